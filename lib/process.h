@@ -1,0 +1,60 @@
+#pragma once
+
+/* Spawning programs, waiting on them through pidfds, decoding exit status. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct pea_error;
+
+/* One fd of the parent made fd `child` in the child (dup2 before execve). */
+struct pea_fd_map {
+	int parent;
+	int child;
+};
+
+struct pea_spawn {
+	char *const *argv;   /* argv[0] is looked up in PATH when it has no '/' */
+	char *const *envp;   /* NULL: inherit environ */
+	const char *cwd;     /* NULL: inherit */
+	const struct pea_fd_map *fds; /* stdio included: map 0,1,2 explicitly or they are inherited */
+	size_t nfds;
+	bool new_session;    /* setsid() in the child */
+	bool null_stdin;     /* stdin from /dev/null unless mapped */
+	int pdeath_signal;   /* 0: none */
+};
+
+/*
+ * fork+execve with every other fd closed in the child. Errors in the child
+ * before execve (chdir, execve itself) come back to the parent as this
+ * call's error, with the child's reason. Returns the pid, and a pidfd in
+ * *ret_pidfd when not NULL.
+ */
+int pea_spawn(const struct pea_spawn *s, pid_t *ret_pid, int *ret_pidfd, struct pea_error **err);
+
+/* pidfd_open(2); -1 and errno on failure. */
+int pea_pidfd_open(pid_t pid, unsigned int flags);
+int pea_pidfd_send_signal(int pidfd, int sig);
+
+/*
+ * Wait for a child to end (pidfd when >= 0, else pid) and return its raw
+ * wait status in *ret_status. timeout_ms < 0 waits forever; a timeout is
+ * ETIMEDOUT and leaves the child running.
+ */
+int pea_wait(pid_t pid, int pidfd, int timeout_ms, int *ret_status, struct pea_error **err);
+
+/*
+ * Exit status as a shell reports it: code for a normal exit, 128 + signal
+ * for a signal. ret_signal is 0 for a normal exit.
+ */
+int pea_exit_status(int wait_status);
+/* "exited with status 3", "killed by signal 9 (SIGKILL)"; static buffer-free (new string). */
+char *pea_describe_wait_status(int wait_status);
+
+/* Run argv and wait; non-zero exit becomes an error naming argv[0] and the status. */
+int pea_run_wait(char *const *argv, struct pea_error **err);
+
+/* Signal names with or without "SIG", and numbers; < 0 if unknown. */
+int pea_signal_from_string(const char *s);
+const char *pea_signal_name(int sig); /* "SIGKILL", or NULL */
