@@ -29,7 +29,6 @@ DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
-ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 DESTDIR ?=
 
 CC ?= gcc
@@ -53,6 +52,12 @@ WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wshadow -Wpointe
 	-Wdouble-promotion -Wduplicated-cond -Wlogical-op -Wjump-misses-init -Wswitch-default \
 	-Werror=return-type -Werror=incompatible-pointer-types -Werror=int-conversion \
 	-Wno-unused-parameter -Wno-missing-field-initializers
+ifneq ($(findstring clang,$(shell $(CC) --version 2>/dev/null)),)
+# gcc-only warnings; clang says which it does not know.
+WARNINGS := $(filter-out -Wduplicated-cond -Wlogical-op -Wjump-misses-init -Wimplicit-fallthrough=5,$(WARNINGS)) \
+	-Wimplicit-fallthrough
+endif
+
 HARDENING := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
 ifndef SANITIZE
 HARDENING += -D_FORTIFY_SOURCE=3
@@ -63,6 +68,7 @@ CFLAGS ?= $(OPTFLAGS)
 PEA_CFLAGS := -std=gnu17 $(WARNINGS) $(HARDENING) -D_GNU_SOURCE -DPEA_VERSION='"$(VERSION)"' \
 	-I. -MMD -MP $(PKG_CFLAGS)
 PEA_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+
 
 ifdef SANITIZE
 PEA_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -76,6 +82,7 @@ INSTALL_LIBEXEC := # NAME, installed to LIBEXECDIR/pea
 ARCHIVES :=        # $(BUILD)/lib/libNAME.a of the components, for the unit tests
 DEB_PACKAGES :=    # Debian packages for make deps
 CHECK_PROGRAMS :=  # unit test binaries
+MAN_EXTRA :=       # man pages to install that are not named after a binary
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -116,7 +123,7 @@ check-pkgs:
 
 # ---- dependencies ---------------------------------------------------------
 
-DEB_PACKAGES += build-essential pkg-config go-md2man clang-format cppcheck \
+DEB_PACKAGES += build-essential pkg-config go-md2man clang clang-format libclang-rt-14-dev cppcheck \
 	libjson-c-dev libseccomp-dev libcap-dev libfuse3-dev fuse3 libarchive-dev \
 	libcurl4-openssl-dev libnftables-dev nftables libmnl-dev libyaml-dev libzstd-dev libssl-dev \
 	bats bats-support bats-assert bats-file jq curl busybox-static docker-registry \
@@ -156,33 +163,39 @@ $(BUILD)/man/%: docs/%.md
 # ---- install ----------------------------------------------------------------
 
 CONFIG_FILES := $(wildcard config/*.conf config/*.json)
-COMPLETIONS_BASH := $(wildcard completions/bash/*)
-COMPLETIONS_ZSH := $(wildcard completions/zsh/_*)
+# Man pages of binaries that are built and installed, plus pages a module.mk
+# lists in MAN_EXTRA (pages for subcommands and file formats).
+INSTALLED_NAMES = $(INSTALL_BIN) $(INSTALL_LIBEXEC)
+MAN_INSTALL = $(foreach m,$(MAN_SOURCES:docs/%.md=%),$(if $(strip $(filter $(basename $(m)),$(INSTALLED_NAMES)) $(filter $(m),$(MAN_EXTRA))),$(m)))
+man_dir = $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(1)))
 
 .PHONY: install
-install: all docs
+install: all $(foreach m,$(MAN_INSTALL),$(BUILD)/man/$(m))
 	$(INSTALL) -d $(DESTDIR)$(BINDIR)
 	$(foreach b,$(INSTALL_BIN),$(INSTALL) -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(BINDIR)/$(b) &&) true
 	$(if $(INSTALL_LIBEXEC),$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)/pea)
 	$(foreach b,$(INSTALL_LIBEXEC),$(INSTALL) -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(LIBEXECDIR)/pea/$(b) &&) true
-	$(foreach m,$(MAN_PAGES),$(INSTALL) -D -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)) &&) true
+	$(foreach m,$(MAN_INSTALL),$(INSTALL) -D -m 0644 $(BUILD)/man/$(m) $(call man_dir,$(m))/$(m) &&) true
 	$(foreach c,$(CONFIG_FILES),$(INSTALL) -D -m 0644 $(c) $(DESTDIR)$(DATADIR)/pea/$(notdir $(c)) &&) true
-	$(foreach c,$(COMPLETIONS_BASH),$(INSTALL) -D -m 0644 $(c) $(DESTDIR)$(BASHCOMPDIR)/$(notdir $(c)) &&) true
-	$(foreach c,$(COMPLETIONS_ZSH),$(INSTALL) -D -m 0644 $(c) $(DESTDIR)$(ZSHCOMPDIR)/$(notdir $(c)) &&) true
+	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
+	$(foreach b,$(INSTALL_BIN),{ cat completions/bash/pea-completion.bash; \
+		echo "complete -F _pea_complete $(b)"; } >$(DESTDIR)$(BASHCOMPDIR)/$(b) && \
+		chmod 0644 $(DESTDIR)$(BASHCOMPDIR)/$(b) &&) true
 
 # Removes exactly what install put there, then the folders it made if empty.
 .PHONY: uninstall
 uninstall:
 	rm -f $(foreach b,$(INSTALL_BIN),$(DESTDIR)$(BINDIR)/$(b))
 	rm -f $(foreach b,$(INSTALL_LIBEXEC),$(DESTDIR)$(LIBEXECDIR)/pea/$(b))
-	rm -f $(foreach m,$(MAN_SOURCES:docs/%.md=%),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(m))
+	rm -f $(foreach m,$(MAN_INSTALL),$(call man_dir,$(m))/$(m))
 	rm -f $(foreach c,$(CONFIG_FILES),$(DESTDIR)$(DATADIR)/pea/$(notdir $(c)))
-	rm -f $(foreach c,$(COMPLETIONS_BASH),$(DESTDIR)$(BASHCOMPDIR)/$(notdir $(c)))
-	rm -f $(foreach c,$(COMPLETIONS_ZSH),$(DESTDIR)$(ZSHCOMPDIR)/$(notdir $(c)))
+	rm -f $(foreach b,$(INSTALL_BIN),$(DESTDIR)$(BASHCOMPDIR)/$(b))
 	-rmdir $(DESTDIR)$(LIBEXECDIR)/pea $(DESTDIR)$(DATADIR)/pea 2>/dev/null
-	-for d in $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(MANDIR)/man* \
-		$(DESTDIR)$(MANDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR); do \
-		[ -n "$(DESTDIR)" ] && rmdir -p --ignore-fail-on-non-empty "$$d" 2>/dev/null; done; true
+	@# Folders left empty, up to (not including) DESTDIR; without DESTDIR none.
+	@if [ -n "$(DESTDIR)" ]; then for d in $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(MANDIR)/man* \
+		$(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR); do \
+		while [ "$$d" != "$(DESTDIR)" ] && [ "$$d" != / ] && rmdir "$$d" 2>/dev/null; do \
+			d=$$(dirname "$$d"); done; done; fi
 
 # ---- code quality -----------------------------------------------------------
 

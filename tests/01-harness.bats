@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# The build and test harness itself: the summary line, strict skips, deps,
+# install/uninstall.
+bats_require_minimum_version 1.5.0
+load helpers/common
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+
+# The runner under test runs bats itself: give it a clean environment, not ours.
+run_clean() {
+	run env -i PATH="$PATH" HOME="$HOME" PEA_BUILD="$PEA_BUILD" "$@"
+}
+
+write_sample_suite() {
+	mkdir -p "$1"
+	# Not a heredoc: bats would read "@test" lines in it as tests of this file.
+	{
+		printf '%s "passes" { true; }\n' @test
+		printf '%s "skips for a platform reason" { skip "expected: no such hardware"; }\n' @test
+		printf '%s "skips for no good reason" { skip "lazy"; }\n' @test
+	} >"$1/sample.bats"
+}
+
+@test "run.sh prints one summary line counting passes, failures and skips" {
+	write_sample_suite "$TEST_DIR/s"
+	run_clean PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR/s/sample.bats"
+	assert_success
+	assert_equal "${lines[-1]}" "1 passed, 0 failed, 2 skipped"
+}
+
+@test "run.sh in CI counts an unexpected skip as a failure, an expected one as a skip" {
+	write_sample_suite "$TEST_DIR/s"
+	run_clean CI=true "$TOP/tests/run.sh" "$TEST_DIR/s/sample.bats"
+	assert_failure
+	assert_equal "${lines[-1]}" "1 passed, 1 failed, 1 skipped"
+	assert_output --partial "unexpected skip in CI"
+}
+
+@test "run.sh fails when a test fails and names it" {
+	mkdir -p "$TEST_DIR/f"
+	printf '@test "breaks" { false; }\n' >"$TEST_DIR/f/f.bats"
+	run_clean PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR/f/f.bats"
+	assert_failure
+	assert_equal "${lines[-1]}" "0 passed, 1 failed, 0 skipped"
+	assert_output --partial "breaks"
+}
+
+@test "run.sh counts the TAP of a C unit test and a crash without TAP" {
+	local t
+	t=$(ls "$PEA_BUILD"/tests/unit/test-strv)
+	run_clean "$TOP/tests/run.sh" "$t"
+	assert_success
+	assert_line --regexp '^[0-9]+ passed, 0 failed, 0 skipped$'
+	printf '#!/bin/sh\nexit 3\n' >"$TEST_DIR/test-crash"
+	chmod +x "$TEST_DIR/test-crash"
+	run_clean "$TOP/tests/run.sh" "$TEST_DIR/test-crash"
+	assert_failure
+	assert_equal "${lines[-1]}" "0 passed, 1 failed, 0 skipped"
+}
+
+@test "deps.sh as a normal user names what is missing and how to install it" {
+	require_root
+	run runuser -u nobody -- "$TOP/scripts/deps.sh" bash pea-no-such-package
+	assert_failure
+	assert_output --partial "missing 1 package(s): pea-no-such-package"
+	assert_output --partial "apt-get install -y pea-no-such-package"
+}
+
+@test "deps.sh is quiet and succeeds when everything is installed" {
+	run "$TOP/scripts/deps.sh" --if-missing bash coreutils
+	assert_success
+	assert_output ""
+}
+
+@test "make install lays out a package tree and make uninstall removes exactly it" {
+	local stage=$TEST_DIR/stage
+	run make -C "$TOP" --no-print-directory BUILD="$PEA_BUILD" install DESTDIR="$stage" PREFIX=/usr
+	assert_success
+	# Everything installed goes under the usual places, nothing elsewhere.
+	run bash -c "cd '$stage' && find . -type f | sort"
+	assert_success
+	for f in "${lines[@]}"; do
+		[[ $f == ./usr/bin/* || $f == ./usr/share/man/man[1-8]/* || $f == ./usr/share/pea/* ||
+			$f == ./usr/share/bash-completion/completions/* || $f == ./usr/libexec/pea/* ]] ||
+			fail "unexpected file in the install tree: $f"
+	done
+	assert_line ./usr/share/pea/storage.conf
+	assert_line ./usr/share/pea/containers.conf
+	local b
+	for b in $(cd "$PEA_BUILD/bin" 2>/dev/null && ls); do
+		assert_line "./usr/bin/$b"
+		assert_line "./usr/share/bash-completion/completions/$b"
+		[[ -x "$stage/usr/bin/$b" ]] || fail "$b is not executable"
+		ls "$stage"/usr/share/man/man*/"$b".[1-8] >/dev/null || fail "no man page for $b"
+	done
+	# Man pages are roff, not markdown.
+	local m
+	for m in "$stage"/usr/share/man/man*/*; do
+		[[ -e $m ]] || continue
+		grep -q '^\.TH' "$m" || fail "$m is not a roff man page"
+	done
+	run make -C "$TOP" --no-print-directory BUILD="$PEA_BUILD" uninstall DESTDIR="$stage" PREFIX=/usr
+	assert_success
+	run find "$stage" -mindepth 1
+	assert_success
+	assert_output ""
+}
+
+@test "bash completion offers a binary's commands and options from its --help" {
+	cat >"$TEST_DIR/peatool" <<'T'
+#!/bin/sh
+if [ "$1" = run ]; then echo "Usage: peatool run [--detach] ID"; exit 0; fi
+cat <<H
+Usage: peatool [OPTIONS] COMMAND
+
+Commands:
+  create    make a thing
+  run       run a thing
+
+Options:
+  -r, --root=DIR   state folder
+      --help       this help
+H
+T
+	chmod +x "$TEST_DIR/peatool"
+	complete_words() {
+		bash -c "source '$TOP/completions/bash/pea-completion.bash'
+			COMP_WORDS=($*); COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); _pea_complete
+			printf '%s\n' \"\${COMPREPLY[@]}\""
+	}
+	run -0 complete_words "'$TEST_DIR/peatool' ''"
+	assert_output "$(printf 'create\nrun')"
+	run -0 complete_words "'$TEST_DIR/peatool' --r"
+	assert_output "--root"
+	run -0 complete_words "'$TEST_DIR/peatool' run --d"
+	assert_output "--detach"
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Run pea's tests and print one summary line: "N passed, N failed, N skipped".
+#
+#   tests/run.sh                      unit tests, fuzz corpus replays, every tests/*.bats
+#   tests/run.sh tests/10-runtime-*.bats build/tests/unit/test-json ...   just those
+#
+# PEA_BUILD is the build folder (default: build/ next to tests/). In CI
+# (CI=true or PEA_TEST_STRICT=1) a skip counts as a failure unless its reason
+# starts with "expected:", a documented limit of the platform.
+set -uo pipefail
+
+# Run from inside bats (the harness tests), PATH starts with bats' libexec:
+# call the real entry point.
+PATH=$(tr ':' '\n' <<<"$PATH" | grep -v '/bats-core' | paste -sd:)
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PEA_BUILD=${PEA_BUILD:-$top/build}
+strict=0
+if [[ "${CI:-}" == true || "${PEA_TEST_STRICT:-0}" == 1 ]]; then
+	strict=1
+	export PEA_TEST_STRICT=1
+fi
+
+passed=0 failed=0 skipped=0
+failures=()
+
+# Count one TAP line; echo it so progress shows as it happens.
+tap_line() {
+	local what=$1 line=$2
+	printf '%s\n' "$line"
+	case "$line" in
+	"not ok "*)
+		failed=$((failed + 1))
+		failures+=("$what: ${line#not ok }")
+		;;
+	"ok "*"# skip"* | "ok "*"# SKIP"*)
+		local reason=${line#*# [sS][kK][iI][pP]}
+		reason=${reason# }
+		if ((strict)) && [[ "$reason" != expected:* ]]; then
+			failed=$((failed + 1))
+			failures+=("$what: unexpected skip in CI: ${line#ok }")
+		else
+			skipped=$((skipped + 1))
+		fi
+		;;
+	"ok "*)
+		passed=$((passed + 1))
+		;;
+	*) ;;
+	esac
+}
+
+run_unit() {
+	local t=$1 name out rc
+	name=$(basename "$t")
+	echo "# unit: $name"
+	out=$(cd "$top" && "$t" 2>&1)
+	rc=$?
+	if ((rc == 77)); then
+		tap_line "$name" "ok 1 $name # skip ${out#*# skip }"
+		return
+	fi
+	local saw_fail=0
+	while IFS= read -r line; do
+		[[ "$line" == "not ok "* ]] && saw_fail=1
+		case "$line" in
+		"ok "* | "not ok "*) tap_line "$name" "$line" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done <<<"$out"
+	if ((rc != 0 && !saw_fail)); then
+		tap_line "$name" "not ok - $name exited with status $rc"
+	fi
+}
+
+run_fuzz_replay() {
+	local t=$1 name corpus
+	name=$(basename "$t")
+	name=${name#fuzz-}
+	corpus=$top/tests/fuzz/corpus/$name
+	if [[ ! -d "$corpus" ]] || [[ -z "$(ls -A "$corpus")" ]]; then
+		tap_line "fuzz-$name" "not ok - fuzz-$name: no seed corpus in tests/fuzz/corpus/$name"
+		return
+	fi
+	if "$t" "$corpus"/* >/dev/null 2>"$PEA_BUILD/tests/fuzz/$name.log"; then
+		tap_line "fuzz-$name" "ok - fuzz-$name replays its corpus ($(ls "$corpus" | wc -l) inputs)"
+	else
+		tail -5 "$PEA_BUILD/tests/fuzz/$name.log"
+		tap_line "fuzz-$name" "not ok - fuzz-$name crashed on its corpus"
+	fi
+}
+
+run_bats() {
+	echo "# bats: $*"
+	# Namespaced tests defeat LeakSanitizer's stop-the-world; leaks are
+	# checked by the unit tests.
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+	while IFS= read -r line; do
+		tap_line bats "$line"
+	done < <(cd "$top" && bats --tap "$@" 2>&1)
+}
+
+units=() fuzzers=() suites=()
+if (($# == 0)); then
+	for t in "$PEA_BUILD"/tests/unit/test-*; do [[ -x "$t" ]] && units+=("$t"); done
+	for t in "$PEA_BUILD"/tests/fuzz/fuzz-*; do [[ -x "$t" && "$t" != *.log ]] && fuzzers+=("$t"); done
+	for t in "$top"/tests/*.bats; do [[ -f "$t" ]] && suites+=("$t"); done
+else
+	for t in "$@"; do
+		case "$t" in
+		*.bats) suites+=("$(realpath "$t")") ;;
+		*/fuzz-*) fuzzers+=("$(realpath "$t")") ;;
+		*) units+=("$(realpath "$t")") ;;
+		esac
+	done
+fi
+
+start=$SECONDS
+for t in "${units[@]}"; do run_unit "$t"; done
+for t in "${fuzzers[@]}"; do run_fuzz_replay "$t"; done
+((${#suites[@]})) && run_bats "${suites[@]}"
+
+if ((${#failures[@]})); then
+	echo "# failures:"
+	printf '#   %s\n' "${failures[@]}"
+fi
+echo "# took $((SECONDS - start)) s"
+echo "$passed passed, $failed failed, $skipped skipped"
+((failed == 0 && passed + skipped > 0))
