@@ -22,28 +22,28 @@ void pea_cleanup_json(struct json_object **j);
 void pea_cleanup_error(struct pea_error **e);
 void pea_cleanup_strv(char ***v);
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _cleanup_free_ _cleanup_(pea_cleanup_free)
-#define _cleanup_close_ _cleanup_(pea_cleanup_close)
-#define _cleanup_fclose_ _cleanup_(pea_cleanup_fclose)
+#define _cleanup_(f)	   __attribute__((cleanup(f)))
+#define _cleanup_free_	   _cleanup_(pea_cleanup_free)
+#define _cleanup_close_	   _cleanup_(pea_cleanup_close)
+#define _cleanup_fclose_   _cleanup_(pea_cleanup_fclose)
 #define _cleanup_closedir_ _cleanup_(pea_cleanup_closedir)
-#define _cleanup_json_ _cleanup_(pea_cleanup_json)
-#define _cleanup_error_ _cleanup_(pea_cleanup_error)
-#define _cleanup_strv_ _cleanup_(pea_cleanup_strv)
+#define _cleanup_json_	   _cleanup_(pea_cleanup_json)
+#define _cleanup_error_	   _cleanup_(pea_cleanup_error)
+#define _cleanup_strv_	   _cleanup_(pea_cleanup_strv)
 
 /* Return the value and reset the variable, so its cleanup does nothing. */
-#define TAKE_PTR(p)                                                                                \
-	({                                                                                         \
-		__typeof__(p) _taken_ = (p);                                                       \
-		(p) = NULL;                                                                        \
-		_taken_;                                                                           \
+#define TAKE_PTR(p)                          \
+	({                                   \
+		__typeof__(p) _taken_ = (p); \
+		(p) = NULL;                  \
+		_taken_;                     \
 	})
 
-#define TAKE_FD(fd)                                                                                \
-	({                                                                                         \
-		int _taken_fd_ = (fd);                                                             \
-		(fd) = -1;                                                                         \
-		_taken_fd_;                                                                        \
+#define TAKE_FD(fd)                    \
+	({                             \
+		int _taken_fd_ = (fd); \
+		(fd) = -1;             \
+		_taken_fd_;            \
 	})
 
 /* close() that keeps errno and ignores -1; returns -1 for `fd = safe_close(fd)`. */

@@ -125,8 +125,9 @@ int pea_error_to_fd(int fd, const struct pea_error *err)
 	ssize_t w;
 
 	json_object_object_add(o, "code", json_object_new_int(err ? err->code : EIO));
-	json_object_object_add(o, "message",
-			       json_object_new_string(err && err->message ? err->message : "unknown error"));
+	json_object_object_add(
+		o, "message",
+		json_object_new_string(err && err->message ? err->message : "unknown error"));
 	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	do
 		w = write(fd, s, len);
@@ -146,7 +147,8 @@ int pea_error_from_buf(struct pea_error **err, const char *buf, size_t len)
 	o = json_tokener_parse_ex(tok, buf, (int)(len > 65536 ? 65536 : len));
 	json_tokener_free(tok);
 	if (!o || !json_object_object_get_ex(o, "code", &code) ||
-	    !json_object_object_get_ex(o, "message", &msg) || !json_object_is_type(msg, json_type_string))
+	    !json_object_object_get_ex(o, "message", &msg) ||
+	    !json_object_is_type(msg, json_type_string))
 		return pea_error_new(err, EPROTO, "malformed error report from child: '%.*s'",
 				     (int)(len > 200 ? 200 : len), buf);
 	c = json_object_get_int(code);

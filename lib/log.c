@@ -62,10 +62,10 @@ int log_level_from_string(const char *s, enum log_level *ret)
 		const char *name;
 		enum log_level level;
 	} names[] = {
-		{ "error", LOG_LEVEL_ERROR }, { "fatal", LOG_LEVEL_ERROR },
-		{ "panic", LOG_LEVEL_ERROR }, { "warn", LOG_LEVEL_WARNING },
+		{ "error", LOG_LEVEL_ERROR },	  { "fatal", LOG_LEVEL_ERROR },
+		{ "panic", LOG_LEVEL_ERROR },	  { "warn", LOG_LEVEL_WARNING },
 		{ "warning", LOG_LEVEL_WARNING }, { "info", LOG_LEVEL_INFO },
-		{ "debug", LOG_LEVEL_DEBUG }, { "trace", LOG_LEVEL_DEBUG },
+		{ "debug", LOG_LEVEL_DEBUG },	  { "trace", LOG_LEVEL_DEBUG },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
@@ -147,8 +147,9 @@ static char *format_json(enum log_level level, int errnum, const char *msg)
 	json_object_object_add(o, "time", json_object_new_string(t));
 	if (errnum)
 		json_object_object_add(o, "errno", json_object_new_string(pea_errno_name(errnum)));
-	return xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	return xasprintf("%s\n",
+			 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 static char *format_text(enum log_level level, const char *msg)

@@ -47,13 +47,13 @@ void log_msg(enum log_level level, int errnum, const char *fmt, ...)
 void log_msgv(enum log_level level, int errnum, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
-#define log_error(...) log_msg(LOG_LEVEL_ERROR, 0, __VA_ARGS__)
+#define log_error(...)	 log_msg(LOG_LEVEL_ERROR, 0, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_LEVEL_WARNING, 0, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_LEVEL_INFO, 0, __VA_ARGS__)
-#define log_debug(...)                                                                             \
-	do {                                                                                       \
-		if (log_get_level() >= LOG_LEVEL_DEBUG)                                            \
-			log_msg(LOG_LEVEL_DEBUG, 0, __VA_ARGS__);                                  \
+#define log_info(...)	 log_msg(LOG_LEVEL_INFO, 0, __VA_ARGS__)
+#define log_debug(...)                                            \
+	do {                                                      \
+		if (log_get_level() >= LOG_LEVEL_DEBUG)           \
+			log_msg(LOG_LEVEL_DEBUG, 0, __VA_ARGS__); \
 	} while (0)
 
 /* Log an error object at error level (its message, its errno). */

@@ -16,8 +16,10 @@ void *xrealloc(void *p, size_t n) __attribute__((returns_nonnull, alloc_size(2))
 void *xreallocarray(void *p, size_t nmemb, size_t size) __attribute__((returns_nonnull));
 char *xstrdup(const char *s) __attribute__((malloc, returns_nonnull));
 char *xstrndup(const char *s, size_t n) __attribute__((malloc, returns_nonnull));
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), malloc, returns_nonnull));
-char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0), malloc, returns_nonnull));
+char *xasprintf(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), malloc, returns_nonnull));
+char *xvasprintf(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0), malloc, returns_nonnull));
 
 /* Allocate a zeroed struct: struct foo *f = xnew(struct foo, 1); */
 #define xnew(type, n) ((type *)xcalloc((n), sizeof(type)))

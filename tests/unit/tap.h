@@ -48,23 +48,23 @@ static inline __attribute__((format(printf, 2, 3))) bool tap_ok(bool cond, const
 	return cond;
 }
 
-#define tap_is_int(got, want, ...)                                                                 \
-	({                                                                                         \
-		long long _g = (long long)(got), _w = (long long)(want);                           \
-		bool _r = tap_ok(_g == _w, __VA_ARGS__);                                           \
-		if (!_r)                                                                           \
-			printf("#   got %lld, want %lld (%s:%d)\n", _g, _w, __FILE__, __LINE__);     \
-		_r;                                                                                \
+#define tap_is_int(got, want, ...)                                                               \
+	({                                                                                       \
+		long long _g = (long long)(got), _w = (long long)(want);                         \
+		bool _r = tap_ok(_g == _w, __VA_ARGS__);                                         \
+		if (!_r)                                                                         \
+			printf("#   got %lld, want %lld (%s:%d)\n", _g, _w, __FILE__, __LINE__); \
+		_r;                                                                              \
 	})
 
-#define tap_is_str(got, want, ...)                                                                 \
-	({                                                                                         \
-		const char *_g = (got), *_w = (want);                                              \
-		bool _r = tap_ok(_g && _w && strcmp(_g, _w) == 0, __VA_ARGS__);                   \
-		if (!_r)                                                                           \
-			printf("#   got '%s', want '%s' (%s:%d)\n", _g ? _g : "(null)",            \
-			       _w ? _w : "(null)", __FILE__, __LINE__);                            \
-		_r;                                                                                \
+#define tap_is_str(got, want, ...)                                                      \
+	({                                                                              \
+		const char *_g = (got), *_w = (want);                                   \
+		bool _r = tap_ok(_g && _w && strcmp(_g, _w) == 0, __VA_ARGS__);         \
+		if (!_r)                                                                \
+			printf("#   got '%s', want '%s' (%s:%d)\n", _g ? _g : "(null)", \
+			       _w ? _w : "(null)", __FILE__, __LINE__);                 \
+		_r;                                                                     \
 	})
 
 static inline void tap_skip(int n, const char *reason)

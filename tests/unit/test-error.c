@@ -36,7 +36,8 @@ int main(void)
 		tap_is_int(r, -ENOENT, "errno error returns -errno");
 		tap_is_int(err->code, ENOENT, "code is the errno value");
 		tap_is_str(err->message,
-			   "layer 'sha256:ab': open '/nonexistent/pea-test': No such file or directory",
+			   "layer 'sha256:ab': open '/nonexistent/pea-test': No such file or "
+			   "directory",
 			   "wrapped message reads outside-in");
 	}
 	{
