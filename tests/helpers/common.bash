@@ -5,7 +5,8 @@
 #
 # - takes each binary from the environment, with a build-dir default, so the
 #   same suite runs against the anchors (PEA_RUNTIME=crun, PEA_MONITOR=conmon);
-# - gives each test a fresh temp dir: TEST_DIR (= BATS_TEST_TMPDIR);
+# - gives each test a fresh temp dir: TEST_DIR (= BATS_TEST_TMPDIR), and
+#   ROOT="$TEST_DIR/runtime-root" for the runtime's --root;
 # - require_root, require_userns, require_cgroup2, require_cmd;
 # - loads the fixture helpers: image.bash (busybox rootfs, OCI layout,
 #   docker-archive), bundle.bash (make_bundle), registry.bash, rootless.bash,
@@ -18,11 +19,6 @@
 #   skip_expected "REASON"   a documented platform limit (user namespaces
 #                            disabled by the kernel, no unified cgroup v2):
 #                            fine everywhere. It skips with "expected: REASON".
-
-if [[ -z "${BATS_VERSION:-}" ]] && ! declare -F bats_load_library >/dev/null; then
-	echo "common.bash: load this file from bats" >&2
-	return 1
-fi
 
 # bats_require_minimum_version exists from bats 1.7.0; `run -0` needs 1.5.0.
 if declare -F bats_require_minimum_version >/dev/null; then
@@ -44,8 +40,12 @@ pea_load_bats_library() {
 	echo "common.bash: cannot find the bats library '$name' (apt-get install bats-support bats-assert)" >&2
 	return 1
 }
-pea_load_bats_library bats-support
-pea_load_bats_library bats-assert
+# Outside bats (a plain `source tests/helpers/common.bash` to build the
+# fixtures from a script) there is nothing to load.
+if declare -F bats_load_library >/dev/null; then
+	pea_load_bats_library bats-support || return 1
+	pea_load_bats_library bats-assert || return 1
+fi
 
 # The directory of this file, then the repository two levels above it.
 PEA_TEST_HELPERS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -67,9 +67,12 @@ export PEA_RUNTIME PEA_MONITOR PEA_STORAGE PEA_OVERLAYFS PEA_IMAGE PEA_NETSETUP 
 # A fresh directory per test. bats creates BATS_TEST_TMPDIR before it sources
 # the test file, and removes it after the run. In setup_file/setup_suite there
 # is no test, so TEST_DIR stays unset there (use BATS_FILE_TMPDIR).
+# ROOT is a per-test state directory for the runtime under test (its --root),
+# not created: runtimes make it themselves.
 if [[ -n "${BATS_TEST_TMPDIR:-}" ]]; then
 	TEST_DIR="$BATS_TEST_TMPDIR"
-	export TEST_DIR
+	ROOT="$TEST_DIR/runtime-root"
+	export TEST_DIR ROOT
 fi
 
 # skip_expected REASON: skip for a documented platform limit (see the top).
