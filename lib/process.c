@@ -1,0 +1,465 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/process.h"
+#include "lib/xalloc.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+extern char **environ;
+
+/* ---- the child side ---------------------------------------------------------- */
+
+/* Send the reason to the parent and end; the parent returns it as pea_spawn's error. */
+static __attribute__((noreturn)) void child_fail(int errfd, struct pea_error *err)
+{
+	pea_error_to_fd(errfd, err);
+	_exit(127);
+}
+
+static void child_reset_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	/* blocked and ignored signals survive execve: a program we run starts clean */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/*
+ * Put every mapped fd at its number. Sources may be targets of other
+ * entries (3->4, 4->3), so first copy all sources above the highest target,
+ * then dup2 them into place. *errfd is moved above the targets too.
+ */
+static int child_map_fds(const struct pea_spawn *s, int nullfd, int *errfd, struct pea_error **err)
+{
+	int max = 2, tmp[256], keep[257];
+	size_t nkeep = 0;
+	int fd;
+
+	if (s->nfds > ARRAY_SIZE(tmp))
+		return pea_error_new(err, E2BIG, "too many fds to pass (%zu)", s->nfds);
+	for (size_t i = 0; i < s->nfds; i++)
+		if (s->fds[i].child > max)
+			max = s->fds[i].child;
+	fd = fcntl(*errfd, F_DUPFD_CLOEXEC, max + 1);
+	if (fd < 0)
+		return pea_error_errno(err, "dup the error pipe");
+	*errfd = fd;
+	if (nullfd >= 0 && dup2(nullfd, STDIN_FILENO) < 0)
+		return pea_error_errno(err, "dup '/dev/null' to stdin");
+	for (size_t i = 0; i < s->nfds; i++) {
+		tmp[i] = -1;
+		if (s->fds[i].parent < 0)
+			continue;
+		tmp[i] = fcntl(s->fds[i].parent, F_DUPFD_CLOEXEC, max + 1);
+		if (tmp[i] < 0)
+			return pea_error_errno(err, "dup fd %d", s->fds[i].parent);
+	}
+	for (size_t i = 0; i < s->nfds; i++) {
+		if (tmp[i] < 0)
+			close(s->fds[i].child); /* parent -1: the number is closed in the child */
+		else if (dup2(tmp[i], s->fds[i].child) < 0) /* dup2 clears FD_CLOEXEC */
+			return pea_error_errno(err, "dup fd %d to %d", s->fds[i].parent,
+					       s->fds[i].child);
+		else
+			keep[nkeep++] = s->fds[i].child;
+	}
+	keep[nkeep++] = *errfd;
+	fd = pea_close_fds_except(3, keep, nkeep);
+	if (fd < 0)
+		return pea_error_code(err, -fd, "close inherited fds");
+	return 0;
+}
+
+static __attribute__((noreturn)) void child_run(const struct pea_spawn *s, pid_t parent, int nullfd,
+						int errfd)
+{
+	struct pea_error *err = NULL;
+	char *const *envp = s->envp ? s->envp : environ;
+
+	child_reset_signals();
+	if (s->pdeath_signal) {
+		if (prctl(PR_SET_PDEATHSIG, s->pdeath_signal) < 0) {
+			pea_error_errno(&err, "prctl(PR_SET_PDEATHSIG)");
+			child_fail(errfd, err);
+		}
+		if (getppid() != parent) /* the parent died before prctl */
+			_exit(127);
+	}
+	if (s->new_session && setsid() < 0) {
+		pea_error_errno(&err, "setsid");
+		child_fail(errfd, err);
+	}
+	if (child_map_fds(s, nullfd, &errfd, &err) < 0)
+		child_fail(errfd, err);
+	if (s->cwd && chdir(s->cwd) < 0) {
+		pea_error_errno(&err, "chdir '%s'", s->cwd);
+		child_fail(errfd, err);
+	}
+	execvpe(s->argv[0], s->argv, envp);
+	pea_error_errno(&err, "execve '%s'", s->argv[0]);
+	child_fail(errfd, err);
+}
+
+/* ---- the parent side --------------------------------------------------------- */
+
+static bool stdin_is_mapped(const struct pea_spawn *s)
+{
+	for (size_t i = 0; i < s->nfds; i++)
+		if (s->fds[i].child == STDIN_FILENO)
+			return true;
+	return false;
+}
+
+/* 0 when the pipe closed empty (execve happened), else the child's error. */
+static int read_child_error(int fd, const char *name, struct pea_error **err)
+{
+	char buf[8192];
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + len, sizeof(buf) - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pea_error_errno(err, "read the start report of '%s'", name);
+		if (n == 0 || (len += (size_t)n) == sizeof(buf))
+			break;
+	}
+	if (len == 0)
+		return 0;
+	return pea_error_from_buf(err, buf, len);
+}
+
+int pea_spawn(const struct pea_spawn *s, pid_t *ret_pid, int *ret_pidfd, struct pea_error **err)
+{
+	_cleanup_close_ int nullfd = -1, pidfd = -1;
+	int pipefd[2];
+	pid_t parent = getpid(), pid;
+	int r, status;
+
+	if (!s->argv || !s->argv[0])
+		return pea_error_new(err, EINVAL, "spawn: empty argv");
+	if (s->null_stdin && !stdin_is_mapped(s)) {
+		nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (nullfd < 0)
+			return pea_error_errno(err, "open '/dev/null'");
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		r = pea_error_errno(err, "fork");
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		child_run(s, parent, nullfd, pipefd[1]);
+	}
+	close(pipefd[1]);
+	r = read_child_error(pipefd[0], s->argv[0], err);
+	close(pipefd[0]);
+	if (r < 0) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		return r;
+	}
+	if (ret_pidfd) {
+		/* race-free: the child stays a zombie until we reap it */
+		pidfd = pea_pidfd_open(pid, 0);
+		if (pidfd < 0 && errno != ENOSYS)
+			return pea_error_errno(err, "pidfd_open %d", (int)pid);
+		*ret_pidfd = TAKE_FD(pidfd);
+	}
+	if (ret_pid)
+		*ret_pid = pid;
+	return 0;
+}
+
+int pea_pidfd_open(pid_t pid, unsigned int flags)
+{
+	return (int)syscall(SYS_pidfd_open, pid, flags);
+}
+
+int pea_pidfd_send_signal(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Poll fd for input; 0 ready, -ETIMEDOUT, or -errno. */
+static int poll_in(int fd, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int64_t left = timeout_ms < 0 ? -1 : deadline - now_ms();
+		int n;
+
+		if (timeout_ms >= 0 && left < 0)
+			left = 0;
+		n = poll(&p, 1, (int)left);
+		if (n > 0)
+			return 0;
+		if (n == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static int status_from_siginfo(const siginfo_t *si)
+{
+	switch (si->si_code) {
+	case CLD_EXITED:
+		return (si->si_status & 0xff) << 8;
+	case CLD_KILLED:
+		return si->si_status & 0x7f;
+	case CLD_DUMPED:
+		return (si->si_status & 0x7f) | 0x80;
+	default:
+		return 0;
+	}
+}
+
+static int wait_pidfd(int pidfd, int *ret_status)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*ret_status = status_from_siginfo(&si);
+	return 0;
+}
+
+static int wait_pid_polling(pid_t pid, int timeout_ms, int *ret_status)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		pid_t p = waitpid(pid, ret_status, timeout_ms < 0 ? 0 : WNOHANG);
+
+		if (p == pid)
+			return 0;
+		if (p < 0 && errno != EINTR)
+			return -errno;
+		if (p == 0) {
+			if (now_ms() >= deadline)
+				return -ETIMEDOUT;
+			nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
+		}
+	}
+}
+
+int pea_wait(pid_t pid, int pidfd, int timeout_ms, int *ret_status, struct pea_error **err)
+{
+	_cleanup_close_ int own = -1;
+	int r;
+
+	if (pidfd < 0 && timeout_ms >= 0)
+		pidfd = own = pea_pidfd_open(pid, 0);
+	if (pidfd >= 0) {
+		r = poll_in(pidfd, timeout_ms);
+		if (r == 0)
+			r = wait_pidfd(pidfd, ret_status);
+		if (r == -EINVAL && pid > 0) /* no P_PIDFD before Linux 5.4 */
+			r = wait_pid_polling(pid, -1, ret_status);
+	} else {
+		r = wait_pid_polling(pid, timeout_ms, ret_status);
+	}
+	if (r == -ETIMEDOUT)
+		return pea_error_new(err, ETIMEDOUT, "process %d still running after %d ms",
+				     (int)pid, timeout_ms);
+	if (r < 0)
+		return pea_error_code(err, -r, "wait for process %d", (int)pid);
+	return 0;
+}
+
+int pea_exit_status(int wait_status)
+{
+	if (WIFEXITED(wait_status))
+		return WEXITSTATUS(wait_status);
+	if (WIFSIGNALED(wait_status))
+		return 128 + WTERMSIG(wait_status);
+	return 255;
+}
+
+char *pea_describe_wait_status(int wait_status)
+{
+	if (WIFEXITED(wait_status))
+		return xasprintf("exited with status %d", WEXITSTATUS(wait_status));
+	if (WIFSIGNALED(wait_status)) {
+		const char *name = pea_signal_name(WTERMSIG(wait_status));
+
+		return xasprintf("killed by signal %d (%s)%s", WTERMSIG(wait_status),
+				 name ? name : "?", WCOREDUMP(wait_status) ? ", core dumped" : "");
+	}
+	return xasprintf("unknown wait status 0x%x", (unsigned int)wait_status);
+}
+
+int pea_run_wait(char *const *argv, struct pea_error **err)
+{
+	struct pea_spawn s = { .argv = argv, .null_stdin = true };
+	_cleanup_close_ int pidfd = -1;
+	_cleanup_free_ char *how = NULL;
+	pid_t pid;
+	int r, status;
+
+	r = pea_spawn(&s, &pid, &pidfd, err);
+	if (r < 0)
+		return r;
+	r = pea_wait(pid, pidfd, -1, &status, err);
+	if (r < 0)
+		return r;
+	if (status == 0)
+		return 0;
+	how = pea_describe_wait_status(status);
+	return pea_error_new(err, EIO, "'%s' %s", argv[0], how);
+}
+
+/* ---- signal names -------------------------------------------------------------- */
+
+static const char *const signal_names[] = {
+	[SIGHUP] = "SIGHUP",	   [SIGINT] = "SIGINT",	      [SIGQUIT] = "SIGQUIT",
+	[SIGILL] = "SIGILL",	   [SIGTRAP] = "SIGTRAP",     [SIGABRT] = "SIGABRT",
+	[SIGBUS] = "SIGBUS",	   [SIGFPE] = "SIGFPE",	      [SIGKILL] = "SIGKILL",
+	[SIGUSR1] = "SIGUSR1",	   [SIGSEGV] = "SIGSEGV",     [SIGUSR2] = "SIGUSR2",
+	[SIGPIPE] = "SIGPIPE",	   [SIGALRM] = "SIGALRM",     [SIGTERM] = "SIGTERM",
+	[SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD",     [SIGCONT] = "SIGCONT",
+	[SIGSTOP] = "SIGSTOP",	   [SIGTSTP] = "SIGTSTP",     [SIGTTIN] = "SIGTTIN",
+	[SIGTTOU] = "SIGTTOU",	   [SIGURG] = "SIGURG",	      [SIGXCPU] = "SIGXCPU",
+	[SIGXFSZ] = "SIGXFSZ",	   [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+	[SIGWINCH] = "SIGWINCH",   [SIGIO] = "SIGIO",	      [SIGPWR] = "SIGPWR",
+	[SIGSYS] = "SIGSYS",
+};
+
+static const struct {
+	const char *name;
+	int sig;
+} signal_aliases[] = {
+	{ "IOT", SIGIOT },
+	{ "POLL", SIGPOLL },
+	{ "CLD", SIGCHLD },
+	{ "UNUSED", SIGSYS },
+};
+
+/* The real-time range as glibc and the other engines name it: RTMIN is 34, RTMAX 64. */
+#define RT_MIN 34
+#define RT_MAX 64
+
+const char *pea_signal_name(int sig)
+{
+	static char rt[RT_MAX - RT_MIN + 1][16];
+
+	if (sig > 0 && (size_t)sig < ARRAY_SIZE(signal_names))
+		return signal_names[sig];
+	if (sig < RT_MIN || sig > RT_MAX)
+		return NULL;
+	if (!rt[sig - RT_MIN][0]) {
+		char *b = rt[sig - RT_MIN];
+
+		if (sig == RT_MIN)
+			strcpy(b, "SIGRTMIN");
+		else if (sig == RT_MAX)
+			strcpy(b, "SIGRTMAX");
+		else if (sig - RT_MIN <= 15)
+			snprintf(b, 16, "SIGRTMIN+%d", sig - RT_MIN);
+		else
+			snprintf(b, 16, "SIGRTMAX-%d", RT_MAX - sig);
+	}
+	return rt[sig - RT_MIN];
+}
+
+/* "RTMIN", "RTMIN+3", "RTMAX-2" (without SIG); < 0 when not one of those. */
+static int rt_from_string(const char *s)
+{
+	int base, sign = 0;
+	const char *p;
+	char *end;
+	long n = 0;
+
+	if (strncasecmp(s, "RTMIN", 5) == 0)
+		base = RT_MIN;
+	else if (strncasecmp(s, "RTMAX", 5) == 0)
+		base = RT_MAX;
+	else
+		return -EINVAL;
+	p = s + 5;
+	if (*p == '+')
+		sign = 1;
+	else if (*p == '-')
+		sign = -1;
+	else if (*p)
+		return -EINVAL;
+	if (sign) {
+		if (p[1] < '0' || p[1] > '9')
+			return -EINVAL;
+		errno = 0;
+		n = strtol(p + 1, &end, 10);
+		if (errno || *end || n > RT_MAX - RT_MIN)
+			return -EINVAL;
+	}
+	n = base + sign * n;
+	return n >= RT_MIN && n <= RT_MAX ? (int)n : -EINVAL;
+}
+
+int pea_signal_from_string(const char *s)
+{
+	const char *name = s;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (*s >= '0' && *s <= '9') {
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(s, &end, 10);
+		if (errno || *end || n < 1 || n > RT_MAX)
+			return -EINVAL;
+		return (int)n;
+	}
+	if (strncasecmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (size_t i = 1; i < ARRAY_SIZE(signal_names); i++)
+		if (signal_names[i] && strcasecmp(name, signal_names[i] + 3) == 0)
+			return (int)i;
+	for (size_t i = 0; i < ARRAY_SIZE(signal_aliases); i++)
+		if (strcasecmp(name, signal_aliases[i].name) == 0)
+			return signal_aliases[i].sig;
+	return rt_from_string(name);
+}
