@@ -271,7 +271,7 @@ static int walk_follow(struct walk *w, int fd, const char *after, bool beneath)
 			return -EXDEV;
 		walk_pop_to(w, 1);
 	}
-	rest = xasprintf("%s/%s", target, after);
+	rest = *after ? xasprintf("%s/%s", target, after) : xstrdup(target);
 	free(w->rest);
 	w->rest = rest;
 	return 1;
@@ -488,7 +488,7 @@ int pea_mkdir_p_at(int dirfd, const char *path, mode_t mode, int *ret_fd, struct
 	return 0;
 }
 
-static bool is_mount_root(int dirfd, const char *name, dev_t parent_dev, struct pea_error **err)
+static bool is_mount_root(int dirfd, const char *name, dev_t parent_dev)
 {
 	struct statx stx;
 
@@ -514,7 +514,7 @@ static int rm_rf_entry(int dfd, const char *name, const char *path, dev_t dev,
 	if (S_ISDIR(st.st_mode)) {
 		_cleanup_close_ int sub = -1;
 
-		if (is_mount_root(dfd, name, dev, err))
+		if (is_mount_root(dfd, name, dev))
 			return pea_error_new(err, EXDEV, "'%s' is a mount point, not removing it",
 					     path);
 		sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
