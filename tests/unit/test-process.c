@@ -1,0 +1,319 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/process.h"
+#include "tests/unit/tap.h"
+
+/* Run argv with the given fd map plus stdout to a pipe; return what it printed. */
+static char *run_capture(char *const *argv, const struct pea_fd_map *extra, size_t nextra,
+			 struct pea_spawn *base, int *ret_status)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	struct pea_fd_map fds[8];
+	struct pea_spawn s = base ? *base : (struct pea_spawn){ 0 };
+	_cleanup_close_ int pidfd = -1;
+	char *out = NULL;
+	int p[2], status = -1;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		abort();
+	memcpy(fds, extra, nextra * sizeof(*extra));
+	fds[nextra] = (struct pea_fd_map){ p[1], 1 };
+	s.argv = argv;
+	s.fds = fds;
+	s.nfds = nextra + 1;
+	if (pea_spawn(&s, &pid, &pidfd, &err) < 0) {
+		tap_diag("spawn: %s", err->message);
+		close(p[0]);
+		close(p[1]);
+		return NULL;
+	}
+	close(p[1]);
+	pea_read_all(p[0], 65536, &out, NULL, &err);
+	close(p[0]);
+	pea_wait(pid, pidfd, -1, &status, &err);
+	if (ret_status)
+		*ret_status = status;
+	return out;
+}
+
+static void test_fd_map(void)
+{
+	int a[2], b[2], status = -1;
+	char buf[64] = "";
+	_cleanup_free_ char *out = NULL;
+
+	if (pipe2(a, O_CLOEXEC) < 0 || pipe2(b, O_CLOEXEC) < 0)
+		abort();
+	{
+		/* parent a[1] becomes the child's b[1] and the other way round: what the
+		 * child writes to its a[1] lands in pipe b */
+		struct pea_fd_map swap[] = { { a[1], b[1] }, { b[1], a[1] } };
+		_cleanup_free_ char *cmd = NULL;
+		char *argv[] = { "sh", "-c", NULL, NULL };
+
+		if (asprintf(&cmd, "echo to-b >&%d; echo to-a >&%d", a[1], b[1]) < 0)
+			abort();
+		argv[2] = cmd;
+		out = run_capture(argv, swap, 2, NULL, &status);
+		close(a[1]);
+		close(b[1]);
+		tap_is_int(status, 0, "swapped fd map: child ran");
+		buf[read(a[0], buf, sizeof(buf) - 1)] = '\0';
+		tap_is_str(buf, "to-a\n", "fd map with overlapping numbers, first");
+		buf[read(b[0], buf, sizeof(buf) - 1)] = '\0';
+		tap_is_str(buf, "to-b\n", "fd map with overlapping numbers, second");
+		close(a[0]);
+		close(b[0]);
+	}
+	{
+		int leak = open("/dev/null", O_RDONLY); /* not CLOEXEC on purpose */
+		char script[128];
+		char *argv[] = { "sh", "-c", script, NULL };
+
+		snprintf(script, sizeof(script),
+			 "if [ -e /proc/self/fd/%d ]; then echo open; else echo closed; fi", leak);
+		free(out);
+		out = run_capture(argv, NULL, 0, NULL, &status);
+		tap_is_str(out, "closed\n", "fds that are not mapped are closed in the child");
+		close(leak);
+	}
+	{
+		struct pea_fd_map m[] = { { -1, 2 } };
+		char *argv[] = { "sh", "-c", "echo x >&2 && echo open || echo closed", NULL };
+
+		free(out);
+		out = run_capture(argv, m, 1, NULL, &status);
+		tap_is_str(out, "closed\n", "parent -1 closes that number in the child");
+	}
+}
+
+static void test_spawn_options(void)
+{
+	_cleanup_free_ char *out = NULL;
+	int status = -1;
+
+	{
+		char *argv[] = { "pwd", NULL };
+		struct pea_spawn s = { .cwd = "/usr" };
+
+		out = run_capture(argv, NULL, 0, &s, &status);
+		tap_is_str(out, "/usr\n", "cwd");
+	}
+	{
+		char *argv[] = { "sh", "-c", "echo $FOO", NULL };
+		char *env[] = { "FOO=bar", "PATH=/usr/bin:/bin", NULL };
+		struct pea_spawn s = { .envp = env };
+
+		free(out);
+		out = run_capture(argv, NULL, 0, &s, &status);
+		tap_is_str(out, "bar\n", "envp");
+	}
+	{
+		char *argv[] = { "cat", NULL };
+		struct pea_spawn s = { .null_stdin = true };
+
+		free(out);
+		out = run_capture(argv, NULL, 0, &s, &status);
+		tap_ok(out && !*out && status == 0, "null_stdin: stdin reads EOF");
+	}
+	{
+		char *argv[] = { "sh", "-c", "grep -E '^Sig(Blk|Ign)' /proc/self/status", NULL };
+		sigset_t set, old;
+
+		/* the parent blocks and ignores signals, as the event loop does */
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGCHLD);
+		sigprocmask(SIG_BLOCK, &set, &old);
+		signal(SIGPIPE, SIG_IGN);
+		free(out);
+		out = run_capture(argv, NULL, 0, NULL, &status);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		tap_is_str(out, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n",
+			   "the child starts with no blocked and no ignored signals");
+	}
+	{
+		_cleanup_error_ struct pea_error *err = NULL;
+		_cleanup_close_ int pidfd = -1;
+		char *argv[] = { "sleep", "10", NULL };
+		struct pea_spawn s = { .argv = argv, .new_session = true };
+		pid_t pid = 0;
+
+		tap_is_int(pea_spawn(&s, &pid, &pidfd, &err), 0, "spawn new_session");
+		tap_is_int(getsid(pid), pid, "new_session: the child leads its own session");
+		pea_pidfd_send_signal(pidfd, SIGKILL);
+		pea_wait(pid, pidfd, -1, &status, &err);
+	}
+}
+
+static void test_spawn_errors(void)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	pid_t pid = 0;
+	int r;
+
+	{
+		char *argv[] = { "pea-nosuch-binary", NULL };
+		struct pea_spawn s = { .argv = argv };
+
+		r = pea_spawn(&s, &pid, NULL, &err);
+		tap_is_int(r, -ENOENT, "exec failure returns the child's errno");
+		tap_is_str(err ? err->message : NULL,
+			   "execve 'pea-nosuch-binary': No such file or directory",
+			   "exec failure carries the child's reason");
+		tap_ok(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD,
+		       "the failed child was reaped");
+	}
+	{
+		char *argv[] = { "/etc/passwd", NULL };
+		struct pea_spawn s = { .argv = argv };
+
+		r = pea_spawn(&s, &pid, NULL, &err);
+		tap_is_int(r, -EACCES, "exec of a non-executable");
+		tap_is_str(err ? err->message : NULL, "execve '/etc/passwd': Permission denied",
+			   "non-executable message");
+	}
+	{
+		char *argv[] = { "true", NULL };
+		struct pea_spawn s = { .argv = argv, .cwd = "/nonexistent" };
+
+		r = pea_spawn(&s, &pid, NULL, &err);
+		tap_is_int(r, -ENOENT, "chdir failure");
+		tap_is_str(err ? err->message : NULL,
+			   "chdir '/nonexistent': No such file or directory",
+			   "chdir failure message");
+	}
+	{
+		struct pea_fd_map m[] = { { 999, 3 } };
+		char *argv[] = { "true", NULL };
+		struct pea_spawn s = { .argv = argv, .fds = m, .nfds = 1 };
+
+		r = pea_spawn(&s, &pid, NULL, &err);
+		tap_is_int(r, -EBADF, "mapping a closed fd");
+		tap_is_str(err ? err->message : NULL, "dup fd 999: Bad file descriptor",
+			   "bad fd message");
+	}
+	{
+		struct pea_spawn s = { 0 };
+		char *argv[] = { NULL };
+
+		s.argv = argv;
+		tap_is_int(pea_spawn(&s, &pid, NULL, &err), -EINVAL, "empty argv");
+	}
+}
+
+static void test_wait(void)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	_cleanup_free_ char *how = NULL;
+	_cleanup_close_ int pidfd = -1;
+	char *sleeper[] = { "sleep", "10", NULL };
+	struct pea_spawn s = { .argv = sleeper };
+	pid_t pid = 0;
+	int status = -1;
+
+	pea_spawn(&s, &pid, &pidfd, &err);
+	tap_is_int(pea_wait(pid, pidfd, 100, &status, &err), -ETIMEDOUT, "wait timeout");
+	tap_ok(err && strstr(err->message, "still running after 100 ms"), "timeout message: %s",
+	       err ? err->message : "");
+	tap_is_int(kill(pid, 0), 0, "a timeout leaves the child running");
+	tap_is_int(pea_pidfd_send_signal(pidfd, SIGKILL), 0, "pidfd_send_signal");
+	tap_is_int(pea_wait(pid, pidfd, 5000, &status, &err), 0, "wait after kill");
+	tap_ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "killed status");
+	tap_is_int(pea_exit_status(status), 137, "exit status 128 + 9");
+	how = pea_describe_wait_status(status);
+	tap_is_str(how, "killed by signal 9 (SIGKILL)", "describe a kill");
+
+	/* by pid only, with and without a timeout */
+	pid = 0;
+	pea_spawn(&s, &pid, NULL, &err);
+	tap_is_int(pea_wait(pid, -1, 50, &status, &err), -ETIMEDOUT, "pid-only wait timeout");
+	kill(pid, SIGTERM);
+	tap_is_int(pea_wait(pid, -1, -1, &status, &err), 0, "pid-only wait");
+	tap_is_int(pea_exit_status(status), 143, "SIGTERM is 143");
+	{
+		char *argv[] = { "sh", "-c", "exit 3", NULL };
+		struct pea_spawn e = { .argv = argv };
+
+		pea_spawn(&e, &pid, NULL, &err);
+		pea_wait(pid, -1, -1, &status, &err);
+		tap_is_int(pea_exit_status(status), 3, "exit code");
+		free(how);
+		how = pea_describe_wait_status(status);
+		tap_is_str(how, "exited with status 3", "describe an exit");
+	}
+	tap_is_int(pea_wait(getpid(), -1, -1, &status, &err), -ECHILD, "waiting for a non-child");
+}
+
+static void test_run_wait(void)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	char *ok[] = { "true", NULL }, *bad[] = { "sh", "-c", "exit 4", NULL },
+	     *missing[] = { "pea-nosuch", NULL };
+
+	tap_is_int(pea_run_wait(ok, &err), 0, "run_wait true");
+	tap_ok(pea_run_wait(bad, &err) < 0, "run_wait of a failing command");
+	tap_is_str(err ? err->message : NULL, "'sh' exited with status 4", "run_wait message");
+	tap_is_int(pea_run_wait(missing, &err), -ENOENT, "run_wait of a missing program");
+}
+
+static void test_signals(void)
+{
+	static const struct {
+		const char *s;
+		int sig;
+	} cases[] = {
+		{ "KILL", 9 },		{ "SIGKILL", 9 },	{ "9", 9 },
+		{ "kill", 9 },		{ "sigterm", 15 },	{ "SigHup", 1 },
+		{ "RTMIN", 34 },	{ "SIGRTMIN+3", 37 },	{ "rtmax-1", 63 },
+		{ "SIGRTMAX", 64 },	{ "64", 64 },		{ "IOT", SIGABRT },
+		{ "CLD", SIGCHLD },	{ "WINCH", SIGWINCH },	{ "0", -EINVAL },
+		{ "65", -EINVAL },	{ "", -EINVAL },	{ "SIG", -EINVAL },
+		{ "NOSUCH", -EINVAL },	{ "9x", -EINVAL },	{ "RTMIN+31", -EINVAL },
+		{ "RTMAX+1", -EINVAL }, { "RTMIN-1", -EINVAL }, { "RTMIN+", -EINVAL },
+		{ "-9", -EINVAL },
+	};
+	bool roundtrip = true;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		tap_is_int(pea_signal_from_string(cases[i].s), cases[i].sig, "signal '%s'",
+			   cases[i].s);
+	tap_is_str(pea_signal_name(SIGKILL), "SIGKILL", "name of 9");
+	tap_is_str(pea_signal_name(34), "SIGRTMIN", "name of 34");
+	tap_is_str(pea_signal_name(35), "SIGRTMIN+1", "name of 35");
+	tap_is_str(pea_signal_name(50), "SIGRTMAX-14", "name of 50");
+	tap_is_str(pea_signal_name(64), "SIGRTMAX", "name of 64");
+	tap_ok(pea_signal_name(0) == NULL && pea_signal_name(65) == NULL, "no name out of range");
+	for (int sig = 1; sig <= 64; sig++) {
+		const char *name = pea_signal_name(sig);
+
+		if (name && pea_signal_from_string(name) != sig)
+			roundtrip = false;
+		if (!name && sig != 32 && sig != 33)
+			roundtrip = false;
+	}
+	tap_ok(roundtrip, "every signal but 32 and 33 has a name that parses back");
+}
+
+int main(void)
+{
+	tap_plan(71);
+	test_fd_map();
+	test_spawn_options();
+	test_spawn_errors();
+	test_wait();
+	test_run_wait();
+	test_signals();
+	return tap_done();
+}
