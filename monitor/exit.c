@@ -1,0 +1,95 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/log.h"
+#include "lib/process.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "monitor/monitor.h"
+
+/* conmon's rule: the exit code, 128 + the signal, or -1. */
+int exit_status_of(int wait_status)
+{
+	if (WIFEXITED(wait_status))
+		return WEXITSTATUS(wait_status);
+	if (WIFSIGNALED(wait_status))
+		return 128 + WTERMSIG(wait_status);
+	return -1;
+}
+
+/* Write "STATUS" to dir/name, atomically: a watcher never reads half a file. */
+static int write_status_file(const char *dir, const char *name, const char *content,
+			     struct pea_error **err)
+{
+	_cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dirfd < 0)
+		return pea_error_errno(err, "open the directory '%s'", dir);
+	if (pea_write_file_atomic_at(dirfd, name, content, strlen(content), 0644, err) < 0)
+		return pea_error_wrap(err, "write the exit file '%s/%s'", dir, name);
+	return 0;
+}
+
+/* PERSIST_DIR/exit first, then EXIT_DIR/CID, which the engine watches. */
+int exit_write_files(struct monitor *m, int status, struct pea_error **err)
+{
+	char content[16];
+
+	snprintf(content, sizeof(content), "%d", status);
+	if (m->opts->persist_dir && write_status_file(m->opts->persist_dir, "exit", content, err) < 0)
+		return -(*err)->code;
+	if (m->opts->exit_dir && write_status_file(m->opts->exit_dir, m->opts->cid, content, err) < 0)
+		return -(*err)->code;
+	return 0;
+}
+
+/*
+ * Run --exit-command with its --exit-command-arg's after --exit-delay
+ * seconds, wait for it, and fail with its status. It is not our subreaper's
+ * business: the command's own children go to init.
+ */
+int exit_run_command(struct monitor *m, struct pea_error **err)
+{
+	const struct monitor_options *o = m->opts;
+	_cleanup_strv_ char **argv = NULL;
+	struct pea_fd_map fds[] = { { m->devnull_r, 0 }, { m->devnull_w, 1 }, { m->devnull_w, 2 } };
+	struct pea_spawn s = { .fds = fds, .nfds = ARRAY_SIZE(fds) };
+	struct timespec delay = { .tv_sec = o->exit_delay };
+	pid_t pid;
+	int status;
+
+	if (!o->exit_command)
+		return 0;
+	pea_strv_push(&argv, o->exit_command);
+	for (size_t i = 0; o->exit_command_args && o->exit_command_args[i]; i++)
+		pea_strv_push(&argv, o->exit_command_args[i]);
+	s.argv = argv;
+	if (m->cfg->log_drivers & LOG_DRIVER_PASSTHROUGH)
+		s.nfds = 0; /* our stdio is already /dev/null */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 0) < 0)
+		log_warning("stop being a subreaper: %s, ignoring", strerror(errno));
+	if (o->exit_delay > 0) {
+		log_debug("waiting %d seconds before the exit command", o->exit_delay);
+		while (nanosleep(&delay, &delay) < 0 && errno == EINTR)
+			;
+	}
+	if (pea_spawn(&s, &pid, NULL, err) < 0)
+		return pea_error_wrap(err, "run the exit command '%s'", o->exit_command);
+	if (pea_wait(pid, -1, -1, &status, err) < 0)
+		return pea_error_wrap(err, "wait for the exit command '%s'", o->exit_command);
+	if (exit_status_of(status) != 0)
+		return pea_error_new(err, ECHILD, "exit command '%s' failed with status %d",
+				     o->exit_command, exit_status_of(status));
+	return 0;
+}

@@ -1,0 +1,93 @@
+#pragma once
+
+/*
+ * pea-monitor's command line: conmon 2.x's flags, parsed the way GOption
+ * parses them (long options with "=value" or a separate value, short options
+ * alone, grouped or with their value attached, "--" ends the options, other
+ * words are ignored as conmon ignores them), then checked into a config.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pea_error;
+
+struct monitor_options {
+	bool api_version;
+	char *bundle;
+	char *cid;
+	char *conmon_pidfile;
+	char *container_pidfile;
+	char *cuuid;
+	bool exec;
+	bool exec_attach;
+	char *exec_process_spec;
+	char *exit_command;
+	char **exit_command_args;
+	int exit_delay;
+	char *exit_dir;
+	bool leave_stdin_open;
+	char *log_level;
+	char **log_paths;
+	int64_t log_size_max;
+	int64_t log_global_size_max;
+	char *log_tag;
+	char *name;
+	bool no_new_keyring;
+	bool no_pivot;
+	bool no_sync_log;
+	char *persist_dir;
+	bool replace_listen_pid;
+	char *restore;
+	char *runtime;
+	char **runtime_args;
+	char **runtime_opts;
+	char *sdnotify_socket;
+	char *socket_dir;
+	bool stdin_pipe;
+	bool sync;
+	bool syslog;
+	bool systemd_cgroup;
+	bool terminal;
+	int timeout;
+	bool full_attach;
+	char *seccomp_notify_socket;
+	char *seccomp_notify_plugins;
+	bool help;
+	bool version;
+};
+
+enum log_driver_kind {
+	LOG_DRIVER_K8S_FILE = 1 << 0,
+	LOG_DRIVER_JOURNALD = 1 << 1,
+	LOG_DRIVER_PASSTHROUGH = 1 << 2,
+};
+
+/* The checked configuration the monitor runs with. Strings point into the options. */
+struct monitor_config {
+	const struct monitor_options *opts;
+	unsigned log_drivers;	 /* enum log_driver_kind bits */
+	char *k8s_log_path;	 /* owned */
+	char *bundle;		 /* owned; NULL for an exec without -b */
+	char *container_pidfile; /* owned */
+	int log_level;		 /* enum log_level */
+	int preserve_fds;	 /* from --runtime-opt --preserve-fds N */
+};
+
+/* Fill opts from argv. Returns 0, or < 0 with *err (a usage error). */
+int monitor_parse_args(int argc, char **argv, struct monitor_options *opts, struct pea_error **err);
+void monitor_options_free(struct monitor_options *opts);
+
+/* Check the options as conmon does and derive the config; < 0 with *err. */
+int monitor_config_from_options(const struct monitor_options *opts, struct monitor_config *cfg,
+				struct pea_error **err);
+void monitor_config_free(struct monitor_config *cfg);
+
+/* Split one --log-path value ("DRIVER:PATH", "PATH", "none", ...). */
+int monitor_parse_log_path(const char *value, unsigned *drivers, char **ret_path,
+			   struct pea_error **err);
+
+void monitor_print_usage(void);
+
+/* --socket-dir-path, or conmon's default /var/run/crio. */
+const char *monitor_socket_dir(const struct monitor_options *o);

@@ -1,0 +1,205 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/process.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "monitor/monitor.h"
+
+/* The most of the runtime's --log file read back for its error. */
+#define RUNTIME_LOG_MAX (1u << 20)
+
+/*
+ * RUNTIME [--systemd-cgroup] [--runtime-arg...] create --bundle B --pid-file P
+ *   [--no-pivot] [--no-new-keyring] [--runtime-opt...] [--console-socket S] CID
+ * or exec --pid-file P --process SPEC --detach [--tty], or restore.
+ */
+char **runtime_build_argv(const struct monitor_config *cfg, const char *console_path)
+{
+	const struct monitor_options *o = cfg->opts;
+	char **argv = NULL;
+
+	pea_strv_push(&argv, o->runtime);
+	if (!o->exec && o->systemd_cgroup)
+		pea_strv_push(&argv, "--systemd-cgroup");
+	for (size_t i = 0; o->runtime_args && o->runtime_args[i]; i++)
+		pea_strv_push(&argv, o->runtime_args[i]);
+	if (o->exec) {
+		pea_strv_push(&argv, "exec");
+		pea_strv_push(&argv, "--pid-file");
+		pea_strv_push(&argv, cfg->container_pidfile);
+		pea_strv_push(&argv, "--process");
+		pea_strv_push(&argv, o->exec_process_spec);
+		pea_strv_push(&argv, "--detach");
+		if (o->terminal)
+			pea_strv_push(&argv, "--tty");
+	} else {
+		pea_strv_push(&argv, o->restore ? "restore" : "create");
+		pea_strv_push(&argv, "--bundle");
+		pea_strv_push(&argv, cfg->bundle);
+		pea_strv_push(&argv, "--pid-file");
+		pea_strv_push(&argv, cfg->container_pidfile);
+		if (o->no_pivot)
+			pea_strv_push(&argv, "--no-pivot");
+		if (o->no_new_keyring)
+			pea_strv_push(&argv, "--no-new-keyring");
+		if (o->restore) {
+			/* a restored container runs at once: the runtime must return */
+			pea_strv_push(&argv, "--detach");
+			pea_strv_push(&argv, "--image-path");
+			pea_strv_push(&argv, o->restore);
+			pea_strv_push(&argv, "--work-path");
+			pea_strv_push(&argv, cfg->bundle);
+		}
+	}
+	for (size_t i = 0; o->runtime_opts && o->runtime_opts[i]; i++)
+		pea_strv_push(&argv, o->runtime_opts[i]);
+	if (console_path) {
+		pea_strv_push(&argv, "--console-socket");
+		pea_strv_push(&argv, console_path);
+	}
+	pea_strv_push(&argv, o->cid);
+	return argv;
+}
+
+int runtime_spawn(struct monitor *m, struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = runtime_build_argv(m->cfg, m->console_path);
+	struct pea_fd_map fds[3 + 1024];
+	size_t nfds = 0;
+	struct pea_spawn s = { .argv = argv, .pdeath_signal = SIGKILL };
+
+	if (!(m->cfg->log_drivers & LOG_DRIVER_PASSTHROUGH)) {
+		fds[nfds++] = (struct pea_fd_map){ m->worker_stdin >= 0 ? m->worker_stdin
+									: m->devnull_r,
+						   0 };
+		fds[nfds++] = (struct pea_fd_map){ m->worker_stdout >= 0 ? m->worker_stdout
+									 : m->devnull_w,
+						   1 };
+		fds[nfds++] = (struct pea_fd_map){ m->worker_stderr >= 0 ? m->worker_stderr
+									 : m->worker_stdout,
+						   2 };
+	} else {
+		for (int fd = 0; fd < 3; fd++)
+			fds[nfds++] = (struct pea_fd_map){ fd, fd };
+	}
+	/* --preserve-fds N: fds 3 .. N+2 go to the runtime at the same numbers */
+	for (int fd = 3; fd < 3 + m->cfg->preserve_fds; fd++)
+		fds[nfds++] = (struct pea_fd_map){ fd, fd };
+	s.fds = fds;
+	s.nfds = nfds;
+	if (log_get_level() >= LOG_LEVEL_DEBUG) {
+		_cleanup_free_ char *line = pea_strv_join(argv, " ");
+		log_debug("calling the runtime: %s", line);
+	}
+	if (pea_spawn(&s, &m->runtime_pid, NULL, err) < 0)
+		return pea_error_wrap(err, "run the runtime '%s'", argv[0]);
+	return 0;
+}
+
+/* --log PATH or --log=PATH among the runtime's global arguments. */
+static const char *runtime_log_path(const struct monitor_options *o)
+{
+	const char *path = NULL;
+
+	for (size_t i = 0; o->runtime_args && o->runtime_args[i]; i++) {
+		if (strcmp(o->runtime_args[i], "--log") == 0 && o->runtime_args[i + 1])
+			path = o->runtime_args[++i];
+		else if (strncmp(o->runtime_args[i], "--log=", 6) == 0)
+			path = o->runtime_args[i] + 6;
+	}
+	return path;
+}
+
+char *runtime_log_last_error(const char *data, size_t len)
+{
+	char *found = NULL;
+	const char *p = data, *end = data + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t line_len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		_cleanup_json_ struct json_object *o = NULL;
+		_cleanup_error_ struct pea_error *e = NULL;
+		const char *msg = NULL, *level = NULL;
+
+		if (line_len > 0 && pea_json_parse(p, line_len, "runtime log", &o, &e) == 0 &&
+		    json_object_is_type(o, json_type_object) &&
+		    pea_json_get_string_opt(o, "", "msg", &msg, &e) > 0 && msg &&
+		    (pea_json_get_string_opt(o, "", "level", &level, &e) <= 0 || !level ||
+		     strcmp(level, "error") == 0 || strcmp(level, "fatal") == 0)) {
+			free(found);
+			found = xstrdup(msg);
+		}
+		p += line_len + (nl ? 1 : 0);
+	}
+	return found;
+}
+
+static char *read_runtime_log(const char *path)
+{
+	_cleanup_free_ char *data = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = 0;
+	off_t size;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size = lseek(fd, 0, SEEK_END);
+	/* the error is at the end: read the last MiB at most */
+	if (size < 0 || lseek(fd, size > RUNTIME_LOG_MAX ? size - RUNTIME_LOG_MAX : 0, SEEK_SET) < 0)
+		return NULL;
+	if (pea_read_all(fd, RUNTIME_LOG_MAX, &data, &len, &e) < 0)
+		return NULL;
+	if (memchr(data, '{', len) == NULL) /* a text log: its last line */
+		return NULL;
+	return runtime_log_last_error(data, len);
+}
+
+static char *read_runtime_stderr(struct monitor *m)
+{
+	char buf[MONITOR_PACKET_DATA];
+	size_t len = 0;
+
+	if (m->stderr_fd < 0)
+		return NULL;
+	pea_fd_set_nonblock(m->stderr_fd, true);
+	while (len < sizeof(buf) - 1) {
+		ssize_t n = read(m->stderr_fd, buf + len, sizeof(buf) - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return NULL;
+	return xstrndup(buf, len);
+}
+
+char *runtime_failure_message(struct monitor *m)
+{
+	const char *log_path = runtime_log_path(m->opts);
+	char *msg = NULL;
+
+	if (log_path)
+		msg = read_runtime_log(log_path);
+	if (!msg)
+		msg = read_runtime_stderr(m);
+	return msg;
+}

@@ -1,0 +1,142 @@
+# shellcheck shell=bash
+#
+# tests/helpers-monitor.bash: drive pea-monitor (or conmon) beside a real OCI
+# runtime, for tests/20-monitor-*.bats.
+#
+#   PEA_TEST_RUNTIME   the runtime the monitor runs (default: Debian's crun)
+#   MONITOR            the monitor under test (default: $PEA_MONITOR)
+#
+# The monitor detaches (fork, the first process exits), so its long-lived
+# process is an orphan. PID 1 on the test machines does not reap orphans, so
+# each monitor runs under `tini -s` (a subreaper) whose direct child is a
+# shell that waits, after the monitor's first process returns, until the
+# detached monitor is gone: tini reaps it and the runtime's leftovers.
+#
+# The sync pipe (_OCI_SYNCPIPE) is a plain file the test reads; the start
+# pipe (_OCI_STARTPIPE) and attach pipe (_OCI_ATTACHPIPE) are fifos.
+
+: "${PEA_TEST_RUNTIME:=/usr/bin/crun}"
+: "${MONITOR:=$PEA_MONITOR}"
+
+# monitor_setup [ARGS...]: a fresh container id and a bundle running ARGS
+# (default: sleep 100) under $TEST_DIR, with the exit, persist and socket dirs.
+monitor_setup() {
+	MON_CID="pea-mon-$(printf '%04x%04x%04x' $RANDOM $RANDOM $RANDOM)"
+	MON_BUNDLE="$TEST_DIR/bundle"
+	MON_EXITS="$TEST_DIR/exits"
+	MON_PERSIST="$TEST_DIR/persist"
+	MON_SOCKETS="$TEST_DIR/sockets"
+	MON_LOG="$TEST_DIR/ctr.log"
+	MON_SYNC="$TEST_DIR/sync"
+	MON_PIDFILE="$TEST_DIR/monitor.pid"
+	MON_OUT="$TEST_DIR/monitor.out"
+	mkdir -p "$MON_EXITS" "$MON_PERSIST" "$MON_SOCKETS"
+	if [[ $# -eq 0 ]]; then
+		set -- sleep 100
+	fi
+	make_bundle "$MON_BUNDLE" "$@"
+	: >"$MON_SYNC"
+	export MON_CID MON_BUNDLE MON_EXITS MON_PERSIST MON_SOCKETS MON_LOG MON_SYNC MON_PIDFILE MON_OUT
+}
+
+# monitor_args: the flags podman passes, for this test's container.
+monitor_args() {
+	printf '%s\n' --api-version 1 -c "$MON_CID" -u "$MON_CID" -r "$PEA_TEST_RUNTIME" \
+		-b "$MON_BUNDLE" -p "$TEST_DIR/ctr.pid" -n "name-$MON_CID" \
+		--exit-dir "$MON_EXITS" --persist-dir "$MON_PERSIST" \
+		--socket-dir-path "$MON_SOCKETS" --conmon-pidfile "$MON_PIDFILE" \
+		--runtime-arg --root --runtime-arg "$ROOT"
+}
+
+# monitor_launch [FLAGS...]: start the monitor in the background with the
+# usual flags plus FLAGS; its first process's status goes to $TEST_DIR/launch.rc.
+monitor_launch() {
+	local -a args
+	mapfile -t args < <(monitor_args)
+	(
+		cd "$TEST_DIR" || exit 1
+		_OCI_SYNCPIPE=3 ${MON_START_FIFO:+_OCI_STARTPIPE=4} ${MON_ATTACH_FIFO:+_OCI_ATTACHPIPE=5} \
+			exec tini -s -- bash -c '
+				"$@"
+				rc=$?
+				echo "$rc" >"$TEST_DIR/launch.rc"
+				if [[ -s "$MON_PIDFILE" ]]; then
+					while kill -0 "$(cat "$MON_PIDFILE")" 2>/dev/null; do sleep 0.02; done
+				fi
+				exit "$rc"' _ "$MONITOR" "${args[@]}" "$@" \
+			3>>"$MON_SYNC" ${MON_START_FIFO:+4<>"$MON_START_FIFO"} \
+			${MON_ATTACH_FIFO:+5>>"$MON_ATTACH_FIFO"} </dev/null >>"$MON_OUT" 2>&1
+	) &
+	MON_TINI_PID=$!
+	export MON_TINI_PID
+}
+
+# wait_for CONDITION-COMMAND...: retry for up to 10 s (MON_WAIT tenths).
+wait_for() {
+	local i
+	for ((i = 0; i < ${MON_WAIT:-500}; i++)); do
+		if "$@"; then
+			return 0
+		fi
+		sleep 0.02
+	done
+	echo "timed out waiting for: $*" >&2
+	return 1
+}
+
+file_has_line() {
+	[[ -s "$1" ]] && [[ "$(tail -c1 "$1" | od -An -c | tr -d ' ')" == '\n' ]]
+}
+
+# monitor_sync_line [N]: wait for the Nth line (default 1) of the sync pipe; print it.
+monitor_sync_line() {
+	local n="${1:-1}"
+	wait_for sync_has_lines "$n" || {
+		echo "monitor output: $(cat "$MON_OUT" 2>/dev/null)" >&2
+		return 1
+	}
+	sed -n "${n}p" "$MON_SYNC"
+}
+
+sync_has_lines() {
+	file_has_line "$MON_SYNC" && (($(wc -l <"$MON_SYNC") >= $1))
+}
+
+# monitor_start_container: wait for the pid on the sync pipe, then `runtime start`.
+monitor_start_container() {
+	local line
+	line="$(monitor_sync_line 1)" || return 1
+	[[ "$(jq -r .data <<<"$line")" -gt 0 ]] || {
+		echo "monitor reported: $line" >&2
+		return 1
+	}
+	"$PEA_TEST_RUNTIME" --root "$ROOT" start "$MON_CID"
+}
+
+# monitor_wait_exit: wait for the exit file and for the monitor to end.
+monitor_wait_exit() {
+	wait_for test -e "$MON_EXITS/$MON_CID" || {
+		echo "monitor output: $(cat "$MON_OUT" 2>/dev/null)" >&2
+		return 1
+	}
+	wait "$MON_TINI_PID" 2>/dev/null || true
+}
+
+# k8s_log_text FILE: the log content without timestamps, one "STREAM TAG TEXT" per entry.
+k8s_log_text() {
+	sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}[+-][0-9]{2}:[0-9]{2} //' "$1"
+}
+
+# monitor_teardown: delete the container and stop a monitor still running.
+monitor_teardown() {
+	if [[ -n "${MON_CID:-}" ]]; then
+		"$PEA_TEST_RUNTIME" --root "$ROOT" delete -f "$MON_CID" >/dev/null 2>&1 || true
+	fi
+	if [[ -s "${MON_PIDFILE:-}" ]]; then
+		kill -9 "$(cat "$MON_PIDFILE")" 2>/dev/null || true
+	fi
+	if [[ -n "${MON_TINI_PID:-}" ]]; then
+		kill "$MON_TINI_PID" 2>/dev/null || true
+		wait "$MON_TINI_PID" 2>/dev/null || true
+	fi
+}
