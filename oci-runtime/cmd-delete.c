@@ -1,0 +1,100 @@
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "lib/process.h"
+
+#include "container.h"
+#include "runtime.h"
+#include "state.h"
+
+static const char delete_usage[] =
+	"Usage: pea-runtime delete [--force] ID\n"
+	"\n"
+	"Delete a stopped (or created) container: run its poststop hooks, remove its state.\n"
+	"\n"
+	"  -f, --force   kill a running container first (SIGKILL); a missing one is not an error\n";
+
+/* poststop hooks (failures are warnings), then the state directory. */
+int container_destroy(struct container_handle *h, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *state = NULL;
+	_cleanup_error_ struct pea_error *herr = NULL;
+	struct spec_hooks hooks = { 0 };
+
+	if (spec_hooks_from_json(h->st->hooks, HOOK_POSTSTOP, &hooks, &herr) == 0 && hooks.n) {
+		state = state_to_json(h->st, STATUS_STOPPED);
+		if (hooks_run(&hooks, "poststop", json_object_to_json_string(state), &herr) < 0)
+			log_warning("%s, ignoring", herr->message);
+	}
+	spec_hooks_clear(&hooks);
+	return state_remove_dir(h->rootfd, h->st->id, err);
+}
+
+static int kill_and_wait(struct container_handle *h, struct pea_error **err)
+{
+	_cleanup_close_ int pidfd = state_pidfd(h->st);
+
+	if (pidfd < 0)
+		return 0;
+	if (pea_pidfd_send_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
+		return pea_error_errno(err, "container '%s': kill", h->st->id);
+	if (container_wait_gone(h->st->pid, pidfd, 10000) < 0)
+		return pea_error_new(err, ETIMEDOUT, "container '%s': still alive after SIGKILL",
+				     h->st->id);
+	return 0;
+}
+
+int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option longopts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct container_handle h;
+	bool force = false;
+	int opt, r;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+fh", longopts, NULL)) != -1) {
+		if (opt == 'f')
+			force = true;
+		else if (opt == 'h') {
+			fputs(delete_usage, stdout);
+			return 0;
+		} else
+			return runtime_usage_error(err, "delete", "unknown option '%s'",
+						   argv[optind - 1]);
+	}
+	if (argc - optind != 1)
+		return runtime_usage_error(err, "delete", "expects exactly one container ID");
+	if (state_lookup(g->root, argv[optind], true, &h, err) < 0) {
+		if (force && pea_error_is(*err, ENOENT)) {
+			pea_error_release(err);
+			return 0;
+		}
+		return -EINVAL;
+	}
+	if (h.status == STATUS_RUNNING && !force) {
+		pea_error_new(err, EBUSY,
+			      "container '%s' is running: stop it first, or delete --force",
+			      argv[optind]);
+		state_handle_close(&h);
+		return -EBUSY;
+	}
+	r = kill_and_wait(&h, err);
+	if (r == 0)
+		r = container_destroy(&h, err);
+	state_handle_close(&h);
+	return r;
+}

@@ -1,0 +1,390 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/process.h"
+#include "lib/xalloc.h"
+
+#include "container.h"
+#include "runtime.h"
+#include "state.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* ---- the state ---------------------------------------------------------------------- */
+
+static void container_state_fill(const struct container *c, struct container_state *st)
+{
+	const struct spec *s = c->spec;
+
+	memset(st, 0, sizeof(*st));
+	st->id = (char *)c->id;
+	st->pid = c->pid;
+	st->start_time = c->start_time;
+	st->bundle = s->bundle;
+	st->rootfs = s->root_path;
+	st->created = c->created;
+	st->owner = geteuid();
+	st->pidns = spec_namespace(s, CLONE_NEWPID) != NULL;
+	if (s->n_annotations) {
+		st->annotations = json_object_new_object();
+		for (size_t i = 0; i < s->n_annotations; i++)
+			json_object_object_add(st->annotations, s->annotations[i].key,
+					       json_object_new_string(s->annotations[i].value));
+	}
+	if (s->hooks_json)
+		pea_json_parse(s->hooks_json, strlen(s->hooks_json), "hooks", &st->hooks, NULL);
+}
+
+static void container_state_clear(struct container_state *st)
+{
+	json_object_put(st->annotations);
+	json_object_put(st->hooks);
+}
+
+/* The runtime-spec state as hooks get it on stdin. */
+static char *container_state_json(const struct container *c, enum container_status status)
+{
+	struct container_state st;
+	_cleanup_json_ struct json_object *o = NULL;
+	char *s;
+
+	container_state_fill(c, &st);
+	o = state_to_json(&st, status);
+	s = xstrdup(pea_json_to_string(o));
+	container_state_clear(&st);
+	return s;
+}
+
+static int container_write_state(const struct container *c, struct pea_error **err)
+{
+	struct container_state st;
+	int r;
+
+	container_state_fill(c, &st);
+	r = state_write(c->dirfd, &st, err);
+	container_state_clear(&st);
+	return r;
+}
+
+/* ---- spawning the init ------------------------------------------------------------------ */
+
+static pid_t clone_init(struct container *c)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, c->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+
+	if (pid == 0)
+		init_main(c);
+	return pid;
+}
+
+/*
+ * Namespaces given by path (and a new time namespace, which only unshare()
+ * makes) are entered by a short-lived intermediate process, so that neither
+ * pea-runtime nor the hooks it runs end up in them. It clones the init,
+ * reports its pid and exits; the init is reparented to the subreaper.
+ */
+static bool needs_intermediate(const struct spec *s)
+{
+	for (size_t i = 0; i < s->n_namespaces; i++)
+		if (s->namespaces[i].path || s->namespaces[i].type == CLONE_NEWTIME)
+			return true;
+	return false;
+}
+
+static __attribute__((noreturn)) void intermediate_main(struct container *c, int report)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	const struct spec_namespace *time = spec_namespace(c->spec, CLONE_NEWTIME);
+	pid_t pid;
+
+	if (ns_join_paths(c->spec, false, false, &err) < 0 ||
+	    (time && !time->path && ns_set_time_offsets(c->spec, &err) < 0)) {
+		pea_error_to_fd(report, err);
+		_exit(1);
+	}
+	pid = clone_init(c);
+	if (pid < 0) {
+		pea_error_errno(&err, "clone the container init");
+		pea_error_to_fd(report, err);
+		_exit(1);
+	}
+	if (write(report, &pid, sizeof(pid)) != sizeof(pid))
+		_exit(1);
+	_exit(0);
+}
+
+static int spawn_via_intermediate(struct container *c, struct pea_error **err)
+{
+	char buf[4096];
+	int pipefd[2], status;
+	ssize_t n;
+	pid_t mid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "pipe");
+	mid = fork();
+	if (mid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return pea_error_errno(err, "fork");
+	}
+	if (mid == 0) {
+		close(pipefd[0]);
+		intermediate_main(c, pipefd[1]);
+	}
+	close(pipefd[1]);
+	do
+		n = read(pipefd[0], buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof(pid_t)) {
+		memcpy(&c->pid, buf, sizeof(pid_t));
+		return 0;
+	}
+	if (n > 0)
+		return pea_error_from_buf(err, buf, (size_t)n);
+	return pea_error_new(err, EIO, "the namespace-joining process failed");
+}
+
+static int spawn_init(struct container *c, struct pea_error **err)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return pea_error_errno(err, "socketpair");
+	c->sync_parent = sv[0];
+	c->sync_child = sv[1];
+	if (needs_intermediate(c->spec)) {
+		if (spawn_via_intermediate(c, err) < 0)
+			return -EINVAL;
+	} else {
+		c->pid = clone_init(c);
+		if (c->pid < 0)
+			return pea_error_errno(err, "clone the container init");
+	}
+	c->sync_child = pea_close(c->sync_child);
+	c->pidfd = pea_pidfd_open(c->pid, 0);
+	if (c->pidfd < 0)
+		return pea_error_errno(err, "pidfd_open %d", (int)c->pid);
+	if (proc_stat(c->pid, &c->start_time, NULL) < 0)
+		return pea_error_new(err, ESRCH, "the container init exited at once");
+	return 0;
+}
+
+/* The init failed without a word: say how it ended, if it is ours to reap. */
+static int init_died(struct container *c, struct pea_error **err)
+{
+	_cleanup_free_ char *how = NULL;
+	int status;
+
+	if (!pea_error_is(*err, EPIPE))
+		return -EINVAL;
+	if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+		how = pea_describe_wait_status(status);
+		c->pid = 0;
+	}
+	pea_error_free(*err);
+	*err = NULL;
+	return pea_error_new(err, EIO, "the container init %s before it was ready",
+			     how ? how : "exited");
+}
+
+/* ---- create -------------------------------------------------------------------------- */
+
+static bool has_create_hooks(const struct spec *s)
+{
+	return s->hooks[HOOK_PRESTART].n || s->hooks[HOOK_CREATE_RUNTIME].n ||
+	       s->hooks[HOOK_CREATE_CONTAINER].n;
+}
+
+/* Talk the init through its steps, up to ready. */
+static int container_sync(struct container *c, struct pea_error **err)
+{
+	const struct spec *s = c->spec;
+
+	if (c->has_new_userns) {
+		if (ns_write_maps(s, c->pid, err) < 0 ||
+		    sync_send(c->sync_parent, SYNC_MAPS_DONE, NULL, err) < 0)
+			return -EINVAL;
+	}
+	if (has_create_hooks(s)) {
+		_cleanup_free_ char *state = NULL;
+
+		if (sync_expect(c->sync_parent, SYNC_HOOKS, NULL, err) < 0)
+			return init_died(c, err);
+		state = container_state_json(c, STATUS_CREATING);
+		if (hooks_run(&s->hooks[HOOK_PRESTART], "prestart", state, err) < 0 ||
+		    hooks_run(&s->hooks[HOOK_CREATE_RUNTIME], "createRuntime", state, err) < 0 ||
+		    sync_send(c->sync_parent, SYNC_HOOKS_DONE, state, err) < 0)
+			return -EINVAL;
+	}
+	if (sync_expect(c->sync_parent, SYNC_READY, NULL, err) < 0)
+		return init_died(c, err);
+	return 0;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct pea_error **err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+	if (pea_write_file_atomic_at(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
+		return pea_error_wrap(err, "--pid-file '%s'", path);
+	return 0;
+}
+
+static int check_options(struct container *c, bool for_run, struct pea_error **err)
+{
+	const struct spec *s = c->spec;
+	struct stat st;
+
+	if (stat(s->root_path, &st) < 0)
+		return pea_error_errno(err, "root.path: rootfs '%s'", s->root_path);
+	if (!S_ISDIR(st.st_mode))
+		return pea_error_new(err, ENOTDIR, "root.path: rootfs '%s' is not a directory",
+				     s->root_path);
+	if (s->process.terminal && !c->opts->console_socket)
+		return pea_error_new(err, EINVAL,
+				     "process.terminal is set: --console-socket is required");
+	if (c->opts->preserve_fds < 0 || c->opts->preserve_fds > 1 << 20)
+		return pea_error_new(err, EINVAL, "--preserve-fds: invalid number");
+	(void)for_run;
+	return 0;
+}
+
+static int bundle_path(const char *bundle, char **ret, struct pea_error **err)
+{
+	char *p = realpath(bundle ? bundle : ".", NULL);
+
+	if (!p)
+		return pea_error_errno(err, "bundle '%s'", bundle ? bundle : ".");
+	*ret = p;
+	return 0;
+}
+
+int container_create(const struct global_options *g, const char *id,
+		     const struct create_options *opts, bool for_run, struct container **ret,
+		     struct pea_error **err)
+{
+	_cleanup_free_ char *bundle = NULL, *start_state = NULL;
+	struct container *c;
+
+	if (state_validate_id(id, err) < 0 || bundle_path(opts->bundle, &bundle, err) < 0)
+		return -EINVAL;
+	c = xnew(struct container, 1);
+	*c = (struct container){ .g = g, .opts = opts, .id = id, .rootfd = -1, .dirfd = -1,
+				 .sync_parent = -1, .sync_child = -1, .console_fd = -1,
+				 .pidfd = -1, .use_fifo = !for_run };
+	if (spec_load(bundle, &c->spec, err) < 0 || check_options(c, for_run, err) < 0 ||
+	    ns_prepare_flags(c, err) < 0) {
+		container_free(c);
+		return -EINVAL;
+	}
+	process_clamp_rlimits(c->spec);
+	c->created = state_now_rfc3339();
+	if (state_open_root(g->root, true, &c->rootfd, err) < 0 ||
+	    state_create_dir(c->rootfd, id, &c->dirfd, err) < 0) {
+		container_free(c);
+		return -EINVAL;
+	}
+	/* from here on a failure removes what was made: container_abort */
+	if (c->use_fifo && mkfifoat(c->dirfd, STATE_FIFO, 0600) < 0) {
+		pea_error_errno(err, "create exec fifo");
+		goto fail;
+	}
+	if (c->spec->process.terminal &&
+	    terminal_connect(opts->console_socket, &c->console_fd, err) < 0)
+		goto fail;
+	if (spawn_init(c, err) < 0 || container_sync(c, err) < 0 ||
+	    container_write_state(c, err) < 0)
+		goto fail;
+	if (opts->pid_file && write_pid_file(opts->pid_file, c->pid, err) < 0)
+		goto fail;
+	start_state = container_state_json(c, STATUS_CREATED);
+	if (sync_send(c->sync_parent, SYNC_START, start_state, err) < 0)
+		goto fail;
+	c->console_fd = pea_close(c->console_fd);
+	/* the state is written: others may look (run keeps the fd for its delete) */
+	flock(c->dirfd, LOCK_UN);
+	*ret = c;
+	return 0;
+fail:
+	container_abort(c);
+	container_free(c);
+	return -EINVAL;
+}
+
+void container_abort(struct container *c)
+{
+	if (c->pid > 0) {
+		int status;
+
+		kill(c->pid, SIGKILL);
+		/* ours to reap when cloned directly; else wait for it to be gone */
+		if (waitpid(c->pid, &status, 0) < 0)
+			container_wait_gone(c->pid, c->pidfd, 5000);
+		c->pid = 0;
+	}
+	if (c->dirfd >= 0) {
+		c->dirfd = pea_close(c->dirfd);
+		state_remove_dir(c->rootfd, c->id, NULL);
+	}
+}
+
+struct container *container_free(struct container *c)
+{
+	if (!c)
+		return NULL;
+	pea_close(c->rootfd);
+	pea_close(c->dirfd);
+	pea_close(c->sync_parent);
+	pea_close(c->sync_child);
+	pea_close(c->console_fd);
+	pea_close(c->pidfd);
+	spec_free(c->spec);
+	free(c->created);
+	free(c);
+	return NULL;
+}
+
+char *container_state_string(const struct container *c, enum container_status status)
+{
+	return container_state_json(c, status);
+}
+
+int container_wait_gone(pid_t pid, int pidfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int r;
+
+	if (pidfd < 0)
+		return kill(pid, 0) < 0 ? 0 : -ETIMEDOUT;
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return r > 0 ? 0 : -ETIMEDOUT;
+}

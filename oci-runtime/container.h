@@ -1,0 +1,126 @@
+#pragma once
+
+/*
+ * A container being created: what the parent (pea-runtime create/run) and
+ * the container's init share across the clone. The init runs the steps of
+ * linux-init.c and reports failures before execve over the sync socket.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "spec.h"
+#include "state.h"
+
+struct global_options;
+struct pea_error;
+
+struct create_options {
+	const char *bundle;	    /* NULL: current directory */
+	const char *pid_file;
+	const char *console_socket;
+	int preserve_fds;
+	bool no_pivot;
+	bool no_new_keyring;
+	bool detach; /* run only */
+	bool keep;   /* run only */
+};
+
+struct container {
+	const struct global_options *g;
+	const struct create_options *opts;
+	const char *id;
+	struct spec *spec;
+	int rootfd;	 /* the --root directory */
+	int dirfd;	 /* the container's state directory, locked */
+	int sync_parent; /* parent's end of the sync socket */
+	int sync_child;	 /* init's end */
+	int console_fd;	 /* connected --console-socket, or -1 */
+	bool use_fifo;	 /* create: the init waits on exec.fifo; run: on the sync socket */
+	unsigned long clone_flags; /* CLONE_NEW* for the namespaces made new by clone */
+	unsigned long unshare_flags; /* made new by the init itself after joining (user joined) */
+	bool userns;		   /* the init runs in a user namespace other than ours */
+	bool has_new_userns;
+	pid_t pid;
+	unsigned long long start_time;
+	int pidfd;
+	char *created; /* RFC 3339 */
+};
+
+/* Messages on the sync socket (SOCK_SEQPACKET): the first byte says which. */
+enum sync_msg {
+	SYNC_MAPS_DONE = 'm', /* parent -> init: uid/gid maps written */
+	SYNC_HOOKS = 'h',     /* init -> parent: mounts done, run createRuntime hooks */
+	SYNC_HOOKS_DONE = 'H', /* parent -> init: done; payload: the state JSON */
+	SYNC_READY = 'r',     /* init -> parent: ready to exec */
+	SYNC_START = 's',     /* parent -> init (run): go */
+	SYNC_ERROR = '{',     /* either way: {"code":N,"message":"..."} */
+};
+
+#define SYNC_MAX 65536
+
+int sync_send(int fd, enum sync_msg type, const char *payload, struct pea_error **err);
+/* Receive one message, expecting type; an error report becomes *err. */
+int sync_expect(int fd, enum sync_msg type, char **ret_payload, struct pea_error **err);
+
+/* container.c: the parent's side */
+int container_create(const struct global_options *g, const char *id,
+		     const struct create_options *opts, bool for_run, struct container **ret,
+		     struct pea_error **err);
+/* The runtime-spec state JSON of c, as hooks read it. */
+char *container_state_string(const struct container *c, enum container_status status);
+/* Wait for a process that may not be our child to be gone (pidfd poll). */
+int container_wait_gone(pid_t pid, int pidfd, int timeout_ms);
+/* Kill the half-made container and remove its state. */
+void container_abort(struct container *c);
+struct container *container_free(struct container *c);
+
+/* linux-init.c: the init, from clone to execve. Never returns. */
+__attribute__((noreturn)) void init_main(struct container *c);
+__attribute__((noreturn)) void init_fail(struct container *c, struct pea_error **err);
+
+/* ns.c */
+int ns_prepare_flags(struct container *c, struct pea_error **err);
+int ns_join_paths(const struct spec *s, bool user_first, bool mount_only, struct pea_error **err);
+int ns_write_maps(const struct spec *s, pid_t pid, struct pea_error **err);
+int ns_set_time_offsets(const struct spec *s, struct pea_error **err);
+bool ns_id_mapped(const struct spec_idmap *m, size_t n, uint32_t id);
+
+/* mounts.c: the root filesystem, before and after pivot_root */
+int mounts_prepare_root(const struct spec *s, int *ret_rootfd, struct pea_error **err);
+int mounts_apply(const struct spec *s, int rootfd, bool userns, struct pea_error **err);
+int mounts_pivot(const struct spec *s, int rootfd, bool no_pivot, struct pea_error **err);
+/* Mount onto an O_PATH fd (through /proc/self/fd). */
+int mounts_mount_fd(const char *source, int targetfd, const char *target_name,
+		    const char *fstype, unsigned long flags, const char *data,
+		    struct pea_error **err);
+int mounts_bind_remount(int targetfd, const char *name, unsigned long flags,
+			struct pea_error **err);
+
+/* devices.c */
+int devices_create(const struct spec *s, int rootfd, bool userns, struct pea_error **err);
+
+/* terminal.c */
+int terminal_setup(const struct spec *s, int rootfd, int console_fd, int *ret_slave,
+		   struct pea_error **err);
+int terminal_make_controlling(int slave, struct pea_error **err);
+int terminal_send_fd(int sock, int fd, struct pea_error **err);
+int terminal_connect(const char *path, int *ret_fd, struct pea_error **err);
+
+/* process.c: credentials, capabilities, limits of the container process */
+int process_clamp_rlimits(struct spec *s);
+int process_apply_limits(const struct spec *s, bool no_new_keyring, const char *id,
+			 struct pea_error **err);
+int process_apply_creds(const struct spec *s, struct pea_error **err);
+int process_resolve_exec(const struct spec *s, char **ret_path, struct pea_error **err);
+
+/* hooks.c */
+int hooks_run(const struct spec_hooks *h, const char *kind, const char *state_json,
+	      struct pea_error **err);
+
+/* cmd-create.c: the options of create and run; returns the ID's index in argv, 0 for --help. */
+int create_parse_args(const char *cmd, const char *usage, bool for_run, int argc, char **argv,
+		      struct create_options *o, struct pea_error **err);
+/* cmd-delete.c: poststop hooks and removal of the state of a stopped container. */
+int container_destroy(struct container_handle *h, struct pea_error **err);

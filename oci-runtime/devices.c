@@ -1,0 +1,122 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/xalloc.h"
+
+#include "container.h"
+
+/* The devices every container gets (runtime-spec config-linux.md, "Default Devices"). */
+static const struct spec_device default_devices[] = {
+	{ .path = (char *)"/dev/null", .type = S_IFCHR, .major = 1, .minor = 3, .mode = 0666 },
+	{ .path = (char *)"/dev/zero", .type = S_IFCHR, .major = 1, .minor = 5, .mode = 0666 },
+	{ .path = (char *)"/dev/full", .type = S_IFCHR, .major = 1, .minor = 7, .mode = 0666 },
+	{ .path = (char *)"/dev/random", .type = S_IFCHR, .major = 1, .minor = 8, .mode = 0666 },
+	{ .path = (char *)"/dev/urandom", .type = S_IFCHR, .major = 1, .minor = 9, .mode = 0666 },
+	{ .path = (char *)"/dev/tty", .type = S_IFCHR, .major = 5, .minor = 0, .mode = 0666 },
+};
+
+static const struct {
+	const char *target, *link;
+} default_links[] = {
+	{ "/proc/self/fd", "/dev/fd" },	   { "/proc/self/fd/0", "/dev/stdin" },
+	{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+	{ "pts/ptmx", "/dev/ptmx" },
+};
+
+/* Split "/dev/x/y" into an fd of its parent directory (made if missing) and "y". */
+static int open_parent(int rootfd, const char *path, int *ret_fd, const char **ret_name,
+		       struct pea_error **err)
+{
+	_cleanup_free_ char *parent = xstrdup(path);
+	char *slash = strrchr(parent, '/');
+
+	*slash = '\0';
+	*ret_name = strrchr(path, '/') + 1;
+	return pea_mkdir_p_at(rootfd, *parent ? parent : "/", 0755, ret_fd, err);
+}
+
+/* In a user namespace mknod is refused: bind the host's node instead. */
+static int bind_device(int dirfd, const char *name, const struct spec_device *d,
+		       struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno != EEXIST)
+		return pea_error_errno(err, "create '%s'", d->path);
+	fd = pea_close(fd);
+	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", d->path);
+	return mounts_mount_fd(d->path, fd, d->path, NULL, MS_BIND, NULL, err);
+}
+
+static int make_device(int rootfd, const struct spec_device *d, bool userns,
+		       struct pea_error **err)
+{
+	_cleanup_close_ int dirfd = -1;
+	const char *name = NULL;
+
+	if (open_parent(rootfd, d->path, &dirfd, &name, err) < 0)
+		return -EINVAL;
+	if (userns && d->type != S_IFIFO)
+		return bind_device(dirfd, name, d, err);
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT && errno != EISDIR)
+		return pea_error_errno(err, "replace '%s'", d->path);
+	if (mknodat(dirfd, name, d->type | d->mode, makedev(d->major, d->minor)) < 0)
+		return pea_error_errno(err, "mknod '%s'", d->path);
+	/* mknod applies the umask */
+	if (fchmodat(dirfd, name, d->mode, 0) < 0)
+		return pea_error_errno(err, "chmod '%s'", d->path);
+	if (fchownat(dirfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return pea_error_errno(err, "chown '%s'", d->path);
+	return 0;
+}
+
+static bool configured(const struct spec *s, const char *path)
+{
+	for (size_t i = 0; i < s->n_devices; i++)
+		if (strcmp(s->devices[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+static bool dev_is_bind(const struct spec *s)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (strcmp(s->mounts[i].destination, "/dev") == 0)
+			return s->mounts[i].bind;
+	return false;
+}
+
+int devices_create(const struct spec *s, int rootfd, bool userns, struct pea_error **err)
+{
+	bool defaults = !dev_is_bind(s);
+
+	for (size_t i = 0; defaults && i < ARRAY_SIZE(default_devices); i++)
+		if (!configured(s, default_devices[i].path) &&
+		    make_device(rootfd, &default_devices[i], userns, err) < 0)
+			return pea_error_wrap(err, "default device");
+	for (size_t i = 0; defaults && i < ARRAY_SIZE(default_links); i++) {
+		_cleanup_close_ int dirfd = -1;
+		const char *name = NULL;
+
+		if (open_parent(rootfd, default_links[i].link, &dirfd, &name, err) < 0)
+			return -EINVAL;
+		if (symlinkat(default_links[i].target, dirfd, name) < 0 && errno != EEXIST)
+			return pea_error_errno(err, "symlink '%s'", default_links[i].link);
+	}
+	for (size_t i = 0; i < s->n_devices; i++)
+		if (make_device(rootfd, &s->devices[i], userns, err) < 0)
+			return pea_error_wrap(err, "linux.devices[%zu]", i);
+	return 0;
+}

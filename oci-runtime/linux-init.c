@@ -1,0 +1,239 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/xalloc.h"
+
+#include "container.h"
+#include "runtime.h"
+#include "state.h"
+
+/*
+ * The container's init, from the clone to execve, in numbered steps. Until
+ * step 11 every failure goes to the parent over the sync socket, which
+ * prints it; after that the parent may be gone (create has returned), so
+ * the message goes to the container's stderr.
+ */
+
+static bool init_ready;
+
+void init_fail(struct container *c, struct pea_error **err)
+{
+	if (init_ready || !err || !*err)
+		dprintf(STDERR_FILENO, "pea-runtime: %s\n",
+			err && *err ? (*err)->message : "container init failed");
+	else
+		pea_error_to_fd(c->sync_child, *err);
+	_exit(127);
+}
+
+/* What the steps hand on to each other. */
+struct init_ctx {
+	int rootfd;
+	int slave;	  /* the pty slave with process.terminal */
+	char *exe;	  /* the resolved process.args[0] */
+	char *state_json; /* from the parent, for the hooks run here */
+};
+
+/* Step 1: in a new user namespace, wait for the parent to write the maps, then be root there. */
+static int step_user(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	const struct spec *s = c->spec;
+
+	if (!c->has_new_userns)
+		return 0;
+	if (sync_expect(c->sync_child, SYNC_MAPS_DONE, NULL, err) < 0)
+		return -EINVAL;
+	if (ns_id_mapped(s->gid_mappings, s->n_gid_mappings, 0) && setresgid(0, 0, 0) < 0)
+		return pea_error_errno(err, "setgid 0 in the user namespace");
+	if (ns_id_mapped(s->uid_mappings, s->n_uid_mappings, 0) && setresuid(0, 0, 0) < 0)
+		return pea_error_errno(err, "setuid 0 in the user namespace");
+	return 0;
+}
+
+/* Step 2: a mount namespace given by path (the others were joined before the clone). */
+static int step_join(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	return ns_join_paths(c->spec, false, true, err);
+}
+
+/* Step 3: hostname and domainname, in the new uts namespace (checked by spec_load). */
+static int step_uts(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	const struct spec *s = c->spec;
+
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+		return pea_error_errno(err, "hostname '%s'", s->hostname);
+	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+		return pea_error_errno(err, "domainname '%s'", s->domainname);
+	return 0;
+}
+
+static bool has_create_hooks(const struct spec *s)
+{
+	return s->hooks[HOOK_PRESTART].n || s->hooks[HOOK_CREATE_RUNTIME].n ||
+	       s->hooks[HOOK_CREATE_CONTAINER].n;
+}
+
+/* Step 4: the root filesystem: mounts and devices, all below the rootfs. */
+static int step_rootfs(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	if (mounts_prepare_root(c->spec, &x->rootfd, err) < 0 ||
+	    mounts_apply(c->spec, x->rootfd, c->userns, err) < 0 ||
+	    devices_create(c->spec, x->rootfd, c->userns, err) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* Step 5: the terminal, its master sent to --console-socket. */
+static int step_terminal(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	int r = 0;
+
+	if (c->spec->process.terminal)
+		r = terminal_setup(c->spec, x->rootfd, c->console_fd, &x->slave, err);
+	c->console_fd = pea_close(c->console_fd);
+	return r;
+}
+
+/* Step 6: the parent runs prestart and createRuntime hooks, we run createContainer ones. */
+static int step_create_hooks(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	if (!has_create_hooks(c->spec))
+		return 0;
+	if (sync_send(c->sync_child, SYNC_HOOKS, NULL, err) < 0 ||
+	    sync_expect(c->sync_child, SYNC_HOOKS_DONE, &x->state_json, err) < 0)
+		return -EINVAL;
+	return hooks_run(&c->spec->hooks[HOOK_CREATE_CONTAINER], "createContainer", x->state_json,
+			 err);
+}
+
+/* Step 7: sysctls, masked and read-only paths, then pivot_root (or MS_MOVE + chroot). */
+static int step_pivot(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	int r = mounts_pivot(c->spec, x->rootfd, c->opts->no_pivot, err);
+
+	x->rootfd = pea_close(x->rootfd);
+	return r;
+}
+
+/* Step 8: process attributes that need privileges, and the working directory. */
+static int step_process(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	const struct spec *s = c->spec;
+
+	if (process_apply_limits(s, c->opts->no_new_keyring, c->id, err) < 0)
+		return -EINVAL;
+	if (chdir(s->process.cwd) < 0)
+		return pea_error_errno(err, "process.cwd '%s'", s->process.cwd);
+	return 0;
+}
+
+/* Step 9: the terminal becomes the controlling terminal and stdio. */
+static int step_ctty(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	if (x->slave < 0)
+		return 0;
+	return terminal_make_controlling(x->slave, err);
+}
+
+/* Step 10: user, groups, capabilities, no_new_privs; then find the program as that user. */
+static int step_creds(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	if (process_apply_creds(c->spec, err) < 0)
+		return -EINVAL;
+	return process_resolve_exec(c->spec, &x->exe, err);
+}
+
+/* Step 11: only stdio, the preserved fds and our own (close-on-exec) ones stay. */
+static int step_close_fds(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	int keep[] = { c->sync_child, c->dirfd };
+	int from = 3 + c->opts->preserve_fds;
+
+	for (int fd = 3; fd < from; fd++)
+		if (pea_fd_set_cloexec(fd, false) < 0 && errno != EBADF)
+			return pea_error_errno(err, "--preserve-fds: fd %d", fd);
+	if (pea_close_fds_except(from, keep, ARRAY_SIZE(keep)) < 0)
+		return pea_error_errno(err, "close inherited fds");
+	return 0;
+}
+
+/* Step 12: tell the parent; it writes the state and answers with it. */
+static int step_ready(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	if (sync_send(c->sync_child, SYNC_READY, NULL, err) < 0)
+		return -EINVAL;
+	free(x->state_json);
+	x->state_json = NULL;
+	return sync_expect(c->sync_child, SYNC_START, &x->state_json, err);
+}
+
+/* Step 13: create waits for `start` on exec.fifo; run goes on. */
+static int step_wait_start(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	_cleanup_close_ int fifo = -1;
+
+	init_ready = true;
+	if (!c->use_fifo)
+		return 0;
+	/* blocks until `start` opens the other end */
+	fifo = openat(c->dirfd, STATE_FIFO, O_WRONLY | O_CLOEXEC);
+	if (fifo < 0)
+		return pea_error_errno(err, "open exec fifo");
+	if (write(fifo, "0", 1) != 1)
+		return pea_error_errno(err, "write exec fifo");
+	return 0;
+}
+
+typedef int (*init_step)(struct container *c, struct init_ctx *x, struct pea_error **err);
+
+static const init_step steps[] = {
+	step_user,	   /* 1 */
+	step_join,	   /* 2 */
+	step_uts,	   /* 3 */
+	step_rootfs,	   /* 4 */
+	step_terminal,	   /* 5 */
+	step_create_hooks, /* 6 */
+	step_pivot,	   /* 7 */
+	step_process,	   /* 8 */
+	step_ctty,	   /* 9 */
+	step_creds,	   /* 10 */
+	step_close_fds,	   /* 11 */
+	step_ready,	   /* 12 */
+	step_wait_start,   /* 13 */
+};
+
+void init_main(struct container *c)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	struct init_ctx x = { .rootfd = -1, .slave = -1 };
+	const struct spec *s = c->spec;
+	char *empty[] = { NULL };
+	sigset_t none;
+
+	c->sync_parent = pea_close(c->sync_parent);
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++)
+		if (steps[i](c, &x, &err) < 0)
+			init_fail(c, &err);
+	/* 14: from here the parent may be gone: errors go to the container's stderr */
+	if (hooks_run(&s->hooks[HOOK_START_CONTAINER], "startContainer",
+		      x.state_json ? x.state_json : "{}", &err) < 0)
+		init_fail(c, &err);
+	/* 15 */
+	umask(s->process.has_umask ? s->process.umask : 0022);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(x.exe, s->process.args, s->process.env ? s->process.env : empty);
+	pea_error_errno(&err, "exec '%s'", x.exe);
+	init_fail(c, &err);
+}

@@ -1,0 +1,462 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+
+#include "container.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/*
+ * Every mount target inside the rootfs is opened with RESOLVE_IN_ROOT, so a
+ * symlink in the image (dev -> /etc, or ../../..) resolves inside the rootfs,
+ * and the mount goes onto that fd through /proc/self/fd/N: no path is
+ * built by concatenation, nothing is mounted outside the container.
+ */
+int mounts_mount_fd(const char *source, int targetfd, const char *target_name,
+		    const char *fstype, unsigned long flags, const char *data,
+		    struct pea_error **err)
+{
+	char target[64];
+
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", targetfd);
+	if (mount(source, target, fstype, flags, data) < 0)
+		return pea_error_errno(err, "mount '%s' on '%s'", source ? source : "none",
+				       target_name);
+	return 0;
+}
+
+static unsigned long locked_flags(int fd)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (fstatvfs(fd, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+/* Remount a bind mount with flags, keeping the flags a user namespace cannot drop. */
+int mounts_bind_remount(int targetfd, const char *name, unsigned long flags,
+			struct pea_error **err)
+{
+	flags &= MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME |
+		 MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW;
+	if (!(flags & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)))
+		flags |= locked_flags(targetfd) & (MS_NOATIME | MS_RELATIME);
+	flags |= locked_flags(targetfd) & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	return mounts_mount_fd(NULL, targetfd, name, NULL, MS_REMOUNT | MS_BIND | flags, NULL, err);
+}
+
+static int open_target(int rootfd, const char *dest, int *ret_fd, struct pea_error **err)
+{
+	return pea_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, ret_fd, err);
+}
+
+/* Make dest inside the rootfs: a directory, or an empty file when is_file. */
+static int make_target(int rootfd, const char *dest, bool is_file, struct pea_error **err)
+{
+	_cleanup_free_ char *parent = NULL;
+	_cleanup_close_ int fd = -1;
+	char *slash;
+
+	if (!is_file)
+		return pea_mkdir_p_at(rootfd, dest, 0755, NULL, err);
+	parent = xstrdup(dest);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		if (pea_mkdir_p_at(rootfd, parent, 0755, NULL, err) < 0)
+			return -EINVAL;
+	}
+	if (pea_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, &fd, NULL) == 0)
+		return 0;
+	return pea_open_in_root(rootfd, dest, O_WRONLY | O_CREAT | O_CLOEXEC, 0644, &fd, err);
+}
+
+static int mount_attrs(int fd, const struct spec_mount *m, struct pea_error **err)
+{
+	struct mount_attr attr = { .attr_set = m->attr_set, .attr_clr = m->attr_clr };
+
+	if (!m->attr_set && !m->attr_clr)
+		return 0;
+	if (m->attr_set & MOUNT_ATTR__ATIME)
+		attr.attr_clr |= MOUNT_ATTR__ATIME;
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+		    sizeof(attr)) < 0)
+		return pea_error_errno(err, "set recursive mount options on '%s'", m->destination);
+	return 0;
+}
+
+/* ---- cgroup ----------------------------------------------------------------------- */
+
+/* The mount point of the v1 hierarchy with controllers ctrls ("cpu,cpuacct", "name=systemd"). */
+static char *cgroup_mountpoint(const char *ctrls)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return NULL;
+	while (getline(&line, &cap, f) > 0) {
+		char mnt[PATH_MAX], fstype[64], opts[1024];
+		char *sep = strstr(line, " - ");
+		bool all = true;
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+		    sscanf(sep + 3, "%63s %*s %1023s", fstype, opts) != 2)
+			continue;
+		if (!*ctrls) {
+			if (strcmp(fstype, "cgroup2") == 0)
+				return xstrdup(mnt);
+			continue;
+		}
+		if (strcmp(fstype, "cgroup") != 0)
+			continue;
+		_cleanup_strv_ char **want = pea_strv_split(ctrls, ",");
+		_cleanup_strv_ char **have = pea_strv_split(opts, ",");
+
+		for (size_t i = 0; want && want[i]; i++)
+			if (!pea_strv_contains(have, want[i]))
+				all = false;
+		if (all)
+			return xstrdup(mnt);
+	}
+	return NULL;
+}
+
+static int mount_cgroup_v1_one(int dirfd, const char *dest, const char *ctrls, const char *path,
+			       const struct spec_mount *m, bool cgroupns, struct pea_error **err)
+{
+	_cleanup_free_ char *mnt = cgroup_mountpoint(ctrls), *src = NULL, *sub = NULL;
+	_cleanup_close_ int fd = -1;
+	const char *name;
+
+	if (!mnt)
+		return 0; /* a hierarchy that is not mounted on the host */
+	name = strrchr(mnt, '/') ? strrchr(mnt, '/') + 1 : mnt;
+	sub = xasprintf("%s/%s", dest, name);
+	if (pea_mkdir_p_at(dirfd, sub, 0755, NULL, err) < 0 || open_target(dirfd, sub, &fd, err) < 0)
+		return -EINVAL;
+	if (cgroupns) {
+		/* in a cgroup namespace a new mount is rooted at the namespace's cgroup */
+		if (!*ctrls)
+			return mounts_mount_fd("cgroup2", fd, sub, "cgroup2", m->flags & ~MS_RDONLY,
+					       NULL, err);
+		return mounts_mount_fd("cgroup", fd, sub, "cgroup", m->flags & ~MS_RDONLY, ctrls,
+				       err);
+	}
+	src = xasprintf("%s%s", mnt, path);
+	if (mounts_mount_fd(src, fd, sub, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+		return -EINVAL;
+	fd = pea_close(fd);
+	if (open_target(dirfd, sub, &fd, err) < 0)
+		return -EINVAL;
+	return mounts_bind_remount(fd, sub, m->flags & ~MS_RDONLY, err);
+}
+
+/* cgroup v1 or hybrid: a tmpfs with one mount per hierarchy, as runc and crun do. */
+static int mount_cgroup_v1(int rootfd, const struct spec_mount *m, bool cgroupns,
+			   struct pea_error **err)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t cap = 0;
+
+	if (open_target(rootfd, m->destination, &fd, err) < 0 ||
+	    mounts_mount_fd("tmpfs", fd, m->destination, "tmpfs",
+			    MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755", err) < 0)
+		return -EINVAL;
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return pea_error_errno(err, "open '/proc/self/cgroup'");
+	while (getline(&line, &cap, f) > 0) {
+		char *ctrls = strchr(line, ':'), *path;
+
+		if (!ctrls || !(path = strchr(ctrls + 1, ':')))
+			continue;
+		*path++ = '\0';
+		ctrls++;
+		path[strcspn(path, "\n")] = '\0';
+		if (strcmp(path, "/") == 0)
+			path = (char *)"";
+		if (mount_cgroup_v1_one(rootfd, m->destination, ctrls, path, m, cgroupns, err) < 0)
+			return -EINVAL;
+	}
+	if (!(m->flags & MS_RDONLY))
+		return 0;
+	fd = pea_close(fd);
+	if (open_target(rootfd, m->destination, &fd, err) < 0)
+		return -EINVAL;
+	return mounts_mount_fd(NULL, fd, m->destination, NULL,
+			       MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755",
+			       err);
+}
+
+static int mount_cgroup(int rootfd, int fd, const struct spec_mount *m, bool cgroupns,
+			struct pea_error **err)
+{
+	struct statfs sf;
+
+	if (statfs("/sys/fs/cgroup", &sf) < 0)
+		return pea_error_errno(err, "statfs '/sys/fs/cgroup'");
+	if (sf.f_type != CGROUP2_SUPER_MAGIC)
+		return mount_cgroup_v1(rootfd, m, cgroupns, err);
+	if (mounts_mount_fd("cgroup2", fd, m->destination, "cgroup2", m->flags, NULL, NULL) == 0)
+		return 0;
+	/* no cgroup namespace of our own in a user namespace: bind the host's */
+	if (mounts_mount_fd("/sys/fs/cgroup", fd, m->destination, NULL, MS_BIND | MS_REC, NULL,
+			    err) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- one mount ----------------------------------------------------------------------- */
+
+static char *bind_source(const struct spec *s, const struct spec_mount *m)
+{
+	if (m->source[0] == '/')
+		return xstrdup(m->source);
+	return xasprintf("%s/%s", s->bundle, m->source);
+}
+
+static int mount_bind(const struct spec *s, int rootfd, const struct spec_mount *m, bool userns,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *src = bind_source(s, m);
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (stat(src, &st) < 0)
+		return pea_error_errno(err, "bind source '%s'", src);
+	if (make_target(rootfd, m->destination, !S_ISDIR(st.st_mode), err) < 0 ||
+	    open_target(rootfd, m->destination, &fd, err) < 0)
+		return -EINVAL;
+	if (mounts_mount_fd(src, fd, m->destination, NULL, MS_BIND | (m->recursive ? MS_REC : 0),
+			    NULL, err) < 0)
+		return -EINVAL;
+	/* reopen: the fd still points below the new mount */
+	fd = pea_close(fd);
+	if (open_target(rootfd, m->destination, &fd, err) < 0)
+		return -EINVAL;
+	if (m->flags & ~(MS_REC | MS_BIND) &&
+	    mounts_bind_remount(fd, m->destination, m->flags, err) < 0)
+		return -EINVAL;
+	if (m->propagation &&
+	    mounts_mount_fd(NULL, fd, m->destination, NULL, m->propagation, NULL, err) < 0)
+		return -EINVAL;
+	(void)userns;
+	return mount_attrs(fd, m, err);
+}
+
+/* sysfs needs a network namespace owned by our user namespace; else bind the host's */
+static int mount_sysfs_userns(int rootfd, int *fd, const struct spec_mount *m,
+			      struct pea_error **err)
+{
+	if (mounts_mount_fd("sysfs", *fd, m->destination, "sysfs", m->flags, m->data, NULL) == 0)
+		return 0;
+	if (mounts_mount_fd("/sys", *fd, m->destination, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+		return -EINVAL;
+	*fd = pea_close(*fd);
+	if (open_target(rootfd, m->destination, fd, err) < 0)
+		return -EINVAL;
+	return mounts_bind_remount(*fd, m->destination, m->flags, err);
+}
+
+static int mount_one(const struct spec *s, int rootfd, const struct spec_mount *m, bool userns,
+		     struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (m->bind)
+		return mount_bind(s, rootfd, m, userns, err);
+	if (make_target(rootfd, m->destination, false, err) < 0 ||
+	    open_target(rootfd, m->destination, &fd, err) < 0)
+		return -EINVAL;
+	if (!m->type) { /* a remount or a propagation change of what is there */
+		if (m->flags & MS_REMOUNT)
+			return mounts_mount_fd(NULL, fd, m->destination, NULL, m->flags, m->data,
+					       err);
+		return mounts_mount_fd(NULL, fd, m->destination, NULL, m->propagation, NULL, err);
+	}
+	if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)
+		r = mount_cgroup(rootfd, fd, m, spec_namespace(s, CLONE_NEWCGROUP) != NULL, err);
+	else if (strcmp(m->type, "sysfs") == 0 && userns)
+		r = mount_sysfs_userns(rootfd, &fd, m, err);
+	else
+		r = mounts_mount_fd(m->source ? m->source : m->type, fd, m->destination, m->type,
+				    m->flags, m->data, err);
+	if (r < 0)
+		return r;
+	if (!m->propagation && !m->attr_set && !m->attr_clr)
+		return 0;
+	fd = pea_close(fd);
+	if (open_target(rootfd, m->destination, &fd, err) < 0)
+		return -EINVAL;
+	if (m->propagation &&
+	    mounts_mount_fd(NULL, fd, m->destination, NULL, m->propagation, NULL, err) < 0)
+		return -EINVAL;
+	return mount_attrs(fd, m, err);
+}
+
+/* ---- the root ------------------------------------------------------------------------ */
+
+int mounts_prepare_root(const struct spec *s, int *ret_rootfd, struct pea_error **err)
+{
+	unsigned long prop = s->rootfs_propagation & ~MS_REC;
+	unsigned long root_prop = MS_REC | (prop == MS_SLAVE ? MS_SLAVE : MS_PRIVATE);
+	int fd;
+
+	/* nothing mounted from here on may propagate back to the host */
+	if (prop == MS_SHARED)
+		root_prop = MS_REC | MS_SLAVE;
+	if (mount(NULL, "/", NULL, root_prop, NULL) < 0)
+		return pea_error_errno(err, "make '/' private");
+	if (mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return pea_error_errno(err, "bind the rootfs '%s'", s->root_path);
+	if (s->rootfs_propagation &&
+	    mount(NULL, s->root_path, NULL, s->rootfs_propagation, NULL) < 0)
+		return pea_error_errno(err, "linux.rootfsPropagation");
+	fd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "open the rootfs '%s'", s->root_path);
+	*ret_rootfd = fd;
+	return 0;
+}
+
+int mounts_apply(const struct spec *s, int rootfd, bool userns, struct pea_error **err)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (mount_one(s, rootfd, &s->mounts[i], userns, err) < 0)
+			return pea_error_wrap(err, "mounts[%zu]", i);
+	return 0;
+}
+
+static int mask_path(int rootfd, const char *path, struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r;
+
+	r = pea_open_in_root(rootfd, path, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, &fd, NULL);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0;
+	if (r < 0 || fstat(fd, &st) < 0)
+		return pea_error_code(err, r < 0 ? -r : errno, "linux.maskedPaths: '%s'", path);
+	if (S_ISDIR(st.st_mode))
+		return mounts_mount_fd("tmpfs", fd, path, "tmpfs", MS_RDONLY, NULL, err);
+	return mounts_mount_fd("/dev/null", fd, path, NULL, MS_BIND, NULL, err);
+}
+
+static int readonly_path(int rootfd, const char *path, struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = pea_open_in_root(rootfd, path, O_PATH | O_CLOEXEC, 0, &fd, NULL);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0;
+	if (r < 0)
+		return pea_error_code(err, -r, "linux.readonlyPaths: '%s'", path);
+	if (mounts_mount_fd(path, fd, path, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+		return -EINVAL;
+	fd = pea_close(fd);
+	if (open_target(rootfd, path, &fd, err) < 0)
+		return -EINVAL;
+	return mounts_bind_remount(fd, path, MS_RDONLY, err);
+}
+
+static int write_sysctls(const struct spec *s, struct pea_error **err)
+{
+	for (size_t i = 0; i < s->n_sysctl; i++) {
+		_cleanup_free_ char *path = xasprintf("/proc/sys/%s", s->sysctl[i].key);
+
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		if (pea_write_file_at(AT_FDCWD, path, s->sysctl[i].value, err) < 0)
+			return pea_error_wrap(err, "linux.sysctl '%s'", s->sysctl[i].key);
+	}
+	return 0;
+}
+
+/*
+ * Before pivot_root, with the host's /proc still at hand: sysctls (they apply
+ * to the namespaces of the writer), then masked and read-only paths.
+ */
+static int finish_before_pivot(const struct spec *s, int rootfd, struct pea_error **err)
+{
+	if (write_sysctls(s, err) < 0)
+		return -EINVAL;
+	for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
+		if (mask_path(rootfd, s->masked_paths[i], err) < 0)
+			return -EINVAL;
+	for (size_t i = 0; s->readonly_paths && s->readonly_paths[i]; i++)
+		if (readonly_path(rootfd, s->readonly_paths[i], err) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+int mounts_pivot(const struct spec *s, int rootfd, bool no_pivot, struct pea_error **err)
+{
+	if (finish_before_pivot(s, rootfd, err) < 0)
+		return -EINVAL;
+	if (fchdir(rootfd) < 0)
+		return pea_error_errno(err, "chdir to the rootfs");
+	if (no_pivot) {
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+			return pea_error_errno(err, "move the rootfs to '/'");
+		if (chroot(".") < 0)
+			return pea_error_errno(err, "chroot");
+	} else {
+		if (syscall(SYS_pivot_root, ".", ".") < 0)
+			return pea_error_errno(err, "pivot_root");
+		/* the old root is stacked on '.': detach it without telling the host */
+		if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+			return pea_error_errno(err, "make the old root a slave");
+		if (umount2(".", MNT_DETACH) < 0)
+			return pea_error_errno(err, "detach the old root");
+	}
+	if (chdir("/") < 0)
+		return pea_error_errno(err, "chdir '/'");
+	if (s->root_readonly) {
+		_cleanup_close_ int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0 || mount(NULL, "/", NULL,
+				    MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(fd), NULL) < 0)
+			return pea_error_errno(err, "root.readonly: remount '/' read-only");
+	}
+	return 0;
+}

@@ -1,0 +1,41 @@
+#pragma once
+
+/*
+ * pea-runtime: the global options and the commands (one cmd-<name>.c each).
+ * A command returns < 0 with *err set, or the exit status main() returns
+ * (0, or the container's status for `run` in the foreground).
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+
+struct pea_error;
+
+struct global_options {
+	const char *root;  /* state directory (--root), never NULL after main */
+	const char *log;   /* --log file, or NULL */
+	bool json_log;     /* --log-format json */
+	bool debug;        /* --debug */
+	bool systemd_cgroup; /* --systemd-cgroup, accepted (cgroups come with part 2) */
+};
+
+#define RUNTIME_OCI_VERSION "1.2.0"
+
+typedef int (*runtime_cmd)(const struct global_options *g, int argc, char **argv,
+			   struct pea_error **err);
+
+int cmd_create(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_run(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_start(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_state(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_kill(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_list(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_spec(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+
+/* The error code of usage errors: main() exits 2 for them, 1 for any other failure. */
+#define RUNTIME_EUSAGE EDOM
+
+/* Usage errors: main prints them and exits 1 (like runc), with a hint. */
+int runtime_usage_error(struct pea_error **err, const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));

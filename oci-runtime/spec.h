@@ -1,0 +1,168 @@
+#pragma once
+
+/*
+ * config.json (OCI runtime-spec, Linux) as C structs. spec_load() parses and
+ * validates everything up front; the rest of the runtime never sees JSON.
+ * Errors name the field: "config.json: mounts[3].destination: must be absolute".
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct json_object;
+struct pea_error;
+
+enum spec_hook_kind {
+	HOOK_PRESTART,
+	HOOK_CREATE_RUNTIME,
+	HOOK_CREATE_CONTAINER,
+	HOOK_START_CONTAINER,
+	HOOK_POSTSTART,
+	HOOK_POSTSTOP,
+	HOOK_KIND_COUNT,
+};
+
+struct spec_hook {
+	char *path;
+	char **args; /* NULL: just path */
+	char **env;  /* NULL: empty environment */
+	int timeout; /* seconds, 0: none */
+};
+
+struct spec_hooks {
+	struct spec_hook *v;
+	size_t n;
+};
+
+/* Mount propagation and recursive attributes, already decoded. */
+struct spec_mount {
+	char *destination; /* absolute, inside the container */
+	char *source;      /* NULL for pseudo filesystems */
+	char *type;        /* NULL or "" for bind mounts */
+	unsigned long flags;      /* MS_* for mount(2) */
+	unsigned long propagation; /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [| MS_REC], 0: none */
+	uint64_t attr_set;  /* MOUNT_ATTR_* applied recursively (rro, rnosuid...) */
+	uint64_t attr_clr;
+	char *data;         /* fs-specific options, comma-separated, or NULL */
+	bool bind;          /* bind or rbind */
+	bool recursive;     /* rbind */
+};
+
+struct spec_namespace {
+	int type;   /* CLONE_NEW* */
+	char *path; /* NULL: a new one */
+};
+
+struct spec_idmap {
+	uint32_t container_id, host_id, size;
+};
+
+struct spec_rlimit {
+	int resource;
+	uint64_t soft, hard;
+};
+
+struct spec_device {
+	char *path;
+	mode_t type; /* S_IFCHR, S_IFBLK, S_IFIFO */
+	uint32_t major, minor;
+	mode_t mode; /* permission bits */
+	uid_t uid;
+	gid_t gid;
+};
+
+struct spec_sysctl {
+	char *key, *value;
+};
+
+struct spec_annotation {
+	char *key, *value;
+};
+
+enum spec_cap_set {
+	CAPS_BOUNDING,
+	CAPS_EFFECTIVE,
+	CAPS_INHERITABLE,
+	CAPS_PERMITTED,
+	CAPS_AMBIENT,
+	CAPS_SET_COUNT,
+};
+
+struct spec_process {
+	bool terminal;
+	unsigned short console_height, console_width;
+	uid_t uid;
+	gid_t gid;
+	gid_t *additional_gids;
+	size_t n_additional_gids;
+	bool has_umask;
+	mode_t umask;
+	char **args;
+	char **env;
+	char *cwd;
+	bool has_caps;
+	uint64_t caps[CAPS_SET_COUNT]; /* bit n = capability n */
+	struct spec_rlimit *rlimits;
+	size_t n_rlimits;
+	bool no_new_privileges;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+	bool has_io_priority;
+	int io_priority; /* IOPRIO_PRIO_VALUE(class, level) */
+};
+
+struct spec {
+	char *oci_version;
+	char *root_path; /* absolute (bundle-relative paths are resolved by spec_load) */
+	bool root_readonly;
+	char *hostname, *domainname; /* NULL: unset */
+	struct spec_mount *mounts;
+	size_t n_mounts;
+	bool has_process;
+	struct spec_process process;
+	struct spec_hooks hooks[HOOK_KIND_COUNT];
+	struct spec_annotation *annotations;
+	size_t n_annotations;
+
+	/* linux */
+	struct spec_namespace *namespaces;
+	size_t n_namespaces;
+	struct spec_idmap *uid_mappings, *gid_mappings;
+	size_t n_uid_mappings, n_gid_mappings;
+	struct spec_device *devices;
+	size_t n_devices;
+	char **masked_paths, **readonly_paths;
+	unsigned long rootfs_propagation; /* 0: default (rprivate) */
+	struct spec_sysctl *sysctl;
+	size_t n_sysctl;
+	bool has_personality;
+	unsigned long personality;
+	bool has_time_offsets;
+	int64_t monotonic_secs, boottime_secs;
+	uint32_t monotonic_nsecs, boottime_nsecs;
+	char *cgroups_path; /* recorded; cgroups are applied by part 2 */
+	char *bundle;       /* absolute bundle directory */
+	char *hooks_json;   /* "hooks" as compact JSON, for poststart/poststop after create */
+};
+
+/* Parse and validate bundle/config.json. bundle must be absolute. */
+int spec_load(const char *bundle, struct spec **ret, struct pea_error **err);
+/* Parse a config.json document (what: "config.json", used as the prefix of errors). */
+int spec_parse(const char *buf, size_t len, const char *bundle, struct spec **ret,
+	       struct pea_error **err);
+struct spec *spec_free(struct spec *s);
+
+/* Hooks of a kind from a "hooks" JSON object (as kept in the state). */
+int spec_hooks_from_json(struct json_object *hooks, enum spec_hook_kind kind,
+			 struct spec_hooks *ret, struct pea_error **err);
+void spec_hooks_clear(struct spec_hooks *h);
+
+/* The namespace of a type, or NULL. */
+const struct spec_namespace *spec_namespace(const struct spec *s, int type);
+const char *spec_namespace_name(int type);
+
+/* Capability, rlimit and mount option tables (also used by `spec`). */
+int spec_cap_from_name(const char *name);
+int spec_rlimit_from_name(const char *name);

@@ -1,0 +1,346 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/xalloc.h"
+
+#include "runtime.h"
+#include "state.h"
+
+#define STATE_FILE "state.json"
+#define STATE_MAX (1u << 20)
+
+int state_validate_id(const char *id, struct pea_error **err)
+{
+	size_t n = strlen(id);
+
+	if (n == 0)
+		return pea_error_new(err, EINVAL, "invalid container ID: empty");
+	if (n > 1024)
+		return pea_error_new(err, EINVAL, "invalid container ID: longer than 1024 bytes");
+	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+		return pea_error_new(err, EINVAL, "invalid container ID '%s'", id);
+	for (size_t i = 0; i < n; i++) {
+		char ch = id[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '+' || ch == '-' || ch == '.'))
+			return pea_error_new(err, EINVAL,
+					     "invalid container ID '%s': only letters, digits and "
+					     "'_+-.' are allowed",
+					     id);
+	}
+	return 0;
+}
+
+int state_open_root(const char *root, bool create, int *ret_fd, struct pea_error **err)
+{
+	int fd;
+
+	if (create && mkdir(root, 0700) < 0 && errno != EEXIST) {
+		if (errno != ENOENT)
+			return pea_error_errno(err, "state directory '%s'", root);
+		if (pea_mkdir_p_at(AT_FDCWD, root, 0700, NULL, err) < 0)
+			return pea_error_wrap(err, "state directory '%s'", root);
+	}
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "state directory '%s'", root);
+	*ret_fd = fd;
+	return 0;
+}
+
+static int lock_dir(int fd, bool exclusive, const char *id, struct pea_error **err)
+{
+	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+		if (errno != EINTR)
+			return pea_error_errno(err, "lock container '%s'", id);
+	return 0;
+}
+
+int state_create_dir(int rootfd, const char *id, int *ret_dirfd, struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (mkdirat(rootfd, id, 0700) < 0) {
+		if (errno == EEXIST)
+			return pea_error_new(err, EEXIST, "container '%s' already exists", id);
+		return pea_error_errno(err, "create state directory of '%s'", id);
+	}
+	fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		int r = pea_error_errno(err, "open state directory of '%s'", id);
+
+		unlinkat(rootfd, id, AT_REMOVEDIR);
+		return r;
+	}
+	if (lock_dir(fd, true, id, err) < 0) {
+		unlinkat(rootfd, id, AT_REMOVEDIR);
+		return -EIO;
+	}
+	*ret_dirfd = TAKE_FD(fd);
+	return 0;
+}
+
+int state_open_dir(int rootfd, const char *id, bool exclusive, int *ret_dirfd,
+		   struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (state_validate_id(id, err) < 0)
+		return -EINVAL;
+	fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return pea_error_new(err, ENOENT, "container '%s' does not exist", id);
+		return pea_error_errno(err, "open state directory of '%s'", id);
+	}
+	if (lock_dir(fd, exclusive, id, err) < 0)
+		return -EIO;
+	*ret_dirfd = TAKE_FD(fd);
+	return 0;
+}
+
+int state_remove_dir(int rootfd, const char *id, struct pea_error **err)
+{
+	if (pea_rm_rf_at(rootfd, id, err) < 0)
+		return pea_error_wrap(err, "remove state of '%s'", id);
+	return 0;
+}
+
+int state_write(int dirfd, const struct container_state *st, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	const char *s;
+	size_t len;
+
+	json_object_object_add(o, "id", json_object_new_string(st->id));
+	json_object_object_add(o, "pid", json_object_new_int(st->pid));
+	json_object_object_add(o, "startTime", json_object_new_uint64(st->start_time));
+	json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
+	json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
+	json_object_object_add(o, "created", json_object_new_string(st->created));
+	json_object_object_add(o, "owner", json_object_new_int64(st->owner));
+	json_object_object_add(o, "pidns", json_object_new_boolean(st->pidns));
+	if (st->annotations)
+		json_object_object_add(o, "annotations", json_object_get(st->annotations));
+	if (st->hooks)
+		json_object_object_add(o, "hooks", json_object_get(st->hooks));
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	return pea_write_file_atomic_at(dirfd, STATE_FILE, s, len, 0600, err);
+}
+
+static char *dup_opt(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return xstrdup("");
+	return xstrdup(json_object_get_string(v));
+}
+
+int state_read(int dirfd, const char *id, struct container_state **ret, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct container_state *st;
+	struct json_object *v = NULL;
+	int64_t pid = 0, owner = 0;
+	uint64_t start = 0;
+	bool pidns = false;
+
+	st = xnew(struct container_state, 1);
+	st->id = xstrdup(id);
+	if (!pea_path_exists_at(dirfd, STATE_FILE)) {
+		st->bundle = xstrdup("");
+		st->rootfs = xstrdup("");
+		st->created = xstrdup("");
+		*ret = st;
+		return 0;
+	}
+	if (pea_json_parse_file_at(dirfd, STATE_FILE, STATE_MAX, &o, err) < 0 ||
+	    pea_json_get_int64_opt(o, "", "pid", &pid, err) < 0 ||
+	    pea_json_get_uint64_opt(o, "", "startTime", &start, err) < 0 ||
+	    pea_json_get_int64_opt(o, "", "owner", &owner, err) < 0 ||
+	    pea_json_get_bool_opt(o, "", "pidns", &pidns, err) < 0) {
+		state_free(st);
+		return pea_error_wrap(err, "state of container '%s'", id);
+	}
+	st->pid = (pid_t)pid;
+	st->start_time = start;
+	st->owner = (uid_t)owner;
+	st->pidns = pidns;
+	st->bundle = dup_opt(o, "bundle");
+	st->rootfs = dup_opt(o, "rootfs");
+	st->created = dup_opt(o, "created");
+	if (json_object_object_get_ex(o, "annotations", &v) &&
+	    json_object_is_type(v, json_type_object))
+		st->annotations = json_object_get(v);
+	if (json_object_object_get_ex(o, "hooks", &v) && json_object_is_type(v, json_type_object))
+		st->hooks = json_object_get(v);
+	*ret = st;
+	return 0;
+}
+
+struct container_state *state_free(struct container_state *st)
+{
+	if (!st)
+		return NULL;
+	free(st->id);
+	free(st->bundle);
+	free(st->rootfs);
+	free(st->created);
+	json_object_put(st->annotations);
+	json_object_put(st->hooks);
+	free(st);
+	return NULL;
+}
+
+int proc_stat(pid_t pid, unsigned long long *ret_start, bool *ret_zombie)
+{
+	char path[64], buf[1024], *p;
+	_cleanup_close_ int fd = -1;
+	unsigned long long start = 0;
+	ssize_t n;
+	char state;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* the command name may hold spaces and parentheses: the last ')' ends it */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+				"%*s %*s %*s %*s %llu",
+			 &state, &start) != 2)
+		return -EIO;
+	if (ret_start)
+		*ret_start = start;
+	if (ret_zombie)
+		*ret_zombie = state == 'Z' || state == 'X';
+	return 0;
+}
+
+bool state_pid_alive(const struct container_state *st)
+{
+	unsigned long long start = 0;
+	bool zombie = false;
+
+	if (st->pid <= 0 || proc_stat(st->pid, &start, &zombie) < 0)
+		return false;
+	return !zombie && start == st->start_time;
+}
+
+enum container_status state_status(int dirfd, const struct container_state *st)
+{
+	if (!state_pid_alive(st))
+		return STATUS_STOPPED;
+	if (pea_path_exists_at(dirfd, STATE_FIFO))
+		return STATUS_CREATED;
+	return STATUS_RUNNING;
+}
+
+const char *state_status_name(enum container_status s)
+{
+	switch (s) {
+	case STATUS_CREATING:
+		return "creating";
+	case STATUS_CREATED:
+		return "created";
+	case STATUS_RUNNING:
+		return "running";
+	case STATUS_STOPPED:
+	default:
+		return "stopped";
+	}
+}
+
+struct json_object *state_to_json(const struct container_state *st, enum container_status s)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ociVersion", json_object_new_string(RUNTIME_OCI_VERSION));
+	json_object_object_add(o, "id", json_object_new_string(st->id));
+	json_object_object_add(o, "pid", json_object_new_int(s == STATUS_STOPPED ? 0 : st->pid));
+	json_object_object_add(o, "status", json_object_new_string(state_status_name(s)));
+	json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
+	json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
+	json_object_object_add(o, "created", json_object_new_string(st->created));
+	json_object_object_add(o, "owner", json_object_new_string(st->owner == 0 ? "root" : ""));
+	if (st->annotations)
+		json_object_object_add(o, "annotations", json_object_get(st->annotations));
+	return o;
+}
+
+char *state_now_rfc3339(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+int state_lookup(const char *root, const char *id, bool exclusive, struct container_handle *h,
+		 struct pea_error **err)
+{
+	*h = (struct container_handle){ .rootfd = -1, .dirfd = -1 };
+	if (state_validate_id(id, err) < 0)
+		return -EINVAL;
+	h->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (h->rootfd < 0) {
+		if (errno == ENOENT)
+			return pea_error_new(err, ENOENT, "container '%s' does not exist", id);
+		return pea_error_errno(err, "state directory '%s'", root);
+	}
+	if (state_open_dir(h->rootfd, id, exclusive, &h->dirfd, err) < 0 ||
+	    state_read(h->dirfd, id, &h->st, err) < 0) {
+		state_handle_close(h);
+		return -EINVAL;
+	}
+	h->status = state_status(h->dirfd, h->st);
+	return 0;
+}
+
+void state_handle_close(struct container_handle *h)
+{
+	h->rootfd = pea_close(h->rootfd);
+	h->dirfd = pea_close(h->dirfd);
+	h->st = state_free(h->st);
+}
+
+int state_pidfd(const struct container_state *st)
+{
+	int fd;
+
+	if (st->pid <= 0)
+		return -1;
+	fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+	if (fd < 0)
+		return -1;
+	/* the pid may have been reused between the state and the pidfd */
+	if (!state_pid_alive(st)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
