@@ -65,6 +65,23 @@ static size_t split_fields(const char *line, size_t len, char *copy, char *field
 	return n;
 }
 
+/* A copy of s with bytes that are not printable ASCII as \xNN, for messages. */
+static char *escape(const char *s)
+{
+	char *out = xmalloc(strlen(s) * 4 + 1), *p = out;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c >= 0x7f)
+			p += sprintf(p, "\\x%02x", c);
+		else
+			*p++ = (char)c;
+	}
+	*p = '\0';
+	return out;
+}
+
 /* A comma-separated list of addresses of family (0: either). */
 static int parse_ip_list(const char *field, int family, const char *what_field, struct dnsd_ip **ret,
 			 size_t *ret_n, struct pea_error **err)
@@ -81,12 +98,15 @@ static int parse_ip_list(const char *field, int family, const char *what_field, 
 	if (*field == '\0' || field[strlen(field) - 1] == ',')
 		return pea_error_new(err, EINVAL, "empty address in %s '%s'", what_field, field);
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!dnsd_ip_parse(tok, &ips[n]) || (family && ips[n].family != family))
+		if (!dnsd_ip_parse(tok, &ips[n]) || (family && ips[n].family != family)) {
+			_cleanup_free_ char *e = escape(tok);
+
 			return pea_error_new(err, EINVAL, "invalid %s%s address '%s'",
 					     family == AF_INET	  ? "IPv4 "
 					     : family == AF_INET6 ? "IPv6 "
 								  : "",
-					     what_field, tok);
+					     what_field, e);
+		}
 		n++;
 	}
 	if (n != cap)
@@ -130,8 +150,11 @@ static int parse_names(const char *field, char ***ret, struct pea_error **err)
 		for (char *c = name; *c; c++)
 			if (*c >= 'A' && *c <= 'Z')
 				*c = (char)(*c + ('a' - 'A'));
-		if (!is_valid_name(name))
-			return pea_error_new(err, EINVAL, "invalid name '%s'", name);
+		if (!is_valid_name(name)) {
+			_cleanup_free_ char *e = escape(name);
+
+			return pea_error_new(err, EINVAL, "invalid name '%s'", e);
+		}
 		pea_strv_push_take(&names, TAKE_PTR(name));
 		if (!comma)
 			break;
