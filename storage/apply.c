@@ -1,0 +1,795 @@
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+#include "apply.h"
+#include "digest.h"
+
+#define READ_BLOCK (256u << 10)
+
+/* ---- a set of paths: what this layer itself wrote --------------------------------- */
+
+struct strset {
+	char **slots;
+	size_t cap;
+	size_t n;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static bool strset_contains(const struct strset *set, const char *s)
+{
+	if (!set->cap)
+		return false;
+	for (size_t i = hash_str(s) & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
+		if (!set->slots[i])
+			return false;
+		if (!strcmp(set->slots[i], s))
+			return true;
+	}
+}
+
+static void strset_insert_take(struct strset *set, char *s);
+
+static void strset_grow(struct strset *set)
+{
+	struct strset bigger = {.cap = set->cap ? set->cap * 2 : 1024};
+
+	bigger.slots = xcalloc(bigger.cap, sizeof(char *));
+	for (size_t i = 0; i < set->cap; i++)
+		if (set->slots[i])
+			strset_insert_take(&bigger, set->slots[i]);
+	free(set->slots);
+	*set = bigger;
+}
+
+static void strset_insert_take(struct strset *set, char *s)
+{
+	size_t i;
+
+	if ((set->n + 1) * 2 > set->cap)
+		strset_grow(set);
+	for (i = hash_str(s) & (set->cap - 1); set->slots[i]; i = (i + 1) & (set->cap - 1)) {
+		if (!strcmp(set->slots[i], s)) {
+			free(s);
+			return;
+		}
+	}
+	set->slots[i] = s;
+	set->n++;
+}
+
+static void strset_clear(struct strset *set)
+{
+	for (size_t i = 0; i < set->cap; i++)
+		free(set->slots[i]);
+	free(set->slots);
+	*set = (struct strset){0};
+}
+
+/* ---- paths ---------------------------------------------------------------------------- */
+
+int apply_clean_path(const char *path, char **ret, struct pea_error **err)
+{
+	size_t len = strlen(path);
+	_cleanup_free_ char *out = NULL;
+	size_t n = 0;
+	const char *p = path;
+
+	if (len > APPLY_MAX_PATH)
+		return pea_error_new(err, ENAMETOOLONG, "path longer than %d bytes", APPLY_MAX_PATH);
+	if (path[0] == '/')
+		return pea_error_new(err, EPERM, "absolute path '%s' is refused", path);
+	out = xmalloc(len + 1);
+	while (*p) {
+		const char *start = p;
+		size_t clen;
+
+		while (*p && *p != '/')
+			p++;
+		clen = (size_t)(p - start);
+		while (*p == '/')
+			p++;
+		if (clen == 0 || (clen == 1 && start[0] == '.'))
+			continue;
+		if (clen == 2 && start[0] == '.' && start[1] == '.')
+			return pea_error_new(err, EPERM, "path '%s' escapes the layer ('..')", path);
+		if (n)
+			out[n++] = '/';
+		memcpy(out + n, start, clen);
+		n += clen;
+	}
+	out[n] = '\0';
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+/* ---- the writer ----------------------------------------------------------------------- */
+
+struct dir_time {
+	char *path;
+	struct timespec ts[2];
+};
+
+struct writer {
+	int rootfd;
+	const struct apply_options *o;
+	char *cached_dir; /* parent directory of the last entry, and its O_PATH fd */
+	int cached_fd;
+	struct dir_time *dirs;
+	size_t ndirs;
+	size_t cap_dirs;
+	struct strset created;
+};
+
+static void writer_forget_parent(struct writer *w)
+{
+	w->cached_fd = pea_close(w->cached_fd);
+	w->cached_dir = (free(w->cached_dir), NULL);
+}
+
+static void writer_clear(struct writer *w)
+{
+	writer_forget_parent(w);
+	for (size_t i = 0; i < w->ndirs; i++)
+		free(w->dirs[i].path);
+	free(w->dirs);
+	strset_clear(&w->created);
+}
+
+static int openat2_in_layer(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+			   RESOLVE_NO_XDEV,
+	};
+
+	for (int i = 0; i < 16; i++) {
+		long fd = syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
+
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != EAGAIN && errno != EINTR)
+			break;
+	}
+	return -errno;
+}
+
+static int path_error(struct pea_error **err, int code, const char *path)
+{
+	if (code == ELOOP || code == EXDEV)
+		return pea_error_new(err, EPERM, "path '%s' goes through a symlink: refused", path);
+	if (code == ENOTDIR)
+		return pea_error_new(err, ENOTDIR, "path '%s': a parent is not a directory", path);
+	return pea_error_code(err, code, "open '%s'", path);
+}
+
+/* Create the missing directories of dir (mode 0755), one component at a time. */
+static int make_parents(struct writer *w, const char *dir, struct pea_error **err)
+{
+	_cleanup_free_ char *prefix = xstrdup(dir);
+
+	for (char *p = prefix;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+			_cleanup_close_ int pfd = -1;
+			char *slash;
+			const char *base;
+
+			*p = '\0';
+			slash = strrchr(prefix, '/');
+			base = slash ? slash + 1 : prefix;
+			if (slash)
+				*slash = '\0';
+			pfd = openat2_in_layer(w->rootfd, slash ? prefix : "", O_PATH | O_DIRECTORY);
+			if (slash)
+				*slash = '/';
+			if (pfd < 0)
+				return path_error(err, -pfd, prefix);
+			if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
+				return pea_error_errno(err, "mkdir '%s'", prefix);
+			*p = saved;
+			if (!saved)
+				return 0;
+		}
+	}
+}
+
+/* An O_PATH fd of dir inside the layer (borrowed: valid until the next call). */
+static int writer_parent(struct writer *w, const char *dir, bool create, int *ret_fd,
+			 struct pea_error **err)
+{
+	int fd;
+
+	if (!*dir) {
+		*ret_fd = w->rootfd;
+		return 0;
+	}
+	if (w->cached_dir && !strcmp(w->cached_dir, dir)) {
+		*ret_fd = w->cached_fd;
+		return 0;
+	}
+	writer_forget_parent(w);
+	fd = openat2_in_layer(w->rootfd, dir, O_PATH | O_DIRECTORY);
+	if (fd == -ENOENT && create) {
+		if (make_parents(w, dir, err) < 0)
+			return -1;
+		fd = openat2_in_layer(w->rootfd, dir, O_PATH | O_DIRECTORY);
+	}
+	if (fd < 0)
+		return path_error(err, -fd, dir);
+	w->cached_dir = xstrdup(dir);
+	w->cached_fd = fd;
+	*ret_fd = fd;
+	return 0;
+}
+
+/* Remove what is at pfd/name. A directory is kept when keep_dir (returns 1). */
+static int remove_existing(int pfd, const char *name, const char *path,
+			   bool keep_dir, struct pea_error **err)
+{
+	struct stat st;
+
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return pea_error_errno(err, "stat '%s'", path);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		/* pfd (the cached parent) is above what goes away: it stays valid */
+		if (keep_dir)
+			return 1;
+		if (pea_rm_rf_at(pfd, name, err) < 0)
+			return pea_error_wrap(err, "remove '%s'", path);
+		return 0;
+	}
+	if (unlinkat(pfd, name, 0) < 0 && errno != ENOENT)
+		return pea_error_errno(err, "remove '%s'", path);
+	return 0;
+}
+
+static int set_owner(struct writer *w, int fd, const char *name, int flags, struct archive_entry *e,
+		     const char *path, struct pea_error **err)
+{
+	if (fchownat(fd, name, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e), flags) == 0)
+		return 0;
+	if (w->o->ignore_chown_errors && (errno == EPERM || errno == EINVAL))
+		return 0;
+	return pea_error_errno(err, "chown '%s' to %lld:%lld", path, (long long)archive_entry_uid(e),
+			       (long long)archive_entry_gid(e));
+}
+
+static bool is_overlay_xattr(const char *name)
+{
+	return !strncmp(name, "trusted.overlay.", 16) || !strncmp(name, "user.overlay.", 13);
+}
+
+static int set_xattrs(int fd, struct archive_entry *e, const char *path, struct pea_error **err)
+{
+	const char *name;
+	const void *value;
+	size_t size;
+
+	archive_entry_xattr_reset(e);
+	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+		if (is_overlay_xattr(name)) {
+			log_debug("'%s': dropping the overlay attribute '%s'", path, name);
+			continue;
+		}
+		if (fsetxattr(fd, name, value, size, 0) == 0)
+			continue;
+		if ((errno == EPERM || errno == ENOTSUP) && strncmp(name, "user.", 5)) {
+			log_warning("'%s': cannot set the attribute '%s': %s, ignoring", path, name,
+				    strerror(errno));
+			continue;
+		}
+		return pea_error_errno(err, "set the attribute '%s' on '%s'", name, path);
+	}
+	return 0;
+}
+
+static void entry_times(struct archive_entry *e, struct timespec ts[2])
+{
+	ts[1].tv_sec = archive_entry_mtime(e);
+	ts[1].tv_nsec = archive_entry_mtime_nsec(e);
+	if (archive_entry_atime_is_set(e)) {
+		ts[0].tv_sec = archive_entry_atime(e);
+		ts[0].tv_nsec = archive_entry_atime_nsec(e);
+	} else {
+		ts[0] = ts[1];
+	}
+}
+
+/* Owner, mode, xattrs and times of an open file or directory. */
+static int set_meta_fd(struct writer *w, int fd, struct archive_entry *e, const char *path,
+		       bool times, struct pea_error **err)
+{
+	struct timespec ts[2];
+
+	if (set_owner(w, fd, "", AT_EMPTY_PATH, e, path, err) < 0)
+		return -1;
+	/* after chown, which clears the set-id bits */
+	if (fchmod(fd, archive_entry_perm(e) & 07777) < 0)
+		return pea_error_errno(err, "chmod '%s'", path);
+	if (set_xattrs(fd, e, path, err) < 0)
+		return -1;
+	if (times) {
+		entry_times(e, ts);
+		if (futimens(fd, ts) < 0)
+			return pea_error_errno(err, "set the times of '%s'", path);
+	}
+	return 0;
+}
+
+static int write_data(struct archive *a, int fd, struct archive_entry *e, const char *path,
+		      struct pea_error **err)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t offset;
+	int r;
+
+	while ((r = archive_read_data_block(a, &buf, &size, &offset)) == ARCHIVE_OK) {
+		const char *p = buf;
+
+		while (size > 0) {
+			ssize_t n = pwrite(fd, p, size, (off_t)offset);
+
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return pea_error_errno(err, "write '%s'", path);
+			}
+			p += n;
+			size -= (size_t)n;
+			offset += n;
+		}
+	}
+	if (r != ARCHIVE_EOF)
+		return pea_error_new(err, EIO, "read '%s' from the archive: %s", path,
+				     archive_error_string(a) ?: "error");
+	/* a sparse file may end in a hole */
+	if (archive_entry_size_is_set(e) && ftruncate(fd, archive_entry_size(e)) < 0)
+		return pea_error_errno(err, "truncate '%s'", path);
+	return 0;
+}
+
+static int write_file(struct writer *w, struct archive *a, struct archive_entry *e, int pfd,
+		      const char *name, const char *path, struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (remove_existing(pfd, name, path, false, err) < 0)
+		return -1;
+	fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return pea_error_errno(err, "create '%s'", path);
+	if (write_data(a, fd, e, path, err) < 0)
+		return -1;
+	return set_meta_fd(w, fd, e, path, true, err);
+}
+
+static int write_dir(struct writer *w, struct archive_entry *e, int pfd, const char *name,
+		     const char *path, struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	struct dir_time *dt;
+	int r;
+
+	if (*path) {
+		r = remove_existing(pfd, name, path, true, err);
+		if (r < 0)
+			return r;
+		if (r == 0 && mkdirat(pfd, name, 0700) < 0)
+			return pea_error_errno(err, "mkdir '%s'", path);
+	}
+	fd = openat2_in_layer(w->rootfd, path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return path_error(err, -fd, path);
+	if (set_meta_fd(w, fd, e, path, false, err) < 0)
+		return -1;
+	if (w->ndirs == w->cap_dirs) {
+		w->cap_dirs = w->cap_dirs ? w->cap_dirs * 2 : 64;
+		w->dirs = xreallocarray(w->dirs, w->cap_dirs, sizeof(*w->dirs));
+	}
+	dt = &w->dirs[w->ndirs++];
+	dt->path = xstrdup(path);
+	entry_times(e, dt->ts);
+	return 0;
+}
+
+/* Symlinks, devices, fifos: no data, set up by name. */
+static int write_special(struct writer *w, struct archive_entry *e, int pfd, const char *name,
+			 const char *path, struct pea_error **err)
+{
+	mode_t type = archive_entry_filetype(e);
+	struct timespec ts[2];
+
+	if (remove_existing(pfd, name, path, false, err) < 0)
+		return -1;
+	if (type == AE_IFLNK) {
+		const char *target = archive_entry_symlink(e);
+
+		if (!target || strlen(target) > APPLY_MAX_PATH)
+			return pea_error_new(err, EINVAL, "symlink '%s': invalid target", path);
+		if (symlinkat(target, pfd, name) < 0)
+			return pea_error_errno(err, "symlink '%s'", path);
+	} else {
+		dev_t dev = makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+
+		if (mknodat(pfd, name, type | (archive_entry_perm(e) & 0777), dev) < 0) {
+			if (errno == EPERM && type != AE_IFIFO)
+				return pea_error_new(err, EPERM,
+						     "device node '%s' cannot be created without privileges",
+						     path);
+			return pea_error_errno(err, "mknod '%s'", path);
+		}
+	}
+	if (set_owner(w, pfd, name, AT_SYMLINK_NOFOLLOW, e, path, err) < 0)
+		return -1;
+	if (type != AE_IFLNK && fchmodat(pfd, name, archive_entry_perm(e) & 07777, 0) < 0)
+		return pea_error_errno(err, "chmod '%s'", path);
+	entry_times(e, ts);
+	if (utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return pea_error_errno(err, "set the times of '%s'", path);
+	return 0;
+}
+
+static void split_path(char *path, const char **ret_dir, const char **ret_base)
+{
+	char *slash = strrchr(path, '/');
+
+	if (slash) {
+		*slash = '\0';
+		*ret_dir = path;
+		*ret_base = slash + 1;
+	} else {
+		*ret_dir = "";
+		*ret_base = path;
+	}
+}
+
+static int write_hardlink(struct writer *w, struct archive_entry *e, int pfd, const char *name,
+			  const char *path, struct pea_error **err)
+{
+	_cleanup_free_ char *target = NULL;
+	_cleanup_close_ int tfd = -1;
+	const char *tdir, *tbase;
+
+	if (apply_clean_path(archive_entry_hardlink(e), &target, err) < 0)
+		return pea_error_wrap(err, "hardlink '%s'", path);
+	if (!strcmp(target, path))
+		return 0;
+	if (!*target)
+		return pea_error_new(err, EPERM, "hardlink '%s' to the layer root: refused", path);
+	if (remove_existing(pfd, name, path, false, err) < 0)
+		return -1;
+	split_path(target, &tdir, &tbase);
+	tfd = openat2_in_layer(w->rootfd, tdir, O_PATH | O_DIRECTORY);
+	if (tfd == -ENOENT || (tfd >= 0 && !pea_path_exists_at(tfd, tbase)))
+		return pea_error_new(err, ENOENT, "hardlink '%s': its target '%s%s%s' is not in the layer",
+				     path, tdir, *tdir ? "/" : "", tbase);
+	if (tfd < 0)
+		return path_error(err, -tfd, archive_entry_hardlink(e));
+	if (linkat(tfd, tbase, pfd, name, 0) < 0)
+		return pea_error_errno(err, "hardlink '%s'", path);
+	return 0;
+}
+
+/* ".wh..wh..opq" in dir: hide what lower layers have there. */
+static int write_opaque(struct writer *w, const char *dir, struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int pfd;
+
+	if (writer_parent(w, dir, true, &pfd, err) < 0)
+		return -1;
+	fd = openat2_in_layer(w->rootfd, dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return path_error(err, -fd, dir);
+	if (w->o->mode == APPLY_OVERLAY) {
+		if (fsetxattr(fd, w->o->opaque_xattr, "y", 1, 0) < 0)
+			return pea_error_errno(err, "mark '%s' opaque (%s)", *dir ? dir : "/",
+					       w->o->opaque_xattr);
+		return 0;
+	}
+	d = fdopendir(TAKE_FD(fd));
+	if (!d)
+		return pea_error_errno(err, "open '%s'", dir);
+	writer_forget_parent(w);
+	while ((errno = 0, de = readdir(d))) {
+		_cleanup_free_ char *child = NULL;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		child = *dir ? xasprintf("%s/%s", dir, de->d_name) : xstrdup(de->d_name);
+		if (strset_contains(&w->created, child))
+			continue;
+		if (pea_rm_rf_at(dirfd(d), de->d_name, err) < 0)
+			return pea_error_wrap(err, "opaque directory '%s'", dir);
+	}
+	return 0;
+}
+
+/* ".wh.NAME" in dir: NAME of the lower layers is deleted. */
+static int write_whiteout(struct writer *w, const char *dir, const char *victim, int pfd,
+			  struct pea_error **err)
+{
+	_cleanup_free_ char *vpath = *dir ? xasprintf("%s/%s", dir, victim) : xstrdup(victim);
+
+	if (!*victim || !strcmp(victim, ".") || !strcmp(victim, ".."))
+		return pea_error_new(err, EPERM, "whiteout '.wh.%s' in '%s' names no file: refused",
+				     victim, *dir ? dir : "/");
+	if (strset_contains(&w->created, vpath))
+		return 0; /* whiteouts only hide what lower layers have */
+	if (remove_existing(pfd, victim, vpath, false, err) < 0)
+		return -1;
+	if (w->o->mode == APPLY_VFS)
+		return 0;
+	if (writer_parent(w, dir, true, &pfd, err) < 0)
+		return -1;
+	if (mknodat(pfd, victim, S_IFCHR | 0, makedev(0, 0)) < 0)
+		return pea_error_errno(err, "create the whiteout of '%s'", vpath);
+	return 0;
+}
+
+static int write_entry(struct writer *w, struct archive *a, struct archive_entry *e,
+		       struct pea_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *split = NULL;
+	const char *raw = archive_entry_pathname(e);
+	const char *dir, *base;
+	mode_t type = archive_entry_filetype(e);
+	int pfd;
+	int r;
+
+	if (!raw)
+		return pea_error_new(err, EINVAL, "an entry has no path (or one that is not valid)");
+	if (apply_clean_path(raw, &path, err) < 0)
+		return -1;
+	split = xstrdup(path);
+	split_path(split, &dir, &base);
+
+	if (!strncmp(base, ".wh.", 4)) {
+		if (!strcmp(base, ".wh..wh..opq"))
+			return write_opaque(w, dir, err);
+		if (!strncmp(base, ".wh..wh.", 8))
+			return 0; /* aufs bookkeeping, meaningless here */
+		if (writer_parent(w, dir, true, &pfd, err) < 0)
+			return -1;
+		return write_whiteout(w, dir, base + 4, pfd, err);
+	}
+	if (writer_parent(w, dir, true, &pfd, err) < 0)
+		return -1;
+	if (archive_entry_hardlink(e))
+		r = write_hardlink(w, e, pfd, base, path, err);
+	else if (type == AE_IFREG)
+		r = write_file(w, a, e, pfd, base, path, err);
+	else if (type == AE_IFDIR)
+		r = write_dir(w, e, pfd, base, path, err);
+	else if (type == AE_IFLNK || type == AE_IFCHR || type == AE_IFBLK || type == AE_IFIFO)
+		r = write_special(w, e, pfd, base, path, err);
+	else {
+		log_debug("'%s': skipping an entry of type 0%o", path, (unsigned)type);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	strset_insert_take(&w->created, TAKE_PTR(path));
+	return 0;
+}
+
+/* Directory times last: writing their children changed them. */
+static void writer_finish_dirs(struct writer *w)
+{
+	for (size_t i = w->ndirs; i-- > 0;) {
+		_cleanup_close_ int fd = openat2_in_layer(w->rootfd, w->dirs[i].path,
+							  O_RDONLY | O_DIRECTORY);
+
+		if (fd >= 0 && futimens(fd, w->dirs[i].ts) < 0)
+			log_debug("set the times of '%s': %s", w->dirs[i].path, strerror(errno));
+	}
+}
+
+/* ---- the stream: compressed bytes -> raw decompressor -> tar reader --------------------- */
+
+struct source {
+	int fd;
+	char *buf;
+	struct digest *compressed;
+	bool eof;
+};
+
+struct middle {
+	struct archive *outer; /* decompresses to a raw stream */
+	char *buf;
+	struct digest *uncompressed;
+	bool eof;
+};
+
+static la_ssize_t source_read(struct archive *a, void *data, const void **ret_buf)
+{
+	struct source *s = data;
+	ssize_t n;
+
+	if (s->eof)
+		return 0;
+	do
+		n = read(s->fd, s->buf, READ_BLOCK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (a)
+			archive_set_error(a, errno, "read the layer stream: %s", strerror(errno));
+		return -1;
+	}
+	if (n == 0)
+		s->eof = true;
+	digest_update(s->compressed, s->buf, (size_t)n);
+	*ret_buf = s->buf;
+	return n;
+}
+
+static la_ssize_t middle_read(struct archive *a, void *data, const void **ret_buf)
+{
+	struct middle *m = data;
+	la_ssize_t n;
+
+	if (m->eof)
+		return 0;
+	n = archive_read_data(m->outer, m->buf, READ_BLOCK);
+	if (n < 0) {
+		archive_set_error(a, archive_errno(m->outer) ?: EIO, "%s",
+				  archive_error_string(m->outer) ?: "decompression failed");
+		return -1;
+	}
+	if (n == 0)
+		m->eof = true;
+	digest_update(m->uncompressed, m->buf, (size_t)n);
+	*ret_buf = m->buf;
+	return n;
+}
+
+static const char *compression_name(struct archive *outer)
+{
+	switch (archive_filter_code(outer, 0)) {
+	case ARCHIVE_FILTER_GZIP:
+		return "gzip";
+	case ARCHIVE_FILTER_ZSTD:
+		return "zstd";
+	default:
+		return "none";
+	}
+}
+
+static void archive_cleanup(struct archive **a)
+{
+	if (*a)
+		archive_read_free(*a);
+}
+
+/* Read what the tar reader left (end blocks, padding, trailers) into the digests. */
+static int drain(struct source *s, struct middle *m, struct pea_error **err)
+{
+	const void *buf;
+
+	while (!m->eof)
+		if (middle_read(NULL, m, &buf) < 0)
+			return pea_error_new(err, EIO, "decompress the layer: %s",
+					     archive_error_string(m->outer) ?: "error");
+	while (!s->eof)
+		if (source_read(NULL, s, &buf) < 0)
+			return pea_error_errno(err, "read the layer stream");
+	return 0;
+}
+
+static int open_outer(struct source *s, struct archive **ret, struct pea_error **err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open(a, s, NULL, source_read, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		int r = pea_error_new(err, EINVAL, "read the layer stream: %s",
+				      s->eof && digest_bytes(s->compressed) == 0 ? "empty input"
+				      : archive_error_string(a) ?: "not a tar stream");
+
+		archive_read_free(a);
+		return r;
+	}
+	*ret = a;
+	return 0;
+}
+
+static int apply_entries(struct archive *inner, struct writer *w, struct apply_result *res,
+			 struct pea_error **err)
+{
+	struct archive_entry *e;
+	int r;
+
+	while ((r = archive_read_next_header(inner, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		if (r == ARCHIVE_WARN)
+			log_debug("layer: %s", archive_error_string(inner));
+		if (write_entry(w, inner, e, err) < 0)
+			return pea_error_wrap(err, "entry '%s'", archive_entry_pathname(e) ?: "?");
+		res->entries++;
+	}
+	if (r != ARCHIVE_EOF)
+		return pea_error_new(err, EINVAL, "layer: %s",
+				     archive_error_string(inner) ?: "not a tar stream");
+	return 0;
+}
+
+int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct apply_result *ret,
+		 struct pea_error **err)
+{
+	_cleanup_(archive_cleanup) struct archive *outer = NULL;
+	_cleanup_(archive_cleanup) struct archive *inner = NULL;
+	_cleanup_free_ char *sbuf = xmalloc(READ_BLOCK);
+	_cleanup_free_ char *mbuf = xmalloc(READ_BLOCK);
+	struct source s = {.fd = in_fd, .buf = sbuf, .compressed = digest_new()};
+	struct middle m = {.buf = mbuf, .uncompressed = digest_new()};
+	struct writer w = {.rootfd = rootfd, .o = o, .cached_fd = -1};
+	struct apply_result res = {0};
+	int r = -1;
+
+	if (open_outer(&s, &outer, err) < 0)
+		goto out;
+	m.outer = outer;
+	inner = archive_read_new();
+	archive_read_support_format_tar(inner);
+	archive_read_support_format_gnutar(inner);
+	if (archive_read_open(inner, &m, NULL, middle_read, NULL) != ARCHIVE_OK) {
+		pea_error_new(err, EINVAL, "layer: %s", archive_error_string(inner) ?: "not a tar stream");
+		goto out;
+	}
+	if (apply_entries(inner, &w, &res, err) < 0 || drain(&s, &m, err) < 0)
+		goto out;
+	writer_finish_dirs(&w);
+	res.compression = compression_name(outer);
+	res.size = digest_bytes(m.uncompressed);
+	res.compressed_size = digest_bytes(s.compressed);
+	res.diff_id = digest_final(m.uncompressed);
+	res.compressed_digest = digest_final(s.compressed);
+	*ret = res;
+	r = 0;
+out:
+	writer_clear(&w);
+	digest_free(s.compressed);
+	digest_free(m.uncompressed);
+	return r;
+}
+
+void apply_result_clear(struct apply_result *r)
+{
+	free(r->diff_id);
+	free(r->compressed_digest);
+	*r = (struct apply_result){0};
+}

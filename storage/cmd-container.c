@@ -1,0 +1,361 @@
+/* pea-storage container create|ls|inspect|mount|unmount|rm */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "cli.h"
+#include "commands.h"
+#include "driver.h"
+#include "layer.h"
+#include "records.h"
+#include "store.h"
+
+static const char usage[] =
+	"Usage: pea-storage container COMMAND\n"
+	"  create [--image IMAGE] [--name NAME]... [--id ID]   a writable layer over the image\n"
+	"  ls                                                  every container\n"
+	"  inspect CONTAINER                                   one container (id, prefix or name)\n"
+	"  mount CONTAINER                                     mount its root; prints the mountpoint\n"
+	"  unmount [--force] CONTAINER                         drop one mount (all with --force)\n"
+	"  rm [--force] CONTAINER                              remove it (--force: even mounted)\n";
+
+static struct json_object *container_json(struct store *s, const struct container_rec *c)
+{
+	struct json_object *o = container_rec_to_json(c);
+	_cleanup_free_ char *path = driver_diff_path(s, c->layer);
+
+	json_object_object_add(o, "layer_path", json_object_new_string(path));
+	json_object_object_add(o, "mount_count", json_object_new_int(driver_mount_count(s, c->layer)));
+	return o;
+}
+
+static int name_taken(struct store *s, const char *name, struct pea_error **err)
+{
+	_cleanup_strv_ char **ids = NULL;
+
+	if (store_record_ids(s, "containers", &ids, err) < 0)
+		return -1;
+	for (char **id = ids; *id; id++) {
+		struct container_rec c = {0};
+		bool taken;
+
+		if (container_load(s, *id, &c, err) < 0)
+			return -1;
+		taken = pea_strv_contains(c.names, name);
+		container_rec_clear(&c);
+		if (taken)
+			return pea_error_new(err, EEXIST, "the name '%s' is used by container '%s'", name, *id);
+	}
+	return 0;
+}
+
+struct create_options {
+	const char *image;
+	const char *id;
+	char **names;
+};
+
+static int parse_create(int argc, char **argv, struct create_options *o, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{"image", required_argument, NULL, 'i'}, {"name", required_argument, NULL, 'n'},
+		{"id", required_argument, NULL, 'I'},	 {"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+
+	cli_getopt_reset();
+	while ((c = cli_getopt(argc, argv, "+:h", opts, "container create", err)) != -1) {
+		switch (c) {
+		case 'i':
+			o->image = optarg;
+			break;
+		case 'n':
+			if (!cli_is_valid_name(optarg) || strchr(optarg, '/'))
+				return cli_usage_error(err, "container create: invalid name '%s'", optarg);
+			pea_strv_push(&o->names, optarg);
+			break;
+		case 'I':
+			if (!cli_is_full_id(optarg))
+				return cli_usage_error(err, "container create: invalid id '%s' (64 hex digits)", optarg);
+			o->id = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	return cli_expect_operands(argc, optind, 0, "container create", "no arguments", err);
+}
+
+static int create_container(struct store *s, const struct create_options *o,
+			    struct container_rec *ret, struct pea_error **err)
+{
+	struct container_rec c = {0};
+	struct image_rec i = {0};
+	struct layer_rec l = {0};
+	size_t n;
+	int r = -1;
+
+	c.id = o->id ? xstrdup(o->id) : cli_random_id();
+	if (store_record_exists(s, "containers", c.id)) {
+		pea_error_new(err, EEXIST, "container '%s' already exists", c.id);
+		goto out;
+	}
+	for (char **name = o->names; name && *name; name++)
+		if (name_taken(s, *name, err) < 0)
+			goto out;
+	if (o->image && (store_resolve(s, "images", o->image, &c.image, err) < 0 ||
+			 image_load(s, c.image, &i, err) < 0))
+		goto out;
+	n = pea_strv_length(i.layers);
+	if (layer_create(s, c.id, n ? i.layers[n - 1] : NULL, true, &l, err) < 0)
+		goto out;
+	c.layer = xstrdup(l.id);
+	c.names = o->names ? pea_strv_copy(o->names) : xnew(char *, 1);
+	c.created = cli_now_rfc3339();
+	if (container_save(s, &c, err) < 0) {
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		layer_remove(s, c.layer, NULL, c.id, &e);
+		goto out;
+	}
+	*ret = c;
+	c = (struct container_rec){0};
+	r = 0;
+out:
+	container_rec_clear(&c);
+	image_rec_clear(&i);
+	layer_rec_clear(&l);
+	return r;
+}
+
+static int container_create_cmd(const struct global_options *g, int argc, char **argv,
+				struct pea_error **err)
+{
+	struct create_options o = {0};
+	struct container_rec c = {0};
+	struct store *s = NULL;
+	int r = parse_create(argc, argv, &o, err);
+
+	if (r == 0)
+		r = store_open(g, true, &s, err);
+	if (r == 0)
+		r = create_container(s, &o, &c, err);
+	if (r == 0)
+		r = cli_reply(container_json(s, &c), err);
+	container_rec_clear(&c);
+	store_free(s);
+	pea_strv_free(o.names);
+	return r < 0 && !cli_usage_failed() ? pea_error_wrap(err, "container create") : r;
+}
+
+static int container_ls_cmd(const struct global_options *g, int argc, char **argv,
+			    struct pea_error **err)
+{
+	_cleanup_strv_ char **ids = NULL;
+	struct json_object *list = NULL;
+	struct store *s = NULL;
+	int r = cli_simple_args(argc, argv, "container ls", 0, "no arguments", usage, err);
+
+	if (r != 0)
+		return r;
+	if (store_open(g, false, &s, err) < 0)
+		return -1;
+	r = store_record_ids(s, "containers", &ids, err);
+	list = json_object_new_array();
+	for (char **id = ids; r == 0 && *id; id++) {
+		struct container_rec c = {0};
+
+		r = container_load(s, *id, &c, err);
+		if (r == 0)
+			json_object_array_add(list, container_json(s, &c));
+		container_rec_clear(&c);
+	}
+	if (r == 0)
+		r = cli_reply(TAKE_PTR(list), err);
+	json_object_put(list);
+	store_free(s);
+	return r;
+}
+
+static int open_container(const struct global_options *g, bool exclusive, const char *ref,
+			  struct store **ret_s, struct container_rec *ret, struct pea_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	struct store *s = NULL;
+
+	if (store_open(g, exclusive, &s, err) < 0)
+		return -1;
+	if (store_resolve(s, "containers", ref, &id, err) < 0 || container_load(s, id, ret, err) < 0) {
+		store_free(s);
+		return -1;
+	}
+	*ret_s = s;
+	return 0;
+}
+
+static int container_inspect_cmd(const struct global_options *g, int argc, char **argv,
+				 struct pea_error **err)
+{
+	struct store *s = NULL;
+	struct container_rec c = {0};
+	int r = cli_simple_args(argc, argv, "container inspect", 1, "a container", usage, err);
+
+	if (r != 0)
+		return r;
+	if (open_container(g, false, argv[optind], &s, &c, err) < 0)
+		return -1;
+	r = cli_reply(container_json(s, &c), err);
+	container_rec_clear(&c);
+	store_free(s);
+	return r;
+}
+
+static int container_mount_cmd(const struct global_options *g, int argc, char **argv,
+			       struct pea_error **err)
+{
+	_cleanup_free_ char *mountpoint = NULL;
+	struct json_object *o;
+	struct store *s = NULL;
+	struct container_rec c = {0};
+	int count = 0;
+	int r = cli_simple_args(argc, argv, "container mount", 1, "a container", usage, err);
+
+	if (r != 0)
+		return r;
+	if (open_container(g, true, argv[optind], &s, &c, err) < 0)
+		return -1;
+	r = driver_mount(s, c.layer, &mountpoint, &count, err);
+	if (r == 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(c.id));
+		json_object_object_add(o, "mountpoint", json_object_new_string(mountpoint));
+		json_object_object_add(o, "mount_count", json_object_new_int(count));
+		r = cli_reply(o, err);
+	} else {
+		pea_error_wrap(err, "container mount: '%s'", c.id);
+	}
+	container_rec_clear(&c);
+	store_free(s);
+	return r;
+}
+
+/* unmount and rm: [--force] CONTAINER */
+static int parse_force(int argc, char **argv, const char *cmd, bool *force, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{"force", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+
+	cli_getopt_reset();
+	while ((c = cli_getopt(argc, argv, "+:fh", opts, cmd, err)) != -1) {
+		if (c == 'f') {
+			*force = true;
+			continue;
+		}
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 1;
+		}
+		return -1;
+	}
+	return cli_expect_operands(argc, optind, 1, cmd, "a container", err);
+}
+
+static int container_unmount_cmd(const struct global_options *g, int argc, char **argv,
+				 struct pea_error **err)
+{
+	struct json_object *o;
+	struct store *s = NULL;
+	struct container_rec c = {0};
+	bool force = false;
+	int count = 0;
+	int r = parse_force(argc, argv, "container unmount", &force, err);
+
+	if (r != 0)
+		return r;
+	if (open_container(g, true, argv[optind], &s, &c, err) < 0)
+		return -1;
+	r = driver_unmount(s, c.layer, force, &count, err);
+	if (r == 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(c.id));
+		json_object_object_add(o, "mount_count", json_object_new_int(count));
+		json_object_object_add(o, "mounted", json_object_new_boolean(count > 0));
+		r = cli_reply(o, err);
+	} else {
+		pea_error_wrap(err, "container unmount: '%s'", c.id);
+	}
+	container_rec_clear(&c);
+	store_free(s);
+	return r;
+}
+
+static int remove_container(struct store *s, const struct container_rec *c, bool force,
+			    struct pea_error **err)
+{
+	int count = driver_mount_count(s, c->layer);
+
+	if (count > 0 && !force)
+		return pea_error_new(err, EBUSY, "container '%s' is mounted (%d); unmount it or use --force",
+				     c->id, count);
+	if (count > 0 && driver_unmount(s, c->layer, true, &count, err) < 0)
+		return -1;
+	/* the record first: a layer left without it is cleaned by `check --repair` */
+	if (store_record_remove(s, "containers", c->id, err) < 0)
+		return -1;
+	return layer_remove(s, c->layer, NULL, c->id, err);
+}
+
+static int container_rm_cmd(const struct global_options *g, int argc, char **argv,
+			    struct pea_error **err)
+{
+	struct json_object *o;
+	struct store *s = NULL;
+	struct container_rec c = {0};
+	bool force = false;
+	int r = parse_force(argc, argv, "container rm", &force, err);
+
+	if (r != 0)
+		return r;
+	if (open_container(g, true, argv[optind], &s, &c, err) < 0)
+		return -1;
+	r = remove_container(s, &c, force, err);
+	if (r == 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(c.id));
+		r = cli_reply(o, err);
+	} else {
+		pea_error_wrap(err, "container rm");
+	}
+	container_rec_clear(&c);
+	store_free(s);
+	return r;
+}
+
+static const struct subcommand container_commands[] = {
+	{"create", container_create_cmd},   {"ls", container_ls_cmd},
+	{"list", container_ls_cmd},	    {"inspect", container_inspect_cmd},
+	{"mount", container_mount_cmd},	    {"unmount", container_unmount_cmd},
+	{"umount", container_unmount_cmd},  {"rm", container_rm_cmd},
+	{NULL, NULL},
+};
+
+int cmd_container(const struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	return run_subcommand(container_commands, "container", usage, g, argc, argv, err);
+}

@@ -1,0 +1,443 @@
+/* pea-storage image create|ls|inspect|rm|tag|untag */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "cli.h"
+#include "commands.h"
+#include "digest.h"
+#include "layer.h"
+#include "records.h"
+#include "store.h"
+
+#define BLOB_MAX (16u << 20)
+
+static const char usage[] =
+	"Usage: pea-storage image COMMAND\n"
+	"  create --layers L1,L2,... [--config FILE] [--manifest FILE] [--name NAME]...\n"
+	"         [--id ID] [--digest DIGEST]   record an image (layers bottom first)\n"
+	"  ls                                   every image\n"
+	"  inspect IMAGE                        one image (id, unique id prefix or name)\n"
+	"  rm IMAGE                             remove it and the layers nothing else uses\n"
+	"  tag IMAGE NAME                       add a name (taken from any other image)\n"
+	"  untag IMAGE NAME                     remove a name\n";
+
+struct image_create_options {
+	char **layers;
+	char **names;
+	const char *config;
+	const char *manifest;
+	const char *id;
+	const char *digest;
+};
+
+static struct json_object *image_json(struct store *s, const struct image_rec *i)
+{
+	struct json_object *o = image_rec_to_json(i);
+
+	if (i->has_manifest) {
+		_cleanup_free_ char *p = xasprintf("%s/images/%s/manifest", s->graph_root, i->id);
+
+		json_object_object_add(o, "manifest_path", json_object_new_string(p));
+	}
+	if (i->has_config) {
+		_cleanup_free_ char *p = xasprintf("%s/images/%s/config", s->graph_root, i->id);
+
+		json_object_object_add(o, "config_path", json_object_new_string(p));
+	}
+	return o;
+}
+
+static int parse_create(int argc, char **argv, struct image_create_options *o,
+			struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{"layers", required_argument, NULL, 'l'}, {"config", required_argument, NULL, 'c'},
+		{"manifest", required_argument, NULL, 'm'}, {"name", required_argument, NULL, 'n'},
+		{"id", required_argument, NULL, 'i'},	  {"digest", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},	  {0},
+	};
+	int c;
+
+	cli_getopt_reset();
+	while ((c = cli_getopt(argc, argv, "+:h", opts, "image create", err)) != -1) {
+		switch (c) {
+		case 'l':
+			pea_strv_free(o->layers);
+			o->layers = pea_strv_split(optarg, ",");
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'm':
+			o->manifest = optarg;
+			break;
+		case 'n':
+			if (!cli_is_valid_name(optarg))
+				return cli_usage_error(err, "image create: invalid name '%s'", optarg);
+			pea_strv_push(&o->names, optarg);
+			break;
+		case 'i':
+			if (!cli_is_full_id(optarg))
+				return cli_usage_error(err, "image create: invalid id '%s' (64 hex digits)", optarg);
+			o->id = optarg;
+			break;
+		case 'd':
+			if (strncmp(optarg, "sha256:", 7) || !cli_is_full_id(optarg + 7))
+				return cli_usage_error(err, "image create: invalid digest '%s'", optarg);
+			o->digest = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	return cli_expect_operands(argc, optind, 0, "image create", "no arguments", err);
+}
+
+/* Resolve the layers and check that each is the parent of the next. */
+static int resolve_layers(struct store *s, char **refs, char ***ret, struct pea_error **err)
+{
+	_cleanup_strv_ char **ids = NULL;
+	const char *below = NULL;
+
+	for (char **ref = refs; ref && *ref; ref++) {
+		char *id = NULL;
+		struct layer_rec l = {0};
+		bool ok;
+
+		if (store_resolve(s, "layers", *ref, &id, err) < 0)
+			return -1;
+		pea_strv_push_take(&ids, id);
+		if (layer_load(s, id, &l, err) < 0)
+			return -1;
+		ok = below ? l.parent && !strcmp(l.parent, below) : !l.parent;
+		if (!ok) {
+			int r = pea_error_new(err, EINVAL, "layer '%s' has the parent '%s', not '%s'", id,
+					      l.parent ? l.parent : "(none)", below ? below : "(none)");
+			layer_rec_clear(&l);
+			return r;
+		}
+		layer_rec_clear(&l);
+		below = id;
+	}
+	*ret = ids ? TAKE_PTR(ids) : xnew(char *, 1);
+	return 0;
+}
+
+/* A name belongs to one image: take it from any other. */
+static int take_name(struct store *s, const char *name, const char *owner, struct pea_error **err)
+{
+	_cleanup_strv_ char **ids = NULL;
+
+	if (store_record_ids(s, "images", &ids, err) < 0)
+		return -1;
+	for (char **id = ids; *id; id++) {
+		struct image_rec i = {0};
+		_cleanup_strv_ char **kept = NULL;
+		int r = 0;
+
+		if (!strcmp(*id, owner))
+			continue;
+		if (image_load(s, *id, &i, err) < 0)
+			return -1;
+		if (pea_strv_contains(i.names, name)) {
+			for (char **n = i.names; *n; n++)
+				if (strcmp(*n, name))
+					pea_strv_push(&kept, *n);
+			pea_strv_free(i.names);
+			i.names = kept ? TAKE_PTR(kept) : xnew(char *, 1);
+			r = image_save(s, &i, err);
+		}
+		image_rec_clear(&i);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int save_blob(struct store *s, const char *id, const char *name, const char *buf,
+		     size_t len, struct pea_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("images/%s", id);
+	_cleanup_close_ int dfd = -1;
+
+	if (pea_mkdir_p_at(s->root_fd, dir, 0700, &dfd, err) < 0)
+		return -1;
+	return pea_write_file_atomic_at(dfd, name, buf, len, 0600, err);
+}
+
+static int read_blob(const char *path, char **ret, size_t *ret_len, struct pea_error **err)
+{
+	if (!path)
+		return 0;
+	return pea_read_file_at(AT_FDCWD, path, BLOB_MAX, ret, ret_len, err);
+}
+
+static int add_names(struct store *s, struct image_rec *i, char **names, struct pea_error **err)
+{
+	for (char **n = names; n && *n; n++) {
+		if (take_name(s, *n, i->id, err) < 0)
+			return -1;
+		if (!pea_strv_contains(i->names, *n))
+			pea_strv_push(&i->names, *n);
+	}
+	if (!i->names)
+		i->names = xnew(char *, 1);
+	return 0;
+}
+
+static int create_image(struct store *s, struct image_create_options *o, struct image_rec *ret,
+			bool *ret_existed, struct pea_error **err)
+{
+	_cleanup_free_ char *config = NULL, *manifest = NULL, *cdigest = NULL;
+	size_t config_len = 0, manifest_len = 0;
+	struct image_rec i = {0};
+	int r = -1;
+
+	if (read_blob(o->config, &config, &config_len, err) < 0 ||
+	    read_blob(o->manifest, &manifest, &manifest_len, err) < 0)
+		return -1;
+	cdigest = config ? digest_buffer(config, config_len) : NULL;
+	i.id = o->id ? xstrdup(o->id) : cdigest ? xstrdup(cdigest + 7) : cli_random_id();
+	if (store_record_exists(s, "images", i.id)) {
+		image_rec_clear(&i);
+		if (image_load(s, o->id ? o->id : cdigest + 7, &i, err) < 0 ||
+		    add_names(s, &i, o->names, err) < 0 || image_save(s, &i, err) < 0)
+			goto out;
+		*ret_existed = true;
+		*ret = i;
+		return 0;
+	}
+	if (resolve_layers(s, o->layers, &i.layers, err) < 0 || add_names(s, &i, o->names, err) < 0)
+		goto out;
+	i.digest = o->digest ? xstrdup(o->digest) : manifest ? digest_buffer(manifest, manifest_len) : NULL;
+	i.created = cli_now_rfc3339();
+	i.has_config = config != NULL;
+	i.has_manifest = manifest != NULL;
+	if ((config && save_blob(s, i.id, "config", config, config_len, err) < 0) ||
+	    (manifest && save_blob(s, i.id, "manifest", manifest, manifest_len, err) < 0) ||
+	    image_save(s, &i, err) < 0)
+		goto out;
+	*ret_existed = false;
+	*ret = i;
+	return 0;
+out:
+	image_rec_clear(&i);
+	return r;
+}
+
+static int image_create_cmd(const struct global_options *g, int argc, char **argv,
+			    struct pea_error **err)
+{
+	struct image_create_options o = {0};
+	struct store *s = NULL;
+	struct image_rec i = {0};
+	bool existed = false;
+	int r = parse_create(argc, argv, &o, err);
+
+	if (r == 0 && !o.layers)
+		r = cli_usage_error(err, "image create: --layers is required");
+	if (r == 0)
+		r = store_open(g, true, &s, err);
+	if (r == 0)
+		r = create_image(s, &o, &i, &existed, err);
+	if (r == 0) {
+		struct json_object *reply = image_json(s, &i);
+
+		json_object_object_add(reply, "existed", json_object_new_boolean(existed));
+		r = cli_reply(reply, err);
+	}
+	image_rec_clear(&i);
+	store_free(s);
+	pea_strv_free(o.layers);
+	pea_strv_free(o.names);
+	return r < 0 && !cli_usage_failed() ? pea_error_wrap(err, "image create") : r;
+}
+
+static int image_ls_cmd(const struct global_options *g, int argc, char **argv,
+			struct pea_error **err)
+{
+	_cleanup_strv_ char **ids = NULL;
+	struct json_object *list = NULL;
+	struct store *s = NULL;
+	int r = cli_simple_args(argc, argv, "image ls", 0, "no arguments", usage, err);
+
+	if (r != 0)
+		return r;
+	if (store_open(g, false, &s, err) < 0)
+		return -1;
+	r = store_record_ids(s, "images", &ids, err);
+	list = json_object_new_array();
+	for (char **id = ids; r == 0 && *id; id++) {
+		struct image_rec i = {0};
+
+		r = image_load(s, *id, &i, err);
+		if (r == 0)
+			json_object_array_add(list, image_json(s, &i));
+		image_rec_clear(&i);
+	}
+	if (r == 0)
+		r = cli_reply(TAKE_PTR(list), err);
+	json_object_put(list);
+	store_free(s);
+	return r;
+}
+
+/* Open the store, resolve argv[optind] to an image and load it. */
+static int open_image(const struct global_options *g, bool exclusive, const char *ref,
+		      struct store **ret_s, struct image_rec *ret, struct pea_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	struct store *s = NULL;
+
+	if (store_open(g, exclusive, &s, err) < 0)
+		return -1;
+	if (store_resolve(s, "images", ref, &id, err) < 0 || image_load(s, id, ret, err) < 0) {
+		store_free(s);
+		return -1;
+	}
+	*ret_s = s;
+	return 0;
+}
+
+static int image_inspect_cmd(const struct global_options *g, int argc, char **argv,
+			     struct pea_error **err)
+{
+	struct store *s = NULL;
+	struct image_rec i = {0};
+	int r = cli_simple_args(argc, argv, "image inspect", 1, "an image", usage, err);
+
+	if (r != 0)
+		return r;
+	if (open_image(g, false, argv[optind], &s, &i, err) < 0)
+		return -1;
+	r = cli_reply(image_json(s, &i), err);
+	image_rec_clear(&i);
+	store_free(s);
+	return r;
+}
+
+/* Remove the image's layers from the top while nothing else uses them. */
+static int remove_layers(struct store *s, const struct image_rec *i, struct json_object *removed,
+			 struct pea_error **err)
+{
+	for (size_t n = pea_strv_length(i->layers); n-- > 0;) {
+		_cleanup_free_ char *user = layer_user(s, i->layers[n], i->id, NULL);
+
+		if (user)
+			break;
+		if (layer_remove(s, i->layers[n], i->id, NULL, err) < 0)
+			return -1;
+		json_object_array_add(removed, json_object_new_string(i->layers[n]));
+	}
+	return 0;
+}
+
+static int image_rm_cmd(const struct global_options *g, int argc, char **argv,
+			struct pea_error **err)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct json_object *reply = NULL;
+	struct json_object *removed = NULL;
+	struct store *s = NULL;
+	struct image_rec i = {0};
+	int r = cli_simple_args(argc, argv, "image rm", 1, "an image", usage, err);
+
+	if (r != 0)
+		return r;
+	if (open_image(g, true, argv[optind], &s, &i, err) < 0)
+		return -1;
+	dir = xasprintf("images/%s", i.id);
+	removed = json_object_new_array();
+	r = store_record_remove(s, "images", i.id, err);
+	if (r == 0)
+		r = pea_rm_rf_at(s->root_fd, dir, err);
+	if (r == 0)
+		r = remove_layers(s, &i, removed, err);
+	if (r == 0) {
+		reply = json_object_new_object();
+		json_object_object_add(reply, "id", json_object_new_string(i.id));
+		json_object_object_add(reply, "removed_layers", TAKE_PTR(removed));
+		r = cli_reply(reply, err);
+	}
+	json_object_put(removed);
+	image_rec_clear(&i);
+	store_free(s);
+	return r < 0 ? pea_error_wrap(err, "image rm") : 0;
+}
+
+static int image_name_cmd(const struct global_options *g, int argc, char **argv, bool add,
+			  struct pea_error **err)
+{
+	const char *cmd = add ? "image tag" : "image untag";
+	struct store *s = NULL;
+	struct image_rec i = {0};
+	char *names[2] = {NULL, NULL};
+	int r = cli_simple_args(argc, argv, cmd, 2, "an image and a name", usage, err);
+
+	if (r != 0)
+		return r;
+	names[0] = argv[optind + 1];
+	if (!cli_is_valid_name(names[0]))
+		return cli_usage_error(err, "%s: invalid name '%s'", cmd, names[0]);
+	if (open_image(g, true, argv[optind], &s, &i, err) < 0)
+		return -1;
+	if (add) {
+		r = add_names(s, &i, names, err);
+	} else if (!pea_strv_contains(i.names, names[0])) {
+		r = pea_error_new(err, ENOENT, "image '%s' has no name '%s'", i.id, names[0]);
+	} else {
+		_cleanup_strv_ char **kept = xnew(char *, 1);
+
+		for (char **n = i.names; *n; n++)
+			if (strcmp(*n, names[0]))
+				pea_strv_push(&kept, *n);
+		pea_strv_free(i.names);
+		i.names = TAKE_PTR(kept);
+	}
+	if (r == 0)
+		r = image_save(s, &i, err);
+	if (r == 0)
+		r = cli_reply(image_json(s, &i), err);
+	image_rec_clear(&i);
+	store_free(s);
+	return r < 0 ? pea_error_wrap(err, "%s", cmd) : 0;
+}
+
+static int image_tag_cmd(const struct global_options *g, int argc, char **argv,
+			 struct pea_error **err)
+{
+	return image_name_cmd(g, argc, argv, true, err);
+}
+
+static int image_untag_cmd(const struct global_options *g, int argc, char **argv,
+			   struct pea_error **err)
+{
+	return image_name_cmd(g, argc, argv, false, err);
+}
+
+static const struct subcommand image_commands[] = {
+	{"create", image_create_cmd}, {"ls", image_ls_cmd},   {"list", image_ls_cmd},
+	{"inspect", image_inspect_cmd}, {"rm", image_rm_cmd}, {"tag", image_tag_cmd},
+	{"untag", image_untag_cmd},   {NULL, NULL},
+};
+
+int cmd_image(const struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	return run_subcommand(image_commands, "image", usage, g, argc, argv, err);
+}

@@ -1,0 +1,302 @@
+/* pea-storage layer apply|create|diff|ls|inspect|rm */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/json.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "cli.h"
+#include "commands.h"
+#include "diff.h"
+#include "driver.h"
+#include "layer.h"
+#include "records.h"
+#include "store.h"
+
+static const char usage[] =
+	"Usage: pea-storage layer COMMAND\n"
+	"  apply [--parent ID] [--id ID] [FILE]   apply a layer tar (plain, gzip, zstd; default stdin)\n"
+	"  create [--parent ID] [--id ID]         an empty layer\n"
+	"  diff ID                                the layer's changes as a tar on stdout\n"
+	"  ls                                     every layer\n"
+	"  inspect ID                             one layer\n"
+	"  rm ID                                  remove an unused layer\n";
+
+static struct store *store_close(struct store *s)
+{
+	return store_free(s);
+}
+
+static int open_store(const struct global_options *g, bool exclusive, struct store **ret,
+		      struct pea_error **err)
+{
+	return store_open(g, exclusive, ret, err);
+}
+
+static struct json_object *layer_json(struct store *s, const struct layer_rec *l)
+{
+	struct json_object *o = layer_rec_to_json(l);
+	_cleanup_free_ char *path = driver_diff_path(s, l->id);
+
+	json_object_object_add(o, "path", json_object_new_string(path));
+	json_object_object_add(o, "mount_count", json_object_new_int(driver_mount_count(s, l->id)));
+	return o;
+}
+
+static int layer_parse_ids(int argc, char **argv, const char *cmd, const char **parent,
+			   const char **id, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{"parent", required_argument, NULL, 'p'},
+		{"id", required_argument, NULL, 'i'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+
+	cli_getopt_reset();
+	while ((c = cli_getopt(argc, argv, "+:h", opts, cmd, err)) != -1) {
+		switch (c) {
+		case 'p':
+			*parent = optarg;
+			break;
+		case 'i':
+			if (!cli_is_valid_name(optarg) || strchr(optarg, '/') || strchr(optarg, ':'))
+				return cli_usage_error(err, "%s: invalid layer id '%s'", cmd, optarg);
+			*id = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int layer_apply_cmd(const struct global_options *g, int argc, char **argv,
+			   struct pea_error **err)
+{
+	_cleanup_(pea_cleanup_close) int fd = -1;
+	_cleanup_free_ char *parent = NULL;
+	struct layer_apply_options o = {0};
+	const char *parent_ref = NULL;
+	struct store *s = NULL;
+	struct layer_rec l = {0};
+	struct json_object *reply;
+	bool existed = false;
+	int r;
+
+	r = layer_parse_ids(argc, argv, "layer apply", &parent_ref, &o.id, err);
+	if (r != 0)
+		return r;
+	if (argc - optind > 1)
+		return cli_usage_error(err, "layer apply: too many arguments");
+	if (argc - optind == 1 && strcmp(argv[optind], "-")) {
+		fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return pea_error_errno(err, "layer apply: open '%s'", argv[optind]);
+	}
+	if (open_store(g, true, &s, err) < 0)
+		return -1;
+	r = parent_ref ? store_resolve(s, "layers", parent_ref, &parent, err) : 0;
+	o.parent = parent;
+	if (r == 0)
+		r = layer_apply(s, fd >= 0 ? fd : 0, &o, &l, &existed, err);
+	if (r == 0) {
+		reply = layer_json(s, &l);
+		json_object_object_add(reply, "existed", json_object_new_boolean(existed));
+		r = cli_reply(reply, err);
+	} else {
+		pea_error_wrap(err, "layer apply");
+	}
+	layer_rec_clear(&l);
+	store_close(s);
+	return r;
+}
+
+static int layer_create_cmd(const struct global_options *g, int argc, char **argv,
+			    struct pea_error **err)
+{
+	_cleanup_free_ char *parent = NULL;
+	_cleanup_free_ char *newid = NULL;
+	const char *parent_ref = NULL, *id = NULL;
+	struct store *s = NULL;
+	struct layer_rec l = {0};
+	int r;
+
+	r = layer_parse_ids(argc, argv, "layer create", &parent_ref, &id, err);
+	if (r != 0)
+		return r;
+	if (cli_expect_operands(argc, optind, 0, "layer create", "no arguments", err) < 0)
+		return -1;
+	if (open_store(g, true, &s, err) < 0)
+		return -1;
+	newid = id ? xstrdup(id) : cli_random_id();
+	r = parent_ref ? store_resolve(s, "layers", parent_ref, &parent, err) : 0;
+	if (r == 0)
+		r = layer_create(s, newid, parent, false, &l, err);
+	if (r == 0)
+		r = cli_reply(layer_json(s, &l), err);
+	layer_rec_clear(&l);
+	store_close(s);
+	return r < 0 ? pea_error_wrap(err, "layer create") : 0;
+}
+
+static int one_ref(int argc, char **argv, const char *cmd, struct pea_error **err)
+{
+	return cli_simple_args(argc, argv, cmd, 1, "a layer id", usage, err);
+}
+
+static int layer_diff_cmd(const struct global_options *g, int argc, char **argv,
+			  struct pea_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	_cleanup_close_ int dfd = -1;
+	_cleanup_close_ int pfd = -1;
+	struct store *s = NULL;
+	struct layer_rec l = {0};
+	int r = one_ref(argc, argv, "layer diff", err);
+
+	if (r != 0)
+		return r;
+	cli_set_stream_output();
+	if (isatty(STDOUT_FILENO))
+		return cli_usage_error(err, "layer diff: refusing to write a tar stream to a terminal");
+	if (open_store(g, false, &s, err) < 0)
+		return -1;
+	r = store_resolve(s, "layers", argv[optind], &id, err);
+	if (r == 0)
+		r = layer_load(s, id, &l, err);
+	if (r == 0) {
+		_cleanup_free_ char *path = driver_diff_path(s, id);
+
+		dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			r = pea_error_errno(err, "open '%s'", path);
+	}
+	if (r == 0 && driver_is_vfs(s) && l.parent) {
+		_cleanup_free_ char *path = driver_diff_path(s, l.parent);
+
+		pfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pfd < 0)
+			r = pea_error_errno(err, "open '%s'", path);
+	}
+	if (r == 0)
+		r = diff_write_tar(dfd, pfd, driver_is_vfs(s) ? NULL : driver_opaque_xattr(s),
+				   STDOUT_FILENO, err);
+	layer_rec_clear(&l);
+	store_close(s);
+	return r < 0 ? pea_error_wrap(err, "layer diff") : 0;
+}
+
+static int layer_ls_cmd(const struct global_options *g, int argc, char **argv,
+			struct pea_error **err)
+{
+	_cleanup_strv_ char **ids = NULL;
+	struct json_object *list = NULL;
+	struct store *s = NULL;
+	int r = cli_simple_args(argc, argv, "layer ls", 0, "no arguments", usage, err);
+
+	if (r != 0)
+		return r;
+	if (open_store(g, false, &s, err) < 0)
+		return -1;
+	r = store_record_ids(s, "layers", &ids, err);
+	list = json_object_new_array();
+	for (char **id = ids; r == 0 && *id; id++) {
+		struct layer_rec l = {0};
+
+		r = layer_load(s, *id, &l, err);
+		if (r == 0)
+			json_object_array_add(list, layer_json(s, &l));
+		layer_rec_clear(&l);
+	}
+	if (r == 0)
+		r = cli_reply(TAKE_PTR(list), err);
+	json_object_put(list);
+	store_close(s);
+	return r;
+}
+
+static int layer_inspect_cmd(const struct global_options *g, int argc, char **argv,
+			     struct pea_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	struct store *s = NULL;
+	struct layer_rec l = {0};
+	int r = one_ref(argc, argv, "layer inspect", err);
+
+	if (r != 0)
+		return r;
+	if (open_store(g, false, &s, err) < 0)
+		return -1;
+	r = store_resolve(s, "layers", argv[optind], &id, err);
+	if (r == 0)
+		r = layer_load(s, id, &l, err);
+	if (r == 0)
+		r = cli_reply(layer_json(s, &l), err);
+	layer_rec_clear(&l);
+	store_close(s);
+	return r;
+}
+
+static int layer_rm_cmd(const struct global_options *g, int argc, char **argv,
+			struct pea_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	struct store *s = NULL;
+	struct json_object *o;
+	int r = one_ref(argc, argv, "layer rm", err);
+
+	if (r != 0)
+		return r;
+	if (open_store(g, true, &s, err) < 0)
+		return -1;
+	r = store_resolve(s, "layers", argv[optind], &id, err);
+	if (r == 0)
+		r = layer_remove(s, id, NULL, NULL, err);
+	if (r == 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(id));
+		r = cli_reply(o, err);
+	}
+	store_close(s);
+	return r < 0 ? pea_error_wrap(err, "layer rm") : 0;
+}
+
+static const struct subcommand layer_commands[] = {
+	{"apply", layer_apply_cmd},	{"create", layer_create_cmd}, {"diff", layer_diff_cmd},
+	{"ls", layer_ls_cmd},		{"list", layer_ls_cmd},	      {"inspect", layer_inspect_cmd},
+	{"rm", layer_rm_cmd},		{NULL, NULL},
+};
+
+int cmd_layer(const struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	return run_subcommand(layer_commands, "layer", usage, g, argc, argv, err);
+}
+
+int run_subcommand(const struct subcommand *table, const char *group, const char *usage_text,
+		   const struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	if (argc < 2)
+		return cli_usage_error(err, "%s: missing command (try '%s --help')", group, group);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(usage_text, stdout);
+		return 1;
+	}
+	for (const struct subcommand *c = table; c->name; c++)
+		if (!strcmp(c->name, argv[1]))
+			return c->run(g, argc - 1, argv + 1, err);
+	return cli_usage_error(err, "%s: unknown command '%s'", group, argv[1]);
+}

@@ -1,0 +1,20 @@
+#pragma once
+
+/* One handler per command: returns < 0 with *err, 0 after replying, > 0 after --help. */
+
+struct global_options;
+struct pea_error;
+
+int cmd_layer(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_image(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_container(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_status(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_check(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+
+/* A subcommand table shared by layer, image and container. */
+struct subcommand {
+	const char *name;
+	int (*run)(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+};
+int run_subcommand(const struct subcommand *table, const char *group, const char *usage,
+		   const struct global_options *g, int argc, char **argv, struct pea_error **err);

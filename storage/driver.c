@@ -1,0 +1,336 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/process.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "driver.h"
+#include "records.h"
+#include "store.h"
+
+#define MAX_LAYER_DEPTH 500
+
+bool driver_is_vfs(const struct store *s)
+{
+	return !strcmp(s->driver, "vfs");
+}
+
+const char *driver_opaque_xattr(const struct store *s)
+{
+	return s->rootless ? "user.overlay.opaque" : "trusted.overlay.opaque";
+}
+
+char *driver_diff_path(const struct store *s, const char *id)
+{
+	return xasprintf("%s/%s/%s/diff", s->graph_root, s->driver, id);
+}
+
+static int copy_tree(const char *src, const char *dst, struct pea_error **err)
+{
+	_cleanup_free_ char *from = xasprintf("%s/.", src);
+	char *argv[] = {"cp", "-a", "--reflink=auto", "--", from, (char *)dst, NULL};
+
+	if (pea_run_wait(argv, err) < 0)
+		return pea_error_wrap(err, "copy '%s' to '%s'", src, dst);
+	return 0;
+}
+
+int driver_prepare_layer(struct store *s, int dirfd, const char *name, const char *parent_id,
+			 struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *src = NULL;
+	_cleanup_free_ char *dst = NULL;
+
+	if (mkdirat(dirfd, name, 0700) < 0)
+		return pea_error_errno(err, "create the layer directory '%s'", name);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "open the layer directory '%s'", name);
+	if (mkdirat(fd, "diff", 0755) < 0)
+		return pea_error_errno(err, "create '%s/diff'", name);
+	if (!driver_is_vfs(s)) {
+		if (mkdirat(fd, "work", 0700) < 0 || mkdirat(fd, "merged", 0700) < 0)
+			return pea_error_errno(err, "create '%s/work'", name);
+		return 0;
+	}
+	if (!parent_id)
+		return 0;
+	src = driver_diff_path(s, parent_id);
+	dst = xasprintf("/proc/self/fd/%d/diff", fd);
+	return copy_tree(src, dst, err);
+}
+
+static char *random_link(void)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	unsigned char buf[26];
+	char *s = xmalloc(sizeof(buf) + 1);
+
+	if (getrandom(buf, sizeof(buf), 0) != (ssize_t)sizeof(buf))
+		abort();
+	for (size_t i = 0; i < sizeof(buf); i++)
+		s[i] = alphabet[buf[i] % 32];
+	s[sizeof(buf)] = '\0';
+	return s;
+}
+
+int driver_commit_layer(struct store *s, int dirfd, const char *name, const char *id,
+			char **ret_link, struct pea_error **err)
+{
+	_cleanup_free_ char *link = NULL;
+	_cleanup_free_ char *target = NULL;
+	_cleanup_free_ char *linkpath = NULL;
+
+	if (renameat(dirfd, name, s->driver_fd, id) < 0)
+		return pea_error_errno(err, "move the layer '%s' into place", id);
+	if (driver_is_vfs(s)) {
+		*ret_link = NULL;
+		return 0;
+	}
+	link = random_link();
+	target = xasprintf("../%s/diff", id);
+	linkpath = xasprintf("l/%s", link);
+	if (symlinkat(target, s->driver_fd, linkpath) < 0)
+		return pea_error_errno(err, "create the link of layer '%s'", id);
+	*ret_link = TAKE_PTR(link);
+	return 0;
+}
+
+int driver_remove_layer(struct store *s, const struct layer_rec *l, struct pea_error **err)
+{
+	if (l->link) {
+		_cleanup_free_ char *linkpath = xasprintf("l/%s", l->link);
+
+		if (unlinkat(s->driver_fd, linkpath, 0) < 0 && errno != ENOENT)
+			return pea_error_errno(err, "remove the link of layer '%s'", l->id);
+	}
+	if (pea_rm_rf_at(s->driver_fd, l->id, err) < 0)
+		return pea_error_wrap(err, "remove layer '%s'", l->id);
+	return 0;
+}
+
+/* ---- mount state: RUNROOT/mounts/ID.json {"count": N, "mountpoint": "..."} ------------- */
+
+static int read_count(struct store *s, const char *id)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_free_ char *path = xasprintf("mounts/%s.json", id);
+	int count = 0;
+
+	if (!pea_path_exists_at(s->run_fd, path))
+		return 0;
+	if (pea_json_parse_file_at(s->run_fd, path, 65536, &o, &e) < 0 ||
+	    pea_json_get_int_opt(o, "", "count", &count, &e) < 0) {
+		log_warning("mount state of '%s': %s, ignoring", id, e->message);
+		return 0;
+	}
+	return count > 0 ? count : 0;
+}
+
+static int write_count(struct store *s, const char *id, int count, const char *mountpoint,
+		       struct pea_error **err)
+{
+	_cleanup_free_ char *name = xasprintf("%s.json", id);
+	_cleanup_close_ int dfd = openat(s->run_fd, "mounts", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_json_ struct json_object *o = NULL;
+	const char *text;
+
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s/mounts'", s->run_root);
+	if (count == 0) {
+		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+			return pea_error_errno(err, "remove the mount state of '%s'", id);
+		return 0;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "count", json_object_new_int(count));
+	json_object_object_add(o, "mountpoint", json_object_new_string(mountpoint));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return pea_write_file_atomic_at(dfd, name, text, strlen(text), 0600, err);
+}
+
+int driver_mount_count(struct store *s, const char *id)
+{
+	return read_count(s, id);
+}
+
+static bool is_mount_root(const char *path)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &stx) < 0)
+		return false;
+	return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+static char *mountpoint_of(const struct store *s, const char *id)
+{
+	if (driver_is_vfs(s))
+		return driver_diff_path(s, id);
+	return xasprintf("%s/overlay/%s/merged", s->graph_root, id);
+}
+
+/* "l/A:l/B" (top first), with prefix before each. */
+static int lower_dirs(struct store *s, const char *id, const char *prefix, char **ret,
+		      struct pea_error **err)
+{
+	_cleanup_strv_ char **lowers = NULL;
+	_cleanup_free_ char *cur = NULL;
+	struct layer_rec l = {0};
+
+	if (layer_load(s, id, &l, err) < 0)
+		return -1;
+	cur = l.parent ? xstrdup(l.parent) : NULL;
+	layer_rec_clear(&l);
+	while (cur) {
+		if (pea_strv_length(lowers) >= MAX_LAYER_DEPTH)
+			return pea_error_new(err, ELOOP, "layer '%s': more than %d parents", id,
+					     MAX_LAYER_DEPTH);
+		if (layer_load(s, cur, &l, err) < 0)
+			return pea_error_wrap(err, "parent of layer '%s'", id);
+		if (!l.link) {
+			layer_rec_clear(&l);
+			return pea_error_new(err, EINVAL, "layer '%s' has no overlay link", cur);
+		}
+		pea_strv_push_take(&lowers, xasprintf("%sl/%s", prefix, l.link));
+		free(cur);
+		cur = l.parent ? xstrdup(l.parent) : NULL;
+		layer_rec_clear(&l);
+	}
+	if (!lowers) {
+		/* a layer without parents still needs one lower directory */
+		if (mkdirat(s->driver_fd, "empty", 0700) < 0 && errno != EEXIST)
+			return pea_error_errno(err, "create '%s/overlay/empty'", s->graph_root);
+		pea_strv_push_take(&lowers, xasprintf("%sempty", prefix));
+	}
+	*ret = pea_strv_join(lowers, ":");
+	return 0;
+}
+
+static int mount_kernel(struct store *s, const char *id, const char *target, struct pea_error **err)
+{
+	_cleanup_free_ char *lowers = NULL;
+	_cleanup_free_ char *opts = NULL;
+	_cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	long page = sysconf(_SC_PAGESIZE);
+	int r;
+
+	if (lower_dirs(s, id, "", &lowers, err) < 0)
+		return -1;
+	/* relative to the driver dir, which the mount resolves from our cwd */
+	opts = xasprintf("lowerdir=%s,upperdir=%s/diff,workdir=%s/work%s%s%s", lowers, id, id,
+			 s->rootless ? ",userxattr" : "", s->mountopt ? "," : "",
+			 s->mountopt ? s->mountopt : "");
+	if ((long)strlen(opts) >= page)
+		return pea_error_new(err, E2BIG, "layer '%s': too many layers for one overlay mount", id);
+	if (fchdir(s->driver_fd) < 0)
+		return pea_error_errno(err, "chdir '%s/overlay'", s->graph_root);
+	r = mount("overlay", target, "overlay", 0, opts);
+	if (r < 0)
+		r = pea_error_errno(err, "mount overlay on '%s' (%s)", target, opts);
+	if (cwd >= 0 && fchdir(cwd) < 0)
+		log_debug("restore the working directory: %s", strerror(errno));
+	return r;
+}
+
+static int mount_program(struct store *s, const char *id, const char *target,
+			 struct pea_error **err)
+{
+	_cleanup_free_ char *prefix = xasprintf("%s/overlay/", s->graph_root);
+	_cleanup_free_ char *lowers = NULL;
+	_cleanup_free_ char *opts = NULL;
+	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct pea_fd_map fds[] = {{devnull, 0}, {devnull, 1}, {2, 2}};
+	char *argv[] = {s->mount_program, "-o", NULL, (char *)target, NULL};
+	struct pea_spawn sp = {.argv = argv, .fds = fds, .nfds = ARRAY_SIZE(fds)};
+	pid_t pid;
+	int status;
+
+	if (devnull < 0)
+		return pea_error_errno(err, "open /dev/null");
+	if (lower_dirs(s, id, prefix, &lowers, err) < 0)
+		return -1;
+	opts = xasprintf("lowerdir=%s,upperdir=%s%s/diff,workdir=%s%s/work%s%s", lowers, prefix, id,
+			 prefix, id, s->mountopt ? "," : "", s->mountopt ? s->mountopt : "");
+	argv[2] = opts;
+	if (pea_spawn(&sp, &pid, NULL, err) < 0 || pea_wait(pid, -1, -1, &status, err) < 0)
+		return pea_error_wrap(err, "mount program '%s'", s->mount_program);
+	if (status != 0) {
+		_cleanup_free_ char *why = pea_describe_wait_status(status);
+
+		return pea_error_new(err, EIO, "mount program '%s' %s", s->mount_program, why);
+	}
+	return 0;
+}
+
+int driver_mount(struct store *s, const char *id, char **ret_mountpoint, int *ret_count,
+		 struct pea_error **err)
+{
+	_cleanup_free_ char *target = mountpoint_of(s, id);
+	int count = read_count(s, id);
+
+	if (count > 0 && !driver_is_vfs(s) && !is_mount_root(target)) {
+		log_warning("layer '%s' was counted as mounted but is not, ignoring", id);
+		count = 0;
+	}
+	if (count == 0 && !driver_is_vfs(s)) {
+		int r = s->mount_program ? mount_program(s, id, target, err)
+					 : mount_kernel(s, id, target, err);
+		if (r < 0)
+			return r;
+	}
+	if (write_count(s, id, count + 1, target, err) < 0)
+		return -1;
+	*ret_count = count + 1;
+	*ret_mountpoint = TAKE_PTR(target);
+	return 0;
+}
+
+static int do_umount(struct store *s, const char *target, struct pea_error **err)
+{
+	if (umount2(target, UMOUNT_NOFOLLOW) == 0 || errno == EINVAL || errno == ENOENT)
+		return 0;
+	if (errno == EPERM && s->mount_program) {
+		char *argv[] = {"fusermount3", "-u", (char *)target, NULL};
+
+		return pea_run_wait(argv, err);
+	}
+	return pea_error_errno(err, "unmount '%s'", target);
+}
+
+int driver_unmount(struct store *s, const char *id, bool force, int *ret_count,
+		   struct pea_error **err)
+{
+	_cleanup_free_ char *target = mountpoint_of(s, id);
+	int count = read_count(s, id);
+
+	if (count > 1 && !force) {
+		if (write_count(s, id, count - 1, target, err) < 0)
+			return -1;
+		*ret_count = count - 1;
+		return 0;
+	}
+	if (!driver_is_vfs(s) && (count > 0 || force) && is_mount_root(target) &&
+	    do_umount(s, target, err) < 0)
+		return -1;
+	if (write_count(s, id, 0, target, err) < 0)
+		return -1;
+	*ret_count = 0;
+	return 0;
+}

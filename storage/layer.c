@@ -1,0 +1,261 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/lock.h"
+#include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "apply.h"
+#include "cli.h"
+#include "digest.h"
+#include "driver.h"
+#include "layer.h"
+#include "records.h"
+#include "store.h"
+
+char *layer_chain_id(const char *parent_id, const char *diff_id)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *d = NULL;
+
+	if (!parent_id)
+		return xstrdup(diff_id + strlen("sha256:"));
+	text = xasprintf("sha256:%s %s", parent_id, diff_id);
+	d = digest_buffer(text, strlen(text));
+	return xstrdup(d + strlen("sha256:"));
+}
+
+/* A staged layer: staging/NAME with staging/NAME.lock held by us. */
+struct staged {
+	int dirfd;
+	int lockfd;
+	char *name;
+};
+
+static void staged_discard(struct staged *st)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_free_ char *lock = NULL;
+
+	if (st->dirfd < 0)
+		return;
+	if (st->name) {
+		if (pea_rm_rf_at(st->dirfd, st->name, &e) < 0)
+			log_warning("%s, ignoring", e->message);
+		lock = xasprintf("%s.lock", st->name);
+		unlinkat(st->dirfd, lock, 0);
+	}
+	st->lockfd = pea_unlock(st->lockfd);
+	st->dirfd = pea_close(st->dirfd);
+	st->name = (free(st->name), NULL);
+}
+
+static int staged_new(struct store *s, const char *parent, struct staged *st,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *lock = NULL;
+
+	st->dirfd = openat(s->root_fd, "staging", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->dirfd < 0)
+		return pea_error_errno(err, "open '%s/staging'", s->graph_root);
+	st->name = cli_random_id();
+	lock = xasprintf("%s.lock", st->name);
+	if (pea_lock_at(st->dirfd, lock, PEA_LOCK_EXCLUSIVE, true, &st->lockfd, err) < 0)
+		return -1;
+	return driver_prepare_layer(s, st->dirfd, st->name, parent, err);
+}
+
+static int check_parent(struct store *s, const char *parent, struct pea_error **err)
+{
+	struct layer_rec p = {0};
+
+	if (!parent)
+		return 0;
+	if (layer_load(s, parent, &p, err) < 0)
+		return -1;
+	layer_rec_clear(&p);
+	return 0;
+}
+
+static int commit(struct store *s, struct staged *st, struct layer_rec *l, struct pea_error **err)
+{
+	if (driver_commit_layer(s, st->dirfd, st->name, l->id, &l->link, err) < 0)
+		return -1;
+	st->name = (free(st->name), NULL); /* moved: nothing to discard but the lock */
+	return layer_save(s, l, err);
+}
+
+int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
+		struct layer_rec *ret, bool *ret_existed, struct pea_error **err)
+{
+	struct staged st = {.dirfd = -1, .lockfd = -1};
+	struct apply_options ao = {
+		.mode = driver_is_vfs(s) ? APPLY_VFS : APPLY_OVERLAY,
+		.opaque_xattr = driver_opaque_xattr(s),
+		.ignore_chown_errors = s->ignore_chown_errors,
+	};
+	struct apply_result res = {0};
+	struct layer_rec l = {0};
+	_cleanup_close_ int difffd = -1;
+	int r = -1;
+
+	if (o->id && store_record_exists(s, "layers", o->id))
+		return pea_error_new(err, EEXIST, "layer '%s' already exists", o->id);
+	if (check_parent(s, o->parent, err) < 0 || staged_new(s, o->parent, &st, err) < 0)
+		goto out;
+	{
+		_cleanup_free_ char *diff = xasprintf("%s/diff", st.name);
+
+		difffd = openat(st.dirfd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (difffd < 0) {
+			pea_error_errno(err, "open the staged layer");
+			goto out;
+		}
+	}
+	store_unlock(s);
+	if (apply_tar_fd(in_fd, difffd, &ao, &res, err) < 0)
+		goto out;
+	if (store_relock(s, err) < 0 || check_parent(s, o->parent, err) < 0)
+		goto out;
+	l.id = o->id ? xstrdup(o->id) : layer_chain_id(o->parent, res.diff_id);
+	if (!o->id && store_record_exists(s, "layers", l.id)) {
+		*ret_existed = true;
+		r = layer_load(s, l.id, ret, err);
+		goto out;
+	}
+	if (o->id && store_record_exists(s, "layers", o->id)) {
+		pea_error_new(err, EEXIST, "layer '%s' already exists", o->id);
+		goto out;
+	}
+	l.parent = o->parent ? xstrdup(o->parent) : NULL;
+	l.diff_id = TAKE_PTR(res.diff_id);
+	l.compression = xstrdup(res.compression);
+	if (strcmp(res.compression, "none")) {
+		l.compressed_digest = TAKE_PTR(res.compressed_digest);
+		l.compressed_size = (int64_t)res.compressed_size;
+	}
+	l.size = (int64_t)res.size;
+	l.created = cli_now_rfc3339();
+	if (commit(s, &st, &l, err) < 0)
+		goto out;
+	*ret_existed = false;
+	*ret = l;
+	l = (struct layer_rec){0};
+	r = 0;
+out:
+	if (s->lock_fd < 0 && store_relock(s, NULL) < 0)
+		log_debug("cannot take the store lock again");
+	staged_discard(&st);
+	apply_result_clear(&res);
+	layer_rec_clear(&l);
+	return r;
+}
+
+int layer_create(struct store *s, const char *id, const char *parent, bool container,
+		 struct layer_rec *ret, struct pea_error **err)
+{
+	struct staged st = {.dirfd = -1, .lockfd = -1};
+	struct layer_rec l = {0};
+	int r = -1;
+
+	if (store_record_exists(s, "layers", id))
+		return pea_error_new(err, EEXIST, "layer '%s' already exists", id);
+	if (check_parent(s, parent, err) < 0 || staged_new(s, parent, &st, err) < 0)
+		goto out;
+	l.id = xstrdup(id);
+	l.parent = parent ? xstrdup(parent) : NULL;
+	l.container = container;
+	l.created = cli_now_rfc3339();
+	if (commit(s, &st, &l, err) < 0)
+		goto out;
+	*ret = l;
+	l = (struct layer_rec){0};
+	r = 0;
+out:
+	staged_discard(&st);
+	layer_rec_clear(&l);
+	return r;
+}
+
+static bool image_uses(struct store *s, const char *image, const char *layer)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	struct image_rec i = {0};
+	bool uses;
+
+	if (image_load(s, image, &i, &e) < 0)
+		return false;
+	uses = pea_strv_contains(i.layers, layer);
+	image_rec_clear(&i);
+	return uses;
+}
+
+char *layer_user(struct store *s, const char *id, const char *ignore_image,
+		 const char *ignore_container)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_strv_ char **ids = NULL;
+
+	if (driver_mount_count(s, id) > 0)
+		return xstrdup("it is mounted");
+	if (store_record_ids(s, "layers", &ids, &e) == 0)
+		for (char **x = ids; *x; x++) {
+			struct layer_rec l = {0};
+			bool child = false;
+
+			if (layer_load(s, *x, &l, &e) == 0) {
+				child = l.parent && !strcmp(l.parent, id);
+				layer_rec_clear(&l);
+			}
+			pea_error_release(&e);
+			if (child)
+				return xasprintf("layer '%s' is its child", *x);
+		}
+	ids = pea_strv_free(ids);
+	if (store_record_ids(s, "images", &ids, &e) == 0)
+		for (char **x = ids; *x; x++)
+			if ((!ignore_image || strcmp(*x, ignore_image)) && image_uses(s, *x, id))
+				return xasprintf("image '%s' uses it", *x);
+	ids = pea_strv_free(ids);
+	if (store_record_ids(s, "containers", &ids, &e) == 0)
+		for (char **x = ids; *x; x++) {
+			struct container_rec c = {0};
+			bool uses = false;
+
+			if ((ignore_container && !strcmp(*x, ignore_container)) ||
+			    container_load(s, *x, &c, &e) < 0) {
+				pea_error_release(&e);
+				continue;
+			}
+			uses = !strcmp(c.layer, id);
+			container_rec_clear(&c);
+			if (uses)
+				return xasprintf("container '%s' uses it", *x);
+		}
+	return NULL;
+}
+
+int layer_remove(struct store *s, const char *id, const char *ignore_image,
+		 const char *ignore_container, struct pea_error **err)
+{
+	_cleanup_free_ char *user = layer_user(s, id, ignore_image, ignore_container);
+	struct layer_rec l = {0};
+	int r;
+
+	if (user)
+		return pea_error_new(err, EBUSY, "layer '%s' is in use: %s", id, user);
+	if (layer_load(s, id, &l, err) < 0)
+		return -1;
+	/* the record goes first: files without a record are cleaned on the next open */
+	r = store_record_remove(s, "layers", id, err);
+	if (r == 0)
+		r = driver_remove_layer(s, &l, err);
+	layer_rec_clear(&l);
+	return r;
+}

@@ -1,0 +1,37 @@
+#pragma once
+
+/* Layers: applying a tar stream as a new layer, removing, and who uses a layer. */
+
+#include <stdbool.h>
+
+struct pea_error;
+struct store;
+struct layer_rec;
+
+struct layer_apply_options {
+	const char *parent; /* id of the parent layer, or NULL */
+	const char *id;     /* forced id, or NULL: the chain id */
+};
+
+/*
+ * Apply the tar stream on in_fd as a new layer over parent. The store lock is released
+ * while the stream is read (the layer lives in staging/ with its own lock until it is
+ * committed). *ret_existed is true when an identical layer was already there.
+ */
+int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
+		struct layer_rec *ret, bool *ret_existed, struct pea_error **err);
+
+/* A new empty (overlay) or parent-copy (vfs) layer, for a container. */
+int layer_create(struct store *s, const char *id, const char *parent, bool container,
+		 struct layer_rec *ret, struct pea_error **err);
+
+/* Who holds a layer: a child layer, an image, a container, a mount. NULL if nobody. */
+char *layer_user(struct store *s, const char *id, const char *ignore_image,
+		 const char *ignore_container);
+
+/* Remove a layer (record first, then files). Refuses when in use. */
+int layer_remove(struct store *s, const char *id, const char *ignore_image,
+		 const char *ignore_container, struct pea_error **err);
+
+/* The OCI chain id of a layer over parent_chain ("sha256:…"), as a hex id. */
+char *layer_chain_id(const char *parent_id, const char *diff_id);

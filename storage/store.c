@@ -1,0 +1,425 @@
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/lock.h"
+#include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "cli.h"
+#include "config.h"
+#include "store.h"
+
+#define RECORD_MAX (4u << 20)
+
+static const char *const record_kinds[] = {"layers", "images", "containers", "staging"};
+
+char *store_default_graph_root(void)
+{
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+
+	if (geteuid() == 0)
+		return xstrdup("/var/lib/pea/storage");
+	if (xdg && *xdg)
+		return xasprintf("%s/pea/storage", xdg);
+	return xasprintf("%s/.local/share/pea/storage", home ? home : "/");
+}
+
+char *store_default_run_root(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (geteuid() == 0)
+		return xstrdup("/run/pea/storage");
+	if (xdg && *xdg)
+		return xasprintf("%s/pea/storage", xdg);
+	return xasprintf("/tmp/pea-storage-%u", (unsigned)geteuid());
+}
+
+/* Root in the initial user namespace? Inside `unshare -Ur` the map is partial. */
+static bool is_rootless(void)
+{
+	_cleanup_free_ char *map = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	unsigned long inside, outside, count;
+
+	if (geteuid() != 0)
+		return true;
+	if (pea_read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, &e) < 0)
+		return false;
+	if (sscanf(map, "%lu %lu %lu", &inside, &outside, &count) != 3)
+		return false;
+	return !(inside == 0 && outside == 0 && count == 4294967295ul);
+}
+
+static int open_dir(const char *path, int *ret_fd, struct pea_error **err)
+{
+	if (pea_mkdir_p_at(AT_FDCWD, path, 0700, ret_fd, err) < 0)
+		return pea_error_wrap(err, "create '%s'", path);
+	return 0;
+}
+
+struct store *store_free(struct store *s)
+{
+	if (!s)
+		return NULL;
+	pea_close(s->driver_fd);
+	pea_close(s->lock_fd);
+	pea_close(s->root_fd);
+	pea_close(s->run_fd);
+	free(s->graph_root);
+	free(s->run_root);
+	free(s->driver);
+	free(s->mount_program);
+	free(s->mountopt);
+	pea_strv_free(s->repaired);
+	free(s);
+	return NULL;
+}
+
+static int load_conf(const struct global_options *g, struct storage_conf *conf,
+		     struct pea_error **err)
+{
+	const char *path = g->config ? g->config : getenv("CONTAINERS_STORAGE_CONF");
+
+	if (path && *path && storage_conf_load(path, conf, err) < 0)
+		return -1;
+	for (char **o = g->storage_opts; o && *o; o++)
+		if (storage_conf_set_opt(conf, *o, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* The store keeps the driver it was made with. */
+static int check_driver(struct store *s, const char *wanted, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_json_ struct json_object *n = NULL;
+	const char *have = NULL;
+
+	if (!pea_path_exists_at(s->root_fd, "store.json")) {
+		s->driver = xstrdup(wanted ? wanted : "overlay");
+		n = json_object_new_object();
+		json_object_object_add(n, "driver", json_object_new_string(s->driver));
+		return store_record_write(s, NULL, "store", n, err);
+	}
+	if (pea_json_parse_file_at(s->root_fd, "store.json", RECORD_MAX, &o, err) < 0 ||
+	    pea_json_get_string_req(o, "store.json", "driver", &have, err) < 0)
+		return pea_error_wrap(err, "store '%s'", s->graph_root);
+	if (!storage_driver_is_known(have))
+		return pea_error_new(err, EINVAL, "store '%s': unknown driver '%s'", s->graph_root, have);
+	if (wanted && strcmp(wanted, have))
+		return pea_error_new(err, EINVAL, "store '%s' uses the driver '%s', not '%s'",
+				     s->graph_root, have, wanted);
+	s->driver = xstrdup(have);
+	return 0;
+}
+
+static int make_layout(struct store *s, struct pea_error **err)
+{
+	_cleanup_close_ int l = -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(record_kinds); i++)
+		if (mkdirat(s->root_fd, record_kinds[i], 0700) < 0 && errno != EEXIST)
+			return pea_error_errno(err, "create '%s/%s'", s->graph_root, record_kinds[i]);
+	if (mkdirat(s->run_fd, "mounts", 0700) < 0 && errno != EEXIST)
+		return pea_error_errno(err, "create '%s/mounts'", s->run_root);
+	if (pea_mkdir_p_at(s->root_fd, s->driver, 0700, &s->driver_fd, err) < 0)
+		return pea_error_wrap(err, "store '%s'", s->graph_root);
+	if (!strcmp(s->driver, "overlay") && mkdirat(s->driver_fd, "l", 0700) < 0 && errno != EEXIST)
+		return pea_error_errno(err, "create '%s/overlay/l'", s->graph_root);
+	return 0;
+}
+
+int store_open(const struct global_options *g, bool exclusive, struct store **ret,
+	       struct pea_error **err)
+{
+	struct storage_conf conf = {0};
+	struct store *s = xnew(struct store, 1);
+	int r = -1;
+
+	s->root_fd = s->run_fd = s->lock_fd = s->driver_fd = -1;
+	if (load_conf(g, &conf, err) < 0)
+		goto out;
+	if (g->driver && !storage_driver_is_known(g->driver)) {
+		pea_error_new(err, EINVAL, "storage driver '%s' is not supported (overlay, vfs)", g->driver);
+		goto out;
+	}
+	s->graph_root = g->root ? xstrdup(g->root) : conf.graphroot ? xstrdup(conf.graphroot)
+									: store_default_graph_root();
+	s->run_root = g->runroot ? xstrdup(g->runroot) : conf.runroot ? xstrdup(conf.runroot)
+									: store_default_run_root();
+	s->mount_program = conf.mount_program ? xstrdup(conf.mount_program) : NULL;
+	s->mountopt = conf.mountopt ? xstrdup(conf.mountopt) : NULL;
+	s->ignore_chown_errors = conf.ignore_chown_errors;
+	s->rootless = is_rootless();
+	if (open_dir(s->graph_root, &s->root_fd, err) < 0 || open_dir(s->run_root, &s->run_fd, err) < 0)
+		goto out;
+	if (pea_lock_at(s->root_fd, "storage.lock", PEA_LOCK_EXCLUSIVE, false, &s->lock_fd, err) < 0) {
+		pea_error_wrap(err, "lock the store '%s'", s->graph_root);
+		goto out;
+	}
+	if (check_driver(s, g->driver ? g->driver : conf.driver, err) < 0 || make_layout(s, err) < 0)
+		goto out;
+	{
+		struct repair_report rep = {0};
+
+		r = store_repair(s, &rep, err);
+		s->repaired = rep.removed;
+		if (r < 0)
+			goto out;
+		r = -1;
+	}
+	if (!exclusive && flock(s->lock_fd, LOCK_SH) < 0) {
+		pea_error_errno(err, "lock the store '%s'", s->graph_root);
+		goto out;
+	}
+	*ret = TAKE_PTR(s);
+	r = 0;
+out:
+	storage_conf_clear(&conf);
+	store_free(s);
+	return r;
+}
+
+void store_unlock(struct store *s)
+{
+	s->lock_fd = pea_unlock(s->lock_fd);
+}
+
+int store_relock(struct store *s, struct pea_error **err)
+{
+	if (pea_lock_at(s->root_fd, "storage.lock", PEA_LOCK_EXCLUSIVE, false, &s->lock_fd, err) < 0)
+		return pea_error_wrap(err, "lock the store '%s'", s->graph_root);
+	return 0;
+}
+
+/* ---- records -------------------------------------------------------------------------- */
+
+static char *record_path(const char *kind, const char *id)
+{
+	return kind ? xasprintf("%s/%s.json", kind, id) : xasprintf("%s.json", id);
+}
+
+int store_record_read(struct store *s, const char *kind, const char *id, struct json_object **ret,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *path = record_path(kind, id);
+
+	if (pea_json_parse_file_at(s->root_fd, path, RECORD_MAX, ret, err) < 0)
+		return pea_error_wrap(err, "record '%s'", path);
+	return 0;
+}
+
+int store_record_write(struct store *s, const char *kind, const char *id, struct json_object *o,
+		       struct pea_error **err)
+{
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *name = xasprintf("%s.json", id);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE);
+	_cleanup_free_ char *data = xasprintf("%s\n", text);
+
+	dfd = openat(s->root_fd, kind ? kind : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s/%s'", s->graph_root, kind ? kind : ".");
+	return pea_write_file_atomic_at(dfd, name, data, strlen(data), 0600, err);
+}
+
+int store_record_remove(struct store *s, const char *kind, const char *id, struct pea_error **err)
+{
+	_cleanup_free_ char *path = record_path(kind, id);
+
+	if (unlinkat(s->root_fd, path, 0) < 0 && errno != ENOENT)
+		return pea_error_errno(err, "remove the record '%s'", path);
+	return 0;
+}
+
+bool store_record_exists(struct store *s, const char *kind, const char *id)
+{
+	_cleanup_free_ char *path = record_path(kind, id);
+
+	return pea_path_exists_at(s->root_fd, path);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+static int list_dir(int dirfd, const char *name, const char *what, char ***ret,
+		    struct pea_error **err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_strv_ char **v = NULL;
+	struct dirent *de;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", what);
+	d = fdopendir(fd);
+	if (!d) {
+		pea_close(fd);
+		return pea_error_errno(err, "open '%s'", what);
+	}
+	while ((errno = 0, de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			pea_strv_push(&v, de->d_name);
+	if (errno)
+		return pea_error_errno(err, "read '%s'", what);
+	if (v)
+		qsort(v, pea_strv_length(v), sizeof(char *), cmp_str);
+	*ret = v ? TAKE_PTR(v) : xnew(char *, 1);
+	return 0;
+}
+
+int store_record_ids(struct store *s, const char *kind, char ***ret, struct pea_error **err)
+{
+	_cleanup_strv_ char **names = NULL;
+	_cleanup_strv_ char **ids = NULL;
+
+	if (list_dir(s->root_fd, kind, kind, &names, err) < 0)
+		return -1;
+	ids = xnew(char *, 1);
+	for (char **n = names; *n; n++)
+		if (has_suffix(*n, ".json"))
+			pea_strv_push_take(&ids, xstrndup(*n, strlen(*n) - 5));
+	*ret = TAKE_PTR(ids);
+	return 0;
+}
+
+/* ---- repair --------------------------------------------------------------------------- */
+
+static void report(struct repair_report *rep, const char *dir, const char *name)
+{
+	_cleanup_free_ char *what = xasprintf("%s/%s", dir, name);
+
+	log_info("store: removing '%s' left by an interrupted operation", what);
+	if (rep)
+		pea_strv_push(&rep->removed, what);
+}
+
+/* staging/X with a free X.lock: its writer died. */
+static int repair_staging(struct store *s, struct repair_report *rep, struct pea_error **err)
+{
+	_cleanup_strv_ char **names = NULL;
+	_cleanup_close_ int dfd = openat(s->root_fd, "staging", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s/staging'", s->graph_root);
+	if (list_dir(s->root_fd, "staging", "staging", &names, err) < 0)
+		return -1;
+	for (char **n = names; *n; n++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		_cleanup_free_ char *lock = NULL;
+		_cleanup_close_ int lfd = -1;
+
+		if (has_suffix(*n, ".lock"))
+			continue;
+		lock = xasprintf("%s.lock", *n);
+		if (pea_path_exists_at(dfd, lock) &&
+		    pea_lock_at(dfd, lock, PEA_LOCK_EXCLUSIVE, true, &lfd, &e) < 0)
+			continue; /* an apply in progress */
+		report(rep, "staging", *n);
+		if (pea_rm_rf_at(dfd, *n, err) < 0)
+			return pea_error_wrap(err, "store '%s'", s->graph_root);
+		unlinkat(dfd, lock, 0);
+	}
+	/* locks without their directory */
+	for (char **n = names; *n; n++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		_cleanup_free_ char *base = NULL;
+		_cleanup_close_ int lfd = -1;
+
+		if (!has_suffix(*n, ".lock"))
+			continue;
+		base = xstrndup(*n, strlen(*n) - 5);
+		if (pea_path_exists_at(dfd, base) ||
+		    pea_lock_at(dfd, *n, PEA_LOCK_EXCLUSIVE, true, &lfd, &e) < 0)
+			continue;
+		unlinkat(dfd, *n, 0);
+	}
+	return 0;
+}
+
+/* Driver directories and image blob directories without a record; temp records. */
+static int repair_orphans(struct store *s, const char *dir, int dfd, const char *kind,
+			  struct repair_report *rep, struct pea_error **err)
+{
+	_cleanup_strv_ char **names = NULL;
+
+	if (list_dir(s->root_fd, dir, dir, &names, err) < 0)
+		return -1;
+	for (char **n = names; *n; n++) {
+		if (!strcmp(*n, "l") || has_suffix(*n, ".json"))
+			continue;
+		if (strstr(*n, ".json.tmp.")) {
+			unlinkat(dfd, *n, 0);
+			continue;
+		}
+		if (store_record_exists(s, kind, *n))
+			continue;
+		report(rep, dir, *n);
+		if (pea_rm_rf_at(dfd, *n, err) < 0)
+			return pea_error_wrap(err, "store '%s'", s->graph_root);
+	}
+	return 0;
+}
+
+/* overlay/l/X whose layer is gone. */
+static int repair_links(struct store *s, struct pea_error **err)
+{
+	_cleanup_strv_ char **names = NULL;
+	_cleanup_close_ int lfd = openat(s->driver_fd, "l", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (lfd < 0)
+		return pea_error_errno(err, "open '%s/overlay/l'", s->graph_root);
+	if (list_dir(s->driver_fd, "l", "overlay/l", &names, err) < 0)
+		return -1;
+	for (char **n = names; *n; n++) {
+		struct stat st;
+
+		if (fstatat(lfd, *n, &st, 0) < 0 && errno == ENOENT)
+			unlinkat(lfd, *n, 0);
+	}
+	return 0;
+}
+
+int store_repair(struct store *s, struct repair_report *rep, struct pea_error **err)
+{
+	_cleanup_close_ int ifd = openat(s->root_fd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int lfd = openat(s->root_fd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int cfd = openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (ifd < 0 || lfd < 0 || cfd < 0)
+		return pea_error_errno(err, "open the store '%s'", s->graph_root);
+	if (repair_staging(s, rep, err) < 0 ||
+	    repair_orphans(s, s->driver, s->driver_fd, "layers", rep, err) < 0 ||
+	    repair_orphans(s, "images", ifd, "images", rep, err) < 0 ||
+	    repair_orphans(s, "layers", lfd, "layers", rep, err) < 0 ||
+	    repair_orphans(s, "containers", cfd, "containers", rep, err) < 0)
+		return -1;
+	if (!strcmp(s->driver, "overlay"))
+		return repair_links(s, err);
+	return 0;
+}

@@ -1,0 +1,68 @@
+#pragma once
+
+/*
+ * The store on disk. Under the graph root:
+ *
+ *   storage.lock            flock: shared to read, exclusive to change
+ *   store.json              {"driver": "overlay"}: a store keeps its driver
+ *   layers/ID.json          layer records; images/ID.json (+ images/ID/ for the manifest
+ *   images/ID.json          and config blobs); containers/ID.json
+ *   containers/ID.json
+ *   overlay/ID/diff, work, merged, link     a layer's files (vfs/ID/diff for vfs)
+ *   overlay/l/LINK -> ../ID/diff            short names, to keep mount options short
+ *   staging/TMP/, staging/TMP.lock          a layer being applied, locked by its writer
+ *
+ * and under the run root mounts/ID.json, the mount count of a layer. A record is the
+ * commit point: it is written (atomically) after the files it describes, so a crash
+ * leaves at worst files without a record, which the next open removes.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pea_error;
+struct json_object;
+struct global_options;
+
+struct store {
+	char *graph_root;
+	char *run_root;
+	char *driver; /* "overlay" or "vfs" */
+	char *mount_program;
+	char *mountopt;
+	bool ignore_chown_errors;
+	bool rootless; /* not root in the initial user namespace */
+	int root_fd;
+	int run_fd;
+	int lock_fd;
+	int driver_fd; /* graph_root/DRIVER */
+	char **repaired; /* what the open removed (crash leftovers) */
+};
+
+/* Open (creating) the store, lock it, and remove what a crash left behind. */
+int store_open(const struct global_options *g, bool exclusive, struct store **ret,
+	       struct pea_error **err);
+struct store *store_free(struct store *s);
+/* Release the store lock (for the long part of an apply) and take it again. */
+void store_unlock(struct store *s);
+int store_relock(struct store *s, struct pea_error **err);
+
+/* What the next open cleans, reported by `check`. */
+struct repair_report {
+	char **removed; /* "staging/x", "overlay/ID" */
+};
+int store_repair(struct store *s, struct repair_report *rep, struct pea_error **err);
+
+/* Records: kind is "layers", "images" or "containers". */
+int store_record_read(struct store *s, const char *kind, const char *id, struct json_object **ret,
+		      struct pea_error **err);
+int store_record_write(struct store *s, const char *kind, const char *id, struct json_object *o,
+		       struct pea_error **err);
+int store_record_remove(struct store *s, const char *kind, const char *id, struct pea_error **err);
+bool store_record_exists(struct store *s, const char *kind, const char *id);
+/* Ids of every record of a kind, sorted. */
+int store_record_ids(struct store *s, const char *kind, char ***ret, struct pea_error **err);
+
+/* Default graph and run roots (root or rootless). */
+char *store_default_graph_root(void);
+char *store_default_run_root(void);
