@@ -1,0 +1,211 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/xalloc.h"
+#include "overlayfs/fs.h"
+
+#define XATTR_LIST_MAX_SIZE (64u << 10)
+
+int ovl_copy_xattrs(const char *src, const char *dst)
+{
+	_cleanup_free_ char *list = NULL;
+	_cleanup_free_ char *value = NULL;
+	ssize_t n;
+
+	n = llistxattr(src, NULL, 0);
+	if (n <= 0)
+		return (n < 0 && errno != ENOTSUP) ? -errno : 0;
+	list = xmalloc(XATTR_LIST_MAX_SIZE);
+	n = llistxattr(src, list, XATTR_LIST_MAX_SIZE);
+	if (n < 0)
+		return -errno;
+	value = xmalloc(XATTR_LIST_MAX_SIZE);
+	for (ssize_t off = 0; off < n; off += (ssize_t)strlen(list + off) + 1) {
+		const char *name = list + off;
+		ssize_t len;
+
+		if (ovl_xattr_is_private(name))
+			continue;
+		len = lgetxattr(src, name, value, XATTR_LIST_MAX_SIZE);
+		if (len < 0) {
+			if (errno == ENODATA)
+				continue;
+			return -errno;
+		}
+		/* Some names cannot be set here (user.* on a symlink): skip those. */
+		if (lsetxattr(dst, name, value, (size_t)len, 0) < 0 && errno != ENOTSUP &&
+		    errno != EPERM)
+			return -errno;
+	}
+	return 0;
+}
+
+static int copy_range(int in, int out, off_t start, off_t end)
+{
+	static __thread char buf[128 << 10];
+	off_t pos = start;
+
+	while (pos < end) {
+		off_t ipos = pos, opos = pos;
+		ssize_t n = copy_file_range(in, &ipos, out, &opos, (size_t)(end - pos), 0);
+
+		if (n < 0 &&
+		    (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+			size_t want = (size_t)(end - pos) < sizeof(buf) ? (size_t)(end - pos)
+									: sizeof(buf);
+
+			n = pread(in, buf, want, pos);
+			if (n > 0 && pwrite(out, buf, (size_t)n, pos) != n)
+				return errno ? -errno : -EIO;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break; /* the file shrank under us */
+		pos += n;
+	}
+	return 0;
+}
+
+/* The data of in to out, holes kept as holes. */
+static int copy_data(int in, int out, off_t size)
+{
+	off_t off = 0;
+	int r;
+
+	while (off < size) {
+		off_t data = lseek(in, off, SEEK_DATA), hole;
+
+		if (data < 0) {
+			if (errno == ENXIO)
+				break; /* only a hole is left */
+			data = off;
+			hole = size;
+		} else {
+			hole = lseek(in, data, SEEK_HOLE);
+			if (hole < 0 || hole > size)
+				hole = size;
+		}
+		r = copy_range(in, out, data, hole);
+		if (r < 0)
+			return r;
+		off = hole;
+	}
+	return ftruncate(out, size) < 0 ? -errno : 0;
+}
+
+static int copy_file(struct ovl_fs *fs, int srcdir, const char *path, const struct stat *st,
+		     const char *tmp)
+{
+	_cleanup_close_ int in = -1;
+	_cleanup_close_ int out = -1;
+	int r;
+
+	in = openat(srcdir, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return -errno;
+	out = openat(fs->workfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0)
+		return -errno;
+	r = copy_data(in, out, st->st_size);
+	if (r < 0)
+		return r;
+	if (fs->opts->fsync && fsync(out) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Make the work dir entry tmp a copy of srcdir/path, all but its name. */
+static int copy_node(struct ovl_fs *fs, int srcdir, const char *path, const struct stat *st,
+		     const char *tmp)
+{
+	char target[PATH_MAX];
+	ssize_t n;
+
+	switch (st->st_mode & S_IFMT) {
+	case S_IFDIR:
+		return mkdirat(fs->workfd, tmp, 0700) < 0 ? -errno : 0;
+	case S_IFREG:
+		return copy_file(fs, srcdir, path, st, tmp);
+	case S_IFLNK:
+		n = readlinkat(srcdir, path, target, sizeof(target) - 1);
+		if (n < 0)
+			return -errno;
+		target[n] = '\0';
+		return symlinkat(target, fs->workfd, tmp) < 0 ? -errno : 0;
+	default:
+		return mknodat(fs->workfd, tmp, (st->st_mode & S_IFMT) | 0600, st->st_rdev) < 0
+			       ? -errno
+			       : 0;
+	}
+}
+
+static int copy_meta(struct ovl_fs *fs, int srcdir, const char *path, const struct stat *st,
+		     const char *tmp)
+{
+	char src[PATH_MAX + 64], dst[PATH_MAX + 64];
+	struct timespec times[2] = { st->st_atim, st->st_mtim };
+	int r;
+
+	if (fchownat(fs->workfd, tmp, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISLNK(st->st_mode) && fchmodat(fs->workfd, tmp, st->st_mode & 07777, 0) < 0)
+		return -errno;
+	ovl_proc_path(srcdir, path, src, sizeof(src));
+	ovl_proc_path(fs->workfd, tmp, dst, sizeof(dst));
+	r = ovl_copy_xattrs(src, dst);
+	if (r < 0)
+		return r;
+	if (utimensat(fs->workfd, tmp, times, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n)
+{
+	char path[PATH_MAX], tmp[64];
+	int srcdir, r;
+	struct stat st;
+
+	if (!fs->has_upper)
+		return -EROFS;
+	if (n->detached)
+		return -ENOENT;
+	if (n->layer == 0)
+		return 0;
+	if (n->parent) {
+		r = ovl_copy_up(fs, n->parent);
+		if (r < 0)
+			return r;
+	}
+	r = ovl_node_path(n, path, sizeof(path));
+	if (r < 0)
+		return r;
+	srcdir = fs->layers[n->layer].fd;
+	if (fstatat(srcdir, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	ovl_fs_work_name(fs, tmp, sizeof(tmp));
+	r = copy_node(fs, srcdir, path, &st, tmp);
+	if (r == 0)
+		r = copy_meta(fs, srcdir, path, &st, tmp);
+	if (r == 0 && renameat2(fs->workfd, tmp, fs->layers[0].fd, path, RENAME_NOREPLACE) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlinkat(fs->workfd, tmp, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
+		return r;
+	}
+	n->layer = 0;
+	n->covers_lower = true;
+	return 0;
+}

@@ -1,0 +1,155 @@
+#pragma once
+
+/*
+ * The overlay: layers, the node tree, and the helpers the FUSE operations
+ * share. Layer 0 is the upper dir when there is one, then the lower dirs top
+ * first. Every node is one name in the merged tree; its FUSE node id is its
+ * address. Nodes stay in memory while their parent's table holds them, so
+ * inode numbers are stable for the life of the mount. All tree state is
+ * guarded by fs->lock; data I/O on open fds runs without it.
+ *
+ * Functions return >= 0 on success and -errno on failure: they run inside
+ * FUSE requests, whose reply is an errno.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "overlayfs/options.h"
+
+struct pea_error;
+
+/* On-disk names shared with kernel overlayfs and fuse-overlayfs. */
+#define OVL_WHITEOUT_PREFIX ".wh."
+#define OVL_OPAQUE_WHITEOUT ".wh..wh..opq"
+#define OVL_XATTR_TRUSTED   "trusted.overlay."
+#define OVL_XATTR_USER	    "user.overlay."
+#define OVL_XATTR_FUSE	    "user.fuseoverlayfs."
+#define OVL_OPAQUE_TRUSTED  "trusted.overlay.opaque"
+#define OVL_OPAQUE_USER	    "user.overlay.opaque"
+#define OVL_OPAQUE_FUSE	    "user.fuseoverlayfs.opaque"
+#define OVL_WORK_SUBDIR	    "work"
+
+struct ovl_layer {
+	char *path;
+	int fd;
+	dev_t dev;
+	unsigned devidx; /* distinct st_dev number, mixed into inode numbers */
+};
+
+struct ovl_table {
+	struct ovl_node **buckets;
+	size_t nbuckets;
+	size_t count;
+};
+
+struct ovl_node {
+	struct ovl_node *parent; /* NULL for the root and detached nodes */
+	char *name;
+	struct ovl_node *hnext;	   /* chain in the parent's table */
+	struct ovl_table children; /* directories, once loaded */
+	uint64_t nlookup;	   /* kernel references */
+	ino_t ino;		   /* st_ino shown; kept across copy-up */
+	mode_t type;		   /* S_IFMT bits */
+	unsigned layer;		   /* topmost layer holding it */
+	unsigned last_layer;	   /* directories: lowest layer merged */
+	bool whiteout;		   /* hides the name; never shown */
+	bool loaded;		   /* children read from every layer */
+	bool covers_lower;	   /* a lower layer has this name too: removal needs a whiteout */
+	bool merge_done;	   /* while loading the parent: lower layers cut off */
+	bool detached;		   /* removed from the tree, still referenced */
+	int dfd;		   /* detached: directory fd of dpath, -1 if gone */
+	char *dpath;		   /* detached: path under dfd */
+	bool dunlink;		   /* detached: unlink dfd/dpath when forgotten */
+};
+
+struct ovl_fs {
+	struct ovl_layer *layers;
+	unsigned nlayers;
+	bool has_upper;
+	int workfd; /* workdir/work, on the upper's file system */
+	struct ovl_node *root;
+	pthread_mutex_t lock;
+	struct ovl_options *opts;
+	void *se; /* the struct fuse_session, for notifications */
+	uint32_t overflow_uid;
+	uint32_t overflow_gid;
+	bool can_mknod;	 /* whiteouts as char 0/0 (else .wh. files) */
+	bool privileged; /* trusted.* xattrs usable */
+	uint64_t work_counter;
+	unsigned ndevs;
+	dev_t devs[8];
+};
+
+/* layers.c */
+int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **err);
+void ovl_fs_close(struct ovl_fs *fs);
+ino_t ovl_fs_make_ino(const struct ovl_fs *fs, unsigned layer, ino_t ino);
+/* A fresh name in the work dir ("#pea-N"), into buf. */
+void ovl_fs_work_name(struct ovl_fs *fs, char *buf, size_t size);
+
+/* node.c */
+struct ovl_node *ovl_node_new(const char *name, mode_t type, unsigned layer, ino_t ino);
+void ovl_node_free(struct ovl_node *n);
+struct ovl_node *ovl_table_find(const struct ovl_table *t, const char *name);
+void ovl_table_insert(struct ovl_table *t, struct ovl_node *n);
+void ovl_table_remove(struct ovl_table *t, struct ovl_node *n);
+/* Path of n relative to a layer root ("." for the root), or -ENAMETOOLONG. */
+int ovl_node_path(const struct ovl_node *n, char *buf, size_t size);
+/* Path of parent/name. */
+int ovl_child_path(const struct ovl_node *parent, const char *name, char *buf, size_t size);
+/* Directory fd and path where n's data lives now (detached nodes included). */
+int ovl_node_where(struct ovl_fs *fs, const struct ovl_node *n, char *buf, size_t size,
+		   int *ret_dirfd);
+/* Take n out of its parent's table; free it unless the kernel still knows it. */
+void ovl_node_drop(struct ovl_fs *fs, struct ovl_node *n);
+/* Put child in parent's table in place of any node of that name. */
+void ovl_node_attach(struct ovl_fs *fs, struct ovl_node *parent, struct ovl_node *child);
+void ovl_node_forget(struct ovl_fs *fs, struct ovl_node *n, uint64_t nlookup);
+/* stat of n as the mount shows it: mapped ids, stable ino, nlink. */
+int ovl_node_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st);
+bool ovl_node_is_dir(const struct ovl_node *n);
+
+/* dir.c */
+int ovl_dir_load(struct ovl_fs *fs, struct ovl_node *dir);
+/* The visible child called name, loading dir first; -ENOENT if none. */
+int ovl_dir_lookup(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
+		   struct ovl_node **ret);
+/* Does dir show no entry? (-ENOTEMPTY if it does.) */
+int ovl_dir_check_empty(struct ovl_fs *fs, struct ovl_node *dir);
+/* Remove everything in the upper copy of dir (whiteouts left behind). */
+int ovl_dir_clear_upper(struct ovl_fs *fs, struct ovl_node *dir);
+
+/* whiteout.c */
+bool ovl_is_whiteout_stat(const struct stat *st);
+/* Make parent/name a whiteout in the upper layer (char 0/0, else a .wh. file). */
+int ovl_whiteout_create(struct ovl_fs *fs, int dirfd, const char *name);
+/* Remove a whiteout for name in the upper dir dirfd, if any. */
+int ovl_whiteout_remove(struct ovl_fs *fs, int dirfd, const char *name);
+int ovl_set_opaque(struct ovl_fs *fs, int dirfd);
+/* Does the xattr list of dirfd mark it opaque? */
+bool ovl_is_opaque_fd(int fd);
+/* Open the upper copy of dir (copied up by the caller). */
+int ovl_open_upper_dir(struct ovl_fs *fs, struct ovl_node *dir, int *ret_fd);
+
+/* copyup.c */
+/* Make sure n (and its parents) exist in the upper layer. */
+int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n);
+/* Copy the xattrs of src to dst except overlay's own; fds or paths via /proc. */
+int ovl_copy_xattrs(const char *src, const char *dst);
+
+/* xattr.c */
+/* Names of overlay's own xattrs, hidden from the mount. */
+bool ovl_xattr_is_private(const char *name);
+/* "/proc/self/fd/N/path" for the *xattr(2) calls, which lack an *at form. */
+void ovl_proc_path(int dirfd, const char *path, char *buf, size_t size);
+
+/* Helpers of the operations (ops-*.c). */
+uid_t ovl_uid_to_mount(const struct ovl_fs *fs, uid_t id);
+gid_t ovl_gid_to_mount(const struct ovl_fs *fs, gid_t id);
+uid_t ovl_uid_to_disk(const struct ovl_fs *fs, uid_t id);
+gid_t ovl_gid_to_disk(const struct ovl_fs *fs, gid_t id);

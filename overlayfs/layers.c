@@ -1,0 +1,208 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "overlayfs/fs.h"
+
+static int open_dir(const char *what, const char *path, int *ret_fd, struct stat *ret_st,
+		    struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "open %s '%s'", what, path);
+	if (fstat(fd, ret_st) < 0)
+		return pea_error_errno(err, "stat %s '%s'", what, path);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static unsigned dev_index(struct ovl_fs *fs, dev_t dev)
+{
+	for (unsigned i = 0; i < fs->ndevs; i++)
+		if (fs->devs[i] == dev)
+			return i;
+	if (fs->ndevs < ARRAY_SIZE(fs->devs))
+		fs->devs[fs->ndevs++] = dev;
+	/* More file systems than bits to tell them apart: share the last. */
+	return fs->ndevs - 1;
+}
+
+static int add_layer(struct ovl_fs *fs, const char *what, const char *path, struct pea_error **err)
+{
+	struct ovl_layer *l = &fs->layers[fs->nlayers];
+	struct stat st;
+	int r;
+
+	r = open_dir(what, path, &l->fd, &st, err);
+	if (r < 0)
+		return r;
+	l->path = xstrdup(path);
+	l->dev = st.st_dev;
+	l->devidx = dev_index(fs, st.st_dev);
+	fs->nlayers++;
+	return 0;
+}
+
+static uint32_t read_overflow(const char *path)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_error_ struct pea_error *err = NULL;
+	size_t len = 0;
+
+	if (pea_read_file_at(AT_FDCWD, path, 64, &buf, &len, &err) < 0)
+		return 65534;
+	return (uint32_t)strtoul(buf, NULL, 10);
+}
+
+/* Empty workdir/work of what a previous mount left, as the kernel does. */
+static int open_work(struct ovl_fs *fs, const char *workdir, dev_t upper_dev,
+		     struct pea_error **err)
+{
+	_cleanup_close_ int wfd = -1;
+	_cleanup_closedir_ DIR *d = NULL;
+	struct stat st;
+	struct dirent *de;
+	int r, fd;
+
+	r = open_dir("workdir", workdir, &wfd, &st, err);
+	if (r < 0)
+		return r;
+	if (st.st_dev != upper_dev)
+		return pea_error_new(err, EXDEV,
+				     "workdir '%s' is not on the file system of upperdir", workdir);
+	if (mkdirat(wfd, OVL_WORK_SUBDIR, 0700) < 0 && errno != EEXIST)
+		return pea_error_errno(err, "create '%s/%s'", workdir, OVL_WORK_SUBDIR);
+	fs->workfd = openat(wfd, OVL_WORK_SUBDIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fs->workfd < 0)
+		return pea_error_errno(err, "open '%s/%s'", workdir, OVL_WORK_SUBDIR);
+	/* The kernel leaves work/ at mode 0: make it ours again. */
+	(void)fchmod(fs->workfd, 0700);
+	fd = dup(fs->workfd);
+	if (fd < 0)
+		return pea_error_errno(err, "dup");
+	d = fdopendir(fd);
+	if (!d) {
+		pea_close(fd);
+		return pea_error_errno(err, "read '%s/%s'", workdir, OVL_WORK_SUBDIR);
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (pea_rm_rf_at(fs->workfd, de->d_name, err) < 0)
+			return pea_error_wrap(err, "clean workdir '%s'", workdir);
+	}
+	return 0;
+}
+
+/* Can we make char 0/0 whiteouts and trusted.* xattrs in the upper layer? */
+static void probe_upper(struct ovl_fs *fs)
+{
+	char name[64];
+
+	ovl_fs_work_name(fs, name, sizeof(name));
+	fs->can_mknod = mknodat(fs->workfd, name, S_IFCHR | 0600, 0) == 0;
+	if (fs->can_mknod)
+		unlinkat(fs->workfd, name, 0);
+	fs->privileged = fsetxattr(fs->workfd, "trusted.overlay.pea-probe", "y", 1, 0) == 0;
+	if (fs->privileged)
+		(void)fremovexattr(fs->workfd, "trusted.overlay.pea-probe");
+}
+
+int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **err)
+{
+	size_t nlower = pea_strv_length(opts->lowerdirs);
+	struct stat st;
+	int r;
+
+	*fs = (struct ovl_fs){ .workfd = -1, .opts = opts };
+	pthread_mutex_init(&fs->lock, NULL);
+	fs->layers = xnew(struct ovl_layer, nlower + 1);
+	for (size_t i = 0; i < nlower + 1; i++)
+		fs->layers[i].fd = -1;
+	if (opts->upperdir) {
+		r = add_layer(fs, "upperdir", opts->upperdir, err);
+		if (r < 0)
+			return r;
+		fs->has_upper = true;
+		r = open_work(fs, opts->workdir, fs->layers[0].dev, err);
+		if (r < 0)
+			return r;
+		probe_upper(fs);
+	}
+	for (size_t i = 0; i < nlower; i++) {
+		r = add_layer(fs, "lowerdir", opts->lowerdirs[i], err);
+		if (r < 0)
+			return r;
+	}
+	if (stat(opts->mountpoint, &st) < 0)
+		return pea_error_errno(err, "mountpoint '%s'", opts->mountpoint);
+	if (!S_ISDIR(st.st_mode))
+		return pea_error_new(err, ENOTDIR, "mountpoint '%s' is not a directory",
+				     opts->mountpoint);
+	fs->overflow_uid = read_overflow("/proc/sys/kernel/overflowuid");
+	fs->overflow_gid = read_overflow("/proc/sys/kernel/overflowgid");
+	if (fstat(fs->layers[0].fd, &st) < 0)
+		return pea_error_errno(err, "stat '%s'", fs->layers[0].path);
+	fs->root = ovl_node_new("", S_IFDIR, 0, ovl_fs_make_ino(fs, 0, st.st_ino));
+	fs->root->last_layer = fs->nlayers - 1;
+	fs->root->nlookup = 1;
+	return 0;
+}
+
+static void free_tree(struct ovl_node *n)
+{
+	for (size_t i = 0; i < n->children.nbuckets; i++) {
+		struct ovl_node *c = n->children.buckets[i];
+
+		while (c) {
+			struct ovl_node *next = c->hnext;
+
+			free_tree(c);
+			c = next;
+		}
+	}
+	ovl_node_free(n);
+}
+
+void ovl_fs_close(struct ovl_fs *fs)
+{
+	if (fs->root)
+		free_tree(fs->root);
+	fs->root = NULL;
+	for (unsigned i = 0; fs->layers && i < fs->nlayers; i++) {
+		pea_close(fs->layers[i].fd);
+		free(fs->layers[i].path);
+	}
+	free(fs->layers);
+	fs->layers = NULL;
+	fs->workfd = pea_close(fs->workfd);
+	pthread_mutex_destroy(&fs->lock);
+}
+
+ino_t ovl_fs_make_ino(const struct ovl_fs *fs, unsigned layer, ino_t ino)
+{
+	unsigned idx = fs->layers[layer].devidx;
+
+	/* xino-like: the file system's index in the top bits when there are several. */
+	if (idx == 0)
+		return ino;
+	return ino ^ ((ino_t)idx << 56);
+}
+
+void ovl_fs_work_name(struct ovl_fs *fs, char *buf, size_t size)
+{
+	snprintf(buf, size, "#pea-%d-%llu", (int)getpid(),
+		 (unsigned long long)__atomic_add_fetch(&fs->work_counter, 1, __ATOMIC_RELAXED));
+}

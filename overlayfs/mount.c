@@ -1,0 +1,79 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "overlayfs/mount.h"
+#include "overlayfs/ops.h"
+
+static int serve(struct fuse_session *se, const struct ovl_options *opts)
+{
+	struct fuse_loop_config *cfg;
+	int r;
+
+	if (!opts->threaded)
+		return fuse_session_loop(se);
+	cfg = fuse_loop_cfg_create();
+	if (!cfg)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(cfg, opts->clone_fd);
+	if (opts->max_threads > 0)
+		fuse_loop_cfg_set_max_threads(cfg, opts->max_threads);
+	r = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return r;
+}
+
+static int mount_and_serve(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **err)
+{
+	_cleanup_free_ char *fuse_opts = ovl_options_fuse_string(opts);
+	char *argv[] = { "pea-overlayfs", "-o", fuse_opts, opts->debug ? "-d" : NULL, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(opts->debug ? 4 : 3, argv);
+	struct fuse_session *se;
+	int r = 0;
+
+	log_debug("mount options '%s'", fuse_opts);
+	se = fuse_session_new(&args, &ovl_ops, sizeof(ovl_ops), fs);
+	fuse_opt_free_args(&args);
+	if (!se)
+		return pea_error_new(err, EINVAL, "cannot create the FUSE session (options '%s')",
+				     fuse_opts);
+	fs->se = se;
+	if (fuse_set_signal_handlers(se) != 0) {
+		r = pea_error_new(err, EIO, "cannot set the signal handlers");
+		goto out_destroy;
+	}
+	if (fuse_session_mount(se, opts->mountpoint) != 0) {
+		r = pea_error_new(err, EIO, "cannot mount on '%s'", opts->mountpoint);
+		goto out_signals;
+	}
+	if (fuse_daemonize(opts->foreground) != 0) {
+		r = pea_error_new(err, EIO, "cannot go to the background");
+		goto out_unmount;
+	}
+	if (serve(se, opts) < 0)
+		r = pea_error_new(err, EIO, "the FUSE loop failed");
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_destroy:
+	fuse_session_destroy(se);
+	return r;
+}
+
+int overlayfs_run(struct ovl_options *opts, struct pea_error **err)
+{
+	struct ovl_fs fs;
+	int r;
+
+	/* Modes come from the callers, already masked by the kernel. */
+	umask(0);
+	r = ovl_fs_open(&fs, opts, err);
+	if (r == 0)
+		r = mount_and_serve(&fs, opts, err);
+	ovl_fs_close(&fs);
+	return r;
+}

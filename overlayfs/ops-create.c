@@ -1,0 +1,307 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "overlayfs/ops.h"
+
+/* What a new name needs: its parent in the upper layer and no whiteout in the way. */
+struct ovl_newent {
+	struct ovl_node *parent;
+	const char *name;
+	int dirfd; /* the upper copy of parent */
+	bool over_whiteout;
+	uid_t uid; /* owner on disk */
+	gid_t gid; /* (gid_t)-1: the parent is set-group-ID, keep what the fs chose */
+};
+
+static void newent_done(struct ovl_newent *ne)
+{
+	ne->dirfd = pea_close(ne->dirfd);
+}
+
+static int newent_prepare(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const char *name,
+			  struct ovl_newent *ne)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct ovl_node *old;
+	struct stat st;
+	int r;
+
+	*ne = (struct ovl_newent){ .parent = ovl_ino_node(fs, parent), .name = name, .dirfd = -1 };
+	if (!fs->has_upper)
+		return -EROFS;
+	if (strncmp(name, OVL_WHITEOUT_PREFIX, strlen(OVL_WHITEOUT_PREFIX)) == 0)
+		return -EINVAL; /* would read back as a whiteout */
+	r = ovl_dir_load(fs, ne->parent);
+	if (r < 0)
+		return r;
+	old = ovl_table_find(&ne->parent->children, name);
+	if (old && !old->whiteout)
+		return -EEXIST;
+	ne->over_whiteout = old != NULL;
+	r = ovl_copy_up(fs, ne->parent);
+	if (r < 0)
+		return r;
+	r = ovl_open_upper_dir(fs, ne->parent, &ne->dirfd);
+	if (r < 0)
+		return r;
+	if (fstat(ne->dirfd, &st) < 0)
+		return -errno;
+	ne->uid = ovl_uid_to_disk(fs, ctx->uid);
+	ne->gid = (st.st_mode & S_ISGID) ? (gid_t)-1 : ovl_gid_to_disk(fs, ctx->gid);
+	if (ne->over_whiteout)
+		return ovl_whiteout_remove(fs, ne->dirfd, name);
+	return 0;
+}
+
+/* Give the new entry dirfd/name its owner (chown drops set-ID bits: put them back). */
+static int newent_own(const struct ovl_newent *ne, int dirfd, const char *name, mode_t mode)
+{
+	if (fchownat(dirfd, name, ne->uid, ne->gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM &&
+	    errno != EINVAL)
+		return -errno;
+	if (!S_ISLNK(mode) && (mode & (S_ISUID | S_ISGID)) &&
+	    fchmodat(dirfd, name, mode & 07777, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Add the new entry to the tree and fill e. */
+static int newent_finish(struct ovl_fs *fs, struct ovl_newent *ne, ino_t ino,
+			 struct fuse_entry_param *e)
+{
+	struct ovl_node *n;
+	struct stat st;
+
+	if (fstatat(ne->dirfd, ne->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	n = ovl_node_new(ne->name, st.st_mode, 0, ino ? ino : ovl_fs_make_ino(fs, 0, st.st_ino));
+	n->covers_lower = ne->over_whiteout;
+	n->merge_done = true;
+	if (S_ISDIR(st.st_mode))
+		n->loaded = true; /* new and empty (opaque when over a whiteout) */
+	ovl_node_attach(fs, ne->parent, n);
+	return ovl_make_entry(fs, n, e);
+}
+
+static void reply_entry_or_err(fuse_req_t req, int r, const struct fuse_entry_param *e)
+{
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_entry(req, e);
+}
+
+static int do_mknod(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const char *name,
+		    mode_t mode, dev_t rdev, struct fuse_entry_param *e)
+{
+	struct ovl_newent ne;
+	int r;
+
+	r = newent_prepare(fs, req, parent, name, &ne);
+	if (r == 0 && mknodat(ne.dirfd, name, mode, rdev) < 0)
+		r = -errno;
+	if (r == 0)
+		r = newent_own(&ne, ne.dirfd, name, mode);
+	if (r == 0)
+		r = newent_finish(fs, &ne, 0, e);
+	newent_done(&ne);
+	return r;
+}
+
+void ovl_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	struct fuse_entry_param e;
+	int r;
+
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		r = do_mknod(fs, req, parent, name, mode, rdev, &e);
+	}
+	reply_entry_or_err(req, r, &e);
+}
+
+/*
+ * A directory over a whiteout must hide what the lower layers have under that
+ * name: make it opaque in the work dir, then move it in.
+ */
+static int mkdir_opaque(struct ovl_fs *fs, struct ovl_newent *ne, mode_t mode)
+{
+	_cleanup_close_ int fd = -1;
+	char tmp[64];
+	int r;
+
+	ovl_fs_work_name(fs, tmp, sizeof(tmp));
+	if (mkdirat(fs->workfd, tmp, mode) < 0)
+		return -errno;
+	r = newent_own(ne, fs->workfd, tmp, mode | S_IFDIR);
+	if (r == 0) {
+		fd = openat(fs->workfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		r = fd < 0 ? -errno : ovl_set_opaque(fs, fd);
+	}
+	if (r == 0 && ne->gid == (gid_t)-1) {
+		/* Made in the work dir: take the group of the set-group-ID parent now. */
+		struct stat pst;
+
+		if (fstat(ne->dirfd, &pst) < 0 || fchown(fd, (uid_t)-1, pst.st_gid) < 0 ||
+		    fchmod(fd, (mode & 07777) | S_ISGID) < 0)
+			r = -errno;
+	}
+	if (r == 0 && renameat2(fs->workfd, tmp, ne->dirfd, ne->name, RENAME_NOREPLACE) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlinkat(fs->workfd, tmp, AT_REMOVEDIR);
+	return r;
+}
+
+static int do_mkdir(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const char *name,
+		    mode_t mode, struct fuse_entry_param *e)
+{
+	struct ovl_newent ne;
+	int r;
+
+	r = newent_prepare(fs, req, parent, name, &ne);
+	if (r == 0 && ne.over_whiteout) {
+		r = mkdir_opaque(fs, &ne, mode);
+	} else if (r == 0) {
+		if (mkdirat(ne.dirfd, name, mode) < 0)
+			r = -errno;
+		if (r == 0)
+			r = newent_own(&ne, ne.dirfd, name, mode | S_IFDIR);
+	}
+	if (r == 0)
+		r = newent_finish(fs, &ne, 0, e);
+	newent_done(&ne);
+	return r;
+}
+
+void ovl_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	struct fuse_entry_param e;
+	int r;
+
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		r = do_mkdir(fs, req, parent, name, mode, &e);
+	}
+	reply_entry_or_err(req, r, &e);
+}
+
+void ovl_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	struct fuse_entry_param e;
+	struct ovl_newent ne;
+	int r;
+
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		r = newent_prepare(fs, req, parent, name, &ne);
+		if (r == 0 && symlinkat(link, ne.dirfd, name) < 0)
+			r = -errno;
+		if (r == 0)
+			r = newent_own(&ne, ne.dirfd, name, S_IFLNK);
+		if (r == 0)
+			r = newent_finish(fs, &ne, 0, &e);
+		newent_done(&ne);
+	}
+	reply_entry_or_err(req, r, &e);
+}
+
+static int do_link(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		   const char *newname, struct fuse_entry_param *e)
+{
+	struct ovl_node *src = ovl_ino_node(fs, ino);
+	char path[PATH_MAX];
+	struct ovl_newent ne = { .dirfd = -1 };
+	int r;
+
+	if (ovl_node_is_dir(src))
+		return -EPERM;
+	if (src->detached)
+		return -ENOENT;
+	r = ovl_copy_up(fs, src);
+	if (r == 0)
+		r = ovl_node_path(src, path, sizeof(path));
+	if (r == 0)
+		r = newent_prepare(fs, req, newparent, newname, &ne);
+	if (r == 0 && linkat(fs->layers[0].fd, path, ne.dirfd, newname, 0) < 0)
+		r = -errno;
+	/* Same inode, same st_ino. */
+	if (r == 0)
+		r = newent_finish(fs, &ne, src->ino, e);
+	newent_done(&ne);
+	/* The kernel has the source as another inode: its link count changed. */
+	if (r == 0 && fs->se)
+		(void)fuse_lowlevel_notify_inval_inode(fs->se, ovl_node_ino(fs, src), -1, 0);
+	return r;
+}
+
+void ovl_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	struct fuse_entry_param e;
+	int r;
+
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		r = do_link(fs, req, ino, newparent, newname, &e);
+	}
+	reply_entry_or_err(req, r, &e);
+}
+
+static int do_create(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, struct fuse_file_info *fi, struct fuse_entry_param *e)
+{
+	struct ovl_newent ne;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = newent_prepare(fs, req, parent, name, &ne);
+	if (r == 0) {
+		fd = openat(ne.dirfd, name,
+			    (fi->flags & ~O_NOCTTY) | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			    mode);
+		if (fd < 0)
+			r = -errno;
+	}
+	if (r == 0)
+		r = newent_own(&ne, ne.dirfd, name, mode);
+	if (r == 0)
+		r = newent_finish(fs, &ne, 0, e);
+	newent_done(&ne);
+	if (r == 0)
+		fi->fh = (uint64_t)TAKE_FD(fd);
+	return r;
+}
+
+void ovl_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		   struct fuse_file_info *fi)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	struct fuse_entry_param e;
+	int r;
+
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		r = do_create(fs, req, parent, name, mode, fi, &e);
+	}
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->keep_cache = 1;
+	if (fuse_reply_create(req, &e, fi) != 0)
+		close((int)fi->fh);
+}

@@ -1,0 +1,207 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "overlayfs/ops.h"
+
+void ovl_op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct ovl_fs *fs = userdata;
+
+	if (fs->opts->writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
+		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+	if (conn->capable & FUSE_CAP_SPLICE_READ)
+		conn->want |= FUSE_CAP_SPLICE_READ;
+	/* We keep no state the kernel's POSIX and flock locks would need. */
+	conn->want &= ~(unsigned)(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+}
+
+void ovl_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	struct fuse_entry_param e;
+	struct ovl_node *n = NULL;
+	int r;
+
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		r = ovl_dir_lookup(fs, ovl_ino_node(fs, parent), name, &n);
+		if (r == 0)
+			r = ovl_make_entry(fs, n, &e);
+	}
+	if (r < 0)
+		ovl_reply_lookup_error(fs, req, r);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+void ovl_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		ovl_node_forget(fs, ovl_ino_node(fs, ino), nlookup);
+	}
+	fuse_reply_none(req);
+}
+
+void ovl_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		for (size_t i = 0; i < count; i++)
+			ovl_node_forget(fs, ovl_ino_node(fs, forgets[i].ino), forgets[i].nlookup);
+	}
+	fuse_reply_none(req);
+}
+
+void ovl_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	struct stat st;
+	int r;
+
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		r = ovl_node_stat(fs, ovl_ino_node(fs, ino), &st);
+	}
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, fs->opts->timeout);
+}
+
+static int do_truncate(int fd, int dirfd, const char *path, off_t size)
+{
+	_cleanup_close_ int wfd = -1;
+
+	if (fd >= 0 && ftruncate(fd, size) == 0)
+		return 0;
+	wfd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (wfd < 0)
+		return -errno;
+	return ftruncate(wfd, size) < 0 ? -errno : 0;
+}
+
+static struct timespec set_time(int to_set, int now_flag, int flag, const struct timespec *t)
+{
+	if (to_set & now_flag)
+		return (struct timespec){ .tv_nsec = UTIME_NOW };
+	if (to_set & flag)
+		return *t;
+	return (struct timespec){ .tv_nsec = UTIME_OMIT };
+}
+
+static int do_setattr(struct ovl_fs *fs, struct ovl_node *n, const struct stat *attr, int to_set,
+		      int fd)
+{
+	char path[PATH_MAX];
+	int dirfd, r;
+
+	r = ovl_copy_up(fs, n);
+	if (r < 0 && !(r == -ENOENT && n->detached))
+		return r;
+	r = ovl_node_where(fs, n, path, sizeof(path), &dirfd);
+	if (r < 0)
+		return r;
+	if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+		uid_t uid = (to_set & FUSE_SET_ATTR_UID) ? ovl_uid_to_disk(fs, attr->st_uid)
+							 : (uid_t)-1;
+		gid_t gid = (to_set & FUSE_SET_ATTR_GID) ? ovl_gid_to_disk(fs, attr->st_gid)
+							 : (gid_t)-1;
+
+		if (fchownat(dirfd, path, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+	}
+	if (to_set & FUSE_SET_ATTR_MODE) {
+		if (fchmodat(dirfd, path, attr->st_mode & 07777, 0) < 0)
+			return -errno;
+	}
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		r = do_truncate(fd, dirfd, path, attr->st_size);
+		if (r < 0)
+			return r;
+	}
+	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+		      FUSE_SET_ATTR_MTIME_NOW)) {
+		struct timespec t[2] = {
+			set_time(to_set, FUSE_SET_ATTR_ATIME_NOW, FUSE_SET_ATTR_ATIME,
+				 &attr->st_atim),
+			set_time(to_set, FUSE_SET_ATTR_MTIME_NOW, FUSE_SET_ATTR_MTIME,
+				 &attr->st_mtim),
+		};
+
+		if (utimensat(dirfd, path, t, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+void ovl_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		    struct fuse_file_info *fi)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	struct stat st;
+	int r;
+
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		struct ovl_node *n = ovl_ino_node(fs, ino);
+
+		r = do_setattr(fs, n, attr, to_set, fi ? (int)fi->fh : -1);
+		if (r == 0)
+			r = ovl_node_stat(fs, n, &st);
+	}
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, fs->opts->timeout);
+}
+
+void ovl_op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	char path[PATH_MAX], target[PATH_MAX];
+	ssize_t n = -1;
+	int dirfd, r;
+
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		r = ovl_node_where(fs, ovl_ino_node(fs, ino), path, sizeof(path), &dirfd);
+		if (r == 0) {
+			n = readlinkat(dirfd, path, target, sizeof(target) - 1);
+			r = n < 0 ? -errno : 0;
+		}
+	}
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	target[n] = '\0';
+	fuse_reply_readlink(req, target);
+}
+
+void ovl_op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	struct statvfs sv;
+
+	if (fstatvfs(fs->layers[0].fd, &sv) < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	fuse_reply_statfs(req, &sv);
+}

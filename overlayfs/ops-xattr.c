@@ -1,0 +1,142 @@
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/xattr.h>
+
+#include "lib/cleanup.h"
+#include "lib/xalloc.h"
+#include "overlayfs/ops.h"
+
+#define OVL_XATTR_BUF (64u << 10)
+
+/* /proc path of n where it lives now; with copy_up, in the upper layer first. */
+static int xattr_path(struct ovl_fs *fs, struct ovl_node *n, bool copy_up, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	int dirfd, r;
+
+	if (fs->opts->noxattrs)
+		return -ENOTSUP;
+	if (copy_up) {
+		r = ovl_copy_up(fs, n);
+		if (r < 0)
+			return r;
+	}
+	r = ovl_node_where(fs, n, path, sizeof(path), &dirfd);
+	if (r < 0)
+		return r;
+	ovl_proc_path(dirfd, path, buf, size);
+	return 0;
+}
+
+void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	char p[PATH_MAX + 64];
+	_cleanup_free_ char *buf = NULL;
+	ssize_t n = -1;
+	int r;
+
+	if (ovl_xattr_is_private(name)) {
+		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : ENODATA);
+		return;
+	}
+	if (size > OVL_XATTR_BUF)
+		size = OVL_XATTR_BUF;
+	buf = xmalloc(size + 1);
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		r = xattr_path(fs, ovl_ino_node(fs, ino), false, p, sizeof(p));
+		if (r == 0) {
+			n = lgetxattr(p, name, size ? buf : NULL, size);
+			r = n < 0 ? -errno : 0;
+		}
+	}
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else if (size == 0)
+		fuse_reply_xattr(req, (size_t)n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+}
+
+void ovl_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	char p[PATH_MAX + 64];
+	_cleanup_free_ char *list = xmalloc(OVL_XATTR_BUF);
+	_cleanup_free_ char *out = xmalloc(OVL_XATTR_BUF);
+	size_t len = 0;
+	ssize_t n = -1;
+	int r;
+
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		r = xattr_path(fs, ovl_ino_node(fs, ino), false, p, sizeof(p));
+		if (r == 0) {
+			n = llistxattr(p, list, OVL_XATTR_BUF);
+			r = n < 0 ? -errno : 0;
+		}
+	}
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	for (ssize_t off = 0; off < n; off += (ssize_t)strlen(list + off) + 1) {
+		size_t l = strlen(list + off) + 1;
+
+		if (ovl_xattr_is_private(list + off))
+			continue;
+		memcpy(out + len, list + off, l);
+		len += l;
+	}
+	if (size == 0)
+		fuse_reply_xattr(req, len);
+	else if (len > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, out, len);
+}
+
+void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+		     size_t size, int flags)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	char p[PATH_MAX + 64];
+	int r;
+
+	if (ovl_xattr_is_private(name)) {
+		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : EPERM);
+		return;
+	}
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		r = xattr_path(fs, ovl_ino_node(fs, ino), true, p, sizeof(p));
+		if (r == 0 && lsetxattr(p, name, value, size, flags) < 0)
+			r = -errno;
+	}
+	fuse_reply_err(req, -r);
+}
+
+void ovl_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	char p[PATH_MAX + 64];
+	int r;
+
+	if (ovl_xattr_is_private(name)) {
+		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : ENODATA);
+		return;
+	}
+	{
+		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+
+		r = xattr_path(fs, ovl_ino_node(fs, ino), true, p, sizeof(p));
+		if (r == 0 && lremovexattr(p, name) < 0)
+			r = -errno;
+	}
+	fuse_reply_err(req, -r);
+}
