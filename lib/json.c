@@ -254,8 +254,9 @@ static bool scan_document(struct scan *s)
 	return true;
 }
 
-static struct json_object *build(const char *buf, size_t len, size_t *ret_offset,
-				 const char **ret_msg)
+/* 0 and *ret (NULL for a JSON null), or < 0 with the offset and reason. */
+static int build(const char *buf, size_t len, struct json_object **ret, size_t *ret_offset,
+		 const char **ret_msg)
 {
 	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1);
 	struct json_object *o;
@@ -266,26 +267,31 @@ static struct json_object *build(const char *buf, size_t len, size_t *ret_offset
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, buf, (int)len);
 	e = json_tokener_get_error(tok);
-	if (!o && e == json_tokener_continue)
+	if (!o && e == json_tokener_continue) {
 		o = json_tokener_parse_ex(tok, "",
 					  1); /* a NUL ends a top-level number or literal */
-	e = json_tokener_get_error(tok);
-	if (!o) {
+		e = json_tokener_get_error(tok);
+	}
+	if (e != json_tokener_success) {
 		*ret_offset = json_tokener_get_parse_end(tok);
 		*ret_msg = e == json_tokener_continue ? "unexpected end of input"
 						      : json_tokener_error_desc(e);
+		json_tokener_free(tok);
+		return -EINVAL;
 	}
 	json_tokener_free(tok);
-	return o;
+	*ret = o;
+	return 0;
 }
 
 int pea_json_parse(const char *buf, size_t len, const char *what, struct json_object **ret,
 		   struct pea_error **err)
 {
 	struct scan s = { .p = (const unsigned char *)buf, .len = len };
-	struct json_object *o;
+	struct json_object *o = NULL;
 	size_t offset = 0;
 	const char *msg = NULL;
+	int r;
 
 	if (!what)
 		what = "JSON";
@@ -295,8 +301,12 @@ int pea_json_parse(const char *buf, size_t len, const char *what, struct json_ob
 	if (!scan_document(&s))
 		return pea_error_new(err, EINVAL, "%s: invalid JSON at offset %zu: %s", what, s.pos,
 				     s.msg);
-	o = build(buf, len, &offset, &msg);
-	if (!o)
+	r = build(buf, len, &o, &offset, &msg);
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	if (r < 0)
+		abort(); /* the scanner accepted what json-c refused: one of them is wrong */
+#endif
+	if (r < 0)
 		return pea_error_new(err, EINVAL, "%s: invalid JSON at offset %zu: %s", what,
 				     offset, msg);
 	*ret = o;

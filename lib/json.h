@@ -20,11 +20,15 @@ struct pea_error;
 /*
  * Parse buf strictly (JSON_TOKENER_STRICT | VALIDATE_UTF8). what names the
  * source in errors ("config.json"). The error gives the byte offset, and an
- * incomplete document is "unexpected end of input".
+ * incomplete document is "unexpected end of input":
+ * "config.json: invalid JSON at offset 12: unexpected character" (EINVAL).
+ * Trailing data after the value, single quotes, raw control characters in
+ * strings, invalid UTF-8 and nesting deeper than 64 are refused. A document
+ * that is just `null` parses to *ret = NULL.
  */
 int pea_json_parse(const char *buf, size_t len, const char *what, struct json_object **ret,
 		   struct pea_error **err);
-/* Read at most max bytes from fd/path (more is an error) and parse. */
+/* Read at most max bytes (0: PEA_JSON_MAX_DEFAULT) from fd/path (more is EFBIG) and parse. */
 int pea_json_parse_fd(int fd, size_t max, const char *what, struct json_object **ret,
 		      struct pea_error **err);
 int pea_json_parse_file_at(int dirfd, const char *path, size_t max, struct json_object **ret,
@@ -46,10 +50,10 @@ int pea_json_get_bool_req(struct json_object *obj, const char *path, const char 
 int pea_json_get_bool_opt(struct json_object *obj, const char *path, const char *key, bool *ret,
 			  struct pea_error **err);
 /* Integers must be JSON integers in range (no fractions, no strings). */
-int pea_json_get_int64_req(struct json_object *obj, const char *path, const char *key,
-			   int64_t *ret, struct pea_error **err);
-int pea_json_get_int64_opt(struct json_object *obj, const char *path, const char *key,
-			   int64_t *ret, struct pea_error **err);
+int pea_json_get_int64_req(struct json_object *obj, const char *path, const char *key, int64_t *ret,
+			   struct pea_error **err);
+int pea_json_get_int64_opt(struct json_object *obj, const char *path, const char *key, int64_t *ret,
+			   struct pea_error **err);
 int pea_json_get_uint64_opt(struct json_object *obj, const char *path, const char *key,
 			    uint64_t *ret, struct pea_error **err);
 int pea_json_get_uint32_opt(struct json_object *obj, const char *path, const char *key,
@@ -62,8 +66,8 @@ int pea_json_get_object_opt(struct json_object *obj, const char *path, const cha
 int pea_json_get_array_opt(struct json_object *obj, const char *path, const char *key,
 			   struct json_object **ret, struct pea_error **err);
 /* An array of strings as a new NULL-terminated vector (free with pea_strv_free). */
-int pea_json_get_strv_opt(struct json_object *obj, const char *path, const char *key,
-			  char ***ret, struct pea_error **err);
+int pea_json_get_strv_opt(struct json_object *obj, const char *path, const char *key, char ***ret,
+			  struct pea_error **err);
 
 /* Check that obj is of the JSON type named; errors name path. */
 int pea_json_expect_object(struct json_object *obj, const char *path, struct pea_error **err);

@@ -17,8 +17,7 @@ struct pea_watch;
 
 typedef int (*pea_fd_cb)(struct pea_loop *loop, int fd, uint32_t events, void *data,
 			 struct pea_error **err);
-typedef int (*pea_signal_cb)(struct pea_loop *loop, int signo, void *data,
-			     struct pea_error **err);
+typedef int (*pea_signal_cb)(struct pea_loop *loop, int signo, void *data, struct pea_error **err);
 typedef int (*pea_child_cb)(struct pea_loop *loop, pid_t pid, int wait_status, void *data,
 			    struct pea_error **err);
 typedef int (*pea_timer_cb)(struct pea_loop *loop, void *data, struct pea_error **err);
@@ -39,18 +38,24 @@ int pea_loop_modify_fd(struct pea_loop *loop, struct pea_watch *w, uint32_t even
 int pea_loop_add_signal(struct pea_loop *loop, int signo, pea_signal_cb cb, void *data,
 			struct pea_watch **ret, struct pea_error **err);
 
-/* Call cb once when the child pid exits; the child is reaped by the loop. */
+/*
+ * Call cb once when the child pid exits; the child is reaped by the loop
+ * (waitid on a pidfd) and the watch removed after cb.
+ */
 int pea_loop_add_child(struct pea_loop *loop, pid_t pid, pea_child_cb cb, void *data,
 		       struct pea_watch **ret, struct pea_error **err);
 
-/* A timer after first_ms, then every interval_ms (0: once). */
+/* A timer after first_ms, then every interval_ms (0: once, removed after it fired). */
 int pea_loop_add_timer(struct pea_loop *loop, uint64_t first_ms, uint64_t interval_ms,
 		       pea_timer_cb cb, void *data, struct pea_watch **ret, struct pea_error **err);
 
 /* Remove a watcher (safe from inside any callback, including its own). */
 void pea_loop_remove(struct pea_loop *loop, struct pea_watch *w);
 
-/* Run until pea_loop_quit() or no watchers remain; < 0 if a callback failed. */
+/*
+ * Run until pea_loop_quit() or no watchers remain (signal watchers count);
+ * < 0 if a callback failed. pea_loop_quit() sticks: a later run returns at once.
+ */
 int pea_loop_run(struct pea_loop *loop, struct pea_error **err);
 void pea_loop_quit(struct pea_loop *loop, int status);
 /* The status given to pea_loop_quit. */

@@ -8,28 +8,34 @@
 
 struct pea_error;
 
-/* One fd of the parent made fd `child` in the child (dup2 before execve). */
+/*
+ * One fd of the parent made fd `child` in the child (dup2 before execve).
+ * Numbers may overlap freely ({3,4} and {4,3} swap). parent -1 closes `child`.
+ */
 struct pea_fd_map {
 	int parent;
 	int child;
 };
 
 struct pea_spawn {
-	char *const *argv;   /* argv[0] is looked up in PATH when it has no '/' */
-	char *const *envp;   /* NULL: inherit environ */
-	const char *cwd;     /* NULL: inherit */
-	const struct pea_fd_map *fds; /* stdio included: map 0,1,2 explicitly or they are inherited */
+	char *const *argv; /* argv[0] is looked up in PATH when it has no '/' */
+	char *const *envp; /* NULL: inherit environ */
+	const char *cwd;   /* NULL: inherit */
+	/* stdio included: map 0,1,2 explicitly or they are inherited */
+	const struct pea_fd_map *fds;
 	size_t nfds;
-	bool new_session;    /* setsid() in the child */
-	bool null_stdin;     /* stdin from /dev/null unless mapped */
-	int pdeath_signal;   /* 0: none */
+	bool new_session;  /* setsid() in the child */
+	bool null_stdin;   /* stdin from /dev/null unless mapped */
+	int pdeath_signal; /* 0: none */
 };
 
 /*
- * fork+execve with every other fd closed in the child. Errors in the child
- * before execve (chdir, execve itself) come back to the parent as this
- * call's error, with the child's reason. Returns the pid, and a pidfd in
- * *ret_pidfd when not NULL.
+ * fork+execve with every other fd closed in the child (fds 0-2 are inherited
+ * unless mapped), signal mask emptied and dispositions reset to default.
+ * Errors in the child before execve (chdir, execve itself) come back to the
+ * parent as this call's error, with the child's reason ("execve 'nosuch': No
+ * such file or directory"); that child is already reaped. Returns the pid,
+ * and a pidfd (O_CLOEXEC) in *ret_pidfd when not NULL.
  */
 int pea_spawn(const struct pea_spawn *s, pid_t *ret_pid, int *ret_pidfd, struct pea_error **err);
 
@@ -52,9 +58,16 @@ int pea_exit_status(int wait_status);
 /* "exited with status 3", "killed by signal 9 (SIGKILL)"; static buffer-free (new string). */
 char *pea_describe_wait_status(int wait_status);
 
-/* Run argv and wait; non-zero exit becomes an error naming argv[0] and the status. */
+/*
+ * Run argv (stdin from /dev/null) and wait; non-zero exit becomes an EIO error
+ * naming argv[0] and the status ("'ip' exited with status 2").
+ */
 int pea_run_wait(char *const *argv, struct pea_error **err);
 
-/* Signal names with or without "SIG", and numbers; < 0 if unknown. */
+/*
+ * Signal names with or without "SIG", any case, and numbers 1-64; < 0 if
+ * unknown. Real-time signals as SIGRTMIN (34), SIGRTMIN+n, SIGRTMAX-n,
+ * SIGRTMAX (64), like kill -l and podman.
+ */
 int pea_signal_from_string(const char *s);
-const char *pea_signal_name(int sig); /* "SIGKILL", or NULL */
+const char *pea_signal_name(int sig); /* "SIGKILL", "SIGRTMIN+1", or NULL (0, 32, 33, > 64) */

@@ -75,6 +75,13 @@ static void test_parse(void)
 	}
 	{
 		_cleanup_error_ struct pea_error *err = NULL;
+		struct json_object *o = (struct json_object *)&err;
+
+		tap_ok(pea_json_parse(" null\n", 6, "t", &o, &err) == 0 && o == NULL,
+		       "a null document parses to NULL");
+	}
+	{
+		_cleanup_error_ struct pea_error *err = NULL;
 		_cleanup_json_ struct json_object *o = NULL;
 		const char doc[] = "{\"a\":\"b\0c\"}";
 
@@ -235,7 +242,7 @@ static void test_paths_and_writing(void)
 
 int main(void)
 {
-	tap_plan(68);
+	tap_plan(69);
 	test_parse();
 	test_parse_fd();
 	test_getters();
