@@ -115,6 +115,7 @@ struct pea_loop *pea_loop_free(struct pea_loop *loop)
 {
 	if (!loop)
 		return NULL;
+	loop->dispatching = true; /* remove all, then free all: the list stays walkable */
 	for (struct pea_watch *w = loop->watches; w; w = w->next)
 		if (!w->removed)
 			pea_loop_remove(loop, w);

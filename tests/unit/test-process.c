@@ -26,7 +26,8 @@ static char *run_capture(char *const *argv, const struct pea_fd_map *extra, size
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		abort();
-	memcpy(fds, extra, nextra * sizeof(*extra));
+	if (nextra)
+		memcpy(fds, extra, nextra * sizeof(*extra));
 	fds[nextra] = (struct pea_fd_map){ p[1], 1 };
 	s.argv = argv;
 	s.fds = fds;
