@@ -15,8 +15,59 @@
 # The sync pipe (_OCI_SYNCPIPE) is a plain file the test reads; the start
 # pipe (_OCI_STARTPIPE) and attach pipe (_OCI_ATTACHPIPE) are fifos.
 
+# A runtime the caller chose is the only one used.
+if [[ -n "${PEA_TEST_RUNTIME:-}" ]]; then
+	MON_RUNTIME_FIXED="$PEA_TEST_RUNTIME"
+fi
 : "${PEA_TEST_RUNTIME:=/usr/bin/crun}"
 : "${MONITOR:=$PEA_MONITOR}"
+
+# monitor_runtimes: the runtimes to run each case with: $PEA_TEST_RUNTIME when
+# set by the caller, else Debian's crun and, once it is built and runs a
+# container, pea-runtime. The answer is cached per test file.
+monitor_runtimes() {
+	local cache="${BATS_FILE_TMPDIR:-$TEST_DIR}/monitor-runtimes"
+	if [[ -n "${MON_RUNTIME_FIXED:-}" ]]; then
+		echo "$MON_RUNTIME_FIXED"
+		return
+	fi
+	if [[ ! -e "$cache" ]]; then
+		echo /usr/bin/crun >"$cache"
+		if pea_runtime_works; then
+			echo "$PEA_RUNTIME" >>"$cache"
+		fi
+	fi
+	cat "$cache"
+}
+
+# pea_runtime_works: pea-runtime exists and runs `true` through create/start/delete.
+pea_runtime_works() {
+	local d="${BATS_FILE_TMPDIR:-$TEST_DIR}/pea-runtime-smoke" id="smoke-$$-$RANDOM"
+	[[ -x "$PEA_RUNTIME" ]] || return 1
+	"$PEA_RUNTIME" --version >/dev/null 2>&1 || return 1
+	make_bundle "$d/b" true >/dev/null 2>&1 || return 1
+	timeout 10 "$PEA_RUNTIME" --root "$d/root" run --bundle "$d/b" "$id" </dev/null >/dev/null 2>&1
+	local rc=$?
+	timeout 10 "$PEA_RUNTIME" --root "$d/root" delete -f "$id" >/dev/null 2>&1 || true
+	rm -rf "$d"
+	return "$rc"
+}
+
+# for_each_runtime FUNCTION [ARGS...]: run one case per runtime, each in its
+# own directory and with its own container; stops at the first failure.
+for_each_runtime() {
+	local rt base="$TEST_DIR"
+	while read -r rt; do
+		echo "# runtime: $rt"
+		PEA_TEST_RUNTIME="$rt"
+		TEST_DIR="$base/$(basename "$rt")"
+		ROOT="$TEST_DIR/runtime-root"
+		mkdir -p "$TEST_DIR"
+		"$@"
+		monitor_teardown
+	done < <(monitor_runtimes)
+	TEST_DIR="$base"
+}
 
 # monitor_setup [ARGS...]: a fresh container id and a bundle running ARGS
 # (default: sleep 100) under $TEST_DIR, with the exit, persist and socket dirs.
@@ -30,6 +81,7 @@ monitor_setup() {
 	MON_SYNC="$TEST_DIR/sync"
 	MON_PIDFILE="$TEST_DIR/monitor.pid"
 	MON_OUT="$TEST_DIR/monitor.out"
+	MON_TINI_PID=""
 	mkdir -p "$MON_EXITS" "$MON_PERSIST" "$MON_SOCKETS"
 	if [[ $# -eq 0 ]]; then
 		set -- sleep 100

@@ -1,0 +1,311 @@
+#!/usr/bin/env bats
+# pea-monitor beside a real runtime (crun, and pea-runtime once it works):
+# detaching, the sync pipe, exit files, k8s-file logs, timeouts, the exit
+# command, OOM, runtime failures. Each case runs once per runtime.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-monitor
+
+setup_file() {
+	ensure_fixtures
+	prepare_cgroups_for_crun
+}
+
+setup() {
+	require_root
+	require_cmd "$MONITOR"
+	require_cmd tini
+}
+
+teardown() {
+	monitor_teardown
+}
+
+# The exact k8s-file line: RFC3339Nano local time with offset, stream, P|F.
+K8S_LINE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}[+-][0-9]{2}:[0-9]{2} (stdout|stderr) [PF] '
+
+case_detached_run() {
+	local ctr_pid mon_pid
+	monitor_setup sh -c 'sleep 0.3; exit 3'
+	monitor_launch -l "k8s-file:$MON_LOG"
+	run -0 monitor_sync_line 1
+	ctr_pid=$(jq -r .data <<<"$output")
+	# the first process returned at once: the monitor runs on, detached
+	wait_for test -s "$TEST_DIR/launch.rc"
+	assert_equal "$(cat "$TEST_DIR/launch.rc")" 0
+	mon_pid=$(cat "$MON_PIDFILE")
+	kill -0 "$mon_pid"
+	assert_equal "$(cat "$TEST_DIR/ctr.pid")" "$ctr_pid"
+	# its own session, and the container's parent (a subreaper)
+	assert_equal "$(ps -o sid= -p "$mon_pid" | tr -d ' ')" "$mon_pid"
+	assert_equal "$(ps -o ppid= -p "$ctr_pid" | tr -d ' ')" "$mon_pid"
+	test -L "$MON_SOCKETS/$MON_CID"
+	test -S "$MON_BUNDLE/attach"
+	test -p "$MON_BUNDLE/ctl"
+	test -p "$MON_BUNDLE/winsz"
+	"$PEA_TEST_RUNTIME" --root "$ROOT" start "$MON_CID"
+	monitor_wait_exit
+	assert_equal "$(cat "$MON_EXITS/$MON_CID")" 3
+	assert_equal "$(cat "$MON_PERSIST/exit")" 3
+	run ! kill -0 "$mon_pid"
+	test ! -e "$MON_SOCKETS/$MON_CID"
+	# no temp files left beside the exit files
+	assert_equal "$(ls "$MON_EXITS")" "$MON_CID"
+}
+
+@test "detached run: pid on the sync pipe, pid files, exit code in EXIT_DIR/CID and PERSIST_DIR/exit" {
+	for_each_runtime case_detached_run
+}
+
+case_killed() {
+	monitor_setup sleep 100
+	monitor_launch -l "k8s-file:$MON_LOG"
+	monitor_start_container
+	kill -9 "$(cat "$TEST_DIR/ctr.pid")"
+	monitor_wait_exit
+	assert_equal "$(cat "$MON_EXITS/$MON_CID")" 137
+}
+
+@test "a container killed by a signal exits 128+N" {
+	for_each_runtime case_killed
+}
+
+case_forward_sigterm() {
+	monitor_setup sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done'
+	monitor_launch -l "k8s-file:$MON_LOG"
+	monitor_start_container
+	sleep 0.3
+	kill -TERM "$(cat "$MON_PIDFILE")"
+	monitor_wait_exit
+	assert_equal "$(cat "$MON_EXITS/$MON_CID")" 42
+}
+
+@test "SIGTERM to the monitor goes to the container" {
+	for_each_runtime case_forward_sigterm
+}
+
+case_k8s_format() {
+	monitor_setup sh -c 'echo out1; sleep 0.1; echo err1 >&2; sleep 0.1; echo out2; sleep 0.1; printf "no newline"'
+	monitor_launch -l "k8s-file:$MON_LOG"
+	monitor_start_container
+	monitor_wait_exit
+	run grep -Evc "$K8S_LINE" "$MON_LOG"
+	assert_output 0
+	run -0 k8s_log_text "$MON_LOG"
+	assert_output "stdout F out1
+stderr F err1
+stdout F out2
+stdout P no newline"
+}
+
+@test "k8s-file: exact line format, stdout and stderr interleaved, a partial last line" {
+	for_each_runtime case_k8s_format
+}
+
+case_long_line() {
+	monitor_setup sh -c 'head -c 20000 /dev/zero | tr "\0" a; echo; echo short'
+	monitor_launch -l "k8s-file:$MON_LOG"
+	monitor_start_container
+	monitor_wait_exit
+	# pieces of at most 8192 bytes, P until the one with the newline, then F
+	run -0 k8s_log_text "$MON_LOG"
+	local tags text
+	tags=$(k8s_log_text "$MON_LOG" | cut -d' ' -f2 | tr -d '\n')
+	[[ $tags =~ ^P+FF$ ]] || fail "tags '$tags'"
+	text=$(k8s_log_text "$MON_LOG" | head -n -1 | cut -d' ' -f3- | tr -d '\n')
+	assert_equal "${#text}" 20000
+	while read -r line; do
+		((${#line} <= 8192 + 9)) || fail "entry of ${#line} bytes"
+	done < <(k8s_log_text "$MON_LOG")
+	assert_equal "$(tail -1 "$MON_LOG" | cut -d' ' -f2-)" "stdout F short"
+}
+
+@test "k8s-file: a long line is written in P pieces and ends with F" {
+	for_each_runtime case_long_line
+}
+
+case_size_cap() {
+	monitor_setup sh -c 'i=0; while [ $i -lt 300 ]; do echo "line $i"; i=$((i+1)); done'
+	monitor_launch -l "k8s-file:$MON_LOG" --log-size-max 2000
+	monitor_start_container
+	monitor_wait_exit
+	local size
+	size=$(stat -c %s "$MON_LOG")
+	((size <= 2000)) || fail "log of $size bytes over a cap of 2000"
+	((size > 0))
+	assert_equal "$(tail -1 "$MON_LOG" | cut -d' ' -f2-)" "stdout F line 299"
+	run grep -Evc "$K8S_LINE" "$MON_LOG"
+	assert_output 0
+}
+
+@test "k8s-file: --log-size-max caps the file (it restarts empty, keeping the newest lines)" {
+	for_each_runtime case_size_cap
+}
+
+case_log_none() {
+	monitor_setup sh -c 'echo quiet'
+	monitor_launch -l none
+	monitor_start_container
+	monitor_wait_exit
+	test ! -e "$MON_LOG"
+	assert_equal "$(cat "$MON_EXITS/$MON_CID")" 0
+}
+
+@test "log driver none: no log, still an exit file" {
+	for_each_runtime case_log_none
+}
+
+case_passthrough() {
+	monitor_setup sh -c 'echo through; echo errs >&2'
+	monitor_launch -l passthrough
+	monitor_start_container
+	monitor_wait_exit
+	run -0 cat "$MON_OUT"
+	assert_line through
+	assert_line errs
+	# no attach socket nor fifos: nobody reads the container's stdio
+	test ! -e "$MON_BUNDLE/attach"
+	test ! -e "$MON_BUNDLE/ctl"
+}
+
+@test "log driver passthrough: the container writes to the monitor's own stdio" {
+	for_each_runtime case_passthrough
+}
+
+case_reopen() {
+	monitor_setup sh -c 'echo before; sleep 0.6; echo after'
+	monitor_launch -l "k8s-file:$MON_LOG"
+	monitor_start_container
+	wait_for grep -q before "$MON_LOG"
+	echo "2 0 0" >"$MON_BUNDLE/ctl"
+	monitor_wait_exit
+	run -0 k8s_log_text "$MON_LOG"
+	assert_output "stdout F after"
+}
+
+@test "ctl '2' reopens the log file" {
+	for_each_runtime case_reopen
+}
+
+case_create_fails() {
+	monitor_setup true
+	bundle_set "$MON_BUNDLE" '.root.path = "no-such-rootfs"'
+	monitor_launch -l "k8s-file:$MON_LOG" "$@"
+	run -0 monitor_sync_line 1
+	assert_equal "$(jq -r .data <<<"$output")" -1
+	jq -r .message <<<"$output" | grep -q "no-such-rootfs" ||
+		fail "the runtime's error is not in: $output"
+	wait_for test -s "$TEST_DIR/launch.rc"
+	wait "$MON_TINI_PID" || true
+	# nothing written as if the container had run, nothing left behind
+	test ! -e "$MON_EXITS/$MON_CID"
+	test ! -e "$MON_SOCKETS/$MON_CID"
+	run ! kill -0 "$(cat "$MON_PIDFILE")"
+}
+
+@test "a runtime that fails to create: its message reaches the sync pipe (stderr)" {
+	for_each_runtime case_create_fails
+}
+
+case_create_fails_log() {
+	case_create_fails --runtime-arg --log-format=json --runtime-arg --log \
+		--runtime-arg="$TEST_DIR/oci-log"
+	test -s "$TEST_DIR/oci-log"
+}
+
+@test "a runtime that fails to create: its message comes from its --log file (json)" {
+	for_each_runtime case_create_fails_log
+}
+
+case_timeout() {
+	monitor_setup sleep 100
+	monitor_launch -l "k8s-file:$MON_LOG" -T 1
+	monitor_start_container
+	local ctr_pid
+	ctr_pid=$(cat "$TEST_DIR/ctr.pid")
+	monitor_wait_exit
+	assert_equal "$(cat "$MON_EXITS/$MON_CID")" -1
+	wait_for bash -c "! kill -0 $ctr_pid 2>/dev/null"
+}
+
+@test "-T kills the container after its timeout and writes -1" {
+	for_each_runtime case_timeout
+}
+
+case_exit_command() {
+	monitor_setup sh -c 'exit 7'
+	monitor_launch -l "k8s-file:$MON_LOG" --exit-command /bin/sh \
+		--exit-command-arg -c --exit-command-arg 'echo "$0 $1 $(cat '"$MON_EXITS/$MON_CID"')" >'"$TEST_DIR/cmd.out" \
+		--exit-command-arg first --exit-command-arg "second arg" --exit-delay 1
+	monitor_start_container
+	monitor_wait_exit
+	local t_exit t_cmd
+	t_exit=$(stat -c %Y "$MON_EXITS/$MON_CID")
+	wait_for test -s "$TEST_DIR/cmd.out"
+	t_cmd=$(stat -c %Y "$TEST_DIR/cmd.out")
+	assert_equal "$(cat "$TEST_DIR/cmd.out")" "first second arg 7"
+	((t_cmd >= t_exit + 1)) || fail "exit command ran at $t_cmd, exit file at $t_exit"
+}
+
+@test "the exit command runs after the exit files, with its args, after --exit-delay" {
+	for_each_runtime case_exit_command
+}
+
+case_oom() {
+	monitor_setup sh -c 'tail /dev/zero'
+	bundle_set "$MON_BUNDLE" '.linux.resources.memory = {limit: 16777216}'
+	monitor_launch -l "k8s-file:$MON_LOG"
+	monitor_start_container
+	MON_WAIT=1500 monitor_wait_exit
+	assert_equal "$(cat "$MON_EXITS/$MON_CID")" 137
+	test -e "$MON_PERSIST/oom"
+}
+
+@test "an OOM kill leaves PERSIST_DIR/oom" {
+	for_each_runtime case_oom
+}
+
+case_no_oom() {
+	monitor_setup true
+	monitor_launch -l "k8s-file:$MON_LOG"
+	monitor_start_container
+	monitor_wait_exit
+	test ! -e "$MON_PERSIST/oom"
+}
+
+@test "no OOM, no oom file" {
+	for_each_runtime case_no_oom
+}
+
+case_sync_mode() {
+	monitor_setup sh -c 'exit 4'
+	monitor_launch -l "k8s-file:$MON_LOG" --sync
+	monitor_start_container
+	wait "$MON_TINI_PID" || true
+	assert_equal "$(cat "$TEST_DIR/launch.rc")" 4
+	assert_equal "$(cat "$MON_EXITS/$MON_CID")" 4
+}
+
+@test "--sync: no fork, the monitor itself exits with the container's status" {
+	for_each_runtime case_sync_mode
+}
+
+same_as_conmon() {
+	local which out=()
+	for which in /usr/bin/conmon "$PEA_MONITOR"; do
+		MONITOR=$which
+		monitor_setup sh -c 'echo a; sleep 0.1; echo b >&2; sleep 0.1; printf "c\nd"; sleep 0.1; exit 9'
+		monitor_launch -l "k8s-file:$MON_LOG"
+		monitor_start_container
+		monitor_wait_exit
+		out+=("$(cat "$MON_EXITS/$MON_CID") / $(k8s_log_text "$MON_LOG")")
+		monitor_teardown
+		rm -rf "$TEST_DIR/bundle" "$MON_LOG" "$MON_EXITS" "$MON_PIDFILE"
+	done
+	assert_equal "${out[1]}" "${out[0]}"
+}
+
+@test "same exit file and log text as Debian's conmon on the same container" {
+	require_cmd /usr/bin/conmon
+	for_each_runtime same_as_conmon
+}
