@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -158,6 +159,35 @@ static void test_spawn_options(void)
 	}
 }
 
+/* The spawner dies; its child with pdeath_signal gets the signal (we are its subreaper). */
+static void test_pdeath_signal(void)
+{
+	int p[2], status = 0;
+	pid_t mid, grandchild = 0;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		abort();
+	mid = fork();
+	if (mid == 0) {
+		char *argv[] = { "sleep", "100", NULL };
+		struct pea_spawn s = { .argv = argv, .pdeath_signal = SIGKILL };
+		pid_t pid = 0;
+
+		if (pea_spawn(&s, &pid, NULL, NULL) < 0)
+			_exit(1);
+		(void)!write(p[1], &pid, sizeof(pid));
+		_exit(0);
+	}
+	close(p[1]);
+	(void)!read(p[0], &grandchild, sizeof(grandchild));
+	close(p[0]);
+	waitpid(mid, NULL, 0);
+	tap_ok(grandchild > 0 && waitpid(grandchild, &status, 0) == grandchild &&
+		       WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	       "pdeath_signal: the child is killed when its parent dies");
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
 static void test_spawn_errors(void)
 {
 	_cleanup_error_ struct pea_error *err = NULL;
@@ -309,10 +339,11 @@ static void test_signals(void)
 
 int main(void)
 {
-	tap_plan(71);
+	tap_plan(72);
 	test_fd_map();
 	test_spawn_options();
 	test_spawn_errors();
+	test_pdeath_signal();
 	test_wait();
 	test_run_wait();
 	test_signals();
