@@ -1,0 +1,277 @@
+#!/usr/bin/env bats
+# pea-runtime: the commands, the global flags, the life of a container.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-runtime
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	rt_setup
+}
+
+teardown() {
+	rt_teardown
+}
+
+@test "--version, --help and usage errors" {
+	run -0 "$PEA_RUNTIME" --version
+	assert_output --regexp 'version'
+	run -0 "$PEA_RUNTIME" --help
+	assert_output --partial 'create'
+	run ! "$PEA_RUNTIME" no-such-command
+	run ! "$PEA_RUNTIME" --no-such-flag list
+	run ! rt state
+}
+
+@test "spec writes a config.json that runs, and refuses to overwrite it" {
+	mkdir -p "$RT_B"
+	run -0 rt spec --bundle "$RT_B"
+	run -0 jq -e '.process.args == ["sh"] and .root.path == "rootfs"' "$RT_B/config.json"
+	run ! rt spec --bundle "$RT_B"
+	cp -a "$BUSYBOX_ROOTFS" "$RT_B/rootfs"
+	bundle_set "$RT_B" '.process.terminal = false | .process.args = ["true"]'
+	run -0 rt run --bundle "$RT_B" spec1
+}
+
+@test "spec --rootless has a user namespace and no network namespace" {
+	rt_is_pea || skip_expected "crun 1.8.1 spec --rootless keeps the network namespace"
+	mkdir -p "$RT_B"
+	run -0 rt spec --rootless -b "$RT_B"
+	run -0 jq -e '([.linux.namespaces[].type] | index("user") != null and index("network") == null)
+		and (.linux.uidMappings | length) == 1' "$RT_B/config.json"
+}
+
+@test "run in the foreground returns the container's exit status" {
+	make_bundle "$RT_B" sh -c 'echo out; echo err >&2; exit 7'
+	run -7 --separate-stderr rt run -b "$RT_B" r1
+	assert_output out
+	[[ "$stderr" == err ]]
+	# without --keep the state is gone
+	run ! rt state r1
+	[[ ! -e "$RT_ROOT/r1" ]]
+}
+
+@test "run: a container killed by a signal gives 128+signal" {
+	make_bundle "$RT_B" sh -c 'kill -9 $$'
+	# (as pid 1 of its own pid namespace it would be immune to its own SIGKILL)
+	bundle_set "$RT_B" '.linux.namespaces |= map(select(.type != "pid"))'
+	run -137 rt run -b "$RT_B" r2
+}
+
+@test "run --keep keeps the stopped container until delete" {
+	rt_is_pea || skip_expected "crun 1.8.1 has no run --keep"
+	make_bundle "$RT_B" true
+	run -0 rt run --keep -b "$RT_B" k1
+	run -0 rt_state k1 status
+	assert_output stopped
+	run -0 rt delete k1
+	run ! rt state k1
+}
+
+@test "run --detach returns with the container running" {
+	make_bundle "$RT_B" sleep 100
+	run -0 rt_reaped run --detach --pid-file "$TEST_DIR/pid" -b "$RT_B" d1
+	run -0 rt_state d1 status
+	assert_output running
+	[[ "$(rt_state d1 pid)" == "$(cat "$TEST_DIR/pid")" ]]
+	run -0 rt kill d1 KILL
+	rt_wait_status d1 stopped
+	run -0 rt delete d1
+}
+
+@test "create, state, start, kill, delete" {
+	make_bundle "$RT_B" sleep 100
+	run -0 rt_reaped create --bundle "$RT_B" --pid-file "$TEST_DIR/pid" c1
+	run -0 rt state c1
+	run -0 jq -e --arg b "$RT_B" --argjson pid "$(cat "$TEST_DIR/pid")" \
+		'.id == "c1" and .status == "created" and .pid == $pid and .bundle == $b
+		 and (.ociVersion | startswith("1."))' <<<"$output"
+	# the init waits: it has not exec'd sleep yet
+	[[ "$(readlink /proc/"$(cat "$TEST_DIR/pid")"/exe)" != */busybox ]]
+	run -0 rt start c1
+	run -0 rt_state c1 status
+	assert_output running
+	[[ "$(readlink /proc/"$(cat "$TEST_DIR/pid")"/exe)" == */busybox ]]
+	run ! rt start c1
+	run -0 rt kill c1 KILL
+	rt_wait_status c1 stopped
+	run -0 rt_state c1 pid
+	assert_output 0
+	run -0 rt delete c1
+	run ! rt state c1
+	rt_no_leftovers c1
+}
+
+@test "a container that exits on its own is stopped" {
+	make_bundle "$RT_B" true
+	run -0 rt_reaped create -b "$RT_B" e1
+	run -0 rt start e1
+	rt_wait_status e1 stopped
+	run -0 rt delete e1
+}
+
+@test "delete of a created container kills its init" {
+	make_bundle "$RT_B" sleep 100
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" dc
+	pid="$(cat "$TEST_DIR/pid")"
+	run -0 rt delete dc
+	rt_no_leftovers dc
+	for _ in $(seq 1 100); do
+		[[ ! -e /proc/$pid ]] || grep -q '^State:.*Z' /proc/"$pid"/status 2>/dev/null && break
+		sleep 0.02
+	done
+	[[ ! -e /proc/$pid ]] || grep -q '^State:.*Z' /proc/"$pid"/status
+}
+
+@test "delete of a running container needs --force" {
+	make_bundle "$RT_B" sleep 100
+	run -0 rt_reaped run -d -b "$RT_B" df
+	run ! rt delete df
+	assert_output --regexp 'df'
+	run -0 rt_state df status
+	assert_output running
+	run -0 rt delete --force df
+	run ! rt state df
+	# --force on a missing container is not an error
+	run -0 rt delete --force df
+	run ! rt delete df
+}
+
+@test "kill: signal names with and without SIG, numbers, and a handler sees it" {
+	make_bundle "$RT_B" sh -c 'trap "echo got-usr1 > /tmp/sig" USR1; trap "exit 0" TERM; echo ready > /tmp/ready; while :; do sleep 0.05; done'
+	bundle_set "$RT_B" '.root.readonly = false'
+	run -0 rt_reaped run -d -b "$RT_B" ks
+	for _ in $(seq 1 100); do [[ -e "$RT_B/rootfs/tmp/ready" ]] && break; sleep 0.02; done
+	run -0 rt kill ks USR1
+	for _ in $(seq 1 100); do [[ -e "$RT_B/rootfs/tmp/sig" ]] && break; sleep 0.02; done
+	run -0 cat "$RT_B/rootfs/tmp/sig"
+	assert_output got-usr1
+	if rt_is_pea; then
+		run ! rt kill ks NOSUCHSIG
+	fi
+	run -0 rt kill ks SIGTERM
+	rt_wait_status ks stopped
+	run -0 rt delete ks
+}
+
+@test "kill by number, and kill --all" {
+	make_bundle "$RT_B" sh -c 'sleep 100 & sleep 100'
+	run -0 rt_reaped run -d -b "$RT_B" ka
+	run -0 rt kill --all ka 9
+	rt_wait_status ka stopped
+	run -0 rt delete ka
+}
+
+@test "kill of a stopped container is an error" {
+	make_bundle "$RT_B" sleep 100
+	run -0 rt_reaped run -d -b "$RT_B" ksx
+	run -0 rt kill ksx KILL
+	rt_wait_status ksx stopped
+	run ! rt kill ksx KILL
+	rt_is_pea && assert_output --partial ksx
+	run -0 rt delete ksx
+}
+
+@test "duplicate ID: the second create fails and the first is untouched" {
+	make_bundle "$RT_B" sleep 100
+	run -0 rt_reaped create -b "$RT_B" dup
+	run ! rt_reaped create -b "$RT_B" dup
+	assert_output --partial dup
+	run -0 rt_state dup status
+	assert_output created
+	run -0 rt delete dup
+}
+
+@test "invalid IDs are refused" {
+	make_bundle "$RT_B" true
+	for id in a/b .. ../x ''; do
+		run ! rt_reaped create -b "$RT_B" "$id"
+	done
+	run ! rt state ../etc
+	[[ -z "$(ls -A "$RT_ROOT" 2>/dev/null)" ]]
+}
+
+@test "state, start, kill and delete of a missing container fail" {
+	run ! rt state nope
+	assert_output --partial nope
+	run ! rt start nope
+	run ! rt kill nope
+	run ! rt delete nope
+}
+
+@test "list: table, json and quiet" {
+	make_bundle "$RT_B" sleep 100
+	run -0 rt_reaped create -b "$RT_B" l1
+	run -0 rt_reaped run -d -b "$RT_B" l2
+	run -0 rt list
+	# runc's columns (crun says NAME and BUNDLE PATH)
+	rt_is_pea && assert_line --index 0 --regexp '^ID +PID +STATUS +BUNDLE +CREATED +OWNER'
+	assert_line --regexp '^l1 +[0-9]+ +created '
+	assert_line --regexp '^l2 +[0-9]+ +running '
+	run -0 rt list -q
+	[[ "$(sort <<<"$output")" == $'l1\nl2' ]]
+	run -0 rt list --format json
+	run -0 jq -e 'length == 2 and .[0].id == "l1" and .[1].status == "running"' <<<"$output"
+}
+
+@test "list of an empty or missing root" {
+	run -0 rt list -q
+	assert_output ''
+	run -0 rt list --format json
+	run -0 jq -e 'length == 0' <<<"$output"
+}
+
+@test "a failed create leaves nothing: missing rootfs" {
+	make_bundle "$RT_B" true
+	rm -rf "$RT_B/rootfs"
+	run ! rt_reaped create -b "$RT_B" f1
+	assert_output --partial rootfs
+	[[ "${#lines[@]}" -eq 1 ]]
+	rt_no_leftovers f1
+}
+
+@test "a failed create leaves nothing: the program is missing, the error comes from the init" {
+	make_bundle "$RT_B" /no/such/program
+	run ! rt_reaped create -b "$RT_B" f2
+	assert_output --partial /no/such/program
+	[[ "${#lines[@]}" -eq 1 ]]
+	rt_no_leftovers f2
+	make_bundle "$TEST_DIR/b2" no-such-program
+	run ! rt_reaped create -b "$TEST_DIR/b2" f3
+	assert_output --partial no-such-program
+	[[ ! -e "$RT_ROOT/f3" ]]
+}
+
+@test "--log with --log-format json: the error as one {level,msg,time} line" {
+	make_bundle "$RT_B" /no/such/program
+	run ! rt_reaped --log "$TEST_DIR/log.json" --log-format json create -b "$RT_B" lj
+	run -0 jq -c . "$TEST_DIR/log.json"
+	run -0 jq -e -s 'length >= 1 and (.[-1] | .level == "error" and (.msg | contains("/no/such/program"))
+		and (.time | test("^[0-9]{4}-"))) ' "$TEST_DIR/log.json"
+	run -0 jq -r -s '.[-1] | keys | join(",")' "$TEST_DIR/log.json"
+	assert_output 'level,msg,time'
+}
+
+@test "--log text, --debug and --systemd-cgroup are accepted" {
+	rt_is_pea || skip_expected "crun needs systemd for --systemd-cgroup"
+	make_bundle "$RT_B" true
+	run -0 rt_reaped --log "$TEST_DIR/log.txt" --debug --systemd-cgroup run -b "$RT_B" lt
+	[[ -e "$TEST_DIR/log.txt" ]]
+}
+
+@test "--preserve-fds passes fds 3.. to the container" {
+	make_bundle "$RT_B" sh -c 'cat <&3; [ -e /proc/$$/fd/4 ] && echo has-4 || echo no-4'
+	echo passed-through >"$TEST_DIR/fd3"
+	run -0 rt run --preserve-fds 1 -b "$RT_B" pf 3<"$TEST_DIR/fd3" 4<"$TEST_DIR/fd3"
+	assert_output $'passed-through\nno-4'
+}
+
+@test "--no-new-keyring and --no-pivot are accepted and work" {
+	make_bundle "$RT_B" sh -c 'echo ok'
+	run -0 rt run --no-new-keyring --no-pivot -b "$RT_B" nk
+	assert_output ok
+}

@@ -1,0 +1,99 @@
+# shellcheck shell=bash
+#
+# tests/helpers-runtime.bash: drive pea-runtime (or crun: PEA_RUNTIME=crun) in
+# tests/10-runtime-*.bats.
+#
+#   rt_setup              a state root (RT_ROOT), a bundle dir (RT_B, made by
+#                         make_bundle in the test) and a subreaper (below)
+#   rt ARGS...            "$PEA_RUNTIME" --root "$RT_ROOT" ARGS...
+#   rt_reaped ARGS...     the same, run under the subreaper: for `create` and
+#                         `run --detach`, whose container init outlives them
+#   rt_teardown           delete --force every container, stop the subreaper
+#   rt_state ID FIELD     one field of `state ID`
+#   rt_wait_status ID S   wait (5 s) until `state ID` says S
+#   rt_is_pea             the runtime under test is pea-runtime (for pea-only checks)
+#
+# Subreaper. `create` returns while the container's init waits, so the init
+# is orphaned and reparented to the nearest subreaper, else to PID 1, which
+# here does not reap. rt_setup starts `tini -s` running a small shell loop
+# that executes the commands rt_reaped hands it through a fifo, so every
+# container init made that way is a descendant of tini and is reaped by it.
+
+rt_setup() {
+	RT_ROOT="$TEST_DIR/root"
+	RT_B="$TEST_DIR/bundle"
+	export RT_ROOT RT_B
+	mkfifo "$TEST_DIR/reaper.in"
+	# shellcheck disable=SC2016
+	tini -s -- bash -c 'exec 3<"$1"; while IFS= read -r -u 3 cmd; do bash -c "$cmd"; done' \
+		_ "$TEST_DIR/reaper.in" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+	RT_REAPER=$!
+	exec {RT_REAPER_FD}>"$TEST_DIR/reaper.in"
+}
+
+rt() {
+	"$PEA_RUNTIME" --root "$RT_ROOT" "$@"
+}
+
+# rt_reaped ARGS...: like rt, but the runtime is a child of the subreaper.
+# Prints its stdout then its stderr, returns its status.
+rt_reaped() {
+	local n="$BASHPID.$RANDOM$RANDOM" cmd rc
+	local out="$TEST_DIR/reaped.$n.out" errf="$TEST_DIR/reaped.$n.err" rcf="$TEST_DIR/reaped.$n.rc"
+	cmd="$(printf '%q ' "$PEA_RUNTIME" --root "$RT_ROOT" "$@")"
+	echo "cd $(printf '%q' "$PWD") && $cmd >$out 2>$errf </dev/null; echo \$? >$rcf.tmp; mv $rcf.tmp $rcf" >&"$RT_REAPER_FD"
+	for _ in $(seq 1 600); do
+		[[ -e "$rcf" ]] && break
+		sleep 0.02
+	done
+	[[ -e "$rcf" ]] || { echo "rt_reaped: '$*' did not finish" >&2; return 124; }
+	cat "$out"
+	cat "$errf" >&2
+	rc="$(cat "$rcf")"
+	return "$rc"
+}
+
+rt_teardown() {
+	local id
+	if [[ -n "${RT_ROOT:-}" && -d "$RT_ROOT" ]]; then
+		for id in $("$PEA_RUNTIME" --root "$RT_ROOT" list -q 2>/dev/null); do
+			"$PEA_RUNTIME" --root "$RT_ROOT" delete --force "$id" >/dev/null 2>&1 || true
+		done
+	fi
+	if [[ -n "${RT_REAPER_FD:-}" ]]; then
+		exec {RT_REAPER_FD}>&-
+		RT_REAPER_FD=
+		wait "$RT_REAPER" 2>/dev/null || true
+	fi
+}
+
+rt_state() {
+	rt state "$1" | jq -r ".$2"
+}
+
+rt_wait_status() {
+	local id="$1" want="$2"
+	for _ in $(seq 1 250); do
+		[[ "$(rt_state "$id" status 2>/dev/null)" == "$want" ]] && return 0
+		sleep 0.02
+	done
+	echo "container '$id' is '$(rt_state "$id" status 2>&1)', not '$want'" >&2
+	return 1
+}
+
+rt_is_pea() {
+	[[ "$("$PEA_RUNTIME" --version 2>/dev/null)" == pea-runtime* ]]
+}
+
+# rt_no_leftovers ID: no state, no process of the container, no mount of the bundle.
+rt_no_leftovers() {
+	local id="$1"
+	if [[ -e "$RT_ROOT/$id" ]]; then
+		echo "state of '$id' left in $RT_ROOT" >&2
+		return 1
+	fi
+	if grep -q -- "$RT_B" /proc/self/mountinfo; then
+		echo "a mount of the bundle is left" >&2
+		return 1
+	fi
+}
