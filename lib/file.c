@@ -365,6 +365,8 @@ int pea_file_walk_open(int dirfd, const char *path, int flags, mode_t mode, bool
 	struct walk w = { 0 };
 	int root, fd = -1, r = 0;
 
+	if (!*path)
+		return -ENOENT;
 	if (path[0] == '/' && beneath)
 		return -EXDEV;
 	if (dirfd == AT_FDCWD)

@@ -295,6 +295,81 @@ static void test_resolve(int dir)
 		   "open_in_root message");
 }
 
+/*
+ * The fallback walker must agree with the kernel's openat2 on every path:
+ * random paths over a tree full of absolute, relative, escaping, dangling,
+ * looping and chained symlinks, in both modes. Same inode, or same errno.
+ */
+static const char *const walk_components[] = { "a",	 "b",	   "c",	      "f",
+					       "l_abs",	 "l_rel",  "l_up",    "l_dang",
+					       "l_loop", "l_file", "l_dir/",  "..",
+					       ".",	 "",	   "l_chain", "x" };
+
+static void make_walk_tree(int dir)
+{
+	const char *dirs[] = { "", "a/", "a/b/", "b/" };
+	const char *links[][2] = { { "/a", "l_abs" },	   { "../a", "l_rel" },
+				   { "../../..", "l_up" }, { "nosuch/x", "l_dang" },
+				   { "l_loop", "l_loop" }, { "/f", "l_file" },
+				   { "/a/b/", "l_dir" },   { "l_rel/b", "l_chain" } };
+
+	pea_mkdir_p_at(dir, "w/a/b/c", 0755, NULL, NULL);
+	mkdirat(dir, "w/b", 0755);
+	put(dir, "w/f", "f");
+	put(dir, "w/a/f", "af");
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		for (size_t j = 0; j < ARRAY_SIZE(links); j++) {
+			char p[64];
+
+			snprintf(p, sizeof(p), "w/%s%s", dirs[i], links[j][1]);
+			link_at(links[j][0], dir, p);
+		}
+}
+
+static bool same_result(int a, int b)
+{
+	struct stat sa, sb;
+
+	if (a < 0 || b < 0)
+		return a == b;
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_ino == sb.st_ino &&
+	       sa.st_dev == sb.st_dev;
+}
+
+static void test_walk_matches_openat2(int dir)
+{
+	_cleanup_close_ int w = -1;
+	unsigned int seed = 42;
+	int differ = 0, n = 0;
+
+	make_walk_tree(dir);
+	w = openat(dir, "w", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int k = 0; k < 3000; k++) {
+		char path[256] = "";
+		int len = 1 + rand_r(&seed) % 6;
+		bool beneath = k % 2;
+		int flags = (int[]){ O_RDONLY, O_PATH, O_PATH | O_NOFOLLOW }[rand_r(&seed) % 3];
+		int a, b;
+
+		if (rand_r(&seed) % 5 == 0)
+			strcat(path, "/");
+		for (int j = 0; j < len; j++) {
+			if (j)
+				strcat(path, "/");
+			strcat(path, walk_components[rand_r(&seed) % ARRAY_SIZE(walk_components)]);
+		}
+		a = via_openat2(w, path, flags, beneath);
+		b = pea_file_walk_open(w, path, flags, 0, beneath);
+		n++;
+		if (!same_result(a, b) && differ++ < 5)
+			tap_diag("'%s' %s flags %#x: openat2 %d, walk %d", path,
+				 beneath ? "beneath" : "in root", (unsigned int)flags, a, b);
+		pea_close(a);
+		pea_close(b);
+	}
+	tap_is_int(differ, 0, "the fallback walker agrees with openat2 on %d random paths", n);
+}
+
 static void test_mkdir_p(int dir)
 {
 	_cleanup_error_ struct pea_error *err = NULL;
@@ -448,10 +523,11 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		abort();
 	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	tap_plan(102);
+	tap_plan(103);
 	test_read_write(dir);
 	test_atomic(dir);
 	test_resolve(dir);
+	test_walk_matches_openat2(dir);
 	test_mkdir_p(dir);
 	test_rm_rf(dir);
 	test_rm_rf_mounts();
