@@ -215,7 +215,7 @@ teardown() {
 	run -0 rt list -q
 	[[ "$(sort <<<"$output")" == $'l1\nl2' ]]
 	run -0 rt list --format json
-	run -0 jq -e 'length == 2 and .[0].id == "l1" and .[1].status == "running"' <<<"$output"
+	run -0 jq -e 'sort_by(.id) | length == 2 and .[0].id == "l1" and .[1].status == "running"' <<<"$output"
 }
 
 @test "list of an empty or missing root" {
