@@ -186,6 +186,20 @@ static int path_error(struct pea_error **err, int code, const char *path)
 	return pea_error_code(err, code, "open '%s'", path);
 }
 
+/* ENOTDIR from O_DIRECTORY | O_NOFOLLOW: a symlink as the last component says more. */
+static int dir_error(int rootfd, const char *dir, int code)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (code != ENOTDIR)
+		return code;
+	fd = openat2_in_layer(rootfd, dir, O_PATH);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode))
+		return ELOOP;
+	return code;
+}
+
 /* Create the missing directories of dir (mode 0755), one component at a time. */
 static int make_parents(struct writer *w, const char *dir, struct pea_error **err)
 {
@@ -207,7 +221,7 @@ static int make_parents(struct writer *w, const char *dir, struct pea_error **er
 			if (slash)
 				*slash = '/';
 			if (pfd < 0)
-				return path_error(err, -pfd, prefix);
+				return path_error(err, dir_error(w->rootfd, slash ? prefix : "", -pfd), prefix);
 			if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
 				return pea_error_errno(err, "mkdir '%s'", prefix);
 			*p = saved;
@@ -239,7 +253,7 @@ static int writer_parent(struct writer *w, const char *dir, bool create, int *re
 		fd = openat2_in_layer(w->rootfd, dir, O_PATH | O_DIRECTORY);
 	}
 	if (fd < 0)
-		return path_error(err, -fd, dir);
+		return path_error(err, dir_error(w->rootfd, dir, -fd), dir);
 	w->cached_dir = xstrdup(dir);
 	w->cached_fd = fd;
 	*ret_fd = fd;
@@ -492,7 +506,7 @@ static int write_hardlink(struct writer *w, struct archive_entry *e, int pfd, co
 		return pea_error_new(err, ENOENT, "hardlink '%s': its target '%s%s%s' is not in the layer",
 				     path, tdir, *tdir ? "/" : "", tbase);
 	if (tfd < 0)
-		return path_error(err, -tfd, archive_entry_hardlink(e));
+		return path_error(err, dir_error(w->rootfd, tdir, -tfd), tdir);
 	if (linkat(tfd, tbase, pfd, name, 0) < 0)
 		return pea_error_errno(err, "hardlink '%s'", path);
 	return 0;
@@ -510,7 +524,7 @@ static int write_opaque(struct writer *w, const char *dir, struct pea_error **er
 		return -1;
 	fd = openat2_in_layer(w->rootfd, dir, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
-		return path_error(err, -fd, dir);
+		return path_error(err, dir_error(w->rootfd, dir, -fd), dir);
 	if (w->o->mode == APPLY_OVERLAY) {
 		if (fsetxattr(fd, w->o->opaque_xattr, "y", 1, 0) < 0)
 			return pea_error_errno(err, "mark '%s' opaque (%s)", *dir ? dir : "/",

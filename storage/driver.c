@@ -70,7 +70,8 @@ int driver_prepare_layer(struct store *s, int dirfd, const char *name, const cha
 	if (!parent_id)
 		return 0;
 	src = driver_diff_path(s, parent_id);
-	dst = xasprintf("/proc/self/fd/%d/diff", fd);
+	/* our fd, seen from the cp child */
+	dst = xasprintf("/proc/%d/fd/%d/diff", (int)getpid(), fd);
 	return copy_tree(src, dst, err);
 }
 

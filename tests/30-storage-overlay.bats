@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# pea-storage with the overlay driver (kernel overlayfs, and fuse-overlayfs as mount_program).
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-storage
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA_STORAGE"
+	storage_setup overlay
+}
+
+teardown() {
+	storage_teardown
+}
+
+@test "overlay: apply the busybox layer as gzip, zstd and plain tar" { st_apply_compressions; }
+@test "overlay: mount a container and run busybox in it" { st_run_busybox; }
+@test "overlay: whiteouts and opaque directories hide the lower layer" { st_whiteouts; }
+@test "overlay: owners, modes, times, xattrs, hardlinks, symlinks, devices, fifos" { st_entry_types; }
+@test "overlay: sparse files keep their holes" { st_sparse; }
+@test "overlay: layer diff then apply gives the same tree" { st_diff_roundtrip; }
+@test "overlay: mounts are counted" { st_mount_counts; }
+@test "overlay: hostile tars are refused and leave nothing" { st_hostile; }
+@test "overlay: kill -9 during an apply, the next command cleans up" { st_crash_during_apply; }
+@test "overlay: removing an image keeps the layers others use" { st_shared_layers; }
+@test "overlay: 8 concurrent creates and applies lose nothing" { st_concurrent; }
+
+@test "overlay: whiteouts are character devices 0/0 and the opaque xattr" {
+	st_whiteout_layers
+	local p="$STORE_ROOT/overlay/$L2/diff"
+	assert_equal "$(stat -c '%F %t:%T' "$p/a/gone")" "character special file 0:0"
+	assert_equal "$(getfattr --only-values -n trusted.overlay.opaque "$p/opq")" y
+	[[ ! -e "$p/a/.wh.gone" && ! -e "$p/opq/.wh..wh..opq" ]]
+}
+
+@test "overlay: a layer cannot smuggle overlay xattrs" {
+	printf '%s\n' "dir d xattr.trusted.overlay.opaque=y xattr.user.overlay.redirect=/x" \
+		"file d/f content=x xattr.trusted.overlay.metacopy=y xattr.user.ok=1" |
+		storage_mktar "$TEST_DIR/x.tar"
+	run -0 pstore layer apply "$TEST_DIR/x.tar"
+	local p
+	p="$(json_field path)"
+	run getfattr -d -m - "$p/d" "$p/d/f"
+	refute_output --partial trusted.overlay
+	refute_output --partial user.overlay
+	assert_output --partial 'user.ok="1"'
+}
+
+@test "overlay: mount through fuse-overlayfs (mount_program)" {
+	require_cmd fuse-overlayfs
+	st_whiteout_layers
+	local opt=(--storage-opt overlay.mount_program=/usr/bin/fuse-overlayfs) mp
+	run -0 pstore "${opt[@]}" status
+	assert_equal "$(json_field mount_program)" /usr/bin/fuse-overlayfs
+	run -0 pstore "${opt[@]}" container create --image wh --name c
+	run -0 pstore "${opt[@]}" container mount c
+	mp="$(json_field mountpoint)"
+	assert_equal "$(findmnt -n -o FSTYPE "$mp")" fuse.fuse-overlayfs
+	assert_equal "$(ls -A "$mp/a" | tr '\n' ' ')" "added both keep "
+	assert_equal "$(ls -A "$mp/opq" | tr '\n' ' ')" "new "
+	echo written >"$mp/a/new"
+	run -0 pstore "${opt[@]}" container mount c
+	assert_equal "$(json_field mount_count)" 2
+	run -0 pstore "${opt[@]}" container unmount c
+	run -0 findmnt "$mp"
+	run -0 pstore "${opt[@]}" container unmount c
+	run -1 findmnt "$mp"
+	run -0 pstore container inspect c
+	assert_equal "$(cat "$(json_field layer_path)/a/new")" written
+}
+
+@test "overlay: a stale mount count is noticed" {
+	st_busybox_image bb
+	run -0 pstore container create --image bb --name c
+	run -0 pstore container mount c
+	umount "$(json_field mountpoint)"
+	run -0 pstore container mount c
+	assert_equal "$(json_field mount_count)" 1
+	run -0 chroot "$(json_field mountpoint)" /bin/busybox true
+	run -0 pstore container unmount c
+}

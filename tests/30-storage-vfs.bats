@@ -1,0 +1,39 @@
+#!/usr/bin/env bats
+# pea-storage with the vfs driver: the same suite as overlay, layers as full copies.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-storage
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA_STORAGE"
+	storage_setup vfs
+}
+
+teardown() {
+	storage_teardown
+}
+
+@test "vfs: apply the busybox layer as gzip, zstd and plain tar" { st_apply_compressions; }
+@test "vfs: mount a container and run busybox in it" { st_run_busybox; }
+@test "vfs: whiteouts and opaque directories delete from the copy" { st_whiteouts; }
+@test "vfs: owners, modes, times, xattrs, hardlinks, symlinks, devices, fifos" { st_entry_types; }
+@test "vfs: sparse files keep their holes" { st_sparse; }
+@test "vfs: layer diff then apply gives the same tree" { st_diff_roundtrip; }
+@test "vfs: mounts are counted" { st_mount_counts; }
+@test "vfs: hostile tars are refused and leave nothing" { st_hostile; }
+@test "vfs: kill -9 during an apply, the next command cleans up" { st_crash_during_apply; }
+@test "vfs: removing an image keeps the layers others use" { st_shared_layers; }
+@test "vfs: 8 concurrent creates and applies lose nothing" { st_concurrent; }
+
+@test "vfs: a layer is a full copy without whiteout files" {
+	st_whiteout_layers
+	local p="$STORE_ROOT/vfs/$L2/diff"
+	assert_equal "$(find "$p" -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')" \
+		"$p/a $p/a/added $p/a/both $p/a/keep $p/opq $p/opq/new "
+	run -0 pstore layer diff "$L2"
+}

@@ -1,0 +1,414 @@
+# shellcheck shell=bash
+#
+# tests/helpers-storage.bash: helpers for the pea-storage suites (30-storage-*.bats).
+#
+#   storage_setup [DRIVER]   a fresh store in the test's dir: STORE_ROOT, STORE_RUN,
+#                            STORAGE_DRIVER (default overlay)
+#   pstore ARGS...           pea-storage on that store
+#   storage_teardown         unmount what a failed test left mounted
+#   storage_mktar OUT        a tar from a spec on stdin (python's tarfile), one entry a line:
+#                              file PATH [content=TEXT] [mode=0644] [uid=N] [gid=N] [mtime=N]
+#                                        [xattr.NAME=VALUE]...
+#                              dir PATH [mode=...] ...   symlink PATH target=T
+#                              hardlink PATH target=T    char|block PATH major=N minor=N
+#                              fifo PATH
+#   busybox_layer            the gzip layer blob of the busybox fixture (BUSYBOX_LAYER) and
+#                            its diff id (BUSYBOX_DIFF_ID)
+#   tree_listing DIR         one line per entry: path, type, mode, owner, size, link target,
+#                            content hash: for comparing two trees
+
+STORAGE_PYTHON=/usr/bin/python3
+[[ -x "$STORAGE_PYTHON" ]] || STORAGE_PYTHON=python3
+
+storage_setup() {
+	STORAGE_DRIVER="${1:-${STORAGE_DRIVER:-overlay}}"
+	STORE_ROOT="$TEST_DIR/store"
+	STORE_RUN="$TEST_DIR/run"
+	export STORAGE_DRIVER STORE_ROOT STORE_RUN
+}
+
+pstore() {
+	"$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver "$STORAGE_DRIVER" "$@"
+}
+
+storage_teardown() {
+	local m
+	[[ -n "${STORE_ROOT:-}" ]] || return 0
+	while read -r m; do
+		[[ -n "$m" ]] && umount -l "$m" 2>/dev/null
+	done < <(findmnt -rn -o TARGET 2>/dev/null | grep -F "$STORE_ROOT" | sort -r)
+	return 0
+}
+
+storage_mktar() {
+	"$STORAGE_PYTHON" -c '
+import io, sys, tarfile
+out = sys.argv[1]
+with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        kind, path, opts = words[0], words[1], {}
+        for w in words[2:]:
+            k, _, v = w.partition("=")
+            opts[k] = v
+        ti = tarfile.TarInfo(path)
+        ti.mode = int(opts.get("mode", "0755" if kind == "dir" else "0644"), 8)
+        ti.uid = int(opts.get("uid", "0"))
+        ti.gid = int(opts.get("gid", "0"))
+        ti.mtime = int(opts.get("mtime", "1000000000"))
+        ti.pax_headers = {"SCHILY.xattr." + k[6:]: v for k, v in opts.items() if k.startswith("xattr.")}
+        data = None
+        if kind == "file":
+            data = opts.get("content", "").encode()
+            ti.size = len(data)
+        elif kind == "dir":
+            ti.type = tarfile.DIRTYPE
+        elif kind == "symlink":
+            ti.type, ti.linkname = tarfile.SYMTYPE, opts["target"]
+        elif kind == "hardlink":
+            ti.type, ti.linkname = tarfile.LNKTYPE, opts["target"]
+        elif kind in ("char", "block"):
+            ti.type = tarfile.CHRTYPE if kind == "char" else tarfile.BLKTYPE
+            ti.devmajor, ti.devminor = int(opts["major"]), int(opts["minor"])
+        elif kind == "fifo":
+            ti.type = tarfile.FIFOTYPE
+        else:
+            sys.exit("storage_mktar: unknown kind " + kind)
+        t.addfile(ti, io.BytesIO(data) if data is not None else None)
+' "$1"
+}
+
+busybox_layer() {
+	local manifest config
+	manifest="$BUSYBOX_OCI/blobs/sha256/${BUSYBOX_MANIFEST_DIGEST#sha256:}"
+	BUSYBOX_LAYER="$BUSYBOX_OCI/blobs/sha256/$(jq -r '.layers[0].digest' "$manifest" | cut -d: -f2)"
+	BUSYBOX_LAYER_DIGEST="$(jq -r '.layers[0].digest' "$manifest")"
+	config="$BUSYBOX_OCI/blobs/sha256/$(jq -r '.config.digest' "$manifest" | cut -d: -f2)"
+	BUSYBOX_CONFIG="$config"
+	BUSYBOX_MANIFEST="$manifest"
+	BUSYBOX_DIFF_ID="$(jq -r '.rootfs.diff_ids[0]' "$config")"
+	export BUSYBOX_LAYER BUSYBOX_LAYER_DIGEST BUSYBOX_DIFF_ID BUSYBOX_CONFIG BUSYBOX_MANIFEST
+}
+
+tree_listing() (
+	cd "$1" || exit 1
+	find . -mindepth 1 -printf '%p %y %m %U:%G %s %l\n' | LC_ALL=C sort | while read -r p y rest; do
+		if [[ "$y" == f ]]; then
+			echo "$p $y $rest $(sha256sum <"$p" | cut -c1-16)"
+		elif [[ "$y" == c || "$y" == b ]]; then
+			echo "$p $y $rest $(stat -c '%t:%T' "$p")"
+		else
+			echo "$p $y $rest"
+		fi
+	done
+)
+
+# json_field FIELD: the field of {"result": ...} in $output.
+json_field() {
+	jq -r ".result.$1" <<<"${lines[-1]}"
+}
+
+# ---- test bodies shared by the overlay and vfs suites ------------------------------------
+
+# st_nothing_left: a refused apply left no layer, no staging dir, no driver dir.
+st_nothing_left() {
+	run -0 pstore layer ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 0
+	assert_equal "$(find "$STORE_ROOT/staging" -mindepth 1 | wc -l)" 0
+	assert_equal "$(find "$STORE_ROOT/$STORAGE_DRIVER" -mindepth 1 -maxdepth 1 ! -name l ! -name empty | wc -l)" 0
+	assert_equal "$(find "$STORE_ROOT/layers" -mindepth 1 | wc -l)" 0
+}
+
+# st_busybox_image NAME: apply the busybox layer and record an image NAME.
+st_busybox_image() {
+	busybox_layer
+	run -0 pstore layer apply "$BUSYBOX_LAYER"
+	BUSYBOX_LAYER_ID="$(json_field id)"
+	run -0 pstore image create --layers "$BUSYBOX_LAYER_ID" --config "$BUSYBOX_CONFIG" \
+		--manifest "$BUSYBOX_MANIFEST" --name "$1"
+}
+
+st_apply_compressions() {
+	busybox_layer
+	run -0 pstore layer apply "$BUSYBOX_LAYER"
+	assert_equal "$(json_field diff_id)" "$BUSYBOX_DIFF_ID"
+	assert_equal "$(json_field compressed_digest)" "$BUSYBOX_LAYER_DIGEST"
+	assert_equal "$(json_field compressed_size)" "$(stat -c %s "$BUSYBOX_LAYER")"
+	assert_equal "$(json_field compression)" gzip
+	assert_equal "$(json_field existed)" false
+	local id size
+	id="$(json_field id)"
+	assert_equal "sha256:$id" "$BUSYBOX_DIFF_ID" # a base layer's chain id is its diff id
+	gzip -dc "$BUSYBOX_LAYER" >"$TEST_DIR/layer.tar"
+	size="$(stat -c %s "$TEST_DIR/layer.tar")"
+	assert_equal "$(json_field size)" "$size"
+	zstd -q -c "$TEST_DIR/layer.tar" >"$TEST_DIR/layer.tar.zst"
+
+	# the same content again, zstd: the same layer, stored once
+	run -0 pstore layer apply <"$TEST_DIR/layer.tar.zst"
+	assert_equal "$(json_field existed)" true
+	assert_equal "$(json_field id)" "$id"
+	run -0 pstore layer apply --id zstd "$TEST_DIR/layer.tar.zst"
+	assert_equal "$(json_field compression)" zstd
+	assert_equal "$(json_field diff_id)" "$BUSYBOX_DIFF_ID"
+	assert_equal "$(json_field compressed_size)" "$(stat -c %s "$TEST_DIR/layer.tar.zst")"
+
+	# plain, under another id
+	run -0 pstore layer apply --id plain "$TEST_DIR/layer.tar"
+	assert_equal "$(json_field compression)" none
+	assert_equal "$(json_field diff_id)" "$BUSYBOX_DIFF_ID"
+	assert_equal "$(json_field compressed_digest)" null
+	run -0 diff -r "$BUSYBOX_ROOTFS" "$(json_field path)"
+
+	run -0 pstore layer inspect "${id:0:12}"
+	assert_equal "$(json_field id)" "$id"
+	run -0 pstore layer ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 3
+	run -0 pstore check
+	assert_equal "$(json_field ok)" true
+}
+
+st_run_busybox() {
+	st_busybox_image localhost/busybox:latest
+	run -0 pstore container create --image localhost/busybox:latest --name c1
+	run -0 pstore container mount c1
+	local mp
+	mp="$(json_field mountpoint)"
+	assert_equal "$(json_field mount_count)" 1
+	run -0 chroot "$mp" /bin/busybox echo ok
+	assert_output ok
+	# the container writes to its own layer only
+	chroot "$mp" /bin/busybox sh -c 'echo hi >/tmp/new && rm /bin/cat'
+	run -0 pstore container inspect c1
+	[[ -f "$(json_field layer_path)/tmp/new" ]]
+	[[ -e "$BUSYBOX_ROOTFS/bin/cat" ]]
+	run -0 pstore layer inspect "$BUSYBOX_LAYER_ID"
+	[[ -L "$(json_field path)/bin/cat" ]]
+	run -0 pstore container unmount c1
+	assert_equal "$(json_field mounted)" false
+	run -0 pstore container rm c1
+	run -0 pstore container ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 0
+}
+
+st_whiteout_layers() {
+	printf '%s\n' "dir a" "file a/keep content=keep" "file a/gone content=gone" \
+		"dir a/gonedir" "file a/gonedir/x content=x" "file a/both content=old" \
+		"dir opq" "file opq/old content=old" "dir opq/sub" "file opq/sub/deep content=deep" |
+		storage_mktar "$TEST_DIR/l1.tar"
+	printf '%s\n' "file a/.wh.gone" "file a/.wh.gonedir" "file a/both content=both" \
+		"file a/.wh.both" "file a/added content=added" \
+		"dir opq" "file opq/.wh..wh..opq" "file opq/new content=new" |
+		storage_mktar "$TEST_DIR/l2.tar"
+	run -0 pstore layer apply "$TEST_DIR/l1.tar"
+	L1="$(json_field id)"
+	run -0 pstore layer apply --parent "$L1" "$TEST_DIR/l2.tar"
+	L2="$(json_field id)"
+	run -0 pstore image create --layers "$L1,$L2" --name wh
+}
+
+st_whiteouts() {
+	st_whiteout_layers
+	run -0 pstore container create --image wh --name c
+	run -0 pstore container mount c
+	local mp
+	mp="$(json_field mountpoint)"
+	assert_equal "$(ls -A "$mp/a" | tr '\n' ' ')" "added both keep "
+	assert_equal "$(cat "$mp/a/keep")" keep
+	assert_equal "$(cat "$mp/a/both")" both # a whiteout only hides lower layers
+	assert_equal "$(ls -A "$mp/opq" | tr '\n' ' ')" "new "
+	assert_equal "$(cat "$mp/opq/new")" new
+	[[ ! -e "$mp/a/gone" && ! -e "$mp/a/gonedir" && ! -e "$mp/opq/old" && ! -e "$mp/opq/sub" ]]
+	run -0 pstore container unmount c
+}
+
+st_entry_types() {
+	printf '%s\n' "dir d mode=0750 uid=1000 gid=1000 mtime=1234567890" \
+		"file d/f content=hello mode=04755 uid=1000 gid=100 mtime=1111111111 xattr.user.color=blue" \
+		"hardlink d/h target=d/f" "symlink d/l target=f" "symlink abs target=/etc/passwd" \
+		"dir dev" "char dev/null major=1 minor=3 mode=0666" \
+		"block dev/loopx major=7 minor=200 mode=0660" "fifo d/p mode=0600" \
+		"file ./dot/./slash//x content=x" |
+		storage_mktar "$TEST_DIR/types.tar"
+	run -0 pstore layer apply "$TEST_DIR/types.tar"
+	local p
+	p="$(json_field path)"
+	assert_equal "$(stat -c '%a %u:%g %Y %s' "$p/d/f")" "4755 1000:100 1111111111 5"
+	assert_equal "$(cat "$p/d/f")" hello
+	assert_equal "$(stat -c '%i %h' "$p/d/h")" "$(stat -c '%i %h' "$p/d/f")"
+	assert_equal "$(stat -c %h "$p/d/f")" 2
+	assert_equal "$(getfattr --only-values -n user.color "$p/d/f")" blue
+	assert_equal "$(readlink "$p/d/l")" f
+	assert_equal "$(readlink "$p/abs")" /etc/passwd
+	assert_equal "$(stat -c '%F %t:%T %a' "$p/dev/null")" "character special file 1:3 666"
+	assert_equal "$(stat -c '%F %t:%T %a' "$p/dev/loopx")" "block special file 7:c8 660"
+	assert_equal "$(stat -c '%F %a' "$p/d/p")" "fifo 600"
+	assert_equal "$(stat -c '%a %u:%g %Y' "$p/d")" "750 1000:1000 1234567890"
+	assert_equal "$(cat "$p/dot/slash/x")" x
+}
+
+st_sparse() {
+	mkdir "$TEST_DIR/sp"
+	truncate -s 64M "$TEST_DIR/sp/big"
+	echo middle | dd of="$TEST_DIR/sp/big" bs=1M seek=32 conv=notrunc status=none
+	tar --sparse --format=posix -C "$TEST_DIR/sp" -cf "$TEST_DIR/sparse.tar" big
+	[[ "$(stat -c %s "$TEST_DIR/sparse.tar")" -lt 1000000 ]]
+	run -0 pstore layer apply "$TEST_DIR/sparse.tar"
+	local p
+	p="$(json_field path)"
+	assert_equal "$(stat -c %s "$p/big")" "$(stat -c %s "$TEST_DIR/sp/big")"
+	cmp "$p/big" "$TEST_DIR/sp/big"
+	# holes stay holes: far less than 64 MiB allocated
+	[[ "$(stat -c '%b * %B' "$p/big" | bc)" -lt 1048576 ]]
+}
+
+st_diff_roundtrip() {
+	st_whiteout_layers
+	run -0 pstore container create --image wh --name orig
+	run -0 pstore container mount orig
+	local orig copy
+	orig="$(json_field mountpoint)"
+	pstore layer diff "$L2" >"$TEST_DIR/d2.tar"
+	run -0 tar -tf "$TEST_DIR/d2.tar"
+	assert_line a/.wh.gone
+	assert_line a/.wh.gonedir
+	assert_line a/added
+	[[ "$output" != *".wh.both"* ]]
+	run -0 pstore layer apply --parent "$L1" --id roundtrip "$TEST_DIR/d2.tar"
+	run -0 pstore image create --layers "$L1,roundtrip" --name rt
+	run -0 pstore container create --image rt --name copy
+	run -0 pstore container mount copy
+	copy="$(json_field mountpoint)"
+	assert_equal "$(tree_listing "$copy")" "$(tree_listing "$orig")"
+	# a base layer round-trips to the same files
+	pstore layer diff "$L1" >"$TEST_DIR/d1.tar"
+	run -0 pstore layer apply --id base-again "$TEST_DIR/d1.tar"
+	assert_equal "$(tree_listing "$(json_field path)")" "$(tree_listing "$STORE_ROOT/$STORAGE_DRIVER/$L1/diff")"
+	run -0 pstore container unmount orig
+	run -0 pstore container unmount copy
+}
+
+st_mount_counts() {
+	st_busybox_image bb
+	run -0 pstore container create --image bb --name c
+	run -0 pstore container mount c
+	local mp
+	mp="$(json_field mountpoint)"
+	run -0 pstore container mount c
+	assert_equal "$(json_field mount_count)" 2
+	assert_equal "$(json_field mountpoint)" "$mp"
+	run -0 pstore container unmount c
+	assert_equal "$(json_field mount_count)" 1
+	assert_equal "$(json_field mounted)" true
+	[[ -x "$mp/bin/busybox" ]]
+	run -1 pstore container rm c
+	assert_output --partial "is mounted"
+	run -0 pstore container unmount c
+	assert_equal "$(json_field mounted)" false
+	run -0 pstore container mount c
+	run -0 pstore container rm --force c
+	run -0 pstore container ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 0
+}
+
+# st_refused SPEC MESSAGE: a tar from SPEC is refused with MESSAGE, leaving nothing.
+st_refused() {
+	local spec="$1" message="$2"
+	printf '%s\n' "$spec" | tr ';' '\n' | storage_mktar "$TEST_DIR/evil.tar"
+	run -1 pstore layer apply "$TEST_DIR/evil.tar"
+	assert_output --partial "$message"
+	jq -e '.error.message' <<<"${lines[-1]}" >/dev/null
+	st_nothing_left
+}
+
+st_hostile() {
+	mkdir -p "$TEST_DIR/outside"
+	st_refused "file ../x content=evil" "path '../x' escapes the layer"
+	st_refused "dir a;file a/../../x content=evil" "escapes the layer"
+	st_refused "file /abs content=evil" "absolute path '/abs' is refused"
+	st_refused "symlink evil target=$TEST_DIR/outside;file evil/pwn content=x" \
+		"path 'evil' goes through a symlink: refused"
+	st_refused "symlink up target=../../../..;file up/pwn content=x" "goes through a symlink"
+	st_refused "hardlink h target=../../../etc/passwd" "escapes the layer"
+	st_refused "hardlink h target=/etc/passwd" "absolute path '/etc/passwd' is refused"
+	st_refused "hardlink h target=nothere" "its target 'nothere' is not in the layer"
+	st_refused "symlink s target=/etc/passwd;hardlink h target=s/x" "goes through a symlink"
+	st_refused "file .wh.. content=" "names no file"
+	st_refused "file $(printf 'a%.0s' {1..5000}) content=x" "path longer than 4096 bytes"
+	[[ -z "$(ls -A "$TEST_DIR/outside")" ]]
+	# not a layer at all
+	head -c 10000 /dev/urandom >"$TEST_DIR/random"
+	run -1 pstore layer apply "$TEST_DIR/random"
+	assert_output --partial "layer apply:"
+	st_nothing_left
+	run -1 pstore layer apply </dev/null
+	assert_output --partial "empty input"
+	busybox_layer
+	head -c 300000 "$BUSYBOX_LAYER" >"$TEST_DIR/truncated.gz"
+	run -1 pstore layer apply "$TEST_DIR/truncated.gz"
+	st_nothing_left
+}
+
+st_crash_during_apply() {
+	busybox_layer
+	gzip -dc "$BUSYBOX_LAYER" >"$TEST_DIR/layer.tar"
+	mkfifo "$TEST_DIR/fifo"
+	"$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver "$STORAGE_DRIVER" \
+		layer apply <"$TEST_DIR/fifo" >"$TEST_DIR/out" 2>&1 &
+	local pid=$! fd i
+	exec {fd}>"$TEST_DIR/fifo"
+	head -c 1200000 "$TEST_DIR/layer.tar" >&"$fd"
+	for ((i = 0; i < 100; i++)); do
+		[[ -n "$(find "$STORE_ROOT/staging" -path '*/diff/bin/*' 2>/dev/null | head -1)" ]] && break
+		sleep 0.05
+	done
+	[[ -n "$(find "$STORE_ROOT/staging" -mindepth 1 -maxdepth 1 -type d)" ]]
+	kill -9 "$pid"
+	wait "$pid" || true
+	exec {fd}>&-
+	run -0 pstore check
+	assert_equal "$(json_field ok)" true
+	[[ "$(jq -r '.result.removed[0]' <<<"$output")" == staging/* ]]
+	st_nothing_left
+	# and the store works on
+	run -0 pstore layer apply "$TEST_DIR/layer.tar"
+	assert_equal "$(json_field diff_id)" "$BUSYBOX_DIFF_ID"
+}
+
+st_shared_layers() {
+	st_whiteout_layers
+	run -0 pstore image create --layers "$L1" --name base
+	run -1 pstore layer rm "$L1"
+	assert_output --partial "is in use"
+	run -0 pstore image rm base
+	assert_equal "$(jq -c .result.removed_layers <<<"$output")" "[]"
+	run -0 pstore layer inspect "$L1"
+	run -0 pstore image rm wh
+	assert_equal "$(jq -c .result.removed_layers <<<"$output")" "[\"$L2\",\"$L1\"]"
+	st_nothing_left
+}
+
+st_concurrent() {
+	local i pids=()
+	st_busybox_image bb
+	for i in 1 2 3 4 5 6 7 8; do
+		printf 'file f%s content=%s\n' "$i" "$i" | storage_mktar "$TEST_DIR/c$i.tar"
+	done
+	for i in 1 2 3 4 5 6 7 8; do
+		pstore container create --image bb --name "c$i" >"$TEST_DIR/cc$i" &
+		pids+=($!)
+		pstore layer apply --parent "$BUSYBOX_LAYER_ID" "$TEST_DIR/c$i.tar" >"$TEST_DIR/lc$i" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+	run -0 pstore container ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 8
+	run -0 pstore layer ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 17
+	run -0 pstore check
+	assert_equal "$(json_field ok)" true
+}
