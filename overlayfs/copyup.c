@@ -206,6 +206,8 @@ int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n)
 		return r;
 	}
 	n->layer = 0;
+	if (!S_ISDIR(st.st_mode))
+		n->last_layer = 0;
 	n->covers_lower = true;
 	return 0;
 }

@@ -95,6 +95,8 @@ void ovl_fs_work_name(struct ovl_fs *fs, char *buf, size_t size);
 /* node.c */
 struct ovl_node *ovl_node_new(const char *name, mode_t type, unsigned layer, ino_t ino);
 void ovl_node_free(struct ovl_node *n);
+/* Free n and everything below it, referenced or not (at unmount). */
+void ovl_node_free_tree(struct ovl_node *n);
 struct ovl_node *ovl_table_find(const struct ovl_table *t, const char *name);
 void ovl_table_insert(struct ovl_table *t, struct ovl_node *n);
 void ovl_table_remove(struct ovl_table *t, struct ovl_node *n);

@@ -161,25 +161,10 @@ int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **
 	return 0;
 }
 
-static void free_tree(struct ovl_node *n)
-{
-	for (size_t i = 0; i < n->children.nbuckets; i++) {
-		struct ovl_node *c = n->children.buckets[i];
-
-		while (c) {
-			struct ovl_node *next = c->hnext;
-
-			free_tree(c);
-			c = next;
-		}
-	}
-	ovl_node_free(n);
-}
-
 void ovl_fs_close(struct ovl_fs *fs)
 {
 	if (fs->root)
-		free_tree(fs->root);
+		ovl_node_free_tree(fs->root);
 	fs->root = NULL;
 	for (unsigned i = 0; fs->layers && i < fs->nlayers; i++) {
 		pea_close(fs->layers[i].fd);

@@ -54,6 +54,24 @@ void ovl_node_free(struct ovl_node *n)
 	free(n);
 }
 
+void ovl_node_free_tree(struct ovl_node *n)
+{
+	for (size_t i = 0; i < n->children.nbuckets; i++) {
+		struct ovl_node *c = n->children.buckets[i];
+
+		while (c) {
+			struct ovl_node *next = c->hnext;
+
+			ovl_node_free_tree(c);
+			c = next;
+		}
+	}
+	free(n->children.buckets);
+	free(n->name);
+	free(n->dpath);
+	free(n);
+}
+
 static size_t hash_name(const char *s)
 {
 	size_t h = 14695981039346656037ull;

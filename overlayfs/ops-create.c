@@ -12,10 +12,10 @@
 struct ovl_newent {
 	struct ovl_node *parent;
 	const char *name;
-	int dirfd; /* the upper copy of parent */
-	bool over_whiteout;
-	uid_t uid; /* owner on disk */
-	gid_t gid; /* (gid_t)-1: the parent is set-group-ID, keep what the fs chose */
+	int dirfd;	    /* the upper copy of parent */
+	bool over_whiteout; /* an upper whiteout had the name: removed, to be covered */
+	uid_t uid;	    /* owner on disk */
+	gid_t gid;	    /* (gid_t)-1: the parent is set-group-ID, keep what the fs chose */
 };
 
 static void newent_done(struct ovl_newent *ne)
@@ -42,7 +42,8 @@ static int newent_prepare(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, 
 	old = ovl_table_find(&ne->parent->children, name);
 	if (old && !old->whiteout)
 		return -EEXIST;
-	ne->over_whiteout = old != NULL;
+	/* A whiteout of a lower layer keeps hiding what is below it by itself. */
+	ne->over_whiteout = old && old->layer == 0;
 	r = ovl_copy_up(fs, ne->parent);
 	if (r < 0)
 		return r;

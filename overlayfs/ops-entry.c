@@ -80,7 +80,7 @@ void ovl_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
-		fuse_reply_attr(req, &st, fs->opts->timeout);
+		fuse_reply_attr(req, &st, ovl_attr_timeout(fs, &st));
 }
 
 static int do_truncate(int fd, int dirfd, const char *path, off_t size)
@@ -167,7 +167,7 @@ void ovl_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
-		fuse_reply_attr(req, &st, fs->opts->timeout);
+		fuse_reply_attr(req, &st, ovl_attr_timeout(fs, &st));
 }
 
 void ovl_op_readlink(fuse_req_t req, fuse_ino_t ino)

@@ -112,7 +112,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			    ovl_node_stat(fs, c, &e.attr) == 0) {
 				e.ino = ovl_node_ino(fs, c);
 				e.generation = 1;
-				e.attr_timeout = fs->opts->timeout;
+				e.attr_timeout = ovl_attr_timeout(fs, &e.attr);
 				e.entry_timeout = fs->opts->timeout;
 			} else {
 				c = NULL;

@@ -14,7 +14,7 @@
 /* Would removing n from the upper layer uncover a lower entry? */
 static bool needs_whiteout(const struct ovl_node *n)
 {
-	return n->layer > 0 || n->covers_lower || n->last_layer > n->layer;
+	return n->layer > 0 || n->covers_lower || (ovl_node_is_dir(n) && n->last_layer > n->layer);
 }
 
 /* Put a whiteout node for name in parent's table (dropping what was there). */
@@ -199,25 +199,22 @@ static int rename_prepare_dst(struct ovl_fs *fs, struct ovl_rename *rn)
 	char tmp[64];
 	int r;
 
+	if (ovl_node_is_dir(rn->src) && rn->dp->last_layer > 0) {
+		_cleanup_close_ int fd = -1;
+
+		/* As the kernel: in a merged parent, lower dirs of the new name stay hidden. */
+		r = ovl_open_upper_dir(fs, rn->src, &fd);
+		if (r == 0)
+			r = ovl_set_opaque(fs, fd);
+		if (r < 0)
+			return r;
+	}
 	if (!dst)
 		return 0;
 	if (dst->whiteout)
 		return ovl_whiteout_remove(fs, rn->dfd, rn->newname);
-	if (ovl_node_is_dir(dst)) {
-		r = ovl_dir_clear_upper(fs, dst);
-		if (r < 0)
-			return r;
-		if (dst->layer != 0 || dst->last_layer != 0) {
-			_cleanup_close_ int fd = -1;
-
-			/* Lower directories below the new name must stay hidden. */
-			r = ovl_open_upper_dir(fs, rn->src, &fd);
-			if (r == 0)
-				r = ovl_set_opaque(fs, fd);
-			return r;
-		}
-		return 0;
-	}
+	if (ovl_node_is_dir(dst))
+		return ovl_dir_clear_upper(fs, dst);
 	if (dst->layer == 0 && dst->nlookup > 0) {
 		ovl_fs_work_name(fs, tmp, sizeof(tmp));
 		if (renameat(rn->dfd, rn->newname, fs->workfd, tmp) < 0)

@@ -71,6 +71,13 @@ void ovl_unlockp(struct ovl_fs **fs)
 		pthread_mutex_unlock(&(*fs)->lock);
 }
 
+double ovl_attr_timeout(const struct ovl_fs *fs, const struct stat *st)
+{
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1)
+		return 0.0;
+	return fs->opts->timeout;
+}
+
 int ovl_make_entry(struct ovl_fs *fs, struct ovl_node *n, struct fuse_entry_param *e)
 {
 	int r;
@@ -81,7 +88,7 @@ int ovl_make_entry(struct ovl_fs *fs, struct ovl_node *n, struct fuse_entry_para
 		return r;
 	e->ino = ovl_node_ino(fs, n);
 	e->generation = 1;
-	e->attr_timeout = fs->opts->timeout;
+	e->attr_timeout = ovl_attr_timeout(fs, &e->attr);
 	e->entry_timeout = fs->opts->timeout;
 	n->nlookup++;
 	return 0;

@@ -17,6 +17,12 @@ fuse_ino_t ovl_node_ino(struct ovl_fs *fs, const struct ovl_node *n);
 struct ovl_fs *ovl_lock(struct ovl_fs *fs);
 void ovl_unlockp(struct ovl_fs **fs);
 
+/*
+ * How long the kernel may keep these attributes. Hardlinked files are other
+ * FUSE inodes under each name: their link counts must not go stale.
+ */
+double ovl_attr_timeout(const struct ovl_fs *fs, const struct stat *st);
+
 /* Count a kernel reference to n and fill e with its attributes. */
 int ovl_make_entry(struct ovl_fs *fs, struct ovl_node *n, struct fuse_entry_param *e);
 /* Reply a negative entry (cached for the timeout) for -ENOENT, else the error. */

@@ -1,0 +1,124 @@
+#!/usr/bin/env bats
+#
+# pea-overlayfs against the kernel's overlayfs and Debian's fuse-overlayfs on
+# the same layers: the same merged view, the same results of every operation,
+# the same upper dir, and upper dirs that each can read from the other.
+
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-overlayfs
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA_OVERLAYFS"
+	require_cmd "$FUSE_OVERLAYFS"
+	require_cmd setfattr
+}
+
+teardown() {
+	ovl_umount_all
+}
+
+@test "overlayfs: the merged view is the kernel's and fuse-overlayfs's" {
+	local impl
+	for impl in pea fuse kernel; do
+		ovl_make_layers "$TEST_DIR/$impl"
+		ovl_mount "$impl" "$TEST_DIR/$impl"
+		ovl_dump "$TEST_DIR/$impl/mnt" >"$TEST_DIR/$impl.view"
+	done
+	run -0 diff -u "$TEST_DIR/kernel.view" "$TEST_DIR/pea.view"
+	run -0 diff -u "$TEST_DIR/fuse.view" "$TEST_DIR/pea.view"
+	# Whiteouts, opaque dirs and the layer below are all in play.
+	run -0 grep -c '^./bin/' "$TEST_DIR/pea.view"
+	run -1 grep -e '^./tmp ' -e '^./root/.wh' "$TEST_DIR/pea.view"
+	run -0 grep '^./root/mine f' "$TEST_DIR/pea.view"
+}
+
+@test "overlayfs: every operation gives the kernel's results and upper dir" {
+	local impl
+	for impl in pea kernel; do
+		ovl_make_layers "$TEST_DIR/$impl"
+		ovl_mount "$impl" "$TEST_DIR/$impl"
+		ovl_sh "$TEST_DIR/$impl" "$OVL_OPS_SCRIPT" >"$TEST_DIR/$impl.out" 2>&1 ||
+			fail "$impl: the script failed: $(cat "$TEST_DIR/$impl.out")"
+		ovl_dump "$TEST_DIR/$impl/mnt" >"$TEST_DIR/$impl.view"
+		ovl_umount "$TEST_DIR/$impl"
+		ovl_dump_upper "$TEST_DIR/$impl/upper" >"$TEST_DIR/$impl.upper"
+	done
+	run -0 diff -u "$TEST_DIR/kernel.out" "$TEST_DIR/pea.out"
+	run -0 diff -u "$TEST_DIR/kernel.view" "$TEST_DIR/pea.view"
+	run -0 diff -u "$TEST_DIR/kernel.upper" "$TEST_DIR/pea.upper"
+	# The script did what it says.
+	run -0 grep -x -e 'ino kept across copy-up' -e 'same ino: data/link1 data/link3' \
+		-e 'tree removed' -e 'rmdir of a non-empty dir refused' "$TEST_DIR/pea.out"
+	assert_equal "${#lines[@]}" 4
+	# Whiteouts are char 0/0, the new tree over one is opaque.
+	run -0 stat -c '%F %t:%T' "$TEST_DIR/pea/upper/data/symlink"
+	assert_output "character special file 0:0"
+	run -0 getfattr --absolute-names -n trusted.overlay.opaque --only-values "$TEST_DIR/pea/upper/tree"
+	assert_output y
+}
+
+@test "overlayfs: the kernel reads what pea-overlayfs wrote, and the other way" {
+	local from to
+	for from in pea kernel; do
+		to=kernel
+		[[ $from == kernel ]] && to=pea
+		ovl_make_layers "$TEST_DIR/$from"
+		ovl_mount "$from" "$TEST_DIR/$from"
+		ovl_sh "$TEST_DIR/$from" "$OVL_OPS_SCRIPT" >/dev/null 2>&1
+		ovl_dump "$TEST_DIR/$from/mnt" >"$TEST_DIR/$from.before"
+		ovl_umount "$TEST_DIR/$from"
+		ovl_mount "$to" "$TEST_DIR/$from"
+		ovl_dump "$TEST_DIR/$from/mnt" >"$TEST_DIR/$from.after"
+		ovl_umount "$TEST_DIR/$from"
+		run -0 diff -u "$TEST_DIR/$from.before" "$TEST_DIR/$from.after"
+	done
+}
+
+@test "overlayfs: a lower-only mount is read-only" {
+	local d="$TEST_DIR/ro"
+	ovl_make_layers "$d"
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/lower:$BUSYBOX_ROOTFS" "$d/mnt" 2>"$d/server.log" &
+	echo $! >"$d/server.pid"
+	ovl_wait_mounted "$d/mnt" "$(cat "$d/server.pid")"
+	run -0 cat "$d/mnt/data/file"
+	assert_output hello
+	run -1 touch "$d/mnt/data/new"
+	assert_output --partial "Read-only file system"
+	run -1 rm "$d/mnt/data/file"
+	run -0 awk -v m="$d/mnt" '$2 == m {print $4}' /proc/mounts
+	assert_output --regexp '^ro,'
+	ovl_umount "$d"
+}
+
+@test "overlayfs: fuse-overlayfs and pea-overlayfs agree, and read each other's upper dirs" {
+	local impl other
+	for impl in pea fuse; do
+		ovl_make_layers "$TEST_DIR/$impl"
+		ovl_add_fuse_whiteouts "$TEST_DIR/$impl"
+		ovl_mount "$impl" "$TEST_DIR/$impl"
+		ovl_sh "$TEST_DIR/$impl" "$OVL_FUSE_SCRIPT" >"$TEST_DIR/$impl.out" 2>&1 ||
+			fail "$impl: the script failed: $(cat "$TEST_DIR/$impl.out")"
+		ovl_dump "$TEST_DIR/$impl/mnt" >"$TEST_DIR/$impl.view"
+		ovl_umount "$TEST_DIR/$impl"
+		ovl_dump_upper "$TEST_DIR/$impl/upper" | grep -v '^xattr ' >"$TEST_DIR/$impl.upper"
+	done
+	run -0 diff -u "$TEST_DIR/fuse.out" "$TEST_DIR/pea.out"
+	run -0 grep -x -e 'home whited out' -e only "$TEST_DIR/pea.out"
+	run -0 diff -u "$TEST_DIR/fuse.view" "$TEST_DIR/pea.view"
+	run -0 diff -u "$TEST_DIR/fuse.upper" "$TEST_DIR/pea.upper"
+	# Each mounts the other's upper dir and shows the same tree.
+	for impl in pea fuse; do
+		other=fuse
+		[[ $impl == fuse ]] && other=pea
+		ovl_mount "$other" "$TEST_DIR/$impl"
+		ovl_dump "$TEST_DIR/$impl/mnt" >"$TEST_DIR/$impl.again"
+		ovl_umount "$TEST_DIR/$impl"
+		run -0 diff -u "$TEST_DIR/$impl.view" "$TEST_DIR/$impl.again"
+	done
+}
