@@ -1,0 +1,168 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/xalloc.h"
+#include "image/blob.h"
+
+int blob_sink_init(struct blob_sink *s, int fd, const char *digest, int64_t size, size_t mem_max,
+		   struct pea_error **err)
+{
+	char algo[8] = "sha256";
+	const char *colon = digest ? strchr(digest, ':') : NULL;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->mem_max = mem_max;
+	s->expected_size = size;
+	if (digest) {
+		if (digest_validate(digest, "blob digest", err) < 0)
+			return -EINVAL;
+		snprintf(s->expected_digest, sizeof(s->expected_digest), "%s", digest);
+		snprintf(algo, sizeof(algo), "%.*s", (int)(colon - digest), digest);
+	}
+	return digester_init(&s->dg, algo, err);
+}
+
+int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea_error **err)
+{
+	if (s->expected_size >= 0 && s->written + len > (uint64_t)s->expected_size)
+		return pea_error_new(err, EFBIG, "blob '%s' is larger than the %" PRId64
+				     " bytes its descriptor says", s->expected_digest,
+				     s->expected_size);
+	if (s->fd >= 0) {
+		if (pea_write_all(s->fd, buf, len, err) < 0)
+			return -EIO;
+	} else {
+		if (s->mem_len + len > s->mem_max)
+			return pea_error_new(err, EFBIG, "blob '%s' is larger than %zu bytes",
+					     s->expected_digest, s->mem_max);
+		if (s->mem_len + len + 1 > s->mem_cap) {
+			s->mem_cap = (s->mem_len + len + 1) * 2;
+			if (s->mem_cap > s->mem_max + 1)
+				s->mem_cap = s->mem_max + 1;
+			s->mem = xrealloc(s->mem, s->mem_cap);
+		}
+		memcpy(s->mem + s->mem_len, buf, len);
+		s->mem_len += len;
+		s->mem[s->mem_len] = '\0';
+	}
+	digester_update(&s->dg, buf, len);
+	s->written += len;
+	if (s->progress && s->written - s->last_report >= (4u << 20)) {
+		s->last_report = s->written;
+		progress_event(s->progress, "progress", s->expected_digest, s->expected_size,
+			       s->written);
+	}
+	return 0;
+}
+
+int blob_sink_reset(struct blob_sink *s, struct pea_error **err)
+{
+	char dummy[DIGEST_MAX];
+
+	if (s->fd >= 0) {
+		if (ftruncate(s->fd, 0) < 0 || lseek(s->fd, 0, SEEK_SET) < 0)
+			return pea_error_errno(err, "truncate blob '%s'", s->expected_digest);
+	}
+	s->mem_len = 0;
+	s->written = 0;
+	s->last_report = 0;
+	digester_final(&s->dg, dummy);
+	return 0;
+}
+
+int blob_sink_finish(struct blob_sink *s, const char *what, struct pea_error **err)
+{
+	char got[DIGEST_MAX];
+
+	if (s->expected_size >= 0 && s->written != (uint64_t)s->expected_size)
+		return pea_error_new(err, EPROTO, "%s: truncated: got %" PRIu64 " of %" PRId64
+				     " bytes", what, s->written, s->expected_size);
+	digester_final(&s->dg, got);
+	if (s->expected_digest[0] && strcmp(got, s->expected_digest) != 0)
+		return pea_error_new(err, EBADMSG, "%s: digest mismatch: expected '%s', got '%s'",
+				     what, s->expected_digest, got);
+	if (!s->expected_digest[0])
+		snprintf(s->expected_digest, sizeof(s->expected_digest), "%s", got);
+	return 0;
+}
+
+void blob_sink_done(struct blob_sink *s)
+{
+	digester_done(&s->dg);
+	free(s->mem);
+	s->mem = NULL;
+	pea_error_free(s->error);
+	s->error = NULL;
+}
+
+int blob_sink_from_fd(struct blob_sink *s, int fd, struct pea_error **err)
+{
+	_cleanup_free_ char *buf = xmalloc(1u << 17);
+
+	for (;;) {
+		ssize_t n = read(fd, buf, 1u << 17);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pea_error_errno(err, "read blob '%s'", s->expected_digest);
+		if (n == 0)
+			return 0;
+		if (blob_sink_write(s, buf, (size_t)n, err) < 0)
+			return -EIO;
+	}
+}
+
+void progress_event(struct progress *p, const char *event, const char *digest, int64_t size,
+		    uint64_t done)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+
+	if (!p || p->mode == PROGRESS_QUIET)
+		return;
+	if (p->mode == PROGRESS_TEXT) {
+		if (strcmp(event, "progress") == 0)
+			return;
+		if (strcmp(event, "skipped") == 0)
+			dprintf(p->fd, "Copying blob %.19s skipped: already exists\n", digest);
+		else if (strcmp(event, "start") == 0)
+			dprintf(p->fd, "Copying blob %.19s\n", digest);
+		else if (strcmp(event, "start-config") == 0)
+			dprintf(p->fd, "Copying config %.19s\n", digest);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "event", json_object_new_string(event));
+	if (digest)
+		json_object_object_add(o, "digest", json_object_new_string(digest));
+	if (size >= 0)
+		json_object_object_add(o, "size", json_object_new_int64(size));
+	json_object_object_add(o, "done", json_object_new_int64((int64_t)done));
+	pea_json_write_fd(p->fd, o, true, NULL);
+}
+
+void progress_message(struct progress *p, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+
+	if (!p || p->mode != PROGRESS_TEXT)
+		return;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	dprintf(p->fd, "%s\n", msg);
+}

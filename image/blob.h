@@ -1,0 +1,62 @@
+#pragma once
+
+/*
+ * Where a blob's bytes go while they stream in: a file or memory, hashed as
+ * they pass, with the size capped at what the manifest says. Nothing is
+ * trusted until blob_sink_finish() has checked the digest and the size.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image/digest.h"
+
+struct pea_error;
+struct progress;
+
+struct blob_sink {
+	int fd;          /* -1: into memory */
+	char *mem;
+	size_t mem_len, mem_cap, mem_max;
+	struct digester dg;
+	uint64_t written;
+	int64_t expected_size; /* -1: unknown */
+	char expected_digest[DIGEST_MAX];
+	struct progress *progress;
+	uint64_t last_report;
+	struct pea_error *error; /* set by a failed write inside a callback */
+};
+
+/* fd is borrowed; fd < 0 collects into memory (at most mem_max bytes). */
+int blob_sink_init(struct blob_sink *s, int fd, const char *digest, int64_t size, size_t mem_max,
+		   struct pea_error **err);
+int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea_error **err);
+/* Start again from zero (a retry that could not resume). */
+int blob_sink_reset(struct blob_sink *s, struct pea_error **err);
+/* Check size and digest; what names the blob in errors. */
+int blob_sink_finish(struct blob_sink *s, const char *what, struct pea_error **err);
+void blob_sink_done(struct blob_sink *s);
+
+/* Copy all of fd into the sink. */
+int blob_sink_from_fd(struct blob_sink *s, int fd, struct pea_error **err);
+
+/*
+ * Progress: JSON lines {"event":"...","digest":...,"size":...,"done":...}
+ * on an fd (--progress=json, --progress-fd), else nothing (-q) or short text lines.
+ */
+enum progress_mode {
+	PROGRESS_TEXT,
+	PROGRESS_JSON,
+	PROGRESS_QUIET,
+};
+
+struct progress {
+	enum progress_mode mode;
+	int fd;
+};
+
+void progress_event(struct progress *p, const char *event, const char *digest, int64_t size,
+		    uint64_t done);
+void progress_message(struct progress *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));

@@ -1,0 +1,264 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/xalloc.h"
+#include "image/blob.h"
+#include "image/cli.h"
+#include "image/copy.h"
+#include "image/policy.h"
+#include "image/transport.h"
+
+enum {
+	OPT_ALL = 'a',
+	OPT_QUIET = 'q',
+	OPT_HELP = 'h',
+	OPT_AUTHFILE = 1000,
+	OPT_SRC_AUTHFILE,
+	OPT_DEST_AUTHFILE,
+	OPT_SRC_CREDS,
+	OPT_DEST_CREDS,
+	OPT_SRC_USERNAME,
+	OPT_SRC_PASSWORD,
+	OPT_DEST_USERNAME,
+	OPT_DEST_PASSWORD,
+	OPT_SRC_CERT_DIR,
+	OPT_DEST_CERT_DIR,
+	OPT_SRC_TLS,
+	OPT_DEST_TLS,
+	OPT_SRC_NO_CREDS,
+	OPT_DEST_NO_CREDS,
+	OPT_SRC_TOKEN,
+	OPT_DEST_TOKEN,
+	OPT_RETRY,
+	OPT_DIGESTFILE,
+	OPT_FORMAT,
+	OPT_PROGRESS,
+	OPT_PROGRESS_FD,
+	OPT_PARALLEL,
+	OPT_MULTI_ARCH,
+	OPT_IGNORED,
+	OPT_IGNORED_ARG,
+};
+
+static const struct option copy_options[] = {
+	{"all", no_argument, NULL, OPT_ALL},
+	{"quiet", no_argument, NULL, OPT_QUIET},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"authfile", required_argument, NULL, OPT_AUTHFILE},
+	{"src-authfile", required_argument, NULL, OPT_SRC_AUTHFILE},
+	{"dest-authfile", required_argument, NULL, OPT_DEST_AUTHFILE},
+	{"src-creds", required_argument, NULL, OPT_SRC_CREDS},
+	{"dest-creds", required_argument, NULL, OPT_DEST_CREDS},
+	{"src-username", required_argument, NULL, OPT_SRC_USERNAME},
+	{"src-password", required_argument, NULL, OPT_SRC_PASSWORD},
+	{"dest-username", required_argument, NULL, OPT_DEST_USERNAME},
+	{"dest-password", required_argument, NULL, OPT_DEST_PASSWORD},
+	{"src-cert-dir", required_argument, NULL, OPT_SRC_CERT_DIR},
+	{"dest-cert-dir", required_argument, NULL, OPT_DEST_CERT_DIR},
+	{"src-tls-verify", optional_argument, NULL, OPT_SRC_TLS},
+	{"dest-tls-verify", optional_argument, NULL, OPT_DEST_TLS},
+	{"src-no-creds", optional_argument, NULL, OPT_SRC_NO_CREDS},
+	{"dest-no-creds", optional_argument, NULL, OPT_DEST_NO_CREDS},
+	{"src-registry-token", required_argument, NULL, OPT_SRC_TOKEN},
+	{"dest-registry-token", required_argument, NULL, OPT_DEST_TOKEN},
+	{"retry-times", required_argument, NULL, OPT_RETRY},
+	{"digestfile", required_argument, NULL, OPT_DIGESTFILE},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"progress", required_argument, NULL, OPT_PROGRESS},
+	{"progress-fd", required_argument, NULL, OPT_PROGRESS_FD},
+	{"image-parallel-copies", required_argument, NULL, OPT_PARALLEL},
+	{"multi-arch", required_argument, NULL, OPT_MULTI_ARCH},
+	{"remove-signatures", optional_argument, NULL, OPT_IGNORED},
+	{"preserve-digests", optional_argument, NULL, OPT_IGNORED},
+	{"src-shared-blob-dir", required_argument, NULL, OPT_IGNORED_ARG},
+	{"dest-shared-blob-dir", required_argument, NULL, OPT_IGNORED_ARG},
+	{"dest-oci-accept-uncompressed-layers", optional_argument, NULL, OPT_IGNORED},
+	{NULL, 0, NULL, 0},
+};
+
+static const char copy_usage[] =
+	"Usage: pea-image copy [OPTIONS] SOURCE-IMAGE DESTINATION-IMAGE\n"
+	"\n"
+	"Copy an image between registries (docker://), OCI layouts (oci:), archives\n"
+	"(oci-archive:, docker-archive:) and directories (dir:).\n"
+	"\n"
+	"  -a, --all                     copy every image of a manifest list, and the list\n"
+	"      --multi-arch=system|all   the same, as skopeo names it\n"
+	"      --authfile=PATH           credentials file for both sides\n"
+	"      --src-creds, --dest-creds=USER[:PASS]\n"
+	"      --src-username, --src-password, --dest-username, --dest-password\n"
+	"      --src-cert-dir, --dest-cert-dir=DIR   certs.d-style folder (ca.crt, client.cert/key)\n"
+	"      --src-tls-verify, --dest-tls-verify[=false]\n"
+	"      --src-no-creds, --dest-no-creds        access the registry anonymously\n"
+	"      --src-registry-token, --dest-registry-token=TOKEN   a bearer token\n"
+	"      --retry-times=N           retries of a failed blob transfer (default 3)\n"
+	"      --image-parallel-copies=N blobs fetched at once (default 6)\n"
+	"      --digestfile=PATH         write the manifest digest there\n"
+	"  -f, --format=oci              write OCI manifests\n"
+	"      --progress=text|json|quiet   progress on stderr (json: one event per line)\n"
+	"      --progress-fd=FD          write the progress to FD instead of stderr\n"
+	"  -q, --quiet                   no progress\n";
+
+struct copy_args {
+	struct side_options src, dst;
+	struct copy_options copy;
+	struct progress progress;
+	const char *digestfile;
+	const char *format;
+	long retries;
+	long parallel;
+	const char *source;
+	const char *dest;
+};
+
+static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_error **err)
+{
+	int c;
+
+	a->src.tls_verify = a->dst.tls_verify = -1;
+	a->retries = 3;
+	a->parallel = 6;
+	a->progress.mode = PROGRESS_TEXT;
+	a->progress.fd = STDERR_FILENO;
+	optind = 0; /* glibc: 0 re-initialises getopt for the command's argv */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "aqhf:", copy_options, NULL)) != -1) {
+		int r = 0;
+		long v = 0;
+		const char *name = copy_options[0].name;
+
+		for (const struct option *o = copy_options; o->name; o++)
+			if (o->val == c)
+				name = o->name;
+		switch (c) {
+		case OPT_ALL: a->copy.all = true; break;
+		case OPT_QUIET: a->progress.mode = PROGRESS_QUIET; break;
+		case OPT_HELP: fputs(copy_usage, stdout); return 1;
+		case OPT_AUTHFILE: a->src.authfile = a->dst.authfile = optarg; break;
+		case OPT_SRC_AUTHFILE: a->src.authfile = optarg; break;
+		case OPT_DEST_AUTHFILE: a->dst.authfile = optarg; break;
+		case OPT_SRC_CREDS: a->src.creds = optarg; break;
+		case OPT_DEST_CREDS: a->dst.creds = optarg; break;
+		case OPT_SRC_USERNAME: a->src.username = optarg; break;
+		case OPT_SRC_PASSWORD: a->src.password = optarg; break;
+		case OPT_DEST_USERNAME: a->dst.username = optarg; break;
+		case OPT_DEST_PASSWORD: a->dst.password = optarg; break;
+		case OPT_SRC_CERT_DIR: a->src.cert_dir = optarg; break;
+		case OPT_DEST_CERT_DIR: a->dst.cert_dir = optarg; break;
+		case OPT_SRC_TLS: r = cli_tls(name, optarg, &a->src.tls_verify, err); break;
+		case OPT_DEST_TLS: r = cli_tls(name, optarg, &a->dst.tls_verify, err); break;
+		case OPT_SRC_NO_CREDS: r = cli_bool(name, optarg, &a->src.no_creds, err); break;
+		case OPT_DEST_NO_CREDS: r = cli_bool(name, optarg, &a->dst.no_creds, err); break;
+		case OPT_SRC_TOKEN: a->src.registry_token = optarg; break;
+		case OPT_DEST_TOKEN: a->dst.registry_token = optarg; break;
+		case OPT_RETRY: r = cli_int(name, optarg, 0, 100, &a->retries, err); break;
+		case OPT_PARALLEL: r = cli_int(name, optarg, 1, 64, &a->parallel, err); break;
+		case OPT_DIGESTFILE: a->digestfile = optarg; break;
+		case 'f':
+		case OPT_FORMAT: a->format = optarg; break;
+		case OPT_MULTI_ARCH:
+			if (strcmp(optarg, "all") == 0)
+				a->copy.all = true;
+			else if (strcmp(optarg, "system") != 0)
+				r = cli_usage(err, "--multi-arch '%s' is not supported (system, all)",
+					      optarg);
+			break;
+		case OPT_PROGRESS:
+			if (strcmp(optarg, "json") == 0)
+				a->progress.mode = PROGRESS_JSON;
+			else if (strcmp(optarg, "text") == 0)
+				a->progress.mode = PROGRESS_TEXT;
+			else if (strcmp(optarg, "quiet") == 0)
+				a->progress.mode = PROGRESS_QUIET;
+			else
+				r = cli_usage(err, "--progress '%s': expected text, json or quiet",
+					      optarg);
+			break;
+		case OPT_PROGRESS_FD:
+			r = cli_int(name, optarg, 0, 1 << 20, &v, err);
+			if (r == 0 && fcntl((int)v, F_GETFD) < 0)
+				r = cli_usage(err, "--progress-fd %ld is not an open file descriptor",
+					      v);
+			a->progress.fd = (int)v;
+			if (a->progress.mode == PROGRESS_TEXT)
+				a->progress.mode = PROGRESS_JSON;
+			break;
+		case OPT_IGNORED:
+		case OPT_IGNORED_ARG: break;
+		case '?':
+		default:
+			return cli_usage(err, "copy: unknown option '%s' (see pea-image copy --help)",
+					 argv[optind - 1]);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (argc - optind != 2)
+		return cli_usage(err, "copy: expected SOURCE-IMAGE DESTINATION-IMAGE, got %d "
+				 "argument(s)", argc - optind);
+	if (a->format && strcmp(a->format, "oci") != 0 && strcmp(a->format, "v2s2") != 0)
+		return cli_usage(err, "copy: --format '%s' is not supported (oci, v2s2)", a->format);
+	a->source = argv[optind];
+	a->dest = argv[optind + 1];
+	return 0;
+}
+
+static int write_digestfile(const char *path, const char *digest, struct pea_error **err)
+{
+	if (pea_write_file_atomic_at(AT_FDCWD, path, digest, strlen(digest), 0644, err) < 0)
+		return pea_error_wrap(err, "--digestfile");
+	return 0;
+}
+
+int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	_cleanup_(image_name_free_p) struct image_name *src_name = NULL, *dst_name = NULL;
+	struct copy_args a = {0};
+	struct transport_context ctx;
+	struct image_source *src = NULL;
+	struct image_dest *dst = NULL;
+	char digest[DIGEST_MAX] = "";
+	int r;
+
+	r = copy_parse(argc, argv, &a, err);
+	if (r != 0)
+		return r;
+	if (image_name_parse(a.source, &src_name, err) < 0 ||
+	    image_name_parse(a.dest, &dst_name, err) < 0)
+		return -EINVAL;
+	if (!g->insecure_policy && policy_check(g->policy, src_name, err) < 0)
+		return -EACCES;
+	if (cli_context(g, &ctx, err) < 0)
+		return -EINVAL;
+	ctx.progress = &a.progress;
+	ctx.retries = (int)a.retries;
+	ctx.parallel = (int)a.parallel;
+	a.copy.progress = &a.progress;
+	a.copy.os = g->override_os;
+	a.copy.arch = g->override_arch;
+	a.copy.variant = g->override_variant;
+	r = source_open(src_name, &a.src, &ctx, &src, err);
+	if (r == 0)
+		r = dest_open(dst_name, &a.dst, &ctx, &dst, err);
+	if (r == 0 && a.format && strcmp(a.format, "oci") == 0)
+		dst->wants_oci = true;
+	if (r == 0)
+		r = copy_image(src, dst, &a.copy, digest, err);
+	dest_free(dst, r == 0);
+	source_close(src);
+	cli_context_done(&ctx);
+	if (r == 0 && a.digestfile)
+		r = write_digestfile(a.digestfile, digest, err);
+	if (r == 0 && a.progress.mode == PROGRESS_JSON) {
+		progress_event(&a.progress, "copied", digest, -1, 0);
+	}
+	return r < 0 ? r : 0;
+}

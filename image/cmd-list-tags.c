@@ -1,0 +1,98 @@
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "image/cli.h"
+#include "image/reference.h"
+#include "image/registries.h"
+#include "image/registry.h"
+#include "image/transport.h"
+
+static const struct option list_tags_options[] = {
+	{"help", no_argument, NULL, 'h'},
+	CLI_SIDE_OPTIONS,
+	{NULL, 0, NULL, 0},
+};
+
+static const char list_tags_usage[] =
+	"Usage: pea-image list-tags [OPTIONS] docker://REPOSITORY\n"
+	"\n"
+	"List the tags of a repository as JSON.\n"
+	"\n" CLI_SIDE_USAGE;
+
+static int list_tags_run(const struct global_options *g, const char *image,
+			 const struct side_options *side, struct pea_error **err)
+{
+	_cleanup_(image_name_free_p) struct image_name *name = NULL;
+	_cleanup_strv_ char **tags = NULL;
+	_cleanup_json_ struct json_object *out = NULL;
+	_cleanup_free_ char *repo = NULL;
+	struct transport_context ctx;
+	struct registry_client *client = NULL;
+	struct pull_source primary = {0};
+	struct json_object *arr;
+	int r;
+
+	if (image_name_parse(image, &name, err) < 0)
+		return -EINVAL;
+	if (name->kind != TRANSPORT_DOCKER)
+		return pea_error_new(err, ENOTSUP, "list-tags: '%s': only docker:// repositories "
+				     "have tags to list", image);
+	if (name->ref->tag || name->ref->digest)
+		return pea_error_new(err, EINVAL, "list-tags: '%s': name a repository, without a "
+				     "tag or digest", image);
+	if (cli_context(g, &ctx, err) < 0)
+		return -EINVAL;
+	r = registries_primary(ctx.registries, name->ref, &primary, err);
+	if (r == 0)
+		r = docker_client_for(primary.ref, primary.insecure, side, &ctx, &client, err);
+	if (r == 0)
+		r = registry_list_tags(client, primary.ref->path, &tags, err);
+	if (r == 0) {
+		repo = reference_name(name->ref);
+		out = json_object_new_object();
+		json_object_object_add(out, "Repository", json_object_new_string(repo));
+		arr = json_object_new_array();
+		for (size_t i = 0; tags[i]; i++)
+			json_object_array_add(arr, json_object_new_string(tags[i]));
+		json_object_object_add(out, "Tags", arr);
+		cli_print_json(stdout, out);
+	}
+	registry_client_free(client);
+	reference_free(primary.ref);
+	cli_context_done(&ctx);
+	return r;
+}
+
+int cmd_list_tags(const struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	struct side_options side = {.tls_verify = -1};
+	int c;
+
+	optind = 0; /* glibc: 0 re-initialises getopt for the command's argv */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", list_tags_options, NULL)) != -1) {
+		int r = cli_side_option(c, optarg, &side, err);
+
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue;
+		if (c == 'h') {
+			fputs(list_tags_usage, stdout);
+			return 1;
+		}
+		return cli_usage(err, "list-tags: unknown option '%s'", argv[optind - 1]);
+	}
+	if (argc - optind != 1)
+		return cli_usage(err, "list-tags: expected one REPOSITORY, got %d argument(s)",
+				 argc - optind);
+	return list_tags_run(g, argv[optind], &side, err);
+}

@@ -1,0 +1,327 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "image/blob.h"
+#include "image/copy.h"
+#include "image/manifest.h"
+#include "image/registry.h"
+#include "image/transport.h"
+
+#define CONFIG_MAX (8u << 20)
+
+static const char *oci_type_for(const char *mt)
+{
+	if (strcmp(mt, MT_DOCKER_MANIFEST) == 0)
+		return MT_OCI_MANIFEST;
+	if (strcmp(mt, MT_DOCKER_LIST) == 0)
+		return MT_OCI_INDEX;
+	if (strcmp(mt, MT_DOCKER_CONFIG) == 0)
+		return MT_OCI_CONFIG;
+	if (strcmp(mt, MT_DOCKER_LAYER) == 0)
+		return MT_OCI_LAYER_GZIP;
+	if (strcmp(mt, "application/vnd.docker.image.rootfs.diff.tar") == 0)
+		return MT_OCI_LAYER;
+	if (strcmp(mt, MT_DOCKER_FOREIGN) == 0)
+		return "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+	return mt;
+}
+
+static void convert_descriptor_types(struct json_object *d)
+{
+	struct json_object *mt = NULL;
+
+	if (json_object_object_get_ex(d, "mediaType", &mt) &&
+	    json_object_is_type(mt, json_type_string)) {
+		const char *to = oci_type_for(json_object_get_string(mt));
+
+		json_object_object_add(d, "mediaType", json_object_new_string(to));
+	}
+}
+
+int manifest_to_oci(const char *buf, size_t len, const char *type, char **ret, size_t *ret_len,
+		    char **ret_type, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *doc = NULL;
+	struct json_object *cfg = NULL, *layers = NULL;
+	const char *text;
+
+	if (strcmp(type, MT_DOCKER_MANIFEST) != 0) {
+		*ret = xmemdup_str(buf, len);
+		*ret_len = len;
+		*ret_type = xstrdup(type);
+		return 0;
+	}
+	if (pea_json_parse(buf, len, "manifest", &doc, err) < 0)
+		return -EINVAL;
+	convert_descriptor_types(doc);
+	if (json_object_object_get_ex(doc, "config", &cfg))
+		convert_descriptor_types(cfg);
+	if (json_object_object_get_ex(doc, "layers", &layers) &&
+	    json_object_is_type(layers, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(layers); i++)
+			convert_descriptor_types(json_object_array_get_idx(layers, i));
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
+	*ret = xstrdup(text);
+	*ret_len = strlen(text);
+	*ret_type = xstrdup(MT_OCI_MANIFEST);
+	return 0;
+}
+
+struct pending {
+	const struct descriptor *desc;
+	enum blob_role role;
+	char *name;
+	struct blob_sink sink;
+	bool sink_ready;
+};
+
+static int stage_open(struct image_dest *dst, struct pending *p, struct progress *progress,
+		      struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+
+	p->name = xasprintf("blob-%.16s-%d", strchr(p->desc->digest, ':') + 1, (int)getpid());
+	fd = openat(dst->staging_fd, p->name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return pea_error_errno(err, "%s: stage blob '%s'", dst->description,
+				       p->desc->digest);
+	if (blob_sink_init(&p->sink, fd, p->desc->digest, p->desc->size, 0, err) < 0)
+		return -EINVAL;
+	p->sink.progress = progress;
+	p->sink_ready = true;
+	TAKE_FD(fd);
+	return 0;
+}
+
+static void pending_clear(struct image_dest *dst, struct pending *p)
+{
+	if (p->sink_ready) {
+		if (p->sink.fd >= 0)
+			close(p->sink.fd);
+		blob_sink_done(&p->sink);
+	}
+	if (p->name && dst->staging_fd >= 0)
+		unlinkat(dst->staging_fd, p->name, 0);
+	free(p->name);
+}
+
+static bool already_listed(struct pending *list, size_t n, const char *digest)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i].desc->digest, digest) == 0)
+			return true;
+	return false;
+}
+
+/* The blobs to transfer: config, then the layers, minus what dst has. */
+static int plan_blobs(const struct manifest *m, struct image_dest *dst, struct progress *progress,
+		      struct pending **ret, size_t *ret_n, struct pea_error **err)
+{
+	struct pending *list = xnew(struct pending, m->nlayers + 1);
+	size_t n = 0;
+
+	for (size_t i = 0; i <= m->nlayers; i++) {
+		const struct descriptor *d = i == 0 ? &m->config : &m->layers[i - 1];
+		bool have = false;
+
+		if (already_listed(list, n, d->digest))
+			continue;
+		if (dst->ops->has_blob(dst, d, &have, err) < 0) {
+			free(list);
+			return -EIO;
+		}
+		if (have) {
+			progress_event(progress, "skipped", d->digest, d->size, (uint64_t)d->size);
+			continue;
+		}
+		list[n].desc = d;
+		list[n].role = i == 0 ? BLOB_CONFIG : BLOB_LAYER;
+		n++;
+	}
+	*ret = list;
+	*ret_n = n;
+	return 0;
+}
+
+static int transfer_blobs(struct image_source *src, struct image_dest *dst, struct pending *list,
+			  size_t n, struct progress *progress, struct pea_error **err)
+{
+	_cleanup_free_ struct blob_fetch *fetches = xnew(struct blob_fetch, n + 1);
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		r = stage_open(dst, &list[i], progress, err);
+		fetches[i].digest = list[i].desc->digest;
+		fetches[i].sink = &list[i].sink;
+	}
+	if (r == 0)
+		r = source_fetch(src, fetches, n, err);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (list[i].sink.fd >= 0) {
+			close(list[i].sink.fd);
+			list[i].sink.fd = -1;
+		}
+		r = dst->ops->put_blob(dst, list[i].desc, list[i].role, list[i].name, err);
+	}
+	return r;
+}
+
+/* One image manifest: blobs, then the manifest. */
+static int copy_one(struct image_source *src, struct image_dest *dst, const char *buf,
+		    size_t len, const char *type, bool top, const struct copy_options *o,
+		    char ret_digest[DIGEST_MAX], char **ret_type, size_t *ret_len,
+		    struct pea_error **err)
+{
+	_cleanup_(manifest_free_p) struct manifest *m = NULL;
+	_cleanup_free_ char *out = NULL, *out_type = NULL;
+	struct pending *list = NULL;
+	size_t n = 0, out_len = 0;
+	int r;
+
+	if (manifest_parse(buf, len, type, &m, err) < 0)
+		return pea_error_wrap(err, "%s", src->description);
+	if (m->is_index)
+		return pea_error_new(err, EINVAL, "%s: an index inside an index is not supported",
+				     src->description);
+	if (dst->wants_oci)
+		r = manifest_to_oci(buf, len, m->media_type, &out, &out_len, &out_type, err);
+	else
+		r = manifest_to_oci(buf, len, "", &out, &out_len, &out_type, err);
+	if (r < 0)
+		return r;
+	if (!dst->wants_oci) {
+		free(out_type);
+		out_type = xstrdup(m->media_type);
+	}
+	r = plan_blobs(m, dst, o->progress, &list, &n, err);
+	if (r == 0)
+		r = transfer_blobs(src, dst, list, n, o->progress, err);
+	for (size_t i = 0; list && i < n; i++)
+		pending_clear(dst, &list[i]);
+	free(list);
+	if (r < 0)
+		return r;
+	digest_buffer("sha256", out, out_len, ret_digest);
+	progress_event(o->progress, "manifest", ret_digest, (int64_t)out_len, out_len);
+	progress_message(o->progress, "Writing manifest to image destination");
+	if (dst->ops->put_manifest(dst, out, out_len, out_type, ret_digest, top, err) < 0)
+		return -EIO;
+	if (ret_type)
+		*ret_type = TAKE_PTR(out_type);
+	if (ret_len)
+		*ret_len = out_len;
+	return 0;
+}
+
+static int copy_all(struct image_source *src, struct image_dest *dst, const char *buf, size_t len,
+		    const struct manifest *index, const struct copy_options *o,
+		    char ret_digest[DIGEST_MAX], struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *doc = NULL;
+	struct json_object *arr = NULL;
+	const char *text;
+	const char *type = index->media_type;
+
+	if (dst->single_image_only)
+		return pea_error_new(err, ENOTSUP, "%s holds one image: copy without --all",
+				     dst->description);
+	if (pea_json_parse(buf, len, "index", &doc, err) < 0)
+		return -EINVAL;
+	json_object_object_get_ex(doc, "manifests", &arr);
+	for (size_t i = 0; i < index->nmanifests; i++) {
+		const struct descriptor *d = &index->manifests[i];
+		_cleanup_free_ char *child = NULL, *child_type = NULL, *new_type = NULL;
+		struct json_object *entry = json_object_array_get_idx(arr, i);
+		char digest[DIGEST_MAX];
+		size_t child_len = 0, new_len = 0;
+
+		if (src->ops->get_manifest(src, d->digest, &child, &child_len, &child_type, err) <
+		    0)
+			return -EIO;
+		if (copy_one(src, dst, child, child_len, d->media_type[0] ? d->media_type : NULL,
+			     false, o, digest, &new_type, &new_len, err) < 0)
+			return -EIO;
+		json_object_object_add(entry, "digest", json_object_new_string(digest));
+		json_object_object_add(entry, "size", json_object_new_int64((int64_t)new_len));
+		json_object_object_add(entry, "mediaType", json_object_new_string(new_type));
+	}
+	if (dst->wants_oci && strcmp(type, MT_DOCKER_LIST) == 0) {
+		type = MT_OCI_INDEX;
+		json_object_object_add(doc, "mediaType", json_object_new_string(type));
+	}
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
+	/* Unchanged children keep the index byte for byte (and its digest). */
+	{
+		char rewritten[DIGEST_MAX], original[DIGEST_MAX];
+		_cleanup_json_ struct json_object *orig = NULL;
+		const char *orig_text;
+
+		pea_json_parse(buf, len, "index", &orig, NULL);
+		orig_text = orig ? json_object_to_json_string_ext(orig, JSON_C_TO_STRING_PLAIN |
+								       JSON_C_TO_STRING_NOSLASHESCAPE)
+				 : "";
+		digest_buffer("sha256", text, strlen(text), rewritten);
+		digest_buffer("sha256", orig_text, strlen(orig_text), original);
+		if (strcmp(rewritten, original) == 0) {
+			text = NULL;
+		}
+	}
+	if (!text) {
+		digest_buffer("sha256", buf, len, ret_digest);
+		return dst->ops->put_manifest(dst, buf, len, type, ret_digest, true, err);
+	}
+	digest_buffer("sha256", text, strlen(text), ret_digest);
+	return dst->ops->put_manifest(dst, text, strlen(text), type, ret_digest, true, err);
+}
+
+int copy_image(struct image_source *src, struct image_dest *dst, const struct copy_options *o,
+	       char ret_digest[DIGEST_MAX], struct pea_error **err)
+{
+	_cleanup_free_ char *buf = NULL, *type = NULL;
+	_cleanup_(manifest_free_p) struct manifest *m = NULL;
+	size_t len = 0;
+	int r;
+
+	progress_message(o->progress, "Getting image source signatures");
+	if (src->ops->get_manifest(src, NULL, &buf, &len, &type, err) < 0)
+		return -EIO;
+	if (manifest_parse(buf, len, type && *type ? type : NULL, &m, err) < 0)
+		return pea_error_wrap(err, "%s", src->description);
+	if (!m->is_index) {
+		r = copy_one(src, dst, buf, len, m->media_type, true, o, ret_digest, NULL, NULL,
+			     err);
+	} else if (o->all) {
+		r = copy_all(src, dst, buf, len, m, o, ret_digest, err);
+	} else {
+		const struct descriptor *d = NULL;
+		_cleanup_free_ char *child = NULL, *child_type = NULL;
+		size_t child_len = 0;
+
+		r = manifest_select(m, o->os, o->arch, o->variant, &d, err);
+		if (r < 0)
+			return pea_error_wrap(err, "%s", src->description);
+		r = src->ops->get_manifest(src, d->digest, &child, &child_len, &child_type, err);
+		if (r == 0)
+			r = copy_one(src, dst, child, child_len,
+				     d->media_type[0] ? d->media_type : child_type, true, o,
+				     ret_digest, NULL, NULL, err);
+	}
+	if (r < 0)
+		return r;
+	progress_message(o->progress, "Storing signatures");
+	return dst->ops->commit(dst, err);
+}

@@ -1,0 +1,122 @@
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "lib/error.h"
+#include "image/digest.h"
+
+static size_t digest_hex_len(const char *algo, size_t algo_len)
+{
+	if (algo_len == 6 && memcmp(algo, "sha256", 6) == 0)
+		return 64;
+	if (algo_len == 6 && memcmp(algo, "sha512", 6) == 0)
+		return 128;
+	return 0;
+}
+
+bool digest_is_valid(const char *s)
+{
+	const char *colon = s ? strchr(s, ':') : NULL;
+	size_t want;
+
+	if (!colon)
+		return false;
+	want = digest_hex_len(s, (size_t)(colon - s));
+	if (!want || strlen(colon + 1) != want)
+		return false;
+	for (const char *p = colon + 1; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+int digest_validate(const char *s, const char *what, struct pea_error **err)
+{
+	if (!digest_is_valid(s))
+		return pea_error_new(err, EINVAL, "%s '%s' is not a valid sha256 or sha512 digest",
+				     what, s ? s : "");
+	return 0;
+}
+
+const char *digest_hex(const char *digest)
+{
+	const char *colon = strchr(digest, ':');
+
+	return colon ? colon + 1 : digest;
+}
+
+static const EVP_MD *digest_md(const char *algo)
+{
+	if (strcmp(algo, "sha256") == 0)
+		return EVP_sha256();
+	if (strcmp(algo, "sha512") == 0)
+		return EVP_sha512();
+	return NULL;
+}
+
+int digester_init(struct digester *d, const char *algo, struct pea_error **err)
+{
+	const EVP_MD *md = digest_md(algo);
+
+	if (!md)
+		return pea_error_new(err, EINVAL, "unsupported digest algorithm '%s'", algo);
+	d->ctx = EVP_MD_CTX_new();
+	if (!d->ctx || EVP_DigestInit_ex(d->ctx, md, NULL) != 1)
+		return pea_error_new(err, ENOMEM, "cannot initialise %s", algo);
+	snprintf(d->algo, sizeof(d->algo), "%s", algo);
+	return 0;
+}
+
+void digester_update(struct digester *d, const void *buf, size_t len)
+{
+	EVP_DigestUpdate(d->ctx, buf, len);
+}
+
+void digester_final(struct digester *d, char out[DIGEST_MAX])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	size_t off;
+
+	EVP_DigestFinal_ex(d->ctx, md, &n);
+	off = (size_t)snprintf(out, DIGEST_MAX, "%s:", d->algo);
+	for (unsigned int i = 0; i < n && off + 2 < DIGEST_MAX; i++, off += 2)
+		snprintf(out + off, DIGEST_MAX - off, "%02x", md[i]);
+	EVP_DigestInit_ex(d->ctx, EVP_MD_CTX_get0_md(d->ctx), NULL);
+}
+
+void digester_done(struct digester *d)
+{
+	EVP_MD_CTX_free(d->ctx);
+	d->ctx = NULL;
+}
+
+void digest_buffer(const char *algo, const void *buf, size_t len, char out[DIGEST_MAX])
+{
+	struct digester d = {0};
+
+	if (digester_init(&d, algo ? algo : "sha256", NULL) < 0) {
+		out[0] = '\0';
+		return;
+	}
+	digester_update(&d, buf, len);
+	digester_final(&d, out);
+	digester_done(&d);
+}
+
+int digest_verify_buffer(const void *buf, size_t len, const char *want, const char *what,
+			 struct pea_error **err)
+{
+	char got[DIGEST_MAX];
+	char algo[8] = "sha256";
+	const char *colon = strchr(want, ':');
+
+	if (colon && (size_t)(colon - want) < sizeof(algo))
+		snprintf(algo, sizeof(algo), "%.*s", (int)(colon - want), want);
+	digest_buffer(algo, buf, len, got);
+	if (strcmp(got, want) != 0)
+		return pea_error_new(err, EBADMSG, "%s: digest mismatch: expected '%s', got '%s'",
+				     what, want, got);
+	return 0;
+}

@@ -1,0 +1,8 @@
+# image/: pea-image, a skopeo-like client that copies images between registries,
+# OCI layouts, archives and directories.
+IMAGE_SOURCES := $(filter-out image/main.c,$(wildcard image/*.c))
+$(eval $(call pea_archive,image,$(IMAGE_SOURCES)))
+$(eval $(call pea_program,pea-image,image/main.c,image,libcurl libcrypto libarchive libzstd))
+INSTALL_BIN += pea-image
+DEB_PACKAGES += skopeo docker-registry libcurl4-openssl-dev libssl-dev libarchive-dev apache2-utils \
+	openssl python3

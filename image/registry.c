@@ -1,0 +1,1221 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "image/blob.h"
+#include "image/registry.h"
+
+#define ACCEPT_MANIFESTS                                                                   \
+	"Accept: application/vnd.oci.image.manifest.v1+json, "                           \
+	"application/vnd.oci.image.index.v1+json, "                                      \
+	"application/vnd.docker.distribution.manifest.v2+json, "                         \
+	"application/vnd.docker.distribution.manifest.list.v2+json, "                    \
+	"application/vnd.docker.distribution.manifest.v1+prettyjws, "                    \
+	"application/vnd.docker.distribution.manifest.v1+json"
+
+#define ERROR_BODY_MAX (64u << 10)
+#define TOKEN_MAX      (1u << 20)
+#define CA_BUNDLE      "/etc/ssl/certs/ca-certificates.crt"
+
+enum auth_kind {
+	AUTH_NONE,
+	AUTH_BASIC,
+	AUTH_BEARER,
+};
+
+struct token {
+	char *scope;
+	char *token;
+};
+
+struct registry_client {
+	char *host;
+	char *api_host;
+	char *base; /* "https://host" or "http://host", set by the ping */
+	bool tls_verify;
+	bool allow_http;
+	char *ca_blob; /* system bundle + certs.d *.crt, or NULL */
+	size_t ca_blob_len;
+	char *client_cert, *client_key;
+	char *user, *password, *registry_token;
+	enum auth_kind auth;
+	char *realm, *service;
+	struct token *tokens;
+	size_t ntokens;
+	long timeout_s;
+	int parallel;
+	int retries;
+	CURLSH *share;
+};
+
+void http_response_clear(struct http_response *r)
+{
+	free(r->body);
+	free(r->content_type);
+	free(r->docker_digest);
+	free(r->location);
+	free(r->www_authenticate);
+	free(r->link);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *registry_client_host(const struct registry_client *c)
+{
+	return c->host;
+}
+
+static char *read_small_file(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (pea_read_file_at(AT_FDCWD, path, 1u << 20, &buf, &len, NULL) < 0)
+		return NULL;
+	return buf;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* certs.d: *.crt are CAs added to the system's, NAME.cert + NAME.key a client pair. */
+static void client_load_certs(struct registry_client *c, const char *dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	_cleanup_free_ char *blob = NULL;
+	struct dirent *e;
+	bool any_ca = false;
+
+	if (!d)
+		return;
+	blob = read_small_file(CA_BUNDLE);
+	if (!blob)
+		blob = xstrdup("");
+	while ((e = readdir(d))) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, e->d_name);
+
+		if (has_suffix(e->d_name, ".crt")) {
+			_cleanup_free_ char *pem = read_small_file(path);
+			char *joined;
+
+			if (!pem)
+				continue;
+			joined = xasprintf("%s\n%s", blob, pem);
+			free(blob);
+			blob = joined;
+			any_ca = true;
+		} else if (has_suffix(e->d_name, ".cert") && !c->client_cert) {
+			_cleanup_free_ char *key = xstrdup(path);
+
+			strcpy(key + strlen(key) - 5, ".key");
+			if (pea_path_exists_at(AT_FDCWD, key)) {
+				c->client_cert = xstrdup(path);
+				c->client_key = TAKE_PTR(key);
+			}
+		}
+	}
+	if (any_ca) {
+		c->ca_blob_len = strlen(blob);
+		c->ca_blob = TAKE_PTR(blob);
+	}
+}
+
+int registry_client_new(const char *host, const struct registry_options *o,
+			struct registry_client **ret, struct pea_error **err)
+{
+	struct registry_client *c = xnew(struct registry_client, 1);
+	const char *home = getenv("HOME");
+
+	c->host = xstrdup(host);
+	c->api_host = xstrdup(strcmp(host, "docker.io") == 0 ? "registry-1.docker.io" : host);
+	c->tls_verify = o->tls_verify >= 0 ? o->tls_verify != 0 : !o->insecure;
+	c->allow_http = !c->tls_verify;
+	c->user = o->user ? xstrdup(o->user) : NULL;
+	c->password = o->password ? xstrdup(o->password) : NULL;
+	c->registry_token = o->registry_token ? xstrdup(o->registry_token) : NULL;
+	c->timeout_s = o->timeout_s;
+	c->parallel = o->parallel > 0 ? o->parallel : 6;
+	c->retries = o->retries >= 0 ? o->retries : 3;
+	if (o->cert_dir) {
+		client_load_certs(c, o->cert_dir);
+	} else {
+		_cleanup_free_ char *user_dir =
+			home ? xasprintf("%s/.config/containers/certs.d/%s", home, host) : NULL;
+		_cleanup_free_ char *sys_dir = xasprintf("/etc/containers/certs.d/%s", host);
+		_cleanup_free_ char *docker_dir = xasprintf("/etc/docker/certs.d/%s", host);
+
+		if (user_dir && pea_path_exists_at(AT_FDCWD, user_dir))
+			client_load_certs(c, user_dir);
+		else if (pea_path_exists_at(AT_FDCWD, sys_dir))
+			client_load_certs(c, sys_dir);
+		else
+			client_load_certs(c, docker_dir);
+	}
+	c->share = curl_share_init();
+	if (!c->share) {
+		registry_client_free(c);
+		return pea_error_new(err, ENOMEM, "cannot initialise libcurl");
+	}
+	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	*ret = c;
+	return 0;
+}
+
+struct registry_client *registry_client_free(struct registry_client *c)
+{
+	if (!c)
+		return NULL;
+	free(c->host);
+	free(c->api_host);
+	free(c->base);
+	free(c->ca_blob);
+	free(c->client_cert);
+	free(c->client_key);
+	free(c->user);
+	if (c->password)
+		explicit_bzero(c->password, strlen(c->password));
+	free(c->password);
+	free(c->registry_token);
+	free(c->realm);
+	free(c->service);
+	for (size_t i = 0; i < c->ntokens; i++) {
+		free(c->tokens[i].scope);
+		free(c->tokens[i].token);
+	}
+	free(c->tokens);
+	if (c->share)
+		curl_share_cleanup(c->share);
+	free(c);
+	return NULL;
+}
+
+/* ---- one transfer -------------------------------------------------------- */
+
+enum write_mode {
+	WRITE_BODY,   /* into the response body (capped) */
+	WRITE_SINK,   /* into the blob sink */
+	WRITE_DISCARD,
+};
+
+struct transfer {
+	struct registry_client *c;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct http_response resp;
+	size_t max_body;
+	bool too_large;
+	struct blob_sink *sink;
+	uint64_t resume_from;
+	enum write_mode mode;
+	int upload_fd;
+	const char *upload_buf;
+	size_t upload_len, upload_off;
+	/* for the multi loop */
+	struct blob_fetch *fetch;
+	int attempts;
+	int auth_retries;
+	uint64_t retry_at_ms;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static char *trim_dup(const char *s, size_t n)
+{
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n' || s[n - 1] == ' '))
+		n--;
+	return xstrndup(s, n);
+}
+
+static void set_header(char **slot, const char *v, size_t n)
+{
+	free(*slot);
+	*slot = trim_dup(v, n);
+}
+
+static size_t header_cb(char *buf, size_t size, size_t nitems, void *data)
+{
+	struct transfer *t = data;
+	size_t n = size * nitems;
+	const char *colon;
+
+	if (n >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
+		const char *sp = memchr(buf, ' ', n);
+		long status = sp ? strtol(sp + 1, NULL, 10) : 0;
+
+		http_response_clear(&t->resp);
+		t->resp.status = status;
+		t->resp.content_length = -1;
+		t->too_large = false;
+		if (status >= 300 && status < 400)
+			t->mode = WRITE_DISCARD;
+		else if (t->sink && (status == 200 || status == 206))
+			t->mode = WRITE_SINK;
+		else
+			t->mode = WRITE_BODY;
+		return n;
+	}
+	colon = memchr(buf, ':', n);
+	if (!colon)
+		return n;
+#define HDR(name, slot)                                                                     \
+	if ((size_t)(colon - buf) == strlen(name) && strncasecmp(buf, name, strlen(name)) == 0) \
+		set_header(&t->resp.slot, colon + 1, n - (size_t)(colon + 1 - buf));
+	HDR("content-type", content_type)
+	HDR("docker-content-digest", docker_digest)
+	HDR("location", location)
+	HDR("www-authenticate", www_authenticate)
+	HDR("link", link)
+#undef HDR
+	if ((size_t)(colon - buf) == 14 && strncasecmp(buf, "content-length", 14) == 0)
+		t->resp.content_length = strtoll(colon + 1, NULL, 10);
+	return n;
+}
+
+static size_t write_cb(char *buf, size_t size, size_t nmemb, void *data)
+{
+	struct transfer *t = data;
+	size_t n = size * nmemb;
+
+	switch (t->mode) {
+	case WRITE_DISCARD:
+		return n;
+	case WRITE_SINK:
+		if (t->resume_from > 0 && t->resp.status == 200) {
+			/* The server ignored the Range: start over. */
+			t->resume_from = 0;
+			if (blob_sink_reset(t->sink, &t->sink->error) < 0)
+				return 0;
+		}
+		if (blob_sink_write(t->sink, buf, n, &t->sink->error) < 0)
+			return 0;
+		return n;
+	case WRITE_BODY:
+	default:
+		if (t->resp.body_len + n > t->max_body) {
+			t->too_large = true;
+			return 0;
+		}
+		t->resp.body = xrealloc(t->resp.body, t->resp.body_len + n + 1);
+		memcpy(t->resp.body + t->resp.body_len, buf, n);
+		t->resp.body_len += n;
+		t->resp.body[t->resp.body_len] = '\0';
+		return n;
+	}
+}
+
+static size_t read_cb(char *buf, size_t size, size_t nitems, void *data)
+{
+	struct transfer *t = data;
+	size_t n = size * nitems;
+
+	if (t->upload_buf) {
+		size_t left = t->upload_len - t->upload_off;
+
+		if (n > left)
+			n = left;
+		memcpy(buf, t->upload_buf + t->upload_off, n);
+		t->upload_off += n;
+		return n;
+	}
+	for (;;) {
+		ssize_t r = read(t->upload_fd, buf, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r < 0 ? CURL_READFUNC_ABORT : (size_t)r;
+	}
+}
+
+static const char *client_token_for(const struct registry_client *c, const char *scope)
+{
+	for (size_t i = 0; i < c->ntokens; i++)
+		if (strcmp(c->tokens[i].scope, scope) == 0)
+			return c->tokens[i].token;
+	return NULL;
+}
+
+static void client_apply_common(struct registry_client *c, CURL *e, struct transfer *t)
+{
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "pea-image/" PEA_VERSION);
+	curl_easy_setopt(e, CURLOPT_SHARE, c->share);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->tls_verify ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->tls_verify ? 2L : 0L);
+	if (c->timeout_s > 0)
+		curl_easy_setopt(e, CURLOPT_TIMEOUT, c->timeout_s);
+	if (c->ca_blob) {
+		struct curl_blob blob = {.data = c->ca_blob, .len = c->ca_blob_len,
+					 .flags = CURL_BLOB_NOCOPY};
+
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	if (c->client_cert) {
+		curl_easy_setopt(e, CURLOPT_SSLCERT, c->client_cert);
+		curl_easy_setopt(e, CURLOPT_SSLKEY, c->client_key);
+	}
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+	if (getenv("PEA_IMAGE_CURL_VERBOSE"))
+		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+}
+
+static void transfer_add_auth(struct transfer *t, const char *scope)
+{
+	struct registry_client *c = t->c;
+	const char *tok = NULL;
+
+	if (c->registry_token)
+		tok = c->registry_token;
+	else if (c->auth == AUTH_BEARER && scope)
+		tok = client_token_for(c, scope);
+	if (tok) {
+		_cleanup_free_ char *h = xasprintf("Authorization: Bearer %s", tok);
+
+		t->headers = curl_slist_append(t->headers, h);
+	} else if (c->auth == AUTH_BASIC && c->user) {
+		curl_easy_setopt(t->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(t->easy, CURLOPT_USERNAME, c->user);
+		curl_easy_setopt(t->easy, CURLOPT_PASSWORD, c->password ? c->password : "");
+	}
+}
+
+static int transfer_init(struct transfer *t, struct registry_client *c, const char *url,
+			 struct pea_error **err)
+{
+	memset(t, 0, sizeof(*t));
+	t->c = c;
+	t->upload_fd = -1;
+	t->max_body = ERROR_BODY_MAX;
+	t->resp.content_length = -1;
+	t->easy = curl_easy_init();
+	if (!t->easy)
+		return pea_error_new(err, ENOMEM, "cannot initialise libcurl");
+	client_apply_common(c, t->easy, t);
+	curl_easy_setopt(t->easy, CURLOPT_URL, url);
+	return 0;
+}
+
+static void transfer_done(struct transfer *t)
+{
+	if (t->easy)
+		curl_easy_cleanup(t->easy);
+	curl_slist_free_all(t->headers);
+	http_response_clear(&t->resp);
+	t->easy = NULL;
+	t->headers = NULL;
+}
+
+/* "MANIFEST_UNKNOWN" -> "manifest unknown" */
+static char *lower_code(const char *code)
+{
+	char *s = xstrdup(code);
+
+	for (char *p = s; *p; p++)
+		*p = *p == '_' ? ' ' : (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+	return s;
+}
+
+/* The "errors" of a distribution-spec error body, as "code: message". */
+static char *registry_error_text(const struct http_response *r)
+{
+	_cleanup_json_ struct json_object *doc = NULL;
+	struct json_object *errors = NULL;
+	_cleanup_strv_ char **parts = NULL;
+
+	if (r->body && pea_json_parse(r->body, r->body_len, "error body", &doc, NULL) == 0 &&
+	    json_object_object_get_ex(doc, "errors", &errors) &&
+	    json_object_is_type(errors, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(errors) && i < 4; i++) {
+			struct json_object *e = json_object_array_get_idx(errors, i), *code = NULL,
+					   *msg = NULL;
+			const char *cs, *ms;
+			_cleanup_free_ char *pretty = NULL;
+
+			json_object_object_get_ex(e, "code", &code);
+			json_object_object_get_ex(e, "message", &msg);
+			cs = code ? json_object_get_string(code) : NULL;
+			ms = msg ? json_object_get_string(msg) : NULL;
+			if (!cs)
+				cs = "";
+			cs = pretty = lower_code(cs);
+			if (!ms)
+				ms = "";
+			pea_strv_push_take(&parts, xasprintf("%s%s%s", cs, *ms ? ": " : "", ms));
+		}
+	}
+	if (parts) {
+		_cleanup_free_ char *joined = pea_strv_join(parts, "; ");
+
+		return xasprintf("%s (HTTP %ld)", joined, r->status);
+	}
+	switch (r->status) {
+	case 401:
+		return xstrdup("authentication required (HTTP 401)");
+	case 403:
+		return xstrdup("access denied (HTTP 403)");
+	case 404:
+		return xstrdup("not found (HTTP 404)");
+	default:
+		return xasprintf("unexpected HTTP status %ld", r->status);
+	}
+}
+
+static int http_status_error(struct pea_error **err, const struct http_response *r,
+			     const char *what)
+{
+	_cleanup_free_ char *text = registry_error_text(r);
+	int code = r->status == 404   ? ENOENT
+		   : r->status == 401 ? EACCES
+		   : r->status == 403 ? EPERM
+				      : EPROTO;
+
+	return pea_error_new(err, code, "%s: %s", what, text);
+}
+
+static int curl_failure(struct pea_error **err, CURLcode rc, const char *errbuf,
+			const char *what)
+{
+	int code = rc == CURLE_COULDNT_CONNECT	      ? ECONNREFUSED
+		   : rc == CURLE_OPERATION_TIMEDOUT   ? ETIMEDOUT
+		   : rc == CURLE_COULDNT_RESOLVE_HOST ? EHOSTUNREACH
+						      : EIO;
+
+	return pea_error_new(err, code, "%s: %s", what,
+			     errbuf && *errbuf ? errbuf : curl_easy_strerror(rc));
+}
+
+/* ---- auth ------------------------------------------------------------------ */
+
+/* Parse 'Bearer realm="x",service="y",scope="z"'. */
+static void parse_challenge(struct registry_client *c, const char *h)
+{
+	const char *p = h;
+
+	while (*p == ' ')
+		p++;
+	if (strncasecmp(p, "basic", 5) == 0) {
+		c->auth = AUTH_BASIC;
+		return;
+	}
+	if (strncasecmp(p, "bearer", 6) != 0)
+		return;
+	c->auth = AUTH_BEARER;
+	p += 6;
+	while (*p) {
+		const char *eq, *kstart;
+		char *val;
+		size_t klen;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		kstart = p;
+		eq = strchr(p, '=');
+		if (!eq)
+			break;
+		klen = (size_t)(eq - kstart);
+		p = eq + 1;
+		if (*p == '"') {
+			const char *end = strchr(p + 1, '"');
+
+			if (!end)
+				break;
+			val = xstrndup(p + 1, (size_t)(end - p - 1));
+			p = end + 1;
+		} else {
+			size_t n = strcspn(p, ",");
+
+			val = trim_dup(p, n);
+			p += n;
+		}
+		if (klen == 5 && strncasecmp(kstart, "realm", 5) == 0) {
+			free(c->realm);
+			c->realm = val;
+		} else if (klen == 7 && strncasecmp(kstart, "service", 7) == 0) {
+			free(c->service);
+			c->service = val;
+		} else {
+			free(val);
+		}
+	}
+}
+
+static int perform(struct transfer *t, const char *what, struct pea_error **err)
+{
+	CURLcode rc;
+
+	if (t->headers)
+		curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+	rc = curl_easy_perform(t->easy);
+	if (rc == CURLE_WRITE_ERROR && t->sink && t->sink->error) {
+		*err = pea_error_free(*err);
+		*err = TAKE_PTR(t->sink->error);
+		return -(*err)->code;
+	}
+	if (rc == CURLE_WRITE_ERROR && t->too_large)
+		return pea_error_new(err, EFBIG, "%s: response larger than %zu bytes", what,
+				     t->max_body);
+	if (rc != CURLE_OK)
+		return curl_failure(err, rc, t->errbuf, what);
+	return 0;
+}
+
+static int fetch_token(struct registry_client *c, const char *scope, struct pea_error **err)
+{
+	_cleanup_free_ char *url = NULL;
+	_cleanup_free_ char *svc = NULL;
+	_cleanup_json_ struct json_object *doc = NULL;
+	_cleanup_strv_ char **scopes = pea_strv_split(scope, " ");
+	struct transfer t;
+	const char *tok = NULL;
+	char *q;
+	int r;
+
+	if (!c->realm)
+		return pea_error_new(err, EPROTO, "registry '%s' asked for a bearer token without "
+				     "a realm", c->host);
+	svc = c->service ? curl_easy_escape(NULL, c->service, 0) : NULL;
+	url = xasprintf("%s%sservice=%s", c->realm, strchr(c->realm, '?') ? "&" : "?",
+			svc ? svc : "");
+	for (size_t i = 0; scopes && scopes[i]; i++) {
+		char *esc = curl_easy_escape(NULL, scopes[i], 0);
+
+		q = xasprintf("%s&scope=%s", url, esc);
+		curl_free(esc);
+		free(url);
+		url = q;
+	}
+	if (transfer_init(&t, c, url, err) < 0)
+		return -ENOMEM;
+	t.max_body = TOKEN_MAX;
+	if (c->user) {
+		curl_easy_setopt(t.easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(t.easy, CURLOPT_USERNAME, c->user);
+		curl_easy_setopt(t.easy, CURLOPT_PASSWORD, c->password ? c->password : "");
+	}
+	r = perform(&t, "requesting a token", err);
+	if (r == 0 && t.resp.status != 200) {
+		if (t.resp.status == 401)
+			r = pea_error_new(err, EACCES, "requesting a token from '%s': invalid "
+					  "username or password (HTTP 401)", c->realm);
+		else
+			r = http_status_error(err, &t.resp, "requesting a token");
+	}
+	if (r == 0 && pea_json_parse(t.resp.body ? t.resp.body : "", t.resp.body_len,
+				     "token response", &doc, err) < 0)
+		r = -EPROTO;
+	if (r == 0 && (pea_json_get_string_opt(doc, "", "token", &tok, err) < 0 ||
+		       (!tok && pea_json_get_string_opt(doc, "", "access_token", &tok, err) < 0)))
+		r = -EPROTO;
+	if (r == 0 && (!tok || !*tok))
+		r = pea_error_new(err, EPROTO, "token response from '%s' has no token", c->realm);
+	if (r == 0) {
+		bool found = false;
+
+		for (size_t i = 0; i < c->ntokens; i++) {
+			if (strcmp(c->tokens[i].scope, scope) == 0) {
+				free(c->tokens[i].token);
+				c->tokens[i].token = xstrdup(tok);
+				found = true;
+			}
+		}
+		if (!found) {
+			c->tokens = xreallocarray(c->tokens, c->ntokens + 1, sizeof(*c->tokens));
+			c->tokens[c->ntokens].scope = xstrdup(scope);
+			c->tokens[c->ntokens].token = xstrdup(tok);
+			c->ntokens++;
+		}
+	}
+	transfer_done(&t);
+	return r;
+}
+
+static int try_ping(struct registry_client *c, const char *scheme, struct pea_error **err)
+{
+	_cleanup_free_ char *url = xasprintf("%s://%s/v2/", scheme, c->api_host);
+	_cleanup_free_ char *what = xasprintf("pinging registry '%s' (%s)", c->host, url);
+	struct transfer t;
+	int r;
+
+	if (transfer_init(&t, c, url, err) < 0)
+		return -ENOMEM;
+	r = perform(&t, what, err);
+	if (r == 0) {
+		if (t.resp.status == 401 && t.resp.www_authenticate) {
+			parse_challenge(c, t.resp.www_authenticate);
+		} else if (t.resp.status != 200) {
+			r = pea_error_new(err, EPROTO, "%s: HTTP %ld: not a container registry",
+					  what, t.resp.status);
+		}
+	}
+	if (r == 0) {
+		free(c->base);
+		c->base = xasprintf("%s://%s", scheme, c->api_host);
+	}
+	transfer_done(&t);
+	return r;
+}
+
+static int client_ping(struct registry_client *c, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *https_err = NULL;
+
+	if (c->base)
+		return 0;
+	if (try_ping(c, "https", &https_err) == 0)
+		return 0;
+	if (!c->allow_http) {
+		*err = pea_error_free(*err);
+		*err = TAKE_PTR(https_err);
+		if (strstr((*err)->message, "SSL") || strstr((*err)->message, "certificate"))
+			return pea_error_wrap(err, "%s", "TLS failed (for a plain-http registry, "
+					      "use --tls-verify=false or insecure in registries.conf)");
+		return -(*err)->code;
+	}
+	if (try_ping(c, "http", err) == 0)
+		return 0;
+	return pea_error_wrap(err, "after https failed too (%s)", https_err->message);
+}
+
+static int client_authorize(struct registry_client *c, const char *scope, bool force,
+			    struct pea_error **err)
+{
+	if (client_ping(c, err) < 0)
+		return -EIO;
+	if (c->auth != AUTH_BEARER || c->registry_token || !scope)
+		return 0;
+	if (!force && client_token_for(c, scope))
+		return 0;
+	return fetch_token(c, scope, err);
+}
+
+struct request {
+	const char *method; /* NULL: GET */
+	const char *url;    /* absolute, or a path under base */
+	const char *scope;
+	const char *accept;
+	const char *content_type;
+	const char *body;
+	size_t body_len;
+	int upload_fd;
+	uint64_t upload_size;
+	size_t max_body;
+	const char *what;
+};
+
+static int client_do(struct registry_client *c, const struct request *rq,
+		     struct http_response *ret, struct pea_error **err)
+{
+	for (int attempt = 0;; attempt++) {
+		_cleanup_free_ char *url = NULL;
+		struct transfer t;
+		int r;
+
+		if (client_authorize(c, rq->scope, attempt > 0, err) < 0)
+			return pea_error_wrap(err, "%s", rq->what);
+		url = strncmp(rq->url, "http", 4) == 0 ? xstrdup(rq->url)
+						       : xasprintf("%s%s", c->base, rq->url);
+		if (transfer_init(&t, c, url, err) < 0)
+			return -ENOMEM;
+		t.max_body = rq->max_body ? rq->max_body : ERROR_BODY_MAX;
+		transfer_add_auth(&t, rq->scope);
+		if (rq->accept)
+			t.headers = curl_slist_append(t.headers, rq->accept);
+		if (rq->content_type) {
+			_cleanup_free_ char *h = xasprintf("Content-Type: %s", rq->content_type);
+
+			t.headers = curl_slist_append(t.headers, h);
+		}
+		if (rq->method && strcmp(rq->method, "HEAD") == 0) {
+			curl_easy_setopt(t.easy, CURLOPT_NOBODY, 1L);
+		} else if (rq->upload_fd >= 0) {
+			if (lseek(rq->upload_fd, 0, SEEK_SET) < 0) {
+				transfer_done(&t);
+				return pea_error_errno(err, "%s: rewind", rq->what);
+			}
+			t.upload_fd = rq->upload_fd;
+			t.headers = curl_slist_append(t.headers, "Expect:");
+			curl_easy_setopt(t.easy, CURLOPT_UPLOAD, 1L);
+			curl_easy_setopt(t.easy, CURLOPT_READFUNCTION, read_cb);
+			curl_easy_setopt(t.easy, CURLOPT_READDATA, &t);
+			curl_easy_setopt(t.easy, CURLOPT_INFILESIZE_LARGE,
+					 (curl_off_t)rq->upload_size);
+		} else if (rq->method && (strcmp(rq->method, "PUT") == 0 ||
+					  strcmp(rq->method, "POST") == 0)) {
+			t.upload_buf = rq->body ? rq->body : "";
+			t.upload_len = rq->body_len;
+			curl_easy_setopt(t.easy, CURLOPT_POST, 1L);
+			curl_easy_setopt(t.easy, CURLOPT_READFUNCTION, read_cb);
+			curl_easy_setopt(t.easy, CURLOPT_READDATA, &t);
+			curl_easy_setopt(t.easy, CURLOPT_POSTFIELDSIZE_LARGE,
+					 (curl_off_t)rq->body_len);
+			t.headers = curl_slist_append(t.headers, "Expect:");
+			curl_easy_setopt(t.easy, CURLOPT_CUSTOMREQUEST, rq->method);
+		} else if (rq->method && strcmp(rq->method, "GET") != 0) {
+			curl_easy_setopt(t.easy, CURLOPT_CUSTOMREQUEST, rq->method);
+		}
+		r = perform(&t, rq->what, err);
+		if (r < 0) {
+			transfer_done(&t);
+			return r;
+		}
+		if (t.resp.status == 401 && attempt == 0 && t.resp.www_authenticate &&
+		    !c->registry_token) {
+			parse_challenge(c, t.resp.www_authenticate);
+			if (c->auth == AUTH_BEARER || (c->auth == AUTH_BASIC && c->user)) {
+				transfer_done(&t);
+				continue;
+			}
+		}
+		*ret = t.resp;
+		memset(&t.resp, 0, sizeof(t.resp));
+		transfer_done(&t);
+		return 0;
+	}
+}
+
+static char *scope_pull(const char *repo)
+{
+	return xasprintf("repository:%s:pull", repo);
+}
+
+static char *scope_push(const char *repo)
+{
+	return xasprintf("repository:%s:pull,push", repo);
+}
+
+int registry_check_login(struct registry_client *c, struct pea_error **err)
+{
+	_cleanup_free_ char *what = xasprintf("logging in to '%s'", c->host);
+	struct http_response resp = {0};
+	struct request rq = {.url = "/v2/", .upload_fd = -1, .what = what};
+	int r;
+
+	if (client_ping(c, err) < 0)
+		return -EIO;
+	if (c->auth == AUTH_BEARER) {
+		/* A token for no particular scope proves the credentials. */
+		r = fetch_token(c, "", err);
+		return r < 0 ? pea_error_wrap(err, "%s", what) : 0;
+	}
+	if (client_do(c, &rq, &resp, err) < 0)
+		return -EIO;
+	r = 0;
+	if (resp.status == 401)
+		r = pea_error_new(err, EACCES, "%s: invalid username or password (HTTP 401)", what);
+	else if (resp.status != 200)
+		r = http_status_error(err, &resp, what);
+	http_response_clear(&resp);
+	return r;
+}
+
+int registry_get_manifest(struct registry_client *c, const char *repo, const char *ref, bool head,
+			  struct http_response *ret, struct pea_error **err)
+{
+	_cleanup_free_ char *url = xasprintf("/v2/%s/manifests/%s", repo, ref);
+	_cleanup_free_ char *scope = scope_pull(repo);
+	_cleanup_free_ char *what = xasprintf("reading manifest '%s' in '%s/%s'", ref, c->host, repo);
+	struct request rq = {
+		.method = head ? "HEAD" : "GET", .url = url, .scope = scope,
+		.accept = ACCEPT_MANIFESTS, .max_body = MANIFEST_MAX, .upload_fd = -1, .what = what,
+	};
+	struct http_response resp = {0};
+
+	if (client_do(c, &rq, &resp, err) < 0)
+		return -EIO;
+	if (resp.status != 200) {
+		int r = http_status_error(err, &resp, what);
+
+		http_response_clear(&resp);
+		return r;
+	}
+	*ret = resp;
+	return 0;
+}
+
+int registry_put_manifest(struct registry_client *c, const char *repo, const char *ref,
+			  const char *buf, size_t len, const char *media_type,
+			  struct pea_error **err)
+{
+	_cleanup_free_ char *url = xasprintf("/v2/%s/manifests/%s", repo, ref);
+	_cleanup_free_ char *scope = scope_push(repo);
+	_cleanup_free_ char *what = xasprintf("writing manifest '%s' to '%s/%s'", ref, c->host, repo);
+	struct request rq = {
+		.method = "PUT", .url = url, .scope = scope, .content_type = media_type,
+		.body = buf, .body_len = len, .upload_fd = -1, .what = what,
+	};
+	struct http_response resp = {0};
+	int r = 0;
+
+	if (client_do(c, &rq, &resp, err) < 0)
+		return -EIO;
+	if (resp.status != 201 && resp.status != 200 && resp.status != 202)
+		r = http_status_error(err, &resp, what);
+	http_response_clear(&resp);
+	return r;
+}
+
+int registry_delete_manifest(struct registry_client *c, const char *repo, const char *digest,
+			     struct pea_error **err)
+{
+	_cleanup_free_ char *url = xasprintf("/v2/%s/manifests/%s", repo, digest);
+	_cleanup_free_ char *scope = xasprintf("repository:%s:delete", repo);
+	_cleanup_free_ char *what = xasprintf("deleting '%s/%s@%s'", c->host, repo, digest);
+	struct request rq = {
+		.method = "DELETE", .url = url, .scope = scope, .upload_fd = -1, .what = what,
+	};
+	struct http_response resp = {0};
+	int r = 0;
+
+	if (client_do(c, &rq, &resp, err) < 0)
+		return -EIO;
+	if (resp.status != 202 && resp.status != 200)
+		r = http_status_error(err, &resp, what);
+	http_response_clear(&resp);
+	return r;
+}
+
+/* Link: </v2/x/tags/list?n=100&last=b>; rel="next" */
+static char *next_link(const char *link)
+{
+	const char *lt, *gt;
+
+	if (!link || !strstr(link, "rel=\"next\""))
+		return NULL;
+	lt = strchr(link, '<');
+	gt = lt ? strchr(lt, '>') : NULL;
+	return gt ? xstrndup(lt + 1, (size_t)(gt - lt - 1)) : NULL;
+}
+
+int registry_list_tags(struct registry_client *c, const char *repo, char ***ret,
+		       struct pea_error **err)
+{
+	_cleanup_free_ char *url = xasprintf("/v2/%s/tags/list", repo);
+	_cleanup_free_ char *scope = scope_pull(repo);
+	_cleanup_free_ char *what = xasprintf("listing tags of '%s/%s'", c->host, repo);
+	_cleanup_strv_ char **tags = NULL;
+
+	for (int page = 0; url && page < 1000; page++) {
+		struct request rq = {
+			.url = url, .scope = scope, .max_body = 16u << 20, .upload_fd = -1,
+			.what = what,
+		};
+		struct http_response resp = {0};
+		_cleanup_json_ struct json_object *doc = NULL;
+		_cleanup_strv_ char **page_tags = NULL;
+		int r = 0;
+
+		if (client_do(c, &rq, &resp, err) < 0)
+			return -EIO;
+		if (resp.status != 200)
+			r = http_status_error(err, &resp, what);
+		if (r == 0 && pea_json_parse(resp.body ? resp.body : "", resp.body_len, "tag list",
+					     &doc, err) < 0)
+			r = pea_error_wrap(err, "%s", what);
+		if (r == 0 && pea_json_get_strv_opt(doc, "", "tags", &page_tags, err) < 0)
+			r = pea_error_wrap(err, "%s", what);
+		for (size_t i = 0; r == 0 && page_tags && page_tags[i]; i++)
+			pea_strv_push(&tags, page_tags[i]);
+		free(url);
+		url = r == 0 ? next_link(resp.link) : NULL;
+		http_response_clear(&resp);
+		if (r < 0)
+			return r;
+	}
+	*ret = tags ? TAKE_PTR(tags) : xnew(char *, 1);
+	return 0;
+}
+
+int registry_blob_exists(struct registry_client *c, const char *repo, const char *digest,
+			 bool *ret_exists, struct pea_error **err)
+{
+	_cleanup_free_ char *url = xasprintf("/v2/%s/blobs/%s", repo, digest);
+	_cleanup_free_ char *scope = scope_push(repo);
+	_cleanup_free_ char *what = xasprintf("checking blob '%s' in '%s/%s'", digest, c->host, repo);
+	struct request rq = {
+		.method = "HEAD", .url = url, .scope = scope, .upload_fd = -1, .what = what,
+	};
+	struct http_response resp = {0};
+	int r = 0;
+
+	if (client_do(c, &rq, &resp, err) < 0)
+		return -EIO;
+	if (resp.status == 200)
+		*ret_exists = true;
+	else if (resp.status == 404)
+		*ret_exists = false;
+	else
+		r = http_status_error(err, &resp, what);
+	http_response_clear(&resp);
+	return r;
+}
+
+static char *absolute_location(const struct registry_client *c, const char *loc)
+{
+	if (strncmp(loc, "http://", 7) == 0 || strncmp(loc, "https://", 8) == 0)
+		return xstrdup(loc);
+	return xasprintf("%s%s%s", c->base, loc[0] == '/' ? "" : "/", loc);
+}
+
+int registry_mount_blob(struct registry_client *c, const char *repo, const char *from_repo,
+			const char *digest, bool *ret_mounted, struct pea_error **err)
+{
+	_cleanup_free_ char *url =
+		xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", repo, digest, from_repo);
+	_cleanup_free_ char *scope =
+		xasprintf("repository:%s:pull,push repository:%s:pull", repo, from_repo);
+	_cleanup_free_ char *what = xasprintf("mounting blob '%s' into '%s/%s'", digest, c->host,
+					      repo);
+	struct request rq = {
+		.method = "POST", .url = url, .scope = scope, .upload_fd = -1, .what = what,
+	};
+	struct http_response resp = {0};
+
+	if (client_do(c, &rq, &resp, err) < 0)
+		return -EIO;
+	*ret_mounted = resp.status == 201;
+	http_response_clear(&resp);
+	return 0;
+}
+
+int registry_put_blob(struct registry_client *c, const char *repo, const char *digest, int fd,
+		      uint64_t size, struct pea_error **err)
+{
+	_cleanup_free_ char *url = xasprintf("/v2/%s/blobs/uploads/", repo);
+	_cleanup_free_ char *scope = scope_push(repo);
+	_cleanup_free_ char *what = xasprintf("uploading blob '%s' to '%s/%s'", digest, c->host,
+					      repo);
+	_cleanup_free_ char *put_url = NULL, *loc = NULL;
+	struct request post = {
+		.method = "POST", .url = url, .scope = scope, .upload_fd = -1, .what = what,
+	};
+	struct http_response resp = {0};
+	int r = 0;
+
+	if (client_do(c, &post, &resp, err) < 0)
+		return -EIO;
+	if (resp.status != 202 || !resp.location) {
+		r = http_status_error(err, &resp, what);
+		http_response_clear(&resp);
+		return r;
+	}
+	loc = absolute_location(c, resp.location);
+	http_response_clear(&resp);
+	{
+		char *esc = curl_easy_escape(NULL, digest, 0);
+
+		put_url = xasprintf("%s%sdigest=%s", loc, strchr(loc, '?') ? "&" : "?", esc);
+		curl_free(esc);
+	}
+	{
+		struct request put = {
+			.method = "PUT", .url = put_url, .scope = scope, .upload_fd = fd,
+			.upload_size = size, .content_type = "application/octet-stream",
+			.what = what,
+		};
+
+		if (client_do(c, &put, &resp, err) < 0)
+			return -EIO;
+	}
+	if (resp.status != 201)
+		r = http_status_error(err, &resp, what);
+	http_response_clear(&resp);
+	return r;
+}
+
+/* ---- parallel blob downloads -------------------------------------------------- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int fetch_start(struct registry_client *c, CURLM *multi, const char *repo,
+		       const char *scope, struct transfer *t, struct pea_error **err)
+{
+	_cleanup_free_ char *url = xasprintf("%s/v2/%s/blobs/%s", c->base, repo, t->fetch->digest);
+	struct blob_fetch *f = t->fetch;
+	int attempts = t->attempts, auth_retries = t->auth_retries;
+
+	transfer_done(t);
+	if (transfer_init(t, c, url, err) < 0)
+		return -ENOMEM;
+	t->fetch = f;
+	t->retry_at_ms = UINT64_MAX;
+	t->attempts = attempts;
+	t->auth_retries = auth_retries;
+	t->sink = f->sink;
+	t->resume_from = f->sink->written;
+	transfer_add_auth(t, scope);
+	if (t->resume_from > 0) {
+		_cleanup_free_ char *h = xasprintf("Range: bytes=%" PRIu64 "-", t->resume_from);
+
+		t->headers = curl_slist_append(t->headers, h);
+	}
+	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+	if (curl_multi_add_handle(multi, t->easy) != CURLM_OK)
+		return pea_error_new(err, EIO, "cannot start the download of '%s'", f->digest);
+	progress_event(f->sink->progress, t->resume_from ? "resume" : "start", f->digest,
+		       f->sink->expected_size, t->resume_from);
+	return 0;
+}
+
+static bool is_transient(CURLcode rc, long status)
+{
+	if (rc == CURLE_OK)
+		return status == 429 || status >= 500;
+	return rc == CURLE_COULDNT_CONNECT || rc == CURLE_PARTIAL_FILE ||
+	       rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING ||
+	       rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_HTTP2 || rc == CURLE_HTTP2_STREAM ||
+	       rc == CURLE_SSL_CONNECT_ERROR;
+}
+
+/* One finished transfer: 0 done, 1 retry scheduled, < 0 failed. */
+static int fetch_finished(struct registry_client *c, struct transfer *t, CURLcode rc,
+			  const char *scope, struct pea_error **err)
+{
+	struct blob_fetch *f = t->fetch;
+	_cleanup_free_ char *what = xasprintf("blob '%s'", f->digest);
+
+	if (rc == CURLE_WRITE_ERROR && f->sink->error) {
+		*err = pea_error_free(*err);
+		*err = TAKE_PTR(f->sink->error);
+		return -(*err)->code;
+	}
+	if (rc == CURLE_OK && t->resp.status == 401 && t->auth_retries++ == 0) {
+		if (t->resp.www_authenticate)
+			parse_challenge(c, t->resp.www_authenticate);
+		if (client_authorize(c, scope, true, err) < 0)
+			return pea_error_wrap(err, "fetching %s", what);
+		t->retry_at_ms = now_ms();
+		return 1;
+	}
+	if (is_transient(rc, t->resp.status) && t->attempts < c->retries) {
+		t->attempts++;
+		t->retry_at_ms = now_ms() + 200u * (1u << t->attempts);
+		log_debug("fetching %s: %s, retry %d", what,
+			  rc ? curl_easy_strerror(rc) : "server error", t->attempts);
+		return 1;
+	}
+	if (rc != CURLE_OK)
+		return curl_failure(err, rc, t->errbuf, what);
+	if (t->resp.status != 200 && t->resp.status != 206) {
+		_cleanup_free_ char *ctx = xasprintf("fetching %s from '%s'", what, c->host);
+
+		return http_status_error(err, &t->resp, ctx);
+	}
+	if (blob_sink_finish(f->sink, what, err) < 0)
+		return -EBADMSG;
+	progress_event(f->sink->progress, "done", f->digest, f->sink->expected_size,
+		       f->sink->written);
+	f->result = 0;
+	return 0;
+}
+
+int registry_fetch_blobs(struct registry_client *c, const char *repo, struct blob_fetch *fetches,
+			 size_t n, struct pea_error **err)
+{
+	_cleanup_free_ char *scope = scope_pull(repo);
+	_cleanup_free_ struct transfer *ts = NULL;
+	CURLM *multi = NULL;
+	size_t next = 0, active = 0, done = 0;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	if (client_authorize(c, scope, false, err) < 0)
+		return -EIO;
+	ts = xnew(struct transfer, n);
+	multi = curl_multi_init();
+	if (!multi)
+		return pea_error_new(err, ENOMEM, "cannot initialise libcurl");
+	curl_multi_setopt(multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	for (size_t i = 0; i < n; i++) {
+		ts[i].fetch = &fetches[i];
+		ts[i].retry_at_ms = UINT64_MAX;
+		fetches[i].result = -1;
+	}
+	while (r == 0 && done < n) {
+		int running = 0;
+		CURLMsg *msg;
+		int left;
+		uint64_t now = now_ms();
+
+		for (size_t i = 0; r == 0 && i < next; i++) {
+			if (ts[i].retry_at_ms != UINT64_MAX && ts[i].retry_at_ms <= now) {
+				ts[i].retry_at_ms = UINT64_MAX;
+				r = fetch_start(c, multi, repo, scope, &ts[i], err);
+				active++;
+			}
+		}
+		while (r == 0 && next < n && active < (size_t)c->parallel) {
+			r = fetch_start(c, multi, repo, scope, &ts[next++], err);
+			active++;
+		}
+		if (r < 0)
+			break;
+		curl_multi_perform(multi, &running);
+		while (r == 0 && (msg = curl_multi_info_read(multi, &left))) {
+			struct transfer *t = NULL;
+			int fr;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+			curl_multi_remove_handle(multi, msg->easy_handle);
+			active--;
+			fr = fetch_finished(c, t, msg->data.result, scope, err);
+			if (fr < 0)
+				r = fr;
+			else if (fr == 0)
+				done++;
+		}
+		if (r == 0 && done < n)
+			curl_multi_poll(multi, NULL, 0, 100, NULL);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ts[i].easy)
+			curl_multi_remove_handle(multi, ts[i].easy);
+		transfer_done(&ts[i]);
+	}
+	curl_multi_cleanup(multi);
+	return r;
+}

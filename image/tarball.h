@@ -1,0 +1,19 @@
+#pragma once
+
+/* Tar archives with libarchive: extracting archives safely, writing them, and
+ * decompressing a layer blob (gzip or zstd) into a plain tar stream. */
+
+#include <stddef.h>
+
+struct pea_error;
+struct digester;
+
+/* Extract path into the existing, empty directory dir: regular files, folders and
+ * symlinks only, no "..", no absolute names. */
+int tar_extract(const char *path, const char *dir, struct pea_error **err);
+
+/* Write the named files of dir (in order) into a new tar at out (replaced atomically). */
+int tar_create(const char *dir, char *const *names, const char *out, struct pea_error **err);
+
+/* Decompress in_fd (gzip, zstd or plain) into out_fd, hashing what is written. */
+int tar_decompress(int in_fd, int out_fd, struct digester *dg, struct pea_error **err);

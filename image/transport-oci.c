@@ -1,0 +1,397 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "image/digest.h"
+#include "image/manifest.h"
+#include "image/tarball.h"
+#include "image/transport.h"
+
+#define INDEX_MAX (16u << 20)
+#define OCI_LAYOUT_CONTENT "{\"imageLayoutVersion\":\"1.0.0\"}"
+
+static char *blob_path(const char *digest)
+{
+	const char *colon = strchr(digest, ':');
+
+	return xasprintf("blobs/%.*s/%s", (int)(colon - digest), digest, colon + 1);
+}
+
+/* ---- source -------------------------------------------------------------------- */
+
+static int oci_get_manifest(struct image_source *s, const char *digest, char **ret,
+			    size_t *ret_len, char **ret_type, struct pea_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (!digest) {
+		digest = s->oci_digest;
+		*ret_type = xstrdup(s->oci_type);
+	} else {
+		*ret_type = xstrdup("");
+	}
+	if (digest_validate(digest, "manifest digest", err) < 0)
+		goto fail;
+	path = blob_path(digest);
+	if (read_local_manifest(s, path, digest, ret, ret_len, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	free(*ret_type);
+	*ret_type = NULL;
+	return -EINVAL;
+}
+
+static int oci_open_blob(struct image_source *s, const char *digest, int *ret_fd,
+			 struct pea_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (digest_validate(digest, "blob digest", err) < 0)
+		return -EINVAL;
+	path = blob_path(digest);
+	return local_open_blob(s, path, ret_fd, err);
+}
+
+static const struct source_ops oci_source_ops = {
+	.get_manifest = oci_get_manifest,
+	.open_blob = oci_open_blob,
+};
+
+static int select_entry(struct image_source *s, struct json_object *manifests, const char *tag,
+			struct pea_error **err)
+{
+	size_t n = json_object_array_length(manifests);
+	struct descriptor found = {0};
+	bool have = false;
+
+	if (!tag && n != 1)
+		return pea_error_new(err, EINVAL, "%s: the layout holds %zu images: name one with "
+				     "oci:PATH:TAG", s->description, n);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *path = pea_json_path_index("index.json manifests", i);
+		struct descriptor d = {0};
+
+		if (descriptor_from_json(json_object_array_get_idx(manifests, i), path, &d, err) < 0)
+			return pea_error_wrap(err, "%s", s->description);
+		if (!have && (!tag || (d.ref_name && strcmp(d.ref_name, tag) == 0))) {
+			found = d;
+			have = true;
+		} else {
+			descriptor_clear(&d);
+		}
+	}
+	if (!have)
+		return pea_error_new(err, ENOENT, "%s: no image tagged '%s' in the layout",
+				     s->description, tag);
+	s->oci_digest = xstrdup(found.digest);
+	s->oci_type = xstrdup(found.media_type);
+	s->oci_size = found.size;
+	descriptor_clear(&found);
+	return 0;
+}
+
+int oci_source_open_dir(const char *path, const char *tag, struct image_source *s,
+			struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *index = NULL;
+	struct json_object *manifests = NULL;
+
+	s->ops = &oci_source_ops;
+	s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0)
+		return pea_error_errno(err, "%s: open '%s'", s->description, path);
+	if (pea_json_parse_file_at(s->dirfd, "index.json", INDEX_MAX, &index, err) < 0)
+		return pea_error_wrap(err, "%s: not an OCI layout", s->description);
+	if (pea_json_expect_object(index, "index.json", err) < 0 ||
+	    pea_json_get_array_opt(index, "index.json", "manifests", &manifests, err) < 0)
+		return pea_error_wrap(err, "%s", s->description);
+	if (!manifests || json_object_array_length(manifests) == 0)
+		return pea_error_new(err, ENOENT, "%s: the layout holds no image", s->description);
+	return select_entry(s, manifests, tag, err);
+}
+
+/* ---- destination ------------------------------------------------------------------ */
+
+static int oci_has_blob(struct image_dest *d, const struct descriptor *desc, bool *ret,
+			struct pea_error **err)
+{
+	_cleanup_free_ char *path = blob_path(desc->digest);
+	struct stat st;
+
+	*ret = fstatat(d->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_size == desc->size;
+	return 0;
+}
+
+static int oci_put_blob(struct image_dest *d, const struct descriptor *desc, enum blob_role role,
+			const char *name, struct pea_error **err)
+{
+	_cleanup_free_ char *path = blob_path(desc->digest);
+	_cleanup_free_ char *dir = xstrdup(path);
+
+	*strrchr(dir, '/') = '\0';
+	if (pea_mkdir_p_at(d->dirfd, dir, 0755, NULL, err) < 0)
+		return pea_error_wrap(err, "%s", d->description);
+	if (pea_path_exists_at(d->dirfd, path))
+		return unlinkat(d->staging_fd, name, 0), 0;
+	if (renameat(d->staging_fd, name, d->dirfd, path) < 0)
+		return pea_error_errno(err, "%s: store blob '%s'", d->description, desc->digest);
+	if (!d->created_root)
+		pea_strv_push(&d->added, path);
+	return 0;
+}
+
+static int write_blob_bytes(struct image_dest *d, const char *buf, size_t len,
+			    const char *digest, struct pea_error **err)
+{
+	_cleanup_free_ char *path = blob_path(digest);
+	_cleanup_free_ char *dir = xstrdup(path);
+
+	*strrchr(dir, '/') = '\0';
+	if (pea_mkdir_p_at(d->dirfd, dir, 0755, NULL, err) < 0)
+		return -EIO;
+	if (pea_path_exists_at(d->dirfd, path))
+		return 0;
+	if (pea_write_file_atomic_at(d->dirfd, path, buf, len, 0644, err) < 0)
+		return -EIO;
+	if (!d->created_root)
+		pea_strv_push(&d->added, path);
+	return 0;
+}
+
+static int oci_put_manifest(struct image_dest *d, const char *buf, size_t len, const char *type,
+			    const char *digest, bool top, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *desc = NULL;
+
+	if (write_blob_bytes(d, buf, len, digest, err) < 0)
+		return pea_error_wrap(err, "%s", d->description);
+	if (!top)
+		return 0;
+	desc = json_object_new_object();
+	json_object_object_add(desc, "mediaType", json_object_new_string(type));
+	json_object_object_add(desc, "digest", json_object_new_string(digest));
+	json_object_object_add(desc, "size", json_object_new_int64((int64_t)len));
+	if (d->tag) {
+		struct json_object *ann = json_object_new_object();
+
+		json_object_object_add(ann, "org.opencontainers.image.ref.name",
+				       json_object_new_string(d->tag));
+		json_object_object_add(desc, "annotations", ann);
+	}
+	free(d->manifest_json);
+	d->manifest_json = xstrdup(json_object_to_json_string_ext(desc, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+	return 0;
+}
+
+/* Keep the entries of index.json that do not carry our tag (or our digest untagged). */
+static int oci_write_index(struct image_dest *d, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *index = NULL, *desc = NULL;
+	struct json_object *manifests = NULL, *kept;
+	const char *digest = NULL;
+
+	if (pea_json_parse(d->manifest_json, strlen(d->manifest_json), "descriptor", &desc,
+			   err) < 0)
+		return -EINVAL;
+	pea_json_get_string_opt(desc, "", "digest", &digest, NULL);
+	if (pea_path_exists_at(d->dirfd, "index.json")) {
+		if (pea_json_parse_file_at(d->dirfd, "index.json", INDEX_MAX, &index, err) < 0 ||
+		    pea_json_expect_object(index, "index.json", err) < 0 ||
+		    pea_json_get_array_opt(index, "index.json", "manifests", &manifests, err) < 0)
+			return pea_error_wrap(err, "%s", d->description);
+	} else {
+		index = json_object_new_object();
+		json_object_object_add(index, "schemaVersion", json_object_new_int(2));
+		json_object_object_add(index, "mediaType", json_object_new_string(MT_OCI_INDEX));
+	}
+	kept = json_object_new_array();
+	for (size_t i = 0; manifests && i < json_object_array_length(manifests); i++) {
+		struct json_object *e = json_object_array_get_idx(manifests, i);
+		struct descriptor old = {0};
+		bool drop;
+
+		if (descriptor_from_json(e, "index.json manifests", &old, NULL) < 0) {
+			json_object_array_add(kept, json_object_get(e));
+			continue;
+		}
+		drop = d->tag ? (old.ref_name && strcmp(old.ref_name, d->tag) == 0)
+			      : (!old.ref_name && strcmp(old.digest, digest) == 0);
+		if (!drop)
+			json_object_array_add(kept, json_object_get(e));
+		descriptor_clear(&old);
+	}
+	json_object_array_add(kept, json_object_get(desc));
+	json_object_object_add(index, "manifests", kept);
+	{
+		const char *text = json_object_to_json_string_ext(
+			index, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+		if (pea_write_file_atomic_at(d->dirfd, "index.json", text, strlen(text), 0644,
+					     err) < 0)
+			return pea_error_wrap(err, "%s", d->description);
+	}
+	return 0;
+}
+
+static int oci_commit(struct image_dest *d, struct pea_error **err)
+{
+	if (!d->manifest_json)
+		return pea_error_new(err, EINVAL, "%s: no manifest was written", d->description);
+	if (!pea_path_exists_at(d->dirfd, "oci-layout") &&
+	    pea_write_file_atomic_at(d->dirfd, "oci-layout", OCI_LAYOUT_CONTENT,
+				     strlen(OCI_LAYOUT_CONTENT), 0644, err) < 0)
+		return pea_error_wrap(err, "%s", d->description);
+	if (oci_write_index(d, err) < 0)
+		return -EIO;
+	if (d->archive_path) {
+		char *names[] = {(char *)"oci-layout", (char *)"index.json", (char *)"blobs", NULL};
+		_cleanup_strv_ char **all = NULL;
+
+		/* blobs/ with its files, in a stable order */
+		pea_strv_push(&all, names[0]);
+		pea_strv_push(&all, names[1]);
+		{
+			_cleanup_closedir_ DIR *algos = NULL;
+			int fd = openat(d->dirfd, "blobs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			struct dirent *e;
+
+			pea_strv_push(&all, "blobs");
+			algos = fd >= 0 ? fdopendir(fd) : NULL;
+			while (algos && (e = readdir(algos))) {
+				_cleanup_free_ char *sub = NULL;
+				_cleanup_closedir_ DIR *files = NULL;
+				struct dirent *f;
+				int sfd;
+
+				if (e->d_name[0] == '.')
+					continue;
+				sub = xasprintf("blobs/%s", e->d_name);
+				pea_strv_push(&all, sub);
+				sfd = openat(d->dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				files = sfd >= 0 ? fdopendir(sfd) : NULL;
+				while (files && (f = readdir(files)))
+					if (f->d_name[0] != '.')
+						pea_strv_push_take(&all, xasprintf("%s/%s", sub,
+										   f->d_name));
+			}
+		}
+		if (tar_create(d->tmp_path, all, d->archive_path, err) < 0)
+			return pea_error_wrap(err, "%s", d->description);
+	}
+	return 0;
+}
+
+static void oci_abort(struct image_dest *d)
+{
+	if (d->archive_path)
+		return; /* everything is in the temp dir */
+	if (d->created_root && d->root_path) {
+		pea_rm_rf_at(AT_FDCWD, d->root_path, NULL);
+		return;
+	}
+	for (size_t i = 0; d->added && d->added[i]; i++)
+		unlinkat(d->dirfd, d->added[i], 0);
+}
+
+static const struct dest_ops oci_dest_ops = {
+	.has_blob = oci_has_blob,
+	.put_blob = oci_put_blob,
+	.put_manifest = oci_put_manifest,
+	.commit = oci_commit,
+	.abort = oci_abort,
+};
+
+static bool dir_is_empty(int fd)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	struct dirent *e;
+
+	dir = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!dir)
+		return false;
+	while ((e = readdir(dir)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			return false;
+	return true;
+}
+
+int oci_dest_open_dir(const char *path, const char *tag, bool must_be_new, struct image_dest *d,
+		      struct pea_error **err)
+{
+	struct stat st;
+
+	d->ops = &oci_dest_ops;
+	d->wants_oci = true;
+	d->tag = tag ? xstrdup(tag) : NULL;
+	d->root_path = xstrdup(path);
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT)
+			return pea_error_errno(err, "%s: '%s'", d->description, path);
+		if (pea_mkdir_p_at(AT_FDCWD, path, 0755, NULL, err) < 0)
+			return pea_error_wrap(err, "%s", d->description);
+		d->created_root = true;
+	} else if (!S_ISDIR(st.st_mode)) {
+		return pea_error_new(err, ENOTDIR, "%s: '%s' is not a directory", d->description,
+				     path);
+	}
+	d->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->dirfd < 0)
+		return pea_error_errno(err, "%s: open '%s'", d->description, path);
+	if (!d->created_root && !pea_path_exists_at(d->dirfd, "oci-layout") &&
+	    !dir_is_empty(d->dirfd))
+		return pea_error_new(err, EEXIST, "%s: '%s' is neither empty nor an OCI layout",
+				     d->description, path);
+	if (pea_mkdir_p_at(d->dirfd, ".pea-staging", 0700, NULL, err) < 0)
+		return pea_error_wrap(err, "%s", d->description);
+	d->staging_path = xasprintf("%s/.pea-staging", path);
+	d->staging_fd = openat(d->dirfd, ".pea-staging", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->staging_fd < 0)
+		return pea_error_errno(err, "%s: open the staging folder", d->description);
+	(void)must_be_new;
+	return 0;
+}
+
+/* ---- oci-archive ------------------------------------------------------------------ */
+
+int oci_archive_source_open(const struct image_name *name, const struct transport_context *ctx,
+			    struct image_source *s, struct pea_error **err)
+{
+	if (access(name->path, R_OK) < 0)
+		return pea_error_errno(err, "%s: '%s'", name->input, name->path);
+	if (make_temp_dir(ctx, "oci-archive", &s->tmp_path, err) < 0)
+		return -EIO;
+	if (tar_extract(name->path, s->tmp_path, err) < 0)
+		return pea_error_wrap(err, "%s", name->input);
+	return oci_source_open_dir(s->tmp_path, name->tag, s, err);
+}
+
+int oci_archive_dest_open(const struct image_name *name, const struct transport_context *ctx,
+			  struct image_dest *d, struct pea_error **err)
+{
+	_cleanup_free_ char *tmp = NULL;
+
+	if (make_temp_dir(ctx, "oci-archive", &tmp, err) < 0)
+		return -EIO;
+	d->tmp_path = xstrdup(tmp);
+	d->archive_path = xstrdup(name->path);
+	if (oci_dest_open_dir(tmp, name->tag, true, d, err) < 0)
+		return -EIO;
+	d->created_root = false; /* the temp dir is removed by dest_free */
+	return 0;
+}

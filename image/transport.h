@@ -1,0 +1,199 @@
+#pragma once
+
+/*
+ * Image locations ("transport:reference") and the two sides of a copy: a
+ * source gives manifests and blobs, a destination takes blobs (staged in a
+ * file first, digest checked), then manifests, then commits or aborts.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image/manifest.h"
+
+struct pea_error;
+struct image_reference;
+struct registries_conf;
+struct registry_client;
+struct blob_fetch;
+struct progress;
+
+enum transport_kind {
+	TRANSPORT_DOCKER,
+	TRANSPORT_OCI,
+	TRANSPORT_OCI_ARCHIVE,
+	TRANSPORT_DOCKER_ARCHIVE,
+	TRANSPORT_DIR,
+	TRANSPORT_STORE,
+};
+
+struct image_name {
+	enum transport_kind kind;
+	char *input;		     /* as the user wrote it */
+	char *path;		     /* oci, archives, dir */
+	char *tag;		     /* oci: the ref.name; docker-archive: a docker reference */
+	int archive_index;	     /* docker-archive:FILE:@N, -1 when not given */
+	struct image_reference *ref; /* docker:// and docker-archive's reference */
+};
+
+int image_name_parse(const char *s, struct image_name **ret, struct pea_error **err);
+struct image_name *image_name_free(struct image_name *n);
+const char *transport_name(enum transport_kind k);
+
+/* How to reach registries, for one side of a copy. */
+struct side_options {
+	const char *authfile;
+	const char *creds; /* "user[:password]" */
+	const char *username, *password;
+	const char *cert_dir;
+	const char *registry_token;
+	int tls_verify; /* -1: unset */
+	bool no_creds;
+};
+
+struct transport_context {
+	struct registries_conf *registries;
+	const char *tmpdir;
+	struct progress *progress;
+	long timeout_s;
+	int parallel;
+	int retries;
+	bool resolve_short_names;
+};
+
+enum blob_role {
+	BLOB_CONFIG,
+	BLOB_LAYER,
+};
+
+struct image_source;
+struct image_dest;
+
+struct source_ops {
+	/* digest NULL: the top-level manifest (or index). Verified against its digest. */
+	int (*get_manifest)(struct image_source *s, const char *digest, char **ret, size_t *ret_len,
+			    char **ret_type, struct pea_error **err);
+	/* A readable fd of a blob, for local sources. */
+	int (*open_blob)(struct image_source *s, const char *digest, int *ret_fd,
+			 struct pea_error **err);
+	/* Download into sinks (registries); NULL: open_blob one after the other. */
+	int (*fetch_blobs)(struct image_source *s, struct blob_fetch *f, size_t n,
+			   struct pea_error **err);
+	void (*close)(struct image_source *s);
+};
+
+struct image_source {
+	const struct source_ops *ops;
+	struct image_name *name;
+	char *description;
+	/* registry */
+	struct registry_client *client;
+	char *repo;
+	char *ref_text; /* tag or digest */
+	char *canonical; /* "host/repo" for inspect's Name */
+	/* local directory (oci, dir, extracted archives) */
+	int dirfd;
+	char *tmp_path; /* a temp dir to remove on close */
+	char *oci_digest; /* oci: the selected top-level descriptor */
+	char *oci_type;
+	int64_t oci_size;
+	/* docker-archive: the synthesised manifest and its blobs' files */
+	char *synth;
+	size_t synth_len;
+	char **blob_digests;
+	char **blob_files;
+	char **repo_tags;
+};
+
+struct dest_ops {
+	int (*has_blob)(struct image_dest *d, const struct descriptor *desc, bool *ret,
+			struct pea_error **err);
+	/* The blob is verified in d->staging_fd/name; move or send it. */
+	int (*put_blob)(struct image_dest *d, const struct descriptor *desc, enum blob_role role,
+			const char *name, struct pea_error **err);
+	int (*put_manifest)(struct image_dest *d, const char *buf, size_t len, const char *type,
+			    const char *digest, bool top, struct pea_error **err);
+	int (*commit)(struct image_dest *d, struct pea_error **err);
+	void (*abort)(struct image_dest *d);
+};
+
+struct image_dest {
+	const struct dest_ops *ops;
+	struct image_name *name;
+	char *description;
+	bool wants_oci;		 /* convert Docker schema 2 to OCI */
+	bool wants_uncompressed; /* docker-archive */
+	bool single_image_only;
+	int staging_fd;
+	char *staging_path;
+	/* registry */
+	struct registry_client *client;
+	char *repo;
+	char *tag;
+	/* local layouts */
+	int dirfd;
+	char *root_path;
+	bool created_root;
+	char **added; /* blob paths added to an existing layout, removed on abort */
+	char *archive_path; /* archives: the file written on commit */
+	char *tmp_path;
+	/* docker-archive */
+	char **layer_digests;
+	char **layer_files;
+	char *config_file;
+	char *manifest_json;
+};
+
+int source_open(const struct image_name *name, const struct side_options *side,
+		const struct transport_context *ctx, struct image_source **ret,
+		struct pea_error **err);
+struct image_source *source_close(struct image_source *s);
+int dest_open(const struct image_name *name, const struct side_options *side,
+	      const struct transport_context *ctx, struct image_dest **ret, struct pea_error **err);
+/* Abort unless committed, then free. */
+struct image_dest *dest_free(struct image_dest *d, bool committed);
+
+/* Fetch blobs from any source (parallel for registries). */
+int source_fetch(struct image_source *s, struct blob_fetch *f, size_t n, struct pea_error **err);
+
+/* Per-transport constructors (transport-*.c). */
+int docker_source_open(const struct image_name *name, const struct side_options *side,
+		       const struct transport_context *ctx, struct image_source *s,
+		       struct pea_error **err);
+int docker_dest_open(const struct image_name *name, const struct side_options *side,
+		     const struct transport_context *ctx, struct image_dest *d,
+		     struct pea_error **err);
+int docker_client_for(const struct image_reference *ref, bool insecure,
+		      const struct side_options *side, const struct transport_context *ctx,
+		      struct registry_client **ret, struct pea_error **err);
+int oci_source_open_dir(const char *path, const char *tag, struct image_source *s,
+			struct pea_error **err);
+int oci_dest_open_dir(const char *path, const char *tag, bool must_be_new, struct image_dest *d,
+		      struct pea_error **err);
+int oci_archive_source_open(const struct image_name *name, const struct transport_context *ctx,
+			    struct image_source *s, struct pea_error **err);
+int oci_archive_dest_open(const struct image_name *name, const struct transport_context *ctx,
+			  struct image_dest *d, struct pea_error **err);
+int dir_source_open(const struct image_name *name, struct image_source *s, struct pea_error **err);
+int dir_dest_open(const struct image_name *name, struct image_dest *d, struct pea_error **err);
+int docker_archive_source_open(const struct image_name *name, const struct transport_context *ctx,
+			       struct image_source *s, struct pea_error **err);
+int docker_archive_dest_open(const struct image_name *name, const struct transport_context *ctx,
+			     struct image_dest *d, struct pea_error **err);
+
+/* Helpers shared by the local transports. */
+int make_temp_dir(const struct transport_context *ctx, const char *what, char **ret,
+		  struct pea_error **err);
+int local_open_blob(struct image_source *s, const char *path, int *ret_fd,
+		    struct pea_error **err);
+int read_local_manifest(struct image_source *s, const char *path, const char *digest, char **ret,
+			size_t *ret_len, struct pea_error **err);
+
+/* A NUL-terminated copy of len bytes. */
+char *xmemdup_str(const char *buf, size_t len);
+
+static inline void image_name_free_p(struct image_name **n)
+{
+	image_name_free(*n);
+}
