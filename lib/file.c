@@ -648,7 +648,7 @@ static int cmp_int(const void *a, const void *b)
 
 int pea_close_fds_except(int from, const int *keep, size_t nkeep)
 {
-	int sorted[512];
+	int sorted[512] = { 0 };
 	unsigned int next = (unsigned int)(from < 0 ? 0 : from);
 	size_t n = 0;
 	int r;

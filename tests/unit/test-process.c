@@ -318,8 +318,8 @@ static void test_signals(void)
 	bool roundtrip = true;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
-		tap_is_int(pea_signal_from_string(cases[i].s), cases[i].sig, "signal '%s'",
-			   cases[i].s);
+		tap_ok(pea_signal_from_string(cases[i].s) == cases[i].sig, "signal '%s' is %d",
+		       cases[i].s, cases[i].sig);
 	tap_is_str(pea_signal_name(SIGKILL), "SIGKILL", "name of 9");
 	tap_is_str(pea_signal_name(34), "SIGRTMIN", "name of 34");
 	tap_is_str(pea_signal_name(35), "SIGRTMIN+1", "name of 35");
