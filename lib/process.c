@@ -336,8 +336,8 @@ int pea_run_wait(char *const *argv, struct pea_error **err)
 	struct pea_spawn s = { .argv = argv, .null_stdin = true };
 	_cleanup_close_ int pidfd = -1;
 	_cleanup_free_ char *how = NULL;
-	pid_t pid;
-	int r, status;
+	pid_t pid = 0;
+	int r, status = 0;
 
 	r = pea_spawn(&s, &pid, &pidfd, err);
 	if (r < 0)
