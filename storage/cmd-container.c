@@ -235,7 +235,7 @@ static int container_mount_cmd(const struct global_options *g, int argc, char **
 	if (r != 0)
 		return r;
 	if (open_container(g, true, argv[optind], &s, &c, err) < 0)
-		return -1;
+		return pea_error_wrap(err, "container mount");
 	r = driver_mount(s, c.layer, &mountpoint, &count, err);
 	if (r == 0) {
 		o = json_object_new_object();
@@ -289,7 +289,7 @@ static int container_unmount_cmd(const struct global_options *g, int argc, char 
 	if (r != 0)
 		return r;
 	if (open_container(g, true, argv[optind], &s, &c, err) < 0)
-		return -1;
+		return pea_error_wrap(err, "container unmount");
 	r = driver_unmount(s, c.layer, force, &count, err);
 	if (r == 0) {
 		o = json_object_new_object();
@@ -333,7 +333,7 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 	if (r != 0)
 		return r;
 	if (open_container(g, true, argv[optind], &s, &c, err) < 0)
-		return -1;
+		return pea_error_wrap(err, "container rm");
 	r = remove_container(s, &c, force, err);
 	if (r == 0) {
 		o = json_object_new_object();

@@ -361,7 +361,7 @@ static int image_rm_cmd(const struct global_options *g, int argc, char **argv,
 	if (r != 0)
 		return r;
 	if (open_image(g, true, argv[optind], &s, &i, err) < 0)
-		return -1;
+		return pea_error_wrap(err, "image rm");
 	dir = xasprintf("images/%s", i.id);
 	removed = json_object_new_array();
 	r = store_record_remove(s, "images", i.id, err);
@@ -396,7 +396,7 @@ static int image_name_cmd(const struct global_options *g, int argc, char **argv,
 	if (!cli_is_valid_name(names[0]))
 		return cli_usage_error(err, "%s: invalid name '%s'", cmd, names[0]);
 	if (open_image(g, true, argv[optind], &s, &i, err) < 0)
-		return -1;
+		return pea_error_wrap(err, "%s", cmd);
 	if (add) {
 		r = add_names(s, &i, names, err);
 	} else if (!pea_strv_contains(i.names, names[0])) {

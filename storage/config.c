@@ -263,7 +263,9 @@ static int parse_array(struct parser *ps, struct value *v, int depth, struct pea
 			continue;
 		}
 		skip_ws_nl(ps);
-		if (at_end(ps) || *ps->p != ']')
+		if (at_end(ps))
+			return perr(ps, err, "unterminated array");
+		if (*ps->p != ']')
 			return perr(ps, err, "expected ',' or ']' in an array");
 	}
 }

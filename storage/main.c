@@ -53,6 +53,7 @@ enum {
 	OPT_VERSION,
 };
 
+/* < 0: failed; 0: --help or --version printed; else the index of the command. */
 static int parse_global(int argc, char **argv, struct global_options *g, struct pea_error **err)
 {
 	static const struct option opts[] = {
@@ -102,10 +103,10 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			return 1;
+			return 0;
 		case OPT_VERSION:
 			printf("pea-storage version %s\n", PEA_VERSION);
-			return 1;
+			return 0;
 		case -2:
 			return -1;
 		default:

@@ -1,0 +1,249 @@
+#!/usr/bin/env bats
+# pea-storage: command line, storage.conf, replies and errors.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-storage
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA_STORAGE"
+	storage_setup overlay
+}
+
+teardown() {
+	storage_teardown
+}
+
+# conf_error LINE MESSAGE: storage.conf from stdin is refused naming the line.
+conf_error() {
+	cat >"$TEST_DIR/storage.conf"
+	run -1 "$PEA_STORAGE" --config "$TEST_DIR/storage.conf" status
+	assert_output --partial "$TEST_DIR/storage.conf:$1: $2"
+	assert_equal "$(jq -r .error.errno <<<"${lines[-1]}")" EINVAL
+	[[ ! -e "$TEST_DIR/never" ]]
+}
+
+@test "cli: --help, --version and the help of each group" {
+	run -0 "$PEA_STORAGE" --help
+	assert_output --partial "Usage: pea-storage"
+	run -0 "$PEA_STORAGE" --version
+	assert_output --regexp '^pea-storage version [0-9]'
+	run -0 "$PEA_STORAGE" layer --help
+	assert_output --partial "apply [--parent ID]"
+	run -0 "$PEA_STORAGE" image create --help
+	assert_output --partial "--layers"
+	run -0 "$PEA_STORAGE" container --help
+	assert_output --partial "mount CONTAINER"
+}
+
+@test "cli: unknown commands and options are usage errors (exit 2, one JSON error)" {
+	run -2 pstore frobnicate
+	assert_line --index 0 "pea-storage: unknown command 'frobnicate' (try 'pea-storage --help')"
+	assert_equal "$(jq -r .error.errno <<<"${lines[-1]}")" EINVAL
+	run -2 "$PEA_STORAGE" --frobnicate status
+	assert_output --partial "unknown option '--frobnicate'"
+	run -2 pstore layer frobnicate
+	assert_output --partial "layer: unknown command 'frobnicate'"
+	run -2 pstore layer apply --bogus
+	assert_output --partial "layer apply: unknown option '--bogus'"
+	run -2 pstore layer apply --parent
+	assert_output --partial "layer apply: option '--parent' needs a value"
+	run -2 pstore layer inspect
+	assert_output --partial "layer inspect: missing a layer id"
+	run -2 pstore layer rm a b
+	assert_output --partial "layer rm: too many arguments"
+	run -2 pstore image create
+	assert_output --partial "image create: --layers is required"
+	run -2 pstore container create --name 'bad name'
+	assert_output --partial "container create: invalid name 'bad name'"
+	run -2 pstore
+	assert_output --partial "missing command"
+	run -2 "$PEA_STORAGE" --log-level loud status
+	assert_output --partial "unknown log level 'loud'"
+}
+
+@test "cli: missing things are ENOENT errors" {
+	run -1 pstore layer inspect nothere
+	assert_output --partial "layer 'nothere' not found"
+	assert_equal "$(jq -r .error.errno <<<"${lines[-1]}")" ENOENT
+	run -1 pstore image rm nothere
+	assert_output --partial "image rm: image 'nothere' not found"
+	run -1 pstore container mount nothere
+	assert_output --partial "container mount: container 'nothere' not found"
+	run -1 pstore layer apply --parent nothere /dev/null
+	assert_output --partial "layer 'nothere' not found"
+	run -1 pstore layer apply "$TEST_DIR/none.tar"
+	assert_output --partial "layer apply: open '$TEST_DIR/none.tar': No such file or directory"
+}
+
+@test "cli: status reports the driver, the paths and the counts" {
+	run -0 pstore status
+	assert_equal "$(json_field driver)" overlay
+	assert_equal "$(json_field graph_root)" "$STORE_ROOT"
+	assert_equal "$(json_field run_root)" "$STORE_RUN"
+	assert_equal "$(json_field layers)" 0
+	assert_equal "$(json_field rootless)" false
+}
+
+@test "cli: a store keeps its driver" {
+	run -0 pstore status
+	run -1 "$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver vfs status
+	assert_output --partial "store '$STORE_ROOT' uses the driver 'overlay', not 'vfs'"
+	run -0 "$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" status
+	assert_equal "$(json_field driver)" overlay
+	run -1 "$PEA_STORAGE" --root "$TEST_DIR/other" --storage-driver btrfs status
+	assert_output --partial "storage driver 'btrfs' is not supported (overlay, vfs)"
+}
+
+@test "cli: storage.conf chooses the driver, the roots and the mount program" {
+	cat >"$TEST_DIR/storage.conf" <<-EOF
+		# a comment
+		[storage]
+		driver = "vfs"   # trailing comment
+		graphroot = "$TEST_DIR/conf-root"
+		runroot = '$TEST_DIR/conf-run'
+		driver_priority = ["overlay", "btrfs",
+		  # inside an array
+		  "vfs",]
+		unknown_key = 42
+
+		[storage.options]
+		additionalimagestores = [
+		]
+		pull_options = {enable_partial_images = "true"}
+	EOF
+	run -1 "$PEA_STORAGE" --config "$TEST_DIR/storage.conf" status
+	assert_output --partial "storage.conf:14: inline tables are not supported"
+	sed -i '/pull_options/d' "$TEST_DIR/storage.conf"
+	cat >>"$TEST_DIR/storage.conf" <<-EOF
+		[storage.options.overlay]
+		mount_program = "/usr/bin/fuse-overlayfs"
+		mountopt = "nodev"
+		ignore_chown_errors = "true"
+	EOF
+	run -0 "$PEA_STORAGE" --config "$TEST_DIR/storage.conf" status
+	assert_equal "$(json_field driver)" vfs
+	assert_equal "$(json_field graph_root)" "$TEST_DIR/conf-root"
+	assert_equal "$(json_field run_root)" "$TEST_DIR/conf-run"
+	assert_equal "$(json_field mount_program)" /usr/bin/fuse-overlayfs
+	assert_equal "$(json_field mountopt)" nodev
+	# the command line wins over the file
+	run -0 "$PEA_STORAGE" --config "$TEST_DIR/storage.conf" --root "$TEST_DIR/cli-root" \
+		--storage-opt overlay.mountopt=ro status
+	assert_equal "$(json_field graph_root)" "$TEST_DIR/cli-root"
+	assert_equal "$(json_field mountopt)" ro
+	# CONTAINERS_STORAGE_CONF is read when there is no --config
+	CONTAINERS_STORAGE_CONF="$TEST_DIR/storage.conf" run -0 "$PEA_STORAGE" status
+	assert_equal "$(json_field graph_root)" "$TEST_DIR/conf-root"
+}
+
+@test "cli: a bad storage.conf is an error naming the line" {
+	printf '[storage]\n\ndriver = "btrfs"\n' | conf_error 3 "storage driver 'btrfs' is not supported"
+	printf '[storage]\ngraphroot = "/x\n' | conf_error 2 "unterminated string"
+	printf '[storage]\ngraphroot "/x"\n' | conf_error 2 "expected '=' after the key 'graphroot'"
+	printf '[storage]\ndriver = "vfs"\ndriver = "overlay"\n' | conf_error 3 "key 'storage.driver' defined twice"
+	printf '[storage]\n[storage]\n' | conf_error 2 "table 'storage' defined twice"
+	printf '[storage]\ngraphroot = 12\n' | conf_error 2 "'storage.graphroot' must be a string"
+	printf '[storage]\ntransient_store = "maybe"\n' | conf_error 2 "'storage.transient_store' must be a boolean"
+	printf '[storage]\ngraphroot = "a" "b"\n' | conf_error 2 "unexpected '\"' after the value"
+	printf '[storage\n' | conf_error 1 "expected ']' after the table name"
+	printf '[[storage]]\n' | conf_error 1 "arrays of tables are not supported"
+	printf '[storage]\nx = [1, 2\n' | conf_error 3 "unterminated array"
+	printf '[storage]\nx = \n' | conf_error 2 "missing value"
+	printf '[storage]\nx = "\\q"\n' | conf_error 2 "invalid escape '\\q' in a string"
+	printf '[storage]\nx = nope\n' | conf_error 2 "invalid value 'nope'"
+	printf '[storage]\nx = """a"""\n' | conf_error 2 "multi-line strings are not supported"
+	run -1 "$PEA_STORAGE" --config "$TEST_DIR/nothere.conf" status
+	assert_output --partial "storage configuration: "
+	assert_output --partial "nothere.conf"
+}
+
+@test "cli: --storage-opt is checked" {
+	run -1 pstore --storage-opt nope status
+	assert_output --partial "storage option 'nope': expected KEY=VALUE"
+	run -1 pstore --storage-opt overlay.size=10G status
+	assert_output --partial "unknown storage option 'overlay.size'"
+	run -1 pstore --storage-opt overlay.ignore_chown_errors=maybe status
+	assert_output --partial "expected true or false"
+}
+
+@test "cli: images: names move, chains are checked, tags" {
+	st_whiteout_layers
+	run -1 pstore image create --layers "$L1,$L1"
+	assert_output --partial "layer '$L1' has the parent '(none)', not '$L1'"
+	run -1 pstore image create --layers "$L2"
+	assert_output --partial "layer '$L2' has the parent '$L1', not '(none)'"
+	run -0 pstore image create --layers "$L1" --name one --name shared
+	local one
+	one="$(json_field id)"
+	run -0 pstore image tag wh shared
+	assert_equal "$(jq -c .result.names <<<"${lines[-1]}")" '["wh","shared"]'
+	run -0 pstore image inspect "$one"
+	assert_equal "$(jq -c .result.names <<<"${lines[-1]}")" '["one"]'
+	run -0 pstore image inspect shared
+	assert_equal "$(json_field top_layer)" "$L2"
+	run -0 pstore image untag wh shared
+	run -1 pstore image untag wh shared
+	assert_output --partial "has no name 'shared'"
+	run -1 pstore image inspect shared
+	run -2 pstore image tag wh 'no spaces'
+	run -0 pstore image ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 2
+	# the config digest is the id; the same config again adds names
+	printf '{"a":1}' >"$TEST_DIR/config.json"
+	run -0 pstore image create --layers "$L1" --config "$TEST_DIR/config.json" --name c1
+	assert_equal "$(json_field id)" "$(sha256sum "$TEST_DIR/config.json" | cut -d' ' -f1)"
+	run -0 pstore image create --layers "$L1" --config "$TEST_DIR/config.json" --name c2
+	assert_equal "$(json_field existed)" true
+	assert_equal "$(jq -c .result.names <<<"${lines[-1]}")" '["c1","c2"]'
+	assert_equal "$(cat "$(json_field config_path)")" '{"a":1}'
+}
+
+@test "cli: containers: unique names, prefixes, no image" {
+	run -0 pstore container create --name scratch
+	local id
+	id="$(json_field id)"
+	assert_equal "$(json_field image)" null
+	run -1 pstore container create --name scratch
+	assert_output --partial "the name 'scratch' is used by container '$id'"
+	run -0 pstore container inspect "${id:0:8}"
+	assert_equal "$(json_field id)" "$id"
+	run -0 pstore container mount scratch
+	[[ -d "$(json_field mountpoint)" ]]
+	run -0 pstore container unmount scratch
+	run -0 pstore container rm "$id"
+	run -1 pstore container rm "$id"
+}
+
+@test "cli: layer diff refuses a terminal and reports errors on stderr only" {
+	run -1 pstore layer diff nothere
+	assert_output --partial "layer 'nothere' not found"
+	refute_output --partial '{"error"'
+}
+
+@test "cli: check --repair removes records whose files are gone" {
+	st_whiteout_layers
+	run -0 pstore container create --image wh --name c
+	rm -rf "$STORE_ROOT/overlay/$L2"
+	run -0 pstore check
+	assert_equal "$(json_field ok)" false
+	assert_output --partial "layer '$L2': its files are missing"
+	run -0 pstore check --repair
+	assert_equal "$(json_field ok)" true
+	assert_output --partial "layers/$L2"
+	assert_output --partial "images/"
+	run -0 pstore check
+	assert_equal "$(json_field ok)" true
+	run -0 pstore container ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 0
+}
+
+@test "cli: JSON logs with --log-format json" {
+	run -1 pstore --log-format json layer inspect nothere
+	assert_equal "$(jq -r .level <<<"${lines[0]}")" error
+	assert_equal "$(jq -r .msg <<<"${lines[0]}")" "layer 'nothere' not found"
+}
