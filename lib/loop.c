@@ -320,12 +320,21 @@ static int dispatch_child(struct pea_loop *loop, struct pea_watch *w, struct pea
 	int status = 0, r;
 
 	memset(&si, 0, sizeof(si));
-	while (waitid((idtype_t)P_PIDFD, (id_t)w->fd, &si, WEXITED | WNOHANG) < 0)
+	while (waitid((idtype_t)P_PIDFD, (id_t)w->fd, &si, WEXITED | WNOHANG) < 0) {
+		if (errno == ECHILD) {
+			/* not our child: it ended, but its status is its parent's to read */
+			si.si_pid = w->pid;
+			si.si_code = -1;
+			break;
+		}
 		if (errno != EINTR)
 			return pea_error_errno(err, "wait for process %d", (int)w->pid);
+	}
 	if (si.si_pid == 0)
 		return 0; /* not exited after all */
-	if (si.si_code == CLD_EXITED)
+	if (si.si_code == -1)
+		status = -1;
+	else if (si.si_code == CLD_EXITED)
 		status = (si.si_status & 0xff) << 8;
 	else
 		status = (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);

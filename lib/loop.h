@@ -40,7 +40,8 @@ int pea_loop_add_signal(struct pea_loop *loop, int signo, pea_signal_cb cb, void
 
 /*
  * Call cb once when the child pid exits; the child is reaped by the loop
- * (waitid on a pidfd) and the watch removed after cb.
+ * (waitid on a pidfd) and the watch removed after cb. pid may also be a
+ * process that is not our child: cb then gets wait_status -1 when it ends.
  */
 int pea_loop_add_child(struct pea_loop *loop, pid_t pid, pea_child_cb cb, void *data,
 		       struct pea_watch **ret, struct pea_error **err);

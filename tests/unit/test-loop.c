@@ -217,11 +217,47 @@ static void test_signals(void)
 	tap_ok(pea_loop_free(NULL) == NULL, "free(NULL)");
 }
 
+/* A process that is not our child: its parent reaps it, we still hear that it ended. */
+static void test_non_child(void)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	struct pea_loop *loop = NULL;
+	struct seen s = { .child_status = 12345 };
+	int p[2];
+	pid_t mid, grandchild = 0;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		abort();
+	mid = fork();
+	if (mid == 0) {
+		pid_t g = fork();
+
+		if (g == 0) {
+			usleep(200 * 1000);
+			_exit(0);
+		}
+		(void)!write(p[1], &g, sizeof(g));
+		waitpid(g, NULL, 0);
+		_exit(0);
+	}
+	close(p[1]);
+	(void)!read(p[0], &grandchild, sizeof(grandchild));
+	close(p[0]);
+	pea_loop_new(&loop, &err);
+	tap_is_int(pea_loop_add_child(loop, grandchild, on_child, &s, NULL, &err), 0,
+		   "watch a process that is not our child");
+	tap_is_int(pea_loop_run(loop, &err), 0, "run until it ends");
+	tap_ok(s.child == grandchild && s.child_status == -1, "its end is reported with status -1");
+	loop = pea_loop_free(loop);
+	waitpid(mid, NULL, 0);
+}
+
 int main(void)
 {
-	tap_plan(30);
+	tap_plan(33);
 	test_all_kinds();
 	test_quit_remove_fail();
 	test_signals();
+	test_non_child();
 	return tap_done();
 }
