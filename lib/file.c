@@ -52,14 +52,12 @@ int pea_read_all(int fd, size_t max, char **ret, size_t *ret_len, struct pea_err
 		ssize_t n;
 
 		if (size - len < 2) {
-			/* never allocate more than max + 2: one byte to see "too large", one for
-			 * NUL */
+			/* at most max + 2: one byte to see "too large", one for the NUL */
+			size_t cap = max < SIZE_MAX - 2 ? max + 2 : SIZE_MAX;
 			size_t want = size ? size * 2 : 4096;
 
-			if (want > max + 2)
-				want = max + 2;
-			if (want <= size)
-				want = size + 2;
+			if (want > cap)
+				want = cap;
 			buf = xrealloc(buf, want);
 			size = want;
 		}

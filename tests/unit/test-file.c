@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -68,6 +69,27 @@ static void test_read_write(int dir)
 	tap_ok(len == 5 && strcmp(s, "hello") == 0, "read_all content, NUL-terminated");
 	close(p[0]);
 	free(TAKE_PTR(s));
+	{
+		/* 1 MiB through a pipe with no cap: the buffer grows geometrically */
+		static char big[1 << 20];
+		pid_t pid;
+
+		if (pipe2(p, O_CLOEXEC) < 0)
+			abort();
+		memset(big, 'x', sizeof(big));
+		pid = fork();
+		if (pid == 0) {
+			pea_write_all(p[1], big, sizeof(big), NULL);
+			_exit(0);
+		}
+		close(p[1]);
+		tap_is_int(pea_read_all(p[0], SIZE_MAX, &s, &len, &err), 0,
+			   "read_all without a cap");
+		tap_ok(len == sizeof(big) && s[len] == '\0' && s[len - 1] == 'x', "read 1 MiB");
+		close(p[0]);
+		waitpid(pid, NULL, 0);
+		free(TAKE_PTR(s));
+	}
 
 	put(dir, "knob", "12345678");
 	tap_is_int(pea_read_file_at(dir, "knob", 4, &s, &len, &err), -EFBIG,
@@ -523,7 +545,7 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		abort();
 	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	tap_plan(103);
+	tap_plan(105);
 	test_read_write(dir);
 	test_atomic(dir);
 	test_resolve(dir);
