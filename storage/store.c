@@ -65,10 +65,43 @@ static bool is_rootless(void)
 	return !(inside == 0 && outside == 0 && count == 4294967295ul);
 }
 
+/*
+ * mkdir -p that accepts existing directories whatever mkdir says about them: inside a
+ * user namespace, mkdir of an existing directory we cannot write to fails with EACCES,
+ * which lib's pea_mkdir_p_at() reports as an error.
+ */
+static int mkdir_p(const char *path, struct pea_error **err)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+
+	for (char *c = p + 1;; c++) {
+		if (*c == '/' || !*c) {
+			char saved = *c;
+			struct stat st;
+
+			*c = '\0';
+			if (mkdir(p, 0700) < 0 && errno != EEXIST &&
+			    (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)))
+				return pea_error_errno(err, "create '%s'", p);
+			*c = saved;
+			if (!saved)
+				return 0;
+		}
+	}
+}
+
 static int open_dir(const char *path, int *ret_fd, struct pea_error **err)
 {
-	if (pea_mkdir_p_at(AT_FDCWD, path, 0700, ret_fd, err) < 0)
-		return pea_error_wrap(err, "create '%s'", path);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdir_p(path, err) < 0)
+			return -1;
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", path);
+	*ret_fd = fd;
 	return 0;
 }
 
