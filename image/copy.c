@@ -38,8 +38,27 @@ static const char *oci_type_for(const char *mt)
 	return mt;
 }
 
-static void convert_descriptor_types(struct json_object *d)
+/* A new object with keys first (in that order), then the others: Go's struct order,
+ * so that a conversion gives the bytes (and the digest) skopeo gives. */
+static struct json_object *reorder(struct json_object *o, const char *const *keys)
 {
+	struct json_object *out = json_object_new_object(), *v = NULL;
+
+	for (size_t i = 0; keys[i]; i++)
+		if (json_object_object_get_ex(o, keys[i], &v))
+			json_object_object_add(out, keys[i], json_object_get(v));
+	json_object_object_foreach(o, k, val)
+	{
+		if (!json_object_object_get_ex(out, k, NULL))
+			json_object_object_add(out, k, json_object_get(val));
+	}
+	return out;
+}
+
+static struct json_object *convert_descriptor(struct json_object *d)
+{
+	static const char *const order[] = {"mediaType", "digest", "size", "urls", "annotations",
+					    NULL};
 	struct json_object *mt = NULL;
 
 	if (json_object_object_get_ex(d, "mediaType", &mt) &&
@@ -48,6 +67,7 @@ static void convert_descriptor_types(struct json_object *d)
 
 		json_object_object_add(d, "mediaType", json_object_new_string(to));
 	}
+	return reorder(d, order);
 }
 
 int manifest_to_oci(const char *buf, size_t len, const char *type, char **ret, size_t *ret_len,
@@ -55,7 +75,7 @@ int manifest_to_oci(const char *buf, size_t len, const char *type, char **ret, s
 {
 	_cleanup_json_ struct json_object *doc = NULL;
 	struct json_object *cfg = NULL, *layers = NULL;
-	const char *text;
+	char *text;
 
 	if (strcmp(type, MT_DOCKER_MANIFEST) != 0) {
 		*ret = xmemdup_str(buf, len);
@@ -65,17 +85,35 @@ int manifest_to_oci(const char *buf, size_t len, const char *type, char **ret, s
 	}
 	if (pea_json_parse(buf, len, "manifest", &doc, err) < 0)
 		return -EINVAL;
-	convert_descriptor_types(doc);
-	if (json_object_object_get_ex(doc, "config", &cfg))
-		convert_descriptor_types(cfg);
+	if (pea_json_expect_object(doc, "manifest", err) < 0)
+		return -EINVAL;
+	json_object_object_add(doc, "mediaType", json_object_new_string(MT_OCI_MANIFEST));
+	if (json_object_object_get_ex(doc, "config", &cfg) &&
+	    json_object_is_type(cfg, json_type_object))
+		json_object_object_add(doc, "config", convert_descriptor(cfg));
 	if (json_object_object_get_ex(doc, "layers", &layers) &&
-	    json_object_is_type(layers, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(layers); i++)
-			convert_descriptor_types(json_object_array_get_idx(layers, i));
-	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
-							   JSON_C_TO_STRING_NOSLASHESCAPE);
-	*ret = xstrdup(text);
+	    json_object_is_type(layers, json_type_array)) {
+		struct json_object *arr = json_object_new_array();
+
+		for (size_t i = 0; i < json_object_array_length(layers); i++) {
+			struct json_object *l = json_object_array_get_idx(layers, i);
+
+			json_object_array_add(arr, json_object_is_type(l, json_type_object)
+							   ? convert_descriptor(l)
+							   : json_object_get(l));
+		}
+		json_object_object_add(doc, "layers", arr);
+	}
+	{
+		static const char *const order[] = {"schemaVersion", "mediaType", "config",
+						    "layers", "annotations", NULL};
+		_cleanup_json_ struct json_object *top = reorder(doc, order);
+
+		text = xstrdup(json_object_to_json_string_ext(
+			top, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
 	*ret_len = strlen(text);
+	*ret = (char *)text;
 	*ret_type = xstrdup(MT_OCI_MANIFEST);
 	return 0;
 }

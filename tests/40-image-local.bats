@@ -1,0 +1,276 @@
+#!/usr/bin/env bats
+# pea-image between local transports: oci:, dir:, docker-archive:, oci-archive:;
+# inspect; the policy; bad inputs.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-image
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_cmd "$PEA_IMAGE"
+	I=("$PEA_IMAGE" --insecure-policy)
+}
+
+layout_manifest() {
+	jq -r '.manifests[0].digest' "$1/index.json"
+}
+
+@test "oci: to oci: keeps the manifest digest and every blob" {
+	run -0 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o:v1"
+	assert_equal "$(jq -r '.manifests[0].digest' "$TEST_DIR/o/index.json")" "$BUSYBOX_MANIFEST_DIGEST"
+	assert_equal "$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]' "$TEST_DIR/o/index.json")" v1
+	for f in "$BUSYBOX_OCI"/blobs/sha256/*; do
+		cmp "$f" "$TEST_DIR/o/blobs/sha256/$(basename "$f")"
+	done
+	[ -f "$TEST_DIR/o/oci-layout" ]
+	[ ! -e "$TEST_DIR/o/.pea-staging" ]
+}
+
+@test "a second tag in the same layout is added, the same tag is replaced" {
+	run -0 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o:a"
+	run -0 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o:b"
+	run -0 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o:b"
+	assert_equal "$(jq -r '[.manifests[].annotations["org.opencontainers.image.ref.name"]] | join(",")' "$TEST_DIR/o/index.json")" "a,b"
+	run -1 "${I[@]}" inspect "oci:$TEST_DIR/o"
+	assert_output --partial "holds 2 images"
+	run -0 "${I[@]}" inspect "oci:$TEST_DIR/o:b"
+}
+
+@test "layers already in the destination layout are skipped" {
+	run -0 "${I[@]}" copy "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o:a"
+	run -0 "${I[@]}" copy "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o:b"
+	assert_output --partial "skipped: already exists"
+	run -0 "${I[@]}" copy --progress=json "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o:c"
+	assert_equal "$(grep -c '"event":"skipped"' <<<"$output")" 2
+}
+
+@test "oci: -> dir: -> docker-archive: -> oci-archive: -> oci: keeps the layer content" {
+	run -0 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "dir:$TEST_DIR/d"
+	assert_equal "$(cat "$TEST_DIR/d/version")" "Directory Transport Version: 1.1"
+	cmp "$TEST_DIR/d/manifest.json" "$(img_blob_path "$BUSYBOX_OCI" "$BUSYBOX_MANIFEST_DIGEST")"
+	run -0 "${I[@]}" copy -q "dir:$TEST_DIR/d" "docker-archive:$TEST_DIR/a.tar:busybox:v2"
+	run -0 tar -xOf "$TEST_DIR/a.tar" manifest.json
+	assert_equal "$(jq -r '.[0].RepoTags[0]' <<<"$output")" docker.io/library/busybox:v2
+	diff_id="$(jq -r '.rootfs.diff_ids[0]' "$BUSYBOX_OCI/blobs/sha256/$(jq -r .config.digest "$TEST_DIR/d/manifest.json" | cut -d: -f2)")"
+	assert_equal "$(jq -r '.[0].Layers[0]' <<<"$output")" "${diff_id#sha256:}.tar"
+	run -0 "${I[@]}" copy -q "docker-archive:$TEST_DIR/a.tar" "oci-archive:$TEST_DIR/oa.tar:t"
+	run -0 "${I[@]}" copy -q "oci-archive:$TEST_DIR/oa.tar:t" "oci:$TEST_DIR/o"
+	layer="$(jq -r '.layers[0].digest' "$(img_blob_path "$TEST_DIR/o" "$(layout_manifest "$TEST_DIR/o")")")"
+	assert_equal "$layer" "$diff_id"
+	mkdir "$TEST_DIR/x1" "$TEST_DIR/x2"
+	tar -xf "$(img_blob_path "$TEST_DIR/o" "$layer")" -C "$TEST_DIR/x1"
+	tar -xzf "$(img_blob_path "$BUSYBOX_OCI" "$(jq -r '.layers[0].digest' "$TEST_DIR/d/manifest.json")")" -C "$TEST_DIR/x2"
+	assert_equal "$(img_tree_digest "$TEST_DIR/x1")" "$(img_tree_digest "$TEST_DIR/x2")"
+}
+
+@test "the docker-archive fixture reads like skopeo reads it" {
+	run -0 "${I[@]}" inspect "docker-archive:$BUSYBOX_ARCHIVE"
+	mine="$(jq -c '{Layers, Architecture, Os, Env, Created}' <<<"$output")"
+	run -0 skopeo --insecure-policy inspect "docker-archive:$BUSYBOX_ARCHIVE"
+	assert_equal "$mine" "$(jq -c '{Layers, Architecture, Os, Env, Created}' <<<"$output")"
+	run -0 "${I[@]}" copy -q "docker-archive:$BUSYBOX_ARCHIVE:localhost/busybox:latest" "oci:$TEST_DIR/o"
+	run -1 "${I[@]}" copy -q "docker-archive:$BUSYBOX_ARCHIVE:localhost/other:latest" "oci:$TEST_DIR/o2"
+	assert_output --partial "no image tagged 'localhost/other:latest'"
+	[ ! -e "$TEST_DIR/o2" ]
+	run -0 "${I[@]}" copy -q "docker-archive:$BUSYBOX_ARCHIVE:@0" "dir:$TEST_DIR/d"
+	run -1 "${I[@]}" copy -q "docker-archive:$BUSYBOX_ARCHIVE:@3" "dir:$TEST_DIR/d2"
+	assert_output --partial "no @3"
+}
+
+@test "skopeo reads what pea-image writes (oci-archive, docker-archive, dir)" {
+	run -0 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "oci-archive:$TEST_DIR/oa.tar"
+	run -0 skopeo --insecure-policy copy -q "oci-archive:$TEST_DIR/oa.tar" "oci:$TEST_DIR/s1"
+	assert_equal "$(layout_manifest "$TEST_DIR/s1")" "$BUSYBOX_MANIFEST_DIGEST"
+	run -0 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "docker-archive:$TEST_DIR/da.tar:busybox:latest"
+	run -0 skopeo --insecure-policy inspect "docker-archive:$TEST_DIR/da.tar"
+	assert_equal "$(jq -r '.Layers | length' <<<"$output")" 1
+	run -0 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "dir:$TEST_DIR/d"
+	run -0 skopeo --insecure-policy inspect "dir:$TEST_DIR/d"
+	assert_equal "$(jq -r .Digest <<<"$output")" "$BUSYBOX_MANIFEST_DIGEST"
+}
+
+@test "inspect: JSON like skopeo's, --raw, --config" {
+	run -0 "${I[@]}" inspect "oci:$BUSYBOX_OCI"
+	mine="$output"
+	run -0 skopeo --insecure-policy inspect "oci:$BUSYBOX_OCI"
+	assert_equal "$mine" "$output"
+	run -0 "${I[@]}" inspect --raw "oci:$BUSYBOX_OCI"
+	assert_equal "$output" "$(cat "$(img_blob_path "$BUSYBOX_OCI" "$BUSYBOX_MANIFEST_DIGEST")")"
+	run -0 "${I[@]}" inspect --config "oci:$BUSYBOX_OCI"
+	mine="$output"
+	run -0 skopeo --insecure-policy inspect --config "oci:$BUSYBOX_OCI"
+	assert_equal "$mine" "$output"
+	cfg="$(jq -r .config.digest "$(img_blob_path "$BUSYBOX_OCI" "$BUSYBOX_MANIFEST_DIGEST")")"
+	run -0 "${I[@]}" inspect --config --raw "oci:$BUSYBOX_OCI"
+	assert_equal "$output" "$(cat "$(img_blob_path "$BUSYBOX_OCI" "$cfg")")"
+}
+
+@test "a corrupted blob aborts the copy and leaves nothing behind" {
+	cp -a "$BUSYBOX_OCI" "$TEST_DIR/src"
+	layer="$(jq -r '.layers[0].digest' "$(img_blob_path "$TEST_DIR/src" "$BUSYBOX_MANIFEST_DIGEST")")"
+	f="$(img_blob_path "$TEST_DIR/src" "$layer")"
+	chmod u+w "$f"
+	printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
+	run -1 "${I[@]}" copy -q "oci:$TEST_DIR/src" "oci:$TEST_DIR/dst"
+	assert_output --partial "digest mismatch"
+	assert_output --partial "$layer"
+	assert_equal "${#lines[@]}" 1
+	[ ! -e "$TEST_DIR/dst" ]
+	# an existing layout keeps what it had, and gains nothing
+	run -0 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/keep:a"
+	before="$(find "$TEST_DIR/keep" | sort)"
+	jq '.manifests[0].annotations["org.opencontainers.image.ref.name"] = "b"' "$TEST_DIR/src/index.json" >"$TEST_DIR/i" && mv "$TEST_DIR/i" "$TEST_DIR/src/index.json"
+	rm "$TEST_DIR"/keep/blobs/sha256/${layer#sha256:}
+	before="$(find "$TEST_DIR/keep" | sort)"
+	run -1 "${I[@]}" copy -q "oci:$TEST_DIR/src:b" "oci:$TEST_DIR/keep:b"
+	assert_equal "$(find "$TEST_DIR/keep" | sort)" "$before"
+	# a truncated blob: size checked too
+	truncate -s 1000 "$f"
+	run -1 "${I[@]}" copy -q "oci:$TEST_DIR/src:b" "dir:$TEST_DIR/d"
+	assert_output --partial "truncated"
+	[ ! -e "$TEST_DIR/d" ]
+}
+
+@test "a manifest list: the host's platform, another with --override-arch, all with --all" {
+	img_build_layout "$TEST_DIR/amd" amd64 1 4
+	img_build_layout "$TEST_DIR/arm" arm64 1 4 gzip v8
+	img_build_index "$TEST_DIR/idx" "$TEST_DIR/amd" "$TEST_DIR/arm"
+	run -0 "${I[@]}" copy -q "oci:$TEST_DIR/idx" "oci:$TEST_DIR/o1"
+	assert_equal "$(layout_manifest "$TEST_DIR/o1")" "$(layout_manifest "$TEST_DIR/amd")"
+	run -0 "${I[@]}" --override-arch arm64 copy -q "oci:$TEST_DIR/idx" "oci:$TEST_DIR/o2"
+	assert_equal "$(layout_manifest "$TEST_DIR/o2")" "$(layout_manifest "$TEST_DIR/arm")"
+	run -0 "${I[@]}" --override-arch arm64 inspect "oci:$TEST_DIR/idx"
+	assert_equal "$(jq -r .Architecture <<<"$output")" arm64
+	run -0 "${I[@]}" copy -q --all "oci:$TEST_DIR/idx" "oci:$TEST_DIR/o3"
+	assert_equal "$(layout_manifest "$TEST_DIR/o3")" "$(layout_manifest "$TEST_DIR/idx")"
+	for f in "$TEST_DIR"/idx/blobs/sha256/*; do
+		cmp "$f" "$TEST_DIR/o3/blobs/sha256/$(basename "$f")"
+	done
+	run -1 "${I[@]}" --override-arch s390x copy -q "oci:$TEST_DIR/idx" "oci:$TEST_DIR/o4"
+	assert_output --partial "no image found in the manifest list for OS 'linux', architecture 's390x'"
+	[ ! -e "$TEST_DIR/o4" ]
+	run -1 "${I[@]}" copy -q --all "oci:$TEST_DIR/idx" "docker-archive:$TEST_DIR/a.tar"
+	assert_output --partial "holds one image"
+	[ ! -e "$TEST_DIR/a.tar" ]
+}
+
+@test "zstd and uncompressed layers copy as they are" {
+	img_build_layout "$TEST_DIR/z" amd64 1 8 zstd
+	img_build_layout "$TEST_DIR/n" amd64 1 8 none
+	run -0 "${I[@]}" copy -q "oci:$TEST_DIR/z" "oci:$TEST_DIR/z2"
+	assert_equal "$(layout_manifest "$TEST_DIR/z2")" "$(layout_manifest "$TEST_DIR/z")"
+	run -0 "${I[@]}" copy -q "oci:$TEST_DIR/z" "docker-archive:$TEST_DIR/z.tar"
+	run -0 tar -xOf "$TEST_DIR/z.tar" manifest.json
+	want="$(jq -r '.rootfs.diff_ids | map(sub("sha256:"; "") + ".tar") | join(",")' \
+		"$(img_blob_path "$TEST_DIR/z" "$(jq -r .config.digest "$(img_blob_path "$TEST_DIR/z" "$(layout_manifest "$TEST_DIR/z")")")")")"
+	assert_equal "$(jq -r '.[0].Layers | join(",")' <<<"$output")" "$want"
+	run -0 "${I[@]}" copy -q "oci:$TEST_DIR/n" "dir:$TEST_DIR/nd"
+}
+
+@test "a Docker schema 2 manifest becomes OCI in an OCI layout, as skopeo does" {
+	run -0 skopeo --insecure-policy copy -q --format v2s2 "oci:$BUSYBOX_OCI" "dir:$TEST_DIR/v2"
+	assert_equal "$(jq -r .mediaType "$TEST_DIR/v2/manifest.json")" application/vnd.docker.distribution.manifest.v2+json
+	run -0 "${I[@]}" copy -q "dir:$TEST_DIR/v2" "oci:$TEST_DIR/o"
+	m="$(img_blob_path "$TEST_DIR/o" "$(layout_manifest "$TEST_DIR/o")")"
+	assert_equal "$(jq -r '.mediaType, .config.mediaType, .layers[0].mediaType' "$m" | paste -sd,)" \
+		"application/vnd.oci.image.manifest.v1+json,application/vnd.oci.image.config.v1+json,application/vnd.oci.image.layer.v1.tar+gzip"
+	run -0 skopeo --insecure-policy copy -q "dir:$TEST_DIR/v2" "oci:$TEST_DIR/s"
+	assert_equal "$(layout_manifest "$TEST_DIR/o")" "$(layout_manifest "$TEST_DIR/s")"
+	run -0 "${I[@]}" copy -q "dir:$TEST_DIR/v2" "dir:$TEST_DIR/v2b"
+	cmp "$TEST_DIR/v2/manifest.json" "$TEST_DIR/v2b/manifest.json"
+}
+
+@test "a schema 1 manifest is refused clearly" {
+	mkdir -p "$TEST_DIR/s1"
+	printf '%s' '{"schemaVersion":1,"name":"x","tag":"latest","architecture":"amd64","fsLayers":[],"history":[]}' >"$TEST_DIR/s1/manifest.json"
+	echo "Directory Transport Version: 1.1" >"$TEST_DIR/s1/version"
+	run -1 "${I[@]}" copy -q "dir:$TEST_DIR/s1" "oci:$TEST_DIR/o"
+	assert_output --partial "manifest schema 1"
+	assert_output --partial "not supported"
+	assert_equal "${#lines[@]}" 1
+	[ ! -e "$TEST_DIR/o" ]
+}
+
+@test "bad inputs: one clear line each, nothing created" {
+	run -2 "${I[@]}" copy "oci:$BUSYBOX_OCI"
+	assert_output --partial "expected SOURCE-IMAGE DESTINATION-IMAGE"
+	run -1 "${I[@]}" copy "nope:$BUSYBOX_OCI" "oci:$TEST_DIR/o"
+	assert_output "pea-image: invalid image name 'nope:$BUSYBOX_OCI': unknown transport 'nope'"
+	run -1 "${I[@]}" copy "busybox" "oci:$TEST_DIR/o"
+	assert_output --partial "expected TRANSPORT:NAME"
+	run -1 "${I[@]}" inspect "docker://Busybox"
+	assert_output --partial "repository name must be lowercase"
+	run -1 "${I[@]}" inspect "docker://busybox:bad:tag"
+	assert_output --partial "invalid"
+	run -1 "${I[@]}" inspect "docker://busybox@sha256:1234"
+	assert_output --partial "not a valid sha256 or sha512 digest"
+	run -1 "${I[@]}" copy "oci:$TEST_DIR/missing" "oci:$TEST_DIR/o"
+	assert_output --partial "No such file or directory"
+	run -1 "${I[@]}" copy "oci:$BUSYBOX_OCI:nosuchtag" "oci:$TEST_DIR/o"
+	assert_output --partial "no image tagged 'nosuchtag'"
+	mkdir -p "$TEST_DIR/bad"
+	cp -a "$BUSYBOX_OCI/." "$TEST_DIR/bad/"
+	echo '{"schemaVersion": 2, "manifests": [' >"$TEST_DIR/bad/index.json"
+	run -1 "${I[@]}" copy "oci:$TEST_DIR/bad" "oci:$TEST_DIR/o"
+	assert_output --partial "unexpected end of input"
+	f="$(img_blob_path "$TEST_DIR/bad" "$BUSYBOX_MANIFEST_DIGEST")"
+	cp "$BUSYBOX_OCI/index.json" "$TEST_DIR/bad/index.json"
+	chmod u+w "$f"
+	echo '{"schemaVersion":2,"config":{"digest":"sha256:zz","size":1},"layers":[]}' >"$f"
+	mkdir "$TEST_DIR/dm"
+	cp "$f" "$TEST_DIR/dm/manifest.json"
+	echo "Directory Transport Version: 1.1" >"$TEST_DIR/dm/version"
+	run -1 "${I[@]}" copy "oci:$TEST_DIR/bad" "oci:$TEST_DIR/o"
+	assert_output --partial "manifest: digest mismatch"
+	run -1 "${I[@]}" copy "dir:$TEST_DIR/dm" "oci:$TEST_DIR/o"
+	assert_output --partial "malformed manifest: 'config.digest' = 'sha256:zz' is not a valid digest"
+	echo "not a tar" >"$TEST_DIR/x.tar"
+	run -1 "${I[@]}" copy "docker-archive:$TEST_DIR/x.tar" "oci:$TEST_DIR/o"
+	assert_output --partial "docker-archive:$TEST_DIR/x.tar"
+	run -2 "${I[@]}" copy --bogus "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o"
+	assert_output --partial "unknown option '--bogus'"
+	run -2 "${I[@]}" frobnicate
+	assert_output --partial "unknown command 'frobnicate'"
+	[ ! -e "$TEST_DIR/o" ]
+	echo data >"$TEST_DIR/notempty"
+	mkdir "$TEST_DIR/full" && echo x >"$TEST_DIR/full/file"
+	run -1 "${I[@]}" copy "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/full"
+	assert_output --partial "neither empty nor an OCI layout"
+	run -1 "${I[@]}" copy "oci:$BUSYBOX_OCI" "dir:$TEST_DIR/full"
+	assert_output --partial "not empty and not an image folder"
+	[ "$(ls "$TEST_DIR/full")" = file ]
+}
+
+@test "policy.json: insecureAcceptAnything, reject, signedBy refused" {
+	echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$TEST_DIR/ok.json"
+	echo '{"default":[{"type":"insecureAcceptAnything"}],"transports":{"oci":{"":[{"type":"reject"}]}}}' >"$TEST_DIR/rej.json"
+	echo '{"default":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k"}]}' >"$TEST_DIR/sig.json"
+	echo '{"default":[{"type":"reject"}],"transports":{"dir":{"'"$TEST_DIR"'/d":[{"type":"insecureAcceptAnything"}]}}}' >"$TEST_DIR/scoped.json"
+	run -0 "$PEA_IMAGE" --policy "$TEST_DIR/ok.json" copy -q "oci:$BUSYBOX_OCI" "dir:$TEST_DIR/d"
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/rej.json" copy -q "oci:$BUSYBOX_OCI" "dir:$TEST_DIR/e"
+	assert_output --partial "rejected by policy"
+	[ ! -e "$TEST_DIR/e" ]
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/sig.json" inspect "oci:$BUSYBOX_OCI"
+	assert_output --partial "'signedBy' signatures"
+	run -0 "$PEA_IMAGE" --policy "$TEST_DIR/scoped.json" inspect "dir:$TEST_DIR/d"
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/scoped.json" inspect "oci:$BUSYBOX_OCI"
+	assert_output --partial "rejected by policy"
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/none.json" inspect "oci:$BUSYBOX_OCI"
+	assert_output --partial "insecure-policy"
+}
+
+@test "--digestfile, --help, --version" {
+	run -0 "${I[@]}" copy -q --digestfile "$TEST_DIR/dg" "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o"
+	assert_equal "$(cat "$TEST_DIR/dg")" "$BUSYBOX_MANIFEST_DIGEST"
+	run -0 "$PEA_IMAGE" --version
+	assert_output --regexp '^pea-image version [0-9]'
+	run -0 "$PEA_IMAGE" --help
+	assert_output --partial "copy SOURCE DEST"
+	for c in copy inspect login logout list-tags delete resolve; do
+		run -0 "$PEA_IMAGE" "$c" --help
+		assert_output --partial "Usage: pea-image $c"
+	done
+}
