@@ -1,0 +1,36 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "netsetup/netsetup.h"
+
+/*
+ * /proc/sys/net belongs to the network namespace of the process that opens
+ * it, so these writes land in the namespace pea-netsetup runs in.
+ */
+int sysctl_set(const char *path, const char *value, struct pea_error **err)
+{
+	char full[256], cur[64];
+	_cleanup_close_ int fd = -1;
+	size_t vlen = strlen(value);
+	ssize_t n;
+
+	if ((size_t)snprintf(full, sizeof(full), "/proc/sys/%s", path) >= sizeof(full))
+		return pea_error_new(err, ENAMETOOLONG, "sysctl '%s'", path);
+	fd = open(full, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", full);
+	n = read(fd, cur, sizeof(cur) - 1);
+	if (n > 0) {
+		cur[n] = '\0';
+		if ((size_t)n == vlen + 1 && strncmp(cur, value, vlen) == 0)
+			return 0;
+	}
+	if (pwrite(fd, value, vlen, 0) != (ssize_t)vlen)
+		return pea_error_errno(err, "write '%s' to '%s'", value, full);
+	return 0;
+}
