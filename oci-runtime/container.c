@@ -90,12 +90,19 @@ static int container_write_state(const struct container *c, struct pea_error **e
 
 /* ---- spawning the init ------------------------------------------------------------------ */
 
+/* The init starts in the rootfs's parent directory (see mounts_prepare_root). */
 static pid_t clone_init(struct container *c)
 {
-	pid_t pid = (pid_t)syscall(SYS_clone, c->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	_cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	pid_t pid;
 
+	if (cwd < 0 || fchdir(c->rootfs_parent) < 0)
+		return -1;
+	pid = (pid_t)syscall(SYS_clone, c->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid == 0)
 		init_main(c);
+	if (fchdir(cwd) < 0)
+		abort(); /* the directory we were in is still open: cannot happen */
 	return pid;
 }
 
@@ -259,11 +266,20 @@ static int write_pid_file(const char *path, pid_t pid, struct pea_error **err)
 
 static int check_options(struct container *c, bool for_run, struct pea_error **err)
 {
-	const struct spec *s = c->spec;
+	struct spec *s = c->spec;
 	struct stat st;
+
+	char *real;
 
 	if (stat(s->root_path, &st) < 0)
 		return pea_error_errno(err, "root.path: rootfs '%s'", s->root_path);
+	real = realpath(s->root_path, NULL);
+	if (!real)
+		return pea_error_errno(err, "root.path: rootfs '%s'", s->root_path);
+	free(s->root_path);
+	s->root_path = real;
+	if (strcmp(real, "/") == 0)
+		return pea_error_new(err, EINVAL, "root.path: the rootfs cannot be '/'");
 	if (!S_ISDIR(st.st_mode))
 		return pea_error_new(err, ENOTDIR, "root.path: rootfs '%s' is not a directory",
 				     s->root_path);
@@ -273,6 +289,18 @@ static int check_options(struct container *c, bool for_run, struct pea_error **e
 	if (c->opts->preserve_fds < 0 || c->opts->preserve_fds > 1 << 20)
 		return pea_error_new(err, EINVAL, "--preserve-fds: invalid number");
 	(void)for_run;
+	return 0;
+}
+
+static int open_rootfs_parent(struct container *c, struct pea_error **err)
+{
+	_cleanup_free_ char *parent = xstrdup(c->spec->root_path);
+	char *slash = strrchr(parent, '/');
+
+	slash[slash == parent ? 1 : 0] = '\0';
+	c->rootfs_parent = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->rootfs_parent < 0)
+		return pea_error_errno(err, "root.path: open '%s'", parent);
 	return 0;
 }
 
@@ -297,10 +325,10 @@ int container_create(const struct global_options *g, const char *id,
 		return -EINVAL;
 	c = xnew(struct container, 1);
 	*c = (struct container){ .g = g, .opts = opts, .id = id, .rootfd = -1, .dirfd = -1,
-				 .sync_parent = -1, .sync_child = -1, .console_fd = -1,
+				 .sync_parent = -1, .sync_child = -1, .console_fd = -1, .rootfs_parent = -1,
 				 .pidfd = -1, .use_fifo = !for_run };
 	if (spec_load(bundle, &c->spec, err) < 0 || check_options(c, for_run, err) < 0 ||
-	    ns_prepare_flags(c, err) < 0) {
+	    open_rootfs_parent(c, err) < 0 || ns_prepare_flags(c, err) < 0) {
 		container_free(c);
 		return -EINVAL;
 	}
@@ -360,6 +388,7 @@ struct container *container_free(struct container *c)
 	if (!c)
 		return NULL;
 	pea_close(c->rootfd);
+	pea_close(c->rootfs_parent);
 	pea_close(c->dirfd);
 	pea_close(c->sync_parent);
 	pea_close(c->sync_child);

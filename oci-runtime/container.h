@@ -33,6 +33,7 @@ struct container {
 	const char *id;
 	struct spec *spec;
 	int rootfd;	 /* the --root directory */
+	int rootfs_parent; /* the directory holding root.path: the init's cwd at the clone */
 	int dirfd;	 /* the container's state directory, locked */
 	int sync_parent; /* parent's end of the sync socket */
 	int sync_child;	 /* init's end */
@@ -88,7 +89,8 @@ int ns_set_time_offsets(const struct spec *s, struct pea_error **err);
 bool ns_id_mapped(const struct spec_idmap *m, size_t n, uint32_t id);
 
 /* mounts.c: the root filesystem, before and after pivot_root */
-int mounts_prepare_root(const struct spec *s, int *ret_rootfd, struct pea_error **err);
+int mounts_prepare_root(const struct spec *s, bool by_path, int *ret_rootfd,
+			struct pea_error **err);
 int mounts_apply(const struct spec *s, int rootfd, bool userns, struct pea_error **err);
 int mounts_pivot(const struct spec *s, int rootfd, bool no_pivot, struct pea_error **err);
 /* Mount onto an O_PATH fd (through /proc/self/fd). */

@@ -78,6 +78,13 @@ static int step_uts(struct container *c, struct init_ctx *x, struct pea_error **
 	return 0;
 }
 
+static bool ns_joined(const struct spec *s, int type)
+{
+	const struct spec_namespace *ns = spec_namespace(s, type);
+
+	return ns && ns->path;
+}
+
 static bool has_create_hooks(const struct spec *s)
 {
 	return s->hooks[HOOK_PRESTART].n || s->hooks[HOOK_CREATE_RUNTIME].n ||
@@ -87,7 +94,8 @@ static bool has_create_hooks(const struct spec *s)
 /* Step 4: the root filesystem: mounts and devices, all below the rootfs. */
 static int step_rootfs(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
-	if (mounts_prepare_root(c->spec, &x->rootfd, err) < 0 ||
+	if (mounts_prepare_root(c->spec, ns_joined(c->spec, CLONE_NEWNS), &x->rootfd,
+				err) < 0 ||
 	    mounts_apply(c->spec, x->rootfd, c->userns, err) < 0 ||
 	    devices_create(c->spec, x->rootfd, c->userns, err) < 0)
 		return -EINVAL;

@@ -333,26 +333,43 @@ static int mount_one(const struct spec *s, int rootfd, const struct spec_mount *
 
 /* ---- the root ------------------------------------------------------------------------ */
 
-int mounts_prepare_root(const struct spec *s, int *ret_rootfd, struct pea_error **err)
+/*
+ * The rootfs is looked up from the working directory, which the parent set
+ * to the rootfs's parent directory for the clone (the kernel moves it into
+ * the new mount namespace), so that a user namespace needs no search
+ * permission on the directories above the bundle (often 0700, host root's).
+ * In a mount namespace joined by path it is looked up by its full path.
+ */
+int mounts_prepare_root(const struct spec *s, bool by_path, int *ret_rootfd,
+			struct pea_error **err)
 {
+	int parentfd = AT_FDCWD;
 	unsigned long prop = s->rootfs_propagation & ~MS_REC;
 	unsigned long root_prop = MS_REC | (prop == MS_SLAVE ? MS_SLAVE : MS_PRIVATE);
-	int fd;
+	const char *base = by_path ? s->root_path : strrchr(s->root_path, '/') + 1;
+	_cleanup_close_ int fd = -1;
+	char src[64];
 
 	/* nothing mounted from here on may propagate back to the host */
 	if (prop == MS_SHARED)
 		root_prop = MS_REC | MS_SLAVE;
 	if (mount(NULL, "/", NULL, root_prop, NULL) < 0)
 		return pea_error_errno(err, "make '/' private");
-	if (mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return pea_error_errno(err, "bind the rootfs '%s'", s->root_path);
-	if (s->rootfs_propagation &&
-	    mount(NULL, s->root_path, NULL, s->rootfs_propagation, NULL) < 0)
-		return pea_error_errno(err, "linux.rootfsPropagation");
-	fd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(parentfd, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return pea_error_errno(err, "open the rootfs '%s'", s->root_path);
-	*ret_rootfd = fd;
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+	if (mounts_mount_fd(src, fd, s->root_path, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+		return pea_error_wrap(err, "bind the rootfs");
+	/* through the parent again: the new mount, not the directory below it */
+	fd = pea_close(fd);
+	fd = openat(parentfd, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "open the rootfs '%s'", s->root_path);
+	if (s->rootfs_propagation &&
+	    mounts_mount_fd(NULL, fd, s->root_path, NULL, s->rootfs_propagation, NULL, err) < 0)
+		return pea_error_wrap(err, "linux.rootfsPropagation");
+	*ret_rootfd = TAKE_FD(fd);
 	return 0;
 }
 
