@@ -1,0 +1,173 @@
+#!/usr/bin/env bats
+# pea-image against a real registry (Debian's docker-registry on 127.0.0.1):
+# push, pull, inspect, list-tags, delete, manifest lists, digests checked, errors.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-image
+
+setup_file() {
+	ensure_fixtures
+	registry_start
+	export MULTI="$BATS_FILE_TMPDIR/multi" ZSTD="$BATS_FILE_TMPDIR/zstd"
+	img_build_layout "$MULTI" amd64 5 256 gzip
+	img_build_layout "$ZSTD" amd64 3 128 zstd
+}
+
+teardown_file() {
+	registry_stop
+}
+
+setup() {
+	require_cmd "$PEA_IMAGE"
+	I=("$PEA_IMAGE" --insecure-policy)
+	R="$REGISTRY_ADDR"
+}
+
+layout_manifest() {
+	jq -r '.manifests[0].digest' "$1/index.json"
+}
+
+registry_blob_file() {
+	echo "$REGISTRY_DIR/data/docker/registry/v2/blobs/sha256/${1:7:2}/${1#sha256:}/data"
+}
+
+@test "push and pull keep the manifest digest; inspect and list-tags read like skopeo's" {
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false "oci:$BUSYBOX_OCI" "docker://$R/t1/busybox:v1"
+	run -0 "${I[@]}" inspect --tls-verify=false "docker://$R/t1/busybox:v1"
+	mine="$output"
+	run -0 skopeo --insecure-policy inspect --tls-verify=false "docker://$R/t1/busybox:v1"
+	assert_equal "$mine" "$output"
+	assert_equal "$(jq -r .Digest <<<"$mine")" "$BUSYBOX_MANIFEST_DIGEST"
+	run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$R/t1/busybox:v1" "oci:$TEST_DIR/o"
+	assert_equal "$(layout_manifest "$TEST_DIR/o")" "$BUSYBOX_MANIFEST_DIGEST"
+	run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$R/t1/busybox@$BUSYBOX_MANIFEST_DIGEST" "dir:$TEST_DIR/d"
+	run -0 "${I[@]}" list-tags --tls-verify=false "docker://$R/t1/busybox"
+	mine="$output"
+	run -0 skopeo list-tags --tls-verify=false "docker://$R/t1/busybox"
+	assert_equal "$mine" "$output"
+	run -0 "${I[@]}" inspect --raw --tls-verify=false "docker://$R/t1/busybox:v1"
+	assert_equal "$output" "$(cat "$(img_blob_path "$BUSYBOX_OCI" "$BUSYBOX_MANIFEST_DIGEST")")"
+}
+
+@test "a multi-layer image: pulled in parallel, the same blobs and files as skopeo's pull" {
+	registry_push_oci "$MULTI" t2/multi:latest
+	run -0 "${I[@]}" copy --progress=json --src-tls-verify=false "docker://$R/t2/multi" "oci:$TEST_DIR/mine"
+	# every transfer starts before the first one ends: they run at once
+	first_done="$(grep -n '"event":"done"' <<<"$output" | head -1 | cut -d: -f1)"
+	starts_before="$(head -n "$first_done" <<<"$output" | grep -c '"event":"start"')"
+	[ "$starts_before" -ge 6 ]
+	run -0 skopeo --insecure-policy copy -q --src-tls-verify=false "docker://$R/t2/multi" "oci:$TEST_DIR/skopeo"
+	assert_equal "$(layout_manifest "$TEST_DIR/mine")" "$(layout_manifest "$TEST_DIR/skopeo")"
+	assert_equal "$(cd "$TEST_DIR/mine/blobs/sha256" && sha256sum * | sort)" \
+		"$(cd "$TEST_DIR/skopeo/blobs/sha256" && sha256sum * | sort)"
+	# unpacked, the layers give the same files
+	m="$(img_blob_path "$TEST_DIR/mine" "$(layout_manifest "$TEST_DIR/mine")")"
+	mkdir "$TEST_DIR/r1" "$TEST_DIR/r2"
+	for l in $(jq -r '.layers[].digest' "$m"); do
+		tar -xzf "$(img_blob_path "$TEST_DIR/mine" "$l")" -C "$TEST_DIR/r1"
+		tar -xzf "$(img_blob_path "$TEST_DIR/skopeo" "$l")" -C "$TEST_DIR/r2"
+	done
+	assert_equal "$(img_tree_digest "$TEST_DIR/r1")" "$(img_tree_digest "$TEST_DIR/r2")"
+}
+
+@test "zstd layers push and pull as they are" {
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false "oci:$ZSTD" "docker://$R/t3/zstd:1"
+	run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$R/t3/zstd:1" "oci:$TEST_DIR/o"
+	assert_equal "$(layout_manifest "$TEST_DIR/o")" "$(layout_manifest "$ZSTD")"
+	run -0 skopeo --insecure-policy inspect --tls-verify=false "docker://$R/t3/zstd:1"
+	assert_equal "$(jq -r '.Layers | length' <<<"$output")" 4
+}
+
+@test "blobs already in the registry or the layout are skipped" {
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false "oci:$MULTI" "docker://$R/t4/multi:a"
+	run -0 "${I[@]}" copy --dest-tls-verify=false "oci:$MULTI" "docker://$R/t4/multi:b"
+	assert_equal "$(grep -c 'skipped: already exists' <<<"$output")" 7
+	run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$R/t4/multi:a" "oci:$TEST_DIR/o:a"
+	run -0 "${I[@]}" copy --progress=json --src-tls-verify=false "docker://$R/t4/multi:b" "oci:$TEST_DIR/o:b"
+	assert_equal "$(grep -c '"event":"skipped"' <<<"$output")" 7
+	refute_output --partial '"event":"start"'
+}
+
+@test "registry to registry, and delete" {
+	run -0 "${I[@]}" copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$R/t1/busybox:v1" "docker://$R/t5/copy:x"
+	run -0 "${I[@]}" inspect --tls-verify=false "docker://$R/t5/copy:x"
+	assert_equal "$(jq -r .Digest <<<"$output")" "$BUSYBOX_MANIFEST_DIGEST"
+	run -0 "${I[@]}" delete --tls-verify=false "docker://$R/t5/copy:x"
+	run -1 "${I[@]}" inspect --tls-verify=false "docker://$R/t5/copy:x"
+	assert_output --partial "manifest unknown"
+}
+
+@test "a manifest list: platform selection on pull, --all push and pull keep the index" {
+	img_build_layout "$TEST_DIR/amd" amd64 1 4
+	img_build_layout "$TEST_DIR/arm" arm64 1 4 gzip v8
+	img_build_index "$TEST_DIR/idx" "$TEST_DIR/amd" "$TEST_DIR/arm"
+	registry_push_oci "$TEST_DIR/idx" t6/multiarch:latest
+	run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$R/t6/multiarch" "oci:$TEST_DIR/host"
+	assert_equal "$(layout_manifest "$TEST_DIR/host")" "$(layout_manifest "$TEST_DIR/amd")"
+	run -0 "${I[@]}" --override-arch arm64 --override-variant v8 copy -q --src-tls-verify=false "docker://$R/t6/multiarch" "oci:$TEST_DIR/arm64"
+	assert_equal "$(layout_manifest "$TEST_DIR/arm64")" "$(layout_manifest "$TEST_DIR/arm")"
+	run -0 "${I[@]}" --override-arch arm64 inspect --tls-verify=false "docker://$R/t6/multiarch"
+	assert_equal "$(jq -r .Architecture <<<"$output")" arm64
+	assert_equal "$(jq -r .Digest <<<"$output")" "$(layout_manifest "$TEST_DIR/idx")"
+	run -0 "${I[@]}" copy -q --all --src-tls-verify=false --dest-tls-verify=false "docker://$R/t6/multiarch" "docker://$R/t6/copy:all"
+	run -0 "${I[@]}" copy -q --all --src-tls-verify=false "docker://$R/t6/copy:all" "oci:$TEST_DIR/all"
+	assert_equal "$(layout_manifest "$TEST_DIR/all")" "$(layout_manifest "$TEST_DIR/idx")"
+	run -0 "${I[@]}" --override-arch arm64 --override-variant v8 inspect --tls-verify=false "docker://$R/t6/copy:all"
+	assert_equal "$(jq -r .Architecture <<<"$output")" arm64
+	run -1 "${I[@]}" --override-arch mips copy -q --src-tls-verify=false "docker://$R/t6/multiarch" "oci:$TEST_DIR/none"
+	assert_output --partial "architecture 'mips'"
+	[ ! -e "$TEST_DIR/none" ]
+}
+
+@test "a blob whose content does not match its digest aborts the pull, nothing is left" {
+	img_build_layout "$TEST_DIR/img" amd64 2 64
+	registry_push_oci "$TEST_DIR/img" t7/bad:latest
+	m="$(img_blob_path "$TEST_DIR/img" "$(layout_manifest "$TEST_DIR/img")")"
+	layer="$(jq -r '.layers[2].digest' "$m")"
+	f="$(registry_blob_file "$layer")"
+	[ -f "$f" ]
+	printf 'XXXX' | dd of="$f" bs=1 seek=200 conv=notrunc status=none
+	run -1 "${I[@]}" copy -q --src-tls-verify=false "docker://$R/t7/bad" "oci:$TEST_DIR/o"
+	assert_output --partial "blob '$layer': digest mismatch"
+	assert_equal "${#lines[@]}" 1
+	[ ! -e "$TEST_DIR/o" ]
+	mkdir "$TEST_DIR/tmp"
+	run -1 "${I[@]}" --tmpdir "$TEST_DIR/tmp" copy -q --src-tls-verify=false "docker://$R/t7/bad" "docker-archive:$TEST_DIR/a.tar"
+	assert_output --partial "digest mismatch"
+	[ ! -e "$TEST_DIR/a.tar" ]
+	run -1 "${I[@]}" --tmpdir "$TEST_DIR/tmp" copy -q --src-tls-verify=false "docker://$R/t7/bad" "oci-archive:$TEST_DIR/a.tar"
+	[ ! -e "$TEST_DIR/a.tar" ]
+	[ -z "$(ls -A "$TEST_DIR/tmp")" ]
+	truncate -s 100 "$f"
+	run -1 "${I[@]}" copy -q --src-tls-verify=false "docker://$R/t7/bad" "dir:$TEST_DIR/d"
+	assert_output --partial "blob '$layer'"
+	[ ! -e "$TEST_DIR/d" ]
+}
+
+@test "errors: closed port, unknown repository or tag, a malformed manifest, https to http" {
+	port="$(pea_free_port)"
+	run -1 "${I[@]}" inspect --tls-verify=false "docker://127.0.0.1:$port/x/y:z"
+	assert_equal "${#lines[@]}" 1
+	assert_output --partial "127.0.0.1:$port"
+	assert_output --partial "Couldn't connect to server"
+	run -1 "${I[@]}" copy -q --src-tls-verify=false "docker://$R/nothere/at-all:latest" "oci:$TEST_DIR/o"
+	assert_output --partial "manifest unknown (HTTP 404)"
+	[ ! -e "$TEST_DIR/o" ]
+	run -1 "${I[@]}" inspect --tls-verify=false "docker://$R/t1/busybox:nosuchtag"
+	assert_output "pea-image: reading manifest 'nosuchtag' in '$R/t1/busybox': manifest unknown: manifest unknown (HTTP 404)"
+	run -1 "${I[@]}" list-tags --tls-verify=false "docker://$R/nothere/repo"
+	assert_output --partial "name unknown"
+	run -1 "${I[@]}" inspect "docker://$R/t1/busybox:v1"
+	assert_output --partial "use --tls-verify=false"
+	assert_equal "${#lines[@]}" 1
+	# a manifest rewritten in the registry's storage: the registry fails to serve it
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false "oci:$BUSYBOX_OCI" "docker://$R/t8/broken:v1"
+	f="$(registry_blob_file "$BUSYBOX_MANIFEST_DIGEST")"
+	cp "$f" "$TEST_DIR/saved"
+	printf '{"schemaVersion": 2, "config": ' >"$f"
+	run -1 "${I[@]}" copy -q --src-tls-verify=false "docker://$R/t8/broken:v1" "oci:$TEST_DIR/o"
+	assert_output --partial "reading manifest 'v1'"
+	assert_equal "${#lines[@]}" 1
+	cp "$TEST_DIR/saved" "$f"
+	[ ! -e "$TEST_DIR/o" ]
+}
