@@ -54,7 +54,7 @@ static void strset_insert_take(struct strset *set, char *s);
 
 static void strset_grow(struct strset *set)
 {
-	struct strset bigger = {.cap = set->cap ? set->cap * 2 : 1024};
+	struct strset bigger = { .cap = set->cap ? set->cap * 2 : 1024 };
 
 	bigger.slots = xcalloc(bigger.cap, sizeof(char *));
 	for (size_t i = 0; i < set->cap; i++)
@@ -85,7 +85,7 @@ static void strset_clear(struct strset *set)
 	for (size_t i = 0; i < set->cap; i++)
 		free(set->slots[i]);
 	free(set->slots);
-	*set = (struct strset){0};
+	*set = (struct strset){ 0 };
 }
 
 /* ---- paths ---------------------------------------------------------------------------- */
@@ -98,7 +98,8 @@ int apply_clean_path(const char *path, char **ret, struct pea_error **err)
 	const char *p = path;
 
 	if (len > APPLY_MAX_PATH)
-		return pea_error_new(err, ENAMETOOLONG, "path longer than %d bytes", APPLY_MAX_PATH);
+		return pea_error_new(err, ENAMETOOLONG, "path longer than %d bytes",
+				     APPLY_MAX_PATH);
 	if (path[0] == '/')
 		return pea_error_new(err, EPERM, "absolute path '%s' is refused", path);
 	out = xmalloc(len + 1);
@@ -114,7 +115,8 @@ int apply_clean_path(const char *path, char **ret, struct pea_error **err)
 		if (clen == 0 || (clen == 1 && start[0] == '.'))
 			continue;
 		if (clen == 2 && start[0] == '.' && start[1] == '.')
-			return pea_error_new(err, EPERM, "path '%s' escapes the layer ('..')", path);
+			return pea_error_new(err, EPERM, "path '%s' escapes the layer ('..')",
+					     path);
 		if (n)
 			out[n++] = '/';
 		memcpy(out + n, start, clen);
@@ -217,11 +219,14 @@ static int make_parents(struct writer *w, const char *dir, struct pea_error **er
 			base = slash ? slash + 1 : prefix;
 			if (slash)
 				*slash = '\0';
-			pfd = openat2_in_layer(w->rootfd, slash ? prefix : "", O_PATH | O_DIRECTORY);
+			pfd = openat2_in_layer(w->rootfd, slash ? prefix : "",
+					       O_PATH | O_DIRECTORY);
 			if (slash)
 				*slash = '/';
 			if (pfd < 0)
-				return path_error(err, dir_error(w->rootfd, slash ? prefix : "", -pfd), prefix);
+				return path_error(err,
+						  dir_error(w->rootfd, slash ? prefix : "", -pfd),
+						  prefix);
 			if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
 				return pea_error_errno(err, "mkdir '%s'", prefix);
 			*p = saved;
@@ -261,8 +266,8 @@ static int writer_parent(struct writer *w, const char *dir, bool create, int *re
 }
 
 /* Remove what is at pfd/name. A directory is kept when keep_dir (returns 1). */
-static int remove_existing(int pfd, const char *name, const char *path,
-			   bool keep_dir, struct pea_error **err)
+static int remove_existing(int pfd, const char *name, const char *path, bool keep_dir,
+			   struct pea_error **err)
 {
 	struct stat st;
 
@@ -287,12 +292,13 @@ static int remove_existing(int pfd, const char *name, const char *path,
 static int set_owner(struct writer *w, int fd, const char *name, int flags, struct archive_entry *e,
 		     const char *path, struct pea_error **err)
 {
-	if (fchownat(fd, name, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e), flags) == 0)
+	if (fchownat(fd, name, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e), flags) ==
+	    0)
 		return 0;
 	if (w->o->ignore_chown_errors && (errno == EPERM || errno == EINVAL))
 		return 0;
-	return pea_error_errno(err, "chown '%s' to %lld:%lld", path, (long long)archive_entry_uid(e),
-			       (long long)archive_entry_gid(e));
+	return pea_error_errno(err, "chown '%s' to %lld:%lld", path,
+			       (long long)archive_entry_uid(e), (long long)archive_entry_gid(e));
 }
 
 static bool is_overlay_xattr(const char *name)
@@ -455,9 +461,10 @@ static int write_special(struct writer *w, struct archive_entry *e, int pfd, con
 
 		if (mknodat(pfd, name, type | (archive_entry_perm(e) & 0777), dev) < 0) {
 			if (errno == EPERM && type != AE_IFIFO)
-				return pea_error_new(err, EPERM,
-						     "device node '%s' cannot be created without privileges",
-						     path);
+				return pea_error_new(
+					err, EPERM,
+					"device node '%s' cannot be created without privileges",
+					path);
 			return pea_error_errno(err, "mknod '%s'", path);
 		}
 	}
@@ -503,8 +510,9 @@ static int write_hardlink(struct writer *w, struct archive_entry *e, int pfd, co
 	split_path(target, &tdir, &tbase);
 	tfd = openat2_in_layer(w->rootfd, tdir, O_PATH | O_DIRECTORY);
 	if (tfd == -ENOENT || (tfd >= 0 && !pea_path_exists_at(tfd, tbase)))
-		return pea_error_new(err, ENOENT, "hardlink '%s': its target '%s%s%s' is not in the layer",
-				     path, tdir, *tdir ? "/" : "", tbase);
+		return pea_error_new(err, ENOENT,
+				     "hardlink '%s': its target '%s%s%s' is not in the layer", path,
+				     tdir, *tdir ? "/" : "", tbase);
 	if (tfd < 0)
 		return path_error(err, dir_error(w->rootfd, tdir, -tfd), tdir);
 	if (linkat(tfd, tbase, pfd, name, 0) < 0)
@@ -583,7 +591,8 @@ static int write_entry(struct writer *w, struct archive *a, struct archive_entry
 	int r;
 
 	if (!raw)
-		return pea_error_new(err, EINVAL, "an entry has no path (or one that is not valid)");
+		return pea_error_new(err, EINVAL,
+				     "an entry has no path (or one that is not valid)");
 	if (apply_clean_path(raw, &path, err) < 0)
 		return -1;
 	split = xstrdup(path);
@@ -622,8 +631,8 @@ static int write_entry(struct writer *w, struct archive *a, struct archive_entry
 static void writer_finish_dirs(struct writer *w)
 {
 	for (size_t i = w->ndirs; i-- > 0;) {
-		_cleanup_close_ int fd = openat2_in_layer(w->rootfd, w->dirs[i].path,
-							  O_RDONLY | O_DIRECTORY);
+		_cleanup_close_ int fd =
+			openat2_in_layer(w->rootfd, w->dirs[i].path, O_RDONLY | O_DIRECTORY);
 
 		if (fd >= 0 && futimens(fd, w->dirs[i].ts) < 0)
 			log_debug("set the times of '%s': %s", w->dirs[i].path, strerror(errno));
@@ -768,10 +777,10 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	_cleanup_(archive_cleanup) struct archive *inner = NULL;
 	_cleanup_free_ char *sbuf = xmalloc(READ_BLOCK);
 	_cleanup_free_ char *mbuf = xmalloc(READ_BLOCK);
-	struct source s = {.fd = in_fd, .buf = sbuf, .compressed = digest_new()};
-	struct middle m = {.buf = mbuf, .uncompressed = digest_new()};
-	struct writer w = {.rootfd = rootfd, .o = o, .cached_fd = -1};
-	struct apply_result res = {0};
+	struct source s = { .fd = in_fd, .buf = sbuf, .compressed = digest_new() };
+	struct middle m = { .buf = mbuf, .uncompressed = digest_new() };
+	struct writer w = { .rootfd = rootfd, .o = o, .cached_fd = -1 };
+	struct apply_result res = { 0 };
 	int r = -1;
 
 	if (open_outer(&s, &outer, err) < 0)
@@ -781,7 +790,8 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	archive_read_support_format_tar(inner);
 	archive_read_support_format_gnutar(inner);
 	if (archive_read_open(inner, &m, NULL, middle_read, NULL) != ARCHIVE_OK) {
-		pea_error_new(err, EINVAL, "layer: %s", archive_error_string(inner) ?: "not a tar stream");
+		pea_error_new(err, EINVAL, "layer: %s",
+			      archive_error_string(inner) ?: "not a tar stream");
 		goto out;
 	}
 	if (apply_entries(inner, &w, &res, err) < 0 || drain(&s, &m, err) < 0)
@@ -805,5 +815,5 @@ void apply_result_clear(struct apply_result *r)
 {
 	free(r->diff_id);
 	free(r->compressed_digest);
-	*r = (struct apply_result){0};
+	*r = (struct apply_result){ 0 };
 }

@@ -32,9 +32,9 @@ struct apply_options {
 };
 
 struct apply_result {
-	char *diff_id;           /* "sha256:…" of the uncompressed tar */
+	char *diff_id;		 /* "sha256:…" of the uncompressed tar */
 	char *compressed_digest; /* "sha256:…" of the stream as read */
-	uint64_t size;           /* bytes of the uncompressed tar */
+	uint64_t size;		 /* bytes of the uncompressed tar */
 	uint64_t compressed_size;
 	const char *compression; /* "none", "gzip", "zstd" */
 	uint64_t entries;

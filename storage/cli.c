@@ -145,7 +145,7 @@ bool cli_stream_output(void)
 int cli_simple_args(int argc, char **argv, const char *cmd, int n, const char *what,
 		    const char *usage, struct pea_error **err)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	int c;
 
 	cli_getopt_reset();

@@ -17,7 +17,8 @@ struct global_options {
 };
 
 /* A usage error: code EINVAL, and main() exits with 2 instead of 1. */
-int cli_usage_error(struct pea_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(struct pea_error **err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 bool cli_usage_failed(void);
 
 /* Print {"result": result} on stdout (takes ownership; NULL is {}). */

@@ -56,7 +56,8 @@ static const char *layer_problem(struct checker *c, const struct layer_rec *l)
 	if (l->parent && !store_record_exists(c->s, "layers", l->parent))
 		return "its parent is missing";
 	if (!driver_is_vfs(c->s)) {
-		_cleanup_free_ char *link = xasprintf("%s/l/%s", c->s->driver, l->link ? l->link : "");
+		_cleanup_free_ char *link =
+			xasprintf("%s/l/%s", c->s->driver, l->link ? l->link : "");
 
 		if (!l->link || !pea_path_exists_at(c->s->root_fd, link))
 			return "its overlay link is missing";
@@ -71,7 +72,7 @@ static int check_layers(struct checker *c, struct pea_error **err)
 	if (store_record_ids(c->s, "layers", &ids, err) < 0)
 		return -1;
 	for (char **id = ids; *id; id++) {
-		struct layer_rec l = {0};
+		struct layer_rec l = { 0 };
 		const char *why;
 
 		if (layer_load(c->s, *id, &l, err) < 0)
@@ -99,7 +100,7 @@ static int check_images(struct checker *c, struct pea_error **err)
 	if (store_record_ids(c->s, "images", &ids, err) < 0)
 		return -1;
 	for (char **id = ids; *id; id++) {
-		struct image_rec i = {0};
+		struct image_rec i = { 0 };
 		bool broken = false;
 
 		if (image_load(c->s, *id, &i, err) < 0)
@@ -128,7 +129,7 @@ static int check_containers(struct checker *c, struct pea_error **err)
 	if (store_record_ids(c->s, "containers", &ids, err) < 0)
 		return -1;
 	for (char **id = ids; *id; id++) {
-		struct container_rec ct = {0};
+		struct container_rec ct = { 0 };
 		const char *why = NULL;
 
 		if (container_load(c->s, *id, &ct, err) < 0)
@@ -157,7 +158,7 @@ static int check_container_layers(struct checker *c, struct pea_error **err)
 	if (store_record_ids(c->s, "layers", &ids, err) < 0)
 		return -1;
 	for (char **id = ids; *id; id++) {
-		struct layer_rec l = {0};
+		struct layer_rec l = { 0 };
 		bool orphan;
 
 		if (layer_load(c->s, *id, &l, err) < 0)
@@ -192,11 +193,11 @@ static int run_checks(struct checker *c, struct pea_error **err)
 int cmd_check(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
-		{"repair", no_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{ "repair", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
-	struct checker c = {0};
+	struct checker c = { 0 };
 	struct json_object *o = NULL;
 	int r;
 

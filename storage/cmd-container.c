@@ -23,7 +23,8 @@ static const char usage[] =
 	"  create [--image IMAGE] [--name NAME]... [--id ID]   a writable layer over the image\n"
 	"  ls                                                  every container\n"
 	"  inspect CONTAINER                                   one container (id, prefix or name)\n"
-	"  mount CONTAINER                                     mount its root; prints the mountpoint\n"
+	"  mount CONTAINER                                     mount its root; prints the "
+	"mountpoint\n"
 	"  unmount [--force] CONTAINER                         drop one mount (all with --force)\n"
 	"  rm [--force] CONTAINER                              remove it (--force: even mounted)\n";
 
@@ -33,7 +34,8 @@ static struct json_object *container_json(struct store *s, const struct containe
 	_cleanup_free_ char *path = driver_diff_path(s, c->layer);
 
 	json_object_object_add(o, "layer_path", json_object_new_string(path));
-	json_object_object_add(o, "mount_count", json_object_new_int(driver_mount_count(s, c->layer)));
+	json_object_object_add(o, "mount_count",
+			       json_object_new_int(driver_mount_count(s, c->layer)));
 	return o;
 }
 
@@ -44,7 +46,7 @@ static int name_taken(struct store *s, const char *name, struct pea_error **err)
 	if (store_record_ids(s, "containers", &ids, err) < 0)
 		return -1;
 	for (char **id = ids; *id; id++) {
-		struct container_rec c = {0};
+		struct container_rec c = { 0 };
 		bool taken;
 
 		if (container_load(s, *id, &c, err) < 0)
@@ -52,7 +54,8 @@ static int name_taken(struct store *s, const char *name, struct pea_error **err)
 		taken = pea_strv_contains(c.names, name);
 		container_rec_clear(&c);
 		if (taken)
-			return pea_error_new(err, EEXIST, "the name '%s' is used by container '%s'", name, *id);
+			return pea_error_new(err, EEXIST, "the name '%s' is used by container '%s'",
+					     name, *id);
 	}
 	return 0;
 }
@@ -66,9 +69,11 @@ struct create_options {
 static int parse_create(int argc, char **argv, struct create_options *o, struct pea_error **err)
 {
 	static const struct option opts[] = {
-		{"image", required_argument, NULL, 'i'}, {"name", required_argument, NULL, 'n'},
-		{"id", required_argument, NULL, 'I'},	 {"help", no_argument, NULL, 'h'},
-		{0},
+		{ "image", required_argument, NULL, 'i' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "id", required_argument, NULL, 'I' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	int c;
 
@@ -80,12 +85,15 @@ static int parse_create(int argc, char **argv, struct create_options *o, struct 
 			break;
 		case 'n':
 			if (!cli_is_valid_name(optarg) || strchr(optarg, '/'))
-				return cli_usage_error(err, "container create: invalid name '%s'", optarg);
+				return cli_usage_error(err, "container create: invalid name '%s'",
+						       optarg);
 			pea_strv_push(&o->names, optarg);
 			break;
 		case 'I':
 			if (!cli_is_full_id(optarg))
-				return cli_usage_error(err, "container create: invalid id '%s' (64 hex digits)", optarg);
+				return cli_usage_error(
+					err, "container create: invalid id '%s' (64 hex digits)",
+					optarg);
 			o->id = optarg;
 			break;
 		case 'h':
@@ -101,9 +109,9 @@ static int parse_create(int argc, char **argv, struct create_options *o, struct 
 static int create_container(struct store *s, const struct create_options *o,
 			    struct container_rec *ret, struct pea_error **err)
 {
-	struct container_rec c = {0};
-	struct image_rec i = {0};
-	struct layer_rec l = {0};
+	struct container_rec c = { 0 };
+	struct image_rec i = { 0 };
+	struct layer_rec l = { 0 };
 	size_t n;
 	int r = -1;
 
@@ -131,7 +139,7 @@ static int create_container(struct store *s, const struct create_options *o,
 		goto out;
 	}
 	*ret = c;
-	c = (struct container_rec){0};
+	c = (struct container_rec){ 0 };
 	r = 0;
 out:
 	container_rec_clear(&c);
@@ -143,8 +151,8 @@ out:
 static int container_create_cmd(const struct global_options *g, int argc, char **argv,
 				struct pea_error **err)
 {
-	struct create_options o = {0};
-	struct container_rec c = {0};
+	struct create_options o = { 0 };
+	struct container_rec c = { 0 };
 	struct store *s = NULL;
 	int r = parse_create(argc, argv, &o, err);
 
@@ -175,7 +183,7 @@ static int container_ls_cmd(const struct global_options *g, int argc, char **arg
 	r = store_record_ids(s, "containers", &ids, err);
 	list = json_object_new_array();
 	for (char **id = ids; r == 0 && *id; id++) {
-		struct container_rec c = {0};
+		struct container_rec c = { 0 };
 
 		r = container_load(s, *id, &c, err);
 		if (r == 0)
@@ -197,7 +205,8 @@ static int open_container(const struct global_options *g, bool exclusive, const 
 
 	if (store_open(g, exclusive, &s, err) < 0)
 		return -1;
-	if (store_resolve(s, "containers", ref, &id, err) < 0 || container_load(s, id, ret, err) < 0) {
+	if (store_resolve(s, "containers", ref, &id, err) < 0 ||
+	    container_load(s, id, ret, err) < 0) {
 		store_free(s);
 		return -1;
 	}
@@ -209,7 +218,7 @@ static int container_inspect_cmd(const struct global_options *g, int argc, char 
 				 struct pea_error **err)
 {
 	struct store *s = NULL;
-	struct container_rec c = {0};
+	struct container_rec c = { 0 };
 	int r = cli_simple_args(argc, argv, "container inspect", 1, "a container", usage, err);
 
 	if (r != 0)
@@ -228,7 +237,7 @@ static int container_mount_cmd(const struct global_options *g, int argc, char **
 	_cleanup_free_ char *mountpoint = NULL;
 	struct json_object *o;
 	struct store *s = NULL;
-	struct container_rec c = {0};
+	struct container_rec c = { 0 };
 	int count = 0;
 	int r = cli_simple_args(argc, argv, "container mount", 1, "a container", usage, err);
 
@@ -255,9 +264,9 @@ static int container_mount_cmd(const struct global_options *g, int argc, char **
 static int parse_force(int argc, char **argv, const char *cmd, bool *force, struct pea_error **err)
 {
 	static const struct option opts[] = {
-		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	int c;
 
@@ -281,7 +290,7 @@ static int container_unmount_cmd(const struct global_options *g, int argc, char 
 {
 	struct json_object *o;
 	struct store *s = NULL;
-	struct container_rec c = {0};
+	struct container_rec c = { 0 };
 	bool force = false;
 	int count = 0;
 	int r = parse_force(argc, argv, "container unmount", &force, err);
@@ -311,7 +320,8 @@ static int remove_container(struct store *s, const struct container_rec *c, bool
 	int count = driver_mount_count(s, c->layer);
 
 	if (count > 0 && !force)
-		return pea_error_new(err, EBUSY, "container '%s' is mounted (%d); unmount it or use --force",
+		return pea_error_new(err, EBUSY,
+				     "container '%s' is mounted (%d); unmount it or use --force",
 				     c->id, count);
 	if (count > 0 && driver_unmount(s, c->layer, true, &count, err) < 0)
 		return -1;
@@ -326,7 +336,7 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 {
 	struct json_object *o;
 	struct store *s = NULL;
-	struct container_rec c = {0};
+	struct container_rec c = { 0 };
 	bool force = false;
 	int r = parse_force(argc, argv, "container rm", &force, err);
 
@@ -348,11 +358,15 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 }
 
 static const struct subcommand container_commands[] = {
-	{"create", container_create_cmd},   {"ls", container_ls_cmd},
-	{"list", container_ls_cmd},	    {"inspect", container_inspect_cmd},
-	{"mount", container_mount_cmd},	    {"unmount", container_unmount_cmd},
-	{"umount", container_unmount_cmd},  {"rm", container_rm_cmd},
-	{NULL, NULL},
+	{ "create", container_create_cmd },
+	{ "ls", container_ls_cmd },
+	{ "list", container_ls_cmd },
+	{ "inspect", container_inspect_cmd },
+	{ "mount", container_mount_cmd },
+	{ "unmount", container_unmount_cmd },
+	{ "umount", container_unmount_cmd },
+	{ "rm", container_rm_cmd },
+	{ NULL, NULL },
 };
 
 int cmd_container(const struct global_options *g, int argc, char **argv, struct pea_error **err)

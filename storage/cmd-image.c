@@ -64,10 +64,14 @@ static int parse_create(int argc, char **argv, struct image_create_options *o,
 			struct pea_error **err)
 {
 	static const struct option opts[] = {
-		{"layers", required_argument, NULL, 'l'}, {"config", required_argument, NULL, 'c'},
-		{"manifest", required_argument, NULL, 'm'}, {"name", required_argument, NULL, 'n'},
-		{"id", required_argument, NULL, 'i'},	  {"digest", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},	  {0},
+		{ "layers", required_argument, NULL, 'l' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "manifest", required_argument, NULL, 'm' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "digest", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	int c;
 
@@ -86,17 +90,21 @@ static int parse_create(int argc, char **argv, struct image_create_options *o,
 			break;
 		case 'n':
 			if (!cli_is_valid_name(optarg))
-				return cli_usage_error(err, "image create: invalid name '%s'", optarg);
+				return cli_usage_error(err, "image create: invalid name '%s'",
+						       optarg);
 			pea_strv_push(&o->names, optarg);
 			break;
 		case 'i':
 			if (!cli_is_full_id(optarg))
-				return cli_usage_error(err, "image create: invalid id '%s' (64 hex digits)", optarg);
+				return cli_usage_error(
+					err, "image create: invalid id '%s' (64 hex digits)",
+					optarg);
 			o->id = optarg;
 			break;
 		case 'd':
 			if (strncmp(optarg, "sha256:", 7) || !cli_is_full_id(optarg + 7))
-				return cli_usage_error(err, "image create: invalid digest '%s'", optarg);
+				return cli_usage_error(err, "image create: invalid digest '%s'",
+						       optarg);
 			o->digest = optarg;
 			break;
 		case 'h':
@@ -117,7 +125,7 @@ static int resolve_layers(struct store *s, char **refs, char ***ret, struct pea_
 
 	for (char **ref = refs; ref && *ref; ref++) {
 		char *id = NULL;
-		struct layer_rec l = {0};
+		struct layer_rec l = { 0 };
 		bool ok;
 
 		if (store_resolve(s, "layers", *ref, &id, err) < 0)
@@ -127,8 +135,9 @@ static int resolve_layers(struct store *s, char **refs, char ***ret, struct pea_
 			return -1;
 		ok = below ? l.parent && !strcmp(l.parent, below) : !l.parent;
 		if (!ok) {
-			int r = pea_error_new(err, EINVAL, "layer '%s' has the parent '%s', not '%s'", id,
-					      l.parent ? l.parent : "(none)", below ? below : "(none)");
+			int r = pea_error_new(
+				err, EINVAL, "layer '%s' has the parent '%s', not '%s'", id,
+				l.parent ? l.parent : "(none)", below ? below : "(none)");
 			layer_rec_clear(&l);
 			return r;
 		}
@@ -147,7 +156,7 @@ static int take_name(struct store *s, const char *name, const char *owner, struc
 	if (store_record_ids(s, "images", &ids, err) < 0)
 		return -1;
 	for (char **id = ids; *id; id++) {
-		struct image_rec i = {0};
+		struct image_rec i = { 0 };
 		_cleanup_strv_ char **kept = NULL;
 		int r = 0;
 
@@ -170,8 +179,8 @@ static int take_name(struct store *s, const char *name, const char *owner, struc
 	return 0;
 }
 
-static int save_blob(struct store *s, const char *id, const char *name, const char *buf,
-		     size_t len, struct pea_error **err)
+static int save_blob(struct store *s, const char *id, const char *name, const char *buf, size_t len,
+		     struct pea_error **err)
 {
 	_cleanup_free_ char *dir = xasprintf("images/%s", id);
 	_cleanup_close_ int dfd = -1;
@@ -206,7 +215,7 @@ static int create_image(struct store *s, struct image_create_options *o, struct 
 {
 	_cleanup_free_ char *config = NULL, *manifest = NULL, *cdigest = NULL;
 	size_t config_len = 0, manifest_len = 0;
-	struct image_rec i = {0};
+	struct image_rec i = { 0 };
 	int r = -1;
 
 	if (read_blob(o->config, &config, &config_len, err) < 0 ||
@@ -225,7 +234,9 @@ static int create_image(struct store *s, struct image_create_options *o, struct 
 	}
 	if (resolve_layers(s, o->layers, &i.layers, err) < 0 || add_names(s, &i, o->names, err) < 0)
 		goto out;
-	i.digest = o->digest ? xstrdup(o->digest) : manifest ? digest_buffer(manifest, manifest_len) : NULL;
+	i.digest = o->digest  ? xstrdup(o->digest)
+		   : manifest ? digest_buffer(manifest, manifest_len)
+			      : NULL;
 	i.created = cli_now_rfc3339();
 	i.has_config = config != NULL;
 	i.has_manifest = manifest != NULL;
@@ -244,9 +255,9 @@ out:
 static int image_create_cmd(const struct global_options *g, int argc, char **argv,
 			    struct pea_error **err)
 {
-	struct image_create_options o = {0};
+	struct image_create_options o = { 0 };
 	struct store *s = NULL;
-	struct image_rec i = {0};
+	struct image_rec i = { 0 };
 	bool existed = false;
 	int r = parse_create(argc, argv, &o, err);
 
@@ -284,7 +295,7 @@ static int image_ls_cmd(const struct global_options *g, int argc, char **argv,
 	r = store_record_ids(s, "images", &ids, err);
 	list = json_object_new_array();
 	for (char **id = ids; r == 0 && *id; id++) {
-		struct image_rec i = {0};
+		struct image_rec i = { 0 };
 
 		r = image_load(s, *id, &i, err);
 		if (r == 0)
@@ -319,7 +330,7 @@ static int image_inspect_cmd(const struct global_options *g, int argc, char **ar
 			     struct pea_error **err)
 {
 	struct store *s = NULL;
-	struct image_rec i = {0};
+	struct image_rec i = { 0 };
 	int r = cli_simple_args(argc, argv, "image inspect", 1, "an image", usage, err);
 
 	if (r != 0)
@@ -355,7 +366,7 @@ static int image_rm_cmd(const struct global_options *g, int argc, char **argv,
 	struct json_object *reply = NULL;
 	struct json_object *removed = NULL;
 	struct store *s = NULL;
-	struct image_rec i = {0};
+	struct image_rec i = { 0 };
 	int r = cli_simple_args(argc, argv, "image rm", 1, "an image", usage, err);
 
 	if (r != 0)
@@ -386,8 +397,8 @@ static int image_name_cmd(const struct global_options *g, int argc, char **argv,
 {
 	const char *cmd = add ? "image tag" : "image untag";
 	struct store *s = NULL;
-	struct image_rec i = {0};
-	char *names[2] = {NULL, NULL};
+	struct image_rec i = { 0 };
+	char *names[2] = { NULL, NULL };
 	int r = cli_simple_args(argc, argv, cmd, 2, "an image and a name", usage, err);
 
 	if (r != 0)
@@ -432,9 +443,9 @@ static int image_untag_cmd(const struct global_options *g, int argc, char **argv
 }
 
 static const struct subcommand image_commands[] = {
-	{"create", image_create_cmd}, {"ls", image_ls_cmd},   {"list", image_ls_cmd},
-	{"inspect", image_inspect_cmd}, {"rm", image_rm_cmd}, {"tag", image_tag_cmd},
-	{"untag", image_untag_cmd},   {NULL, NULL},
+	{ "create", image_create_cmd },	  { "ls", image_ls_cmd }, { "list", image_ls_cmd },
+	{ "inspect", image_inspect_cmd }, { "rm", image_rm_cmd }, { "tag", image_tag_cmd },
+	{ "untag", image_untag_cmd },	  { NULL, NULL },
 };
 
 int cmd_image(const struct global_options *g, int argc, char **argv, struct pea_error **err)

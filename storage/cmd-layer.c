@@ -24,7 +24,8 @@
 
 static const char usage[] =
 	"Usage: pea-storage layer COMMAND\n"
-	"  apply [--parent ID] [--id ID] [FILE]   apply a layer tar (plain, gzip, zstd; default stdin)\n"
+	"  apply [--parent ID] [--id ID] [FILE]   apply a layer tar (plain, gzip, zstd; default "
+	"stdin)\n"
 	"  create [--parent ID] [--id ID]         an empty layer\n"
 	"  diff ID                                the layer's changes as a tar on stdout\n"
 	"  ls                                     every layer\n"
@@ -56,10 +57,10 @@ static int layer_parse_ids(int argc, char **argv, const char *cmd, const char **
 			   const char **id, struct pea_error **err)
 {
 	static const struct option opts[] = {
-		{"parent", required_argument, NULL, 'p'},
-		{"id", required_argument, NULL, 'i'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{ "parent", required_argument, NULL, 'p' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	int c;
 
@@ -70,8 +71,10 @@ static int layer_parse_ids(int argc, char **argv, const char *cmd, const char **
 			*parent = optarg;
 			break;
 		case 'i':
-			if (!cli_is_valid_name(optarg) || strchr(optarg, '/') || strchr(optarg, ':'))
-				return cli_usage_error(err, "%s: invalid layer id '%s'", cmd, optarg);
+			if (!cli_is_valid_name(optarg) || strchr(optarg, '/') ||
+			    strchr(optarg, ':'))
+				return cli_usage_error(err, "%s: invalid layer id '%s'", cmd,
+						       optarg);
 			*id = optarg;
 			break;
 		case 'h':
@@ -89,10 +92,10 @@ static int layer_apply_cmd(const struct global_options *g, int argc, char **argv
 {
 	_cleanup_(pea_cleanup_close) int fd = -1;
 	_cleanup_free_ char *parent = NULL;
-	struct layer_apply_options o = {0};
+	struct layer_apply_options o = { 0 };
 	const char *parent_ref = NULL;
 	struct store *s = NULL;
-	struct layer_rec l = {0};
+	struct layer_rec l = { 0 };
 	struct json_object *reply;
 	bool existed = false;
 	int r;
@@ -132,7 +135,7 @@ static int layer_create_cmd(const struct global_options *g, int argc, char **arg
 	_cleanup_free_ char *newid = NULL;
 	const char *parent_ref = NULL, *id = NULL;
 	struct store *s = NULL;
-	struct layer_rec l = {0};
+	struct layer_rec l = { 0 };
 	int r;
 
 	r = layer_parse_ids(argc, argv, "layer create", &parent_ref, &id, err);
@@ -165,14 +168,15 @@ static int layer_diff_cmd(const struct global_options *g, int argc, char **argv,
 	_cleanup_close_ int dfd = -1;
 	_cleanup_close_ int pfd = -1;
 	struct store *s = NULL;
-	struct layer_rec l = {0};
+	struct layer_rec l = { 0 };
 	int r = one_ref(argc, argv, "layer diff", err);
 
 	if (r != 0)
 		return r;
 	cli_set_stream_output();
 	if (isatty(STDOUT_FILENO))
-		return cli_usage_error(err, "layer diff: refusing to write a tar stream to a terminal");
+		return cli_usage_error(err,
+				       "layer diff: refusing to write a tar stream to a terminal");
 	if (open_store(g, false, &s, err) < 0)
 		return -1;
 	r = store_resolve(s, "layers", argv[optind], &id, err);
@@ -215,7 +219,7 @@ static int layer_ls_cmd(const struct global_options *g, int argc, char **argv,
 	r = store_record_ids(s, "layers", &ids, err);
 	list = json_object_new_array();
 	for (char **id = ids; r == 0 && *id; id++) {
-		struct layer_rec l = {0};
+		struct layer_rec l = { 0 };
 
 		r = layer_load(s, *id, &l, err);
 		if (r == 0)
@@ -234,7 +238,7 @@ static int layer_inspect_cmd(const struct global_options *g, int argc, char **ar
 {
 	_cleanup_free_ char *id = NULL;
 	struct store *s = NULL;
-	struct layer_rec l = {0};
+	struct layer_rec l = { 0 };
 	int r = one_ref(argc, argv, "layer inspect", err);
 
 	if (r != 0)
@@ -276,9 +280,10 @@ static int layer_rm_cmd(const struct global_options *g, int argc, char **argv,
 }
 
 static const struct subcommand layer_commands[] = {
-	{"apply", layer_apply_cmd},	{"create", layer_create_cmd}, {"diff", layer_diff_cmd},
-	{"ls", layer_ls_cmd},		{"list", layer_ls_cmd},	      {"inspect", layer_inspect_cmd},
-	{"rm", layer_rm_cmd},		{NULL, NULL},
+	{ "apply", layer_apply_cmd }, { "create", layer_create_cmd },
+	{ "diff", layer_diff_cmd },   { "ls", layer_ls_cmd },
+	{ "list", layer_ls_cmd },     { "inspect", layer_inspect_cmd },
+	{ "rm", layer_rm_cmd },	      { NULL, NULL },
 };
 
 int cmd_layer(const struct global_options *g, int argc, char **argv, struct pea_error **err)

@@ -38,7 +38,8 @@ int cmd_status(const struct global_options *g, int argc, char **argv, struct pea
 	json_object_object_add(o, "graph_root", json_object_new_string(s->graph_root));
 	json_object_object_add(o, "run_root", json_object_new_string(s->run_root));
 	if (s->mount_program)
-		json_object_object_add(o, "mount_program", json_object_new_string(s->mount_program));
+		json_object_object_add(o, "mount_program",
+				       json_object_new_string(s->mount_program));
 	if (s->mountopt)
 		json_object_object_add(o, "mountopt", json_object_new_string(s->mountopt));
 	json_object_object_add(o, "rootless", json_object_new_boolean(s->rootless));

@@ -37,8 +37,8 @@ struct parser {
 	const char *end;
 	const char *what;
 	int line;
-	char *table;  /* "storage.options.overlay" */
-	char **seen;  /* full keys and tables already defined */
+	char *table; /* "storage.options.overlay" */
+	char **seen; /* full keys and tables already defined */
 	struct storage_conf *conf;
 };
 
@@ -155,7 +155,9 @@ static int parse_escape(struct parser *ps, char *out, size_t *n, struct pea_erro
 	for (int k = 0; k < digits; k++, ps->p++) {
 		if (at_end(ps) || !isxdigit((unsigned char)*ps->p))
 			return perr(ps, err, "invalid unicode escape in a string");
-		cp = cp * 16 + (uint32_t)(isdigit((unsigned char)*ps->p) ? *ps->p - '0' : (tolower((unsigned char)*ps->p) - 'a' + 10));
+		cp = cp * 16 + (uint32_t)(isdigit((unsigned char)*ps->p)
+						  ? *ps->p - '0'
+						  : (tolower((unsigned char)*ps->p) - 'a' + 10));
 	}
 	if (put_utf8(out, n, cp) < 0)
 		return perr(ps, err, "invalid unicode code point in a string");
@@ -230,7 +232,10 @@ static int parse_int(struct parser *ps, struct value *v, struct pea_error **err)
 	errno = 0;
 	v->i = strtoll(buf, &endp, 10);
 	if (n == 0 || *endp || errno)
-		return perr(ps, err, "invalid value '%s' (expected a string, a boolean, an integer or an array)", buf);
+		return perr(
+			ps, err,
+			"invalid value '%s' (expected a string, a boolean, an integer or an array)",
+			buf);
 	v->type = VALUE_INT;
 	return 0;
 }
@@ -242,7 +247,7 @@ static int parse_array(struct parser *ps, struct value *v, int depth, struct pea
 	ps->p++;
 	v->type = VALUE_ARRAY;
 	for (;;) {
-		struct value item = {0};
+		struct value item = { 0 };
 
 		skip_ws_nl(ps);
 		if (at_end(ps))
@@ -375,7 +380,8 @@ bool storage_driver_is_known(const char *name)
 	return !strcmp(name, "overlay") || !strcmp(name, "vfs");
 }
 
-static int apply_key(struct parser *ps, const char *key, const struct value *v, struct pea_error **err)
+static int apply_key(struct parser *ps, const char *key, const struct value *v,
+		     struct pea_error **err)
 {
 	struct storage_conf *c = ps->conf;
 
@@ -387,7 +393,8 @@ static int apply_key(struct parser *ps, const char *key, const struct value *v, 
 			return 0;
 		}
 		if (!storage_driver_is_known(c->driver))
-			return perr(ps, err, "storage driver '%s' is not supported (overlay, vfs)", c->driver);
+			return perr(ps, err, "storage driver '%s' is not supported (overlay, vfs)",
+				    c->driver);
 		return 0;
 	}
 	if (!strcmp(key, "storage.graphroot"))
@@ -399,7 +406,8 @@ static int apply_key(struct parser *ps, const char *key, const struct value *v, 
 	if (!strcmp(key, "storage.options.mount_program") ||
 	    !strcmp(key, "storage.options.overlay.mount_program"))
 		return want_string(ps, key, v, &c->mount_program, err);
-	if (!strcmp(key, "storage.options.mountopt") || !strcmp(key, "storage.options.overlay.mountopt"))
+	if (!strcmp(key, "storage.options.mountopt") ||
+	    !strcmp(key, "storage.options.overlay.mountopt"))
 		return want_string(ps, key, v, &c->mountopt, err);
 	if (!strcmp(key, "storage.options.ignore_chown_errors") ||
 	    !strcmp(key, "storage.options.overlay.ignore_chown_errors") ||
@@ -412,7 +420,7 @@ static int parse_key_value(struct parser *ps, struct pea_error **err)
 {
 	_cleanup_free_ char *key = NULL;
 	_cleanup_free_ char *full = NULL;
-	struct value v = {0};
+	struct value v = { 0 };
 	int r;
 
 	if (parse_key_path(ps, &key, err) < 0)
@@ -441,11 +449,12 @@ static int parse_key_value(struct parser *ps, struct pea_error **err)
 int storage_conf_parse(const char *buf, size_t len, const char *what, struct storage_conf *conf,
 		       struct pea_error **err)
 {
-	struct parser ps = {.p = buf, .end = buf + len, .what = what, .line = 1, .conf = conf};
+	struct parser ps = { .p = buf, .end = buf + len, .what = what, .line = 1, .conf = conf };
 	int r = 0;
 
 	if (len > STORAGE_CONF_MAX)
-		return pea_error_new(err, EFBIG, "%s: larger than %u bytes", what, STORAGE_CONF_MAX);
+		return pea_error_new(err, EFBIG, "%s: larger than %u bytes", what,
+				     STORAGE_CONF_MAX);
 	if (memchr(buf, '\0', len))
 		return pea_error_new(err, EINVAL, "%s: contains a NUL byte", what);
 	while (!at_end(&ps)) {
@@ -502,7 +511,8 @@ int storage_conf_set_opt(struct storage_conf *conf, const char *kv, struct pea_e
 		conf->mountopt = *val ? xstrdup(val) : NULL;
 	} else if (!strcmp(k, "ignore_chown_errors")) {
 		if (strcmp(val, "true") && strcmp(val, "false"))
-			return pea_error_new(err, EINVAL, "storage option '%s': expected true or false", key);
+			return pea_error_new(err, EINVAL,
+					     "storage option '%s': expected true or false", key);
 		conf->ignore_chown_errors = val[0] == 't';
 	} else {
 		return pea_error_new(err, EINVAL, "unknown storage option '%s'", key);
@@ -517,5 +527,5 @@ void storage_conf_clear(struct storage_conf *conf)
 	free(conf->runroot);
 	free(conf->mount_program);
 	free(conf->mountopt);
-	*conf = (struct storage_conf){0};
+	*conf = (struct storage_conf){ 0 };
 }

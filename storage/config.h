@@ -15,11 +15,11 @@ struct pea_error;
 #define STORAGE_CONF_MAX (1u << 20)
 
 struct storage_conf {
-	char *driver;        /* "overlay", "vfs", or NULL: the default */
+	char *driver; /* "overlay", "vfs", or NULL: the default */
 	char *graphroot;
 	char *runroot;
 	char *mount_program; /* overlay through a FUSE program */
-	char *mountopt;      /* extra overlay mount options, comma-separated */
+	char *mountopt;	     /* extra overlay mount options, comma-separated */
 	bool ignore_chown_errors;
 	bool transient_store;
 };

@@ -55,7 +55,7 @@ static void link_remember(struct differ *d, const struct stat *st, const char *p
 		d->cap_links = d->cap_links ? d->cap_links * 2 : 64;
 		d->links = xreallocarray(d->links, d->cap_links, sizeof(*d->links));
 	}
-	d->links[d->nlinks++] = (struct link_seen){st->st_dev, st->st_ino, xstrdup(path)};
+	d->links[d->nlinks++] = (struct link_seen){ st->st_dev, st->st_ino, xstrdup(path) };
 }
 
 static bool is_overlay_xattr(const char *name)
@@ -122,7 +122,8 @@ static int write_data(struct differ *d, int fd, const char *path, struct pea_err
 static int emit_whiteout(struct differ *d, const char *dir, const char *name,
 			 struct pea_error **err)
 {
-	_cleanup_free_ char *path = *dir ? xasprintf("%s/.wh.%s", dir, name) : xasprintf(".wh.%s", name);
+	_cleanup_free_ char *path =
+		*dir ? xasprintf("%s/.wh.%s", dir, name) : xasprintf(".wh.%s", name);
 	struct archive_entry *e = archive_entry_new();
 	int r;
 
@@ -215,13 +216,15 @@ static int list_sorted(int dirfd, char ***ret, struct pea_error **err)
 static bool same_meta(const struct stat *a, const struct stat *b)
 {
 	return (a->st_mode == b->st_mode && a->st_uid == b->st_uid && a->st_gid == b->st_gid &&
-		a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+		a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+		a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
 		(S_ISDIR(a->st_mode) || a->st_size == b->st_size) && a->st_rdev == b->st_rdev);
 }
 
 static bool is_opaque(struct differ *d, int dirfd, const char *name)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd =
+		openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	char v[4];
 
 	return fd >= 0 && fgetxattr(fd, d->opaque_xattr, v, sizeof(v)) == 1 && v[0] == 'y';
@@ -284,7 +287,9 @@ static int walk(struct differ *d, int dirfd, int parentfd, const char *rel, int 
 int diff_write_tar(int dir_fd, int parent_fd, const char *opaque_xattr, int out_fd,
 		   struct pea_error **err)
 {
-	struct differ d = {.opaque_xattr = opaque_xattr, .compare = !opaque_xattr, .buf = xmalloc(COPY_BLOCK)};
+	struct differ d = { .opaque_xattr = opaque_xattr,
+			    .compare = !opaque_xattr,
+			    .buf = xmalloc(COPY_BLOCK) };
 	int r = -1;
 
 	d.a = archive_write_new();

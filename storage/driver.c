@@ -41,7 +41,7 @@ char *driver_diff_path(const struct store *s, const char *id)
 static int copy_tree(const char *src, const char *dst, struct pea_error **err)
 {
 	_cleanup_free_ char *from = xasprintf("%s/.", src);
-	char *argv[] = {"cp", "-a", "--reflink=auto", "--", from, (char *)dst, NULL};
+	char *argv[] = { "cp", "-a", "--reflink=auto", "--", from, (char *)dst, NULL };
 
 	if (pea_run_wait(argv, err) < 0)
 		return pea_error_wrap(err, "copy '%s' to '%s'", src, dst);
@@ -161,7 +161,8 @@ static int write_count(struct store *s, const char *id, int count, const char *m
 	o = json_object_new_object();
 	json_object_object_add(o, "count", json_object_new_int(count));
 	json_object_object_add(o, "mountpoint", json_object_new_string(mountpoint));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
 	return pea_write_file_atomic_at(dfd, name, text, strlen(text), 0600, err);
 }
 
@@ -174,7 +175,8 @@ static bool is_mount_root(const char *path)
 {
 	struct statx stx;
 
-	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &stx) < 0)
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &stx) <
+	    0)
 		return false;
 	return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
 	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
@@ -193,7 +195,7 @@ static int lower_dirs(struct store *s, const char *id, const char *prefix, char 
 {
 	_cleanup_strv_ char **lowers = NULL;
 	_cleanup_free_ char *cur = NULL;
-	struct layer_rec l = {0};
+	struct layer_rec l = { 0 };
 
 	if (layer_load(s, id, &l, err) < 0)
 		return -1;
@@ -239,7 +241,8 @@ static int mount_kernel(struct store *s, const char *id, const char *target, str
 			 s->rootless ? ",userxattr" : "", s->mountopt ? "," : "",
 			 s->mountopt ? s->mountopt : "");
 	if ((long)strlen(opts) >= page)
-		return pea_error_new(err, E2BIG, "layer '%s': too many layers for one overlay mount", id);
+		return pea_error_new(err, E2BIG,
+				     "layer '%s': too many layers for one overlay mount", id);
 	if (fchdir(s->driver_fd) < 0)
 		return pea_error_errno(err, "chdir '%s/overlay'", s->graph_root);
 	r = mount("overlay", target, "overlay", 0, opts);
@@ -257,9 +260,9 @@ static int mount_program(struct store *s, const char *id, const char *target,
 	_cleanup_free_ char *lowers = NULL;
 	_cleanup_free_ char *opts = NULL;
 	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	struct pea_fd_map fds[] = {{devnull, 0}, {devnull, 1}, {2, 2}};
-	char *argv[] = {s->mount_program, "-o", NULL, (char *)target, NULL};
-	struct pea_spawn sp = {.argv = argv, .fds = fds, .nfds = ARRAY_SIZE(fds)};
+	struct pea_fd_map fds[] = { { devnull, 0 }, { devnull, 1 }, { 2, 2 } };
+	char *argv[] = { s->mount_program, "-o", NULL, (char *)target, NULL };
+	struct pea_spawn sp = { .argv = argv, .fds = fds, .nfds = ARRAY_SIZE(fds) };
 	pid_t pid;
 	int status;
 
@@ -308,7 +311,7 @@ static int do_umount(struct store *s, const char *target, struct pea_error **err
 	if (umount2(target, UMOUNT_NOFOLLOW) == 0 || errno == EINVAL || errno == ENOENT)
 		return 0;
 	if (errno == EPERM && s->mount_program) {
-		char *argv[] = {"fusermount3", "-u", (char *)target, NULL};
+		char *argv[] = { "fusermount3", "-u", (char *)target, NULL };
 
 		return pea_run_wait(argv, err);
 	}

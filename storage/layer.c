@@ -73,7 +73,7 @@ static int staged_new(struct store *s, const char *parent, struct staged *st,
 
 static int check_parent(struct store *s, const char *parent, struct pea_error **err)
 {
-	struct layer_rec p = {0};
+	struct layer_rec p = { 0 };
 
 	if (!parent)
 		return 0;
@@ -94,14 +94,14 @@ static int commit(struct store *s, struct staged *st, struct layer_rec *l, struc
 int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 		struct layer_rec *ret, bool *ret_existed, struct pea_error **err)
 {
-	struct staged st = {.dirfd = -1, .lockfd = -1};
+	struct staged st = { .dirfd = -1, .lockfd = -1 };
 	struct apply_options ao = {
 		.mode = driver_is_vfs(s) ? APPLY_VFS : APPLY_OVERLAY,
 		.opaque_xattr = driver_opaque_xattr(s),
 		.ignore_chown_errors = s->ignore_chown_errors,
 	};
-	struct apply_result res = {0};
-	struct layer_rec l = {0};
+	struct apply_result res = { 0 };
+	struct layer_rec l = { 0 };
 	_cleanup_close_ int difffd = -1;
 	int r = -1;
 
@@ -146,7 +146,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 		goto out;
 	*ret_existed = false;
 	*ret = l;
-	l = (struct layer_rec){0};
+	l = (struct layer_rec){ 0 };
 	r = 0;
 out:
 	if (s->lock_fd < 0 && store_relock(s, NULL) < 0)
@@ -160,8 +160,8 @@ out:
 int layer_create(struct store *s, const char *id, const char *parent, bool container,
 		 struct layer_rec *ret, struct pea_error **err)
 {
-	struct staged st = {.dirfd = -1, .lockfd = -1};
-	struct layer_rec l = {0};
+	struct staged st = { .dirfd = -1, .lockfd = -1 };
+	struct layer_rec l = { 0 };
 	int r = -1;
 
 	if (store_record_exists(s, "layers", id))
@@ -175,7 +175,7 @@ int layer_create(struct store *s, const char *id, const char *parent, bool conta
 	if (commit(s, &st, &l, err) < 0)
 		goto out;
 	*ret = l;
-	l = (struct layer_rec){0};
+	l = (struct layer_rec){ 0 };
 	r = 0;
 out:
 	staged_discard(&st);
@@ -186,7 +186,7 @@ out:
 static bool image_uses(struct store *s, const char *image, const char *layer)
 {
 	_cleanup_error_ struct pea_error *e = NULL;
-	struct image_rec i = {0};
+	struct image_rec i = { 0 };
 	bool uses;
 
 	if (image_load(s, image, &i, &e) < 0)
@@ -206,7 +206,7 @@ char *layer_user(struct store *s, const char *id, const char *ignore_image,
 		return xstrdup("it is mounted");
 	if (store_record_ids(s, "layers", &ids, &e) == 0)
 		for (char **x = ids; *x; x++) {
-			struct layer_rec l = {0};
+			struct layer_rec l = { 0 };
 			bool child = false;
 
 			if (layer_load(s, *x, &l, &e) == 0) {
@@ -225,7 +225,7 @@ char *layer_user(struct store *s, const char *id, const char *ignore_image,
 	ids = pea_strv_free(ids);
 	if (store_record_ids(s, "containers", &ids, &e) == 0)
 		for (char **x = ids; *x; x++) {
-			struct container_rec c = {0};
+			struct container_rec c = { 0 };
 			bool uses = false;
 
 			if ((ignore_container && !strcmp(*x, ignore_container)) ||
@@ -245,7 +245,7 @@ int layer_remove(struct store *s, const char *id, const char *ignore_image,
 		 const char *ignore_container, struct pea_error **err)
 {
 	_cleanup_free_ char *user = layer_user(s, id, ignore_image, ignore_container);
-	struct layer_rec l = {0};
+	struct layer_rec l = { 0 };
 	int r;
 
 	if (user)

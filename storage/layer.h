@@ -10,7 +10,7 @@ struct layer_rec;
 
 struct layer_apply_options {
 	const char *parent; /* id of the parent layer, or NULL */
-	const char *id;     /* forced id, or NULL: the chain id */
+	const char *id;	    /* forced id, or NULL: the chain id */
 };
 
 /*

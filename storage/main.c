@@ -38,8 +38,8 @@ static const struct {
 	const char *name;
 	int (*run)(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 } commands[] = {
-	{"layer", cmd_layer},   {"image", cmd_image}, {"container", cmd_container},
-	{"status", cmd_status}, {"check", cmd_check},
+	{ "layer", cmd_layer },	  { "image", cmd_image }, { "container", cmd_container },
+	{ "status", cmd_status }, { "check", cmd_check },
 };
 
 enum {
@@ -57,17 +57,17 @@ enum {
 static int parse_global(int argc, char **argv, struct global_options *g, struct pea_error **err)
 {
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, OPT_ROOT},
-		{"runroot", required_argument, NULL, OPT_RUNROOT},
-		{"storage-driver", required_argument, NULL, OPT_DRIVER},
-		{"driver", required_argument, NULL, OPT_DRIVER},
-		{"storage-opt", required_argument, NULL, OPT_STORAGE_OPT},
-		{"config", required_argument, NULL, OPT_CONFIG},
-		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{0},
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "runroot", required_argument, NULL, OPT_RUNROOT },
+		{ "storage-driver", required_argument, NULL, OPT_DRIVER },
+		{ "driver", required_argument, NULL, OPT_DRIVER },
+		{ "storage-opt", required_argument, NULL, OPT_STORAGE_OPT },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ 0 },
 	};
 	enum log_level level;
 	enum log_format format;
@@ -133,7 +133,7 @@ static int run(int argc, char **argv, struct global_options *g, struct pea_error
 int main(int argc, char *argv[])
 {
 	_cleanup_error_ struct pea_error *err = NULL;
-	struct global_options g = {0};
+	struct global_options g = { 0 };
 	int r;
 
 	log_set_program("pea-storage");

@@ -21,7 +21,7 @@ void layer_rec_clear(struct layer_rec *l)
 	free(l->compression);
 	free(l->link);
 	free(l->created);
-	*l = (struct layer_rec){0};
+	*l = (struct layer_rec){ 0 };
 }
 
 void image_rec_clear(struct image_rec *i)
@@ -31,7 +31,7 @@ void image_rec_clear(struct image_rec *i)
 	pea_strv_free(i->layers);
 	free(i->digest);
 	free(i->created);
-	*i = (struct image_rec){0};
+	*i = (struct image_rec){ 0 };
 }
 
 void container_rec_clear(struct container_rec *c)
@@ -41,7 +41,7 @@ void container_rec_clear(struct container_rec *c)
 	free(c->image);
 	free(c->layer);
 	free(c->created);
-	*c = (struct container_rec){0};
+	*c = (struct container_rec){ 0 };
 }
 
 static void add_str(struct json_object *o, const char *key, const char *v)
@@ -70,7 +70,8 @@ struct json_object *layer_rec_to_json(const struct layer_rec *l)
 	add_str(o, "compression", l->compression);
 	json_object_object_add(o, "size", json_object_new_int64(l->size));
 	if (l->compressed_digest)
-		json_object_object_add(o, "compressed_size", json_object_new_int64(l->compressed_size));
+		json_object_object_add(o, "compressed_size",
+				       json_object_new_int64(l->compressed_size));
 	add_str(o, "link", l->link);
 	add_str(o, "created", l->created);
 	if (l->container)
@@ -122,11 +123,12 @@ static int get_str(struct json_object *o, const char *key, bool req, char **dst,
 int layer_load(struct store *s, const char *id, struct layer_rec *ret, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *o = NULL;
-	struct layer_rec l = {0};
+	struct layer_rec l = { 0 };
 
 	if (store_record_read(s, "layers", id, &o, err) < 0)
 		return -1;
-	if (get_str(o, "id", true, &l.id, err) < 0 || get_str(o, "parent", false, &l.parent, err) < 0 ||
+	if (get_str(o, "id", true, &l.id, err) < 0 ||
+	    get_str(o, "parent", false, &l.parent, err) < 0 ||
 	    get_str(o, "diff_id", false, &l.diff_id, err) < 0 ||
 	    get_str(o, "compressed_digest", false, &l.compressed_digest, err) < 0 ||
 	    get_str(o, "compression", false, &l.compression, err) < 0 ||
@@ -152,7 +154,7 @@ int layer_save(struct store *s, const struct layer_rec *l, struct pea_error **er
 int image_load(struct store *s, const char *id, struct image_rec *ret, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *o = NULL;
-	struct image_rec i = {0};
+	struct image_rec i = { 0 };
 
 	if (store_record_read(s, "images", id, &o, err) < 0)
 		return -1;
@@ -181,7 +183,7 @@ int container_load(struct store *s, const char *id, struct container_rec *ret,
 		   struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *o = NULL;
-	struct container_rec c = {0};
+	struct container_rec c = { 0 };
 
 	if (store_record_read(s, "containers", id, &o, err) < 0)
 		return -1;
@@ -230,7 +232,8 @@ int store_resolve(struct store *s, const char *kind, const char *ref, char **ret
 	size_t n = strlen(ref);
 
 	if (!*ref || strchr(ref, '\n'))
-		return pea_error_new(err, EINVAL, "invalid %s reference '%s'", kind_singular(kind), ref);
+		return pea_error_new(err, EINVAL, "invalid %s reference '%s'", kind_singular(kind),
+				     ref);
 	if (!strchr(ref, '/') && ref[0] != '.' && store_record_exists(s, kind, ref)) {
 		*ret = xstrdup(ref);
 		return 0;

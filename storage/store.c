@@ -24,7 +24,7 @@
 
 #define RECORD_MAX (4u << 20)
 
-static const char *const record_kinds[] = {"layers", "images", "containers", "staging"};
+static const char *const record_kinds[] = { "layers", "images", "containers", "staging" };
 
 char *store_default_graph_root(void)
 {
@@ -153,7 +153,8 @@ static int check_driver(struct store *s, const char *wanted, struct pea_error **
 	    pea_json_get_string_req(o, "store.json", "driver", &have, err) < 0)
 		return pea_error_wrap(err, "store '%s'", s->graph_root);
 	if (!storage_driver_is_known(have))
-		return pea_error_new(err, EINVAL, "store '%s': unknown driver '%s'", s->graph_root, have);
+		return pea_error_new(err, EINVAL, "store '%s': unknown driver '%s'", s->graph_root,
+				     have);
 	if (wanted && strcmp(wanted, have))
 		return pea_error_new(err, EINVAL, "store '%s' uses the driver '%s', not '%s'",
 				     s->graph_root, have, wanted);
@@ -167,12 +168,14 @@ static int make_layout(struct store *s, struct pea_error **err)
 
 	for (size_t i = 0; i < ARRAY_SIZE(record_kinds); i++)
 		if (mkdirat(s->root_fd, record_kinds[i], 0700) < 0 && errno != EEXIST)
-			return pea_error_errno(err, "create '%s/%s'", s->graph_root, record_kinds[i]);
+			return pea_error_errno(err, "create '%s/%s'", s->graph_root,
+					       record_kinds[i]);
 	if (mkdirat(s->run_fd, "mounts", 0700) < 0 && errno != EEXIST)
 		return pea_error_errno(err, "create '%s/mounts'", s->run_root);
 	if (pea_mkdir_p_at(s->root_fd, s->driver, 0700, &s->driver_fd, err) < 0)
 		return pea_error_wrap(err, "store '%s'", s->graph_root);
-	if (!strcmp(s->driver, "overlay") && mkdirat(s->driver_fd, "l", 0700) < 0 && errno != EEXIST)
+	if (!strcmp(s->driver, "overlay") && mkdirat(s->driver_fd, "l", 0700) < 0 &&
+	    errno != EEXIST)
 		return pea_error_errno(err, "create '%s/overlay/l'", s->graph_root);
 	return 0;
 }
@@ -180,7 +183,7 @@ static int make_layout(struct store *s, struct pea_error **err)
 int store_open(const struct global_options *g, bool exclusive, struct store **ret,
 	       struct pea_error **err)
 {
-	struct storage_conf conf = {0};
+	struct storage_conf conf = { 0 };
 	struct store *s = xnew(struct store, 1);
 	int r = -1;
 
@@ -188,27 +191,33 @@ int store_open(const struct global_options *g, bool exclusive, struct store **re
 	if (load_conf(g, &conf, err) < 0)
 		goto out;
 	if (g->driver && !storage_driver_is_known(g->driver)) {
-		pea_error_new(err, EINVAL, "storage driver '%s' is not supported (overlay, vfs)", g->driver);
+		pea_error_new(err, EINVAL, "storage driver '%s' is not supported (overlay, vfs)",
+			      g->driver);
 		goto out;
 	}
-	s->graph_root = g->root ? xstrdup(g->root) : conf.graphroot ? xstrdup(conf.graphroot)
-									: store_default_graph_root();
-	s->run_root = g->runroot ? xstrdup(g->runroot) : conf.runroot ? xstrdup(conf.runroot)
-									: store_default_run_root();
+	s->graph_root = g->root		 ? xstrdup(g->root)
+			: conf.graphroot ? xstrdup(conf.graphroot)
+					 : store_default_graph_root();
+	s->run_root = g->runroot     ? xstrdup(g->runroot)
+		      : conf.runroot ? xstrdup(conf.runroot)
+				     : store_default_run_root();
 	s->mount_program = conf.mount_program ? xstrdup(conf.mount_program) : NULL;
 	s->mountopt = conf.mountopt ? xstrdup(conf.mountopt) : NULL;
 	s->ignore_chown_errors = conf.ignore_chown_errors;
 	s->rootless = is_rootless();
-	if (open_dir(s->graph_root, &s->root_fd, err) < 0 || open_dir(s->run_root, &s->run_fd, err) < 0)
+	if (open_dir(s->graph_root, &s->root_fd, err) < 0 ||
+	    open_dir(s->run_root, &s->run_fd, err) < 0)
 		goto out;
-	if (pea_lock_at(s->root_fd, "storage.lock", PEA_LOCK_EXCLUSIVE, false, &s->lock_fd, err) < 0) {
+	if (pea_lock_at(s->root_fd, "storage.lock", PEA_LOCK_EXCLUSIVE, false, &s->lock_fd, err) <
+	    0) {
 		pea_error_wrap(err, "lock the store '%s'", s->graph_root);
 		goto out;
 	}
-	if (check_driver(s, g->driver ? g->driver : conf.driver, err) < 0 || make_layout(s, err) < 0)
+	if (check_driver(s, g->driver ? g->driver : conf.driver, err) < 0 ||
+	    make_layout(s, err) < 0)
 		goto out;
 	{
-		struct repair_report rep = {0};
+		struct repair_report rep = { 0 };
 
 		r = store_repair(s, &rep, err);
 		s->repaired = rep.removed;
@@ -235,7 +244,8 @@ void store_unlock(struct store *s)
 
 int store_relock(struct store *s, struct pea_error **err)
 {
-	if (pea_lock_at(s->root_fd, "storage.lock", PEA_LOCK_EXCLUSIVE, false, &s->lock_fd, err) < 0)
+	if (pea_lock_at(s->root_fd, "storage.lock", PEA_LOCK_EXCLUSIVE, false, &s->lock_fd, err) <
+	    0)
 		return pea_error_wrap(err, "lock the store '%s'", s->graph_root);
 	return 0;
 }
@@ -262,8 +272,8 @@ int store_record_write(struct store *s, const char *kind, const char *id, struct
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_free_ char *name = xasprintf("%s.json", id);
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								  JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	_cleanup_free_ char *data = xasprintf("%s\n", text);
 
 	dfd = openat(s->root_fd, kind ? kind : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -442,7 +452,8 @@ int store_repair(struct store *s, struct repair_report *rep, struct pea_error **
 {
 	_cleanup_close_ int ifd = openat(s->root_fd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_close_ int lfd = openat(s->root_fd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int cfd = openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int cfd =
+		openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (ifd < 0 || lfd < 0 || cfd < 0)
 		return pea_error_errno(err, "open the store '%s'", s->graph_root);

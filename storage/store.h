@@ -35,7 +35,7 @@ struct store {
 	int root_fd;
 	int run_fd;
 	int lock_fd;
-	int driver_fd; /* graph_root/DRIVER */
+	int driver_fd;	 /* graph_root/DRIVER */
 	char **repaired; /* what the open removed (crash leftovers) */
 };
 
