@@ -225,7 +225,7 @@ static int save(const char *path, struct json_object *doc, struct pea_error **er
 		if (pea_mkdir_p_at(AT_FDCWD, dir, 0700, NULL, err) < 0)
 			return -EINVAL;
 	}
-	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 							   JSON_C_TO_STRING_NOSLASHESCAPE);
 	{
 		_cleanup_free_ char *withnl = xasprintf("%s\n", text);

@@ -485,7 +485,8 @@ static char *registry_error_text(const struct http_response *r)
 	}
 	switch (r->status) {
 	case 401:
-		return xstrdup("authentication required (HTTP 401)");
+		return xstrdup("authentication required: log in with pea-image login or give "
+			       "--creds (HTTP 401)");
 	case 403:
 		return xstrdup("access denied (HTTP 403)");
 	case 404:
@@ -629,9 +630,13 @@ static int fetch_token(struct registry_client *c, const char *scope, struct pea_
 	}
 	r = perform(&t, "requesting a token", err);
 	if (r == 0 && t.resp.status != 200) {
-		if (t.resp.status == 401)
+		if (t.resp.status == 401 && c->user)
 			r = pea_error_new(err, EACCES, "requesting a token from '%s': invalid "
 					  "username or password (HTTP 401)", c->realm);
+		else if (t.resp.status == 401)
+			r = pea_error_new(err, EACCES, "requesting a token from '%s': authentication "
+					  "required: log in with pea-image login or give --creds "
+					  "(HTTP 401)", c->realm);
 		else
 			r = http_status_error(err, &t.resp, "requesting a token");
 	}
@@ -701,9 +706,12 @@ static int client_ping(struct registry_client *c, struct pea_error **err)
 	if (!c->allow_http) {
 		*err = pea_error_free(*err);
 		*err = TAKE_PTR(https_err);
-		if (strstr((*err)->message, "SSL") || strstr((*err)->message, "certificate"))
+		if (strstr((*err)->message, "wrong version number"))
 			return pea_error_wrap(err, "%s", "TLS failed (for a plain-http registry, "
 					      "use --tls-verify=false or insecure in registries.conf)");
+		if (strstr((*err)->message, "certificate"))
+			return pea_error_wrap(err, "TLS failed (trust its CA with --cert-dir or "
+					      "/etc/containers/certs.d/%s/ca.crt)", c->host);
 		return -(*err)->code;
 	}
 	if (try_ping(c, "http", err) == 0)

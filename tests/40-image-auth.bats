@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# pea-image and registries that want credentials (htpasswd Basic, a Bearer token
+# server) or TLS (a self-signed certificate): login, logout, auth.json, certs.d.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-image
+
+setup_file() {
+	ensure_fixtures
+	img_registry_start basic auth
+	img_registry_start tls tls
+	registry_start
+	img_token_start tok "$REGISTRY_ADDR"
+}
+
+teardown_file() {
+	img_token_stop tok
+	registry_stop
+	img_registry_stop tls
+	img_registry_stop basic
+}
+
+setup() {
+	require_cmd "$PEA_IMAGE"
+	I=("$PEA_IMAGE" --insecure-policy)
+	export REGISTRY_AUTH_FILE="$TEST_DIR/auth.json"
+	B="$IMG_BASIC_ADDR"
+}
+
+@test "Basic auth: refused without credentials, login writes auth.json 0600, logout removes it" {
+	run -1 "${I[@]}" copy -q --dest-tls-verify=false "oci:$BUSYBOX_OCI" "docker://$B/p/busybox:1"
+	assert_output --partial "authentication required"
+	assert_equal "${#lines[@]}" 1
+	run -1 "${I[@]}" login --tls-verify=false -u pea -p wrong "$B"
+	assert_output --partial "invalid username or password"
+	[ ! -e "$REGISTRY_AUTH_FILE" ]
+	run -0 "${I[@]}" login --tls-verify=false -u pea -p secret "$B"
+	assert_output "Login Succeeded!"
+	assert_equal "$(stat -c %a "$REGISTRY_AUTH_FILE")" 600
+	assert_equal "$(jq -r --arg k "$B" '.auths[$k].auth' "$REGISTRY_AUTH_FILE" | base64 -d)" pea:secret
+	run -0 "${I[@]}" login --get-login "$B"
+	assert_output pea
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false "oci:$BUSYBOX_OCI" "docker://$B/p/busybox:1"
+	run -0 skopeo inspect --tls-verify=false "docker://$B/p/busybox:1"
+	assert_equal "$(jq -r .Digest <<<"$output")" "$BUSYBOX_MANIFEST_DIGEST"
+	run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$B/p/busybox:1" "oci:$TEST_DIR/o"
+	run -0 "${I[@]}" logout "$B"
+	assert_output "Removed login credentials for $B"
+	run -1 "${I[@]}" logout "$B"
+	assert_output "pea-image: not logged into '$B'"
+	run -1 "${I[@]}" inspect --tls-verify=false "docker://$B/p/busybox:1"
+	assert_output --partial "authentication required"
+}
+
+@test "credentials from --creds, --authfile, ~/.docker/config.json; skopeo's auth file works" {
+	run -0 "${I[@]}" inspect --tls-verify=false --creds pea:secret "docker://$B/p/busybox:1"
+	run -1 "${I[@]}" inspect --tls-verify=false --creds pea:nope "docker://$B/p/busybox:1"
+	run -0 skopeo login --authfile "$TEST_DIR/skopeo.json" --tls-verify=false -u pea -p secret "$B"
+	run -0 "${I[@]}" inspect --tls-verify=false --authfile "$TEST_DIR/skopeo.json" "docker://$B/p/busybox:1"
+	mkdir -p "$TEST_DIR/home/.docker"
+	printf '{"auths":{"https://%s/v1/":{"auth":"%s"}}}' "$B" "$(printf pea:secret | base64)" >"$TEST_DIR/home/.docker/config.json"
+	HOME="$TEST_DIR/home" run -0 "${I[@]}" inspect --tls-verify=false "docker://$B/p/busybox:1"
+	run -1 "${I[@]}" inspect --tls-verify=false --no-creds --authfile "$TEST_DIR/skopeo.json" "docker://$B/p/busybox:1"
+	# what pea-image login writes, skopeo reads
+	run -0 "${I[@]}" login --authfile "$TEST_DIR/mine.json" --tls-verify=false -u pea --password-stdin "$B" <<<"secret"
+	run -0 skopeo inspect --authfile "$TEST_DIR/mine.json" --tls-verify=false "docker://$B/p/busybox:1"
+	run -0 "${I[@]}" logout --authfile "$TEST_DIR/mine.json" --all
+	assert_equal "$(jq -c .auths "$TEST_DIR/mine.json")" "{}"
+	# a namespace key is more specific than the host
+	printf '{"auths":{"%s":{"auth":"%s"},"%s/p":{"auth":"%s"}}}' "$B" "$(printf pea:bad | base64)" \
+		"$B" "$(printf pea:secret | base64)" >"$TEST_DIR/ns.json"
+	run -0 "${I[@]}" inspect --tls-verify=false --authfile "$TEST_DIR/ns.json" "docker://$B/p/busybox:1"
+	echo '{"auths": {' >"$TEST_DIR/broken.json"
+	run -1 "${I[@]}" inspect --tls-verify=false --authfile "$TEST_DIR/broken.json" "docker://$B/p/busybox:1"
+	assert_output --partial "unexpected end of input"
+}
+
+@test "Bearer tokens: the challenge's realm gives a token for the credentials" {
+	T="$IMG_TOK_ADDR"
+	run -1 "${I[@]}" copy -q --dest-tls-verify=false "oci:$BUSYBOX_OCI" "docker://$T/tok/busybox:1"
+	assert_output --partial "authentication required"
+	assert_equal "${#lines[@]}" 1
+	run -0 "${I[@]}" login --tls-verify=false -u pea -p secret "$T"
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false "oci:$BUSYBOX_OCI" "docker://$T/tok/busybox:1"
+	run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$T/tok/busybox:1" "oci:$TEST_DIR/o"
+	assert_equal "$(jq -r '.manifests[0].digest' "$TEST_DIR/o/index.json")" "$BUSYBOX_MANIFEST_DIGEST"
+	run -0 skopeo inspect --tls-verify=false "docker://$T/tok/busybox:1"
+	grep -q '^GET /token' "$IMG_TOK_LOG"
+	run -0 "${I[@]}" inspect --tls-verify=false --registry-token pea-token-42 --no-creds "docker://$T/tok/busybox:1"
+	run -1 "${I[@]}" login --tls-verify=false -u pea -p wrong "$T"
+	assert_output --partial "invalid username or password"
+}
+
+@test "TLS: a self-signed registry is refused, trusted with --cert-dir or certs.d, or not verified" {
+	S="$IMG_TLS_ADDR"
+	run -1 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "docker://$S/t/busybox:1"
+	assert_output --partial "certificate"
+	assert_output --partial "--cert-dir"
+	assert_equal "${#lines[@]}" 1
+	run -0 "${I[@]}" copy -q --dest-cert-dir "$IMG_TLS_CERTS" "oci:$BUSYBOX_OCI" "docker://$S/t/busybox:1"
+	run -0 "${I[@]}" inspect --cert-dir "$IMG_TLS_CERTS" "docker://$S/t/busybox:1"
+	run -0 "${I[@]}" inspect --tls-verify=false "docker://$S/t/busybox:1"
+	mkdir -p "$TEST_DIR/home/.config/containers/certs.d/$S"
+	cp "$IMG_TLS_CERTS/ca.crt" "$TEST_DIR/home/.config/containers/certs.d/$S/"
+	HOME="$TEST_DIR/home" run -0 "${I[@]}" copy -q "docker://$S/t/busybox:1" "oci:$TEST_DIR/o"
+	run -0 skopeo inspect --cert-dir "$IMG_TLS_CERTS" "docker://$S/t/busybox:1"
+}
