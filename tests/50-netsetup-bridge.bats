@@ -1,0 +1,253 @@
+#!/usr/bin/env bats
+# pea-netsetup's bridge driver, inside a namespace that stands for the host:
+# interfaces, addresses, routes, connectivity, port forwards, internal
+# networks, and a teardown that leaves the host namespace as it found it.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-netsetup
+
+setup() {
+	nsu_setup 2
+}
+
+teardown() {
+	nsu_teardown
+}
+
+NET4=10.89.3.0/24,10.89.3.1
+NET6=fd10:88:a::/64,fd10:88:a::1
+
+@test "setup: bridge, veth, addresses, routes, and netavark's status reply" {
+	local id
+	id=$(nsu_id one)
+	nsu_json "$id" podman1 podman1 eth0 "$NET4,10.89.3.2" "$NET6,fd10:88:a::2" >"$TEST_DIR/o.json"
+	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	assert_equal "$stderr" ""
+	# the reply: one status block per network, keyed by its name
+	assert_equal "$(jq -c '.podman1.interfaces.eth0.subnets' <<<"$output")" \
+		'[{"gateway":"10.89.3.1","ipnet":"10.89.3.2/24"},{"gateway":"fd10:88:a::1","ipnet":"fd10:88:a::2/64"}]'
+	assert_equal "$(jq -c '[.podman1.dns_search_domains, .podman1.dns_server_ips]' <<<"$output")" '[[],[]]'
+	local mac
+	mac=$(jq -r '.podman1.interfaces.eth0.mac_address' <<<"$output")
+	assert_regex "$mac" '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$'
+
+	# container side: eth0 with that MAC, both addresses, default routes metric 100
+	run -0 nsu_ctr 0 ip -j addr show eth0
+	assert_equal "$(jq -r '.[0].address' <<<"$output")" "$mac"
+	assert_equal "$(jq -c '[.[0].addr_info[] | select(.scope == "global") | "\(.local)/\(.prefixlen)"]' <<<"$output")" \
+		'["10.89.3.2/24","fd10:88:a::2/64"]'
+	assert_equal "$(jq -r '.[0].operstate' <<<"$output")" UP
+	run -0 nsu_ctr 0 ip -j route show default
+	assert_equal "$(jq -c '[.[] | .gateway, .metric]' <<<"$output")" '["10.89.3.1",100]'
+	run -0 nsu_ctr 0 ip -6 -j route show default
+	assert_equal "$(jq -c '[.[] | .gateway, .metric]' <<<"$output")" '["fd10:88:a::1",100]'
+	run -0 nsu_ctr 0 ip -j link show lo
+	assert_equal "$(jq -r '.[0].flags | index("UP") != null' <<<"$output")" true
+
+	# host side: the bridge with the gateways, one veth enslaved to it
+	run -0 nsu_host ip -j -d link show podman1
+	assert_equal "$(jq -r '.[0].linkinfo.info_kind' <<<"$output")" bridge
+	run -0 nsu_host ip -j addr show podman1
+	assert_equal "$(jq -c '[.[0].addr_info[] | select(.scope == "global") | "\(.local)/\(.prefixlen)"]' <<<"$output")" \
+		'["10.89.3.1/24","fd10:88:a::1/64"]'
+	run -0 nsu_host ip -j link show master podman1
+	assert_equal "$(jq -r '.[0].ifname' <<<"$output")" veth0
+	assert_equal "$(nsu_host cat /proc/sys/net/ipv4/ip_forward)" 1
+	assert_equal "$(nsu_host cat /proc/sys/net/ipv6/conf/all/forwarding)" 1
+	# the rules live in pea's own table
+	run -0 nsu_host nft list tables
+	assert_output "table inet pea"
+}
+
+@test "teardown leaves links, addresses and nftables as before; a second teardown is fine" {
+	local id before
+	id=$(nsu_id two)
+	before=$(nsu_snapshot)
+	nsu_json "$id" podman1 podman1 eth0 "$NET4,10.89.3.2" "$NET6,fd10:88:a::2" |
+		jq '.port_mappings = [{host_ip: "", container_port: 80, host_port: 8080, range: 1, protocol: "tcp,udp"}]' \
+			>"$TEST_DIR/o.json"
+	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	assert_equal "$output" ""
+	assert_equal "$(nsu_snapshot)" "$before"
+	run -0 nsu_ctr 0 ip -o link show
+	refute_output --partial eth0
+	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	assert_equal "$(nsu_snapshot)" "$before"
+}
+
+@test "two containers on a bridge reach each other and the host; the bridge goes with the last" {
+	local a b
+	a=$(nsu_id a)
+	b=$(nsu_id b)
+	nsu_json "$a" podman1 podman1 eth0 "$NET4,10.89.3.2" "$NET6,fd10:88:a::2" >"$TEST_DIR/a.json"
+	nsu_json "$b" podman1 podman1 eth0 "$NET4,10.89.3.3" "$NET6,fd10:88:a::3" >"$TEST_DIR/b.json"
+	nsu_run -f "$TEST_DIR/a.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	nsu_run -f "$TEST_DIR/b.json" setup "${NSU_CTR_PATH[1]}"
+	assert_success
+	run -0 nsu_host ip -o link show master podman1
+	assert_equal "${#lines[@]}" 2
+	run -0 nsu_ctr 0 busybox ping -c1 -W2 10.89.3.3
+	run -0 nsu_ctr 1 busybox ping -c1 -W2 10.89.3.2
+	run -0 nsu_ctr 0 busybox ping -6 -c1 -W2 fd10:88:a::3
+	run -0 nsu_ctr 0 busybox ping -c1 -W2 10.89.3.1
+	run -0 nsu_host busybox ping -c1 -W2 10.89.3.3
+	# another address of the host is reached through the default route
+	nsu_host ip addr add 198.51.100.1/32 dev lo
+	run -0 nsu_ctr 1 busybox ping -c1 -W2 198.51.100.1
+
+	nsu_run -f "$TEST_DIR/a.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	# b still works, the bridge stays for it
+	run -0 nsu_ctr 1 busybox ping -c1 -W2 10.89.3.1
+	run -0 nsu_host ip link show podman1
+	nsu_run -f "$TEST_DIR/b.json" teardown "${NSU_CTR_PATH[1]}"
+	assert_success
+	run -1 nsu_host ip link show podman1
+	run -0 nsu_host nft list tables
+	assert_output ""
+}
+
+@test "port forwards: tcp and udp, v4 and v6, 127.0.0.1, host_ip and ranges" {
+	local id
+	id=$(nsu_id ports)
+	nsu_json "$id" podman1 podman1 eth0 "$NET4,10.89.3.2" "$NET6,fd10:88:a::2" |
+		jq '.port_mappings = [
+			{host_ip: "", container_port: 80, host_port: 8080, range: 1, protocol: "tcp"},
+			{host_ip: "", container_port: 53, host_port: 5353, range: 1, protocol: "udp"},
+			{host_ip: "198.51.100.7", container_port: 90, host_port: 9090, range: 1, protocol: "tcp"},
+			{host_ip: "", container_port: 7000, host_port: 17000, range: 3, protocol: "tcp"}]' \
+		>"$TEST_DIR/o.json"
+	nsu_host ip addr add 198.51.100.7/32 dev lo
+	nsu_host ip addr add 198.51.100.8/32 dev lo
+	nsu_host ip addr add 2001:db8::7/128 dev lo nodad
+	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	C=${NSU_CTR[0]}
+
+	# tcp to 127.0.0.1 and to another host address, v6 too
+	for target in 127.0.0.1 198.51.100.8 2001:db8::7; do
+		nsu_bg "$C" timeout 5 busybox nc -l -p 80 -e echo "tcp-ok"
+		nsu_wait_port "$C" 80
+		run -0 nsu_host timeout 3 busybox nc "$target" 8080 </dev/null
+		assert_output "tcp-ok"
+	done
+
+	# udp
+	nsu_bg "$C" timeout 5 socat -T2 UDP-LISTEN:53 SYSTEM:"echo udp-ok"
+	nsu_wait_port "$C" 53 udp
+	run -0 nsu_host timeout 3 sh -c 'echo ping | socat -T2 - UDP:198.51.100.8:5353'
+	assert_output "udp-ok"
+	nsu_bg "$C" timeout 5 socat -T2 UDP6-LISTEN:53 SYSTEM:"echo udp6-ok"
+	nsu_wait_port "$C" 53 udp
+	run -0 nsu_host timeout 3 sh -c 'echo ping | socat -T2 - UDP6:[2001:db8::7]:5353'
+	assert_output "udp6-ok"
+
+	# host_ip: forwarded on that address only
+	nsu_bg "$C" timeout 5 busybox nc -l -p 90 -e echo "hostip-ok"
+	nsu_wait_port "$C" 90
+	run -1 nsu_host timeout 2 busybox nc -w1 198.51.100.8 9090 </dev/null
+	run -0 nsu_host timeout 3 busybox nc 198.51.100.7 9090 </dev/null
+	assert_output "hostip-ok"
+
+	# a range: 17002 goes to 7002
+	nsu_bg "$C" timeout 5 busybox nc -l -p 7002 -e echo "range-ok"
+	nsu_wait_port "$C" 7002
+	run -0 nsu_host timeout 3 busybox nc 198.51.100.8 17002 </dev/null
+	assert_output "range-ok"
+
+	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	run -0 nsu_host nft list tables
+	assert_output ""
+}
+
+@test "teardown of one container removes exactly its port forwards" {
+	local a b
+	a=$(nsu_id pa)
+	b=$(nsu_id pb)
+	nsu_json "$a" podman1 podman1 eth0 "$NET4,10.89.3.2" |
+		jq '.port_mappings = [{host_ip: "", container_port: 80, host_port: 8081, range: 1, protocol: "tcp"}]' >"$TEST_DIR/a.json"
+	nsu_json "$b" podman1 podman1 eth0 "$NET4,10.89.3.3" |
+		jq '.port_mappings = [{host_ip: "", container_port: 80, host_port: 8082, range: 1, protocol: "tcp"}]' >"$TEST_DIR/b.json"
+	nsu_run -f "$TEST_DIR/a.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	nsu_run -f "$TEST_DIR/b.json" setup "${NSU_CTR_PATH[1]}"
+	assert_success
+	nsu_run -f "$TEST_DIR/a.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	run -0 nsu_host nft -j list ruleset
+	assert_equal "$(jq '[.nftables[].rule | select(. != null) | select(.comment == "'"$a"'")] | length' <<<"$output")" 0
+	assert_equal "$(jq '[.nftables[].rule | select(. != null) | select(.comment == "'"$b"'")] | length' <<<"$output")" 2
+	nsu_bg "${NSU_CTR[1]}" timeout 5 busybox nc -l -p 80 -e echo "b-ok"
+	nsu_wait_port "${NSU_CTR[1]}" 80
+	run -0 nsu_host timeout 3 busybox nc 127.0.0.1 8082 </dev/null
+	assert_output "b-ok"
+}
+
+@test "internal network: no default route, no way out, no rules" {
+	local id
+	id=$(nsu_id internal)
+	nsu_json "$id" intnet podman9 eth0 "10.90.0.0/24,10.90.0.1,10.90.0.2" |
+		jq '.network_info.intnet.internal = true' >"$TEST_DIR/o.json"
+	nsu_host ip addr add 198.51.100.1/32 dev lo
+	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	run -0 nsu_ctr 0 ip route show default
+	assert_output ""
+	run -0 nsu_ctr 0 busybox ping -c1 -W1 10.90.0.1
+	run -1 nsu_ctr 0 busybox ping -c1 -W1 198.51.100.1
+	run -0 nsu_host nft list tables
+	assert_output ""
+	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	run -1 nsu_host ip link show podman9
+}
+
+@test "mtu, static mac, a custom interface name and extra routes" {
+	local id
+	id=$(nsu_id mtu)
+	nsu_json "$id" podman1 podman1 ens5 "$NET4,10.89.3.2" |
+		jq '.network_info.podman1.options = {mtu: "1400"}
+		    | .network_info.podman1.routes = [{destination: "203.0.113.0/24", gateway: "10.89.3.254"}]
+		    | .networks.podman1.static_mac = "02:42:ac:11:00:09"' >"$TEST_DIR/o.json"
+	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	assert_equal "$(jq -r '.podman1.interfaces.ens5.mac_address' <<<"$output")" 02:42:ac:11:00:09
+	run -0 nsu_ctr 0 ip -j link show ens5
+	assert_equal "$(jq -r '.[0].mtu' <<<"$output")" 1400
+	assert_equal "$(jq -r '.[0].address' <<<"$output")" 02:42:ac:11:00:09
+	run -0 nsu_host ip -j link show podman1
+	assert_equal "$(jq -r '.[0].mtu' <<<"$output")" 1400
+	run -0 nsu_ctr 0 ip route show 203.0.113.0/24
+	assert_output --partial "via 10.89.3.254 dev ens5"
+}
+
+@test "macvlan: an interface on the parent, moved into the container" {
+	local id
+	id=$(nsu_id macvlan)
+	nsu_host ip link add parent0 type veth peer name parent1
+	nsu_host ip link set parent0 up
+	nsu_json "$id" mv parent0 eth0 "10.91.0.0/24,10.91.0.1,10.91.0.5" |
+		jq '.network_info.mv.driver = "macvlan" | .network_info.mv.options = {mode: "bridge"}' \
+			>"$TEST_DIR/o.json"
+	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	run -0 nsu_ctr 0 ip -j -d link show eth0
+	assert_equal "$(jq -r '.[0].linkinfo.info_kind' <<<"$output")" macvlan
+	assert_equal "$(jq -r '.[0].linkinfo.info_data.mode' <<<"$output")" bridge
+	run -0 nsu_ctr 0 ip -o addr show eth0
+	assert_output --partial "10.91.0.5/24"
+	run -0 nsu_ctr 0 ip route show default
+	assert_output --partial "via 10.91.0.1"
+	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	run -0 nsu_ctr 0 ip -o link show
+	refute_output --partial eth0
+	run -0 nsu_host ip link show parent0
+}
