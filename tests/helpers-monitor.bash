@@ -12,8 +12,9 @@
 # shell that waits, after the monitor's first process returns, until the
 # detached monitor is gone: tini reaps it and the runtime's leftovers.
 #
-# The sync pipe (_OCI_SYNCPIPE) is a plain file the test reads; the start
-# pipe (_OCI_STARTPIPE) and attach pipe (_OCI_ATTACHPIPE) are fifos.
+# The sync pipe (_OCI_SYNCPIPE) and the attach pipe (_OCI_ATTACHPIPE,
+# MON_ATTACH_FILE) are plain files the test reads; the start pipe
+# (_OCI_STARTPIPE, MON_START_FIFO) is a fifo the test writes to.
 
 # A runtime the caller chose is the only one used.
 if [[ -n "${PEA_TEST_RUNTIME:-}" ]]; then
@@ -82,6 +83,8 @@ monitor_setup() {
 	MON_PIDFILE="$TEST_DIR/monitor.pid"
 	MON_OUT="$TEST_DIR/monitor.out"
 	MON_TINI_PID=""
+	MON_TINI_PIDS=()
+	MON_EXEC=""
 	mkdir -p "$MON_EXITS" "$MON_PERSIST" "$MON_SOCKETS"
 	if [[ $# -eq 0 ]]; then
 		set -- sleep 100
@@ -100,27 +103,64 @@ monitor_args() {
 		--runtime-arg --root --runtime-arg "$ROOT"
 }
 
+# monitor_exec_args: the flags podman passes for an exec session in MON_EXEC
+# (its bundle), running the process spec MON_EXEC/process.json.
+monitor_exec_args() {
+	printf '%s\n' --api-version 1 -c "$MON_CID" -u "session-$MON_CID" -r "$PEA_TEST_RUNTIME" \
+		-b "$MON_EXEC" -p "$MON_EXEC/exec.pid" -n "name-$MON_CID" \
+		--exit-dir "$MON_EXEC/exits" --full-attach -l "k8s-file:$MON_EXEC/exec.log" \
+		--conmon-pidfile "$MON_EXEC/monitor.pid" -e --exec-process-spec "$MON_EXEC/process.json" \
+		--runtime-arg --root --runtime-arg "$ROOT"
+}
+
+# monitor_exec_setup ARGS...: an exec session directory whose process runs ARGS
+# in the running container (the container's process with other args).
+monitor_exec_setup() {
+	MON_EXEC="$TEST_DIR/exec"
+	mkdir -p "$MON_EXEC/exits"
+	local args
+	args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+	jq --argjson a "$args" '.process | .args = $a' <"$MON_BUNDLE/config.json" \
+		>"$MON_EXEC/process.json"
+	: >"$MON_SYNC"
+	rm -f "$TEST_DIR/launch.rc"
+	export MON_EXEC
+}
+
 # monitor_launch [FLAGS...]: start the monitor in the background with the
-# usual flags plus FLAGS; its first process's status goes to $TEST_DIR/launch.rc.
+# usual flags (MON_ARGS, default monitor_args) plus FLAGS; its first
+# process's status goes to $TEST_DIR/launch.rc.
 monitor_launch() {
 	local -a args
-	mapfile -t args < <(monitor_args)
+	local pidfile="$MON_PIDFILE"
+	mapfile -t args < <("${MON_ARGS:-monitor_args}")
+	if [[ "${MON_ARGS:-}" == monitor_exec_args ]]; then
+		pidfile="$MON_EXEC/monitor.pid"
+	fi
 	(
 		cd "$TEST_DIR" || exit 1
-		_OCI_SYNCPIPE=3 ${MON_START_FIFO:+_OCI_STARTPIPE=4} ${MON_ATTACH_FIFO:+_OCI_ATTACHPIPE=5} \
-			exec tini -s -- bash -c '
+		if [[ -n "${MON_START_FIFO:-}" ]]; then
+			exec 4<>"$MON_START_FIFO"
+			export _OCI_STARTPIPE=4
+		fi
+		if [[ -n "${MON_ATTACH_FILE:-}" ]]; then
+			exec 5>>"$MON_ATTACH_FILE"
+			export _OCI_ATTACHPIPE=5
+		fi
+		_OCI_SYNCPIPE=3 exec tini -s -- bash -c '
+				pidfile=$1
+				shift
 				"$@"
 				rc=$?
 				echo "$rc" >"$TEST_DIR/launch.rc"
-				if [[ -s "$MON_PIDFILE" ]]; then
-					while kill -0 "$(cat "$MON_PIDFILE")" 2>/dev/null; do sleep 0.02; done
+				if [[ -s "$pidfile" ]]; then
+					while kill -0 "$(cat "$pidfile")" 2>/dev/null; do sleep 0.02; done
 				fi
-				exit "$rc"' _ "$MONITOR" "${args[@]}" "$@" \
-			3>>"$MON_SYNC" ${MON_START_FIFO:+4<>"$MON_START_FIFO"} \
-			${MON_ATTACH_FIFO:+5>>"$MON_ATTACH_FIFO"} </dev/null >>"$MON_OUT" 2>&1
+				exit "$rc"' _ "$pidfile" "$MONITOR" "${args[@]}" "$@" \
+			3>>"$MON_SYNC" </dev/null >>"$MON_OUT" 2>&1
 	) &
 	MON_TINI_PID=$!
-	export MON_TINI_PID
+	MON_TINI_PIDS+=("$MON_TINI_PID")
 }
 
 # wait_for CONDITION-COMMAND...: retry for up to 10 s (MON_WAIT tenths).
@@ -184,11 +224,15 @@ monitor_teardown() {
 	if [[ -n "${MON_CID:-}" ]]; then
 		"$PEA_TEST_RUNTIME" --root "$ROOT" delete -f "$MON_CID" >/dev/null 2>&1 || true
 	fi
-	if [[ -s "${MON_PIDFILE:-}" ]]; then
-		kill -9 "$(cat "$MON_PIDFILE")" 2>/dev/null || true
-	fi
-	if [[ -n "${MON_TINI_PID:-}" ]]; then
-		kill "$MON_TINI_PID" 2>/dev/null || true
-		wait "$MON_TINI_PID" 2>/dev/null || true
-	fi
+	local f p
+	for f in "${MON_PIDFILE:-}" "${MON_EXEC:-/nonexistent}/monitor.pid"; do
+		if [[ -s "$f" ]]; then
+			kill -9 "$(cat "$f")" 2>/dev/null || true
+		fi
+	done
+	for p in "${MON_TINI_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	MON_TINI_PIDS=()
 }

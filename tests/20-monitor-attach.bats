@@ -1,0 +1,233 @@
+#!/usr/bin/env bats
+# pea-monitor's interactive side beside a real runtime: the attach socket
+# (SOCK_SEQPACKET, spoken with socat), stdin, the terminal and its resize
+# through the ctl and winsz fifos, and exec sessions. Once per runtime.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-monitor
+
+setup_file() {
+	ensure_fixtures
+	prepare_cgroups_for_crun
+}
+
+setup() {
+	require_root
+	require_cmd "$MONITOR"
+	require_cmd tini
+	require_cmd socat
+}
+
+teardown() {
+	monitor_teardown
+}
+
+# attach_send SOCKET INPUT: connect, send INPUT, half-close, print what comes
+# back (raw packets: a stream byte, then data) until the monitor closes.
+attach_send() {
+	printf '%s' "$2" | timeout 10 socat -b 65536 -t 5 - "UNIX-CONNECT:$1,type=5"
+}
+
+# packets_text FILE: the packets as "2:text" / "3:text" lines (od-free).
+packets_text() {
+	sed -e 's/\x02/\n2:/g' -e 's/\x03/\n3:/g' "$1" | sed '/^$/d'
+}
+
+case_round_trip() {
+	monitor_setup sh -c 'read l; echo got:$l; echo err:$l >&2; exit 0'
+	monitor_launch -l "k8s-file:$MON_LOG" -i
+	monitor_start_container
+	attach_send "$MON_SOCKETS/$MON_CID/attach" $'hello\n' >"$TEST_DIR/attach.out"
+	monitor_wait_exit
+	run -0 packets_text "$TEST_DIR/attach.out"
+	assert_line "2:got:hello"
+	assert_line "3:err:hello"
+	# the stream ids are the first byte of each packet
+	assert_equal "$(head -c1 "$TEST_DIR/attach.out" | od -An -tx1 | tr -d ' ')" 02
+	assert_equal "$(cat "$MON_EXITS/$MON_CID")" 0
+}
+
+@test "attach: stdin to the container, stdout (id 2) and stderr (id 3) back" {
+	for_each_runtime case_round_trip
+}
+
+case_full_attach() {
+	monitor_setup sh -c 'read l; echo full:$l'
+	monitor_launch -l "k8s-file:$MON_LOG" -i --full-attach
+	monitor_start_container
+	test ! -e "$MON_SOCKETS/$MON_CID"
+	attach_send "$MON_BUNDLE/attach" $'x\n' >"$TEST_DIR/attach.out"
+	monitor_wait_exit
+	run -0 packets_text "$TEST_DIR/attach.out"
+	assert_line "2:full:x"
+}
+
+@test "attach: --full-attach puts the socket in the bundle, no symlink" {
+	for_each_runtime case_full_attach
+}
+
+case_stdin_eof() {
+	monitor_setup sh -c 'cat; echo done'
+	monitor_launch -l "k8s-file:$MON_LOG" -i
+	monitor_start_container
+	attach_send "$MON_SOCKETS/$MON_CID/attach" $'one\ntwo\n' >"$TEST_DIR/attach.out"
+	monitor_wait_exit
+	run -0 k8s_log_text "$MON_LOG"
+	assert_output "stdout F one
+stdout F two
+stdout F done"
+}
+
+@test "attach: a client hanging up closes the container's stdin (-i)" {
+	for_each_runtime case_stdin_eof
+}
+
+case_leave_stdin_open() {
+	monitor_setup sh -c 'cat; echo done'
+	monitor_launch -l "k8s-file:$MON_LOG" -i --leave-stdin-open
+	monitor_start_container
+	printf 'one\n' | timeout 10 socat -t 0.5 - "UNIX-CONNECT:$MON_SOCKETS/$MON_CID/attach,type=5" >/dev/null
+	sleep 0.3
+	# cat still runs: its stdin stayed open
+	test ! -e "$MON_EXITS/$MON_CID"
+	printf 'two\n' | timeout 10 socat -t 0.5 - "UNIX-CONNECT:$MON_SOCKETS/$MON_CID/attach,type=5" >/dev/null
+	wait_for grep -q two "$MON_LOG"
+	kill -9 "$(cat "$TEST_DIR/ctr.pid")"
+	monitor_wait_exit
+}
+
+@test "attach: --leave-stdin-open keeps stdin across clients" {
+	for_each_runtime case_leave_stdin_open
+}
+
+case_big_output() {
+	monitor_setup sh -c 'read l; head -c 100000 /dev/zero | tr "\0" z; echo'
+	monitor_launch -l "k8s-file:$MON_LOG" -i
+	monitor_start_container
+	attach_send "$MON_SOCKETS/$MON_CID/attach" $'go\n' >"$TEST_DIR/attach.out"
+	monitor_wait_exit
+	# every byte arrives, in packets of at most 8193 bytes
+	assert_equal "$(tr -d '\002\n' <"$TEST_DIR/attach.out" | wc -c)" 100000
+}
+
+@test "attach: large output arrives whole to a client" {
+	for_each_runtime case_big_output
+}
+
+case_terminal_resize() {
+	monitor_setup sh -c 'sleep 0.5; stty size; sleep 2; stty size'
+	bundle_set "$MON_BUNDLE" '.process.terminal = true'
+	monitor_launch -l "k8s-file:$MON_LOG" -t
+	monitor_start_container
+	echo "1 40 100" >"$MON_BUNDLE/ctl"
+	wait_for grep -q "40 100" "$MON_LOG"
+	echo "50 120" >"$MON_BUNDLE/winsz"
+	monitor_wait_exit
+	run -0 k8s_log_text "$MON_LOG"
+	assert_line --partial "stdout F 40 100"
+	assert_line --partial "stdout F 50 120"
+	# a terminal writes \r\n
+	grep -q $'40 100\r$' "$MON_LOG"
+}
+
+@test "terminal: ctl '1 H W' and winsz 'H W' resize the container's pty" {
+	for_each_runtime case_terminal_resize
+}
+
+case_terminal_attach() {
+	monitor_setup sh -c 'read l; echo tty:$l'
+	bundle_set "$MON_BUNDLE" '.process.terminal = true'
+	monitor_launch -l "k8s-file:$MON_LOG" -t -i
+	monitor_start_container
+	attach_send "$MON_SOCKETS/$MON_CID/attach" $'abc\r' >"$TEST_DIR/attach.out"
+	monitor_wait_exit
+	grep -q "tty:abc" "$TEST_DIR/attach.out"
+}
+
+@test "terminal: attach input reaches the pty, output comes back" {
+	for_each_runtime case_terminal_attach
+}
+
+case_exec() {
+	monitor_setup sleep 100
+	monitor_launch -l "k8s-file:$MON_LOG"
+	monitor_start_container
+	monitor_exec_setup sh -c 'echo exec-out; echo exec-err >&2; exit 5'
+	MON_ARGS=monitor_exec_args monitor_launch
+	run -0 monitor_sync_line 1
+	(($(jq -r .data <<<"$output") > 0))
+	run -0 monitor_sync_line 2
+	assert_equal "$output" '{"data":5}'
+	wait_for test -e "$MON_EXEC/exits/$MON_CID"
+	assert_equal "$(cat "$MON_EXEC/exits/$MON_CID")" 5
+	run -0 k8s_log_text "$MON_EXEC/exec.log"
+	assert_line "stdout F exec-out"
+	assert_line "stderr F exec-err"
+	# the container itself runs on
+	kill -0 "$(cat "$TEST_DIR/ctr.pid")"
+}
+
+@test "exec: pid then exit code on the sync pipe, exec log and exit file" {
+	for_each_runtime case_exec
+}
+
+case_exec_attach() {
+	monitor_setup sleep 100
+	monitor_launch -l "k8s-file:$MON_LOG"
+	monitor_start_container
+	monitor_exec_setup sh -c 'read l; echo exec:$l'
+	MON_START_FIFO="$TEST_DIR/start.fifo"
+	MON_ATTACH_FILE="$TEST_DIR/attach.pipe"
+	mkfifo "$MON_START_FIFO"
+	: >"$MON_ATTACH_FILE"
+	MON_ARGS=monitor_exec_args monitor_launch -i --exec-attach
+	echo go >"$MON_START_FIFO"
+	# the socket is ready before the process runs: {"data": 0} on the attach pipe
+	wait_for file_has_line "$MON_ATTACH_FILE"
+	assert_equal "$(jq -r .data "$MON_ATTACH_FILE")" 0
+	(attach_send "$MON_EXEC/attach" $'hi\n' >"$TEST_DIR/attach.out") &
+	local client=$!
+	sleep 0.3
+	echo go >"$MON_START_FIFO"
+	run -0 monitor_sync_line 2
+	assert_equal "$(jq -r .data <<<"$output")" 0
+	wait "$client"
+	run -0 packets_text "$TEST_DIR/attach.out"
+	assert_line "2:exec:hi"
+}
+
+@test "exec: --exec-attach waits for the caller to attach, then runs" {
+	for_each_runtime case_exec_attach
+}
+
+case_exec_tty() {
+	monitor_setup sleep 100
+	monitor_launch -l "k8s-file:$MON_LOG"
+	monitor_start_container
+	monitor_exec_setup sh -c 'tty >/dev/null && echo is-a-tty; exit 2'
+	jq '.terminal = true' "$MON_EXEC/process.json" >"$MON_EXEC/p.json"
+	mv "$MON_EXEC/p.json" "$MON_EXEC/process.json"
+	MON_ARGS=monitor_exec_args monitor_launch -t
+	run -0 monitor_sync_line 2
+	assert_equal "$(jq -r .data <<<"$output")" 2
+	grep -q "is-a-tty" "$MON_EXEC/exec.log"
+}
+
+@test "exec: with a terminal" {
+	for_each_runtime case_exec_tty
+}
+
+case_exec_timeout() {
+	monitor_setup sleep 100
+	monitor_launch -l "k8s-file:$MON_LOG"
+	monitor_start_container
+	monitor_exec_setup sleep 100
+	MON_ARGS=monitor_exec_args monitor_launch -T 1
+	run -0 monitor_sync_line 2
+	assert_equal "$(jq -r .data <<<"$output")" -1
+	assert_equal "$(jq -r .message <<<"$output")" "command timed out"
+}
+
+@test "exec: -T ends the session with -1 and 'command timed out'" {
+	for_each_runtime case_exec_timeout
+}
