@@ -83,8 +83,8 @@ static char *escape(const char *s)
 }
 
 /* A comma-separated list of addresses of family (0: either). */
-static int parse_ip_list(const char *field, int family, const char *what_field, struct dnsd_ip **ret,
-			 size_t *ret_n, struct pea_error **err)
+static int parse_ip_list(const char *field, int family, const char *what_field,
+			 struct dnsd_ip **ret, size_t *ret_n, struct pea_error **err)
 {
 	_cleanup_free_ struct dnsd_ip *ips = NULL;
 	_cleanup_free_ char *copy = xstrdup(field);
@@ -219,7 +219,8 @@ static int parse_first_line(char **f, size_t nf, struct dnsd_network *n, struct 
 	if (parse_ip_list(f[0], 0, "listen", &n->listen, &n->n_listen, err) < 0)
 		return -EINVAL;
 	if (nf == 2 && *f[1] &&
-	    parse_ip_list(f[1], 0, "network DNS server", &n->dns_servers, &n->n_dns_servers, err) < 0)
+	    parse_ip_list(f[1], 0, "network DNS server", &n->dns_servers, &n->n_dns_servers, err) <
+		    0)
 		return -EINVAL;
 	return 0;
 }
@@ -377,7 +378,8 @@ static size_t collect_pairs(const struct dnsd_config *c, struct id_net **ret)
 	pairs = xnew(struct id_net, n ? n : 1);
 	for (size_t i = 0; i < c->n_networks; i++)
 		for (size_t j = 0; j < c->networks[i].n_containers; j++)
-			pairs[k++] = (struct id_net){ .id = c->networks[i].containers[j].id, .net = i };
+			pairs[k++] =
+				(struct id_net){ .id = c->networks[i].containers[j].id, .net = i };
 	qsort(pairs, n, sizeof(*pairs), compare_id_net);
 	*ret = pairs;
 	return n;

@@ -233,7 +233,8 @@ static bool attempt_open(struct dnsd_forward *f, int type, pea_fd_cb cb, uint32_
 	if (connect(f->fd, (struct sockaddr *)&sa, sl) < 0 && errno != EINPROGRESS)
 		return false;
 	if (pea_loop_add_fd(f->srv->loop, f->fd, events, cb, f, &f->fd_watch, &err) < 0 ||
-	    pea_loop_add_timer(f->srv->loop, f->timeout_ms, 0, on_timeout, f, &f->timer, &err) < 0) {
+	    pea_loop_add_timer(f->srv->loop, f->timeout_ms, 0, on_timeout, f, &f->timer, &err) <
+		    0) {
 		log_debug("forward: %s", err->message);
 		return false;
 	}

@@ -166,8 +166,8 @@ int dns_answer_begin(struct dns_answer *a, uint8_t *buf, size_t cap, const uint8
 	}
 	if (q->question_end > cap)
 		return -1;
-	flags = (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | (q->flags & (0x7800 | DNS_FLAG_RD | DNS_FLAG_CD)) |
-			   (unsigned int)rcode);
+	flags = (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA |
+			   (q->flags & (0x7800 | DNS_FLAG_RD | DNS_FLAG_CD)) | (unsigned int)rcode);
 	if (q->flags & DNS_FLAG_RD)
 		flags |= DNS_FLAG_RA;
 	memcpy(buf, msg, q->question_end);

@@ -40,12 +40,12 @@ enum dns_rcode {
 };
 
 /* Header flag bits (second 16-bit word). */
-#define DNS_FLAG_QR 0x8000
-#define DNS_FLAG_AA 0x0400
-#define DNS_FLAG_TC 0x0200
-#define DNS_FLAG_RD 0x0100
-#define DNS_FLAG_RA 0x0080
-#define DNS_FLAG_CD 0x0010
+#define DNS_FLAG_QR	  0x8000
+#define DNS_FLAG_AA	  0x0400
+#define DNS_FLAG_TC	  0x0200
+#define DNS_FLAG_RD	  0x0100
+#define DNS_FLAG_RA	  0x0080
+#define DNS_FLAG_CD	  0x0010
 #define DNS_OPCODE(flags) (((flags) >> 11) & 0xf)
 
 struct dns_query {

@@ -78,7 +78,8 @@ static void add_addresses(struct dns_answer *a, const struct dnsd_container *c, 
 
 		if (ip->family == AF_INET && (qtype == DNS_TYPE_A || qtype == DNS_TYPE_ANY))
 			dns_answer_add_addr(a, DNS_TYPE_A, ip->addr, 4, DNSD_TTL);
-		else if (ip->family == AF_INET6 && (qtype == DNS_TYPE_AAAA || qtype == DNS_TYPE_ANY))
+		else if (ip->family == AF_INET6 &&
+			 (qtype == DNS_TYPE_AAAA || qtype == DNS_TYPE_ANY))
 			dns_answer_add_addr(a, DNS_TYPE_AAAA, ip->addr, 16, DNSD_TTL);
 	}
 }

@@ -15,7 +15,7 @@
 #include "dnsd/packet.h"
 
 /* Containers move: answers are not to be cached (aardvark-dns answers with 0 too). */
-#define DNSD_TTL 0
+#define DNSD_TTL	   0
 #define DNSD_MAX_UPSTREAMS 8
 
 struct dnsd_upstream {

@@ -51,6 +51,7 @@ int dnsd_drop_capabilities(struct pea_error **err)
 }
 
 /* What the server loop, a reload and the allocator need; nothing else. */
+/* clang-format off */
 static const char *const allowed[] = {
 	/* memory, time, exit */
 	"brk", "mmap", "munmap", "mremap", "madvise", "mprotect", "futex", "clock_gettime",
@@ -60,7 +61,7 @@ static const char *const allowed[] = {
 	/* the event loop: epoll, signalfd, timerfd, inotify on resolv.conf */
 	"epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl", "timerfd_create",
 	"timerfd_settime", "timerfd_gettime", "inotify_add_watch", "inotify_rm_watch",
-	/* fds and files: reading the config directory and resolv.conf, the pid file */
+	/* fds and files: reading the config directory and resolv.conf, the pid file, stdio */
 	"read", "readv", "write", "writev", "close", "fcntl", "fstat", "newfstatat", "statx",
 	"lseek", "openat", "getdents64", "unlinkat", "dup2", "dup3",
 	/* sockets: answering, forwarding, binding a new network's gateway on reload */
@@ -68,6 +69,7 @@ static const char *const allowed[] = {
 	"getsockname", "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg",
 	"recvmmsg",
 };
+/* clang-format on */
 
 static int add_rules(scmp_filter_ctx ctx, struct pea_error **err)
 {

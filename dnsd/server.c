@@ -88,7 +88,8 @@ static int bind_socket(const struct dnsd_ip *ip, uint16_t port, int type, int *r
 		if (setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof(one)) < 0)
 			return pea_error_errno(err, "IP_FREEBIND");
 	}
-	if (bind(fd, (struct sockaddr *)&sa, sl) < 0 || (type == SOCK_STREAM && listen(fd, 128) < 0))
+	if (bind(fd, (struct sockaddr *)&sa, sl) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 128) < 0))
 		return pea_error_errno(err, "failed to bind %s listener on %s",
 				       type == SOCK_STREAM ? "tcp" : "udp",
 				       endpoint(ip, port, ep, sizeof(ep)));
@@ -117,7 +118,9 @@ static int listener_new(struct dnsd_server *srv, const struct dnsd_ip *ip, ssize
 {
 	struct dnsd_listener *l = xnew(struct dnsd_listener, 1);
 
-	*l = (struct dnsd_listener){ .srv = srv, .ip = *ip, .udp_fd = -1, .tcp_fd = -1, .net = net };
+	*l = (struct dnsd_listener){
+		.srv = srv, .ip = *ip, .udp_fd = -1, .tcp_fd = -1, .net = net
+	};
 	if (bind_socket(ip, srv->opts->port, SOCK_DGRAM, &l->udp_fd, err) < 0 ||
 	    bind_socket(ip, srv->opts->port, SOCK_STREAM, &l->tcp_fd, err) < 0) {
 		listener_free(l);

@@ -23,11 +23,11 @@ struct pea_watch;
 struct dnsd_options;
 struct dnsd_forward;
 
-#define DNSD_MAX_TCP_CONNS    256
-#define DNSD_MAX_FORWARDS     1024
-#define DNSD_TCP_IDLE_MS      3000 /* as aardvark-dns: a silent client is dropped after 3 s */
+#define DNSD_MAX_TCP_CONNS     256
+#define DNSD_MAX_FORWARDS      1024
+#define DNSD_TCP_IDLE_MS       3000 /* as aardvark-dns: a silent client is dropped after 3 s */
 #define DNSD_UPSTREAM_TOTAL_MS 5000 /* split between the upstreams of a query */
-#define DNSD_DNS_PORT	      53
+#define DNSD_DNS_PORT	       53
 
 struct dnsd_listener {
 	struct dnsd_server *srv;

@@ -40,8 +40,8 @@ static struct dnsd_config *config(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const sources[] = { "10.89.0.2", "10.89.0.3", "10.90.0.2",
-					       "10.89.0.99", "fd00::2" };
+	static const char *const sources[] = { "10.89.0.2", "10.89.0.3", "10.90.0.2", "10.89.0.99",
+					       "fd00::2" };
 	struct dnsd_query_ctx ctx = { .cfg = config(), .search_domain = "dns.podman" };
 	struct dnsd_upstream ups[DNSD_MAX_UPSTREAMS];
 	static uint8_t out[DNS_TCP_MAX];

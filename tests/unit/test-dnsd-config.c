@@ -152,8 +152,7 @@ static void test_query(void)
 	src = ip("10.89.0.3");
 	tap_is_int(dnsd_query_upstreams(&ctx, &src, 0, ups, DNSD_MAX_UPSTREAMS), 1,
 		   "a container with its own servers uses them only");
-	tap_ok(dnsd_ip_compare(&ups[0].ip, &(struct dnsd_ip){ 0 }) != 0 &&
-		       ups[0].ip.addr[0] == 9,
+	tap_ok(dnsd_ip_compare(&ups[0].ip, &(struct dnsd_ip){ 0 }) != 0 && ups[0].ip.addr[0] == 9,
 	       "9.9.9.9");
 	src = ip("10.89.0.2");
 	tap_is_int(dnsd_query_upstreams(&ctx, &src, 0, ups, DNSD_MAX_UPSTREAMS), 1,

@@ -70,8 +70,9 @@ static void test_pointers(void)
 {
 	uint8_t loop[] = { 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1 };
 	uint8_t fwd[] = { 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 14, 1, 'a', 0, 0, 1, 0, 1 };
-	uint8_t back[] = { 0,	1,   1,	  0,   0, 1, 0, 0, 0, 0, 0,   0,  1,
-			   'x', 1,   'y', 0xc0, 12, 0, 1, 0, 1 };
+	uint8_t back[] = {
+		0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'x', 1, 'y', 0xc0, 12, 0, 1, 0, 1
+	};
 	uint8_t odd[] = { 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 'a', '.', 'b', 0, 0, 1, 0, 1 };
 	struct dns_query q;
 
@@ -81,7 +82,8 @@ static void test_pointers(void)
 		   "a forward pointer is dropped");
 	tap_is_int(dns_parse_query(back, sizeof(back), &q), DNS_PARSE_DROP,
 		   "a pointer back into the same name is a loop, dropped");
-	tap_is_int(dns_parse_query(odd, sizeof(odd), &q), DNS_PARSE_OK, "a dot inside a label parses");
+	tap_is_int(dns_parse_query(odd, sizeof(odd), &q), DNS_PARSE_OK,
+		   "a dot inside a label parses");
 	tap_ok(!q.plain, "but the name is not plain");
 }
 
@@ -152,7 +154,8 @@ static void test_names(void)
 	       "three octets are refused");
 	tap_ok(!dns_reverse_name_to_addr("1.0.0.89.10.in-addr.arpa", &family, addr),
 	       "five octets are refused");
-	tap_ok(!dns_reverse_name_to_addr("2.0.ip6.arpa", &family, addr), "short ip6.arpa is refused");
+	tap_ok(!dns_reverse_name_to_addr("2.0.ip6.arpa", &family, addr),
+	       "short ip6.arpa is refused");
 	tap_ok(!dns_reverse_name_to_addr("example.com", &family, addr), "other names are refused");
 }
 
