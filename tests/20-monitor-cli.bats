@@ -1,0 +1,162 @@
+#!/usr/bin/env bats
+# pea-monitor's command line: conmon's flags in their long and short forms,
+# and a clear one-line error, a non-zero status and nothing left behind for
+# every bad input.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-monitor
+
+setup() {
+	require_cmd "$PEA_MONITOR"
+	mkdir -p "$TEST_DIR/b" "$TEST_DIR/exits" "$TEST_DIR/socks"
+	BASE=(-c ctr1234567890abcdef -u ctr1234567890abcdef -r /usr/bin/crun -b "$TEST_DIR/b"
+		--exit-dir "$TEST_DIR/exits" --socket-dir-path "$TEST_DIR/socks"
+		-P "$TEST_DIR/monitor.pid")
+}
+
+# refused ARGS...: pea-monitor refuses ARGS with one line on stderr and
+# leaves no pid file, symlink, socket or log behind. The line is in $stderr.
+refused() {
+	run --separate-stderr "$PEA_MONITOR" "$@"
+	((status != 0)) || fail "accepted: $*"
+	assert_equal "$output" ""
+	assert_equal "$(wc -l <<<"$stderr")" 1
+	[[ $stderr == pea-monitor:* ]] || fail "not prefixed: $stderr"
+	test ! -e "$TEST_DIR/monitor.pid"
+	assert_equal "$(find "$TEST_DIR/socks" "$TEST_DIR/exits" -mindepth 1 | wc -l)" 0
+	assert_equal "$(ls -A "$TEST_DIR/b")" ""
+}
+
+@test "--version: the conmon interface line first, then pea's version" {
+	run -0 "$PEA_MONITOR" --version
+	assert_line --index 0 --regexp '^conmon version [0-9]+\.[0-9]+\.[0-9]+$'
+	assert_line --partial "pea-monitor version"
+}
+
+@test "--help and -h list conmon's flags" {
+	run -0 "$PEA_MONITOR" --help
+	assert_output --partial Usage
+	for flag in --api-version -b, -c, -P, -p, -u, -e, --exec-attach --exec-process-spec \
+		--exit-command --exit-command-arg --exit-delay --exit-dir --leave-stdin-open \
+		--log-level -l, --log-size-max --log-global-size-max --log-tag -n, --no-new-keyring \
+		--no-pivot --no-sync-log -0, --replace-listen-pid --restore -r, --runtime-arg \
+		--runtime-opt --sdnotify-socket --socket-dir-path -i, --sync --syslog -s, -t, -T, \
+		--full-attach --seccomp-notify-socket --seccomp-notify-plugins; do
+		assert_output --partial -- "$flag"
+	done
+	run -0 "$PEA_MONITOR" -h
+	assert_output --partial Usage
+}
+
+@test "unknown long option: one line naming it, exit 2" {
+	refused "${BASE[@]}" -l none --no-such-flag
+	assert_equal "$status" 2
+	assert_equal "$stderr" "pea-monitor: unknown option '--no-such-flag' (see --help)"
+}
+
+@test "unknown short option (also inside a group)" {
+	refused "${BASE[@]}" -l none -tZ
+	assert_equal "$status" 2
+	[[ $stderr == *"'-Z'"* ]] || fail "$stderr"
+}
+
+@test "a missing value, a bad integer, a value for a flag" {
+	refused -c
+	[[ $stderr == *"missing argument for '-c'"* ]] || fail "$stderr"
+	refused "${BASE[@]}" --log-path
+	[[ $stderr == *"'--log-path'"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l none --timeout soon
+	[[ $stderr == *"cannot parse integer value 'soon' for --timeout"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l none --log-size-max 12x
+	[[ $stderr == *"'12x'"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l none -T 99999999999
+	[[ $stderr == *"out of range"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l none --terminal=yes
+	[[ $stderr == *"'--terminal' does not take a value"* ]] || fail "$stderr"
+}
+
+@test "required flags: --cid, --cuuid, --runtime, --log-path" {
+	refused -u x -r /usr/bin/crun -l none
+	[[ $stderr == *"--cid"* ]] || fail "$stderr"
+	refused -c x -r /usr/bin/crun -l none
+	[[ $stderr == *"--cuuid"* ]] || fail "$stderr"
+	refused -c x -u x -l none
+	[[ $stderr == *"--runtime"* ]] || fail "$stderr"
+	refused "${BASE[@]}"
+	[[ $stderr == *"--log-path"* ]] || fail "$stderr"
+}
+
+@test "a runtime that is not executable" {
+	refused -c x -u x -r "$TEST_DIR/no-such-runtime" -l none
+	[[ $stderr == *"runtime path '$TEST_DIR/no-such-runtime' is not valid"* ]] || fail "$stderr"
+}
+
+@test "mode conflicts: exec without a spec, --exec-attach alone, exec with restore" {
+	refused "${BASE[@]}" -l none -e --api-version
+	[[ $stderr == *"--exec-process-spec"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l none --exec-attach --api-version
+	[[ $stderr == *"--exec-attach can only be given with --exec"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l none -e --exec-process-spec x --restore y
+	[[ $stderr == *"--restore"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l none -e --exec-process-spec x --exec-attach
+	[[ $stderr == *"--api-version"* ]] || fail "$stderr"
+}
+
+@test "bad log drivers: unknown, k8s-file without a path, --log-tag with k8s-file" {
+	refused "${BASE[@]}" -l "syslog:/x"
+	assert_equal "$stderr" "pea-monitor: no such log driver 'syslog'"
+	refused "${BASE[@]}" -l "k8s-file:"
+	[[ $stderr == *"requires a filename"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l ""
+	[[ $stderr == *"must not be empty"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l "k8s-file:$TEST_DIR/log" --log-tag t
+	[[ $stderr == *"--log-tag"* ]] || fail "$stderr"
+	test ! -e "$TEST_DIR/log"
+}
+
+@test "a log file that cannot be opened is the caller's error, before detaching" {
+	refused "${BASE[@]}" -l "k8s-file:$TEST_DIR/no/such/dir/log"
+	[[ $stderr == *"open the log file '$TEST_DIR/no/such/dir/log'"* ]] || fail "$stderr"
+}
+
+@test "journald needs a container id longer than 12 characters, and a journal" {
+	refused -c short -u short -r /usr/bin/crun -b "$TEST_DIR/b" -l journald
+	[[ $stderr == *"longer than 12"* ]] || fail "$stderr"
+	if [[ -e /run/systemd/journal/socket ]]; then
+		skip_expected "a journal runs here: its absence cannot be tested"
+	fi
+	refused "${BASE[@]}" -l journald
+	[[ $stderr == *"no journal at '/run/systemd/journal/socket'"* ]] || fail "$stderr"
+}
+
+@test "a bad --log-level, a negative --exit-delay, seccomp notify" {
+	refused "${BASE[@]}" -l none --log-level loud
+	assert_equal "$stderr" "pea-monitor: unknown --log-level 'loud'"
+	refused "${BASE[@]}" -l none --exit-delay -1
+	[[ $stderr == *"--exit-delay"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l none --seccomp-notify-socket /x
+	[[ $stderr == *"not supported"* ]] || fail "$stderr"
+}
+
+@test "passthrough refuses a terminal on its stdio" {
+	require_cmd script
+	run script -qec "$PEA_MONITOR ${BASE[*]} -l passthrough" /dev/null
+	((status != 0))
+	assert_output --partial "log driver 'passthrough' cannot be used with a terminal"
+	test ! -e "$TEST_DIR/monitor.pid"
+}
+
+@test "a bad _OCI_SYNCPIPE" {
+	_OCI_SYNCPIPE=three refused "${BASE[@]}" -l none
+	[[ $stderr == *"cannot parse _OCI_SYNCPIPE='three'"* ]] || fail "$stderr"
+	_OCI_SYNCPIPE=77 refused "${BASE[@]}" -l none
+	[[ $stderr == *"_OCI_SYNCPIPE=77"* ]] || fail "$stderr"
+}
+
+@test "long, =value, grouped and attached short forms parse alike (conmon's GOption forms)" {
+	# all refused for the same last reason, so every earlier flag parsed
+	refused --cid=x --cuuid x -r/usr/bin/crun -ti -l none --log-level=debug --exit-delay=0 \
+		--runtime-arg --log-format=json --runtime-arg=--debug --api-version 1 \
+		-e --exec-attach
+	[[ $stderr == *"--exec-process-spec"* ]] || fail "$stderr"
+}
