@@ -399,7 +399,7 @@ int nl_route_add(struct nl *nl, int index, const struct ipnet *dest, const struc
 		 uint32_t metric, struct pea_error **err)
 {
 	struct nlmsghdr *h =
-		nl_msg(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct rtmsg));
+		nl_msg(nl, RTM_NEWROUTE, NLM_F_CREATE, sizeof(struct rtmsg));
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
 	struct ipnet d = ipnet_network(dest);
 	char b[64];
