@@ -82,6 +82,68 @@ static int open_target(int rootfd, const char *dest, int *ret_fd, struct pea_err
 	return pea_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, ret_fd, err);
 }
 
+/*
+ * mkdir -p inside the rootfs. A symlink on the way is followed inside the
+ * rootfs (an absolute target starts at its root), even when it dangles:
+ * what it points to is made there, as runc's SecureJoin + MkdirAll does.
+ */
+static int mkdir_in_root(int rootfd, const char *path, struct pea_error **err)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+
+	for (int hops = 0; hops < 40; hops++) {
+		bool restarted = false;
+		size_t i = 0;
+
+		while (p[i] && !restarted) {
+			_cleanup_free_ char *prefix = NULL, *comp = NULL;
+			_cleanup_close_ int fd = -1, parent = -1;
+			char target[PATH_MAX];
+			size_t start;
+			ssize_t n;
+			int r;
+
+			while (p[i] == '/')
+				i++;
+			start = i;
+			while (p[i] && p[i] != '/')
+				i++;
+			if (i == start)
+				break;
+			prefix = xstrndup(p, i);
+			r = pea_open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, &fd,
+					     NULL);
+			if (r == 0)
+				continue;
+			if (r != -ENOENT)
+				return pea_error_code(err, -r, "mkdir '%s'", prefix);
+			comp = xstrndup(p + start, i - start);
+			prefix[start] = '\0';
+			if (pea_open_in_root(rootfd, *prefix ? prefix : "/",
+					     O_PATH | O_DIRECTORY | O_CLOEXEC, 0, &parent, err) < 0)
+				return -EINVAL;
+			n = readlinkat(parent, comp, target, sizeof(target) - 1);
+			if (n < 0) {
+				if (mkdirat(parent, comp, 0755) < 0 && errno != EEXIST)
+					return pea_error_errno(err, "mkdir '%s%s'", prefix, comp);
+				continue;
+			}
+			target[n] = '\0';
+			{
+				char *np = target[0] == '/' ? xasprintf("%s%s", target, p + i)
+							    : xasprintf("%s%s%s", prefix, target, p + i);
+
+				free(p);
+				p = np;
+			}
+			restarted = true;
+		}
+		if (!restarted)
+			return 0;
+	}
+	return pea_error_new(err, ELOOP, "mkdir '%s': too many symlinks", path);
+}
+
 /* Make dest inside the rootfs: a directory, or an empty file when is_file. */
 static int make_target(int rootfd, const char *dest, bool is_file, struct pea_error **err)
 {
@@ -90,12 +152,12 @@ static int make_target(int rootfd, const char *dest, bool is_file, struct pea_er
 	char *slash;
 
 	if (!is_file)
-		return pea_mkdir_p_at(rootfd, dest, 0755, NULL, err);
+		return mkdir_in_root(rootfd, dest, err);
 	parent = xstrdup(dest);
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = '\0';
-		if (pea_mkdir_p_at(rootfd, parent, 0755, NULL, err) < 0)
+		if (mkdir_in_root(rootfd, parent, err) < 0)
 			return -EINVAL;
 	}
 	if (pea_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, &fd, NULL) == 0)
@@ -182,7 +244,7 @@ static int mount_cgroup_v1_one(int dirfd, const char *dest, const char *ctrls, c
 	fd = pea_close(fd);
 	if (open_target(dirfd, sub, &fd, err) < 0)
 		return -EINVAL;
-	return mounts_bind_remount(fd, sub, m->flags & ~MS_RDONLY, err);
+	return mounts_bind_remount(fd, sub, m->flags, err);
 }
 
 /* cgroup v1 or hybrid: a tmpfs with one mount per hierarchy, as runc and crun do. */
@@ -366,9 +428,6 @@ int mounts_prepare_root(const struct spec *s, bool by_path, int *ret_rootfd,
 	fd = openat(parentfd, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return pea_error_errno(err, "open the rootfs '%s'", s->root_path);
-	if (s->rootfs_propagation &&
-	    mounts_mount_fd(NULL, fd, s->root_path, NULL, s->rootfs_propagation, NULL, err) < 0)
-		return pea_error_wrap(err, "linux.rootfsPropagation");
 	*ret_rootfd = TAKE_FD(fd);
 	return 0;
 }
@@ -460,14 +519,18 @@ int mounts_pivot(const struct spec *s, int rootfd, bool no_pivot, struct pea_err
 	} else {
 		if (syscall(SYS_pivot_root, ".", ".") < 0)
 			return pea_error_errno(err, "pivot_root");
-		/* the old root is stacked on '.': detach it without telling the host */
-		if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-			return pea_error_errno(err, "make the old root a slave");
+		/*
+		 * The old root is stacked on '.'. It was made private or slave
+		 * first thing (mounts_prepare_root): its detach stays here.
+		 */
 		if (umount2(".", MNT_DETACH) < 0)
 			return pea_error_errno(err, "detach the old root");
 	}
 	if (chdir("/") < 0)
 		return pea_error_errno(err, "chdir '/'");
+	/* pivot_root refuses a shared new root: its propagation is set once there */
+	if (s->rootfs_propagation && mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
+		return pea_error_errno(err, "linux.rootfsPropagation");
 	if (s->root_readonly) {
 		_cleanup_close_ int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 

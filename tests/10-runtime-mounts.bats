@@ -1,0 +1,195 @@
+#!/usr/bin/env bats
+# pea-runtime: mounts, the root filesystem, devices, masked and read-only
+# paths, sysctl.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-runtime
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	rt_setup
+}
+
+teardown() {
+	rt_teardown
+}
+
+# mnt_line PATH: the mountinfo line of the (top) mount at PATH, from `output`.
+mnt_line() {
+	awk -v p="$1" '$5 == p' <<<"$output" | tail -1
+}
+
+# mnt_opts PATH: its per-mount options (field 6: "ro,nosuid,...").
+mnt_opts() {
+	awk -v p="$1" '$5 == p {o = $6} END {print o}' <<<"$output"
+}
+
+@test "default mounts: proc, tmpfs /dev, devpts, shm, mqueue, sysfs ro, cgroup ro" {
+	make_bundle "$RT_B" cat /proc/self/mountinfo
+	run -0 rt run -b "$RT_B" m1
+	[[ "$(mnt_line /proc)" == *" - proc "* ]]
+	[[ "$(mnt_line /dev)" == *" - tmpfs "*"mode=755"* ]]
+	[[ "$(mnt_line /dev/pts)" == *" - devpts "* ]]
+	[[ "$(mnt_line /dev/shm)" == *nodev*" - tmpfs "* ]]
+	[[ "$(mnt_line /dev/mqueue)" == *" - mqueue "* ]]
+	[[ "$(mnt_opts /sys)" == ro,* ]]
+	[[ "$(mnt_line /sys)" == *" - sysfs "* ]]
+	# (crun 1.8.1 leaves the tmpfs under the hierarchies writable)
+	rt_is_pea && [[ "$(mnt_opts /sys/fs/cgroup)" == ro,* ]]
+	# the root is read-only (root.readonly)
+	[[ "$(mnt_opts /)" == ro,* ]]
+}
+
+@test "cgroup v1/hybrid: one read-only mount per hierarchy under /sys/fs/cgroup" {
+	[[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]] || skip_expected "the host is on cgroup v2 only"
+	make_bundle "$RT_B" sh -c 'ls /sys/fs/cgroup; touch /sys/fs/cgroup/memory/x 2>&1 || echo ro-ok'
+	run -0 rt run -b "$RT_B" cg
+	assert_line memory
+	assert_line pids
+	assert_line ro-ok
+}
+
+@test "root.readonly false: the root is writable" {
+	make_bundle "$RT_B" sh -c 'touch /newfile && echo wrote'
+	bundle_set "$RT_B" '.root.readonly = false'
+	run -0 rt run -b "$RT_B" m2
+	assert_output wrote
+	[[ -e "$RT_B/rootfs/newfile" ]]
+}
+
+@test "root.readonly: writing to / fails" {
+	make_bundle "$RT_B" sh -c 'touch /newfile 2>/dev/null || echo refused'
+	run -0 rt run -b "$RT_B" m3
+	assert_output refused
+}
+
+@test "bind mounts: a directory read-only, a file, rbind with a submount, rro" {
+	mkdir -p "$TEST_DIR/src/sub" "$TEST_DIR/rsrc/inner"
+	echo dir-content >"$TEST_DIR/src/f"
+	echo file-content >"$TEST_DIR/onefile"
+	mount -t tmpfs tmpfs "$TEST_DIR/rsrc/inner"
+	echo inner >"$TEST_DIR/rsrc/inner/x"
+	make_bundle "$RT_B" sh -c 'cat /data/f; touch /data/g 2>/dev/null || echo ro; cat /etc/onefile;
+		cat /r/inner/x; touch /r/inner/y 2>/dev/null || echo rro; cat /nr/inner/x 2>/dev/null || echo no-sub'
+	bundle_set "$RT_B" '.mounts += [
+		{destination: "/data", type: "bind", source: $src, options: ["bind", "ro"]},
+		{destination: "/etc/onefile", type: "none", source: $file, options: ["bind"]},
+		{destination: "/r", type: "bind", source: $rsrc, options: ["rbind", "rro"]},
+		{destination: "/nr", type: "bind", source: $rsrc, options: ["bind"]}]' \
+		--arg src "$TEST_DIR/src" --arg file "$TEST_DIR/onefile" --arg rsrc "$TEST_DIR/rsrc"
+	run rt run -b "$RT_B" m4
+	umount "$TEST_DIR/rsrc/inner"
+	[[ "$status" -eq 0 ]]
+	assert_output $'dir-content\nro\nfile-content\ninner\nrro\nno-sub'
+	[[ ! -e "$TEST_DIR/src/g" ]]
+}
+
+@test "a relative bind source is relative to the bundle" {
+	mkdir -p "$RT_B"
+	mkdir "$RT_B/local"
+	echo bundle-local >"$RT_B/local/f"
+	make_bundle "$RT_B" cat /l/f
+	bundle_set "$RT_B" '.mounts += [{destination: "/l", type: "bind", source: "local", options: ["bind"]}]'
+	run -0 rt run -b "$RT_B" m5
+	assert_output bundle-local
+}
+
+@test "tmpfs with options, propagation flags on a mount" {
+	rt_is_pea || skip_expected "crun 1.8.1 drops rshared on a tmpfs"
+	make_bundle "$RT_B" cat /proc/self/mountinfo
+	bundle_set "$RT_B" '.mounts += [
+		{destination: "/scratch", type: "tmpfs", source: "tmpfs", options: ["size=1m", "mode=700", "noexec", "nosuid"]},
+		{destination: "/shared", type: "tmpfs", source: "tmpfs", options: ["rshared"]}]'
+	run -0 rt run -b "$RT_B" m6
+	line="$(mnt_line /scratch)"
+	[[ "$line" == *noexec* && "$line" == *nosuid* && "$line" == *size=1024k* && "$line" == *mode=700* ]]
+	[[ "$(mnt_line /shared)" == *shared:* ]]
+	[[ "$(mnt_line /scratch)" != *shared:* ]]
+}
+
+@test "rootfsPropagation: shared and private" {
+	make_bundle "$RT_B" cat /proc/self/mountinfo
+	bundle_set "$RT_B" '.linux.rootfsPropagation = "rshared"'
+	run -0 rt run -b "$RT_B" p1
+	[[ "$(mnt_line /)" == *shared:* ]]
+	make_bundle "$TEST_DIR/b2" cat /proc/self/mountinfo
+	bundle_set "$TEST_DIR/b2" '.linux.rootfsPropagation = "private"'
+	run -0 rt run -b "$TEST_DIR/b2" p2
+	[[ "$(mnt_line /)" != *shared:* && "$(mnt_line /)" != *master:* ]]
+}
+
+@test "a mount destination through a symlink stays inside the rootfs" {
+	rt_is_pea || skip_expected "crun 1.8.1 refuses a dangling symlink on the way"
+	mkdir -p "$TEST_DIR/outside"
+	make_bundle "$RT_B" sh -c 'ls -d /outside-abs /outside-rel 2>&1; cat /proc/self/mountinfo'
+	ln -s "$TEST_DIR/outside" "$RT_B/rootfs/abs"
+	ln -s "../../../../../../../../../../../..$TEST_DIR/outside" "$RT_B/rootfs/rel"
+	bundle_set "$RT_B" '.root.readonly = false | .mounts += [
+		{destination: "/abs/m", type: "tmpfs", source: "tmpfs"},
+		{destination: "/rel/n", type: "tmpfs", source: "tmpfs"}]'
+	run -0 rt run -b "$RT_B" esc
+	[[ -z "$(ls -A "$TEST_DIR/outside")" ]]
+	# the directories were made inside the rootfs, where the links point from its root
+	[[ -d "$RT_B/rootfs$TEST_DIR/outside/m" && -d "$RT_B/rootfs$TEST_DIR/outside/n" ]]
+	! grep -q " $TEST_DIR/outside" /proc/self/mountinfo
+}
+
+@test "maskedPaths and readonlyPaths" {
+	make_bundle "$RT_B" sh -c 'wc -c < /proc/keys; wc -c < /proc/timer_list; ls /sys/firmware | wc -l;
+		(echo x > /proc/sys/kernel/hostname) 2>/dev/null || echo ro-sys; touch /proc/fs/x 2>/dev/null || echo ro-fs'
+	run -0 rt run -b "$RT_B" mp
+	assert_output $'0\n0\n0\nro-sys\nro-fs'
+}
+
+@test "maskedPaths and readonlyPaths that do not exist are skipped" {
+	make_bundle "$RT_B" echo fine
+	bundle_set "$RT_B" '.linux.maskedPaths += ["/no/such"] | .linux.readonlyPaths += ["/no/other"]'
+	run -0 rt run -b "$RT_B" mp2
+	assert_output fine
+}
+
+@test "default devices, /dev/ptmx, /dev/fd and linux.devices" {
+	make_bundle "$RT_B" sh -c 'for d in null zero full random urandom tty mydev; do stat -c "%n %F %t:%T %a %u:%g" /dev/$d; done;
+		readlink /dev/ptmx; readlink /dev/fd; readlink /dev/stdin; head -c 4 /dev/zero | wc -c'
+	bundle_set "$RT_B" '.linux.devices = [{type: "c", path: "/dev/mydev", major: 1, minor: 7, fileMode: 384, uid: 1000, gid: 1001}]'
+	run -0 rt run -b "$RT_B" dv
+	assert_line '/dev/null character special file 1:3 666 0:0'
+	assert_line '/dev/urandom character special file 1:9 666 0:0'
+	assert_line '/dev/tty character special file 5:0 666 0:0'
+	assert_line '/dev/mydev character special file 1:7 600 1000:1001'
+	assert_line pts/ptmx
+	assert_line /proc/self/fd
+	assert_line /proc/self/fd/0
+	assert_line 4
+}
+
+@test "sysctl in the container's namespaces" {
+	make_bundle "$RT_B" sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shm_rmid_forced'
+	bundle_set "$RT_B" '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shm_rmid_forced": "1"}'
+	run -0 rt run -b "$RT_B" sc
+	assert_output $'1\n1'
+	[[ "$(cat /proc/sys/kernel/shm_rmid_forced)" == 0 ]]
+}
+
+@test "a mount that fails names the mount and leaves nothing" {
+	make_bundle "$RT_B" true
+	bundle_set "$RT_B" '.mounts += [{destination: "/x", type: "nosuchfs", source: "none"}]'
+	run ! rt_reaped create -b "$RT_B" mf
+	rt_is_pea && assert_output --regexp 'mounts\[7\].*/x'
+	rt_no_leftovers mf
+	bundle_set "$RT_B" '.mounts[-1] = {destination: "/y", type: "bind", source: "/no/such/source", options: ["bind"]}'
+	run ! rt_reaped create -b "$RT_B" mf
+	rt_is_pea && assert_output --partial /no/such/source
+	rt_no_leftovers mf
+}
+
+@test "--no-pivot: MS_MOVE and chroot" {
+	make_bundle "$RT_B" sh -c 'cat /proc/self/mountinfo; ls /'
+	run -0 rt run --no-pivot -b "$RT_B" np
+	assert_line bin
+	[[ -n "$(mnt_line /proc)" ]]
+}
