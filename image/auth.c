@@ -122,7 +122,8 @@ static int lookup_in(struct json_object *auths, const char *path, const char *na
 			_cleanup_free_ char *norm = auth_normalize_key(key);
 			const char *b64 = NULL, *tok = NULL;
 
-			if (strcmp(norm, want) != 0 || !json_object_is_type(entry, json_type_object))
+			if (strcmp(norm, want) != 0 ||
+			    !json_object_is_type(entry, json_type_object))
 				continue;
 			if (pea_json_get_string_opt(entry, key, "auth", &b64, err) < 0 ||
 			    pea_json_get_string_opt(entry, key, "identitytoken", &tok, err) < 0)
@@ -225,7 +226,8 @@ static int save(const char *path, struct json_object *doc, struct pea_error **er
 		if (pea_mkdir_p_at(AT_FDCWD, dir, 0700, NULL, err) < 0)
 			return -EINVAL;
 	}
-	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+							   JSON_C_TO_STRING_SPACED |
 							   JSON_C_TO_STRING_NOSLASHESCAPE);
 	{
 		_cleanup_free_ char *withnl = xasprintf("%s\n", text);

@@ -38,9 +38,10 @@ int blob_sink_init(struct blob_sink *s, int fd, const char *digest, int64_t size
 int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea_error **err)
 {
 	if (s->expected_size >= 0 && s->written + len > (uint64_t)s->expected_size)
-		return pea_error_new(err, EFBIG, "blob '%s' is larger than the %" PRId64
-				     " bytes its descriptor says", s->expected_digest,
-				     s->expected_size);
+		return pea_error_new(err, EFBIG,
+				     "blob '%s' is larger than the %" PRId64
+				     " bytes its descriptor says",
+				     s->expected_digest, s->expected_size);
 	if (s->fd >= 0) {
 		if (pea_write_all(s->fd, buf, len, err) < 0)
 			return -EIO;
@@ -88,8 +89,9 @@ int blob_sink_finish(struct blob_sink *s, const char *what, struct pea_error **e
 	char got[DIGEST_MAX];
 
 	if (s->expected_size >= 0 && s->written != (uint64_t)s->expected_size)
-		return pea_error_new(err, EPROTO, "%s: truncated: got %" PRIu64 " of %" PRId64
-				     " bytes", what, s->written, s->expected_size);
+		return pea_error_new(err, EPROTO,
+				     "%s: truncated: got %" PRIu64 " of %" PRId64 " bytes", what,
+				     s->written, s->expected_size);
 	digester_final(&s->dg, got);
 	if (s->expected_digest[0] && strcmp(got, s->expected_digest) != 0)
 		return pea_error_new(err, EBADMSG, "%s: digest mismatch: expected '%s', got '%s'",

@@ -16,7 +16,7 @@ struct pea_error;
 struct progress;
 
 struct blob_sink {
-	int fd;          /* -1: into memory */
+	int fd; /* -1: into memory */
 	char *mem;
 	size_t mem_len, mem_cap, mem_max;
 	struct digester dg;

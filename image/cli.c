@@ -46,8 +46,7 @@ int cli_tls(const char *opt, const char *arg, int *ret, struct pea_error **err)
 	return r;
 }
 
-int cli_int(const char *opt, const char *arg, long min, long max, long *ret,
-	    struct pea_error **err)
+int cli_int(const char *opt, const char *arg, long min, long max, long *ret, struct pea_error **err)
 {
 	char *end = NULL;
 	long v;
@@ -55,7 +54,8 @@ int cli_int(const char *opt, const char *arg, long min, long max, long *ret,
 	errno = 0;
 	v = strtol(arg ? arg : "", &end, 10);
 	if (!arg || !*arg || *end || errno || v < min || v > max)
-		return cli_usage(err, "invalid value '%s' for --%s: expected a number from %ld to %ld",
+		return cli_usage(err,
+				 "invalid value '%s' for --%s: expected a number from %ld to %ld",
 				 arg ? arg : "", opt, min, max);
 	*ret = v;
 	return 0;
@@ -144,16 +144,35 @@ int cli_side_option(int c, const char *arg, struct side_options *s, struct pea_e
 	int r = 0;
 
 	switch (c) {
-	case SIDE_AUTHFILE: s->authfile = arg; break;
-	case SIDE_CREDS: s->creds = arg; break;
-	case SIDE_USERNAME: s->username = arg; break;
-	case SIDE_PASSWORD: s->password = arg; break;
-	case SIDE_CERT_DIR: s->cert_dir = arg; break;
-	case SIDE_TLS: r = cli_tls("tls-verify", arg, &s->tls_verify, err); break;
-	case SIDE_NO_CREDS: r = cli_bool("no-creds", arg, &s->no_creds, err); break;
-	case SIDE_TOKEN: s->registry_token = arg; break;
-	case SIDE_RETRY: r = cli_int("retry-times", arg, 0, 100, &v, err); break;
-	default: return 0;
+	case SIDE_AUTHFILE:
+		s->authfile = arg;
+		break;
+	case SIDE_CREDS:
+		s->creds = arg;
+		break;
+	case SIDE_USERNAME:
+		s->username = arg;
+		break;
+	case SIDE_PASSWORD:
+		s->password = arg;
+		break;
+	case SIDE_CERT_DIR:
+		s->cert_dir = arg;
+		break;
+	case SIDE_TLS:
+		r = cli_tls("tls-verify", arg, &s->tls_verify, err);
+		break;
+	case SIDE_NO_CREDS:
+		r = cli_bool("no-creds", arg, &s->no_creds, err);
+		break;
+	case SIDE_TOKEN:
+		s->registry_token = arg;
+		break;
+	case SIDE_RETRY:
+		r = cli_int("retry-times", arg, 0, 100, &v, err);
+		break;
+	default:
+		return 0;
 	}
 	return r < 0 ? r : 1;
 }

@@ -62,23 +62,25 @@ enum {
 	SIDE_RETRY,
 };
 
-#define CLI_SIDE_OPTIONS                                                         \
-	{"authfile", required_argument, NULL, SIDE_AUTHFILE},                  \
-	{"creds", required_argument, NULL, SIDE_CREDS},                        \
-	{"username", required_argument, NULL, SIDE_USERNAME},                  \
-	{"password", required_argument, NULL, SIDE_PASSWORD},                  \
-	{"cert-dir", required_argument, NULL, SIDE_CERT_DIR},                  \
-	{"tls-verify", optional_argument, NULL, SIDE_TLS},                     \
-	{"no-creds", optional_argument, NULL, SIDE_NO_CREDS},                  \
-	{"registry-token", required_argument, NULL, SIDE_TOKEN},               \
-	{"retry-times", required_argument, NULL, SIDE_RETRY}
+#define CLI_SIDE_OPTIONS                                                   \
+	{ "authfile", required_argument, NULL, SIDE_AUTHFILE },            \
+		{ "creds", required_argument, NULL, SIDE_CREDS },          \
+		{ "username", required_argument, NULL, SIDE_USERNAME },    \
+		{ "password", required_argument, NULL, SIDE_PASSWORD },    \
+		{ "cert-dir", required_argument, NULL, SIDE_CERT_DIR },    \
+		{ "tls-verify", optional_argument, NULL, SIDE_TLS },       \
+		{ "no-creds", optional_argument, NULL, SIDE_NO_CREDS },    \
+		{ "registry-token", required_argument, NULL, SIDE_TOKEN }, \
+	{                                                                  \
+		"retry-times", required_argument, NULL, SIDE_RETRY         \
+	}
 
-#define CLI_SIDE_USAGE                                                                        \
-	"      --authfile=PATH         credentials file (containers-auth.json(5))\n"          \
-	"      --creds=USER[:PASS]     credentials (or --username and --password)\n"          \
+#define CLI_SIDE_USAGE                                                                          \
+	"      --authfile=PATH         credentials file (containers-auth.json(5))\n"            \
+	"      --creds=USER[:PASS]     credentials (or --username and --password)\n"            \
 	"      --cert-dir=DIR          certs.d-style folder (ca.crt, client.cert/client.key)\n" \
-	"      --tls-verify[=false]    verify TLS certificates (false also allows http)\n"     \
-	"      --no-creds              access the registry anonymously\n"                     \
+	"      --tls-verify[=false]    verify TLS certificates (false also allows http)\n"      \
+	"      --no-creds              access the registry anonymously\n"                       \
 	"      --registry-token=TOKEN  a bearer token to use as is\n"
 
 /* 1: handled, 0: not a side option, < 0: error. */

@@ -49,39 +49,39 @@ enum {
 };
 
 static const struct option copy_options[] = {
-	{"all", no_argument, NULL, OPT_ALL},
-	{"quiet", no_argument, NULL, OPT_QUIET},
-	{"help", no_argument, NULL, OPT_HELP},
-	{"authfile", required_argument, NULL, OPT_AUTHFILE},
-	{"src-authfile", required_argument, NULL, OPT_SRC_AUTHFILE},
-	{"dest-authfile", required_argument, NULL, OPT_DEST_AUTHFILE},
-	{"src-creds", required_argument, NULL, OPT_SRC_CREDS},
-	{"dest-creds", required_argument, NULL, OPT_DEST_CREDS},
-	{"src-username", required_argument, NULL, OPT_SRC_USERNAME},
-	{"src-password", required_argument, NULL, OPT_SRC_PASSWORD},
-	{"dest-username", required_argument, NULL, OPT_DEST_USERNAME},
-	{"dest-password", required_argument, NULL, OPT_DEST_PASSWORD},
-	{"src-cert-dir", required_argument, NULL, OPT_SRC_CERT_DIR},
-	{"dest-cert-dir", required_argument, NULL, OPT_DEST_CERT_DIR},
-	{"src-tls-verify", optional_argument, NULL, OPT_SRC_TLS},
-	{"dest-tls-verify", optional_argument, NULL, OPT_DEST_TLS},
-	{"src-no-creds", optional_argument, NULL, OPT_SRC_NO_CREDS},
-	{"dest-no-creds", optional_argument, NULL, OPT_DEST_NO_CREDS},
-	{"src-registry-token", required_argument, NULL, OPT_SRC_TOKEN},
-	{"dest-registry-token", required_argument, NULL, OPT_DEST_TOKEN},
-	{"retry-times", required_argument, NULL, OPT_RETRY},
-	{"digestfile", required_argument, NULL, OPT_DIGESTFILE},
-	{"format", required_argument, NULL, OPT_FORMAT},
-	{"progress", required_argument, NULL, OPT_PROGRESS},
-	{"progress-fd", required_argument, NULL, OPT_PROGRESS_FD},
-	{"image-parallel-copies", required_argument, NULL, OPT_PARALLEL},
-	{"multi-arch", required_argument, NULL, OPT_MULTI_ARCH},
-	{"remove-signatures", optional_argument, NULL, OPT_IGNORED},
-	{"preserve-digests", optional_argument, NULL, OPT_IGNORED},
-	{"src-shared-blob-dir", required_argument, NULL, OPT_IGNORED_ARG},
-	{"dest-shared-blob-dir", required_argument, NULL, OPT_IGNORED_ARG},
-	{"dest-oci-accept-uncompressed-layers", optional_argument, NULL, OPT_IGNORED},
-	{NULL, 0, NULL, 0},
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "authfile", required_argument, NULL, OPT_AUTHFILE },
+	{ "src-authfile", required_argument, NULL, OPT_SRC_AUTHFILE },
+	{ "dest-authfile", required_argument, NULL, OPT_DEST_AUTHFILE },
+	{ "src-creds", required_argument, NULL, OPT_SRC_CREDS },
+	{ "dest-creds", required_argument, NULL, OPT_DEST_CREDS },
+	{ "src-username", required_argument, NULL, OPT_SRC_USERNAME },
+	{ "src-password", required_argument, NULL, OPT_SRC_PASSWORD },
+	{ "dest-username", required_argument, NULL, OPT_DEST_USERNAME },
+	{ "dest-password", required_argument, NULL, OPT_DEST_PASSWORD },
+	{ "src-cert-dir", required_argument, NULL, OPT_SRC_CERT_DIR },
+	{ "dest-cert-dir", required_argument, NULL, OPT_DEST_CERT_DIR },
+	{ "src-tls-verify", optional_argument, NULL, OPT_SRC_TLS },
+	{ "dest-tls-verify", optional_argument, NULL, OPT_DEST_TLS },
+	{ "src-no-creds", optional_argument, NULL, OPT_SRC_NO_CREDS },
+	{ "dest-no-creds", optional_argument, NULL, OPT_DEST_NO_CREDS },
+	{ "src-registry-token", required_argument, NULL, OPT_SRC_TOKEN },
+	{ "dest-registry-token", required_argument, NULL, OPT_DEST_TOKEN },
+	{ "retry-times", required_argument, NULL, OPT_RETRY },
+	{ "digestfile", required_argument, NULL, OPT_DIGESTFILE },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "progress", required_argument, NULL, OPT_PROGRESS },
+	{ "progress-fd", required_argument, NULL, OPT_PROGRESS_FD },
+	{ "image-parallel-copies", required_argument, NULL, OPT_PARALLEL },
+	{ "multi-arch", required_argument, NULL, OPT_MULTI_ARCH },
+	{ "remove-signatures", optional_argument, NULL, OPT_IGNORED },
+	{ "preserve-digests", optional_argument, NULL, OPT_IGNORED },
+	{ "src-shared-blob-dir", required_argument, NULL, OPT_IGNORED_ARG },
+	{ "dest-shared-blob-dir", required_argument, NULL, OPT_IGNORED_ARG },
+	{ "dest-oci-accept-uncompressed-layers", optional_argument, NULL, OPT_IGNORED },
+	{ NULL, 0, NULL, 0 },
 };
 
 static const char copy_usage[] =
@@ -95,7 +95,8 @@ static const char copy_usage[] =
 	"      --authfile=PATH           credentials file for both sides\n"
 	"      --src-creds, --dest-creds=USER[:PASS]\n"
 	"      --src-username, --src-password, --dest-username, --dest-password\n"
-	"      --src-cert-dir, --dest-cert-dir=DIR   certs.d-style folder (ca.crt, client.cert/key)\n"
+	"      --src-cert-dir, --dest-cert-dir=DIR   certs.d-style folder (ca.crt, "
+	"client.cert/key)\n"
 	"      --src-tls-verify, --dest-tls-verify[=false]\n"
 	"      --src-no-creds, --dest-no-creds        access the registry anonymously\n"
 	"      --src-registry-token, --dest-registry-token=TOKEN   a bearer token\n"
@@ -139,36 +140,85 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 			if (o->val == c)
 				name = o->name;
 		switch (c) {
-		case OPT_ALL: a->copy.all = true; break;
-		case OPT_QUIET: a->progress.mode = PROGRESS_QUIET; break;
-		case OPT_HELP: fputs(copy_usage, stdout); return 1;
-		case OPT_AUTHFILE: a->src.authfile = a->dst.authfile = optarg; break;
-		case OPT_SRC_AUTHFILE: a->src.authfile = optarg; break;
-		case OPT_DEST_AUTHFILE: a->dst.authfile = optarg; break;
-		case OPT_SRC_CREDS: a->src.creds = optarg; break;
-		case OPT_DEST_CREDS: a->dst.creds = optarg; break;
-		case OPT_SRC_USERNAME: a->src.username = optarg; break;
-		case OPT_SRC_PASSWORD: a->src.password = optarg; break;
-		case OPT_DEST_USERNAME: a->dst.username = optarg; break;
-		case OPT_DEST_PASSWORD: a->dst.password = optarg; break;
-		case OPT_SRC_CERT_DIR: a->src.cert_dir = optarg; break;
-		case OPT_DEST_CERT_DIR: a->dst.cert_dir = optarg; break;
-		case OPT_SRC_TLS: r = cli_tls(name, optarg, &a->src.tls_verify, err); break;
-		case OPT_DEST_TLS: r = cli_tls(name, optarg, &a->dst.tls_verify, err); break;
-		case OPT_SRC_NO_CREDS: r = cli_bool(name, optarg, &a->src.no_creds, err); break;
-		case OPT_DEST_NO_CREDS: r = cli_bool(name, optarg, &a->dst.no_creds, err); break;
-		case OPT_SRC_TOKEN: a->src.registry_token = optarg; break;
-		case OPT_DEST_TOKEN: a->dst.registry_token = optarg; break;
-		case OPT_RETRY: r = cli_int(name, optarg, 0, 100, &a->retries, err); break;
-		case OPT_PARALLEL: r = cli_int(name, optarg, 1, 64, &a->parallel, err); break;
-		case OPT_DIGESTFILE: a->digestfile = optarg; break;
+		case OPT_ALL:
+			a->copy.all = true;
+			break;
+		case OPT_QUIET:
+			a->progress.mode = PROGRESS_QUIET;
+			break;
+		case OPT_HELP:
+			fputs(copy_usage, stdout);
+			return 1;
+		case OPT_AUTHFILE:
+			a->src.authfile = a->dst.authfile = optarg;
+			break;
+		case OPT_SRC_AUTHFILE:
+			a->src.authfile = optarg;
+			break;
+		case OPT_DEST_AUTHFILE:
+			a->dst.authfile = optarg;
+			break;
+		case OPT_SRC_CREDS:
+			a->src.creds = optarg;
+			break;
+		case OPT_DEST_CREDS:
+			a->dst.creds = optarg;
+			break;
+		case OPT_SRC_USERNAME:
+			a->src.username = optarg;
+			break;
+		case OPT_SRC_PASSWORD:
+			a->src.password = optarg;
+			break;
+		case OPT_DEST_USERNAME:
+			a->dst.username = optarg;
+			break;
+		case OPT_DEST_PASSWORD:
+			a->dst.password = optarg;
+			break;
+		case OPT_SRC_CERT_DIR:
+			a->src.cert_dir = optarg;
+			break;
+		case OPT_DEST_CERT_DIR:
+			a->dst.cert_dir = optarg;
+			break;
+		case OPT_SRC_TLS:
+			r = cli_tls(name, optarg, &a->src.tls_verify, err);
+			break;
+		case OPT_DEST_TLS:
+			r = cli_tls(name, optarg, &a->dst.tls_verify, err);
+			break;
+		case OPT_SRC_NO_CREDS:
+			r = cli_bool(name, optarg, &a->src.no_creds, err);
+			break;
+		case OPT_DEST_NO_CREDS:
+			r = cli_bool(name, optarg, &a->dst.no_creds, err);
+			break;
+		case OPT_SRC_TOKEN:
+			a->src.registry_token = optarg;
+			break;
+		case OPT_DEST_TOKEN:
+			a->dst.registry_token = optarg;
+			break;
+		case OPT_RETRY:
+			r = cli_int(name, optarg, 0, 100, &a->retries, err);
+			break;
+		case OPT_PARALLEL:
+			r = cli_int(name, optarg, 1, 64, &a->parallel, err);
+			break;
+		case OPT_DIGESTFILE:
+			a->digestfile = optarg;
+			break;
 		case 'f':
-		case OPT_FORMAT: a->format = optarg; break;
+		case OPT_FORMAT:
+			a->format = optarg;
+			break;
 		case OPT_MULTI_ARCH:
 			if (strcmp(optarg, "all") == 0)
 				a->copy.all = true;
 			else if (strcmp(optarg, "system") != 0)
-				r = cli_usage(err, "--multi-arch '%s' is not supported (system, all)",
+				r = cli_usage(err,
+					      "--multi-arch '%s' is not supported (system, all)",
 					      optarg);
 			break;
 		case OPT_PROGRESS:
@@ -185,27 +235,32 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 		case OPT_PROGRESS_FD:
 			r = cli_int(name, optarg, 0, 1 << 20, &v, err);
 			if (r == 0 && fcntl((int)v, F_GETFD) < 0)
-				r = cli_usage(err, "--progress-fd %ld is not an open file descriptor",
-					      v);
+				r = cli_usage(
+					err, "--progress-fd %ld is not an open file descriptor", v);
 			a->progress.fd = (int)v;
 			if (a->progress.mode == PROGRESS_TEXT)
 				a->progress.mode = PROGRESS_JSON;
 			break;
 		case OPT_IGNORED:
-		case OPT_IGNORED_ARG: break;
+		case OPT_IGNORED_ARG:
+			break;
 		case '?':
 		default:
-			return cli_usage(err, "copy: unknown option '%s' (see pea-image copy --help)",
+			return cli_usage(err,
+					 "copy: unknown option '%s' (see pea-image copy --help)",
 					 argv[optind - 1]);
 		}
 		if (r < 0)
 			return r;
 	}
 	if (argc - optind != 2)
-		return cli_usage(err, "copy: expected SOURCE-IMAGE DESTINATION-IMAGE, got %d "
-				 "argument(s)", argc - optind);
+		return cli_usage(err,
+				 "copy: expected SOURCE-IMAGE DESTINATION-IMAGE, got %d "
+				 "argument(s)",
+				 argc - optind);
 	if (a->format && strcmp(a->format, "oci") != 0 && strcmp(a->format, "v2s2") != 0)
-		return cli_usage(err, "copy: --format '%s' is not supported (oci, v2s2)", a->format);
+		return cli_usage(err, "copy: --format '%s' is not supported (oci, v2s2)",
+				 a->format);
 	a->source = argv[optind];
 	a->dest = argv[optind + 1];
 	return 0;
@@ -221,7 +276,7 @@ static int write_digestfile(const char *path, const char *digest, struct pea_err
 int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	_cleanup_(image_name_free_p) struct image_name *src_name = NULL, *dst_name = NULL;
-	struct copy_args a = {0};
+	struct copy_args a = { 0 };
 	struct transport_context ctx;
 	struct image_source *src = NULL;
 	struct image_dest *dst = NULL;

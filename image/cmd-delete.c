@@ -14,9 +14,9 @@
 #include "image/transport.h"
 
 static const struct option delete_options[] = {
-	{"help", no_argument, NULL, 'h'},
+	{ "help", no_argument, NULL, 'h' },
 	CLI_SIDE_OPTIONS,
-	{NULL, 0, NULL, 0},
+	{ NULL, 0, NULL, 0 },
 };
 
 static const char delete_usage[] =
@@ -32,15 +32,17 @@ static int delete_run(const struct global_options *g, const char *image,
 	_cleanup_free_ char *digest = NULL;
 	struct transport_context ctx;
 	struct registry_client *client = NULL;
-	struct pull_source primary = {0};
-	struct http_response resp = {0};
+	struct pull_source primary = { 0 };
+	struct http_response resp = { 0 };
 	int r;
 
 	if (image_name_parse(image, &name, err) < 0)
 		return -EINVAL;
 	if (name->kind != TRANSPORT_DOCKER)
-		return pea_error_new(err, ENOTSUP, "delete: '%s': only docker:// images can be "
-				     "deleted", image);
+		return pea_error_new(err, ENOTSUP,
+				     "delete: '%s': only docker:// images can be "
+				     "deleted",
+				     image);
 	reference_default_tag(name->ref);
 	if (cli_context(g, &ctx, err) < 0)
 		return -EINVAL;
@@ -72,7 +74,7 @@ static int delete_run(const struct global_options *g, const char *image,
 
 int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	struct side_options side = {.tls_verify = -1};
+	struct side_options side = { .tls_verify = -1 };
 	int c;
 
 	optind = 0; /* glibc: 0 re-initialises getopt for the command's argv */

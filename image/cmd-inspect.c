@@ -23,13 +23,13 @@
 #define CONFIG_MAX (8u << 20)
 
 static const struct option inspect_options[] = {
-	{"raw", no_argument, NULL, 'r'},
-	{"config", no_argument, NULL, 'c'},
-	{"no-tags", no_argument, NULL, 'n'},
-	{"help", no_argument, NULL, 'h'},
-	{"format", required_argument, NULL, 'f'},
+	{ "raw", no_argument, NULL, 'r' },
+	{ "config", no_argument, NULL, 'c' },
+	{ "no-tags", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "format", required_argument, NULL, 'f' },
 	CLI_SIDE_OPTIONS,
-	{NULL, 0, NULL, 0},
+	{ NULL, 0, NULL, 0 },
 };
 
 static const char inspect_usage[] =
@@ -62,10 +62,18 @@ static int inspect_parse(int argc, char **argv, struct inspect_args *a, struct p
 		if (r > 0)
 			continue;
 		switch (c) {
-		case 'r': a->raw = true; break;
-		case 'c': a->config = true; break;
-		case 'n': a->no_tags = true; break;
-		case 'h': fputs(inspect_usage, stdout); return 1;
+		case 'r':
+			a->raw = true;
+			break;
+		case 'c':
+			a->config = true;
+			break;
+		case 'n':
+			a->no_tags = true;
+			break;
+		case 'h':
+			fputs(inspect_usage, stdout);
+			return 1;
 		case 'f':
 			return cli_usage(err, "inspect: --format (Go templates) is not supported");
 		default:
@@ -83,7 +91,7 @@ static int fetch_config(struct image_source *src, const struct descriptor *d, ch
 			size_t *ret_len, struct pea_error **err)
 {
 	struct blob_sink sink;
-	struct blob_fetch f = {.digest = d->digest, .sink = &sink};
+	struct blob_fetch f = { .digest = d->digest, .sink = &sink };
 	int r;
 
 	if (d->size > (int64_t)CONFIG_MAX)
@@ -140,8 +148,8 @@ static struct json_object *inspect_info(const struct image_source *src, const ch
 }
 
 /* The image manifest (an index resolved to the platform's entry). */
-static int image_manifest(const struct global_options *g, struct image_source *src,
-			  const char *buf, size_t len, const char *type, struct manifest **ret,
+static int image_manifest(const struct global_options *g, struct image_source *src, const char *buf,
+			  size_t len, const char *type, struct manifest **ret,
 			  struct pea_error **err)
 {
 	_cleanup_(manifest_free_p) struct manifest *m = NULL;
@@ -208,7 +216,7 @@ static int inspect_run(const struct global_options *g, const struct inspect_args
 
 int cmd_inspect(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	struct inspect_args a = {0};
+	struct inspect_args a = { 0 };
 	struct transport_context ctx;
 	struct image_source *src = NULL;
 	int r;

@@ -16,16 +16,15 @@
 #include "image/transport.h"
 
 static const struct option list_tags_options[] = {
-	{"help", no_argument, NULL, 'h'},
+	{ "help", no_argument, NULL, 'h' },
 	CLI_SIDE_OPTIONS,
-	{NULL, 0, NULL, 0},
+	{ NULL, 0, NULL, 0 },
 };
 
-static const char list_tags_usage[] =
-	"Usage: pea-image list-tags [OPTIONS] docker://REPOSITORY\n"
-	"\n"
-	"List the tags of a repository as JSON.\n"
-	"\n" CLI_SIDE_USAGE;
+static const char list_tags_usage[] = "Usage: pea-image list-tags [OPTIONS] docker://REPOSITORY\n"
+				      "\n"
+				      "List the tags of a repository as JSON.\n"
+				      "\n" CLI_SIDE_USAGE;
 
 static int list_tags_run(const struct global_options *g, const char *image,
 			 const struct side_options *side, struct pea_error **err)
@@ -36,18 +35,22 @@ static int list_tags_run(const struct global_options *g, const char *image,
 	_cleanup_free_ char *repo = NULL;
 	struct transport_context ctx;
 	struct registry_client *client = NULL;
-	struct pull_source primary = {0};
+	struct pull_source primary = { 0 };
 	struct json_object *arr;
 	int r;
 
 	if (image_name_parse(image, &name, err) < 0)
 		return -EINVAL;
 	if (name->kind != TRANSPORT_DOCKER)
-		return pea_error_new(err, ENOTSUP, "list-tags: '%s': only docker:// repositories "
-				     "have tags to list", image);
+		return pea_error_new(err, ENOTSUP,
+				     "list-tags: '%s': only docker:// repositories "
+				     "have tags to list",
+				     image);
 	if (name->ref->tag || name->ref->digest)
-		return pea_error_new(err, EINVAL, "list-tags: '%s': name a repository, without a "
-				     "tag or digest", image);
+		return pea_error_new(err, EINVAL,
+				     "list-tags: '%s': name a repository, without a "
+				     "tag or digest",
+				     image);
 	if (cli_context(g, &ctx, err) < 0)
 		return -EINVAL;
 	r = registries_primary(ctx.registries, name->ref, &primary, err);
@@ -73,7 +76,7 @@ static int list_tags_run(const struct global_options *g, const char *image,
 
 int cmd_list_tags(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	struct side_options side = {.tls_verify = -1};
+	struct side_options side = { .tls_verify = -1 };
 	int c;
 
 	optind = 0; /* glibc: 0 re-initialises getopt for the command's argv */

@@ -22,12 +22,12 @@ enum {
 };
 
 static const struct option login_options[] = {
-	{"help", no_argument, NULL, 'h'},
-	{"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
-	{"get-login", no_argument, NULL, OPT_GET_LOGIN},
-	{"verbose", no_argument, NULL, 'v'},
+	{ "help", no_argument, NULL, 'h' },
+	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+	{ "get-login", no_argument, NULL, OPT_GET_LOGIN },
+	{ "verbose", no_argument, NULL, 'v' },
 	CLI_SIDE_OPTIONS,
-	{NULL, 0, NULL, 0},
+	{ NULL, 0, NULL, 0 },
 };
 
 static const char login_usage[] =
@@ -92,13 +92,25 @@ static int login_parse(int argc, char **argv, struct login_args *a, struct pea_e
 		if (r > 0)
 			continue;
 		switch (c) {
-		case 'h': fputs(login_usage, stdout); return 1;
-		case 'u': a->side.username = optarg; break;
-		case 'p': a->side.password = optarg; break;
-		case 'v': break;
-		case OPT_PASSWORD_STDIN: a->password_stdin = true; break;
-		case OPT_GET_LOGIN: a->get_login = true; break;
-		default: return cli_usage(err, "login: unknown option '%s'", argv[optind - 1]);
+		case 'h':
+			fputs(login_usage, stdout);
+			return 1;
+		case 'u':
+			a->side.username = optarg;
+			break;
+		case 'p':
+			a->side.password = optarg;
+			break;
+		case 'v':
+			break;
+		case OPT_PASSWORD_STDIN:
+			a->password_stdin = true;
+			break;
+		case OPT_GET_LOGIN:
+			a->get_login = true;
+			break;
+		default:
+			return cli_usage(err, "login: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 1)
@@ -112,7 +124,7 @@ static int login_parse(int argc, char **argv, struct login_args *a, struct pea_e
 
 static int login_get(const struct login_args *a, const char *key, struct pea_error **err)
 {
-	struct credentials creds = {0};
+	struct credentials creds = { 0 };
 
 	if (auth_lookup(a->side.authfile, key, &creds, err) < 0)
 		return -EINVAL;
@@ -125,16 +137,15 @@ static int login_get(const struct login_args *a, const char *key, struct pea_err
 	return 0;
 }
 
-static int login_check(const struct global_options *g, const struct login_args *a,
-		       const char *key, const char *user, const char *password,
-		       struct pea_error **err)
+static int login_check(const struct global_options *g, const struct login_args *a, const char *key,
+		       const char *user, const char *password, struct pea_error **err)
 {
 	_cleanup_free_ char *probe_text = xasprintf("%s/probe", key);
 	_cleanup_(reference_free_p) struct image_reference *probe = NULL;
 	struct side_options side = a->side;
 	struct transport_context ctx;
 	struct registry_client *client = NULL;
-	struct pull_source primary = {0};
+	struct pull_source primary = { 0 };
 	int r;
 
 	if (reference_parse(probe_text, false, &probe, err) < 0)
@@ -157,7 +168,7 @@ static int login_check(const struct global_options *g, const struct login_args *
 
 int cmd_login(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	struct login_args a = {0};
+	struct login_args a = { 0 };
 	_cleanup_free_ char *key = NULL, *password = NULL, *path = NULL;
 	_cleanup_free_ char *user = NULL;
 	int r;
@@ -185,7 +196,7 @@ int cmd_login(const struct global_options *g, int argc, char **argv, struct pea_
 		return -EIO;
 	if (!user || !*user)
 		return cli_usage(err, "login: give a user with --username (pea-image does not "
-				 "prompt)");
+				      "prompt)");
 	if (!password)
 		return cli_usage(err, "login: give a password with --password or --password-stdin");
 	if (login_check(g, &a, key, user, password, err) < 0) {

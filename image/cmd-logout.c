@@ -10,10 +10,10 @@
 #include "image/cli.h"
 
 static const struct option logout_options[] = {
-	{"help", no_argument, NULL, 'h'},
-	{"all", no_argument, NULL, 'a'},
-	{"authfile", required_argument, NULL, 'f'},
-	{NULL, 0, NULL, 0},
+	{ "help", no_argument, NULL, 'h' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "authfile", required_argument, NULL, 'f' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static const char logout_usage[] =
@@ -35,10 +35,17 @@ int cmd_logout(const struct global_options *g, int argc, char **argv, struct pea
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "ha", logout_options, NULL)) != -1) {
 		switch (c) {
-		case 'h': fputs(logout_usage, stdout); return 1;
-		case 'a': all = true; break;
-		case 'f': authfile = optarg; break;
-		default: return cli_usage(err, "logout: unknown option '%s'", argv[optind - 1]);
+		case 'h':
+			fputs(logout_usage, stdout);
+			return 1;
+		case 'a':
+			all = true;
+			break;
+		case 'f':
+			authfile = optarg;
+			break;
+		default:
+			return cli_usage(err, "logout: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (all ? argc - optind != 0 : argc - optind != 1)

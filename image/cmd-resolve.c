@@ -14,11 +14,13 @@ static const char resolve_usage[] =
 	"Usage: pea-image resolve SHORT-NAME\n"
 	"\n"
 	"Print the fully qualified candidates of a short name, from registries.conf's\n"
-	"aliases and unqualified-search-registries, as JSON: {\"alias\":..., \"candidates\":[...]}.\n";
+	"aliases and unqualified-search-registries, as JSON: {\"alias\":..., "
+	"\"candidates\":[...]}.\n";
 
 int cmd_resolve(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
 	_cleanup_strv_ char **candidates = NULL;
 	_cleanup_json_ struct json_object *out = NULL;
 	struct transport_context ctx;
@@ -43,12 +45,12 @@ int cmd_resolve(const struct global_options *g, int argc, char **argv, struct pe
 	if (r == 0) {
 		out = json_object_new_object();
 		json_object_object_add(out, "alias", json_object_new_boolean(alias));
-		json_object_object_add(out, "mode",
-				       json_object_new_string(
-					       ctx.registries->mode == SHORT_NAME_ENFORCING ? "enforcing"
-					       : ctx.registries->mode == SHORT_NAME_DISABLED
-						       ? "disabled"
-						       : "permissive"));
+		json_object_object_add(
+			out, "mode",
+			json_object_new_string(
+				ctx.registries->mode == SHORT_NAME_ENFORCING  ? "enforcing"
+				: ctx.registries->mode == SHORT_NAME_DISABLED ? "disabled"
+									      : "permissive"));
 		arr = json_object_new_array();
 		for (size_t i = 0; candidates[i]; i++)
 			json_object_array_add(arr, json_object_new_string(candidates[i]));

@@ -57,8 +57,8 @@ static struct json_object *reorder(struct json_object *o, const char *const *key
 
 static struct json_object *convert_descriptor(struct json_object *d)
 {
-	static const char *const order[] = {"mediaType", "digest", "size", "urls", "annotations",
-					    NULL};
+	static const char *const order[] = { "mediaType", "digest",	 "size",
+					     "urls",	  "annotations", NULL };
 	struct json_object *mt = NULL;
 
 	if (json_object_object_get_ex(d, "mediaType", &mt) &&
@@ -105,8 +105,8 @@ int manifest_to_oci(const char *buf, size_t len, const char *type, char **ret, s
 		json_object_object_add(doc, "layers", arr);
 	}
 	{
-		static const char *const order[] = {"schemaVersion", "mediaType", "config",
-						    "layers", "annotations", NULL};
+		static const char *const order[] = { "schemaVersion", "mediaType",   "config",
+						     "layers",	      "annotations", NULL };
 		_cleanup_json_ struct json_object *top = reorder(doc, order);
 
 		text = xstrdup(json_object_to_json_string_ext(
@@ -218,8 +218,8 @@ static int transfer_blobs(struct image_source *src, struct image_dest *dst, stru
 }
 
 /* One image manifest: blobs, then the manifest. */
-static int copy_one(struct image_source *src, struct image_dest *dst, const char *buf,
-		    size_t len, const char *type, bool top, const struct copy_options *o,
+static int copy_one(struct image_source *src, struct image_dest *dst, const char *buf, size_t len,
+		    const char *type, bool top, const struct copy_options *o,
 		    char ret_digest[DIGEST_MAX], char **ret_type, size_t *ret_len,
 		    struct pea_error **err)
 {
@@ -309,8 +309,9 @@ static int copy_all(struct image_source *src, struct image_dest *dst, const char
 		const char *orig_text;
 
 		pea_json_parse(buf, len, "index", &orig, NULL);
-		orig_text = orig ? json_object_to_json_string_ext(orig, JSON_C_TO_STRING_PLAIN |
-								       JSON_C_TO_STRING_NOSLASHESCAPE)
+		orig_text = orig ? json_object_to_json_string_ext(
+					   orig,
+					   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 				 : "";
 		digest_buffer("sha256", text, strlen(text), rewritten);
 		digest_buffer("sha256", orig_text, strlen(orig_text), original);

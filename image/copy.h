@@ -12,8 +12,8 @@ struct image_dest;
 struct progress;
 
 struct copy_options {
-	bool all;	      /* every image of an index, and the index */
-	const char *os;	      /* platform selection; NULL: the host's */
+	bool all;	/* every image of an index, and the index */
+	const char *os; /* platform selection; NULL: the host's */
 	const char *arch;
 	const char *variant;
 	struct progress *progress;

@@ -94,7 +94,7 @@ void digester_done(struct digester *d)
 
 void digest_buffer(const char *algo, const void *buf, size_t len, char out[DIGEST_MAX])
 {
-	struct digester d = {0};
+	struct digester d = { 0 };
 
 	if (digester_init(&d, algo ? algo : "sha256", NULL) < 0) {
 		out[0] = '\0';

@@ -16,9 +16,9 @@ static const struct {
 	const char *name;
 	int (*run)(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 } commands[] = {
-	{"copy", cmd_copy},	      {"inspect", cmd_inspect}, {"login", cmd_login},
-	{"logout", cmd_logout},	      {"list-tags", cmd_list_tags}, {"delete", cmd_delete},
-	{"resolve", cmd_resolve},
+	{ "copy", cmd_copy },	    { "inspect", cmd_inspect },	    { "login", cmd_login },
+	{ "logout", cmd_logout },   { "list-tags", cmd_list_tags }, { "delete", cmd_delete },
+	{ "resolve", cmd_resolve },
 };
 
 enum {
@@ -37,22 +37,22 @@ enum {
 };
 
 static const struct option global_options[] = {
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'v'},
-	{"debug", no_argument, NULL, 'd'},
-	{"policy", required_argument, NULL, OPT_POLICY},
-	{"insecure-policy", no_argument, NULL, OPT_INSECURE_POLICY},
-	{"registries-conf", required_argument, NULL, OPT_REGISTRIES_CONF},
-	{"registries.d", required_argument, NULL, OPT_REGISTRIES_D},
-	{"tmpdir", required_argument, NULL, OPT_TMPDIR},
-	{"override-arch", required_argument, NULL, OPT_ARCH},
-	{"override-os", required_argument, NULL, OPT_OS},
-	{"override-variant", required_argument, NULL, OPT_VARIANT},
-	{"command-timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-	{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-	{"resolve-short-names", no_argument, NULL, OPT_SHORT_NAMES},
-	{NULL, 0, NULL, 0},
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'v' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "insecure-policy", no_argument, NULL, OPT_INSECURE_POLICY },
+	{ "registries-conf", required_argument, NULL, OPT_REGISTRIES_CONF },
+	{ "registries.d", required_argument, NULL, OPT_REGISTRIES_D },
+	{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
+	{ "override-arch", required_argument, NULL, OPT_ARCH },
+	{ "override-os", required_argument, NULL, OPT_OS },
+	{ "override-variant", required_argument, NULL, OPT_VARIANT },
+	{ "command-timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+	{ "resolve-short-names", no_argument, NULL, OPT_SHORT_NAMES },
+	{ NULL, 0, NULL, 0 },
 };
 
 static const char usage[] =
@@ -61,7 +61,8 @@ static const char usage[] =
 	"Copy and inspect container images (a skopeo-compatible command line).\n"
 	"\n"
 	"Commands:\n"
-	"  copy SOURCE DEST      copy an image: docker://, oci:, oci-archive:, docker-archive:, dir:\n"
+	"  copy SOURCE DEST      copy an image: docker://, oci:, oci-archive:, docker-archive:, "
+	"dir:\n"
 	"  inspect IMAGE         show an image's digest, config and layers\n"
 	"  list-tags REPOSITORY  list the tags of docker://REPOSITORY\n"
 	"  login REGISTRY        store credentials; logout REGISTRY removes them\n"
@@ -90,18 +91,41 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 		long v;
 
 		switch (c) {
-		case 'h': fputs(usage, stdout); return 1;
-		case 'v': printf("pea-image version %s\n", PEA_VERSION); return 1;
-		case 'd': log_set_level(LOG_LEVEL_DEBUG); break;
-		case OPT_POLICY: g->policy = optarg; break;
-		case OPT_INSECURE_POLICY: g->insecure_policy = true; break;
-		case OPT_REGISTRIES_CONF: g->registries_conf = optarg; break;
-		case OPT_REGISTRIES_D: break;
-		case OPT_TMPDIR: g->tmpdir = optarg; break;
-		case OPT_ARCH: g->override_arch = optarg; break;
-		case OPT_OS: g->override_os = optarg; break;
-		case OPT_VARIANT: g->override_variant = optarg; break;
-		case OPT_SHORT_NAMES: g->resolve_short_names = true; break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		case 'v':
+			printf("pea-image version %s\n", PEA_VERSION);
+			return 1;
+		case 'd':
+			log_set_level(LOG_LEVEL_DEBUG);
+			break;
+		case OPT_POLICY:
+			g->policy = optarg;
+			break;
+		case OPT_INSECURE_POLICY:
+			g->insecure_policy = true;
+			break;
+		case OPT_REGISTRIES_CONF:
+			g->registries_conf = optarg;
+			break;
+		case OPT_REGISTRIES_D:
+			break;
+		case OPT_TMPDIR:
+			g->tmpdir = optarg;
+			break;
+		case OPT_ARCH:
+			g->override_arch = optarg;
+			break;
+		case OPT_OS:
+			g->override_os = optarg;
+			break;
+		case OPT_VARIANT:
+			g->override_variant = optarg;
+			break;
+		case OPT_SHORT_NAMES:
+			g->resolve_short_names = true;
+			break;
 		case OPT_TIMEOUT:
 			if (cli_int("command-timeout", optarg, 0, 86400, &v, err) < 0)
 				return CLI_USAGE;
@@ -127,7 +151,7 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 
 static int image_run(int argc, char **argv, struct pea_error **err)
 {
-	struct global_options g = {0};
+	struct global_options g = { 0 };
 	int r;
 
 	r = parse_global(argc, argv, &g, err);

@@ -76,7 +76,8 @@ int manifest_media_type(const char *buf, size_t len, const char *header, char **
 	else if (json_object_object_get_ex(doc, "config", &x))
 		*ret = xstrdup(MT_OCI_MANIFEST);
 	else
-		return pea_error_new(err, EINVAL, "manifest: neither an image manifest nor an index");
+		return pea_error_new(err, EINVAL,
+				     "manifest: neither an image manifest nor an index");
 	return 0;
 }
 

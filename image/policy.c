@@ -81,21 +81,25 @@ static int evaluate(struct json_object *reqs, const char *where, const struct im
 		if (strcmp(type, "insecureAcceptAnything") == 0)
 			continue;
 		if (strcmp(type, "reject") == 0)
-			return pea_error_new(err, EACCES, "source image rejected: running image "
-					     "'%s' is rejected by policy", src->input);
+			return pea_error_new(err, EACCES,
+					     "source image rejected: running image "
+					     "'%s' is rejected by policy",
+					     src->input);
 		if (strcmp(type, "signedBy") == 0 || strcmp(type, "sigstoreSigned") == 0 ||
 		    strcmp(type, "signedBaseLayer") == 0)
-			return pea_error_new(err, ENOTSUP, "source image rejected: policy requires "
+			return pea_error_new(err, ENOTSUP,
+					     "source image rejected: policy requires "
 					     "'%s' signatures for '%s', which pea-image cannot "
-					     "verify yet", type, src->input);
+					     "verify yet",
+					     type, src->input);
 		return pea_error_new(err, EINVAL, "policy: '%s': unknown requirement type '%s'",
 				     path, type);
 	}
 	return 0;
 }
 
-int policy_check_buffer(const char *buf, size_t len, const char *what,
-			const struct image_name *src, struct pea_error **err)
+int policy_check_buffer(const char *buf, size_t len, const char *what, const struct image_name *src,
+			struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *doc = NULL;
 	_cleanup_strv_ char **scopes = NULL;
@@ -117,9 +121,8 @@ int policy_check_buffer(const char *buf, size_t len, const char *what,
 		struct json_object *reqs = NULL;
 
 		if (json_object_object_get_ex(scoped, scopes[i], &reqs)) {
-			_cleanup_free_ char *where = xasprintf("transports.%s.%s",
-							       policy_transport(src->kind),
-							       scopes[i]);
+			_cleanup_free_ char *where = xasprintf(
+				"transports.%s.%s", policy_transport(src->kind), scopes[i]);
 
 			return evaluate(reqs, where, src, err);
 		}

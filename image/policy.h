@@ -17,5 +17,5 @@ struct image_name;
 /* path NULL: ~/.config/containers/policy.json, then /etc/containers/policy.json. */
 int policy_check(const char *path, const struct image_name *src, struct pea_error **err);
 /* Check a policy document held in memory (for tests and the fuzz target). */
-int policy_check_buffer(const char *buf, size_t len, const char *what,
-			const struct image_name *src, struct pea_error **err);
+int policy_check_buffer(const char *buf, size_t len, const char *what, const struct image_name *src,
+			struct pea_error **err);

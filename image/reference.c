@@ -212,14 +212,16 @@ int reference_parse(const char *s, bool normalize, struct image_reference **ret,
 		free(r->domain);
 		r->domain = xstrdup(REFERENCE_DEFAULT_DOMAIN);
 	}
-	if (normalize && strcmp(r->domain, REFERENCE_DEFAULT_DOMAIN) == 0 && !strchr(r->path, '/')) {
+	if (normalize && strcmp(r->domain, REFERENCE_DEFAULT_DOMAIN) == 0 &&
+	    !strchr(r->path, '/')) {
 		char *p = xasprintf("library/%s", r->path);
 
 		free(r->path);
 		r->path = p;
 	}
 	if (!reference_domain_is_valid(r->domain)) {
-		pea_error_new(err, EINVAL, "invalid reference '%s': bad registry '%s'", s, r->domain);
+		pea_error_new(err, EINVAL, "invalid reference '%s': bad registry '%s'", s,
+			      r->domain);
 		goto fail;
 	}
 	if (!reference_path_is_valid(r->path)) {
@@ -228,8 +230,7 @@ int reference_parse(const char *s, bool normalize, struct image_reference **ret,
 		for (const char *p = r->path; *p; p++)
 			upper = upper || isupper((unsigned char)*p);
 		pea_error_new(err, EINVAL, "invalid reference '%s': %s", s,
-			      upper ? "repository name must be lowercase"
-				    : "bad repository name");
+			      upper ? "repository name must be lowercase" : "bad repository name");
 		goto fail;
 	}
 	if (strlen(r->domain) + 1 + strlen(r->path) > REFERENCE_MAX_NAME) {

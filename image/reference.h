@@ -10,14 +10,14 @@
 struct pea_error;
 
 #define REFERENCE_DEFAULT_DOMAIN "docker.io"
-#define REFERENCE_MAX_NAME 255
-#define REFERENCE_MAX_INPUT 4096
+#define REFERENCE_MAX_NAME	 255
+#define REFERENCE_MAX_INPUT	 4096
 
 struct image_reference {
-	char *domain; /* "docker.io", "127.0.0.1:5000" */
-	char *path;   /* "library/busybox" */
-	char *tag;    /* NULL when none */
-	char *digest; /* NULL when none */
+	char *domain;	 /* "docker.io", "127.0.0.1:5000" */
+	char *path;	 /* "library/busybox" */
+	char *tag;	 /* NULL when none */
+	char *digest;	 /* NULL when none */
 	bool short_name; /* the input named no domain */
 };
 

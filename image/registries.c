@@ -84,8 +84,10 @@ static int parse_mirror(struct json_object *m, const char *what, const char *pat
 	else if (pull && strcmp(pull, "tag-only") == 0)
 		ret->pull_from = PULL_FROM_MIRROR_TAG_ONLY;
 	else if (pull && *pull && strcmp(pull, "all") != 0)
-		return pea_error_new(err, EINVAL, "%s: '%s.pull-from-mirror' = '%s' is not one of "
-				     "'all', 'digest-only', 'tag-only'", what, path, pull);
+		return pea_error_new(err, EINVAL,
+				     "%s: '%s.pull-from-mirror' = '%s' is not one of "
+				     "'all', 'digest-only', 'tag-only'",
+				     what, path, pull);
 	ret->location = xstrdup(loc);
 	ret->insecure = insecure;
 	return 0;
@@ -116,8 +118,9 @@ static int parse_registry(struct json_object *r, const char *what, const char *p
 	if (loc && *loc && check_location(what, path, loc, false, err) < 0)
 		return -EINVAL;
 	if (prefix[0] == '*' && loc && *loc)
-		return pea_error_new(err, EINVAL, "%s: '%s': a wildcard prefix cannot have a location",
-				     what, path);
+		return pea_error_new(err, EINVAL,
+				     "%s: '%s': a wildcard prefix cannot have a location", what,
+				     path);
 	e->prefix = xstrdup(prefix);
 	e->location = xstrdup(loc && *loc ? loc : prefix);
 	if (mirrors) {
@@ -165,8 +168,8 @@ static int parse_aliases(struct registries_conf *conf, struct json_object *alias
 		if (reference_parse(v, false, &ref, err) < 0)
 			return pea_error_wrap(err, "%s: alias '%s'", what, name);
 		if (ref->digest)
-			return pea_error_new(err, EINVAL, "%s: alias '%s' = '%s' has a digest", what,
-					     name, v);
+			return pea_error_new(err, EINVAL, "%s: alias '%s' = '%s' has a digest",
+					     what, name, v);
 		for (i = 0; conf->alias_names && conf->alias_names[i]; i++)
 			if (strcmp(conf->alias_names[i], name) == 0)
 				break;
@@ -185,7 +188,7 @@ static int parse_aliases(struct registries_conf *conf, struct json_object *alias
 static int parse_v1(struct registries_conf *conf, struct json_object *v1, const char *what,
 		    struct pea_error **err)
 {
-	static const char *const kinds[] = {"search", "insecure", "block"};
+	static const char *const kinds[] = { "search", "insecure", "block" };
 
 	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
 		_cleanup_free_ char *path = xasprintf("registries.%s", kinds[k]);
@@ -196,7 +199,7 @@ static int parse_v1(struct registries_conf *conf, struct json_object *v1, const 
 		    (tab && pea_json_get_strv_opt(tab, path, "registries", &list, err) < 0))
 			return pea_error_wrap(err, "%s", what);
 		for (size_t i = 0; list && list[i]; i++) {
-			struct registry_entry e = {0};
+			struct registry_entry e = { 0 };
 
 			if (k == 0) {
 				pea_strv_push(&conf->search, list[i]);
@@ -215,8 +218,8 @@ static int parse_v1(struct registries_conf *conf, struct json_object *v1, const 
 	return 0;
 }
 
-static int parse_short_name_mode(struct registries_conf *conf, const char *mode,
-				 const char *what, struct pea_error **err)
+static int parse_short_name_mode(struct registries_conf *conf, const char *mode, const char *what,
+				 struct pea_error **err)
 {
 	if (strcmp(mode, "enforcing") == 0)
 		conf->mode = SHORT_NAME_ENFORCING;
@@ -225,8 +228,10 @@ static int parse_short_name_mode(struct registries_conf *conf, const char *mode,
 	else if (strcmp(mode, "disabled") == 0)
 		conf->mode = SHORT_NAME_DISABLED;
 	else
-		return pea_error_new(err, EINVAL, "%s: short-name-mode '%s' is not one of "
-				     "'enforcing', 'permissive', 'disabled'", what, mode);
+		return pea_error_new(err, EINVAL,
+				     "%s: short-name-mode '%s' is not one of "
+				     "'enforcing', 'permissive', 'disabled'",
+				     what, mode);
 	return 0;
 }
 
@@ -249,12 +254,15 @@ int registries_conf_parse(struct registries_conf *conf, const char *buf, size_t 
 		return pea_error_wrap(err, "%s", what);
 	has_v2 = search || regs || aliases || mode;
 	if (v1 && has_v2)
-		return pea_error_new(err, EINVAL, "%s: mixes the version 1 [registries.*] tables "
-				     "with version 2 settings", what);
+		return pea_error_new(err, EINVAL,
+				     "%s: mixes the version 1 [registries.*] tables "
+				     "with version 2 settings",
+				     what);
 	if (v1)
 		return parse_v1(conf, v1, what, err);
 	for (size_t i = 0; search && search[i]; i++)
-		if (check_location(what, "unqualified-search-registries", search[i], false, err) < 0)
+		if (check_location(what, "unqualified-search-registries", search[i], false, err) <
+		    0)
 			return -EINVAL;
 	if (search) {
 		pea_strv_free(conf->search);
@@ -265,7 +273,7 @@ int registries_conf_parse(struct registries_conf *conf, const char *buf, size_t 
 		return -EINVAL;
 	for (size_t i = 0; regs && i < json_object_array_length(regs); i++) {
 		_cleanup_free_ char *path = xasprintf("registry[%zu]", i);
-		struct registry_entry e = {0};
+		struct registry_entry e = { 0 };
 
 		if (parse_registry(json_object_array_get_idx(regs, i), what, path, &e, err) < 0) {
 			registry_entry_clear(&e);
@@ -324,8 +332,8 @@ int registries_conf_load(const char *path, struct registries_conf **ret, struct 
 {
 	struct registries_conf *conf = registries_conf_new();
 	const char *home = getenv("HOME");
-	_cleanup_free_ char *user = home ? xasprintf("%s/.config/containers/registries.conf", home)
-					 : NULL;
+	_cleanup_free_ char *user =
+		home ? xasprintf("%s/.config/containers/registries.conf", home) : NULL;
 	_cleanup_free_ char *user_d = user ? xasprintf("%s.d", user) : NULL;
 	int r;
 
@@ -447,8 +455,8 @@ int registries_pull_sources(const struct registries_conf *conf, const struct ima
 	list = xnew(struct pull_source, (e ? e->nmirrors : 0) + 1);
 	for (size_t i = 0; e && !e->blocked && i < e->nmirrors; i++) {
 		const struct registry_mirror *m = &e->mirrors[i];
-		bool digest_only = e->mirror_by_digest_only ||
-				   m->pull_from == PULL_FROM_MIRROR_DIGEST_ONLY;
+		bool digest_only =
+			e->mirror_by_digest_only || m->pull_from == PULL_FROM_MIRROR_DIGEST_ONLY;
 
 		if ((digest_only && !ref->digest) ||
 		    (m->pull_from == PULL_FROM_MIRROR_TAG_ONLY && ref->digest))
@@ -470,8 +478,8 @@ int registries_pull_sources(const struct registries_conf *conf, const struct ima
 	return 0;
 }
 
-int registries_resolve_short_name(const struct registries_conf *conf, const char *name,
-				  char ***ret, bool *ret_alias, struct pea_error **err)
+int registries_resolve_short_name(const struct registries_conf *conf, const char *name, char ***ret,
+				  bool *ret_alias, struct pea_error **err)
 {
 	_cleanup_free_ char *bare = xstrdup(name);
 	_cleanup_strv_ char **out = NULL;
@@ -497,8 +505,8 @@ int registries_resolve_short_name(const struct registries_conf *conf, const char
 			*suffix = '\0';
 		for (size_t i = 0; conf && conf->alias_names && conf->alias_names[i]; i++) {
 			if (strcmp(conf->alias_names[i], bare) == 0) {
-				pea_strv_push_take(&out, xasprintf("%s%s", conf->alias_values[i],
-								   tail));
+				pea_strv_push_take(&out,
+						   xasprintf("%s%s", conf->alias_values[i], tail));
 				*ret = TAKE_PTR(out);
 				*ret_alias = true;
 				return 0;
@@ -513,8 +521,10 @@ int registries_resolve_short_name(const struct registries_conf *conf, const char
 		}
 	}
 	if (!out)
-		return pea_error_new(err, ENOENT, "short name '%s' did not resolve to an alias and "
-				     "no unqualified-search registries are defined", name);
+		return pea_error_new(err, ENOENT,
+				     "short name '%s' did not resolve to an alias and "
+				     "no unqualified-search registries are defined",
+				     name);
 	*ret = TAKE_PTR(out);
 	*ret_alias = false;
 	return 0;

@@ -91,5 +91,5 @@ int registries_primary(const struct registries_conf *conf, const struct image_re
  * registry (name[:tag][@digest]) from the aliases, then the
  * unqualified-search registries. *ret_alias tells whether an alias matched.
  */
-int registries_resolve_short_name(const struct registries_conf *conf, const char *name,
-				  char ***ret, bool *ret_alias, struct pea_error **err);
+int registries_resolve_short_name(const struct registries_conf *conf, const char *name, char ***ret,
+				  bool *ret_alias, struct pea_error **err);

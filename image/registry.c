@@ -21,12 +21,12 @@
 #include "image/blob.h"
 #include "image/registry.h"
 
-#define ACCEPT_MANIFESTS                                                                   \
-	"Accept: application/vnd.oci.image.manifest.v1+json, "                           \
-	"application/vnd.oci.image.index.v1+json, "                                      \
-	"application/vnd.docker.distribution.manifest.v2+json, "                         \
-	"application/vnd.docker.distribution.manifest.list.v2+json, "                    \
-	"application/vnd.docker.distribution.manifest.v1+prettyjws, "                    \
+#define ACCEPT_MANIFESTS                                              \
+	"Accept: application/vnd.oci.image.manifest.v1+json, "        \
+	"application/vnd.oci.image.index.v1+json, "                   \
+	"application/vnd.docker.distribution.manifest.v2+json, "      \
+	"application/vnd.docker.distribution.manifest.list.v2+json, " \
+	"application/vnd.docker.distribution.manifest.v1+prettyjws, " \
 	"application/vnd.docker.distribution.manifest.v1+json"
 
 #define ERROR_BODY_MAX (64u << 10)
@@ -213,8 +213,8 @@ struct registry_client *registry_client_free(struct registry_client *c)
 /* ---- one transfer -------------------------------------------------------- */
 
 enum write_mode {
-	WRITE_BODY,   /* into the response body (capped) */
-	WRITE_SINK,   /* into the blob sink */
+	WRITE_BODY, /* into the response body (capped) */
+	WRITE_SINK, /* into the blob sink */
 	WRITE_DISCARD,
 };
 
@@ -281,7 +281,7 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *data)
 	colon = memchr(buf, ':', n);
 	if (!colon)
 		return n;
-#define HDR(name, slot)                                                                     \
+#define HDR(name, slot)                                                                         \
 	if ((size_t)(colon - buf) == strlen(name) && strncasecmp(buf, name, strlen(name)) == 0) \
 		set_header(&t->resp.slot, colon + 1, n - (size_t)(colon + 1 - buf));
 	HDR("content-type", content_type)
@@ -376,8 +376,9 @@ static void client_apply_common(struct registry_client *c, CURL *e, struct trans
 	if (c->timeout_s > 0)
 		curl_easy_setopt(e, CURLOPT_TIMEOUT, c->timeout_s);
 	if (c->ca_blob) {
-		struct curl_blob blob = {.data = c->ca_blob, .len = c->ca_blob_len,
-					 .flags = CURL_BLOB_NOCOPY};
+		struct curl_blob blob = { .data = c->ca_blob,
+					  .len = c->ca_blob_len,
+					  .flags = CURL_BLOB_NOCOPY };
 
 		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
 	}
@@ -508,8 +509,7 @@ static int http_status_error(struct pea_error **err, const struct http_response 
 	return pea_error_new(err, code, "%s: %s", what, text);
 }
 
-static int curl_failure(struct pea_error **err, CURLcode rc, const char *errbuf,
-			const char *what)
+static int curl_failure(struct pea_error **err, CURLcode rc, const char *errbuf, const char *what)
 {
 	int code = rc == CURLE_COULDNT_CONNECT	      ? ECONNREFUSED
 		   : rc == CURLE_OPERATION_TIMEDOUT   ? ETIMEDOUT
@@ -607,8 +607,10 @@ static int fetch_token(struct registry_client *c, const char *scope, struct pea_
 	int r;
 
 	if (!c->realm)
-		return pea_error_new(err, EPROTO, "registry '%s' asked for a bearer token without "
-				     "a realm", c->host);
+		return pea_error_new(err, EPROTO,
+				     "registry '%s' asked for a bearer token without "
+				     "a realm",
+				     c->host);
 	svc = c->service ? curl_easy_escape(NULL, c->service, 0) : NULL;
 	url = xasprintf("%s%sservice=%s", c->realm, strchr(c->realm, '?') ? "&" : "?",
 			svc ? svc : "");
@@ -631,12 +633,16 @@ static int fetch_token(struct registry_client *c, const char *scope, struct pea_
 	r = perform(&t, "requesting a token", err);
 	if (r == 0 && t.resp.status != 200) {
 		if (t.resp.status == 401 && c->user)
-			r = pea_error_new(err, EACCES, "requesting a token from '%s': invalid "
-					  "username or password (HTTP 401)", c->realm);
+			r = pea_error_new(err, EACCES,
+					  "requesting a token from '%s': invalid "
+					  "username or password (HTTP 401)",
+					  c->realm);
 		else if (t.resp.status == 401)
-			r = pea_error_new(err, EACCES, "requesting a token from '%s': authentication "
+			r = pea_error_new(err, EACCES,
+					  "requesting a token from '%s': authentication "
 					  "required: log in with pea-image login or give --creds "
-					  "(HTTP 401)", c->realm);
+					  "(HTTP 401)",
+					  c->realm);
 		else
 			r = http_status_error(err, &t.resp, "requesting a token");
 	}
@@ -707,11 +713,15 @@ static int client_ping(struct registry_client *c, struct pea_error **err)
 		*err = pea_error_free(*err);
 		*err = TAKE_PTR(https_err);
 		if (strstr((*err)->message, "wrong version number"))
-			return pea_error_wrap(err, "%s", "TLS failed (for a plain-http registry, "
-					      "use --tls-verify=false or insecure in registries.conf)");
+			return pea_error_wrap(
+				err, "%s",
+				"TLS failed (for a plain-http registry, "
+				"use --tls-verify=false or insecure in registries.conf)");
 		if (strstr((*err)->message, "certificate"))
-			return pea_error_wrap(err, "TLS failed (trust its CA with --cert-dir or "
-					      "/etc/containers/certs.d/%s/ca.crt)", c->host);
+			return pea_error_wrap(err,
+					      "TLS failed (trust its CA with --cert-dir or "
+					      "/etc/containers/certs.d/%s/ca.crt)",
+					      c->host);
 		return -(*err)->code;
 	}
 	if (try_ping(c, "http", err) == 0)
@@ -745,8 +755,8 @@ struct request {
 	const char *what;
 };
 
-static int client_do(struct registry_client *c, const struct request *rq,
-		     struct http_response *ret, struct pea_error **err)
+static int client_do(struct registry_client *c, const struct request *rq, struct http_response *ret,
+		     struct pea_error **err)
 {
 	for (int attempt = 0;; attempt++) {
 		_cleanup_free_ char *url = NULL;
@@ -782,8 +792,8 @@ static int client_do(struct registry_client *c, const struct request *rq,
 			curl_easy_setopt(t.easy, CURLOPT_READDATA, &t);
 			curl_easy_setopt(t.easy, CURLOPT_INFILESIZE_LARGE,
 					 (curl_off_t)rq->upload_size);
-		} else if (rq->method && (strcmp(rq->method, "PUT") == 0 ||
-					  strcmp(rq->method, "POST") == 0)) {
+		} else if (rq->method &&
+			   (strcmp(rq->method, "PUT") == 0 || strcmp(rq->method, "POST") == 0)) {
 			t.upload_buf = rq->body ? rq->body : "";
 			t.upload_len = rq->body_len;
 			curl_easy_setopt(t.easy, CURLOPT_POST, 1L);
@@ -829,8 +839,8 @@ static char *scope_push(const char *repo)
 int registry_check_login(struct registry_client *c, struct pea_error **err)
 {
 	_cleanup_free_ char *what = xasprintf("logging in to '%s'", c->host);
-	struct http_response resp = {0};
-	struct request rq = {.url = "/v2/", .upload_fd = -1, .what = what};
+	struct http_response resp = { 0 };
+	struct request rq = { .url = "/v2/", .upload_fd = -1, .what = what };
 	int r;
 
 	if (client_ping(c, err) < 0)
@@ -856,12 +866,18 @@ int registry_get_manifest(struct registry_client *c, const char *repo, const cha
 {
 	_cleanup_free_ char *url = xasprintf("/v2/%s/manifests/%s", repo, ref);
 	_cleanup_free_ char *scope = scope_pull(repo);
-	_cleanup_free_ char *what = xasprintf("reading manifest '%s' in '%s/%s'", ref, c->host, repo);
+	_cleanup_free_ char *what =
+		xasprintf("reading manifest '%s' in '%s/%s'", ref, c->host, repo);
 	struct request rq = {
-		.method = head ? "HEAD" : "GET", .url = url, .scope = scope,
-		.accept = ACCEPT_MANIFESTS, .max_body = MANIFEST_MAX, .upload_fd = -1, .what = what,
+		.method = head ? "HEAD" : "GET",
+		.url = url,
+		.scope = scope,
+		.accept = ACCEPT_MANIFESTS,
+		.max_body = MANIFEST_MAX,
+		.upload_fd = -1,
+		.what = what,
 	};
-	struct http_response resp = {0};
+	struct http_response resp = { 0 };
 
 	if (client_do(c, &rq, &resp, err) < 0)
 		return -EIO;
@@ -881,12 +897,19 @@ int registry_put_manifest(struct registry_client *c, const char *repo, const cha
 {
 	_cleanup_free_ char *url = xasprintf("/v2/%s/manifests/%s", repo, ref);
 	_cleanup_free_ char *scope = scope_push(repo);
-	_cleanup_free_ char *what = xasprintf("writing manifest '%s' to '%s/%s'", ref, c->host, repo);
+	_cleanup_free_ char *what =
+		xasprintf("writing manifest '%s' to '%s/%s'", ref, c->host, repo);
 	struct request rq = {
-		.method = "PUT", .url = url, .scope = scope, .content_type = media_type,
-		.body = buf, .body_len = len, .upload_fd = -1, .what = what,
+		.method = "PUT",
+		.url = url,
+		.scope = scope,
+		.content_type = media_type,
+		.body = buf,
+		.body_len = len,
+		.upload_fd = -1,
+		.what = what,
 	};
-	struct http_response resp = {0};
+	struct http_response resp = { 0 };
 	int r = 0;
 
 	if (client_do(c, &rq, &resp, err) < 0)
@@ -904,9 +927,13 @@ int registry_delete_manifest(struct registry_client *c, const char *repo, const 
 	_cleanup_free_ char *scope = xasprintf("repository:%s:delete", repo);
 	_cleanup_free_ char *what = xasprintf("deleting '%s/%s@%s'", c->host, repo, digest);
 	struct request rq = {
-		.method = "DELETE", .url = url, .scope = scope, .upload_fd = -1, .what = what,
+		.method = "DELETE",
+		.url = url,
+		.scope = scope,
+		.upload_fd = -1,
+		.what = what,
 	};
-	struct http_response resp = {0};
+	struct http_response resp = { 0 };
 	int r = 0;
 
 	if (client_do(c, &rq, &resp, err) < 0)
@@ -939,10 +966,13 @@ int registry_list_tags(struct registry_client *c, const char *repo, char ***ret,
 
 	for (int page = 0; url && page < 1000; page++) {
 		struct request rq = {
-			.url = url, .scope = scope, .max_body = 16u << 20, .upload_fd = -1,
+			.url = url,
+			.scope = scope,
+			.max_body = 16u << 20,
+			.upload_fd = -1,
 			.what = what,
 		};
-		struct http_response resp = {0};
+		struct http_response resp = { 0 };
 		_cleanup_json_ struct json_object *doc = NULL;
 		_cleanup_strv_ char **page_tags = NULL;
 		int r = 0;
@@ -973,11 +1003,16 @@ int registry_blob_exists(struct registry_client *c, const char *repo, const char
 {
 	_cleanup_free_ char *url = xasprintf("/v2/%s/blobs/%s", repo, digest);
 	_cleanup_free_ char *scope = scope_push(repo);
-	_cleanup_free_ char *what = xasprintf("checking blob '%s' in '%s/%s'", digest, c->host, repo);
+	_cleanup_free_ char *what =
+		xasprintf("checking blob '%s' in '%s/%s'", digest, c->host, repo);
 	struct request rq = {
-		.method = "HEAD", .url = url, .scope = scope, .upload_fd = -1, .what = what,
+		.method = "HEAD",
+		.url = url,
+		.scope = scope,
+		.upload_fd = -1,
+		.what = what,
 	};
-	struct http_response resp = {0};
+	struct http_response resp = { 0 };
 	int r = 0;
 
 	if (client_do(c, &rq, &resp, err) < 0)
@@ -1006,12 +1041,16 @@ int registry_mount_blob(struct registry_client *c, const char *repo, const char 
 		xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", repo, digest, from_repo);
 	_cleanup_free_ char *scope =
 		xasprintf("repository:%s:pull,push repository:%s:pull", repo, from_repo);
-	_cleanup_free_ char *what = xasprintf("mounting blob '%s' into '%s/%s'", digest, c->host,
-					      repo);
+	_cleanup_free_ char *what =
+		xasprintf("mounting blob '%s' into '%s/%s'", digest, c->host, repo);
 	struct request rq = {
-		.method = "POST", .url = url, .scope = scope, .upload_fd = -1, .what = what,
+		.method = "POST",
+		.url = url,
+		.scope = scope,
+		.upload_fd = -1,
+		.what = what,
 	};
-	struct http_response resp = {0};
+	struct http_response resp = { 0 };
 
 	if (client_do(c, &rq, &resp, err) < 0)
 		return -EIO;
@@ -1025,13 +1064,17 @@ int registry_put_blob(struct registry_client *c, const char *repo, const char *d
 {
 	_cleanup_free_ char *url = xasprintf("/v2/%s/blobs/uploads/", repo);
 	_cleanup_free_ char *scope = scope_push(repo);
-	_cleanup_free_ char *what = xasprintf("uploading blob '%s' to '%s/%s'", digest, c->host,
-					      repo);
+	_cleanup_free_ char *what =
+		xasprintf("uploading blob '%s' to '%s/%s'", digest, c->host, repo);
 	_cleanup_free_ char *put_url = NULL, *loc = NULL;
 	struct request post = {
-		.method = "POST", .url = url, .scope = scope, .upload_fd = -1, .what = what,
+		.method = "POST",
+		.url = url,
+		.scope = scope,
+		.upload_fd = -1,
+		.what = what,
 	};
-	struct http_response resp = {0};
+	struct http_response resp = { 0 };
 	int r = 0;
 
 	if (client_do(c, &post, &resp, err) < 0)
@@ -1051,8 +1094,12 @@ int registry_put_blob(struct registry_client *c, const char *repo, const char *d
 	}
 	{
 		struct request put = {
-			.method = "PUT", .url = put_url, .scope = scope, .upload_fd = fd,
-			.upload_size = size, .content_type = "application/octet-stream",
+			.method = "PUT",
+			.url = put_url,
+			.scope = scope,
+			.upload_fd = fd,
+			.upload_size = size,
+			.content_type = "application/octet-stream",
 			.what = what,
 		};
 
@@ -1075,8 +1122,8 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static int fetch_start(struct registry_client *c, CURLM *multi, const char *repo,
-		       const char *scope, struct transfer *t, struct pea_error **err)
+static int fetch_start(struct registry_client *c, CURLM *multi, const char *repo, const char *scope,
+		       struct transfer *t, struct pea_error **err)
 {
 	_cleanup_free_ char *url = xasprintf("%s/v2/%s/blobs/%s", c->base, repo, t->fetch->digest);
 	struct blob_fetch *f = t->fetch;
@@ -1110,8 +1157,8 @@ static bool is_transient(CURLcode rc, long status)
 {
 	if (rc == CURLE_OK)
 		return status == 429 || status >= 500;
-	return rc == CURLE_COULDNT_CONNECT || rc == CURLE_PARTIAL_FILE ||
-	       rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING ||
+	return rc == CURLE_COULDNT_CONNECT || rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR ||
+	       rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING ||
 	       rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_HTTP2 || rc == CURLE_HTTP2_STREAM ||
 	       rc == CURLE_SSL_CONNECT_ERROR;
 }

@@ -16,15 +16,15 @@ struct blob_sink;
 struct credentials;
 
 struct registry_options {
-	int tls_verify;       /* -1: default (verify unless insecure in registries.conf) */
-	bool insecure;        /* from registries.conf: no TLS verification, http allowed */
+	int tls_verify;	      /* -1: default (verify unless insecure in registries.conf) */
+	bool insecure;	      /* from registries.conf: no TLS verification, http allowed */
 	const char *cert_dir; /* NULL: /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST */
 	const char *user;     /* NULL: anonymous or the token */
 	const char *password;
 	const char *identity_token;
 	const char *registry_token; /* a bearer token given by the user */
-	long timeout_s;             /* 0: none */
-	int parallel;               /* blob downloads at once */
+	long timeout_s;		    /* 0: none */
+	int parallel;		    /* blob downloads at once */
 	int retries;
 };
 
@@ -79,7 +79,7 @@ int registry_mount_blob(struct registry_client *c, const char *repo, const char 
 struct blob_fetch {
 	const char *digest;
 	struct blob_sink *sink;
-	int result;               /* 0 ok, < 0 failed (error in sink->error) */
+	int result; /* 0 ok, < 0 failed (error in sink->error) */
 };
 
 /* Download blobs in parallel into their sinks, verifying each (blob_sink_finish). */

@@ -39,9 +39,8 @@ static int extract_entries(struct archive *a, struct archive *w, const char *pat
 
 	while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
 		mode_t type = archive_entry_filetype(entry);
-		_cleanup_free_ char *name = xstrdup(archive_entry_pathname(entry)
-							    ? archive_entry_pathname(entry)
-							    : "");
+		_cleanup_free_ char *name =
+			xstrdup(archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "");
 
 		if (++count > TAR_MAX_ENTRIES)
 			return pea_error_new(err, E2BIG, "archive '%s': more than %d entries", path,
@@ -51,8 +50,8 @@ static int extract_entries(struct archive *a, struct archive *w, const char *pat
 			continue;
 		archive_entry_set_perm(entry, type == AE_IFDIR ? 0755 : 0644);
 		if (archive_write_header(w, entry) != ARCHIVE_OK)
-			return pea_error_new(err, EINVAL, "archive '%s': entry '%s': %s", path, name,
-					     archive_error_string(w));
+			return pea_error_new(err, EINVAL, "archive '%s': entry '%s': %s", path,
+					     name, archive_error_string(w));
 		if (type == AE_IFREG) {
 			const void *buf;
 			size_t size;
@@ -72,7 +71,8 @@ static int extract_entries(struct archive *a, struct archive *w, const char *pat
 					     archive_error_string(w));
 	}
 	if (r != ARCHIVE_EOF)
-		return pea_error_new(err, EINVAL, "archive '%s': %s", path, archive_error_string(a));
+		return pea_error_new(err, EINVAL, "archive '%s': %s", path,
+				     archive_error_string(a));
 	return 0;
 }
 
@@ -85,10 +85,9 @@ int tar_extract(const char *path, const char *dir, struct pea_error **err)
 
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_all(a);
-	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-						  ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-						  ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
-						  ARCHIVE_EXTRACT_NO_OVERWRITE);
+	archive_write_disk_set_options(
+		w, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+			   ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_NO_OVERWRITE);
 	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK)
 		return pea_error_new(err, archive_errno(a) > 0 ? archive_errno(a) : EINVAL,
 				     "open archive '%s': %s", path, archive_error_string(a));

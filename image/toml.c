@@ -20,8 +20,8 @@ struct toml_parser {
 	struct pea_error **err;
 };
 
-__attribute__((format(printf, 2, 3))) static int toml_fail(struct toml_parser *t,
-							     const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int toml_fail(struct toml_parser *t, const char *fmt,
+							   ...)
 {
 	_cleanup_free_ char *msg = NULL;
 	va_list ap;
@@ -139,16 +139,35 @@ static int parse_escape(struct toml_parser *t, char **buf, size_t *len, size_t *
 		return toml_fail(t, "unterminated string");
 	c = *t->p++;
 	switch (c) {
-	case 'b': put_utf8(buf, len, cap, '\b'); return 0;
-	case 't': put_utf8(buf, len, cap, '\t'); return 0;
-	case 'n': put_utf8(buf, len, cap, '\n'); return 0;
-	case 'f': put_utf8(buf, len, cap, '\f'); return 0;
-	case 'r': put_utf8(buf, len, cap, '\r'); return 0;
-	case '"': put_utf8(buf, len, cap, '"'); return 0;
-	case '\\': put_utf8(buf, len, cap, '\\'); return 0;
-	case 'u': digits = 4; break;
-	case 'U': digits = 8; break;
-	default: return toml_fail(t, "invalid escape '\\%c' in a string", c);
+	case 'b':
+		put_utf8(buf, len, cap, '\b');
+		return 0;
+	case 't':
+		put_utf8(buf, len, cap, '\t');
+		return 0;
+	case 'n':
+		put_utf8(buf, len, cap, '\n');
+		return 0;
+	case 'f':
+		put_utf8(buf, len, cap, '\f');
+		return 0;
+	case 'r':
+		put_utf8(buf, len, cap, '\r');
+		return 0;
+	case '"':
+		put_utf8(buf, len, cap, '"');
+		return 0;
+	case '\\':
+		put_utf8(buf, len, cap, '\\');
+		return 0;
+	case 'u':
+		digits = 4;
+		break;
+	case 'U':
+		digits = 8;
+		break;
+	default:
+		return toml_fail(t, "invalid escape '\\%c' in a string", c);
 	}
 	for (int i = 0; i < digits; i++) {
 		char h = toml_eof(t) ? '\0' : *t->p++;
@@ -201,7 +220,8 @@ static int parse_string(struct toml_parser *t, bool allow_multi, char **ret)
 			if (!multi)
 				return toml_fail(t, "newline in a single-line string");
 			t->line++;
-		} else if (c == '\0' || (c > 0 && c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+		} else if (c == '\0' || (c > 0 && c < 0x20 && c != '\t' && c != '\r') ||
+			   c == 0x7f) {
 			return toml_fail(t, "control character in a string");
 		}
 		if (c == '\\' && q == '"') {
@@ -369,8 +389,8 @@ static int parse_integer(struct toml_parser *t, struct json_object **ret)
 	digits[n] = '\0';
 	if (!last_digit)
 		return toml_fail(t, "malformed integer");
-	if (!toml_eof(t) && (*t->p == '.' || *t->p == 'e' || *t->p == 'E' || *t->p == '-' ||
-			     *t->p == ':'))
+	if (!toml_eof(t) &&
+	    (*t->p == '.' || *t->p == 'e' || *t->p == 'E' || *t->p == '-' || *t->p == ':'))
 		return toml_fail(t, "floats and dates are not supported here");
 	if (!toml_eof(t) && is_bare_key_char(*t->p))
 		return toml_fail(t, "malformed integer");
@@ -506,8 +526,6 @@ static int parse_header(struct toml_parser *t, struct json_object *root,
 		  : (toml_eof(t) || *t->p != ']'))
 		return toml_fail(t, "expected '%s' to close a table header", array ? "]]" : "]");
 	t->p += array ? 2 : 1;
-	if (expect_eol(t) < 0)
-		return -EINVAL;
 	n = pea_strv_length(key);
 	if (walk_tables(t, root, key, n - 1, &parent) < 0)
 		return -EINVAL;
@@ -516,15 +534,16 @@ static int parse_header(struct toml_parser *t, struct json_object *root,
 		if (!existing) {
 			existing = json_object_new_array();
 			json_object_object_add(parent, key[n - 1], existing);
-		} else if (!json_object_is_type(existing, json_type_array) || is_defined(t, existing)) {
+		} else if (!json_object_is_type(existing, json_type_array) ||
+			   is_defined(t, existing)) {
 			return toml_fail(t, "'%s' is already defined and is not an array of tables",
 					 key[n - 1]);
 		}
 		tab = json_object_new_object();
 		json_object_array_add(existing, tab);
 	} else {
-		if (existing && (!json_object_is_type(existing, json_type_object) ||
-				 is_defined(t, existing)))
+		if (existing &&
+		    (!json_object_is_type(existing, json_type_object) || is_defined(t, existing)))
 			return toml_fail(t, "table '%s' is defined twice", key[n - 1]);
 		if (!existing) {
 			existing = json_object_new_object();
@@ -535,7 +554,7 @@ static int parse_header(struct toml_parser *t, struct json_object *root,
 		t->defined[t->ndefined++] = tab;
 	}
 	*ret_current = tab;
-	return 0;
+	return expect_eol(t);
 }
 
 static int parse_document(struct toml_parser *t, struct json_object *root)
@@ -574,7 +593,11 @@ int toml_parse(const char *buf, size_t len, const char *what, struct json_object
 {
 	_cleanup_json_ struct json_object *root = NULL;
 	struct toml_parser t = {
-		.p = buf, .end = buf + len, .what = what, .line = 1, .err = err,
+		.p = buf,
+		.end = buf + len,
+		.what = what,
+		.line = 1,
+		.err = err,
 	};
 	int r;
 

@@ -27,8 +27,8 @@ static char *dir_blob_name(const char *digest)
 			 strchr(digest, ':') + 1);
 }
 
-static int dir_get_manifest(struct image_source *s, const char *digest, char **ret,
-			    size_t *ret_len, char **ret_type, struct pea_error **err)
+static int dir_get_manifest(struct image_source *s, const char *digest, char **ret, size_t *ret_len,
+			    char **ret_type, struct pea_error **err)
 {
 	_cleanup_free_ char *path = NULL;
 

@@ -24,8 +24,8 @@
 
 /* ---- source -------------------------------------------------------------------- */
 
-static int da_get_manifest(struct image_source *s, const char *digest, char **ret,
-			   size_t *ret_len, char **ret_type, struct pea_error **err)
+static int da_get_manifest(struct image_source *s, const char *digest, char **ret, size_t *ret_len,
+			   char **ret_type, struct pea_error **err)
 {
 	if (digest)
 		return pea_error_new(err, ENOENT, "%s: a docker-archive holds no manifest '%s'",
@@ -56,9 +56,9 @@ static int describe_file(struct image_source *s, const char *path, bool config,
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = xmalloc(1u << 17);
-	struct digester dg = {0};
+	struct digester dg = { 0 };
 	char digest[DIGEST_MAX];
-	unsigned char head[4] = {0};
+	unsigned char head[4] = { 0 };
 	size_t head_len = 0;
 	int64_t size = 0;
 	struct json_object *d;
@@ -95,10 +95,16 @@ static int describe_file(struct image_source *s, const char *path, bool config,
 		mt = MT_OCI_CONFIG;
 	} else {
 		switch (compression_sniff(head, head_len)) {
-		case COMPRESSION_GZIP: mt = MT_OCI_LAYER_GZIP; break;
-		case COMPRESSION_ZSTD: mt = MT_OCI_LAYER_ZSTD; break;
+		case COMPRESSION_GZIP:
+			mt = MT_OCI_LAYER_GZIP;
+			break;
+		case COMPRESSION_ZSTD:
+			mt = MT_OCI_LAYER_ZSTD;
+			break;
 		case COMPRESSION_NONE:
-		default: mt = MT_OCI_LAYER; break;
+		default:
+			mt = MT_OCI_LAYER;
+			break;
 		}
 	}
 	d = json_object_new_object();
@@ -134,7 +140,8 @@ static int pick_entry(struct image_source *s, const struct image_name *name,
 
 	if (name->archive_index >= 0) {
 		if ((size_t)name->archive_index >= n)
-			return pea_error_new(err, ENOENT, "%s: the archive holds %zu images, no @%d",
+			return pea_error_new(err, ENOENT,
+					     "%s: the archive holds %zu images, no @%d",
 					     s->description, n, name->archive_index);
 		*ret = json_object_array_get_idx(doc, (size_t)name->archive_index);
 		return 0;
@@ -153,7 +160,8 @@ static int pick_entry(struct image_source *s, const struct image_name *name,
 				     s->description, name->tag);
 	}
 	if (n != 1)
-		return pea_error_new(err, EINVAL, "%s: the archive holds %zu images: name one with "
+		return pea_error_new(err, EINVAL,
+				     "%s: the archive holds %zu images: name one with "
 				     "docker-archive:FILE:REF or docker-archive:FILE:@N",
 				     s->description, n);
 	*ret = json_object_array_get_idx(doc, 0);
@@ -243,7 +251,7 @@ static int da_put_layer(struct image_dest *d, const struct descriptor *desc, con
 	_cleanup_close_ int in = openat(d->staging_fd, name, O_RDONLY | O_CLOEXEC);
 	_cleanup_close_ int out = -1;
 	_cleanup_free_ char *tmp = xasprintf("%s.tar.tmp", name), *final = NULL;
-	struct digester dg = {0};
+	struct digester dg = { 0 };
 	char diff[DIGEST_MAX];
 	int r;
 
@@ -298,8 +306,10 @@ static int da_put_manifest(struct image_dest *d, const char *buf, size_t len, co
 
 	json_object_array_add(doc, entry);
 	if (!top)
-		return pea_error_new(err, ENOTSUP, "%s: a docker-archive holds one image, not a "
-				     "manifest list", d->description);
+		return pea_error_new(err, ENOTSUP,
+				     "%s: a docker-archive holds one image, not a "
+				     "manifest list",
+				     d->description);
 	if (manifest_parse(buf, len, type, &m, err) < 0)
 		return -EINVAL;
 	if (!d->config_file)

@@ -21,7 +21,7 @@ int docker_client_for(const struct image_reference *ref, bool insecure,
 		      const struct side_options *side, const struct transport_context *ctx,
 		      struct registry_client **ret, struct pea_error **err)
 {
-	struct credentials creds = {0};
+	struct credentials creds = { 0 };
 	_cleanup_free_ char *name = reference_name(ref);
 	struct registry_options o = {
 		.tls_verify = side->tls_verify,
@@ -60,7 +60,7 @@ int docker_client_for(const struct image_reference *ref, bool insecure,
 static int docker_get_manifest(struct image_source *s, const char *digest, char **ret,
 			       size_t *ret_len, char **ret_type, struct pea_error **err)
 {
-	struct http_response resp = {0};
+	struct http_response resp = { 0 };
 
 	if (!digest || (s->synth && strcmp(digest, s->ref_text) == 0)) {
 		*ret = xmemdup_str(s->synth, s->synth_len);
@@ -102,7 +102,7 @@ static int try_source(const struct image_reference *ref, bool insecure,
 		      struct image_source *s, struct pea_error **err)
 {
 	struct registry_client *client = NULL;
-	struct http_response resp = {0};
+	struct http_response resp = { 0 };
 	const char *what = ref->digest ? ref->digest : ref->tag;
 
 	if (docker_client_for(ref, insecure, side, ctx, &client, err) < 0)
@@ -193,8 +193,8 @@ static int docker_has_blob(struct image_dest *d, const struct descriptor *desc, 
 	return registry_blob_exists(d->client, d->repo, desc->digest, ret, err);
 }
 
-static int docker_put_blob(struct image_dest *d, const struct descriptor *desc,
-			   enum blob_role role, const char *name, struct pea_error **err)
+static int docker_put_blob(struct image_dest *d, const struct descriptor *desc, enum blob_role role,
+			   const char *name, struct pea_error **err)
 {
 	_cleanup_close_ int fd = openat(d->staging_fd, name, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -206,9 +206,8 @@ static int docker_put_blob(struct image_dest *d, const struct descriptor *desc,
 	return 0;
 }
 
-static int docker_put_manifest(struct image_dest *d, const char *buf, size_t len,
-			       const char *type, const char *digest, bool top,
-			       struct pea_error **err)
+static int docker_put_manifest(struct image_dest *d, const char *buf, size_t len, const char *type,
+			       const char *digest, bool top, struct pea_error **err)
 {
 	const char *ref = top && d->tag ? d->tag : digest;
 
@@ -234,7 +233,7 @@ int docker_dest_open(const struct image_name *name, const struct side_options *s
 		     struct pea_error **err)
 {
 	_cleanup_(reference_free_p) struct image_reference *ref = reference_copy(name->ref);
-	struct pull_source primary = {0};
+	struct pull_source primary = { 0 };
 	int r;
 
 	d->ops = &docker_dest_ops;

@@ -19,7 +19,7 @@
 #include "image/tarball.h"
 #include "image/transport.h"
 
-#define INDEX_MAX (16u << 20)
+#define INDEX_MAX	   (16u << 20)
 #define OCI_LAYOUT_CONTENT "{\"imageLayoutVersion\":\"1.0.0\"}"
 
 static char *blob_path(const char *digest)
@@ -31,8 +31,8 @@ static char *blob_path(const char *digest)
 
 /* ---- source -------------------------------------------------------------------- */
 
-static int oci_get_manifest(struct image_source *s, const char *digest, char **ret,
-			    size_t *ret_len, char **ret_type, struct pea_error **err)
+static int oci_get_manifest(struct image_source *s, const char *digest, char **ret, size_t *ret_len,
+			    char **ret_type, struct pea_error **err)
 {
 	_cleanup_free_ char *path = NULL;
 
@@ -74,17 +74,20 @@ static int select_entry(struct image_source *s, struct json_object *manifests, c
 			struct pea_error **err)
 {
 	size_t n = json_object_array_length(manifests);
-	struct descriptor found = {0};
+	struct descriptor found = { 0 };
 	bool have = false;
 
 	if (!tag && n != 1)
-		return pea_error_new(err, EINVAL, "%s: the layout holds %zu images: name one with "
-				     "oci:PATH:TAG", s->description, n);
+		return pea_error_new(err, EINVAL,
+				     "%s: the layout holds %zu images: name one with "
+				     "oci:PATH:TAG",
+				     s->description, n);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *path = pea_json_path_index("index.json manifests", i);
-		struct descriptor d = {0};
+		struct descriptor d = { 0 };
 
-		if (descriptor_from_json(json_object_array_get_idx(manifests, i), path, &d, err) < 0)
+		if (descriptor_from_json(json_object_array_get_idx(manifests, i), path, &d, err) <
+		    0)
 			return pea_error_wrap(err, "%s", s->description);
 		if (!have && (!tag || (d.ref_name && strcmp(d.ref_name, tag) == 0))) {
 			found = d;
@@ -154,8 +157,8 @@ static int oci_put_blob(struct image_dest *d, const struct descriptor *desc, enu
 	return 0;
 }
 
-static int write_blob_bytes(struct image_dest *d, const char *buf, size_t len,
-			    const char *digest, struct pea_error **err)
+static int write_blob_bytes(struct image_dest *d, const char *buf, size_t len, const char *digest,
+			    struct pea_error **err)
 {
 	_cleanup_free_ char *path = blob_path(digest);
 	_cleanup_free_ char *dir = xstrdup(path);
@@ -193,8 +196,8 @@ static int oci_put_manifest(struct image_dest *d, const char *buf, size_t len, c
 		json_object_object_add(desc, "annotations", ann);
 	}
 	free(d->manifest_json);
-	d->manifest_json = xstrdup(json_object_to_json_string_ext(desc, JSON_C_TO_STRING_PLAIN |
-								  JSON_C_TO_STRING_NOSLASHESCAPE));
+	d->manifest_json = xstrdup(json_object_to_json_string_ext(
+		desc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	return 0;
 }
 
@@ -205,8 +208,8 @@ static int oci_write_index(struct image_dest *d, struct pea_error **err)
 	struct json_object *manifests = NULL, *kept;
 	const char *digest = NULL;
 
-	if (pea_json_parse(d->manifest_json, strlen(d->manifest_json), "descriptor", &desc,
-			   err) < 0)
+	if (pea_json_parse(d->manifest_json, strlen(d->manifest_json), "descriptor", &desc, err) <
+	    0)
 		return -EINVAL;
 	pea_json_get_string_opt(desc, "", "digest", &digest, NULL);
 	if (pea_path_exists_at(d->dirfd, "index.json")) {
@@ -222,7 +225,7 @@ static int oci_write_index(struct image_dest *d, struct pea_error **err)
 	kept = json_object_new_array();
 	for (size_t i = 0; manifests && i < json_object_array_length(manifests); i++) {
 		struct json_object *e = json_object_array_get_idx(manifests, i);
-		struct descriptor old = {0};
+		struct descriptor old = { 0 };
 		bool drop;
 
 		if (descriptor_from_json(e, "index.json manifests", &old, NULL) < 0) {
@@ -259,7 +262,8 @@ static int oci_commit(struct image_dest *d, struct pea_error **err)
 	if (oci_write_index(d, err) < 0)
 		return -EIO;
 	if (d->archive_path) {
-		char *names[] = {(char *)"oci-layout", (char *)"index.json", (char *)"blobs", NULL};
+		char *names[] = { (char *)"oci-layout", (char *)"index.json", (char *)"blobs",
+				  NULL };
 		_cleanup_strv_ char **all = NULL;
 
 		/* blobs/ with its files, in a stable order */
@@ -286,8 +290,8 @@ static int oci_commit(struct image_dest *d, struct pea_error **err)
 				files = sfd >= 0 ? fdopendir(sfd) : NULL;
 				while (files && (f = readdir(files)))
 					if (f->d_name[0] != '.')
-						pea_strv_push_take(&all, xasprintf("%s/%s", sub,
-										   f->d_name));
+						pea_strv_push_take(
+							&all, xasprintf("%s/%s", sub, f->d_name));
 			}
 		}
 		if (tar_create(d->tmp_path, all, d->archive_path, err) < 0)

@@ -21,25 +21,32 @@ static const struct {
 	const char *prefix;
 	enum transport_kind kind;
 } transports[] = {
-	{"docker://", TRANSPORT_DOCKER},
-	{"oci-archive:", TRANSPORT_OCI_ARCHIVE},
-	{"oci:", TRANSPORT_OCI},
-	{"docker-archive:", TRANSPORT_DOCKER_ARCHIVE},
-	{"dir:", TRANSPORT_DIR},
-	{"store:", TRANSPORT_STORE},
-	{"containers-storage:", TRANSPORT_STORE},
+	{ "docker://", TRANSPORT_DOCKER },
+	{ "oci-archive:", TRANSPORT_OCI_ARCHIVE },
+	{ "oci:", TRANSPORT_OCI },
+	{ "docker-archive:", TRANSPORT_DOCKER_ARCHIVE },
+	{ "dir:", TRANSPORT_DIR },
+	{ "store:", TRANSPORT_STORE },
+	{ "containers-storage:", TRANSPORT_STORE },
 };
 
 const char *transport_name(enum transport_kind k)
 {
 	switch (k) {
-	case TRANSPORT_DOCKER: return "docker";
-	case TRANSPORT_OCI: return "oci";
-	case TRANSPORT_OCI_ARCHIVE: return "oci-archive";
-	case TRANSPORT_DOCKER_ARCHIVE: return "docker-archive";
-	case TRANSPORT_DIR: return "dir";
-	case TRANSPORT_STORE: return "store";
-	default: return "?";
+	case TRANSPORT_DOCKER:
+		return "docker";
+	case TRANSPORT_OCI:
+		return "oci";
+	case TRANSPORT_OCI_ARCHIVE:
+		return "oci-archive";
+	case TRANSPORT_DOCKER_ARCHIVE:
+		return "docker-archive";
+	case TRANSPORT_DIR:
+		return "dir";
+	case TRANSPORT_STORE:
+		return "store";
+	default:
+		return "?";
 	}
 }
 
@@ -56,8 +63,7 @@ struct image_name *image_name_free(struct image_name *n)
 }
 
 /* "PATH[:TAG]": split at the first ':' (as skopeo does). */
-static int split_path_tag(struct image_name *n, const char *rest, bool oci,
-			  struct pea_error **err)
+static int split_path_tag(struct image_name *n, const char *rest, bool oci, struct pea_error **err)
 {
 	const char *colon = strchr(rest, ':');
 
@@ -96,8 +102,10 @@ static int split_path_tag(struct image_name *n, const char *rest, bool oci,
 		if (reference_parse(colon + 1, true, &n->ref, err) < 0)
 			return pea_error_wrap(err, "invalid image name '%s'", n->input);
 		if (n->ref->digest)
-			return pea_error_new(err, EINVAL, "invalid image name '%s': a docker-archive "
-					     "reference cannot have a digest", n->input);
+			return pea_error_new(err, EINVAL,
+					     "invalid image name '%s': a docker-archive "
+					     "reference cannot have a digest",
+					     n->input);
 		reference_default_tag(n->ref);
 		n->tag = reference_string(n->ref);
 	}
@@ -126,11 +134,14 @@ int image_name_parse(const char *s, struct image_name **ret, struct pea_error **
 
 		image_name_free(n);
 		if (!colon)
-			return pea_error_new(err, EINVAL, "invalid image name '%s': expected "
+			return pea_error_new(err, EINVAL,
+					     "invalid image name '%s': expected "
 					     "TRANSPORT:NAME (docker://, oci:, oci-archive:, "
-					     "docker-archive:, dir:, store:)", s);
-		return pea_error_new(err, EINVAL, "invalid image name '%s': unknown transport '%.*s'",
-				     s, (int)(colon - s), s);
+					     "docker-archive:, dir:, store:)",
+					     s);
+		return pea_error_new(err, EINVAL,
+				     "invalid image name '%s': unknown transport '%.*s'", s,
+				     (int)(colon - s), s);
 	}
 	switch (n->kind) {
 	case TRANSPORT_DOCKER:
@@ -184,8 +195,7 @@ int make_temp_dir(const struct transport_context *ctx, const char *what, char **
 	return 0;
 }
 
-int local_open_blob(struct image_source *s, const char *path, int *ret_fd,
-		    struct pea_error **err)
+int local_open_blob(struct image_source *s, const char *path, int *ret_fd, struct pea_error **err)
 {
 	if (pea_open_in_root(s->dirfd, path, O_RDONLY | O_CLOEXEC, 0, ret_fd, err) < 0)
 		return pea_error_wrap(err, "%s", s->description);
@@ -237,8 +247,10 @@ int source_open(const struct image_name *name, const struct side_options *side,
 		break;
 	case TRANSPORT_STORE:
 	default:
-		r = pea_error_new(err, ENOTSUP, "'%s': the store: transport is not available yet "
-				  "(it needs pea-storage)", name->input);
+		r = pea_error_new(err, ENOTSUP,
+				  "'%s': the store: transport is not available yet "
+				  "(it needs pea-storage)",
+				  name->input);
 		break;
 	}
 	if (r < 0) {
@@ -325,8 +337,10 @@ int dest_open(const struct image_name *name, const struct side_options *side,
 		break;
 	case TRANSPORT_STORE:
 	default:
-		r = pea_error_new(err, ENOTSUP, "'%s': the store: transport is not available yet "
-				  "(it needs pea-storage)", name->input);
+		r = pea_error_new(err, ENOTSUP,
+				  "'%s': the store: transport is not available yet "
+				  "(it needs pea-storage)",
+				  name->input);
 		break;
 	}
 	if (r < 0) {

@@ -90,11 +90,11 @@ struct image_source {
 	/* registry */
 	struct registry_client *client;
 	char *repo;
-	char *ref_text; /* tag or digest */
+	char *ref_text;	 /* tag or digest */
 	char *canonical; /* "host/repo" for inspect's Name */
 	/* local directory (oci, dir, extracted archives) */
 	int dirfd;
-	char *tmp_path; /* a temp dir to remove on close */
+	char *tmp_path;	  /* a temp dir to remove on close */
 	char *oci_digest; /* oci: the selected top-level descriptor */
 	char *oci_type;
 	int64_t oci_size;
@@ -135,7 +135,7 @@ struct image_dest {
 	int dirfd;
 	char *root_path;
 	bool created_root;
-	char **added; /* blob paths added to an existing layout, removed on abort */
+	char **added;	    /* blob paths added to an existing layout, removed on abort */
 	char *archive_path; /* archives: the file written on commit */
 	char *tmp_path;
 	/* docker-archive */
@@ -185,8 +185,7 @@ int docker_archive_dest_open(const struct image_name *name, const struct transpo
 /* Helpers shared by the local transports. */
 int make_temp_dir(const struct transport_context *ctx, const char *what, char **ret,
 		  struct pea_error **err);
-int local_open_blob(struct image_source *s, const char *path, int *ret_fd,
-		    struct pea_error **err);
+int local_open_blob(struct image_source *s, const char *path, int *ret_fd, struct pea_error **err);
 int read_local_manifest(struct image_source *s, const char *path, const char *digest, char **ret,
 			size_t *ret_len, struct pea_error **err);
 
