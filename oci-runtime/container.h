@@ -93,6 +93,8 @@ int mounts_prepare_root(const struct spec *s, bool by_path, int *ret_rootfd,
 			struct pea_error **err);
 int mounts_apply(const struct spec *s, int rootfd, bool userns, struct pea_error **err);
 int mounts_pivot(const struct spec *s, int rootfd, bool no_pivot, struct pea_error **err);
+/* mkdir -p inside the rootfs, symlinks followed inside it. */
+int mounts_mkdir_in_root(int rootfd, const char *path, struct pea_error **err);
 /* Mount onto an O_PATH fd (through /proc/self/fd). */
 int mounts_mount_fd(const char *source, int targetfd, const char *target_name,
 		    const char *fstype, unsigned long flags, const char *data,
@@ -115,6 +117,8 @@ int process_clamp_rlimits(struct spec *s);
 int process_apply_limits(const struct spec *s, bool no_new_keyring, const char *id,
 			 struct pea_error **err);
 int process_apply_creds(const struct spec *s, struct pea_error **err);
+/* HOME from /etc/passwd (else "/") when process.env has none, as runc does. */
+void process_default_home(struct spec *s);
 int process_resolve_exec(const struct spec *s, char **ret_path, struct pea_error **err);
 
 /* hooks.c */

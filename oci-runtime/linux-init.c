@@ -99,6 +99,9 @@ static int step_rootfs(struct container *c, struct init_ctx *x, struct pea_error
 	    mounts_apply(c->spec, x->rootfd, c->userns, err) < 0 ||
 	    devices_create(c->spec, x->rootfd, c->userns, err) < 0)
 		return -EINVAL;
+	/* a missing working directory is made, as runc does */
+	if (mounts_mkdir_in_root(x->rootfd, c->spec->process.cwd, err) < 0)
+		return pea_error_wrap(err, "process.cwd");
 	return 0;
 }
 
@@ -137,12 +140,13 @@ static int step_pivot(struct container *c, struct init_ctx *x, struct pea_error 
 /* Step 8: process attributes that need privileges, and the working directory. */
 static int step_process(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
-	const struct spec *s = c->spec;
+	struct spec *s = c->spec;
 
 	if (process_apply_limits(s, c->opts->no_new_keyring, c->id, err) < 0)
 		return -EINVAL;
 	if (chdir(s->process.cwd) < 0)
 		return pea_error_errno(err, "process.cwd '%s'", s->process.cwd);
+	process_default_home(c->spec);
 	return 0;
 }
 

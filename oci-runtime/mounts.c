@@ -87,7 +87,7 @@ static int open_target(int rootfd, const char *dest, int *ret_fd, struct pea_err
  * rootfs (an absolute target starts at its root), even when it dangles:
  * what it points to is made there, as runc's SecureJoin + MkdirAll does.
  */
-static int mkdir_in_root(int rootfd, const char *path, struct pea_error **err)
+int mounts_mkdir_in_root(int rootfd, const char *path, struct pea_error **err)
 {
 	_cleanup_free_ char *p = xstrdup(path);
 
@@ -152,12 +152,12 @@ static int make_target(int rootfd, const char *dest, bool is_file, struct pea_er
 	char *slash;
 
 	if (!is_file)
-		return mkdir_in_root(rootfd, dest, err);
+		return mounts_mkdir_in_root(rootfd, dest, err);
 	parent = xstrdup(dest);
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = '\0';
-		if (mkdir_in_root(rootfd, parent, err) < 0)
+		if (mounts_mkdir_in_root(rootfd, parent, err) < 0)
 			return -EINVAL;
 	}
 	if (pea_open_in_root(rootfd, dest, O_PATH | O_CLOEXEC, 0, &fd, NULL) == 0)

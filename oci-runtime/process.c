@@ -16,6 +16,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/log.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 
 #include "container.h"
@@ -236,4 +237,27 @@ int process_resolve_exec(const struct spec *s, char **ret_path, struct pea_error
 	}
 	return pea_error_new(err, ENOENT,
 			     "process.args[0]: '%s': executable file not found in $PATH", name);
+}
+
+void process_default_home(struct spec *s)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL, *home = NULL;
+	size_t cap = 0;
+
+	for (size_t i = 0; s->process.env && s->process.env[i]; i++)
+		if (strncmp(s->process.env[i], "HOME=", 5) == 0)
+			return;
+	f = fopen("/etc/passwd", "re");
+	while (f && !home && getline(&line, &cap, f) > 0) {
+		char *p = line, *field[7];
+		int n = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		while (n < 7 && (field[n] = strsep(&p, ":")))
+			n++;
+		if (n >= 6 && strtoul(field[2], NULL, 10) == s->process.uid && *field[5])
+			home = xstrdup(field[5]);
+	}
+	pea_strv_push_take(&s->process.env, xasprintf("HOME=%s", home ? home : "/"));
 }
