@@ -90,7 +90,7 @@ static int setup_all(const struct global_options *g, struct session *s,
 		const struct attachment *a = &o->attachments[i];
 		struct link_result r;
 
-		if (driver_setup(&s->ns, o, a, s->fw, &r, err) < 0)
+		if (driver_setup(&s->ns, g, o, a, s->fw, &r, err) < 0)
 			goto fail;
 		if (a->net.dns_enabled && strcmp(a->net.driver, "bridge") == 0) {
 			if (dns_add(g, o, a, &r, err) < 0)

@@ -39,10 +39,10 @@ int cmd_update(const struct global_options *g, int argc, char **argv, struct pea
 	_cleanup_close_ int dirfd = -1;
 	bool given = false;
 	size_t len = 0;
-	int c;
+	int c, r;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	optind = 0; /* glibc: start over, on this argv */
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		_cleanup_strv_ char **parts = NULL;
 		struct ipnet ip;
 
@@ -65,9 +65,16 @@ int cmd_update(const struct global_options *g, int argc, char **argv, struct pea
 	dir = xasprintf("%s/aardvark-dns",
 			g->config_dir ? g->config_dir : "/run/containers/networks");
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 && errno == ENOENT)
+		return 0; /* no DNS for any network: nothing to update, as netavark */
 	if (dirfd < 0)
 		return pea_error_errno(err, "open '%s'", dir);
-	if (pea_read_file_at(dirfd, argv[optind], DNS_FILE_MAX, &text, &len, err) < 0)
+	r = pea_read_file_at(dirfd, argv[optind], DNS_FILE_MAX, &text, &len, err);
+	if (r == -ENOENT) {
+		*err = pea_error_free(*err);
+		return 0;
+	}
+	if (r < 0)
 		return pea_error_wrap(err, "network '%s'", argv[optind]);
 	joined = servers ? pea_strv_join(servers, ",") : xstrdup("");
 	out = with_servers(text, joined);

@@ -225,30 +225,32 @@ static int start_server(const struct global_options *g, int dirfd, struct pea_er
 {
 	_cleanup_free_ char *dir = dns_dir(g);
 	const char *bin = g->aardvark_binary ? g->aardvark_binary : DEFAULT_AARDVARK;
-	char *argv[] = {(char *)bin, "--config", dir, "-p", "53", "run", NULL};
+	char port[8];
+	char *argv[] = {(char *)bin, "--config", dir, "-p", port, "run", NULL};
 	_cleanup_close_ int devnull = -1;
 	struct pea_fd_map fds[3];
 	struct pea_spawn s = {.argv = argv, .fds = fds, .nfds = 3, .new_session = true};
 	pid_t pid = 0;
 	int status = 0;
 
+	snprintf(port, sizeof(port), "%u", g->dns_port ? g->dns_port : 53);
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0)
 		return pea_error_errno(err, "open '/dev/null'");
 	for (int i = 0; i < 3; i++)
 		fds[i] = (struct pea_fd_map){.parent = devnull, .child = i};
 	if (pea_spawn(&s, &pid, NULL, err) < 0)
-		return pea_error_wrap(err, "start dns server '%s'", bin);
+		return pea_error_wrap(err, "aardvark-dns failed to start: '%s'", bin);
 	/*
 	 * aardvark-dns forks its server and exits once the server is listening.
 	 * Wait for that, then for the pid file.
 	 */
 	if (pea_wait(pid, -1, 5000, &status, err) < 0)
-		return pea_error_wrap(err, "dns server '%s'", bin);
+		return pea_error_wrap(err, "aardvark-dns failed to start: '%s'", bin);
 	if (pea_exit_status(status) != 0) {
 		_cleanup_free_ char *why = pea_describe_wait_status(status);
 
-		return pea_error_new(err, EIO, "dns server '%s' %s", bin, why);
+		return pea_error_new(err, EIO, "aardvark-dns failed to start: '%s' %s", bin, why);
 	}
 	for (int i = 0; i < 200 && !server_pid(dirfd); i++) {
 		struct timespec ts = {.tv_nsec = 10 * 1000 * 1000};

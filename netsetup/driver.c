@@ -135,7 +135,8 @@ static int container_link(struct netns_ctx *ns, const char *ifname, struct nl_li
 	return 0;
 }
 
-static int bridge_setup(struct netns_ctx *ns, const struct net_options *o,
+static int bridge_setup(struct netns_ctx *ns, const struct global_options *g,
+			const struct net_options *o,
 			const struct attachment *a, struct firewall *fw, struct link_result *res,
 			struct pea_error **err)
 {
@@ -167,7 +168,7 @@ static int bridge_setup(struct netns_ctx *ns, const struct net_options *o,
 	r = configure_container(ns, a, l.index, res, err);
 	if (r < 0)
 		return r;
-	r = firewall_add_network(fw, net, net->network_interface, err);
+	r = firewall_add_network(fw, net, net->network_interface, g->dns_port, err);
 	if (r < 0)
 		return r;
 	return firewall_add_ports(fw, o, a, res->addrs, res->n_addrs, err);
@@ -212,12 +213,13 @@ static int macvlan_setup(struct netns_ctx *ns, const struct attachment *a,
 	return configure_container(ns, a, l.index, res, err);
 }
 
-int driver_setup(struct netns_ctx *ns, const struct net_options *o, const struct attachment *a,
-		 struct firewall *fw, struct link_result *ret, struct pea_error **err)
+int driver_setup(struct netns_ctx *ns, const struct global_options *g,
+		 const struct net_options *o, const struct attachment *a, struct firewall *fw,
+		 struct link_result *ret, struct pea_error **err)
 {
 	memset(ret, 0, sizeof(*ret));
 	if (is_bridge(&a->net))
-		return bridge_setup(ns, o, a, fw, ret, err);
+		return bridge_setup(ns, g, o, a, fw, ret, err);
 	return macvlan_setup(ns, a, ret, err);
 }
 

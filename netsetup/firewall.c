@@ -405,8 +405,40 @@ static void isolate_rule(struct json_object *cmds, const char *bridge, const cha
 	add_rule(cmds, "insert", "forward", e, owner);
 }
 
+/* DNS to a gateway's port 53 goes to the port the server really listens on. */
+static void dns_redirect(struct json_object *cmds, const struct network *net, uint16_t port,
+			 const char *owner)
+{
+	for (size_t i = 0; i < net->n_subnets; i++) {
+		const struct ipnet *gw = &net->subnets[i].gateway;
+		struct json_object *e, *protos, *dnat;
+		char b[64];
+
+		if (!net->subnets[i].has_gateway)
+			continue;
+		e = json_object_new_array();
+		protos = json_object_new_array();
+		dnat = json_object_new_object();
+		json_object_array_add(protos, json_object_new_string("tcp"));
+		json_object_array_add(protos, json_object_new_string("udp"));
+		json_object_array_add(e, match_addr("==", gw->family, "daddr",
+						    json_object_new_string(
+							    ipnet_addr_str(gw, b, sizeof(b)))));
+		json_object_array_add(e, expr_match("==", expr_meta("l4proto"),
+						    json_pair("set", protos)));
+		json_object_array_add(e, expr_match("==", expr_payload("th", "dport"),
+						    json_object_new_int(53)));
+		json_object_object_add(dnat, "family", json_object_new_string(ip_proto(gw->family)));
+		json_object_object_add(dnat, "addr",
+				       json_object_new_string(ipnet_addr_str(gw, b, sizeof(b))));
+		json_object_object_add(dnat, "port", json_object_new_int(port));
+		json_object_array_add(e, json_pair("dnat", dnat));
+		add_rule(cmds, "add", "hostports", e, owner);
+	}
+}
+
 int firewall_add_network(struct firewall *fw, const struct network *net, const char *bridge,
-			 struct pea_error **err)
+			 uint16_t dns_port, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *batch = NULL;
 	_cleanup_free_ char *owner = NULL;
@@ -426,6 +458,8 @@ int firewall_add_network(struct firewall *fw, const struct network *net, const c
 	network_rules(cmds, net, owner);
 	if (bridge)
 		bridge_element(cmds, "add", bridge);
+	if (net->dns_enabled && dns_port != 53)
+		dns_redirect(cmds, net, dns_port, owner);
 	if (net->isolate && bridge)
 		isolate_rule(cmds, bridge, owner);
 	r = nft_run(fw, batch, "add network rules", err);

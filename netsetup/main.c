@@ -83,11 +83,20 @@ static int parse_args(int argc, char **argv, struct global_options *g, struct pe
 		{0},
 	};
 	const char *env = getenv("NETAVARK_FW");
+	const char *port = getenv("NETAVARK_DNS_PORT");
 	enum log_level level;
 	int c;
 
 	if (env && *env && parse_firewall(env, &g->firewall) < 0)
 		return pea_error_new(err, EINVAL, "unknown firewall driver '%s' in NETAVARK_FW", env);
+	if (port && *port) {
+		char *end = NULL;
+		unsigned long p = strtoul(port, &end, 10);
+
+		if (*end || p == 0 || p > 65535)
+			return pea_error_new(err, EINVAL, "invalid NETAVARK_DNS_PORT '%s'", port);
+		g->dns_port = (uint16_t)p;
+	}
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+c:r:a:f:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -143,7 +152,7 @@ static void reply_error(const struct pea_error *err)
 int main(int argc, char *argv[])
 {
 	_cleanup_error_ struct pea_error *err = NULL;
-	struct global_options g = {.firewall = FIREWALL_NFTABLES};
+	struct global_options g = {.firewall = FIREWALL_NFTABLES, .dns_port = 53};
 	int r;
 
 	log_set_program("pea-netsetup");

@@ -28,6 +28,7 @@ struct global_options {
 	const char *aardvark_binary; /* --aardvark-binary */
 	enum firewall_driver firewall;
 	const char *file; /* --file, NULL or "-" for stdin */
+	uint16_t dns_port; /* NETAVARK_DNS_PORT, 53 by default */
 };
 
 /* ---- ipnet.c: addresses and prefixes ----------------------------------- */
@@ -198,8 +199,9 @@ struct firewall;
 int firewall_open(enum firewall_driver driver, struct firewall **ret, struct pea_error **err);
 struct firewall *firewall_close(struct firewall *fw);
 /* Rules of a network (masquerade, forwarding, isolation); idempotent. */
+/* dns_port != 53: DNS to the gateways goes to that port (NETAVARK_DNS_PORT). */
 int firewall_add_network(struct firewall *fw, const struct network *net, const char *bridge,
-			 struct pea_error **err);
+			 uint16_t dns_port, struct pea_error **err);
 int firewall_del_network(struct firewall *fw, const struct network *net, struct pea_error **err);
 /* Port forwards of a container to its addresses on one network. */
 int firewall_add_ports(struct firewall *fw, const struct net_options *o,
@@ -225,8 +227,9 @@ struct netns_ctx {
 	struct nl *ctr;
 };
 
-int driver_setup(struct netns_ctx *ns, const struct net_options *o, const struct attachment *a,
-		 struct firewall *fw, struct link_result *ret, struct pea_error **err);
+int driver_setup(struct netns_ctx *ns, const struct global_options *g,
+		 const struct net_options *o, const struct attachment *a, struct firewall *fw,
+		 struct link_result *ret, struct pea_error **err);
 /* Undo setup; copes with half-made state and with nothing at all. */
 int driver_teardown(struct netns_ctx *ns, const struct net_options *o,
 		    const struct attachment *a, struct firewall *fw, struct pea_error **err);
