@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -240,9 +241,19 @@ int nl_link_add_bridge(struct nl *nl, const char *name, unsigned int mtu, bool v
 	struct nlmsghdr *h =
 		nl_msg(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
 	struct nlattr *info, *data;
+	uint8_t mac[6];
 	int r;
 
+	/*
+	 * A MAC of its own: without one a bridge takes the lowest MAC of its
+	 * ports and changes it when that port goes, which leaves stale ARP
+	 * entries in the other containers.
+	 */
+	if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
+		return pea_error_errno(err, "getrandom");
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
 	mnl_attr_put_strz(h, IFLA_IFNAME, name);
+	mnl_attr_put(h, IFLA_ADDRESS, sizeof(mac), mac);
 	if (mtu)
 		mnl_attr_put_u32(h, IFLA_MTU, mtu);
 	info = mnl_attr_nest_start(h, IFLA_LINKINFO);

@@ -101,8 +101,12 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	nsu_host ip addr add 198.51.100.1/32 dev lo
 	run -0 nsu_ctr 1 busybox ping -c1 -W2 198.51.100.1
 
+	local brmac
+	brmac=$(nsu_host ip -j link show podman1 | jq -r '.[0].address')
 	nsu_run -f "$TEST_DIR/a.json" teardown "${NSU_CTR_PATH[0]}"
 	assert_success
+	# the bridge keeps its MAC (no stale ARP entries in b)
+	assert_equal "$(nsu_host ip -j link show podman1 | jq -r '.[0].address')" "$brmac"
 	# b still works, the bridge stays for it
 	run -0 nsu_ctr 1 busybox ping -c1 -W2 10.89.3.1
 	run -0 nsu_host ip link show podman1
