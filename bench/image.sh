@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# bench/image.sh: pull a multi-layer image from a local registry into an OCI layout,
+# pea-image against skopeo: wall time and peak RSS, best of N runs, and the ratios.
+# No assertions: the machine is shared and noisy.
+#
+#   BENCH_LAYERS (5) layers of BENCH_LAYER_MB (20..50, varied) MiB of random data, gzip -1,
+#   on top of the busybox fixture; BENCH_RUNS (3) runs each.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export PEA_BUILD=${PEA_BUILD:-$here/../build}
+# shellcheck source=tests/helpers/common.bash
+source "$here/../tests/helpers/common.bash"
+# shellcheck source=tests/helpers-image.bash
+source "$here/../tests/helpers-image.bash"
+
+layers=${BENCH_LAYERS:-5}
+runs=${BENCH_RUNS:-3}
+PEA_IMAGE=${PEA_IMAGE:-$PEA_BUILD/bin/pea-image}
+[[ -x "$PEA_IMAGE" ]] || { echo "bench image: build pea-image first ($PEA_IMAGE)" >&2; exit 1; }
+command -v skopeo >/dev/null || { echo "bench image: skopeo is missing" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || { echo "bench image: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/pea-bench-image.XXXXXX")
+export BATS_FILE_TMPDIR=$work
+cleanup() {
+	registry_stop
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+ensure_fixtures || exit 1
+registry_start || exit 1
+
+# The image: the busybox layer plus random layers of 20..50 MiB.
+build_image() {
+	local dir="$1" i size
+	img_build_layout "$dir" "$(oci_platform | cut -d' ' -f1)" 0 0 gzip || return 1
+	for ((i = 1; i <= layers; i++)); do
+		size=$((20 + (i * 7) % 31))
+		mkdir -p "$work/l$i/data" &&
+			head -c "$((size << 20))" /dev/urandom >"$work/l$i/data/blob" &&
+			pea_tar_dir "$work/l$i" "$work/l$i.tar" &&
+			gzip -1 -n -c "$work/l$i.tar" >"$work/l$i.tar.gz" || return 1
+		rm -rf "$work/l$i"
+	done
+	# rebuild the manifest and config with the extra layers
+	local m cfg diffs="[]" descs="[]" d s
+	m="$(img_blob_path "$dir" "$(jq -r '.manifests[0].digest' "$dir/index.json")")"
+	cfg="$(img_blob_path "$dir" "$(jq -r .config.digest "$m")")"
+	for ((i = 1; i <= layers; i++)); do
+		diffs="$(jq -c --arg d "sha256:$(pea_sha256 "$work/l$i.tar")" '. + [$d]' <<<"$diffs")"
+		rm -f "$work/l$i.tar"
+		read -r d s <<<"$(img_add_blob "$dir" "$work/l$i.tar.gz")"
+		descs="$(jq -c --arg d "$d" --argjson s "$s" '. + [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $d, size: $s}]' <<<"$descs")"
+	done
+	jq -cj --argjson d "$diffs" '.rootfs.diff_ids += $d' "$cfg" >"$work/config" || return 1
+	read -r d s <<<"$(img_add_blob "$dir" "$work/config")"
+	jq -cj --arg d "$d" --argjson s "$s" --argjson l "$descs" \
+		'.config.digest = $d | .config.size = $s | .layers += $l' "$m" >"$work/manifest" || return 1
+	read -r d s <<<"$(img_add_blob "$dir" "$work/manifest")"
+	jq -c --arg d "$d" --argjson s "$s" '.manifests[0].digest = $d | .manifests[0].size = $s' \
+		"$dir/index.json" >"$work/index" && mv "$work/index" "$dir/index.json"
+}
+
+build_image "$work/src" || { echo "bench image: cannot build the image" >&2; exit 1; }
+registry_push_oci "$work/src" bench/big:latest || exit 1
+total=$(du -sm "$work/src/blobs" | cut -f1)
+echo "image: $((layers + 1)) layers, ${total} MiB compressed, from $REGISTRY_ADDR"
+
+# measure NAME CMD...: best wall time and its peak RSS over the runs
+measure() {
+	local name="$1" best="" rss="" i w r
+	shift
+	for ((i = 0; i < runs; i++)); do
+		rm -rf "$work/dst"
+		/usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>"$work/err" ||
+			{ echo "bench image: $name failed: $(tail -1 "$work/err")" >&2; return 1; }
+		read -r w r <"$work/time"
+		if [[ -z "$best" ]] || awk -v a="$w" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+			best=$w rss=$r
+		fi
+	done
+	printf '%-10s wall %6.2f s   peak RSS %7d KiB   %6.1f MiB/s\n' "$name" "$best" "$rss" \
+		"$(awk -v t="$total" -v w="$best" 'BEGIN { print (w > 0 ? t / w : 0) }')"
+	eval "${name//-/_}_wall=$best ${name//-/_}_rss=$rss"
+}
+
+src="docker://$REGISTRY_ADDR/bench/big:latest"
+measure pea-image "$PEA_IMAGE" --insecure-policy copy -q --src-tls-verify=false "$src" "oci:$work/dst"
+measure skopeo skopeo --insecure-policy copy -q --src-tls-verify=false "$src" "oci:$work/dst"
+# shellcheck disable=SC2154 # set by measure
+awk -v pw="$pea_image_wall" -v sw="$skopeo_wall" -v pr="$pea_image_rss" -v sr="$skopeo_rss" 'BEGIN {
+	printf "ratio      wall skopeo/pea-image %.2fx   RSS skopeo/pea-image %.2fx\n", sw / pw, sr / pr }'
