@@ -97,3 +97,45 @@ rt_no_leftovers() {
 		return 1
 	fi
 }
+
+# console_receiver SOCK OUT [INPUT]: listen on the unix socket SOCK like
+# conmon does, take the pty master sent there (SCM_RIGHTS), write INPUT to
+# it, then copy what the container writes to OUT until it hangs up.
+# Runs in the background; CONSOLE_PID is its pid.
+console_receiver() {
+	python3 - "$1" "$2" "${3:-}" <<'PY' &
+import os, socket, sys, select
+path, out, data = sys.argv[1], sys.argv[2], sys.argv[3]
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path)
+srv.listen(1)
+open(out + ".listening", "w").close()
+conn, _ = srv.accept()
+msg, fds, _, _ = socket.recv_fds(conn, 1024, 1)
+with open(out + ".meta", "w") as f:
+    f.write("%s %d\n" % (msg.decode(), len(fds)))
+master = fds[0]
+if data:
+    os.write(master, data.encode())
+with open(out, "wb") as f:
+    while True:
+        r, _, _ = select.select([master], [], [], 10)
+        if not r:
+            break
+        try:
+            b = os.read(master, 4096)
+        except OSError:
+            break
+        if not b:
+            break
+        f.write(b)
+        f.flush()
+PY
+	CONSOLE_PID=$!
+	for _ in $(seq 1 250); do
+		[[ -e "$2.listening" ]] && return 0
+		sleep 0.02
+	done
+	echo "console_receiver: not listening on '$1'" >&2
+	return 1
+}
