@@ -68,36 +68,52 @@ start() {
 	cat "$2/aardvark.pid"
 }
 
-# measure NAME BIN DIR: prints "qps avg_ms p99_ms rss_kb hwm_kb lost"
+# The CPU time of a process (all its threads), in clock ticks.
+cpu_ticks() {
+	awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+# measure NAME BIN DIR: prints "qps avg_ms p99_ms rss_kb hwm_kb lost cpu_us_per_query"
 measure() {
-	local pid out qps avg p99 rss hwm lost
+	local pid out qps avg p99 rss hwm lost t0 t1 done_ cpu
 	pid=$(start "$2" "$3")
 	sleep 0.3
 	# warm up, then the timed run with per-query latencies (-v) for the p99
 	ip netns exec "$ns" dnsperf -s 10.89.0.1 -a 10.89.0.2 -d "$work/queries" -l 1 \
 		-c "$clients" -q 200 >/dev/null 2>&1 || true
+	t0=$(cpu_ticks "$pid")
 	out=$(ip netns exec "$ns" dnsperf -s 10.89.0.1 -a 10.89.0.2 -d "$work/queries" \
 		-l "$seconds" -c "$clients" -q 200 -v 2>/dev/null) || true
+	t1=$(cpu_ticks "$pid")
 	qps=$(awk '/Queries per second:/ {printf "%d", $4}' <<<"$out")
 	avg=$(awk '/Average Latency/ {printf "%.3f", $4 * 1000}' <<<"$out")
 	lost=$(awk '/Queries lost:/ {print $3}' <<<"$out")
+	done_=$(awk '/Queries completed:/ {print $3}' <<<"$out")
+	# CPU per answered query: what a loaded, shared machine distorts least
+	cpu=$(awk -v t=$((t1 - t0)) -v n="${done_:-0}" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN {if (n > 0) printf "%.2f", t * 1e6 / hz / n; else print 0}')
 	p99=$(awk '/^> / {print $NF}' <<<"$out" | sort -n |
 		awk '{v[NR] = $1} END {if (NR) printf "%.3f", v[int(NR * 0.99)] * 1000}')
 	rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
 	hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
 	kill "$pid"
 	sleep 0.3
-	echo "${qps:-0} ${avg:-0} ${p99:-0} ${rss:-0} ${hwm:-0} ${lost:-0}"
+	echo "${qps:-0} ${avg:-0} ${p99:-0} ${rss:-0} ${hwm:-0} ${lost:-0} ${cpu:-0}"
 }
 
-read -r p_qps p_avg p_p99 p_rss p_hwm p_lost < <(measure pea-dnsd "$PEA_DNSD" "$work/pea")
-read -r a_qps a_avg a_p99 a_rss a_hwm a_lost < <(measure aardvark-dns "$AARDVARK_DNS" "$work/aardvark")
+read -r p_qps p_avg p_p99 p_rss p_hwm p_lost p_cpu < <(measure pea-dnsd "$PEA_DNSD" "$work/pea")
+read -r a_qps a_avg a_p99 a_rss a_hwm a_lost a_cpu < <(measure aardvark-dns "$AARDVARK_DNS" "$work/aardvark")
 
 echo "dnsd: $containers containers, $clients dnsperf clients, ${seconds}s, UDP, A/AAAA/PTR mix"
-printf '%-14s %12s %10s %10s %10s %10s %8s\n' "" "queries/s" "avg ms" "p99 ms" "RSS kB" "peak kB" "lost"
-printf '%-14s %12s %10s %10s %10s %10s %8s\n' pea-dnsd "$p_qps" "$p_avg" "$p_p99" "$p_rss" "$p_hwm" "$p_lost"
-printf '%-14s %12s %10s %10s %10s %10s %8s\n' aardvark-dns "$a_qps" "$a_avg" "$a_p99" "$a_rss" "$a_hwm" "$a_lost"
-awk -v pq="$p_qps" -v aq="$a_qps" -v pr="$p_hwm" -v ar="$a_hwm" 'BEGIN {
+fmt='%-14s %10s %8s %8s %12s %8s %8s %6s\n'
+# shellcheck disable=SC2059
+printf "$fmt" "" "queries/s" "avg ms" "p99 ms" "CPU us/query" "RSS kB" "peak kB" "lost"
+# shellcheck disable=SC2059
+printf "$fmt" pea-dnsd "$p_qps" "$p_avg" "$p_p99" "$p_cpu" "$p_rss" "$p_hwm" "$p_lost"
+# shellcheck disable=SC2059
+printf "$fmt" aardvark-dns "$a_qps" "$a_avg" "$a_p99" "$a_cpu" "$a_rss" "$a_hwm" "$a_lost"
+awk -v pq="$p_qps" -v aq="$a_qps" -v pr="$p_hwm" -v ar="$a_hwm" -v pc="$p_cpu" -v ac="$a_cpu" 'BEGIN {
 	if (aq > 0) printf "ratio: pea-dnsd does %.2fx the queries/s of aardvark-dns\n", pq / aq
+	if (pc > 0) printf "ratio: aardvark-dns spends %.2fx the CPU per query of pea-dnsd\n", ac / pc
 	if (pr > 0) printf "ratio: aardvark-dns peaks at %.2fx the memory of pea-dnsd\n", ar / pr
 }'

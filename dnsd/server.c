@@ -16,7 +16,7 @@
 #include "dnsd/options.h"
 #include "dnsd/server.h"
 
-#define UDP_BATCH 64 /* datagrams read per wakeup, so TCP and timers get their turn */
+#define UDP_ROUNDS 4 /* batches read per wakeup, so TCP and timers get their turn */
 
 void dnsd_sockaddr_to_ip(const struct sockaddr_storage *sa, struct dnsd_ip *ip)
 {
@@ -130,29 +130,79 @@ static int listener_new(struct dnsd_server *srv, const struct dnsd_ip *ip, ssize
 	return 0;
 }
 
+static size_t udp_receive(int fd, struct dnsd_udp_batch *b)
+{
+	int n;
+
+	for (size_t i = 0; i < DNSD_UDP_BATCH; i++) {
+		b->in_iov[i] = (struct iovec){ .iov_base = b->in_buf[i], .iov_len = DNS_UDP_MAX };
+		b->in[i].msg_hdr = (struct msghdr){ .msg_name = &b->addr[i],
+						    .msg_namelen = sizeof(b->addr[i]),
+						    .msg_iov = &b->in_iov[i],
+						    .msg_iovlen = 1 };
+	}
+	n = recvmmsg(fd, b->in, DNSD_UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0 && errno != EAGAIN && errno != EINTR)
+		log_debug("receive on udp listener: %s", strerror(errno));
+	return n < 0 ? 0 : (size_t)n;
+}
+
+static void udp_send(int fd, struct dnsd_udp_batch *b, size_t n)
+{
+	size_t sent = 0;
+
+	while (sent < n) {
+		int r = sendmmsg(fd, b->out + sent, (unsigned int)(n - sent),
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (r <= 0) {
+			log_debug("send answers: %s", strerror(errno));
+			sent++; /* skip the one that failed */
+			continue;
+		}
+		sent += (size_t)r;
+	}
+}
+
+static enum dnsd_action server_handle(struct dnsd_server *srv, const struct dnsd_client *client,
+				      const struct dnsd_ip *src, const uint8_t *msg, size_t len,
+				      uint8_t *out, size_t out_cap, size_t *ret_len);
+
 static int on_udp(struct pea_loop *loop, int fd, uint32_t events, void *data,
 		  struct pea_error **err)
 {
 	struct dnsd_listener *l = data;
 	struct dnsd_server *srv = l->srv;
+	struct dnsd_udp_batch *b = srv->udp;
 
-	for (int i = 0; i < UDP_BATCH; i++) {
-		struct dnsd_client client = { .tcp = false, .local = l->ip };
-		struct dnsd_ip src;
-		ssize_t n;
+	for (int round = 0; round < UDP_ROUNDS; round++) {
+		size_t n = udp_receive(fd, b), n_out = 0;
 
-		client.addr_len = sizeof(client.addr);
-		n = recvfrom(fd, srv->in, sizeof(srv->in), MSG_TRUNC,
-			     (struct sockaddr *)&client.addr, &client.addr_len);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_debug("receive on udp listener: %s", strerror(errno));
-			break;
+		for (size_t i = 0; i < n; i++) {
+			struct dnsd_client client = { .tcp = false, .local = l->ip };
+			struct msghdr *h = &b->in[i].msg_hdr;
+			struct dnsd_ip src;
+			size_t len = 0;
+
+			if (h->msg_flags & MSG_TRUNC)
+				continue; /* larger than any query we take: garbage */
+			memcpy(&client.addr, &b->addr[i], sizeof(client.addr));
+			client.addr_len = h->msg_namelen;
+			dnsd_sockaddr_to_ip(&client.addr, &src);
+			if (server_handle(srv, &client, &src, b->in_buf[i], b->in[i].msg_len,
+					  b->out_buf[n_out], DNS_UDP_MAX, &len) != DNSD_REPLY)
+				continue;
+			b->out_iov[n_out] =
+				(struct iovec){ .iov_base = b->out_buf[n_out], .iov_len = len };
+			b->out[n_out].msg_hdr = (struct msghdr){ .msg_name = &b->addr[i],
+								 .msg_namelen = h->msg_namelen,
+								 .msg_iov = &b->out_iov[n_out],
+								 .msg_iovlen = 1 };
+			n_out++;
 		}
-		if ((size_t)n > sizeof(srv->in))
-			continue; /* larger than any DNS message: garbage */
-		dnsd_sockaddr_to_ip(&client.addr, &src);
-		dnsd_server_query(srv, &client, &src, srv->in, (size_t)n);
+		udp_send(fd, b, n_out);
+		if (n < DNSD_UDP_BATCH)
+			break;
 	}
 	return 0;
 }
@@ -262,6 +312,7 @@ int dnsd_server_new(const struct dnsd_options *opts, int dirfd, struct dnsd_conf
 	srv->config_dir = opts->config_dir;
 	srv->inotify_fd = -1;
 	srv->next_conn_id = 1;
+	srv->udp = xnew(struct dnsd_udp_batch, 1);
 	srv->ctx.search_domain = opts->search_domain;
 	srv->ctx.no_proxy = getenv("AARDVARK_NO_PROXY") != NULL;
 	if (sync_listeners(srv, cfg, err) < 0) {
@@ -355,6 +406,7 @@ struct dnsd_server *dnsd_server_free(struct dnsd_server *srv)
 		pea_loop_remove(srv->loop, srv->inotify_watch);
 	pea_close(srv->inotify_fd);
 	dnsd_config_free(srv->cfg);
+	free(srv->udp);
 	free(srv);
 	return NULL;
 }
@@ -366,35 +418,53 @@ static ssize_t listener_network(struct dnsd_server *srv, const struct dnsd_ip *l
 	return l ? l->net : dnsd_config_find_listener(srv->cfg, local);
 }
 
-bool dnsd_server_query(struct dnsd_server *srv, const struct dnsd_client *client,
-		       const struct dnsd_ip *src, const uint8_t *msg, size_t len)
+/* Answer into out (DNSD_REPLY), or start a forward (DNSD_FORWARD), or drop. */
+static enum dnsd_action server_handle(struct dnsd_server *srv, const struct dnsd_client *client,
+				      const struct dnsd_ip *src, const uint8_t *msg, size_t len,
+				      uint8_t *out, size_t out_cap, size_t *ret_len)
 {
 	struct dnsd_upstream ups[DNSD_MAX_UPSTREAMS];
 	ssize_t net = listener_network(srv, &client->local);
 	struct dns_query q;
-	size_t out_len = 0, n_ups;
+	size_t n_ups;
 	struct dnsd_client fwd;
 
-	switch (dnsd_query_handle(&srv->ctx, src, net, msg, len, client->tcp, srv->out,
-				  sizeof(srv->out), &out_len, &q)) {
+	switch (dnsd_query_handle(&srv->ctx, src, net, msg, len, client->tcp, out, out_cap, ret_len,
+				  &q)) {
 	case DNSD_REPLY:
-		dnsd_server_reply(srv, client, srv->out, out_len);
-		return false;
+		return DNSD_REPLY;
 	case DNSD_FORWARD:
 		break;
 	case DNSD_DROP:
 	default:
 		log_debug("dropped a malformed message of %zu bytes", len);
-		return false;
+		return DNSD_DROP;
 	}
 	n_ups = dnsd_query_upstreams(&srv->ctx, src, net, ups, DNSD_MAX_UPSTREAMS);
 	if (n_ups == 0) {
 		log_debug("no resolver to forward '%s' to", q.name);
-		return false;
+		return DNSD_DROP;
 	}
 	fwd = *client;
 	fwd.max_answer = dns_query_max_answer(&q, client->tcp);
-	return dnsd_forward_start(srv, &fwd, msg, len, &q, ups, n_ups);
+	return dnsd_forward_start(srv, &fwd, msg, len, &q, ups, n_ups) ? DNSD_FORWARD : DNSD_DROP;
+}
+
+bool dnsd_server_query(struct dnsd_server *srv, const struct dnsd_client *client,
+		       const struct dnsd_ip *src, const uint8_t *msg, size_t len)
+{
+	size_t out_len = 0;
+
+	switch (server_handle(srv, client, src, msg, len, srv->out, sizeof(srv->out), &out_len)) {
+	case DNSD_REPLY:
+		dnsd_server_reply(srv, client, srv->out, out_len);
+		return false;
+	case DNSD_FORWARD:
+		return true;
+	case DNSD_DROP:
+	default:
+		return false;
+	}
 }
 
 void dnsd_server_reply(struct dnsd_server *srv, const struct dnsd_client *client,

@@ -67,6 +67,18 @@ struct dnsd_client {
 	size_t max_answer;
 };
 
+/* recvmmsg/sendmmsg: up to DNSD_UDP_BATCH datagrams per system call. */
+#define DNSD_UDP_BATCH 32
+struct dnsd_udp_batch {
+	struct mmsghdr in[DNSD_UDP_BATCH];
+	struct mmsghdr out[DNSD_UDP_BATCH];
+	struct iovec in_iov[DNSD_UDP_BATCH];
+	struct iovec out_iov[DNSD_UDP_BATCH];
+	struct sockaddr_storage addr[DNSD_UDP_BATCH];
+	uint8_t in_buf[DNSD_UDP_BATCH][DNS_UDP_MAX];
+	uint8_t out_buf[DNSD_UDP_BATCH][DNS_UDP_MAX];
+};
+
 struct dnsd_server {
 	struct pea_loop *loop;
 	const struct dnsd_options *opts;
@@ -85,6 +97,7 @@ struct dnsd_server {
 	int inotify_fd;
 	struct pea_watch *inotify_watch;
 	bool started; /* past the first load: bind errors are warnings */
+	struct dnsd_udp_batch *udp;
 	uint8_t in[DNS_TCP_MAX + 2];
 	uint8_t out[DNS_TCP_MAX];
 };
