@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# bench/runtime-start.sh: `run` of /bin/true in the same busybox bundle with
+# pea-runtime, crun and runc (Debian's), N times each, interleaved, in one
+# run. Prints the mean wall time and the mean peak RSS (/usr/bin/time %M, of
+# the runtime's own process) and the ratios to crun. Never asserts.
+# Needs root. BENCH_N changes the number of runs (default 50).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/helpers/common.bash
+source "$here/../tests/helpers/common.bash"
+
+N=${BENCH_N:-50}
+PEA=${PEA_RUNTIME:-$PEA_BUILD/bin/pea-runtime}
+CRUN=${CRUN:-/usr/bin/crun}
+RUNC=${RUNC:-/usr/bin/runc}
+for cmd in "$PEA" "$CRUN" "$RUNC" /usr/bin/time; do
+	command -v "$cmd" >/dev/null || { echo "bench/runtime-start: needs '$cmd'" >&2; exit 1; }
+done
+[[ $(id -u) -eq 0 ]] || { echo "bench/runtime-start: needs root" >&2; exit 1; }
+ensure_fixtures >/dev/null
+prepare_cgroups_for_crun
+top=$(mktemp -d /tmp/pea-bench-runtime.XXXXXX)
+trap 'rm -rf "$top"' EXIT
+make_bundle "$top/bundle" /bin/true
+names=(pea-runtime crun runc)
+bins=("$PEA" "$CRUN" "$RUNC")
+
+# one RUNTIME_INDEX ITER: run once, print "seconds peak_rss_kb".
+one() {
+	local i=$1 n=$2 t0 t1 rss
+	t0=$(date +%s%N)
+	rss=$(/usr/bin/time -f %M "${bins[$i]}" --root "$top/root-$i" run -b "$top/bundle" \
+		"bench-$i-$n" 2>&1 >/dev/null | tail -1)
+	t1=$(date +%s%N)
+	echo "$(((t1 - t0) / 1000)) $rss"
+}
+
+declare -a sum_us sum_rss max_rss
+for i in 0 1 2; do
+	sum_us[i]=0 sum_rss[i]=0 max_rss[i]=0
+	one "$i" warmup >/dev/null
+done
+for n in $(seq 1 "$N"); do
+	for i in 0 1 2; do
+		read -r us rss < <(one "$i" "$n")
+		sum_us[i]=$((sum_us[i] + us))
+		sum_rss[i]=$((sum_rss[i] + rss))
+		((rss > max_rss[i])) && max_rss[i]=$rss
+	done
+done
+
+printf 'run of /bin/true, %d runs each (mean)\n' "$N"
+printf '%-12s %12s %14s %14s %10s %10s\n' runtime "wall (s)" "peak RSS (kB)" "max RSS (kB)" "time/crun" "RSS/crun"
+for i in 0 1 2; do
+	awk -v name="${names[i]}" -v us="${sum_us[i]}" -v rss="${sum_rss[i]}" -v mx="${max_rss[i]}" \
+		-v cus="${sum_us[1]}" -v crss="${sum_rss[1]}" -v n="$N" 'BEGIN {
+		printf "%-12s %12.4f %14d %14d %10.2f %10.2f\n", name, us / n / 1e6, rss / n, mx,
+			us / cus, rss / crss }'
+done
