@@ -387,22 +387,28 @@ static void bridge_element(struct json_object *cmds, const char *verb, const cha
 	add_cmd(cmds, verb, "element", el);
 }
 
-static void isolate_rule(struct json_object *cmds, const char *bridge, const char *owner)
+static void isolate_one(struct json_object *cmds, const char *in, const char *out,
+			const char *bridge, const char *owner)
 {
 	struct json_object *e = json_object_new_array();
 
-	/*
-	 * Traffic into an isolated bridge from any other interface that is not
-	 * a reply is dropped; inserted first, before the accepts of the networks.
-	 */
-	json_object_array_add(e, expr_match("==", expr_meta("oifname"),
-					    json_object_new_string(bridge)));
-	json_object_array_add(e, expr_match("!=", expr_meta("iifname"),
-					    json_object_new_string(bridge)));
-	json_object_array_add(e, expr_match("==", expr_meta("iifname"),
+	/* bridge to or from another of our bridges: dropped */
+	json_object_array_add(e, expr_match("==", expr_meta(in), json_object_new_string(bridge)));
+	json_object_array_add(e, expr_match("!=", expr_meta(out), json_object_new_string(bridge)));
+	json_object_array_add(e, expr_match("==", expr_meta(out),
 					    json_object_new_string("@bridges")));
 	json_object_array_add(e, json_pair("drop", NULL));
 	add_rule(cmds, "insert", "forward", e, owner);
+}
+
+/*
+ * An isolated network exchanges nothing with the other networks (the
+ * interfaces of the "bridges" set); inserted first, before the accepts.
+ */
+static void isolate_rule(struct json_object *cmds, const char *bridge, const char *owner)
+{
+	isolate_one(cmds, "iifname", "oifname", bridge, owner);
+	isolate_one(cmds, "oifname", "iifname", bridge, owner);
 }
 
 /* DNS to a gateway's port 53 goes to the port the server really listens on. */

@@ -255,3 +255,24 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	refute_output --partial eth0
 	run -0 nsu_host ip link show parent0
 }
+
+@test "isolate: an isolated network exchanges nothing with the others, still gets out" {
+	nsu_json "$(nsu_id iso)" iso podman1 eth0 "10.89.3.0/24,10.89.3.1,10.89.3.2" |
+		jq '.network_info.iso.options = {isolate: "true"}' >"$TEST_DIR/a.json"
+	nsu_json "$(nsu_id other)" other podman2 eth0 "10.90.0.0/24,10.90.0.1,10.90.0.2" >"$TEST_DIR/b.json"
+	nsu_host ip addr add 198.51.100.1/32 dev lo
+	nsu_run -f "$TEST_DIR/a.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	nsu_run -f "$TEST_DIR/b.json" setup "${NSU_CTR_PATH[1]}"
+	assert_success
+	run -1 nsu_ctr 1 busybox ping -c1 -W1 10.89.3.2
+	run -1 nsu_ctr 0 busybox ping -c1 -W1 10.90.0.2
+	run -0 nsu_ctr 0 busybox ping -c1 -W1 198.51.100.1
+	run -0 nsu_ctr 1 busybox ping -c1 -W1 198.51.100.1
+	nsu_run -f "$TEST_DIR/a.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	nsu_run -f "$TEST_DIR/b.json" teardown "${NSU_CTR_PATH[1]}"
+	assert_success
+	run -0 nsu_host nft list tables
+	assert_output ""
+}
