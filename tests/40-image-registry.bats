@@ -144,6 +144,23 @@ registry_blob_file() {
 	[ ! -e "$TEST_DIR/d" ]
 }
 
+@test "a connection cut in the middle of a blob: resumed with Range, digests still checked" {
+	registry_push_oci "$MULTI" t9/multi:latest
+	registry_push_oci "$MULTI" t9/other:latest
+	img_flaky_start flaky "$R"
+	run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$IMG_FLAKY_ADDR/t9/multi" "oci:$TEST_DIR/o"
+	assert_equal "$(jq -r '.manifests[0].digest' "$TEST_DIR/o/index.json")" "$(layout_manifest "$MULTI")"
+	grep -q 'GET /v2/t9/multi/blobs/sha256:.* bytes=[0-9]*-$' "$IMG_FLAKY_LOG"
+	for f in "$TEST_DIR"/o/blobs/sha256/*; do
+		cmp "$f" "$MULTI/blobs/sha256/$(basename "$f")"
+	done
+	run -1 "${I[@]}" copy -q --retry-times 0 --src-tls-verify=false "docker://$IMG_FLAKY_ADDR/t9/other" "oci:$TEST_DIR/o2"
+	assert_output --partial "blob 'sha256:"
+	assert_equal "${#lines[@]}" 1
+	[ ! -e "$TEST_DIR/o2" ]
+	img_flaky_stop flaky
+}
+
 @test "errors: closed port, unknown repository or tag, a malformed manifest, https to http" {
 	port="$(pea_free_port)"
 	run -1 "${I[@]}" inspect --tls-verify=false "docker://127.0.0.1:$port/x/y:z"

@@ -13,6 +13,10 @@
 #                                  client gets a token from /token with Basic pea:secret.
 #                                  Exports IMG_<NAME>_ADDR.
 #   img_token_stop NAME
+#   img_flaky_start NAME BACKEND   a front to the registry at BACKEND that cuts the first
+#                                  GET of each blob after half of its body (then serves
+#                                  Range requests); its log lists the requests.
+#   img_flaky_stop NAME
 #   img_build_layout DIR ARCH LAYERS SIZE_KB [gzip|zstd|none] [VARIANT]
 #                                  an OCI layout holding one image for linux/ARCH, tagged
 #                                  "latest": the busybox layer plus LAYERS layers of
@@ -79,8 +83,8 @@ img_registry_start() {
 			fi
 			sleep 0.1
 		done
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
 		grep -q "address already in use" "$dir/registry.log" || break
 	done
 	echo "img_registry_start: the registry did not start; its log:" >&2
@@ -96,8 +100,8 @@ img_kill() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 	return 0
 }
 
@@ -188,6 +192,79 @@ img_token_stop() {
 	local pid
 	pid="$(img_var "$1" PID)"
 	img_kill "${!pid:-}"
+}
+
+IMG_FLAKY_PROXY='
+import http.server, sys, urllib.request, urllib.error
+port, backend = int(sys.argv[1]), sys.argv[2]
+cut = set()
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a):
+        pass
+    def handle_any(self):
+        rng = self.headers.get("Range")
+        sys.stderr.write("%s %s %s\n" % (self.command, self.path, rng or "-"))
+        sys.stderr.flush()
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else None
+        req = urllib.request.Request("http://" + backend + self.path, data=body, method=self.command)
+        for k in ("Content-Type", "Accept", "Range", "Authorization"):
+            if self.headers.get(k):
+                req.add_header(k, self.headers.get(k))
+        try:
+            r = urllib.request.urlopen(req)
+            code, hdrs, data = r.status, r.getheaders(), r.read()
+        except urllib.error.HTTPError as e:
+            code, hdrs, data = e.code, e.headers.items(), e.read()
+        self.send_response(code)
+        for k, v in hdrs:
+            if k.lower() in ("content-length", "transfer-encoding", "connection", "date"):
+                continue
+            if k.lower() == "location":
+                v = v.replace("http://" + backend, "http://127.0.0.1:%d" % port)
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if self.command == "GET" and "/blobs/sha256:" in self.path and not rng and code == 200 \
+                and self.path not in cut and len(data) > 1024:
+            cut.add(self.path)
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(data)
+    do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
+class S(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+S(("127.0.0.1", port), H).serve_forever()
+'
+
+img_flaky_start() {
+	local name="$1" backend="$2" port pid i log
+	log="$(mktemp "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/flaky-$name.XXXXXX")" || return 1
+	port="$(pea_free_port)" || return 1
+	"$IMG_PYTHON" -c "$IMG_FLAKY_PROXY" "$port" "$backend" </dev/null >"$log" 2>&1 3>&- &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/v2/")" == 200 ]]; then
+			printf -v "$(img_var "$name" ADDR)" '%s' "127.0.0.1:$port"
+			printf -v "$(img_var "$name" PID)" '%s' "$pid"
+			printf -v "$(img_var "$name" LOG)" '%s' "$log"
+			export "$(img_var "$name" ADDR)" "$(img_var "$name" PID)" "$(img_var "$name" LOG)"
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$log" >&2
+	return 1
+}
+
+img_flaky_stop() {
+	img_token_stop "$1"
 }
 
 img_blob_path() {
