@@ -88,7 +88,8 @@ bad_config() {
 @test "a port already taken fails the start with the address" {
 	dnsd_ns_setup
 	dnsd_default_config
-	ip netns exec "$DNSD_NS" dnsmasq --conf-file=/dev/null --pid-file="$TEST_DIR/taken.pid" \
+	: >"$TEST_DIR/dnsmasq.conf"
+	ip netns exec "$DNSD_NS" dnsmasq --conf-file="$TEST_DIR/dnsmasq.conf" --pid-file="$TEST_DIR/taken.pid" \
 		--listen-address=10.90.0.1 --bind-interfaces --no-resolv --no-hosts
 	DNSD_PIDS+=("$(cat "$TEST_DIR/taken.pid")")
 	run -1 --separate-stderr dnsd_exec "$PEA_DNSD" --config "$DNSD_CONF" -p 53 run

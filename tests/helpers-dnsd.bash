@@ -130,7 +130,8 @@ upstream_start() {
 	local addr=$1 pidfile
 	shift
 	pidfile=$TEST_DIR/dnsmasq-$addr.pid
-	ip netns exec "$DNSD_NS" dnsmasq --conf-file=/dev/null --pid-file="$pidfile" \
+	: >"$TEST_DIR/dnsmasq.conf"
+	ip netns exec "$DNSD_NS" dnsmasq --conf-file="$TEST_DIR/dnsmasq.conf" --pid-file="$pidfile" \
 		--listen-address="$addr" --bind-interfaces --no-resolv --no-hosts \
 		--address=/example.test/192.0.2.10 --log-queries \
 		--log-facility="$TEST_DIR/dnsmasq-$addr.log" "$@" || return 1
