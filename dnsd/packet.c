@@ -85,7 +85,8 @@ static bool parse_name(const uint8_t *msg, size_t len, size_t *pos, struct dns_q
 static bool scan_rr(const uint8_t *msg, size_t len, size_t *pos, bool additional,
 		    struct dns_query *q)
 {
-	size_t p = *pos, name_start = *pos;
+	const size_t name_start = *pos;
+	size_t p = name_start;
 	uint16_t type, rdlen;
 
 	if (!parse_name(msg, len, &p, NULL))

@@ -89,6 +89,8 @@ netavark_run() {
 	require_cmd iptables
 	local host=$DNSD_NS c1 c2 c3 pid
 	mkdir -p "$TEST_DIR/nv"
+	# the host's resolver, as the daemon that netavark starts sees it in resolv.conf
+	upstream_start 10.99.0.53
 	netns_create && c1=$NETNS_NAME
 	netns_create && c2=$NETNS_NAME
 	netns_create && c3=$NETNS_NAME
@@ -115,6 +117,11 @@ netavark_run() {
 	assert_output 10.88.2.2
 	run -0 ip netns exec "$c3" dig +time=2 +tries=1 @10.88.2.1 one.dns.podman
 	assert_output --partial "status: NXDOMAIN"
+	run -0 ip netns exec "$c2" dig +time=2 +tries=1 +short @10.88.1.1 -x 10.88.1.2
+	assert_line one.
+	assert_line uno.
+	run -0 ip netns exec "$c1" dig +time=2 +tries=1 +short @10.88.1.1 www.example.test
+	assert_output 192.0.2.10
 
 	run -0 netavark_run "$c2" teardown "$TEST_DIR/c2.json"
 	# netavark 1.4 leaves the bridge's MAC to the kernel, which changes it when a port
