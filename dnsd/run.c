@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -22,11 +23,15 @@
 static int print_version(void)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *target = NULL;
+	struct utsname u;
 
+	/* the shape of aardvark-dns's, whose target is a Rust target triple */
+	target = xasprintf("%s-unknown-linux-gnu", uname(&u) == 0 ? u.machine : "unknown");
 	json_object_object_add(o, "version", json_object_new_string(PEA_VERSION));
 	json_object_object_add(o, "commit", json_object_new_string(""));
 	json_object_object_add(o, "build_time", json_object_new_string(""));
-	json_object_object_add(o, "target", json_object_new_string("x86_64-linux-gnu"));
+	json_object_object_add(o, "target", json_object_new_string(target));
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 								 JSON_C_TO_STRING_NOSLASHESCAPE));
 	return 0;
@@ -211,6 +216,8 @@ int dnsd_run(const struct dnsd_options *opts, struct pea_error **err)
 		return print_version();
 	/* nothing of the caller's leaks into a long-lived daemon (the anchor checks it) */
 	pea_close_fds_except(3, NULL, 0);
+	/* a peer that went away is an error of one send, not the end of the server */
+	signal(SIGPIPE, SIG_IGN);
 	if (setup_logging(opts, err) < 0 || block_signals(err) < 0 ||
 	    open_config_dir(opts->config_dir, &dirfd, err) < 0)
 		return -(*err)->code;
