@@ -1,0 +1,174 @@
+#!/usr/bin/env bats
+#
+# pea-overlayfs: xattrs, what copy-up keeps, file operations (fallocate,
+# fsync, mmap, locks, statfs), stable inode numbers.
+
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-overlayfs
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA_OVERLAYFS"
+	require_cmd setfattr
+	require_cmd python3
+	D="$TEST_DIR/p"
+	M="$D/mnt"
+	U="$D/upper"
+	ovl_make_layers "$D"
+}
+
+teardown() {
+	ovl_umount_all
+}
+
+@test "overlayfs attrs: xattrs read, set and removed; overlay's own are hidden" {
+	ovl_mount pea "$D"
+	run -0 getfattr --absolute-names -n user.color --only-values "$M/data/file"
+	assert_output blue
+	# Reading copies nothing up.
+	assert [ ! -e "$U/data/file" ]
+	run -0 setfattr -n user.size -v big "$M/data/file"
+	assert [ -f "$U/data/file" ]
+	run -0 getfattr --absolute-names -d "$M/data/file"
+	assert_output --partial 'user.color="blue"'
+	assert_output --partial 'user.size="big"'
+	run -0 setfattr -x user.color "$M/data/file"
+	run -1 getfattr --absolute-names -n user.color "$M/data/file"
+	# The opaque marker of /root is overlay's business, not the user's.
+	run -0 getfattr --absolute-names -d -m - "$M/root"
+	assert_output ""
+	run -1 setfattr -n trusted.overlay.opaque -v y "$M/data"
+	run -1 setfattr -n user.overlay.opaque -v y "$M/data"
+	run -1 getfattr --absolute-names -n trusted.overlay.opaque "$M/root"
+	# security.capability survives a copy-up.
+	chmod 700 "$M/data/caps"
+	run -0 getfattr --absolute-names -e base64 -n security.capability "$U/data/caps"
+	assert_line "security.capability=0sAQAAAgAgAAAAAAAAAAAAAAAAAAA="
+	run -0 getfattr --absolute-names -e base64 -n security.capability "$M/data/caps"
+	assert_line "security.capability=0sAQAAAgAgAAAAAAAAAAAAAAAAAAA="
+	ovl_umount "$D"
+}
+
+@test "overlayfs attrs: noxattrs=1 turns xattrs off" {
+	OVL_EXTRA_OPTS=noxattrs=1 ovl_mount pea "$D"
+	run -1 getfattr --absolute-names -n user.color "$M/data/file"
+	assert_output --partial "Operation not supported"
+	run -1 setfattr -n user.x -v y "$M/data/file"
+	ovl_umount "$D"
+}
+
+@test "overlayfs attrs: copy-up keeps data, holes, mode, owner, times and xattrs" {
+	ovl_mount pea "$D"
+	# Metadata changes copy up the whole file.
+	setfattr -n user.touched -v 1 "$M/data/owned" "$M/data/sparse" "$M/data/suid"
+	run -0 stat -c '%u:%g %a %Y %s' "$U/data/owned" "$U/data/suid"
+	assert_output "1000:1000 644 1000000000 6
+0:0 4755 $(stat -c %Y "$D/lower/data/suid") 5"
+	run -0 cmp "$D/lower/data/sparse" "$U/data/sparse"
+	# 8 MiB with 6 bytes of data: the copy is sparse too.
+	(($(stat -c %b "$U/data/sparse") * 512 < 1024 * 1024)) || fail "the copy of the sparse file is not sparse"
+	setfattr -n user.more -v 1 "$M/data/file"
+	run -0 getfattr --absolute-names -n user.color --only-values "$U/data/file"
+	assert_output blue
+	# A copied-up directory keeps its mode and owner.
+	chown 1000:1000 "$D/lower/data/sub"
+	chmod 0750 "$D/lower/data/sub"
+	touch "$M/data/sub/new"
+	run -0 stat -c '%u:%g %a' "$U/data/sub"
+	assert_output "1000:1000 750"
+	ovl_umount "$D"
+}
+
+@test "overlayfs attrs: chmod, chown, truncate and utimens through the mount" {
+	ovl_mount pea "$D"
+	chmod 4711 "$M/data/file"
+	chown 12:34 "$M/data/file"
+	truncate -s 2 "$M/data/file"
+	touch -d @123456789 "$M/data/file"
+	run -0 stat -c '%a %u:%g %s %Y' "$M/data/file" "$U/data/file"
+	assert_output "711 12:34 2 123456789
+711 12:34 2 123456789"
+	chmod 4711 "$M/data/file"
+	run -0 stat -c '%a' "$M/data/file"
+	assert_output 4711
+	ovl_umount "$D"
+}
+
+@test "overlayfs attrs: fallocate, fsync, mmap, locks and statfs" {
+	ovl_mount pea "$D"
+	run -0 fallocate -l 1M "$M/data/alloc"
+	run -0 stat -c %s "$M/data/alloc"
+	assert_output 1048576
+	run -0 fallocate -p -o 0 -l 65536 "$M/data/alloc"
+	run -0 python3 - "$M/data/file" <<'PY'
+import mmap, os, sys, fcntl
+fd = os.open(sys.argv[1], os.O_RDWR)
+m = mmap.mmap(fd, 0)
+m[0:5] = b"HELLO"
+m.flush()
+m.close()
+os.fsync(fd)
+os.fdatasync(fd)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+os.close(fd)
+print(open(sys.argv[1]).read().strip())
+PY
+	assert_output HELLO
+	assert_equal "$(cat "$U/data/file")" HELLO
+	run -0 flock "$M/data/file" true
+	run -0 stat -f -c '%b %S' "$M"
+	assert_output "$(stat -f -c '%b %S' "$U")"
+	ovl_umount "$D"
+}
+
+@test "overlayfs attrs: inode numbers stay when the kernel forgets, hardlinks share one" {
+	ovl_mount pea "$D"
+	run -0 stat -c '%n %i' "$M/data/file" "$M/data/link1" "$M/etc/passwd" "$M/bin/busybox" "$M/data"
+	local before="$output"
+	echo 2 >/proc/sys/vm/drop_caches
+	run -0 stat -c '%n %i' "$M/data/file" "$M/data/link1" "$M/etc/passwd" "$M/bin/busybox" "$M/data"
+	assert_output "$before"
+	assert_equal "$(stat -c %i "$M/data/link1")" "$(stat -c %i "$M/data/link2")"
+	# Copy-up keeps the number.
+	echo x >>"$M/data/file"
+	echo 2 >/proc/sys/vm/drop_caches
+	run -0 stat -c '%n %i' "$M/data/file" "$M/data/link1" "$M/etc/passwd" "$M/bin/busybox" "$M/data"
+	assert_output "$before"
+	# A new hardlink, and its count through both names.
+	ln "$M/data/file" "$M/data/file2"
+	assert_equal "$(stat -c '%i %h' "$M/data/file")" "$(stat -c '%i %h' "$M/data/file2")"
+	rm "$M/data/file2"
+	run -0 stat -c %h "$M/data/file"
+	assert_output 1
+	ovl_umount "$D"
+}
+
+@test "overlayfs attrs: an open file survives its unlink" {
+	ovl_mount pea "$D"
+	run -0 python3 - "$M/data" <<'PY'
+import os, sys
+d = sys.argv[1]
+fd = os.open(d + "/tmp1", os.O_RDWR | os.O_CREAT, 0o600)
+os.write(fd, b"still here")
+os.unlink(d + "/tmp1")
+os.fchmod(fd, 0o640)
+st = os.fstat(fd)
+os.lseek(fd, 0, 0)
+print(os.read(fd, 100).decode(), oct(st.st_mode & 0o777), st.st_size)
+lower = os.open(d + "/link1", os.O_RDONLY)
+os.unlink(d + "/link1")
+print(os.read(lower, 100).decode().strip(), os.fstat(lower).st_size)
+PY
+	assert_output "still here 0o640 10
+linked 7"
+	assert [ ! -e "$M/data/tmp1" ]
+	ovl_umount "$D"
+	run -0 find "$D/work/work" -mindepth 1
+	assert_output ""
+}
