@@ -32,8 +32,9 @@ static int print_version(void)
 	json_object_object_add(o, "commit", json_object_new_string(""));
 	json_object_object_add(o, "build_time", json_object_new_string(""));
 	json_object_object_add(o, "target", json_object_new_string(target));
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n",
+	       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
 	return 0;
 }
 
