@@ -168,10 +168,8 @@ static int bridge_setup(struct netns_ctx *ns, const struct global_options *g,
 	r = configure_container(ns, a, l.index, res, err);
 	if (r < 0)
 		return r;
-	r = firewall_add_network(fw, net, net->network_interface, g->dns_port, err);
-	if (r < 0)
-		return r;
-	return firewall_add_ports(fw, o, a, res->addrs, res->n_addrs, err);
+	return firewall_setup(fw, o, a, net->network_interface, g->dns_port, res->addrs,
+			      res->n_addrs, err);
 }
 
 static uint32_t macvlan_mode(const char *mode)

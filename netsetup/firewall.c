@@ -317,23 +317,6 @@ static void add_table_skeleton(struct json_object *cmds)
 	add_rule(cmds, "add", "postrouting", e, NULL);
 }
 
-static int ensure_table(struct firewall *fw, struct table_state *s, struct pea_error **err)
-{
-	_cleanup_json_ struct json_object *batch = NULL;
-	struct json_object *cmds;
-
-	if (table_read(fw, s, err) < 0)
-		return -EPROTO;
-	if (s->exists)
-		return 0;
-	batch = batch_new(&cmds);
-	add_table_skeleton(cmds);
-	if (nft_run(fw, batch, "create table inet " FIREWALL_TABLE, err) < 0)
-		return -EPROTO;
-	s->exists = true;
-	return 0;
-}
-
 /* ---- networks ------------------------------------------------------------------ */
 
 static void network_rules(struct json_object *cmds, const struct network *net,
@@ -441,37 +424,6 @@ static void dns_redirect(struct json_object *cmds, const struct network *net, ui
 		json_object_array_add(e, json_pair("dnat", dnat));
 		add_rule(cmds, "add", "hostports", e, owner);
 	}
-}
-
-int firewall_add_network(struct firewall *fw, const struct network *net, const char *bridge,
-			 uint16_t dns_port, struct pea_error **err)
-{
-	_cleanup_json_ struct json_object *batch = NULL;
-	_cleanup_free_ char *owner = NULL;
-	struct table_state s = {0};
-	struct json_object *cmds;
-	int r;
-
-	if (fw->driver == FIREWALL_NONE || net->internal)
-		return 0;
-	r = ensure_table(fw, &s, err);
-	if (r < 0)
-		goto out;
-	owner = xasprintf("net:%s", net->name);
-	if (table_has_owner(&s, owner))
-		goto out;
-	batch = batch_new(&cmds);
-	network_rules(cmds, net, owner);
-	if (bridge)
-		bridge_element(cmds, "add", bridge);
-	if (net->dns_enabled && dns_port != 53)
-		dns_redirect(cmds, net, dns_port, owner);
-	if (net->isolate && bridge)
-		isolate_rule(cmds, bridge, owner);
-	r = nft_run(fw, batch, "add network rules", err);
-out:
-	table_state_clear(&s);
-	return r;
 }
 
 /* Delete every rule owned by owner; the table too when nothing owned is left. */
@@ -637,19 +589,24 @@ static void port_rules(struct json_object *cmds, const struct port_mapping *p,
 	}
 }
 
-int firewall_add_ports(struct firewall *fw, const struct net_options *o,
-		       const struct attachment *a, const struct ipnet *addrs, size_t n_addrs,
-		       struct pea_error **err)
+static void network_cmds(struct json_object *cmds, const struct network *net,
+			 const char *bridge, uint16_t dns_port, const char *owner)
 {
-	_cleanup_json_ struct json_object *batch = NULL;
-	struct table_state s = {0};
-	struct json_object *cmds;
-	size_t n = 0;
-	int r;
+	network_rules(cmds, net, owner);
+	if (bridge)
+		bridge_element(cmds, "add", bridge);
+	if (net->dns_enabled && dns_port != 53)
+		dns_redirect(cmds, net, dns_port, owner);
+	if (net->isolate && bridge)
+		isolate_rule(cmds, bridge, owner);
+}
 
-	if (fw->driver == FIREWALL_NONE || o->n_ports == 0)
-		return 0;
-	batch = batch_new(&cmds);
+/* The port forwards of the container on this network; how many were made. */
+static size_t port_cmds(struct json_object *cmds, const struct net_options *o,
+			const struct attachment *a, const struct ipnet *addrs, size_t n_addrs)
+{
+	size_t n = 0;
+
 	for (size_t i = 0; i < o->n_ports; i++) {
 		const struct port_mapping *p = &o->ports[i];
 
@@ -667,11 +624,44 @@ int firewall_add_ports(struct firewall *fw, const struct net_options *o,
 			n++;
 		}
 	}
-	if (n == 0)
+	return n;
+}
+
+/*
+ * One read of the table, one transaction: the table if missing, the
+ * network's rules if missing, the container's port forwards.
+ */
+int firewall_setup(struct firewall *fw, const struct net_options *o, const struct attachment *a,
+		   const char *bridge, uint16_t dns_port, const struct ipnet *addrs,
+		   size_t n_addrs, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *batch = NULL, *ports = NULL;
+	_cleanup_free_ char *owner = NULL;
+	struct table_state s = {0};
+	struct json_object *cmds;
+	bool net_rules = !a->net.internal;
+	size_t n_ports;
+	int r;
+
+	if (fw->driver == FIREWALL_NONE)
 		return 0;
-	r = ensure_table(fw, &s, err);
-	table_state_clear(&s);
+	ports = json_object_new_array();
+	n_ports = port_cmds(ports, o, a, addrs, n_addrs);
+	if (!net_rules && n_ports == 0)
+		return 0;
+	r = table_read(fw, &s, err);
 	if (r < 0)
 		return r;
-	return nft_run(fw, batch, "add port forwards", err);
+	batch = batch_new(&cmds);
+	if (!s.exists)
+		add_table_skeleton(cmds);
+	owner = xasprintf("net:%s", a->net.name);
+	if (net_rules && !table_has_owner(&s, owner))
+		network_cmds(cmds, &a->net, bridge, dns_port, owner);
+	table_state_clear(&s);
+	for (size_t i = 0; i < json_object_array_length(ports); i++)
+		json_object_array_add(cmds, json_object_get(json_object_array_get_idx(ports, i)));
+	if (json_object_array_length(cmds) == 0)
+		return 0;
+	return nft_run(fw, batch, "add rules", err);
 }

@@ -198,15 +198,15 @@ int sysctl_set(const char *path, const char *value, struct pea_error **err);
 struct firewall;
 int firewall_open(enum firewall_driver driver, struct firewall **ret, struct pea_error **err);
 struct firewall *firewall_close(struct firewall *fw);
-/* Rules of a network (masquerade, forwarding, isolation); idempotent. */
-/* dns_port != 53: DNS to the gateways goes to that port (NETAVARK_DNS_PORT). */
-int firewall_add_network(struct firewall *fw, const struct network *net, const char *bridge,
-			 uint16_t dns_port, struct pea_error **err);
+/*
+ * The rules of a network (masquerade, forwarding, isolation, DNS port;
+ * idempotent) and the port forwards of a container to its addresses on it.
+ * dns_port != 53: DNS to the gateways goes to that port (NETAVARK_DNS_PORT).
+ */
+int firewall_setup(struct firewall *fw, const struct net_options *o, const struct attachment *a,
+		   const char *bridge, uint16_t dns_port, const struct ipnet *addrs,
+		   size_t n_addrs, struct pea_error **err);
 int firewall_del_network(struct firewall *fw, const struct network *net, struct pea_error **err);
-/* Port forwards of a container to its addresses on one network. */
-int firewall_add_ports(struct firewall *fw, const struct net_options *o,
-		       const struct attachment *a, const struct ipnet *addrs, size_t n_addrs,
-		       struct pea_error **err);
 /* Every rule that carries the container's id. */
 int firewall_del_container(struct firewall *fw, const char *container_id, struct pea_error **err);
 
