@@ -181,51 +181,80 @@ static int mount_attrs(int fd, const struct spec_mount *m, struct pea_error **er
 
 /* ---- cgroup ----------------------------------------------------------------------- */
 
-/* The mount point of the v1 hierarchy with controllers ctrls ("cpu,cpuacct", "name=systemd"). */
-static char *cgroup_mountpoint(const char *ctrls)
+/* The cgroup mounts of the host, read once from /proc/self/mountinfo. */
+struct cgroup_mnt {
+	char *mnt;
+	char **opts; /* super options: the controllers ("cpu", "name=systemd") */
+	bool v2;
+};
+
+static struct cgroup_mnt *cgroup_mounts_read(size_t *ret_n)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
 	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
+	struct cgroup_mnt *v = NULL;
+	size_t cap = 0, n = 0;
 
-	if (!f)
-		return NULL;
-	while (getline(&line, &cap, f) > 0) {
+	while (f && getline(&line, &cap, f) > 0) {
 		char mnt[PATH_MAX], fstype[64], opts[1024];
 		char *sep = strstr(line, " - ");
-		bool all = true;
 
 		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
 		    sscanf(sep + 3, "%63s %*s %1023s", fstype, opts) != 2)
 			continue;
+		if (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0)
+			continue;
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		v[n].mnt = xstrdup(mnt);
+		v[n].opts = pea_strv_split(opts, ",");
+		v[n].v2 = strcmp(fstype, "cgroup2") == 0;
+		n++;
+	}
+	*ret_n = n;
+	return v;
+}
+
+static void cgroup_mounts_free(struct cgroup_mnt *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].mnt);
+		pea_strv_free(v[i].opts);
+	}
+	free(v);
+}
+
+/* The mount point of the hierarchy with controllers ctrls ("cpu,cpuacct"; "" for v2). */
+static const char *cgroup_mountpoint(const struct cgroup_mnt *v, size_t n, const char *ctrls)
+{
+	_cleanup_strv_ char **want = pea_strv_split(ctrls, ",");
+
+	for (size_t i = 0; i < n; i++) {
+		bool all = true;
+
 		if (!*ctrls) {
-			if (strcmp(fstype, "cgroup2") == 0)
-				return xstrdup(mnt);
+			if (v[i].v2)
+				return v[i].mnt;
 			continue;
 		}
-		if (strcmp(fstype, "cgroup") != 0)
+		if (v[i].v2)
 			continue;
-		_cleanup_strv_ char **want = pea_strv_split(ctrls, ",");
-		_cleanup_strv_ char **have = pea_strv_split(opts, ",");
-
-		for (size_t i = 0; want && want[i]; i++)
-			if (!pea_strv_contains(have, want[i]))
+		for (size_t k = 0; want && want[k]; k++)
+			if (!pea_strv_contains(v[i].opts, want[k]))
 				all = false;
 		if (all)
-			return xstrdup(mnt);
+			return v[i].mnt;
 	}
 	return NULL;
 }
 
-static int mount_cgroup_v1_one(int dirfd, const char *dest, const char *ctrls, const char *path,
-			       const struct spec_mount *m, bool cgroupns, struct pea_error **err)
+static int mount_cgroup_v1_one(int dirfd, const char *dest, const char *mnt, const char *ctrls,
+			       const char *path, const struct spec_mount *m, bool cgroupns,
+			       struct pea_error **err)
 {
-	_cleanup_free_ char *mnt = cgroup_mountpoint(ctrls), *src = NULL, *sub = NULL;
+	_cleanup_free_ char *src = NULL, *sub = NULL;
 	_cleanup_close_ int fd = -1;
 	const char *name;
 
-	if (!mnt)
-		return 0; /* a hierarchy that is not mounted on the host */
 	name = strrchr(mnt, '/') ? strrchr(mnt, '/') + 1 : mnt;
 	sub = xasprintf("%s/%s", dest, name);
 	if (pea_mkdir_p_at(dirfd, sub, 0755, NULL, err) < 0 || open_target(dirfd, sub, &fd, err) < 0)
@@ -233,10 +262,8 @@ static int mount_cgroup_v1_one(int dirfd, const char *dest, const char *ctrls, c
 	if (cgroupns) {
 		/* in a cgroup namespace a new mount is rooted at the namespace's cgroup */
 		if (!*ctrls)
-			return mounts_mount_fd("cgroup2", fd, sub, "cgroup2", m->flags & ~MS_RDONLY,
-					       NULL, err);
-		return mounts_mount_fd("cgroup", fd, sub, "cgroup", m->flags & ~MS_RDONLY, ctrls,
-				       err);
+			return mounts_mount_fd("cgroup2", fd, sub, "cgroup2", m->flags, NULL, err);
+		return mounts_mount_fd("cgroup", fd, sub, "cgroup", m->flags, ctrls, err);
 	}
 	src = xasprintf("%s%s", mnt, path);
 	if (mounts_mount_fd(src, fd, sub, NULL, MS_BIND | MS_REC, NULL, err) < 0)
@@ -254,7 +281,9 @@ static int mount_cgroup_v1(int rootfd, const struct spec_mount *m, bool cgroupns
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
 	_cleanup_close_ int fd = -1;
-	size_t cap = 0;
+	struct cgroup_mnt *mnts;
+	size_t cap = 0, n = 0;
+	int r = 0;
 
 	if (open_target(rootfd, m->destination, &fd, err) < 0 ||
 	    mounts_mount_fd("tmpfs", fd, m->destination, "tmpfs",
@@ -263,8 +292,10 @@ static int mount_cgroup_v1(int rootfd, const struct spec_mount *m, bool cgroupns
 	f = fopen("/proc/self/cgroup", "re");
 	if (!f)
 		return pea_error_errno(err, "open '/proc/self/cgroup'");
+	mnts = cgroup_mounts_read(&n);
 	while (getline(&line, &cap, f) > 0) {
 		char *ctrls = strchr(line, ':'), *path;
+		const char *mnt;
 
 		if (!ctrls || !(path = strchr(ctrls + 1, ':')))
 			continue;
@@ -273,9 +304,16 @@ static int mount_cgroup_v1(int rootfd, const struct spec_mount *m, bool cgroupns
 		path[strcspn(path, "\n")] = '\0';
 		if (strcmp(path, "/") == 0)
 			path = (char *)"";
-		if (mount_cgroup_v1_one(rootfd, m->destination, ctrls, path, m, cgroupns, err) < 0)
-			return -EINVAL;
+		mnt = cgroup_mountpoint(mnts, n, ctrls);
+		if (!mnt)
+			continue; /* a hierarchy that is not mounted on the host */
+		r = mount_cgroup_v1_one(rootfd, m->destination, mnt, ctrls, path, m, cgroupns, err);
+		if (r < 0)
+			break;
 	}
+	cgroup_mounts_free(mnts, n);
+	if (r < 0)
+		return r;
 	if (!(m->flags & MS_RDONLY))
 		return 0;
 	fd = pea_close(fd);
