@@ -89,6 +89,8 @@ teardown() {
 @test "TCP, with several queries on one connection" {
 	run -0 dq 10.89.0.3 @$DNSD_GW1 +tcp +short web
 	assert_output 10.89.0.2
+	run -0 dq fd00:89::3 @$DNSD_GW1_6 +tcp +short www AAAA
+	assert_output fd00:89::2
 	run -0 dq 10.89.0.3 @$DNSD_GW1 +tcp +keepopen +short web www db
 	assert_equal "${lines[0]}" 10.89.0.2
 	assert_equal "${lines[1]}" 10.89.0.2
