@@ -247,10 +247,7 @@ int source_open(const struct image_name *name, const struct side_options *side,
 		break;
 	case TRANSPORT_STORE:
 	default:
-		r = pea_error_new(err, ENOTSUP,
-				  "'%s': the store: transport is not available yet "
-				  "(it needs pea-storage)",
-				  name->input);
+		r = store_source_open(name, ctx, s, err);
 		break;
 	}
 	if (r < 0) {
@@ -337,10 +334,7 @@ int dest_open(const struct image_name *name, const struct side_options *side,
 		break;
 	case TRANSPORT_STORE:
 	default:
-		r = pea_error_new(err, ENOTSUP,
-				  "'%s': the store: transport is not available yet "
-				  "(it needs pea-storage)",
-				  name->input);
+		r = store_dest_open(name, ctx, d, err);
 		break;
 	}
 	if (r < 0) {
@@ -379,6 +373,8 @@ struct image_dest *dest_free(struct image_dest *d, bool committed)
 	pea_strv_free(d->layer_digests);
 	pea_strv_free(d->layer_files);
 	free(d->config_file);
+	if (d->is_store)
+		store_dest_free(d);
 	free(d->manifest_json);
 	free(d);
 	return NULL;

@@ -142,7 +142,8 @@ struct image_dest {
 	char **layer_digests;
 	char **layer_files;
 	char *config_file;
-	char *manifest_json;
+	char *manifest_json; /* oci: the top descriptor; store: its state (transport-store.c) */
+	bool is_store;
 };
 
 int source_open(const struct image_name *name, const struct side_options *side,
@@ -181,6 +182,12 @@ int docker_archive_source_open(const struct image_name *name, const struct trans
 			       struct image_source *s, struct pea_error **err);
 int docker_archive_dest_open(const struct image_name *name, const struct transport_context *ctx,
 			     struct image_dest *d, struct pea_error **err);
+
+int store_source_open(const struct image_name *name, const struct transport_context *ctx,
+		      struct image_source *s, struct pea_error **err);
+int store_dest_open(const struct image_name *name, const struct transport_context *ctx,
+		    struct image_dest *d, struct pea_error **err);
+void store_dest_free(struct image_dest *d);
 
 /* Helpers shared by the local transports. */
 int make_temp_dir(const struct transport_context *ctx, const char *what, char **ret,

@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# pea-image and the pea store (store:[DRIVER@ROOT+RUNROOT]NAME) through pea-storage.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-image
+
+setup_file() {
+	ensure_fixtures
+	registry_start
+	registry_push_oci "$BUSYBOX_OCI" s/busybox:latest
+}
+
+teardown_file() {
+	registry_stop
+}
+
+setup() {
+	require_cmd "$PEA_IMAGE"
+	require_cmd "$PEA_STORAGE"
+	export PEA_STORAGE
+	I=("$PEA_IMAGE" --insecure-policy)
+	ST=("$PEA_STORAGE" --root "$TEST_DIR/root" --runroot "$TEST_DIR/run" --storage-driver vfs)
+	STORE="store:[vfs@$TEST_DIR/root+$TEST_DIR/run]"
+}
+
+@test "pull into the store: layers applied, image recorded with its manifest digest" {
+	run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$REGISTRY_ADDR/s/busybox" "${STORE}busybox"
+	run -0 "${ST[@]}" image inspect docker.io/library/busybox:latest
+	img="$output"
+	assert_equal "$(jq -r .result.digest <<<"$img")" "$BUSYBOX_MANIFEST_DIGEST"
+	assert_equal "$(jq -r '.result.names[0]' <<<"$img")" docker.io/library/busybox:latest
+	cfg="$(jq -r .config.digest "$(img_blob_path "$BUSYBOX_OCI" "$BUSYBOX_MANIFEST_DIGEST")")"
+	assert_equal "$(jq -r .result.id <<<"$img")" "${cfg#sha256:}"
+	layer="$(jq -r '.result.layers[0]' <<<"$img")"
+	run -0 "${ST[@]}" layer inspect "$layer"
+	assert_equal "$(jq -r .result.diff_id <<<"$output")" \
+		"$(jq -r '.rootfs.diff_ids[0]' "$(img_blob_path "$BUSYBOX_OCI" "$cfg")")"
+	path="$(jq -r .result.path <<<"$output")"
+	cmp "$path/bin/busybox" "$BUSYBOX_ROOTFS/bin/busybox"
+	assert_equal "$(img_tree_digest "$path")" "$(img_tree_digest "$BUSYBOX_ROOTFS")"
+	# again: nothing fetched, the new name added
+	run -0 "${I[@]}" copy --progress=json --src-tls-verify=false "docker://$REGISTRY_ADDR/s/busybox" "${STORE}busybox:again"
+	refute_output --partial '"event":"start"'
+	run -0 "${ST[@]}" image inspect docker.io/library/busybox:again
+	assert_equal "$(jq -r '.result.names | length' <<<"$output")" 2
+}
+
+@test "the store as a source: exported layers, an image skopeo reads" {
+	run -0 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "${STORE}localhost/bb:1"
+	run -0 "${I[@]}" copy -q "${STORE}localhost/bb:1" "oci:$TEST_DIR/out"
+	run -0 skopeo --insecure-policy inspect "oci:$TEST_DIR/out"
+	assert_equal "$(jq -r .Architecture <<<"$output")" "$(jq -r .architecture "$BUSYBOX_OCI/blobs/sha256/$(jq -r .config.digest "$(img_blob_path "$BUSYBOX_OCI" "$BUSYBOX_MANIFEST_DIGEST")" | cut -d: -f2)")"
+	m="$(img_blob_path "$TEST_DIR/out" "$(jq -r '.manifests[0].digest' "$TEST_DIR/out/index.json")")"
+	layer="$(jq -r '.layers[0].digest' "$m")"
+	mkdir "$TEST_DIR/x"
+	tar -xf "$(img_blob_path "$TEST_DIR/out" "$layer")" -C "$TEST_DIR/x"
+	cmp "$TEST_DIR/x/bin/busybox" "$BUSYBOX_ROOTFS/bin/busybox"
+	# and back into another store
+	run -0 "${I[@]}" copy -q "${STORE}localhost/bb:1" "store:[vfs@$TEST_DIR/root2+$TEST_DIR/run2]bb2"
+	run -0 "${I[@]}" copy -q "${STORE}localhost/bb:1" "docker-archive:$TEST_DIR/a.tar:bb:1"
+}
+
+@test "a layer that does not unpack to the config's diff ID: refused, nothing left in the store" {
+	cp -a "$BUSYBOX_OCI" "$TEST_DIR/bad"
+	chmod -R u+w "$TEST_DIR/bad"
+	m="$(img_blob_path "$TEST_DIR/bad" "$BUSYBOX_MANIFEST_DIGEST")"
+	cfg="$(img_blob_path "$TEST_DIR/bad" "$(jq -r .config.digest "$m")")"
+	jq -cj '.rootfs.diff_ids[0] = "sha256:1111111111111111111111111111111111111111111111111111111111111111"' "$cfg" >"$TEST_DIR/cfg"
+	read -r cd cs <<<"$(img_add_blob "$TEST_DIR/bad" "$TEST_DIR/cfg")"
+	jq -cj --arg d "$cd" --argjson s "$cs" '.config.digest = $d | .config.size = $s' "$m" >"$TEST_DIR/man"
+	read -r md ms <<<"$(img_add_blob "$TEST_DIR/bad" "$TEST_DIR/man")"
+	jq -c --arg d "$md" --argjson s "$ms" '.manifests[0].digest = $d | .manifests[0].size = $s' "$BUSYBOX_OCI/index.json" >"$TEST_DIR/bad/index.json"
+	run -1 "${I[@]}" copy -q "oci:$TEST_DIR/bad" "${STORE}bad"
+	assert_output --partial "unpacks to"
+	assert_output --partial "but the config says 'sha256:1111"
+	assert_equal "${#lines[@]}" 1
+	run -0 "${ST[@]}" layer ls
+	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+	run -0 "${ST[@]}" image ls
+	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+}
+
+@test "store errors: unknown image, --all, a bad reference, a missing pea-storage" {
+	run -1 "${I[@]}" copy -q "${STORE}nothere" "oci:$TEST_DIR/o"
+	assert_output --partial "image 'nothere' not found"
+	assert_equal "${#lines[@]}" 1
+	[ ! -e "$TEST_DIR/o" ]
+	img_build_layout "$TEST_DIR/a" amd64 0 0
+	img_build_index "$TEST_DIR/idx" "$TEST_DIR/a"
+	run -1 "${I[@]}" copy -q --all "oci:$TEST_DIR/idx" "${STORE}multi"
+	assert_output --partial "copy without --all"
+	run -1 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "${STORE}Bad:Name"
+	assert_output --partial "invalid store reference"
+	run -1 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "store:[vfs@$TEST_DIR/root"
+	assert_output --partial "no ']'"
+	PEA_STORAGE=/nonexistent/pea-storage run -1 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "${STORE}x"
+	assert_output --partial "/nonexistent/pea-storage"
+	assert_equal "${#lines[@]}" 1
+}
