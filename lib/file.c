@@ -309,7 +309,10 @@ static int walk_last(struct walk *w, const char *comp, int flags, mode_t mode, b
 	if (fd >= 0) {
 		if (fstat(fd, &st) < 0)
 			return -errno;
-		if (S_ISLNK(st.st_mode) && !(flags & O_NOFOLLOW))
+		/* like open(2): O_CREAT | O_EXCL never follows the last component */
+		bool excl = (flags & O_CREAT) && (flags & O_EXCL);
+
+		if (S_ISLNK(st.st_mode) && !(flags & O_NOFOLLOW) && !excl)
 			return walk_follow(w, fd, "", beneath);
 	}
 	/* O_NOFOLLOW: should it have become a symlink since the check, fail rather than follow */
@@ -340,6 +343,9 @@ static int walk_step(struct walk *w, int flags, mode_t mode, bool beneath, int *
 	while (w->rest[end] && w->rest[end] != '/')
 		end++;
 	name = xstrndup(w->rest + start, end - start);
+	if ((flags & O_CREAT) && w->rest[end] && !w->rest[end + strspn(w->rest + end, "/")] &&
+	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+		return -EISDIR; /* like open(2): creating "x/" */
 	if (strcmp(name, "..") == 0) {
 		if (w->n == 1 && beneath)
 			return -EXDEV;

@@ -322,30 +322,85 @@ static void test_resolve(int dir)
  * random paths over a tree full of absolute, relative, escaping, dangling,
  * looping and chained symlinks, in both modes. Same inode, or same errno.
  */
-static const char *const walk_components[] = { "a",	 "b",	   "c",	      "f",
-					       "l_abs",	 "l_rel",  "l_up",    "l_dang",
-					       "l_loop", "l_file", "l_dir/",  "..",
-					       ".",	 "",	   "l_chain", "x" };
+static const char *const walk_components[] = {
+	"a",	  "b",	    "c",  "f", "l_abs", "l_rel",   "l_up", "l_dang", "l_loop",
+	"l_file", "l_dir/", "..", ".", "",	"l_chain", "x",	   "new",    "l_new",
+};
 
-static void make_walk_tree(int dir)
+/* Make the tree in dir/name and return an fd of it. */
+static int make_walk_tree(int dir, const char *name)
 {
 	const char *dirs[] = { "", "a/", "a/b/", "b/" };
-	const char *links[][2] = { { "/a", "l_abs" },	   { "../a", "l_rel" },
-				   { "../../..", "l_up" }, { "nosuch/x", "l_dang" },
-				   { "l_loop", "l_loop" }, { "/f", "l_file" },
-				   { "/a/b/", "l_dir" },   { "l_rel/b", "l_chain" } };
+	const char *links[][2] = { { "/a", "l_abs" },	     { "../a", "l_rel" },
+				   { "../../..", "l_up" },   { "nosuch/x", "l_dang" },
+				   { "l_loop", "l_loop" },   { "/f", "l_file" },
+				   { "/a/b/", "l_dir" },     { "l_rel/b", "l_chain" },
+				   { "/b/created", "l_new" } };
+	int w;
 
-	pea_mkdir_p_at(dir, "w/a/b/c", 0755, NULL, NULL);
-	mkdirat(dir, "w/b", 0755);
-	put(dir, "w/f", "f");
-	put(dir, "w/a/f", "af");
+	mkdirat(dir, name, 0755);
+	w = openat(dir, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pea_mkdir_p_at(w, "a/b/c", 0755, NULL, NULL);
+	mkdirat(w, "b", 0755);
+	put(w, "f", "f");
+	put(w, "a/f", "af");
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
 		for (size_t j = 0; j < ARRAY_SIZE(links); j++) {
 			char p[64];
 
-			snprintf(p, sizeof(p), "w/%s%s", dirs[i], links[j][1]);
-			link_at(links[j][0], dir, p);
+			snprintf(p, sizeof(p), "%s%s", dirs[i], links[j][1]);
+			link_at(links[j][0], w, p);
 		}
+	return w;
+}
+
+static void random_walk_path(char *path, unsigned int *seed)
+{
+	int len = 1 + rand_r(seed) % 6;
+
+	path[0] = '\0';
+	if (rand_r(seed) % 5 == 0)
+		strcat(path, "/");
+	for (int j = 0; j < len; j++) {
+		if (j)
+			strcat(path, "/");
+		strcat(path, walk_components[rand_r(seed) % ARRAY_SIZE(walk_components)]);
+	}
+}
+
+/* Every name in the tree under fd, recursively, without following symlinks. */
+static void list_tree(int fd, const char *prefix, char *out, size_t size)
+{
+	_cleanup_closedir_ DIR *d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3));
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char sub[512];
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", prefix, de->d_name);
+		if (strlen(out) + strlen(sub) + 2 < size) {
+			strcat(out, sub);
+			strcat(out, " ");
+		}
+		if (de->d_type == DT_DIR) {
+			_cleanup_close_ int c = openat(
+				fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			list_tree(c, sub, out, size);
+		}
+	}
+}
+
+static bool same_tree(int a, int b)
+{
+	static char la[8192], lb[8192];
+
+	la[0] = lb[0] = '\0';
+	list_tree(a, "", la, sizeof(la));
+	list_tree(b, "", lb, sizeof(lb));
+	return strcmp(la, lb) == 0;
 }
 
 static bool same_result(int a, int b)
@@ -360,26 +415,17 @@ static bool same_result(int a, int b)
 
 static void test_walk_matches_openat2(int dir)
 {
-	_cleanup_close_ int w = -1;
+	_cleanup_close_ int w = make_walk_tree(dir, "w");
 	unsigned int seed = 42;
 	int differ = 0, n = 0;
 
-	make_walk_tree(dir);
-	w = openat(dir, "w", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (int k = 0; k < 3000; k++) {
-		char path[256] = "";
-		int len = 1 + rand_r(&seed) % 6;
+		char path[256];
 		bool beneath = k % 2;
 		int flags = (int[]){ O_RDONLY, O_PATH, O_PATH | O_NOFOLLOW }[rand_r(&seed) % 3];
 		int a, b;
 
-		if (rand_r(&seed) % 5 == 0)
-			strcat(path, "/");
-		for (int j = 0; j < len; j++) {
-			if (j)
-				strcat(path, "/");
-			strcat(path, walk_components[rand_r(&seed) % ARRAY_SIZE(walk_components)]);
-		}
+		random_walk_path(path, &seed);
 		a = via_openat2(w, path, flags, beneath);
 		b = pea_file_walk_open(w, path, flags, 0, beneath);
 		n++;
@@ -390,6 +436,45 @@ static void test_walk_matches_openat2(int dir)
 		pea_close(b);
 	}
 	tap_is_int(differ, 0, "the fallback walker agrees with openat2 on %d random paths", n);
+}
+
+/* The same with O_CREAT: same result, and the same file created in the same place. */
+static void test_walk_create_matches_openat2(int dir)
+{
+	unsigned int seed = 7;
+	int differ = 0, n = 0, w1 = -1, w2 = -1;
+
+	for (int k = 0; k < 400; k++) {
+		char path[256];
+		bool beneath = k % 2;
+		int flags = O_WRONLY | O_CREAT | (rand_r(&seed) % 2 ? O_EXCL : 0) |
+			    (rand_r(&seed) % 3 == 0 ? O_NOFOLLOW : 0);
+		int a, b;
+
+		if (w1 < 0) {
+			w1 = make_walk_tree(dir, "c1");
+			w2 = make_walk_tree(dir, "c2");
+		}
+		random_walk_path(path, &seed);
+		a = via_openat2(w1, path, flags, beneath);
+		b = pea_file_walk_open(w2, path, flags, 0644, beneath);
+		n++;
+		if ((!((a < 0) == (b < 0) && (a >= 0 || a == b)) || !same_tree(w1, w2)) &&
+		    differ++ < 5)
+			tap_diag("create '%s' %s flags %#x: openat2 %d, walk %d", path,
+				 beneath ? "beneath" : "in root", (unsigned int)flags, a, b);
+		if (a >= 0 || b >= 0) { /* something may have been created: start afresh */
+			w1 = pea_close(w1);
+			w2 = pea_close(w2);
+			pea_rm_rf_at(dir, "c1", NULL);
+			pea_rm_rf_at(dir, "c2", NULL);
+		}
+		pea_close(a);
+		pea_close(b);
+	}
+	pea_close(w1);
+	pea_close(w2);
+	tap_is_int(differ, 0, "with O_CREAT too, on %d random paths", n);
 }
 
 static void test_mkdir_p(int dir)
@@ -545,11 +630,12 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		abort();
 	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	tap_plan(105);
+	tap_plan(106);
 	test_read_write(dir);
 	test_atomic(dir);
 	test_resolve(dir);
 	test_walk_matches_openat2(dir);
+	test_walk_create_matches_openat2(dir);
 	test_mkdir_p(dir);
 	test_rm_rf(dir);
 	test_rm_rf_mounts();
