@@ -72,6 +72,7 @@ measure() {
 	local name="$1" best="" rss="" i w r
 	shift
 	for ((i = 0; i < runs; i++)); do
+		grep -o "$work/dst[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount 2>/dev/null
 		rm -rf "$work/dst"
 		/usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>"$work/err" ||
 			{ echo "bench image: $name failed: $(tail -1 "$work/err")" >&2; return 1; }
@@ -91,3 +92,24 @@ measure skopeo skopeo --insecure-policy copy -q --src-tls-verify=false "$src" "o
 # shellcheck disable=SC2154 # set by measure
 awk -v pw="$pea_image_wall" -v sw="$skopeo_wall" -v pr="$pea_image_rss" -v sr="$skopeo_rss" 'BEGIN {
 	printf "ratio      wall skopeo/pea-image %.2fx   RSS skopeo/pea-image %.2fx\n", sw / pw, sr / pr }'
+
+# Into a store: pea-image -> pea-storage (overlay), skopeo -> containers-storage, podman pull.
+PEA_STORAGE=${PEA_STORAGE:-$PEA_BUILD/bin/pea-storage}
+if [[ -x "$PEA_STORAGE" ]]; then
+	export PEA_STORAGE
+	echo "into a store (overlay):"
+	measure pea-store "$PEA_IMAGE" --insecure-policy copy -q --src-tls-verify=false "$src" \
+		"store:[overlay@$work/dst/root+$work/dst/run]bench/big:latest"
+	measure skopeo-cs skopeo --insecure-policy copy -q --src-tls-verify=false "$src" \
+		"containers-storage:[overlay@$work/dst/root+$work/dst/run]bench/big:latest"
+	if command -v podman >/dev/null; then
+		measure podman podman --root "$work/dst/root" --runroot "$work/dst/run" \
+			--storage-driver overlay pull -q --tls-verify=false "$src"
+	fi
+	awk -v p="$pea_store_wall" -v s="$skopeo_cs_wall" -v q="${podman_wall:-0}" 'BEGIN {
+		printf "ratio      wall skopeo/pea-image %.2fx", s / p
+		if (q > 0) printf "   podman/pea-image %.2fx", q / p
+		printf "\n" }'
+	# podman and skopeo leave overlay mounts of their store behind
+	grep -o "$work/dst[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount 2>/dev/null || true
+fi
