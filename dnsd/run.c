@@ -93,10 +93,7 @@ static int on_signal(struct pea_loop *loop, int signo, void *data, struct pea_er
 		return 0;
 	}
 	log_debug("SIGHUP: reloading '%s'", srv->config_dir);
-	if (dnsd_server_reload(srv) > 0) {
-		log_info("no network left in '%s', stopping", srv->config_dir);
-		pea_loop_quit(loop, 0);
-	}
+	dnsd_server_reload(srv);
 	return 0;
 }
 

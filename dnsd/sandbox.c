@@ -63,7 +63,7 @@ static const char *const allowed[] = {
 	"timerfd_settime", "timerfd_gettime", "inotify_add_watch", "inotify_rm_watch",
 	/* fds and files: reading the config directory and resolv.conf, the pid file, stdio */
 	"read", "readv", "write", "writev", "close", "fcntl", "fstat", "newfstatat", "statx",
-	"lseek", "openat", "getdents64", "unlinkat", "dup2", "dup3",
+	"lseek", "openat", "getdents64", "unlinkat", "dup2", "dup3", "flock",
 	/* sockets: answering, forwarding, binding a new network's gateway on reload */
 	"socket", "bind", "listen", "accept4", "connect", "shutdown", "setsockopt", "getsockopt",
 	"getsockname", "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg",

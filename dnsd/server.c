@@ -3,7 +3,9 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -370,18 +372,69 @@ int dnsd_server_attach(struct dnsd_server *srv, struct pea_loop *loop, struct pe
 	return 0;
 }
 
-int dnsd_server_reload(struct dnsd_server *srv)
+/*
+ * netavark holds DIR/../aardvark.lock while it writes the files of DIR, and
+ * sends SIGHUP after. Reading under a shared lock never sees half a file.
+ * Returns the locked fd, -1 when there is no lock file, -EWOULDBLOCK when a
+ * writer holds it.
+ */
+static int lock_config_dir(int dirfd)
+{
+	int fd = openat(dirfd, "../" DNSD_COMMIT_LOCK, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+		int r = errno == EWOULDBLOCK ? -EWOULDBLOCK : -1;
+
+		pea_close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int on_reload_retry(struct pea_loop *loop, void *data, struct pea_error **err)
+{
+	struct dnsd_server *srv = data;
+
+	srv->reload_timer = NULL;
+	dnsd_server_reload(srv);
+	return 1;
+}
+
+static void reload_later(struct dnsd_server *srv)
 {
 	_cleanup_error_ struct pea_error *err = NULL;
+
+	if (srv->reload_timer)
+		return;
+	if (pea_loop_add_timer(srv->loop, DNSD_RELOAD_RETRY_MS, 0, on_reload_retry, srv,
+			       &srv->reload_timer, &err) < 0)
+		log_error("reload: %s", err->message);
+}
+
+void dnsd_server_reload(struct dnsd_server *srv)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	_cleanup_close_ int lock_fd = lock_config_dir(srv->dirfd);
 	struct dnsd_config *cfg = NULL;
 
+	if (lock_fd == -EWOULDBLOCK) {
+		log_debug("reload: the config directory is being written, retrying");
+		lock_fd = -1;
+		reload_later(srv);
+		return;
+	}
 	if (dnsd_config_load(srv->dirfd, srv->config_dir, true, &cfg, &err) < 0) {
 		log_error("reload: %s, keeping the old configuration", err->message);
-		return 0;
+		return;
 	}
+	lock_fd = pea_close(lock_fd);
 	if (cfg->n_networks == 0) {
 		dnsd_config_free(cfg);
-		return 1;
+		log_info("no network left in '%s', stopping", srv->config_dir);
+		pea_loop_quit(srv->loop, 0);
+		return;
 	}
 	if (sync_listeners(srv, cfg, &err) < 0) {
 		log_error("reload: %s", err->message);
@@ -390,7 +443,6 @@ int dnsd_server_reload(struct dnsd_server *srv)
 	set_config(srv, cfg);
 	dnsd_server_reload_resolv_conf(srv);
 	log_info("reloaded: %zu networks, %zu listeners", cfg->n_networks, srv->n_listeners);
-	return 0;
 }
 
 struct dnsd_server *dnsd_server_free(struct dnsd_server *srv)
@@ -404,6 +456,8 @@ struct dnsd_server *dnsd_server_free(struct dnsd_server *srv)
 	free(srv->listeners);
 	if (srv->loop && srv->inotify_watch)
 		pea_loop_remove(srv->loop, srv->inotify_watch);
+	if (srv->loop && srv->reload_timer)
+		pea_loop_remove(srv->loop, srv->reload_timer);
 	pea_close(srv->inotify_fd);
 	dnsd_config_free(srv->cfg);
 	free(srv->udp);

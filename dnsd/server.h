@@ -28,6 +28,9 @@ struct dnsd_forward;
 #define DNSD_TCP_IDLE_MS       3000 /* as aardvark-dns: a silent client is dropped after 3 s */
 #define DNSD_UPSTREAM_TOTAL_MS 5000 /* split between the upstreams of a query */
 #define DNSD_DNS_PORT	       53
+#define DNSD_RELOAD_RETRY_MS   50
+/* netavark's lock, in the parent of the config directory */
+#define DNSD_COMMIT_LOCK "aardvark.lock"
 
 struct dnsd_listener {
 	struct dnsd_server *srv;
@@ -98,6 +101,7 @@ struct dnsd_server {
 	struct pea_watch *inotify_watch;
 	bool started; /* past the first load: bind errors are warnings */
 	struct dnsd_udp_batch *udp;
+	struct pea_watch *reload_timer;
 	uint8_t in[DNS_TCP_MAX + 2];
 	uint8_t out[DNS_TCP_MAX];
 };
@@ -108,8 +112,11 @@ int dnsd_server_new(const struct dnsd_options *opts, int dirfd, struct dnsd_conf
 struct dnsd_server *dnsd_server_free(struct dnsd_server *srv);
 /* Add the watchers to a new loop (after a fork, the loop is the child's own). */
 int dnsd_server_attach(struct dnsd_server *srv, struct pea_loop *loop, struct pea_error **err);
-/* SIGHUP: read the directory again. Returns 1 when no network is left. */
-int dnsd_server_reload(struct dnsd_server *srv);
+/*
+ * SIGHUP: read the directory again (later, if netavark is writing it). Quits
+ * the loop when no network is left.
+ */
+void dnsd_server_reload(struct dnsd_server *srv);
 void dnsd_server_reload_resolv_conf(struct dnsd_server *srv);
 /* Handle one query from a client; replies now or starts a forward (then true). */
 bool dnsd_server_query(struct dnsd_server *srv, const struct dnsd_client *client,

@@ -96,6 +96,30 @@ hup() {
 	assert_equal "${#lines[@]}" 2 # only podman2's UDP and TCP sockets went
 }
 
+@test "while netavark holds its lock the reload waits, then reads the finished files" {
+	require_cmd flock
+	local fd
+	exec {fd}>"$TEST_DIR/aardvark.lock"
+	flock -x "$fd"
+	# half a file, as netavark appends a container line, and a SIGHUP from another writer
+	printf '10.89.0.1,fd00:89::1\naaaa1111 10.89.0.2 fd00:89::2 web,www\neeee5555 10.8' \
+		>"$DNSD_CONF/podman1"
+	hup
+	run -0 dq 10.89.0.3 @$DNSD_GW1 +short www
+	assert_output 10.89.0.2
+	run -0 dq 10.89.0.3 @$DNSD_GW1 +short db
+	assert_output 10.89.0.3
+	printf '9.0.5  newbie\n' >>"$DNSD_CONF/podman1"
+	exec {fd}>&-
+	# no second SIGHUP: the waiting reload reads the finished file
+	sleep 0.3
+	run -0 dq 10.89.0.3 @$DNSD_GW1 +short newbie
+	assert_output 10.89.0.5
+	run -0 dq 10.89.0.2 @$DNSD_GW1 db.dns.podman
+	assert_output --partial "status: NXDOMAIN"
+	run -1 grep "podman1': line 3" "$DNSD_LOG"
+}
+
 @test "a broken file on reload is left out, the other networks are still served" {
 	printf '10.90.0.1\ndddd4444 10.90.0.2\n' >"$DNSD_CONF/podman2"
 	hup
