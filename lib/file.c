@@ -643,34 +643,33 @@ static int close_between(unsigned int first, unsigned int last)
 	return close_range_fallback(first, last);
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 int pea_close_fds_except(int from, const int *keep, size_t nkeep)
 {
-	int sorted[512] = { 0 };
 	unsigned int next = (unsigned int)(from < 0 ? 0 : from);
-	size_t n = 0;
-	int r;
 
-	/* no allocation: this runs in forked children */
-	for (size_t i = 0; i < nkeep && n < ARRAY_SIZE(sorted); i++)
-		if (keep[i] >= (int)next)
-			sorted[n++] = keep[i];
-	if (n < nkeep && nkeep > ARRAY_SIZE(sorted))
-		return -E2BIG;
-	qsort(sorted, n, sizeof(int), cmp_int);
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned int)sorted[i] < next)
-			continue; /* duplicate */
-		r = close_between(next, (unsigned int)sorted[i] - 1);
-		if (r < 0)
-			return r;
-		next = (unsigned int)sorted[i] + 1;
+	/*
+	 * No allocation and no limit, as this runs in forked children: close the
+	 * gap up to the smallest kept fd >= next, again and again. O(n^2) in the
+	 * number kept, which is small next to the syscalls.
+	 */
+	for (;;) {
+		bool found = false;
+		unsigned int k = 0;
+		int r;
+
+		for (size_t i = 0; i < nkeep; i++)
+			if (keep[i] >= 0 && (unsigned int)keep[i] >= next &&
+			    (!found || (unsigned int)keep[i] < k)) {
+				k = (unsigned int)keep[i];
+				found = true;
+			}
+		if (!found)
+			return close_between(next, ~0U);
+		if (k > next) {
+			r = close_between(next, k - 1);
+			if (r < 0)
+				return r;
+		}
+		next = k + 1;
 	}
-	return close_between(next, ~0U);
 }

@@ -72,7 +72,7 @@ int pea_fd_set_cloexec(int fd, bool on);
 int pea_fd_set_nonblock(int fd, bool on);
 
 /*
- * Close every fd >= from except those listed in keep (at most 512; close_range
- * when possible). Does not allocate: safe in a forked child. 0 or -errno.
+ * Close every fd >= from except those listed in keep (close_range when
+ * possible). Does not allocate: safe in a forked child. 0 or -errno.
  */
 int pea_close_fds_except(int from, const int *keep, size_t nkeep);

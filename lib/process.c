@@ -46,19 +46,25 @@ static void child_reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* Scratch space for the child, allocated by the parent before fork. */
+struct child_scratch {
+	int *tmp;  /* per map entry: where its source sits while the targets are filled */
+	int *keep; /* the fds that stay open across execve */
+};
+
 /*
  * Put every mapped fd at its number. Sources may be targets of other
- * entries (3->4, 4->3), so first copy all sources above the highest target,
- * then dup2 them into place. *errfd is moved above the targets too.
+ * entries (3->4, 4->3), so first copy the sources that move above the
+ * highest target, then dup2 them into place. Identity entries (5->5) only
+ * lose FD_CLOEXEC, so passing many fds needs no spare fd numbers.
+ * *errfd is moved above the targets too.
  */
-static int child_map_fds(const struct pea_spawn *s, int nullfd, int *errfd, struct pea_error **err)
+static int child_map_fds(const struct pea_spawn *s, int nullfd, struct child_scratch *c, int *errfd,
+			 struct pea_error **err)
 {
-	int max = 2, tmp[256], keep[257];
 	size_t nkeep = 0;
-	int fd;
+	int max = 2, fd;
 
-	if (s->nfds > ARRAY_SIZE(tmp))
-		return pea_error_new(err, E2BIG, "too many fds to pass (%zu)", s->nfds);
 	for (size_t i = 0; i < s->nfds; i++)
 		if (s->fds[i].child > max)
 			max = s->fds[i].child;
@@ -66,34 +72,40 @@ static int child_map_fds(const struct pea_spawn *s, int nullfd, int *errfd, stru
 	if (fd < 0)
 		return pea_error_errno(err, "dup the error pipe");
 	*errfd = fd;
-	if (nullfd >= 0 && dup2(nullfd, STDIN_FILENO) < 0)
-		return pea_error_errno(err, "dup '/dev/null' to stdin");
 	for (size_t i = 0; i < s->nfds; i++) {
-		tmp[i] = -1;
-		if (s->fds[i].parent < 0)
+		c->tmp[i] = s->fds[i].parent;
+		if (s->fds[i].parent < 0 || s->fds[i].parent == s->fds[i].child)
 			continue;
-		tmp[i] = fcntl(s->fds[i].parent, F_DUPFD_CLOEXEC, max + 1);
-		if (tmp[i] < 0)
+		c->tmp[i] = fcntl(s->fds[i].parent, F_DUPFD_CLOEXEC, max + 1);
+		if (c->tmp[i] < 0)
 			return pea_error_errno(err, "dup fd %d", s->fds[i].parent);
 	}
+	if (nullfd >= 0 && (dup2(nullfd, STDIN_FILENO) < 0 || pea_fd_set_cloexec(0, false) < 0))
+		return pea_error_errno(err, "dup '/dev/null' to stdin");
 	for (size_t i = 0; i < s->nfds; i++) {
-		if (tmp[i] < 0)
-			close(s->fds[i].child); /* parent -1: the number is closed in the child */
-		else if (dup2(tmp[i], s->fds[i].child) < 0) /* dup2 clears FD_CLOEXEC */
-			return pea_error_errno(err, "dup fd %d to %d", s->fds[i].parent,
-					       s->fds[i].child);
-		else
-			keep[nkeep++] = s->fds[i].child;
+		int child = s->fds[i].child;
+
+		if (c->tmp[i] < 0) {
+			close(child); /* parent -1: the number is closed in the child */
+			continue;
+		}
+		if (c->tmp[i] == child)
+			fd = pea_fd_set_cloexec(child, false);
+		else /* dup2 clears FD_CLOEXEC */
+			fd = dup2(c->tmp[i], child) < 0 ? -errno : 0;
+		if (fd < 0)
+			return pea_error_code(err, -fd, "dup fd %d to %d", s->fds[i].parent, child);
+		c->keep[nkeep++] = child;
 	}
-	keep[nkeep++] = *errfd;
-	fd = pea_close_fds_except(3, keep, nkeep);
+	c->keep[nkeep++] = *errfd;
+	fd = pea_close_fds_except(3, c->keep, nkeep);
 	if (fd < 0)
 		return pea_error_code(err, -fd, "close inherited fds");
 	return 0;
 }
 
 static __attribute__((noreturn)) void child_run(const struct pea_spawn *s, pid_t parent, int nullfd,
-						int errfd)
+						struct child_scratch *c, int errfd)
 {
 	struct pea_error *err = NULL;
 	char *const *envp = s->envp ? s->envp : environ;
@@ -111,7 +123,7 @@ static __attribute__((noreturn)) void child_run(const struct pea_spawn *s, pid_t
 		pea_error_errno(&err, "setsid");
 		child_fail(errfd, err);
 	}
-	if (child_map_fds(s, nullfd, &errfd, &err) < 0)
+	if (child_map_fds(s, nullfd, c, &errfd, &err) < 0)
 		child_fail(errfd, err);
 	if (s->cwd && chdir(s->cwd) < 0) {
 		pea_error_errno(&err, "chdir '%s'", s->cwd);
@@ -156,12 +168,16 @@ static int read_child_error(int fd, const char *name, struct pea_error **err)
 int pea_spawn(const struct pea_spawn *s, pid_t *ret_pid, int *ret_pidfd, struct pea_error **err)
 {
 	_cleanup_close_ int nullfd = -1, pidfd = -1;
+	_cleanup_free_ int *tmp = NULL, *keep = NULL;
+	struct child_scratch scratch;
 	int pipefd[2];
 	pid_t parent = getpid(), pid;
 	int r, status;
 
 	if (!s->argv || !s->argv[0])
 		return pea_error_new(err, EINVAL, "spawn: empty argv");
+	scratch.tmp = tmp = xnew(int, s->nfds + 1);
+	scratch.keep = keep = xnew(int, s->nfds + 1);
 	if (s->null_stdin && !stdin_is_mapped(s)) {
 		nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (nullfd < 0)
@@ -178,7 +194,7 @@ int pea_spawn(const struct pea_spawn *s, pid_t *ret_pid, int *ret_pidfd, struct 
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		child_run(s, parent, nullfd, pipefd[1]);
+		child_run(s, parent, nullfd, &scratch, pipefd[1]);
 	}
 	close(pipefd[1]);
 	r = read_child_error(pipefd[0], s->argv[0], err);

@@ -18,7 +18,7 @@ static char *run_capture(char *const *argv, const struct pea_fd_map *extra, size
 			 struct pea_spawn *base, int *ret_status)
 {
 	_cleanup_error_ struct pea_error *err = NULL;
-	struct pea_fd_map fds[8];
+	static struct pea_fd_map fds[1024];
 	struct pea_spawn s = base ? *base : (struct pea_spawn){ 0 };
 	_cleanup_close_ int pidfd = -1;
 	char *out = NULL;
@@ -88,6 +88,28 @@ static void test_fd_map(void)
 		out = run_capture(argv, NULL, 0, NULL, &status);
 		tap_is_str(out, "closed\n", "fds that are not mapped are closed in the child");
 		close(leak);
+	}
+	{
+		/* like conmon's --preserve-fds: many fds passed at their own numbers */
+		enum { N = 600 };
+		static struct pea_fd_map many[N];
+		char *argv[] = { "sh", "-c", "ls /proc/self/fd | wc -l", NULL };
+		int first = -1;
+
+		for (int i = 0; i < N; i++) {
+			int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+			if (first < 0)
+				first = fd;
+			many[i] = (struct pea_fd_map){ fd, fd };
+		}
+		free(out);
+		out = run_capture(argv, many, N, NULL, &status);
+		/* 0, 1, 2, the N passed, and the fd ls opens on /proc/self/fd */
+		tap_ok(out && atoi(out) == 3 + N + 1, "%d fds passed at their own numbers (got %s)",
+		       N, out ? out : "nothing");
+		for (int i = 0; i < N; i++)
+			close(many[i].parent);
 	}
 	{
 		struct pea_fd_map m[] = { { -1, 2 } };
@@ -339,7 +361,7 @@ static void test_signals(void)
 
 int main(void)
 {
-	tap_plan(72);
+	tap_plan(73);
 	test_fd_map();
 	test_spawn_options();
 	test_spawn_errors();
