@@ -759,13 +759,13 @@ static int apply_entries(struct archive *inner, struct writer *w, struct apply_r
 
 	while ((r = archive_read_next_header(inner, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		if (r == ARCHIVE_WARN)
-			log_debug("layer: %s", archive_error_string(inner));
+			log_debug("tar stream: %s", archive_error_string(inner));
 		if (write_entry(w, inner, e, err) < 0)
 			return pea_error_wrap(err, "entry '%s'", archive_entry_pathname(e) ?: "?");
 		res->entries++;
 	}
 	if (r != ARCHIVE_EOF)
-		return pea_error_new(err, EINVAL, "layer: %s",
+		return pea_error_new(err, EINVAL, "tar stream: %s",
 				     archive_error_string(inner) ?: "not a tar stream");
 	return 0;
 }
@@ -790,7 +790,7 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	archive_read_support_format_tar(inner);
 	archive_read_support_format_gnutar(inner);
 	if (archive_read_open(inner, &m, NULL, middle_read, NULL) != ARCHIVE_OK) {
-		pea_error_new(err, EINVAL, "layer: %s",
+		pea_error_new(err, EINVAL, "tar stream: %s",
 			      archive_error_string(inner) ?: "not a tar stream");
 		goto out;
 	}

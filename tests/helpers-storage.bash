@@ -80,6 +80,21 @@ with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
 ' "$1"
 }
 
+# storage_giant_pax_tar OUT: a pax header that claims 8 GiB.
+storage_giant_pax_tar() {
+	"$STORAGE_PYTHON" -c '
+import sys
+hdr = bytearray(512)
+hdr[0:12] = b"PaxHeaders/f"
+hdr[100:108] = b"0000644\0"; hdr[108:116] = b"0000000\0"; hdr[116:124] = b"0000000\0"
+hdr[124:136] = b"77777777777\0"
+hdr[136:148] = b"00000000000\0"; hdr[156] = ord("x"); hdr[257:263] = b"ustar\0"; hdr[263:265] = b"00"
+hdr[148:156] = b"        "
+hdr[148:156] = b"%06o\0 " % sum(hdr)
+open(sys.argv[1], "wb").write(bytes(hdr) + bytes(4096))
+' "$1"
+}
+
 busybox_layer() {
 	local manifest config
 	manifest="$BUSYBOX_OCI/blobs/sha256/${BUSYBOX_MANIFEST_DIGEST#sha256:}"
@@ -338,6 +353,10 @@ st_hostile() {
 	st_refused "file .wh.. content=" "names no file"
 	st_refused "file $(printf 'a%.0s' {1..5000}) content=x" "path longer than 4096 bytes"
 	[[ -z "$(ls -A "$TEST_DIR/outside")" ]]
+	storage_giant_pax_tar "$TEST_DIR/giant.tar"
+	run -1 pstore layer apply "$TEST_DIR/giant.tar"
+	assert_output --partial "tar stream: Special header too large"
+	st_nothing_left
 	# not a layer at all
 	head -c 10000 /dev/urandom >"$TEST_DIR/random"
 	run -1 pstore layer apply "$TEST_DIR/random"
