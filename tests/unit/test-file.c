@@ -4,13 +4,20 @@
 #include <fnmatch.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
@@ -315,6 +322,66 @@ static void test_resolve(int dir)
 		   "in_root ENOENT");
 	tap_is_str(err ? err->message : NULL, "open 'nosuch': No such file or directory",
 		   "open_in_root message");
+}
+
+/* Make openat2 and close_range fail with ENOSYS in this process, like on an old kernel. */
+static int pretend_old_kernel(void)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close_range, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(code), .filter = code };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The public API on a kernel without openat2 and close_range: a child with a
+ * seccomp filter runs the same escape checks (its TAP output is discarded,
+ * its failures are its exit status).
+ */
+static void test_resolve_old_kernel(int dir)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		_cleanup_close_ int root = openat(dir, "root", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int failed = tap_failed, devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		int fd = -1, a = dup(0), keep[] = { 1 };
+
+		fflush(stdout);
+		dup2(devnull, STDOUT_FILENO);
+		if (pretend_old_kernel() < 0 || syscall(SYS_openat2, root, "x", NULL, 0) >= 0 ||
+		    errno != ENOSYS)
+			_exit(100);
+		check_in_root(root, via_openat2, "old kernel");
+		check_beneath(root, via_openat2, "old kernel");
+		tap_ok(pea_mkdir_p_at(root, "etclink/made/deeper", 0755, NULL, NULL) == 0 &&
+			       pea_path_exists_at(root, "etc/made/deeper"),
+		       "mkdir -p through an absolute symlink stays in the root");
+		tap_ok(pea_open_in_root(root, "up/up/etc/passwd", O_RDONLY, 0, &fd, NULL) == 0,
+		       "open_in_root");
+		pea_close(fd);
+		tap_ok(pea_close_fds_except(3, keep, 1) == 0 && fcntl(a, F_GETFD) < 0 &&
+			       fcntl(root, F_GETFD) < 0,
+		       "close_fds_except without close_range");
+		_exit(tap_failed - failed);
+	}
+	waitpid(pid, &status, 0);
+	tap_is_int(WIFEXITED(status) ? WEXITSTATUS(status) : 200 + WTERMSIG(status), 0,
+		   "without openat2 and close_range (seccomp ENOSYS), the fallbacks pass the "
+		   "same escape checks");
 }
 
 /*
@@ -630,10 +697,11 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		abort();
 	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	tap_plan(106);
+	tap_plan(107);
 	test_read_write(dir);
 	test_atomic(dir);
 	test_resolve(dir);
+	test_resolve_old_kernel(dir);
 	test_walk_matches_openat2(dir);
 	test_walk_create_matches_openat2(dir);
 	test_mkdir_p(dir);
