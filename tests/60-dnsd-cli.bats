@@ -134,3 +134,27 @@ bad_config() {
 	run -0 dq 10.89.0.3 -p 5354 @$DNSD_GW1 nothere.corp.example
 	assert_output --partial "status: NXDOMAIN"
 }
+
+@test "rootless: an unprivileged user serves its own network namespace" {
+	require_userns
+	require_cmd dig
+	local dir
+	rootless_user_setup
+	dir=$(rootless_tmpdir dnsd)
+	mkdir "$dir/conf"
+	printf '10.89.0.1\naaaa1111 10.89.0.2  web\n' >"$dir/conf/podman1"
+	chown -R "$ROOTLESS_USER" "$dir/conf"
+	# shellcheck disable=SC2016
+	run -0 run_as_user unshare --user --map-root-user --net sh -c '
+		ip link set lo up
+		ip addr add 10.89.0.1/24 dev lo
+		ip addr add 10.89.0.2/24 dev lo
+		"$PEA_DNSD" --config "$1/conf" -p 53 run || exit 1
+		pid=$(cat "$1/conf/aardvark.pid")
+		dig +short +time=2 +tries=1 -b 10.89.0.2 @10.89.0.1 web
+		grep -E "^(CapEff|Seccomp):" /proc/$pid/status
+		kill $pid' _ "$dir"
+	assert_line 10.89.0.2
+	assert_line --regexp '^CapEff:[[:space:]]+0000000000000400$'
+	assert_line --regexp '^Seccomp:[[:space:]]+2$'
+}
