@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -26,7 +27,8 @@ static const char usage[] =
 	"  mount CONTAINER                                     mount its root; prints the "
 	"mountpoint\n"
 	"  unmount [--force] CONTAINER                         drop one mount (all with --force)\n"
-	"  rm [--force] CONTAINER                              remove it (--force: even mounted)\n";
+	"  rm [--force] CONTAINER                              remove it (--force: even mounted)\n"
+	"  diff CONTAINER                                      its changes as a tar on stdout\n";
 
 static struct json_object *container_json(struct store *s, const struct container_rec *c)
 {
@@ -357,16 +359,33 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 	return r;
 }
 
+static int container_diff_cmd(const struct global_options *g, int argc, char **argv,
+			      struct pea_error **err)
+{
+	struct store *s = NULL;
+	struct container_rec c = { 0 };
+	int r = cli_simple_args(argc, argv, "container diff", 1, "a container", usage, err);
+
+	if (r != 0)
+		return r;
+	cli_set_stream_output();
+	if (isatty(STDOUT_FILENO))
+		return cli_usage_error(
+			err, "container diff: refusing to write a tar stream to a terminal");
+	if (open_container(g, false, argv[optind], &s, &c, err) < 0)
+		return pea_error_wrap(err, "container diff");
+	r = layer_write_diff(s, c.layer, STDOUT_FILENO, err);
+	container_rec_clear(&c);
+	store_free(s);
+	return r < 0 ? pea_error_wrap(err, "container diff") : 0;
+}
+
 static const struct subcommand container_commands[] = {
-	{ "create", container_create_cmd },
-	{ "ls", container_ls_cmd },
-	{ "list", container_ls_cmd },
-	{ "inspect", container_inspect_cmd },
-	{ "mount", container_mount_cmd },
-	{ "unmount", container_unmount_cmd },
-	{ "umount", container_unmount_cmd },
-	{ "rm", container_rm_cmd },
-	{ NULL, NULL },
+	{ "create", container_create_cmd },  { "ls", container_ls_cmd },
+	{ "list", container_ls_cmd },	     { "inspect", container_inspect_cmd },
+	{ "mount", container_mount_cmd },    { "unmount", container_unmount_cmd },
+	{ "umount", container_unmount_cmd }, { "rm", container_rm_cmd },
+	{ "diff", container_diff_cmd },	     { NULL, NULL },
 };
 
 int cmd_container(const struct global_options *g, int argc, char **argv, struct pea_error **err)

@@ -16,7 +16,6 @@
 #include "lib/xalloc.h"
 #include "cli.h"
 #include "commands.h"
-#include "diff.h"
 #include "driver.h"
 #include "layer.h"
 #include "records.h"
@@ -165,10 +164,7 @@ static int layer_diff_cmd(const struct global_options *g, int argc, char **argv,
 			  struct pea_error **err)
 {
 	_cleanup_free_ char *id = NULL;
-	_cleanup_close_ int dfd = -1;
-	_cleanup_close_ int pfd = -1;
 	struct store *s = NULL;
-	struct layer_rec l = { 0 };
 	int r = one_ref(argc, argv, "layer diff", err);
 
 	if (r != 0)
@@ -181,25 +177,7 @@ static int layer_diff_cmd(const struct global_options *g, int argc, char **argv,
 		return -1;
 	r = store_resolve(s, "layers", argv[optind], &id, err);
 	if (r == 0)
-		r = layer_load(s, id, &l, err);
-	if (r == 0) {
-		_cleanup_free_ char *path = driver_diff_path(s, id);
-
-		dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0)
-			r = pea_error_errno(err, "open '%s'", path);
-	}
-	if (r == 0 && driver_is_vfs(s) && l.parent) {
-		_cleanup_free_ char *path = driver_diff_path(s, l.parent);
-
-		pfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pfd < 0)
-			r = pea_error_errno(err, "open '%s'", path);
-	}
-	if (r == 0)
-		r = diff_write_tar(dfd, pfd, driver_is_vfs(s) ? NULL : driver_opaque_xattr(s),
-				   STDOUT_FILENO, err);
-	layer_rec_clear(&l);
+		r = layer_write_diff(s, id, STDOUT_FILENO, err);
 	store_close(s);
 	return r < 0 ? pea_error_wrap(err, "layer diff") : 0;
 }

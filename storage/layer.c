@@ -13,6 +13,7 @@
 #include "lib/xalloc.h"
 #include "apply.h"
 #include "cli.h"
+#include "diff.h"
 #include "digest.h"
 #include "driver.h"
 #include "layer.h"
@@ -256,6 +257,37 @@ int layer_remove(struct store *s, const char *id, const char *ignore_image,
 	r = store_record_remove(s, "layers", id, err);
 	if (r == 0)
 		r = driver_remove_layer(s, &l, err);
+	layer_rec_clear(&l);
+	return r;
+}
+
+static int open_diff_dir(struct store *s, const char *id, int *ret_fd, struct pea_error **err)
+{
+	_cleanup_free_ char *path = driver_diff_path(s, id);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", path);
+	*ret_fd = fd;
+	return 0;
+}
+
+int layer_write_diff(struct store *s, const char *id, int fd, struct pea_error **err)
+{
+	_cleanup_close_ int dfd = -1;
+	_cleanup_close_ int pfd = -1;
+	struct layer_rec l = { 0 };
+	int r;
+
+	if (layer_load(s, id, &l, err) < 0)
+		return -1;
+	r = open_diff_dir(s, id, &dfd, err);
+	/* vfs keeps full copies: the changes are the difference with the parent's copy */
+	if (r == 0 && driver_is_vfs(s) && l.parent)
+		r = open_diff_dir(s, l.parent, &pfd, err);
+	if (r == 0)
+		r = diff_write_tar(dfd, pfd, driver_is_vfs(s) ? NULL : driver_opaque_xattr(s), fd,
+				   err);
 	layer_rec_clear(&l);
 	return r;
 }

@@ -33,5 +33,8 @@ char *layer_user(struct store *s, const char *id, const char *ignore_image,
 int layer_remove(struct store *s, const char *id, const char *ignore_image,
 		 const char *ignore_container, struct pea_error **err);
 
+/* The layer's changes as an OCI layer tar on fd (see diff.h). */
+int layer_write_diff(struct store *s, const char *id, int fd, struct pea_error **err);
+
 /* The OCI chain id of a layer over parent_chain ("sha256:…"), as a hex id. */
 char *layer_chain_id(const char *parent_id, const char *diff_id);

@@ -297,6 +297,14 @@ st_diff_roundtrip() {
 	run -0 pstore container mount copy
 	copy="$(json_field mountpoint)"
 	assert_equal "$(tree_listing "$copy")" "$(tree_listing "$orig")"
+	# a container's changes
+	echo changed >"$orig/a/keep"
+	rm "$orig/opq/new"
+	run -0 pstore container diff orig
+	pstore container diff orig | tar -t >"$TEST_DIR/cdiff"
+	run -0 cat "$TEST_DIR/cdiff"
+	assert_line a/keep
+	assert_line opq/.wh.new
 	# a base layer round-trips to the same files
 	pstore layer diff "$L1" >"$TEST_DIR/d1.tar"
 	run -0 pstore layer apply --id base-again "$TEST_DIR/d1.tar"
