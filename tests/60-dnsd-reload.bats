@@ -38,9 +38,9 @@ hup() {
 	ip netns exec "$DNSD_NS" bash -c '
 		fail=0
 		for i in $(seq 1 60); do
-			a=$(dig +time=1 +tries=1 -b 10.89.0.3 @10.89.0.1 +short web)
+			a=$(dig +time=2 +tries=1 -b 10.89.0.3 @10.89.0.1 +short web)
 			[[ $a == 10.89.0.2 ]] || fail=$((fail + 1))
-			a=$(dig +time=1 +tries=1 -b 10.89.0.3 @10.89.0.1 +tcp +short db)
+			a=$(dig +time=2 +tries=1 -b 10.89.0.3 @10.89.0.1 +tcp +short db)
 			[[ $a == 10.89.0.3 ]] || fail=$((fail + 1))
 		done
 		echo "$fail" >"$1"
