@@ -38,7 +38,8 @@ int pea_error_new(struct pea_error **err, int code, const char *fmt, ...)
 	return r;
 }
 
-static int error_with_code(struct pea_error **err, int code, const char *fmt, va_list ap)
+static int __attribute__((format(printf, 3, 0)))
+error_with_code(struct pea_error **err, int code, const char *fmt, va_list ap)
 {
 	_cleanup_free_ char *msg = NULL;
 

@@ -28,6 +28,6 @@ endif
 .PHONY: fuzz fuzzers
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=address,undefined FUZZ=1 \
-		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" fuzzers
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION" fuzzers
 	@echo "run one: build-fuzz/tests/fuzz/fuzz-NAME -max_total_time=60 tests/fuzz/corpus/NAME"
 fuzzers: $(FUZZERS)
