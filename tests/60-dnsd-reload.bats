@@ -120,6 +120,23 @@ hup() {
 	run -1 grep "podman1': line 3" "$DNSD_LOG"
 }
 
+@test "a query forwarded upstream before a reload is answered after it" {
+	upstream_start 10.99.0.54
+	kill -STOP "$(upstream_pid 10.99.0.54)" # silent: the query waits 2.5 s for it
+	dnsd_write_net podman1 "10.89.0.1,fd00:89::1 10.99.0.54,10.99.0.53" \
+		"aaaa1111 10.89.0.2 fd00:89::2 web,www"
+	hup
+	ip netns exec "$DNSD_NS" dig +time=5 +tries=1 -b 10.89.0.2 @$DNSD_GW1 +short \
+		www.example.test >"$TEST_DIR/answer" &
+	local q=$!
+	sleep 0.5
+	dnsd_write_net podman1 "10.89.0.1,fd00:89::1 10.99.0.54,10.99.0.53" \
+		"aaaa1111 10.89.0.2 fd00:89::2 web,www" "eeee5555 10.89.0.5  newbie"
+	hup
+	wait "$q"
+	assert_equal "$(cat "$TEST_DIR/answer")" 192.0.2.10
+}
+
 @test "a broken file on reload is left out, the other networks are still served" {
 	printf '10.90.0.1\ndddd4444 10.90.0.2\n' >"$DNSD_CONF/podman2"
 	hup
