@@ -355,8 +355,8 @@ static void kill_timed_out(struct monitor *m)
 	if (m->container_pid <= 0 || m->container_done)
 		return;
 	pgid = getpgid(m->container_pid);
-	/* never kill(-1): a group id of 1 means the pid alone */
-	if (pgid > 1)
+	/* never kill(-1), nor our own group (a runtime that left the container in it) */
+	if (pgid > 1 && pgid != getpgrp())
 		kill(-pgid, SIGKILL);
 	else
 		kill(m->container_pid, SIGKILL);

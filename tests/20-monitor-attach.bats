@@ -168,7 +168,7 @@ case_exec() {
 }
 
 @test "exec: pid then exit code on the sync pipe, exec log and exit file" {
-	for_each_runtime case_exec
+	for_each_runtime --needs exec case_exec
 }
 
 case_exec_attach() {
@@ -197,7 +197,7 @@ case_exec_attach() {
 }
 
 @test "exec: --exec-attach waits for the caller to attach, then runs" {
-	for_each_runtime case_exec_attach
+	for_each_runtime --needs exec case_exec_attach
 }
 
 case_exec_tty() {
@@ -214,7 +214,7 @@ case_exec_tty() {
 }
 
 @test "exec: with a terminal" {
-	for_each_runtime case_exec_tty
+	for_each_runtime --needs exec case_exec_tty
 }
 
 case_exec_timeout() {
@@ -229,5 +229,5 @@ case_exec_timeout() {
 }
 
 @test "exec: -T ends the session with -1 and 'command timed out'" {
-	for_each_runtime case_exec_timeout
+	for_each_runtime --needs exec case_exec_timeout
 }

@@ -262,7 +262,7 @@ case_oom() {
 }
 
 @test "an OOM kill leaves PERSIST_DIR/oom" {
-	for_each_runtime case_oom
+	for_each_runtime --needs memory case_oom
 }
 
 case_no_oom() {
