@@ -686,8 +686,10 @@ static la_ssize_t middle_read(struct archive *a, void *data, const void **ret_bu
 		return 0;
 	n = archive_read_data(m->outer, m->buf, READ_BLOCK);
 	if (n < 0) {
-		archive_set_error(a, archive_errno(m->outer) ?: EIO, "%s",
-				  archive_error_string(m->outer) ?: "decompression failed");
+		/* a is NULL when drain() reads what the tar reader left */
+		if (a)
+			archive_set_error(a, archive_errno(m->outer) ?: EIO, "%s",
+					  archive_error_string(m->outer) ?: "decompression failed");
 		return -1;
 	}
 	if (n == 0)
