@@ -134,3 +134,33 @@ netavark_run() {
 	dnsd_wait_gone "$pid"
 	[[ ! -e "$TEST_DIR/nv/aardvark-dns/aardvark.pid" ]]
 }
+
+@test "netavark: a dual-stack network is served on its IPv6 gateway too" {
+	require_cmd "$NETAVARK"
+	require_cmd iptables
+	local c
+	mkdir -p "$TEST_DIR/nv"
+	netns_create && c=$NETNS_NAME
+	# the container's address must not wait for duplicate address detection
+	ip netns exec "$c" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	cat >"$TEST_DIR/c6.json" <<-EOF2
+		{
+		  "container_id": "$(printf '6%.0s' {1..64})",
+		  "container_name": "six",
+		  "networks": { "podman6": { "static_ips": ["10.88.6.2", "fd66::2"], "aliases": ["sechs"],
+		      "interface_name": "eth0" } },
+		  "network_info": { "podman6": { "name": "podman6", "id": "$(printf 'b%.0s' {1..64})",
+		      "driver": "bridge", "network_interface": "pea6",
+		      "subnets": [ { "subnet": "10.88.6.0/24", "gateway": "10.88.6.1" },
+		                   { "subnet": "fd66::/64", "gateway": "fd66::1" } ],
+		      "ipv6_enabled": true, "internal": false, "dns_enabled": true,
+		      "ipam_options": { "driver": "host-local" } } }
+		}
+	EOF2
+	run -0 netavark_run "$c" setup "$TEST_DIR/c6.json"
+	run -0 ip netns exec "$c" dig +time=2 +tries=1 +short @fd66::1 six AAAA
+	assert_output fd66::2
+	run -0 ip netns exec "$c" dig +time=2 +tries=1 +short +tcp @fd66::1 sechs.dns.podman
+	assert_output 10.88.6.2
+	run -0 netavark_run "$c" teardown "$TEST_DIR/c6.json"
+}
