@@ -151,3 +151,13 @@ teardown() {
 	run -0 dq 10.89.0.3 @$DNSD_GW1 +header-only web
 	assert_output --partial "status: FORMERR"
 }
+
+@test "a silent TCP client is dropped after 3 seconds" {
+	# shellcheck disable=SC2016
+	run -0 ip netns exec "$DNSD_NS" bash -c '
+		exec 3<>/dev/tcp/$1/53
+		start=$(date +%s%N)
+		timeout 8 cat <&3 >/dev/null
+		echo $((($(date +%s%N) - start) / 1000000))' _ $DNSD_GW1
+	((output >= 2500 && output < 6000)) || fail "closed after $output ms"
+}
