@@ -136,6 +136,7 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 
 	# tcp to 127.0.0.1 and to another host address, v6 too
 	for target in 127.0.0.1 198.51.100.8 2001:db8::7; do
+		nsu_wait_port_gone "$C" 80
 		nsu_bg "$C" timeout 5 busybox nc -l -p 80 -e echo "tcp-ok"
 		nsu_wait_port "$C" 80
 		run -0 nsu_host timeout 3 busybox nc "$target" 8080 </dev/null
@@ -147,8 +148,8 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	nsu_wait_port "$C" 53 udp
 	run -0 nsu_host timeout 3 sh -c 'echo ping | socat -T2 - UDP:198.51.100.8:5353'
 	assert_output "udp-ok"
-	nsu_bg "$C" timeout 5 socat -T2 UDP6-LISTEN:53 SYSTEM:"echo udp6-ok"
-	nsu_wait_port "$C" 53 udp
+	nsu_bg "$C" timeout 5 socat -T2 UDP6-LISTEN:53,ipv6only=1 SYSTEM:"echo udp6-ok"
+	nsu_wait_port "$C" 53 udp6
 	run -0 nsu_host timeout 3 sh -c 'echo ping | socat -T2 - UDP6:[2001:db8::7]:5353'
 	assert_output "udp6-ok"
 

@@ -124,16 +124,32 @@ nsu_snapshot() {
 	nsu_host nft list ruleset
 }
 
-# nsu_wait_port NS PORT [udp]: wait until something listens on PORT in NS.
+# nsu_wait_port NS PORT [udp|udp6]: wait until something listens on PORT in NS.
 nsu_wait_port() {
-	local ns=$1 port=$2 flag=-ltn i
-	[[ ${3:-} == udp ]] && flag=-lun
+	local ns=$1 port=$2 flags=(-ltn) i
+	case ${3:-} in
+	udp) flags=(-lun -4) ;;
+	udp6) flags=(-lun -6) ;;
+	esac
 	for ((i = 0; i < 50; i++)); do
-		if ip netns exec "$ns" ss -H "$flag" "sport = :$port" | grep -q .; then
+		if ip netns exec "$ns" ss -H "${flags[@]}" "sport = :$port" | grep -q .; then
 			return 0
 		fi
 		sleep 0.05
 	done
 	echo "nothing listens on port $port in $ns" >&2
+	return 1
+}
+
+# nsu_wait_port_gone NS PORT: wait until nothing listens on tcp PORT in NS.
+nsu_wait_port_gone() {
+	local ns=$1 port=$2 i
+	for ((i = 0; i < 50; i++)); do
+		if ! ip netns exec "$ns" ss -H -ltn "sport = :$port" | grep -q .; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "port $port still listened on in $ns" >&2
 	return 1
 }
