@@ -23,8 +23,10 @@
 
 static const char usage[] =
 	"Usage: pea-storage layer COMMAND\n"
-	"  apply [--parent ID] [--id ID] [FILE]   apply a layer tar (plain, gzip, zstd; default "
-	"stdin)\n"
+	"  apply [--parent ID] [--id ID] [--digest D] [--diff-id D] [FILE]\n"
+	"                                         apply a layer tar (plain, gzip or zstd; "
+	"default:\n"
+	"                                         stdin), refused unless it has the digests given\n"
 	"  create [--parent ID] [--id ID]         an empty layer\n"
 	"  diff ID                                the layer's changes as a tar on stdout\n"
 	"  ls                                     every layer\n"
@@ -52,12 +54,20 @@ static struct json_object *layer_json(struct store *s, const struct layer_rec *l
 	return o;
 }
 
-static int layer_parse_ids(int argc, char **argv, const char *cmd, const char **parent,
-			   const char **id, struct pea_error **err)
+static bool is_digest(const char *s)
+{
+	return !strncmp(s, "sha256:", 7) && cli_is_full_id(s + 7);
+}
+
+/* --parent, --id and, for apply, --digest and --diff-id. */
+static int layer_parse(int argc, char **argv, const char *cmd, const char **parent,
+		       struct layer_apply_options *o, bool digests, struct pea_error **err)
 {
 	static const struct option opts[] = {
 		{ "parent", required_argument, NULL, 'p' },
 		{ "id", required_argument, NULL, 'i' },
+		{ "digest", required_argument, NULL, 'd' },
+		{ "diff-id", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -65,6 +75,12 @@ static int layer_parse_ids(int argc, char **argv, const char *cmd, const char **
 
 	cli_getopt_reset();
 	while ((c = cli_getopt(argc, argv, "+:h", opts, cmd, err)) != -1) {
+		if ((c == 'd' || c == 'D') && !digests)
+			return cli_usage_error(err, "%s: unknown option '%s'", cmd,
+					       c == 'd' ? "--digest" : "--diff-id");
+		if ((c == 'd' || c == 'D') && !is_digest(optarg))
+			return cli_usage_error(err, "%s: invalid digest '%s' (sha256:<64 hex>)",
+					       cmd, optarg);
 		switch (c) {
 		case 'p':
 			*parent = optarg;
@@ -74,7 +90,13 @@ static int layer_parse_ids(int argc, char **argv, const char *cmd, const char **
 			    strchr(optarg, ':'))
 				return cli_usage_error(err, "%s: invalid layer id '%s'", cmd,
 						       optarg);
-			*id = optarg;
+			o->id = optarg;
+			break;
+		case 'd':
+			o->digest = optarg;
+			break;
+		case 'D':
+			o->diff_id = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -99,7 +121,7 @@ static int layer_apply_cmd(const struct global_options *g, int argc, char **argv
 	bool existed = false;
 	int r;
 
-	r = layer_parse_ids(argc, argv, "layer apply", &parent_ref, &o.id, err);
+	r = layer_parse(argc, argv, "layer apply", &parent_ref, &o, true, err);
 	if (r != 0)
 		return r;
 	if (argc - optind > 1)
@@ -132,19 +154,20 @@ static int layer_create_cmd(const struct global_options *g, int argc, char **arg
 {
 	_cleanup_free_ char *parent = NULL;
 	_cleanup_free_ char *newid = NULL;
-	const char *parent_ref = NULL, *id = NULL;
+	struct layer_apply_options o = { 0 };
+	const char *parent_ref = NULL;
 	struct store *s = NULL;
 	struct layer_rec l = { 0 };
 	int r;
 
-	r = layer_parse_ids(argc, argv, "layer create", &parent_ref, &id, err);
+	r = layer_parse(argc, argv, "layer create", &parent_ref, &o, false, err);
 	if (r != 0)
 		return r;
 	if (cli_expect_operands(argc, optind, 0, "layer create", "no arguments", err) < 0)
 		return -1;
 	if (open_store(g, true, &s, err) < 0)
 		return -1;
-	newid = id ? xstrdup(id) : cli_random_id();
+	newid = o.id ? xstrdup(o.id) : cli_random_id();
 	r = parent_ref ? store_resolve(s, "layers", parent_ref, &parent, err) : 0;
 	if (r == 0)
 		r = layer_create(s, newid, parent, false, &l, err);

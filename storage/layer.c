@@ -84,6 +84,19 @@ static int check_parent(struct store *s, const char *parent, struct pea_error **
 	return 0;
 }
 
+/* A stream that is not what the caller expected is not a layer. */
+static int check_digests(const struct layer_apply_options *o, const struct apply_result *res,
+			 struct pea_error **err)
+{
+	if (o->digest && strcmp(o->digest, res->compressed_digest))
+		return pea_error_new(err, EBADMSG, "the stream's digest is '%s', not '%s'",
+				     res->compressed_digest, o->digest);
+	if (o->diff_id && strcmp(o->diff_id, res->diff_id))
+		return pea_error_new(err, EBADMSG, "the layer's diff id is '%s', not '%s'",
+				     res->diff_id, o->diff_id);
+	return 0;
+}
+
 static int commit(struct store *s, struct staged *st, struct layer_rec *l, struct pea_error **err)
 {
 	if (driver_commit_layer(s, st->dirfd, st->name, l->id, &l->link, err) < 0)
@@ -120,7 +133,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 		}
 	}
 	store_unlock(s);
-	if (apply_tar_fd(in_fd, difffd, &ao, &res, err) < 0)
+	if (apply_tar_fd(in_fd, difffd, &ao, &res, err) < 0 || check_digests(o, &res, err) < 0)
 		goto out;
 	if (store_relock(s, err) < 0 || check_parent(s, o->parent, err) < 0)
 		goto out;

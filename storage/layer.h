@@ -9,8 +9,10 @@ struct store;
 struct layer_rec;
 
 struct layer_apply_options {
-	const char *parent; /* id of the parent layer, or NULL */
-	const char *id;	    /* forced id, or NULL: the chain id */
+	const char *parent;  /* id of the parent layer, or NULL */
+	const char *id;	     /* forced id, or NULL: the chain id */
+	const char *digest;  /* expected digest of the stream as read, or NULL */
+	const char *diff_id; /* expected digest of the uncompressed tar, or NULL */
 };
 
 /*

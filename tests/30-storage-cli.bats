@@ -56,6 +56,10 @@ conf_error() {
 	assert_output --partial "layer inspect: missing a layer id"
 	run -2 pstore layer rm a b
 	assert_output --partial "layer rm: too many arguments"
+	run -2 pstore layer apply --digest md5:x
+	assert_output --partial "layer apply: invalid digest 'md5:x' (sha256:<64 hex>)"
+	run -2 pstore layer create --digest "sha256:$(printf '%064d' 0)"
+	assert_output --partial "layer create: unknown option '--digest'"
 	run -2 pstore image create
 	assert_output --partial "image create: --layers is required"
 	run -2 pstore container create --name 'bad name'

@@ -177,6 +177,16 @@ st_apply_compressions() {
 	assert_equal "$(json_field compressed_digest)" null
 	run -0 diff -r "$BUSYBOX_ROOTFS" "$(json_field path)"
 
+	# expected digests: checked before the layer is stored
+	run -0 pstore layer apply --id checked --digest "$BUSYBOX_LAYER_DIGEST" \
+		--diff-id "$BUSYBOX_DIFF_ID" "$BUSYBOX_LAYER"
+	run -1 pstore layer apply --id bad --digest "sha256:$(printf '%064d' 0)" "$BUSYBOX_LAYER"
+	assert_output --partial "layer apply: the stream's digest is '$BUSYBOX_LAYER_DIGEST', not 'sha256:000"
+	assert_equal "$(jq -r .error.errno <<<"${lines[-1]}")" EBADMSG
+	run -1 pstore layer apply --id bad --diff-id "$BUSYBOX_LAYER_DIGEST" "$BUSYBOX_LAYER"
+	assert_output --partial "the layer's diff id is '$BUSYBOX_DIFF_ID', not '$BUSYBOX_LAYER_DIGEST'"
+	run -1 pstore layer inspect bad
+	run -0 pstore layer rm checked
 	run -0 pstore layer inspect "${id:0:12}"
 	assert_equal "$(json_field id)" "$id"
 	run -0 pstore layer ls
