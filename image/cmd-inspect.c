@@ -109,15 +109,16 @@ static int fetch_config(struct image_source *src, const struct descriptor *d, ch
 	return r;
 }
 
+/* from[key] into to[to_key]; when missing, the string fallback, or null. */
 static void copy_key(struct json_object *to, const char *to_key, struct json_object *from,
-		     const char *key, struct json_object *fallback)
+		     const char *key, const char *fallback)
 {
 	struct json_object *v = NULL;
 
 	if (from && json_object_object_get_ex(from, key, &v) && v)
 		json_object_object_add(to, to_key, json_object_get(v));
 	else
-		json_object_object_add(to, to_key, fallback);
+		json_object_object_add(to, to_key, fallback ? json_object_new_string(fallback) : NULL);
 }
 
 static struct json_object *inspect_info(const struct image_source *src, const char *digest,
@@ -135,10 +136,10 @@ static struct json_object *inspect_info(const struct image_source *src, const ch
 		json_object_array_add(rt, json_object_new_string(tags[i]));
 	json_object_object_add(info, "RepoTags", rt);
 	copy_key(info, "Created", config, "created", NULL);
-	copy_key(info, "DockerVersion", config, "docker_version", json_object_new_string(""));
+	copy_key(info, "DockerVersion", config, "docker_version", "");
 	copy_key(info, "Labels", cc, "Labels", NULL);
-	copy_key(info, "Architecture", config, "architecture", json_object_new_string(""));
-	copy_key(info, "Os", config, "os", json_object_new_string(""));
+	copy_key(info, "Architecture", config, "architecture", "");
+	copy_key(info, "Os", config, "os", "");
 	layers = json_object_new_array();
 	for (size_t i = 0; i < m->nlayers; i++)
 		json_object_array_add(layers, json_object_new_string(m->layers[i].digest));
