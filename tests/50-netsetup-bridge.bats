@@ -144,13 +144,13 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	done
 
 	# udp
-	nsu_bg "$C" timeout 5 socat -T2 UDP-LISTEN:53 SYSTEM:"echo udp-ok"
+	nsu_bg "$C" timeout 10 socat -T5 UDP-LISTEN:53 SYSTEM:"echo udp-ok"
 	nsu_wait_port "$C" 53 udp
-	run -0 nsu_host timeout 3 sh -c 'echo ping | socat -T2 - UDP:198.51.100.8:5353'
+	run -0 nsu_host timeout 8 sh -c 'echo ping | socat -t5 -T5 - UDP:198.51.100.8:5353'
 	assert_output "udp-ok"
-	nsu_bg "$C" timeout 5 socat -T2 UDP6-LISTEN:53,ipv6only=1 SYSTEM:"echo udp6-ok"
+	nsu_bg "$C" timeout 10 socat -T5 UDP6-LISTEN:53,ipv6only=1 SYSTEM:"echo udp6-ok"
 	nsu_wait_port "$C" 53 udp6
-	run -0 nsu_host timeout 3 sh -c 'echo ping | socat -T2 - UDP6:[2001:db8::7]:5353'
+	run -0 nsu_host timeout 8 sh -c 'echo ping | socat -t5 -T5 - UDP6:[2001:db8::7]:5353'
 	assert_output "udp6-ok"
 
 	# host_ip: forwarded on that address only
