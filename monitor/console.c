@@ -42,7 +42,8 @@ static int recv_fd(int sock, int *ret_fd, struct pea_error **err)
 	c = CMSG_FIRSTHDR(&msg);
 	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
 	    c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return pea_error_new(err, EPROTO, "the runtime sent no terminal on the console socket");
+		return pea_error_new(err, EPROTO,
+				     "the runtime sent no terminal on the console socket");
 	memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
 	return 0;
 }
@@ -95,7 +96,8 @@ int console_setup(struct monitor *m, struct pea_error **err)
 		tmp = "/tmp";
 	dir = xasprintf("%s/pea-monitor-XXXXXX", tmp);
 	if (!mkdtemp(dir))
-		return pea_error_errno(err, "create a directory for the console socket in '%s'", tmp);
+		return pea_error_errno(err, "create a directory for the console socket in '%s'",
+				       tmp);
 	m->console_path = xasprintf("%s/console", dir);
 	if (strlen(m->console_path) >= sizeof(addr.sun_path))
 		return pea_error_new(err, ENAMETOOLONG, "console socket path '%s' is too long",

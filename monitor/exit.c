@@ -47,9 +47,11 @@ int exit_write_files(struct monitor *m, int status, struct pea_error **err)
 	char content[16];
 
 	snprintf(content, sizeof(content), "%d", status);
-	if (m->opts->persist_dir && write_status_file(m->opts->persist_dir, "exit", content, err) < 0)
+	if (m->opts->persist_dir &&
+	    write_status_file(m->opts->persist_dir, "exit", content, err) < 0)
 		return -(*err)->code;
-	if (m->opts->exit_dir && write_status_file(m->opts->exit_dir, m->opts->cid, content, err) < 0)
+	if (m->opts->exit_dir &&
+	    write_status_file(m->opts->exit_dir, m->opts->cid, content, err) < 0)
 		return -(*err)->code;
 	return 0;
 }

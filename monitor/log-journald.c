@@ -23,7 +23,7 @@
  * line. Pieces shorter than 8192 bytes wait for the rest of their line.
  */
 
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define JOURNAL_SOCKET	  "/run/systemd/journal/socket"
 #define JOURNAL_DGRAM_MAX (MONITOR_PACKET_DATA + 4096)
 
 static size_t put(char *buf, size_t size, size_t off, const void *data, size_t len)
@@ -120,7 +120,8 @@ static void journald_send(struct journald_log *j, enum monitor_stream s, const c
 	n = journald_encode(dgram, sizeof(dgram), fields, msg, len, partial,
 			    s == STREAM_STDERR ? 3 : 6);
 	if (n == 0 || send(j->fd, dgram, n, MSG_NOSIGNAL) < 0)
-		log_debug("send a journal entry: %s, dropping it", n ? strerror(errno) : "too long");
+		log_debug("send a journal entry: %s, dropping it",
+			  n ? strerror(errno) : "too long");
 }
 
 void journald_log_write(struct journald_log *j, enum monitor_stream s, const char *buf, size_t len)

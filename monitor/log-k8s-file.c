@@ -24,7 +24,7 @@
  */
 
 #define K8S_LOG_BUF (64 * 1024)
-#define TS_MAX 64
+#define TS_MAX	    64
 
 size_t k8s_log_timestamp(char *buf, size_t size, enum monitor_stream s)
 {

@@ -45,7 +45,8 @@ int main(int argc, char *argv[])
 	if (r < 0) {
 		log_error("%s", err->message);
 		if (opts.syslog)
-			syslog(LOG_ERR, "container '%s': %s", opts.cid ? opts.cid : "?", err->message);
+			syslog(LOG_ERR, "container '%s': %s", opts.cid ? opts.cid : "?",
+			       err->message);
 		status = EXIT_FAILURE;
 	}
 	monitor_config_free(&cfg);

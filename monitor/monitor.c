@@ -30,11 +30,11 @@ enum {
 static void monitor_init(struct monitor *m, const struct monitor_config *cfg)
 {
 	*m = (struct monitor){ .cfg = cfg, .opts = cfg->opts };
-	int *fds[] = { &m->sync_fd,	  &m->start_fd,	      &m->attach_pipe_fd, &m->devnull_r,
-		       &m->devnull_w,	  &m->stdin_fd,	      &m->stdout_fd,	  &m->stderr_fd,
-		       &m->worker_stdin,  &m->worker_stdout,  &m->worker_stderr,  &m->console_fd,
-		       &m->attach_fd,	  &m->ctl_fd,	      &m->ctl_dummy_fd,	  &m->winsz_r,
-		       &m->winsz_w,	  &m->oom_event_fd,   &m->oom_control_fd, &m->notify_fd,
+	int *fds[] = { &m->sync_fd,	  &m->start_fd,	     &m->attach_pipe_fd, &m->devnull_r,
+		       &m->devnull_w,	  &m->stdin_fd,	     &m->stdout_fd,	 &m->stderr_fd,
+		       &m->worker_stdin,  &m->worker_stdout, &m->worker_stderr,	 &m->console_fd,
+		       &m->attach_fd,	  &m->ctl_fd,	     &m->ctl_dummy_fd,	 &m->winsz_r,
+		       &m->winsz_w,	  &m->oom_event_fd,  &m->oom_control_fd, &m->notify_fd,
 		       &m->notify_host_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
@@ -159,9 +159,8 @@ static int runtime_succeeded(struct monitor *m, struct pea_error **err)
 	oom_setup(m);
 	if (stdio_watch_output(m, err) < 0)
 		return -(*err)->code;
-	if (m->opts->timeout > 0 &&
-	    pea_loop_add_timer(m->loop, (uint64_t)m->opts->timeout * 1000, 0, timeout_cb, m, NULL,
-			       err) < 0)
+	if (m->opts->timeout > 0 && pea_loop_add_timer(m->loop, (uint64_t)m->opts->timeout * 1000,
+						       0, timeout_cb, m, NULL, err) < 0)
 		return -(*err)->code;
 	for (size_t i = 0; i < ARRAY_SIZE(m->early_pid); i++)
 		if (m->early_pid[i] == m->container_pid)
@@ -399,8 +398,8 @@ static void teardown(struct monitor *m)
 	notify_close(m);
 	oom_close(m);
 	logs_close(&m->logs);
-	int *fds[] = { &m->stdin_fd,	 &m->stdout_fd, &m->stderr_fd,	 &m->sync_fd,
-		       &m->start_fd,	 &m->attach_pipe_fd, &m->devnull_r, &m->devnull_w };
+	int *fds[] = { &m->stdin_fd, &m->stdout_fd,	 &m->stderr_fd, &m->sync_fd,
+		       &m->start_fd, &m->attach_pipe_fd, &m->devnull_r, &m->devnull_w };
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		*fds[i] = pea_close(*fds[i]);
 	stdio_close_workers(m);

@@ -36,7 +36,7 @@ enum monitor_stream {
 #define MONITOR_CLIENT_PACKET 32768
 /* Packets queued for one slow attach client before the container's output waits. */
 #define MONITOR_CLIENT_QUEUE 8
-#define MONITOR_MAX_CLIENTS 64
+#define MONITOR_MAX_CLIENTS  64
 
 struct k8s_log {
 	int fd;
@@ -86,8 +86,8 @@ struct monitor {
 	pid_t runtime_pid, container_pid;
 	int runtime_status, container_status;
 	bool runtime_done, container_done, timed_out;
-	bool sync_reported;   /* the pid (or an error) went to the sync pipe */
-	bool console_pending; /* the runtime is done, its terminal not yet here */
+	bool sync_reported;	   /* the pid (or an error) went to the sync pipe */
+	bool console_pending;	   /* the runtime is done, its terminal not yet here */
 	struct pea_error *failure; /* set up after the runtime failed */
 	char *failure_message;	   /* the runtime's own words */
 	/* exits of children not yet known by pid (a fast exec) */
@@ -189,8 +189,7 @@ int k8s_log_reopen(struct k8s_log *k, struct pea_error **err);
 void k8s_log_close(struct k8s_log *k);
 int journald_log_open(struct journald_log **ret, const struct monitor_config *cfg,
 		      struct pea_error **err);
-void journald_log_write(struct journald_log *j, enum monitor_stream s, const char *buf,
-			size_t len);
+void journald_log_write(struct journald_log *j, enum monitor_stream s, const char *buf, size_t len);
 void journald_log_flush(struct journald_log *j);
 struct journald_log *journald_log_free(struct journald_log *j);
 /* Encode one native-protocol entry into buf; returns its length (0 if it does not fit). */

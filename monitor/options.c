@@ -38,7 +38,8 @@ static const struct opt_def opt_defs[] = {
 	{ "api-version", 0, OPT_FLAG, O(api_version), "Conmon API version to use" },
 	{ "bundle", 'b', OPT_STRING, O(bundle), "Location of the OCI Bundle path" },
 	{ "cid", 'c', OPT_STRING, O(cid), "Identification of Container" },
-	{ "conmon-pidfile", 'P', OPT_STRING, O(conmon_pidfile), "PID file for the monitor process" },
+	{ "conmon-pidfile", 'P', OPT_STRING, O(conmon_pidfile),
+	  "PID file for the monitor process" },
 	{ "container-pidfile", 'p', OPT_STRING, O(container_pidfile),
 	  "PID file for the initial pid inside of container" },
 	{ "cuuid", 'u', OPT_STRING, O(cuuid), "Container UUID" },
@@ -79,7 +80,8 @@ static const struct opt_def opt_defs[] = {
 	{ "runtime-arg", 0, OPT_STRV, O(runtime_args),
 	  "Additional arg to pass to the runtime. Can be specified multiple times" },
 	{ "runtime-opt", 0, OPT_STRV, O(runtime_opts),
-	  "Additional opts to pass to the restore or exec command. Can be specified multiple times" },
+	  "Additional opts to pass to the restore or exec command. Can be specified multiple "
+	  "times" },
 	{ "sdnotify-socket", 0, OPT_STRING, O(sdnotify_socket),
 	  "Path to the host's sd-notify socket to relay messages to" },
 	{ "socket-dir-path", 0, OPT_STRING, O(socket_dir), "Location of container attach sockets" },
@@ -90,7 +92,8 @@ static const struct opt_def opt_defs[] = {
 	{ "systemd-cgroup", 's', OPT_FLAG, O(systemd_cgroup),
 	  "Enable systemd cgroup manager, rather then use the cgroupfs directly" },
 	{ "terminal", 't', OPT_FLAG, O(terminal), "Allocate a pseudo-TTY. The default is false" },
-	{ "timeout", 'T', OPT_INT, O(timeout), "Kill container after specified timeout in seconds." },
+	{ "timeout", 'T', OPT_INT, O(timeout),
+	  "Kill container after specified timeout in seconds." },
 	{ "version", 0, OPT_FLAG, O(version), "Print the version and exit" },
 	{ "full-attach", 0, OPT_FLAG, O(full_attach),
 	  "Don't truncate the path to the attach socket. This option causes the monitor to ignore "
@@ -261,12 +264,24 @@ int monitor_parse_args(int argc, char **argv, struct monitor_options *opts, stru
 
 void monitor_options_free(struct monitor_options *o)
 {
-	char **strings[] = { &o->bundle,	  &o->cid,	       &o->conmon_pidfile,
-			     &o->container_pidfile, &o->cuuid,	       &o->exec_process_spec,
-			     &o->exit_command,	  &o->exit_dir,	       &o->log_level,
-			     &o->log_tag,	  &o->name,	       &o->persist_dir,
-			     &o->restore,	  &o->runtime,	       &o->sdnotify_socket,
-			     &o->socket_dir,	  &o->seccomp_notify_socket, &o->seccomp_notify_plugins };
+	char **strings[] = { &o->bundle,
+			     &o->cid,
+			     &o->conmon_pidfile,
+			     &o->container_pidfile,
+			     &o->cuuid,
+			     &o->exec_process_spec,
+			     &o->exit_command,
+			     &o->exit_dir,
+			     &o->log_level,
+			     &o->log_tag,
+			     &o->name,
+			     &o->persist_dir,
+			     &o->restore,
+			     &o->runtime,
+			     &o->sdnotify_socket,
+			     &o->socket_dir,
+			     &o->seccomp_notify_socket,
+			     &o->seccomp_notify_plugins };
 
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
 		free(*strings[i]);
@@ -312,7 +327,8 @@ int monitor_parse_log_path(const char *value, unsigned *drivers, char **ret_path
 	}
 	if (strcmp(driver, "k8s-file") == 0) {
 		if (!path)
-			return pea_error_new(err, EINVAL, "log driver 'k8s-file' requires a filename");
+			return pea_error_new(err, EINVAL,
+					     "log driver 'k8s-file' requires a filename");
 	} else if (!colon) {
 		path = value; /* a bare path is a k8s-file */
 	} else {
@@ -360,7 +376,8 @@ static int preserve_fds_from_opts(char *const *v, int *ret, struct pea_error **e
 		errno = 0;
 		n = strtol(value, &end, 10);
 		if (value[0] == '\0' || *end != '\0' || errno != 0 || n < 0 || n > 1024)
-			return pea_error_new(err, EINVAL, "invalid --preserve-fds value '%s'", value);
+			return pea_error_new(err, EINVAL, "invalid --preserve-fds value '%s'",
+					     value);
 		*ret = (int)n;
 	}
 	return 0;
@@ -377,7 +394,8 @@ static int check_log_drivers(const struct monitor_options *o, struct monitor_con
 			return -EINVAL;
 	if ((cfg->log_drivers & LOG_DRIVER_K8S_FILE) && !(cfg->log_drivers & LOG_DRIVER_JOURNALD) &&
 	    o->log_tag)
-		return pea_error_new(err, EINVAL, "log driver 'k8s-file' does not support --log-tag");
+		return pea_error_new(err, EINVAL,
+				     "log driver 'k8s-file' does not support --log-tag");
 	if ((cfg->log_drivers & LOG_DRIVER_JOURNALD) && strlen(o->cid) <= 12)
 		return pea_error_new(err, EINVAL,
 				     "log driver 'journald' needs a container ID longer than 12 "
@@ -391,7 +409,8 @@ static int check_modes(const struct monitor_options *o, struct pea_error **err)
 	if (!o->cid)
 		return pea_error_new(err, EINVAL, "container ID not provided, use --cid");
 	if (o->restore && o->exec)
-		return pea_error_new(err, EINVAL, "cannot use --exec and --restore at the same time");
+		return pea_error_new(err, EINVAL,
+				     "cannot use --exec and --restore at the same time");
 	if (o->exec_attach && !o->exec)
 		return pea_error_new(err, EINVAL, "--exec-attach can only be given with --exec");
 	if (o->exec_attach && !o->api_version)
@@ -404,10 +423,12 @@ static int check_modes(const struct monitor_options *o, struct pea_error **err)
 	if (access(o->runtime, X_OK) < 0)
 		return pea_error_errno(err, "runtime path '%s' is not valid", o->runtime);
 	if (o->exec && !o->exec_process_spec)
-		return pea_error_new(err, EINVAL,
-				     "exec process spec path not provided, use --exec-process-spec");
+		return pea_error_new(
+			err, EINVAL,
+			"exec process spec path not provided, use --exec-process-spec");
 	if (o->exit_delay < 0)
-		return pea_error_new(err, EINVAL, "--exit-delay must be >= 0, got %d", o->exit_delay);
+		return pea_error_new(err, EINVAL, "--exit-delay must be >= 0, got %d",
+				     o->exit_delay);
 	if (o->seccomp_notify_socket)
 		return pea_error_new(err, ENOTSUP, "--seccomp-notify-socket is not supported");
 	return 0;

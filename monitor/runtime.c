@@ -80,9 +80,9 @@ int runtime_spawn(struct monitor *m, struct pea_error **err)
 	struct pea_spawn s = { .argv = argv, .pdeath_signal = SIGKILL };
 
 	if (!(m->cfg->log_drivers & LOG_DRIVER_PASSTHROUGH)) {
-		fds[nfds++] = (struct pea_fd_map){ m->worker_stdin >= 0 ? m->worker_stdin
-									: m->devnull_r,
-						   0 };
+		fds[nfds++] =
+			(struct pea_fd_map){ m->worker_stdin >= 0 ? m->worker_stdin : m->devnull_r,
+					     0 };
 		fds[nfds++] = (struct pea_fd_map){ m->worker_stdout >= 0 ? m->worker_stdout
 									 : m->devnull_w,
 						   1 };
@@ -159,7 +159,8 @@ static char *read_runtime_log(const char *path)
 		return NULL;
 	size = lseek(fd, 0, SEEK_END);
 	/* the error is at the end: read the last MiB at most */
-	if (size < 0 || lseek(fd, size > RUNTIME_LOG_MAX ? size - RUNTIME_LOG_MAX : 0, SEEK_SET) < 0)
+	if (size < 0 ||
+	    lseek(fd, size > RUNTIME_LOG_MAX ? size - RUNTIME_LOG_MAX : 0, SEEK_SET) < 0)
 		return NULL;
 	if (pea_read_all(fd, RUNTIME_LOG_MAX, &data, &len, &e) < 0)
 		return NULL;

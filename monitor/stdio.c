@@ -109,8 +109,8 @@ static int watch_stream(struct monitor *m, enum monitor_stream s, struct pea_err
 	if (*stream_fd(m, s) < 0 || *stream_watch(m, s))
 		return 0;
 	pea_fd_set_nonblock(*stream_fd(m, s), true);
-	return pea_loop_add_fd(m->loop, *stream_fd(m, s), events, stream_cb, ref, stream_watch(m, s),
-			       err);
+	return pea_loop_add_fd(m->loop, *stream_fd(m, s), events, stream_cb, ref,
+			       stream_watch(m, s), err);
 }
 
 static int tty_hup_retry_cb(struct pea_loop *loop, void *data, struct pea_error **err)
@@ -141,9 +141,9 @@ static int stream_cb(struct pea_loop *loop, int fd, uint32_t events, void *data,
 		/* a pty with no slave open: poll instead of spinning on HUP */
 		pea_loop_remove(loop, m->stdout_w);
 		m->stdout_w = NULL;
-		if (!m->hup_timer_w && pea_loop_add_timer(loop, TTY_HUP_RETRY_MS, 0,
-							  tty_hup_retry_cb, m, &m->hup_timer_w,
-							  err) < 0)
+		if (!m->hup_timer_w &&
+		    pea_loop_add_timer(loop, TTY_HUP_RETRY_MS, 0, tty_hup_retry_cb, m,
+				       &m->hup_timer_w, err) < 0)
 			return -(*err)->code;
 		return 0;
 	}

@@ -13,7 +13,7 @@
 #include "tests/unit/tap.h"
 
 static char *k8s_output(int64_t size_max, const char *const *chunks, size_t n,
-			 const enum monitor_stream *streams)
+			const enum monitor_stream *streams)
 {
 	_cleanup_error_ struct pea_error *err = NULL;
 	char path[] = "/tmp/test-monitor-logs-XXXXXX";
@@ -63,7 +63,8 @@ static void test_k8s(void)
 	tap_is_str(text, "stdout F a\nstdout P b\nstdout F c\nstderr P err no newline\n",
 		   "entries: F for lines, P for a piece, a newline added after P");
 	regcomp(&re,
-		"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}[+-][0-9]{2}:[0-9]{2} "
+		"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}[+-][0-9]{2}:[0-"
+		"9]{2} "
 		"stdout F a$",
 		REG_EXTENDED | REG_NEWLINE);
 	tap_ok(out && regexec(&re, out, 0, NULL, 0) == 0, "RFC3339Nano local time with offset");

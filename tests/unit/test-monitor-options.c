@@ -8,17 +8,14 @@
 #include "monitor/options.h"
 #include "tests/unit/tap.h"
 
-static int parse(struct monitor_options *o, struct pea_error **err, ...)
+/* argv from a NULL-terminated list of words after the program name. */
+static int parse(struct monitor_options *o, struct pea_error **err, const char *const *words)
 {
 	char *argv[64] = { "pea-monitor" };
 	int argc = 1;
-	va_list ap;
-	char *a;
 
-	va_start(ap, err);
-	while ((a = va_arg(ap, char *)) && argc < 63)
-		argv[argc++] = a;
-	va_end(ap);
+	for (size_t i = 0; words[i] && argc < 63; i++)
+		argv[argc++] = (char *)words[i];
 	return monitor_parse_args(argc, argv, o, err);
 }
 
@@ -26,12 +23,33 @@ static void test_forms(void)
 {
 	_cleanup_error_ struct pea_error *err = NULL;
 	struct monitor_options o;
+	const char *words[] = { "--api-version",
+				"1",
+				"-c",
+				"id1",
+				"--cuuid=u1",
+				"-rcrun",
+				"-ti",
+				"-l",
+				"k8s-file:/a",
+				"--log-path",
+				"journald",
+				"--runtime-arg",
+				"--log-format=json",
+				"--runtime-arg=--debug",
+				"-T",
+				"0x10",
+				"--log-size-max",
+				"-1",
+				"--exit-delay=3",
+				"-0",
+				"/p",
+				"--",
+				"-x",
+				NULL };
 	int r;
 
-	r = parse(&o, &err, "--api-version", "1", "-c", "id1", "--cuuid=u1", "-rcrun", "-ti",
-		  "-l", "k8s-file:/a", "--log-path", "journald", "--runtime-arg", "--log-format=json",
-		  "--runtime-arg=--debug", "-T", "0x10", "--log-size-max", "-1", "--exit-delay=3",
-		  "-0", "/p", "--", "-x", NULL);
+	r = parse(&o, &err, words);
 	tap_is_int(r, 0, "podman's argument forms parse");
 	tap_ok(o.api_version, "--api-version is a flag (the '1' after it is a word)");
 	tap_is_str(o.cid, "id1", "-c VALUE");
@@ -64,7 +82,8 @@ static void test_errors(void)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		_cleanup_error_ struct pea_error *err = NULL;
 		struct monitor_options o;
-		int r = parse(&o, &err, cases[i].a, cases[i].b, NULL);
+		const char *words[] = { cases[i].a, cases[i].b, NULL };
+		int r = parse(&o, &err, words);
 
 		tap_ok(r < 0 && err && strstr(err->message, cases[i].want), "refused: %s %s -> %s",
 		       cases[i].a, cases[i].b ? cases[i].b : "", err ? err->message : "(accepted)");
