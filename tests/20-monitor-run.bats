@@ -309,3 +309,45 @@ same_as_conmon() {
 	require_cmd /usr/bin/conmon
 	for_each_runtime same_as_conmon
 }
+
+# In a private mount namespace with a tmpfs on /run, socat plays the journal
+# on /run/systemd/journal/socket and keeps every datagram it gets.
+journald_case() {
+	set -e
+	mount -t tmpfs tmpfs /run
+	mkdir -p /run/systemd/journal
+	socat -u UNIX-RECV:/run/systemd/journal/socket OPEN:"$TEST_DIR/journal.raw",creat,append &
+	local socat_pid=$!
+	wait_for test -S /run/systemd/journal/socket
+	monitor_setup sh -c 'echo hello; sleep 0.1; echo oops >&2; sleep 0.1; printf partial'
+	monitor_launch -l journald -l "k8s-file:$MON_LOG" --log-tag mytag
+	monitor_start_container
+	monitor_wait_exit
+	sleep 0.2
+	kill "$socat_pid"
+	echo "$MON_CID" >"$TEST_DIR/cid"
+}
+
+@test "journald: one native-protocol entry per line with conmon's fields" {
+	export -f journald_case
+	run -0 unshare -m --propagation private bash -c '
+		source "$PEA_TEST_HELPERS/common.bash"
+		source "$PEA_TEST_HELPERS/../helpers-monitor.bash"
+		journald_case'
+	local cid raw
+	cid=$(cat "$TEST_DIR/cid")
+	raw="$TEST_DIR/journal.raw"
+	test -s "$raw"
+	# MESSAGE in the binary form: "MESSAGE\n", 64-bit length, the line with its newline
+	run -0 grep -ac "^CONTAINER_ID_FULL=$cid$" "$raw"
+	assert_output 3
+	grep -aq "^CONTAINER_ID=${cid:0:12}$" "$raw"
+	grep -aq "^CONTAINER_NAME=name-$cid$" "$raw"
+	grep -aq "^CONTAINER_TAG=mytag$" "$raw"
+	grep -aq "^SYSLOG_IDENTIFIER=mytag$" "$raw"
+	grep -aq "hello" "$raw"
+	assert_equal "$(grep -ac '^PRIORITY=3$' "$raw")" 1
+	assert_equal "$(grep -ac '^PRIORITY=6$' "$raw")" 2
+	assert_equal "$(grep -ac '^CONTAINER_PARTIAL_MESSAGE=true$' "$raw")" 1
+	assert_equal "$(head -c 8 "$raw")" "MESSAGE"
+}
