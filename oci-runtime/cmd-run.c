@@ -126,7 +126,10 @@ int cmd_run(const struct global_options *g, int argc, char **argv, struct pea_er
 		container_free(c);
 		return 0;
 	}
-	r = wait_container(c, sfd, &status, err);
+	if (c->console_peer >= 0)
+		r = console_proxy(c, sfd, &status, err);
+	else
+		r = wait_container(c, sfd, &status, err);
 	container_free(c);
 	if (r < 0)
 		return r;

@@ -283,7 +283,8 @@ static int check_options(struct container *c, bool for_run, struct pea_error **e
 	if (!S_ISDIR(st.st_mode))
 		return pea_error_new(err, ENOTDIR, "root.path: rootfs '%s' is not a directory",
 				     s->root_path);
-	if (s->process.terminal && !c->opts->console_socket)
+	/* run in the foreground proxies the terminal itself (console.c) */
+	if (s->process.terminal && !c->opts->console_socket && !(for_run && !c->opts->detach))
 		return pea_error_new(err, EINVAL,
 				     "process.terminal is set: --console-socket is required");
 	if (c->opts->preserve_fds < 0 || c->opts->preserve_fds > 1 << 20)
@@ -326,6 +327,7 @@ int container_create(const struct global_options *g, const char *id,
 	c = xnew(struct container, 1);
 	*c = (struct container){ .g = g, .opts = opts, .id = id, .rootfd = -1, .dirfd = -1,
 				 .sync_parent = -1, .sync_child = -1, .console_fd = -1, .rootfs_parent = -1,
+				 .console_peer = -1,
 				 .pidfd = -1, .use_fifo = !for_run };
 	if (spec_load(bundle, &c->spec, err) < 0 || check_options(c, for_run, err) < 0 ||
 	    open_rootfs_parent(c, err) < 0 || ns_prepare_flags(c, err) < 0) {
@@ -344,9 +346,19 @@ int container_create(const struct global_options *g, const char *id,
 		pea_error_errno(err, "create exec fifo");
 		goto fail;
 	}
-	if (c->spec->process.terminal &&
+	if (c->spec->process.terminal && opts->console_socket &&
 	    terminal_connect(opts->console_socket, &c->console_fd, err) < 0)
 		goto fail;
+	if (c->spec->process.terminal && !opts->console_socket) {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+			pea_error_errno(err, "socketpair");
+			goto fail;
+		}
+		c->console_fd = sv[0];
+		c->console_peer = sv[1];
+	}
 	if (spawn_init(c, err) < 0 || container_sync(c, err) < 0 ||
 	    container_write_state(c, err) < 0)
 		goto fail;
@@ -393,6 +405,7 @@ struct container *container_free(struct container *c)
 	pea_close(c->sync_parent);
 	pea_close(c->sync_child);
 	pea_close(c->console_fd);
+	pea_close(c->console_peer);
 	pea_close(c->pidfd);
 	spec_free(c->spec);
 	free(c->created);

@@ -38,6 +38,7 @@ struct container {
 	int sync_parent; /* parent's end of the sync socket */
 	int sync_child;	 /* init's end */
 	int console_fd;	 /* connected --console-socket, or -1 */
+	int console_peer; /* run in the foreground: where the pty master arrives */
 	bool use_fifo;	 /* create: the init waits on exec.fifo; run: on the sync socket */
 	unsigned long clone_flags; /* CLONE_NEW* for the namespaces made new by clone */
 	unsigned long unshare_flags; /* made new by the init itself after joining (user joined) */
@@ -111,6 +112,9 @@ int terminal_setup(const struct spec *s, int rootfd, int console_fd, int *ret_sl
 int terminal_make_controlling(int slave, struct pea_error **err);
 int terminal_send_fd(int sock, int fd, struct pea_error **err);
 int terminal_connect(const char *path, int *ret_fd, struct pea_error **err);
+
+/* console.c: run in the foreground with a terminal and no --console-socket */
+int console_proxy(struct container *c, int sfd, int *ret_status, struct pea_error **err);
 
 /* process.c: credentials, capabilities, limits of the container process */
 int process_clamp_rlimits(struct spec *s);

@@ -50,7 +50,16 @@ teardown() {
 	assert_line got:hello
 }
 
-@test "process.terminal without --console-socket is an error, leaving nothing" {
+@test "run in the foreground with a terminal and no console socket proxies the pty" {
+	rt_is_pea || skip_expected "crun 1.8.1 needs its stdin to be a terminal"
+	make_bundle "$RT_B" sh -c 'tty; read x; echo "got:$x"; exit 4'
+	bundle_set "$RT_B" '.process.terminal = true'
+	run -4 bash -c 'echo hello | "$@"' _ "$PEA_RUNTIME" --root "$RT_ROOT" run -b "$RT_B" t5
+	assert_output --regexp '/dev/(pts/[0-9]+|console)'
+	assert_output --partial got:hello
+}
+
+@test "create with process.terminal and no --console-socket is an error, leaving nothing" {
 	rt_is_pea || skip_expected "crun then uses its own stdio"
 	make_bundle "$RT_B" true
 	bundle_set "$RT_B" '.process.terminal = true'
