@@ -75,7 +75,7 @@ char **runtime_build_argv(const struct monitor_config *cfg, const char *console_
 int runtime_spawn(struct monitor *m, struct pea_error **err)
 {
 	_cleanup_strv_ char **argv = runtime_build_argv(m->cfg, m->console_path);
-	struct pea_fd_map fds[3 + 1024];
+	_cleanup_free_ struct pea_fd_map *fds = xnew(struct pea_fd_map, 3 + m->cfg->preserve_fds);
 	size_t nfds = 0;
 	struct pea_spawn s = { .argv = argv, .pdeath_signal = SIGKILL };
 

@@ -277,7 +277,7 @@ size_t stdio_stdin_push(struct monitor *m, const char *buf, size_t len)
 
 	if (len > space)
 		len = space;
-	if (!in->data)
+	if (!in->data && len > 0)
 		in->data = xmalloc(MONITOR_STDIN_BUF);
 	for (taken = 0; taken < len;) {
 		size_t end = (in->start + in->len) % MONITOR_STDIN_BUF;

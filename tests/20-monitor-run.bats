@@ -351,3 +351,24 @@ journald_case() {
 	assert_equal "$(grep -ac '^CONTAINER_PARTIAL_MESSAGE=true$' "$raw")" 1
 	assert_equal "$(head -c 8 "$raw")" "MESSAGE"
 }
+
+case_sdnotify() {
+	monitor_setup sleep 100
+	socat -u UNIX-RECV:"$TEST_DIR/host-notify.sock" OPEN:"$TEST_DIR/notified",creat,append &
+	local socat_pid=$!
+	wait_for test -S "$TEST_DIR/host-notify.sock"
+	monitor_launch -l "k8s-file:$MON_LOG" --sdnotify-socket "$TEST_DIR/host-notify.sock"
+	monitor_start_container
+	test -S "$MON_BUNDLE/notify/notify.sock"
+	# what the container would send: only READY=1 goes on
+	printf 'STATUS=starting\n' | socat -u - "UNIX-SENDTO:$MON_BUNDLE/notify/notify.sock"
+	printf 'STATUS=up\nREADY=1\n' | socat -u - "UNIX-SENDTO:$MON_BUNDLE/notify/notify.sock"
+	wait_for test -s "$TEST_DIR/notified"
+	sleep 0.2
+	kill "$socat_pid"
+	assert_equal "$(cat "$TEST_DIR/notified")" "READY=1"
+}
+
+@test "--sdnotify-socket relays READY=1 from BUNDLE/notify/notify.sock" {
+	for_each_runtime case_sdnotify
+}
