@@ -399,11 +399,15 @@ static int write_data(struct archive *a, int fd, struct archive_entry *e, const 
 static int write_file(struct writer *w, struct archive *a, struct archive_entry *e, int pfd,
 		      const char *name, const char *path, struct pea_error **err)
 {
-	_cleanup_close_ int fd = -1;
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	_cleanup_close_ int fd = openat(pfd, name, flags, 0600);
 
-	if (remove_existing(pfd, name, path, false, err) < 0)
-		return -1;
-	fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* a later entry replaces an earlier one: remove only when the name is taken */
+	if (fd < 0 && errno == EEXIST) {
+		if (remove_existing(pfd, name, path, false, err) < 0)
+			return -1;
+		fd = openat(pfd, name, flags, 0600);
+	}
 	if (fd < 0)
 		return pea_error_errno(err, "create '%s'", path);
 	if (write_data(a, fd, e, path, err) < 0)
@@ -418,16 +422,19 @@ static int write_dir(struct writer *w, struct archive_entry *e, int pfd, const c
 	struct dir_time *dt;
 	int r;
 
-	if (*path) {
+	if (*path && mkdirat(pfd, name, 0700) < 0) {
+		if (errno != EEXIST)
+			return pea_error_errno(err, "mkdir '%s'", path);
 		r = remove_existing(pfd, name, path, true, err);
 		if (r < 0)
 			return r;
 		if (r == 0 && mkdirat(pfd, name, 0700) < 0)
 			return pea_error_errno(err, "mkdir '%s'", path);
 	}
-	fd = openat2_in_layer(w->rootfd, path, O_RDONLY | O_DIRECTORY);
+	/* pfd is inside the layer and O_NOFOLLOW keeps the last step there */
+	fd = openat(pfd, *path ? name : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return path_error(err, -fd, path);
+		return path_error(err, errno == ENOTDIR ? ELOOP : errno, path);
 	if (set_meta_fd(w, fd, e, path, false, err) < 0)
 		return -1;
 	if (w->ndirs == w->cap_dirs) {
@@ -447,19 +454,31 @@ static int write_special(struct writer *w, struct archive_entry *e, int pfd, con
 	mode_t type = archive_entry_filetype(e);
 	struct timespec ts[2];
 
-	if (remove_existing(pfd, name, path, false, err) < 0)
-		return -1;
 	if (type == AE_IFLNK) {
 		const char *target = archive_entry_symlink(e);
 
 		if (!target || strlen(target) > APPLY_MAX_PATH)
 			return pea_error_new(err, EINVAL, "symlink '%s': invalid target", path);
-		if (symlinkat(target, pfd, name) < 0)
+		int r = symlinkat(target, pfd, name);
+
+		if (r < 0 && errno == EEXIST) {
+			if (remove_existing(pfd, name, path, false, err) < 0)
+				return -1;
+			r = symlinkat(target, pfd, name);
+		}
+		if (r < 0)
 			return pea_error_errno(err, "symlink '%s'", path);
 	} else {
 		dev_t dev = makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+		mode_t mode = type | (archive_entry_perm(e) & 0777);
+		int r = mknodat(pfd, name, mode, dev);
 
-		if (mknodat(pfd, name, type | (archive_entry_perm(e) & 0777), dev) < 0) {
+		if (r < 0 && errno == EEXIST) {
+			if (remove_existing(pfd, name, path, false, err) < 0)
+				return -1;
+			r = mknodat(pfd, name, mode, dev);
+		}
+		if (r < 0) {
 			if (errno == EPERM && type != AE_IFIFO)
 				return pea_error_new(
 					err, EPERM,
