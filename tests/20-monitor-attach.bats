@@ -231,3 +231,29 @@ case_exec_timeout() {
 @test "exec: -T ends the session with -1 and 'command timed out'" {
 	for_each_runtime --needs exec case_exec_timeout
 }
+
+case_slow_client() {
+	local mon_pid rss size1 size2
+	monitor_setup sh -c 'head -c 3000000 /dev/zero | tr "\0" "y"; echo; echo end'
+	monitor_launch -l "k8s-file:$MON_LOG"
+	wait_for test -S "$MON_SOCKETS/$MON_CID/attach"
+	# a client that stops reading: socat's output goes to a pipe nobody reads
+	socat -b 65536 UNIX-CONNECT:"$MON_SOCKETS/$MON_CID/attach",type=5 EXEC:"sleep 2" &
+	local client=$!
+	sleep 0.3
+	monitor_start_container
+	sleep 1
+	# the container waits for the client (backpressure), the monitor stays small
+	mon_pid=$(cat "$MON_PIDFILE")
+	rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$mon_pid/status")
+	size1=$(stat -c %s "$MON_LOG")
+	((rss < 4096)) || fail "monitor RSS ${rss} kB with a stuck client"
+	((size1 < 3000000)) || fail "the log went on while the client was stuck ($size1 bytes)"
+	wait "$client" || true
+	monitor_wait_exit
+	assert_equal "$(tail -1 "$MON_LOG" | cut -d' ' -f2-)" "stdout F end"
+}
+
+@test "attach: a client that stops reading holds the output back, with bounded memory" {
+	for_each_runtime case_slow_client
+}
