@@ -102,7 +102,8 @@ static pid_t clone_init(struct container *c)
 	if (pid == 0)
 		init_main(c);
 	if (fchdir(cwd) < 0)
-		abort(); /* the directory we were in is still open: cannot happen */
+		log_warning("cannot return to the working directory: %s, ignoring",
+			    strerror(errno));
 	return pid;
 }
 
@@ -264,6 +265,37 @@ static int write_pid_file(const char *path, pid_t pid, struct pea_error **err)
 	return 0;
 }
 
+/*
+ * AppArmor profiles and SELinux labels: like runc, they mean nothing on a
+ * host without that LSM and are then skipped; where it is on, pea-runtime
+ * cannot apply them yet, and says so.
+ */
+static bool lsm_enabled(const char *file)
+{
+	char buf[4] = "";
+	_cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	return fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 && buf[0] != 'N';
+}
+
+static int check_labels(const struct spec *s, struct pea_error **err)
+{
+	bool apparmor = lsm_enabled("/sys/module/apparmor/parameters/enabled");
+	bool selinux = lsm_enabled("/sys/fs/selinux/enforce");
+
+	if (s->apparmor_profile && apparmor)
+		return pea_error_new(err, ENOTSUP, "config.json: process.apparmorProfile: not "
+						   "supported by pea-runtime");
+	if ((s->selinux_label || s->mount_label) && selinux)
+		return pea_error_new(err, ENOTSUP, "config.json: %s: not supported by pea-runtime",
+				     s->selinux_label ? "process.selinuxLabel" : "linux.mountLabel");
+	if (s->apparmor_profile)
+		log_debug("AppArmor is off on this host: process.apparmorProfile ignored");
+	if (s->selinux_label || s->mount_label)
+		log_debug("SELinux is off on this host: its labels are ignored");
+	return 0;
+}
+
 static int check_options(struct container *c, bool for_run, struct pea_error **err)
 {
 	struct spec *s = c->spec;
@@ -290,7 +322,7 @@ static int check_options(struct container *c, bool for_run, struct pea_error **e
 	if (c->opts->preserve_fds < 0 || c->opts->preserve_fds > 1 << 20)
 		return pea_error_new(err, EINVAL, "--preserve-fds: invalid number");
 	(void)for_run;
-	return 0;
+	return check_labels(s, err);
 }
 
 static int open_rootfs_parent(struct container *c, struct pea_error **err)

@@ -173,7 +173,8 @@ static int step_close_fds(struct container *c, struct init_ctx *x, struct pea_er
 	int from = 3 + c->opts->preserve_fds;
 
 	for (int fd = 3; fd < from; fd++)
-		if (pea_fd_set_cloexec(fd, false) < 0 && errno != EBADF)
+		if (fd != c->sync_child && fd != c->dirfd && pea_fd_set_cloexec(fd, false) < 0 &&
+		    errno != EBADF)
 			return pea_error_errno(err, "--preserve-fds: fd %d", fd);
 	if (pea_close_fds_except(from, keep, ARRAY_SIZE(keep)) < 0)
 		return pea_error_errno(err, "close inherited fds");

@@ -249,8 +249,11 @@ static int parse_idmaps(struct json_object *lnx, const char *key, struct spec_id
 	if (!arr)
 		return 0;
 	n = json_object_array_length(arr);
-	if (n > 340) /* the kernel's limit for a map */
-		return field_error(err, key, "too many entries");
+	if (n > 340) { /* the kernel's limit for a map */
+		_cleanup_free_ char *path = pea_json_path_key("linux", key);
+
+		return field_error(err, path, "too many entries");
+	}
 	*ret = xnew(struct spec_idmap, n ? n : 1);
 	return for_each(lnx, "linux", key, 340, parse_idmap, *ret, ret_n, err);
 }
@@ -435,6 +438,17 @@ static int parse_mount(struct json_object *o, const char *path, size_t i, void *
 
 /* ---- process ------------------------------------------------------------------- */
 
+static int get_label(struct json_object *o, const char *path, const char *key, char **ret,
+		     struct pea_error **err)
+{
+	const char *v = NULL;
+
+	if (pea_json_get_string_opt(o, path, key, &v, err) < 0)
+		return -EINVAL;
+	*ret = v && *v ? xstrdup(v) : NULL;
+	return 0;
+}
+
 static int parse_rlimit(struct json_object *o, const char *path, size_t i, void *data,
 			struct pea_error **err)
 {
@@ -602,12 +616,12 @@ static int parse_process(struct json_object *root, struct spec *s, struct pea_er
 		if (!strchr(p->env[k], '=') || p->env[k][0] == '=')
 			return field_error(err, "process.env", "entry %zu ('%s') is not KEY=VALUE",
 					   k, p->env[k]);
+	if (get_label(proc, "process", "apparmorProfile", &s->apparmor_profile, err) < 0 ||
+	    get_label(proc, "process", "selinuxLabel", &s->selinux_label, err) < 0)
+		return -EINVAL;
 	if (refuse_if_set(proc, "process", "commandLine", err) < 0 ||
-	    refuse_if_set(proc, "process", "selinuxLabel", err) < 0 ||
 	    refuse_if_set(proc, "process", "scheduler", err) < 0 ||
 	    refuse_if_set(proc, "process", "execCPUAffinity", err) < 0)
-		return -EINVAL;
-	if (refuse_if_set(proc, "process", "apparmorProfile", err) < 0)
 		return -EINVAL;
 	if (pea_json_get_object_opt(proc, "process", "consoleSize", &size, err) < 0)
 		return -EINVAL;
@@ -951,7 +965,7 @@ static int parse_linux(struct json_object *root, struct spec *s, struct pea_erro
 		return -EINVAL;
 	if (refuse_if_set(lnx, "linux", "seccomp", err) < 0 ||
 	    refuse_if_set(lnx, "linux", "intelRdt", err) < 0 ||
-	    refuse_if_set(lnx, "linux", "mountLabel", err) < 0 ||
+	    get_label(lnx, "linux", "mountLabel", &s->mount_label, err) < 0 ||
 	    refuse_if_set(lnx, "linux", "memoryPolicy", err) < 0 ||
 	    refuse_if_set(lnx, "linux", "netDevices", err) < 0)
 		return -EINVAL;
@@ -1145,6 +1159,9 @@ struct spec *spec_free(struct spec *s)
 	}
 	free(s->sysctl);
 	free(s->cgroups_path);
+	free(s->apparmor_profile);
+	free(s->selinux_label);
+	free(s->mount_label);
 	free(s->bundle);
 	free(s->hooks_json);
 	free(s);

@@ -143,6 +143,8 @@ struct spec {
 	int64_t monotonic_secs, boottime_secs;
 	uint32_t monotonic_nsecs, boottime_nsecs;
 	char *cgroups_path; /* recorded; cgroups are applied by part 2 */
+	/* LSM labels: honoured only as "not applicable" when the LSM is off (check_options) */
+	char *apparmor_profile, *selinux_label, *mount_label;
 	char *bundle;       /* absolute bundle directory */
 	char *hooks_json;   /* "hooks" as compact JSON, for poststart/poststop after create */
 };

@@ -122,9 +122,19 @@ bad_config() {
 	make_bundle "$TEST_DIR/b2" true
 	RT_B="$TEST_DIR/b2" bad_config '.linux.resources.memory = {limit: 1000000}' 'linux.resources.memory: not supported'
 	make_bundle "$TEST_DIR/b3" true
-	RT_B="$TEST_DIR/b3" bad_config '.process.selinuxLabel = "system_u:system_r:container_t:s0"' 'process.selinuxLabel: not supported'
+	RT_B="$TEST_DIR/b3" bad_config '.process.scheduler = {policy: "SCHED_OTHER"}' 'process.scheduler: not supported'
 	make_bundle "$TEST_DIR/b4" true
 	RT_B="$TEST_DIR/b4" bad_config '.mounts[1].options += ["tmpcopyup"]' "mounts\\[1\\].options\\[4\\]: mount option 'tmpcopyup' is not supported"
+}
+
+@test "AppArmor and SELinux labels are skipped on a host without those LSMs" {
+	[[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]] ||
+		skip_expected "AppArmor is enabled on this host"
+	[[ ! -e /sys/fs/selinux/enforce ]] || skip_expected "SELinux is enabled on this host"
+	bundle_set "$RT_B" '.process.apparmorProfile = "containers-default"
+		| .process.selinuxLabel = "system_u:system_r:container_t:s0"
+		| .linux.mountLabel = "system_u:object_r:container_file_t:s0"'
+	run -0 rt run -b "$RT_B" lsm
 }
 
 @test "empty seccomp/resources/cgroupsPath are accepted" {
