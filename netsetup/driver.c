@@ -58,6 +58,9 @@ static int bridge_ensure(struct netns_ctx *ns, const struct network *net, int *r
 	r = nl_link_get(ns->host, name, 0, &l, &e);
 	if (r == -ENODEV) {
 		r = nl_link_add_bridge(ns->host, name, net->mtu, net->vlan != 0, err);
+		if (r == -EOPNOTSUPP && net->vlan)
+			return pea_error_wrap(err, "vlan %d: the kernel has no bridge VLAN filtering",
+					      net->vlan);
 		if (r < 0)
 			return r;
 		r = nl_link_get(ns->host, name, 0, &l, err);
@@ -71,6 +74,10 @@ static int bridge_ensure(struct netns_ctx *ns, const struct network *net, int *r
 				     name);
 	}
 	if (nl_link_set(ns->host, l.index, true, -1, 0, err) < 0)
+		return pea_error_wrap(err, "bridge '%s'", name);
+	/* the bridge itself (the gateway) in the network's VLAN */
+	if (net->vlan && nl_bridge_vlan(ns->host, l.index, true, (uint16_t)net->vlan, true, true,
+					err) < 0)
 		return pea_error_wrap(err, "bridge '%s'", name);
 	for (size_t i = 0; i < net->n_subnets; i++) {
 		if (!net->subnets[i].has_gateway)
@@ -165,6 +172,14 @@ static int bridge_setup(struct netns_ctx *ns, const struct global_options *g,
 	r = nl_link_set(ns->host, l.link, true, br, 0, err);
 	if (r < 0)
 		return pea_error_wrap(err, "host end of '%s'", ifname);
+	if (net->vlan) {
+		/* the port: only the network's VLAN, untagged */
+		r = nl_bridge_vlan(ns->host, l.link, true, (uint16_t)net->vlan, true, false, err);
+		if (r == 0 && net->vlan != 1)
+			r = nl_bridge_vlan(ns->host, l.link, false, 1, false, false, err);
+		if (r < 0)
+			return pea_error_wrap(err, "host end of '%s'", ifname);
+	}
 	r = configure_container(ns, a, l.index, res, err);
 	if (r < 0)
 		return r;

@@ -12,6 +12,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -430,5 +431,32 @@ int nl_route_add(struct nl *nl, int index, const struct ipnet *dest, const struc
 	r = nl_ack(nl, h);
 	if (r < 0 && r != -EEXIST)
 		return pea_error_code(err, -r, "add route to %s", ipnet_str(dest, b, sizeof(b)));
+	return 0;
+}
+
+/* bridge vlan add|del dev INDEX vid VID [pvid untagged] [self] */
+int nl_bridge_vlan(struct nl *nl, int index, bool add, uint16_t vid, bool pvid_untagged,
+		   bool self, struct pea_error **err)
+{
+	struct nlmsghdr *h = nl_msg(nl, add ? RTM_SETLINK : RTM_DELLINK, 0,
+				    sizeof(struct ifinfomsg));
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(h);
+	struct bridge_vlan_info vi = {.vid = vid};
+	struct nlattr *spec;
+	int r;
+
+	ifm->ifi_family = AF_BRIDGE;
+	ifm->ifi_index = index;
+	if (pvid_untagged)
+		vi.flags = BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED;
+	spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
+	if (self)
+		mnl_attr_put_u16(h, IFLA_BRIDGE_FLAGS, BRIDGE_FLAGS_SELF);
+	mnl_attr_put(h, IFLA_BRIDGE_VLAN_INFO, sizeof(vi), &vi);
+	mnl_attr_nest_end(h, spec);
+	r = nl_ack(nl, h);
+	if (r < 0 && !(r == -ENOENT && !add))
+		return pea_error_code(err, -r, "%s vlan %u on interface %d", add ? "add" : "delete",
+				      vid, index);
 	return 0;
 }

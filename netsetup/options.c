@@ -473,6 +473,23 @@ static int check_static_ips(const struct attachment *a, struct pea_error **err)
 	return 0;
 }
 
+/* Two networks of one container with overlapping subnets cannot be routed. */
+static int check_overlap(const struct attachment *a, const struct attachment *b,
+			 struct pea_error **err)
+{
+	for (size_t i = 0; i < a->net.n_subnets; i++)
+		for (size_t j = 0; j < b->net.n_subnets; j++)
+			if (ipnet_overlaps(&a->net.subnets[i].subnet, &b->net.subnets[j].subnet)) {
+				char x[64], y[64];
+
+				return pea_error_new(
+					err, EINVAL, "subnet %s of network '%s' overlaps %s of network '%s'",
+					ipnet_str(&b->net.subnets[j].subnet, x, sizeof(x)), b->key,
+					ipnet_str(&a->net.subnets[i].subnet, y, sizeof(y)), a->key);
+			}
+	return 0;
+}
+
 static int parse_attachments(struct json_object *root, struct net_options *o,
 			     struct pea_error **err)
 {
@@ -506,11 +523,14 @@ static int parse_attachments(struct json_object *root, struct net_options *o,
 		    network_from_json(info, p2, &a->net, err) < 0 ||
 		    validate_network(&a->net, err) < 0 || check_static_ips(a, err) < 0)
 			return -EINVAL;
-		for (size_t i = 0; i + 1 < o->n_attachments; i++)
+		for (size_t i = 0; i + 1 < o->n_attachments; i++) {
 			if (strcmp(o->attachments[i].opts.interface_name, a->opts.interface_name) ==
 			    0)
 				return pea_error_new(err, EINVAL, "interface name '%s' used twice",
 						     a->opts.interface_name);
+			if (check_overlap(&o->attachments[i], a, err) < 0)
+				return -EINVAL;
+		}
 	}
 	return 0;
 }

@@ -277,3 +277,39 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	run -0 nsu_host nft list tables
 	assert_output ""
 }
+
+@test "vlan: the bridge filters VLANs, the ports carry the network's VLAN untagged" {
+	local a b
+	a=$(nsu_id va)
+	b=$(nsu_id vb)
+	nsu_json "$a" v10 podman7 eth0 "10.89.7.0/24,10.89.7.1,10.89.7.2" |
+		jq '.network_info.v10.options = {vlan: "10"}' >"$TEST_DIR/a.json"
+	nsu_json "$b" v10 podman7 eth0 "10.89.7.0/24,10.89.7.1,10.89.7.3" |
+		jq '.network_info.v10.options = {vlan: "10"}' >"$TEST_DIR/b.json"
+	if ! nsu_host ip link add vlantest type bridge vlan_filtering 1 2>/dev/null; then
+		# a kernel without CONFIG_BRIDGE_VLAN_FILTERING: a clear error, nothing left
+		nsu_run -f "$TEST_DIR/a.json" setup "${NSU_CTR_PATH[0]}"
+		assert_failure 1
+		assert_regex "$stderr" "vlan 10: the kernel has no bridge VLAN filtering"
+		run -1 nsu_host ip link show podman7
+		return 0
+	fi
+	nsu_host ip link del vlantest
+	nsu_run -f "$TEST_DIR/a.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	nsu_run -f "$TEST_DIR/b.json" setup "${NSU_CTR_PATH[1]}"
+	assert_success
+	run -0 nsu_host ip -j -d link show podman7
+	assert_equal "$(jq -r '.[0].linkinfo.info_data.vlan_filtering' <<<"$output")" 1
+	run -0 nsu_host bridge -j vlan show
+	assert_equal "$(jq -c '[.[] | select(.ifname != "podman7") | .vlans | map(.vlan)] | unique' <<<"$output")" '[[10]]'
+	assert_equal "$(jq -c '[.[] | select(.ifname != "podman7") | .vlans[0].flags | sort] | unique' <<<"$output")" \
+		'[["Egress Untagged","PVID"]]'
+	run -0 nsu_ctr 0 busybox ping -c1 -W2 10.89.7.3
+	run -0 nsu_ctr 1 busybox ping -c1 -W2 10.89.7.1
+	nsu_run -f "$TEST_DIR/a.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	nsu_run -f "$TEST_DIR/b.json" teardown "${NSU_CTR_PATH[1]}"
+	assert_success
+	run -1 nsu_host ip link show podman7
+}

@@ -66,6 +66,11 @@ fails_cleanly() {
 	jq '.network_info.podman1.subnets += [{subnet: "10.89.0.0/16"}]' "$TEST_DIR/good.json" >"$TEST_DIR/bad.json"
 	nsu_run -f "$TEST_DIR/bad.json" setup "${NSU_CTR_PATH[0]}"
 	fails_cleanly "subnets overlap"
+	jq '.networks.n2 = {static_ips: ["10.89.3.9"], interface_name: "eth1"}
+	    | .network_info.n2 = (.network_info.podman1 | .name = "n2" | .network_interface = "podman2"
+	        | .subnets = [{subnet: "10.89.0.0/16", gateway: "10.89.0.1"}])' "$TEST_DIR/good.json" >"$TEST_DIR/bad.json"
+	nsu_run -f "$TEST_DIR/bad.json" setup "${NSU_CTR_PATH[0]}"
+	fails_cleanly "subnet 10.89.0.0/16 of network 'n2' overlaps 10.89.3.0/24 of network 'podman1'"
 	jq '.networks.podman1.static_ips = ["10.99.0.2"]' "$TEST_DIR/good.json" >"$TEST_DIR/bad.json"
 	nsu_run -f "$TEST_DIR/bad.json" setup "${NSU_CTR_PATH[0]}"
 	fails_cleanly "static ip 10.99.0.2 is not in a subnet of network 'podman1'"
