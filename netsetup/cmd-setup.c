@@ -42,10 +42,11 @@ static struct json_object *status_block(const struct attachment *a, const struct
 	for (size_t i = 0; i < r->n_addrs; i++) {
 		struct json_object *s = json_object_new_object();
 
-		if (r->has_gateway[i])
-			json_object_object_add(s, "gateway",
-					       json_object_new_string(ipnet_addr_str(
-						       &r->gateways[i], b, sizeof(b))));
+		/* netavark writes a missing gateway as null */
+		json_object_object_add(s, "gateway",
+				       r->has_gateway[i] ? json_object_new_string(ipnet_addr_str(
+								   &r->gateways[i], b, sizeof(b)))
+							 : NULL);
 		json_object_object_add(s, "ipnet",
 				       json_object_new_string(ipnet_str(&r->addrs[i], b, sizeof(b))));
 		json_object_array_add(subnets, s);

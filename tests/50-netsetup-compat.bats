@@ -89,6 +89,21 @@ compare() {
 	compare "$TEST_DIR/o.json"
 }
 
+@test "compat: subnets without gateways; ipam none" {
+	nsu_json "$(nsu_id c5)" podman1 podman1 eth0 "10.89.3.0/24,,10.89.3.2" "fd10:88:a::/64,,fd10:88:a::2" |
+		jq '.network_info.podman1.subnets |= map(del(.gateway))' >"$TEST_DIR/o.json"
+	compare "$TEST_DIR/o.json"
+	assert_equal "$(jq -c '.podman1.interfaces.eth0.subnets[0]' "$TEST_DIR/pea.out")" \
+		'{"gateway":null,"ipnet":"10.89.3.2/24"}'
+	ip netns exec "$PEA_HOST" "$PEA_NETSETUP" --config "$NSU_CONF" -f "$TEST_DIR/o.json" teardown "/run/netns/$PEA_CTR"
+	ip netns exec "$NV_HOST" env DBUS_SYSTEM_BUS_ADDRESS= "$NETAVARK" --config "$TEST_DIR/nv" \
+		-f "$TEST_DIR/o.json" teardown "/run/netns/$NV_CTR"
+	nsu_json "$(nsu_id c6)" podman1 podman1 eth0 |
+		jq '.network_info.podman1.ipam_options.driver = "none"' >"$TEST_DIR/none.json"
+	compare "$TEST_DIR/none.json"
+	assert_equal "$(jq -c '.podman1.interfaces.eth0.subnets' "$TEST_DIR/pea.out")" '[]'
+}
+
 @test "compat: dns_enabled network, same aardvark-dns files, names resolve" {
 	nsu_json "$(nsu_id c4)" podman1 podman1 eth0 "10.89.3.0/24,10.89.3.1,10.89.3.2" \
 		"fd10:88:a::/64,fd10:88:a::1,fd10:88:a::2" |
