@@ -313,3 +313,34 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	assert_success
 	run -1 nsu_host ip link show podman7
 }
+
+@test "teardown after the container's namespace is gone cleans the host side" {
+	local id before
+	id=$(nsu_id gone)
+	before=$(nsu_snapshot)
+	nsu_json "$id" podman1 podman1 eth0 "$NET4,10.89.3.2" |
+		jq '.port_mappings = [{host_ip: "", container_port: 80, host_port: 8080, range: 1, protocol: "tcp"}]' \
+			>"$TEST_DIR/o.json"
+	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	netns_delete "${NSU_CTR[0]}"
+	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	assert_equal "$(nsu_snapshot)" "$before"
+}
+
+@test "--firewall-driver none: no rules at all, the bridge still works" {
+	local id
+	id=$(nsu_id nofw)
+	nsu_json "$id" podman1 podman1 eth0 "$NET4,10.89.3.2" |
+		jq '.port_mappings = [{host_ip: "", container_port: 80, host_port: 8080, range: 1, protocol: "tcp"}]' \
+			>"$TEST_DIR/o.json"
+	nsu_run --firewall-driver none -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	run -0 nsu_host nft list ruleset
+	assert_output ""
+	run -0 nsu_host busybox ping -c1 -W2 10.89.3.2
+	nsu_run --firewall-driver none -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	run -1 nsu_host ip link show podman1
+}
