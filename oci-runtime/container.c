@@ -260,7 +260,7 @@ static int write_pid_file(const char *path, pid_t pid, struct pea_error **err)
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
 
-	if (pea_write_file_atomic_at(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
+	if (state_replace_file(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
 		return pea_error_wrap(err, "--pid-file '%s'", path);
 	return 0;
 }

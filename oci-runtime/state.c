@@ -127,13 +127,13 @@ int state_remove_dir(int rootfd, const char *id, struct pea_error **err)
  * a reboot (nor do the containers), and fsync costs milliseconds per create
  * on a disk. (pea_write_file_atomic_at() with a no-fsync flag would do.)
  */
-static int write_replace(int dirfd, const char *name, const char *data, size_t len,
-			 struct pea_error **err)
+int state_replace_file(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+		       struct pea_error **err)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", name);
 	_cleanup_close_ int fd = -1;
 
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return pea_error_errno(err, "write '%s'", tmp);
 	if (pea_write_all(fd, data, len, err) < 0) {
@@ -168,7 +168,7 @@ int state_write(int dirfd, const struct container_state *st, struct pea_error **
 	if (st->hooks)
 		json_object_object_add(o, "hooks", json_object_get(st->hooks));
 	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-	return write_replace(dirfd, STATE_FILE, s, len, err);
+	return state_replace_file(dirfd, STATE_FILE, s, len, 0600, err);
 }
 
 static char *dup_opt(struct json_object *o, const char *key)

@@ -47,6 +47,9 @@ int state_open_dir(int rootfd, const char *id, bool exclusive, int *ret_dirfd,
 		   struct pea_error **err);
 int state_remove_dir(int rootfd, const char *id, struct pea_error **err);
 
+/* Write dirfd/name (name may be a path) as name.tmp, then rename: never torn, no fsync. */
+int state_replace_file(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+		       struct pea_error **err);
 int state_write(int dirfd, const struct container_state *st, struct pea_error **err);
 /* A directory without state.json (a create that died) reads as a stopped container. */
 int state_read(int dirfd, const char *id, struct container_state **ret, struct pea_error **err);
