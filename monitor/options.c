@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -434,6 +435,34 @@ static int check_modes(const struct monitor_options *o, struct pea_error **err)
 	return 0;
 }
 
+/* A directory the monitor writes into later: checked now, while the caller still listens. */
+static int check_dir(const char *flag, const char *path, struct pea_error **err)
+{
+	struct stat st;
+
+	if (!path)
+		return 0;
+	if (stat(path, &st) < 0)
+		return pea_error_errno(err, "%s '%s'", flag, path);
+	if (!S_ISDIR(st.st_mode))
+		return pea_error_new(err, ENOTDIR, "%s '%s' is not a directory", flag, path);
+	return 0;
+}
+
+static int check_dirs(const struct monitor_options *o, const struct monitor_config *cfg,
+		      struct pea_error **err)
+{
+	bool sockets =
+		cfg->bundle && !o->full_attach && !(cfg->log_drivers & LOG_DRIVER_PASSTHROUGH);
+
+	if (check_dir("--bundle", cfg->bundle, err) < 0 ||
+	    check_dir("--exit-dir", o->exit_dir, err) < 0 ||
+	    check_dir("--persist-dir", o->persist_dir, err) < 0 ||
+	    (sockets && check_dir("--socket-dir-path", monitor_socket_dir(o), err) < 0))
+		return -(*err)->code;
+	return 0;
+}
+
 int monitor_config_from_options(const struct monitor_options *o, struct monitor_config *cfg,
 				struct pea_error **err)
 {
@@ -459,6 +488,8 @@ int monitor_config_from_options(const struct monitor_options *o, struct monitor_
 		cfg->bundle = xstrdup(cwd);
 	cfg->container_pidfile = o->container_pidfile ? xstrdup(o->container_pidfile)
 						      : xasprintf("%s/pidfile-%s", cwd, o->cid);
+	if (check_dirs(o, cfg, err) < 0)
+		goto fail;
 	return 0;
 fail:
 	monitor_config_free(cfg);

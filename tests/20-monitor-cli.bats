@@ -160,3 +160,17 @@ refused() {
 		-e --exec-attach
 	[[ $stderr == *"--exec-process-spec"* ]] || fail "$stderr"
 }
+
+@test "directories it will write into are checked before detaching" {
+	refused "${BASE[@]}" -l none --exit-dir "$TEST_DIR/no-exits"
+	assert_equal "$stderr" "pea-monitor: --exit-dir '$TEST_DIR/no-exits': No such file or directory"
+	refused "${BASE[@]}" -l none --persist-dir "$TEST_DIR/b/../monitor.pid-not-a-dir"
+	[[ $stderr == *"--persist-dir"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l none -b "$TEST_DIR/no-bundle"
+	[[ $stderr == *"--bundle '$TEST_DIR/no-bundle'"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l none --socket-dir-path "$TEST_DIR/no-socks"
+	[[ $stderr == *"--socket-dir-path"* ]] || fail "$stderr"
+	touch "$TEST_DIR/file"
+	refused "${BASE[@]}" -l none --exit-dir "$TEST_DIR/file"
+	[[ $stderr == *"is not a directory"* ]] || fail "$stderr"
+}
