@@ -27,10 +27,10 @@ fi
 
 tag=pea-nsbench-$$
 work=$(mktemp -d /tmp/pea-nsbench.XXXXXX)
-made=()
 cleanup() {
 	local ns
-	for ns in "${made[@]}"; do
+	# run() works in subshells: find its namespaces by name
+	for ns in $(ip netns list | awk '{print $1}' | grep "^$tag-"); do
 		ip netns delete "$ns" 2>/dev/null || true
 	done
 	rm -rf "$work"
@@ -39,7 +39,6 @@ trap cleanup EXIT
 
 mkns() {
 	ip netns add "$1"
-	made+=("$1")
 	ip -n "$1" link set lo up
 }
 
@@ -58,32 +57,31 @@ for ((i = 0; i < n; i++)); do
 			ipam_options: {driver: "host-local"}}}}' >"$work/o$i.json"
 done
 
-now_ns() { date +%s%N; }
+# each COMMAND of one phase, for every container; prints "wall_ms cpu_ms"
+# (cpu: user+sys of the tool and of the `ip netns exec` around it, the same for both)
+phase() {
+	local name=$1 bin=$2 cmd=$3 host="$tag-$1-h" i t
+	TIMEFORMAT='%R %U %S'
+	t=$({ time for ((i = 0; i < n; i++)); do
+		ip netns exec "$host" env DBUS_SYSTEM_BUS_ADDRESS= "$bin" --config "$work/$name" \
+			-f "$work/o$i.json" "$cmd" "/run/netns/$tag-$name-$i" >/dev/null
+	done; } 2>&1)
+	awk '{ printf "%d %d\n", $1 * 1000, ($2 + $3) * 1000 }' <<<"$t"
+}
 
-# run NAME BIN: prints "setup_ms teardown_ms" (totals over the n containers)
+# run NAME BIN: prints "setup_wall setup_cpu teardown_wall teardown_cpu" (ms, all containers)
 run() {
-	local name=$1 bin=$2 host="$tag-$1-h" t0 t1 t2 i
-	mkns "$host"
+	local name=$1 bin=$2 i
+	mkns "$tag-$name-h"
 	for ((i = 0; i < n; i++)); do
 		mkns "$tag-$name-$i"
 	done
 	mkdir -p "$work/$name"
-	t0=$(now_ns)
-	for ((i = 0; i < n; i++)); do
-		ip netns exec "$host" env DBUS_SYSTEM_BUS_ADDRESS= "$bin" --config "$work/$name" \
-			-f "$work/o$i.json" setup "/run/netns/$tag-$name-$i" >/dev/null
-	done
-	t1=$(now_ns)
-	for ((i = 0; i < n; i++)); do
-		ip netns exec "$host" env DBUS_SYSTEM_BUS_ADDRESS= "$bin" --config "$work/$name" \
-			-f "$work/o$i.json" teardown "/run/netns/$tag-$name-$i" >/dev/null
-	done
-	t2=$(now_ns)
-	echo "$(((t1 - t0) / 1000000)) $(((t2 - t1) / 1000000))"
+	echo "$(phase "$name" "$bin" setup) $(phase "$name" "$bin" teardown)"
 }
 
-read -r pea_s pea_t < <(run pea "$PEA_NETSETUP")
-read -r nv_s nv_t < <(run netavark "$NETAVARK")
+read -r pea_s pea_sc pea_t pea_tc < <(run pea "$PEA_NETSETUP")
+read -r nv_s nv_sc nv_t nv_tc < <(run netavark "$NETAVARK")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'; }
 per() { awk -v t="$1" -v n="$n" 'BEGIN { printf "%.1f", t / n }'; }
@@ -92,3 +90,7 @@ printf '%-28s %10s ms %10s ms %8s\n' "setup, per container" "$(per "$pea_s")" "$
 printf '%-28s %10s ms %10s ms %8s\n' "teardown, per container" "$(per "$pea_t")" "$(per "$nv_t")" "$(ratio "$nv_t" "$pea_t")"
 printf '%-28s %10s ms %10s ms %8s\n' "setup+teardown, all" "$((pea_s + pea_t))" "$((nv_s + nv_t))" \
 	"$(ratio $((nv_s + nv_t)) $((pea_s + pea_t)))"
+printf '%-28s %10s ms %10s ms %8s\n' "cpu (user+sys), setup" "$(per "$pea_sc")" "$(per "$nv_sc")" \
+	"$(ratio "$nv_sc" "$pea_sc")"
+printf '%-28s %10s ms %10s ms %8s\n' "cpu (user+sys), teardown" "$(per "$pea_tc")" "$(per "$nv_tc")" \
+	"$(ratio "$nv_tc" "$pea_tc")"
