@@ -3,8 +3,8 @@
 # pea-image against skopeo: wall time and peak RSS, best of N runs, and the ratios.
 # No assertions: the machine is shared and noisy.
 #
-#   BENCH_LAYERS (5) layers of BENCH_LAYER_MB (20..50, varied) MiB of random data, gzip -1,
-#   on top of the busybox fixture; BENCH_RUNS (3) runs each.
+#   BENCH_LAYERS (5) layers of 20..50 MiB (varied) of random data on top of the busybox
+#   fixture, compressed with each of BENCH_COMPRESS ("gzip zstd"); BENCH_RUNS (3) runs each.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export PEA_BUILD=${PEA_BUILD:-$here/../build}
@@ -33,14 +33,14 @@ registry_start || exit 1
 
 # The image: the busybox layer plus random layers of 20..50 MiB.
 build_image() {
-	local dir="$1" i size
+	local dir="$1" comp="$2" i size mt
 	img_build_layout "$dir" "$(oci_platform | cut -d' ' -f1)" 0 0 gzip || return 1
 	for ((i = 1; i <= layers; i++)); do
 		size=$((20 + (i * 7) % 31))
 		mkdir -p "$work/l$i/data" &&
 			head -c "$((size << 20))" /dev/urandom >"$work/l$i/data/blob" &&
 			pea_tar_dir "$work/l$i" "$work/l$i.tar" &&
-			gzip -1 -n -c "$work/l$i.tar" >"$work/l$i.tar.gz" || return 1
+			compress "$comp" "$work/l$i.tar" >"$work/l$i.tar.gz" || return 1
 		rm -rf "$work/l$i"
 	done
 	# rebuild the manifest and config with the extra layers
@@ -51,7 +51,8 @@ build_image() {
 		diffs="$(jq -c --arg d "sha256:$(pea_sha256 "$work/l$i.tar")" '. + [$d]' <<<"$diffs")"
 		rm -f "$work/l$i.tar"
 		read -r d s <<<"$(img_add_blob "$dir" "$work/l$i.tar.gz")"
-		descs="$(jq -c --arg d "$d" --argjson s "$s" '. + [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $d, size: $s}]' <<<"$descs")"
+		mt="application/vnd.oci.image.layer.v1.tar+$comp"
+		descs="$(jq -c --arg d "$d" --argjson s "$s" --arg mt "$mt" '. + [{mediaType: $mt, digest: $d, size: $s}]' <<<"$descs")"
 	done
 	jq -cj --argjson d "$diffs" '.rootfs.diff_ids += $d' "$cfg" >"$work/config" || return 1
 	read -r d s <<<"$(img_add_blob "$dir" "$work/config")"
@@ -62,54 +63,65 @@ build_image() {
 		"$dir/index.json" >"$work/index" && mv "$work/index" "$dir/index.json"
 }
 
-build_image "$work/src" || { echo "bench image: cannot build the image" >&2; exit 1; }
-registry_push_oci "$work/src" bench/big:latest || exit 1
-total=$(du -sm "$work/src/blobs" | cut -f1)
-echo "image: $((layers + 1)) layers, ${total} MiB compressed, from $REGISTRY_ADDR"
+compress() {
+	case "$1" in
+	zstd) zstd -q -1 -c "$2" ;;
+	*) gzip -1 -n -c "$2" ;;
+	esac
+}
 
-# measure NAME CMD...: best wall time and its peak RSS over the runs
+# measure NAME CMD...: best wall time, its CPU time and peak RSS over the runs
 measure() {
-	local name="$1" best="" rss="" i w r
+	local name="$1" best="" rss="" cpu="" i w r u k
 	shift
 	for ((i = 0; i < runs; i++)); do
 		grep -o "$work/dst[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount 2>/dev/null
 		rm -rf "$work/dst"
-		/usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>"$work/err" ||
+		/usr/bin/time -o "$work/time" -f '%e %M %U %S' "$@" >/dev/null 2>"$work/err" ||
 			{ echo "bench image: $name failed: $(tail -1 "$work/err")" >&2; return 1; }
-		read -r w r <"$work/time"
+		read -r w r u k <"$work/time"
 		if [[ -z "$best" ]] || awk -v a="$w" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-			best=$w rss=$r
+			best=$w rss=$r cpu=$(awk -v u="$u" -v k="$k" 'BEGIN { print u + k }')
 		fi
 	done
-	printf '%-10s wall %6.2f s   peak RSS %7d KiB   %6.1f MiB/s\n' "$name" "$best" "$rss" \
-		"$(awk -v t="$total" -v w="$best" 'BEGIN { print (w > 0 ? t / w : 0) }')"
-	eval "${name//-/_}_wall=$best ${name//-/_}_rss=$rss"
+	printf '%-10s wall %6.2f s   cpu %6.2f s   peak RSS %7d KiB   %6.1f MiB/s\n' "$name" "$best" \
+		"$cpu" "$rss" "$(awk -v t="$total" -v w="$best" 'BEGIN { print (w > 0 ? t / w : 0) }')"
+	eval "${name//-/_}_wall=$best ${name//-/_}_rss=$rss ${name//-/_}_cpu=$cpu"
 }
 
-src="docker://$REGISTRY_ADDR/bench/big:latest"
-measure pea-image "$PEA_IMAGE" --insecure-policy copy -q --src-tls-verify=false "$src" "oci:$work/dst"
-measure skopeo skopeo --insecure-policy copy -q --src-tls-verify=false "$src" "oci:$work/dst"
-# shellcheck disable=SC2154 # set by measure
-awk -v pw="$pea_image_wall" -v sw="$skopeo_wall" -v pr="$pea_image_rss" -v sr="$skopeo_rss" 'BEGIN {
-	printf "ratio      wall skopeo/pea-image %.2fx   RSS skopeo/pea-image %.2fx\n", sw / pw, sr / pr }'
+for comp in ${BENCH_COMPRESS:-gzip zstd}; do
+	rm -rf "$work/src"
+	build_image "$work/src" "$comp" || { echo "bench image: cannot build the image" >&2; exit 1; }
+	registry_push_oci "$work/src" "bench/$comp:latest" || exit 1
+	total=$(du -sm "$work/src/blobs" | cut -f1)
+	echo "== $comp: $((layers + 1)) layers, ${total} MiB compressed, from $REGISTRY_ADDR, into an OCI layout"
+	src="docker://$REGISTRY_ADDR/bench/$comp:latest"
+	measure pea-image "$PEA_IMAGE" --insecure-policy copy -q --src-tls-verify=false "$src" "oci:$work/dst"
+	measure skopeo skopeo --insecure-policy copy -q --src-tls-verify=false "$src" "oci:$work/dst"
+	# shellcheck disable=SC2154 # set by measure
+	awk -v pw="$pea_image_wall" -v sw="$skopeo_wall" -v pr="$pea_image_rss" -v sr="$skopeo_rss" \
+		-v pc="$pea_image_cpu" -v sc="$skopeo_cpu" 'BEGIN {
+		printf "ratio      wall skopeo/pea-image %.2fx   cpu %.2fx   RSS %.2fx\n", sw / pw, sc / pc, sr / pr }'
 
-# Into a store: pea-image -> pea-storage (overlay), skopeo -> containers-storage, podman pull.
-PEA_STORAGE=${PEA_STORAGE:-$PEA_BUILD/bin/pea-storage}
-if [[ -x "$PEA_STORAGE" ]]; then
-	export PEA_STORAGE
-	echo "into a store (overlay):"
-	measure pea-store "$PEA_IMAGE" --insecure-policy copy -q --src-tls-verify=false "$src" \
-		"store:[overlay@$work/dst/root+$work/dst/run]bench/big:latest"
-	measure skopeo-cs skopeo --insecure-policy copy -q --src-tls-verify=false "$src" \
-		"containers-storage:[overlay@$work/dst/root+$work/dst/run]bench/big:latest"
-	if command -v podman >/dev/null; then
-		measure podman podman --root "$work/dst/root" --runroot "$work/dst/run" \
-			--storage-driver overlay pull -q --tls-verify=false "$src"
+	# Into a store: pea-image -> pea-storage (overlay), skopeo -> containers-storage, podman pull.
+	PEA_STORAGE=${PEA_STORAGE:-$PEA_BUILD/bin/pea-storage}
+	if [[ -x "$PEA_STORAGE" ]]; then
+		export PEA_STORAGE
+		echo "into a store (overlay):"
+		measure pea-store "$PEA_IMAGE" --insecure-policy copy -q --src-tls-verify=false "$src" \
+			"store:[overlay@$work/dst/root+$work/dst/run]bench/$comp:latest"
+		measure skopeo-cs skopeo --insecure-policy copy -q --src-tls-verify=false "$src" \
+			"containers-storage:[overlay@$work/dst/root+$work/dst/run]bench/$comp:latest"
+		if command -v podman >/dev/null; then
+			measure podman podman --root "$work/dst/root" --runroot "$work/dst/run" \
+				--storage-driver overlay pull -q --tls-verify=false "$src"
+		fi
+		awk -v p="$pea_store_wall" -v s="$skopeo_cs_wall" -v q="${podman_wall:-0}" \
+			-v pc="$pea_store_cpu" -v sc="$skopeo_cs_cpu" -v qc="${podman_cpu:-0}" 'BEGIN {
+			printf "ratio      wall skopeo/pea-image %.2fx cpu %.2fx", s / p, sc / pc
+			if (q > 0) printf "   podman/pea-image wall %.2fx cpu %.2fx", q / p, qc / pc
+			printf "\n" }'
+		# podman and skopeo leave overlay mounts of their store behind
+		grep -o "$work/dst[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount 2>/dev/null || true
 	fi
-	awk -v p="$pea_store_wall" -v s="$skopeo_cs_wall" -v q="${podman_wall:-0}" 'BEGIN {
-		printf "ratio      wall skopeo/pea-image %.2fx", s / p
-		if (q > 0) printf "   podman/pea-image %.2fx", q / p
-		printf "\n" }'
-	# podman and skopeo leave overlay mounts of their store behind
-	grep -o "$work/dst[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount 2>/dev/null || true
-fi
+done

@@ -1138,6 +1138,7 @@ static int fetch_start(struct registry_client *c, CURLM *multi, const char *repo
 	t->auth_retries = auth_retries;
 	t->sink = f->sink;
 	t->resume_from = f->sink->written;
+	curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, 512L * 1024);
 	transfer_add_auth(t, scope);
 	if (t->resume_from > 0) {
 		_cleanup_free_ char *h = xasprintf("Range: bytes=%" PRIu64 "-", t->resume_from);
