@@ -3,7 +3,6 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/lock.h"
 #include "lib/xalloc.h"
 #include "netsetup/netsetup.h"
 #include "netsetup/session.h"
@@ -33,13 +33,11 @@ int netsetup_read_input(const struct global_options *g, char **ret, size_t *ret_
 
 /*
  * One lock for every setup and teardown, so concurrent runs never
- * interleave their bridge, nftables and DNS changes. (A flock helper that
- * belongs in lib/lock.c.)
+ * interleave their bridge, nftables and DNS changes.
  */
 static int take_lock(const struct global_options *g, int *ret_fd, struct pea_error **err)
 {
 	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int fd = -1;
 
 	if (g->config_dir) {
 		if (pea_mkdir_p_at(AT_FDCWD, g->config_dir, 0700, NULL, err) < 0)
@@ -48,14 +46,7 @@ static int take_lock(const struct global_options *g, int *ret_fd, struct pea_err
 	} else {
 		path = xstrdup("/run/pea-netsetup.lock");
 	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return pea_error_errno(err, "open lock '%s'", path);
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return pea_error_errno(err, "lock '%s'", path);
-	*ret_fd = TAKE_FD(fd);
-	return 0;
+	return pea_lock_at(AT_FDCWD, path, PEA_LOCK_EXCLUSIVE, false, ret_fd, err);
 }
 
 static int open_netns(const char *path, int *ret_fd, struct pea_error **err)
@@ -111,5 +102,5 @@ void session_close(struct session *s)
 	s->ns.ctr = nl_close(s->ns.ctr);
 	s->ns.host = nl_close(s->ns.host);
 	s->ns.ctr_nsfd = pea_close(s->ns.ctr_nsfd);
-	s->lock_fd = pea_close(s->lock_fd);
+	s->lock_fd = pea_unlock(s->lock_fd);
 }
