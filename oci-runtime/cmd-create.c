@@ -21,8 +21,15 @@ static const char create_usage[] =
 	"      --no-pivot            MS_MOVE and chroot instead of pivot_root\n"
 	"      --no-new-keyring      keep the caller's session keyring\n";
 
-enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_PRESERVE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_KEEP,
-       OPT_NO_SUBREAPER };
+enum {
+	OPT_PID_FILE = 256,
+	OPT_CONSOLE,
+	OPT_PRESERVE,
+	OPT_NO_PIVOT,
+	OPT_NO_KEYRING,
+	OPT_KEEP,
+	OPT_NO_SUBREAPER
+};
 
 static const struct option create_long[] = {
 	{ "bundle", required_argument, NULL, 'b' },
@@ -46,7 +53,8 @@ int create_parse_args(const char *cmd, const char *usage, bool for_run, int argc
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, for_run ? "+b:dh" : "+b:h", create_long, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, for_run ? "+b:dh" : "+b:h", create_long, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'b':
 			o->bundle = optarg;

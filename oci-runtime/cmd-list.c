@@ -15,13 +15,12 @@
 #include "runtime.h"
 #include "state.h"
 
-static const char list_usage[] =
-	"Usage: pea-runtime list [--format table|json] [--quiet]\n"
-	"\n"
-	"List the containers under --root.\n"
-	"\n"
-	"  -f, --format FMT   table (default) or json\n"
-	"  -q, --quiet        only the IDs\n";
+static const char list_usage[] = "Usage: pea-runtime list [--format table|json] [--quiet]\n"
+				 "\n"
+				 "List the containers under --root.\n"
+				 "\n"
+				 "  -f, --format FMT   table (default) or json\n"
+				 "  -q, --quiet        only the IDs\n";
 
 static int cmp_str(const void *a, const void *b)
 {

@@ -61,7 +61,8 @@ static void run_poststart(const struct container *c)
 static int wait_container(const struct container *c, int sfd, int *ret_status,
 			  struct pea_error **err)
 {
-	struct pollfd p[2] = { { .fd = c->pidfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+	struct pollfd p[2] = { { .fd = c->pidfd, .events = POLLIN },
+			       { .fd = sfd, .events = POLLIN } };
 
 	for (;;) {
 		struct signalfd_siginfo si;

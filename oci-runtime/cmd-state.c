@@ -25,8 +25,7 @@ int cmd_state(const struct global_options *g, int argc, char **argv, struct pea_
 		return -EINVAL;
 	o = state_to_json(h.st, h.status);
 	state_handle_close(&h);
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_SPACED |
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 	return 0;
 }

@@ -30,7 +30,9 @@ static int recv_fd(int sock, int *ret_fd, struct pea_error **err)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = u.buf,
 			      .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *cmsg;
 	ssize_t n;
@@ -73,8 +75,10 @@ static int proxy_loop(struct container *c, int master, int sfd, int *ret_status,
 		      struct pea_error **err)
 {
 	struct pollfd p[4] = {
-		{ .fd = c->pidfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN },
-		{ .fd = master, .events = POLLIN },   { .fd = STDIN_FILENO, .events = POLLIN },
+		{ .fd = c->pidfd, .events = POLLIN },
+		{ .fd = sfd, .events = POLLIN },
+		{ .fd = master, .events = POLLIN },
+		{ .fd = STDIN_FILENO, .events = POLLIN },
 	};
 
 	for (;;) {

@@ -284,11 +284,13 @@ static int check_labels(const struct spec *s, struct pea_error **err)
 	bool selinux = lsm_enabled("/sys/fs/selinux/enforce");
 
 	if (s->apparmor_profile && apparmor)
-		return pea_error_new(err, ENOTSUP, "config.json: process.apparmorProfile: not "
-						   "supported by pea-runtime");
+		return pea_error_new(err, ENOTSUP,
+				     "config.json: process.apparmorProfile: not "
+				     "supported by pea-runtime");
 	if ((s->selinux_label || s->mount_label) && selinux)
 		return pea_error_new(err, ENOTSUP, "config.json: %s: not supported by pea-runtime",
-				     s->selinux_label ? "process.selinuxLabel" : "linux.mountLabel");
+				     s->selinux_label ? "process.selinuxLabel"
+						      : "linux.mountLabel");
 	if (s->apparmor_profile)
 		log_debug("AppArmor is off on this host: process.apparmorProfile ignored");
 	if (s->selinux_label || s->mount_label)
@@ -357,10 +359,18 @@ int container_create(const struct global_options *g, const char *id,
 	if (state_validate_id(id, err) < 0 || bundle_path(opts->bundle, &bundle, err) < 0)
 		return -EINVAL;
 	c = xnew(struct container, 1);
-	*c = (struct container){ .g = g, .opts = opts, .id = id, .rootfd = -1, .dirfd = -1,
-				 .sync_parent = -1, .sync_child = -1, .console_fd = -1, .rootfs_parent = -1,
+	*c = (struct container){ .g = g,
+				 .opts = opts,
+				 .id = id,
+				 .rootfd = -1,
+				 .dirfd = -1,
+				 .sync_parent = -1,
+				 .sync_child = -1,
+				 .console_fd = -1,
+				 .rootfs_parent = -1,
 				 .console_peer = -1,
-				 .pidfd = -1, .use_fifo = !for_run };
+				 .pidfd = -1,
+				 .use_fifo = !for_run };
 	if (spec_load(bundle, &c->spec, err) < 0 || check_options(c, for_run, err) < 0 ||
 	    open_rootfs_parent(c, err) < 0 || ns_prepare_flags(c, err) < 0) {
 		container_free(c);

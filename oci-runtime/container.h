@@ -17,7 +17,7 @@ struct global_options;
 struct pea_error;
 
 struct create_options {
-	const char *bundle;	    /* NULL: current directory */
+	const char *bundle; /* NULL: current directory */
 	const char *pid_file;
 	const char *console_socket;
 	int preserve_fds;
@@ -32,17 +32,17 @@ struct container {
 	const struct create_options *opts;
 	const char *id;
 	struct spec *spec;
-	int rootfd;	 /* the --root directory */
+	int rootfd;	   /* the --root directory */
 	int rootfs_parent; /* the directory holding root.path: the init's cwd at the clone */
-	int dirfd;	 /* the container's state directory, locked */
-	int sync_parent; /* parent's end of the sync socket */
-	int sync_child;	 /* init's end */
-	int console_fd;	 /* connected --console-socket, or -1 */
-	int console_peer; /* run in the foreground: where the pty master arrives */
-	bool use_fifo;	 /* create: the init waits on exec.fifo; run: on the sync socket */
-	unsigned long clone_flags; /* CLONE_NEW* for the namespaces made new by clone */
+	int dirfd;	   /* the container's state directory, locked */
+	int sync_parent;   /* parent's end of the sync socket */
+	int sync_child;	   /* init's end */
+	int console_fd;	   /* connected --console-socket, or -1 */
+	int console_peer;  /* run in the foreground: where the pty master arrives */
+	bool use_fifo;	   /* create: the init waits on exec.fifo; run: on the sync socket */
+	unsigned long clone_flags;   /* CLONE_NEW* for the namespaces made new by clone */
 	unsigned long unshare_flags; /* made new by the init itself after joining (user joined) */
-	bool userns;		   /* the init runs in a user namespace other than ours */
+	bool userns;		     /* the init runs in a user namespace other than ours */
 	bool has_new_userns;
 	pid_t pid;
 	unsigned long long start_time;
@@ -52,12 +52,12 @@ struct container {
 
 /* Messages on the sync socket (SOCK_SEQPACKET): the first byte says which. */
 enum sync_msg {
-	SYNC_MAPS_DONE = 'm', /* parent -> init: uid/gid maps written */
-	SYNC_HOOKS = 'h',     /* init -> parent: mounts done, run createRuntime hooks */
+	SYNC_MAPS_DONE = 'm',  /* parent -> init: uid/gid maps written */
+	SYNC_HOOKS = 'h',      /* init -> parent: mounts done, run createRuntime hooks */
 	SYNC_HOOKS_DONE = 'H', /* parent -> init: done; payload: the state JSON */
-	SYNC_READY = 'r',     /* init -> parent: ready to exec */
-	SYNC_START = 's',     /* parent -> init (run): go */
-	SYNC_ERROR = '{',     /* either way: {"code":N,"message":"..."} */
+	SYNC_READY = 'r',      /* init -> parent: ready to exec */
+	SYNC_START = 's',      /* parent -> init (run): go */
+	SYNC_ERROR = '{',      /* either way: {"code":N,"message":"..."} */
 };
 
 #define SYNC_MAX 65536
@@ -97,9 +97,8 @@ int mounts_pivot(const struct spec *s, int rootfd, bool no_pivot, struct pea_err
 /* mkdir -p inside the rootfs, symlinks followed inside it. */
 int mounts_mkdir_in_root(int rootfd, const char *path, struct pea_error **err);
 /* Mount onto an O_PATH fd (through /proc/self/fd). */
-int mounts_mount_fd(const char *source, int targetfd, const char *target_name,
-		    const char *fstype, unsigned long flags, const char *data,
-		    struct pea_error **err);
+int mounts_mount_fd(const char *source, int targetfd, const char *target_name, const char *fstype,
+		    unsigned long flags, const char *data, struct pea_error **err);
 int mounts_bind_remount(int targetfd, const char *name, unsigned long flags,
 			struct pea_error **err);
 

@@ -27,7 +27,7 @@ static const struct spec_device default_devices[] = {
 static const struct {
 	const char *target, *link;
 } default_links[] = {
-	{ "/proc/self/fd", "/dev/fd" },	   { "/proc/self/fd/0", "/dev/stdin" },
+	{ "/proc/self/fd", "/dev/fd" },	      { "/proc/self/fd/0", "/dev/stdin" },
 	{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
 	{ "pts/ptmx", "/dev/ptmx" },
 };
@@ -60,8 +60,7 @@ static int bind_device(int dirfd, const char *name, const struct spec_device *d,
 	return mounts_mount_fd(d->path, fd, d->path, NULL, MS_BIND, NULL, err);
 }
 
-static int make_device(int rootfd, const struct spec_device *d, bool userns,
-		       struct pea_error **err)
+static int make_device(int rootfd, const struct spec_device *d, bool userns, struct pea_error **err)
 {
 	_cleanup_close_ int dirfd = -1;
 	const char *name = NULL;

@@ -94,8 +94,7 @@ static bool has_create_hooks(const struct spec *s)
 /* Step 4: the root filesystem: mounts and devices, all below the rootfs. */
 static int step_rootfs(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
-	if (mounts_prepare_root(c->spec, ns_joined(c->spec, CLONE_NEWNS), &x->rootfd,
-				err) < 0 ||
+	if (mounts_prepare_root(c->spec, ns_joined(c->spec, CLONE_NEWNS), &x->rootfd, err) < 0 ||
 	    mounts_apply(c->spec, x->rootfd, c->userns, err) < 0 ||
 	    devices_create(c->spec, x->rootfd, c->userns, err) < 0)
 		return -EINVAL;

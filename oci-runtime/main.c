@@ -62,8 +62,16 @@ int runtime_usage_error(struct pea_error **err, const char *cmd, const char *fmt
 	return pea_error_new(err, RUNTIME_EUSAGE, "%s%s%s", cmd ? cmd : "", cmd ? ": " : "", msg);
 }
 
-enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP, OPT_ROOTLESS,
-       OPT_CRIU, OPT_LOG_LEVEL };
+enum {
+	OPT_ROOT = 256,
+	OPT_LOG,
+	OPT_LOG_FORMAT,
+	OPT_DEBUG,
+	OPT_SYSTEMD_CGROUP,
+	OPT_ROOTLESS,
+	OPT_CRIU,
+	OPT_LOG_LEVEL
+};
 
 static char *default_root(void)
 {
@@ -105,8 +113,10 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 			break;
 		case OPT_LOG_FORMAT:
 			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
-				return runtime_usage_error(err, NULL, "--log-format: '%s' is not "
-								      "text or json", optarg);
+				return runtime_usage_error(err, NULL,
+							   "--log-format: '%s' is not "
+							   "text or json",
+							   optarg);
 			g->json_log = strcmp(optarg, "json") == 0;
 			break;
 		case OPT_LOG_LEVEL:
@@ -125,7 +135,8 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 		case OPT_CRIU:
 			break;
 		case 'v':
-			printf("pea-runtime version %s\nspec: %s\n", PEA_VERSION, RUNTIME_OCI_VERSION);
+			printf("pea-runtime version %s\nspec: %s\n", PEA_VERSION,
+			       RUNTIME_OCI_VERSION);
 			return 0;
 		case 'h':
 			fputs(main_usage, stdout);

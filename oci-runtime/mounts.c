@@ -30,9 +30,8 @@
  * and the mount goes onto that fd through /proc/self/fd/N: no path is
  * built by concatenation, nothing is mounted outside the container.
  */
-int mounts_mount_fd(const char *source, int targetfd, const char *target_name,
-		    const char *fstype, unsigned long flags, const char *data,
-		    struct pea_error **err)
+int mounts_mount_fd(const char *source, int targetfd, const char *target_name, const char *fstype,
+		    unsigned long flags, const char *data, struct pea_error **err)
 {
 	char target[64];
 
@@ -66,8 +65,7 @@ static unsigned long locked_flags(int fd)
 }
 
 /* Remount a bind mount with flags, keeping the flags a user namespace cannot drop. */
-int mounts_bind_remount(int targetfd, const char *name, unsigned long flags,
-			struct pea_error **err)
+int mounts_bind_remount(int targetfd, const char *name, unsigned long flags, struct pea_error **err)
 {
 	flags &= MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME |
 		 MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW;
@@ -111,8 +109,8 @@ int mounts_mkdir_in_root(int rootfd, const char *path, struct pea_error **err)
 			if (i == start)
 				break;
 			prefix = xstrndup(p, i);
-			r = pea_open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, &fd,
-					     NULL);
+			r = pea_open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+					     &fd, NULL);
 			if (r == 0)
 				continue;
 			if (r != -ENOENT)
@@ -130,8 +128,9 @@ int mounts_mkdir_in_root(int rootfd, const char *path, struct pea_error **err)
 			}
 			target[n] = '\0';
 			{
-				char *np = target[0] == '/' ? xasprintf("%s%s", target, p + i)
-							    : xasprintf("%s%s%s", prefix, target, p + i);
+				char *np = target[0] == '/'
+						   ? xasprintf("%s%s", target, p + i)
+						   : xasprintf("%s%s%s", prefix, target, p + i);
 
 				free(p);
 				p = np;
@@ -173,8 +172,8 @@ static int mount_attrs(int fd, const struct spec_mount *m, struct pea_error **er
 		return 0;
 	if (m->attr_set & MOUNT_ATTR__ATIME)
 		attr.attr_clr |= MOUNT_ATTR__ATIME;
-	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-		    sizeof(attr)) < 0)
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) <
+	    0)
 		return pea_error_errno(err, "set recursive mount options on '%s'", m->destination);
 	return 0;
 }
@@ -257,7 +256,8 @@ static int mount_cgroup_v1_one(int dirfd, const char *dest, const char *mnt, con
 
 	name = strrchr(mnt, '/') ? strrchr(mnt, '/') + 1 : mnt;
 	sub = xasprintf("%s/%s", dest, name);
-	if (pea_mkdir_p_at(dirfd, sub, 0755, NULL, err) < 0 || open_target(dirfd, sub, &fd, err) < 0)
+	if (pea_mkdir_p_at(dirfd, sub, 0755, NULL, err) < 0 ||
+	    open_target(dirfd, sub, &fd, err) < 0)
 		return -EINVAL;
 	if (cgroupns) {
 		/* in a cgroup namespace a new mount is rooted at the namespace's cgroup */
@@ -286,8 +286,8 @@ static int mount_cgroup_v1(int rootfd, const struct spec_mount *m, bool cgroupns
 	int r = 0;
 
 	if (open_target(rootfd, m->destination, &fd, err) < 0 ||
-	    mounts_mount_fd("tmpfs", fd, m->destination, "tmpfs",
-			    MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755", err) < 0)
+	    mounts_mount_fd("tmpfs", fd, m->destination, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			    "mode=755", err) < 0)
 		return -EINVAL;
 	f = fopen("/proc/self/cgroup", "re");
 	if (!f)
@@ -320,8 +320,8 @@ static int mount_cgroup_v1(int rootfd, const struct spec_mount *m, bool cgroupns
 	if (open_target(rootfd, m->destination, &fd, err) < 0)
 		return -EINVAL;
 	return mounts_mount_fd(NULL, fd, m->destination, NULL,
-			       MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755",
-			       err);
+			       MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			       "mode=755", err);
 }
 
 static int mount_cgroup(int rootfd, int fd, const struct spec_mount *m, bool cgroupns,
@@ -440,8 +440,7 @@ static int mount_one(const struct spec *s, int rootfd, const struct spec_mount *
  * permission on the directories above the bundle (often 0700, host root's).
  * In a mount namespace joined by path it is looked up by its full path.
  */
-int mounts_prepare_root(const struct spec *s, bool by_path, int *ret_rootfd,
-			struct pea_error **err)
+int mounts_prepare_root(const struct spec *s, bool by_path, int *ret_rootfd, struct pea_error **err)
 {
 	int parentfd = AT_FDCWD;
 	unsigned long prop = s->rootfs_propagation & ~MS_REC;

@@ -97,15 +97,16 @@ static int write_map(pid_t pid, const char *file, const struct spec_idmap *m, si
 	char path[64];
 
 	for (size_t i = 0; i < n; i++) {
-		char *b = xasprintf("%s%u %u %u\n", buf, m[i].container_id, m[i].host_id, m[i].size);
+		char *b =
+			xasprintf("%s%u %u %u\n", buf, m[i].container_id, m[i].host_id, m[i].size);
 
 		free(buf);
 		buf = b;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	if (pea_write_file_at(AT_FDCWD, path, buf, err) < 0)
-		return pea_error_wrap(err, "linux.%s", strcmp(file, "uid_map") == 0 ? "uidMappings"
-										  : "gidMappings");
+		return pea_error_wrap(err, "linux.%s",
+				      strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
 	return 0;
 }
 

@@ -38,14 +38,22 @@ static bool have_cap(cap_value_t cap)
 static const char *rlimit_name(int resource)
 {
 	static const char *const names[] = {
-		[RLIMIT_AS] = "RLIMIT_AS",	       [RLIMIT_CORE] = "RLIMIT_CORE",
-		[RLIMIT_CPU] = "RLIMIT_CPU",	       [RLIMIT_DATA] = "RLIMIT_DATA",
-		[RLIMIT_FSIZE] = "RLIMIT_FSIZE",       [RLIMIT_LOCKS] = "RLIMIT_LOCKS",
-		[RLIMIT_MEMLOCK] = "RLIMIT_MEMLOCK",   [RLIMIT_MSGQUEUE] = "RLIMIT_MSGQUEUE",
-		[RLIMIT_NICE] = "RLIMIT_NICE",	       [RLIMIT_NOFILE] = "RLIMIT_NOFILE",
-		[RLIMIT_NPROC] = "RLIMIT_NPROC",       [RLIMIT_RSS] = "RLIMIT_RSS",
-		[RLIMIT_RTPRIO] = "RLIMIT_RTPRIO",     [RLIMIT_RTTIME] = "RLIMIT_RTTIME",
-		[RLIMIT_SIGPENDING] = "RLIMIT_SIGPENDING", [RLIMIT_STACK] = "RLIMIT_STACK",
+		[RLIMIT_AS] = "RLIMIT_AS",
+		[RLIMIT_CORE] = "RLIMIT_CORE",
+		[RLIMIT_CPU] = "RLIMIT_CPU",
+		[RLIMIT_DATA] = "RLIMIT_DATA",
+		[RLIMIT_FSIZE] = "RLIMIT_FSIZE",
+		[RLIMIT_LOCKS] = "RLIMIT_LOCKS",
+		[RLIMIT_MEMLOCK] = "RLIMIT_MEMLOCK",
+		[RLIMIT_MSGQUEUE] = "RLIMIT_MSGQUEUE",
+		[RLIMIT_NICE] = "RLIMIT_NICE",
+		[RLIMIT_NOFILE] = "RLIMIT_NOFILE",
+		[RLIMIT_NPROC] = "RLIMIT_NPROC",
+		[RLIMIT_RSS] = "RLIMIT_RSS",
+		[RLIMIT_RTPRIO] = "RLIMIT_RTPRIO",
+		[RLIMIT_RTTIME] = "RLIMIT_RTTIME",
+		[RLIMIT_SIGPENDING] = "RLIMIT_SIGPENDING",
+		[RLIMIT_STACK] = "RLIMIT_STACK",
 	};
 
 	return resource >= 0 && resource < (int)ARRAY_SIZE(names) && names[resource]
@@ -113,7 +121,8 @@ int process_apply_limits(const struct spec *s, bool no_new_keyring, const char *
 	if (p->has_io_priority && syscall(SYS_ioprio_set, 1, 0, p->io_priority) < 0)
 		return pea_error_errno(err, "process.ioPriority");
 	for (size_t i = 0; i < p->n_rlimits; i++) {
-		struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+		struct rlimit rl = { .rlim_cur = p->rlimits[i].soft,
+				     .rlim_max = p->rlimits[i].hard };
 
 		if (setrlimit(p->rlimits[i].resource, &rl) < 0)
 			return pea_error_errno(err, "process.rlimits: %s",

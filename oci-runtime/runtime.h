@@ -12,10 +12,10 @@
 struct pea_error;
 
 struct global_options {
-	const char *root;  /* state directory (--root), never NULL after main */
-	const char *log;   /* --log file, or NULL */
-	bool json_log;     /* --log-format json */
-	bool debug;        /* --debug */
+	const char *root;    /* state directory (--root), never NULL after main */
+	const char *log;     /* --log file, or NULL */
+	bool json_log;	     /* --log-format json */
+	bool debug;	     /* --debug */
 	bool systemd_cgroup; /* --systemd-cgroup, accepted (cgroups come with part 2) */
 };
 

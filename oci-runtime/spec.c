@@ -168,8 +168,8 @@ static const struct {
 	const char *name;
 	int type;
 } namespace_names[] = {
-	{ "pid", CLONE_NEWPID },	 { "network", CLONE_NEWNET }, { "mount", CLONE_NEWNS },
-	{ "ipc", CLONE_NEWIPC },	 { "uts", CLONE_NEWUTS },     { "user", CLONE_NEWUSER },
+	{ "pid", CLONE_NEWPID },       { "network", CLONE_NEWNET }, { "mount", CLONE_NEWNS },
+	{ "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },	    { "user", CLONE_NEWUSER },
 	{ "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
 };
 
@@ -260,8 +260,15 @@ static int parse_idmaps(struct json_object *lnx, const char *key, struct spec_id
 
 /* ---- mounts -------------------------------------------------------------------- */
 
-enum opt_kind { OPT_FLAG_SET, OPT_FLAG_CLEAR, OPT_PROPAGATION, OPT_BIND, OPT_ATTR_SET,
-		OPT_ATTR_CLR, OPT_REFUSE };
+enum opt_kind {
+	OPT_FLAG_SET,
+	OPT_FLAG_CLEAR,
+	OPT_PROPAGATION,
+	OPT_BIND,
+	OPT_ATTR_SET,
+	OPT_ATTR_CLR,
+	OPT_REFUSE
+};
 
 static const struct {
 	const char *name;
@@ -604,8 +611,8 @@ static int parse_process(struct json_object *root, struct spec *s, struct pea_er
 	    pea_json_get_strv_opt(proc, "process", "args", &p->args, err) < 0 ||
 	    pea_json_get_strv_opt(proc, "process", "env", &p->env, err) < 0 ||
 	    pea_json_get_string_req(proc, "process", "cwd", &cwd, err) < 0 ||
-	    pea_json_get_bool_opt(proc, "process", "noNewPrivileges", &p->no_new_privileges,
-				  err) < 0)
+	    pea_json_get_bool_opt(proc, "process", "noNewPrivileges", &p->no_new_privileges, err) <
+		    0)
 		return -EINVAL;
 	if (!p->args || !p->args[0])
 		return field_error(err, "process.args", "must name the program to run");
@@ -827,7 +834,8 @@ static int parse_sysctl(struct json_object *lnx, struct spec *s, struct pea_erro
 static int parse_propagation(const char *v, unsigned long *ret)
 {
 	for (size_t k = 0; k < ARRAY_SIZE(mount_options); k++)
-		if (mount_options[k].kind == OPT_PROPAGATION && strcmp(v, mount_options[k].name) == 0) {
+		if (mount_options[k].kind == OPT_PROPAGATION &&
+		    strcmp(v, mount_options[k].name) == 0) {
 			*ret = mount_options[k].value;
 			return 0;
 		}
@@ -859,8 +867,8 @@ static int parse_personality(struct json_object *lnx, struct spec *s, struct pea
 	return 0;
 }
 
-static int parse_time_offset(struct json_object *o, const char *key, int64_t *secs,
-			     uint32_t *nsecs, struct pea_error **err)
+static int parse_time_offset(struct json_object *o, const char *key, int64_t *secs, uint32_t *nsecs,
+			     struct pea_error **err)
 {
 	struct json_object *t = NULL;
 	_cleanup_free_ char *path = pea_json_path_key("linux.timeOffsets", key);
@@ -929,8 +937,7 @@ static int parse_linux(struct json_object *root, struct spec *s, struct pea_erro
 	if (pea_json_get_array_opt(lnx, "linux", "namespaces", &arr, err) < 0)
 		return -EINVAL;
 	s->namespaces = xnew(struct spec_namespace, (arr ? json_object_array_length(arr) : 0) + 1);
-	if (for_each(lnx, "linux", "namespaces", 16, parse_namespace, s, &s->n_namespaces,
-		     err) < 0)
+	if (for_each(lnx, "linux", "namespaces", 16, parse_namespace, s, &s->n_namespaces, err) < 0)
 		return -EINVAL;
 	if (parse_idmaps(lnx, "uidMappings", &s->uid_mappings, &s->n_uid_mappings, err) < 0 ||
 	    parse_idmaps(lnx, "gidMappings", &s->gid_mappings, &s->n_gid_mappings, err) < 0)
@@ -939,8 +946,8 @@ static int parse_linux(struct json_object *root, struct spec *s, struct pea_erro
 	if (pea_json_get_array_opt(lnx, "linux", "devices", &arr, err) < 0)
 		return -EINVAL;
 	s->devices = xnew(struct spec_device, (arr ? json_object_array_length(arr) : 0) + 1);
-	if (for_each(lnx, "linux", "devices", 4096, parse_device, s->devices, &s->n_devices,
-		     err) < 0)
+	if (for_each(lnx, "linux", "devices", 4096, parse_device, s->devices, &s->n_devices, err) <
+	    0)
 		return -EINVAL;
 	if (pea_json_get_strv_opt(lnx, "linux", "maskedPaths", &s->masked_paths, err) < 0 ||
 	    pea_json_get_strv_opt(lnx, "linux", "readonlyPaths", &s->readonly_paths, err) < 0)
@@ -956,7 +963,8 @@ static int parse_linux(struct json_object *root, struct spec *s, struct pea_erro
 	if (pea_json_get_string_opt(lnx, "linux", "rootfsPropagation", &prop, err) < 0)
 		return -EINVAL;
 	if (prop && *prop && parse_propagation(prop, &s->rootfs_propagation) < 0)
-		return field_error(err, "linux.rootfsPropagation", "unknown propagation '%s'", prop);
+		return field_error(err, "linux.rootfsPropagation", "unknown propagation '%s'",
+				   prop);
 	if (pea_json_get_string_opt(lnx, "linux", "cgroupsPath", &cg, err) < 0)
 		return -EINVAL;
 	s->cgroups_path = cg && *cg ? xstrdup(cg) : NULL;

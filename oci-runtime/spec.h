@@ -38,16 +38,16 @@ struct spec_hooks {
 
 /* Mount propagation and recursive attributes, already decoded. */
 struct spec_mount {
-	char *destination; /* absolute, inside the container */
-	char *source;      /* NULL for pseudo filesystems */
-	char *type;        /* NULL or "" for bind mounts */
-	unsigned long flags;      /* MS_* for mount(2) */
+	char *destination;	   /* absolute, inside the container */
+	char *source;		   /* NULL for pseudo filesystems */
+	char *type;		   /* NULL or "" for bind mounts */
+	unsigned long flags;	   /* MS_* for mount(2) */
 	unsigned long propagation; /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [| MS_REC], 0: none */
-	uint64_t attr_set;  /* MOUNT_ATTR_* applied recursively (rro, rnosuid...) */
+	uint64_t attr_set;	   /* MOUNT_ATTR_* applied recursively (rro, rnosuid...) */
 	uint64_t attr_clr;
-	char *data;         /* fs-specific options, comma-separated, or NULL */
-	bool bind;          /* bind or rbind */
-	bool recursive;     /* rbind */
+	char *data;	/* fs-specific options, comma-separated, or NULL */
+	bool bind;	/* bind or rbind */
+	bool recursive; /* rbind */
 };
 
 struct spec_namespace {
@@ -145,8 +145,8 @@ struct spec {
 	char *cgroups_path; /* recorded; cgroups are applied by part 2 */
 	/* LSM labels: honoured only as "not applicable" when the LSM is off (check_options) */
 	char *apparmor_profile, *selinux_label, *mount_label;
-	char *bundle;       /* absolute bundle directory */
-	char *hooks_json;   /* "hooks" as compact JSON, for poststart/poststop after create */
+	char *bundle;	  /* absolute bundle directory */
+	char *hooks_json; /* "hooks" as compact JSON, for poststart/poststop after create */
 };
 
 /* Parse and validate bundle/config.json. bundle must be absolute. */

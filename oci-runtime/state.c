@@ -21,7 +21,7 @@
 #include "state.h"
 
 #define STATE_FILE "state.json"
-#define STATE_MAX (1u << 20)
+#define STATE_MAX  (1u << 20)
 
 int state_validate_id(const char *id, struct pea_error **err)
 {
@@ -254,8 +254,9 @@ int proc_stat(pid_t pid, unsigned long long *ret_start, bool *ret_zombie)
 	buf[n] = '\0';
 	/* the command name may hold spaces and parentheses: the last ')' ends it */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-				"%*s %*s %*s %*s %llu",
+	if (!p || sscanf(p + 1,
+			 " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+			 "%*s %*s %*s %*s %llu",
 			 &state, &start) != 2)
 		return -EIO;
 	if (ret_start)

@@ -45,8 +45,8 @@ int sync_expect(int fd, enum sync_msg type, char **ret_payload, struct pea_error
 	if (buf[0] == SYNC_ERROR)
 		return pea_error_from_buf(err, buf, (size_t)n);
 	if (buf[0] != (char)type)
-		return pea_error_new(err, EPROTO, "sync socket: expected '%c', got '%c'", (char)type,
-				     buf[0]);
+		return pea_error_new(err, EPROTO, "sync socket: expected '%c', got '%c'",
+				     (char)type, buf[0]);
 	if (ret_payload)
 		*ret_payload = xstrdup(buf + 1);
 	return 0;

@@ -90,8 +90,8 @@ int terminal_setup(const struct spec *s, int rootfd, int console_fd, int *ret_sl
 	if (pea_open_in_root(rootfd, "/dev/console", O_PATH | O_CLOEXEC, 0, &console, NULL) < 0) {
 		_cleanup_close_ int f = -1;
 
-		if (pea_open_in_root(rootfd, "/dev/console", O_WRONLY | O_CREAT | O_CLOEXEC, 0600, &f,
-				     err) < 0 ||
+		if (pea_open_in_root(rootfd, "/dev/console", O_WRONLY | O_CREAT | O_CLOEXEC, 0600,
+				     &f, err) < 0 ||
 		    pea_open_in_root(rootfd, "/dev/console", O_PATH | O_CLOEXEC, 0, &console, err) <
 			    0)
 			return -EINVAL;

@@ -11,8 +11,8 @@
 #include "oci-runtime/state.h"
 #include "tests/unit/tap.h"
 
-#define BASE                                                                                       \
-	"\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"                                 \
+#define BASE                                                       \
+	"\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"}," \
 	"\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"}"
 
 static struct spec *parse_ok(const char *doc)
@@ -63,11 +63,12 @@ static void test_minimal(void)
 
 static void test_mounts(void)
 {
-	struct spec *s = parse_ok(
-		"{" BASE ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]},\"mounts\":["
-		"{\"destination\":\"/t\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
-		"\"options\":[\"nosuid\",\"ro\",\"size=1m\",\"mode=755\",\"rshared\"]},"
-		"{\"destination\":\"/b\",\"source\":\"/x\",\"options\":[\"rbind\",\"rro\",\"nodev\"]}]}");
+	struct spec *s =
+		parse_ok("{" BASE ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]},\"mounts\":["
+			 "{\"destination\":\"/t\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+			 "\"options\":[\"nosuid\",\"ro\",\"size=1m\",\"mode=755\",\"rshared\"]},"
+			 "{\"destination\":\"/b\",\"source\":\"/"
+			 "x\",\"options\":[\"rbind\",\"rro\",\"nodev\"]}]}");
 
 	if (!tap_ok(s && s->n_mounts == 2, "two mounts"))
 		return;
@@ -87,7 +88,8 @@ static void test_process(void)
 		"\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]},"
 		"\"process\":{\"args\":[\"a\"],\"cwd\":\"/w\",\"user\":{\"uid\":5,\"gid\":6,"
 		"\"umask\":18,\"additionalGids\":[7,8]},\"capabilities\":{\"bounding\":"
-		"[\"CAP_KILL\",\"CAP_CHOWN\"],\"ambient\":[\"CAP_NET_RAW\"]},\"rlimits\":[{\"type\":"
+		"[\"CAP_KILL\",\"CAP_CHOWN\"],\"ambient\":[\"CAP_NET_RAW\"]},\"rlimits\":[{"
+		"\"type\":"
 		"\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":20}],\"oomScoreAdj\":-5}}");
 
 	if (!tap_ok(s != NULL, "process config parses"))
@@ -121,8 +123,8 @@ static void test_linux(void)
 
 	if (!tap_ok(s != NULL, "linux config parses"))
 		return;
-	tap_ok(spec_namespace(s, CLONE_NEWNET) && strcmp(spec_namespace(s, CLONE_NEWNET)->path,
-							  "/n") == 0,
+	tap_ok(spec_namespace(s, CLONE_NEWNET) &&
+		       strcmp(spec_namespace(s, CLONE_NEWNET)->path, "/n") == 0,
 	       "namespace path");
 	tap_ok(s->n_uid_mappings == 1 && s->uid_mappings[0].host_id == 1000, "uid mappings");
 	tap_ok(s->n_devices == 1 && s->devices[0].type == S_IFBLK && s->devices[0].mode == 0666,
@@ -137,10 +139,11 @@ static void test_linux(void)
 
 static void test_errors(void)
 {
-	check_err("{" BASE ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]},\"mounts\":["
-		  "{\"destination\":\"/a\",\"type\":\"tmpfs\"},{\"destination\":\"/b\",\"type\":"
-		  "\"tmpfs\"},{\"destination\":\"/c\",\"type\":\"tmpfs\"},{\"destination\":\"d\"}]}",
-		  "config.json: mounts[3].destination: must be absolute");
+	check_err(
+		"{" BASE ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]},\"mounts\":["
+		"{\"destination\":\"/a\",\"type\":\"tmpfs\"},{\"destination\":\"/b\",\"type\":"
+		"\"tmpfs\"},{\"destination\":\"/c\",\"type\":\"tmpfs\"},{\"destination\":\"d\"}]}",
+		"config.json: mounts[3].destination: must be absolute");
 	check_err("{" BASE ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"x\"}]}}",
 		  "config.json: linux.namespaces[1].type: unknown namespace type 'x'");
 	check_err("{" BASE ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"seccomp\":"
@@ -150,10 +153,11 @@ static void test_errors(void)
 	check_err("{\"root\":{\"path\":\"r\"}}", "config.json: 'ociVersion' is missing");
 	check_err("{" BASE ",\"hostname\":\"h\",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}",
 		  "config.json: hostname: needs a new uts namespace");
-	check_err("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"],"
-		  "\"cwd\":\"/\",\"capabilities\":{\"effective\":[\"CAP_NOPE\"]}},"
-		  "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}",
-		  "config.json: process.capabilities.effective[0]: unknown capability 'CAP_NOPE'");
+	check_err(
+		"{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"],"
+		"\"cwd\":\"/\",\"capabilities\":{\"effective\":[\"CAP_NOPE\"]}},"
+		"\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}",
+		"config.json: process.capabilities.effective[0]: unknown capability 'CAP_NOPE'");
 	{
 		_cleanup_free_ char *msg = parse_err("{\"ociVersion\":");
 
