@@ -170,6 +170,13 @@ static int bridge_setup(struct netns_ctx *ns, const struct global_options *g,
 	memcpy(res->mac, l.mac, 6);
 	/* The host end: into the bridge, up. l.link is its index in the host. */
 	r = nl_link_set(ns->host, l.link, true, br, 0, err);
+	/*
+	 * Hairpin: a container reaching its own port forward through the
+	 * gateway gets its packets back on its own port (with br_netfilter,
+	 * the DNAT happens on the bridge path).
+	 */
+	if (r == 0)
+		r = nl_bridge_port_hairpin(ns->host, l.link, err);
 	if (r < 0)
 		return pea_error_wrap(err, "host end of '%s'", ifname);
 	if (net->vlan) {

@@ -460,3 +460,22 @@ int nl_bridge_vlan(struct nl *nl, int index, bool add, uint16_t vid, bool pvid_u
 				      vid, index);
 	return 0;
 }
+
+/* Hairpin on a bridge port: frames may go back out the port they came in by. */
+int nl_bridge_port_hairpin(struct nl *nl, int index, struct pea_error **err)
+{
+	struct nlmsghdr *h = nl_msg(nl, RTM_SETLINK, 0, sizeof(struct ifinfomsg));
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(h);
+	struct nlattr *info;
+	int r;
+
+	ifm->ifi_family = AF_BRIDGE;
+	ifm->ifi_index = index;
+	info = mnl_attr_nest_start(h, IFLA_PROTINFO);
+	mnl_attr_put_u8(h, IFLA_BRPORT_MODE, 1);
+	mnl_attr_nest_end(h, info);
+	r = nl_ack(nl, h);
+	if (r < 0)
+		return pea_error_code(err, -r, "set hairpin mode on interface %d", index);
+	return 0;
+}

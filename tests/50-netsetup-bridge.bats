@@ -193,6 +193,12 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	nsu_wait_port "${NSU_CTR[1]}" 80
 	run -0 nsu_host timeout 3 busybox nc 127.0.0.1 8082 </dev/null
 	assert_output "b-ok"
+	# hairpin: from b itself, through the gateway's forwarded port, back to b
+	nsu_wait_port_gone "${NSU_CTR[1]}" 80
+	nsu_bg "${NSU_CTR[1]}" timeout 5 busybox nc -l -p 80 -e echo "hairpin-ok"
+	nsu_wait_port "${NSU_CTR[1]}" 80
+	run -0 nsu_ctr 1 timeout 3 busybox nc 10.89.3.1 8082 </dev/null
+	assert_output "hairpin-ok"
 }
 
 @test "internal network: no default route, no way out, no rules" {
