@@ -140,6 +140,9 @@ void progress_event(struct progress *p, const char *event, const char *digest, i
 			return;
 		if (strcmp(event, "skipped") == 0)
 			dprintf(p->fd, "Copying blob %.19s skipped: already exists\n", digest);
+		else if (strcmp(event, "mounted") == 0)
+			dprintf(p->fd, "Copying blob %.19s mounted from the source repository\n",
+				digest);
 		else if (strcmp(event, "start") == 0)
 			dprintf(p->fd, "Copying blob %.19s\n", digest);
 		else if (strcmp(event, "start-config") == 0)

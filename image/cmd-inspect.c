@@ -118,7 +118,8 @@ static void copy_key(struct json_object *to, const char *to_key, struct json_obj
 	if (from && json_object_object_get_ex(from, key, &v) && v)
 		json_object_object_add(to, to_key, json_object_get(v));
 	else
-		json_object_object_add(to, to_key, fallback ? json_object_new_string(fallback) : NULL);
+		json_object_object_add(to, to_key,
+				       fallback ? json_object_new_string(fallback) : NULL);
 }
 
 static struct json_object *inspect_info(const struct image_source *src, const char *digest,

@@ -165,8 +165,9 @@ static bool already_listed(struct pending *list, size_t n, const char *digest)
 }
 
 /* The blobs to transfer: config, then the layers, minus what dst has. */
-static int plan_blobs(const struct manifest *m, struct image_dest *dst, struct progress *progress,
-		      struct pending **ret, size_t *ret_n, struct pea_error **err)
+static int plan_blobs(const struct manifest *m, struct image_source *src, struct image_dest *dst,
+		      struct progress *progress, struct pending **ret, size_t *ret_n,
+		      struct pea_error **err)
 {
 	struct pending *list = xnew(struct pending, m->nlayers + 1);
 	size_t n = 0;
@@ -183,6 +184,14 @@ static int plan_blobs(const struct manifest *m, struct image_dest *dst, struct p
 		}
 		if (have) {
 			progress_event(progress, "skipped", d->digest, d->size, (uint64_t)d->size);
+			continue;
+		}
+		if (dst->ops->mount_blob && dst->ops->mount_blob(dst, src, d, &have, err) < 0) {
+			free(list);
+			return -EIO;
+		}
+		if (have) {
+			progress_event(progress, "mounted", d->digest, d->size, (uint64_t)d->size);
 			continue;
 		}
 		list[n].desc = d;
@@ -244,7 +253,7 @@ static int copy_one(struct image_source *src, struct image_dest *dst, const char
 		free(out_type);
 		out_type = xstrdup(m->media_type);
 	}
-	r = plan_blobs(m, dst, o->progress, &list, &n, err);
+	r = plan_blobs(m, src, dst, o->progress, &list, &n, err);
 	if (r == 0)
 		r = transfer_blobs(src, dst, list, n, o->progress, err);
 	for (size_t i = 0; list && i < n; i++)

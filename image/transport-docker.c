@@ -221,8 +221,19 @@ static int docker_commit(struct image_dest *d, struct pea_error **err)
 	return 0;
 }
 
+static int docker_mount_blob(struct image_dest *d, struct image_source *src,
+			     const struct descriptor *desc, bool *ret, struct pea_error **err)
+{
+	*ret = false;
+	if (!src->client || !src->repo || strcmp(src->repo, d->repo) == 0 ||
+	    strcmp(registry_client_host(src->client), registry_client_host(d->client)) != 0)
+		return 0;
+	return registry_mount_blob(d->client, d->repo, src->repo, desc->digest, ret, err);
+}
+
 static const struct dest_ops docker_dest_ops = {
 	.has_blob = docker_has_blob,
+	.mount_blob = docker_mount_blob,
 	.put_blob = docker_put_blob,
 	.put_manifest = docker_put_manifest,
 	.commit = docker_commit,

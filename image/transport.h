@@ -109,6 +109,9 @@ struct image_source {
 struct dest_ops {
 	int (*has_blob)(struct image_dest *d, const struct descriptor *desc, bool *ret,
 			struct pea_error **err);
+	/* Optional: get the blob from src without a transfer (a cross-repository mount). */
+	int (*mount_blob)(struct image_dest *d, struct image_source *src,
+			  const struct descriptor *desc, bool *ret, struct pea_error **err);
 	/* The blob is verified in d->staging_fd/name; move or send it. */
 	int (*put_blob)(struct image_dest *d, const struct descriptor *desc, enum blob_role role,
 			const char *name, struct pea_error **err);

@@ -88,8 +88,10 @@ registry_blob_file() {
 	refute_output --partial '"event":"start"'
 }
 
-@test "registry to registry, and delete" {
-	run -0 "${I[@]}" copy -q --src-tls-verify=false --dest-tls-verify=false "docker://$R/t1/busybox:v1" "docker://$R/t5/copy:x"
+@test "registry to registry (blobs mounted across repositories), and delete" {
+	run -0 "${I[@]}" copy --progress=json --src-tls-verify=false --dest-tls-verify=false "docker://$R/t1/busybox:v1" "docker://$R/t5/copy:x"
+	assert_equal "$(grep -c '"event":"mounted"' <<<"$output")" 2
+	refute_output --partial '"event":"start"' 
 	run -0 "${I[@]}" inspect --tls-verify=false "docker://$R/t5/copy:x"
 	assert_equal "$(jq -r .Digest <<<"$output")" "$BUSYBOX_MANIFEST_DIGEST"
 	run -0 "${I[@]}" delete --tls-verify=false "docker://$R/t5/copy:x"
