@@ -215,12 +215,17 @@ static int macvlan_setup(struct netns_ctx *ns, const struct attachment *a,
 	struct nl_link parent, l;
 	int r;
 
-	if (!net->network_interface)
-		return pea_error_new(err, EINVAL, "macvlan network '%s' needs a parent interface",
-				     net->name);
-	r = nl_link_get(ns->host, net->network_interface, 0, &parent, err);
-	if (r < 0)
-		return pea_error_wrap(err, "macvlan parent");
+	if (net->network_interface) {
+		r = nl_link_get(ns->host, net->network_interface, 0, &parent, err);
+		if (r < 0)
+			return pea_error_wrap(err, "macvlan parent");
+	} else {
+		/* no parent named: the interface of the default route, as netavark */
+		r = nl_default_route_oif(ns->host, AF_INET, &parent.index, err);
+		if (r < 0)
+			return pea_error_wrap(err, "macvlan network '%s' has no parent interface",
+					      net->name);
+	}
 	r = nl_link_add_macvlan(ns->host, ifname, parent.index, ns->ctr_nsfd,
 				macvlan_mode(net->mode), net->mtu,
 				a->opts.has_mac ? a->opts.mac : NULL, err);

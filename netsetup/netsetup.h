@@ -186,6 +186,8 @@ int nl_route_add(struct nl *nl, int index, const struct ipnet *dest, const struc
 /* bridge vlan add|del dev INDEX vid VID [pvid untagged] [self]. */
 int nl_bridge_vlan(struct nl *nl, int index, bool add, uint16_t vid, bool pvid_untagged,
 		   bool self, struct pea_error **err);
+/* The interface of the default route of family in the main table. */
+int nl_default_route_oif(struct nl *nl, int family, int *ret, struct pea_error **err);
 /* Hairpin mode on a bridge port. */
 int nl_bridge_port_hairpin(struct nl *nl, int index, struct pea_error **err);
 /* How many links have master as their master. */

@@ -479,3 +479,44 @@ int nl_bridge_port_hairpin(struct nl *nl, int index, struct pea_error **err)
 		return pea_error_code(err, -r, "set hairpin mode on interface %d", index);
 	return 0;
 }
+
+static int route_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, RTA_MAX) < 0)
+		return MNL_CB_OK;
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int default_route_cb(const struct nlmsghdr *h, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
+	const struct nlattr *tb[RTA_MAX + 1] = {0};
+	int *oif = data;
+
+	if (rtm->rtm_dst_len != 0 || rtm->rtm_table != RT_TABLE_MAIN || *oif)
+		return MNL_CB_OK;
+	mnl_attr_parse(h, sizeof(*rtm), route_attr_cb, tb);
+	if (tb[RTA_OIF])
+		*oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
+	return MNL_CB_OK;
+}
+
+int nl_default_route_oif(struct nl *nl, int family, int *ret, struct pea_error **err)
+{
+	struct nlmsghdr *h = nl_msg(nl, RTM_GETROUTE, NLM_F_DUMP, sizeof(struct rtmsg));
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
+	int oif = 0, r;
+
+	rtm->rtm_family = (uint8_t)family;
+	r = nl_talk(nl, h, default_route_cb, &oif);
+	if (r < 0)
+		return pea_error_code(err, -r, "list routes");
+	if (!oif)
+		return pea_error_new(err, ENOENT, "no default route");
+	*ret = oif;
+	return 0;
+}

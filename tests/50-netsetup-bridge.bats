@@ -350,3 +350,24 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	assert_success
 	run -1 nsu_host ip link show podman1
 }
+
+@test "macvlan: without a parent, the interface of the default route; none is a clear error" {
+	local id
+	id=$(nsu_id mvdef)
+	nsu_json "$id" mv x eth0 "10.91.0.0/24,10.91.0.1,10.91.0.5" |
+		jq '.network_info.mv.driver = "macvlan" | del(.network_info.mv.network_interface)' \
+			>"$TEST_DIR/o.json"
+	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
+	assert_failure 1
+	assert_regex "$stderr" "macvlan network 'mv' has no parent interface: no default route"
+	nsu_host ip link add uplink0 type veth peer name uplink1
+	nsu_host ip link set uplink0 up
+	nsu_host ip addr add 192.0.2.10/24 dev uplink0
+	nsu_host ip route add default via 192.0.2.1 dev uplink0
+	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	run -0 nsu_ctr 0 ip -j -d link show eth0
+	assert_equal "$(jq -r '.[0].linkinfo.info_kind' <<<"$output")" macvlan
+	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+}
