@@ -1,6 +1,5 @@
 #include <stdio.h>
 #include <stdlib.h>
-#include <syslog.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
@@ -38,15 +37,10 @@ int main(int argc, char *argv[])
 	r = monitor_config_from_options(&opts, &cfg, &err);
 	if (r == 0) {
 		log_set_level(cfg.log_level);
-		if (opts.syslog)
-			openlog("pea-monitor", LOG_PID, LOG_DAEMON);
 		r = monitor_run(&cfg, &status, &err);
 	}
 	if (r < 0) {
 		log_error("%s", err->message);
-		if (opts.syslog)
-			syslog(LOG_ERR, "container '%s': %s", opts.cid ? opts.cid : "?",
-			       err->message);
 		status = EXIT_FAILURE;
 	}
 	monitor_config_free(&cfg);

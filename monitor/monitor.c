@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -231,6 +233,25 @@ static int take_env_fds(struct monitor *m, struct pea_error **err)
 }
 
 /*
+ * --syslog: once stderr is /dev/null, the monitor's log lines go to the
+ * local syslog socket, one datagram per line (no socket: they are lost, as
+ * conmon's are without a journal).
+ */
+static void log_to_syslog(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(fd);
+		return;
+	}
+	log_set_fd(fd); /* kept open for the monitor's life */
+}
+
+/*
  * Leave the caller: the first process writes the monitor's pid file and
  * exits, the second goes on in a new session, with /dev/null for stdio
  * (unless the container is to write to our own stdio: passthrough).
@@ -266,6 +287,8 @@ static int detach(struct monitor *m, struct pea_error **err)
 		dup2(m->devnull_w, STDOUT_FILENO);
 		dup2(m->devnull_w, STDERR_FILENO);
 	}
+	if (m->opts->syslog)
+		log_to_syslog();
 	setsid(); /* fails only when already a group leader (--sync): fine */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		return pea_error_errno(err, "become a subreaper");
