@@ -1,12 +1,26 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "overlayfs/mount.h"
 #include "overlayfs/ops.h"
+
+/*
+ * One thread per CPU (at least two, so that one slow request never stalls the
+ * mount): more only add context switches when the data is in the page cache.
+ */
+static unsigned default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 2)
+		return 2;
+	return n > 16 ? 16 : (unsigned)n;
+}
 
 static int serve(struct fuse_session *se, const struct ovl_options *opts)
 {
@@ -19,8 +33,8 @@ static int serve(struct fuse_session *se, const struct ovl_options *opts)
 	if (!cfg)
 		return -ENOMEM;
 	fuse_loop_cfg_set_clone_fd(cfg, opts->clone_fd);
-	if (opts->max_threads > 0)
-		fuse_loop_cfg_set_max_threads(cfg, opts->max_threads);
+	fuse_loop_cfg_set_max_threads(cfg, opts->max_threads > 0 ? opts->max_threads
+								 : default_threads());
 	r = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return r;
