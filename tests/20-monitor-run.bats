@@ -372,3 +372,29 @@ case_sdnotify() {
 @test "--sdnotify-socket relays READY=1 from BUNDLE/notify/notify.sock" {
 	for_each_runtime case_sdnotify
 }
+
+# The runtime's command line, as conmon builds it: a wrapper records the
+# arguments and runs the real runtime.
+case_runtime_argv() {
+	local which out=() real="$PEA_TEST_RUNTIME"
+	for which in /usr/bin/conmon "$PEA_MONITOR"; do
+		MONITOR=$which
+		monitor_setup true
+		printf '#!/bin/sh\necho "$*" >>"%s/argv"\nexec %s "$@"\n' "$TEST_DIR" "$real" \
+			>"$TEST_DIR/runtime-wrapper"
+		chmod +x "$TEST_DIR/runtime-wrapper"
+		PEA_TEST_RUNTIME="$TEST_DIR/runtime-wrapper" monitor_launch -l none --no-pivot \
+			--no-new-keyring --runtime-opt --preserve-fds=0 --runtime-arg --debug
+		monitor_sync_line 1 >/dev/null
+		out+=("$(sed -e "s|$TEST_DIR|DIR|g" -e "s|$MON_CID|CID|g" "$TEST_DIR/argv")")
+		monitor_teardown
+		rm -rf "$TEST_DIR/bundle" "$TEST_DIR/argv" "$MON_PIDFILE"
+	done
+	assert_equal "${out[1]}" "${out[0]}"
+	assert_equal "${out[1]}" "--root DIR/runtime-root --debug create --bundle DIR/bundle --pid-file DIR/ctr.pid --no-pivot --no-new-keyring --preserve-fds=0 CID"
+}
+
+@test "the runtime gets the same command line from pea-monitor as from conmon" {
+	require_cmd /usr/bin/conmon
+	for_each_runtime case_runtime_argv
+}
