@@ -100,3 +100,25 @@ RUN_OPTS=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 	# the default nofile limit is above the host's: crun's own words come back
 	assert_output --partial "setrlimit"
 }
+
+@test "podman run -it (under script): the container gets a terminal of the caller's size" {
+	run script -qec "stty rows 33 cols 77; timeout 30 podman --root '$BATS_FILE_TMPDIR/podman/root' \
+		--runroot '$BATS_FILE_TMPDIR/podman/runroot' --tmpdir '$BATS_FILE_TMPDIR/podman/tmp' \
+		--conmon '$MONITOR' --runtime /usr/bin/crun --cgroup-manager cgroupfs \
+		--events-backend file --storage-driver vfs run -it --rm ${RUN_OPTS[*]} \
+		localhost/busybox:latest sh -c 'sleep 0.5; stty size; exit 3'" /dev/null
+	assert_equal "$status" 3
+	assert_output --partial "33 77"
+}
+
+@test "podman --log-opt max-size caps the k8s-file log" {
+	run -0 podman_cmd run -d "${RUN_OPTS[@]}" --log-opt max-size=2000 --name capped \
+		localhost/busybox:latest sh -c 'i=0; while [ $i -lt 200 ]; do echo "line $i"; i=$((i+1)); done'
+	run -0 podman_cmd wait capped
+	run -0 podman_cmd inspect --format '{{.HostConfig.LogConfig.Path}}' capped
+	local log=$output size
+	size=$(stat -c %s "$log")
+	((size <= 2000)) || fail "log of $size bytes"
+	run -0 podman_cmd logs capped
+	assert_line "line 199"
+}
