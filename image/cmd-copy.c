@@ -44,6 +44,9 @@ enum {
 	OPT_PROGRESS_FD,
 	OPT_PARALLEL,
 	OPT_MULTI_ARCH,
+	OPT_COMPRESS,
+	OPT_COMPRESS_FORMAT,
+	OPT_COMPRESS_LEVEL,
 	OPT_IGNORED,
 	OPT_IGNORED_ARG,
 };
@@ -76,6 +79,9 @@ static const struct option copy_options[] = {
 	{ "progress-fd", required_argument, NULL, OPT_PROGRESS_FD },
 	{ "image-parallel-copies", required_argument, NULL, OPT_PARALLEL },
 	{ "multi-arch", required_argument, NULL, OPT_MULTI_ARCH },
+	{ "dest-compress", optional_argument, NULL, OPT_COMPRESS },
+	{ "dest-compress-format", required_argument, NULL, OPT_COMPRESS_FORMAT },
+	{ "dest-compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL },
 	{ "remove-signatures", optional_argument, NULL, OPT_IGNORED },
 	{ "preserve-digests", optional_argument, NULL, OPT_IGNORED },
 	{ "src-shared-blob-dir", required_argument, NULL, OPT_IGNORED_ARG },
@@ -104,6 +110,8 @@ static const char copy_usage[] =
 	"      --image-parallel-copies=N blobs fetched at once (default 6)\n"
 	"      --digestfile=PATH         write the manifest digest there\n"
 	"  -f, --format=oci              write OCI manifests\n"
+	"      --dest-compress-format=gzip|zstd   recompress the layers that differ\n"
+	"      --dest-compress-level=N   compression level\n"
 	"      --progress=text|json|quiet   progress on stderr (json: one event per line)\n"
 	"      --progress-fd=FD          write the progress to FD instead of stderr\n"
 	"  -q, --quiet                   no progress\n";
@@ -240,6 +248,25 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 			a->progress.fd = (int)v;
 			if (a->progress.mode == PROGRESS_TEXT)
 				a->progress.mode = PROGRESS_JSON;
+			break;
+		case OPT_COMPRESS: {
+			bool on = true;
+
+			r = cli_bool(name, optarg, &on, err);
+			if (r == 0 && on && !a->copy.compress_format)
+				a->copy.compress_format = "gzip";
+			break;
+		}
+		case OPT_COMPRESS_FORMAT:
+			if (strcmp(optarg, "gzip") != 0 && strcmp(optarg, "zstd") != 0)
+				r = cli_usage(err,
+					      "--dest-compress-format '%s': expected gzip or zstd",
+					      optarg);
+			a->copy.compress_format = optarg;
+			break;
+		case OPT_COMPRESS_LEVEL:
+			r = cli_int(name, optarg, 1, 22, &v, err);
+			a->copy.compress_level = (int)v;
 			break;
 		case OPT_IGNORED:
 		case OPT_IGNORED_ARG:

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -17,6 +18,7 @@
 #include "image/copy.h"
 #include "image/manifest.h"
 #include "image/registry.h"
+#include "image/tarball.h"
 #include "image/transport.h"
 
 #define CONFIG_MAX (8u << 20)
@@ -120,6 +122,7 @@ int manifest_to_oci(const char *buf, size_t len, const char *type, char **ret, s
 
 struct pending {
 	const struct descriptor *desc;
+	struct descriptor recompressed; /* digest set when the layer was recompressed */
 	enum blob_role role;
 	char *name;
 	struct blob_sink sink;
@@ -154,6 +157,99 @@ static void pending_clear(struct image_dest *dst, struct pending *p)
 	if (p->name && dst->staging_fd >= 0)
 		unlinkat(dst->staging_fd, p->name, 0);
 	free(p->name);
+	descriptor_clear(&p->recompressed);
+}
+
+static enum compression compression_of(const char *format)
+{
+	return strcmp(format, "zstd") == 0 ? COMPRESSION_ZSTD : COMPRESSION_GZIP;
+}
+
+static bool wants_recompress(const struct copy_options *o, const struct descriptor *d)
+{
+	return o->compress_format && d->media_type && strstr(d->media_type, "layer") &&
+	       !strstr(d->media_type, "nondistributable") && !strstr(d->media_type, "foreign") &&
+	       layer_compression(d->media_type) != compression_of(o->compress_format);
+}
+
+static const char *recompressed_type(const char *manifest_type, const char *format)
+{
+	if (strcmp(manifest_type, MT_DOCKER_MANIFEST) == 0 && strcmp(format, "gzip") == 0)
+		return MT_DOCKER_LAYER;
+	return strcmp(format, "zstd") == 0 ? MT_OCI_LAYER_ZSTD : MT_OCI_LAYER_GZIP;
+}
+
+/* Recompress a staged layer into a new staged file; p->recompressed describes it. */
+static int recompress(struct image_dest *dst, struct pending *p, const char *manifest_type,
+		      const struct copy_options *o, struct pea_error **err)
+{
+	_cleanup_free_ char *name = xasprintf("%s.re", p->name);
+	_cleanup_close_ int in = openat(dst->staging_fd, p->name, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int out = -1;
+	struct digester dg = { 0 };
+	char digest[DIGEST_MAX];
+	struct stat st;
+	int r;
+
+	if (in < 0)
+		return pea_error_errno(err, "open staged blob '%s'", p->desc->digest);
+	out = openat(dst->staging_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0)
+		return pea_error_errno(err, "create '%s'", name);
+	if (digester_init(&dg, "sha256", err) < 0)
+		return -ENOMEM;
+	r = tar_recompress(in, out, o->compress_format, o->compress_level, &dg, err);
+	digester_final(&dg, digest);
+	digester_done(&dg);
+	if (r < 0)
+		return pea_error_wrap(err, "recompressing layer '%s'", p->desc->digest);
+	if (fstat(out, &st) < 0 || renameat(dst->staging_fd, name, dst->staging_fd, p->name) < 0)
+		return pea_error_errno(err, "recompressing layer '%s'", p->desc->digest);
+	p->recompressed.media_type = xstrdup(recompressed_type(manifest_type, o->compress_format));
+	p->recompressed.digest = xstrdup(digest);
+	p->recompressed.size = st.st_size;
+	return 0;
+}
+
+/* The manifest with the recompressed layers' descriptors. */
+static int rewrite_layers(char **text, size_t *len, struct pending *list, size_t n,
+			  struct pea_error **err)
+{
+	static const char *const order[] = { "schemaVersion", "mediaType",   "config",
+					     "layers",	      "annotations", NULL };
+	_cleanup_json_ struct json_object *doc = NULL, *top = NULL;
+	struct json_object *layers = NULL;
+	bool changed = false;
+
+	if (pea_json_parse(*text, *len, "manifest", &doc, err) < 0)
+		return -EINVAL;
+	json_object_object_get_ex(doc, "layers", &layers);
+	for (size_t i = 0; layers && i < json_object_array_length(layers); i++) {
+		struct json_object *l = json_object_array_get_idx(layers, i), *dg = NULL;
+
+		if (!json_object_object_get_ex(l, "digest", &dg))
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			const struct descriptor *re = &list[k].recompressed;
+
+			if (!re->digest || strcmp(json_object_get_string(dg), list[k].desc->digest))
+				continue;
+			json_object_object_add(l, "mediaType",
+					       json_object_new_string(re->media_type));
+			json_object_object_add(l, "digest", json_object_new_string(re->digest));
+			json_object_object_add(l, "size", json_object_new_int64(re->size));
+			changed = true;
+			break;
+		}
+	}
+	if (!changed)
+		return 0;
+	top = reorder(doc, order);
+	free(*text);
+	*text = xstrdup(json_object_to_json_string_ext(
+		top, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	*len = strlen(*text);
+	return 0;
 }
 
 static bool already_listed(struct pending *list, size_t n, const char *digest)
@@ -166,7 +262,7 @@ static bool already_listed(struct pending *list, size_t n, const char *digest)
 
 /* The blobs to transfer: config, then the layers, minus what dst has. */
 static int plan_blobs(const struct manifest *m, struct image_source *src, struct image_dest *dst,
-		      struct progress *progress, struct pending **ret, size_t *ret_n,
+		      const struct copy_options *o, struct pending **ret, size_t *ret_n,
 		      struct pea_error **err)
 {
 	struct pending *list = xnew(struct pending, m->nlayers + 1);
@@ -178,12 +274,19 @@ static int plan_blobs(const struct manifest *m, struct image_source *src, struct
 
 		if (already_listed(list, n, d->digest))
 			continue;
+		if (i > 0 && wants_recompress(o, d)) {
+			list[n].desc = d;
+			list[n].role = BLOB_LAYER;
+			n++;
+			continue;
+		}
 		if (dst->ops->has_blob(dst, d, &have, err) < 0) {
 			free(list);
 			return -EIO;
 		}
 		if (have) {
-			progress_event(progress, "skipped", d->digest, d->size, (uint64_t)d->size);
+			progress_event(o->progress, "skipped", d->digest, d->size,
+				       (uint64_t)d->size);
 			continue;
 		}
 		if (dst->ops->mount_blob && dst->ops->mount_blob(dst, src, d, &have, err) < 0) {
@@ -191,7 +294,8 @@ static int plan_blobs(const struct manifest *m, struct image_source *src, struct
 			return -EIO;
 		}
 		if (have) {
-			progress_event(progress, "mounted", d->digest, d->size, (uint64_t)d->size);
+			progress_event(o->progress, "mounted", d->digest, d->size,
+				       (uint64_t)d->size);
 			continue;
 		}
 		list[n].desc = d;
@@ -204,13 +308,14 @@ static int plan_blobs(const struct manifest *m, struct image_source *src, struct
 }
 
 static int transfer_blobs(struct image_source *src, struct image_dest *dst, struct pending *list,
-			  size_t n, struct progress *progress, struct pea_error **err)
+			  size_t n, const char *manifest_type, const struct copy_options *o,
+			  struct pea_error **err)
 {
 	_cleanup_free_ struct blob_fetch *fetches = xnew(struct blob_fetch, n + 1);
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		r = stage_open(dst, &list[i], progress, err);
+		r = stage_open(dst, &list[i], o->progress, err);
 		fetches[i].digest = list[i].desc->digest;
 		fetches[i].sink = &list[i].sink;
 	}
@@ -221,7 +326,14 @@ static int transfer_blobs(struct image_source *src, struct image_dest *dst, stru
 			close(list[i].sink.fd);
 			list[i].sink.fd = -1;
 		}
-		r = dst->ops->put_blob(dst, list[i].desc, list[i].role, list[i].name, err);
+		if (list[i].role == BLOB_LAYER && wants_recompress(o, list[i].desc)) {
+			r = recompress(dst, &list[i], manifest_type, o, err);
+			if (r < 0)
+				break;
+		}
+		r = dst->ops->put_blob(
+			dst, list[i].recompressed.digest ? &list[i].recompressed : list[i].desc,
+			list[i].role, list[i].name, err);
 	}
 	return r;
 }
@@ -243,19 +355,21 @@ static int copy_one(struct image_source *src, struct image_dest *dst, const char
 	if (m->is_index)
 		return pea_error_new(err, EINVAL, "%s: an index inside an index is not supported",
 				     src->description);
-	if (dst->wants_oci)
+	if (dst->wants_oci || (o->compress_format && strcmp(o->compress_format, "zstd") == 0))
 		r = manifest_to_oci(buf, len, m->media_type, &out, &out_len, &out_type, err);
 	else
 		r = manifest_to_oci(buf, len, "", &out, &out_len, &out_type, err);
 	if (r < 0)
 		return r;
-	if (!dst->wants_oci) {
+	if (r == 0 && strcmp(out_type, MT_OCI_MANIFEST) != 0) {
 		free(out_type);
 		out_type = xstrdup(m->media_type);
 	}
-	r = plan_blobs(m, src, dst, o->progress, &list, &n, err);
+	r = plan_blobs(m, src, dst, o, &list, &n, err);
 	if (r == 0)
-		r = transfer_blobs(src, dst, list, n, o->progress, err);
+		r = transfer_blobs(src, dst, list, n, out_type, o, err);
+	if (r == 0 && o->compress_format)
+		r = rewrite_layers(&out, &out_len, list, n, err);
 	for (size_t i = 0; list && i < n; i++)
 		pending_clear(dst, &list[i]);
 	free(list);

@@ -17,6 +17,8 @@ struct copy_options {
 	const char *arch;
 	const char *variant;
 	struct progress *progress;
+	const char *compress_format; /* "gzip" or "zstd": recompress layers that differ */
+	int compress_level;	     /* 0: the format's default */
 };
 
 /* Copy, then commit the destination. *ret_digest: the top manifest written. */

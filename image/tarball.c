@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,4 +189,92 @@ int tar_decompress(int in_fd, int out_fd, struct digester *dg, struct pea_error 
 		if (pea_write_all(out_fd, buf, (size_t)n, err) < 0)
 			return -EIO;
 	}
+}
+
+struct hashing_out {
+	int fd;
+	struct digester *dg;
+	struct pea_error **err;
+	bool failed;
+};
+
+static la_ssize_t hashing_write(struct archive *a, void *data, const void *buf, size_t len)
+{
+	struct hashing_out *o = data;
+
+	digester_update(o->dg, buf, len);
+	if (pea_write_all(o->fd, buf, len, o->err) < 0) {
+		o->failed = true;
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+static int open_compressor(struct archive *w, const char *format, int level,
+			   struct hashing_out *out, struct pea_error **err)
+{
+	char lv[16];
+	struct archive_entry *e = archive_entry_new();
+	int r = 0;
+
+	archive_write_set_format_raw(w);
+	if (strcmp(format, "zstd") == 0)
+		archive_write_add_filter_zstd(w);
+	else
+		archive_write_add_filter_gzip(w);
+	archive_write_set_bytes_in_last_block(w, 1);
+	if (strcmp(format, "gzip") == 0)
+		archive_write_set_filter_option(w, "gzip", "timestamp", NULL);
+	if (level > 0) {
+		snprintf(lv, sizeof(lv), "%d", level);
+		if (archive_write_set_filter_option(w, NULL, "compression-level", lv) != ARCHIVE_OK)
+			r = pea_error_new(err, EINVAL, "compression level %d: %s", level,
+					  archive_error_string(w));
+	}
+	if (r == 0 && archive_write_open2(w, out, NULL, hashing_write, NULL, NULL) != ARCHIVE_OK)
+		r = pea_error_new(err, EIO, "start %s compression: %s", format,
+				  archive_error_string(w));
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_pathname(e, "layer");
+	if (r == 0 && archive_write_header(w, e) != ARCHIVE_OK)
+		r = pea_error_new(err, EIO, "start %s compression: %s", format,
+				  archive_error_string(w));
+	archive_entry_free(e);
+	return r;
+}
+
+int tar_recompress(int in_fd, int out_fd, const char *format, int level, struct digester *dg,
+		   struct pea_error **err)
+{
+	_cleanup_(archive_read_free_p) struct archive *a = archive_read_new();
+	_cleanup_(archive_write_free_p) struct archive *w = archive_write_new();
+	_cleanup_free_ char *buf = xmalloc(1u << 17);
+	struct hashing_out out = { .fd = out_fd, .dg = dg, .err = err };
+	struct archive_entry *entry;
+
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_fd(a, in_fd, 1 << 17) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &entry) != ARCHIVE_OK)
+		return pea_error_new(err, EINVAL, "decompress layer: %s", archive_error_string(a));
+	if (open_compressor(w, format, level, &out, err) < 0)
+		return -EINVAL;
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, buf, 1u << 17);
+
+		if (n < 0)
+			return pea_error_new(err, EINVAL, "decompress layer: %s",
+					     archive_error_string(a));
+		if (n == 0)
+			break;
+		if (archive_write_data(w, buf, (size_t)n) != n)
+			return out.failed ? -EIO
+					  : pea_error_new(err, EIO, "%s compression: %s", format,
+							  archive_error_string(w));
+	}
+	if (archive_write_close(w) != ARCHIVE_OK)
+		return out.failed ? -EIO
+				  : pea_error_new(err, EIO, "%s compression: %s", format,
+						  archive_error_string(w));
+	return 0;
 }

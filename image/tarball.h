@@ -17,3 +17,10 @@ int tar_create(const char *dir, char *const *names, const char *out, struct pea_
 
 /* Decompress in_fd (gzip, zstd or plain) into out_fd, hashing what is written. */
 int tar_decompress(int in_fd, int out_fd, struct digester *dg, struct pea_error **err);
+
+/*
+ * Recompress in_fd (gzip, zstd or plain) into out_fd with gzip or zstd ("gzip",
+ * "zstd") at level (0: the default), hashing what is written into dg.
+ */
+int tar_recompress(int in_fd, int out_fd, const char *format, int level, struct digester *dg,
+		   struct pea_error **err);

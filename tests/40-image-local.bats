@@ -170,6 +170,32 @@ layout_manifest() {
 	run -0 "${I[@]}" copy -q "oci:$TEST_DIR/n" "dir:$TEST_DIR/nd"
 }
 
+@test "--dest-compress-format: layers recompressed, the diff IDs kept" {
+	img_build_layout "$TEST_DIR/n" amd64 2 64 none
+	run -0 "${I[@]}" copy -q --dest-compress-format zstd --dest-compress-level 3 "oci:$TEST_DIR/n" "oci:$TEST_DIR/z"
+	m="$(img_blob_path "$TEST_DIR/z" "$(layout_manifest "$TEST_DIR/z")")"
+	assert_equal "$(jq -r '[.layers[].mediaType] | unique | join(",")' "$m")" application/vnd.oci.image.layer.v1.tar+zstd
+	for l in $(jq -r '.layers[].digest' "$m"); do
+		assert_equal "$(head -c4 "$(img_blob_path "$TEST_DIR/z" "$l")" | od -An -tx1 | tr -d ' ')" 28b52ffd
+	done
+	run -0 "${I[@]}" copy -q --dest-compress-format gzip "oci:$TEST_DIR/z" "oci:$TEST_DIR/g"
+	run -0 skopeo --insecure-policy inspect --config "oci:$TEST_DIR/g"
+	want="$(jq -c .rootfs.diff_ids <<<"$output")"
+	run -0 skopeo --insecure-policy inspect --config "oci:$TEST_DIR/n"
+	assert_equal "$(jq -c .rootfs.diff_ids <<<"$output")" "$want"
+	m="$(img_blob_path "$TEST_DIR/g" "$(layout_manifest "$TEST_DIR/g")")"
+	mkdir "$TEST_DIR/x"
+	for l in $(jq -r '.layers[].digest' "$m"); do
+		tar -xzf "$(img_blob_path "$TEST_DIR/g" "$l")" -C "$TEST_DIR/x"
+	done
+	cmp "$TEST_DIR/x/bin/busybox" "$BUSYBOX_ROOTFS/bin/busybox"
+	# the same level twice gives the same bytes
+	run -0 "${I[@]}" copy -q --dest-compress-format gzip "oci:$TEST_DIR/z" "oci:$TEST_DIR/g2"
+	assert_equal "$(layout_manifest "$TEST_DIR/g2")" "$(layout_manifest "$TEST_DIR/g")"
+	run -2 "${I[@]}" copy --dest-compress-format lz4 "oci:$TEST_DIR/n" "oci:$TEST_DIR/bad"
+	assert_output --partial "expected gzip or zstd"
+}
+
 @test "a Docker schema 2 manifest becomes OCI in an OCI layout, as skopeo does" {
 	run -0 skopeo --insecure-policy copy -q --format v2s2 "oci:$BUSYBOX_OCI" "dir:$TEST_DIR/v2"
 	assert_equal "$(jq -r .mediaType "$TEST_DIR/v2/manifest.json")" application/vnd.docker.distribution.manifest.v2+json
