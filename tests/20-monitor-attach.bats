@@ -157,7 +157,7 @@ case_exec() {
 	run -0 monitor_sync_line 1
 	(($(jq -r .data <<<"$output") > 0))
 	run -0 monitor_sync_line 2
-	assert_equal "$output" '{"data":5}'
+	assert_equal "$(jq -c . <<<"$output")" '{"data":5}'
 	wait_for test -e "$MON_EXEC/exits/$MON_CID"
 	assert_equal "$(cat "$MON_EXEC/exits/$MON_CID")" 5
 	run -0 k8s_log_text "$MON_EXEC/exec.log"
