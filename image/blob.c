@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,29 @@
 #include "lib/json.h"
 #include "lib/xalloc.h"
 #include "image/blob.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	interrupted = 1;
+	signal(sig, SIG_DFL);
+}
+
+void blob_interrupt_install(void)
+{
+	struct sigaction sa = { .sa_handler = on_interrupt };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+bool blob_interrupted(void)
+{
+	return interrupted != 0;
+}
 
 int blob_sink_init(struct blob_sink *s, int fd, const char *digest, int64_t size, size_t mem_max,
 		   struct pea_error **err)
@@ -37,6 +61,8 @@ int blob_sink_init(struct blob_sink *s, int fd, const char *digest, int64_t size
 
 int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea_error **err)
 {
+	if (interrupted)
+		return pea_error_new(err, ECANCELED, "interrupted");
 	if (s->expected_size >= 0 && s->written + len > (uint64_t)s->expected_size)
 		return pea_error_new(err, EFBIG,
 				     "blob '%s' is larger than the %" PRId64

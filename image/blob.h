@@ -38,6 +38,14 @@ int blob_sink_reset(struct blob_sink *s, struct pea_error **err);
 int blob_sink_finish(struct blob_sink *s, const char *what, struct pea_error **err);
 void blob_sink_done(struct blob_sink *s);
 
+/*
+ * SIGINT, SIGTERM and SIGHUP set a flag that makes every transfer and blob write
+ * fail with "interrupted", so that the copy unwinds and removes what it made; a
+ * second signal kills as usual.
+ */
+void blob_interrupt_install(void);
+bool blob_interrupted(void);
+
 /* Copy all of fd into the sink. */
 int blob_sink_from_fd(struct blob_sink *s, int fd, struct pea_error **err);
 

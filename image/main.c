@@ -10,6 +10,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/log.h"
+#include "image/blob.h"
 #include "image/cli.h"
 
 static const struct {
@@ -171,6 +172,7 @@ int main(int argc, char *argv[])
 	int r;
 
 	log_set_program("pea-image");
+	blob_interrupt_install();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_error("cannot initialise libcurl");
 		return EXIT_FAILURE;

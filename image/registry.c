@@ -358,8 +358,16 @@ static const char *client_token_for(const struct registry_client *c, const char 
 	return NULL;
 }
 
+static int xferinfo_cb(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	return blob_interrupted() ? 1 : 0;
+}
+
 static void client_apply_common(struct registry_client *c, CURL *e, struct transfer *t)
 {
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
@@ -511,10 +519,14 @@ static int http_status_error(struct pea_error **err, const struct http_response 
 
 static int curl_failure(struct pea_error **err, CURLcode rc, const char *errbuf, const char *what)
 {
-	int code = rc == CURLE_COULDNT_CONNECT	      ? ECONNREFUSED
-		   : rc == CURLE_OPERATION_TIMEDOUT   ? ETIMEDOUT
-		   : rc == CURLE_COULDNT_RESOLVE_HOST ? EHOSTUNREACH
-						      : EIO;
+	int code;
+
+	if (rc == CURLE_ABORTED_BY_CALLBACK && blob_interrupted())
+		return pea_error_new(err, ECANCELED, "%s: interrupted", what);
+	code = rc == CURLE_COULDNT_CONNECT	  ? ECONNREFUSED
+	       : rc == CURLE_OPERATION_TIMEDOUT	  ? ETIMEDOUT
+	       : rc == CURLE_COULDNT_RESOLVE_HOST ? EHOSTUNREACH
+						  : EIO;
 
 	return pea_error_new(err, code, "%s: %s", what,
 			     errbuf && *errbuf ? errbuf : curl_easy_strerror(rc));

@@ -163,6 +163,30 @@ registry_blob_file() {
 	img_flaky_stop flaky
 }
 
+@test "SIGINT in the middle of a pull: the copy stops and removes what it made" {
+	img_build_layout "$TEST_DIR/big" amd64 2 2048 none
+	registry_push_oci "$TEST_DIR/big" t10/big:latest
+	img_flaky_start slow "$R" slow
+	mkdir "$TEST_DIR/tmp"
+	"${I[@]}" --tmpdir "$TEST_DIR/tmp" copy --progress-fd 3 --src-tls-verify=false \
+		"docker://$IMG_SLOW_ADDR/t10/big" "oci:$TEST_DIR/o" 3>"$TEST_DIR/progress" 2>"$TEST_DIR/err" &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q '"event":"start"' "$TEST_DIR/progress" && break
+		sleep 0.05
+	done
+	kill -INT "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	img_flaky_stop slow
+	assert_equal "$rc" 1
+	run cat "$TEST_DIR/err"
+	assert_output --partial "interrupted"
+	assert_equal "${#lines[@]}" 1
+	[ ! -e "$TEST_DIR/o" ]
+	[ -z "$(ls -A "$TEST_DIR/tmp")" ]
+}
+
 @test "errors: closed port, unknown repository or tag, a malformed manifest, https to http" {
 	port="$(pea_free_port)"
 	run -1 "${I[@]}" inspect --tls-verify=false "docker://127.0.0.1:$port/x/y:z"

@@ -13,9 +13,10 @@
 #                                  client gets a token from /token with Basic pea:secret.
 #                                  Exports IMG_<NAME>_ADDR.
 #   img_token_stop NAME
-#   img_flaky_start NAME BACKEND   a front to the registry at BACKEND that cuts the first
-#                                  GET of each blob after half of its body (then serves
-#                                  Range requests); its log lists the requests.
+#   img_flaky_start NAME BACKEND [cut|slow]   a front to the registry at BACKEND that
+#                                  cuts the first GET of each blob after half of its body
+#                                  (then serves Range requests), or sends blobs slowly
+#                                  (64 KiB every 20 ms); its log lists the requests.
 #   img_flaky_stop NAME
 #   img_build_layout DIR ARCH LAYERS SIZE_KB [gzip|zstd|none] [VARIANT]
 #                                  an OCI layout holding one image for linux/ARCH, tagged
@@ -196,7 +197,9 @@ img_token_stop() {
 
 IMG_FLAKY_PROXY='
 import http.server, sys, urllib.request, urllib.error
+import time
 port, backend = int(sys.argv[1]), sys.argv[2]
+mode = sys.argv[3] if len(sys.argv) > 3 else "cut"
 cut = set()
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -243,10 +246,10 @@ S(("127.0.0.1", port), H).serve_forever()
 '
 
 img_flaky_start() {
-	local name="$1" backend="$2" port pid i log
+	local name="$1" backend="$2" mode="${3:-cut}" port pid i log
 	log="$(mktemp "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/flaky-$name.XXXXXX")" || return 1
 	port="$(pea_free_port)" || return 1
-	"$IMG_PYTHON" -c "$IMG_FLAKY_PROXY" "$port" "$backend" </dev/null >"$log" 2>&1 3>&- &
+	"$IMG_PYTHON" -c "$IMG_FLAKY_PROXY" "$port" "$backend" "$mode" </dev/null >"$log" 2>&1 3>&- &
 	pid=$!
 	for ((i = 0; i < 100; i++)); do
 		if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/v2/")" == 200 ]]; then
