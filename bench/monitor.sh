@@ -48,6 +48,29 @@ memory() {
 	monitor_teardown >/dev/null 2>&1
 }
 
+# memory_many MONITOR N: mean PSS (kB) of N idle monitors, N containers: the
+# monitor's own text is shared between them, as on a host with many containers.
+memory_many() {
+	local i pids=() roots=() cids=() total=0
+	for ((i = 0; i < $2; i++)); do
+		new_case "many-$(basename "$1")-$i" "$1" sleep 100
+		monitor_launch -l "k8s-file:$MON_LOG"
+		monitor_start_container >/dev/null
+		pids+=("$(cat "$MON_PIDFILE")")
+		roots+=("$ROOT")
+		cids+=("$MON_CID")
+	done
+	sleep 1
+	for i in "${pids[@]}"; do
+		total=$((total + $(awk '/^Pss:/ {print $2}' "/proc/$i/smaps_rollup")))
+	done
+	echo $((total / $2))
+	for ((i = 0; i < $2; i++)); do
+		/usr/bin/crun --root "${roots[$i]}" delete -f "${cids[$i]}" >/dev/null 2>&1 || true
+	done
+	wait
+}
+
 # throughput MONITOR: MB/s of MB megabytes of `yes` through k8s-file.
 throughput() {
 	local t0 t1
@@ -70,6 +93,10 @@ printf '%-28s %10s %10s %8.2f\n' RSS "$p_rss" "$c_rss" "$(echo "$p_rss / $c_rss"
 printf '%-28s %10s %10s %8.2f\n' PSS "$p_pss" "$c_pss" "$(echo "$p_pss / $c_pss" | bc -l)"
 printf '%-28s %10s %10s %8.2f\n' "private (clean+dirty)" "$p_priv" "$c_priv" \
 	"$(echo "$p_priv / $c_priv" | bc -l)"
+p_many=$(memory_many "$PEA" 4)
+c_many=$(memory_many "$CONMON" 4)
+printf '%-28s %10s %10s %8.2f\n' "PSS each, 4 idle monitors" "$p_many" "$c_many" \
+	"$(echo "$p_many / $c_many" | bc -l)"
 p_tp=$(throughput "$PEA")
 c_tp=$(throughput "$CONMON")
 printf '%-28s %10s %10s %8.2f\n' "k8s-file log, MB/s (${MB}M)" "$p_tp" "$c_tp" \
