@@ -1,0 +1,691 @@
+/* create and run's options, and making a container (podman-create(1), podman-run(1)). */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/process.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/commands.h"
+#include "frontend/container.h"
+#include "frontend/frontend.h"
+#include "frontend/images.h"
+#include "frontend/records.h"
+
+#define MEMORY_MIN (6ll << 20)
+
+enum {
+	OPT_RM = 1000,
+	OPT_NAME,
+	OPT_ENTRYPOINT,
+	OPT_TMPFS,
+	OPT_READ_ONLY,
+	OPT_PIDS_LIMIT,
+	OPT_NETWORK,
+	OPT_PULL,
+	OPT_STOP_SIGNAL,
+	OPT_STOP_TIMEOUT,
+	OPT_LABEL,
+	OPT_TLS_VERIFY,
+};
+
+static const struct option create_longopts[] = {
+	{ "help", no_argument, NULL, 'H' },
+	{ "detach", no_argument, NULL, 'd' },
+	{ "rm", no_argument, NULL, OPT_RM },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "env", required_argument, NULL, 'e' },
+	{ "workdir", required_argument, NULL, 'w' },
+	{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
+	{ "user", required_argument, NULL, 'u' },
+	{ "hostname", required_argument, NULL, 'h' },
+	{ "volume", required_argument, NULL, 'v' },
+	{ "tmpfs", required_argument, NULL, OPT_TMPFS },
+	{ "read-only", optional_argument, NULL, OPT_READ_ONLY },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
+	{ "network", required_argument, NULL, OPT_NETWORK },
+	{ "net", required_argument, NULL, OPT_NETWORK },
+	{ "pull", required_argument, NULL, OPT_PULL },
+	{ "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
+	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+	{ "label", required_argument, NULL, 'l' },
+	{ "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
+	{ "interactive", no_argument, NULL, 'i' },
+	{ "tty", no_argument, NULL, 't' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char create_usage[] =
+	"Usage: pea %s [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+	"\n"
+	"%s\n"
+	"\n"
+	"%s"
+	"  -e, --env=KEY[=VALUE]     set an environment variable (KEY alone: from pea's own)\n"
+	"      --entrypoint=CMD      override the image's entrypoint (a string or a JSON array)\n"
+	"  -h, --hostname=NAME       the container's host name (default: its short id)\n"
+	"  -l, --label=KEY=VALUE     add a label\n"
+	"  -m, --memory=SIZE         memory limit (b, k, m, g suffixes; at least 6m)\n"
+	"      --name=NAME           the container's name\n"
+	"      --network=MODE        none (the default: a private network namespace with lo)\n"
+	"                            or host\n"
+	"      --pids-limit=N        most processes at once (-1: no limit)\n"
+	"      --pull=POLICY         missing (default), always, never, newer\n"
+	"      --read-only[=BOOL]    mount the root read-only (tmpfs on /tmp, /var/tmp, /run)\n"
+	"      --rm                  remove the container when it exits\n"
+	"      --stop-signal=SIGNAL  signal of pea stop (default SIGTERM, or the image's)\n"
+	"      --stop-timeout=SECS   seconds pea stop waits before SIGKILL (default 10)\n"
+	"      --tmpfs=DIR[:OPTS]    mount a tmpfs on DIR\n"
+	"      --tls-verify[=BOOL]   verify the registry's certificate when pulling\n"
+	"  -u, --user=USER[:GROUP]   run as this user (name or uid)\n"
+	"  -v, --volume=HOST:CTR[:OPTS]  bind-mount a host folder (ro, rw, z, Z accepted)\n"
+	"  -w, --workdir=DIR         working directory of the process\n"
+	"      --help                print this help\n";
+
+struct create_opts {
+	char *name;
+	char **env;
+	char *workdir;
+	char *entrypoint; /* as given */
+	bool entrypoint_set;
+	char *user;
+	char *hostname;
+	struct json_object *volumes; /* [{source, destination, options}] */
+	struct json_object *tmpfs;   /* [{destination, options}] */
+	bool read_only;
+	long long memory;
+	long long pids_limit;
+	bool pids_set;
+	char *network;
+	char *pull;
+	char *stop_signal;
+	int stop_timeout;
+	char **labels;
+	bool tls_verify;
+	bool rm;
+};
+
+static void create_opts_clear(struct create_opts *o)
+{
+	free(o->name);
+	pea_strv_free(o->env);
+	free(o->workdir);
+	free(o->entrypoint);
+	free(o->user);
+	free(o->hostname);
+	json_object_put(o->volumes);
+	json_object_put(o->tmpfs);
+	free(o->network);
+	free(o->pull);
+	free(o->stop_signal);
+	pea_strv_free(o->labels);
+}
+
+static void set(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+/* podman's RAMInBytes: a number with an optional b, k, m, g (case-insensitive), 1024-based. */
+static int parse_memory(const char *s, long long *ret, struct pea_error **err)
+{
+	char *end = NULL;
+	double v;
+	long long mult = 1;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || v < 0)
+		goto bad;
+	if (*end) {
+		switch (tolower((unsigned char)*end)) {
+		case 'b':
+			break;
+		case 'k':
+			mult = 1ll << 10;
+			break;
+		case 'm':
+			mult = 1ll << 20;
+			break;
+		case 'g':
+			mult = 1ll << 30;
+			break;
+		case 't':
+			mult = 1ll << 40;
+			break;
+		default:
+			goto bad;
+		}
+		end++;
+		if (*end && tolower((unsigned char)*end) == 'b' && mult > 1)
+			end++;
+		if (*end)
+			goto bad;
+	}
+	*ret = (long long)(v * (double)mult);
+	if (*ret < MEMORY_MIN)
+		return pea_error_new(err, EINVAL, "minimum memory limit allowed is 6MB");
+	return 0;
+bad:
+	return pea_error_new(err, EINVAL, "invalid argument \"%s\" for \"-m, --memory\" flag: "
+				     "invalid size: '%s'", s, s);
+}
+
+static bool valid_name(const char *s)
+{
+	if (!isalnum((unsigned char)s[0]))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+			return false;
+	return strlen(s) <= 253;
+}
+
+static struct json_object *strv_to_json(char *const *v)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; v && v[i]; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static bool destination_taken(struct json_object *list, const char *dest)
+{
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		struct json_object *d = NULL;
+		if (json_object_object_get_ex(json_object_array_get_idx(list, i), "destination",
+					      &d) &&
+		    strcmp(json_object_get_string(d), dest) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int parse_volume(struct create_opts *o, const char *spec, struct pea_error **err)
+{
+	_cleanup_strv_ char **parts = NULL;
+	struct json_object *v, *opts;
+	struct stat st;
+	size_t n;
+
+	parts = pea_strv_split(spec, ":");
+	n = pea_strv_length(parts);
+	if (n < 2 || n > 3)
+		return pea_error_new(err, EINVAL, "invalid volume '%s': use HOST-DIR:CONTAINER-DIR"
+						  "[:OPTIONS]", spec);
+	if (parts[0][0] != '/' && parts[0][0] != '.')
+		return pea_error_new(err, ENOTSUP, "invalid volume '%s': named volumes are not "
+						   "supported yet: give an absolute host path", spec);
+	if (parts[1][0] != '/')
+		return pea_error_new(err, EINVAL, "invalid container path \"%s\", must be an "
+						  "absolute path", parts[1]);
+	if (stat(parts[0], &st) < 0)
+		return pea_error_errno(err, "error checking path \"%s\": stat %s", parts[0],
+				       parts[0]);
+	if (destination_taken(o->volumes, parts[1]) || destination_taken(o->tmpfs, parts[1]))
+		return pea_error_new(err, EINVAL, "%s: duplicate mount destination", parts[1]);
+	opts = json_object_new_array();
+	json_object_array_add(opts, json_object_new_string("rbind"));
+	if (n == 3) {
+		_cleanup_strv_ char **flags = pea_strv_split(parts[2], ",");
+		for (size_t i = 0; flags && flags[i]; i++) {
+			static const char *const ok[] = { "ro",	      "rw",	 "z",	    "Z",
+							  "rprivate", "private", "rshared", "shared",
+							  "rslave",   "slave",	 "nosuid",  "nodev",
+							  "noexec",   "suid",	 "dev",	    "exec" };
+			bool known = false;
+			for (size_t k = 0; k < ARRAY_SIZE(ok); k++)
+				known |= strcmp(flags[i], ok[k]) == 0;
+			if (!known) {
+				json_object_put(opts);
+				return pea_error_new(err, EINVAL, "invalid volume option '%s' in '%s'",
+						     flags[i], spec);
+			}
+			if (strcmp(flags[i], "z") != 0 && strcmp(flags[i], "Z") != 0)
+				json_object_array_add(opts, json_object_new_string(flags[i]));
+		}
+	}
+	v = json_object_new_object();
+	{
+		char *abs = realpath(parts[0], NULL);
+		json_object_object_add(v, "source", json_object_new_string(abs ? abs : parts[0]));
+		free(abs);
+	}
+	json_object_object_add(v, "destination", json_object_new_string(parts[1]));
+	json_object_object_add(v, "options", opts);
+	if (!o->volumes)
+		o->volumes = json_object_new_array();
+	json_object_array_add(o->volumes, v);
+	return 0;
+}
+
+static int parse_tmpfs(struct create_opts *o, const char *spec, struct pea_error **err)
+{
+	const char *colon = strchr(spec, ':');
+	_cleanup_free_ char *dest = colon ? xstrndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
+	struct json_object *t, *opts;
+
+	if (dest[0] != '/')
+		return pea_error_new(err, EINVAL, "invalid container path \"%s\", must be an "
+						  "absolute path", dest);
+	if (destination_taken(o->volumes, dest) || destination_taken(o->tmpfs, dest))
+		return pea_error_new(err, EINVAL, "%s: duplicate mount destination", dest);
+	opts = json_object_new_array();
+	if (colon && colon[1]) {
+		_cleanup_strv_ char **flags = pea_strv_split(colon + 1, ",");
+		for (size_t i = 0; flags && flags[i]; i++)
+			json_object_array_add(opts, json_object_new_string(flags[i]));
+	} else {
+		static const char *const def[] = { "rw", "noexec", "nosuid", "nodev" };
+		for (size_t i = 0; i < ARRAY_SIZE(def); i++)
+			json_object_array_add(opts, json_object_new_string(def[i]));
+	}
+	t = json_object_new_object();
+	json_object_object_add(t, "destination", json_object_new_string(dest));
+	json_object_object_add(t, "options", opts);
+	if (!o->tmpfs)
+		o->tmpfs = json_object_new_array();
+	json_object_array_add(o->tmpfs, t);
+	return 0;
+}
+
+static int parse_int(const char *opt, const char *s, long long min, long long *ret,
+		     struct pea_error **err)
+{
+	char *end = NULL;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end || errno || v < min)
+		return pea_error_new(err, EINVAL, "invalid argument \"%s\" for \"%s\" flag: "
+					     "must be an integer >= %lld", s, opt, min);
+	*ret = v;
+	return 0;
+}
+
+static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, const char *arg,
+			    struct pea_error **err)
+{
+	long long n;
+
+	switch (c) {
+	case 'd':
+		rf->detach = true;
+		return 0;
+	case OPT_RM:
+		o->rm = true;
+		return 0;
+	case OPT_NAME:
+		if (!valid_name(arg))
+			return pea_error_new(err, EINVAL, "running container create option: names "
+							  "must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: "
+							  "invalid argument");
+		set(&o->name, arg);
+		return 0;
+	case 'e':
+		if (arg[0] == '=' || !*arg)
+			return pea_error_new(err, EINVAL, "invalid environment variable: \"%s\"", arg);
+		if (!strchr(arg, '=')) {
+			const char *v = getenv(arg);
+			if (v)
+				pea_strv_push_take(&o->env, xasprintf("%s=%s", arg, v));
+			return 0;
+		}
+		pea_strv_push(&o->env, arg);
+		return 0;
+	case 'w':
+		if (arg[0] != '/')
+			return pea_error_new(err, EINVAL, "invalid workdir \"%s\": must be an "
+							  "absolute path", arg);
+		set(&o->workdir, arg);
+		return 0;
+	case OPT_ENTRYPOINT:
+		set(&o->entrypoint, arg);
+		o->entrypoint_set = true;
+		return 0;
+	case 'u':
+		if (!*arg)
+			return pea_error_new(err, EINVAL, "invalid user: empty");
+		set(&o->user, arg);
+		return 0;
+	case 'h':
+		if (strlen(arg) > 64 || !*arg)
+			return pea_error_new(err, EINVAL, "invalid hostname \"%s\": 1 to 64 "
+							  "characters", arg);
+		set(&o->hostname, arg);
+		return 0;
+	case 'v':
+		return parse_volume(o, arg, err);
+	case OPT_TMPFS:
+		return parse_tmpfs(o, arg, err);
+	case OPT_READ_ONLY:
+		return parse_bool_arg("read-only", arg, &o->read_only, err);
+	case 'm':
+		return parse_memory(arg, &o->memory, err);
+	case OPT_PIDS_LIMIT:
+		if (parse_int("--pids-limit", arg, -1, &o->pids_limit, err) < 0)
+			return -1;
+		o->pids_set = true;
+		return 0;
+	case OPT_NETWORK:
+		if (strcmp(arg, "none") != 0 && strcmp(arg, "host") != 0 &&
+		    strcmp(arg, "private") != 0)
+			return pea_error_new(err, ENOTSUP, "network '%s' is not supported yet: use "
+							   "none, private or host", arg);
+		set(&o->network, strcmp(arg, "private") == 0 ? "none" : arg);
+		return 0;
+	case OPT_PULL:
+		if (strcmp(arg, "missing") != 0 && strcmp(arg, "always") != 0 &&
+		    strcmp(arg, "never") != 0 && strcmp(arg, "newer") != 0)
+			return pea_error_new(err, EINVAL, "invalid pull policy \"%s\": use always, "
+							  "missing, never or newer", arg);
+		set(&o->pull, arg);
+		return 0;
+	case OPT_STOP_SIGNAL:
+		if (pea_signal_from_string(arg) < 0)
+			return pea_error_new(err, EINVAL, "invalid signal: %s", arg);
+		set(&o->stop_signal, arg);
+		return 0;
+	case OPT_STOP_TIMEOUT:
+		if (parse_int("--stop-timeout", arg, 0, &n, err) < 0)
+			return -1;
+		o->stop_timeout = (int)(n > 1000000 ? 1000000 : n);
+		return 0;
+	case 'l':
+		if (!*arg || arg[0] == '=')
+			return pea_error_new(err, EINVAL, "invalid label \"%s\"", arg);
+		pea_strv_push(&o->labels, arg);
+		return 0;
+	case OPT_TLS_VERIFY:
+		return parse_bool_arg("tls-verify", arg, &o->tls_verify, err);
+	case 'i':
+		return pea_error_new(err, ENOTSUP, "-i/--interactive is not supported yet");
+	case 't':
+		return pea_error_new(err, ENOTSUP, "-t/--tty is not supported yet");
+	default:
+		return pea_error_new(err, EINVAL, "unknown option");
+	}
+}
+
+/* --entrypoint: a JSON array, or a string (one word, as podman takes it). */
+static char **parse_entrypoint(const char *s, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *j = NULL;
+	char **v = NULL;
+
+	if (s[0] == '[') {
+		if (pea_json_parse(s, strlen(s), "--entrypoint", &j, err) < 0 ||
+		    !json_object_is_type(j, json_type_array)) {
+			if (!*err)
+				pea_error_new(err, EINVAL, "--entrypoint: not a JSON array");
+			return NULL;
+		}
+		for (size_t i = 0; i < json_object_array_length(j); i++)
+			pea_strv_push(&v, json_object_get_string(json_object_array_get_idx(j, i)));
+		return v ? v : xnew(char *, 1);
+	}
+	if (!*s)
+		return xnew(char *, 1);
+	pea_strv_push(&v, s);
+	return v;
+}
+
+static char **json_strv(struct json_object *obj, const char *key)
+{
+	char **v = NULL;
+
+	if (obj && pea_json_get_strv_opt(obj, "config", key, &v, NULL) < 0)
+		return NULL;
+	return v;
+}
+
+/* KEY of "KEY=VALUE" matches in env: replace, else append. */
+static void env_set(char ***env, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (strncmp((*env)[i], kv, klen) == 0 && (*env)[i][klen] == '=') {
+			free((*env)[i]);
+			(*env)[i] = xstrdup(kv);
+			return;
+		}
+	pea_strv_push(env, kv);
+}
+
+/* The process: args from entrypoint and command, env, workdir, user. */
+static int resolve_process(struct create_opts *o, char **cmd, struct json_object *icfg,
+			   struct json_object *opts, struct pea_error **err)
+{
+	_cleanup_strv_ char **entry = NULL, **args = NULL, **env = NULL, **ienv = NULL;
+	_cleanup_strv_ char **icmd = NULL;
+	const char *iwd = NULL, *iuser = NULL, *istop = NULL;
+
+	if (icfg) {
+		(void)pea_json_get_string_opt(icfg, "config", "WorkingDir", &iwd, NULL);
+		(void)pea_json_get_string_opt(icfg, "config", "User", &iuser, NULL);
+		(void)pea_json_get_string_opt(icfg, "config", "StopSignal", &istop, NULL);
+	}
+	if (o->entrypoint_set) {
+		entry = parse_entrypoint(o->entrypoint, err);
+		if (!entry)
+			return -1;
+	} else {
+		entry = json_strv(icfg, "Entrypoint");
+	}
+	icmd = json_strv(icfg, "Cmd");
+	for (size_t i = 0; entry && entry[i]; i++)
+		pea_strv_push(&args, entry[i]);
+	if (cmd && cmd[0])
+		for (size_t i = 0; cmd[i]; i++)
+			pea_strv_push(&args, cmd[i]);
+	else if (!o->entrypoint_set)
+		for (size_t i = 0; icmd && icmd[i]; i++)
+			pea_strv_push(&args, icmd[i]);
+	if (!args)
+		return pea_error_new(err, EINVAL, "no command or entrypoint provided, and no CMD "
+						  "or ENTRYPOINT from image");
+	pea_strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	pea_strv_push(&env, "TERM=xterm");
+	pea_strv_push(&env, "container=pea");
+	ienv = json_strv(icfg, "Env");
+	for (size_t i = 0; ienv && ienv[i]; i++)
+		env_set(&env, ienv[i]);
+	for (size_t i = 0; o->env && o->env[i]; i++)
+		env_set(&env, o->env[i]);
+	json_object_object_add(opts, "args", strv_to_json(args));
+	json_object_object_add(opts, "entrypoint", entry ? strv_to_json(entry) : NULL);
+	json_object_object_add(opts, "cmd", strv_to_json(cmd && cmd[0] ? cmd : icmd));
+	json_object_object_add(opts, "env", strv_to_json(env));
+	json_object_object_add(opts, "workdir",
+			       json_object_new_string(o->workdir ? o->workdir
+								 : (iwd && *iwd ? iwd : "/")));
+	json_object_object_add(opts, "user",
+			       json_object_new_string(o->user ? o->user : (iuser && *iuser ? iuser : "")));
+	if (o->stop_signal || (istop && *istop))
+		json_object_object_add(opts, "stop_signal",
+				       json_object_new_string(o->stop_signal ? o->stop_signal : istop));
+	return 0;
+}
+
+static struct json_object *opts_to_json(const struct create_opts *o)
+{
+	struct json_object *j = json_object_new_object();
+
+	if (o->hostname)
+		json_object_object_add(j, "hostname", json_object_new_string(o->hostname));
+	json_object_object_add(j, "volumes",
+			       o->volumes ? json_object_get(o->volumes) : json_object_new_array());
+	json_object_object_add(j, "tmpfs",
+			       o->tmpfs ? json_object_get(o->tmpfs) : json_object_new_array());
+	json_object_object_add(j, "read_only", json_object_new_boolean(o->read_only));
+	if (o->memory)
+		json_object_object_add(j, "memory", json_object_new_int64(o->memory));
+	if (o->pids_set)
+		json_object_object_add(j, "pids_limit", json_object_new_int64(o->pids_limit));
+	json_object_object_add(j, "network", json_object_new_string(o->network ? o->network : "none"));
+	json_object_object_add(j, "stop_timeout", json_object_new_int(o->stop_timeout));
+	json_object_object_add(j, "labels", strv_to_json(o->labels));
+	return j;
+}
+
+static const char *const adjectives[] = { "brave", "calm",  "eager", "fancy", "gentle", "happy",
+					  "jolly", "kind",  "lucid", "merry", "nifty",  "proud",
+					  "quiet", "sharp", "swift", "witty" };
+static const char *const nouns[] = { "almond", "bean",	"chickpea", "lentil", "mung",	"pod",
+				     "snap",   "sprout", "sugar",    "garden", "split", "pigeon",
+				     "runner", "pinto",	 "fava",     "navy" };
+
+static char *random_name(const char *id)
+{
+	unsigned a = (unsigned)strtoul((char[]){ id[0], id[1], 0 }, NULL, 16);
+	unsigned b = (unsigned)strtoul((char[]){ id[2], id[3], 0 }, NULL, 16);
+
+	return xasprintf("%s_%s", adjectives[a % ARRAY_SIZE(adjectives)],
+			 nouns[b % ARRAY_SIZE(nouns)]);
+}
+
+static int find_or_pull(struct global_options *g, const struct create_opts *o, const char *name,
+			struct json_object **ret, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	const char *policy = o->pull ? o->pull : "missing";
+
+	if (strcmp(policy, "always") != 0 && image_find(g, name, ret, &e) == 0)
+		return 0;
+	if (e && e->code != ENOENT) {
+		*err = TAKE_PTR(e);
+		return -1;
+	}
+	if (strcmp(policy, "never") == 0) {
+		*err = TAKE_PTR(e);
+		return -1;
+	}
+	return image_pull(g, name, false, o->tls_verify, ret, err);
+}
+
+/* The record and the storage layer, under the records lock. */
+static int make_container(struct global_options *g, struct ctr_record *r, struct pea_error **err)
+{
+	_cleanup_close_ int lock = -1;
+	_cleanup_json_ struct json_object *res = NULL;
+	struct ctr_record **all = NULL;
+	size_t n = 0;
+	const char *args[] = { "container", "create", "--image", r->image_id, "--id", r->id, NULL };
+
+	if (records_lock(g, &lock, err) < 0 || records_list(g, &all, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(all[i]->name, r->name) == 0) {
+			pea_error_new(err, EEXIST,
+				      "creating container storage: the container name \"%s\" is "
+				      "already in use by %s. You have to remove that container to "
+				      "be able to reuse that name: that name is already in use",
+				      r->name, all[i]->id);
+			records_free(all, n);
+			return -1;
+		}
+	records_free(all, n);
+	if (store_call(g, args, &res, err) < 0)
+		return pea_error_wrap(err, "creating container storage");
+	if (record_save(g, r, err) < 0) {
+		const char *rm[] = { "container", "rm", "--force", r->id, NULL };
+		_cleanup_free_ char *dir = record_dir(g, r->id);
+		(void)store_call(g, rm, NULL, NULL);
+		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int container_create_args(struct global_options *g, int argc, char **argv, bool is_run,
+			  struct run_flags *rf, struct ctr_record **ret, struct pea_error **err)
+{
+	_cleanup_(create_opts_clear) struct create_opts o = { .tls_verify = true, .stop_timeout = 10 };
+	_cleanup_json_ struct json_object *img = NULL, *icfg_all = NULL;
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_free_ char *usage = NULL;
+	struct json_object *icfg = NULL;
+	const char *iname;
+	int rr, c = 0;
+
+	usage = xasprintf(create_usage, argv[0],
+			  is_run ? "Run a command in a new container."
+				 : "Create a container; pea start runs it.",
+			  is_run ? "  -d, --detach              run in the background, print the id\n"
+				 : "");
+	optind = 0;
+	while ((rr = cmd_getopt(argc, argv, "+de:w:u:h:v:m:l:it", create_longopts, usage, &c,
+				err)) == 2) {
+		if ((c == 'd' && !is_run) || apply_create_opt(&o, rf, c, optarg, err) < 0) {
+			if (!*err)
+				pea_error_new(err, EINVAL, "unknown shorthand flag: 'd' in -d");
+			return -1;
+		}
+	}
+	if (rr < 0)
+		return -1;
+	if (rr == 1)
+		return 1;
+	if (optind >= argc)
+		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+	iname = argv[optind];
+	if (find_or_pull(g, &o, iname, &img, err) < 0)
+		return -1;
+	if (image_read_config(img, &icfg_all, err) < 0)
+		return -1;
+	json_object_object_get_ex(icfg_all, "config", &icfg);
+	r = xnew(struct ctr_record, 1);
+	r->id = frontend_new_id();
+	r->name = o.name ? xstrdup(o.name) : random_name(r->id);
+	r->opts = opts_to_json(&o);
+	if (resolve_process(&o, argv + optind + 1, icfg, r->opts, err) < 0)
+		return -1;
+	r->image_id = xstrdup(json_object_get_string(json_object_object_get(img, "id")));
+	{
+		struct json_object *names = json_object_object_get(img, "names");
+		const char *first = names && json_object_array_length(names) > 0
+					    ? json_object_get_string(json_object_array_get_idx(names, 0))
+					    : NULL;
+		r->image_name = xstrdup(first ? first : iname);
+	}
+	r->created = frontend_now();
+	r->state = CTR_CREATED;
+	r->rm = o.rm;
+	if (make_container(g, r, err) < 0)
+		return -1;
+	*ret = TAKE_PTR(r);
+	return 0;
+}
+
+int cmd_create(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+	struct run_flags rf = { 0 };
+	int rc;
+
+	rc = container_create_args(g, argc, argv, false, &rf, &r, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return 0;
+	printf("%s\n", r->id);
+	return 0;
+}

@@ -1,0 +1,108 @@
+/* exec: a process in a running container, through the runtime's exec (podman-exec(1)). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/process.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/commands.h"
+#include "frontend/container.h"
+#include "frontend/frontend.h"
+#include "frontend/records.h"
+
+static bool runtime_has_exec(const char *runtime)
+{
+	char *argv[] = { (char *)runtime, (char *)"exec", (char *)"--help", NULL };
+	struct run_result r = { 0 };
+	bool ok;
+
+	if (frontend_run_capture(argv, -1, &r, NULL) < 0)
+		return false;
+	ok = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
+	run_result_clear(&r);
+	return ok;
+}
+
+static const char exec_usage[] =
+	"Usage: pea exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
+	"\n"
+	"Run a process in a running container (needs a runtime with exec: crun, runc).\n"
+	"\n"
+	"  -e, --env=KEY=VALUE   set an environment variable\n"
+	"  -u, --user=USER       run as this user\n"
+	"  -w, --workdir=DIR     working directory\n";
+
+int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },	   { "env", required_argument, NULL, 'e' },
+		{ "user", required_argument, NULL, 'u' },  { "workdir", required_argument, NULL, 'w' },
+		{ "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_record_ struct ctr_record *rec = NULL;
+	_cleanup_strv_ char **rargv = NULL, **extra = NULL;
+	_cleanup_close_ int pidfd = -1;
+	struct pea_spawn s = { 0 };
+	int r, c = 0, status;
+	pid_t pid;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "+he:u:w:it", opts, exec_usage, &c, err)) == 2) {
+		switch (c) {
+		case 'e':
+			pea_strv_push(&extra, "--env");
+			pea_strv_push(&extra, optarg);
+			break;
+		case 'u':
+			pea_strv_push(&extra, "--user");
+			pea_strv_push(&extra, optarg);
+			break;
+		case 'w':
+			pea_strv_push(&extra, "--cwd");
+			pea_strv_push(&extra, optarg);
+			break;
+		case 'i':
+			break; /* stdin is passed through as it is */
+		case 't':
+			return pea_error_new(err, ENOTSUP, "-t/--tty is not supported yet");
+		default:
+			break;
+		}
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (argc - optind < 2)
+		return pea_error_new(err, EINVAL, "exec requires the name or ID of a container and "
+						  "a command to run");
+	if (record_lookup(g, argv[optind], &rec, err) < 0)
+		return -1;
+	(void)record_refresh(g, rec, NULL);
+	if (rec->state != CTR_RUNNING)
+		return pea_error_new(err, EINVAL, "can only create exec sessions on running "
+						  "containers: container state improper");
+	if (!runtime_has_exec(rec->runtime ? rec->runtime : g->runtime))
+		return pea_error_new(err, ENOTSUP, "the OCI runtime '%s' has no exec command: start "
+						   "the container with --runtime crun to use exec",
+				     rec->runtime ? rec->runtime : g->runtime);
+	pea_strv_push(&rargv, rec->runtime ? rec->runtime : g->runtime);
+	pea_strv_push_take(&rargv, xasprintf("--root=%s/runtime", g->runroot));
+	pea_strv_push(&rargv, "exec");
+	for (size_t i = 0; extra && extra[i]; i++)
+		pea_strv_push(&rargv, extra[i]);
+	pea_strv_push(&rargv, rec->id);
+	for (int i = optind + 1; i < argc; i++)
+		pea_strv_push(&rargv, argv[i]);
+	s.argv = rargv;
+	if (pea_spawn(&s, &pid, &pidfd, err) < 0 || pea_wait(pid, pidfd, -1, &status, err) < 0)
+		return -1;
+	return pea_exit_status(status);
+}

@@ -1,0 +1,1025 @@
+/* Images: pull, load, images, rmi, tag, image inspect (podman-pull(1), ...). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/process.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/commands.h"
+#include "frontend/format.h"
+#include "frontend/frontend.h"
+#include "frontend/images.h"
+#include "frontend/records.h"
+
+#define ARCHIVE_INDEX_MAX (4u << 20)
+
+static const char *rec_str(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* pea-image with the options every call gets; the caller adds the command. */
+static char **image_argv(const struct global_options *g)
+{
+	char **v = NULL;
+
+	pea_strv_push_take(&v, frontend_find_binary(g, "pea-image"));
+	if (g->log_level)
+		pea_strv_push_take(&v, xasprintf("--log-level=%s", g->log_level));
+	return v;
+}
+
+/* Run pea-image, its stderr passed through; a failure is its last line. */
+static int run_image(char *const *argv, bool quiet, struct pea_error **err)
+{
+	struct run_result r = { 0 };
+	int rc = 0;
+
+	if (!quiet) {
+		_cleanup_close_ int pidfd = -1;
+		struct pea_spawn s = { .argv = argv, .null_stdin = true };
+		pid_t pid;
+		int status;
+
+		if (pea_spawn(&s, &pid, &pidfd, err) < 0 || pea_wait(pid, pidfd, -1, &status, err) < 0)
+			return -1;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			_cleanup_free_ char *d = pea_describe_wait_status(status);
+			return pea_error_new(err, EIO, "pea-image %s", d);
+		}
+		return 0;
+	}
+	if (frontend_run_capture(argv, -1, &r, err) < 0)
+		return -1;
+	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
+		const char *msg = r.errtxt && *r.errtxt ? r.errtxt : "failed";
+		const char *last = strrchr(msg, '\n');
+		msg = last ? last + 1 : msg;
+		if (strncmp(msg, "pea-image: ", 11) == 0)
+			msg += 11;
+		rc = pea_error_new(err, EIO, "%s", msg);
+	}
+	run_result_clear(&r);
+	return rc;
+}
+
+/* The image the store recorded for a manifest digest. */
+static int image_by_digest(const struct global_options *g, const char *digest,
+			   struct json_object **ret, struct pea_error **err)
+{
+	static const char *const ls[] = { "image", "ls", NULL };
+	_cleanup_json_ struct json_object *all = NULL;
+
+	if (store_call(g, ls, &all, err) < 0)
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		struct json_object *rec = json_object_array_get_idx(all, i);
+		const char *d = rec_str(rec, "digest");
+		if (d && strcmp(d, digest) == 0) {
+			*ret = json_object_get(rec);
+			return 0;
+		}
+	}
+	return pea_error_new(err, ENOENT, "no image with digest '%s' in the store", digest);
+}
+
+/* Copy SRC into the store as NAME (may be NULL); the image's record. */
+static int copy_to_store(const struct global_options *g, const char *src, const char *name,
+			 bool quiet, bool tls_verify, struct json_object **ret,
+			 struct pea_error **err)
+{
+	char tmpl[] = "/tmp/pea-digest.XXXXXX";
+	_cleanup_strv_ char **argv = image_argv(g);
+	_cleanup_free_ char *digest = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = 0;
+	int r;
+
+	fd = mkostemp(tmpl, O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "mkostemp '%s'", tmpl);
+	pea_strv_push(&argv, "copy");
+	if (quiet)
+		pea_strv_push(&argv, "--quiet");
+	if (!tls_verify)
+		pea_strv_push(&argv, "--src-tls-verify=false");
+	pea_strv_push_take(&argv, xasprintf("--digestfile=%s", tmpl));
+	pea_strv_push(&argv, src);
+	pea_strv_push_take(&argv, store_transport(g, name));
+	r = run_image(argv, quiet, err);
+	/* read by name: the file may have been replaced */
+	if (r == 0)
+		r = pea_read_file_at(AT_FDCWD, tmpl, 256, &digest, &len, err);
+	unlink(tmpl);
+	if (r < 0)
+		return -1;
+	while (len > 0 && (digest[len - 1] == '\n' || digest[len - 1] == ' '))
+		digest[--len] = '\0';
+	/*
+	 * The same config stored before keeps its first manifest digest: then
+	 * the name finds it.
+	 */
+	if (image_by_digest(g, digest, ret, NULL) == 0)
+		return 0;
+	if (name)
+		return image_find(g, name, ret, err);
+	return pea_error_new(err, ENOENT, "the image was stored, but pea-storage knows no image "
+					  "with manifest digest '%s' (its config was stored before "
+					  "under another manifest): give it a name", digest);
+}
+
+/* ---- pull --------------------------------------------------------------- */
+
+static char **pull_candidates(const struct global_options *g, const char *full,
+			      struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = image_argv(g);
+	_cleanup_json_ struct json_object *j = NULL;
+	_cleanup_free_ char *repo = NULL, *tag = NULL;
+	struct json_object *cands = NULL;
+	struct run_result r = { 0 };
+	char **out = NULL;
+	const char *suffix;
+
+	if (image_name_has_domain(full)) {
+		pea_strv_push(&out, full);
+		return out;
+	}
+	/* resolve takes the name without tag or digest */
+	suffix = strpbrk(full, ":@");
+	repo = xstrndup(full, (size_t)(suffix - full));
+	pea_strv_push(&argv, "resolve");
+	pea_strv_push(&argv, repo);
+	if (frontend_run_capture(argv, -1, &r, err) < 0)
+		return NULL;
+	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0 ||
+	    pea_json_parse(r.out, r.len, "pea-image resolve", &j, err) < 0 ||
+	    !json_object_object_get_ex(j, "candidates", &cands)) {
+		if (!*err)
+			pea_error_new(err, EIO, "short-name resolution of '%s' failed: %s", repo,
+				      r.errtxt ? r.errtxt : "");
+		run_result_clear(&r);
+		return NULL;
+	}
+	run_result_clear(&r);
+	for (size_t i = 0; i < json_object_array_length(cands); i++)
+		pea_strv_push_take(&out, xasprintf("%s%s",
+						   json_object_get_string(
+							   json_object_array_get_idx(cands, i)),
+						   suffix));
+	if (!out)
+		pea_error_new(err, ENOENT,
+			      "short-name \"%s\" did not resolve to an alias and no "
+			      "unqualified-search registries are defined in registries.conf",
+			      repo);
+	return out;
+}
+
+/* Pull NAME; the record of the image. Used by run and create too. */
+int image_pull(const struct global_options *g, const char *name, bool quiet, bool tls_verify,
+	       struct json_object **ret, struct pea_error **err)
+{
+	_cleanup_free_ char *full = NULL;
+	_cleanup_strv_ char **cands = NULL;
+	_cleanup_error_ struct pea_error *last = NULL;
+
+	if (image_normalize(name, &full, err) < 0)
+		return -1;
+	cands = pull_candidates(g, full, err);
+	if (!cands)
+		return -1;
+	for (size_t i = 0; cands[i]; i++) {
+		_cleanup_free_ char *src = xasprintf("docker://%s", cands[i]);
+
+		if (!quiet)
+			fprintf(stderr, "Trying to pull %s...\n", cands[i]);
+		last = pea_error_free(last);
+		if (copy_to_store(g, src, cands[i], quiet, tls_verify, ret, &last) == 0)
+			return 0;
+	}
+	*err = TAKE_PTR(last);
+	return pea_error_wrap(err, "pulling image '%s'", name);
+}
+
+static const char pull_usage[] =
+	"Usage: pea pull [OPTIONS] IMAGE [IMAGE...]\n"
+	"\n"
+	"Pull images from a registry into the store.\n"
+	"\n"
+	"  -q, --quiet             print only the image id\n"
+	"      --tls-verify[=BOOL] verify the registry's certificate, and require https\n"
+	"                          (default true)\n";
+
+int cmd_pull(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "tls-verify", optional_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool quiet = false, tls = true;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hq", opts, pull_usage, &c, err)) == 2) {
+		if (c == 'q')
+			quiet = true;
+		else if (c == 't' && parse_bool_arg("tls-verify", optarg, &tls, err) < 0)
+			return -1;
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind >= argc)
+		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_json_ struct json_object *rec = NULL;
+
+		if (image_pull(g, argv[i], quiet, tls, &rec, err) < 0)
+			return -1;
+		printf("%s\n", rec_str(rec, "id"));
+	}
+	return 0;
+}
+
+/* ---- load --------------------------------------------------------------- */
+
+/* A member of a tar archive, through tar(1); NULL and no error when missing. */
+static int tar_member(const char *file, const char *member, struct json_object **ret,
+		      struct pea_error **err)
+{
+	char *list_argv[] = { (char *)"tar", (char *)"-tf", (char *)file, NULL };
+	struct run_result r = { 0 };
+	_cleanup_strv_ char **names = NULL;
+	_cleanup_free_ char *found = NULL;
+	int rc;
+
+	*ret = NULL;
+	if (frontend_run_capture(list_argv, -1, &r, err) < 0)
+		return -1;
+	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
+		rc = pea_error_new(err, EINVAL, "'%s' is not a tar archive: %s", file,
+				   r.errtxt ? r.errtxt : "");
+		run_result_clear(&r);
+		return rc;
+	}
+	names = pea_strv_split(r.out, "\n");
+	run_result_clear(&r);
+	for (size_t i = 0; names && names[i]; i++) {
+		const char *n = names[i];
+		if (strncmp(n, "./", 2) == 0)
+			n += 2;
+		if (strcmp(n, member) == 0) {
+			found = xstrdup(names[i]);
+			break;
+		}
+	}
+	if (!found)
+		return 0;
+	{
+		char *x_argv[] = { (char *)"tar", (char *)"-xOf", (char *)file, found, NULL };
+
+		if (frontend_run_capture(x_argv, -1, &r, err) < 0)
+			return -1;
+	}
+	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0 || r.len > ARCHIVE_INDEX_MAX) {
+		rc = pea_error_new(err, EINVAL, "'%s': cannot read '%s'", file, member);
+		run_result_clear(&r);
+		return rc;
+	}
+	rc = pea_json_parse(r.out, r.len, member, ret, err);
+	run_result_clear(&r);
+	if (rc < 0)
+		return pea_error_wrap(err, "'%s'", file);
+	return 0;
+}
+
+static int tag_image(const struct global_options *g, const char *id, const char *name,
+		     struct pea_error **err)
+{
+	const char *args[] = { "image", "tag", id, name, NULL };
+	_cleanup_json_ struct json_object *res = NULL;
+
+	return store_call(g, args, &res, err);
+}
+
+/* One image of a docker-archive: copied under its first name, tagged with the others. */
+static int load_docker_entry(const struct global_options *g, const char *file, size_t index,
+			     struct json_object *entry, struct pea_error **err)
+{
+	_cleanup_free_ char *src = xasprintf("docker-archive:%s:@%zu", file, index);
+	_cleanup_json_ struct json_object *rec = NULL;
+	_cleanup_strv_ char **names = NULL;
+	struct json_object *tags = NULL;
+
+	if (json_object_object_get_ex(entry, "RepoTags", &tags) &&
+	    json_object_is_type(tags, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(tags); i++) {
+			char *full = NULL;
+			const char *t = json_object_get_string(json_object_array_get_idx(tags, i));
+			if (t && image_normalize(t, &full, NULL) == 0)
+				pea_strv_push_take(&names, full);
+		}
+	if (copy_to_store(g, src, names ? names[0] : NULL, true, true, &rec, err) < 0)
+		return -1;
+	for (size_t i = 1; names && names[i]; i++)
+		if (tag_image(g, rec_str(rec, "id"), names[i], err) < 0)
+			return -1;
+	for (size_t i = 0; names && names[i]; i++)
+		printf("Loaded image: %s\n", names[i]);
+	if (!names)
+		printf("Loaded image: sha256:%s\n", rec_str(rec, "id"));
+	return 0;
+}
+
+static int load_oci_archive(const struct global_options *g, const char *file,
+			    struct json_object *index, struct pea_error **err)
+{
+	struct json_object *mans = NULL;
+
+	if (!json_object_object_get_ex(index, "manifests", &mans) ||
+	    !json_object_is_type(mans, json_type_array) || json_object_array_length(mans) == 0)
+		return pea_error_new(err, EINVAL, "'%s': index.json lists no manifests", file);
+	for (size_t i = 0; i < json_object_array_length(mans); i++) {
+		struct json_object *m = json_object_array_get_idx(mans, i), *ann = NULL;
+		_cleanup_json_ struct json_object *rec = NULL;
+		_cleanup_free_ char *src = NULL, *name = NULL;
+		const char *ref = NULL;
+
+		if (json_object_object_get_ex(m, "annotations", &ann))
+			ref = rec_str(ann, "org.opencontainers.image.ref.name");
+		/* A full name in ref.name names the image; a bare tag only selects it. */
+		if (ref && strchr(ref, '/') && image_normalize(ref, &name, NULL) < 0)
+			name = NULL;
+		if (ref && json_object_array_length(mans) > 1)
+			src = xasprintf("oci-archive:%s:%s", file, ref);
+		else
+			src = xasprintf("oci-archive:%s", file);
+		if (copy_to_store(g, src, name, true, true, &rec, err) < 0)
+			return -1;
+		if (name)
+			printf("Loaded image: %s\n", name);
+		else
+			printf("Loaded image: sha256:%s\n", rec_str(rec, "id"));
+	}
+	return 0;
+}
+
+static const char load_usage[] =
+	"Usage: pea load [OPTIONS]\n"
+	"\n"
+	"Load images from a docker-archive or oci-archive tar file.\n"
+	"\n"
+	"  -i, --input=FILE   the archive to read\n"
+	"  -q, --quiet        accepted (progress is never printed)\n";
+
+int cmd_load(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *manifest = NULL, *index = NULL;
+	_cleanup_free_ char *input = NULL;
+	struct stat st;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hi:q", opts, load_usage, &c, err)) == 2) {
+		if (c == 'i') {
+			free(input);
+			input = xstrdup(optarg);
+		}
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind < argc)
+		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+	if (!input)
+		return pea_error_new(err, EINVAL,
+				     "no archive given: use 'pea load -i FILE' (reading standard "
+				     "input is not supported yet)");
+	if (stat(input, &st) < 0)
+		return pea_error_errno(err, "payload does not match any of the supported image "
+					    "formats: '%s'", input);
+	if (!S_ISREG(st.st_mode))
+		return pea_error_new(err, EINVAL, "'%s' is not a regular file", input);
+	if (input[0] != '/') {
+		char *abs = realpath(input, NULL);
+		if (!abs)
+			return pea_error_errno(err, "realpath '%s'", input);
+		free(input);
+		input = abs;
+	}
+	if (tar_member(input, "manifest.json", &manifest, err) < 0)
+		return -1;
+	if (manifest) {
+		if (!json_object_is_type(manifest, json_type_array) ||
+		    json_object_array_length(manifest) == 0)
+			return pea_error_new(err, EINVAL, "'%s': manifest.json lists no images",
+					     input);
+		for (size_t i = 0; i < json_object_array_length(manifest); i++)
+			if (load_docker_entry(g, input, i, json_object_array_get_idx(manifest, i),
+					      err) < 0)
+				return -1;
+		return 0;
+	}
+	if (tar_member(input, "index.json", &index, err) < 0)
+		return -1;
+	if (index)
+		return load_oci_archive(g, input, index, err);
+	return pea_error_new(err, EINVAL,
+			     "payload does not match any of the supported image formats: '%s' "
+			     "has neither manifest.json (docker-archive) nor index.json "
+			     "(oci-archive)",
+			     input);
+}
+
+/* ---- images ------------------------------------------------------------- */
+
+static const char *image_header(const char *field)
+{
+	static const struct {
+		const char *field, *header;
+	} map[] = {
+		{ "ID", "IMAGE ID" },	  { "Repository", "REPOSITORY" }, { "Tag", "TAG" },
+		{ "Created", "CREATED" }, { "CreatedSince", "CREATED" },  { "Size", "SIZE" },
+		{ "Digest", "DIGEST" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (strcmp(map[i].field, field) == 0)
+			return map[i].header;
+	return NULL;
+}
+
+/* The config's "created" as seconds, 0 when missing. */
+static double config_created(struct json_object *config)
+{
+	return frontend_parse_time(rec_str(config, "created"));
+}
+
+/* One row per name (one "<none>" row for an image without names). */
+static void image_rows(struct json_object *rec, struct json_object *layers, bool notrunc,
+		       struct json_object *out)
+{
+	_cleanup_json_ struct json_object *config = NULL;
+	struct json_object *names = NULL;
+	const char *id = rec_str(rec, "id");
+	size_t n;
+	double created;
+	long long size;
+
+	if (image_read_config(rec, &config, NULL) < 0)
+		config = json_object_new_object();
+	created = config_created(config);
+	size = image_size(rec, layers);
+	if (!json_object_object_get_ex(rec, "names", &names))
+		names = NULL;
+	n = names ? json_object_array_length(names) : 0;
+	for (size_t i = 0; i < (n ? n : 1); i++) {
+		struct json_object *row = json_object_new_object();
+		_cleanup_free_ char *repo = NULL, *tag = NULL, *since = NULL, *hsize = NULL;
+		_cleanup_free_ char *tid = notrunc ? xasprintf("sha256:%s", id) : xstrndup(id, 12);
+
+		if (n)
+			image_split_name(json_object_get_string(json_object_array_get_idx(names, i)),
+					 &repo, &tag);
+		else {
+			repo = xstrdup("<none>");
+			tag = xstrdup("<none>");
+		}
+		since = fmt_human_duration(frontend_now_seconds() - created);
+		hsize = fmt_human_size((double)size);
+		json_object_object_add(row, "ID", json_object_new_string(tid));
+		json_object_object_add(row, "Id", json_object_new_string(id));
+		json_object_object_add(row, "Repository", json_object_new_string(repo));
+		json_object_object_add(row, "Tag", json_object_new_string(tag));
+		json_object_object_add(row, "Digest",
+				       json_object_new_string(rec_str(rec, "digest") ?: ""));
+		json_object_object_add(row, "CreatedSince",
+				       json_object_new_string_len(since, (int)strlen(since)));
+		{
+			_cleanup_free_ char *ago = xasprintf("%s ago", since);
+			json_object_object_add(row, "Created", json_object_new_string(ago));
+			json_object_object_add(row, "CreatedAt",
+					       json_object_new_string(rec_str(config, "created")
+									      ?: ""));
+		}
+		json_object_object_add(row, "Size", json_object_new_string(hsize));
+		json_object_object_add(row, "VirtualSize", json_object_new_int64(size));
+		json_object_object_add(row, "Names", json_object_get(names));
+		json_object_array_add(out, row);
+	}
+}
+
+/* podman images --format json: one object per image. */
+static struct json_object *image_json_summary(struct json_object *rec, struct json_object *layers)
+{
+	_cleanup_json_ struct json_object *config = NULL;
+	struct json_object *o = json_object_new_object(), *names = NULL;
+
+	if (image_read_config(rec, &config, NULL) < 0)
+		config = json_object_new_object();
+	json_object_object_get_ex(rec, "names", &names);
+	json_object_object_add(o, "Id", json_object_new_string(rec_str(rec, "id")));
+	json_object_object_add(o, "ParentId", json_object_new_string(""));
+	json_object_object_add(o, "RepoTags", names ? json_object_get(names) : NULL);
+	json_object_object_add(o, "RepoDigests", json_object_new_array());
+	json_object_object_add(o, "Size", json_object_new_int64(image_size(rec, layers)));
+	json_object_object_add(o, "SharedSize", json_object_new_int(0));
+	json_object_object_add(o, "VirtualSize", json_object_new_int64(image_size(rec, layers)));
+	json_object_object_add(o, "Labels", NULL);
+	json_object_object_add(o, "Containers", json_object_new_int(0));
+	json_object_object_add(o, "Names", names ? json_object_get(names) : NULL);
+	json_object_object_add(o, "Digest", json_object_new_string(rec_str(rec, "digest") ?: ""));
+	json_object_object_add(o, "Created",
+			       json_object_new_int64((int64_t)config_created(config)));
+	json_object_object_add(o, "CreatedAt",
+			       json_object_new_string(rec_str(config, "created") ?: ""));
+	return o;
+}
+
+static const char images_usage[] =
+	"Usage: pea images [OPTIONS] [IMAGE]\n"
+	"\n"
+	"List images in the store.\n"
+	"\n"
+	"  -a, --all           all images (pea keeps no intermediate images: the same list)\n"
+	"      --format=FORMAT  Go template ({{.Repository}}, {{.Tag}}, {{.ID}}, {{.Size}}, ...)\n"
+	"                       or json\n"
+	"  -n, --noheading     no header row\n"
+	"      --no-trunc       full image ids\n"
+	"  -q, --quiet         only the image ids\n";
+
+enum { OPT_FORMAT = 1000, OPT_NOTRUNC };
+
+int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },	    { "all", no_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "noheading", no_argument, NULL, 'n' },    { "no-trunc", no_argument, NULL, OPT_NOTRUNC },
+		{ "quiet", no_argument, NULL, 'q' },	    { NULL, 0, NULL, 0 },
+	};
+	static const char *const ls[] = { "image", "ls", NULL };
+	static const char *const lls[] = { "layer", "ls", NULL };
+	_cleanup_json_ struct json_object *all = NULL, *layers = NULL, *rows = NULL;
+	_cleanup_free_ char *format = NULL;
+	struct template *t = NULL;
+	bool quiet = false, noheading = false, notrunc = false;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hanq", opts, images_usage, &c, err)) == 2) {
+		switch (c) {
+		case 'q':
+			quiet = true;
+			break;
+		case 'n':
+			noheading = true;
+			break;
+		case OPT_NOTRUNC:
+			notrunc = true;
+			break;
+		case OPT_FORMAT:
+			free(format);
+			format = xstrdup(optarg);
+			break;
+		default:
+			break;
+		}
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (argc - optind > 1)
+		return pea_error_new(err, EINVAL, "accepts at most 1 arg(s), received %d",
+				     argc - optind);
+	if (store_call(g, ls, &all, err) < 0 || store_call(g, lls, &layers, err) < 0)
+		return -1;
+	if (optind < argc) {
+		_cleanup_json_ struct json_object *one = NULL;
+		_cleanup_error_ struct pea_error *e = NULL;
+		json_object_put(all);
+		all = json_object_new_array();
+		if (image_find(g, argv[optind], &one, &e) == 0)
+			json_object_array_add(all, json_object_get(one));
+	}
+	if (format && (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0)) {
+		_cleanup_json_ struct json_object *out = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(all); i++)
+			json_object_array_add(out, image_json_summary(json_object_array_get_idx(all, i),
+								      layers));
+		fmt_print_json(stdout, out);
+		return 0;
+	}
+	rows = json_object_new_array();
+	for (size_t i = json_object_array_length(all); i-- > 0;)
+		image_rows(json_object_array_get_idx(all, i), layers, notrunc, rows);
+	if (quiet) {
+		_cleanup_strv_ char **seen = NULL;
+		for (size_t i = 0; i < json_object_array_length(rows); i++) {
+			const char *id = rec_str(json_object_array_get_idx(rows, i), "ID");
+			if (!pea_strv_contains(seen, id)) {
+				printf("%s\n", id);
+				pea_strv_push(&seen, id);
+			}
+		}
+		return 0;
+	}
+	if (!format)
+		format = xstrdup(noheading ? "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}"
+					   : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}");
+	if (template_parse(format, image_header, &t, err) < 0)
+		return -1;
+	if (noheading && template_is_table(t)) {
+		t = template_free(t);
+		if (template_parse(format + 5, image_header, &t, err) < 0)
+			return -1;
+	}
+	r = template_print(stdout, t, rows, err);
+	template_free(t);
+	return r;
+}
+
+/* ---- rmi, tag ----------------------------------------------------------- */
+
+static bool image_used_by(const struct global_options *g, const char *id, char ***ret_ids)
+{
+	struct ctr_record **v = NULL;
+	size_t n = 0;
+
+	if (records_list(g, &v, &n, NULL) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->image_id && strcmp(v[i]->image_id, id) == 0)
+			pea_strv_push(ret_ids, v[i]->id);
+	records_free(v, n);
+	return *ret_ids != NULL;
+}
+
+/* Remove the containers of an image (rmi -f), through pea rm -f. */
+static int remove_users(const struct global_options *g, char **ids, struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = frontend_self_argv(g);
+	struct run_result r = { 0 };
+	int rc = 0;
+
+	pea_strv_push(&argv, "rm");
+	pea_strv_push(&argv, "-f");
+	for (size_t i = 0; ids[i]; i++)
+		pea_strv_push(&argv, ids[i]);
+	if (frontend_run_capture(argv, -1, &r, err) < 0)
+		return -1;
+	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0)
+		rc = pea_error_new(err, EBUSY, "removing the containers of the image: %s",
+				   r.errtxt ? r.errtxt : "");
+	run_result_clear(&r);
+	return rc;
+}
+
+static int rmi_one(struct global_options *g, const char *name, bool force, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *rec = NULL, *res = NULL;
+	_cleanup_strv_ char **users = NULL;
+	_cleanup_free_ char *full = NULL;
+	struct json_object *names = NULL;
+	const char *id;
+
+	if (image_find(g, name, &rec, err) < 0) {
+		g->error_status = 1;
+		return -1;
+	}
+	id = rec_str(rec, "id");
+	json_object_object_get_ex(rec, "names", &names);
+	/* By one of several names: only that name goes. */
+	if (names && json_object_array_length(names) > 1 && image_normalize(name, &full, NULL) == 0) {
+		for (size_t i = 0; i < json_object_array_length(names); i++) {
+			const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+			size_t nl = strlen(n), fl = strlen(full);
+			if (strcmp(n, full) == 0 ||
+			    (nl > fl && strcmp(n + nl - fl, full) == 0 && n[nl - fl - 1] == '/')) {
+				const char *args[] = { "image", "untag", id, n, NULL };
+				if (store_call(g, args, &res, err) < 0)
+					return -1;
+				printf("Untagged: %s\n", n);
+				return 0;
+			}
+		}
+	}
+	if (image_used_by(g, id, &users)) {
+		if (!force) {
+			g->error_status = 2;
+			return pea_error_new(err, EBUSY,
+					     "image used by %s: image is in use by a container: "
+					     "consider listing external containers and force-removing "
+					     "image",
+					     users[0]);
+		}
+		if (remove_users(g, users, err) < 0)
+			return -1;
+	}
+	{
+		const char *args[] = { "image", "rm", id, NULL };
+		if (store_call(g, args, &res, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; names && i < json_object_array_length(names); i++)
+		printf("Untagged: %s\n",
+		       json_object_get_string(json_object_array_get_idx(names, i)));
+	printf("Deleted: %s\n", id);
+	return 0;
+}
+
+static const char rmi_usage[] =
+	"Usage: pea rmi [OPTIONS] IMAGE [IMAGE...]\n"
+	"\n"
+	"Remove images from the store.\n"
+	"\n"
+	"  -a, --all     remove every image\n"
+	"  -f, --force   also remove the containers using them\n"
+	"  -i, --ignore  ignore images that do not exist\n";
+
+int cmd_rmi(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },  { "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' }, { "ignore", no_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_strv_ char **targets = NULL;
+	bool all = false, force = false, ignore = false;
+	int r, c = 0, status = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hafi", opts, rmi_usage, &c, err)) == 2) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'f')
+			force = true;
+		else if (c == 'i')
+			ignore = true;
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (all) {
+		static const char *const ls[] = { "image", "ls", NULL };
+		_cleanup_json_ struct json_object *imgs = NULL;
+		if (optind < argc)
+			return pea_error_new(err, EINVAL, "when using the --all switch, you may "
+							  "not pass any images names or IDs");
+		if (store_call(g, ls, &imgs, err) < 0)
+			return -1;
+		for (size_t i = 0; i < json_object_array_length(imgs); i++)
+			pea_strv_push(&targets, rec_str(json_object_array_get_idx(imgs, i), "id"));
+	} else {
+		if (optind >= argc)
+			return pea_error_new(err, EINVAL, "image name or ID must be specified");
+		for (int i = optind; i < argc; i++)
+			pea_strv_push(&targets, argv[i]);
+	}
+	for (size_t i = 0; targets && targets[i]; i++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		if (rmi_one(g, targets[i], force, &e) < 0) {
+			if (ignore && e->code == ENOENT)
+				continue;
+			if (!targets[i + 1]) {
+				*err = TAKE_PTR(e);
+				return -1;
+			}
+			fprintf(stderr, "Error: %s\n", e->message);
+			status = g->error_status ? g->error_status : PEA_EXIT_ENGINE;
+		}
+	}
+	return status;
+}
+
+int cmd_tag(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *rec = NULL;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "h", opts,
+			       "Usage: pea tag IMAGE TARGET-NAME [TARGET-NAME...]\n\n"
+			       "Add names to an image.\n",
+			       &c, err)) == 2)
+		;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (argc - optind < 2)
+		return pea_error_new(err, EINVAL, "requires at least 2 arg(s), only received %d",
+				     argc - optind);
+	for (int i = optind + 1; i < argc; i++) {
+		_cleanup_free_ char *full = NULL;
+		if (image_normalize(argv[i], &full, err) < 0)
+			return -1;
+	}
+	if (image_find(g, argv[optind], &rec, err) < 0)
+		return -1;
+	for (int i = optind + 1; i < argc; i++) {
+		_cleanup_free_ char *full = NULL, *qualified = NULL;
+		(void)image_normalize(argv[i], &full, NULL);
+		/* podman qualifies a short target with localhost/ */
+		qualified = image_name_has_domain(full) ? xstrdup(full)
+							: xasprintf("localhost/%s", full);
+		if (tag_image(g, rec_str(rec, "id"), qualified, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- image inspect ------------------------------------------------------ */
+
+static struct json_object *get_or_null(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return o && json_object_object_get_ex(o, key, &v) ? json_object_get(v) : NULL;
+}
+
+static struct json_object *image_inspect_json(const struct global_options *g,
+					      struct json_object *rec, struct json_object *layers)
+{
+	_cleanup_json_ struct json_object *config = NULL;
+	struct json_object *o = json_object_new_object(), *rootfs = NULL, *cfg = NULL;
+	struct json_object *gd = json_object_new_object(), *gdd = json_object_new_object();
+	long long size = image_size(rec, layers);
+	const char *top = rec_str(rec, "top_layer");
+
+	if (image_read_config(rec, &config, NULL) < 0)
+		config = json_object_new_object();
+	json_object_object_get_ex(config, "config", &cfg);
+	json_object_object_get_ex(config, "rootfs", &rootfs);
+	json_object_object_add(o, "Id", json_object_new_string(rec_str(rec, "id")));
+	json_object_object_add(o, "Digest", json_object_new_string(rec_str(rec, "digest") ?: ""));
+	json_object_object_add(o, "RepoTags", get_or_null(rec, "names") ?: json_object_new_array());
+	json_object_object_add(o, "RepoDigests", json_object_new_array());
+	json_object_object_add(o, "Parent", json_object_new_string(""));
+	json_object_object_add(o, "Comment", get_or_null(config, "comment") ?: json_object_new_string(""));
+	json_object_object_add(o, "Created", get_or_null(config, "created"));
+	json_object_object_add(o, "Config", cfg ? json_object_get(cfg) : json_object_new_object());
+	json_object_object_add(o, "Version", json_object_new_string(""));
+	json_object_object_add(o, "Author", get_or_null(config, "author") ?: json_object_new_string(""));
+	json_object_object_add(o, "Architecture", get_or_null(config, "architecture"));
+	json_object_object_add(o, "Os", get_or_null(config, "os"));
+	json_object_object_add(o, "Size", json_object_new_int64(size));
+	json_object_object_add(o, "VirtualSize", json_object_new_int64(size));
+	json_object_object_add(gd, "Name", json_object_new_string(g->storage_driver ?: "overlay"));
+	if (top)
+		json_object_object_add(gdd, "TopLayer", json_object_new_string(top));
+	json_object_object_add(gd, "Data", gdd);
+	json_object_object_add(o, "GraphDriver", gd);
+	if (rootfs) {
+		struct json_object *rf = json_object_new_object();
+		json_object_object_add(rf, "Type", get_or_null(rootfs, "type"));
+		json_object_object_add(rf, "Layers", get_or_null(rootfs, "diff_ids"));
+		json_object_object_add(o, "RootFS", rf);
+	}
+	json_object_object_add(o, "Labels", cfg ? get_or_null(cfg, "Labels") : NULL);
+	json_object_object_add(o, "Annotations", json_object_new_object());
+	json_object_object_add(o, "ManifestType",
+			       json_object_new_string("application/vnd.oci.image.manifest.v1+json"));
+	json_object_object_add(o, "User", cfg ? (get_or_null(cfg, "User") ?: json_object_new_string(""))
+					    : json_object_new_string(""));
+	json_object_object_add(o, "History", get_or_null(config, "history") ?: json_object_new_array());
+	json_object_object_add(o, "NamesHistory", json_object_new_array());
+	return o;
+}
+
+/* Shared with `pea inspect`: the JSON of an image, or ENOENT. */
+int image_inspect_one(const struct global_options *g, const char *name, struct json_object **ret,
+		      struct pea_error **err)
+{
+	static const char *const lls[] = { "layer", "ls", NULL };
+	_cleanup_json_ struct json_object *rec = NULL, *layers = NULL;
+
+	if (image_find(g, name, &rec, err) < 0)
+		return -1;
+	if (store_call(g, lls, &layers, err) < 0)
+		return -1;
+	*ret = image_inspect_json(g, rec, layers);
+	return 0;
+}
+
+int cmd_image_inspect(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *out = json_object_new_array();
+	_cleanup_free_ char *format = NULL;
+	int r, c = 0, status = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hf:", opts,
+			       "Usage: pea image inspect [OPTIONS] IMAGE [IMAGE...]\n\n"
+			       "Show images as JSON.\n\n"
+			       "  -f, --format=FORMAT   Go template or json\n",
+			       &c, err)) == 2) {
+		free(format);
+		format = xstrdup(optarg);
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind >= argc)
+		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+	for (int i = optind; i < argc; i++) {
+		struct json_object *one = NULL;
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		if (image_inspect_one(g, argv[i], &one, &e) < 0) {
+			fprintf(stderr, "Error: %s\n", e->message);
+			status = PEA_EXIT_ENGINE;
+			continue;
+		}
+		json_object_array_add(out, one);
+	}
+	if (format && strcmp(format, "json") != 0) {
+		struct template *t = NULL;
+		if (template_parse(format, NULL, &t, err) < 0)
+			return -1;
+		r = template_print(stdout, t, out, err);
+		template_free(t);
+		if (r < 0)
+			return -1;
+	} else {
+		fmt_print_json(stdout, out);
+	}
+	return status;
+}
+
+static const char image_usage[] =
+	"Usage: pea image COMMAND\n"
+	"\n"
+	"Manage images.\n"
+	"\n"
+	"Commands:\n"
+	"  inspect   show images as JSON\n"
+	"  list, ls  list images\n"
+	"  load      load images from an archive\n"
+	"  pull      pull an image from a registry\n"
+	"  rm        remove images\n"
+	"  tag       add names to an image\n";
+
+int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct {
+		const char *name;
+		int (*run)(struct global_options *, int, char **, struct pea_error **);
+	} sub[] = {
+		{ "inspect", cmd_image_inspect }, { "list", cmd_images }, { "ls", cmd_images },
+		{ "load", cmd_load },		  { "pull", cmd_pull },	  { "rm", cmd_rmi },
+		{ "tag", cmd_tag },
+	};
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(image_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? pea_error_new(err, EINVAL, "missing command 'pea image COMMAND'")
+				: 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
+		if (strcmp(sub[i].name, argv[1]) == 0)
+			return sub[i].run(g, argc - 1, argv + 1, err);
+	return pea_error_new(err, EINVAL, "unrecognized command `pea image %s`\n"
+					  "Try 'pea image --help' for more information",
+			     argv[1]);
+}

@@ -1,0 +1,225 @@
+/* inspect: containers (and images) as podman's JSON (podman-inspect(1)). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/json.h"
+#include "lib/xalloc.h"
+#include "frontend/commands.h"
+#include "frontend/format.h"
+#include "frontend/frontend.h"
+#include "frontend/images.h"
+#include "frontend/ps.h"
+#include "frontend/records.h"
+
+static struct json_object *opt_get(struct json_object *opts, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return json_object_object_get_ex(opts, key, &v) ? json_object_get(v) : NULL;
+}
+
+static struct json_object *state_json(const struct ctr_record *r)
+{
+	struct json_object *s = json_object_new_object();
+
+	json_object_object_add(s, "OciVersion", json_object_new_string("1.0.2"));
+	json_object_object_add(s, "Status", json_object_new_string(ctr_state_name(r->state)));
+	json_object_object_add(s, "Running", json_object_new_boolean(r->state == CTR_RUNNING));
+	json_object_object_add(s, "Paused", json_object_new_boolean(false));
+	json_object_object_add(s, "Restarting", json_object_new_boolean(false));
+	json_object_object_add(s, "OOMKilled", json_object_new_boolean(false));
+	json_object_object_add(s, "Dead", json_object_new_boolean(false));
+	json_object_object_add(s, "Pid", json_object_new_int(r->pid));
+	json_object_object_add(s, "ExitCode", json_object_new_int(r->exit_code));
+	json_object_object_add(s, "Error", json_object_new_string(""));
+	json_object_object_add(s, "StartedAt", json_object_new_string(r->started_at ?: "0001-01-01T00:00:00Z"));
+	json_object_object_add(s, "FinishedAt",
+			       json_object_new_string(r->finished_at ?: "0001-01-01T00:00:00Z"));
+	return s;
+}
+
+static struct json_object *mounts_json(struct json_object *opts)
+{
+	struct json_object *out = json_object_new_array(), *vols = NULL;
+
+	if (!json_object_object_get_ex(opts, "volumes", &vols))
+		return out;
+	for (size_t i = 0; i < json_object_array_length(vols); i++) {
+		struct json_object *v = json_object_array_get_idx(vols, i), *m = json_object_new_object();
+		struct json_object *o = NULL;
+		bool rw = true;
+		json_object_object_get_ex(v, "options", &o);
+		for (size_t k = 0; o && k < json_object_array_length(o); k++)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(o, k)), "ro") == 0)
+				rw = false;
+		json_object_object_add(m, "Type", json_object_new_string("bind"));
+		json_object_object_add(m, "Source", opt_get(v, "source"));
+		json_object_object_add(m, "Destination", opt_get(v, "destination"));
+		json_object_object_add(m, "Driver", json_object_new_string(""));
+		json_object_object_add(m, "Mode", json_object_new_string(""));
+		json_object_object_add(m, "Options", o ? json_object_get(o) : json_object_new_array());
+		json_object_object_add(m, "RW", json_object_new_boolean(rw));
+		json_object_object_add(m, "Propagation", json_object_new_string("rprivate"));
+		json_object_array_add(out, m);
+	}
+	return out;
+}
+
+static struct json_object *container_json(const struct global_options *g,
+					  const struct ctr_record *r)
+{
+	struct json_object *o = json_object_new_object(), *cfg = json_object_new_object();
+	struct json_object *hc = json_object_new_object(), *args = NULL, *path = NULL;
+	_cleanup_free_ char *dir = record_dir(g, r->id);
+	const char *host = NULL;
+	int64_t mem = 0, pids = 0;
+
+	json_object_object_get_ex(r->opts, "args", &args);
+	if (args && json_object_array_length(args) > 0)
+		path = json_object_array_get_idx(args, 0);
+	json_object_object_add(o, "Id", json_object_new_string(r->id));
+	json_object_object_add(o, "Created", json_object_new_string(r->created));
+	json_object_object_add(o, "Path", path ? json_object_get(path) : json_object_new_string(""));
+	{
+		struct json_object *rest = json_object_new_array();
+		for (size_t i = 1; args && i < json_object_array_length(args); i++)
+			json_object_array_add(rest, json_object_get(json_object_array_get_idx(args, i)));
+		json_object_object_add(o, "Args", rest);
+	}
+	json_object_object_add(o, "State", state_json(r));
+	json_object_object_add(o, "Image", json_object_new_string(r->image_id ?: ""));
+	json_object_object_add(o, "ImageName", json_object_new_string(r->image_name ?: ""));
+	json_object_object_add(o, "Rootfs", json_object_new_string(""));
+	json_object_object_add(o, "Pod", json_object_new_string(""));
+	json_object_object_add(o, "ResolvConfPath", json_object_new_string(""));
+	{
+		_cleanup_free_ char *p = xasprintf("%s/config.json", dir);
+		_cleanup_free_ char *l = xasprintf("%s/ctr.log", dir);
+		json_object_object_add(o, "OCIConfigPath", json_object_new_string(p));
+		json_object_object_add(o, "LogPath", json_object_new_string(l));
+	}
+	json_object_object_add(o, "Name", json_object_new_string(r->name));
+	json_object_object_add(o, "RestartCount", json_object_new_int(0));
+	json_object_object_add(o, "Driver", json_object_new_string(g->storage_driver ?: "overlay"));
+	json_object_object_add(o, "MountLabel", json_object_new_string(""));
+	json_object_object_add(o, "ProcessLabel", json_object_new_string(""));
+	json_object_object_add(o, "AppArmorProfile", json_object_new_string(""));
+	json_object_object_add(o, "OCIRuntime", json_object_new_string(r->runtime ?: g->runtime));
+	json_object_object_add(o, "Mounts", mounts_json(r->opts));
+	(void)pea_json_get_string_opt(r->opts, "", "hostname", &host, NULL);
+	if (host)
+		json_object_object_add(cfg, "Hostname", json_object_new_string(host));
+	else {
+		_cleanup_free_ char *h = xstrndup(r->id, 12);
+		json_object_object_add(cfg, "Hostname", json_object_new_string(h));
+	}
+	json_object_object_add(cfg, "User", opt_get(r->opts, "user"));
+	json_object_object_add(cfg, "Env", opt_get(r->opts, "env"));
+	json_object_object_add(cfg, "Cmd", opt_get(r->opts, "cmd"));
+	json_object_object_add(cfg, "Image", json_object_new_string(r->image_name ?: ""));
+	json_object_object_add(cfg, "WorkingDir", opt_get(r->opts, "workdir"));
+	json_object_object_add(cfg, "Entrypoint", opt_get(r->opts, "entrypoint"));
+	json_object_object_add(cfg, "StopSignal", opt_get(r->opts, "stop_signal"));
+	json_object_object_add(cfg, "StopTimeout", opt_get(r->opts, "stop_timeout"));
+	json_object_object_add(cfg, "Labels", opt_get(r->opts, "labels"));
+	json_object_object_add(o, "Config", cfg);
+	(void)pea_json_get_int64_opt(r->opts, "", "memory", &mem, NULL);
+	(void)pea_json_get_int64_opt(r->opts, "", "pids_limit", &pids, NULL);
+	json_object_object_add(hc, "Memory", json_object_new_int64(mem));
+	json_object_object_add(hc, "PidsLimit", json_object_new_int64(pids));
+	json_object_object_add(hc, "ReadonlyRootfs", opt_get(r->opts, "read_only"));
+	json_object_object_add(hc, "NetworkMode", opt_get(r->opts, "network"));
+	json_object_object_add(hc, "AutoRemove", json_object_new_boolean(r->rm));
+	json_object_object_add(o, "HostConfig", hc);
+	return o;
+}
+
+static const char inspect_usage[] =
+	"Usage: pea inspect [OPTIONS] NAME [NAME...]\n"
+	"\n"
+	"Show containers or images as JSON.\n"
+	"\n"
+	"  -f, --format=FORMAT   Go template ({{.State.Status}}, {{.Id}}, ...) or json\n"
+	"  -t, --type=TYPE       container, image or all (default)\n";
+
+static int inspect(struct global_options *g, int argc, char **argv, const char *type,
+		   struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "type", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *out = json_object_new_array();
+	_cleanup_free_ char *format = NULL, *want = xstrdup(type);
+	int r, c = 0, status = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hf:t:", opts, inspect_usage, &c, err)) == 2) {
+		if (c == 'f') {
+			free(format);
+			format = xstrdup(optarg);
+		} else if (c == 't') {
+			if (strcmp(optarg, "container") != 0 && strcmp(optarg, "image") != 0 &&
+			    strcmp(optarg, "all") != 0)
+				return pea_error_new(err, EINVAL, "invalid type \"%s\": use "
+								  "container, image or all", optarg);
+			free(want);
+			want = xstrdup(optarg);
+		}
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind >= argc)
+		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_record_ struct ctr_record *rec = NULL;
+		struct json_object *img = NULL;
+
+		if (strcmp(want, "image") != 0 && record_lookup(g, argv[i], &rec, NULL) == 0) {
+			(void)record_refresh(g, rec, NULL);
+			json_object_array_add(out, container_json(g, rec));
+			continue;
+		}
+		if (strcmp(want, "container") != 0 && image_inspect_one(g, argv[i], &img, NULL) == 0) {
+			json_object_array_add(out, img);
+			continue;
+		}
+		fprintf(stderr, "Error: no such %s %s\n",
+			strcmp(want, "image") == 0 ? "image" : (strcmp(want, "container") == 0 ? "container" : "object"),
+			argv[i]);
+		status = PEA_EXIT_ENGINE;
+	}
+	if (format && strcmp(format, "json") != 0) {
+		struct template *t = NULL;
+		if (template_parse(format, NULL, &t, err) < 0)
+			return -1;
+		r = template_print(stdout, t, out, err);
+		template_free(t);
+		if (r < 0)
+			return -1;
+	} else if (json_object_array_length(out) > 0 || status == 0) {
+		fmt_print_json(stdout, out);
+	}
+	return status;
+}
+
+int cmd_inspect(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	return inspect(g, argc, argv, "all", err);
+}
+
+int cmd_container_inspect(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	return inspect(g, argc, argv, "container", err);
+}

@@ -1,0 +1,230 @@
+/* ps: list containers (podman-ps(1)). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/commands.h"
+#include "frontend/format.h"
+#include "frontend/frontend.h"
+#include "frontend/ps.h"
+#include "frontend/records.h"
+
+static const char *ps_header(const char *field)
+{
+	static const struct {
+		const char *field, *header;
+	} map[] = {
+		{ "ID", "CONTAINER ID" }, { "Image", "IMAGE" },	     { "Command", "COMMAND" },
+		{ "CreatedHuman", "CREATED" }, { "Created", "CREATED" }, { "Status", "STATUS" },
+		{ "Ports", "PORTS" },	 { "Names", "NAMES" },	     { "State", "STATE" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (strcmp(map[i].field, field) == 0)
+			return map[i].header;
+	return NULL;
+}
+
+static struct json_object *strv_json(struct json_object *opts, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return json_object_object_get_ex(opts, key, &v) ? json_object_get(v)
+							 : json_object_new_array();
+}
+
+char *ps_status(const struct ctr_record *r)
+{
+	double now = frontend_now_seconds();
+	_cleanup_free_ char *d = NULL;
+
+	switch (r->state) {
+	case CTR_RUNNING:
+		d = fmt_human_duration(now - frontend_parse_time(r->started_at));
+		return xasprintf("Up %s", d);
+	case CTR_EXITED:
+		d = fmt_human_duration(now - frontend_parse_time(r->finished_at));
+		return xasprintf("Exited (%d) %s ago", r->exit_code, d);
+	case CTR_CREATED:
+	default:
+		return xstrdup("Created");
+	}
+}
+
+/* The fields of `podman ps --format json`, plus the template-only ones. */
+struct json_object *ps_item(const struct ctr_record *r, bool notrunc, bool for_template)
+{
+	struct json_object *o = json_object_new_object(), *args = strv_json(r->opts, "args");
+	_cleanup_free_ char *status = ps_status(r), *since = NULL, *cmd = NULL;
+	_cleanup_strv_ char **argv = NULL;
+
+	for (size_t i = 0; i < json_object_array_length(args); i++)
+		pea_strv_push(&argv, json_object_get_string(json_object_array_get_idx(args, i)));
+	cmd = pea_strv_join(argv, " ");
+	if (!notrunc && strlen(cmd) > 17) {
+		cmd[17] = '\0';
+		char *t = xasprintf("%s...", cmd);
+		free(cmd);
+		cmd = t;
+	}
+	since = fmt_human_duration(frontend_now_seconds() - frontend_parse_time(r->created));
+	json_object_object_add(o, "AutoRemove", json_object_new_boolean(r->rm));
+	json_object_object_add(o, "Command", for_template ? json_object_new_string(cmd) : args);
+	if (for_template)
+		json_object_put(args);
+	json_object_object_add(o, "CreatedAt", json_object_new_string(r->created));
+	{
+		_cleanup_free_ char *ago = xasprintf("%s ago", since);
+		json_object_object_add(o, "CreatedHuman", json_object_new_string(ago));
+		if (for_template)
+			json_object_object_add(o, "Created", json_object_new_string(ago));
+		else
+			json_object_object_add(o, "Created",
+					       json_object_new_int64(
+						       (int64_t)frontend_parse_time(r->created)));
+	}
+	json_object_object_add(o, "Exited", json_object_new_boolean(r->state == CTR_EXITED));
+	json_object_object_add(o, "ExitedAt",
+			       json_object_new_int64(
+				       (int64_t)frontend_parse_time(r->finished_at)));
+	json_object_object_add(o, "ExitCode", json_object_new_int(r->exit_code));
+	if (for_template) {
+		_cleanup_free_ char *sid = notrunc ? xstrdup(r->id) : xstrndup(r->id, 12);
+		json_object_object_add(o, "ID", json_object_new_string(sid));
+	}
+	json_object_object_add(o, "Id", json_object_new_string(r->id));
+	json_object_object_add(o, "Image", json_object_new_string(r->image_name ?: ""));
+	json_object_object_add(o, "ImageID", json_object_new_string(r->image_id ?: ""));
+	json_object_object_add(o, "Labels", NULL);
+	json_object_object_add(o, "Mounts", json_object_new_array());
+	if (for_template) {
+		json_object_object_add(o, "Names", json_object_new_string(r->name));
+	} else {
+		struct json_object *names = json_object_new_array();
+		json_object_array_add(names, json_object_new_string(r->name));
+		json_object_object_add(o, "Names", names);
+	}
+	json_object_object_add(o, "Networks", json_object_new_array());
+	json_object_object_add(o, "Pid", json_object_new_int(r->pid));
+	json_object_object_add(o, "Pod", json_object_new_string(""));
+	json_object_object_add(o, "Ports", for_template ? json_object_new_string("") : NULL);
+	json_object_object_add(o, "StartedAt",
+			       json_object_new_int64((int64_t)frontend_parse_time(r->started_at)));
+	json_object_object_add(o, "State", json_object_new_string(ctr_state_name(r->state)));
+	json_object_object_add(o, "Status", json_object_new_string(status));
+	json_object_object_add(o, "Size", NULL);
+	return o;
+}
+
+static const char ps_usage[] =
+	"Usage: pea ps [OPTIONS]\n"
+	"\n"
+	"List containers (running ones, or all with -a).\n"
+	"\n"
+	"  -a, --all             all containers, not only running ones\n"
+	"      --format=FORMAT   Go template ({{.ID}}, {{.Names}}, {{.Image}}, {{.Status}},\n"
+	"                        {{.State}}, {{.Command}}, ...) or json\n"
+	"  -l, --latest          only the container created last\n"
+	"  -n, --noheading       no header row\n"
+	"      --no-trunc        full ids and commands\n"
+	"  -q, --quiet           only the ids\n";
+
+enum { OPT_FORMAT = 1000, OPT_NOTRUNC };
+
+int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },	 { "all", no_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "latest", no_argument, NULL, 'l' },	 { "noheading", no_argument, NULL, 'n' },
+		{ "no-trunc", no_argument, NULL, OPT_NOTRUNC },
+		{ "quiet", no_argument, NULL, 'q' },	 { NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *items = json_object_new_array();
+	_cleanup_free_ char *format = NULL;
+	struct ctr_record **v = NULL;
+	struct template *t = NULL;
+	bool all = false, quiet = false, noheading = false, notrunc = false, latest = false;
+	bool json;
+	size_t n = 0;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "haqnl", opts, ps_usage, &c, err)) == 2) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'n':
+			noheading = true;
+			break;
+		case 'l':
+			latest = true;
+			break;
+		case OPT_NOTRUNC:
+			notrunc = true;
+			break;
+		case OPT_FORMAT:
+			free(format);
+			format = xstrdup(optarg);
+			break;
+		default:
+			break;
+		}
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind < argc)
+		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+	json = format && (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0);
+	if (format && !json && template_parse(format, ps_header, &t, err) < 0)
+		return -1;
+	if (records_list(g, &v, &n, err) < 0) {
+		template_free(t);
+		return -1;
+	}
+	for (size_t i = latest && n ? n - 1 : 0; i < n; i++) {
+		(void)record_refresh(g, v[i], NULL);
+		if (!all && !latest && v[i]->state != CTR_RUNNING)
+			continue;
+		json_object_array_add(items, ps_item(v[i], notrunc || quiet, !json));
+	}
+	records_free(v, n);
+	if (json) {
+		fmt_print_json(stdout, items);
+		return 0;
+	}
+	if (quiet && !t) {
+		for (size_t i = 0; i < json_object_array_length(items); i++) {
+			struct json_object *id = json_object_object_get(
+				json_object_array_get_idx(items, i), "ID");
+			printf("%.*s\n", notrunc ? 64 : 12, json_object_get_string(id));
+		}
+		return 0;
+	}
+	if (!t) {
+		const char *def = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t"
+				  "{{.Status}}\t{{.Ports}}\t{{.Names}}";
+		if (template_parse(noheading ? def + 6 : def, ps_header, &t, err) < 0)
+			return -1;
+	} else if (noheading && template_is_table(t)) {
+		t = template_free(t);
+		if (template_parse(format + 5, ps_header, &t, err) < 0)
+			return -1;
+	}
+	r = template_print(stdout, t, items, err);
+	template_free(t);
+	return r;
+}

@@ -1,0 +1,478 @@
+/* start and run: mount, bundle, monitor, runtime start, attach (podman-start(1), podman-run(1)). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/lock.h"
+#include "lib/log.h"
+#include "lib/process.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/commands.h"
+#include "frontend/container.h"
+#include "frontend/frontend.h"
+#include "frontend/records.h"
+
+#define SYNC_TIMEOUT_MS 60000
+#define SYNC_MAX	65536
+
+extern char **environ;
+
+static char **monitor_argv(const struct global_options *g, const struct ctr_record *r,
+			   const char *bundle)
+{
+	_cleanup_strv_ char **exit_cmd = frontend_self_argv(g);
+	char **v = NULL;
+
+	pea_strv_push(&v, g->conmon);
+	pea_strv_push(&v, "--api-version");
+	pea_strv_push(&v, "1");
+	pea_strv_push(&v, "-c");
+	pea_strv_push(&v, r->id);
+	pea_strv_push(&v, "-u");
+	pea_strv_push(&v, r->id);
+	pea_strv_push(&v, "-n");
+	pea_strv_push(&v, r->name);
+	pea_strv_push(&v, "-r");
+	pea_strv_push(&v, g->runtime);
+	pea_strv_push(&v, "-b");
+	pea_strv_push(&v, bundle);
+	pea_strv_push(&v, "-p");
+	pea_strv_push_take(&v, xasprintf("%s/pidfile", bundle));
+	pea_strv_push_take(&v, xasprintf("--log-path=k8s-file:%s/ctr.log", bundle));
+	pea_strv_push_take(&v, xasprintf("--exit-dir=%s/exits", g->runroot));
+	pea_strv_push_take(&v, xasprintf("--persist-dir=%s", bundle));
+	pea_strv_push_take(&v, xasprintf("--socket-dir-path=%s/socket", g->runroot));
+	pea_strv_push_take(&v, xasprintf("--conmon-pidfile=%s/conmon.pid", bundle));
+	pea_strv_push(&v, "--runtime-arg");
+	pea_strv_push(&v, "--root");
+	pea_strv_push(&v, "--runtime-arg");
+	pea_strv_push_take(&v, xasprintf("%s/runtime", g->runroot));
+	pea_strv_push(&v, "--exit-command");
+	pea_strv_push(&v, exit_cmd[0]);
+	for (size_t i = 1; exit_cmd[i]; i++) {
+		pea_strv_push(&v, "--exit-command-arg");
+		pea_strv_push(&v, exit_cmd[i]);
+	}
+	pea_strv_push(&v, "--exit-command-arg");
+	pea_strv_push(&v, "container");
+	pea_strv_push(&v, "--exit-command-arg");
+	pea_strv_push(&v, "cleanup");
+	pea_strv_push(&v, "--exit-command-arg");
+	pea_strv_push(&v, "--rm");
+	pea_strv_push(&v, "--exit-command-arg");
+	pea_strv_push(&v, r->id);
+	return v;
+}
+
+static char **monitor_env(void)
+{
+	char **v = NULL;
+
+	for (size_t i = 0; environ && environ[i]; i++)
+		if (strncmp(environ[i], "_OCI_", 5) != 0)
+			pea_strv_push(&v, environ[i]);
+	pea_strv_push(&v, "_OCI_SYNCPIPE=3");
+	return v;
+}
+
+/* The first line of the sync pipe, once the runtime created the container. */
+static int read_sync(int fd, char **ret, struct pea_error **err)
+{
+	_cleanup_free_ char *buf = xmalloc(SYNC_MAX + 1);
+	size_t len = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+		int pr = poll(&p, 1, SYNC_TIMEOUT_MS);
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			return pea_error_new(err, ETIMEDOUT, "the container monitor did not report "
+							     "within %d s", SYNC_TIMEOUT_MS / 1000);
+		n = read(fd, buf + len, SYNC_MAX - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pea_error_errno(err, "read the sync pipe");
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (memchr(buf, '\n', len) || len >= SYNC_MAX)
+			break;
+	}
+	buf[len] = '\0';
+	if (len == 0)
+		return pea_error_new(err, EPIPE, "the container monitor exited without reporting");
+	buf[strcspn(buf, "\n")] = '\0';
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+/* podman's statuses for a process that could not be run. */
+static int classify_failure(const char *msg)
+{
+	if ((strstr(msg, "exec") || strstr(msg, "executable")) &&
+	    (strstr(msg, "not found") || strstr(msg, "No such file or directory")))
+		return PEA_EXIT_NOT_FOUND;
+	if (strstr(msg, "ermission denied") || strstr(msg, "not executable"))
+		return PEA_EXIT_CANNOT;
+	return PEA_EXIT_ENGINE;
+}
+
+/* Launch the monitor; the container's pid from the sync pipe. */
+static int launch_monitor(struct global_options *g, const struct ctr_record *r,
+			  const char *bundle, int *ret_pid, struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = monitor_argv(g, r, bundle), **envp = monitor_env();
+	_cleanup_close_ int rd = -1, wr = -1, pidfd = -1;
+	_cleanup_json_ struct json_object *j = NULL;
+	_cleanup_free_ char *line = NULL;
+	struct pea_fd_map fds[1];
+	struct pea_spawn s = { 0 };
+	int pipefd[2], status;
+	int64_t data = 0;
+	const char *msg = NULL;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "pipe");
+	rd = pipefd[0];
+	wr = pipefd[1];
+	fds[0] = (struct pea_fd_map){ wr, 3 };
+	s.argv = argv;
+	s.envp = envp;
+	s.cwd = bundle;
+	s.fds = fds;
+	s.nfds = 1;
+	s.null_stdin = true;
+	if (log_get_level() >= LOG_LEVEL_DEBUG) {
+		_cleanup_free_ char *cmd = pea_strv_join(argv, " ");
+		log_debug("running %s", cmd);
+	}
+	if (pea_spawn(&s, &pid, &pidfd, err) < 0)
+		return pea_error_wrap(err, "starting the container monitor '%s'", g->conmon);
+	wr = pea_close(wr);
+	if (pea_wait(pid, pidfd, -1, &status, err) < 0)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		_cleanup_free_ char *d = pea_describe_wait_status(status);
+		return pea_error_new(err, EIO, "the container monitor '%s' %s", g->conmon, d);
+	}
+	if (read_sync(rd, &line, err) < 0)
+		return -1;
+	if (pea_json_parse(line, strlen(line), "sync pipe", &j, err) < 0 || !j)
+		return pea_error_wrap(err, "container monitor");
+	if (pea_json_get_int64_opt(j, "", "data", &data, NULL) != 1 &&
+	    pea_json_get_int64_opt(j, "", "pid", &data, NULL) != 1)
+		return pea_error_new(err, EPROTO, "container monitor: no pid in '%s'", line);
+	if (data <= 0) {
+		_cleanup_free_ char *m = NULL;
+		size_t ml;
+
+		(void)pea_json_get_string_opt(j, "", "message", &msg, NULL);
+		m = xstrdup(msg ? msg : "failed");
+		ml = strlen(m);
+		while (ml > 0 && (m[ml - 1] == '\n' || m[ml - 1] == ' '))
+			m[--ml] = '\0';
+		g->error_status = classify_failure(m);
+		return pea_error_new(err, EIO, "%s: OCI runtime error", m);
+	}
+	*ret_pid = (int)data;
+	return 0;
+}
+
+/* Connect to the monitor's attach socket (through /proc/self/fd: its path may be long). */
+static int attach_connect(const struct global_options *g, const char *id, int *ret_fd,
+			  struct pea_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/socket/%s", g->runroot, id);
+	_cleanup_close_ int dfd = -1, fd = -1;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	dfd = open(dir, O_PATH | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open the attach folder '%s'", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach", dfd);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return pea_error_errno(err, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return pea_error_errno(err, "connect to the attach socket of '%s'", id);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int forward_signal(struct global_options *g, const char *id, int sig)
+{
+	_cleanup_free_ char *num = xasprintf("%d", sig);
+	const char *args[] = { "kill", id, num, NULL };
+
+	return container_runtime(g, NULL, args, true, NULL);
+}
+
+/* Copy the container's output until the monitor hangs up; signals go to the container. */
+static int attach_pump(struct global_options *g, const char *id, int sock, struct pea_error **err)
+{
+	_cleanup_close_ int sfd = -1;
+	sigset_t mask;
+	char buf[8192 + 1];
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	for (;;) {
+		struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+		ssize_t n;
+
+		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return pea_error_errno(err, "poll");
+		}
+		if (sfd >= 0 && (p[1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				(void)forward_signal(g, id, (int)si.ssi_signo);
+		}
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = recv(sock, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (n > 1)
+			(void)pea_write_all(buf[0] == 3 ? STDERR_FILENO : STDOUT_FILENO, buf + 1,
+					    (size_t)n - 1, NULL);
+	}
+	return 0;
+}
+
+static int read_exit_code(const struct global_options *g, const char *id)
+{
+	_cleanup_free_ char *file = record_exit_file(g, id), *buf = NULL;
+	size_t len;
+
+	if (pea_read_file_at(AT_FDCWD, file, 64, &buf, &len, NULL) < 0)
+		return PEA_EXIT_ENGINE;
+	return atoi(buf);
+}
+
+static int mount_root(const struct global_options *g, struct ctr_record *r, char **ret,
+		      struct pea_error **err)
+{
+	const char *args[] = { "container", "mount", r->id, NULL };
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *mp = NULL;
+
+	if (store_call(g, args, &res, err) < 0)
+		return pea_error_wrap(err, "mounting container '%s'", r->id);
+	r->mounted = true;
+	if (pea_json_get_string_req(res, "", "mountpoint", &mp, err) < 0)
+		return pea_error_wrap(err, "pea-storage container mount");
+	*ret = xstrdup(mp);
+	return 0;
+}
+
+static void undo_start(struct global_options *g, struct ctr_record *r)
+{
+	const char *del[] = { "delete", "--force", r->id, NULL };
+	const char *um[] = { "container", "unmount", "--force", r->id, NULL };
+
+	(void)container_runtime(g, r, del, true, NULL);
+	if (r->mounted)
+		(void)store_call(g, um, NULL, NULL);
+	r->mounted = false;
+}
+
+static int make_run_dirs(const struct global_options *g, struct pea_error **err)
+{
+	static const char *const sub[] = { "exits", "socket", "runtime" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
+		_cleanup_free_ char *d = xasprintf("%s/%s", g->runroot, sub[i]);
+		if (frontend_mkdir_p(d, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Under the lock: everything up to a running container. */
+static int start_locked(struct global_options *g, struct ctr_record *r, bool attach, int *ret_sock,
+			struct pea_error **err)
+{
+	_cleanup_free_ char *bundle = record_dir(g, r->id), *rootfs = NULL;
+	_cleanup_free_ char *exitf = record_exit_file(g, r->id);
+	_cleanup_close_ int sock = -1;
+	const char *del[] = { "delete", "--force", r->id, NULL };
+	const char *start[] = { "start", r->id, NULL };
+	int pid = 0;
+
+	if (make_run_dirs(g, err) < 0)
+		return -1;
+	(void)unlink(exitf);
+	(void)container_runtime(g, r, del, true, NULL);
+	if (mount_root(g, r, &rootfs, err) < 0)
+		goto fail;
+	if (spec_write(g, r, rootfs, err) < 0)
+		goto fail;
+	if (launch_monitor(g, r, bundle, &pid, err) < 0)
+		goto fail;
+	if (attach && attach_connect(g, r->id, &sock, err) < 0)
+		goto fail_kill;
+	if (container_runtime(g, r, start, false, err) < 0)
+		goto fail_kill;
+	r->state = CTR_RUNNING;
+	r->pid = pid;
+	free(r->runtime);
+	r->runtime = xstrdup(g->runtime);
+	free(r->started_at);
+	r->started_at = frontend_now();
+	free(r->finished_at);
+	r->finished_at = NULL;
+	r->exit_code = 0;
+	if (record_save(g, r, err) < 0)
+		goto fail_kill;
+	if (ret_sock)
+		*ret_sock = TAKE_FD(sock);
+	return 0;
+fail_kill:
+	(void)forward_signal(g, r->id, SIGKILL);
+	(void)container_wait_exit(g, r->id, 5000, NULL);
+fail:
+	undo_start(g, r);
+	(void)unlink(exitf);
+	return -1;
+}
+
+int container_start(struct global_options *g, const char *id, bool attach, int *ret_exit,
+		    struct pea_error **err)
+{
+	_cleanup_close_ int lock = -1, sock = -1;
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_free_ char *full = NULL;
+
+	if (records_lock(g, &lock, err) < 0)
+		return -1;
+	if (record_lookup(g, id, &r, err) < 0)
+		return -1;
+	record_sync_exit(g, r);
+	if (r->state == CTR_RUNNING) {
+		if (attach)
+			return pea_error_new(err, EBUSY, "container %s is already running: "
+							 "use pea logs -f", id);
+		return 0;
+	}
+	if (start_locked(g, r, attach, &sock, err) < 0) {
+		if (r->rm) {
+			int status = g->error_status;
+			(void)container_remove(g, r, NULL);
+			g->error_status = status;
+		} else {
+			(void)record_save(g, r, NULL);
+		}
+		return -1;
+	}
+	full = xstrdup(r->id);
+	lock = pea_unlock(lock);
+	if (!attach)
+		return 0;
+	if (attach_pump(g, full, sock, err) < 0)
+		return -1;
+	if (container_wait_exit(g, full, -1, err) < 0)
+		return -1;
+	*ret_exit = read_exit_code(g, full);
+	return container_cleanup(g, full, true, err);
+}
+
+static const char start_usage[] =
+	"Usage: pea start [OPTIONS] CONTAINER [CONTAINER...]\n"
+	"\n"
+	"Start containers.\n"
+	"\n"
+	"  -a, --attach   attach to the container's output and exit with its status\n";
+
+int cmd_start(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "attach", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool attach = false;
+	int r, c = 0, status = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "ha", opts, start_usage, &c, err)) == 2)
+		attach = true;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind >= argc)
+		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+	if (attach && argc - optind > 1)
+		return pea_error_new(err, EINVAL, "you cannot start and attach multiple containers "
+						  "at once");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		int code = 0;
+
+		if (container_start(g, argv[i], attach, &code, &e) < 0) {
+			if (i + 1 == argc) {
+				*err = TAKE_PTR(e);
+				return -1;
+			}
+			fprintf(stderr, "Error: %s\n", e->message);
+			status = PEA_EXIT_ENGINE;
+			continue;
+		}
+		if (attach)
+			return code;
+		printf("%s\n", argv[i]);
+	}
+	return status;
+}
+
+int cmd_run(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+	struct run_flags rf = { 0 };
+	int rc, code = 0;
+
+	rc = container_create_args(g, argc, argv, true, &rf, &r, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return 0;
+	if (container_start(g, r->id, !rf.detach, &code, err) < 0)
+		return -1;
+	if (rf.detach) {
+		printf("%s\n", r->id);
+		return 0;
+	}
+	return code;
+}

@@ -1,0 +1,227 @@
+/* stop, kill, wait (podman-stop(1), podman-kill(1), podman-wait(1)). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/json.h"
+#include "lib/process.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/commands.h"
+#include "frontend/container.h"
+#include "frontend/frontend.h"
+#include "frontend/records.h"
+
+static int send_signal(struct global_options *g, const struct ctr_record *r, int sig,
+		       struct pea_error **err)
+{
+	_cleanup_free_ char *num = xasprintf("%d", sig);
+	const char *args[] = { "kill", r->id, num, NULL };
+
+	return container_runtime(g, r, args, false, err);
+}
+
+static int stop_one(struct global_options *g, const char *name, long timeout,
+		    struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+	const char *sig_name = NULL;
+	int64_t t = 10;
+	int sig = SIGTERM;
+
+	if (record_lookup(g, name, &r, err) < 0)
+		return -1;
+	(void)record_refresh(g, r, NULL);
+	if (r->state == CTR_RUNNING) {
+		if (pea_json_get_string_opt(r->opts, "", "stop_signal", &sig_name, NULL) == 1 &&
+		    pea_signal_from_string(sig_name) > 0)
+			sig = pea_signal_from_string(sig_name);
+		if (timeout < 0 && pea_json_get_int64_opt(r->opts, "", "stop_timeout", &t, NULL) == 1)
+			timeout = t;
+		if (timeout < 0)
+			timeout = 10;
+		if (timeout > 0 && send_signal(g, r, sig, NULL) == 0 &&
+		    container_wait_exit(g, r->id, (int)(timeout * 1000), NULL) == 0)
+			goto stopped;
+		(void)send_signal(g, r, SIGKILL, NULL);
+		if (container_wait_exit(g, r->id, 10000, err) < 0)
+			return -1;
+	}
+stopped:
+	return container_cleanup(g, r->id, true, err);
+}
+
+static const char stop_usage[] =
+	"Usage: pea stop [OPTIONS] CONTAINER [CONTAINER...]\n"
+	"\n"
+	"Stop containers: the stop signal, then SIGKILL after the timeout.\n"
+	"\n"
+	"  -a, --all        every running container\n"
+	"  -t, --time=SECS  seconds to wait before SIGKILL (default: the container's, 10)\n";
+
+static char **all_running(struct global_options *g)
+{
+	struct ctr_record **v = NULL;
+	char **ids = NULL;
+	size_t n = 0;
+
+	if (records_list(g, &v, &n, NULL) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		(void)record_refresh(g, v[i], NULL);
+		if (v[i]->state == CTR_RUNNING)
+			pea_strv_push(&ids, v[i]->id);
+	}
+	records_free(v, n);
+	return ids;
+}
+
+int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "time", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char **targets = NULL;
+	long timeout = -1;
+	bool all = false;
+	int r, c = 0, status = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hat:", opts, stop_usage, &c, err)) == 2) {
+		if (c == 'a')
+			all = true;
+		else if (c == 't') {
+			char *end = NULL;
+			errno = 0;
+			timeout = strtol(optarg, &end, 10);
+			if (end == optarg || *end || errno || timeout < 0)
+				return pea_error_new(err, EINVAL, "invalid argument \"%s\" for "
+								  "\"-t, --time\" flag: must be an "
+								  "integer >= 0", optarg);
+		}
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (all)
+		targets = all_running(g);
+	else if (optind >= argc)
+		return pea_error_new(err, EINVAL, "you must provide at least one container name or id");
+	for (size_t i = 0; all ? targets && targets[i] : (int)i < argc - optind; i++) {
+		const char *name = all ? targets[i] : argv[optind + (int)i];
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		if (stop_one(g, name, timeout, &e) < 0) {
+			fprintf(stderr, "Error: %s\n", e->message);
+			status = e->code == ENOENT && status == 0 ? 1 : PEA_EXIT_ENGINE;
+			continue;
+		}
+		printf("%s\n", name);
+	}
+	pea_strv_free(targets);
+	return status;
+}
+
+static const char kill_usage[] =
+	"Usage: pea kill [OPTIONS] CONTAINER [CONTAINER...]\n"
+	"\n"
+	"Send a signal to running containers.\n"
+	"\n"
+	"  -s, --signal=SIGNAL   the signal (default SIGKILL)\n";
+
+int cmd_kill(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "signal", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int r, c = 0, sig = SIGKILL, status = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hs:", opts, kill_usage, &c, err)) == 2) {
+		sig = pea_signal_from_string(optarg);
+		if (sig <= 0)
+			return pea_error_new(err, EINVAL, "invalid signal: %s", optarg);
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind >= argc)
+		return pea_error_new(err, EINVAL, "you must provide at least one container name or id");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_record_ struct ctr_record *rec = NULL;
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		if (record_lookup(g, argv[i], &rec, &e) == 0) {
+			(void)record_refresh(g, rec, NULL);
+			if (rec->state != CTR_RUNNING)
+				pea_error_new(&e, EINVAL, "can only kill running containers. %s is "
+							  "in state %s: container state improper",
+					      rec->id, ctr_state_name(rec->state));
+			else
+				(void)send_signal(g, rec, sig, &e);
+		}
+		if (e) {
+			if (i + 1 == argc && status == 0) {
+				*err = TAKE_PTR(e);
+				return -1;
+			}
+			fprintf(stderr, "Error: %s\n", e->message);
+			status = PEA_EXIT_ENGINE;
+			continue;
+		}
+		printf("%s\n", argv[i]);
+	}
+	return status;
+}
+
+int cmd_wait(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "h", opts,
+			       "Usage: pea wait CONTAINER [CONTAINER...]\n\n"
+			       "Wait for containers to exit; print their exit codes.\n",
+			       &c, err)) == 2)
+		;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind >= argc)
+		return pea_error_new(err, EINVAL, "you must provide at least one container name or id");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_record_ struct ctr_record *rec = NULL;
+
+		if (record_lookup(g, argv[i], &rec, err) < 0)
+			return -1;
+		(void)record_refresh(g, rec, NULL);
+		if (rec->state == CTR_RUNNING) {
+			if (container_wait_exit(g, rec->id, -1, err) < 0)
+				return -1;
+			record_sync_exit(g, rec);
+		}
+		printf("%d\n", rec->state == CTR_CREATED ? 0 : rec->exit_code);
+	}
+	return 0;
+}

@@ -1,0 +1,60 @@
+#pragma once
+
+/*
+ * The command handlers of pea. Each returns the exit status (>= 0), or < 0
+ * with *err set: main prints "Error: MESSAGE" and exits with g->error_status
+ * (125 unless the handler chose another).
+ */
+
+struct global_options;
+struct pea_error;
+
+#define PEA_CMD(name) \
+	int cmd_##name(struct global_options *g, int argc, char **argv, struct pea_error **err)
+
+/* cmd-image.c */
+PEA_CMD(pull);
+PEA_CMD(load);
+PEA_CMD(images);
+PEA_CMD(rmi);
+PEA_CMD(tag);
+PEA_CMD(image_inspect);
+PEA_CMD(image);
+
+/* cmd-create.c */
+PEA_CMD(create);
+/* cmd-start.c */
+PEA_CMD(start);
+PEA_CMD(run);
+/* cmd-ps.c */
+PEA_CMD(ps);
+/* cmd-logs.c */
+PEA_CMD(logs);
+/* cmd-stop.c */
+PEA_CMD(stop);
+PEA_CMD(kill);
+PEA_CMD(wait);
+/* cmd-rm.c */
+PEA_CMD(rm);
+PEA_CMD(cleanup);
+/* cmd-inspect.c */
+PEA_CMD(inspect);
+PEA_CMD(container_inspect);
+/* cmd-exec.c */
+PEA_CMD(exec);
+/* main.c */
+PEA_CMD(container);
+PEA_CMD(version);
+
+/* Shared by the handlers (cmd-util.c). */
+#include <stdbool.h>
+/*
+ * getopt_long over a command's arguments with podman's conventions; prints
+ * usage for --help (returns 1). shortopts should start with "+" when
+ * options stop at the first operand (run, create, exec).
+ */
+struct option;
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	       const char *usage, int *ret_c, struct pea_error **err);
+/* Parse "true"/"false" for --flag=BOOL. */
+int parse_bool_arg(const char *opt, const char *arg, bool *ret, struct pea_error **err);

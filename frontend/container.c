@@ -1,0 +1,139 @@
+/* Runtime calls, waiting, cleanup and removal of containers (container.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/container.h"
+#include "frontend/frontend.h"
+#include "frontend/records.h"
+
+int container_runtime(const struct global_options *g, const struct ctr_record *r,
+		      const char *const *args, bool quiet, struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = NULL;
+	struct run_result res = { 0 };
+	int rc = 0;
+
+	pea_strv_push(&argv, r && r->runtime ? r->runtime : g->runtime);
+	pea_strv_push_take(&argv, xasprintf("--root=%s/runtime", g->runroot));
+	for (size_t i = 0; args[i]; i++)
+		pea_strv_push(&argv, args[i]);
+	if (frontend_run_capture(argv, -1, &res, err) < 0)
+		return -1;
+	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) {
+		if (!quiet) {
+			const char *m = res.errtxt && *res.errtxt ? res.errtxt : "failed";
+			const char *last = strrchr(m, '\n');
+			rc = pea_error_new(err, EIO, "OCI runtime %s: %s", args[0], last ? last + 1 : m);
+		} else {
+			rc = -EIO;
+		}
+	}
+	run_result_clear(&res);
+	return rc;
+}
+
+int container_wait_exit(const struct global_options *g, const char *id, int timeout_ms,
+			struct pea_error **err)
+{
+	_cleanup_free_ char *file = record_exit_file(g, id), *dir = NULL;
+	_cleanup_close_ int ino = -1;
+	struct timespec start, now;
+
+	dir = xasprintf("%s/exits", g->runroot);
+	(void)frontend_mkdir_p(dir, NULL);
+	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (ino >= 0)
+		(void)inotify_add_watch(ino, dir, IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = { .fd = ino, .events = POLLIN };
+		char buf[4096];
+		long waited;
+
+		if (pea_path_exists_at(AT_FDCWD, file))
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (timeout_ms >= 0 && waited >= timeout_ms)
+			return pea_error_new(err, ETIMEDOUT, "container '%s' did not exit", id);
+		/* inotify wakes us early; the 100 ms poll covers a missed event */
+		(void)poll(&p, ino >= 0 ? 1 : 0, 100);
+		if (ino >= 0)
+			while (read(ino, buf, sizeof(buf)) > 0)
+				;
+	}
+}
+
+static int unmount(const struct global_options *g, struct ctr_record *r, struct pea_error **err)
+{
+	const char *args[] = { "container", "unmount", "--force", r->id, NULL };
+	_cleanup_json_ struct json_object *res = NULL;
+
+	if (!r->mounted)
+		return 0;
+	if (store_call(g, args, &res, err) < 0)
+		return pea_error_wrap(err, "unmounting container '%s'", r->id);
+	r->mounted = false;
+	return 0;
+}
+
+int container_remove(struct global_options *g, struct ctr_record *r, struct pea_error **err)
+{
+	const char *del[] = { "delete", "--force", r->id, NULL };
+	const char *rm[] = { "container", "rm", "--force", r->id, NULL };
+	_cleanup_free_ char *dir = record_dir(g, r->id), *exitf = record_exit_file(g, r->id);
+	_cleanup_json_ struct json_object *res = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	(void)container_runtime(g, r, del, true, NULL);
+	if (unmount(g, r, err) < 0)
+		return -1;
+	if (store_call(g, rm, &res, &e) < 0 && e->code != ENOENT) {
+		*err = TAKE_PTR(e);
+		return pea_error_wrap(err, "removing the storage of container '%s'", r->id);
+	}
+	if (pea_rm_rf_at(AT_FDCWD, dir, err) < 0)
+		return -1;
+	(void)unlink(exitf);
+	return 0;
+}
+
+int container_cleanup(struct global_options *g, const char *id, bool remove_rm,
+		      struct pea_error **err)
+{
+	_cleanup_close_ int lock = -1;
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	const char *del[] = { "delete", "--force", id, NULL };
+
+	if (records_lock(g, &lock, err) < 0)
+		return -1;
+	if (record_load(g, id, &r, &e) < 0)
+		return e->code == ENOENT ? 0 : (*err = TAKE_PTR(e), -1);
+	record_sync_exit(g, r);
+	if (r->state == CTR_RUNNING)
+		return 0; /* started again meanwhile, or not ended: nothing to clean */
+	if (remove_rm && r->rm)
+		return container_remove(g, r, err);
+	(void)container_runtime(g, r, del, true, NULL);
+	if (unmount(g, r, err) < 0)
+		return -1;
+	return record_save(g, r, err);
+}

@@ -1,0 +1,54 @@
+#pragma once
+
+/* Container life cycle shared by the commands (create, start, cleanup, remove). */
+
+#include <stdbool.h>
+
+struct json_object;
+struct pea_error;
+struct global_options;
+struct ctr_record;
+
+/* What `run` adds to `create`. */
+struct run_flags {
+	bool detach;
+};
+
+/*
+ * Parse the options and operands of create/run (argv[0] is the command
+ * name), pull the image when missing, and create the container: storage
+ * layer and record. *ret is its record.
+ */
+int container_create_args(struct global_options *g, int argc, char **argv, bool is_run,
+			  struct run_flags *rf, struct ctr_record **ret, struct pea_error **err);
+
+/*
+ * Start a created or exited container: mount, write the bundle, launch the
+ * monitor, start. With attach, its output is copied to our stdout/stderr
+ * until it ends and *ret_exit gets its exit code (after the cleanup).
+ */
+int container_start(struct global_options *g, const char *id, bool attach, int *ret_exit,
+		    struct pea_error **err);
+
+/*
+ * After the container ended: record its exit, unmount, delete the runtime's
+ * state, and remove it when it was made with --rm (and remove_rm).
+ * Idempotent; a container already gone is fine.
+ */
+int container_cleanup(struct global_options *g, const char *id, bool remove_rm,
+		      struct pea_error **err);
+
+/* Remove a container that is not running: runtime state, mount, layer, record. */
+int container_remove(struct global_options *g, struct ctr_record *r, struct pea_error **err);
+
+/* RUNTIME --root RUNROOT/runtime ARGS... (the runtime the container was started with). */
+int container_runtime(const struct global_options *g, const struct ctr_record *r,
+		      const char *const *args, bool quiet, struct pea_error **err);
+
+/* Wait until the exit file exists (timeout_ms < 0: forever); 0 or ETIMEDOUT. */
+int container_wait_exit(const struct global_options *g, const char *id, int timeout_ms,
+			struct pea_error **err);
+
+/* Write config.json into the bundle from the record's options and the image. */
+int spec_write(const struct global_options *g, const struct ctr_record *r,
+	       const char *rootfs, struct pea_error **err);

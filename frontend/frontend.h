@@ -1,0 +1,70 @@
+#pragma once
+
+/*
+ * pea: the podman-compatible frontend. It keeps the container records and
+ * drives pea-storage, pea-image, pea-monitor and pea-runtime as separate
+ * processes (docs/pea.1.md, ../shared/DESIGN.md).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct json_object;
+struct pea_error;
+
+/* Exit statuses of podman. */
+#define PEA_EXIT_ENGINE	   125
+#define PEA_EXIT_CANNOT	   126
+#define PEA_EXIT_NOT_FOUND 127
+
+struct global_options {
+	char *root;	      /* graph root: records, storage/ */
+	char *runroot;	      /* run root: runtime state, exits, sockets, storage/ */
+	char *runtime;	      /* the OCI runtime, a path */
+	char *conmon;	      /* the monitor, a path */
+	char *storage_driver; /* NULL: pea-storage's default */
+	char **storage_opts;
+	char *log_level; /* passed on to the exit command */
+	char *self;	 /* this binary, absolute */
+	char *bindir;	 /* its folder */
+	bool rootless;
+	int error_status; /* exit status for a failing command; 0: 125 */
+};
+
+/* options.c */
+int frontend_parse_globals(int argc, char **argv, struct global_options *g, int *ret_next,
+			   struct pea_error **err);
+void global_options_clear(struct global_options *g);
+/* name next to this binary, else in PATH; a name with '/' as is. New string. */
+char *frontend_find_binary(const struct global_options *g, const char *name);
+/* The global options the exit command and helpers need to see this store again. */
+char **frontend_self_argv(const struct global_options *g);
+
+/* helpers.c: running the other binaries */
+struct run_result {
+	int status;  /* raw wait status */
+	char *out;   /* standard output, NUL-terminated */
+	size_t len;  /* its length */
+	char *errtxt; /* standard error, trailing newlines cut */
+};
+void run_result_clear(struct run_result *r);
+/* Run argv with stdin from in_fd (-1: /dev/null), capturing stdout and stderr. */
+int frontend_run_capture(char *const *argv, int in_fd, struct run_result *ret,
+			 struct pea_error **err);
+/* pea-storage ARGS...: the value of "result" of its reply (owned), or its error. */
+int store_call(const struct global_options *g, const char *const *args,
+	       struct json_object **ret_result, struct pea_error **err);
+/* pea-storage's own argv prefix (binary and global options). */
+char **store_base_argv(const struct global_options *g);
+/* "store:[driver@root+runroot]" for pea-image. */
+char *store_transport(const struct global_options *g, const char *name);
+
+/* Make a directory and its parents (0700 for the last one, like podman's roots). */
+int frontend_mkdir_p(const char *path, struct pea_error **err);
+/* A 64-hex random id. */
+char *frontend_new_id(void);
+/* RFC3339 with nanoseconds, UTC ("2026-11-26T07:23:25.123456789Z"). */
+char *frontend_now(void);
+/* Parse what frontend_now() (or a plain RFC3339 time) wrote; seconds since the epoch. */
+double frontend_parse_time(const char *s);
+double frontend_now_seconds(void);

@@ -1,0 +1,220 @@
+/* Running the other binaries, and small helpers (ids, times, folders). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/process.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/frontend.h"
+
+#define CAPTURE_MAX (64u << 20)
+
+void run_result_clear(struct run_result *r)
+{
+	free(r->out);
+	free(r->errtxt);
+	memset(r, 0, sizeof(*r));
+}
+
+static int read_memfd(int fd, size_t max, char **ret, size_t *ret_len, struct pea_error **err)
+{
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return pea_error_errno(err, "lseek");
+	return pea_read_all(fd, max, ret, ret_len, err);
+}
+
+int frontend_run_capture(char *const *argv, int in_fd, struct run_result *ret,
+			 struct pea_error **err)
+{
+	_cleanup_close_ int out = -1, errfd = -1, pidfd = -1;
+	struct pea_fd_map fds[3];
+	size_t n = 0, elen = 0;
+	struct pea_spawn s = { 0 };
+	pid_t pid;
+	int status;
+
+	memset(ret, 0, sizeof(*ret));
+	out = memfd_create("pea-out", MFD_CLOEXEC);
+	errfd = memfd_create("pea-err", MFD_CLOEXEC);
+	if (out < 0 || errfd < 0)
+		return pea_error_errno(err, "memfd_create");
+	if (in_fd >= 0)
+		fds[n++] = (struct pea_fd_map){ in_fd, 0 };
+	fds[n++] = (struct pea_fd_map){ out, 1 };
+	fds[n++] = (struct pea_fd_map){ errfd, 2 };
+	s.argv = argv;
+	s.fds = fds;
+	s.nfds = n;
+	s.null_stdin = in_fd < 0;
+	if (log_get_level() >= LOG_LEVEL_DEBUG) {
+		_cleanup_free_ char *cmd = pea_strv_join(argv, " ");
+		log_debug("running %s", cmd);
+	}
+	if (pea_spawn(&s, &pid, &pidfd, err) < 0)
+		return -1;
+	if (pea_wait(pid, pidfd, -1, &status, err) < 0)
+		return -1;
+	ret->status = status;
+	if (read_memfd(out, CAPTURE_MAX, &ret->out, &ret->len, err) < 0 ||
+	    read_memfd(errfd, 1u << 20, &ret->errtxt, &elen, err) < 0) {
+		run_result_clear(ret);
+		return -1;
+	}
+	while (elen > 0 && (ret->errtxt[elen - 1] == '\n' || ret->errtxt[elen - 1] == '\r'))
+		ret->errtxt[--elen] = '\0';
+	return 0;
+}
+
+char **store_base_argv(const struct global_options *g)
+{
+	char **v = NULL;
+
+	pea_strv_push_take(&v, frontend_find_binary(g, "pea-storage"));
+	pea_strv_push_take(&v, xasprintf("--root=%s/storage", g->root));
+	pea_strv_push_take(&v, xasprintf("--runroot=%s/storage", g->runroot));
+	if (g->storage_driver)
+		pea_strv_push_take(&v, xasprintf("--storage-driver=%s", g->storage_driver));
+	for (size_t i = 0; g->storage_opts && g->storage_opts[i]; i++)
+		pea_strv_push_take(&v, xasprintf("--storage-opt=%s", g->storage_opts[i]));
+	return v;
+}
+
+char *store_transport(const struct global_options *g, const char *name)
+{
+	/* pea-image takes an empty driver as a driver named "": leave out the '@'. */
+	return xasprintf("store:[%s%s%s/storage+%s/storage]%s",
+			 g->storage_driver ? g->storage_driver : "", g->storage_driver ? "@" : "",
+			 g->root, g->runroot, name ? name : "");
+}
+
+/* The message of {"error": {"message": ...}}, else standard error, else the status. */
+static int store_failure(const struct run_result *r, struct json_object *reply,
+			 struct pea_error **err)
+{
+	struct json_object *e = NULL, *m = NULL, *c = NULL;
+	_cleanup_free_ char *st = NULL;
+	int code = EIO;
+
+	if (reply && json_object_object_get_ex(reply, "error", &e)) {
+		if (json_object_object_get_ex(e, "code", &c) && json_object_is_type(c, json_type_int))
+			code = json_object_get_int(c);
+		if (code <= 0)
+			code = EIO;
+		if (json_object_object_get_ex(e, "message", &m) &&
+		    json_object_is_type(m, json_type_string))
+			return pea_error_new(err, code, "%s", json_object_get_string(m));
+	}
+	if (r->errtxt && *r->errtxt) {
+		const char *last = strrchr(r->errtxt, '\n');
+		return pea_error_new(err, code, "%s", last ? last + 1 : r->errtxt);
+	}
+	st = pea_describe_wait_status(r->status);
+	return pea_error_new(err, code, "pea-storage %s", st);
+}
+
+int store_call(const struct global_options *g, const char *const *args,
+	       struct json_object **ret_result, struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = store_base_argv(g);
+	_cleanup_json_ struct json_object *reply = NULL;
+	struct run_result r = { 0 };
+	struct json_object *res = NULL;
+	int rc;
+
+	for (size_t i = 0; args[i]; i++)
+		pea_strv_push(&argv, args[i]);
+	if (frontend_run_capture(argv, -1, &r, err) < 0)
+		return pea_error_wrap(err, "pea-storage");
+	if (r.len > 0)
+		(void)pea_json_parse(r.out, r.len, "pea-storage reply", &reply, NULL);
+	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0 || !reply) {
+		rc = store_failure(&r, reply, err);
+		run_result_clear(&r);
+		return rc;
+	}
+	run_result_clear(&r);
+	if (!json_object_object_get_ex(reply, "result", &res))
+		return pea_error_new(err, EPROTO, "pea-storage: reply without 'result'");
+	if (ret_result)
+		*ret_result = json_object_get(res);
+	return 0;
+}
+
+int frontend_mkdir_p(const char *path, struct pea_error **err)
+{
+	return pea_mkdir_p_at(AT_FDCWD, path, 0700, NULL, err);
+}
+
+char *frontend_new_id(void)
+{
+	unsigned char b[32];
+	char *s = xmalloc(65);
+	size_t got = 0;
+
+	while (got < sizeof(b)) {
+		ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			abort();
+		}
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof(b); i++)
+		snprintf(s + 2 * i, 3, "%02x", b[i]);
+	return s;
+}
+
+char *frontend_now(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+double frontend_now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double frontend_parse_time(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *rest;
+	double frac = 0;
+
+	if (!s || !*s)
+		return 0;
+	rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!rest)
+		return 0;
+	if (*rest == '.') {
+		double scale = 0.1;
+		for (rest++; *rest >= '0' && *rest <= '9'; rest++, scale /= 10)
+			frac += (*rest - '0') * scale;
+	}
+	return (double)timegm(&tm) + frac;
+}

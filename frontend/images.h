@@ -1,0 +1,36 @@
+#pragma once
+
+/* Images in the store, through pea-storage (docs/protocol.md). */
+
+#include <stdbool.h>
+
+struct json_object;
+struct pea_error;
+struct global_options;
+
+/* A docker reference's first component names a registry (has '.' or ':', or is localhost). */
+bool image_name_has_domain(const char *name);
+/*
+ * Check a reference and give its full form with a tag (":latest" added when
+ * it has neither tag nor digest). Short names stay short. EINVAL names the problem.
+ */
+int image_normalize(const char *name, char **ret, struct pea_error **err);
+/* "repo" and "tag" of a full name ("<none>" when missing); new strings. */
+void image_split_name(const char *full, char **ret_repo, char **ret_tag);
+
+/*
+ * The storage record of an image by name (full or short, as podman resolves
+ * local names), id or id prefix. ENOENT: "NAME: image not known".
+ */
+int image_find(const struct global_options *g, const char *name, struct json_object **ret,
+	       struct pea_error **err);
+/* The image's OCI config (parsed), or an empty object when it has none. */
+int image_read_config(struct json_object *rec, struct json_object **ret, struct pea_error **err);
+/* Sum of the sizes of the image's layers (from a `layer ls` array). */
+long long image_size(struct json_object *rec, struct json_object *layers);
+/* Pull NAME (short names through registries.conf); the record of the image. */
+int image_pull(const struct global_options *g, const char *name, bool quiet, bool tls_verify,
+	       struct json_object **ret, struct pea_error **err);
+/* `image inspect` JSON of one image, or ENOENT. */
+int image_inspect_one(const struct global_options *g, const char *name, struct json_object **ret,
+		      struct pea_error **err);

@@ -1,0 +1,110 @@
+/* pea: a podman-compatible command line for containers and images. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "frontend/commands.h"
+#include "frontend/frontend.h"
+
+typedef int (*cmd_fn)(struct global_options *g, int argc, char **argv, struct pea_error **err);
+
+struct command {
+	const char *name;
+	cmd_fn run;
+};
+
+static const struct command commands[] = {
+	{ "container", cmd_container }, { "create", cmd_create }, { "exec", cmd_exec },
+	{ "image", cmd_image },		{ "images", cmd_images }, { "inspect", cmd_inspect },
+	{ "kill", cmd_kill },		{ "load", cmd_load },	  { "logs", cmd_logs },
+	{ "ps", cmd_ps },		{ "pull", cmd_pull },	  { "rm", cmd_rm },
+	{ "rmi", cmd_rmi },		{ "run", cmd_run },	  { "start", cmd_start },
+	{ "stop", cmd_stop },		{ "tag", cmd_tag },	  { "version", cmd_version },
+	{ "wait", cmd_wait },
+};
+
+static const struct command container_commands[] = {
+	{ "cleanup", cmd_cleanup }, { "create", cmd_create },   { "exec", cmd_exec },
+	{ "inspect", cmd_container_inspect }, { "kill", cmd_kill }, { "list", cmd_ps },
+	{ "logs", cmd_logs },	    { "ls", cmd_ps },		{ "ps", cmd_ps },
+	{ "rm", cmd_rm },	    { "run", cmd_run },		{ "start", cmd_start },
+	{ "stop", cmd_stop },	    { "wait", cmd_wait },
+};
+
+static const char container_usage[] =
+	"Usage: pea container COMMAND\n"
+	"\n"
+	"Manage containers.\n"
+	"\n"
+	"Commands:\n"
+	"  cleanup   unmount a container that exited (the monitor's exit command)\n"
+	"  create    create a container\n"
+	"  exec      run a process in a running container\n"
+	"  inspect   show containers as JSON\n"
+	"  kill      send a signal to containers\n"
+	"  list, ls, ps   list containers\n"
+	"  logs      show the output of a container\n"
+	"  rm        remove containers\n"
+	"  run       run a command in a new container\n"
+	"  start     start containers\n"
+	"  stop      stop containers\n"
+	"  wait      wait for containers to exit\n";
+
+int cmd_container(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(container_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? pea_error_new(err, EINVAL,
+						"missing command 'pea container COMMAND'")
+				: 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(container_commands); i++)
+		if (strcmp(container_commands[i].name, argv[1]) == 0)
+			return container_commands[i].run(g, argc - 1, argv + 1, err);
+	return pea_error_new(err, EINVAL, "unrecognized command `pea container %s`\n"
+					  "Try 'pea container --help' for more information",
+			     argv[1]);
+}
+
+int cmd_version(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	printf("Version:      %s\n", PEA_VERSION);
+	printf("API Version:  %s\n", PEA_VERSION);
+	printf("OS/Arch:      linux/amd64\n");
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	struct global_options g = { 0 };
+	int r, next = 0;
+
+	log_set_program("pea");
+	r = frontend_parse_globals(argc, argv, &g, &next, &err);
+	if (r == 0) {
+		const char *name = argv[next];
+		r = -1;
+		for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+			if (strcmp(commands[i].name, name) == 0) {
+				r = commands[i].run(&g, argc - next, argv + next, &err);
+				break;
+			}
+		if (r == -1 && !err)
+			pea_error_new(&err, EINVAL, "unrecognized command `pea %s`\n"
+						    "Try 'pea --help' for more information",
+				      name);
+	} else if (r > 0) {
+		r = 0;
+	}
+	if (r < 0) {
+		fprintf(stderr, "Error: %s\n", err ? err->message : "failed");
+		r = g.error_status ? g.error_status : PEA_EXIT_ENGINE;
+	}
+	global_options_clear(&g);
+	fflush(stdout);
+	return r;
+}

@@ -1,0 +1,316 @@
+/* Global options, default paths and where the other binaries are found. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/frontend.h"
+
+enum {
+	OPT_ROOT = 1000,
+	OPT_RUNROOT,
+	OPT_RUNTIME,
+	OPT_CONMON,
+	OPT_DRIVER,
+	OPT_STORAGE_OPT,
+	OPT_LOG_LEVEL,
+	OPT_VERSION,
+};
+
+static const struct option global_longopts[] = {
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "runroot", required_argument, NULL, OPT_RUNROOT },
+	{ "runtime", required_argument, NULL, OPT_RUNTIME },
+	{ "conmon", required_argument, NULL, OPT_CONMON },
+	{ "storage-driver", required_argument, NULL, OPT_DRIVER },
+	{ "storage-opt", required_argument, NULL, OPT_STORAGE_OPT },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void global_options_clear(struct global_options *g)
+{
+	free(g->root);
+	free(g->runroot);
+	free(g->runtime);
+	free(g->conmon);
+	free(g->storage_driver);
+	pea_strv_free(g->storage_opts);
+	free(g->log_level);
+	free(g->self);
+	free(g->bindir);
+	memset(g, 0, sizeof(*g));
+}
+
+static void set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+/* podman's levels (trace, fatal, panic too) onto ours. */
+static int parse_log_level(const char *s, struct pea_error **err)
+{
+	enum log_level l;
+
+	if (strcmp(s, "trace") == 0)
+		s = "debug";
+	else if (strcmp(s, "fatal") == 0 || strcmp(s, "panic") == 0)
+		s = "error";
+	if (log_level_from_string(s, &l) < 0)
+		return pea_error_new(err, EINVAL,
+				     "invalid log level '%s': use trace, debug, info, warn, error, "
+				     "fatal or panic",
+				     s);
+	log_set_level(l);
+	return 0;
+}
+
+static void default_paths(struct global_options *g)
+{
+	const char *xdg;
+
+	g->rootless = geteuid() != 0;
+	if (!g->rootless) {
+		g->root = xstrdup("/var/lib/pea");
+		g->runroot = xstrdup("/run/pea");
+		return;
+	}
+	xdg = getenv("XDG_DATA_HOME");
+	if (xdg && *xdg)
+		g->root = xasprintf("%s/pea", xdg);
+	else
+		g->root = xasprintf("%s/.local/share/pea", getenv("HOME") ? getenv("HOME") : "/");
+	xdg = getenv("XDG_RUNTIME_DIR");
+	if (xdg && *xdg)
+		g->runroot = xasprintf("%s/pea", xdg);
+	else
+		g->runroot = xasprintf("/tmp/pea-run-%u", (unsigned)geteuid());
+}
+
+static void find_self(struct global_options *g)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	char *slash;
+
+	if (n <= 0) {
+		g->self = xstrdup("pea");
+		g->bindir = NULL;
+		return;
+	}
+	buf[n] = '\0';
+	g->self = xstrdup(buf);
+	slash = strrchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		g->bindir = xstrdup(buf[0] ? buf : "/");
+	}
+}
+
+char *frontend_find_binary(const struct global_options *g, const char *name)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_strv_ char **dirs = NULL;
+	const char *env;
+
+	if (strchr(name, '/'))
+		return xstrdup(name);
+	if (g->bindir) {
+		path = xasprintf("%s/%s", g->bindir, name);
+		if (access(path, X_OK) == 0)
+			return TAKE_PTR(path);
+		path = (free(path), NULL);
+	}
+	env = getenv("PATH");
+	dirs = pea_strv_split(env ? env : "/usr/local/bin:/usr/bin:/bin", ":");
+	for (size_t i = 0; dirs && dirs[i]; i++) {
+		path = xasprintf("%s/%s", dirs[i], name);
+		if (access(path, X_OK) == 0)
+			return TAKE_PTR(path);
+		path = (free(path), NULL);
+	}
+	/* Not found: keep the name, so the error names it. */
+	return xstrdup(name);
+}
+
+/* Absolute form of a path option: the exit command runs from another folder. */
+static char *absolute(const char *p)
+{
+	char cwd[PATH_MAX];
+
+	if (p[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return xstrdup(p);
+	return xasprintf("%s/%s", cwd, p);
+}
+
+static int apply_option(struct global_options *g, int c, const char *arg, struct pea_error **err)
+{
+	switch (c) {
+	case OPT_ROOT:
+		if (!*arg)
+			return pea_error_new(err, EINVAL, "--root: empty path");
+		free(g->root);
+		g->root = absolute(arg);
+		return 0;
+	case OPT_RUNROOT:
+		if (!*arg)
+			return pea_error_new(err, EINVAL, "--runroot: empty path");
+		free(g->runroot);
+		g->runroot = absolute(arg);
+		return 0;
+	case OPT_RUNTIME:
+		set_str(&g->runtime, arg);
+		return 0;
+	case OPT_CONMON:
+		set_str(&g->conmon, arg);
+		return 0;
+	case OPT_DRIVER:
+		if (strcmp(arg, "overlay") != 0 && strcmp(arg, "vfs") != 0)
+			return pea_error_new(err, EINVAL,
+					     "invalid storage driver '%s': use overlay or vfs", arg);
+		set_str(&g->storage_driver, arg);
+		return 0;
+	case OPT_STORAGE_OPT:
+		pea_strv_push(&g->storage_opts, arg);
+		return 0;
+	case OPT_LOG_LEVEL:
+		set_str(&g->log_level, arg);
+		return parse_log_level(arg, err);
+	default:
+		return pea_error_new(err, EINVAL, "unknown global option");
+	}
+}
+
+static const char usage[] =
+	"Usage: pea [OPTIONS] COMMAND [ARGS...]\n"
+	"\n"
+	"Manage containers and images without a daemon (a podman-compatible command line).\n"
+	"\n"
+	"Commands:\n"
+	"  container   manage containers (cleanup, create, exec, inspect, kill, logs, ls, rm, run,\n"
+	"              start, stop, wait)\n"
+	"  create      create a container without starting it\n"
+	"  exec        run a process in a running container\n"
+	"  image       manage images (inspect, load, ls, pull, rm, tag)\n"
+	"  images      list images\n"
+	"  inspect     show containers or images as JSON\n"
+	"  kill        send a signal to running containers\n"
+	"  load        load images from an archive\n"
+	"  logs        show the output of a container\n"
+	"  ps          list containers\n"
+	"  pull        pull an image from a registry\n"
+	"  rm          remove containers\n"
+	"  rmi         remove images\n"
+	"  run         run a command in a new container\n"
+	"  start       start containers\n"
+	"  stop        stop containers\n"
+	"  tag         add names to an image\n"
+	"  version     print the version\n"
+	"  wait        wait for containers to exit and print their exit codes\n"
+	"\n"
+	"Options:\n"
+	"      --root=DIR             graph root (default /var/lib/pea)\n"
+	"      --runroot=DIR          run root (default /run/pea)\n"
+	"      --runtime=PATH         OCI runtime (default pea-runtime; crun, runc work too)\n"
+	"      --conmon=PATH          container monitor (default pea-monitor; conmon works too)\n"
+	"      --storage-driver=NAME  overlay or vfs\n"
+	"      --storage-opt=K=V      a storage driver option (repeatable)\n"
+	"      --log-level=LEVEL      trace, debug, info, warn, error, fatal, panic\n"
+	"  -h, --help                 print this help\n"
+	"  -v, --version              print the version\n"
+	"\n"
+	"'pea COMMAND --help' describes a command.\n";
+
+/*
+ * Fills g and sets *ret_next to the index of the command. Returns 1 when
+ * --help or --version was printed.
+ */
+int frontend_parse_globals(int argc, char **argv, struct global_options *g, int *ret_next,
+			   struct pea_error **err)
+{
+	int c;
+
+	default_paths(g);
+	find_self(g);
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:hv", global_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		case 'v':
+			printf("pea version %s\n", PEA_VERSION);
+			return 1;
+		case '?':
+			return pea_error_new(err, EINVAL, "unknown flag: %s\nSee 'pea --help'",
+					     argv[optind - 1]);
+		case ':':
+			return pea_error_new(err, EINVAL, "flag needs an argument: %s",
+					     argv[optind - 1]);
+		default:
+			if (apply_option(g, c, optarg, err) < 0)
+				return -1;
+			break;
+		}
+	}
+	if (!g->runtime)
+		g->runtime = frontend_find_binary(g, "pea-runtime");
+	else {
+		char *p = frontend_find_binary(g, g->runtime);
+		free(g->runtime);
+		g->runtime = p;
+	}
+	if (!g->conmon)
+		g->conmon = frontend_find_binary(g, "pea-monitor");
+	else {
+		char *p = frontend_find_binary(g, g->conmon);
+		free(g->conmon);
+		g->conmon = p;
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return pea_error_new(err, EINVAL, "missing command 'pea COMMAND'");
+	}
+	*ret_next = optind;
+	return 0;
+}
+
+char **frontend_self_argv(const struct global_options *g)
+{
+	char **v = NULL;
+
+	pea_strv_push(&v, g->self);
+	pea_strv_push(&v, "--root");
+	pea_strv_push(&v, g->root);
+	pea_strv_push(&v, "--runroot");
+	pea_strv_push(&v, g->runroot);
+	pea_strv_push(&v, "--runtime");
+	pea_strv_push(&v, g->runtime);
+	pea_strv_push(&v, "--conmon");
+	pea_strv_push(&v, g->conmon);
+	if (g->storage_driver) {
+		pea_strv_push(&v, "--storage-driver");
+		pea_strv_push(&v, g->storage_driver);
+	}
+	for (size_t i = 0; g->storage_opts && g->storage_opts[i]; i++) {
+		pea_strv_push(&v, "--storage-opt");
+		pea_strv_push(&v, g->storage_opts[i]);
+	}
+	if (g->log_level) {
+		pea_strv_push(&v, "--log-level");
+		pea_strv_push(&v, g->log_level);
+	}
+	return v;
+}

@@ -1,0 +1,13 @@
+#pragma once
+
+/* Container summaries shared by ps and inspect. */
+
+#include <stdbool.h>
+
+struct json_object;
+struct ctr_record;
+
+/* "Up 5 seconds", "Exited (0) 3 seconds ago", "Created". */
+char *ps_status(const struct ctr_record *r);
+/* One container as `ps --format json` prints it; for_template flattens Names and Command. */
+struct json_object *ps_item(const struct ctr_record *r, bool notrunc, bool for_template);

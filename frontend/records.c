@@ -1,0 +1,335 @@
+/* Container records (records.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/lock.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+#include "frontend/frontend.h"
+#include "frontend/records.h"
+
+#define RECORD_MAX (4u << 20)
+
+struct ctr_record *ctr_record_free(struct ctr_record *r)
+{
+	if (!r)
+		return NULL;
+	free(r->id);
+	free(r->name);
+	free(r->image_id);
+	free(r->image_name);
+	free(r->created);
+	free(r->started_at);
+	free(r->finished_at);
+	free(r->runtime);
+	json_object_put(r->opts);
+	free(r);
+	return NULL;
+}
+
+void ctr_record_freep(struct ctr_record **r)
+{
+	*r = ctr_record_free(*r);
+}
+
+const char *ctr_state_name(enum ctr_state s)
+{
+	switch (s) {
+	case CTR_CREATED:
+		return "created";
+	case CTR_RUNNING:
+		return "running";
+	case CTR_EXITED:
+		return "exited";
+	default:
+		return "unknown";
+	}
+}
+
+static int state_from_name(const char *s, enum ctr_state *ret)
+{
+	if (strcmp(s, "created") == 0)
+		*ret = CTR_CREATED;
+	else if (strcmp(s, "running") == 0)
+		*ret = CTR_RUNNING;
+	else if (strcmp(s, "exited") == 0)
+		*ret = CTR_EXITED;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+char *record_dir(const struct global_options *g, const char *id)
+{
+	return xasprintf("%s/containers/%s", g->root, id);
+}
+
+char *record_exit_file(const struct global_options *g, const char *id)
+{
+	return xasprintf("%s/exits/%s", g->runroot, id);
+}
+
+char *record_runtime_root(const struct global_options *g)
+{
+	return xasprintf("%s/runtime", g->runroot);
+}
+
+int records_lock(const struct global_options *g, int *ret_fd, struct pea_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/containers", g->root);
+	_cleanup_free_ char *lock = xasprintf("%s/containers.lock", g->root);
+
+	if (frontend_mkdir_p(dir, err) < 0)
+		return -1;
+	return pea_lock_at(AT_FDCWD, lock, PEA_LOCK_EXCLUSIVE, false, ret_fd, err) < 0 ? -1 : 0;
+}
+
+static int record_from_json(struct json_object *j, struct ctr_record **ret,
+			    struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = xnew(struct ctr_record, 1);
+	const char *id = NULL, *name = NULL, *img = NULL, *imgname = NULL, *created = NULL;
+	const char *state = "created", *started = NULL, *finished = NULL, *rt = NULL;
+	struct json_object *opts = NULL;
+	int64_t pid = 0, code = 0;
+
+	if (pea_json_get_string_req(j, "", "id", &id, err) < 0 ||
+	    pea_json_get_string_req(j, "", "name", &name, err) < 0 ||
+	    pea_json_get_string_opt(j, "", "image_id", &img, err) < 0 ||
+	    pea_json_get_string_opt(j, "", "image_name", &imgname, err) < 0 ||
+	    pea_json_get_string_opt(j, "", "created", &created, err) < 0 ||
+	    pea_json_get_string_opt(j, "", "state", &state, err) < 0 ||
+	    pea_json_get_string_opt(j, "", "started_at", &started, err) < 0 ||
+	    pea_json_get_string_opt(j, "", "finished_at", &finished, err) < 0 ||
+	    pea_json_get_string_opt(j, "", "runtime", &rt, err) < 0 ||
+	    pea_json_get_int64_opt(j, "", "pid", &pid, err) < 0 ||
+	    pea_json_get_int64_opt(j, "", "exit_code", &code, err) < 0 ||
+	    pea_json_get_bool_opt(j, "", "rm", &r->rm, err) < 0 ||
+	    pea_json_get_bool_opt(j, "", "mounted", &r->mounted, err) < 0 ||
+	    pea_json_get_object_opt(j, "", "opts", &opts, err) < 0)
+		return -1;
+	if (state_from_name(state, &r->state) < 0)
+		return pea_error_new(err, EINVAL, "'state': unknown state '%s'", state);
+	r->id = xstrdup(id);
+	r->name = xstrdup(name);
+	r->image_id = img ? xstrdup(img) : NULL;
+	r->image_name = imgname ? xstrdup(imgname) : NULL;
+	r->created = xstrdup(created ? created : "");
+	r->started_at = started ? xstrdup(started) : NULL;
+	r->finished_at = finished ? xstrdup(finished) : NULL;
+	r->runtime = rt ? xstrdup(rt) : NULL;
+	r->pid = (int)pid;
+	r->exit_code = (int)code;
+	r->opts = opts ? json_object_get(opts) : json_object_new_object();
+	*ret = TAKE_PTR(r);
+	return 0;
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_object_add(o, k, json_object_new_string(v));
+}
+
+int record_save(const struct global_options *g, const struct ctr_record *r,
+		struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *dir = record_dir(g, r->id);
+	const char *s;
+
+	add_str(o, "id", r->id);
+	add_str(o, "name", r->name);
+	add_str(o, "image_id", r->image_id);
+	add_str(o, "image_name", r->image_name);
+	add_str(o, "created", r->created);
+	add_str(o, "state", ctr_state_name(r->state));
+	json_object_object_add(o, "pid", json_object_new_int(r->pid));
+	json_object_object_add(o, "exit_code", json_object_new_int(r->exit_code));
+	add_str(o, "started_at", r->started_at);
+	add_str(o, "finished_at", r->finished_at);
+	json_object_object_add(o, "rm", json_object_new_boolean(r->rm));
+	json_object_object_add(o, "mounted", json_object_new_boolean(r->mounted));
+	add_str(o, "runtime", r->runtime);
+	json_object_object_add(o, "opts", json_object_get(r->opts));
+	if (frontend_mkdir_p(dir, err) < 0)
+		return -1;
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	{
+		_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			return pea_error_errno(err, "open '%s'", dir);
+		if (pea_write_file_atomic_at(dfd, "pea.json", s, strlen(s), 0600, err) < 0)
+			return pea_error_wrap(err, "container '%s'", r->id);
+	}
+	return 0;
+}
+
+int record_load(const struct global_options *g, const char *id, struct ctr_record **ret,
+		struct pea_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/containers/%s/pea.json", g->root, id);
+	_cleanup_json_ struct json_object *j = NULL;
+
+	if (pea_json_parse_file_at(AT_FDCWD, path, RECORD_MAX, &j, err) < 0)
+		return -1;
+	if (!j || pea_json_expect_object(j, "", err) < 0)
+		return pea_error_new(err, EINVAL, "'%s': not a container record", path);
+	if (record_from_json(j, ret, err) < 0)
+		return pea_error_wrap(err, "'%s'", path);
+	return 0;
+}
+
+void records_free(struct ctr_record **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ctr_record_free(v[i]);
+	free(v);
+}
+
+static int by_created(const void *a, const void *b)
+{
+	const struct ctr_record *x = *(struct ctr_record *const *)a;
+	const struct ctr_record *y = *(struct ctr_record *const *)b;
+
+	return strcmp(x->created, y->created);
+}
+
+int records_list(const struct global_options *g, struct ctr_record ***ret, size_t *ret_n,
+		 struct pea_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/containers", g->root);
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct ctr_record **v = NULL;
+	size_t n = 0;
+	struct dirent *e;
+
+	if (!d) {
+		if (errno == ENOENT) {
+			*ret = NULL;
+			*ret_n = 0;
+			return 0;
+		}
+		return pea_error_errno(err, "open '%s'", dir);
+	}
+	while ((e = readdir(d))) {
+		struct ctr_record *r = NULL;
+		_cleanup_error_ struct pea_error *e2 = NULL;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) != 64)
+			continue;
+		if (record_load(g, e->d_name, &r, &e2) < 0) {
+			/* A folder whose record is not written yet (create in flight), or gone. */
+			if (e2->code != ENOENT)
+				log_warning("%s, ignoring", e2->message);
+			continue;
+		}
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		v[n++] = r;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_created);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int record_lookup(const struct global_options *g, const char *what, struct ctr_record **ret,
+		  struct pea_error **err)
+{
+	struct ctr_record **v = NULL;
+	size_t n = 0, hits = 0, hit = 0;
+
+	if (!*what)
+		return pea_error_new(err, EINVAL, "container name or ID must not be empty");
+	if (records_list(g, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i]->id, what) == 0 || strcmp(v[i]->name, what) == 0) {
+			hits = 1;
+			hit = i;
+			break;
+		}
+		if (strncmp(v[i]->id, what, strlen(what)) == 0) {
+			hits++;
+			hit = i;
+		}
+	}
+	if (hits == 1) {
+		*ret = v[hit];
+		v[hit] = NULL;
+		records_free(v, n);
+		return 0;
+	}
+	records_free(v, n);
+	if (hits > 1)
+		return pea_error_new(err, EINVAL, "more than one result for container \"%s\"",
+				     what);
+	return pea_error_new(err, ENOENT, "no container with name or ID \"%s\" found: "
+				     "no such container", what);
+}
+
+static char *mtime_string(const struct stat *st)
+{
+	struct tm tm;
+	char buf[64];
+
+	gmtime_r(&st->st_mtim.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return xasprintf("%s.%09ldZ", buf, st->st_mtim.tv_nsec);
+}
+
+bool record_sync_exit(const struct global_options *g, struct ctr_record *r)
+{
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+	struct stat st;
+	size_t len;
+
+	if (r->state != CTR_RUNNING)
+		return false;
+	path = record_exit_file(g, r->id);
+	if (stat(path, &st) < 0)
+		return false;
+	if (pea_read_file_at(AT_FDCWD, path, 64, &buf, &len, NULL) < 0 || len == 0)
+		return false; /* the monitor replaces it atomically; empty means not yet */
+	r->state = CTR_EXITED;
+	r->exit_code = atoi(buf);
+	/* -1: the monitor's timeout; podman shows it as is. */
+	free(r->finished_at);
+	r->finished_at = mtime_string(&st);
+	r->pid = 0;
+	return true;
+}
+
+int record_refresh(const struct global_options *g, struct ctr_record *r, struct pea_error **err)
+{
+	_cleanup_close_ int lock = -1;
+	_cleanup_record_ struct ctr_record *fresh = NULL;
+
+	if (r->state != CTR_RUNNING)
+		return 0;
+	if (!record_sync_exit(g, r))
+		return 0;
+	if (records_lock(g, &lock, err) < 0)
+		return -1;
+	/* Another command may have moved on (removed it, restarted it): keep theirs. */
+	if (record_load(g, r->id, &fresh, NULL) < 0)
+		return 0;
+	if (fresh->state != CTR_RUNNING || strcmp(fresh->started_at ? fresh->started_at : "",
+						  r->started_at ? r->started_at : "") != 0)
+		return 0;
+	return record_save(g, r, err);
+}

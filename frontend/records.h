@@ -1,0 +1,77 @@
+#pragma once
+
+/*
+ * Container records: ROOT/containers/ID/pea.json, one per container, replaced
+ * atomically under ROOT/containers.lock. The folder also holds the bundle
+ * (config.json), the log (ctr.log) and the monitor's files.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct json_object;
+struct pea_error;
+struct global_options;
+
+enum ctr_state {
+	CTR_CREATED,
+	CTR_RUNNING,
+	CTR_EXITED,
+};
+
+struct ctr_record {
+	char *id;
+	char *name;
+	char *image_id;
+	char *image_name;
+	char *created;
+	enum ctr_state state;
+	int pid;
+	int exit_code;
+	char *started_at;
+	char *finished_at;
+	bool rm;
+	bool mounted; /* its root is mounted (start mounts, cleanup unmounts) */
+	char *runtime; /* the runtime it was started with */
+	/* The create options as given (args, env, mounts, ...): see cmd-create.c. */
+	struct json_object *opts;
+};
+
+struct ctr_record *ctr_record_free(struct ctr_record *r);
+void ctr_record_freep(struct ctr_record **r);
+#define _cleanup_record_ __attribute__((cleanup(ctr_record_freep)))
+
+const char *ctr_state_name(enum ctr_state s);
+
+/* ROOT/containers/ID (new string). */
+char *record_dir(const struct global_options *g, const char *id);
+/* RUNROOT/exits/ID. */
+char *record_exit_file(const struct global_options *g, const char *id);
+char *record_runtime_root(const struct global_options *g);
+
+/* Take the records lock (exclusive), creating the folders. */
+int records_lock(const struct global_options *g, int *ret_fd, struct pea_error **err);
+
+int record_load(const struct global_options *g, const char *id, struct ctr_record **ret,
+		struct pea_error **err);
+/* Write (caller holds the lock); creates the folder. */
+int record_save(const struct global_options *g, const struct ctr_record *r,
+		struct pea_error **err);
+/* Every record, oldest first. */
+int records_list(const struct global_options *g, struct ctr_record ***ret, size_t *ret_n,
+		 struct pea_error **err);
+void records_free(struct ctr_record **v, size_t n);
+/*
+ * By full id, name or unique id prefix. ENOENT: 'no container with name or ID
+ * "x" found: no such container'.
+ */
+int record_lookup(const struct global_options *g, const char *what, struct ctr_record **ret,
+		  struct pea_error **err);
+
+/*
+ * Bring a running record up to date with its exit file (the monitor writes
+ * it when the container ends). Returns true when the record changed.
+ */
+bool record_sync_exit(const struct global_options *g, struct ctr_record *r);
+/* record_sync_exit, then save under the lock when it changed. */
+int record_refresh(const struct global_options *g, struct ctr_record *r, struct pea_error **err);

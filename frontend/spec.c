@@ -1,0 +1,378 @@
+/*
+ * The bundle's config.json: the record's process (from the image and the
+ * flags) with podman's defaults: the 11 default capabilities, masked and
+ * read-only paths, rlimits clamped to ours, the usual /proc /dev /sys mounts,
+ * and /etc/hostname, /etc/hosts, /etc/resolv.conf written in the bundle.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/container.h"
+#include "frontend/frontend.h"
+#include "frontend/records.h"
+
+#define PASSWD_MAX (1u << 20)
+
+static const char *const default_caps[] = {
+	"CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID",	   "CAP_KILL",
+	"CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID",
+	"CAP_SYS_CHROOT",
+};
+
+static const char *const masked_paths[] = {
+	"/proc/acpi",	     "/proc/kcore",	"/proc/keys",	   "/proc/latency_stats",
+	"/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+	"/sys/firmware",     "/sys/fs/selinux",	"/sys/dev/block",
+};
+
+static const char *const readonly_paths[] = {
+	"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+static struct json_object *str_array(const char *const *v, size_t n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static struct json_object *split_opts(const char *opts)
+{
+	_cleanup_strv_ char **v = pea_strv_split(opts, ",");
+
+	return str_array((const char *const *)v, pea_strv_length(v));
+}
+
+static void add_mount(struct json_object *mounts, const char *dest, const char *type,
+		      const char *src, struct json_object *options)
+{
+	struct json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "destination", json_object_new_string(dest));
+	json_object_object_add(m, "type", json_object_new_string(type));
+	json_object_object_add(m, "source", json_object_new_string(src));
+	json_object_object_add(m, "options", options);
+	json_object_array_add(mounts, m);
+}
+
+/* A line "name:x:id:gid:..." of passwd/group whose field 0 or 2 matches. */
+static int lookup_db(int rootfd, const char *file, const char *what, long *ret_id,
+		     long *ret_gid)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	char *line, *save = NULL;
+
+	if (pea_open_in_root(rootfd, file, O_RDONLY, 0, &fd, NULL) < 0 ||
+	    pea_read_all(fd, PASSWD_MAX, &buf, &len, NULL) < 0)
+		return -ENOENT;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		_cleanup_strv_ char **f = NULL;
+		char *p = line, *colon;
+
+		/* split keeping empty fields */
+		while ((colon = strchr(p, ':'))) {
+			pea_strv_push_take(&f, xstrndup(p, (size_t)(colon - p)));
+			p = colon + 1;
+		}
+		pea_strv_push(&f, p);
+		if (pea_strv_length(f) < 3)
+			continue;
+		if (strcmp(f[0], what) == 0 || strcmp(f[2], what) == 0) {
+			*ret_id = atol(f[2]);
+			if (ret_gid)
+				*ret_gid = pea_strv_length(f) > 3 ? atol(f[3]) : 0;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static bool is_number(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* USER[:GROUP], names looked up in the container's /etc/passwd and /etc/group. */
+static int resolve_user(int rootfd, const char *spec, long *ret_uid, long *ret_gid,
+			struct pea_error **err)
+{
+	_cleanup_free_ char *user = NULL;
+	const char *colon = strchr(spec, ':');
+	long uid = 0, gid = 0, dummy;
+
+	user = colon ? xstrndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
+	if (!*user)
+		user = (free(user), xstrdup("0"));
+	if (lookup_db(rootfd, "/etc/passwd", user, &uid, &gid) < 0) {
+		if (!is_number(user))
+			return pea_error_new(err, ENOENT, "unable to find user %s: no matching "
+							  "entries in passwd file", user);
+		uid = atol(user);
+		gid = 0;
+	}
+	if (colon) {
+		const char *grp = colon + 1;
+		if (is_number(grp))
+			gid = atol(grp);
+		else if (lookup_db(rootfd, "/etc/group", grp, &gid, &dummy) < 0)
+			return pea_error_new(err, ENOENT, "unable to find group %s: no matching "
+							  "entries in group file", grp);
+	}
+	*ret_uid = uid;
+	*ret_gid = gid;
+	return 0;
+}
+
+static struct json_object *rlimit(const char *type, rlim_t want, int resource)
+{
+	struct json_object *o = json_object_new_object();
+	struct rlimit cur;
+
+	/* Without CAP_SYS_RESOURCE the runtime cannot go above our hard limit. */
+	if (getrlimit(resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && cur.rlim_max < want)
+		want = cur.rlim_max;
+	json_object_object_add(o, "type", json_object_new_string(type));
+	json_object_object_add(o, "hard", json_object_new_int64((int64_t)want));
+	json_object_object_add(o, "soft", json_object_new_int64((int64_t)want));
+	return o;
+}
+
+static struct json_object *process_json(const struct ctr_record *r, long uid, long gid,
+					struct pea_error **err)
+{
+	struct json_object *p = json_object_new_object(), *u = json_object_new_object();
+	struct json_object *caps = json_object_new_object(), *rl = json_object_new_array();
+	struct json_object *v = NULL;
+	size_t ncaps = ARRAY_SIZE(default_caps);
+
+	json_object_object_add(p, "terminal", json_object_new_boolean(false));
+	json_object_object_add(u, "uid", json_object_new_int64(uid));
+	json_object_object_add(u, "gid", json_object_new_int64(gid));
+	json_object_object_add(p, "user", u);
+	json_object_object_get_ex(r->opts, "args", &v);
+	json_object_object_add(p, "args", json_object_get(v));
+	json_object_object_get_ex(r->opts, "env", &v);
+	{
+		struct json_object *env = json_object_new_array();
+		const char *host = NULL;
+		(void)pea_json_get_string_opt(r->opts, "opts", "hostname", &host, err);
+		for (size_t i = 0; v && i < json_object_array_length(v); i++)
+			json_object_array_add(env, json_object_get(json_object_array_get_idx(v, i)));
+		{
+			_cleanup_free_ char *h = xasprintf("HOSTNAME=%s", host ? host : "");
+			if (!host)
+				h = (free(h), xasprintf("HOSTNAME=%.12s", r->id));
+			json_object_array_add(env, json_object_new_string(h));
+		}
+		json_object_object_add(p, "env", env);
+	}
+	json_object_object_get_ex(r->opts, "workdir", &v);
+	json_object_object_add(p, "cwd", v ? json_object_get(v) : json_object_new_string("/"));
+	json_object_object_add(caps, "bounding", str_array(default_caps, ncaps));
+	/* A non-root user starts with no effective capabilities, as with podman. */
+	json_object_object_add(caps, "effective", str_array(default_caps, uid == 0 ? ncaps : 0));
+	json_object_object_add(caps, "permitted", str_array(default_caps, uid == 0 ? ncaps : 0));
+	json_object_object_add(p, "capabilities", caps);
+	json_object_array_add(rl, rlimit("RLIMIT_NOFILE", 1048576, RLIMIT_NOFILE));
+	json_object_array_add(rl, rlimit("RLIMIT_NPROC", 4194304, RLIMIT_NPROC));
+	json_object_object_add(p, "rlimits", rl);
+	json_object_object_add(p, "noNewPrivileges", json_object_new_boolean(false));
+	return p;
+}
+
+/* Copy a host file's content, or write text, into the bundle. */
+static int write_etc(const char *bundle, const char *name, const char *text,
+		     struct pea_error **err)
+{
+	_cleanup_close_ int dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s'", bundle);
+	return pea_write_file_atomic_at(dfd, name, text, strlen(text), 0644, err);
+}
+
+static int etc_files(const char *bundle, const char *hostname, bool host_net,
+		     struct pea_error **err)
+{
+	_cleanup_free_ char *resolv = NULL, *hosts = NULL, *hn = NULL;
+	size_t len = 0;
+
+	if (pea_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1u << 16, &resolv, &len, NULL) < 0)
+		resolv = xstrdup("");
+	if (host_net) {
+		if (pea_read_file_at(AT_FDCWD, "/etc/hosts", 1u << 20, &hosts, &len, NULL) < 0)
+			hosts = xstrdup("");
+		char *n = xasprintf("%s127.0.1.1\t%s\n", hosts, hostname);
+		free(hosts);
+		hosts = n;
+	} else {
+		hosts = xasprintf("127.0.0.1\tlocalhost localhost.localdomain\n"
+				  "::1\tlocalhost localhost.localdomain\n"
+				  "127.0.1.1\t%s\n",
+				  hostname);
+	}
+	hn = xasprintf("%s\n", hostname);
+	if (write_etc(bundle, "hostname", hn, err) < 0 || write_etc(bundle, "hosts", hosts, err) < 0 ||
+	    write_etc(bundle, "resolv.conf", resolv, err) < 0)
+		return -1;
+	return 0;
+}
+
+static struct json_object *mounts_json(const struct ctr_record *r, const char *bundle,
+				       bool read_only)
+{
+	struct json_object *m = json_object_new_array(), *v = NULL;
+	static const char *const etc[] = { "hostname", "hosts", "resolv.conf" };
+
+	add_mount(m, "/proc", "proc", "proc", split_opts("nosuid,noexec,nodev"));
+	add_mount(m, "/dev", "tmpfs", "tmpfs", split_opts("nosuid,strictatime,mode=755,size=65536k"));
+	add_mount(m, "/dev/pts", "devpts", "devpts",
+		  split_opts("nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5"));
+	add_mount(m, "/dev/mqueue", "mqueue", "mqueue", split_opts("nosuid,noexec,nodev"));
+	add_mount(m, "/dev/shm", "tmpfs", "shm",
+		  split_opts("nosuid,noexec,nodev,mode=1777,size=65536k"));
+	add_mount(m, "/sys", "sysfs", "sysfs", split_opts("nosuid,noexec,nodev,ro"));
+	for (size_t i = 0; i < ARRAY_SIZE(etc); i++) {
+		_cleanup_free_ char *src = xasprintf("%s/%s", bundle, etc[i]);
+		_cleanup_free_ char *dst = xasprintf("/etc/%s", etc[i]);
+		add_mount(m, dst, "bind", src, split_opts("rbind,rprivate"));
+	}
+	if (read_only) {
+		static const char *const tmp[] = { "/tmp", "/var/tmp", "/run" };
+		for (size_t i = 0; i < ARRAY_SIZE(tmp); i++)
+			add_mount(m, tmp[i], "tmpfs", "tmpfs",
+				  split_opts("rw,rprivate,nosuid,nodev"));
+	}
+	json_object_object_get_ex(r->opts, "tmpfs", &v);
+	for (size_t i = 0; v && i < json_object_array_length(v); i++) {
+		struct json_object *t = json_object_array_get_idx(v, i), *d = NULL, *o = NULL;
+		json_object_object_get_ex(t, "destination", &d);
+		json_object_object_get_ex(t, "options", &o);
+		add_mount(m, json_object_get_string(d), "tmpfs", "tmpfs", json_object_get(o));
+	}
+	json_object_object_get_ex(r->opts, "volumes", &v);
+	for (size_t i = 0; v && i < json_object_array_length(v); i++) {
+		struct json_object *t = json_object_array_get_idx(v, i), *d = NULL, *s = NULL,
+				   *o = NULL;
+		json_object_object_get_ex(t, "destination", &d);
+		json_object_object_get_ex(t, "source", &s);
+		json_object_object_get_ex(t, "options", &o);
+		add_mount(m, json_object_get_string(d), "bind", json_object_get_string(s),
+			  json_object_get(o));
+	}
+	return m;
+}
+
+static struct json_object *linux_json(const struct ctr_record *r, bool host_net)
+{
+	static const char *const ns[] = { "pid", "ipc", "uts", "mount", "network" };
+	struct json_object *l = json_object_new_object(), *nss = json_object_new_array();
+	int64_t mem = 0, pids = 0;
+	bool has_mem, has_pids;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+		struct json_object *o;
+		if (host_net && strcmp(ns[i], "network") == 0)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "type", json_object_new_string(ns[i]));
+		json_object_array_add(nss, o);
+	}
+	json_object_object_add(l, "namespaces", nss);
+	json_object_object_add(l, "maskedPaths", str_array(masked_paths, ARRAY_SIZE(masked_paths)));
+	json_object_object_add(l, "readonlyPaths",
+			       str_array(readonly_paths, ARRAY_SIZE(readonly_paths)));
+	has_mem = pea_json_get_int64_opt(r->opts, "opts", "memory", &mem, NULL) == 1;
+	has_pids = pea_json_get_int64_opt(r->opts, "opts", "pids_limit", &pids, NULL) == 1;
+	/* Resources only when asked for: pea-runtime has no cgroups yet. */
+	if (has_mem || has_pids) {
+		struct json_object *res = json_object_new_object();
+		_cleanup_free_ char *cg = xasprintf("/pea/pea-%s", r->id);
+		if (has_mem) {
+			struct json_object *mo = json_object_new_object();
+			json_object_object_add(mo, "limit", json_object_new_int64(mem));
+			json_object_object_add(res, "memory", mo);
+		}
+		if (has_pids) {
+			struct json_object *po = json_object_new_object();
+			json_object_object_add(po, "limit", json_object_new_int64(pids <= 0 ? -1 : pids));
+			json_object_object_add(res, "pids", po);
+		}
+		json_object_object_add(l, "resources", res);
+		json_object_object_add(l, "cgroupsPath", json_object_new_string(cg));
+	}
+	return l;
+}
+
+int spec_write(const struct global_options *g, const struct ctr_record *r, const char *rootfs,
+	       struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *spec = json_object_new_object();
+	_cleanup_free_ char *bundle = record_dir(g, r->id), *hostname = NULL;
+	_cleanup_close_ int rootfd = -1, dfd = -1;
+	const char *user = "", *host = NULL, *net = "none", *text;
+	struct json_object *root, *proc;
+	bool read_only = false, host_net;
+	long uid = 0, gid = 0;
+
+	rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return pea_error_errno(err, "open the container's root '%s'", rootfs);
+	(void)pea_json_get_string_opt(r->opts, "opts", "user", &user, NULL);
+	(void)pea_json_get_string_opt(r->opts, "opts", "hostname", &host, NULL);
+	(void)pea_json_get_string_opt(r->opts, "opts", "network", &net, NULL);
+	(void)pea_json_get_bool_opt(r->opts, "opts", "read_only", &read_only, NULL);
+	host_net = strcmp(net, "host") == 0;
+	if (resolve_user(rootfd, user, &uid, &gid, err) < 0)
+		return -1;
+	if (host) {
+		hostname = xstrdup(host);
+	} else if (host_net) {
+		char buf[256] = "";
+		gethostname(buf, sizeof(buf) - 1);
+		hostname = xstrdup(buf);
+	} else {
+		hostname = xstrndup(r->id, 12);
+	}
+	if (etc_files(bundle, hostname, host_net, err) < 0)
+		return -1;
+	proc = process_json(r, uid, gid, err);
+	json_object_object_add(spec, "ociVersion", json_object_new_string("1.0.2"));
+	json_object_object_add(spec, "process", proc);
+	root = json_object_new_object();
+	json_object_object_add(root, "path", json_object_new_string(rootfs));
+	json_object_object_add(root, "readonly", json_object_new_boolean(read_only));
+	json_object_object_add(spec, "root", root);
+	json_object_object_add(spec, "hostname", json_object_new_string(hostname));
+	json_object_object_add(spec, "mounts", mounts_json(r, bundle, read_only));
+	json_object_object_add(spec, "linux", linux_json(r, host_net));
+	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s'", bundle);
+	text = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE);
+	return pea_write_file_atomic_at(dfd, "config.json", text, strlen(text), 0600, err);
+}
