@@ -12,8 +12,8 @@
 #include "monitor/monitor.h"
 #include "tests/unit/tap.h"
 
-static char *k8s_output(int64_t size_max, const char *const *chunks, size_t n,
-			const enum monitor_stream *streams)
+static char *k8s_output_global(int64_t size_max, int64_t global_max, const char *const *chunks,
+			       size_t n, const enum monitor_stream *streams)
 {
 	_cleanup_error_ struct pea_error *err = NULL;
 	char path[] = "/tmp/test-monitor-logs-XXXXXX";
@@ -23,7 +23,7 @@ static char *k8s_output(int64_t size_max, const char *const *chunks, size_t n,
 	int fd = mkstemp(path);
 
 	close(fd);
-	if (k8s_log_open(&k, path, size_max, -1, false, &err) < 0)
+	if (k8s_log_open(&k, path, size_max, global_max, false, &err) < 0)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		k8s_log_write(&k, streams[i], chunks[i], strlen(chunks[i]));
@@ -31,6 +31,12 @@ static char *k8s_output(int64_t size_max, const char *const *chunks, size_t n,
 	pea_read_file_at(AT_FDCWD, path, 1 << 20, &data, &len, &err);
 	unlink(path);
 	return data;
+}
+
+static char *k8s_output(int64_t size_max, const char *const *chunks, size_t n,
+			const enum monitor_stream *streams)
+{
+	return k8s_output_global(size_max, -1, chunks, n, streams);
 }
 
 /* Drop the 36-character timestamp and its space from each line. */
@@ -82,6 +88,17 @@ static void test_k8s_cap(void)
 	tap_is_str(text, "stdout F abcdefghij\nstdout F last\n",
 		   "over the cap, the file starts again with the entry that did not fit");
 	tap_ok(out && strlen(out) <= 110, "the file stays under --log-size-max");
+}
+
+static void test_k8s_global(void)
+{
+	const char *chunks[] = { "0123456789\n", "abcdefghij\n", "never\n" };
+	enum monitor_stream streams[] = { STREAM_STDOUT, STREAM_STDOUT, STREAM_STDOUT };
+	_cleanup_free_ char *out = k8s_output_global(-1, 100, chunks, 3, streams);
+	_cleanup_free_ char *text = out ? strip_times(out) : NULL;
+
+	tap_is_str(text, "stdout F 0123456789\nstdout F abcdefghij\n",
+		   "--log-global-size-max: nothing more once the total reached it");
 }
 
 static void test_k8s_long(void)
@@ -154,9 +171,10 @@ static void test_runtime_log(void)
 
 int main(void)
 {
-	tap_plan(2 + 2 + 1 + 2 + 8 + 2);
+	tap_plan(2 + 2 + 1 + 1 + 2 + 8 + 2);
 	test_k8s();
 	test_k8s_cap();
+	test_k8s_global();
 	test_k8s_long();
 	test_journald();
 	test_ctl();
