@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# pea: global options and images (pull, load, images, rmi, tag, image inspect).
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	registry_stop 2>/dev/null || true
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	fe_setup
+}
+
+teardown() {
+	fe_teardown
+}
+
+@test "--version, --help and a bad global flag" {
+	run -0 "$PEA" --version
+	assert_output "pea version 0.1.0"
+	run -0 "$PEA" --help
+	assert_line --partial "Usage: pea [OPTIONS] COMMAND"
+	run -125 "$PEA" --bogus ps
+	assert_line --index 0 "Error: unknown flag: --bogus"
+	run -125 "$PEA" nosuchcommand
+	assert_line --index 0 "Error: unrecognized command \`pea nosuchcommand\`"
+	run -125 "$PEA" --log-level=loud ps
+	assert_output --partial "invalid log level 'loud'"
+	run -125 "$PEA" --storage-driver=btrfs ps
+	assert_output --partial "invalid storage driver 'btrfs'"
+}
+
+@test "load a docker-archive, list it as podman does" {
+	run -0 pea_cmd load -i "$BUSYBOX_ARCHIVE"
+	assert_output "Loaded image: localhost/busybox:latest"
+	run -0 pea_cmd images
+	assert_line --index 0 "REPOSITORY         TAG         IMAGE ID      CREATED       SIZE"
+	assert_line --index 1 --regexp '^localhost/busybox  latest      [0-9a-f]{12}  [0-9]+ years ago  [0-9.]+ [kM]B$'
+	run -0 pea_cmd images -q
+	assert_output --regexp '^[0-9a-f]{12}$'
+	run -0 pea_cmd images --format '{{.Repository}}:{{.Tag}}'
+	assert_output "localhost/busybox:latest"
+	run -0 pea_cmd images --format json
+	assert_equal "$(jq -r '.[0].Names[0]' <<<"$output")" localhost/busybox:latest
+	run -0 pea_cmd image ls --noheading --no-trunc
+	assert_output --regexp '^localhost/busybox +latest +sha256:[0-9a-f]{64} '
+	# the graph root is the one given
+	[ -d "$FE_ROOT/storage" ]
+}
+
+@test "load an oci-archive, and the same image again" {
+	(cd "$BUSYBOX_OCI" && tar -cf "$TEST_DIR/bb-oci.tar" .)
+	run -0 pea_cmd load -i "$TEST_DIR/bb-oci.tar"
+	assert_output --regexp '^Loaded image: sha256:[0-9a-f]{64}$'
+	run -0 pea_cmd images --format '{{.Repository}} {{.Tag}}'
+	assert_output "<none> <none>"
+	run -0 pea_cmd load -i "$BUSYBOX_ARCHIVE"
+	run -0 pea_cmd load -i "$BUSYBOX_ARCHIVE"
+	assert_output "Loaded image: localhost/busybox:latest"
+}
+
+@test "load: bad inputs say so and store nothing" {
+	run -125 pea_cmd load
+	assert_output --partial "no archive given"
+	run -125 pea_cmd load -i "$TEST_DIR/nosuch.tar"
+	assert_output --partial "nosuch.tar"
+	echo "not a tar" >"$TEST_DIR/junk"
+	run -125 pea_cmd load -i "$TEST_DIR/junk"
+	assert_output --partial "is not a tar archive"
+	mkdir -p "$TEST_DIR/empty" && touch "$TEST_DIR/empty/x"
+	tar -cf "$TEST_DIR/other.tar" -C "$TEST_DIR/empty" x
+	run -125 pea_cmd load -i "$TEST_DIR/other.tar"
+	assert_output --partial "neither manifest.json (docker-archive) nor index.json"
+	run -0 pea_cmd images -q
+	assert_output ""
+}
+
+@test "tag, image inspect, rmi" {
+	fe_load_busybox
+	run -0 pea_cmd tag busybox myimage:v1 quay.io/x/y:2
+	run -0 pea_cmd images --format '{{.Repository}}:{{.Tag}}'
+	assert_line localhost/myimage:v1
+	assert_line quay.io/x/y:2
+	run -0 pea_cmd image inspect myimage:v1
+	assert_equal "$(jq -r '.[0].RepoTags | length' <<<"$output")" 3
+	assert_equal "$(jq -r '.[0].Config.Cmd[0]' <<<"$output")" sh
+	assert_equal "$(jq -r '.[0].Os' <<<"$output")" linux
+	run -0 pea_cmd image inspect --format '{{.Os}}/{{.Architecture}}' busybox
+	assert_output "linux/amd64"
+	# one name of several: untagged only
+	run -0 pea_cmd rmi quay.io/x/y:2
+	assert_output "Untagged: quay.io/x/y:2"
+	run -0 pea_cmd rmi myimage:v1
+	run -0 pea_cmd rmi busybox
+	assert_line "Untagged: localhost/busybox:latest"
+	assert_line --regexp '^Deleted: [0-9a-f]{64}$'
+	run -0 pea_cmd images -q
+	assert_output ""
+}
+
+@test "image errors: unknown image, bad names, image in use" {
+	run -1 pea_cmd rmi nosuch
+	assert_output "Error: nosuch: image not known"
+	run -125 pea_cmd image inspect nosuch
+	assert_output --partial "nosuch: image not known"
+	fe_load_busybox
+	run -125 pea_cmd tag busybox 'Bad/Name'
+	assert_output --partial "invalid reference format"
+	run -125 pea_cmd tag busybox
+	assert_output --partial "requires at least 2 arg(s)"
+	run -0 pea_cmd create --name user busybox true
+	run -2 pea_cmd rmi busybox
+	assert_output --partial "image is in use by a container"
+	run -0 pea_cmd rmi -f busybox
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
+
+@test "pull from a registry" {
+	registry_start
+	registry_push_oci "$BUSYBOX_OCI" "pea/busybox:1.0"
+	run -0 pea_cmd pull --tls-verify=false "$REGISTRY_ADDR/pea/busybox:1.0"
+	assert_line --regexp '^[0-9a-f]{64}$'
+	run -0 pea_cmd images --format '{{.Repository}}:{{.Tag}}'
+	assert_output "$REGISTRY_ADDR/pea/busybox:1.0"
+	run -0 pea_cmd run --rm "$REGISTRY_ADDR/pea/busybox:1.0" echo pulled
+	assert_output pulled
+	run -125 pea_cmd pull -q --tls-verify=false "$REGISTRY_ADDR/pea/nosuch:1.0"
+	assert_output --partial "Error: "
+	run -0 pea_cmd images -q
+	assert_line --index 0 --regexp '^[0-9a-f]{12}$'
+	assert [ "${#lines[@]}" -eq 1 ]
+}

@@ -1,0 +1,123 @@
+# shellcheck shell=bash
+#
+# tests/helpers-frontend.bash: drive pea (the frontend) for tests/70-frontend-*.bats.
+#
+# pea leaves each container with a monitor that detaches (double fork), as
+# podman does with conmon. PID 1 on the test machines does not reap orphans,
+# so every pea command runs under one subreaper per test file: fe_server_start
+# (setup_file) starts `tini -s` with a small bash server as its child; pea_cmd
+# hands it a command through a fifo and waits for the result, so the
+# monitors and exit commands that pea leaves behind are reaped by tini.
+#
+#   PEA_FE_RUNTIME, PEA_FE_CONMON   the runtime and monitor pea uses (default:
+#                                   pea-runtime and pea-monitor next to pea)
+#
+# Each test has its own graph root and run root under TEST_DIR (fe_setup).
+
+fe_server_start() {
+	FE_SERVER_DIR="$BATS_FILE_TMPDIR/fe-server"
+	mkdir -p "$FE_SERVER_DIR"
+	mkfifo "$FE_SERVER_DIR/fifo"
+	tini -s -- bash -c '
+		exec 3<>"$1/fifo"
+		while read -r d <&3; do
+			[[ "$d" == quit ]] && break
+			(
+				mapfile -d "" args <"$d/argv"
+				"${args[@]}" >"$d/out" 2>"$d/err" </dev/null
+				echo $? >"$d/rc.tmp"
+				mv "$d/rc.tmp" "$d/rc"
+			) &
+		done
+		# wait for what is left (monitors end when their containers do)
+		wait
+	' _ "$FE_SERVER_DIR" </dev/null >/dev/null 2>&1 &
+	FE_SERVER_PID=$!
+	export FE_SERVER_DIR FE_SERVER_PID
+}
+
+fe_server_stop() {
+	if [[ -n "${FE_SERVER_DIR:-}" && -p "$FE_SERVER_DIR/fifo" ]]; then
+		echo quit >"$FE_SERVER_DIR/fifo"
+		local i
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$FE_SERVER_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill "$FE_SERVER_PID" 2>/dev/null || true
+		wait "$FE_SERVER_PID" 2>/dev/null || true
+	fi
+}
+
+# fe_setup: this test's roots; FE_ARGS are pea's global options for them.
+fe_setup() {
+	FE_ROOT="$TEST_DIR/root"
+	FE_RUNROOT="$TEST_DIR/run"
+	FE_ARGS=(--root "$FE_ROOT" --runroot "$FE_RUNROOT")
+	if [[ -n "${PEA_FE_RUNTIME:-}" ]]; then
+		FE_ARGS+=(--runtime "$PEA_FE_RUNTIME")
+	fi
+	if [[ -n "${PEA_FE_CONMON:-}" ]]; then
+		FE_ARGS+=(--conmon "$PEA_FE_CONMON")
+	fi
+}
+
+# fe_teardown: remove every container (so their monitors end), then the roots.
+fe_teardown() {
+	if [[ -n "${FE_ROOT:-}" && -d "$FE_ROOT" ]]; then
+		pea_cmd rm -af >/dev/null 2>&1 || true
+		# layers and mounts: pea-storage may hold overlay mounts under the root
+		local m
+		while read -r m; do
+			umount -l "$m" 2>/dev/null || true
+		done < <(awk -v r="$FE_ROOT" '$2 ~ "^"r {print $2}' /proc/self/mounts | sort -r)
+	fi
+}
+
+# pea_cmd ARGS...: run "$PEA" with FE_ARGS and ARGS under the file's subreaper;
+# prints its stdout and stderr, returns its status. Use with bats' run:
+#   run -0 pea_cmd ps -a
+pea_cmd() {
+	local d
+	d="$(mktemp -d "$TEST_DIR/cmd.XXXXXX")"
+	printf '%s\0' "$PEA" "${FE_ARGS[@]}" "$@" >"$d/argv"
+	echo "$d" >"$FE_SERVER_DIR/fifo"
+	local i
+	for ((i = 0; i < 6000; i++)); do
+		[[ -e "$d/rc" ]] && break
+		sleep 0.01
+	done
+	if [[ ! -e "$d/rc" ]]; then
+		echo "pea_cmd: timed out: $*" >&2
+		return 124
+	fi
+	cat "$d/out"
+	cat "$d/err" >&2
+	return "$(cat "$d/rc")"
+}
+
+# pea_out ARGS...: like pea_cmd, standard output only (stderr to the test's output).
+pea_out() {
+	pea_cmd "$@" 2>/dev/null
+}
+
+# fe_load_busybox: the fixture image as localhost/busybox:latest.
+fe_load_busybox() {
+	pea_cmd load -i "$BUSYBOX_ARCHIVE" >/dev/null
+}
+
+# fe_wait_state NAME STATE: wait up to 10 s for the container's state.
+fe_wait_state() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[[ "$(pea_out inspect --format '{{.State.Status}}' "$1")" == "$2" ]] && return 0
+		sleep 0.05
+	done
+	echo "container $1 is not $2: $(pea_out inspect --format '{{.State.Status}}' "$1")" >&2
+	return 1
+}
+
+# fe_no_leftovers: no mount under the roots, no container layer in storage.
+fe_no_mounts() {
+	! grep -q " $FE_ROOT" /proc/self/mounts
+}
