@@ -47,6 +47,8 @@ int cmd_login(const struct global_options *g, int argc, char **argv, struct pea_
 int cmd_logout(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_list_tags(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_manifest_digest(const struct global_options *g, int argc, char **argv,
+			struct pea_error **err);
 int cmd_resolve(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 
 /* Options that say how to reach one registry (inspect, list-tags, delete). */

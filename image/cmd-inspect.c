@@ -39,10 +39,13 @@ static const char inspect_usage[] =
 	"\n"
 	"      --raw                   print the manifest (or with --config the config) as stored\n"
 	"      --config                print the image configuration\n"
-	"  -n, --no-tags               do not list the repository's tags\n" CLI_SIDE_USAGE;
+	"  -n, --no-tags               do not list the repository's tags\n"
+	"  -f, --format=TEMPLATE       print fields: {{.Name}}, {{.Digest}}, {{json .Layers}},\n"
+	"                              {{json .}} (a subset of Go templates)\n" CLI_SIDE_USAGE;
 
 struct inspect_args {
 	bool raw, config, no_tags;
+	const char *format;
 	struct side_options side;
 	const char *image;
 };
@@ -75,7 +78,8 @@ static int inspect_parse(int argc, char **argv, struct inspect_args *a, struct p
 			fputs(inspect_usage, stdout);
 			return 1;
 		case 'f':
-			return cli_usage(err, "inspect: --format (Go templates) is not supported");
+			a->format = optarg;
+			break;
 		default:
 			return cli_usage(err, "inspect: unknown option '%s'", argv[optind - 1]);
 		}
@@ -175,6 +179,68 @@ static int image_manifest(const struct global_options *g, struct image_source *s
 	return 0;
 }
 
+/* One action "{{.Field}}", "{{json .Field}}", "{{json .}}" of a Go template. */
+static int format_action(const char *action, size_t n, struct json_object *info, FILE *out,
+			 struct pea_error **err)
+{
+	_cleanup_free_ char *a = xstrndup(action, n);
+	char *p = a, *end;
+	bool json = false;
+	struct json_object *v = info;
+
+	while (*p == ' ')
+		p++;
+	end = p + strlen(p);
+	while (end > p && end[-1] == ' ')
+		*--end = '\0';
+	if (strncmp(p, "json ", 5) == 0) {
+		json = true;
+		p += 5;
+		while (*p == ' ')
+			p++;
+	}
+	if (p[0] != '.')
+		return cli_usage(err, "inspect: --format: unsupported action '{{%s}}'", a);
+	if (p[1] && !json_object_object_get_ex(info, p + 1, &v))
+		return pea_error_new(err, EINVAL, "inspect: --format: no field '%s'", p + 1);
+	if (!json && v && json_object_is_type(v, json_type_string))
+		fputs(json_object_get_string(v), out);
+	else
+		fputs(v ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE)
+			: "null",
+		      out);
+	return 0;
+}
+
+static int print_format(const char *format, struct json_object *info, struct pea_error **err)
+{
+	const char *p = format;
+
+	while (*p) {
+		const char *open = strstr(p, "{{"), *close;
+
+		if (!open) {
+			fputs(p, stdout);
+			break;
+		}
+		fwrite(p, 1, (size_t)(open - p), stdout);
+		close = strstr(open + 2, "}}");
+		if (!close)
+			return cli_usage(err, "inspect: --format: '{{' without '}}'");
+		{
+			int r = format_action(open + 2, (size_t)(close - open - 2), info, stdout,
+					      err);
+
+			if (r < 0)
+				return r;
+		}
+		p = close + 2;
+	}
+	fputc('\n', stdout);
+	return 0;
+}
+
 static int inspect_run(const struct global_options *g, const struct inspect_args *a,
 		       struct image_source *src, struct pea_error **err)
 {
@@ -212,6 +278,8 @@ static int inspect_run(const struct global_options *g, const struct inspect_args
 		return -EIO;
 	digest_buffer("sha256", buf, len, digest);
 	info = inspect_info(src, digest, tags, m, cfg);
+	if (a->format)
+		return print_format(a->format, info, err);
 	cli_print_json(stdout, info);
 	return 0;
 }

@@ -17,9 +17,10 @@ static const struct {
 	const char *name;
 	int (*run)(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 } commands[] = {
-	{ "copy", cmd_copy },	    { "inspect", cmd_inspect },	    { "login", cmd_login },
-	{ "logout", cmd_logout },   { "list-tags", cmd_list_tags }, { "delete", cmd_delete },
-	{ "resolve", cmd_resolve },
+	{ "copy", cmd_copy },		{ "inspect", cmd_inspect },
+	{ "login", cmd_login },		{ "logout", cmd_logout },
+	{ "list-tags", cmd_list_tags }, { "delete", cmd_delete },
+	{ "resolve", cmd_resolve },	{ "manifest-digest", cmd_manifest_digest },
 };
 
 enum {
@@ -69,6 +70,7 @@ static const char usage[] =
 	"  login REGISTRY        store credentials; logout REGISTRY removes them\n"
 	"  delete IMAGE          delete an image from a registry\n"
 	"  resolve SHORT-NAME    show the candidates of a short name from registries.conf\n"
+	"  manifest-digest FILE  print the digest of a manifest file\n"
 	"\n"
 	"Global options:\n"
 	"      --policy=PATH             trust policy (containers-policy.json(5))\n"

@@ -288,6 +288,24 @@ layout_manifest() {
 	assert_output --partial "insecure-policy"
 }
 
+@test "inspect --format (a subset of Go templates) and manifest-digest, like skopeo's" {
+	run -0 "${I[@]}" inspect --format '{{.Digest}} {{ .Os }}/{{.Architecture}}' "oci:$BUSYBOX_OCI"
+	mine="$output"
+	run -0 skopeo --insecure-policy inspect --format '{{.Digest}} {{ .Os }}/{{.Architecture}}' "oci:$BUSYBOX_OCI"
+	assert_equal "$mine" "$output"
+	run -0 "${I[@]}" inspect --format '{{json .Layers}}' "oci:$BUSYBOX_OCI"
+	assert_equal "$(jq -r '.[0]' <<<"$output")" "$(jq -r '.layers[0].digest' "$(img_blob_path "$BUSYBOX_OCI" "$BUSYBOX_MANIFEST_DIGEST")")"
+	run -1 "${I[@]}" inspect --format '{{.Nope}}' "oci:$BUSYBOX_OCI"
+	assert_output "pea-image: inspect: --format: no field 'Nope'"
+	run -2 "${I[@]}" inspect --format '{{range .Layers}}{{.}}{{end}}' "oci:$BUSYBOX_OCI"
+	assert_output --partial "unsupported action"
+	f="$(img_blob_path "$BUSYBOX_OCI" "$BUSYBOX_MANIFEST_DIGEST")"
+	run -0 "$PEA_IMAGE" manifest-digest "$f"
+	assert_output "$(skopeo manifest-digest "$f")"
+	run -1 "$PEA_IMAGE" manifest-digest "$TEST_DIR/none"
+	assert_output --partial "No such file or directory"
+}
+
 @test "--digestfile, --help, --version" {
 	run -0 "${I[@]}" copy -q --digestfile "$TEST_DIR/dg" "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o"
 	assert_equal "$(cat "$TEST_DIR/dg")" "$BUSYBOX_MANIFEST_DIGEST"
@@ -295,7 +313,7 @@ layout_manifest() {
 	assert_output --regexp '^pea-image version [0-9]'
 	run -0 "$PEA_IMAGE" --help
 	assert_output --partial "copy SOURCE DEST"
-	for c in copy inspect login logout list-tags delete resolve; do
+	for c in copy inspect login logout list-tags delete resolve manifest-digest; do
 		run -0 "$PEA_IMAGE" "$c" --help
 		assert_output --partial "Usage: pea-image $c"
 	done
