@@ -60,6 +60,28 @@ static char *header_line(const struct attachment *a)
 	return xasprintf("%s\n", ips);
 }
 
+/* s for a one-line message: control characters as \\xNN (a new string). */
+static char *escaped(const char *s)
+{
+	char *out = xmalloc(strlen(s) * 4 + 1), *p = out;
+
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		p += *c < ' ' || *c == 0x7f ? sprintf(p, "\\x%02x", *c) : sprintf(p, "%c", *c);
+	*p = '\0';
+	return out;
+}
+
+/* A name aardvark-dns can hold in its line: no blank, no comma, no control character. */
+static bool valid_dns_name(const char *s)
+{
+	if (!*s || strlen(s) > 253)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == ',' || *p == 0x7f)
+			return false;
+	return true;
+}
+
 static char *entry_line(const struct net_options *o, const struct attachment *a,
 			const struct link_result *r)
 {
@@ -69,10 +91,24 @@ static char *entry_line(const struct net_options *o, const struct attachment *a,
 	for (size_t i = 0; i < r->n_addrs; i++)
 		append_csv(r->addrs[i].family == AF_INET ? &v4 : &v6,
 			   ipnet_addr_str(&r->addrs[i], b, sizeof(b)));
-	names = xstrdup(o->container_name);
-	for (size_t i = 0; a->opts.aliases && a->opts.aliases[i]; i++)
-		if (strcmp(a->opts.aliases[i], o->container_name) != 0)
-			append_csv(&names, a->opts.aliases[i]);
+	names = xstrdup("");
+	if (valid_dns_name(o->container_name))
+		append_csv(&names, o->container_name);
+	else {
+		_cleanup_free_ char *e = escaped(o->container_name);
+
+		log_warning("invalid container name '%s' for DNS, ignoring", e);
+	}
+	for (size_t i = 0; a->opts.aliases && a->opts.aliases[i]; i++) {
+		const char *alias = a->opts.aliases[i];
+
+		if (!valid_dns_name(alias)) {
+			_cleanup_free_ char *e = escaped(alias);
+
+			log_warning("invalid network alias '%s', ignoring", e);
+		} else if (strcmp(alias, o->container_name) != 0)
+			append_csv(&names, alias);
+	}
 	if (o->dns_servers && o->dns_servers[0]) {
 		_cleanup_free_ char *servers = pea_strv_join(o->dns_servers, ",");
 

@@ -24,6 +24,21 @@ static bool is_bridge(const struct network *net)
 	return strcmp(net->driver, "bridge") == 0;
 }
 
+/* Does a port of the container forward from 127.0.0.1 (explicitly or as "all addresses")? */
+static bool needs_localnet(const struct net_options *o)
+{
+	for (size_t i = 0; i < o->n_ports; i++) {
+		const struct port_mapping *p = &o->ports[i];
+
+		if (!p->has_host_ip || (p->host_ip.family == AF_INET &&
+					(p->host_ip.addr[0] == 127 ||
+					 (p->host_ip.addr[0] | p->host_ip.addr[1] | p->host_ip.addr[2] |
+					  p->host_ip.addr[3]) == 0)))
+			return true;
+	}
+	return false;
+}
+
 static int host_sysctls(const struct network *net, const char *bridge, struct pea_error **err)
 {
 	char path[96];
@@ -126,8 +141,10 @@ static int configure_container(struct netns_ctx *ns, const struct attachment *a,
 	}
 	for (size_t i = 0; i < net->n_routes; i++) {
 		const struct net_route *rt = &net->routes[i];
+		/* a gateway outside the network's subnets is reached through another interface */
+		int oif = find_subnet(net, &rt->gateway) ? index : 0;
 
-		if (nl_route_add(ns->ctr, index, &rt->destination, &rt->gateway,
+		if (nl_route_add(ns->ctr, oif, &rt->destination, &rt->gateway,
 				 rt->has_metric ? rt->metric : 100, err) < 0)
 			return -EINVAL;
 	}
@@ -155,7 +172,7 @@ static int bridge_setup(struct netns_ctx *ns, const struct global_options *g,
 	r = bridge_ensure(ns, net, &br, err);
 	if (r < 0)
 		return r;
-	r = host_sysctls(net, net->network_interface, err);
+	r = host_sysctls(net, needs_localnet(o) ? net->network_interface : NULL, err);
 	if (r < 0)
 		return r;
 	r = nl_link_add_veth(ns->host, "veth%d", ifname, ns->ctr_nsfd, net->mtu,
@@ -256,6 +273,14 @@ int driver_teardown(struct netns_ctx *ns, const struct net_options *o,
 	struct nl_link l, br;
 	size_t ports = 0;
 
+	/* routes through other interfaces do not go with ours */
+	for (size_t i = 0; ns->ctr && i < net->n_routes; i++) {
+		const struct net_route *rt = &net->routes[i];
+
+		if (nl_route_del(ns->ctr, &rt->destination, &rt->gateway,
+				 rt->has_metric ? rt->metric : 100, err) < 0)
+			return pea_error_wrap(err, "container");
+	}
 	if (ns->ctr && nl_link_get(ns->ctr, a->opts.interface_name, 0, &l, &e) == 0) {
 		if (nl_link_del(ns->ctr, l.index, err) < 0)
 			return pea_error_wrap(err, "container interface '%s'",

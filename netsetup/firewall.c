@@ -304,6 +304,10 @@ static void add_table_skeleton(struct json_object *cmds)
 	json_object_object_add(set, "name", json_object_new_string("bridges"));
 	json_object_object_add(set, "type", json_object_new_string("ifname"));
 	add_cmd(cmds, "add", "set", set);
+	set = obj_base(NULL);
+	json_object_object_add(set, "name", json_object_new_string("isolated"));
+	json_object_object_add(set, "type", json_object_new_string("ifname"));
+	add_cmd(cmds, "add", "set", set);
 	add_base_chain(cmds, "prerouting", "nat", "prerouting", -100);
 	add_base_chain(cmds, "output", "nat", "output", -100);
 	add_base_chain(cmds, "postrouting", "nat", "postrouting", 100);
@@ -359,39 +363,45 @@ static void network_rules(struct json_object *cmds, const struct network *net,
 	}
 }
 
-static void bridge_element(struct json_object *cmds, const char *verb, const char *bridge)
+static void set_element(struct json_object *cmds, const char *verb, const char *set,
+			const char *bridge)
 {
 	struct json_object *el = obj_base(NULL);
 	struct json_object *elems = json_object_new_array();
 
 	json_object_array_add(elems, json_object_new_string(bridge));
-	json_object_object_add(el, "name", json_object_new_string("bridges"));
+	json_object_object_add(el, "name", json_object_new_string(set));
 	json_object_object_add(el, "elem", elems);
 	add_cmd(cmds, verb, "element", el);
 }
 
-static void isolate_one(struct json_object *cmds, const char *in, const char *out,
-			const char *bridge, const char *owner)
+/* iifname BR oifname != BR oifname @set drop, first in the forward chain */
+static void isolate_one(struct json_object *cmds, const char *bridge, const char *set,
+			const char *owner)
 {
 	struct json_object *e = json_object_new_array();
 
-	/* bridge to or from another of our bridges: dropped */
-	json_object_array_add(e, expr_match("==", expr_meta(in), json_object_new_string(bridge)));
-	json_object_array_add(e, expr_match("!=", expr_meta(out), json_object_new_string(bridge)));
-	json_object_array_add(e, expr_match("==", expr_meta(out),
-					    json_object_new_string("@bridges")));
+	json_object_array_add(e, expr_match("==", expr_meta("iifname"),
+					    json_object_new_string(bridge)));
+	json_object_array_add(e, expr_match("!=", expr_meta("oifname"),
+					    json_object_new_string(bridge)));
+	json_object_array_add(e, expr_match("==", expr_meta("oifname"), json_object_new_string(set)));
 	json_object_array_add(e, json_pair("drop", NULL));
 	add_rule(cmds, "insert", "forward", e, owner);
 }
 
 /*
- * An isolated network exchanges nothing with the other networks (the
- * interfaces of the "bridges" set); inserted first, before the accepts.
+ * isolate=true: nothing from this bridge reaches another isolated bridge
+ * (the "isolated" set); isolate=strict: nor any other of our bridges (the
+ * "bridges" set). Either way the other direction fails too, as its replies
+ * are dropped, while the network still reaches the outside.
  */
-static void isolate_rule(struct json_object *cmds, const char *bridge, const char *owner)
+static void isolate_rule(struct json_object *cmds, int isolate, const char *bridge,
+			 const char *owner)
 {
-	isolate_one(cmds, "iifname", "oifname", bridge, owner);
-	isolate_one(cmds, "oifname", "iifname", bridge, owner);
+	isolate_one(cmds, bridge, "@isolated", owner);
+	if (isolate == ISOLATE_STRICT)
+		isolate_one(cmds, bridge, "@bridges", owner);
 }
 
 /* DNS to a gateway's port 53 goes to the port the server really listens on. */
@@ -428,7 +438,7 @@ static void dns_redirect(struct json_object *cmds, const struct network *net, ui
 
 /* Delete every rule owned by owner; the table too when nothing owned is left. */
 static int delete_owned(struct firewall *fw, const char *owner, const char *bridge,
-			struct pea_error **err)
+			bool isolated, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *batch = NULL;
 	struct table_state s = {0};
@@ -461,7 +471,9 @@ static int delete_owned(struct firewall *fw, const char *owner, const char *brid
 	} else if (n_del == 0) {
 		goto out;
 	} else if (bridge) {
-		bridge_element(cmds, "delete", bridge);
+		set_element(cmds, "delete", "bridges", bridge);
+		if (isolated)
+			set_element(cmds, "delete", "isolated", bridge);
 	}
 	r = nft_run(fw, batch, "delete rules", err);
 out:
@@ -476,7 +488,7 @@ int firewall_del_network(struct firewall *fw, const struct network *net, struct 
 	if (fw->driver == FIREWALL_NONE)
 		return 0;
 	owner = xasprintf("net:%s", net->name);
-	return delete_owned(fw, owner, net->network_interface, err);
+	return delete_owned(fw, owner, net->network_interface, net->isolate != ISOLATE_NONE, err);
 }
 
 int firewall_del_container(struct firewall *fw, const char *container_id,
@@ -484,7 +496,7 @@ int firewall_del_container(struct firewall *fw, const char *container_id,
 {
 	if (fw->driver == FIREWALL_NONE)
 		return 0;
-	return delete_owned(fw, container_id, NULL, err);
+	return delete_owned(fw, container_id, NULL, false, err);
 }
 
 /* ---- port forwards ---------------------------------------------------------- */
@@ -594,11 +606,13 @@ static void network_cmds(struct json_object *cmds, const struct network *net,
 {
 	network_rules(cmds, net, owner);
 	if (bridge)
-		bridge_element(cmds, "add", bridge);
+		set_element(cmds, "add", "bridges", bridge);
+	if (bridge && net->isolate)
+		set_element(cmds, "add", "isolated", bridge);
 	if (net->dns_enabled && dns_port != 53)
 		dns_redirect(cmds, net, dns_port, owner);
 	if (net->isolate && bridge)
-		isolate_rule(cmds, bridge, owner);
+		isolate_rule(cmds, net->isolate, bridge, owner);
 }
 
 /* The port forwards of the container on this network; how many were made. */

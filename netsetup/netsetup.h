@@ -68,6 +68,12 @@ struct net_route {
 	uint32_t metric;
 };
 
+enum {
+	ISOLATE_NONE,
+	ISOLATE_TRUE,	/* no traffic with the other isolated networks */
+	ISOLATE_STRICT, /* no traffic with any other network */
+};
+
 struct network {
 	char *name;
 	char *id;
@@ -84,7 +90,7 @@ struct network {
 	char **network_dns_servers;
 	/* options */
 	uint32_t mtu;	      /* 0: kernel default */
-	bool isolate;
+	int isolate; /* ISOLATE_* */
 	bool no_default_route;
 	uint32_t metric; /* default route metric, 100 */
 	char *mode;	 /* macvlan mode */
@@ -181,7 +187,11 @@ int nl_link_set(struct nl *nl, int index, bool up, int master, unsigned int mtu,
 int nl_link_del(struct nl *nl, int index, struct pea_error **err);
 /* Add an address (EEXIST is fine), without duplicate address detection. */
 int nl_addr_add(struct nl *nl, int index, const struct ipnet *addr, struct pea_error **err);
+/* index 0: the kernel picks the interface that reaches gw. */
 int nl_route_add(struct nl *nl, int index, const struct ipnet *dest, const struct ipnet *gw,
+		 uint32_t metric, struct pea_error **err);
+/* A missing route is fine. */
+int nl_route_del(struct nl *nl, const struct ipnet *dest, const struct ipnet *gw,
 		 uint32_t metric, struct pea_error **err);
 /* bridge vlan add|del dev INDEX vid VID [pvid untagged] [self]. */
 int nl_bridge_vlan(struct nl *nl, int index, bool add, uint16_t vid, bool pvid_untagged,

@@ -402,6 +402,10 @@ int nl_addr_add(struct nl *nl, int index, const struct ipnet *addr, struct pea_e
 	}
 	mnl_attr_put_u32(h, IFA_FLAGS, IFA_F_NODAD);
 	r = nl_ack(nl, h);
+	if ((r == -EACCES || r == -EPERM) && addr->family == AF_INET6)
+		return pea_error_code(err, -r,
+				      "add address %s (is IPv6 enabled: net.ipv6.conf.all.disable_ipv6?)",
+				      ipnet_str(addr, b, sizeof(b)));
 	if (r < 0 && r != -EEXIST)
 		return pea_error_code(err, -r, "add address %s", ipnet_str(addr, b, sizeof(b)));
 	return 0;
@@ -426,11 +430,35 @@ int nl_route_add(struct nl *nl, int index, const struct ipnet *dest, const struc
 	if (dest->prefix > 0)
 		mnl_attr_put(h, RTA_DST, ipnet_addr_len(dest), d.addr);
 	mnl_attr_put(h, RTA_GATEWAY, ipnet_addr_len(gw), gw->addr);
-	mnl_attr_put_u32(h, RTA_OIF, (uint32_t)index);
+	if (index > 0)
+		mnl_attr_put_u32(h, RTA_OIF, (uint32_t)index);
 	mnl_attr_put_u32(h, RTA_PRIORITY, metric);
 	r = nl_ack(nl, h);
 	if (r < 0 && r != -EEXIST)
 		return pea_error_code(err, -r, "add route to %s", ipnet_str(dest, b, sizeof(b)));
+	return 0;
+}
+
+int nl_route_del(struct nl *nl, const struct ipnet *dest, const struct ipnet *gw,
+		 uint32_t metric, struct pea_error **err)
+{
+	struct nlmsghdr *h = nl_msg(nl, RTM_DELROUTE, 0, sizeof(struct rtmsg));
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
+	struct ipnet d = ipnet_network(dest);
+	char b[64];
+	int r;
+
+	rtm->rtm_family = (uint8_t)dest->family;
+	rtm->rtm_dst_len = (uint8_t)dest->prefix;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	if (dest->prefix > 0)
+		mnl_attr_put(h, RTA_DST, ipnet_addr_len(dest), d.addr);
+	mnl_attr_put(h, RTA_GATEWAY, ipnet_addr_len(gw), gw->addr);
+	mnl_attr_put_u32(h, RTA_PRIORITY, metric);
+	r = nl_ack(nl, h);
+	if (r < 0 && r != -ESRCH && r != -ENOENT)
+		return pea_error_code(err, -r, "delete route to %s", ipnet_str(dest, b, sizeof(b)));
 	return 0;
 }
 

@@ -207,11 +207,16 @@ static int parse_net_option(struct network *n, const char *key, const char *v,
 		return 0;
 	}
 	if (strcmp(key, "isolate") == 0) {
+		bool b = false;
+
 		if (strcmp(v, "strict") == 0) {
-			n->isolate = true;
+			n->isolate = ISOLATE_STRICT;
 			return 0;
 		}
-		return parse_bool_option(key, v, &n->isolate, err);
+		if (parse_bool_option(key, v, &b, err) < 0)
+			return -EINVAL;
+		n->isolate = b ? ISOLATE_TRUE : ISOLATE_NONE;
+		return 0;
 	}
 	if (strcmp(key, "no_default_route") == 0)
 		return parse_bool_option(key, v, &n->no_default_route, err);

@@ -10,7 +10,8 @@
 
 /*
  * /proc/sys/net belongs to the network namespace of the process that opens
- * it, so these writes land in the namespace pea-netsetup runs in.
+ * it, so these writes land in the namespace pea-netsetup runs in. A value
+ * already right is not written again, so a read-only /proc is fine then.
  */
 int sysctl_set(const char *path, const char *value, struct pea_error **err)
 {
@@ -21,16 +22,20 @@ int sysctl_set(const char *path, const char *value, struct pea_error **err)
 
 	if ((size_t)snprintf(full, sizeof(full), "/proc/sys/%s", path) >= sizeof(full))
 		return pea_error_new(err, ENAMETOOLONG, "sysctl '%s'", path);
-	fd = open(full, O_RDWR | O_CLOEXEC);
+	fd = open(full, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return pea_error_errno(err, "open '%s'", full);
+		return pea_error_errno(err, "sysctl: open '%s'", full);
 	n = read(fd, cur, sizeof(cur) - 1);
 	if (n > 0) {
 		cur[n] = '\0';
 		if ((size_t)n == vlen + 1 && strncmp(cur, value, vlen) == 0)
 			return 0;
 	}
-	if (pwrite(fd, value, vlen, 0) != (ssize_t)vlen)
-		return pea_error_errno(err, "write '%s' to '%s'", value, full);
+	fd = pea_close(fd);
+	fd = open(full, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "sysctl: open '%s' for writing", full);
+	if (write(fd, value, vlen) != (ssize_t)vlen)
+		return pea_error_errno(err, "sysctl: write '%s' to '%s'", value, full);
 	return 0;
 }

@@ -123,3 +123,13 @@ $(nsu_id d2) 10.89.3.3  db"
 	assert_success
 	[[ ! -e $dir/podman1 ]]
 }
+
+@test "dns: invalid aliases are left out with a warning" {
+	jq '.networks.podman1.aliases = ["space 1", "comma,1", "newline\n2", "valid"]' "$TEST_DIR/a.json" \
+		>"$TEST_DIR/names.json"
+	nsu_run --aardvark-binary "$AARDVARK_DNS" -f "$TEST_DIR/names.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	assert_equal "${#stderr_lines[@]}" 3
+	assert_regex "${stderr_lines[0]}" "invalid network alias 'space 1', ignoring"
+	assert_equal "$(sed -n 2p "$NSU_CONF/aardvark-dns/podman1")" "$(nsu_id d1) 10.89.3.2  web,valid 192.0.2.53"
+}

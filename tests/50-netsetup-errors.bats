@@ -115,3 +115,12 @@ fails_cleanly() {
 	run -0 nsu_host nft list tables
 	assert_output ""
 }
+
+@test "IPv6 disabled in the host namespace: the error says so" {
+	nsu_host sysctl -q net.ipv6.conf.all.disable_ipv6=1
+	nsu_host sysctl -q net.ipv6.conf.default.disable_ipv6=1
+	BEFORE=$(nsu_snapshot)
+	nsu_json "$ID" podman1 podman1 eth0 "fd10:88:a::/64,fd10:88:a::1,fd10:88:a::2" >"$TEST_DIR/v6.json"
+	nsu_run -f "$TEST_DIR/v6.json" setup "${NSU_CTR_PATH[0]}"
+	fails_cleanly "add address fd10:88:a::1/64 \(is IPv6 enabled"
+}
