@@ -57,8 +57,8 @@ static bool subnet_used(const struct used *u, const struct ipnet *n)
 	return false;
 }
 
-static int parse_used(struct json_object *root, struct used *u, const char *name,
-		      const char *id, struct pea_error **err)
+static int parse_used(struct json_object *root, struct used *u, const char *name, const char *id,
+		      struct pea_error **err)
 {
 	struct json_object *used = NULL, *names = NULL, *v;
 	_cleanup_strv_ char **subs = NULL;
@@ -134,7 +134,7 @@ static int alloc_v4(struct json_object *root, const struct used *u, struct ipnet
 static int alloc_v6(const struct used *u, struct ipnet *ret, struct pea_error **err)
 {
 	for (int tries = 0; tries < 100; tries++) {
-		struct ipnet n = {.family = AF_INET6, .prefix = 64};
+		struct ipnet n = { .family = AF_INET6, .prefix = 64 };
 
 		n.addr[0] = 0xfd;
 		if (getrandom(n.addr + 1, 5, 0) != 5)
@@ -160,14 +160,16 @@ static int complete_subnets(struct json_object *root, struct json_object *net,
 		char b[64];
 
 		if (subnet_used(u, &sn))
-			return pea_error_new(err, EEXIST, "subnet %s is already used on the host or by another config",
-					     ipnet_str(&sn, b, sizeof(b)));
+			return pea_error_new(
+				err, EEXIST,
+				"subnet %s is already used on the host or by another config",
+				ipnet_str(&sn, b, sizeof(b)));
 		if (n->subnets[i].has_gateway)
 			gw = n->subnets[i].gateway;
 		v4 = v4 || sn.family == AF_INET;
 		v6 = v6 || sn.family == AF_INET6;
-		json_object_array_add(arr, subnet_json(&sn, n->subnets[i].has_gateway || bridge
-								    ? &gw : NULL));
+		json_object_array_add(
+			arr, subnet_json(&sn, n->subnets[i].has_gateway || bridge ? &gw : NULL));
 	}
 	if (strcmp(n->ipam_driver, "none") == 0 || !bridge)
 		return 0;
@@ -209,8 +211,8 @@ static int pick_interface(struct json_object *root, struct json_object *net,
 	if (strcmp(n->driver, "bridge") != 0)
 		return 0;
 	if (pea_json_get_object_opt(root, "", "options", &opts, err) < 0 ||
-	    (opts && pea_json_get_string_opt(opts, "options", "default_interface_name", &prefix,
-					     err) < 0))
+	    (opts &&
+	     pea_json_get_string_opt(opts, "options", "default_interface_name", &prefix, err) < 0))
 		return -EINVAL;
 	for (unsigned int i = 0; i < 100000; i++) {
 		if ((size_t)snprintf(name, sizeof(name), "%s%u", prefix, i) >= sizeof(name))
@@ -228,8 +230,8 @@ static int pick_interface(struct json_object *root, struct json_object *net,
 static int create(struct json_object *root, struct pea_error **err)
 {
 	struct json_object *net = NULL, *ipam = NULL;
-	struct network n = {0};
-	struct used u = {0};
+	struct network n = { 0 };
+	struct used u = { 0 };
 	int r = -EINVAL;
 
 	if (pea_json_expect_object(root, "", err) < 0 ||
@@ -284,8 +286,8 @@ int cmd_create(const struct global_options *g, int argc, char **argv, struct pea
 		return -EINVAL;
 	json_object_object_get_ex(root, "network", &net);
 	printf("%s\n", json_object_to_json_string_ext(net, JSON_C_TO_STRING_PRETTY |
-							       JSON_C_TO_STRING_SPACED |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
+								   JSON_C_TO_STRING_SPACED |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
 	net = NULL;
 	return 0;
 }

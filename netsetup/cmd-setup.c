@@ -32,13 +32,13 @@ static struct json_object *status_block(const struct attachment *a, const struct
 		json_object_array_add(domains, json_object_new_string(NETSETUP_DNS_DOMAIN));
 		for (size_t i = 0; i < a->net.n_subnets; i++)
 			if (a->net.subnets[i].has_gateway)
-				json_object_array_add(servers,
-						      json_object_new_string(ipnet_addr_str(
-							      &a->net.subnets[i].gateway, b,
-							      sizeof(b))));
+				json_object_array_add(
+					servers,
+					json_object_new_string(ipnet_addr_str(
+						&a->net.subnets[i].gateway, b, sizeof(b))));
 	}
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", r->mac[0], r->mac[1],
-		 r->mac[2], r->mac[3], r->mac[4], r->mac[5]);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", r->mac[0], r->mac[1], r->mac[2],
+		 r->mac[3], r->mac[4], r->mac[5]);
 	for (size_t i = 0; i < r->n_addrs; i++) {
 		struct json_object *s = json_object_new_object();
 
@@ -47,8 +47,8 @@ static struct json_object *status_block(const struct attachment *a, const struct
 				       r->has_gateway[i] ? json_object_new_string(ipnet_addr_str(
 								   &r->gateways[i], b, sizeof(b)))
 							 : NULL);
-		json_object_object_add(s, "ipnet",
-				       json_object_new_string(ipnet_str(&r->addrs[i], b, sizeof(b))));
+		json_object_object_add(
+			s, "ipnet", json_object_new_string(ipnet_str(&r->addrs[i], b, sizeof(b))));
 		json_object_array_add(subnets, s);
 	}
 	json_object_object_add(iface, "mac_address", json_object_new_string(mac));
@@ -80,9 +80,8 @@ static void undo(const struct global_options *g, struct session *s, const struct
 		log_warning("undo: %s, ignoring", e->message);
 }
 
-static int setup_all(const struct global_options *g, struct session *s,
-		     const struct net_options *o, struct json_object *reply,
-		     struct pea_error **err)
+static int setup_all(const struct global_options *g, struct session *s, const struct net_options *o,
+		     struct json_object *reply, struct pea_error **err)
 {
 	bool dns = false;
 	size_t i;

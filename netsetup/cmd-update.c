@@ -31,8 +31,8 @@ static char *with_servers(const char *text, const char *servers)
 int cmd_update(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option longopts[] = {
-		{"network-dns-servers", required_argument, NULL, 's'},
-		{0},
+		{ "network-dns-servers", required_argument, NULL, 's' },
+		{ 0 },
 	};
 	_cleanup_strv_ char **servers = NULL;
 	_cleanup_free_ char *dir = NULL, *text = NULL, *joined = NULL, *out = NULL;

@@ -9,7 +9,7 @@ static void build_time(char *buf, size_t size)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	const char *d = __DATE__;
-	const char *m = strstr(months, (char[4]){d[0], d[1], d[2], 0});
+	const char *m = strstr(months, (char[4]){ d[0], d[1], d[2], 0 });
 	int month = m ? (int)(m - months) / 3 + 1 : 1;
 	int day = (d[4] == ' ' ? 0 : d[4] - '0') * 10 + (d[5] - '0');
 

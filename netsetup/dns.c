@@ -28,12 +28,13 @@
  * and reloads on SIGHUP; its pid is in CONFIG/aardvark-dns/aardvark.pid.
  */
 
-#define DNS_FILE_MAX (8u << 20)
+#define DNS_FILE_MAX	 (8u << 20)
 #define DEFAULT_AARDVARK "/usr/lib/podman/aardvark-dns"
 
 static char *dns_dir(const struct global_options *g)
 {
-	return xasprintf("%s/aardvark-dns", g->config_dir ? g->config_dir : "/run/containers/networks");
+	return xasprintf("%s/aardvark-dns",
+			 g->config_dir ? g->config_dir : "/run/containers/networks");
 }
 
 static void append_csv(char **line, const char *item)
@@ -168,8 +169,8 @@ static int open_dir(const struct global_options *g, bool create, int *ret_fd,
 	return 0;
 }
 
-int dns_add(const struct global_options *g, const struct net_options *o,
-	    const struct attachment *a, const struct link_result *r, struct pea_error **err)
+int dns_add(const struct global_options *g, const struct net_options *o, const struct attachment *a,
+	    const struct link_result *r, struct pea_error **err)
 {
 	_cleanup_close_ int dirfd = -1;
 	_cleanup_free_ char *text = NULL, *entry = NULL, *all = NULL;
@@ -186,8 +187,7 @@ int dns_add(const struct global_options *g, const struct net_options *o,
 	return pea_write_file_atomic_at(dirfd, a->key, all, strlen(all), 0644, err);
 }
 
-int dns_remove(const struct global_options *g, const struct net_options *o,
-	       struct pea_error **err)
+int dns_remove(const struct global_options *g, const struct net_options *o, struct pea_error **err)
 {
 	_cleanup_close_ int dirfd = -1;
 	_cleanup_error_ struct pea_error *e = NULL;
@@ -262,19 +262,19 @@ static int start_server(const struct global_options *g, int dirfd, struct pea_er
 	_cleanup_free_ char *dir = dns_dir(g);
 	const char *bin = g->aardvark_binary ? g->aardvark_binary : DEFAULT_AARDVARK;
 	char port[8];
-	char *argv[] = {(char *)bin, "--config", dir, "-p", port, "run", NULL};
+	char *argv[] = { (char *)bin, "--config", dir, "-p", port, "run", NULL };
 	_cleanup_close_ int devnull = -1;
 	struct pea_fd_map fds[3];
-	struct pea_spawn s = {.argv = argv, .fds = fds, .nfds = 3, .new_session = true};
+	struct pea_spawn s = { .argv = argv, .fds = fds, .nfds = 3, .new_session = true };
 	pid_t pid = 0;
 	int status = 0;
 
-	snprintf(port, sizeof(port), "%u", g->dns_port ? g->dns_port : 53);
+	snprintf(port, sizeof(port), "%u", (unsigned int)(g->dns_port ? g->dns_port : 53));
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0)
 		return pea_error_errno(err, "open '/dev/null'");
 	for (int i = 0; i < 3; i++)
-		fds[i] = (struct pea_fd_map){.parent = devnull, .child = i};
+		fds[i] = (struct pea_fd_map){ .parent = devnull, .child = i };
 	if (pea_spawn(&s, &pid, NULL, err) < 0)
 		return pea_error_wrap(err, "aardvark-dns failed to start: '%s'", bin);
 	/*
@@ -289,7 +289,7 @@ static int start_server(const struct global_options *g, int dirfd, struct pea_er
 		return pea_error_new(err, EIO, "aardvark-dns failed to start: '%s' %s", bin, why);
 	}
 	for (int i = 0; i < 200 && !server_pid(dirfd); i++) {
-		struct timespec ts = {.tv_nsec = 10 * 1000 * 1000};
+		struct timespec ts = { .tv_nsec = 10 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
 	}

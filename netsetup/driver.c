@@ -30,10 +30,10 @@ static bool needs_localnet(const struct net_options *o)
 	for (size_t i = 0; i < o->n_ports; i++) {
 		const struct port_mapping *p = &o->ports[i];
 
-		if (!p->has_host_ip || (p->host_ip.family == AF_INET &&
-					(p->host_ip.addr[0] == 127 ||
-					 (p->host_ip.addr[0] | p->host_ip.addr[1] | p->host_ip.addr[2] |
-					  p->host_ip.addr[3]) == 0)))
+		if (!p->has_host_ip ||
+		    (p->host_ip.family == AF_INET &&
+		     (p->host_ip.addr[0] == 127 || (p->host_ip.addr[0] | p->host_ip.addr[1] |
+						    p->host_ip.addr[2] | p->host_ip.addr[3]) == 0)))
 			return true;
 	}
 	return false;
@@ -74,8 +74,8 @@ static int bridge_ensure(struct netns_ctx *ns, const struct network *net, int *r
 	if (r == -ENODEV) {
 		r = nl_link_add_bridge(ns->host, name, net->mtu, net->vlan != 0, err);
 		if (r == -EOPNOTSUPP && net->vlan)
-			return pea_error_wrap(err, "vlan %d: the kernel has no bridge VLAN filtering",
-					      net->vlan);
+			return pea_error_wrap(
+				err, "vlan %d: the kernel has no bridge VLAN filtering", net->vlan);
 		if (r < 0)
 			return r;
 		r = nl_link_get(ns->host, name, 0, &l, err);
@@ -91,8 +91,8 @@ static int bridge_ensure(struct netns_ctx *ns, const struct network *net, int *r
 	if (nl_link_set(ns->host, l.index, true, -1, 0, err) < 0)
 		return pea_error_wrap(err, "bridge '%s'", name);
 	/* the bridge itself (the gateway) in the network's VLAN */
-	if (net->vlan && nl_bridge_vlan(ns->host, l.index, true, (uint16_t)net->vlan, true, true,
-					err) < 0)
+	if (net->vlan &&
+	    nl_bridge_vlan(ns->host, l.index, true, (uint16_t)net->vlan, true, true, err) < 0)
 		return pea_error_wrap(err, "bridge '%s'", name);
 	for (size_t i = 0; i < net->n_subnets; i++) {
 		if (!net->subnets[i].has_gateway)
@@ -132,7 +132,7 @@ static int configure_container(struct netns_ctx *ns, const struct attachment *a,
 	if (nl_link_set(ns->ctr, index, true, -1, 0, err) < 0)
 		return pea_error_wrap(err, "interface '%s'", a->opts.interface_name);
 	for (size_t i = 0; !net->internal && !net->no_default_route && i < res->n_addrs; i++) {
-		struct ipnet any = {.family = res->addrs[i].family, .prefix = 0};
+		struct ipnet any = { .family = res->addrs[i].family, .prefix = 0 };
 
 		if (!res->has_gateway[i])
 			continue;
@@ -160,9 +160,8 @@ static int container_link(struct netns_ctx *ns, const char *ifname, struct nl_li
 }
 
 static int bridge_setup(struct netns_ctx *ns, const struct global_options *g,
-			const struct net_options *o,
-			const struct attachment *a, struct firewall *fw, struct link_result *res,
-			struct pea_error **err)
+			const struct net_options *o, const struct attachment *a,
+			struct firewall *fw, struct link_result *res, struct pea_error **err)
 {
 	const struct network *net = &a->net;
 	const char *ifname = a->opts.interface_name;
@@ -178,7 +177,8 @@ static int bridge_setup(struct netns_ctx *ns, const struct global_options *g,
 	r = nl_link_add_veth(ns->host, "veth%d", ifname, ns->ctr_nsfd, net->mtu,
 			     a->opts.has_mac ? a->opts.mac : NULL, err);
 	if (r == -EEXIST)
-		return pea_error_wrap(err, "interface '%s' already exists in the container", ifname);
+		return pea_error_wrap(err, "interface '%s' already exists in the container",
+				      ifname);
 	if (r < 0)
 		return r;
 	r = container_link(ns, ifname, &l, err);
@@ -224,8 +224,8 @@ static uint32_t macvlan_mode(const char *mode)
 	return MACVLAN_MODE_SOURCE;
 }
 
-static int macvlan_setup(struct netns_ctx *ns, const struct attachment *a,
-			 struct link_result *res, struct pea_error **err)
+static int macvlan_setup(struct netns_ctx *ns, const struct attachment *a, struct link_result *res,
+			 struct pea_error **err)
 {
 	const struct network *net = &a->net;
 	const char *ifname = a->opts.interface_name;
@@ -255,9 +255,9 @@ static int macvlan_setup(struct netns_ctx *ns, const struct attachment *a,
 	return configure_container(ns, a, l.index, res, err);
 }
 
-int driver_setup(struct netns_ctx *ns, const struct global_options *g,
-		 const struct net_options *o, const struct attachment *a, struct firewall *fw,
-		 struct link_result *ret, struct pea_error **err)
+int driver_setup(struct netns_ctx *ns, const struct global_options *g, const struct net_options *o,
+		 const struct attachment *a, struct firewall *fw, struct link_result *ret,
+		 struct pea_error **err)
 {
 	memset(ret, 0, sizeof(*ret));
 	if (is_bridge(&a->net))
@@ -265,8 +265,8 @@ int driver_setup(struct netns_ctx *ns, const struct global_options *g,
 	return macvlan_setup(ns, a, ret, err);
 }
 
-int driver_teardown(struct netns_ctx *ns, const struct net_options *o,
-		    const struct attachment *a, struct firewall *fw, struct pea_error **err)
+int driver_teardown(struct netns_ctx *ns, const struct net_options *o, const struct attachment *a,
+		    struct firewall *fw, struct pea_error **err)
 {
 	_cleanup_error_ struct pea_error *e = NULL;
 	const struct network *net = &a->net;

@@ -101,8 +101,7 @@ static int nft_run(struct firewall *fw, struct json_object *batch, const char *w
 	e = nft_ctx_get_error_buffer(fw->ctx);
 	len = e ? strcspn(e, "\n") : 0;
 	log_debug("nftables input: %s", text);
-	return pea_error_new(err, EPROTO, "nftables: %s: %.*s", what, (int)len,
-			     len ? e : "failed");
+	return pea_error_new(err, EPROTO, "nftables: %s: %.*s", what, (int)len, len ? e : "failed");
 }
 
 static struct json_object *batch_new(struct json_object **ret_cmds)
@@ -226,7 +225,7 @@ static int table_read(struct firewall *fw, struct table_state *s, struct pea_err
 		return 0;
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *item = json_object_array_get_idx(arr, i), *rule, *v;
-		struct rule_ref ref = {0};
+		struct rule_ref ref = { 0 };
 
 		if (!json_object_object_get_ex(item, "rule", &rule))
 			continue;
@@ -275,10 +274,10 @@ static struct json_object *jump_hostports(void)
 	json_object_array_add(flags, json_object_new_string("daddr"));
 	json_object_object_add(fib, "result", json_object_new_string("type"));
 	json_object_object_add(fib, "flags", flags);
-	json_object_array_add(e, expr_match("==", json_pair("fib", fib),
-					    json_object_new_string("local")));
-	json_object_array_add(e, json_pair("jump", json_pair("target",
-							     json_object_new_string("hostports"))));
+	json_object_array_add(
+		e, expr_match("==", json_pair("fib", fib), json_object_new_string("local")));
+	json_object_array_add(
+		e, json_pair("jump", json_pair("target", json_object_new_string("hostports"))));
 	return e;
 }
 
@@ -323,14 +322,13 @@ static void add_table_skeleton(struct json_object *cmds)
 
 /* ---- networks ------------------------------------------------------------------ */
 
-static void network_rules(struct json_object *cmds, const struct network *net,
-			  const char *owner)
+static void network_rules(struct json_object *cmds, const struct network *net, const char *owner)
 {
 	for (size_t i = 0; i < net->n_subnets; i++) {
 		const struct ipnet *sn = &net->subnets[i].subnet;
 		int f = sn->family;
 		struct json_object *e = json_object_new_array();
-		struct ipnet mc = {.family = f, .prefix = f == AF_INET ? 4 : 8};
+		struct ipnet mc = { .family = f, .prefix = f == AF_INET ? 4 : 8 };
 		struct json_object *states;
 
 		if (f == AF_INET)
@@ -350,10 +348,11 @@ static void network_rules(struct json_object *cmds, const struct network *net,
 		json_object_array_add(states, json_object_new_string("established"));
 		json_object_array_add(states, json_object_new_string("related"));
 		json_object_array_add(e, match_addr("==", f, "daddr", value_prefix(sn)));
-		json_object_array_add(e, expr_match("in",
-						    json_pair("ct", json_pair("key",
-									      json_object_new_string("state"))),
-						    states));
+		json_object_array_add(
+			e, expr_match("in",
+				      json_pair("ct",
+						json_pair("key", json_object_new_string("state"))),
+				      states));
 		json_object_array_add(e, json_pair("accept", NULL));
 		add_rule(cmds, "add", "forward", e, owner);
 		e = json_object_new_array();
@@ -381,11 +380,12 @@ static void isolate_one(struct json_object *cmds, const char *bridge, const char
 {
 	struct json_object *e = json_object_new_array();
 
-	json_object_array_add(e, expr_match("==", expr_meta("iifname"),
-					    json_object_new_string(bridge)));
-	json_object_array_add(e, expr_match("!=", expr_meta("oifname"),
-					    json_object_new_string(bridge)));
-	json_object_array_add(e, expr_match("==", expr_meta("oifname"), json_object_new_string(set)));
+	json_object_array_add(
+		e, expr_match("==", expr_meta("iifname"), json_object_new_string(bridge)));
+	json_object_array_add(
+		e, expr_match("!=", expr_meta("oifname"), json_object_new_string(bridge)));
+	json_object_array_add(e,
+			      expr_match("==", expr_meta("oifname"), json_object_new_string(set)));
 	json_object_array_add(e, json_pair("drop", NULL));
 	add_rule(cmds, "insert", "forward", e, owner);
 }
@@ -420,14 +420,15 @@ static void dns_redirect(struct json_object *cmds, const struct network *net, ui
 		dnat = json_object_new_object();
 		json_object_array_add(protos, json_object_new_string("tcp"));
 		json_object_array_add(protos, json_object_new_string("udp"));
-		json_object_array_add(e, match_addr("==", gw->family, "daddr",
-						    json_object_new_string(
-							    ipnet_addr_str(gw, b, sizeof(b)))));
-		json_object_array_add(e, expr_match("==", expr_meta("l4proto"),
-						    json_pair("set", protos)));
-		json_object_array_add(e, expr_match("==", expr_payload("th", "dport"),
-						    json_object_new_int(53)));
-		json_object_object_add(dnat, "family", json_object_new_string(ip_proto(gw->family)));
+		json_object_array_add(
+			e, match_addr("==", gw->family, "daddr",
+				      json_object_new_string(ipnet_addr_str(gw, b, sizeof(b)))));
+		json_object_array_add(
+			e, expr_match("==", expr_meta("l4proto"), json_pair("set", protos)));
+		json_object_array_add(
+			e, expr_match("==", expr_payload("th", "dport"), json_object_new_int(53)));
+		json_object_object_add(dnat, "family",
+				       json_object_new_string(ip_proto(gw->family)));
 		json_object_object_add(dnat, "addr",
 				       json_object_new_string(ipnet_addr_str(gw, b, sizeof(b))));
 		json_object_object_add(dnat, "port", json_object_new_int(port));
@@ -437,11 +438,11 @@ static void dns_redirect(struct json_object *cmds, const struct network *net, ui
 }
 
 /* Delete every rule owned by owner; the table too when nothing owned is left. */
-static int delete_owned(struct firewall *fw, const char *owner, const char *bridge,
-			bool isolated, struct pea_error **err)
+static int delete_owned(struct firewall *fw, const char *owner, const char *bridge, bool isolated,
+			struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *batch = NULL;
-	struct table_state s = {0};
+	struct table_state s = { 0 };
 	struct json_object *cmds;
 	size_t n_del = 0;
 	int r;
@@ -491,8 +492,7 @@ int firewall_del_network(struct firewall *fw, const struct network *net, struct 
 	return delete_owned(fw, owner, net->network_interface, net->isolate != ISOLATE_NONE, err);
 }
 
-int firewall_del_container(struct firewall *fw, const char *container_id,
-			   struct pea_error **err)
+int firewall_del_container(struct firewall *fw, const char *container_id, struct pea_error **err)
 {
 	if (fw->driver == FIREWALL_NONE)
 		return 0;
@@ -526,16 +526,17 @@ static void dnat_rule(struct json_object *cmds, const struct port_mapping *p, un
 	struct json_object *dnat = json_object_new_object();
 	char b[64];
 
-	if (p->has_host_ip && !(p->host_ip.family == AF_INET &&
-				p->host_ip.addr[0] == 0 && p->host_ip.addr[3] == 0 &&
-				p->host_ip.addr[1] == 0 && p->host_ip.addr[2] == 0))
+	if (p->has_host_ip &&
+	    !(p->host_ip.family == AF_INET && p->host_ip.addr[0] == 0 && p->host_ip.addr[3] == 0 &&
+	      p->host_ip.addr[1] == 0 && p->host_ip.addr[2] == 0))
 		json_object_array_add(e, match_addr("==", to->family, "daddr",
 						    json_object_new_string(ipnet_addr_str(
 							    &p->host_ip, b, sizeof(b)))));
 	else
-		json_object_array_add(e, expr_match("==", expr_meta("nfproto"),
-						    json_object_new_string(
-							    to->family == AF_INET ? "ipv4" : "ipv6")));
+		json_object_array_add(e,
+				      expr_match("==", expr_meta("nfproto"),
+						 json_object_new_string(
+							 to->family == AF_INET ? "ipv4" : "ipv6")));
 	json_object_array_add(e, expr_match("==", expr_payload(proto_name(proto), "dport"),
 					    port_value(hport, count)));
 	json_object_object_add(dnat, "family", json_object_new_string(ip_proto(to->family)));
@@ -553,7 +554,7 @@ static void mark_rule(struct json_object *cmds, unsigned int proto, const struct
 	struct json_object *e = json_object_new_array();
 	struct json_object *set = json_object_new_array();
 	struct json_object *mangle = json_object_new_object();
-	struct json_object *or = json_object_new_array();
+	struct json_object * or = json_object_new_array();
 
 	json_object_array_add(set, value_prefix(subnet));
 	if (subnet->family == AF_INET)
@@ -601,8 +602,8 @@ static void port_rules(struct json_object *cmds, const struct port_mapping *p,
 	}
 }
 
-static void network_cmds(struct json_object *cmds, const struct network *net,
-			 const char *bridge, uint16_t dns_port, const char *owner)
+static void network_cmds(struct json_object *cmds, const struct network *net, const char *bridge,
+			 uint16_t dns_port, const char *owner)
 {
 	network_rules(cmds, net, owner);
 	if (bridge)
@@ -646,12 +647,12 @@ static size_t port_cmds(struct json_object *cmds, const struct net_options *o,
  * network's rules if missing, the container's port forwards.
  */
 int firewall_setup(struct firewall *fw, const struct net_options *o, const struct attachment *a,
-		   const char *bridge, uint16_t dns_port, const struct ipnet *addrs,
-		   size_t n_addrs, struct pea_error **err)
+		   const char *bridge, uint16_t dns_port, const struct ipnet *addrs, size_t n_addrs,
+		   struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *batch = NULL, *ports = NULL;
 	_cleanup_free_ char *owner = NULL;
-	struct table_state s = {0};
+	struct table_state s = { 0 };
 	struct json_object *cmds;
 	bool net_rules = !a->net.internal;
 	size_t n_ports;

@@ -15,7 +15,7 @@ size_t ipnet_addr_len(const struct ipnet *n)
 
 int ipnet_parse(const char *s, bool with_prefix, struct ipnet *ret, struct pea_error **err)
 {
-	struct ipnet n = {0};
+	struct ipnet n = { 0 };
 	char buf[INET6_ADDRSTRLEN + 8];
 	const char *slash = strchr(s, '/');
 	size_t alen = slash ? (size_t)(slash - s) : strlen(s);

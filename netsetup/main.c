@@ -16,8 +16,8 @@ static const struct command {
 	const char *name;
 	int (*run)(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 } commands[] = {
-	{"setup", cmd_setup},	  {"teardown", cmd_teardown}, {"create", cmd_create},
-	{"update", cmd_update}, {"version", cmd_version},
+	{ "setup", cmd_setup },	  { "teardown", cmd_teardown }, { "create", cmd_create },
+	{ "update", cmd_update }, { "version", cmd_version },
 };
 
 static void usage(FILE *f)
@@ -27,7 +27,8 @@ static void usage(FILE *f)
 	      "Set up and tear down container networks (a drop-in for netavark).\n"
 	      "\n"
 	      "Commands:\n"
-	      "  setup NETNS_PATH      configure the namespace from the options JSON, print the status\n"
+	      "  setup NETNS_PATH      configure the namespace from the options JSON, print the "
+	      "status\n"
 	      "  teardown NETNS_PATH   undo setup\n"
 	      "  create                complete a network JSON (subnet, gateway, interface)\n"
 	      "  update NETWORK --network-dns-servers IP,...\n"
@@ -72,15 +73,15 @@ static int parse_args(int argc, char **argv, struct global_options *g, struct pe
 {
 	enum { OPT_FIREWALL = 256, OPT_LOG_LEVEL };
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"rootless", required_argument, NULL, 'r'},
-		{"aardvark-binary", required_argument, NULL, 'a'},
-		{"file", required_argument, NULL, 'f'},
-		{"firewall-driver", required_argument, NULL, OPT_FIREWALL},
-		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "rootless", required_argument, NULL, 'r' },
+		{ "aardvark-binary", required_argument, NULL, 'a' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "firewall-driver", required_argument, NULL, OPT_FIREWALL },
+		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
 	};
 	const char *env = getenv("NETAVARK_FW");
 	const char *port = getenv("NETAVARK_DNS_PORT");
@@ -88,7 +89,8 @@ static int parse_args(int argc, char **argv, struct global_options *g, struct pe
 	int c;
 
 	if (env && *env && parse_firewall(env, &g->firewall) < 0)
-		return pea_error_new(err, EINVAL, "unknown firewall driver '%s' in NETAVARK_FW", env);
+		return pea_error_new(err, EINVAL, "unknown firewall driver '%s' in NETAVARK_FW",
+				     env);
 	if (port && *port) {
 		char *end = NULL;
 		unsigned long p = strtoul(port, &end, 10);
@@ -105,7 +107,8 @@ static int parse_args(int argc, char **argv, struct global_options *g, struct pe
 			break;
 		case 'r':
 			if (parse_bool(optarg, &g->rootless) < 0)
-				return pea_error_new(err, EINVAL, "invalid --rootless '%s'", optarg);
+				return pea_error_new(err, EINVAL, "invalid --rootless '%s'",
+						     optarg);
 			break;
 		case 'a':
 			g->aardvark_binary = optarg;
@@ -144,7 +147,7 @@ static void reply_error(const struct pea_error *err)
 
 	json_object_object_add(o, "error", json_object_new_string(err->message));
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							     JSON_C_TO_STRING_NOSLASHESCAPE));
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(stdout);
 	json_object_put(o);
 }
@@ -152,7 +155,7 @@ static void reply_error(const struct pea_error *err)
 int main(int argc, char *argv[])
 {
 	_cleanup_error_ struct pea_error *err = NULL;
-	struct global_options g = {.firewall = FIREWALL_NFTABLES, .dns_port = 53};
+	struct global_options g = { .firewall = FIREWALL_NFTABLES, .dns_port = 53 };
 	int r;
 
 	log_set_program("pea-netsetup");

@@ -13,8 +13,8 @@
 struct json_object;
 struct pea_error;
 
-#define NETSETUP_VERSION "1.4.0"
-#define NETSETUP_MAX_INPUT (4u << 20)
+#define NETSETUP_VERSION    "1.4.0"
+#define NETSETUP_MAX_INPUT  (4u << 20)
 #define NETSETUP_DNS_DOMAIN "dns.podman"
 
 enum firewall_driver {
@@ -27,7 +27,7 @@ struct global_options {
 	bool rootless;		     /* --rootless */
 	const char *aardvark_binary; /* --aardvark-binary */
 	enum firewall_driver firewall;
-	const char *file; /* --file, NULL or "-" for stdin */
+	const char *file;  /* --file, NULL or "-" for stdin */
 	uint16_t dns_port; /* NETAVARK_DNS_PORT, 53 by default */
 };
 
@@ -89,8 +89,8 @@ struct network {
 	size_t n_routes;
 	char **network_dns_servers;
 	/* options */
-	uint32_t mtu;	      /* 0: kernel default */
-	int isolate; /* ISOLATE_* */
+	uint32_t mtu; /* 0: kernel default */
+	int isolate;  /* ISOLATE_* */
 	bool no_default_route;
 	uint32_t metric; /* default route metric, 100 */
 	char *mode;	 /* macvlan mode */
@@ -191,11 +191,11 @@ int nl_addr_add(struct nl *nl, int index, const struct ipnet *addr, struct pea_e
 int nl_route_add(struct nl *nl, int index, const struct ipnet *dest, const struct ipnet *gw,
 		 uint32_t metric, struct pea_error **err);
 /* A missing route is fine. */
-int nl_route_del(struct nl *nl, const struct ipnet *dest, const struct ipnet *gw,
-		 uint32_t metric, struct pea_error **err);
+int nl_route_del(struct nl *nl, const struct ipnet *dest, const struct ipnet *gw, uint32_t metric,
+		 struct pea_error **err);
 /* bridge vlan add|del dev INDEX vid VID [pvid untagged] [self]. */
-int nl_bridge_vlan(struct nl *nl, int index, bool add, uint16_t vid, bool pvid_untagged,
-		   bool self, struct pea_error **err);
+int nl_bridge_vlan(struct nl *nl, int index, bool add, uint16_t vid, bool pvid_untagged, bool self,
+		   struct pea_error **err);
 /* The interface of the default route of family in the main table. */
 int nl_default_route_oif(struct nl *nl, int family, int *ret, struct pea_error **err);
 /* Hairpin mode on a bridge port. */
@@ -221,8 +221,8 @@ struct firewall *firewall_close(struct firewall *fw);
  * dns_port != 53: DNS to the gateways goes to that port (NETAVARK_DNS_PORT).
  */
 int firewall_setup(struct firewall *fw, const struct net_options *o, const struct attachment *a,
-		   const char *bridge, uint16_t dns_port, const struct ipnet *addrs,
-		   size_t n_addrs, struct pea_error **err);
+		   const char *bridge, uint16_t dns_port, const struct ipnet *addrs, size_t n_addrs,
+		   struct pea_error **err);
 int firewall_del_network(struct firewall *fw, const struct network *net, struct pea_error **err);
 /* Every rule that carries the container's id. */
 int firewall_del_container(struct firewall *fw, const char *container_id, struct pea_error **err);
@@ -244,20 +244,19 @@ struct netns_ctx {
 	struct nl *ctr;
 };
 
-int driver_setup(struct netns_ctx *ns, const struct global_options *g,
-		 const struct net_options *o, const struct attachment *a, struct firewall *fw,
-		 struct link_result *ret, struct pea_error **err);
+int driver_setup(struct netns_ctx *ns, const struct global_options *g, const struct net_options *o,
+		 const struct attachment *a, struct firewall *fw, struct link_result *ret,
+		 struct pea_error **err);
 /* Undo setup; copes with half-made state and with nothing at all. */
-int driver_teardown(struct netns_ctx *ns, const struct net_options *o,
-		    const struct attachment *a, struct firewall *fw, struct pea_error **err);
+int driver_teardown(struct netns_ctx *ns, const struct net_options *o, const struct attachment *a,
+		    struct firewall *fw, struct pea_error **err);
 
 /* ---- dns.c: aardvark-dns config files and the server -------------------- */
 
-int dns_add(const struct global_options *g, const struct net_options *o,
-	    const struct attachment *a, const struct link_result *r, struct pea_error **err);
+int dns_add(const struct global_options *g, const struct net_options *o, const struct attachment *a,
+	    const struct link_result *r, struct pea_error **err);
 /* Remove the container from every dns_enabled network's file; signal or stop the server. */
-int dns_remove(const struct global_options *g, const struct net_options *o,
-	       struct pea_error **err);
+int dns_remove(const struct global_options *g, const struct net_options *o, struct pea_error **err);
 /* Start the server or make it reload (SIGHUP). */
 int dns_commit(const struct global_options *g, struct pea_error **err);
 

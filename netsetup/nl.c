@@ -142,7 +142,7 @@ static int info_attr_cb(const struct nlattr *attr, void *data)
 static void link_from_msg(const struct nlmsghdr *h, struct nl_link *l)
 {
 	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(h);
-	const struct nlattr *tb[IFLA_MAX + 1] = {0};
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
 
 	memset(l, 0, sizeof(*l));
 	mnl_attr_parse(h, sizeof(*ifm), link_attr_cb, tb);
@@ -159,7 +159,7 @@ static void link_from_msg(const struct nlmsghdr *h, struct nl_link *l)
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
 	if (tb[IFLA_LINKINFO]) {
-		const struct nlattr *info[IFLA_INFO_MAX + 1] = {0};
+		const struct nlattr *info[IFLA_INFO_MAX + 1] = { 0 };
 
 		mnl_attr_parse_nested(tb[IFLA_LINKINFO], info_attr_cb, info);
 		if (info[IFLA_INFO_KIND])
@@ -179,7 +179,7 @@ int nl_link_get(struct nl *nl, const char *name, int index, struct nl_link *ret,
 {
 	struct nlmsghdr *h = nl_msg(nl, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(h);
-	struct nl_link l = {0};
+	struct nl_link l = { 0 };
 	int r;
 
 	ifm->ifi_family = AF_UNSPEC;
@@ -216,7 +216,7 @@ int nl_count_ports(struct nl *nl, int master, size_t *ret, struct pea_error **er
 {
 	struct nlmsghdr *h = nl_msg(nl, RTM_GETLINK, NLM_F_DUMP, sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(h);
-	struct count_ctx c = {.master = master};
+	struct count_ctx c = { .master = master };
 	int r;
 
 	ifm->ifi_family = AF_UNSPEC;
@@ -393,9 +393,10 @@ int nl_addr_add(struct nl *nl, int index, const struct ipnet *addr, struct pea_e
 		/* Broadcast: the network with every host bit set. */
 		for (size_t i = 0; i < 4; i++) {
 			unsigned int bit = (unsigned int)i * 8;
-			uint8_t mask = bit >= addr->prefix		 ? 0
-				       : addr->prefix - bit >= 8 ? 0xff
-								 : (uint8_t)(0xff << (8 - (addr->prefix - bit)));
+			uint8_t mask = bit >= addr->prefix ? 0
+				       : addr->prefix - bit >= 8
+					       ? 0xff
+					       : (uint8_t)(0xff << (8 - (addr->prefix - bit)));
 			v[i] = (uint8_t)(bc.addr[i] | (uint8_t)~mask);
 		}
 		mnl_attr_put(h, IFA_BROADCAST, 4, v);
@@ -403,9 +404,10 @@ int nl_addr_add(struct nl *nl, int index, const struct ipnet *addr, struct pea_e
 	mnl_attr_put_u32(h, IFA_FLAGS, IFA_F_NODAD);
 	r = nl_ack(nl, h);
 	if ((r == -EACCES || r == -EPERM) && addr->family == AF_INET6)
-		return pea_error_code(err, -r,
-				      "add address %s (is IPv6 enabled: net.ipv6.conf.all.disable_ipv6?)",
-				      ipnet_str(addr, b, sizeof(b)));
+		return pea_error_code(
+			err, -r,
+			"add address %s (is IPv6 enabled: net.ipv6.conf.all.disable_ipv6?)",
+			ipnet_str(addr, b, sizeof(b)));
 	if (r < 0 && r != -EEXIST)
 		return pea_error_code(err, -r, "add address %s", ipnet_str(addr, b, sizeof(b)));
 	return 0;
@@ -414,8 +416,7 @@ int nl_addr_add(struct nl *nl, int index, const struct ipnet *addr, struct pea_e
 int nl_route_add(struct nl *nl, int index, const struct ipnet *dest, const struct ipnet *gw,
 		 uint32_t metric, struct pea_error **err)
 {
-	struct nlmsghdr *h =
-		nl_msg(nl, RTM_NEWROUTE, NLM_F_CREATE, sizeof(struct rtmsg));
+	struct nlmsghdr *h = nl_msg(nl, RTM_NEWROUTE, NLM_F_CREATE, sizeof(struct rtmsg));
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
 	struct ipnet d = ipnet_network(dest);
 	char b[64];
@@ -439,8 +440,8 @@ int nl_route_add(struct nl *nl, int index, const struct ipnet *dest, const struc
 	return 0;
 }
 
-int nl_route_del(struct nl *nl, const struct ipnet *dest, const struct ipnet *gw,
-		 uint32_t metric, struct pea_error **err)
+int nl_route_del(struct nl *nl, const struct ipnet *dest, const struct ipnet *gw, uint32_t metric,
+		 struct pea_error **err)
 {
 	struct nlmsghdr *h = nl_msg(nl, RTM_DELROUTE, 0, sizeof(struct rtmsg));
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
@@ -463,13 +464,13 @@ int nl_route_del(struct nl *nl, const struct ipnet *dest, const struct ipnet *gw
 }
 
 /* bridge vlan add|del dev INDEX vid VID [pvid untagged] [self] */
-int nl_bridge_vlan(struct nl *nl, int index, bool add, uint16_t vid, bool pvid_untagged,
-		   bool self, struct pea_error **err)
+int nl_bridge_vlan(struct nl *nl, int index, bool add, uint16_t vid, bool pvid_untagged, bool self,
+		   struct pea_error **err)
 {
-	struct nlmsghdr *h = nl_msg(nl, add ? RTM_SETLINK : RTM_DELLINK, 0,
-				    sizeof(struct ifinfomsg));
+	struct nlmsghdr *h =
+		nl_msg(nl, add ? RTM_SETLINK : RTM_DELLINK, 0, sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(h);
-	struct bridge_vlan_info vi = {.vid = vid};
+	struct bridge_vlan_info vi = { .vid = vid };
 	struct nlattr *spec;
 	int r;
 
@@ -522,7 +523,7 @@ static int route_attr_cb(const struct nlattr *attr, void *data)
 static int default_route_cb(const struct nlmsghdr *h, void *data)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
-	const struct nlattr *tb[RTA_MAX + 1] = {0};
+	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
 	int *oif = data;
 
 	if (rtm->rtm_dst_len != 0 || rtm->rtm_table != RT_TABLE_MAIN || *oif)

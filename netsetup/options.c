@@ -15,10 +15,10 @@
 
 /* Limits on outside data, so a hostile document cannot make us allocate much. */
 #define MAX_NETWORKS 64
-#define MAX_SUBNETS 32
-#define MAX_ROUTES 256
-#define MAX_PORTS 4096
-#define MAX_IPS 32
+#define MAX_SUBNETS  32
+#define MAX_ROUTES   256
+#define MAX_PORTS    4096
+#define MAX_IPS	     32
 
 int mac_parse(const char *s, uint8_t mac[6])
 {
@@ -315,8 +315,8 @@ int network_from_json(struct json_object *obj, const char *path, struct network 
 	if (parse_string_map(obj, path, "options", n, false, err) < 0 ||
 	    parse_string_map(obj, path, "ipam_options", n, true, err) < 0)
 		return -EINVAL;
-	if (pea_json_get_strv_opt(obj, path, "network_dns_servers", &n->network_dns_servers,
-				  err) < 0 ||
+	if (pea_json_get_strv_opt(obj, path, "network_dns_servers", &n->network_dns_servers, err) <
+		    0 ||
 	    check_ip_list(n->network_dns_servers, "network_dns_servers", err) < 0)
 		return -EINVAL;
 	if (!n->ipam_driver)
@@ -488,7 +488,8 @@ static int check_overlap(const struct attachment *a, const struct attachment *b,
 				char x[64], y[64];
 
 				return pea_error_new(
-					err, EINVAL, "subnet %s of network '%s' overlaps %s of network '%s'",
+					err, EINVAL,
+					"subnet %s of network '%s' overlaps %s of network '%s'",
 					ipnet_str(&b->net.subnets[j].subnet, x, sizeof(x)), b->key,
 					ipnet_str(&a->net.subnets[i].subnet, y, sizeof(y)), a->key);
 			}
@@ -540,8 +541,7 @@ static int parse_attachments(struct json_object *root, struct net_options *o,
 	return 0;
 }
 
-int net_options_parse(const char *buf, size_t len, struct net_options **ret,
-		      struct pea_error **err)
+int net_options_parse(const char *buf, size_t len, struct net_options **ret, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *root = NULL;
 	struct net_options *o = NULL;

@@ -57,8 +57,8 @@ static int open_netns(const char *path, int *ret_fd, struct pea_error **err)
 	if (fd < 0)
 		return pea_error_errno(err, "invalid namespace path '%s'", path);
 	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
-		return pea_error_new(err, EINVAL, "invalid namespace path '%s': not a network namespace",
-				     path);
+		return pea_error_new(err, EINVAL,
+				     "invalid namespace path '%s': not a network namespace", path);
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }

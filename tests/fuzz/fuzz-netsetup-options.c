@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				ipnet_str(&net, buf, sizeof(buf));
 				ipnet_add(&net, 1);
 				for (size_t k = 0; k < n->n_subnets; k++)
-					ipnet_overlaps(&n->subnets[j].subnet, &n->subnets[k].subnet);
+					ipnet_overlaps(&n->subnets[j].subnet,
+						       &n->subnets[k].subnet);
 			}
 		}
 		net_options_free(o);

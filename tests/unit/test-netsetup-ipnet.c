@@ -8,7 +8,7 @@
 
 static struct ipnet net(const char *s, bool prefix)
 {
-	struct ipnet n = {0};
+	struct ipnet n = { 0 };
 	struct pea_error *err = NULL;
 
 	if (ipnet_parse(s, prefix, &n, &err) < 0) {

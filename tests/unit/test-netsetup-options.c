@@ -11,13 +11,16 @@ static const char good[] =
 	"\"port_mappings\":[{\"host_ip\":\"\",\"container_port\":80,\"host_port\":8080,"
 	"\"range\":2,\"protocol\":\"tcp,udp\"}],"
 	"\"dns_servers\":[\"8.8.8.8\"],"
-	"\"networks\":{\"n1\":{\"static_ips\":[\"10.89.3.2\",\"fd10::2\"],\"interface_name\":\"eth0\","
+	"\"networks\":{\"n1\":{\"static_ips\":[\"10.89.3.2\",\"fd10::2\"],\"interface_name\":"
+	"\"eth0\","
 	"\"aliases\":[\"w\"],\"static_mac\":\"02:42:ac:11:00:09\"}},"
 	"\"network_info\":{\"n1\":{\"name\":\"n1\",\"id\":\"x\",\"driver\":\"bridge\","
 	"\"network_interface\":\"podman1\",\"subnets\":[{\"subnet\":\"10.89.3.0/24\","
 	"\"gateway\":\"10.89.3.1\"},{\"subnet\":\"fd10::/64\"}],\"ipv6_enabled\":true,"
-	"\"internal\":false,\"dns_enabled\":true,\"options\":{\"mtu\":\"1400\",\"isolate\":\"true\","
-	"\"metric\":\"50\",\"unknown\":\"kept quiet\"},\"ipam_options\":{\"driver\":\"host-local\"}}}}";
+	"\"internal\":false,\"dns_enabled\":true,\"options\":{\"mtu\":\"1400\",\"isolate\":"
+	"\"true\","
+	"\"metric\":\"50\",\"unknown\":\"kept "
+	"quiet\"},\"ipam_options\":{\"driver\":\"host-local\"}}}}";
 
 /* Replace the first occurrence of from by to in good, parse, return the error message. */
 static char *error_of(const char *from, const char *to)
