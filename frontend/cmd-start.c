@@ -34,8 +34,12 @@
 
 extern char **environ;
 
+/*
+ * With attach, the exit command only cleans up: pea itself reads the exit
+ * code and removes a --rm container, so the exit file cannot go first.
+ */
 static char **monitor_argv(const struct global_options *g, const struct ctr_record *r,
-			   const char *bundle)
+			   const char *bundle, bool attach)
 {
 	_cleanup_strv_ char **exit_cmd = frontend_self_argv(g);
 	char **v = NULL;
@@ -74,8 +78,10 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push(&v, "container");
 	pea_strv_push(&v, "--exit-command-arg");
 	pea_strv_push(&v, "cleanup");
-	pea_strv_push(&v, "--exit-command-arg");
-	pea_strv_push(&v, "--rm");
+	if (!attach) {
+		pea_strv_push(&v, "--exit-command-arg");
+		pea_strv_push(&v, "--rm");
+	}
 	pea_strv_push(&v, "--exit-command-arg");
 	pea_strv_push(&v, r->id);
 	return v;
@@ -140,9 +146,9 @@ static int classify_failure(const char *msg)
 
 /* Launch the monitor; the container's pid from the sync pipe. */
 static int launch_monitor(struct global_options *g, const struct ctr_record *r,
-			  const char *bundle, int *ret_pid, struct pea_error **err)
+			  const char *bundle, bool attach, int *ret_pid, struct pea_error **err)
 {
-	_cleanup_strv_ char **argv = monitor_argv(g, r, bundle), **envp = monitor_env();
+	_cleanup_strv_ char **argv = monitor_argv(g, r, bundle, attach), **envp = monitor_env();
 	_cleanup_close_ int rd = -1, wr = -1, pidfd = -1;
 	_cleanup_json_ struct json_object *j = NULL;
 	_cleanup_free_ char *line = NULL;
@@ -339,7 +345,7 @@ static int start_locked(struct global_options *g, struct ctr_record *r, bool att
 		goto fail;
 	if (spec_write(g, r, rootfs, err) < 0)
 		goto fail;
-	if (launch_monitor(g, r, bundle, &pid, err) < 0)
+	if (launch_monitor(g, r, bundle, attach, &pid, err) < 0)
 		goto fail;
 	if (attach && attach_connect(g, r->id, &sock, err) < 0)
 		goto fail_kill;

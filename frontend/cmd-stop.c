@@ -1,5 +1,6 @@
 /* stop, kill, wait (podman-stop(1), podman-kill(1), podman-wait(1)). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/file.h"
 #include "lib/json.h"
 #include "lib/process.h"
 #include "lib/strv.h"
@@ -190,6 +192,17 @@ int cmd_kill(struct global_options *g, int argc, char **argv, struct pea_error *
 	return status;
 }
 
+static bool exit_code_file(const struct global_options *g, const char *id, int *ret)
+{
+	_cleanup_free_ char *f = record_exit_file(g, id), *buf = NULL;
+	size_t len;
+
+	if (pea_read_file_at(AT_FDCWD, f, 64, &buf, &len, NULL) < 0 || len == 0)
+		return false;
+	*ret = atoi(buf);
+	return true;
+}
+
 int cmd_wait(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
@@ -217,8 +230,15 @@ int cmd_wait(struct global_options *g, int argc, char **argv, struct pea_error *
 			return -1;
 		(void)record_refresh(g, rec, NULL);
 		if (rec->state == CTR_RUNNING) {
-			if (container_wait_exit(g, rec->id, -1, err) < 0)
-				return -1;
+			_cleanup_error_ struct pea_error *e = NULL;
+			if (container_wait_exit(g, rec->id, -1, &e) < 0) {
+				/* removed by its exit command (--rm): the exit file stays */
+				if (e->code != ENOENT || !exit_code_file(g, rec->id, &rec->exit_code)) {
+					*err = TAKE_PTR(e);
+					return -1;
+				}
+				rec->state = CTR_EXITED;
+			}
 			record_sync_exit(g, rec);
 		}
 		printf("%d\n", rec->state == CTR_CREATED ? 0 : rec->exit_code);

@@ -53,6 +53,7 @@ int container_wait_exit(const struct global_options *g, const char *id, int time
 			struct pea_error **err)
 {
 	_cleanup_free_ char *file = record_exit_file(g, id), *dir = NULL;
+	_cleanup_free_ char *rdir = record_dir(g, id);
 	_cleanup_close_ int ino = -1;
 	struct timespec start, now;
 
@@ -69,6 +70,9 @@ int container_wait_exit(const struct global_options *g, const char *id, int time
 
 		if (pea_path_exists_at(AT_FDCWD, file))
 			return 0;
+		/* removed meanwhile (a --rm container's exit command) */
+		if (!pea_path_exists_at(AT_FDCWD, rdir))
+			return pea_error_new(err, ENOENT, "container '%s' was removed", id);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (timeout_ms >= 0 && waited >= timeout_ms)
@@ -94,7 +98,9 @@ static int unmount(const struct global_options *g, struct ctr_record *r, struct 
 	return 0;
 }
 
-int container_remove(struct global_options *g, struct ctr_record *r, struct pea_error **err)
+/* keep_exit: leave the exit file, for a `pea wait` that outlives a --rm container. */
+static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep_exit,
+		       struct pea_error **err)
 {
 	const char *del[] = { "delete", "--force", r->id, NULL };
 	const char *rm[] = { "container", "rm", "--force", r->id, NULL };
@@ -111,8 +117,14 @@ int container_remove(struct global_options *g, struct ctr_record *r, struct pea_
 	}
 	if (pea_rm_rf_at(AT_FDCWD, dir, err) < 0)
 		return -1;
-	(void)unlink(exitf);
+	if (!keep_exit)
+		(void)unlink(exitf);
 	return 0;
+}
+
+int container_remove(struct global_options *g, struct ctr_record *r, struct pea_error **err)
+{
+	return remove_impl(g, r, false, err);
 }
 
 int container_cleanup(struct global_options *g, const char *id, bool remove_rm,
@@ -131,7 +143,7 @@ int container_cleanup(struct global_options *g, const char *id, bool remove_rm,
 	if (r->state == CTR_RUNNING)
 		return 0; /* started again meanwhile, or not ended: nothing to clean */
 	if (remove_rm && r->rm)
-		return container_remove(g, r, err);
+		return remove_impl(g, r, true, err);
 	(void)container_runtime(g, r, del, true, NULL);
 	if (unmount(g, r, err) < 0)
 		return -1;

@@ -1,0 +1,246 @@
+#!/usr/bin/env bats
+# pea: containers (create, start, run, ps, logs, stop, kill, rm, wait, inspect,
+# container cleanup) with pea-runtime and pea-monitor (or PEA_FE_RUNTIME/PEA_FE_CONMON).
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd tini
+	fe_setup
+	fe_load_busybox
+}
+
+teardown() {
+	fe_teardown
+}
+
+@test "run --rm prints the output and leaves nothing" {
+	run -0 pea_cmd run --rm busybox echo hello from pea
+	assert_output "hello from pea"
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+	fe_no_mounts
+	run -0 "$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" container ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 0
+}
+
+@test "run: exit codes as podman (container's, 125, 126, 127)" {
+	run -3 pea_cmd run --rm busybox sh -c 'exit 3'
+	run -127 pea_cmd run --rm busybox /nosuch/command
+	assert_output --partial "/nosuch/command"
+	run -127 pea_cmd run --rm busybox nosuchcommand
+	assert_output --partial "nosuchcommand"
+	run -126 pea_cmd run --rm busybox /etc/passwd
+	run -125 pea_cmd run --rm nosuch-image-here:1 true
+	run -125 pea_cmd run --rm --bogus busybox true
+	assert_output --partial "unknown flag: --bogus"
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+	fe_no_mounts
+}
+
+@test "run: stdout and stderr, environment, workdir, user, hostname, entrypoint" {
+	run -0 --separate-stderr pea_cmd run --rm busybox sh -c 'echo out; echo err >&2'
+	assert_output out
+	assert_equal "$stderr" err
+	run -0 pea_cmd run --rm -e FOO=bar -e TERM=dumb busybox sh -c 'echo $FOO $TERM $container'
+	assert_output "bar dumb pea"
+	run -0 pea_cmd run --rm -e HOME busybox sh -c 'echo $HOME' 
+	assert_output "$HOME"
+	run -0 pea_cmd run --rm -w /tmp/work busybox pwd
+	assert_output /tmp/work
+	# pea-runtime cannot start a process without capabilities yet ("open exec
+	# fifo: Permission denied"): a non-root user runs on crun here.
+	run -0 pea_cmd --runtime /usr/bin/crun run --rm -u 1234:5678 busybox id
+	assert_output --partial "uid=1234 gid=5678"
+	run -0 pea_cmd run --rm -u 0:5678 busybox id -g
+	assert_output 5678
+	run -0 pea_cmd run --rm --hostname box1 busybox hostname
+	assert_output box1
+	run -0 pea_cmd run --rm --entrypoint echo busybox a b
+	assert_output "a b"
+	run -0 pea_cmd run --rm --entrypoint '["/bin/sh","-c"]' busybox 'echo json'
+	assert_output json
+	run -0 pea_cmd run --rm busybox cat /etc/hostname
+	assert_output --regexp '^[0-9a-f]{12}$'
+}
+
+@test "run: volumes, tmpfs, read-only root" {
+	mkdir -p "$TEST_DIR/data"
+	echo content >"$TEST_DIR/data/file"
+	run -0 pea_cmd run --rm -v "$TEST_DIR/data:/data" busybox sh -c 'cat /data/file; echo new >/data/out'
+	assert_output content
+	assert_equal "$(cat "$TEST_DIR/data/out")" new
+	run -1 pea_cmd run --rm -v "$TEST_DIR/data:/data:ro" busybox sh -c 'echo x >/data/x'
+	assert_output --partial "Read-only file system"
+	run -0 pea_cmd run --rm --tmpfs /scratch busybox sh -c 'grep " /scratch " /proc/mounts'
+	assert_output --partial "tmpfs /scratch tmpfs"
+	run -1 pea_cmd run --rm --read-only busybox touch /file
+	run -0 pea_cmd run --rm --read-only busybox touch /tmp/file
+}
+
+@test "run: bad flag values are refused before anything is made" {
+	run -125 pea_cmd run --rm -v /nosuch/dir:/data busybox true
+	assert_output --partial 'error checking path "/nosuch/dir"'
+	run -125 pea_cmd run --rm -v "$TEST_DIR:relative" busybox true
+	assert_output --partial "must be an absolute path"
+	run -125 pea_cmd run --rm -v "$TEST_DIR:/a:bogus" busybox true
+	assert_output --partial "invalid volume option 'bogus'"
+	run -125 pea_cmd run --rm -v named:/a busybox true
+	assert_output --partial "named volumes are not supported yet"
+	run -125 pea_cmd run --rm -m 12q busybox true
+	assert_output --partial "invalid size"
+	run -125 pea_cmd run --rm -m 1k busybox true
+	assert_output --partial "minimum memory limit allowed is 6MB"
+	run -125 pea_cmd run --rm --pids-limit many busybox true
+	assert_output --partial "--pids-limit"
+	run -125 pea_cmd run --rm --name 'bad name' busybox true
+	assert_output --partial "names must match"
+	run -125 pea_cmd run --rm --network bridge busybox true
+	assert_output --partial "network 'bridge' is not supported yet"
+	run -125 pea_cmd run --rm -w relative busybox true
+	assert_output --partial "invalid workdir"
+	run -125 pea_cmd run --rm --stop-signal SIGNOPE busybox true
+	assert_output --partial "invalid signal"
+	run -125 pea_cmd run --rm -u nobodyhere busybox true
+	assert_output --partial "unable to find user nobodyhere"
+	run -125 pea_cmd run --rm --entrypoint '' busybox
+	assert_output --partial "no command or entrypoint provided"
+	run -125 pea_cmd run
+	assert_output --partial "requires at least 1 arg(s)"
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+	fe_no_mounts
+}
+
+@test "run -d, ps, logs, stop, rm" {
+	run -0 pea_cmd run -d --name web busybox sh -c 'echo started; echo oops >&2; exec sleep 100'
+	assert_output --regexp '^[0-9a-f]{64}$'
+	id="$output"
+	run -0 pea_cmd ps
+	assert_line --index 0 --regexp "^CONTAINER ID  IMAGE                     COMMAND               CREATED +STATUS +PORTS       NAMES$"
+	assert_line --index 1 --regexp "^${id:0:12}  localhost/busybox:latest  sh -c echo starte\.\.\.  .* ago +Up .* +web$"
+	run -0 pea_cmd ps --format '{{.ID}} {{.Names}} {{.State}}'
+	assert_output "${id:0:12} web running"
+	run -0 pea_cmd ps -q --no-trunc
+	assert_output "$id"
+	run -0 pea_cmd ps --format json
+	assert_equal "$(jq -r '.[0].Names[0]' <<<"$output")" web
+	assert_equal "$(jq -r '.[0].Id' <<<"$output")" "$id"
+	for ((i = 0; i < 100; i++)); do
+		[[ "$(pea_out logs web 2>&1)" == *oops* ]] && break
+		sleep 0.05
+	done
+	run -0 --separate-stderr pea_cmd logs web
+	assert_output started
+	assert_equal "$stderr" oops
+	run -0 pea_cmd inspect --format '{{.State.Status}} {{.State.Running}} {{.Name}}' web
+	assert_output "running true web"
+	run -0 pea_cmd inspect web
+	assert_equal "$(jq -r '.[0].Config.Cmd[0]' <<<"$output")" sh
+	assert_equal "$(jq -r '.[0].State.Pid > 0' <<<"$output")" true
+	run -2 pea_cmd rm web
+	assert_output --partial "as it is running"
+	run -0 pea_cmd stop -t 1 web
+	assert_output web
+	run -0 pea_cmd ps -a --format '{{.Names}} {{.Status}}'
+	assert_output --regexp '^web Exited \(137\) .* ago$'
+	fe_no_mounts
+	run -0 pea_cmd rm web
+	assert_output web
+	run -1 pea_cmd rm web
+	assert_output 'Error: no container with name or ID "web" found: no such container'
+}
+
+@test "stop sends the stop signal first; kill -s; wait" {
+	run -0 pea_cmd run -d --name t busybox sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done'
+	fe_wait_state t running
+	sleep 0.3
+	run -0 pea_cmd stop t
+	run -0 pea_cmd inspect --format '{{.State.ExitCode}}' t
+	assert_output 7
+	run -0 pea_cmd run -d --name k busybox sh -c 'trap "exit 9" USR1; while :; do sleep 0.1; done'
+	sleep 0.3
+	run -0 pea_cmd kill -s USR1 k
+	assert_output k
+	run -0 pea_cmd wait k
+	assert_output 9
+	run -125 pea_cmd kill k
+	assert_output --partial "can only kill running containers"
+	run -125 pea_cmd kill -s NOPE k
+	assert_output --partial "invalid signal: NOPE"
+}
+
+@test "create, start -a, start, name conflicts" {
+	run -0 pea_cmd create --name c1 busybox echo created
+	assert_output --regexp '^[0-9a-f]{64}$'
+	run -0 pea_cmd ps -a --format '{{.Names}} {{.Status}}'
+	assert_output "c1 Created"
+	run -125 pea_cmd create --name c1 busybox true
+	assert_output --partial 'the container name "c1" is already in use'
+	run -0 pea_cmd start -a c1
+	assert_output created
+	run -0 pea_cmd start c1
+	assert_output c1
+	run -0 pea_cmd wait c1
+	assert_output 0
+	run -0 pea_cmd logs c1
+	assert_output "created
+created"
+	run -0 pea_cmd logs --tail 1 c1
+	assert_output created
+	run -125 pea_cmd logs --tail x c1
+	run -125 pea_cmd start nosuch
+	assert_output --partial 'no container with name or ID "nosuch" found'
+	run -0 pea_cmd rm c1
+}
+
+@test "run -d --rm: the monitor's exit command removes the container" {
+	run -0 pea_cmd run -d --rm --name gone busybox true
+	for ((i = 0; i < 100; i++)); do
+		[[ -z "$(pea_out ps -aq)" ]] && break
+		sleep 0.05
+	done
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	fe_no_mounts
+}
+
+@test "container cleanup unmounts an exited container, rm -f kills a running one" {
+	run -0 pea_cmd run -d --name sleeper busybox sleep 100
+	run -0 pea_cmd run -d --name quick busybox true
+	run -0 pea_cmd wait quick
+	for ((i = 0; i < 100; i++)); do
+		[[ "$(jq .mounted "$FE_ROOT"/containers/*/pea.json | grep -c true)" == 1 ]] && break
+		sleep 0.05
+	done
+	run -0 pea_cmd container cleanup quick
+	run -0 pea_cmd rm -f sleeper
+	assert_output sleeper
+	run -0 pea_cmd rm -a
+	fe_no_mounts
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
+
+@test "a container that is removed while ps runs, and records written atomically" {
+	run -0 pea_cmd create --name a busybox true
+	run -0 pea_cmd create --name b busybox true
+	ls "$FE_ROOT/containers/"*/pea.json
+	! ls "$FE_ROOT/containers/"*/pea.json.tmp.* 2>/dev/null
+	run -0 pea_cmd rm a b
+	run -0 pea_cmd ps -a --noheading
+	assert_output ""
+}
