@@ -103,7 +103,7 @@ static int fetch_config(struct image_source *src, const struct descriptor *d, ch
 				     CONFIG_MAX);
 	if (blob_sink_init(&sink, -1, d->digest, d->size, CONFIG_MAX, err) < 0)
 		return -EINVAL;
-	r = source_fetch(src, &f, 1, err);
+	r = source_fetch(src, &f, 1, NULL, err);
 	if (r == 0) {
 		*ret = sink.mem ? sink.mem : xstrdup("");
 		*ret_len = sink.mem_len;

@@ -307,11 +307,36 @@ static int plan_blobs(const struct manifest *m, struct image_source *src, struct
 	return 0;
 }
 
+struct early {
+	struct image_dest *dst;
+	struct pending *list;
+};
+
+static int early_blob_done(void *data, size_t index, struct pea_error **err)
+{
+	struct early *e = data;
+
+	return e->dst->ops->blob_ready(e->dst, e->list[index].desc, e->list[index].name, err);
+}
+
+static int early_tick(void *data, int *ret_fd, struct pea_error **err)
+{
+	struct early *e = data;
+
+	return e->dst->ops->tick(e->dst, ret_fd, err);
+}
+
 static int transfer_blobs(struct image_source *src, struct image_dest *dst, struct pending *list,
 			  size_t n, const char *manifest_type, const struct copy_options *o,
 			  struct pea_error **err)
 {
 	_cleanup_free_ struct blob_fetch *fetches = xnew(struct blob_fetch, n + 1);
+	struct early early = { .dst = dst, .list = list };
+	struct fetch_hooks hooks = { .blob_done = early_blob_done,
+				     .tick = early_tick,
+				     .data = &early };
+	/* a recompressed blob changes after it arrives: no early use then */
+	bool use_hooks = dst->ops->blob_ready && dst->ops->tick && !o->compress_format;
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < n; i++) {
@@ -320,7 +345,7 @@ static int transfer_blobs(struct image_source *src, struct image_dest *dst, stru
 		fetches[i].sink = &list[i].sink;
 	}
 	if (r == 0)
-		r = source_fetch(src, fetches, n, err);
+		r = source_fetch(src, fetches, n, use_hooks ? &hooks : NULL, err);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		if (list[i].sink.fd >= 0) {
 			close(list[i].sink.fd);
@@ -365,7 +390,9 @@ static int copy_one(struct image_source *src, struct image_dest *dst, const char
 		free(out_type);
 		out_type = xstrdup(m->media_type);
 	}
-	r = plan_blobs(m, src, dst, o, &list, &n, err);
+	r = dst->ops->begin && !o->compress_format ? dst->ops->begin(dst, m, err) : 0;
+	if (r == 0)
+		r = plan_blobs(m, src, dst, o, &list, &n, err);
 	if (r == 0)
 		r = transfer_blobs(src, dst, list, n, out_type, o, err);
 	if (r == 0 && o->compress_format)

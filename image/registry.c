@@ -1219,7 +1219,7 @@ static int fetch_finished(struct registry_client *c, struct transfer *t, CURLcod
 }
 
 int registry_fetch_blobs(struct registry_client *c, const char *repo, struct blob_fetch *fetches,
-			 size_t n, struct pea_error **err)
+			 size_t n, const struct fetch_hooks *hooks, struct pea_error **err)
 {
 	_cleanup_free_ char *scope = scope_pull(repo);
 	_cleanup_free_ struct transfer *ts = NULL;
@@ -1275,9 +1275,19 @@ int registry_fetch_blobs(struct registry_client *c, const char *repo, struct blo
 				r = fr;
 			else if (fr == 0)
 				done++;
+			if (fr == 0 && hooks && hooks->blob_done)
+				r = hooks->blob_done(hooks->data, (size_t)(t->fetch - fetches),
+						     err);
 		}
-		if (r == 0 && done < n)
-			curl_multi_poll(multi, NULL, 0, 100, NULL);
+		if (r == 0 && done < n) {
+			struct curl_waitfd wfd = { .fd = -1, .events = CURL_WAIT_POLLIN };
+
+			if (hooks && hooks->tick)
+				r = hooks->tick(hooks->data, &wfd.fd, err);
+			if (r == 0)
+				curl_multi_poll(multi, wfd.fd >= 0 ? &wfd : NULL,
+						wfd.fd >= 0 ? 1 : 0, 100, NULL);
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (ts[i].easy)

@@ -82,6 +82,17 @@ struct blob_fetch {
 	int result; /* 0 ok, < 0 failed (error in sink->error) */
 };
 
+/*
+ * What the consumer of a batch of downloads does meanwhile: blob_done when blob
+ * index is complete and verified; tick on every turn of the loop, giving an fd
+ * to wake the loop up (or -1). Either may be NULL.
+ */
+struct fetch_hooks {
+	int (*blob_done)(void *data, size_t index, struct pea_error **err);
+	int (*tick)(void *data, int *ret_fd, struct pea_error **err);
+	void *data;
+};
+
 /* Download blobs in parallel into their sinks, verifying each (blob_sink_finish). */
 int registry_fetch_blobs(struct registry_client *c, const char *repo, struct blob_fetch *fetches,
-			 size_t n, struct pea_error **err);
+			 size_t n, const struct fetch_hooks *hooks, struct pea_error **err);

@@ -84,9 +84,9 @@ static int docker_get_manifest(struct image_source *s, const char *digest, char 
 }
 
 static int docker_fetch_blobs(struct image_source *s, struct blob_fetch *f, size_t n,
-			      struct pea_error **err)
+			      const struct fetch_hooks *hooks, struct pea_error **err)
 {
-	if (registry_fetch_blobs(s->client, s->repo, f, n, err) < 0)
+	if (registry_fetch_blobs(s->client, s->repo, f, n, hooks, err) < 0)
 		return pea_error_wrap(err, "%s", s->description);
 	return 0;
 }

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -172,60 +174,108 @@ static int store_failure(struct json_object *reply, int errfd, int status, char 
 	}
 }
 
-/*
- * Run pea-storage with args after the base argv. out_fd >= 0 takes standard output
- * (layer diff); else the JSON reply's "result" is returned in *ret (may be NULL).
- */
-static int store_run(const struct store_target *t, char *const *args, int out_fd,
-		     struct json_object **ret, struct pea_error **err)
+struct store_job {
+	pid_t pid;
+	int pidfd;
+	int outfd; /* a memfd that takes the reply, or the caller's fd (not owned) */
+	bool own_out;
+	int errfd;
+	char **argv;
+	char **args;
+};
+
+static void store_job_clear(struct store_job *j)
 {
-	_cleanup_strv_ char **argv = pea_strv_copy(t->base_argv);
-	_cleanup_close_ int errfd = memfd_create("pea-storage-stderr", MFD_CLOEXEC);
-	_cleanup_close_ int rd = -1, wr = -1;
+	if (j->pid > 0) {
+		int status;
+
+		kill(j->pid, SIGTERM);
+		pea_wait(j->pid, j->pidfd, -1, &status, NULL);
+	}
+	if (j->pidfd >= 0)
+		close(j->pidfd);
+	if (j->own_out && j->outfd >= 0)
+		close(j->outfd);
+	if (j->errfd >= 0)
+		close(j->errfd);
+	pea_strv_free(j->argv);
+	pea_strv_free(j->args);
+	memset(j, 0, sizeof(*j));
+	j->pidfd = j->outfd = j->errfd = -1;
+}
+
+/* Start pea-storage with args after the base argv; out_fd >= 0 takes standard output. */
+static int store_start(const struct store_target *t, char *const *args, int out_fd,
+		       struct store_job *j, struct pea_error **err)
+{
+	memset(j, 0, sizeof(*j));
+	j->pidfd = j->outfd = j->errfd = -1;
+	j->argv = pea_strv_copy(t->base_argv);
+	j->args = pea_strv_copy(args);
+	for (size_t i = 0; args[i]; i++)
+		pea_strv_push(&j->argv, args[i]);
+	j->errfd = memfd_create("pea-storage-stderr", MFD_CLOEXEC);
+	j->own_out = out_fd < 0;
+	j->outfd = out_fd >= 0 ? out_fd : memfd_create("pea-storage-reply", MFD_CLOEXEC);
+	if (j->errfd < 0 || j->outfd < 0)
+		return pea_error_errno(err, "memfd_create");
+	{
+		struct pea_fd_map fds[] = { { j->outfd, STDOUT_FILENO },
+					    { j->errfd, STDERR_FILENO } };
+		struct pea_spawn s = { .argv = j->argv, .fds = fds, .nfds = 2, .null_stdin = true };
+
+		if (pea_spawn(&s, &j->pid, &j->pidfd, err) < 0) {
+			j->pid = 0;
+			return pea_error_wrap(err, "running '%s'", j->argv[0]);
+		}
+	}
+	return 0;
+}
+
+/* 1: still running (when !block); 0: done, the result in *ret when wanted. */
+static int store_finish(struct store_job *j, bool block, struct json_object **ret,
+			struct pea_error **err)
+{
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_json_ struct json_object *reply = NULL;
+	_cleanup_error_ struct pea_error *wait_err = NULL;
 	struct json_object *result = NULL;
-	int pipefd[2], status = 0;
+	int status = 0;
 	size_t len = 0;
-	pid_t pid;
 
-	for (size_t i = 0; args[i]; i++)
-		pea_strv_push(&argv, args[i]);
-	if (errfd < 0)
-		return pea_error_errno(err, "memfd_create");
-	if (out_fd < 0) {
-		if (pipe2(pipefd, O_CLOEXEC) < 0)
-			return pea_error_errno(err, "pipe");
-		rd = pipefd[0];
-		wr = pipefd[1];
-	}
-	{
-		struct pea_fd_map fds[] = { { out_fd >= 0 ? out_fd : wr, STDOUT_FILENO },
-					    { errfd, STDERR_FILENO } };
-		struct pea_spawn s = { .argv = argv, .fds = fds, .nfds = 2, .null_stdin = true };
-
-		if (pea_spawn(&s, &pid, NULL, err) < 0)
-			return pea_error_wrap(err, "running '%s'", argv[0]);
-	}
-	wr = pea_close(wr);
-	if (rd >= 0 && pea_read_all(rd, STORE_REPLY_MAX, &buf, &len, err) < 0) {
-		pea_wait(pid, -1, -1, &status, NULL);
-		return pea_error_wrap(err, "reading the reply of pea-storage");
-	}
-	if (pea_wait(pid, -1, -1, &status, err) < 0)
+	if (pea_wait(j->pid, j->pidfd, block ? -1 : 0, &status, &wait_err) < 0) {
+		if (!block && pea_error_is(wait_err, ETIMEDOUT))
+			return 1;
+		*err = pea_error_free(*err);
+		*err = TAKE_PTR(wait_err);
 		return -EIO;
-	if (buf && len)
+	}
+	j->pid = 0;
+	if (j->own_out && lseek(j->outfd, 0, SEEK_SET) == 0 &&
+	    pea_read_all(j->outfd, STORE_REPLY_MAX, &buf, &len, NULL) == 0 && len)
 		pea_json_parse(buf, len, "pea-storage reply", &reply, NULL);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return store_failure(reply, errfd, status, argv, args, err);
-	if (out_fd >= 0)
+		return store_failure(reply, j->errfd, status, j->argv, j->args, err);
+	if (!j->own_out)
 		return 0;
 	if (!reply || !json_object_object_get_ex(reply, "result", &result))
 		return pea_error_new(err, EPROTO, "pea-storage %s %s: no result in its reply",
-				     args[0], args[1] ? args[1] : "");
+				     j->args[0], j->args[1] ? j->args[1] : "");
 	if (ret)
 		*ret = json_object_get(result);
 	return 0;
+}
+
+static int store_run(const struct store_target *t, char *const *args, int out_fd,
+		     struct json_object **ret, struct pea_error **err)
+{
+	struct store_job j;
+	int r = store_start(t, args, out_fd, &j, err);
+
+	if (r == 0)
+		r = store_finish(&j, true, ret, err);
+	store_job_clear(&j);
+	return r;
 }
 
 /* ---- destination ------------------------------------------------------------------ */
@@ -236,9 +286,18 @@ struct store_dest {
 	char *existing_id;
 	char **staged_digests;
 	char **staged_files;
+	/* layers are applied in the manifest's order as soon as each one is here */
+	char **order;	  /* layer digests, bottom first */
+	size_t next;	  /* the next layer to apply */
+	char **layer_ids; /* applied so far */
+	char **diff_ids;  /* what each unpacked to */
+	char **created;	  /* layers this copy added (removed if it fails) */
+	struct store_job job;
+	bool job_running;
+	bool failed;
 };
 
-/* The dest keeps its state behind a pointer in its name (one store dest per run). */
+/* The dest keeps its state behind a pointer (one store dest per run). */
 static struct store_dest *sd_of(struct image_dest *d)
 {
 	return (struct store_dest *)d->manifest_json;
@@ -270,20 +329,6 @@ static int store_has_blob(struct image_dest *d, const struct descriptor *desc, b
 	return 0;
 }
 
-static int store_put_blob(struct image_dest *d, const struct descriptor *desc, enum blob_role role,
-			  const char *name, struct pea_error **err)
-{
-	struct store_dest *sd = sd_of(d);
-	_cleanup_free_ char *keep = xasprintf("keep-%zu", pea_strv_length(sd->staged_digests));
-
-	/* the copy removes its staged names: keep the file until the manifest comes */
-	if (renameat(d->staging_fd, name, d->staging_fd, keep) < 0)
-		return pea_error_errno(err, "%s: keep blob '%s'", d->description, desc->digest);
-	pea_strv_push(&sd->staged_digests, desc->digest);
-	pea_strv_push_take(&sd->staged_files, xasprintf("%s/%s", d->staging_path, keep));
-	return 0;
-}
-
 static const char *staged_file(const struct store_dest *sd, const char *digest)
 {
 	for (size_t i = 0; sd->staged_digests && sd->staged_digests[i]; i++)
@@ -292,62 +337,156 @@ static const char *staged_file(const struct store_dest *sd, const char *digest)
 	return NULL;
 }
 
-static void rollback(struct store_dest *sd, char **created)
+/* Take a verified blob out of the copy's staging names (which it removes). */
+static int keep_blob(struct image_dest *d, const char *digest, const char *name,
+		     struct pea_error **err)
 {
-	for (size_t n = pea_strv_length(created); n > 0; n--) {
-		char *args[] = { (char *)"layer", (char *)"rm", created[n - 1], NULL };
+	struct store_dest *sd = sd_of(d);
+	_cleanup_free_ char *keep = NULL;
+
+	if (staged_file(sd, digest))
+		return 0;
+	keep = xasprintf("keep-%zu", pea_strv_length(sd->staged_digests));
+	if (renameat(d->staging_fd, name, d->staging_fd, keep) < 0)
+		return pea_error_errno(err, "%s: keep blob '%s'", d->description, digest);
+	pea_strv_push(&sd->staged_digests, digest);
+	pea_strv_push_take(&sd->staged_files, xasprintf("%s/%s", d->staging_path, keep));
+	return 0;
+}
+
+static int applied(struct image_dest *d, struct json_object *rec, struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+	const char *id = NULL, *diff = NULL;
+	bool existed = false;
+
+	if (pea_json_get_string_req(rec, "layer", "id", &id, err) < 0 ||
+	    pea_json_get_string_req(rec, "layer", "diff_id", &diff, err) < 0 ||
+	    pea_json_get_bool_opt(rec, "layer", "existed", &existed, err) < 0)
+		return pea_error_wrap(err, "%s: pea-storage reply", d->description);
+	if (!existed)
+		pea_strv_push(&sd->created, id);
+	pea_strv_push(&sd->layer_ids, id);
+	pea_strv_push(&sd->diff_ids, diff);
+	sd->next++;
+	return 0;
+}
+
+/*
+ * Apply what can be: wait for the running apply (block) or look at it, then
+ * start the next layer if its blob is here. With block, go on until every
+ * layer is applied (all blobs must be here then).
+ */
+static int advance(struct image_dest *d, bool block, struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+	size_t n = pea_strv_length(sd->order);
+
+	while (!sd->failed) {
+		const char *file;
+		_cleanup_strv_ char **args = NULL;
+
+		if (sd->job_running) {
+			_cleanup_json_ struct json_object *rec = NULL;
+			int r = store_finish(&sd->job, block, &rec, err);
+
+			if (r == 1)
+				return 0;
+			sd->job_running = false;
+			store_job_clear(&sd->job);
+			if (r < 0 || applied(d, rec, err) < 0) {
+				sd->failed = true;
+				return pea_error_wrap(err, "%s: layer '%s'", d->description,
+						      sd->order[sd->next]);
+			}
+		}
+		if (sd->next >= n)
+			return 0;
+		file = staged_file(sd, sd->order[sd->next]);
+		if (!file) {
+			if (!block)
+				return 0;
+			sd->failed = true;
+			return pea_error_new(err, ENOENT, "%s: layer '%s' was not fetched",
+					     d->description, sd->order[sd->next]);
+		}
+		pea_strv_push(&args, "layer");
+		pea_strv_push(&args, "apply");
+		if (sd->next > 0) {
+			pea_strv_push(&args, "--parent");
+			pea_strv_push(&args, sd->layer_ids[sd->next - 1]);
+		}
+		pea_strv_push(&args, file);
+		if (store_start(&sd->target, args, -1, &sd->job, err) < 0) {
+			store_job_clear(&sd->job);
+			sd->failed = true;
+			return pea_error_wrap(err, "%s", d->description);
+		}
+		sd->job_running = true;
+		if (!block)
+			return 0;
+	}
+	return pea_error_new(err, EIO, "%s: an earlier layer failed", d->description);
+}
+
+static int store_begin(struct image_dest *d, const struct manifest *m, struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+
+	if (sd->order)
+		return 0;
+	for (size_t i = 0; i < m->nlayers; i++)
+		pea_strv_push(&sd->order, m->layers[i].digest);
+	if (!sd->order)
+		sd->order = xnew(char *, 1);
+	return 0;
+}
+
+static int store_blob_ready(struct image_dest *d, const struct descriptor *desc, const char *name,
+			    struct pea_error **err)
+{
+	if (keep_blob(d, desc->digest, name, err) < 0)
+		return -EIO;
+	return advance(d, false, err);
+}
+
+static int store_tick(struct image_dest *d, int *ret_fd, struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+
+	if (advance(d, false, err) < 0)
+		return -EIO;
+	*ret_fd = sd->job_running ? sd->job.pidfd : -1;
+	return 0;
+}
+
+static int store_put_blob(struct image_dest *d, const struct descriptor *desc, enum blob_role role,
+			  const char *name, struct pea_error **err)
+{
+	return keep_blob(d, desc->digest, name, err);
+}
+
+static void rollback(struct image_dest *d)
+{
+	struct store_dest *sd = sd_of(d);
+
+	if (sd->job_running) {
+		_cleanup_json_ struct json_object *rec = NULL;
+
+		/* let a running apply finish: its layer is then removed like the others */
+		if (store_finish(&sd->job, true, &rec, NULL) == 0)
+			applied(d, rec, NULL);
+		sd->job_running = false;
+		store_job_clear(&sd->job);
+	}
+	for (size_t n = pea_strv_length(sd->created); n > 0; n--) {
+		char *args[] = { (char *)"layer", (char *)"rm", sd->created[n - 1], NULL };
 
 		if (store_run(&sd->target, args, -1, NULL, NULL) < 0)
 			log_warning("cannot remove layer '%s' after a failed copy, ignoring",
-				    created[n - 1]);
+				    sd->created[n - 1]);
 	}
-}
-
-static int apply_layers(struct image_dest *d, const struct manifest *m, char **diff_ids,
-			char ***ret_ids, char ***created, struct pea_error **err)
-{
-	struct store_dest *sd = sd_of(d);
-	_cleanup_strv_ char **ids = NULL;
-
-	if (pea_strv_length(diff_ids) != m->nlayers)
-		return pea_error_new(err, EINVAL,
-				     "%s: the config lists %zu diff IDs for %zu layers",
-				     d->description, pea_strv_length(diff_ids), m->nlayers);
-	for (size_t i = 0; i < m->nlayers; i++) {
-		_cleanup_json_ struct json_object *rec = NULL;
-		const char *file = staged_file(sd, m->layers[i].digest), *id = NULL, *diff = NULL;
-		bool existed = false;
-		_cleanup_strv_ char **args = NULL;
-
-		if (!file)
-			return pea_error_new(err, ENOENT, "%s: layer '%s' was not fetched",
-					     d->description, m->layers[i].digest);
-		pea_strv_push(&args, "layer");
-		pea_strv_push(&args, "apply");
-		if (ids) {
-			pea_strv_push(&args, "--parent");
-			pea_strv_push(&args, ids[pea_strv_length(ids) - 1]);
-		}
-		pea_strv_push(&args, file);
-		if (store_run(&sd->target, args, -1, &rec, err) < 0)
-			return pea_error_wrap(err, "%s: layer '%s'", d->description,
-					      m->layers[i].digest);
-		if (pea_json_get_string_req(rec, "layer", "id", &id, err) < 0 ||
-		    pea_json_get_string_req(rec, "layer", "diff_id", &diff, err) < 0 ||
-		    pea_json_get_bool_opt(rec, "layer", "existed", &existed, err) < 0)
-			return pea_error_wrap(err, "%s: pea-storage reply", d->description);
-		if (!existed)
-			pea_strv_push(created, id);
-		if (strcmp(diff, diff_ids[i]) != 0)
-			return pea_error_new(err, EBADMSG,
-					     "%s: layer '%s' unpacks to '%s', but the "
-					     "config says '%s'",
-					     d->description, m->layers[i].digest, diff,
-					     diff_ids[i]);
-		pea_strv_push(&ids, id);
-	}
-	*ret_ids = TAKE_PTR(ids);
-	return 0;
+	sd->created = pea_strv_free(sd->created);
 }
 
 static int read_diff_ids(const char *path, char ***ret, struct pea_error **err)
@@ -364,12 +503,34 @@ static int read_diff_ids(const char *path, char ***ret, struct pea_error **err)
 	return 0;
 }
 
-static int record_image(struct image_dest *d, const struct manifest *m, char **layer_ids,
-			const char *buf, size_t len, const char *digest, struct pea_error **err)
+static int check_diff_ids(struct image_dest *d, const struct manifest *m, const char *cfg,
+			  struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+	_cleanup_strv_ char **want = NULL;
+
+	if (read_diff_ids(cfg, &want, err) < 0)
+		return pea_error_wrap(err, "%s", d->description);
+	if (pea_strv_length(want) != m->nlayers)
+		return pea_error_new(err, EINVAL,
+				     "%s: the config lists %zu diff IDs for %zu layers",
+				     d->description, pea_strv_length(want), m->nlayers);
+	for (size_t i = 0; i < m->nlayers; i++)
+		if (strcmp(sd->diff_ids[i], want[i]) != 0)
+			return pea_error_new(err, EBADMSG,
+					     "%s: layer '%s' unpacks to '%s', but the config says "
+					     "'%s'",
+					     d->description, m->layers[i].digest, sd->diff_ids[i],
+					     want[i]);
+	return 0;
+}
+
+static int record_image(struct image_dest *d, const struct manifest *m, const char *buf, size_t len,
+			const char *digest, struct pea_error **err)
 {
 	struct store_dest *sd = sd_of(d);
 	_cleanup_free_ char *man = xasprintf("%s/manifest", d->staging_path);
-	_cleanup_free_ char *layers = pea_strv_join(layer_ids, ",");
+	_cleanup_free_ char *layers = pea_strv_join(sd->layer_ids, ",");
 	_cleanup_strv_ char **args = NULL;
 	const char *cfg = staged_file(sd, m->config.digest);
 
@@ -401,7 +562,6 @@ static int store_put_manifest(struct image_dest *d, const char *buf, size_t len,
 {
 	struct store_dest *sd = sd_of(d);
 	_cleanup_(manifest_free_p) struct manifest *m = NULL;
-	_cleanup_strv_ char **diff_ids = NULL, **ids = NULL, **created = NULL;
 	const char *cfg;
 
 	if (!top)
@@ -419,16 +579,17 @@ static int store_put_manifest(struct image_dest *d, const char *buf, size_t len,
 	}
 	if (manifest_parse(buf, len, type, &m, err) < 0)
 		return -EINVAL;
+	if (!sd->order)
+		store_begin(d, m, err);
 	cfg = staged_file(sd, m->config.digest);
 	if (!cfg)
 		return pea_error_new(err, ENOENT, "%s: the config was not fetched", d->description);
-	if (read_diff_ids(cfg, &diff_ids, err) < 0)
-		return pea_error_wrap(err, "%s", d->description);
-	if (apply_layers(d, m, diff_ids, &ids, &created, err) < 0 ||
-	    record_image(d, m, ids, buf, len, digest, err) < 0) {
-		rollback(sd, created);
+	if (advance(d, true, err) < 0 || check_diff_ids(d, m, cfg, err) < 0 ||
+	    record_image(d, m, buf, len, digest, err) < 0) {
+		rollback(d);
 		return -EIO;
 	}
+	sd->created = pea_strv_free(sd->created); /* they belong to the image now */
 	return 0;
 }
 
@@ -439,6 +600,8 @@ static int store_commit(struct image_dest *d, struct pea_error **err)
 
 static void store_abort(struct image_dest *d)
 {
+	if (sd_of(d))
+		rollback(d);
 }
 
 static const struct dest_ops store_dest_ops = {
@@ -447,6 +610,9 @@ static const struct dest_ops store_dest_ops = {
 	.put_manifest = store_put_manifest,
 	.commit = store_commit,
 	.abort = store_abort,
+	.begin = store_begin,
+	.blob_ready = store_blob_ready,
+	.tick = store_tick,
 };
 
 void store_dest_free(struct image_dest *d)
@@ -455,10 +621,15 @@ void store_dest_free(struct image_dest *d)
 
 	if (!sd)
 		return;
+	store_job_clear(&sd->job);
 	store_target_free(&sd->target);
 	free(sd->existing_id);
 	pea_strv_free(sd->staged_digests);
 	pea_strv_free(sd->staged_files);
+	pea_strv_free(sd->order);
+	pea_strv_free(sd->layer_ids);
+	pea_strv_free(sd->diff_ids);
+	pea_strv_free(sd->created);
 	free(sd);
 	d->manifest_json = NULL;
 }
@@ -468,6 +639,7 @@ int store_dest_open(const struct image_name *name, const struct transport_contex
 {
 	struct store_dest *sd = xnew(struct store_dest, 1);
 
+	sd->job.pidfd = sd->job.outfd = sd->job.errfd = -1;
 	d->ops = &store_dest_ops;
 	d->single_image_only = true;
 	d->manifest_json = (char *)sd;

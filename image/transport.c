@@ -285,10 +285,11 @@ struct image_source *source_close(struct image_source *s)
 	return NULL;
 }
 
-int source_fetch(struct image_source *s, struct blob_fetch *f, size_t n, struct pea_error **err)
+int source_fetch(struct image_source *s, struct blob_fetch *f, size_t n,
+		 const struct fetch_hooks *hooks, struct pea_error **err)
 {
 	if (s->ops->fetch_blobs)
-		return s->ops->fetch_blobs(s, f, n, err);
+		return s->ops->fetch_blobs(s, f, n, hooks, err);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_close_ int fd = -1;
 		_cleanup_free_ char *what = xasprintf("blob '%s'", f[i].digest);
@@ -303,6 +304,14 @@ int source_fetch(struct image_source *s, struct blob_fetch *f, size_t n, struct 
 		progress_event(f[i].sink->progress, "done", f[i].digest, f[i].sink->expected_size,
 			       f[i].sink->written);
 		f[i].result = 0;
+		if (hooks && hooks->blob_done && hooks->blob_done(hooks->data, i, err) < 0)
+			return -EIO;
+		if (hooks && hooks->tick) {
+			int wake_fd = -1;
+
+			if (hooks->tick(hooks->data, &wake_fd, err) < 0)
+				return -EIO;
+		}
 	}
 	return 0;
 }

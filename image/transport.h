@@ -17,6 +17,7 @@ struct image_reference;
 struct registries_conf;
 struct registry_client;
 struct blob_fetch;
+struct fetch_hooks;
 struct progress;
 
 enum transport_kind {
@@ -79,7 +80,7 @@ struct source_ops {
 			 struct pea_error **err);
 	/* Download into sinks (registries); NULL: open_blob one after the other. */
 	int (*fetch_blobs)(struct image_source *s, struct blob_fetch *f, size_t n,
-			   struct pea_error **err);
+			   const struct fetch_hooks *hooks, struct pea_error **err);
 	void (*close)(struct image_source *s);
 };
 
@@ -118,6 +119,16 @@ struct dest_ops {
 	int (*put_manifest)(struct image_dest *d, const char *buf, size_t len, const char *type,
 			    const char *digest, bool top, struct pea_error **err);
 	int (*commit)(struct image_dest *d, struct pea_error **err);
+	/*
+	 * Optional, for destinations that work while blobs arrive (the store): begin
+	 * is told the image's manifest before any blob, blob_ready each verified blob
+	 * (still staged under name; put_blob follows later), tick every turn of the
+	 * download loop (an fd to wait on in *ret_fd, or -1).
+	 */
+	int (*begin)(struct image_dest *d, const struct manifest *m, struct pea_error **err);
+	int (*blob_ready)(struct image_dest *d, const struct descriptor *desc, const char *name,
+			  struct pea_error **err);
+	int (*tick)(struct image_dest *d, int *ret_fd, struct pea_error **err);
 	void (*abort)(struct image_dest *d);
 };
 
@@ -159,7 +170,8 @@ int dest_open(const struct image_name *name, const struct side_options *side,
 struct image_dest *dest_free(struct image_dest *d, bool committed);
 
 /* Fetch blobs from any source (parallel for registries). */
-int source_fetch(struct image_source *s, struct blob_fetch *f, size_t n, struct pea_error **err);
+int source_fetch(struct image_source *s, struct blob_fetch *f, size_t n,
+		 const struct fetch_hooks *hooks, struct pea_error **err);
 
 /* Per-transport constructors (transport-*.c). */
 int docker_source_open(const struct image_name *name, const struct side_options *side,

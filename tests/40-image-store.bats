@@ -80,6 +80,22 @@ setup() {
 	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
 }
 
+@test "a bad blob during a pull: the layers applied meanwhile are removed again" {
+	img_build_layout "$TEST_DIR/img" amd64 3 256
+	registry_push_oci "$TEST_DIR/img" s/bad:latest
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	last="$(jq -r '.layers[3].digest' "$m")"
+	f="$REGISTRY_DIR/data/docker/registry/v2/blobs/sha256/${last:7:2}/${last#sha256:}/data"
+	printf 'XXXX' | dd of="$f" bs=1 seek=300 conv=notrunc status=none
+	run -1 "${I[@]}" copy -q --src-tls-verify=false "docker://$REGISTRY_ADDR/s/bad" "${STORE}bad"
+	assert_output --partial "blob '$last': digest mismatch"
+	assert_equal "${#lines[@]}" 1
+	run -0 "${ST[@]}" layer ls
+	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+	run -0 "${ST[@]}" image ls
+	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+}
+
 @test "store errors: unknown image, --all, a bad reference, a missing pea-storage" {
 	run -1 "${I[@]}" copy -q "${STORE}nothere" "oci:$TEST_DIR/o"
 	assert_output --partial "image 'nothere' not found"
