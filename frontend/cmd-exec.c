@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
@@ -47,7 +48,8 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_record_ struct ctr_record *rec = NULL;
-	_cleanup_strv_ char **rargv = NULL, **extra = NULL;
+	_cleanup_strv_ char **rargv = NULL, **env = NULL;
+	_cleanup_free_ char *user = NULL, *cwd = NULL, *procfile = NULL;
 	_cleanup_close_ int pidfd = -1;
 	struct pea_spawn s = { 0 };
 	int r, c = 0, status;
@@ -57,16 +59,24 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 	while ((r = cmd_getopt(argc, argv, "+he:u:w:it", opts, exec_usage, &c, err)) == 2) {
 		switch (c) {
 		case 'e':
-			pea_strv_push(&extra, "--env");
-			pea_strv_push(&extra, optarg);
+			if (!strchr(optarg, '=')) {
+				const char *v = getenv(optarg);
+				if (v)
+					pea_strv_push_take(&env, xasprintf("%s=%s", optarg, v));
+			} else {
+				pea_strv_push(&env, optarg);
+			}
 			break;
 		case 'u':
-			pea_strv_push(&extra, "--user");
-			pea_strv_push(&extra, optarg);
+			free(user);
+			user = xstrdup(optarg);
 			break;
 		case 'w':
-			pea_strv_push(&extra, "--cwd");
-			pea_strv_push(&extra, optarg);
+			if (optarg[0] != '/')
+				return pea_error_new(err, EINVAL, "invalid workdir \"%s\": must be "
+								  "an absolute path", optarg);
+			free(cwd);
+			cwd = xstrdup(optarg);
 			break;
 		case 'i':
 			break; /* stdin is passed through as it is */
@@ -95,14 +105,17 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 				     rec->runtime ? rec->runtime : g->runtime);
 	pea_strv_push(&rargv, rec->runtime ? rec->runtime : g->runtime);
 	pea_strv_push_take(&rargv, xasprintf("--root=%s/runtime", g->runroot));
+	if (spec_exec_process(g, rec, argv + optind + 1, env, cwd, user, &procfile, err) < 0)
+		return -1;
 	pea_strv_push(&rargv, "exec");
-	for (size_t i = 0; extra && extra[i]; i++)
-		pea_strv_push(&rargv, extra[i]);
+	pea_strv_push_take(&rargv, xasprintf("--process=%s", procfile));
 	pea_strv_push(&rargv, rec->id);
-	for (int i = optind + 1; i < argc; i++)
-		pea_strv_push(&rargv, argv[i]);
 	s.argv = rargv;
-	if (pea_spawn(&s, &pid, &pidfd, err) < 0 || pea_wait(pid, pidfd, -1, &status, err) < 0)
+	r = pea_spawn(&s, &pid, &pidfd, err);
+	if (r == 0)
+		r = pea_wait(pid, pidfd, -1, &status, err);
+	(void)unlink(procfile);
+	if (r < 0)
 		return -1;
 	return pea_exit_status(status);
 }

@@ -376,3 +376,77 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 							    JSON_C_TO_STRING_NOSLASHESCAPE);
 	return pea_write_file_atomic_at(dfd, "config.json", text, strlen(text), 0600, err);
 }
+
+/* KEY=VALUE into a JSON array of them: replace the same KEY, else append. */
+static void env_put(struct json_object *env, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+
+	for (size_t i = 0; i < json_object_array_length(env); i++) {
+		const char *e = json_object_get_string(json_object_array_get_idx(env, i));
+		if (e && strncmp(e, kv, klen) == 0 && e[klen] == '=') {
+			json_object_array_put_idx(env, i, json_object_new_string(kv));
+			return;
+		}
+	}
+	json_object_array_add(env, json_object_new_string(kv));
+}
+
+int spec_exec_process(const struct global_options *g, const struct ctr_record *r,
+		      char *const *args, char *const *env, const char *cwd, const char *user,
+		      char **ret_path, struct pea_error **err)
+{
+	_cleanup_free_ char *bundle = record_dir(g, r->id), *path = NULL;
+	_cleanup_json_ struct json_object *spec = NULL;
+	_cleanup_close_ int dfd = -1, rootfd = -1;
+	struct json_object *proc = NULL, *a, *envj = NULL, *u;
+	const char *rootpath = NULL, *text;
+
+	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s'", bundle);
+	if (pea_json_parse_file_at(dfd, "config.json", 16u << 20, &spec, err) < 0)
+		return -1;
+	if (!spec || pea_json_get_object_opt(spec, "", "process", &proc, err) != 1)
+		return pea_error_new(err, EINVAL, "'%s/config.json' has no process", bundle);
+	a = json_object_new_array();
+	for (size_t i = 0; args[i]; i++)
+		json_object_array_add(a, json_object_new_string(args[i]));
+	json_object_object_add(proc, "args", a);
+	json_object_object_add(proc, "terminal", json_object_new_boolean(false));
+	if (!json_object_object_get_ex(proc, "env", &envj)) {
+		envj = json_object_new_array();
+		json_object_object_add(proc, "env", envj);
+	}
+	for (size_t i = 0; env && env[i]; i++)
+		env_put(envj, env[i]);
+	if (cwd)
+		json_object_object_add(proc, "cwd", json_object_new_string(cwd));
+	if (user) {
+		long uid = 0, gid = 0;
+		struct json_object *root = NULL;
+		if (pea_json_get_object_opt(spec, "", "root", &root, err) < 0 ||
+		    !root || pea_json_get_string_req(root, "root", "path", &rootpath, err) < 0)
+			return -1;
+		rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			return pea_error_errno(err, "open the container's root '%s'", rootpath);
+		if (resolve_user(rootfd, user, &uid, &gid, err) < 0)
+			return -1;
+		u = json_object_new_object();
+		json_object_object_add(u, "uid", json_object_new_int64(uid));
+		json_object_object_add(u, "gid", json_object_new_int64(gid));
+		json_object_object_add(proc, "user", u);
+	}
+	/* a unique name in the bundle: the runtime reads it by path */
+	{
+		_cleanup_free_ char *id = frontend_new_id();
+		path = xasprintf("exec-%.12s.json", id);
+	}
+	text = json_object_to_json_string_ext(proc, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (pea_write_file_atomic_at(dfd, path, text, strlen(text), 0600, err) < 0)
+		return -1;
+	*ret_path = xasprintf("%s/%s", bundle, path);
+	return 0;
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bats
+# pea on Debian's crun and conmon in place of pea-runtime and pea-monitor
+# (--runtime, --conmon): the core of the container commands, exec, and limits.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd tini
+	require_cmd crun
+	require_cmd conmon
+	PEA_FE_RUNTIME=$(command -v crun)
+	PEA_FE_CONMON=$(command -v conmon)
+	fe_setup
+	fe_load_busybox
+}
+
+teardown() {
+	fe_teardown
+}
+
+@test "crun+conmon: run --rm, exit codes, logs" {
+	run -0 pea_cmd run --rm busybox echo hello
+	assert_output hello
+	run -5 pea_cmd run --rm busybox sh -c 'exit 5'
+	run -127 pea_cmd run --rm busybox nosuchcommand
+	run -0 pea_cmd run --name l busybox sh -c 'echo one; echo two'
+	run -0 pea_cmd logs l
+	assert_output "one
+two"
+	run -0 pea_cmd inspect --format '{{.OCIRuntime}}' l
+	assert_output "$PEA_FE_RUNTIME"
+	run -0 pea_cmd rm l
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	fe_no_mounts
+}
+
+@test "crun+conmon: run -d, exec, stop, rm -f" {
+	run -0 pea_cmd run -d --name web busybox sleep 100
+	run -0 pea_cmd exec web echo inside
+	assert_output inside
+	run -0 pea_cmd exec -e X=1 -w /tmp web sh -c 'echo $X $(pwd)'
+	assert_output "1 /tmp"
+	run -3 pea_cmd exec web sh -c 'exit 3'
+	run -0 pea_cmd exec -u 99 web id -u
+	assert_output 99
+	run -0 pea_cmd stop -t 0 web
+	run -125 pea_cmd exec web true
+	assert_output --partial "can only create exec sessions on running containers"
+	run -0 pea_cmd start web
+	fe_wait_state web running
+	run -0 pea_cmd rm -f web
+	fe_no_mounts
+}
+
+@test "crun+conmon: -m and --pids-limit reach the container's cgroup" {
+	run -0 pea_cmd run -d --name lim -m 64m --pids-limit 50 busybox sleep 100
+	id=$(pea_out inspect --format '{{.Id}}' lim)
+	run -0 pea_cmd inspect --format '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}' lim
+	assert_output "67108864 50"
+	mem=$(find /sys/fs/cgroup -path "*pea-$id*" -name memory.limit_in_bytes -o -path "*pea-$id*" -name memory.max | head -1)
+	[ -n "$mem" ]
+	assert_equal "$(cat "$mem")" 67108864
+	pids=$(find /sys/fs/cgroup -path "*pea-$id*" -name pids.max | head -1)
+	[ -n "$pids" ]
+	assert_equal "$(cat "$pids")" 50
+	run -0 pea_cmd rm -f lim
+}
+
+@test "exec with pea-runtime says what to do" {
+	run -0 pea_cmd --runtime "$PEA_RUNTIME" run -d --name noexec busybox sleep 100
+	run -125 pea_cmd exec noexec true
+	assert_output --partial "has no exec command"
+	run -0 pea_cmd rm -f noexec
+}
