@@ -518,6 +518,15 @@ static struct json_object *port_value(unsigned int first, unsigned int count)
 	return json_pair("range", range);
 }
 
+/* 0.0.0.0 or :: as host_ip: every address, as no host_ip at all */
+static bool is_any(const struct ipnet *ip)
+{
+	for (size_t i = 0; i < ipnet_addr_len(ip); i++)
+		if (ip->addr[i])
+			return false;
+	return true;
+}
+
 static void dnat_rule(struct json_object *cmds, const struct port_mapping *p, unsigned int proto,
 		      const struct ipnet *to, unsigned int hport, unsigned int cport,
 		      unsigned int count, bool keep_port, const char *owner)
@@ -526,9 +535,7 @@ static void dnat_rule(struct json_object *cmds, const struct port_mapping *p, un
 	struct json_object *dnat = json_object_new_object();
 	char b[64];
 
-	if (p->has_host_ip &&
-	    !(p->host_ip.family == AF_INET && p->host_ip.addr[0] == 0 && p->host_ip.addr[3] == 0 &&
-	      p->host_ip.addr[1] == 0 && p->host_ip.addr[2] == 0))
+	if (p->has_host_ip && !is_any(&p->host_ip))
 		json_object_array_add(e, match_addr("==", to->family, "daddr",
 						    json_object_new_string(ipnet_addr_str(
 							    &p->host_ip, b, sizeof(b)))));
@@ -548,28 +555,42 @@ static void dnat_rule(struct json_object *cmds, const struct port_mapping *p, un
 	add_rule(cmds, "add", "hostports", e, owner);
 }
 
-static void mark_rule(struct json_object *cmds, unsigned int proto, const struct ipnet *subnet,
-		      unsigned int hport, unsigned int count, const char *owner)
+/* [ip daddr HOST_IP] ip saddr SRC PROTO dport PORTS meta mark set mark | 0x2000 */
+static void mark_one(struct json_object *cmds, const struct port_mapping *p, unsigned int proto,
+		     int family, struct json_object *src, const char *owner)
 {
 	struct json_object *e = json_object_new_array();
-	struct json_object *set = json_object_new_array();
 	struct json_object *mangle = json_object_new_object();
 	struct json_object * or = json_object_new_array();
+	char b[64];
 
-	json_object_array_add(set, value_prefix(subnet));
-	if (subnet->family == AF_INET)
-		json_object_array_add(set, json_object_new_string("127.0.0.1"));
-	else
-		json_object_array_add(set, json_object_new_string("::1"));
-	json_object_array_add(e, match_addr("==", subnet->family, "saddr", json_pair("set", set)));
+	if (p->has_host_ip && !is_any(&p->host_ip))
+		json_object_array_add(e, match_addr("==", family, "daddr",
+						    json_object_new_string(ipnet_addr_str(
+							    &p->host_ip, b, sizeof(b)))));
+	json_object_array_add(e, match_addr("==", family, "saddr", src));
 	json_object_array_add(e, expr_match("==", expr_payload(proto_name(proto), "dport"),
-					    port_value(hport, count)));
+					    port_value(p->host_port, p->range)));
 	json_object_array_add(or, expr_meta("mark"));
 	json_object_array_add(or, json_object_new_int(HAIRPIN_MARK));
 	json_object_object_add(mangle, "key", expr_meta("mark"));
 	json_object_object_add(mangle, "value", json_pair("|", or));
 	json_object_array_add(e, json_pair("mangle", mangle));
 	add_rule(cmds, "add", "hostports", e, owner);
+}
+
+/*
+ * Connections from the container's own subnet (hairpin) and from 127.0.0.1
+ * get the mark that makes postrouting masquerade them. Two rules rather than
+ * an anonymous set: every anonymous set costs a netlink round trip each time
+ * the table is listed.
+ */
+static void mark_rule(struct json_object *cmds, const struct port_mapping *p, unsigned int proto,
+		      const struct ipnet *subnet, const char *owner)
+{
+	mark_one(cmds, p, proto, subnet->family, value_prefix(subnet), owner);
+	if (subnet->family == AF_INET)
+		mark_one(cmds, p, proto, AF_INET, json_object_new_string("127.0.0.1"), owner);
 }
 
 static const struct ipnet *subnet_of(const struct network *net, const struct ipnet *addr)
@@ -589,7 +610,7 @@ static void port_rules(struct json_object *cmds, const struct port_mapping *p,
 		if (!(p->protocols & proto))
 			continue;
 		if (sn)
-			mark_rule(cmds, proto, sn, p->host_port, p->range, owner);
+			mark_rule(cmds, p, proto, sn, owner);
 		if (p->range == 1 || p->host_port == p->container_port) {
 			dnat_rule(cmds, p, proto, to, p->host_port, p->container_port, p->range,
 				  p->range > 1, owner);

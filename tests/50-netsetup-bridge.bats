@@ -202,7 +202,7 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	assert_success
 	run -0 nsu_host nft -j list ruleset
 	assert_equal "$(jq '[.nftables[].rule | select(. != null) | select(.comment == "'"$a"'")] | length' <<<"$output")" 0
-	assert_equal "$(jq '[.nftables[].rule | select(. != null) | select(.comment == "'"$b"'")] | length' <<<"$output")" 2
+	assert_equal "$(jq '[.nftables[].rule | select(. != null) | select(.comment == "'"$b"'")] | length' <<<"$output")" 3
 	nsu_bg "${NSU_CTR[1]}" timeout 5 busybox nc -l -p 80 -e echo "b-ok"
 	nsu_wait_port "${NSU_CTR[1]}" 80
 	run -0 nsu_host timeout 3 busybox nc 127.0.0.1 8082 </dev/null

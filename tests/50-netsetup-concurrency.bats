@@ -39,7 +39,7 @@ teardown() {
 	assert_equal "${#lines[@]}" "$N"
 	run -0 nsu_host nft -j list ruleset
 	for ((i = 0; i < N; i++)); do
-		assert_equal "$(jq "[.nftables[].rule | select(. != null) | select(.comment == \"$(nsu_id "c$i")\")] | length" <<<"$output")" 2
+		assert_equal "$(jq "[.nftables[].rule | select(. != null) | select(.comment == \"$(nsu_id "c$i")\")] | length" <<<"$output")" 3
 	done
 	assert_equal "$(jq '[.nftables[].rule | select(. != null) | select(.comment == "net:podman1")] | length' <<<"$output")" 3
 	assert_equal "$(wc -l <"$NSU_CONF/aardvark-dns/podman1")" $((N + 1))
