@@ -127,6 +127,9 @@ monitor_setup() {
 	MON_TINI_PID=""
 	MON_TINI_PIDS=()
 	MON_EXEC=""
+	# a start fifo or attach file belongs to the case that made it
+	MON_START_FIFO=""
+	MON_ATTACH_FILE=""
 	mkdir -p "$MON_EXITS" "$MON_PERSIST" "$MON_SOCKETS"
 	if [[ $# -eq 0 ]]; then
 		set -- sleep 100
@@ -192,7 +195,9 @@ monitor_launch() {
 		_OCI_SYNCPIPE=3 exec tini -s -- bash -c '
 				pidfile=$1
 				shift
-				"$@"
+				"$@" &
+				echo $! >"$pidfile.launch"
+				wait $!
 				rc=$?
 				echo "$rc" >"$TEST_DIR/launch.rc"
 				if [[ -s "$pidfile" ]]; then
@@ -261,16 +266,29 @@ k8s_log_text() {
 	sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}[+-][0-9]{2}:[0-9]{2} //' "$1"
 }
 
+# kill_if_ours PID: SIGKILL PID if it is still this test's monitor (its
+# command line names the container), never a process that reused the pid.
+kill_if_ours() {
+	local cmdline
+	cmdline=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 0
+	if [[ -n "${MON_CID:-}" && "$cmdline" == *" $MON_CID "* ]]; then
+		kill -9 "$1" 2>/dev/null || true
+	fi
+}
+
 # monitor_teardown: delete the container and stop a monitor still running.
 monitor_teardown() {
 	if [[ -n "${MON_CID:-}" ]]; then
 		"$PEA_TEST_RUNTIME" --root "$ROOT" delete -f "$MON_CID" >/dev/null 2>&1 || true
 	fi
 	local f p
+	# the monitor, and its first process if it never detached
 	for f in "${MON_PIDFILE:-}" "${MON_EXEC:-/nonexistent}/monitor.pid"; do
-		if [[ -s "$f" ]]; then
-			kill -9 "$(cat "$f")" 2>/dev/null || true
-		fi
+		for p in "$f" "$f.launch"; do
+			if [[ -s "$p" ]]; then
+				kill_if_ours "$(cat "$p")"
+			fi
+		done
 	done
 	for p in "${MON_TINI_PIDS[@]}"; do
 		kill "$p" 2>/dev/null || true
