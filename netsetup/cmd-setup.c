@@ -60,50 +60,63 @@ static struct json_object *status_block(const struct attachment *a, const struct
 	return block;
 }
 
-/* Undo everything of this container; errors are logged, the first one wins. */
+/*
+ * Undo exactly what this run made: the networks set up before the failing
+ * one, what the failing one had made, the container's rules and DNS entries
+ * if they were added. Errors are logged; the first failure is what the user sees.
+ */
 static void undo(const struct global_options *g, struct session *s, const struct net_options *o,
-		 size_t n)
+		 const struct link_result *res, size_t failed, bool dns_added)
 {
 	_cleanup_error_ struct pea_error *e = NULL;
+	bool rules = false;
 
-	for (size_t i = n; i-- > 0;) {
+	for (size_t i = 0; i <= failed && i < o->n_attachments; i++)
+		rules = rules || res[i].added_rules;
+	if (failed < o->n_attachments &&
+	    driver_undo(&s->ns, o, &o->attachments[failed], s->fw, &res[failed], &e) < 0) {
+		log_warning("undo: %s, ignoring", e->message);
+		e = pea_error_free(e);
+	}
+	for (size_t i = failed; i-- > 0;) {
 		if (driver_teardown(&s->ns, o, &o->attachments[i], s->fw, &e) < 0) {
 			log_warning("undo: %s, ignoring", e->message);
 			e = pea_error_free(e);
 		}
 	}
-	if (firewall_del_container(s->fw, o->container_id, &e) < 0) {
+	if (rules && firewall_del_container(s->fw, o->container_id, &e) < 0) {
 		log_warning("undo: %s, ignoring", e->message);
 		e = pea_error_free(e);
 	}
-	if (dns_remove(g, o, &e) < 0 || dns_commit(g, &e) < 0)
+	if (dns_added && (dns_remove(g, o, &e) < 0 || dns_commit(g, &e) < 0))
 		log_warning("undo: %s, ignoring", e->message);
 }
 
 static int setup_all(const struct global_options *g, struct session *s, const struct net_options *o,
 		     struct json_object *reply, struct pea_error **err)
 {
+	_cleanup_free_ struct link_result *res = xnew(struct link_result, o->n_attachments + 1);
 	bool dns = false;
 	size_t i;
 
 	for (i = 0; i < o->n_attachments; i++) {
 		const struct attachment *a = &o->attachments[i];
-		struct link_result r;
 
-		if (driver_setup(&s->ns, g, o, a, s->fw, &r, err) < 0)
+		if (driver_setup(&s->ns, g, o, a, s->fw, &res[i], err) < 0)
 			goto fail;
 		if (a->net.dns_enabled && strcmp(a->net.driver, "bridge") == 0) {
-			if (dns_add(g, o, a, &r, err) < 0)
-				goto fail;
 			dns = true;
+			if (dns_add(g, o, a, &res[i], err) < 0)
+				goto fail;
 		}
-		json_object_object_add(reply, a->key, status_block(a, &r));
+		json_object_object_add(reply, a->key, status_block(a, &res[i]));
 	}
 	if (dns && dns_commit(g, err) < 0)
 		goto fail;
 	return 0;
 fail:
-	undo(g, s, o, i < o->n_attachments ? i + 1 : i);
+	/* the failing network i is undone from what it recorded, the ones before fully */
+	undo(g, s, o, res, i, dns);
 	return -EIO;
 }
 

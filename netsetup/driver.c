@@ -63,7 +63,7 @@ static int host_sysctls(const struct network *net, const char *bridge, struct pe
 
 /* Make or reuse the bridge; returns its index. */
 static int bridge_ensure(struct netns_ctx *ns, const struct network *net, int *ret_index,
-			 struct pea_error **err)
+			 bool *ret_created, struct pea_error **err)
 {
 	const char *name = net->network_interface;
 	_cleanup_error_ struct pea_error *e = NULL;
@@ -78,6 +78,7 @@ static int bridge_ensure(struct netns_ctx *ns, const struct network *net, int *r
 				err, "vlan %d: the kernel has no bridge VLAN filtering", net->vlan);
 		if (r < 0)
 			return r;
+		*ret_created = true;
 		r = nl_link_get(ns->host, name, 0, &l, err);
 		if (r < 0)
 			return r;
@@ -168,7 +169,7 @@ static int bridge_setup(struct netns_ctx *ns, const struct global_options *g,
 	struct nl_link l;
 	int br = 0, r;
 
-	r = bridge_ensure(ns, net, &br, err);
+	r = bridge_ensure(ns, net, &br, &res->created_bridge, err);
 	if (r < 0)
 		return r;
 	r = host_sysctls(net, needs_localnet(o) ? net->network_interface : NULL, err);
@@ -181,6 +182,7 @@ static int bridge_setup(struct netns_ctx *ns, const struct global_options *g,
 				      ifname);
 	if (r < 0)
 		return r;
+	res->created_link = true;
 	r = container_link(ns, ifname, &l, err);
 	if (r < 0)
 		return r;
@@ -207,8 +209,12 @@ static int bridge_setup(struct netns_ctx *ns, const struct global_options *g,
 	r = configure_container(ns, a, l.index, res, err);
 	if (r < 0)
 		return r;
-	return firewall_setup(fw, o, a, net->network_interface, g->dns_port, res->addrs,
-			      res->n_addrs, err);
+	r = firewall_setup(fw, o, a, net->network_interface, g->dns_port, res->addrs, res->n_addrs,
+			   err);
+	if (r < 0)
+		return r;
+	res->added_rules = true;
+	return 0;
 }
 
 static uint32_t macvlan_mode(const char *mode)
@@ -248,6 +254,7 @@ static int macvlan_setup(struct netns_ctx *ns, const struct attachment *a, struc
 				a->opts.has_mac ? a->opts.mac : NULL, err);
 	if (r < 0)
 		return r;
+	res->created_link = true;
 	r = container_link(ns, ifname, &l, err);
 	if (r < 0)
 		return r;
@@ -301,5 +308,29 @@ int driver_teardown(struct netns_ctx *ns, const struct net_options *o, const str
 	if (nl_link_del(ns->host, br.index, err) < 0)
 		return pea_error_wrap(err, "bridge '%s'", net->network_interface);
 	(void)o;
+	return firewall_del_network(fw, net, err);
+}
+
+int driver_undo(struct netns_ctx *ns, const struct net_options *o, const struct attachment *a,
+		struct firewall *fw, const struct link_result *r, struct pea_error **err)
+{
+	const struct network *net = &a->net;
+	_cleanup_error_ struct pea_error *e = NULL;
+	struct nl_link br;
+	size_t ports = 0;
+
+	if (r->created_link)
+		return driver_teardown(ns, o, a, fw, err);
+	if (!r->created_bridge)
+		return 0;
+	/* only the bridge was made: it goes if nothing joined it meanwhile */
+	if (nl_link_get(ns->host, net->network_interface, 0, &br, &e) < 0)
+		return 0;
+	if (nl_count_ports(ns->host, br.index, &ports, err) < 0)
+		return -EIO;
+	if (ports > 0)
+		return 0;
+	if (nl_link_del(ns->host, br.index, err) < 0)
+		return pea_error_wrap(err, "bridge '%s'", net->network_interface);
 	return firewall_del_network(fw, net, err);
 }

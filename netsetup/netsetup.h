@@ -235,6 +235,10 @@ struct link_result {
 	struct ipnet gateways[8];
 	bool has_gateway[8];
 	size_t n_addrs;
+	/* what this run made, for undoing exactly that when a later step fails */
+	bool created_bridge;
+	bool created_link;
+	bool added_rules;
 };
 
 struct netns_ctx {
@@ -247,6 +251,9 @@ struct netns_ctx {
 int driver_setup(struct netns_ctx *ns, const struct global_options *g, const struct net_options *o,
 		 const struct attachment *a, struct firewall *fw, struct link_result *ret,
 		 struct pea_error **err);
+/* Undo what a failed driver_setup made (as recorded in r), and nothing else. */
+int driver_undo(struct netns_ctx *ns, const struct net_options *o, const struct attachment *a,
+		struct firewall *fw, const struct link_result *r, struct pea_error **err);
 /* Undo setup; copes with half-made state and with nothing at all. */
 int driver_teardown(struct netns_ctx *ns, const struct net_options *o, const struct attachment *a,
 		    struct firewall *fw, struct pea_error **err);

@@ -124,3 +124,21 @@ fails_cleanly() {
 	nsu_run -f "$TEST_DIR/v6.json" setup "${NSU_CTR_PATH[0]}"
 	fails_cleanly "add address fd10:88:a::1/64 \(is IPv6 enabled"
 }
+
+@test "a failed setup undoes only what it made: a second setup of a running container" {
+	jq '.port_mappings = [{host_ip: "", container_port: 80, host_port: 8080, range: 1, protocol: "tcp"}]' \
+		"$TEST_DIR/good.json" >"$TEST_DIR/ports.json"
+	nsu_run -f "$TEST_DIR/ports.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	local during
+	during=$(nsu_snapshot)
+	nsu_run -f "$TEST_DIR/ports.json" setup "${NSU_CTR_PATH[0]}"
+	assert_failure 1
+	assert_regex "$stderr" "interface 'eth0' already exists in the container"
+	# the first setup is untouched: its interface, bridge, rules
+	assert_equal "$(nsu_snapshot)" "$during"
+	run -0 nsu_ctr 0 busybox ping -c1 -W2 10.89.3.1
+	nsu_run -f "$TEST_DIR/ports.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	assert_equal "$(nsu_snapshot)" "$BEFORE"
+}
