@@ -407,3 +407,40 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	assert_regex "$stderr" "sysctl: open '/proc/sys/net/ipv4/ip_forward' for writing: Read-only file system"
 	run -1 nsu_host ip link show podman1
 }
+
+@test "a host firewall in its own tables is left alone, and both work together" {
+	local id
+	id=$(nsu_id coexist)
+	nsu_host nft -f - <<'NFT'
+table inet hostfw {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		tcp dport 22 accept
+	}
+	chain forward {
+		type filter hook forward priority 0; policy accept;
+		ct state invalid drop
+	}
+}
+table ip legacy {
+	chain postrouting { type nat hook postrouting priority 100; }
+}
+NFT
+	local theirs
+	theirs=$(nsu_host nft list table inet hostfw; nsu_host nft list table ip legacy)
+	nsu_json "$id" podman1 podman1 eth0 "$NET4,10.89.3.2" |
+		jq '.port_mappings = [{host_ip: "", container_port: 80, host_port: 8080, range: 1, protocol: "tcp"}]' \
+			>"$TEST_DIR/o.json"
+	nsu_host ip addr add 198.51.100.1/32 dev lo
+	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	assert_equal "$(nsu_host nft list table inet hostfw; nsu_host nft list table ip legacy)" "$theirs"
+	run -0 nsu_ctr 0 busybox ping -c1 -W2 198.51.100.1
+	nsu_bg "${NSU_CTR[0]}" timeout 5 busybox nc -l -p 80 -e echo "fw-ok"
+	nsu_wait_port "${NSU_CTR[0]}" 80
+	run -0 nsu_host timeout 3 busybox nc 198.51.100.1 8080 </dev/null
+	assert_output "fw-ok"
+	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	assert_equal "$(nsu_host nft list ruleset)" "$theirs"
+}
