@@ -17,6 +17,7 @@
 #include "lib/file.h"
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "lib/process.h"
 #include "lib/xalloc.h"
 #include "monitor/monitor.h"
 
@@ -42,6 +43,7 @@ static void monitor_init(struct monitor *m, const struct monitor_config *cfg)
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		*fds[i] = -1;
 	m->runtime_pid = m->container_pid = -1;
+	m->container_pidfd = -1;
 	m->logs.k8s.fd = -1;
 }
 
@@ -88,6 +90,61 @@ static int sigchld_cb(struct pea_loop *loop, int signo, void *data, struct pea_e
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 		monitor_child_exited(m, pid, status);
 	return 0;
+}
+
+/* Is pid (a zombie, maybe) still waiting for us to reap it? */
+static bool is_our_child(pid_t pid)
+{
+	_cleanup_free_ char *data = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	char path[64];
+	const char *p;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pea_read_file_at(AT_FDCWD, path, 4096, &data, &len, &e) < 0)
+		return false;
+	/* "pid (comm) state ppid ...": comm may hold anything, ')' ends it last */
+	p = strrchr(data, ')');
+	return p && strtol(p + 4, NULL, 10) == (long)getpid();
+}
+
+/*
+ * The container normally becomes our child (we are a subreaper) and its
+ * exit comes with SIGCHLD. A runtime may leave it elsewhere; then its pidfd
+ * is the only news of its end, without a status: the exit code is -1.
+ */
+static int container_pidfd_cb(struct pea_loop *loop, int fd, uint32_t events, void *data,
+			      struct pea_error **err)
+{
+	struct monitor *m = data;
+
+	(void)fd;
+	(void)events;
+	sigchld_cb(loop, SIGCHLD, m, err);
+	if (!m->container_done && is_our_child(m->container_pid))
+		return 1; /* its SIGCHLD is on the way */
+	if (!m->container_done) {
+		log_warning("container %d ended but is not our child: its status is unknown",
+			    (int)m->container_pid);
+		m->container_status_unknown = true;
+		container_exited(m, 0);
+	}
+	return 1;
+}
+
+static void watch_container_pidfd(struct monitor *m)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	m->container_pidfd = pea_pidfd_open(m->container_pid, 0);
+	if (m->container_pidfd < 0) {
+		log_debug("pidfd_open %d: %s", (int)m->container_pid, strerror(errno));
+		return;
+	}
+	if (pea_loop_add_fd(m->loop, m->container_pidfd, EPOLLIN, container_pidfd_cb, m, NULL, &e) <
+	    0)
+		log_debug("%s", e->message);
 }
 
 static int forward_signal_cb(struct pea_loop *loop, int signo, void *data, struct pea_error **err)
@@ -158,6 +215,7 @@ static int runtime_succeeded(struct monitor *m, struct pea_error **err)
 	    sync_write(m, m->sync_fd, (int)m->container_pid, NULL, err) < 0)
 		return -(*err)->code;
 	m->sync_reported = true;
+	watch_container_pidfd(m);
 	oom_setup(m);
 	if (stdio_watch_output(m, err) < 0)
 		return -(*err)->code;
@@ -396,7 +454,7 @@ static int finish(struct monitor *m, int *ret_status, struct pea_error **err)
 	else
 		stdio_drain(m);
 	logs_close(&m->logs);
-	if (!m->timed_out)
+	if (!m->timed_out && !m->container_status_unknown)
 		status = exit_status_of(m->container_status);
 	/* fds the engine passed for the container (reserved ports) end with it */
 	for (int fd = 3; fd < 3 + m->cfg->preserve_fds; fd++)
@@ -421,6 +479,7 @@ static void teardown(struct monitor *m)
 	notify_close(m);
 	oom_close(m);
 	logs_close(&m->logs);
+	m->container_pidfd = pea_close(m->container_pidfd);
 	int *fds[] = { &m->stdin_fd, &m->stdout_fd,	 &m->stderr_fd, &m->sync_fd,
 		       &m->start_fd, &m->attach_pipe_fd, &m->devnull_r, &m->devnull_w };
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)

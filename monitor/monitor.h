@@ -86,6 +86,8 @@ struct monitor {
 	pid_t runtime_pid, container_pid;
 	int runtime_status, container_status;
 	bool runtime_done, container_done, timed_out;
+	bool container_status_unknown; /* it ended, but not as our child */
+	int container_pidfd;
 	bool sync_reported;	   /* the pid (or an error) went to the sync pipe */
 	bool console_pending;	   /* the runtime is done, its terminal not yet here */
 	struct pea_error *failure; /* set up after the runtime failed */

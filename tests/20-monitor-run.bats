@@ -398,3 +398,20 @@ case_runtime_argv() {
 	require_cmd /usr/bin/conmon
 	for_each_runtime case_runtime_argv
 }
+
+# A runtime whose container is not the monitor's child (here: the pid file
+# names a process of the test): its end is still noticed, with status -1.
+@test "a container that is not the monitor's child: its end is seen through its pidfd" {
+	monitor_setup true
+	sleep 1.5 &
+	local other=$!
+	printf '#!/bin/sh\n%s "$@" || exit\n[ "$3" = create ] && echo %s >"%s"\nexit 0\n' \
+		/usr/bin/crun "$other" "$TEST_DIR/ctr.pid" >"$TEST_DIR/runtime-wrapper"
+	chmod +x "$TEST_DIR/runtime-wrapper"
+	PEA_TEST_RUNTIME="$TEST_DIR/runtime-wrapper" monitor_launch -l none
+	run -0 monitor_sync_line 1
+	assert_equal "$(jq -r .data <<<"$output")" "$other"
+	monitor_wait_exit
+	assert_equal "$(cat "$MON_EXITS/$MON_CID")" -1
+	wait "$other" || true
+}
