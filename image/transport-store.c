@@ -300,7 +300,7 @@ struct store_dest {
 /* The dest keeps its state behind a pointer (one store dest per run). */
 static struct store_dest *sd_of(struct image_dest *d)
 {
-	return (struct store_dest *)d->manifest_json;
+	return d->priv;
 }
 
 static bool is_config_type(const char *mt)
@@ -631,7 +631,7 @@ void store_dest_free(struct image_dest *d)
 	pea_strv_free(sd->diff_ids);
 	pea_strv_free(sd->created);
 	free(sd);
-	d->manifest_json = NULL;
+	d->priv = NULL;
 }
 
 int store_dest_open(const struct image_name *name, const struct transport_context *ctx,
@@ -642,7 +642,7 @@ int store_dest_open(const struct image_name *name, const struct transport_contex
 	sd->job.pidfd = sd->job.outfd = sd->job.errfd = -1;
 	d->ops = &store_dest_ops;
 	d->single_image_only = true;
-	d->manifest_json = (char *)sd;
+	d->priv = sd;
 	d->is_store = true;
 	if (store_target_parse(name->path, false, &sd->target, err) < 0)
 		return -EINVAL;

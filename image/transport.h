@@ -156,7 +156,8 @@ struct image_dest {
 	char **layer_digests;
 	char **layer_files;
 	char *config_file;
-	char *manifest_json; /* oci: the top descriptor; store: its state (transport-store.c) */
+	char *manifest_json; /* oci: the top descriptor */
+	void *priv;	     /* the store's state (transport-store.c) */
 	bool is_store;
 };
 

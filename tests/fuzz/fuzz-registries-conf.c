@@ -11,16 +11,16 @@
 #include "image/registries.h"
 #include "tests/fuzz/fuzz.h"
 
+static const char digest_ref[] =
+	"example.com/foo/"
+	"bar@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	_cleanup_error_ struct pea_error *err = NULL;
 	struct registries_conf *c = registries_conf_new();
-	static const char *const names[] = {
-		"docker.io/library/busybox:latest",
-		"example.com/foo/bar@sha256:"
-		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-		"a.wild.io/x:1", "localhost:5000/x"
-	};
+	static const char *const names[] = { "docker.io/library/busybox:latest", digest_ref,
+					     "a.wild.io/x:1", "localhost:5000/x" };
 
 	if (registries_conf_parse(c, (const char *)data, size, "fuzz.conf", &err) == 0) {
 		char **cands = NULL;
