@@ -97,11 +97,15 @@ struct image_source {
 	int dirfd;
 	char *tmp_path;	  /* a temp dir to remove on close */
 	char *oci_digest; /* oci: the selected top-level descriptor */
-	char *oci_type;
+	char *oci_type;	  /* oci: its media type; docker: the top manifest's Content-Type */
 	int64_t oci_size;
-	/* docker-archive: the synthesised manifest and its blobs' files */
+	/*
+	 * The top-level manifest kept in memory: synthesised (docker-archive, store),
+	 * or as the registry sent it (docker, fetched once when the source opens).
+	 */
 	char *synth;
 	size_t synth_len;
+	/* docker-archive, store: the files of the blobs of the synthesised manifest */
 	char **blob_digests;
 	char **blob_files;
 	char **repo_tags;

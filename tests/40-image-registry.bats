@@ -163,6 +163,15 @@ registry_blob_file() {
 	img_flaky_stop flaky
 }
 
+@test "blobs redirected to another server (as to blob storage) are followed" {
+	registry_push_oci "$MULTI" t11/multi:latest
+	img_flaky_start redir "$R" redirect
+	run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$IMG_REDIR_ADDR/t11/multi" "oci:$TEST_DIR/o"
+	img_flaky_stop redir
+	assert_equal "$(layout_manifest "$TEST_DIR/o")" "$(layout_manifest "$MULTI")"
+	grep -q 'GET /v2/t11/multi/blobs/sha256:' "$IMG_REDIR_LOG"
+}
+
 @test "SIGINT in the middle of a pull: the copy stops and removes what it made" {
 	img_build_layout "$TEST_DIR/big" amd64 2 2048 none
 	registry_push_oci "$TEST_DIR/big" t10/big:latest

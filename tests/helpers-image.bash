@@ -13,10 +13,12 @@
 #                                  client gets a token from /token with Basic pea:secret.
 #                                  Exports IMG_<NAME>_ADDR.
 #   img_token_stop NAME
-#   img_flaky_start NAME BACKEND [cut|slow]   a front to the registry at BACKEND that
-#                                  cuts the first GET of each blob after half of its body
-#                                  (then serves Range requests), or sends blobs slowly
-#                                  (64 KiB every 20 ms); its log lists the requests.
+#   img_flaky_start NAME BACKEND [cut|slow|redirect]   a front to the registry at
+#                                  BACKEND that cuts the first GET of each blob after half
+#                                  of its body (then serves Range requests), sends blobs
+#                                  slowly (64 KiB every 20 ms), or redirects blob GETs to
+#                                  the registry itself (as to blob storage); its log lists
+#                                  the requests.
 #   img_flaky_stop NAME
 #   img_build_layout DIR ARCH LAYERS SIZE_KB [gzip|zstd|none] [VARIANT]
 #                                  an OCI layout holding one image for linux/ARCH, tagged
@@ -211,6 +213,12 @@ class H(http.server.BaseHTTPRequestHandler):
         sys.stderr.flush()
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else None
+        if mode == "redirect" and self.command == "GET" and "/blobs/sha256:" in self.path:
+            self.send_response(307)
+            self.send_header("Location", "http://" + backend + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         req = urllib.request.Request("http://" + backend + self.path, data=body, method=self.command)
         for k in ("Content-Type", "Accept", "Range", "Authorization"):
             if self.headers.get(k):
