@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,7 +88,9 @@ int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea
 	}
 	digester_update(&s->dg, buf, len);
 	s->written += len;
-	if (s->progress && s->written - s->last_report >= (4u << 20)) {
+	if (s->progress &&
+	    s->written - s->last_report >=
+		    (s->progress->mode == PROGRESS_TTY ? (256u << 10) : (4u << 20))) {
 		s->last_report = s->written;
 		progress_event(s->progress, "progress", s->expected_digest, s->expected_size,
 			       s->written);
@@ -154,6 +157,97 @@ int blob_sink_from_fd(struct blob_sink *s, int fd, struct pea_error **err)
 	}
 }
 
+static void human(uint64_t n, char *buf, size_t len)
+{
+	if (n >= (1u << 20))
+		snprintf(buf, len, "%.1fMiB", (double)n / (1u << 20));
+	else if (n >= 1024)
+		snprintf(buf, len, "%.1fKiB", (double)n / 1024);
+	else
+		snprintf(buf, len, "%lluB", (unsigned long long)n);
+}
+
+static void bar_draw(const struct progress *p, const struct progress_bar *b, int width)
+{
+	char done[32], size[32], bar[64];
+	int cells = width > 90 ? 40 : width > 60 ? 20 : 10, full = 0;
+
+	human(b->done, done, sizeof(done));
+	human(b->size > 0 ? (uint64_t)b->size : b->done, size, sizeof(size));
+	if (b->size > 0)
+		full = (int)((double)b->done / (double)b->size * cells);
+	if (full > cells)
+		full = cells;
+	for (int i = 0; i < cells; i++)
+		bar[i] = i < full ? '=' : (i == full ? '>' : ' ');
+	bar[cells] = '\0';
+	if (b->state)
+		dprintf(p->fd, "\033[2KCopying blob %.12s %s\n", digest_hex(b->digest), b->state);
+	else
+		dprintf(p->fd, "\033[2KCopying blob %.12s [%s] %s / %s\n", digest_hex(b->digest),
+			bar, done, size);
+}
+
+static void tty_redraw(struct progress *p)
+{
+	struct winsize ws = { 0 };
+	int width = ioctl(p->fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
+
+	if (p->drawn)
+		dprintf(p->fd, "\033[%zuA", p->drawn);
+	for (size_t i = 0; i < p->nbars; i++)
+		bar_draw(p, &p->bars[i], width);
+	p->drawn = p->nbars;
+}
+
+static void tty_event(struct progress *p, const char *event, const char *digest, int64_t size,
+		      uint64_t done)
+{
+	struct progress_bar *b = NULL;
+
+	if (!digest || strcmp(event, "copied") == 0 || strcmp(event, "manifest") == 0)
+		return;
+	for (size_t i = 0; i < p->nbars; i++)
+		if (strcmp(p->bars[i].digest, digest) == 0)
+			b = &p->bars[i];
+	if (!b) {
+		p->bars = xreallocarray(p->bars, p->nbars + 1, sizeof(*p->bars));
+		b = &p->bars[p->nbars++];
+		memset(b, 0, sizeof(*b));
+		snprintf(b->digest, sizeof(b->digest), "%s", digest);
+	}
+	b->size = size;
+	b->done = done;
+	if (strcmp(event, "progress") == 0) {
+		struct timespec ts;
+		uint64_t now;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+		if (now - p->drawn_ms < 100)
+			return; /* at most ten redraws a second */
+		p->drawn_ms = now;
+	}
+	if (strcmp(event, "done") == 0)
+		b->state = "done";
+	else if (strcmp(event, "skipped") == 0)
+		b->state = "skipped: already exists";
+	else if (strcmp(event, "mounted") == 0)
+		b->state = "mounted from the source repository";
+	else
+		b->state = NULL;
+	tty_redraw(p);
+}
+
+void progress_done(struct progress *p)
+{
+	if (!p)
+		return;
+	free(p->bars);
+	p->bars = NULL;
+	p->nbars = p->drawn = 0;
+}
+
 void progress_event(struct progress *p, const char *event, const char *digest, int64_t size,
 		    uint64_t done)
 {
@@ -161,6 +255,10 @@ void progress_event(struct progress *p, const char *event, const char *digest, i
 
 	if (!p || p->mode == PROGRESS_QUIET)
 		return;
+	if (p->mode == PROGRESS_TTY) {
+		tty_event(p, event, digest, size, done);
+		return;
+	}
 	if (p->mode == PROGRESS_TEXT) {
 		if (strcmp(event, "progress") == 0)
 			return;
@@ -190,8 +288,10 @@ void progress_message(struct progress *p, const char *fmt, ...)
 	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 
-	if (!p || p->mode != PROGRESS_TEXT)
+	if (!p || (p->mode != PROGRESS_TEXT && p->mode != PROGRESS_TTY))
 		return;
+	if (p->mode == PROGRESS_TTY) /* below the bars, which stay */
+		progress_done(p);
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);

@@ -57,12 +57,27 @@ enum progress_mode {
 	PROGRESS_TEXT,
 	PROGRESS_JSON,
 	PROGRESS_QUIET,
+	PROGRESS_TTY, /* a bar per blob, redrawn in place */
+};
+
+struct progress_bar {
+	char digest[DIGEST_MAX];
+	int64_t size;
+	uint64_t done;
+	const char *state; /* NULL while copying, else "done", "skipped", ... */
 };
 
 struct progress {
 	enum progress_mode mode;
 	int fd;
+	struct progress_bar *bars; /* PROGRESS_TTY */
+	size_t nbars;
+	size_t drawn; /* lines drawn last time, to move back over */
+	uint64_t drawn_ms;
 };
+
+/* End a TTY display (the bars stay on the screen); frees the bars. */
+void progress_done(struct progress *p);
 
 void progress_event(struct progress *p, const char *event, const char *digest, int64_t size,
 		    uint64_t done);

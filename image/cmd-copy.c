@@ -112,7 +112,8 @@ static const char copy_usage[] =
 	"  -f, --format=oci              write OCI manifests\n"
 	"      --dest-compress-format=gzip|zstd   recompress the layers that differ\n"
 	"      --dest-compress-level=N   compression level\n"
-	"      --progress=text|json|quiet   progress on stderr (json: one event per line)\n"
+	"      --progress=text|tty|json|quiet   progress on stderr (tty: a bar per blob, the\n"
+	"                                default on a terminal; json: one event per line)\n"
 	"      --progress-fd=FD          write the progress to FD instead of stderr\n"
 	"  -q, --quiet                   no progress\n";
 
@@ -130,6 +131,7 @@ struct copy_args {
 
 static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_error **err)
 {
+	bool progress_given = false;
 	int c;
 
 	a->src.tls_verify = a->dst.tls_verify = -1;
@@ -230,14 +232,18 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 					      optarg);
 			break;
 		case OPT_PROGRESS:
+			progress_given = true;
 			if (strcmp(optarg, "json") == 0)
 				a->progress.mode = PROGRESS_JSON;
 			else if (strcmp(optarg, "text") == 0)
 				a->progress.mode = PROGRESS_TEXT;
 			else if (strcmp(optarg, "quiet") == 0)
 				a->progress.mode = PROGRESS_QUIET;
+			else if (strcmp(optarg, "tty") == 0)
+				a->progress.mode = PROGRESS_TTY;
 			else
-				r = cli_usage(err, "--progress '%s': expected text, json or quiet",
+				r = cli_usage(err,
+					      "--progress '%s': expected text, tty, json or quiet",
 					      optarg);
 			break;
 		case OPT_PROGRESS_FD:
@@ -280,6 +286,8 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 		if (r < 0)
 			return r;
 	}
+	if (a->progress.mode == PROGRESS_TEXT && !progress_given && isatty(a->progress.fd))
+		a->progress.mode = PROGRESS_TTY;
 	if (argc - optind != 2)
 		return cli_usage(err,
 				 "copy: expected SOURCE-IMAGE DESTINATION-IMAGE, got %d "
@@ -334,6 +342,7 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 		dst->wants_oci = true;
 	if (r == 0)
 		r = copy_image(src, dst, &a.copy, digest, err);
+	progress_done(&a.progress);
 	dest_free(dst, r == 0);
 	source_close(src);
 	cli_context_done(&ctx);

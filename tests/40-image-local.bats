@@ -306,6 +306,19 @@ layout_manifest() {
 	assert_output --partial "No such file or directory"
 }
 
+@test "on a terminal, a progress bar per blob" {
+	require_cmd script
+	img_build_layout "$TEST_DIR/img" amd64 2 1024
+	run -0 script -qec "$PEA_IMAGE --insecure-policy copy oci:$TEST_DIR/img oci:$TEST_DIR/o" /dev/null
+	assert_output --partial $'\e[2KCopying blob'
+	assert_output --regexp 'Copying blob [0-9a-f]{12} \[[=> ]+\] [0-9.]+[KM]iB / [0-9.]+[KM]iB'
+	assert_output --partial "Writing manifest to image destination"
+	run -0 script -qec "$PEA_IMAGE --insecure-policy copy oci:$TEST_DIR/img oci:$TEST_DIR/o:b" /dev/null
+	assert_output --partial "skipped: already exists"
+	run -0 script -qec "$PEA_IMAGE --insecure-policy copy -q oci:$TEST_DIR/img oci:$TEST_DIR/o:c" /dev/null
+	assert_output ""
+}
+
 @test "--digestfile, --help, --version" {
 	run -0 "${I[@]}" copy -q --digestfile "$TEST_DIR/dg" "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o"
 	assert_equal "$(cat "$TEST_DIR/dg")" "$BUSYBOX_MANIFEST_DIGEST"
