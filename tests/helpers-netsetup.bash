@@ -119,8 +119,8 @@ nsu_id() {
 }
 
 nsu_snapshot() {
-	nsu_host ip -o link show | sed 's/ link\/.*//'
-	nsu_host ip -o addr show
+	nsu_host ip -o link show 2>/dev/null | sed 's/ link\/.*//'
+	nsu_host ip -o addr show 2>/dev/null
 	nsu_host nft list ruleset
 }
 
