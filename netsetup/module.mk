@@ -4,4 +4,4 @@ $(eval $(call pea_archive,netsetup,$(NETSETUP_SOURCES)))
 $(eval $(call pea_program,pea-netsetup,netsetup/main.c,netsetup,libmnl libnftables))
 INSTALL_BIN += pea-netsetup
 DEB_PACKAGES += netavark aardvark-dns libmnl-dev libnftables-dev nftables iproute2 iptables \
-	busybox-static socat
+	busybox-static socat podman crun conmon
