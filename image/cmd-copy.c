@@ -47,6 +47,7 @@ enum {
 	OPT_COMPRESS,
 	OPT_COMPRESS_FORMAT,
 	OPT_COMPRESS_LEVEL,
+	OPT_ACCEPT_UNCOMPRESSED,
 	OPT_IGNORED,
 	OPT_IGNORED_ARG,
 };
@@ -86,7 +87,7 @@ static const struct option copy_options[] = {
 	{ "preserve-digests", optional_argument, NULL, OPT_IGNORED },
 	{ "src-shared-blob-dir", required_argument, NULL, OPT_IGNORED_ARG },
 	{ "dest-shared-blob-dir", required_argument, NULL, OPT_IGNORED_ARG },
-	{ "dest-oci-accept-uncompressed-layers", optional_argument, NULL, OPT_IGNORED },
+	{ "dest-oci-accept-uncompressed-layers", optional_argument, NULL, OPT_ACCEPT_UNCOMPRESSED },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -112,12 +113,14 @@ static const char copy_usage[] =
 	"  -f, --format=oci              write OCI manifests\n"
 	"      --dest-compress-format=gzip|zstd   recompress the layers that differ\n"
 	"      --dest-compress-level=N   compression level\n"
+	"      --dest-oci-accept-uncompressed-layers   keep plain tar layers in an OCI layout\n"
 	"      --progress=text|tty|json|quiet   progress on stderr (tty: a bar per blob, the\n"
 	"                                default on a terminal; json: one event per line)\n"
 	"      --progress-fd=FD          write the progress to FD instead of stderr\n"
 	"  -q, --quiet                   no progress\n";
 
 struct copy_args {
+	bool accept_uncompressed;
 	struct side_options src, dst;
 	struct copy_options copy;
 	struct progress progress;
@@ -274,6 +277,9 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 			r = cli_int(name, optarg, 1, 22, &v, err);
 			a->copy.compress_level = (int)v;
 			break;
+		case OPT_ACCEPT_UNCOMPRESSED:
+			r = cli_bool(name, optarg, &a->accept_uncompressed, err);
+			break;
 		case OPT_IGNORED:
 		case OPT_IGNORED_ARG:
 			break;
@@ -340,6 +346,12 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 		r = dest_open(dst_name, &a.dst, &ctx, &dst, err);
 	if (r == 0 && a.format && strcmp(a.format, "oci") == 0)
 		dst->wants_oci = true;
+	/* like skopeo: registries and OCI layouts get gzip layers, not plain tars */
+	if (r == 0 && !a.copy.compress_format && dst->compress_uncompressed &&
+	    !(a.accept_uncompressed && dst_name->kind != TRANSPORT_DOCKER)) {
+		a.copy.compress_format = "gzip";
+		a.copy.only_uncompressed = true;
+	}
 	if (r == 0)
 		r = copy_image(src, dst, &a.copy, digest, err);
 	progress_done(&a.progress);

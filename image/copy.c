@@ -167,9 +167,14 @@ static enum compression compression_of(const char *format)
 
 static bool wants_recompress(const struct copy_options *o, const struct descriptor *d)
 {
-	return o->compress_format && d->media_type && strstr(d->media_type, "layer") &&
-	       !strstr(d->media_type, "nondistributable") && !strstr(d->media_type, "foreign") &&
-	       layer_compression(d->media_type) != compression_of(o->compress_format);
+	const char *mt = d->media_type;
+
+	if (!o->compress_format || !mt || (!strstr(mt, "layer") && !strstr(mt, "rootfs.diff")) ||
+	    strstr(mt, "nondistributable") || strstr(mt, "foreign"))
+		return false;
+	if (o->only_uncompressed)
+		return layer_compression(mt) == COMPRESSION_NONE;
+	return layer_compression(mt) != compression_of(o->compress_format);
 }
 
 static const char *recompressed_type(const char *manifest_type, const char *format)

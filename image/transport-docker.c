@@ -248,6 +248,7 @@ int docker_dest_open(const struct image_name *name, const struct side_options *s
 	int r;
 
 	d->ops = &docker_dest_ops;
+	d->compress_uncompressed = true;
 	reference_default_tag(ref);
 	if (registries_primary(ctx->registries, ref, &primary, err) < 0)
 		return -EACCES;

@@ -342,6 +342,7 @@ int oci_dest_open_dir(const char *path, const char *tag, bool must_be_new, struc
 
 	d->ops = &oci_dest_ops;
 	d->wants_oci = true;
+	d->compress_uncompressed = true;
 	d->tag = tag ? xstrdup(tag) : NULL;
 	d->root_path = xstrdup(path);
 	if (stat(path, &st) < 0) {

@@ -143,6 +143,7 @@ struct image_dest {
 	bool wants_oci;		 /* convert Docker schema 2 to OCI */
 	bool wants_uncompressed; /* docker-archive */
 	bool single_image_only;
+	bool compress_uncompressed; /* gzip uncompressed layers unless told otherwise */
 	int staging_fd;
 	char *staging_path;
 	/* registry */

@@ -56,12 +56,20 @@ layout_manifest() {
 	assert_equal "$(jq -r '.[0].RepoTags[0]' <<<"$output")" docker.io/library/busybox:v2
 	diff_id="$(jq -r '.rootfs.diff_ids[0]' "$BUSYBOX_OCI/blobs/sha256/$(jq -r .config.digest "$TEST_DIR/d/manifest.json" | cut -d: -f2)")"
 	assert_equal "$(jq -r '.[0].Layers[0]' <<<"$output")" "${diff_id#sha256:}.tar"
+	# an OCI layout gets the plain tar gzipped, as skopeo does, unless told to keep it
+	run -0 "${I[@]}" copy -q --dest-oci-accept-uncompressed-layers "docker-archive:$TEST_DIR/a.tar" "oci-archive:$TEST_DIR/plain.tar:t"
+	run -0 "${I[@]}" copy -q --dest-oci-accept-uncompressed-layers "oci-archive:$TEST_DIR/plain.tar:t" "oci:$TEST_DIR/plain"
+	layer="$(jq -r '.layers[0].digest' "$(img_blob_path "$TEST_DIR/plain" "$(layout_manifest "$TEST_DIR/plain")")")"
+	assert_equal "$layer" "$diff_id"
 	run -0 "${I[@]}" copy -q "docker-archive:$TEST_DIR/a.tar" "oci-archive:$TEST_DIR/oa.tar:t"
 	run -0 "${I[@]}" copy -q "oci-archive:$TEST_DIR/oa.tar:t" "oci:$TEST_DIR/o"
-	layer="$(jq -r '.layers[0].digest' "$(img_blob_path "$TEST_DIR/o" "$(layout_manifest "$TEST_DIR/o")")")"
-	assert_equal "$layer" "$diff_id"
+	m="$(img_blob_path "$TEST_DIR/o" "$(layout_manifest "$TEST_DIR/o")")"
+	assert_equal "$(jq -r '.layers[0].mediaType' "$m")" application/vnd.oci.image.layer.v1.tar+gzip
+	layer="$(jq -r '.layers[0].digest' "$m")"
+	run -0 "${I[@]}" inspect --config "oci:$TEST_DIR/o"
+	assert_equal "$(jq -r '.rootfs.diff_ids[0]' <<<"$output")" "$diff_id"
 	mkdir "$TEST_DIR/x1" "$TEST_DIR/x2"
-	tar -xf "$(img_blob_path "$TEST_DIR/o" "$layer")" -C "$TEST_DIR/x1"
+	tar -xzf "$(img_blob_path "$TEST_DIR/o" "$layer")" -C "$TEST_DIR/x1"
 	tar -xzf "$(img_blob_path "$BUSYBOX_OCI" "$(jq -r '.layers[0].digest' "$TEST_DIR/d/manifest.json")")" -C "$TEST_DIR/x2"
 	assert_equal "$(img_tree_digest "$TEST_DIR/x1")" "$(img_tree_digest "$TEST_DIR/x2")"
 }
