@@ -47,25 +47,25 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	assert_regex "$mac" '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$'
 
 	# container side: eth0 with that MAC, both addresses, default routes metric 100
-	run -0 nsu_ctr 0 ip -j addr show eth0
+	run -0 --separate-stderr nsu_ctr 0 ip -j addr show eth0
 	assert_equal "$(jq -r '.[0].address' <<<"$output")" "$mac"
 	assert_equal "$(jq -c '[.[0].addr_info[] | select(.scope == "global") | "\(.local)/\(.prefixlen)"]' <<<"$output")" \
 		'["10.89.3.2/24","fd10:88:a::2/64"]'
 	assert_equal "$(jq -r '.[0].operstate' <<<"$output")" UP
-	run -0 nsu_ctr 0 ip -j route show default
+	run -0 --separate-stderr nsu_ctr 0 ip -j route show default
 	assert_equal "$(jq -c '[.[] | .gateway, .metric]' <<<"$output")" '["10.89.3.1",100]'
-	run -0 nsu_ctr 0 ip -6 -j route show default
+	run -0 --separate-stderr nsu_ctr 0 ip -6 -j route show default
 	assert_equal "$(jq -c '[.[] | .gateway, .metric]' <<<"$output")" '["fd10:88:a::1",100]'
-	run -0 nsu_ctr 0 ip -j link show lo
+	run -0 --separate-stderr nsu_ctr 0 ip -j link show lo
 	assert_equal "$(jq -r '.[0].flags | index("UP") != null' <<<"$output")" true
 
 	# host side: the bridge with the gateways, one veth enslaved to it
-	run -0 nsu_host ip -j -d link show podman1
+	run -0 --separate-stderr nsu_host ip -j -d link show podman1
 	assert_equal "$(jq -r '.[0].linkinfo.info_kind' <<<"$output")" bridge
-	run -0 nsu_host ip -j addr show podman1
+	run -0 --separate-stderr nsu_host ip -j addr show podman1
 	assert_equal "$(jq -c '[.[0].addr_info[] | select(.scope == "global") | "\(.local)/\(.prefixlen)"]' <<<"$output")" \
 		'["10.89.3.1/24","fd10:88:a::1/64"]'
-	run -0 nsu_host ip -j link show master podman1
+	run -0 --separate-stderr nsu_host ip -j link show master podman1
 	assert_equal "$(jq -r '.[0].ifname' <<<"$output")" veth0
 	assert_equal "$(nsu_host cat /proc/sys/net/ipv4/ip_forward)" 1
 	assert_equal "$(nsu_host cat /proc/sys/net/ipv6/conf/all/forwarding)" 1
@@ -87,7 +87,7 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	assert_success
 	assert_equal "$output" ""
 	assert_equal "$(nsu_snapshot)" "$before"
-	run -0 nsu_ctr 0 ip -o link show
+	run -0 --separate-stderr nsu_ctr 0 ip -o link show
 	refute_output --partial eth0
 	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
 	assert_success
@@ -104,7 +104,7 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	assert_success
 	nsu_run -f "$TEST_DIR/b.json" setup "${NSU_CTR_PATH[1]}"
 	assert_success
-	run -0 nsu_host ip -o link show master podman1
+	run -0 --separate-stderr nsu_host ip -o link show master podman1
 	assert_equal "${#lines[@]}" 2
 	run -0 nsu_ctr 0 busybox ping -c1 -W2 10.89.3.3
 	run -0 nsu_ctr 1 busybox ping -c1 -W2 10.89.3.2
@@ -123,7 +123,7 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	assert_equal "$(nsu_host ip -j link show podman1 | jq -r '.[0].address')" "$brmac"
 	# b still works, the bridge stays for it
 	run -0 nsu_ctr 1 busybox ping -c1 -W2 10.89.3.1
-	run -0 nsu_host ip link show podman1
+	run -0 --separate-stderr nsu_host ip link show podman1
 	nsu_run -f "$TEST_DIR/b.json" teardown "${NSU_CTR_PATH[1]}"
 	assert_success
 	run -1 nsu_host ip link show podman1
@@ -223,7 +223,7 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	nsu_host ip addr add 198.51.100.1/32 dev lo
 	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
 	assert_success
-	run -0 nsu_ctr 0 ip route show default
+	run -0 --separate-stderr nsu_ctr 0 ip route show default
 	assert_output ""
 	run -0 nsu_ctr 0 busybox ping -c1 -W1 10.90.0.1
 	run -1 nsu_ctr 0 busybox ping -c1 -W1 198.51.100.1
@@ -244,12 +244,12 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
 	assert_success
 	assert_equal "$(jq -r '.podman1.interfaces.ens5.mac_address' <<<"$output")" 02:42:ac:11:00:09
-	run -0 nsu_ctr 0 ip -j link show ens5
+	run -0 --separate-stderr nsu_ctr 0 ip -j link show ens5
 	assert_equal "$(jq -r '.[0].mtu' <<<"$output")" 1400
 	assert_equal "$(jq -r '.[0].address' <<<"$output")" 02:42:ac:11:00:09
-	run -0 nsu_host ip -j link show podman1
+	run -0 --separate-stderr nsu_host ip -j link show podman1
 	assert_equal "$(jq -r '.[0].mtu' <<<"$output")" 1400
-	run -0 nsu_ctr 0 ip route show 203.0.113.0/24
+	run -0 --separate-stderr nsu_ctr 0 ip route show 203.0.113.0/24
 	assert_output --partial "via 10.89.3.254 dev ens5"
 }
 
@@ -263,18 +263,18 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 			>"$TEST_DIR/o.json"
 	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
 	assert_success
-	run -0 nsu_ctr 0 ip -j -d link show eth0
+	run -0 --separate-stderr nsu_ctr 0 ip -j -d link show eth0
 	assert_equal "$(jq -r '.[0].linkinfo.info_kind' <<<"$output")" macvlan
 	assert_equal "$(jq -r '.[0].linkinfo.info_data.mode' <<<"$output")" bridge
-	run -0 nsu_ctr 0 ip -o addr show eth0
+	run -0 --separate-stderr nsu_ctr 0 ip -o addr show eth0
 	assert_output --partial "10.91.0.5/24"
-	run -0 nsu_ctr 0 ip route show default
+	run -0 --separate-stderr nsu_ctr 0 ip route show default
 	assert_output --partial "via 10.91.0.1"
 	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
 	assert_success
-	run -0 nsu_ctr 0 ip -o link show
+	run -0 --separate-stderr nsu_ctr 0 ip -o link show
 	refute_output --partial eth0
-	run -0 nsu_host ip link show parent0
+	run -0 --separate-stderr nsu_host ip link show parent0
 }
 
 @test "vlan: the bridge filters VLANs, the ports carry the network's VLAN untagged" {
@@ -298,7 +298,7 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	assert_success
 	nsu_run -f "$TEST_DIR/b.json" setup "${NSU_CTR_PATH[1]}"
 	assert_success
-	run -0 nsu_host ip -j -d link show podman7
+	run -0 --separate-stderr nsu_host ip -j -d link show podman7
 	assert_equal "$(jq -r '.[0].linkinfo.info_data.vlan_filtering' <<<"$output")" 1
 	run -0 nsu_host bridge -j vlan show
 	assert_equal "$(jq -c '[.[] | select(.ifname != "podman7") | .vlans | map(.vlan)] | unique' <<<"$output")" '[[10]]'
@@ -359,7 +359,7 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	nsu_host ip route add default via 192.0.2.1 dev uplink0
 	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
 	assert_success
-	run -0 nsu_ctr 0 ip -j -d link show eth0
+	run -0 --separate-stderr nsu_ctr 0 ip -j -d link show eth0
 	assert_equal "$(jq -r '.[0].linkinfo.info_kind' <<<"$output")" macvlan
 	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
 	assert_success
@@ -377,12 +377,12 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 			{destination: "10.92.0.0/24", gateway: "10.91.0.1", metric: 50}]' >"$TEST_DIR/o.json"
 	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
 	assert_success
-	run -0 nsu_ctr 0 ip route
+	run -0 --separate-stderr nsu_ctr 0 ip route
 	assert_output --partial "10.89.0.0/24 via 10.89.3.20 dev eth0"
 	assert_output --partial "10.92.0.0/24 via 10.91.0.1 dev dum0"
 	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
 	assert_success
-	run -0 nsu_ctr 0 ip route
+	run -0 --separate-stderr nsu_ctr 0 ip route
 	refute_output --partial "10.92.0.0/24"
 	refute_output --partial "10.89.0.0/24"
 }

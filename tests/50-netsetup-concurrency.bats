@@ -35,7 +35,7 @@ teardown() {
 	for ((i = 0; i < N; i++)); do
 		wait "${pids[i]}" || fail "setup $i: $(cat "$TEST_DIR/out$i")"
 	done
-	run -0 nsu_host ip -o link show master podman1
+	run -0 --separate-stderr nsu_host ip -o link show master podman1
 	assert_equal "${#lines[@]}" "$N"
 	run -0 nsu_host nft -j list ruleset
 	for ((i = 0; i < N; i++)); do

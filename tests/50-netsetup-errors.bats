@@ -26,7 +26,7 @@ fails_cleanly() {
 	assert_regex "$stderr" "$1"
 	assert_equal "$(jq -r .error <<<"$output")" "${stderr#pea-netsetup: }"
 	assert_equal "$(nsu_snapshot)" "$BEFORE"
-	run -0 nsu_ctr 0 ip -o link show
+	run -0 --separate-stderr nsu_ctr 0 ip -o link show
 	refute_output --partial eth0
 }
 
