@@ -28,16 +28,22 @@ enum ctl_type {
 	CTL_REOPEN_LOGS = 2,
 };
 
-static int parse_uint(const char **p, unsigned *ret)
+/* A terminal larger than this is refused (as conmon does: no giant screen buffers). */
+#define TERMINAL_MAX 1000
+
+/* A decimal number ending at a blank or the end of the line, at most max. */
+static int parse_uint(const char **p, long max, unsigned *ret)
 {
 	char *end = NULL;
 	long v;
 
 	while (**p == ' ' || **p == '\t')
 		(*p)++;
+	if (**p < '0' || **p > '9')
+		return -EINVAL;
 	errno = 0;
 	v = strtol(*p, &end, 10);
-	if (end == *p || errno != 0 || v < 0 || v > 65535)
+	if (errno != 0 || v > max || (*end != '\0' && *end != ' ' && *end != '\t' && *end != '\r'))
 		return -EINVAL;
 	*ret = (unsigned)v;
 	*p = end;
@@ -55,7 +61,7 @@ int ctl_parse_winsz_line(const char *line, unsigned *rows, unsigned *cols)
 {
 	const char *p = line;
 
-	if (parse_uint(&p, rows) < 0 || parse_uint(&p, cols) < 0)
+	if (parse_uint(&p, TERMINAL_MAX, rows) < 0 || parse_uint(&p, TERMINAL_MAX, cols) < 0)
 		return -EINVAL;
 	return parse_end(p);
 }
@@ -66,14 +72,15 @@ int ctl_parse_ctl_line(const char *line, int *type, unsigned *rows, unsigned *co
 	unsigned t;
 
 	*rows = *cols = 0;
-	if (parse_uint(&p, &t) < 0)
+	if (parse_uint(&p, 65535, &t) < 0)
 		return -EINVAL;
 	*type = (int)t;
 	if (parse_end(p) == 0 && t == CTL_REOPEN_LOGS) /* "2" alone is enough */
 		return 0;
-	if (parse_uint(&p, rows) < 0 || parse_uint(&p, cols) < 0)
+	if (parse_uint(&p, TERMINAL_MAX, rows) < 0 || parse_uint(&p, TERMINAL_MAX, cols) < 0)
 		return -EINVAL;
-	return parse_end(p);
+	/* words after the sizes are ignored, as conmon always did ("1 2 2 3") */
+	return 0;
 }
 
 static void handle_ctl_line(struct monitor *m, const char *line)
@@ -109,8 +116,8 @@ static void handle_winsz_line(struct monitor *m, const char *line)
 	stdio_resize(m, rows, cols);
 }
 
-/* Read what is there and handle each complete line. */
-static void read_lines(struct monitor *m, int fd, char *buf, size_t *len,
+/* Read what is there and handle each complete line; *skip: inside an overlong line. */
+static void read_lines(struct monitor *m, int fd, char *buf, size_t *len, bool *skip,
 		       void (*handle)(struct monitor *, const char *))
 {
 	const size_t cap = 200;
@@ -127,14 +134,19 @@ static void read_lines(struct monitor *m, int fd, char *buf, size_t *len,
 		buf[*len] = '\0';
 		while ((nl = memchr(start, '\n', *len - (size_t)(start - buf)))) {
 			*nl = '\0';
-			handle(m, start);
+			if (!*skip)
+				handle(m, start);
+			*skip = false;
 			start = nl + 1;
 		}
 		*len -= (size_t)(start - buf);
 		memmove(buf, start, *len);
 		if (*len == cap - 1) {
-			log_warning("ctl line longer than %zu bytes, dropping it", cap - 1);
+			/* a line longer than the buffer is dropped, up to its newline */
+			if (!*skip)
+				log_warning("ctl line longer than %zu bytes, dropping it", cap - 1);
 			*len = 0;
+			*skip = true;
 		}
 	}
 }
@@ -147,7 +159,7 @@ static int ctl_cb(struct pea_loop *loop, int fd, uint32_t events, void *data,
 	(void)loop;
 	(void)events;
 	(void)err;
-	read_lines(m, fd, m->ctl_line, &m->ctl_len, handle_ctl_line);
+	read_lines(m, fd, m->ctl_line, &m->ctl_len, &m->ctl_skip, handle_ctl_line);
 	return 0;
 }
 
@@ -159,7 +171,7 @@ static int winsz_cb(struct pea_loop *loop, int fd, uint32_t events, void *data,
 	(void)loop;
 	(void)events;
 	(void)err;
-	read_lines(m, fd, m->winsz_line, &m->winsz_len, handle_winsz_line);
+	read_lines(m, fd, m->winsz_line, &m->winsz_len, &m->winsz_skip, handle_winsz_line);
 	return 0;
 }
 

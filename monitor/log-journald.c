@@ -81,15 +81,13 @@ int journald_log_open(struct journald_log **ret, const struct monitor_config *cf
 	struct journald_log *j;
 	char short_id[13];
 
-	if (access(JOURNAL_SOCKET, F_OK) < 0)
-		return pea_error_errno(err, "log driver 'journald': no journal at '%s'",
-				       JOURNAL_SOCKET);
 	j = xnew(struct journald_log, 1);
+	/* like conmon: a missing journal is not fatal, its entries are dropped */
 	j->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (j->fd < 0 || connect(j->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		pea_error_errno(err, "log driver 'journald': connect to '%s'", JOURNAL_SOCKET);
-		journald_log_free(j);
-		return -(*err)->code;
+	if (j->fd >= 0 && connect(j->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		log_warning("log driver 'journald': connect to '%s': %s, dropping its entries",
+			    JOURNAL_SOCKET, strerror(errno));
+		j->fd = pea_close(j->fd);
 	}
 	snprintf(short_id, sizeof(short_id), "%.12s", o->cid);
 	j->cid_full = field("CONTAINER_ID_FULL", o->cid);
@@ -117,6 +115,8 @@ static void journald_send(struct journald_log *j, enum monitor_stream s, const c
 		fields[k++] = j->name;
 	fields[k++] = j->identifier;
 	fields[k] = NULL;
+	if (j->fd < 0)
+		return;
 	n = journald_encode(dgram, sizeof(dgram), fields, msg, len, partial,
 			    s == STREAM_STDERR ? 3 : 6);
 	if (n == 0 || send(j->fd, dgram, n, MSG_NOSIGNAL) < 0)

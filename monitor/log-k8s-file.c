@@ -63,7 +63,7 @@ int k8s_log_open(struct k8s_log *k, const char *path, int64_t size_max, int64_t 
 	tzset();
 	k->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (k->fd < 0)
-		return pea_error_errno(err, "open the log file '%s'", path);
+		return pea_error_errno(err, "Failed to open log file '%s'", path);
 	/* what is there counts against the cap */
 	if (fstat(k->fd, &st) == 0)
 		k->written = st.st_size;

@@ -17,8 +17,8 @@ int passthrough_check(struct pea_error **err)
 	for (int fd = 0; fd < 3; fd++)
 		if (isatty(fd))
 			return pea_error_new(err, EINVAL,
-					     "log driver 'passthrough' cannot be used with a "
-					     "terminal on %s",
+					     "cannot use a tty with passthrough logging mode to "
+					     "prevent attacks via TIOCSTI (%s is a terminal)",
 					     names[fd]);
 	return 0;
 }

@@ -285,7 +285,7 @@ static int take_env_fds(struct monitor *m, struct pea_error **err)
 			return -(*err)->code;
 		if (m->attach_pipe_fd < 0)
 			return pea_error_new(err, EINVAL,
-					     "--exec-attach given but _OCI_ATTACHPIPE was not");
+					     "--attach specified but _OCI_ATTACHPIPE was not");
 	}
 	return 0;
 }

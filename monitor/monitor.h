@@ -125,6 +125,7 @@ struct monitor {
 	struct pea_watch *winsz_watch;
 	char ctl_line[200], winsz_line[200];
 	size_t ctl_len, winsz_len;
+	bool ctl_skip, winsz_skip; /* inside a line too long to keep */
 
 	/* oom */
 	int oom_event_fd, oom_control_fd;

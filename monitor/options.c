@@ -304,7 +304,7 @@ int monitor_parse_log_path(const char *value, unsigned *drivers, char **ret_path
 	const char *path = NULL;
 
 	if (value[0] == '\0' || strcmp(value, ":") == 0)
-		return pea_error_new(err, EINVAL, "--log-path must not be empty");
+		return pea_error_new(err, EINVAL, "log-path must not be empty");
 	if (colon) {
 		driver = xstrndup(value, (size_t)(colon - value));
 		path = colon[1] ? colon + 1 : NULL;
@@ -328,12 +328,11 @@ int monitor_parse_log_path(const char *value, unsigned *drivers, char **ret_path
 	}
 	if (strcmp(driver, "k8s-file") == 0) {
 		if (!path)
-			return pea_error_new(err, EINVAL,
-					     "log driver 'k8s-file' requires a filename");
+			return pea_error_new(err, EINVAL, "k8s-file requires a filename");
 	} else if (!colon) {
 		path = value; /* a bare path is a k8s-file */
 	} else {
-		return pea_error_new(err, EINVAL, "no such log driver '%s'", driver);
+		return pea_error_new(err, EINVAL, "No such log driver %s", driver);
 	}
 	*drivers |= LOG_DRIVER_K8S_FILE;
 	free(*ret_path);
@@ -388,19 +387,17 @@ static int check_log_drivers(const struct monitor_options *o, struct monitor_con
 			     struct pea_error **err)
 {
 	if (!o->log_paths)
-		return pea_error_new(err, EINVAL, "log driver not provided, use --log-path");
+		return pea_error_new(err, EINVAL, "Log driver not provided. Use --log-path");
 	for (size_t i = 0; o->log_paths[i]; i++)
 		if (monitor_parse_log_path(o->log_paths[i], &cfg->log_drivers, &cfg->k8s_log_path,
 					   err) < 0)
 			return -EINVAL;
 	if ((cfg->log_drivers & LOG_DRIVER_K8S_FILE) && !(cfg->log_drivers & LOG_DRIVER_JOURNALD) &&
 	    o->log_tag)
-		return pea_error_new(err, EINVAL,
-				     "log driver 'k8s-file' does not support --log-tag");
+		return pea_error_new(err, EINVAL, "k8s-file doesn't support --log-tag");
 	if ((cfg->log_drivers & LOG_DRIVER_JOURNALD) && strlen(o->cid) <= 12)
 		return pea_error_new(err, EINVAL,
-				     "log driver 'journald' needs a container ID longer than 12 "
-				     "characters, got '%s'",
+				     "Container ID must be longer than 12 characters, got '%s'",
 				     o->cid);
 	return 0;
 }
@@ -408,30 +405,33 @@ static int check_log_drivers(const struct monitor_options *o, struct monitor_con
 static int check_modes(const struct monitor_options *o, struct pea_error **err)
 {
 	if (!o->cid)
-		return pea_error_new(err, EINVAL, "container ID not provided, use --cid");
+		return pea_error_new(err, EINVAL, "Container ID not provided. Use --cid");
 	if (o->restore && o->exec)
 		return pea_error_new(err, EINVAL,
-				     "cannot use --exec and --restore at the same time");
+				     "Cannot use 'exec' and 'restore' at the same time");
 	if (o->exec_attach && !o->exec)
-		return pea_error_new(err, EINVAL, "--exec-attach can only be given with --exec");
+		return pea_error_new(err, EINVAL, "Attach can only be specified with exec");
 	if (o->exec_attach && !o->api_version)
 		return pea_error_new(err, EINVAL,
-				     "--exec-attach needs --api-version (no legacy exec attach)");
+				     "Attach can only be specified for a non-legacy exec session");
 	if (!o->cuuid && (!o->exec || o->api_version))
-		return pea_error_new(err, EINVAL, "container UUID not provided, use --cuuid");
+		return pea_error_new(err, EINVAL, "Container UUID not provided. Use --cuuid");
 	if (!o->runtime)
-		return pea_error_new(err, EINVAL, "runtime path not provided, use --runtime");
+		return pea_error_new(err, EINVAL, "Runtime path not provided. Use --runtime");
 	if (access(o->runtime, X_OK) < 0)
-		return pea_error_errno(err, "runtime path '%s' is not valid", o->runtime);
+		return pea_error_errno(err, "Runtime path %s is not valid", o->runtime);
 	if (o->exec && !o->exec_process_spec)
 		return pea_error_new(
 			err, EINVAL,
-			"exec process spec path not provided, use --exec-process-spec");
+			"Exec process spec path not provided. Use --exec-process-spec");
 	if (o->exit_delay < 0)
-		return pea_error_new(err, EINVAL, "--exit-delay must be >= 0, got %d",
+		return pea_error_new(err, EINVAL,
+				     "Delay before invoking exit command must be greater than or "
+				     "equal to 0, got %d",
 				     o->exit_delay);
 	if (o->seccomp_notify_socket)
-		return pea_error_new(err, ENOTSUP, "--seccomp-notify-socket is not supported");
+		return pea_error_new(err, ENOTSUP,
+				     "--seccomp-notify-socket is not supported by pea-monitor");
 	return 0;
 }
 
@@ -452,13 +452,14 @@ static int check_dir(const char *flag, const char *path, struct pea_error **err)
 static int check_dirs(const struct monitor_options *o, const struct monitor_config *cfg,
 		      struct pea_error **err)
 {
-	bool sockets =
-		cfg->bundle && !o->full_attach && !(cfg->log_drivers & LOG_DRIVER_PASSTHROUGH);
+	/* conmon's default /var/run/crio is not checked: its absence only fails later */
+	bool sockets = cfg->bundle && o->socket_dir && !o->full_attach &&
+		       !(cfg->log_drivers & LOG_DRIVER_PASSTHROUGH);
 
 	if (check_dir("--bundle", cfg->bundle, err) < 0 ||
 	    check_dir("--exit-dir", o->exit_dir, err) < 0 ||
 	    check_dir("--persist-dir", o->persist_dir, err) < 0 ||
-	    (sockets && check_dir("--socket-dir-path", monitor_socket_dir(o), err) < 0))
+	    (sockets && check_dir("--socket-dir-path", o->socket_dir, err) < 0))
 		return -(*err)->code;
 	return 0;
 }
@@ -479,7 +480,7 @@ int monitor_config_from_options(const struct monitor_options *o, struct monitor_
 		goto fail;
 	cwd = getcwd(NULL, 0);
 	if (!cwd) {
-		pea_error_errno(err, "get the working directory");
+		pea_error_errno(err, "Failed to get working directory");
 		goto fail;
 	}
 	if (o->bundle)

@@ -9,6 +9,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/json.h"
+#include "lib/xalloc.h"
 #include "monitor/monitor.h"
 
 /* _OCI_SYNCPIPE=N and friends: an fd number inherited from the parent. */
@@ -31,21 +32,33 @@ int sync_fd_from_env(const char *name, int *ret_fd, struct pea_error **err)
 	return 0;
 }
 
+/*
+ * {"data": N} or {"data": N, "message": "..."}, byte for byte as conmon
+ * writes it (engines and conmon's own tests match the text); the message is
+ * escaped by json-c.
+ */
 int sync_write(const struct monitor *m, int fd, int value, const char *message,
 	       struct pea_error **err)
 {
-	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_json_ struct json_object *msg = NULL;
+	_cleanup_free_ char *line = NULL;
 	const char *key = "data";
 
 	if (fd < 0)
 		return 0;
 	if (!m->opts->api_version)
 		key = m->opts->exec ? "exit_code" : "pid";
-	o = json_object_new_object();
-	json_object_object_add(o, key, json_object_new_int(value));
-	if (message)
-		json_object_object_add(o, "message", json_object_new_string(message));
-	if (pea_json_write_fd(fd, o, true, err) < 0)
+	if (message) {
+		msg = json_object_new_string(message);
+		line = xasprintf(
+			"{\"%s\": %d, \"message\": %s}\n", key, value,
+			json_object_to_json_string_ext(
+				msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else {
+		line = xasprintf("{\"%s\": %d}\n", key, value);
+	}
+	/* one write: the sync pipe may be a SOCK_SEQPACKET socket */
+	if (pea_write_all(fd, line, strlen(line), err) < 0)
 		return pea_error_wrap(err, "write to the sync pipe");
 	return 0;
 }

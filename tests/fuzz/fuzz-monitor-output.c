@@ -39,6 +39,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		journald_log_write(j, s, (const char *)data + off, n);
 	}
 	journald_log_flush(j);
+	{
+		const char *fields[] = { j->cid_full, j->identifier, NULL };
+		char dgram[512];
+
+		journald_encode(dgram, sizeof(dgram), fields, (const char *)data, size, size & 1,
+				6);
+	}
 	journald_log_free(j);
 	k8s_log_close(&k);
 	return 0;

@@ -148,7 +148,16 @@ static void test_ctl(void)
 	       "ctl reopen as podman writes it");
 	tap_ok(ctl_parse_ctl_line("1 40", &type, &rows, &cols) < 0, "ctl resize needs two sizes");
 	tap_ok(ctl_parse_ctl_line("1 -4 5", &type, &rows, &cols) < 0, "no negative sizes");
-	tap_ok(ctl_parse_ctl_line("1 4 5 junk", &type, &rows, &cols) < 0, "no trailing junk");
+	tap_ok(ctl_parse_ctl_line("1 4 5 junk", &type, &rows, &cols) == 0 && rows == 4 && cols == 5,
+	       "words after the sizes are ignored (conmon)");
+	tap_ok(ctl_parse_ctl_line("1 2 20.3", &type, &rows, &cols) < 0, "no fractions");
+	tap_ok(ctl_parse_ctl_line("1 0x10 0x20", &type, &rows, &cols) < 0, "no hex");
+	tap_ok(ctl_parse_ctl_line("1 0010 0020", &type, &rows, &cols) == 0 && rows == 10 &&
+		       cols == 20,
+	       "leading zeros are decimal");
+	tap_ok(ctl_parse_ctl_line("1 1000 1000", &type, &rows, &cols) == 0,
+	       "1000x1000 is the most");
+	tap_ok(ctl_parse_ctl_line("1 1001 5", &type, &rows, &cols) < 0, "1001 rows are refused");
 	tap_ok(ctl_parse_winsz_line("50 120", &rows, &cols) == 0 && rows == 50 && cols == 120,
 	       "winsz line");
 	tap_ok(ctl_parse_winsz_line("50 99999", &rows, &cols) < 0, "sizes fit a winsize");
@@ -171,7 +180,7 @@ static void test_runtime_log(void)
 
 int main(void)
 {
-	tap_plan(2 + 2 + 1 + 1 + 2 + 8 + 2);
+	tap_plan(2 + 2 + 1 + 1 + 2 + 13 + 2);
 	test_k8s();
 	test_k8s_cap();
 	test_k8s_global();
