@@ -444,3 +444,20 @@ NFT
 	assert_success
 	assert_equal "$(nsu_host nft list ruleset)" "$theirs"
 }
+
+@test "sctp port forwards make sctp rules (this kernel has no SCTP to connect with)" {
+	local id
+	id=$(nsu_id sctp)
+	nsu_json "$id" podman1 podman1 eth0 "$NET4,10.89.3.2" |
+		jq '.port_mappings = [{host_ip: "", container_port: 70, host_port: 7070, range: 2, protocol: "sctp"}]' \
+			>"$TEST_DIR/o.json"
+	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	run -0 nsu_host nft list chain inet pea hostports
+	assert_output --partial "sctp dport 7070 dnat ip to 10.89.3.2:70"
+	assert_output --partial "sctp dport 7071 dnat ip to 10.89.3.2:71"
+	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+	run -0 nsu_host nft list tables
+	assert_output ""
+}
