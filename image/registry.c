@@ -1071,8 +1071,9 @@ int registry_mount_blob(struct registry_client *c, const char *repo, const char 
 	return 0;
 }
 
-int registry_put_blob(struct registry_client *c, const char *repo, const char *digest, int fd,
-		      uint64_t size, struct pea_error **err)
+/* One upload; *transient tells whether trying again may help (network, 5xx, 429). */
+static int put_blob_once(struct registry_client *c, const char *repo, const char *digest, int fd,
+			 uint64_t size, bool *transient, struct pea_error **err)
 {
 	_cleanup_free_ char *url = xasprintf("/v2/%s/blobs/uploads/", repo);
 	_cleanup_free_ char *scope = scope_push(repo);
@@ -1089,8 +1090,10 @@ int registry_put_blob(struct registry_client *c, const char *repo, const char *d
 	struct http_response resp = { 0 };
 	int r = 0;
 
+	*transient = true;
 	if (client_do(c, &post, &resp, err) < 0)
 		return -EIO;
+	*transient = resp.status >= 500 || resp.status == 429;
 	if (resp.status != 202 || !resp.location) {
 		r = http_status_error(err, &resp, what);
 		http_response_clear(&resp);
@@ -1115,13 +1118,30 @@ int registry_put_blob(struct registry_client *c, const char *repo, const char *d
 			.what = what,
 		};
 
+		*transient = true;
 		if (client_do(c, &put, &resp, err) < 0)
 			return -EIO;
 	}
+	*transient = resp.status >= 500 || resp.status == 429;
 	if (resp.status != 201)
 		r = http_status_error(err, &resp, what);
 	http_response_clear(&resp);
 	return r;
+}
+
+int registry_put_blob(struct registry_client *c, const char *repo, const char *digest, int fd,
+		      uint64_t size, struct pea_error **err)
+{
+	for (int attempt = 0;; attempt++) {
+		bool transient = false;
+		int r = put_blob_once(c, repo, digest, fd, size, &transient, err);
+
+		if (r == 0 || !transient || attempt >= c->retries || blob_interrupted())
+			return r;
+		log_debug("%s, retry %d", (*err)->message, attempt + 1);
+		pea_error_release(err);
+		usleep(200000u << attempt);
+	}
 }
 
 /* ---- parallel blob downloads -------------------------------------------------- */

@@ -172,6 +172,17 @@ registry_blob_file() {
 	grep -q 'GET /v2/t11/multi/blobs/sha256:' "$IMG_REDIR_LOG"
 }
 
+@test "a failed upload (503) is tried again" {
+	img_flaky_start p503 "$R" push503
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false "oci:$MULTI" "docker://$IMG_P503_ADDR/t12/multi:1"
+	assert_equal "$(grep -c '^PUT /v2/t12/multi/blobs/uploads/' "$IMG_P503_LOG")" 14
+	run -1 "${I[@]}" copy -q --retry-times 0 --dest-tls-verify=false "oci:$ZSTD" "docker://$IMG_P503_ADDR/t12/zstd:1"
+	assert_output --partial "unexpected HTTP status 503"
+	img_flaky_stop p503
+	run -0 "${I[@]}" inspect --tls-verify=false "docker://$R/t12/multi:1"
+	assert_equal "$(jq -r .Digest <<<"$output")" "$(layout_manifest "$MULTI")"
+}
+
 @test "SIGINT in the middle of a pull: the copy stops and removes what it made" {
 	img_build_layout "$TEST_DIR/big" amd64 2 2048 none
 	registry_push_oci "$TEST_DIR/big" t10/big:latest

@@ -13,12 +13,13 @@
 #                                  client gets a token from /token with Basic pea:secret.
 #                                  Exports IMG_<NAME>_ADDR.
 #   img_token_stop NAME
-#   img_flaky_start NAME BACKEND [cut|slow|redirect]   a front to the registry at
+#   img_flaky_start NAME BACKEND [cut|slow|redirect|push503]   a front to the registry at
 #                                  BACKEND that cuts the first GET of each blob after half
 #                                  of its body (then serves Range requests), sends blobs
 #                                  slowly (64 KiB every 20 ms), or redirects blob GETs to
-#                                  the registry itself (as to blob storage); its log lists
-#                                  the requests.
+#                                  the registry itself (as to blob storage), or answers 503
+#                                  to the first upload of each blob; its log lists the
+#                                  requests.
 #   img_flaky_stop NAME
 #   img_build_layout DIR ARCH LAYERS SIZE_KB [gzip|zstd|none] [VARIANT]
 #                                  an OCI layout holding one image for linux/ARCH, tagged
@@ -213,6 +214,14 @@ class H(http.server.BaseHTTPRequestHandler):
         sys.stderr.flush()
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else None
+        if mode == "push503" and self.command == "PUT" and "digest=" in self.path:
+            key = self.path.split("digest=")[1]
+            if key not in cut:
+                cut.add(key)
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
         if mode == "redirect" and self.command == "GET" and "/blobs/sha256:" in self.path:
             self.send_response(307)
             self.send_header("Location", "http://" + backend + self.path)
