@@ -1,16 +1,41 @@
 /*
  * A container's output through pea-monitor's log writers: the first byte
  * picks the stream and the cut points, the rest is the output, written to a
- * k8s-file log (on /dev/null, with a size cap) and a journald writer whose
- * socket is closed (entries are encoded, then dropped).
+ * k8s-file log (in a private temp folder, with a size cap) and a journald
+ * writer whose socket is closed (entries are encoded, then dropped).
+ *
+ * Never /dev/null: with a size cap the writer replaces the file by rename,
+ * which turned the host's /dev/null into a regular file.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "monitor/monitor.h"
 #include "tests/fuzz/fuzz.h"
+
+static char log_dir[] = "/tmp/pea-fuzz-monitor.XXXXXX";
+static char log_path[sizeof(log_dir) + 16];
+
+static void remove_log_dir(void)
+{
+	unlink(log_path);
+	rmdir(log_dir);
+}
+
+static const char *fuzz_log_path(void)
+{
+	if (!log_path[0]) {
+		if (!mkdtemp(log_dir))
+			abort();
+		snprintf(log_path, sizeof(log_path), "%s/ctr.log", log_dir);
+		atexit(remove_log_dir);
+	}
+	return log_path;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	step = (size_t)(data[0] % 16) * 997 + 1;
 	data++;
 	size--;
-	if (k8s_log_open(&k, "/dev/null", size && (data[0] & 1) ? 300 : -1, -1, false, &err) < 0)
+	if (k8s_log_open(&k, fuzz_log_path(), size && (data[0] & 1) ? 300 : -1, -1, false, &err) <
+	    0)
 		return 0;
 	j = calloc(1, sizeof(*j));
 	j->fd = -1;
