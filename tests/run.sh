@@ -119,6 +119,25 @@ for t in "${units[@]}"; do run_unit "$t"; done
 for t in "${fuzzers[@]}"; do run_fuzz_replay "$t"; done
 ((${#suites[@]})) && run_bats "${suites[@]}"
 
+# The host must come out of the run as it went in. A test that replaced a
+# device node (a rename over /dev/null, say) fails the run, and the node is
+# put back so the rest of the machine keeps working.
+host_check() {
+	local node want
+	for node in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
+		want=${node#*:}
+		node=/dev/${node%%:*}
+		if [[ ! -c $node || "$(stat -c '%t:%T' "$node" 2>/dev/null)" != "$(printf '%x:%x' "${want%%:*}" "${want#*:}")" ]]; then
+			tap_line host "not ok - the host's $node is no longer the right device node after the tests"
+			if ((EUID == 0)); then
+				rm -f "$node"
+				mknod -m 666 "$node" c "${want%%:*}" "${want#*:}"
+			fi
+		fi
+	done
+}
+host_check
+
 if ((${#failures[@]})); then
 	echo "# failures:"
 	printf '#   %s\n' "${failures[@]}"
