@@ -149,12 +149,18 @@ static int step_process(struct container *c, struct init_ctx *x, struct pea_erro
 	return 0;
 }
 
-/* Step 9: the terminal becomes the controlling terminal and stdio. */
+/*
+ * Step 9: a session of its own (as crun does: conmon's -T kills the process
+ * group of the container, which must not be the caller's), and with a
+ * terminal, that terminal as the controlling one and as stdio.
+ */
 static int step_ctty(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
-	if (x->slave < 0)
-		return 0;
-	return terminal_make_controlling(x->slave, err);
+	if (x->slave >= 0)
+		return terminal_make_controlling(x->slave, err);
+	if (setsid() < 0 && errno != EPERM)
+		return pea_error_errno(err, "setsid");
+	return 0;
 }
 
 /* Step 10: user, groups, capabilities, no_new_privs; then find the program as that user. */

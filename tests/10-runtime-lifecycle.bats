@@ -55,6 +55,12 @@ teardown() {
 	[[ ! -e "$RT_ROOT/r1" ]]
 }
 
+@test "the container's init leads a session of its own (conmon -T kills its process group)" {
+	make_bundle "$RT_B" sh -c 'read -r _ _ _ _ pgrp sid _ < /proc/$$/stat; echo "$$ $pgrp $sid"'
+	run -0 rt run -b "$RT_B" sess
+	assert_output '1 1 1'
+}
+
 @test "run: a container killed by a signal gives 128+signal" {
 	make_bundle "$RT_B" sh -c 'kill -9 $$'
 	# (as pid 1 of its own pid namespace it would be immune to its own SIGKILL)
