@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -71,9 +72,8 @@ static int parse_used(struct json_object *root, struct used *u, const char *name
 	    pea_json_get_strv_opt(used, "used", "subnets", &subs, err) < 0 ||
 	    pea_json_get_object_opt(used, "used", "names", &names, err) < 0)
 		return -EINVAL;
-	if (names && json_object_object_get_ex(names, name, &v) &&
-	    (!json_object_is_type(v, json_type_string) || strcmp(json_object_get_string(v), id)))
-		return pea_error_new(err, EEXIST, "network name %s already used", name);
+	if (names && json_object_object_get_ex(names, name, &v))
+		return pea_error_new(err, EEXIST, "network already exists %s", name);
 	u->n_subnets = pea_strv_length(subs);
 	u->subnets = xnew(struct ipnet, u->n_subnets + 1);
 	for (size_t i = 0; i < u->n_subnets; i++)
@@ -91,6 +91,20 @@ static struct json_object *subnet_json(const struct ipnet *sn, const struct ipne
 	if (gw)
 		json_object_object_add(o, "gateway",
 				       json_object_new_string(ipnet_addr_str(gw, b, sizeof(b))));
+	return o;
+}
+
+/* The given subnet object with subnet and gateway replaced by the completed ones. */
+static struct json_object *merge_subnet(struct json_object *given, const struct ipnet *sn,
+					const struct ipnet *gw)
+{
+	struct json_object *o = subnet_json(sn, gw);
+
+	json_object_object_foreach(given, k, v)
+	{
+		if (strcmp(k, "subnet") != 0 && strcmp(k, "gateway") != 0)
+			json_object_object_add(o, k, json_object_get(v));
+	}
 	return o;
 }
 
@@ -151,26 +165,34 @@ static int complete_subnets(struct json_object *root, struct json_object *net,
 			    const struct network *n, const struct used *u, struct pea_error **err)
 {
 	struct json_object *arr = json_object_new_array();
+	struct json_object *given = NULL;
 	bool v4 = false, v6 = false, bridge = strcmp(n->driver, "bridge") == 0;
 
+	/* keep the objects given (lease_range, ...), with subnet and gateway completed */
+	if (json_object_object_get_ex(net, "subnets", &given))
+		json_object_get(given);
 	json_object_object_add(net, "subnets", arr);
 	for (size_t i = 0; i < n->n_subnets; i++) {
 		struct ipnet sn = ipnet_network(&n->subnets[i].subnet);
 		struct ipnet gw = ipnet_add(&sn, 1);
 		char b[64];
 
-		if (subnet_used(u, &sn))
+		if (subnet_used(u, &sn)) {
+			json_object_put(given);
 			return pea_error_new(
 				err, EEXIST,
 				"subnet %s is already used on the host or by another config",
 				ipnet_str(&sn, b, sizeof(b)));
+		}
 		if (n->subnets[i].has_gateway)
 			gw = n->subnets[i].gateway;
 		v4 = v4 || sn.family == AF_INET;
 		v6 = v6 || sn.family == AF_INET6;
 		json_object_array_add(
-			arr, subnet_json(&sn, n->subnets[i].has_gateway || bridge ? &gw : NULL));
+			arr, merge_subnet(json_object_array_get_idx(given, i), &sn,
+					  n->subnets[i].has_gateway || bridge ? &gw : NULL));
 	}
+	json_object_put(given);
 	if (strcmp(n->ipam_driver, "none") == 0 || !bridge)
 		return 0;
 	if (!v4 && !(v6 && n->n_subnets > 0)) {
@@ -227,6 +249,51 @@ static int pick_interface(struct json_object *root, struct json_object *net,
 	return pea_error_new(err, ENOSPC, "no free interface name");
 }
 
+struct timestamp {
+	char s[48];
+};
+
+/* "2006-01-02T15:04:05.999999999Z", as Podman writes it */
+static struct timestamp now_rfc3339(void)
+{
+	struct timestamp t;
+	struct timespec ts;
+	struct tm tm;
+	char base[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(t.s, sizeof(t.s), "%s.%09ldZ", base, ts.tv_nsec);
+	return t;
+}
+
+/* What create checks beyond what any network JSON must be (netavark's wording). */
+static int validate(struct json_object *net, const struct network *n, struct pea_error **err)
+{
+	if (!*n->name)
+		return pea_error_new(err, EINVAL, "Network name must be supplied");
+	if (!valid_name(n->name))
+		return pea_error_new(err, EINVAL,
+				     "Invalid characters in network name \"%s\": must match "
+				     "[a-zA-Z0-9][a-zA-Z0-9_.-]*",
+				     n->name);
+	if (!n->id || !*n->id)
+		return pea_error_new(err, EINVAL, "Network id must be supplied");
+	if (!valid_id(n->id))
+		return pea_error_new(err, EINVAL, "invalid network id '%s'", n->id);
+	if (strcmp(n->driver, "bridge") != 0 && strcmp(n->driver, "macvlan") != 0)
+		return pea_error_new(err, EINVAL, "unsupported driver %s", n->driver);
+	if (strcmp(n->ipam_driver, "none") == 0 && n->n_subnets > 0)
+		return pea_error_new(err, EINVAL, "None ipam driver is set but subnets are given");
+	if (n->network_dns_servers && n->network_dns_servers[0] && !n->dns_enabled)
+		return pea_error_new(
+			err, EINVAL,
+			"network_dns_servers given but DNS is not enabled for this network");
+	(void)net;
+	return 0;
+}
+
 static int create(struct json_object *root, struct pea_error **err)
 {
 	struct json_object *net = NULL, *ipam = NULL;
@@ -241,14 +308,8 @@ static int create(struct json_object *root, struct pea_error **err)
 		return pea_error_new(err, EINVAL, "'network' is missing");
 	if (network_from_json(net, "network", &n, err) < 0)
 		goto out;
-	if (!valid_name(n.name)) {
-		pea_error_new(err, EINVAL, "invalid network name '%s'", n.name);
+	if (validate(net, &n, err) < 0)
 		goto out;
-	}
-	if (!n.id || !valid_id(n.id)) {
-		pea_error_new(err, EINVAL, "invalid network id '%s'", n.id ? n.id : "");
-		goto out;
-	}
 	if (strcmp(n.driver, "bridge") != 0 && strcmp(n.driver, "macvlan") != 0) {
 		pea_error_new(err, EINVAL, "unsupported driver %s", n.driver);
 		goto out;
@@ -257,11 +318,21 @@ static int create(struct json_object *root, struct pea_error **err)
 	    pick_interface(root, net, &n, &u, err) < 0 ||
 	    complete_subnets(root, net, &n, &u, err) < 0)
 		goto out;
-	if (!json_object_object_get_ex(net, "ipam_options", &ipam)) {
+	if (!json_object_object_get_ex(net, "ipam_options", &ipam) ||
+	    !json_object_object_get_ex(ipam, "driver", NULL)) {
+		/* macvlan without subnets leases its addresses by DHCP */
+		bool dhcp = strcmp(n.driver, "macvlan") == 0 && n.n_subnets == 0;
+
 		ipam = json_object_new_object();
-		json_object_object_add(ipam, "driver", json_object_new_string("host-local"));
+		json_object_object_add(ipam, "driver",
+				       json_object_new_string(dhcp ? "dhcp" : "host-local"));
 		json_object_object_add(net, "ipam_options", ipam);
 	}
+	/* DNS is for bridges with addresses */
+	if (strcmp(n.driver, "bridge") != 0 || strcmp(n.ipam_driver, "none") == 0)
+		json_object_object_add(net, "dns_enabled", json_object_new_boolean(false));
+	if (!json_object_object_get_ex(net, "created", NULL))
+		json_object_object_add(net, "created", json_object_new_string(now_rfc3339().s));
 	r = 0;
 out:
 	network_clear(&n);

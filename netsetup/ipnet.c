@@ -23,7 +23,7 @@ int ipnet_parse(const char *s, bool with_prefix, struct ipnet *ret, struct pea_e
 
 	if (alen == 0 || alen >= INET6_ADDRSTRLEN || (slash && !with_prefix) ||
 	    (!slash && with_prefix))
-		goto bad;
+		goto bad_addr;
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
 	if (inet_pton(AF_INET, buf, n.addr) == 1)
@@ -31,7 +31,7 @@ int ipnet_parse(const char *s, bool with_prefix, struct ipnet *ret, struct pea_e
 	else if (inet_pton(AF_INET6, buf, n.addr) == 1)
 		n.family = AF_INET6;
 	else
-		goto bad;
+		goto bad_addr;
 	max = n.family == AF_INET ? 32 : 128;
 	n.prefix = max;
 	if (slash) {
@@ -49,8 +49,9 @@ int ipnet_parse(const char *s, bool with_prefix, struct ipnet *ret, struct pea_e
 	*ret = n;
 	return 0;
 bad:
-	return pea_error_new(err, EINVAL, "invalid %s '%s'", with_prefix ? "subnet" : "IP address",
-			     s);
+	return pea_error_new(err, EINVAL, "invalid subnet '%s'", s);
+bad_addr:
+	return pea_error_new(err, EINVAL, "invalid IP address syntax '%s'", s);
 }
 
 const char *ipnet_addr_str(const struct ipnet *n, char *buf, size_t size)

@@ -80,6 +80,34 @@ static int get_ip_opt(struct json_object *obj, const char *path, const char *key
 	return 0;
 }
 
+/* lease_range {start_ip, end_ip}: both optional, both inside the subnet. */
+static int check_lease_range(struct json_object *s, const char *path, const struct ipnet *subnet,
+			     struct pea_error **err)
+{
+	static const char *const keys[] = { "start_ip", "end_ip" };
+	struct json_object *lr = NULL;
+	_cleanup_free_ char *lp = NULL;
+
+	if (pea_json_get_object_opt(s, path, "lease_range", &lr, err) < 0)
+		return -EINVAL;
+	if (!lr)
+		return 0;
+	lp = xasprintf("%s.lease_range", path);
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		struct ipnet ip;
+		bool has = false;
+		char a[64], b[64];
+
+		if (get_ip_opt(lr, lp, keys[k], false, &ip, &has, err) < 0)
+			return -EINVAL;
+		if (has && !ipnet_contains(subnet, &ip))
+			return pea_error_new(err, EINVAL, "lease range %s %s not in subnet %s",
+					     keys[k], ipnet_addr_str(&ip, a, sizeof(a)),
+					     ipnet_str(subnet, b, sizeof(b)));
+	}
+	return 0;
+}
+
 static int parse_subnets(struct json_object *obj, const char *path, struct network *n,
 			 struct pea_error **err)
 {
@@ -99,8 +127,6 @@ static int parse_subnets(struct json_object *obj, const char *path, struct netwo
 		_cleanup_free_ char *p = NULL;
 		struct json_object *s = json_object_array_get_idx(arr, i);
 		struct net_subnet *sn = &n->subnets[i];
-		struct ipnet lease;
-
 		p = xasprintf("%s.subnets[%zu]", path, i);
 		if (pea_json_expect_object(s, p, err) < 0)
 			return -EINVAL;
@@ -114,16 +140,26 @@ static int parse_subnets(struct json_object *obj, const char *path, struct netwo
 		if (sn->has_gateway && !ipnet_contains(&sn->subnet, &sn->gateway)) {
 			char a[64], b[64];
 
-			return pea_error_new(err, EINVAL, "gateway %s is not in subnet %s",
+			return pea_error_new(err, EINVAL, "gateway %s not in subnet %s",
 					     ipnet_addr_str(&sn->gateway, a, sizeof(a)),
 					     ipnet_str(&sn->subnet, b, sizeof(b)));
 		}
 		if (sn->has_gateway)
 			sn->gateway.prefix = sn->subnet.prefix;
-		(void)lease;
-		for (size_t j = 0; j < i; j++)
-			if (ipnet_overlaps(&n->subnets[j].subnet, &sn->subnet))
-				return pea_error_new(err, EINVAL, "'%s': subnets overlap", p);
+		if (check_lease_range(s, p, &sn->subnet, err) < 0)
+			return -EINVAL;
+		for (size_t j = 0; j < i; j++) {
+			const struct ipnet *o = &n->subnets[j].subnet;
+			char a[64], b[64];
+
+			if (o->prefix == sn->subnet.prefix && ipnet_overlaps(o, &sn->subnet))
+				return pea_error_new(err, EINVAL, "duplicate subnet defined: %s",
+						     ipnet_str(o, a, sizeof(a)));
+			if (ipnet_overlaps(o, &sn->subnet))
+				return pea_error_new(err, EINVAL, "overlapping subnets: %s and %s",
+						     ipnet_str(o, a, sizeof(a)),
+						     ipnet_str(&sn->subnet, b, sizeof(b)));
+		}
 	}
 	return 0;
 }
@@ -174,8 +210,11 @@ static int parse_uint_option(const char *key, const char *v, uint32_t max, uint3
 
 	errno = 0;
 	x = strtoul(v, &end, 10);
-	if (errno || *v < '0' || *v > '9' || *end || x > max)
-		return pea_error_new(err, EINVAL, "invalid %s '%s'", key, v);
+	if (*v < '0' || *v > '9' || *end)
+		return pea_error_new(err, EINVAL,
+				     "unable to parse \"%s\": invalid digit found in string", key);
+	if (errno || x > max)
+		return pea_error_new(err, EINVAL, "%s must be between 0 and %u", key, max);
 	*ret = (uint32_t)x;
 	return 0;
 }

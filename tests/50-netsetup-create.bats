@@ -67,10 +67,10 @@ create() {
 	assert_regex "$stderr" "subnet 10.89.0.0/24 is already used"
 	create . '.names = {net1: "0000000000000000000000000000000000000000000000000000000000000000"}'
 	assert_failure 1
-	assert_regex "$stderr" "network name net1 already used"
+	assert_regex "$stderr" "network already exists net1"
 	create '.name = "bad name"'
 	assert_failure 1
-	assert_regex "$stderr" "invalid network name 'bad name'"
+	assert_regex "$stderr" 'Invalid characters in network name "bad name": must match'
 	create '.id = "xyz"'
 	assert_failure 1
 	assert_regex "$stderr" "invalid network id 'xyz'"
@@ -82,10 +82,10 @@ create() {
 	assert_regex "$stderr" "bridge name podman0 already in use"
 	create '.subnets = [{subnet: "10.1.0.0/24", gateway: "10.2.0.1"}]'
 	assert_failure 1
-	assert_regex "$stderr" "gateway 10.2.0.1 is not in subnet 10.1.0.0/24"
+	assert_regex "$stderr" "gateway 10.2.0.1 not in subnet 10.1.0.0/24"
 	create '.options = {mtu: "big"}'
 	assert_failure 1
-	assert_regex "$stderr" "invalid mtu 'big'"
+	assert_regex "$stderr" 'unable to parse "mtu": invalid digit found in string'
 	create_input | jq '.options.subnet_pools = []' >"$TEST_DIR/nopool.json"
 	run --separate-stderr "$PEA_NETSETUP" -f "$TEST_DIR/nopool.json" create
 	assert_failure 1
@@ -105,4 +105,42 @@ create() {
 	run -0 nsu_ctr 0 busybox ping -c1 -W2 10.89.0.1
 	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
 	assert_success
+}
+
+@test "create: created, lease ranges, ipam none, macvlan, and netavark's validation errors" {
+	require_cmd "$PEA_NETSETUP"
+	create '.subnets = [{subnet: "10.100.0.0/24", lease_range: {start_ip: "10.100.0.20", end_ip: "10.100.0.50"}}]'
+	assert_success
+	assert_regex "$(jq -r .created <<<"$output")" '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$'
+	assert_equal "$(jq -c '.subnets[0].lease_range' <<<"$output")" '{"start_ip":"10.100.0.20","end_ip":"10.100.0.50"}'
+	create '.subnets = [{subnet: "10.100.0.0/24", lease_range: {start_ip: "10.200.0.20"}}]'
+	assert_failure 1
+	assert_regex "$stderr" "lease range start_ip 10.200.0.20 not in subnet 10.100.0.0/24"
+	create '.ipam_options = {driver: "none"} | .dns_enabled = true'
+	assert_success
+	assert_equal "$(jq -c '[.subnets, .dns_enabled]' <<<"$output")" '[[],false]'
+	create '.ipam_options = {driver: "none"} | .subnets = [{subnet: "10.100.0.0/24"}]'
+	assert_failure 1
+	assert_regex "$stderr" "None ipam driver is set but subnets are given"
+	create '.driver = "macvlan" | .dns_enabled = true'
+	assert_success
+	assert_equal "$(jq -c '[.ipam_options.driver, .dns_enabled, .subnets]' <<<"$output")" '["dhcp",false,[]]'
+	create '.network_dns_servers = ["8.8.8.8"]'
+	assert_failure 1
+	assert_regex "$stderr" "DNS is not enabled"
+	create '.subnets = [{subnet: "10.100.0.0/24"}, {subnet: "10.100.0.0/24"}]'
+	assert_failure 1
+	assert_regex "$stderr" "duplicate subnet defined: 10.100.0.0/24"
+	create '.subnets = [{subnet: "10.1.2.0/23"}, {subnet: "10.1.3.248/30"}]'
+	assert_failure 1
+	assert_regex "$stderr" "overlapping subnets: 10.1.2.0/23 and 10.1.3.248/30"
+	create '.options = {vlan: "5000"}'
+	assert_failure 1
+	assert_regex "$stderr" "vlan must be between 0 and 4094"
+	create '.name = ""'
+	assert_failure 1
+	assert_regex "$stderr" "Network name must be supplied"
+	create '.id = ""'
+	assert_failure 1
+	assert_regex "$stderr" "Network id must be supplied"
 }

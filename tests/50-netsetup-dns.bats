@@ -93,7 +93,7 @@ $(nsu_id d2) 10.89.3.3  db"
 	assert_equal "$(wc -l <"$dir/podman1")" 2
 	nsu_run update podman1 --network-dns-servers not-an-ip
 	assert_failure 1
-	assert_regex "$stderr" "invalid IP address 'not-an-ip'"
+	assert_regex "$stderr" "invalid IP address syntax 'not-an-ip'"
 }
 
 @test "dns: a server that cannot start fails the setup and leaves no entries" {

@@ -62,10 +62,10 @@ fails_cleanly() {
 	fails_cleanly "invalid subnet '10.89.3.0/33'"
 	jq '.network_info.podman1.subnets[0].gateway = "10.1.1.1"' "$TEST_DIR/good.json" >"$TEST_DIR/bad.json"
 	nsu_run -f "$TEST_DIR/bad.json" setup "${NSU_CTR_PATH[0]}"
-	fails_cleanly "gateway 10.1.1.1 is not in subnet 10.89.3.0/24"
+	fails_cleanly "gateway 10.1.1.1 not in subnet 10.89.3.0/24"
 	jq '.network_info.podman1.subnets += [{subnet: "10.89.0.0/16"}]' "$TEST_DIR/good.json" >"$TEST_DIR/bad.json"
 	nsu_run -f "$TEST_DIR/bad.json" setup "${NSU_CTR_PATH[0]}"
-	fails_cleanly "subnets overlap"
+	fails_cleanly "overlapping subnets: 10.89.3.0/24 and 10.89.0.0/16"
 	jq '.networks.n2 = {static_ips: ["10.89.3.9"], interface_name: "eth1"}
 	    | .network_info.n2 = (.network_info.podman1 | .name = "n2" | .network_interface = "podman2"
 	        | .subnets = [{subnet: "10.89.0.0/16", gateway: "10.89.0.1"}])' "$TEST_DIR/good.json" >"$TEST_DIR/bad.json"

@@ -85,7 +85,7 @@ int main(void)
 	       "bad subnet");
 	tap_ok(has(error_of("\"10.89.3.2\"", "\"10.1.1.1\""), "not in a subnet"),
 	       "address outside the subnets");
-	tap_ok(has(error_of("\"1400\"", "\"huge\""), "invalid mtu 'huge'"), "bad mtu");
+	tap_ok(has(error_of("\"1400\"", "\"huge\""), "unable to parse \"mtu\""), "bad mtu");
 	tap_ok(has(error_of("\"tcp,udp\"", "\"tcp,gre\""), "unknown protocol 'gre'"),
 	       "bad protocol");
 	tap_ok(has(error_of("\"eth0\"", "\"a/b\""), "invalid interface name 'a/b'"),
