@@ -48,6 +48,8 @@ enum {
 	OPT_COMPRESS_FORMAT,
 	OPT_COMPRESS_LEVEL,
 	OPT_ACCEPT_UNCOMPRESSED,
+	OPT_PRESERVE,
+	OPT_UNSUPPORTED,
 	OPT_IGNORED,
 	OPT_IGNORED_ARG,
 };
@@ -84,9 +86,9 @@ static const struct option copy_options[] = {
 	{ "dest-compress-format", required_argument, NULL, OPT_COMPRESS_FORMAT },
 	{ "dest-compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL },
 	{ "remove-signatures", optional_argument, NULL, OPT_IGNORED },
-	{ "preserve-digests", optional_argument, NULL, OPT_IGNORED },
-	{ "src-shared-blob-dir", required_argument, NULL, OPT_IGNORED_ARG },
-	{ "dest-shared-blob-dir", required_argument, NULL, OPT_IGNORED_ARG },
+	{ "preserve-digests", optional_argument, NULL, OPT_PRESERVE },
+	{ "src-shared-blob-dir", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "dest-shared-blob-dir", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "dest-oci-accept-uncompressed-layers", optional_argument, NULL, OPT_ACCEPT_UNCOMPRESSED },
 	{ NULL, 0, NULL, 0 },
 };
@@ -110,6 +112,7 @@ static const char copy_usage[] =
 	"      --retry-times=N           retries of a failed blob transfer (default 3)\n"
 	"      --image-parallel-copies=N blobs fetched at once (default 6)\n"
 	"      --digestfile=PATH         write the manifest digest there\n"
+	"      --preserve-digests        fail rather than change a manifest or a layer\n"
 	"  -f, --format=oci              write OCI manifests\n"
 	"      --dest-compress-format=gzip|zstd   recompress the layers that differ\n"
 	"      --dest-compress-level=N   compression level\n"
@@ -277,6 +280,12 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 			r = cli_int(name, optarg, 1, 22, &v, err);
 			a->copy.compress_level = (int)v;
 			break;
+		case OPT_PRESERVE:
+			r = cli_bool(name, optarg, &a->copy.preserve_digests, err);
+			break;
+		case OPT_UNSUPPORTED:
+			r = cli_usage(err, "copy: --%s is not supported", name);
+			break;
 		case OPT_ACCEPT_UNCOMPRESSED:
 			r = cli_bool(name, optarg, &a->accept_uncompressed, err);
 			break;
@@ -344,10 +353,14 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	r = source_open(src_name, &a.src, &ctx, &src, err);
 	if (r == 0)
 		r = dest_open(dst_name, &a.dst, &ctx, &dst, err);
+	if (r == 0 && a.format && strcmp(a.format, "oci") == 0 && a.copy.preserve_digests)
+		r = cli_usage(err, "copy: --format oci converts manifests, which "
+				   "--preserve-digests forbids");
 	if (r == 0 && a.format && strcmp(a.format, "oci") == 0)
 		dst->wants_oci = true;
 	/* like skopeo: registries and OCI layouts get gzip layers, not plain tars */
-	if (r == 0 && !a.copy.compress_format && dst->compress_uncompressed &&
+	if (r == 0 && !a.copy.compress_format && !a.copy.preserve_digests &&
+	    dst->compress_uncompressed &&
 	    !(a.accept_uncompressed && dst_name->kind != TRANSPORT_DOCKER)) {
 		a.copy.compress_format = "gzip";
 		a.copy.only_uncompressed = true;

@@ -385,7 +385,13 @@ static int copy_one(struct image_source *src, struct image_dest *dst, const char
 	if (m->is_index)
 		return pea_error_new(err, EINVAL, "%s: an index inside an index is not supported",
 				     src->description);
-	if (dst->wants_oci || (o->compress_format && strcmp(o->compress_format, "zstd") == 0))
+	if (o->preserve_digests && o->compress_format)
+		return pea_error_new(err, EINVAL,
+				     "--dest-compress-format changes layer digests, which "
+				     "--preserve-digests forbids");
+	/* like skopeo, an OCI layout takes a Docker manifest as it is with --preserve-digests */
+	if ((dst->wants_oci && !o->preserve_digests) ||
+	    (o->compress_format && strcmp(o->compress_format, "zstd") == 0))
 		r = manifest_to_oci(buf, len, m->media_type, &out, &out_len, &out_type, err);
 	else
 		r = manifest_to_oci(buf, len, "", &out, &out_len, &out_type, err);

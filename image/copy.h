@@ -19,7 +19,11 @@ struct copy_options {
 	struct progress *progress;
 	const char *compress_format; /* "gzip" or "zstd": recompress layers that differ */
 	int compress_level;	     /* 0: the format's default */
-	bool only_uncompressed;	     /* compress uncompressed layers only (skopeo's default) */
+	bool only_uncompressed;
+	bool preserve_digests;
+	/* refuse to convert a manifest or recompress a layer */ /* compress uncompressed
+								    layers only (skopeo's
+								    default) */
 };
 
 /* Copy, then commit the destination. *ret_digest: the top manifest written. */

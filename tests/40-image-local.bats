@@ -215,6 +215,16 @@ layout_manifest() {
 	assert_equal "$(layout_manifest "$TEST_DIR/o")" "$(layout_manifest "$TEST_DIR/s")"
 	run -0 "${I[@]}" copy -q "dir:$TEST_DIR/v2" "dir:$TEST_DIR/v2b"
 	cmp "$TEST_DIR/v2/manifest.json" "$TEST_DIR/v2b/manifest.json"
+	# --preserve-digests: the Docker manifest goes into the layout as it is, as with skopeo
+	run -0 "${I[@]}" copy -q --preserve-digests "dir:$TEST_DIR/v2" "oci:$TEST_DIR/p"
+	run -0 skopeo --insecure-policy copy -q --preserve-digests "dir:$TEST_DIR/v2" "oci:$TEST_DIR/ps"
+	assert_equal "$(jq -c '.manifests[0] | [.mediaType, .digest]' "$TEST_DIR/p/index.json")" \
+		"$(jq -c '.manifests[0] | [.mediaType, .digest]' "$TEST_DIR/ps/index.json")"
+	run -1 "${I[@]}" copy -q --preserve-digests --dest-compress-format zstd "dir:$TEST_DIR/v2" "oci:$TEST_DIR/p2"
+	assert_output --partial "--preserve-digests forbids"
+	[ ! -e "$TEST_DIR/p2" ]
+	run -2 "${I[@]}" copy --dest-shared-blob-dir "$TEST_DIR/shared" "dir:$TEST_DIR/v2" "oci:$TEST_DIR/p3"
+	assert_output --partial "not supported"
 }
 
 @test "a schema 1 manifest is refused clearly" {
