@@ -562,6 +562,10 @@ static int parse_attachments(struct json_object *root, struct net_options *o,
 
 		if (!json_object_object_get_ex(infos, key, &info))
 			return pea_error_new(err, EINVAL, "network '%s' has no network_info", key);
+		/* the name becomes a file name (DNS) and part of rule comments */
+		if (!*key || strlen(key) > 100 || strchr(key, '/') || key[0] == '.' ||
+		    strpbrk(key, " \t\n\"\\"))
+			return pea_error_new(err, EINVAL, "invalid network name '%s'", key);
 		a->key = xstrdup(key);
 		o->n_attachments++;
 		if (parse_per_network(val, p1, &a->opts, err) < 0 ||
@@ -598,7 +602,7 @@ int net_options_parse(const char *buf, size_t len, struct net_options **ret, str
 	    pea_json_get_strv_opt(root, "", "dns_servers", &o->dns_servers, err) < 0 ||
 	    check_ip_list(o->dns_servers, "dns_servers", err) < 0)
 		goto fail;
-	if (*o->container_id == '\0' || strlen(o->container_id) > 128 ||
+	if (*o->container_id == '\0' || strlen(o->container_id) > 100 ||
 	    strpbrk(o->container_id, " \t\n\"\\")) {
 		pea_error_new(err, EINVAL, "invalid container_id '%s'", o->container_id);
 		goto fail;

@@ -142,3 +142,10 @@ fails_cleanly() {
 	assert_success
 	assert_equal "$(nsu_snapshot)" "$BEFORE"
 }
+
+@test "network names that could escape the DNS directory are refused" {
+	jq '.networks = {"../x": .networks.podman1} | .network_info = {"../x": (.network_info.podman1 | .name = "../x")}' \
+		"$TEST_DIR/good.json" >"$TEST_DIR/bad.json"
+	nsu_run -f "$TEST_DIR/bad.json" setup "${NSU_CTR_PATH[0]}"
+	fails_cleanly "invalid network name '../x'"
+}
