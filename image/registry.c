@@ -53,7 +53,7 @@ struct registry_client {
 	char *ca_blob; /* system bundle + certs.d *.crt, or NULL */
 	size_t ca_blob_len;
 	char *client_cert, *client_key;
-	char *user, *password, *registry_token;
+	char *user, *password, *registry_token, *identity_token;
 	enum auth_kind auth;
 	char *realm, *service;
 	struct token *tokens;
@@ -152,6 +152,7 @@ int registry_client_new(const char *host, const struct registry_options *o,
 	c->user = o->user ? xstrdup(o->user) : NULL;
 	c->password = o->password ? xstrdup(o->password) : NULL;
 	c->registry_token = o->registry_token ? xstrdup(o->registry_token) : NULL;
+	c->identity_token = o->identity_token ? xstrdup(o->identity_token) : NULL;
 	c->timeout_s = o->timeout_s;
 	c->parallel = o->parallel > 0 ? o->parallel : 6;
 	c->retries = o->retries >= 0 ? o->retries : 3;
@@ -197,6 +198,7 @@ struct registry_client *registry_client_free(struct registry_client *c)
 		explicit_bzero(c->password, strlen(c->password));
 	free(c->password);
 	free(c->registry_token);
+	free(c->identity_token);
 	free(c->realm);
 	free(c->service);
 	for (size_t i = 0; i < c->ntokens; i++) {
@@ -634,17 +636,47 @@ static int fetch_token(struct registry_client *c, const char *scope, struct pea_
 		free(url);
 		url = q;
 	}
-	if (transfer_init(&t, c, url, err) < 0)
-		return -ENOMEM;
-	t.max_body = TOKEN_MAX;
-	if (c->user) {
+	if (c->identity_token) {
+		/* an OAuth2 refresh token (auth.json's identitytoken): POST to the realm */
+		char *esc_tok = curl_easy_escape(NULL, c->identity_token, 0);
+		_cleanup_free_ char *form = xasprintf("grant_type=refresh_token&refresh_token=%s"
+						      "&client_id=pea-image&service=%s",
+						      esc_tok, svc ? svc : "");
+
+		curl_free(esc_tok);
+		for (size_t i = 0; scopes && scopes[i]; i++) {
+			char *esc = curl_easy_escape(NULL, scopes[i], 0);
+
+			q = xasprintf("%s&scope=%s", form, esc);
+			curl_free(esc);
+			free(form);
+			form = q;
+		}
+		free(url);
+		url = xstrdup(c->realm);
+		if (transfer_init(&t, c, url, err) < 0)
+			return -ENOMEM;
+		t.max_body = TOKEN_MAX;
+		curl_easy_setopt(t.easy, CURLOPT_COPYPOSTFIELDS, form);
+		explicit_bzero(form, strlen(form));
+	} else {
+		if (transfer_init(&t, c, url, err) < 0)
+			return -ENOMEM;
+		t.max_body = TOKEN_MAX;
+	}
+	if (c->user && !c->identity_token) {
 		curl_easy_setopt(t.easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(t.easy, CURLOPT_USERNAME, c->user);
 		curl_easy_setopt(t.easy, CURLOPT_PASSWORD, c->password ? c->password : "");
 	}
 	r = perform(&t, "requesting a token", err);
 	if (r == 0 && t.resp.status != 200) {
-		if (t.resp.status == 401 && c->user)
+		if (t.resp.status == 401 && c->identity_token)
+			r = pea_error_new(err, EACCES,
+					  "requesting a token from '%s': the identity token was "
+					  "refused (HTTP 401): log in again",
+					  c->realm);
+		else if (t.resp.status == 401 && c->user)
 			r = pea_error_new(err, EACCES,
 					  "requesting a token from '%s': invalid "
 					  "username or password (HTTP 401)",

@@ -89,6 +89,13 @@ setup() {
 	run -0 "${I[@]}" inspect --tls-verify=false --registry-token pea-token-42 --no-creds "docker://$T/tok/busybox:1"
 	run -1 "${I[@]}" login --tls-verify=false -u pea -p wrong "$T"
 	assert_output --partial "invalid username or password"
+	# an identity token (OAuth2 refresh token) in the auth file
+	printf '{"auths":{"%s":{"auth":"%s","identitytoken":"pea-refresh"}}}' "$T" "$(printf 'pea:' | base64)" >"$TEST_DIR/id.json"
+	run -0 "${I[@]}" inspect --tls-verify=false --authfile "$TEST_DIR/id.json" "docker://$T/tok/busybox:1"
+	grep -q '^POST /token' "$IMG_TOK_LOG"
+	printf '{"auths":{"%s":{"auth":"%s","identitytoken":"stale"}}}' "$T" "$(printf 'pea:' | base64)" >"$TEST_DIR/id.json"
+	run -1 "${I[@]}" inspect --tls-verify=false --authfile "$TEST_DIR/id.json" "docker://$T/tok/busybox:1"
+	assert_output --partial "the identity token was refused"
 }
 
 @test "TLS: a self-signed registry is refused, trusted with --cert-dir or certs.d, or not verified" {

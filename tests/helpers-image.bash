@@ -10,7 +10,8 @@
 #   img_registry_stop NAME
 #   img_token_start NAME BACKEND   a Bearer-token front (python3) to the registry at
 #                                  BACKEND: 401 + WWW-Authenticate Bearer until the
-#                                  client gets a token from /token with Basic pea:secret.
+#                                  client gets a token from /token with Basic pea:secret
+#                                  (GET), or with the refresh token "pea-refresh" (POST).
 #                                  Exports IMG_<NAME>_ADDR.
 #   img_token_stop NAME
 #   img_flaky_start NAME BACKEND [cut|slow|redirect|push503]   a front to the registry at
@@ -118,7 +119,7 @@ img_registry_stop() {
 
 # The Bearer front: a small reverse proxy that demands a token.
 IMG_TOKEN_PROXY='
-import base64, http.server, sys, urllib.request, urllib.error
+import base64, http.server, sys, urllib.parse, urllib.request, urllib.error
 port, backend = int(sys.argv[1]), sys.argv[2]
 TOKEN = "pea-token-42"
 class H(http.server.BaseHTTPRequestHandler):
@@ -134,6 +135,12 @@ class H(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
     def token(self):
+        if self.command == "POST":
+            n = int(self.headers.get("Content-Length") or 0)
+            form = urllib.parse.parse_qs(self.rfile.read(n).decode())
+            if form.get("grant_type") == ["refresh_token"] and form.get("refresh_token") == ["pea-refresh"]:
+                return self.send(200, [("Content-Type", "application/json")], ("{\"access_token\": \"%s\"}" % TOKEN).encode())
+            return self.send(401, [("Content-Type", "application/json")], b"{}")
         auth = self.headers.get("Authorization", "")
         want = "Basic " + base64.b64encode(b"pea:secret").decode()
         if auth != want:
