@@ -10,6 +10,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/log.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "monitor/monitor.h"
 
@@ -23,8 +24,9 @@
  * line. Pieces shorter than 8192 bytes wait for the rest of their line.
  */
 
-#define JOURNAL_SOCKET	  "/run/systemd/journal/socket"
-#define JOURNAL_DGRAM_MAX (MONITOR_PACKET_DATA + 4096)
+#define JOURNAL_SOCKET	   "/run/systemd/journal/socket"
+#define JOURNAL_DGRAM_MAX  (MONITOR_PACKET_DATA + 16384)
+#define JOURNAL_MAX_LABELS 32
 
 static size_t put(char *buf, size_t size, size_t off, const void *data, size_t len)
 {
@@ -96,6 +98,9 @@ int journald_log_open(struct journald_log **ret, const struct monitor_config *cf
 	j->tag = o->log_tag ? field("CONTAINER_TAG", o->log_tag) : NULL;
 	j->identifier = field("SYSLOG_IDENTIFIER",
 			      o->log_tag ? o->log_tag : (o->name ? o->name : short_id));
+	j->partial_flag = !o->no_container_partial_message;
+	for (size_t i = 0; o->log_labels && o->log_labels[i]; i++)
+		pea_strv_push(&j->labels, o->log_labels[i]);
 	*ret = j;
 	return 0;
 }
@@ -103,7 +108,7 @@ int journald_log_open(struct journald_log **ret, const struct monitor_config *cf
 static void journald_send(struct journald_log *j, enum monitor_stream s, const char *msg,
 			  size_t len, bool partial)
 {
-	const char *fields[6];
+	const char *fields[6 + JOURNAL_MAX_LABELS];
 	char dgram[JOURNAL_DGRAM_MAX];
 	size_t n = 0, k = 0;
 
@@ -114,10 +119,12 @@ static void journald_send(struct journald_log *j, enum monitor_stream s, const c
 	if (j->name)
 		fields[k++] = j->name;
 	fields[k++] = j->identifier;
+	for (size_t i = 0; j->labels && j->labels[i] && i < JOURNAL_MAX_LABELS; i++)
+		fields[k++] = j->labels[i];
 	fields[k] = NULL;
 	if (j->fd < 0)
 		return;
-	n = journald_encode(dgram, sizeof(dgram), fields, msg, len, partial,
+	n = journald_encode(dgram, sizeof(dgram), fields, msg, len, partial && j->partial_flag,
 			    s == STREAM_STDERR ? 3 : 6);
 	if (n == 0 || send(j->fd, dgram, n, MSG_NOSIGNAL) < 0)
 		log_debug("send a journal entry: %s, dropping it",
@@ -172,6 +179,7 @@ struct journald_log *journald_log_free(struct journald_log *j)
 	free(j->name);
 	free(j->tag);
 	free(j->identifier);
+	pea_strv_free(j->labels);
 	free(j);
 	return NULL;
 }

@@ -106,6 +106,38 @@ int k8s_log_reopen(struct k8s_log *k, struct pea_error **err)
 	return 0;
 }
 
+/* FILE.N-1 -> FILE.N ... FILE -> FILE.1, then a new FILE; the oldest drops out. */
+static int k8s_log_rotate(struct k8s_log *k, struct pea_error **err)
+{
+	_cleanup_free_ char *first = xasprintf("%s.1", k->path);
+	int fd;
+
+	k8s_log_flush(k);
+	if (k->sync && k->fd >= 0 && fsync(k->fd) < 0)
+		log_warning("sync the log file '%s': %s, ignoring", k->path, strerror(errno));
+	for (int i = k->max_files - 1; i >= 1; i--) {
+		_cleanup_free_ char *from = xasprintf("%s.%d", k->path, i);
+		_cleanup_free_ char *to = xasprintf("%s.%d", k->path, i + 1);
+
+		if (rename(from, to) < 0 && errno != ENOENT)
+			log_warning("rename '%s' to '%s': %s, ignoring", from, to, strerror(errno));
+	}
+	if (rename(k->path, first) < 0 && errno != ENOENT)
+		return pea_error_errno(err, "rotate the log file '%s' to '%s'", k->path, first);
+	fd = open(k->path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return pea_error_errno(err, "Failed to open log file '%s'", k->path);
+	pea_close(k->fd);
+	k->fd = fd;
+	k->written = 0;
+	return 0;
+}
+
+int k8s_log_restart(struct k8s_log *k, struct pea_error **err)
+{
+	return k->max_files > 0 ? k8s_log_rotate(k, err) : k8s_log_reopen(k, err);
+}
+
 static void k8s_log_append(struct k8s_log *k, const char *data, size_t len)
 {
 	if (k->len + len > K8S_LOG_BUF)
@@ -136,7 +168,7 @@ static void k8s_log_piece(struct k8s_log *k, const char *ts, size_t ts_len, cons
 		if (k->size_max > 0 && k->written + entry > k->size_max) {
 			_cleanup_error_ struct pea_error *e = NULL;
 
-			if (k8s_log_reopen(k, &e) < 0)
+			if (k8s_log_restart(k, &e) < 0)
 				log_warning("%s, ignoring", e->message);
 		}
 		k8s_log_append(k, ts, ts_len);

@@ -17,6 +17,8 @@ int logs_open(struct monitor_logs *l, const struct monitor_config *cfg, struct p
 	    k8s_log_open(&l->k8s, cfg->k8s_log_path, o->log_size_max, o->log_global_size_max,
 			 !o->no_sync_log, err) < 0)
 		return -(*err)->code;
+	if (o->log_rotate)
+		l->k8s.max_files = (int)o->log_max_files;
 	if ((l->drivers & LOG_DRIVER_JOURNALD) && journald_log_open(&l->journald, cfg, err) < 0)
 		return -(*err)->code;
 	return 0;
@@ -42,7 +44,7 @@ void logs_reopen(struct monitor_logs *l)
 
 	if (!(l->drivers & LOG_DRIVER_K8S_FILE))
 		return;
-	if (k8s_log_reopen(&l->k8s, &e) < 0) {
+	if (k8s_log_restart(&l->k8s, &e) < 0) {
 		log_warning("%s, ignoring", e->message);
 		pea_error_free(e);
 	}

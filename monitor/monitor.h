@@ -45,6 +45,7 @@ struct k8s_log {
 	int64_t global_size_max; /* <= 0: no cap */
 	int64_t written;	 /* in the current file */
 	int64_t total;		 /* since start */
+	int max_files;		 /* > 0: rotate to FILE.1 .. FILE.N instead of truncating */
 	bool sync;
 	char *buf; /* output staging, MONITOR_LOG_BUF bytes */
 	size_t len;
@@ -53,6 +54,8 @@ struct k8s_log {
 struct journald_log {
 	int fd;
 	char *cid_full, *cid_short, *name, *tag, *identifier;
+	char **labels;			      /* --log-label NAME=VALUE */
+	bool partial_flag;		      /* CONTAINER_PARTIAL_MESSAGE=true on pieces */
 	char partial[2][MONITOR_PACKET_DATA]; /* stdout, stderr */
 	size_t partial_len[2];
 };
@@ -189,6 +192,8 @@ void k8s_log_write(struct k8s_log *k, enum monitor_stream s, const char *buf, si
 /* Format one "TIMESTAMP STREAM " prefix (RFC3339Nano, local time with offset); its length. */
 size_t k8s_log_timestamp(char *buf, size_t size, enum monitor_stream s);
 int k8s_log_reopen(struct k8s_log *k, struct pea_error **err);
+/* Start a fresh file: rotate (max_files > 0) or truncate (reopen). */
+int k8s_log_restart(struct k8s_log *k, struct pea_error **err);
 void k8s_log_close(struct k8s_log *k);
 int journald_log_open(struct journald_log **ret, const struct monitor_config *cfg,
 		      struct pea_error **err);

@@ -64,6 +64,16 @@ static const struct opt_def opt_defs[] = {
 	{ "log-global-size-max", 0, OPT_INT64, O(log_global_size_max),
 	  "Maximum size of all log files" },
 	{ "log-tag", 0, OPT_STRING, O(log_tag), "Additional tag to use for logging" },
+	{ "log-label", 0, OPT_STRV, O(log_labels),
+	  "Additional journald field NAME=VALUE for each log entry, repeatable" },
+	{ "log-rotate", 0, OPT_FLAG, O(log_rotate),
+	  "Rotate the k8s-file log (FILE.1, FILE.2, ...) instead of truncating it" },
+	{ "log-max-files", 0, OPT_INT64, O(log_max_files),
+	  "Number of rotated log files to keep (default 1)" },
+	{ "log-allowlist-dir", 0, OPT_STRV, O(log_allowlist_dirs),
+	  "A directory the k8s-file log may be in, repeatable" },
+	{ "no-container-partial-message", 0, OPT_FLAG, O(no_container_partial_message),
+	  "Do not set CONTAINER_PARTIAL_MESSAGE=true on partial journald entries" },
 	{ "name", 'n', OPT_STRING, O(name), "Container name" },
 	{ "no-new-keyring", 0, OPT_FLAG, O(no_new_keyring),
 	  "Do not create a new session keyring for the container" },
@@ -244,7 +254,9 @@ static int parse_short(int argc, char **argv, int *i, struct monitor_options *op
 
 int monitor_parse_args(int argc, char **argv, struct monitor_options *opts, struct pea_error **err)
 {
-	*opts = (struct monitor_options){ .log_size_max = -1, .log_global_size_max = -1 };
+	*opts = (struct monitor_options){ .log_size_max = -1,
+					  .log_global_size_max = -1,
+					  .log_max_files = 1 };
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -290,6 +302,8 @@ void monitor_options_free(struct monitor_options *o)
 	}
 	o->exit_command_args = pea_strv_free(o->exit_command_args);
 	o->log_paths = pea_strv_free(o->log_paths);
+	o->log_labels = pea_strv_free(o->log_labels);
+	o->log_allowlist_dirs = pea_strv_free(o->log_allowlist_dirs);
 	o->runtime_args = pea_strv_free(o->runtime_args);
 	o->runtime_opts = pea_strv_free(o->runtime_opts);
 }
@@ -380,6 +394,76 @@ static int preserve_fds_from_opts(char *const *v, int *ret, struct pea_error **e
 					     value);
 		*ret = (int)n;
 	}
+	return 0;
+}
+
+/* --log-label NAME=VALUE: a journal field name (uppercase, digits, underscore). */
+static int check_log_labels(const struct monitor_options *o, const struct monitor_config *cfg,
+			    struct pea_error **err)
+{
+	for (size_t i = 0; o->log_labels && o->log_labels[i]; i++) {
+		const char *l = o->log_labels[i], *eq = strchr(l, '=');
+
+		if (!eq || eq == l || strchr(eq + 1, '='))
+			return pea_error_new(
+				err, EINVAL,
+				"Container labels must be in format LABEL=VALUE, got '%s'", l);
+		for (const char *p = l; p < eq; p++)
+			if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+				return pea_error_new(
+					err, EINVAL,
+					"Container label names must contain only "
+					"uppercase letters, numbers and underscore, got '%s'",
+					l);
+	}
+	if (o->log_labels && (cfg->log_drivers & LOG_DRIVER_K8S_FILE) &&
+	    !(cfg->log_drivers & LOG_DRIVER_JOURNALD))
+		return pea_error_new(err, EINVAL, "k8s-file doesn't support --log-label");
+	return 0;
+}
+
+/* The k8s-file log's directory, resolved, must be one of the allowed ones or below. */
+static int check_log_allowlist(const struct monitor_options *o, const struct monitor_config *cfg,
+			       struct pea_error **err)
+{
+	_cleanup_free_ char *copy = NULL, *dir = NULL;
+	char *slash;
+
+	if (!o->log_allowlist_dirs || !cfg->k8s_log_path)
+		return 0;
+	copy = xstrdup(cfg->k8s_log_path);
+	slash = strrchr(copy, '/');
+	if (slash)
+		*slash = '\0';
+	dir = realpath(slash ? (copy[0] ? copy : "/") : ".", NULL);
+	for (size_t i = 0; dir && o->log_allowlist_dirs[i]; i++) {
+		_cleanup_free_ char *allowed = realpath(o->log_allowlist_dirs[i], NULL);
+		size_t n = allowed ? strlen(allowed) : 0;
+
+		if (allowed && strncmp(dir, allowed, n) == 0 &&
+		    (dir[n] == '\0' || dir[n] == '/' || n == 1))
+			return 0;
+	}
+	return pea_error_new(err, EACCES,
+			     "log path '%s' is not in a directory of --log-allowlist-dir",
+			     cfg->k8s_log_path);
+}
+
+static int check_log_files(const struct monitor_options *o, const struct monitor_config *cfg,
+			   struct pea_error **err)
+{
+	if (o->log_max_files < 0)
+		return pea_error_new(err, EINVAL, "log-max-files must be non-negative");
+	if (o->log_max_files > INT32_MAX)
+		return pea_error_new(err, ERANGE, "log-max-files out of range");
+	if (o->log_rotate && o->log_max_files == 0)
+		return pea_error_new(err, EINVAL,
+				     "log-max-files must be at least 1 when log-rotate is enabled");
+	if (o->no_container_partial_message && !(cfg->log_drivers & LOG_DRIVER_JOURNALD))
+		log_warning("--no-container-partial-message has no effect without journald log "
+			    "driver");
+	if (check_log_labels(o, cfg, err) < 0 || check_log_allowlist(o, cfg, err) < 0)
+		return -(*err)->code;
 	return 0;
 }
 
@@ -474,7 +558,7 @@ int monitor_config_from_options(const struct monitor_options *o, struct monitor_
 		goto fail;
 	if (parse_log_level(o->log_level, &cfg->log_level, err) < 0)
 		goto fail;
-	if (check_log_drivers(o, cfg, err) < 0)
+	if (check_log_drivers(o, cfg, err) < 0 || check_log_files(o, cfg, err) < 0)
 		goto fail;
 	if (preserve_fds_from_opts(o->runtime_opts, &cfg->preserve_fds, err) < 0)
 		goto fail;

@@ -32,6 +32,11 @@ struct monitor_options {
 	int64_t log_size_max;
 	int64_t log_global_size_max;
 	char *log_tag;
+	char **log_labels;	   /* journald fields NAME=VALUE */
+	bool log_rotate;	   /* rotate (FILE.1 ...) instead of truncating */
+	int64_t log_max_files;	   /* rotated files kept */
+	char **log_allowlist_dirs; /* the k8s-file log must be under one of them */
+	bool no_container_partial_message;
 	char *name;
 	bool no_new_keyring;
 	bool no_pivot;

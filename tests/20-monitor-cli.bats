@@ -194,3 +194,47 @@ refused() {
 	run -0 "$PEA_MONITOR" -c ctr1234567890abcdef -u ctr1234567890abcdef -r /tmp -l "none:"
 	test ! -e "$TEST_DIR/none"
 }
+
+@test "--log-rotate and --log-max-files bounds" {
+	refused "${BASE[@]}" -l "k8s-file:$TEST_DIR/x.log" --log-rotate --log-max-files -1
+	assert_equal "$stderr" "pea-monitor: log-max-files must be non-negative"
+	refused "${BASE[@]}" -l "k8s-file:$TEST_DIR/x.log" --log-rotate --log-max-files 2147483648
+	assert_equal "$stderr" "pea-monitor: log-max-files out of range"
+	refused "${BASE[@]}" -l "k8s-file:$TEST_DIR/x.log" --log-rotate --log-max-files 0
+	assert_equal "$stderr" "pea-monitor: log-max-files must be at least 1 when log-rotate is enabled"
+	test ! -e "$TEST_DIR/x.log"
+}
+
+@test "--log-label: NAME=VALUE with a journal field name, journald only" {
+	refused "${BASE[@]}" -l journald: --log-label NOEQUALS
+	[[ $stderr == *"Container labels must be in format LABEL=VALUE"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l journald: --log-label A=B=C
+	[[ $stderr == *"Container labels must be in format LABEL=VALUE"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l journald: --log-label =x
+	[[ $stderr == *"Container labels must be in format LABEL=VALUE"* ]] || fail "$stderr"
+	refused "${BASE[@]}" -l journald: --log-label "MY%LABEL=x"
+	[[ $stderr == *"Container label names must contain only uppercase letters, numbers and underscore"* ]] ||
+		fail "$stderr"
+	refused "${BASE[@]}" -l "k8s-file:$TEST_DIR/x.log" --log-label A=b
+	assert_equal "$stderr" "pea-monitor: k8s-file doesn't support --log-label"
+}
+
+@test "--log-allowlist-dir: the log must be inside one of them" {
+	mkdir -p "$TEST_DIR/allowed" "$TEST_DIR/other"
+	refused "${BASE[@]}" -l "k8s-file:$TEST_DIR/other/x.log" --log-allowlist-dir "$TEST_DIR/allowed"
+	[[ $stderr == *"'$TEST_DIR/other/x.log' is not in a directory of --log-allowlist-dir"* ]] ||
+		fail "$stderr"
+	test ! -e "$TEST_DIR/other/x.log"
+	cd "$TEST_DIR"
+	run -0 "$PEA_MONITOR" -c ctr1234567890abcdef -u ctr1234567890abcdef -r /tmp \
+		-l "k8s-file:$TEST_DIR/allowed/x.log" --log-allowlist-dir "$TEST_DIR/other" \
+		--log-allowlist-dir "$TEST_DIR/allowed/"
+	test -f "$TEST_DIR/allowed/x.log"
+}
+
+@test "--no-container-partial-message without journald: a warning, no failure" {
+	cd "$TEST_DIR"
+	run -0 "$PEA_MONITOR" -c ctr1234567890abcdef -u ctr1234567890abcdef -r /tmp \
+		-l "$TEST_DIR/x.log" --no-container-partial-message
+	assert_output --partial "no effect without journald log driver"
+}

@@ -320,7 +320,8 @@ journald_case() {
 	local socat_pid=$!
 	wait_for test -S /run/systemd/journal/socket
 	monitor_setup sh -c 'echo hello; sleep 0.1; echo oops >&2; sleep 0.1; printf partial'
-	monitor_launch -l journald -l "k8s-file:$MON_LOG" --log-tag mytag
+	monitor_launch -l journald -l "k8s-file:$MON_LOG" --log-tag mytag \
+		--log-label TEST_LABEL=one --log-label OTHER_2=two
 	monitor_start_container
 	monitor_wait_exit
 	sleep 0.2
@@ -350,6 +351,8 @@ journald_case() {
 	assert_equal "$(grep -ac '^PRIORITY=6$' "$raw")" 2
 	assert_equal "$(grep -ac '^CONTAINER_PARTIAL_MESSAGE=true$' "$raw")" 1
 	assert_equal "$(head -c 8 "$raw")" "MESSAGE"
+	assert_equal "$(grep -ac '^TEST_LABEL=one$' "$raw")" 3
+	assert_equal "$(grep -ac '^OTHER_2=two$' "$raw")" 3
 }
 
 case_sdnotify() {
@@ -414,4 +417,39 @@ case_runtime_argv() {
 	monitor_wait_exit
 	assert_equal "$(cat "$MON_EXITS/$MON_CID")" -1
 	wait "$other" || true
+}
+
+case_rotate_size() {
+	monitor_setup sh -c 'i=0; while [ $i -lt 300 ]; do echo "line $i"; i=$((i+1)); done'
+	monitor_launch -l "k8s-file:$MON_LOG" --log-size-max 2000 --log-rotate --log-max-files 2
+	monitor_start_container
+	monitor_wait_exit
+	local f
+	for f in "$MON_LOG" "$MON_LOG.1" "$MON_LOG.2"; do
+		test -s "$f"
+		(($(stat -c %s "$f") <= 2000)) || fail "$f over the cap"
+	done
+	test ! -e "$MON_LOG.3"
+	assert_equal "$(tail -1 "$MON_LOG" | cut -d' ' -f2-)" "stdout F line 299"
+	# the files follow each other: .2, .1, then the current one
+	run -0 bash -c "cat '$MON_LOG.2' '$MON_LOG.1' '$MON_LOG' | cut -d' ' -f5 | sort -n -c"
+}
+
+@test "--log-rotate: over --log-size-max, FILE becomes FILE.1 (FILE.1 becomes FILE.2 ...)" {
+	for_each_runtime case_rotate_size
+}
+
+case_rotate_ctl() {
+	monitor_setup sh -c 'echo before; sleep 0.6; echo after'
+	monitor_launch -l "k8s-file:$MON_LOG" --log-rotate
+	monitor_start_container
+	wait_for grep -q before "$MON_LOG"
+	echo "2 1 1" >"$MON_BUNDLE/ctl"
+	monitor_wait_exit
+	assert_equal "$(k8s_log_text "$MON_LOG.1")" "stdout F before"
+	assert_equal "$(k8s_log_text "$MON_LOG")" "stdout F after"
+}
+
+@test "--log-rotate: ctl '2' rotates instead of truncating" {
+	for_each_runtime case_rotate_ctl
 }
