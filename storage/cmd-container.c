@@ -15,13 +15,15 @@
 #include "cli.h"
 #include "commands.h"
 #include "driver.h"
+#include "idmap.h"
 #include "layer.h"
 #include "records.h"
 #include "store.h"
 
 static const char usage[] =
 	"Usage: pea-storage container COMMAND\n"
-	"  create [--image IMAGE] [--name NAME]... [--id ID]   a writable layer over the image\n"
+	"  create [--image IMAGE] [--name NAME]... [--id ID] [--uidmap C:H:N[,...]]\n"
+	"         [--gidmap C:H:N[,...]]                       a writable layer over the image\n"
 	"  ls                                                  every container\n"
 	"  inspect CONTAINER                                   one container (id, prefix or name)\n"
 	"  mount CONTAINER                                     mount its root; prints the "
@@ -66,7 +68,24 @@ struct create_options {
 	const char *image;
 	const char *id;
 	char **names;
+	const char *uid_map;
+	const char *gid_map;
+	struct idmaps maps;
 };
+
+/* The container's id maps, if it has any (*ret_maps NULL otherwise). */
+static int container_maps(const struct container_rec *c, struct idmaps *maps,
+			  const struct idmaps **ret_maps, struct pea_error **err)
+{
+	*ret_maps = NULL;
+	if (!c->uid_map)
+		return 0;
+	if (idmap_parse(c->uid_map, &maps->uids, err) < 0 ||
+	    idmap_parse(c->gid_map ? c->gid_map : c->uid_map, &maps->gids, err) < 0)
+		return pea_error_wrap(err, "container '%s'", c->id);
+	*ret_maps = maps;
+	return 0;
+}
 
 static int parse_create(int argc, char **argv, struct create_options *o, struct pea_error **err)
 {
@@ -74,6 +93,8 @@ static int parse_create(int argc, char **argv, struct create_options *o, struct 
 		{ "image", required_argument, NULL, 'i' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "id", required_argument, NULL, 'I' },
+		{ "uidmap", required_argument, NULL, 'u' },
+		{ "gidmap", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -91,6 +112,15 @@ static int parse_create(int argc, char **argv, struct create_options *o, struct 
 						       optarg);
 			pea_strv_push(&o->names, optarg);
 			break;
+		case 'u':
+		case 'g': {
+			_cleanup_error_ struct pea_error *e = NULL;
+
+			if (idmap_parse(optarg, c == 'u' ? &o->maps.uids : &o->maps.gids, &e) < 0)
+				return cli_usage_error(err, "container create: %s", e->message);
+			*(c == 'u' ? &o->uid_map : &o->gid_map) = optarg;
+			break;
+		}
 		case 'I':
 			if (!cli_is_full_id(optarg))
 				return cli_usage_error(
@@ -129,9 +159,12 @@ static int create_container(struct store *s, const struct create_options *o,
 			 image_load(s, c.image, &i, err) < 0))
 		goto out;
 	n = pea_strv_length(i.layers);
-	if (layer_create(s, c.id, n ? i.layers[n - 1] : NULL, true, &l, err) < 0)
+	if (layer_create(s, c.id, n ? i.layers[n - 1] : NULL, true, o->uid_map ? &o->maps : NULL,
+			 &l, err) < 0)
 		goto out;
 	c.layer = xstrdup(l.id);
+	c.uid_map = o->uid_map ? xstrdup(o->uid_map) : NULL;
+	c.gid_map = o->gid_map ? xstrdup(o->gid_map) : NULL;
 	c.names = o->names ? pea_strv_copy(o->names) : xnew(char *, 1);
 	c.created = cli_now_rfc3339();
 	if (container_save(s, &c, err) < 0) {
@@ -158,6 +191,12 @@ static int container_create_cmd(const struct global_options *g, int argc, char *
 	struct store *s = NULL;
 	int r = parse_create(argc, argv, &o, err);
 
+	if (r == 0 && o.gid_map && !o.uid_map)
+		r = cli_usage_error(err, "container create: --gidmap needs --uidmap");
+	if (r == 0 && o.uid_map && !o.gid_map) {
+		o.gid_map = o.uid_map;
+		o.maps.gids = o.maps.uids;
+	}
 	if (r == 0)
 		r = store_open(g, true, &s, err);
 	if (r == 0)
@@ -237,6 +276,8 @@ static int container_mount_cmd(const struct global_options *g, int argc, char **
 			       struct pea_error **err)
 {
 	_cleanup_free_ char *mountpoint = NULL;
+	const struct idmaps *mapped = NULL;
+	struct idmaps maps;
 	struct json_object *o;
 	struct store *s = NULL;
 	struct container_rec c = { 0 };
@@ -247,7 +288,9 @@ static int container_mount_cmd(const struct global_options *g, int argc, char **
 		return r;
 	if (open_container(g, true, argv[optind], &s, &c, err) < 0)
 		return pea_error_wrap(err, "container mount");
-	r = driver_mount(s, c.layer, &mountpoint, &count, err);
+	r = container_maps(&c, &maps, &mapped, err);
+	if (r == 0)
+		r = driver_mount(s, c.layer, mapped, &mountpoint, &count, err);
 	if (r == 0) {
 		o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_new_string(c.id));
@@ -362,6 +405,8 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 static int container_diff_cmd(const struct global_options *g, int argc, char **argv,
 			      struct pea_error **err)
 {
+	const struct idmaps *mapped = NULL;
+	struct idmaps maps;
 	struct store *s = NULL;
 	struct container_rec c = { 0 };
 	int r = cli_simple_args(argc, argv, "container diff", 1, "a container", usage, err);
@@ -374,7 +419,9 @@ static int container_diff_cmd(const struct global_options *g, int argc, char **a
 			err, "container diff: refusing to write a tar stream to a terminal");
 	if (open_container(g, false, argv[optind], &s, &c, err) < 0)
 		return pea_error_wrap(err, "container diff");
-	r = layer_write_diff(s, c.layer, STDOUT_FILENO, err);
+	r = container_maps(&c, &maps, &mapped, err);
+	if (r == 0)
+		r = layer_write_diff(s, c.layer, mapped, STDOUT_FILENO, err);
 	container_rec_clear(&c);
 	store_free(s);
 	return r < 0 ? pea_error_wrap(err, "container diff") : 0;

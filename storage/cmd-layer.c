@@ -170,7 +170,7 @@ static int layer_create_cmd(const struct global_options *g, int argc, char **arg
 	newid = o.id ? xstrdup(o.id) : cli_random_id();
 	r = parent_ref ? store_resolve(s, "layers", parent_ref, &parent, err) : 0;
 	if (r == 0)
-		r = layer_create(s, newid, parent, false, &l, err);
+		r = layer_create(s, newid, parent, false, NULL, &l, err);
 	if (r == 0)
 		r = cli_reply(layer_json(s, &l), err);
 	layer_rec_clear(&l);
@@ -200,7 +200,7 @@ static int layer_diff_cmd(const struct global_options *g, int argc, char **argv,
 		return -1;
 	r = store_resolve(s, "layers", argv[optind], &id, err);
 	if (r == 0)
-		r = layer_write_diff(s, id, STDOUT_FILENO, err);
+		r = layer_write_diff(s, id, NULL, STDOUT_FILENO, err);
 	store_close(s);
 	return r < 0 ? pea_error_wrap(err, "layer diff") : 0;
 }

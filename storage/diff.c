@@ -15,6 +15,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "diff.h"
+#include "idmap.h"
 
 #define COPY_BLOCK (256u << 10)
 #define MAX_DEPTH  256
@@ -29,6 +30,7 @@ struct differ {
 	struct archive *a;
 	const char *opaque_xattr;
 	bool compare; /* vfs: against the parent's copy */
+	const struct idmaps *maps;
 	struct link_seen *links;
 	size_t nlinks;
 	size_t cap_links;
@@ -233,6 +235,17 @@ static bool is_opaque(struct differ *d, int dirfd, const char *name)
 static int walk(struct differ *d, int dirfd, int parentfd, const char *rel, int depth,
 		struct pea_error **err);
 
+/* Host ids of a mapped container back to its own; ids outside the map stay. */
+static void to_container_ids(const struct idmaps *maps, struct stat *st)
+{
+	uint32_t id;
+
+	if (idmap_to_container(&maps->uids, st->st_uid, &id))
+		st->st_uid = id;
+	if (idmap_to_container(&maps->gids, st->st_gid, &id))
+		st->st_gid = id;
+}
+
 static int walk_entry(struct differ *d, int dirfd, int parentfd, const char *rel, const char *name,
 		      int depth, struct pea_error **err)
 {
@@ -244,6 +257,8 @@ static int walk_entry(struct differ *d, int dirfd, int parentfd, const char *rel
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return pea_error_errno(err, "stat '%s'", path);
+	if (d->maps)
+		to_container_ids(d->maps, &st);
 	if (!d->compare && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
 		return emit_whiteout(d, rel, name, err);
 	if ((!in_parent || !same_meta(&st, &pst)) && emit(d, dirfd, name, path, &st, err) < 0)
@@ -284,11 +299,12 @@ static int walk(struct differ *d, int dirfd, int parentfd, const char *rel, int 
 	return 0;
 }
 
-int diff_write_tar(int dir_fd, int parent_fd, const char *opaque_xattr, int out_fd,
-		   struct pea_error **err)
+int diff_write_tar(int dir_fd, int parent_fd, const char *opaque_xattr, const struct idmaps *maps,
+		   int out_fd, struct pea_error **err)
 {
 	struct differ d = { .opaque_xattr = opaque_xattr,
 			    .compare = !opaque_xattr,
+			    .maps = maps,
 			    .buf = xmalloc(COPY_BLOCK) };
 	int r = -1;
 

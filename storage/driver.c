@@ -18,6 +18,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "driver.h"
+#include "idmap.h"
 #include "records.h"
 #include "store.h"
 
@@ -190,7 +191,7 @@ static char *mountpoint_of(const struct store *s, const char *id)
 }
 
 /* "l/A:l/B" (top first), with prefix before each. */
-static int lower_dirs(struct store *s, const char *id, const char *prefix, char **ret,
+static int lower_list(struct store *s, const char *id, const char *prefix, char ***ret,
 		      struct pea_error **err)
 {
 	_cleanup_strv_ char **lowers = NULL;
@@ -222,19 +223,68 @@ static int lower_dirs(struct store *s, const char *id, const char *prefix, char 
 			return pea_error_errno(err, "create '%s/overlay/empty'", s->graph_root);
 		pea_strv_push_take(&lowers, xasprintf("%sempty", prefix));
 	}
+	*ret = TAKE_PTR(lowers);
+	return 0;
+}
+
+static int lower_dirs(struct store *s, const char *id, const char *prefix, char **ret,
+		      struct pea_error **err)
+{
+	_cleanup_strv_ char **lowers = NULL;
+
+	if (lower_list(s, id, prefix, &lowers, err) < 0)
+		return -1;
 	*ret = pea_strv_join(lowers, ":");
 	return 0;
 }
 
-static int mount_kernel(struct store *s, const char *id, const char *target, struct pea_error **err)
+struct fd_list {
+	int *fds;
+	size_t n;
+};
+
+static void fd_list_clear(struct fd_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		pea_close(l->fds[i]);
+	free(l->fds);
+}
+
+/* Each lower layer as an idmapped detached mount, named "/proc/self/fd/N". */
+static int idmapped_lowers(struct store *s, const char *id, const struct idmaps *maps,
+			   struct fd_list *fds, char **ret, struct pea_error **err)
+{
+	_cleanup_free_ char *prefix = xasprintf("%s/overlay/", s->graph_root);
+	_cleanup_strv_ char **lowers = NULL;
+	_cleanup_strv_ char **names = NULL;
+	_cleanup_close_ int userns = -1;
+
+	if (lower_list(s, id, prefix, &lowers, err) < 0 ||
+	    idmap_userns_fd(&maps->uids, &maps->gids, &userns, err) < 0)
+		return -1;
+	fds->fds = xcalloc(pea_strv_length(lowers), sizeof(int));
+	for (char **l = lowers; *l; l++) {
+		if (idmap_open_tree(*l, userns, &fds->fds[fds->n], err) < 0)
+			return -1;
+		pea_strv_push_take(&names, xasprintf("/proc/self/fd/%d", fds->fds[fds->n++]));
+	}
+	*ret = pea_strv_join(names, ":");
+	return 0;
+}
+
+static int mount_kernel(struct store *s, const char *id, const struct idmaps *maps,
+			const char *target, struct pea_error **err)
 {
 	_cleanup_free_ char *lowers = NULL;
 	_cleanup_free_ char *opts = NULL;
 	_cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_(fd_list_clear) struct fd_list fds = { 0 };
 	long page = sysconf(_SC_PAGESIZE);
 	int r;
 
-	if (lower_dirs(s, id, "", &lowers, err) < 0)
+	r = maps ? idmapped_lowers(s, id, maps, &fds, &lowers, err)
+		 : lower_dirs(s, id, "", &lowers, err);
+	if (r < 0)
 		return -1;
 	/* relative to the driver dir, which the mount resolves from our cwd */
 	opts = xasprintf("lowerdir=%s,upperdir=%s/diff,workdir=%s/work%s%s%s", lowers, id, id,
@@ -253,9 +303,25 @@ static int mount_kernel(struct store *s, const char *id, const char *target, str
 	return r;
 }
 
-static int mount_program(struct store *s, const char *id, const char *target,
-			 struct pea_error **err)
+/* fuse-overlayfs's form: "C:H:N:C:H:N". */
+static char *fuse_mapping(const struct idmap *m)
 {
+	_cleanup_strv_ char **parts = NULL;
+
+	for (unsigned int i = 0; i < m->n; i++)
+		pea_strv_push_take(&parts,
+				   xasprintf("%u:%u:%u", m->container[i], m->host[i], m->count[i]));
+	return pea_strv_join(parts, ":");
+}
+
+static int mount_program(struct store *s, const char *id, const struct idmaps *maps,
+			 const char *target, struct pea_error **err)
+{
+	_cleanup_free_ char *uidmapping = maps ? fuse_mapping(&maps->uids) : NULL;
+	_cleanup_free_ char *gidmapping = maps ? fuse_mapping(&maps->gids) : NULL;
+	_cleanup_free_ char *mapping =
+		maps ? xasprintf(",uidmapping=%s,gidmapping=%s", uidmapping, gidmapping)
+		     : xstrdup("");
 	_cleanup_free_ char *prefix = xasprintf("%s/overlay/", s->graph_root);
 	_cleanup_free_ char *lowers = NULL;
 	_cleanup_free_ char *opts = NULL;
@@ -270,8 +336,9 @@ static int mount_program(struct store *s, const char *id, const char *target,
 		return pea_error_errno(err, "open /dev/null");
 	if (lower_dirs(s, id, prefix, &lowers, err) < 0)
 		return -1;
-	opts = xasprintf("lowerdir=%s,upperdir=%s%s/diff,workdir=%s%s/work%s%s", lowers, prefix, id,
-			 prefix, id, s->mountopt ? "," : "", s->mountopt ? s->mountopt : "");
+	opts = xasprintf("lowerdir=%s,upperdir=%s%s/diff,workdir=%s%s/work%s%s%s", lowers, prefix,
+			 id, prefix, id, mapping, s->mountopt ? "," : "",
+			 s->mountopt ? s->mountopt : "");
 	argv[2] = opts;
 	if (pea_spawn(&sp, &pid, NULL, err) < 0 || pea_wait(pid, -1, -1, &status, err) < 0)
 		return pea_error_wrap(err, "mount program '%s'", s->mount_program);
@@ -283,8 +350,8 @@ static int mount_program(struct store *s, const char *id, const char *target,
 	return 0;
 }
 
-int driver_mount(struct store *s, const char *id, char **ret_mountpoint, int *ret_count,
-		 struct pea_error **err)
+int driver_mount(struct store *s, const char *id, const struct idmaps *maps, char **ret_mountpoint,
+		 int *ret_count, struct pea_error **err)
 {
 	_cleanup_free_ char *target = mountpoint_of(s, id);
 	int count = read_count(s, id);
@@ -294,8 +361,8 @@ int driver_mount(struct store *s, const char *id, char **ret_mountpoint, int *re
 		count = 0;
 	}
 	if (count == 0 && !driver_is_vfs(s)) {
-		int r = s->mount_program ? mount_program(s, id, target, err)
-					 : mount_kernel(s, id, target, err);
+		int r = s->mount_program ? mount_program(s, id, maps, target, err)
+					 : mount_kernel(s, id, maps, target, err);
 		if (r < 0)
 			return r;
 	}

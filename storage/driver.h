@@ -14,6 +14,7 @@
 struct pea_error;
 struct store;
 struct layer_rec;
+struct idmaps;
 
 bool driver_is_vfs(const struct store *s);
 /* "trusted.overlay.opaque", or the user.* one for a rootless overlay. */
@@ -30,9 +31,13 @@ int driver_commit_layer(struct store *s, int dirfd, const char *name, const char
 			char **ret_link, struct pea_error **err);
 int driver_remove_layer(struct store *s, const struct layer_rec *l, struct pea_error **err);
 
-/* Reference-counted mount of a layer and its parents; returns the mountpoint. */
-int driver_mount(struct store *s, const char *id, char **ret_mountpoint, int *ret_count,
-		 struct pea_error **err);
+/*
+ * Reference-counted mount of a layer and its parents; returns the mountpoint. With maps
+ * (overlay), the parents are shown through idmapped mounts (fuse-overlayfs: its
+ * uidmapping/gidmapping options).
+ */
+int driver_mount(struct store *s, const char *id, const struct idmaps *maps, char **ret_mountpoint,
+		 int *ret_count, struct pea_error **err);
 /* Drop one reference (all with force); unmount at zero. */
 int driver_unmount(struct store *s, const char *id, bool force, int *ret_count,
 		   struct pea_error **err);

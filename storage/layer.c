@@ -16,6 +16,7 @@
 #include "diff.h"
 #include "digest.h"
 #include "driver.h"
+#include "idmap.h"
 #include "layer.h"
 #include "records.h"
 #include "store.h"
@@ -171,8 +172,27 @@ out:
 	return r;
 }
 
+/* The container's own files: owned by its mapped ids (the upper dir, or the vfs copy). */
+static int map_layer(struct store *s, struct staged *st, const struct idmaps *maps,
+		     struct pea_error **err)
+{
+	_cleanup_free_ char *diff = xasprintf("%s/diff", st->name);
+	_cleanup_close_ int fd = openat(st->dirfd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	uint32_t uid, gid;
+
+	if (fd < 0)
+		return pea_error_errno(err, "open the new layer");
+	if (driver_is_vfs(s))
+		return idmap_chown_tree(fd, &maps->uids, &maps->gids, err);
+	if (!idmap_to_host(&maps->uids, 0, &uid) || !idmap_to_host(&maps->gids, 0, &gid))
+		return pea_error_new(err, EINVAL, "the id map does not map the container's root");
+	if (fchown(fd, uid, gid) < 0)
+		return pea_error_errno(err, "chown the new layer");
+	return 0;
+}
+
 int layer_create(struct store *s, const char *id, const char *parent, bool container,
-		 struct layer_rec *ret, struct pea_error **err)
+		 const struct idmaps *maps, struct layer_rec *ret, struct pea_error **err)
 {
 	struct staged st = { .dirfd = -1, .lockfd = -1 };
 	struct layer_rec l = { 0 };
@@ -180,7 +200,8 @@ int layer_create(struct store *s, const char *id, const char *parent, bool conta
 
 	if (store_record_exists(s, "layers", id))
 		return pea_error_new(err, EEXIST, "layer '%s' already exists", id);
-	if (check_parent(s, parent, err) < 0 || staged_new(s, parent, &st, err) < 0)
+	if (check_parent(s, parent, err) < 0 || staged_new(s, parent, &st, err) < 0 ||
+	    (maps && map_layer(s, &st, maps, err) < 0))
 		goto out;
 	l.id = xstrdup(id);
 	l.parent = parent ? xstrdup(parent) : NULL;
@@ -285,7 +306,8 @@ static int open_diff_dir(struct store *s, const char *id, int *ret_fd, struct pe
 	return 0;
 }
 
-int layer_write_diff(struct store *s, const char *id, int fd, struct pea_error **err)
+int layer_write_diff(struct store *s, const char *id, const struct idmaps *maps, int fd,
+		     struct pea_error **err)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_close_ int pfd = -1;
@@ -299,8 +321,8 @@ int layer_write_diff(struct store *s, const char *id, int fd, struct pea_error *
 	if (r == 0 && driver_is_vfs(s) && l.parent)
 		r = open_diff_dir(s, l.parent, &pfd, err);
 	if (r == 0)
-		r = diff_write_tar(dfd, pfd, driver_is_vfs(s) ? NULL : driver_opaque_xattr(s), fd,
-				   err);
+		r = diff_write_tar(dfd, pfd, driver_is_vfs(s) ? NULL : driver_opaque_xattr(s), maps,
+				   fd, err);
 	layer_rec_clear(&l);
 	return r;
 }

@@ -7,6 +7,7 @@
 struct pea_error;
 struct store;
 struct layer_rec;
+struct idmaps;
 
 struct layer_apply_options {
 	const char *parent;  /* id of the parent layer, or NULL */
@@ -25,7 +26,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 
 /* A new empty (overlay) or parent-copy (vfs) layer, for a container. */
 int layer_create(struct store *s, const char *id, const char *parent, bool container,
-		 struct layer_rec *ret, struct pea_error **err);
+		 const struct idmaps *maps, struct layer_rec *ret, struct pea_error **err);
 
 /* Who holds a layer: a child layer, an image, a container, a mount. NULL if nobody. */
 char *layer_user(struct store *s, const char *id, const char *ignore_image,
@@ -36,7 +37,8 @@ int layer_remove(struct store *s, const char *id, const char *ignore_image,
 		 const char *ignore_container, struct pea_error **err);
 
 /* The layer's changes as an OCI layer tar on fd (see diff.h). */
-int layer_write_diff(struct store *s, const char *id, int fd, struct pea_error **err);
+int layer_write_diff(struct store *s, const char *id, const struct idmaps *maps, int fd,
+		     struct pea_error **err);
 
 /* The OCI chain id of a layer over parent_chain ("sha256:…"), as a hex id. */
 char *layer_chain_id(const char *parent_id, const char *diff_id);

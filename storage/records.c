@@ -41,6 +41,8 @@ void container_rec_clear(struct container_rec *c)
 	free(c->image);
 	free(c->layer);
 	free(c->created);
+	free(c->uid_map);
+	free(c->gid_map);
 	*c = (struct container_rec){ 0 };
 }
 
@@ -104,6 +106,8 @@ struct json_object *container_rec_to_json(const struct container_rec *c)
 	add_str(o, "image", c->image);
 	add_str(o, "layer", c->layer);
 	add_str(o, "created", c->created);
+	add_str(o, "uid_map", c->uid_map);
+	add_str(o, "gid_map", c->gid_map);
 	return o;
 }
 
@@ -191,7 +195,9 @@ int container_load(struct store *s, const char *id, struct container_rec *ret,
 	    pea_json_get_strv_opt(o, "", "names", &c.names, err) < 0 ||
 	    get_str(o, "image", false, &c.image, err) < 0 ||
 	    get_str(o, "layer", true, &c.layer, err) < 0 ||
-	    get_str(o, "created", false, &c.created, err) < 0) {
+	    get_str(o, "created", false, &c.created, err) < 0 ||
+	    get_str(o, "uid_map", false, &c.uid_map, err) < 0 ||
+	    get_str(o, "gid_map", false, &c.gid_map, err) < 0) {
 		container_rec_clear(&c);
 		return pea_error_wrap(err, "container '%s'", id);
 	}

@@ -38,6 +38,8 @@ struct container_rec {
 	char *image;
 	char *layer;
 	char *created;
+	char *uid_map; /* "C:H:N[,...]" when its processes use other ids than the store */
+	char *gid_map;
 };
 
 void layer_rec_clear(struct layer_rec *l);

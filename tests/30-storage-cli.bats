@@ -64,6 +64,12 @@ conf_error() {
 	assert_output --partial "image create: --layers is required"
 	run -2 pstore container create --name 'bad name'
 	assert_output --partial "container create: invalid name 'bad name'"
+	run -2 pstore container create --uidmap 0:1
+	assert_output --partial "container create: id map '0:1': expected CONTAINER:HOST:SIZE[,...]"
+	run -2 pstore container create --uidmap 0:4294967295:2
+	assert_output --partial "expected CONTAINER:HOST:SIZE"
+	run -2 pstore container create --gidmap 0:1:1
+	assert_output --partial "container create: --gidmap needs --uidmap"
 	run -2 pstore
 	assert_output --partial "missing command"
 	run -2 "$PEA_STORAGE" --log-level loud status

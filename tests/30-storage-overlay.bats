@@ -29,6 +29,7 @@ teardown() {
 @test "overlay: kill -9 during an apply, the next command cleans up" { st_crash_during_apply; }
 @test "overlay: removing an image keeps the layers others use" { st_shared_layers; }
 @test "overlay: 8 concurrent creates and applies lose nothing" { st_concurrent; }
+@test "overlay: a container with an id map sees the layers through idmapped mounts" { st_idmapped; }
 
 @test "overlay: whiteouts are character devices 0/0 and the opaque xattr" {
 	st_whiteout_layers
@@ -83,4 +84,14 @@ teardown() {
 	assert_equal "$(json_field mount_count)" 1
 	run -0 chroot "$(json_field mountpoint)" /bin/busybox true
 	run -0 pstore container unmount c
+}
+
+@test "overlay: fuse-overlayfs maps ids with uidmapping/gidmapping" {
+	require_cmd fuse-overlayfs
+	local opt=(--storage-opt overlay.mount_program=/usr/bin/fuse-overlayfs)
+	st_busybox_image bb
+	run -0 pstore "${opt[@]}" container create --image bb --name m --uidmap 0:100000:65536
+	run -0 pstore "${opt[@]}" container mount m
+	assert_equal "$(stat -c %u:%g "$(json_field mountpoint)/bin/busybox")" 100000:100000
+	run -0 pstore "${opt[@]}" container unmount m
 }

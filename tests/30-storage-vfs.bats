@@ -29,6 +29,7 @@ teardown() {
 @test "vfs: kill -9 during an apply, the next command cleans up" { st_crash_during_apply; }
 @test "vfs: removing an image keeps the layers others use" { st_shared_layers; }
 @test "vfs: 8 concurrent creates and applies lose nothing" { st_concurrent; }
+@test "vfs: a container with an id map gets a chowned copy" { st_idmapped; }
 
 @test "vfs: a layer is a full copy without whiteout files" {
 	st_whiteout_layers

@@ -449,3 +449,28 @@ st_concurrent() {
 	run -0 pstore check
 	assert_equal "$(json_field ok)" true
 }
+
+st_idmapped() {
+	st_busybox_image bb
+	run -0 pstore container create --image bb --name m --uidmap 0:100000:65536 --gidmap 0:200000:65536
+	assert_equal "$(json_field uid_map)" 0:100000:65536
+	assert_equal "$(json_field gid_map)" 0:200000:65536
+	run -0 pstore container mount m
+	local mp
+	mp="$(json_field mountpoint)"
+	# the image's files appear owned by the container's root, the layer stays as it is
+	assert_equal "$(stat -c %u:%g "$mp" "$mp/bin/busybox" "$mp/etc/passwd" | sort -u)" 100000:200000
+	run -0 pstore layer inspect "$BUSYBOX_LAYER_ID"
+	assert_equal "$(stat -c %u:%g "$(json_field path)/bin/busybox")" 0:0
+	# the container's root writes as its mapped root; its changes come out in its own ids
+	run -0 chroot --userspec=100000:200000 "$mp" /bin/busybox sh -c 'echo w >/tmp/new && chmod 4755 /tmp/new'
+	pstore container diff m >"$TEST_DIR/diff.tar"
+	run -0 tar -tv --numeric-owner -f "$TEST_DIR/diff.tar" tmp/new
+	assert_output --regexp '^-rwsr-xr-x 0/0 +2 '
+	run -0 pstore container unmount m
+	# a container without a map sees the files as they are
+	run -0 pstore container create --image bb --name plain
+	run -0 pstore container mount plain
+	assert_equal "$(stat -c %u:%g "$(json_field mountpoint)/bin/busybox")" 0:0
+	run -0 pstore container unmount plain
+}
