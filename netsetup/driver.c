@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
@@ -142,11 +143,16 @@ static int configure_container(struct netns_ctx *ns, const struct attachment *a,
 	}
 	for (size_t i = 0; i < net->n_routes; i++) {
 		const struct net_route *rt = &net->routes[i];
+		uint32_t metric = rt->has_metric ? rt->metric : 100;
 		/* a gateway outside the network's subnets is reached through another interface */
 		int oif = find_subnet(net, &rt->gateway) ? index : 0;
 
-		if (nl_route_add(ns->ctr, oif, &rt->destination, &rt->gateway,
-				 rt->has_metric ? rt->metric : 100, err) < 0)
+		if (rt->type != RTN_UNICAST) {
+			if (nl_route_add_type(ns->ctr, &rt->destination, rt->type, metric, err) < 0)
+				return -EINVAL;
+			continue;
+		}
+		if (nl_route_add(ns->ctr, oif, &rt->destination, &rt->gateway, metric, err) < 0)
 			return -EINVAL;
 	}
 	return 0;
@@ -284,7 +290,8 @@ int driver_teardown(struct netns_ctx *ns, const struct net_options *o, const str
 	for (size_t i = 0; ns->ctr && i < net->n_routes; i++) {
 		const struct net_route *rt = &net->routes[i];
 
-		if (nl_route_del(ns->ctr, &rt->destination, &rt->gateway,
+		if (nl_route_del(ns->ctr, &rt->destination,
+				 rt->type == RTN_UNICAST ? &rt->gateway : NULL,
 				 rt->has_metric ? rt->metric : 100, err) < 0)
 			return pea_error_wrap(err, "container");
 	}

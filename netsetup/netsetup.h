@@ -63,9 +63,10 @@ struct net_subnet {
 
 struct net_route {
 	struct ipnet destination;
-	struct ipnet gateway;
+	struct ipnet gateway; /* unicast routes only */
 	bool has_metric;
 	uint32_t metric;
+	unsigned char type; /* RTN_UNICAST, RTN_BLACKHOLE, RTN_UNREACHABLE, RTN_PROHIBIT */
 };
 
 enum {
@@ -190,7 +191,10 @@ int nl_addr_add(struct nl *nl, int index, const struct ipnet *addr, struct pea_e
 /* index 0: the kernel picks the interface that reaches gw. */
 int nl_route_add(struct nl *nl, int index, const struct ipnet *dest, const struct ipnet *gw,
 		 uint32_t metric, struct pea_error **err);
-/* A missing route is fine. */
+/* A route of type RTN_BLACKHOLE, RTN_UNREACHABLE or RTN_PROHIBIT (no gateway, no interface). */
+int nl_route_add_type(struct nl *nl, const struct ipnet *dest, unsigned char type, uint32_t metric,
+		      struct pea_error **err);
+/* A missing route is fine; gw NULL for the typed routes. */
 int nl_route_del(struct nl *nl, const struct ipnet *dest, const struct ipnet *gw, uint32_t metric,
 		 struct pea_error **err);
 /* bridge vlan add|del dev INDEX vid VID [pvid untagged] [self]. */

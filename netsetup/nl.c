@@ -455,7 +455,8 @@ int nl_route_del(struct nl *nl, const struct ipnet *dest, const struct ipnet *gw
 	rtm->rtm_scope = RT_SCOPE_NOWHERE;
 	if (dest->prefix > 0)
 		mnl_attr_put(h, RTA_DST, ipnet_addr_len(dest), d.addr);
-	mnl_attr_put(h, RTA_GATEWAY, ipnet_addr_len(gw), gw->addr);
+	if (gw)
+		mnl_attr_put(h, RTA_GATEWAY, ipnet_addr_len(gw), gw->addr);
 	mnl_attr_put_u32(h, RTA_PRIORITY, metric);
 	r = nl_ack(nl, h);
 	if (r < 0 && r != -ESRCH && r != -ENOENT)
@@ -547,5 +548,29 @@ int nl_default_route_oif(struct nl *nl, int family, int *ret, struct pea_error *
 	if (!oif)
 		return pea_error_new(err, ENOENT, "no default route");
 	*ret = oif;
+	return 0;
+}
+
+int nl_route_add_type(struct nl *nl, const struct ipnet *dest, unsigned char type, uint32_t metric,
+		      struct pea_error **err)
+{
+	struct nlmsghdr *h = nl_msg(nl, RTM_NEWROUTE, NLM_F_CREATE, sizeof(struct rtmsg));
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
+	struct ipnet d = ipnet_network(dest);
+	char b[64];
+	int r;
+
+	rtm->rtm_family = (uint8_t)dest->family;
+	rtm->rtm_dst_len = (uint8_t)dest->prefix;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = type;
+	if (dest->prefix > 0)
+		mnl_attr_put(h, RTA_DST, ipnet_addr_len(dest), d.addr);
+	mnl_attr_put_u32(h, RTA_PRIORITY, metric);
+	r = nl_ack(nl, h);
+	if (r < 0 && r != -EEXIST)
+		return pea_error_code(err, -r, "add route to %s", ipnet_str(dest, b, sizeof(b)));
 	return 0;
 }

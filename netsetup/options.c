@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <json-c/json.h>
+#include <linux/rtnetlink.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
@@ -164,6 +165,21 @@ static int parse_subnets(struct json_object *obj, const char *path, struct netwo
 	return 0;
 }
 
+static int route_type(const char *s, unsigned char *ret)
+{
+	if (!s || strcmp(s, "unicast") == 0)
+		*ret = RTN_UNICAST;
+	else if (strcmp(s, "blackhole") == 0)
+		*ret = RTN_BLACKHOLE;
+	else if (strcmp(s, "unreachable") == 0)
+		*ret = RTN_UNREACHABLE;
+	else if (strcmp(s, "prohibit") == 0)
+		*ret = RTN_PROHIBIT;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static int parse_routes(struct json_object *obj, const char *path, struct network *n,
 			struct pea_error **err)
 {
@@ -182,16 +198,29 @@ static int parse_routes(struct json_object *obj, const char *path, struct networ
 		_cleanup_free_ char *p = xasprintf("%s.routes[%zu]", path, i);
 		struct json_object *o = json_object_array_get_idx(arr, i);
 		struct net_route *rt = &n->routes[i];
+		const char *type = NULL;
 		bool has_gw = false;
+		char b[64];
 
 		if (pea_json_expect_object(o, p, err) < 0)
 			return -EINVAL;
 		if (get_ip_opt(o, p, "destination", true, &rt->destination, NULL, err) < 0 ||
-		    get_ip_opt(o, p, "gateway", false, &rt->gateway, &has_gw, err) < 0)
+		    get_ip_opt(o, p, "gateway", false, &rt->gateway, &has_gw, err) < 0 ||
+		    pea_json_get_string_opt(o, p, "route_type", &type, err) < 0)
 			return -EINVAL;
-		if (!json_object_object_get_ex(o, "destination", NULL) || !has_gw)
-			return pea_error_new(err, EINVAL, "'%s' needs destination and gateway", p);
-		if (rt->destination.family != rt->gateway.family)
+		if (!json_object_object_get_ex(o, "destination", NULL))
+			return pea_error_new(err, EINVAL, "'%s.destination' is missing", p);
+		if (route_type(type, &rt->type) < 0)
+			return pea_error_new(err, EINVAL, "'%s': unknown route_type '%s'", p, type);
+		ipnet_str(&rt->destination, b, sizeof(b));
+		if (rt->type == RTN_UNICAST && !has_gw)
+			return pea_error_new(err, EINVAL,
+					     "route %s requires a gateway for type unicast", b);
+		if (rt->type != RTN_UNICAST && has_gw)
+			return pea_error_new(err, EINVAL,
+					     "route %s must not have a gateway for type %s", b,
+					     type);
+		if (has_gw && rt->destination.family != rt->gateway.family)
 			return pea_error_new(err, EINVAL, "'%s': gateway of another family", p);
 		r = pea_json_get_uint32_opt(o, p, "metric", &rt->metric, err);
 		if (r < 0)

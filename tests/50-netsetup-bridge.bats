@@ -374,17 +374,25 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	nsu_json "$id" podman1 podman1 eth0 "$NET4,10.89.3.2" |
 		jq '.network_info.podman1.routes = [
 			{destination: "10.89.0.0/24", gateway: "10.89.3.20"},
-			{destination: "10.92.0.0/24", gateway: "10.91.0.1", metric: 50}]' >"$TEST_DIR/o.json"
+			{destination: "10.92.0.0/24", gateway: "10.91.0.1", metric: 50},
+			{destination: "10.93.0.0/24", route_type: "blackhole"},
+			{destination: "fd93::/64", route_type: "unreachable"}]' >"$TEST_DIR/o.json"
 	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
 	assert_success
 	run -0 --separate-stderr nsu_ctr 0 ip route
 	assert_output --partial "10.89.0.0/24 via 10.89.3.20 dev eth0"
 	assert_output --partial "10.92.0.0/24 via 10.91.0.1 dev dum0"
+	assert_output --partial "blackhole 10.93.0.0/24"
+	run -0 --separate-stderr nsu_ctr 0 ip -6 route
+	assert_output --partial "unreachable fd93::/64"
 	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
 	assert_success
 	run -0 --separate-stderr nsu_ctr 0 ip route
 	refute_output --partial "10.92.0.0/24"
 	refute_output --partial "10.89.0.0/24"
+	refute_output --partial "10.93.0.0/24"
+	run -0 --separate-stderr nsu_ctr 0 ip -6 route
+	refute_output --partial "fd93::/64"
 }
 
 @test "a read-only /proc is fine when the sysctls are already right" {

@@ -149,3 +149,17 @@ fails_cleanly() {
 	nsu_run -f "$TEST_DIR/bad.json" setup "${NSU_CTR_PATH[0]}"
 	fails_cleanly "invalid network name '../x'"
 }
+
+@test "routes: unicast needs a gateway, the other types must not have one" {
+	jq '.network_info.podman1.routes = [{destination: "10.89.0.0/24"}]' "$TEST_DIR/good.json" >"$TEST_DIR/bad.json"
+	nsu_run -f "$TEST_DIR/bad.json" setup "${NSU_CTR_PATH[0]}"
+	fails_cleanly "route 10.89.0.0/24 requires a gateway for type unicast"
+	jq '.network_info.podman1.routes = [{destination: "10.89.0.0/24", gateway: "10.89.3.9", route_type: "blackhole"}]' \
+		"$TEST_DIR/good.json" >"$TEST_DIR/bad.json"
+	nsu_run -f "$TEST_DIR/bad.json" setup "${NSU_CTR_PATH[0]}"
+	fails_cleanly "route 10.89.0.0/24 must not have a gateway for type blackhole"
+	jq '.network_info.podman1.routes = [{destination: "10.89.0.0/24", route_type: "anycast"}]' \
+		"$TEST_DIR/good.json" >"$TEST_DIR/bad.json"
+	nsu_run -f "$TEST_DIR/bad.json" setup "${NSU_CTR_PATH[0]}"
+	fails_cleanly "unknown route_type 'anycast'"
+}
