@@ -257,3 +257,18 @@ conf_error() {
 	assert_equal "$(jq -r .level <<<"${lines[0]}")" error
 	assert_equal "$(jq -r .msg <<<"${lines[0]}")" "layer 'nothere' not found"
 }
+
+@test "cli: check --repair removes a container layer left without its container" {
+	run -0 pstore container create --name c
+	local id
+	id="$(json_field id)"
+	rm "$STORE_ROOT/containers/$id.json"
+	run -0 pstore check
+	assert_equal "$(json_field ok)" false
+	assert_output --partial "layer '$id': a container layer without its container"
+	run -0 pstore check --repair
+	assert_equal "$(jq -c .result.removed <<<"${lines[-1]}")" "[\"layers/$id\"]"
+	[[ ! -e "$STORE_ROOT/overlay/$id" ]]
+	run -0 pstore check
+	assert_equal "$(json_field ok)" true
+}
