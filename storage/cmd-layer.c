@@ -131,6 +131,9 @@ static int layer_apply_cmd(const struct global_options *g, int argc, char **argv
 		if (fd < 0)
 			return pea_error_errno(err, "layer apply: open '%s'", argv[optind]);
 	}
+	if (fd < 0 && isatty(STDIN_FILENO))
+		return cli_usage_error(
+			err, "layer apply: refusing to read a tar stream from a terminal");
 	if (open_store(g, true, &s, err) < 0)
 		return -1;
 	r = parent_ref ? store_resolve(s, "layers", parent_ref, &parent, err) : 0;

@@ -229,10 +229,16 @@ conf_error() {
 	run -1 pstore container rm "$id"
 }
 
-@test "cli: layer diff refuses a terminal and reports errors on stderr only" {
+@test "cli: tar streams never go to or come from a terminal; diff errors on stderr only" {
 	run -1 pstore layer diff nothere
 	assert_output --partial "layer 'nothere' not found"
 	refute_output --partial '{"error"'
+	require_cmd script
+	run script -qec "$PEA_STORAGE --root $STORE_ROOT --runroot $STORE_RUN layer apply" /dev/null
+	assert_output --partial "layer apply: refusing to read a tar stream from a terminal"
+	run -0 pstore container create --name c
+	run script -qec "$PEA_STORAGE --root $STORE_ROOT --runroot $STORE_RUN container diff c" /dev/null
+	assert_output --partial "container diff: refusing to write a tar stream to a terminal"
 }
 
 @test "cli: check --repair removes records whose files are gone" {
