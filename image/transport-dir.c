@@ -174,10 +174,10 @@ int dir_dest_open(const struct image_name *name, struct image_dest *d, struct pe
 		return pea_error_errno(err, "%s: open '%s'", name->input, name->path);
 	if (!d->created_root && dir_prepare(d, err) < 0)
 		return -EEXIST;
-	if (pea_mkdir_p_at(d->dirfd, ".pea-staging", 0700, NULL, err) < 0)
-		return pea_error_wrap(err, "%s", name->input);
-	d->staging_path = xasprintf("%s/.pea-staging", name->path);
-	d->staging_fd = openat(d->dirfd, ".pea-staging", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d->staging_path = xasprintf("%s/.pea-staging-XXXXXX", name->path);
+	if (!mkdtemp(d->staging_path))
+		return pea_error_errno(err, "%s: make a staging folder", name->input);
+	d->staging_fd = open(d->staging_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->staging_fd < 0)
 		return pea_error_errno(err, "%s: open the staging folder", name->input);
 	return 0;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -152,8 +153,7 @@ static int oci_put_blob(struct image_dest *d, const struct descriptor *desc, enu
 		return unlinkat(d->staging_fd, name, 0), 0;
 	if (renameat(d->staging_fd, name, d->dirfd, path) < 0)
 		return pea_error_errno(err, "%s: store blob '%s'", d->description, desc->digest);
-	if (!d->created_root)
-		pea_strv_push(&d->added, path);
+	pea_strv_push(&d->added, path);
 	return 0;
 }
 
@@ -170,8 +170,7 @@ static int write_blob_bytes(struct image_dest *d, const char *buf, size_t len, c
 		return 0;
 	if (pea_write_file_atomic_at(d->dirfd, path, buf, len, 0644, err) < 0)
 		return -EIO;
-	if (!d->created_root)
-		pea_strv_push(&d->added, path);
+	pea_strv_push(&d->added, path);
 	return 0;
 }
 
@@ -253,13 +252,22 @@ static int oci_write_index(struct image_dest *d, struct pea_error **err)
 
 static int oci_commit(struct image_dest *d, struct pea_error **err)
 {
+	int r;
+
 	if (!d->manifest_json)
 		return pea_error_new(err, EINVAL, "%s: no manifest was written", d->description);
 	if (!pea_path_exists_at(d->dirfd, "oci-layout") &&
 	    pea_write_file_atomic_at(d->dirfd, "oci-layout", OCI_LAYOUT_CONTENT,
 				     strlen(OCI_LAYOUT_CONTENT), 0644, err) < 0)
 		return pea_error_wrap(err, "%s", d->description);
-	if (oci_write_index(d, err) < 0)
+	/* two copies into one layout: index.json is read, changed and replaced under a lock
+	 * on the layout's directory */
+	while (flock(d->dirfd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return pea_error_errno(err, "%s: lock the layout", d->description);
+	r = oci_write_index(d, err);
+	flock(d->dirfd, LOCK_UN);
+	if (r < 0)
 		return -EIO;
 	if (d->archive_path) {
 		char *names[] = { (char *)"oci-layout", (char *)"index.json", (char *)"blobs",
@@ -304,12 +312,23 @@ static void oci_abort(struct image_dest *d)
 {
 	if (d->archive_path)
 		return; /* everything is in the temp dir */
-	if (d->created_root && d->root_path) {
-		pea_rm_rf_at(AT_FDCWD, d->root_path, NULL);
-		return;
-	}
 	for (size_t i = 0; d->added && d->added[i]; i++)
 		unlinkat(d->dirfd, d->added[i], 0);
+	if (d->staging_path) {
+		pea_rm_rf_at(AT_FDCWD, d->staging_path, NULL);
+		d->staging_path = (free(d->staging_path), NULL);
+	}
+	/*
+	 * A layout this copy made goes too, unless another copy committed into it
+	 * meanwhile (index.json) or still works there (rmdir fails on what it left).
+	 */
+	if (d->created_root && !pea_path_exists_at(d->dirfd, "index.json")) {
+		unlinkat(d->dirfd, "blobs/sha256", AT_REMOVEDIR);
+		unlinkat(d->dirfd, "blobs", AT_REMOVEDIR);
+		if (unlinkat(d->dirfd, "oci-layout", 0) == 0 && rmdir(d->root_path) < 0)
+			pea_write_file_atomic_at(d->dirfd, "oci-layout", OCI_LAYOUT_CONTENT,
+						 strlen(OCI_LAYOUT_CONTENT), 0644, NULL);
+	}
 }
 
 static const struct dest_ops oci_dest_ops = {
@@ -335,26 +354,60 @@ static bool dir_is_empty(int fd)
 	return true;
 }
 
+/*
+ * Make the layout at path if it is missing: its parents as needed, then a new
+ * folder holding oci-layout renamed into place, so that copies racing to make it
+ * all see a layout. *ret_created: this call made it.
+ */
+static int make_root(const char *path, bool *ret_created, struct pea_error **err)
+{
+	_cleanup_free_ char *parent = xstrdup(path), *tmp = NULL;
+	char *slash;
+	int r = 0;
+
+	*ret_created = false;
+	if (pea_path_exists_at(AT_FDCWD, path))
+		return 0;
+	while (strlen(parent) > 1 && parent[strlen(parent) - 1] == '/')
+		parent[strlen(parent) - 1] = '\0';
+	tmp = xasprintf("%s.pea-new-XXXXXX", parent);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		if (pea_mkdir_p_at(AT_FDCWD, parent, 0755, NULL, err) < 0)
+			return -EIO;
+	}
+	if (!mkdtemp(tmp))
+		return pea_error_errno(err, "mkdir '%s'", tmp);
+	chmod(tmp, 0755);
+	{
+		_cleanup_free_ char *marker = xasprintf("%s/oci-layout", tmp);
+
+		r = pea_write_file_atomic_at(AT_FDCWD, marker, OCI_LAYOUT_CONTENT,
+					     strlen(OCI_LAYOUT_CONTENT), 0644, err);
+	}
+	if (r == 0 && rename(tmp, path) == 0) {
+		*ret_created = true;
+		return 0;
+	}
+	if (r == 0 && errno != ENOTEMPTY && errno != EEXIST)
+		r = pea_error_errno(err, "rename '%s' to '%s'", tmp, path);
+	pea_rm_rf_at(AT_FDCWD, tmp, NULL);
+	return r;
+}
+
 int oci_dest_open_dir(const char *path, const char *tag, bool must_be_new, struct image_dest *d,
 		      struct pea_error **err)
 {
-	struct stat st;
+	_cleanup_free_ char *staging = NULL;
 
 	d->ops = &oci_dest_ops;
 	d->wants_oci = true;
 	d->compress_uncompressed = true;
 	d->tag = tag ? xstrdup(tag) : NULL;
 	d->root_path = xstrdup(path);
-	if (stat(path, &st) < 0) {
-		if (errno != ENOENT)
-			return pea_error_errno(err, "%s: '%s'", d->description, path);
-		if (pea_mkdir_p_at(AT_FDCWD, path, 0755, NULL, err) < 0)
-			return pea_error_wrap(err, "%s", d->description);
-		d->created_root = true;
-	} else if (!S_ISDIR(st.st_mode)) {
-		return pea_error_new(err, ENOTDIR, "%s: '%s' is not a directory", d->description,
-				     path);
-	}
+	if (make_root(path, &d->created_root, err) < 0)
+		return pea_error_wrap(err, "%s", d->description);
 	d->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->dirfd < 0)
 		return pea_error_errno(err, "%s: open '%s'", d->description, path);
@@ -362,10 +415,16 @@ int oci_dest_open_dir(const char *path, const char *tag, bool must_be_new, struc
 	    !dir_is_empty(d->dirfd))
 		return pea_error_new(err, EEXIST, "%s: '%s' is neither empty nor an OCI layout",
 				     d->description, path);
-	if (pea_mkdir_p_at(d->dirfd, ".pea-staging", 0700, NULL, err) < 0)
+	/* mark the layout at once, so that copies running beside this one take it as one */
+	if (!pea_path_exists_at(d->dirfd, "oci-layout") &&
+	    pea_write_file_atomic_at(d->dirfd, "oci-layout", OCI_LAYOUT_CONTENT,
+				     strlen(OCI_LAYOUT_CONTENT), 0644, err) < 0)
 		return pea_error_wrap(err, "%s", d->description);
-	d->staging_path = xasprintf("%s/.pea-staging", path);
-	d->staging_fd = openat(d->dirfd, ".pea-staging", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	staging = xasprintf("%s/.pea-staging-XXXXXX", path);
+	if (!mkdtemp(staging))
+		return pea_error_errno(err, "%s: make a staging folder", d->description);
+	d->staging_path = TAKE_PTR(staging);
+	d->staging_fd = open(d->staging_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->staging_fd < 0)
 		return pea_error_errno(err, "%s: open the staging folder", d->description);
 	(void)must_be_new;

@@ -26,7 +26,7 @@ layout_manifest() {
 		cmp "$f" "$TEST_DIR/o/blobs/sha256/$(basename "$f")"
 	done
 	[ -f "$TEST_DIR/o/oci-layout" ]
-	[ ! -e "$TEST_DIR/o/.pea-staging" ]
+	assert_equal "$(ls -A "$TEST_DIR/o" | sort | paste -sd,)" "blobs,index.json,oci-layout"
 }
 
 @test "a second tag in the same layout is added, the same tag is replaced" {
@@ -37,6 +37,14 @@ layout_manifest() {
 	run -1 "${I[@]}" inspect "oci:$TEST_DIR/o"
 	assert_output --partial "holds 2 images"
 	run -0 "${I[@]}" inspect "oci:$TEST_DIR/o:b"
+}
+
+@test "eight copies into one layout at once: every tag lands in index.json" {
+	for t in a b c d e f g h; do
+		"${I[@]}" copy -q "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o:$t" &
+	done
+	wait
+	assert_equal "$(jq -r '[.manifests[].annotations["org.opencontainers.image.ref.name"]] | sort | join(",")' "$TEST_DIR/o/index.json")" "a,b,c,d,e,f,g,h"
 }
 
 @test "layers already in the destination layout are skipped" {
