@@ -10,15 +10,17 @@
 #include "overlayfs/ops.h"
 
 /*
- * One thread per CPU (at least two, so that one slow request never stalls the
- * mount): more only add context switches when the data is in the page cache.
+ * Two threads per CPU, at least four: a file whose reads block (a slow lower
+ * file system) holds a few threads with its readahead requests, and the rest
+ * keep the mount going. More only add context switches when the data is in
+ * the page cache.
  */
 static unsigned default_threads(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	long n = sysconf(_SC_NPROCESSORS_ONLN) * 2;
 
-	if (n < 2)
-		return 2;
+	if (n < 4)
+		return 4;
 	return n > 16 ? 16 : (unsigned)n;
 }
 

@@ -1,0 +1,62 @@
+#!/usr/bin/env bats
+#
+# The FUSE loop is multi-threaded: a read that blocks does not stall the
+# mount. The blocking read is made real with a lower layer that is itself a
+# FUSE mount whose server is stopped.
+
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-overlayfs
+
+setup() {
+	require_root
+	require_cmd "$PEA_OVERLAYFS"
+	INNER_PID=""
+}
+
+teardown() {
+	[[ -n "$INNER_PID" ]] && kill -CONT "$INNER_PID" 2>/dev/null
+	ovl_umount_all
+}
+
+@test "overlayfs threads: a blocked read does not stall other requests" {
+	local d="$TEST_DIR/t" outer
+	mkdir -p "$d/inner-lower" "$d/lower/inner" "$d/upper" "$d/work" "$d/mnt"
+	echo blocked >"$d/inner-lower/slow"
+	echo fine >"$d/lower/other"
+	# The inner mount, read-only, inside the outer mount's lower layer.
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/inner-lower" "$d/lower/inner" 2>"$d/inner.log" &
+	INNER_PID=$!
+	echo "$INNER_PID" >"$TEST_DIR/server.pid"
+	ovl_wait_mounted "$d/lower/inner" "$INNER_PID"
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" "$d/mnt" 2>"$d/server.log" &
+	outer=$!
+	echo "$outer" >"$d/server.pid"
+	ovl_wait_mounted "$d/mnt" "$outer"
+	# A reader opens now (lookups and open go through), then waits for the go.
+	# Only it holds the file: a close elsewhere would block on the flush too.
+	mkfifo "$d/go"
+	(
+		exec 5<"$d/mnt/inner/slow"
+		touch "$d/opened"
+		read -r _ <"$d/go"
+		exec timeout 30 cat <&5 >"$d/slow.out"
+	) &
+	local reader=$!
+	for _ in $(seq 100); do [[ -e $d/opened ]] && break; sleep 0.05; done
+	kill -STOP "$INNER_PID"
+	echo go >"$d/go"
+	sleep 0.3
+	# The read is stuck in the outer server, waiting on the inner one...
+	run -0 kill -0 "$reader"
+	# ...and the outer mount still answers.
+	run -0 timeout 5 cat "$d/mnt/other"
+	assert_output fine
+	run -0 timeout 5 ls "$d/mnt"
+	assert_output "inner
+other"
+	kill -CONT "$INNER_PID"
+	wait "$reader"
+	assert_equal "$(cat "$d/slow.out")" blocked
+	ovl_umount "$d"
+}
