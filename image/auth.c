@@ -223,7 +223,8 @@ static int save(const char *path, struct json_object *doc, struct pea_error **er
 
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (pea_mkdir_p_at(AT_FDCWD, dir, 0700, NULL, err) < 0)
+		if (!pea_path_exists_at(AT_FDCWD, dir) &&
+		    pea_mkdir_p_at(AT_FDCWD, dir, 0700, NULL, err) < 0)
 			return -EINVAL;
 	}
 	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |

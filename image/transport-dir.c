@@ -165,8 +165,11 @@ int dir_dest_open(const struct image_name *name, struct image_dest *d, struct pe
 	if (stat(name->path, &st) < 0) {
 		if (errno != ENOENT)
 			return pea_error_errno(err, "%s: '%s'", name->input, name->path);
-		if (pea_mkdir_p_at(AT_FDCWD, name->path, 0755, NULL, err) < 0)
-			return pea_error_wrap(err, "%s", name->input);
+		if (mkdir(name->path, 0755) < 0 &&
+		    (errno != ENOENT || pea_mkdir_p_at(AT_FDCWD, name->path, 0755, NULL, err) < 0))
+			return errno == ENOENT ? pea_error_wrap(err, "%s", name->input)
+					       : pea_error_errno(err, "%s: mkdir '%s'", name->input,
+								 name->path);
 		d->created_root = true;
 	}
 	d->dirfd = open(name->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -374,7 +374,9 @@ static int make_root(const char *path, bool *ret_created, struct pea_error **err
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = '\0';
-		if (pea_mkdir_p_at(AT_FDCWD, parent, 0755, NULL, err) < 0)
+		/* lib's mkdir -p opens every folder on the way: skip it when it is there */
+		if (!pea_path_exists_at(AT_FDCWD, parent) &&
+		    pea_mkdir_p_at(AT_FDCWD, parent, 0755, NULL, err) < 0)
 			return -EIO;
 	}
 	if (!mkdtemp(tmp))

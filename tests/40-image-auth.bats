@@ -112,3 +112,25 @@ setup() {
 	HOME="$TEST_DIR/home" run -0 "${I[@]}" copy -q "docker://$S/t/busybox:1" "oci:$TEST_DIR/o"
 	run -0 skopeo inspect --cert-dir "$IMG_TLS_CERTS" "docker://$S/t/busybox:1"
 }
+
+@test "as an unprivileged user: login writes \$XDG_RUNTIME_DIR/containers/auth.json, copies work" {
+	require_root
+	rootless_user_setup
+	d="$(rootless_tmpdir img)"
+	chmod o+rx "$PEA_BUILD" "$PEA_BUILD/bin" 2>/dev/null || true
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false --dest-creds pea:secret "oci:$BUSYBOX_OCI" "docker://$B/p/busybox:1"
+	unset REGISTRY_AUTH_FILE
+	run -0 run_as_user env -u REGISTRY_AUTH_FILE "$PEA_IMAGE" login --tls-verify=false -u pea -p secret "$B"
+	f="$ROOTLESS_RUNTIME_DIR/containers/auth.json"
+	[ -f "$f" ]
+	assert_equal "$(stat -c '%a %U' "$f")" "600 $ROOTLESS_USER"
+	run -0 run_as_user env -u REGISTRY_AUTH_FILE TMPDIR="$d" "$PEA_IMAGE" --insecure-policy copy -q --src-tls-verify=false \
+		"docker://$B/p/busybox:1" "oci:$d/o"
+	run -0 run_as_user env -u REGISTRY_AUTH_FILE TMPDIR="$d" "$PEA_IMAGE" --insecure-policy copy -q \
+		"oci:$d/o" "dir:$d/d"
+	assert_equal "$(jq -r '.manifests[0].digest' "$d/o/index.json")" "$BUSYBOX_MANIFEST_DIGEST"
+	assert_equal "$(stat -c %U "$d/o/index.json")" "$ROOTLESS_USER"
+	run -0 run_as_user env -u REGISTRY_AUTH_FILE "$PEA_IMAGE" logout "$B"
+	run -0 jq --arg k "$B" '.auths | has($k)' "$f"
+	assert_output false
+}
