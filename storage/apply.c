@@ -143,6 +143,9 @@ struct writer {
 	size_t ndirs;
 	size_t cap_dirs;
 	struct strset created;
+	uid_t euid;
+	gid_t egid;
+	bool setgid_dirs; /* a directory passes its group on: chown every new file */
 };
 
 static void writer_forget_parent(struct writer *w)
@@ -343,19 +346,27 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
 }
 
 /* Owner, mode, xattrs and times of an open file or directory. */
+/*
+ * Owner, mode, xattrs and times of an open file or directory. fresh: a file we just
+ * created with its permission bits (umask 0), owned by our euid and egid: chown and
+ * chmod only when they change something.
+ */
 static int set_meta_fd(struct writer *w, int fd, struct archive_entry *e, const char *path,
-		       bool times, struct pea_error **err)
+		       bool fresh, struct pea_error **err)
 {
 	struct timespec ts[2];
+	mode_t perm = archive_entry_perm(e) & 07777;
+	bool chown_needed = !fresh || w->setgid_dirs || (uid_t)archive_entry_uid(e) != w->euid ||
+			    (gid_t)archive_entry_gid(e) != w->egid;
 
-	if (set_owner(w, fd, "", AT_EMPTY_PATH, e, path, err) < 0)
+	if (chown_needed && set_owner(w, fd, "", AT_EMPTY_PATH, e, path, err) < 0)
 		return -1;
 	/* after chown, which clears the set-id bits */
-	if (fchmod(fd, archive_entry_perm(e) & 07777) < 0)
+	if ((!fresh || (perm & 07000)) && fchmod(fd, perm) < 0)
 		return pea_error_errno(err, "chmod '%s'", path);
 	if (set_xattrs(fd, e, path, err) < 0)
 		return -1;
-	if (times) {
+	if (fresh) {
 		entry_times(e, ts);
 		if (futimens(fd, ts) < 0)
 			return pea_error_errno(err, "set the times of '%s'", path);
@@ -369,6 +380,7 @@ static int write_data(struct archive *a, int fd, struct archive_entry *e, const 
 	const void *buf;
 	size_t size;
 	la_int64_t offset;
+	la_int64_t end = 0;
 	int r;
 
 	while ((r = archive_read_data_block(a, &buf, &size, &offset)) == ARCHIVE_OK) {
@@ -386,12 +398,15 @@ static int write_data(struct archive *a, int fd, struct archive_entry *e, const 
 			size -= (size_t)n;
 			offset += n;
 		}
+		if (offset > end)
+			end = offset;
 	}
 	if (r != ARCHIVE_EOF)
 		return pea_error_new(err, EIO, "read '%s' from the archive: %s", path,
 				     archive_error_string(a) ?: "error");
 	/* a sparse file may end in a hole */
-	if (archive_entry_size_is_set(e) && ftruncate(fd, archive_entry_size(e)) < 0)
+	if (archive_entry_size_is_set(e) && archive_entry_size(e) > end &&
+	    ftruncate(fd, archive_entry_size(e)) < 0)
 		return pea_error_errno(err, "truncate '%s'", path);
 	return 0;
 }
@@ -400,13 +415,14 @@ static int write_file(struct writer *w, struct archive *a, struct archive_entry 
 		      const char *name, const char *path, struct pea_error **err)
 {
 	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-	_cleanup_close_ int fd = openat(pfd, name, flags, 0600);
+	const mode_t mode = archive_entry_perm(e) & 0777;
+	_cleanup_close_ int fd = openat(pfd, name, flags, mode);
 
 	/* a later entry replaces an earlier one: remove only when the name is taken */
 	if (fd < 0 && errno == EEXIST) {
 		if (remove_existing(pfd, name, path, false, err) < 0)
 			return -1;
-		fd = openat(pfd, name, flags, 0600);
+		fd = openat(pfd, name, flags, mode);
 	}
 	if (fd < 0)
 		return pea_error_errno(err, "create '%s'", path);
@@ -437,6 +453,8 @@ static int write_dir(struct writer *w, struct archive_entry *e, int pfd, const c
 		return path_error(err, errno == ENOTDIR ? ELOOP : errno, path);
 	if (set_meta_fd(w, fd, e, path, false, err) < 0)
 		return -1;
+	if (archive_entry_perm(e) & S_ISGID)
+		w->setgid_dirs = true;
 	if (w->ndirs == w->cap_dirs) {
 		w->cap_dirs = w->cap_dirs ? w->cap_dirs * 2 : 64;
 		w->dirs = xreallocarray(w->dirs, w->cap_dirs, sizeof(*w->dirs));
@@ -800,7 +818,17 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	_cleanup_free_ char *mbuf = xmalloc(READ_BLOCK);
 	struct source s = { .fd = in_fd, .buf = sbuf, .compressed = digest_new() };
 	struct middle m = { .buf = mbuf, .uncompressed = digest_new() };
-	struct writer w = { .rootfd = rootfd, .o = o, .cached_fd = -1 };
+	struct writer w = {
+		.rootfd = rootfd,
+		.o = o,
+		.cached_fd = -1,
+		.euid = geteuid(),
+		.egid = getegid(),
+		/* a vfs layer starts as a copy of its parent, whose directories we did not see */
+		.setgid_dirs = o->mode == APPLY_VFS,
+	};
+	/* files are created with the entry's permission bits */
+	mode_t saved_umask = umask(0);
 	struct apply_result res = { 0 };
 	int r = -1;
 
@@ -826,6 +854,7 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	*ret = res;
 	r = 0;
 out:
+	umask(saved_umask);
 	writer_clear(&w);
 	digest_free(s.compressed);
 	digest_free(m.uncompressed);

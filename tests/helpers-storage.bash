@@ -255,7 +255,8 @@ st_entry_types() {
 		"hardlink d/h target=d/f" "symlink d/l target=f" "symlink abs target=/etc/passwd" \
 		"dir dev" "char dev/null major=1 minor=3 mode=0666" \
 		"block dev/loopx major=7 minor=200 mode=0660" "fifo d/p mode=0600" \
-		"file ./dot/./slash//x content=x" |
+		"file ./dot/./slash//x content=x" "dir sg mode=02775 gid=50" "file sg/f content=f mode=0640" \
+		"file plain content=p mode=0600" |
 		storage_mktar "$TEST_DIR/types.tar"
 	run -0 pstore layer apply "$TEST_DIR/types.tar"
 	local p
@@ -272,6 +273,8 @@ st_entry_types() {
 	assert_equal "$(stat -c '%F %a' "$p/d/p")" "fifo 600"
 	assert_equal "$(stat -c '%a %u:%g %Y' "$p/d")" "750 1000:1000 1234567890"
 	assert_equal "$(cat "$p/dot/slash/x")" x
+	# a set-group-id directory does not give its group to what the layer says is root's
+	assert_equal "$(stat -c '%a %u:%g' "$p/sg" "$p/sg/f" "$p/plain")" "$(printf '2775 0:50\n640 0:0\n600 0:0')"
 }
 
 st_sparse() {
