@@ -2,7 +2,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -12,6 +14,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/json.h"
+#include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "image/auth.h"
@@ -147,6 +150,87 @@ static int lookup_in(struct json_object *auths, const char *path, const char *na
 	}
 }
 
+/*
+ * docker-credential-HELPER get: the host on standard input, {"Username": ...,
+ * "Secret": ...} on standard output; "<token>" as the user means an identity token.
+ */
+static int run_helper(const char *helper, const char *host, struct credentials *ret,
+		      bool *ret_found, struct pea_error **err)
+{
+	_cleanup_free_ char *prog = xasprintf("docker-credential-%s", helper);
+	char *argv[] = { prog, (char *)"get", NULL };
+	_cleanup_close_ int out = memfd_create("credential-helper", MFD_CLOEXEC);
+	_cleanup_close_ int in = memfd_create("credential-host", MFD_CLOEXEC);
+	_cleanup_close_ int errfd = memfd_create("credential-stderr", MFD_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_json_ struct json_object *doc = NULL;
+	const char *user = NULL, *secret = NULL;
+	size_t len = 0;
+	int status = 0;
+	pid_t pid;
+
+	if (out < 0 || in < 0 || errfd < 0)
+		return pea_error_errno(err, "memfd_create");
+	if (pea_write_all(in, host, strlen(host), err) < 0 || lseek(in, 0, SEEK_SET) < 0)
+		return -EIO;
+	{
+		struct pea_fd_map fds[] = { { in, STDIN_FILENO },
+					    { out, STDOUT_FILENO },
+					    { errfd, STDERR_FILENO } };
+		struct pea_spawn sp = { .argv = argv, .fds = fds, .nfds = 3 };
+
+		if (pea_spawn(&sp, &pid, NULL, err) < 0 || pea_wait(pid, -1, -1, &status, err) < 0)
+			return pea_error_wrap(err, "credential helper '%s'", prog);
+	}
+	if (lseek(out, 0, SEEK_SET) < 0 || pea_read_all(out, 1u << 20, &buf, &len, err) < 0)
+		return pea_error_wrap(err, "credential helper '%s'", prog);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (buf && strstr(buf, "credentials not found"))
+			return 0;
+		if (!buf || !*buf) {
+			free(buf);
+			buf = NULL;
+			if (lseek(errfd, 0, SEEK_SET) == 0)
+				pea_read_all(errfd, 4096, &buf, &len, NULL);
+		}
+		while (buf && len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+			buf[--len] = '\0';
+		return pea_error_new(err, EIO, "credential helper '%s' failed for '%s'%s%s", prog,
+				     host, buf && *buf ? ": " : "", buf ? buf : "");
+	}
+	if (pea_json_parse(buf, len, prog, &doc, err) < 0 ||
+	    pea_json_get_string_opt(doc, "", "Username", &user, err) < 0 ||
+	    pea_json_get_string_req(doc, "", "Secret", &secret, err) < 0)
+		return pea_error_wrap(err, "credential helper '%s'", prog);
+	if (user && strcmp(user, "<token>") == 0) {
+		ret->identity_token = xstrdup(secret);
+		ret->user = xstrdup("");
+	} else {
+		ret->user = xstrdup(user ? user : "");
+		ret->password = xstrdup(secret);
+	}
+	*ret_found = true;
+	return 0;
+}
+
+/* credHelpers (per registry) or credsStore (all registries) of a docker-style file. */
+static int lookup_helpers(struct json_object *doc, const char *name, struct credentials *ret,
+			  bool *ret_found, struct pea_error **err)
+{
+	_cleanup_free_ char *host = xstrndup(name, strcspn(name, "/"));
+	struct json_object *helpers = NULL, *h = NULL;
+
+	if (json_object_object_get_ex(doc, "credHelpers", &helpers) &&
+	    json_object_is_type(helpers, json_type_object) &&
+	    json_object_object_get_ex(helpers, host, &h) &&
+	    json_object_is_type(h, json_type_string))
+		return run_helper(json_object_get_string(h), host, ret, ret_found, err);
+	if (json_object_object_get_ex(doc, "credsStore", &h) &&
+	    json_object_is_type(h, json_type_string) && *json_object_get_string(h))
+		return run_helper(json_object_get_string(h), host, ret, ret_found, err);
+	return 0;
+}
+
 static int lookup_file(const char *path, bool legacy, const char *name, struct credentials *ret,
 		       bool *ret_found, struct pea_error **err)
 {
@@ -159,6 +243,10 @@ static int lookup_file(const char *path, bool legacy, const char *name, struct c
 		return pea_error_wrap(err, "reading credentials");
 	if (!json_object_is_type(doc, json_type_object))
 		return pea_error_new(err, EINVAL, "'%s' is not a JSON object", path);
+	if (!legacy && lookup_helpers(doc, name, ret, ret_found, err) < 0)
+		return pea_error_wrap(err, "'%s'", path);
+	if (*ret_found)
+		return 0;
 	auths = auths_of(doc, legacy);
 	if (!auths)
 		return 0;

@@ -75,6 +75,34 @@ setup() {
 	assert_output --partial "unexpected end of input"
 }
 
+@test "credential helpers (credHelpers, credsStore) give the credentials" {
+	mkdir -p "$TEST_DIR/bin"
+	cat >"$TEST_DIR/bin/docker-credential-peatest" <<-'EOF'
+		#!/bin/sh
+		read -r host
+		echo "$host" >>"$HELPER_LOG"
+		case "$host" in
+		*:*) printf '{"ServerURL":"%s","Username":"pea","Secret":"secret"}\n' "$host" ;;
+		*) echo "credentials not found in native keychain"; exit 1 ;;
+		esac
+	EOF
+	printf '#!/bin/sh\necho "the keyring is locked" >&2\nexit 3\n' >"$TEST_DIR/bin/docker-credential-broken"
+	chmod +x "$TEST_DIR/bin"/docker-credential-*
+	export HELPER_LOG="$TEST_DIR/helper.log"
+	printf '{"auths":{},"credHelpers":{"%s":"peatest"}}' "$B" >"$TEST_DIR/helpers.json"
+	PATH="$TEST_DIR/bin:$PATH" run -0 "${I[@]}" inspect --tls-verify=false --authfile "$TEST_DIR/helpers.json" "docker://$B/p/busybox:1"
+	assert_equal "$(cat "$HELPER_LOG")" "$B"
+	printf '{"credsStore":"peatest"}' >"$TEST_DIR/store.json"
+	PATH="$TEST_DIR/bin:$PATH" run -0 "${I[@]}" inspect --tls-verify=false --authfile "$TEST_DIR/store.json" "docker://$B/p/busybox:1"
+	printf '{"credsStore":"broken"}' >"$TEST_DIR/broken.json"
+	PATH="$TEST_DIR/bin:$PATH" run -1 "${I[@]}" inspect --tls-verify=false --authfile "$TEST_DIR/broken.json" "docker://$B/p/busybox:1"
+	assert_output --partial "the keyring is locked"
+	assert_equal "${#lines[@]}" 1
+	printf '{"credsStore":"missing"}' >"$TEST_DIR/missing.json"
+	run -1 "${I[@]}" inspect --tls-verify=false --authfile "$TEST_DIR/missing.json" "docker://$B/p/busybox:1"
+	assert_output --partial "docker-credential-missing"
+}
+
 @test "Bearer tokens: the challenge's realm gives a token for the credentials" {
 	T="$IMG_TOK_ADDR"
 	run -1 "${I[@]}" copy -q --dest-tls-verify=false "oci:$BUSYBOX_OCI" "docker://$T/tok/busybox:1"
