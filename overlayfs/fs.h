@@ -65,6 +65,7 @@ struct ovl_node {
 	int dfd;		   /* detached: directory fd of dpath, -1 if gone */
 	char *dpath;		   /* detached: path under dfd */
 	bool dunlink;		   /* detached: unlink dfd/dpath when forgotten */
+	uint64_t no_xattrs_gen;	   /* == fs->xattr_gen: known to have no xattrs */
 };
 
 struct ovl_fs {
@@ -81,6 +82,7 @@ struct ovl_fs {
 	bool can_mknod;	 /* whiteouts as char 0/0 (else .wh. files) */
 	bool privileged; /* trusted.* xattrs usable */
 	uint64_t work_counter;
+	uint64_t xattr_gen; /* bumped by every xattr change (hardlinks share xattrs) */
 	unsigned ndevs;
 	dev_t devs[8];
 };

@@ -126,7 +126,7 @@ int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **
 	struct stat st;
 	int r;
 
-	*fs = (struct ovl_fs){ .workfd = -1, .opts = opts };
+	*fs = (struct ovl_fs){ .workfd = -1, .opts = opts, .xattr_gen = 1 };
 	pthread_mutex_init(&fs->lock, NULL);
 	fs->layers = xnew(struct ovl_layer, nlower + 1);
 	for (size_t i = 0; i < nlower + 1; i++)

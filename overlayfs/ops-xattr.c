@@ -29,6 +29,29 @@ static int xattr_path(struct ovl_fs *fs, struct ovl_node *n, bool copy_up, char 
 	return 0;
 }
 
+/*
+ * ls -l asks every file for security.selinux and system.posix_acl_access, and
+ * most files have no xattrs at all: one listing answers both, and the next.
+ */
+static int get_one(struct ovl_fs *fs, struct ovl_node *node, const char *p, const char *name,
+		   char *buf, size_t size, ssize_t *ret_n)
+{
+	ssize_t n;
+
+	if (node->no_xattrs_gen == fs->xattr_gen)
+		return -ENODATA;
+	n = llistxattr(p, NULL, 0);
+	if (n == 0) {
+		node->no_xattrs_gen = fs->xattr_gen;
+		return -ENODATA;
+	}
+	n = lgetxattr(p, name, size ? buf : NULL, size);
+	if (n < 0)
+		return -errno;
+	*ret_n = n;
+	return 0;
+}
+
 void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
@@ -47,11 +70,11 @@ void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 	{
 		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
 
-		r = xattr_path(fs, ovl_ino_node(fs, ino), false, p, sizeof(p));
-		if (r == 0) {
-			n = lgetxattr(p, name, size ? buf : NULL, size);
-			r = n < 0 ? -errno : 0;
-		}
+		struct ovl_node *node = ovl_ino_node(fs, ino);
+
+		r = xattr_path(fs, node, false, p, sizeof(p));
+		if (r == 0)
+			r = get_one(fs, node, p, name, buf, size, &n);
 	}
 	if (r < 0)
 		fuse_reply_err(req, -r);
@@ -114,9 +137,12 @@ void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 	{
 		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
 
-		r = xattr_path(fs, ovl_ino_node(fs, ino), true, p, sizeof(p));
+		struct ovl_node *node = ovl_ino_node(fs, ino);
+
+		r = xattr_path(fs, node, true, p, sizeof(p));
 		if (r == 0 && lsetxattr(p, name, value, size, flags) < 0)
 			r = -errno;
+		fs->xattr_gen++;
 	}
 	fuse_reply_err(req, -r);
 }
@@ -137,6 +163,7 @@ void ovl_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		r = xattr_path(fs, ovl_ino_node(fs, ino), true, p, sizeof(p));
 		if (r == 0 && lremovexattr(p, name) < 0)
 			r = -errno;
+		fs->xattr_gen++;
 	}
 	fuse_reply_err(req, -r);
 }

@@ -39,6 +39,13 @@ teardown() {
 	assert_output --partial 'user.size="big"'
 	run -0 setfattr -x user.color "$M/data/file"
 	run -1 getfattr --absolute-names -n user.color "$M/data/file"
+	# Hardlinks share their xattrs, whichever name they are set through.
+	echo x >"$M/data/hl1"
+	ln "$M/data/hl1" "$M/data/hl2"
+	run -1 getfattr --absolute-names -n user.shared "$M/data/hl2"
+	setfattr -n user.shared -v yes "$M/data/hl1"
+	run -0 getfattr --absolute-names -n user.shared --only-values "$M/data/hl2"
+	assert_output yes
 	# The opaque marker of /root is overlay's business, not the user's.
 	run -0 getfattr --absolute-names -d -m - "$M/root"
 	assert_output ""
