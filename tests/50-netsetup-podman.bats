@@ -40,10 +40,13 @@ setup() {
 	PM_NS=$!
 	NSU_BG+=("$PM_NS")
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 500; i++)); do
 		grep -q " /run/containers " "/proc/$PM_NS/mountinfo" 2>/dev/null && break
 		sleep 0.02
 	done
+	# never let podman write the host's /run/containers
+	grep -q " /run/containers " "/proc/$PM_NS/mountinfo" ||
+		fail "the test's /run/containers is not mounted"
 	BEFORE=$(nsu_snapshot)
 	run -0 pm load -i "$BUSYBOX_ARCHIVE"
 }
