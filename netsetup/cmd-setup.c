@@ -13,6 +13,17 @@
 #include "netsetup/netsetup.h"
 #include "netsetup/session.h"
 
+/* DNS serves bridge networks that have a gateway for the server to listen on. */
+static bool wants_dns(const struct attachment *a)
+{
+	if (!a->net.dns_enabled || strcmp(a->net.driver, "bridge") != 0)
+		return false;
+	for (size_t i = 0; i < a->net.n_subnets; i++)
+		if (a->net.subnets[i].has_gateway)
+			return true;
+	return false;
+}
+
 /*
  * The status block of one network, as netavark prints it:
  * {"dns_search_domains":[...],"dns_server_ips":[...],
@@ -28,7 +39,7 @@ static struct json_object *status_block(const struct attachment *a, const struct
 	struct json_object *subnets = json_object_new_array();
 	char mac[18], b[64];
 
-	if (a->net.dns_enabled && strcmp(a->net.driver, "bridge") == 0) {
+	if (wants_dns(a)) {
 		json_object_array_add(domains, json_object_new_string(NETSETUP_DNS_DOMAIN));
 		for (size_t i = 0; i < a->net.n_subnets; i++)
 			if (a->net.subnets[i].has_gateway)
@@ -104,7 +115,7 @@ static int setup_all(const struct global_options *g, struct session *s, const st
 
 		if (driver_setup(&s->ns, g, o, a, s->fw, &res[i], err) < 0)
 			goto fail;
-		if (a->net.dns_enabled && strcmp(a->net.driver, "bridge") == 0) {
+		if (wants_dns(a)) {
 			dns = true;
 			if (dns_add(g, o, a, &res[i], err) < 0)
 				goto fail;

@@ -133,3 +133,13 @@ $(nsu_id d2) 10.89.3.3  db"
 	assert_regex "${stderr_lines[0]}" "invalid network alias 'space 1', ignoring"
 	assert_equal "$(sed -n 2p "$NSU_CONF/aardvark-dns/podman1")" "$(nsu_id d1) 10.89.3.2  web,valid 192.0.2.53"
 }
+
+@test "dns: a dns_enabled network without a gateway gets no DNS server" {
+	jq '.network_info.podman1.subnets[0] |= del(.gateway)' "$TEST_DIR/a.json" >"$TEST_DIR/nogw.json"
+	nsu_run --aardvark-binary "$AARDVARK_DNS" -f "$TEST_DIR/nogw.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	assert_equal "$(jq -c '.podman1 | [.dns_search_domains, .dns_server_ips]' <<<"$output")" '[[],[]]'
+	[[ ! -e $NSU_CONF/aardvark-dns/podman1 ]]
+	nsu_run --aardvark-binary "$AARDVARK_DNS" -f "$TEST_DIR/nogw.json" teardown "${NSU_CTR_PATH[0]}"
+	assert_success
+}
