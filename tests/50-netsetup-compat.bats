@@ -83,6 +83,18 @@ compare() {
 	assert_equal "$(jq -r '.net2.interfaces.ens9.mac_address' "$TEST_DIR/nv.out")" 02:42:ac:11:00:09
 }
 
+@test "compat: macvlan" {
+	local ns
+	for ns in "$PEA_HOST" "$NV_HOST"; do
+		ip -n "$ns" link add parent0 type veth peer name parent1
+		ip -n "$ns" link set parent0 up
+	done
+	nsu_json "$(nsu_id c7)" mv parent0 eth0 "10.93.0.0/24,10.93.0.1,10.93.0.5" |
+		jq '.network_info.mv.driver = "macvlan" | .network_info.mv.options = {mode: "bridge"}' \
+			>"$TEST_DIR/o.json"
+	compare "$TEST_DIR/o.json"
+}
+
 @test "compat: internal network" {
 	nsu_json "$(nsu_id c3)" intnet podman5 eth0 "10.92.0.0/24,10.92.0.1,10.92.0.9" |
 		jq '.network_info.intnet.internal = true' >"$TEST_DIR/o.json"
