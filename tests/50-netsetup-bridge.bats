@@ -469,3 +469,22 @@ NFT
 	run -0 nsu_host nft list tables
 	assert_output ""
 }
+
+@test "no_default_route and metric options" {
+	local id
+	id=$(nsu_id nodef)
+	nsu_json "$id" podman1 podman1 eth0 "$NET4,10.89.3.2" "$NET6,fd10:88:a::2" |
+		jq '.network_info.podman1.options = {no_default_route: "true"}' >"$TEST_DIR/o.json"
+	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
+	assert_success
+	run -0 --separate-stderr nsu_ctr 0 ip route show default
+	assert_output ""
+	run -0 --separate-stderr nsu_ctr 0 ip -6 route show default
+	assert_output ""
+	nsu_json "$(nsu_id metric)" podman1 podman1 eth0 "$NET4,10.89.3.3" |
+		jq '.network_info.podman1.options = {metric: "250"}' >"$TEST_DIR/m.json"
+	nsu_run -f "$TEST_DIR/m.json" setup "${NSU_CTR_PATH[1]}"
+	assert_success
+	run -0 --separate-stderr nsu_ctr 1 ip -j route show default
+	assert_equal "$(jq -c '[.[0].gateway, .[0].metric]' <<<"$output")" '["10.89.3.1",250]'
+}

@@ -95,6 +95,15 @@ compare() {
 	compare "$TEST_DIR/o.json"
 }
 
+# (static routes and no_default_route came after netavark 1.4, which ignores them: they are
+# tested in 50-netsetup-bridge against the later netavark's documented behaviour)
+@test "compat: metric option" {
+	nsu_json "$(nsu_id c8)" podman1 podman1 eth0 "10.89.3.0/24,10.89.3.1,10.89.3.2" \
+		"fd10:88:a::/64,fd10:88:a::1,fd10:88:a::2" |
+		jq '.network_info.podman1.options = {metric: "200"}' >"$TEST_DIR/o.json"
+	compare "$TEST_DIR/o.json"
+}
+
 @test "compat: internal network" {
 	nsu_json "$(nsu_id c3)" intnet podman5 eth0 "10.92.0.0/24,10.92.0.1,10.92.0.9" |
 		jq '.network_info.intnet.internal = true' >"$TEST_DIR/o.json"
