@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154,SC2012 # bats sets output and lines; ls -A lists small test trees
 #
 # tests/helpers-storage.bash: helpers for the pea-storage suites (30-storage-*.bats).
 #
