@@ -141,6 +141,12 @@ compare() {
 		--aardvark-binary "$AARDVARK_DNS" -f "$TEST_DIR/o.json" teardown "/run/netns/$PEA_CTR"
 	assert_success
 	[[ ! -e $NSU_CONF/aardvark-dns/podman1 ]]
+	# the server was told to stop: the name stops resolving
+	local try
+	for try in 1 2 3 4 5; do
+		ip netns exec "$PEA_CTR" busybox nslookup web 10.89.3.1 >/dev/null 2>&1 || break
+		sleep 0.3
+	done
 	run -1 ip netns exec "$PEA_CTR" busybox nslookup web 10.89.3.1
 }
 
