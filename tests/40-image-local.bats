@@ -389,6 +389,8 @@ layout_manifest() {
 			store) dst="${store}d/img$n:t" ;;
 			esac
 			run -0 "${I[@]}" copy -q --src-tls-verify=false --dest-tls-verify=false "${src[$from]}" "$dst"
+			# what the store holds is checked in 40-image-store.bats
+			[[ "$to" != store ]] || continue
 			run -0 "${I[@]}" inspect --tls-verify=false "$dst"
 			digest="$(jq -r .Digest <<<"$output")"
 			run -0 "${I[@]}" inspect --config --tls-verify=false "$dst"
