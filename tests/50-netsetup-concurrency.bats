@@ -44,6 +44,11 @@ teardown() {
 	assert_equal "$(jq '[.nftables[].rule | select(. != null) | select(.comment == "net:podman1")] | length' <<<"$output")" 3
 	assert_equal "$(wc -l <"$NSU_CONF/aardvark-dns/podman1")" $((N + 1))
 	run -0 nsu_ctr 0 busybox ping -c1 -W2 "10.89.3.$((N + 1))"
+	# aardvark-dns restarts its listeners on each reload: ask again for a while
+	for ((i = 0; i < 10; i++)); do
+		nsu_ctr 0 busybox nslookup "c$((8000 + N - 1))" 10.89.3.1 >/dev/null 2>&1 && break
+		sleep 0.3
+	done
 	run -0 nsu_ctr 0 busybox nslookup "c$((8000 + N - 1))" 10.89.3.1
 	assert_output --partial "10.89.3.$((N + 1))"
 
