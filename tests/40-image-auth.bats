@@ -133,7 +133,9 @@ setup() {
 	assert_output --partial "--cert-dir"
 	assert_equal "${#lines[@]}" 1
 	run -0 "${I[@]}" copy -q --dest-cert-dir "$IMG_TLS_CERTS" "oci:$BUSYBOX_OCI" "docker://$S/t/busybox:1"
-	run -0 "${I[@]}" inspect --cert-dir "$IMG_TLS_CERTS" "docker://$S/t/busybox:1"
+	PEA_IMAGE_CURL_VERBOSE=1 run -0 "${I[@]}" inspect --cert-dir "$IMG_TLS_CERTS" "docker://$S/t/busybox:1"
+	assert_output --partial "using HTTP/2"
+	assert_equal "$(grep -c 'ALPN: server accepted h2' <<<"$output")" 1
 	run -0 "${I[@]}" inspect --tls-verify=false "docker://$S/t/busybox:1"
 	mkdir -p "$TEST_DIR/home/.config/containers/certs.d/$S"
 	cp "$IMG_TLS_CERTS/ca.crt" "$TEST_DIR/home/.config/containers/certs.d/$S/"
