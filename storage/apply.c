@@ -18,6 +18,7 @@
 #include "lib/xalloc.h"
 #include "apply.h"
 #include "digest.h"
+#include "tarsplit.h"
 
 #define READ_BLOCK (256u << 10)
 
@@ -146,6 +147,7 @@ struct writer {
 	uid_t euid;
 	gid_t egid;
 	bool setgid_dirs; /* a directory passes its group on: chown every new file */
+	bool removed_dir; /* an entry replaced a directory */
 };
 
 static void writer_forget_parent(struct writer *w)
@@ -230,7 +232,10 @@ static int make_parents(struct writer *w, const char *dir, struct pea_error **er
 				return path_error(err,
 						  dir_error(w->rootfd, slash ? prefix : "", -pfd),
 						  prefix);
-			if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
+			if (mkdirat(pfd, base, 0755) == 0)
+				/* ours: whiteouts and opaque directories leave it alone */
+				strset_insert_take(&w->created, xstrdup(prefix));
+			else if (errno != EEXIST)
 				return pea_error_errno(err, "mkdir '%s'", prefix);
 			*p = saved;
 			if (!saved)
@@ -269,8 +274,8 @@ static int writer_parent(struct writer *w, const char *dir, bool create, int *re
 }
 
 /* Remove what is at pfd/name. A directory is kept when keep_dir (returns 1). */
-static int remove_existing(int pfd, const char *name, const char *path, bool keep_dir,
-			   struct pea_error **err)
+static int remove_existing(struct writer *w, int pfd, const char *name, const char *path,
+			   bool keep_dir, struct pea_error **err)
 {
 	struct stat st;
 
@@ -283,6 +288,8 @@ static int remove_existing(int pfd, const char *name, const char *path, bool kee
 		/* pfd (the cached parent) is above what goes away: it stays valid */
 		if (keep_dir)
 			return 1;
+		/* files this layer wrote may go with it */
+		w->removed_dir = true;
 		if (pea_rm_rf_at(pfd, name, err) < 0)
 			return pea_error_wrap(err, "remove '%s'", path);
 		return 0;
@@ -420,7 +427,7 @@ static int write_file(struct writer *w, struct archive *a, struct archive_entry 
 
 	/* a later entry replaces an earlier one: remove only when the name is taken */
 	if (fd < 0 && errno == EEXIST) {
-		if (remove_existing(pfd, name, path, false, err) < 0)
+		if (remove_existing(w, pfd, name, path, false, err) < 0)
 			return -1;
 		fd = openat(pfd, name, flags, mode);
 	}
@@ -441,7 +448,7 @@ static int write_dir(struct writer *w, struct archive_entry *e, int pfd, const c
 	if (*path && mkdirat(pfd, name, 0700) < 0) {
 		if (errno != EEXIST)
 			return pea_error_errno(err, "mkdir '%s'", path);
-		r = remove_existing(pfd, name, path, true, err);
+		r = remove_existing(w, pfd, name, path, true, err);
 		if (r < 0)
 			return r;
 		if (r == 0 && mkdirat(pfd, name, 0700) < 0)
@@ -480,7 +487,7 @@ static int write_special(struct writer *w, struct archive_entry *e, int pfd, con
 		int r = symlinkat(target, pfd, name);
 
 		if (r < 0 && errno == EEXIST) {
-			if (remove_existing(pfd, name, path, false, err) < 0)
+			if (remove_existing(w, pfd, name, path, false, err) < 0)
 				return -1;
 			r = symlinkat(target, pfd, name);
 		}
@@ -492,7 +499,7 @@ static int write_special(struct writer *w, struct archive_entry *e, int pfd, con
 		int r = mknodat(pfd, name, mode, dev);
 
 		if (r < 0 && errno == EEXIST) {
-			if (remove_existing(pfd, name, path, false, err) < 0)
+			if (remove_existing(w, pfd, name, path, false, err) < 0)
 				return -1;
 			r = mknodat(pfd, name, mode, dev);
 		}
@@ -542,7 +549,7 @@ static int write_hardlink(struct writer *w, struct archive_entry *e, int pfd, co
 		return 0;
 	if (!*target)
 		return pea_error_new(err, EPERM, "hardlink '%s' to the layer root: refused", path);
-	if (remove_existing(pfd, name, path, false, err) < 0)
+	if (remove_existing(w, pfd, name, path, false, err) < 0)
 		return -1;
 	split_path(target, &tdir, &tbase);
 	tfd = openat2_in_layer(w->rootfd, tdir, O_PATH | O_DIRECTORY);
@@ -605,7 +612,7 @@ static int write_whiteout(struct writer *w, const char *dir, const char *victim,
 				     victim, *dir ? dir : "/");
 	if (strset_contains(&w->created, vpath))
 		return 0; /* whiteouts only hide what lower layers have */
-	if (remove_existing(pfd, victim, vpath, false, err) < 0)
+	if (remove_existing(w, pfd, victim, vpath, false, err) < 0)
 		return -1;
 	if (w->o->mode == APPLY_VFS)
 		return 0;
@@ -689,6 +696,7 @@ struct middle {
 	struct archive *outer; /* decompresses to a raw stream */
 	char *buf;
 	struct digest *uncompressed;
+	struct tarsplit *split; /* NULL: not recording */
 	bool eof;
 };
 
@@ -732,6 +740,8 @@ static la_ssize_t middle_read(struct archive *a, void *data, const void **ret_bu
 	if (n == 0)
 		m->eof = true;
 	digest_update(m->uncompressed, m->buf, (size_t)n);
+	if (m->split)
+		tarsplit_feed(m->split, m->buf, (size_t)n);
 	*ret_buf = m->buf;
 	return n;
 }
@@ -790,8 +800,36 @@ static int open_outer(struct source *s, struct archive **ret, struct pea_error *
 	return 0;
 }
 
-static int apply_entries(struct archive *inner, struct writer *w, struct apply_result *res,
-			 struct pea_error **err)
+/*
+ * Tell the tar-split recorder where the entry's headers are and, for a plain regular file
+ * written once, where its contents will be in the layer.
+ */
+static void split_entry(struct writer *w, struct tarsplit *t, struct archive *a,
+			struct archive_entry *e)
+{
+	_cleanup_error_ struct pea_error *ignored = NULL;
+	_cleanup_free_ char *path = NULL;
+	const char *raw = archive_entry_pathname(e);
+	const char *base;
+	bool plain;
+
+	if (!raw || apply_clean_path(raw, &path, &ignored) < 0) {
+		tarsplit_entry(t, (uint64_t)archive_read_header_position(a), NULL, 0);
+		return;
+	}
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	plain = archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e) &&
+		archive_entry_sparse_count(e) == 0 && strncmp(base, ".wh.", 4) &&
+		archive_entry_size_is_set(e);
+	/* a path written twice would be read back with its last contents */
+	if (strset_contains(&w->created, path))
+		tarsplit_abandon(t);
+	tarsplit_entry(t, (uint64_t)archive_read_header_position(a), plain ? path : NULL,
+		       plain ? (uint64_t)archive_entry_size(e) : 0);
+}
+
+static int apply_entries(struct archive *inner, struct writer *w, struct tarsplit *t,
+			 struct apply_result *res, struct pea_error **err)
 {
 	struct archive_entry *e;
 	int r;
@@ -799,6 +837,8 @@ static int apply_entries(struct archive *inner, struct writer *w, struct apply_r
 	while ((r = archive_read_next_header(inner, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		if (r == ARCHIVE_WARN)
 			log_debug("tar stream: %s", archive_error_string(inner));
+		if (t)
+			split_entry(w, t, inner, e);
 		if (write_entry(w, inner, e, err) < 0)
 			return pea_error_wrap(err, "entry '%s'", archive_entry_pathname(e) ?: "?");
 		res->entries++;
@@ -835,6 +875,7 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	if (open_outer(&s, &outer, err) < 0)
 		goto out;
 	m.outer = outer;
+	m.split = o->tarsplit_fd >= 0 ? tarsplit_new(o->tarsplit_fd) : NULL;
 	inner = archive_read_new();
 	archive_read_support_format_tar(inner);
 	archive_read_support_format_gnutar(inner);
@@ -843,8 +884,11 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 			      archive_error_string(inner) ?: "not a tar stream");
 		goto out;
 	}
-	if (apply_entries(inner, &w, &res, err) < 0 || drain(&s, &m, err) < 0)
+	if (apply_entries(inner, &w, m.split, &res, err) < 0 || drain(&s, &m, err) < 0)
 		goto out;
+	if (m.split && w.removed_dir)
+		tarsplit_abandon(m.split);
+	res.tarsplit = m.split && tarsplit_finish(m.split);
 	writer_finish_dirs(&w);
 	res.compression = compression_name(outer);
 	res.size = digest_bytes(m.uncompressed);
@@ -855,6 +899,7 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	r = 0;
 out:
 	umask(saved_umask);
+	tarsplit_free(m.split);
 	writer_clear(&w);
 	digest_free(s.compressed);
 	digest_free(m.uncompressed);

@@ -29,6 +29,8 @@ struct apply_options {
 	/* "trusted.overlay.opaque", or "user.overlay.opaque" for a rootless overlay */
 	const char *opaque_xattr;
 	bool ignore_chown_errors;
+	/* where to record the tar's headers for an exact `layer diff` (tarsplit.h), or -1 */
+	int tarsplit_fd;
 };
 
 struct apply_result {
@@ -38,6 +40,7 @@ struct apply_result {
 	uint64_t compressed_size;
 	const char *compression; /* "none", "gzip", "zstd" */
 	uint64_t entries;
+	bool tarsplit; /* the record on tarsplit_fd is complete */
 };
 
 #define APPLY_MAX_PATH 4096

@@ -19,6 +19,7 @@
 #include "idmap.h"
 #include "layer.h"
 #include "records.h"
+#include "tarsplit.h"
 #include "store.h"
 
 char *layer_chain_id(const char *parent_id, const char *diff_id)
@@ -85,6 +86,37 @@ static int check_parent(struct store *s, const char *parent, struct pea_error **
 	return 0;
 }
 
+/* The staged layer's files, and the file for its tar-split record. */
+static int open_staged(struct staged *st, int *ret_diff, int *ret_split, struct pea_error **err)
+{
+	_cleanup_free_ char *diff = xasprintf("%s/diff", st->name);
+	_cleanup_free_ char *split = xasprintf("%s/tar-split", st->name);
+
+	*ret_diff = openat(st->dirfd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*ret_diff < 0)
+		return pea_error_errno(err, "open the staged layer");
+	*ret_split = openat(st->dirfd, split, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (*ret_split < 0)
+		return pea_error_errno(err, "create the staged layer's tar-split");
+	return 0;
+}
+
+/* Keep a complete tar-split record (synced: it is read back as it is), drop any other. */
+static int finish_split(struct staged *st, int splitfd, bool complete, struct pea_error **err)
+{
+	_cleanup_free_ char *split = xasprintf("%s/tar-split", st->name);
+
+	if (!complete) {
+		log_debug("layer: no tar-split record, 'layer diff' will make a new tar");
+		if (unlinkat(st->dirfd, split, 0) < 0)
+			return pea_error_errno(err, "remove the staged layer's tar-split");
+		return 0;
+	}
+	if (fsync(splitfd) < 0)
+		return pea_error_errno(err, "sync the staged layer's tar-split");
+	return 0;
+}
+
 /* A stream that is not what the caller expected is not a layer. */
 static int check_digests(const struct layer_apply_options *o, const struct apply_result *res,
 			 struct pea_error **err)
@@ -118,23 +150,19 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	struct apply_result res = { 0 };
 	struct layer_rec l = { 0 };
 	_cleanup_close_ int difffd = -1;
+	_cleanup_close_ int splitfd = -1;
 	int r = -1;
 
 	if (o->id && store_record_exists(s, "layers", o->id))
 		return pea_error_new(err, EEXIST, "layer '%s' already exists", o->id);
 	if (check_parent(s, o->parent, err) < 0 || staged_new(s, o->parent, &st, err) < 0)
 		goto out;
-	{
-		_cleanup_free_ char *diff = xasprintf("%s/diff", st.name);
-
-		difffd = openat(st.dirfd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (difffd < 0) {
-			pea_error_errno(err, "open the staged layer");
-			goto out;
-		}
-	}
+	if (open_staged(&st, &difffd, &splitfd, err) < 0)
+		goto out;
+	ao.tarsplit_fd = splitfd;
 	store_unlock(s);
-	if (apply_tar_fd(in_fd, difffd, &ao, &res, err) < 0 || check_digests(o, &res, err) < 0)
+	if (apply_tar_fd(in_fd, difffd, &ao, &res, err) < 0 || check_digests(o, &res, err) < 0 ||
+	    finish_split(&st, splitfd, res.tarsplit, err) < 0)
 		goto out;
 	if (store_relock(s, err) < 0 || check_parent(s, o->parent, err) < 0)
 		goto out;
@@ -306,17 +334,35 @@ static int open_diff_dir(struct store *s, const char *id, int *ret_fd, struct pe
 	return 0;
 }
 
+/* An applied layer gives back the very tar it was applied from, when it has its record. */
+static int open_tarsplit(struct store *s, const struct layer_rec *l, int *ret_fd)
+{
+	_cleanup_free_ char *path = xasprintf("%s/tar-split", l->id);
+
+	*ret_fd = -1;
+	if (l->container || !l->diff_id)
+		return 0;
+	*ret_fd = openat(s->driver_fd, path, O_RDONLY | O_CLOEXEC);
+	return 0;
+}
+
 int layer_write_diff(struct store *s, const char *id, const struct idmaps *maps, int fd,
 		     struct pea_error **err)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_close_ int pfd = -1;
+	_cleanup_close_ int splitfd = -1;
 	struct layer_rec l = { 0 };
 	int r;
 
 	if (layer_load(s, id, &l, err) < 0)
 		return -1;
 	r = open_diff_dir(s, id, &dfd, err);
+	if (r == 0 && open_tarsplit(s, &l, &splitfd) == 0 && splitfd >= 0) {
+		r = tarsplit_write(splitfd, dfd, l.diff_id, fd, err);
+		layer_rec_clear(&l);
+		return r;
+	}
 	/* vfs keeps full copies: the changes are the difference with the parent's copy */
 	if (r == 0 && driver_is_vfs(s) && l.parent)
 		r = open_diff_dir(s, l.parent, &pfd, err);

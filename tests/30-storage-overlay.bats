@@ -24,6 +24,7 @@ teardown() {
 @test "overlay: owners, modes, times, xattrs, hardlinks, symlinks, devices, fifos" { st_entry_types; }
 @test "overlay: sparse files keep their holes" { st_sparse; }
 @test "overlay: layer diff then apply gives the same tree" { st_diff_roundtrip; }
+@test "overlay: layer diff gives back the applied tar byte for byte" { st_diff_exact; }
 @test "overlay: mounts are counted" { st_mount_counts; }
 @test "overlay: hostile tars are refused and leave nothing" { st_hostile; }
 @test "overlay: kill -9 during an apply, the next command cleans up" { st_crash_during_apply; }

@@ -24,6 +24,7 @@ teardown() {
 @test "vfs: owners, modes, times, xattrs, hardlinks, symlinks, devices, fifos" { st_entry_types; }
 @test "vfs: sparse files keep their holes" { st_sparse; }
 @test "vfs: layer diff then apply gives the same tree" { st_diff_roundtrip; }
+@test "vfs: layer diff gives back the applied tar byte for byte" { st_diff_exact; }
 @test "vfs: mounts are counted" { st_mount_counts; }
 @test "vfs: hostile tars are refused and leave nothing" { st_hostile; }
 @test "vfs: kill -9 during an apply, the next command cleans up" { st_crash_during_apply; }

@@ -1,0 +1,322 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/xalloc.h"
+#include "digest.h"
+#include "tarsplit.h"
+
+#define WINDOW_MAX  (64u << 20) /* raw bytes held at once: beyond, give up */
+#define RECORD_MAX  (1u << 20)
+#define COPY_BLOCK  (256u << 10)
+#define MAX_PATH_SZ 4096
+
+struct tarsplit {
+	int fd;
+	bool failed;
+	uint64_t fed;		     /* stream offset after the last byte fed */
+	uint64_t base;		     /* stream offset of window[0] */
+	uint64_t skip_from, skip_to; /* contents not to keep */
+	char *window;
+	size_t len, cap;
+};
+
+struct tarsplit *tarsplit_new(int out_fd)
+{
+	struct tarsplit *t = xnew(struct tarsplit, 1);
+
+	t->fd = out_fd;
+	return t;
+}
+
+struct tarsplit *tarsplit_free(struct tarsplit *t)
+{
+	if (t) {
+		free(t->window);
+		free(t);
+	}
+	return NULL;
+}
+
+static void append(struct tarsplit *t, const char *p, size_t n)
+{
+	if (t->len + n > WINDOW_MAX) {
+		t->failed = true;
+		return;
+	}
+	if (t->len + n > t->cap) {
+		t->cap = (t->len + n) * 2;
+		t->window = xrealloc(t->window, t->cap);
+	}
+	memcpy(t->window + t->len, p, n);
+	t->len += n;
+}
+
+void tarsplit_feed(struct tarsplit *t, const void *buf, size_t len)
+{
+	const char *p = buf;
+	uint64_t start = t->fed;
+
+	t->fed += len;
+	if (t->failed)
+		return;
+	/* the part before, and the part after, the contents being skipped */
+	if (start < t->skip_from) {
+		uint64_t n = (t->skip_from - start < len) ? t->skip_from - start : len;
+
+		append(t, p, (size_t)n);
+	}
+	if (t->fed > t->skip_to) {
+		uint64_t from = start > t->skip_to ? start : t->skip_to;
+
+		append(t, p + (from - start), (size_t)(t->fed - from));
+	}
+}
+
+static bool write_all(struct tarsplit *t, const void *p, size_t n)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (!t->failed && pea_write_all(t->fd, p, n, &e) < 0)
+		t->failed = true;
+	return !t->failed;
+}
+
+/* Emit window bytes up to stream offset end as 'R' records and drop them. */
+static void emit_raw(struct tarsplit *t, uint64_t end)
+{
+	size_t n, done = 0;
+
+	if (end < t->base || end - t->base > t->len) {
+		t->failed = true;
+		return;
+	}
+	n = (size_t)(end - t->base);
+	while (done < n && !t->failed) {
+		uint32_t chunk = (uint32_t)(n - done > RECORD_MAX ? RECORD_MAX : n - done);
+
+		write_all(t, "R", 1);
+		write_all(t, &chunk, sizeof(chunk));
+		write_all(t, t->window + done, chunk);
+		done += chunk;
+	}
+	memmove(t->window, t->window + n, t->len - n);
+	t->len -= n;
+	t->base = end;
+}
+
+static uint64_t octal_field(const unsigned char *f, size_t n, bool *ok)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if (f[0] & 0x80) { /* base-256 */
+		for (i = 1; i < n; i++)
+			v = (v << 8) | f[i];
+		return v;
+	}
+	while (i < n && f[i] == ' ')
+		i++;
+	for (; i < n && f[i] >= '0' && f[i] <= '7'; i++)
+		v = v * 8 + (uint64_t)(f[i] - '0');
+	if (i < n && f[i] != ' ' && f[i] != '\0')
+		*ok = false;
+	return v;
+}
+
+/* The length of the headers at pos (meta headers and the entry's own); 0 if unknown. */
+static uint64_t header_length(struct tarsplit *t, uint64_t pos)
+{
+	uint64_t off = pos;
+
+	for (int k = 0; k < 16; k++) {
+		const unsigned char *h;
+		bool ok = true;
+		uint64_t size;
+		char type;
+
+		if (off < t->base || off + 512 > t->base + t->len)
+			return 0;
+		h = (const unsigned char *)t->window + (off - t->base);
+		type = (char)h[156];
+		size = octal_field(h + 124, 12, &ok);
+		if (!ok || memcmp(h + 257, "ustar", 5))
+			return 0;
+		off += 512;
+		if (type != 'x' && type != 'g' && type != 'L' && type != 'K')
+			return off - pos;
+		off += (size + 511) / 512 * 512;
+	}
+	return 0;
+}
+
+void tarsplit_entry(struct tarsplit *t, uint64_t header_pos, const char *path, uint64_t size)
+{
+	uint64_t hlen, data, drop_from, drop_to;
+	uint32_t plen;
+
+	if (t->failed)
+		return;
+	emit_raw(t, header_pos);
+	if (!path || size == 0)
+		return; /* contents, if any, stay raw: emitted with the next entry */
+	hlen = header_length(t, header_pos);
+	plen = (uint32_t)strlen(path);
+	if (hlen == 0 || plen > MAX_PATH_SZ) {
+		t->failed = true;
+		return;
+	}
+	data = header_pos + hlen;
+	emit_raw(t, data);
+	write_all(t, "D", 1);
+	write_all(t, &plen, sizeof(plen));
+	write_all(t, path, plen);
+	write_all(t, &size, sizeof(size));
+	/* drop what the window already has of the contents; skip the rest as it comes */
+	t->skip_from = data;
+	t->skip_to = data + size;
+	drop_from = data - t->base;
+	drop_to = t->len < drop_from + size ? t->len : drop_from + size;
+	memmove(t->window + drop_from, t->window + drop_to, t->len - drop_to);
+	t->len -= (size_t)(drop_to - drop_from);
+	t->base = data + size;
+	if (drop_from != 0)
+		t->failed = true; /* emit_raw left the window starting at data */
+}
+
+void tarsplit_abandon(struct tarsplit *t)
+{
+	t->failed = true;
+}
+
+bool tarsplit_finish(struct tarsplit *t)
+{
+	if (!t->failed)
+		emit_raw(t, t->base + t->len);
+	return !t->failed;
+}
+
+/* ---- reading back ---------------------------------------------------------------------- */
+
+static int read_exact(int fd, void *buf, size_t n, struct pea_error **err)
+{
+	char *p = buf;
+
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return pea_error_errno(err, "read the tar-split record");
+		if (r == 0)
+			return pea_error_new(err, EPROTO, "the tar-split record is truncated");
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+struct out {
+	int fd;
+	struct digest *d;
+};
+
+static int out_write(struct out *o, const void *p, size_t n, struct pea_error **err)
+{
+	digest_update(o->d, p, n);
+	return pea_write_all(o->fd, p, n, err);
+}
+
+static int copy_contents(int rootfd, const char *path, uint64_t size, struct out *o, char *buf,
+			 struct pea_error **err)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_close_ int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", path);
+	while (size > 0) {
+		ssize_t n = read(fd, buf, size < COPY_BLOCK ? (size_t)size : COPY_BLOCK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pea_error_errno(err, "read '%s'", path);
+		if (n == 0)
+			return pea_error_new(err, EPROTO,
+					     "'%s' is shorter than when it was applied", path);
+		if (out_write(o, buf, (size_t)n, err) < 0)
+			return -1;
+		size -= (uint64_t)n;
+	}
+	return 0;
+}
+
+static int write_record(int split_fd, int rootfd, char type, struct out *o, char *buf,
+			struct pea_error **err)
+{
+	uint32_t len;
+	uint64_t size;
+	_cleanup_free_ char *path = NULL;
+
+	if (read_exact(split_fd, &len, sizeof(len), err) < 0)
+		return -1;
+	if (type == 'R') {
+		if (len > RECORD_MAX)
+			return pea_error_new(err, EPROTO, "a tar-split record is too long");
+		if (read_exact(split_fd, buf, len, err) < 0)
+			return -1;
+		return out_write(o, buf, len, err);
+	}
+	if (type != 'D' || len == 0 || len > MAX_PATH_SZ)
+		return pea_error_new(err, EPROTO, "a tar-split record is not valid");
+	path = xmalloc(len + 1);
+	if (read_exact(split_fd, path, len, err) < 0 ||
+	    read_exact(split_fd, &size, sizeof(size), err) < 0)
+		return -1;
+	path[len] = '\0';
+	return copy_contents(rootfd, path, size, o, buf, err);
+}
+
+int tarsplit_write(int split_fd, int rootfd, const char *diff_id, int out_fd,
+		   struct pea_error **err)
+{
+	_cleanup_free_ char *buf = xmalloc(RECORD_MAX > COPY_BLOCK ? RECORD_MAX : COPY_BLOCK);
+	_cleanup_free_ char *got = NULL;
+	struct out o = { .fd = out_fd, .d = digest_new() };
+	int r = 0;
+
+	for (;;) {
+		char type;
+		ssize_t n = read(split_fd, &type, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = pea_error_errno(err, "read the tar-split record");
+			break;
+		}
+		if (n == 0)
+			break;
+		r = write_record(split_fd, rootfd, type, &o, buf, err);
+		if (r < 0)
+			break;
+	}
+	got = digest_final(o.d);
+	digest_free(o.d);
+	if (r == 0 && diff_id && strcmp(got, diff_id))
+		r = pea_error_new(err, EPROTO, "the tar written has the digest '%s', not '%s'", got,
+				  diff_id);
+	return r;
+}
