@@ -64,7 +64,7 @@ teardown() {
 	mp="$(json_field mountpoint)"
 	assert_equal "$(findmnt -n -o FSTYPE "$mp")" fuse.fuse-overlayfs
 	assert_equal "$(ls -A "$mp/a" | tr '\n' ' ')" "added both keep "
-	assert_equal "$(ls -A "$mp/opq" | tr '\n' ' ')" "new "
+	assert_equal "$(ls -A "$mp/opq" | tr '\n' ' ')" "implicit new "
 	echo written >"$mp/a/new"
 	run -0 pstore "${opt[@]}" container mount c
 	assert_equal "$(json_field mount_count)" 2

@@ -36,6 +36,6 @@ teardown() {
 	st_whiteout_layers
 	local p="$STORE_ROOT/vfs/$L2/diff"
 	assert_equal "$(find "$p" -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')" \
-		"$p/a $p/a/added $p/a/both $p/a/keep $p/opq $p/opq/new "
+		"$p/a $p/a/added $p/a/both $p/a/keep $p/opq $p/opq/implicit $p/opq/implicit/x $p/opq/new "
 	run -0 pstore layer diff "$L2"
 }

@@ -224,8 +224,9 @@ st_whiteout_layers() {
 		"dir a/gonedir" "file a/gonedir/x content=x" "file a/both content=old" \
 		"dir opq" "file opq/old content=old" "dir opq/sub" "file opq/sub/deep content=deep" |
 		storage_mktar "$TEST_DIR/l1.tar"
+	# opq/implicit: a directory this layer makes without an entry, before the opaque marker
 	printf '%s\n' "file a/.wh.gone" "file a/.wh.gonedir" "file a/both content=both" \
-		"file a/.wh.both" "file a/added content=added" \
+		"file a/.wh.both" "file a/added content=added" "file opq/implicit/x content=x" \
 		"dir opq" "file opq/.wh..wh..opq" "file opq/new content=new" |
 		storage_mktar "$TEST_DIR/l2.tar"
 	run -0 pstore layer apply "$TEST_DIR/l1.tar"
@@ -244,8 +245,9 @@ st_whiteouts() {
 	assert_equal "$(ls -A "$mp/a" | tr '\n' ' ')" "added both keep "
 	assert_equal "$(cat "$mp/a/keep")" keep
 	assert_equal "$(cat "$mp/a/both")" both # a whiteout only hides lower layers
-	assert_equal "$(ls -A "$mp/opq" | tr '\n' ' ')" "new "
+	assert_equal "$(ls -A "$mp/opq" | tr '\n' ' ')" "implicit new "
 	assert_equal "$(cat "$mp/opq/new")" new
+	assert_equal "$(cat "$mp/opq/implicit/x")" x
 	[[ ! -e "$mp/a/gone" && ! -e "$mp/a/gonedir" && ! -e "$mp/opq/old" && ! -e "$mp/opq/sub" ]]
 	run -0 pstore container unmount c
 }
