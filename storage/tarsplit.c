@@ -131,35 +131,91 @@ static uint64_t octal_field(const unsigned char *f, size_t n, bool *ok)
 	return v;
 }
 
-/* The length of the headers at pos (meta headers and the entry's own); 0 if unknown. */
-static uint64_t header_length(struct tarsplit *t, uint64_t pos)
+/* What the raw headers of an entry say. */
+struct raw_header {
+	uint64_t length;    /* of the headers (meta headers and the entry's own); 0: unknown */
+	uint64_t tape_size; /* of the contents that follow */
+	bool plain;	    /* a regular file whose contents are exactly tape_size bytes */
+};
+
+/* The "size" record of a pax header; any GNU.sparse key makes the file not plain. */
+static void parse_pax(const char *p, uint64_t n, struct raw_header *h, bool *has_size,
+		      uint64_t *size)
 {
-	uint64_t off = pos;
+	uint64_t off = 0;
+
+	while (off < n) {
+		const char *rec = p + off, *sp, *eq;
+		uint64_t len = 0;
+		char *end;
+
+		len = strtoull(rec, &end, 10);
+		if (end == rec || *end != ' ' || len == 0 || len > n - off) {
+			h->plain = false;
+			return;
+		}
+		sp = end + 1;
+		eq = memchr(sp, '=', (size_t)(rec + len - sp));
+		if (!eq) {
+			h->plain = false;
+			return;
+		}
+		if (eq - sp >= 10 && !memcmp(sp, "GNU.sparse", 10))
+			h->plain = false;
+		if (eq - sp == 4 && !memcmp(sp, "size", 4)) {
+			*has_size = true;
+			*size = strtoull(eq + 1, NULL, 10);
+		}
+		off += len;
+	}
+}
+
+static struct raw_header parse_headers(struct tarsplit *t, uint64_t pos)
+{
+	struct raw_header h = { .plain = true };
+	uint64_t off = pos, pax_size = 0;
+	bool has_pax_size = false;
 
 	for (int k = 0; k < 16; k++) {
-		const unsigned char *h;
+		const unsigned char *b;
 		bool ok = true;
 		uint64_t size;
 		char type;
 
 		if (off < t->base || off + 512 > t->base + t->len)
-			return 0;
-		h = (const unsigned char *)t->window + (off - t->base);
-		type = (char)h[156];
-		size = octal_field(h + 124, 12, &ok);
-		if (!ok || memcmp(h + 257, "ustar", 5))
-			return 0;
+			return (struct raw_header){ 0 };
+		b = (const unsigned char *)t->window + (off - t->base);
+		type = (char)b[156];
+		size = octal_field(b + 124, 12, &ok);
+		if (!ok || memcmp(b + 257, "ustar", 5))
+			return (struct raw_header){ 0 };
 		off += 512;
-		if (type != 'x' && type != 'g' && type != 'L' && type != 'K')
-			return off - pos;
-		off += (size + 511) / 512 * 512;
+		if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
+			uint64_t content = (size + 511) / 512 * 512;
+
+			if (off + content > t->base + t->len)
+				return (struct raw_header){ 0 };
+			if (type == 'x')
+				parse_pax(t->window + (off - t->base), size, &h, &has_pax_size,
+					  &pax_size);
+			if (type == 'g')
+				h.plain = false;
+			off += content;
+			continue;
+		}
+		h.length = off - pos;
+		h.tape_size = has_pax_size ? pax_size : size;
+		if (type != '0' && type != '\0' && type != '7')
+			h.plain = false;
+		return h;
 	}
-	return 0;
+	return (struct raw_header){ 0 };
 }
 
 void tarsplit_entry(struct tarsplit *t, uint64_t header_pos, const char *path, uint64_t size)
 {
-	uint64_t hlen, data, drop_from, drop_to;
+	struct raw_header raw;
+	uint64_t data, drop_from, drop_to;
 	uint32_t plen;
 
 	if (t->failed)
@@ -167,13 +223,16 @@ void tarsplit_entry(struct tarsplit *t, uint64_t header_pos, const char *path, u
 	emit_raw(t, header_pos);
 	if (!path || size == 0)
 		return; /* contents, if any, stay raw: emitted with the next entry */
-	hlen = header_length(t, header_pos);
+	raw = parse_headers(t, header_pos);
 	plen = (uint32_t)strlen(path);
-	if (hlen == 0 || plen > MAX_PATH_SZ) {
+	if (raw.length == 0 || plen > MAX_PATH_SZ) {
 		t->failed = true;
 		return;
 	}
-	data = header_pos + hlen;
+	/* what the reader made of the headers must be what they say, else keep it raw */
+	if (!raw.plain || raw.tape_size != size)
+		return;
+	data = header_pos + raw.length;
 	emit_raw(t, data);
 	write_all(t, "D", 1);
 	write_all(t, &plen, sizeof(plen));
