@@ -9,11 +9,13 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "image/blob.h"
 #include "image/cli.h"
 #include "image/copy.h"
 #include "image/policy.h"
+#include "image/reference.h"
 #include "image/transport.h"
 
 enum {
@@ -39,6 +41,8 @@ enum {
 	OPT_DEST_TOKEN,
 	OPT_RETRY,
 	OPT_DIGESTFILE,
+	OPT_DRY_RUN,
+	OPT_ADDITIONAL_TAG,
 	OPT_FORMAT,
 	OPT_PROGRESS,
 	OPT_PROGRESS_FD,
@@ -49,7 +53,8 @@ enum {
 	OPT_COMPRESS_LEVEL,
 	OPT_ACCEPT_UNCOMPRESSED,
 	OPT_PRESERVE,
-	OPT_UNSUPPORTED,
+	OPT_SRC_SHARED,
+	OPT_DEST_SHARED,
 	OPT_IGNORED,
 	OPT_IGNORED_ARG,
 };
@@ -77,6 +82,8 @@ static const struct option copy_options[] = {
 	{ "dest-registry-token", required_argument, NULL, OPT_DEST_TOKEN },
 	{ "retry-times", required_argument, NULL, OPT_RETRY },
 	{ "digestfile", required_argument, NULL, OPT_DIGESTFILE },
+	{ "dry-run", optional_argument, NULL, OPT_DRY_RUN },
+	{ "additional-tag", required_argument, NULL, OPT_ADDITIONAL_TAG },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "progress", required_argument, NULL, OPT_PROGRESS },
 	{ "progress-fd", required_argument, NULL, OPT_PROGRESS_FD },
@@ -87,8 +94,8 @@ static const struct option copy_options[] = {
 	{ "dest-compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL },
 	{ "remove-signatures", optional_argument, NULL, OPT_IGNORED },
 	{ "preserve-digests", optional_argument, NULL, OPT_PRESERVE },
-	{ "src-shared-blob-dir", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "dest-shared-blob-dir", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "src-shared-blob-dir", required_argument, NULL, OPT_SRC_SHARED },
+	{ "dest-shared-blob-dir", required_argument, NULL, OPT_DEST_SHARED },
 	{ "dest-oci-accept-uncompressed-layers", optional_argument, NULL, OPT_ACCEPT_UNCOMPRESSED },
 	{ NULL, 0, NULL, 0 },
 };
@@ -112,8 +119,12 @@ static const char copy_usage[] =
 	"      --retry-times=N           retries of a failed blob transfer (default 3)\n"
 	"      --image-parallel-copies=N blobs fetched at once (default 6)\n"
 	"      --digestfile=PATH         write the manifest digest there\n"
+	"      --src-shared-blob-dir, --dest-shared-blob-dir=DIR   an OCI layout's blobs live "
+	"there\n"
+	"      --additional-tag=NAME     another name in a docker-archive (repeatable)\n"
+	"      --dry-run                 check the source, copy nothing\n"
 	"      --preserve-digests        fail rather than change a manifest or a layer\n"
-	"  -f, --format=oci              write OCI manifests\n"
+	"  -f, --format=oci|v2s2         write OCI or Docker schema 2 manifests\n"
 	"      --dest-compress-format=gzip|zstd   recompress the layers that differ\n"
 	"      --dest-compress-level=N   compression level\n"
 	"      --dest-oci-accept-uncompressed-layers   keep plain tar layers in an OCI layout\n"
@@ -123,6 +134,8 @@ static const char copy_usage[] =
 	"  -q, --quiet                   no progress\n";
 
 struct copy_args {
+	bool dry_run;
+	char **additional_tags;
 	bool accept_uncompressed;
 	struct side_options src, dst;
 	struct copy_options copy;
@@ -222,6 +235,21 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 		case OPT_PARALLEL:
 			r = cli_int(name, optarg, 1, 64, &a->parallel, err);
 			break;
+		case OPT_DRY_RUN:
+			r = cli_bool(name, optarg, &a->dry_run, err);
+			break;
+		case OPT_ADDITIONAL_TAG: {
+			_cleanup_(reference_free_p) struct image_reference *ref = NULL;
+
+			if (reference_parse(optarg, true, &ref, err) < 0 || ref->digest) {
+				r = cli_usage(err, "--additional-tag '%s': %s", optarg,
+					      ref ? "a tag, not a digest" : (*err)->message);
+				break;
+			}
+			reference_default_tag(ref);
+			pea_strv_push_take(&a->additional_tags, reference_string(ref));
+			break;
+		}
 		case OPT_DIGESTFILE:
 			a->digestfile = optarg;
 			break;
@@ -283,8 +311,11 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 		case OPT_PRESERVE:
 			r = cli_bool(name, optarg, &a->copy.preserve_digests, err);
 			break;
-		case OPT_UNSUPPORTED:
-			r = cli_usage(err, "copy: --%s is not supported", name);
+		case OPT_SRC_SHARED:
+			a->src.shared_blob_dir = optarg;
+			break;
+		case OPT_DEST_SHARED:
+			a->dst.shared_blob_dir = optarg;
 			break;
 		case OPT_ACCEPT_UNCOMPRESSED:
 			r = cli_bool(name, optarg, &a->accept_uncompressed, err);
@@ -351,13 +382,29 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	a.copy.arch = g->override_arch;
 	a.copy.variant = g->override_variant;
 	r = source_open(src_name, &a.src, &ctx, &src, err);
+	if (r == 0 && a.dry_run) {
+		/* skopeo's words */
+		dprintf(STDERR_FILENO, "Running in dry-run mode\nWould have copied from=%s to=%s\n",
+			a.source, a.dest);
+		source_close(src);
+		cli_context_done(&ctx);
+		pea_strv_free(a.additional_tags);
+		return 0;
+	}
 	if (r == 0)
 		r = dest_open(dst_name, &a.dst, &ctx, &dst, err);
+	if (r == 0 && a.additional_tags) {
+		dst->extra_tags = TAKE_PTR(a.additional_tags);
+	}
 	if (r == 0 && a.format && strcmp(a.format, "oci") == 0 && a.copy.preserve_digests)
 		r = cli_usage(err, "copy: --format oci converts manifests, which "
 				   "--preserve-digests forbids");
 	if (r == 0 && a.format && strcmp(a.format, "oci") == 0)
 		dst->wants_oci = true;
+	if (r == 0 && a.format && strcmp(a.format, "v2s2") == 0) {
+		dst->wants_oci = false;
+		a.copy.want_docker = true;
+	}
 	/* like skopeo: registries and OCI layouts get gzip layers, not plain tars */
 	if (r == 0 && !a.copy.compress_format && !a.copy.preserve_digests &&
 	    dst->compress_uncompressed &&
@@ -370,6 +417,7 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	progress_done(&a.progress);
 	dest_free(dst, r == 0);
 	source_close(src);
+	pea_strv_free(a.additional_tags);
 	cli_context_done(&ctx);
 	if (r == 0 && a.digestfile)
 		r = write_digestfile(a.digestfile, digest, err);

@@ -120,6 +120,80 @@ int manifest_to_oci(const char *buf, size_t len, const char *type, char **ret, s
 	return 0;
 }
 
+static const char *docker_type_for(const char *mt)
+{
+	if (strcmp(mt, MT_OCI_MANIFEST) == 0)
+		return MT_DOCKER_MANIFEST;
+	if (strcmp(mt, MT_OCI_CONFIG) == 0)
+		return MT_DOCKER_CONFIG;
+	if (strcmp(mt, MT_OCI_LAYER_GZIP) == 0)
+		return MT_DOCKER_LAYER;
+	if (strcmp(mt, MT_OCI_LAYER) == 0)
+		return "application/vnd.docker.image.rootfs.diff.tar";
+	if (strcmp(mt, "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip") == 0)
+		return MT_DOCKER_FOREIGN;
+	return NULL;
+}
+
+/* An OCI image manifest as a Docker schema 2 one (--format v2s2), in Go's field order. */
+static int manifest_to_docker(const char *buf, size_t len, char **ret, size_t *ret_len,
+			      struct pea_error **err)
+{
+	static const char *const top_order[] = { "schemaVersion", "mediaType", "config", "layers",
+						 NULL };
+	static const char *const desc_order[] = { "mediaType", "size", "digest", "urls", NULL };
+	_cleanup_json_ struct json_object *doc = NULL, *top = NULL;
+	struct json_object *cfg = NULL, *layers = NULL, *arr;
+
+	if (pea_json_parse(buf, len, "manifest", &doc, err) < 0)
+		return -EINVAL;
+	json_object_object_add(doc, "mediaType", json_object_new_string(MT_DOCKER_MANIFEST));
+	json_object_object_del(doc, "annotations");
+	if (json_object_object_get_ex(doc, "config", &cfg)) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "mediaType", json_object_new_string(MT_DOCKER_CONFIG));
+		json_object_object_foreach(cfg, k, v)
+		{
+			if (strcmp(k, "mediaType") != 0 && strcmp(k, "annotations") != 0)
+				json_object_object_add(c, k, json_object_get(v));
+		}
+		json_object_object_add(doc, "config", reorder(c, desc_order));
+		json_object_put(c);
+	}
+	arr = json_object_new_array();
+	json_object_object_get_ex(doc, "layers", &layers);
+	for (size_t i = 0; layers && i < json_object_array_length(layers); i++) {
+		struct json_object *l = json_object_array_get_idx(layers, i), *mt = NULL, *c;
+		const char *to;
+
+		json_object_object_get_ex(l, "mediaType", &mt);
+		to = mt ? docker_type_for(json_object_get_string(mt)) : NULL;
+		if (!to) {
+			json_object_put(arr);
+			return pea_error_new(err, ENOTSUP,
+					     "layer %zu ('%s') cannot be described by a Docker "
+					     "schema 2 manifest",
+					     i, mt ? json_object_get_string(mt) : "no media type");
+		}
+		c = json_object_new_object();
+		json_object_object_add(c, "mediaType", json_object_new_string(to));
+		json_object_object_foreach(l, k, v)
+		{
+			if (strcmp(k, "mediaType") != 0 && strcmp(k, "annotations") != 0)
+				json_object_object_add(c, k, json_object_get(v));
+		}
+		json_object_array_add(arr, reorder(c, desc_order));
+		json_object_put(c);
+	}
+	json_object_object_add(doc, "layers", arr);
+	top = reorder(doc, top_order);
+	*ret = xstrdup(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+	*ret_len = strlen(*ret);
+	return 0;
+}
+
 struct pending {
 	const struct descriptor *desc;
 	struct descriptor recompressed; /* digest set when the layer was recompressed */
@@ -400,6 +474,22 @@ static int copy_one(struct image_source *src, struct image_dest *dst, const char
 	if (r == 0 && strcmp(out_type, MT_OCI_MANIFEST) != 0) {
 		free(out_type);
 		out_type = xstrdup(m->media_type);
+	}
+	if (o->want_docker && strcmp(out_type, MT_OCI_MANIFEST) == 0) {
+		char *conv = NULL;
+		size_t conv_len = 0;
+
+		if (o->preserve_digests)
+			return pea_error_new(err, EINVAL,
+					     "--format v2s2 converts the manifest, which "
+					     "--preserve-digests forbids");
+		if (manifest_to_docker(out, out_len, &conv, &conv_len, err) < 0)
+			return pea_error_wrap(err, "%s", src->description);
+		free(out);
+		out = conv;
+		out_len = conv_len;
+		free(out_type);
+		out_type = xstrdup(MT_DOCKER_MANIFEST);
 	}
 	r = dst->ops->begin && !o->compress_format ? dst->ops->begin(dst, m, err) : 0;
 	if (r == 0)

@@ -19,11 +19,9 @@ struct copy_options {
 	struct progress *progress;
 	const char *compress_format; /* "gzip" or "zstd": recompress layers that differ */
 	int compress_level;	     /* 0: the format's default */
-	bool only_uncompressed;
-	bool preserve_digests;
-	/* refuse to convert a manifest or recompress a layer */ /* compress uncompressed
-								    layers only (skopeo's
-								    default) */
+	bool only_uncompressed;	     /* compress only the plain tar layers (skopeo's default) */
+	bool preserve_digests;	     /* refuse to convert a manifest or recompress a layer */
+	bool want_docker;	     /* --format v2s2: Docker schema 2 manifests */
 };
 
 /* Copy, then commit the destination. *ret_digest: the top manifest written. */

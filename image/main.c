@@ -98,7 +98,9 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 			fputs(usage, stdout);
 			return 1;
 		case 'v':
-			printf("pea-image version %s\n", PEA_VERSION);
+			/* the second part for scripts that check skopeo's version line */
+			printf("pea-image version %s (skopeo version 1.9.3 compatible)\n",
+			       PEA_VERSION);
 			return 1;
 		case 'd':
 			log_set_level(LOG_LEVEL_DEBUG);

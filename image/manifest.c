@@ -293,11 +293,13 @@ int manifest_select(const struct manifest *index, const char *os, const char *ar
 		}
 	}
 	if (!best)
-		return pea_error_new(err, ENOENT,
-				     "no image found in the manifest list for OS '%s', "
-				     "architecture '%s'%s%s%s",
-				     os, arch, variant ? ", variant '" : "", variant ? variant : "",
-				     variant ? "'" : "");
+		/* skopeo's words, which scripts (and skopeo's own tests) look for */
+		return pea_error_new(
+			err, ENOENT,
+			"parsing manifest for image: error choosing image instance: no "
+			"image found in manifest list for architecture %s, variant \"%s\", "
+			"OS %s",
+			arch, variant ? variant : "", os);
 	*ret = best;
 	return 0;
 }

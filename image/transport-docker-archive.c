@@ -318,6 +318,8 @@ static int da_put_manifest(struct image_dest *d, const char *buf, size_t len, co
 	tags = json_object_new_array();
 	if (d->tag)
 		json_object_array_add(tags, json_object_new_string(d->tag));
+	for (size_t i = 0; d->extra_tags && d->extra_tags[i]; i++)
+		json_object_array_add(tags, json_object_new_string(d->extra_tags[i]));
 	json_object_object_add(entry, "RepoTags", tags);
 	layers = json_object_new_array();
 	json_object_object_add(entry, "Layers", layers);

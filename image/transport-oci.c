@@ -17,17 +17,32 @@
 #include "lib/xalloc.h"
 #include "image/digest.h"
 #include "image/manifest.h"
+#include "image/registry.h"
 #include "image/tarball.h"
 #include "image/transport.h"
 
 #define INDEX_MAX	   (16u << 20)
 #define OCI_LAYOUT_CONTENT "{\"imageLayoutVersion\":\"1.0.0\"}"
 
+/* A blob's file under the blobs folder (the layout's, or a shared one): "sha256/HEX". */
 static char *blob_path(const char *digest)
 {
 	const char *colon = strchr(digest, ':');
 
-	return xasprintf("blobs/%.*s/%s", (int)(colon - digest), digest, colon + 1);
+	return xasprintf("%.*s/%s", (int)(colon - digest), digest, colon + 1);
+}
+
+static int oci_open_blob_fd(struct image_source *s, const char *digest, int *ret_fd,
+			    struct pea_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (digest_validate(digest, "blob digest", err) < 0)
+		return -EINVAL;
+	path = blob_path(digest);
+	if (pea_open_in_root(s->blobs_fd, path, O_RDONLY | O_CLOEXEC, 0, ret_fd, err) < 0)
+		return pea_error_wrap(err, "%s: blob '%s'", s->description, digest);
+	return 0;
 }
 
 /* ---- source -------------------------------------------------------------------- */
@@ -35,35 +50,28 @@ static char *blob_path(const char *digest)
 static int oci_get_manifest(struct image_source *s, const char *digest, char **ret, size_t *ret_len,
 			    char **ret_type, struct pea_error **err)
 {
-	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
 
-	if (!digest) {
+	if (!digest)
 		digest = s->oci_digest;
-		*ret_type = xstrdup(s->oci_type);
-	} else {
-		*ret_type = xstrdup("");
-	}
-	if (digest_validate(digest, "manifest digest", err) < 0)
-		goto fail;
-	path = blob_path(digest);
-	if (read_local_manifest(s, path, digest, ret, ret_len, err) < 0)
-		goto fail;
+	if (oci_open_blob_fd(s, digest, &fd, err) < 0)
+		return -ENOENT;
+	if (pea_read_all(fd, MANIFEST_MAX, &buf, &len, err) < 0)
+		return pea_error_wrap(err, "%s: manifest '%s'", s->description, digest);
+	if (digest_verify_buffer(buf, len, digest, "manifest", err) < 0)
+		return pea_error_wrap(err, "%s", s->description);
+	*ret_type = xstrdup(digest == s->oci_digest ? s->oci_type : "");
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
 	return 0;
-fail:
-	free(*ret_type);
-	*ret_type = NULL;
-	return -EINVAL;
 }
 
 static int oci_open_blob(struct image_source *s, const char *digest, int *ret_fd,
 			 struct pea_error **err)
 {
-	_cleanup_free_ char *path = NULL;
-
-	if (digest_validate(digest, "blob digest", err) < 0)
-		return -EINVAL;
-	path = blob_path(digest);
-	return local_open_blob(s, path, ret_fd, err);
+	return oci_open_blob_fd(s, digest, ret_fd, err);
 }
 
 static const struct source_ops oci_source_ops = {
@@ -107,8 +115,8 @@ static int select_entry(struct image_source *s, struct json_object *manifests, c
 	return 0;
 }
 
-int oci_source_open_dir(const char *path, const char *tag, struct image_source *s,
-			struct pea_error **err)
+int oci_source_open_dir(const char *path, const char *tag, const char *shared,
+			struct image_source *s, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *index = NULL;
 	struct json_object *manifests = NULL;
@@ -117,6 +125,11 @@ int oci_source_open_dir(const char *path, const char *tag, struct image_source *
 	s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
 		return pea_error_errno(err, "%s: open '%s'", s->description, path);
+	s->blobs_fd = shared ? open(shared, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+			     : openat(s->dirfd, "blobs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->blobs_fd < 0)
+		return pea_error_errno(err, "%s: open '%s'", s->description,
+				       shared ? shared : "blobs");
 	if (pea_json_parse_file_at(s->dirfd, "index.json", INDEX_MAX, &index, err) < 0)
 		return pea_error_wrap(err, "%s: not an OCI layout", s->description);
 	if (pea_json_expect_object(index, "index.json", err) < 0 ||
@@ -135,7 +148,7 @@ static int oci_has_blob(struct image_dest *d, const struct descriptor *desc, boo
 	_cleanup_free_ char *path = blob_path(desc->digest);
 	struct stat st;
 
-	*ret = fstatat(d->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	*ret = fstatat(d->blobs_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
 	       st.st_size == desc->size;
 	return 0;
 }
@@ -147,11 +160,11 @@ static int oci_put_blob(struct image_dest *d, const struct descriptor *desc, enu
 	_cleanup_free_ char *dir = xstrdup(path);
 
 	*strrchr(dir, '/') = '\0';
-	if (pea_mkdir_p_at(d->dirfd, dir, 0755, NULL, err) < 0)
+	if (pea_mkdir_p_at(d->blobs_fd, dir, 0755, NULL, err) < 0)
 		return pea_error_wrap(err, "%s", d->description);
-	if (pea_path_exists_at(d->dirfd, path))
+	if (pea_path_exists_at(d->blobs_fd, path))
 		return unlinkat(d->staging_fd, name, 0), 0;
-	if (renameat(d->staging_fd, name, d->dirfd, path) < 0)
+	if (renameat(d->staging_fd, name, d->blobs_fd, path) < 0)
 		return pea_error_errno(err, "%s: store blob '%s'", d->description, desc->digest);
 	pea_strv_push(&d->added, path);
 	return 0;
@@ -164,11 +177,11 @@ static int write_blob_bytes(struct image_dest *d, const char *buf, size_t len, c
 	_cleanup_free_ char *dir = xstrdup(path);
 
 	*strrchr(dir, '/') = '\0';
-	if (pea_mkdir_p_at(d->dirfd, dir, 0755, NULL, err) < 0)
+	if (pea_mkdir_p_at(d->blobs_fd, dir, 0755, NULL, err) < 0)
 		return -EIO;
-	if (pea_path_exists_at(d->dirfd, path))
+	if (pea_path_exists_at(d->blobs_fd, path))
 		return 0;
-	if (pea_write_file_atomic_at(d->dirfd, path, buf, len, 0644, err) < 0)
+	if (pea_write_file_atomic_at(d->blobs_fd, path, buf, len, 0644, err) < 0)
 		return -EIO;
 	pea_strv_push(&d->added, path);
 	return 0;
@@ -313,7 +326,7 @@ static void oci_abort(struct image_dest *d)
 	if (d->archive_path)
 		return; /* everything is in the temp dir */
 	for (size_t i = 0; d->added && d->added[i]; i++)
-		unlinkat(d->dirfd, d->added[i], 0);
+		unlinkat(d->blobs_fd, d->added[i], 0);
 	if (d->staging_path) {
 		pea_rm_rf_at(AT_FDCWD, d->staging_path, NULL);
 		d->staging_path = (free(d->staging_path), NULL);
@@ -398,7 +411,7 @@ static int make_root(const char *path, bool *ret_created, struct pea_error **err
 	return r;
 }
 
-int oci_dest_open_dir(const char *path, const char *tag, bool must_be_new, struct image_dest *d,
+int oci_dest_open_dir(const char *path, const char *tag, const char *shared, struct image_dest *d,
 		      struct pea_error **err)
 {
 	_cleanup_free_ char *staging = NULL;
@@ -422,14 +435,24 @@ int oci_dest_open_dir(const char *path, const char *tag, bool must_be_new, struc
 	    pea_write_file_atomic_at(d->dirfd, "oci-layout", OCI_LAYOUT_CONTENT,
 				     strlen(OCI_LAYOUT_CONTENT), 0644, err) < 0)
 		return pea_error_wrap(err, "%s", d->description);
-	staging = xasprintf("%s/.pea-staging-XXXXXX", path);
+	if (mkdirat(d->dirfd, "blobs", 0755) < 0 && errno != EEXIST)
+		return pea_error_errno(err, "%s: mkdir 'blobs'", d->description);
+	if (shared && !pea_path_exists_at(AT_FDCWD, shared) &&
+	    pea_mkdir_p_at(AT_FDCWD, shared, 0755, NULL, err) < 0)
+		return pea_error_wrap(err, "%s: shared blob folder", d->description);
+	d->blobs_fd = shared ? open(shared, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+			     : openat(d->dirfd, "blobs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->blobs_fd < 0)
+		return pea_error_errno(err, "%s: open '%s'", d->description,
+				       shared ? shared : "blobs");
+	/* staged next to the blobs, so that a rename moves them in */
+	staging = xasprintf("%s/.pea-staging-XXXXXX", shared ? shared : path);
 	if (!mkdtemp(staging))
 		return pea_error_errno(err, "%s: make a staging folder", d->description);
 	d->staging_path = TAKE_PTR(staging);
 	d->staging_fd = open(d->staging_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->staging_fd < 0)
 		return pea_error_errno(err, "%s: open the staging folder", d->description);
-	(void)must_be_new;
 	return 0;
 }
 
@@ -444,7 +467,7 @@ int oci_archive_source_open(const struct image_name *name, const struct transpor
 		return -EIO;
 	if (tar_extract(name->path, s->tmp_path, err) < 0)
 		return pea_error_wrap(err, "%s", name->input);
-	return oci_source_open_dir(s->tmp_path, name->tag, s, err);
+	return oci_source_open_dir(s->tmp_path, name->tag, NULL, s, err);
 }
 
 int oci_archive_dest_open(const struct image_name *name, const struct transport_context *ctx,
@@ -456,7 +479,7 @@ int oci_archive_dest_open(const struct image_name *name, const struct transport_
 		return -EIO;
 	d->tmp_path = xstrdup(tmp);
 	d->archive_path = xstrdup(name->path);
-	if (oci_dest_open_dir(tmp, name->tag, true, d, err) < 0)
+	if (oci_dest_open_dir(tmp, name->tag, NULL, d, err) < 0)
 		return -EIO;
 	d->created_root = false; /* the temp dir is removed by dest_free */
 	return 0;

@@ -228,13 +228,14 @@ int source_open(const struct image_name *name, const struct side_options *side,
 	int r;
 
 	s->dirfd = -1;
+	s->blobs_fd = -1;
 	s->description = xstrdup(name->input);
 	switch (name->kind) {
 	case TRANSPORT_DOCKER:
 		r = docker_source_open(name, side, ctx, s, err);
 		break;
 	case TRANSPORT_OCI:
-		r = oci_source_open_dir(name->path, name->tag, s, err);
+		r = oci_source_open_dir(name->path, name->tag, side->shared_blob_dir, s, err);
 		break;
 	case TRANSPORT_OCI_ARCHIVE:
 		r = oci_archive_source_open(name, ctx, s, err);
@@ -267,6 +268,8 @@ struct image_source *source_close(struct image_source *s)
 	registry_client_free(s->client);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
+	if (s->blobs_fd >= 0)
+		close(s->blobs_fd);
 	if (s->tmp_path) {
 		pea_rm_rf_at(AT_FDCWD, s->tmp_path, NULL);
 		free(s->tmp_path);
@@ -323,6 +326,7 @@ int dest_open(const struct image_name *name, const struct side_options *side,
 	int r;
 
 	d->dirfd = -1;
+	d->blobs_fd = -1;
 	d->staging_fd = -1;
 	d->description = xstrdup(name->input);
 	switch (name->kind) {
@@ -330,7 +334,7 @@ int dest_open(const struct image_name *name, const struct side_options *side,
 		r = docker_dest_open(name, side, ctx, d, err);
 		break;
 	case TRANSPORT_OCI:
-		r = oci_dest_open_dir(name->path, name->tag, false, d, err);
+		r = oci_dest_open_dir(name->path, name->tag, side->shared_blob_dir, d, err);
 		break;
 	case TRANSPORT_OCI_ARCHIVE:
 		r = oci_archive_dest_open(name, ctx, d, err);
@@ -369,6 +373,8 @@ struct image_dest *dest_free(struct image_dest *d, bool committed)
 	}
 	if (d->dirfd >= 0)
 		close(d->dirfd);
+	if (d->blobs_fd >= 0)
+		close(d->blobs_fd);
 	if (d->tmp_path) {
 		pea_rm_rf_at(AT_FDCWD, d->tmp_path, NULL);
 		free(d->tmp_path);
@@ -382,6 +388,7 @@ struct image_dest *dest_free(struct image_dest *d, bool committed)
 	pea_strv_free(d->layer_digests);
 	pea_strv_free(d->layer_files);
 	free(d->config_file);
+	pea_strv_free(d->extra_tags);
 	if (d->is_store)
 		store_dest_free(d);
 	free(d->manifest_json);

@@ -51,6 +51,7 @@ struct side_options {
 	const char *registry_token;
 	int tls_verify; /* -1: unset */
 	bool no_creds;
+	const char *shared_blob_dir; /* oci: blobs kept in this folder instead */
 };
 
 struct transport_context {
@@ -95,6 +96,7 @@ struct image_source {
 	char *canonical; /* "host/repo" for inspect's Name */
 	/* local directory (oci, dir, extracted archives) */
 	int dirfd;
+	int blobs_fd;	  /* oci: the blobs folder (or the shared one) */
 	char *tmp_path;	  /* a temp dir to remove on close */
 	char *oci_digest; /* oci: the selected top-level descriptor */
 	char *oci_type;	  /* oci: its media type; docker: the top manifest's Content-Type */
@@ -152,6 +154,7 @@ struct image_dest {
 	char *tag;
 	/* local layouts */
 	int dirfd;
+	int blobs_fd; /* oci: the blobs folder (or the shared one) */
 	char *root_path;
 	bool created_root;
 	char **added;	    /* blob paths added to an existing layout, removed on abort */
@@ -161,6 +164,7 @@ struct image_dest {
 	char **layer_digests;
 	char **layer_files;
 	char *config_file;
+	char **extra_tags;   /* docker-archive: --additional-tag, normalised */
 	char *manifest_json; /* oci: the top descriptor */
 	void *priv;	     /* the store's state (transport-store.c) */
 	bool is_store;
@@ -189,9 +193,10 @@ int docker_dest_open(const struct image_name *name, const struct side_options *s
 int docker_client_for(const struct image_reference *ref, bool insecure,
 		      const struct side_options *side, const struct transport_context *ctx,
 		      struct registry_client **ret, struct pea_error **err);
-int oci_source_open_dir(const char *path, const char *tag, struct image_source *s,
-			struct pea_error **err);
-int oci_dest_open_dir(const char *path, const char *tag, bool must_be_new, struct image_dest *d,
+/* shared: a shared blob folder (skopeo's --src/--dest-shared-blob-dir) or NULL. */
+int oci_source_open_dir(const char *path, const char *tag, const char *shared,
+			struct image_source *s, struct pea_error **err);
+int oci_dest_open_dir(const char *path, const char *tag, const char *shared, struct image_dest *d,
 		      struct pea_error **err);
 int oci_archive_source_open(const struct image_name *name, const struct transport_context *ctx,
 			    struct image_source *s, struct pea_error **err);

@@ -44,7 +44,7 @@ int main(void)
 		       strcmp(d->digest, D2) == 0,
 	       "variant v7 selected");
 	tap_ok(manifest_select(m, "linux", "arm", "v5", &d, &err) < 0 &&
-		       strstr(err->message, "variant 'v5'"),
+		       strstr(err->message, "variant \"v5\""),
 	       "no v5");
 	pea_error_release(&err);
 	tap_ok(manifest_select(m, "windows", "arm", NULL, &d, &err) < 0, "no windows");
