@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,4 +278,43 @@ int tar_recompress(int in_fd, int out_fd, const char *format, int level, struct 
 				  : pea_error_new(err, EIO, "%s compression: %s", format,
 						  archive_error_string(w));
 	return 0;
+}
+
+int tar_read_file(const char *path, const char *name, size_t max, char **ret, size_t *ret_len,
+		  struct pea_error **err)
+{
+	_cleanup_(archive_read_free_p) struct archive *a = archive_read_new();
+	struct archive_entry *entry;
+	int r;
+
+	archive_read_support_format_tar(a);
+	archive_read_support_filter_all(a);
+	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK)
+		return pea_error_new(err, archive_errno(a) > 0 ? archive_errno(a) : EINVAL,
+				     "open archive '%s': %s", path, archive_error_string(a));
+	while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
+		const char *n = archive_entry_pathname(entry);
+		_cleanup_free_ char *buf = NULL;
+		la_int64_t size = archive_entry_size(entry);
+
+		if (!n || strcmp(n + (strncmp(n, "./", 2) == 0 ? 2 : 0), name) != 0 ||
+		    archive_entry_filetype(entry) != AE_IFREG)
+			continue;
+		if (size < 0 || (uint64_t)size > max)
+			return pea_error_new(err, EFBIG,
+					     "archive '%s': '%s' is larger than %zu bytes", path,
+					     name, max);
+		buf = xmalloc((size_t)size + 1);
+		if (archive_read_data(a, buf, (size_t)size) != size)
+			return pea_error_new(err, EINVAL, "archive '%s': '%s': %s", path, name,
+					     archive_error_string(a));
+		buf[size] = '\0';
+		*ret_len = (size_t)size;
+		*ret = TAKE_PTR(buf);
+		return 0;
+	}
+	if (r != ARCHIVE_EOF)
+		return pea_error_new(err, EINVAL, "archive '%s': %s", path,
+				     archive_error_string(a));
+	return pea_error_new(err, ENOENT, "archive '%s' has no '%s'", path, name);
 }

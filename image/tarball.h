@@ -24,3 +24,7 @@ int tar_decompress(int in_fd, int out_fd, struct digester *dg, struct pea_error 
  */
 int tar_recompress(int in_fd, int out_fd, const char *format, int level, struct digester *dg,
 		   struct pea_error **err);
+
+/* The content of one regular file of a tar archive (at most max bytes), NUL-terminated. */
+int tar_read_file(const char *path, const char *name, size_t max, char **ret, size_t *ret_len,
+		  struct pea_error **err);

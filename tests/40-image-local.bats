@@ -82,6 +82,18 @@ layout_manifest() {
 	assert_equal "$(img_tree_digest "$TEST_DIR/x1")" "$(img_tree_digest "$TEST_DIR/x2")"
 }
 
+@test "list-tags of a docker-archive, like skopeo's" {
+	run -0 "${I[@]}" list-tags "docker-archive:$BUSYBOX_ARCHIVE"
+	mine="$output"
+	run -0 skopeo list-tags "docker-archive:$BUSYBOX_ARCHIVE"
+	assert_equal "$mine" "$output"
+	run -1 "${I[@]}" list-tags "oci:$BUSYBOX_OCI"
+	assert_output --partial "only docker:// repositories and docker-archive: files"
+	echo junk >"$TEST_DIR/x.tar"
+	run -1 "${I[@]}" list-tags "docker-archive:$TEST_DIR/x.tar"
+	assert_equal "${#lines[@]}" 1
+}
+
 @test "the docker-archive fixture reads like skopeo reads it" {
 	run -0 "${I[@]}" inspect "docker-archive:$BUSYBOX_ARCHIVE"
 	mine="$(jq -c '{Layers, Architecture, Os, Env, Created}' <<<"$output")"
