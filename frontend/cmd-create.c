@@ -553,13 +553,24 @@ static const char *const nouns[] = { "almond", "bean",	"chickpea", "lentil", "mu
 				     "snap",   "sprout", "sugar",    "garden", "split", "pigeon",
 				     "runner", "pinto",	 "fava",     "navy" };
 
-static char *random_name(const char *id)
+/* adjective_noun, with a number when the pair is taken (under the records lock). */
+static char *random_name(struct ctr_record **all, size_t n)
 {
-	unsigned a = (unsigned)strtoul((char[]){ id[0], id[1], 0 }, NULL, 16);
-	unsigned b = (unsigned)strtoul((char[]){ id[2], id[3], 0 }, NULL, 16);
+	for (unsigned attempt = 0;; attempt++) {
+		_cleanup_free_ char *rnd = frontend_new_id();
+		unsigned long x = strtoul((char[]){ rnd[0], rnd[1], rnd[2], rnd[3], 0 }, NULL, 16);
+		char *name = attempt < 8 ? xasprintf("%s_%s", adjectives[x % ARRAY_SIZE(adjectives)],
+						     nouns[(x >> 8) % ARRAY_SIZE(nouns)])
+					 : xasprintf("%s_%s%u", adjectives[x % ARRAY_SIZE(adjectives)],
+						     nouns[(x >> 8) % ARRAY_SIZE(nouns)], attempt);
+		bool taken = false;
 
-	return xasprintf("%s_%s", adjectives[a % ARRAY_SIZE(adjectives)],
-			 nouns[b % ARRAY_SIZE(nouns)]);
+		for (size_t i = 0; i < n && !taken; i++)
+			taken = strcmp(all[i]->name, name) == 0;
+		if (!taken)
+			return name;
+		free(name);
+	}
 }
 
 static int find_or_pull(struct global_options *g, const struct create_opts *o, const char *name,
@@ -592,6 +603,8 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 
 	if (records_lock(g, &lock, err) < 0 || records_list(g, &all, &n, err) < 0)
 		return -1;
+	if (!r->name)
+		r->name = random_name(all, n);
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(all[i]->name, r->name) == 0) {
 			pea_error_new(err, EEXIST,
@@ -654,7 +667,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	json_object_object_get_ex(icfg_all, "config", &icfg);
 	r = xnew(struct ctr_record, 1);
 	r->id = frontend_new_id();
-	r->name = o.name ? xstrdup(o.name) : random_name(r->id);
+	r->name = o.name ? xstrdup(o.name) : NULL; /* picked under the lock */
 	r->opts = opts_to_json(&o);
 	if (resolve_process(&o, argv + optind + 1, icfg, r->opts, err) < 0)
 		return -1;

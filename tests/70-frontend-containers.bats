@@ -140,7 +140,7 @@ teardown() {
 	assert_equal "$(jq -r '.[0].Names[0]' <<<"$output")" web
 	assert_equal "$(jq -r '.[0].Id' <<<"$output")" "$id"
 	for ((i = 0; i < 100; i++)); do
-		[[ "$(pea_out logs web 2>&1)" == *oops* ]] && break
+		[[ "$(pea_cmd logs web 2>&1)" == *oops* ]] && break
 		sleep 0.05
 	done
 	run -0 --separate-stderr pea_cmd logs web
@@ -243,4 +243,27 @@ created"
 	run -0 pea_cmd rm a b
 	run -0 pea_cmd ps -a --noheading
 	assert_output ""
+}
+
+@test "10 concurrent run -d while ps runs, then rm -af" {
+	local i pids=()
+	for ((i = 0; i < 10; i++)); do
+		pea_cmd run -d busybox sleep 100 >"$TEST_DIR/run.$i" 2>&1 &
+		pids+=($!)
+	done
+	for ((i = 0; i < 10; i++)); do
+		pea_cmd ps -a --format '{{.Names}}' >"$TEST_DIR/ps.$i" 2>&1 || fail "ps failed: $(cat "$TEST_DIR/ps.$i")"
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || fail "run -d failed"
+	done
+	run -0 pea_cmd ps -q
+	assert_equal "${#lines[@]}" 10
+	run -0 pea_cmd ps --format '{{.Names}}'
+	assert_equal "$(sort -u <<<"$output" | wc -l)" 10
+	run -0 pea_cmd rm -af
+	assert_equal "${#lines[@]}" 10
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	fe_no_mounts
 }
