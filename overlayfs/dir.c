@@ -91,6 +91,14 @@ static int load_layer(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, const
 	return 0;
 }
 
+static void dir_unload(struct ovl_fs *fs, struct ovl_node *dir)
+{
+	for (size_t i = 0; i < dir->children.nbuckets; i++) {
+		while (dir->children.buckets[i])
+			ovl_node_drop(fs, dir->children.buckets[i]);
+	}
+}
+
 int ovl_dir_load(struct ovl_fs *fs, struct ovl_node *dir)
 {
 	char path[PATH_MAX];
@@ -109,8 +117,11 @@ int ovl_dir_load(struct ovl_fs *fs, struct ovl_node *dir)
 		bool opaque = false;
 
 		r = load_layer(fs, dir, i, path, &opaque);
-		if (r < 0)
+		if (r < 0) {
+			/* Half a listing would merge wrongly next time: start over then. */
+			dir_unload(fs, dir);
 			return r;
+		}
 		if (opaque) {
 			dir->last_layer = i;
 			break;

@@ -106,6 +106,33 @@ teardown() {
 	ovl_umount "$D"
 }
 
+@test "overlayfs attrs: permissions are the kernel's checks; new files are the caller's" {
+	require_cmd setpriv
+	local as_user=(setpriv --reuid=1000 --regid=1000 --clear-groups) p="$TEST_DIR"
+	# bats makes its temp dirs 0700: let the user through to the mount.
+	while [[ "$p" == "$BATS_RUN_TMPDIR"* ]]; do
+		chmod o+x "$p"
+		p="$(dirname "$p")"
+	done
+	ovl_mount pea "$D"
+	run -0 "${as_user[@]}" cat "$M/data/file"
+	assert_output hello
+	run -1 "${as_user[@]}" touch "$M/data/nope"
+	assert_output --partial "Permission denied"
+	run -2 "${as_user[@]}" sh -c "echo x >>'$M/data/file'"
+	assert_output --partial "Permission denied"
+	run -0 "${as_user[@]}" sh -c "echo mine >'$M/pub/mine' && mkdir '$M/pub/dir'"
+	run -0 stat -c '%u:%g %a' "$M/pub/mine" "$U/pub/mine" "$U/pub/dir"
+	assert_output "1000:1000 644
+1000:1000 644
+1000:1000 755"
+	# The sticky bit keeps root's file from the user.
+	run -1 "${as_user[@]}" rm -f "$M/pub/roots"
+	assert_output --partial "Operation not permitted"
+	assert_equal "$(cat "$M/pub/roots")" root
+	ovl_umount "$D"
+}
+
 @test "overlayfs attrs: fallocate, fsync, mmap, locks and statfs" {
 	ovl_mount pea "$D"
 	run -0 fallocate -l 1M "$M/data/alloc"

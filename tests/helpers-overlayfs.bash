@@ -34,7 +34,8 @@ ovl_make_layers() {
 	local d="$1" l
 	l="$d/lower"
 	mkdir -p "$l" "$d/upper" "$d/work" "$d/mnt" || return 1
-	mkdir -p "$l/data/sub" "$l/opaque/inner" "$l/etc" "$l/empty" "$l/tree/a/b" || return 1
+	mkdir -p "$l/data/sub" "$l/opaque/inner" "$l/etc" "$l/empty" "$l/tree/a/b" "$l/pub" || return 1
+	chmod 1777 "$l/pub" && echo root >"$l/pub/roots" || return 1
 	echo "hello" >"$l/data/file" &&
 		echo "nested" >"$l/data/sub/nested" &&
 		echo "inner" >"$l/opaque/inner/x" &&
