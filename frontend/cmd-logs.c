@@ -14,80 +14,10 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/frontend.h"
+#include "frontend/k8s-log.h"
 #include "frontend/records.h"
 
 #define LOG_LINE_MAX (1u << 20)
-
-/*
- * One k8s-file line: "TIME STREAM TAG TEXT" with TAG F (full) or P (partial).
- * Prints TEXT on stdout or stderr, with a newline for F.
- */
-static void print_entry(const char *line, size_t len, bool timestamps)
-{
-	const char *sp1 = memchr(line, ' ', len), *sp2, *sp3, *text;
-	bool err_stream, full;
-	size_t tlen;
-
-	if (!sp1)
-		return;
-	sp2 = memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - line));
-	if (!sp2)
-		return;
-	sp3 = memchr(sp2 + 1, ' ', len - (size_t)(sp2 + 1 - line));
-	err_stream = (size_t)(sp2 - sp1 - 1) == 6 && strncmp(sp1 + 1, "stderr", 6) == 0;
-	full = sp2[1] == 'F';
-	text = sp3 ? sp3 + 1 : line + len;
-	tlen = (size_t)(line + len - text);
-	{
-		FILE *f = err_stream ? stderr : stdout;
-		if (timestamps)
-			fprintf(f, "%.*s ", (int)(sp1 - line), line);
-		fwrite(text, 1, tlen, f);
-		if (full)
-			fputc('\n', f);
-		fflush(f);
-	}
-}
-
-/* Offsets of the starts of the last n entries that end a line (F). */
-static size_t tail_start(const char *buf, size_t len, long n)
-{
-	size_t pos = len;
-	long seen = 0;
-
-	if (n < 0)
-		return 0;
-	while (pos > 0) {
-		size_t end = pos - 1, start;
-		/* find the start of the line ending at end */
-		start = end;
-		while (start > 0 && buf[start - 1] != '\n')
-			start--;
-		{
-			const char *sp1 = memchr(buf + start, ' ', end - start);
-			const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', end - (size_t)(sp1 + 1 - buf)) : NULL;
-			if (sp2 && sp2[1] == 'F') {
-				if (seen == n)
-					return pos;
-				seen++;
-			}
-		}
-		pos = start;
-	}
-	return 0;
-}
-
-static size_t print_from(const char *buf, size_t len, size_t off, bool ts)
-{
-	while (off < len) {
-		const char *nl = memchr(buf + off, '\n', len - off);
-		if (!nl)
-			break; /* an incomplete line: later */
-		print_entry(buf + off, (size_t)(nl - (buf + off)), ts);
-		off = (size_t)(nl - buf) + 1;
-	}
-	return off;
-}
 
 static const char logs_usage[] =
 	"Usage: pea logs [OPTIONS] CONTAINER [CONTAINER...]\n"
@@ -112,7 +42,7 @@ static int logs_one(struct global_options *g, const char *name, bool follow, lon
 	path = xasprintf("%s/containers/%s/ctr.log", g->root, r->id);
 	if (pea_read_file_at(AT_FDCWD, path, 1u << 30, &buf, &len, NULL) < 0)
 		len = 0;
-	off = print_from(buf ? buf : "", len, tail_start(buf ? buf : "", len, tail), ts);
+	off = k8s_log_print(stdout, stderr, buf ? buf : "", len, k8s_log_tail_start(buf ? buf : "", len, tail), ts);
 	while (follow) {
 		bool ended;
 
@@ -124,7 +54,7 @@ static int logs_one(struct global_options *g, const char *name, bool follow, lon
 			len = 0;
 		if (len < off)
 			off = 0; /* rotated */
-		off = print_from(buf ? buf : "", len, off, ts);
+		off = k8s_log_print(stdout, stderr, buf ? buf : "", len, off, ts);
 		if (ended)
 			break;
 		usleep(100000);

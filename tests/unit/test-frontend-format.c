@@ -1,0 +1,121 @@
+/* pea's output formatting (tables, go-units, templates) and image names. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/json.h"
+#include "lib/strv.h"
+#include "frontend/format.h"
+#include "frontend/images.h"
+#include "tests/unit/tap.h"
+
+static char *render(const char *tmpl, const char *json)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_error_ struct pea_error *err = NULL;
+	struct template *t = NULL;
+	char *out = NULL;
+
+	if (pea_json_parse(json, strlen(json), "test", &o, &err) < 0)
+		return strdup("<bad json>");
+	if (template_parse(tmpl, NULL, &t, &err) < 0)
+		return strdup(err->message);
+	if (template_render(t, o, &out, &err) < 0)
+		out = strdup(err->message);
+	template_free(t);
+	return out;
+}
+
+static char *table_text(void)
+{
+	struct table t = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	table_add(&t, pea_strv_split("REPOSITORY|TAG|IMAGE ID", "|"));
+	table_add(&t, pea_strv_split("localhost/busybox|latest|0cce97b69808", "|"));
+	table_print(f, &t);
+	fclose(f);
+	table_clear(&t);
+	return buf;
+}
+
+static char *normalized(const char *name)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	char *out = NULL;
+
+	if (image_normalize(name, &out, &err) < 0)
+		return strdup("error");
+	return out;
+}
+
+int main(void)
+{
+	tap_plan(28);
+	{
+		_cleanup_free_ char *s = table_text();
+		tap_is_str(s,
+			   "REPOSITORY         TAG         IMAGE ID\n"
+			   "localhost/busybox  latest      0cce97b69808\n",
+			   "tabwriter: min width 12, padding 2, last column unpadded");
+	}
+	{
+		struct {
+			double secs;
+			const char *want;
+		} d[] = {
+			{ 0.5, "Less than a second" }, { 1, "1 second" },	   { 59, "59 seconds" },
+			{ 60, "About a minute" },      { 600, "10 minutes" },	   { 3600, "About an hour" },
+			{ 7200, "2 hours" },	       { 86400 * 3, "3 days" },	   { 86400 * 20, "2 weeks" },
+			{ 86400 * 90, "3 months" },    { 86400 * 365 * 56.0, "56 years" },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(d); i++) {
+			_cleanup_free_ char *s = fmt_human_duration(d[i].secs);
+			tap_is_str(s, d[i].want, "duration %g", d[i].secs);
+		}
+	}
+	{
+		_cleanup_free_ char *a = fmt_human_size(2140160), *b = fmt_human_size(999);
+		_cleanup_free_ char *c = fmt_human_size(1000);
+		tap_is_str(a, "2.14 MB", "size in MB, 3 digits");
+		tap_is_str(b, "999 B", "bytes");
+		tap_is_str(c, "1 kB", "kB without trailing zeros");
+	}
+	{
+		const char *j = "{\"ID\":\"abc\",\"Names\":\"web\",\"State\":{\"Status\":\"running\","
+				"\"Pid\":42},\"Env\":[\"A=1\",\"B=2\"],\"L\":{\"b\":\"2\",\"a\":\"1\"}}";
+		_cleanup_free_ char *a = render("{{.ID}} {{ .Names }}", j);
+		_cleanup_free_ char *b = render("{{.State.Status}}/{{.State.Pid}}", j);
+		_cleanup_free_ char *c = render("{{json .Env}}", j);
+		_cleanup_free_ char *d = render("{{.Env}} {{.L}}", j);
+		_cleanup_free_ char *e = render("{{upper .Names}}\\t{{lower .ID}}\\n", j);
+		_cleanup_free_ char *f = render("{{.Nope}}", j);
+		_cleanup_free_ char *g = render("{{.ID", j);
+		_cleanup_free_ char *h = render("{{range .Env}}", j);
+		_cleanup_free_ char *i = render("{{\"lit\"}}{{.ID}}", j);
+		tap_is_str(a, "abc web", "fields, spaces inside the braces");
+		tap_is_str(b, "running/42", "nested fields");
+		tap_is_str(c, "[\"A=1\",\"B=2\"]", "json of a field");
+		tap_is_str(d, "[A=1 B=2] map[a:1 b:2]", "arrays and maps print as Go does");
+		tap_is_str(e, "WEB\tabc\n", "upper, lower, \\t and \\n escapes");
+		tap_is_str(f, "template: can't evaluate field Nope", "unknown field");
+		tap_ok(strstr(g, "unclosed action") != NULL, "unclosed action: %s", g);
+		tap_ok(strstr(h, "unsupported action") != NULL, "range is refused: %s", h);
+		tap_is_str(i, "litabc", "string literal");
+	}
+	{
+		_cleanup_free_ char *a = normalized("busybox"), *b = normalized("localhost/busybox");
+		_cleanup_free_ char *c = normalized("Busybox"), *d = normalized("reg:5000/a/b:v1");
+		tap_is_str(a, "busybox:latest", "short name gets :latest");
+		tap_is_str(b, "localhost/busybox:latest", "localhost is a registry");
+		tap_is_str(c, "error", "upper case refused");
+		tap_is_str(d, "reg:5000/a/b:v1", "registry with a port and a tag");
+	}
+	return tap_done();
+}
