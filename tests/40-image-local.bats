@@ -9,6 +9,11 @@ setup_file() {
 	ensure_fixtures
 }
 
+teardown() {
+	# the transport-pair test starts a registry of its own
+	registry_stop
+}
+
 setup() {
 	require_cmd "$PEA_IMAGE"
 	I=("$PEA_IMAGE" --insecure-policy)

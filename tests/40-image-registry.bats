@@ -17,6 +17,14 @@ teardown_file() {
 	registry_stop
 }
 
+teardown() {
+	# fronts started by a test that failed before stopping them
+	local f
+	for f in flaky slow redir p503; do
+		img_flaky_stop "$f"
+	done
+}
+
 setup() {
 	require_cmd "$PEA_IMAGE"
 	I=("$PEA_IMAGE" --insecure-policy)
