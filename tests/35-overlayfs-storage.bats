@@ -52,3 +52,26 @@ x"
 ls: /bin/vi: No such file or directory"
 	run -0 pstore container unmount c
 }
+
+@test "overlayfs storage: crun runs a container whose root is a pea-overlayfs mount" {
+	require_cmd crun
+	local b="$TEST_DIR/b"
+	prepare_cgroups_for_crun || true
+	make_bundle "$b" sh -c 'echo written >/root/f && rm /bin/vi && cat /root/f && ls /bin/vi 2>&1; id -u'
+	bundle_set "$b" ".root.readonly = false"
+	# The copied rootfs becomes the lower layer of an overlay mounted in its place.
+	mv "$b/rootfs" "$b/lower"
+	mkdir "$b/rootfs" "$b/upper" "$b/work"
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$b/lower,upperdir=$b/upper,workdir=$b/work" "$b/rootfs" 2>"$b/server.log" &
+	echo $! >"$b/server.pid"
+	ovl_wait_mounted "$b/rootfs" "$(cat "$b/server.pid")"
+	run -0 crun --root "$ROOT" run --bundle "$b" "ovl-$$"
+	assert_output "written
+ls: /bin/vi: No such file or directory
+0"
+	fusermount3 -u "$b/rootfs"
+	wait "$(cat "$b/server.pid")"
+	rm "$b/server.pid"
+	assert_equal "$(cat "$b/upper/root/f")" written
+	assert [ -c "$b/upper/bin/vi" ]
+}
