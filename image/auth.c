@@ -154,8 +154,8 @@ static int lookup_in(struct json_object *auths, const char *path, const char *na
  * docker-credential-HELPER get: the host on standard input, {"Username": ...,
  * "Secret": ...} on standard output; "<token>" as the user means an identity token.
  */
-static int run_helper(const char *helper, const char *host, struct credentials *ret,
-		      bool *ret_found, struct pea_error **err)
+int auth_helper_get(const char *helper, const char *host, struct credentials *ret, bool *ret_found,
+		    struct pea_error **err)
 {
 	_cleanup_free_ char *prog = xasprintf("docker-credential-%s", helper);
 	char *argv[] = { prog, (char *)"get", NULL };
@@ -224,10 +224,10 @@ static int lookup_helpers(struct json_object *doc, const char *name, struct cred
 	    json_object_is_type(helpers, json_type_object) &&
 	    json_object_object_get_ex(helpers, host, &h) &&
 	    json_object_is_type(h, json_type_string))
-		return run_helper(json_object_get_string(h), host, ret, ret_found, err);
+		return auth_helper_get(json_object_get_string(h), host, ret, ret_found, err);
 	if (json_object_object_get_ex(doc, "credsStore", &h) &&
 	    json_object_is_type(h, json_type_string) && *json_object_get_string(h))
-		return run_helper(json_object_get_string(h), host, ret, ret_found, err);
+		return auth_helper_get(json_object_get_string(h), host, ret, ret_found, err);
 	return 0;
 }
 

@@ -33,6 +33,10 @@ char *auth_primary_path(void);
 int auth_lookup(const char *authfile, const char *name, struct credentials *ret,
 		struct pea_error **err);
 
+/* docker-credential-HELPER get for host; *ret_found false when it has none. */
+int auth_helper_get(const char *helper, const char *host, struct credentials *ret, bool *ret_found,
+		    struct pea_error **err);
+
 /* Store credentials for key in path (created 0600, its folder 0700). */
 int auth_store(const char *path, const char *key, const char *user, const char *password,
 	       struct pea_error **err);

@@ -36,6 +36,7 @@ struct registries_conf *registries_conf_free(struct registries_conf *conf)
 	if (!conf)
 		return NULL;
 	pea_strv_free(conf->search);
+	pea_strv_free(conf->credential_helpers);
 	pea_strv_free(conf->alias_names);
 	pea_strv_free(conf->alias_values);
 	for (size_t i = 0; i < conf->nregs; i++)
@@ -239,7 +240,7 @@ int registries_conf_parse(struct registries_conf *conf, const char *buf, size_t 
 			  const char *what, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *doc = NULL;
-	_cleanup_strv_ char **search = NULL;
+	_cleanup_strv_ char **search = NULL, **helpers = NULL;
 	struct json_object *regs = NULL, *aliases = NULL, *v1 = NULL;
 	const char *mode = NULL;
 	bool has_v2;
@@ -250,9 +251,10 @@ int registries_conf_parse(struct registries_conf *conf, const char *buf, size_t 
 	    pea_json_get_string_opt(doc, "", "short-name-mode", &mode, err) < 0 ||
 	    pea_json_get_array_opt(doc, "", "registry", &regs, err) < 0 ||
 	    pea_json_get_object_opt(doc, "", "aliases", &aliases, err) < 0 ||
-	    pea_json_get_object_opt(doc, "", "registries", &v1, err) < 0)
+	    pea_json_get_object_opt(doc, "", "registries", &v1, err) < 0 ||
+	    pea_json_get_strv_opt(doc, "", "credential-helpers", &helpers, err) < 0)
 		return pea_error_wrap(err, "%s", what);
-	has_v2 = search || regs || aliases || mode;
+	has_v2 = search || regs || aliases || mode || helpers;
 	if (v1 && has_v2)
 		return pea_error_new(err, EINVAL,
 				     "%s: mixes the version 1 [registries.*] tables "
@@ -271,6 +273,15 @@ int registries_conf_parse(struct registries_conf *conf, const char *buf, size_t 
 	}
 	if (mode && parse_short_name_mode(conf, mode, what, err) < 0)
 		return -EINVAL;
+	for (size_t i = 0; helpers && helpers[i]; i++)
+		if (!*helpers[i] || strchr(helpers[i], '/'))
+			return pea_error_new(err, EINVAL,
+					     "%s: credential helper '%s' is not a name", what,
+					     helpers[i]);
+	if (helpers) {
+		pea_strv_free(conf->credential_helpers);
+		conf->credential_helpers = TAKE_PTR(helpers);
+	}
 	for (size_t i = 0; regs && i < json_object_array_length(regs); i++) {
 		_cleanup_free_ char *path = xasprintf("registry[%zu]", i);
 		struct registry_entry e = { 0 };

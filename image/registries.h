@@ -42,7 +42,8 @@ struct registry_entry {
 };
 
 struct registries_conf {
-	char **search; /* unqualified-search-registries */
+	char **search;		   /* unqualified-search-registries */
+	char **credential_helpers; /* NULL: ["containers-auth.json"] */
 	bool search_set;
 	enum short_name_mode mode;
 	char **alias_names;

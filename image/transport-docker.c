@@ -17,6 +17,34 @@
 #include "image/registry.h"
 #include "image/transport.h"
 
+/*
+ * registries.conf's credential-helpers, in order ("containers-auth.json" is the auth
+ * files); without it, the auth files only.
+ */
+static int lookup_credentials(const struct transport_context *ctx, const char *authfile,
+			      const char *name, const char *host, struct credentials *ret,
+			      struct pea_error **err)
+{
+	char **helpers = ctx->registries ? ctx->registries->credential_helpers : NULL;
+
+	if (!helpers || authfile)
+		return auth_lookup(authfile, name, ret, err);
+	for (size_t i = 0; helpers[i]; i++) {
+		bool found = false;
+
+		if (strcmp(helpers[i], "containers-auth.json") == 0) {
+			if (auth_lookup(NULL, name, ret, err) < 0)
+				return -EINVAL;
+			found = ret->user || ret->identity_token;
+		} else if (auth_helper_get(helpers[i], host, ret, &found, err) < 0) {
+			return -EIO;
+		}
+		if (found)
+			return 0;
+	}
+	return 0;
+}
+
 int docker_client_for(const struct image_reference *ref, bool insecure,
 		      const struct side_options *side, const struct transport_context *ctx,
 		      struct registry_client **ret, struct pea_error **err)
@@ -44,7 +72,7 @@ int docker_client_for(const struct image_reference *ref, bool insecure,
 		creds.user = xstrdup(side->username);
 		creds.password = xstrdup(side->password ? side->password : "");
 	} else if (!side->no_creds) {
-		if (auth_lookup(side->authfile, name, &creds, err) < 0)
+		if (lookup_credentials(ctx, side->authfile, name, ref->domain, &creds, err) < 0)
 			return -EINVAL;
 	}
 	o.user = creds.user;

@@ -53,6 +53,7 @@ setup() {
 }
 
 @test "credentials from --creds, --authfile, ~/.docker/config.json; skopeo's auth file works" {
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false --dest-creds pea:secret "oci:$BUSYBOX_OCI" "docker://$B/p/busybox:1"
 	run -0 "${I[@]}" inspect --tls-verify=false --creds pea:secret "docker://$B/p/busybox:1"
 	run -1 "${I[@]}" inspect --tls-verify=false --creds pea:nope "docker://$B/p/busybox:1"
 	run -0 skopeo login --authfile "$TEST_DIR/skopeo.json" --tls-verify=false -u pea -p secret "$B"
@@ -76,6 +77,7 @@ setup() {
 }
 
 @test "credential helpers (credHelpers, credsStore) give the credentials" {
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false --dest-creds pea:secret "oci:$BUSYBOX_OCI" "docker://$B/p/busybox:1"
 	mkdir -p "$TEST_DIR/bin"
 	cat >"$TEST_DIR/bin/docker-credential-peatest" <<-'EOF'
 		#!/bin/sh
@@ -98,6 +100,14 @@ setup() {
 	PATH="$TEST_DIR/bin:$PATH" run -1 "${I[@]}" inspect --tls-verify=false --authfile "$TEST_DIR/broken.json" "docker://$B/p/busybox:1"
 	assert_output --partial "the keyring is locked"
 	assert_equal "${#lines[@]}" 1
+	# registries.conf's credential-helpers, in order
+	: >"$HELPER_LOG"
+	printf 'credential-helpers = ["containers-auth.json", "peatest"]\n' >"$TEST_DIR/reg.conf"
+	PATH="$TEST_DIR/bin:$PATH" run -0 "${I[@]}" --registries-conf "$TEST_DIR/reg.conf" inspect --tls-verify=false "docker://$B/p/busybox:1"
+	assert_equal "$(cat "$HELPER_LOG")" "$B"
+	printf 'credential-helpers = ["containers-auth.json"]\n' >"$TEST_DIR/reg.conf"
+	PATH="$TEST_DIR/bin:$PATH" run -1 "${I[@]}" --registries-conf "$TEST_DIR/reg.conf" inspect --tls-verify=false "docker://$B/p/busybox:1"
+	assert_output --partial "authentication required"
 	printf '{"credsStore":"missing"}' >"$TEST_DIR/missing.json"
 	run -1 "${I[@]}" inspect --tls-verify=false --authfile "$TEST_DIR/missing.json" "docker://$B/p/busybox:1"
 	assert_output --partial "docker-credential-missing"
