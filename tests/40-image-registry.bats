@@ -97,6 +97,7 @@ registry_blob_file() {
 }
 
 @test "registry to registry (blobs mounted across repositories), and delete" {
+	registry_push_oci "$BUSYBOX_OCI" t1/busybox:v1
 	run -0 "${I[@]}" copy --progress=json --src-tls-verify=false --dest-tls-verify=false "docker://$R/t1/busybox:v1" "docker://$R/t5/copy:x"
 	assert_equal "$(grep -c '"event":"mounted"' <<<"$output")" 2
 	refute_output --partial '"event":"start"' 
