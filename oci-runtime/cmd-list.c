@@ -84,6 +84,7 @@ int cmd_list(const struct global_options *g, int argc, char **argv, struct pea_e
 	};
 	_cleanup_json_ struct json_object *arr = json_object_new_array();
 	_cleanup_strv_ char **ids = NULL;
+	_cleanup_close_ int rootfd = -1;
 	bool quiet = false, json = false;
 	int opt;
 
@@ -108,11 +109,12 @@ int cmd_list(const struct global_options *g, int argc, char **argv, struct pea_e
 	if (optind != argc)
 		return runtime_usage_error(err, "list", "takes no arguments");
 	ids = list_ids(g->root);
-	for (size_t i = 0; ids[i]; i++) {
+	rootfd = open(g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; rootfd >= 0 && ids[i]; i++) {
 		struct container_handle h;
 
 		/* one that vanished meanwhile is simply not listed */
-		if (state_lookup(g->root, ids[i], false, &h, NULL) < 0)
+		if (state_peek(rootfd, ids[i], &h) < 0)
 			continue;
 		json_object_array_add(arr, state_to_json(h.st, h.status));
 		state_handle_close(&h);

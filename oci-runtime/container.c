@@ -283,17 +283,21 @@ static int check_labels(const struct spec *s, struct pea_error **err)
 	bool apparmor = lsm_enabled("/sys/module/apparmor/parameters/enabled");
 	bool selinux = lsm_enabled("/sys/fs/selinux/enforce");
 
-	if (s->apparmor_profile && apparmor)
+	if (s->process.apparmor_profile && apparmor)
 		return pea_error_new(err, ENOTSUP,
 				     "config.json: process.apparmorProfile: not "
 				     "supported by pea-runtime");
-	if ((s->selinux_label || s->mount_label) && selinux)
+	if ((s->process.selinux_label || s->mount_label) && selinux)
 		return pea_error_new(err, ENOTSUP, "config.json: %s: not supported by pea-runtime",
-				     s->selinux_label ? "process.selinuxLabel"
+				     s->process.selinux_label ? "process.selinuxLabel"
 						      : "linux.mountLabel");
-	if (s->apparmor_profile)
+	if (s->cgroups_path)
+		log_debug("linux.cgroupsPath '%s': cgroups are not managed yet, the container "
+			  "stays in the caller's",
+			  s->cgroups_path);
+	if (s->process.apparmor_profile)
 		log_debug("AppArmor is off on this host: process.apparmorProfile ignored");
-	if (s->selinux_label || s->mount_label)
+	if (s->process.selinux_label || s->mount_label)
 		log_debug("SELinux is off on this host: its labels are ignored");
 	return 0;
 }

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char **environ;
+
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
@@ -23,7 +25,7 @@
 static int hook_run(const struct spec_hook *h, const char *kind, size_t i, const char *state,
 		    struct pea_error **err)
 {
-	char *empty[] = { NULL }, *def_args[] = { h->path, NULL };
+	char *def_args[] = { h->path, NULL };
 	_cleanup_close_ int pidfd = -1;
 	_cleanup_free_ char *what = NULL;
 	int pipefd[2], status = 0, r;
@@ -49,7 +51,8 @@ static int hook_run(const struct spec_hook *h, const char *kind, size_t i, const
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		if (dup2(pipefd[0], STDIN_FILENO) < 0)
 			_exit(127);
-		execve(h->path, h->args ? h->args : def_args, h->env ? h->env : empty);
+		/* no env: ours, as runc does (Go's exec with a nil Env) */
+		execve(h->path, h->args ? h->args : def_args, h->env ? h->env : environ);
 		dprintf(STDERR_FILENO, "pea-runtime: %s hook '%s': %s\n", kind, h->path,
 			strerror(errno));
 		_exit(127);

@@ -595,18 +595,14 @@ static int parse_io_priority(struct json_object *proc, struct spec_process *p,
 	return 0;
 }
 
-static int parse_process(struct json_object *root, struct spec *s, struct pea_error **err)
+int spec_process_parse(struct json_object *proc, struct spec_process *p, struct pea_error **err)
 {
-	struct json_object *proc = NULL, *caps = NULL, *size = NULL;
-	struct spec_process *p = &s->process;
+	struct json_object *caps = NULL, *size = NULL;
 	const char *cwd = NULL;
 	int r;
 
-	if (pea_json_get_object_opt(root, "", "process", &proc, err) < 0)
+	if (pea_json_expect_object(proc, "process", err) < 0)
 		return -EINVAL;
-	if (!proc)
-		return 0;
-	s->has_process = true;
 	if (pea_json_get_bool_opt(proc, "process", "terminal", &p->terminal, err) < 0 ||
 	    pea_json_get_strv_opt(proc, "process", "args", &p->args, err) < 0 ||
 	    pea_json_get_strv_opt(proc, "process", "env", &p->env, err) < 0 ||
@@ -623,8 +619,8 @@ static int parse_process(struct json_object *root, struct spec *s, struct pea_er
 		if (!strchr(p->env[k], '=') || p->env[k][0] == '=')
 			return field_error(err, "process.env", "entry %zu ('%s') is not KEY=VALUE",
 					   k, p->env[k]);
-	if (get_label(proc, "process", "apparmorProfile", &s->apparmor_profile, err) < 0 ||
-	    get_label(proc, "process", "selinuxLabel", &s->selinux_label, err) < 0)
+	if (get_label(proc, "process", "apparmorProfile", &p->apparmor_profile, err) < 0 ||
+	    get_label(proc, "process", "selinuxLabel", &p->selinux_label, err) < 0)
 		return -EINVAL;
 	if (refuse_if_set(proc, "process", "commandLine", err) < 0 ||
 	    refuse_if_set(proc, "process", "scheduler", err) < 0 ||
@@ -667,6 +663,30 @@ static int parse_process(struct json_object *root, struct spec *s, struct pea_er
 		return for_each(proc, "process", "rlimits", 64, parse_rlimit, p, &p->n_rlimits,
 				err);
 	}
+}
+
+void spec_process_clear(struct spec_process *p)
+{
+	free(p->additional_gids);
+	pea_strv_free(p->args);
+	pea_strv_free(p->env);
+	free(p->cwd);
+	free(p->rlimits);
+	free(p->apparmor_profile);
+	free(p->selinux_label);
+	memset(p, 0, sizeof(*p));
+}
+
+static int parse_process(struct json_object *root, struct spec *s, struct pea_error **err)
+{
+	struct json_object *proc = NULL;
+
+	if (pea_json_get_object_opt(root, "", "process", &proc, err) < 0)
+		return -EINVAL;
+	if (!proc)
+		return 0;
+	s->has_process = true;
+	return spec_process_parse(proc, &s->process, err);
 }
 
 /* ---- hooks --------------------------------------------------------------------- */
@@ -1139,11 +1159,7 @@ struct spec *spec_free(struct spec *s)
 	free(s->hostname);
 	free(s->domainname);
 	mounts_free(s->mounts, s->n_mounts);
-	free(s->process.additional_gids);
-	pea_strv_free(s->process.args);
-	pea_strv_free(s->process.env);
-	free(s->process.cwd);
-	free(s->process.rlimits);
+	spec_process_clear(&s->process);
 	for (int k = 0; k < HOOK_KIND_COUNT; k++)
 		spec_hooks_clear(&s->hooks[k]);
 	for (size_t i = 0; i < s->n_annotations; i++) {
@@ -1167,8 +1183,6 @@ struct spec *spec_free(struct spec *s)
 	}
 	free(s->sysctl);
 	free(s->cgroups_path);
-	free(s->apparmor_profile);
-	free(s->selinux_label);
 	free(s->mount_label);
 	free(s->bundle);
 	free(s->hooks_json);

@@ -27,7 +27,7 @@ enum spec_hook_kind {
 struct spec_hook {
 	char *path;
 	char **args; /* NULL: just path */
-	char **env;  /* NULL: empty environment */
+	char **env;  /* NULL: the runtime's environment */
 	int timeout; /* seconds, 0: none */
 };
 
@@ -111,6 +111,8 @@ struct spec_process {
 	int oom_score_adj;
 	bool has_io_priority;
 	int io_priority; /* IOPRIO_PRIO_VALUE(class, level) */
+	/* LSM labels: accepted only where the LSM is off (container.c check_labels) */
+	char *apparmor_profile, *selinux_label;
 };
 
 struct spec {
@@ -143,8 +145,7 @@ struct spec {
 	int64_t monotonic_secs, boottime_secs;
 	uint32_t monotonic_nsecs, boottime_nsecs;
 	char *cgroups_path; /* recorded; cgroups are applied by part 2 */
-	/* LSM labels: honoured only as "not applicable" when the LSM is off (check_options) */
-	char *apparmor_profile, *selinux_label, *mount_label;
+	char *mount_label; /* SELinux: see process.selinux_label */
 	char *bundle;	  /* absolute bundle directory */
 	char *hooks_json; /* "hooks" as compact JSON, for poststart/poststop after create */
 };
@@ -155,6 +156,14 @@ int spec_load(const char *bundle, struct spec **ret, struct pea_error **err);
 int spec_parse(const char *buf, size_t len, const char *bundle, struct spec **ret,
 	       struct pea_error **err);
 struct spec *spec_free(struct spec *s);
+
+/*
+ * A "process" object alone (config.json's, or `exec --process FILE` later),
+ * named "process" in errors; spec_process_clear frees what it holds.
+ */
+int spec_process_parse(struct json_object *proc, struct spec_process *ret,
+		       struct pea_error **err);
+void spec_process_clear(struct spec_process *p);
 
 /* Hooks of a kind from a "hooks" JSON object (as kept in the state). */
 int spec_hooks_from_json(struct json_object *hooks, enum spec_hook_kind kind,

@@ -63,11 +63,14 @@ int state_open_root(const char *root, bool create, int *ret_fd, struct pea_error
 	return 0;
 }
 
-static int lock_dir(int fd, bool exclusive, const char *id, struct pea_error **err)
+static int lock_dir(int fd, int how, const char *id, struct pea_error **err)
 {
-	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+	while (flock(fd, how) < 0) {
+		if (errno == EWOULDBLOCK)
+			return -EWOULDBLOCK;
 		if (errno != EINTR)
 			return pea_error_errno(err, "lock container '%s'", id);
+	}
 	return 0;
 }
 
@@ -87,7 +90,7 @@ int state_create_dir(int rootfd, const char *id, int *ret_dirfd, struct pea_erro
 		unlinkat(rootfd, id, AT_REMOVEDIR);
 		return r;
 	}
-	if (lock_dir(fd, true, id, err) < 0) {
+	if (lock_dir(fd, LOCK_EX, id, err) < 0) {
 		unlinkat(rootfd, id, AT_REMOVEDIR);
 		return -EIO;
 	}
@@ -108,9 +111,36 @@ int state_open_dir(int rootfd, const char *id, bool exclusive, int *ret_dirfd,
 			return pea_error_new(err, ENOENT, "container '%s' does not exist", id);
 		return pea_error_errno(err, "open state directory of '%s'", id);
 	}
-	if (lock_dir(fd, exclusive, id, err) < 0)
+	if (lock_dir(fd, exclusive ? LOCK_EX : LOCK_SH, id, err) < 0)
 		return -EIO;
 	*ret_dirfd = TAKE_FD(fd);
+	return 0;
+}
+
+int state_peek(int rootfd, const char *id, struct container_handle *h)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	*h = (struct container_handle){ .rootfd = -1, .dirfd = -1 };
+	fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	r = lock_dir(fd, LOCK_SH | LOCK_NB, id, NULL);
+	if (r == -EWOULDBLOCK) {
+		/* being created (or deleted) right now */
+		h->st = xnew(struct container_state, 1);
+		h->st->id = xstrdup(id);
+		h->st->bundle = xstrdup("");
+		h->st->rootfs = xstrdup("");
+		h->st->created = xstrdup("");
+		h->status = STATUS_CREATING;
+		return 0;
+	}
+	if (r < 0 || state_read(fd, id, &h->st, NULL) < 0)
+		return -EIO;
+	h->status = state_status(fd, h->st);
+	h->dirfd = TAKE_FD(fd);
 	return 0;
 }
 

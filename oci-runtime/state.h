@@ -71,6 +71,8 @@ struct container_handle {
 int state_lookup(const char *root, const char *id, bool exclusive, struct container_handle *h,
 		 struct pea_error **err);
 void state_handle_close(struct container_handle *h);
+/* For list: like state_lookup, but a container locked by its create is "creating". */
+int state_peek(int rootfd, const char *id, struct container_handle *h);
 /* A pidfd for the container's init, checked against its start time; -1 if it is gone. */
 int state_pidfd(const struct container_state *st);
 

@@ -224,6 +224,23 @@ teardown() {
 	run -0 jq -e 'sort_by(.id) | length == 2 and .[0].id == "l1" and .[1].status == "running"' <<<"$output"
 }
 
+@test "list shows a container being created as creating, state waits for it" {
+	rt_is_pea || skip_expected "crun lists it only once created"
+	make_bundle "$RT_B" sleep 100
+	bundle_set "$RT_B" '.hooks.createRuntime = [{path: "/bin/sleep", args: ["sleep", "1"]}]'
+	rt_reaped create -b "$RT_B" slow >"$TEST_DIR/create.out" 2>&1 &
+	creator=$!
+	for _ in $(seq 1 100); do
+		[[ -e "$RT_ROOT/slow" ]] && break
+		sleep 0.01
+	done
+	run -0 rt list
+	assert_line --regexp '^slow +0 +creating '
+	run -0 rt_state slow status
+	assert_output created
+	wait "$creator"
+}
+
 @test "list of an empty or missing root" {
 	run -0 rt list -q
 	assert_output ''
