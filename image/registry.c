@@ -1249,6 +1249,9 @@ static int fetch_finished(struct registry_client *c, struct transfer *t, CURLcod
 		return 1;
 	}
 	if (is_transient(rc, t->resp.status) && t->attempts < c->retries) {
+		/* a transfer that got somewhere starts counting its failures again */
+		if (f->sink->written > t->resume_from)
+			t->attempts = 0;
 		t->attempts++;
 		t->retry_at_ms = now_ms() + 200u * (1u << t->attempts);
 		log_debug("fetching %s: %s, retry %d", what,

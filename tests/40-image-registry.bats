@@ -20,7 +20,7 @@ teardown_file() {
 teardown() {
 	# fronts started by a test that failed before stopping them
 	local f
-	for f in flaky slow redir p503; do
+	for f in flaky slow redir p503 die; do
 		img_flaky_stop "$f"
 	done
 }
@@ -170,6 +170,20 @@ registry_blob_file() {
 	assert_equal "${#lines[@]}" 1
 	[ ! -e "$TEST_DIR/o2" ]
 	img_flaky_stop flaky
+}
+
+@test "the registry dies in the middle of a blob and comes back: the pull resumes" {
+	registry_push_oci "$MULTI" t13/multi:latest
+	img_flaky_start die "$R" die
+	run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$IMG_DIE_ADDR/t13/multi" "oci:$TEST_DIR/o"
+	assert_equal "$(layout_manifest "$TEST_DIR/o")" "$(layout_manifest "$MULTI")"
+	# it died in the middle of a layer; that layer was then finished with a Range request
+	assert_equal "$(wc -l <"$IMG_DIE_STATE")" 1
+	grep -q "GET $(cat "$IMG_DIE_STATE") bytes=[0-9]*-$" "$IMG_DIE_LOG"
+	for f in "$TEST_DIR"/o/blobs/sha256/*; do
+		cmp "$f" "$MULTI/blobs/sha256/$(basename "$f")"
+	done
+	img_flaky_stop die
 }
 
 @test "blobs redirected to another server (as to blob storage) are followed" {

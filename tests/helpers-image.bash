@@ -14,9 +14,10 @@
 #                                  (GET), or with the refresh token "pea-refresh" (POST).
 #                                  Exports IMG_<NAME>_ADDR.
 #   img_token_stop NAME
-#   img_flaky_start NAME BACKEND [cut|slow|redirect|push503]   a front to the registry at
+#   img_flaky_start NAME BACKEND [cut|die|slow|redirect|push503]   a front to the registry at
 #                                  BACKEND that cuts the first GET of each blob after half
-#                                  of its body (then serves Range requests), sends blobs
+#                                  of its body (then serves Range requests), or dies in the
+#                                  first blob and comes back a second later (die), sends blobs
 #                                  slowly (64 KiB every 20 ms), or redirects blob GETs to
 #                                  the registry itself (as to blob storage), or answers 503
 #                                  to the first upload of each blob; its log lists the
@@ -206,11 +207,16 @@ img_token_stop() {
 }
 
 IMG_FLAKY_PROXY='
-import http.server, sys, urllib.request, urllib.error
-import time
+import http.server, os, sys, time, urllib.request, urllib.error
 port, backend = int(sys.argv[1]), sys.argv[2]
 mode = sys.argv[3] if len(sys.argv) > 3 else "cut"
+state = sys.argv[4] if len(sys.argv) > 4 else None
 cut = set()
+if state:
+    with open(state + ".pid", "w") as f:
+        f.write(str(os.getpid()))
+    with open(state) as f:
+        cut = set(f.read().split())
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def log_message(self, *a):
@@ -255,11 +261,23 @@ class H(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
-        if self.command == "GET" and "/blobs/sha256:" in self.path and not rng and code == 200 \
-                and self.path not in cut and len(data) > 1024:
+        blob = self.command == "GET" and "/blobs/sha256:" in self.path
+        if mode == "slow" and blob:
+            for i in range(0, len(data), 65536):
+                self.wfile.write(data[i:i + 65536])
+                self.wfile.flush()
+                time.sleep(0.02)
+            return
+        if mode in ("cut", "die") and blob and not rng and code == 200 and len(data) > 1024 \
+                and self.path not in cut and not (mode == "die" and cut):
             cut.add(self.path)
+            if mode == "die":
+                with open(state, "a") as f:
+                    f.write(self.path + "\n")
             self.wfile.write(data[:len(data) // 2])
             self.wfile.flush()
+            if mode == "die":
+                os._exit(0)
             self.close_connection = True
             return
         self.wfile.write(data)
@@ -270,10 +288,25 @@ S(("127.0.0.1", port), H).serve_forever()
 '
 
 img_flaky_start() {
-	local name="$1" backend="$2" mode="${3:-cut}" port pid i log
+	local name="$1" backend="$2" mode="${3:-cut}" port pid i log state
 	log="$(mktemp "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/flaky-$name.XXXXXX")" || return 1
 	port="$(pea_free_port)" || return 1
-	"$IMG_PYTHON" -c "$IMG_FLAKY_PROXY" "$port" "$backend" "$mode" </dev/null >"$log" 2>&1 3>&- &
+	if [[ "$mode" == die ]]; then
+		# the front exits in the middle of each blob's first GET; this loop brings it
+		# back on the same port a second later
+		state="$log.state"
+		: >"$state"
+		(
+			while [[ ! -e "$state.stop" ]]; do
+				"$IMG_PYTHON" -c "$IMG_FLAKY_PROXY" "$port" "$backend" die "$state" >>"$log" 2>&1
+				[[ -e "$state.stop" ]] || sleep 1
+			done
+		) </dev/null >/dev/null 2>&1 3>&- &
+		printf -v "$(img_var "$name" STATE)" '%s' "$state"
+		export "$(img_var "$name" STATE)"
+	else
+		"$IMG_PYTHON" -c "$IMG_FLAKY_PROXY" "$port" "$backend" "$mode" </dev/null >"$log" 2>&1 3>&- &
+	fi
 	pid=$!
 	for ((i = 0; i < 100; i++)); do
 		if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$port/v2/")" == 200 ]]; then
@@ -291,7 +324,14 @@ img_flaky_start() {
 }
 
 img_flaky_stop() {
+	local state
+	state="$(img_var "$1" STATE)"
+	if [[ -n "${!state:-}" ]]; then
+		touch "${!state}.stop"
+		[[ ! -s "${!state}.pid" ]] || img_kill "$(cat "${!state}.pid")"
+	fi
 	img_token_stop "$1"
+	[[ -z "${!state:-}" ]] || unset "$state"
 }
 
 img_blob_path() {
