@@ -266,9 +266,10 @@ static int write_pid_file(const char *path, pid_t pid, struct pea_error **err)
 }
 
 /*
- * AppArmor profiles and SELinux labels: like runc, they mean nothing on a
- * host without that LSM and are then skipped; where it is on, pea-runtime
- * cannot apply them yet, and says so.
+ * LSM labels, as runc treats them: an AppArmor profile or a mount label
+ * means nothing on a host without that LSM and is skipped; a process SELinux
+ * label is an error there. Where the LSM is on, pea-runtime cannot apply
+ * them yet, and says so.
  */
 static bool lsm_enabled(const char *file)
 {
@@ -284,21 +285,23 @@ static int check_labels(const struct spec *s, struct pea_error **err)
 	bool selinux = lsm_enabled("/sys/fs/selinux/enforce");
 
 	if (s->process.apparmor_profile && apparmor)
+		return pea_error_new(err, ENOTSUP, "config.json: process.apparmorProfile: not "
+						   "supported by pea-runtime");
+	if (s->process.selinux_label)
+		return pea_error_new(err, ENOTSUP, "config.json: process.selinuxLabel: %s",
+				     selinux ? "not supported by pea-runtime"
+					     : "SELinux is not enabled on this host");
+	if (s->mount_label && selinux)
 		return pea_error_new(err, ENOTSUP,
-				     "config.json: process.apparmorProfile: not "
-				     "supported by pea-runtime");
-	if ((s->process.selinux_label || s->mount_label) && selinux)
-		return pea_error_new(err, ENOTSUP, "config.json: %s: not supported by pea-runtime",
-				     s->process.selinux_label ? "process.selinuxLabel"
-						      : "linux.mountLabel");
+				     "config.json: linux.mountLabel: not supported by pea-runtime");
 	if (s->cgroups_path)
 		log_debug("linux.cgroupsPath '%s': cgroups are not managed yet, the container "
 			  "stays in the caller's",
 			  s->cgroups_path);
 	if (s->process.apparmor_profile)
 		log_debug("AppArmor is off on this host: process.apparmorProfile ignored");
-	if (s->process.selinux_label || s->mount_label)
-		log_debug("SELinux is off on this host: its labels are ignored");
+	if (s->mount_label)
+		log_debug("SELinux is off on this host: linux.mountLabel ignored");
 	return 0;
 }
 
