@@ -340,7 +340,9 @@ static int start_locked(struct global_options *g, struct ctr_record *r, bool att
 	if (make_run_dirs(g, err) < 0)
 		return -1;
 	(void)unlink(exitf);
-	(void)container_runtime(g, r, del, true, NULL);
+	/* the runtime's state of the last run, if its cleanup did not come yet */
+	if (r->started_at)
+		(void)container_runtime(g, r, del, true, NULL);
 	if (mount_root(g, r, &rootfs, err) < 0)
 		goto fail;
 	if (spec_write(g, r, rootfs, err) < 0)

@@ -108,9 +108,9 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 	_cleanup_json_ struct json_object *res = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
 
-	(void)container_runtime(g, r, del, true, NULL);
-	if (unmount(g, r, err) < 0)
-		return -1;
+	if (r->started_at)
+		(void)container_runtime(g, r, del, true, NULL);
+	/* rm --force unmounts too */
 	if (store_call(g, rm, &res, &e) < 0 && e->code != ENOENT) {
 		*err = TAKE_PTR(e);
 		return pea_error_wrap(err, "removing the storage of container '%s'", r->id);

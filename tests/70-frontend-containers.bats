@@ -267,3 +267,21 @@ created"
 	assert_output ""
 	fe_no_mounts
 }
+
+@test "logs -f follows until the container exits; inspect falls back to images" {
+	run -0 pea_cmd run -d --name f busybox sh -c 'for i in 1 2 3; do echo line$i; sleep 0.2; done'
+	run -0 pea_cmd logs -f f
+	assert_output "line1
+line2
+line3"
+	run -0 pea_cmd container ls -a --format '{{.Names}} {{.State}}'
+	assert_output "f exited"
+	run -0 pea_cmd inspect --format '{{.Os}}' busybox
+	assert_output linux
+	run -0 pea_cmd inspect --type container --format '{{.Name}}' f
+	assert_output f
+	run -125 pea_cmd inspect --type container busybox
+	assert_output --partial "no such container busybox"
+	run -0 pea_cmd --log-level debug rm f
+	assert_output --partial "running "
+}
