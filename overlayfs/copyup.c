@@ -172,7 +172,19 @@ static int copy_meta(struct ovl_fs *fs, int srcdir, const char *path, const stru
 	return 0;
 }
 
-int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n)
+/* Wait for a copy-up of n running unlocked in another thread; true if we waited. */
+bool ovl_copy_up_wait(struct ovl_fs *fs, struct ovl_node *n)
+{
+	bool waited = false;
+
+	while (n->copying) {
+		pthread_cond_wait(&fs->copy_done, &fs->lock);
+		waited = true;
+	}
+	return waited;
+}
+
+static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool unlocked)
 {
 	char path[PATH_MAX], tmp[64];
 	int srcdir, r;
@@ -180,12 +192,13 @@ int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n)
 
 	if (!fs->has_upper)
 		return -EROFS;
+	ovl_copy_up_wait(fs, n);
 	if (n->detached)
 		return -ENOENT;
 	if (n->layer == 0)
 		return 0;
 	if (n->parent) {
-		r = ovl_copy_up(fs, n->parent);
+		r = copy_up(fs, n->parent, false);
 		if (r < 0)
 			return r;
 	}
@@ -196,9 +209,27 @@ int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n)
 	if (fstatat(srcdir, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	ovl_fs_work_name(fs, tmp, sizeof(tmp));
+	/*
+	 * The data of a file is copied without the lock, so that a big copy-up
+	 * does not stall the mount. Meanwhile the node's path cannot change (its
+	 * parents have lower layers: they do not move), others wanting this copy
+	 * wait, and an unlink of the node makes the copy moot.
+	 */
+	unlocked = unlocked && S_ISREG(st.st_mode);
+	if (unlocked) {
+		n->copying = true;
+		pthread_mutex_unlock(&fs->lock);
+	}
 	r = copy_node(fs, srcdir, path, &st, tmp);
 	if (r == 0)
 		r = copy_meta(fs, srcdir, path, &st, tmp);
+	if (unlocked) {
+		pthread_mutex_lock(&fs->lock);
+		n->copying = false;
+		pthread_cond_broadcast(&fs->copy_done);
+		if (r == 0 && n->detached)
+			r = -ENOENT;
+	}
 	if (r == 0 && renameat2(fs->workfd, tmp, fs->layers[0].fd, path, RENAME_NOREPLACE) < 0)
 		r = -errno;
 	if (r < 0) {
@@ -210,4 +241,14 @@ int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n)
 		n->last_layer = 0;
 	n->covers_lower = true;
 	return 0;
+}
+
+int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n)
+{
+	return copy_up(fs, n, false);
+}
+
+int ovl_copy_up_unlocked(struct ovl_fs *fs, struct ovl_node *n)
+{
+	return copy_up(fs, n, true);
 }

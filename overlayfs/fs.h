@@ -65,6 +65,7 @@ struct ovl_node {
 	int dfd;		   /* detached: directory fd of dpath, -1 if gone */
 	char *dpath;		   /* detached: path under dfd */
 	bool dunlink;		   /* detached: unlink dfd/dpath when forgotten */
+	bool copying;		   /* its data is being copied up, without fs->lock */
 	uint64_t no_xattrs_gen;	   /* == fs->xattr_gen: known to have no xattrs */
 };
 
@@ -75,6 +76,7 @@ struct ovl_fs {
 	int workfd; /* workdir/work, on the upper's file system */
 	struct ovl_node *root;
 	pthread_mutex_t lock;
+	pthread_cond_t copy_done; /* a node's copying went false */
 	struct ovl_options *opts;
 	void *se; /* the struct fuse_session, for notifications */
 	uint32_t overflow_uid;
@@ -141,8 +143,15 @@ bool ovl_is_opaque_fd(int fd);
 int ovl_open_upper_dir(struct ovl_fs *fs, struct ovl_node *dir, int *ret_fd);
 
 /* copyup.c */
-/* Make sure n (and its parents) exist in the upper layer. */
+/*
+ * Make sure n (and its parents) exist in the upper layer. Called with fs->lock
+ * held; waits (releasing it) while another thread copies n up, so callers
+ * look up what else they need after it.
+ */
 int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n);
+/* The same, copying the data of a file with fs->lock released meanwhile. */
+int ovl_copy_up_unlocked(struct ovl_fs *fs, struct ovl_node *n);
+bool ovl_copy_up_wait(struct ovl_fs *fs, struct ovl_node *n);
 /* Copy the xattrs of src to dst except overlay's own; fds or paths via /proc. */
 int ovl_copy_xattrs(const char *src, const char *dst);
 

@@ -128,6 +128,7 @@ int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **
 
 	*fs = (struct ovl_fs){ .workfd = -1, .opts = opts, .xattr_gen = 1 };
 	pthread_mutex_init(&fs->lock, NULL);
+	pthread_cond_init(&fs->copy_done, NULL);
 	fs->layers = xnew(struct ovl_layer, nlower + 1);
 	for (size_t i = 0; i < nlower + 1; i++)
 		fs->layers[i].fd = -1;
@@ -174,6 +175,7 @@ void ovl_fs_close(struct ovl_fs *fs)
 	fs->layers = NULL;
 	fs->workfd = pea_close(fs->workfd);
 	pthread_mutex_destroy(&fs->lock);
+	pthread_cond_destroy(&fs->copy_done);
 }
 
 ino_t ovl_fs_make_ino(const struct ovl_fs *fs, unsigned layer, ino_t ino)

@@ -19,7 +19,7 @@ static int do_open(struct ovl_fs *fs, struct ovl_node *n, int flags, int *ret_fd
 	if (wants_write(flags)) {
 		if (!fs->has_upper)
 			return -EROFS;
-		r = ovl_copy_up(fs, n);
+		r = ovl_copy_up_unlocked(fs, n);
 		if (r < 0 && !(r == -ENOENT && n->detached))
 			return r;
 	}

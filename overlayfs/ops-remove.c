@@ -263,9 +263,12 @@ static int do_rename(struct ovl_fs *fs, struct ovl_rename *rn, unsigned int flag
 
 	if (!fs->has_upper)
 		return -EROFS;
-	r = rename_check(fs, rn, flags);
-	if (r < 0)
-		return r;
+	/* Checked again after waiting for a copy-up of src: the tree may have changed. */
+	do {
+		r = rename_check(fs, rn, flags);
+		if (r < 0)
+			return r;
+	} while (ovl_copy_up_wait(fs, rn->src));
 	if (rn->dst == rn->src)
 		return 0;
 	r = ovl_copy_up(fs, rn->src);

@@ -60,3 +60,40 @@ other"
 	assert_equal "$(cat "$d/slow.out")" blocked
 	ovl_umount "$d"
 }
+
+@test "overlayfs threads: a blocked copy-up does not stall other requests" {
+	local d="$TEST_DIR/t" outer writer
+	mkdir -p "$d/inner-lower" "$d/lower/inner" "$d/upper" "$d/work" "$d/mnt"
+	echo data >"$d/inner-lower/big"
+	echo fine >"$d/lower/other"
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/inner-lower" "$d/lower/inner" 2>"$d/inner.log" &
+	INNER_PID=$!
+	echo "$INNER_PID" >"$TEST_DIR/server.pid"
+	ovl_wait_mounted "$d/lower/inner" "$INNER_PID"
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" "$d/mnt" 2>"$d/server.log" &
+	outer=$!
+	echo "$outer" >"$d/server.pid"
+	ovl_wait_mounted "$d/mnt" "$outer"
+	# The directory is copied up and the file looked up while the inner server runs.
+	touch "$d/mnt/inner/new"
+	stat "$d/mnt/inner/big" >/dev/null
+	kill -STOP "$INNER_PID"
+	# Writing copies the file up: its data cannot be read until the inner server is back.
+	sh -c "echo more >>'$d/mnt/inner/big'" &
+	writer=$!
+	sleep 0.3
+	run -0 kill -0 "$writer"
+	run -0 timeout 5 cat "$d/mnt/other"
+	assert_output fine
+	run -0 timeout 5 ls "$d/mnt/inner"
+	assert_output "big
+new"
+	run -0 timeout 5 mkdir "$d/mnt/dir"
+	kill -CONT "$INNER_PID"
+	wait "$writer"
+	assert_equal "$(cat "$d/mnt/inner/big")" "data
+more"
+	ovl_umount "$d"
+	assert_equal "$(cat "$d/upper/inner/big")" "data
+more"
+}
