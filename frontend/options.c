@@ -12,6 +12,7 @@
 #include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "frontend/config.h"
 #include "frontend/frontend.h"
 
 enum {
@@ -264,6 +265,15 @@ int frontend_parse_globals(int argc, char **argv, struct global_options *g, int 
 				return -1;
 			break;
 		}
+	}
+	if (!g->runtime || !g->conmon) {
+		_cleanup_(engine_config_clear) struct engine_config conf = { 0 };
+		if (engine_config_load(g, &conf, err) < 0)
+			return pea_error_wrap(err, "containers.conf");
+		if (!g->runtime)
+			g->runtime = engine_config_runtime(g, &conf);
+		if (!g->conmon)
+			g->conmon = engine_config_conmon(g, &conf);
 	}
 	if (!g->runtime)
 		g->runtime = frontend_find_binary(g, "pea-runtime");

@@ -140,3 +140,31 @@ teardown() {
 	assert_line --index 0 --regexp '^[0-9a-f]{12}$'
 	assert [ "${#lines[@]}" -eq 1 ]
 }
+
+@test "containers.conf: [engine] runtime and conmon_path, flags win, bad files named" {
+	fe_load_busybox
+	run -0 pea_cmd create --name c busybox true
+	cat >"$TEST_DIR/containers.conf" <<'CONF'
+# comment
+[containers]
+pids_limit = 2048
+default_capabilities = [
+  "CHOWN", # a comment in an array
+]
+[engine]
+runtime = "crun"
+conmon_path = ["/nonexistent/conmon", "/usr/bin/conmon"]
+[engine.runtimes]
+crun = ["/nonexistent/crun", "/usr/bin/crun"]
+CONF
+	run -0 env CONTAINERS_CONF="$TEST_DIR/containers.conf" "$PEA" "${FE_ARGS[@]}" \
+		inspect --format '{{.OCIRuntime}}' c
+	assert_output /usr/bin/crun
+	run -0 env CONTAINERS_CONF="$TEST_DIR/containers.conf" "$PEA" "${FE_ARGS[@]}" \
+		--runtime "$PEA_RUNTIME" inspect --format '{{.OCIRuntime}}' c
+	assert_output "$PEA_RUNTIME"
+	printf '[engine]\nruntime = {x = 1}\n' >"$TEST_DIR/bad.conf"
+	run -125 env CONTAINERS_CONF="$TEST_DIR/bad.conf" "$PEA" "${FE_ARGS[@]}" ps
+	assert_output "Error: containers.conf: $TEST_DIR/bad.conf:2: value of 'runtime' is not a string or an array of strings"
+	run -0 pea_cmd rm c
+}

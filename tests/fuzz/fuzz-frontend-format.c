@@ -1,6 +1,6 @@
 /*
  * pea's parsers of text from users and files: --format templates (rendered
- * over a fixed object), image names, and k8s-file log lines.
+ * over a fixed object), image names, k8s-file log lines, containers.conf.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "frontend/config.h"
 #include "frontend/format.h"
 #include "frontend/images.h"
 #include "frontend/k8s-log.h"
@@ -50,6 +51,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(tag);
 		}
 		(void)image_name_has_domain(s);
+	}
+	{
+		_cleanup_error_ struct pea_error *err = NULL;
+		struct engine_config c = { 0 };
+		(void)engine_config_parse(&c, s, "fuzz", &err);
+		engine_config_clear(&c);
 	}
 	null = fopen("/dev/null", "w");
 	if (null) {

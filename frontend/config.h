@@ -1,0 +1,30 @@
+#pragma once
+
+/*
+ * containers.conf, as far as pea reads it: [engine] runtime and conmon_path,
+ * [engine.runtimes]. Files, later ones winning: CONTAINERS_CONF alone when
+ * set; else pea's own (BINDIR/../share/pea/containers.conf), then
+ * /usr/share/containers/containers.conf, /etc/containers/containers.conf,
+ * /etc/containers/containers.conf.d/NAME.conf, and for an ordinary user
+ * ~/.config/containers/containers.conf. Command-line flags win over all.
+ */
+
+struct pea_error;
+struct global_options;
+
+struct engine_config {
+	char *runtime;	    /* [engine] runtime: a name or a path */
+	char **conmon_path; /* [engine] conmon_path */
+	char **runtimes;    /* [engine.runtimes]: "name=path1:path2" */
+};
+
+void engine_config_clear(struct engine_config *c);
+/* Parse one file's text into c (what names it in errors: "FILE:LINE: ..."). */
+int engine_config_parse(struct engine_config *c, const char *text, const char *what,
+			struct pea_error **err);
+int engine_config_load(const struct global_options *g, struct engine_config *c,
+		       struct pea_error **err);
+/* The runtime's path ([engine.runtimes] first, then next to pea and PATH), or NULL. */
+char *engine_config_runtime(const struct global_options *g, const struct engine_config *c);
+/* The first conmon_path entry that exists, or NULL. */
+char *engine_config_conmon(const struct global_options *g, const struct engine_config *c);
