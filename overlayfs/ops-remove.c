@@ -155,13 +155,73 @@ struct ovl_rename {
 	int sfd, dfd; /* upper copies of the parents */
 };
 
+/* Both names stay taken: only a merged or lower directory cannot take part. */
+static int exchange_check(struct ovl_fs *fs, struct ovl_node *dst)
+{
+	int r;
+
+	if (!dst || dst->whiteout)
+		return -ENOENT;
+	if (!ovl_node_is_dir(dst))
+		return 0;
+	r = ovl_dir_load(fs, dst);
+	if (r < 0)
+		return r;
+	return (dst->layer != 0 || dst->last_layer != 0) ? -EXDEV : 0;
+}
+
+/* A directory moved into a merged parent hides what lower layers have there. */
+static int opaque_if_merged(struct ovl_fs *fs, struct ovl_node *n, struct ovl_node *newparent)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!ovl_node_is_dir(n) || newparent->last_layer == 0)
+		return 0;
+	r = ovl_open_upper_dir(fs, n, &fd);
+	return r < 0 ? r : ovl_set_opaque(fs, fd);
+}
+
+static int rename_exchange(struct ovl_fs *fs, struct ovl_rename *rn)
+{
+	struct ovl_node *src = rn->src, *dst = rn->dst;
+	char *name;
+	bool covers;
+	int r;
+
+	r = ovl_copy_up(fs, dst);
+	if (r == 0)
+		r = opaque_if_merged(fs, src, rn->dp);
+	if (r == 0)
+		r = opaque_if_merged(fs, dst, rn->sp);
+	if (r < 0)
+		return r;
+	if (renameat2(rn->sfd, rn->name, rn->dfd, rn->newname, RENAME_EXCHANGE) < 0)
+		return -errno;
+	/* Each node takes the other's place, and what lies below that place. */
+	ovl_table_remove(&rn->sp->children, src);
+	ovl_table_remove(&rn->dp->children, dst);
+	name = src->name;
+	src->name = dst->name;
+	dst->name = name;
+	covers = src->covers_lower;
+	src->covers_lower = dst->covers_lower;
+	dst->covers_lower = covers;
+	src->parent = rn->dp;
+	dst->parent = rn->sp;
+	ovl_table_insert(&rn->dp->children, src);
+	ovl_table_insert(&rn->sp->children, dst);
+	return 0;
+}
+
 /* Checks of rename(2), on the merged view. */
 static int rename_check(struct ovl_fs *fs, struct ovl_rename *rn, unsigned int flags)
 {
 	struct ovl_node *dst = NULL;
 	int r;
 
-	if (flags & ~(unsigned)RENAME_NOREPLACE)
+	if ((flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
+	    (flags & RENAME_NOREPLACE && flags & RENAME_EXCHANGE))
 		return -EINVAL;
 	r = ovl_dir_lookup(fs, rn->sp, rn->name, &rn->src);
 	if (r < 0)
@@ -179,6 +239,8 @@ static int rename_check(struct ovl_fs *fs, struct ovl_rename *rn, unsigned int f
 		return r;
 	rn->dst = ovl_table_find(&rn->dp->children, rn->newname);
 	dst = rn->dst;
+	if (flags & RENAME_EXCHANGE)
+		return exchange_check(fs, dst);
 	if (!dst || dst->whiteout)
 		return 0;
 	if (flags & RENAME_NOREPLACE)
@@ -268,7 +330,8 @@ static int do_rename(struct ovl_fs *fs, struct ovl_rename *rn, unsigned int flag
 		r = rename_check(fs, rn, flags);
 		if (r < 0)
 			return r;
-	} while (ovl_copy_up_wait(fs, rn->src));
+	} while (ovl_copy_up_wait(fs, rn->src) ||
+		 (rn->dst && !rn->dst->whiteout && ovl_copy_up_wait(fs, rn->dst)));
 	if (rn->dst == rn->src)
 		return 0;
 	r = ovl_copy_up(fs, rn->src);
@@ -278,6 +341,8 @@ static int do_rename(struct ovl_fs *fs, struct ovl_rename *rn, unsigned int flag
 		r = ovl_open_upper_dir(fs, rn->sp, &rn->sfd);
 	if (r == 0)
 		r = ovl_open_upper_dir(fs, rn->dp, &rn->dfd);
+	if (r == 0 && (flags & RENAME_EXCHANGE))
+		return rename_exchange(fs, rn);
 	if (r == 0)
 		r = rename_prepare_dst(fs, rn);
 	if (r == 0)

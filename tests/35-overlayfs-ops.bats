@@ -122,3 +122,37 @@ teardown() {
 		run -0 diff -u "$TEST_DIR/$impl.view" "$TEST_DIR/$impl.again"
 	done
 }
+
+@test "overlayfs: rename with RENAME_EXCHANGE does what the kernel does" {
+	require_cmd python3
+	local impl
+	for impl in pea kernel; do
+		ovl_make_layers "$TEST_DIR/$impl"
+		ovl_mount "$impl" "$TEST_DIR/$impl"
+		python3 - "$TEST_DIR/$impl/mnt" >"$TEST_DIR/$impl.out" 2>&1 <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def xchg(a, b):
+    r = libc.renameat2(-100, a.encode(), -100, b.encode(), 2)
+    print(a, b, "ok" if r == 0 else os.strerror(ctypes.get_errno()))
+os.chdir(sys.argv[1])
+xchg("data/file", "data/owned")
+os.mkdir("newd")
+open("newd/in", "w").write("x")
+xchg("newd", "data/caps")
+xchg("data/sub", "data/suid")
+xchg("data/link1", "nothere")
+xchg("data/new", "data/file")
+print(open("data/file").read().strip(), open("data/owned").read().strip(), os.listdir("data/caps"))
+PY
+		ovl_dump "$TEST_DIR/$impl/mnt" >"$TEST_DIR/$impl.view"
+		ovl_umount "$TEST_DIR/$impl"
+		ovl_dump_upper "$TEST_DIR/$impl/upper" >"$TEST_DIR/$impl.upper"
+	done
+	run -0 diff -u "$TEST_DIR/kernel.out" "$TEST_DIR/pea.out"
+	run -0 diff -u "$TEST_DIR/kernel.view" "$TEST_DIR/pea.view"
+	run -0 diff -u "$TEST_DIR/kernel.upper" "$TEST_DIR/pea.upper"
+	run -0 cat "$TEST_DIR/pea.out"
+	assert_line "data/file data/owned ok"
+	assert_line "owned hello ['in']"
+}
