@@ -21,8 +21,12 @@ int main(int argc, char *argv[])
 		log_error("%s", err->message);
 		status = 2;
 	} else if (r == 0) {
+		if (opts.log_level >= 0)
+			log_set_level((enum log_level)opts.log_level);
 		if (opts.debug)
 			log_set_level(LOG_LEVEL_DEBUG);
+		if (opts.log_format >= 0)
+			log_set_format((enum log_format)opts.log_format);
 		if (overlayfs_run(&opts, &err) < 0) {
 			log_error("%s", err->message);
 			status = EXIT_FAILURE;

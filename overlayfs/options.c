@@ -7,6 +7,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "overlayfs/options.h"
@@ -19,6 +20,8 @@ void ovl_options_init(struct ovl_options *o)
 		.fsync = true,
 		.threaded = true,
 		.timeout = 1000000000.0,
+		.log_level = -1,
+		.log_format = -1,
 	};
 }
 
@@ -273,6 +276,8 @@ static void usage(FILE *f, const char *prog)
 		"  -f                  stay in the foreground\n"
 		"  -d, --debug         debug output (implies -f)\n"
 		"  -s                  single-threaded loop\n"
+		"      --log-level=L   error, warning, info or debug\n"
+		"      --log-format=F  text or json\n"
 		"  -o OPTS             lowerdir=, upperdir=, workdir=, uidmapping=, gidmapping=,\n"
 		"                      squash_to_root, squash_to_uid=, squash_to_gid=, "
 		"static_nlink,\n"
@@ -285,12 +290,31 @@ static void usage(FILE *f, const char *prog)
 		prog);
 }
 
+static int parse_log_option(struct ovl_options *o, int c, const char *v, struct pea_error **err)
+{
+	enum log_level level;
+	enum log_format format;
+
+	if (c == 'L') {
+		if (log_level_from_string(v, &level) < 0)
+			return pea_error_new(err, EINVAL, "invalid --log-level '%s'", v);
+		o->log_level = (int)level;
+	} else {
+		if (log_format_from_string(v, &format) < 0)
+			return pea_error_new(err, EINVAL, "invalid --log-format '%s'", v);
+		o->log_format = (int)format;
+	}
+	return 0;
+}
+
 int ovl_options_parse_args(struct ovl_options *o, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "log-format", required_argument, NULL, 'F' },
 		{ 0 },
 	};
 	int c, r;
@@ -311,6 +335,12 @@ int ovl_options_parse_args(struct ovl_options *o, int argc, char **argv, struct 
 			break;
 		case 'o':
 			r = ovl_options_parse_opts(o, optarg, err);
+			if (r < 0)
+				return r;
+			break;
+		case 'L':
+		case 'F':
+			r = parse_log_option(o, c, optarg, err);
 			if (r < 0)
 				return r;
 			break;

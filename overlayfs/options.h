@@ -35,6 +35,8 @@ struct ovl_options {
 	double timeout;
 	bool foreground;
 	bool debug;
+	int log_level;	/* enum log_level, -1: default */
+	int log_format; /* enum log_format, -1: default */
 	bool ro;
 	bool writeback;
 	unsigned max_threads; /* 0: libfuse's default */

@@ -124,3 +124,13 @@ refused() {
 	run -0 find "$D/work" -mindepth 1
 	assert_output "$D/work/work"
 }
+
+@test "overlayfs cli: --log-format=json reports errors as JSON lines" {
+	run --separate-stderr "$PEA_OVERLAYFS" --log-format=json -o "lowerdir=$D/nope" "$D/mnt"
+	assert_equal "$status" 1
+	assert_equal "$(jq -r .msg <<<"$stderr")" "open lowerdir '$D/nope': No such file or directory"
+	assert_equal "$(jq -r .level <<<"$stderr")" error
+	run --separate-stderr "$PEA_OVERLAYFS" --log-level=loud -o "lowerdir=$D/lower" "$D/mnt"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "pea-overlayfs: invalid --log-level 'loud'"
+}
