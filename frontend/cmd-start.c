@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -31,6 +33,7 @@
 
 #define SYNC_TIMEOUT_MS 60000
 #define SYNC_MAX	65536
+#define REAP_TIMEOUT_MS 2000
 
 extern char **environ;
 
@@ -376,6 +379,37 @@ fail:
 	return -1;
 }
 
+/*
+ * In the foreground pea is a subreaper: the monitor it starts detaches and is
+ * adopted by pea, which reaps it (and the exit command it starts) once the
+ * container is gone, so no zombie is left where PID 1 does not reap.
+ */
+static void become_subreaper(void)
+{
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+static void reap_adopted(void)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid < 0)
+			return; /* ECHILD: all reaped */
+		if (pid > 0)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
+		    REAP_TIMEOUT_MS)
+			return; /* a monitor that lingers is left to the next reaper */
+		usleep(2000);
+	}
+}
+
 int container_start(struct global_options *g, const char *id, bool attach, int *ret_exit,
 		    struct pea_error **err)
 {
@@ -383,6 +417,8 @@ int container_start(struct global_options *g, const char *id, bool attach, int *
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *full = NULL;
 
+	if (attach)
+		become_subreaper();
 	if (records_lock(g, &lock, err) < 0)
 		return -1;
 	if (record_lookup(g, id, &r, err) < 0)
@@ -413,7 +449,10 @@ int container_start(struct global_options *g, const char *id, bool attach, int *
 	if (container_wait_exit(g, full, -1, err) < 0)
 		return -1;
 	*ret_exit = read_exit_code(g, full);
-	return container_cleanup(g, full, true, err);
+	if (container_cleanup(g, full, true, err) < 0)
+		return -1;
+	reap_adopted();
+	return 0;
 }
 
 static const char start_usage[] =
