@@ -432,7 +432,11 @@ void container_abort(struct container *c)
 	if (c->pid > 0) {
 		int status;
 
-		kill(c->pid, SIGKILL);
+		/* through the pidfd: the pid may already belong to someone else */
+		if (c->pidfd >= 0)
+			pea_pidfd_send_signal(c->pidfd, SIGKILL);
+		else
+			kill(c->pid, SIGKILL);
 		/* ours to reap when cloned directly; else wait for it to be gone */
 		if (waitpid(c->pid, &status, 0) < 0)
 			container_wait_gone(c->pid, c->pidfd, 5000);
