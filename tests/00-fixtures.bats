@@ -21,7 +21,10 @@ teardown() {
 	run -0 chroot "$BUSYBOX_ROOTFS" /bin/busybox sh -c 'echo ok'
 	assert_output ok
 	# Applets are symlinks, found through PATH.
-	run -0 chroot "$BUSYBOX_ROOTFS" /bin/sh -c 'PATH=/bin:/usr/bin; ls / >/dev/null && id -u && readlink /usr/bin/env'
+	# In a copy: a redirection to /dev/null inside a chroot would create a
+	# regular file dev/null in the shared fixture.
+	cp -a "$BUSYBOX_ROOTFS" "$TEST_DIR/rootfs"
+	run -0 chroot "$TEST_DIR/rootfs" /bin/sh -c 'PATH=/bin:/usr/bin; ls / >/dev/null && id -u && readlink /usr/bin/env'
 	assert_output "0
 ../../bin/busybox"
 	assert [ -L "$BUSYBOX_ROOTFS/bin/sh" ]
@@ -31,6 +34,7 @@ teardown() {
 	for d in dev proc sys run root home var; do
 		assert [ -d "$BUSYBOX_ROOTFS/$d" ]
 	done
+	assert_equal "$(ls -A "$BUSYBOX_ROOTFS/dev")" ""
 }
 
 @test "fixtures: the OCI layout is valid" {
