@@ -285,8 +285,9 @@ static int check_labels(const struct spec *s, struct pea_error **err)
 	bool selinux = lsm_enabled("/sys/fs/selinux/enforce");
 
 	if (s->process.apparmor_profile && apparmor)
-		return pea_error_new(err, ENOTSUP, "config.json: process.apparmorProfile: not "
-						   "supported by pea-runtime");
+		return pea_error_new(err, ENOTSUP,
+				     "config.json: process.apparmorProfile: not "
+				     "supported by pea-runtime");
 	if (s->process.selinux_label)
 		return pea_error_new(err, ENOTSUP, "config.json: process.selinuxLabel: %s",
 				     selinux ? "not supported by pea-runtime"

@@ -145,9 +145,9 @@ struct spec {
 	int64_t monotonic_secs, boottime_secs;
 	uint32_t monotonic_nsecs, boottime_nsecs;
 	char *cgroups_path; /* recorded; cgroups are applied by part 2 */
-	char *mount_label; /* SELinux: see process.selinux_label */
-	char *bundle;	  /* absolute bundle directory */
-	char *hooks_json; /* "hooks" as compact JSON, for poststart/poststop after create */
+	char *mount_label;  /* SELinux: see process.selinux_label */
+	char *bundle;	    /* absolute bundle directory */
+	char *hooks_json;   /* "hooks" as compact JSON, for poststart/poststop after create */
 };
 
 /* Parse and validate bundle/config.json. bundle must be absolute. */
@@ -161,8 +161,7 @@ struct spec *spec_free(struct spec *s);
  * A "process" object alone (config.json's, or `exec --process FILE` later),
  * named "process" in errors; spec_process_clear frees what it holds.
  */
-int spec_process_parse(struct json_object *proc, struct spec_process *ret,
-		       struct pea_error **err);
+int spec_process_parse(struct json_object *proc, struct spec_process *ret, struct pea_error **err);
 void spec_process_clear(struct spec_process *p);
 
 /* Hooks of a kind from a "hooks" JSON object (as kept in the state). */
