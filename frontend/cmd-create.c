@@ -616,14 +616,19 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 			return -1;
 		}
 	records_free(all, n);
-	if (store_call(g, args, &res, err) < 0)
-		return pea_error_wrap(err, "creating container storage");
+	/*
+	 * The record first: killed between the two steps, pea leaves a record
+	 * that `pea rm` removes, never a layer nothing names.
+	 */
 	if (record_save(g, r, err) < 0) {
-		const char *rm[] = { "container", "rm", "--force", r->id, NULL };
 		_cleanup_free_ char *dir = record_dir(g, r->id);
-		(void)store_call(g, rm, NULL, NULL);
 		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
 		return -1;
+	}
+	if (store_call(g, args, &res, err) < 0) {
+		_cleanup_free_ char *dir = record_dir(g, r->id);
+		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
+		return pea_error_wrap(err, "creating container storage");
 	}
 	return 0;
 }

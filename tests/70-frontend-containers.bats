@@ -285,3 +285,23 @@ line3"
 	run -0 pea_cmd --log-level debug rm f
 	assert_output --partial "running "
 }
+
+@test "a record whose layer is gone (pea killed mid-create) is reported, and rm repairs it" {
+	run -0 pea_cmd create --name half busybox true
+	id="$output"
+	"$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" container rm "$id"
+	run -125 pea_cmd start half
+	assert_output --partial "container '$id' not found"
+	run -0 pea_cmd rm half
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
+
+@test "--network none has only lo; --network host shares the host's" {
+	run -0 pea_cmd run --rm busybox sh -c 'ls /sys/class/net'
+	assert_output lo
+	run -0 pea_cmd run --rm --network host busybox hostname
+	assert_output "$(hostname)"
+	run -0 pea_cmd run --rm --network host busybox sh -c 'ls /sys/class/net | wc -l'
+	assert_equal "$output" "$(ls /sys/class/net | wc -l)"
+}
