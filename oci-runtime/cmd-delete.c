@@ -45,6 +45,9 @@ static int kill_and_wait(struct container_handle *h, struct pea_error **err)
 
 	if (pidfd < 0)
 		return 0;
+	/* without a pid namespace of its own, the others outlive the init */
+	if (!h->st->pidns && container_kill_all(h->st, SIGKILL, err) < 0)
+		return -EINVAL;
 	if (pea_pidfd_send_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
 		return pea_error_errno(err, "container '%s': kill", h->st->id);
 	if (container_wait_gone(h->st->pid, pidfd, 10000) < 0)

@@ -13,6 +13,7 @@
 #include "lib/error.h"
 #include "lib/process.h"
 
+#include "container.h"
 #include "runtime.h"
 #include "state.h"
 
@@ -22,31 +23,40 @@ static const char kill_usage[] =
 	"Send SIGNAL (a name with or without SIG, or a number; default SIGTERM) to the\n"
 	"container's init.\n"
 	"\n"
-	"  -a, --all   every process of the container (of its pid namespace)\n";
+	"  -a, --all   every process of the container (of its pid or mount namespace)\n";
 
-static int ns_inode(pid_t pid, ino_t *ret)
+static int ns_inode(pid_t pid, const char *type, ino_t *ret)
 {
 	char path[64];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
 	if (stat(path, &st) < 0)
 		return -errno;
 	*ret = st.st_ino;
 	return 0;
 }
 
-/* Every process in the init's pid namespace. Without cgroups (part 2) that is "all". */
-static int kill_all(const struct container_state *st, int sig, struct pea_error **err)
+/*
+ * Every process of the container but its init: those in the pid namespace
+ * it made, else in the mount namespace it made (every process of a container
+ * shares it). Without cgroups (part 2 of pea-runtime) that is "all". A
+ * container that made neither has only its init to signal.
+ */
+int container_kill_all(const struct container_state *st, int sig, struct pea_error **err)
 {
-	_cleanup_closedir_ DIR *d = opendir("/proc");
+	_cleanup_closedir_ DIR *d = NULL;
+	const char *type = st->pidns ? "pid" : "mnt";
 	struct dirent *e;
 	ino_t ns;
 
+	if (!st->pidns && !st->mntns)
+		return 0;
+	d = opendir("/proc");
 	if (!d)
 		return pea_error_errno(err, "open '/proc'");
-	if (ns_inode(st->pid, &ns) < 0)
-		return pea_error_errno(err, "pid namespace of %d", (int)st->pid);
+	if (ns_inode(st->pid, type, &ns) < 0)
+		return pea_error_errno(err, "%s namespace of %d", type, (int)st->pid);
 	while ((e = readdir(d))) {
 		char *end = NULL;
 		long pid = strtol(e->d_name, &end, 10);
@@ -54,7 +64,7 @@ static int kill_all(const struct container_state *st, int sig, struct pea_error 
 
 		if (*end || pid <= 0 || pid == st->pid)
 			continue;
-		if (ns_inode((pid_t)pid, &other) == 0 && other == ns)
+		if (ns_inode((pid_t)pid, type, &other) == 0 && other == ns)
 			kill((pid_t)pid, sig);
 	}
 	return 0;
@@ -100,7 +110,7 @@ int cmd_kill(const struct global_options *g, int argc, char **argv, struct pea_e
 		state_handle_close(&h);
 		return -ESRCH;
 	}
-	if (all && h.st->pidns && kill_all(h.st, sig, err) < 0) {
+	if (all && container_kill_all(h.st, sig, err) < 0) {
 		state_handle_close(&h);
 		return -EINVAL;
 	}

@@ -46,7 +46,8 @@ static void container_state_fill(const struct container *c, struct container_sta
 	st->rootfs = s->root_path;
 	st->created = c->created;
 	st->owner = geteuid();
-	st->pidns = spec_namespace(s, CLONE_NEWPID) != NULL;
+	st->pidns = spec_namespace(s, CLONE_NEWPID) && !spec_namespace(s, CLONE_NEWPID)->path;
+	st->mntns = spec_namespace(s, CLONE_NEWNS) && !spec_namespace(s, CLONE_NEWNS)->path;
 	if (s->n_annotations) {
 		st->annotations = json_object_new_object();
 		for (size_t i = 0; i < s->n_annotations; i++)

@@ -131,5 +131,7 @@ int hooks_run(const struct spec_hooks *h, const char *kind, const char *state_js
 /* cmd-create.c: the options of create and run; returns the ID's index in argv, 0 for --help. */
 int create_parse_args(const char *cmd, const char *usage, bool for_run, int argc, char **argv,
 		      struct create_options *o, struct pea_error **err);
+/* cmd-kill.c: signal every process of the container but its init (kill --all, delete -f). */
+int container_kill_all(const struct container_state *st, int sig, struct pea_error **err);
 /* cmd-delete.c: poststop hooks and removal of the state of a stopped container. */
 int container_destroy(struct container_handle *h, struct pea_error **err);

@@ -193,6 +193,7 @@ int state_write(int dirfd, const struct container_state *st, struct pea_error **
 	json_object_object_add(o, "created", json_object_new_string(st->created));
 	json_object_object_add(o, "owner", json_object_new_int64(st->owner));
 	json_object_object_add(o, "pidns", json_object_new_boolean(st->pidns));
+	json_object_object_add(o, "mntns", json_object_new_boolean(st->mntns));
 	if (st->annotations)
 		json_object_object_add(o, "annotations", json_object_get(st->annotations));
 	if (st->hooks)
@@ -217,7 +218,7 @@ int state_read(int dirfd, const char *id, struct container_state **ret, struct p
 	struct json_object *v = NULL;
 	int64_t pid = 0, owner = 0;
 	uint64_t start = 0;
-	bool pidns = false;
+	bool pidns = false, mntns = false;
 
 	st = xnew(struct container_state, 1);
 	st->id = xstrdup(id);
@@ -232,7 +233,8 @@ int state_read(int dirfd, const char *id, struct container_state **ret, struct p
 	    pea_json_get_int64_opt(o, "", "pid", &pid, err) < 0 ||
 	    pea_json_get_uint64_opt(o, "", "startTime", &start, err) < 0 ||
 	    pea_json_get_int64_opt(o, "", "owner", &owner, err) < 0 ||
-	    pea_json_get_bool_opt(o, "", "pidns", &pidns, err) < 0) {
+	    pea_json_get_bool_opt(o, "", "pidns", &pidns, err) < 0 ||
+	    pea_json_get_bool_opt(o, "", "mntns", &mntns, err) < 0) {
 		state_free(st);
 		return pea_error_wrap(err, "state of container '%s'", id);
 	}
@@ -240,6 +242,7 @@ int state_read(int dirfd, const char *id, struct container_state **ret, struct p
 	st->start_time = start;
 	st->owner = (uid_t)owner;
 	st->pidns = pidns;
+	st->mntns = mntns;
 	st->bundle = dup_opt(o, "bundle");
 	st->rootfs = dup_opt(o, "rootfs");
 	st->created = dup_opt(o, "created");

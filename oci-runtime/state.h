@@ -29,7 +29,8 @@ struct container_state {
 	char *rootfs;
 	char *created;
 	uid_t owner;
-	bool pidns;			 /* the container has its own pid namespace */
+	bool pidns;			 /* the container made its own pid namespace */
+	bool mntns;			 /* ... and its own mount namespace (not joined) */
 	struct json_object *annotations; /* object or NULL */
 	struct json_object *hooks;	 /* the config's "hooks", or NULL */
 };

@@ -172,6 +172,23 @@ teardown() {
 	run -0 rt delete ka
 }
 
+@test "without a pid namespace: kill --all and delete --force reach every process" {
+	make_bundle "$RT_B" sh -c 'sleep 4321 & sleep 4322'
+	bundle_set "$RT_B" '.linux.namespaces |= map(select(.type != "pid"))'
+	run -0 rt_reaped run -d -b "$RT_B" np1
+	for _ in $(seq 1 100); do pgrep -f 'sleep 4322' >/dev/null && break; sleep 0.02; done
+	run -0 rt kill --all np1 KILL
+	rt_wait_status np1 stopped
+	for _ in $(seq 1 100); do pgrep -f 'sleep 432[12]' >/dev/null || break; sleep 0.02; done
+	run ! pgrep -f 'sleep 432[12]'
+	run -0 rt delete np1
+	run -0 rt_reaped run -d -b "$RT_B" np2
+	for _ in $(seq 1 100); do pgrep -f 'sleep 4322' >/dev/null && break; sleep 0.02; done
+	run -0 rt delete --force np2
+	for _ in $(seq 1 100); do pgrep -f 'sleep 432[12]' >/dev/null || break; sleep 0.02; done
+	run ! pgrep -f 'sleep 432[12]'
+}
+
 @test "kill of a stopped container is an error" {
 	make_bundle "$RT_B" sleep 100
 	run -0 rt_reaped run -d -b "$RT_B" ksx
