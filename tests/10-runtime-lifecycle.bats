@@ -68,6 +68,19 @@ teardown() {
 	run -137 rt run -b "$RT_B" r2
 }
 
+@test "run in the foreground forwards the signals it gets to the container" {
+	make_bundle "$RT_B" sh -c 'trap "echo got-term; exit 9" TERM; echo ready; while :; do sleep 0.05; done'
+	"$PEA_RUNTIME" --root "$RT_ROOT" run -b "$RT_B" fw >"$TEST_DIR/out" 2>&1 &
+	runner=$!
+	for _ in $(seq 1 250); do grep -q ready "$TEST_DIR/out" && break; sleep 0.02; done
+	kill -TERM "$runner"
+	rc=0
+	wait "$runner" || rc=$?
+	[[ "$rc" -eq 9 ]]
+	run -0 cat "$TEST_DIR/out"
+	assert_output $'ready\ngot-term'
+}
+
 @test "run --keep keeps the stopped container until delete" {
 	rt_is_pea || skip_expected "crun 1.8.1 has no run --keep"
 	make_bundle "$RT_B" true
