@@ -198,6 +198,15 @@ int docker_source_open(const struct image_name *name, const struct side_options 
 		return try_reference(ref, side, ctx, s, err);
 	if (registries_resolve_short_name(ctx->registries, bare, &candidates, &alias, err) < 0)
 		return -ENOENT;
+	/* enforcing: an ambiguous name needs a person to choose; pea-image does not prompt */
+	if (ctx->registries->mode == SHORT_NAME_ENFORCING && !alias &&
+	    pea_strv_length(candidates) > 1)
+		return pea_error_new(
+			err, EINVAL,
+			"short name '%s' matches %zu unqualified-search registries and "
+			"short-name-mode is enforcing: give a fully qualified name or "
+			"add an alias",
+			bare, pea_strv_length(candidates));
 	for (size_t i = 0; candidates[i]; i++) {
 		_cleanup_(reference_free_p) struct image_reference *c = NULL;
 

@@ -90,6 +90,10 @@ setup() {
 	run -0 "${I[@]}" --resolve-short-names copy -q docker://t/busybox:v1 "oci:$TEST_DIR/o"
 	run -0 "${I[@]}" --resolve-short-names inspect docker://peabox:v1
 	assert_equal "$(jq -r .Digest <<<"$output")" "$BUSYBOX_MANIFEST_DIGEST"
+	sed -i 's/short-name-mode = "permissive"/short-name-mode = "enforcing"/' "$CONF"
+	run -1 "${I[@]}" --resolve-short-names inspect docker://t/busybox:v1
+	assert_output --partial "short-name-mode is enforcing"
+	run -0 "${I[@]}" --resolve-short-names inspect docker://peabox:v1
 	run -1 "${I[@]}" resolve "$R/t/busybox"
 	assert_output --partial "not a short name"
 	printf 'unqualified-search-registries = []\n' >"$CONF"
