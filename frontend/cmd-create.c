@@ -39,6 +39,7 @@ enum {
 	OPT_STOP_SIGNAL,
 	OPT_STOP_TIMEOUT,
 	OPT_LABEL,
+	OPT_ENV_FILE,
 	OPT_TLS_VERIFY,
 };
 
@@ -48,6 +49,7 @@ static const struct option create_longopts[] = {
 	{ "rm", no_argument, NULL, OPT_RM },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "env", required_argument, NULL, 'e' },
+	{ "env-file", required_argument, NULL, OPT_ENV_FILE },
 	{ "workdir", required_argument, NULL, 'w' },
 	{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
 	{ "user", required_argument, NULL, 'u' },
@@ -76,6 +78,7 @@ static const char create_usage[] =
 	"\n"
 	"%s"
 	"  -e, --env=KEY[=VALUE]     set an environment variable (KEY alone: from pea's own)\n"
+	"      --env-file=FILE       read KEY=VALUE lines (# comments, blank lines skipped)\n"
 	"      --entrypoint=CMD      override the image's entrypoint (a string or a JSON array)\n"
 	"  -h, --hostname=NAME       the container's host name (default: its short id)\n"
 	"  -l, --label=KEY=VALUE     add a label\n"
@@ -186,7 +189,7 @@ bad:
 				     "invalid size: '%s'", s, s);
 }
 
-static bool valid_name(const char *s)
+bool container_name_valid(const char *s)
 {
 	if (!isalnum((unsigned char)s[0]))
 		return false;
@@ -305,6 +308,42 @@ static int parse_tmpfs(struct create_opts *o, const char *spec, struct pea_error
 	return 0;
 }
 
+/* podman's --env-file: KEY=VALUE or KEY (from pea's environment) per line. */
+static int parse_env_file(struct create_opts *o, const char *path, struct pea_error **err)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_strv_ char **lines = NULL;
+	size_t len = 0;
+
+	if (pea_read_file_at(AT_FDCWD, path, 1u << 20, &buf, &len, err) < 0)
+		return pea_error_wrap(err, "--env-file");
+	if (memchr(buf, '\0', len))
+		return pea_error_new(err, EINVAL, "--env-file '%s': not a text file", path);
+	lines = pea_strv_split(buf, "\n");
+	for (size_t i = 0; lines && lines[i]; i++) {
+		char *l = lines[i];
+		size_t n;
+
+		while (*l == ' ' || *l == '\t')
+			l++;
+		n = strlen(l);
+		while (n > 0 && (l[n - 1] == '\r' || l[n - 1] == ' ' || l[n - 1] == '\t'))
+			l[--n] = '\0';
+		if (!*l || *l == '#')
+			continue;
+		if (*l == '=')
+			return pea_error_new(err, EINVAL, "--env-file '%s': invalid line \"%s\"", path, l);
+		if (!strchr(l, '=')) {
+			const char *v = getenv(l);
+			if (v)
+				pea_strv_push_take(&o->env, xasprintf("%s=%s", l, v));
+			continue;
+		}
+		pea_strv_push(&o->env, l);
+	}
+	return 0;
+}
+
 static int parse_int(const char *opt, const char *s, long long min, long long *ret,
 		     struct pea_error **err)
 {
@@ -333,7 +372,7 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		o->rm = true;
 		return 0;
 	case OPT_NAME:
-		if (!valid_name(arg))
+		if (!container_name_valid(arg))
 			return pea_error_new(err, EINVAL, "running container create option: names "
 							  "must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: "
 							  "invalid argument");
@@ -350,6 +389,8 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		}
 		pea_strv_push(&o->env, arg);
 		return 0;
+	case OPT_ENV_FILE:
+		return parse_env_file(o, arg, err);
 	case 'w':
 		if (arg[0] != '/')
 			return pea_error_new(err, EINVAL, "invalid workdir \"%s\": must be an "

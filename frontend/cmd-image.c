@@ -863,6 +863,65 @@ int cmd_tag(struct global_options *g, int argc, char **argv, struct pea_error **
 	return 0;
 }
 
+int cmd_untag(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *rec = NULL;
+	_cleanup_strv_ char **names = NULL;
+	struct json_object *have = NULL;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "h", opts,
+			       "Usage: pea untag IMAGE [NAME...]\n\n"
+			       "Remove names from an image (all of them without NAME).\n",
+			       &c, err)) == 2)
+		;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind >= argc)
+		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+	if (image_find(g, argv[optind], &rec, err) < 0)
+		return -1;
+	json_object_object_get_ex(rec, "names", &have);
+	if (optind + 1 == argc) {
+		for (size_t i = 0; have && i < json_object_array_length(have); i++)
+			pea_strv_push(&names, json_object_get_string(json_object_array_get_idx(have, i)));
+	}
+	for (int i = optind + 1; i < argc; i++) {
+		_cleanup_free_ char *full = NULL;
+		bool found = false;
+
+		if (image_normalize(argv[i], &full, err) < 0)
+			return -1;
+		for (size_t k = 0; have && k < json_object_array_length(have); k++) {
+			const char *n = json_object_get_string(json_object_array_get_idx(have, k));
+			size_t nl = strlen(n), fl = strlen(full);
+			if (strcmp(n, full) == 0 ||
+			    (!image_name_has_domain(full) && nl > fl &&
+			     strcmp(n + nl - fl, full) == 0 && n[nl - fl - 1] == '/')) {
+				pea_strv_push(&names, n);
+				found = true;
+				break;
+			}
+		}
+		if (!found)
+			return pea_error_new(err, ENOENT, "%s: tag not known", argv[i]);
+	}
+	for (size_t i = 0; names && names[i]; i++) {
+		const char *args[] = { "image", "untag", rec_str(rec, "id"), names[i], NULL };
+		_cleanup_json_ struct json_object *res = NULL;
+		if (store_call(g, args, &res, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- image inspect ------------------------------------------------------ */
 
 static struct json_object *get_or_null(struct json_object *o, const char *key)
@@ -998,7 +1057,8 @@ static const char image_usage[] =
 	"  load      load images from an archive\n"
 	"  pull      pull an image from a registry\n"
 	"  rm        remove images\n"
-	"  tag       add names to an image\n";
+	"  tag       add names to an image\n"
+	"  untag     remove names from an image\n";
 
 int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
@@ -1008,7 +1068,7 @@ int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error 
 	} sub[] = {
 		{ "inspect", cmd_image_inspect }, { "list", cmd_images }, { "ls", cmd_images },
 		{ "load", cmd_load },		  { "pull", cmd_pull },	  { "rm", cmd_rmi },
-		{ "tag", cmd_tag },
+		{ "tag", cmd_tag },		  { "untag", cmd_untag },
 	};
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -1,6 +1,7 @@
 /* ps: list containers (podman-ps(1)). */
 #include <errno.h>
 #include <getopt.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,12 +124,109 @@ struct json_object *ps_item(const struct ctr_record *r, bool notrunc, bool for_t
 	return o;
 }
 
+/* --filter KEY=VALUE: the same key ORs, different keys AND (podman-ps(1)). */
+static int filter_check(char **filters, struct pea_error **err)
+{
+	static const char *const keys[] = { "id", "name", "status", "label", "exited", "ancestor" };
+
+	for (size_t i = 0; filters && filters[i]; i++) {
+		const char *eq = strchr(filters[i], '=');
+		bool ok = false;
+		for (size_t k = 0; eq && k < ARRAY_SIZE(keys); k++)
+			ok |= strlen(keys[k]) == (size_t)(eq - filters[i]) &&
+			      strncmp(keys[k], filters[i], (size_t)(eq - filters[i])) == 0;
+		if (!ok)
+			return pea_error_new(err, EINVAL, "invalid filter \"%s\": use id, name, "
+							  "status, label, exited or ancestor=VALUE",
+					     filters[i]);
+		if (strncmp(filters[i], "status=", 7) == 0 &&
+		    strcmp(eq + 1, "created") != 0 && strcmp(eq + 1, "running") != 0 &&
+		    strcmp(eq + 1, "exited") != 0 && strcmp(eq + 1, "paused") != 0 &&
+		    strcmp(eq + 1, "stopped") != 0 && strcmp(eq + 1, "unknown") != 0)
+			return pea_error_new(err, EINVAL, "invalid status \"%s\": use created, "
+							  "running, exited, paused, stopped or unknown",
+					     eq + 1);
+		if (strncmp(filters[i], "name=", 5) == 0) {
+			regex_t re;
+			if (regcomp(&re, eq + 1, REG_EXTENDED | REG_NOSUB) != 0)
+				return pea_error_new(err, EINVAL, "invalid name filter \"%s\"", eq + 1);
+			regfree(&re);
+		}
+	}
+	return 0;
+}
+
+static bool label_has(const struct ctr_record *r, const char *want)
+{
+	struct json_object *labels = NULL;
+	size_t wl = strlen(want);
+
+	if (!json_object_object_get_ex(r->opts, "labels", &labels))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(labels); i++) {
+		const char *l = json_object_get_string(json_object_array_get_idx(labels, i));
+		/* "key" matches any value, "key=value" that value */
+		if (l && (strcmp(l, want) == 0 ||
+			  (!strchr(want, '=') && strncmp(l, want, wl) == 0 && l[wl] == '=')))
+			return true;
+	}
+	return false;
+}
+
+static bool filter_one(const struct ctr_record *r, const char *key, const char *v)
+{
+	if (strcmp(key, "id") == 0)
+		return strncmp(r->id, v, strlen(v)) == 0;
+	if (strcmp(key, "name") == 0) {
+		regex_t re;
+		bool m;
+		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
+			return false;
+		m = regexec(&re, r->name, 0, NULL, 0) == 0;
+		regfree(&re);
+		return m;
+	}
+	if (strcmp(key, "status") == 0)
+		return strcmp(v, ctr_state_name(r->state)) == 0 ||
+		       (strcmp(v, "stopped") == 0 && r->state == CTR_EXITED);
+	if (strcmp(key, "label") == 0)
+		return label_has(r, v);
+	if (strcmp(key, "exited") == 0)
+		return r->state == CTR_EXITED && r->exit_code == atoi(v);
+	if (strcmp(key, "ancestor") == 0)
+		return (r->image_name && (strcmp(r->image_name, v) == 0 ||
+					  strstr(r->image_name, v) != NULL)) ||
+		       (r->image_id && strncmp(r->image_id, v, strlen(v)) == 0);
+	return false;
+}
+
+static bool filter_match(const struct ctr_record *r, char **filters)
+{
+	for (size_t i = 0; filters && filters[i]; i++) {
+		const char *eq = strchr(filters[i], '=');
+		_cleanup_free_ char *key = xstrndup(filters[i], (size_t)(eq - filters[i]));
+		bool any = false, seen_before = false;
+
+		for (size_t k = 0; k < i; k++)
+			seen_before |= strncmp(filters[k], filters[i], (size_t)(eq - filters[i]) + 1) == 0;
+		if (seen_before)
+			continue; /* this key was evaluated with its first occurrence */
+		for (size_t k = i; filters[k]; k++)
+			if (strncmp(filters[k], filters[i], (size_t)(eq - filters[i]) + 1) == 0)
+				any |= filter_one(r, key, filters[k] + (eq - filters[i]) + 1);
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
 static const char ps_usage[] =
 	"Usage: pea ps [OPTIONS]\n"
 	"\n"
 	"List containers (running ones, or all with -a).\n"
 	"\n"
 	"  -a, --all             all containers, not only running ones\n"
+	"  -f, --filter=KEY=VAL  id, name (a regex), status, label, exited, ancestor\n"
 	"      --format=FORMAT   Go template ({{.ID}}, {{.Names}}, {{.Image}}, {{.Status}},\n"
 	"                        {{.State}}, {{.Command}}, ...) or json\n"
 	"  -l, --latest          only the container created last\n"
@@ -142,6 +240,7 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },	 { "all", no_argument, NULL, 'a' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "latest", no_argument, NULL, 'l' },	 { "noheading", no_argument, NULL, 'n' },
 		{ "no-trunc", no_argument, NULL, OPT_NOTRUNC },
@@ -149,6 +248,7 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	};
 	_cleanup_json_ struct json_object *items = json_object_new_array();
 	_cleanup_free_ char *format = NULL;
+	_cleanup_strv_ char **filters = NULL;
 	struct ctr_record **v = NULL;
 	struct template *t = NULL;
 	bool all = false, quiet = false, noheading = false, notrunc = false, latest = false;
@@ -157,8 +257,11 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	int r, c = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "haqnl", opts, ps_usage, &c, err)) == 2) {
+	while ((r = cmd_getopt(argc, argv, "haqnlf:", opts, ps_usage, &c, err)) == 2) {
 		switch (c) {
+		case 'f':
+			pea_strv_push(&filters, optarg);
+			break;
 		case 'a':
 			all = true;
 			break;
@@ -188,6 +291,8 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 		return 0;
 	if (optind < argc)
 		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+	if (filter_check(filters, err) < 0)
+		return -1;
 	json = format && (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0);
 	if (format && !json && template_parse(format, ps_header, &t, err) < 0)
 		return -1;
@@ -197,7 +302,9 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	}
 	for (size_t i = latest && n ? n - 1 : 0; i < n; i++) {
 		(void)record_refresh(g, v[i], NULL);
-		if (!all && !latest && v[i]->state != CTR_RUNNING)
+		if (!all && !latest && !filters && v[i]->state != CTR_RUNNING)
+			continue;
+		if (!filter_match(v[i], filters))
 			continue;
 		json_object_array_add(items, ps_item(v[i], notrunc || quiet, !json));
 	}

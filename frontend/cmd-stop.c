@@ -31,8 +31,8 @@ static int send_signal(struct global_options *g, const struct ctr_record *r, int
 	return container_runtime(g, r, args, false, err);
 }
 
-static int stop_one(struct global_options *g, const char *name, long timeout,
-		    struct pea_error **err)
+int container_stop(struct global_options *g, const char *name, long timeout,
+		   struct pea_error **err)
 {
 	_cleanup_record_ struct ctr_record *r = NULL;
 	const char *sig_name = NULL;
@@ -126,7 +126,7 @@ int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error *
 		const char *name = all ? targets[i] : argv[optind + (int)i];
 		_cleanup_error_ struct pea_error *e = NULL;
 
-		if (stop_one(g, name, timeout, &e) < 0) {
+		if (container_stop(g, name, timeout, &e) < 0) {
 			fprintf(stderr, "Error: %s\n", e->message);
 			status = e->code == ENOENT && status == 0 ? 1 : PEA_EXIT_ENGINE;
 			continue;

@@ -19,6 +19,7 @@ PEA_CMD(images);
 PEA_CMD(rmi);
 PEA_CMD(tag);
 PEA_CMD(image_inspect);
+PEA_CMD(untag);
 PEA_CMD(image);
 
 /* cmd-create.c */
@@ -40,6 +41,10 @@ PEA_CMD(cleanup);
 /* cmd-inspect.c */
 PEA_CMD(inspect);
 PEA_CMD(container_inspect);
+/* cmd-manage.c */
+PEA_CMD(restart);
+PEA_CMD(rename);
+PEA_CMD(container_prune);
 /* cmd-exec.c */
 PEA_CMD(exec);
 /* main.c */

@@ -61,3 +61,13 @@ int spec_write(const struct global_options *g, const struct ctr_record *r,
 int spec_exec_process(const struct global_options *g, const struct ctr_record *r,
 		      char *const *args, char *const *env, const char *cwd, const char *user,
 		      char **ret_path, struct pea_error **err);
+
+/* [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 253 characters. */
+bool container_name_valid(const char *s);
+
+/*
+ * Stop a container: its stop signal, then SIGKILL after timeout seconds (< 0:
+ * its --stop-timeout), then the cleanup. Not running is fine.
+ */
+int container_stop(struct global_options *g, const char *name, long timeout,
+		   struct pea_error **err);

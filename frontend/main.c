@@ -20,16 +20,19 @@ static const struct command commands[] = {
 	{ "container", cmd_container }, { "create", cmd_create }, { "exec", cmd_exec },
 	{ "image", cmd_image },		{ "images", cmd_images }, { "inspect", cmd_inspect },
 	{ "kill", cmd_kill },		{ "load", cmd_load },	  { "logs", cmd_logs },
-	{ "ps", cmd_ps },		{ "pull", cmd_pull },	  { "rm", cmd_rm },
+	{ "ps", cmd_ps },		{ "pull", cmd_pull },	  { "rename", cmd_rename },
+	{ "restart", cmd_restart },	{ "rm", cmd_rm },
 	{ "rmi", cmd_rmi },		{ "run", cmd_run },	  { "start", cmd_start },
-	{ "stop", cmd_stop },		{ "tag", cmd_tag },	  { "version", cmd_version },
+	{ "stop", cmd_stop },		{ "tag", cmd_tag },	  { "untag", cmd_untag },
+	{ "version", cmd_version },
 	{ "wait", cmd_wait },
 };
 
 static const struct command container_commands[] = {
 	{ "cleanup", cmd_cleanup }, { "create", cmd_create },   { "exec", cmd_exec },
 	{ "inspect", cmd_container_inspect }, { "kill", cmd_kill }, { "list", cmd_ps },
-	{ "logs", cmd_logs },	    { "ls", cmd_ps },		{ "ps", cmd_ps },
+	{ "logs", cmd_logs },	    { "ls", cmd_ps },		{ "prune", cmd_container_prune },
+	{ "ps", cmd_ps },	    { "rename", cmd_rename },	{ "restart", cmd_restart },
 	{ "rm", cmd_rm },	    { "run", cmd_run },		{ "start", cmd_start },
 	{ "stop", cmd_stop },	    { "wait", cmd_wait },
 };
@@ -47,6 +50,9 @@ static const char container_usage[] =
 	"  kill      send a signal to containers\n"
 	"  list, ls, ps   list containers\n"
 	"  logs      show the output of a container\n"
+	"  prune     remove every container that is not running\n"
+	"  rename    rename a container\n"
+	"  restart   stop and start containers\n"
 	"  rm        remove containers\n"
 	"  run       run a command in a new container\n"
 	"  start     start containers\n"

@@ -3,9 +3,10 @@ FRONTEND_SOURCES := $(filter-out frontend/main.c,$(wildcard frontend/*.c))
 $(eval $(call pea_archive,frontend,$(FRONTEND_SOURCES)))
 $(eval $(call pea_program,pea,frontend/main.c,frontend,json-c))
 INSTALL_BIN += pea
-MAN_EXTRA += pea-container-cleanup.1 pea-create.1 pea-exec.1 pea-image-inspect.1 pea-images.1 \
-	pea-inspect.1 pea-kill.1 pea-load.1 pea-logs.1 pea-ps.1 pea-pull.1 pea-rm.1 pea-rmi.1 \
-	pea-run.1 pea-start.1 pea-stop.1 pea-tag.1 pea-wait.1
+MAN_EXTRA += pea-container-cleanup.1 pea-container-prune.1 pea-create.1 pea-exec.1 \
+	pea-image-inspect.1 pea-images.1 pea-inspect.1 pea-kill.1 pea-load.1 pea-logs.1 pea-ps.1 \
+	pea-pull.1 pea-rename.1 pea-restart.1 pea-rm.1 pea-rmi.1 pea-run.1 pea-start.1 pea-stop.1 \
+	pea-tag.1 pea-untag.1 pea-wait.1
 # crun and conmon stand in for pea-runtime and pea-monitor (tests/70-frontend-crun.bats);
 # tini is the subreaper of the tests; tar reads the index of an archive for pea load.
 DEB_PACKAGES += crun conmon tini tar

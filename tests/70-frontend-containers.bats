@@ -305,3 +305,45 @@ line3"
 	run -0 pea_cmd run --rm --network host busybox sh -c 'ls /sys/class/net | wc -l'
 	assert_equal "$output" "$(ls /sys/class/net | wc -l)"
 }
+
+@test "restart, rename, container prune, --env-file, ps --filter, untag" {
+	printf '# comment\nA=1\n\nB=two words\n' >"$TEST_DIR/env"
+	run -0 pea_cmd run --name e --env-file "$TEST_DIR/env" -l tier=web busybox sh -c 'echo "$A|$B"'
+	assert_output "1|two words"
+	run -125 pea_cmd run --rm --env-file "$TEST_DIR/nosuch" busybox true
+	assert_output --partial "--env-file"
+	run -0 pea_cmd run -d --name r busybox sleep 100
+	old=$(pea_out inspect --format '{{.State.Pid}}' r)
+	run -0 pea_cmd restart -t 0 r
+	assert_output r
+	fe_wait_state r running
+	new=$(pea_out inspect --format '{{.State.Pid}}' r)
+	[ "$old" != "$new" ]
+	run -0 pea_cmd rename r r2
+	run -0 pea_cmd ps --format '{{.Names}}'
+	assert_output r2
+	run -125 pea_cmd rename r2 e
+	assert_output --partial 'the container name "e" is already in use'
+	run -125 pea_cmd rename r2 'bad name'
+	run -0 pea_cmd ps --filter status=exited --format '{{.Names}}'
+	assert_output e
+	run -0 pea_cmd ps -a --filter label=tier --format '{{.Names}}'
+	assert_output e
+	run -0 pea_cmd ps -a --filter name='^r' --filter name=zzz --format '{{.Names}}'
+	assert_output r2
+	run -0 pea_cmd ps -a --filter exited=0 --filter ancestor=busybox --format '{{.Names}}'
+	assert_output e
+	run -125 pea_cmd ps --filter bogus=1
+	assert_output --partial 'invalid filter "bogus=1"'
+	run -125 pea_cmd ps --filter status=sleepy
+	run -0 pea_cmd container prune -f
+	assert_output --regexp '^[0-9a-f]{64}$'
+	run -0 pea_cmd ps -a --format '{{.Names}}'
+	assert_output r2
+	run -0 pea_cmd tag busybox extra:1
+	run -0 pea_cmd untag busybox extra:1
+	run -0 pea_cmd images --format '{{.Repository}}:{{.Tag}}'
+	assert_output localhost/busybox:latest
+	run -125 pea_cmd untag busybox extra:1
+	assert_output --partial "extra:1: tag not known"
+}
