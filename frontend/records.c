@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,41 @@ static char *mtime_string(const struct stat *st)
 	return xasprintf("%s.%09ldZ", buf, st->st_mtim.tv_nsec);
 }
 
+/* A process that exists and is not a zombie. */
+static bool pid_alive(int pid)
+{
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+	const char *paren;
+	size_t len;
+
+	if (pid <= 0)
+		return false;
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return false;
+	path = xasprintf("/proc/%d/stat", pid);
+	if (pea_read_file_at(AT_FDCWD, path, 4096, &buf, &len, NULL) < 0)
+		return false; /* gone meanwhile */
+	paren = strrchr(buf, ')');
+	return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
+}
+
+/*
+ * Neither the monitor (which would write the exit file) nor the container is
+ * left: killed with the monitor, or a reboot. The exit code is unknown (-1).
+ */
+static bool monitor_and_container_gone(const struct global_options *g, const struct ctr_record *r)
+{
+	_cleanup_free_ char *pidfile = xasprintf("%s/containers/%s/conmon.pid", g->root, r->id);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	if (pid_alive(r->pid))
+		return false;
+	if (pea_read_file_at(AT_FDCWD, pidfile, 64, &buf, &len, NULL) < 0)
+		return false;
+	return !pid_alive(atoi(buf));
+}
+
 bool record_sync_exit(const struct global_options *g, struct ctr_record *r)
 {
 	_cleanup_free_ char *path = NULL, *buf = NULL;
@@ -301,8 +337,19 @@ bool record_sync_exit(const struct global_options *g, struct ctr_record *r)
 	if (r->state != CTR_RUNNING)
 		return false;
 	path = record_exit_file(g, r->id);
-	if (stat(path, &st) < 0)
-		return false;
+	if (stat(path, &st) < 0) {
+		if (!monitor_and_container_gone(g, r))
+			return false;
+		/* the exit file may have landed meanwhile */
+		if (stat(path, &st) < 0) {
+			r->state = CTR_EXITED;
+			r->exit_code = -1;
+			free(r->finished_at);
+			r->finished_at = frontend_now();
+			r->pid = 0;
+			return true;
+		}
+	}
 	if (pea_read_file_at(AT_FDCWD, path, 64, &buf, &len, NULL) < 0 || len == 0)
 		return false; /* the monitor replaces it atomically; empty means not yet */
 	r->state = CTR_EXITED;

@@ -347,3 +347,20 @@ line3"
 	run -125 pea_cmd untag busybox extra:1
 	assert_output --partial "extra:1: tag not known"
 }
+
+@test "a container whose monitor was killed with it shows as exited, and rm works" {
+	run -0 pea_cmd run -d --name k9 busybox sleep 100
+	id=$output
+	mon=$(cat "$FE_ROOT/containers/$id/conmon.pid")
+	pid=$(pea_out inspect --format '{{.State.Pid}}' k9)
+	kill -9 "$mon" "$pid"
+	for ((i = 0; i < 100; i++)); do
+		[[ "$(pea_out ps -a --format '{{.State}}')" == exited ]] && break
+		sleep 0.05
+	done
+	run -0 pea_cmd ps -a --format '{{.Names}} {{.Status}}'
+	assert_output --regexp '^k9 Exited \(-1\) '
+	run -0 pea_cmd stop k9
+	run -0 pea_cmd rm k9
+	fe_no_mounts
+}
