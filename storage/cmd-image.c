@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "digest.h"
+#include "driver.h"
 #include "layer.h"
 #include "records.h"
 #include "store.h"
@@ -32,7 +33,9 @@ static const char usage[] =
 	"  inspect IMAGE                        one image (id, unique id prefix or name)\n"
 	"  rm IMAGE                             remove it and the layers nothing else uses\n"
 	"  tag IMAGE NAME                       add a name (taken from any other image)\n"
-	"  untag IMAGE NAME                     remove a name\n";
+	"  untag IMAGE NAME                     remove a name\n"
+	"  mount IMAGE                          mount its layers read-only; prints the mountpoint\n"
+	"  unmount [--force] IMAGE              drop one mount (all with --force)\n";
 
 struct image_create_options {
 	char **layers;
@@ -47,6 +50,8 @@ static struct json_object *image_json(struct store *s, const struct image_rec *i
 {
 	struct json_object *o = image_rec_to_json(i);
 
+	json_object_object_add(o, "mount_count",
+			       json_object_new_int(driver_image_mount_count(s, i->id)));
 	if (i->has_manifest) {
 		_cleanup_free_ char *p = xasprintf("%s/images/%s/manifest", s->graph_root, i->id);
 
@@ -375,7 +380,9 @@ static int image_rm_cmd(const struct global_options *g, int argc, char **argv,
 		return pea_error_wrap(err, "image rm");
 	dir = xasprintf("images/%s", i.id);
 	removed = json_object_new_array();
-	r = store_record_remove(s, "images", i.id, err);
+	r = driver_image_mount_count(s, i.id) > 0
+		    ? pea_error_new(err, EBUSY, "image '%s' is mounted; unmount it first", i.id)
+		    : store_record_remove(s, "images", i.id, err);
 	if (r == 0)
 		r = pea_rm_rf_at(s->root_fd, dir, err);
 	if (r == 0)
@@ -442,10 +449,96 @@ static int image_untag_cmd(const struct global_options *g, int argc, char **argv
 	return image_name_cmd(g, argc, argv, false, err);
 }
 
+static const char *top_layer(const struct image_rec *i)
+{
+	size_t n = pea_strv_length(i->layers);
+
+	return n ? i->layers[n - 1] : NULL;
+}
+
+static int image_mount_cmd(const struct global_options *g, int argc, char **argv,
+			   struct pea_error **err)
+{
+	_cleanup_free_ char *mountpoint = NULL;
+	struct json_object *o;
+	struct store *s = NULL;
+	struct image_rec i = { 0 };
+	int count = 0;
+	int r = cli_simple_args(argc, argv, "image mount", 1, "an image", usage, err);
+
+	if (r != 0)
+		return r;
+	if (open_image(g, true, argv[optind], &s, &i, err) < 0)
+		return pea_error_wrap(err, "image mount");
+	r = top_layer(&i) ? driver_mount_image(s, i.id, top_layer(&i), &mountpoint, &count, err)
+			  : pea_error_new(err, EINVAL, "image '%s' has no layers", i.id);
+	if (r == 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(i.id));
+		json_object_object_add(o, "mountpoint", json_object_new_string(mountpoint));
+		json_object_object_add(o, "mount_count", json_object_new_int(count));
+		r = cli_reply(o, err);
+	}
+	image_rec_clear(&i);
+	store_free(s);
+	return r < 0 ? pea_error_wrap(err, "image mount") : 0;
+}
+
+static int image_unmount_cmd(const struct global_options *g, int argc, char **argv,
+			     struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct json_object *o;
+	struct store *s = NULL;
+	struct image_rec i = { 0 };
+	bool force = false;
+	int count = 0, c, r;
+
+	cli_getopt_reset();
+	while ((c = cli_getopt(argc, argv, "+:fh", opts, "image unmount", err)) != -1) {
+		if (c == 'f') {
+			force = true;
+			continue;
+		}
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 1;
+		}
+		return -1;
+	}
+	if (cli_expect_operands(argc, optind, 1, "image unmount", "an image", err) < 0)
+		return -1;
+	if (open_image(g, true, argv[optind], &s, &i, err) < 0)
+		return pea_error_wrap(err, "image unmount");
+	r = top_layer(&i) ? driver_unmount_image(s, i.id, top_layer(&i), force, &count, err) : 0;
+	if (r == 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(i.id));
+		json_object_object_add(o, "mount_count", json_object_new_int(count));
+		json_object_object_add(o, "mounted", json_object_new_boolean(count > 0));
+		r = cli_reply(o, err);
+	}
+	image_rec_clear(&i);
+	store_free(s);
+	return r < 0 ? pea_error_wrap(err, "image unmount") : 0;
+}
+
 static const struct subcommand image_commands[] = {
-	{ "create", image_create_cmd },	  { "ls", image_ls_cmd }, { "list", image_ls_cmd },
-	{ "inspect", image_inspect_cmd }, { "rm", image_rm_cmd }, { "tag", image_tag_cmd },
-	{ "untag", image_untag_cmd },	  { NULL, NULL },
+	{ "create", image_create_cmd },
+	{ "ls", image_ls_cmd },
+	{ "list", image_ls_cmd },
+	{ "inspect", image_inspect_cmd },
+	{ "rm", image_rm_cmd },
+	{ "tag", image_tag_cmd },
+	{ "untag", image_untag_cmd },
+	{ "mount", image_mount_cmd },
+	{ "unmount", image_unmount_cmd },
+	{ "umount", image_unmount_cmd },
+	{ NULL, NULL },
 };
 
 int cmd_image(const struct global_options *g, int argc, char **argv, struct pea_error **err)

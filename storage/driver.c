@@ -314,6 +314,29 @@ static char *fuse_mapping(const struct idmap *m)
 	return pea_strv_join(parts, ":");
 }
 
+/* Run the mount program; it stays as the FUSE server, away from our stdout. */
+static int run_mount_program(struct store *s, char *opts, const char *target,
+			     struct pea_error **err)
+{
+	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct pea_fd_map fds[] = { { devnull, 0 }, { devnull, 1 }, { 2, 2 } };
+	char *argv[] = { s->mount_program, "-o", opts, (char *)target, NULL };
+	struct pea_spawn sp = { .argv = argv, .fds = fds, .nfds = ARRAY_SIZE(fds) };
+	pid_t pid;
+	int status;
+
+	if (devnull < 0)
+		return pea_error_errno(err, "open /dev/null");
+	if (pea_spawn(&sp, &pid, NULL, err) < 0 || pea_wait(pid, -1, -1, &status, err) < 0)
+		return pea_error_wrap(err, "mount program '%s'", s->mount_program);
+	if (status != 0) {
+		_cleanup_free_ char *why = pea_describe_wait_status(status);
+
+		return pea_error_new(err, EIO, "mount program '%s' %s", s->mount_program, why);
+	}
+	return 0;
+}
+
 static int mount_program(struct store *s, const char *id, const struct idmaps *maps,
 			 const char *target, struct pea_error **err)
 {
@@ -325,29 +348,13 @@ static int mount_program(struct store *s, const char *id, const struct idmaps *m
 	_cleanup_free_ char *prefix = xasprintf("%s/overlay/", s->graph_root);
 	_cleanup_free_ char *lowers = NULL;
 	_cleanup_free_ char *opts = NULL;
-	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	struct pea_fd_map fds[] = { { devnull, 0 }, { devnull, 1 }, { 2, 2 } };
-	char *argv[] = { s->mount_program, "-o", NULL, (char *)target, NULL };
-	struct pea_spawn sp = { .argv = argv, .fds = fds, .nfds = ARRAY_SIZE(fds) };
-	pid_t pid;
-	int status;
 
-	if (devnull < 0)
-		return pea_error_errno(err, "open /dev/null");
 	if (lower_dirs(s, id, prefix, &lowers, err) < 0)
 		return -1;
 	opts = xasprintf("lowerdir=%s,upperdir=%s%s/diff,workdir=%s%s/work%s%s%s", lowers, prefix,
 			 id, prefix, id, mapping, s->mountopt ? "," : "",
 			 s->mountopt ? s->mountopt : "");
-	argv[2] = opts;
-	if (pea_spawn(&sp, &pid, NULL, err) < 0 || pea_wait(pid, -1, -1, &status, err) < 0)
-		return pea_error_wrap(err, "mount program '%s'", s->mount_program);
-	if (status != 0) {
-		_cleanup_free_ char *why = pea_describe_wait_status(status);
-
-		return pea_error_new(err, EIO, "mount program '%s' %s", s->mount_program, why);
-	}
-	return 0;
+	return run_mount_program(s, opts, target, err);
 }
 
 int driver_mount(struct store *s, const char *id, const struct idmaps *maps, char **ret_mountpoint,
@@ -385,10 +392,10 @@ static int do_umount(struct store *s, const char *target, struct pea_error **err
 	return pea_error_errno(err, "unmount '%s'", target);
 }
 
-int driver_unmount(struct store *s, const char *id, bool force, int *ret_count,
-		   struct pea_error **err)
+/* Drop one reference to the mount counted under key at target; unmount at zero. */
+static int counted_unmount(struct store *s, const char *id, const char *target, bool force,
+			   int *ret_count, struct pea_error **err)
 {
-	_cleanup_free_ char *target = mountpoint_of(s, id);
 	int count = read_count(s, id);
 
 	if (count > 1 && !force) {
@@ -404,4 +411,103 @@ int driver_unmount(struct store *s, const char *id, bool force, int *ret_count,
 		return -1;
 	*ret_count = 0;
 	return 0;
+}
+
+int driver_unmount(struct store *s, const char *id, bool force, int *ret_count,
+		   struct pea_error **err)
+{
+	_cleanup_free_ char *target = mountpoint_of(s, id);
+
+	return counted_unmount(s, id, target, force, ret_count, err);
+}
+
+/* ---- images: read-only mounts of the layers ------------------------------------------- */
+
+static char *image_key(const char *image_id)
+{
+	return xasprintf("image-%s", image_id);
+}
+
+static char *image_mountpoint(const struct store *s, const char *image_id, const char *top)
+{
+	if (driver_is_vfs(s))
+		return driver_diff_path(s, top);
+	return xasprintf("%s/images/%s/merged", s->graph_root, image_id);
+}
+
+int driver_image_mount_count(struct store *s, const char *image_id)
+{
+	_cleanup_free_ char *key = image_key(image_id);
+
+	return read_count(s, key);
+}
+
+/* The top layer over its parents, without an upper directory: read-only. */
+static int mount_image_ro(struct store *s, const char *top, const char *target,
+			  struct pea_error **err)
+{
+	_cleanup_free_ char *prefix =
+		s->mount_program ? xasprintf("%s/overlay/", s->graph_root) : xstrdup("");
+	_cleanup_free_ char *parents = NULL;
+	_cleanup_free_ char *opts = NULL;
+	_cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct layer_rec l = { 0 };
+	int r;
+
+	if (layer_load(s, top, &l, err) < 0)
+		return -1;
+	/* overlay wants two lower directories at least: a base layer goes over "empty" */
+	r = l.link ? lower_dirs(s, top, prefix, &parents, err)
+		   : pea_error_new(err, EINVAL, "layer '%s' has no overlay link", top);
+	if (r == 0)
+		opts = xasprintf("lowerdir=%sl/%s:%s%s", prefix, l.link, parents,
+				 s->rootless && !s->mount_program ? ",userxattr" : "");
+	layer_rec_clear(&l);
+	if (r < 0)
+		return r;
+	if (s->mount_program)
+		return run_mount_program(s, opts, target, err);
+	if (fchdir(s->driver_fd) < 0)
+		return pea_error_errno(err, "chdir '%s/overlay'", s->graph_root);
+	r = mount("overlay", target, "overlay", MS_RDONLY, opts);
+	if (r < 0)
+		r = pea_error_errno(err, "mount overlay on '%s' (%s)", target, opts);
+	if (cwd >= 0 && fchdir(cwd) < 0)
+		log_debug("restore the working directory: %s", strerror(errno));
+	return r;
+}
+
+int driver_mount_image(struct store *s, const char *image_id, const char *top,
+		       char **ret_mountpoint, int *ret_count, struct pea_error **err)
+{
+	_cleanup_free_ char *key = image_key(image_id);
+	_cleanup_free_ char *target = image_mountpoint(s, image_id, top);
+	int count = read_count(s, key);
+
+	if (count > 0 && !driver_is_vfs(s) && !is_mount_root(target)) {
+		log_warning("image '%s' was counted as mounted but is not, ignoring", image_id);
+		count = 0;
+	}
+	if (count == 0 && !driver_is_vfs(s)) {
+		_cleanup_free_ char *dir = xasprintf("images/%s/merged", image_id);
+
+		if (pea_mkdir_p_at(s->root_fd, dir, 0700, NULL, err) < 0)
+			return -1;
+		if (mount_image_ro(s, top, target, err) < 0)
+			return -1;
+	}
+	if (write_count(s, key, count + 1, target, err) < 0)
+		return -1;
+	*ret_count = count + 1;
+	*ret_mountpoint = TAKE_PTR(target);
+	return 0;
+}
+
+int driver_unmount_image(struct store *s, const char *image_id, const char *top, bool force,
+			 int *ret_count, struct pea_error **err)
+{
+	_cleanup_free_ char *key = image_key(image_id);
+	_cleanup_free_ char *target = image_mountpoint(s, image_id, top);
+
+	return counted_unmount(s, key, target, force, ret_count, err);
 }

@@ -41,5 +41,15 @@ int driver_mount(struct store *s, const char *id, const struct idmaps *maps, cha
 /* Drop one reference (all with force); unmount at zero. */
 int driver_unmount(struct store *s, const char *id, bool force, int *ret_count,
 		   struct pea_error **err);
+/*
+ * Read-only mount of an image's layers (top first), counted like a container's; vfs gives
+ * the top layer's copy, which must not be written to.
+ */
+int driver_mount_image(struct store *s, const char *image_id, const char *top,
+		       char **ret_mountpoint, int *ret_count, struct pea_error **err);
+int driver_unmount_image(struct store *s, const char *image_id, const char *top, bool force,
+			 int *ret_count, struct pea_error **err);
+int driver_image_mount_count(struct store *s, const char *image_id);
+
 /* Mount count of a layer (0 when not mounted). */
 int driver_mount_count(struct store *s, const char *id);

@@ -26,6 +26,7 @@ teardown() {
 @test "overlay: layer diff then apply gives the same tree" { st_diff_roundtrip; }
 @test "overlay: layer diff gives back the applied tar byte for byte" { st_diff_exact; }
 @test "overlay: mounts are counted" { st_mount_counts; }
+@test "overlay: an image mounts read-only, counted" { st_image_mount; }
 @test "overlay: hostile tars are refused and leave nothing" { st_hostile; }
 @test "overlay: kill -9 during an apply, the next command cleans up" { st_crash_during_apply; }
 @test "overlay: removing an image keeps the layers others use" { st_shared_layers; }
@@ -74,6 +75,14 @@ teardown() {
 	run -1 findmnt "$mp"
 	run -0 pstore container inspect c
 	assert_equal "$(cat "$(json_field layer_path)/a/new")" written
+	# an image, read-only
+	run -0 pstore "${opt[@]}" image mount wh
+	mp="$(json_field mountpoint)"
+	assert_equal "$(findmnt -n -o FSTYPE "$mp")" fuse.fuse-overlayfs
+	assert_equal "$(ls -A "$mp/opq" | tr '\n' ' ')" "implicit new "
+	run ! touch "$mp/x"
+	run -0 pstore "${opt[@]}" image unmount wh
+	run -1 findmnt "$mp"
 }
 
 @test "overlay: a stale mount count is noticed" {

@@ -26,6 +26,7 @@ teardown() {
 @test "vfs: layer diff then apply gives the same tree" { st_diff_roundtrip; }
 @test "vfs: layer diff gives back the applied tar byte for byte" { st_diff_exact; }
 @test "vfs: mounts are counted" { st_mount_counts; }
+@test "vfs: an image mounts read-only, counted" { st_image_mount; }
 @test "vfs: hostile tars are refused and leave nothing" { st_hostile; }
 @test "vfs: kill -9 during an apply, the next command cleans up" { st_crash_during_apply; }
 @test "vfs: removing an image keeps the layers others use" { st_shared_layers; }

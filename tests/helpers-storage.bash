@@ -526,3 +526,31 @@ st_diff_exact() {
 	run cat "$TEST_DIR/err"
 	assert_output --partial "layer diff: the tar written has the digest 'sha256:"
 }
+
+st_image_mount() {
+	st_whiteout_layers
+	run -0 pstore image mount wh
+	local mp
+	mp="$(json_field mountpoint)"
+	assert_equal "$(json_field mount_count)" 1
+	assert_equal "$(ls -A "$mp/a" | tr '\n' ' ')" "added both keep "
+	assert_equal "$(ls -A "$mp/opq" | tr '\n' ' ')" "implicit new "
+	if [[ "$STORAGE_DRIVER" == overlay ]]; then
+		run ! touch "$mp/new"
+		assert_output --partial "Read-only file system"
+	fi
+	run -0 pstore image mount wh
+	assert_equal "$(json_field mount_count)" 2
+	run -0 pstore image inspect wh
+	assert_equal "$(json_field mount_count)" 2
+	run -1 pstore image rm wh
+	assert_output --partial "is mounted; unmount it first"
+	run -0 pstore image unmount wh
+	assert_equal "$(json_field mounted)" true
+	run -0 pstore image unmount wh
+	assert_equal "$(json_field mounted)" false
+	if [[ "$STORAGE_DRIVER" == overlay ]]; then
+		run -1 findmnt "$mp"
+	fi
+	run -0 pstore image rm wh
+}
