@@ -153,7 +153,7 @@ static char **pull_candidates(const struct global_options *g, const char *full,
 {
 	_cleanup_strv_ char **argv = image_argv(g);
 	_cleanup_json_ struct json_object *j = NULL;
-	_cleanup_free_ char *repo = NULL, *tag = NULL;
+	_cleanup_free_ char *repo = NULL;
 	struct json_object *cands = NULL;
 	struct run_result r = { 0 };
 	char **out = NULL;

@@ -437,7 +437,6 @@ int template_render(const struct template *t, struct json_object *item, char **r
 
 static void add_lines(struct table *tab, const char *text)
 {
-	_cleanup_strv_ char **lines = NULL;
 	const char *p = text;
 
 	/* Each line a row; cells split on tabs (empty cells kept). */
