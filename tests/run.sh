@@ -89,6 +89,14 @@ run_fuzz_replay() {
 	fi
 }
 
+# PID 1 may not reap orphans (no systemd, containers here): run bats under a
+# subreaper so what tests leave behind (monitors, daemons) does not pile up
+# as zombies.
+reaper=
+if command -v tini >/dev/null; then
+	reaper="tini -s -g --"
+fi
+
 run_bats() {
 	echo "# bats: $*"
 	# Namespaced tests defeat LeakSanitizer's stop-the-world; leaks are
@@ -96,7 +104,7 @@ run_bats() {
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 	while IFS= read -r line; do
 		tap_line bats "$line"
-	done < <(cd "$top" && bats --tap "$@" 2>&1)
+	done < <(cd "$top" && $reaper bats --tap "$@" 2>&1)
 }
 
 units=() fuzzers=() suites=()
