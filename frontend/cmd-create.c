@@ -185,8 +185,10 @@ static int parse_memory(const char *s, long long *ret, struct pea_error **err)
 		return pea_error_new(err, EINVAL, "minimum memory limit allowed is 6MB");
 	return 0;
 bad:
-	return pea_error_new(err, EINVAL, "invalid argument \"%s\" for \"-m, --memory\" flag: "
-				     "invalid size: '%s'", s, s);
+	return pea_error_new(err, EINVAL,
+			     "invalid argument \"%s\" for \"-m, --memory\" flag: "
+			     "invalid size: '%s'",
+			     s, s);
 }
 
 bool container_name_valid(const char *s)
@@ -230,14 +232,20 @@ static int parse_volume(struct create_opts *o, const char *spec, struct pea_erro
 	parts = pea_strv_split(spec, ":");
 	n = pea_strv_length(parts);
 	if (n < 2 || n > 3)
-		return pea_error_new(err, EINVAL, "invalid volume '%s': use HOST-DIR:CONTAINER-DIR"
-						  "[:OPTIONS]", spec);
+		return pea_error_new(err, EINVAL,
+				     "invalid volume '%s': use HOST-DIR:CONTAINER-DIR"
+				     "[:OPTIONS]",
+				     spec);
 	if (parts[0][0] != '/' && parts[0][0] != '.')
-		return pea_error_new(err, ENOTSUP, "invalid volume '%s': named volumes are not "
-						   "supported yet: give an absolute host path", spec);
+		return pea_error_new(err, ENOTSUP,
+				     "invalid volume '%s': named volumes are not "
+				     "supported yet: give an absolute host path",
+				     spec);
 	if (parts[1][0] != '/')
-		return pea_error_new(err, EINVAL, "invalid container path \"%s\", must be an "
-						  "absolute path", parts[1]);
+		return pea_error_new(err, EINVAL,
+				     "invalid container path \"%s\", must be an "
+				     "absolute path",
+				     parts[1]);
 	if (stat(parts[0], &st) < 0)
 		return pea_error_errno(err, "error checking path \"%s\": stat %s", parts[0],
 				       parts[0]);
@@ -248,17 +256,19 @@ static int parse_volume(struct create_opts *o, const char *spec, struct pea_erro
 	if (n == 3) {
 		_cleanup_strv_ char **flags = pea_strv_split(parts[2], ",");
 		for (size_t i = 0; flags && flags[i]; i++) {
-			static const char *const ok[] = { "ro",	      "rw",	 "z",	    "Z",
-							  "rprivate", "private", "rshared", "shared",
-							  "rslave",   "slave",	 "nosuid",  "nodev",
-							  "noexec",   "suid",	 "dev",	    "exec" };
+			static const char *const ok[] = {
+				"ro",	   "rw",     "z",      "Z",	"rprivate", "private",
+				"rshared", "shared", "rslave", "slave", "nosuid",   "nodev",
+				"noexec",  "suid",   "dev",    "exec"
+			};
 			bool known = false;
 			for (size_t k = 0; k < ARRAY_SIZE(ok); k++)
 				known |= strcmp(flags[i], ok[k]) == 0;
 			if (!known) {
 				json_object_put(opts);
-				return pea_error_new(err, EINVAL, "invalid volume option '%s' in '%s'",
-						     flags[i], spec);
+				return pea_error_new(err, EINVAL,
+						     "invalid volume option '%s' in '%s'", flags[i],
+						     spec);
 			}
 			if (strcmp(flags[i], "z") != 0 && strcmp(flags[i], "Z") != 0)
 				json_object_array_add(opts, json_object_new_string(flags[i]));
@@ -285,8 +295,10 @@ static int parse_tmpfs(struct create_opts *o, const char *spec, struct pea_error
 	struct json_object *t, *opts;
 
 	if (dest[0] != '/')
-		return pea_error_new(err, EINVAL, "invalid container path \"%s\", must be an "
-						  "absolute path", dest);
+		return pea_error_new(err, EINVAL,
+				     "invalid container path \"%s\", must be an "
+				     "absolute path",
+				     dest);
 	if (destination_taken(o->volumes, dest) || destination_taken(o->tmpfs, dest))
 		return pea_error_new(err, EINVAL, "%s: duplicate mount destination", dest);
 	opts = json_object_new_array();
@@ -332,7 +344,8 @@ static int parse_env_file(struct create_opts *o, const char *path, struct pea_er
 		if (!*l || *l == '#')
 			continue;
 		if (*l == '=')
-			return pea_error_new(err, EINVAL, "--env-file '%s': invalid line \"%s\"", path, l);
+			return pea_error_new(err, EINVAL, "--env-file '%s': invalid line \"%s\"",
+					     path, l);
 		if (!strchr(l, '=')) {
 			const char *v = getenv(l);
 			if (v)
@@ -353,8 +366,10 @@ static int parse_int(const char *opt, const char *s, long long min, long long *r
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (end == s || *end || errno || v < min)
-		return pea_error_new(err, EINVAL, "invalid argument \"%s\" for \"%s\" flag: "
-					     "must be an integer >= %lld", s, opt, min);
+		return pea_error_new(err, EINVAL,
+				     "invalid argument \"%s\" for \"%s\" flag: "
+				     "must be an integer >= %lld",
+				     s, opt, min);
 	*ret = v;
 	return 0;
 }
@@ -373,14 +388,16 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		return 0;
 	case OPT_NAME:
 		if (!container_name_valid(arg))
-			return pea_error_new(err, EINVAL, "running container create option: names "
-							  "must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: "
-							  "invalid argument");
+			return pea_error_new(err, EINVAL,
+					     "running container create option: names "
+					     "must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: "
+					     "invalid argument");
 		set(&o->name, arg);
 		return 0;
 	case 'e':
 		if (arg[0] == '=' || !*arg)
-			return pea_error_new(err, EINVAL, "invalid environment variable: \"%s\"", arg);
+			return pea_error_new(err, EINVAL, "invalid environment variable: \"%s\"",
+					     arg);
 		if (!strchr(arg, '=')) {
 			const char *v = getenv(arg);
 			if (v)
@@ -393,8 +410,10 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		return parse_env_file(o, arg, err);
 	case 'w':
 		if (arg[0] != '/')
-			return pea_error_new(err, EINVAL, "invalid workdir \"%s\": must be an "
-							  "absolute path", arg);
+			return pea_error_new(err, EINVAL,
+					     "invalid workdir \"%s\": must be an "
+					     "absolute path",
+					     arg);
 		set(&o->workdir, arg);
 		return 0;
 	case OPT_ENTRYPOINT:
@@ -408,8 +427,10 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		return 0;
 	case 'h':
 		if (strlen(arg) > 64 || !*arg)
-			return pea_error_new(err, EINVAL, "invalid hostname \"%s\": 1 to 64 "
-							  "characters", arg);
+			return pea_error_new(err, EINVAL,
+					     "invalid hostname \"%s\": 1 to 64 "
+					     "characters",
+					     arg);
 		set(&o->hostname, arg);
 		return 0;
 	case 'v':
@@ -428,15 +449,19 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 	case OPT_NETWORK:
 		if (strcmp(arg, "none") != 0 && strcmp(arg, "host") != 0 &&
 		    strcmp(arg, "private") != 0)
-			return pea_error_new(err, ENOTSUP, "network '%s' is not supported yet: use "
-							   "none, private or host", arg);
+			return pea_error_new(err, ENOTSUP,
+					     "network '%s' is not supported yet: use "
+					     "none, private or host",
+					     arg);
 		set(&o->network, strcmp(arg, "private") == 0 ? "none" : arg);
 		return 0;
 	case OPT_PULL:
 		if (strcmp(arg, "missing") != 0 && strcmp(arg, "always") != 0 &&
 		    strcmp(arg, "never") != 0 && strcmp(arg, "newer") != 0)
-			return pea_error_new(err, EINVAL, "invalid pull policy \"%s\": use always, "
-							  "missing, never or newer", arg);
+			return pea_error_new(err, EINVAL,
+					     "invalid pull policy \"%s\": use always, "
+					     "missing, never or newer",
+					     arg);
 		set(&o->pull, arg);
 		return 0;
 	case OPT_STOP_SIGNAL:
@@ -541,8 +566,9 @@ static int resolve_process(struct create_opts *o, char **cmd, struct json_object
 		for (size_t i = 0; icmd && icmd[i]; i++)
 			pea_strv_push(&args, icmd[i]);
 	if (!args)
-		return pea_error_new(err, EINVAL, "no command or entrypoint provided, and no CMD "
-						  "or ENTRYPOINT from image");
+		return pea_error_new(err, EINVAL,
+				     "no command or entrypoint provided, and no CMD "
+				     "or ENTRYPOINT from image");
 	pea_strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	pea_strv_push(&env, "TERM=xterm");
 	pea_strv_push(&env, "container=pea");
@@ -555,14 +581,16 @@ static int resolve_process(struct create_opts *o, char **cmd, struct json_object
 	json_object_object_add(opts, "entrypoint", entry ? strv_to_json(entry) : NULL);
 	json_object_object_add(opts, "cmd", strv_to_json(cmd && cmd[0] ? cmd : icmd));
 	json_object_object_add(opts, "env", strv_to_json(env));
-	json_object_object_add(opts, "workdir",
-			       json_object_new_string(o->workdir ? o->workdir
-								 : (iwd && *iwd ? iwd : "/")));
-	json_object_object_add(opts, "user",
-			       json_object_new_string(o->user ? o->user : (iuser && *iuser ? iuser : "")));
+	json_object_object_add(
+		opts, "workdir",
+		json_object_new_string(o->workdir ? o->workdir : (iwd && *iwd ? iwd : "/")));
+	json_object_object_add(
+		opts, "user",
+		json_object_new_string(o->user ? o->user : (iuser && *iuser ? iuser : "")));
 	if (o->stop_signal || (istop && *istop))
-		json_object_object_add(opts, "stop_signal",
-				       json_object_new_string(o->stop_signal ? o->stop_signal : istop));
+		json_object_object_add(
+			opts, "stop_signal",
+			json_object_new_string(o->stop_signal ? o->stop_signal : istop));
 	return 0;
 }
 
@@ -581,16 +609,17 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 		json_object_object_add(j, "memory", json_object_new_int64(o->memory));
 	if (o->pids_set)
 		json_object_object_add(j, "pids_limit", json_object_new_int64(o->pids_limit));
-	json_object_object_add(j, "network", json_object_new_string(o->network ? o->network : "none"));
+	json_object_object_add(j, "network",
+			       json_object_new_string(o->network ? o->network : "none"));
 	json_object_object_add(j, "stop_timeout", json_object_new_int(o->stop_timeout));
 	json_object_object_add(j, "labels", strv_to_json(o->labels));
 	return j;
 }
 
 static const char *const adjectives[] = { "brave", "calm",  "eager", "fancy", "gentle", "happy",
-					  "jolly", "kind",  "lucid", "merry", "nifty",  "proud",
+					  "jolly", "kind",  "lucid", "merry", "nifty",	"proud",
 					  "quiet", "sharp", "swift", "witty" };
-static const char *const nouns[] = { "almond", "bean",	"chickpea", "lentil", "mung",	"pod",
+static const char *const nouns[] = { "almond", "bean",	 "chickpea", "lentil", "mung",	"pod",
 				     "snap",   "sprout", "sugar",    "garden", "split", "pigeon",
 				     "runner", "pinto",	 "fava",     "navy" };
 
@@ -600,10 +629,11 @@ static char *random_name(struct ctr_record **all, size_t n)
 	for (unsigned attempt = 0;; attempt++) {
 		_cleanup_free_ char *rnd = frontend_new_id();
 		unsigned long x = strtoul((char[]){ rnd[0], rnd[1], rnd[2], rnd[3], 0 }, NULL, 16);
-		char *name = attempt < 8 ? xasprintf("%s_%s", adjectives[x % ARRAY_SIZE(adjectives)],
-						     nouns[(x >> 8) % ARRAY_SIZE(nouns)])
-					 : xasprintf("%s_%s%u", adjectives[x % ARRAY_SIZE(adjectives)],
-						     nouns[(x >> 8) % ARRAY_SIZE(nouns)], attempt);
+		char *name = attempt < 8
+				     ? xasprintf("%s_%s", adjectives[x % ARRAY_SIZE(adjectives)],
+						 nouns[(x >> 8) % ARRAY_SIZE(nouns)])
+				     : xasprintf("%s_%s%u", adjectives[x % ARRAY_SIZE(adjectives)],
+						 nouns[(x >> 8) % ARRAY_SIZE(nouns)], attempt);
 		bool taken = false;
 
 		for (size_t i = 0; i < n && !taken; i++)
@@ -677,7 +707,8 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 int container_create_args(struct global_options *g, int argc, char **argv, bool is_run,
 			  struct run_flags *rf, struct ctr_record **ret, struct pea_error **err)
 {
-	_cleanup_(create_opts_clear) struct create_opts o = { .tls_verify = true, .stop_timeout = 10 };
+	_cleanup_(create_opts_clear) struct create_opts o = { .tls_verify = true,
+							      .stop_timeout = 10 };
 	_cleanup_json_ struct json_object *img = NULL, *icfg_all = NULL;
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *usage = NULL;
@@ -685,11 +716,11 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	const char *iname;
 	int rr, c = 0;
 
-	usage = xasprintf(create_usage, argv[0],
-			  is_run ? "Run a command in a new container."
-				 : "Create a container; pea start runs it.",
-			  is_run ? "  -d, --detach              run in the background, print the id\n"
-				 : "");
+	usage = xasprintf(
+		create_usage, argv[0],
+		is_run ? "Run a command in a new container."
+		       : "Create a container; pea start runs it.",
+		is_run ? "  -d, --detach              run in the background, print the id\n" : "");
 	optind = 0;
 	while ((rr = cmd_getopt(argc, argv, "+de:w:u:h:v:m:l:it", create_longopts, usage, &c,
 				err)) == 2) {
@@ -720,9 +751,10 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	r->image_id = xstrdup(json_object_get_string(json_object_object_get(img, "id")));
 	{
 		struct json_object *names = json_object_object_get(img, "names");
-		const char *first = names && json_object_array_length(names) > 0
-					    ? json_object_get_string(json_object_array_get_idx(names, 0))
-					    : NULL;
+		const char *first =
+			names && json_object_array_length(names) > 0
+				? json_object_get_string(json_object_array_get_idx(names, 0))
+				: NULL;
 		r->image_name = xstrdup(first ? first : iname);
 	}
 	r->created = frontend_now();

@@ -42,9 +42,12 @@ static const char exec_usage[] =
 int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },	   { "env", required_argument, NULL, 'e' },
-		{ "user", required_argument, NULL, 'u' },  { "workdir", required_argument, NULL, 'w' },
-		{ "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "tty", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_record_ struct ctr_record *rec = NULL;
@@ -73,8 +76,10 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 			break;
 		case 'w':
 			if (optarg[0] != '/')
-				return pea_error_new(err, EINVAL, "invalid workdir \"%s\": must be "
-								  "an absolute path", optarg);
+				return pea_error_new(err, EINVAL,
+						     "invalid workdir \"%s\": must be "
+						     "an absolute path",
+						     optarg);
 			free(cwd);
 			cwd = xstrdup(optarg);
 			break;
@@ -91,17 +96,20 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 	if (r == 1)
 		return 0;
 	if (argc - optind < 2)
-		return pea_error_new(err, EINVAL, "exec requires the name or ID of a container and "
-						  "a command to run");
+		return pea_error_new(err, EINVAL,
+				     "exec requires the name or ID of a container and "
+				     "a command to run");
 	if (record_lookup(g, argv[optind], &rec, err) < 0)
 		return -1;
 	(void)record_refresh(g, rec, NULL);
 	if (rec->state != CTR_RUNNING)
-		return pea_error_new(err, EINVAL, "can only create exec sessions on running "
-						  "containers: container state improper");
+		return pea_error_new(err, EINVAL,
+				     "can only create exec sessions on running "
+				     "containers: container state improper");
 	if (!runtime_has_exec(rec->runtime ? rec->runtime : g->runtime))
-		return pea_error_new(err, ENOTSUP, "the OCI runtime '%s' has no exec command: start "
-						   "the container with --runtime crun to use exec",
+		return pea_error_new(err, ENOTSUP,
+				     "the OCI runtime '%s' has no exec command: start "
+				     "the container with --runtime crun to use exec",
 				     rec->runtime ? rec->runtime : g->runtime);
 	pea_strv_push(&rargv, rec->runtime ? rec->runtime : g->runtime);
 	pea_strv_push_take(&rargv, xasprintf("--root=%s/runtime", g->runroot));

@@ -31,7 +31,8 @@ static const char *rec_str(struct json_object *o, const char *key)
 {
 	struct json_object *v = NULL;
 
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
 }
@@ -59,7 +60,8 @@ static int run_image(char *const *argv, bool quiet, struct pea_error **err)
 		pid_t pid;
 		int status;
 
-		if (pea_spawn(&s, &pid, &pidfd, err) < 0 || pea_wait(pid, pidfd, -1, &status, err) < 0)
+		if (pea_spawn(&s, &pid, &pidfd, err) < 0 ||
+		    pea_wait(pid, pidfd, -1, &status, err) < 0)
 			return -1;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			_cleanup_free_ char *d = pea_describe_wait_status(status);
@@ -141,9 +143,11 @@ static int copy_to_store(const struct global_options *g, const char *src, const 
 		return 0;
 	if (name)
 		return image_find(g, name, ret, err);
-	return pea_error_new(err, ENOENT, "the image was stored, but pea-storage knows no image "
-					  "with manifest digest '%s' (its config was stored before "
-					  "under another manifest): give it a name", digest);
+	return pea_error_new(err, ENOENT,
+			     "the image was stored, but pea-storage knows no image "
+			     "with manifest digest '%s' (its config was stored before "
+			     "under another manifest): give it a name",
+			     digest);
 }
 
 /* ---- pull --------------------------------------------------------------- */
@@ -181,10 +185,10 @@ static char **pull_candidates(const struct global_options *g, const char *full,
 	}
 	run_result_clear(&r);
 	for (size_t i = 0; i < json_object_array_length(cands); i++)
-		pea_strv_push_take(&out, xasprintf("%s%s",
-						   json_object_get_string(
-							   json_object_array_get_idx(cands, i)),
-						   suffix));
+		pea_strv_push_take(
+			&out, xasprintf("%s%s",
+					json_object_get_string(json_object_array_get_idx(cands, i)),
+					suffix));
 	if (!out)
 		pea_error_new(err, ENOENT,
 			      "short-name \"%s\" did not resolve to an alias and no "
@@ -385,13 +389,12 @@ static int load_oci_archive(const struct global_options *g, const char *file,
 	return 0;
 }
 
-static const char load_usage[] =
-	"Usage: pea load [OPTIONS]\n"
-	"\n"
-	"Load images from a docker-archive or oci-archive tar file.\n"
-	"\n"
-	"  -i, --input=FILE   the archive to read\n"
-	"  -q, --quiet        accepted (progress is never printed)\n";
+static const char load_usage[] = "Usage: pea load [OPTIONS]\n"
+				 "\n"
+				 "Load images from a docker-archive or oci-archive tar file.\n"
+				 "\n"
+				 "  -i, --input=FILE   the archive to read\n"
+				 "  -q, --quiet        accepted (progress is never printed)\n";
 
 int cmd_load(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
@@ -424,8 +427,10 @@ int cmd_load(struct global_options *g, int argc, char **argv, struct pea_error *
 				     "no archive given: use 'pea load -i FILE' (reading standard "
 				     "input is not supported yet)");
 	if (stat(input, &st) < 0)
-		return pea_error_errno(err, "payload does not match any of the supported image "
-					    "formats: '%s'", input);
+		return pea_error_errno(err,
+				       "payload does not match any of the supported image "
+				       "formats: '%s'",
+				       input);
 	if (!S_ISREG(st.st_mode))
 		return pea_error_new(err, EINVAL, "'%s' is not a regular file", input);
 	if (input[0] != '/') {
@@ -506,8 +511,9 @@ static void image_rows(struct json_object *rec, struct json_object *layers, bool
 		_cleanup_free_ char *tid = notrunc ? xasprintf("sha256:%s", id) : xstrndup(id, 12);
 
 		if (n)
-			image_split_name(json_object_get_string(json_object_array_get_idx(names, i)),
-					 &repo, &tag);
+			image_split_name(
+				json_object_get_string(json_object_array_get_idx(names, i)), &repo,
+				&tag);
 		else {
 			repo = xstrdup("<none>");
 			tag = xstrdup("<none>");
@@ -525,9 +531,9 @@ static void image_rows(struct json_object *rec, struct json_object *layers, bool
 		{
 			_cleanup_free_ char *ago = xasprintf("%s ago", since);
 			json_object_object_add(row, "Created", json_object_new_string(ago));
-			json_object_object_add(row, "CreatedAt",
-					       json_object_new_string(rec_str(config, "created")
-									      ?: ""));
+			json_object_object_add(
+				row, "CreatedAt",
+				json_object_new_string(rec_str(config, "created") ?: ""));
 		}
 		json_object_object_add(row, "Size", json_object_new_string(hsize));
 		json_object_object_add(row, "VirtualSize", json_object_new_int64(size));
@@ -580,10 +586,13 @@ enum { OPT_FORMAT = 1000, OPT_NOTRUNC };
 int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },	    { "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "noheading", no_argument, NULL, 'n' },    { "no-trunc", no_argument, NULL, OPT_NOTRUNC },
-		{ "quiet", no_argument, NULL, 'q' },	    { NULL, 0, NULL, 0 },
+		{ "noheading", no_argument, NULL, 'n' },
+		{ "no-trunc", no_argument, NULL, OPT_NOTRUNC },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const ls[] = { "image", "ls", NULL };
 	static const char *const lls[] = { "layer", "ls", NULL };
@@ -633,8 +642,8 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 	if (format && (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0)) {
 		_cleanup_json_ struct json_object *out = json_object_new_array();
 		for (size_t i = 0; i < json_object_array_length(all); i++)
-			json_object_array_add(out, image_json_summary(json_object_array_get_idx(all, i),
-								      layers));
+			json_object_array_add(
+				out, image_json_summary(json_object_array_get_idx(all, i), layers));
 		fmt_print_json(stdout, out);
 		return 0;
 	}
@@ -653,8 +662,10 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 		return 0;
 	}
 	if (!format)
-		format = xstrdup(noheading ? "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}"
-					   : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}");
+		format = xstrdup(
+			noheading ? "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}"
+				  : "table "
+				    "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}");
 	if (template_parse(format, image_header, &t, err) < 0)
 		return -1;
 	if (noheading && template_is_table(t)) {
@@ -718,7 +729,8 @@ static int rmi_one(struct global_options *g, const char *name, bool force, struc
 	id = rec_str(rec, "id");
 	json_object_object_get_ex(rec, "names", &names);
 	/* By one of several names: only that name goes. */
-	if (names && json_object_array_length(names) > 1 && image_normalize(name, &full, NULL) == 0) {
+	if (names && json_object_array_length(names) > 1 &&
+	    image_normalize(name, &full, NULL) == 0) {
 		for (size_t i = 0; i < json_object_array_length(names); i++) {
 			const char *n = json_object_get_string(json_object_array_get_idx(names, i));
 			size_t nl = strlen(n), fl = strlen(full);
@@ -735,11 +747,12 @@ static int rmi_one(struct global_options *g, const char *name, bool force, struc
 	if (image_used_by(g, id, &users)) {
 		if (!force) {
 			g->error_status = 2;
-			return pea_error_new(err, EBUSY,
-					     "image used by %s: image is in use by a container: "
-					     "consider listing external containers and force-removing "
-					     "image",
-					     users[0]);
+			return pea_error_new(
+				err, EBUSY,
+				"image used by %s: image is in use by a container: "
+				"consider listing external containers and force-removing "
+				"image",
+				users[0]);
 		}
 		if (remove_users(g, users, err) < 0)
 			return -1;
@@ -756,20 +769,21 @@ static int rmi_one(struct global_options *g, const char *name, bool force, struc
 	return 0;
 }
 
-static const char rmi_usage[] =
-	"Usage: pea rmi [OPTIONS] IMAGE [IMAGE...]\n"
-	"\n"
-	"Remove images from the store.\n"
-	"\n"
-	"  -a, --all     remove every image\n"
-	"  -f, --force   also remove the containers using them\n"
-	"  -i, --ignore  ignore images that do not exist\n";
+static const char rmi_usage[] = "Usage: pea rmi [OPTIONS] IMAGE [IMAGE...]\n"
+				"\n"
+				"Remove images from the store.\n"
+				"\n"
+				"  -a, --all     remove every image\n"
+				"  -f, --force   also remove the containers using them\n"
+				"  -i, --ignore  ignore images that do not exist\n";
 
 int cmd_rmi(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },  { "all", no_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' }, { "ignore", no_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "ignore", no_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_strv_ char **targets = NULL;
@@ -793,8 +807,9 @@ int cmd_rmi(struct global_options *g, int argc, char **argv, struct pea_error **
 		static const char *const ls[] = { "image", "ls", NULL };
 		_cleanup_json_ struct json_object *imgs = NULL;
 		if (optind < argc)
-			return pea_error_new(err, EINVAL, "when using the --all switch, you may "
-							  "not pass any images names or IDs");
+			return pea_error_new(err, EINVAL,
+					     "when using the --all switch, you may "
+					     "not pass any images names or IDs");
 		if (store_call(g, ls, &imgs, err) < 0)
 			return -1;
 		for (size_t i = 0; i < json_object_array_length(imgs); i++)
@@ -891,7 +906,8 @@ int cmd_untag(struct global_options *g, int argc, char **argv, struct pea_error 
 	json_object_object_get_ex(rec, "names", &have);
 	if (optind + 1 == argc) {
 		for (size_t i = 0; have && i < json_object_array_length(have); i++)
-			pea_strv_push(&names, json_object_get_string(json_object_array_get_idx(have, i)));
+			pea_strv_push(&names,
+				      json_object_get_string(json_object_array_get_idx(have, i)));
 	}
 	for (int i = optind + 1; i < argc; i++) {
 		_cleanup_free_ char *full = NULL;
@@ -949,11 +965,13 @@ static struct json_object *image_inspect_json(const struct global_options *g,
 	json_object_object_add(o, "RepoTags", get_or_null(rec, "names") ?: json_object_new_array());
 	json_object_object_add(o, "RepoDigests", json_object_new_array());
 	json_object_object_add(o, "Parent", json_object_new_string(""));
-	json_object_object_add(o, "Comment", get_or_null(config, "comment") ?: json_object_new_string(""));
+	json_object_object_add(o, "Comment",
+			       get_or_null(config, "comment") ?: json_object_new_string(""));
 	json_object_object_add(o, "Created", get_or_null(config, "created"));
 	json_object_object_add(o, "Config", cfg ? json_object_get(cfg) : json_object_new_object());
 	json_object_object_add(o, "Version", json_object_new_string(""));
-	json_object_object_add(o, "Author", get_or_null(config, "author") ?: json_object_new_string(""));
+	json_object_object_add(o, "Author",
+			       get_or_null(config, "author") ?: json_object_new_string(""));
 	json_object_object_add(o, "Architecture", get_or_null(config, "architecture"));
 	json_object_object_add(o, "Os", get_or_null(config, "os"));
 	json_object_object_add(o, "Size", json_object_new_int64(size));
@@ -971,11 +989,14 @@ static struct json_object *image_inspect_json(const struct global_options *g,
 	}
 	json_object_object_add(o, "Labels", cfg ? get_or_null(cfg, "Labels") : NULL);
 	json_object_object_add(o, "Annotations", json_object_new_object());
-	json_object_object_add(o, "ManifestType",
-			       json_object_new_string("application/vnd.oci.image.manifest.v1+json"));
-	json_object_object_add(o, "User", cfg ? (get_or_null(cfg, "User") ?: json_object_new_string(""))
-					    : json_object_new_string(""));
-	json_object_object_add(o, "History", get_or_null(config, "history") ?: json_object_new_array());
+	json_object_object_add(
+		o, "ManifestType",
+		json_object_new_string("application/vnd.oci.image.manifest.v1+json"));
+	json_object_object_add(o, "User",
+			       cfg ? (get_or_null(cfg, "User") ?: json_object_new_string(""))
+				   : json_object_new_string(""));
+	json_object_object_add(o, "History",
+			       get_or_null(config, "history") ?: json_object_new_array());
 	json_object_object_add(o, "NamesHistory", json_object_new_array());
 	return o;
 }
@@ -1046,19 +1067,18 @@ int cmd_image_inspect(struct global_options *g, int argc, char **argv, struct pe
 	return status;
 }
 
-static const char image_usage[] =
-	"Usage: pea image COMMAND\n"
-	"\n"
-	"Manage images.\n"
-	"\n"
-	"Commands:\n"
-	"  inspect   show images as JSON\n"
-	"  list, ls  list images\n"
-	"  load      load images from an archive\n"
-	"  pull      pull an image from a registry\n"
-	"  rm        remove images\n"
-	"  tag       add names to an image\n"
-	"  untag     remove names from an image\n";
+static const char image_usage[] = "Usage: pea image COMMAND\n"
+				  "\n"
+				  "Manage images.\n"
+				  "\n"
+				  "Commands:\n"
+				  "  inspect   show images as JSON\n"
+				  "  list, ls  list images\n"
+				  "  load      load images from an archive\n"
+				  "  pull      pull an image from a registry\n"
+				  "  rm        remove images\n"
+				  "  tag       add names to an image\n"
+				  "  untag     remove names from an image\n";
 
 int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
@@ -1066,9 +1086,14 @@ int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error 
 		const char *name;
 		int (*run)(struct global_options *, int, char **, struct pea_error **);
 	} sub[] = {
-		{ "inspect", cmd_image_inspect }, { "list", cmd_images }, { "ls", cmd_images },
-		{ "load", cmd_load },		  { "pull", cmd_pull },	  { "rm", cmd_rmi },
-		{ "tag", cmd_tag },		  { "untag", cmd_untag },
+		{ "inspect", cmd_image_inspect },
+		{ "list", cmd_images },
+		{ "ls", cmd_images },
+		{ "load", cmd_load },
+		{ "pull", cmd_pull },
+		{ "rm", cmd_rmi },
+		{ "tag", cmd_tag },
+		{ "untag", cmd_untag },
 	};
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -1079,7 +1104,8 @@ int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error 
 	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
 		if (strcmp(sub[i].name, argv[1]) == 0)
 			return sub[i].run(g, argc - 1, argv + 1, err);
-	return pea_error_new(err, EINVAL, "unrecognized command `pea image %s`\n"
-					  "Try 'pea image --help' for more information",
+	return pea_error_new(err, EINVAL,
+			     "unrecognized command `pea image %s`\n"
+			     "Try 'pea image --help' for more information",
 			     argv[1]);
 }

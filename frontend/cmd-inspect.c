@@ -39,7 +39,8 @@ static struct json_object *state_json(const struct ctr_record *r)
 	json_object_object_add(s, "Pid", json_object_new_int(r->pid));
 	json_object_object_add(s, "ExitCode", json_object_new_int(r->exit_code));
 	json_object_object_add(s, "Error", json_object_new_string(""));
-	json_object_object_add(s, "StartedAt", json_object_new_string(r->started_at ?: "0001-01-01T00:00:00Z"));
+	json_object_object_add(s, "StartedAt",
+			       json_object_new_string(r->started_at ?: "0001-01-01T00:00:00Z"));
 	json_object_object_add(s, "FinishedAt",
 			       json_object_new_string(r->finished_at ?: "0001-01-01T00:00:00Z"));
 	return s;
@@ -52,19 +53,22 @@ static struct json_object *mounts_json(struct json_object *opts)
 	if (!json_object_object_get_ex(opts, "volumes", &vols))
 		return out;
 	for (size_t i = 0; i < json_object_array_length(vols); i++) {
-		struct json_object *v = json_object_array_get_idx(vols, i), *m = json_object_new_object();
+		struct json_object *v = json_object_array_get_idx(vols, i),
+				   *m = json_object_new_object();
 		struct json_object *o = NULL;
 		bool rw = true;
 		json_object_object_get_ex(v, "options", &o);
 		for (size_t k = 0; o && k < json_object_array_length(o); k++)
-			if (strcmp(json_object_get_string(json_object_array_get_idx(o, k)), "ro") == 0)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(o, k)), "ro") ==
+			    0)
 				rw = false;
 		json_object_object_add(m, "Type", json_object_new_string("bind"));
 		json_object_object_add(m, "Source", opt_get(v, "source"));
 		json_object_object_add(m, "Destination", opt_get(v, "destination"));
 		json_object_object_add(m, "Driver", json_object_new_string(""));
 		json_object_object_add(m, "Mode", json_object_new_string(""));
-		json_object_object_add(m, "Options", o ? json_object_get(o) : json_object_new_array());
+		json_object_object_add(m, "Options",
+				       o ? json_object_get(o) : json_object_new_array());
 		json_object_object_add(m, "RW", json_object_new_boolean(rw));
 		json_object_object_add(m, "Propagation", json_object_new_string("rprivate"));
 		json_object_array_add(out, m);
@@ -86,11 +90,13 @@ static struct json_object *container_json(const struct global_options *g,
 		path = json_object_array_get_idx(args, 0);
 	json_object_object_add(o, "Id", json_object_new_string(r->id));
 	json_object_object_add(o, "Created", json_object_new_string(r->created));
-	json_object_object_add(o, "Path", path ? json_object_get(path) : json_object_new_string(""));
+	json_object_object_add(o, "Path",
+			       path ? json_object_get(path) : json_object_new_string(""));
 	{
 		struct json_object *rest = json_object_new_array();
 		for (size_t i = 1; args && i < json_object_array_length(args); i++)
-			json_object_array_add(rest, json_object_get(json_object_array_get_idx(args, i)));
+			json_object_array_add(rest,
+					      json_object_get(json_object_array_get_idx(args, i)));
 		json_object_object_add(o, "Args", rest);
 	}
 	json_object_object_add(o, "State", state_json(r));
@@ -170,8 +176,10 @@ static int inspect(struct global_options *g, int argc, char **argv, const char *
 		} else if (c == 't') {
 			if (strcmp(optarg, "container") != 0 && strcmp(optarg, "image") != 0 &&
 			    strcmp(optarg, "all") != 0)
-				return pea_error_new(err, EINVAL, "invalid type \"%s\": use "
-								  "container, image or all", optarg);
+				return pea_error_new(err, EINVAL,
+						     "invalid type \"%s\": use "
+						     "container, image or all",
+						     optarg);
 			free(want);
 			want = xstrdup(optarg);
 		}
@@ -191,12 +199,15 @@ static int inspect(struct global_options *g, int argc, char **argv, const char *
 			json_object_array_add(out, container_json(g, rec));
 			continue;
 		}
-		if (strcmp(want, "container") != 0 && image_inspect_one(g, argv[i], &img, NULL) == 0) {
+		if (strcmp(want, "container") != 0 &&
+		    image_inspect_one(g, argv[i], &img, NULL) == 0) {
 			json_object_array_add(out, img);
 			continue;
 		}
 		fprintf(stderr, "Error: no such %s %s\n",
-			strcmp(want, "image") == 0 ? "image" : (strcmp(want, "container") == 0 ? "container" : "object"),
+			strcmp(want, "image") == 0
+				? "image"
+				: (strcmp(want, "container") == 0 ? "container" : "object"),
 			argv[i]);
 		status = PEA_EXIT_ENGINE;
 	}

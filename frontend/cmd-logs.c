@@ -19,14 +19,13 @@
 
 #define LOG_LINE_MAX (1u << 20)
 
-static const char logs_usage[] =
-	"Usage: pea logs [OPTIONS] CONTAINER [CONTAINER...]\n"
-	"\n"
-	"Print the output of containers.\n"
-	"\n"
-	"  -f, --follow       keep printing while the container runs\n"
-	"      --tail=N       only the last N lines (-1: all)\n"
-	"  -t, --timestamps   show the time of each line\n";
+static const char logs_usage[] = "Usage: pea logs [OPTIONS] CONTAINER [CONTAINER...]\n"
+				 "\n"
+				 "Print the output of containers.\n"
+				 "\n"
+				 "  -f, --follow       keep printing while the container runs\n"
+				 "      --tail=N       only the last N lines (-1: all)\n"
+				 "  -t, --timestamps   show the time of each line\n";
 
 enum { OPT_TAIL = 1000 };
 
@@ -42,7 +41,8 @@ static int logs_one(struct global_options *g, const char *name, bool follow, lon
 	path = xasprintf("%s/containers/%s/ctr.log", g->root, r->id);
 	if (pea_read_file_at(AT_FDCWD, path, 1u << 30, &buf, &len, NULL) < 0)
 		len = 0;
-	off = k8s_log_print(stdout, stderr, buf ? buf : "", len, k8s_log_tail_start(buf ? buf : "", len, tail), ts);
+	off = k8s_log_print(stdout, stderr, buf ? buf : "", len,
+			    k8s_log_tail_start(buf ? buf : "", len, tail), ts);
 	while (follow) {
 		bool ended;
 
@@ -65,8 +65,10 @@ static int logs_one(struct global_options *g, const char *name, bool follow, lon
 int cmd_logs(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },	   { "follow", no_argument, NULL, 'f' },
-		{ "tail", required_argument, NULL, OPT_TAIL }, { "timestamps", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "tail", required_argument, NULL, OPT_TAIL },
+		{ "timestamps", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool follow = false, ts = false;
@@ -84,9 +86,11 @@ int cmd_logs(struct global_options *g, int argc, char **argv, struct pea_error *
 			errno = 0;
 			tail = strtol(optarg, &end, 10);
 			if (end == optarg || *end || errno || tail < -1)
-				return pea_error_new(err, EINVAL, "invalid argument \"%s\" for "
-								  "\"--tail\" flag: must be an integer "
-								  ">= -1", optarg);
+				return pea_error_new(err, EINVAL,
+						     "invalid argument \"%s\" for "
+						     "\"--tail\" flag: must be an integer "
+						     ">= -1",
+						     optarg);
 		}
 	}
 	if (r < 0)

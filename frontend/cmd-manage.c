@@ -1,4 +1,5 @@
-/* restart, rename, container prune (podman-restart(1), podman-rename(1), podman-container-prune(1)). */
+/* restart, rename, container prune (podman-restart(1), podman-rename(1),
+ * podman-container-prune(1)). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -34,15 +35,18 @@ int cmd_restart(struct global_options *g, int argc, char **argv, struct pea_erro
 		errno = 0;
 		timeout = strtol(optarg, &end, 10);
 		if (end == optarg || *end || errno || timeout < 0)
-			return pea_error_new(err, EINVAL, "invalid argument \"%s\" for \"-t, --time\" "
-							  "flag: must be an integer >= 0", optarg);
+			return pea_error_new(err, EINVAL,
+					     "invalid argument \"%s\" for \"-t, --time\" "
+					     "flag: must be an integer >= 0",
+					     optarg);
 	}
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
 	if (optind >= argc)
-		return pea_error_new(err, EINVAL, "you must provide at least one container name or id");
+		return pea_error_new(err, EINVAL,
+				     "you must provide at least one container name or id");
 	for (int i = optind; i < argc; i++) {
 		_cleanup_error_ struct pea_error *e = NULL;
 		int code = 0;
@@ -88,15 +92,18 @@ int cmd_rename(struct global_options *g, int argc, char **argv, struct pea_error
 		return pea_error_new(err, EINVAL, "accepts 2 arg(s), received %d", argc - optind);
 	to = argv[optind + 1];
 	if (!container_name_valid(to))
-		return pea_error_new(err, EINVAL, "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: "
-						  "invalid argument");
+		return pea_error_new(err, EINVAL,
+				     "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: "
+				     "invalid argument");
 	if (records_lock(g, &lock, err) < 0 || record_lookup(g, argv[optind], &r, err) < 0 ||
 	    records_list(g, &all, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(all[i]->name, to) == 0 && strcmp(all[i]->id, r->id) != 0) {
-			pea_error_new(err, EEXIST, "the container name \"%s\" is already in use by "
-						   "%s: that name is already in use", to, all[i]->id);
+			pea_error_new(err, EEXIST,
+				      "the container name \"%s\" is already in use by "
+				      "%s: that name is already in use",
+				      to, all[i]->id);
 			records_free(all, n);
 			return -1;
 		}
@@ -130,8 +137,9 @@ int cmd_container_prune(struct global_options *g, int argc, char **argv, struct 
 	if (r == 1)
 		return 0;
 	if (!force)
-		return pea_error_new(err, EINVAL, "pea container prune asks for no confirmation yet: "
-						  "give -f");
+		return pea_error_new(err, EINVAL,
+				     "pea container prune asks for no confirmation yet: "
+				     "give -f");
 	if (records_list(g, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {

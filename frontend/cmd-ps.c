@@ -23,9 +23,9 @@ static const char *ps_header(const char *field)
 	static const struct {
 		const char *field, *header;
 	} map[] = {
-		{ "ID", "CONTAINER ID" }, { "Image", "IMAGE" },	     { "Command", "COMMAND" },
+		{ "ID", "CONTAINER ID" },      { "Image", "IMAGE" },	 { "Command", "COMMAND" },
 		{ "CreatedHuman", "CREATED" }, { "Created", "CREATED" }, { "Status", "STATUS" },
-		{ "Ports", "PORTS" },	 { "Names", "NAMES" },	     { "State", "STATE" },
+		{ "Ports", "PORTS" },	       { "Names", "NAMES" },	 { "State", "STATE" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
 		if (strcmp(map[i].field, field) == 0)
@@ -38,7 +38,7 @@ static struct json_object *strv_json(struct json_object *opts, const char *key)
 	struct json_object *v = NULL;
 
 	return json_object_object_get_ex(opts, key, &v) ? json_object_get(v)
-							 : json_object_new_array();
+							: json_object_new_array();
 }
 
 char *ps_status(const struct ctr_record *r)
@@ -87,14 +87,13 @@ struct json_object *ps_item(const struct ctr_record *r, bool notrunc, bool for_t
 		if (for_template)
 			json_object_object_add(o, "Created", json_object_new_string(ago));
 		else
-			json_object_object_add(o, "Created",
-					       json_object_new_int64(
-						       (int64_t)frontend_parse_time(r->created)));
+			json_object_object_add(
+				o, "Created",
+				json_object_new_int64((int64_t)frontend_parse_time(r->created)));
 	}
 	json_object_object_add(o, "Exited", json_object_new_boolean(r->state == CTR_EXITED));
 	json_object_object_add(o, "ExitedAt",
-			       json_object_new_int64(
-				       (int64_t)frontend_parse_time(r->finished_at)));
+			       json_object_new_int64((int64_t)frontend_parse_time(r->finished_at)));
 	json_object_object_add(o, "ExitCode", json_object_new_int(r->exit_code));
 	if (for_template) {
 		_cleanup_free_ char *sid = notrunc ? xstrdup(r->id) : xstrndup(r->id, 12);
@@ -136,20 +135,23 @@ static int filter_check(char **filters, struct pea_error **err)
 			ok |= strlen(keys[k]) == (size_t)(eq - filters[i]) &&
 			      strncmp(keys[k], filters[i], (size_t)(eq - filters[i])) == 0;
 		if (!ok)
-			return pea_error_new(err, EINVAL, "invalid filter \"%s\": use id, name, "
-							  "status, label, exited or ancestor=VALUE",
+			return pea_error_new(err, EINVAL,
+					     "invalid filter \"%s\": use id, name, "
+					     "status, label, exited or ancestor=VALUE",
 					     filters[i]);
-		if (strncmp(filters[i], "status=", 7) == 0 &&
-		    strcmp(eq + 1, "created") != 0 && strcmp(eq + 1, "running") != 0 &&
-		    strcmp(eq + 1, "exited") != 0 && strcmp(eq + 1, "paused") != 0 &&
-		    strcmp(eq + 1, "stopped") != 0 && strcmp(eq + 1, "unknown") != 0)
-			return pea_error_new(err, EINVAL, "invalid status \"%s\": use created, "
-							  "running, exited, paused, stopped or unknown",
+		if (strncmp(filters[i], "status=", 7) == 0 && strcmp(eq + 1, "created") != 0 &&
+		    strcmp(eq + 1, "running") != 0 && strcmp(eq + 1, "exited") != 0 &&
+		    strcmp(eq + 1, "paused") != 0 && strcmp(eq + 1, "stopped") != 0 &&
+		    strcmp(eq + 1, "unknown") != 0)
+			return pea_error_new(err, EINVAL,
+					     "invalid status \"%s\": use created, "
+					     "running, exited, paused, stopped or unknown",
 					     eq + 1);
 		if (strncmp(filters[i], "name=", 5) == 0) {
 			regex_t re;
 			if (regcomp(&re, eq + 1, REG_EXTENDED | REG_NOSUB) != 0)
-				return pea_error_new(err, EINVAL, "invalid name filter \"%s\"", eq + 1);
+				return pea_error_new(err, EINVAL, "invalid name filter \"%s\"",
+						     eq + 1);
 			regfree(&re);
 		}
 	}
@@ -194,8 +196,8 @@ static bool filter_one(const struct ctr_record *r, const char *key, const char *
 	if (strcmp(key, "exited") == 0)
 		return r->state == CTR_EXITED && r->exit_code == atoi(v);
 	if (strcmp(key, "ancestor") == 0)
-		return (r->image_name && (strcmp(r->image_name, v) == 0 ||
-					  strstr(r->image_name, v) != NULL)) ||
+		return (r->image_name &&
+			(strcmp(r->image_name, v) == 0 || strstr(r->image_name, v) != NULL)) ||
 		       (r->image_id && strncmp(r->image_id, v, strlen(v)) == 0);
 	return false;
 }
@@ -208,7 +210,8 @@ static bool filter_match(const struct ctr_record *r, char **filters)
 		bool any = false, seen_before = false;
 
 		for (size_t k = 0; k < i; k++)
-			seen_before |= strncmp(filters[k], filters[i], (size_t)(eq - filters[i]) + 1) == 0;
+			seen_before |=
+				strncmp(filters[k], filters[i], (size_t)(eq - filters[i]) + 1) == 0;
 		if (seen_before)
 			continue; /* this key was evaluated with its first occurrence */
 		for (size_t k = i; filters[k]; k++)
@@ -239,12 +242,15 @@ enum { OPT_FORMAT = 1000, OPT_NOTRUNC };
 int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },	 { "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "latest", no_argument, NULL, 'l' },	 { "noheading", no_argument, NULL, 'n' },
+		{ "latest", no_argument, NULL, 'l' },
+		{ "noheading", no_argument, NULL, 'n' },
 		{ "no-trunc", no_argument, NULL, OPT_NOTRUNC },
-		{ "quiet", no_argument, NULL, 'q' },	 { NULL, 0, NULL, 0 },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_json_ struct json_object *items = json_object_new_array();
 	_cleanup_free_ char *format = NULL;
@@ -315,8 +321,8 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	}
 	if (quiet && !t) {
 		for (size_t i = 0; i < json_object_array_length(items); i++) {
-			struct json_object *id = json_object_object_get(
-				json_object_array_get_idx(items, i), "ID");
+			struct json_object *id =
+				json_object_object_get(json_object_array_get_idx(items, i), "ID");
 			printf("%.*s\n", notrunc ? 64 : 12, json_object_get_string(id));
 		}
 		return 0;

@@ -31,11 +31,12 @@ static int rm_one(struct global_options *g, const char *name, bool force, int *r
 		const char *args[] = { "kill", r->id, "9", NULL };
 		if (!force) {
 			*ret_status = 2;
-			return pea_error_new(err, EBUSY,
-					     "cannot remove container %s as it is running - running or "
-					     "paused containers cannot be removed without force: "
-					     "container state improper",
-					     r->id);
+			return pea_error_new(
+				err, EBUSY,
+				"cannot remove container %s as it is running - running or "
+				"paused containers cannot be removed without force: "
+				"container state improper",
+				r->id);
 		}
 		(void)container_runtime(g, r, args, true, NULL);
 		if (container_wait_exit(g, r->id, 10000, err) < 0) {
@@ -59,20 +60,21 @@ static int rm_one(struct global_options *g, const char *name, bool force, int *r
 	return 0;
 }
 
-static const char rm_usage[] =
-	"Usage: pea rm [OPTIONS] CONTAINER [CONTAINER...]\n"
-	"\n"
-	"Remove containers.\n"
-	"\n"
-	"  -a, --all      every container\n"
-	"  -f, --force    kill running containers first\n"
-	"  -i, --ignore   ignore containers that do not exist\n";
+static const char rm_usage[] = "Usage: pea rm [OPTIONS] CONTAINER [CONTAINER...]\n"
+			       "\n"
+			       "Remove containers.\n"
+			       "\n"
+			       "  -a, --all      every container\n"
+			       "  -f, --force    kill running containers first\n"
+			       "  -i, --ignore   ignore containers that do not exist\n";
 
 int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },  { "all", no_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' }, { "ignore", no_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "ignore", no_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_strv_ char **targets = NULL;
@@ -101,7 +103,8 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 			pea_strv_push(&targets, v[i]->id);
 		records_free(v, n);
 	} else if (optind >= argc) {
-		return pea_error_new(err, EINVAL, "you must provide at least one container name or id");
+		return pea_error_new(err, EINVAL,
+				     "you must provide at least one container name or id");
 	} else {
 		for (int i = optind; i < argc; i++)
 			pea_strv_push(&targets, argv[i]);
@@ -146,7 +149,8 @@ int cmd_cleanup(struct global_options *g, int argc, char **argv, struct pea_erro
 	if (r == 1)
 		return 0;
 	if (optind >= argc)
-		return pea_error_new(err, EINVAL, "you must provide at least one container name or id");
+		return pea_error_new(err, EINVAL,
+				     "you must provide at least one container name or id");
 	for (int i = optind; i < argc; i++) {
 		_cleanup_record_ struct ctr_record *rec = NULL;
 		_cleanup_error_ struct pea_error *e = NULL;

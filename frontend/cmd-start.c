@@ -115,8 +115,10 @@ static int read_sync(int fd, char **ret, struct pea_error **err)
 		if (pr < 0 && errno == EINTR)
 			continue;
 		if (pr <= 0)
-			return pea_error_new(err, ETIMEDOUT, "the container monitor did not report "
-							     "within %d s", SYNC_TIMEOUT_MS / 1000);
+			return pea_error_new(err, ETIMEDOUT,
+					     "the container monitor did not report "
+					     "within %d s",
+					     SYNC_TIMEOUT_MS / 1000);
 		n = read(fd, buf + len, SYNC_MAX - len);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -148,8 +150,8 @@ static int classify_failure(const char *msg)
 }
 
 /* Launch the monitor; the container's pid from the sync pipe. */
-static int launch_monitor(struct global_options *g, const struct ctr_record *r,
-			  const char *bundle, bool attach, int *ret_pid, struct pea_error **err)
+static int launch_monitor(struct global_options *g, const struct ctr_record *r, const char *bundle,
+			  bool attach, int *ret_pid, struct pea_error **err)
 {
 	_cleanup_strv_ char **argv = monitor_argv(g, r, bundle, attach), **envp = monitor_env();
 	_cleanup_close_ int rd = -1, wr = -1, pidfd = -1;
@@ -253,7 +255,8 @@ static int attach_pump(struct global_options *g, const char *id, int sock, struc
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	for (;;) {
-		struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
+				       { .fd = sfd, .events = POLLIN } };
 		ssize_t n;
 
 		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0) {
@@ -426,8 +429,10 @@ int container_start(struct global_options *g, const char *id, bool attach, int *
 	record_sync_exit(g, r);
 	if (r->state == CTR_RUNNING) {
 		if (attach)
-			return pea_error_new(err, EBUSY, "container %s is already running: "
-							 "use pea logs -f", id);
+			return pea_error_new(err, EBUSY,
+					     "container %s is already running: "
+					     "use pea logs -f",
+					     id);
 		return 0;
 	}
 	if (start_locked(g, r, attach, &sock, err) < 0) {
@@ -482,8 +487,9 @@ int cmd_start(struct global_options *g, int argc, char **argv, struct pea_error 
 	if (optind >= argc)
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
 	if (attach && argc - optind > 1)
-		return pea_error_new(err, EINVAL, "you cannot start and attach multiple containers "
-						  "at once");
+		return pea_error_new(err, EINVAL,
+				     "you cannot start and attach multiple containers "
+				     "at once");
 	for (int i = optind; i < argc; i++) {
 		_cleanup_error_ struct pea_error *e = NULL;
 		int code = 0;

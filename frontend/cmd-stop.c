@@ -31,8 +31,7 @@ static int send_signal(struct global_options *g, const struct ctr_record *r, int
 	return container_runtime(g, r, args, false, err);
 }
 
-int container_stop(struct global_options *g, const char *name, long timeout,
-		   struct pea_error **err)
+int container_stop(struct global_options *g, const char *name, long timeout, struct pea_error **err)
 {
 	_cleanup_record_ struct ctr_record *r = NULL;
 	const char *sig_name = NULL;
@@ -46,7 +45,8 @@ int container_stop(struct global_options *g, const char *name, long timeout,
 		if (pea_json_get_string_opt(r->opts, "", "stop_signal", &sig_name, NULL) == 1 &&
 		    pea_signal_from_string(sig_name) > 0)
 			sig = pea_signal_from_string(sig_name);
-		if (timeout < 0 && pea_json_get_int64_opt(r->opts, "", "stop_timeout", &t, NULL) == 1)
+		if (timeout < 0 &&
+		    pea_json_get_int64_opt(r->opts, "", "stop_timeout", &t, NULL) == 1)
 			timeout = t;
 		if (timeout < 0)
 			timeout = 10;
@@ -109,9 +109,11 @@ int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error *
 			errno = 0;
 			timeout = strtol(optarg, &end, 10);
 			if (end == optarg || *end || errno || timeout < 0)
-				return pea_error_new(err, EINVAL, "invalid argument \"%s\" for "
-								  "\"-t, --time\" flag: must be an "
-								  "integer >= 0", optarg);
+				return pea_error_new(err, EINVAL,
+						     "invalid argument \"%s\" for "
+						     "\"-t, --time\" flag: must be an "
+						     "integer >= 0",
+						     optarg);
 		}
 	}
 	if (r < 0)
@@ -121,7 +123,8 @@ int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error *
 	if (all)
 		targets = all_running(g);
 	else if (optind >= argc)
-		return pea_error_new(err, EINVAL, "you must provide at least one container name or id");
+		return pea_error_new(err, EINVAL,
+				     "you must provide at least one container name or id");
 	for (size_t i = 0; all ? targets && targets[i] : (int)i < argc - optind; i++) {
 		const char *name = all ? targets[i] : argv[optind + (int)i];
 		_cleanup_error_ struct pea_error *e = NULL;
@@ -137,12 +140,11 @@ int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error *
 	return status;
 }
 
-static const char kill_usage[] =
-	"Usage: pea kill [OPTIONS] CONTAINER [CONTAINER...]\n"
-	"\n"
-	"Send a signal to running containers.\n"
-	"\n"
-	"  -s, --signal=SIGNAL   the signal (default SIGKILL)\n";
+static const char kill_usage[] = "Usage: pea kill [OPTIONS] CONTAINER [CONTAINER...]\n"
+				 "\n"
+				 "Send a signal to running containers.\n"
+				 "\n"
+				 "  -s, --signal=SIGNAL   the signal (default SIGKILL)\n";
 
 int cmd_kill(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
@@ -164,7 +166,8 @@ int cmd_kill(struct global_options *g, int argc, char **argv, struct pea_error *
 	if (r == 1)
 		return 0;
 	if (optind >= argc)
-		return pea_error_new(err, EINVAL, "you must provide at least one container name or id");
+		return pea_error_new(err, EINVAL,
+				     "you must provide at least one container name or id");
 	for (int i = optind; i < argc; i++) {
 		_cleanup_record_ struct ctr_record *rec = NULL;
 		_cleanup_error_ struct pea_error *e = NULL;
@@ -172,8 +175,9 @@ int cmd_kill(struct global_options *g, int argc, char **argv, struct pea_error *
 		if (record_lookup(g, argv[i], &rec, &e) == 0) {
 			(void)record_refresh(g, rec, NULL);
 			if (rec->state != CTR_RUNNING)
-				pea_error_new(&e, EINVAL, "can only kill running containers. %s is "
-							  "in state %s: container state improper",
+				pea_error_new(&e, EINVAL,
+					      "can only kill running containers. %s is "
+					      "in state %s: container state improper",
 					      rec->id, ctr_state_name(rec->state));
 			else
 				(void)send_signal(g, rec, sig, &e);
@@ -222,7 +226,8 @@ int cmd_wait(struct global_options *g, int argc, char **argv, struct pea_error *
 	if (r == 1)
 		return 0;
 	if (optind >= argc)
-		return pea_error_new(err, EINVAL, "you must provide at least one container name or id");
+		return pea_error_new(err, EINVAL,
+				     "you must provide at least one container name or id");
 	for (int i = optind; i < argc; i++) {
 		_cleanup_record_ struct ctr_record *rec = NULL;
 
@@ -233,7 +238,8 @@ int cmd_wait(struct global_options *g, int argc, char **argv, struct pea_error *
 			_cleanup_error_ struct pea_error *e = NULL;
 			if (container_wait_exit(g, rec->id, -1, &e) < 0) {
 				/* removed by its exit command (--rm): the exit file stays */
-				if (e->code != ENOENT || !exit_code_file(g, rec->id, &rec->exit_code)) {
+				if (e->code != ENOENT ||
+				    !exit_code_file(g, rec->id, &rec->exit_code)) {
 					*err = TAKE_PTR(e);
 					return -1;
 				}

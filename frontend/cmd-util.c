@@ -25,15 +25,15 @@ int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option
 	}
 	if (c == '?') {
 		if (optopt && optopt < 256)
-			return pea_error_new(err, EINVAL, "unknown shorthand flag: '%c' in -%c\n"
-						     "See 'pea %s --help'",
+			return pea_error_new(err, EINVAL,
+					     "unknown shorthand flag: '%c' in -%c\n"
+					     "See 'pea %s --help'",
 					     optopt, optopt, argv[0]);
 		return pea_error_new(err, EINVAL, "unknown flag: %s\nSee 'pea %s --help'",
 				     argv[optind - 1], argv[0]);
 	}
 	if (c == ':')
-		return pea_error_new(err, EINVAL, "flag needs an argument: %s",
-				     argv[optind - 1]);
+		return pea_error_new(err, EINVAL, "flag needs an argument: %s", argv[optind - 1]);
 	*ret_c = c;
 	return 2;
 }
@@ -48,6 +48,8 @@ int parse_bool_arg(const char *opt, const char *arg, bool *ret, struct pea_error
 		*ret = false;
 		return 0;
 	}
-	return pea_error_new(err, EINVAL, "invalid argument \"%s\" for \"%s\" flag: "
-				     "use true or false", arg, opt);
+	return pea_error_new(err, EINVAL,
+			     "invalid argument \"%s\" for \"%s\" flag: "
+			     "use true or false",
+			     arg, opt);
 }

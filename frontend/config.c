@@ -160,35 +160,39 @@ int engine_config_parse(struct engine_config *c, const char *text, const char *w
 			const char *nl = strchr(p, '\n');
 			bool array = p[1] == '[';
 			if (!end || (nl && end > nl))
-				return pea_error_new(err, EINVAL, "%s:%d: unclosed table header", what,
-						     line);
+				return pea_error_new(err, EINVAL, "%s:%d: unclosed table header",
+						     what, line);
 			free(section);
-			section = xstrndup(p + (array ? 2 : 1), (size_t)(end - p - (array ? 2 : 1)));
+			section =
+				xstrndup(p + (array ? 2 : 1), (size_t)(end - p - (array ? 2 : 1)));
 			p = end + (array && end[1] == ']' ? 2 : 1);
 			continue;
 		}
 		start = p;
 		if (*p == '"' || *p == '\'') {
 			if (parse_string(&p, &key) < 0)
-				return pea_error_new(err, EINVAL, "%s:%d: bad quoted key", what, line);
+				return pea_error_new(err, EINVAL, "%s:%d: bad quoted key", what,
+						     line);
 		} else {
 			while (isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.')
 				p++;
 			if (p == start)
-				return pea_error_new(err, EINVAL, "%s:%d: expected a key", what, line);
+				return pea_error_new(err, EINVAL, "%s:%d: expected a key", what,
+						     line);
 			key = xstrndup(start, (size_t)(p - start));
 		}
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p != '=')
-			return pea_error_new(err, EINVAL, "%s:%d: expected '=' after '%s'", what, line,
-					     key);
+			return pea_error_new(err, EINVAL, "%s:%d: expected '=' after '%s'", what,
+					     line, key);
 		p++;
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (parse_value(&p, &line, &str, &strv) < 0)
-			return pea_error_new(err, EINVAL, "%s:%d: value of '%s' is not a string or an "
-							  "array of strings",
+			return pea_error_new(err, EINVAL,
+					     "%s:%d: value of '%s' is not a string or an "
+					     "array of strings",
 					     what, line, key);
 		apply(c, section, key, str, strv);
 	}
@@ -239,8 +243,8 @@ int engine_config_load(const struct global_options *g, struct engine_config *c,
 		size_t l = strlen(names[i]->d_name);
 		int r = 0;
 		if (l > 5 && strcmp(names[i]->d_name + l - 5, ".conf") == 0) {
-			_cleanup_free_ char *p = xasprintf("/etc/containers/containers.conf.d/%s",
-							   names[i]->d_name);
+			_cleanup_free_ char *p =
+				xasprintf("/etc/containers/containers.conf.d/%s", names[i]->d_name);
 			r = read_one(c, p, err);
 		}
 		if (r < 0) {
@@ -253,8 +257,8 @@ int engine_config_load(const struct global_options *g, struct engine_config *c,
 	}
 	free(names);
 	if (g->rootless && getenv("HOME")) {
-		_cleanup_free_ char *user = xasprintf("%s/.config/containers/containers.conf",
-						      getenv("HOME"));
+		_cleanup_free_ char *user =
+			xasprintf("%s/.config/containers/containers.conf", getenv("HOME"));
 		if (read_one(c, user, err) < 0)
 			return -1;
 	}

@@ -40,7 +40,8 @@ int container_runtime(const struct global_options *g, const struct ctr_record *r
 		if (!quiet) {
 			const char *m = res.errtxt && *res.errtxt ? res.errtxt : "failed";
 			const char *last = strrchr(m, '\n');
-			rc = pea_error_new(err, EIO, "OCI runtime %s: %s", args[0], last ? last + 1 : m);
+			rc = pea_error_new(err, EIO, "OCI runtime %s: %s", args[0],
+					   last ? last + 1 : m);
 		} else {
 			rc = -EIO;
 		}
@@ -74,7 +75,8 @@ int container_wait_exit(const struct global_options *g, const char *id, int time
 		if (!pea_path_exists_at(AT_FDCWD, rdir))
 			return pea_error_new(err, ENOENT, "container '%s' was removed", id);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		waited = (now.tv_sec - start.tv_sec) * 1000 +
+			 (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (timeout_ms >= 0 && waited >= timeout_ms)
 			return pea_error_new(err, ETIMEDOUT, "container '%s' did not exit", id);
 		/* inotify wakes us early; the 100 ms poll covers a missed event */

@@ -50,17 +50,17 @@ int container_wait_exit(const struct global_options *g, const char *id, int time
 			struct pea_error **err);
 
 /* Write config.json into the bundle from the record's options and the image. */
-int spec_write(const struct global_options *g, const struct ctr_record *r,
-	       const char *rootfs, struct pea_error **err);
+int spec_write(const struct global_options *g, const struct ctr_record *r, const char *rootfs,
+	       struct pea_error **err);
 
 /*
  * The process of an exec: the container's process with these args, env
  * added, cwd and user replaced (NULL: kept), written to BUNDLE/exec-*.json
  * for `RUNTIME exec --process`. *ret_path: its path (the caller removes it).
  */
-int spec_exec_process(const struct global_options *g, const struct ctr_record *r,
-		      char *const *args, char *const *env, const char *cwd, const char *user,
-		      char **ret_path, struct pea_error **err);
+int spec_exec_process(const struct global_options *g, const struct ctr_record *r, char *const *args,
+		      char *const *env, const char *cwd, const char *user, char **ret_path,
+		      struct pea_error **err);
 
 /* [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 253 characters. */
 bool container_name_valid(const char *s);

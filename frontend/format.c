@@ -142,7 +142,8 @@ struct node {
 	char *header; /* its column header */
 };
 
-struct template {
+struct template
+{
 	struct node *nodes;
 	size_t n;
 	bool table;
@@ -296,7 +297,8 @@ int template_parse(const char *text, const char *(*header_of)(const char *field)
 		add_text(t, p, (size_t)(open - p));
 		close = strstr(open + 2, "}}");
 		if (!close)
-			return pea_error_new(err, EINVAL, "template: unclosed action in '%s'", text);
+			return pea_error_new(err, EINVAL, "template: unclosed action in '%s'",
+					     text);
 		act = xstrndup(open + 2, (size_t)(close - open - 2));
 		if (parse_action(t, act, header_of, err) < 0)
 			return -1;
@@ -311,8 +313,8 @@ char *template_header(const struct template *t)
 	_cleanup_free_ char *s = xstrdup("");
 
 	for (size_t i = 0; i < t->n; i++) {
-		const char *part = t->nodes[i].kind == NODE_TEXT ? t->nodes[i].text
-								 : t->nodes[i].header;
+		const char *part =
+			t->nodes[i].kind == NODE_TEXT ? t->nodes[i].text : t->nodes[i].header;
 		char *n = xasprintf("%s%s", s, part);
 		free(s);
 		s = n;
@@ -390,7 +392,7 @@ static int render_field(FILE *f, const struct node *nd, struct json_object *item
 	}
 	if (nd->func == FUNC_JSON) {
 		fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-							       JSON_C_TO_STRING_NOSLASHESCAPE),
+								JSON_C_TO_STRING_NOSLASHESCAPE),
 		      f);
 		return 0;
 	}
@@ -507,7 +509,8 @@ static void print_json_object(FILE *f, struct json_object *o, int depth)
 	{
 		struct json_object *key = json_object_new_string(k);
 		indent(f, depth + 1);
-		fprintf(f, "%s: ", json_object_to_json_string_ext(key, JSON_C_TO_STRING_NOSLASHESCAPE));
+		fprintf(f, "%s: ",
+			json_object_to_json_string_ext(key, JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(key);
 		print_json_value(f, v, depth + 1);
 		fputs(++i < n ? ",\n" : "\n", f);
@@ -546,7 +549,9 @@ static void print_json_value(FILE *f, struct json_object *o, int depth)
 	case json_type_int:
 	case json_type_string:
 	default:
-		fputs(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE) : "null", f);
+		fputs(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE)
+			: "null",
+		      f);
 		return;
 	}
 }

@@ -42,9 +42,9 @@ char **frontend_self_argv(const struct global_options *g);
 
 /* helpers.c: running the other binaries */
 struct run_result {
-	int status;  /* raw wait status */
-	char *out;   /* standard output, NUL-terminated */
-	size_t len;  /* its length */
+	int status;   /* raw wait status */
+	char *out;    /* standard output, NUL-terminated */
+	size_t len;   /* its length */
 	char *errtxt; /* standard error, trailing newlines cut */
 };
 void run_result_clear(struct run_result *r);

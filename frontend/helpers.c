@@ -111,7 +111,8 @@ static int store_failure(const struct run_result *r, struct json_object *reply,
 	int code = EIO;
 
 	if (reply && json_object_object_get_ex(reply, "error", &e)) {
-		if (json_object_object_get_ex(e, "code", &c) && json_object_is_type(c, json_type_int))
+		if (json_object_object_get_ex(e, "code", &c) &&
+		    json_object_is_type(c, json_type_int))
 			code = json_object_get_int(c);
 		if (code <= 0)
 			code = EIO;

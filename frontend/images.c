@@ -104,8 +104,7 @@ int image_normalize(const char *name, char **ret, struct pea_error **err)
 		return pea_error_new(err, EINVAL, "invalid reference format: '%s': bad digest",
 				     name);
 	if (tag && !valid_tag(tag))
-		return pea_error_new(err, EINVAL, "invalid reference format: '%s': bad tag",
-				     name);
+		return pea_error_new(err, EINVAL, "invalid reference format: '%s': bad tag", name);
 	start = repo;
 	if (image_name_has_domain(repo)) {
 		slash = strchr(repo, '/');

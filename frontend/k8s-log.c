@@ -52,7 +52,8 @@ size_t k8s_log_tail_start(const char *buf, size_t len, long n)
 			start--;
 		{
 			const char *sp1 = memchr(buf + start, ' ', end - start);
-			const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', end - (size_t)(sp1 + 1 - buf)) : NULL;
+			const char *sp2 =
+				sp1 ? memchr(sp1 + 1, ' ', end - (size_t)(sp1 + 1 - buf)) : NULL;
 			if (sp2 && sp2[1] == 'F') {
 				if (seen == n)
 					return pos;
@@ -75,4 +76,3 @@ size_t k8s_log_print(FILE *out, FILE *errf, const char *buf, size_t len, size_t 
 	}
 	return off;
 }
-

@@ -17,24 +17,48 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "container", cmd_container }, { "create", cmd_create }, { "exec", cmd_exec },
-	{ "image", cmd_image },		{ "images", cmd_images }, { "inspect", cmd_inspect },
-	{ "kill", cmd_kill },		{ "load", cmd_load },	  { "logs", cmd_logs },
-	{ "ps", cmd_ps },		{ "pull", cmd_pull },	  { "rename", cmd_rename },
-	{ "restart", cmd_restart },	{ "rm", cmd_rm },
-	{ "rmi", cmd_rmi },		{ "run", cmd_run },	  { "start", cmd_start },
-	{ "stop", cmd_stop },		{ "tag", cmd_tag },	  { "untag", cmd_untag },
+	{ "container", cmd_container },
+	{ "create", cmd_create },
+	{ "exec", cmd_exec },
+	{ "image", cmd_image },
+	{ "images", cmd_images },
+	{ "inspect", cmd_inspect },
+	{ "kill", cmd_kill },
+	{ "load", cmd_load },
+	{ "logs", cmd_logs },
+	{ "ps", cmd_ps },
+	{ "pull", cmd_pull },
+	{ "rename", cmd_rename },
+	{ "restart", cmd_restart },
+	{ "rm", cmd_rm },
+	{ "rmi", cmd_rmi },
+	{ "run", cmd_run },
+	{ "start", cmd_start },
+	{ "stop", cmd_stop },
+	{ "tag", cmd_tag },
+	{ "untag", cmd_untag },
 	{ "version", cmd_version },
 	{ "wait", cmd_wait },
 };
 
 static const struct command container_commands[] = {
-	{ "cleanup", cmd_cleanup }, { "create", cmd_create },   { "exec", cmd_exec },
-	{ "inspect", cmd_container_inspect }, { "kill", cmd_kill }, { "list", cmd_ps },
-	{ "logs", cmd_logs },	    { "ls", cmd_ps },		{ "prune", cmd_container_prune },
-	{ "ps", cmd_ps },	    { "rename", cmd_rename },	{ "restart", cmd_restart },
-	{ "rm", cmd_rm },	    { "run", cmd_run },		{ "start", cmd_start },
-	{ "stop", cmd_stop },	    { "wait", cmd_wait },
+	{ "cleanup", cmd_cleanup },
+	{ "create", cmd_create },
+	{ "exec", cmd_exec },
+	{ "inspect", cmd_container_inspect },
+	{ "kill", cmd_kill },
+	{ "list", cmd_ps },
+	{ "logs", cmd_logs },
+	{ "ls", cmd_ps },
+	{ "prune", cmd_container_prune },
+	{ "ps", cmd_ps },
+	{ "rename", cmd_rename },
+	{ "restart", cmd_restart },
+	{ "rm", cmd_rm },
+	{ "run", cmd_run },
+	{ "start", cmd_start },
+	{ "stop", cmd_stop },
+	{ "wait", cmd_wait },
 };
 
 static const char container_usage[] =
@@ -70,8 +94,9 @@ int cmd_container(struct global_options *g, int argc, char **argv, struct pea_er
 	for (size_t i = 0; i < ARRAY_SIZE(container_commands); i++)
 		if (strcmp(container_commands[i].name, argv[1]) == 0)
 			return container_commands[i].run(g, argc - 1, argv + 1, err);
-	return pea_error_new(err, EINVAL, "unrecognized command `pea container %s`\n"
-					  "Try 'pea container --help' for more information",
+	return pea_error_new(err, EINVAL,
+			     "unrecognized command `pea container %s`\n"
+			     "Try 'pea container --help' for more information",
 			     argv[1]);
 }
 
@@ -100,8 +125,9 @@ int main(int argc, char *argv[])
 				break;
 			}
 		if (r == -1 && !err)
-			pea_error_new(&err, EINVAL, "unrecognized command `pea %s`\n"
-						    "Try 'pea --help' for more information",
+			pea_error_new(&err, EINVAL,
+				      "unrecognized command `pea %s`\n"
+				      "Try 'pea --help' for more information",
 				      name);
 	} else if (r > 0) {
 		r = 0;

@@ -179,7 +179,8 @@ static int apply_option(struct global_options *g, int c, const char *arg, struct
 	case OPT_DRIVER:
 		if (strcmp(arg, "overlay") != 0 && strcmp(arg, "vfs") != 0)
 			return pea_error_new(err, EINVAL,
-					     "invalid storage driver '%s': use overlay or vfs", arg);
+					     "invalid storage driver '%s': use overlay or vfs",
+					     arg);
 		set_str(&g->storage_driver, arg);
 		return 0;
 	case OPT_STORAGE_OPT:
@@ -199,7 +200,8 @@ static const char usage[] =
 	"Manage containers and images without a daemon (a podman-compatible command line).\n"
 	"\n"
 	"Commands:\n"
-	"  container   manage containers (cleanup, create, exec, inspect, kill, logs, ls, rm, run,\n"
+	"  container   manage containers (cleanup, create, exec, inspect, kill, logs, ls, rm, "
+	"run,\n"
 	"              start, stop, wait)\n"
 	"  create      create a container without starting it\n"
 	"  exec        run a process in a running container\n"

@@ -98,8 +98,7 @@ int records_lock(const struct global_options *g, int *ret_fd, struct pea_error *
 	return pea_lock_at(AT_FDCWD, lock, PEA_LOCK_EXCLUSIVE, false, ret_fd, err) < 0 ? -1 : 0;
 }
 
-static int record_from_json(struct json_object *j, struct ctr_record **ret,
-			    struct pea_error **err)
+static int record_from_json(struct json_object *j, struct ctr_record **ret, struct pea_error **err)
 {
 	_cleanup_record_ struct ctr_record *r = xnew(struct ctr_record, 1);
 	const char *id = NULL, *name = NULL, *img = NULL, *imgname = NULL, *created = NULL;
@@ -145,8 +144,7 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 		json_object_object_add(o, k, json_object_new_string(v));
 }
 
-int record_save(const struct global_options *g, const struct ctr_record *r,
-		struct pea_error **err)
+int record_save(const struct global_options *g, const struct ctr_record *r, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
 	_cleanup_free_ char *dir = record_dir(g, r->id);
@@ -168,7 +166,8 @@ int record_save(const struct global_options *g, const struct ctr_record *r,
 	json_object_object_add(o, "opts", json_object_get(r->opts));
 	if (frontend_mkdir_p(dir, err) < 0)
 		return -1;
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(o,
+					   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	{
 		_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
@@ -279,8 +278,10 @@ int record_lookup(const struct global_options *g, const char *what, struct ctr_r
 	if (hits > 1)
 		return pea_error_new(err, EINVAL, "more than one result for container \"%s\"",
 				     what);
-	return pea_error_new(err, ENOENT, "no container with name or ID \"%s\" found: "
-				     "no such container", what);
+	return pea_error_new(err, ENOENT,
+			     "no container with name or ID \"%s\" found: "
+			     "no such container",
+			     what);
 }
 
 static char *mtime_string(const struct stat *st)

@@ -31,7 +31,7 @@ struct ctr_record {
 	char *started_at;
 	char *finished_at;
 	bool rm;
-	bool mounted; /* its root is mounted (start mounts, cleanup unmounts) */
+	bool mounted;  /* its root is mounted (start mounts, cleanup unmounts) */
 	char *runtime; /* the runtime it was started with */
 	/* The create options as given (args, env, mounts, ...): see cmd-create.c. */
 	struct json_object *opts;
@@ -55,8 +55,7 @@ int records_lock(const struct global_options *g, int *ret_fd, struct pea_error *
 int record_load(const struct global_options *g, const char *id, struct ctr_record **ret,
 		struct pea_error **err);
 /* Write (caller holds the lock); creates the folder. */
-int record_save(const struct global_options *g, const struct ctr_record *r,
-		struct pea_error **err);
+int record_save(const struct global_options *g, const struct ctr_record *r, struct pea_error **err);
 /* Every record, oldest first. */
 int records_list(const struct global_options *g, struct ctr_record ***ret, size_t *ret_n,
 		 struct pea_error **err);

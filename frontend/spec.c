@@ -28,15 +28,15 @@
 #define PASSWD_MAX (1u << 20)
 
 static const char *const default_caps[] = {
-	"CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID",	   "CAP_KILL",
-	"CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID",
-	"CAP_SYS_CHROOT",
+	"CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",	 "CAP_FSETID",
+	"CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",	 "CAP_SETGID",
+	"CAP_SETPCAP", "CAP_SETUID",	       "CAP_SYS_CHROOT",
 };
 
 static const char *const masked_paths[] = {
-	"/proc/acpi",	     "/proc/kcore",	"/proc/keys",	   "/proc/latency_stats",
-	"/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-	"/sys/firmware",     "/sys/fs/selinux",	"/sys/dev/block",
+	"/proc/acpi",	    "/proc/kcore",	 "/proc/keys",	      "/proc/latency_stats",
+	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+	"/sys/firmware",    "/sys/fs/selinux",	 "/sys/dev/block",
 };
 
 static const char *const readonly_paths[] = {
@@ -72,8 +72,7 @@ static void add_mount(struct json_object *mounts, const char *dest, const char *
 }
 
 /* A line "name:x:id:gid:..." of passwd/group whose field 0 or 2 matches. */
-static int lookup_db(int rootfd, const char *file, const char *what, long *ret_id,
-		     long *ret_gid)
+static int lookup_db(int rootfd, const char *file, const char *what, long *ret_id, long *ret_gid)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
@@ -128,8 +127,10 @@ static int resolve_user(int rootfd, const char *spec, long *ret_uid, long *ret_g
 		user = (free(user), xstrdup("0"));
 	if (lookup_db(rootfd, "/etc/passwd", user, &uid, &gid) < 0) {
 		if (!is_number(user))
-			return pea_error_new(err, ENOENT, "unable to find user %s: no matching "
-							  "entries in passwd file", user);
+			return pea_error_new(err, ENOENT,
+					     "unable to find user %s: no matching "
+					     "entries in passwd file",
+					     user);
 		uid = atol(user);
 		gid = 0;
 	}
@@ -138,8 +139,10 @@ static int resolve_user(int rootfd, const char *spec, long *ret_uid, long *ret_g
 		if (is_number(grp))
 			gid = atol(grp);
 		else if (lookup_db(rootfd, "/etc/group", grp, &gid, &dummy) < 0)
-			return pea_error_new(err, ENOENT, "unable to find group %s: no matching "
-							  "entries in group file", grp);
+			return pea_error_new(err, ENOENT,
+					     "unable to find group %s: no matching "
+					     "entries in group file",
+					     grp);
 	}
 	*ret_uid = uid;
 	*ret_gid = gid;
@@ -180,7 +183,8 @@ static struct json_object *process_json(const struct ctr_record *r, long uid, lo
 		const char *host = NULL;
 		(void)pea_json_get_string_opt(r->opts, "opts", "hostname", &host, err);
 		for (size_t i = 0; v && i < json_object_array_length(v); i++)
-			json_object_array_add(env, json_object_get(json_object_array_get_idx(v, i)));
+			json_object_array_add(env,
+					      json_object_get(json_object_array_get_idx(v, i)));
 		{
 			_cleanup_free_ char *h = xasprintf("HOSTNAME=%s", host ? host : "");
 			if (!host)
@@ -204,8 +208,7 @@ static struct json_object *process_json(const struct ctr_record *r, long uid, lo
 }
 
 /* Copy a host file's content, or write text, into the bundle. */
-static int write_etc(const char *bundle, const char *name, const char *text,
-		     struct pea_error **err)
+static int write_etc(const char *bundle, const char *name, const char *text, struct pea_error **err)
 {
 	_cleanup_close_ int dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -235,7 +238,8 @@ static int etc_files(const char *bundle, const char *hostname, bool host_net,
 				  hostname);
 	}
 	hn = xasprintf("%s\n", hostname);
-	if (write_etc(bundle, "hostname", hn, err) < 0 || write_etc(bundle, "hosts", hosts, err) < 0 ||
+	if (write_etc(bundle, "hostname", hn, err) < 0 ||
+	    write_etc(bundle, "hosts", hosts, err) < 0 ||
 	    write_etc(bundle, "resolv.conf", resolv, err) < 0)
 		return -1;
 	return 0;
@@ -248,7 +252,8 @@ static struct json_object *mounts_json(const struct ctr_record *r, const char *b
 	static const char *const etc[] = { "hostname", "hosts", "resolv.conf" };
 
 	add_mount(m, "/proc", "proc", "proc", split_opts("nosuid,noexec,nodev"));
-	add_mount(m, "/dev", "tmpfs", "tmpfs", split_opts("nosuid,strictatime,mode=755,size=65536k"));
+	add_mount(m, "/dev", "tmpfs", "tmpfs",
+		  split_opts("nosuid,strictatime,mode=755,size=65536k"));
 	add_mount(m, "/dev/pts", "devpts", "devpts",
 		  split_opts("nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5"));
 	add_mount(m, "/dev/mqueue", "mqueue", "mqueue", split_opts("nosuid,noexec,nodev"));
@@ -318,7 +323,8 @@ static struct json_object *linux_json(const struct ctr_record *r, bool host_net)
 		}
 		if (has_pids) {
 			struct json_object *po = json_object_new_object();
-			json_object_object_add(po, "limit", json_object_new_int64(pids <= 0 ? -1 : pids));
+			json_object_object_add(po, "limit",
+					       json_object_new_int64(pids <= 0 ? -1 : pids));
 			json_object_object_add(res, "pids", po);
 		}
 		json_object_object_add(l, "resources", res);
@@ -392,9 +398,9 @@ static void env_put(struct json_object *env, const char *kv)
 	json_object_array_add(env, json_object_new_string(kv));
 }
 
-int spec_exec_process(const struct global_options *g, const struct ctr_record *r,
-		      char *const *args, char *const *env, const char *cwd, const char *user,
-		      char **ret_path, struct pea_error **err)
+int spec_exec_process(const struct global_options *g, const struct ctr_record *r, char *const *args,
+		      char *const *env, const char *cwd, const char *user, char **ret_path,
+		      struct pea_error **err)
 {
 	_cleanup_free_ char *bundle = record_dir(g, r->id), *path = NULL;
 	_cleanup_json_ struct json_object *spec = NULL;
@@ -425,8 +431,8 @@ int spec_exec_process(const struct global_options *g, const struct ctr_record *r
 	if (user) {
 		long uid = 0, gid = 0;
 		struct json_object *root = NULL;
-		if (pea_json_get_object_opt(spec, "", "root", &root, err) < 0 ||
-		    !root || pea_json_get_string_req(root, "root", "path", &rootpath, err) < 0)
+		if (pea_json_get_object_opt(spec, "", "root", &root, err) < 0 || !root ||
+		    pea_json_get_string_req(root, "root", "path", &rootpath, err) < 0)
 			return -1;
 		rootfd = open(rootpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (rootfd < 0)

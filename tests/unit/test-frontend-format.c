@@ -70,10 +70,17 @@ int main(void)
 			double secs;
 			const char *want;
 		} d[] = {
-			{ 0.5, "Less than a second" }, { 1, "1 second" },	   { 59, "59 seconds" },
-			{ 60, "About a minute" },      { 600, "10 minutes" },	   { 3600, "About an hour" },
-			{ 7200, "2 hours" },	       { 86400 * 3, "3 days" },	   { 86400 * 20, "2 weeks" },
-			{ 86400 * 90, "3 months" },    { 86400 * 365 * 56.0, "56 years" },
+			{ 0.5, "Less than a second" },
+			{ 1, "1 second" },
+			{ 59, "59 seconds" },
+			{ 60, "About a minute" },
+			{ 600, "10 minutes" },
+			{ 3600, "About an hour" },
+			{ 7200, "2 hours" },
+			{ 86400 * 3, "3 days" },
+			{ 86400 * 20, "2 weeks" },
+			{ 86400 * 90, "3 months" },
+			{ 86400 * 365 * 56.0, "56 years" },
 		};
 		for (size_t i = 0; i < ARRAY_SIZE(d); i++) {
 			_cleanup_free_ char *s = fmt_human_duration(d[i].secs);
@@ -88,8 +95,9 @@ int main(void)
 		tap_is_str(c, "1 kB", "kB without trailing zeros");
 	}
 	{
-		const char *j = "{\"ID\":\"abc\",\"Names\":\"web\",\"State\":{\"Status\":\"running\","
-				"\"Pid\":42},\"Env\":[\"A=1\",\"B=2\"],\"L\":{\"b\":\"2\",\"a\":\"1\"}}";
+		const char *j =
+			"{\"ID\":\"abc\",\"Names\":\"web\",\"State\":{\"Status\":\"running\","
+			"\"Pid\":42},\"Env\":[\"A=1\",\"B=2\"],\"L\":{\"b\":\"2\",\"a\":\"1\"}}";
 		_cleanup_free_ char *a = render("{{.ID}} {{ .Names }}", j);
 		_cleanup_free_ char *b = render("{{.State.Status}}/{{.State.Pid}}", j);
 		_cleanup_free_ char *c = render("{{json .Env}}", j);
@@ -110,7 +118,8 @@ int main(void)
 		tap_is_str(i, "litabc", "string literal");
 	}
 	{
-		_cleanup_free_ char *a = normalized("busybox"), *b = normalized("localhost/busybox");
+		_cleanup_free_ char *a = normalized("busybox"),
+				    *b = normalized("localhost/busybox");
 		_cleanup_free_ char *c = normalized("Busybox"), *d = normalized("reg:5000/a/b:v1");
 		tap_is_str(a, "busybox:latest", "short name gets :latest");
 		tap_is_str(b, "localhost/busybox:latest", "localhost is a registry");
