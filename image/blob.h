@@ -26,6 +26,7 @@ struct blob_sink {
 	struct progress *progress;
 	uint64_t last_report;
 	struct pea_error *error; /* set by a failed write inside a callback */
+	int tee_fd;		 /* >= 0: every byte also goes there (a streaming consumer) */
 };
 
 /* fd is borrowed; fd < 0 collects into memory (at most mem_max bytes). */

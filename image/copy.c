@@ -204,7 +204,7 @@ struct pending {
 };
 
 static int stage_open(struct image_dest *dst, struct pending *p, struct progress *progress,
-		      struct pea_error **err)
+		      bool stream, struct pea_error **err)
 {
 	_cleanup_close_ int fd = -1;
 
@@ -218,6 +218,9 @@ static int stage_open(struct image_dest *dst, struct pending *p, struct progress
 	p->sink.progress = progress;
 	p->sink_ready = true;
 	TAKE_FD(fd);
+	if (stream && p->role == BLOB_LAYER &&
+	    dst->ops->stream_fd(dst, p->desc, &p->sink.tee_fd, err) < 0)
+		return -EIO;
 	return 0;
 }
 
@@ -419,7 +422,7 @@ static int transfer_blobs(struct image_source *src, struct image_dest *dst, stru
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		r = stage_open(dst, &list[i], o->progress, err);
+		r = stage_open(dst, &list[i], o->progress, use_hooks && dst->ops->stream_fd, err);
 		fetches[i].digest = list[i].desc->digest;
 		fetches[i].sink = &list[i].sink;
 	}

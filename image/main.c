@@ -1,6 +1,7 @@
 /* pea-image: copy images between registries, OCI layouts, archives and folders. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,7 @@ int main(int argc, char *argv[])
 
 	log_set_program("pea-image");
 	blob_interrupt_install();
+	signal(SIGPIPE, SIG_IGN); /* a consumer that stops reading is an EPIPE error */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_error("cannot initialise libcurl");
 		return EXIT_FAILURE;

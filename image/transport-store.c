@@ -205,8 +205,9 @@ static void store_job_clear(struct store_job *j)
 }
 
 /* Start pea-storage with args after the base argv; out_fd >= 0 takes standard output. */
-static int store_start(const struct store_target *t, char *const *args, int out_fd,
-		       struct store_job *j, struct pea_error **err)
+/* in_fd >= 0 becomes the child's standard input (else /dev/null). */
+static int store_start_in(const struct store_target *t, char *const *args, int in_fd, int out_fd,
+			  struct store_job *j, struct pea_error **err)
 {
 	memset(j, 0, sizeof(*j));
 	j->pidfd = j->outfd = j->errfd = -1;
@@ -221,8 +222,12 @@ static int store_start(const struct store_target *t, char *const *args, int out_
 		return pea_error_errno(err, "memfd_create");
 	{
 		struct pea_fd_map fds[] = { { j->outfd, STDOUT_FILENO },
-					    { j->errfd, STDERR_FILENO } };
-		struct pea_spawn s = { .argv = j->argv, .fds = fds, .nfds = 2, .null_stdin = true };
+					    { j->errfd, STDERR_FILENO },
+					    { in_fd, STDIN_FILENO } };
+		struct pea_spawn s = { .argv = j->argv,
+				       .fds = fds,
+				       .nfds = in_fd >= 0 ? 3 : 2,
+				       .null_stdin = in_fd < 0 };
 
 		if (pea_spawn(&s, &j->pid, &j->pidfd, err) < 0) {
 			j->pid = 0;
@@ -230,6 +235,12 @@ static int store_start(const struct store_target *t, char *const *args, int out_
 		}
 	}
 	return 0;
+}
+
+static int store_start(const struct store_target *t, char *const *args, int out_fd,
+		       struct store_job *j, struct pea_error **err)
+{
+	return store_start_in(t, args, -1, out_fd, j, err);
 }
 
 /* 1: still running (when !block); 0: done, the result in *ret when wanted. */
@@ -295,6 +306,9 @@ struct store_dest {
 	struct store_job job;
 	bool job_running;
 	bool failed;
+	/* the bottom layer goes to pea-storage while it downloads */
+	int stream_fd;	     /* the write end of the apply's standard input, or -1 */
+	char *stream_digest; /* its blob */
 };
 
 /* The dest keeps its state behind a pointer (one store dest per run). */
@@ -445,9 +459,44 @@ static int store_begin(struct image_dest *d, const struct manifest *m, struct pe
 static int store_blob_ready(struct image_dest *d, const struct descriptor *desc, const char *name,
 			    struct pea_error **err)
 {
+	struct store_dest *sd = sd_of(d);
+
+	if (sd->stream_fd >= 0 && strcmp(desc->digest, sd->stream_digest) == 0)
+		sd->stream_fd = pea_close(sd->stream_fd); /* whole and verified: EOF, apply it */
 	if (keep_blob(d, desc->digest, name, err) < 0)
 		return -EIO;
 	return advance(d, false, err);
+}
+
+/* The bottom layer, while nothing is applied yet: pea-storage reads it as it downloads. */
+static int store_stream_fd(struct image_dest *d, const struct descriptor *desc, int *ret_fd,
+			   struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+	char *args[] = { (char *)"layer", (char *)"apply", (char *)"-", NULL };
+	int pipefd[2];
+	int r;
+
+	*ret_fd = -1;
+	if (sd->failed || sd->job_running || sd->next != 0 || !sd->order || !sd->order[0] ||
+	    strcmp(sd->order[0], desc->digest) != 0 || sd->image_exists)
+		return 0;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "pipe");
+	fcntl(pipefd[1], F_SETPIPE_SZ, 1 << 20);
+	r = store_start_in(&sd->target, args, pipefd[0], -1, &sd->job, err);
+	close(pipefd[0]);
+	if (r < 0) {
+		close(pipefd[1]);
+		store_job_clear(&sd->job);
+		return pea_error_wrap(err, "%s", d->description);
+	}
+	sd->job_running = true;
+	sd->stream_fd = pipefd[1];
+	free(sd->stream_digest);
+	sd->stream_digest = xstrdup(desc->digest);
+	*ret_fd = sd->stream_fd;
+	return 0;
 }
 
 static int store_tick(struct image_dest *d, int *ret_fd, struct pea_error **err)
@@ -470,6 +519,12 @@ static void rollback(struct image_dest *d)
 {
 	struct store_dest *sd = sd_of(d);
 
+	if (sd->stream_fd >= 0) {
+		/* a layer still streaming is not whole: stop its apply before it ends */
+		if (sd->job.pid > 0)
+			kill(sd->job.pid, SIGKILL);
+		sd->stream_fd = pea_close(sd->stream_fd);
+	}
 	if (sd->job_running) {
 		_cleanup_json_ struct json_object *rec = NULL;
 
@@ -584,6 +639,11 @@ static int store_put_manifest(struct image_dest *d, const char *buf, size_t len,
 	cfg = staged_file(sd, m->config.digest);
 	if (!cfg)
 		return pea_error_new(err, ENOENT, "%s: the config was not fetched", d->description);
+	if (sd->stream_fd >= 0) { /* never said whole: its apply must not end */
+		rollback(d);
+		return pea_error_new(err, EIO, "%s: layer '%s' was streamed but never verified",
+				     d->description, sd->stream_digest);
+	}
 	if (advance(d, true, err) < 0 || check_diff_ids(d, m, cfg, err) < 0 ||
 	    record_image(d, m, buf, len, digest, err) < 0) {
 		rollback(d);
@@ -613,6 +673,7 @@ static const struct dest_ops store_dest_ops = {
 	.begin = store_begin,
 	.blob_ready = store_blob_ready,
 	.tick = store_tick,
+	.stream_fd = store_stream_fd,
 };
 
 void store_dest_free(struct image_dest *d)
@@ -621,6 +682,8 @@ void store_dest_free(struct image_dest *d)
 
 	if (!sd)
 		return;
+	sd->stream_fd = pea_close(sd->stream_fd);
+	free(sd->stream_digest);
 	store_job_clear(&sd->job);
 	store_target_free(&sd->target);
 	free(sd->existing_id);
@@ -640,6 +703,7 @@ int store_dest_open(const struct image_name *name, const struct transport_contex
 	struct store_dest *sd = xnew(struct store_dest, 1);
 
 	sd->job.pidfd = sd->job.outfd = sd->job.errfd = -1;
+	sd->stream_fd = -1;
 	d->ops = &store_dest_ops;
 	d->single_image_only = true;
 	d->priv = sd;

@@ -135,6 +135,13 @@ struct dest_ops {
 	int (*blob_ready)(struct image_dest *d, const struct descriptor *desc, const char *name,
 			  struct pea_error **err);
 	int (*tick)(struct image_dest *d, int *ret_fd, struct pea_error **err);
+	/*
+	 * Optional: an fd that takes the bytes of this blob while it downloads (besides
+	 * its staged file), or -1. The destination closes it when blob_ready says the
+	 * blob is whole and verified, and stops its reader when the copy fails.
+	 */
+	int (*stream_fd)(struct image_dest *d, const struct descriptor *desc, int *ret_fd,
+			 struct pea_error **err);
 	void (*abort)(struct image_dest *d);
 };
 

@@ -96,6 +96,33 @@ setup() {
 	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
 }
 
+@test "the bottom layer streams into pea-storage while it downloads; a bad one is never applied" {
+	printf '#!/bin/sh\necho "$*" >>"%s/calls"\nexec "%s" "$@"\n' "$TEST_DIR" "$PEA_STORAGE" >"$TEST_DIR/wrap"
+	chmod +x "$TEST_DIR/wrap"
+	img_build_layout "$TEST_DIR/img" amd64 2 512
+	registry_push_oci "$TEST_DIR/img" s/stream:latest
+	PEA_STORAGE="$TEST_DIR/wrap" run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$REGISTRY_ADDR/s/stream" "${STORE}stream"
+	grep -q 'layer apply -$' "$TEST_DIR/calls"
+	assert_equal "$(grep -c 'layer apply' "$TEST_DIR/calls")" 3
+	run -0 "${ST[@]}" image inspect docker.io/library/stream:latest
+	assert_equal "$(jq -r '.result.layers | length' <<<"$output")" 3
+	# the bottom layer corrupted in the registry: its apply is stopped before its end
+	img_build_layout "$TEST_DIR/img2" amd64 1 512
+	registry_push_oci "$TEST_DIR/img2" s/badbase:latest
+	m="$(img_blob_path "$TEST_DIR/img2" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img2/index.json")")"
+	base="$(jq -r '.layers[0].digest' "$m")"
+	f="$REGISTRY_DIR/data/docker/registry/v2/blobs/sha256/${base:7:2}/${base#sha256:}/data"
+	printf 'XXXX' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
+	"${ST[@]}" image rm docker.io/library/stream:latest >/dev/null
+	run -1 "${I[@]}" copy -q --src-tls-verify=false "docker://$REGISTRY_ADDR/s/badbase" "${STORE}badbase"
+	assert_output --partial "blob '$base': digest mismatch"
+	assert_equal "${#lines[@]}" 1
+	run -0 "${ST[@]}" layer ls
+	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+	run -0 "${ST[@]}" check
+	assert_equal "$(jq -r .result.ok <<<"$output")" true
+}
+
 @test "store errors: unknown image, --all, a bad reference, a missing pea-storage" {
 	run -1 "${I[@]}" copy -q "${STORE}nothere" "oci:$TEST_DIR/o"
 	assert_output --partial "image 'nothere' not found"
