@@ -22,7 +22,8 @@ teardown() {
 @test "overlayfs threads: a blocked read does not stall other requests" {
 	local d="$TEST_DIR/t" outer
 	mkdir -p "$d/inner-lower" "$d/lower/inner" "$d/upper" "$d/work" "$d/mnt"
-	echo blocked >"$d/inner-lower/slow"
+	# Big enough that no cache anywhere can hold it all before it is read.
+	head -c 8M /dev/zero >"$d/inner-lower/slow"
 	echo fine >"$d/lower/other"
 	# The inner mount, read-only, inside the outer mount's lower layer.
 	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/inner-lower" "$d/lower/inner" 2>"$d/inner.log" &
@@ -57,7 +58,7 @@ teardown() {
 other"
 	kill -CONT "$INNER_PID"
 	wait "$reader"
-	assert_equal "$(cat "$d/slow.out")" blocked
+	assert_equal "$(stat -c %s "$d/slow.out")" 8388608
 	ovl_umount "$d"
 }
 
