@@ -94,7 +94,11 @@ static int apply(const struct entry *entries, size_t n, int rootfd, enum apply_m
 		 struct apply_result *res, struct pea_error **err)
 {
 	_cleanup_close_ int fd = make_tar(entries, n);
-	struct apply_options o = { .mode = mode, .opaque_xattr = "user.overlay.opaque" };
+	struct apply_options o = {
+		.mode = mode,
+		.opaque_xattr = "user.overlay.opaque",
+		.tarsplit_fd = -1,
+	};
 
 	return apply_tar_fd(fd, rootfd, &o, res, err);
 }
