@@ -10,8 +10,8 @@
 #include <time.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
+#include <sys/stat.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +29,7 @@
 #include "frontend/commands.h"
 #include "frontend/container.h"
 #include "frontend/frontend.h"
+#include "frontend/k8s-log.h"
 #include "frontend/records.h"
 
 #define SYNC_TIMEOUT_MS 60000
@@ -211,27 +212,6 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	return 0;
 }
 
-/* Connect to the monitor's attach socket (through /proc/self/fd: its path may be long). */
-static int attach_connect(const struct global_options *g, const char *id, int *ret_fd,
-			  struct pea_error **err)
-{
-	_cleanup_free_ char *dir = xasprintf("%s/socket/%s", g->runroot, id);
-	_cleanup_close_ int dfd = -1, fd = -1;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	dfd = open(dir, O_PATH | O_CLOEXEC);
-	if (dfd < 0)
-		return pea_error_errno(err, "open the attach folder '%s'", dir);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach", dfd);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return pea_error_errno(err, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return pea_error_errno(err, "connect to the attach socket of '%s'", id);
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}
-
 static int forward_signal(struct global_options *g, const char *id, int sig)
 {
 	_cleanup_free_ char *num = xasprintf("%d", sig);
@@ -240,13 +220,45 @@ static int forward_signal(struct global_options *g, const char *id, int sig)
 	return container_runtime(g, NULL, args, true, NULL);
 }
 
-/* Copy the container's output until the monitor hangs up; signals go to the container. */
-static int attach_pump(struct global_options *g, const char *id, int sock, struct pea_error **err)
+/* Print the complete log lines that arrived since *off; keeps a partial line for later. */
+static void print_new(int fd, char **buf, size_t *len, size_t *off)
 {
-	_cleanup_close_ int sfd = -1;
-	sigset_t mask;
-	char buf[8192 + 1];
+	char chunk[65536];
+	ssize_t n;
 
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		*buf = xrealloc(*buf, *len + (size_t)n + 1);
+		memcpy(*buf + *len, chunk, (size_t)n);
+		*len += (size_t)n;
+		(*buf)[*len] = '\0';
+	}
+	if (*len == 0)
+		return;
+	*off = k8s_log_print(stdout, stderr, *buf, *len, *off, false);
+	if (*off > 0) {
+		memmove(*buf, *buf + *off, *len - *off);
+		*len -= *off;
+		*off = 0;
+	}
+}
+
+/*
+ * The container's output, from its log, until its exit file appears (the
+ * monitor writes it once the output is drained, so nothing is missed, which
+ * the attach socket cannot promise for a container that ends before the
+ * monitor accepts us). Signals pea gets go to the container.
+ */
+static int follow_log(struct global_options *g, const char *id, off_t from, struct pea_error **err)
+{
+	_cleanup_free_ char *logf = xasprintf("%s/containers/%s/ctr.log", g->root, id);
+	_cleanup_free_ char *exitf = record_exit_file(g, id), *exits = NULL, *dir = NULL;
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int sfd = -1, ino = -1, fd = -1;
+	size_t len = 0, off = 0;
+	sigset_t mask;
+
+	exits = xasprintf("%s/exits", g->runroot);
+	dir = record_dir(g, id);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -254,32 +266,42 @@ static int attach_pump(struct global_options *g, const char *id, int sock, struc
 	sigaddset(&mask, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (ino >= 0) {
+		(void)inotify_add_watch(ino, exits, IN_CREATE | IN_MOVED_TO);
+		(void)inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE);
+	}
 	for (;;) {
-		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
+		struct pollfd p[2] = { { .fd = ino, .events = POLLIN },
 				       { .fd = sfd, .events = POLLIN } };
-		ssize_t n;
+		bool ended = pea_path_exists_at(AT_FDCWD, exitf);
+		char drain[4096];
 
-		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return pea_error_errno(err, "poll");
+		if (fd < 0) {
+			fd = open(logf, O_RDONLY | O_CLOEXEC);
+			/* the output of earlier runs stays in the log: skip it */
+			if (fd >= 0 && lseek(fd, from, SEEK_SET) < 0)
+				fd = pea_close(fd);
 		}
+		if (fd >= 0)
+			print_new(fd, &buf, &len, &off);
+		if (ended)
+			break;
+		if (!pea_path_exists_at(AT_FDCWD, dir))
+			return pea_error_new(err, ENOENT, "container '%s' was removed", id);
+		if (poll(p, 2, 100) < 0 && errno != EINTR)
+			return pea_error_errno(err, "poll");
 		if (sfd >= 0 && (p[1].revents & POLLIN)) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 				(void)forward_signal(g, id, (int)si.ssi_signo);
 		}
-		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		n = recv(sock, buf, sizeof(buf), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (n > 1)
-			(void)pea_write_all(buf[0] == 3 ? STDERR_FILENO : STDOUT_FILENO, buf + 1,
-					    (size_t)n - 1, NULL);
+		if (ino >= 0)
+			while (read(ino, drain, sizeof(drain)) > 0)
+				;
 	}
+	fflush(stdout);
+	fflush(stderr);
 	return 0;
 }
 
@@ -333,12 +355,11 @@ static int make_run_dirs(const struct global_options *g, struct pea_error **err)
 }
 
 /* Under the lock: everything up to a running container. */
-static int start_locked(struct global_options *g, struct ctr_record *r, bool attach, int *ret_sock,
+static int start_locked(struct global_options *g, struct ctr_record *r, bool attach,
 			struct pea_error **err)
 {
 	_cleanup_free_ char *bundle = record_dir(g, r->id), *rootfs = NULL;
 	_cleanup_free_ char *exitf = record_exit_file(g, r->id);
-	_cleanup_close_ int sock = -1;
 	const char *del[] = { "delete", "--force", r->id, NULL };
 	const char *start[] = { "start", r->id, NULL };
 	int pid = 0;
@@ -355,8 +376,6 @@ static int start_locked(struct global_options *g, struct ctr_record *r, bool att
 		goto fail;
 	if (launch_monitor(g, r, bundle, attach, &pid, err) < 0)
 		goto fail;
-	if (attach && attach_connect(g, r->id, &sock, err) < 0)
-		goto fail_kill;
 	if (container_runtime(g, r, start, false, err) < 0)
 		goto fail_kill;
 	r->state = CTR_RUNNING;
@@ -370,8 +389,6 @@ static int start_locked(struct global_options *g, struct ctr_record *r, bool att
 	r->exit_code = 0;
 	if (record_save(g, r, err) < 0)
 		goto fail_kill;
-	if (ret_sock)
-		*ret_sock = TAKE_FD(sock);
 	return 0;
 fail_kill:
 	(void)forward_signal(g, r->id, SIGKILL);
@@ -416,9 +433,10 @@ static void reap_adopted(void)
 int container_start(struct global_options *g, const char *id, bool attach, int *ret_exit,
 		    struct pea_error **err)
 {
-	_cleanup_close_ int lock = -1, sock = -1;
+	_cleanup_close_ int lock = -1;
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *full = NULL;
+	off_t log_from = 0;
 
 	if (attach)
 		become_subreaper();
@@ -435,7 +453,12 @@ int container_start(struct global_options *g, const char *id, bool attach, int *
 					     id);
 		return 0;
 	}
-	if (start_locked(g, r, attach, &sock, err) < 0) {
+	{
+		_cleanup_free_ char *logf = xasprintf("%s/containers/%s/ctr.log", g->root, r->id);
+		struct stat st;
+		log_from = stat(logf, &st) == 0 ? st.st_size : 0;
+	}
+	if (start_locked(g, r, attach, err) < 0) {
 		if (r->rm) {
 			int status = g->error_status;
 			(void)container_remove(g, r, NULL);
@@ -449,7 +472,7 @@ int container_start(struct global_options *g, const char *id, bool attach, int *
 	lock = pea_unlock(lock);
 	if (!attach)
 		return 0;
-	if (attach_pump(g, full, sock, err) < 0)
+	if (follow_log(g, full, log_from, err) < 0)
 		return -1;
 	if (container_wait_exit(g, full, -1, err) < 0)
 		return -1;
