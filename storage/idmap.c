@@ -56,6 +56,9 @@ int idmap_parse(const char *s, struct idmap *ret, struct pea_error **err)
 		m.count[m.n] = n;
 		m.n++;
 		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			return pea_error_new(err, EINVAL,
+					     "id map '%s': a range is missing after ','", s);
 	}
 	if (m.n == 0)
 		return pea_error_new(err, EINVAL, "id map '%s' is empty", s);
