@@ -39,6 +39,7 @@ struct staged {
 	int dirfd;
 	int lockfd;
 	char *name;
+	bool moved; /* committed: the directory is the layer's now */
 };
 
 static void staged_discard(struct staged *st)
@@ -48,9 +49,10 @@ static void staged_discard(struct staged *st)
 
 	if (st->dirfd < 0)
 		return;
+	if (st->name && !st->moved && pea_rm_rf_at(st->dirfd, st->name, &e) < 0)
+		log_warning("%s, ignoring", e->message);
 	if (st->name) {
-		if (pea_rm_rf_at(st->dirfd, st->name, &e) < 0)
-			log_warning("%s, ignoring", e->message);
+		/* the lock file goes while we hold it: nobody can take it for a stale one */
 		lock = xasprintf("%s.lock", st->name);
 		unlinkat(st->dirfd, lock, 0);
 	}
@@ -134,7 +136,7 @@ static int commit(struct store *s, struct staged *st, struct layer_rec *l, struc
 {
 	if (driver_commit_layer(s, st->dirfd, st->name, l->id, &l->link, err) < 0)
 		return -1;
-	st->name = (free(st->name), NULL); /* moved: nothing to discard but the lock */
+	st->moved = true; /* nothing to discard but the lock */
 	return layer_save(s, l, err);
 }
 

@@ -194,6 +194,8 @@ st_apply_compressions() {
 	assert_equal "$(jq '.result | length' <<<"$output")" 3
 	run -0 pstore check
 	assert_equal "$(json_field ok)" true
+	# nothing left in staging after applies
+	assert_equal "$(find "$STORE_ROOT/staging" -mindepth 1 | wc -l)" 0
 }
 
 st_run_busybox() {
