@@ -167,6 +167,7 @@ static int create_container(struct store *s, const struct create_options *o,
 	c.gid_map = o->gid_map ? xstrdup(o->gid_map) : NULL;
 	c.names = o->names ? pea_strv_copy(o->names) : xnew(char *, 1);
 	c.created = cli_now_rfc3339();
+	store_crash_point("container-before-record");
 	if (container_save(s, &c, err) < 0) {
 		_cleanup_error_ struct pea_error *e = NULL;
 
@@ -373,6 +374,7 @@ static int remove_container(struct store *s, const struct container_rec *c, bool
 	/* the record first: a layer left without it is cleaned by `check --repair` */
 	if (store_record_remove(s, "containers", c->id, err) < 0)
 		return -1;
+	store_crash_point("container-rm-after-record");
 	return layer_remove(s, c->layer, NULL, c->id, err);
 }
 

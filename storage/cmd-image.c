@@ -246,8 +246,10 @@ static int create_image(struct store *s, struct image_create_options *o, struct 
 	i.has_config = config != NULL;
 	i.has_manifest = manifest != NULL;
 	if ((config && save_blob(s, i.id, "config", config, config_len, err) < 0) ||
-	    (manifest && save_blob(s, i.id, "manifest", manifest, manifest_len, err) < 0) ||
-	    image_save(s, &i, err) < 0)
+	    (manifest && save_blob(s, i.id, "manifest", manifest, manifest_len, err) < 0))
+		goto out;
+	store_crash_point("image-before-record");
+	if (image_save(s, &i, err) < 0)
 		goto out;
 	*ret_existed = false;
 	*ret = i;
@@ -383,6 +385,8 @@ static int image_rm_cmd(const struct global_options *g, int argc, char **argv,
 	r = driver_image_mount_count(s, i.id) > 0
 		    ? pea_error_new(err, EBUSY, "image '%s' is mounted; unmount it first", i.id)
 		    : store_record_remove(s, "images", i.id, err);
+	if (r == 0)
+		store_crash_point("image-rm-after-record");
 	if (r == 0)
 		r = pea_rm_rf_at(s->root_fd, dir, err);
 	if (r == 0)

@@ -137,6 +137,7 @@ static int commit(struct store *s, struct staged *st, struct layer_rec *l, struc
 	if (driver_commit_layer(s, st->dirfd, st->name, l->id, &l->link, err) < 0)
 		return -1;
 	st->moved = true; /* nothing to discard but the lock */
+	store_crash_point("layer-before-record");
 	return layer_save(s, l, err);
 }
 
@@ -319,6 +320,7 @@ int layer_remove(struct store *s, const char *id, const char *ignore_image,
 		return -1;
 	/* the record goes first: files without a record are cleaned on the next open */
 	r = store_record_remove(s, "layers", id, err);
+	store_crash_point("layer-rm-after-record");
 	if (r == 0)
 		r = driver_remove_layer(s, &l, err);
 	layer_rec_clear(&l);

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -25,6 +26,14 @@
 #define RECORD_MAX (4u << 20)
 
 static const char *const record_kinds[] = { "layers", "images", "containers", "staging" };
+
+void store_crash_point(const char *name)
+{
+	const char *want = getenv("PEA_STORAGE_TEST_CRASH");
+
+	if (want && !strcmp(want, name))
+		raise(SIGKILL);
+}
 
 char *store_default_graph_root(void)
 {

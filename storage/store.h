@@ -63,6 +63,12 @@ bool store_record_exists(struct store *s, const char *kind, const char *id);
 /* Ids of every record of a kind, sorted. */
 int store_record_ids(struct store *s, const char *kind, char ***ret, struct pea_error **err);
 
+/*
+ * Tests of crash safety: the process kills itself (SIGKILL) at the point named by
+ * $PEA_STORAGE_TEST_CRASH, between two steps of an operation.
+ */
+void store_crash_point(const char *name);
+
 /* Default graph and run roots (root or rootless). */
 char *store_default_graph_root(void);
 char *store_default_run_root(void);

@@ -29,6 +29,7 @@ teardown() {
 @test "overlay: an image mounts read-only, counted" { st_image_mount; }
 @test "overlay: hostile tars are refused and leave nothing" { st_hostile; }
 @test "overlay: kill -9 during an apply, the next command cleans up" { st_crash_during_apply; }
+@test "overlay: killed between any two steps, the store stays consistent" { st_crash_points; }
 @test "overlay: removing an image keeps the layers others use" { st_shared_layers; }
 @test "overlay: 8 concurrent creates and applies lose nothing" { st_concurrent; }
 @test "overlay: a container with an id map sees the layers through idmapped mounts" { st_idmapped; }

@@ -29,6 +29,7 @@ teardown() {
 @test "vfs: an image mounts read-only, counted" { st_image_mount; }
 @test "vfs: hostile tars are refused and leave nothing" { st_hostile; }
 @test "vfs: kill -9 during an apply, the next command cleans up" { st_crash_during_apply; }
+@test "vfs: killed between any two steps, the store stays consistent" { st_crash_points; }
 @test "vfs: removing an image keeps the layers others use" { st_shared_layers; }
 @test "vfs: 8 concurrent creates and applies lose nothing" { st_concurrent; }
 @test "vfs: a container with an id map gets a chowned copy" { st_idmapped; }
