@@ -39,8 +39,11 @@ cleanup() {
 	"${pea_crun[@]}" rm -af >/dev/null 2>&1 || true
 	((have_podman)) && "${podman[@]}" rm -af >/dev/null 2>&1 || true
 	((have_podman)) && "${podman[@]}" system reset -f >/dev/null 2>&1 || true
-	grep " $top" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-	rm -rf "$top"
+	local try
+	for try in 1 2 3; do
+		grep " $top" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+		rm -rf "$top" 2>/dev/null && break
+	done
 }
 trap cleanup EXIT
 

@@ -60,6 +60,23 @@ static int rm_one(struct global_options *g, const char *name, bool force, int *r
 	return 0;
 }
 
+/* With --force, SIGKILL every running target first, so that their ends overlap. */
+static void kill_all(struct global_options *g, char **targets)
+{
+	for (size_t i = 0; targets && targets[i]; i++) {
+		_cleanup_record_ struct ctr_record *r = NULL;
+		const char *args[] = { "kill", NULL, "9", NULL };
+
+		if (record_lookup(g, targets[i], &r, NULL) < 0)
+			continue;
+		(void)record_refresh(g, r, NULL);
+		if (r->state != CTR_RUNNING)
+			continue;
+		args[1] = r->id;
+		(void)container_runtime(g, r, args, true, NULL);
+	}
+}
+
 static const char rm_usage[] = "Usage: pea rm [OPTIONS] CONTAINER [CONTAINER...]\n"
 			       "\n"
 			       "Remove containers.\n"
@@ -109,6 +126,8 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		for (int i = optind; i < argc; i++)
 			pea_strv_push(&targets, argv[i]);
 	}
+	if (force)
+		kill_all(g, targets);
 	for (size_t i = 0; targets && targets[i]; i++) {
 		_cleanup_error_ struct pea_error *e = NULL;
 		int st = 0;
