@@ -257,3 +257,54 @@ registry_blob_file() {
 	cp "$TEST_DIR/saved" "$f"
 	[ ! -e "$TEST_DIR/o" ]
 }
+
+@test "every pair of transports: the image arrives, digests kept where the format allows" {
+	require_cmd "$PEA_STORAGE"
+	export PEA_STORAGE
+	store="store:[vfs@$TEST_DIR/root+$TEST_DIR/run]"
+	declare -A src=(
+		[oci]="oci:$TEST_DIR/s/oci:t"
+		[dir]="dir:$TEST_DIR/s/dir"
+		[oci-archive]="oci-archive:$TEST_DIR/s/oa.tar:t"
+		[docker-archive]="docker-archive:$TEST_DIR/s/da.tar:x/y:t"
+		[docker]="docker://$REGISTRY_ADDR/s/img:t"
+		[store]="${store}s/img:t"
+	)
+	mkdir -p "$TEST_DIR/s" "$TEST_DIR/d"
+	for k in "${!src[@]}"; do
+		run -0 "${I[@]}" copy -q --dest-tls-verify=false "oci:$BUSYBOX_OCI" "${src[$k]}"
+	done
+	diff_id="$(jq -r '.rootfs.diff_ids[0]' "$(img_blob_path "$BUSYBOX_OCI" "$(jq -r .config.digest "$(img_blob_path "$BUSYBOX_OCI" "$BUSYBOX_MANIFEST_DIGEST")")")")"
+	n=0
+	for from in "${!src[@]}"; do
+		for to in "${!src[@]}"; do
+			n=$((n + 1))
+			case "$to" in
+			oci) dst="oci:$TEST_DIR/d/$n:t" ;;
+			dir) dst="dir:$TEST_DIR/d/$n" ;;
+			oci-archive) dst="oci-archive:$TEST_DIR/d/$n.tar:t" ;;
+			docker-archive) dst="docker-archive:$TEST_DIR/d/$n.tar:x/y:t" ;;
+			docker) dst="docker://$REGISTRY_ADDR/d/img$n:t" ;;
+			store) dst="${store}d/img$n:t" ;;
+			esac
+			run -0 "${I[@]}" copy -q --src-tls-verify=false --dest-tls-verify=false "${src[$from]}" "$dst"
+			# what the store holds is checked in 40-image-store.bats
+			[[ "$to" != store ]] || continue
+			run -0 "${I[@]}" inspect --tls-verify=false "$dst"
+			digest="$(jq -r .Digest <<<"$output")"
+			run -0 "${I[@]}" inspect --config --tls-verify=false "$dst"
+			got_diff="$(jq -r '.rootfs.diff_ids[0]' <<<"$output")"
+			# the store exports its layers anew (uncompressed tars of their own), so
+			# what comes out of it has new diff IDs; every other path keeps them, and
+			# between manifest-keeping formats the manifest digest too
+			if [[ "$from" != store && "$to" != store ]]; then
+				assert_equal "$got_diff" "$diff_id"
+				case "$from" in docker-archive) ;; *)
+					case "$to" in docker-archive) ;; *)
+						assert_equal "$digest" "$BUSYBOX_MANIFEST_DIGEST" ;;
+					esac ;;
+				esac
+			fi
+		done
+	done
+}
