@@ -478,11 +478,21 @@ int pea_mkdir_p_at(int dirfd, const char *path, mode_t mode, int *ret_fd, struct
 			i++;
 		saved = prefix[i];
 		prefix[i] = '\0';
-		if (mkdirat(cur, prefix + start, mode) < 0 && errno != EEXIST)
-			return pea_error_errno(err, "mkdir '%s'", prefix);
-		fd = open_dir_prefix(dirfd, prefix);
-		if (fd < 0)
-			return pea_error_code(err, -fd, "mkdir '%s'", prefix);
+		if (mkdirat(cur, prefix + start, mode) < 0 && errno != EEXIST) {
+			/*
+			 * EACCES, EROFS, EPERM: fine if it is there already
+			 * (a folder we may not write, in a user namespace say).
+			 */
+			int saved_errno = errno;
+
+			fd = open_dir_prefix(dirfd, prefix);
+			if (fd < 0)
+				return pea_error_code(err, saved_errno, "mkdir '%s'", prefix);
+		} else {
+			fd = open_dir_prefix(dirfd, prefix);
+			if (fd < 0)
+				return pea_error_code(err, -fd, "mkdir '%s'", prefix);
+		}
 		pea_close(cur);
 		cur = fd;
 		prefix[i] = saved;

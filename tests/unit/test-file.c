@@ -655,6 +655,48 @@ static void test_rm_rf_mounts(void)
 		   "rm -rf does not cross a tmpfs or a bind mount (EXDEV)");
 }
 
+/*
+ * mkdir -p through folders that exist but cannot be written (a read-only
+ * mount here; a folder owned by another id in a user namespace elsewhere):
+ * mkdir fails with EROFS/EACCES, yet the path is there, so it succeeds.
+ */
+static int mkdir_p_ro_child(void)
+{
+	_cleanup_close_ int dir = -1;
+	_cleanup_error_ struct pea_error *err = NULL;
+	char path[300];
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return 10;
+	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pea_mkdir_p_at(dir, "ro/a/b", 0755, NULL, NULL) < 0)
+		return 11;
+	snprintf(path, sizeof(path), "%s/ro", tmpdir);
+	if (mount(path, path, NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		return 12;
+	close(dir);
+	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pea_mkdir_p_at(dir, "ro/a/b", 0755, NULL, &err) < 0)
+		return 13;
+	if (pea_mkdir_p_at(dir, "ro/a/c", 0755, NULL, &err) != -EROFS ||
+	    !strstr(err->message, "mkdir 'ro/a/c'"))
+		return 14;
+	return 0;
+}
+
+static void test_mkdir_p_readonly(void)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(mkdir_p_ro_child());
+	waitpid(pid, &status, 0);
+	tap_is_int(WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status), 0,
+		   "mkdir -p through existing read-only folders succeeds, a new one is EROFS");
+}
+
 static void test_fds(void)
 {
 	int p[2], status = 0;
@@ -697,7 +739,7 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		abort();
 	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	tap_plan(107);
+	tap_plan(108);
 	test_read_write(dir);
 	test_atomic(dir);
 	test_resolve(dir);
@@ -707,6 +749,7 @@ int main(void)
 	test_mkdir_p(dir);
 	test_rm_rf(dir);
 	test_rm_rf_mounts();
+	test_mkdir_p_readonly();
 	test_fds();
 	if (pea_rm_rf_at(AT_FDCWD, tmpdir, NULL) < 0)
 		tap_diag("could not remove %s", tmpdir);
