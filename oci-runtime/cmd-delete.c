@@ -12,6 +12,7 @@
 #include "lib/log.h"
 #include "lib/process.h"
 
+#include "cgroup.h"
 #include "container.h"
 #include "runtime.h"
 #include "state.h"
@@ -36,6 +37,16 @@ int container_destroy(struct container_handle *h, struct pea_error **err)
 			log_warning("%s, ignoring", herr->message);
 	}
 	spec_hooks_clear(&hooks);
+	if (h->st->cgroups) {
+		struct cgroup *cg = NULL;
+		int r = cgroup_from_json(h->st->cgroups, &cg, err);
+
+		if (r == 0)
+			r = cgroup_destroy(cg, err);
+		cgroup_free(cg);
+		if (r < 0)
+			return pea_error_wrap(err, "container '%s'", h->st->id);
+	}
 	return state_remove_dir(h->rootfd, h->st->id, err);
 }
 
@@ -50,6 +61,14 @@ static int kill_and_wait(struct container_handle *h, struct pea_error **err)
 		return -EINVAL;
 	if (pea_pidfd_send_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
 		return pea_error_errno(err, "container '%s': kill", h->st->id);
+	/* a paused container dies once thawed */
+	if (h->status == STATUS_PAUSED) {
+		struct cgroup *cg = NULL;
+
+		if (cgroup_from_json(h->st->cgroups, &cg, NULL) == 0)
+			cgroup_freeze(cg, false, NULL);
+		cgroup_free(cg);
+	}
 	if (container_wait_gone(h->st->pid, pidfd, 10000) < 0)
 		return pea_error_new(err, ETIMEDOUT, "container '%s': still alive after SIGKILL",
 				     h->st->id);
@@ -88,7 +107,7 @@ int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea
 		}
 		return -EINVAL;
 	}
-	if (h.status == STATUS_RUNNING && !force) {
+	if ((h.status == STATUS_RUNNING || h.status == STATUS_PAUSED) && !force) {
 		pea_error_new(err, EBUSY,
 			      "container '%s' is running: stop it first, or delete --force",
 			      argv[optind]);

@@ -24,6 +24,7 @@
 #include "lib/process.h"
 #include "lib/xalloc.h"
 
+#include "cgroup.h"
 #include "container.h"
 #include "runtime.h"
 #include "state.h"
@@ -56,12 +57,15 @@ static void container_state_fill(const struct container *c, struct container_sta
 	}
 	if (s->hooks_json)
 		pea_json_parse(s->hooks_json, strlen(s->hooks_json), "hooks", &st->hooks, NULL);
+	if (c->cgroup)
+		st->cgroups = cgroup_to_json(c->cgroup);
 }
 
 static void container_state_clear(struct container_state *st)
 {
 	json_object_put(st->annotations);
 	json_object_put(st->hooks);
+	json_object_put(st->cgroups);
 }
 
 /* The runtime-spec state as hooks get it on stdin. */
@@ -204,6 +208,26 @@ static int spawn_init(struct container *c, struct pea_error **err)
 	return 0;
 }
 
+/*
+ * The init's cgroups, made while it waits for its maps. Not root: without a
+ * delegated hierarchy there are none, and the container runs without limits.
+ */
+static int container_cgroups(struct container *c, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *cerr = NULL;
+
+	if (cgroup_create(c->cgroup_path, c->pid, c->spec, &c->cgroup, &cerr) == 0)
+		return 0;
+	if (geteuid() != 0 &&
+	    (cerr->code == EACCES || cerr->code == EPERM || cerr->code == EROFS)) {
+		log_warning("%s: cgroups are not delegated to uid %u, no limits apply, ignoring",
+			    cerr->message, (unsigned)geteuid());
+		return 0;
+	}
+	*err = TAKE_PTR(cerr);
+	return -EINVAL;
+}
+
 /* The init failed without a word: say how it ended, if it is ours to reap. */
 static int init_died(struct container *c, struct pea_error **err)
 {
@@ -240,6 +264,8 @@ static int container_sync(struct container *c, struct pea_error **err)
 		    sync_send(c->sync_parent, SYNC_MAPS_DONE, NULL, err) < 0)
 			return -EINVAL;
 	}
+	if (c->new_cgroupns && sync_send(c->sync_parent, SYNC_CGROUPS_DONE, NULL, err) < 0)
+		return init_died(c, err);
 	if (has_create_hooks(s)) {
 		_cleanup_free_ char *state = NULL;
 
@@ -296,10 +322,6 @@ static int check_labels(const struct spec *s, struct pea_error **err)
 	if (s->mount_label && selinux)
 		return pea_error_new(err, ENOTSUP,
 				     "config.json: linux.mountLabel: not supported by pea-runtime");
-	if (s->cgroups_path)
-		log_debug("linux.cgroupsPath '%s': cgroups are not managed yet, the container "
-			  "stays in the caller's",
-			  s->cgroups_path);
 	if (s->process.apparmor_profile)
 		log_debug("AppArmor is off on this host: process.apparmorProfile ignored");
 	if (s->mount_label)
@@ -333,6 +355,8 @@ static int check_options(struct container *c, bool for_run, struct pea_error **e
 	if (c->opts->preserve_fds < 0 || c->opts->preserve_fds > 1 << 20)
 		return pea_error_new(err, EINVAL, "--preserve-fds: invalid number");
 	(void)for_run;
+	if (cgroup_path_for(s->cgroups_path, c->id, c->g->systemd_cgroup, &c->cgroup_path, err) < 0)
+		return -EINVAL;
 	return check_labels(s, err);
 }
 
@@ -410,7 +434,7 @@ int container_create(const struct global_options *g, const char *id,
 		c->console_fd = sv[0];
 		c->console_peer = sv[1];
 	}
-	if (spawn_init(c, err) < 0 || container_sync(c, err) < 0 ||
+	if (spawn_init(c, err) < 0 || container_cgroups(c, err) < 0 || container_sync(c, err) < 0 ||
 	    container_write_state(c, err) < 0)
 		goto fail;
 	if (opts->pid_file && write_pid_file(opts->pid_file, c->pid, err) < 0)
@@ -444,6 +468,8 @@ void container_abort(struct container *c)
 			container_wait_gone(c->pid, c->pidfd, 5000);
 		c->pid = 0;
 	}
+	if (c->cgroup)
+		cgroup_destroy(c->cgroup, NULL);
 	if (c->dirfd >= 0) {
 		c->dirfd = pea_close(c->dirfd);
 		state_remove_dir(c->rootfd, c->id, NULL);
@@ -464,6 +490,8 @@ struct container *container_free(struct container *c)
 	pea_close(c->pidfd);
 	spec_free(c->spec);
 	free(c->created);
+	free(c->cgroup_path);
+	cgroup_free(c->cgroup);
 	free(c);
 	return NULL;
 }

@@ -15,6 +15,7 @@
 
 struct global_options;
 struct pea_error;
+struct cgroup;
 
 struct create_options {
 	const char *bundle; /* NULL: current directory */
@@ -44,20 +45,24 @@ struct container {
 	unsigned long unshare_flags; /* made new by the init itself after joining (user joined) */
 	bool userns;		     /* the init runs in a user namespace other than ours */
 	bool has_new_userns;
+	bool new_cgroupns; /* unshared by the init after SYNC_CGROUPS_DONE */
 	pid_t pid;
 	unsigned long long start_time;
 	int pidfd;
-	char *created; /* RFC 3339 */
+	char *created;	       /* RFC 3339 */
+	char *cgroup_path;     /* below each hierarchy's root (cgroup_path_for) */
+	struct cgroup *cgroup; /* NULL: none made (rootless without delegation) */
 };
 
 /* Messages on the sync socket (SOCK_SEQPACKET): the first byte says which. */
 enum sync_msg {
-	SYNC_MAPS_DONE = 'm',  /* parent -> init: uid/gid maps written */
-	SYNC_HOOKS = 'h',      /* init -> parent: mounts done, run createRuntime hooks */
-	SYNC_HOOKS_DONE = 'H', /* parent -> init: done; payload: the state JSON */
-	SYNC_READY = 'r',      /* init -> parent: ready to exec */
-	SYNC_START = 's',      /* parent -> init (run): go */
-	SYNC_ERROR = '{',      /* either way: {"code":N,"message":"..."} */
+	SYNC_MAPS_DONE = 'm',	 /* parent -> init: uid/gid maps written */
+	SYNC_CGROUPS_DONE = 'c', /* parent -> init: in its cgroups (new cgroup namespace) */
+	SYNC_HOOKS = 'h',	 /* init -> parent: mounts done, run createRuntime hooks */
+	SYNC_HOOKS_DONE = 'H',	 /* parent -> init: done; payload: the state JSON */
+	SYNC_READY = 'r',	 /* init -> parent: ready to exec */
+	SYNC_START = 's',	 /* parent -> init (run): go */
+	SYNC_ERROR = '{',	 /* either way: {"code":N,"message":"..."} */
 };
 
 #define SYNC_MAX 65536

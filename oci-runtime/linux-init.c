@@ -60,6 +60,18 @@ static int step_user(struct container *c, struct init_ctx *x, struct pea_error *
 	return 0;
 }
 
+/* Step 1b: a new cgroup namespace, once the parent has put us in our cgroups. */
+static int step_cgroupns(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	if (!c->new_cgroupns)
+		return 0;
+	if (sync_expect(c->sync_child, SYNC_CGROUPS_DONE, NULL, err) < 0)
+		return -EINVAL;
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return pea_error_errno(err, "unshare the cgroup namespace");
+	return 0;
+}
+
 /* Step 2: a mount namespace given by path (the others were joined before the clone). */
 static int step_join(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
@@ -217,6 +229,7 @@ typedef int (*init_step)(struct container *c, struct init_ctx *x, struct pea_err
 
 static const init_step steps[] = {
 	step_user,	   /* 1 */
+	step_cgroupns,	   /* 1b */
 	step_join,	   /* 2 */
 	step_uts,	   /* 3 */
 	step_rootfs,	   /* 4 */

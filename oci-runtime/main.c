@@ -29,6 +29,11 @@ static const char main_usage[] =
 	"  delete    delete a container\n"
 	"  list      list containers\n"
 	"  spec      write a default config.json\n"
+	"  pause     freeze the processes of a container\n"
+	"  resume    thaw them\n"
+	"  ps        list the processes of a container\n"
+	"  events    resource usage statistics and OOM events\n"
+	"  update    change the resource limits of a container\n"
 	"\n"
 	"Global options:\n"
 	"      --root DIR            state directory (default /run/pea-runtime, or\n"
@@ -36,7 +41,7 @@ static const char main_usage[] =
 	"      --log FILE            write log messages to FILE as well\n"
 	"      --log-format FORMAT   text (default) or json\n"
 	"      --debug               log debug messages\n"
-	"      --systemd-cgroup      accepted (cgroupsPath as slice:prefix:name)\n"
+	"      --systemd-cgroup      cgroupsPath is slice:prefix:name (made on cgroupfs)\n"
 	"  -v, --version             print the version\n"
 	"  -h, --help                print this help\n"
 	"\n"
@@ -48,7 +53,9 @@ static const struct {
 } commands[] = {
 	{ "create", cmd_create }, { "start", cmd_start }, { "run", cmd_run },
 	{ "state", cmd_state },	  { "kill", cmd_kill },	  { "delete", cmd_delete },
-	{ "list", cmd_list },	  { "spec", cmd_spec },
+	{ "list", cmd_list },	  { "spec", cmd_spec },	  { "pause", cmd_pause },
+	{ "resume", cmd_resume }, { "ps", cmd_ps },	  { "events", cmd_events },
+	{ "update", cmd_update },
 };
 
 int runtime_usage_error(struct pea_error **err, const char *cmd, const char *fmt, ...)

@@ -36,8 +36,11 @@ int ns_prepare_flags(struct container *c, struct pea_error **err)
 			continue;
 		if (ns->type == CLONE_NEWUSER)
 			c->has_new_userns = true;
+		/* the init unshares its cgroup namespace once it is in its cgroups */
+		if (ns->type == CLONE_NEWCGROUP)
+			c->new_cgroupns = true;
 		/* clone() cannot make a time namespace: unshare() before it does */
-		if (ns->type != CLONE_NEWTIME)
+		else if (ns->type != CLONE_NEWTIME)
 			c->clone_flags |= (unsigned long)ns->type;
 	}
 	return 0;

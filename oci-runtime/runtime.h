@@ -16,7 +16,7 @@ struct global_options {
 	const char *log;     /* --log file, or NULL */
 	bool json_log;	     /* --log-format json */
 	bool debug;	     /* --debug */
-	bool systemd_cgroup; /* --systemd-cgroup, accepted (cgroups come with part 2) */
+	bool systemd_cgroup; /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
 };
 
 #define RUNTIME_OCI_VERSION "1.2.0"
@@ -32,6 +32,11 @@ int cmd_kill(const struct global_options *g, int argc, char **argv, struct pea_e
 int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_list(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_spec(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_pause(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_resume(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_ps(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_events(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_update(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 
 /* The error code of usage errors: main() exits 2 for them, 1 for any other failure. */
 #define RUNTIME_EUSAGE EDOM

@@ -920,13 +920,7 @@ static int parse_time_offsets(struct json_object *lnx, struct spec *s, struct pe
 	return 0;
 }
 
-/*
- * lnx.resources: cgroups come with the second part of pea-runtime. Until
- * then only the device rules of the default specs (runc spec, podman) are
- * accepted, since without a device cgroup nothing more is granted than the
- * device nodes the config creates.
- */
-static int parse_resources(struct json_object *lnx, struct pea_error **err)
+static int parse_resources(struct json_object *lnx, struct spec *s, struct pea_error **err)
 {
 	struct json_object *res = NULL;
 
@@ -934,15 +928,7 @@ static int parse_resources(struct json_object *lnx, struct pea_error **err)
 		return -EINVAL;
 	if (!res)
 		return 0;
-	json_object_object_foreach(res, key, val)
-	{
-		if (strcmp(key, "devices") == 0 && json_object_is_type(val, json_type_array))
-			continue;
-		if (json_is_empty(val))
-			continue;
-		return unsupported(err, "linux.resources", key);
-	}
-	return 0;
+	return spec_resources_parse(res, "linux.resources", &s->resources, err);
 }
 
 static int parse_linux(struct json_object *root, struct spec *s, struct pea_error **err)
@@ -989,7 +975,7 @@ static int parse_linux(struct json_object *root, struct spec *s, struct pea_erro
 		return -EINVAL;
 	s->cgroups_path = cg && *cg ? xstrdup(cg) : NULL;
 	if (parse_sysctl(lnx, s, err) < 0 || parse_personality(lnx, s, err) < 0 ||
-	    parse_time_offsets(lnx, s, err) < 0 || parse_resources(lnx, err) < 0)
+	    parse_time_offsets(lnx, s, err) < 0 || parse_resources(lnx, s, err) < 0)
 		return -EINVAL;
 	if (refuse_if_set(lnx, "linux", "seccomp", err) < 0 ||
 	    refuse_if_set(lnx, "linux", "intelRdt", err) < 0 ||
@@ -1183,6 +1169,7 @@ struct spec *spec_free(struct spec *s)
 	}
 	free(s->sysctl);
 	free(s->cgroups_path);
+	spec_resources_clear(&s->resources);
 	free(s->mount_label);
 	free(s->bundle);
 	free(s->hooks_json);

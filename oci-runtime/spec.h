@@ -115,6 +115,68 @@ struct spec_process {
 	char *apparmor_profile, *selinux_label;
 };
 
+/* linux.resources, decoded; has_* says what was given (cgroup.c applies it). */
+struct spec_throttle {
+	uint32_t major, minor;
+	uint64_t rate;
+};
+
+struct spec_weight_device {
+	uint32_t major, minor;
+	bool has_weight, has_leaf_weight;
+	uint16_t weight, leaf_weight;
+};
+
+struct spec_hugepage {
+	char *pagesize; /* "2MB", "1GB" */
+	uint64_t limit;
+};
+
+struct spec_dev_rule {
+	bool allow;
+	char type;	      /* 'a', 'c', 'b' */
+	int64_t major, minor; /* -1: any */
+	char access[4];	      /* subset of "rwm" */
+};
+
+enum spec_throttle_kind {
+	THROTTLE_READ_BPS,
+	THROTTLE_WRITE_BPS,
+	THROTTLE_READ_IOPS,
+	THROTTLE_WRITE_IOPS,
+	THROTTLE_COUNT,
+};
+
+struct spec_resources {
+	bool has_mem_limit, has_mem_reservation, has_mem_swap, has_swappiness;
+	bool disable_oom_killer;
+	int64_t mem_limit, mem_reservation, mem_swap; /* -1: unlimited */
+	uint64_t swappiness;
+	bool has_cpu_shares, has_cpu_quota, has_cpu_period, has_rt_runtime, has_rt_period;
+	uint64_t cpu_shares, cpu_period, rt_period;
+	int64_t cpu_quota, rt_runtime;
+	char *cpus, *mems;
+	bool has_pids_limit;
+	int64_t pids_limit; /* <= 0: unlimited */
+	bool has_blkio_weight, has_blkio_leaf_weight;
+	uint16_t blkio_weight, blkio_leaf_weight;
+	struct spec_weight_device *weight_devices;
+	size_t n_weight_devices;
+	struct spec_throttle *throttle[THROTTLE_COUNT];
+	size_t n_throttle[THROTTLE_COUNT];
+	struct spec_hugepage *hugepages;
+	size_t n_hugepages;
+	struct spec_dev_rule *devices;
+	size_t n_devices;
+	struct spec_sysctl *unified; /* cgroup v2 file -> value */
+	size_t n_unified;
+};
+
+/* A "resources" object (linux.resources, or `update --resources`), path names it in errors. */
+int spec_resources_parse(struct json_object *res, const char *path, struct spec_resources *ret,
+			 struct pea_error **err);
+void spec_resources_clear(struct spec_resources *r);
+
 struct spec {
 	char *oci_version;
 	char *root_path; /* absolute (bundle-relative paths are resolved by spec_load) */
@@ -144,10 +206,11 @@ struct spec {
 	bool has_time_offsets;
 	int64_t monotonic_secs, boottime_secs;
 	uint32_t monotonic_nsecs, boottime_nsecs;
-	char *cgroups_path; /* recorded; cgroups are applied by part 2 */
-	char *mount_label;  /* SELinux: see process.selinux_label */
-	char *bundle;	    /* absolute bundle directory */
-	char *hooks_json;   /* "hooks" as compact JSON, for poststart/poststop after create */
+	char *cgroups_path; /* NULL: "/ID" (cgroup.c) */
+	struct spec_resources resources;
+	char *mount_label; /* SELinux: see process.selinux_label */
+	char *bundle;	   /* absolute bundle directory */
+	char *hooks_json;  /* "hooks" as compact JSON, for poststart/poststop after create */
 };
 
 /* Parse and validate bundle/config.json. bundle must be absolute. */

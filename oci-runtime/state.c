@@ -18,6 +18,7 @@
 #include "lib/xalloc.h"
 
 #include "runtime.h"
+#include "cgroup.h"
 #include "state.h"
 
 #define STATE_FILE "state.json"
@@ -198,6 +199,8 @@ int state_write(int dirfd, const struct container_state *st, struct pea_error **
 		json_object_object_add(o, "annotations", json_object_get(st->annotations));
 	if (st->hooks)
 		json_object_object_add(o, "hooks", json_object_get(st->hooks));
+	if (st->cgroups)
+		json_object_object_add(o, "cgroups", json_object_get(st->cgroups));
 	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	return state_replace_file(dirfd, STATE_FILE, s, len, 0600, err);
 }
@@ -251,6 +254,8 @@ int state_read(int dirfd, const char *id, struct container_state **ret, struct p
 		st->annotations = json_object_get(v);
 	if (json_object_object_get_ex(o, "hooks", &v) && json_object_is_type(v, json_type_object))
 		st->hooks = json_object_get(v);
+	if (json_object_object_get_ex(o, "cgroups", &v) && json_object_is_type(v, json_type_object))
+		st->cgroups = json_object_get(v);
 	*ret = st;
 	return 0;
 }
@@ -265,6 +270,7 @@ struct container_state *state_free(struct container_state *st)
 	free(st->created);
 	json_object_put(st->annotations);
 	json_object_put(st->hooks);
+	json_object_put(st->cgroups);
 	free(st);
 	return NULL;
 }
@@ -315,6 +321,16 @@ enum container_status state_status(int dirfd, const struct container_state *st)
 		return STATUS_STOPPED;
 	if (pea_path_exists_at(dirfd, STATE_FIFO))
 		return STATUS_CREATED;
+	if (st->cgroups) {
+		struct cgroup *cg = NULL;
+		bool frozen = false;
+
+		if (cgroup_from_json(st->cgroups, &cg, NULL) == 0)
+			frozen = cgroup_frozen(cg);
+		cgroup_free(cg);
+		if (frozen)
+			return STATUS_PAUSED;
+	}
 	return STATUS_RUNNING;
 }
 
@@ -327,6 +343,8 @@ const char *state_status_name(enum container_status s)
 		return "created";
 	case STATUS_RUNNING:
 		return "running";
+	case STATUS_PAUSED:
+		return "paused";
 	case STATUS_STOPPED:
 	default:
 		return "stopped";

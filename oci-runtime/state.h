@@ -18,6 +18,7 @@ enum container_status {
 	STATUS_CREATING,
 	STATUS_CREATED,
 	STATUS_RUNNING,
+	STATUS_PAUSED,
 	STATUS_STOPPED,
 };
 
@@ -33,6 +34,7 @@ struct container_state {
 	bool mntns;			 /* ... and its own mount namespace (not joined) */
 	struct json_object *annotations; /* object or NULL */
 	struct json_object *hooks;	 /* the config's "hooks", or NULL */
+	struct json_object *cgroups;	 /* cgroup_to_json(), or NULL: none made */
 };
 
 #define STATE_FIFO "exec.fifo"

@@ -120,7 +120,7 @@ bad_config() {
 	rt_is_pea || skip_expected "crun supports these"
 	bad_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW"}' 'linux.seccomp: not supported'
 	make_bundle "$TEST_DIR/b2" true
-	RT_B="$TEST_DIR/b2" bad_config '.linux.resources.memory = {limit: 1000000}' 'linux.resources.memory: not supported'
+	RT_B="$TEST_DIR/b2" bad_config '.linux.resources.network = {classID: 1}' 'linux.resources: network: not supported'
 	make_bundle "$TEST_DIR/b3" true
 	RT_B="$TEST_DIR/b3" bad_config '.process.scheduler = {policy: "SCHED_OTHER"}' 'process.scheduler: not supported'
 	make_bundle "$TEST_DIR/b4" true

@@ -139,3 +139,16 @@ PY
 	echo "console_receiver: not listening on '$1'" >&2
 	return 1
 }
+
+# rt_cgroups_gone NAME: no directory /sys/fs/cgroup/*/NAME is left.
+rt_cgroups_gone() {
+	local d left=()
+	for d in /sys/fs/cgroup/*/"$1"; do
+		[[ -e "$d" ]] && left+=("$d")
+	done
+	if ((${#left[@]})); then
+		echo "cgroups left: ${left[*]}" >&2
+		for d in "${left[@]}"; do find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
+		return 1
+	fi
+}

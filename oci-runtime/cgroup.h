@@ -1,0 +1,81 @@
+#pragma once
+
+/*
+ * cgroups of a container. The mode is detected, never assumed: legacy v1
+ * (a tmpfs of v1 hierarchies), hybrid (v1 controllers plus a cgroup2 mount
+ * with none, at /sys/fs/cgroup/unified) or unified v2. A container gets one
+ * directory per mounted hierarchy; what pea-runtime made is recorded in the
+ * state so that delete removes exactly that.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct json_object;
+struct pea_error;
+struct spec;
+struct spec_resources;
+
+enum cgroup_mode {
+	CGROUP_LEGACY,
+	CGROUP_HYBRID,
+	CGROUP_UNIFIED,
+};
+
+struct cgroup_hier {
+	char *controllers; /* "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
+	char *dir;	   /* the container's cgroup, absolute */
+	size_t mnt_len;	   /* of the mount point prefix of dir (0 when read from the state) */
+};
+
+struct cgroup {
+	enum cgroup_mode mode;
+	struct cgroup_hier *h;
+	size_t n;
+	char **made; /* directories pea-runtime created, deepest first (NULL-terminated) */
+};
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+int cgroup_detect(const char *root, enum cgroup_mode *ret, struct pea_error **err);
+const char *cgroup_mode_name(enum cgroup_mode m);
+
+/*
+ * The path of the container's cgroup below each hierarchy's root:
+ * linux.cgroupsPath ("/a/b", or "a/b" which is taken from the root too),
+ * "slice:prefix:name" with --systemd-cgroup (the systemd layout, made on
+ * cgroupfs), or "/ID" when unset.
+ */
+int cgroup_path_for(const char *cgroups_path, const char *id, bool systemd, char **ret,
+		    struct pea_error **err);
+
+/* Make the cgroup in every hierarchy, apply s->resources and the device rules, move pid in. */
+int cgroup_create(const char *path, pid_t pid, const struct spec *s, struct cgroup **ret,
+		  struct pea_error **err);
+int cgroup_apply(const struct cgroup *cg, const struct spec_resources *res, struct pea_error **err);
+/* Kill what is left in the cgroups, remove what was made. */
+int cgroup_destroy(const struct cgroup *cg, struct pea_error **err);
+struct cgroup *cgroup_free(struct cgroup *cg);
+
+struct json_object *cgroup_to_json(const struct cgroup *cg);
+int cgroup_from_json(struct json_object *o, struct cgroup **ret, struct pea_error **err);
+
+int cgroup_freeze(const struct cgroup *cg, bool freeze, struct pea_error **err);
+bool cgroup_frozen(const struct cgroup *cg);
+/* The pids in the container's cgroup (the pids or memory one, or v2). */
+int cgroup_pids(const struct cgroup *cg, pid_t **ret, size_t *ret_n, struct pea_error **err);
+/* runc's `events --stats` "data" object. */
+struct json_object *cgroup_stats(const struct cgroup *cg);
+/* How many processes the OOM killer killed in the cgroup. */
+uint64_t cgroup_oom_kills(const struct cgroup *cg);
+
+/* The v2 files for res, written under dirfd (unit-tested over a fake tree). */
+int cgroup_apply_v2(int dirfd, const struct spec_resources *res, struct pea_error **err);
+/* cpu.weight from cpu.shares, io.weight from blkio weight (runc's conversions). */
+uint64_t cgroup_shares_to_weight(uint64_t shares);
+uint64_t cgroup_blkio_to_io_weight(uint64_t weight);
+
+/* The cgroups recorded in a state ("container 'ID' has no cgroups": ENOENT). */
+int cgroup_of_state(const struct json_object *cgroups, const char *id, struct cgroup **ret,
+		    struct pea_error **err);

@@ -1,0 +1,271 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/json.h"
+#include "lib/xalloc.h"
+
+#include "cgroup.h"
+#include "runtime.h"
+#include "spec.h"
+#include "state.h"
+
+static const char update_usage[] =
+	"Usage: pea-runtime update [OPTIONS] ID\n"
+	"\n"
+	"Change the resource limits of a running container.\n"
+	"\n"
+	"  -r, --resources FILE        linux.resources JSON from FILE ('-': stdin)\n"
+	"      --memory BYTES          memory limit (k, m, g suffixes; -1: none)\n"
+	"      --memory-reservation BYTES\n"
+	"      --memory-swap BYTES     memory+swap limit\n"
+	"      --cpu-shares N          (--cpu-share too)\n"
+	"      --cpu-quota US          CFS quota (-1: none)\n"
+	"      --cpu-period US\n"
+	"      --cpu-rt-runtime US, --cpu-rt-period US\n"
+	"      --cpuset-cpus LIST, --cpuset-mems LIST\n"
+	"      --pids-limit N          (0 or -1: none)\n"
+	"      --blkio-weight N        10 to 1000\n";
+
+enum {
+	OPT_MEMORY = 256,
+	OPT_MEMORY_RES,
+	OPT_MEMORY_SWAP,
+	OPT_KERNEL_MEMORY,
+	OPT_KERNEL_TCP,
+	OPT_SHARES,
+	OPT_QUOTA,
+	OPT_PERIOD,
+	OPT_RT_RUNTIME,
+	OPT_RT_PERIOD,
+	OPT_CPUS,
+	OPT_MEMS,
+	OPT_PIDS,
+	OPT_BLKIO,
+	OPT_L3,
+	OPT_MEMBW,
+};
+
+/* "64m", "1g", "1024", "-1" */
+static int parse_bytes(const char *s, int64_t *ret)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (v == -1 && !*end) {
+		*ret = -1;
+		return 0;
+	}
+	switch (*end) {
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end || v < 0)
+		return -1;
+	*ret = v;
+	return 0;
+}
+
+static int parse_num(const char *opt, const char *s, int64_t *ret, struct pea_error **err)
+{
+	char *end;
+
+	errno = 0;
+	*ret = strtoll(s, &end, 10);
+	if (errno || end == s || *end)
+		return runtime_usage_error(err, "update", "--%s: '%s' is not a number", opt, s);
+	return 0;
+}
+
+static int read_resources(const char *file, struct spec_resources *r, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_close_ int fd = -1;
+
+	fd = strcmp(file, "-") == 0 ? dup(0) : open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "--resources '%s'", file);
+	if (pea_json_parse_fd(fd, 1 << 20, file, &o, err) < 0)
+		return -EINVAL;
+	if (!o)
+		return pea_error_new(err, EINVAL, "%s: not a JSON object", file);
+	return spec_resources_parse(o, file, r, err);
+}
+
+static int parse_update(int argc, char **argv, struct spec_resources *r, int *ret_idx,
+			struct pea_error **err)
+{
+	static const struct option longopts[] = {
+		{ "resources", required_argument, NULL, 'r' },
+		{ "memory", required_argument, NULL, OPT_MEMORY },
+		{ "memory-reservation", required_argument, NULL, OPT_MEMORY_RES },
+		{ "memory-swap", required_argument, NULL, OPT_MEMORY_SWAP },
+		{ "kernel-memory", required_argument, NULL, OPT_KERNEL_MEMORY },
+		{ "kernel-memory-tcp", required_argument, NULL, OPT_KERNEL_TCP },
+		{ "cpu-share", required_argument, NULL, OPT_SHARES },
+		{ "cpu-shares", required_argument, NULL, OPT_SHARES },
+		{ "cpu-quota", required_argument, NULL, OPT_QUOTA },
+		{ "cpu-period", required_argument, NULL, OPT_PERIOD },
+		{ "cpu-rt-runtime", required_argument, NULL, OPT_RT_RUNTIME },
+		{ "cpu-rt-period", required_argument, NULL, OPT_RT_PERIOD },
+		{ "cpuset-cpus", required_argument, NULL, OPT_CPUS },
+		{ "cpuset-mems", required_argument, NULL, OPT_MEMS },
+		{ "pids-limit", required_argument, NULL, OPT_PIDS },
+		{ "blkio-weight", required_argument, NULL, OPT_BLKIO },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int64_t v;
+	int opt;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+r:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			if (read_resources(optarg, r, err) < 0)
+				return -EINVAL;
+			break;
+		case OPT_MEMORY:
+		case OPT_MEMORY_RES:
+		case OPT_MEMORY_SWAP:
+			if (parse_bytes(optarg, &v) < 0)
+				return runtime_usage_error(
+					err, "update", "--%s: '%s' is not a size",
+					opt == OPT_MEMORY	? "memory"
+					: opt == OPT_MEMORY_RES ? "memory-reservation"
+								: "memory-swap",
+					optarg);
+			if (opt == OPT_MEMORY) {
+				r->mem_limit = v;
+				r->has_mem_limit = true;
+			} else if (opt == OPT_MEMORY_RES) {
+				r->mem_reservation = v;
+				r->has_mem_reservation = true;
+			} else {
+				r->mem_swap = v;
+				r->has_mem_swap = true;
+			}
+			break;
+		case OPT_KERNEL_MEMORY:
+		case OPT_KERNEL_TCP:
+			break; /* deprecated, ignored by the kernel */
+		case OPT_SHARES:
+		case OPT_QUOTA:
+		case OPT_PERIOD:
+		case OPT_RT_RUNTIME:
+		case OPT_RT_PERIOD:
+		case OPT_PIDS:
+		case OPT_BLKIO:
+			if (parse_num("option", optarg, &v, err) < 0)
+				return -EINVAL;
+			if (opt == OPT_SHARES) {
+				if (v < 2 || v > 262144)
+					return runtime_usage_error(err, "update",
+								   "--cpu-shares: 2 to 262144");
+				r->cpu_shares = (uint64_t)v;
+				r->has_cpu_shares = true;
+			} else if (opt == OPT_QUOTA) {
+				r->cpu_quota = v;
+				r->has_cpu_quota = true;
+			} else if (opt == OPT_PERIOD) {
+				if (v < 1000 || v > 1000000)
+					return runtime_usage_error(err, "update",
+								   "--cpu-period: 1000 to 1000000");
+				r->cpu_period = (uint64_t)v;
+				r->has_cpu_period = true;
+			} else if (opt == OPT_RT_RUNTIME) {
+				r->rt_runtime = v;
+				r->has_rt_runtime = true;
+			} else if (opt == OPT_RT_PERIOD) {
+				r->rt_period = (uint64_t)v;
+				r->has_rt_period = true;
+			} else if (opt == OPT_PIDS) {
+				r->pids_limit = v;
+				r->has_pids_limit = true;
+			} else {
+				if (v < 10 || v > 1000)
+					return runtime_usage_error(err, "update",
+								   "--blkio-weight: 10 to 1000");
+				r->blkio_weight = (uint16_t)v;
+				r->has_blkio_weight = true;
+			}
+			break;
+		case OPT_CPUS:
+		case OPT_MEMS:
+			if (strspn(optarg, "0123456789,-") != strlen(optarg) || !*optarg)
+				return runtime_usage_error(err, "update",
+							   "'%s' is not a list like 0-2,4", optarg);
+			free(opt == OPT_CPUS ? r->cpus : r->mems);
+			*(opt == OPT_CPUS ? &r->cpus : &r->mems) = xstrdup(optarg);
+			break;
+		case 'h':
+			fputs(update_usage, stdout);
+			*ret_idx = 0;
+			return 0;
+		default:
+			return runtime_usage_error(err, "update",
+						   "unknown or incomplete option '%s'",
+						   argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return runtime_usage_error(err, "update", "expects exactly one container ID");
+	*ret_idx = optind;
+	return 0;
+}
+
+int cmd_update(const struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	struct spec_resources r = { 0 };
+	struct container_handle h;
+	struct cgroup *cg = NULL;
+	int idx = 0, rc;
+
+	rc = parse_update(argc, argv, &r, &idx, err);
+	if (rc < 0 || idx == 0) {
+		spec_resources_clear(&r);
+		return rc;
+	}
+	rc = state_lookup(g->root, argv[idx], true, &h, err);
+	if (rc == 0) {
+		if (h.status == STATUS_STOPPED)
+			rc = pea_error_new(err, EINVAL, "container '%s' is stopped", argv[idx]);
+		else if ((rc = cgroup_of_state(h.st->cgroups, argv[idx], &cg, err)) == 0 &&
+			 cgroup_apply(cg, &r, err) < 0)
+			rc = pea_error_wrap(err, "container '%s'", argv[idx]);
+		cgroup_free(cg);
+		state_handle_close(&h);
+	}
+	spec_resources_clear(&r);
+	return rc;
+}

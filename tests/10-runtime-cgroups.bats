@@ -1,0 +1,212 @@
+#!/usr/bin/env bats
+# pea-runtime: cgroups. The mode is detected (this host: hybrid, v1
+# controllers); linux.resources is written to the controllers and really
+# bites (OOM kill, fork bomb, CPU throttling); cgroupsPath relative,
+# absolute and systemd-style; pause/resume, update, ps, events; delete
+# removes every cgroup it made.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-runtime
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	rt_setup
+	CG="pea-test-$$-$BATS_TEST_NUMBER"
+}
+
+teardown() {
+	rt_teardown
+	rt_cgroups_gone "$CG" 2>/dev/null || true
+}
+
+@test "linux.resources is written to every v1 controller" {
+	local dev major minor
+	dev="$(lsblk -dno MAJ:MIN | head -1 | tr -d ' ')"
+	major="${dev%:*}" minor="${dev#*:}"
+	make_bundle "$RT_B" sleep 100
+	bundle_set "$RT_B" '.linux.cgroupsPath = "/\($cg)/c" | .linux.resources += {
+		memory: {limit: 67108864, reservation: 33554432, swap: 134217728, swappiness: 10},
+		cpu: {shares: 512, quota: 50000, period: 100000, cpus: "0", mems: "0"},
+		pids: {limit: 42},
+		blockIO: {weight: 300, throttleReadBpsDevice: [{major: $ma, minor: $mi, rate: 1048576}]},
+		hugepageLimits: [{pageSize: "2MB", limit: 0}]
+	}' --arg cg "$CG" --argjson ma "$major" --argjson mi "$minor"
+	run -0 rt_reaped run -d -b "$RT_B" r1
+	local c=/sys/fs/cgroup
+	run -0 cat $c/memory/$CG/c/memory.limit_in_bytes $c/memory/$CG/c/memory.soft_limit_in_bytes \
+		$c/memory/$CG/c/memory.memsw.limit_in_bytes $c/memory/$CG/c/memory.swappiness
+	assert_output $'67108864\n33554432\n134217728\n10'
+	run -0 cat $c/cpu/$CG/c/cpu.shares $c/cpu/$CG/c/cpu.cfs_quota_us $c/cpu/$CG/c/cpu.cfs_period_us \
+		$c/cpuset/$CG/c/cpuset.cpus $c/pids/$CG/c/pids.max $c/hugetlb/$CG/c/hugetlb.2MB.limit_in_bytes
+	assert_output $'512\n50000\n100000\n0\n42\n0'
+	run -0 cat $c/blkio/$CG/c/blkio.throttle.read_bps_device
+	assert_output "$major:$minor 1048576"
+	# the init is in the container's cgroup of every hierarchy
+	local pid
+	pid="$(rt_state r1 pid)"
+	run -0 cat /proc/"$pid"/cgroup
+	assert_output --partial "memory:/$CG/c"
+	assert_output --partial "pids:/$CG/c"
+	assert_output --partial "0::/$CG/c"
+	run -0 rt delete -f r1
+	rt_cgroups_gone "$CG"
+}
+
+@test "the devices cgroup denies what is not allowed" {
+	make_bundle "$RT_B" sh -c 'head -c1 /dev/zero | wc -c; mknod /dev/m c 1 1 && head -c1 /dev/m || echo denied'
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .process.capabilities.bounding += ["CAP_MKNOD"] |
+		.process.capabilities.effective += ["CAP_MKNOD"] | .process.capabilities.permitted += ["CAP_MKNOD"]' --arg cg "$CG"
+	run -0 rt run -b "$RT_B" d1
+	assert_line 1
+	assert_line --partial denied
+	rt_cgroups_gone "$CG"
+}
+
+@test "cgroupsPath: relative, absolute, --systemd-cgroup slice:prefix:name, default /ID" {
+	make_bundle "$RT_B" cat /proc/self/cgroup
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg' --arg cg "$CG/rel"
+	run -0 rt run -b "$RT_B" p1
+	assert_line "8:pids:/$CG/rel"
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg' --arg cg "/$CG/abs"
+	run -0 rt run -b "$RT_B" p2
+	assert_line "8:pids:/$CG/abs"
+	local sl="peatest$$"
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg' --arg cg "$sl-a-b.slice:pea:c1"
+	run -0 "$PEA_RUNTIME" --root "$RT_ROOT" --systemd-cgroup run -b "$RT_B" p3
+	assert_line "8:pids:/$sl.slice/$sl-a.slice/$sl-a-b.slice/pea-c1.scope"
+	rt_cgroups_gone "$sl.slice"
+	bundle_set "$RT_B" 'del(.linux.cgroupsPath)'
+	run -0 rt run -b "$RT_B" "$CG"
+	assert_line "8:pids:/$CG"
+	rt_cgroups_gone "$CG"
+}
+
+@test "bad resources and cgroupsPath are refused, nothing is left" {
+	make_bundle "$RT_B" true
+	bundle_set "$RT_B" '.linux.resources.memory = {limit: 10, swap: 5}'
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial 'linux.resources.memory: limit 10 is below one page'
+	bundle_set "$RT_B" '.linux.resources.memory = {limiit: 1}'
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial 'linux.resources.memory.limiit: unknown or unsupported field'
+	bundle_set "$RT_B" '.linux.resources.memory = {} | .linux.resources.cpu = {shares: 1}'
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial 'linux.resources.cpu: shares must be 2 to 262144'
+	bundle_set "$RT_B" '.linux.resources.cpu = {cpus: "zero"}'
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial "cpus: 'zero' is not a list"
+	bundle_set "$RT_B" '.linux.resources.cpu = {} | .linux.resources.unified = {"memory.max": "1G"} |
+		.linux.cgroupsPath = $cg' --arg cg "$CG"
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial 'linux.resources.unified: needs cgroup v2, this host is hybrid'
+	rt_cgroups_gone "$CG"
+	bundle_set "$RT_B" 'del(.linux.resources.unified) | .linux.resources.hugepageLimits = [{pageSize: "3XB", limit: 1}]'
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial "pageSize '3XB' is not like 2MB"
+	bundle_set "$RT_B" 'del(.linux.resources.hugepageLimits) | .linux.cgroupsPath = "/a/../b"'
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial "linux.cgroupsPath '/a/../b': no '.' or '..' components"
+	bundle_set "$RT_B" '.linux.cgroupsPath = "bad"'
+	run -1 "$PEA_RUNTIME" --root "$RT_ROOT" --systemd-cgroup run -b "$RT_B" b1
+	assert_output --partial "must be slice:prefix:name"
+	# a write the kernel refuses names the file, and the cgroups made go away
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .linux.resources.cpu = {cpus: "4096"}' --arg cg "$CG/x"
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial "write cpuset.cpus"
+	rt_cgroups_gone "$CG"
+	rt_no_leftovers b1
+}
+
+@test "memory limit: a memory hog is OOM-killed and events report it" {
+	make_bundle "$RT_B" sh -c 'tail /dev/zero'
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .linux.resources.memory = {limit: 33554432, swap: 33554432}' --arg cg "$CG"
+	run -137 rt run -b "$RT_B" --keep m1
+	run -0 rt events --stats m1
+	run -0 jq -e 'select(.type == "stats") | .data.memory.oomKill >= 1 and .data.memory.usage.limit == 33554432' <<<"$output"
+	run -0 rt events --interval 100ms m1
+	assert_line --partial '"type":"oom"'
+	run -0 rt delete m1
+	rt_cgroups_gone "$CG"
+}
+
+@test "pids limit stops a fork bomb" {
+	make_bundle "$RT_B" sh -c 'for i in $(seq 1 40); do sleep 1 & done; wait'
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .linux.resources.pids = {limit: 10}' --arg cg "$CG"
+	run ! rt run -b "$RT_B" --keep f1
+	assert_output --partial "can't fork"
+	run -0 awk '$1 == "max" { print ($2 > 0) }' "/sys/fs/cgroup/pids/$CG/pids.events"
+	assert_output 1
+	run -0 rt events --stats f1
+	run -0 jq -e '.data.pids.limit == 10' <<<"$output"
+	run -0 rt delete f1
+	rt_cgroups_gone "$CG"
+}
+
+@test "cpu quota throttles (cpu.stat nr_throttled)" {
+	make_bundle "$RT_B" sh -c 'while :; do :; done'
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .linux.resources.cpu = {quota: 10000, period: 100000}' --arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" q1
+	sleep 0.5
+	run -0 rt events --stats q1
+	run -0 jq -e '.data.cpu.throttling.throttledPeriods > 0 and .data.cpu.usage.total > 0' <<<"$output"
+	run -0 awk '$1 == "nr_throttled" { print ($2 > 0) }' "/sys/fs/cgroup/cpu/$CG/cpu.stat"
+	assert_output 1
+	run -0 rt delete -f q1
+	rt_cgroups_gone "$CG"
+}
+
+@test "pause, resume, ps, update" {
+	make_bundle "$RT_B" sh -c 'sleep 100 & sleep 100'
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg' --arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" u1
+	run -0 rt ps --format json u1
+	run -0 jq -e --argjson pid "$(rt_state u1 pid)" 'length >= 2 and index($pid) != null' <<<"$output"
+	run -0 rt ps u1
+	assert_line --index 0 --partial PID
+	assert_output --partial 'sleep 100'
+	run -0 rt pause u1
+	run -0 rt_state u1 status
+	assert_output paused
+	run -0 cat "/sys/fs/cgroup/freezer/$CG/freezer.state"
+	assert_output FROZEN
+	run -1 rt pause u1
+	assert_output --partial "container 'u1' is paused, not running"
+	run -0 rt resume u1
+	run -0 rt_state u1 status
+	assert_output running
+	run -1 rt resume u1
+	assert_output --partial "is running, not paused"
+	run -0 rt update --memory 64m --cpu-quota 20000 --cpu-period 100000 --cpu-shares 256 --pids-limit 50 u1
+	run -0 cat /sys/fs/cgroup/memory/$CG/memory.limit_in_bytes /sys/fs/cgroup/cpu/$CG/cpu.cfs_quota_us \
+		/sys/fs/cgroup/cpu/$CG/cpu.shares /sys/fs/cgroup/pids/$CG/pids.max
+	assert_output $'67108864\n20000\n256\n50'
+	echo '{"memory": {"limit": 50331648}, "pids": {"limit": 0}}' | rt update --resources - u1
+	run -0 cat /sys/fs/cgroup/memory/$CG/memory.limit_in_bytes /sys/fs/cgroup/pids/$CG/pids.max
+	assert_output $'50331648\nmax'
+	run -2 rt update --memory lots u1
+	assert_output --partial "--memory: 'lots' is not a size"
+	run -1 rt update -r <(echo '{"cpu": {"quota": 5}}') u1
+	assert_output --partial 'quota must be at least 1000'
+	# a paused container is deleted with --force too
+	run -0 rt pause u1
+	run -1 rt delete u1
+	run -0 rt delete -f u1
+	rt_cgroups_gone "$CG"
+	rt_no_leftovers u1
+}
+
+@test "events --interval streams stats until the container stops" {
+	make_bundle "$RT_B" sleep 0.6
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg' --arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" e1
+	run -0 timeout 10 "$PEA_RUNTIME" --root "$RT_ROOT" events --interval 100ms e1
+	(( ${#lines[@]} >= 3 ))
+	run -0 jq -s -e 'all(.[]; .type == "stats" and .id == "e1" and (.data.pids | has("current")))' <<<"$output"
+	run -2 rt events --interval never e1
+	run -0 rt delete e1
+	rt_cgroups_gone "$CG"
+}
