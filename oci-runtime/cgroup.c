@@ -10,10 +10,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <linux/bpf.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
@@ -689,6 +691,146 @@ int cgroup_apply_v2(int fd, const struct spec_resources *r, struct pea_error **e
 	return 0;
 }
 
+/* ---- v2 devices: a BPF_PROG_TYPE_CGROUP_DEVICE program --------------------------------- */
+
+#define INSN(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+
+static void push_insn(struct bpf_insn **v, size_t *n, struct bpf_insn i)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = i;
+}
+
+/* One rule: if the request matches, return allow; else fall through to the next block. */
+static void bpf_rule(struct bpf_insn **v, size_t *n, const struct spec_dev_rule *d)
+{
+	struct bpf_insn blk[16];
+	size_t k = 0, jumps[8], nj = 0;
+	int acc = (strchr(d->access, 'm') ? BPF_DEVCG_ACC_MKNOD : 0) |
+		  (strchr(d->access, 'r') ? BPF_DEVCG_ACC_READ : 0) |
+		  (strchr(d->access, 'w') ? BPF_DEVCG_ACC_WRITE : 0);
+
+	if (d->type != 'a') {
+		jumps[nj++] = k;
+		blk[k++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, 0,
+				d->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+	}
+	if (d->type != 'a' &&
+	    acc != (BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE)) {
+		/* the access asked for must be within the rule's: (r3 & ~acc) == 0 */
+		blk[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_3, 0, 0);
+		blk[k++] = INSN(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_1, 0, 0, ~acc);
+		jumps[nj++] = k;
+		blk[k++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_1, 0, 0, 0);
+	}
+	if (d->type != 'a' && d->major >= 0) {
+		jumps[nj++] = k;
+		blk[k++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, 0, (int32_t)d->major);
+	}
+	if (d->type != 'a' && d->minor >= 0) {
+		jumps[nj++] = k;
+		blk[k++] = INSN(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, 0, (int32_t)d->minor);
+	}
+	blk[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, d->allow ? 1 : 0);
+	blk[k++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	for (size_t j = 0; j < nj; j++)
+		blk[jumps[j]].off = (int16_t)(k - jumps[j] - 1);
+	for (size_t j = 0; j < k; j++)
+		push_insn(v, n, blk[j]);
+}
+
+/*
+ * The program: the rules are tried last to first (the last matching one
+ * wins, as with v1's devices.allow/deny writes), and nothing matching is
+ * denied.
+ */
+size_t cgroup_devices_program(const struct spec_dev_rule *rules, size_t n_rules,
+			      struct bpf_insn **ret)
+{
+	struct bpf_insn *v = NULL;
+	size_t n = 0;
+
+	/* r2 = type, r3 = access, r4 = major, r5 = minor (struct bpf_cgroup_dev_ctx) */
+	push_insn(&v, &n, INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1, 0, 0));
+	push_insn(&v, &n, INSN(BPF_ALU64 | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xffff));
+	push_insn(&v, &n, INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_3, BPF_REG_1, 0, 0));
+	push_insn(&v, &n, INSN(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16));
+	push_insn(&v, &n, INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_4, BPF_REG_1, 4, 0));
+	push_insn(&v, &n, INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_1, 8, 0));
+	for (size_t i = n_rules; i-- > 0;) {
+		bpf_rule(&v, &n, &rules[i]);
+		if (rules[i].type == 'a') {
+			/* matches everything: what follows would be unreachable */
+			*ret = v;
+			return n;
+		}
+	}
+	push_insn(&v, &n, INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0));
+	push_insn(&v, &n, INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+	*ret = v;
+	return n;
+}
+
+int cgroup_devices_attach(int cgroupfd, const struct spec_dev_rule *rules, size_t n_rules,
+			  struct pea_error **err)
+{
+	_cleanup_free_ struct bpf_insn *prog = NULL;
+	_cleanup_close_ int pfd = -1;
+	char log[4096] = "";
+	union bpf_attr a;
+	size_t n = cgroup_devices_program(rules, n_rules, &prog);
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	a.insns = (uint64_t)(uintptr_t)prog;
+	a.insn_cnt = (uint32_t)n;
+	a.license = (uint64_t)(uintptr_t) "GPL";
+	a.log_buf = (uint64_t)(uintptr_t)log;
+	a.log_size = sizeof(log);
+	a.log_level = 1;
+	pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	if (pfd < 0 && errno == ENOSPC) {
+		/* the log was too small: load again without it */
+		a.log_buf = 0;
+		a.log_size = 0;
+		a.log_level = 0;
+		pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	}
+	if (pfd < 0)
+		return pea_error_errno(err, "devices: load the BPF device program (%zu insns)%s%s",
+				       n, *log ? ": " : "", log);
+	memset(&a, 0, sizeof(a));
+	a.target_fd = (uint32_t)cgroupfd;
+	a.attach_bpf_fd = (uint32_t)pfd;
+	a.attach_type = BPF_CGROUP_DEVICE;
+	a.attach_flags = BPF_F_ALLOW_MULTI;
+	if (syscall(SYS_bpf, BPF_PROG_ATTACH, &a, sizeof(a)) < 0)
+		return pea_error_errno(err, "devices: attach the BPF device program");
+	return 0;
+}
+
+/* The rules of a container: the config's, the defaults, its device nodes (as v1 writes them). */
+static size_t container_dev_rules(const struct spec_resources *r, const struct spec *s,
+				  struct spec_dev_rule **ret)
+{
+	size_t n = 0, max = r->n_devices + ARRAY_SIZE(default_dev_rules) + (s ? s->n_devices : 0);
+	struct spec_dev_rule *v = xnew(struct spec_dev_rule, max + 1);
+
+	for (size_t i = 0; i < r->n_devices; i++)
+		v[n++] = r->devices[i];
+	for (size_t i = 0; i < ARRAY_SIZE(default_dev_rules); i++)
+		v[n++] = default_dev_rules[i];
+	for (size_t i = 0; s && i < s->n_devices; i++)
+		if (!S_ISFIFO(s->devices[i].type))
+			v[n++] = (struct spec_dev_rule){ true,
+							 S_ISBLK(s->devices[i].type) ? 'b' : 'c',
+							 s->devices[i].major, s->devices[i].minor,
+							 "rwm" };
+	*ret = v;
+	return n;
+}
+
 /* ---- the container's cgroup ------------------------------------------------------------ */
 
 static int apply_all(const struct cgroup *cg, const struct spec_resources *r, const struct spec *s,
@@ -708,6 +850,13 @@ static int apply_all(const struct cgroup *cg, const struct spec_resources *r, co
 				return pea_error_errno(err, "cgroup '%s'", h->dir);
 			if (cgroup_apply_v2(fd, r, err) < 0)
 				return pea_error_wrap(err, "cgroup '%s'", h->dir);
+			if (devices) {
+				_cleanup_free_ struct spec_dev_rule *rules = NULL;
+				size_t n = container_dev_rules(r, s, &rules);
+
+				if (cgroup_devices_attach(fd, rules, n, err) < 0)
+					return pea_error_wrap(err, "cgroup '%s'", h->dir);
+			}
 			continue;
 		}
 		if (!*h->controllers)

@@ -16,6 +16,8 @@ struct json_object;
 struct pea_error;
 struct spec;
 struct spec_resources;
+struct spec_dev_rule;
+struct bpf_insn;
 
 enum cgroup_mode {
 	CGROUP_LEGACY,
@@ -79,3 +81,9 @@ uint64_t cgroup_blkio_to_io_weight(uint64_t weight);
 /* The cgroups recorded in a state ("container 'ID' has no cgroups": ENOENT). */
 int cgroup_of_state(const struct json_object *cgroups, const char *id, struct cgroup **ret,
 		    struct pea_error **err);
+
+/* v2 devices: the BPF program for rules (last match wins, default deny), and attaching it. */
+size_t cgroup_devices_program(const struct spec_dev_rule *rules, size_t n_rules,
+			      struct bpf_insn **ret);
+int cgroup_devices_attach(int cgroupfd, const struct spec_dev_rule *rules, size_t n_rules,
+			  struct pea_error **err);
