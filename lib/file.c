@@ -450,12 +450,13 @@ int pea_open_beneath(int dirfd, const char *path, int flags, mode_t mode, int *r
  */
 static int open_dir_prefix(int dirfd, const char *prefix)
 {
+	/* O_PATH: a folder we may traverse but not read (0711) is fine too */
 	if (dirfd == AT_FDCWD) {
-		int fd = openat(dirfd, prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int fd = openat(dirfd, prefix, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 		return fd < 0 ? -errno : fd;
 	}
-	return open_resolved(dirfd, prefix, O_RDONLY | O_DIRECTORY, 0, false);
+	return open_resolved(dirfd, prefix, O_PATH | O_DIRECTORY, 0, false);
 }
 
 int pea_mkdir_p_at(int dirfd, const char *path, mode_t mode, int *ret_fd, struct pea_error **err)
@@ -499,8 +500,14 @@ int pea_mkdir_p_at(int dirfd, const char *path, mode_t mode, int *ret_fd, struct
 		while (prefix[i] == '/')
 			i++;
 	}
-	if (ret_fd)
-		*ret_fd = TAKE_FD(cur);
+	if (ret_fd) {
+		/* callers list and read the last folder: a real fd for it */
+		int fd = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0)
+			return pea_error_errno(err, "open '%s'", path);
+		*ret_fd = fd;
+	}
 	return 0;
 }
 

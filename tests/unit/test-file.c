@@ -697,6 +697,39 @@ static void test_mkdir_p_readonly(void)
 		   "mkdir -p through existing read-only folders succeeds, a new one is EROFS");
 }
 
+/* mkdir -p as a user through a folder it may traverse but not read (0711). */
+static void test_mkdir_p_traverse_only(void)
+{
+	char top[] = "/tmp/pea-test-mkdir.XXXXXX", path[300];
+	int status = 0;
+	pid_t pid;
+
+	if (!mkdtemp(top))
+		abort();
+	snprintf(path, sizeof(path), "%s/w", top);
+	if (chmod(top, 0711) < 0 || mkdir(path, 0777) < 0 || chmod(path, 0777) < 0)
+		abort();
+	pid = fork();
+	if (pid == 0) {
+		_cleanup_error_ struct pea_error *err = NULL;
+		int fd = -1;
+
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(10);
+		snprintf(path, sizeof(path), "%s/w/new/deep", top);
+		if (pea_mkdir_p_at(AT_FDCWD, path, 0755, &fd, &err) < 0) {
+			printf("# %s\n", err->message);
+			_exit(11);
+		}
+		/* the folder handed back can be listed */
+		_exit(fdopendir(fd) ? 0 : 12);
+	}
+	waitpid(pid, &status, 0);
+	tap_is_int(WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status), 0,
+		   "mkdir -p through a 0711 folder as another user, and the result is listable");
+	pea_rm_rf_at(AT_FDCWD, top, NULL);
+}
+
 static void test_fds(void)
 {
 	int p[2], status = 0;
@@ -739,7 +772,7 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		abort();
 	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	tap_plan(108);
+	tap_plan(109);
 	test_read_write(dir);
 	test_atomic(dir);
 	test_resolve(dir);
@@ -750,6 +783,7 @@ int main(void)
 	test_rm_rf(dir);
 	test_rm_rf_mounts();
 	test_mkdir_p_readonly();
+	test_mkdir_p_traverse_only();
 	test_fds();
 	if (pea_rm_rf_at(AT_FDCWD, tmpdir, NULL) < 0)
 		tap_diag("could not remove %s", tmpdir);
