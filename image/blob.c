@@ -53,12 +53,12 @@ int blob_sink_init(struct blob_sink *s, int fd, const char *digest, int64_t size
 	s->mem_max = mem_max;
 	s->expected_size = size;
 	if (digest) {
-		if (digest_validate(digest, "blob digest", err) < 0)
+		if (pea_digest_validate(digest, "blob digest", err) < 0)
 			return -EINVAL;
 		snprintf(s->expected_digest, sizeof(s->expected_digest), "%s", digest);
 		snprintf(algo, sizeof(algo), "%.*s", (int)(colon - digest), digest);
 	}
-	return digester_init(&s->dg, algo, err);
+	return pea_digest_init(&s->dg, algo, err);
 }
 
 int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea_error **err)
@@ -90,7 +90,7 @@ int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea
 	if (s->tee_fd >= 0 && pea_write_all(s->tee_fd, buf, len, err) < 0)
 		return pea_error_wrap(err, "blob '%s': its streaming consumer stopped reading",
 				      s->expected_digest);
-	digester_update(&s->dg, buf, len);
+	pea_digest_update(&s->dg, buf, len);
 	s->written += len;
 	if (s->progress &&
 	    s->written - s->last_report >=
@@ -104,7 +104,7 @@ int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea
 
 int blob_sink_reset(struct blob_sink *s, struct pea_error **err)
 {
-	char dummy[DIGEST_MAX];
+	char dummy[PEA_DIGEST_MAX];
 
 	if (s->tee_fd >= 0 && s->written > 0)
 		return pea_error_new(
@@ -118,19 +118,19 @@ int blob_sink_reset(struct blob_sink *s, struct pea_error **err)
 	s->mem_len = 0;
 	s->written = 0;
 	s->last_report = 0;
-	digester_final(&s->dg, dummy);
+	pea_digest_final(&s->dg, dummy);
 	return 0;
 }
 
 int blob_sink_finish(struct blob_sink *s, const char *what, struct pea_error **err)
 {
-	char got[DIGEST_MAX];
+	char got[PEA_DIGEST_MAX];
 
 	if (s->expected_size >= 0 && s->written != (uint64_t)s->expected_size)
 		return pea_error_new(err, EPROTO,
 				     "%s: truncated: got %" PRIu64 " of %" PRId64 " bytes", what,
 				     s->written, s->expected_size);
-	digester_final(&s->dg, got);
+	pea_digest_final(&s->dg, got);
 	if (s->expected_digest[0] && strcmp(got, s->expected_digest) != 0)
 		return pea_error_new(err, EBADMSG, "%s: digest mismatch: expected '%s', got '%s'",
 				     what, s->expected_digest, got);
@@ -141,7 +141,7 @@ int blob_sink_finish(struct blob_sink *s, const char *what, struct pea_error **e
 
 void blob_sink_done(struct blob_sink *s)
 {
-	digester_done(&s->dg);
+	pea_digest_done(&s->dg);
 	free(s->mem);
 	s->mem = NULL;
 	pea_error_free(s->error);
@@ -191,10 +191,11 @@ static void bar_draw(const struct progress *p, const struct progress_bar *b, int
 		bar[i] = i < full ? '=' : (i == full ? '>' : ' ');
 	bar[cells] = '\0';
 	if (b->state)
-		dprintf(p->fd, "\033[2KCopying blob %.12s %s\n", digest_hex(b->digest), b->state);
+		dprintf(p->fd, "\033[2KCopying blob %.12s %s\n", pea_digest_hex(b->digest),
+			b->state);
 	else
-		dprintf(p->fd, "\033[2KCopying blob %.12s [%s] %s / %s\n", digest_hex(b->digest),
-			bar, done, size);
+		dprintf(p->fd, "\033[2KCopying blob %.12s [%s] %s / %s\n",
+			pea_digest_hex(b->digest), bar, done, size);
 }
 
 static void tty_redraw(struct progress *p)

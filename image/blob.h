@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "image/digest.h"
+#include "lib/digest.h"
 
 struct pea_error;
 struct progress;
@@ -19,10 +19,10 @@ struct blob_sink {
 	int fd; /* -1: into memory */
 	char *mem;
 	size_t mem_len, mem_cap, mem_max;
-	struct digester dg;
+	struct pea_digest dg;
 	uint64_t written;
 	int64_t expected_size; /* -1: unknown */
-	char expected_digest[DIGEST_MAX];
+	char expected_digest[PEA_DIGEST_MAX];
 	struct progress *progress;
 	uint64_t last_report;
 	struct pea_error *error; /* set by a failed write inside a callback */
@@ -62,7 +62,7 @@ enum progress_mode {
 };
 
 struct progress_bar {
-	char digest[DIGEST_MAX];
+	char digest[PEA_DIGEST_MAX];
 	int64_t size;
 	uint64_t done;
 	const char *state; /* NULL while copying, else "done", "skipped", ... */

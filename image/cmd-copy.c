@@ -361,7 +361,7 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	struct transport_context ctx;
 	struct image_source *src = NULL;
 	struct image_dest *dst = NULL;
-	char digest[DIGEST_MAX] = "";
+	char digest[PEA_DIGEST_MAX] = "";
 	int r;
 
 	r = copy_parse(argc, argv, &a, err);

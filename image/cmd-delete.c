@@ -7,7 +7,7 @@
 #include "lib/error.h"
 #include "lib/xalloc.h"
 #include "image/cli.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/reference.h"
 #include "image/registries.h"
 #include "image/registry.h"
@@ -55,10 +55,11 @@ static int delete_run(const struct global_options *g, const char *image,
 		r = registry_get_manifest(client, primary.ref->path, primary.ref->tag, false, &resp,
 					  err);
 		if (r == 0) {
-			char d[DIGEST_MAX];
+			char d[PEA_DIGEST_MAX];
 
-			digest_buffer("sha256", resp.body ? resp.body : "", resp.body_len, d);
-			digest = xstrdup(resp.docker_digest && digest_is_valid(resp.docker_digest)
+			pea_digest_buffer("sha256", resp.body ? resp.body : "", resp.body_len, d);
+			digest = xstrdup(resp.docker_digest &&
+							 pea_digest_is_valid(resp.docker_digest)
 						 ? resp.docker_digest
 						 : d);
 		}

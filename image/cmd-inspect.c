@@ -15,7 +15,7 @@
 #include "lib/xalloc.h"
 #include "image/blob.h"
 #include "image/cli.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/manifest.h"
 #include "image/registry.h"
 #include "image/transport.h"
@@ -248,7 +248,7 @@ static int inspect_run(const struct global_options *g, const struct inspect_args
 	_cleanup_(manifest_free_p) struct manifest *m = NULL;
 	_cleanup_json_ struct json_object *cfg = NULL, *info = NULL;
 	_cleanup_strv_ char **tags = NULL;
-	char digest[DIGEST_MAX];
+	char digest[PEA_DIGEST_MAX];
 	size_t len = 0, config_len = 0;
 
 	if (src->ops->get_manifest(src, NULL, &buf, &len, &type, err) < 0)
@@ -276,7 +276,7 @@ static int inspect_run(const struct global_options *g, const struct inspect_args
 	if (src->client && !a->no_tags &&
 	    registry_list_tags(src->client, src->repo, &tags, err) < 0)
 		return -EIO;
-	digest_buffer("sha256", buf, len, digest);
+	pea_digest_buffer("sha256", buf, len, digest);
 	info = inspect_info(src, digest, tags, m, cfg);
 	if (a->format)
 		return print_format(a->format, info, err);

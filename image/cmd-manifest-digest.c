@@ -7,7 +7,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "image/cli.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/registry.h"
 
 static const char manifest_digest_usage[] = "Usage: pea-image manifest-digest MANIFEST-FILE\n"
@@ -20,7 +20,7 @@ int cmd_manifest_digest(const struct global_options *g, int argc, char **argv,
 	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	_cleanup_free_ char *buf = NULL;
-	char digest[DIGEST_MAX];
+	char digest[PEA_DIGEST_MAX];
 	size_t len = 0;
 	int c;
 
@@ -37,7 +37,7 @@ int cmd_manifest_digest(const struct global_options *g, int argc, char **argv,
 		return cli_usage(err, "manifest-digest: expected one MANIFEST-FILE");
 	if (pea_read_file_at(AT_FDCWD, argv[optind], MANIFEST_MAX, &buf, &len, err) < 0)
 		return pea_error_wrap(err, "manifest-digest");
-	digest_buffer("sha256", buf, len, digest);
+	pea_digest_buffer("sha256", buf, len, digest);
 	printf("%s\n", digest);
 	return 0;
 }

@@ -268,8 +268,8 @@ static int recompress(struct image_dest *dst, struct pending *p, const char *man
 	_cleanup_free_ char *name = xasprintf("%s.re", p->name);
 	_cleanup_close_ int in = openat(dst->staging_fd, p->name, O_RDONLY | O_CLOEXEC);
 	_cleanup_close_ int out = -1;
-	struct digester dg = { 0 };
-	char digest[DIGEST_MAX];
+	struct pea_digest dg = { 0 };
+	char digest[PEA_DIGEST_MAX];
 	struct stat st;
 	int r;
 
@@ -278,11 +278,11 @@ static int recompress(struct image_dest *dst, struct pending *p, const char *man
 	out = openat(dst->staging_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out < 0)
 		return pea_error_errno(err, "create '%s'", name);
-	if (digester_init(&dg, "sha256", err) < 0)
+	if (pea_digest_init(&dg, "sha256", err) < 0)
 		return -ENOMEM;
 	r = tar_recompress(in, out, o->compress_format, o->compress_level, &dg, err);
-	digester_final(&dg, digest);
-	digester_done(&dg);
+	pea_digest_final(&dg, digest);
+	pea_digest_done(&dg);
 	if (r < 0)
 		return pea_error_wrap(err, "recompressing layer '%s'", p->desc->digest);
 	if (fstat(out, &st) < 0 || renameat(dst->staging_fd, name, dst->staging_fd, p->name) < 0)
@@ -448,7 +448,7 @@ static int transfer_blobs(struct image_source *src, struct image_dest *dst, stru
 /* One image manifest: blobs, then the manifest. */
 static int copy_one(struct image_source *src, struct image_dest *dst, const char *buf, size_t len,
 		    const char *type, bool top, const struct copy_options *o,
-		    char ret_digest[DIGEST_MAX], char **ret_type, size_t *ret_len,
+		    char ret_digest[PEA_DIGEST_MAX], char **ret_type, size_t *ret_len,
 		    struct pea_error **err)
 {
 	_cleanup_(manifest_free_p) struct manifest *m = NULL;
@@ -506,7 +506,7 @@ static int copy_one(struct image_source *src, struct image_dest *dst, const char
 	free(list);
 	if (r < 0)
 		return r;
-	digest_buffer("sha256", out, out_len, ret_digest);
+	pea_digest_buffer("sha256", out, out_len, ret_digest);
 	progress_event(o->progress, "manifest", ret_digest, (int64_t)out_len, out_len);
 	progress_message(o->progress, "Writing manifest to image destination");
 	if (dst->ops->put_manifest(dst, out, out_len, out_type, ret_digest, top, err) < 0)
@@ -520,7 +520,7 @@ static int copy_one(struct image_source *src, struct image_dest *dst, const char
 
 static int copy_all(struct image_source *src, struct image_dest *dst, const char *buf, size_t len,
 		    const struct manifest *index, const struct copy_options *o,
-		    char ret_digest[DIGEST_MAX], struct pea_error **err)
+		    char ret_digest[PEA_DIGEST_MAX], struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *doc = NULL;
 	struct json_object *arr = NULL;
@@ -537,7 +537,7 @@ static int copy_all(struct image_source *src, struct image_dest *dst, const char
 		const struct descriptor *d = &index->manifests[i];
 		_cleanup_free_ char *child = NULL, *child_type = NULL, *new_type = NULL;
 		struct json_object *entry = json_object_array_get_idx(arr, i);
-		char digest[DIGEST_MAX];
+		char digest[PEA_DIGEST_MAX];
 		size_t child_len = 0, new_len = 0;
 
 		if (src->ops->get_manifest(src, d->digest, &child, &child_len, &child_type, err) <
@@ -558,7 +558,7 @@ static int copy_all(struct image_source *src, struct image_dest *dst, const char
 							   JSON_C_TO_STRING_NOSLASHESCAPE);
 	/* Unchanged children keep the index byte for byte (and its digest). */
 	{
-		char rewritten[DIGEST_MAX], original[DIGEST_MAX];
+		char rewritten[PEA_DIGEST_MAX], original[PEA_DIGEST_MAX];
 		_cleanup_json_ struct json_object *orig = NULL;
 		const char *orig_text;
 
@@ -567,22 +567,22 @@ static int copy_all(struct image_source *src, struct image_dest *dst, const char
 					   orig,
 					   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 				 : "";
-		digest_buffer("sha256", text, strlen(text), rewritten);
-		digest_buffer("sha256", orig_text, strlen(orig_text), original);
+		pea_digest_buffer("sha256", text, strlen(text), rewritten);
+		pea_digest_buffer("sha256", orig_text, strlen(orig_text), original);
 		if (strcmp(rewritten, original) == 0) {
 			text = NULL;
 		}
 	}
 	if (!text) {
-		digest_buffer("sha256", buf, len, ret_digest);
+		pea_digest_buffer("sha256", buf, len, ret_digest);
 		return dst->ops->put_manifest(dst, buf, len, type, ret_digest, true, err);
 	}
-	digest_buffer("sha256", text, strlen(text), ret_digest);
+	pea_digest_buffer("sha256", text, strlen(text), ret_digest);
 	return dst->ops->put_manifest(dst, text, strlen(text), type, ret_digest, true, err);
 }
 
 int copy_image(struct image_source *src, struct image_dest *dst, const struct copy_options *o,
-	       char ret_digest[DIGEST_MAX], struct pea_error **err)
+	       char ret_digest[PEA_DIGEST_MAX], struct pea_error **err)
 {
 	_cleanup_free_ char *buf = NULL, *type = NULL;
 	_cleanup_(manifest_free_p) struct manifest *m = NULL;

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "image/digest.h"
+#include "lib/digest.h"
 
 struct pea_error;
 struct image_source;
@@ -26,7 +26,7 @@ struct copy_options {
 
 /* Copy, then commit the destination. *ret_digest: the top manifest written. */
 int copy_image(struct image_source *src, struct image_dest *dst, const struct copy_options *o,
-	       char ret_digest[DIGEST_MAX], struct pea_error **err);
+	       char ret_digest[PEA_DIGEST_MAX], struct pea_error **err);
 
 /* Convert a Docker schema 2 manifest to an OCI one (same blobs); other types copied. */
 int manifest_to_oci(const char *buf, size_t len, const char *type, char **ret, size_t *ret_len,

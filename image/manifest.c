@@ -8,7 +8,7 @@
 #include "lib/error.h"
 #include "lib/json.h"
 #include "lib/xalloc.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/manifest.h"
 
 bool media_type_is_index(const char *mt)
@@ -107,7 +107,7 @@ int descriptor_from_json(struct json_object *o, const char *path, struct descrip
 	    pea_json_get_object_opt(o, path, "annotations", &ann, err) < 0 ||
 	    pea_json_get_array_opt(o, path, "urls", &urls, err) < 0)
 		return -EINVAL;
-	if (!digest_is_valid(digest))
+	if (!pea_digest_is_valid(digest))
 		return pea_error_new(err, EINVAL, "'%s.digest' = '%s' is not a valid digest", path,
 				     digest);
 	if (size < 0)

@@ -5,7 +5,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/xalloc.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/reference.h"
 
 static bool is_lower_alnum(char c)
@@ -152,7 +152,7 @@ static int reference_split(const char *s, struct image_reference *r, char **ret_
 
 	if (at) {
 		*at = '\0';
-		if (digest_validate(at + 1, "digest", err) < 0)
+		if (pea_digest_validate(at + 1, "digest", err) < 0)
 			return -EINVAL;
 		r->digest = xstrdup(at + 1);
 	}

@@ -15,7 +15,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/xalloc.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/tarball.h"
 
 #define TAR_MAX_ENTRIES 100000
@@ -167,7 +167,7 @@ int tar_create(const char *dir, char *const *names, const char *out, struct pea_
 	return r;
 }
 
-int tar_decompress(int in_fd, int out_fd, struct digester *dg, struct pea_error **err)
+int tar_decompress(int in_fd, int out_fd, struct pea_digest *dg, struct pea_error **err)
 {
 	_cleanup_(archive_read_free_p) struct archive *a = archive_read_new();
 	struct archive_entry *entry;
@@ -186,7 +186,7 @@ int tar_decompress(int in_fd, int out_fd, struct digester *dg, struct pea_error 
 					     archive_error_string(a));
 		if (n == 0)
 			return 0;
-		digester_update(dg, buf, (size_t)n);
+		pea_digest_update(dg, buf, (size_t)n);
 		if (pea_write_all(out_fd, buf, (size_t)n, err) < 0)
 			return -EIO;
 	}
@@ -194,7 +194,7 @@ int tar_decompress(int in_fd, int out_fd, struct digester *dg, struct pea_error 
 
 struct hashing_out {
 	int fd;
-	struct digester *dg;
+	struct pea_digest *dg;
 	struct pea_error **err;
 	bool failed;
 };
@@ -203,7 +203,7 @@ static la_ssize_t hashing_write(struct archive *a, void *data, const void *buf, 
 {
 	struct hashing_out *o = data;
 
-	digester_update(o->dg, buf, len);
+	pea_digest_update(o->dg, buf, len);
 	if (pea_write_all(o->fd, buf, len, o->err) < 0) {
 		o->failed = true;
 		return -1;
@@ -244,7 +244,7 @@ static int open_compressor(struct archive *w, const char *format, int level,
 	return r;
 }
 
-int tar_recompress(int in_fd, int out_fd, const char *format, int level, struct digester *dg,
+int tar_recompress(int in_fd, int out_fd, const char *format, int level, struct pea_digest *dg,
 		   struct pea_error **err)
 {
 	_cleanup_(archive_read_free_p) struct archive *a = archive_read_new();

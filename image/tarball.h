@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 struct pea_error;
-struct digester;
+struct pea_digest;
 
 /* Extract path into the existing, empty directory dir: regular files, folders and
  * symlinks only, no "..", no absolute names. */
@@ -16,13 +16,13 @@ int tar_extract(const char *path, const char *dir, struct pea_error **err);
 int tar_create(const char *dir, char *const *names, const char *out, struct pea_error **err);
 
 /* Decompress in_fd (gzip, zstd or plain) into out_fd, hashing what is written. */
-int tar_decompress(int in_fd, int out_fd, struct digester *dg, struct pea_error **err);
+int tar_decompress(int in_fd, int out_fd, struct pea_digest *dg, struct pea_error **err);
 
 /*
  * Recompress in_fd (gzip, zstd or plain) into out_fd with gzip or zstd ("gzip",
  * "zstd") at level (0: the default), hashing what is written into dg.
  */
-int tar_recompress(int in_fd, int out_fd, const char *format, int level, struct digester *dg,
+int tar_recompress(int in_fd, int out_fd, const char *format, int level, struct pea_digest *dg,
 		   struct pea_error **err);
 
 /* The content of one regular file of a tar archive (at most max bytes), NUL-terminated. */

@@ -12,7 +12,7 @@
 #include "lib/file.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/transport.h"
 
 /* containers/image's dir: layout: manifest.json, one file per blob named by its hex
@@ -35,7 +35,7 @@ static int dir_get_manifest(struct image_source *s, const char *digest, char **r
 	if (digest) {
 		_cleanup_free_ char *name = NULL;
 
-		if (digest_validate(digest, "manifest digest", err) < 0)
+		if (pea_digest_validate(digest, "manifest digest", err) < 0)
 			return -EINVAL;
 		name = dir_blob_name(digest);
 		path = xasprintf("%s.manifest.json", name);
@@ -53,7 +53,7 @@ static int dir_open_blob(struct image_source *s, const char *digest, int *ret_fd
 {
 	_cleanup_free_ char *name = NULL;
 
-	if (digest_validate(digest, "blob digest", err) < 0)
+	if (pea_digest_validate(digest, "blob digest", err) < 0)
 		return -EINVAL;
 	name = dir_blob_name(digest);
 	return local_open_blob(s, name, ret_fd, err);

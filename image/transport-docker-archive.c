@@ -14,7 +14,7 @@
 #include "lib/json.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/manifest.h"
 #include "image/reference.h"
 #include "image/tarball.h"
@@ -56,8 +56,8 @@ static int describe_file(struct image_source *s, const char *path, bool config,
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = xmalloc(1u << 17);
-	struct digester dg = { 0 };
-	char digest[DIGEST_MAX];
+	struct pea_digest dg = { 0 };
+	char digest[PEA_DIGEST_MAX];
 	unsigned char head[4] = { 0 };
 	size_t head_len = 0;
 	int64_t size = 0;
@@ -66,7 +66,7 @@ static int describe_file(struct image_source *s, const char *path, bool config,
 
 	if (local_open_blob(s, path, &fd, err) < 0)
 		return -ENOENT;
-	if (digester_init(&dg, "sha256", err) < 0)
+	if (pea_digest_init(&dg, "sha256", err) < 0)
 		return -ENOMEM;
 	for (;;) {
 		ssize_t n = read(fd, buf, 1u << 17);
@@ -74,7 +74,7 @@ static int describe_file(struct image_source *s, const char *path, bool config,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			digester_done(&dg);
+			pea_digest_done(&dg);
 			return pea_error_errno(err, "%s: read '%s'", s->description, path);
 		}
 		if (n == 0)
@@ -86,11 +86,11 @@ static int describe_file(struct image_source *s, const char *path, bool config,
 			memcpy(head + head_len, buf, k);
 			head_len += k;
 		}
-		digester_update(&dg, buf, (size_t)n);
+		pea_digest_update(&dg, buf, (size_t)n);
 		size += n;
 	}
-	digester_final(&dg, digest);
-	digester_done(&dg);
+	pea_digest_final(&dg, digest);
+	pea_digest_done(&dg);
 	if (config) {
 		mt = MT_OCI_CONFIG;
 	} else {
@@ -251,8 +251,8 @@ static int da_put_layer(struct image_dest *d, const struct descriptor *desc, con
 	_cleanup_close_ int in = openat(d->staging_fd, name, O_RDONLY | O_CLOEXEC);
 	_cleanup_close_ int out = -1;
 	_cleanup_free_ char *tmp = xasprintf("%s.tar.tmp", name), *final = NULL;
-	struct digester dg = { 0 };
-	char diff[DIGEST_MAX];
+	struct pea_digest dg = { 0 };
+	char diff[PEA_DIGEST_MAX];
 	int r;
 
 	if (in < 0)
@@ -260,14 +260,14 @@ static int da_put_layer(struct image_dest *d, const struct descriptor *desc, con
 	out = openat(d->staging_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out < 0)
 		return pea_error_errno(err, "create '%s'", tmp);
-	if (digester_init(&dg, "sha256", err) < 0)
+	if (pea_digest_init(&dg, "sha256", err) < 0)
 		return -ENOMEM;
 	r = tar_decompress(in, out, &dg, err);
-	digester_final(&dg, diff);
-	digester_done(&dg);
+	pea_digest_final(&dg, diff);
+	pea_digest_done(&dg);
 	if (r < 0)
 		return pea_error_wrap(err, "%s: layer '%s'", d->description, desc->digest);
-	final = xasprintf("%s.tar", digest_hex(diff));
+	final = xasprintf("%s.tar", pea_digest_hex(diff));
 	if (renameat(d->staging_fd, tmp, d->staging_fd, final) < 0)
 		return pea_error_errno(err, "rename '%s'", tmp);
 	unlinkat(d->staging_fd, name, 0);
@@ -282,7 +282,7 @@ static int da_put_blob(struct image_dest *d, const struct descriptor *desc, enum
 	if (role == BLOB_LAYER)
 		return da_put_layer(d, desc, name, err);
 	free(d->config_file);
-	d->config_file = xasprintf("%s.json", digest_hex(desc->digest));
+	d->config_file = xasprintf("%s.json", pea_digest_hex(desc->digest));
 	if (renameat(d->staging_fd, name, d->staging_fd, d->config_file) < 0)
 		return pea_error_errno(err, "rename '%s'", name);
 	return 0;

@@ -11,7 +11,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "image/auth.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/reference.h"
 #include "image/registries.h"
 #include "image/registry.h"
@@ -98,8 +98,8 @@ static int docker_get_manifest(struct image_source *s, const char *digest, char 
 	}
 	if (registry_get_manifest(s->client, s->repo, digest, false, &resp, err) < 0)
 		return -EIO;
-	if (digest_verify_buffer(resp.body ? resp.body : "", resp.body_len, digest, "manifest",
-				 err) < 0) {
+	if (pea_digest_verify_buffer(resp.body ? resp.body : "", resp.body_len, digest, "manifest",
+				     err) < 0) {
 		http_response_clear(&resp);
 		return pea_error_wrap(err, "%s", s->description);
 	}
@@ -139,8 +139,8 @@ static int try_source(const struct image_reference *ref, bool insecure,
 		registry_client_free(client);
 		return -EIO;
 	}
-	if (ref->digest && digest_verify_buffer(resp.body ? resp.body : "", resp.body_len,
-						ref->digest, "manifest", err) < 0) {
+	if (ref->digest && pea_digest_verify_buffer(resp.body ? resp.body : "", resp.body_len,
+						    ref->digest, "manifest", err) < 0) {
 		http_response_clear(&resp);
 		registry_client_free(client);
 		return -EBADMSG;

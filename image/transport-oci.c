@@ -15,7 +15,7 @@
 #include "lib/json.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/manifest.h"
 #include "image/registry.h"
 #include "image/tarball.h"
@@ -37,7 +37,7 @@ static int oci_open_blob_fd(struct image_source *s, const char *digest, int *ret
 {
 	_cleanup_free_ char *path = NULL;
 
-	if (digest_validate(digest, "blob digest", err) < 0)
+	if (pea_digest_validate(digest, "blob digest", err) < 0)
 		return -EINVAL;
 	path = blob_path(digest);
 	if (pea_open_in_root(s->blobs_fd, path, O_RDONLY | O_CLOEXEC, 0, ret_fd, err) < 0)
@@ -60,7 +60,7 @@ static int oci_get_manifest(struct image_source *s, const char *digest, char **r
 		return -ENOENT;
 	if (pea_read_all(fd, MANIFEST_MAX, &buf, &len, err) < 0)
 		return pea_error_wrap(err, "%s: manifest '%s'", s->description, digest);
-	if (digest_verify_buffer(buf, len, digest, "manifest", err) < 0)
+	if (pea_digest_verify_buffer(buf, len, digest, "manifest", err) < 0)
 		return pea_error_wrap(err, "%s", s->description);
 	*ret_type = xstrdup(digest == s->oci_digest ? s->oci_type : "");
 	*ret = TAKE_PTR(buf);

@@ -27,7 +27,7 @@
 #include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/manifest.h"
 #include "image/reference.h"
 #include "image/transport.h"
@@ -330,12 +330,12 @@ static int store_has_blob(struct image_dest *d, const struct descriptor *desc, b
 	if (is_config_type(desc->media_type)) {
 		_cleanup_json_ struct json_object *img = NULL;
 		char *args[] = { (char *)"image", (char *)"inspect",
-				 (char *)digest_hex(desc->digest), NULL };
+				 (char *)pea_digest_hex(desc->digest), NULL };
 		const char *id = NULL;
 
 		sd->image_exists = store_run(&sd->target, args, -1, &img, NULL) == 0 &&
 				   pea_json_get_string_opt(img, "", "id", &id, NULL) > 0 && id &&
-				   strcmp(id, digest_hex(desc->digest)) == 0;
+				   strcmp(id, pea_digest_hex(desc->digest)) == 0;
 		if (sd->image_exists)
 			sd->existing_id = xstrdup(id);
 	}
@@ -754,7 +754,7 @@ static const struct source_ops store_source_ops = {
 
 /* `layer diff ID` into a file of the temp dir; its digest and size. */
 static int export_layer(struct image_source *s, const struct store_target *t, const char *id,
-			size_t index, char ret_digest[DIGEST_MAX], int64_t *ret_size,
+			size_t index, char ret_digest[PEA_DIGEST_MAX], int64_t *ret_size,
 			struct pea_error **err)
 {
 	_cleanup_free_ char *name = xasprintf("layer-%zu.tar", index);
@@ -762,17 +762,17 @@ static int export_layer(struct image_source *s, const struct store_target *t, co
 		openat(s->dirfd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	_cleanup_free_ char *buf = xmalloc(1u << 17);
 	char *args[] = { (char *)"layer", (char *)"diff", (char *)id, NULL };
-	struct digester dg = { 0 };
+	struct pea_digest dg = { 0 };
 	struct stat st;
 
 	if (fd < 0)
 		return pea_error_errno(err, "create '%s'", name);
 	if (store_run(t, args, fd, NULL, err) < 0)
 		return pea_error_wrap(err, "%s", s->description);
-	if (digester_init(&dg, "sha256", err) < 0)
+	if (pea_digest_init(&dg, "sha256", err) < 0)
 		return -ENOMEM;
 	if (lseek(fd, 0, SEEK_SET) < 0 || fstat(fd, &st) < 0) {
-		digester_done(&dg);
+		pea_digest_done(&dg);
 		return pea_error_errno(err, "read '%s'", name);
 	}
 	for (;;) {
@@ -780,10 +780,10 @@ static int export_layer(struct image_source *s, const struct store_target *t, co
 
 		if (n <= 0)
 			break;
-		digester_update(&dg, buf, (size_t)n);
+		pea_digest_update(&dg, buf, (size_t)n);
 	}
-	digester_final(&dg, ret_digest);
-	digester_done(&dg);
+	pea_digest_final(&dg, ret_digest);
+	pea_digest_done(&dg);
 	*ret_size = st.st_size;
 	pea_strv_push(&s->blob_digests, ret_digest);
 	pea_strv_push(&s->blob_files, name);
@@ -797,7 +797,7 @@ static int store_synthesize(struct image_source *s, const struct store_target *t
 	_cleanup_json_ struct json_object *cfg = NULL, *m = json_object_new_object();
 	struct json_object *arr = json_object_new_array(), *rootfs = NULL, *diffs, *cd;
 	const char *config_path = NULL, *text;
-	char digest[DIGEST_MAX];
+	char digest[PEA_DIGEST_MAX];
 
 	if (pea_json_get_strv_opt(img, "image", "layers", &layers, err) < 0 ||
 	    pea_json_get_string_opt(img, "image", "config_path", &config_path, err) < 0)
@@ -836,7 +836,7 @@ static int store_synthesize(struct image_source *s, const struct store_target *t
 	json_object_object_add(rootfs, "diff_ids", diffs);
 	text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN |
 							   JSON_C_TO_STRING_NOSLASHESCAPE);
-	digest_buffer("sha256", text, strlen(text), digest);
+	pea_digest_buffer("sha256", text, strlen(text), digest);
 	if (pea_write_file_atomic_at(s->dirfd, "config.json", text, strlen(text), 0644, err) < 0)
 		return -EIO;
 	pea_strv_push(&s->blob_digests, digest);

@@ -12,7 +12,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "image/blob.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/reference.h"
 #include "image/registry.h"
 #include "image/transport.h"
@@ -213,7 +213,7 @@ int read_local_manifest(struct image_source *s, const char *path, const char *di
 		return -ENOENT;
 	if (pea_read_all(fd, MANIFEST_MAX, &buf, &len, err) < 0)
 		return pea_error_wrap(err, "%s: manifest '%s'", s->description, path);
-	if (digest && digest_verify_buffer(buf, len, digest, "manifest", err) < 0)
+	if (digest && pea_digest_verify_buffer(buf, len, digest, "manifest", err) < 0)
 		return pea_error_wrap(err, "%s", s->description);
 	*ret = TAKE_PTR(buf);
 	*ret_len = len;

@@ -17,7 +17,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "apply.h"
-#include "digest.h"
+#include "lib/digest.h"
 #include "tarsplit.h"
 
 #define READ_BLOCK (256u << 10)
@@ -688,14 +688,14 @@ static void writer_finish_dirs(struct writer *w)
 struct source {
 	int fd;
 	char *buf;
-	struct digest *compressed;
+	struct pea_digest compressed;
 	bool eof;
 };
 
 struct middle {
 	struct archive *outer; /* decompresses to a raw stream */
 	char *buf;
-	struct digest *uncompressed;
+	struct pea_digest uncompressed;
 	struct tarsplit *split; /* NULL: not recording */
 	bool eof;
 };
@@ -717,7 +717,7 @@ static la_ssize_t source_read(struct archive *a, void *data, const void **ret_bu
 	}
 	if (n == 0)
 		s->eof = true;
-	digest_update(s->compressed, s->buf, (size_t)n);
+	pea_digest_update(&s->compressed, s->buf, (size_t)n);
 	*ret_buf = s->buf;
 	return n;
 }
@@ -739,7 +739,7 @@ static la_ssize_t middle_read(struct archive *a, void *data, const void **ret_bu
 	}
 	if (n == 0)
 		m->eof = true;
-	digest_update(m->uncompressed, m->buf, (size_t)n);
+	pea_digest_update(&m->uncompressed, m->buf, (size_t)n);
 	if (m->split)
 		tarsplit_feed(m->split, m->buf, (size_t)n);
 	*ret_buf = m->buf;
@@ -790,7 +790,7 @@ static int open_outer(struct source *s, struct archive **ret, struct pea_error *
 	if (archive_read_open(a, s, NULL, source_read, NULL) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
 		int r = pea_error_new(err, EINVAL, "read the layer stream: %s",
-				      s->eof && digest_bytes(s->compressed) == 0 ? "empty input"
+				      s->eof && pea_digest_bytes(&s->compressed) == 0 ? "empty input"
 				      : archive_error_string(a) ?: "not a tar stream");
 
 		archive_read_free(a);
@@ -856,8 +856,8 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	_cleanup_(archive_cleanup) struct archive *inner = NULL;
 	_cleanup_free_ char *sbuf = xmalloc(READ_BLOCK);
 	_cleanup_free_ char *mbuf = xmalloc(READ_BLOCK);
-	struct source s = { .fd = in_fd, .buf = sbuf, .compressed = digest_new() };
-	struct middle m = { .buf = mbuf, .uncompressed = digest_new() };
+	struct source s = { .fd = in_fd, .buf = sbuf };
+	struct middle m = { .buf = mbuf };
 	struct writer w = {
 		.rootfd = rootfd,
 		.o = o,
@@ -870,9 +870,11 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	/* files are created with the entry's permission bits */
 	mode_t saved_umask = umask(0);
 	struct apply_result res = { 0 };
+	char digest[PEA_DIGEST_MAX];
 	int r = -1;
 
-	if (open_outer(&s, &outer, err) < 0)
+	if (pea_digest_init(&s.compressed, "sha256", err) < 0 ||
+	    pea_digest_init(&m.uncompressed, "sha256", err) < 0 || open_outer(&s, &outer, err) < 0)
 		goto out;
 	m.outer = outer;
 	m.split = o->tarsplit_fd >= 0 ? tarsplit_new(o->tarsplit_fd) : NULL;
@@ -891,18 +893,20 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	res.tarsplit = m.split && tarsplit_finish(m.split);
 	writer_finish_dirs(&w);
 	res.compression = compression_name(outer);
-	res.size = digest_bytes(m.uncompressed);
-	res.compressed_size = digest_bytes(s.compressed);
-	res.diff_id = digest_final(m.uncompressed);
-	res.compressed_digest = digest_final(s.compressed);
+	res.size = pea_digest_bytes(&m.uncompressed);
+	res.compressed_size = pea_digest_bytes(&s.compressed);
+	pea_digest_final(&m.uncompressed, digest);
+	res.diff_id = xstrdup(digest);
+	pea_digest_final(&s.compressed, digest);
+	res.compressed_digest = xstrdup(digest);
 	*ret = res;
 	r = 0;
 out:
 	umask(saved_umask);
 	tarsplit_free(m.split);
 	writer_clear(&w);
-	digest_free(s.compressed);
-	digest_free(m.uncompressed);
+	pea_digest_done(&s.compressed);
+	pea_digest_done(&m.uncompressed);
 	return r;
 }
 

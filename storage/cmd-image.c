@@ -17,7 +17,7 @@
 #include "lib/xalloc.h"
 #include "cli.h"
 #include "commands.h"
-#include "digest.h"
+#include "lib/digest.h"
 #include "driver.h"
 #include "layer.h"
 #include "records.h"
@@ -219,6 +219,7 @@ static int create_image(struct store *s, struct image_create_options *o, struct 
 			bool *ret_existed, struct pea_error **err)
 {
 	_cleanup_free_ char *config = NULL, *manifest = NULL, *cdigest = NULL;
+	char d[PEA_DIGEST_MAX];
 	size_t config_len = 0, manifest_len = 0;
 	struct image_rec i = { 0 };
 	int r = -1;
@@ -226,7 +227,10 @@ static int create_image(struct store *s, struct image_create_options *o, struct 
 	if (read_blob(o->config, &config, &config_len, err) < 0 ||
 	    read_blob(o->manifest, &manifest, &manifest_len, err) < 0)
 		return -1;
-	cdigest = config ? digest_buffer(config, config_len) : NULL;
+	if (config) {
+		pea_digest_buffer("sha256", config, config_len, d);
+		cdigest = xstrdup(d);
+	}
 	i.id = o->id ? xstrdup(o->id) : cdigest ? xstrdup(cdigest + 7) : cli_random_id();
 	if (store_record_exists(s, "images", i.id)) {
 		image_rec_clear(&i);
@@ -239,9 +243,12 @@ static int create_image(struct store *s, struct image_create_options *o, struct 
 	}
 	if (resolve_layers(s, o->layers, &i.layers, err) < 0 || add_names(s, &i, o->names, err) < 0)
 		goto out;
-	i.digest = o->digest  ? xstrdup(o->digest)
-		   : manifest ? digest_buffer(manifest, manifest_len)
-			      : NULL;
+	if (o->digest) {
+		i.digest = xstrdup(o->digest);
+	} else if (manifest) {
+		pea_digest_buffer("sha256", manifest, manifest_len, d);
+		i.digest = xstrdup(d);
+	}
 	i.created = cli_now_rfc3339();
 	i.has_config = config != NULL;
 	i.has_manifest = manifest != NULL;

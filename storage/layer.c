@@ -14,7 +14,7 @@
 #include "apply.h"
 #include "cli.h"
 #include "diff.h"
-#include "digest.h"
+#include "lib/digest.h"
 #include "driver.h"
 #include "idmap.h"
 #include "layer.h"
@@ -25,12 +25,12 @@
 char *layer_chain_id(const char *parent_id, const char *diff_id)
 {
 	_cleanup_free_ char *text = NULL;
-	_cleanup_free_ char *d = NULL;
+	char d[PEA_DIGEST_MAX];
 
 	if (!parent_id)
 		return xstrdup(diff_id + strlen("sha256:"));
 	text = xasprintf("sha256:%s %s", parent_id, diff_id);
-	d = digest_buffer(text, strlen(text));
+	pea_digest_buffer("sha256", text, strlen(text), d);
 	return xstrdup(d + strlen("sha256:"));
 }
 

@@ -10,7 +10,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/xalloc.h"
-#include "digest.h"
+#include "lib/digest.h"
 #include "tarsplit.h"
 
 #define WINDOW_MAX  (64u << 20) /* raw bytes held at once: beyond, give up */
@@ -285,12 +285,12 @@ static int read_exact(int fd, void *buf, size_t n, struct pea_error **err)
 
 struct out {
 	int fd;
-	struct digest *d;
+	struct pea_digest d;
 };
 
 static int out_write(struct out *o, const void *p, size_t n, struct pea_error **err)
 {
-	digest_update(o->d, p, n);
+	pea_digest_update(&o->d, p, n);
 	return pea_write_all(o->fd, p, n, err);
 }
 
@@ -352,9 +352,12 @@ int tarsplit_write(int split_fd, int rootfd, const char *diff_id, int out_fd,
 		   struct pea_error **err)
 {
 	_cleanup_free_ char *buf = xmalloc(RECORD_MAX > COPY_BLOCK ? RECORD_MAX : COPY_BLOCK);
-	_cleanup_free_ char *got = NULL;
-	struct out o = { .fd = out_fd, .d = digest_new() };
+	char got[PEA_DIGEST_MAX];
+	struct out o = { .fd = out_fd };
 	int r = 0;
+
+	if (pea_digest_init(&o.d, "sha256", err) < 0)
+		return -1;
 
 	for (;;) {
 		char type;
@@ -372,8 +375,8 @@ int tarsplit_write(int split_fd, int rootfd, const char *diff_id, int out_fd,
 		if (r < 0)
 			break;
 	}
-	got = digest_final(o.d);
-	digest_free(o.d);
+	pea_digest_final(&o.d, got);
+	pea_digest_done(&o.d);
 	if (r == 0 && diff_id && strcmp(got, diff_id))
 		r = pea_error_new(err, EPROTO, "the tar written has the digest '%s', not '%s'", got,
 				  diff_id);

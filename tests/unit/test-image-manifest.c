@@ -7,7 +7,7 @@
 #include "image/auth.h"
 #include "image/blob.h"
 #include "image/copy.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/manifest.h"
 #include "tests/unit/tap.h"
 
@@ -96,8 +96,8 @@ int main(void)
 		free(out);
 		free(type);
 	}
-	tap_ok(digest_is_valid(D1) && !digest_is_valid("sha256:ABC") &&
-		       !digest_is_valid("sha256:0123") && !digest_is_valid(NULL),
+	tap_ok(pea_digest_is_valid(D1) && !pea_digest_is_valid("sha256:ABC") &&
+		       !pea_digest_is_valid("sha256:0123") && !pea_digest_is_valid(NULL),
 	       "digest validation");
 	{
 		char *b64 = auth_encode("user", "p:ss");

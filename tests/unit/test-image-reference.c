@@ -4,7 +4,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
-#include "image/digest.h"
+#include "lib/digest.h"
 #include "image/reference.h"
 #include "image/transport.h"
 #include "tests/unit/tap.h"

@@ -1,10 +1,12 @@
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 
+#include "lib/digest.h"
 #include "lib/error.h"
-#include "image/digest.h"
 
 static size_t digest_hex_len(const char *algo, size_t algo_len)
 {
@@ -15,7 +17,7 @@ static size_t digest_hex_len(const char *algo, size_t algo_len)
 	return 0;
 }
 
-bool digest_is_valid(const char *s)
+bool pea_digest_is_valid(const char *s)
 {
 	const char *colon = s ? strchr(s, ':') : NULL;
 	size_t want;
@@ -31,15 +33,15 @@ bool digest_is_valid(const char *s)
 	return true;
 }
 
-int digest_validate(const char *s, const char *what, struct pea_error **err)
+int pea_digest_validate(const char *s, const char *what, struct pea_error **err)
 {
-	if (!digest_is_valid(s))
+	if (!pea_digest_is_valid(s))
 		return pea_error_new(err, EINVAL, "%s '%s' is not a valid sha256 or sha512 digest",
 				     what, s ? s : "");
 	return 0;
 }
 
-const char *digest_hex(const char *digest)
+const char *pea_digest_hex(const char *digest)
 {
 	const char *colon = strchr(digest, ':');
 
@@ -55,66 +57,81 @@ static const EVP_MD *digest_md(const char *algo)
 	return NULL;
 }
 
-int digester_init(struct digester *d, const char *algo, struct pea_error **err)
+int pea_digest_init(struct pea_digest *d, const char *algo, struct pea_error **err)
 {
 	const EVP_MD *md = digest_md(algo);
 
+	*d = (struct pea_digest){ 0 };
 	if (!md)
 		return pea_error_new(err, EINVAL, "unsupported digest algorithm '%s'", algo);
 	d->ctx = EVP_MD_CTX_new();
-	if (!d->ctx || EVP_DigestInit_ex(d->ctx, md, NULL) != 1)
+	if (!d->ctx || EVP_DigestInit_ex(d->ctx, md, NULL) != 1) {
+		pea_digest_done(d);
 		return pea_error_new(err, ENOMEM, "cannot initialise %s", algo);
+	}
 	snprintf(d->algo, sizeof(d->algo), "%s", algo);
 	return 0;
 }
 
-void digester_update(struct digester *d, const void *buf, size_t len)
+/* The default provider's sha256/sha512 do not fail on a live context: a failure is a bug. */
+void pea_digest_update(struct pea_digest *d, const void *buf, size_t len)
 {
-	EVP_DigestUpdate(d->ctx, buf, len);
+	if (len == 0)
+		return;
+	if (EVP_DigestUpdate(d->ctx, buf, len) != 1)
+		abort();
+	d->bytes += len;
 }
 
-void digester_final(struct digester *d, char out[DIGEST_MAX])
+uint64_t pea_digest_bytes(const struct pea_digest *d)
+{
+	return d->bytes;
+}
+
+void pea_digest_final(struct pea_digest *d, char out[PEA_DIGEST_MAX])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 	size_t off;
 
-	EVP_DigestFinal_ex(d->ctx, md, &n);
-	off = (size_t)snprintf(out, DIGEST_MAX, "%s:", d->algo);
-	for (unsigned int i = 0; i < n && off + 2 < DIGEST_MAX; i++, off += 2)
-		snprintf(out + off, DIGEST_MAX - off, "%02x", md[i]);
-	EVP_DigestInit_ex(d->ctx, EVP_MD_CTX_get0_md(d->ctx), NULL);
+	if (EVP_DigestFinal_ex(d->ctx, md, &n) != 1 || n * 2 + strlen(d->algo) + 2 > PEA_DIGEST_MAX)
+		abort();
+	off = (size_t)snprintf(out, PEA_DIGEST_MAX, "%s:", d->algo);
+	for (unsigned int i = 0; i < n; i++, off += 2)
+		snprintf(out + off, PEA_DIGEST_MAX - off, "%02x", md[i]);
+	if (EVP_DigestInit_ex(d->ctx, EVP_MD_CTX_get0_md(d->ctx), NULL) != 1)
+		abort();
+	d->bytes = 0;
 }
 
-void digester_done(struct digester *d)
+void pea_digest_done(struct pea_digest *d)
 {
 	EVP_MD_CTX_free(d->ctx);
 	d->ctx = NULL;
 }
 
-void digest_buffer(const char *algo, const void *buf, size_t len, char out[DIGEST_MAX])
+void pea_digest_buffer(const char *algo, const void *buf, size_t len, char out[PEA_DIGEST_MAX])
 {
-	struct digester d = { 0 };
+	_cleanup_digest_ struct pea_digest d = { 0 };
 
-	if (digester_init(&d, algo ? algo : "sha256", NULL) < 0) {
+	if (pea_digest_init(&d, algo ? algo : "sha256", NULL) < 0) {
 		out[0] = '\0';
 		return;
 	}
-	digester_update(&d, buf, len);
-	digester_final(&d, out);
-	digester_done(&d);
+	pea_digest_update(&d, buf, len);
+	pea_digest_final(&d, out);
 }
 
-int digest_verify_buffer(const void *buf, size_t len, const char *want, const char *what,
-			 struct pea_error **err)
+int pea_digest_verify_buffer(const void *buf, size_t len, const char *want, const char *what,
+			     struct pea_error **err)
 {
-	char got[DIGEST_MAX];
+	char got[PEA_DIGEST_MAX];
 	char algo[8] = "sha256";
 	const char *colon = strchr(want, ':');
 
 	if (colon && (size_t)(colon - want) < sizeof(algo))
 		snprintf(algo, sizeof(algo), "%.*s", (int)(colon - want), want);
-	digest_buffer(algo, buf, len, got);
+	pea_digest_buffer(algo, buf, len, got);
 	if (strcmp(got, want) != 0)
 		return pea_error_new(err, EBADMSG, "%s: digest mismatch: expected '%s', got '%s'",
 				     what, want, got);
