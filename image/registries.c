@@ -14,7 +14,7 @@
 #include "lib/xalloc.h"
 #include "image/reference.h"
 #include "image/registries.h"
-#include "image/toml.h"
+#include "lib/toml.h"
 
 struct registries_conf *registries_conf_new(void)
 {
@@ -245,7 +245,7 @@ int registries_conf_parse(struct registries_conf *conf, const char *buf, size_t 
 	const char *mode = NULL;
 	bool has_v2;
 
-	if (toml_parse(buf, len, what, &doc, err) < 0)
+	if (pea_toml_parse(buf, len, what, &doc, err) < 0)
 		return -EINVAL;
 	if (pea_json_get_strv_opt(doc, "", "unqualified-search-registries", &search, err) < 0 ||
 	    pea_json_get_string_opt(doc, "", "short-name-mode", &mode, err) < 0 ||
@@ -303,7 +303,7 @@ static int conf_load_file(struct registries_conf *conf, const char *path, bool m
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 
-	if (pea_read_file_at(AT_FDCWD, path, TOML_MAX_SIZE, &buf, &len, err) < 0) {
+	if (pea_read_file_at(AT_FDCWD, path, PEA_TOML_MAX_SIZE, &buf, &len, err) < 0) {
 		if (!must_exist && pea_error_is(*err, ENOENT)) {
 			pea_error_release(err);
 			return 0;

@@ -1,10 +1,10 @@
 #pragma once
 
 /*
- * storage.conf (containers-storage.conf(5)): a strict parser for the TOML subset that
- * file uses (tables, bare and quoted keys, strings, booleans, integers, arrays of those),
- * keeping the keys pea-storage acts on. Unknown keys are ignored, as containers/storage
- * does; a syntax error or a known key of the wrong type is an error naming the line.
+ * storage.conf (containers-storage.conf(5)), read with lib/toml.h, keeping the keys
+ * pea-storage acts on. Unknown keys are ignored, as containers/storage does; a syntax
+ * error names the file and line ("FILE:LINE: why"), a known key of the wrong type or
+ * value names the file and the key ("FILE: 'storage.graphroot' is not a string").
  */
 
 #include <stdbool.h>
@@ -24,7 +24,7 @@ struct storage_conf {
 	bool transient_store;
 };
 
-/* Parse buf; what names the file in errors ("storage.conf:12: ..."). Fills conf. */
+/* Parse buf; what names the file in errors. Fills the fields the file sets. */
 int storage_conf_parse(const char *buf, size_t len, const char *what, struct storage_conf *conf,
 		       struct pea_error **err);
 int storage_conf_load(const char *path, struct storage_conf *conf, struct pea_error **err);

@@ -112,7 +112,7 @@ setup() {
 @test "a malformed registries.conf: one line naming the file and line" {
 	printf 'unqualified-search-registries = ["a.io"]\n[[registry]]\nlocation = "x.io"\ninsecure = maybe\n' >"$CONF"
 	run -1 "${I[@]}" inspect "docker://x.io/a/b"
-	assert_output "pea-image: $CONF:4: expected a value, found 'm'"
+	assert_output "pea-image: $CONF:4: invalid value 'maybe'"
 	printf '[[registry]]\nlocation = "https://x.io"\n' >"$CONF"
 	run -1 "${I[@]}" inspect "docker://x.io/a/b"
 	assert_output --partial "URI schemes are not supported"

@@ -1,4 +1,4 @@
-/* registries.conf: the TOML subset and the registries built from it. */
+/* registries.conf: the registries built from a parsed file (the TOML itself: fuzz-toml.c). */
 #include <stdlib.h>
 #include <string.h>
 

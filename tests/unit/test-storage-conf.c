@@ -56,6 +56,20 @@ static void test_good(void)
 	tap_ok(c.driver == NULL, "an empty driver means the default");
 	storage_conf_clear(&c);
 	tap_is_int(parse("", &c, &err), 0, "an empty file");
+
+	/* containers-storage.conf's own file has an inline table */
+	tap_is_int(parse("[storage.options]\n"
+			 "pull_options = {enable_partial_images = \"false\", use_hard_links = "
+			 "\"false\"}\n"
+			 "mount_program = \"/bin/generic\"\n"
+			 "mountopt = '''nodev'''\n"
+			 "[storage.options.overlay]\n"
+			 "mount_program = \"/bin/overlay\"\n",
+			 &c, &err),
+		   0, "inline tables and multi-line strings");
+	tap_is_str(c.mount_program, "/bin/overlay", "the driver's own option wins");
+	tap_is_str(c.mountopt, "nodev", "the generic option applies when the driver has none");
+	storage_conf_clear(&c);
 }
 
 static void test_bad(void)
@@ -64,30 +78,35 @@ static void test_bad(void)
 		const char *text;
 		const char *msg;
 	} cases[] = {
-		{ "[storage]\ndriver = \"zfs\"\n",
-		  "t.conf:2: storage driver 'zfs' is not supported" },
-		{ "x = \"a\nb\"\n", "t.conf:1: unterminated string" },
+		{ "[storage]\ndriver = \"zfs\"\n", "t.conf: 'storage.driver': storage driver 'zfs' "
+						   "is not supported (overlay, vfs)" },
+		{ "x = \"a\nb\"\n", "t.conf:1: newline in a single-line string" },
 		{ "x = 'a", "t.conf:1: unterminated string" },
 		{ "x = \"\\u12\"\n", "t.conf:1: invalid unicode escape" },
-		{ "x = \"\\ud800\"\n", "t.conf:1: invalid unicode code point" },
-		{ "x = \"\\u0000\"\n", "t.conf:1: NUL character in a string" },
+		{ "x = \"\\ud800\"\n", "t.conf:1: invalid unicode scalar U+D800" },
+		{ "x = \"\\u0000\"\n", "t.conf:1: invalid unicode scalar U+0000" },
 		{ "x = \"a\x01\"\n", "t.conf:1: control character in a string" },
-		{ "a.b = 1\na.b = 2\n", "t.conf:2: key 'a.b' defined twice" },
-		{ "[a]\n[a]\n", "t.conf:2: table 'a' defined twice" },
+		{ "a.b = 1\na.b = 2\n", "t.conf:2: duplicate key 'b'" },
+		{ "[a]\n[a]\n", "t.conf:2: table 'a' is defined twice" },
 		{ "= 1\n", "t.conf:1: expected a key" },
 		{ "[]\n", "t.conf:1: expected a key" },
-		{ "x = [[[[[[[[[[1]]]]]]]]]]\n", "t.conf:1: arrays nested too deeply" },
-		{ "x = 1.5\n", "t.conf:1: invalid value '1.5'" },
-		{ "x = 99999999999999999999\n", "t.conf:1: invalid value" },
-		{ "x = {a = 1}\n", "t.conf:1: inline tables are not supported" },
-		{ "x = true false\n", "t.conf:1: unexpected 'f' after the value" },
-		{ "[storage.options]\nmountopt = [\"a\"]\n",
-		  "t.conf:2: 'storage.options.mountopt' must be a string" },
-		{ "[storage.options.overlay]\nmountopt = 1\n",
-		  "t.conf:2: 'storage.options.overlay.mountopt' must be a string" },
-		{ "[storage.options.vfs]\nignore_chown_errors = 1\n",
-		  "t.conf:2: 'storage.options.vfs.ignore_chown_errors' must be a boolean" },
+		{ "x = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n",
+		  "t.conf:1: values nested too deep" },
+		{ "x = 1.5\n", "t.conf:1: floats and dates are not supported here" },
+		{ "x = 99999999999999999999\n", "t.conf:1: integer out of range" },
+		{ "x = true false\n", "t.conf:1: expected the end of the line, found 'f'" },
 		{ "x = [1,\n2\n# c\n", "t.conf:4: unterminated array" },
+		{ "storage = 1\n", "t.conf: 'storage' is not a table" },
+		{ "[[storage]]\n", "t.conf: 'storage' is not a table" },
+		{ "[storage.options]\noverlay = \"x\"\n",
+		  "t.conf: 'storage.options.overlay' is not a table" },
+		{ "[storage.options]\nmountopt = [\"a\"]\n",
+		  "t.conf: 'storage.options.mountopt' is not a string" },
+		{ "[storage.options.overlay]\nmountopt = 1\n",
+		  "t.conf: 'storage.options.overlay.mountopt' is not a string" },
+		{ "[storage.options.vfs]\nignore_chown_errors = 1\n",
+		  "t.conf: 'storage.options.vfs.ignore_chown_errors' is not a boolean (true or "
+		  "false)" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -128,7 +147,7 @@ static void test_opts(void)
 
 int main(void)
 {
-	tap_plan(38);
+	tap_plan(43);
 	test_good();
 	test_bad();
 	test_opts();

@@ -9,7 +9,7 @@
 #include "lib/error.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
-#include "image/toml.h"
+#include "lib/toml.h"
 
 struct toml_parser {
 	const char *p, *end;
@@ -35,6 +35,11 @@ __attribute__((format(printf, 2, 3))) static int toml_fail(struct toml_parser *t
 static bool toml_eof(const struct toml_parser *t)
 {
 	return t->p >= t->end;
+}
+
+static bool is_printable(char c)
+{
+	return c > ' ' && c < 0x7f;
 }
 
 static void skip_ws(struct toml_parser *t)
@@ -79,8 +84,13 @@ static int expect_eol(struct toml_parser *t)
 		return 0;
 	if (*t->p == '\r')
 		t->p++;
-	if (toml_eof(t) || *t->p != '\n')
+	if (toml_eof(t))
 		return toml_fail(t, "expected the end of the line");
+	if (*t->p != '\n' && is_printable(*t->p))
+		return toml_fail(t, "expected the end of the line, found '%c'", *t->p);
+	if (*t->p != '\n')
+		return toml_fail(t, "expected the end of the line, found byte 0x%02x",
+				 (unsigned char)*t->p);
 	t->p++;
 	t->line++;
 	return 0;
@@ -167,6 +177,12 @@ static int parse_escape(struct toml_parser *t, char **buf, size_t *len, size_t *
 		digits = 8;
 		break;
 	default:
+		if (c == '\n' || c == '\r')
+			return toml_fail(t, "line-ending backslashes are not supported here");
+		if (!is_printable(c))
+			return toml_fail(
+				t, "invalid escape (a backslash, then byte 0x%02x) in a string",
+				(unsigned char)c);
 		return toml_fail(t, "invalid escape '\\%c' in a string", c);
 	}
 	for (int i = 0; i < digits; i++) {
@@ -254,8 +270,10 @@ static int parse_key_part(struct toml_parser *t, char **ret)
 	start = t->p;
 	while (!toml_eof(t) && is_bare_key_char(*t->p))
 		t->p++;
-	if (t->p == start)
+	if (t->p == start && is_printable(*t->p))
 		return toml_fail(t, "expected a key, found '%c'", *t->p);
+	if (t->p == start)
+		return toml_fail(t, "expected a key, found byte 0x%02x", (unsigned char)*t->p);
 	*ret = xstrndup(start, (size_t)(t->p - start));
 	return 0;
 }
@@ -271,7 +289,7 @@ static int parse_key(struct toml_parser *t, char ***ret)
 		if (parse_key_part(t, &part) < 0)
 			return -EINVAL;
 		pea_strv_push_take(&parts, part);
-		if (pea_strv_length(parts) > TOML_MAX_DEPTH)
+		if (pea_strv_length(parts) > PEA_TOML_MAX_DEPTH)
 			return toml_fail(t, "key nested too deep");
 		skip_ws(t);
 		if (toml_eof(t) || *t->p != '.')
@@ -308,7 +326,9 @@ static int parse_array(struct toml_parser *t, int depth, struct json_object **re
 			continue;
 		}
 		skip_ws_nl(t);
-		if (toml_eof(t) || *t->p != ']')
+		if (toml_eof(t))
+			return toml_fail(t, "unterminated array");
+		if (*t->p != ']')
 			return toml_fail(t, "expected ',' or ']' in an array");
 		t->p++;
 		break;
@@ -420,15 +440,29 @@ static bool match_word(struct toml_parser *t, const char *w)
 	return true;
 }
 
+/* Not a value: the message quotes the word (printable ASCII, up to 32 bytes) or the byte. */
+static int fail_bad_value(struct toml_parser *t)
+{
+	size_t n = 0;
+
+	while (t->p + n < t->end && n < 32 && is_printable(t->p[n]) && !strchr(",]}#", t->p[n]))
+		n++;
+	if (n == 0 && is_printable(*t->p))
+		return toml_fail(t, "expected a value, found '%c'", *t->p);
+	if (n == 0)
+		return toml_fail(t, "expected a value, found byte 0x%02x", (unsigned char)*t->p);
+	return toml_fail(t, "invalid value '%.*s'", (int)n, t->p);
+}
+
 static int parse_value(struct toml_parser *t, int depth, struct json_object **ret)
 {
 	char c;
 
-	if (depth > TOML_MAX_DEPTH)
+	if (depth > PEA_TOML_MAX_DEPTH)
 		return toml_fail(t, "values nested too deep");
 	skip_ws(t);
-	if (toml_eof(t))
-		return toml_fail(t, "expected a value");
+	if (toml_eof(t) || *t->p == '\n' || *t->p == '\r' || *t->p == '#')
+		return toml_fail(t, "missing value");
 	c = *t->p;
 	if (c == '"' || c == '\'') {
 		_cleanup_free_ char *s = NULL;
@@ -455,7 +489,7 @@ static int parse_value(struct toml_parser *t, int depth, struct json_object **re
 		return toml_fail(t, "floats are not supported here");
 	if ((c >= '0' && c <= '9') || c == '+' || c == '-')
 		return parse_integer(t, ret);
-	return toml_fail(t, "expected a value, found '%c'", c);
+	return fail_bad_value(t);
 }
 
 static bool is_defined(const struct toml_parser *t, const struct json_object *o)
@@ -588,8 +622,8 @@ static int parse_document(struct toml_parser *t, struct json_object *root)
 	}
 }
 
-int toml_parse(const char *buf, size_t len, const char *what, struct json_object **ret,
-	       struct pea_error **err)
+int pea_toml_parse(const char *buf, size_t len, const char *what, struct json_object **ret,
+		   struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *root = NULL;
 	struct toml_parser t = {
@@ -601,8 +635,9 @@ int toml_parse(const char *buf, size_t len, const char *what, struct json_object
 	};
 	int r;
 
-	if (len > TOML_MAX_SIZE)
-		return pea_error_new(err, EFBIG, "%s: larger than %u bytes", what, TOML_MAX_SIZE);
+	if (len > PEA_TOML_MAX_SIZE)
+		return pea_error_new(err, EFBIG, "%s: larger than %u bytes", what,
+				     PEA_TOML_MAX_SIZE);
 	if (memchr(buf, '\0', len))
 		return pea_error_new(err, EINVAL, "%s: contains a NUL byte", what);
 	root = json_object_new_object();
