@@ -81,6 +81,7 @@ static const char create_usage[] =
 	"      --env-file=FILE       read KEY=VALUE lines (# comments, blank lines skipped)\n"
 	"      --entrypoint=CMD      override the image's entrypoint (a string or a JSON array)\n"
 	"  -h, --hostname=NAME       the container's host name (default: its short id)\n"
+	"  -i, --interactive         keep the container's stdin open; run copies pea's to it\n"
 	"  -l, --label=KEY=VALUE     add a label\n"
 	"  -m, --memory=SIZE         memory limit (b, k, m, g suffixes; at least 6m)\n"
 	"      --name=NAME           the container's name\n"
@@ -120,6 +121,7 @@ struct create_opts {
 	char **labels;
 	bool tls_verify;
 	bool rm;
+	bool interactive;
 };
 
 static void create_opts_clear(struct create_opts *o)
@@ -482,7 +484,8 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 	case OPT_TLS_VERIFY:
 		return parse_bool_arg("tls-verify", arg, &o->tls_verify, err);
 	case 'i':
-		return pea_error_new(err, ENOTSUP, "-i/--interactive is not supported yet");
+		o->interactive = true;
+		return 0;
 	case 't':
 		return pea_error_new(err, ENOTSUP, "-t/--tty is not supported yet");
 	default:
@@ -605,6 +608,7 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 	json_object_object_add(j, "tmpfs",
 			       o->tmpfs ? json_object_get(o->tmpfs) : json_object_new_array());
 	json_object_object_add(j, "read_only", json_object_new_boolean(o->read_only));
+	json_object_object_add(j, "interactive", json_object_new_boolean(o->interactive));
 	if (o->memory)
 		json_object_object_add(j, "memory", json_object_new_int64(o->memory));
 	if (o->pids_set)

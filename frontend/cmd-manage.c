@@ -52,7 +52,7 @@ int cmd_restart(struct global_options *g, int argc, char **argv, struct pea_erro
 		int code = 0;
 
 		if (container_stop(g, argv[i], timeout, &e) < 0 ||
-		    container_start(g, argv[i], false, &code, &e) < 0) {
+		    container_start(g, argv[i], false, false, &code, &e) < 0) {
 			if (i + 1 == argc && status == 0) {
 				*err = TAKE_PTR(e);
 				return -1;

@@ -10,7 +10,9 @@
 #include <time.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +40,14 @@
 
 extern char **environ;
 
+static bool interactive(const struct ctr_record *r)
+{
+	bool i = false;
+
+	(void)pea_json_get_bool_opt(r->opts, "opts", "interactive", &i, NULL);
+	return i;
+}
+
 /*
  * With attach, the exit command only cleans up: pea itself reads the exit
  * code and removes a --rm container, so the exit file cannot go first.
@@ -61,6 +71,8 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push(&v, g->runtime);
 	pea_strv_push(&v, "-b");
 	pea_strv_push(&v, bundle);
+	if (interactive(r))
+		pea_strv_push(&v, "-i");
 	pea_strv_push(&v, "-p");
 	pea_strv_push_take(&v, xasprintf("%s/pidfile", bundle));
 	pea_strv_push_take(&v, xasprintf("--log-path=k8s-file:%s/ctr.log", bundle));
@@ -212,6 +224,58 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	return 0;
 }
 
+/* Connect to the monitor's attach socket (through /proc/self/fd: its path may be long). */
+static int attach_connect(const struct global_options *g, const char *id, int *ret_fd,
+			  struct pea_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/socket/%s", g->runroot, id);
+	_cleanup_close_ int dfd = -1, fd = -1;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	dfd = open(dir, O_PATH | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open the attach folder '%s'", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach", dfd);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return pea_error_errno(err, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return pea_error_errno(err, "connect to the attach socket of '%s'", id);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/*
+ * Our stdin to the container through the attach socket; its output that
+ * comes back there is dropped (it is read from the log). At the end of our
+ * stdin the socket is closed: the monitor then closes the container's.
+ */
+static void pump_stdin(int *sock, bool *stdin_open, short sock_ev, short in_ev)
+{
+	char buf[8192];
+	ssize_t n;
+
+	if (sock_ev & POLLIN)
+		while (recv(*sock, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+	if (sock_ev & (POLLHUP | POLLERR)) {
+		*sock = pea_close(*sock);
+		return;
+	}
+	if (!(in_ev & (POLLIN | POLLHUP | POLLERR)))
+		return;
+	n = read(STDIN_FILENO, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		*stdin_open = false;
+		*sock = pea_close(*sock);
+		return;
+	}
+	if (send(*sock, buf, (size_t)n, MSG_NOSIGNAL) < 0)
+		*sock = pea_close(*sock);
+}
+
 static int forward_signal(struct global_options *g, const char *id, int sig)
 {
 	_cleanup_free_ char *num = xasprintf("%d", sig);
@@ -248,8 +312,10 @@ static void print_new(int fd, char **buf, size_t *len, size_t *off)
  * the attach socket cannot promise for a container that ends before the
  * monitor accepts us). Signals pea gets go to the container.
  */
-static int follow_log(struct global_options *g, const char *id, off_t from, struct pea_error **err)
+static int follow_log(struct global_options *g, const char *id, off_t from, int sock,
+		      struct pea_error **err)
 {
+	bool stdin_open = sock >= 0;
 	_cleanup_free_ char *logf = xasprintf("%s/containers/%s/ctr.log", g->root, id);
 	_cleanup_free_ char *exitf = record_exit_file(g, id), *exits = NULL, *dir = NULL;
 	_cleanup_free_ char *buf = NULL;
@@ -272,8 +338,11 @@ static int follow_log(struct global_options *g, const char *id, off_t from, stru
 		(void)inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE);
 	}
 	for (;;) {
-		struct pollfd p[2] = { { .fd = ino, .events = POLLIN },
-				       { .fd = sfd, .events = POLLIN } };
+		struct pollfd p[4] = { { .fd = ino, .events = POLLIN },
+				       { .fd = sfd, .events = POLLIN },
+				       { .fd = sock, .events = POLLIN },
+				       { .fd = stdin_open && sock >= 0 ? STDIN_FILENO : -1,
+					 .events = POLLIN } };
 		bool ended = pea_path_exists_at(AT_FDCWD, exitf);
 		char drain[4096];
 
@@ -287,10 +356,16 @@ static int follow_log(struct global_options *g, const char *id, off_t from, stru
 			print_new(fd, &buf, &len, &off);
 		if (ended)
 			break;
-		if (!pea_path_exists_at(AT_FDCWD, dir))
+		if (!pea_path_exists_at(AT_FDCWD, dir)) {
+			pea_close(sock);
 			return pea_error_new(err, ENOENT, "container '%s' was removed", id);
-		if (poll(p, 2, 100) < 0 && errno != EINTR)
+		}
+		if (poll(p, 4, 100) < 0 && errno != EINTR) {
+			pea_close(sock);
 			return pea_error_errno(err, "poll");
+		}
+		if (sock >= 0)
+			pump_stdin(&sock, &stdin_open, p[2].revents, p[3].revents);
 		if (sfd >= 0 && (p[1].revents & POLLIN)) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
@@ -300,6 +375,7 @@ static int follow_log(struct global_options *g, const char *id, off_t from, stru
 			while (read(ino, drain, sizeof(drain)) > 0)
 				;
 	}
+	pea_close(sock);
 	fflush(stdout);
 	fflush(stderr);
 	return 0;
@@ -355,7 +431,7 @@ static int make_run_dirs(const struct global_options *g, struct pea_error **err)
 }
 
 /* Under the lock: everything up to a running container. */
-static int start_locked(struct global_options *g, struct ctr_record *r, bool attach,
+static int start_locked(struct global_options *g, struct ctr_record *r, bool attach, int *ret_sock,
 			struct pea_error **err)
 {
 	_cleanup_free_ char *bundle = record_dir(g, r->id), *rootfs = NULL;
@@ -376,6 +452,8 @@ static int start_locked(struct global_options *g, struct ctr_record *r, bool att
 		goto fail;
 	if (launch_monitor(g, r, bundle, attach, &pid, err) < 0)
 		goto fail;
+	if (ret_sock && attach_connect(g, r->id, ret_sock, err) < 0)
+		goto fail_kill;
 	if (container_runtime(g, r, start, false, err) < 0)
 		goto fail_kill;
 	r->state = CTR_RUNNING;
@@ -430,13 +508,14 @@ static void reap_adopted(void)
 	}
 }
 
-int container_start(struct global_options *g, const char *id, bool attach, int *ret_exit,
-		    struct pea_error **err)
+int container_start(struct global_options *g, const char *id, bool attach, bool stdin_too,
+		    int *ret_exit, struct pea_error **err)
 {
 	_cleanup_close_ int lock = -1;
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *full = NULL;
 	off_t log_from = 0;
+	int sock = -1;
 
 	if (attach)
 		become_subreaper();
@@ -458,7 +537,9 @@ int container_start(struct global_options *g, const char *id, bool attach, int *
 		struct stat st;
 		log_from = stat(logf, &st) == 0 ? st.st_size : 0;
 	}
-	if (start_locked(g, r, attach, err) < 0) {
+	if (start_locked(g, r, attach, attach && stdin_too && interactive(r) ? &sock : NULL, err) <
+	    0) {
+		sock = pea_close(sock);
 		if (r->rm) {
 			int status = g->error_status;
 			(void)container_remove(g, r, NULL);
@@ -472,7 +553,7 @@ int container_start(struct global_options *g, const char *id, bool attach, int *
 	lock = pea_unlock(lock);
 	if (!attach)
 		return 0;
-	if (follow_log(g, full, log_from, err) < 0)
+	if (follow_log(g, full, log_from, TAKE_FD(sock), err) < 0)
 		return -1;
 	if (container_wait_exit(g, full, -1, err) < 0)
 		return -1;
@@ -517,7 +598,7 @@ int cmd_start(struct global_options *g, int argc, char **argv, struct pea_error 
 		_cleanup_error_ struct pea_error *e = NULL;
 		int code = 0;
 
-		if (container_start(g, argv[i], attach, &code, &e) < 0) {
+		if (container_start(g, argv[i], attach, false, &code, &e) < 0) {
 			if (i + 1 == argc) {
 				*err = TAKE_PTR(e);
 				return -1;
@@ -544,7 +625,7 @@ int cmd_run(struct global_options *g, int argc, char **argv, struct pea_error **
 		return -1;
 	if (rc == 1)
 		return 0;
-	if (container_start(g, r->id, !rf.detach, &code, err) < 0)
+	if (container_start(g, r->id, !rf.detach, true, &code, err) < 0)
 		return -1;
 	if (rf.detach) {
 		printf("%s\n", r->id);

@@ -25,10 +25,11 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 /*
  * Start a created or exited container: mount, write the bundle, launch the
  * monitor, start. With attach, its output is copied to our stdout/stderr
- * until it ends and *ret_exit gets its exit code (after the cleanup).
+ * until it ends and *ret_exit gets its exit code (after the cleanup); with
+ * stdin_too, our stdin goes to a container created with -i.
  */
-int container_start(struct global_options *g, const char *id, bool attach, int *ret_exit,
-		    struct pea_error **err);
+int container_start(struct global_options *g, const char *id, bool attach, bool stdin_too,
+		    int *ret_exit, struct pea_error **err);
 
 /*
  * After the container ended: record its exit, unmount, delete the runtime's
