@@ -1,10 +1,7 @@
 /*
  * containers.conf: the few keys pea reads so far ([engine] runtime,
- * conmon_path, [engine.runtimes]). A narrow TOML reader of strings and arrays
- * of strings; other values are skipped. image/toml.c has a full parser: the
- * two should become one in lib/.
+ * conmon_path, [engine.runtimes]), through lib/toml.h.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/json.h"
 #include "lib/strv.h"
+#include "lib/toml.h"
 #include "lib/xalloc.h"
 #include "frontend/config.h"
 #include "frontend/frontend.h"
@@ -31,171 +32,51 @@ void engine_config_clear(struct engine_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* A quoted string at *p ('...' literal, "..." with escapes); *p moves past it. */
-static int parse_string(const char **p, char **ret)
+/* "name=path1:path2" entries of [engine.runtimes], the later file winning. */
+static int read_runtimes(struct engine_config *c, struct json_object *rts, const char *what,
+			 struct pea_error **err)
 {
-	const char *s = *p;
-	char q = *s++;
-	char *out = xmalloc(strlen(s) + 1);
-	size_t o = 0;
+	json_object_object_foreach(rts, name, val)
+	{
+		_cleanup_strv_ char **paths = NULL;
+		_cleanup_free_ char *joined = NULL;
 
-	for (; *s && *s != q && *s != '\n'; s++) {
-		if (q == '"' && *s == '\\') {
-			s++;
-			switch (*s) {
-			case 'n':
-				out[o++] = '\n';
-				break;
-			case 't':
-				out[o++] = '\t';
-				break;
-			case '"':
-			case '\\':
-				out[o++] = *s;
-				break;
-			default:
-				free(out);
-				return -EINVAL;
-			}
-			continue;
-		}
-		out[o++] = *s;
+		(void)val;
+		if (pea_json_get_strv_opt(rts, "engine.runtimes", name, &paths, err) < 0)
+			return pea_error_wrap(err, "%s", what);
+		joined = pea_strv_join(paths, ":");
+		pea_strv_push_take(&c->runtimes, xasprintf("%s=%s", name, joined));
 	}
-	if (*s != q) {
-		free(out);
-		return -EINVAL;
-	}
-	out[o] = '\0';
-	*p = s + 1;
-	*ret = out;
 	return 0;
-}
-
-static void skip_blank(const char **p, int *line)
-{
-	for (;;) {
-		while (**p == ' ' || **p == '\t' || **p == '\r' || **p == '\n') {
-			if (**p == '\n')
-				(*line)++;
-			(*p)++;
-		}
-		if (**p != '#')
-			return;
-		while (**p && **p != '\n')
-			(*p)++;
-	}
-}
-
-/* Value at *p: a string (ret_str), an array of strings (ret_strv), or skipped. */
-static int parse_value(const char **p, int *line, char **ret_str, char ***ret_strv)
-{
-	if (**p == '"' || **p == '\'')
-		return parse_string(p, ret_str);
-	if (**p == '[') {
-		char **v = NULL;
-		(*p)++;
-		for (;;) {
-			char *s = NULL;
-			skip_blank(p, line);
-			if (**p == ']') {
-				(*p)++;
-				*ret_strv = v ? v : xnew(char *, 1);
-				return 0;
-			}
-			if ((**p != '"' && **p != '\'') || parse_string(p, &s) < 0) {
-				pea_strv_free(v);
-				return -EINVAL;
-			}
-			pea_strv_push_take(&v, s);
-			skip_blank(p, line);
-			if (**p == ',')
-				(*p)++;
-			else if (**p != ']') {
-				pea_strv_free(v);
-				return -EINVAL;
-			}
-		}
-	}
-	/* numbers, booleans, inline tables: not read by pea, skipped to the line's end */
-	if (**p == '{')
-		return -EINVAL;
-	while (**p && **p != '\n' && **p != '#')
-		(*p)++;
-	return 0;
-}
-
-static void apply(struct engine_config *c, const char *section, const char *key, char *str,
-		  char **strv)
-{
-	if (strcmp(section, "engine") == 0 && strcmp(key, "runtime") == 0 && str) {
-		free(c->runtime);
-		c->runtime = xstrdup(str);
-	} else if (strcmp(section, "engine") == 0 && strcmp(key, "conmon_path") == 0 && strv) {
-		pea_strv_free(c->conmon_path);
-		c->conmon_path = pea_strv_copy(strv);
-	} else if (strcmp(section, "engine.runtimes") == 0 && strv) {
-		/* "name=path1:path2" entries, the later file winning */
-		_cleanup_free_ char *joined = pea_strv_join(strv, ":");
-		pea_strv_push_take(&c->runtimes, xasprintf("%s=%s", key, joined));
-	}
 }
 
 int engine_config_parse(struct engine_config *c, const char *text, const char *what,
 			struct pea_error **err)
 {
-	_cleanup_free_ char *section = xstrdup("");
-	const char *p = text;
-	int line = 1;
+	_cleanup_json_ struct json_object *doc = NULL;
+	struct json_object *engine = NULL, *rts = NULL;
+	const char *runtime = NULL;
+	char **conmon = NULL;
 
-	for (;;) {
-		_cleanup_free_ char *key = NULL, *str = NULL;
-		_cleanup_strv_ char **strv = NULL;
-		const char *start;
-
-		skip_blank(&p, &line);
-		if (!*p)
-			return 0;
-		if (*p == '[') {
-			const char *end = strchr(p, ']');
-			const char *nl = strchr(p, '\n');
-			bool array = p[1] == '[';
-			if (!end || (nl && end > nl))
-				return pea_error_new(err, EINVAL, "%s:%d: unclosed table header",
-						     what, line);
-			free(section);
-			section =
-				xstrndup(p + (array ? 2 : 1), (size_t)(end - p - (array ? 2 : 1)));
-			p = end + (array && end[1] == ']' ? 2 : 1);
-			continue;
-		}
-		start = p;
-		if (*p == '"' || *p == '\'') {
-			if (parse_string(&p, &key) < 0)
-				return pea_error_new(err, EINVAL, "%s:%d: bad quoted key", what,
-						     line);
-		} else {
-			while (isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.')
-				p++;
-			if (p == start)
-				return pea_error_new(err, EINVAL, "%s:%d: expected a key", what,
-						     line);
-			key = xstrndup(start, (size_t)(p - start));
-		}
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p != '=')
-			return pea_error_new(err, EINVAL, "%s:%d: expected '=' after '%s'", what,
-					     line, key);
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (parse_value(&p, &line, &str, &strv) < 0)
-			return pea_error_new(err, EINVAL,
-					     "%s:%d: value of '%s' is not a string or an "
-					     "array of strings",
-					     what, line, key);
-		apply(c, section, key, str, strv);
+	if (pea_toml_parse(text, strlen(text), what, &doc, err) < 0)
+		return -1;
+	if (!doc || pea_json_get_object_opt(doc, "", "engine", &engine, err) < 0)
+		return doc ? pea_error_wrap(err, "%s", what) : 0;
+	if (!engine)
+		return 0;
+	if (pea_json_get_string_opt(engine, "engine", "runtime", &runtime, err) < 0 ||
+	    pea_json_get_strv_opt(engine, "engine", "conmon_path", &conmon, err) < 0 ||
+	    pea_json_get_object_opt(engine, "engine", "runtimes", &rts, err) < 0)
+		return pea_error_wrap(err, "%s", what);
+	if (runtime) {
+		free(c->runtime);
+		c->runtime = xstrdup(runtime);
 	}
+	if (conmon) {
+		pea_strv_free(c->conmon_path);
+		c->conmon_path = conmon;
+	}
+	return rts ? read_runtimes(c, rts, what, err) : 0;
 }
 
 static int read_one(struct engine_config *c, const char *path, struct pea_error **err)
@@ -210,8 +91,6 @@ static int read_one(struct engine_config *c, const char *path, struct pea_error 
 		*err = TAKE_PTR(e);
 		return -1;
 	}
-	if (memchr(buf, '\0', len))
-		return pea_error_new(err, EINVAL, "%s: not a text file", path);
 	return engine_config_parse(c, buf, path, err);
 }
 

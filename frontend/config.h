@@ -19,7 +19,7 @@ struct engine_config {
 };
 
 void engine_config_clear(struct engine_config *c);
-/* Parse one file's text into c (what names it in errors: "FILE:LINE: ..."). */
+/* Parse one file's text (lib/toml.h) into c; what names it in errors. */
 int engine_config_parse(struct engine_config *c, const char *text, const char *what,
 			struct pea_error **err);
 int engine_config_load(const struct global_options *g, struct engine_config *c,

@@ -165,6 +165,9 @@ CONF
 	assert_output "$PEA_RUNTIME"
 	printf '[engine]\nruntime = {x = 1}\n' >"$TEST_DIR/bad.conf"
 	run -125 env CONTAINERS_CONF="$TEST_DIR/bad.conf" "$PEA" "${FE_ARGS[@]}" ps
-	assert_output "Error: containers.conf: $TEST_DIR/bad.conf:2: value of 'runtime' is not a string or an array of strings"
+	assert_output "Error: containers.conf: $TEST_DIR/bad.conf: 'engine.runtime' is not a string"
+	printf '[engine\n' >"$TEST_DIR/bad.conf"
+	run -125 env CONTAINERS_CONF="$TEST_DIR/bad.conf" "$PEA" "${FE_ARGS[@]}" ps
+	assert_output --partial "bad.conf:1: "
 	run -0 pea_cmd rm c
 }
