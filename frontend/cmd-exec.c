@@ -33,7 +33,7 @@ static bool runtime_has_exec(const char *runtime)
 static const char exec_usage[] =
 	"Usage: pea exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
 	"\n"
-	"Run a process in a running container (needs a runtime with exec: crun, runc).\n"
+	"Run a process in a running container, through the runtime's exec.\n"
 	"\n"
 	"  -e, --env=KEY=VALUE   set an environment variable\n"
 	"  -u, --user=USER       run as this user\n"

@@ -312,7 +312,7 @@ static struct json_object *linux_json(const struct ctr_record *r, bool host_net)
 			       str_array(readonly_paths, ARRAY_SIZE(readonly_paths)));
 	has_mem = pea_json_get_int64_opt(r->opts, "opts", "memory", &mem, NULL) == 1;
 	has_pids = pea_json_get_int64_opt(r->opts, "opts", "pids_limit", &pids, NULL) == 1;
-	/* Resources only when asked for: pea-runtime has no cgroups yet. */
+	/* Resources only when asked for (no cgroup at all otherwise, like before). */
 	if (has_mem || has_pids) {
 		struct json_object *res = json_object_new_object();
 		_cleanup_free_ char *cg = xasprintf("/pea/pea-%s", r->id);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # pea on Debian's crun and conmon in place of pea-runtime and pea-monitor
-# (--runtime, --conmon): the core of the container commands, exec, and limits.
+# (--runtime, --conmon): the core of the container commands, exec, and limits;
+# and exec and limits on pea-runtime.
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
@@ -79,9 +80,18 @@ two"
 	run -0 pea_cmd rm -f lim
 }
 
-@test "exec with pea-runtime says what to do" {
-	run -0 pea_cmd --runtime "$PEA_RUNTIME" run -d --name noexec busybox sleep 100
-	run -125 pea_cmd exec noexec true
-	assert_output --partial "has no exec command"
-	run -0 pea_cmd rm -f noexec
+@test "pea-runtime and pea-monitor: exec, -m and --pids-limit too" {
+	run -0 pea_cmd --runtime "$PEA_RUNTIME" --conmon "$PEA_MONITOR" run -d --name pr \
+		-m 64m --pids-limit 50 busybox sleep 100
+	run -0 pea_cmd exec -e X=1 -w /tmp pr sh -c 'echo $X $(pwd)'
+	assert_output "1 /tmp"
+	run -3 pea_cmd exec pr sh -c 'exit 3'
+	id=$(pea_out inspect --format '{{.Id}}' pr)
+	run -0 pea_cmd inspect --format '{{.OCIRuntime}}' pr
+	assert_output "$PEA_RUNTIME"
+	mem=$(find /sys/fs/cgroup -path "*pea-$id*" -name memory.limit_in_bytes -o -path "*pea-$id*" -name memory.max | head -1)
+	[ -n "$mem" ]
+	assert_equal "$(cat "$mem")" 67108864
+	run -0 pea_cmd rm -f pr
+	fe_no_mounts
 }
