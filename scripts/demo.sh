@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make demo: run a container from the busybox image the tests build.
-# Until the pea frontend lands, this drives pea-runtime on an OCI bundle.
+# make demo: load the busybox image the tests build and run a container from it
+# with pea, in a throwaway store. The whole toolchain takes part: pea-image
+# loads the archive into pea-storage, pea-monitor and pea-runtime run it.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PEA_BUILD=${PEA_BUILD:-$top/build}
@@ -8,17 +9,30 @@ export PEA_BUILD=${PEA_BUILD:-$top/build}
 source "$top/tests/helpers/common.bash"
 
 if ((EUID != 0)); then
-	echo "demo: run as root (the rootless path comes with the frontend)" >&2
+	echo "demo: run as root (rootless pea is not there yet)" >&2
 	exit 1
 fi
-runtime=$PEA_BUILD/bin/pea-runtime
-if [[ ! -x $runtime ]]; then
-	echo "demo: $runtime is not built; run 'make' first" >&2
-	exit 1
-fi
+pea=$PEA_BUILD/bin/pea
+for b in pea pea-image pea-storage pea-monitor pea-runtime; do
+	if [[ ! -x $PEA_BUILD/bin/$b ]]; then
+		echo "demo: $PEA_BUILD/bin/$b is not built; run 'make' first" >&2
+		exit 1
+	fi
+done
 ensure_fixtures
 work=$(mktemp -d /tmp/pea-demo.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-make_bundle "$work/bundle" sh -c 'echo "hello from pea: $(hostname), pid $$, $(uname -sr)"; ls /'
-echo "+ pea-runtime run --bundle $work/bundle pea-demo-$$"
-"$runtime" --root "$work/state" run --bundle "$work/bundle" "pea-demo-$$"
+store=(--root "$work/root" --runroot "$work/run")
+cleanup() {
+	"$pea" "${store[@]}" rm -af >/dev/null 2>&1 || true
+	"$pea" "${store[@]}" rmi -af >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+say() { printf '+ %s\n' "$*"; }
+say pea load -i busybox-docker-archive.tar
+"$pea" "${store[@]}" load -i "$BUSYBOX_ARCHIVE"
+say pea images
+"$pea" "${store[@]}" images
+say pea run --rm busybox sh -c 'echo hello from pea; hostname; id'
+"$pea" "${store[@]}" run --rm --hostname pea-demo busybox sh -c 'echo "hello from pea"; hostname; id'
