@@ -121,7 +121,7 @@ void ovl_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	int r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = do_mknod(fs, req, parent, name, mode, rdev, &e);
 	}
@@ -189,7 +189,7 @@ void ovl_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	int r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = do_mkdir(fs, req, parent, name, mode, &e);
 	}
@@ -204,7 +204,7 @@ void ovl_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const c
 	int r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = newent_prepare(fs, req, parent, name, &ne);
 		if (r == 0 && symlinkat(link, ne.dirfd, name) < 0)
@@ -254,7 +254,7 @@ void ovl_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const cha
 	int r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = do_link(fs, req, ino, newparent, newname, &e);
 	}
@@ -294,7 +294,7 @@ void ovl_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 	int r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = do_create(fs, req, parent, name, mode, fi, &e);
 	}

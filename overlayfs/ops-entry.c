@@ -30,7 +30,7 @@ void ovl_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = ovl_dir_lookup(fs, ovl_ino_node(fs, parent), name, &n);
 		if (r == 0)
@@ -47,7 +47,7 @@ void ovl_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 	struct ovl_fs *fs = ovl_req_fs(req);
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		ovl_node_forget(fs, ovl_ino_node(fs, ino), nlookup);
 	}
@@ -59,7 +59,7 @@ void ovl_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *
 	struct ovl_fs *fs = ovl_req_fs(req);
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		for (size_t i = 0; i < count; i++)
 			ovl_node_forget(fs, ovl_ino_node(fs, forgets[i].ino), forgets[i].nlookup);
@@ -74,7 +74,7 @@ void ovl_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = ovl_node_stat(fs, ovl_ino_node(fs, ino), &st);
 	}
@@ -158,7 +158,7 @@ void ovl_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 	int r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 		struct ovl_node *n = ovl_ino_node(fs, ino);
 
 		r = do_setattr(fs, n, attr, to_set, fi ? (int)fi->fh : -1);
@@ -179,7 +179,7 @@ void ovl_op_readlink(fuse_req_t req, fuse_ino_t ino)
 	int dirfd, r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = ovl_node_where(fs, ovl_ino_node(fs, ino), path, sizeof(path), &dirfd);
 		if (r == 0) {

@@ -39,7 +39,7 @@ void ovl_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int fd = -1, r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = do_open(fs, ovl_ino_node(fs, ino), fi->flags, &fd);
 	}

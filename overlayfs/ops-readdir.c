@@ -67,7 +67,7 @@ void ovl_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = snapshot(fs, ovl_ino_node(fs, ino), &d);
 	}
@@ -89,7 +89,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct ovl_fs *fs = ovl_req_fs(req);
 	struct ovl_dirh *d = (struct ovl_dirh *)(uintptr_t)fi->fh;
 	_cleanup_free_ char *buf = xmalloc(size);
-	_cleanup_(ovl_unlockp) struct ovl_fs *locked = plus ? ovl_lock(fs) : NULL;
+	_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = plus ? ovl_lock(fs) : NULL;
 	struct ovl_node *dir = ovl_ino_node(fs, ino);
 	size_t pos = 0;
 
@@ -159,7 +159,7 @@ void ovl_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 		return;
 	}
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = ovl_node_where(fs, ovl_ino_node(fs, ino), path, sizeof(path), &dirfd);
 		if (r == 0)

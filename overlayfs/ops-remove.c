@@ -128,7 +128,7 @@ void ovl_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = do_unlink(fs, parent, name, false);
 	}
@@ -141,7 +141,7 @@ void ovl_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = do_unlink(fs, parent, name, true);
 	}
@@ -358,7 +358,7 @@ void ovl_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino
 	int r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		rn.sp = ovl_ino_node(fs, parent);
 		rn.dp = ovl_ino_node(fs, newparent);

@@ -68,7 +68,7 @@ void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 		size = OVL_XATTR_BUF;
 	buf = xmalloc(size + 1);
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		struct ovl_node *node = ovl_ino_node(fs, ino);
 
@@ -95,7 +95,7 @@ void ovl_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	int r;
 
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = xattr_path(fs, ovl_ino_node(fs, ino), false, p, sizeof(p));
 		if (r == 0) {
@@ -135,7 +135,7 @@ void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 		return;
 	}
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		struct ovl_node *node = ovl_ino_node(fs, ino);
 
@@ -158,7 +158,7 @@ void ovl_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		return;
 	}
 	{
-		_cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs);
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = xattr_path(fs, ovl_ino_node(fs, ino), true, p, sizeof(p));
 		if (r == 0 && lremovexattr(p, name) < 0)

@@ -13,7 +13,7 @@ struct ovl_fs *ovl_req_fs(fuse_req_t req);
 struct ovl_node *ovl_ino_node(struct ovl_fs *fs, fuse_ino_t ino);
 fuse_ino_t ovl_node_ino(struct ovl_fs *fs, const struct ovl_node *n);
 
-/* Lock for the scope: _cleanup_(ovl_unlockp) struct ovl_fs *locked = ovl_lock(fs); */
+/* Lock for the scope: _cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs); */
 struct ovl_fs *ovl_lock(struct ovl_fs *fs);
 void ovl_unlockp(struct ovl_fs **fs);
 

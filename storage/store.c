@@ -173,8 +173,6 @@ static int check_driver(struct store *s, const char *wanted, struct pea_error **
 
 static int make_layout(struct store *s, struct pea_error **err)
 {
-	_cleanup_close_ int l = -1;
-
 	for (size_t i = 0; i < ARRAY_SIZE(record_kinds); i++)
 		if (mkdirat(s->root_fd, record_kinds[i], 0700) < 0 && errno != EEXIST)
 			return pea_error_errno(err, "create '%s/%s'", s->graph_root,
