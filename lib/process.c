@@ -35,13 +35,19 @@ static __attribute__((noreturn)) void child_fail(int errfd, struct pea_error *er
 
 static void child_reset_signals(void)
 {
-	struct sigaction sa = { .sa_handler = SIG_DFL };
+	/*
+	 * An all-zero kernel sigaction is SIG_DFL, no flags, empty mask, on
+	 * every architecture. The raw call also reaches the signals glibc keeps
+	 * for itself (32, 33), which sigaction(3) refuses: an ignored one would
+	 * survive execve too.
+	 */
+	static const unsigned long dfl[8] = { 0 };
 	sigset_t none;
 
 	/* blocked and ignored signals survive execve: a program we run starts clean */
-	for (int sig = 1; sig < NSIG; sig++)
+	for (int sig = 1; sig < _NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &sa, NULL);
+			syscall(SYS_rt_sigaction, sig, dfl, NULL, (size_t)(_NSIG - 1) / 8);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }

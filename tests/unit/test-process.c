@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -160,10 +161,22 @@ static void test_spawn_options(void)
 		sigaddset(&set, SIGCHLD);
 		sigprocmask(SIG_BLOCK, &set, &old);
 		signal(SIGPIPE, SIG_IGN);
+		/*
+		 * And the signals glibc keeps for itself (32, 33), which only the
+		 * raw call can set: a CI runner handed them to us ignored once.
+		 * The handler is the first word of the kernel's struct but on MIPS.
+		 */
+		unsigned long ign[8] = { (unsigned long)SIG_IGN }, dfl[8] = { 0 };
+#ifndef __mips__
+		syscall(SYS_rt_sigaction, 32, ign, NULL, (size_t)(_NSIG - 1) / 8);
+		syscall(SYS_rt_sigaction, 33, ign, NULL, (size_t)(_NSIG - 1) / 8);
+#endif
 		free(out);
 		out = run_capture(argv, NULL, 0, NULL, &status);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		syscall(SYS_rt_sigaction, 32, dfl, NULL, (size_t)(_NSIG - 1) / 8);
+		syscall(SYS_rt_sigaction, 33, dfl, NULL, (size_t)(_NSIG - 1) / 8);
 		tap_is_str(out, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n",
 			   "the child starts with no blocked and no ignored signals");
 	}
