@@ -323,6 +323,14 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	nsu_run -f "$TEST_DIR/o.json" setup "${NSU_CTR_PATH[0]}"
 	assert_success
 	netns_delete "${NSU_CTR[0]}"
+	# The kernel destroys the namespace's veth pair later, from a work
+	# queue: wait for the host end to go, as it would long before a real
+	# teardown, or the bridge still has a port and rightly stays.
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -z "$(nsu_host ip -o link show master podman1 2>/dev/null)" ]] && break
+		sleep 0.05
+	done
 	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
 	assert_success
 	assert_equal "$(nsu_snapshot)" "$before"
