@@ -123,8 +123,10 @@ static int resolve_user(int rootfd, const char *spec, long *ret_uid, long *ret_g
 	long uid = 0, gid = 0, dummy;
 
 	user = colon ? xstrndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
-	if (!*user)
-		user = (free(user), xstrdup("0"));
+	if (!*user) {
+		free(user);
+		user = xstrdup("0");
+	}
 	if (lookup_db(rootfd, "/etc/passwd", user, &uid, &gid) < 0) {
 		if (!is_number(user))
 			return pea_error_new(err, ENOENT,

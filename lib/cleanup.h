@@ -22,9 +22,9 @@ void pea_cleanup_json(struct json_object **j);
 void pea_cleanup_error(struct pea_error **e);
 void pea_cleanup_strv(char ***v);
 
-#define _cleanup_(f)	   __attribute__((cleanup(f)))
+#define _cleanup_(f) __attribute__((cleanup(f)))
 /* For a variable that exists only for its cleanup (a held lock): clang warns otherwise. */
-#define _unused_ __attribute__((unused))
+#define _unused_	   __attribute__((unused))
 #define _cleanup_free_	   _cleanup_(pea_cleanup_free)
 #define _cleanup_close_	   _cleanup_(pea_cleanup_close)
 #define _cleanup_fclose_   _cleanup_(pea_cleanup_fclose)

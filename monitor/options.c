@@ -215,7 +215,7 @@ static int parse_long(int argc, char **argv, int *i, struct monitor_options *opt
 		if (eq)
 			return pea_error_new(err, EINVAL, "option '--%s' does not take a value",
 					     d->name);
-		return store_value(d, NULL, opts, err);
+		return store_value(d, "", opts, err); /* a flag takes no value */
 	}
 	if (eq)
 		return store_value(d, eq + 1, opts, err);

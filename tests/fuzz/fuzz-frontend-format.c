@@ -37,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (template_parse(s, NULL, &t, &err) == 0) {
 			_cleanup_error_ struct pea_error *e2 = NULL;
 			_cleanup_free_ char *out = NULL;
-			_cleanup_free_ _unused_ char *hdr = template_header(t); /* exercised, not read */
+			_cleanup_free_ _unused_ char *hdr =
+				template_header(t); /* exercised, not read */
 			(void)template_render(t, item, &out, &e2);
 			template_free(t);
 		}
