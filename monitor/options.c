@@ -238,7 +238,7 @@ static int parse_short(int argc, char **argv, int *i, struct monitor_options *op
 			return pea_error_new(err, EINVAL, "unknown option '-%c' (in '%s')", arg[k],
 					     arg);
 		if (d->type == OPT_FLAG) {
-			if (store_value(d, NULL, opts, err) < 0)
+			if (store_value(d, "", opts, err) < 0)
 				return -EINVAL;
 			continue;
 		}
