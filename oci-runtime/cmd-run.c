@@ -33,7 +33,7 @@ static const char run_usage[] =
 	"      --no-subreaper        accepted for runc compatibility\n";
 
 /* Signals forwarded to the container in the foreground; the others keep their default. */
-static void forwarded_signals(sigset_t *set)
+void run_forwarded_signals(sigset_t *set)
 {
 	sigfillset(set);
 	sigdelset(set, SIGCHLD);
@@ -58,8 +58,7 @@ static void run_poststart(const struct container *c)
 }
 
 /* Forward signals until the init exits; its wait status in *ret_status. */
-static int wait_container(const struct container *c, int sfd, int *ret_status,
-			  struct pea_error **err)
+int run_wait_container(const struct container *c, int sfd, int *ret_status, struct pea_error **err)
 {
 	struct pollfd p[2] = { { .fd = c->pidfd, .events = POLLIN },
 			       { .fd = sfd, .events = POLLIN } };
@@ -114,7 +113,7 @@ int cmd_run(const struct global_options *g, int argc, char **argv, struct pea_er
 		/* an init made through the namespace-joining process comes back to us */
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 			return pea_error_errno(err, "become a subreaper");
-		forwarded_signals(&set);
+		run_forwarded_signals(&set);
 		sigprocmask(SIG_BLOCK, &set, &old);
 		sfd = signalfd(-1, &set, SFD_CLOEXEC);
 		if (sfd < 0)
@@ -130,7 +129,7 @@ int cmd_run(const struct global_options *g, int argc, char **argv, struct pea_er
 	if (c->console_peer >= 0)
 		r = console_proxy(c, sfd, &status, err);
 	else
-		r = wait_container(c, sfd, &status, err);
+		r = run_wait_container(c, sfd, &status, err);
 	container_free(c);
 	if (r < 0)
 		return r;

@@ -26,6 +26,7 @@
 
 #include "cgroup.h"
 #include "container.h"
+#include "seccomp.h"
 #include "runtime.h"
 #include "state.h"
 
@@ -403,6 +404,7 @@ int container_create(const struct global_options *g, const char *id,
 				 .rootfs_parent = -1,
 				 .console_peer = -1,
 				 .pidfd = -1,
+				 .seccomp_listener = -1,
 				 .use_fifo = !for_run };
 	if (spec_load(bundle, &c->spec, err) < 0 || check_options(c, for_run, err) < 0 ||
 	    open_rootfs_parent(c, err) < 0 || ns_prepare_flags(c, err) < 0) {
@@ -419,6 +421,13 @@ int container_create(const struct global_options *g, const char *id,
 	/* from here on a failure removes what was made: container_abort */
 	if (c->use_fifo && mkfifoat(c->dirfd, STATE_FIFO, 0600) < 0) {
 		pea_error_errno(err, "create exec fifo");
+		goto fail;
+	}
+	if (c->spec->seccomp && seccomp_compile(c->spec->seccomp, &c->seccomp, err) < 0)
+		goto fail;
+	if (c->spec->seccomp && c->spec->seccomp->notify &&
+	    terminal_connect(c->spec->seccomp->listener_path, &c->seccomp_listener, err) < 0) {
+		pea_error_wrap(err, "linux.seccomp.listenerPath");
 		goto fail;
 	}
 	if (c->spec->process.terminal && opts->console_socket &&
@@ -492,6 +501,8 @@ struct container *container_free(struct container *c)
 	free(c->created);
 	free(c->cgroup_path);
 	cgroup_free(c->cgroup);
+	seccomp_filter_free(c->seccomp);
+	pea_close(c->seccomp_listener);
 	free(c);
 	return NULL;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "spec.h"
@@ -16,6 +17,7 @@
 struct global_options;
 struct pea_error;
 struct cgroup;
+struct seccomp_filter;
 
 struct create_options {
 	const char *bundle; /* NULL: current directory */
@@ -49,9 +51,11 @@ struct container {
 	pid_t pid;
 	unsigned long long start_time;
 	int pidfd;
-	char *created;	       /* RFC 3339 */
-	char *cgroup_path;     /* below each hierarchy's root (cgroup_path_for) */
-	struct cgroup *cgroup; /* NULL: none made (rootless without delegation) */
+	char *created;			/* RFC 3339 */
+	char *cgroup_path;		/* below each hierarchy's root (cgroup_path_for) */
+	struct cgroup *cgroup;		/* NULL: none made (rootless without delegation) */
+	struct seccomp_filter *seccomp; /* compiled before the clone, or NULL */
+	int seccomp_listener;		/* connected listenerPath (SCMP_ACT_NOTIFY), or -1 */
 };
 
 /* Messages on the sync socket (SOCK_SEQPACKET): the first byte says which. */
@@ -136,6 +140,9 @@ int hooks_run(const struct spec_hooks *h, const char *kind, const char *state_js
 /* cmd-create.c: the options of create and run; returns the ID's index in argv, 0 for --help. */
 int create_parse_args(const char *cmd, const char *usage, bool for_run, int argc, char **argv,
 		      struct create_options *o, struct pea_error **err);
+/* cmd-run.c: the signals run (and exec) forward; waiting for the process, forwarding them. */
+void run_forwarded_signals(sigset_t *set);
+int run_wait_container(const struct container *c, int sfd, int *ret_status, struct pea_error **err);
 /* cmd-kill.c: signal every process of the container but its init (kill --all, delete -f). */
 int container_kill_all(const struct container_state *st, int sig, struct pea_error **err);
 /* cmd-delete.c: poststop hooks and removal of the state of a stopped container. */

@@ -15,6 +15,7 @@
 
 #include "container.h"
 #include "runtime.h"
+#include "seccomp.h"
 #include "state.h"
 
 /*
@@ -175,6 +176,38 @@ static int step_ctty(struct container *c, struct init_ctx *x, struct pea_error *
 	return 0;
 }
 
+/* Load the seccomp filter; a listener fd (SCMP_ACT_NOTIFY) goes to listenerPath. */
+static int load_seccomp(struct container *c, const char *state_json, struct pea_error **err)
+{
+	const struct spec_seccomp *sc = c->spec->seccomp;
+	int fd = seccomp_apply(c->seccomp, err);
+
+	if (fd < 0)
+		return -EINVAL;
+	if (fd > 0) {
+		int r = seccomp_send_listener(c->seccomp_listener, fd, state_json,
+					      sc->listener_metadata, err);
+
+		close(fd);
+		if (r < 0)
+			return -EINVAL;
+	}
+	c->seccomp_listener = pea_close(c->seccomp_listener);
+	return 0;
+}
+
+/*
+ * Step 9b: without noNewPrivileges, loading a filter needs CAP_SYS_ADMIN,
+ * which the credentials drop: then it is loaded here, before them (as runc
+ * does). With noNewPrivileges it is the very last step before execve.
+ */
+static int step_seccomp_early(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	if (!c->seccomp || c->spec->process.no_new_privileges)
+		return 0;
+	return load_seccomp(c, x->state_json ? x->state_json : "{}", err);
+}
+
 /* Step 10: user, groups, capabilities, no_new_privs; then find the program as that user. */
 static int step_creds(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
@@ -186,12 +219,12 @@ static int step_creds(struct container *c, struct init_ctx *x, struct pea_error 
 /* Step 11: only stdio, the preserved fds and our own (close-on-exec) ones stay. */
 static int step_close_fds(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
-	int keep[] = { c->sync_child, c->dirfd };
+	int keep[] = { c->sync_child, c->dirfd, c->seccomp_listener };
 	int from = 3 + c->opts->preserve_fds;
 
 	for (int fd = 3; fd < from; fd++)
-		if (fd != c->sync_child && fd != c->dirfd && pea_fd_set_cloexec(fd, false) < 0 &&
-		    errno != EBADF)
+		if (fd != c->sync_child && fd != c->dirfd && fd != c->seccomp_listener &&
+		    pea_fd_set_cloexec(fd, false) < 0 && errno != EBADF)
 			return pea_error_errno(err, "--preserve-fds: fd %d", fd);
 	if (pea_close_fds_except(from, keep, ARRAY_SIZE(keep)) < 0)
 		return pea_error_errno(err, "close inherited fds");
@@ -228,20 +261,21 @@ static int step_wait_start(struct container *c, struct init_ctx *x, struct pea_e
 typedef int (*init_step)(struct container *c, struct init_ctx *x, struct pea_error **err);
 
 static const init_step steps[] = {
-	step_user,	   /* 1 */
-	step_cgroupns,	   /* 1b */
-	step_join,	   /* 2 */
-	step_uts,	   /* 3 */
-	step_rootfs,	   /* 4 */
-	step_terminal,	   /* 5 */
-	step_create_hooks, /* 6 */
-	step_pivot,	   /* 7 */
-	step_process,	   /* 8 */
-	step_ctty,	   /* 9 */
-	step_creds,	   /* 10 */
-	step_close_fds,	   /* 11 */
-	step_ready,	   /* 12 */
-	step_wait_start,   /* 13 */
+	step_user,	    /* 1 */
+	step_cgroupns,	    /* 1b */
+	step_join,	    /* 2 */
+	step_uts,	    /* 3 */
+	step_rootfs,	    /* 4 */
+	step_terminal,	    /* 5 */
+	step_create_hooks,  /* 6 */
+	step_pivot,	    /* 7 */
+	step_process,	    /* 8 */
+	step_ctty,	    /* 9 */
+	step_seccomp_early, /* 9b */
+	step_creds,	    /* 10 */
+	step_close_fds,	    /* 11 */
+	step_ready,	    /* 12 */
+	step_wait_start,    /* 13 */
 };
 
 void init_main(struct container *c)
@@ -260,7 +294,10 @@ void init_main(struct container *c)
 	if (hooks_run(&s->hooks[HOOK_START_CONTAINER], "startContainer",
 		      x.state_json ? x.state_json : "{}", &err) < 0)
 		init_fail(c, &err);
-	/* 15 */
+	/* 15: the last step: nothing after it but execve */
+	if (c->seccomp && s->process.no_new_privileges &&
+	    load_seccomp(c, x.state_json ? x.state_json : "{}", &err) < 0)
+		init_fail(c, &err);
 	umask(s->process.has_umask ? s->process.umask : 0022);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

@@ -22,6 +22,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
+#include "seccomp.h"
 #include "spec.h"
 
 #define CONFIG_MAX (4u << 20) /* config.json larger than this is refused */
@@ -931,6 +932,17 @@ static int parse_resources(struct json_object *lnx, struct spec *s, struct pea_e
 	return spec_resources_parse(res, "linux.resources", &s->resources, err);
 }
 
+static int parse_seccomp(struct json_object *lnx, struct spec *s, struct pea_error **err)
+{
+	struct json_object *sc = NULL;
+
+	if (pea_json_get_object_opt(lnx, "linux", "seccomp", &sc, err) < 0)
+		return -EINVAL;
+	if (!sc)
+		return 0;
+	return spec_seccomp_parse(sc, &s->seccomp, err);
+}
+
 static int parse_linux(struct json_object *root, struct spec *s, struct pea_error **err)
 {
 	struct json_object *lnx = NULL, *arr = NULL;
@@ -977,8 +989,7 @@ static int parse_linux(struct json_object *root, struct spec *s, struct pea_erro
 	if (parse_sysctl(lnx, s, err) < 0 || parse_personality(lnx, s, err) < 0 ||
 	    parse_time_offsets(lnx, s, err) < 0 || parse_resources(lnx, s, err) < 0)
 		return -EINVAL;
-	if (refuse_if_set(lnx, "linux", "seccomp", err) < 0 ||
-	    refuse_if_set(lnx, "linux", "intelRdt", err) < 0 ||
+	if (parse_seccomp(lnx, s, err) < 0 || refuse_if_set(lnx, "linux", "intelRdt", err) < 0 ||
 	    get_label(lnx, "linux", "mountLabel", &s->mount_label, err) < 0 ||
 	    refuse_if_set(lnx, "linux", "memoryPolicy", err) < 0 ||
 	    refuse_if_set(lnx, "linux", "netDevices", err) < 0)
@@ -1170,6 +1181,7 @@ struct spec *spec_free(struct spec *s)
 	free(s->sysctl);
 	free(s->cgroups_path);
 	spec_resources_clear(&s->resources);
+	spec_seccomp_free(s->seccomp);
 	free(s->mount_label);
 	free(s->bundle);
 	free(s->hooks_json);

@@ -13,6 +13,7 @@
 
 struct json_object;
 struct pea_error;
+struct spec_seccomp;
 
 enum spec_hook_kind {
 	HOOK_PRESTART,
@@ -208,9 +209,10 @@ struct spec {
 	uint32_t monotonic_nsecs, boottime_nsecs;
 	char *cgroups_path; /* NULL: "/ID" (cgroup.c) */
 	struct spec_resources resources;
-	char *mount_label; /* SELinux: see process.selinux_label */
-	char *bundle;	   /* absolute bundle directory */
-	char *hooks_json;  /* "hooks" as compact JSON, for poststart/poststop after create */
+	struct spec_seccomp *seccomp; /* NULL: none */
+	char *mount_label;	      /* SELinux: see process.selinux_label */
+	char *bundle;		      /* absolute bundle directory */
+	char *hooks_json; /* "hooks" as compact JSON, for poststart/poststop after create */
 };
 
 /* Parse and validate bundle/config.json. bundle must be absolute. */

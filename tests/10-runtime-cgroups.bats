@@ -27,7 +27,7 @@ teardown() {
 	local dev major minor
 	dev="$(lsblk -dno MAJ:MIN | head -1 | tr -d ' ')"
 	major="${dev%:*}" minor="${dev#*:}"
-	make_bundle "$RT_B" sleep 100
+	make_bundle "$RT_B" sleep 100000
 	bundle_set "$RT_B" '.linux.cgroupsPath = "/\($cg)/c" | .linux.resources += {
 		memory: {limit: 67108864, reservation: 33554432, swap: 134217728, swappiness: 10},
 		cpu: {shares: 512, quota: 50000, period: 100000, cpus: "0", mems: "0"},
@@ -160,14 +160,14 @@ teardown() {
 }
 
 @test "pause, resume, ps, update" {
-	make_bundle "$RT_B" sh -c 'sleep 100 & sleep 100'
+	make_bundle "$RT_B" sh -c 'sleep 100000 & sleep 100000'
 	bundle_set "$RT_B" '.linux.cgroupsPath = $cg' --arg cg "$CG"
 	run -0 rt_reaped run -d -b "$RT_B" u1
 	run -0 rt ps --format json u1
 	run -0 jq -e --argjson pid "$(rt_state u1 pid)" 'length >= 2 and index($pid) != null' <<<"$output"
 	run -0 rt ps u1
 	assert_line --index 0 --partial PID
-	assert_output --partial 'sleep 100'
+	assert_output --partial 'sleep 100000'
 	run -0 rt pause u1
 	run -0 rt_state u1 status
 	assert_output paused

@@ -118,7 +118,7 @@ bad_config() {
 
 @test "fields pea-runtime cannot honour yet are errors naming the field" {
 	rt_is_pea || skip_expected "crun supports these"
-	bad_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW"}' 'linux.seccomp: not supported'
+	bad_config '.linux.intelRdt = {closID: "x"}' 'linux.intelRdt: not supported'
 	make_bundle "$TEST_DIR/b2" true
 	RT_B="$TEST_DIR/b2" bad_config '.linux.resources.network = {classID: 1}' 'linux.resources: network: not supported'
 	make_bundle "$TEST_DIR/b3" true

@@ -1,0 +1,428 @@
+/* linux.seccomp through libseccomp: parse, compile in the parent, load last. */
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <seccomp.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+
+#include "seccomp.h"
+
+#ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
+#define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+#define SECCOMP_MAX_SYSCALLS 4096
+
+const char *const seccomp_action_names[] = {
+	"SCMP_ACT_KILL",	"SCMP_ACT_KILL_PROCESS",
+	"SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+	"SCMP_ACT_ERRNO",	"SCMP_ACT_TRACE",
+	"SCMP_ACT_ALLOW",	"SCMP_ACT_LOG",
+	"SCMP_ACT_NOTIFY",	NULL,
+};
+
+const char *const seccomp_operator_names[] = {
+	"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",	    "SCMP_CMP_EQ",
+	"SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL,
+};
+
+const char *const seccomp_flag_names[] = {
+	"SECCOMP_FILTER_FLAG_TSYNC",
+	"SECCOMP_FILTER_FLAG_LOG",
+	"SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+	"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+	NULL,
+};
+
+static int __attribute__((format(printf, 3, 4)))
+sc_error(struct pea_error **err, const char *path, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	return pea_error_new(err, EINVAL, "%s: %s", path, msg);
+}
+
+/* An action name and its errnoRet: the libseccomp action. */
+static int parse_action(struct json_object *o, const char *path, const char *key,
+			const char *errno_key, uint32_t *ret, bool *notify, struct pea_error **err)
+{
+	const char *name = NULL;
+	int64_t eno = -1;
+	int has_errno;
+
+	if (pea_json_get_string_req(o, path, key, &name, err) < 0)
+		return -EINVAL;
+	has_errno = pea_json_get_int64_opt(o, path, errno_key, &eno, err);
+	if (has_errno < 0)
+		return -EINVAL;
+	if (has_errno && (eno < 0 || eno > 4095))
+		return sc_error(err, path, "%s %lld is out of range", errno_key, (long long)eno);
+	if (strcmp(name, "SCMP_ACT_KILL") == 0 || strcmp(name, "SCMP_ACT_KILL_THREAD") == 0)
+		*ret = SCMP_ACT_KILL_THREAD;
+	else if (strcmp(name, "SCMP_ACT_KILL_PROCESS") == 0)
+		*ret = SCMP_ACT_KILL_PROCESS;
+	else if (strcmp(name, "SCMP_ACT_TRAP") == 0)
+		*ret = SCMP_ACT_TRAP;
+	else if (strcmp(name, "SCMP_ACT_ERRNO") == 0)
+		*ret = SCMP_ACT_ERRNO((uint16_t)(has_errno ? eno : EPERM));
+	else if (strcmp(name, "SCMP_ACT_TRACE") == 0)
+		*ret = SCMP_ACT_TRACE((uint16_t)(has_errno ? eno : EPERM));
+	else if (strcmp(name, "SCMP_ACT_ALLOW") == 0)
+		*ret = SCMP_ACT_ALLOW;
+	else if (strcmp(name, "SCMP_ACT_LOG") == 0)
+		*ret = SCMP_ACT_LOG;
+	else if (strcmp(name, "SCMP_ACT_NOTIFY") == 0) {
+		*ret = SCMP_ACT_NOTIFY;
+		*notify = true;
+	} else
+		return sc_error(err, path, "%s: unknown action '%s'", key, name);
+	return 0;
+}
+
+static int parse_op(const char *name, int *ret)
+{
+	static const int ops[] = { SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE,	SCMP_CMP_EQ,
+				   SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ };
+
+	for (size_t i = 0; seccomp_operator_names[i]; i++)
+		if (strcmp(name, seccomp_operator_names[i]) == 0) {
+			*ret = ops[i];
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_syscall(struct json_object *e, const char *path, struct spec_seccomp *s,
+			 struct spec_seccomp_syscall *sc, struct pea_error **err)
+{
+	_cleanup_free_ char *ap = NULL;
+	struct json_object *args = NULL;
+	size_t n;
+
+	if (pea_json_expect_object(e, path, err) < 0 ||
+	    pea_json_get_strv_opt(e, path, "names", &sc->names, err) < 0 ||
+	    parse_action(e, path, "action", "errnoRet", &sc->action, &s->notify, err) < 0 ||
+	    pea_json_get_array_opt(e, path, "args", &args, err) < 0)
+		return -EINVAL;
+	if (!sc->names || !sc->names[0])
+		return sc_error(err, path, "names: at least one syscall");
+	n = args ? json_object_array_length(args) : 0;
+	if (n > 6)
+		return sc_error(err, path, "args: at most 6");
+	ap = pea_json_path_key(path, "args");
+	sc->args = xnew(struct spec_seccomp_arg, n + 1);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *ep = pea_json_path_index(ap, i);
+		struct json_object *a = json_object_array_get_idx(args, i);
+		struct spec_seccomp_arg *arg = &sc->args[i];
+		const char *op = NULL;
+		uint32_t index = 0;
+
+		if (pea_json_expect_object(a, ep, err) < 0 ||
+		    pea_json_get_uint32_opt(a, ep, "index", &index, err) < 0 ||
+		    pea_json_get_uint64_opt(a, ep, "value", &arg->value, err) < 0 ||
+		    pea_json_get_uint64_opt(a, ep, "valueTwo", &arg->value_two, err) < 0 ||
+		    pea_json_get_string_req(a, ep, "op", &op, err) < 0)
+			return -EINVAL;
+		if (index > 5)
+			return sc_error(err, ep, "index %u: syscalls have 6 arguments", index);
+		if (parse_op(op, &arg->op) < 0)
+			return sc_error(err, ep, "op: unknown operator '%s'", op);
+		arg->index = index;
+		sc->n_args = i + 1;
+	}
+	return 0;
+}
+
+static int parse_flags(struct json_object *o, struct spec_seccomp *s, struct pea_error **err)
+{
+	_cleanup_strv_ char **flags = NULL;
+	static const unsigned values[] = { SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_LOG,
+					   SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+					   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV };
+
+	if (pea_json_get_strv_opt(o, "linux.seccomp", "flags", &flags, err) < 0)
+		return -EINVAL;
+	for (size_t i = 0; flags && flags[i]; i++) {
+		bool known = false;
+
+		for (size_t k = 0; seccomp_flag_names[k]; k++)
+			if (strcmp(flags[i], seccomp_flag_names[k]) == 0) {
+				s->flags |= values[k];
+				known = true;
+			}
+		if (!known)
+			return sc_error(err, "linux.seccomp.flags", "unknown flag '%s'", flags[i]);
+	}
+	return 0;
+}
+
+static int parse_archs(struct json_object *o, struct spec_seccomp *s, struct pea_error **err)
+{
+	_cleanup_strv_ char **archs = NULL;
+
+	if (pea_json_get_strv_opt(o, "linux.seccomp", "architectures", &archs, err) < 0)
+		return -EINVAL;
+	for (size_t i = 0; archs && archs[i]; i++) {
+		_cleanup_free_ char *lower = NULL;
+
+		if (strncmp(archs[i], "SCMP_ARCH_", 10) != 0)
+			return sc_error(err, "linux.seccomp.architectures", "unknown '%s'",
+					archs[i]);
+		lower = xstrdup(archs[i] + 10);
+		for (char *c = lower; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+		if (seccomp_arch_resolve_name(lower) == 0)
+			return sc_error(err, "linux.seccomp.architectures", "unknown '%s'",
+					archs[i]);
+		pea_strv_push(&s->archs, lower);
+	}
+	return 0;
+}
+
+int spec_seccomp_parse(struct json_object *o, struct spec_seccomp **ret, struct pea_error **err)
+{
+	struct spec_seccomp *s = xnew(struct spec_seccomp, 1);
+	struct json_object *arr = NULL;
+	const char *lp = NULL, *md = NULL;
+	size_t n;
+
+	if (pea_json_expect_object(o, "linux.seccomp", err) < 0 ||
+	    parse_action(o, "linux.seccomp", "defaultAction", "defaultErrnoRet", &s->default_action,
+			 &s->notify, err) < 0 ||
+	    parse_archs(o, s, err) < 0 || parse_flags(o, s, err) < 0 ||
+	    pea_json_get_string_opt(o, "linux.seccomp", "listenerPath", &lp, err) < 0 ||
+	    pea_json_get_string_opt(o, "linux.seccomp", "listenerMetadata", &md, err) < 0 ||
+	    pea_json_get_array_opt(o, "linux.seccomp", "syscalls", &arr, err) < 0)
+		goto fail;
+	n = arr ? json_object_array_length(arr) : 0;
+	if (n > SECCOMP_MAX_SYSCALLS) {
+		sc_error(err, "linux.seccomp.syscalls", "too many entries");
+		goto fail;
+	}
+	s->syscalls = xnew(struct spec_seccomp_syscall, n + 1);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *ep = pea_json_path_index("linux.seccomp.syscalls", i);
+
+		s->n_syscalls = i + 1;
+		if (parse_syscall(json_object_array_get_idx(arr, i), ep, s, &s->syscalls[i], err) <
+		    0)
+			goto fail;
+	}
+	s->listener_path = lp && *lp ? xstrdup(lp) : NULL;
+	s->listener_metadata = md && *md ? xstrdup(md) : NULL;
+	if (s->notify && !s->listener_path) {
+		sc_error(err, "linux.seccomp", "SCMP_ACT_NOTIFY needs listenerPath");
+		goto fail;
+	}
+	if (s->default_action == SCMP_ACT_NOTIFY) {
+		sc_error(err, "linux.seccomp.defaultAction", "SCMP_ACT_NOTIFY is not allowed");
+		goto fail;
+	}
+	*ret = s;
+	return 0;
+fail:
+	spec_seccomp_free(s);
+	return -EINVAL;
+}
+
+struct spec_seccomp *spec_seccomp_free(struct spec_seccomp *s)
+{
+	if (!s)
+		return NULL;
+	pea_strv_free(s->archs);
+	free(s->listener_path);
+	free(s->listener_metadata);
+	for (size_t i = 0; i < s->n_syscalls; i++) {
+		pea_strv_free(s->syscalls[i].names);
+		free(s->syscalls[i].args);
+	}
+	free(s->syscalls);
+	free(s);
+	return NULL;
+}
+
+/* ---- compile and load ---------------------------------------------------------------- */
+
+struct seccomp_filter {
+	struct sock_filter *insns;
+	size_t n;
+	unsigned flags;
+};
+
+static bool same_index_twice(const struct spec_seccomp_syscall *sc)
+{
+	for (size_t i = 0; i < sc->n_args; i++)
+		for (size_t j = i + 1; j < sc->n_args; j++)
+			if (sc->args[i].index == sc->args[j].index)
+				return true;
+	return false;
+}
+
+static int add_rules(scmp_filter_ctx ctx, const struct spec_seccomp *s, struct pea_error **err)
+{
+	for (size_t i = 0; i < s->n_syscalls; i++) {
+		const struct spec_seccomp_syscall *sc = &s->syscalls[i];
+		struct scmp_arg_cmp cmp[6];
+
+		for (size_t k = 0; k < sc->n_args; k++)
+			cmp[k] = (struct scmp_arg_cmp){ sc->args[k].index,
+							(enum scmp_compare)sc->args[k].op,
+							sc->args[k].value, sc->args[k].value_two };
+		if (sc->action == s->default_action)
+			continue; /* libseccomp refuses a rule that changes nothing */
+		for (size_t j = 0; sc->names[j]; j++) {
+			int nr = seccomp_syscall_resolve_name(sc->names[j]);
+			int r = 0;
+
+			if (nr == __NR_SCMP_ERROR)
+				continue; /* not a syscall of this kernel/arch: ignored, as runc
+					     does */
+			if (!same_index_twice(sc))
+				r = seccomp_rule_add_array(ctx, sc->action, nr,
+							   (unsigned)sc->n_args, cmp);
+			else
+				/* the same argument twice: each comparison is a rule of its own */
+				for (size_t k = 0; k < sc->n_args && r == 0; k++)
+					r = seccomp_rule_add_array(ctx, sc->action, nr, 1, &cmp[k]);
+			if (r < 0)
+				return pea_error_code(err, -r,
+						      "linux.seccomp.syscalls[%zu]: rule for '%s'",
+						      i, sc->names[j]);
+		}
+	}
+	return 0;
+}
+
+int seccomp_compile(const struct spec_seccomp *s, struct seccomp_filter **ret,
+		    struct pea_error **err)
+{
+	scmp_filter_ctx ctx = seccomp_init(s->default_action);
+	_cleanup_close_ int mfd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct seccomp_filter *f;
+	size_t len = 0;
+	int r;
+
+	if (!ctx)
+		return pea_error_new(err, EINVAL, "linux.seccomp: libseccomp: cannot initialise");
+	for (size_t i = 0; s->archs && s->archs[i]; i++) {
+		r = seccomp_arch_add(ctx, seccomp_arch_resolve_name(s->archs[i]));
+		if (r < 0 && r != -EEXIST) {
+			seccomp_release(ctx);
+			return pea_error_code(err, -r, "linux.seccomp.architectures: '%s'",
+					      s->archs[i]);
+		}
+	}
+	/* we load the program ourselves: no_new_privs is process.noNewPrivileges's business */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (add_rules(ctx, s, err) < 0) {
+		seccomp_release(ctx);
+		return -EINVAL;
+	}
+	mfd = memfd_create("pea-seccomp", MFD_CLOEXEC);
+	r = mfd < 0 ? -errno : seccomp_export_bpf(ctx, mfd);
+	seccomp_release(ctx);
+	if (r < 0)
+		return pea_error_code(err, -r, "linux.seccomp: export the filter");
+	if (lseek(mfd, 0, SEEK_SET) < 0 || pea_read_all(mfd, 1 << 22, &buf, &len, err) < 0)
+		return pea_error_errno(err, "linux.seccomp: read the filter back");
+	f = xnew(struct seccomp_filter, 1);
+	f->n = len / sizeof(struct sock_filter);
+	f->insns = xmalloc(len + 1);
+	memcpy(f->insns, buf, len);
+	f->flags = s->flags | (s->notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+	*ret = f;
+	return 0;
+}
+
+int seccomp_apply(const struct seccomp_filter *f, struct pea_error **err)
+{
+	struct sock_fprog prog = { .len = (unsigned short)f->n, .filter = f->insns };
+	long r;
+
+	r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &prog);
+	if (r < 0 && errno == EACCES)
+		return pea_error_errno(err, "linux.seccomp: load the filter (without "
+					    "noNewPrivileges, CAP_SYS_ADMIN is needed)");
+	if (r < 0)
+		return pea_error_errno(err, "linux.seccomp: load the filter");
+	return (int)r;
+}
+
+void seccomp_filter_free(struct seccomp_filter *f)
+{
+	if (!f)
+		return;
+	free(f->insns);
+	free(f);
+}
+
+int seccomp_send_listener(int sock, int fd, const char *state_json, const char *metadata,
+			  struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object(), *state = NULL;
+	struct json_object *fds = json_object_new_array(), *pid = NULL;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cmsg;
+	const char *data;
+
+	if (pea_json_parse(state_json, strlen(state_json), "state", &state, NULL) < 0 || !state)
+		state = json_object_new_object();
+	json_object_object_add(o, "ociVersion", json_object_new_string("1.2.0"));
+	json_object_array_add(fds, json_object_new_string("seccompFd"));
+	json_object_object_add(o, "fds", fds);
+	if (json_object_object_get_ex(state, "pid", &pid))
+		json_object_object_add(o, "pid", json_object_get(pid));
+	json_object_object_add(o, "metadata", json_object_new_string(metadata ? metadata : ""));
+	json_object_object_add(o, "state", json_object_get(state));
+	data = pea_json_to_string(o);
+	iov.iov_base = (void *)data;
+	iov.iov_len = strlen(data);
+	memset(&u, 0, sizeof(u));
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return pea_error_errno(err,
+					       "linux.seccomp.listenerPath: send the listener");
+	return 0;
+}

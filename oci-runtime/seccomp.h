@@ -1,0 +1,62 @@
+#pragma once
+
+/*
+ * linux.seccomp: parsed strictly (spec_seccomp_parse), compiled to BPF by
+ * libseccomp in the parent before the clone (seccomp_compile), loaded by
+ * the container's process as its last step before execve (seccomp_apply).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+struct pea_error;
+
+struct spec_seccomp_arg {
+	unsigned index;
+	uint64_t value, value_two;
+	int op; /* enum scmp_compare */
+};
+
+struct spec_seccomp_syscall {
+	char **names;
+	uint32_t action; /* SCMP_ACT_* (with the errno for ERRNO/TRACE) */
+	struct spec_seccomp_arg *args;
+	size_t n_args;
+};
+
+struct spec_seccomp {
+	uint32_t default_action;
+	char **archs;	     /* libseccomp names ("x86_64") */
+	unsigned flags;	     /* SECCOMP_FILTER_FLAG_* */
+	char *listener_path; /* SCMP_ACT_NOTIFY: where the listener fd goes */
+	char *listener_metadata;
+	bool notify;
+	struct spec_seccomp_syscall *syscalls;
+	size_t n_syscalls;
+};
+
+int spec_seccomp_parse(struct json_object *o, struct spec_seccomp **ret, struct pea_error **err);
+struct spec_seccomp *spec_seccomp_free(struct spec_seccomp *s);
+
+/* The compiled filter: a BPF program and the flags to load it with. */
+struct seccomp_filter;
+
+int seccomp_compile(const struct spec_seccomp *s, struct seccomp_filter **ret,
+		    struct pea_error **err);
+/* Load it; with a listener, returns its fd (>= 0), else 0. */
+int seccomp_apply(const struct seccomp_filter *f, struct pea_error **err);
+void seccomp_filter_free(struct seccomp_filter *f);
+/*
+ * Send the listener fd to listenerPath's socket as the runtime-spec says:
+ * the containerProcessState JSON ({"ociVersion","fds":["seccompFd"],"pid",
+ * "metadata","state"}) with the fd as SCM_RIGHTS.
+ */
+int seccomp_send_listener(int sock, int fd, const char *state_json, const char *metadata,
+			  struct pea_error **err);
+
+/* For `features`: the names pea-runtime knows. */
+extern const char *const seccomp_action_names[];
+extern const char *const seccomp_operator_names[];
+extern const char *const seccomp_flag_names[];

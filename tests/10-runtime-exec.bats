@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# pea-runtime exec: a process in every namespace and cgroup of a running
+# container, with config.json's process changed by the options or replaced
+# by --process; its exit status; --detach with --pid-file; --tty through a
+# console socket; only the fds passed.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-runtime
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	rt_setup
+	CG="pea-test-$$-$BATS_TEST_NUMBER"
+	make_bundle "$RT_B" sleep 100000
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .process.env += ["FROM_CONFIG=1"]' --arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" x1
+}
+
+teardown() {
+	rt_teardown
+	rt_cgroups_gone "$CG" 2>/dev/null || true
+}
+
+@test "exec joins every namespace and the cgroups of the container" {
+	local pid ns
+	pid="$(rt_state x1 pid)"
+	run -0 rt exec x1 sh -c 'echo $$; hostname; cat /proc/self/cgroup; for n in net mnt ipc uts; do readlink /proc/self/ns/$n; done'
+	# a pid of the container's pid namespace (1 is its init)
+	[[ "${lines[0]}" -gt 1 && "${lines[0]}" -lt 100 ]]
+	assert_line --index 1 pea
+	assert_line "8:pids:/$CG"
+	for ns in net mnt ipc uts; do
+		assert_line "$(readlink /proc/"$pid"/ns/$ns)"
+	done
+	run -0 rt exec x1 ls /proc
+	assert_line 1
+}
+
+@test "exec: exit status, environment, cwd, user, capabilities" {
+	run -3 rt exec x1 sh -c 'exit 3'
+	run -0 rt exec --env A=b --cwd /tmp x1 sh -c 'echo $A $FROM_CONFIG; pwd; id -u; id -g'
+	assert_output $'b 1\n/tmp\n0\n0'
+	run -0 rt exec --user 1000:1001 x1 sh -c 'id -u; id -g'
+	assert_output $'1000\n1001'
+	run -0 rt exec x1 grep CapEff /proc/self/status
+	local base="$output"
+	run -0 rt exec --cap CAP_SYS_ADMIN x1 grep CapEff /proc/self/status
+	[[ "$output" != "$base" ]]
+	run -0 rt exec --no-new-privs x1 grep NoNewPrivs /proc/self/status
+	assert_output --regexp 'NoNewPrivs:[[:space:]]+1'
+	run -137 rt exec x1 sh -c 'kill -9 $$'
+}
+
+@test "exec --process FILE" {
+	jq -n '{args: ["sh", "-c", "echo $P; pwd; id -u"], env: ["P=proc"], cwd: "/etc", user: {uid: 7, gid: 7}}' >"$TEST_DIR/p.json"
+	run -0 rt exec --process "$TEST_DIR/p.json" x1
+	assert_output $'proc\n/etc\n7'
+	echo '{"args": []}' >"$TEST_DIR/bad.json"
+	run -1 rt exec -p "$TEST_DIR/bad.json" x1
+	assert_output --partial "--process '$TEST_DIR/bad.json'"
+	run -1 rt exec -p "$TEST_DIR/missing.json" x1
+	assert_output --partial "missing.json"
+}
+
+@test "exec --detach --pid-file" {
+	# the process keeps stdio: not bats' output pipe
+	rt exec --detach --pid-file "$TEST_DIR/pid" x1 sleep 100000 </dev/null >/dev/null 2>&1
+	local pid
+	pid="$(cat "$TEST_DIR/pid")"
+	[[ -d /proc/$pid ]]
+	run -0 cat /proc/"$pid"/status
+	assert_output --partial sleep
+	run -0 rt ps --format json x1
+	run -0 jq -e --argjson p "$pid" 'index($p) != null' <<<"$output"
+	kill -9 "$pid"
+}
+
+@test "exec --tty sends the pty to the console socket" {
+	console_receiver "$TEST_DIR/console.sock" "$TEST_DIR/console.out"
+	run -0 rt exec --tty --detach --console-socket "$TEST_DIR/console.sock" x1 sh -c 'tty; echo hello-tty'
+	wait "$CONSOLE_PID" || true
+	run -0 cat "$TEST_DIR/console.out"
+	assert_output --partial /dev/pts/
+	assert_output --partial hello-tty
+}
+
+@test "exec: only stdio and --preserve-fds reach the process" {
+	run -0 rt exec x1 ls /proc/self/fd
+	assert_output $'0\n1\n2\n3'
+	run -0 rt exec --preserve-fds 1 x1 sh -c 'cat <&3' 3<<<"passed"
+	assert_output passed
+}
+
+@test "exec errors: stopped or missing container, bad options" {
+	run -2 rt exec x1
+	assert_output --partial 'expects a command'
+	run -2 rt exec --cwd rel x1 true
+	assert_output --partial "--cwd 'rel' is not absolute"
+	run -2 rt exec --cap CAP_NOPE x1 true
+	assert_output --partial "unknown capability 'CAP_NOPE'"
+	run -2 rt exec --env NOEQ x1 true
+	run -2 rt exec --user abc x1 true
+	assert_output --partial "--user: 'abc' is not a number"
+	run -1 rt exec nope true
+	assert_output --partial "container 'nope' does not exist"
+	run -1 rt exec x1 /no/such/program
+	assert_output --partial "/no/such/program"
+	run -0 rt kill x1 KILL
+	rt_wait_status x1 stopped
+	run -1 rt exec x1 true
+	assert_output --partial "container 'x1' is stopped, not running"
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# pea-runtime: linux.seccomp through libseccomp, compiled before the clone
+# and loaded last before execve: actions (ERRNO with errnoRet, KILL_PROCESS,
+# TRAP, LOG, ALLOW, NOTIFY to listenerPath), argument operators,
+# architectures, flags; exec gets the filter too; bad filters are refused.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-runtime
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	rt_setup
+}
+
+teardown() {
+	rt_teardown
+}
+
+# seccomp_bundle JSON_SYSCALLS [DEFAULT]: mkdir-and-report bundle with that filter.
+seccomp_bundle() {
+	[[ -e "$RT_B/config.json" ]] || make_bundle "$RT_B" sh -c 'mkdir /dev/shm/d && echo made; echo done'
+	bundle_set "$RT_B" '.linux.seccomp = {defaultAction: $dflt, architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], syscalls: $sc}' \
+		--argjson sc "$1" --arg dflt "${2:-SCMP_ACT_ALLOW}"
+}
+
+@test "SCMP_ACT_ERRNO makes mkdir fail with errnoRet (EPERM by default)" {
+	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]'
+	run -0 rt run -b "$RT_B" s1
+	assert_output --partial 'Operation not permitted'
+	refute_line made
+	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]'
+	run -0 rt run -b "$RT_B" s2
+	assert_output --partial 'No space left on device'
+	# without noNewPrivileges the filter is loaded before the credentials are dropped
+	bundle_set "$RT_B" '.process.noNewPrivileges = false | .process.user = {uid: 1000, gid: 1000}'
+	run -0 rt run -b "$RT_B" s3
+	assert_output --partial 'No space left on device'
+}
+
+@test "SCMP_ACT_KILL_PROCESS, SCMP_ACT_TRAP: SIGSYS; SCMP_ACT_LOG and ALLOW let it through" {
+	make_bundle "$RT_B" mkdir /dev/shm/d
+	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL_PROCESS"}]'
+	run -159 rt run -b "$RT_B" k1
+	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_TRAP"}]'
+	run -159 rt run -b "$RT_B" k2
+	seccomp_bundle '[{"names": ["mkdir"], "action": "SCMP_ACT_KILL"}]'
+	run -159 rt run -b "$RT_B" k4
+	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_LOG"}]'
+	run -0 rt run -b "$RT_B" k3
+	bundle_set "$RT_B" '.process.args = ["sh", "-c", "mkdir /dev/shm/d && echo made"]'
+	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ALLOW"}]'
+	run -0 rt run -b "$RT_B" k5
+	assert_output made
+}
+
+@test "argument operators: kill with signal 10 is refused, other signals pass" {
+	# not as pid 1, which ignores signals it has no handler for
+	make_bundle "$RT_B" sh -c 'sh -c "kill -0 \$\$ && echo sig0-ok; kill -USR1 \$\$ || echo usr1-refused; kill -USR2 \$\$"; exit $?'
+	bundle_set "$RT_B" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [
+		{names: ["kill"], action: "SCMP_ACT_ERRNO", args: [{index: 1, value: 10, op: "SCMP_CMP_EQ"}]},
+		{names: ["kill"], action: "SCMP_ACT_ERRNO", args: [{index: 1, value: 64, op: "SCMP_CMP_GE"}, {index: 0, value: 0, op: "SCMP_CMP_LT"}]},
+		{names: ["kill"], action: "SCMP_ACT_ERRNO", args: [{index: 1, value: 32, valueTwo: 32, op: "SCMP_CMP_MASKED_EQ"}]}
+	]}'
+	run -140 rt run -b "$RT_B" a1
+	assert_line sig0-ok
+	assert_line usr1-refused
+	bundle_set "$RT_B" '.linux.seccomp.syscalls = [{names: ["kill"], action: "SCMP_ACT_ERRNO", args: [{index: 1, value: 1, op: "SCMP_CMP_GE"}]}]'
+	run -1 rt run -b "$RT_B" a2
+	assert_line sig0-ok
+	assert_line usr1-refused
+}
+
+@test "flags, and exec gets the container's filter" {
+	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]'
+	bundle_set "$RT_B" '.linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC"] |
+		.process.args = ["sleep", "100000"]'
+	run -0 rt_reaped run -d -b "$RT_B" f1
+	run -0 grep Seccomp: /proc/"$(rt_state f1 pid)"/status
+	assert_output --regexp 'Seccomp:[[:space:]]+2'
+	run -1 rt exec f1 mkdir /tmp/e
+	assert_output --partial 'Operation not permitted'
+	run -0 rt exec f1 sh -c 'echo ok >/dev/shm/file && cat /dev/shm/file'
+	assert_output ok
+}
+
+@test "SCMP_ACT_NOTIFY sends the listener fd and the state to listenerPath" {
+	python3 - "$TEST_DIR/notify.sock" "$TEST_DIR/notify.json" <<'PY' &
+import socket, sys, os
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1])
+srv.listen(1)
+open(sys.argv[2] + ".listening", "w").close()
+conn, _ = srv.accept()
+msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
+with open(sys.argv[2], "w") as f:
+    f.write(msg.decode() + "\n" + str(len(fds)) + "\n")
+for fd in fds:
+    os.close(fd)   # no supervisor: the notified syscall fails with ENOSYS
+PY
+	local listener=$!
+	for _ in $(seq 1 250); do [[ -e "$TEST_DIR/notify.json.listening" ]] && break; sleep 0.02; done
+	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]'
+	bundle_set "$RT_B" '.linux.seccomp.listenerPath = $p | .linux.seccomp.listenerMetadata = "meta1"' --arg p "$TEST_DIR/notify.sock"
+	run -0 rt run -b "$RT_B" n1
+	assert_output --partial 'Function not implemented'
+	wait "$listener"
+	run -0 head -1 "$TEST_DIR/notify.json"
+	run -0 jq -e '.fds == ["seccompFd"] and .metadata == "meta1" and .state.id == "n1"' <<<"$output"
+	run -0 sed -n 2p "$TEST_DIR/notify.json"
+	assert_output 1
+}
+
+@test "bad filters are refused naming the field" {
+	seccomp_bundle '[{"names": ["mkdir"], "action": "SCMP_ACT_NOPE"}]'
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial "linux.seccomp.syscalls[0]: action: unknown action 'SCMP_ACT_NOPE'"
+	seccomp_bundle '[{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 1, "op": "SCMP_CMP_SOMETIMES"}]}]'
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial "op: unknown operator 'SCMP_CMP_SOMETIMES'"
+	seccomp_bundle '[{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 7, "value": 1, "op": "SCMP_CMP_EQ"}]}]'
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial "index 7: syscalls have 6 arguments"
+	seccomp_bundle '[]' SCMP_ACT_NOTIFY
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial 'SCMP_ACT_NOTIFY needs listenerPath'
+	seccomp_bundle '[{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]'
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial 'SCMP_ACT_NOTIFY needs listenerPath'
+	seccomp_bundle '[]'
+	bundle_set "$RT_B" '.linux.seccomp.architectures = ["SCMP_ARCH_VAX"]'
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial "linux.seccomp.architectures: unknown 'SCMP_ARCH_VAX'"
+	bundle_set "$RT_B" '.linux.seccomp.architectures = [] | .linux.seccomp.flags = ["SECCOMP_FILTER_FLAG_FAST"]'
+	run -1 rt run -b "$RT_B" b1
+	assert_output --partial "unknown flag 'SECCOMP_FILTER_FLAG_FAST'"
+	rt_no_leftovers b1
+}
