@@ -35,6 +35,7 @@ static const char main_usage[] =
 	"  events    resource usage statistics and OOM events\n"
 	"  update    change the resource limits of a container\n"
 	"  exec      run a process in a running container\n"
+	"  features  print what pea-runtime supports as JSON\n"
 	"\n"
 	"Global options:\n"
 	"      --root DIR            state directory (default /run/pea-runtime, or\n"
@@ -56,7 +57,7 @@ static const struct {
 	{ "state", cmd_state },	  { "kill", cmd_kill },	  { "delete", cmd_delete },
 	{ "list", cmd_list },	  { "spec", cmd_spec },	  { "pause", cmd_pause },
 	{ "resume", cmd_resume }, { "ps", cmd_ps },	  { "events", cmd_events },
-	{ "update", cmd_update }, { "exec", cmd_exec },
+	{ "update", cmd_update }, { "exec", cmd_exec },	  { "features", cmd_features },
 };
 
 int runtime_usage_error(struct pea_error **err, const char *cmd, const char *fmt, ...)

@@ -36,6 +36,7 @@ int cmd_pause(const struct global_options *g, int argc, char **argv, struct pea_
 int cmd_resume(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_ps(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_events(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_features(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_exec(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_update(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 

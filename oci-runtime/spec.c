@@ -1188,3 +1188,15 @@ struct spec *spec_free(struct spec *s)
 	free(s);
 	return NULL;
 }
+
+const char *spec_mount_option_name(size_t i)
+{
+	while (i < ARRAY_SIZE(mount_options) && mount_options[i].kind == OPT_REFUSE)
+		return NULL;
+	return i < ARRAY_SIZE(mount_options) ? mount_options[i].name : NULL;
+}
+
+size_t spec_mount_option_count(void)
+{
+	return ARRAY_SIZE(mount_options);
+}

@@ -241,3 +241,6 @@ const char *spec_namespace_name(int type);
 /* Capability, rlimit and mount option tables (also used by `spec`). */
 int spec_cap_from_name(const char *name);
 int spec_rlimit_from_name(const char *name);
+/* The mount options pea-runtime honours (NULL for a slot it refuses), for `features`. */
+const char *spec_mount_option_name(size_t i);
+size_t spec_mount_option_count(void);
