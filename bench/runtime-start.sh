@@ -3,7 +3,8 @@
 # pea-runtime, crun and runc (Debian's), N times each, interleaved, in one
 # run. Prints the mean wall time and the mean peak RSS (/usr/bin/time %M, of
 # the runtime's own process) and the ratios to crun. Never asserts.
-# Needs root. BENCH_N changes the number of runs (default 50).
+# Then the latency of `exec ID /bin/true` into a running container, pea-runtime vs
+# crun. Needs root. BENCH_N changes the number of runs (default 50).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/common.bash
@@ -56,4 +57,36 @@ for i in 0 1 2; do
 		-v cus="${sum_us[1]}" -v crss="${sum_rss[1]}" -v n="$N" 'BEGIN {
 		printf "%-12s %12.4f %14d %14d %10.2f %10.2f\n", name, us / n / 1e6, rss / n, mx,
 			us / cus, rss / crss }'
+done
+
+# exec latency: `exec ID /bin/true` into a running container (sleep), pea-runtime vs crun.
+make_bundle "$top/bundle-sleep" sleep 1000000
+declare -a exec_us
+for i in 0 1; do
+	"${bins[i]}" --root "$top/eroot-$i" run -b "$top/bundle-sleep" "bench-exec-$i" >/dev/null 2>&1 &
+	for _ in $(seq 1 250); do
+		[[ "$("${bins[i]}" --root "$top/eroot-$i" state "bench-exec-$i" 2>/dev/null |
+			jq -r .status)" == running ]] && break
+		sleep 0.02
+	done
+	"${bins[i]}" --root "$top/eroot-$i" exec "bench-exec-$i" /bin/true
+	exec_us[i]=0
+done
+for n in $(seq 1 "$N"); do
+	for i in 0 1; do
+		t0=$(date +%s%N)
+		"${bins[i]}" --root "$top/eroot-$i" exec "bench-exec-$i" /bin/true
+		t1=$(date +%s%N)
+		exec_us[i]=$((exec_us[i] + (t1 - t0) / 1000))
+	done
+done
+for i in 0 1; do
+	"${bins[i]}" --root "$top/eroot-$i" kill "bench-exec-$i" KILL 2>/dev/null || true
+done
+wait
+printf '\nexec of /bin/true in a running container, %d runs each (mean)\n' "$N"
+printf '%-12s %12s %10s\n' runtime "wall (s)" "time/crun"
+for i in 0 1; do
+	awk -v name="${names[i]}" -v us="${exec_us[i]}" -v cus="${exec_us[1]}" -v n="$N" 'BEGIN {
+		printf "%-12s %12.4f %10.2f\n", name, us / n / 1e6, us / cus }'
 done
