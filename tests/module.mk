@@ -29,5 +29,6 @@ endif
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=address,undefined FUZZ=1 \
 		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION" fuzzers
-	@echo "run one: build-fuzz/tests/fuzz/fuzz-NAME -max_total_time=60 tests/fuzz/corpus/NAME"
+	@echo "run one: mkdir -p build-fuzz/corpus-NAME && build-fuzz/tests/fuzz/fuzz-NAME -max_total_time=60 build-fuzz/corpus-NAME tests/fuzz/corpus/NAME"
+	@echo "(new inputs go to the first folder; copy the ones worth keeping into tests/fuzz/corpus/NAME)"
 fuzzers: $(FUZZERS)
