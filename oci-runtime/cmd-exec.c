@@ -392,9 +392,12 @@ static int exec_child_steps(struct exec_ctx *x, char **ret_exe, struct pea_error
 			return -EINVAL;
 	} else if (setsid() < 0 && errno != EPERM)
 		return pea_error_errno(err, "setsid");
+	/* without no_new_privs loading needs CAP_SYS_ADMIN: before the credentials (as runc) */
+	if (x->seccomp && !s->process.no_new_privileges && seccomp_apply(x->seccomp, err) < 0)
+		return -EINVAL;
 	if (process_apply_creds(s, err) < 0 || process_resolve_exec(s, ret_exe, err) < 0)
 		return -EINVAL;
-	if (x->seccomp && seccomp_apply(x->seccomp, err) < 0)
+	if (x->seccomp && s->process.no_new_privileges && seccomp_apply(x->seccomp, err) < 0)
 		return -EINVAL;
 	return 0;
 }
