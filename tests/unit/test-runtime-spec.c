@@ -146,9 +146,9 @@ static void test_errors(void)
 		"config.json: mounts[3].destination: must be absolute");
 	check_err("{" BASE ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"x\"}]}}",
 		  "config.json: linux.namespaces[1].type: unknown namespace type 'x'");
-	check_err("{" BASE ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"seccomp\":"
-		  "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}}}",
-		  "config.json: linux.seccomp: not supported by pea-runtime");
+	check_err("{" BASE ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"intelRdt\":"
+		  "{\"closID\":\"x\"}}}",
+		  "config.json: linux.intelRdt: not supported by pea-runtime");
 	check_err("{" BASE "}", "config.json: linux.namespaces: a mount namespace is required");
 	check_err("{\"root\":{\"path\":\"r\"}}", "config.json: 'ociVersion' is missing");
 	check_err("{" BASE ",\"hostname\":\"h\",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}",
