@@ -210,10 +210,21 @@ static int container_create_cmd(const struct global_options *g, int argc, char *
 	return r < 0 && !cli_usage_failed() ? pea_error_wrap(err, "container create") : r;
 }
 
+static int container_record_json(struct store *s, const char *id, struct json_object **ret,
+				 struct pea_error **err)
+{
+	struct container_rec rec = { 0 };
+	int r = container_load(s, id, &rec, err);
+
+	if (r == 0)
+		*ret = container_json(s, &rec);
+	container_rec_clear(&rec);
+	return r;
+}
+
 static int container_ls_cmd(const struct global_options *g, int argc, char **argv,
 			    struct pea_error **err)
 {
-	_cleanup_strv_ char **ids = NULL;
 	struct json_object *list = NULL;
 	struct store *s = NULL;
 	int r = cli_simple_args(argc, argv, "container ls", 0, "no arguments", usage, err);
@@ -222,19 +233,9 @@ static int container_ls_cmd(const struct global_options *g, int argc, char **arg
 		return r;
 	if (store_open(g, false, &s, err) < 0)
 		return -1;
-	r = store_record_ids(s, "containers", &ids, err);
-	list = json_object_new_array();
-	for (char **id = ids; r == 0 && *id; id++) {
-		struct container_rec c = { 0 };
-
-		r = container_load(s, *id, &c, err);
-		if (r == 0)
-			json_object_array_add(list, container_json(s, &c));
-		container_rec_clear(&c);
-	}
+	r = store_list_json(s, "containers", container_record_json, &list, err);
 	if (r == 0)
-		r = cli_reply(TAKE_PTR(list), err);
-	json_object_put(list);
+		r = cli_reply(list, err);
 	store_free(s);
 	return r;
 }

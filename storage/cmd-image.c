@@ -294,10 +294,21 @@ static int image_create_cmd(const struct global_options *g, int argc, char **arg
 	return r < 0 && !cli_usage_failed() ? pea_error_wrap(err, "image create") : r;
 }
 
+static int image_record_json(struct store *s, const char *id, struct json_object **ret,
+			     struct pea_error **err)
+{
+	struct image_rec rec = { 0 };
+	int r = image_load(s, id, &rec, err);
+
+	if (r == 0)
+		*ret = image_json(s, &rec);
+	image_rec_clear(&rec);
+	return r;
+}
+
 static int image_ls_cmd(const struct global_options *g, int argc, char **argv,
 			struct pea_error **err)
 {
-	_cleanup_strv_ char **ids = NULL;
 	struct json_object *list = NULL;
 	struct store *s = NULL;
 	int r = cli_simple_args(argc, argv, "image ls", 0, "no arguments", usage, err);
@@ -306,19 +317,9 @@ static int image_ls_cmd(const struct global_options *g, int argc, char **argv,
 		return r;
 	if (store_open(g, false, &s, err) < 0)
 		return -1;
-	r = store_record_ids(s, "images", &ids, err);
-	list = json_object_new_array();
-	for (char **id = ids; r == 0 && *id; id++) {
-		struct image_rec i = { 0 };
-
-		r = image_load(s, *id, &i, err);
-		if (r == 0)
-			json_object_array_add(list, image_json(s, &i));
-		image_rec_clear(&i);
-	}
+	r = store_list_json(s, "images", image_record_json, &list, err);
 	if (r == 0)
-		r = cli_reply(TAKE_PTR(list), err);
-	json_object_put(list);
+		r = cli_reply(list, err);
 	store_free(s);
 	return r;
 }

@@ -33,17 +33,6 @@ static const char usage[] =
 	"  inspect ID                             one layer\n"
 	"  rm ID                                  remove an unused layer\n";
 
-static struct store *store_close(struct store *s)
-{
-	return store_free(s);
-}
-
-static int open_store(const struct global_options *g, bool exclusive, struct store **ret,
-		      struct pea_error **err)
-{
-	return store_open(g, exclusive, ret, err);
-}
-
 static struct json_object *layer_json(struct store *s, const struct layer_rec *l)
 {
 	struct json_object *o = layer_rec_to_json(l);
@@ -134,7 +123,7 @@ static int layer_apply_cmd(const struct global_options *g, int argc, char **argv
 	if (fd < 0 && isatty(STDIN_FILENO))
 		return cli_usage_error(
 			err, "layer apply: refusing to read a tar stream from a terminal");
-	if (open_store(g, true, &s, err) < 0)
+	if (store_open(g, true, &s, err) < 0)
 		return -1;
 	r = parent_ref ? store_resolve(s, "layers", parent_ref, &parent, err) : 0;
 	o.parent = parent;
@@ -148,7 +137,7 @@ static int layer_apply_cmd(const struct global_options *g, int argc, char **argv
 		pea_error_wrap(err, "layer apply");
 	}
 	layer_rec_clear(&l);
-	store_close(s);
+	store_free(s);
 	return r;
 }
 
@@ -168,7 +157,7 @@ static int layer_create_cmd(const struct global_options *g, int argc, char **arg
 		return r;
 	if (cli_expect_operands(argc, optind, 0, "layer create", "no arguments", err) < 0)
 		return -1;
-	if (open_store(g, true, &s, err) < 0)
+	if (store_open(g, true, &s, err) < 0)
 		return -1;
 	newid = o.id ? xstrdup(o.id) : cli_random_id();
 	r = parent_ref ? store_resolve(s, "layers", parent_ref, &parent, err) : 0;
@@ -177,7 +166,7 @@ static int layer_create_cmd(const struct global_options *g, int argc, char **arg
 	if (r == 0)
 		r = cli_reply(layer_json(s, &l), err);
 	layer_rec_clear(&l);
-	store_close(s);
+	store_free(s);
 	return r < 0 ? pea_error_wrap(err, "layer create") : 0;
 }
 
@@ -199,41 +188,42 @@ static int layer_diff_cmd(const struct global_options *g, int argc, char **argv,
 	if (isatty(STDOUT_FILENO))
 		return cli_usage_error(err,
 				       "layer diff: refusing to write a tar stream to a terminal");
-	if (open_store(g, false, &s, err) < 0)
+	if (store_open(g, false, &s, err) < 0)
 		return -1;
 	r = store_resolve(s, "layers", argv[optind], &id, err);
 	if (r == 0)
 		r = layer_write_diff(s, id, NULL, STDOUT_FILENO, err);
-	store_close(s);
+	store_free(s);
 	return r < 0 ? pea_error_wrap(err, "layer diff") : 0;
+}
+
+static int layer_record_json(struct store *s, const char *id, struct json_object **ret,
+			     struct pea_error **err)
+{
+	struct layer_rec rec = { 0 };
+	int r = layer_load(s, id, &rec, err);
+
+	if (r == 0)
+		*ret = layer_json(s, &rec);
+	layer_rec_clear(&rec);
+	return r;
 }
 
 static int layer_ls_cmd(const struct global_options *g, int argc, char **argv,
 			struct pea_error **err)
 {
-	_cleanup_strv_ char **ids = NULL;
 	struct json_object *list = NULL;
 	struct store *s = NULL;
 	int r = cli_simple_args(argc, argv, "layer ls", 0, "no arguments", usage, err);
 
 	if (r != 0)
 		return r;
-	if (open_store(g, false, &s, err) < 0)
+	if (store_open(g, false, &s, err) < 0)
 		return -1;
-	r = store_record_ids(s, "layers", &ids, err);
-	list = json_object_new_array();
-	for (char **id = ids; r == 0 && *id; id++) {
-		struct layer_rec l = { 0 };
-
-		r = layer_load(s, *id, &l, err);
-		if (r == 0)
-			json_object_array_add(list, layer_json(s, &l));
-		layer_rec_clear(&l);
-	}
+	r = store_list_json(s, "layers", layer_record_json, &list, err);
 	if (r == 0)
-		r = cli_reply(TAKE_PTR(list), err);
-	json_object_put(list);
-	store_close(s);
+		r = cli_reply(list, err);
+	store_free(s);
 	return r;
 }
 
@@ -247,7 +237,7 @@ static int layer_inspect_cmd(const struct global_options *g, int argc, char **ar
 
 	if (r != 0)
 		return r;
-	if (open_store(g, false, &s, err) < 0)
+	if (store_open(g, false, &s, err) < 0)
 		return -1;
 	r = store_resolve(s, "layers", argv[optind], &id, err);
 	if (r == 0)
@@ -255,7 +245,7 @@ static int layer_inspect_cmd(const struct global_options *g, int argc, char **ar
 	if (r == 0)
 		r = cli_reply(layer_json(s, &l), err);
 	layer_rec_clear(&l);
-	store_close(s);
+	store_free(s);
 	return r;
 }
 
@@ -269,7 +259,7 @@ static int layer_rm_cmd(const struct global_options *g, int argc, char **argv,
 
 	if (r != 0)
 		return r;
-	if (open_store(g, true, &s, err) < 0)
+	if (store_open(g, true, &s, err) < 0)
 		return -1;
 	r = store_resolve(s, "layers", argv[optind], &id, err);
 	if (r == 0)
@@ -279,7 +269,7 @@ static int layer_rm_cmd(const struct global_options *g, int argc, char **argv,
 		json_object_object_add(o, "id", json_object_new_string(id));
 		r = cli_reply(o, err);
 	}
-	store_close(s);
+	store_free(s);
 	return r < 0 ? pea_error_wrap(err, "layer rm") : 0;
 }
 

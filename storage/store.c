@@ -474,3 +474,23 @@ int store_repair(struct store *s, struct repair_report *rep, struct pea_error **
 		return repair_links(s, err);
 	return 0;
 }
+
+int store_list_json(struct store *s, const char *kind, store_record_json_fn to_json,
+		    struct json_object **ret, struct pea_error **err)
+{
+	_cleanup_strv_ char **ids = NULL;
+	_cleanup_json_ struct json_object *list = NULL;
+
+	if (store_record_ids(s, kind, &ids, err) < 0)
+		return -1;
+	list = json_object_new_array();
+	for (char **id = ids; *id; id++) {
+		struct json_object *o = NULL;
+
+		if (to_json(s, *id, &o, err) < 0)
+			return -1;
+		json_object_array_add(list, o);
+	}
+	*ret = TAKE_PTR(list);
+	return 0;
+}

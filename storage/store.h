@@ -63,6 +63,13 @@ bool store_record_exists(struct store *s, const char *kind, const char *id);
 /* Ids of every record of a kind, sorted. */
 int store_record_ids(struct store *s, const char *kind, char ***ret, struct pea_error **err);
 
+/* One record of a kind as the JSON that `ls` and `inspect` print. */
+typedef int (*store_record_json_fn)(struct store *s, const char *id, struct json_object **ret,
+				    struct pea_error **err);
+/* Every record of a kind, each through to_json, as a JSON array. */
+int store_list_json(struct store *s, const char *kind, store_record_json_fn to_json,
+		    struct json_object **ret, struct pea_error **err);
+
 /*
  * Tests of crash safety: the process kills itself (SIGKILL) at the point named by
  * $PEA_STORAGE_TEST_CRASH, between two steps of an operation.
