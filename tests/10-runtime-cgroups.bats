@@ -203,7 +203,7 @@ teardown() {
 	make_bundle "$RT_B" sleep 0.6
 	bundle_set "$RT_B" '.linux.cgroupsPath = $cg' --arg cg "$CG"
 	run -0 rt_reaped run -d -b "$RT_B" e1
-	run -0 timeout 10 "$PEA_RUNTIME" --root "$RT_ROOT" events --interval 100ms e1
+	run -0 timeout -k 5 10 "$PEA_RUNTIME" --root "$RT_ROOT" events --interval 100ms e1
 	(( ${#lines[@]} >= 3 ))
 	run -0 jq -s -e 'all(.[]; .type == "stats" and .id == "e1" and (.data.pids | has("current")))' <<<"$output"
 	run -2 rt events --interval never e1

@@ -26,7 +26,7 @@ teardown() {
 # pdm ARGS...: podman on this file's storage, driving $PEA_RUNTIME.
 pdm() {
 	local d="$BATS_FILE_TMPDIR/podman"
-	timeout 60 podman --root "$d/root" --runroot "$d/runroot" --tmpdir "$d/tmp" \
+	timeout -k 5 60 podman --root "$d/root" --runroot "$d/runroot" --tmpdir "$d/tmp" \
 		--runtime "$PEA_RUNTIME" --cgroup-manager cgroupfs \
 		--events-backend file --storage-driver vfs "$@"
 }

@@ -25,7 +25,7 @@ teardown() {
 # attach_send SOCKET INPUT: connect, send INPUT, half-close, print what comes
 # back (raw packets: a stream byte, then data) until the monitor closes.
 attach_send() {
-	printf '%s' "$2" | timeout 10 socat -b 65536 -t 5 - "UNIX-CONNECT:$1,type=5"
+	printf '%s' "$2" | timeout -k 5 10 socat -b 65536 -t 5 - "UNIX-CONNECT:$1,type=5"
 }
 
 # packets_text FILE: the packets as "2:text" / "3:text" lines (od-free).
@@ -86,11 +86,11 @@ case_leave_stdin_open() {
 	monitor_setup sh -c 'cat; echo done'
 	monitor_launch -l "k8s-file:$MON_LOG" -i --leave-stdin-open
 	monitor_start_container
-	printf 'one\n' | timeout 10 socat -t 0.5 - "UNIX-CONNECT:$MON_SOCKETS/$MON_CID/attach,type=5" >/dev/null
+	printf 'one\n' | timeout -k 5 10 socat -t 0.5 - "UNIX-CONNECT:$MON_SOCKETS/$MON_CID/attach,type=5" >/dev/null
 	sleep 0.3
 	# cat still runs: its stdin stayed open
 	test ! -e "$MON_EXITS/$MON_CID"
-	printf 'two\n' | timeout 10 socat -t 0.5 - "UNIX-CONNECT:$MON_SOCKETS/$MON_CID/attach,type=5" >/dev/null
+	printf 'two\n' | timeout -k 5 10 socat -t 0.5 - "UNIX-CONNECT:$MON_SOCKETS/$MON_CID/attach,type=5" >/dev/null
 	wait_for grep -q two "$MON_LOG"
 	kill -9 "$(cat "$TEST_DIR/ctr.pid")"
 	monitor_wait_exit

@@ -28,7 +28,7 @@ teardown() {
 # podman_cmd ARGS...: podman on this file's storage, driving $MONITOR.
 podman_cmd() {
 	local d="$BATS_FILE_TMPDIR/podman"
-	timeout 60 podman --root "$d/root" --runroot "$d/runroot" --tmpdir "$d/tmp" \
+	timeout -k 5 60 podman --root "$d/root" --runroot "$d/runroot" --tmpdir "$d/tmp" \
 		--conmon "$MONITOR" --runtime /usr/bin/crun --cgroup-manager cgroupfs \
 		--events-backend file --storage-driver vfs "$@"
 }
@@ -65,7 +65,7 @@ RUN_OPTS=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 	run -0 podman_cmd run -d -i "${RUN_OPTS[@]}" --name att localhost/busybox:latest \
 		sh -c 'read l; echo got:$l; exit 6'
 	sleep 0.3
-	run -0 bash -c "echo hi | timeout 20 podman --root '$BATS_FILE_TMPDIR/podman/root' \
+	run -0 bash -c "echo hi | timeout -k 5 20 podman --root '$BATS_FILE_TMPDIR/podman/root' \
 		--runroot '$BATS_FILE_TMPDIR/podman/runroot' --tmpdir '$BATS_FILE_TMPDIR/podman/tmp' \
 		--conmon '$MONITOR' --runtime /usr/bin/crun --cgroup-manager cgroupfs \
 		--events-backend file --storage-driver vfs attach att; true"
@@ -76,7 +76,7 @@ RUN_OPTS=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
 @test "podman exec -it (under script): a terminal, the exit code" {
 	run -0 podman_cmd run -d "${RUN_OPTS[@]}" --name ex localhost/busybox:latest sleep 100
-	run script -qec "timeout 30 podman --root '$BATS_FILE_TMPDIR/podman/root' \
+	run script -qec "timeout -k 5 30 podman --root '$BATS_FILE_TMPDIR/podman/root' \
 		--runroot '$BATS_FILE_TMPDIR/podman/runroot' --tmpdir '$BATS_FILE_TMPDIR/podman/tmp' \
 		--conmon '$MONITOR' --runtime /usr/bin/crun --cgroup-manager cgroupfs \
 		--events-backend file --storage-driver vfs exec -it ex sh -c 'tty; exit 4'" /dev/null
@@ -102,7 +102,7 @@ RUN_OPTS=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 }
 
 @test "podman run -it (under script): the container gets a terminal of the caller's size" {
-	run script -qec "stty rows 33 cols 77; timeout 30 podman --root '$BATS_FILE_TMPDIR/podman/root' \
+	run script -qec "stty rows 33 cols 77; timeout -k 5 30 podman --root '$BATS_FILE_TMPDIR/podman/root' \
 		--runroot '$BATS_FILE_TMPDIR/podman/runroot' --tmpdir '$BATS_FILE_TMPDIR/podman/tmp' \
 		--conmon '$MONITOR' --runtime /usr/bin/crun --cgroup-manager cgroupfs \
 		--events-backend file --storage-driver vfs run -it --rm ${RUN_OPTS[*]} \

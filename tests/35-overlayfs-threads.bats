@@ -41,7 +41,7 @@ teardown() {
 		exec 5<"$d/mnt/inner/slow"
 		touch "$d/opened"
 		read -r _ <"$d/go"
-		exec timeout 30 cat <&5 >"$d/slow.out"
+		exec timeout -k 5 30 cat <&5 >"$d/slow.out"
 	) &
 	local reader=$!
 	for _ in $(seq 100); do [[ -e $d/opened ]] && break; sleep 0.05; done
@@ -51,9 +51,9 @@ teardown() {
 	# The read is stuck in the outer server, waiting on the inner one...
 	run -0 kill -0 "$reader"
 	# ...and the outer mount still answers.
-	run -0 timeout 5 cat "$d/mnt/other"
+	run -0 timeout -k 5 5 cat "$d/mnt/other"
 	assert_output fine
-	run -0 timeout 5 ls "$d/mnt"
+	run -0 timeout -k 5 5 ls "$d/mnt"
 	assert_output "inner
 other"
 	kill -CONT "$INNER_PID"
@@ -84,12 +84,12 @@ other"
 	writer=$!
 	sleep 0.3
 	run -0 kill -0 "$writer"
-	run -0 timeout 5 cat "$d/mnt/other"
+	run -0 timeout -k 5 5 cat "$d/mnt/other"
 	assert_output fine
-	run -0 timeout 5 ls "$d/mnt/inner"
+	run -0 timeout -k 5 5 ls "$d/mnt/inner"
 	assert_output "big
 new"
-	run -0 timeout 5 mkdir "$d/mnt/dir"
+	run -0 timeout -k 5 5 mkdir "$d/mnt/dir"
 	kill -CONT "$INNER_PID"
 	wait "$writer"
 	assert_equal "$(cat "$d/mnt/inner/big")" "data

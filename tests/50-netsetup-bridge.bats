@@ -19,7 +19,7 @@ teardown() {
 udp_ask() {
 	local out i
 	for i in 1 2 3; do
-		out=$(nsu_host timeout 4 sh -c "echo ping | socat -t2 -T2 - UDP:$1:$2") || true
+		out=$(nsu_host timeout -k 5 4 sh -c "echo ping | socat -t2 -T2 - UDP:$1:$2") || true
 		if [[ -n $out ]]; then
 			echo "$out"
 			return 0
@@ -151,33 +151,33 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	# tcp to 127.0.0.1 and to another host address, v6 too
 	for target in 127.0.0.1 198.51.100.8 2001:db8::7; do
 		nsu_wait_port_gone "$C" 80
-		nsu_bg "$C" timeout 5 busybox nc -l -p 80 -e echo "tcp-ok"
+		nsu_bg "$C" timeout -k 5 5 busybox nc -l -p 80 -e echo "tcp-ok"
 		nsu_wait_port "$C" 80
-		run -0 nsu_host timeout 3 busybox nc "$target" 8080 </dev/null
+		run -0 nsu_host timeout -k 5 3 busybox nc "$target" 8080 </dev/null
 		assert_output "tcp-ok"
 	done
 
 	# udp
-	nsu_bg "$C" timeout 15 socat UDP-LISTEN:53,fork SYSTEM:"echo udp-ok"
+	nsu_bg "$C" timeout -k 5 15 socat UDP-LISTEN:53,fork SYSTEM:"echo udp-ok"
 	nsu_wait_port "$C" 53 udp
 	run -0 udp_ask 198.51.100.8 5353
 	assert_output "udp-ok"
-	nsu_bg "$C" timeout 15 socat UDP6-LISTEN:53,ipv6only=1,fork SYSTEM:"echo udp6-ok"
+	nsu_bg "$C" timeout -k 5 15 socat UDP6-LISTEN:53,ipv6only=1,fork SYSTEM:"echo udp6-ok"
 	nsu_wait_port "$C" 53 udp6
 	run -0 udp_ask "[2001:db8::7]" 5353
 	assert_output "udp6-ok"
 
 	# host_ip: forwarded on that address only
-	nsu_bg "$C" timeout 5 busybox nc -l -p 90 -e echo "hostip-ok"
+	nsu_bg "$C" timeout -k 5 5 busybox nc -l -p 90 -e echo "hostip-ok"
 	nsu_wait_port "$C" 90
-	run -1 nsu_host timeout 2 busybox nc -w1 198.51.100.8 9090 </dev/null
-	run -0 nsu_host timeout 3 busybox nc 198.51.100.7 9090 </dev/null
+	run -1 nsu_host timeout -k 5 2 busybox nc -w1 198.51.100.8 9090 </dev/null
+	run -0 nsu_host timeout -k 5 3 busybox nc 198.51.100.7 9090 </dev/null
 	assert_output "hostip-ok"
 
 	# a range: 17002 goes to 7002
-	nsu_bg "$C" timeout 5 busybox nc -l -p 7002 -e echo "range-ok"
+	nsu_bg "$C" timeout -k 5 5 busybox nc -l -p 7002 -e echo "range-ok"
 	nsu_wait_port "$C" 7002
-	run -0 nsu_host timeout 3 busybox nc 198.51.100.8 17002 </dev/null
+	run -0 nsu_host timeout -k 5 3 busybox nc 198.51.100.8 17002 </dev/null
 	assert_output "range-ok"
 
 	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
@@ -203,15 +203,15 @@ NET6=fd10:88:a::/64,fd10:88:a::1
 	run -0 nsu_host nft -j list ruleset
 	assert_equal "$(jq '[.nftables[].rule | select(. != null) | select(.comment == "'"$a"'")] | length' <<<"$output")" 0
 	assert_equal "$(jq '[.nftables[].rule | select(. != null) | select(.comment == "'"$b"'")] | length' <<<"$output")" 3
-	nsu_bg "${NSU_CTR[1]}" timeout 5 busybox nc -l -p 80 -e echo "b-ok"
+	nsu_bg "${NSU_CTR[1]}" timeout -k 5 5 busybox nc -l -p 80 -e echo "b-ok"
 	nsu_wait_port "${NSU_CTR[1]}" 80
-	run -0 nsu_host timeout 3 busybox nc 127.0.0.1 8082 </dev/null
+	run -0 nsu_host timeout -k 5 3 busybox nc 127.0.0.1 8082 </dev/null
 	assert_output "b-ok"
 	# hairpin: from b itself, through the gateway's forwarded port, back to b
 	nsu_wait_port_gone "${NSU_CTR[1]}" 80
-	nsu_bg "${NSU_CTR[1]}" timeout 5 busybox nc -l -p 80 -e echo "hairpin-ok"
+	nsu_bg "${NSU_CTR[1]}" timeout -k 5 5 busybox nc -l -p 80 -e echo "hairpin-ok"
 	nsu_wait_port "${NSU_CTR[1]}" 80
-	run -0 nsu_ctr 1 timeout 3 busybox nc 10.89.3.1 8082 </dev/null
+	run -0 nsu_ctr 1 timeout -k 5 3 busybox nc 10.89.3.1 8082 </dev/null
 	assert_output "hairpin-ok"
 }
 
@@ -452,9 +452,9 @@ NFT
 	assert_success
 	assert_equal "$(nsu_host nft list table inet hostfw; nsu_host nft list table ip legacy)" "$theirs"
 	run -0 nsu_ctr 0 busybox ping -c1 -W2 198.51.100.1
-	nsu_bg "${NSU_CTR[0]}" timeout 5 busybox nc -l -p 80 -e echo "fw-ok"
+	nsu_bg "${NSU_CTR[0]}" timeout -k 5 5 busybox nc -l -p 80 -e echo "fw-ok"
 	nsu_wait_port "${NSU_CTR[0]}" 80
-	run -0 nsu_host timeout 3 busybox nc 198.51.100.1 8080 </dev/null
+	run -0 nsu_host timeout -k 5 3 busybox nc 198.51.100.1 8080 </dev/null
 	assert_output "fw-ok"
 	nsu_run -f "$TEST_DIR/o.json" teardown "${NSU_CTR_PATH[0]}"
 	assert_success

@@ -76,7 +76,7 @@ pm() {
 	assert_output "table inet pea"
 	local i
 	for ((i = 0; i < 50; i++)); do
-		nsu_host timeout 2 busybox wget -q -O "$TEST_DIR/page" http://127.0.0.1:8080/index.html \
+		nsu_host timeout -k 5 2 busybox wget -q -O "$TEST_DIR/page" http://127.0.0.1:8080/index.html \
 			2>/dev/null && break
 		sleep 0.1
 	done

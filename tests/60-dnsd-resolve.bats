@@ -157,7 +157,7 @@ teardown() {
 	run -0 ip netns exec "$DNSD_NS" bash -c '
 		exec 3<>/dev/tcp/$1/53
 		start=$(date +%s%N)
-		timeout 8 cat <&3 >/dev/null
+		timeout -k 5 8 cat <&3 >/dev/null
 		echo $((($(date +%s%N) - start) / 1000000))' _ $DNSD_GW1
 	((output >= 2500 && output < 6000)) || fail "closed after $output ms"
 }

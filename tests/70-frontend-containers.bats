@@ -368,9 +368,9 @@ line3"
 @test "run -i passes pea's stdin to the container; without -i it has none" {
 	# directly, not through pea_cmd: stdin is the test's. In the foreground pea
 	# reaps the monitor itself.
-	run -0 bash -c 'printf "a\nb\n" | timeout 30 "$PEA" "${@}" run -i --rm busybox wc -l' _ "${FE_ARGS[@]}"
+	run -0 bash -c 'printf "a\nb\n" | timeout -k 5 30 "$PEA" "${@}" run -i --rm busybox wc -l' _ "${FE_ARGS[@]}"
 	assert_output 2
-	run -0 bash -c 'echo ignored | timeout 30 "$PEA" "${@}" run --rm busybox cat' _ "${FE_ARGS[@]}"
+	run -0 bash -c 'echo ignored | timeout -k 5 30 "$PEA" "${@}" run --rm busybox cat' _ "${FE_ARGS[@]}"
 	assert_output ""
 	run -0 pea_cmd ps -aq
 	assert_output ""

@@ -47,9 +47,9 @@ pea_runtime_works() {
 	[[ -x "$PEA_RUNTIME" ]] || return 1
 	"$PEA_RUNTIME" --version >/dev/null 2>&1 || return 1
 	make_bundle "$d/b" true >/dev/null 2>&1 || return 1
-	timeout 10 "$PEA_RUNTIME" --root "$d/root" run --bundle "$d/b" "$id" </dev/null >/dev/null 2>&1
+	timeout -k 5 10 "$PEA_RUNTIME" --root "$d/root" run --bundle "$d/b" "$id" </dev/null >/dev/null 2>&1
 	local rc=$?
-	timeout 10 "$PEA_RUNTIME" --root "$d/root" delete -f "$id" >/dev/null 2>&1 || true
+	timeout -k 5 10 "$PEA_RUNTIME" --root "$d/root" delete -f "$id" >/dev/null 2>&1 || true
 	rm -rf "$d"
 	return "$rc"
 }
@@ -71,10 +71,10 @@ runtime_has() {
 			id="probe-$$-$RANDOM"
 			make_bundle "$d/b" true >/dev/null 2>&1
 			bundle_set "$d/b" '.linux.resources.memory = {limit: 33554432}'
-			timeout 10 "$rt" --root "$d/root" create --bundle "$d/b" "$id" \
+			timeout -k 5 10 "$rt" --root "$d/root" create --bundle "$d/b" "$id" \
 				</dev/null >/dev/null 2>&1
 			rc=$?
-			timeout 10 "$rt" --root "$d/root" delete -f "$id" >/dev/null 2>&1 || true
+			timeout -k 5 10 "$rt" --root "$d/root" delete -f "$id" >/dev/null 2>&1 || true
 			rm -rf "$d"
 			echo "$rc" >"$cache"
 			;;

@@ -97,14 +97,69 @@ if command -v tini >/dev/null; then
 	reaper="tini -s -g --"
 fi
 
+# Limits, so that one hang costs a test or a file, never the whole run:
+# bats' own per-test timeout, a cap per file, and a budget for all files.
+export BATS_TEST_TIMEOUT=${PEA_TEST_TIMEOUT:-240}
+file_timeout=${PEA_TEST_FILE_TIMEOUT:-900}
+budget=${PEA_TEST_BUDGET:-3600}
+
+# Every process a test file starts carries this in its environment, so what
+# it leaves running can be found and stopped once the file is over.
+export PEA_TEST_RUN="$$.$RANDOM$RANDOM"
+
+# leftovers: pids (and names) of processes still marked with PEA_TEST_RUN.
+leftovers() {
+	local e pid
+	for e in /proc/[0-9]*/environ; do
+		pid=${e#/proc/}
+		pid=${pid%/environ}
+		((pid == $$ || pid == BASHPID)) && continue
+		if grep -qzxF "PEA_TEST_RUN=$PEA_TEST_RUN" "$e" 2>/dev/null; then
+			[[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]] && continue
+			printf '%s:%s\n' "$pid" "$(cat "/proc/$pid/comm" 2>/dev/null)"
+		fi
+	done
+}
+
+bats_started=$SECONDS
+
+run_bats_file() {
+	local f=$1 name out rc bpid left
+	name=$(basename "$f")
+	echo "# bats: $name"
+	if ((SECONDS - bats_started > budget)); then
+		tap_line "$name" "not ok - $name not run: the suites went over their budget of ${budget} s"
+		return
+	fi
+	out=$(mktemp)
+	# Output goes to a file, not a pipe: a daemon that keeps a copy of its
+	# stdout cannot hold the run up.
+	(cd "$top" && exec timeout -k 10 "$file_timeout" $reaper bats --tap "$f" >"$out" 2>&1 </dev/null) &
+	bpid=$!
+	while IFS= read -r line; do
+		tap_line "$name" "$line"
+	done < <(tail -n +1 --pid="$bpid" -f "$out")
+	wait "$bpid"
+	rc=$?
+	if ((rc == 124 || rc == 137)); then
+		tap_line "$name" "not ok - $name stopped after ${file_timeout} s"
+	fi
+	rm -f "$out"
+	left=$(leftovers)
+	# what was just told to stop gets a moment to go
+	[[ -n "$left" ]] && sleep 1 && left=$(leftovers)
+	if [[ -n "$left" ]]; then
+		tap_line "$name" "not ok - $name left processes running: $(tr '\n' ' ' <<<"$left")"
+		cut -d: -f1 <<<"$left" | xargs -r kill -KILL 2>/dev/null
+	fi
+}
+
 run_bats() {
-	echo "# bats: $*"
 	# Namespaced tests defeat LeakSanitizer's stop-the-world; leaks are
 	# checked by the unit tests.
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
-	while IFS= read -r line; do
-		tap_line bats "$line"
-	done < <(cd "$top" && $reaper bats --tap "$@" 2>&1)
+	local f
+	for f in "$@"; do run_bats_file "$f"; done
 }
 
 units=() fuzzers=() suites=()
