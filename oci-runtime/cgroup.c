@@ -706,7 +706,7 @@ static void push_insn(struct bpf_insn **v, size_t *n, struct bpf_insn i)
 static void bpf_rule(struct bpf_insn **v, size_t *n, const struct spec_dev_rule *d)
 {
 	struct bpf_insn blk[16];
-	size_t k = 0, jumps[8], nj = 0;
+	size_t k = 0, jumps[8] = { 0 }, nj = 0;
 	int acc = (strchr(d->access, 'm') ? BPF_DEVCG_ACC_MKNOD : 0) |
 		  (strchr(d->access, 'r') ? BPF_DEVCG_ACC_READ : 0) |
 		  (strchr(d->access, 'w') ? BPF_DEVCG_ACC_WRITE : 0);
@@ -916,7 +916,9 @@ static void kill_procs(const char *dir)
 	_cleanup_close_ int fd = open_dir(dir);
 	_cleanup_free_ char *procs = fd >= 0 ? cg_read(fd, "cgroup.procs") : NULL;
 
-	for (char *p = procs; p && *p;) {
+	if (!procs)
+		return;
+	for (char *p = procs; *p;) {
 		long pid = strtol(p, &p, 10);
 
 		if (pid > 0)

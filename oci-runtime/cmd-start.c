@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,32 +15,21 @@
 #include "state.h"
 
 /*
- * Opening exec.fifo for reading releases the init blocked on its write end.
- * The init may have died meanwhile: poll its pidfd along with the fifo.
+ * A byte written into exec.fifo releases the init, which holds the read end
+ * (opened before the clone). No reader: the init is gone (ENXIO).
  */
 static int release_init(struct container_handle *h, struct pea_error **err)
 {
-	_cleanup_close_ int fifo = -1, pidfd = -1;
-	struct pollfd p[2];
-	char byte;
-	int r;
+	_cleanup_close_ int fifo = -1;
 
-	pidfd = state_pidfd(h->st);
-	if (pidfd < 0)
-		return pea_error_new(err, ESRCH, "container '%s': its process is gone", h->st->id);
-	fifo = openat(h->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fifo < 0)
-		return pea_error_errno(err, "container '%s': open exec fifo", h->st->id);
-	p[0] = (struct pollfd){ .fd = fifo, .events = POLLIN };
-	p[1] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	do
-		r = poll(p, 2, -1);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return pea_error_errno(err, "poll");
-	if (!(p[0].revents & POLLIN) || read(fifo, &byte, 1) != 1)
+	fifo = openat(h->dirfd, STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0 && errno == ENXIO)
 		return pea_error_new(err, ESRCH, "container '%s': its process exited before start",
 				     h->st->id);
+	if (fifo < 0)
+		return pea_error_errno(err, "container '%s': open exec fifo", h->st->id);
+	if (write(fifo, "0", 1) != 1)
+		return pea_error_errno(err, "container '%s': write exec fifo", h->st->id);
 	if (unlinkat(h->dirfd, STATE_FIFO, 0) < 0)
 		return pea_error_errno(err, "container '%s': remove exec fifo", h->st->id);
 	return 0;

@@ -201,6 +201,8 @@ static int spawn_init(struct container *c, struct pea_error **err)
 			return pea_error_errno(err, "clone the container init");
 	}
 	c->sync_child = pea_close(c->sync_child);
+	/* only the init holds the read end: `start` finds no reader once it is gone */
+	c->fifo_fd = pea_close(c->fifo_fd);
 	c->pidfd = pea_pidfd_open(c->pid, 0);
 	if (c->pidfd < 0)
 		return pea_error_errno(err, "pidfd_open %d", (int)c->pid);
@@ -405,6 +407,7 @@ int container_create(const struct global_options *g, const char *id,
 				 .console_peer = -1,
 				 .pidfd = -1,
 				 .seccomp_listener = -1,
+				 .fifo_fd = -1,
 				 .use_fifo = !for_run };
 	if (spec_load(bundle, &c->spec, err) < 0 || check_options(c, for_run, err) < 0 ||
 	    open_rootfs_parent(c, err) < 0 || ns_prepare_flags(c, err) < 0) {
@@ -422,6 +425,18 @@ int container_create(const struct global_options *g, const char *id,
 	if (c->use_fifo && mkfifoat(c->dirfd, STATE_FIFO, 0600) < 0) {
 		pea_error_errno(err, "create exec fifo");
 		goto fail;
+	}
+	/*
+	 * The init gets the read end now, as root: a process user without
+	 * capabilities could not open it later (crun does the same).
+	 * O_NONBLOCK: no writer yet.
+	 */
+	if (c->use_fifo) {
+		c->fifo_fd = openat(c->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (c->fifo_fd < 0) {
+			pea_error_errno(err, "open exec fifo");
+			goto fail;
+		}
 	}
 	if (c->spec->seccomp && seccomp_compile(c->spec->seccomp, &c->seccomp, err) < 0)
 		goto fail;
@@ -494,6 +509,7 @@ struct container *container_free(struct container *c)
 	pea_close(c->dirfd);
 	pea_close(c->sync_parent);
 	pea_close(c->sync_child);
+	pea_close(c->fifo_fd);
 	pea_close(c->console_fd);
 	pea_close(c->console_peer);
 	pea_close(c->pidfd);

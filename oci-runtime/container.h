@@ -43,6 +43,7 @@ struct container {
 	int console_fd;	   /* connected --console-socket, or -1 */
 	int console_peer;  /* run in the foreground: where the pty master arrives */
 	bool use_fifo;	   /* create: the init waits on exec.fifo; run: on the sync socket */
+	int fifo_fd;	   /* create: exec.fifo's read end, opened before the clone, or -1 */
 	unsigned long clone_flags;   /* CLONE_NEW* for the namespaces made new by clone */
 	unsigned long unshare_flags; /* made new by the init itself after joining (user joined) */
 	bool userns;		     /* the init runs in a user namespace other than ours */

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -219,12 +220,12 @@ static int step_creds(struct container *c, struct init_ctx *x, struct pea_error 
 /* Step 11: only stdio, the preserved fds and our own (close-on-exec) ones stay. */
 static int step_close_fds(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
-	int keep[] = { c->sync_child, c->dirfd, c->seccomp_listener };
+	int keep[] = { c->sync_child, c->dirfd, c->seccomp_listener, c->fifo_fd };
 	int from = 3 + c->opts->preserve_fds;
 
 	for (int fd = 3; fd < from; fd++)
 		if (fd != c->sync_child && fd != c->dirfd && fd != c->seccomp_listener &&
-		    pea_fd_set_cloexec(fd, false) < 0 && errno != EBADF)
+		    fd != c->fifo_fd && pea_fd_set_cloexec(fd, false) < 0 && errno != EBADF)
 			return pea_error_errno(err, "--preserve-fds: fd %d", fd);
 	if (pea_close_fds_except(from, keep, ARRAY_SIZE(keep)) < 0)
 		return pea_error_errno(err, "close inherited fds");
@@ -241,20 +242,35 @@ static int step_ready(struct container *c, struct init_ctx *x, struct pea_error 
 	return sync_expect(c->sync_child, SYNC_START, &x->state_json, err);
 }
 
-/* Step 13: create waits for `start` on exec.fifo; run goes on. */
+/*
+ * Step 13: create waits for `start`, which writes a byte into exec.fifo. The
+ * read end was opened by the parent before the clone, so a process user
+ * without capabilities needs no access to the fifo itself.
+ */
 static int step_wait_start(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
-	_cleanup_close_ int fifo = -1;
+	struct pollfd p = { .fd = c->fifo_fd, .events = POLLIN };
+	char byte;
+	ssize_t n;
+	int r;
 
 	init_ready = true;
 	if (!c->use_fifo)
 		return 0;
-	/* blocks until `start` opens the other end */
-	fifo = openat(c->dirfd, STATE_FIFO, O_WRONLY | O_CLOEXEC);
-	if (fifo < 0)
-		return pea_error_errno(err, "open exec fifo");
-	if (write(fifo, "0", 1) != 1)
-		return pea_error_errno(err, "write exec fifo");
+	/* no writer has come yet: poll blocks until `start` writes (no POLLHUP before) */
+	do
+		r = poll(&p, 1, -1);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return pea_error_errno(err, "wait on exec fifo");
+	do
+		n = read(c->fifo_fd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return pea_error_errno(err, "read exec fifo");
+	if (n == 0)
+		return pea_error_new(err, EPIPE, "exec fifo closed without a start");
+	c->fifo_fd = pea_close(c->fifo_fd);
 	return 0;
 }
 

@@ -114,6 +114,11 @@ teardown() {
 	run -0 rt start c1
 	run -0 rt_state c1 status
 	assert_output running
+	# start returns once the init is released; its execve follows at once
+	for _ in $(seq 1 250); do
+		[[ "$(readlink /proc/"$(cat "$TEST_DIR/pid")"/exe)" == */busybox ]] && break
+		sleep 0.02
+	done
 	[[ "$(readlink /proc/"$(cat "$TEST_DIR/pid")"/exe)" == */busybox ]]
 	run ! rt start c1
 	run -0 rt kill c1 KILL

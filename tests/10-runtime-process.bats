@@ -47,6 +47,31 @@ cap_number() {
 	assert_output $'1000\n1001\n1001 10 20\n0027'
 }
 
+@test "create + start of a non-root process without any capability (exec fifo opened before the credentials)" {
+	make_bundle "$RT_B" sh -c 'id -u >/out/id; id -g >>/out/id; grep ^CapEff /proc/self/status >>/out/id'
+	mkdir -m 0777 "$TEST_DIR/out"
+	bundle_set "$RT_B" '.process.user = {uid: 1234, gid: 1234}
+		| .process.capabilities = {bounding: [], effective: [], permitted: [], inheritable: [], ambient: []}
+		| .mounts += [{destination: "/out", type: "bind", source: $out, options: ["rbind"]}]' \
+		--arg out "$TEST_DIR/out"
+	run -0 rt_reaped create -b "$RT_B" nocaps
+	run -0 rt start nocaps
+	rt_wait_status nocaps stopped
+	run -0 cat "$TEST_DIR/out/id"
+	assert_output $'1234\n1234\nCapEff:\t0000000000000000'
+	run -0 rt delete nocaps
+}
+
+@test "start of a container whose init is gone says so" {
+	make_bundle "$RT_B" true
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" gone
+	kill -9 "$(cat "$TEST_DIR/pid")"
+	rt_wait_status gone stopped
+	run ! rt start gone
+	assert_output --partial "gone"
+	run -0 rt delete gone
+}
+
 @test "the default umask is 0022" {
 	make_bundle "$RT_B" sh -c umask
 	run -0 rt run -b "$RT_B" p2
