@@ -293,6 +293,21 @@ void progress_event(struct progress *p, const char *event, const char *digest, i
 	pea_json_write_fd(p->fd, o, true, NULL);
 }
 
+void progress_copied(struct progress *p, const char *digest, const char *image_id)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+
+	if (!p || p->mode != PROGRESS_JSON)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "event", json_object_new_string("copied"));
+	json_object_object_add(o, "digest", json_object_new_string(digest));
+	if (image_id)
+		json_object_object_add(o, "image_id", json_object_new_string(image_id));
+	json_object_object_add(o, "done", json_object_new_int64(0));
+	pea_json_write_fd(p->fd, o, true, NULL);
+}
+
 void progress_message(struct progress *p, const char *fmt, ...)
 {
 	_cleanup_free_ char *msg = NULL;

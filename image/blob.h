@@ -82,5 +82,7 @@ void progress_done(struct progress *p);
 
 void progress_event(struct progress *p, const char *event, const char *digest, int64_t size,
 		    uint64_t done);
+/* The last event: the manifest digest written and, into a store, the image's id. */
+void progress_copied(struct progress *p, const char *digest, const char *image_id);
 void progress_message(struct progress *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

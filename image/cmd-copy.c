@@ -41,6 +41,7 @@ enum {
 	OPT_DEST_TOKEN,
 	OPT_RETRY,
 	OPT_DIGESTFILE,
+	OPT_IIDFILE,
 	OPT_DRY_RUN,
 	OPT_ADDITIONAL_TAG,
 	OPT_FORMAT,
@@ -82,6 +83,7 @@ static const struct option copy_options[] = {
 	{ "dest-registry-token", required_argument, NULL, OPT_DEST_TOKEN },
 	{ "retry-times", required_argument, NULL, OPT_RETRY },
 	{ "digestfile", required_argument, NULL, OPT_DIGESTFILE },
+	{ "iidfile", required_argument, NULL, OPT_IIDFILE },
 	{ "dry-run", optional_argument, NULL, OPT_DRY_RUN },
 	{ "additional-tag", required_argument, NULL, OPT_ADDITIONAL_TAG },
 	{ "format", required_argument, NULL, OPT_FORMAT },
@@ -119,6 +121,8 @@ static const char copy_usage[] =
 	"      --retry-times=N           retries of a failed blob transfer (default 3)\n"
 	"      --image-parallel-copies=N blobs fetched at once (default 6)\n"
 	"      --digestfile=PATH         write the manifest digest there\n"
+	"      --iidfile=PATH            store: write the stored image's id there "
+	"(sha256:ID)\n"
 	"      --src-shared-blob-dir, --dest-shared-blob-dir=DIR   an OCI layout's blobs live "
 	"there\n"
 	"      --additional-tag=NAME     another name in a docker-archive (repeatable)\n"
@@ -141,6 +145,7 @@ struct copy_args {
 	struct copy_options copy;
 	struct progress progress;
 	const char *digestfile;
+	const char *iidfile;
 	const char *format;
 	long retries;
 	long parallel;
@@ -253,6 +258,9 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 		case OPT_DIGESTFILE:
 			a->digestfile = optarg;
 			break;
+		case OPT_IIDFILE:
+			a->iidfile = optarg;
+			break;
 		case 'f':
 		case OPT_FORMAT:
 			a->format = optarg;
@@ -347,10 +355,11 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 	return 0;
 }
 
-static int write_digestfile(const char *path, const char *digest, struct pea_error **err)
+static int write_digestfile(const char *opt, const char *path, const char *digest,
+			    struct pea_error **err)
 {
 	if (pea_write_file_atomic_at(AT_FDCWD, path, digest, strlen(digest), 0644, err) < 0)
-		return pea_error_wrap(err, "--digestfile");
+		return pea_error_wrap(err, "%s", opt);
 	return 0;
 }
 
@@ -362,6 +371,7 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	struct image_source *src = NULL;
 	struct image_dest *dst = NULL;
 	char digest[PEA_DIGEST_MAX] = "";
+	_cleanup_free_ char *image_id = NULL;
 	int r;
 
 	r = copy_parse(argc, argv, &a, err);
@@ -370,6 +380,9 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	if (image_name_parse(a.source, &src_name, err) < 0 ||
 	    image_name_parse(a.dest, &dst_name, err) < 0)
 		return -EINVAL;
+	if (a.iidfile && dst_name->kind != TRANSPORT_STORE)
+		return cli_usage(err, "copy: --iidfile needs a store: destination, not '%s'",
+				 a.dest);
 	if (!g->insecure_policy && policy_check(g->policy, src_name, err) < 0)
 		return -EACCES;
 	if (cli_context(g, &ctx, err) < 0)
@@ -415,14 +428,17 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	if (r == 0)
 		r = copy_image(src, dst, &a.copy, digest, err);
 	progress_done(&a.progress);
+	if (r == 0 && dst && dst->image_id)
+		image_id = xasprintf("sha256:%s", dst->image_id);
 	dest_free(dst, r == 0);
 	source_close(src);
 	pea_strv_free(a.additional_tags);
 	cli_context_done(&ctx);
 	if (r == 0 && a.digestfile)
-		r = write_digestfile(a.digestfile, digest, err);
-	if (r == 0 && a.progress.mode == PROGRESS_JSON) {
-		progress_event(&a.progress, "copied", digest, -1, 0);
-	}
+		r = write_digestfile("--digestfile", a.digestfile, digest, err);
+	if (r == 0 && a.iidfile && image_id)
+		r = write_digestfile("--iidfile", a.iidfile, image_id, err);
+	if (r == 0)
+		progress_copied(&a.progress, digest, image_id);
 	return r < 0 ? r : 0;
 }

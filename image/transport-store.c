@@ -587,7 +587,8 @@ static int record_image(struct image_dest *d, const struct manifest *m, const ch
 	_cleanup_free_ char *man = xasprintf("%s/manifest", d->staging_path);
 	_cleanup_free_ char *layers = pea_strv_join(sd->layer_ids, ",");
 	_cleanup_strv_ char **args = NULL;
-	const char *cfg = staged_file(sd, m->config.digest);
+	_cleanup_json_ struct json_object *rec = NULL;
+	const char *cfg = staged_file(sd, m->config.digest), *id = NULL;
 
 	if (!cfg)
 		return pea_error_new(err, ENOENT, "%s: the config was not fetched", d->description);
@@ -607,8 +608,12 @@ static int record_image(struct image_dest *d, const struct manifest *m, const ch
 		pea_strv_push(&args, "--name");
 		pea_strv_push(&args, sd->target.name);
 	}
-	if (store_run(&sd->target, args, -1, NULL, err) < 0)
+	if (store_run(&sd->target, args, -1, &rec, err) < 0)
 		return pea_error_wrap(err, "%s", d->description);
+	if (pea_json_get_string_req(rec, "image", "id", &id, err) < 0)
+		return pea_error_wrap(err, "%s: pea-storage reply", d->description);
+	free(d->image_id);
+	d->image_id = xstrdup(id);
 	return 0;
 }
 
@@ -630,6 +635,8 @@ static int store_put_manifest(struct image_dest *d, const char *buf, size_t len,
 
 		if (sd->target.name && store_run(&sd->target, args, -1, NULL, err) < 0)
 			return pea_error_wrap(err, "%s", d->description);
+		free(d->image_id);
+		d->image_id = xstrdup(sd->existing_id);
 		return 0;
 	}
 	if (manifest_parse(buf, len, type, &m, err) < 0)

@@ -392,6 +392,7 @@ struct image_dest *dest_free(struct image_dest *d, bool committed)
 	if (d->is_store)
 		store_dest_free(d);
 	free(d->manifest_json);
+	free(d->image_id);
 	free(d);
 	return NULL;
 }

@@ -24,13 +24,17 @@ setup() {
 }
 
 @test "pull into the store: layers applied, image recorded with its manifest digest" {
-	run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$REGISTRY_ADDR/s/busybox" "${STORE}busybox"
+	run -0 "${I[@]}" copy -q --src-tls-verify=false --iidfile "$TEST_DIR/iid" \
+		--digestfile "$TEST_DIR/digest" "docker://$REGISTRY_ADDR/s/busybox" "${STORE}busybox"
+	assert_output ""
+	assert_equal "$(cat "$TEST_DIR/digest")" "$BUSYBOX_MANIFEST_DIGEST"
 	run -0 "${ST[@]}" image inspect docker.io/library/busybox:latest
 	img="$output"
 	assert_equal "$(jq -r .result.digest <<<"$img")" "$BUSYBOX_MANIFEST_DIGEST"
 	assert_equal "$(jq -r '.result.names[0]' <<<"$img")" docker.io/library/busybox:latest
 	cfg="$(jq -r .config.digest "$(img_blob_path "$BUSYBOX_OCI" "$BUSYBOX_MANIFEST_DIGEST")")"
 	assert_equal "$(jq -r .result.id <<<"$img")" "${cfg#sha256:}"
+	assert_equal "$(cat "$TEST_DIR/iid")" "sha256:$(jq -r .result.id <<<"$img")"
 	layer="$(jq -r '.result.layers[0]' <<<"$img")"
 	run -0 "${ST[@]}" layer inspect "$layer"
 	assert_equal "$(jq -r .result.diff_id <<<"$output")" \
@@ -41,8 +45,13 @@ setup() {
 	# again: nothing fetched, the new name added
 	run -0 "${I[@]}" copy --progress=json --src-tls-verify=false "docker://$REGISTRY_ADDR/s/busybox" "${STORE}busybox:again"
 	refute_output --partial '"event":"start"'
+	# the image there already: its id all the same, in the last event and the --iidfile
+	assert_equal "$(jq -r 'select(.event == "copied") | .image_id' <<<"$output")" "$cfg"
 	run -0 "${ST[@]}" image inspect docker.io/library/busybox:again
 	assert_equal "$(jq -r '.result.names | length' <<<"$output")" 2
+	run -0 "${I[@]}" copy -q --src-tls-verify=false --iidfile "$TEST_DIR/iid2" \
+		"docker://$REGISTRY_ADDR/s/busybox" "${STORE}busybox:third"
+	assert_equal "$(cat "$TEST_DIR/iid2")" "$cfg"
 }
 
 @test "the store as a source: exported layers, an image skopeo reads" {
@@ -140,6 +149,9 @@ setup() {
 	assert_output --partial "invalid store reference"
 	run -1 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "store:[vfs@$TEST_DIR/root"
 	assert_output --partial "no ']'"
+	run -2 "${I[@]}" copy -q --iidfile "$TEST_DIR/iid" "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o2"
+	assert_output --partial "--iidfile needs a store: destination"
+	[ ! -e "$TEST_DIR/o2" ] && [ ! -e "$TEST_DIR/iid" ]
 	PEA_STORAGE=/nonexistent/pea-storage run -1 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "${STORE}x"
 	assert_output --partial "/nonexistent/pea-storage"
 	assert_equal "${#lines[@]}" 1
