@@ -47,6 +47,13 @@ PEA_CMD(rename);
 PEA_CMD(container_prune);
 /* cmd-exec.c */
 PEA_CMD(exec);
+/* cmd-pause.c */
+PEA_CMD(pause);
+PEA_CMD(unpause);
+/* cmd-top.c */
+PEA_CMD(top);
+/* cmd-stats.c */
+PEA_CMD(stats);
 /* main.c */
 PEA_CMD(container);
 PEA_CMD(version);
@@ -63,3 +70,12 @@ int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option
 	       const char *usage, int *ret_c, struct pea_error **err);
 /* Parse "true"/"false" for --flag=BOOL. */
 int parse_bool_arg(const char *opt, const char *arg, bool *ret, struct pea_error **err);
+
+/* Helpers of the issue-11 commands. */
+struct global_options;
+struct ctr_record;
+/* The runtime's "status" of a container ("running", "paused", ...); new string (cmd-pause.c). */
+int runtime_status(const struct global_options *g, const struct ctr_record *r, char **ret,
+		   struct pea_error **err);
+/* A duration as Go prints it ("1m13.2345s", "930.5ms", "0s"); new string (cmd-top.c). */
+char *go_duration(long long ns);

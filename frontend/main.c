@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "kill", cmd_kill },
 	{ "load", cmd_load },
 	{ "logs", cmd_logs },
+	{ "pause", cmd_pause },
 	{ "ps", cmd_ps },
 	{ "pull", cmd_pull },
 	{ "rename", cmd_rename },
@@ -34,8 +35,11 @@ static const struct command commands[] = {
 	{ "rmi", cmd_rmi },
 	{ "run", cmd_run },
 	{ "start", cmd_start },
+	{ "stats", cmd_stats },
 	{ "stop", cmd_stop },
 	{ "tag", cmd_tag },
+	{ "top", cmd_top },
+	{ "unpause", cmd_unpause },
 	{ "untag", cmd_untag },
 	{ "version", cmd_version },
 	{ "wait", cmd_wait },
@@ -50,6 +54,7 @@ static const struct command container_commands[] = {
 	{ "list", cmd_ps },
 	{ "logs", cmd_logs },
 	{ "ls", cmd_ps },
+	{ "pause", cmd_pause },
 	{ "prune", cmd_container_prune },
 	{ "ps", cmd_ps },
 	{ "rename", cmd_rename },
@@ -57,7 +62,10 @@ static const struct command container_commands[] = {
 	{ "rm", cmd_rm },
 	{ "run", cmd_run },
 	{ "start", cmd_start },
+	{ "stats", cmd_stats },
 	{ "stop", cmd_stop },
+	{ "top", cmd_top },
+	{ "unpause", cmd_unpause },
 	{ "wait", cmd_wait },
 };
 
@@ -74,13 +82,17 @@ static const char container_usage[] =
 	"  kill      send a signal to containers\n"
 	"  list, ls, ps   list containers\n"
 	"  logs      show the output of a container\n"
+	"  pause     freeze the processes of containers\n"
 	"  prune     remove every container that is not running\n"
 	"  rename    rename a container\n"
 	"  restart   stop and start containers\n"
 	"  rm        remove containers\n"
 	"  run       run a command in a new container\n"
 	"  start     start containers\n"
+	"  stats     show the resource usage of containers\n"
 	"  stop      stop containers\n"
+	"  top       show the processes of a container\n"
+	"  unpause   thaw paused containers\n"
 	"  wait      wait for containers to exit\n";
 
 int cmd_container(struct global_options *g, int argc, char **argv, struct pea_error **err)

@@ -10,3 +10,4 @@ MAN_EXTRA += pea-container-cleanup.1 pea-container-prune.1 pea-create.1 pea-exec
 # crun and conmon stand in for pea-runtime and pea-monitor (tests/70-frontend-crun.bats);
 # tini is the subreaper of the tests; tar reads the index of an archive for pea load.
 DEB_PACKAGES += crun conmon tini tar
+MAN_EXTRA += pea-pause.1 pea-top.1 pea-stats.1

@@ -121,3 +121,10 @@ fe_wait_state() {
 fe_no_mounts() {
 	! grep -q " $FE_ROOT" /proc/self/mounts
 }
+
+# fe_thaw_all: unpause every paused container (a frozen one cannot be stopped).
+fe_thaw_all() {
+	if [[ -n "${FE_ROOT:-}" && -d "$FE_ROOT" ]]; then
+		pea_cmd unpause --all >/dev/null 2>&1 || true
+	fi
+}

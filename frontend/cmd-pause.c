@@ -1,0 +1,161 @@
+/* pause, unpause: freeze and thaw containers (podman-pause(1), podman-unpause(1)). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/json.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/commands.h"
+#include "frontend/container.h"
+#include "frontend/frontend.h"
+#include "frontend/records.h"
+
+/* The runtime's "status" of a running container ("running", "paused", ...); new string. */
+int runtime_status(const struct global_options *g, const struct ctr_record *r, char **ret,
+		   struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = NULL;
+	_cleanup_json_ struct json_object *j = NULL;
+	struct run_result res = { 0 };
+	const char *st = NULL;
+	int rc = -1;
+
+	pea_strv_push(&argv, r->runtime ? r->runtime : g->runtime);
+	pea_strv_push_take(&argv, xasprintf("--root=%s/runtime", g->runroot));
+	pea_strv_push(&argv, "state");
+	pea_strv_push(&argv, r->id);
+	if (frontend_run_capture(argv, -1, &res, err) < 0)
+		return -1;
+	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) {
+		const char *m = res.errtxt && *res.errtxt ? res.errtxt : "failed";
+		const char *last = strrchr(m, '\n');
+		pea_error_new(err, EIO, "OCI runtime state: %s", last ? last + 1 : m);
+		goto out;
+	}
+	if (pea_json_parse(res.out, res.len, "OCI runtime state", &j, err) < 0 || !j ||
+	    pea_json_get_string_req(j, "", "status", &st, err) < 0)
+		goto out;
+	*ret = xstrdup(st);
+	rc = 0;
+out:
+	run_result_clear(&res);
+	return rc;
+}
+
+/* Pause (or resume) one container; its state must be running (paused). */
+static int pause_one(struct global_options *g, const char *name, bool pause, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_free_ char *st = NULL;
+	const char *args[] = { pause ? "pause" : "resume", NULL, NULL };
+
+	if (record_lookup(g, name, &r, err) < 0)
+		return -1;
+	(void)record_refresh(g, r, NULL);
+	if (r->state == CTR_RUNNING && runtime_status(g, r, &st, NULL) < 0)
+		st = xstrdup("stopped");
+	if (pause && (r->state != CTR_RUNNING || strcmp(st, "running") != 0))
+		return pea_error_new(err, EINVAL,
+				     "\"%s\" is not running, can't pause: container state improper",
+				     name);
+	if (!pause && (r->state != CTR_RUNNING || strcmp(st, "paused") != 0))
+		return pea_error_new(
+			err, EINVAL,
+			"\"%s\" is not paused, can't unpause: container state improper", name);
+	args[1] = r->id;
+	return container_runtime(g, r, args, false, err);
+}
+
+/* Ids of the running containers that are (not) paused. */
+static char **all_in(struct global_options *g, const char *want)
+{
+	struct ctr_record **v = NULL;
+	char **ids = NULL;
+	size_t n = 0;
+
+	if (records_list(g, &v, &n, NULL) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *st = NULL;
+
+		(void)record_refresh(g, v[i], NULL);
+		if (v[i]->state == CTR_RUNNING && runtime_status(g, v[i], &st, NULL) == 0 &&
+		    strcmp(st, want) == 0)
+			pea_strv_push(&ids, v[i]->id);
+	}
+	records_free(v, n);
+	return ids;
+}
+
+static int pause_cmd(struct global_options *g, int argc, char **argv, bool pause,
+		     struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_strv_ char **targets = NULL;
+	_cleanup_free_ char *usage = NULL;
+	bool all = false;
+	int r, c = 0, status = 0;
+	size_t n;
+
+	usage = xasprintf("Usage: pea %s [OPTIONS] CONTAINER [CONTAINER...]\n"
+			  "\n"
+			  "%s all processes in one or more containers.\n"
+			  "\n"
+			  "  -a, --all   every %s container\n",
+			  argv[0], pause ? "Pause" : "Unpause", pause ? "running" : "paused");
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "ha", opts, usage, &c, err)) == 2)
+		all = true;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (all && optind < argc)
+		return pea_error_new(err, EINVAL, "--all and containers cannot be used together");
+	if (!all && optind >= argc)
+		return pea_error_new(err, EINVAL,
+				     "you must provide at least one container name or id");
+	if (all)
+		targets = all_in(g, pause ? "running" : "paused");
+	else
+		for (int i = optind; i < argc; i++)
+			pea_strv_push(&targets, argv[i]);
+	n = pea_strv_length(targets);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		if (pause_one(g, targets[i], pause, &e) < 0) {
+			if (i + 1 == n && status == 0) {
+				*err = TAKE_PTR(e);
+				return -1;
+			}
+			fprintf(stderr, "Error: %s\n", e->message);
+			status = PEA_EXIT_ENGINE;
+			continue;
+		}
+		printf("%s\n", targets[i]);
+	}
+	return status;
+}
+
+int cmd_pause(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	return pause_cmd(g, argc, argv, true, err);
+}
+
+int cmd_unpause(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	return pause_cmd(g, argc, argv, false, err);
+}

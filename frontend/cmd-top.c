@@ -1,0 +1,518 @@
+/*
+ * top: the processes of a container (podman-top(1)). Like podman's psgo, it
+ * reads /proc of every process in the container's pid namespace and shows
+ * pids, users and groups as the container sees them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/commands.h"
+#include "frontend/format.h"
+#include "frontend/frontend.h"
+#include "frontend/records.h"
+
+#define PROC_FILE_MAX (1u << 20)
+#define PASSWD_MAX    (4u << 20)
+
+char *go_duration(long long ns)
+{
+	static const struct {
+		long long div;
+		const char *unit;
+	} small[] = { { 1000000, "ms" }, { 1000, "µs" }, { 1, "ns" } };
+	long long h, m, s, frac;
+	char fbuf[16] = "";
+
+	if (ns == 0)
+		return xstrdup("0s");
+	if (ns < 0)
+		ns = -ns;
+	if (ns < 1000000000LL) {
+		for (size_t i = 0; i < ARRAY_SIZE(small); i++) {
+			if (ns < small[i].div)
+				continue;
+			frac = ns % small[i].div;
+			if (frac) {
+				int digits = small[i].div == 1000000 ? 6 : 3;
+				size_t l;
+				snprintf(fbuf, sizeof(fbuf), ".%0*lld", digits, frac);
+				for (l = strlen(fbuf); fbuf[l - 1] == '0'; l--)
+					fbuf[l - 1] = '\0';
+			}
+			return xasprintf("%lld%s%s", ns / small[i].div, fbuf, small[i].unit);
+		}
+	}
+	h = ns / 3600000000000LL;
+	m = ns / 60000000000LL % 60;
+	s = ns / 1000000000LL % 60;
+	frac = ns % 1000000000LL;
+	if (frac) {
+		size_t l;
+		snprintf(fbuf, sizeof(fbuf), ".%09lld", frac);
+		for (l = strlen(fbuf); fbuf[l - 1] == '0'; l--)
+			fbuf[l - 1] = '\0';
+	}
+	if (h)
+		return xasprintf("%lldh%lldm%lld%ss", h, m, s, fbuf);
+	if (m)
+		return xasprintf("%lldm%lld%ss", m, s, fbuf);
+	return xasprintf("%lld%ss", s, fbuf);
+}
+
+/* One process, from /proc/PID/{stat,status,cmdline}. */
+struct proc {
+	int hpid, hppid, pid, ppid, pgid;
+	char state;
+	char comm[64];
+	char *args;
+	int tty;
+	long long utime, stime, start, vsize, rss; /* ticks, ticks, ticks, bytes, pages */
+	long nice;
+	unsigned int ruid, euid, rgid, egid; /* host ids */
+	int seccomp;
+};
+
+struct top {
+	int rootfd; /* the container's / (through its init) */
+	struct proc *v;
+	size_t n;
+	char *uid_map, *gid_map; /* the init's maps, to show the container's ids */
+	char *passwd, *group;	 /* its /etc/passwd and /etc/group */
+	double now_boot;	 /* CLOCK_BOOTTIME, seconds */
+	long hz;
+};
+
+static void top_clear(struct top *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].args);
+	free(t->v);
+	free(t->uid_map);
+	free(t->gid_map);
+	free(t->passwd);
+	free(t->group);
+	pea_close(t->rootfd);
+}
+
+static char *read_proc(int pid, const char *what)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/%s", pid, what);
+	char *buf = NULL;
+	size_t len;
+
+	if (pea_read_file_at(AT_FDCWD, path, PROC_FILE_MAX, &buf, &len, NULL) < 0)
+		return NULL;
+	for (size_t i = 0; i + 1 < len; i++)
+		if (buf[i] == '\0' && strcmp(what, "cmdline") == 0)
+			buf[i] = ' ';
+	return buf;
+}
+
+static int parse_stat(const char *buf, struct proc *p)
+{
+	const char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+	unsigned long long f[40] = { 0 };
+	const char *s;
+	long long v;
+	size_t i = 0;
+	int n;
+
+	if (!open || !close || close < open)
+		return -1;
+	snprintf(p->comm, sizeof(p->comm), "%.*s", (int)(close - open - 1), open + 1);
+	if (close[1] != ' ' || !close[2])
+		return -1;
+	p->state = close[2];
+	/* fields from 4 (ppid) on */
+	for (s = close + 3; i < ARRAY_SIZE(f) && sscanf(s, " %lld%n", &v, &n) == 1; s += n)
+		f[i++] = (unsigned long long)v;
+	if (i < 21)
+		return -1;
+	p->hppid = (int)f[0];
+	p->pgid = (int)f[1];
+	p->tty = (int)f[3];
+	p->utime = (long long)f[10];
+	p->stime = (long long)f[11];
+	p->nice = (long)(long long)f[15];
+	p->start = (long long)f[18];
+	p->vsize = (long long)f[19];
+	p->rss = (long long)f[20];
+	return 0;
+}
+
+static void parse_status(const char *buf, struct proc *p)
+{
+	for (const char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (strncmp(l, "Uid:", 4) == 0)
+			sscanf(l + 4, "%u %u", &p->ruid, &p->euid);
+		else if (strncmp(l, "Gid:", 4) == 0)
+			sscanf(l + 4, "%u %u", &p->rgid, &p->egid);
+		else if (strncmp(l, "Seccomp:", 8) == 0)
+			p->seccomp = atoi(l + 8);
+		else if (strncmp(l, "NSpid:", 6) == 0) {
+			const char *e = strchr(l, '\n');
+			const char *sp = l + 6;
+			/* the last number: the pid in the innermost namespace */
+			for (const char *q = l + 6; q < (e ? e : l + strlen(l)); q++)
+				if (*q == '\t' || *q == ' ')
+					sp = q;
+			p->pid = atoi(sp);
+		}
+	}
+}
+
+static bool same_pidns(int pid, const struct stat *ns)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/ns/pid", pid);
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_dev == ns->st_dev && st.st_ino == ns->st_ino;
+}
+
+static int collect(struct top *t, int init, struct pea_error **err)
+{
+	_cleanup_free_ char *nspath = xasprintf("/proc/%d/ns/pid", init);
+	_cleanup_closedir_ DIR *d = opendir("/proc");
+	struct stat ns;
+	struct dirent *e;
+
+	if (stat(nspath, &ns) < 0)
+		return pea_error_errno(err, "'%s'", nspath);
+	if (!d)
+		return pea_error_errno(err, "open '/proc'");
+	while ((e = readdir(d))) {
+		_cleanup_free_ char *stat_buf = NULL, *status = NULL;
+		struct proc p = { 0 };
+		int pid = atoi(e->d_name);
+
+		if (pid <= 0 || !same_pidns(pid, &ns))
+			continue;
+		stat_buf = read_proc(pid, "stat");
+		status = read_proc(pid, "status");
+		if (!stat_buf || !status || parse_stat(stat_buf, &p) < 0)
+			continue; /* gone meanwhile */
+		p.hpid = pid;
+		parse_status(status, &p);
+		p.args = read_proc(pid, "cmdline");
+		if (!p.args || !*p.args) {
+			free(p.args);
+			p.args = xasprintf("[%s]", p.comm);
+		}
+		t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+		t->v[t->n++] = p;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		t->v[i].ppid = 0; /* a parent outside the namespace (the monitor) shows as 0 */
+		for (size_t k = 0; k < t->n; k++)
+			if (t->v[k].hpid == t->v[i].hppid)
+				t->v[i].ppid = t->v[k].pid;
+	}
+	return 0;
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	return ((const struct proc *)a)->pid - ((const struct proc *)b)->pid;
+}
+
+/* A host id as the container sees it, through a uid_map/gid_map; -1 if unmapped. */
+static long long map_id(const char *map, unsigned int id)
+{
+	unsigned long long in, out, len;
+	int n;
+
+	if (!map)
+		return id;
+	for (const char *l = map; sscanf(l, " %llu %llu %llu%n", &in, &out, &len, &n) == 3; l += n)
+		if (id >= out && id - out < len)
+			return (long long)(in + (id - out));
+	return -1;
+}
+
+/* The name of id in an /etc/passwd or /etc/group text, else the number. */
+static char *id_name(const char *db, long long id)
+{
+	if (id < 0)
+		return xstrdup("?");
+	for (const char *l = db; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		const char *nl = strchr(l, '\n');
+		if (!c2 || (nl && c2 > nl))
+			continue;
+		if (strtoll(c2 + 1, NULL, 10) == id && c2[1] >= '0' && c2[1] <= '9')
+			return xstrndup(l, (size_t)(c1 - l));
+	}
+	return xasprintf("%lld", id);
+}
+
+static char *tty_name(int tty)
+{
+	unsigned int maj = major((dev_t)tty), min = minor((dev_t)tty);
+
+	if (tty == 0)
+		return xstrdup("?");
+	if (maj >= 136 && maj <= 143)
+		return xasprintf("pts/%u", (maj - 136) * 256 + min);
+	if (maj == 4 && min < 64)
+		return xasprintf("tty%u", min);
+	if (maj == 4)
+		return xasprintf("ttyS%u", min - 64);
+	return xstrdup("?");
+}
+
+enum desc {
+	D_ARGS,
+	D_COMM,
+	D_ETIME,
+	D_GROUP,
+	D_HGROUP,
+	D_HPID,
+	D_HUSER,
+	D_NICE,
+	D_PCPU,
+	D_PGID,
+	D_PID,
+	D_PPID,
+	D_RGROUP,
+	D_RSS,
+	D_RUSER,
+	D_SECCOMP,
+	D_STATE,
+	D_TIME,
+	D_TTY,
+	D_USER,
+	D_VSZ,
+};
+
+static const struct {
+	const char *name, *aix, *header;
+	enum desc d;
+} descriptors[] = {
+	{ "args", "%a", "COMMAND", D_ARGS },	{ "comm", "%c", "COMMAND", D_COMM },
+	{ "etime", "%t", "ELAPSED", D_ETIME },	{ "group", "%G", "GROUP", D_GROUP },
+	{ "hgroup", NULL, "HGROUP", D_HGROUP }, { "hpid", NULL, "HPID", D_HPID },
+	{ "huser", NULL, "HUSER", D_HUSER },	{ "nice", "%n", "NI", D_NICE },
+	{ "pcpu", "%C", "%CPU", D_PCPU },	{ "pgid", "%r", "PGID", D_PGID },
+	{ "pid", "%p", "PID", D_PID },		{ "ppid", "%P", "PPID", D_PPID },
+	{ "rgroup", "%g", "RGROUP", D_RGROUP }, { "rss", NULL, "RSS", D_RSS },
+	{ "ruser", "%u", "RUSER", D_RUSER },	{ "seccomp", NULL, "SECCOMP", D_SECCOMP },
+	{ "state", NULL, "STATE", D_STATE },	{ "time", "%x", "TIME", D_TIME },
+	{ "tty", "%y", "TTY", D_TTY },		{ "user", "%U", "USER", D_USER },
+	{ "vsz", "%z", "VSZ", D_VSZ },
+};
+
+static int desc_find(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(descriptors); i++)
+		if (strcmp(descriptors[i].name, s) == 0 ||
+		    (descriptors[i].aix && strcmp(descriptors[i].aix, s) == 0))
+			return (int)i;
+	return -1;
+}
+
+static char *host_name(const char *file, unsigned int id)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	if (pea_read_file_at(AT_FDCWD, file, PASSWD_MAX, &buf, &len, NULL) < 0)
+		return xasprintf("%u", id);
+	return id_name(buf, id);
+}
+
+static char *field(const struct top *t, const struct proc *p, enum desc d)
+{
+	double elapsed = t->now_boot - (double)p->start / (double)t->hz;
+	long long cpu = p->utime + p->stime;
+	static const char *const seccomp[] = { "disabled", "strict", "filter" };
+
+	if (elapsed < 0)
+		elapsed = 0;
+	switch (d) {
+	case D_ARGS:
+		return xstrdup(p->args);
+	case D_COMM:
+		return xstrdup(p->comm);
+	case D_ETIME:
+		return go_duration((long long)(elapsed * 1e9));
+	case D_GROUP:
+		return id_name(t->group, map_id(t->gid_map, p->egid));
+	case D_RGROUP:
+		return id_name(t->group, map_id(t->gid_map, p->rgid));
+	case D_USER:
+		return id_name(t->passwd, map_id(t->uid_map, p->euid));
+	case D_RUSER:
+		return id_name(t->passwd, map_id(t->uid_map, p->ruid));
+	case D_HGROUP:
+		return host_name("/etc/group", p->egid);
+	case D_HUSER:
+		return host_name("/etc/passwd", p->euid);
+	case D_HPID:
+		return xasprintf("%d", p->hpid);
+	case D_NICE:
+		return xasprintf("%ld", p->nice);
+	case D_PCPU:
+		return xasprintf("%.3f",
+				 elapsed > 0 ? (double)cpu / (double)t->hz / elapsed * 100 : 0.0);
+	case D_PGID:
+		return xasprintf("%d", p->pgid);
+	case D_PID:
+		return xasprintf("%d", p->pid);
+	case D_PPID:
+		return xasprintf("%d", p->ppid);
+	case D_RSS:
+		return xasprintf("%lld", p->rss * (sysconf(_SC_PAGESIZE) / 1024));
+	case D_VSZ:
+		return xasprintf("%lld", p->vsize / 1024);
+	case D_SECCOMP:
+		return xstrdup(p->seccomp >= 0 && p->seccomp < 3 ? seccomp[p->seccomp] : "?");
+	case D_STATE:
+		return xasprintf("%c", p->state);
+	case D_TIME:
+		return go_duration(cpu * 1000000000LL / t->hz);
+	case D_TTY:
+		return tty_name(p->tty);
+	default:
+		return xstrdup("?");
+	}
+}
+
+/* The container's /etc/passwd and /etc/group, resolved inside its root. */
+static char *read_in_root(int rootfd, const char *path)
+{
+	_cleanup_close_ int fd = -1;
+	char *buf = NULL;
+	size_t len;
+
+	if (rootfd < 0 || pea_open_in_root(rootfd, path, O_RDONLY, 0, &fd, NULL) < 0 ||
+	    pea_read_all(fd, PASSWD_MAX, &buf, &len, NULL) < 0)
+		return NULL;
+	return buf;
+}
+
+static int top_load(struct top *t, int init, struct pea_error **err)
+{
+	_cleanup_free_ char *root = xasprintf("/proc/%d/root", init);
+	struct timespec ts;
+
+	t->hz = sysconf(_SC_CLK_TCK);
+	if (t->hz <= 0)
+		t->hz = 100;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	t->now_boot = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	t->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	t->passwd = read_in_root(t->rootfd, "/etc/passwd");
+	t->group = read_in_root(t->rootfd, "/etc/group");
+	t->uid_map = read_proc(init, "uid_map");
+	t->gid_map = read_proc(init, "gid_map");
+	if (collect(t, init, err) < 0)
+		return -1;
+	if (t->n == 0)
+		return pea_error_new(err, ESRCH, "the container has no processes");
+	qsort(t->v, t->n, sizeof(*t->v), by_pid);
+	return 0;
+}
+
+static const char top_usage[] =
+	"Usage: pea top [OPTIONS] CONTAINER [FORMAT-DESCRIPTORS...]\n"
+	"\n"
+	"Display the running processes of a container.\n"
+	"\n"
+	"Descriptors (also comma-separated): args comm etime group hgroup hpid huser nice\n"
+	"pcpu pgid pid ppid rgroup rss ruser seccomp state time tty user vsz, and the AIX\n"
+	"codes %C %G %P %U %a %c %g %n %p %r %t %u %x %y %z.\n"
+	"Default: user pid ppid pcpu etime tty time args.\n";
+
+static int parse_descriptors(char **args, int n, int **ret, size_t *ret_n, struct pea_error **err)
+{
+	_cleanup_free_ int *v = NULL;
+	size_t k = 0;
+
+	for (int i = 0; i < n; i++) {
+		_cleanup_strv_ char **parts = pea_strv_split(args[i], ", ");
+		for (size_t j = 0; parts && parts[j]; j++) {
+			int d = desc_find(parts[j]);
+			if (d < 0)
+				return pea_error_new(err, EINVAL, "unknown descriptor: %s",
+						     parts[j]);
+			v = xreallocarray(v, k + 1, sizeof(*v));
+			v[k++] = d;
+		}
+	}
+	if (k == 0) {
+		static const char *const dflt[] = { "user",  "pid", "ppid", "pcpu",
+						    "etime", "tty", "time", "args" };
+		for (size_t j = 0; j < ARRAY_SIZE(dflt); j++) {
+			v = xreallocarray(v, k + 1, sizeof(*v));
+			v[k++] = desc_find(dflt[j]);
+		}
+	}
+	*ret = TAKE_PTR(v);
+	*ret_n = k;
+	return 0;
+}
+
+int cmd_top(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_free_ int *desc = NULL;
+	struct top t = { .rootfd = -1 };
+	struct table tab = { 0 };
+	char **row = NULL;
+	size_t nd = 0;
+	int rc, c = 0;
+
+	optind = 0;
+	while ((rc = cmd_getopt(argc, argv, "+h", opts, top_usage, &c, err)) == 2)
+		;
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return 0;
+	if (optind >= argc)
+		return pea_error_new(err, EINVAL,
+				     "you must provide the name or id of a "
+				     "running container");
+	if (parse_descriptors(argv + optind + 1, argc - optind - 1, &desc, &nd, err) < 0)
+		return -1;
+	if (record_lookup(g, argv[optind], &r, err) < 0)
+		return -1;
+	(void)record_refresh(g, r, NULL);
+	if (r->state != CTR_RUNNING)
+		return pea_error_new(err, EINVAL, "top can only be used on running containers");
+	if (top_load(&t, r->pid, err) < 0) {
+		top_clear(&t);
+		return pea_error_wrap(err, "container '%s'", argv[optind]);
+	}
+	for (size_t i = 0; i < nd; i++)
+		pea_strv_push(&row, descriptors[desc[i]].header);
+	table_add(&tab, row);
+	for (size_t k = 0; k < t.n; k++) {
+		row = NULL;
+		for (size_t i = 0; i < nd; i++)
+			pea_strv_push_take(&row, field(&t, &t.v[k], descriptors[desc[i]].d));
+		table_add(&tab, row);
+	}
+	table_print(stdout, &tab);
+	table_clear(&tab);
+	top_clear(&t);
+	return 0;
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env bats
+# pea: pause, unpause, top, stats on running containers (pea-runtime, pea-monitor).
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd tini
+	fe_setup
+	fe_load_busybox
+}
+
+teardown() {
+	# a frozen container cannot be stopped: thaw them first
+	fe_thaw_all
+	fe_teardown
+}
+
+# The freezer state of a container's init, from its cgroup (v1 freezer or v2).
+freezer_state() {
+	local pid="$1" path
+	if [[ "$(stat -f -c %T /sys/fs/cgroup)" == cgroup2fs ]]; then
+		path="$(awk -F: '$1 == "0" {print $3}' "/proc/$pid/cgroup")"
+		grep -q '^frozen 1' "/sys/fs/cgroup$path/cgroup.events" && echo FROZEN || echo THAWED
+	else
+		path="$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ {print $3}' "/proc/$pid/cgroup")"
+		cat "/sys/fs/cgroup/freezer$path/freezer.state"
+	fi
+}
+
+@test "pause freezes a running container, unpause thaws it" {
+	run -0 pea_cmd run -d --name p busybox sh -c 'while :; do date +%s%N >/tmp/tick; sleep 0.05; done'
+	fe_wait_state p running
+	pid="$(pea_out inspect --format '{{.State.Pid}}' p)"
+	run -0 pea_cmd pause p
+	assert_output p
+	assert_equal "$(freezer_state "$pid")" FROZEN
+	run -0 "$PEA_RUNTIME" --root "$FE_RUNROOT/runtime" state "$(pea_out inspect --format '{{.Id}}' p)"
+	assert_equal "$(jq -r .status <<<"$output")" paused
+	# a paused container cannot be paused again, a running one not unpaused
+	run -125 pea_cmd pause p
+	assert_output 'Error: "p" is not running, can'"'"'t pause: container state improper'
+	run -0 pea_cmd unpause p
+	assert_output p
+	assert_equal "$(freezer_state "$pid")" THAWED
+	run -125 pea_cmd unpause p
+	assert_output 'Error: "p" is not paused, can'"'"'t unpause: container state improper'
+	run -0 pea_cmd stop -t 0 p
+}
+
+@test "pause -a and unpause -a; bad inputs" {
+	run -0 pea_cmd run -d --name a1 busybox sleep 1000
+	run -0 pea_cmd run -d --name a2 busybox sleep 1000
+	run -0 pea_cmd create --name c1 busybox true
+	run -0 pea_cmd pause --all
+	assert_line --index 0 --regexp '^[0-9a-f]{64}$'
+	assert_equal "${#lines[@]}" 2
+	run -0 pea_cmd unpause -a
+	assert_equal "${#lines[@]}" 2
+	run -125 pea_cmd pause c1
+	assert_output --partial '"c1" is not running'
+	run -125 pea_cmd pause nosuch
+	assert_output 'Error: no container with name or ID "nosuch" found: no such container'
+	run -125 pea_cmd pause
+	assert_output 'Error: you must provide at least one container name or id'
+	run -125 pea_cmd unpause --bogus a1
+	assert_output --partial 'unknown flag: --bogus'
+	run -125 pea_cmd pause -a a1
+	assert_output --partial '--all and containers cannot be used together'
+	# one bad name among good ones: the good ones are paused, the status is 125
+	run -125 pea_cmd pause a1 nosuch a2
+	assert_line a1
+	assert_line a2
+	run -0 pea_cmd unpause a1 a2
+}
+
+@test "top: podman's default columns, pids of the container's namespace" {
+	run -0 pea_cmd run -d --name t busybox sh -c 'sleep 1000 & exec sleep 999'
+	fe_wait_state t running
+	for ((i = 0; i < 100; i++)); do
+		[[ "$(pea_out top t pid | wc -l)" -ge 3 ]] && break
+		sleep 0.05
+	done
+	run -0 pea_cmd top t
+	assert_line --index 0 --regexp '^USER +PID +PPID +%CPU +ELAPSED +TTY +TIME +COMMAND$'
+	assert_line --regexp '^root +1 +0 +[0-9.]+ +[0-9.hmsµn]+ +\? +[0-9.hmsµn]+ +sleep 999$'
+	assert_line --regexp '^root +[0-9]+ +1 +[0-9.]+ +[0-9.hmsµn]+ +\? +[0-9.hmsµn]+ +sleep 1000$'
+	assert_equal "${#lines[@]}" 3
+	# descriptors, comma-separated or not, and AIX codes; hpid is the host's pid
+	hpid="$(pea_out inspect --format '{{.State.Pid}}' t)"
+	run -0 pea_cmd top t pid,hpid %c user,group
+	assert_line --index 0 --regexp '^PID +HPID +COMMAND +USER +GROUP$'
+	assert_line --index 1 --regexp "^1 +$hpid +sleep +root +root$"
+	# a process of another user is shown by the container's names (on crun:
+	# pea-runtime cannot start a process without capabilities yet)
+	run -0 pea_cmd --runtime /usr/bin/crun run -d --name u -u 65534:65534 busybox sleep 998
+	fe_wait_state u running
+	run -0 pea_cmd top u user group args
+	assert_line --index 1 --regexp '^nobody +nobody +sleep 998$'
+}
+
+@test "top: bad inputs" {
+	run -0 pea_cmd create --name c busybox true
+	run -125 pea_cmd top c
+	assert_output 'Error: top can only be used on running containers'
+	run -125 pea_cmd top nosuch
+	assert_output --partial 'no container with name or ID "nosuch" found'
+	run -125 pea_cmd top
+	assert_output --partial 'you must provide the name or id of a running container'
+	run -0 pea_cmd run -d --name r busybox sleep 1000
+	run -125 pea_cmd top r pid bogus
+	assert_output 'Error: unknown descriptor: bogus'
+}
+
+@test "stats --no-stream: table, template, json, memory limit from the cgroup" {
+	run -0 pea_cmd run -d --name s1 busybox sleep 1000
+	run -0 pea_cmd run -d --name s2 -m 64m busybox sh -c 'sleep 1000 & exec sleep 999'
+	fe_wait_state s2 running
+	run -0 pea_cmd stats --no-stream
+	assert_line --index 0 --regexp '^ID +NAME +CPU % +MEM USAGE / LIMIT +MEM % +NET IO +BLOCK IO +PIDS +CPU TIME +AVG CPU %$'
+	assert_line --regexp '^[0-9a-f]{12} +s1 +[0-9.]+% +[0-9.]+[kMG]?B / [0-9.]+[kMGT]B +[0-9.]+% +0B / 0B +'
+	assert_equal "${#lines[@]}" 3
+	run -0 pea_cmd stats --no-stream --format '{{.Name}} {{.MemLimit}} {{.MemUsage}}' s2
+	assert_output --regexp '^s2 67108864 [0-9.]+[kM]?B / 67.1MB$'
+	run -0 pea_cmd stats --no-stream --format json s2
+	assert_equal "$(jq -r '.[0].name' <<<"$output")" s2
+	assert_equal "$(jq -r '.[0].pids' <<<"$output")" 2
+	assert_equal "$(jq -r '.[0].mem_usage' <<<"$output" | sed 's|.* / ||')" 67.1MB
+	run -0 pea_cmd stats --no-stream --format 'table {{.ID}} {{.PIDS}}' s1
+	assert_line --index 0 --regexp '^ID +PIDS$'
+	assert_line --index 1 --regexp '^[0-9a-f]{12} +1$'
+}
+
+@test "stats: stopped containers and bad inputs" {
+	run -0 pea_cmd create --name c busybox true
+	run -125 pea_cmd stats --no-stream c
+	assert_output --partial 'cannot get stats of container "c": it is not running'
+	run -0 pea_cmd stats --no-stream -a --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}}'
+	assert_output 'c -- -- / --'
+	run -0 pea_cmd stats --no-stream
+	assert_output --regexp '^ID +NAME'
+	assert_equal "${#lines[@]}" 1
+	run -125 pea_cmd stats --no-stream nosuch
+	assert_output --partial 'no container with name or ID "nosuch" found'
+	run -125 pea_cmd stats --interval 0
+	assert_output --partial 'invalid argument "0" for "-i, --interval" flag'
+	run -125 pea_cmd stats --no-stream -a --format '{{.Nope}}'
+	assert_output --partial 'Nope'
+}
