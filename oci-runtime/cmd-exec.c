@@ -302,6 +302,7 @@ struct exec_ctx {
 	int console;			/* connected console socket, or -1 */
 	int report;			/* error pipe to the parent (close-on-exec) */
 	struct seccomp_filter *seccomp;
+	bool rootless; /* run by an ordinary user: cgroups may not be delegated */
 };
 
 static bool same_ns(pid_t pid, const char *name)
@@ -365,8 +366,8 @@ static int exec_child_steps(struct exec_ctx *x, char **ret_exe, struct pea_error
 		_cleanup_close_ int fd = open(x->cg->h[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (fd < 0 || pea_write_file_at(fd, "cgroup.procs", "0", NULL) < 0) {
-			if (geteuid() != 0)
-				continue; /* rootless: not delegated */
+			if (x->rootless)
+				continue; /* not delegated */
 			return pea_error_errno(err, "join cgroup '%s'", x->cg->h[i].dir);
 		}
 	}
@@ -426,6 +427,15 @@ static int exec_spawn(struct exec_ctx *x, pid_t *ret_pid, struct pea_error **err
 	ssize_t n;
 	pid_t pid;
 
+	/*
+	 * An ordinary user may join the pid namespace only from inside the
+	 * container's user namespace: we enter that one first, ourselves.
+	 */
+	if (x->rootless && x->nsfd[0] >= 0) {
+		if (setns(x->nsfd[0], CLONE_NEWUSER) < 0)
+			return pea_error_errno(err, "join the container's user namespace");
+		x->nsfd[0] = pea_close(x->nsfd[0]);
+	}
 	/* pid and time namespaces apply to children: we enter them, the child is born there */
 	if (open_ns(x->st->pid, "pid", &pidns, err) < 0 ||
 	    open_ns(x->st->pid, "time", &timens, NULL) < 0)
@@ -473,7 +483,7 @@ static int write_pid(const char *path, pid_t pid, struct pea_error **err)
 static int exec_run(const struct global_options *g, const struct exec_options *o, const char *id,
 		    char **cmd, struct pea_error **err)
 {
-	struct exec_ctx x = { .o = o, .console = -1, .report = -1 };
+	struct exec_ctx x = { .o = o, .console = -1, .report = -1, .rootless = geteuid() != 0 };
 	_cleanup_close_ int console_peer = -1, sfd = -1, pidfd = -1;
 	struct container_handle h;
 	struct container fake;

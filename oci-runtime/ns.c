@@ -9,6 +9,8 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/process.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 
 #include "container.h"
@@ -113,12 +115,66 @@ static int write_map(pid_t pid, const char *file, const struct spec_idmap *m, si
 	return 0;
 }
 
+/* One mapping of the caller's own id: an unprivileged process may write it itself. */
+static bool is_own_id(const struct spec_idmap *m, size_t n, uint32_t id)
+{
+	return n == 1 && m[0].size == 1 && m[0].host_id == id;
+}
+
+/*
+ * Other mappings, as an ordinary user: newuidmap/newgidmap (setuid, package
+ * uidmap) check them against /etc/subuid and /etc/subgid.
+ */
+static int write_map_helper(pid_t pid, const char *helper, const struct spec_idmap *m, size_t n,
+			    struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = NULL;
+	const char *key = strcmp(helper, "newuidmap") == 0 ? "uidMappings" : "gidMappings";
+
+	pea_strv_push(&argv, helper);
+	pea_strv_push_take(&argv, xasprintf("%d", (int)pid));
+	for (size_t i = 0; i < n; i++) {
+		pea_strv_push_take(&argv, xasprintf("%u", m[i].container_id));
+		pea_strv_push_take(&argv, xasprintf("%u", m[i].host_id));
+		pea_strv_push_take(&argv, xasprintf("%u", m[i].size));
+	}
+	if (pea_run_wait(argv, err) < 0) {
+		if ((*err)->code == ENOENT)
+			return pea_error_wrap(err,
+					      "linux.%s: an unprivileged user needs %s (package "
+					      "uidmap) for these mappings",
+					      key, helper);
+		return pea_error_wrap(err, "linux.%s (checked against /etc/sub%cid for uid %u)",
+				      key, key[0], (unsigned)geteuid());
+	}
+	return 0;
+}
+
+/*
+ * Root writes the maps itself. An ordinary user writes a single mapping of
+ * its own id itself (the gid one after denying setgroups, as the kernel
+ * requires), and hands anything else to newuidmap/newgidmap.
+ */
 int ns_write_maps(const struct spec *s, pid_t pid, struct pea_error **err)
 {
-	if (write_map(pid, "uid_map", s->uid_mappings, s->n_uid_mappings, err) < 0 ||
-	    write_map(pid, "gid_map", s->gid_mappings, s->n_gid_mappings, err) < 0)
+	bool root = geteuid() == 0;
+	char path[64];
+
+	if (root || is_own_id(s->uid_mappings, s->n_uid_mappings, geteuid())) {
+		if (write_map(pid, "uid_map", s->uid_mappings, s->n_uid_mappings, err) < 0)
+			return -EINVAL;
+	} else if (write_map_helper(pid, "newuidmap", s->uid_mappings, s->n_uid_mappings, err) <
+		   0) {
 		return -EINVAL;
-	return 0;
+	}
+	if (root)
+		return write_map(pid, "gid_map", s->gid_mappings, s->n_gid_mappings, err);
+	if (!is_own_id(s->gid_mappings, s->n_gid_mappings, getegid()))
+		return write_map_helper(pid, "newgidmap", s->gid_mappings, s->n_gid_mappings, err);
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (pea_write_file_at(AT_FDCWD, path, "deny", err) < 0)
+		return pea_error_wrap(err, "linux.gidMappings");
+	return write_map(pid, "gid_map", s->gid_mappings, s->n_gid_mappings, err);
 }
 
 /* Unshare a time namespace for the children to come, with the config's offsets. */

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,6 +352,14 @@ const char *state_status_name(enum container_status s)
 	}
 }
 
+/* The owner's user name, as runc prints it ("" when it has none). */
+static const char *owner_name(uid_t uid)
+{
+	const struct passwd *pw = uid == 0 ? NULL : getpwuid(uid);
+
+	return uid == 0 ? "root" : pw && pw->pw_name ? pw->pw_name : "";
+}
+
 struct json_object *state_to_json(const struct container_state *st, enum container_status s)
 {
 	struct json_object *o = json_object_new_object();
@@ -362,7 +371,7 @@ struct json_object *state_to_json(const struct container_state *st, enum contain
 	json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
 	json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
 	json_object_object_add(o, "created", json_object_new_string(st->created));
-	json_object_object_add(o, "owner", json_object_new_string(st->owner == 0 ? "root" : ""));
+	json_object_object_add(o, "owner", json_object_new_string(owner_name(st->owner)));
 	if (st->annotations)
 		json_object_object_add(o, "annotations", json_object_get(st->annotations));
 	return o;

@@ -152,3 +152,56 @@ rt_cgroups_gone() {
 		return 1
 	fi
 }
+
+# Rootless: the same, as the ordinary user of tests/helpers/rootless.bash.
+#
+#   rt_user_setup         RL_DIR (the user's), RL_ROOT (its --root), RL_B (a
+#                         bundle there, made by rt_user_bundle); needs rt_setup
+#   rt_user_bundle ARGS   make_bundle in RL_B, `spec --rootless` form, the
+#                         user's own
+#   rt_user ARGS...       "$PEA_RUNTIME" --root "$RL_ROOT" ARGS... as the user
+#   rt_user_reaped ARGS   the same under the subreaper (create, run --detach)
+#   rt_user_teardown      delete --force every container of the user
+#   rt_subid_start FILE   the first id of the user's range in /etc/subuid|subgid
+
+rt_user_setup() {
+	PEA_BUILD_RUNTIME="$PEA_RUNTIME"
+	rootless_user_setup || return 1
+	RL_DIR="$(rootless_tmpdir rl)" || return 1
+	RL_ROOT="$RL_DIR/root"
+	RL_B="$RL_DIR/bundle"
+	export RL_DIR RL_ROOT RL_B
+}
+
+rt_user_bundle() {
+	make_bundle "$RL_B" "$@" &&
+		bundle_rootless "$RL_B" "$ROOTLESS_UID" "$ROOTLESS_GID" &&
+		chown -R "$ROOTLESS_UID:$ROOTLESS_GID" "$RL_B"
+}
+
+rt_user() {
+	(cd "$RL_DIR" && run_as_user "$PEA_RUNTIME" --root "$RL_ROOT" "$@")
+}
+
+rt_user_reaped() {
+	local PEA_RUNTIME="$TEST_DIR/as-user.sh" RT_ROOT="$RL_ROOT"
+	# rt_reaped runs one quoted program: a wrapper that becomes the user
+	printf '#!/bin/sh\nexec runuser -u %q -- env HOME=%q XDG_RUNTIME_DIR=%q %q "$@"\n' \
+		"$ROOTLESS_USER" "$ROOTLESS_HOME" "$ROOTLESS_RUNTIME_DIR" "$PEA_BUILD_RUNTIME" \
+		>"$PEA_RUNTIME"
+	chmod 755 "$PEA_RUNTIME"
+	(cd "$RL_DIR" && rt_reaped "$@")
+}
+
+rt_user_teardown() {
+	local id
+	if [[ -n "${RL_ROOT:-}" && -d "$RL_ROOT" ]]; then
+		for id in $(rt_user list -q 2>/dev/null); do
+			rt_user delete --force "$id" >/dev/null 2>&1 || true
+		done
+	fi
+}
+
+rt_subid_start() {
+	awk -F: -v u="$ROOTLESS_USER" -v id="$ROOTLESS_UID" '$1 == u || $1 == id { print $2; exit }' "$1"
+}
