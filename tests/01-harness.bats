@@ -45,6 +45,45 @@ write_sample_suite() {
 	assert_output --partial "breaks"
 }
 
+@test "run.sh: a test that hangs fails on its own timeout, the next one still runs" {
+	mkdir -p "$TEST_DIR/h"
+	{
+		printf '%s "hangs" { sleep 1000; }\n' @test
+		printf '%s "runs after" { true; }\n' @test
+	} >"$TEST_DIR/h/h.bats"
+	SECONDS=0
+	run_clean PEA_TEST_TIMEOUT=2 PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR/h/h.bats"
+	assert_failure
+	assert_equal "${lines[-1]}" "1 passed, 1 failed, 0 skipped"
+	assert_output --partial "hangs # timeout after 2s"
+	((SECONDS < 60))
+}
+
+@test "run.sh: a file that hangs outside any test is stopped after its own limit" {
+	mkdir -p "$TEST_DIR/w"
+	{
+		printf 'setup_file() { sleep 1000; }\n'
+		printf '%s "never" { true; }\n' @test
+	} >"$TEST_DIR/w/w.bats"
+	SECONDS=0
+	run_clean PEA_TEST_FILE_TIMEOUT=3 PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR/w/w.bats"
+	assert_failure
+	assert_output --partial "w.bats stopped after 3 s"
+	((SECONDS < 60))
+}
+
+@test "run.sh: a process a file leaves running is a failure, and is stopped" {
+	mkdir -p "$TEST_DIR/l"
+	printf '%s "leaks" { setsid sleep 777 >/dev/null 2>&1 3>&- & }\n' @test >"$TEST_DIR/l/l.bats"
+	run_clean PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR/l/l.bats"
+	assert_failure
+	assert_equal "${lines[-1]}" "1 passed, 1 failed, 0 skipped"
+	assert_output --partial "l.bats left processes running"
+	assert_output --partial ":sleep"
+	run pgrep -f "^sleep 777$"
+	assert_failure
+}
+
 @test "run.sh counts the TAP of a C unit test and a crash without TAP" {
 	local t
 	t=$(ls "$PEA_BUILD"/tests/unit/test-strv)

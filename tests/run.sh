@@ -100,7 +100,7 @@ fi
 # Limits, so that one hang costs a test or a file, never the whole run:
 # bats' own per-test timeout, a cap per file, and a budget for all files.
 export BATS_TEST_TIMEOUT=${PEA_TEST_TIMEOUT:-240}
-file_timeout=${PEA_TEST_FILE_TIMEOUT:-900}
+file_timeout=${PEA_TEST_FILE_TIMEOUT:-600}
 budget=${PEA_TEST_BUDGET:-3600}
 
 # Every process a test file starts carries this in its environment, so what
@@ -138,7 +138,7 @@ run_bats_file() {
 	bpid=$!
 	while IFS= read -r line; do
 		tap_line "$name" "$line"
-	done < <(tail -n +1 --pid="$bpid" -f "$out")
+	done < <(tail -s 0.2 -n +1 --pid="$bpid" -f "$out")
 	wait "$bpid"
 	rc=$?
 	if ((rc == 124 || rc == 137)); then
