@@ -52,12 +52,24 @@ static const char main_usage[] =
 static const struct {
 	const char *name;
 	runtime_cmd fn;
+	bool enters_container;
 } commands[] = {
-	{ "create", cmd_create }, { "start", cmd_start }, { "run", cmd_run },
-	{ "state", cmd_state },	  { "kill", cmd_kill },	  { "delete", cmd_delete },
-	{ "list", cmd_list },	  { "spec", cmd_spec },	  { "pause", cmd_pause },
-	{ "resume", cmd_resume }, { "ps", cmd_ps },	  { "events", cmd_events },
-	{ "update", cmd_update }, { "exec", cmd_exec },	  { "features", cmd_features },
+	/* create, run and exec put a process of ours into the container: sealed copy first */
+	{ "create", cmd_create, true },
+	{ "start", cmd_start, false },
+	{ "run", cmd_run, true },
+	{ "state", cmd_state, false },
+	{ "kill", cmd_kill, false },
+	{ "delete", cmd_delete, false },
+	{ "list", cmd_list, false },
+	{ "spec", cmd_spec, false },
+	{ "pause", cmd_pause, false },
+	{ "resume", cmd_resume, false },
+	{ "ps", cmd_ps, false },
+	{ "events", cmd_events, false },
+	{ "update", cmd_update, false },
+	{ "exec", cmd_exec, true },
+	{ "features", cmd_features, false },
 };
 
 int runtime_usage_error(struct pea_error **err, const char *cmd, const char *fmt, ...)
@@ -187,9 +199,13 @@ static int run_command(struct global_options *g, int argc, char **argv, struct p
 		return -EINVAL;
 	if (!g->root)
 		g->root = root = default_root();
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (strcmp(argv[idx], commands[i].name) == 0)
-			return commands[i].fn(g, argc - idx, argv + idx, err);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[idx], commands[i].name) != 0)
+			continue;
+		if (commands[i].enters_container && runtime_reexec_sealed(argv, err) < 0)
+			return -EINVAL;
+		return commands[i].fn(g, argc - idx, argv + idx, err);
+	}
 	return runtime_usage_error(err, NULL, "unknown command '%s'", argv[idx]);
 }
 

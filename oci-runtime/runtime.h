@@ -40,6 +40,14 @@ int cmd_features(const struct global_options *g, int argc, char **argv, struct p
 int cmd_exec(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_update(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 
+/*
+ * exe-seal.c: create, run and exec call this first. Unless already running
+ * from one, re-execute argv from a sealed memfd copy of our binary when we
+ * could write the binary (CVE-2019-5736). Returns only when nothing was
+ * needed (0) or on failure.
+ */
+int runtime_reexec_sealed(char **argv, struct pea_error **err);
+
 /* The error code of usage errors: main() exits 2 for them, 1 for any other failure. */
 #define RUNTIME_EUSAGE EDOM
 

@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# pea-runtime against container escapes: the host binary cannot be
+# overwritten through /proc/PID/exe (CVE-2019-5736): create, run and exec
+# run from a sealed memfd copy of it.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-runtime
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	rt_is_pea || skip_expected "pea-only: how the runtime protects its binary"
+	rt_setup
+	# a copy of the runtime under test: a protection that fails damages only it
+	mkdir "$TEST_DIR/bin"
+	cp "$PEA_RUNTIME" "$TEST_DIR/bin/pea-runtime"
+	PEA_RUNTIME="$TEST_DIR/bin/pea-runtime"
+	sha256sum "$PEA_RUNTIME" >"$TEST_DIR/bin.sum"
+}
+
+teardown() {
+	rt_teardown
+	if [[ -n "${RO_MOUNT:-}" ]]; then
+		umount -l "$RO_MOUNT" || true
+	fi
+}
+
+@test "the init of a created container runs from a sealed memfd, not the host binary" {
+	make_bundle "$RT_B" true
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" sealed
+	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
+	assert_output --regexp '^/memfd:pea-runtime'
+	run -0 rt delete --force sealed
+}
+
+@test "a container process holding /proc/1/exe of the waiting init cannot write the host binary after start" {
+	make_bundle "$RT_B" sleep 100
+	mkdir -m 0777 "$TEST_DIR/out"
+	bundle_set "$RT_B" '.mounts += [{destination: "/out", type: "bind", source: $o, options: ["rbind"]}]' \
+		--arg o "$TEST_DIR/out"
+	run -0 rt_reaped create -b "$RT_B" victim
+	# the attacker: an fd of the init's exe now, a write through it once the init has exec'd
+	# shellcheck disable=SC2016
+	run -0 rt_reaped exec -d victim sh -c '
+		exec 3</proc/1/exe || { echo noopen >/out/result; exit; }
+		for i in $(seq 1 500); do grep -q "^sleep" /proc/1/cmdline && break; usleep 10000; done
+		if echo PWNED >>/proc/self/fd/3; then echo wrote >/out/result; else echo refused >/out/result; fi'
+	run -0 rt start victim
+	for _ in $(seq 1 250); do
+		[[ -s "$TEST_DIR/out/result" ]] && break
+		sleep 0.02
+	done
+	run -0 cat "$TEST_DIR/out/result"
+	assert_output refused
+	run -0 sha256sum -c "$TEST_DIR/bin.sum"
+}
+
+@test "exec runs from the sealed copy too" {
+	make_bundle "$RT_B" sleep 100
+	run -0 rt_reaped run -d -b "$RT_B" ex
+	"$PEA_RUNTIME" --root "$RT_ROOT" exec ex sleep 2 &
+	rpid=$!
+	exe=""
+	for _ in $(seq 1 250); do
+		exe="$(readlink "/proc/$rpid/exe" 2>/dev/null)" || break
+		[[ "$exe" == /memfd:pea-runtime* ]] && break
+		sleep 0.01
+	done
+	wait "$rpid"
+	[[ "$exe" == /memfd:pea-runtime* ]]
+}
+
+@test "a binary we cannot write is run as it is (no copy needed)" {
+	make_bundle "$RT_B" true
+	mkdir "$TEST_DIR/ro"
+	mount --bind -o ro "$TEST_DIR/bin" "$TEST_DIR/ro"
+	RO_MOUNT="$TEST_DIR/ro"
+	PEA_RUNTIME="$TEST_DIR/ro/pea-runtime"
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" plain
+	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
+	assert_output "$TEST_DIR/ro/pea-runtime"
+}
