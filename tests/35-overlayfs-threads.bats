@@ -44,9 +44,12 @@ teardown() {
 		exec timeout -k 5 30 cat <&5 >"$d/slow.out"
 	) &
 	local reader=$!
-	for _ in $(seq 100); do [[ -e $d/opened ]] && break; sleep 0.05; done
+	# (a loaded machine can take a while to open through two FUSE servers)
+	for _ in $(seq 600); do [[ -e $d/opened ]] && break; sleep 0.05; done
+	[[ -e $d/opened ]] || fail "the reader could not open the file within 30 s"
 	kill -STOP "$INNER_PID"
-	echo go >"$d/go"
+	# a write to a fifo waits for its reader: bounded, so a lost reader fails
+	timeout -k 5 20 bash -c 'echo go >"$1"' _ "$d/go"
 	sleep 0.3
 	# The read is stuck in the outer server, waiting on the inner one...
 	run -0 kill -0 "$reader"
