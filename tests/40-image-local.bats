@@ -40,10 +40,13 @@ layout_manifest() {
 }
 
 @test "eight copies into one layout at once: every tag lands in index.json" {
+	local pids=() p
 	for t in a b c d e f g h; do
-		"${I[@]}" copy -q "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o:$t" &
+		"${I[@]}" copy -q "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/o:$t" 3>&- &
+		pids+=($!)
 	done
-	wait
+	# each pid by name: a bare wait would also wait for bats' timeout watchdog
+	for p in "${pids[@]}"; do wait "$p"; done
 	assert_equal "$(jq -r '[.manifests[].annotations["org.opencontainers.image.ref.name"]] | sort | join(",")' "$TEST_DIR/o/index.json")" "a,b,c,d,e,f,g,h"
 }
 
