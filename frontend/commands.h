@@ -54,6 +54,8 @@ PEA_CMD(unpause);
 PEA_CMD(top);
 /* cmd-stats.c */
 PEA_CMD(stats);
+/* cmd-cp.c */
+PEA_CMD(cp);
 /* main.c */
 PEA_CMD(container);
 PEA_CMD(version);

@@ -18,6 +18,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "container", cmd_container },
+	{ "cp", cmd_cp },
 	{ "create", cmd_create },
 	{ "exec", cmd_exec },
 	{ "image", cmd_image },
@@ -47,6 +48,7 @@ static const struct command commands[] = {
 
 static const struct command container_commands[] = {
 	{ "cleanup", cmd_cleanup },
+	{ "cp", cmd_cp },
 	{ "create", cmd_create },
 	{ "exec", cmd_exec },
 	{ "inspect", cmd_container_inspect },
@@ -76,6 +78,7 @@ static const char container_usage[] =
 	"\n"
 	"Commands:\n"
 	"  cleanup   unmount a container that exited (the monitor's exit command)\n"
+	"  cp        copy files between a container and the host\n"
 	"  create    create a container\n"
 	"  exec      run a process in a running container\n"
 	"  inspect   show containers as JSON\n"

@@ -11,3 +11,6 @@ MAN_EXTRA += pea-container-cleanup.1 pea-container-prune.1 pea-create.1 pea-exec
 # tini is the subreaper of the tests; tar reads the index of an archive for pea load.
 DEB_PACKAGES += crun conmon tini tar
 MAN_EXTRA += pea-pause.1 pea-top.1 pea-stats.1
+# cp reads and writes tar streams (frontend/cmd-cp.c).
+$(BUILD)/bin/pea: LDFLAGS += -Wl,--push-state,--no-as-needed $(shell $(PKG_CONFIG) --libs libarchive) -Wl,--pop-state
+MAN_EXTRA += pea-cp.1
