@@ -8,6 +8,7 @@
 #   rt ARGS...            "$PEA_RUNTIME" --root "$RT_ROOT" ARGS...
 #   rt_reaped ARGS...     the same, run under the subreaper: for `create` and
 #                         `run --detach`, whose container init outlives them
+#   reaped_cmd CMD...     any command under the subreaper (conmon)
 #   rt_teardown           delete --force every container, stop the subreaper
 #   rt_state ID FIELD     one field of `state ID`
 #   rt_wait_status ID S   wait (5 s) until `state ID` says S
@@ -38,15 +39,20 @@ rt() {
 # rt_reaped ARGS...: like rt, but the runtime is a child of the subreaper.
 # Prints its stdout then its stderr, returns its status.
 rt_reaped() {
+	reaped_cmd "$PEA_RUNTIME" --root "$RT_ROOT" "$@"
+}
+
+# reaped_cmd CMD...: any command run by the subreaper (conmon, which daemonizes).
+reaped_cmd() {
 	local n="$BASHPID.$RANDOM$RANDOM" cmd rc
 	local out="$TEST_DIR/reaped.$n.out" errf="$TEST_DIR/reaped.$n.err" rcf="$TEST_DIR/reaped.$n.rc"
-	cmd="$(printf '%q ' "$PEA_RUNTIME" --root "$RT_ROOT" "$@")"
+	cmd="$(printf '%q ' "$@")"
 	echo "cd $(printf '%q' "$PWD") && $cmd >$out 2>$errf </dev/null; echo \$? >$rcf.tmp; mv $rcf.tmp $rcf" >&"$RT_REAPER_FD"
 	for _ in $(seq 1 600); do
 		[[ -e "$rcf" ]] && break
 		sleep 0.02
 	done
-	[[ -e "$rcf" ]] || { echo "rt_reaped: '$*' did not finish" >&2; return 124; }
+	[[ -e "$rcf" ]] || { echo "reaped_cmd: '$*' did not finish" >&2; return 124; }
 	cat "$out"
 	cat "$errf" >&2
 	rc="$(cat "$rcf")"
