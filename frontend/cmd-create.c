@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "frontend/container.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
+#include "frontend/network.h"
 #include "frontend/records.h"
 
 #define MEMORY_MIN (6ll << 20)
@@ -41,6 +43,15 @@ enum {
 	OPT_LABEL,
 	OPT_ENV_FILE,
 	OPT_TLS_VERIFY,
+	OPT_IP,
+	OPT_IP6,
+	OPT_MAC,
+	OPT_ALIAS,
+	OPT_DNS,
+	OPT_DNS_SEARCH,
+	OPT_DNS_OPTION,
+	OPT_ADD_HOST,
+	OPT_EXPOSE,
 };
 
 static const struct option create_longopts[] = {
@@ -68,6 +79,18 @@ static const struct option create_longopts[] = {
 	{ "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
 	{ "interactive", no_argument, NULL, 'i' },
 	{ "tty", no_argument, NULL, 't' },
+	{ "ip", required_argument, NULL, OPT_IP },
+	{ "ip6", required_argument, NULL, OPT_IP6 },
+	{ "mac-address", required_argument, NULL, OPT_MAC },
+	{ "network-alias", required_argument, NULL, OPT_ALIAS },
+	{ "dns", required_argument, NULL, OPT_DNS },
+	{ "dns-search", required_argument, NULL, OPT_DNS_SEARCH },
+	{ "dns-option", required_argument, NULL, OPT_DNS_OPTION },
+	{ "dns-opt", required_argument, NULL, OPT_DNS_OPTION },
+	{ "add-host", required_argument, NULL, OPT_ADD_HOST },
+	{ "publish", required_argument, NULL, 'p' },
+	{ "publish-all", no_argument, NULL, 'P' },
+	{ "expose", required_argument, NULL, OPT_EXPOSE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -85,8 +108,19 @@ static const char create_usage[] =
 	"  -l, --label=KEY=VALUE     add a label\n"
 	"  -m, --memory=SIZE         memory limit (b, k, m, g suffixes; at least 6m)\n"
 	"      --name=NAME           the container's name\n"
-	"      --network=MODE        none (the default: a private network namespace with lo)\n"
-	"                            or host\n"
+	"      --add-host=NAME:IP    add a line to /etc/hosts (IP host-gateway: the host)\n"
+	"      --dns=IP              a DNS server for /etc/resolv.conf (repeatable)\n"
+	"      --dns-option=OPT      an options entry of /etc/resolv.conf\n"
+	"      --dns-search=DOMAIN   a search domain of /etc/resolv.conf (\".\": none)\n"
+	"      --expose=PORT[/PROTO] a port -P publishes, besides the image's\n"
+	"      --ip=IPV4, --ip6=IPV6 the container's address on its network\n"
+	"      --mac-address=MAC     the container's MAC address on its network\n"
+	"      --network=MODE        none (the default without -p: a namespace with lo), host,\n"
+	"                            private, bridge (the network podman), NAME[:ip=IP,mac=MAC,\n"
+	"                            alias=NAME], container:ID, ns:PATH (repeatable for names)\n"
+	"      --network-alias=NAME  another DNS name of the container on its network\n"
+	"  -p, --publish=[IP:][HOST:]PORT[/PROTO]  publish a container port (ranges a-b)\n"
+	"  -P, --publish-all         publish the exposed ports on free host ports\n"
 	"      --pids-limit=N        most processes at once (-1: no limit)\n"
 	"      --pull=POLICY         missing (default), always, never, newer\n"
 	"      --read-only[=BOOL]    mount the root read-only (tmpfs on /tmp, /var/tmp, /run)\n"
@@ -114,7 +148,6 @@ struct create_opts {
 	long long memory;
 	long long pids_limit;
 	bool pids_set;
-	char *network;
 	char *pull;
 	char *stop_signal;
 	int stop_timeout;
@@ -122,6 +155,15 @@ struct create_opts {
 	bool tls_verify;
 	bool rm;
 	bool interactive;
+	/* networking */
+	char *net_mode;		      /* none, host, bridge, container:ID, ns:PATH */
+	struct json_object *networks; /* {NAME: netavark's per-network options} */
+	char **ips;		      /* --ip, --ip6 */
+	char *mac;
+	char **aliases;
+	char **dns, **dns_search, **dns_option, **add_host, **expose;
+	struct json_object *ports; /* netavark's port_mappings */
+	bool publish_all;
 };
 
 static void create_opts_clear(struct create_opts *o)
@@ -134,10 +176,20 @@ static void create_opts_clear(struct create_opts *o)
 	free(o->hostname);
 	json_object_put(o->volumes);
 	json_object_put(o->tmpfs);
-	free(o->network);
 	free(o->pull);
 	free(o->stop_signal);
 	pea_strv_free(o->labels);
+	free(o->net_mode);
+	json_object_put(o->networks);
+	pea_strv_free(o->ips);
+	free(o->mac);
+	pea_strv_free(o->aliases);
+	pea_strv_free(o->dns);
+	pea_strv_free(o->dns_search);
+	pea_strv_free(o->dns_option);
+	pea_strv_free(o->add_host);
+	pea_strv_free(o->expose);
+	json_object_put(o->ports);
 }
 
 static void set(char **dst, const char *v)
@@ -376,6 +428,229 @@ static int parse_int(const char *opt, const char *s, long long min, long long *r
 	return 0;
 }
 
+/* ---- networking options ---- */
+
+static bool mac_valid(const char *s)
+{
+	unsigned int b[6];
+	char tail;
+
+	return strlen(s) == 17 && sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+					 &b[4], &b[5], &tail) == 6;
+}
+
+static int push_ip(const char *opt, const char *arg, char ***v, struct pea_error **err)
+{
+	struct fe_ip ip;
+
+	if (fe_ip_parse(arg, false, &ip) < 0)
+		return pea_error_new(err, EINVAL, "%s: '%s' is not an IP address", opt, arg);
+	pea_strv_push(v, arg);
+	return 0;
+}
+
+static int parse_ip_opt(struct create_opts *o, bool v6, const char *arg, struct pea_error **err)
+{
+	struct fe_ip ip;
+
+	if (fe_ip_parse(arg, false, &ip) < 0 || (ip.family == AF_INET6) != v6)
+		return pea_error_new(err, EINVAL, "%s: '%s' is not an IPv%c address",
+				     v6 ? "--ip6" : "--ip", arg, v6 ? '6' : '4');
+	pea_strv_push(&o->ips, arg);
+	return 0;
+}
+
+static int parse_add_host(struct create_opts *o, const char *arg, struct pea_error **err)
+{
+	const char *colon = strchr(arg, ':');
+	_cleanup_free_ char *ip = NULL;
+	struct fe_ip a;
+
+	if (!colon || colon == arg)
+		return pea_error_new(
+			err, EINVAL,
+			"invalid --add-host '%s': use NAME:IP (IP may be host-gateway)", arg);
+	ip = colon[1] == '[' ? xstrndup(colon + 2, strcspn(colon + 2, "]")) : xstrdup(colon + 1);
+	if (strcmp(ip, "host-gateway") != 0 && fe_ip_parse(ip, false, &a) < 0)
+		return pea_error_new(err, EINVAL, "invalid IP address in add-host: \"%s\"", ip);
+	pea_strv_push(&o->add_host, arg);
+	return 0;
+}
+
+static int parse_expose(struct create_opts *o, const char *arg, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *tmp = json_object_new_array();
+
+	if (ports_parse_expose(arg, tmp, err) < 0)
+		return -1;
+	pea_strv_push(&o->expose, arg);
+	return 0;
+}
+
+/* NAME[:ip=IP,ip6=IP,mac=MAC,alias=NAME,interface_name=IF]: one key=value of a network. */
+static int network_kv(struct json_object *per, const char *name, const char *kv,
+		      struct pea_error **err)
+{
+	const char *eq = strchr(kv, '=');
+	_cleanup_free_ char *k = eq ? xstrndup(kv, (size_t)(eq - kv)) : xstrdup(kv);
+	const char *v = eq ? eq + 1 : "";
+	struct json_object *a = NULL;
+	struct fe_ip ip;
+
+	if (strcmp(k, "ip") == 0 || strcmp(k, "ip6") == 0) {
+		if (fe_ip_parse(v, false, &ip) < 0)
+			return pea_error_new(err, EINVAL, "network %s: invalid IP address '%s'",
+					     name, v);
+		k = (free(k), xstrdup("static_ips"));
+	} else if (strcmp(k, "mac") == 0) {
+		if (!mac_valid(v))
+			return pea_error_new(err, EINVAL, "network %s: invalid MAC address '%s'",
+					     name, v);
+		json_object_object_add(per, "static_mac", json_object_new_string(v));
+		return 0;
+	} else if (strcmp(k, "alias") == 0) {
+		k = (free(k), xstrdup("aliases"));
+	} else if (strcmp(k, "interface_name") == 0) {
+		json_object_object_add(per, "interface_name", json_object_new_string(v));
+		return 0;
+	} else {
+		return pea_error_new(err, EINVAL,
+				     "network %s: unknown option '%s': use ip, ip6, mac, alias or "
+				     "interface_name",
+				     name, kv);
+	}
+	if (!*v)
+		return pea_error_new(err, EINVAL, "network %s: empty value of '%s'", name, kv);
+	if (!json_object_object_get_ex(per, k, &a)) {
+		a = json_object_new_array();
+		json_object_object_add(per, k, a);
+	}
+	json_object_array_add(a, json_object_new_string(v));
+	return 0;
+}
+
+static bool is_mode(const char *s)
+{
+	return strcmp(s, "none") == 0 || strcmp(s, "host") == 0 || strcmp(s, "private") == 0 ||
+	       strncmp(s, "container:", 10) == 0 || strncmp(s, "ns:", 3) == 0 ||
+	       strcmp(s, "slirp4netns") == 0 || strncmp(s, "slirp4netns:", 12) == 0 ||
+	       strcmp(s, "pasta") == 0 || strncmp(s, "pasta:", 6) == 0;
+}
+
+static int set_mode(struct create_opts *o, const char *m, struct pea_error **err)
+{
+	if (strncmp(m, "slirp4netns", 11) == 0 || strncmp(m, "pasta", 5) == 0)
+		return pea_error_new(err, ENOTSUP,
+				     "network mode '%s' is not supported yet: rootless networking "
+				     "is for later; use a bridge network as root",
+				     m);
+	if ((strncmp(m, "container:", 10) == 0 && !m[10]) || (strncmp(m, "ns:", 3) == 0 && !m[3]))
+		return pea_error_new(err, EINVAL, "invalid network mode '%s': empty value", m);
+	if (o->net_mode && strcmp(o->net_mode, m) != 0)
+		return pea_error_new(err, EINVAL, "network mode '%s' conflicts with '%s'", m,
+				     o->net_mode);
+	set(&o->net_mode, strcmp(m, "private") == 0 ? "none" : m);
+	return 0;
+}
+
+/* --network: a mode, or networks "a,b" each with its own ":k=v,k=v". */
+static int parse_network(struct create_opts *o, const char *arg, struct pea_error **err)
+{
+	_cleanup_strv_ char **parts = NULL;
+	struct json_object *per = NULL;
+	const char *cur = NULL;
+
+	if (is_mode(arg))
+		return set_mode(o, arg, err);
+	parts = pea_strv_split(arg, ",");
+	if (!parts)
+		return pea_error_new(err, EINVAL, "--network: empty value");
+	for (size_t i = 0; parts[i]; i++) {
+		char *p = parts[i], *colon = strchr(p, ':');
+		const char *eq = strchr(p, '=');
+
+		if (per && eq && (!colon || colon > eq)) {
+			if (network_kv(per, cur, p, err) < 0)
+				return -1;
+			continue;
+		}
+		if (colon)
+			*colon = '\0';
+		if (strcmp(p, "bridge") == 0)
+			p = (char *)NETWORK_DEFAULT_NAME;
+		if (!network_name_valid(p))
+			return pea_error_new(err, EINVAL, "invalid network name '%s'", p);
+		if (!o->networks)
+			o->networks = json_object_new_object();
+		if (!json_object_object_get_ex(o->networks, p, &per)) {
+			per = json_object_new_object();
+			json_object_object_add(o->networks, p, per);
+		}
+		json_object_object_get_ex(o->networks, p, &per);
+		cur = p;
+		if (colon && colon[1] && network_kv(per, cur, colon + 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void add_strs(struct json_object *per, const char *key, char *const *v)
+{
+	struct json_object *a = NULL;
+
+	if (!v || !v[0])
+		return;
+	if (!json_object_object_get_ex(per, key, &a)) {
+		a = json_object_new_array();
+		json_object_object_add(per, key, a);
+	}
+	for (size_t i = 0; v[i]; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+}
+
+/* The mode and networks once every option is known. */
+static int validate_network(struct create_opts *o, struct pea_error **err)
+{
+	bool needs_bridge = o->ports || o->publish_all || o->ips || o->mac || o->aliases;
+	size_t nnets = o->networks ? (size_t)json_object_object_length(o->networks) : 0;
+	struct json_object *per = NULL;
+
+	if (nnets > 0 && o->net_mode)
+		return pea_error_new(err, EINVAL,
+				     "--network %s cannot be combined with the networks named",
+				     o->net_mode);
+	if (o->net_mode && needs_bridge)
+		return pea_error_new(
+			err, EINVAL,
+			"-p, -P, --ip, --mac-address and --network-alias need a bridge "
+			"network, not --network %s",
+			o->net_mode);
+	if (nnets == 0 && (o->net_mode || !needs_bridge))
+		return 0;
+	/* -p alone means podman's default, the bridge network "podman" */
+	if (nnets == 0) {
+		o->networks = json_object_new_object();
+		json_object_object_add(o->networks, NETWORK_DEFAULT_NAME, json_object_new_object());
+		nnets = 1;
+	}
+	if (nnets > 1 && (o->ips || o->mac || o->aliases))
+		return pea_error_new(err, EINVAL,
+				     "--ip, --ip6, --mac-address and --network-alias can only be "
+				     "set with one network: use --network NAME:ip=IP,mac=MAC,"
+				     "alias=NAME");
+	json_object_object_foreach(o->networks, name, p)
+	{
+		(void)name;
+		per = p;
+	}
+	add_strs(per, "static_ips", o->ips);
+	add_strs(per, "aliases", o->aliases);
+	if (o->mac)
+		json_object_object_add(per, "static_mac", json_object_new_string(o->mac));
+	set(&o->net_mode, "bridge");
+	return 0;
+}
+
 static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, const char *arg,
 			    struct pea_error **err)
 {
@@ -449,14 +724,43 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		o->pids_set = true;
 		return 0;
 	case OPT_NETWORK:
-		if (strcmp(arg, "none") != 0 && strcmp(arg, "host") != 0 &&
-		    strcmp(arg, "private") != 0)
-			return pea_error_new(err, ENOTSUP,
-					     "network '%s' is not supported yet: use "
-					     "none, private or host",
-					     arg);
-		set(&o->network, strcmp(arg, "private") == 0 ? "none" : arg);
+		return parse_network(o, arg, err);
+	case OPT_IP:
+	case OPT_IP6:
+		return parse_ip_opt(o, c == OPT_IP6, arg, err);
+	case OPT_MAC:
+		if (!mac_valid(arg))
+			return pea_error_new(err, EINVAL, "invalid MAC address '%s'", arg);
+		set(&o->mac, arg);
 		return 0;
+	case OPT_ALIAS:
+		if (!*arg)
+			return pea_error_new(err, EINVAL, "--network-alias: empty name");
+		pea_strv_push(&o->aliases, arg);
+		return 0;
+	case OPT_DNS:
+		return push_ip("--dns", arg, &o->dns, err);
+	case OPT_DNS_SEARCH:
+		if (!*arg || strpbrk(arg, " \t\n"))
+			return pea_error_new(err, EINVAL, "invalid DNS search domain '%s'", arg);
+		pea_strv_push(&o->dns_search, arg);
+		return 0;
+	case OPT_DNS_OPTION:
+		if (!*arg || strpbrk(arg, " \t\n"))
+			return pea_error_new(err, EINVAL, "invalid DNS option '%s'", arg);
+		pea_strv_push(&o->dns_option, arg);
+		return 0;
+	case OPT_ADD_HOST:
+		return parse_add_host(o, arg, err);
+	case 'p':
+		if (!o->ports)
+			o->ports = json_object_new_array();
+		return ports_parse(arg, o->ports, err);
+	case 'P':
+		o->publish_all = true;
+		return 0;
+	case OPT_EXPOSE:
+		return parse_expose(o, arg, err);
 	case OPT_PULL:
 		if (strcmp(arg, "missing") != 0 && strcmp(arg, "always") != 0 &&
 		    strcmp(arg, "never") != 0 && strcmp(arg, "newer") != 0)
@@ -597,6 +901,28 @@ static int resolve_process(struct create_opts *o, char **cmd, struct json_object
 	return 0;
 }
 
+/* -P: the image's ExposedPorts and --expose, on free host ports. */
+static int publish_exposed(struct create_opts *o, struct json_object *icfg, struct pea_error **err)
+{
+	struct json_object *exposed = NULL;
+
+	if (!o->ports)
+		o->ports = json_object_new_array();
+	if (icfg && json_object_object_get_ex(icfg, "ExposedPorts", &exposed) &&
+	    json_object_is_type(exposed, json_type_object)) {
+		json_object_object_foreach(exposed, port, v)
+		{
+			(void)v;
+			if (ports_parse_expose(port, o->ports, err) < 0)
+				return pea_error_wrap(err, "image");
+		}
+	}
+	for (size_t i = 0; o->expose && o->expose[i]; i++)
+		if (ports_parse_expose(o->expose[i], o->ports, err) < 0)
+			return -1;
+	return 0;
+}
+
 static struct json_object *opts_to_json(const struct create_opts *o)
 {
 	struct json_object *j = json_object_new_object();
@@ -614,7 +940,15 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 	if (o->pids_set)
 		json_object_object_add(j, "pids_limit", json_object_new_int64(o->pids_limit));
 	json_object_object_add(j, "network",
-			       json_object_new_string(o->network ? o->network : "none"));
+			       json_object_new_string(o->net_mode ? o->net_mode : "none"));
+	if (o->networks)
+		json_object_object_add(j, "networks", json_object_get(o->networks));
+	if (o->ports)
+		json_object_object_add(j, "ports", json_object_get(o->ports));
+	json_object_object_add(j, "dns", strv_to_json(o->dns));
+	json_object_object_add(j, "dns_search", strv_to_json(o->dns_search));
+	json_object_object_add(j, "dns_option", strv_to_json(o->dns_option));
+	json_object_object_add(j, "add_host", strv_to_json(o->add_host));
 	json_object_object_add(j, "stop_timeout", json_object_new_int(o->stop_timeout));
 	json_object_object_add(j, "labels", strv_to_json(o->labels));
 	return j;
@@ -690,6 +1024,11 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 			records_free(all, n);
 			return -1;
 		}
+	/* addresses are given under the lock: two creates never get the same one */
+	if (network_allocate(g, all, n, r->opts, err) < 0) {
+		records_free(all, n);
+		return -1;
+	}
 	records_free(all, n);
 	/*
 	 * The record first: killed between the two steps, pea leaves a record
@@ -726,7 +1065,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		       : "Create a container; pea start runs it.",
 		is_run ? "  -d, --detach              run in the background, print the id\n" : "");
 	optind = 0;
-	while ((rr = cmd_getopt(argc, argv, "+de:w:u:h:v:m:l:it", create_longopts, usage, &c,
+	while ((rr = cmd_getopt(argc, argv, "+de:w:u:h:v:m:l:itp:P", create_longopts, usage, &c,
 				err)) == 2) {
 		if ((c == 'd' && !is_run) || apply_create_opt(&o, rf, c, optarg, err) < 0) {
 			if (!*err)
@@ -740,12 +1079,16 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return 1;
 	if (optind >= argc)
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+	if (validate_network(&o, err) < 0)
+		return -1;
 	iname = argv[optind];
 	if (find_or_pull(g, &o, iname, &img, err) < 0)
 		return -1;
 	if (image_read_config(img, &icfg_all, err) < 0)
 		return -1;
 	json_object_object_get_ex(icfg_all, "config", &icfg);
+	if (o.publish_all && publish_exposed(&o, icfg, err) < 0)
+		return -1;
 	r = xnew(struct ctr_record, 1);
 	r->id = frontend_new_id();
 	r->name = o.name ? xstrdup(o.name) : NULL; /* picked under the lock */

@@ -56,6 +56,10 @@ PEA_CMD(top);
 PEA_CMD(stats);
 /* cmd-cp.c */
 PEA_CMD(cp);
+/* cmd-network.c */
+PEA_CMD(network);
+/* cmd-port.c */
+PEA_CMD(port);
 /* main.c */
 PEA_CMD(container);
 PEA_CMD(version);

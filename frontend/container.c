@@ -21,6 +21,7 @@
 #include "lib/xalloc.h"
 #include "frontend/container.h"
 #include "frontend/frontend.h"
+#include "frontend/network.h"
 #include "frontend/records.h"
 
 int container_runtime(const struct global_options *g, const struct ctr_record *r,
@@ -100,6 +101,15 @@ static int unmount(const struct global_options *g, struct ctr_record *r, struct 
 	return 0;
 }
 
+/* The network (addresses stay with the record until it is removed). */
+static void teardown_network(const struct global_options *g, const char *id)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (network_teardown(g, id, &e) < 0)
+		log_warning("%s, ignoring", e->message);
+}
+
 /* keep_exit: leave the exit file, for a `pea wait` that outlives a --rm container. */
 static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep_exit,
 		       struct pea_error **err)
@@ -112,6 +122,12 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 
 	if (r->started_at)
 		(void)container_runtime(g, r, del, true, NULL);
+	teardown_network(g, r->id);
+	{
+		_cleanup_free_ char *rundir = network_run_dir(g, r->id);
+		if (pea_rm_rf_at(AT_FDCWD, rundir, err) < 0)
+			return -1;
+	}
 	/* rm --force unmounts too */
 	if (store_call(g, rm, &res, &e) < 0 && e->code != ENOENT) {
 		*err = TAKE_PTR(e);
@@ -147,6 +163,7 @@ int container_cleanup(struct global_options *g, const char *id, bool remove_rm,
 	if (remove_rm && r->rm)
 		return remove_impl(g, r, true, err);
 	(void)container_runtime(g, r, del, true, NULL);
+	teardown_network(g, r->id);
 	if (unmount(g, r, err) < 0)
 		return -1;
 	return record_save(g, r, err);

@@ -14,3 +14,4 @@ MAN_EXTRA += pea-pause.1 pea-top.1 pea-stats.1
 # cp reads and writes tar streams (frontend/cmd-cp.c).
 $(BUILD)/bin/pea: LDFLAGS += -Wl,--push-state,--no-as-needed $(shell $(PKG_CONFIG) --libs libarchive) -Wl,--pop-state
 MAN_EXTRA += pea-cp.1
+MAN_EXTRA += pea-network.1

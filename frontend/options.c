@@ -211,6 +211,8 @@ static const char usage[] =
 	"  kill        send a signal to running containers\n"
 	"  load        load images from an archive\n"
 	"  logs        show the output of a container\n"
+	"  network     manage networks (create, exists, inspect, ls, prune, rm)\n"
+	"  port        list the published ports of a container\n"
 	"  ps          list containers\n"
 	"  pull        pull an image from a registry\n"
 	"  rename      rename a container\n"

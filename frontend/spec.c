@@ -2,7 +2,8 @@
  * The bundle's config.json: the record's process (from the image and the
  * flags) with podman's defaults: the 11 default capabilities, masked and
  * read-only paths, rlimits clamped to ours, the usual /proc /dev /sys mounts,
- * and /etc/hostname, /etc/hosts, /etc/resolv.conf written in the bundle.
+ * and /etc/hostname, /etc/hosts, /etc/resolv.conf written in the container's
+ * run folder (RUNROOT/containers/ID), after its network is set up.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include "lib/xalloc.h"
 #include "frontend/container.h"
 #include "frontend/frontend.h"
+#include "frontend/network.h"
 #include "frontend/records.h"
 
 #define PASSWD_MAX (1u << 20)
@@ -209,45 +211,7 @@ static struct json_object *process_json(const struct ctr_record *r, long uid, lo
 	return p;
 }
 
-/* Copy a host file's content, or write text, into the bundle. */
-static int write_etc(const char *bundle, const char *name, const char *text, struct pea_error **err)
-{
-	_cleanup_close_ int dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (dfd < 0)
-		return pea_error_errno(err, "open '%s'", bundle);
-	return pea_write_file_atomic_at(dfd, name, text, strlen(text), 0644, err);
-}
-
-static int etc_files(const char *bundle, const char *hostname, bool host_net,
-		     struct pea_error **err)
-{
-	_cleanup_free_ char *resolv = NULL, *hosts = NULL, *hn = NULL;
-	size_t len = 0;
-
-	if (pea_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1u << 16, &resolv, &len, NULL) < 0)
-		resolv = xstrdup("");
-	if (host_net) {
-		if (pea_read_file_at(AT_FDCWD, "/etc/hosts", 1u << 20, &hosts, &len, NULL) < 0)
-			hosts = xstrdup("");
-		char *n = xasprintf("%s127.0.1.1\t%s\n", hosts, hostname);
-		free(hosts);
-		hosts = n;
-	} else {
-		hosts = xasprintf("127.0.0.1\tlocalhost localhost.localdomain\n"
-				  "::1\tlocalhost localhost.localdomain\n"
-				  "127.0.1.1\t%s\n",
-				  hostname);
-	}
-	hn = xasprintf("%s\n", hostname);
-	if (write_etc(bundle, "hostname", hn, err) < 0 ||
-	    write_etc(bundle, "hosts", hosts, err) < 0 ||
-	    write_etc(bundle, "resolv.conf", resolv, err) < 0)
-		return -1;
-	return 0;
-}
-
-static struct json_object *mounts_json(const struct ctr_record *r, const char *bundle,
+static struct json_object *mounts_json(const struct ctr_record *r, const char *rundir,
 				       bool read_only)
 {
 	struct json_object *m = json_object_new_array(), *v = NULL;
@@ -263,7 +227,7 @@ static struct json_object *mounts_json(const struct ctr_record *r, const char *b
 		  split_opts("nosuid,noexec,nodev,mode=1777,size=65536k"));
 	add_mount(m, "/sys", "sysfs", "sysfs", split_opts("nosuid,noexec,nodev,ro"));
 	for (size_t i = 0; i < ARRAY_SIZE(etc); i++) {
-		_cleanup_free_ char *src = xasprintf("%s/%s", bundle, etc[i]);
+		_cleanup_free_ char *src = xasprintf("%s/%s", rundir, etc[i]);
 		_cleanup_free_ char *dst = xasprintf("/etc/%s", etc[i]);
 		add_mount(m, dst, "bind", src, split_opts("rbind,rprivate"));
 	}
@@ -293,7 +257,7 @@ static struct json_object *mounts_json(const struct ctr_record *r, const char *b
 	return m;
 }
 
-static struct json_object *linux_json(const struct ctr_record *r, bool host_net)
+static struct json_object *linux_json(const struct ctr_record *r, bool host_net, const char *nspath)
 {
 	static const char *const ns[] = { "pid", "ipc", "uts", "mount", "network" };
 	struct json_object *l = json_object_new_object(), *nss = json_object_new_array();
@@ -306,6 +270,8 @@ static struct json_object *linux_json(const struct ctr_record *r, bool host_net)
 			continue;
 		o = json_object_new_object();
 		json_object_object_add(o, "type", json_object_new_string(ns[i]));
+		if (nspath && strcmp(ns[i], "network") == 0)
+			json_object_object_add(o, "path", json_object_new_string(nspath));
 		json_object_array_add(nss, o);
 	}
 	json_object_object_add(l, "namespaces", nss);
@@ -335,37 +301,117 @@ static struct json_object *linux_json(const struct ctr_record *r, bool host_net)
 	return l;
 }
 
-int spec_write(const struct global_options *g, const struct ctr_record *r, const char *rootfs,
-	       struct pea_error **err)
+static char **opt_strv(const struct ctr_record *r, const char *key)
+{
+	char **v = NULL;
+
+	(void)pea_json_get_strv_opt(r->opts, "opts", key, &v, NULL);
+	return v;
+}
+
+static void etc_input_clear(struct etc_input *in)
+{
+	pea_strv_free(in->addresses);
+	free(in->gateway);
+	pea_strv_free(in->dns_servers);
+	pea_strv_free(in->dns_search);
+	pea_strv_free(in->dns_options);
+	pea_strv_free(in->net_dns);
+	pea_strv_free(in->add_hosts);
+}
+
+/* Addresses, first gateway and DNS servers of pea-netsetup's reply. */
+static void status_to_input(struct json_object *status, struct etc_input *in)
+{
+	json_object_object_foreach(status, net, st)
+	{
+		struct json_object *ifs = NULL, *dns = NULL;
+		(void)net;
+		if (json_object_object_get_ex(st, "dns_server_ips", &dns))
+			for (size_t i = 0; i < json_object_array_length(dns); i++)
+				pea_strv_push(
+					&in->net_dns,
+					json_object_get_string(json_object_array_get_idx(dns, i)));
+		if (!json_object_object_get_ex(st, "interfaces", &ifs))
+			continue;
+		json_object_object_foreach(ifs, ifname, iface)
+		{
+			struct json_object *subs = NULL;
+			(void)ifname;
+			if (!json_object_object_get_ex(iface, "subnets", &subs))
+				continue;
+			for (size_t i = 0; i < json_object_array_length(subs); i++) {
+				struct json_object *s = json_object_array_get_idx(subs, i);
+				const char *ipnet = NULL, *gw = NULL;
+				(void)pea_json_get_string_opt(s, "", "ipnet", &ipnet, NULL);
+				(void)pea_json_get_string_opt(s, "", "gateway", &gw, NULL);
+				if (ipnet)
+					pea_strv_push_take(&in->addresses,
+							   xstrndup(ipnet, strcspn(ipnet, "/")));
+				if (gw && !in->gateway && !strchr(gw, ':'))
+					in->gateway = xstrdup(gw);
+			}
+		}
+	}
+}
+
+/* The network namespace to join: made and set up for bridge networks. */
+static int network_namespace(const struct global_options *g, const struct ctr_record *r,
+			     const char *mode, char **ret_nspath, struct json_object **ret_status,
+			     struct pea_error **err)
+{
+	if (strcmp(mode, "bridge") == 0)
+		return network_setup(g, r, ret_nspath, ret_status, err);
+	if (strncmp(mode, "ns:", 3) == 0) {
+		*ret_nspath = xstrdup(mode + 3);
+		return 0;
+	}
+	if (strncmp(mode, "container:", 10) == 0) {
+		_cleanup_record_ struct ctr_record *other = NULL;
+		if (record_lookup(g, mode + 10, &other, err) < 0)
+			return pea_error_wrap(err, "--network %s", mode);
+		record_sync_exit(g, other);
+		if (other->state != CTR_RUNNING || other->pid <= 0)
+			return pea_error_new(err, EINVAL,
+					     "--network %s: container %s is not running", mode,
+					     other->name);
+		*ret_nspath = xasprintf("/proc/%d/ns/net", other->pid);
+	}
+	return 0;
+}
+
+static char *container_hostname(const struct ctr_record *r, bool host_net)
+{
+	const char *host = NULL;
+	char buf[256] = "";
+
+	(void)pea_json_get_string_opt(r->opts, "opts", "hostname", &host, NULL);
+	if (host)
+		return xstrdup(host);
+	if (host_net) {
+		gethostname(buf, sizeof(buf) - 1);
+		return xstrdup(buf);
+	}
+	return xstrndup(r->id, 12);
+}
+
+static int write_spec(const struct ctr_record *r, const char *rootfs, const char *bundle,
+		      const char *rundir, const char *hostname, bool host_net, const char *nspath,
+		      struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *spec = json_object_new_object();
-	_cleanup_free_ char *bundle = record_dir(g, r->id), *hostname = NULL;
 	_cleanup_close_ int rootfd = -1, dfd = -1;
-	const char *user = "", *host = NULL, *net = "none", *text;
+	const char *user = "", *text;
 	struct json_object *root, *proc;
-	bool read_only = false, host_net;
+	bool read_only = false;
 	long uid = 0, gid = 0;
 
 	rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return pea_error_errno(err, "open the container's root '%s'", rootfs);
 	(void)pea_json_get_string_opt(r->opts, "opts", "user", &user, NULL);
-	(void)pea_json_get_string_opt(r->opts, "opts", "hostname", &host, NULL);
-	(void)pea_json_get_string_opt(r->opts, "opts", "network", &net, NULL);
 	(void)pea_json_get_bool_opt(r->opts, "opts", "read_only", &read_only, NULL);
-	host_net = strcmp(net, "host") == 0;
 	if (resolve_user(rootfd, user, &uid, &gid, err) < 0)
-		return -1;
-	if (host) {
-		hostname = xstrdup(host);
-	} else if (host_net) {
-		char buf[256] = "";
-		gethostname(buf, sizeof(buf) - 1);
-		hostname = xstrdup(buf);
-	} else {
-		hostname = xstrndup(r->id, 12);
-	}
-	if (etc_files(bundle, hostname, host_net, err) < 0)
 		return -1;
 	proc = process_json(r, uid, gid, err);
 	json_object_object_add(spec, "ociVersion", json_object_new_string("1.0.2"));
@@ -375,14 +421,49 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 	json_object_object_add(root, "readonly", json_object_new_boolean(read_only));
 	json_object_object_add(spec, "root", root);
 	json_object_object_add(spec, "hostname", json_object_new_string(hostname));
-	json_object_object_add(spec, "mounts", mounts_json(r, bundle, read_only));
-	json_object_object_add(spec, "linux", linux_json(r, host_net));
+	json_object_object_add(spec, "mounts", mounts_json(r, rundir, read_only));
+	json_object_object_add(spec, "linux", linux_json(r, host_net, nspath));
 	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return pea_error_errno(err, "open '%s'", bundle);
 	text = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN |
 							    JSON_C_TO_STRING_NOSLASHESCAPE);
 	return pea_write_file_atomic_at(dfd, "config.json", text, strlen(text), 0600, err);
+}
+
+int spec_write(const struct global_options *g, const struct ctr_record *r, const char *rootfs,
+	       struct pea_error **err)
+{
+	_cleanup_free_ char *bundle = record_dir(g, r->id), *rundir = network_run_dir(g, r->id);
+	_cleanup_free_ char *hostname = NULL, *nspath = NULL;
+	_cleanup_json_ struct json_object *status = NULL;
+	_cleanup_(etc_input_clear) struct etc_input in = { 0 };
+	const char *mode = "none";
+	bool host_net;
+
+	(void)pea_json_get_string_opt(r->opts, "opts", "network", &mode, NULL);
+	host_net = strcmp(mode, "host") == 0;
+	hostname = container_hostname(r, host_net);
+	if (frontend_mkdir_p(rundir, err) < 0)
+		return -1;
+	if (network_namespace(g, r, mode, &nspath, &status, err) < 0)
+		return -1;
+	in.hostname = hostname;
+	in.name = r->name;
+	in.host_net = host_net;
+	in.dns_servers = opt_strv(r, "dns");
+	in.dns_search = opt_strv(r, "dns_search");
+	in.dns_options = opt_strv(r, "dns_option");
+	in.add_hosts = opt_strv(r, "add_host");
+	if (status)
+		status_to_input(status, &in);
+	if (etc_files_write(rundir, &in, err) < 0 ||
+	    write_spec(r, rootfs, bundle, rundir, hostname, host_net, nspath, err) < 0) {
+		if (status)
+			(void)network_teardown(g, r->id, NULL);
+		return -1;
+	}
+	return 0;
 }
 
 /* KEY=VALUE into a JSON array of them: replace the same KEY, else append. */

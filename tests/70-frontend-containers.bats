@@ -108,8 +108,8 @@ teardown() {
 	assert_output --partial "--pids-limit"
 	run -125 pea_cmd run --rm --name 'bad name' busybox true
 	assert_output --partial "names must match"
-	run -125 pea_cmd run --rm --network bridge busybox true
-	assert_output --partial "network 'bridge' is not supported yet"
+	run -125 pea_cmd run --rm --network slirp4netns busybox true
+	assert_output --partial "network mode 'slirp4netns' is not supported yet"
 	run -125 pea_cmd run --rm -w relative busybox true
 	assert_output --partial "invalid workdir"
 	run -125 pea_cmd run --rm --stop-signal SIGNOPE busybox true

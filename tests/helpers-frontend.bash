@@ -128,3 +128,54 @@ fe_thaw_all() {
 		pea_cmd unpause --all >/dev/null 2>&1 || true
 	fi
 }
+
+# --- networks (tests/75-frontend-network*.bats) ---
+#
+# Everything a network test does lives in a namespace made by the test
+# (FE_NETNS, FE_NETNS_NAME): pea runs there through nsenter, so the bridges,
+# the nftables table, the published ports and pea-dnsd are all in it, never
+# in the host's namespace.
+
+# fe_net_setup: this test's namespace (after fe_setup).
+fe_net_setup() {
+	require_cmd nsenter
+	require_cmd nft
+	require_cmd curl
+	netns_create || return 1
+	FE_NETNS=$NETNS_PATH
+	FE_NETNS_NAME=$NETNS_NAME
+	export FE_NETNS FE_NETNS_NAME
+}
+
+# pea_net ARGS...: pea_cmd with pea inside the test's namespace.
+pea_net() {
+	local real=$PEA
+	local PEA=nsenter
+	local FE_ARGS=(--net="$FE_NETNS" -- "$real" "${FE_ARGS[@]}")
+	pea_cmd "$@"
+}
+
+# fe_in_net CMD...: run CMD in the test's namespace (the host side of the bridges).
+fe_in_net() {
+	nsenter --net="$FE_NETNS" -- "$@"
+}
+
+# fe_net_teardown: remove the containers from inside the namespace (their
+# network teardown must run there), stop a DNS server left over, unmount
+# namespaces left under the run root, delete the test's namespaces.
+fe_net_teardown() {
+	local pidf m
+	if [[ -n "${FE_NETNS:-}" && -e "$FE_NETNS" ]]; then
+		pea_net rm -af >/dev/null 2>&1 || true
+	fi
+	pidf=${FE_RUNROOT:-/nonexistent}/networks/aardvark-dns/aardvark.pid
+	if [[ -f $pidf ]]; then
+		kill "$(cat "$pidf")" 2>/dev/null || true
+	fi
+	if [[ -n "${FE_RUNROOT:-}" ]]; then
+		while read -r m; do
+			umount -l "$m" 2>/dev/null || true
+		done < <(awk -v r="$FE_RUNROOT" '$2 ~ "^"r {print $2}' /proc/self/mounts | sort -r)
+	fi
+	netns_delete_all
+}

@@ -1,0 +1,858 @@
+/* network create|ls|rm|inspect|exists|prune (podman-network(1)). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/json.h"
+#include "lib/lock.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/commands.h"
+#include "frontend/container.h"
+#include "frontend/format.h"
+#include "frontend/frontend.h"
+#include "frontend/network.h"
+#include "frontend/records.h"
+
+/* ---- create ---------------------------------------------------------------------- */
+
+struct net_create_opts {
+	char *driver;
+	char **subnets, **gateways, **ranges, **opts, **labels, **dns;
+	char *interface;
+	bool ipv6, internal, disable_dns, ignore;
+};
+
+static void net_create_opts_clear(struct net_create_opts *o)
+{
+	free(o->driver);
+	pea_strv_free(o->subnets);
+	pea_strv_free(o->gateways);
+	pea_strv_free(o->ranges);
+	pea_strv_free(o->opts);
+	pea_strv_free(o->labels);
+	pea_strv_free(o->dns);
+	free(o->interface);
+}
+
+static const char create_usage[] =
+	"Usage: pea network create [OPTIONS] [NAME]\n"
+	"\n"
+	"Create a network (a bridge, or a macvlan on a host interface).\n"
+	"\n"
+	"  -d, --driver=DRIVER       bridge (default) or macvlan\n"
+	"      --dns=IP              a DNS server of the network (repeatable)\n"
+	"      --disable-dns         no DNS server (pea-dnsd) on the network\n"
+	"      --gateway=IP          the gateway of the subnet given at the same place\n"
+	"      --ignore              an existing network of that name is fine\n"
+	"      --interface-name=IF   the bridge's (or the macvlan parent's) name\n"
+	"      --internal            no route out of the network\n"
+	"      --ip-range=RANGE      allocate from CIDR or START-END within the subnet\n"
+	"      --ipv6                an IPv6 subnet too (a unique local /64 if none given)\n"
+	"      --label=KEY=VALUE     a label (repeatable)\n"
+	"  -o, --opt=KEY=VALUE       mtu=, isolate=true|false|strict, parent=, mode=, vlan=,\n"
+	"                            metric=, no_default_route=\n"
+	"      --subnet=CIDR         a subnet (repeatable; default: a free /24 of 10.89.0.0/16)\n";
+
+enum {
+	NC_DNS = 1000,
+	NC_DISABLE_DNS,
+	NC_GATEWAY,
+	NC_IGNORE,
+	NC_IFNAME,
+	NC_INTERNAL,
+	NC_IP_RANGE,
+	NC_IPV6,
+	NC_LABEL,
+	NC_SUBNET,
+};
+
+static int parse_create(int argc, char **argv, struct net_create_opts *o, struct pea_error **err)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "driver", required_argument, NULL, 'd' },
+		{ "dns", required_argument, NULL, NC_DNS },
+		{ "disable-dns", no_argument, NULL, NC_DISABLE_DNS },
+		{ "gateway", required_argument, NULL, NC_GATEWAY },
+		{ "ignore", no_argument, NULL, NC_IGNORE },
+		{ "interface-name", required_argument, NULL, NC_IFNAME },
+		{ "internal", no_argument, NULL, NC_INTERNAL },
+		{ "ip-range", required_argument, NULL, NC_IP_RANGE },
+		{ "ipv6", no_argument, NULL, NC_IPV6 },
+		{ "label", required_argument, NULL, NC_LABEL },
+		{ "opt", required_argument, NULL, 'o' },
+		{ "subnet", required_argument, NULL, NC_SUBNET },
+		{ NULL, 0, NULL, 0 },
+	};
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hd:o:", longopts, create_usage, &c, err)) == 2) {
+		switch (c) {
+		case 'd':
+			free(o->driver);
+			o->driver = xstrdup(optarg);
+			break;
+		case NC_DNS:
+			pea_strv_push(&o->dns, optarg);
+			break;
+		case NC_DISABLE_DNS:
+			o->disable_dns = true;
+			break;
+		case NC_GATEWAY:
+			pea_strv_push(&o->gateways, optarg);
+			break;
+		case NC_IGNORE:
+			o->ignore = true;
+			break;
+		case NC_IFNAME:
+			free(o->interface);
+			o->interface = xstrdup(optarg);
+			break;
+		case NC_INTERNAL:
+			o->internal = true;
+			break;
+		case NC_IP_RANGE:
+			pea_strv_push(&o->ranges, optarg);
+			break;
+		case NC_IPV6:
+			o->ipv6 = true;
+			break;
+		case NC_LABEL:
+			pea_strv_push(&o->labels, optarg);
+			break;
+		case 'o':
+			pea_strv_push(&o->opts, optarg);
+			break;
+		case NC_SUBNET:
+			pea_strv_push(&o->subnets, optarg);
+			break;
+		default:
+			break;
+		}
+	}
+	return r;
+}
+
+/* --ip-range as CIDR or START-END, inside the subnet: the lease range. */
+static int lease_range(const char *spec, const struct fe_ip *sn, struct json_object *s,
+		       struct pea_error **err)
+{
+	struct json_object *lr = json_object_new_object();
+	struct fe_ip a, b, rn;
+	const char *dash = strchr(spec, '-');
+	char x[64], y[64];
+
+	json_object_object_add(s, "lease_range", lr);
+	if (dash) {
+		_cleanup_free_ char *first = xstrndup(spec, (size_t)(dash - spec));
+		if (fe_ip_parse(first, false, &a) < 0 || fe_ip_parse(dash + 1, false, &b) < 0)
+			return pea_error_new(err, EINVAL, "invalid --ip-range '%s'", spec);
+	} else {
+		if (fe_ip_parse(spec, true, &rn) < 0)
+			return pea_error_new(err, EINVAL,
+					     "invalid --ip-range '%s': use CIDR or START-END",
+					     spec);
+		a = fe_ip_network(&rn);
+		a.a[a.family == AF_INET ? 3 : 15] |= 1;
+		b = rn;
+		/* the last address of the range, less the broadcast for IPv4 */
+		for (unsigned int bit = rn.prefix; bit < (rn.family == AF_INET ? 32u : 128u); bit++)
+			b.a[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+		if (b.family == AF_INET && rn.prefix < 31)
+			b.a[3] &= 0xfe;
+	}
+	a.prefix = b.prefix = sn->prefix;
+	if (!fe_ip_contains(sn, &a) || !fe_ip_contains(sn, &b))
+		return pea_error_new(err, EINVAL, "--ip-range %s is not inside subnet %s/%u", spec,
+				     fe_ip_str(sn, x, sizeof(x)), sn->prefix);
+	json_object_object_add(lr, "start_ip", json_object_new_string(fe_ip_str(&a, x, sizeof(x))));
+	json_object_object_add(lr, "end_ip", json_object_new_string(fe_ip_str(&b, y, sizeof(y))));
+	return 0;
+}
+
+static int build_subnets(const struct net_create_opts *o, struct json_object *net,
+			 struct pea_error **err)
+{
+	size_t n = pea_strv_length(o->subnets);
+	_cleanup_free_ struct fe_ip *nets = xnew(struct fe_ip, n + 1);
+	struct json_object *arr = json_object_new_array();
+	char a[64], b[80];
+
+	json_object_object_add(net, "subnets", arr);
+	if (pea_strv_length(o->gateways) > n || pea_strv_length(o->ranges) > n)
+		return pea_error_new(err, EINVAL,
+				     "cannot set more gateways or ip ranges than subnets: give "
+				     "--subnet for each");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_new_object();
+		struct fe_ip gw;
+
+		json_object_array_add(arr, s);
+		if (fe_ip_parse(o->subnets[i], true, &nets[i]) < 0)
+			return pea_error_new(err, EINVAL,
+					     "invalid subnet '%s': use an address and a prefix "
+					     "length (10.89.1.0/24, fd00:1::/64)",
+					     o->subnets[i]);
+		nets[i] = fe_ip_network(&nets[i]);
+		if ((nets[i].family == AF_INET && nets[i].prefix > 30) ||
+		    (nets[i].family == AF_INET6 && nets[i].prefix > 126))
+			return pea_error_new(err, EINVAL, "subnet '%s' is too small for a network",
+					     o->subnets[i]);
+		for (size_t k = 0; k < i; k++)
+			if (fe_ip_overlaps(&nets[i], &nets[k]))
+				return pea_error_new(err, EINVAL,
+						     "subnet %s overlaps with subnet %s",
+						     o->subnets[i], o->subnets[k]);
+		fe_ip_str(&nets[i], a, sizeof(a));
+		snprintf(b, sizeof(b), "%s/%u", a, nets[i].prefix);
+		json_object_object_add(s, "subnet", json_object_new_string(b));
+		if (o->gateways && i < pea_strv_length(o->gateways)) {
+			gw.prefix = 0;
+			if (fe_ip_parse(o->gateways[i], false, &gw) < 0)
+				return pea_error_new(err, EINVAL, "invalid gateway '%s'",
+						     o->gateways[i]);
+			if (!fe_ip_contains(&nets[i], &gw) || fe_ip_equal(&gw, &nets[i]))
+				return pea_error_new(err, EINVAL, "gateway %s is not in subnet %s",
+						     o->gateways[i], b);
+			json_object_object_add(s, "gateway",
+					       json_object_new_string(o->gateways[i]));
+		}
+		if (o->ranges && i < pea_strv_length(o->ranges) &&
+		    lease_range(o->ranges[i], &nets[i], s, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int build_options(const struct net_create_opts *o, bool macvlan, struct json_object *net,
+			 struct pea_error **err)
+{
+	struct json_object *opts = json_object_new_object();
+
+	json_object_object_add(net, "options", opts);
+	for (size_t i = 0; o->opts && o->opts[i]; i++) {
+		const char *kv = o->opts[i], *eq = strchr(kv, '=');
+		_cleanup_free_ char *k = eq ? xstrndup(kv, (size_t)(eq - kv)) : xstrdup(kv);
+		const char *v = eq ? eq + 1 : "";
+		char *end = NULL;
+
+		if (strcmp(k, "mtu") == 0 || strcmp(k, "vlan") == 0 || strcmp(k, "metric") == 0) {
+			long n = strtol(v, &end, 10);
+			if (!*v || *end || n < 0 || (strcmp(k, "mtu") == 0 && n > 65535) ||
+			    (strcmp(k, "vlan") == 0 && n > 4094) || n > 0xffffffffL)
+				return pea_error_new(err, EINVAL, "invalid %s '%s'", k, v);
+		} else if (strcmp(k, "isolate") == 0) {
+			if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0 &&
+			    strcmp(v, "strict") != 0)
+				return pea_error_new(
+					err, EINVAL,
+					"invalid isolate '%s': use true, false or strict", v);
+		} else if (strcmp(k, "no_default_route") == 0) {
+			if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0 &&
+			    strcmp(v, "1") != 0 && strcmp(v, "0") != 0)
+				return pea_error_new(err, EINVAL, "invalid no_default_route '%s'",
+						     v);
+		} else if (strcmp(k, "parent") == 0 && macvlan) {
+			if (!*v)
+				return pea_error_new(err, EINVAL, "parent: empty interface name");
+			json_object_object_add(net, "network_interface", json_object_new_string(v));
+			continue;
+		} else if (strcmp(k, "mode") == 0 && macvlan) {
+			if (strcmp(v, "bridge") != 0 && strcmp(v, "private") != 0 &&
+			    strcmp(v, "vepa") != 0 && strcmp(v, "passthru") != 0 &&
+			    strcmp(v, "source") != 0)
+				return pea_error_new(err, EINVAL, "unknown macvlan mode '%s'", v);
+		} else {
+			return pea_error_new(err, EINVAL, "unsupported %s network option %s",
+					     macvlan ? "macvlan" : "bridge", k);
+		}
+		json_object_object_add(opts, k, json_object_new_string(v));
+	}
+	return 0;
+}
+
+static struct json_object *labels_json(char *const *labels)
+{
+	struct json_object *l = json_object_new_object();
+
+	for (size_t i = 0; labels && labels[i]; i++) {
+		const char *eq = strchr(labels[i], '=');
+		_cleanup_free_ char *k =
+			eq ? xstrndup(labels[i], (size_t)(eq - labels[i])) : xstrdup(labels[i]);
+		json_object_object_add(l, k, json_object_new_string(eq ? eq + 1 : ""));
+	}
+	return l;
+}
+
+static int build_network(const struct net_create_opts *o, const char *name,
+			 struct json_object **ret, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *net = json_object_new_object();
+	_cleanup_free_ char *id = frontend_new_id();
+	const char *driver = o->driver ? o->driver : "bridge";
+	bool macvlan = strcmp(driver, "macvlan") == 0;
+	struct json_object *dns = json_object_new_array(), *ipam = json_object_new_object();
+
+	if (strcmp(driver, "bridge") != 0 && !macvlan)
+		return pea_error_new(err, EINVAL, "unsupported driver %s: use bridge or macvlan",
+				     driver);
+	for (size_t i = 0; o->dns && o->dns[i]; i++) {
+		struct fe_ip ip;
+		if (fe_ip_parse(o->dns[i], false, &ip) < 0) {
+			json_object_put(dns);
+			json_object_put(ipam);
+			return pea_error_new(err, EINVAL, "--dns: '%s' is not an IP address",
+					     o->dns[i]);
+		}
+		json_object_array_add(dns, json_object_new_string(o->dns[i]));
+	}
+	json_object_object_add(net, "name", json_object_new_string(name));
+	json_object_object_add(net, "id", json_object_new_string(id));
+	json_object_object_add(net, "driver", json_object_new_string(driver));
+	if (o->interface)
+		json_object_object_add(net, "network_interface",
+				       json_object_new_string(o->interface));
+	json_object_object_add(net, "ipv6_enabled", json_object_new_boolean(o->ipv6));
+	json_object_object_add(net, "internal", json_object_new_boolean(o->internal));
+	json_object_object_add(net, "dns_enabled",
+			       json_object_new_boolean(!macvlan && !o->disable_dns));
+	json_object_object_add(net, "labels", labels_json(o->labels));
+	json_object_object_add(ipam, "driver", json_object_new_string("host-local"));
+	if (macvlan && !o->subnets) {
+		json_object_put(ipam);
+		ipam = NULL;
+	}
+	if (ipam)
+		json_object_object_add(net, "ipam_options", ipam);
+	if (json_object_array_length(dns) > 0) {
+		if (o->disable_dns || macvlan) {
+			json_object_put(dns);
+			return pea_error_new(err, EINVAL,
+					     "--dns needs DNS enabled on the network (not with "
+					     "--disable-dns or macvlan)");
+		}
+		json_object_object_add(net, "network_dns_servers", dns);
+	} else {
+		json_object_put(dns);
+	}
+	if (build_subnets(o, net, err) < 0 || build_options(o, macvlan, net, err) < 0)
+		return -1;
+	*ret = TAKE_PTR(net);
+	return 0;
+}
+
+/* podman1, podman2, ...: the first name no network has. */
+static char *next_name(const struct global_options *g)
+{
+	for (unsigned int i = 1;; i++) {
+		_cleanup_json_ struct json_object *n = NULL;
+		char *name = xasprintf("podman%u", i);
+		if (network_load(g, name, &n, NULL) < 0)
+			return name;
+		free(name);
+	}
+}
+
+static int network_create_cmd(struct global_options *g, int argc, char **argv,
+			      struct pea_error **err)
+{
+	_cleanup_(net_create_opts_clear) struct net_create_opts o = { 0 };
+	_cleanup_json_ struct json_object *net = NULL, *done = NULL, *old = NULL;
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int lock = -1;
+	int r;
+
+	r = parse_create(argc, argv, &o, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (argc - optind > 1)
+		return pea_error_new(err, EINVAL, "accepts at most 1 arg(s), received %d",
+				     argc - optind);
+	if (optind < argc && !network_name_valid(argv[optind]))
+		return pea_error_new(err, EINVAL,
+				     "network name %s invalid: names must match "
+				     "[a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument",
+				     argv[optind]);
+	if (records_lock(g, &lock, err) < 0)
+		return -1;
+	name = optind < argc ? xstrdup(argv[optind]) : next_name(g);
+	if (o.ignore && network_load(g, name, &old, NULL) == 0) {
+		printf("%s\n", name);
+		return 0;
+	}
+	if (build_network(&o, name, &net, err) < 0 || network_create(g, net, &done, err) < 0)
+		return -1;
+	printf("%s\n", name);
+	return 0;
+}
+
+/* ---- ls, inspect ------------------------------------------------------------------- */
+
+/* Podman's Go field names, for --format. */
+static struct json_object *format_item(struct json_object *n)
+{
+	struct json_object *o = json_object_new_object(), *v = NULL;
+	static const char *const map[][2] = {
+		{ "name", "Name" },
+		{ "id", "ID" },
+		{ "driver", "Driver" },
+		{ "network_interface", "NetworkInterface" },
+		{ "created", "Created" },
+		{ "subnets", "Subnets" },
+		{ "ipv6_enabled", "IPv6Enabled" },
+		{ "internal", "Internal" },
+		{ "dns_enabled", "DNSEnabled" },
+		{ "labels", "Labels" },
+		{ "options", "Options" },
+		{ "ipam_options", "IPAMOptions" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (json_object_object_get_ex(n, map[i][0], &v))
+			json_object_object_add(o, map[i][1], json_object_get(v));
+	return o;
+}
+
+static bool label_match(struct json_object *n, const char *want)
+{
+	struct json_object *labels = NULL, *v = NULL;
+	const char *eq = strchr(want, '=');
+	_cleanup_free_ char *k = eq ? xstrndup(want, (size_t)(eq - want)) : xstrdup(want);
+
+	if (!json_object_object_get_ex(n, "labels", &labels) ||
+	    !json_object_object_get_ex(labels, k, &v))
+		return false;
+	return !eq || strcmp(json_object_get_string(v), eq + 1) == 0;
+}
+
+static int filter_match(struct json_object *n, char *const *filters, bool *ret,
+			struct pea_error **err)
+{
+	for (size_t i = 0; filters && filters[i]; i++) {
+		const char *f = filters[i], *eq = strchr(f, '=');
+		_cleanup_free_ char *k = eq ? xstrndup(f, (size_t)(eq - f)) : NULL;
+		const char *v = eq ? eq + 1 : "";
+		bool ok;
+
+		if (!k)
+			return pea_error_new(err, EINVAL, "invalid filter '%s': use KEY=VALUE", f);
+		if (strcmp(k, "name") == 0)
+			ok = strstr(json_object_get_string(json_object_object_get(n, "name")), v);
+		else if (strcmp(k, "id") == 0)
+			ok = strncmp(json_object_get_string(json_object_object_get(n, "id")), v,
+				     strlen(v)) == 0;
+		else if (strcmp(k, "driver") == 0)
+			ok = strcmp(json_object_get_string(json_object_object_get(n, "driver")),
+				    v) == 0;
+		else if (strcmp(k, "label") == 0)
+			ok = label_match(n, v);
+		else
+			return pea_error_new(err, EINVAL,
+					     "invalid filter '%s': use name, id, driver or label",
+					     k);
+		if (!ok) {
+			*ret = false;
+			return 0;
+		}
+	}
+	*ret = true;
+	return 0;
+}
+
+static const char ls_usage[] = "Usage: pea network ls [OPTIONS]\n"
+			       "\n"
+			       "List networks.\n"
+			       "\n"
+			       "  -f, --filter=KEY=VALUE  name, id, driver, label\n"
+			       "      --format=TEMPLATE   Go template, or json\n"
+			       "      --no-trunc          full ids\n"
+			       "  -q, --quiet             names only\n";
+
+static const char *ls_header(const char *field)
+{
+	if (strcmp(field, "ID") == 0)
+		return "NETWORK ID";
+	return NULL;
+}
+
+static int network_ls(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "no-trunc", no_argument, NULL, 'T' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *all = NULL, *items = json_object_new_array();
+	_cleanup_json_ struct json_object *raw = json_object_new_array();
+	_cleanup_strv_ char **filters = NULL;
+	_cleanup_free_ char *format = NULL;
+	struct template *t = NULL;
+	bool quiet = false, notrunc = false;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hf:q", longopts, ls_usage, &c, err)) == 2) {
+		if (c == 'f')
+			pea_strv_push(&filters, optarg);
+		else if (c == 'F')
+			format = (free(format), xstrdup(optarg));
+		else if (c == 'T')
+			notrunc = true;
+		else if (c == 'q')
+			quiet = true;
+	}
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (networks_list(g, &all, err) < 0)
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		struct json_object *n = json_object_array_get_idx(all, i), *item;
+		bool ok = false;
+
+		if (filter_match(n, filters, &ok, err) < 0)
+			return -1;
+		if (!ok)
+			continue;
+		json_object_array_add(raw, json_object_get(n));
+		item = format_item(n);
+		if (!notrunc) {
+			_cleanup_free_ char *short_id = xstrndup(
+				json_object_get_string(json_object_object_get(n, "id")), 12);
+			json_object_object_add(item, "ID", json_object_new_string(short_id));
+		}
+		json_object_array_add(items, item);
+	}
+	if (format && strcmp(format, "json") == 0) {
+		fmt_print_json(stdout, raw);
+		return 0;
+	}
+	if (quiet && !format)
+		format = xstrdup("{{.Name}}");
+	if (!format)
+		format = xstrdup("table {{.ID}}\t{{.Name}}\t{{.Driver}}");
+	if (template_parse(format, ls_header, &t, err) < 0)
+		return -1;
+	r = template_print(stdout, t, items, err);
+	template_free(t);
+	return r < 0 ? -1 : 0;
+}
+
+static int network_inspect(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *out = json_object_new_array();
+	_cleanup_json_ struct json_object *items = json_object_new_array();
+	_cleanup_free_ char *format = NULL;
+	int r, c = 0, status = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hf:", longopts,
+			       "Usage: pea network inspect [--format TEMPLATE] NETWORK...\n", &c,
+			       err)) == 2)
+		format = (free(format), xstrdup(optarg));
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (optind >= argc)
+		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		struct json_object *n = NULL;
+
+		if (network_load(g, argv[i], &n, &e) < 0) {
+			if (i + 1 == argc && json_object_array_length(out) == 0) {
+				*err = TAKE_PTR(e);
+				return -1;
+			}
+			fprintf(stderr, "Error: %s\n", e->message);
+			status = PEA_EXIT_ENGINE;
+			continue;
+		}
+		json_object_array_add(items, format_item(n));
+		json_object_array_add(out, n);
+	}
+	if (format && strcmp(format, "json") != 0) {
+		struct template *t = NULL;
+		if (template_parse(format, NULL, &t, err) < 0)
+			return -1;
+		r = template_print(stdout, t, items, err);
+		template_free(t);
+		if (r < 0)
+			return -1;
+	} else {
+		fmt_print_json(stdout, out);
+	}
+	return status;
+}
+
+static int network_exists(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *n = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs("Usage: pea network exists NETWORK\n\nExit 0 when the network exists, 1 "
+		      "when not.\n",
+		      stdout);
+		return 0;
+	}
+	if (argc != 2)
+		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - 1);
+	if (network_load(g, argv[1], &n, &e) == 0)
+		return 0;
+	if (e->code == ENOENT)
+		return 1;
+	*err = TAKE_PTR(e);
+	return -1;
+}
+
+/* ---- rm, prune ------------------------------------------------------------------------ */
+
+/* The containers on a network (ids), read under the lock the caller holds. */
+static int users_of(const struct global_options *g, const char *name, char ***ret,
+		    struct pea_error **err)
+{
+	struct ctr_record **all = NULL;
+	size_t n = 0;
+
+	if (records_list(g, &all, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (network_used_by(all[i], name))
+			pea_strv_push(ret, all[i]->id);
+	records_free(all, n);
+	return 0;
+}
+
+static int remove_container(struct global_options *g, const char *id, long timeout,
+			    struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_close_ int lock = -1;
+
+	if (container_stop(g, id, timeout, err) < 0)
+		return -1;
+	if (records_lock(g, &lock, err) < 0)
+		return -1;
+	if (record_load(g, id, &r, err) < 0)
+		return (*err)->code == ENOENT ? (pea_error_free(*err), *err = NULL, 0) : -1;
+	return container_remove(g, r, err);
+}
+
+/* 1: no such network, 2: in use without force. */
+static int rm_one(struct global_options *g, const char *what, bool force, long timeout,
+		  int *ret_status, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *net = NULL;
+	_cleanup_strv_ char **users = NULL;
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int lock = -1;
+
+	*ret_status = PEA_EXIT_ENGINE;
+	if (records_lock(g, &lock, err) < 0)
+		return -1;
+	if (network_load(g, what, &net, err) < 0) {
+		if ((*err)->code == ENOENT)
+			*ret_status = 1;
+		return -1;
+	}
+	name = xstrdup(json_object_get_string(json_object_object_get(net, "name")));
+	if (strcmp(name, NETWORK_DEFAULT_NAME) == 0)
+		return pea_error_new(err, EPERM,
+				     "default network %s cannot be removed: the default network "
+				     "is always there",
+				     name);
+	if (users_of(g, name, &users, err) < 0)
+		return -1;
+	if (users && !force) {
+		*ret_status = 2;
+		return pea_error_new(err, EBUSY,
+				     "\"%s\" has associated containers with it. Use -f to forcibly "
+				     "delete containers: network is being used",
+				     name);
+	}
+	lock = pea_unlock(lock);
+	for (size_t i = 0; users && users[i]; i++)
+		if (remove_container(g, users[i], timeout, err) < 0)
+			return pea_error_wrap(err, "removing container %.12s of network %s",
+					      users[i], name);
+	if (records_lock(g, &lock, err) < 0)
+		return -1;
+	users = pea_strv_free(users);
+	if (users_of(g, name, &users, err) < 0)
+		return -1;
+	if (users) {
+		*ret_status = 2;
+		return pea_error_new(err, EBUSY, "network %s got a new container meanwhile", name);
+	}
+	return network_remove_file(g, name, err);
+}
+
+static const char rm_usage[] = "Usage: pea network rm [OPTIONS] NETWORK [NETWORK...]\n"
+			       "\n"
+			       "Remove networks.\n"
+			       "\n"
+			       "  -f, --force       remove the containers on them too\n"
+			       "  -t, --time=SECS   seconds to wait for them to stop\n";
+
+static int network_rm(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "time", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool force = false;
+	long timeout = -1;
+	int r, c = 0, status = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hft:", longopts, rm_usage, &c, err)) == 2) {
+		if (c == 'f') {
+			force = true;
+		} else {
+			char *end = NULL;
+			timeout = strtol(optarg, &end, 10);
+			if (end == optarg || *end || timeout < 0)
+				return pea_error_new(err, EINVAL,
+						     "invalid argument \"%s\" for \"-t, --time\" "
+						     "flag: must be an integer >= 0",
+						     optarg);
+		}
+	}
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (optind >= argc)
+		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+	for (int i = optind; i < argc; i++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		int st = 0;
+
+		if (rm_one(g, argv[i], force, timeout, &st, &e) < 0) {
+			fprintf(stderr, "Error: %s\n", e->message);
+			if (status == 0 || st > status)
+				status = st;
+			continue;
+		}
+		printf("%s\n", argv[i]);
+	}
+	return status;
+}
+
+static int network_prune(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "filter", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *all = NULL;
+	_cleanup_strv_ char **filters = NULL;
+	_cleanup_close_ int lock = -1;
+	bool force = false;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hf", longopts,
+			       "Usage: pea network prune [-f] [--filter KEY=VALUE]\n\n"
+			       "Remove the networks no container uses (not the default one).\n",
+			       &c, err)) == 2) {
+		if (c == 'f')
+			force = true;
+		else
+			pea_strv_push(&filters, optarg);
+	}
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (!force) {
+		char answer[16] = "";
+		fputs("WARNING! This will remove all networks not used by at least one container.\n"
+		      "Are you sure you want to continue? [y/N] ",
+		      stdout);
+		fflush(stdout);
+		if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
+			return 0;
+	}
+	if (records_lock(g, &lock, err) < 0 || networks_list(g, &all, err) < 0)
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		struct json_object *n = json_object_array_get_idx(all, i);
+		const char *name = json_object_get_string(json_object_object_get(n, "name"));
+		_cleanup_strv_ char **users = NULL;
+		bool ok = false;
+
+		if (strcmp(name, NETWORK_DEFAULT_NAME) == 0)
+			continue;
+		if (filter_match(n, filters, &ok, err) < 0 || users_of(g, name, &users, err) < 0)
+			return -1;
+		if (!ok || users)
+			continue;
+		if (network_remove_file(g, name, err) < 0)
+			return -1;
+		printf("%s\n", name);
+	}
+	return 0;
+}
+
+/* ---- the group --------------------------------------------------------------------------- */
+
+static const char network_usage[] = "Usage: pea network COMMAND\n"
+				    "\n"
+				    "Manage networks.\n"
+				    "\n"
+				    "Commands:\n"
+				    "  create    create a network\n"
+				    "  exists    exit 0 when a network exists\n"
+				    "  inspect   show networks as JSON\n"
+				    "  ls        list networks\n"
+				    "  prune     remove unused networks\n"
+				    "  rm        remove networks\n";
+
+int cmd_network(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct {
+		const char *name;
+		int (*run)(struct global_options *, int, char **, struct pea_error **);
+	} sub[] = {
+		{ "create", network_create_cmd },
+		{ "exists", network_exists },
+		{ "inspect", network_inspect },
+		{ "list", network_ls },
+		{ "ls", network_ls },
+		{ "prune", network_prune },
+		{ "remove", network_rm },
+		{ "rm", network_rm },
+	};
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(network_usage, argc < 2 ? stderr : stdout);
+		return argc < 2
+			       ? pea_error_new(err, EINVAL, "missing command 'pea network COMMAND'")
+			       : 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
+		if (strcmp(sub[i].name, argv[1]) == 0)
+			return sub[i].run(g, argc - 1, argv + 1, err);
+	return pea_error_new(err, EINVAL,
+			     "unrecognized command `pea network %s`\n"
+			     "Try 'pea network --help' for more information",
+			     argv[1]);
+}

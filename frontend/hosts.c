@@ -1,0 +1,188 @@
+/* A container's /etc/hosts, /etc/hostname and /etc/resolv.conf (network.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/network.h"
+
+#define ETC_FILE_MAX (1u << 20)
+#define DNS_DOMAIN   "dns.podman"
+
+/* Append to a growing string. */
+static void cat(char **s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cat(char **s, const char *fmt, ...)
+{
+	_cleanup_free_ char *add = NULL;
+	va_list ap;
+	char *n;
+
+	va_start(ap, fmt);
+	add = xvasprintf(fmt, ap);
+	va_end(ap);
+	n = xasprintf("%s%s", *s ? *s : "", add);
+	free(*s);
+	*s = n;
+}
+
+/* "NAME:IP" of --add-host, with host-gateway as the gateway. */
+static void add_hosts(char **out, const struct etc_input *in)
+{
+	for (size_t i = 0; in->add_hosts && in->add_hosts[i]; i++) {
+		const char *h = in->add_hosts[i], *colon = strchr(h, ':');
+		_cleanup_free_ char *name = NULL;
+		const char *ip;
+
+		if (!colon)
+			continue;
+		name = xstrndup(h, (size_t)(colon - h));
+		ip = colon + 1;
+		if (strcmp(ip, "host-gateway") == 0)
+			ip = in->gateway ? in->gateway : (in->host_net ? "127.0.0.1" : NULL);
+		if (ip && *ip == '[') {
+			_cleanup_free_ char *bare = xstrndup(ip + 1, strcspn(ip + 1, "]"));
+			cat(out, "%s\t%s\n", bare, name);
+		} else if (ip) {
+			cat(out, "%s\t%s\n", ip, name);
+		}
+	}
+}
+
+char *etc_hosts_text(const char *host_hosts, const struct etc_input *in)
+{
+	char *out = xstrdup("");
+	const char *name = in->name && strcmp(in->name, in->hostname) != 0 ? in->name : NULL;
+
+	if (in->host_net) {
+		cat(&out, "%s", host_hosts ? host_hosts : "");
+		if (*out && out[strlen(out) - 1] != '\n')
+			cat(&out, "\n");
+	} else {
+		cat(&out, "127.0.0.1\tlocalhost localhost.localdomain localhost4 "
+			  "localhost4.localdomain4\n"
+			  "::1\tlocalhost localhost.localdomain localhost6 "
+			  "localhost6.localdomain6\n");
+	}
+	add_hosts(&out, in);
+	if (in->addresses && in->addresses[0]) {
+		for (size_t i = 0; in->addresses[i]; i++)
+			cat(&out, "%s\t%s%s%s\n", in->addresses[i], in->hostname, name ? " " : "",
+			    name ? name : "");
+	} else {
+		cat(&out, "127.0.1.1\t%s%s%s\n", in->hostname, name ? " " : "", name ? name : "");
+	}
+	if (in->gateway)
+		cat(&out, "%s\thost.containers.internal host.docker.internal\n", in->gateway);
+	return out;
+}
+
+static bool is_local_server(const char *ip)
+{
+	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0;
+}
+
+/* nameserver, search and options lines of the host's file. */
+static void parse_resolv(const char *text, char ***servers, char ***search, char ***options)
+{
+	_cleanup_strv_ char **lines = pea_strv_split(text ? text : "", "\n");
+
+	for (size_t i = 0; lines && lines[i]; i++) {
+		_cleanup_strv_ char **w = pea_strv_split(lines[i], " \t");
+		char ***dst = NULL;
+
+		if (!w || !w[0] || w[0][0] == '#' || w[0][0] == ';')
+			continue;
+		if (strcmp(w[0], "nameserver") == 0 && w[1])
+			pea_strv_push(servers, w[1]);
+		else if (strcmp(w[0], "search") == 0 || strcmp(w[0], "domain") == 0)
+			dst = search;
+		else if (strcmp(w[0], "options") == 0)
+			dst = options;
+		if (!dst)
+			continue;
+		if (dst == search)
+			*search = pea_strv_free(*search); /* the last search line wins */
+		for (size_t k = 1; w[k]; k++)
+			pea_strv_push(dst, w[k]);
+	}
+}
+
+char *etc_resolv_text(const char *host_resolv, const struct etc_input *in)
+{
+	_cleanup_strv_ char **hs = NULL, **hsearch = NULL, **hopts = NULL;
+	_cleanup_strv_ char **servers = NULL, **search = NULL;
+	char *const *opts;
+	char *out = xstrdup("");
+
+	parse_resolv(host_resolv, &hs, &hsearch, &hopts);
+	if (in->dns_servers && in->dns_servers[0]) {
+		servers = pea_strv_copy(in->dns_servers);
+	} else if (in->net_dns && in->net_dns[0]) {
+		servers = pea_strv_copy(in->net_dns);
+	} else {
+		for (size_t i = 0; hs && hs[i]; i++)
+			if (in->host_net || !is_local_server(hs[i]))
+				pea_strv_push(&servers, hs[i]);
+		if (!servers && !in->host_net) {
+			pea_strv_push(&servers, "8.8.8.8");
+			pea_strv_push(&servers, "8.8.4.4");
+		}
+	}
+	if (in->dns_search && in->dns_search[0]) {
+		for (size_t i = 0; in->dns_search[i]; i++)
+			if (strcmp(in->dns_search[i], ".") != 0)
+				pea_strv_push(&search, in->dns_search[i]);
+	} else {
+		if (in->net_dns && in->net_dns[0])
+			pea_strv_push(&search, DNS_DOMAIN);
+		for (size_t i = 0; hsearch && hsearch[i]; i++)
+			pea_strv_push(&search, hsearch[i]);
+	}
+	if (search) {
+		_cleanup_free_ char *s = pea_strv_join(search, " ");
+		cat(&out, "search %s\n", s);
+	}
+	for (size_t i = 0; servers && servers[i]; i++)
+		cat(&out, "nameserver %s\n", servers[i]);
+	opts = in->dns_options && in->dns_options[0] ? in->dns_options : hopts;
+	if (opts && opts[0]) {
+		_cleanup_free_ char *s = pea_strv_join(opts, " ");
+		cat(&out, "options %s\n", s);
+	}
+	return out;
+}
+
+static int write_one(int dfd, const char *name, const char *text, struct pea_error **err)
+{
+	return pea_write_file_atomic_at(dfd, name, text, strlen(text), 0644, err);
+}
+
+int etc_files_write(const char *dir, const struct etc_input *in, struct pea_error **err)
+{
+	_cleanup_free_ char *hh = NULL, *hr = NULL, *hosts = NULL, *resolv = NULL, *hn = NULL;
+	_cleanup_close_ int dfd = -1;
+	size_t len;
+
+	if (pea_read_file_at(AT_FDCWD, "/etc/hosts", ETC_FILE_MAX, &hh, &len, NULL) < 0)
+		hh = xstrdup("");
+	if (pea_read_file_at(AT_FDCWD, "/etc/resolv.conf", ETC_FILE_MAX, &hr, &len, NULL) < 0)
+		hr = xstrdup("");
+	hosts = etc_hosts_text(hh, in);
+	resolv = etc_resolv_text(hr, in);
+	hn = xasprintf("%s\n", in->hostname);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s'", dir);
+	if (write_one(dfd, "hostname", hn, err) < 0 || write_one(dfd, "hosts", hosts, err) < 0 ||
+	    write_one(dfd, "resolv.conf", resolv, err) < 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,998 @@
+/* Network files, address allocation, and pea-netsetup for containers (network.h). */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/frontend.h"
+#include "frontend/network.h"
+#include "frontend/records.h"
+
+#define NETWORK_FILE_MAX (1u << 20)
+#define NETWORKS_MAX	 4096
+#define ALLOC_MAX_TRIES	 (1u << 20)
+#define DEFAULT_ID	 "2f259bab93aaaaa2542ba43ef33eb990d0999ee1b9924b557b7be53c0b7a1bb9"
+
+/* ---- addresses ---------------------------------------------------------------- */
+
+int fe_ip_parse(const char *s, bool with_prefix, struct fe_ip *ret)
+{
+	_cleanup_free_ char *addr = NULL;
+	const char *slash = strchr(s, '/');
+	struct fe_ip ip = { 0 };
+	unsigned long p;
+	char *end = NULL;
+
+	if ((slash != NULL) != with_prefix)
+		return -EINVAL;
+	addr = slash ? xstrndup(s, (size_t)(slash - s)) : xstrdup(s);
+	if (inet_pton(AF_INET, addr, ip.a) == 1)
+		ip.family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, ip.a) == 1)
+		ip.family = AF_INET6;
+	else
+		return -EINVAL;
+	ip.prefix = ip.family == AF_INET ? 32 : 128;
+	if (slash) {
+		if (slash[1] < '0' || slash[1] > '9')
+			return -EINVAL;
+		errno = 0;
+		p = strtoul(slash + 1, &end, 10);
+		if (errno || *end || p > ip.prefix || end - (slash + 1) > 3)
+			return -EINVAL;
+		ip.prefix = (unsigned int)p;
+	}
+	*ret = ip;
+	return 0;
+}
+
+const char *fe_ip_str(const struct fe_ip *ip, char *buf, size_t size)
+{
+	if (!inet_ntop(ip->family, ip->a, buf, (socklen_t)size))
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+static size_t ip_len(const struct fe_ip *ip)
+{
+	return ip->family == AF_INET ? 4 : 16;
+}
+
+struct fe_ip fe_ip_network(const struct fe_ip *ip)
+{
+	struct fe_ip n = *ip;
+
+	for (size_t i = 0; i < ip_len(ip); i++) {
+		unsigned int bit = (unsigned int)i * 8;
+		uint8_t mask = 0;
+
+		if (bit + 8 <= ip->prefix)
+			mask = 0xff;
+		else if (bit < ip->prefix)
+			mask = (uint8_t)(0xff << (8 - (ip->prefix - bit)));
+		n.a[i] &= mask;
+	}
+	return n;
+}
+
+bool fe_ip_contains(const struct fe_ip *net, const struct fe_ip *addr)
+{
+	struct fe_ip a = *addr, n;
+
+	if (net->family != addr->family)
+		return false;
+	a.prefix = net->prefix;
+	a = fe_ip_network(&a);
+	n = fe_ip_network(net);
+	return memcmp(a.a, n.a, ip_len(net)) == 0;
+}
+
+bool fe_ip_overlaps(const struct fe_ip *a, const struct fe_ip *b)
+{
+	return a->prefix <= b->prefix ? fe_ip_contains(a, b) : fe_ip_contains(b, a);
+}
+
+bool fe_ip_equal(const struct fe_ip *a, const struct fe_ip *b)
+{
+	return a->family == b->family && memcmp(a->a, b->a, ip_len(a)) == 0;
+}
+
+/* Add delta to the low 64 bits. */
+static struct fe_ip ip_add(const struct fe_ip *ip, uint64_t delta)
+{
+	struct fe_ip r = *ip;
+	size_t len = ip_len(ip);
+	uint64_t carry = delta;
+
+	for (size_t i = len; i-- > 0 && carry;) {
+		uint64_t v = r.a[i] + (carry & 0xff);
+		r.a[i] = (uint8_t)v;
+		carry = (carry >> 8) + (v >> 8);
+	}
+	return r;
+}
+
+/* The last address of the subnet (the v4 broadcast). */
+static struct fe_ip ip_last(const struct fe_ip *net)
+{
+	struct fe_ip r = fe_ip_network(net);
+
+	for (size_t i = 0; i < ip_len(net); i++) {
+		unsigned int bit = (unsigned int)i * 8;
+		if (bit >= net->prefix)
+			r.a[i] = 0xff;
+		else if (bit + 8 > net->prefix)
+			r.a[i] |= (uint8_t)(0xff >> (net->prefix - bit));
+	}
+	return r;
+}
+
+static int ip_cmp(const struct fe_ip *a, const struct fe_ip *b)
+{
+	return memcmp(a->a, b->a, ip_len(a));
+}
+
+/* ---- network files -------------------------------------------------------------- */
+
+bool network_name_valid(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-'))
+			return false;
+	return strlen(s) < 256;
+}
+
+static bool is_hex_id(const char *s)
+{
+	if (strlen(s) != 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+char *network_dir(const struct global_options *g)
+{
+	return xasprintf("%s/networks", g->root);
+}
+
+static int check_ip_field(struct json_object *o, const char *path, const char *key,
+			  const struct fe_ip *subnet, struct pea_error **err)
+{
+	const char *s = NULL;
+	struct fe_ip ip;
+	int r = pea_json_get_string_opt(o, path, key, &s, err);
+
+	if (r <= 0)
+		return r;
+	if (fe_ip_parse(s, false, &ip) < 0)
+		return pea_error_new(err, EINVAL, "'%s.%s': invalid address '%s'", path, key, s);
+	if (!fe_ip_contains(subnet, &ip))
+		return pea_error_new(err, EINVAL, "'%s.%s': %s is not in the subnet", path, key, s);
+	return 0;
+}
+
+static int check_subnets(struct json_object *net, const char *what, struct pea_error **err)
+{
+	struct json_object *subs = NULL;
+
+	if (pea_json_get_array_opt(net, what, "subnets", &subs, err) < 0)
+		return -1;
+	for (size_t i = 0; subs && i < json_object_array_length(subs); i++) {
+		_cleanup_free_ char *p = xasprintf("%s.subnets[%zu]", what, i);
+		struct json_object *s = json_object_array_get_idx(subs, i), *lr = NULL;
+		const char *sub = NULL;
+		struct fe_ip n;
+
+		if (pea_json_expect_object(s, p, err) < 0 ||
+		    pea_json_get_string_req(s, p, "subnet", &sub, err) < 0)
+			return -1;
+		if (fe_ip_parse(sub, true, &n) < 0)
+			return pea_error_new(err, EINVAL, "'%s.subnet': invalid subnet '%s'", p,
+					     sub);
+		if (check_ip_field(s, p, "gateway", &n, err) < 0 ||
+		    pea_json_get_object_opt(s, p, "lease_range", &lr, err) < 0)
+			return -1;
+		if (lr) {
+			_cleanup_free_ char *lp = xasprintf("%s.lease_range", p);
+			if (check_ip_field(lr, lp, "start_ip", &n, err) < 0 ||
+			    check_ip_field(lr, lp, "end_ip", &n, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int network_check_json(struct json_object *net, const char *what, struct pea_error **err)
+{
+	const char *name = NULL, *id = NULL, *driver = NULL, *s = NULL;
+	struct json_object *o = NULL;
+	bool b;
+
+	if (pea_json_expect_object(net, what, err) < 0 ||
+	    pea_json_get_string_req(net, what, "name", &name, err) < 0 ||
+	    pea_json_get_string_req(net, what, "id", &id, err) < 0 ||
+	    pea_json_get_string_req(net, what, "driver", &driver, err) < 0 ||
+	    pea_json_get_string_opt(net, what, "network_interface", &s, err) < 0 ||
+	    pea_json_get_string_opt(net, what, "created", &s, err) < 0 ||
+	    pea_json_get_bool_opt(net, what, "ipv6_enabled", &b, err) < 0 ||
+	    pea_json_get_bool_opt(net, what, "internal", &b, err) < 0 ||
+	    pea_json_get_bool_opt(net, what, "dns_enabled", &b, err) < 0 ||
+	    pea_json_get_object_opt(net, what, "options", &o, err) < 0 ||
+	    pea_json_get_object_opt(net, what, "labels", &o, err) < 0 ||
+	    pea_json_get_object_opt(net, what, "ipam_options", &o, err) < 0)
+		return -1;
+	if (!network_name_valid(name))
+		return pea_error_new(err, EINVAL, "'%s.name': invalid network name '%s'", what,
+				     name);
+	if (!is_hex_id(id))
+		return pea_error_new(err, EINVAL, "'%s.id': not a 64-hex id", what);
+	return check_subnets(net, what, err);
+}
+
+static struct json_object *default_network(void)
+{
+	struct json_object *n = json_object_new_object(), *subs = json_object_new_array();
+	struct json_object *s = json_object_new_object(), *ipam = json_object_new_object();
+	_cleanup_free_ char *now = frontend_now();
+
+	json_object_object_add(n, "name", json_object_new_string(NETWORK_DEFAULT_NAME));
+	json_object_object_add(n, "id", json_object_new_string(DEFAULT_ID));
+	json_object_object_add(n, "driver", json_object_new_string("bridge"));
+	json_object_object_add(n, "network_interface", json_object_new_string("podman0"));
+	json_object_object_add(n, "created", json_object_new_string(now));
+	json_object_object_add(s, "subnet", json_object_new_string("10.88.0.0/16"));
+	json_object_object_add(s, "gateway", json_object_new_string("10.88.0.1"));
+	json_object_array_add(subs, s);
+	json_object_object_add(n, "subnets", subs);
+	json_object_object_add(n, "ipv6_enabled", json_object_new_boolean(false));
+	json_object_object_add(n, "internal", json_object_new_boolean(false));
+	json_object_object_add(n, "dns_enabled", json_object_new_boolean(false));
+	json_object_object_add(ipam, "driver", json_object_new_string("host-local"));
+	json_object_object_add(n, "ipam_options", ipam);
+	return n;
+}
+
+static const char *net_name(struct json_object *net)
+{
+	return json_object_get_string(json_object_object_get(net, "name"));
+}
+
+static const char *net_id(struct json_object *net)
+{
+	return json_object_get_string(json_object_object_get(net, "id"));
+}
+
+int network_save(const struct global_options *g, struct json_object *net, struct pea_error **err)
+{
+	_cleanup_free_ char *dir = network_dir(g), *file = NULL;
+	_cleanup_close_ int dfd = -1;
+	const char *text;
+
+	if (frontend_mkdir_p(dir, err) < 0)
+		return -1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s'", dir);
+	file = xasprintf("%s.json", net_name(net));
+	text = json_object_to_json_string_ext(net, JSON_C_TO_STRING_PRETTY |
+							   JSON_C_TO_STRING_SPACED |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
+	return pea_write_file_atomic_at(dfd, file, text, strlen(text), 0644, err);
+}
+
+int network_remove_file(const struct global_options *g, const char *name, struct pea_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/networks/%s.json", g->root, name);
+
+	if (unlink(path) < 0 && errno != ENOENT)
+		return pea_error_errno(err, "remove '%s'", path);
+	return 0;
+}
+
+static int load_file(int dfd, const char *file, struct json_object **ret, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *j = NULL;
+
+	if (pea_json_parse_file_at(dfd, file, NETWORK_FILE_MAX, &j, err) < 0)
+		return (*err)->code == ENOENT ? -1 : pea_error_wrap(err, "network file '%s'", file);
+	if (!j)
+		return pea_error_new(err, EINVAL, "'%s': not a network", file);
+	if (network_check_json(j, "", err) < 0)
+		return pea_error_wrap(err, "network file '%s'", file);
+	*ret = TAKE_PTR(j);
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	struct json_object *x = *(struct json_object *const *)a;
+	struct json_object *y = *(struct json_object *const *)b;
+
+	return strcmp(net_name(x), net_name(y));
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int networks_list(const struct global_options *g, struct json_object **ret_array,
+		  struct pea_error **err)
+{
+	_cleanup_free_ char *dir = network_dir(g);
+	_cleanup_json_ struct json_object *arr = json_object_new_array();
+	_cleanup_closedir_ DIR *d = NULL;
+	bool have_default = false;
+	struct dirent *e;
+
+	if (frontend_mkdir_p(dir, err) < 0)
+		return -1;
+	d = opendir(dir);
+	if (!d)
+		return pea_error_errno(err, "open '%s'", dir);
+	while ((e = readdir(d))) {
+		_cleanup_error_ struct pea_error *e2 = NULL;
+		struct json_object *net = NULL;
+
+		if (e->d_name[0] == '.' || !ends_with(e->d_name, ".json") ||
+		    strstr(e->d_name, ".tmp."))
+			continue;
+		if (json_object_array_length(arr) >= NETWORKS_MAX)
+			return pea_error_new(err, E2BIG, "'%s': more than %d networks", dir,
+					     NETWORKS_MAX);
+		if (load_file(dirfd(d), e->d_name, &net, &e2) < 0) {
+			if (e2->code != ENOENT)
+				log_warning("%s, ignoring", e2->message);
+			continue;
+		}
+		have_default |= strcmp(net_name(net), NETWORK_DEFAULT_NAME) == 0;
+		json_object_array_add(arr, net);
+	}
+	if (!have_default) {
+		struct json_object *def = default_network();
+		if (network_save(g, def, err) < 0) {
+			json_object_put(def);
+			return -1;
+		}
+		json_object_array_add(arr, def);
+	}
+	json_object_array_sort(arr, by_name);
+	*ret_array = TAKE_PTR(arr);
+	return 0;
+}
+
+int network_load(const struct global_options *g, const char *what, struct json_object **ret,
+		 struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *all = NULL;
+	struct json_object *hit = NULL;
+	size_t hits = 0;
+
+	if (networks_list(g, &all, err) < 0)
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		struct json_object *n = json_object_array_get_idx(all, i);
+		if (strcmp(net_name(n), what) == 0 || strcmp(net_id(n), what) == 0) {
+			hit = n;
+			hits = 1;
+			break;
+		}
+		if (*what && strncmp(net_id(n), what, strlen(what)) == 0) {
+			hit = n;
+			hits++;
+		}
+	}
+	if (hits > 1)
+		return pea_error_new(err, EINVAL, "more than one result for network ID %s", what);
+	if (hits == 0)
+		return pea_error_new(err, ENOENT,
+				     "unable to find network with name or ID %s: network not found",
+				     what);
+	*ret = json_object_get(hit);
+	return 0;
+}
+
+/* ---- pea-netsetup ------------------------------------------------------------------ */
+
+static char *netsetup_config_dir(const struct global_options *g)
+{
+	return xasprintf("%s/networks", g->runroot);
+}
+
+/* The last line of a helper's stderr, or its {"error": ...} reply. */
+static char *helper_message(const struct run_result *res)
+{
+	_cleanup_json_ struct json_object *j = NULL;
+	const char *m = NULL, *last;
+
+	if (res->out && res->len > 0 &&
+	    pea_json_parse(res->out, strlen(res->out), "reply", &j, NULL) == 0 && j &&
+	    pea_json_get_string_opt(j, "", "error", &m, NULL) == 1 && m && *m)
+		return xstrdup(m);
+	m = res->errtxt && *res->errtxt ? res->errtxt : "failed";
+	last = strrchr(m, '\n');
+	return xstrdup(last ? last + 1 : m);
+}
+
+/* pea-netsetup ARGS < input; *ret the parsed reply (NULL: not wanted). */
+static int netsetup_call(const struct global_options *g, const char *const *args,
+			 struct json_object *input, struct json_object **ret,
+			 struct pea_error **err)
+{
+	_cleanup_free_ char *conf = netsetup_config_dir(g), *bin = NULL, *dnsd = NULL;
+	_cleanup_strv_ char **argv = NULL;
+	_cleanup_close_ int in = -1;
+	struct run_result res = { 0 };
+	const char *text;
+	int rc = 0;
+
+	if (frontend_mkdir_p(conf, err) < 0)
+		return -1;
+	bin = frontend_find_binary(g, "pea-netsetup");
+	dnsd = frontend_find_binary(g, "pea-dnsd");
+	pea_strv_push(&argv, bin);
+	pea_strv_push_take(&argv, xasprintf("--config=%s", conf));
+	pea_strv_push_take(&argv, xasprintf("--aardvark-binary=%s", dnsd));
+	for (size_t i = 0; args[i]; i++)
+		pea_strv_push(&argv, args[i]);
+	in = memfd_create("pea-netsetup-in", MFD_CLOEXEC);
+	if (in < 0)
+		return pea_error_errno(err, "memfd_create");
+	text = json_object_to_json_string_ext(input, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (pea_write_all(in, text, strlen(text), err) < 0)
+		return -1;
+	if (lseek(in, 0, SEEK_SET) < 0)
+		return pea_error_errno(err, "lseek");
+	if (frontend_run_capture(argv, in, &res, err) < 0)
+		return pea_error_wrap(err, "running '%s'", bin);
+	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) {
+		_cleanup_free_ char *m = helper_message(&res);
+		rc = pea_error_new(err, EIO, "%s", m);
+	} else if (ret) {
+		if (pea_json_parse(res.out, res.len, "pea-netsetup reply", ret, err) < 0)
+			rc = -1;
+	}
+	run_result_clear(&res);
+	return rc;
+}
+
+/* Subnet pools of podman's containers.conf defaults. */
+static struct json_object *subnet_pools(void)
+{
+	static const char *const bases[] = { "10.89.0.0/16", "10.90.0.0/15", "10.92.0.0/14",
+					     "10.96.0.0/11", "10.128.0.0/9" };
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
+		struct json_object *p = json_object_new_object();
+		json_object_object_add(p, "base", json_object_new_string(bases[i]));
+		json_object_object_add(p, "size", json_object_new_int(24));
+		json_object_array_add(a, p);
+	}
+	return a;
+}
+
+static struct json_object *used_of(struct json_object *all)
+{
+	struct json_object *used = json_object_new_object(), *ifs = json_object_new_array();
+	struct json_object *names = json_object_new_object(), *subs = json_object_new_array();
+
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		struct json_object *n = json_object_array_get_idx(all, i), *v = NULL, *s;
+
+		if (json_object_object_get_ex(n, "network_interface", &v) &&
+		    strcmp(json_object_get_string(json_object_object_get(n, "driver")), "bridge") ==
+			    0)
+			json_object_array_add(ifs, json_object_get(v));
+		json_object_object_add(names, net_name(n), json_object_new_string(net_id(n)));
+		if (!json_object_object_get_ex(n, "subnets", &v))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(v); k++)
+			if (json_object_object_get_ex(json_object_array_get_idx(v, k), "subnet",
+						      &s))
+				json_object_array_add(subs, json_object_get(s));
+	}
+	json_object_object_add(used, "interfaces", ifs);
+	json_object_object_add(used, "names", names);
+	json_object_object_add(used, "subnets", subs);
+	return used;
+}
+
+int network_create(struct global_options *g, struct json_object *net, struct json_object **ret,
+		   struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *all = NULL, *in = json_object_new_object();
+	_cleanup_json_ struct json_object *out = NULL;
+	struct json_object *opts = json_object_new_object();
+	const char *args[] = { "create", NULL };
+
+	if (networks_list(g, &all, err) < 0)
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(all); i++)
+		if (strcmp(net_name(json_object_array_get_idx(all, i)), net_name(net)) == 0)
+			return pea_error_new(err, EEXIST,
+					     "network name %s already used: network already exists",
+					     net_name(net));
+	json_object_object_add(in, "network", json_object_get(net));
+	json_object_object_add(in, "used", used_of(all));
+	json_object_object_add(opts, "subnet_pools", subnet_pools());
+	json_object_object_add(opts, "default_interface_name", json_object_new_string("podman"));
+	json_object_object_add(in, "options", opts);
+	if (netsetup_call(g, args, in, &out, err) < 0)
+		return -1;
+	if (!out || network_check_json(out, "", err) < 0)
+		return pea_error_new(err, EPROTO, "pea-netsetup create: unexpected reply");
+	if (network_save(g, out, err) < 0)
+		return -1;
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+/* ---- addresses of containers --------------------------------------------------------- */
+
+static struct json_object *ctr_networks(const struct ctr_record *r)
+{
+	struct json_object *v = NULL;
+
+	if (!r->opts || !json_object_object_get_ex(r->opts, "networks", &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return NULL;
+	return v;
+}
+
+bool network_used_by(const struct ctr_record *r, const char *name)
+{
+	struct json_object *nets = ctr_networks(r);
+
+	return nets && json_object_object_get_ex(nets, name, NULL);
+}
+
+static bool ip_taken(struct ctr_record *const *others, size_t n, const char *net,
+		     const struct fe_ip *ip)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *nets = ctr_networks(others[i]), *per = NULL, *ips = NULL;
+
+		if (!nets || !json_object_object_get_ex(nets, net, &per) ||
+		    !json_object_object_get_ex(per, "static_ips", &ips))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(ips); k++) {
+			struct fe_ip o;
+			if (fe_ip_parse(json_object_get_string(json_object_array_get_idx(ips, k)),
+					false, &o) == 0 &&
+			    fe_ip_equal(&o, ip))
+				return true;
+		}
+	}
+	return false;
+}
+
+struct subnet_info {
+	struct fe_ip net, gw, first, last;
+	bool has_gw;
+};
+
+static int subnet_info(struct json_object *s, struct subnet_info *ret)
+{
+	const char *sub = NULL, *gw = NULL, *start = NULL, *end = NULL;
+	struct json_object *lr = NULL;
+	struct subnet_info si = { 0 };
+
+	if (pea_json_get_string_req(s, "", "subnet", &sub, NULL) < 0 ||
+	    fe_ip_parse(sub, true, &si.net) < 0)
+		return -EINVAL;
+	si.net = fe_ip_network(&si.net);
+	if (pea_json_get_string_opt(s, "", "gateway", &gw, NULL) == 1 &&
+	    fe_ip_parse(gw, false, &si.gw) == 0)
+		si.has_gw = true;
+	si.first = ip_add(&si.net, 1);
+	si.last = ip_last(&si.net);
+	if (si.net.family == AF_INET && si.net.prefix < 31)
+		si.last.a[3]--; /* not the broadcast; no borrow: its host bits are all ones */
+	if (json_object_object_get_ex(s, "lease_range", &lr)) {
+		struct fe_ip a;
+		if (pea_json_get_string_opt(lr, "", "start_ip", &start, NULL) == 1 &&
+		    fe_ip_parse(start, false, &a) == 0)
+			si.first = a;
+		if (pea_json_get_string_opt(lr, "", "end_ip", &end, NULL) == 1 &&
+		    fe_ip_parse(end, false, &a) == 0)
+			si.last = a;
+	}
+	si.first.prefix = si.last.prefix = si.gw.prefix = si.net.prefix;
+	*ret = si;
+	return 0;
+}
+
+static int alloc_one(struct ctr_record *const *others, size_t n, const char *name,
+		     const struct subnet_info *si, struct fe_ip *ret, struct pea_error **err)
+{
+	struct fe_ip ip = si->first;
+	char b[64];
+
+	for (unsigned int i = 0; i < ALLOC_MAX_TRIES && ip_cmp(&ip, &si->last) <= 0; i++) {
+		if (!(si->has_gw && fe_ip_equal(&ip, &si->gw)) && !ip_taken(others, n, name, &ip)) {
+			*ret = ip;
+			return 0;
+		}
+		ip = ip_add(&ip, 1);
+	}
+	return pea_error_new(err, ENOSPC, "IPAM error: failed to find free IP in range: %s/%u",
+			     fe_ip_str(&si->net, b, sizeof(b)), si->net.prefix);
+}
+
+static int check_requested(struct ctr_record *const *others, size_t n, const char *name,
+			   const struct subnet_info *si, const struct fe_ip *ip,
+			   struct pea_error **err)
+{
+	char b[64];
+
+	fe_ip_str(ip, b, sizeof(b));
+	if ((si->has_gw && fe_ip_equal(ip, &si->gw)) || fe_ip_equal(ip, &si->net))
+		return pea_error_new(err, EINVAL,
+				     "IPAM error: requested ip address %s is the "
+				     "network's %s",
+				     b, fe_ip_equal(ip, &si->net) ? "own address" : "gateway");
+	if (ip_taken(others, n, name, ip))
+		return pea_error_new(err, EADDRINUSE,
+				     "IPAM error: requested ip address %s is already allocated to "
+				     "another container on network %s",
+				     b, name);
+	return 0;
+}
+
+/* The addresses of one network: asked for (checked) or allocated, one per subnet. */
+static int allocate_net(struct ctr_record *const *others, size_t n, const char *name,
+			struct json_object *net, struct json_object *per, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *out = json_object_new_array();
+	_cleanup_free_ bool *used = NULL;
+	struct json_object *want = NULL, *subs = NULL;
+	size_t nwant;
+
+	json_object_object_get_ex(per, "static_ips", &want);
+	nwant = want ? json_object_array_length(want) : 0;
+	used = xnew(bool, nwant + 1);
+	json_object_object_get_ex(net, "subnets", &subs);
+	for (size_t i = 0; subs && i < json_object_array_length(subs); i++) {
+		struct subnet_info si;
+		struct fe_ip ip;
+		bool found = false;
+		char b[64];
+
+		if (subnet_info(json_object_array_get_idx(subs, i), &si) < 0)
+			continue;
+		for (size_t k = 0; k < nwant && !found; k++) {
+			if (fe_ip_parse(json_object_get_string(json_object_array_get_idx(want, k)),
+					false, &ip) < 0 ||
+			    !fe_ip_contains(&si.net, &ip))
+				continue;
+			if (check_requested(others, n, name, &si, &ip, err) < 0)
+				return -1;
+			used[k] = found = true;
+		}
+		if (!found && alloc_one(others, n, name, &si, &ip, err) < 0)
+			return -1;
+		json_object_array_add(out, json_object_new_string(fe_ip_str(&ip, b, sizeof(b))));
+	}
+	for (size_t k = 0; k < nwant; k++)
+		if (!used[k])
+			return pea_error_new(
+				err, EINVAL,
+				"requested static ip %s not in any subnet on network %s",
+				json_object_get_string(json_object_array_get_idx(want, k)), name);
+	json_object_object_add(per, "static_ips", TAKE_PTR(out));
+	return 0;
+}
+
+int network_allocate(const struct global_options *g, struct ctr_record *const *others,
+		     size_t n_others, struct json_object *opts, struct pea_error **err)
+{
+	struct json_object *nets = NULL;
+
+	if (!json_object_object_get_ex(opts, "networks", &nets))
+		return 0;
+	json_object_object_foreach(nets, name, per)
+	{
+		_cleanup_json_ struct json_object *net = NULL;
+		struct json_object *ipam = NULL;
+		const char *drv = "host-local";
+
+		if (network_load(g, name, &net, err) < 0)
+			return -1;
+		if (json_object_object_get_ex(net, "ipam_options", &ipam))
+			(void)pea_json_get_string_opt(ipam, "", "driver", &drv, NULL);
+		if (strcmp(drv, "host-local") != 0)
+			continue;
+		if (allocate_net(others, n_others, name, net, per, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- namespaces and setup --------------------------------------------------------------- */
+
+char *network_run_dir(const struct global_options *g, const char *id)
+{
+	return xasprintf("%s/containers/%s", g->runroot, id);
+}
+
+/* A new network namespace bound at path; pea itself stays in its own. */
+static int netns_make(const char *path, struct pea_error **err)
+{
+	_cleanup_close_ int self = -1, fd = -1;
+	int saved;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return pea_error_errno(err, "open /proc/self/ns/net");
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return pea_error_errno(err, "create '%s'", path);
+	fd = pea_close(fd);
+	if (unshare(CLONE_NEWNET) < 0) {
+		saved = errno;
+		(void)unlink(path);
+		return pea_error_code(err, saved, "unshare the network namespace");
+	}
+	if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0) {
+		saved = errno;
+		(void)setns(self, CLONE_NEWNET);
+		(void)unlink(path);
+		return pea_error_code(err, saved, "bind the network namespace to '%s'", path);
+	}
+	if (setns(self, CLONE_NEWNET) < 0)
+		return pea_error_errno(err, "return to pea's network namespace");
+	return 0;
+}
+
+static void netns_remove(const char *path)
+{
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		log_warning("unmount '%s': %s, ignoring", path, strerror(errno));
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_warning("remove '%s': %s, ignoring", path, strerror(errno));
+}
+
+static int proto_type(const char *proto)
+{
+	return strcmp(proto, "udp") == 0 ? SOCK_DGRAM : SOCK_STREAM;
+}
+
+/* Can port be bound (on host_ip or everywhere) for proto? */
+static bool port_free(const char *host_ip, int type, unsigned int port)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	_cleanup_close_ int fd = -1;
+	struct fe_ip ip;
+	bool v6 = false;
+
+	if (host_ip && *host_ip && fe_ip_parse(host_ip, false, &ip) == 0) {
+		v6 = ip.family == AF_INET6;
+		if (v6)
+			memcpy(&s6.sin6_addr, ip.a, 16);
+		else
+			memcpy(&s4.sin_addr, ip.a, 4);
+	}
+	fd = socket(v6 ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	return v6 ? bind(fd, (struct sockaddr *)&s6, sizeof(s6)) == 0
+		  : bind(fd, (struct sockaddr *)&s4, sizeof(s4)) == 0;
+}
+
+/* A free port from the kernel's ephemeral range (bind to port 0). */
+static unsigned int kernel_port(const char *host_ip, int type)
+{
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	socklen_t len = sizeof(s4);
+	_cleanup_close_ int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+	(void)host_ip;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&s4, sizeof(s4)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&s4, &len) < 0)
+		return 0;
+	return ntohs(s4.sin_port);
+}
+
+/* Host ports for the mappings that have none (-P, -p 80). */
+static int pick_host_ports(struct json_object *ports, struct pea_error **err)
+{
+	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
+		struct json_object *p = json_object_array_get_idx(ports, i);
+		int64_t hp = 0, range = 1;
+		const char *proto = "tcp", *hip = NULL;
+		bool ok = false;
+
+		(void)pea_json_get_int64_opt(p, "", "host_port", &hp, NULL);
+		if (hp != 0)
+			continue;
+		(void)pea_json_get_int64_opt(p, "", "range", &range, NULL);
+		(void)pea_json_get_string_opt(p, "", "protocol", &proto, NULL);
+		(void)pea_json_get_string_opt(p, "", "host_ip", &hip, NULL);
+		for (int attempt = 0; attempt < 100 && !ok; attempt++) {
+			unsigned int base = kernel_port(hip, proto_type(proto));
+			ok = base > 0 && base + (unsigned int)range - 1 <= 65535;
+			for (unsigned int k = 1; ok && k < (unsigned int)range; k++)
+				ok = port_free(hip, proto_type(proto), base + k);
+			if (ok)
+				json_object_object_add(p, "host_port",
+						       json_object_new_int((int)base));
+		}
+		if (!ok)
+			return pea_error_new(
+				err, EADDRINUSE, "no free host port for %s/%s",
+				json_object_get_string(json_object_object_get(p, "container_port")),
+				proto);
+	}
+	return 0;
+}
+
+/* netavark's options: the container's networks with their definitions, ports, DNS. */
+static int setup_options(const struct global_options *g, const struct ctr_record *r,
+			 struct json_object **ret, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	struct json_object *nets = ctr_networks(r), *info = json_object_new_object();
+	struct json_object *mine = json_object_new_object(), *v = NULL;
+	unsigned int idx = 0;
+
+	json_object_object_add(o, "container_id", json_object_new_string(r->id));
+	json_object_object_add(o, "container_name", json_object_new_string(r->name));
+	json_object_object_add(o, "network_info", info);
+	json_object_object_add(o, "networks", mine);
+	if (nets) {
+		json_object_object_foreach(nets, name, per)
+		{
+			struct json_object *net = NULL, *copy = NULL;
+
+			if (network_load(g, name, &net, err) < 0)
+				return -1;
+			json_object_object_add(info, name, net);
+			if (json_object_deep_copy(per, &copy, NULL) < 0)
+				return pea_error_new(err, ENOMEM, "copy");
+			json_object_object_add(mine, name, copy);
+		}
+	}
+	/* interface names: eth0, eth1, ... in the order of the networks */
+	json_object_object_foreach(mine, n2, per2)
+	{
+		_cleanup_free_ char *ifn = xasprintf("eth%u", idx++);
+		const char *cur = NULL;
+		(void)n2;
+		if (pea_json_get_string_opt(per2, "", "interface_name", &cur, NULL) != 1 || !*cur)
+			json_object_object_add(per2, "interface_name", json_object_new_string(ifn));
+	}
+	if (json_object_object_get_ex(r->opts, "ports", &v)) {
+		struct json_object *copy = NULL;
+		if (json_object_deep_copy(v, &copy, NULL) < 0)
+			return pea_error_new(err, ENOMEM, "copy");
+		json_object_object_add(o, "port_mappings", copy);
+		if (pick_host_ports(copy, err) < 0)
+			return -1;
+	}
+	if (json_object_object_get_ex(r->opts, "dns", &v) && json_object_array_length(v) > 0)
+		json_object_object_add(o, "dns_servers", json_object_get(v));
+	*ret = TAKE_PTR(o);
+	return 0;
+}
+
+static int write_json_at(const char *dir, const char *name, struct json_object *j,
+			 struct pea_error **err)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	const char *text;
+
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s'", dir);
+	text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
+	return pea_write_file_atomic_at(dfd, name, text, strlen(text), 0600, err);
+}
+
+int network_setup(const struct global_options *g, const struct ctr_record *r, char **ret_nspath,
+		  struct json_object **ret_status, struct pea_error **err)
+{
+	_cleanup_free_ char *dir = network_run_dir(g, r->id), *ns = NULL;
+	_cleanup_json_ struct json_object *opts = NULL, *status = NULL;
+	const char *args[] = { "setup", NULL, NULL };
+
+	if (frontend_mkdir_p(dir, err) < 0)
+		return -1;
+	/* what a crash left of an earlier run */
+	if (network_teardown(g, r->id, err) < 0)
+		return -1;
+	if (setup_options(g, r, &opts, err) < 0)
+		return -1;
+	ns = xasprintf("%s/netns", dir);
+	if (netns_make(ns, err) < 0)
+		return -1;
+	/* written first: a teardown after a crash knows what to undo */
+	if (write_json_at(dir, "netsetup.json", opts, err) < 0) {
+		netns_remove(ns);
+		return -1;
+	}
+	args[1] = ns;
+	if (netsetup_call(g, args, opts, &status, err) < 0) {
+		(void)network_teardown(g, r->id, NULL);
+		return pea_error_wrap(err, "setting up the network of container %s", r->name);
+	}
+	if (!status || write_json_at(dir, "network-status.json", status, err) < 0) {
+		if (!status)
+			pea_error_new(err, EPROTO, "pea-netsetup setup: empty reply");
+		(void)network_teardown(g, r->id, NULL);
+		return -1;
+	}
+	*ret_nspath = TAKE_PTR(ns);
+	*ret_status = TAKE_PTR(status);
+	return 0;
+}
+
+int network_teardown(const struct global_options *g, const char *id, struct pea_error **err)
+{
+	_cleanup_free_ char *dir = network_run_dir(g, id), *ns = NULL, *opts_path = NULL;
+	_cleanup_json_ struct json_object *opts = NULL;
+	const char *args[] = { "teardown", NULL, NULL };
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	ns = xasprintf("%s/netns", dir);
+	opts_path = xasprintf("%s/netsetup.json", dir);
+	if (pea_json_parse_file_at(AT_FDCWD, opts_path, NETWORK_FILE_MAX * 4, &opts, &e) < 0) {
+		if (e->code != ENOENT)
+			log_warning("%s, ignoring", e->message);
+	} else if (opts) {
+		args[1] = ns;
+		if (netsetup_call(g, args, opts, NULL, &e) < 0) {
+			*err = TAKE_PTR(e);
+			return pea_error_wrap(err, "tearing down the network of container %.12s",
+					      id);
+		}
+	}
+	(void)unlink(opts_path);
+	{
+		_cleanup_free_ char *st = xasprintf("%s/network-status.json", dir);
+		(void)unlink(st);
+	}
+	netns_remove(ns);
+	return 0;
+}
+
+struct json_object *network_ports(const struct global_options *g, const struct ctr_record *r)
+{
+	_cleanup_free_ char *path = xasprintf("%s/containers/%s/netsetup.json", g->runroot, r->id);
+	_cleanup_json_ struct json_object *opts = NULL;
+	struct json_object *p = NULL;
+
+	if (pea_json_parse_file_at(AT_FDCWD, path, NETWORK_FILE_MAX * 4, &opts, NULL) < 0 ||
+	    !opts || !json_object_object_get_ex(opts, "port_mappings", &p))
+		return NULL;
+	return json_object_get(p);
+}

@@ -1,0 +1,127 @@
+#pragma once
+
+/*
+ * Networks of pea (podman-network(1)): Podman's network JSON files in
+ * ROOT/networks/NAME.json, the default network "podman" written on first
+ * use, addresses allocated under the records lock, and a container's
+ * network namespace set up and torn down through pea-netsetup (netavark's
+ * command line and JSON) with pea-dnsd as its DNS server.
+ *
+ * A container's run folder RUNROOT/containers/ID holds what exists while it
+ * runs: the network namespace (a bind mount, "netns"), the options given to
+ * pea-netsetup ("netsetup.json", with the host ports picked), its reply
+ * ("network-status.json"), and /etc/hosts, /etc/hostname, /etc/resolv.conf.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+struct pea_error;
+struct global_options;
+struct ctr_record;
+
+#define NETWORK_DEFAULT_NAME "podman"
+
+/* ---- addresses (a generic helper: should move to lib/) ------------------- */
+
+struct fe_ip {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t a[16];
+	unsigned int prefix;
+};
+
+/* "10.0.0.2" (with_prefix false) or "10.0.0.0/24"; -EINVAL when malformed. */
+int fe_ip_parse(const char *s, bool with_prefix, struct fe_ip *ret);
+/* The address alone (buf of at least 64 bytes). */
+const char *fe_ip_str(const struct fe_ip *ip, char *buf, size_t size);
+bool fe_ip_contains(const struct fe_ip *net, const struct fe_ip *addr);
+bool fe_ip_overlaps(const struct fe_ip *a, const struct fe_ip *b);
+bool fe_ip_equal(const struct fe_ip *a, const struct fe_ip *b);
+/* The network address (host bits cleared); is ip its own network address? */
+struct fe_ip fe_ip_network(const struct fe_ip *ip);
+
+/* ---- network files ---------------------------------------------------------- */
+
+/* [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 characters. */
+bool network_name_valid(const char *s);
+/* ROOT/networks (new string). */
+char *network_dir(const struct global_options *g);
+/*
+ * Check a network file's JSON (name, id, driver, subnets, ...): what outside
+ * tools and users may have written. what names it in errors.
+ */
+int network_check_json(struct json_object *net, const char *what, struct pea_error **err);
+/* Every network, sorted by name, the default one included (written when missing). */
+int networks_list(const struct global_options *g, struct json_object **ret_array,
+		  struct pea_error **err);
+/*
+ * A network by name, full id or unique id prefix. ENOENT: "unable to find
+ * network with name or ID X: network not found". "podman" is written on
+ * first use.
+ */
+int network_load(const struct global_options *g, const char *what, struct json_object **ret,
+		 struct pea_error **err);
+int network_save(const struct global_options *g, struct json_object *net, struct pea_error **err);
+int network_remove_file(const struct global_options *g, const char *name, struct pea_error **err);
+/* pea-netsetup completes a new network (subnet, bridge name); *ret is the saved network. */
+int network_create(struct global_options *g, struct json_object *net, struct json_object **ret,
+		   struct pea_error **err);
+
+/* ---- containers --------------------------------------------------------------- */
+
+/* Does the container use this network (name)? */
+bool network_used_by(const struct ctr_record *r, const char *name);
+/*
+ * Under the records lock: give each bridge network of opts ("networks")
+ * its addresses: the ones asked for (checked: in the subnet, not the gateway,
+ * not taken) or the first free ones of the subnet or its lease range.
+ * others are every other container's record.
+ */
+int network_allocate(const struct global_options *g, struct ctr_record *const *others,
+		     size_t n_others, struct json_object *opts, struct pea_error **err);
+
+/* RUNROOT/containers/ID (new string). */
+char *network_run_dir(const struct global_options *g, const char *id);
+/*
+ * A bridge container's namespace: made at RUNROOT/containers/ID/netns, then
+ * pea-netsetup setup. *ret_status is its reply (the interfaces). Undone on
+ * failure.
+ */
+int network_setup(const struct global_options *g, const struct ctr_record *r, char **ret_nspath,
+		  struct json_object **ret_status, struct pea_error **err);
+/* pea-netsetup teardown and the namespace gone. Nothing set up is fine. */
+int network_teardown(const struct global_options *g, const char *id, struct pea_error **err);
+/* The port mappings in effect (netavark's port_mappings), or NULL when not running. */
+struct json_object *network_ports(const struct global_options *g, const struct ctr_record *r);
+
+/* ---- ports.c ------------------------------------------------------------------- */
+
+/*
+ * -p [ip:][hostPort:]containerPort[/proto] (ranges "8080-8081:80-81", "[::1]:80:80")
+ * to netavark's {host_ip, container_port, host_port, range, protocol},
+ * appended to the array ports. host_port 0 means a free one picked at start.
+ */
+int ports_parse(const char *spec, struct json_object *ports, struct pea_error **err);
+/* "80/tcp" or "80" of ExposedPorts or --expose (a range too): appended with host_port 0. */
+int ports_parse_expose(const char *spec, struct json_object *ports, struct pea_error **err);
+
+/* ---- hosts.c: /etc/hosts, /etc/hostname, /etc/resolv.conf --------------------- */
+
+struct etc_input {
+	const char *hostname;
+	const char *name; /* the container's name */
+	bool host_net;
+	char **addresses; /* the container's addresses (first per network) */
+	char *gateway;	  /* host.containers.internal, host-gateway */
+	char **dns_servers, **dns_search, **dns_options; /* --dns, ... */
+	char **net_dns;	  /* DNS servers of the networks (pea-dnsd) */
+	char **add_hosts; /* --add-host NAME:IP */
+};
+
+/* The three files in dir, from the host's and the container's settings. */
+int etc_files_write(const char *dir, const struct etc_input *in, struct pea_error **err);
+/* The text of each (exported for the unit test and fuzz target). */
+char *etc_hosts_text(const char *host_hosts, const struct etc_input *in);
+char *etc_resolv_text(const char *host_resolv, const struct etc_input *in);

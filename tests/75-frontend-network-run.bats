@@ -1,0 +1,252 @@
+#!/usr/bin/env bats
+# pea run/create on networks: addresses (IPAM), the namespace set up by
+# pea-netsetup and torn down on stop, rm and the exit command, /etc/hosts,
+# /etc/resolv.conf, /etc/hostname, names through pea-dnsd, the network modes.
+# pea runs inside a network namespace made by the test (pea_net).
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd "$PEA_NETSETUP"
+	require_cmd "$PEA_DNSD"
+	require_cmd tini
+	fe_setup
+	fe_net_setup
+	fe_load_busybox
+}
+
+teardown() {
+	fe_net_teardown
+	fe_teardown
+}
+
+# The container's address on a network, from its record.
+ctr_ip() {
+	jq -r --arg n "$2" '.opts.networks[$n].static_ips[0]' \
+		"$FE_ROOT/containers/$(pea_out inspect --format '{{.Id}}' "$1")/pea.json"
+}
+
+# Nothing of the containers is left in the test's namespace: only lo, no rules.
+net_clean() {
+	run -0 ip -n "$FE_NETNS_NAME" -o link show
+	assert_equal "${#lines[@]}" 1
+	run -0 ip netns exec "$FE_NETNS_NAME" nft list ruleset
+	assert_output ""
+}
+
+@test "run --network: an address of the subnet, eth0, the default route, /etc files" {
+	pea_net network create --subnet 10.89.7.0/24 blue >/dev/null
+	run -0 pea_net run --rm --name c1 --network blue busybox sh -c \
+		'ip -4 -o addr show eth0; ip route; cat /etc/hostname /etc/hosts /etc/resolv.conf'
+	assert_line --index 0 --regexp '^[0-9]+: eth0 +inet 10\.89\.7\.2/24 '
+	assert_line --regexp '^default via 10\.89\.7\.1 dev eth0'
+	assert_line --regexp '^10\.89\.7\.2	[0-9a-f]{12} c1$'
+	assert_line "10.89.7.1	host.containers.internal host.docker.internal"
+	assert_line "127.0.0.1	localhost localhost.localdomain localhost4 localhost4.localdomain4"
+	assert_line "search dns.podman"
+	assert_line "nameserver 10.89.7.1"
+	net_clean
+	[[ ! -e "$FE_RUNROOT/containers" ]] || [[ -z "$(ls "$FE_RUNROOT/containers")" ]]
+}
+
+@test "run -p alone uses the default network podman (10.88.0.0/16)" {
+	run -0 pea_net run --rm -p 8080:80 busybox sh -c 'ip -4 -o addr show eth0; cat /etc/resolv.conf'
+	assert_line --index 0 --regexp 'inet 10\.88\.0\.2/16'
+	refute_line "search dns.podman"
+	net_clean
+}
+
+@test "IPAM: addresses differ, --ip is honoured and checked, rm frees the address" {
+	pea_net network create --subnet 10.89.8.0/24 blue >/dev/null
+	pea_net create --name a --network blue busybox true >/dev/null
+	pea_net create --name b --network blue busybox true >/dev/null
+	assert_equal "$(ctr_ip a blue)" 10.89.8.2
+	assert_equal "$(ctr_ip b blue)" 10.89.8.3
+	run -0 pea_net create --name c --network blue --ip 10.89.8.50 busybox true
+	assert_equal "$(ctr_ip c blue)" 10.89.8.50
+	run -125 --separate-stderr pea_net create --name d --network blue --ip 10.89.8.50 busybox true
+	assert_equal "$stderr" "Error: IPAM error: requested ip address 10.89.8.50 is already allocated to another container on network blue"
+	run -125 --separate-stderr pea_net create --name d --network blue --ip 10.89.9.5 busybox true
+	assert_equal "$stderr" "Error: requested static ip 10.89.9.5 not in any subnet on network blue"
+	run -125 --separate-stderr pea_net create --name d --network blue --ip 10.89.8.1 busybox true
+	assert_equal "$stderr" "Error: IPAM error: requested ip address 10.89.8.1 is the network's gateway"
+	run -125 --separate-stderr pea_net create --name d --network blue:ip=10.89.8.400 busybox true
+	assert_equal "$stderr" "Error: network blue: invalid IP address '10.89.8.400'"
+	# nothing was left of the failed creates
+	run -0 pea_out ps -a --format '{{.Names}}'
+	assert_equal "$(sort <<<"$output" | paste -sd,)" a,b,c
+	pea_net rm a >/dev/null
+	pea_net create --name e --network blue busybox true >/dev/null
+	assert_equal "$(ctr_ip e blue)" 10.89.8.2
+	# the address is the container's: started, it has it
+	run -0 pea_net start -a c
+	run -0 pea_net run --rm --network blue:ip=10.89.8.9 busybox ip -4 -o addr show eth0
+	assert_output --partial "inet 10.89.8.9/24"
+}
+
+@test "IPAM: a full subnet and a lease range" {
+	pea_net network create --subnet 10.89.9.0/30 tiny >/dev/null
+	pea_net create --name a --network tiny busybox true >/dev/null
+	run -125 --separate-stderr pea_net create --name b --network tiny busybox true
+	assert_equal "$stderr" "Error: IPAM error: failed to find free IP in range: 10.89.9.0/30"
+	pea_net network create --subnet 10.89.10.0/24 --ip-range 10.89.10.100-10.89.10.101 lr >/dev/null
+	pea_net create --name c --network lr busybox true >/dev/null
+	pea_net create --name d --network lr busybox true >/dev/null
+	assert_equal "$(ctr_ip c lr) $(ctr_ip d lr)" "10.89.10.100 10.89.10.101"
+	run -125 pea_net create --name e --network lr busybox true
+}
+
+@test "two containers on a user network reach each other by name and alias (pea-dnsd)" {
+	pea_net network create --subnet 10.89.11.0/24 app >/dev/null
+	pea_net run -d --name web --network app --network-alias www busybox \
+		httpd -f -p 80 -h /etc >/dev/null
+	run -0 pea_net run --rm --network app busybox sh -c \
+		'nslookup web; nslookup www.dns.podman; wget -qO- http://web/hostname; wget -qO- http://www/hostname'
+	assert_output --partial "Address: 10.89.11.2"
+	assert_equal "$(grep -c '^[0-9a-f]\{12\}$' <<<"$output")" 2
+	# an alias given as a network option
+	pea_net run -d --name db --network app:alias=database busybox sleep 100 >/dev/null
+	run -0 pea_net run --rm --network app busybox nslookup database
+	assert_output --partial "Address: 10.89.11.3"
+	# another network neither resolves nor reaches them
+	pea_net network create --subnet 10.89.12.0/24 other >/dev/null
+	run -1 pea_net run --rm --network other busybox nslookup web
+	pea_net rm -f web db >/dev/null
+	net_clean
+	[[ ! -e "$FE_RUNROOT/networks/aardvark-dns/aardvark.pid" ]] ||
+		! kill -0 "$(cat "$FE_RUNROOT/networks/aardvark-dns/aardvark.pid")" 2>/dev/null
+}
+
+@test "stop tears the network down, start sets it up again, the exit command cleans up" {
+	pea_net network create --subnet 10.89.13.0/24 blue >/dev/null
+	pea_net run -d --name s --network blue busybox sleep 100 >/dev/null
+	run -0 ip -n "$FE_NETNS_NAME" -o link show
+	assert_output --partial "podman1"
+	[[ -e "$FE_RUNROOT/containers/$(pea_out inspect --format '{{.Id}}' s)/netns" ]]
+	pea_net stop -t 0 s >/dev/null
+	net_clean
+	[[ ! -e "$FE_RUNROOT/containers/$(pea_out inspect --format '{{.Id}}' s)/netns" ]]
+	pea_net start s >/dev/null
+	run -0 pea_net exec s ip -4 -o addr show eth0
+	assert_output --partial "inet 10.89.13.2/24"
+	pea_net rm -f s >/dev/null
+	net_clean
+	# a detached container that ends by itself: the monitor's exit command tears down
+	pea_net run -d --name q --network blue busybox sh -c 'sleep 0.3' >/dev/null
+	fe_wait_state q exited
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -e "$FE_RUNROOT/containers/$(pea_out inspect --format '{{.Id}}' q)/netns" ]] || break
+		sleep 0.05
+	done
+	net_clean
+	# its address stays reserved until rm
+	assert_equal "$(ctr_ip q blue)" 10.89.13.2
+}
+
+@test "--dns --dns-search --dns-option --add-host (host-gateway) --hostname" {
+	pea_net network create --subnet 10.89.14.0/24 blue >/dev/null
+	run -0 pea_net run --rm --network blue --hostname box --dns 192.0.2.1 --dns 192.0.2.2 \
+		--dns-search example.com --dns-option ndots:2 --add-host db:192.0.2.9 \
+		--add-host gw:host-gateway --add-host v6:[2001:db8::1] busybox \
+		sh -c 'hostname; cat /etc/resolv.conf /etc/hosts'
+	assert_line --index 0 box
+	assert_line "search example.com"
+	assert_line "nameserver 192.0.2.1"
+	assert_line "nameserver 192.0.2.2"
+	assert_line "options ndots:2"
+	assert_line "192.0.2.9	db"
+	assert_line "10.89.14.1	gw"
+	assert_line "2001:db8::1	v6"
+	assert_line --regexp '^10\.89\.14\.2	box [a-z]+_[a-z]+[0-9]*$'
+}
+
+@test "--network none, host, container:ID, ns:PATH" {
+	run -0 pea_net run --rm --network none busybox ip -o link show
+	assert_equal "${#lines[@]}" 1
+	ip -n "$FE_NETNS_NAME" link add pea-dummy0 type veth peer name pea-dummy1
+	run -0 pea_net run --rm --network host busybox ip -o link show
+	assert_output --partial "pea-dummy0"
+	ip -n "$FE_NETNS_NAME" link del pea-dummy0
+	pea_net network create --subnet 10.89.15.0/24 blue >/dev/null
+	pea_net run -d --name owner --network blue busybox sleep 100 >/dev/null
+	run -0 pea_net run --rm --network container:owner busybox ip -4 -o addr show eth0
+	assert_output --partial "inet 10.89.15.2/24"
+	run -0 pea_net run --rm --network "ns:$FE_NETNS" busybox ip -o link show
+	assert_output --partial "podman1"
+	run -125 --separate-stderr pea_net run --rm --network container:nosuch busybox true
+	assert_equal "$stderr" "Error: --network container:nosuch: no container with name or ID \"nosuch\" found: no such container"
+}
+
+@test "run: bad network options give one clear line and leave nothing" {
+	run -125 --separate-stderr pea_net run --rm --network nosuch busybox true
+	assert_equal "$stderr" "Error: unable to find network with name or ID nosuch: network not found"
+	run -125 --separate-stderr pea_net run --rm --network 'bad/name' busybox true
+	assert_equal "$stderr" "Error: invalid network name 'bad/name'"
+	run -125 --separate-stderr pea_net run --rm --network podman:color=red busybox true
+	assert_equal "$stderr" "Error: network podman: unknown option 'color=red': use ip, ip6, mac, alias or interface_name"
+	run -125 --separate-stderr pea_net run --rm --ip 10.88.0.300 busybox true
+	assert_equal "$stderr" "Error: --ip: '10.88.0.300' is not an IPv4 address"
+	run -125 --separate-stderr pea_net run --rm --ip6 10.88.0.3 busybox true
+	assert_equal "$stderr" "Error: --ip6: '10.88.0.3' is not an IPv6 address"
+	run -125 --separate-stderr pea_net run --rm --mac-address 00:11:22 busybox true
+	assert_equal "$stderr" "Error: invalid MAC address '00:11:22'"
+	run -125 --separate-stderr pea_net run --rm --dns nope busybox true
+	assert_equal "$stderr" "Error: --dns: 'nope' is not an IP address"
+	run -125 --separate-stderr pea_net run --rm --add-host nocolon busybox true
+	assert_equal "$stderr" "Error: invalid --add-host 'nocolon': use NAME:IP (IP may be host-gateway)"
+	run -125 --separate-stderr pea_net run --rm --add-host a:b busybox true
+	assert_equal "$stderr" 'Error: invalid IP address in add-host: "b"'
+	run -125 --separate-stderr pea_net run --rm --network none -p 80 busybox true
+	assert_equal "$stderr" "Error: -p, -P, --ip, --mac-address and --network-alias need a bridge network, not --network none"
+	run -125 --separate-stderr pea_net run --rm --network host --network none busybox true
+	assert_equal "$stderr" "Error: network mode 'none' conflicts with 'host'"
+	run -125 --separate-stderr pea_net run --rm --network pasta busybox true
+	[[ $stderr == "Error: network mode 'pasta' is not supported yet"* ]]
+	run -0 pea_out ps -a -q
+	assert_output ""
+	net_clean
+}
+
+@test "--mac-address and --network-alias with --network NAME" {
+	pea_net network create --subnet 10.89.16.0/24 blue >/dev/null
+	run -0 pea_net run --rm --network blue --mac-address 02:42:ac:11:00:07 busybox \
+		cat /sys/class/net/eth0/address
+	assert_output 02:42:ac:11:00:07
+	run -0 pea_net run --rm --network blue:mac=02:42:ac:11:00:08 busybox \
+		cat /sys/class/net/eth0/address
+	assert_output 02:42:ac:11:00:08
+	pea_net network create --subnet 10.89.17.0/24 red >/dev/null
+	run -125 --separate-stderr pea_net run --rm --network blue --network red --ip 10.89.16.5 busybox true
+	[[ $stderr == *"can only be set with one network"* ]]
+	# two networks: eth0 and eth1
+	run -0 pea_net run --rm --network blue,red busybox ip -4 -o addr
+	assert_output --partial "eth0"
+	assert_output --partial "eth1"
+}
+
+@test "network rm of a network in use: exit 2, -f removes its containers" {
+	pea_net network create --subnet 10.89.18.0/24 blue >/dev/null
+	pea_net run -d --name user --network blue busybox sleep 100 >/dev/null
+	run -2 --separate-stderr pea_net network rm blue
+	assert_equal "$stderr" 'Error: "blue" has associated containers with it. Use -f to forcibly delete containers: network is being used'
+	run -0 pea_net network prune -f
+	assert_output ""
+	run -0 pea_net network rm -f -t 0 blue
+	assert_output blue
+	run -0 pea_out ps -a -q
+	assert_output ""
+	net_clean
+}
