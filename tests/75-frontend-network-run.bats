@@ -35,7 +35,7 @@ teardown() {
 # The container's address on a network, from its record.
 ctr_ip() {
 	jq -r --arg n "$2" '.opts.networks[$n].static_ips[0]' \
-		"$FE_ROOT/containers/$(pea_out inspect --format '{{.Id}}' "$1")/pea.json"
+		"$FE_ROOT/containers/$(pea_net_out inspect --format '{{.Id}}' "$1")/pea.json"
 }
 
 # Nothing of the containers is left in the test's namespace: only lo, no rules.
@@ -85,7 +85,7 @@ net_clean() {
 	run -125 --separate-stderr pea_net create --name d --network blue:ip=10.89.8.400 busybox true
 	assert_equal "$stderr" "Error: network blue: invalid IP address '10.89.8.400'"
 	# nothing was left of the failed creates
-	run -0 pea_out ps -a --format '{{.Names}}'
+	run -0 pea_net_out ps -a --format '{{.Names}}'
 	assert_equal "$(sort <<<"$output" | paste -sd,)" a,b,c
 	pea_net rm a >/dev/null
 	pea_net create --name e --network blue busybox true >/dev/null
@@ -134,10 +134,10 @@ net_clean() {
 	pea_net run -d --name s --network blue busybox sleep 100 >/dev/null
 	run -0 ip -n "$FE_NETNS_NAME" -o link show
 	assert_output --partial "podman1"
-	[[ -e "$FE_RUNROOT/containers/$(pea_out inspect --format '{{.Id}}' s)/netns" ]]
+	[[ -e "$FE_RUNROOT/containers/$(pea_net_out inspect --format '{{.Id}}' s)/netns" ]]
 	pea_net stop -t 0 s >/dev/null
 	net_clean
-	[[ ! -e "$FE_RUNROOT/containers/$(pea_out inspect --format '{{.Id}}' s)/netns" ]]
+	[[ ! -e "$FE_RUNROOT/containers/$(pea_net_out inspect --format '{{.Id}}' s)/netns" ]]
 	pea_net start s >/dev/null
 	run -0 pea_net exec s ip -4 -o addr show eth0
 	assert_output --partial "inet 10.89.13.2/24"
@@ -148,7 +148,7 @@ net_clean() {
 	fe_wait_state q exited
 	local i
 	for ((i = 0; i < 100; i++)); do
-		[[ -e "$FE_RUNROOT/containers/$(pea_out inspect --format '{{.Id}}' q)/netns" ]] || break
+		[[ -e "$FE_RUNROOT/containers/$(pea_net_out inspect --format '{{.Id}}' q)/netns" ]] || break
 		sleep 0.05
 	done
 	net_clean
@@ -215,7 +215,7 @@ net_clean() {
 	assert_equal "$stderr" "Error: network mode 'none' conflicts with 'host'"
 	run -125 --separate-stderr pea_net run --rm --network pasta busybox true
 	[[ $stderr == "Error: network mode 'pasta' is not supported yet"* ]]
-	run -0 pea_out ps -a -q
+	run -0 pea_net_out ps -a -q
 	assert_output ""
 	net_clean
 }
@@ -246,7 +246,7 @@ net_clean() {
 	assert_output ""
 	run -0 pea_net network rm -f -t 0 blue
 	assert_output blue
-	run -0 pea_out ps -a -q
+	run -0 pea_net_out ps -a -q
 	assert_output ""
 	net_clean
 }

@@ -179,3 +179,8 @@ fe_net_teardown() {
 	fi
 	netns_delete_all
 }
+
+# pea_net_out ARGS...: pea_net, standard output only.
+pea_net_out() {
+	pea_net "$@" 2>/dev/null
+}

@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# pea run -p/--publish and -P, pea port: a busybox httpd (tcp) and socat (udp)
+# published on the host side, IPv4 and IPv6; the rules gone with the container.
+# pea runs inside a network namespace made by the test (pea_net), which is the
+# "host" the ports are published on.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd "$PEA_NETSETUP"
+	require_cmd socat
+	require_cmd tini
+	fe_setup
+	fe_net_setup
+	fe_load_busybox
+}
+
+teardown() {
+	fe_net_teardown
+	fe_teardown
+}
+
+# get URL: the body, retried while the server in the container starts.
+get() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		fe_in_net curl -sS -m 2 "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fe_in_net curl -sS -m 2 "$1"
+}
+
+# udp HOST PORT: send "hi", print the answer, retried while the server starts.
+udp() {
+	local i out
+	for ((i = 0; i < 30; i++)); do
+		out=$(echo hi | fe_in_net timeout -k 2 3 socat -t 1 - "UDP:$1:$2" 2>/dev/null) &&
+			[[ -n $out ]] && {
+			echo "$out"
+			return 0
+		}
+		sleep 0.1
+	done
+	return 1
+}
+
+net_clean() {
+	run -0 ip -n "$FE_NETNS_NAME" -o link show
+	assert_equal "${#lines[@]}" 1
+	run -0 ip netns exec "$FE_NETNS_NAME" nft list ruleset
+	assert_output ""
+}
+
+@test "-p 8080:80: a busybox httpd answers on the host side (loopback and gateway), pea port" {
+	local id
+	id=$(pea_net_out run -d --name web -p 8080:80 busybox httpd -f -p 80 -h /etc)
+	run -0 get http://127.0.0.1:8080/hostname
+	assert_output "${id:0:12}"
+	run -0 get http://10.88.0.1:8080/hostname
+	assert_output "${id:0:12}"
+	run -0 pea_net port web
+	assert_output "80/tcp -> 0.0.0.0:8080"
+	run -0 pea_net port web 80
+	assert_output "0.0.0.0:8080"
+	run -0 pea_net port web 80/tcp
+	assert_output "0.0.0.0:8080"
+	run -125 --separate-stderr pea_net port web 81
+	assert_equal "$stderr" 'Error: failed to find published port "81/tcp"'
+	run -0 pea_net port -a
+	assert_output "${id:0:12}	80/tcp -> 0.0.0.0:8080"
+	run -0 pea_net port -l
+	assert_output "80/tcp -> 0.0.0.0:8080"
+	pea_net rm -f web >/dev/null
+	net_clean
+	run -7 fe_in_net curl -sS -m 2 http://127.0.0.1:8080/
+}
+
+@test "-p on a user network: tcp and udp, IPv4 and IPv6, a host address, a range" {
+	pea_net network create --subnet 10.89.40.0/24 --subnet fd00:40::/64 dual >/dev/null
+	pea_net run -d --name web --network dual -p 8080:80 -p 127.0.0.1:8081:80 \
+		-p 9000-9001:90-91 busybox sh -c \
+		'httpd -p 90 -h /etc; httpd -p 91 -h /etc; httpd -f -p 80 -h /etc' >/dev/null
+	run -0 get http://10.89.40.1:8080/hostname
+	run -0 get "http://[fd00:40::1]:8080/hostname"
+	run -0 get http://127.0.0.1:8081/hostname
+	run -0 get http://127.0.0.1:9000/hostname
+	run -0 get http://127.0.0.1:9001/hostname
+	# 8081 is published on 127.0.0.1 only
+	run -7 fe_in_net curl -sS -m 2 http://10.89.40.1:8081/hostname
+	run -0 pea_net port web
+	assert_output "80/tcp -> 0.0.0.0:8080
+80/tcp -> 127.0.0.1:8081
+90/tcp -> 0.0.0.0:9000
+91/tcp -> 0.0.0.0:9001"
+	# udp through socat (the host's, bind-mounted read-only)
+	pea_net run -d --name u --network dual -p 5354:5353/udp -v /usr:/usr:ro \
+		-v /usr/lib:/lib:ro -v /usr/lib64:/lib64:ro busybox \
+		/usr/bin/socat UDP6-RECVFROM:5353,fork,ipv6only=0 SYSTEM:'echo pong' >/dev/null
+	run -0 udp 10.89.40.1 5354
+	assert_output pong
+	run -0 udp '[fd00:40::1]' 5354
+	assert_output pong
+	run -0 pea_net port u
+	assert_output "5353/udp -> 0.0.0.0:5354"
+	pea_net rm -f web u >/dev/null
+	net_clean
+}
+
+@test "-P: the exposed ports on free host ports; -p PORT picks one too" {
+	pea_net run -d --name web -P --expose 80 --expose 81/udp busybox httpd -f -p 80 -h /etc >/dev/null
+	run -0 pea_net port web
+	assert_line --index 0 --regexp '^80/tcp -> 0\.0\.0\.0:[0-9]+$'
+	assert_line --index 1 --regexp '^81/udp -> 0\.0\.0\.0:[0-9]+$'
+	local hp
+	hp=$(pea_net_out port web 80)
+	hp=${hp##*:}
+	((hp > 0 && hp != 80))
+	run -0 get "http://127.0.0.1:$hp/hostname"
+	pea_net run -d --name web2 -p 80 busybox httpd -f -p 80 -h /etc >/dev/null
+	hp=$(pea_net_out port web2 80)
+	run -0 get "http://127.0.0.1:${hp##*:}/hostname"
+	# -P without exposed ports publishes nothing
+	pea_net run -d --name quiet -P busybox sleep 100 >/dev/null
+	run -0 pea_net port quiet
+	assert_output ""
+}
+
+@test "-p: bad specifications give one clear line and leave nothing" {
+	run -125 --separate-stderr pea_net run --rm -p 70000:80 busybox true
+	assert_equal "$stderr" "Error: invalid port format '70000:80': invalid host port '70000'"
+	run -125 --separate-stderr pea_net run --rm -p 8080:http busybox true
+	assert_equal "$stderr" "Error: invalid port format '8080:http': invalid container port 'http'"
+	run -125 --separate-stderr pea_net run --rm -p 80/icmp busybox true
+	assert_equal "$stderr" "Error: invalid port format '80/icmp': unknown protocol 'icmp': use tcp, udp or sctp"
+	run -125 --separate-stderr pea_net run --rm -p 1.2.3:80:80 busybox true
+	assert_equal "$stderr" "Error: invalid port format '1.2.3:80:80': invalid IP address '1.2.3'"
+	run -125 --separate-stderr pea_net run --rm -p 8000-8002:80-81 busybox true
+	assert_equal "$stderr" "Error: invalid port format '8000-8002:80-81': host and container port ranges differ in size"
+	run -125 --separate-stderr pea_net run --rm -p ::1:80:80 busybox true
+	assert_equal "$stderr" "Error: invalid port format '::1:80:80': an IPv6 address goes in brackets ([::1]:8080:80)"
+	run -125 --separate-stderr pea_net run --rm -p 90-80 busybox true
+	assert_equal "$stderr" "Error: invalid port format '90-80': invalid container port '90-80'"
+	run -125 --separate-stderr pea_net run --rm --expose 0 busybox true
+	assert_equal "$stderr" "Error: invalid exposed port '0'"
+	run -125 --separate-stderr pea_net port
+	assert_equal "$stderr" "Error: you must supply a running container name or ID"
+	run -125 --separate-stderr pea_net port nosuch
+	assert_equal "$stderr" 'Error: no container with name or ID "nosuch" found: no such container'
+	run -0 pea_net_out ps -a -q
+	assert_output ""
+	net_clean
+}
