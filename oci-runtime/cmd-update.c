@@ -106,22 +106,135 @@ static int parse_num(const char *opt, const char *s, int64_t *ret, struct pea_er
 	return 0;
 }
 
-static int read_resources(const char *file, struct spec_resources *r, struct pea_error **err)
+/*
+ * What update was asked: a linux.resources object from --resources, and the
+ * options, which win over it field by field (as with runc).
+ */
+struct update_request {
+	struct json_object *file; /* --resources, or NULL */
+	struct spec_resources flags;
+};
+
+static int read_resources(const char *file, struct json_object **ret, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *o = NULL;
 	_cleanup_close_ int fd = -1;
+	struct spec_resources check = { 0 };
+	int r;
 
 	fd = strcmp(file, "-") == 0 ? dup(0) : open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return pea_error_errno(err, "--resources '%s'", file);
 	if (pea_json_parse_fd(fd, 1 << 20, file, &o, err) < 0)
 		return -EINVAL;
-	if (!o)
+	if (!o || !json_object_is_type(o, json_type_object))
 		return pea_error_new(err, EINVAL, "%s: not a JSON object", file);
-	return spec_resources_parse(o, file, r, err);
+	/* checked here, so that its errors name the file */
+	r = spec_resources_parse(o, file, &check, err);
+	spec_resources_clear(&check);
+	if (r < 0)
+		return r;
+	json_object_put(*ret);
+	*ret = TAKE_PTR(o);
+	return 0;
 }
 
-static int parse_update(int argc, char **argv, struct spec_resources *r, int *ret_idx,
+static struct json_object *obj_child(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_object)) {
+		v = json_object_new_object();
+		json_object_object_add(o, key, v);
+	}
+	return v;
+}
+
+/* The options as a linux.resources object. */
+static struct json_object *flags_to_json(const struct spec_resources *f)
+{
+	struct json_object *o = json_object_new_object(), *m, *c;
+
+	if (f->has_mem_limit || f->has_mem_reservation || f->has_mem_swap) {
+		m = obj_child(o, "memory");
+		if (f->has_mem_limit)
+			json_object_object_add(m, "limit", json_object_new_int64(f->mem_limit));
+		if (f->has_mem_reservation)
+			json_object_object_add(m, "reservation",
+					       json_object_new_int64(f->mem_reservation));
+		if (f->has_mem_swap)
+			json_object_object_add(m, "swap", json_object_new_int64(f->mem_swap));
+	}
+	if (f->has_cpu_shares || f->has_cpu_quota || f->has_cpu_period || f->has_rt_runtime ||
+	    f->has_rt_period || f->cpus || f->mems) {
+		c = obj_child(o, "cpu");
+		if (f->has_cpu_shares)
+			json_object_object_add(c, "shares", json_object_new_uint64(f->cpu_shares));
+		if (f->has_cpu_quota)
+			json_object_object_add(c, "quota", json_object_new_int64(f->cpu_quota));
+		if (f->has_cpu_period)
+			json_object_object_add(c, "period", json_object_new_uint64(f->cpu_period));
+		if (f->has_rt_runtime)
+			json_object_object_add(c, "realtimeRuntime",
+					       json_object_new_int64(f->rt_runtime));
+		if (f->has_rt_period)
+			json_object_object_add(c, "realtimePeriod",
+					       json_object_new_uint64(f->rt_period));
+		if (f->cpus)
+			json_object_object_add(c, "cpus", json_object_new_string(f->cpus));
+		if (f->mems)
+			json_object_object_add(c, "mems", json_object_new_string(f->mems));
+	}
+	if (f->has_pids_limit)
+		json_object_object_add(obj_child(o, "pids"), "limit",
+				       json_object_new_int64(f->pids_limit));
+	if (f->has_blkio_weight)
+		json_object_object_add(obj_child(o, "blockIO"), "weight",
+				       json_object_new_int(f->blkio_weight));
+	return o;
+}
+
+/* dst gets every key of src: objects merged key by key, anything else replaced. */
+static void merge_json(struct json_object *dst, struct json_object *src)
+{
+	json_object_object_foreach(src, key, val)
+	{
+		struct json_object *cur = NULL;
+
+		if (json_object_is_type(val, json_type_object) &&
+		    json_object_object_get_ex(dst, key, &cur) &&
+		    json_object_is_type(cur, json_type_object)) {
+			merge_json(cur, val);
+			continue;
+		}
+		cur = NULL;
+		json_object_deep_copy(val, &cur, NULL);
+		json_object_object_add(dst, key, cur);
+	}
+}
+
+/*
+ * Files written as pairs need the other half when only one is updated
+ * (cgroup v2 cpu.max is "quota period"; memory.swap.max is swap - limit):
+ * take it from what the container has now.
+ */
+static void complete_pairs(struct spec_resources *r, const struct spec_resources *now)
+{
+	if (r->has_cpu_period && !r->has_cpu_quota && now->has_cpu_quota) {
+		r->cpu_quota = now->cpu_quota;
+		r->has_cpu_quota = true;
+	}
+	if (r->has_cpu_quota && !r->has_cpu_period && now->has_cpu_period) {
+		r->cpu_period = now->cpu_period;
+		r->has_cpu_period = true;
+	}
+	if (r->has_mem_swap && !r->has_mem_limit && now->has_mem_limit) {
+		r->mem_limit = now->mem_limit;
+		r->has_mem_limit = true;
+	}
+}
+
+static int parse_update(int argc, char **argv, struct update_request *req, int *ret_idx,
 			struct pea_error **err)
 {
 	static const struct option longopts[] = {
@@ -144,6 +257,7 @@ static int parse_update(int argc, char **argv, struct spec_resources *r, int *re
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct spec_resources *r = &req->flags;
 	int64_t v;
 	int opt;
 
@@ -152,7 +266,7 @@ static int parse_update(int argc, char **argv, struct spec_resources *r, int *re
 	while ((opt = getopt_long(argc, argv, "+r:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
-			if (read_resources(optarg, r, err) < 0)
+			if (read_resources(optarg, &req->file, err) < 0)
 				return -EINVAL;
 			break;
 		case OPT_MEMORY:
@@ -244,28 +358,64 @@ static int parse_update(int argc, char **argv, struct spec_resources *r, int *re
 	return 0;
 }
 
+/*
+ * Apply the update (its pairs completed) and record the container's
+ * resources as they are now in its state, for later commands.
+ */
+static int update_container(struct container_handle *h, const struct update_request *req,
+			    struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *update = NULL, *flags = NULL, *now = NULL;
+	struct spec_resources r = { 0 }, all = { 0 };
+	struct cgroup *cg = NULL;
+	int rc;
+
+	update = json_object_new_object();
+	if (req->file)
+		merge_json(update, req->file);
+	flags = flags_to_json(&req->flags);
+	merge_json(update, flags);
+	now = json_object_new_object();
+	if (h->st->resources)
+		merge_json(now, h->st->resources);
+	merge_json(now, update);
+	rc = spec_resources_parse(update, "update", &r, err);
+	if (rc == 0)
+		rc = spec_resources_parse(now, "update", &all, err);
+	if (rc == 0) {
+		complete_pairs(&r, &all);
+		rc = cgroup_of_state(h->st->cgroups, h->st->id, &cg, err);
+	}
+	if (rc == 0 && cgroup_apply(cg, &r, err) < 0)
+		rc = pea_error_wrap(err, "container '%s'", h->st->id);
+	if (rc == 0) {
+		json_object_put(h->st->resources);
+		h->st->resources = TAKE_PTR(now);
+		rc = state_write(h->dirfd, h->st, err);
+	}
+	cgroup_free(cg);
+	spec_resources_clear(&r);
+	spec_resources_clear(&all);
+	return rc;
+}
+
 int cmd_update(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	struct spec_resources r = { 0 };
+	struct update_request req = { 0 };
 	struct container_handle h;
-	struct cgroup *cg = NULL;
 	int idx = 0, rc;
 
-	rc = parse_update(argc, argv, &r, &idx, err);
-	if (rc < 0 || idx == 0) {
-		spec_resources_clear(&r);
-		return rc;
-	}
-	rc = state_lookup(g->root, argv[idx], true, &h, err);
-	if (rc == 0) {
+	rc = parse_update(argc, argv, &req, &idx, err);
+	if (rc == 0 && idx > 0)
+		rc = state_lookup(g->root, argv[idx], true, &h, err);
+	if (rc == 0 && idx > 0) {
 		if (h.status == STATUS_STOPPED)
 			rc = pea_error_new(err, EINVAL, "container '%s' is stopped", argv[idx]);
-		else if ((rc = cgroup_of_state(h.st->cgroups, argv[idx], &cg, err)) == 0 &&
-			 cgroup_apply(cg, &r, err) < 0)
-			rc = pea_error_wrap(err, "container '%s'", argv[idx]);
-		cgroup_free(cg);
+		else
+			rc = update_container(&h, &req, err);
 		state_handle_close(&h);
 	}
-	spec_resources_clear(&r);
+	json_object_put(req.file);
+	spec_resources_clear(&req.flags);
 	return rc;
 }

@@ -60,6 +60,9 @@ static void container_state_fill(const struct container *c, struct container_sta
 		pea_json_parse(s->hooks_json, strlen(s->hooks_json), "hooks", &st->hooks, NULL);
 	if (c->cgroup)
 		st->cgroups = cgroup_to_json(c->cgroup);
+	if (s->resources_json)
+		pea_json_parse(s->resources_json, strlen(s->resources_json), "resources",
+			       &st->resources, NULL);
 }
 
 static void container_state_clear(struct container_state *st)
@@ -67,6 +70,7 @@ static void container_state_clear(struct container_state *st)
 	json_object_put(st->annotations);
 	json_object_put(st->hooks);
 	json_object_put(st->cgroups);
+	json_object_put(st->resources);
 }
 
 /* The runtime-spec state as hooks get it on stdin. */

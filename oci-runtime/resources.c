@@ -436,13 +436,18 @@ int spec_resources_parse(struct json_object *res, const char *path, struct spec_
 
 	if (pea_json_expect_object(res, path, err) < 0 || only_keys(res, path, keys, err) < 0)
 		return -EINVAL;
-	/* net_cls/net_prio and rdma: not mounted on the hosts we support */
+	/*
+	 * net_cls/net_prio and rdma: controllers no cgroup v2 host has, and
+	 * left unmounted on v1 ones: refused, and features says so.
+	 */
 	if (json_object_object_get_ex(res, "network", &v) && v &&
 	    json_object_is_type(v, json_type_object) && json_object_object_length(v) > 0)
-		return res_error(err, path, "network: not supported by pea-runtime");
+		return res_error(err, path,
+				 "network: not supported by pea-runtime (net_cls/net_prio)");
 	if (json_object_object_get_ex(res, "rdma", &v) && v &&
 	    json_object_is_type(v, json_type_object) && json_object_object_length(v) > 0)
-		return res_error(err, path, "rdma: not supported by pea-runtime");
+		return res_error(err, path,
+				 "rdma: not supported by pea-runtime (the rdma controller)");
 	if (parse_memory(res, path, ret, err) < 0 || parse_cpu(res, path, ret, err) < 0 ||
 	    parse_pids(res, path, ret, err) < 0 || parse_blockio(res, path, ret, err) < 0 ||
 	    parse_hugepages(res, path, ret, err) < 0 || parse_dev_rules(res, path, ret, err) < 0 ||

@@ -929,6 +929,7 @@ static int parse_resources(struct json_object *lnx, struct spec *s, struct pea_e
 		return -EINVAL;
 	if (!res)
 		return 0;
+	s->resources_json = xstrdup(pea_json_to_string(res));
 	return spec_resources_parse(res, "linux.resources", &s->resources, err);
 }
 
@@ -1185,6 +1186,7 @@ struct spec *spec_free(struct spec *s)
 	free(s->mount_label);
 	free(s->bundle);
 	free(s->hooks_json);
+	free(s->resources_json);
 	free(s);
 	return NULL;
 }

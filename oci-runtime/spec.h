@@ -212,7 +212,8 @@ struct spec {
 	struct spec_seccomp *seccomp; /* NULL: none */
 	char *mount_label;	      /* SELinux: see process.selinux_label */
 	char *bundle;		      /* absolute bundle directory */
-	char *hooks_json; /* "hooks" as compact JSON, for poststart/poststop after create */
+	char *hooks_json;     /* "hooks" as compact JSON, for poststart/poststop after create */
+	char *resources_json; /* linux.resources as compact JSON (kept in the state), or NULL */
 };
 
 /* Parse and validate bundle/config.json. bundle must be absolute. */

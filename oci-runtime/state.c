@@ -202,6 +202,8 @@ int state_write(int dirfd, const struct container_state *st, struct pea_error **
 		json_object_object_add(o, "hooks", json_object_get(st->hooks));
 	if (st->cgroups)
 		json_object_object_add(o, "cgroups", json_object_get(st->cgroups));
+	if (st->resources)
+		json_object_object_add(o, "resources", json_object_get(st->resources));
 	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	return state_replace_file(dirfd, STATE_FILE, s, len, 0600, err);
 }
@@ -257,6 +259,9 @@ int state_read(int dirfd, const char *id, struct container_state **ret, struct p
 		st->hooks = json_object_get(v);
 	if (json_object_object_get_ex(o, "cgroups", &v) && json_object_is_type(v, json_type_object))
 		st->cgroups = json_object_get(v);
+	if (json_object_object_get_ex(o, "resources", &v) &&
+	    json_object_is_type(v, json_type_object))
+		st->resources = json_object_get(v);
 	*ret = st;
 	return 0;
 }
@@ -272,6 +277,7 @@ struct container_state *state_free(struct container_state *st)
 	json_object_put(st->annotations);
 	json_object_put(st->hooks);
 	json_object_put(st->cgroups);
+	json_object_put(st->resources);
 	free(st);
 	return NULL;
 }

@@ -35,6 +35,7 @@ struct container_state {
 	struct json_object *annotations; /* object or NULL */
 	struct json_object *hooks;	 /* the config's "hooks", or NULL */
 	struct json_object *cgroups;	 /* cgroup_to_json(), or NULL: none made */
+	struct json_object *resources;	 /* linux.resources as updated since, or NULL */
 };
 
 #define STATE_FIFO "exec.fifo"

@@ -187,10 +187,26 @@ teardown() {
 	echo '{"memory": {"limit": 50331648}, "pids": {"limit": 0}}' | rt update --resources - u1
 	run -0 cat /sys/fs/cgroup/memory/$CG/memory.limit_in_bytes /sys/fs/cgroup/pids/$CG/pids.max
 	assert_output $'50331648\nmax'
+	if rt_is_pea; then
+		# the state records the resources as updated, merged over config.json's
+		run -0 jq -c '.resources | [.memory.limit, .cpu.quota, .cpu.period, .cpu.shares, .pids.limit]' \
+			"$RT_ROOT/u1/state.json"
+		assert_output '[50331648,20000,100000,256,0]'
+	fi
+	# one half of a pair: the other is the container's current one
+	run -0 rt update --cpu-period 50000 u1
+	run -0 cat /sys/fs/cgroup/cpu/$CG/cpu.cfs_quota_us /sys/fs/cgroup/cpu/$CG/cpu.cfs_period_us
+	assert_output $'20000\n50000'
 	run -2 rt update --memory lots u1
 	assert_output --partial "--memory: 'lots' is not a size"
 	run -1 rt update -r <(echo '{"cpu": {"quota": 5}}') u1
 	assert_output --partial 'quota must be at least 1000'
+	if rt_is_pea; then
+		run -1 rt update -r <(echo '{"network": {"classID": 1048577}}') u1
+		assert_output --partial 'network: not supported by pea-runtime (net_cls/net_prio)'
+		run -1 rt update -r <(echo '{"rdma": {"mlx5_1": {"hcaHandles": 3}}}') u1
+		assert_output --partial 'rdma: not supported by pea-runtime'
+	fi
 	# a paused container is deleted with --force too
 	run -0 rt pause u1
 	run -1 rt delete u1

@@ -121,6 +121,8 @@ bad_config() {
 	bad_config '.linux.intelRdt = {closID: "x"}' 'linux.intelRdt: not supported'
 	make_bundle "$TEST_DIR/b2" true
 	RT_B="$TEST_DIR/b2" bad_config '.linux.resources.network = {classID: 1}' 'linux.resources: network: not supported'
+	make_bundle "$TEST_DIR/b5" true
+	RT_B="$TEST_DIR/b5" bad_config '.linux.resources.rdma = {mlx5_1: {hcaHandles: 3}}' 'linux.resources: rdma: not supported'
 	make_bundle "$TEST_DIR/b3" true
 	RT_B="$TEST_DIR/b3" bad_config '.process.scheduler = {policy: "SCHED_OTHER"}' 'process.scheduler: not supported'
 	make_bundle "$TEST_DIR/b4" true
