@@ -15,3 +15,5 @@ MAN_EXTRA += pea-pause.1 pea-top.1 pea-stats.1
 $(BUILD)/bin/pea: LDFLAGS += -Wl,--push-state,--no-as-needed $(shell $(PKG_CONFIG) --libs libarchive) -Wl,--pop-state
 MAN_EXTRA += pea-cp.1
 MAN_EXTRA += pea-network.1
+# podman-compose drives pea as podman (tests/75-frontend-network-compose.bats).
+DEB_PACKAGES += podman-compose
