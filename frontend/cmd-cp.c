@@ -372,7 +372,8 @@ static int walk(const struct sink *k, int dfd, const char *base, const char *nam
 	}
 	if (S_ISDIR(st.st_mode))
 		archive_entry_set_size(e, 0);
-	if (sink_entry(k, e, NULL, fd, err) < 0)
+	/* the top of a "." walk is the destination itself: only what it holds goes */
+	if (strcmp(name, ".") != 0 && sink_entry(k, e, NULL, fd, err) < 0)
 		goto out;
 	if (S_ISDIR(st.st_mode)) {
 		_cleanup_closedir_ DIR *d = NULL;
@@ -423,6 +424,25 @@ static int read_tar(const struct sink *k, int in, struct pea_error **err)
 	rc = 0;
 out:
 	archive_read_free(a);
+	return rc;
+}
+
+int cp_write_tar(int dirfd, const char *base, const char *name, int out_fd, struct pea_error **err)
+{
+	struct sink k = { .rootfd = -1 };
+	int rc = -1;
+
+	k.tar = archive_write_new();
+	archive_write_set_format_pax_restricted(k.tar);
+	if (archive_write_open_fd(k.tar, out_fd) != ARCHIVE_OK) {
+		tar_fail(k.tar, "writing the tar stream", err);
+		goto out;
+	}
+	rc = walk(&k, dirfd, base, name, 0, err);
+	if (rc == 0 && archive_write_close(k.tar) != ARCHIVE_OK)
+		rc = tar_fail(k.tar, "writing the tar stream", err);
+out:
+	archive_write_free(k.tar);
 	return rc;
 }
 

@@ -56,6 +56,14 @@ PEA_CMD(top);
 PEA_CMD(stats);
 /* cmd-cp.c */
 PEA_CMD(cp);
+/* cmd-mount.c */
+PEA_CMD(mount);
+PEA_CMD(unmount);
+/* cmd-diff.c */
+PEA_CMD(diff);
+PEA_CMD(export);
+/* cmd-commit.c */
+PEA_CMD(commit);
 /* cmd-network.c */
 PEA_CMD(network);
 /* cmd-port.c */
@@ -85,3 +93,12 @@ int runtime_status(const struct global_options *g, const struct ctr_record *r, c
 		   struct pea_error **err);
 /* A duration as Go prints it ("1m13.2345s", "930.5ms", "0s"); new string (cmd-top.c). */
 char *go_duration(long long ns);
+#include <sys/types.h>
+/* A pax tar of dirfd/base to out_fd, entries named from name ("." leaves itself out; cmd-cp.c). */
+int cp_write_tar(int dirfd, const char *base, const char *name, int out_fd,
+		 struct pea_error **err);
+/* pea-storage ARGS... with its standard output on a pipe (*ret_fd), not waited for (cmd-diff.c). */
+int store_spawn_out(const struct global_options *g, const char *const *args, int *ret_fd,
+		    pid_t *ret_pid, int *ret_pidfd, struct pea_error **err);
+/* Wait for it; a failure names what it did. */
+int store_spawn_wait(pid_t pid, int pidfd, const char *what, struct pea_error **err);

@@ -18,15 +18,19 @@ struct command {
 
 static const struct command commands[] = {
 	{ "container", cmd_container },
+	{ "commit", cmd_commit },
 	{ "cp", cmd_cp },
 	{ "create", cmd_create },
+	{ "diff", cmd_diff },
 	{ "exec", cmd_exec },
+	{ "export", cmd_export },
 	{ "image", cmd_image },
 	{ "images", cmd_images },
 	{ "inspect", cmd_inspect },
 	{ "kill", cmd_kill },
 	{ "load", cmd_load },
 	{ "logs", cmd_logs },
+	{ "mount", cmd_mount },
 	{ "network", cmd_network },
 	{ "pause", cmd_pause },
 	{ "port", cmd_port },
@@ -42,6 +46,8 @@ static const struct command commands[] = {
 	{ "stop", cmd_stop },
 	{ "tag", cmd_tag },
 	{ "top", cmd_top },
+	{ "umount", cmd_unmount },
+	{ "unmount", cmd_unmount },
 	{ "unpause", cmd_unpause },
 	{ "untag", cmd_untag },
 	{ "version", cmd_version },
@@ -54,8 +60,14 @@ static const struct command container_commands[] = {
 	{ "create", cmd_create },
 	{ "exec", cmd_exec },
 	{ "inspect", cmd_container_inspect },
+	{ "diff", cmd_diff },
+	{ "export", cmd_export },
+	{ "mount", cmd_mount },
+	{ "umount", cmd_unmount },
+	{ "unmount", cmd_unmount },
 	{ "kill", cmd_kill },
 	{ "list", cmd_ps },
+	{ "commit", cmd_commit },
 	{ "logs", cmd_logs },
 	{ "ls", cmd_ps },
 	{ "pause", cmd_pause },
@@ -80,13 +92,17 @@ static const char container_usage[] =
 	"\n"
 	"Commands:\n"
 	"  cleanup   unmount a container that exited (the monitor's exit command)\n"
+	"  commit    create an image from a container's changes\n"
 	"  cp        copy files between a container and the host\n"
 	"  create    create a container\n"
+	"  diff      show the changes of a container to its image\n"
 	"  exec      run a process in a running container\n"
+	"  export    write the root filesystem of a container as a tar\n"
 	"  inspect   show containers as JSON\n"
 	"  kill      send a signal to containers\n"
 	"  list, ls, ps   list containers\n"
 	"  logs      show the output of a container\n"
+	"  mount     mount the root filesystem of containers\n"
 	"  pause     freeze the processes of containers\n"
 	"  prune     remove every container that is not running\n"
 	"  rename    rename a container\n"
@@ -97,6 +113,7 @@ static const char container_usage[] =
 	"  stats     show the resource usage of containers\n"
 	"  stop      stop containers\n"
 	"  top       show the processes of a container\n"
+	"  unmount, umount   drop a mount of the root filesystem of containers\n"
 	"  unpause   thaw paused containers\n"
 	"  wait      wait for containers to exit\n";
 

@@ -11,9 +11,10 @@ MAN_EXTRA += pea-container-cleanup.1 pea-container-prune.1 pea-create.1 pea-exec
 # tini is the subreaper of the tests; tar reads the index of an archive for pea load.
 DEB_PACKAGES += crun conmon tini tar
 MAN_EXTRA += pea-pause.1 pea-top.1 pea-stats.1
-# cp reads and writes tar streams (frontend/cmd-cp.c).
-$(BUILD)/bin/pea: LDFLAGS += -Wl,--push-state,--no-as-needed $(shell $(PKG_CONFIG) --libs libarchive) -Wl,--pop-state
+# cp, export and diff read and write tar streams; commit digests its config and manifest.
+$(BUILD)/bin/pea: LDFLAGS += -Wl,--push-state,--no-as-needed $(shell $(PKG_CONFIG) --libs libarchive libcrypto) -Wl,--pop-state
 MAN_EXTRA += pea-cp.1
+MAN_EXTRA += pea-mount.1 pea-diff.1 pea-export.1 pea-commit.1
 MAN_EXTRA += pea-network.1
 # podman-compose drives pea as podman (tests/75-frontend-network-compose.bats).
 DEB_PACKAGES += podman-compose

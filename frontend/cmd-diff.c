@@ -1,0 +1,354 @@
+/*
+ * diff: the changes of a container to its image (podman-diff(1)), from
+ * pea-storage's `container diff` tar (whiteouts are deletions); export: the
+ * container's root filesystem as a tar (podman-export(1)).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/process.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/commands.h"
+#include "frontend/format.h"
+#include "frontend/frontend.h"
+#include "frontend/records.h"
+
+#define WHITEOUT	".wh."
+#define WHITEOUT_OPAQUE ".wh..wh..opq"
+
+int store_spawn_out(const struct global_options *g, const char *const *args, int *ret_fd,
+		    pid_t *ret_pid, int *ret_pidfd, struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = store_base_argv(g);
+	_cleanup_close_ int rd = -1, wr = -1;
+	struct pea_fd_map fds[1];
+	struct pea_spawn s = { 0 };
+	int p[2];
+
+	for (size_t i = 0; args[i]; i++)
+		pea_strv_push(&argv, args[i]);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "pipe");
+	rd = p[0];
+	wr = p[1];
+	fds[0] = (struct pea_fd_map){ wr, 1 };
+	s.argv = argv;
+	s.fds = fds;
+	s.nfds = 1;
+	s.null_stdin = true;
+	if (pea_spawn(&s, ret_pid, ret_pidfd, err) < 0)
+		return pea_error_wrap(err, "pea-storage");
+	*ret_fd = TAKE_FD(rd);
+	return 0;
+}
+
+int store_spawn_wait(pid_t pid, int pidfd, const char *what, struct pea_error **err)
+{
+	int status;
+
+	if (pea_wait(pid, pidfd, -1, &status, err) < 0)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		_cleanup_free_ char *d = pea_describe_wait_status(status);
+		return pea_error_new(err, EIO, "pea-storage %s %s", what, d);
+	}
+	return 0;
+}
+
+/* ---- diff ---------------------------------------------------------------- */
+
+struct change {
+	char kind; /* 'A', 'C', 'D' */
+	char *path;
+};
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct change *)a)->path, ((const struct change *)b)->path);
+}
+
+/* What the engine itself makes in every container, left out as podman does. */
+static bool is_init_path(const char *p)
+{
+	static const char *const init[] = {
+		"/dev",	 "/etc/hostname", "/etc/hosts",		"/etc/resolv.conf", "/etc/mtab",
+		"/proc", "/run",	  "/run/.containerenv", "/run/secrets",	    "/sys"
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(init); i++)
+		if (strcmp(p, init[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The changes in a diff tar; imagefd tells A from C. */
+static int read_changes(int fd, int imagefd, struct change **ret, size_t *ret_n,
+			struct pea_error **err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	struct change *v = NULL;
+	size_t n = 0;
+	int r, rc = -1;
+
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK)
+		goto fail;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		_cleanup_free_ char *p = NULL;
+		const char *name = archive_entry_pathname(e), *base;
+		char kind;
+
+		while (name[0] == '.' && name[1] == '/')
+			name += 2;
+		p = xasprintf("/%s", name);
+		if (strlen(p) > 1 && p[strlen(p) - 1] == '/')
+			p[strlen(p) - 1] = '\0';
+		base = strrchr(p, '/') + 1;
+		if (strcmp(p, "/") == 0 || strcmp(base, WHITEOUT_OPAQUE) == 0 || is_init_path(p))
+			continue;
+		if (strncmp(base, WHITEOUT, strlen(WHITEOUT)) == 0) {
+			char *q = xasprintf("%.*s%s", (int)(base - p), p, base + strlen(WHITEOUT));
+			free(p);
+			p = q;
+			kind = 'D';
+		} else {
+			kind = imagefd >= 0 && pea_path_exists_at(imagefd, p + 1) ? 'C' : 'A';
+		}
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		v[n].kind = kind;
+		v[n++].path = TAKE_PTR(p);
+	}
+	if (r != ARCHIVE_EOF)
+		goto fail;
+	qsort(v, n, sizeof(*v), by_path);
+	*ret = v;
+	*ret_n = n;
+	v = NULL;
+	n = 0;
+	rc = 0;
+	goto out;
+fail:
+	pea_error_new(err, archive_errno(a) > 0 ? archive_errno(a) : EIO, "reading the changes: %s",
+		      archive_error_string(a) ? archive_error_string(a) : "failed");
+out:
+	for (size_t i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+	archive_read_free(a);
+	return rc;
+}
+
+/* Mount the image read-only to tell changed paths from added ones (-1: no image). */
+static int image_root(const struct global_options *g, const char *image, int *ret_fd,
+		      struct pea_error **err)
+{
+	const char *args[] = { "image", "mount", image, NULL };
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *mp = NULL;
+
+	*ret_fd = -1;
+	if (!image)
+		return 0;
+	if (store_call(g, args, &res, err) < 0)
+		return pea_error_wrap(err, "mounting image '%s'", image);
+	if (pea_json_get_string_req(res, "", "mountpoint", &mp, err) < 0)
+		return -1;
+	*ret_fd = open(mp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*ret_fd < 0)
+		return pea_error_errno(err, "open '%s'", mp);
+	return 0;
+}
+
+static int container_changes(const struct global_options *g, const struct ctr_record *r,
+			     struct change **ret, size_t *ret_n, struct pea_error **err)
+{
+	const char *args[] = { "container", "diff", r->id, NULL };
+	const char *um[] = { "image", "unmount", r->image_id, NULL };
+	_cleanup_close_ int fd = -1, pidfd = -1, imagefd = -1;
+	_cleanup_error_ struct pea_error *e2 = NULL;
+	pid_t pid;
+	int rc;
+
+	if (image_root(g, r->image_id, &imagefd, err) < 0)
+		return -1;
+	if (store_spawn_out(g, args, &fd, &pid, &pidfd, err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	rc = read_changes(fd, imagefd, ret, ret_n, err);
+	fd = pea_close(fd);
+	if (store_spawn_wait(pid, pidfd, "container diff", rc < 0 ? &e2 : err) < 0 && rc == 0)
+		rc = -1;
+out:
+	imagefd = pea_close(imagefd);
+	if (r->image_id)
+		(void)store_call(g, um, NULL, NULL);
+	return rc;
+}
+
+static const char diff_usage[] =
+	"Usage: pea diff [OPTIONS] CONTAINER\n"
+	"\n"
+	"Show the files a container added (A), changed (C) or deleted (D).\n"
+	"\n"
+	"      --format=json   as JSON: changed, added, deleted\n";
+
+enum { OPT_FORMAT = 256 };
+
+static void print_json(const struct change *v, size_t n)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	static const struct {
+		char kind;
+		const char *key;
+	} keys[] = { { 'C', "changed" }, { 'A', "added" }, { 'D', "deleted" } };
+
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		struct json_object *a = NULL;
+		for (size_t i = 0; i < n; i++) {
+			if (v[i].kind != keys[k].kind)
+				continue;
+			if (!a)
+				a = json_object_new_array();
+			json_object_array_add(a, json_object_new_string(v[i].path));
+		}
+		if (a)
+			json_object_object_add(o, keys[k].key, a);
+	}
+	fmt_print_json(stdout, o);
+}
+
+int cmd_diff(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_record_ struct ctr_record *r = NULL;
+	struct change *v = NULL;
+	bool json = false;
+	size_t n = 0;
+	int rc, c = 0;
+
+	optind = 0;
+	while ((rc = cmd_getopt(argc, argv, "h", opts, diff_usage, &c, err)) == 2) {
+		if (strcmp(optarg, "json") != 0)
+			return pea_error_new(err, EINVAL,
+					     "unknown --format argument: %s (only json)", optarg);
+		json = true;
+	}
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return 0;
+	if (argc - optind != 1)
+		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+	if (record_lookup(g, argv[optind], &r, err) < 0 || container_changes(g, r, &v, &n, err) < 0)
+		return -1;
+	if (json)
+		print_json(v, n);
+	else
+		for (size_t i = 0; i < n; i++)
+			printf("%c %s\n", v[i].kind, v[i].path);
+	for (size_t i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+	return 0;
+}
+
+/* ---- export -------------------------------------------------------------- */
+
+static int export_to(const struct global_options *g, const struct ctr_record *r, int out,
+		     struct pea_error **err)
+{
+	const char *args[] = { "container", "mount", r->id, NULL };
+	const char *um[] = { "container", "unmount", r->id, NULL };
+	_cleanup_json_ struct json_object *res = NULL;
+	_cleanup_close_ int rootfd = -1;
+	const char *mp = NULL;
+	int rc = -1;
+
+	if (store_call(g, args, &res, err) < 0)
+		return pea_error_wrap(err, "mounting container '%s'", r->name);
+	if (pea_json_get_string_req(res, "", "mountpoint", &mp, err) < 0)
+		goto out;
+	rootfd = open(mp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		pea_error_errno(err, "open '%s'", mp);
+		goto out;
+	}
+	rc = cp_write_tar(rootfd, ".", ".", out, err);
+out:
+	rootfd = pea_close(rootfd);
+	(void)store_call(g, um, NULL, NULL);
+	return rc;
+}
+
+static const char export_usage[] = "Usage: pea export [OPTIONS] CONTAINER\n"
+				   "\n"
+				   "Write the root filesystem of a container as a tar.\n"
+				   "\n"
+				   "  -o, --output=FILE   to FILE instead of standard output\n";
+
+int cmd_export(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_free_ char *output = NULL, *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	int rc, c = 0;
+
+	optind = 0;
+	while ((rc = cmd_getopt(argc, argv, "ho:", opts, export_usage, &c, err)) == 2) {
+		free(output);
+		output = xstrdup(optarg);
+	}
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return 0;
+	if (argc - optind != 1)
+		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+	if (!output && isatty(STDOUT_FILENO))
+		return pea_error_new(err, EINVAL,
+				     "refusing to export to terminal. Use -o flag or redirect");
+	if (record_lookup(g, argv[optind], &r, err) < 0)
+		return -1;
+	if (!output)
+		return export_to(g, r, STDOUT_FILENO, err);
+	/* a file is written whole or not at all */
+	tmp = xasprintf("%s.tmp.%d", output, getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return pea_error_errno(err, "create '%s'", output);
+	if (export_to(g, r, fd, err) < 0 || fsync(fd) < 0 || rename(tmp, output) < 0) {
+		if (!*err)
+			pea_error_errno(err, "write '%s'", output);
+		(void)unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
