@@ -19,8 +19,10 @@ setup() {
 }
 
 teardown() {
-	rt_teardown
+	local rc=0
+	rt_teardown || rc=1
 	rt_cgroups_gone "$CG" 2>/dev/null || true
+	return "$rc"
 }
 
 @test "linux.resources is written to every v1 controller" {

@@ -21,8 +21,10 @@ setup() {
 }
 
 teardown() {
-	rt_teardown
+	local rc=0
+	rt_teardown || rc=1
 	rt_cgroups_gone "$CG" 2>/dev/null || true
+	return "$rc"
 }
 
 @test "exec joins every namespace and the cgroups of the container" {

@@ -15,10 +15,12 @@ setup() {
 }
 
 teardown() {
-	rt_teardown
+	local rc=0
+	rt_teardown || rc=1
 	if [[ -n "${RT_NETNS:-}" ]]; then
 		ip netns del "$RT_NETNS" 2>/dev/null || true
 	fi
+	return "$rc"
 }
 
 ns_script='for n in pid net ipc uts mnt cgroup time user; do echo "$n $(readlink /proc/self/ns/$n)"; done'

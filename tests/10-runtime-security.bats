@@ -22,10 +22,10 @@ setup() {
 }
 
 teardown() {
-	rt_teardown
 	if [[ -n "${RO_MOUNT:-}" ]]; then
 		umount -l "$RO_MOUNT" || true
 	fi
+	rt_teardown
 }
 
 @test "the init of a created container runs from a sealed memfd, not the host binary" {

@@ -16,8 +16,10 @@ setup() {
 }
 
 teardown() {
-	rt_teardown
+	local rc=0
+	rt_teardown || rc=1
 	[[ -z "${CONSOLE_PID:-}" ]] || kill "$CONSOLE_PID" 2>/dev/null || true
+	return "$rc"
 }
 
 @test "the pty master goes to --console-socket; the container's stdio is the pty" {

@@ -9,7 +9,8 @@
 #   rt_reaped ARGS...     the same, run under the subreaper: for `create` and
 #                         `run --detach`, whose container init outlives them
 #   reaped_cmd CMD...     any command under the subreaper (conmon)
-#   rt_teardown           delete --force every container, stop the subreaper
+#   rt_teardown           delete --force every container, stop the subreaper,
+#                         and fail if anything is left (rt_leftovers)
 #   rt_state ID FIELD     one field of `state ID`
 #   rt_wait_status ID S   wait (5 s) until `state ID` says S
 #   rt_is_pea             the runtime under test is pea-runtime (for pea-only checks)
@@ -60,9 +61,14 @@ reaped_cmd() {
 }
 
 rt_teardown() {
-	local id
+	local id rc=0 cgdirs=()
 	if [[ -n "${RT_ROOT:-}" && -d "$RT_ROOT" ]]; then
 		for id in $("$PEA_RUNTIME" --root "$RT_ROOT" list -q 2>/dev/null); do
+			# pea-runtime's state names the cgroups it made: they must go with the container
+			if [[ -f "$RT_ROOT/$id/state.json" ]]; then
+				mapfile -t -O "${#cgdirs[@]}" cgdirs < <(jq -r '.cgroups.paths // {} | .[]' \
+					"$RT_ROOT/$id/state.json" 2>/dev/null)
+			fi
 			"$PEA_RUNTIME" --root "$RT_ROOT" delete --force "$id" >/dev/null 2>&1 || true
 		done
 	fi
@@ -70,6 +76,33 @@ rt_teardown() {
 		exec {RT_REAPER_FD}>&-
 		RT_REAPER_FD=
 		wait "$RT_REAPER" 2>/dev/null || true
+	fi
+	rt_leftovers "${cgdirs[@]}" || rc=1
+	return "$rc"
+}
+
+# rt_leftovers [CGROUP_DIR...]: after the containers of a test are deleted,
+# nothing of them is left: no state under RT_ROOT, none of the cgroup
+# directories named (nor the test's $CG), no mount below the test's directory.
+rt_leftovers() {
+	local d left=()
+	if [[ -n "${RT_ROOT:-}" && -d "$RT_ROOT" ]] && [[ -n "$(ls -A "$RT_ROOT")" ]]; then
+		left+=("state in $RT_ROOT: $(ls -A "$RT_ROOT" | tr '\n' ' ')")
+	fi
+	for d in "$@"; do
+		[[ -z "$d" || ! -d "$d" ]] || left+=("cgroup $d")
+	done
+	if [[ -n "${CG:-}" ]]; then
+		for d in /sys/fs/cgroup/*/"$CG"; do
+			[[ ! -d "$d" ]] || left+=("cgroup $d")
+		done
+	fi
+	if [[ -n "${TEST_DIR:-}" ]] && grep -q -F -- " $TEST_DIR/" /proc/self/mountinfo; then
+		left+=("mounts: $(grep -F -- " $TEST_DIR/" /proc/self/mountinfo | awk '{print $5}' | tr '\n' ' ')")
+	fi
+	if ((${#left[@]})); then
+		printf 'left behind: %s\n' "${left[@]}" >&2
+		return 1
 	fi
 }
 
