@@ -26,7 +26,11 @@ struct blob_sink {
 	struct progress *progress;
 	uint64_t last_report;
 	struct pea_error *error; /* set by a failed write inside a callback */
-	int tee_fd;		 /* >= 0: every byte also goes there (a streaming consumer) */
+	/*
+	 * The consumer checks the digest as it reads the blob (pea-storage's layer
+	 * apply --digest, before it stores anything): no hashing here, only the size.
+	 */
+	bool digest_checked_by_consumer;
 };
 
 /* fd is borrowed; fd < 0 collects into memory (at most mem_max bytes). */

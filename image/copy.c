@@ -219,8 +219,11 @@ static int stage_open(struct image_dest *dst, struct pending *p, struct progress
 	p->sink_ready = true;
 	TAKE_FD(fd);
 	if (stream && p->role == BLOB_LAYER &&
-	    dst->ops->stream_fd(dst, p->desc, &p->sink.tee_fd, err) < 0)
+	    dst->ops->blob_staging(dst, p->desc, p->name, err) < 0)
 		return -EIO;
+	/* no second hashing of what the destination hashes anyway */
+	if (stream && p->role == BLOB_LAYER && dst->ops->checks_digest)
+		p->sink.digest_checked_by_consumer = dst->ops->checks_digest(dst, p->desc);
 	return 0;
 }
 
@@ -401,11 +404,11 @@ static int early_blob_done(void *data, size_t index, struct pea_error **err)
 	return e->dst->ops->blob_ready(e->dst, e->list[index].desc, e->list[index].name, err);
 }
 
-static int early_tick(void *data, int *ret_fd, struct pea_error **err)
+static int early_tick(void *data, int *ret_fd, short *ret_events, struct pea_error **err)
 {
 	struct early *e = data;
 
-	return e->dst->ops->tick(e->dst, ret_fd, err);
+	return e->dst->ops->tick(e->dst, ret_fd, ret_events, err);
 }
 
 static int transfer_blobs(struct image_source *src, struct image_dest *dst, struct pending *list,
@@ -422,7 +425,7 @@ static int transfer_blobs(struct image_source *src, struct image_dest *dst, stru
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		r = stage_open(dst, &list[i], o->progress, use_hooks && dst->ops->stream_fd, err);
+		r = stage_open(dst, &list[i], o->progress, use_hooks && dst->ops->blob_staging, err);
 		fetches[i].digest = list[i].desc->digest;
 		fetches[i].sink = &list[i].sink;
 	}

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1336,9 +1337,12 @@ int registry_fetch_blobs(struct registry_client *c, const char *repo, struct blo
 		}
 		if (r == 0 && done < n) {
 			struct curl_waitfd wfd = { .fd = -1, .events = CURL_WAIT_POLLIN };
+			short events = POLLIN;
 
 			if (hooks && hooks->tick)
-				r = hooks->tick(hooks->data, &wfd.fd, err);
+				r = hooks->tick(hooks->data, &wfd.fd, &events, err);
+			if (events & POLLOUT)
+				wfd.events = CURL_WAIT_POLLOUT;
 			if (r == 0)
 				curl_multi_poll(multi, wfd.fd >= 0 ? &wfd : NULL,
 						wfd.fd >= 0 ? 1 : 0, 100, NULL);

@@ -85,11 +85,11 @@ struct blob_fetch {
 /*
  * What the consumer of a batch of downloads does meanwhile: blob_done when blob
  * index is complete and verified; tick on every turn of the loop, giving an fd
- * to wake the loop up (or -1). Either may be NULL.
+ * to wake the loop up (or -1) and the poll(2) events to wait for. Either may be NULL.
  */
 struct fetch_hooks {
 	int (*blob_done)(void *data, size_t index, struct pea_error **err);
-	int (*tick)(void *data, int *ret_fd, struct pea_error **err);
+	int (*tick)(void *data, int *ret_fd, short *ret_events, struct pea_error **err);
 	void *data;
 };
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "lib/digest.h"
+#include "image/blob.h"
 #include "image/manifest.h"
 #include "image/reference.h"
 #include "image/transport.h"
@@ -291,6 +293,12 @@ static int store_run(const struct store_target *t, char *const *args, int out_fd
 
 /* ---- destination ------------------------------------------------------------------ */
 
+/* A layer's staged file while it downloads. */
+struct growing {
+	char *digest;
+	int fd; /* read-only */
+};
+
 struct store_dest {
 	struct store_target target;
 	bool image_exists;
@@ -306,9 +314,15 @@ struct store_dest {
 	struct store_job job;
 	bool job_running;
 	bool failed;
-	/* the bottom layer goes to pea-storage while it downloads */
-	int stream_fd;	     /* the write end of the apply's standard input, or -1 */
-	char *stream_digest; /* its blob */
+	struct growing *growing; /* layers on their way */
+	size_t ngrowing;
+	/* the layer being applied while it downloads: its staged file into the apply */
+	int feed_fd;	   /* the write end of the apply's standard input (non-blocking), or -1 */
+	int feed_src;	   /* the staged file (borrowed from growing) */
+	uint64_t feed_off; /* bytes fed */
+	char *feed_digest;
+	bool feed_whole; /* verified: EOF once all is fed */
+	bool feed_full;	 /* the pipe was full at the last pump */
 };
 
 /* The dest keeps its state behind a pointer (one store dest per run). */
@@ -387,9 +401,146 @@ static int applied(struct image_dest *d, struct json_object *rec, struct pea_err
 }
 
 /*
- * Apply what can be: wait for the running apply (block) or look at it, then
- * start the next layer if its blob is here. With block, go on until every
- * layer is applied (all blobs must be here then).
+ * pea-storage checks a sha256 layer digest while it applies (--digest), before
+ * it stores anything: the copy need not hash those layers itself.
+ */
+static bool checkable_digest(const char *digest)
+{
+	return strncmp(digest, "sha256:", 7) == 0 && strlen(digest) == 71;
+}
+
+static bool store_checks_digest(struct image_dest *d, const struct descriptor *desc)
+{
+	return checkable_digest(desc->digest);
+}
+
+/* Where a layer downloads to, while it does. */
+static const struct growing *growing_find(const struct store_dest *sd, const char *digest)
+{
+	for (size_t i = 0; i < sd->ngrowing; i++)
+		if (strcmp(sd->growing[i].digest, digest) == 0)
+			return &sd->growing[i];
+	return NULL;
+}
+
+/*
+ * Feed the staged file of the layer being applied to its apply, as far as it
+ * has arrived. The pipe is closed (EOF: the apply ends and commits) only once
+ * blob_ready said the blob is whole and verified. With block, every byte goes
+ * in (the blob is whole by then); else it stops when the pipe is full
+ * (feed_full) or the file has no more yet.
+ */
+static int feed_pump(struct image_dest *d, bool block, struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+
+	sd->feed_full = false;
+	while (sd->feed_fd >= 0) {
+		struct pollfd pfd = { .fd = sd->feed_fd, .events = POLLOUT };
+		loff_t off = (loff_t)sd->feed_off;
+		struct stat st;
+		ssize_t n;
+
+		if (fstat(sd->feed_src, &st) < 0)
+			return pea_error_errno(err, "%s: layer '%s'", d->description,
+					       sd->feed_digest);
+		if (st.st_size <= off) {
+			if (sd->feed_whole) {
+				sd->feed_fd = pea_close(sd->feed_fd);
+				return 0;
+			}
+			if (!block)
+				return 0;
+			return pea_error_new(err, EIO, "%s: layer '%s' was streamed but never verified",
+					     d->description, sd->feed_digest);
+		}
+		n = splice(sd->feed_src, &off, sd->feed_fd, NULL, (size_t)(st.st_size - off),
+			   SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			sd->feed_off = (uint64_t)off;
+			continue;
+		}
+		if (n < 0 && errno == EPIPE) {
+			/* the apply stopped reading: its exit status says why */
+			sd->feed_fd = pea_close(sd->feed_fd);
+			return 0;
+		}
+		if (n == 0 || errno != EAGAIN)
+			return pea_error_errno(err, "%s: feeding layer '%s' to pea-storage",
+					       d->description, sd->feed_digest);
+		if (!block) {
+			sd->feed_full = true;
+			return 0;
+		}
+		if (blob_interrupted())
+			return pea_error_new(err, ECANCELED, "interrupted");
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return pea_error_errno(err, "poll");
+	}
+	return 0;
+}
+
+/*
+ * Start the apply of the next layer: from its staged file when it is whole,
+ * else fed from the file while it downloads. 1: its blob has not started yet.
+ */
+static int start_next(struct image_dest *d, bool block, struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+	const char *digest = sd->order[sd->next], *file = staged_file(sd, digest);
+	const struct growing *g = file ? NULL : growing_find(sd, digest);
+	_cleanup_strv_ char **args = NULL;
+	int pipefd[2] = { -1, -1 };
+	int r;
+
+	if (!file && !g) {
+		if (!block)
+			return 1;
+		return pea_error_new(err, ENOENT, "%s: layer '%s' was not fetched", d->description,
+				     digest);
+	}
+	pea_strv_push(&args, "layer");
+	pea_strv_push(&args, "apply");
+	if (sd->next > 0) {
+		pea_strv_push(&args, "--parent");
+		pea_strv_push(&args, sd->layer_ids[sd->next - 1]);
+	}
+	if (checkable_digest(digest)) {
+		pea_strv_push(&args, "--digest");
+		pea_strv_push(&args, digest);
+	}
+	pea_strv_push(&args, file ? file : "-");
+	if (!file) {
+		if (pipe2(pipefd, O_CLOEXEC) < 0)
+			return pea_error_errno(err, "pipe");
+		fcntl(pipefd[1], F_SETPIPE_SZ, 1 << 20);
+	}
+	r = store_start_in(&sd->target, args, pipefd[0], -1, &sd->job, err);
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (r < 0) {
+		if (pipefd[1] >= 0)
+			close(pipefd[1]);
+		store_job_clear(&sd->job);
+		return pea_error_wrap(err, "%s", d->description);
+	}
+	sd->job_running = true;
+	if (!file) {
+		fcntl(pipefd[1], F_SETFL, O_NONBLOCK);
+		sd->feed_fd = pipefd[1];
+		sd->feed_src = g->fd;
+		sd->feed_off = 0;
+		sd->feed_whole = false;
+		free(sd->feed_digest);
+		sd->feed_digest = xstrdup(digest);
+	}
+	return 0;
+}
+
+/*
+ * Apply what can be: feed the running apply, wait for it (block) or look at
+ * it, then start the next layer once its blob is here or on its way. With
+ * block, go on until every layer is applied (all blobs must be whole then).
  */
 static int advance(struct image_dest *d, bool block, struct pea_error **err)
 {
@@ -397,48 +548,43 @@ static int advance(struct image_dest *d, bool block, struct pea_error **err)
 	size_t n = pea_strv_length(sd->order);
 
 	while (!sd->failed) {
-		const char *file;
-		_cleanup_strv_ char **args = NULL;
-
 		if (sd->job_running) {
 			_cleanup_json_ struct json_object *rec = NULL;
-			int r = store_finish(&sd->job, block, &rec, err);
+			int r = feed_pump(d, block, err);
 
+			if (r < 0) {
+				sd->failed = true;
+				return -EIO;
+			}
+			if (sd->feed_fd >= 0)
+				return 0; /* more to come */
+			r = store_finish(&sd->job, block, &rec, err);
 			if (r == 1)
 				return 0;
 			sd->job_running = false;
 			store_job_clear(&sd->job);
 			if (r < 0 || applied(d, rec, err) < 0) {
 				sd->failed = true;
+				/* pea-storage checked the digest (--digest) and refused the blob */
+				if (pea_error_is(*err, EBADMSG))
+					return pea_error_wrap(err, "%s: blob '%s': digest mismatch",
+							      d->description, sd->order[sd->next]);
 				return pea_error_wrap(err, "%s: layer '%s'", d->description,
 						      sd->order[sd->next]);
 			}
 		}
 		if (sd->next >= n)
 			return 0;
-		file = staged_file(sd, sd->order[sd->next]);
-		if (!file) {
-			if (!block)
+		{
+			int r = start_next(d, block, err);
+
+			if (r == 1)
 				return 0;
-			sd->failed = true;
-			return pea_error_new(err, ENOENT, "%s: layer '%s' was not fetched",
-					     d->description, sd->order[sd->next]);
+			if (r < 0) {
+				sd->failed = true;
+				return -EIO;
+			}
 		}
-		pea_strv_push(&args, "layer");
-		pea_strv_push(&args, "apply");
-		if (sd->next > 0) {
-			pea_strv_push(&args, "--parent");
-			pea_strv_push(&args, sd->layer_ids[sd->next - 1]);
-		}
-		pea_strv_push(&args, file);
-		if (store_start(&sd->target, args, -1, &sd->job, err) < 0) {
-			store_job_clear(&sd->job);
-			sd->failed = true;
-			return pea_error_wrap(err, "%s", d->description);
-		}
-		sd->job_running = true;
-		if (!block)
-			return 0;
 	}
 	return pea_error_new(err, EIO, "%s: an earlier layer failed", d->description);
 }
@@ -456,56 +602,51 @@ static int store_begin(struct image_dest *d, const struct manifest *m, struct pe
 	return 0;
 }
 
+/* A layer starts downloading into name: its apply may read the file as it grows. */
+static int store_blob_staging(struct image_dest *d, const struct descriptor *desc,
+			      const char *name, struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+	int fd;
+
+	if (sd->image_exists || growing_find(sd, desc->digest))
+		return 0;
+	fd = openat(d->staging_fd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "%s: open staged blob '%s'", d->description,
+				       desc->digest);
+	sd->growing = xreallocarray(sd->growing, sd->ngrowing + 1, sizeof(*sd->growing));
+	sd->growing[sd->ngrowing].digest = xstrdup(desc->digest);
+	sd->growing[sd->ngrowing].fd = fd;
+	sd->ngrowing++;
+	return 0;
+}
+
 static int store_blob_ready(struct image_dest *d, const struct descriptor *desc, const char *name,
 			    struct pea_error **err)
 {
 	struct store_dest *sd = sd_of(d);
 
-	if (sd->stream_fd >= 0 && strcmp(desc->digest, sd->stream_digest) == 0)
-		sd->stream_fd = pea_close(sd->stream_fd); /* whole and verified: EOF, apply it */
+	if (sd->feed_fd >= 0 && strcmp(desc->digest, sd->feed_digest) == 0)
+		sd->feed_whole = true; /* verified: the rest goes in, then EOF */
 	if (keep_blob(d, desc->digest, name, err) < 0)
 		return -EIO;
 	return advance(d, false, err);
 }
 
-/* The bottom layer, while nothing is applied yet: pea-storage reads it as it downloads. */
-static int store_stream_fd(struct image_dest *d, const struct descriptor *desc, int *ret_fd,
-			   struct pea_error **err)
-{
-	struct store_dest *sd = sd_of(d);
-	char *args[] = { (char *)"layer", (char *)"apply", (char *)"-", NULL };
-	int pipefd[2];
-	int r;
-
-	*ret_fd = -1;
-	if (sd->failed || sd->job_running || sd->next != 0 || !sd->order || !sd->order[0] ||
-	    strcmp(sd->order[0], desc->digest) != 0 || sd->image_exists)
-		return 0;
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return pea_error_errno(err, "pipe");
-	fcntl(pipefd[1], F_SETPIPE_SZ, 1 << 20);
-	r = store_start_in(&sd->target, args, pipefd[0], -1, &sd->job, err);
-	close(pipefd[0]);
-	if (r < 0) {
-		close(pipefd[1]);
-		store_job_clear(&sd->job);
-		return pea_error_wrap(err, "%s", d->description);
-	}
-	sd->job_running = true;
-	sd->stream_fd = pipefd[1];
-	free(sd->stream_digest);
-	sd->stream_digest = xstrdup(desc->digest);
-	*ret_fd = sd->stream_fd;
-	return 0;
-}
-
-static int store_tick(struct image_dest *d, int *ret_fd, struct pea_error **err)
+static int store_tick(struct image_dest *d, int *ret_fd, short *ret_events,
+		      struct pea_error **err)
 {
 	struct store_dest *sd = sd_of(d);
 
 	if (advance(d, false, err) < 0)
 		return -EIO;
-	*ret_fd = sd->job_running ? sd->job.pidfd : -1;
+	*ret_events = POLLIN;
+	*ret_fd = sd->job_running && sd->feed_fd < 0 ? sd->job.pidfd : -1;
+	if (sd->feed_fd >= 0 && sd->feed_full) {
+		*ret_fd = sd->feed_fd; /* wake up when the apply has read some */
+		*ret_events = POLLOUT;
+	}
 	return 0;
 }
 
@@ -519,11 +660,11 @@ static void rollback(struct image_dest *d)
 {
 	struct store_dest *sd = sd_of(d);
 
-	if (sd->stream_fd >= 0) {
+	if (sd->feed_fd >= 0) {
 		/* a layer still streaming is not whole: stop its apply before it ends */
 		if (sd->job.pid > 0)
 			kill(sd->job.pid, SIGKILL);
-		sd->stream_fd = pea_close(sd->stream_fd);
+		sd->feed_fd = pea_close(sd->feed_fd);
 	}
 	if (sd->job_running) {
 		_cleanup_json_ struct json_object *rec = NULL;
@@ -646,11 +787,6 @@ static int store_put_manifest(struct image_dest *d, const char *buf, size_t len,
 	cfg = staged_file(sd, m->config.digest);
 	if (!cfg)
 		return pea_error_new(err, ENOENT, "%s: the config was not fetched", d->description);
-	if (sd->stream_fd >= 0) { /* never said whole: its apply must not end */
-		rollback(d);
-		return pea_error_new(err, EIO, "%s: layer '%s' was streamed but never verified",
-				     d->description, sd->stream_digest);
-	}
 	if (advance(d, true, err) < 0 || check_diff_ids(d, m, cfg, err) < 0 ||
 	    record_image(d, m, buf, len, digest, err) < 0) {
 		rollback(d);
@@ -680,7 +816,8 @@ static const struct dest_ops store_dest_ops = {
 	.begin = store_begin,
 	.blob_ready = store_blob_ready,
 	.tick = store_tick,
-	.stream_fd = store_stream_fd,
+	.blob_staging = store_blob_staging,
+	.checks_digest = store_checks_digest,
 };
 
 void store_dest_free(struct image_dest *d)
@@ -689,8 +826,13 @@ void store_dest_free(struct image_dest *d)
 
 	if (!sd)
 		return;
-	sd->stream_fd = pea_close(sd->stream_fd);
-	free(sd->stream_digest);
+	sd->feed_fd = pea_close(sd->feed_fd);
+	free(sd->feed_digest);
+	for (size_t i = 0; i < sd->ngrowing; i++) {
+		close(sd->growing[i].fd);
+		free(sd->growing[i].digest);
+	}
+	free(sd->growing);
 	store_job_clear(&sd->job);
 	store_target_free(&sd->target);
 	free(sd->existing_id);
@@ -710,7 +852,7 @@ int store_dest_open(const struct image_name *name, const struct transport_contex
 	struct store_dest *sd = xnew(struct store_dest, 1);
 
 	sd->job.pidfd = sd->job.outfd = sd->job.errfd = -1;
-	sd->stream_fd = -1;
+	sd->feed_fd = sd->feed_src = -1;
 	d->ops = &store_dest_ops;
 	d->single_image_only = true;
 	d->priv = sd;

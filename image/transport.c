@@ -311,8 +311,9 @@ int source_fetch(struct image_source *s, struct blob_fetch *f, size_t n,
 			return -EIO;
 		if (hooks && hooks->tick) {
 			int wake_fd = -1;
+			short events = 0;
 
-			if (hooks->tick(hooks->data, &wake_fd, err) < 0)
+			if (hooks->tick(hooks->data, &wake_fd, &events, err) < 0)
 				return -EIO;
 		}
 	}

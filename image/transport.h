@@ -127,21 +127,20 @@ struct dest_ops {
 	int (*commit)(struct image_dest *d, struct pea_error **err);
 	/*
 	 * Optional, for destinations that work while blobs arrive (the store): begin
-	 * is told the image's manifest before any blob, blob_ready each verified blob
-	 * (still staged under name; put_blob follows later), tick every turn of the
-	 * download loop (an fd to wait on in *ret_fd, or -1).
+	 * is told the image's manifest before any blob, blob_staging where a layer is
+	 * staged while it downloads (the file grows; it may be read meanwhile, never
+	 * trusted before blob_ready), blob_ready each verified blob (still staged
+	 * under name; put_blob follows later), tick every turn of the download loop
+	 * (an fd to wait on in *ret_fd with poll(2) events *ret_events, or -1).
 	 */
 	int (*begin)(struct image_dest *d, const struct manifest *m, struct pea_error **err);
+	int (*blob_staging)(struct image_dest *d, const struct descriptor *desc, const char *name,
+			    struct pea_error **err);
+	/* Optional: true when the destination checks this layer's digest as it takes it. */
+	bool (*checks_digest)(struct image_dest *d, const struct descriptor *desc);
 	int (*blob_ready)(struct image_dest *d, const struct descriptor *desc, const char *name,
 			  struct pea_error **err);
-	int (*tick)(struct image_dest *d, int *ret_fd, struct pea_error **err);
-	/*
-	 * Optional: an fd that takes the bytes of this blob while it downloads (besides
-	 * its staged file), or -1. The destination closes it when blob_ready says the
-	 * blob is whole and verified, and stops its reader when the copy fails.
-	 */
-	int (*stream_fd)(struct image_dest *d, const struct descriptor *desc, int *ret_fd,
-			 struct pea_error **err);
+	int (*tick)(struct image_dest *d, int *ret_fd, short *ret_events, struct pea_error **err);
 	void (*abort)(struct image_dest *d);
 };
 

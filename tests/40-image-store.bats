@@ -14,6 +14,11 @@ teardown_file() {
 	registry_stop
 }
 
+teardown() {
+	img_flaky_stop slow
+	img_flaky_stop cut
+}
+
 setup() {
 	require_cmd "$PEA_IMAGE"
 	require_cmd "$PEA_STORAGE"
@@ -105,16 +110,42 @@ setup() {
 	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
 }
 
-@test "the bottom layer streams into pea-storage while it downloads; a bad one is never applied" {
+@test "layers stream into pea-storage while they download, across a resumed transfer too" {
 	printf '#!/bin/sh\necho "$*" >>"%s/calls"\nexec "%s" "$@"\n' "$TEST_DIR" "$PEA_STORAGE" >"$TEST_DIR/wrap"
 	chmod +x "$TEST_DIR/wrap"
-	img_build_layout "$TEST_DIR/img" amd64 2 512
+	img_build_layout "$TEST_DIR/img" amd64 2 4096
 	registry_push_oci "$TEST_DIR/img" s/stream:latest
-	PEA_STORAGE="$TEST_DIR/wrap" run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$REGISTRY_ADDR/s/stream" "${STORE}stream"
-	grep -q 'layer apply -$' "$TEST_DIR/calls"
+	# one blob at a time, 64 KiB every 20 ms: each layer is still on its way when the
+	# one below it is applied
+	img_flaky_start slow "$REGISTRY_ADDR" slow
+	PEA_STORAGE="$TEST_DIR/wrap" run -0 "${I[@]}" copy -q --src-tls-verify=false \
+		--image-parallel-copies=1 "docker://$IMG_SLOW_ADDR/s/stream" "${STORE}stream"
 	assert_equal "$(grep -c 'layer apply' "$TEST_DIR/calls")" 3
+	# the bottom one at least, and one above it (each takes over a second to arrive)
+	grep -q ' layer apply --digest sha256:[0-9a-f]\{64\} -$' "$TEST_DIR/calls"
+	grep -q ' layer apply --parent [0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} -$' "$TEST_DIR/calls"
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	cfg="$(img_blob_path "$TEST_DIR/img" "$(jq -r .config.digest "$m")")"
 	run -0 "${ST[@]}" image inspect docker.io/library/stream:latest
-	assert_equal "$(jq -r '.result.layers | length' <<<"$output")" 3
+	mapfile -t layers < <(jq -r '.result.layers[]' <<<"$output")
+	assert_equal "${#layers[@]}" 3
+	for k in 0 1 2; do
+		run -0 "${ST[@]}" layer inspect "${layers[k]}"
+		assert_equal "$(jq -r .result.diff_id <<<"$output")" "$(jq -r ".rootfs.diff_ids[$k]" "$cfg")"
+	done
+	"${ST[@]}" image rm docker.io/library/stream:latest >/dev/null
+	# every first GET cut in the middle, then resumed with a Range request
+	img_flaky_start cut "$REGISTRY_ADDR" cut
+	run -0 "${I[@]}" copy -q --src-tls-verify=false --image-parallel-copies=1 \
+		"docker://$IMG_CUT_ADDR/s/stream" "${STORE}stream"
+	grep -q 'GET /v2/s/stream/blobs/sha256:[0-9a-f]* bytes=' "$IMG_CUT_LOG"
+	run -0 "${ST[@]}" image inspect docker.io/library/stream:latest
+	assert_equal "$(jq -r .result.digest <<<"$output")" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")"
+	run -0 "${ST[@]}" check
+	assert_equal "$(jq -r .result.ok <<<"$output")" true
+}
+
+@test "a bottom layer with a bad digest is never applied" {
 	# the bottom layer corrupted in the registry: its apply is stopped before its end
 	img_build_layout "$TEST_DIR/img2" amd64 1 512
 	registry_push_oci "$TEST_DIR/img2" s/badbase:latest
@@ -125,7 +156,6 @@ setup() {
 	cp "$f" "$TEST_DIR/saved"
 	# its last bytes: the stream decompresses to its end, only the digest tells
 	printf 'XXXX' | dd of="$f" bs=1 seek="$(($(stat -c %s "$f") - 4))" conv=notrunc status=none
-	"${ST[@]}" image rm docker.io/library/stream:latest >/dev/null
 	run -1 "${I[@]}" copy -q --src-tls-verify=false "docker://$REGISTRY_ADDR/s/badbase" "${STORE}badbase"
 	cp "$TEST_DIR/saved" "$f"
 	assert_output --partial "blob '$base': digest mismatch"
