@@ -33,6 +33,23 @@ podman_cmd() {
 		--events-backend file --storage-driver vfs "$@"
 }
 
+# podman_line: podman_cmd's command line, quoted for a shell (`script -c`).
+podman_line() {
+	local d="$BATS_FILE_TMPDIR/podman"
+	printf 'timeout -k 5 30 podman --root %q --runroot %q --tmpdir %q --conmon %q' \
+		"$d/root" "$d/runroot" "$d/tmp" "$MONITOR"
+	printf ' --runtime /usr/bin/crun --cgroup-manager cgroupfs --events-backend file'
+	printf ' --storage-driver vfs'
+}
+
+# under_script SHELL-COMMAND: run it on a terminal (script), bounded. Its
+# stdin is /dev/null: with stdin closed (CI), the pipe `run` captures through
+# lands on fd 0, and script reads its own output back from it, blocking in
+# read(2) forever, deaf to SIGTERM (the CI hang of test 3).
+under_script() {
+	timeout -k 5 60 script -qec "$1" /dev/null </dev/null
+}
+
 pid_ended() {
 	! kill -0 "$1" 2>/dev/null || [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == Z ]]
 }
@@ -65,10 +82,7 @@ RUN_OPTS=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 	run -0 podman_cmd run -d -i "${RUN_OPTS[@]}" --name att localhost/busybox:latest \
 		sh -c 'read l; echo got:$l; exit 6'
 	sleep 0.3
-	run -0 bash -c "echo hi | timeout -k 5 20 podman --root '$BATS_FILE_TMPDIR/podman/root' \
-		--runroot '$BATS_FILE_TMPDIR/podman/runroot' --tmpdir '$BATS_FILE_TMPDIR/podman/tmp' \
-		--conmon '$MONITOR' --runtime /usr/bin/crun --cgroup-manager cgroupfs \
-		--events-backend file --storage-driver vfs attach att; true"
+	run -0 bash -c "echo hi | $(podman_line) attach att; true"
 	assert_output --partial got:hi
 	run -0 podman_cmd wait att
 	assert_output 6
@@ -76,10 +90,7 @@ RUN_OPTS=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
 @test "podman exec -it (under script): a terminal, the exit code" {
 	run -0 podman_cmd run -d "${RUN_OPTS[@]}" --name ex localhost/busybox:latest sleep 100
-	run script -qec "timeout -k 5 30 podman --root '$BATS_FILE_TMPDIR/podman/root' \
-		--runroot '$BATS_FILE_TMPDIR/podman/runroot' --tmpdir '$BATS_FILE_TMPDIR/podman/tmp' \
-		--conmon '$MONITOR' --runtime /usr/bin/crun --cgroup-manager cgroupfs \
-		--events-backend file --storage-driver vfs exec -it ex sh -c 'tty; exit 4'" /dev/null
+	run under_script "$(podman_line) exec -it ex sh -c 'tty; exit 4'"
 	assert_equal "$status" 4
 	assert_output --partial /dev/pts/
 	run -0 podman_cmd exec ex sh -c 'echo plain; exit 0'
@@ -102,11 +113,8 @@ RUN_OPTS=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 }
 
 @test "podman run -it (under script): the container gets a terminal of the caller's size" {
-	run script -qec "stty rows 33 cols 77; timeout -k 5 30 podman --root '$BATS_FILE_TMPDIR/podman/root' \
-		--runroot '$BATS_FILE_TMPDIR/podman/runroot' --tmpdir '$BATS_FILE_TMPDIR/podman/tmp' \
-		--conmon '$MONITOR' --runtime /usr/bin/crun --cgroup-manager cgroupfs \
-		--events-backend file --storage-driver vfs run -it --rm ${RUN_OPTS[*]} \
-		localhost/busybox:latest sh -c 'sleep 0.5; stty size; exit 3'" /dev/null
+	run under_script "stty rows 33 cols 77; $(podman_line) run -it --rm ${RUN_OPTS[*]} \
+		localhost/busybox:latest sh -c 'sleep 0.5; stty size; exit 3'"
 	assert_equal "$status" 3
 	assert_output --partial "33 77"
 }
