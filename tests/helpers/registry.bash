@@ -5,7 +5,8 @@
 #
 #   registry_start                 start one; exports REGISTRY_ADDR (127.0.0.1:PORT),
 #                                  REGISTRY_PID, REGISTRY_DIR (config, data, log)
-#   registry_stop                  kill it and remove REGISTRY_DIR
+#   registry_stop                  kill it and remove REGISTRY_DIR; in teardown_file,
+#                                  also every registry the file's tests started
 #   registry_push_oci LAYOUT REPO[:TAG] [REF]
 #                                  push the manifest of an OCI layout tagged REF
 #                                  (default: its only manifest, else "latest")
@@ -87,6 +88,10 @@ registry_start() {
 					REGISTRY_PID="$pid"
 					REGISTRY_DIR="$dir"
 					export REGISTRY_ADDR REGISTRY_PID REGISTRY_DIR
+					# remembered per file: a registry started inside a
+					# test is still stopped by teardown_file's registry_stop
+					[[ -n "${BATS_FILE_TMPDIR:-}" ]] &&
+						echo "$pid" >>"$BATS_FILE_TMPDIR/.registry-pids"
 					return 0
 				fi
 			fi
@@ -122,6 +127,22 @@ registry_stop() {
 		rm -rf "$REGISTRY_DIR"
 	fi
 	unset REGISTRY_ADDR REGISTRY_PID REGISTRY_DIR
+	# In teardown_file: also those the file's tests started and left.
+	if [[ -z "${BATS_TEST_NAME:-}" && -f "${BATS_FILE_TMPDIR:-}/.registry-pids" ]]; then
+		local pid
+		while read -r pid; do
+			kill -0 "$pid" 2>/dev/null || continue
+			# only a registry: the pid may have been reused since
+			[[ $(cat "/proc/$pid/comm" 2>/dev/null) == docker-regist* ]] || continue
+			kill "$pid" 2>/dev/null
+			for ((i = 0; i < 50; i++)); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			kill -KILL "$pid" 2>/dev/null || true
+		done <"$BATS_FILE_TMPDIR/.registry-pids"
+		rm -f "$BATS_FILE_TMPDIR/.registry-pids"
+	fi
 	return 0
 }
 
