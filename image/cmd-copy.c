@@ -56,6 +56,7 @@ enum {
 	OPT_PRESERVE,
 	OPT_SRC_SHARED,
 	OPT_DEST_SHARED,
+	OPT_CHUNK_SIZE,
 	OPT_IGNORED,
 	OPT_IGNORED_ARG,
 };
@@ -98,6 +99,7 @@ static const struct option copy_options[] = {
 	{ "preserve-digests", optional_argument, NULL, OPT_PRESERVE },
 	{ "src-shared-blob-dir", required_argument, NULL, OPT_SRC_SHARED },
 	{ "dest-shared-blob-dir", required_argument, NULL, OPT_DEST_SHARED },
+	{ "dest-chunk-size", required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "dest-oci-accept-uncompressed-layers", optional_argument, NULL, OPT_ACCEPT_UNCOMPRESSED },
 	{ NULL, 0, NULL, 0 },
 };
@@ -119,6 +121,8 @@ static const char copy_usage[] =
 	"      --src-no-creds, --dest-no-creds        access the registry anonymously\n"
 	"      --src-registry-token, --dest-registry-token=TOKEN   a bearer token\n"
 	"      --retry-times=N           retries of a failed blob transfer (default 3)\n"
+	"      --dest-chunk-size=SIZE    push blobs larger than SIZE (bytes, or with k, m, g)\n"
+	"                                in chunks, resumed where the registry stands\n"
 	"      --image-parallel-copies=N blobs fetched at once (default 6)\n"
 	"      --digestfile=PATH         write the manifest digest there\n"
 	"      --iidfile=PATH            store: write the stored image's id there "
@@ -152,6 +156,29 @@ struct copy_args {
 	const char *source;
 	const char *dest;
 };
+
+/* "N", "Nk", "Nm", "Ng" (powers of 1024): at least 1 KiB, at most 1 TiB. */
+static int parse_size(const char *opt, const char *arg, int64_t *ret, struct pea_error **err)
+{
+	char *end = NULL;
+	long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (end && *end && !end[1]) {
+		const char *units = "kmg";
+		const char *u = strchr(units, end[0] | 0x20);
+
+		shift = u ? 10 * (int)(u - units + 1) : -1;
+		end++;
+	}
+	if (errno || end == arg || !end || *end || shift < 0 || v < 1 || v > (1LL << 40) >> shift ||
+	    (v << shift) < 1024)
+		return cli_usage(err, "--%s '%s': expected a size from 1k to 1024g", opt, arg);
+	*ret = (int64_t)v << shift;
+	return 0;
+}
 
 static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_error **err)
 {
@@ -324,6 +351,9 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 			break;
 		case OPT_DEST_SHARED:
 			a->dst.shared_blob_dir = optarg;
+			break;
+		case OPT_CHUNK_SIZE:
+			r = parse_size(name, optarg, &a->dst.chunk_size, err);
 			break;
 		case OPT_ACCEPT_UNCOMPRESSED:
 			r = cli_bool(name, optarg, &a->accept_uncompressed, err);

@@ -62,6 +62,7 @@ struct registry_client {
 	long timeout_s;
 	int parallel;
 	int retries;
+	int64_t chunk_size;
 	CURLSH *share;
 };
 
@@ -73,6 +74,7 @@ void http_response_clear(struct http_response *r)
 	free(r->location);
 	free(r->www_authenticate);
 	free(r->link);
+	free(r->range);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -157,6 +159,7 @@ int registry_client_new(const char *host, const struct registry_options *o,
 	c->timeout_s = o->timeout_s;
 	c->parallel = o->parallel > 0 ? o->parallel : 6;
 	c->retries = o->retries >= 0 ? o->retries : 3;
+	c->chunk_size = o->chunk_size;
 	if (o->cert_dir) {
 		client_load_certs(c, o->cert_dir);
 	} else {
@@ -232,6 +235,7 @@ struct transfer {
 	uint64_t resume_from;
 	enum write_mode mode;
 	int upload_fd;
+	uint64_t upload_left; /* bytes still to read from upload_fd */
 	const char *upload_buf;
 	size_t upload_len, upload_off;
 	/* for the multi loop */
@@ -292,6 +296,7 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *data)
 	HDR("location", location)
 	HDR("www-authenticate", www_authenticate)
 	HDR("link", link)
+	HDR("range", range)
 #undef HDR
 	if ((size_t)(colon - buf) == 14 && strncasecmp(buf, "content-length", 14) == 0)
 		t->resp.content_length = strtoll(colon + 1, NULL, 10);
@@ -344,12 +349,17 @@ static size_t read_cb(char *buf, size_t size, size_t nitems, void *data)
 		t->upload_off += n;
 		return n;
 	}
+	if (n > t->upload_left)
+		n = (size_t)t->upload_left;
 	for (;;) {
-		ssize_t r = read(t->upload_fd, buf, n);
+		ssize_t r = n ? read(t->upload_fd, buf, n) : 0;
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		return r < 0 ? CURL_READFUNC_ABORT : (size_t)r;
+		if (r < 0)
+			return CURL_READFUNC_ABORT;
+		t->upload_left -= (uint64_t)r;
+		return (size_t)r;
 	}
 }
 
@@ -792,13 +802,49 @@ struct request {
 	const char *scope;
 	const char *accept;
 	const char *content_type;
+	const char *header; /* one more header line, or NULL */
 	const char *body;
 	size_t body_len;
-	int upload_fd;
+	int upload_fd;	      /* >= 0: the body is upload_size bytes of it from upload_offset */
+	uint64_t upload_offset;
 	uint64_t upload_size;
 	size_t max_body;
 	const char *what;
 };
+
+/* The body of a request: from memory, from an fd, or none (HEAD). */
+static int transfer_set_body(struct transfer *t, const struct request *rq, struct pea_error **err)
+{
+	bool put = rq->method && strcmp(rq->method, "PUT") == 0;
+
+	if (rq->method && strcmp(rq->method, "HEAD") == 0) {
+		curl_easy_setopt(t->easy, CURLOPT_NOBODY, 1L);
+	} else if (rq->upload_fd >= 0) {
+		if (lseek(rq->upload_fd, (off_t)rq->upload_offset, SEEK_SET) < 0)
+			return pea_error_errno(err, "%s: seek", rq->what);
+		t->upload_fd = rq->upload_fd;
+		t->upload_left = rq->upload_size;
+		t->headers = curl_slist_append(t->headers, "Expect:");
+		curl_easy_setopt(t->easy, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(t->easy, CURLOPT_READFUNCTION, read_cb);
+		curl_easy_setopt(t->easy, CURLOPT_READDATA, t);
+		curl_easy_setopt(t->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)rq->upload_size);
+		if (!put)
+			curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, rq->method);
+	} else if (put || (rq->method && strcmp(rq->method, "POST") == 0)) {
+		t->upload_buf = rq->body ? rq->body : "";
+		t->upload_len = rq->body_len;
+		curl_easy_setopt(t->easy, CURLOPT_POST, 1L);
+		curl_easy_setopt(t->easy, CURLOPT_READFUNCTION, read_cb);
+		curl_easy_setopt(t->easy, CURLOPT_READDATA, t);
+		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+		t->headers = curl_slist_append(t->headers, "Expect:");
+		curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, rq->method);
+	} else if (rq->method && strcmp(rq->method, "GET") != 0) {
+		curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, rq->method);
+	}
+	return 0;
+}
 
 static int client_do(struct registry_client *c, const struct request *rq, struct http_response *ret,
 		     struct pea_error **err)
@@ -818,40 +864,16 @@ static int client_do(struct registry_client *c, const struct request *rq, struct
 		transfer_add_auth(&t, rq->scope);
 		if (rq->accept)
 			t.headers = curl_slist_append(t.headers, rq->accept);
+		if (rq->header)
+			t.headers = curl_slist_append(t.headers, rq->header);
 		if (rq->content_type) {
 			_cleanup_free_ char *h = xasprintf("Content-Type: %s", rq->content_type);
 
 			t.headers = curl_slist_append(t.headers, h);
 		}
-		if (rq->method && strcmp(rq->method, "HEAD") == 0) {
-			curl_easy_setopt(t.easy, CURLOPT_NOBODY, 1L);
-		} else if (rq->upload_fd >= 0) {
-			if (lseek(rq->upload_fd, 0, SEEK_SET) < 0) {
-				transfer_done(&t);
-				return pea_error_errno(err, "%s: rewind", rq->what);
-			}
-			t.upload_fd = rq->upload_fd;
-			t.headers = curl_slist_append(t.headers, "Expect:");
-			curl_easy_setopt(t.easy, CURLOPT_UPLOAD, 1L);
-			curl_easy_setopt(t.easy, CURLOPT_READFUNCTION, read_cb);
-			curl_easy_setopt(t.easy, CURLOPT_READDATA, &t);
-			curl_easy_setopt(t.easy, CURLOPT_INFILESIZE_LARGE,
-					 (curl_off_t)rq->upload_size);
-		} else if (rq->method &&
-			   (strcmp(rq->method, "PUT") == 0 || strcmp(rq->method, "POST") == 0)) {
-			t.upload_buf = rq->body ? rq->body : "";
-			t.upload_len = rq->body_len;
-			curl_easy_setopt(t.easy, CURLOPT_POST, 1L);
-			curl_easy_setopt(t.easy, CURLOPT_READFUNCTION, read_cb);
-			curl_easy_setopt(t.easy, CURLOPT_READDATA, &t);
-			curl_easy_setopt(t.easy, CURLOPT_POSTFIELDSIZE_LARGE,
-					 (curl_off_t)rq->body_len);
-			t.headers = curl_slist_append(t.headers, "Expect:");
-			curl_easy_setopt(t.easy, CURLOPT_CUSTOMREQUEST, rq->method);
-		} else if (rq->method && strcmp(rq->method, "GET") != 0) {
-			curl_easy_setopt(t.easy, CURLOPT_CUSTOMREQUEST, rq->method);
-		}
-		r = perform(&t, rq->what, err);
+		r = transfer_set_body(&t, rq, err);
+		if (r == 0)
+			r = perform(&t, rq->what, err);
 		if (r < 0) {
 			transfer_done(&t);
 			return r;
@@ -870,6 +892,33 @@ static int client_do(struct registry_client *c, const struct request *rq, struct
 		return 0;
 	}
 }
+
+/*
+ * One request whose answer must have one of the statuses in ok (0-terminated);
+ * any other is the error. *ret (when given) takes the response either way, its
+ * status 0 when none came: the caller clears it.
+ */
+static int client_call(struct registry_client *c, const struct request *rq, const long *ok,
+		       struct http_response *ret, struct pea_error **err)
+{
+	struct http_response resp = { 0 };
+	int r = -EPROTO;
+
+	if (client_do(c, rq, &resp, err) < 0)
+		return -EIO;
+	for (size_t i = 0; ok[i]; i++)
+		if (resp.status == ok[i])
+			r = 0;
+	if (r < 0)
+		r = http_status_error(err, &resp, rq->what);
+	if (ret)
+		*ret = resp;
+	else
+		http_response_clear(&resp);
+	return r;
+}
+
+static const long status_ok[] = { 200, 0 };
 
 static char *scope_pull(const char *repo)
 {
@@ -895,13 +944,11 @@ int registry_check_login(struct registry_client *c, struct pea_error **err)
 		r = fetch_token(c, "", err);
 		return r < 0 ? pea_error_wrap(err, "%s", what) : 0;
 	}
-	if (client_do(c, &rq, &resp, err) < 0)
-		return -EIO;
-	r = 0;
-	if (resp.status == 401)
+	r = client_call(c, &rq, status_ok, &resp, err);
+	if (r < 0 && resp.status == 401) {
+		pea_error_release(err);
 		r = pea_error_new(err, EACCES, "%s: invalid username or password (HTTP 401)", what);
-	else if (resp.status != 200)
-		r = http_status_error(err, &resp, what);
+	}
 	http_response_clear(&resp);
 	return r;
 }
@@ -924,13 +971,9 @@ int registry_get_manifest(struct registry_client *c, const char *repo, const cha
 	};
 	struct http_response resp = { 0 };
 
-	if (client_do(c, &rq, &resp, err) < 0)
-		return -EIO;
-	if (resp.status != 200) {
-		int r = http_status_error(err, &resp, what);
-
+	if (client_call(c, &rq, status_ok, &resp, err) < 0) {
 		http_response_clear(&resp);
-		return r;
+		return -EIO;
 	}
 	*ret = resp;
 	return 0;
@@ -940,6 +983,7 @@ int registry_put_manifest(struct registry_client *c, const char *repo, const cha
 			  const char *buf, size_t len, const char *media_type,
 			  struct pea_error **err)
 {
+	static const long ok[] = { 201, 200, 202, 0 };
 	_cleanup_free_ char *url = xasprintf("/v2/%s/manifests/%s", repo, ref);
 	_cleanup_free_ char *scope = scope_push(repo);
 	_cleanup_free_ char *what =
@@ -954,20 +998,14 @@ int registry_put_manifest(struct registry_client *c, const char *repo, const cha
 		.upload_fd = -1,
 		.what = what,
 	};
-	struct http_response resp = { 0 };
-	int r = 0;
 
-	if (client_do(c, &rq, &resp, err) < 0)
-		return -EIO;
-	if (resp.status != 201 && resp.status != 200 && resp.status != 202)
-		r = http_status_error(err, &resp, what);
-	http_response_clear(&resp);
-	return r;
+	return client_call(c, &rq, ok, NULL, err);
 }
 
 int registry_delete_manifest(struct registry_client *c, const char *repo, const char *digest,
 			     struct pea_error **err)
 {
+	static const long ok[] = { 202, 200, 0 };
 	_cleanup_free_ char *url = xasprintf("/v2/%s/manifests/%s", repo, digest);
 	_cleanup_free_ char *scope = xasprintf("repository:%s:delete", repo);
 	_cleanup_free_ char *what = xasprintf("deleting '%s/%s@%s'", c->host, repo, digest);
@@ -978,15 +1016,8 @@ int registry_delete_manifest(struct registry_client *c, const char *repo, const 
 		.upload_fd = -1,
 		.what = what,
 	};
-	struct http_response resp = { 0 };
-	int r = 0;
 
-	if (client_do(c, &rq, &resp, err) < 0)
-		return -EIO;
-	if (resp.status != 202 && resp.status != 200)
-		r = http_status_error(err, &resp, what);
-	http_response_clear(&resp);
-	return r;
+	return client_call(c, &rq, ok, NULL, err);
 }
 
 /* Link: </v2/x/tags/list?n=100&last=b>; rel="next" */
@@ -1020,12 +1051,8 @@ int registry_list_tags(struct registry_client *c, const char *repo, char ***ret,
 		struct http_response resp = { 0 };
 		_cleanup_json_ struct json_object *doc = NULL;
 		_cleanup_strv_ char **page_tags = NULL;
-		int r = 0;
+		int r = client_call(c, &rq, status_ok, &resp, err);
 
-		if (client_do(c, &rq, &resp, err) < 0)
-			return -EIO;
-		if (resp.status != 200)
-			r = http_status_error(err, &resp, what);
 		if (r == 0 && pea_json_parse(resp.body ? resp.body : "", resp.body_len, "tag list",
 					     &doc, err) < 0)
 			r = pea_error_wrap(err, "%s", what);
@@ -1046,6 +1073,7 @@ int registry_list_tags(struct registry_client *c, const char *repo, char ***ret,
 int registry_blob_exists(struct registry_client *c, const char *repo, const char *digest,
 			 bool *ret_exists, struct pea_error **err)
 {
+	static const long ok[] = { 200, 404, 0 };
 	_cleanup_free_ char *url = xasprintf("/v2/%s/blobs/%s", repo, digest);
 	_cleanup_free_ char *scope = scope_push(repo);
 	_cleanup_free_ char *what =
@@ -1058,16 +1086,10 @@ int registry_blob_exists(struct registry_client *c, const char *repo, const char
 		.what = what,
 	};
 	struct http_response resp = { 0 };
-	int r = 0;
+	int r = client_call(c, &rq, ok, &resp, err);
 
-	if (client_do(c, &rq, &resp, err) < 0)
-		return -EIO;
-	if (resp.status == 200)
-		*ret_exists = true;
-	else if (resp.status == 404)
-		*ret_exists = false;
-	else
-		r = http_status_error(err, &resp, what);
+	if (r == 0)
+		*ret_exists = resp.status == 200;
 	http_response_clear(&resp);
 	return r;
 }
@@ -1082,6 +1104,7 @@ static char *absolute_location(const struct registry_client *c, const char *loc)
 int registry_mount_blob(struct registry_client *c, const char *repo, const char *from_repo,
 			const char *digest, bool *ret_mounted, struct pea_error **err)
 {
+	static const long ok[] = { 201, 202, 0 };
 	_cleanup_free_ char *url =
 		xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", repo, digest, from_repo);
 	_cleanup_free_ char *scope =
@@ -1097,83 +1120,209 @@ int registry_mount_blob(struct registry_client *c, const char *repo, const char 
 	};
 	struct http_response resp = { 0 };
 
-	if (client_do(c, &rq, &resp, err) < 0)
-		return -EIO;
+	/* no answer is an error; any answer but 201 (mounted): upload it instead */
+	if (client_call(c, &rq, ok, &resp, err) < 0) {
+		if (resp.status == 0)
+			return -EIO;
+		pea_error_release(err);
+	}
 	*ret_mounted = resp.status == 201;
 	http_response_clear(&resp);
 	return 0;
 }
 
-/* One upload; *transient tells whether trying again may help (network, 5xx, 429). */
-static int put_blob_once(struct registry_client *c, const char *repo, const char *digest, int fd,
-			 uint64_t size, bool *transient, struct pea_error **err)
+/* ---- uploads -------------------------------------------------------------------- */
+
+struct upload {
+	struct registry_client *c;
+	const char *scope;
+	const char *what;
+	char *location; /* absolute; each answer gives the next one */
+	bool transient; /* trying again may help (no answer, 5xx, 429) */
+};
+
+static void upload_clear(struct upload *u)
 {
+	free(u->location);
+	u->location = NULL;
+}
+
+static bool is_transient_status(long status)
+{
+	return status == 0 || status >= 500 || status == 429;
+}
+
+/* A request of the upload session; its Location becomes the next URL. */
+static int upload_step(struct upload *u, struct request *rq, const long *ok,
+		       struct http_response *ret, struct pea_error **err)
+{
+	struct http_response resp = { 0 };
+	int r;
+
+	rq->scope = u->scope;
+	rq->what = u->what;
+	r = client_call(u->c, rq, ok, &resp, err);
+	u->transient = r < 0 && is_transient_status(resp.status);
+	if (r == 0 && resp.location) {
+		free(u->location);
+		u->location = absolute_location(u->c, resp.location);
+	}
+	if (ret)
+		*ret = resp;
+	else
+		http_response_clear(&resp);
+	return r;
+}
+
+/* POST: a new upload session. */
+static int upload_start(struct upload *u, const char *repo, struct pea_error **err)
+{
+	static const long ok[] = { 202, 0 };
 	_cleanup_free_ char *url = xasprintf("/v2/%s/blobs/uploads/", repo);
-	_cleanup_free_ char *scope = scope_push(repo);
-	_cleanup_free_ char *what =
-		xasprintf("uploading blob '%s' to '%s/%s'", digest, c->host, repo);
-	_cleanup_free_ char *put_url = NULL, *loc = NULL;
-	struct request post = {
-		.method = "POST",
+	struct request rq = { .method = "POST", .url = url, .upload_fd = -1 };
+
+	upload_clear(u);
+	if (upload_step(u, &rq, ok, NULL, err) < 0)
+		return -EIO;
+	if (!u->location)
+		return pea_error_new(err, EPROTO, "%s: the registry gave no upload location",
+				     u->what);
+	return 0;
+}
+
+/* PUT ?digest=: the upload ends, with the rest of the blob (size bytes from offset). */
+static int upload_finish(struct upload *u, const char *digest, int fd, uint64_t offset,
+			 uint64_t size, struct pea_error **err)
+{
+	static const long ok[] = { 201, 0 };
+	char *esc = curl_easy_escape(NULL, digest, 0);
+	_cleanup_free_ char *url = xasprintf("%s%sdigest=%s", u->location,
+					     strchr(u->location, '?') ? "&" : "?", esc);
+	struct request rq = {
+		.method = "PUT",
 		.url = url,
-		.scope = scope,
-		.upload_fd = -1,
-		.what = what,
+		.upload_fd = size ? fd : -1,
+		.upload_offset = offset,
+		.upload_size = size,
+		.content_type = "application/octet-stream",
+	};
+
+	curl_free(esc);
+	return upload_step(u, &rq, ok, NULL, err);
+}
+
+/* "0-N" (Range of an upload): the bytes the registry has; -1 when it says nothing. */
+static int64_t upload_range_end(const struct http_response *r)
+{
+	const char *dash = r->range ? strchr(r->range, '-') : NULL;
+
+	return dash ? strtoll(dash + 1, NULL, 10) : -1;
+}
+
+/* GET the upload's status: where to go on from (the distribution spec's resume). */
+static int upload_status(struct upload *u, uint64_t *ret_offset, struct pea_error **err)
+{
+	static const long ok[] = { 204, 0 };
+	struct request rq = { .url = u->location, .upload_fd = -1 };
+	struct http_response resp = { 0 };
+	int64_t end;
+	int r = upload_step(u, &rq, ok, &resp, err);
+
+	end = upload_range_end(&resp);
+	http_response_clear(&resp);
+	if (r < 0)
+		return r;
+	/* "0-0" is both nothing and one byte: start again from 0 then */
+	*ret_offset = end > 0 ? (uint64_t)end + 1 : 0;
+	return 0;
+}
+
+/* PATCH one chunk at offset; the registry's Range says how far it got. */
+static int upload_chunk(struct upload *u, int fd, uint64_t offset, uint64_t len,
+			uint64_t *ret_offset, struct pea_error **err)
+{
+	static const long ok[] = { 202, 0 };
+	_cleanup_free_ char *range = xasprintf("Content-Range: %" PRIu64 "-%" PRIu64, offset,
+					       offset + len - 1);
+	_cleanup_free_ char *url = xstrdup(u->location);
+	struct request rq = {
+		.method = "PATCH",
+		.url = url,
+		.header = range,
+		.upload_fd = fd,
+		.upload_offset = offset,
+		.upload_size = len,
+		.content_type = "application/octet-stream",
 	};
 	struct http_response resp = { 0 };
-	int r = 0;
+	int64_t end;
+	int r = upload_step(u, &rq, ok, &resp, err);
 
-	*transient = true;
-	if (client_do(c, &post, &resp, err) < 0)
-		return -EIO;
-	*transient = resp.status >= 500 || resp.status == 429;
-	if (resp.status != 202 || !resp.location) {
-		r = http_status_error(err, &resp, what);
-		http_response_clear(&resp);
-		return r;
-	}
-	loc = absolute_location(c, resp.location);
+	end = upload_range_end(&resp);
+	if (r == 0 && end >= 0 && (uint64_t)end != offset + len - 1)
+		r = pea_error_new(err, EPROTO, "%s: the registry has bytes 0-%" PRId64
+				  " after a chunk ending at %" PRIu64, u->what, end,
+				  offset + len - 1);
+	if (r < 0 && resp.status == 416) /* not where it is: ask it */
+		u->transient = true;
 	http_response_clear(&resp);
-	{
-		char *esc = curl_easy_escape(NULL, digest, 0);
+	if (r == 0)
+		*ret_offset = offset + len;
+	return r;
+}
 
-		put_url = xasprintf("%s%sdigest=%s", loc, strchr(loc, '?') ? "&" : "?", esc);
-		curl_free(esc);
-	}
-	{
-		struct request put = {
-			.method = "PUT",
-			.url = put_url,
-			.scope = scope,
-			.upload_fd = fd,
-			.upload_size = size,
-			.content_type = "application/octet-stream",
-			.what = what,
-		};
+/*
+ * One try: monolithic (POST, then PUT with the blob), or in chunks of
+ * chunk_size (POST, PATCH with Content-Range each, PUT ?digest=). A chunked
+ * upload that fails on the way asks the registry where it stands and goes on
+ * from there, as long as tries are left.
+ */
+static int upload_blob(struct upload *u, const char *repo, const char *digest, int fd,
+		       uint64_t size, int *tries, struct pea_error **err)
+{
+	uint64_t chunk = (uint64_t)u->c->chunk_size, off = 0;
 
-		*transient = true;
-		if (client_do(c, &put, &resp, err) < 0)
+	if (upload_start(u, repo, err) < 0)
+		return -EIO;
+	if (chunk == 0 || size <= chunk)
+		return upload_finish(u, digest, fd, 0, size, err);
+	while (off < size) {
+		uint64_t len = size - off < chunk ? size - off : chunk;
+
+		if (upload_chunk(u, fd, off, len, &off, err) == 0)
+			continue;
+		if (!u->transient || *tries <= 0 || blob_interrupted())
+			return -EIO;
+		log_debug("%s, asking the registry where the upload stands", (*err)->message);
+		pea_error_release(err);
+		(*tries)--;
+		usleep(200000);
+		if (upload_status(u, &off, err) < 0)
 			return -EIO;
 	}
-	*transient = resp.status >= 500 || resp.status == 429;
-	if (resp.status != 201)
-		r = http_status_error(err, &resp, what);
-	http_response_clear(&resp);
-	return r;
+	return upload_finish(u, digest, fd, 0, 0, err);
 }
 
 int registry_put_blob(struct registry_client *c, const char *repo, const char *digest, int fd,
 		      uint64_t size, struct pea_error **err)
 {
-	for (int attempt = 0;; attempt++) {
-		bool transient = false;
-		int r = put_blob_once(c, repo, digest, fd, size, &transient, err);
+	_cleanup_free_ char *scope = scope_push(repo);
+	_cleanup_free_ char *what =
+		xasprintf("uploading blob '%s' to '%s/%s'", digest, c->host, repo);
+	struct upload u = { .c = c, .scope = scope, .what = what };
+	int tries = c->retries;
 
-		if (r == 0 || !transient || attempt >= c->retries || blob_interrupted())
+	for (int attempt = 0;; attempt++) {
+		int r = upload_blob(&u, repo, digest, fd, size, &tries, err);
+
+		if (r == 0 || !u.transient || tries <= 0 || blob_interrupted()) {
+			upload_clear(&u);
 			return r;
+		}
 		log_debug("%s, retry %d", (*err)->message, attempt + 1);
 		pea_error_release(err);
-		usleep(200000u << attempt);
+		tries--;
+		usleep(200000u << (attempt < 5 ? attempt : 5));
 	}
 }
 

@@ -26,6 +26,7 @@ struct registry_options {
 	long timeout_s;		    /* 0: none */
 	int parallel;		    /* blob downloads at once */
 	int retries;
+	int64_t chunk_size; /* > 0: upload blobs larger than this in chunks (PATCH) */
 };
 
 struct registry_client;
@@ -39,6 +40,7 @@ struct http_response {
 	char *location;
 	char *www_authenticate;
 	char *link;
+	char *range; /* an upload's Range: "0-N" */
 	int64_t content_length;
 };
 
@@ -69,7 +71,11 @@ int registry_list_tags(struct registry_client *c, const char *repo, char ***ret,
 /* HEAD a blob: *ret_exists. */
 int registry_blob_exists(struct registry_client *c, const char *repo, const char *digest,
 			 bool *ret_exists, struct pea_error **err);
-/* Upload fd (size bytes) as digest: POST then PUT (monolithic). */
+/*
+ * Upload fd (size bytes) as digest: POST then PUT (monolithic), or with a
+ * chunk size PATCHes of that size in between, resumed where the registry
+ * stands after a failure.
+ */
 int registry_put_blob(struct registry_client *c, const char *repo, const char *digest, int fd,
 		      uint64_t size, struct pea_error **err);
 /* Try a cross-repository mount from from_repo; *ret_mounted. */

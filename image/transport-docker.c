@@ -59,6 +59,7 @@ int docker_client_for(const struct image_reference *ref, bool insecure,
 		.timeout_s = ctx->timeout_s,
 		.parallel = ctx->parallel,
 		.retries = ctx->retries,
+		.chunk_size = side->chunk_size,
 	};
 	int r;
 

@@ -52,6 +52,7 @@ struct side_options {
 	int tls_verify; /* -1: unset */
 	bool no_creds;
 	const char *shared_blob_dir; /* oci: blobs kept in this folder instead */
+	int64_t chunk_size;	     /* docker: upload in chunks of this size (0: in one) */
 };
 
 struct transport_context {

@@ -20,7 +20,7 @@ teardown_file() {
 teardown() {
 	# fronts started by a test that failed before stopping them
 	local f
-	for f in flaky slow redir p503 die; do
+	for f in flaky slow redir p503 die pp; do
 		img_flaky_stop "$f"
 	done
 }
@@ -204,6 +204,31 @@ registry_blob_file() {
 	img_flaky_stop p503
 	run -0 "${I[@]}" inspect --tls-verify=false "docker://$R/t12/multi:1"
 	assert_equal "$(jq -r .Digest <<<"$output")" "$(layout_manifest "$MULTI")"
+}
+
+@test "a chunked push (PATCH, Content-Range): a chunk that fails is resumed where the registry stands" {
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false --dest-chunk-size=64k "oci:$MULTI" "docker://$R/t14/multi:1"
+	# six blobs, the layers in several chunks each
+	(($(grep -c '"PATCH /v2/t14/multi/blobs/uploads/' "$REGISTRY_DIR/registry.log") >= 20))
+	run -0 "${I[@]}" inspect --tls-verify=false "docker://$R/t14/multi:1"
+	assert_equal "$(jq -r .Digest <<<"$output")" "$(layout_manifest "$MULTI")"
+	# the second chunk of each upload answered 503: the upload's status is asked, then on
+	img_flaky_start pp "$R" patch503
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false --dest-chunk-size=64k "oci:$ZSTD" "docker://$IMG_PP_ADDR/t14/zstd:1"
+	grep -q '^GET /v2/t14/zstd/blobs/uploads/' "$IMG_PP_LOG"
+	run -0 "${I[@]}" copy -q --src-tls-verify=false "docker://$R/t14/zstd:1" "oci:$TEST_DIR/o"
+	assert_equal "$(layout_manifest "$TEST_DIR/o")" "$(layout_manifest "$ZSTD")"
+	for f in "$TEST_DIR"/o/blobs/sha256/*; do
+		cmp "$f" "$ZSTD/blobs/sha256/$(basename "$f")"
+	done
+	# no tries left: the 503 is the error
+	run -1 "${I[@]}" copy -q --retry-times 0 --dest-tls-verify=false --dest-chunk-size=64k \
+		"oci:$MULTI" "docker://$IMG_PP_ADDR/t14/other:1"
+	assert_output --partial "unexpected HTTP status 503"
+	assert_equal "${#lines[@]}" 1
+	img_flaky_stop pp
+	run -2 "${I[@]}" copy -q --dest-chunk-size=12x "oci:$MULTI" "docker://$R/t14/x:1"
+	assert_output --partial "--dest-chunk-size '12x': expected a size"
 }
 
 @test "SIGINT in the middle of a pull: the copy stops and removes what it made" {

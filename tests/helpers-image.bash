@@ -14,14 +14,15 @@
 #                                  (GET), or with the refresh token "pea-refresh" (POST).
 #                                  Exports IMG_<NAME>_ADDR.
 #   img_token_stop NAME
-#   img_flaky_start NAME BACKEND [cut|die|slow|redirect|push503]   a front to the registry at
+#   img_flaky_start NAME BACKEND [cut|die|slow|redirect|push503|patch503]   a front to the registry at
 #                                  BACKEND that cuts the first GET of each blob after half
 #                                  of its body (then serves Range requests), or dies in the
 #                                  first blob and comes back a second later (die), sends blobs
 #                                  slowly (64 KiB every 20 ms), or redirects blob GETs to
 #                                  the registry itself (as to blob storage), or answers 503
-#                                  to the first upload of each blob; its log lists the
-#                                  requests.
+#                                  to the first upload of each blob (push503) or to the
+#                                  second PATCH of each upload (patch503); its log lists
+#                                  the requests.
 #   img_flaky_stop NAME
 #   img_build_layout DIR ARCH LAYERS SIZE_KB [gzip|zstd|none] [VARIANT]
 #                                  an OCI layout holding one image for linux/ARCH, tagged
@@ -227,6 +228,15 @@ class H(http.server.BaseHTTPRequestHandler):
         sys.stderr.flush()
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else None
+        if mode == "patch503" and self.command == "PATCH":
+            key = "patch " + self.path.split("?")[0]
+            cut.add(key + " 1" if key + " 1" not in cut else key + " 2")
+            if key + " 2" in cut and key + " done" not in cut:
+                cut.add(key + " done")
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
         if mode == "push503" and self.command == "PUT" and "digest=" in self.path:
             key = self.path.split("digest=")[1]
             if key not in cut:
@@ -242,7 +252,7 @@ class H(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         req = urllib.request.Request("http://" + backend + self.path, data=body, method=self.command)
-        for k in ("Content-Type", "Accept", "Range", "Authorization"):
+        for k in ("Content-Type", "Accept", "Range", "Content-Range", "Authorization"):
             if self.headers.get(k):
                 req.add_header(k, self.headers.get(k))
         try:
