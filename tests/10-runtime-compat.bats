@@ -92,6 +92,7 @@ require_containerd() {
 
 setup() {
 	require_root
+	rt_is_pea || skip_expected "these prove pea-runtime under conmon and containerd (crun: its own suites)"
 	rt_setup
 }
 
