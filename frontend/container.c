@@ -24,6 +24,15 @@
 #include "frontend/network.h"
 #include "frontend/records.h"
 
+/* The network (addresses stay with the record until it is removed). */
+static void teardown_network(const struct global_options *g, const char *id)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (network_teardown(g, id, &e) < 0)
+		log_warning("%s, ignoring", e->message);
+}
+
 int container_runtime(const struct global_options *g, const struct ctr_record *r,
 		      const char *const *args, bool quiet, struct pea_error **err)
 {
@@ -48,6 +57,12 @@ int container_runtime(const struct global_options *g, const struct ctr_record *r
 		}
 	}
 	run_result_clear(&res);
+	/*
+	 * Deleting the runtime's state ends a run: the network goes with it. So a
+	 * start that fails after its network was set up undoes that too.
+	 */
+	if (r && strcmp(args[0], "delete") == 0)
+		teardown_network(g, r->id);
 	return rc;
 }
 
@@ -99,15 +114,6 @@ static int unmount(const struct global_options *g, struct ctr_record *r, struct 
 		return pea_error_wrap(err, "unmounting container '%s'", r->id);
 	r->mounted = false;
 	return 0;
-}
-
-/* The network (addresses stay with the record until it is removed). */
-static void teardown_network(const struct global_options *g, const char *id)
-{
-	_cleanup_error_ struct pea_error *e = NULL;
-
-	if (network_teardown(g, id, &e) < 0)
-		log_warning("%s, ignoring", e->message);
 }
 
 /* keep_exit: leave the exit file, for a `pea wait` that outlives a --rm container. */
@@ -162,8 +168,7 @@ int container_cleanup(struct global_options *g, const char *id, bool remove_rm,
 		return 0; /* started again meanwhile, or not ended: nothing to clean */
 	if (remove_rm && r->rm)
 		return remove_impl(g, r, true, err);
-	(void)container_runtime(g, r, del, true, NULL);
-	teardown_network(g, r->id);
+	(void)container_runtime(g, r, del, true, NULL); /* and the network */
 	if (unmount(g, r, err) < 0)
 		return -1;
 	return record_save(g, r, err);

@@ -156,6 +156,27 @@ net_clean() {
 	assert_equal "$(ctr_ip q blue)" 10.89.13.2
 }
 
+@test "a container that fails to start leaves no network behind, and starts later" {
+	pea_net network create --subnet 10.89.19.0/24 blue >/dev/null
+	# the runtime fails (127; 125 when the process is gone before the runtime moved
+	# it into its cgroup: pea-runtime reports that instead, a race of its own)
+	run pea_net run --name bad --network blue busybox /nosuch
+	[[ $status == 127 || $status == 125 ]]
+	net_clean
+	[[ ! -e "$FE_RUNROOT/containers/$(pea_net_out inspect --format '{{.Id}}' bad)/netns" ]]
+	run pea_net run --rm --network blue busybox /nosuch
+	[[ $status == 127 || $status == 125 ]]
+	net_clean
+	# the bundle cannot be written (no such user) after the network was set up
+	run -125 --separate-stderr pea_net run --rm --network blue -u nosuchuser busybox true
+	assert_equal "$stderr" "Error: unable to find user nosuchuser: no matching entries in passwd file"
+	net_clean
+	# the address stays with the container that exists, and it runs once fixed
+	assert_equal "$(ctr_ip bad blue)" 10.89.19.2
+	run -0 pea_net run --rm --network blue busybox ip -4 -o addr show eth0
+	assert_output --partial "inet 10.89.19.3/24"
+}
+
 @test "--dns --dns-search --dns-option --add-host (host-gateway) --hostname" {
 	pea_net network create --subnet 10.89.14.0/24 blue >/dev/null
 	run -0 pea_net run --rm --network blue --hostname box --dns 192.0.2.1 --dns 192.0.2.2 \
