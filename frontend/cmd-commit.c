@@ -182,7 +182,7 @@ static int apply_change(struct json_object *cfg, const char *change, struct pea_
 	return 0;
 }
 
-/* The base config with the container's settings (as podman does), then --change. */
+/* The base config with the container's settings (as podman does; r NULL: none), then --change. */
 static int make_config(const struct ctr_record *r, struct json_object *base, const char *diff_id,
 		       const struct commit_opts *o, struct json_object **ret,
 		       struct pea_error **err)
@@ -196,6 +196,8 @@ static int make_config(const struct ctr_record *r, struct json_object *base, con
 	if (json_object_deep_copy(base, &c, NULL) < 0)
 		return pea_error_new(err, ENOMEM, "copying the image config");
 	cfg = obj_at(c, "config");
+	if (!r)
+		goto changes;
 	if (json_object_object_get_ex(r->opts, "env", &v))
 		json_object_object_add(cfg, "Env", json_object_get(v));
 	if (json_object_object_get_ex(r->opts, "entrypoint", &v) && v)
@@ -214,6 +216,7 @@ static int make_config(const struct ctr_record *r, struct json_object *base, con
 		json_object_object_add(obj_at(cfg, "Labels"), k,
 				       json_object_new_string(eq ? eq + 1 : ""));
 	}
+changes:
 	for (size_t i = 0; o->changes && o->changes[i]; i++)
 		if (apply_change(cfg, o->changes[i], err) < 0)
 			return -1;
@@ -234,7 +237,8 @@ static int make_config(const struct ctr_record *r, struct json_object *base, con
 	}
 	v = json_object_new_object();
 	json_object_object_add(v, "created", json_object_new_string(now));
-	json_object_object_add(v, "created_by", json_object_new_string("pea commit"));
+	json_object_object_add(v, "created_by",
+			       json_object_new_string(r ? "pea commit" : "pea import"));
 	if (o->author)
 		json_object_object_add(v, "author", json_object_new_string(o->author));
 	if (o->message)
@@ -359,7 +363,8 @@ static int create_image(const struct global_options *g, struct json_object *base
 	_cleanup_strv_ char **args = NULL, **ids = NULL;
 	_cleanup_free_ char *joined = NULL;
 
-	(void)pea_json_get_strv_opt(base_rec, "", "layers", &ids, NULL);
+	if (base_rec)
+		(void)pea_json_get_strv_opt(base_rec, "", "layers", &ids, NULL);
 	pea_strv_push(&ids, layer_id);
 	joined = pea_strv_join(ids, ",");
 	pea_strv_push(&args, "image");
@@ -393,8 +398,9 @@ static int base_manifest(struct json_object *rec, struct json_object **ret)
 
 /* Everything after the layer: config, manifest, image record; the new id. */
 static int commit_image(const struct global_options *g, const struct ctr_record *r,
-			struct json_object *base_rec, struct json_object *layer, const char *name,
-			const struct commit_opts *o, char **ret_id, struct pea_error **err)
+			struct json_object *base_rec, struct json_object *base_cfg,
+			struct json_object *layer, const char *name, const struct commit_opts *o,
+			char **ret_id, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *base = NULL, *cfg = NULL, *bm = NULL, *man = NULL;
 	_cleanup_json_ struct json_object *img = NULL;
@@ -408,6 +414,8 @@ static int commit_image(const struct global_options *g, const struct ctr_record 
 		return -1;
 	if (base_rec && image_read_config(base_rec, &base, err) < 0)
 		return -1;
+	if (!base && base_cfg)
+		base = json_object_get(base_cfg);
 	if (!base) {
 		base = json_object_new_object();
 		json_object_object_add(base, "architecture", json_object_new_string("amd64"));
@@ -547,7 +555,7 @@ static int commit_run(struct global_options *g, const char *ctr, const char *ima
 		(void)container_runtime(g, r, resume, false, NULL);
 	if (rc < 0)
 		return -1;
-	if (commit_image(g, r, base_rec, layer, name, o, &id, err) < 0) {
+	if (commit_image(g, r, base_rec, NULL, layer, name, o, &id, err) < 0) {
 		const char *rm[] = { "layer", "rm", NULL, NULL };
 		if (pea_json_get_string_opt(layer, "", "id", &layer_id, NULL) == 1) {
 			rm[2] = layer_id;
@@ -572,6 +580,139 @@ int cmd_commit(struct global_options *g, int argc, char **argv, struct pea_error
 		else
 			r = commit_run(g, argv[optind],
 				       argc - optind == 2 ? argv[optind + 1] : NULL, &o, err);
+	}
+	commit_opts_clear(&o);
+	return r < 0 ? -1 : 0;
+}
+
+/* ---- import --------------------------------------------------------------- */
+
+/* layer apply of a tar file (or our stdin for "-"): the new base layer's record. */
+static int import_layer(const struct global_options *g, const char *source,
+			struct json_object **ret, struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = store_base_argv(g);
+	_cleanup_json_ struct json_object *reply = NULL;
+	_cleanup_close_ int fd = -1;
+	struct run_result res = { 0 };
+	struct json_object *layer = NULL;
+	int rc = -1;
+
+	if (strcmp(source, "-") == 0) {
+		fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			return pea_error_errno(err, "standard input");
+	} else {
+		fd = open(source, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return pea_error_errno(err, "open '%s'", source);
+	}
+	pea_strv_push(&argv, "layer");
+	pea_strv_push(&argv, "apply");
+	if (frontend_run_capture(argv, fd, &res, err) < 0)
+		return -1;
+	if (res.len > 0)
+		(void)pea_json_parse(res.out, res.len, "pea-storage reply", &reply, NULL);
+	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0 || !reply ||
+	    !json_object_object_get_ex(reply, "result", &layer)) {
+		const char *m = res.errtxt && *res.errtxt ? res.errtxt : "failed";
+		pea_error_new(err, EIO, "importing '%s': %s", source,
+			      strncmp(m, "pea-storage: ", 13) == 0 ? m + 13 : m);
+		goto out;
+	}
+	*ret = json_object_get(layer);
+	rc = 0;
+out:
+	run_result_clear(&res);
+	return rc;
+}
+
+static const char import_usage[] =
+	"Usage: pea import [OPTIONS] FILE|- [REFERENCE]\n"
+	"\n"
+	"Create an image from a tar of a root filesystem (pea export's).\n"
+	"\n"
+	"  -c, --change=CHANGE      a Dockerfile instruction (as pea commit; repeatable)\n"
+	"  -m, --message=MESSAGE    a comment in the image's history\n"
+	"      --os=OS, --arch=ARCH the platform recorded (default linux/amd64)\n"
+	"  -q, --quiet              print only the image id\n";
+
+enum { OPT_OS = 256, OPT_ARCH };
+
+static int import_run(struct global_options *g, const char *source, const char *ref,
+		      const struct commit_opts *o, const char *os, const char *arch,
+		      struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *base = json_object_new_object(), *layer = NULL;
+	_cleanup_json_ struct json_object *cfgtest = json_object_new_object();
+	_cleanup_free_ char *name = NULL, *id = NULL;
+	const char *layer_id = NULL;
+
+	if (strncmp(source, "http://", 7) == 0 || strncmp(source, "https://", 8) == 0)
+		return pea_error_new(err, ENOTSUP,
+				     "importing from a URL is not supported: "
+				     "download it, then pea import FILE");
+	if (ref) {
+		_cleanup_free_ char *norm = NULL;
+		if (image_normalize(ref, &norm, err) < 0)
+			return -1;
+		name = image_name_has_domain(norm) ? TAKE_PTR(norm)
+						   : xasprintf("localhost/%s", norm);
+	}
+	for (size_t i = 0; o->changes && o->changes[i]; i++)
+		if (apply_change(cfgtest, o->changes[i], err) < 0)
+			return -1;
+	json_object_object_add(base, "architecture", json_object_new_string(arch));
+	json_object_object_add(base, "os", json_object_new_string(os));
+	if (import_layer(g, source, &layer, err) < 0)
+		return -1;
+	if (commit_image(g, NULL, NULL, base, layer, name, o, &id, err) < 0) {
+		const char *rm[] = { "layer", "rm", NULL, NULL };
+		if (pea_json_get_string_opt(layer, "", "id", &layer_id, NULL) == 1) {
+			rm[2] = layer_id;
+			(void)store_call(g, rm, NULL, NULL);
+		}
+		return -1;
+	}
+	printf("%s\n", id);
+	return 0;
+}
+
+int cmd_import(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "change", required_argument, NULL, 'c' },
+		{ "message", required_argument, NULL, 'm' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "os", required_argument, NULL, OPT_OS },
+		{ "arch", required_argument, NULL, OPT_ARCH },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct commit_opts o = { 0 };
+	const char *os = "linux", *arch = "amd64";
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hc:m:q", opts, import_usage, &c, err)) == 2) {
+		if (c == 'c')
+			pea_strv_push(&o.changes, optarg);
+		else if (c == 'm') {
+			free(o.message);
+			o.message = xstrdup(optarg);
+		} else if (c == OPT_OS)
+			os = optarg;
+		else if (c == OPT_ARCH)
+			arch = optarg;
+	}
+	if (r == 0) {
+		if (argc - optind < 1 || argc - optind > 2)
+			r = pea_error_new(err, EINVAL, "requires 1 or 2 arg(s), received %d",
+					  argc - optind);
+		else
+			r = import_run(g, argv[optind],
+				       argc - optind == 2 ? argv[optind + 1] : NULL, &o, os, arch,
+				       err);
 	}
 	commit_opts_clear(&o);
 	return r < 0 ? -1 : 0;

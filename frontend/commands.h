@@ -64,6 +64,16 @@ PEA_CMD(diff);
 PEA_CMD(export);
 /* cmd-commit.c */
 PEA_CMD(commit);
+/* cmd-push.c */
+PEA_CMD(push);
+PEA_CMD(save);
+PEA_CMD(login);
+PEA_CMD(logout);
+PEA_CMD(search);
+/* cmd-history.c */
+PEA_CMD(history);
+/* cmd-commit.c */
+PEA_CMD(import);
 /* cmd-network.c */
 PEA_CMD(network);
 /* cmd-port.c */
