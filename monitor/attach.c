@@ -42,6 +42,30 @@ struct attach_client {
 
 static void client_update_events(struct attach_client *c);
 
+/* Drop what is queued for c: it will not take it. */
+static void client_drop_queue(struct attach_client *c)
+{
+	for (int i = 0; i < c->count; i++) {
+		int k = (c->head + i) % QUEUE_CAP;
+
+		free(c->queue[k]);
+		c->queue[k] = NULL;
+	}
+	c->head = c->count = 0;
+	if (c->full) {
+		c->full = false;
+		if (--c->m->clients_full == 0)
+			stdio_pause_output(c->m, false);
+	}
+}
+
+/* A client's input ended: without --leave-stdin-open, so does the container's. */
+static void input_ended(struct monitor *m)
+{
+	if (m->opts->stdin_pipe && !m->opts->leave_stdin_open)
+		stdio_stdin_close(m);
+}
+
 static void client_free(struct attach_client *c)
 {
 	struct monitor *m = c->m;
@@ -53,13 +77,13 @@ static void client_free(struct attach_client *c)
 			break;
 		}
 	m->nclients--;
-	if (c->full && --m->clients_full == 0)
-		stdio_pause_output(m, false);
+	client_drop_queue(c);
+	/* gone without an end of input first (a hang-up, an error): its input ends here */
+	if (c->readable)
+		input_ended(m);
 	if (c->w)
 		pea_loop_remove(m->loop, c->w);
 	pea_close(c->fd);
-	for (int i = 0; i < c->count; i++)
-		free(c->queue[(c->head + i) % QUEUE_CAP]);
 	free(c);
 }
 
@@ -68,8 +92,11 @@ static void client_shutdown(struct attach_client *c, int how)
 	shutdown(c->fd, how);
 	if (how != SHUT_WR)
 		c->readable = false;
-	if (how != SHUT_RD)
+	if (how != SHUT_RD) {
 		c->writable = false;
+		/* its queue would hold the container's output back forever */
+		client_drop_queue(c);
+	}
 	if (!c->readable && !c->writable) {
 		client_free(c);
 		return;
@@ -94,9 +121,8 @@ static void client_input_ended(struct attach_client *c)
 {
 	struct monitor *m = c->m;
 
-	client_shutdown(c, SHUT_RD);
-	if (m->opts->stdin_pipe && !m->opts->leave_stdin_open)
-		stdio_stdin_close(m);
+	client_shutdown(c, SHUT_RD); /* may free c */
+	input_ended(m);
 }
 
 static void client_read(struct attach_client *c)
@@ -173,15 +199,13 @@ static int client_cb(struct pea_loop *loop, int fd, uint32_t events, void *data,
 	return 0;
 }
 
-static int attach_accept_cb(struct pea_loop *loop, int fd, uint32_t events, void *data,
-			    struct pea_error **err)
+/* Take one waiting connection; 1 if one was taken, 0 if none was waiting. */
+static int accept_one(struct monitor *m, struct pea_error **err)
 {
-	struct monitor *m = data;
 	struct attach_client *c;
 	int conn;
 
-	(void)events;
-	conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	conn = accept4(m->attach_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (conn < 0) {
 		if (errno != EAGAIN)
 			log_warning("accept on the attach socket: %s, ignoring", strerror(errno));
@@ -190,11 +214,11 @@ static int attach_accept_cb(struct pea_loop *loop, int fd, uint32_t events, void
 	if (m->nclients >= MONITOR_MAX_CLIENTS) {
 		log_warning("more than %d attach clients, refusing one", MONITOR_MAX_CLIENTS);
 		close(conn);
-		return 0;
+		return 1;
 	}
 	c = xnew(struct attach_client, 1);
 	*c = (struct attach_client){ .m = m, .fd = conn, .readable = true, .writable = true };
-	if (pea_loop_add_fd(loop, conn, EPOLLIN, client_cb, c, &c->w, err) < 0) {
+	if (pea_loop_add_fd(m->loop, conn, EPOLLIN, client_cb, c, &c->w, err) < 0) {
 		close(conn);
 		free(c);
 		return -(*err)->code;
@@ -203,7 +227,33 @@ static int attach_accept_cb(struct pea_loop *loop, int fd, uint32_t events, void
 	m->clients = c;
 	m->nclients++;
 	log_debug("attach client %d connected", conn);
-	return 0;
+	return 1;
+}
+
+static int attach_accept_cb(struct pea_loop *loop, int fd, uint32_t events, void *data,
+			    struct pea_error **err)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	return accept_one(data, err) < 0 ? -(*err)->code : 0;
+}
+
+/*
+ * The container ended: clients that connected while it ran, and that the
+ * loop had no turn to accept (their connect and the exit came together),
+ * are accepted now, so that what it wrote reaches them too.
+ */
+void attach_accept_pending(struct monitor *m)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (m->attach_fd < 0)
+		return;
+	while (m->nclients < MONITOR_MAX_CLIENTS && accept_one(m, &e) > 0)
+		;
+	if (e)
+		log_warning("%s, ignoring", e->message);
 }
 
 void attach_resume_clients(struct monitor *m)
@@ -332,30 +382,38 @@ int attach_setup(struct monitor *m, struct pea_error **err)
 			       err);
 }
 
-/* At the end: give each client what is queued for it (a second at most), then close. */
-void attach_close(struct monitor *m)
+/*
+ * Give each client what is queued for it, waiting a second at most per
+ * packet: a client that takes nothing in that time gets no more output.
+ */
+void attach_flush(struct monitor *m)
 {
 	struct timeval tv = { .tv_sec = 1 };
+	struct attach_client *c, *next;
 
-	while (m->clients) {
-		struct attach_client *c = m->clients;
-
-		if (c->writable && c->count > 0) {
-			setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-			pea_fd_set_nonblock(c->fd, false);
-			while (c->count > 0) {
-				int i = c->head;
-
-				if (send(c->fd, c->queue[i], c->queue_len[i], MSG_NOSIGNAL) < 0)
-					break;
-				free(c->queue[i]);
-				c->queue[i] = NULL;
-				c->head = (c->head + 1) % QUEUE_CAP;
-				c->count--;
-			}
+	for (c = m->clients; c; c = next) {
+		next = c->next;
+		if (!c->writable || c->count == 0)
+			continue;
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		pea_fd_set_nonblock(c->fd, false);
+		/* blocking now: EAGAIN is the timeout, the packets stay queued */
+		if (!client_send_queue(c) || c->count > 0) {
+			log_debug("attach client %d takes no output, closing its output", c->fd);
+			client_shutdown(c, SHUT_WR);
+			continue;
 		}
-		client_free(c);
+		pea_fd_set_nonblock(c->fd, true);
+		client_update_events(c);
 	}
+}
+
+/* At the end: give each client what is queued for it, then close. */
+void attach_close(struct monitor *m)
+{
+	attach_flush(m);
+	while (m->clients)
+		client_free(m->clients);
 	if (m->attach_w)
 		pea_loop_remove(m->loop, m->attach_w);
 	m->attach_w = NULL;

@@ -449,10 +449,14 @@ static int finish(struct monitor *m, int *ret_status, struct pea_error **err)
 	int r = 0;
 
 	oom_check_final(m);
-	if (m->timed_out)
+	if (m->timed_out) {
 		kill_timed_out(m);
-	else
+	} else {
+		/* clients that connected as it ended get its last output too */
+		attach_accept_pending(m);
 		stdio_drain(m);
+		attach_flush(m);
+	}
 	logs_close(&m->logs);
 	if (!m->timed_out && !m->container_status_unknown)
 		status = exit_status_of(m->container_status);

@@ -37,6 +37,8 @@ enum monitor_stream {
 /* Packets queued for one slow attach client before the container's output waits. */
 #define MONITOR_CLIENT_QUEUE 8
 #define MONITOR_MAX_CLIENTS  64
+/* The most read from each stream once the container ended (a pipe holds 1 MiB at most). */
+#define MONITOR_DRAIN_MAX (16 * 1024 * 1024)
 
 struct k8s_log {
 	int fd;
@@ -210,6 +212,10 @@ int passthrough_check(struct pea_error **err);
 int attach_setup(struct monitor *m, struct pea_error **err);
 void attach_broadcast(struct monitor *m, enum monitor_stream s, const char *buf, size_t len);
 void attach_resume_clients(struct monitor *m);
+/* Accept the clients still waiting in the socket's backlog. */
+void attach_accept_pending(struct monitor *m);
+/* Send what is queued for the clients, blocking a second at most per packet. */
+void attach_flush(struct monitor *m);
 void attach_close(struct monitor *m);
 
 /* ctl.c */

@@ -171,19 +171,31 @@ void stdio_pause_output(struct monitor *m, bool pause)
 		pea_loop_modify_fd(m->loop, m->stderr_w, pause ? 0 : EPOLLIN, &e);
 }
 
-/* After the container ended: read what is left without waiting. */
+/*
+ * After the container ended: read what it left in the pipes (or the pty)
+ * without waiting, all of it, so that clients attached at its end get
+ * everything it wrote. A client that falls behind is flushed (with a
+ * timeout) rather than cut off. What a process that outlived the container
+ * (an exec's child) keeps writing is read up to a cap, so the end is
+ * bounded.
+ */
 void stdio_drain(struct monitor *m)
 {
 	enum monitor_stream streams[] = { STREAM_STDOUT, STREAM_STDERR };
 
 	for (size_t i = 0; i < ARRAY_SIZE(streams); i++) {
 		int *fd = stream_fd(m, streams[i]);
+		size_t chunks = 0;
 
 		if (*fd < 0)
 			continue;
 		pea_fd_set_nonblock(*fd, true);
-		while (read_stream(m, streams[i]) > 0)
-			;
+		while (chunks++ < MONITOR_DRAIN_MAX / MONITOR_READ_CHUNK) {
+			if (m->clients_full > 0)
+				attach_flush(m);
+			if (read_stream(m, streams[i]) <= 0)
+				break;
+		}
 	}
 	logs_flush(&m->logs);
 }
@@ -295,7 +307,10 @@ size_t stdio_stdin_push(struct monitor *m, const char *buf, size_t len)
 
 void stdio_stdin_close(struct monitor *m)
 {
-	if (m->stdin_fd < 0)
+	bool tty_pending = m->opts->terminal && m->stdout_fd < 0 && !m->container_done;
+
+	/* a terminal not here yet: its input is closed on arrival */
+	if (m->stdin_fd < 0 && !tty_pending)
 		return;
 	m->in.close_pending = true;
 	stdin_flush(m);

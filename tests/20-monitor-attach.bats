@@ -82,6 +82,24 @@ stdout F done"
 	for_each_runtime case_stdin_eof
 }
 
+case_stdin_hangup_paused() {
+	monitor_setup sh -c 'sleep 2; cat >/dev/null; echo eof'
+	monitor_launch -l "k8s-file:$MON_LOG" -i
+	monitor_start_container
+	# more than the pipe and the monitor's buffer hold: the client waits (its
+	# input is paused), then hangs up entirely while the container sleeps
+	head -c 200000 /dev/zero >"$TEST_DIR/input"
+	timeout -k 5 10 socat -t 0.1 -u "OPEN:$TEST_DIR/input" \
+		"UNIX-CONNECT:$MON_SOCKETS/$MON_CID/attach,type=5"
+	monitor_wait_exit
+	run -0 k8s_log_text "$MON_LOG"
+	assert_output "stdout F eof"
+}
+
+@test "attach: a client hanging up while its input waits still closes the container's stdin" {
+	for_each_runtime case_stdin_hangup_paused
+}
+
 case_leave_stdin_open() {
 	monitor_setup sh -c 'cat; echo done'
 	monitor_launch -l "k8s-file:$MON_LOG" -i --leave-stdin-open
@@ -257,4 +275,33 @@ case_slow_client() {
 
 @test "attach: a client that stops reading holds the output back, with bounded memory" {
 	for_each_runtime case_slow_client
+}
+
+# case_attach_before_start: containers that print and exit at once, each with a
+# client that connected to the attach socket right before `runtime start`, as
+# an engine does. Output written before the exit reaches the client, even when
+# the monitor learns of the exit before it accepted the client.
+case_attach_before_start() {
+	local round client
+	monitor_setup sh -c 'echo out-$0; echo err-$0 >&2' 0
+	for ((round = 0; round < 12; round++)); do
+		# one bundle, a new container each round
+		MON_CID="pea-mon-$round-$(printf '%04x%04x' $RANDOM $RANDOM)"
+		bundle_set "$MON_BUNDLE" '.process.args[3] = $r' --arg r "$round"
+		rm -f "$MON_SYNC" "$TEST_DIR/launch.rc"
+		mkfifo "$MON_SYNC"
+		attach_then_start "$MON_SYNC" "$MON_SOCKETS/$MON_CID/attach" >"$TEST_DIR/attach.out" &
+		client=$!
+		monitor_launch -l "k8s-file:$MON_LOG"
+		wait "$client"
+		monitor_wait_exit
+		run -0 cat "$TEST_DIR/attach.out"
+		assert_line "2:out-$round"
+		assert_line "3:err-$round"
+		monitor_teardown
+	done
+}
+
+@test "attach: a client attached before start gets all the output of a container that exits at once" {
+	for_each_runtime case_attach_before_start
 }

@@ -270,7 +270,7 @@ k8s_log_text() {
 # command line names the container), never a process that reused the pid.
 kill_if_ours() {
 	local cmdline
-	cmdline=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 0
+	{ cmdline=$(tr '\0' ' ' <"/proc/$1/cmdline"); } 2>/dev/null || return 0
 	if [[ -n "${MON_CID:-}" && "$cmdline" == *" $MON_CID "* ]]; then
 		kill -9 "$1" 2>/dev/null || true
 	fi
@@ -295,4 +295,47 @@ monitor_teardown() {
 		wait "$p" 2>/dev/null || true
 	done
 	MON_TINI_PIDS=()
+}
+
+# attach_then_start SYNC-FIFO SOCKET: what an engine does for `run` in the
+# foreground: read the pid from the sync pipe, connect to the attach socket,
+# `runtime start` at once, then print the packets that come back until the
+# monitor closes the socket (as "2:text" / "3:text" lines). To widen the race
+# of a container that ends before the monitor accepts the client, the monitor
+# is stopped (SIGSTOP) as soon as it reported the pid, and continued once the
+# container has ended.
+attach_then_start() {
+	timeout -k 5 20 python3 -c '
+import json, os, signal, socket, subprocess, sys, time
+fifo, path, runtime, root, cid, pidfile = sys.argv[1:7]
+fd = os.open(fifo, os.O_RDONLY)
+line = os.read(fd, 4096)
+for _ in range(500):  # the first process writes it: maybe a moment later
+    if os.path.exists(pidfile):
+        break
+    time.sleep(0.01)
+with open(pidfile) as f:
+    monitor = int(f.read())
+os.kill(monitor, signal.SIGSTOP)
+try:
+    pid = json.loads(line)["data"]
+    if pid <= 0:
+        sys.exit("monitor reported: %r" % line)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(path)
+    subprocess.run([runtime, "--root", root, "start", cid], check=True)
+    # the container ends, a zombie until the stopped monitor reaps it
+    for _ in range(500):
+        with open("/proc/%d/stat" % pid) as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        time.sleep(0.01)
+finally:
+    os.kill(monitor, signal.SIGCONT)
+while True:
+    p = s.recv(8193)
+    if not p:
+        break
+    print("%d:%s" % (p[0], p[1:].decode().rstrip("\n")))
+' "$1" "$2" "$PEA_TEST_RUNTIME" "$ROOT" "$MON_CID" "$MON_PIDFILE"
 }
