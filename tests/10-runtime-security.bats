@@ -22,6 +22,10 @@ setup() {
 }
 
 teardown() {
+	# the writable copy: the read-only mount goes first (it is below TEST_DIR)
+	if [[ -x "${TEST_DIR:-}/bin/pea-runtime" ]]; then
+		PEA_RUNTIME="$TEST_DIR/bin/pea-runtime"
+	fi
 	if [[ -n "${RO_MOUNT:-}" ]]; then
 		umount -l "$RO_MOUNT" || true
 	fi
