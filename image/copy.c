@@ -203,8 +203,13 @@ struct pending {
 	bool sink_ready;
 };
 
+/*
+ * A staged file for the blob. early: the destination works while blobs arrive
+ * (it checks digests itself, no hashing here then); stream: it may also read
+ * a layer's file while it downloads.
+ */
 static int stage_open(struct image_dest *dst, struct pending *p, struct progress *progress,
-		      bool stream, struct pea_error **err)
+		      bool early, bool stream, struct pea_error **err)
 {
 	_cleanup_close_ int fd = -1;
 
@@ -218,11 +223,11 @@ static int stage_open(struct image_dest *dst, struct pending *p, struct progress
 	p->sink.progress = progress;
 	p->sink_ready = true;
 	TAKE_FD(fd);
-	if (stream && p->role == BLOB_LAYER &&
-	    dst->ops->blob_staging(dst, p->desc, p->name, err) < 0)
+	if (p->role != BLOB_LAYER)
+		return 0;
+	if (stream && dst->ops->blob_staging(dst, p->desc, p->name, err) < 0)
 		return -EIO;
-	/* no second hashing of what the destination hashes anyway */
-	if (stream && p->role == BLOB_LAYER && dst->ops->checks_digest)
+	if (early && dst->ops->checks_digest)
 		p->sink.digest_checked_by_consumer = dst->ops->checks_digest(dst, p->desc);
 	return 0;
 }
@@ -422,10 +427,12 @@ static int transfer_blobs(struct image_source *src, struct image_dest *dst, stru
 				     .data = &early };
 	/* a recompressed blob changes after it arrives: no early use then */
 	bool use_hooks = dst->ops->blob_ready && dst->ops->tick && !o->compress_format;
+	/* local sources copy one blob after the other, each in a moment: whole files then */
+	bool stream = use_hooks && dst->ops->blob_staging && src->ops->fetch_blobs;
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		r = stage_open(dst, &list[i], o->progress, use_hooks && dst->ops->blob_staging, err);
+		r = stage_open(dst, &list[i], o->progress, use_hooks, stream, err);
 		fetches[i].digest = list[i].desc->digest;
 		fetches[i].sink = &list[i].sink;
 	}
