@@ -548,6 +548,24 @@ static int check_dirs(const struct monitor_options *o, const struct monitor_conf
 	return 0;
 }
 
+/* LISTEN_PID (socket activation), checked as conmon does: a positive number. */
+static int listen_pid_from_env(long *ret, struct pea_error **err)
+{
+	const char *value = getenv("LISTEN_PID");
+	char *end = NULL;
+	long pid;
+
+	*ret = 0;
+	if (!value)
+		return 0;
+	errno = 0;
+	pid = strtol(value, &end, 10);
+	if (value[0] == '\0' || *end != '\0' || errno != 0 || pid <= 0 || pid > INT32_MAX)
+		return pea_error_new(err, EINVAL, "Invalid LISTEN_PID %.10s", value);
+	*ret = pid;
+	return 0;
+}
+
 int monitor_config_from_options(const struct monitor_options *o, struct monitor_config *cfg,
 				struct pea_error **err)
 {
@@ -560,7 +578,8 @@ int monitor_config_from_options(const struct monitor_options *o, struct monitor_
 		goto fail;
 	if (check_log_drivers(o, cfg, err) < 0 || check_log_files(o, cfg, err) < 0)
 		goto fail;
-	if (preserve_fds_from_opts(o->runtime_opts, &cfg->preserve_fds, err) < 0)
+	if (preserve_fds_from_opts(o->runtime_opts, &cfg->preserve_fds, err) < 0 ||
+	    listen_pid_from_env(&cfg->listen_pid, err) < 0)
 		goto fail;
 	cwd = getcwd(NULL, 0);
 	if (!cwd) {

@@ -77,6 +77,7 @@ struct monitor_config {
 	char *container_pidfile; /* owned */
 	int log_level;		 /* enum log_level */
 	int preserve_fds;	 /* from --runtime-opt --preserve-fds N */
+	long listen_pid;	 /* LISTEN_PID from the environment, 0 if unset */
 };
 
 /* Fill opts from argv. Returns 0, or < 0 with *err (a usage error). */

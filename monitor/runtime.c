@@ -2,8 +2,11 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -72,6 +75,104 @@ char **runtime_build_argv(const struct monitor_config *cfg, const char *console_
 	return argv;
 }
 
+/* ---- LISTEN_PID: the runtime's own pid in its environment ---------------------- */
+
+/* The child of spawn_listen_pid: fds in place, LISTEN_PID set, then the runtime. */
+static __attribute__((noreturn)) void listen_pid_child(const struct pea_spawn *s, int *tmp,
+							int *keep, int errfd)
+{
+	char pid[16];
+	sigset_t none;
+	size_t nkeep = 0;
+	int max = 2, e;
+
+	signal(SIGPIPE, SIG_DFL); /* the monitor ignores it; the loop's signals are blocked */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (prctl(PR_SET_PDEATHSIG, s->pdeath_signal) < 0)
+		goto fail;
+	for (size_t i = 0; i < s->nfds; i++)
+		if (s->fds[i].child > max)
+			max = s->fds[i].child;
+	/* sources first above every target, then into place: 3->4 and 4->3 both work */
+	errfd = fcntl(errfd, F_DUPFD_CLOEXEC, max + 1);
+	for (size_t i = 0; i < s->nfds && errfd >= 0; i++) {
+		tmp[i] = s->fds[i].parent;
+		if (tmp[i] != s->fds[i].child &&
+		    (tmp[i] = fcntl(tmp[i], F_DUPFD_CLOEXEC, max + 1)) < 0)
+			goto fail;
+	}
+	if (errfd < 0)
+		_exit(127);
+	for (size_t i = 0; i < s->nfds; i++) {
+		int child = s->fds[i].child;
+
+		if (tmp[i] == child ? pea_fd_set_cloexec(child, false) < 0 : dup2(tmp[i], child) < 0)
+			goto fail;
+		keep[nkeep++] = child;
+	}
+	keep[nkeep++] = errfd;
+	if (pea_close_fds_except(3, keep, nkeep) < 0)
+		goto fail;
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	if (setenv("LISTEN_PID", pid, 1) < 0)
+		goto fail;
+	execvp(s->argv[0], s->argv);
+fail:
+	e = errno;
+	if (write(errfd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/*
+ * pea_spawn, for the one case it cannot do: the child's environment naming
+ * the child's own pid, known only after fork. Same contract for what this
+ * monitor passes (fd map, dying with the monitor, exec errors returned).
+ */
+static int spawn_listen_pid(const struct pea_spawn *s, pid_t *ret_pid, struct pea_error **err)
+{
+	_cleanup_free_ int *tmp = xnew(int, s->nfds + 1), *keep = xnew(int, s->nfds + 1);
+	int pipefd[2], e = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "create a pipe");
+	pid = fork();
+	if (pid < 0) {
+		e = errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return pea_error_code(err, e, "fork");
+	}
+	if (pid == 0)
+		listen_pid_child(s, tmp, keep, pipefd[1]);
+	close(pipefd[1]);
+	do
+		n = read(pipefd[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return pea_error_code(err, e, "execve '%s'", s->argv[0]);
+	}
+	*ret_pid = pid;
+	return 0;
+}
+
+/*
+ * As conmon: with LISTEN_PID in the environment (socket activation), the
+ * runtime gets its own pid there with --replace-listen-pid, or when it
+ * named this monitor.
+ */
+static bool replace_listen_pid(const struct monitor *m)
+{
+	return m->cfg->listen_pid > 0 &&
+	       (m->opts->replace_listen_pid || m->cfg->listen_pid == (long)getpid());
+}
+
 int runtime_spawn(struct monitor *m, struct pea_error **err)
 {
 	_cleanup_strv_ char **argv = runtime_build_argv(m->cfg, m->console_path);
@@ -102,7 +203,8 @@ int runtime_spawn(struct monitor *m, struct pea_error **err)
 		_cleanup_free_ char *line = pea_strv_join(argv, " ");
 		log_debug("calling the runtime: %s", line);
 	}
-	if (pea_spawn(&s, &m->runtime_pid, NULL, err) < 0)
+	if (replace_listen_pid(m) ? spawn_listen_pid(&s, &m->runtime_pid, err) < 0
+				  : pea_spawn(&s, &m->runtime_pid, NULL, err) < 0)
 		return pea_error_wrap(err, "run the runtime '%s'", argv[0]);
 	return 0;
 }

@@ -238,3 +238,11 @@ refused() {
 		-l "$TEST_DIR/x.log" --no-container-partial-message
 	assert_output --partial "no effect without journald log driver"
 }
+
+@test "LISTEN_PID that is not a positive number: conmon's words" {
+	local v
+	for v in abc 0 -5 12x; do
+		LISTEN_PID=$v refused "${BASE[@]}" -l none --replace-listen-pid
+		assert_equal "$stderr" "pea-monitor: Invalid LISTEN_PID $v"
+	done
+}

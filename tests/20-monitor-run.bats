@@ -402,6 +402,43 @@ case_runtime_argv() {
 	for_each_runtime case_runtime_argv
 }
 
+# listen_pid_seen [FLAGS...]: launch with LISTEN_PID=1 in the environment
+# and a wrapper runtime that records its own pid and the LISTEN_PID it got;
+# prints "PID LISTEN_PID".
+listen_pid_seen() {
+	local real="$PEA_TEST_RUNTIME"
+	monitor_setup true
+	printf '#!/bin/sh\necho "$$ ${LISTEN_PID:-unset}" >>"%s/env"\nexec %s "$@"\n' \
+		"$TEST_DIR" "$real" >"$TEST_DIR/runtime-wrapper"
+	chmod +x "$TEST_DIR/runtime-wrapper"
+	LISTEN_PID=1 PEA_TEST_RUNTIME="$TEST_DIR/runtime-wrapper" monitor_launch -l none "$@"
+	monitor_sync_line 1 >/dev/null
+	cat "$TEST_DIR/env"
+	monitor_teardown
+	rm -rf "$TEST_DIR/bundle" "$TEST_DIR/env" "$MON_PIDFILE"
+}
+
+# Socket activation as conmon does it: --replace-listen-pid gives the runtime
+# its own pid in LISTEN_PID; without it, a LISTEN_PID naming another process
+# passes unchanged.
+case_listen_pid() {
+	local which pid lp
+	for which in /usr/bin/conmon "$PEA_MONITOR"; do
+		MONITOR=$which
+		listen_pid_seen --replace-listen-pid >"$TEST_DIR/seen"
+		read -r pid lp <"$TEST_DIR/seen"
+		assert_equal "$lp" "$pid"
+		listen_pid_seen >"$TEST_DIR/seen"
+		read -r pid lp <"$TEST_DIR/seen"
+		assert_equal "$lp" 1
+	done
+}
+
+@test "--replace-listen-pid: the runtime finds its own pid in LISTEN_PID, as with conmon" {
+	require_cmd /usr/bin/conmon
+	for_each_runtime case_listen_pid
+}
+
 # A runtime whose container is not the monitor's child (here: the pid file
 # names a process of the test): its end is still noticed, with status -1.
 @test "a container that is not the monitor's child: its end is seen through its pidfd" {
