@@ -79,7 +79,7 @@ char **runtime_build_argv(const struct monitor_config *cfg, const char *console_
 
 /* The child of spawn_listen_pid: fds in place, LISTEN_PID set, then the runtime. */
 static __attribute__((noreturn)) void listen_pid_child(const struct pea_spawn *s, int *tmp,
-							int *keep, int errfd)
+						       int *keep, int errfd)
 {
 	char pid[16];
 	sigset_t none;
@@ -107,7 +107,8 @@ static __attribute__((noreturn)) void listen_pid_child(const struct pea_spawn *s
 	for (size_t i = 0; i < s->nfds; i++) {
 		int child = s->fds[i].child;
 
-		if (tmp[i] == child ? pea_fd_set_cloexec(child, false) < 0 : dup2(tmp[i], child) < 0)
+		if (tmp[i] == child ? pea_fd_set_cloexec(child, false) < 0
+				    : dup2(tmp[i], child) < 0)
 			goto fail;
 		keep[nkeep++] = child;
 	}
