@@ -74,6 +74,11 @@ PEA_CMD(search);
 PEA_CMD(history);
 /* cmd-commit.c */
 PEA_CMD(import);
+/* cmd-volume.c */
+PEA_CMD(volume);
+/* cmd-system.c */
+PEA_CMD(info);
+PEA_CMD(system);
 /* cmd-network.c */
 PEA_CMD(network);
 /* cmd-port.c */
@@ -112,3 +117,10 @@ int store_spawn_out(const struct global_options *g, const char *const *args, int
 		    pid_t *ret_pid, int *ret_pidfd, struct pea_error **err);
 /* Wait for it; a failure names what it did. */
 int store_spawn_wait(pid_t pid, int pidfd, const char *what, struct pea_error **err);
+/* Volumes that exist, and those a container uses (cmd-volume.c). */
+int volume_count_used(const struct global_options *g, size_t *ret_total, size_t *ret_used);
+/* Remove the volumes no container uses that pass the filters; print their names. */
+int volume_prune_all(struct global_options *g, char *const *filters, bool print,
+		     struct pea_error **err);
+/* Print the question and " [y/N] ", read a line: yes for y or Y. */
+bool frontend_confirm(const char *question);

@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "image", cmd_image },
 	{ "images", cmd_images },
 	{ "import", cmd_import },
+	{ "info", cmd_info },
 	{ "inspect", cmd_inspect },
 	{ "kill", cmd_kill },
 	{ "load", cmd_load },
@@ -51,6 +52,7 @@ static const struct command commands[] = {
 	{ "start", cmd_start },
 	{ "stats", cmd_stats },
 	{ "stop", cmd_stop },
+	{ "system", cmd_system },
 	{ "tag", cmd_tag },
 	{ "top", cmd_top },
 	{ "umount", cmd_unmount },
@@ -58,6 +60,7 @@ static const struct command commands[] = {
 	{ "unpause", cmd_unpause },
 	{ "untag", cmd_untag },
 	{ "version", cmd_version },
+	{ "volume", cmd_volume },
 	{ "wait", cmd_wait },
 };
 

@@ -1,0 +1,730 @@
+/*
+ * info and system df|prune|reset|migrate|renumber|info (podman-info(1),
+ * podman-system(1)).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "frontend/commands.h"
+#include "frontend/container.h"
+#include "frontend/format.h"
+#include "frontend/frontend.h"
+#include "frontend/images.h"
+#include "frontend/records.h"
+
+/* ---- info ---------------------------------------------------------------- */
+
+static struct json_object *info_template_view(struct json_object *o);
+
+/* The first line of `PROG --version`, or "". */
+static char *tool_version(const char *prog)
+{
+	char *argv[] = { (char *)prog, (char *)"--version", NULL };
+	struct run_result r = { 0 };
+	char *v;
+
+	if (!prog || frontend_run_capture(argv, -1, &r, NULL) < 0)
+		return xstrdup("");
+	v = xstrndup(r.out ? r.out : "", r.out ? strcspn(r.out, "\n") : 0);
+	run_result_clear(&r);
+	return v;
+}
+
+static struct json_object *tool_json(const char *path)
+{
+	struct json_object *o = json_object_new_object();
+	const char *base = path ? strrchr(path, '/') : NULL;
+	_cleanup_free_ char *v = tool_version(path);
+
+	json_object_object_add(o, "name",
+			       json_object_new_string(base   ? base + 1
+						      : path ? path
+							     : ""));
+	json_object_object_add(o, "path", json_object_new_string(path ? path : ""));
+	json_object_object_add(o, "version", json_object_new_string(v));
+	return o;
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+static struct json_object *host_json(const struct global_options *g)
+{
+	struct json_object *h = json_object_new_object(), *sec = json_object_new_object();
+	struct utsname u;
+	struct sysinfo si;
+	struct statfs fs;
+	_cleanup_free_ char *host = xmalloc(256);
+	bool v2 = statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+
+	uname(&u);
+	(void)sysinfo(&si);
+	if (gethostname(host, 255) < 0)
+		host[0] = '\0';
+	host[255] = '\0';
+	add_str(h, "arch", strcmp(u.machine, "x86_64") == 0 ? "amd64" : u.machine);
+	add_str(h, "os", "linux");
+	add_str(h, "kernel", u.release);
+	add_str(h, "hostname", host);
+	add_str(h, "cgroupManager", "cgroupfs");
+	add_str(h, "cgroupVersion", v2 ? "v2" : "v1");
+	json_object_object_add(h, "cpus", json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
+	json_object_object_add(h, "memTotal",
+			       json_object_new_int64((int64_t)si.totalram * si.mem_unit));
+	json_object_object_add(h, "memFree",
+			       json_object_new_int64((int64_t)si.freeram * si.mem_unit));
+	json_object_object_add(h, "swapTotal",
+			       json_object_new_int64((int64_t)si.totalswap * si.mem_unit));
+	json_object_object_add(h, "swapFree",
+			       json_object_new_int64((int64_t)si.freeswap * si.mem_unit));
+	json_object_object_add(h, "ociRuntime", tool_json(g->runtime));
+	json_object_object_add(h, "conmon", tool_json(g->conmon));
+	json_object_object_add(h, "rootless", json_object_new_boolean(g->rootless));
+	json_object_object_add(sec, "rootless", json_object_new_boolean(g->rootless));
+	json_object_object_add(sec, "seccompEnabled", json_object_new_boolean(true));
+	json_object_object_add(h, "security", sec);
+	{
+		_cleanup_free_ char *up = fmt_human_duration((double)si.uptime);
+		add_str(h, "uptime", up);
+	}
+	return h;
+}
+
+/* Containers by state, and the store's counts. */
+static struct json_object *store_json(const struct global_options *g)
+{
+	static const char *const status[] = { "status", NULL };
+	struct json_object *s = json_object_new_object(), *cs = json_object_new_object();
+	struct json_object *is = json_object_new_object(), *st = NULL;
+	struct ctr_record **v = NULL;
+	size_t n = 0, running = 0, paused = 0;
+	int64_t images = 0;
+	const char *driver = NULL;
+	_cleanup_free_ char *vols = xasprintf("%s/volumes", g->root);
+
+	if (records_list(g, &v, &n, NULL) == 0)
+		for (size_t i = 0; i < n; i++) {
+			_cleanup_free_ char *rs = NULL;
+			(void)record_refresh(g, v[i], NULL);
+			if (v[i]->state != CTR_RUNNING)
+				continue;
+			if (runtime_status(g, v[i], &rs, NULL) == 0 && strcmp(rs, "paused") == 0)
+				paused++;
+			else
+				running++;
+		}
+	records_free(v, n);
+	if (store_call(g, status, &st, NULL) == 0) {
+		(void)pea_json_get_string_opt(st, "", "driver", &driver, NULL);
+		(void)pea_json_get_int64_opt(st, "", "images", &images, NULL);
+	}
+	json_object_object_add(cs, "number", json_object_new_int64((int64_t)n));
+	json_object_object_add(cs, "running", json_object_new_int64((int64_t)running));
+	json_object_object_add(cs, "paused", json_object_new_int64((int64_t)paused));
+	json_object_object_add(cs, "stopped",
+			       json_object_new_int64((int64_t)(n - running - paused)));
+	json_object_object_add(is, "number", json_object_new_int64(images));
+	{
+		_cleanup_free_ char *gr = xasprintf("%s/storage", g->root);
+		_cleanup_free_ char *rr = xasprintf("%s/storage", g->runroot);
+		add_str(s, "graphRoot", gr);
+		add_str(s, "runRoot", rr);
+	}
+	add_str(s, "graphDriverName", driver ? driver : g->storage_driver);
+	add_str(s, "volumePath", vols);
+	json_object_object_add(s, "containerStore", cs);
+	json_object_object_add(s, "imageStore", is);
+	json_object_put(st);
+	return s;
+}
+
+static struct json_object *info_json(const struct global_options *g)
+{
+	struct json_object *o = json_object_new_object(), *v = json_object_new_object();
+	struct utsname u;
+
+	uname(&u);
+	json_object_object_add(o, "host", host_json(g));
+	json_object_object_add(o, "store", store_json(g));
+	add_str(v, "APIVersion", PEA_VERSION);
+	add_str(v, "Version", PEA_VERSION);
+	add_str(v, "GoVersion", "");
+	json_object_object_add(
+		v, "OsArch",
+		json_object_new_string(strcmp(u.machine, "x86_64") == 0 ? "linux/amd64" : "linux"));
+	json_object_object_add(o, "version", v);
+	return o;
+}
+
+/* YAML as podman prints info: nested maps indented by two spaces. */
+static void print_yaml(struct json_object *o, int depth)
+{
+	json_object_object_foreach(o, k, v)
+	{
+		printf("%*s%s:", depth * 2, "", k);
+		if (json_object_is_type(v, json_type_object)) {
+			printf("\n");
+			print_yaml(v, depth + 1);
+		} else if (json_object_is_type(v, json_type_string)) {
+			const char *s = json_object_get_string(v);
+			printf(*s ? " %s\n" : " \"\"\n", s);
+		} else {
+			printf(" %s\n", json_object_to_json_string(v));
+		}
+	}
+}
+
+static int info_run(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *info = NULL, *one = NULL;
+	struct template *t = NULL;
+	const char *format = NULL;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hf:", opts,
+			       "Usage: pea info [OPTIONS]\n\n"
+			       "Show the host, the store and the version.\n\n"
+			       "  -f, --format=FORMAT   Go template ({{.Host.Kernel}}, "
+			       "{{.Store.GraphRoot}}, ...) or json\n",
+			       &c, err)) == 2)
+		format = optarg;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind < argc)
+		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+	info = info_json(g);
+	if (!format) {
+		print_yaml(info, 0);
+		return 0;
+	}
+	if (strcmp(format, "json") == 0) {
+		fmt_print_json(stdout, info);
+		return 0;
+	}
+	/* templates name podman's Go fields: .Host.Kernel, .Store.GraphRoot */
+	one = json_object_new_array();
+	json_object_array_add(one, info_template_view(info));
+	if (template_parse(format, NULL, &t, err) < 0)
+		return -1;
+	r = template_print(stdout, t, one, err);
+	template_free(t);
+	return r;
+}
+
+/* The same tree with keys as Go fields (first letter upper case). */
+static struct json_object *info_template_view(struct json_object *o)
+{
+	struct json_object *out;
+
+	if (!json_object_is_type(o, json_type_object))
+		return json_object_get(o);
+	out = json_object_new_object();
+	json_object_object_foreach(o, k, v)
+	{
+		_cleanup_free_ char *key = xstrdup(k);
+		if (key[0] >= 'a' && key[0] <= 'z')
+			key[0] = (char)(key[0] - 'a' + 'A');
+		json_object_object_add(out, key, info_template_view(v));
+	}
+	return out;
+}
+
+int cmd_info(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	return info_run(g, argc, argv, err);
+}
+
+/* ---- df ------------------------------------------------------------------ */
+
+/* Bytes used by the files under path (no symlinks followed, one filesystem). */
+static long long du(int dfd, const char *name, dev_t dev, int depth)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	struct stat st;
+	long long total = 0;
+	int fd;
+
+	if (depth > 256 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return S_ISREG(st.st_mode) ? (long long)st.st_size : 0;
+	if (dev && st.st_dev != dev)
+		return 0;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		pea_close(fd);
+		return 0;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			total += du(dirfd(d), e->d_name, st.st_dev, depth + 1);
+	return total;
+}
+
+static long long du_path(const char *path)
+{
+	return du(AT_FDCWD, path, 0, 0);
+}
+
+struct df_row {
+	const char *type;
+	long long total, active, size, reclaimable;
+};
+
+static struct json_object *df_item(const struct df_row *r)
+{
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *size = fmt_human_size((double)r->size);
+	_cleanup_free_ char *rec = fmt_human_size((double)r->reclaimable);
+	_cleanup_free_ char *recl = NULL;
+	long long pct = r->size > 0 ? r->reclaimable * 100 / r->size : 0;
+
+	recl = xasprintf("%s (%lld%%)", rec, pct);
+	add_str(o, "Type", r->type);
+	json_object_object_add(o, "Total", json_object_new_int64(r->total));
+	json_object_object_add(o, "Active", json_object_new_int64(r->active));
+	add_str(o, "Size", size);
+	add_str(o, "Reclaimable", recl);
+	json_object_object_add(o, "RawSize", json_object_new_int64(r->size));
+	json_object_object_add(o, "RawReclaimable", json_object_new_int64(r->reclaimable));
+	return o;
+}
+
+/* Images: sizes of their layers; active when a container uses one. */
+static void df_images(const struct global_options *g, struct ctr_record **v, size_t n,
+		      struct df_row *row)
+{
+	static const char *const ils[] = { "image", "ls", NULL }, *const lls[] = { "layer", "ls",
+										   NULL };
+	_cleanup_json_ struct json_object *images = NULL, *layers = NULL;
+
+	if (store_call(g, ils, &images, NULL) < 0 || store_call(g, lls, &layers, NULL) < 0)
+		return;
+	for (size_t i = 0; i < json_object_array_length(images); i++) {
+		struct json_object *img = json_object_array_get_idx(images, i);
+		const char *id = NULL;
+		long long size = image_size(img, layers);
+		bool used = false;
+
+		(void)pea_json_get_string_opt(img, "", "id", &id, NULL);
+		for (size_t k = 0; id && k < n; k++)
+			used = used || (v[k]->image_id && strcmp(v[k]->image_id, id) == 0);
+		row->total++;
+		row->size += size;
+		if (used)
+			row->active++;
+		else
+			row->reclaimable += size;
+	}
+}
+
+static void df_containers(const struct global_options *g, struct ctr_record **v, size_t n,
+			  struct df_row *row)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *args[] = { "container", "inspect", v[i]->id, NULL };
+		_cleanup_json_ struct json_object *c = NULL;
+		const char *lp = NULL;
+		long long size = 0;
+
+		if (store_call(g, args, &c, NULL) == 0 &&
+		    pea_json_get_string_opt(c, "", "layer_path", &lp, NULL) == 1)
+			size = du_path(lp);
+		row->total++;
+		row->size += size;
+		if (v[i]->state == CTR_RUNNING)
+			row->active++;
+		else
+			row->reclaimable += size;
+	}
+}
+
+static void df_volumes(const struct global_options *g, struct df_row *row)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/volumes", g->root);
+	size_t total = 0, used = 0;
+
+	(void)volume_count_used(g, &total, &used);
+	row->total = (long long)total;
+	row->active = (long long)used;
+	row->size = du_path(dir);
+	row->reclaimable = used ? 0 : row->size;
+}
+
+static const char *df_header(const char *field)
+{
+	static const struct {
+		const char *field, *header;
+	} map[] = { { "Type", "TYPE" },
+		    { "Total", "TOTAL" },
+		    { "Active", "ACTIVE" },
+		    { "Size", "SIZE" },
+		    { "Reclaimable", "RECLAIMABLE" } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (strcmp(map[i].field, field) == 0)
+			return map[i].header;
+	return NULL;
+}
+
+static int system_df(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *items = json_object_new_array();
+	struct df_row rows[3] = { { .type = "Images" },
+				  { .type = "Containers" },
+				  { .type = "Local Volumes" } };
+	struct ctr_record **v = NULL;
+	struct template *t = NULL;
+	const char *format = NULL;
+	size_t n = 0;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hf:v", opts,
+			       "Usage: pea system df [OPTIONS]\n\n"
+			       "Show the disk space used by images, containers and volumes.\n\n"
+			       "      --format=FORMAT   Go template ({{.Type}}, {{.Total}}, "
+			       "{{.Active}}, {{.Size}}, {{.Reclaimable}}) or json\n",
+			       &c, err)) == 2)
+		if (c == 'f')
+			format = optarg;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind < argc)
+		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+	if (records_list(g, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		(void)record_refresh(g, v[i], NULL);
+	df_images(g, v, n, &rows[0]);
+	df_containers(g, v, n, &rows[1]);
+	records_free(v, n);
+	df_volumes(g, &rows[2]);
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
+		json_object_array_add(items, df_item(&rows[i]));
+	if (format && strcmp(format, "json") == 0) {
+		fmt_print_json(stdout, items);
+		return 0;
+	}
+	if (template_parse(format ? format
+				  : "table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t"
+				    "{{.Reclaimable}}",
+			   df_header, &t, err) < 0)
+		return -1;
+	r = template_print(stdout, t, items, err);
+	template_free(t);
+	return r;
+}
+
+/* ---- prune, reset ------------------------------------------------------- */
+
+/* Remove every container that is not running; their ids printed. */
+static int prune_containers(struct global_options *g, struct pea_error **err)
+{
+	struct ctr_record **v = NULL;
+	size_t n = 0;
+	int status = 0;
+
+	if (records_list(g, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		_cleanup_close_ int lock = -1;
+		_cleanup_record_ struct ctr_record *fresh = NULL;
+
+		if (records_lock(g, &lock, &e) < 0 || record_load(g, v[i]->id, &fresh, &e) < 0) {
+			if (e->code != ENOENT) {
+				fprintf(stderr, "Error: %s\n", e->message);
+				status = PEA_EXIT_ENGINE;
+			}
+			continue;
+		}
+		record_sync_exit(g, fresh);
+		if (fresh->state == CTR_RUNNING)
+			continue;
+		if (container_remove(g, fresh, &e) < 0) {
+			fprintf(stderr, "Error: %s\n", e->message);
+			status = PEA_EXIT_ENGINE;
+			continue;
+		}
+		printf("%s\n", fresh->id);
+	}
+	records_free(v, n);
+	return status;
+}
+
+/* Images no container uses: without all only those without a name. */
+static int prune_images(struct global_options *g, bool all, long long *reclaimed,
+			struct pea_error **err)
+{
+	static const char *const ils[] = { "image", "ls", NULL }, *const lls[] = { "layer", "ls",
+										   NULL };
+	_cleanup_json_ struct json_object *images = NULL, *layers = NULL;
+	struct ctr_record **v = NULL;
+	size_t n = 0;
+	int status = 0;
+
+	if (store_call(g, ils, &images, err) < 0 || records_list(g, &v, &n, err) < 0)
+		return -1;
+	(void)store_call(g, lls, &layers, NULL);
+	for (size_t i = 0; i < json_object_array_length(images); i++) {
+		struct json_object *img = json_object_array_get_idx(images, i), *names = NULL;
+		const char *id = NULL;
+		const char *rm[] = { "image", "rm", NULL, NULL };
+		_cleanup_json_ struct json_object *res = NULL;
+		_cleanup_error_ struct pea_error *e = NULL;
+		bool used = false;
+
+		(void)pea_json_get_string_opt(img, "", "id", &id, NULL);
+		(void)json_object_object_get_ex(img, "names", &names);
+		for (size_t k = 0; id && k < n; k++)
+			used = used || (v[k]->image_id && strcmp(v[k]->image_id, id) == 0);
+		if (!id || used || (!all && names && json_object_array_length(names) > 0))
+			continue;
+		rm[2] = id;
+		if (store_call(g, rm, &res, &e) < 0) {
+			fprintf(stderr, "Error: %s\n", e->message);
+			status = PEA_EXIT_ENGINE;
+			continue;
+		}
+		*reclaimed += image_size(img, layers);
+		printf("%s\n", id);
+	}
+	records_free(v, n);
+	return status;
+}
+
+static int system_prune(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "volumes", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool all = false, force = false, volumes = false;
+	long long reclaimed = 0;
+	int r, c = 0, status = 0;
+	_cleanup_free_ char *size = NULL;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hafv", opts,
+			       "Usage: pea system prune [OPTIONS]\n\n"
+			       "Remove stopped containers, dangling images (all unused ones with "
+			       "-a) and, with --volumes, unused volumes.\n\n"
+			       "  -a, --all       every image no container uses\n"
+			       "  -f, --force     do not ask for confirmation\n"
+			       "      --volumes   unused volumes too\n",
+			       &c, err)) == 2) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'f')
+			force = true;
+		else if (c == 'v')
+			volumes = true;
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind < argc)
+		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+	if (!force) {
+		printf("WARNING! This command removes:\n"
+		       "\t- all stopped containers\n"
+		       "%s"
+		       "\t- all %s images\n\n",
+		       volumes ? "\t- all volumes not used by at least one container\n" : "",
+		       all ? "unused" : "dangling");
+		if (!frontend_confirm("Are you sure you want to continue?"))
+			return 0;
+	}
+	printf("Deleted Containers\n");
+	if (prune_containers(g, err) != 0)
+		status = PEA_EXIT_ENGINE;
+	if (volumes) {
+		printf("Deleted Volumes\n");
+		if (volume_prune_all(g, NULL, true, err) != 0)
+			status = PEA_EXIT_ENGINE;
+	}
+	printf("Deleted Images\n");
+	r = prune_images(g, all, &reclaimed, err);
+	if (r < 0)
+		return -1;
+	if (r != 0)
+		status = PEA_EXIT_ENGINE;
+	size = fmt_human_size((double)reclaimed);
+	printf("Total reclaimed space: %s\n", size);
+	return status;
+}
+
+static int system_reset(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctr_record **v = NULL;
+	size_t n = 0;
+	bool force = false;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hf", opts,
+			       "Usage: pea system reset [-f]\n\n"
+			       "Remove every container, image and volume, and the store.\n\n"
+			       "  -f, --force   do not ask for confirmation\n",
+			       &c, err)) == 2)
+		force = true;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind < argc)
+		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+	if (!force) {
+		printf("WARNING! This will remove:\n"
+		       "        - all containers\n"
+		       "        - all pods\n"
+		       "        - all images\n"
+		       "        - all volumes\n"
+		       "        - all build cache\n"
+		       "        - all machines\n"
+		       "        - the graph root %s and the run root %s\n",
+		       g->root, g->runroot);
+		if (!frontend_confirm("Are you sure you want to continue?"))
+			return 0;
+	}
+	/* containers first: their monitors end, their mounts go */
+	if (records_list(g, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		_cleanup_record_ struct ctr_record *fresh = NULL;
+		_cleanup_close_ int lock = -1;
+
+		if (container_stop(g, v[i]->id, 0, &e) < 0 || records_lock(g, &lock, &e) < 0 ||
+		    record_load(g, v[i]->id, &fresh, &e) < 0 || container_remove(g, fresh, &e) < 0)
+			if (e && e->code != ENOENT) {
+				fprintf(stderr, "Error: %s\n", e->message);
+				records_free(v, n);
+				return pea_error_new(err, EBUSY,
+						     "container %s could not be removed: nothing "
+						     "else was reset",
+						     v[i]->id);
+			}
+	}
+	records_free(v, n);
+	/* rm -rf never crosses a mount point: a mount left behind is an error, not a loss */
+	if (pea_rm_rf_at(AT_FDCWD, g->root, err) < 0 || pea_rm_rf_at(AT_FDCWD, g->runroot, err) < 0)
+		return pea_error_wrap(err, "system reset");
+	return 0;
+}
+
+static int system_noop(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "new-runtime", required_argument, NULL, 'r' },
+		{ "migrate-db", no_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "h", opts,
+			       "Usage: pea system migrate|renumber\n\n"
+			       "Nothing to do for pea: say so.\n",
+			       &c, err)) == 2)
+		;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind < argc)
+		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+	if (strcmp(argv[0], "migrate") == 0)
+		printf("pea system migrate: nothing to migrate: pea keeps one JSON record per "
+		       "container, read as it is by every version, and starts each container "
+		       "with the runtime it names\n");
+	else
+		printf("pea system renumber: nothing to renumber: pea allocates no locks by "
+		       "number (each record has its own file lock)\n");
+	return 0;
+}
+
+static const char system_usage[] = "Usage: pea system COMMAND\n"
+				   "\n"
+				   "Manage pea.\n"
+				   "\n"
+				   "Commands:\n"
+				   "  df        show the disk space pea uses\n"
+				   "  info      show the host, the store and the version\n"
+				   "  migrate   nothing to do for pea (says so)\n"
+				   "  prune     remove unused data\n"
+				   "  renumber  nothing to do for pea (says so)\n"
+				   "  reset     remove everything pea stored\n";
+
+int cmd_system(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct {
+		const char *name;
+		int (*run)(struct global_options *, int, char **, struct pea_error **);
+	} sub[] = {
+		{ "df", system_df },	   { "info", info_run },	{ "migrate", system_noop },
+		{ "prune", system_prune }, { "renumber", system_noop }, { "reset", system_reset },
+	};
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(system_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? pea_error_new(err, EINVAL, "missing command 'pea system COMMAND'")
+				: 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
+		if (strcmp(sub[i].name, argv[1]) == 0)
+			return sub[i].run(g, argc - 1, argv + 1, err);
+	return pea_error_new(err, EINVAL,
+			     "unrecognized command `pea system %s`\n"
+			     "Try 'pea system --help' for more information",
+			     argv[1]);
+}

@@ -1,0 +1,197 @@
+#!/usr/bin/env bats
+# pea info, system df|prune|reset|migrate|renumber, volume create|ls|inspect|rm|prune|exists.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd tini
+	fe_setup
+	fe_load_busybox
+}
+
+teardown() {
+	fe_teardown
+}
+
+@test "info: YAML by default, json, Go templates" {
+	run -0 pea_cmd run -d --name r busybox sleep 1000
+	run -0 pea_cmd create --name c busybox true
+	run -0 pea_cmd info
+	assert_line "host:"
+	assert_line "  kernel: $(uname -r)"
+	assert_line "  graphRoot: $FE_ROOT/storage"
+	assert_line "  runRoot: $FE_RUNROOT/storage"
+	assert_line "    running: 1"
+	assert_line "    stopped: 1"
+	run -0 pea_cmd info --format json
+	assert_equal "$(jq -r .store.containerStore.number <<<"$output")" 2
+	assert_equal "$(jq -r .store.imageStore.number <<<"$output")" 1
+	assert_equal "$(jq -r .host.ociRuntime.path <<<"$output")" "$PEA_RUNTIME"
+	run -0 pea_cmd info --format '{{.Host.Kernel}} {{.Store.GraphRoot}}'
+	assert_output "$(uname -r) $FE_ROOT/storage"
+	run -125 pea_cmd info --format '{{.Nope}}'
+	run -125 pea_cmd info extra
+	assert_output --partial 'accepts 0 arg(s), received 1'
+	# the paused count comes from the runtime
+	run -0 pea_cmd pause r
+	run -0 pea_cmd info --format json
+	assert_equal "$(jq -r .store.containerStore.paused <<<"$output")" 1
+	run -0 pea_cmd unpause r
+}
+
+@test "system df counts images, containers and volumes" {
+	run -0 pea_cmd system df
+	assert_line --index 0 --regexp '^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE$'
+	assert_line --regexp '^Images +1 +0 +2\.14 MB +2\.14 MB \(100%\)$'
+	assert_line --regexp '^Containers +0 +0 +0 B +0 B \(0%\)$'
+	run -0 pea_cmd run -d --name r busybox sh -c 'head -c 100000 /dev/zero >/big; exec sleep 1000'
+	run -0 pea_cmd run --name stopped busybox true
+	run -0 pea_cmd volume create v
+	for ((i = 0; i < 100; i++)); do
+		[[ "$(pea_out system df --format json | jq '.[1].RawSize')" -ge 100000 ]] && break
+		sleep 0.05
+	done
+	run -0 pea_cmd system df --format json
+	assert_equal "$(jq -r '.[0].Active' <<<"$output")" 1
+	assert_equal "$(jq -r '.[1].Total' <<<"$output")" 2
+	assert_equal "$(jq -r '.[1].Active' <<<"$output")" 1
+	assert_equal "$(jq -r '.[2].Total' <<<"$output")" 1
+	run -0 pea_cmd system df --format '{{.Type}}={{.Total}}'
+	assert_output "Images=1
+Containers=2
+Local Volumes=1"
+	run -125 pea_cmd system df extra
+}
+
+@test "system prune asks, -f removes stopped containers, unused images and volumes" {
+	run -0 pea_cmd run -d --name r busybox sleep 1000
+	run -0 pea_cmd run --name s busybox true
+	run -0 pea_cmd volume create unused
+	sid="$(pea_out inspect --format '{{.Id}}' s)"
+	run -0 pea_cmd commit s snap
+	# stdin is not a yes: nothing is removed
+	run -0 pea_cmd system prune
+	assert_output --partial "Are you sure you want to continue? [y/N]"
+	run -0 pea_cmd ps -a -q
+	assert_equal "${#lines[@]}" 2
+	run -0 pea_cmd system prune -f
+	assert_line "Deleted Containers"
+	assert_line "$sid"
+	assert_line "Deleted Images"
+	run -0 pea_cmd ps -a --format '{{.Names}}'
+	assert_output r
+	# named images stay without -a; volumes without --volumes
+	run -0 pea_cmd images --format '{{.Repository}}'
+	assert_line localhost/snap
+	run -0 pea_cmd volume exists unused
+	run -0 pea_cmd system prune -a -f --volumes
+	assert_line "Deleted Volumes"
+	assert_line unused
+	assert_line --regexp '^Total reclaimed space: '
+	run -0 pea_cmd images --format '{{.Repository}}'
+	assert_output localhost/busybox
+	run -1 pea_cmd volume exists unused
+	run -125 pea_cmd system prune --bogus
+}
+
+@test "system reset -f removes everything; migrate and renumber say there is nothing to do" {
+	run -0 pea_cmd run -d --name r busybox sleep 1000
+	run -0 pea_cmd volume create v
+	run -0 pea_cmd system reset
+	assert_output --partial "Are you sure you want to continue? [y/N]"
+	run -0 pea_cmd ps -a -q
+	assert_equal "${#lines[@]}" 1
+	run -0 pea_cmd system reset -f
+	[[ ! -e "$FE_ROOT" && ! -e "$FE_RUNROOT" ]]
+	fe_no_mounts
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+	run -0 pea_cmd images -q
+	assert_output ""
+	run -0 pea_cmd system migrate
+	assert_output --partial "nothing to migrate"
+	run -0 pea_cmd system renumber
+	assert_output --partial "nothing to renumber"
+	run -125 pea_cmd system nosuch
+	assert_output --partial 'unrecognized command `pea system nosuch`'
+	run -125 pea_cmd system
+	assert_output --partial "missing command 'pea system COMMAND'"
+}
+
+@test "volume create, ls, inspect, exists, rm" {
+	run -0 pea_cmd volume create -l team=pea -o o=1 data
+	assert_output data
+	run -0 pea_cmd volume create
+	assert_output --regexp '^[0-9a-f]{64}$'
+	anon="$output"
+	[[ -d "$FE_ROOT/volumes/data/_data" ]]
+	run -0 pea_cmd volume ls
+	assert_line --index 0 --regexp '^DRIVER +VOLUME NAME$'
+	assert_line --regexp '^local +data$'
+	assert_line --regexp "^local +$anon$"
+	run -0 pea_cmd volume ls -q --filter label=team=pea
+	assert_output data
+	run -0 pea_cmd volume ls -q --filter name=dat
+	assert_output data
+	run -0 pea_cmd volume ls --format json
+	assert_equal "$(jq length <<<"$output")" 2
+	run -0 pea_cmd volume inspect data
+	assert_equal "$(jq -r '.[0].Mountpoint' <<<"$output")" "$FE_ROOT/volumes/data/_data"
+	assert_equal "$(jq -r '.[0].Labels.team' <<<"$output")" pea
+	assert_equal "$(jq -r '.[0].Options.o' <<<"$output")" 1
+	assert_equal "$(jq -r '.[0].Driver' <<<"$output")" local
+	run -0 pea_cmd volume inspect --format '{{.Name}} {{.Scope}}' data
+	assert_output "data local"
+	run -0 pea_cmd volume exists data
+	run -1 pea_cmd volume exists nosuch
+	assert_output ""
+	run -0 pea_cmd volume rm data "$anon"
+	assert_line data
+	[[ ! -e "$FE_ROOT/volumes/data" ]]
+	run -0 pea_cmd volume ls -q
+	assert_output ""
+}
+
+@test "volume: prune, rm -a, bad inputs" {
+	run -0 pea_cmd volume create a
+	run -0 pea_cmd volume create b
+	run -125 pea_cmd volume create a
+	assert_output 'Error: volume with name a already exists: volume already exists'
+	run -0 pea_cmd volume create --ignore a
+	run -125 pea_cmd volume create 'bad/name'
+	assert_output --partial 'names must match'
+	run -125 pea_cmd volume create -d nfs x
+	assert_output --partial 'volume driver "nfs": no such volume plugin'
+	run -125 pea_cmd volume create -l =x x
+	assert_output --partial 'invalid label "=x": no key'
+	run -125 pea_cmd volume inspect nosuch
+	assert_output 'Error: no volume with name "nosuch" found: no such volume'
+	run -125 pea_cmd volume rm nosuch
+	assert_output --partial 'no volume with name "nosuch" found'
+	run -125 pea_cmd volume rm -a a
+	assert_output --partial 'choose either one or more volumes or all'
+	run -125 pea_cmd volume ls --filter color=red
+	assert_output --partial 'invalid filter "color"'
+	run -125 pea_cmd volume nosuch
+	assert_output --partial 'unrecognized command `pea volume nosuch`'
+	run -0 pea_cmd volume prune --filter name=a -f
+	assert_output a
+	run -0 pea_cmd volume prune
+	assert_output --partial "[y/N]"
+	run -0 pea_cmd volume exists b
+	run -0 pea_cmd volume rm -a
+	assert_output b
+	[[ -z "$(ls "$FE_ROOT/volumes")" ]]
+}
