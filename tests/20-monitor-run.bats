@@ -355,6 +355,51 @@ journald_case() {
 	assert_equal "$(grep -ac '^OTHER_2=two$' "$raw")" 3
 }
 
+# In a private mount namespace, a tmpfs over /dev (with the devices the
+# monitor and the runtime use bound back in) where socat plays syslog on
+# /dev/log and keeps every datagram it gets.
+syslog_case() {
+	set -e
+	local n
+	mkdir -p "$TEST_DIR/hostdev"
+	mount --rbind /dev "$TEST_DIR/hostdev"
+	mount -t tmpfs tmpfs /dev
+	for n in null zero full random urandom tty ptmx; do
+		touch "/dev/$n"
+		mount --bind "$TEST_DIR/hostdev/$n" "/dev/$n"
+	done
+	mkdir /dev/pts /dev/shm
+	mount --rbind "$TEST_DIR/hostdev/pts" /dev/pts
+	mount --rbind "$TEST_DIR/hostdev/shm" /dev/shm
+	ln -s /proc/self/fd /dev/fd
+	socat -u UNIX-RECV:/dev/log OPEN:"$TEST_DIR/syslog.raw",creat,append &
+	local socat_pid=$!
+	wait_for test -S /dev/log
+	monitor_setup sh -c 'echo hello'
+	monitor_launch -l "k8s-file:$MON_LOG" --syslog --log-level debug
+	monitor_start_container
+	monitor_wait_exit
+	sleep 0.2
+	kill "$socat_pid"
+	echo "$MON_CID" >"$TEST_DIR/cid"
+}
+
+@test "--syslog: once detached, the monitor's log lines go to /dev/log, one datagram each" {
+	export -f syslog_case
+	run -0 unshare -m --propagation private bash -c '
+		source "$PEA_TEST_HELPERS/common.bash"
+		source "$PEA_TEST_HELPERS/../helpers-monitor.bash"
+		syslog_case'
+	local cid raw="$TEST_DIR/syslog.raw"
+	cid=$(cat "$TEST_DIR/cid")
+	test -s "$raw"
+	# the runtime's command line, logged after the detach, names the container
+	grep -aq "^pea-monitor: debug: calling the runtime: .* $cid\$" "$raw"
+	grep -aq "^pea-monitor: debug: container [0-9]* exited\$" "$raw"
+	# the container's own output goes to its log, not to syslog
+	! grep -aq hello "$raw"
+}
+
 case_sdnotify() {
 	monitor_setup sleep 100
 	socat -u UNIX-RECV:"$TEST_DIR/host-notify.sock" OPEN:"$TEST_DIR/notified",creat,append &
@@ -400,6 +445,40 @@ case_runtime_argv() {
 @test "the runtime gets the same command line from pea-monitor as from conmon" {
 	require_cmd /usr/bin/conmon
 	for_each_runtime case_runtime_argv
+}
+
+# --restore: the runtime's `restore` with conmon's arguments. Neither runtime
+# here restores (Debian's crun is built without CRIU): its refusal comes
+# back on the sync pipe, and nothing is left as if a container had run.
+case_restore_refused() {
+	local which out=() real="$PEA_TEST_RUNTIME"
+	for which in /usr/bin/conmon "$PEA_MONITOR"; do
+		MONITOR=$which
+		monitor_setup true
+		mkdir -p "$TEST_DIR/checkpoint"
+		printf '#!/bin/sh\necho "$*" >>"%s/argv"\nexec %s "$@"\n' "$TEST_DIR" "$real" \
+			>"$TEST_DIR/runtime-wrapper"
+		chmod +x "$TEST_DIR/runtime-wrapper"
+		PEA_TEST_RUNTIME="$TEST_DIR/runtime-wrapper" monitor_launch -l none \
+			--restore "$TEST_DIR/checkpoint" --runtime-opt --tcp-established
+		run -0 monitor_sync_line 1
+		assert_equal "$(jq -r .data <<<"$output")" -1
+		jq -r .message <<<"$output" | grep -q "restore" ||
+			fail "the runtime's refusal is not in: $output"
+		wait_for test -s "$TEST_DIR/launch.rc"
+		wait "$MON_TINI_PID" || true
+		test ! -e "$MON_EXITS/$MON_CID"
+		out+=("$(sed -e "s|$TEST_DIR|DIR|g" -e "s|$MON_CID|CID|g" "$TEST_DIR/argv")")
+		monitor_teardown
+		rm -rf "$TEST_DIR/bundle" "$TEST_DIR/argv" "$MON_PIDFILE" "$TEST_DIR/launch.rc"
+	done
+	assert_equal "${out[1]}" "${out[0]}"
+	assert_equal "${out[1]}" "--root DIR/runtime-root restore --bundle DIR/bundle --pid-file DIR/ctr.pid --detach --image-path DIR/checkpoint --work-path DIR/bundle --tcp-established CID"
+}
+
+@test "--restore: conmon's restore command line; a runtime that cannot restore says so on the sync pipe" {
+	require_cmd /usr/bin/conmon
+	for_each_runtime case_restore_refused
 }
 
 # listen_pid_seen [FLAGS...]: launch with LISTEN_PID=1 in the environment
