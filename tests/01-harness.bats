@@ -45,7 +45,7 @@ write_sample_suite() {
 	assert_output --partial "breaks"
 }
 
-@test "run.sh: a test that hangs fails on its own timeout, the next one still runs" {
+@test "run.sh: with PEA_TEST_TIMEOUT a test that hangs fails on its own, the next one still runs" {
 	mkdir -p "$TEST_DIR/h"
 	{
 		printf '%s "hangs" { sleep 1000; }\n' @test
