@@ -805,7 +805,7 @@ struct request {
 	const char *header; /* one more header line, or NULL */
 	const char *body;
 	size_t body_len;
-	int upload_fd;	      /* >= 0: the body is upload_size bytes of it from upload_offset */
+	int upload_fd; /* >= 0: the body is upload_size bytes of it from upload_offset */
 	uint64_t upload_offset;
 	uint64_t upload_size;
 	size_t max_body;
@@ -1196,8 +1196,8 @@ static int upload_finish(struct upload *u, const char *digest, int fd, uint64_t 
 {
 	static const long ok[] = { 201, 0 };
 	char *esc = curl_easy_escape(NULL, digest, 0);
-	_cleanup_free_ char *url = xasprintf("%s%sdigest=%s", u->location,
-					     strchr(u->location, '?') ? "&" : "?", esc);
+	_cleanup_free_ char *url =
+		xasprintf("%s%sdigest=%s", u->location, strchr(u->location, '?') ? "&" : "?", esc);
 	struct request rq = {
 		.method = "PUT",
 		.url = url,
@@ -1242,8 +1242,8 @@ static int upload_chunk(struct upload *u, int fd, uint64_t offset, uint64_t len,
 			uint64_t *ret_offset, struct pea_error **err)
 {
 	static const long ok[] = { 202, 0 };
-	_cleanup_free_ char *range = xasprintf("Content-Range: %" PRIu64 "-%" PRIu64, offset,
-					       offset + len - 1);
+	_cleanup_free_ char *range =
+		xasprintf("Content-Range: %" PRIu64 "-%" PRIu64, offset, offset + len - 1);
 	_cleanup_free_ char *url = xstrdup(u->location);
 	struct request rq = {
 		.method = "PATCH",
@@ -1260,9 +1260,10 @@ static int upload_chunk(struct upload *u, int fd, uint64_t offset, uint64_t len,
 
 	end = upload_range_end(&resp);
 	if (r == 0 && end >= 0 && (uint64_t)end != offset + len - 1)
-		r = pea_error_new(err, EPROTO, "%s: the registry has bytes 0-%" PRId64
-				  " after a chunk ending at %" PRIu64, u->what, end,
-				  offset + len - 1);
+		r = pea_error_new(err, EPROTO,
+				  "%s: the registry has bytes 0-%" PRId64
+				  " after a chunk ending at %" PRIu64,
+				  u->what, end, offset + len - 1);
 	if (r < 0 && resp.status == 416) /* not where it is: ask it */
 		u->transient = true;
 	http_response_clear(&resp);

@@ -333,8 +333,7 @@ static int da_put_manifest(struct image_dest *d, const char *buf, size_t len, co
 	}
 	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
 							   JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (pea_write_file_atomic_at(d->staging_fd, "manifest.json", text, strlen(text), 0644,
-				     err) < 0)
+	if (write_temp_file_at(d->staging_fd, "manifest.json", text, strlen(text), err) < 0)
 		return pea_error_wrap(err, "%s", d->description);
 	return 0;
 }

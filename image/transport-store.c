@@ -451,7 +451,8 @@ static int feed_pump(struct image_dest *d, bool block, struct pea_error **err)
 			}
 			if (!block)
 				return 0;
-			return pea_error_new(err, EIO, "%s: layer '%s' was streamed but never verified",
+			return pea_error_new(err, EIO,
+					     "%s: layer '%s' was streamed but never verified",
 					     d->description, sd->feed_digest);
 		}
 		n = splice(sd->feed_src, &off, sd->feed_fd, NULL, (size_t)(st.st_size - off),
@@ -603,8 +604,8 @@ static int store_begin(struct image_dest *d, const struct manifest *m, struct pe
 }
 
 /* A layer starts downloading into name: its apply may read the file as it grows. */
-static int store_blob_staging(struct image_dest *d, const struct descriptor *desc,
-			      const char *name, struct pea_error **err)
+static int store_blob_staging(struct image_dest *d, const struct descriptor *desc, const char *name,
+			      struct pea_error **err)
 {
 	struct store_dest *sd = sd_of(d);
 	int fd;
@@ -634,8 +635,7 @@ static int store_blob_ready(struct image_dest *d, const struct descriptor *desc,
 	return advance(d, false, err);
 }
 
-static int store_tick(struct image_dest *d, int *ret_fd, short *ret_events,
-		      struct pea_error **err)
+static int store_tick(struct image_dest *d, int *ret_fd, short *ret_events, struct pea_error **err)
 {
 	struct store_dest *sd = sd_of(d);
 
@@ -733,7 +733,7 @@ static int record_image(struct image_dest *d, const struct manifest *m, const ch
 
 	if (!cfg)
 		return pea_error_new(err, ENOENT, "%s: the config was not fetched", d->description);
-	if (pea_write_file_atomic_at(AT_FDCWD, man, buf, len, 0644, err) < 0)
+	if (write_temp_file_at(AT_FDCWD, man, buf, len, err) < 0)
 		return -EIO;
 	pea_strv_push(&args, "image");
 	pea_strv_push(&args, "create");
@@ -986,7 +986,7 @@ static int store_synthesize(struct image_source *s, const struct store_target *t
 	text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN |
 							   JSON_C_TO_STRING_NOSLASHESCAPE);
 	pea_digest_buffer("sha256", text, strlen(text), digest);
-	if (pea_write_file_atomic_at(s->dirfd, "config.json", text, strlen(text), 0644, err) < 0)
+	if (write_temp_file_at(s->dirfd, "config.json", text, strlen(text), err) < 0)
 		return -EIO;
 	pea_strv_push(&s->blob_digests, digest);
 	pea_strv_push(&s->blob_files, "config.json");

@@ -398,6 +398,17 @@ struct image_dest *dest_free(struct image_dest *d, bool committed)
 	return NULL;
 }
 
+int write_temp_file_at(int dirfd, const char *name, const void *buf, size_t len,
+		       struct pea_error **err)
+{
+	_cleanup_close_ int fd =
+		openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0)
+		return pea_error_errno(err, "create '%s'", name);
+	return pea_write_all(fd, buf, len, err) < 0 ? pea_error_wrap(err, "write '%s'", name) : 0;
+}
+
 char *xmemdup_str(const char *buf, size_t len)
 {
 	char *out = xmalloc(len + 1);

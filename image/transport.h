@@ -230,6 +230,13 @@ int local_open_blob(struct image_source *s, const char *path, int *ret_fd, struc
 int read_local_manifest(struct image_source *s, const char *path, const char *digest, char **ret,
 			size_t *ret_len, struct pea_error **err);
 
+/*
+ * A file in a temp folder of our own, read back only by us or a child before
+ * the folder goes: no rename, no fsync.
+ */
+int write_temp_file_at(int dirfd, const char *name, const void *buf, size_t len,
+		       struct pea_error **err);
+
 /* A NUL-terminated copy of len bytes. */
 char *xmemdup_str(const char *buf, size_t len);
 
