@@ -22,6 +22,7 @@
 #include "overlayfs/options.h"
 
 struct pea_error;
+struct ovl_workers;
 
 /* On-disk names shared with kernel overlayfs and fuse-overlayfs. */
 #define OVL_WHITEOUT_PREFIX ".wh."
@@ -79,6 +80,7 @@ struct ovl_fs {
 	pthread_cond_t copy_done; /* a node's copying went false */
 	struct ovl_options *opts;
 	void *se; /* the struct fuse_session, for notifications */
+	struct ovl_workers *workers; /* blocking requests; NULL: run in the loop thread */
 	uint32_t overflow_uid;
 	uint32_t overflow_gid;
 	bool can_mknod;	 /* whiteouts as char 0/0 (else .wh. files) */

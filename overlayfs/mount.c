@@ -8,12 +8,12 @@
 #include "lib/log.h"
 #include "overlayfs/mount.h"
 #include "overlayfs/ops.h"
+#include "overlayfs/workers.h"
 
 /*
- * Two threads per CPU, at least four: a file whose reads block (a slow lower
- * file system) holds a few threads with its readahead requests, and the rest
- * keep the mount going. More only add context switches when the data is in
- * the page cache.
+ * Workers for the requests that may block (see workers.h): two per CPU, at
+ * least four, so that a file whose reads block holds a few with its readahead
+ * requests and the rest keep the data moving.
  */
 static unsigned default_threads(void)
 {
@@ -24,21 +24,16 @@ static unsigned default_threads(void)
 	return n > 16 ? 16 : (unsigned)n;
 }
 
-static int serve(struct fuse_session *se, const struct ovl_options *opts)
+static int serve(struct ovl_fs *fs, struct fuse_session *se, const struct ovl_options *opts)
 {
-	struct fuse_loop_config *cfg;
 	int r;
 
-	if (!opts->threaded)
-		return fuse_session_loop(se);
-	cfg = fuse_loop_cfg_create();
-	if (!cfg)
-		return -ENOMEM;
-	fuse_loop_cfg_set_clone_fd(cfg, opts->clone_fd);
-	fuse_loop_cfg_set_max_threads(cfg, opts->max_threads > 0 ? opts->max_threads
-								 : default_threads());
-	r = fuse_session_loop_mt(se, cfg);
-	fuse_loop_cfg_destroy(cfg);
+	if (opts->threaded)
+		fs->workers = ovl_workers_new(opts->max_threads > 0 ? opts->max_threads
+								    : default_threads());
+	r = fuse_session_loop(se);
+	ovl_workers_free(fs->workers);
+	fs->workers = NULL;
 	return r;
 }
 
@@ -69,7 +64,7 @@ static int mount_and_serve(struct ovl_fs *fs, struct ovl_options *opts, struct p
 		r = pea_error_new(err, EIO, "cannot go to the background");
 		goto out_unmount;
 	}
-	if (serve(se, opts) < 0)
+	if (serve(fs, se, opts) < 0)
 		r = pea_error_new(err, EIO, "the FUSE loop failed");
 out_unmount:
 	fuse_session_unmount(se);

@@ -5,6 +5,7 @@
 
 #include "lib/cleanup.h"
 #include "overlayfs/ops.h"
+#include "overlayfs/workers.h"
 
 static bool wants_write(int flags)
 {
@@ -33,35 +34,63 @@ static int do_open(struct ovl_fs *fs, struct ovl_node *n, int flags, int *ret_fd
 	return 0;
 }
 
-void ovl_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+static void open_job(struct ovl_job *job)
 {
-	struct ovl_fs *fs = ovl_req_fs(req);
+	struct ovl_fs *fs = ovl_req_fs(job->req);
 	int fd = -1, r;
 
 	{
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
-		r = do_open(fs, ovl_ino_node(fs, ino), fi->flags, &fd);
+		r = do_open(fs, ovl_ino_node(fs, job->ino), job->fi.flags, &fd);
 	}
 	if (r < 0) {
-		fuse_reply_err(req, -r);
+		fuse_reply_err(job->req, -r);
 		return;
 	}
-	fi->fh = (uint64_t)fd;
+	job->fi.fh = (uint64_t)fd;
 	/* Data changes only through this mount, so the page cache stays valid. */
-	fi->keep_cache = 1;
-	if (fuse_reply_open(req, fi) != 0)
+	job->fi.keep_cache = 1;
+	if (fuse_reply_open(job->req, &job->fi) != 0)
 		close(fd);
+}
+
+/* Will opening n with these flags copy its data up? */
+static bool needs_copy_up(struct ovl_fs *fs, fuse_ino_t ino, int flags)
+{
+	_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
+	const struct ovl_node *n = ovl_ino_node(fs, ino);
+
+	return wants_write(flags) && fs->has_upper && n->layer != 0 && n->type == S_IFREG;
+}
+
+void ovl_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct ovl_fs *fs = ovl_req_fs(req);
+	struct ovl_job job = { .run = open_job, .req = req, .ino = ino, .fi = *fi };
+
+	/* A copy-up reads a whole lower file: not in the loop thread. */
+	if (fs->workers && needs_copy_up(fs, ino, fi->flags))
+		ovl_workers_submit(fs->workers, &job);
+	else
+		open_job(&job);
+}
+
+static void read_job(struct ovl_job *job)
+{
+	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(job->size);
+
+	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	buf.buf[0].fd = (int)job->fi.fh;
+	buf.buf[0].pos = job->off;
+	fuse_reply_data(job->req, &buf, 0);
 }
 
 void ovl_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+	struct ovl_job job = { .run = read_job, .req = req, .fi = *fi, .size = size, .off = off };
 
-	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	buf.buf[0].fd = (int)fi->fh;
-	buf.buf[0].pos = off;
-	fuse_reply_data(req, &buf, 0);
+	ovl_workers_submit(ovl_req_fs(req)->workers, &job);
 }
 
 void ovl_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_t off,
@@ -80,15 +109,22 @@ void ovl_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, 
 		fuse_reply_write(req, (size_t)n);
 }
 
-void ovl_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+static void flush_job(struct ovl_job *job)
 {
 	/* close() of a duplicate: what a close on the real file would report. */
-	int fd = dup((int)fi->fh);
+	int fd = dup((int)job->fi.fh);
 
 	if (fd < 0 || close(fd) < 0)
-		fuse_reply_err(req, errno);
+		fuse_reply_err(job->req, errno);
 	else
-		fuse_reply_err(req, 0);
+		fuse_reply_err(job->req, 0);
+}
+
+void ovl_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct ovl_job job = { .run = flush_job, .req = req, .fi = *fi };
+
+	ovl_workers_submit(ovl_req_fs(req)->workers, &job);
 }
 
 void ovl_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -97,15 +133,25 @@ void ovl_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_err(req, 0);
 }
 
+static void fsync_job(struct ovl_job *job)
+{
+	int fd = (int)job->fi.fh;
+
+	if ((job->flag ? fdatasync(fd) : fsync(fd)) < 0)
+		fuse_reply_err(job->req, errno);
+	else
+		fuse_reply_err(job->req, 0);
+}
+
 void ovl_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
-	int fd = (int)fi->fh;
+	struct ovl_job job = { .run = fsync_job, .req = req, .fi = *fi, .flag = datasync };
 
-	if (fs->opts->fsync && (datasync ? fdatasync(fd) : fsync(fd)) < 0)
-		fuse_reply_err(req, errno);
-	else
+	if (!fs->opts->fsync)
 		fuse_reply_err(req, 0);
+	else
+		ovl_workers_submit(fs->workers, &job);
 }
 
 void ovl_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
