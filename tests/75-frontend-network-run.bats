@@ -129,6 +129,22 @@ net_clean() {
 		! kill -0 "$(cat "$FE_RUNROOT/networks/aardvark-dns/aardvark.pid")" 2>/dev/null
 }
 
+@test "an internal network has no way out; isolated networks cannot reach each other" {
+	pea_net network create --internal --subnet 10.89.20.0/24 inside >/dev/null
+	run -0 pea_net run --rm --network inside busybox sh -c 'ip route; ip route get 192.0.2.1 2>&1 || :'
+	refute_line --partial default
+	assert_output --partial "Network is unreachable"
+	pea_net network create -o isolate=true --subnet 10.89.21.0/24 iso1 >/dev/null
+	pea_net network create -o isolate=true --subnet 10.89.22.0/24 iso2 >/dev/null
+	pea_net run -d --name web --network iso1 busybox httpd -f -p 80 -h /etc >/dev/null
+	run -0 pea_net run --rm --network iso1 busybox sh -c 'timeout 5 wget -qO- http://web/hostname'
+	run -0 pea_net run --rm --network iso1 busybox nc -w 2 10.89.21.2 80 </dev/null
+	run -1 pea_net run --rm --network iso2 busybox nc -w 2 10.89.21.2 80 </dev/null
+	run -1 pea_net run --rm --network iso2 busybox nslookup web
+	pea_net rm -f web >/dev/null
+	net_clean
+}
+
 @test "stop tears the network down, start sets it up again, the exit command cleans up" {
 	pea_net network create --subnet 10.89.13.0/24 blue >/dev/null
 	pea_net run -d --name s --network blue busybox sleep 100 >/dev/null
