@@ -107,7 +107,7 @@ static int exec_form(const char *arg, struct json_object **ret, struct pea_error
 }
 
 /* One Dockerfile instruction of --change. */
-static int apply_change(struct json_object *cfg, const char *change, struct pea_error **err)
+int commit_apply_change(struct json_object *cfg, const char *change, struct pea_error **err)
 {
 	_cleanup_free_ char *word = NULL;
 	const char *arg;
@@ -218,7 +218,7 @@ static int make_config(const struct ctr_record *r, struct json_object *base, con
 	}
 changes:
 	for (size_t i = 0; o->changes && o->changes[i]; i++)
-		if (apply_change(cfg, o->changes[i], err) < 0)
+		if (commit_apply_change(cfg, o->changes[i], err) < 0)
 			return -1;
 	json_object_object_add(c, "created", json_object_new_string(now));
 	if (o->author)
@@ -535,7 +535,7 @@ static int commit_run(struct global_options *g, const char *ctr, const char *ima
 	/* check the changes before anything is made */
 	cfgtest = json_object_new_object();
 	for (size_t i = 0; o->changes && o->changes[i]; i++)
-		if (apply_change(cfgtest, o->changes[i], err) < 0)
+		if (commit_apply_change(cfgtest, o->changes[i], err) < 0)
 			return -1;
 	if (record_lookup(g, ctr, &r, err) < 0)
 		return -1;
@@ -660,7 +660,7 @@ static int import_run(struct global_options *g, const char *source, const char *
 						   : xasprintf("localhost/%s", norm);
 	}
 	for (size_t i = 0; o->changes && o->changes[i]; i++)
-		if (apply_change(cfgtest, o->changes[i], err) < 0)
+		if (commit_apply_change(cfgtest, o->changes[i], err) < 0)
 			return -1;
 	json_object_object_add(base, "architecture", json_object_new_string(arch));
 	json_object_object_add(base, "os", json_object_new_string(os));

@@ -175,6 +175,20 @@ static void parse_status(const char *buf, struct proc *p)
 	}
 }
 
+int top_parse_proc(const char *stat, const char *status, int *ret_pid, int *ret_ppid,
+		   char *ret_state)
+{
+	struct proc p = { 0 };
+
+	if (parse_stat(stat, &p) < 0)
+		return -EINVAL;
+	parse_status(status, &p);
+	*ret_pid = p.pid;
+	*ret_ppid = p.hppid;
+	*ret_state = p.state;
+	return 0;
+}
+
 static bool same_pidns(int pid, const struct stat *ns)
 {
 	_cleanup_free_ char *path = xasprintf("/proc/%d/ns/pid", pid);

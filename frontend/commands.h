@@ -79,6 +79,8 @@ PEA_CMD(volume);
 /* cmd-system.c */
 PEA_CMD(info);
 PEA_CMD(system);
+/* cmd-attach.c */
+PEA_CMD(attach);
 /* cmd-network.c */
 PEA_CMD(network);
 /* cmd-port.c */
@@ -124,3 +126,9 @@ int volume_prune_all(struct global_options *g, char *const *filters, bool print,
 		     struct pea_error **err);
 /* Print the question and " [y/N] ", read a line: yes for y or Y. */
 bool frontend_confirm(const char *question);
+struct json_object;
+/* Apply one Dockerfile instruction of --change to an image config's "config" (cmd-commit.c). */
+int commit_apply_change(struct json_object *cfg, const char *change, struct pea_error **err);
+/* /proc/PID/stat and status texts: pid (innermost namespace), ppid, state (cmd-top.c). */
+int top_parse_proc(const char *stat, const char *status, int *ret_pid, int *ret_ppid,
+		   char *ret_state);

@@ -17,6 +17,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "attach", cmd_attach },
 	{ "container", cmd_container },
 	{ "commit", cmd_commit },
 	{ "cp", cmd_cp },
@@ -65,6 +66,7 @@ static const struct command commands[] = {
 };
 
 static const struct command container_commands[] = {
+	{ "attach", cmd_attach },
 	{ "cleanup", cmd_cleanup },
 	{ "cp", cmd_cp },
 	{ "create", cmd_create },
@@ -101,6 +103,7 @@ static const char container_usage[] =
 	"Manage containers.\n"
 	"\n"
 	"Commands:\n"
+	"  attach    attach to a running container\n"
 	"  cleanup   unmount a container that exited (the monitor's exit command)\n"
 	"  commit    create an image from a container's changes\n"
 	"  cp        copy files between a container and the host\n"

@@ -17,6 +17,7 @@ MAN_EXTRA += pea-cp.1
 MAN_EXTRA += pea-mount.1 pea-diff.1 pea-export.1 pea-commit.1
 MAN_EXTRA += pea-push.1 pea-save.1 pea-login.1 pea-search.1 pea-history.1 pea-import.1
 MAN_EXTRA += pea-volume.1 pea-info.1 pea-system.1
+MAN_EXTRA += pea-attach.1
 MAN_EXTRA += pea-network.1
 # podman-compose drives pea as podman (tests/75-frontend-network-compose.bats).
 DEB_PACKAGES += podman-compose

@@ -158,3 +158,23 @@ freezer_state() {
 	run -125 pea_cmd stats --no-stream -a --format '{{.Nope}}'
 	assert_output --partial 'Nope'
 }
+
+@test "attach: the output until the container ends, its exit status, stdin with -i" {
+	run -0 pea_cmd run -d -i --name i busybox sh -c 'read x; echo got $x; echo err >&2; exit 3'
+	fe_wait_state i running
+	run -3 --separate-stderr bash -c 'echo hello | timeout -k 5 30 "$0" "$@" attach i' "$PEA" "${FE_ARGS[@]}"
+	assert_output "got hello"
+	assert_equal "$stderr" err
+	run -0 pea_cmd run -d --name o busybox sh -c 'sleep 1; echo late; exit 4'
+	fe_wait_state o running
+	run -4 timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" attach --no-stdin o
+	assert_output late
+	run -125 pea_cmd attach o
+	assert_output 'Error: you can only attach to running containers'
+	run -125 pea_cmd attach nosuch
+	assert_output --partial 'no container with name or ID "nosuch" found'
+	run -125 pea_cmd attach
+	assert_output --partial 'attach requires the name or id of one running container'
+	run -125 pea_cmd attach --sig-proxy=maybe o
+	assert_output --partial 'invalid argument "maybe" for "--sig-proxy" flag'
+}
