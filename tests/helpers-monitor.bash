@@ -298,44 +298,64 @@ monitor_teardown() {
 }
 
 # attach_then_start SYNC-FIFO SOCKET: what an engine does for `run` in the
-# foreground: read the pid from the sync pipe, connect to the attach socket,
-# `runtime start` at once, then print the packets that come back until the
-# monitor closes the socket (as "2:text" / "3:text" lines). To widen the race
-# of a container that ends before the monitor accepts the client, the monitor
-# is stopped (SIGSTOP) as soon as it reported the pid, and continued once the
-# container has ended.
+# foreground (connect to the attach socket, `runtime start`), then print the
+# packets that come back until the monitor closes the socket (as "2:text" /
+# "3:text" lines). The race of a container that ends before the monitor
+# accepted its client is made certain: the sync pipe (a fifo) is filled
+# beforehand, so that the monitor blocks in its write of the pid, right
+# after the runtime's create; meanwhile the client connects, starts the
+# container and lets it end; only then does it drain the pipe, and the
+# monitor learns of the client and of the exit together.
 attach_then_start() {
-	timeout -k 5 20 python3 -c '
-import json, os, signal, socket, subprocess, sys, time
-fifo, path, runtime, root, cid, pidfile = sys.argv[1:7]
-fd = os.open(fifo, os.O_RDONLY)
-line = os.read(fd, 4096)
-for _ in range(500):  # the first process writes it: maybe a moment later
-    if os.path.exists(pidfile):
-        break
-    time.sleep(0.01)
-with open(pidfile) as f:
-    monitor = int(f.read())
-os.kill(monitor, signal.SIGSTOP)
-try:
-    pid = json.loads(line)["data"]
-    if pid <= 0:
-        sys.exit("monitor reported: %r" % line)
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.connect(path)
-    subprocess.run([runtime, "--root", root, "start", cid], check=True)
-    # the container ends, a zombie until the stopped monitor reaps it
-    for _ in range(500):
-        with open("/proc/%d/stat" % pid) as f:
-            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                break
+	timeout -k 5 30 python3 -c '
+import json, os, socket, subprocess, sys, time
+fifo, path, runtime, root, cid, pidfile, ctr_pidfile = sys.argv[1:8]
+
+def wait(cond, what=""):
+    for _ in range(1000):
+        try:
+            if cond():
+                return
+        except OSError:
+            pass
         time.sleep(0.01)
-finally:
-    os.kill(monitor, signal.SIGCONT)
+    sys.exit("timed out waiting " + what)
+
+def read_file(name):
+    with open(name) as f:
+        return f.read()
+
+fd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+try:
+    while True:
+        os.write(fd, b"\0" * 4096)
+except BlockingIOError:
+    pass
+wait(lambda: read_file(pidfile).strip(), "for the pid file")
+monitor = int(read_file(pidfile))
+wait(lambda: read_file("/proc/%d/wchan" % monitor).endswith("pipe_write"), "for the monitor to block")
+pid = int(read_file(ctr_pidfile))
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(path)
+subprocess.run([runtime, "--root", root, "start", cid], check=True)
+# it ends, a zombie until the monitor reaps it
+wait(lambda: read_file("/proc/%d/stat" % pid).rsplit(")", 1)[1].split()[0] == "Z", "for the container to end")
+data = b""
+while not data.rstrip(b"\0").endswith(b"\n"):
+    try:
+        data += os.read(fd, 65536)
+    except BlockingIOError:
+        time.sleep(0.01)
+line = json.loads(data.strip(b"\0"))
+if line["data"] != pid:
+    sys.exit("monitor reported: %r" % line)
 while True:
-    p = s.recv(8193)
+    try:
+        p = s.recv(8193)
+    except ConnectionResetError:
+        sys.exit("the monitor reset the connection")
     if not p:
         break
     print("%d:%s" % (p[0], p[1:].decode().rstrip("\n")))
-' "$1" "$2" "$PEA_TEST_RUNTIME" "$ROOT" "$MON_CID" "$MON_PIDFILE"
+' "$1" "$2" "$PEA_TEST_RUNTIME" "$ROOT" "$MON_CID" "$MON_PIDFILE" "$TEST_DIR/ctr.pid"
 }
