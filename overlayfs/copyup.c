@@ -121,7 +121,8 @@ static int copy_file(struct ovl_fs *fs, int srcdir, const char *path, const stru
 	r = copy_data(in, out, st->st_size);
 	if (r < 0)
 		return r;
-	if (fs->opts->fsync && fsync(out) < 0)
+	/* As fuse-overlayfs, which never does: only when fsync=1 asks for it. */
+	if (fs->opts->fsync_copy_up && fsync(out) < 0)
 		return -errno;
 	return 0;
 }

@@ -144,7 +144,7 @@ static int parse_value_opt(struct ovl_options *o, const char *key, const char *v
 		if (key[0] == 'n')
 			o->noxattrs = n != 0;
 		else if (key[0] == 'f')
-			o->fsync = n != 0;
+			o->fsync = o->fsync_copy_up = n != 0;
 		else if (key[0] == 't')
 			o->threaded = n != 0;
 		else
@@ -202,7 +202,7 @@ static int parse_flag_opt(struct ovl_options *o, const char *key, struct pea_err
 	else if (strcmp(key, "static_nlink") == 0)
 		o->static_nlink = true;
 	else if (strcmp(key, "volatile") == 0)
-		o->fsync = false;
+		o->fsync = o->fsync_copy_up = false;
 	else if (strcmp(key, "ro") == 0)
 		o->ro = true;
 	else if (strcmp(key, "debug") == 0)

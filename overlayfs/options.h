@@ -31,6 +31,7 @@ struct ovl_options {
 	bool static_nlink;
 	bool noxattrs;
 	bool fsync;    /* honour fsync(2); off with fsync=0 or volatile */
+	bool fsync_copy_up; /* fsync copied-up data too: only with fsync=1 given */
 	bool threaded; /* multi-threaded loop (default); off with threaded=0 or -s */
 	double timeout;
 	bool foreground;

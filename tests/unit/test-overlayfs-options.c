@@ -53,6 +53,25 @@ static void test_flags(void)
 	ovl_options_free(&o);
 }
 
+static void test_fsync(void)
+{
+	struct ovl_options o;
+	_cleanup_free_ char *m1 = NULL;
+	_cleanup_free_ char *m2 = NULL;
+	_cleanup_free_ char *m3 = NULL;
+
+	m1 = parse("lowerdir=/l", &o);
+	tap_ok(m1 == NULL && o.fsync && !o.fsync_copy_up,
+	       "default: fsync(2) honoured, copy-up not synced (fuse-overlayfs)");
+	ovl_options_free(&o);
+	m2 = parse("lowerdir=/l,fsync=1", &o);
+	tap_ok(m2 == NULL && o.fsync && o.fsync_copy_up, "fsync=1: copy-up synced too");
+	ovl_options_free(&o);
+	m3 = parse("lowerdir=/l,fsync=1,volatile", &o);
+	tap_ok(m3 == NULL && !o.fsync && !o.fsync_copy_up, "volatile: nothing synced");
+	ovl_options_free(&o);
+}
+
 static void test_errors(void)
 {
 	static const struct {
@@ -123,9 +142,10 @@ static void test_fuse_string(void)
 
 int main(void)
 {
-	tap_plan(4 + 5 + 10 + 1 + 7 + 3);
+	tap_plan(4 + 5 + 3 + 10 + 1 + 7 + 3);
 	test_layers();
 	test_flags();
+	test_fsync();
 	test_errors();
 	test_validate();
 	test_idmap();
