@@ -178,3 +178,13 @@ freezer_state() {
 	run -125 pea_cmd attach --sig-proxy=maybe o
 	assert_output --partial 'invalid argument "maybe" for "--sig-proxy" flag'
 }
+
+@test "stats without --no-stream reports every interval until no container runs" {
+	run -0 pea_cmd run -d --name short busybox sleep 3
+	fe_wait_state short running
+	run -0 timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" stats -i 1 --no-reset --format '{{.Name}} {{.PIDS}}' short
+	assert_line --index 0 "short 1"
+	[[ "${#lines[@]}" -ge 2 ]]
+	# its last report is the container's end
+	assert_equal "${lines[-1]}" "short --"
+}
