@@ -12,6 +12,8 @@
 #include "image/cli.h"
 #include "image/policy.h"
 #include "image/registries.h"
+#include "image/signature.h"
+#include "image/transport.h"
 
 int cli_usage(struct pea_error **err, const char *fmt, ...)
 {
@@ -182,16 +184,22 @@ int cli_open_source(const struct global_options *g, const char *image,
 		    struct image_source **ret, struct pea_error **err)
 {
 	_cleanup_(image_name_free_p) struct image_name *name = NULL;
+	_cleanup_(sig_policy_clear) struct sig_policy sigs = { 0 };
 
 	if (image_name_parse(image, &name, err) < 0)
 		return -EINVAL;
-	if (!g->insecure_policy && policy_check(g->policy, name, err) < 0)
+	if (!g->insecure_policy && policy_check(g->policy, name, &sigs, err) < 0)
 		return -EACCES;
 	if (cli_context(g, ctx, err) < 0)
 		return -EINVAL;
 	if (source_open(name, side, ctx, ret, err) < 0) {
 		cli_context_done(ctx);
 		return -EIO;
+	}
+	if (source_check_signatures(*ret, &sigs, ctx, err) < 0) {
+		*ret = source_close(*ret);
+		cli_context_done(ctx);
+		return -EACCES;
 	}
 	return 0;
 }

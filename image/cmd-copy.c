@@ -16,6 +16,7 @@
 #include "image/copy.h"
 #include "image/policy.h"
 #include "image/reference.h"
+#include "image/signature.h"
 #include "image/transport.h"
 
 enum {
@@ -402,6 +403,7 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	struct image_dest *dst = NULL;
 	char digest[PEA_DIGEST_MAX] = "";
 	_cleanup_free_ char *image_id = NULL;
+	_cleanup_(sig_policy_clear) struct sig_policy sigs = { 0 };
 	int r;
 
 	r = copy_parse(argc, argv, &a, err);
@@ -413,7 +415,7 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	if (a.iidfile && dst_name->kind != TRANSPORT_STORE)
 		return cli_usage(err, "copy: --iidfile needs a store: destination, not '%s'",
 				 a.dest);
-	if (!g->insecure_policy && policy_check(g->policy, src_name, err) < 0)
+	if (!g->insecure_policy && policy_check(g->policy, src_name, &sigs, err) < 0)
 		return -EACCES;
 	if (cli_context(g, &ctx, err) < 0)
 		return -EINVAL;
@@ -425,6 +427,8 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	a.copy.arch = g->override_arch;
 	a.copy.variant = g->override_variant;
 	r = source_open(src_name, &a.src, &ctx, &src, err);
+	if (r == 0)
+		r = source_check_signatures(src, &sigs, &ctx, err);
 	if (r == 0 && a.dry_run) {
 		/* skopeo's words */
 		dprintf(STDERR_FILENO, "Running in dry-run mode\nWould have copied from=%s to=%s\n",

@@ -13,6 +13,7 @@
 #include "lib/xalloc.h"
 #include "image/policy.h"
 #include "image/reference.h"
+#include "image/signature.h"
 #include "image/transport.h"
 
 static const char *policy_transport(enum transport_kind k)
@@ -60,8 +61,23 @@ static char **scopes_for(const struct image_name *n)
 	return out;
 }
 
+/* A signedBy requirement joins the ones the signatures must meet. */
+static int add_signed_by(struct json_object *req, const char *path, struct sig_policy *sigs,
+			 struct pea_error **err)
+{
+	struct signed_by sb;
+
+	if (signed_by_parse(req, path, &sb, err) < 0) {
+		signed_by_clear(&sb);
+		return -EINVAL;
+	}
+	sigs->reqs = xreallocarray(sigs->reqs, sigs->n + 1, sizeof(*sigs->reqs));
+	sigs->reqs[sigs->n++] = sb;
+	return 0;
+}
+
 static int evaluate(struct json_object *reqs, const char *where, const struct image_name *src,
-		    struct pea_error **err)
+		    struct sig_policy *sigs, struct pea_error **err)
 {
 	size_t n;
 
@@ -85,8 +101,12 @@ static int evaluate(struct json_object *reqs, const char *where, const struct im
 					     "source image rejected: running image "
 					     "'%s' is rejected by policy",
 					     src->input);
-		if (strcmp(type, "signedBy") == 0 || strcmp(type, "sigstoreSigned") == 0 ||
-		    strcmp(type, "signedBaseLayer") == 0)
+		if (strcmp(type, "signedBy") == 0) {
+			if (add_signed_by(req, path, sigs, err) < 0)
+				return -EINVAL;
+			continue;
+		}
+		if (strcmp(type, "sigstoreSigned") == 0 || strcmp(type, "signedBaseLayer") == 0)
 			return pea_error_new(err, ENOTSUP,
 					     "source image rejected: policy requires "
 					     "'%s' signatures for '%s', which pea-image cannot "
@@ -98,8 +118,9 @@ static int evaluate(struct json_object *reqs, const char *where, const struct im
 	return 0;
 }
 
-int policy_check_buffer(const char *buf, size_t len, const char *what, const struct image_name *src,
-			struct pea_error **err)
+static int policy_evaluate(const char *buf, size_t len, const char *what,
+			   const struct image_name *src, struct sig_policy *sigs,
+			   struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *doc = NULL;
 	_cleanup_strv_ char **scopes = NULL;
@@ -124,13 +145,27 @@ int policy_check_buffer(const char *buf, size_t len, const char *what, const str
 			_cleanup_free_ char *where = xasprintf(
 				"transports.%s.%s", policy_transport(src->kind), scopes[i]);
 
-			return evaluate(reqs, where, src, err);
+			return evaluate(reqs, where, src, sigs, err);
 		}
 	}
-	return evaluate(def, "default", src, err);
+	return evaluate(def, "default", src, sigs, err);
 }
 
-int policy_check(const char *path, const struct image_name *src, struct pea_error **err)
+int policy_check_buffer(const char *buf, size_t len, const char *what, const struct image_name *src,
+			struct sig_policy *ret_sigs, struct pea_error **err)
+{
+	struct sig_policy sigs = { 0 };
+	int r = policy_evaluate(buf, len, what, src, &sigs, err);
+
+	if (r < 0)
+		sig_policy_clear(&sigs);
+	else
+		*ret_sigs = sigs;
+	return r;
+}
+
+int policy_check(const char *path, const struct image_name *src, struct sig_policy *ret_sigs,
+		 struct pea_error **err)
 {
 	_cleanup_free_ char *user = NULL, *buf = NULL;
 	const char *home = getenv("HOME");
@@ -143,5 +178,5 @@ int policy_check(const char *path, const struct image_name *src, struct pea_erro
 	}
 	if (pea_read_file_at(AT_FDCWD, path, POLICY_MAX, &buf, &len, err) < 0)
 		return pea_error_wrap(err, "loading the trust policy (or use --insecure-policy)");
-	return policy_check_buffer(buf, len, path, src, err);
+	return policy_check_buffer(buf, len, path, src, ret_sigs, err);
 }

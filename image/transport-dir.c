@@ -13,6 +13,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "lib/digest.h"
+#include "image/signature.h"
 #include "image/transport.h"
 
 /* containers/image's dir: layout: manifest.json, one file per blob named by its hex
@@ -59,9 +60,37 @@ static int dir_open_blob(struct image_source *s, const char *digest, int *ret_fd
 	return local_open_blob(s, name, ret_fd, err);
 }
 
+/* signature-1, signature-2, ...: the signatures of manifest.json, as skopeo writes them. */
+static int dir_get_signatures(struct image_source *s, struct sig_blob **ret, size_t *ret_n,
+			      struct pea_error **err)
+{
+	struct sig_blob *sigs = NULL;
+	size_t n = 0;
+
+	for (; n < SIGNATURES_MAX; n++) {
+		_cleanup_free_ char *name = xasprintf("signature-%zu", n + 1);
+		char *buf = NULL;
+		size_t len = 0;
+
+		if (!pea_path_exists_at(s->dirfd, name))
+			break;
+		if (pea_read_file_at(s->dirfd, name, SIGNATURE_MAX, &buf, &len, err) < 0) {
+			sig_blobs_free(sigs, n);
+			return pea_error_wrap(err, "%s", s->description);
+		}
+		sigs = xreallocarray(sigs, n + 1, sizeof(*sigs));
+		sigs[n].data = buf;
+		sigs[n].len = len;
+	}
+	*ret = sigs;
+	*ret_n = n;
+	return 0;
+}
+
 static const struct source_ops dir_source_ops = {
 	.get_manifest = dir_get_manifest,
 	.open_blob = dir_open_blob,
+	.get_signatures = dir_get_signatures,
 };
 
 int dir_source_open(const struct image_name *name, struct image_source *s, struct pea_error **err)

@@ -19,6 +19,8 @@ struct registry_client;
 struct blob_fetch;
 struct fetch_hooks;
 struct progress;
+struct sig_blob;
+struct sig_policy;
 
 enum transport_kind {
 	TRANSPORT_DOCKER,
@@ -80,6 +82,9 @@ struct source_ops {
 	/* A readable fd of a blob, for local sources. */
 	int (*open_blob)(struct image_source *s, const char *digest, int *ret_fd,
 			 struct pea_error **err);
+	/* Optional: the signatures of the top-level manifest (none: *ret_n 0). */
+	int (*get_signatures)(struct image_source *s, struct sig_blob **ret, size_t *ret_n,
+			      struct pea_error **err);
 	/* Download into sinks (registries); NULL: open_blob one after the other. */
 	int (*fetch_blobs)(struct image_source *s, struct blob_fetch *f, size_t n,
 			   const struct fetch_hooks *hooks, struct pea_error **err);
@@ -186,6 +191,13 @@ int dest_open(const struct image_name *name, const struct side_options *side,
 	      const struct transport_context *ctx, struct image_dest **ret, struct pea_error **err);
 /* Abort unless committed, then free. */
 struct image_dest *dest_free(struct image_dest *d, bool committed);
+
+/*
+ * The signedBy requirements of the policy against the source's signatures of
+ * its top-level manifest (signature-gpg.c).
+ */
+int source_check_signatures(struct image_source *s, const struct sig_policy *p,
+			    const struct transport_context *ctx, struct pea_error **err);
 
 /* Fetch blobs from any source (parallel for registries). */
 int source_fetch(struct image_source *s, struct blob_fetch *f, size_t n,

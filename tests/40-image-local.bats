@@ -14,6 +14,13 @@ setup() {
 	I=("$PEA_IMAGE" --insecure-policy)
 }
 
+teardown() {
+	# the gpg-agent that key generation and signing start
+	if [[ -d "$TEST_DIR/gnupg" ]]; then
+		GNUPGHOME="$TEST_DIR/gnupg" timeout -k 5 20 gpgconf --kill all || true
+	fi
+}
+
 layout_manifest() {
 	jq -r '.manifests[0].digest' "$1/index.json"
 }
@@ -310,7 +317,7 @@ layout_manifest() {
 	[ "$(ls "$TEST_DIR/full")" = file ]
 }
 
-@test "policy.json: insecureAcceptAnything, reject, signedBy refused" {
+@test "policy.json: insecureAcceptAnything, reject, signedBy without signatures refused" {
 	echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$TEST_DIR/ok.json"
 	echo '{"default":[{"type":"insecureAcceptAnything"}],"transports":{"oci":{"":[{"type":"reject"}]}}}' >"$TEST_DIR/rej.json"
 	echo '{"default":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/k"}]}' >"$TEST_DIR/sig.json"
@@ -320,7 +327,12 @@ layout_manifest() {
 	assert_output --partial "rejected by policy"
 	[ ! -e "$TEST_DIR/e" ]
 	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/sig.json" inspect "oci:$BUSYBOX_OCI"
-	assert_output --partial "'signedBy' signatures"
+	assert_output --partial "the policy requires signatures, and 'oci:$BUSYBOX_OCI' has none"
+	assert_equal "${#lines[@]}" 1
+	echo '{"default":[{"type":"sigstoreSigned","keyPath":"/k"}]}' >"$TEST_DIR/sigstore.json"
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/sigstore.json" copy -q "oci:$BUSYBOX_OCI" "dir:$TEST_DIR/f"
+	assert_output --partial "'sigstoreSigned' signatures"
+	[ ! -e "$TEST_DIR/f" ]
 	run -0 "$PEA_IMAGE" --policy "$TEST_DIR/scoped.json" inspect "dir:$TEST_DIR/d"
 	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/scoped.json" inspect "oci:$BUSYBOX_OCI"
 	assert_output --partial "rejected by policy"
@@ -402,3 +414,73 @@ layout_manifest() {
 	done
 }
 
+
+# policy.json with one signedBy requirement: the fields given as JSON members
+sig_policy() {
+	printf '{"default":[{"type":"reject"}],"transports":{"dir":{"":[{"type":"signedBy","keyType":"GPGKeys",%s}]}}}\n' "$1" >"$TEST_DIR/p.json"
+}
+
+@test "policy.json signedBy: GPG signatures of a dir: image (skopeo standalone-sign) are checked" {
+	require_cmd gpg
+	export GNUPGHOME="$TEST_DIR/gnupg"
+	mkdir -m 700 "$GNUPGHOME"
+	timeout -k 5 60 gpg --batch --passphrase '' --quick-gen-key "pea <pea@test>" ed25519 sign never 2>/dev/null
+	timeout -k 5 60 gpg --batch --passphrase '' --quick-gen-key "other <other@test>" ed25519 sign never 2>/dev/null
+	fpr="$(gpg --with-colons --list-keys pea@test | awk -F: '/^fpr/ { print $10; exit }')"
+	gpg --export -a pea@test >"$TEST_DIR/pea.asc"
+	gpg --export -a other@test >"$TEST_DIR/other.asc"
+	run -0 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "dir:$TEST_DIR/img"
+	timeout -k 5 60 skopeo standalone-sign "$TEST_DIR/img/manifest.json" docker.io/library/busybox:latest \
+		"$fpr" -o "$TEST_DIR/img/signature-1"
+	gpgconf --kill all
+	unset GNUPGHOME
+	ref='"signedIdentity":{"type":"exactReference","dockerReference":"docker.io/library/busybox:latest"}'
+	sig_policy '"keyPath":"'"$TEST_DIR"'/pea.asc",'"$ref"
+	run -0 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" copy -q "dir:$TEST_DIR/img" "oci:$TEST_DIR/o"
+	assert_equal "$(layout_manifest "$TEST_DIR/o")" "$BUSYBOX_MANIFEST_DIGEST"
+	# keyPaths, keyData, exactRepository
+	sig_policy '"keyPaths":["'"$TEST_DIR"'/other.asc","'"$TEST_DIR"'/pea.asc"],"signedIdentity":{"type":"exactRepository","dockerRepository":"docker.io/library/busybox"}'
+	run -0 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" inspect "dir:$TEST_DIR/img"
+	sig_policy '"keyData":"'"$(base64 -w0 "$TEST_DIR/pea.asc")"'",'"$ref"
+	run -0 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" inspect "dir:$TEST_DIR/img"
+	# another key, another identity, no identity to match a dir: image against
+	sig_policy '"keyPath":"'"$TEST_DIR"'/other.asc",'"$ref"
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" copy -q "dir:$TEST_DIR/img" "oci:$TEST_DIR/o2"
+	assert_output --partial "signature 1: not signed by a key the policy trusts"
+	assert_equal "${#lines[@]}" 1
+	[ ! -e "$TEST_DIR/o2" ]
+	sig_policy '"keyPath":"'"$TEST_DIR"'/pea.asc","signedIdentity":{"type":"exactReference","dockerReference":"docker.io/library/busybox:1"}'
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" copy -q "dir:$TEST_DIR/img" "oci:$TEST_DIR/o2"
+	assert_output --partial "the signature is for 'docker.io/library/busybox:latest', not this image"
+	sig_policy '"keyPath":"'"$TEST_DIR"'/pea.asc"'
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" copy -q "dir:$TEST_DIR/img" "oci:$TEST_DIR/o2"
+	assert_output --partial "the image has no Docker reference"
+	# the manifest changed (the same JSON, other bytes): the signature is for another digest
+	cp -a "$TEST_DIR/img" "$TEST_DIR/img2"
+	jq . "$TEST_DIR/img/manifest.json" >"$TEST_DIR/img2/manifest.json"
+	sig_policy '"keyPath":"'"$TEST_DIR"'/pea.asc",'"$ref"
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" copy -q "dir:$TEST_DIR/img2" "oci:$TEST_DIR/o2"
+	assert_output --partial "the signature is for manifest '$BUSYBOX_MANIFEST_DIGEST'"
+	echo garbage >"$TEST_DIR/img2/signature-1"
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" copy -q "dir:$TEST_DIR/img2" "oci:$TEST_DIR/o2"
+	assert_output --partial "signature 1: not a valid signature"
+	rm "$TEST_DIR/img2/signature-1"
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" copy -q "dir:$TEST_DIR/img2" "oci:$TEST_DIR/o2"
+	assert_output --partial "has none"
+	[ ! -e "$TEST_DIR/o2" ]
+	# bad requirements
+	sig_policy '"keyPath":"'"$TEST_DIR"'/p.json",'"$ref"
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" inspect "dir:$TEST_DIR/img"
+	assert_output --partial "no public keys in it"
+	sig_policy '"keyPath":"/nonexistent/key"'
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" inspect "dir:$TEST_DIR/img"
+	assert_output --partial "/nonexistent/key"
+	printf '{"default":[{"type":"signedBy","keyType":"signedByX509"}]}' >"$TEST_DIR/p.json"
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" inspect "dir:$TEST_DIR/img"
+	assert_output --partial "keyType 'signedByX509' is not supported"
+	printf '{"default":[{"type":"signedBy","keyType":"GPGKeys"}]}' >"$TEST_DIR/p.json"
+	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" inspect "dir:$TEST_DIR/img"
+	assert_output --partial "exactly one of keyPath, keyPaths and keyData"
+	# nothing of gpg's left behind by pea-image: no agent, its keyrings removed
+	run -1 pgrep -f pea-image-gnupg
+}

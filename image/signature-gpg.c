@@ -1,0 +1,246 @@
+/* Simple signing signatures checked with gpgme against the policy's keys (signature.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <gpgme.h>
+
+#include "lib/cleanup.h"
+#include "lib/digest.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/xalloc.h"
+#include "image/reference.h"
+#include "image/signature.h"
+#include "image/transport.h"
+
+/* ---- OpenPGP ---------------------------------------------------------------------- */
+
+static int gpg_failure(struct pea_error **err, gpgme_error_t e, const char *what)
+{
+	return pea_error_new(err, EIO, "%s: %s", what, gpgme_strerror(e));
+}
+
+static int import_keys(gpgme_ctx_t ctx, const char *buf, size_t len, const char *what, char ***fprs,
+		       struct pea_error **err)
+{
+	gpgme_data_t data = NULL;
+	gpgme_import_result_t res;
+	gpgme_error_t e = gpgme_data_new_from_mem(&data, buf, len, 0);
+
+	if (e == 0)
+		e = gpgme_op_import(ctx, data);
+	gpgme_data_release(data);
+	if (e)
+		return gpg_failure(err, e, what);
+	res = gpgme_op_import_result(ctx);
+	for (gpgme_import_status_t s = res ? res->imports : NULL; s; s = s->next)
+		if (s->result == 0 && s->fpr)
+			pea_strv_push(fprs, s->fpr);
+	if (!res || res->considered == 0 || !*fprs)
+		return pea_error_new(err, EINVAL, "%s: no public keys in it", what);
+	return 0;
+}
+
+/* A keyring of the requirement's keys only, in a new GNUPGHOME. */
+static int keyring_open(const struct signed_by *req, const char *home, gpgme_ctx_t *ret,
+			char ***fprs, struct pea_error **err)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_error_t e;
+	int r = 0;
+
+	gpgme_check_version(NULL);
+	e = gpgme_new(&ctx);
+	if (!e)
+		e = gpgme_set_protocol(ctx, GPGME_PROTOCOL_OpenPGP);
+	if (!e)
+		e = gpgme_ctx_set_engine_info(ctx, GPGME_PROTOCOL_OpenPGP, NULL, home);
+	if (e) {
+		gpgme_release(ctx);
+		return gpg_failure(err, e, "setting up gpgme");
+	}
+	for (size_t i = 0; r == 0 && req->key_paths && req->key_paths[i]; i++) {
+		_cleanup_free_ char *buf = NULL, *what = NULL;
+		size_t len = 0;
+
+		what = xasprintf("policy key file '%s'", req->key_paths[i]);
+		r = pea_read_file_at(AT_FDCWD, req->key_paths[i], SIGNATURE_KEY_MAX, &buf, &len,
+				     err);
+		if (r < 0)
+			pea_error_wrap(err, "policy");
+		else
+			r = import_keys(ctx, buf, len, what, fprs, err);
+	}
+	if (r == 0 && req->key_data)
+		r = import_keys(ctx, req->key_data, req->key_data_len, "the policy's keyData", fprs,
+				err);
+	if (r < 0) {
+		gpgme_release(ctx);
+		return r;
+	}
+	*ret = ctx;
+	return 0;
+}
+
+/* The payload of a signature made by one of fprs; NULL and why when it is not. */
+static int verify_one(gpgme_ctx_t ctx, char **fprs, const struct sig_blob *sig, char **ret,
+		      size_t *ret_len, struct pea_error **err)
+{
+	gpgme_data_t in = NULL, out = NULL;
+	gpgme_verify_result_t res;
+	gpgme_signature_t s;
+	gpgme_error_t e;
+	char *plain;
+	size_t len = 0;
+
+	e = gpgme_data_new_from_mem(&in, sig->data, sig->len, 0);
+	if (!e)
+		e = gpgme_data_new(&out);
+	if (!e)
+		e = gpgme_op_verify(ctx, in, NULL, out);
+	gpgme_data_release(in);
+	if (e) {
+		gpgme_data_release(out);
+		return gpg_failure(err, e, "not a valid signature");
+	}
+	res = gpgme_op_verify_result(ctx);
+	s = res ? res->signatures : NULL;
+	plain = gpgme_data_release_and_get_mem(out, &len);
+	if (!s || s->next) {
+		gpgme_free(plain);
+		return pea_error_new(err, EACCES, "not one OpenPGP signature");
+	}
+	if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR || !s->fpr ||
+	    !pea_strv_contains(fprs, s->fpr)) {
+		int r = pea_error_new(err, EACCES, "not signed by a key the policy trusts: %s%s%s",
+				      gpgme_strerror(s->status), s->fpr ? ", key " : "",
+				      s->fpr ? s->fpr : "");
+
+		gpgme_free(plain);
+		return r;
+	}
+	*ret = xmalloc(len + 1);
+	if (len)
+		memcpy(*ret, plain, len);
+	(*ret)[len] = '\0';
+	*ret_len = len;
+	gpgme_free(plain);
+	return 0;
+}
+
+/* Does any of the signatures satisfy this one requirement? */
+static int check_requirement(const struct signed_by *req, const struct sig_blob *sigs, size_t nsigs,
+			     const char *manifest_digest, const struct image_reference *ref,
+			     const char *home, struct pea_error **err)
+{
+	_cleanup_strv_ char **fprs = NULL;
+	gpgme_ctx_t ctx = NULL;
+	int r = -EACCES;
+
+	if (keyring_open(req, home, &ctx, &fprs, err) < 0)
+		return -EINVAL;
+	for (size_t i = 0; r < 0 && i < nsigs; i++) {
+		_cleanup_free_ char *payload = NULL;
+		size_t len = 0;
+
+		pea_error_release(err);
+		r = verify_one(ctx, fprs, &sigs[i], &payload, &len, err);
+		if (r == 0)
+			r = signature_check_payload(req, payload, len, manifest_digest, ref, err);
+		if (r < 0)
+			pea_error_wrap(err, "signature %zu", i + 1);
+	}
+	gpgme_release(ctx);
+	return r;
+}
+
+int signature_check(const struct sig_policy *p, const struct sig_blob *sigs, size_t nsigs,
+		    const char *manifest_digest, const struct image_reference *ref,
+		    const char *what, const char *home, struct pea_error **err)
+{
+	int r = 0;
+
+	if (nsigs == 0)
+		return pea_error_new(err, EACCES,
+				     "source image rejected: the policy requires signatures, and "
+				     "'%s' has none",
+				     what);
+	for (size_t i = 0; r == 0 && i < p->n; i++)
+		r = check_requirement(&p->reqs[i], sigs, nsigs, manifest_digest, ref, home, err);
+	return r < 0 ? pea_error_wrap(err, "source image rejected: '%s'", what) : 0;
+}
+
+/* gpg must not start a gpg-agent (it would outlive us): a verification needs none. */
+static int keyring_home(const char *home, struct pea_error **err)
+{
+	static const char conf[] = "no-autostart\n";
+	_cleanup_free_ char *path = xasprintf("%s/gpg.conf", home);
+
+	return pea_write_file_atomic_at(AT_FDCWD, path, conf, sizeof(conf) - 1, 0600, err);
+}
+
+/* The gpg processes gpgme left to us; a few seconds at most. */
+static void reap_helpers(void)
+{
+	for (int i = 0; i < 200; i++) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+
+		if (pid < 0)
+			return; /* ECHILD: none left */
+		if (pid == 0)
+			usleep(10000);
+	}
+	log_debug("gpg helpers still running after 2 s, ignoring");
+}
+
+int source_check_signatures(struct image_source *s, const struct sig_policy *p,
+			    const struct transport_context *ctx, struct pea_error **err)
+{
+	_cleanup_free_ char *buf = NULL, *type = NULL, *home = NULL;
+	_cleanup_(reference_free_p) struct image_reference *ref = NULL;
+	struct sig_blob *sigs = NULL;
+	char digest[PEA_DIGEST_MAX];
+	size_t len = 0, n = 0;
+	int r;
+
+	if (p->n == 0)
+		return 0;
+	if (s->ops->get_manifest(s, NULL, &buf, &len, &type, err) < 0)
+		return -EIO;
+	pea_digest_buffer("sha256", buf, len, digest);
+	if (s->ops->get_signatures && s->ops->get_signatures(s, &sigs, &n, err) < 0)
+		return pea_error_wrap(err, "%s: signatures", s->description);
+	/* a registry's image: the reference it was resolved to (others have none) */
+	if (s->client && s->canonical && s->ref_text) {
+		_cleanup_free_ char *text = xasprintf(
+			"%s%s%s", s->canonical, strchr(s->ref_text, ':') ? "@" : ":", s->ref_text);
+
+		if (reference_parse(text, false, &ref, err) < 0)
+			return pea_error_wrap(err, "%s", s->description);
+	}
+	r = make_temp_dir(ctx, "gnupg", &home, err);
+	if (r == 0)
+		r = keyring_home(home, err);
+	if (r == 0) {
+		/*
+		 * gpgme starts gpg detached (a double fork): its processes are ours to
+		 * reap (PID 1 may not), before any other child of ours is started
+		 */
+		prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L);
+		r = signature_check(p, sigs, n, digest, ref, s->description, home, err);
+		reap_helpers();
+		prctl(PR_SET_CHILD_SUBREAPER, 0L, 0L, 0L, 0L);
+	}
+	if (home)
+		pea_rm_rf_at(AT_FDCWD, home, NULL);
+	sig_blobs_free(sigs, n);
+	return r;
+}
