@@ -879,6 +879,52 @@ int cgroup_apply(const struct cgroup *cg, const struct spec_resources *res, stru
 	return apply_all(cg, res, NULL, res->n_devices > 0, err);
 }
 
+/* Not ours to use: an ordinary user without this hierarchy delegated. */
+static bool not_delegated(int code)
+{
+	return geteuid() != 0 && (code == EACCES || code == EPERM || code == EROFS);
+}
+
+/* Give up hierarchy i: remove what was made in it (the pid is not in it). */
+static void drop_hier(struct cgroup *cg, size_t i, size_t *n_made)
+{
+	_cleanup_free_ char *mnt = xasprintf("%.*s/", (int)cg->h[i].mnt_len, cg->h[i].dir);
+	size_t k = 0;
+
+	for (size_t j = 0; j < *n_made; j++) {
+		if (strncmp(cg->made[j], mnt, strlen(mnt)) == 0) {
+			rmdir(cg->made[j]);
+			free(cg->made[j]);
+			continue;
+		}
+		cg->made[k++] = cg->made[j];
+	}
+	*n_made = k;
+	if (cg->made)
+		cg->made[k] = NULL;
+	free(cg->h[i].controllers);
+	free(cg->h[i].dir);
+	memmove(&cg->h[i], &cg->h[i + 1], (cg->n - i - 1) * sizeof(cg->h[0]));
+	cg->n--;
+}
+
+/*
+ * Rootless on a partly delegated host: a hierarchy whose directory cannot
+ * be made, or whose cgroup.procs refuses the pid (cgroup2 wants the common
+ * ancestor writable too), is left out with a warning; the others apply.
+ */
+static int rootless_skip(struct cgroup *cg, size_t *i, size_t *n_made, struct pea_error **err)
+{
+	if (!not_delegated((*err)->code))
+		return -EINVAL;
+	log_warning("%s: not delegated to uid %u, no limits from this hierarchy, ignoring",
+		    (*err)->message, (unsigned)geteuid());
+	*err = pea_error_free(*err);
+	drop_hier(cg, *i, n_made);
+	(*i)--;
+	return 0;
+}
+
 int cgroup_create(const char *path, pid_t pid, const struct spec *s, struct cgroup **ret,
 		  struct pea_error **err)
 {
@@ -888,20 +934,35 @@ int cgroup_create(const char *path, pid_t pid, const struct spec *s, struct cgro
 	if (cgroup_detect(CGROUP_ROOT, &cg->mode, err) < 0 || list_hierarchies(cg, path, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < cg->n; i++) {
-		if (make_dirs(cg, &cg->h[i], &n_made, err) < 0)
-			goto fail;
+		if (make_dirs(cg, &cg->h[i], &n_made, err) < 0) {
+			if (rootless_skip(cg, &i, &n_made, err) < 0)
+				goto fail;
+			continue;
+		}
 		if (cg->mode == CGROUP_UNIFIED)
 			v2_enable_controllers(cg->h[i].dir);
 	}
-	if (apply_all(cg, &s->resources, s, true, err) < 0)
+	/*
+	 * An ordinary user cannot program the devices cgroup (v1 needs
+	 * CAP_SYS_ADMIN, v2 a BPF program); nor can its container make device
+	 * nodes: the devices it binds keep their host permissions (as runc).
+	 */
+	if (geteuid() != 0)
+		log_debug("rootless: the devices cgroup is left as it is");
+	if (apply_all(cg, &s->resources, s, geteuid() == 0, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < cg->n; i++) {
 		_cleanup_close_ int fd = open_dir(cg->h[i].dir);
 
 		if (fd < 0 || cg_write(fd, cg->h[i].dir, "cgroup.procs", "%d", (int)pid) < 0) {
 			pea_error_errno(err, "cgroup '%s': move pid %d in", cg->h[i].dir, (int)pid);
-			goto fail;
+			if (rootless_skip(cg, &i, &n_made, err) < 0)
+				goto fail;
 		}
+	}
+	if (cg->n == 0) {
+		pea_error_new(err, EACCES, "cgroup: none of the hierarchies is delegated");
+		goto fail;
 	}
 	*ret = cg;
 	return 0;

@@ -126,6 +126,8 @@ wait_file() {
 	require_cmd conmon
 	make_bundle "$RT_B" sh -c 'echo hello from pea; echo oops >&2; exit 7'
 	run -0 conmon_run cm1
+	# conmon's parent returns at once; the container is created once its pid file is there
+	wait_file "$TEST_DIR/cm1.pid"
 	run -0 rt_state cm1 status
 	assert_output created
 	[[ "$(rt_state cm1 pid)" == "$(cat "$TEST_DIR/cm1.pid")" ]]
@@ -146,6 +148,7 @@ wait_file() {
 	require_cmd conmon
 	make_bundle "$RT_B" sleep 100
 	run -0 conmon_run cm2
+	wait_file "$TEST_DIR/cm2.pid"
 	run -0 rt start cm2
 	run -0 rt kill cm2 KILL
 	wait_file "$TEST_DIR/exits/cm2"

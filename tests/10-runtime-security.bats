@@ -83,7 +83,7 @@ teardown() {
 	mount --bind -o ro "$TEST_DIR/bin" "$TEST_DIR/ro"
 	RO_MOUNT="$TEST_DIR/ro"
 	PEA_RUNTIME="$TEST_DIR/ro/pea-runtime"
-	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" plain
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" "plain-$$"
 	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
 	assert_output "$TEST_DIR/ro/pea-runtime"
 }

@@ -64,9 +64,9 @@ rt_teardown() {
 	local id rc=0 cgdirs=()
 	if [[ -n "${RT_ROOT:-}" && -d "$RT_ROOT" ]]; then
 		for id in $("$PEA_RUNTIME" --root "$RT_ROOT" list -q 2>/dev/null); do
-			# pea-runtime's state names the cgroups it made: they must go with the container
+			# pea-runtime's state lists the cgroups it made: they must go with the container
 			if [[ -f "$RT_ROOT/$id/state.json" ]]; then
-				mapfile -t -O "${#cgdirs[@]}" cgdirs < <(jq -r '.cgroups.paths // {} | .[]' \
+				mapfile -t -O "${#cgdirs[@]}" cgdirs < <(jq -r '.cgroups.made // [] | .[]' \
 					"$RT_ROOT/$id/state.json" 2>/dev/null)
 			fi
 			"$PEA_RUNTIME" --root "$RT_ROOT" delete --force "$id" >/dev/null 2>&1 || true
