@@ -812,6 +812,259 @@ static int network_prune(struct global_options *g, int argc, char **argv, struct
 	return 0;
 }
 
+/* ---- connect, disconnect, reload ------------------------------------------------------ */
+
+static const char connect_usage[] =
+	"Usage: pea network connect [OPTIONS] NETWORK CONTAINER\n"
+	"\n"
+	"Add a container to a network (a running one joins it at once).\n"
+	"\n"
+	"      --alias=NAME          another DNS name of the container on the network\n"
+	"      --ip=IPV4, --ip6=IPV6 its address on the network\n"
+	"      --mac-address=MAC     its MAC address on the network\n";
+
+enum {
+	NCON_ALIAS = 1000,
+	NCON_IP,
+	NCON_IP6,
+	NCON_MAC,
+};
+
+static void push_str(struct json_object *per, const char *key, const char *v)
+{
+	struct json_object *a = NULL;
+
+	if (!json_object_object_get_ex(per, key, &a)) {
+		a = json_object_new_array();
+		json_object_object_add(per, key, a);
+	}
+	json_object_array_add(a, json_object_new_string(v));
+}
+
+static int parse_connect(int argc, char **argv, struct json_object *per, struct pea_error **err)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "alias", required_argument, NULL, NCON_ALIAS },
+		{ "ip", required_argument, NULL, NCON_IP },
+		{ "ip6", required_argument, NULL, NCON_IP6 },
+		{ "mac-address", required_argument, NULL, NCON_MAC },
+		{ NULL, 0, NULL, 0 },
+	};
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "h", longopts, connect_usage, &c, err)) == 2) {
+		struct fe_ip ip;
+		unsigned int b[6];
+		char tail;
+
+		if (c == NCON_ALIAS) {
+			if (!*optarg)
+				return pea_error_new(err, EINVAL, "--alias: empty name");
+			push_str(per, "aliases", optarg);
+		} else if (c == NCON_MAC) {
+			if (strlen(optarg) != 17 ||
+			    sscanf(optarg, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+				   &b[4], &b[5], &tail) != 6)
+				return pea_error_new(err, EINVAL, "invalid MAC address '%s'",
+						     optarg);
+			json_object_object_add(per, "static_mac", json_object_new_string(optarg));
+		} else {
+			if (fe_ip_parse(optarg, false, &ip) < 0 ||
+			    (ip.family == AF_INET6) != (c == NCON_IP6))
+				return pea_error_new(err, EINVAL,
+						     "%s: '%s' is not an IPv%c address",
+						     c == NCON_IP6 ? "--ip6" : "--ip", optarg,
+						     c == NCON_IP6 ? '6' : '4');
+			push_str(per, "static_ips", optarg);
+		}
+	}
+	if (r != 0)
+		return r;
+	if (argc - optind != 2)
+		return pea_error_new(err, EINVAL, "accepts 2 arg(s), received %d", argc - optind);
+	return 0;
+}
+
+/* The container's record and whether it runs, under the lock the caller holds. */
+static int load_ctr(struct global_options *g, const char *what, struct ctr_record **ret,
+		    bool *ret_running, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+
+	if (record_lookup(g, what, &r, err) < 0)
+		return -1;
+	record_sync_exit(g, r);
+	*ret_running = r->state == CTR_RUNNING;
+	*ret = TAKE_PTR(r);
+	return 0;
+}
+
+/* Addresses for the new network, given against every other container. */
+static int allocate_for(struct global_options *g, const struct ctr_record *r, const char *name,
+			struct json_object *per, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *tmp = json_object_new_object();
+	struct json_object *nets = json_object_new_object();
+	struct ctr_record **all = NULL, **others;
+	size_t n = 0, k = 0;
+	int rc;
+
+	json_object_object_add(nets, name, json_object_get(per));
+	json_object_object_add(tmp, "networks", nets);
+	if (records_list(g, &all, &n, err) < 0)
+		return -1;
+	others = xnew(struct ctr_record *, n + 1);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(all[i]->id, r->id) != 0)
+			others[k++] = all[i];
+	rc = network_allocate(g, others, k, tmp, err);
+	free(others);
+	records_free(all, n);
+	return rc;
+}
+
+static int network_connect(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *per = json_object_new_object(), *net = NULL;
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_close_ int lock = -1;
+	struct json_object *nets = NULL;
+	const char *mode = "none", *name;
+	bool running = false;
+	int rc;
+
+	rc = parse_connect(argc, argv, per, err);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (records_lock(g, &lock, err) < 0 || network_load(g, argv[optind], &net, err) < 0 ||
+	    load_ctr(g, argv[optind + 1], &r, &running, err) < 0)
+		return -1;
+	name = json_object_get_string(json_object_object_get(net, "name"));
+	(void)pea_json_get_string_opt(r->opts, "opts", "network", &mode, NULL);
+	if (strcmp(mode, "bridge") != 0 && (running || strcmp(mode, "none") != 0))
+		return pea_error_new(err, EINVAL,
+				     "container %s has network mode %s: only containers on bridge "
+				     "networks (or created with none) can join networks",
+				     r->name, mode);
+	if (network_used_by(r, name))
+		return pea_error_new(err, EEXIST, "container %s is already connected to network %s",
+				     r->name, name);
+	if (allocate_for(g, r, name, per, err) < 0)
+		return -1;
+	if (!json_object_object_get_ex(r->opts, "networks", &nets)) {
+		nets = json_object_new_object();
+		json_object_object_add(r->opts, "networks", nets);
+	}
+	json_object_object_add(nets, name, json_object_get(per));
+	json_object_object_add(r->opts, "network", json_object_new_string("bridge"));
+	if (record_save(g, r, err) < 0)
+		return -1;
+	if (running && network_connect_running(g, r, name, err) < 0) {
+		json_object_object_del(nets, name);
+		json_object_object_add(r->opts, "network", json_object_new_string(mode));
+		(void)record_save(g, r, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static int network_disconnect(struct global_options *g, int argc, char **argv,
+			      struct pea_error **err)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *net = NULL;
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_close_ int lock = -1;
+	_cleanup_free_ char *name = NULL;
+	bool running = false;
+	int rc, c = 0;
+
+	optind = 0;
+	while ((rc = cmd_getopt(argc, argv, "hf", longopts,
+				"Usage: pea network disconnect [-f] NETWORK CONTAINER\n\n"
+				"Remove a container from a network (a running one leaves it at "
+				"once).\n",
+				&c, err)) == 2)
+		;
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (argc - optind != 2)
+		return pea_error_new(err, EINVAL, "accepts 2 arg(s), received %d", argc - optind);
+	if (records_lock(g, &lock, err) < 0 || load_ctr(g, argv[optind + 1], &r, &running, err) < 0)
+		return -1;
+	/* a network removed meanwhile can still be left by name */
+	if (network_load(g, argv[optind], &net, NULL) == 0)
+		name = xstrdup(json_object_get_string(json_object_object_get(net, "name")));
+	else
+		name = xstrdup(argv[optind]);
+	if (!network_used_by(r, name))
+		return pea_error_new(err, ENOENT, "container %s is not connected to network %s",
+				     r->name, name);
+	if (running && network_disconnect_running(g, r, name, err) < 0)
+		return -1;
+	json_object_object_del(json_object_object_get(r->opts, "networks"), name);
+	return record_save(g, r, err);
+}
+
+static int network_reload(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_strv_ char **targets = NULL;
+	bool all = false;
+	int rc, c = 0, status = 0;
+
+	optind = 0;
+	while ((rc = cmd_getopt(argc, argv, "ha", longopts,
+				"Usage: pea network reload [--all] [CONTAINER...]\n\n"
+				"Make the network of running containers again (after the firewall "
+				"rules were flushed).\n",
+				&c, err)) == 2)
+		all = true;
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (all == (optind < argc))
+		return pea_error_new(err, EINVAL, "give containers or --all, not both or neither");
+	if (all) {
+		struct ctr_record **v = NULL;
+		size_t n = 0;
+		if (records_list(g, &v, &n, err) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			pea_strv_push(&targets, v[i]->id);
+		records_free(v, n);
+	} else {
+		for (int i = optind; i < argc; i++)
+			pea_strv_push(&targets, argv[i]);
+	}
+	for (size_t i = 0; targets && targets[i]; i++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		_cleanup_record_ struct ctr_record *r = NULL;
+		_cleanup_close_ int lock = -1;
+		bool running = false;
+
+		if (records_lock(g, &lock, &e) < 0 ||
+		    load_ctr(g, targets[i], &r, &running, &e) < 0 ||
+		    (running && network_reload_running(g, r, &e) < 0)) {
+			fprintf(stderr, "Error: %s\n", e->message);
+			status = PEA_EXIT_ENGINE;
+			continue;
+		}
+		if (running)
+			printf("%s\n", r->id);
+	}
+	return status;
+}
+
 /* ---- the group --------------------------------------------------------------------------- */
 
 static const char network_usage[] = "Usage: pea network COMMAND\n"
@@ -819,11 +1072,14 @@ static const char network_usage[] = "Usage: pea network COMMAND\n"
 				    "Manage networks.\n"
 				    "\n"
 				    "Commands:\n"
+				    "  connect   add a container to a network\n"
 				    "  create    create a network\n"
+				    "  disconnect  remove a container from a network\n"
 				    "  exists    exit 0 when a network exists\n"
 				    "  inspect   show networks as JSON\n"
 				    "  ls        list networks\n"
 				    "  prune     remove unused networks\n"
+				    "  reload    make the network of running containers again\n"
 				    "  rm        remove networks\n";
 
 int cmd_network(struct global_options *g, int argc, char **argv, struct pea_error **err)
@@ -832,12 +1088,15 @@ int cmd_network(struct global_options *g, int argc, char **argv, struct pea_erro
 		const char *name;
 		int (*run)(struct global_options *, int, char **, struct pea_error **);
 	} sub[] = {
+		{ "connect", network_connect },
 		{ "create", network_create_cmd },
+		{ "disconnect", network_disconnect },
 		{ "exists", network_exists },
 		{ "inspect", network_inspect },
 		{ "list", network_ls },
 		{ "ls", network_ls },
 		{ "prune", network_prune },
+		{ "reload", network_reload },
 		{ "remove", network_rm },
 		{ "rm", network_rm },
 	};

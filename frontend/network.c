@@ -996,3 +996,167 @@ struct json_object *network_ports(const struct global_options *g, const struct c
 		return NULL;
 	return json_object_get(p);
 }
+
+/* ---- connect, disconnect, reload of a running container ---------------------------- */
+
+static int load_setup(const struct global_options *g, const char *id, struct json_object **ret,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/containers/%s/netsetup.json", g->runroot, id);
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	*ret = NULL;
+	if (pea_json_parse_file_at(AT_FDCWD, path, NETWORK_FILE_MAX * 4, ret, &e) < 0) {
+		if (e->code == ENOENT)
+			return 0;
+		*err = TAKE_PTR(e);
+		return -1;
+	}
+	return *ret ? 1 : 0;
+}
+
+/* Options naming one network of the container's (no ports: those belong to the first setup). */
+static struct json_object *one_network(struct json_object *opts, const char *name,
+				       struct json_object *per, struct json_object *net)
+{
+	struct json_object *o = json_object_new_object(), *nets = json_object_new_object();
+	struct json_object *info = json_object_new_object(), *v = NULL;
+
+	if (json_object_object_get_ex(opts, "container_id", &v))
+		json_object_object_add(o, "container_id", json_object_get(v));
+	if (json_object_object_get_ex(opts, "container_name", &v))
+		json_object_object_add(o, "container_name", json_object_get(v));
+	if (json_object_object_get_ex(opts, "dns_servers", &v))
+		json_object_object_add(o, "dns_servers", json_object_get(v));
+	json_object_object_add(nets, name, json_object_get(per));
+	json_object_object_add(info, name, json_object_get(net));
+	json_object_object_add(o, "networks", nets);
+	json_object_object_add(o, "network_info", info);
+	return o;
+}
+
+/* The status file with the reply of one network merged in (reply NULL: removed). */
+static int update_status(const char *dir, const char *name, struct json_object *reply,
+			 struct pea_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/network-status.json", dir);
+	_cleanup_json_ struct json_object *st = NULL;
+	struct json_object *v = NULL;
+
+	if (pea_json_parse_file_at(AT_FDCWD, path, NETWORK_FILE_MAX * 4, &st, NULL) < 0 || !st)
+		st = json_object_new_object();
+	json_object_object_del(st, name);
+	if (reply && json_object_object_get_ex(reply, name, &v))
+		json_object_object_add(st, name, json_object_get(v));
+	return write_json_at(dir, "network-status.json", st, err);
+}
+
+int network_connect_running(const struct global_options *g, const struct ctr_record *r,
+			    const char *name, struct pea_error **err)
+{
+	_cleanup_free_ char *dir = network_run_dir(g, r->id), *ns = NULL, *ifn = NULL;
+	_cleanup_json_ struct json_object *opts = NULL, *net = NULL, *one = NULL, *reply = NULL;
+	struct json_object *nets = ctr_networks(r), *per = NULL, *mine = NULL, *info = NULL;
+	const char *args[] = { "setup", NULL, NULL };
+	int rc;
+
+	if ((rc = load_setup(g, r->id, &opts, err)) <= 0)
+		return rc;
+	if (!nets || !json_object_object_get_ex(nets, name, &per))
+		return pea_error_new(err, ENOENT, "network %s: not in the record", name);
+	if (network_load(g, name, &net, err) < 0)
+		return -1;
+	if (!json_object_object_get_ex(opts, "networks", &mine) ||
+	    !json_object_object_get_ex(opts, "network_info", &info))
+		return pea_error_new(err, EINVAL, "'%s/netsetup.json': no networks", dir);
+	for (unsigned int i = 0; !ifn; i++) {
+		char *cand = xasprintf("eth%u", i);
+		bool taken = false;
+		json_object_object_foreach(mine, n, p)
+		{
+			const char *cur = NULL;
+			(void)n;
+			taken |=
+				pea_json_get_string_opt(p, "", "interface_name", &cur, NULL) == 1 &&
+				strcmp(cur, cand) == 0;
+		}
+		if (taken)
+			free(cand);
+		else
+			ifn = cand;
+	}
+	{
+		struct json_object *copy = NULL;
+		if (json_object_deep_copy(per, &copy, NULL) < 0)
+			return pea_error_new(err, ENOMEM, "copy");
+		json_object_object_add(copy, "interface_name", json_object_new_string(ifn));
+		one = one_network(opts, name, copy, net);
+		json_object_put(copy);
+	}
+	ns = xasprintf("%s/netns", dir);
+	args[1] = ns;
+	if (netsetup_call(g, args, one, &reply, err) < 0)
+		return pea_error_wrap(err, "connecting container %s to network %s", r->name, name);
+	json_object_object_add(mine, name,
+			       json_object_get(json_object_object_get(
+				       json_object_object_get(one, "networks"), name)));
+	json_object_object_add(info, name, json_object_get(net));
+	if (write_json_at(dir, "netsetup.json", opts, err) < 0)
+		return -1;
+	return update_status(dir, name, reply, err);
+}
+
+int network_disconnect_running(const struct global_options *g, const struct ctr_record *r,
+			       const char *name, struct pea_error **err)
+{
+	_cleanup_free_ char *dir = network_run_dir(g, r->id), *ns = NULL;
+	_cleanup_json_ struct json_object *opts = NULL, *one = NULL;
+	struct json_object *mine = NULL, *info = NULL, *per = NULL, *net = NULL;
+	const char *args[] = { "teardown", NULL, NULL };
+	int rc;
+
+	if ((rc = load_setup(g, r->id, &opts, err)) <= 0)
+		return rc;
+	if (!json_object_object_get_ex(opts, "networks", &mine) ||
+	    !json_object_object_get_ex(opts, "network_info", &info) ||
+	    !json_object_object_get_ex(mine, name, &per) ||
+	    !json_object_object_get_ex(info, name, &net))
+		return 0;
+	one = one_network(opts, name, per, net);
+	ns = xasprintf("%s/netns", dir);
+	args[1] = ns;
+	if (netsetup_call(g, args, one, NULL, err) < 0)
+		return pea_error_wrap(err, "disconnecting container %s from network %s", r->name,
+				      name);
+	json_object_object_del(mine, name);
+	json_object_object_del(info, name);
+	if (write_json_at(dir, "netsetup.json", opts, err) < 0 ||
+	    update_status(dir, name, NULL, err) < 0)
+		return -1;
+	/* the teardown took the container's port forwards too: make them again */
+	if (json_object_object_get_ex(opts, "port_mappings", &per) &&
+	    json_object_array_length(per) > 0)
+		return network_reload_running(g, r, err);
+	return 0;
+}
+
+int network_reload_running(const struct global_options *g, const struct ctr_record *r,
+			   struct pea_error **err)
+{
+	_cleanup_free_ char *dir = network_run_dir(g, r->id), *ns = NULL;
+	_cleanup_json_ struct json_object *opts = NULL, *reply = NULL;
+	const char *down[] = { "teardown", NULL, NULL }, *up[] = { "setup", NULL, NULL };
+	int rc;
+
+	if ((rc = load_setup(g, r->id, &opts, err)) <= 0)
+		return rc;
+	ns = xasprintf("%s/netns", dir);
+	down[1] = up[1] = ns;
+	/* what is left of the rules goes, then everything is made again, the same */
+	if (netsetup_call(g, down, opts, NULL, err) < 0 ||
+	    netsetup_call(g, up, opts, &reply, err) < 0)
+		return pea_error_wrap(err, "reloading the network of container %s", r->name);
+	if (!reply)
+		return pea_error_new(err, EPROTO, "pea-netsetup setup: empty reply");
+	return write_json_at(dir, "network-status.json", reply, err);
+}

@@ -125,3 +125,16 @@ int etc_files_write(const char *dir, const struct etc_input *in, struct pea_erro
 /* The text of each (exported for the unit test and fuzz target). */
 char *etc_hosts_text(const char *host_hosts, const struct etc_input *in);
 char *etc_resolv_text(const char *host_resolv, const struct etc_input *in);
+
+/*
+ * A running container joins a network its record now has (pea network
+ * connect), leaves one (disconnect), or gets its whole network made again
+ * from what was set up (reload, after the firewall rules were flushed). A
+ * container without a set-up network is left alone (0).
+ */
+int network_connect_running(const struct global_options *g, const struct ctr_record *r,
+			    const char *name, struct pea_error **err);
+int network_disconnect_running(const struct global_options *g, const struct ctr_record *r,
+			       const char *name, struct pea_error **err);
+int network_reload_running(const struct global_options *g, const struct ctr_record *r,
+			   struct pea_error **err);

@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# pea network connect, disconnect and reload: running and created
+# containers join and leave networks (addresses allocated and freed, DNS
+# names), published ports survive, reload restores flushed firewall rules.
+# pea runs inside a network namespace made by the test (pea_net).
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd "$PEA_NETSETUP"
+	require_cmd "$PEA_DNSD"
+	require_cmd tini
+	fe_setup
+	fe_net_setup
+	fe_load_busybox
+	pea_net network create --subnet 10.89.70.0/24 a >/dev/null
+	pea_net network create --subnet 10.89.71.0/24 b >/dev/null
+}
+
+teardown() {
+	fe_net_teardown
+	fe_teardown
+}
+
+get() {
+	fe_in_net curl -sS -m 3 --retry 5 --retry-connrefused --retry-delay 0 "$1"
+}
+
+@test "connect a running container: a new interface, its address and alias; disconnect" {
+	local id
+	id=$(pea_net_out run -d --name web --network a -p 8080:80 busybox httpd -f -p 80 -h /etc)
+	run -0 pea_net network connect --alias www --ip 10.89.71.7 b web
+	assert_output ""
+	run -0 pea_net exec web ip -4 -o addr show eth1
+	assert_output --partial "inet 10.89.71.7/24"
+	run -0 pea_net run --rm --network b busybox sh -c 'nslookup www; wget -qO- http://web/hostname'
+	assert_output --partial "Address: 10.89.71.7"
+	assert_output --partial "${id:0:12}"
+	run -0 get http://127.0.0.1:8080/hostname
+	run -0 pea_net network disconnect b web
+	run ! pea_net exec web ip -o link show eth1
+	run -0 pea_net exec web ip -4 -o addr show eth0
+	assert_output --partial "inet 10.89.70.2/24"
+	# the port forward survived, and the address on b is free again
+	run -0 get http://127.0.0.1:8080/hostname
+	assert_output "${id:0:12}"
+	run -0 pea_net run --rm --network b --ip 10.89.71.7 busybox true
+	pea_net rm -f web >/dev/null
+	run -0 ip -n "$FE_NETNS_NAME" -o link show
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "connect and disconnect a container that is not running" {
+	pea_net create --name c --network a busybox sleep 100 >/dev/null
+	pea_net network connect b c
+	pea_net start c >/dev/null
+	run -0 pea_net exec c ip -4 -o addr
+	assert_output --partial "inet 10.89.70.2/24"
+	assert_output --partial "inet 10.89.71.2/24"
+	pea_net stop -t 0 c >/dev/null
+	pea_net network disconnect a c
+	pea_net start c >/dev/null
+	run -0 pea_net exec c ip -4 -o addr
+	refute_output --partial "10.89.70."
+	assert_output --partial "inet 10.89.71.2/24"
+	# a container created with --network none can join too
+	pea_net create --name n --network none busybox sleep 100 >/dev/null
+	pea_net network connect a n
+	pea_net start n >/dev/null
+	run -0 pea_net exec n ip -4 -o addr show eth0
+	assert_output --partial "inet 10.89.70.2/24"
+}
+
+@test "connect, disconnect: clear errors" {
+	pea_net run -d --name c --network a busybox sleep 100 >/dev/null
+	pea_net run -d --name h --network host busybox sleep 100 >/dev/null
+	pea_net run -d --name other --network b --ip 10.89.71.9 busybox sleep 100 >/dev/null
+	run -125 --separate-stderr pea_net network connect a c
+	assert_equal "$stderr" "Error: container c is already connected to network a"
+	run -125 --separate-stderr pea_net network connect nosuch c
+	assert_equal "$stderr" "Error: unable to find network with name or ID nosuch: network not found"
+	run -125 --separate-stderr pea_net network connect b nosuch
+	assert_equal "$stderr" 'Error: no container with name or ID "nosuch" found: no such container'
+	run -125 --separate-stderr pea_net network connect b h
+	assert_equal "$stderr" "Error: container h has network mode host: only containers on bridge networks (or created with none) can join networks"
+	run -125 --separate-stderr pea_net network connect --ip 10.89.71.9 b c
+	assert_equal "$stderr" "Error: IPAM error: requested ip address 10.89.71.9 is already allocated to another container on network b"
+	run -125 --separate-stderr pea_net network connect --ip 10.89.71 b c
+	assert_equal "$stderr" "Error: --ip: '10.89.71' is not an IPv4 address"
+	run -125 --separate-stderr pea_net network connect b
+	assert_equal "$stderr" "Error: accepts 2 arg(s), received 1"
+	run -125 --separate-stderr pea_net network disconnect b c
+	assert_equal "$stderr" "Error: container c is not connected to network b"
+	# nothing changed for c
+	run -0 pea_net exec c ip -o link show
+	refute_output --partial eth1
+}
+
+@test "network reload makes flushed firewall rules again" {
+	local id
+	id=$(pea_net_out run -d --name web --network a -p 8080:80 busybox httpd -f -p 80 -h /etc)
+	run -0 get http://127.0.0.1:8080/hostname
+	ip netns exec "$FE_NETNS_NAME" nft flush ruleset
+	run -7 fe_in_net curl -sS -m 2 http://127.0.0.1:8080/hostname
+	run -0 pea_net network reload web
+	assert_output "$id"
+	run -0 get http://127.0.0.1:8080/hostname
+	assert_output "${id:0:12}"
+	run -0 pea_net exec web ip -4 -o addr show eth0
+	assert_output --partial "inet 10.89.70.2/24"
+	ip netns exec "$FE_NETNS_NAME" nft flush ruleset
+	run -0 pea_net network reload --all
+	assert_output "$id"
+	run -0 get http://127.0.0.1:8080/hostname
+	run -125 --separate-stderr pea_net network reload
+	assert_equal "$stderr" "Error: give containers or --all, not both or neither"
+}
