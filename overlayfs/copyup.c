@@ -168,6 +168,15 @@ static int copy_meta(struct ovl_fs *fs, int srcdir, const char *path, const stru
 	r = ovl_copy_xattrs(src, dst);
 	if (r < 0)
 		return r;
+	/*
+	 * Where it came from, as fuse-overlayfs records it: a later mount shows
+	 * the inode number of the lower entry again. (Not on symlinks: no user.*
+	 * xattrs there.)
+	 */
+	if (!fs->opts->noxattrs && !S_ISLNK(st->st_mode) &&
+	    lsetxattr(dst, OVL_ORIGIN_FUSE, path, strlen(path) + 1, 0) < 0 && errno != ENOTSUP &&
+	    errno != EPERM)
+		return -errno;
 	if (utimensat(fs->workfd, tmp, times, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	return 0;

@@ -1,6 +1,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,9 +15,57 @@ static mode_t dtype_to_mode(unsigned char t)
 	return (mode_t)DTTOIF(t);
 }
 
+/* What loading one directory needs besides the layer at hand. */
+struct load_ctx {
+	const char *path; /* of the directory below the layer roots */
+	int upper_fd;	  /* the directory in the upper layer, opened when needed */
+};
+
+/* ino of the lower entry found at origin (a path below the layer roots), or 0. */
+static ino_t origin_ino(struct ovl_fs *fs, const char *origin)
+{
+	struct stat st;
+
+	for (unsigned i = fs->has_upper ? 1 : 0; i < fs->nlayers; i++)
+		if (fstatat(fs->layers[i].fd, origin, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return ovl_fs_make_ino(fs, i, st.st_ino);
+	return 0;
+}
+
+/*
+ * c, an upper entry, has the name of de in the lower layer i: if it was
+ * copied up (it has an origin), it keeps the inode number it had below, as in
+ * the mount that copied it up.
+ */
+static void adopt_origin(struct ovl_fs *fs, struct load_ctx *ctx, struct ovl_node *c, unsigned i,
+			 const struct dirent *de)
+{
+	char origin[PATH_MAX], here[PATH_MAX];
+	ino_t ino = 0;
+	int r;
+
+	c->origin_done = true;
+	if (fs->opts->noxattrs)
+		return;
+	if (ctx->upper_fd < 0)
+		ctx->upper_fd = openat(fs->layers[0].fd, ctx->path,
+				       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (ctx->upper_fd < 0)
+		return;
+	r = ovl_origin_of(ctx->upper_fd, c->name, origin, sizeof(origin));
+	if (r == 0)
+		return;
+	if (r == 2 || (ovl_node_path(c, here, sizeof(here)) == 0 && strcmp(origin, here) == 0))
+		ino = ovl_fs_make_ino(fs, i, de->d_ino);
+	else
+		ino = origin_ino(fs, origin);
+	if (ino != 0)
+		c->ino = ino;
+}
+
 /* One entry of layer i of dir: add it to dir's table, or merge it below one there. */
 static int merge_entry(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, int fd,
-		       const struct dirent *de)
+		       const struct dirent *de, struct load_ctx *ctx)
 {
 	const char *name = de->d_name;
 	bool is_wh = false;
@@ -37,6 +86,8 @@ static int merge_entry(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, int 
 	}
 	c = ovl_table_find(&dir->children, name);
 	if (c) {
+		if (c->layer == 0 && i > 0 && !c->whiteout && !is_wh && !c->origin_done)
+			adopt_origin(fs, ctx, c, i, de);
 		if (c->merge_done)
 			return 0;
 		c->covers_lower = true;
@@ -55,7 +106,7 @@ static int merge_entry(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, int 
 }
 
 /* Read layer i of dir; *ret_opaque when it hides the layers below. */
-static int load_layer(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, const char *path,
+static int load_layer(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, struct load_ctx *ctx,
 		      bool *ret_opaque)
 {
 	_cleanup_closedir_ DIR *d = NULL;
@@ -63,7 +114,7 @@ static int load_layer(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, const
 	bool opaque = false;
 	int fd, r;
 
-	fd = openat(fs->layers[i].fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(fs->layers[i].fd, ctx->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return (errno == ENOENT || errno == ENOTDIR) ? 0 : -errno;
 	d = fdopendir(fd);
@@ -79,7 +130,7 @@ static int load_layer(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, const
 			opaque = true;
 			continue;
 		}
-		r = merge_entry(fs, dir, i, fd, de);
+		r = merge_entry(fs, dir, i, fd, de, ctx);
 		if (r < 0)
 			return r;
 	}
@@ -89,6 +140,36 @@ static int load_layer(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, const
 		opaque = ovl_is_opaque_fd(dirfd(d));
 	*ret_opaque = opaque;
 	return 0;
+}
+
+/*
+ * Upper entries that hide nothing below but were copied up (then renamed):
+ * the inode number of their origin, found by its path.
+ */
+static void adopt_moved_origins(struct ovl_fs *fs, struct ovl_node *dir, struct load_ctx *ctx)
+{
+	char origin[PATH_MAX];
+	ino_t ino;
+
+	if (!fs->has_upper || fs->nlayers < 2 || dir->layer != 0 || fs->opts->noxattrs)
+		return;
+	for (size_t i = 0; i < dir->children.nbuckets; i++) {
+		for (struct ovl_node *c = dir->children.buckets[i]; c; c = c->hnext) {
+			if (c->layer != 0 || c->whiteout || c->origin_done || c->type == S_IFLNK)
+				continue;
+			c->origin_done = true;
+			if (ctx->upper_fd < 0)
+				ctx->upper_fd = openat(fs->layers[0].fd, ctx->path,
+						       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+			if (ctx->upper_fd < 0)
+				return;
+			if (ovl_origin_of(ctx->upper_fd, c->name, origin, sizeof(origin)) != 1)
+				continue;
+			ino = origin_ino(fs, origin);
+			if (ino != 0)
+				c->ino = ino;
+		}
+	}
 }
 
 static void dir_unload(struct ovl_fs *fs, struct ovl_node *dir)
@@ -102,6 +183,8 @@ static void dir_unload(struct ovl_fs *fs, struct ovl_node *dir)
 int ovl_dir_load(struct ovl_fs *fs, struct ovl_node *dir)
 {
 	char path[PATH_MAX];
+	_cleanup_close_ int upper_fd = -1;
+	struct load_ctx ctx = { .path = path, .upper_fd = -1 };
 	int r;
 
 	if (dir->loaded)
@@ -116,7 +199,8 @@ int ovl_dir_load(struct ovl_fs *fs, struct ovl_node *dir)
 	for (unsigned i = dir->layer; i <= dir->last_layer; i++) {
 		bool opaque = false;
 
-		r = load_layer(fs, dir, i, path, &opaque);
+		r = load_layer(fs, dir, i, &ctx, &opaque);
+		upper_fd = ctx.upper_fd;
 		if (r < 0) {
 			/* Half a listing would merge wrongly next time: start over then. */
 			dir_unload(fs, dir);
@@ -127,6 +211,8 @@ int ovl_dir_load(struct ovl_fs *fs, struct ovl_node *dir)
 			break;
 		}
 	}
+	adopt_moved_origins(fs, dir, &ctx);
+	upper_fd = ctx.upper_fd;
 	dir->loaded = true;
 	return 0;
 }

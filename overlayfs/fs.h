@@ -34,6 +34,11 @@ struct ovl_workers;
 #define OVL_OPAQUE_USER	    "user.overlay.opaque"
 #define OVL_OPAQUE_FUSE	    "user.fuseoverlayfs.opaque"
 #define OVL_WORK_SUBDIR	    "work"
+/* Where a copied-up entry came from: a path below the layer roots (fuse-overlayfs's). */
+#define OVL_ORIGIN_FUSE	   "user.fuseoverlayfs.origin"
+/* The kernel's: a file handle of the lower entry. */
+#define OVL_ORIGIN_TRUSTED "trusted.overlay.origin"
+#define OVL_ORIGIN_USER	   "user.overlay.origin"
 
 struct ovl_layer {
 	char *path;
@@ -67,6 +72,7 @@ struct ovl_node {
 	char *dpath;		   /* detached: path under dfd */
 	bool dunlink;		   /* detached: unlink dfd/dpath when forgotten */
 	bool copying;		   /* its data is being copied up, without fs->lock */
+	bool origin_done;	   /* upper entry: its origin xattr was looked at */
 	uint64_t no_xattrs_gen;	   /* == fs->xattr_gen: known to have no xattrs */
 };
 
@@ -160,6 +166,12 @@ int ovl_copy_xattrs(const char *src, const char *dst);
 /* xattr.c */
 /* Names of overlay's own xattrs, hidden from the mount. */
 bool ovl_xattr_is_private(const char *name);
+/*
+ * The origin recorded on dirfd/name (an upper entry) at its copy-up: 1 with
+ * fuse-overlayfs's path in buf, 2 for the kernel's (a file handle: the entry
+ * below of the same path), 0 for none.
+ */
+int ovl_origin_of(int dirfd, const char *name, char *buf, size_t size);
 /* "/proc/self/fd/N/path" for the *xattr(2) calls, which lack an *at form. */
 void ovl_proc_path(int dirfd, const char *path, char *buf, size_t size);
 

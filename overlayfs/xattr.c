@@ -1,5 +1,7 @@
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/xattr.h>
 
 #include "overlayfs/fs.h"
 
@@ -18,4 +20,21 @@ void ovl_proc_path(int dirfd, const char *path, char *buf, size_t size)
 {
 	/* "N/." for the layer root: the l*xattr calls would not follow "N" itself. */
 	snprintf(buf, size, "/proc/self/fd/%d/%s", dirfd, path);
+}
+
+int ovl_origin_of(int dirfd, const char *name, char *buf, size_t size)
+{
+	char p[PATH_MAX + 64];
+	ssize_t n;
+
+	ovl_proc_path(dirfd, name, p, sizeof(p));
+	n = lgetxattr(p, OVL_ORIGIN_FUSE, buf, size - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		/* Written with its NUL by fuse-overlayfs and by us. */
+		return buf[0] != '\0' ? 1 : 0;
+	}
+	if (lgetxattr(p, OVL_ORIGIN_TRUSTED, NULL, 0) > 0 || lgetxattr(p, OVL_ORIGIN_USER, NULL, 0) > 0)
+		return 2;
+	return 0;
 }

@@ -183,6 +183,49 @@ PY
 	ovl_umount "$D"
 }
 
+@test "overlayfs attrs: copied-up entries keep their inode numbers across remounts" {
+	local names=("$M/data/file" "$M/data/sub" "$M/data/owned" "$M/etc/passwd")
+	ovl_mount pea "$D"
+	run -0 stat -c '%n %i' "${names[@]}"
+	local before="$output" moved
+	moved=$(stat -c %i "$M/data/suid")
+	# Copy-up of files and a directory, one renamed afterwards.
+	echo x >>"$M/data/file"
+	touch "$M/data/sub/new"
+	chmod 600 "$M/data/owned"
+	chown 0:0 "$M/etc/passwd"
+	chmod 700 "$M/data/suid"
+	mv "$M/data/suid" "$M/data/moved"
+	ovl_umount "$D"
+	# The origin, as fuse-overlayfs records it, and hidden from the mount.
+	run -0 getfattr --absolute-names -n user.fuseoverlayfs.origin --only-values "$U/data/file"
+	assert_output "data/file"
+	ovl_mount pea "$D"
+	run -0 stat -c '%n %i' "${names[@]}"
+	assert_output "$before"
+	assert_equal "$(stat -c %i "$M/data/moved")" "$moved"
+	run -1 getfattr --absolute-names -n user.fuseoverlayfs.origin "$M/data/file"
+	run -0 getfattr --absolute-names -d -m - "$M/data/file"
+	refute_output --partial fuseoverlayfs
+	ovl_umount "$D"
+	# fuse-overlayfs reads the same origins.
+	ovl_mount fuse "$D"
+	assert_equal "$(stat -c %i "$M/data/file")" "$(stat -c %i "$D/lower/data/file")"
+	ovl_umount "$D"
+}
+
+@test "overlayfs attrs: the kernel's copy-ups keep their lower inode numbers here" {
+	local ino
+	ino=$(stat -c %i "$D/lower/data/file")
+	ovl_mount kernel "$D"
+	echo x >>"$M/data/file"
+	ovl_umount "$D"
+	ovl_mount pea "$D"
+	run -0 stat -c %i "$M/data/file"
+	assert_output "$ino"
+	ovl_umount "$D"
+}
+
 @test "overlayfs attrs: an open file survives its unlink" {
 	ovl_mount pea "$D"
 	run -0 python3 - "$M/data" <<'PY'

@@ -136,7 +136,8 @@ ovl_umount_all() {
 }
 
 # ovl_dump DIR: canonical listing (no times, no inode numbers, no dir sizes
-# or dir link counts: those differ between overlay implementations).
+# or dir link counts: those differ between overlay implementations; no
+# user.fuseoverlayfs.* xattrs: the origins FUSE overlays record at copy-up).
 ovl_dump() {
 	local dir="$1"
 	(
@@ -146,8 +147,9 @@ ovl_dump() {
 		find . -mindepth 1 \( -type c -o -type b \) -exec stat -c '%n dev=%t:%T' {} + | LC_ALL=C sort
 		find . -mindepth 1 -type f -exec md5sum {} + | LC_ALL=C sort -k2
 		getfattr -R -P -d -e hex -m '^(trusted\.overlay\.opaque|user\.overlay\.opaque|user\.|security\.capability)' . 2>/dev/null |
-			grep -v '^$' | paste -sd' ' | sed -e 's/# file: /\n/g' | sed -e 's/ *$//' -e 's/^/xattr /' |
-			grep -v '^xattr $' | LC_ALL=C sort
+			grep -v -e '^$' -e '^user\.fuseoverlayfs\.' | paste -sd' ' | sed -e 's/# file: /\n/g' |
+			sed -e 's/ *$//' -e 's/^/xattr /' |
+			grep '^xattr [^ ]* .*=' | LC_ALL=C sort
 	)
 }
 
