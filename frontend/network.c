@@ -441,6 +441,17 @@ static char *helper_message(const struct run_result *res)
 	return xstrdup(last ? last + 1 : m);
 }
 
+/*
+ * pea-netsetup and pea-dnsd next to pea, or the programs named by PEA_NETSETUP
+ * and PEA_DNSD (netavark and aardvark-dns take their place unchanged).
+ */
+static char *helper_binary(const struct global_options *g, const char *env, const char *name)
+{
+	const char *v = getenv(env);
+
+	return frontend_find_binary(g, v && *v ? v : name);
+}
+
 /* pea-netsetup ARGS < input; *ret the parsed reply (NULL: not wanted). */
 static int netsetup_call(const struct global_options *g, const char *const *args,
 			 struct json_object *input, struct json_object **ret,
@@ -455,8 +466,8 @@ static int netsetup_call(const struct global_options *g, const char *const *args
 
 	if (frontend_mkdir_p(conf, err) < 0)
 		return -1;
-	bin = frontend_find_binary(g, "pea-netsetup");
-	dnsd = frontend_find_binary(g, "pea-dnsd");
+	bin = helper_binary(g, "PEA_NETSETUP", "pea-netsetup");
+	dnsd = helper_binary(g, "PEA_DNSD", "pea-dnsd");
 	pea_strv_push(&argv, bin);
 	pea_strv_push_take(&argv, xasprintf("--config=%s", conf));
 	pea_strv_push_take(&argv, xasprintf("--aardvark-binary=%s", dnsd));
