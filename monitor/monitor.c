@@ -474,6 +474,22 @@ static int finish(struct monitor *m, int *ret_status, struct pea_error **err)
 	return r;
 }
 
+/*
+ * Before the exit command, as conmon: let go of everything the caller or
+ * the exit command may wait on (the sync, start and attach pipes read to
+ * their end, the fifos, the notify socket), so that an engine that holds a
+ * lock the exit command needs sees the end now, not after it.
+ */
+static void release_caller(struct monitor *m)
+{
+	int *fds[] = { &m->sync_fd, &m->start_fd, &m->attach_pipe_fd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		*fds[i] = pea_close(*fds[i]);
+	ctl_close(m);
+	notify_close(m);
+}
+
 static void teardown(struct monitor *m)
 {
 	attach_close(m);
@@ -530,6 +546,7 @@ int monitor_run(const struct monitor_config *cfg, int *ret_exit_status, struct p
 		goto fail;
 	}
 	r = finish(&m, ret_exit_status, err);
+	release_caller(&m);
 	if (r >= 0)
 		r = exit_run_command(&m, err);
 	teardown(&m);

@@ -251,6 +251,31 @@ case_exit_command() {
 	for_each_runtime case_exit_command
 }
 
+# As conmon, the monitor lets go of the sync pipe before the exit command:
+# an engine reading it to its end must not wait for the exit command (which
+# may need a lock that engine holds). Here the exit command waits for the
+# test, which waits for the end of the sync pipe.
+case_exit_command_after_sync() {
+	local fifo="$TEST_DIR/sync.fifo" reader
+	monitor_setup true
+	mkfifo "$fifo"
+	timeout -k 5 20 cat "$fifo" >"$TEST_DIR/sync.out" &
+	reader=$!
+	MON_SYNC=$fifo monitor_launch -l none --exit-command /bin/sh --exit-command-arg -c \
+		--exit-command-arg 'i=0; while [ ! -e "$0" ] && [ $i -lt 200 ]; do
+			sleep 0.05; i=$((i + 1)); done; [ -e "$0" ] && touch "$1"' \
+		--exit-command-arg "$TEST_DIR/go" --exit-command-arg "$TEST_DIR/ran"
+	MON_SYNC="$TEST_DIR/sync.out" monitor_start_container
+	wait "$reader"
+	touch "$TEST_DIR/go"
+	monitor_wait_exit
+	test -e "$TEST_DIR/ran" || fail "the sync pipe ended only after the exit command"
+}
+
+@test "the sync pipe ends before the exit command runs" {
+	for_each_runtime case_exit_command_after_sync
+}
+
 case_oom() {
 	monitor_setup sh -c 'tail /dev/zero'
 	bundle_set "$MON_BUNDLE" '.linux.resources.memory = {limit: 16777216}'

@@ -195,7 +195,8 @@ monitor_launch() {
 		_OCI_SYNCPIPE=3 exec tini -s -- bash -c '
 				pidfile=$1
 				shift
-				"$@" &
+				# only the monitor holds the sync pipe: its end is the end of the monitor
+				"$@" 3>>"$MON_SYNC" &
 				echo $! >"$pidfile.launch"
 				wait $!
 				rc=$?
@@ -204,7 +205,7 @@ monitor_launch() {
 					while kill -0 "$(cat "$pidfile")" 2>/dev/null; do sleep 0.02; done
 				fi
 				exit "$rc"' _ "$pidfile" "$MONITOR" "${args[@]}" "$@" \
-			3>>"$MON_SYNC" </dev/null >>"$MON_OUT" 2>&1
+			</dev/null >>"$MON_OUT" 2>&1
 	) &
 	MON_TINI_PID=$!
 	MON_TINI_PIDS+=("$MON_TINI_PID")
