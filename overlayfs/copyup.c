@@ -11,6 +11,7 @@
 #include "lib/cleanup.h"
 #include "lib/xalloc.h"
 #include "overlayfs/fs.h"
+#include "overlayfs/override.h"
 
 #define XATTR_LIST_MAX_SIZE (64u << 10)
 
@@ -32,7 +33,7 @@ int ovl_copy_xattrs(const char *src, const char *dst)
 		const char *name = list + off;
 		ssize_t len;
 
-		if (ovl_xattr_is_private(name))
+		if (ovl_xattr_is_private(name) && !ovl_override_is_name(name))
 			continue;
 		len = lgetxattr(src, name, value, XATTR_LIST_MAX_SIZE);
 		if (len < 0) {
@@ -152,16 +153,33 @@ static int copy_node(struct ovl_fs *fs, int srcdir, const char *path, const stru
 	}
 }
 
-static int copy_meta(struct ovl_fs *fs, int srcdir, const char *path, const struct stat *st,
-		     const char *tmp)
+/* The owner and mode of srcdir/path from its layer's override xattr, else st's. */
+static int source_owner(struct ovl_fs *fs, unsigned layer, int srcdir, const char *path,
+			const struct stat *st, struct stat *ret)
+{
+	*ret = *st;
+	if (!fs->layers[layer].override)
+		return 0;
+	return ovl_override_apply(srcdir, path, fs->layers[layer].override, ret);
+}
+
+static int copy_meta(struct ovl_fs *fs, unsigned layer, int srcdir, const char *path,
+		     const struct stat *st, const char *tmp)
 {
 	char src[PATH_MAX + 64], dst[PATH_MAX + 64];
 	struct timespec times[2] = { st->st_atim, st->st_mtim };
+	const char *override = fs->layers[0].override;
+	struct stat owner;
 	int r;
 
-	if (fchownat(fs->workfd, tmp, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+	r = source_owner(fs, layer, srcdir, path, st, &owner);
+	if (r < 0)
+		return r;
+	/* An upper layer with override xattrs keeps the owner there (rootless). */
+	if (!override &&
+	    fchownat(fs->workfd, tmp, owner.st_uid, owner.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
-	if (!S_ISLNK(st->st_mode) && fchmodat(fs->workfd, tmp, st->st_mode & 07777, 0) < 0)
+	if (!S_ISLNK(st->st_mode) && fchmodat(fs->workfd, tmp, owner.st_mode & 07777, 0) < 0)
 		return -errno;
 	ovl_proc_path(srcdir, path, src, sizeof(src));
 	ovl_proc_path(fs->workfd, tmp, dst, sizeof(dst));
@@ -177,6 +195,12 @@ static int copy_meta(struct ovl_fs *fs, int srcdir, const char *path, const stru
 	    lsetxattr(dst, OVL_ORIGIN_FUSE, path, strlen(path) + 1, 0) < 0 && errno != ENOTSUP &&
 	    errno != EPERM)
 		return -errno;
+	if (override && !S_ISLNK(st->st_mode)) {
+		r = ovl_override_write(fs->workfd, tmp, override, owner.st_uid, owner.st_gid,
+				       owner.st_mode);
+		if (r < 0)
+			return r;
+	}
 	if (utimensat(fs->workfd, tmp, times, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	return 0;
@@ -232,7 +256,7 @@ static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool unlocked)
 	}
 	r = copy_node(fs, srcdir, path, &st, tmp);
 	if (r == 0)
-		r = copy_meta(fs, srcdir, path, &st, tmp);
+		r = copy_meta(fs, n->layer, srcdir, path, &st, tmp);
 	if (unlocked) {
 		pthread_mutex_lock(&fs->lock);
 		n->copying = false;

@@ -45,6 +45,7 @@ struct ovl_layer {
 	int fd;
 	dev_t dev;
 	unsigned devidx; /* distinct st_dev number, mixed into inode numbers */
+	const char *override; /* override_stat xattr name (override.h), or NULL */
 };
 
 struct ovl_table {

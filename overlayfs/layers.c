@@ -13,6 +13,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "overlayfs/fs.h"
+#include "overlayfs/override.h"
 
 static int open_dir(const char *what, const char *path, int *ret_fd, struct stat *ret_st,
 		    struct pea_error **err)
@@ -50,6 +51,12 @@ static int add_layer(struct ovl_fs *fs, const char *what, const char *path, stru
 		return r;
 	l->path = xstrdup(path);
 	l->dev = st.st_dev;
+	if (!fs->opts->noxattrs)
+		l->override = ovl_override_probe(l->fd);
+	if (!l->override && fs->nlayers == 0 && fs->opts->upperdir)
+		l->override = fs->opts->xattr_permissions == 1	 ? OVL_OVERRIDE_PRIVILEGED
+			      : fs->opts->xattr_permissions == 2 ? OVL_OVERRIDE_USER
+								 : NULL;
 	l->devidx = dev_index(fs, st.st_dev);
 	fs->nlayers++;
 	return 0;

@@ -7,6 +7,7 @@
 #include "lib/cleanup.h"
 #include "lib/xalloc.h"
 #include "overlayfs/fs.h"
+#include "overlayfs/override.h"
 
 struct ovl_node *ovl_node_new(const char *name, mode_t type, unsigned layer, ino_t ino)
 {
@@ -303,6 +304,11 @@ int ovl_node_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st)
 		return r;
 	if (fstatat(dirfd, path, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
+	if (!n->detached && fs->layers[n->layer].override) {
+		r = ovl_override_apply(dirfd, path, fs->layers[n->layer].override, st);
+		if (r < 0)
+			return r;
+	}
 	st->st_uid = ovl_uid_to_mount(fs, st->st_uid);
 	st->st_gid = ovl_gid_to_mount(fs, st->st_gid);
 	st->st_ino = n->ino;

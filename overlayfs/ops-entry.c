@@ -8,6 +8,7 @@
 
 #include "lib/cleanup.h"
 #include "overlayfs/ops.h"
+#include "overlayfs/override.h"
 
 void ovl_op_init(void *userdata, struct fuse_conn_info *conn)
 {
@@ -105,6 +106,28 @@ static struct timespec set_time(int to_set, int now_flag, int flag, const struct
 	return (struct timespec){ .tv_nsec = UTIME_OMIT };
 }
 
+/* chown and chmod on an upper layer that keeps owners and modes in an xattr. */
+static int set_override(struct ovl_fs *fs, int dirfd, const char *path, const struct stat *attr,
+			int to_set)
+{
+	const char *name = fs->layers[0].override;
+	struct stat st;
+	int r;
+
+	if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	r = ovl_override_apply(dirfd, path, name, &st);
+	if (r < 0)
+		return r;
+	if (to_set & FUSE_SET_ATTR_UID)
+		st.st_uid = ovl_uid_to_disk(fs, attr->st_uid);
+	if (to_set & FUSE_SET_ATTR_GID)
+		st.st_gid = ovl_gid_to_disk(fs, attr->st_gid);
+	if (to_set & FUSE_SET_ATTR_MODE)
+		st.st_mode = attr->st_mode;
+	return ovl_override_write(dirfd, path, name, st.st_uid, st.st_gid, st.st_mode);
+}
+
 static int do_setattr(struct ovl_fs *fs, struct ovl_node *n, const struct stat *attr, int to_set,
 		      int fd)
 {
@@ -117,6 +140,13 @@ static int do_setattr(struct ovl_fs *fs, struct ovl_node *n, const struct stat *
 	r = ovl_node_where(fs, n, path, sizeof(path), &dirfd);
 	if (r < 0)
 		return r;
+	if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_MODE)) &&
+	    fs->layers[0].override && !n->detached && n->type != S_IFLNK) {
+		r = set_override(fs, dirfd, path, attr, to_set);
+		if (r < 0)
+			return r;
+		to_set &= ~(FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_MODE);
+	}
 	if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
 		uid_t uid = (to_set & FUSE_SET_ATTR_UID) ? ovl_uid_to_disk(fs, attr->st_uid)
 							 : (uid_t)-1;

@@ -6,8 +6,15 @@
 #include "lib/cleanup.h"
 #include "lib/xalloc.h"
 #include "overlayfs/ops.h"
+#include "overlayfs/override.h"
 
 #define OVL_XATTR_BUF (64u << 10)
+
+/* Overlay's own names, and the owners and modes kept in xattrs: not the user's. */
+static bool is_hidden(const char *name)
+{
+	return ovl_xattr_is_private(name) || ovl_override_is_name(name);
+}
 
 /* /proc path of n where it lives now; with copy_up, in the upper layer first. */
 static int xattr_path(struct ovl_fs *fs, struct ovl_node *n, bool copy_up, char *buf, size_t size)
@@ -60,7 +67,7 @@ void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 	ssize_t n = -1;
 	int r;
 
-	if (ovl_xattr_is_private(name)) {
+	if (is_hidden(name)) {
 		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : ENODATA);
 		return;
 	}
@@ -110,7 +117,7 @@ void ovl_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	for (ssize_t off = 0; off < n; off += (ssize_t)strlen(list + off) + 1) {
 		size_t l = strlen(list + off) + 1;
 
-		if (ovl_xattr_is_private(list + off))
+		if (is_hidden(list + off))
 			continue;
 		memcpy(out + len, list + off, l);
 		len += l;
@@ -130,7 +137,7 @@ void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 	char p[PATH_MAX + 64];
 	int r;
 
-	if (ovl_xattr_is_private(name)) {
+	if (is_hidden(name)) {
 		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : EPERM);
 		return;
 	}
@@ -153,7 +160,7 @@ void ovl_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	char p[PATH_MAX + 64];
 	int r;
 
-	if (ovl_xattr_is_private(name)) {
+	if (is_hidden(name)) {
 		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : ENODATA);
 		return;
 	}

@@ -151,8 +151,12 @@ static int parse_value_opt(struct ovl_options *o, const char *key, const char *v
 			o->writeback = n != 0;
 		return 0;
 	}
-	if (strcmp(key, "xattr_permissions") == 0)
-		return parse_int(key, v, 0, 2, &n, err);
+	if (strcmp(key, "xattr_permissions") == 0) {
+		r = parse_int(key, v, 0, 2, &n, err);
+		if (r == 0)
+			o->xattr_permissions = (int)n;
+		return r;
+	}
 	if (strcmp(key, "max_threads") == 0 || strcmp(key, "max_idle_threads") == 0) {
 		r = parse_int(key, v, -1, 100000, &n, err);
 		if (r == 0 && key[4] == 't' && n > 0)

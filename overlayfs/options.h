@@ -30,6 +30,7 @@ struct ovl_options {
 	int64_t squash_gid;
 	bool static_nlink;
 	bool noxattrs;
+	int xattr_permissions; /* 1, 2: the upper keeps owners and modes in an xattr */
 	bool fsync;    /* honour fsync(2); off with fsync=0 or volatile */
 	bool fsync_copy_up; /* fsync copied-up data too: only with fsync=1 given */
 	bool threaded; /* multi-threaded loop (default); off with threaded=0 or -s */

@@ -226,6 +226,56 @@ PY
 	ovl_umount "$D"
 }
 
+@test "overlayfs attrs: owners and modes from override_stat xattrs, read and written" {
+	local l="$TEST_DIR/o/lower" u="$TEST_DIR/o/upper" m="$TEST_DIR/o/mnt"
+	mkdir -p "$l/d" "$u" "$TEST_DIR/o/work" "$m"
+	echo a >"$l/d/f"
+	echo b >"$l/plain"
+	# containers/storage's form: the layer's root says the layer uses it.
+	setfattr -n user.containers.override_stat -v 0:0:0755 "$l"
+	setfattr -n user.containers.override_stat -v 1000:1001:0640 "$l/d/f"
+	setfattr -n user.containers.override_stat -v 0:0:0755 "$u"
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$l,upperdir=$u,workdir=$TEST_DIR/o/work" "$m" \
+		2>"$TEST_DIR/o/server.log" &
+	echo $! >"$TEST_DIR/o/server.pid"
+	ovl_wait_mounted "$m" "$(cat "$TEST_DIR/o/server.pid")"
+	run -0 stat -c '%n %u:%g %a' "$m/d/f" "$m/plain"
+	assert_output "$m/d/f 1000:1001 640
+$m/plain $(stat -c '%u:%g %a' "$l/plain")"
+	# Hidden from the mount.
+	run -0 getfattr --absolute-names -d -m - "$m/d/f"
+	assert_output ""
+	run -1 setfattr -n user.containers.override_stat -v 0:0:0777 "$m/d/f"
+	# Copy-up, chown and chmod write the xattr of the upper layer, not the inode.
+	echo more >>"$m/d/f"
+	chown 7:8 "$m/d/f"
+	chmod 4711 "$m/d/f"
+	run -0 stat -c '%u:%g %a' "$m/d/f"
+	assert_output "7:8 4711"
+	ovl_umount "$TEST_DIR/o"
+	run -0 getfattr --absolute-names -n user.containers.override_stat --only-values "$u/d/f"
+	assert_output "7:8:04711"
+	run -0 stat -c '%u:%g' "$u/d/f"
+	assert_output "0:0"
+}
+
+@test "overlayfs attrs: a malformed override_stat xattr is an error on that file only" {
+	local l="$TEST_DIR/o/lower" m="$TEST_DIR/o/mnt"
+	mkdir -p "$l" "$m"
+	echo a >"$l/bad"
+	echo b >"$l/good"
+	setfattr -n user.containers.override_stat -v 0:0:0755 "$l"
+	setfattr -n user.containers.override_stat -v 1:2:999 "$l/bad"
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$l" "$m" 2>"$TEST_DIR/o/server.log" &
+	echo $! >"$TEST_DIR/o/server.pid"
+	ovl_wait_mounted "$m" "$(cat "$TEST_DIR/o/server.pid")"
+	run -1 stat "$m/bad"
+	assert_output --partial "Invalid argument"
+	run -0 cat "$m/good"
+	assert_output b
+	ovl_umount "$TEST_DIR/o"
+}
+
 @test "overlayfs attrs: an open file survives its unlink" {
 	ovl_mount pea "$D"
 	run -0 python3 - "$M/data" <<'PY'
