@@ -70,6 +70,7 @@ int cli_context(const struct global_options *g, struct transport_context *ctx,
 	if (registries_conf_load(g->registries_conf, &ctx->registries, err) < 0)
 		return -EINVAL;
 	ctx->tmpdir = g->tmpdir;
+	ctx->registries_d = g->registries_d;
 	ctx->timeout_s = g->command_timeout;
 	ctx->parallel = 6;
 	ctx->retries = 3;

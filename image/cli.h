@@ -16,6 +16,7 @@ struct global_options {
 	bool insecure_policy;
 	const char *registries_conf;
 	const char *tmpdir;
+	const char *registries_d;
 	const char *override_arch;
 	const char *override_os;
 	const char *override_variant;

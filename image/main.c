@@ -78,6 +78,8 @@ static const char usage[] =
 	"      --insecure-policy         accept any image, ignoring the policy\n"
 	"      --registries-conf=PATH    registries configuration (containers-registries.conf(5))\n"
 	"      --resolve-short-names     resolve docker://SHORT-NAME through registries.conf\n"
+	"      --registries.d=DIR        where signature lookasides are configured\n"
+	"                                (containers-registries.d(5))\n"
 	"      --tmpdir=DIR              where archives are unpacked and uploads staged\n"
 	"      --override-arch, --override-os, --override-variant=NAME   platform to select\n"
 	"      --command-timeout=SECONDS limit of each HTTP request\n"
@@ -116,6 +118,7 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 			g->registries_conf = optarg;
 			break;
 		case OPT_REGISTRIES_D:
+			g->registries_d = optarg;
 			break;
 		case OPT_TMPDIR:
 			g->tmpdir = optarg;

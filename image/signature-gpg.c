@@ -216,7 +216,7 @@ int source_check_signatures(struct image_source *s, const struct sig_policy *p,
 	if (s->ops->get_manifest(s, NULL, &buf, &len, &type, err) < 0)
 		return -EIO;
 	pea_digest_buffer("sha256", buf, len, digest);
-	if (s->ops->get_signatures && s->ops->get_signatures(s, &sigs, &n, err) < 0)
+	if (s->ops->get_signatures && s->ops->get_signatures(s, digest, &sigs, &n, err) < 0)
 		return pea_error_wrap(err, "%s: signatures", s->description);
 	/* a registry's image: the reference it was resolved to (others have none) */
 	if (s->client && s->canonical && s->ref_text) {

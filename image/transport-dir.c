@@ -61,8 +61,8 @@ static int dir_open_blob(struct image_source *s, const char *digest, int *ret_fd
 }
 
 /* signature-1, signature-2, ...: the signatures of manifest.json, as skopeo writes them. */
-static int dir_get_signatures(struct image_source *s, struct sig_blob **ret, size_t *ret_n,
-			      struct pea_error **err)
+static int dir_get_signatures(struct image_source *s, const char *digest, struct sig_blob **ret,
+			      size_t *ret_n, struct pea_error **err)
 {
 	struct sig_blob *sigs = NULL;
 	size_t n = 0;

@@ -11,6 +11,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "image/auth.h"
+#include "image/lookaside.h"
 #include "lib/digest.h"
 #include "image/reference.h"
 #include "image/registries.h"
@@ -120,9 +121,27 @@ static int docker_fetch_blobs(struct image_source *s, struct blob_fetch *f, size
 	return 0;
 }
 
+/* The lookaside storage of registries.d, if one is configured for the repository. */
+static int docker_get_signatures(struct image_source *s, const char *digest, struct sig_blob **ret,
+				 size_t *ret_n, struct pea_error **err)
+{
+	_cleanup_(reference_free_p) struct image_reference *ref = NULL;
+	_cleanup_free_ char *base = NULL;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (reference_parse(s->canonical, false, &ref, err) < 0 ||
+	    lookaside_base(s->registries_d, ref, &base, err) < 0)
+		return -EINVAL;
+	if (!base)
+		return 0;
+	return lookaside_read(base, ref, digest, ret, ret_n, err);
+}
+
 static const struct source_ops docker_source_ops = {
 	.get_manifest = docker_get_manifest,
 	.fetch_blobs = docker_fetch_blobs,
+	.get_signatures = docker_get_signatures,
 };
 
 /* Try one place: a registry client and the top-level manifest. */
@@ -194,6 +213,7 @@ int docker_source_open(const struct image_name *name, const struct side_options 
 	const char *bare = name->input + strlen("docker://");
 
 	s->ops = &docker_source_ops;
+	s->registries_d = ctx->registries_d;
 	reference_default_tag(ref);
 	if (!ref->short_name || !ctx->resolve_short_names)
 		return try_reference(ref, side, ctx, s, err);

@@ -60,6 +60,7 @@ struct side_options {
 struct transport_context {
 	struct registries_conf *registries;
 	const char *tmpdir;
+	const char *registries_d; /* containers-registries.d(5) folder, NULL: the default */
 	struct progress *progress;
 	long timeout_s;
 	int parallel;
@@ -82,9 +83,9 @@ struct source_ops {
 	/* A readable fd of a blob, for local sources. */
 	int (*open_blob)(struct image_source *s, const char *digest, int *ret_fd,
 			 struct pea_error **err);
-	/* Optional: the signatures of the top-level manifest (none: *ret_n 0). */
-	int (*get_signatures)(struct image_source *s, struct sig_blob **ret, size_t *ret_n,
-			      struct pea_error **err);
+	/* Optional: the signatures of the top-level manifest, digest (none: *ret_n 0). */
+	int (*get_signatures)(struct image_source *s, const char *digest, struct sig_blob **ret,
+			      size_t *ret_n, struct pea_error **err);
 	/* Download into sinks (registries); NULL: open_blob one after the other. */
 	int (*fetch_blobs)(struct image_source *s, struct blob_fetch *f, size_t n,
 			   const struct fetch_hooks *hooks, struct pea_error **err);
@@ -98,8 +99,9 @@ struct image_source {
 	/* registry */
 	struct registry_client *client;
 	char *repo;
-	char *ref_text;	 /* tag or digest */
-	char *canonical; /* "host/repo" for inspect's Name */
+	char *ref_text;		  /* tag or digest */
+	char *canonical;	  /* "host/repo" for inspect's Name */
+	const char *registries_d; /* where the lookaside of signatures is configured, or NULL */
 	/* local directory (oci, dir, extracted archives) */
 	int dirfd;
 	int blobs_fd;	  /* oci: the blobs folder (or the shared one) */

@@ -23,6 +23,10 @@ teardown() {
 	for f in flaky slow redir p503 die pp; do
 		img_flaky_stop "$f"
 	done
+	img_kill "${SIGSERVER_PID:-}"
+	if [[ -d "$TEST_DIR/gnupg" ]]; then
+		GNUPGHOME="$TEST_DIR/gnupg" timeout -k 5 20 gpgconf --kill all || true
+	fi
 }
 
 setup() {
@@ -332,4 +336,53 @@ registry_blob_file() {
 			fi
 		done
 	done
+}
+
+@test "signedBy: signatures from a registries.d lookaside (file:// and http://) are checked" {
+	require_cmd gpg
+	export GNUPGHOME="$TEST_DIR/gnupg"
+	mkdir -m 700 "$GNUPGHOME"
+	timeout -k 5 60 gpg --batch --passphrase '' --quick-gen-key "pea <pea@test>" ed25519 sign never 2>/dev/null
+	fpr="$(gpg --with-colons --list-keys pea@test | awk -F: '/^fpr/ { print $10; exit }')"
+	gpg --export -a pea@test >"$TEST_DIR/pea.asc"
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false "oci:$MULTI" "docker://$R/t15/multi:1"
+	run -0 "${I[@]}" copy -q --dest-tls-verify=false "oci:$MULTI" "docker://$R/t15/multi:2"
+	d="$(layout_manifest "$MULTI")"
+	mkdir -p "$TEST_DIR/sigs/t15/multi@sha256=${d#sha256:}" "$TEST_DIR/rd"
+	timeout -k 5 60 skopeo standalone-sign "$(img_blob_path "$MULTI" "$d")" "$R/t15/multi:1" "$fpr" \
+		-o "$TEST_DIR/sigs/t15/multi@sha256=${d#sha256:}/signature-1"
+	gpgconf --kill all
+	unset GNUPGHOME
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s/t15":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"%s"}]}}}\n' \
+		"$R" "$TEST_DIR/pea.asc" >"$TEST_DIR/p.json"
+	P=("$PEA_IMAGE" --policy "$TEST_DIR/p.json" --registries.d "$TEST_DIR/rd")
+	# no lookaside configured: no signatures
+	run -1 "${P[@]}" copy -q --src-tls-verify=false "docker://$R/t15/multi:1" "oci:$TEST_DIR/o"
+	assert_output --partial "has none"
+	[ ! -e "$TEST_DIR/o" ]
+	printf 'default-docker:\n  lookaside: file:///nonexistent\ndocker:\n  %s/t15:\n    lookaside: file://%s\n' \
+		"$R" "$TEST_DIR/sigs" >"$TEST_DIR/rd/sigs.yaml"
+	run -0 "${P[@]}" copy -q --src-tls-verify=false "docker://$R/t15/multi:1" "oci:$TEST_DIR/o"
+	assert_equal "$(layout_manifest "$TEST_DIR/o")" "$d"
+	run -0 "${P[@]}" inspect --tls-verify=false "docker://$R/t15/multi@$d"
+	# the same manifest under another tag: signed for :1 only (matchRepoDigestOrExact)
+	run -1 "${P[@]}" inspect --tls-verify=false "docker://$R/t15/multi:2"
+	assert_output --partial "the signature is for '$R/t15/multi:1', not this image"
+	# over http (the older "sigstore" key)
+	port="$(pea_free_port)"
+	"$IMG_PYTHON" -m http.server "$port" --bind 127.0.0.1 --directory "$TEST_DIR/sigs" \
+		</dev/null >"$TEST_DIR/http.log" 2>&1 3>&- &
+	SIGSERVER_PID=$!
+	for ((k = 0; k < 100; k++)); do
+		curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/" && break
+		sleep 0.1
+	done
+	printf 'docker:\n  %s/t15/multi:\n    sigstore: http://127.0.0.1:%s\n' "$R" "$port" >"$TEST_DIR/rd/sigs.yaml"
+	run -0 "${P[@]}" inspect --tls-verify=false "docker://$R/t15/multi:1"
+	grep -q "GET /t15/multi@sha256=${d#sha256:}/signature-1 " "$TEST_DIR/http.log"
+	img_kill "$SIGSERVER_PID"
+	printf 'docker: [\n' >"$TEST_DIR/rd/sigs.yaml"
+	run -1 "${P[@]}" inspect --tls-verify=false "docker://$R/t15/multi:1"
+	assert_output --partial "sigs.yaml': line 2"
+	assert_equal "${#lines[@]}" 1
 }
