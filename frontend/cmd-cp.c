@@ -55,7 +55,6 @@ struct side {
 	char *path;
 	int rootfd;   /* container root */
 	bool mounted; /* we mounted it (unmount after) */
-	int lock;     /* records lock while a stopped container is mounted */
 };
 
 static void side_clear(const struct global_options *g, struct side *s)
@@ -68,7 +67,6 @@ static void side_clear(const struct global_options *g, struct side *s)
 			log_warning("unmounting container '%s': %s, ignoring", s->rec->name,
 				    e->message);
 	}
-	pea_close(s->lock);
 	ctr_record_free(s->rec);
 	free(s->path);
 }
@@ -88,7 +86,7 @@ static void split_arg(const char *arg, char **ret_ctr, char **ret_path)
 }
 
 /* Open the container's root: its running init's, or mounted through pea-storage. */
-static int side_open(struct global_options *g, const char *name, struct side *s,
+static int side_open(struct global_options *g, const char *name, struct side *s, int *lock,
 		     struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *res = NULL;
@@ -105,7 +103,7 @@ static int side_open(struct global_options *g, const char *name, struct side *s,
 			return 0;
 	}
 	/* stopped: keep it so (no start meanwhile) while its root is mounted here */
-	if (records_lock(g, &s->lock, err) < 0)
+	if (*lock < 0 && records_lock(g, lock, err) < 0)
 		return -1;
 	args[2] = s->rec->id;
 	if (store_call(g, args, &res, err) < 0)
@@ -707,7 +705,8 @@ int cmd_cp(struct global_options *g, int argc, char **argv, struct pea_error **e
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cp_opts o = { .archive = true };
-	struct side src = { .rootfd = -1, .lock = -1 }, dst = { .rootfd = -1, .lock = -1 };
+	struct side src = { .rootfd = -1 }, dst = { .rootfd = -1 };
+	_cleanup_close_ int lock = -1; /* records lock while a stopped container is mounted */
 	_cleanup_free_ char *sc = NULL, *dc = NULL;
 	int r, c = 0, rc = -1;
 
@@ -730,12 +729,11 @@ int cmd_cp(struct global_options *g, int argc, char **argv, struct pea_error **e
 		return pea_error_new(err, EINVAL,
 				     "invalid arguments %s, %s you must use just one container",
 				     argv[optind], argv[optind + 1]);
-	if (sc && dc)
-		return pea_error_new(err, EINVAL, "copying between containers is not supported");
 	if (!*(sc ? src.path : dst.path))
 		return pea_error_new(err, EINVAL, "\"%s\": the path in the container is empty",
 				     argv[sc ? optind : optind + 1]);
-	if ((sc && side_open(g, sc, &src, err) < 0) || (dc && side_open(g, dc, &dst, err) < 0))
+	if ((sc && side_open(g, sc, &src, &lock, err) < 0) ||
+	    (dc && side_open(g, dc, &dst, &lock, err) < 0))
 		goto out;
 	rc = do_copy(&src, &dst, &o, err);
 out:

@@ -167,8 +167,8 @@ one"
 	assert_output --partial 'cannot copy a directory to a file'
 	run -125 pea_cmd cp "$H/a" "$H/b"
 	assert_output --partial 'you must use just one container'
-	run -125 pea_cmd cp c:/a c:/b
-	assert_output --partial 'copying between containers is not supported'
+	run -125 pea_cmd cp c:/nosuch c:/b
+	assert_output --partial '"/nosuch" could not be found on container c'
 	run -125 pea_cmd cp nosuch:/a "$H"
 	assert_output --partial 'no container with name or ID "nosuch" found'
 	run -125 pea_cmd cp --archive=maybe c:/etc "$H"
@@ -182,4 +182,26 @@ one"
 	assert_output --partial 'reading the tar stream'
 	run -125 "$PEA" "${FE_ARGS[@]}" cp - c:/etc/passwd <"$H/garbage"
 	assert_output --partial 'must be a directory when copying from stdin'
+}
+
+@test "cp between containers, running and stopped" {
+	run -0 pea_cmd run -d --name r busybox sh -c 'mkdir /d && echo from-r >/d/f && exec sleep 1000'
+	run -0 pea_cmd create --name s busybox true
+	for ((i = 0; i < 100; i++)); do
+		pea_cmd exec r test -f /d/f 2>/dev/null && break
+		sleep 0.05
+	done
+	run -0 pea_cmd cp r:/d s:/copied
+	run -0 pea_cmd cp s:/copied/f "$H/f"
+	assert_equal "$(cat "$H/f")" from-r
+	run -0 pea_cmd cp s:/etc/passwd r:/tmp/pw
+	run -0 pea_cmd exec r head -1 /tmp/pw
+	assert_output "root:x:0:0:root:/root:/bin/sh"
+	# both stopped: one lock for both, nothing left mounted
+	run -0 pea_cmd create --name s2 busybox true
+	run -0 pea_cmd cp s:/copied s2:/again
+	run -0 pea_cmd cp s2:/again/f "$H/f2"
+	assert_equal "$(cat "$H/f2")" from-r
+	run -0 "$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" container ls
+	assert_equal "$(jq '[.result[] | select(.mount_count > 0)] | length' <<<"$output")" 1
 }
