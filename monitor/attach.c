@@ -376,8 +376,9 @@ int attach_setup(struct monitor *m, struct pea_error **err)
 		return pea_error_errno(err, "bind the attach socket '%s'", path);
 	if (fchmodat(dirfd, "attach", 0700, 0) < 0)
 		return pea_error_errno(err, "chmod the attach socket '%s'", path);
+	m->attach_path = TAKE_PTR(path); /* removed at the end */
 	if (listen(m->attach_fd, 10) < 0)
-		return pea_error_errno(err, "listen on the attach socket '%s'", path);
+		return pea_error_errno(err, "listen on the attach socket '%s'", m->attach_path);
 	return pea_loop_add_fd(m->loop, m->attach_fd, EPOLLIN, attach_accept_cb, m, &m->attach_w,
 			       err);
 }
@@ -408,16 +409,25 @@ void attach_flush(struct monitor *m)
 	}
 }
 
-/* At the end: give each client what is queued for it, then close. */
+/*
+ * At the end: give each client what is queued for it, remove the socket
+ * (as conmon: a client that sees the end finds it gone), then close the
+ * clients.
+ */
 void attach_close(struct monitor *m)
 {
 	attach_flush(m);
-	while (m->clients)
-		client_free(m->clients);
 	if (m->attach_w)
 		pea_loop_remove(m->loop, m->attach_w);
 	m->attach_w = NULL;
 	m->attach_fd = pea_close(m->attach_fd);
+	if (m->attach_path && unlink(m->attach_path) < 0 && errno != ENOENT)
+		log_warning("remove the attach socket '%s': %s, ignoring", m->attach_path,
+			    strerror(errno));
+	free(m->attach_path);
+	m->attach_path = NULL;
+	while (m->clients)
+		client_free(m->clients);
 	if (m->attach_symlink && unlink(m->attach_symlink) < 0 && errno != ENOENT)
 		log_warning("remove the attach symlink '%s': %s, ignoring", m->attach_symlink,
 			    strerror(errno));

@@ -120,6 +120,7 @@ struct monitor {
 	/* attach socket */
 	int attach_fd;
 	char *attach_symlink; /* SOCKET_DIR/CUUID -> bundle, removed at exit */
+	char *attach_path;    /* the socket, removed at exit */
 	struct pea_watch *attach_w;
 	struct attach_client *clients;
 	int nclients, clients_full;

@@ -51,6 +51,27 @@ case_round_trip() {
 	for_each_runtime case_round_trip
 }
 
+# As conmon's own test: when the client sees the end of the stream, the
+# container's last words are in the log and the socket is gone.
+case_end_seen_by_client() {
+	monitor_setup sh -c 'cat && echo stopped'
+	monitor_launch -l "k8s-file:$MON_LOG" -i
+	monitor_start_container
+	test -S "$MON_BUNDLE/attach"
+	printf 'hello\n' | timeout -k 5 10 socat -t 5 - \
+		"UNIX-CONNECT:$MON_SOCKETS/$MON_CID/attach,type=5" >/dev/null
+	run -0 k8s_log_text "$MON_LOG"
+	assert_line "stdout F hello"
+	assert_line "stdout F stopped"
+	test ! -e "$MON_BUNDLE/attach"
+	test ! -L "$MON_SOCKETS/$MON_CID"
+	monitor_wait_exit
+}
+
+@test "attach: once a client sees the end, the log is complete and the socket removed" {
+	for_each_runtime case_end_seen_by_client
+}
+
 case_full_attach() {
 	monitor_setup sh -c 'read l; echo full:$l'
 	monitor_launch -l "k8s-file:$MON_LOG" -i --full-attach

@@ -200,6 +200,7 @@ case_create_fails() {
 	# nothing written as if the container had run, nothing left behind
 	test ! -e "$MON_EXITS/$MON_CID"
 	test ! -e "$MON_SOCKETS/$MON_CID"
+	test ! -e "$MON_BUNDLE/attach"
 	run ! kill -0 "$(cat "$MON_PIDFILE")"
 }
 
