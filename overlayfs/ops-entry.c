@@ -16,9 +16,13 @@ void ovl_op_init(void *userdata, struct fuse_conn_info *conn)
 
 	if (fs->opts->writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
-	/* Data moves between the layer files and /dev/fuse without a copy through us. */
-	conn->want |= conn->capable &
-		      (FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+	/*
+	 * Read data moves from the layer files to /dev/fuse without a copy
+	 * through us. Requests are read with one read(2): splicing them in costs
+	 * a splice and a read for each small one, and most are small.
+	 */
+	conn->want |= conn->capable & (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+	conn->want &= ~(unsigned)FUSE_CAP_SPLICE_READ;
 	/* We keep no state the kernel's POSIX and flock locks would need. */
 	conn->want &= ~(unsigned)(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 }
