@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -480,6 +481,52 @@ static int parse_descriptors(char **args, int n, int **ret, size_t *ret_n, struc
 	return 0;
 }
 
+/*
+ * Descriptors pea does not know are ps(1) options, as podman treats them: ps
+ * runs with them inside the container (pea exec), and the lines naming that
+ * ps itself are left out. Without a ps there, the descriptor error stays.
+ */
+static int ps_in_container(struct global_options *g, const struct ctr_record *r, char **args, int n,
+			   struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = frontend_self_argv(g);
+	_cleanup_strv_ char **words = NULL;
+	_cleanup_free_ char *cmd = NULL;
+	struct run_result res = { 0 };
+	char *line, *save = NULL;
+
+	pea_strv_push(&argv, "exec");
+	pea_strv_push(&argv, r->id);
+	pea_strv_push(&argv, "ps");
+	for (int i = 0; i < n; i++) {
+		pea_strv_push(&argv, args[i]);
+		pea_strv_push(&words, args[i]);
+	}
+	cmd = pea_strv_join(words, " ");
+	if (frontend_run_capture(argv, -1, &res, NULL) < 0)
+		return -1; /* *err: the unknown descriptor */
+	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) {
+		int st = WIFEXITED(res.status) ? WEXITSTATUS(res.status) : PEA_EXIT_ENGINE;
+		bool missing = st == PEA_EXIT_NOT_FOUND || st == PEA_EXIT_CANNOT ||
+			       (res.errtxt && strstr(res.errtxt, "not found"));
+		if (!missing) {
+			pea_error_free(*err);
+			*err = NULL;
+			pea_error_new(err, EINVAL, "executing ps(1) in the container: %s",
+				      res.errtxt && *res.errtxt ? res.errtxt : "failed");
+		}
+		run_result_clear(&res);
+		return -1;
+	}
+	pea_error_free(*err);
+	*err = NULL;
+	for (line = strtok_r(res.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strstr(line, cmd))
+			printf("%s\n", line);
+	run_result_clear(&res);
+	return 0;
+}
+
 int cmd_top(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
@@ -505,13 +552,13 @@ int cmd_top(struct global_options *g, int argc, char **argv, struct pea_error **
 		return pea_error_new(err, EINVAL,
 				     "you must provide the name or id of a "
 				     "running container");
-	if (parse_descriptors(argv + optind + 1, argc - optind - 1, &desc, &nd, err) < 0)
-		return -1;
 	if (record_lookup(g, argv[optind], &r, err) < 0)
 		return -1;
 	(void)record_refresh(g, r, NULL);
 	if (r->state != CTR_RUNNING)
 		return pea_error_new(err, EINVAL, "top can only be used on running containers");
+	if (parse_descriptors(argv + optind + 1, argc - optind - 1, &desc, &nd, err) < 0)
+		return ps_in_container(g, r, argv + optind + 1, argc - optind - 1, err);
 	if (top_load(&t, r->pid, err) < 0) {
 		top_clear(&t);
 		return pea_error_wrap(err, "container '%s'", argv[optind]);

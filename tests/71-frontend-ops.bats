@@ -118,9 +118,24 @@ freezer_state() {
 	assert_output --partial 'no container with name or ID "nosuch" found'
 	run -125 pea_cmd top
 	assert_output --partial 'you must provide the name or id of a running container'
-	run -0 pea_cmd run -d --name r busybox sleep 1000
+	# a descriptor pea does not know is for ps(1) in the container: without one, an error
+	run -0 pea_cmd run -d --name r busybox sh -c 'rm /bin/ps; exec sleep 1000'
+	for ((i = 0; i < 100; i++)); do
+		pea_cmd exec r test -e /bin/ps 2>/dev/null || break
+		sleep 0.05
+	done
 	run -125 pea_cmd top r pid bogus
 	assert_output 'Error: unknown descriptor: bogus'
+}
+
+@test "top: other descriptors go to ps(1) in the container, its own line left out" {
+	run -0 pea_cmd run -d --name t busybox sleep 1000
+	fe_wait_state t running
+	run -0 pea_cmd top t -o pid,args
+	assert_line --index 0 --regexp '^ *PID +COMMAND$'
+	assert_line --regexp '^ *1 +sleep 1000$'
+	refute_line --partial 'ps -o'
+	assert_equal "${#lines[@]}" 2
 }
 
 @test "stats --no-stream: table, template, json, memory limit from the cgroup" {
