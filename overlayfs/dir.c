@@ -159,8 +159,9 @@ static void adopt_moved_origins(struct ovl_fs *fs, struct ovl_node *dir, struct 
 				continue;
 			c->origin_done = true;
 			if (ctx->upper_fd < 0)
-				ctx->upper_fd = openat(fs->layers[0].fd, ctx->path,
-						       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+				ctx->upper_fd =
+					openat(fs->layers[0].fd, ctx->path,
+					       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 			if (ctx->upper_fd < 0)
 				return;
 			if (ovl_origin_of(ctx->upper_fd, c->name, origin, sizeof(origin)) != 1)

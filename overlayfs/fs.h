@@ -35,7 +35,7 @@ struct ovl_workers;
 #define OVL_OPAQUE_FUSE	    "user.fuseoverlayfs.opaque"
 #define OVL_WORK_SUBDIR	    "work"
 /* Where a copied-up entry came from: a path below the layer roots (fuse-overlayfs's). */
-#define OVL_ORIGIN_FUSE	   "user.fuseoverlayfs.origin"
+#define OVL_ORIGIN_FUSE "user.fuseoverlayfs.origin"
 /* The kernel's: a file handle of the lower entry. */
 #define OVL_ORIGIN_TRUSTED "trusted.overlay.origin"
 #define OVL_ORIGIN_USER	   "user.overlay.origin"
@@ -44,7 +44,7 @@ struct ovl_layer {
 	char *path;
 	int fd;
 	dev_t dev;
-	unsigned devidx; /* distinct st_dev number, mixed into inode numbers */
+	unsigned devidx;      /* distinct st_dev number, mixed into inode numbers */
 	const char *override; /* override_stat xattr name (override.h), or NULL */
 };
 
@@ -86,7 +86,7 @@ struct ovl_fs {
 	pthread_mutex_t lock;
 	pthread_cond_t copy_done; /* a node's copying went false */
 	struct ovl_options *opts;
-	void *se; /* the struct fuse_session, for notifications */
+	void *se;		     /* the struct fuse_session, for notifications */
 	struct ovl_workers *workers; /* blocking requests; NULL: run in the loop thread */
 	uint32_t overflow_uid;
 	uint32_t overflow_gid;

@@ -31,9 +31,9 @@ struct ovl_options {
 	bool static_nlink;
 	bool noxattrs;
 	int xattr_permissions; /* 1, 2: the upper keeps owners and modes in an xattr */
-	bool fsync;    /* honour fsync(2); off with fsync=0 or volatile */
-	bool fsync_copy_up; /* fsync copied-up data too: only with fsync=1 given */
-	bool threaded; /* multi-threaded loop (default); off with threaded=0 or -s */
+	bool fsync;	       /* honour fsync(2); off with fsync=0 or volatile */
+	bool fsync_copy_up;    /* fsync copied-up data too: only with fsync=1 given */
+	bool threaded;	       /* worker threads (default); off with threaded=0 or -s */
 	double timeout;
 	bool foreground;
 	bool debug;
@@ -41,7 +41,7 @@ struct ovl_options {
 	int log_format; /* enum log_format, -1: default */
 	bool ro;
 	bool writeback;
-	unsigned max_threads; /* 0: libfuse's default */
+	unsigned max_threads; /* workers; 0: two per CPU */
 	bool clone_fd;
 	char **fuse_opts; /* mount options handed to libfuse (allow_other, ...) */
 };

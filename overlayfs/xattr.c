@@ -34,7 +34,8 @@ int ovl_origin_of(int dirfd, const char *name, char *buf, size_t size)
 		/* Written with its NUL by fuse-overlayfs and by us. */
 		return buf[0] != '\0' ? 1 : 0;
 	}
-	if (lgetxattr(p, OVL_ORIGIN_TRUSTED, NULL, 0) > 0 || lgetxattr(p, OVL_ORIGIN_USER, NULL, 0) > 0)
+	if (lgetxattr(p, OVL_ORIGIN_TRUSTED, NULL, 0) > 0 ||
+	    lgetxattr(p, OVL_ORIGIN_USER, NULL, 0) > 0)
 		return 2;
 	return 0;
 }
