@@ -277,7 +277,8 @@ case_slow_client() {
 	monitor_launch -l "k8s-file:$MON_LOG"
 	wait_for test -S "$MON_SOCKETS/$MON_CID/attach"
 	# a client that stops reading: socat's output goes to a pipe nobody reads
-	socat -b 65536 UNIX-CONNECT:"$MON_SOCKETS/$MON_CID/attach",type=5 EXEC:"sleep 2" &
+	timeout -k 5 30 socat -b 65536 UNIX-CONNECT:"$MON_SOCKETS/$MON_CID/attach",type=5 \
+		EXEC:"sleep 2" &
 	local client=$!
 	sleep 0.3
 	mon_pid=$(cat "$MON_PIDFILE")

@@ -43,7 +43,7 @@ case_detached_run() {
 	test -S "$MON_BUNDLE/attach"
 	test -p "$MON_BUNDLE/ctl"
 	test -p "$MON_BUNDLE/winsz"
-	"$PEA_TEST_RUNTIME" --root "$ROOT" start "$MON_CID"
+	timeout -k 5 30 "$PEA_TEST_RUNTIME" --root "$ROOT" start "$MON_CID"
 	monitor_wait_exit
 	assert_equal "$(cat "$MON_EXITS/$MON_CID")" 3
 	assert_equal "$(cat "$MON_PERSIST/exit")" 3
@@ -196,7 +196,7 @@ case_create_fails() {
 	jq -r .message <<<"$output" | grep -q "no-such-rootfs" ||
 		fail "the runtime's error is not in: $output"
 	wait_for test -s "$TEST_DIR/launch.rc"
-	wait "$MON_TINI_PID" || true
+	monitor_wait_gone
 	# nothing written as if the container had run, nothing left behind
 	test ! -e "$MON_EXITS/$MON_CID"
 	test ! -e "$MON_SOCKETS/$MON_CID"
@@ -307,7 +307,7 @@ case_sync_mode() {
 	monitor_setup sh -c 'exit 4'
 	monitor_launch -l "k8s-file:$MON_LOG" --sync
 	monitor_start_container
-	wait "$MON_TINI_PID" || true
+	monitor_wait_gone
 	assert_equal "$(cat "$TEST_DIR/launch.rc")" 4
 	assert_equal "$(cat "$MON_EXITS/$MON_CID")" 4
 }
@@ -342,7 +342,8 @@ journald_case() {
 	set -e
 	mount -t tmpfs tmpfs /run
 	mkdir -p /run/systemd/journal
-	socat -u UNIX-RECV:/run/systemd/journal/socket OPEN:"$TEST_DIR/journal.raw",creat,append &
+	timeout -k 5 60 socat -u UNIX-RECV:/run/systemd/journal/socket \
+		OPEN:"$TEST_DIR/journal.raw",creat,append &
 	local socat_pid=$!
 	wait_for test -S /run/systemd/journal/socket
 	monitor_setup sh -c 'echo hello; sleep 0.1; echo oops >&2; sleep 0.1; printf partial'
@@ -357,7 +358,7 @@ journald_case() {
 
 @test "journald: one native-protocol entry per line with conmon's fields" {
 	export -f journald_case
-	run -0 unshare -m --propagation private bash -c '
+	run -0 timeout -k 5 120 unshare -m --propagation private bash -c '
 		source "$PEA_TEST_HELPERS/common.bash"
 		source "$PEA_TEST_HELPERS/../helpers-monitor.bash"
 		journald_case'
@@ -398,7 +399,7 @@ syslog_case() {
 	mount --rbind "$TEST_DIR/hostdev/pts" /dev/pts
 	mount --rbind "$TEST_DIR/hostdev/shm" /dev/shm
 	ln -s /proc/self/fd /dev/fd
-	socat -u UNIX-RECV:/dev/log OPEN:"$TEST_DIR/syslog.raw",creat,append &
+	timeout -k 5 60 socat -u UNIX-RECV:/dev/log OPEN:"$TEST_DIR/syslog.raw",creat,append &
 	local socat_pid=$!
 	wait_for test -S /dev/log
 	monitor_setup sh -c 'echo hello'
@@ -412,7 +413,7 @@ syslog_case() {
 
 @test "--syslog: once detached, the monitor's log lines go to /dev/log, one datagram each" {
 	export -f syslog_case
-	run -0 unshare -m --propagation private bash -c '
+	run -0 timeout -k 5 120 unshare -m --propagation private bash -c '
 		source "$PEA_TEST_HELPERS/common.bash"
 		source "$PEA_TEST_HELPERS/../helpers-monitor.bash"
 		syslog_case'
@@ -428,15 +429,16 @@ syslog_case() {
 
 case_sdnotify() {
 	monitor_setup sleep 100
-	socat -u UNIX-RECV:"$TEST_DIR/host-notify.sock" OPEN:"$TEST_DIR/notified",creat,append &
+	timeout -k 5 60 socat -u UNIX-RECV:"$TEST_DIR/host-notify.sock" \
+		OPEN:"$TEST_DIR/notified",creat,append &
 	local socat_pid=$!
 	wait_for test -S "$TEST_DIR/host-notify.sock"
 	monitor_launch -l "k8s-file:$MON_LOG" --sdnotify-socket "$TEST_DIR/host-notify.sock"
 	monitor_start_container
 	test -S "$MON_BUNDLE/notify/notify.sock"
 	# what the container would send: only READY=1 goes on
-	printf 'STATUS=starting\n' | socat -u - "UNIX-SENDTO:$MON_BUNDLE/notify/notify.sock"
-	printf 'STATUS=up\nREADY=1\n' | socat -u - "UNIX-SENDTO:$MON_BUNDLE/notify/notify.sock"
+	printf 'STATUS=starting\n' | timeout -k 5 10 socat -u - "UNIX-SENDTO:$MON_BUNDLE/notify/notify.sock"
+	printf 'STATUS=up\nREADY=1\n' | timeout -k 5 10 socat -u - "UNIX-SENDTO:$MON_BUNDLE/notify/notify.sock"
 	wait_for test -s "$TEST_DIR/notified"
 	sleep 0.2
 	kill "$socat_pid"
@@ -492,7 +494,7 @@ case_restore_refused() {
 		jq -r .message <<<"$output" | grep -q "restore" ||
 			fail "the runtime's refusal is not in: $output"
 		wait_for test -s "$TEST_DIR/launch.rc"
-		wait "$MON_TINI_PID" || true
+		monitor_wait_gone
 		test ! -e "$MON_EXITS/$MON_CID"
 		out+=("$(sed -e "s|$TEST_DIR|DIR|g" -e "s|$MON_CID|CID|g" "$TEST_DIR/argv")")
 		monitor_teardown

@@ -250,16 +250,31 @@ monitor_start_container() {
 		echo "monitor reported: $line" >&2
 		return 1
 	}
-	"$PEA_TEST_RUNTIME" --root "$ROOT" start "$MON_CID"
+	timeout -k 5 30 "$PEA_TEST_RUNTIME" --root "$ROOT" start "$MON_CID"
 }
 
-# monitor_wait_exit: wait for the exit file and for the monitor to end.
+# monitor_wait_exit: wait for the exit file and for the monitor to end
+# (bounded: a monitor that never ends fails the test, it does not hang it).
 monitor_wait_exit() {
 	wait_for test -e "$MON_EXITS/$MON_CID" || {
 		echo "monitor output: $(cat "$MON_OUT" 2>/dev/null)" >&2
 		return 1
 	}
+	monitor_wait_gone
+}
+
+# monitor_wait_gone: wait (bounded) for the monitor launched last to end.
+monitor_wait_gone() {
+	MON_WAIT=1500 wait_for pid_gone "$MON_TINI_PID" || {
+		echo "the monitor did not end: $(cat "$MON_OUT" 2>/dev/null)" >&2
+		return 1
+	}
 	wait "$MON_TINI_PID" 2>/dev/null || true
+}
+
+# pid_gone PID: no such process, or a zombie.
+pid_gone() {
+	[[ ! -e /proc/$1 ]] || [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == Z ]]
 }
 
 # k8s_log_text FILE: the log content without timestamps, one "STREAM TAG TEXT" per entry.
@@ -280,7 +295,8 @@ kill_if_ours() {
 # monitor_teardown: delete the container and stop a monitor still running.
 monitor_teardown() {
 	if [[ -n "${MON_CID:-}" ]]; then
-		"$PEA_TEST_RUNTIME" --root "$ROOT" delete -f "$MON_CID" >/dev/null 2>&1 || true
+		timeout -k 5 30 "$PEA_TEST_RUNTIME" --root "$ROOT" delete -f "$MON_CID" \
+			>/dev/null 2>&1 || true
 	fi
 	local f p
 	# the monitor, and its first process if it never detached
