@@ -82,9 +82,6 @@ compose() {
 	run -0 compose down
 	run -0 pea_net_out ps -a -q
 	assert_output ""
-	run -0 ip -n "$FE_NETNS_NAME" -o link show
-	assert_equal "${#lines[@]}" 1
-	run -0 ip netns exec "$FE_NETNS_NAME" nft list ruleset
-	assert_output ""
+	fe_net_clean
 	run -0 pea_net network rm demo_default
 }

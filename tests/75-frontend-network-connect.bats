@@ -58,8 +58,7 @@ get() {
 	assert_output "${id:0:12}"
 	run -0 pea_net run --rm --network b --ip 10.89.71.7 busybox true
 	pea_net rm -f web >/dev/null
-	run -0 ip -n "$FE_NETNS_NAME" -o link show
-	assert_equal "${#lines[@]}" 1
+	fe_net_clean
 }
 
 @test "connect and disconnect a container that is not running" {
@@ -114,14 +113,14 @@ get() {
 	run -0 get http://127.0.0.1:8080/hostname
 	ip netns exec "$FE_NETNS_NAME" nft flush ruleset
 	run -7 fe_in_net curl -sS -m 2 http://127.0.0.1:8080/hostname
-	run -0 pea_net network reload web
+	run -0 --separate-stderr pea_net network reload web
 	assert_output "$id"
 	run -0 get http://127.0.0.1:8080/hostname
 	assert_output "${id:0:12}"
 	run -0 pea_net exec web ip -4 -o addr show eth0
 	assert_output --partial "inet 10.89.70.2/24"
 	ip netns exec "$FE_NETNS_NAME" nft flush ruleset
-	run -0 pea_net network reload --all
+	run -0 --separate-stderr pea_net network reload --all
 	assert_output "$id"
 	run -0 get http://127.0.0.1:8080/hostname
 	run -125 --separate-stderr pea_net network reload

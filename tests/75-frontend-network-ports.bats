@@ -56,13 +56,6 @@ udp() {
 	return 1
 }
 
-net_clean() {
-	run -0 ip -n "$FE_NETNS_NAME" -o link show
-	assert_equal "${#lines[@]}" 1
-	run -0 ip netns exec "$FE_NETNS_NAME" nft list ruleset
-	assert_output ""
-}
-
 @test "-p 8080:80: a busybox httpd answers on the host side (loopback and gateway), pea port" {
 	local id
 	id=$(pea_net_out run -d --name web -p 8080:80 busybox httpd -f -p 80 -h /etc)
@@ -83,7 +76,7 @@ net_clean() {
 	run -0 pea_net port -l
 	assert_output "80/tcp -> 0.0.0.0:8080"
 	pea_net rm -f web >/dev/null
-	net_clean
+	fe_net_clean
 	run -7 fe_in_net curl -sS -m 2 http://127.0.0.1:8080/
 }
 
@@ -115,7 +108,7 @@ net_clean() {
 	run -0 pea_net port u
 	assert_output "5353/udp -> 0.0.0.0:5354"
 	pea_net rm -f web u >/dev/null
-	net_clean
+	fe_net_clean
 }
 
 @test "-P: the exposed ports on free host ports; -p PORT picks one too" {
@@ -160,5 +153,5 @@ net_clean() {
 	assert_equal "$stderr" 'Error: no container with name or ID "nosuch" found: no such container'
 	run -0 pea_net_out ps -a -q
 	assert_output ""
-	net_clean
+	fe_net_clean
 }

@@ -38,14 +38,6 @@ ctr_ip() {
 		"$FE_ROOT/containers/$(pea_net_out inspect --format '{{.Id}}' "$1")/pea.json"
 }
 
-# Nothing of the containers is left in the test's namespace: only lo, no rules.
-net_clean() {
-	run -0 ip -n "$FE_NETNS_NAME" -o link show
-	assert_equal "${#lines[@]}" 1
-	run -0 ip netns exec "$FE_NETNS_NAME" nft list ruleset
-	assert_output ""
-}
-
 @test "run --network: an address of the subnet, eth0, the default route, /etc files" {
 	pea_net network create --subnet 10.89.7.0/24 blue >/dev/null
 	run -0 pea_net run --rm --name c1 --network blue busybox sh -c \
@@ -57,7 +49,7 @@ net_clean() {
 	assert_line "127.0.0.1	localhost localhost.localdomain localhost4 localhost4.localdomain4"
 	assert_line "search dns.podman"
 	assert_line "nameserver 10.89.7.1"
-	net_clean
+	fe_net_clean
 	[[ ! -e "$FE_RUNROOT/containers" ]] || [[ -z "$(ls "$FE_RUNROOT/containers")" ]]
 }
 
@@ -65,7 +57,7 @@ net_clean() {
 	run -0 pea_net run --rm -p 8080:80 busybox sh -c 'ip -4 -o addr show eth0; cat /etc/resolv.conf'
 	assert_line --index 0 --regexp 'inet 10\.88\.0\.2/16'
 	refute_line "search dns.podman"
-	net_clean
+	fe_net_clean
 }
 
 @test "IPAM: addresses differ, --ip is honoured and checked, rm frees the address" {
@@ -124,7 +116,7 @@ net_clean() {
 	pea_net network create --subnet 10.89.12.0/24 other >/dev/null
 	run -1 pea_net run --rm --network other busybox nslookup web
 	pea_net rm -f web db >/dev/null
-	net_clean
+	fe_net_clean
 	[[ ! -e "$FE_RUNROOT/networks/aardvark-dns/aardvark.pid" ]] ||
 		! kill -0 "$(cat "$FE_RUNROOT/networks/aardvark-dns/aardvark.pid")" 2>/dev/null
 }
@@ -142,7 +134,7 @@ net_clean() {
 	run -1 pea_net run --rm --network iso2 busybox nc -w 2 10.89.21.2 80 </dev/null
 	run -1 pea_net run --rm --network iso2 busybox nslookup web
 	pea_net rm -f web >/dev/null
-	net_clean
+	fe_net_clean
 }
 
 @test "stop tears the network down, start sets it up again, the exit command cleans up" {
@@ -152,13 +144,13 @@ net_clean() {
 	assert_output --partial "podman1"
 	[[ -e "$FE_RUNROOT/containers/$(pea_net_out inspect --format '{{.Id}}' s)/netns" ]]
 	pea_net stop -t 0 s >/dev/null
-	net_clean
+	fe_net_clean
 	[[ ! -e "$FE_RUNROOT/containers/$(pea_net_out inspect --format '{{.Id}}' s)/netns" ]]
 	pea_net start s >/dev/null
 	run -0 pea_net exec s ip -4 -o addr show eth0
 	assert_output --partial "inet 10.89.13.2/24"
 	pea_net rm -f s >/dev/null
-	net_clean
+	fe_net_clean
 	# a detached container that ends by itself: the monitor's exit command tears down
 	pea_net run -d --name q --network blue busybox sh -c 'sleep 0.3' >/dev/null
 	fe_wait_state q exited
@@ -167,7 +159,7 @@ net_clean() {
 		[[ -e "$FE_RUNROOT/containers/$(pea_net_out inspect --format '{{.Id}}' q)/netns" ]] || break
 		sleep 0.05
 	done
-	net_clean
+	fe_net_clean
 	# its address stays reserved until rm
 	assert_equal "$(ctr_ip q blue)" 10.89.13.2
 }
@@ -178,15 +170,15 @@ net_clean() {
 	# it into its cgroup: pea-runtime reports that instead, a race of its own)
 	run pea_net run --name bad --network blue busybox /nosuch
 	[[ $status == 127 || $status == 125 ]]
-	net_clean
+	fe_net_clean
 	[[ ! -e "$FE_RUNROOT/containers/$(pea_net_out inspect --format '{{.Id}}' bad)/netns" ]]
 	run pea_net run --rm --network blue busybox /nosuch
 	[[ $status == 127 || $status == 125 ]]
-	net_clean
+	fe_net_clean
 	# the bundle cannot be written (no such user) after the network was set up
 	run -125 --separate-stderr pea_net run --rm --network blue -u nosuchuser busybox true
 	assert_equal "$stderr" "Error: unable to find user nosuchuser: no matching entries in passwd file"
-	net_clean
+	fe_net_clean
 	# the address stays with the container that exists, and it runs once fixed
 	assert_equal "$(ctr_ip bad blue)" 10.89.19.2
 	run -0 pea_net run --rm --network blue busybox ip -4 -o addr show eth0
@@ -254,7 +246,7 @@ net_clean() {
 	[[ $stderr == "Error: network mode 'pasta' is not supported yet"* ]]
 	run -0 pea_net_out ps -a -q
 	assert_output ""
-	net_clean
+	fe_net_clean
 }
 
 @test "--mac-address and --network-alias with --network NAME" {
@@ -285,5 +277,5 @@ net_clean() {
 	assert_output blue
 	run -0 pea_net_out ps -a -q
 	assert_output ""
-	net_clean
+	fe_net_clean
 }

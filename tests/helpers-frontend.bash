@@ -184,3 +184,17 @@ fe_net_teardown() {
 pea_net_out() {
 	pea_net "$@" 2>/dev/null
 }
+
+# fe_net_clean: nothing of the containers is left in the test's namespace:
+# only lo, and no rule (netavark's iptables driver keeps its empty base chains:
+# then no rule may name an address of pea's subnets).
+fe_net_clean() {
+	run -0 ip -n "$FE_NETNS_NAME" -o link show
+	assert_equal "${#lines[@]}" 1
+	run -0 ip netns exec "$FE_NETNS_NAME" nft list ruleset
+	if [[ "${PEA_NETSETUP:-}" == */netavark ]]; then
+		refute_output --regexp '10\.(88|89)\.|fd[0-9a-f]{2}:'
+	else
+		assert_output ""
+	fi
+}
