@@ -138,7 +138,8 @@ static int read_changes(int fd, int imagefd, struct change **ret, size_t *ret_n,
 	}
 	if (r != ARCHIVE_EOF)
 		goto fail;
-	qsort(v, n, sizeof(*v), by_path);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_path);
 	*ret = v;
 	*ret_n = n;
 	v = NULL;

@@ -107,7 +107,6 @@ static int pause_cmd(struct global_options *g, int argc, char **argv, bool pause
 	_cleanup_free_ char *usage = NULL;
 	bool all = false;
 	int r, c = 0, status = 0;
-	size_t n;
 
 	usage = xasprintf("Usage: pea %s [OPTIONS] CONTAINER [CONTAINER...]\n"
 			  "\n"
@@ -132,12 +131,11 @@ static int pause_cmd(struct global_options *g, int argc, char **argv, bool pause
 	else
 		for (int i = optind; i < argc; i++)
 			pea_strv_push(&targets, argv[i]);
-	n = pea_strv_length(targets);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; targets && targets[i]; i++) {
 		_cleanup_error_ struct pea_error *e = NULL;
 
 		if (pause_one(g, targets[i], pause, &e) < 0) {
-			if (i + 1 == n && status == 0) {
+			if (!targets[i + 1] && status == 0) {
 				*err = TAKE_PTR(e);
 				return -1;
 			}

@@ -62,8 +62,7 @@ static int volume_load(const struct global_options *g, const char *name, struct 
 			return pea_error_new(err, ENOENT,
 					     "no volume with name \"%s\" found: no such volume",
 					     name);
-		*err = TAKE_PTR(e);
-		return -1;
+		return pea_error_new(err, e->code, "%s", e->message);
 	}
 	if (!j || pea_json_expect_object(j, "", err) < 0)
 		return pea_error_new(err, EINVAL, "'%s': not a volume record", path);
@@ -88,7 +87,7 @@ static int volumes_list(const struct global_options *g, struct json_object **ret
 	while (d && (e = readdir(d)))
 		if (e->d_name[0] != '.' && container_name_valid(e->d_name))
 			pea_strv_push(&names, e->d_name);
-	for (size_t i = 0, n = pea_strv_length(names); i < n; i++)
+	for (size_t i = 0, n = pea_strv_length(names); names && i < n; i++)
 		for (size_t k = i + 1; k < n; k++)
 			if (strcmp(names[k], names[i]) < 0) {
 				char *t = names[i];
