@@ -77,6 +77,8 @@ static int console_accept_cb(struct pea_loop *loop, int fd, uint32_t events, voi
 	m->stdout_fd = fcntl(master, F_DUPFD_CLOEXEC, 3);
 	if (m->stdout_fd < 0)
 		return pea_error_errno(err, "dup the terminal");
+	if (m->pending_cols > 0)
+		stdio_resize(m, m->pending_rows, m->pending_cols);
 	if (ctl_watch_winsz(m, err) < 0)
 		return -(*err)->code;
 	/* input queued by early attach clients */

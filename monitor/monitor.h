@@ -130,6 +130,7 @@ struct monitor {
 	int ctl_fd, ctl_dummy_fd, winsz_r, winsz_w;
 	struct pea_watch *winsz_watch;
 	char ctl_line[200], winsz_line[200];
+	unsigned pending_rows, pending_cols; /* a size asked for before the terminal came */
 	size_t ctl_len, winsz_len;
 	bool ctl_skip, winsz_skip; /* inside a line too long to keep */
 

@@ -320,10 +320,17 @@ void stdio_resize(struct monitor *m, unsigned rows, unsigned cols)
 {
 	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
 
-	if (!m->opts->terminal || m->stdout_fd < 0) {
+	if (!m->opts->terminal) {
 		log_debug("resize %ux%u without a terminal, ignoring", rows, cols);
 		return;
 	}
+	if (m->stdout_fd < 0) {
+		/* an engine sizes the terminal before the runtime made it: keep it for then */
+		m->pending_rows = rows;
+		m->pending_cols = cols;
+		return;
+	}
+	m->pending_rows = m->pending_cols = 0;
 	if (ioctl(m->stdout_fd, TIOCSWINSZ, &ws) < 0)
 		log_warning("set the terminal size to %ux%u: %s, ignoring", rows, cols,
 			    strerror(errno));

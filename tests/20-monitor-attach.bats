@@ -256,6 +256,34 @@ case_exec_tty() {
 	for_each_runtime --needs exec case_exec_tty
 }
 
+# podman sizes an exec's terminal on ctl before it says go on the start pipe,
+# before the runtime made the terminal: the size is kept for it (and applied
+# as the terminal arrives, which is just after the process starts: it waits).
+case_exec_tty_sized_before_start() {
+	monitor_setup sleep 100
+	monitor_launch -l "k8s-file:$MON_LOG"
+	monitor_start_container
+	monitor_exec_setup sh -c 'sleep 0.5; stty size'
+	jq '.terminal = true' "$MON_EXEC/process.json" >"$MON_EXEC/p.json"
+	mv "$MON_EXEC/p.json" "$MON_EXEC/process.json"
+	MON_START_FIFO="$TEST_DIR/start.fifo"
+	MON_ATTACH_FILE="$TEST_DIR/attach.pipe"
+	mkfifo "$MON_START_FIFO"
+	: >"$MON_ATTACH_FILE"
+	MON_ARGS=monitor_exec_args monitor_launch -t --exec-attach
+	echo go >"$MON_START_FIFO"
+	wait_for file_has_line "$MON_ATTACH_FILE"
+	echo "1 33 77" >"$MON_EXEC/ctl"
+	echo go >"$MON_START_FIFO"
+	run -0 monitor_sync_line 2
+	assert_equal "$(jq -r .data <<<"$output")" 0
+	grep -q "33 77" "$MON_EXEC/exec.log" || fail "$(cat "$MON_EXEC/exec.log")"
+}
+
+@test "exec: a terminal size asked for before the terminal exists is applied to it" {
+	for_each_runtime --needs exec case_exec_tty_sized_before_start
+}
+
 case_exec_timeout() {
 	monitor_setup sleep 100
 	monitor_launch -l "k8s-file:$MON_LOG"
