@@ -88,6 +88,22 @@ ctr_ip() {
 	assert_output --partial "inet 10.89.8.9/24"
 }
 
+@test "IPAM: containers created at once get distinct addresses and find each other" {
+	pea_net network create --subnet 10.89.23.0/24 blue >/dev/null
+	local i pids=()
+	for i in 1 2 3 4 5 6; do
+		pea_net run -d --name "c$i" --network blue busybox sleep 100 >/dev/null &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+	run -0 bash -c "jq -r '.opts.networks.blue.static_ips[0]' $FE_ROOT/containers/*/pea.json |
+		sort -u | wc -l"
+	assert_output 6
+	run -0 pea_net exec c1 sh -c 'for i in 2 3 4 5 6; do nslookup c$i >/dev/null || exit 1; done'
+}
+
 @test "IPAM: a full subnet and a lease range" {
 	pea_net network create --subnet 10.89.9.0/30 tiny >/dev/null
 	pea_net create --name a --network tiny busybox true >/dev/null
