@@ -90,9 +90,12 @@ RUN_OPTS=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
 @test "podman exec -it (under script): a terminal, the exit code" {
 	run -0 podman_cmd run -d "${RUN_OPTS[@]}" --name ex localhost/busybox:latest sleep 100
-	run under_script "$(podman_line) exec -it ex sh -c 'tty; exit 4'"
+	# podman sizes the exec's terminal before it starts (conmon gives 33 77 too)
+	run under_script "stty rows 33 cols 77; $(podman_line) exec -it ex \
+		sh -c 'tty; sleep 0.5; stty size; exit 4'"
 	assert_equal "$status" 4
 	assert_output --partial /dev/pts/
+	assert_output --partial "33 77"
 	run -0 podman_cmd exec ex sh -c 'echo plain; exit 0'
 	assert_output plain
 }
