@@ -283,17 +283,6 @@ gid_t ovl_gid_to_disk(const struct ovl_fs *fs, gid_t id)
 	return ovl_idmap_to_disk(&fs->opts->gidmap, id, fs->overflow_gid);
 }
 
-static nlink_t count_subdirs(const struct ovl_node *dir)
-{
-	nlink_t n = 2;
-
-	for (size_t i = 0; i < dir->children.nbuckets; i++)
-		for (struct ovl_node *c = dir->children.buckets[i]; c; c = c->hnext)
-			if (!c->whiteout && ovl_node_is_dir(c))
-				n++;
-	return n;
-}
-
 int ovl_node_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st)
 {
 	char path[PATH_MAX];
@@ -312,15 +301,13 @@ int ovl_node_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st)
 	st->st_uid = ovl_uid_to_mount(fs, st->st_uid);
 	st->st_gid = ovl_gid_to_mount(fs, st->st_gid);
 	st->st_ino = n->ino;
-	if (ovl_node_is_dir(n) && !n->detached) {
-		if (fs->opts->static_nlink) {
-			st->st_nlink = 1;
-		} else if (n->last_layer != n->layer) {
-			r = ovl_dir_load(fs, n);
-			if (r < 0)
-				return r;
-			st->st_nlink = count_subdirs(n);
-		}
-	}
+	/*
+	 * A directory merged from several layers has no one link count: 1, as
+	 * the kernel's overlayfs says (find(1) then knows not to count on it),
+	 * rather than reading all of it to count its subdirectories.
+	 */
+	if (ovl_node_is_dir(n) && !n->detached &&
+	    (fs->opts->static_nlink || n->last_layer != n->layer))
+		st->st_nlink = 1;
 	return 0;
 }
