@@ -46,7 +46,7 @@ freezer_state() {
 	run -0 pea_cmd pause p
 	assert_output p
 	assert_equal "$(freezer_state "$pid")" FROZEN
-	run -0 "$PEA_RUNTIME" --root "$FE_RUNROOT/runtime" state "$(pea_out inspect --format '{{.Id}}' p)"
+	run -0 "${PEA_FE_RUNTIME:-$PEA_RUNTIME}" --root "$FE_RUNROOT/runtime" state "$(pea_out inspect --format '{{.Id}}' p)"
 	assert_equal "$(jq -r .status <<<"$output")" paused
 	# a paused container cannot be paused again, a running one not unpaused
 	run -125 pea_cmd pause p

@@ -38,7 +38,7 @@ teardown() {
 	run -0 pea_cmd info --format json
 	assert_equal "$(jq -r .store.containerStore.number <<<"$output")" 2
 	assert_equal "$(jq -r .store.imageStore.number <<<"$output")" 1
-	assert_equal "$(jq -r .host.ociRuntime.path <<<"$output")" "$PEA_RUNTIME"
+	assert_equal "$(jq -r .host.ociRuntime.path <<<"$output")" "${PEA_FE_RUNTIME:-$PEA_RUNTIME}"
 	run -0 pea_cmd info --format '{{.Host.Kernel}} {{.Store.GraphRoot}}'
 	assert_output "$(uname -r) $FE_ROOT/storage"
 	run -125 pea_cmd info --format '{{.Nope}}'
