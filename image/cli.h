@@ -51,6 +51,10 @@ int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea
 int cmd_manifest_digest(const struct global_options *g, int argc, char **argv,
 			struct pea_error **err);
 int cmd_resolve(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_standalone_sign(const struct global_options *g, int argc, char **argv,
+			struct pea_error **err);
+int cmd_standalone_verify(const struct global_options *g, int argc, char **argv,
+			  struct pea_error **err);
 
 /* Options that say how to reach one registry (inspect, list-tags, delete). */
 enum {

@@ -16,6 +16,7 @@
 #include "image/copy.h"
 #include "image/policy.h"
 #include "image/reference.h"
+#include "image/lookaside.h"
 #include "image/signature.h"
 #include "image/transport.h"
 
@@ -58,6 +59,8 @@ enum {
 	OPT_SRC_SHARED,
 	OPT_DEST_SHARED,
 	OPT_CHUNK_SIZE,
+	OPT_SIGN_BY,
+	OPT_SIGN_IDENTITY,
 	OPT_IGNORED,
 	OPT_IGNORED_ARG,
 };
@@ -101,6 +104,8 @@ static const struct option copy_options[] = {
 	{ "src-shared-blob-dir", required_argument, NULL, OPT_SRC_SHARED },
 	{ "dest-shared-blob-dir", required_argument, NULL, OPT_DEST_SHARED },
 	{ "dest-chunk-size", required_argument, NULL, OPT_CHUNK_SIZE },
+	{ "sign-by", required_argument, NULL, OPT_SIGN_BY },
+	{ "sign-identity", required_argument, NULL, OPT_SIGN_IDENTITY },
 	{ "dest-oci-accept-uncompressed-layers", optional_argument, NULL, OPT_ACCEPT_UNCOMPRESSED },
 	{ NULL, 0, NULL, 0 },
 };
@@ -126,6 +131,9 @@ static const char copy_usage[] =
 	"                                in chunks, resumed where the registry stands\n"
 	"      --image-parallel-copies=N blobs fetched at once (default 6)\n"
 	"      --digestfile=PATH         write the manifest digest there\n"
+	"      --sign-by=FINGERPRINT     sign the manifest written with this GPG key (into dir:\n"
+	"                                or docker:// with a file:// lookaside in registries.d)\n"
+	"      --sign-identity=REFERENCE the Docker reference the signature names\n"
 	"      --iidfile=PATH            store: write the stored image's id there "
 	"(sha256:ID)\n"
 	"      --src-shared-blob-dir, --dest-shared-blob-dir=DIR   an OCI layout's blobs live "
@@ -151,6 +159,8 @@ struct copy_args {
 	struct progress progress;
 	const char *digestfile;
 	const char *iidfile;
+	const char *sign_by;
+	const char *sign_identity;
 	const char *format;
 	long retries;
 	long parallel;
@@ -353,6 +363,12 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 		case OPT_DEST_SHARED:
 			a->dst.shared_blob_dir = optarg;
 			break;
+		case OPT_SIGN_BY:
+			a->sign_by = optarg;
+			break;
+		case OPT_SIGN_IDENTITY:
+			a->sign_identity = optarg;
+			break;
 		case OPT_CHUNK_SIZE:
 			r = parse_size(name, optarg, &a->dst.chunk_size, err);
 			break;
@@ -394,6 +410,94 @@ static int write_digestfile(const char *opt, const char *path, const char *diges
 	return 0;
 }
 
+/* What --sign-by signs as and where it goes; checked before anything is copied. */
+struct sign_target {
+	char *identity;
+	char *lookaside; /* docker://: the file:// URL the signature is written under */
+};
+
+static int sign_target_for(const struct global_options *g, const struct copy_args *a,
+			   const struct image_name *dst, struct sign_target *t,
+			   struct pea_error **err)
+{
+	_cleanup_(reference_free_p) struct image_reference *ref = NULL;
+
+	if (dst->kind != TRANSPORT_DIR && dst->kind != TRANSPORT_DOCKER)
+		return cli_usage(err,
+				 "--sign-by: a %s: destination holds no signatures (dir:, "
+				 "docker://)",
+				 transport_name(dst->kind));
+	if (dst->kind == TRANSPORT_DIR) {
+		if (!a->sign_identity)
+			return cli_usage(err, "--sign-by into dir: needs --sign-identity (the "
+					      "image has no Docker reference)");
+		t->identity = xstrdup(a->sign_identity);
+		return 0;
+	}
+	ref = reference_copy(dst->ref);
+	reference_default_tag(ref);
+	t->identity = a->sign_identity ? xstrdup(a->sign_identity) : reference_string(ref);
+	if (lookaside_base(g->registries_d, ref, true, &t->lookaside, err) < 0)
+		return -EINVAL;
+	if (!t->lookaside || strncmp(t->lookaside, "file://", 7) != 0)
+		return pea_error_new(err, ENOTSUP,
+				     "--sign-by: registries.d gives no file:// lookaside (or "
+				     "lookaside-staging) for '%s' to write the signature to",
+				     dst->input);
+	return 0;
+}
+
+static void sign_target_clear(struct sign_target *t)
+{
+	free(t->identity);
+	free(t->lookaside);
+}
+
+/* dir: signature-N, the first N free. */
+static int dir_add_signature(const char *path, const char *sig, size_t len, struct pea_error **err)
+{
+	_cleanup_close_ int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dirfd < 0)
+		return pea_error_errno(err, "open '%s'", path);
+	for (size_t n = 1; n <= SIGNATURES_MAX; n++) {
+		_cleanup_free_ char *name = xasprintf("signature-%zu", n);
+		_cleanup_close_ int fd =
+			openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+		if (fd < 0 && errno == EEXIST)
+			continue;
+		if (fd < 0)
+			return pea_error_errno(err, "create '%s/%s'", path, name);
+		if (pea_write_all(fd, sig, len, err) < 0) {
+			unlinkat(dirfd, name, 0);
+			return pea_error_wrap(err, "'%s/%s'", path, name);
+		}
+		return 0;
+	}
+	return pea_error_new(err, EMLINK, "'%s' has %d signatures already", path, SIGNATURES_MAX);
+}
+
+static int sign_copy(const struct copy_args *a, const struct image_name *dst,
+		     const struct sign_target *t, const char *digest, struct pea_error **err)
+{
+	_cleanup_free_ char *sig = NULL;
+	size_t len = 0;
+	int r;
+
+	progress_message(a->copy.progress, "Signing manifest using simple signing");
+	gpg_helpers_adopt();
+	r = signature_sign_digest(digest, t->identity, a->sign_by, &sig, &len, err);
+	gpg_helpers_reap();
+	if (r < 0)
+		return pea_error_wrap(err, "--sign-by");
+	if (dst->kind == TRANSPORT_DIR)
+		r = dir_add_signature(dst->path, sig, len, err);
+	else
+		r = lookaside_write(t->lookaside, dst->ref, digest, sig, len, err);
+	return r < 0 ? pea_error_wrap(err, "--sign-by") : 0;
+}
+
 int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	_cleanup_(image_name_free_p) struct image_name *src_name = NULL, *dst_name = NULL;
@@ -404,6 +508,7 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	char digest[PEA_DIGEST_MAX] = "";
 	_cleanup_free_ char *image_id = NULL;
 	_cleanup_(sig_policy_clear) struct sig_policy sigs = { 0 };
+	_cleanup_(sign_target_clear) struct sign_target sign = { 0 };
 	int r;
 
 	r = copy_parse(argc, argv, &a, err);
@@ -415,6 +520,9 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	if (a.iidfile && dst_name->kind != TRANSPORT_STORE)
 		return cli_usage(err, "copy: --iidfile needs a store: destination, not '%s'",
 				 a.dest);
+	r = a.sign_by ? sign_target_for(g, &a, dst_name, &sign, err) : 0;
+	if (r < 0)
+		return r;
 	if (!g->insecure_policy && policy_check(g->policy, src_name, &sigs, err) < 0)
 		return -EACCES;
 	if (cli_context(g, &ctx, err) < 0)
@@ -461,6 +569,8 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	}
 	if (r == 0)
 		r = copy_image(src, dst, &a.copy, digest, err);
+	if (r == 0 && a.sign_by)
+		r = sign_copy(&a, dst_name, &sign, digest, err);
 	progress_done(&a.progress);
 	if (r == 0 && dst && dst->image_id)
 		image_id = xasprintf("sha256:%s", dst->image_id);

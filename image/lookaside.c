@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <yaml.h>
@@ -57,11 +58,18 @@ static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map, const char *
 	return NULL;
 }
 
-/* A section's URL: "lookaside", else the older "sigstore". */
-static const char *section_url(yaml_document_t *doc, yaml_node_t *section)
+/*
+ * A section's URL: "lookaside", else the older "sigstore"; to write, their
+ * "-staging" twins first.
+ */
+static const char *section_url(yaml_document_t *doc, yaml_node_t *section, bool write)
 {
-	const char *url = map_scalar(doc, section, "lookaside");
+	const char *url = write ? map_scalar(doc, section, "lookaside-staging") : NULL;
 
+	if (!url && write)
+		url = map_scalar(doc, section, "sigstore-staging");
+	if (!url)
+		url = map_scalar(doc, section, "lookaside");
 	return url ? url : map_scalar(doc, section, "sigstore");
 }
 
@@ -70,7 +78,7 @@ static const char *section_url(yaml_document_t *doc, yaml_node_t *section)
  * lower is more specific; the default-docker section counts as the last one).
  */
 static int scan_buffer(const char *buf, size_t len, const char *what, char *const *scopes,
-		       size_t nscopes, char **ret, size_t *best, struct pea_error **err)
+		       size_t nscopes, bool write, char **ret, size_t *best, struct pea_error **err)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -90,7 +98,7 @@ static int scan_buffer(const char *buf, size_t len, const char *what, char *cons
 	root = yaml_document_get_root_node(&doc);
 	docker = map_get(&doc, root, "docker");
 	for (size_t i = 0; i < nscopes && i < *best; i++) {
-		const char *url = section_url(&doc, map_get(&doc, docker, scopes[i]));
+		const char *url = section_url(&doc, map_get(&doc, docker, scopes[i]), write);
 
 		if (url) {
 			free(*ret);
@@ -99,7 +107,7 @@ static int scan_buffer(const char *buf, size_t len, const char *what, char *cons
 		}
 	}
 	if (*best > nscopes) {
-		const char *url = section_url(&doc, map_get(&doc, root, "default-docker"));
+		const char *url = section_url(&doc, map_get(&doc, root, "default-docker"), write);
 
 		if (url) {
 			free(*ret);
@@ -112,7 +120,7 @@ static int scan_buffer(const char *buf, size_t len, const char *what, char *cons
 	return 0;
 }
 
-static int scan_file(const char *path, char *const *scopes, size_t nscopes, char **ret,
+static int scan_file(const char *path, char *const *scopes, size_t nscopes, bool write, char **ret,
 		     size_t *best, struct pea_error **err)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -120,7 +128,7 @@ static int scan_file(const char *path, char *const *scopes, size_t nscopes, char
 
 	if (pea_read_file_at(AT_FDCWD, path, REGISTRIES_D_FILE_MAX, &buf, &len, err) < 0)
 		return pea_error_wrap(err, "registries.d");
-	return scan_buffer(buf, len, path, scopes, nscopes, ret, best, err);
+	return scan_buffer(buf, len, path, scopes, nscopes, write, ret, best, err);
 }
 
 /* "host/a/b", "host/a", "host": the scopes of a repository, the most specific first. */
@@ -147,7 +155,7 @@ int lookaside_parse_buffer(const char *buf, size_t len, const char *what,
 	size_t best = SIZE_MAX;
 
 	*ret = NULL;
-	return scan_buffer(buf, len, what, scopes, pea_strv_length(scopes), ret, &best, err);
+	return scan_buffer(buf, len, what, scopes, pea_strv_length(scopes), false, ret, &best, err);
 }
 
 static bool has_yaml_suffix(const char *name)
@@ -171,7 +179,7 @@ static char *registries_d_dir(const char *dir)
 	return xstrdup("/etc/containers/registries.d");
 }
 
-int lookaside_base(const char *dir, const struct image_reference *ref, char **ret,
+int lookaside_base(const char *dir, const struct image_reference *ref, bool write, char **ret,
 		   struct pea_error **err)
 {
 	_cleanup_free_ char *path = registries_d_dir(dir);
@@ -189,7 +197,8 @@ int lookaside_base(const char *dir, const struct image_reference *ref, char **re
 		if (has_yaml_suffix(e->d_name))
 			pea_strv_push_take(&files, xasprintf("%s/%s", path, e->d_name));
 	for (size_t i = 0; files && files[i]; i++)
-		if (scan_file(files[i], scopes, pea_strv_length(scopes), &url, &best, err) < 0)
+		if (scan_file(files[i], scopes, pea_strv_length(scopes), write, &url, &best, err) <
+		    0)
 			return -EINVAL;
 	*ret = TAKE_PTR(url);
 	return 0;
@@ -294,4 +303,46 @@ int lookaside_read(const char *base, const struct image_reference *ref, const ch
 	*ret = sigs;
 	*ret_n = n;
 	return 0;
+}
+
+int lookaside_write(const char *base, const struct image_reference *ref, const char *digest,
+		    const char *sig, size_t len, struct pea_error **err)
+{
+	const char *colon = strchr(digest, ':');
+	_cleanup_free_ char *dir = NULL;
+
+	if (strncmp(base, "file://", 7) != 0)
+		return pea_error_new(err, ENOTSUP,
+				     "registries.d: signatures are written to file:// lookasides "
+				     "only, not '%s' (give a lookaside-staging)",
+				     base);
+	dir = xasprintf("%s/%s@%.*s=%s", base + 7, ref->path, (int)(colon - digest), digest,
+			colon + 1);
+	if (pea_mkdir_p_at(AT_FDCWD, dir, 0755, NULL, err) < 0)
+		return pea_error_wrap(err, "lookaside");
+	for (size_t n = 1; n <= SIGNATURES_MAX; n++) {
+		_cleanup_free_ char *name = xasprintf("signature-%zu", n);
+		_cleanup_close_ int fd = -1, dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dirfd < 0)
+			return pea_error_errno(err, "lookaside '%s'", dir);
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 && errno == EEXIST)
+			continue;
+		if (fd < 0)
+			return pea_error_errno(err, "lookaside '%s/%s'", dir, name);
+		if (pea_write_all(fd, sig, len, err) < 0) {
+			unlinkat(dirfd, name, 0);
+			return pea_error_wrap(err, "lookaside '%s/%s'", dir, name);
+		}
+		if (fsync(fd) < 0) {
+			int r = pea_error_errno(err, "lookaside '%s/%s'", dir, name);
+
+			unlinkat(dirfd, name, 0);
+			return r;
+		}
+		return 0;
+	}
+	return pea_error_new(err, EMLINK, "lookaside '%s': %d signatures already", dir,
+			     SIGNATURES_MAX);
 }

@@ -18,10 +18,16 @@ static const struct {
 	const char *name;
 	int (*run)(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 } commands[] = {
-	{ "copy", cmd_copy },		{ "inspect", cmd_inspect },
-	{ "login", cmd_login },		{ "logout", cmd_logout },
-	{ "list-tags", cmd_list_tags }, { "delete", cmd_delete },
-	{ "resolve", cmd_resolve },	{ "manifest-digest", cmd_manifest_digest },
+	{ "copy", cmd_copy },
+	{ "inspect", cmd_inspect },
+	{ "login", cmd_login },
+	{ "logout", cmd_logout },
+	{ "list-tags", cmd_list_tags },
+	{ "delete", cmd_delete },
+	{ "resolve", cmd_resolve },
+	{ "manifest-digest", cmd_manifest_digest },
+	{ "standalone-sign", cmd_standalone_sign },
+	{ "standalone-verify", cmd_standalone_verify },
 };
 
 enum {
@@ -72,6 +78,8 @@ static const char usage[] =
 	"  delete IMAGE          delete an image from a registry\n"
 	"  resolve SHORT-NAME    show the candidates of a short name from registries.conf\n"
 	"  manifest-digest FILE  print the digest of a manifest file\n"
+	"  standalone-sign MANIFEST REFERENCE FINGERPRINT -o SIG   sign a manifest (GPG)\n"
+	"  standalone-verify MANIFEST REFERENCE FINGERPRINTS SIG  check a signature\n"
 	"\n"
 	"Global options:\n"
 	"      --policy=PATH             trust policy (containers-policy.json(5))\n"

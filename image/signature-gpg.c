@@ -7,13 +7,16 @@
 
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include <gpgme.h>
+#include <json-c/json.h>
 
 #include "lib/cleanup.h"
 #include "lib/digest.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/json.h"
 #include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -178,8 +181,7 @@ int signature_check(const struct sig_policy *p, const struct sig_blob *sigs, siz
 	return r < 0 ? pea_error_wrap(err, "source image rejected: '%s'", what) : 0;
 }
 
-/* gpg must not start a gpg-agent (it would outlive us): a verification needs none. */
-static int keyring_home(const char *home, struct pea_error **err)
+int keyring_home(const char *home, struct pea_error **err)
 {
 	static const char conf[] = "no-autostart\n";
 	_cleanup_free_ char *path = xasprintf("%s/gpg.conf", home);
@@ -187,8 +189,16 @@ static int keyring_home(const char *home, struct pea_error **err)
 	return pea_write_file_atomic_at(AT_FDCWD, path, conf, sizeof(conf) - 1, 0600, err);
 }
 
-/* The gpg processes gpgme left to us; a few seconds at most. */
-static void reap_helpers(void)
+void gpg_helpers_adopt(void)
+{
+	/*
+	 * gpgme starts gpg detached (a double fork): its processes are ours to
+	 * reap (PID 1 may not), before any other child of ours is started
+	 */
+	prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L);
+}
+
+void gpg_helpers_reap(void)
 {
 	for (int i = 0; i < 200; i++) {
 		pid_t pid = waitpid(-1, NULL, WNOHANG);
@@ -199,6 +209,7 @@ static void reap_helpers(void)
 			usleep(10000);
 	}
 	log_debug("gpg helpers still running after 2 s, ignoring");
+	prctl(PR_SET_CHILD_SUBREAPER, 0L, 0L, 0L, 0L);
 }
 
 int source_check_signatures(struct image_source *s, const struct sig_policy *p,
@@ -230,17 +241,197 @@ int source_check_signatures(struct image_source *s, const struct sig_policy *p,
 	if (r == 0)
 		r = keyring_home(home, err);
 	if (r == 0) {
-		/*
-		 * gpgme starts gpg detached (a double fork): its processes are ours to
-		 * reap (PID 1 may not), before any other child of ours is started
-		 */
-		prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L);
+		gpg_helpers_adopt();
 		r = signature_check(p, sigs, n, digest, ref, s->description, home, err);
-		reap_helpers();
-		prctl(PR_SET_CHILD_SUBREAPER, 0L, 0L, 0L, 0L);
+		gpg_helpers_reap();
 	}
 	if (home)
 		pea_rm_rf_at(AT_FDCWD, home, NULL);
 	sig_blobs_free(sigs, n);
+	return r;
+}
+
+/* ---- standalone-sign, standalone-verify: the user's own keyring -------------------- */
+
+/* home NULL: the user's keyring (GNUPGHOME, ~/.gnupg). */
+static int user_context(const char *home, gpgme_ctx_t *ret, struct pea_error **err)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_error_t e;
+
+	gpgme_check_version(NULL);
+	e = gpgme_new(&ctx);
+	if (!e)
+		e = gpgme_set_protocol(ctx, GPGME_PROTOCOL_OpenPGP);
+	if (!e && home)
+		e = gpgme_ctx_set_engine_info(ctx, GPGME_PROTOCOL_OpenPGP, NULL, home);
+	if (e) {
+		gpgme_release(ctx);
+		return gpg_failure(err, e, "setting up gpgme");
+	}
+	*ret = ctx;
+	return 0;
+}
+
+static char *signature_payload(const char *docker_ref, const char *digest)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	struct json_object *critical = json_object_new_object(), *identity, *image, *optional;
+
+	identity = json_object_new_object();
+	json_object_object_add(identity, "docker-reference", json_object_new_string(docker_ref));
+	image = json_object_new_object();
+	json_object_object_add(image, "docker-manifest-digest", json_object_new_string(digest));
+	json_object_object_add(critical, "identity", identity);
+	json_object_object_add(critical, "image", image);
+	json_object_object_add(critical, "type", json_object_new_string(SIGNATURE_TYPE));
+	optional = json_object_new_object();
+	json_object_object_add(optional, "creator",
+			       json_object_new_string("pea-image " PEA_VERSION));
+	json_object_object_add(optional, "timestamp", json_object_new_int64((int64_t)time(NULL)));
+	json_object_object_add(o, "critical", critical);
+	json_object_object_add(o, "optional", optional);
+	return xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* The normalised form of a reference given by the user (it must name a tag or digest). */
+static int normalised_reference(const char *s, char **ret, struct pea_error **err)
+{
+	_cleanup_(reference_free_p) struct image_reference *r = NULL;
+
+	if (reference_parse(s, true, &r, err) < 0)
+		return pea_error_wrap(err, "docker reference '%s'", s);
+	if (!r->tag && !r->digest)
+		return pea_error_new(err, EINVAL,
+				     "docker reference '%s' has neither a tag nor a digest", s);
+	*ret = reference_string(r);
+	return 0;
+}
+
+int signature_sign(const char *manifest, size_t len, const char *docker_ref,
+		   const char *fingerprint, char **ret, size_t *ret_len, struct pea_error **err)
+{
+	char digest[PEA_DIGEST_MAX];
+
+	pea_digest_buffer("sha256", manifest, len, digest);
+	return signature_sign_digest(digest, docker_ref, fingerprint, ret, ret_len, err);
+}
+
+int signature_sign_digest(const char *digest, const char *docker_ref, const char *fingerprint,
+			  char **ret, size_t *ret_len, struct pea_error **err)
+{
+	_cleanup_free_ char *payload = NULL, *ref = NULL;
+	gpgme_ctx_t ctx = NULL;
+	gpgme_key_t key = NULL;
+	gpgme_data_t in = NULL, out = NULL;
+	gpgme_error_t e;
+	char *sig;
+	size_t sig_len = 0;
+
+	if (normalised_reference(docker_ref, &ref, err) < 0)
+		return -EINVAL;
+	payload = signature_payload(ref, digest);
+	if (user_context(NULL, &ctx, err) < 0)
+		return -EIO;
+	e = gpgme_get_key(ctx, fingerprint, &key, 1);
+	if (e) {
+		gpgme_release(ctx);
+		return pea_error_new(err, ENOENT, "no secret key '%s' in the keyring: %s",
+				     fingerprint, gpgme_strerror(e));
+	}
+	e = gpgme_signers_add(ctx, key);
+	if (!e)
+		e = gpgme_data_new_from_mem(&in, payload, strlen(payload), 0);
+	if (!e)
+		e = gpgme_data_new(&out);
+	if (!e)
+		e = gpgme_op_sign(ctx, in, out, GPGME_SIG_MODE_NORMAL);
+	gpgme_data_release(in);
+	gpgme_key_unref(key);
+	gpgme_release(ctx);
+	if (e) {
+		gpgme_data_release(out);
+		return gpg_failure(err, e, "signing");
+	}
+	sig = gpgme_data_release_and_get_mem(out, &sig_len);
+	*ret = xmalloc(sig_len + 1);
+	memcpy(*ret, sig, sig_len);
+	*ret_len = sig_len;
+	gpgme_free(sig);
+	return 0;
+}
+
+int signature_verify_standalone(const char *manifest, size_t len, const char *docker_ref,
+				char *const *fingerprints, const char *public_key_file,
+				const char *home, const struct sig_blob *sig, char **ret_fpr,
+				char ret_digest[PEA_DIGEST_MAX], struct pea_error **err)
+{
+	_cleanup_strv_ char **imported = NULL;
+	_cleanup_free_ char *payload = NULL, *ref = NULL;
+	struct signed_by req = { .match = EXACT_REFERENCE };
+	gpgme_ctx_t ctx = NULL;
+	gpgme_data_t in = NULL, out = NULL;
+	gpgme_verify_result_t res;
+	gpgme_error_t e;
+	char *plain = NULL;
+	size_t plain_len = 0;
+	int r = 0;
+
+	if (normalised_reference(docker_ref, &ref, err) < 0)
+		return -EINVAL;
+	pea_digest_buffer("sha256", manifest, len, ret_digest);
+	if (user_context(home, &ctx, err) < 0)
+		return -EIO;
+	if (public_key_file) {
+		_cleanup_free_ char *buf = NULL, *what = NULL;
+		size_t n = 0;
+
+		/* the keys of that file only: in a keyring of their own */
+		what = xasprintf("public key file '%s'", public_key_file);
+		r = pea_read_file_at(AT_FDCWD, public_key_file, SIGNATURE_KEY_MAX, &buf, &n, err);
+		if (r == 0)
+			r = import_keys(ctx, buf, n, what, &imported, err);
+	}
+	e = r == 0 ? gpgme_data_new_from_mem(&in, sig->data, sig->len, 0) : 0;
+	if (r == 0 && !e)
+		e = gpgme_data_new(&out);
+	if (r == 0 && !e)
+		e = gpgme_op_verify(ctx, in, NULL, out);
+	gpgme_data_release(in);
+	if (r == 0 && e)
+		r = gpg_failure(err, e, "not a valid signature");
+	res = r == 0 ? gpgme_op_verify_result(ctx) : NULL;
+	if (r == 0 &&
+	    (!res || !res->signatures || res->signatures->next ||
+	     gpgme_err_code(res->signatures->status) != GPG_ERR_NO_ERROR || !res->signatures->fpr))
+		r = pea_error_new(err, EACCES, "not a good signature: %s",
+				  res && res->signatures ? gpgme_strerror(res->signatures->status)
+							 : "none");
+	if (r == 0) {
+		const char *fpr = res->signatures->fpr;
+		bool any = fingerprints && fingerprints[0] && !fingerprints[1] &&
+			   strcmp(fingerprints[0], "any") == 0;
+
+		if (!(any && public_key_file) && !pea_strv_contains(fingerprints, fpr))
+			r = pea_error_new(err, EACCES, "signed by '%s', not one of the keys given",
+					  fpr);
+		else if (public_key_file && !pea_strv_contains(imported, fpr))
+			r = pea_error_new(err, EACCES, "signed by '%s', not a key of '%s'", fpr,
+					  public_key_file);
+		else
+			*ret_fpr = xstrdup(fpr);
+	}
+	plain = out ? gpgme_data_release_and_get_mem(out, &plain_len) : NULL;
+	if (r == 0) {
+		payload = xmalloc(plain_len + 1);
+		memcpy(payload, plain ? plain : "", plain_len);
+		req.identity = ref;
+		r = signature_check_payload(&req, payload, plain_len, ret_digest, NULL, err);
+		if (r < 0)
+			*ret_fpr = (free(*ret_fpr), NULL);
+	}
+	gpgme_free(plain);
+	gpgme_release(ctx);
 	return r;
 }

@@ -17,8 +17,6 @@
 #include "image/reference.h"
 #include "image/signature.h"
 
-#define SIGNATURE_TYPE "atomic container signature"
-
 void signed_by_clear(struct signed_by *sb)
 {
 	pea_strv_free(sb->key_paths);

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/digest.h"
+
 struct pea_error;
 struct json_object;
 struct image_reference;
@@ -67,3 +69,31 @@ int signature_check_payload(const struct signed_by *req, const char *payload, si
 			    struct pea_error **err);
 
 void sig_blobs_free(struct sig_blob *b, size_t n);
+
+#define SIGNATURE_TYPE "atomic container signature"
+
+/* A keyring folder's gpg.conf: gpg must not start a gpg-agent that would outlive us. */
+int keyring_home(const char *home, struct pea_error **err);
+/*
+ * Around gpgme calls: gpgme starts gpg detached, so its processes are adopted
+ * (a child subreaper) and reaped after; no other child may run meanwhile.
+ */
+void gpg_helpers_adopt(void);
+void gpg_helpers_reap(void);
+
+/* standalone-sign: a signature of the manifest for docker_ref by the user's key fingerprint. */
+int signature_sign(const char *manifest, size_t len, const char *docker_ref,
+		   const char *fingerprint, char **ret, size_t *ret_len, struct pea_error **err);
+/* The same for a manifest digest (copy --sign-by). */
+int signature_sign_digest(const char *digest, const char *docker_ref, const char *fingerprint,
+			  char **ret, size_t *ret_len, struct pea_error **err);
+/*
+ * standalone-verify: sig signs the manifest for docker_ref (exactly), by one of
+ * fingerprints ("any" with public_key_file) of the user's keyring, or of
+ * public_key_file imported into the empty keyring home. The signer's
+ * fingerprint and the manifest digest on success.
+ */
+int signature_verify_standalone(const char *manifest, size_t len, const char *docker_ref,
+				char *const *fingerprints, const char *public_key_file,
+				const char *home, const struct sig_blob *sig, char **ret_fpr,
+				char ret_digest[PEA_DIGEST_MAX], struct pea_error **err);

@@ -131,7 +131,7 @@ static int docker_get_signatures(struct image_source *s, const char *digest, str
 	*ret = NULL;
 	*ret_n = 0;
 	if (reference_parse(s->canonical, false, &ref, err) < 0 ||
-	    lookaside_base(s->registries_d, ref, &base, err) < 0)
+	    lookaside_base(s->registries_d, ref, false, &base, err) < 0)
 		return -EINVAL;
 	if (!base)
 		return 0;

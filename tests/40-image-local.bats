@@ -420,7 +420,7 @@ sig_policy() {
 	printf '{"default":[{"type":"reject"}],"transports":{"dir":{"":[{"type":"signedBy","keyType":"GPGKeys",%s}]}}}\n' "$1" >"$TEST_DIR/p.json"
 }
 
-@test "policy.json signedBy: GPG signatures of a dir: image (skopeo standalone-sign) are checked" {
+@test "policy.json signedBy: GPG signatures of a dir: image are checked; standalone-sign, standalone-verify" {
 	require_cmd gpg
 	export GNUPGHOME="$TEST_DIR/gnupg"
 	mkdir -m 700 "$GNUPGHOME"
@@ -432,12 +432,48 @@ sig_policy() {
 	run -0 "${I[@]}" copy -q "oci:$BUSYBOX_OCI" "dir:$TEST_DIR/img"
 	timeout -k 5 60 skopeo standalone-sign "$TEST_DIR/img/manifest.json" docker.io/library/busybox:latest \
 		"$fpr" -o "$TEST_DIR/img/signature-1"
+	# standalone-sign and standalone-verify, each checked by the other tool
+	run -0 timeout -k 5 60 "$PEA_IMAGE" standalone-sign "$TEST_DIR/img/manifest.json" busybox:latest \
+		"$fpr" -o "$TEST_DIR/sig"
+	run -0 skopeo standalone-verify "$TEST_DIR/img/manifest.json" docker.io/library/busybox:latest "$fpr" "$TEST_DIR/sig"
+	run -0 "$PEA_IMAGE" standalone-verify "$TEST_DIR/img/manifest.json" docker.io/library/busybox:latest \
+		"other,$fpr" "$TEST_DIR/img/signature-1"
+	assert_output "Signature verified, digest $BUSYBOX_MANIFEST_DIGEST"
+	run -1 "$PEA_IMAGE" standalone-verify "$TEST_DIR/img/manifest.json" docker.io/library/busybox:1 "$fpr" "$TEST_DIR/sig"
+	assert_output --partial "the signature is for 'docker.io/library/busybox:latest'"
+	run -1 "$PEA_IMAGE" standalone-verify "$TEST_DIR/img/manifest.json" busybox:latest 0123ABCD "$TEST_DIR/sig"
+	assert_output --partial "not one of the keys given"
+	run -1 timeout -k 5 60 "$PEA_IMAGE" standalone-sign "$TEST_DIR/img/manifest.json" busybox:latest \
+		0123456789ABCDEF0123456789ABCDEF01234567 -o "$TEST_DIR/sig2"
+	assert_output --partial "no secret key"
+	[ ! -e "$TEST_DIR/sig2" ]
+	run -2 "$PEA_IMAGE" standalone-sign "$TEST_DIR/img/manifest.json" busybox:latest "$fpr"
+	assert_output --partial "--output is required"
+	# copy --sign-by into dir:, checked by skopeo
+	run -0 timeout -k 5 60 "${I[@]}" copy -q --sign-by "$fpr" --sign-identity busybox:latest \
+		"oci:$BUSYBOX_OCI" "dir:$TEST_DIR/signed"
+	run -0 skopeo standalone-verify "$TEST_DIR/signed/manifest.json" docker.io/library/busybox:latest \
+		"$fpr" "$TEST_DIR/signed/signature-1"
+	run -2 "${I[@]}" copy -q --sign-by "$fpr" "oci:$BUSYBOX_OCI" "dir:$TEST_DIR/signed2"
+	assert_output --partial "needs --sign-identity"
+	run -2 "${I[@]}" copy -q --sign-by "$fpr" "oci:$BUSYBOX_OCI" "oci:$TEST_DIR/signed2"
+	assert_output --partial "holds no signatures"
+	[ ! -e "$TEST_DIR/signed2" ]
 	gpgconf --kill all
 	unset GNUPGHOME
+	# with a key file, in a keyring of its own ("any" of its keys)
+	run -0 "$PEA_IMAGE" standalone-verify --public-key-file "$TEST_DIR/pea.asc" \
+		"$TEST_DIR/img/manifest.json" busybox:latest any "$TEST_DIR/sig"
+	run -1 "$PEA_IMAGE" standalone-verify --public-key-file "$TEST_DIR/other.asc" \
+		"$TEST_DIR/img/manifest.json" busybox:latest any "$TEST_DIR/sig"
+	assert_output --partial "No public key"
+	run -2 "$PEA_IMAGE" standalone-verify "$TEST_DIR/img/manifest.json" busybox:latest any "$TEST_DIR/sig"
+	assert_output --partial "needs --public-key-file"
 	ref='"signedIdentity":{"type":"exactReference","dockerReference":"docker.io/library/busybox:latest"}'
 	sig_policy '"keyPath":"'"$TEST_DIR"'/pea.asc",'"$ref"
 	run -0 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" copy -q "dir:$TEST_DIR/img" "oci:$TEST_DIR/o"
 	assert_equal "$(layout_manifest "$TEST_DIR/o")" "$BUSYBOX_MANIFEST_DIGEST"
+	run -0 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" inspect "dir:$TEST_DIR/signed"
 	# keyPaths, keyData, exactRepository
 	sig_policy '"keyPaths":["'"$TEST_DIR"'/other.asc","'"$TEST_DIR"'/pea.asc"],"signedIdentity":{"type":"exactRepository","dockerRepository":"docker.io/library/busybox"}'
 	run -0 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" inspect "dir:$TEST_DIR/img"

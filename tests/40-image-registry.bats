@@ -351,6 +351,15 @@ registry_blob_file() {
 	mkdir -p "$TEST_DIR/sigs/t15/multi@sha256=${d#sha256:}" "$TEST_DIR/rd"
 	timeout -k 5 60 skopeo standalone-sign "$(img_blob_path "$MULTI" "$d")" "$R/t15/multi:1" "$fpr" \
 		-o "$TEST_DIR/sigs/t15/multi@sha256=${d#sha256:}/signature-1"
+	# copy --sign-by: the signature goes to the lookaside-staging of registries.d
+	mkdir "$TEST_DIR/rd2"
+	printf 'docker:\n  %s/t15:\n    lookaside: https://127.0.0.1:1/x\n    lookaside-staging: file://%s\n' \
+		"$R" "$TEST_DIR/staged" >"$TEST_DIR/rd2/s.yaml"
+	run -0 timeout -k 5 60 "${I[@]}" --registries.d "$TEST_DIR/rd2" copy -q --dest-tls-verify=false \
+		--sign-by "$fpr" "oci:$ZSTD" "docker://$R/t15/zstd:1"
+	z="$(layout_manifest "$ZSTD")"
+	run -0 skopeo standalone-verify "$(img_blob_path "$ZSTD" "$z")" "$R/t15/zstd:1" "$fpr" \
+		"$TEST_DIR/staged/t15/zstd@sha256=${z#sha256:}/signature-1"
 	gpgconf --kill all
 	unset GNUPGHOME
 	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s/t15":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"%s"}]}}}\n' \
@@ -365,6 +374,9 @@ registry_blob_file() {
 	run -0 "${P[@]}" copy -q --src-tls-verify=false "docker://$R/t15/multi:1" "oci:$TEST_DIR/o"
 	assert_equal "$(layout_manifest "$TEST_DIR/o")" "$d"
 	run -0 "${P[@]}" inspect --tls-verify=false "docker://$R/t15/multi@$d"
+	# what --sign-by wrote, read back from the same folder as a lookaside
+	cp -a "$TEST_DIR/staged/t15/zstd@"* "$TEST_DIR/sigs/t15/"
+	run -0 "${P[@]}" inspect --tls-verify=false "docker://$R/t15/zstd:1"
 	# the same manifest under another tag: signed for :1 only (matchRepoDigestOrExact)
 	run -1 "${P[@]}" inspect --tls-verify=false "docker://$R/t15/multi:2"
 	assert_output --partial "the signature is for '$R/t15/multi:1', not this image"
