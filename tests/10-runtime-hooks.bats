@@ -96,13 +96,15 @@ hook() {
 
 @test "a hook that outlives its timeout is killed and fails create" {
 	make_bundle "$RT_B" true
-	bundle_set "$RT_B" '.hooks.createRuntime = [{path: "/bin/sleep", args: ["sleep", "30"], timeout: 1}]'
+	# a duration nothing else on the machine sleeps for, to find it by
+	local t="30.$$"
+	bundle_set "$RT_B" ".hooks.createRuntime = [{path: \"/bin/sleep\", args: [\"sleep\", \"$t\"], timeout: 1}]"
 	SECONDS=0
 	run ! rt_reaped create -b "$RT_B" ht
 	((SECONDS < 10))
 	rt_is_pea && assert_output --partial 'timed out'
 	rt_no_leftovers ht
-	! pgrep -x -f 'sleep 30' >/dev/null
+	! pgrep -x -f "sleep $t" >/dev/null
 }
 
 @test "failing poststart and poststop hooks are warnings" {
