@@ -7,6 +7,7 @@
 
 #include "lib/cleanup.h"
 #include "overlayfs/ops.h"
+#include "overlayfs/override.h"
 
 /* What a new name needs: its parent in the upper layer and no whiteout in the way. */
 struct ovl_newent {
@@ -59,9 +60,27 @@ static int newent_prepare(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, 
 	return 0;
 }
 
-/* Give the new entry dirfd/name its owner (chown drops set-ID bits: put them back). */
-static int newent_own(const struct ovl_newent *ne, int dirfd, const char *name, mode_t mode)
+/* The owner and mode of the new entry in the upper layer's override xattr. */
+static int newent_override(struct ovl_fs *fs, const struct ovl_newent *ne, int dirfd,
+			   const char *name, mode_t mode)
 {
+	struct stat st;
+	gid_t gid = ne->gid;
+
+	if (gid == (gid_t)-1) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+		gid = st.st_gid;
+	}
+	return ovl_override_write(dirfd, name, fs->layers[0].override, ne->uid, gid, mode);
+}
+
+/* Give the new entry dirfd/name its owner (chown drops set-ID bits: put them back). */
+static int newent_own(struct ovl_fs *fs, const struct ovl_newent *ne, int dirfd, const char *name,
+		      mode_t mode)
+{
+	if (fs->layers[0].override && !S_ISLNK(mode))
+		return newent_override(fs, ne, dirfd, name, mode);
 	if (fchownat(dirfd, name, ne->uid, ne->gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM &&
 	    errno != EINVAL)
 		return -errno;
@@ -107,7 +126,7 @@ static int do_mknod(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const 
 	if (r == 0 && mknodat(ne.dirfd, name, mode, rdev) < 0)
 		r = -errno;
 	if (r == 0)
-		r = newent_own(&ne, ne.dirfd, name, mode);
+		r = newent_own(fs, &ne, ne.dirfd, name, mode);
 	if (r == 0)
 		r = newent_finish(fs, &ne, 0, e);
 	newent_done(&ne);
@@ -141,7 +160,7 @@ static int mkdir_opaque(struct ovl_fs *fs, struct ovl_newent *ne, mode_t mode)
 	ovl_fs_work_name(fs, tmp, sizeof(tmp));
 	if (mkdirat(fs->workfd, tmp, mode) < 0)
 		return -errno;
-	r = newent_own(ne, fs->workfd, tmp, mode | S_IFDIR);
+	r = newent_own(fs, ne, fs->workfd, tmp, mode | S_IFDIR);
 	if (r == 0) {
 		fd = openat(fs->workfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		r = fd < 0 ? -errno : ovl_set_opaque(fs, fd);
@@ -174,7 +193,7 @@ static int do_mkdir(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const 
 		if (mkdirat(ne.dirfd, name, mode) < 0)
 			r = -errno;
 		if (r == 0)
-			r = newent_own(&ne, ne.dirfd, name, mode | S_IFDIR);
+			r = newent_own(fs, &ne, ne.dirfd, name, mode | S_IFDIR);
 	}
 	if (r == 0)
 		r = newent_finish(fs, &ne, 0, e);
@@ -210,7 +229,7 @@ void ovl_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const c
 		if (r == 0 && symlinkat(link, ne.dirfd, name) < 0)
 			r = -errno;
 		if (r == 0)
-			r = newent_own(&ne, ne.dirfd, name, S_IFLNK);
+			r = newent_own(fs, &ne, ne.dirfd, name, S_IFLNK);
 		if (r == 0)
 			r = newent_finish(fs, &ne, 0, &e);
 		newent_done(&ne);
@@ -277,7 +296,7 @@ static int do_create(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const
 			r = -errno;
 	}
 	if (r == 0)
-		r = newent_own(&ne, ne.dirfd, name, mode);
+		r = newent_own(fs, &ne, ne.dirfd, name, mode);
 	if (r == 0)
 		r = newent_finish(fs, &ne, 0, e);
 	newent_done(&ne);

@@ -252,10 +252,22 @@ $m/plain $(stat -c '%u:%g %a' "$l/plain")"
 	chmod 4711 "$m/d/f"
 	run -0 stat -c '%u:%g %a' "$m/d/f"
 	assert_output "7:8 4711"
+	# New entries get one too: the caller's ids, the mode asked for.
+	(umask 027 && echo x >"$m/d/new" && mkdir "$m/d/sub")
+	chown 5:6 "$m/d/new"
+	run -0 stat -c '%u:%g %a' "$m/d/new" "$m/d/sub"
+	assert_output "5:6 640
+0:0 750"
 	ovl_umount "$TEST_DIR/o"
 	run -0 getfattr --absolute-names -n user.containers.override_stat --only-values "$u/d/f"
 	assert_output "7:8:04711"
 	run -0 stat -c '%u:%g' "$u/d/f"
+	assert_output "0:0"
+	run -0 getfattr --absolute-names -n user.containers.override_stat --only-values "$u/d/new"
+	assert_output "5:6:0640"
+	run -0 getfattr --absolute-names -n user.containers.override_stat --only-values "$u/d/sub"
+	assert_output "0:0:0750"
+	run -0 stat -c '%u:%g' "$u/d/new"
 	assert_output "0:0"
 }
 
