@@ -1178,3 +1178,199 @@ int network_reload_running(const struct global_options *g, const struct ctr_reco
 		return pea_error_new(err, EPROTO, "pea-netsetup setup: empty reply");
 	return write_json_at(dir, "network-status.json", reply, err);
 }
+
+/* ---- inspect and ps ---------------------------------------------------------------- */
+
+static void add_s(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+/* Podman's per-network endpoint: addresses and gateways of the reply, aliases. */
+static struct json_object *endpoint_json(const char *name, struct json_object *per,
+					 struct json_object *st)
+{
+	struct json_object *e = json_object_new_object(), *ifs = NULL, *al = NULL;
+	const char *ip4 = NULL, *gw4 = NULL, *ip6 = NULL, *gw6 = NULL, *mac = NULL;
+	int len4 = 0, len6 = 0;
+
+	if (st && json_object_object_get_ex(st, "interfaces", &ifs)) {
+		json_object_object_foreach(ifs, ifname, iface)
+		{
+			struct json_object *subs = NULL;
+			(void)ifname;
+			(void)pea_json_get_string_opt(iface, "", "mac_address", &mac, NULL);
+			if (!json_object_object_get_ex(iface, "subnets", &subs))
+				continue;
+			for (size_t i = 0; i < json_object_array_length(subs); i++) {
+				struct json_object *s = json_object_array_get_idx(subs, i);
+				const char *ipnet = NULL, *gw = NULL;
+				struct fe_ip ip;
+
+				(void)pea_json_get_string_opt(s, "", "ipnet", &ipnet, NULL);
+				(void)pea_json_get_string_opt(s, "", "gateway", &gw, NULL);
+				if (!ipnet || fe_ip_parse(ipnet, true, &ip) < 0)
+					continue;
+				if (ip.family == AF_INET && !ip4) {
+					ip4 = ipnet;
+					gw4 = gw;
+					len4 = (int)ip.prefix;
+				} else if (ip.family == AF_INET6 && !ip6) {
+					ip6 = ipnet;
+					gw6 = gw;
+					len6 = (int)ip.prefix;
+				}
+			}
+		}
+	}
+	add_s(e, "EndpointID", "");
+	add_s(e, "Gateway", gw4);
+	json_object_object_add(
+		e, "IPAddress",
+		json_object_new_string_len(ip4 ? ip4 : "", ip4 ? (int)strcspn(ip4, "/") : 0));
+	json_object_object_add(e, "IPPrefixLen", json_object_new_int(len4));
+	add_s(e, "IPv6Gateway", gw6);
+	json_object_object_add(
+		e, "GlobalIPv6Address",
+		json_object_new_string_len(ip6 ? ip6 : "", ip6 ? (int)strcspn(ip6, "/") : 0));
+	json_object_object_add(e, "GlobalIPv6PrefixLen", json_object_new_int(len6));
+	add_s(e, "MacAddress", mac);
+	add_s(e, "NetworkID", name);
+	json_object_object_add(e, "DriverOpts", NULL);
+	json_object_object_add(e, "IPAMConfig", NULL);
+	json_object_object_add(e, "Links", NULL);
+	json_object_object_add(e, "Aliases",
+			       per && json_object_object_get_ex(per, "aliases", &al)
+				       ? json_object_get(al)
+				       : json_object_new_array());
+	return e;
+}
+
+/* {"80/tcp": [{"HostIp": "", "HostPort": "8080"}], ...}, ranges expanded. */
+static struct json_object *ports_json(struct json_object *ports)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
+		struct json_object *m = json_object_array_get_idx(ports, i);
+		const char *hip = "", *proto = "tcp";
+		int64_t cp = 0, hp = 0, range = 1;
+
+		(void)pea_json_get_string_opt(m, "", "host_ip", &hip, NULL);
+		(void)pea_json_get_string_opt(m, "", "protocol", &proto, NULL);
+		(void)pea_json_get_int64_opt(m, "", "container_port", &cp, NULL);
+		(void)pea_json_get_int64_opt(m, "", "host_port", &hp, NULL);
+		(void)pea_json_get_int64_opt(m, "", "range", &range, NULL);
+		for (int64_t k = 0; k < range && k < 65536; k++) {
+			_cleanup_free_ char *key = xasprintf("%lld/%s", (long long)(cp + k), proto);
+			_cleanup_free_ char *hport =
+				xasprintf("%lld", (long long)(hp ? hp + k : 0));
+			struct json_object *a = NULL, *b = json_object_new_object();
+
+			if (!json_object_object_get_ex(o, key, &a)) {
+				a = json_object_new_array();
+				json_object_object_add(o, key, a);
+			}
+			add_s(b, "HostIp", hip);
+			add_s(b, "HostPort", hport);
+			json_object_array_add(a, b);
+		}
+	}
+	return o;
+}
+
+struct json_object *network_settings_json(struct json_object *opts, struct json_object *setup,
+					  struct json_object *status, const char *nspath)
+{
+	struct json_object *o = json_object_new_object(), *nets = json_object_new_object();
+	struct json_object *mine = NULL, *ports = NULL, *first = NULL;
+	size_t n = 0;
+
+	if (opts)
+		json_object_object_get_ex(opts, "networks", &mine);
+	if (mine && json_object_is_type(mine, json_type_object)) {
+		json_object_object_foreach(mine, name, per)
+		{
+			struct json_object *st = NULL, *e;
+			if (status)
+				json_object_object_get_ex(status, name, &st);
+			e = endpoint_json(name, per, st);
+			json_object_object_add(nets, name, e);
+			if (!first)
+				first = e;
+			n++;
+		}
+	}
+	/* the container's own fields are those of its only network, as podman shows them */
+	{
+		static const char *const keys[] = { "EndpointID",	   "Gateway",
+						    "IPAddress",	   "IPPrefixLen",
+						    "IPv6Gateway",	   "GlobalIPv6Address",
+						    "GlobalIPv6PrefixLen", "MacAddress" };
+		struct json_object *src = n == 1 ? first : endpoint_json("", NULL, NULL);
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			json_object_object_add(
+				o, keys[i], json_object_get(json_object_object_get(src, keys[i])));
+		if (src != first)
+			json_object_put(src);
+	}
+	add_s(o, "Bridge", "");
+	add_s(o, "SandboxID", "");
+	json_object_object_add(o, "HairpinMode", json_object_new_boolean(false));
+	add_s(o, "LinkLocalIPv6Address", "");
+	json_object_object_add(o, "LinkLocalIPv6PrefixLen", json_object_new_int(0));
+	if (setup)
+		json_object_object_get_ex(setup, "port_mappings", &ports);
+	else if (opts)
+		json_object_object_get_ex(opts, "ports", &ports);
+	json_object_object_add(o, "Ports", ports_json(ports));
+	add_s(o, "SandboxKey", nspath);
+	json_object_object_add(o, "Networks", nets);
+	return o;
+}
+
+struct json_object *network_inspect_settings(const struct global_options *g,
+					     const struct ctr_record *r)
+{
+	_cleanup_free_ char *dir = network_run_dir(g, r->id), *st = NULL, *ns = NULL;
+	_cleanup_json_ struct json_object *setup = NULL, *status = NULL;
+
+	st = xasprintf("%s/network-status.json", dir);
+	ns = xasprintf("%s/netns", dir);
+	if (load_setup(g, r->id, &setup, NULL) <= 0)
+		setup = NULL;
+	if (pea_json_parse_file_at(AT_FDCWD, st, NETWORK_FILE_MAX * 4, &status, NULL) < 0)
+		status = NULL;
+	return network_settings_json(r->opts, setup, status, setup ? ns : "");
+}
+
+char *network_ports_summary(struct json_object *ports)
+{
+	char *out = xstrdup("");
+
+	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
+		struct json_object *m = json_object_array_get_idx(ports, i);
+		const char *hip = NULL, *proto = "tcp";
+		int64_t cp = 0, hp = 0, range = 1;
+		_cleanup_free_ char *hpart = NULL, *cpart = NULL;
+		char *n;
+
+		(void)pea_json_get_string_opt(m, "", "host_ip", &hip, NULL);
+		(void)pea_json_get_string_opt(m, "", "protocol", &proto, NULL);
+		(void)pea_json_get_int64_opt(m, "", "container_port", &cp, NULL);
+		(void)pea_json_get_int64_opt(m, "", "host_port", &hp, NULL);
+		(void)pea_json_get_int64_opt(m, "", "range", &range, NULL);
+		hpart = range > 1
+				? xasprintf("%lld-%lld", (long long)hp, (long long)(hp + range - 1))
+				: xasprintf("%lld", (long long)hp);
+		cpart = range > 1
+				? xasprintf("%lld-%lld", (long long)cp, (long long)(cp + range - 1))
+				: xasprintf("%lld", (long long)cp);
+		n = xasprintf("%s%s%s%s%s:%s->%s/%s", out, *out ? ", " : "",
+			      hip && strchr(hip, ':') ? "[" : "", hip && *hip ? hip : "0.0.0.0",
+			      hip && strchr(hip, ':') ? "]" : "", hpart, cpart, proto);
+		free(out);
+		out = n;
+	}
+	return out;
+}

@@ -138,3 +138,15 @@ int network_disconnect_running(const struct global_options *g, const struct ctr_
 			       const char *name, struct pea_error **err);
 int network_reload_running(const struct global_options *g, const struct ctr_record *r,
 			   struct pea_error **err);
+
+/*
+ * For inspect and ps (their commands should call these): Podman's
+ * NetworkSettings of a container from its record's options, what was set up
+ * (netsetup.json) and pea-netsetup's reply (network-status.json), either
+ * NULL when not running; and the PORTS column ("0.0.0.0:8080->80/tcp, ...").
+ */
+struct json_object *network_settings_json(struct json_object *opts, struct json_object *setup,
+					  struct json_object *status, const char *nspath);
+struct json_object *network_inspect_settings(const struct global_options *g,
+					     const struct ctr_record *r);
+char *network_ports_summary(struct json_object *ports);

@@ -101,11 +101,70 @@ static void test_etc(void)
 	       "host network: the host's file, host-gateway is the host");
 }
 
+static const char *path_str(struct json_object *o, const char *a, const char *b, const char *c)
+{
+	struct json_object *v = o;
+
+	if (a && !json_object_object_get_ex(v, a, &v))
+		return NULL;
+	if (b && !json_object_object_get_ex(v, b, &v))
+		return NULL;
+	if (c && !json_object_object_get_ex(v, c, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static void test_inspect(void)
+{
+	_cleanup_json_ struct json_object *opts = json_tokener_parse(
+		"{\"networks\": {\"blue\": {\"static_ips\": [\"10.89.0.2\"], \"aliases\": "
+		"[\"www\"]}},"
+		" \"ports\": [{\"host_ip\": \"\", \"container_port\": 80, \"host_port\": 0,"
+		" \"range\": 1, \"protocol\": \"tcp\"}]}");
+	_cleanup_json_ struct json_object *setup =
+		json_tokener_parse("{\"port_mappings\": [{\"host_ip\": \"\", \"container_port\": "
+				   "80, \"host_port\": 8080,"
+				   " \"range\": 2, \"protocol\": \"tcp\"}, {\"host_ip\": \"::1\", "
+				   "\"container_port\": 53,"
+				   " \"host_port\": 5353, \"range\": 1, \"protocol\": \"udp\"}]}");
+	_cleanup_json_ struct json_object *status = json_tokener_parse(
+		"{\"blue\": {\"interfaces\": {\"eth0\": {\"mac_address\": \"02:42:ac:11:00:07\","
+		" \"subnets\": [{\"ipnet\": \"10.89.0.2/24\", \"gateway\": \"10.89.0.1\"},"
+		" {\"ipnet\": \"fd00::2/64\", \"gateway\": \"fd00::1\"}]}}}}");
+	_cleanup_json_ struct json_object *ns = NULL, *idle = NULL;
+	_cleanup_free_ char *sum = NULL;
+
+	ns = network_settings_json(opts, setup, status, "/run/x/netns");
+	tap_is_str(path_str(ns, "IPAddress", NULL, NULL), "10.89.0.2", "IPAddress");
+	tap_is_str(path_str(ns, "IPPrefixLen", NULL, NULL), "24", "IPPrefixLen");
+	tap_is_str(path_str(ns, "Gateway", NULL, NULL), "10.89.0.1", "Gateway");
+	tap_is_str(path_str(ns, "GlobalIPv6Address", NULL, NULL), "fd00::2", "GlobalIPv6Address");
+	tap_is_str(path_str(ns, "Networks", "blue", "MacAddress"), "02:42:ac:11:00:07",
+		   "MacAddress");
+	tap_is_str(path_str(ns, "SandboxKey", NULL, NULL), "/run/x/netns", "SandboxKey");
+	tap_ok(json_object_array_length(json_object_object_get(
+		       json_object_object_get(json_object_object_get(ns, "Networks"), "blue"),
+		       "Aliases")) == 1,
+	       "Aliases");
+	tap_is_str(json_object_get_string(json_object_object_get(
+			   json_object_array_get_idx(
+				   json_object_object_get(json_object_object_get(ns, "Ports"),
+							  "81/tcp"),
+				   0),
+			   "HostPort")),
+		   "8081", "Ports: a range expanded");
+	idle = network_settings_json(opts, NULL, NULL, "");
+	tap_is_str(path_str(idle, "IPAddress", NULL, NULL), "", "not running: no address");
+	sum = network_ports_summary(json_object_object_get(setup, "port_mappings"));
+	tap_is_str(sum, "0.0.0.0:8080-8081->80-81/tcp, [::1]:5353->53/udp", "PORTS column");
+}
+
 int main(void)
 {
-	tap_plan(11 + 14 + 5);
+	tap_plan(11 + 14 + 5 + 10);
 	test_ip();
 	test_ports();
 	test_etc();
+	test_inspect();
 	return tap_done();
 }
