@@ -52,6 +52,7 @@ struct ovl_table {
 	struct ovl_node **buckets;
 	size_t nbuckets;
 	size_t count;
+	uint64_t seq; /* of the last insertion: readdir's offsets */
 };
 
 struct ovl_node {
@@ -74,6 +75,7 @@ struct ovl_node {
 	bool dunlink;		   /* detached: unlink dfd/dpath when forgotten */
 	bool copying;		   /* its data is being copied up, without fs->lock */
 	bool origin_done;	   /* upper entry: its origin xattr was looked at */
+	uint64_t dseq;		   /* order of insertion in the parent's table */
 	uint64_t no_xattrs_gen;	   /* == fs->xattr_gen: known to have no xattrs */
 };
 
@@ -92,6 +94,7 @@ struct ovl_fs {
 	uint32_t overflow_gid;
 	bool can_mknod;	 /* whiteouts as char 0/0 (else .wh. files) */
 	bool privileged; /* trusted.* xattrs usable */
+	bool no_opendir; /* the kernel lists directories without opening them */
 	uint64_t work_counter;
 	uint64_t xattr_gen; /* bumped by every xattr change (hardlinks share xattrs) */
 	unsigned ndevs;

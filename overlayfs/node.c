@@ -123,6 +123,7 @@ void ovl_table_insert(struct ovl_table *t, struct ovl_node *n)
 	if (t->count >= t->nbuckets)
 		table_grow(t);
 	h = hash_name(n->name) & (t->nbuckets - 1);
+	n->dseq = ++t->seq;
 	n->hnext = t->buckets[h];
 	t->buckets[h] = n;
 	t->count++;

@@ -23,6 +23,14 @@ void ovl_op_init(void *userdata, struct fuse_conn_info *conn)
 	 */
 	conn->want |= conn->capable & (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
 	conn->want &= ~(unsigned)FUSE_CAP_SPLICE_READ;
+	/*
+	 * Listing a directory takes no OPENDIR and RELEASEDIR round trips:
+	 * readdir's offsets are the entries' places in the tree (ops-readdir.c).
+	 */
+	if (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) {
+		conn->want |= FUSE_CAP_NO_OPENDIR_SUPPORT;
+		fs->no_opendir = true;
+	}
 	/* We keep no state the kernel's POSIX and flock locks would need. */
 	conn->want &= ~(unsigned)(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 }

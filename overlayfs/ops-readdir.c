@@ -66,6 +66,11 @@ void ovl_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct ovl_dirh *d = NULL;
 	int r;
 
+	/* No handle needed (see list_tree): the kernel stops asking. */
+	if (fs->no_opendir) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	{
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
@@ -83,50 +88,124 @@ void ovl_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		dirh_free(d);
 }
 
+/* One entry into buf at *pos; false when it does not fit. */
+static bool add_entry(fuse_req_t req, struct ovl_fs *fs, char *buf, size_t size, size_t *pos,
+		      const char *name, ino_t ino, mode_t type, struct ovl_node *c, off_t off,
+		      bool plus)
+{
+	struct fuse_entry_param e = { 0 };
+	size_t len;
+
+	if (!plus) {
+		struct stat st = { .st_ino = ino, .st_mode = type };
+
+		len = fuse_add_direntry(req, buf + *pos, size - *pos, name, &st, off);
+	} else {
+		/* Dot entries and vanished names go out without a reference. */
+		e.attr.st_ino = ino;
+		e.attr.st_mode = type;
+		if (c && ovl_node_stat(fs, c, &e.attr) == 0) {
+			e.ino = ovl_node_ino(fs, c);
+			e.generation = 1;
+			e.attr_timeout = ovl_attr_timeout(fs, &e.attr);
+			e.entry_timeout = fs->opts->timeout;
+		} else {
+			c = NULL;
+		}
+		len = fuse_add_direntry_plus(req, buf + *pos, size - *pos, name, &e, off);
+	}
+	if (len > size - *pos)
+		return false;
+	if (c)
+		c->nlookup++;
+	*pos += len;
+	return true;
+}
+
+/* From the listing opendir took: offsets are places in it. */
+static size_t list_snapshot(fuse_req_t req, struct ovl_fs *fs, struct ovl_node *dir,
+			    const struct ovl_dirh *d, char *buf, size_t size, off_t off, bool plus)
+{
+	size_t pos = 0;
+
+	for (size_t i = (size_t)off; off >= 0 && i < d->n; i++) {
+		const struct ovl_dirent *de = &d->e[i];
+		struct ovl_node *c = NULL;
+
+		if (plus && i >= 2 && ovl_dir_lookup(fs, dir, de->name, &c) < 0)
+			c = NULL;
+		if (!add_entry(req, fs, buf, size, &pos, de->name, de->ino, de->type, c,
+			       (off_t)i + 1, plus))
+			break;
+	}
+	return pos;
+}
+
+static int by_dseq(const void *a, const void *b)
+{
+	const struct ovl_node *x = *(struct ovl_node *const *)a, *y = *(struct ovl_node *const *)b;
+
+	return x->dseq < y->dseq ? -1 : x->dseq > y->dseq;
+}
+
+/*
+ * Without opendir, from the tree itself: "." is at 1, ".." at 2, and each
+ * child at 2 + its place in the order of insertion into the directory's
+ * table, so that a name added or removed meanwhile moves no other.
+ */
+static int list_tree(fuse_req_t req, struct ovl_fs *fs, struct ovl_node *dir, char *buf,
+		     size_t size, off_t off, bool plus, size_t *ret_pos)
+{
+	_cleanup_free_ struct ovl_node **v = NULL;
+	size_t n = 0, pos = 0;
+	int r;
+
+	r = ovl_dir_load(fs, dir);
+	if (r < 0)
+		return r;
+	if (off < 1 && !add_entry(req, fs, buf, size, &pos, ".", dir->ino, S_IFDIR, NULL, 1, plus))
+		goto out;
+	if (off < 2 &&
+	    !add_entry(req, fs, buf, size, &pos, "..", dir->parent ? dir->parent->ino : dir->ino,
+		       S_IFDIR, NULL, 2, plus))
+		goto out;
+	v = xnew(struct ovl_node *, dir->children.count + 1);
+	for (size_t i = 0; i < dir->children.nbuckets; i++)
+		for (struct ovl_node *c = dir->children.buckets[i]; c; c = c->hnext)
+			if (!c->whiteout && (off_t)(c->dseq + 2) > off)
+				v[n++] = c;
+	qsort(v, n, sizeof(*v), by_dseq);
+	for (size_t i = 0; i < n; i++)
+		if (!add_entry(req, fs, buf, size, &pos, v[i]->name, v[i]->ino, v[i]->type, v[i],
+			       (off_t)(v[i]->dseq + 2), plus))
+			break;
+out:
+	*ret_pos = pos;
+	return 0;
+}
+
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
 	struct ovl_dirh *d = (struct ovl_dirh *)(uintptr_t)fi->fh;
 	_cleanup_free_ char *buf = xmalloc(size);
-	_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = plus ? ovl_lock(fs) : NULL;
-	struct ovl_node *dir = ovl_ino_node(fs, ino);
 	size_t pos = 0;
+	int r = 0;
 
-	for (size_t i = (size_t)off; off >= 0 && i < d->n; i++) {
-		const struct ovl_dirent *de = &d->e[i];
-		struct fuse_entry_param e = { 0 };
-		struct ovl_node *c = NULL;
-		size_t len;
+	{
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
+		struct ovl_node *dir = ovl_ino_node(fs, ino);
 
-		if (!plus) {
-			struct stat st = { .st_ino = de->ino, .st_mode = de->type };
-
-			len = fuse_add_direntry(req, buf + pos, size - pos, de->name, &st,
-						(off_t)i + 1);
-		} else {
-			/* Dot entries and vanished names go out without a reference. */
-			e.attr.st_ino = de->ino;
-			e.attr.st_mode = de->type;
-			if (i >= 2 && ovl_dir_lookup(fs, dir, de->name, &c) == 0 &&
-			    ovl_node_stat(fs, c, &e.attr) == 0) {
-				e.ino = ovl_node_ino(fs, c);
-				e.generation = 1;
-				e.attr_timeout = ovl_attr_timeout(fs, &e.attr);
-				e.entry_timeout = fs->opts->timeout;
-			} else {
-				c = NULL;
-			}
-			len = fuse_add_direntry_plus(req, buf + pos, size - pos, de->name, &e,
-						     (off_t)i + 1);
-		}
-		if (len > size - pos)
-			break;
-		if (c)
-			c->nlookup++;
-		pos += len;
+		if (d)
+			pos = list_snapshot(req, fs, dir, d, buf, size, off, plus);
+		else
+			r = list_tree(req, fs, dir, buf, size, off, plus, &pos);
 	}
-	fuse_reply_buf(req, buf, pos);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_buf(req, buf, pos);
 }
 
 void ovl_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

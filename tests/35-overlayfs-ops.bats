@@ -156,3 +156,38 @@ PY
 	assert_line "data/file data/owned ok"
 	assert_line "owned hello ['in']"
 }
+
+@test "overlayfs: a listing changed while it is read shows every other entry once" {
+	local d="$TEST_DIR/l" names
+	mkdir -p "$d/lower/big" "$d/upper" "$d/work" "$d/mnt"
+	# Names long enough that the listing takes several readdir requests.
+	(cd "$d/lower/big" && for i in $(seq 1000 2999); do : >"lower-entry-with-a-long-name-$i"; done)
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" "$d/mnt" \
+		2>"$d/server.log" &
+	echo $! >"$d/server.pid"
+	ovl_wait_mounted "$d/mnt" "$(cat "$d/server.pid")"
+	run -0 python3 - "$d/mnt/big" <<'PY'
+import os, sys
+d = sys.argv[1]
+names = sorted(os.listdir(d))
+seen = []
+with os.scandir(d) as it:
+    for i, e in enumerate(it):
+        seen.append(e.name)
+        if i == 100:
+            # Remove some names (listed or not yet), add others.
+            for n in names[50:60] + names[1500:1510]:
+                os.unlink(os.path.join(d, n))
+            for k in range(20):
+                open(os.path.join(d, "added-%d" % k), "w").close()
+changed = set(names[50:60] + names[1500:1510])
+untouched = [n for n in names if n not in changed]
+dups = len(seen) - len(set(seen))
+missing = [n for n in untouched if n not in seen]
+print(len(names), dups, len(missing))
+PY
+	assert_output "2000 0 0"
+	run -0 ls "$d/mnt/big"
+	assert_equal "${#lines[@]}" 2000
+	ovl_umount "$d"
+}
