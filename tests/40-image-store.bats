@@ -166,6 +166,33 @@ setup() {
 	assert_equal "$(jq -r .result.ok <<<"$output")" true
 }
 
+@test "a layer that is not a tar, streamed: pea-storage's error, nothing left in the store" {
+	img_build_layout "$TEST_DIR/img" amd64 0 0
+	head -c $((4 << 20)) /dev/urandom >"$TEST_DIR/junk"
+	gzip -1 -c "$TEST_DIR/junk" >"$TEST_DIR/junk.gz"
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	cfg="$(img_blob_path "$TEST_DIR/img" "$(jq -r .config.digest "$m")")"
+	jq -cj --arg d "sha256:$(sha256sum "$TEST_DIR/junk" | cut -d' ' -f1)" '.rootfs.diff_ids += [$d]' "$cfg" >"$TEST_DIR/cfg"
+	read -r cd cs <<<"$(img_add_blob "$TEST_DIR/img" "$TEST_DIR/cfg")"
+	read -r ld ls <<<"$(img_add_blob "$TEST_DIR/img" "$TEST_DIR/junk.gz")"
+	jq -cj --arg cd "$cd" --argjson cs "$cs" --arg ld "$ld" --argjson ls "$ls" \
+		'.config.digest = $cd | .config.size = $cs | .layers += [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $ld, size: $ls}]' \
+		"$m" >"$TEST_DIR/man"
+	read -r md ms <<<"$(img_add_blob "$TEST_DIR/img" "$TEST_DIR/man")"
+	jq -c --arg d "$md" --argjson s "$ms" '.manifests[0].digest = $d | .manifests[0].size = $s' \
+		"$TEST_DIR/img/index.json" >"$TEST_DIR/index" && mv "$TEST_DIR/index" "$TEST_DIR/img/index.json"
+	registry_push_oci "$TEST_DIR/img" s/junk:latest
+	img_flaky_start slow "$REGISTRY_ADDR" slow
+	run -1 "${I[@]}" copy -q --src-tls-verify=false --image-parallel-copies=1 \
+		"docker://$IMG_SLOW_ADDR/s/junk" "${STORE}junk"
+	assert_output --partial "layer '$ld': pea-storage layer apply"
+	assert_equal "${#lines[@]}" 1
+	run -0 "${ST[@]}" layer ls
+	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+	run -0 "${ST[@]}" image ls
+	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+}
+
 @test "store errors: unknown image, --all, a bad reference, a missing pea-storage" {
 	run -1 "${I[@]}" copy -q "${STORE}nothere" "oci:$TEST_DIR/o"
 	assert_output --partial "image 'nothere' not found"
