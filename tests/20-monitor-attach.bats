@@ -104,7 +104,7 @@ stdout F done"
 }
 
 case_stdin_hangup_paused() {
-	monitor_setup sh -c 'sleep 2; cat >/dev/null; echo eof'
+	monitor_setup sh -c 'sleep 1; cat >/dev/null; echo eof'
 	monitor_launch -l "k8s-file:$MON_LOG" -i
 	monitor_start_container
 	# more than the pipe and the monitor's buffer hold: the client waits (its
