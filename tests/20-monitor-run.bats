@@ -509,6 +509,24 @@ case_restore_refused() {
 	for_each_runtime case_restore_refused
 }
 
+@test "a runtime that cannot be executed: the reason on the sync pipe (LISTEN_PID spawn too)" {
+	local env
+	for env in "" "LISTEN_PID=1"; do
+		monitor_setup true
+		# a directory passes the access(X_OK) check, execve refuses it
+		timeout -k 5 30 env $env PEA_TEST_RUNTIME="$TEST_DIR" bash -c \
+			'source "$PEA_TEST_HELPERS/common.bash"
+			source "$PEA_TEST_HELPERS/../helpers-monitor.bash"
+			monitor_launch -l none --replace-listen-pid
+			wait "$MON_TINI_PID"'
+		run -0 monitor_sync_line 1
+		assert_equal "$(jq -r .data <<<"$output")" -1
+		assert_equal "$(jq -r .message <<<"$output")" \
+			"run the runtime '$TEST_DIR': execve '$TEST_DIR': Permission denied"
+		rm -rf "$TEST_DIR/bundle" "$MON_SYNC"
+	done
+}
+
 # listen_pid_seen [FLAGS...]: launch with LISTEN_PID=1 in the environment
 # and a wrapper runtime that records its own pid and the LISTEN_PID it got;
 # prints "PID LISTEN_PID".
