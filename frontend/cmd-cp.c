@@ -419,6 +419,7 @@ static int read_tar(const struct sink *k, int in, struct pea_error **err)
 		tar_fail(a, "reading the tar stream", err);
 		goto out;
 	}
+	tar_drain(in);
 	rc = 0;
 out:
 	archive_read_free(a);

@@ -27,6 +27,7 @@
 #include "frontend/commands.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
+#include "frontend/images.h"
 #include "frontend/records.h"
 
 #define WHITEOUT	".wh."
@@ -97,9 +98,42 @@ static bool is_init_path(const char *p)
 	return false;
 }
 
-/* The changes in a diff tar; imagefd tells A from C. */
-static int read_changes(int fd, int imagefd, struct change **ret, size_t *ret_n,
-			struct pea_error **err)
+/*
+ * Read what is left after the end of the archive (a tar writer pads to its
+ * block size): closing early would kill the writer with SIGPIPE.
+ */
+void tar_drain(int fd)
+{
+	char buf[65536];
+	ssize_t n;
+
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n > 0 || (n < 0 && errno == EINTR));
+}
+
+/* An entry's path as podman shows it: "/a/b", no "./", no trailing "/". New string. */
+static char *entry_path(struct archive_entry *e)
+{
+	const char *name = archive_entry_pathname(e);
+	char *p;
+	size_t l;
+
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	p = xasprintf("/%s", name);
+	l = strlen(p);
+	while (l > 1 && p[l - 1] == '/')
+		p[--l] = '\0';
+	return p;
+}
+
+/*
+ * The changes in a diff tar. What was there before tells A from C: the
+ * image mounted at imagefd (a container), or the set of paths lower (an image's top layer).
+ */
+static int read_changes(int fd, int imagefd, struct json_object *lower, struct change **ret,
+			size_t *ret_n, struct pea_error **err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -112,17 +146,12 @@ static int read_changes(int fd, int imagefd, struct change **ret, size_t *ret_n,
 	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK)
 		goto fail;
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		_cleanup_free_ char *p = NULL;
-		const char *name = archive_entry_pathname(e), *base;
+		_cleanup_free_ char *p = entry_path(e);
+		const char *base = strrchr(p, '/') + 1;
 		char kind;
 
-		while (name[0] == '.' && name[1] == '/')
-			name += 2;
-		p = xasprintf("/%s", name);
-		if (strlen(p) > 1 && p[strlen(p) - 1] == '/')
-			p[strlen(p) - 1] = '\0';
-		base = strrchr(p, '/') + 1;
-		if (strcmp(p, "/") == 0 || strcmp(base, WHITEOUT_OPAQUE) == 0 || is_init_path(p))
+		if (strcmp(p, "/") == 0 || strcmp(base, WHITEOUT_OPAQUE) == 0 ||
+		    (!lower && is_init_path(p)))
 			continue;
 		if (strncmp(base, WHITEOUT, strlen(WHITEOUT)) == 0) {
 			char *q = xasprintf("%.*s%s", (int)(base - p), p, base + strlen(WHITEOUT));
@@ -130,7 +159,10 @@ static int read_changes(int fd, int imagefd, struct change **ret, size_t *ret_n,
 			p = q;
 			kind = 'D';
 		} else {
-			kind = imagefd >= 0 && pea_path_exists_at(imagefd, p + 1) ? 'C' : 'A';
+			kind = (imagefd >= 0 && pea_path_exists_at(imagefd, p + 1)) ||
+					       (lower && json_object_object_get_ex(lower, p, NULL))
+				       ? 'C'
+				       : 'A';
 		}
 		v = xreallocarray(v, n + 1, sizeof(*v));
 		v[n].kind = kind;
@@ -194,7 +226,8 @@ static int container_changes(const struct global_options *g, const struct ctr_re
 		rc = -1;
 		goto out;
 	}
-	rc = read_changes(fd, imagefd, ret, ret_n, err);
+	rc = read_changes(fd, imagefd, NULL, ret, ret_n, err);
+	tar_drain(fd);
 	fd = pea_close(fd);
 	if (store_spawn_wait(pid, pidfd, "container diff", rc < 0 ? &e2 : err) < 0 && rc == 0)
 		rc = -1;
@@ -205,10 +238,107 @@ out:
 	return rc;
 }
 
+/* Drop path and what is under it from the set. */
+static void set_remove_tree(struct json_object *set, const char *path)
+{
+	_cleanup_strv_ char **gone = NULL;
+	size_t l = strlen(path);
+
+	json_object_object_foreach(set, k, v)
+	{
+		(void)v;
+		if (strncmp(k, path, l) == 0 && (k[l] == '/' || (k[l] == '\0' && l > 0)))
+			pea_strv_push(&gone, k);
+	}
+	for (size_t i = 0; gone && gone[i]; i++)
+		json_object_object_del(set, gone[i]);
+}
+
+/* Apply one layer's diff tar to the set of paths it lands on (whiteouts remove). */
+static int apply_to_set(int fd, struct json_object *set, struct pea_error **err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	int r, rc = 0;
+
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	archive_read_support_filter_all(a);
+	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
+		r = ARCHIVE_FATAL;
+		goto done;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		_cleanup_free_ char *p = entry_path(e);
+		const char *base = strrchr(p, '/') + 1;
+
+		if (strcmp(base, WHITEOUT_OPAQUE) == 0) {
+			_cleanup_free_ char *dir = xstrndup(p, (size_t)(base - p - 1));
+			set_remove_tree(set, dir); /* what was under it */
+			json_object_object_add(set, *dir ? dir : "/", NULL);
+		} else if (strncmp(base, WHITEOUT, strlen(WHITEOUT)) == 0) {
+			_cleanup_free_ char *q =
+				xasprintf("%.*s%s", (int)(base - p), p, base + strlen(WHITEOUT));
+			json_object_object_del(set, q);
+			set_remove_tree(set, q);
+		} else {
+			json_object_object_add(set, p, NULL);
+		}
+	}
+done:
+	if (r != ARCHIVE_EOF)
+		rc = pea_error_new(err, archive_errno(a) > 0 ? archive_errno(a) : EIO,
+				   "reading a layer: %s",
+				   archive_error_string(a) ? archive_error_string(a) : "failed");
+	archive_read_free(a);
+	return rc;
+}
+
+/* pea-storage layer diff ID: applied to set, or (ret) read as changes against it. */
+static int with_layer_diff(const struct global_options *g, const char *id, struct json_object *set,
+			   struct change **ret, size_t *ret_n, struct pea_error **err)
+{
+	const char *args[] = { "layer", "diff", id, NULL };
+	_cleanup_close_ int fd = -1, pidfd = -1;
+	_cleanup_error_ struct pea_error *e2 = NULL;
+	pid_t pid;
+	int rc;
+
+	if (store_spawn_out(g, args, &fd, &pid, &pidfd, err) < 0)
+		return -1;
+	rc = ret ? read_changes(fd, -1, set, ret, ret_n, err) : apply_to_set(fd, set, err);
+	tar_drain(fd);
+	fd = pea_close(fd);
+	if (store_spawn_wait(pid, pidfd, "layer diff", rc < 0 ? &e2 : err) < 0 && rc == 0)
+		rc = -1;
+	return rc;
+}
+
+/* An image: its top layer against the layers below it. */
+static int image_changes(const struct global_options *g, struct json_object *rec,
+			 struct change **ret, size_t *ret_n, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *lower = json_object_new_object();
+	_cleanup_strv_ char **layers = NULL;
+	size_t n;
+
+	(void)pea_json_get_strv_opt(rec, "", "layers", &layers, NULL);
+	n = pea_strv_length(layers);
+	*ret = NULL;
+	*ret_n = 0;
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i + 1 < n; i++)
+		if (with_layer_diff(g, layers[i], lower, NULL, NULL, err) < 0)
+			return -1;
+	return with_layer_diff(g, layers[n - 1], lower, ret, ret_n, err);
+}
+
 static const char diff_usage[] =
-	"Usage: pea diff [OPTIONS] CONTAINER\n"
+	"Usage: pea diff [OPTIONS] CONTAINER|IMAGE\n"
 	"\n"
-	"Show the files a container added (A), changed (C) or deleted (D).\n"
+	"Show the files a container (or an image's top layer) added (A), changed (C) or\n"
+	"deleted (D).\n"
 	"\n"
 	"      --format=json   as JSON: changed, added, deleted\n";
 
@@ -245,6 +375,8 @@ int cmd_diff(struct global_options *g, int argc, char **argv, struct pea_error *
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_json_ struct json_object *img = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
 	struct change *v = NULL;
 	bool json = false;
 	size_t n = 0;
@@ -263,8 +395,22 @@ int cmd_diff(struct global_options *g, int argc, char **argv, struct pea_error *
 		return 0;
 	if (argc - optind != 1)
 		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
-	if (record_lookup(g, argv[optind], &r, err) < 0 || container_changes(g, r, &v, &n, err) < 0)
+	if (record_lookup(g, argv[optind], &r, &e) == 0) {
+		if (container_changes(g, r, &v, &n, err) < 0)
+			return -1;
+	} else if (e->code == ENOENT && image_find(g, argv[optind], &img, NULL) == 0) {
+		if (image_changes(g, img, &v, &n, err) < 0)
+			return -1;
+	} else {
+		if (e->code == ENOENT)
+			return pea_error_new(
+				err, ENOENT,
+				"%s not found: no container or image with that name or "
+				"ID",
+				argv[optind]);
+		*err = TAKE_PTR(e);
 		return -1;
+	}
 	if (json)
 		print_json(v, n);
 	else

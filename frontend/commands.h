@@ -132,3 +132,5 @@ int commit_apply_change(struct json_object *cfg, const char *change, struct pea_
 /* /proc/PID/stat and status texts: pid (innermost namespace), ppid, state (cmd-top.c). */
 int top_parse_proc(const char *stat, const char *status, int *ret_pid, int *ret_ppid,
 		   char *ret_state);
+/* Read fd to its end (a tar writer pads past the archive's end; cmd-diff.c). */
+void tar_drain(int fd);

@@ -95,8 +95,17 @@ store() {
 	assert_equal "$(jq -r '.added | index("/new") != null' <<<"$output")" true
 	assert_equal "$(jq -r '.changed | index("/etc/passwd") != null' <<<"$output")" true
 	fe_no_mounts
+	# an image: its top layer against the layers below
+	run -0 pea_cmd commit d committed
+	run -0 pea_cmd diff committed
+	assert_line "A /new"
+	assert_line "C /etc/passwd"
+	assert_line "D /etc/group"
+	run -0 pea_cmd diff busybox
+	assert_line "A /bin/busybox"
+	refute_line --regexp '^[CD] '
 	run -125 pea_cmd diff nosuch
-	assert_output --partial 'no container with name or ID "nosuch" found'
+	assert_output 'Error: nosuch not found: no container or image with that name or ID'
 	run -125 pea_cmd diff --format xml d
 	assert_output --partial 'unknown --format argument: xml'
 	run -125 pea_cmd diff
