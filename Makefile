@@ -39,7 +39,7 @@ INSTALL ?= install
 # Every pkg-config module some part of pea links. Each module.mk names the ones
 # its binaries need in its pea_program call; compile flags come from all.
 PKG_MODULES := json-c libseccomp libcap fuse3 libarchive libcurl libnftables libmnl \
-	yaml-0.1 libzstd libcrypto
+	yaml-0.1 libzstd libcrypto gpgme
 
 ifneq ($(filter-out deps help clean format lint,$(or $(MAKECMDGOALS),all)),)
 PKG_MISSING := $(foreach m,$(PKG_MODULES),$(if $(shell $(PKG_CONFIG) --exists $(m) && echo y),,$(m)))
