@@ -168,6 +168,9 @@ fe_net_teardown() {
 	if [[ -n "${FE_NETNS:-}" && -e "$FE_NETNS" ]]; then
 		pea_net rm -af >/dev/null 2>&1 || true
 	fi
+	# whatever is left is torn down by fe_teardown outside the namespace: it
+	# must find nothing of the network to tear down there
+	rm -f "${FE_RUNROOT:-/nonexistent}"/containers/*/netsetup.json
 	pidf=${FE_RUNROOT:-/nonexistent}/networks/aardvark-dns/aardvark.pid
 	if [[ -f $pidf ]]; then
 		kill "$(cat "$pidf")" 2>/dev/null || true
