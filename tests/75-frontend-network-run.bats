@@ -276,6 +276,11 @@ ctr_ip() {
 	pea_net network create --subnet 10.89.17.0/24 red >/dev/null
 	run -125 --separate-stderr pea_net run --rm --network blue --network red --ip 10.89.16.5 busybox true
 	[[ $stderr == *"can only be set with one network"* ]]
+	# --ip and --ip6 on a dual-stack network
+	pea_net network create --subnet 10.89.24.0/24 --subnet fd00:24::/64 dual >/dev/null
+	run -0 pea_net run --rm --network dual --ip 10.89.24.9 --ip6 fd00:24::99 busybox ip -o addr show eth0
+	assert_output --partial "inet 10.89.24.9/24"
+	assert_output --partial "inet6 fd00:24::99/64"
 	# two networks: eth0 and eth1
 	run -0 pea_net run --rm --network blue,red busybox ip -4 -o addr
 	assert_output --partial "eth0"
