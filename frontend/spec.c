@@ -355,7 +355,11 @@ static void status_to_input(struct json_object *status, struct etc_input *in)
 	}
 }
 
-/* The network namespace to join: made and set up for bridge networks. */
+/*
+ * The network namespace to join: made and set up for bridge networks; another
+ * container's, whose addresses and DNS servers (its pea-netsetup reply) then
+ * go into this container's /etc files too.
+ */
 static int network_namespace(const struct global_options *g, const struct ctr_record *r,
 			     const char *mode, char **ret_nspath, struct json_object **ret_status,
 			     struct pea_error **err)
@@ -376,6 +380,12 @@ static int network_namespace(const struct global_options *g, const struct ctr_re
 					     "--network %s: container %s is not running", mode,
 					     other->name);
 		*ret_nspath = xasprintf("/proc/%d/ns/net", other->pid);
+		{
+			_cleanup_free_ char *dir = network_run_dir(g, other->id);
+			_cleanup_free_ char *st = xasprintf("%s/network-status.json", dir);
+			if (pea_json_parse_file_at(AT_FDCWD, st, 16u << 20, ret_status, NULL) < 0)
+				*ret_status = NULL;
+		}
 	}
 	return 0;
 }
@@ -459,7 +469,7 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 		status_to_input(status, &in);
 	if (etc_files_write(rundir, &in, err) < 0 ||
 	    write_spec(r, rootfs, bundle, rundir, hostname, host_net, nspath, err) < 0) {
-		if (status)
+		if (strcmp(mode, "bridge") == 0)
 			(void)network_teardown(g, r->id, NULL);
 		return -1;
 	}

@@ -229,6 +229,10 @@ ctr_ip() {
 	pea_net run -d --name owner --network blue busybox sleep 100 >/dev/null
 	run -0 pea_net run --rm --network container:owner busybox ip -4 -o addr show eth0
 	assert_output --partial "inet 10.89.15.2/24"
+	# it resolves names on the other container's network, as the other does
+	run -0 pea_net run --rm --network container:owner busybox sh -c 'cat /etc/resolv.conf; nslookup owner'
+	assert_line "nameserver 10.89.15.1"
+	assert_output --partial "Address: 10.89.15.2"
 	run -0 pea_net run --rm --network "ns:$FE_NETNS" busybox ip -o link show
 	assert_output --partial "podman1"
 	run -125 --separate-stderr pea_net run --rm --network container:nosuch busybox true
