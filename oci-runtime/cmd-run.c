@@ -72,6 +72,9 @@ int run_wait_container(const struct container *c, int sfd, int *ret_status, stru
 				continue;
 			return pea_error_errno(err, "poll");
 		}
+		/* never a spin, never kill(0): a bad pidfd or pid is an error */
+		if (p[0].revents & (POLLNVAL | POLLERR) || c->pid <= 0)
+			return pea_error_new(err, EBADF, "wait for the container: no pidfd for it");
 		if (p[1].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si))
 			kill(c->pid, (int)si.ssi_signo);
 		if (!(p[0].revents & POLLIN))

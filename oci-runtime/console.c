@@ -90,6 +90,8 @@ static int proxy_loop(struct container *c, int master, int sfd, int *ret_status,
 				continue;
 			return pea_error_errno(err, "poll");
 		}
+		if (p[0].revents & (POLLNVAL | POLLERR) || c->pid <= 0)
+			return pea_error_new(err, EBADF, "wait for the container: no pidfd for it");
 		if (p[1].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGWINCH)
 				copy_winsize(STDIN_FILENO, master);
