@@ -95,6 +95,14 @@ struct ovl_fs {
 	bool can_mknod;	 /* whiteouts as char 0/0 (else .wh. files) */
 	bool privileged; /* trusted.* xattrs usable */
 	bool no_opendir; /* the kernel lists directories without opening them */
+	/*
+	 * Whether readdirplus fills in attributes: yes while the entries of the
+	 * last directory listed that way get asked about (ls -l), no while they
+	 * do not (find): the kernel then need not make an inode for each.
+	 */
+	const struct ovl_node *plus_dir; /* compared, never followed */
+	bool plus_used;
+	bool plus_lite;
 	uint64_t work_counter;
 	uint64_t xattr_gen; /* bumped by every xattr change (hardlinks share xattrs) */
 	unsigned ndevs;

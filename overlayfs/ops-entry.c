@@ -45,6 +45,7 @@ void ovl_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	{
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
+		ovl_plus_touch(fs, ovl_ino_node(fs, parent));
 		r = ovl_dir_lookup(fs, ovl_ino_node(fs, parent), name, &n);
 		if (r == 0)
 			r = ovl_make_entry(fs, n, &e);
@@ -89,7 +90,10 @@ void ovl_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	{
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
-		r = ovl_node_stat(fs, ovl_ino_node(fs, ino), &st);
+		struct ovl_node *n = ovl_ino_node(fs, ino);
+
+		ovl_plus_touch(fs, n->parent);
+		r = ovl_node_stat(fs, n, &st);
 	}
 	if (r < 0)
 		fuse_reply_err(req, -r);

@@ -101,10 +101,13 @@ static bool add_entry(fuse_req_t req, struct ovl_fs *fs, char *buf, size_t size,
 
 		len = fuse_add_direntry(req, buf + *pos, size - *pos, name, &st, off);
 	} else {
-		/* Dot entries and vanished names go out without a reference. */
+		/*
+		 * Dot entries, vanished names and, in a lite listing, all go
+		 * out without attributes nor a reference.
+		 */
 		e.attr.st_ino = ino;
 		e.attr.st_mode = type;
-		if (c && ovl_node_stat(fs, c, &e.attr) == 0) {
+		if (c && !fs->plus_lite && ovl_node_stat(fs, c, &e.attr) == 0) {
 			e.ino = ovl_node_ino(fs, c);
 			e.generation = 1;
 			e.attr_timeout = ovl_attr_timeout(fs, &e.attr);
@@ -197,6 +200,13 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 		struct ovl_node *dir = ovl_ino_node(fs, ino);
 
+		if (plus && off == 0) {
+			/* A new listing: were the attributes of the last one of use? */
+			if (fs->plus_dir && fs->plus_dir != dir)
+				fs->plus_lite = !fs->plus_used;
+			fs->plus_dir = dir;
+			fs->plus_used = false;
+		}
 		if (d)
 			pos = list_snapshot(req, fs, dir, d, buf, size, off, plus);
 		else

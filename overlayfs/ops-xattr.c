@@ -79,6 +79,7 @@ void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 
 		struct ovl_node *node = ovl_ino_node(fs, ino);
 
+		ovl_plus_touch(fs, node->parent);
 		r = xattr_path(fs, node, false, p, sizeof(p));
 		if (r == 0)
 			r = get_one(fs, node, p, name, buf, size, &n);

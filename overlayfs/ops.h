@@ -23,6 +23,13 @@ void ovl_unlockp(struct ovl_fs **fs);
  */
 double ovl_attr_timeout(const struct ovl_fs *fs, const struct stat *st);
 
+/* A request about n: its attributes from the last readdirplus were of use. */
+static inline void ovl_plus_touch(struct ovl_fs *fs, const struct ovl_node *parent)
+{
+	if (parent && parent == fs->plus_dir)
+		fs->plus_used = true;
+}
+
 /* Count a kernel reference to n and fill e with its attributes. */
 int ovl_make_entry(struct ovl_fs *fs, struct ovl_node *n, struct fuse_entry_param *e);
 /* Reply a negative entry (cached for the timeout) for -ENOENT, else the error. */
