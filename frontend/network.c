@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -757,7 +759,24 @@ char *network_run_dir(const struct global_options *g, const char *id)
 	return xasprintf("%s/containers/%s", g->runroot, id);
 }
 
-/* A new network namespace bound at path; pea itself stays in its own. */
+/* Loopback up in the current namespace (pea-netsetup does it too, but not without networks). */
+static int loopback_up(struct pea_error **err)
+{
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { 0 };
+
+	if (fd < 0)
+		return pea_error_errno(err, "socket");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return pea_error_errno(err, "get the flags of lo");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return pea_error_errno(err, "bring lo up");
+	return 0;
+}
+
+/* A new network namespace bound at path, lo up; pea itself stays in its own. */
 static int netns_make(const char *path, struct pea_error **err)
 {
 	_cleanup_close_ int self = -1, fd = -1;
@@ -774,6 +793,11 @@ static int netns_make(const char *path, struct pea_error **err)
 		saved = errno;
 		(void)unlink(path);
 		return pea_error_code(err, saved, "unshare the network namespace");
+	}
+	if (loopback_up(err) < 0) {
+		(void)setns(self, CLONE_NEWNET);
+		(void)unlink(path);
+		return -1;
 	}
 	if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0) {
 		saved = errno;

@@ -74,6 +74,13 @@ get() {
 	run -0 pea_net exec c ip -4 -o addr
 	refute_output --partial "10.89.70."
 	assert_output --partial "inet 10.89.71.2/24"
+	# no network left at all: still a namespace of its own, with lo up
+	pea_net stop -t 0 c >/dev/null
+	pea_net network disconnect b c
+	pea_net start c >/dev/null
+	run -0 pea_net exec c ip -o link show
+	assert_equal "${#lines[@]}" 1
+	assert_output --partial "lo: <LOOPBACK,UP,LOWER_UP>"
 	# a container created with --network none can join too
 	pea_net create --name n --network none busybox sleep 100 >/dev/null
 	pea_net network connect a n
