@@ -238,7 +238,7 @@ static void add_str_take(struct json_object *o, const char *k, char *v)
 }
 
 static struct json_object *stats_item(const struct ctr_record *r, const struct sample *s,
-				      const struct sample *prev)
+				      const struct sample *prev, bool notrunc)
 {
 	struct json_object *o = json_object_new_object();
 	double start = frontend_parse_time(r->started_at);
@@ -254,7 +254,7 @@ static struct json_object *stats_item(const struct ctr_record *r, const struct s
 	if (s->mem_limit)
 		memp = (double)s->mem / (double)s->mem_limit * 100;
 	json_object_object_add(o, "ContainerID", json_object_new_string(r->id));
-	add_str_take(o, "ID", xstrndup(r->id, 12));
+	add_str_take(o, "ID", xstrndup(r->id, notrunc ? 64 : 12));
 	json_object_object_add(o, "Name", json_object_new_string(r->name));
 	json_object_object_add(o, "CPU", json_object_new_double(cpu));
 	json_object_object_add(o, "AvgCPU", json_object_new_double(avg));
@@ -368,7 +368,7 @@ static const char stats_usage[] =
 	"  -i, --interval=SECS    time between reports (default 5)\n"
 	"      --no-reset         do not clear the screen between reports\n"
 	"      --no-stream        print the first report only\n"
-	"      --no-trunc         do not truncate output\n";
+	"      --no-trunc         full container ids\n";
 
 enum { OPT_FORMAT = 256, OPT_NO_RESET, OPT_NO_STREAM, OPT_NO_TRUNC };
 
@@ -514,8 +514,9 @@ int cmd_stats(struct global_options *g, int argc, char **argv, struct pea_error 
 				(void)record_refresh(g, v[i], NULL);
 			take_sample(v[i], v2, &s);
 			any = any || s.running;
-			json_object_array_add(items,
-					      stats_item(v[i], &s, round > 0 ? &prev[i] : NULL));
+			json_object_array_add(
+				items,
+				stats_item(v[i], &s, round > 0 ? &prev[i] : NULL, o.no_trunc));
 			prev[i] = s;
 		}
 		if (!o.no_stream && !o.no_reset)

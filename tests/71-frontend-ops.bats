@@ -152,6 +152,8 @@ freezer_state() {
 	assert_equal "$(jq -r '.[0].name' <<<"$output")" s2
 	assert_equal "$(jq -r '.[0].pids' <<<"$output")" 2
 	assert_equal "$(jq -r '.[0].mem_usage' <<<"$output" | sed 's|.* / ||')" 67.1MB
+	run -0 pea_cmd stats --no-stream --no-trunc --format '{{.ID}}' s1
+	assert_output "$(pea_out inspect --format '{{.Id}}' s1)"
 	run -0 pea_cmd stats --no-stream --format 'table {{.ID}} {{.PIDS}}' s1
 	assert_line --index 0 --regexp '^ID +PIDS$'
 	assert_line --index 1 --regexp '^[0-9a-f]{12} +1$'
