@@ -955,6 +955,72 @@ static int write_json_at(const char *dir, const char *name, struct json_object *
 	return pea_write_file_atomic_at(dfd, name, text, strlen(text), 0600, err);
 }
 
+struct port_range {
+	const char *ip, *proto;
+	int64_t first, last;
+};
+
+static struct port_range port_range_of(struct json_object *m)
+{
+	struct port_range p = { "", "tcp", 0, 0 };
+	int64_t range = 1;
+
+	(void)pea_json_get_string_opt(m, "", "host_ip", &p.ip, NULL);
+	(void)pea_json_get_string_opt(m, "", "protocol", &p.proto, NULL);
+	(void)pea_json_get_int64_opt(m, "", "host_port", &p.first, NULL);
+	(void)pea_json_get_int64_opt(m, "", "range", &range, NULL);
+	p.last = p.first + (range > 0 ? range : 1) - 1;
+	return p;
+}
+
+static bool ports_clash(const struct port_range *a, const struct port_range *b)
+{
+	return strcmp(a->proto, b->proto) == 0 && a->first <= b->last && b->first <= a->last &&
+	       (!*a->ip || !*b->ip || strcmp(a->ip, b->ip) == 0);
+}
+
+/*
+ * Forwards are nftables rules, not sockets: two containers could publish the
+ * same host port and only one would get the traffic. Refused (the caller holds
+ * the records lock, so no start slips in between).
+ */
+static int check_port_clash(const struct global_options *g, const struct ctr_record *r,
+			    struct json_object *opts, struct pea_error **err)
+{
+	struct json_object *mine = NULL;
+	struct ctr_record **all = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (!json_object_object_get_ex(opts, "port_mappings", &mine) ||
+	    json_object_array_length(mine) == 0)
+		return 0;
+	if (records_list(g, &all, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		_cleanup_json_ struct json_object *theirs = NULL;
+
+		if (strcmp(all[i]->id, r->id) == 0 || !(theirs = network_ports(g, all[i])))
+			continue;
+		for (size_t a = 0; a < json_object_array_length(mine) && rc == 0; a++)
+			for (size_t b = 0; b < json_object_array_length(theirs) && rc == 0; b++) {
+				struct port_range x =
+					port_range_of(json_object_array_get_idx(mine, a));
+				struct port_range y =
+					port_range_of(json_object_array_get_idx(theirs, b));
+				if (ports_clash(&x, &y))
+					rc = pea_error_new(
+						err, EADDRINUSE,
+						"host port %lld/%s is already published "
+						"by container %s",
+						(long long)(x.first > y.first ? x.first : y.first),
+						x.proto, all[i]->name);
+			}
+	}
+	records_free(all, n);
+	return rc;
+}
+
 int network_setup(const struct global_options *g, const struct ctr_record *r, char **ret_nspath,
 		  struct json_object **ret_status, struct pea_error **err)
 {
@@ -967,7 +1033,7 @@ int network_setup(const struct global_options *g, const struct ctr_record *r, ch
 	/* what a crash left of an earlier run */
 	if (network_teardown(g, r->id, err) < 0)
 		return -1;
-	if (setup_options(g, r, &opts, err) < 0)
+	if (setup_options(g, r, &opts, err) < 0 || check_port_clash(g, r, opts, err) < 0)
 		return -1;
 	ns = xasprintf("%s/netns", dir);
 	if (netns_make(ns, err) < 0)

@@ -111,6 +111,23 @@ udp() {
 	fe_net_clean
 }
 
+@test "-p: a host port another container publishes is refused, free again after it stops" {
+	pea_net run -d --name a -p 8080:80 busybox httpd -f -p 80 -h /etc >/dev/null
+	run -125 --separate-stderr pea_net run -d --name b -p 127.0.0.1:8079-8081:79-81 busybox true
+	assert_equal "$stderr" "Error: host port 8080/tcp is already published by container a"
+	# nothing of b was set up
+	run -0 ip netns exec "$FE_NETNS_NAME" nft list ruleset
+	refute_output --partial 8079
+	[[ ! -e "$FE_RUNROOT/containers/$(pea_net_out inspect --format '{{.Id}}' b)/netns" ]]
+	# another protocol, another port: fine
+	run -0 pea_net run --rm -p 8080:80/udp busybox true
+	run -0 pea_net run --rm -p 8081:80 busybox true
+	pea_net stop -t 0 a >/dev/null
+	run -0 pea_net start b
+	pea_net rm -f a b >/dev/null
+	fe_net_clean
+}
+
 @test "-P: the exposed ports on free host ports; -p PORT picks one too" {
 	pea_net run -d --name web -P --expose 80 --expose 81/udp busybox httpd -f -p 80 -h /etc >/dev/null
 	run -0 pea_net port web
