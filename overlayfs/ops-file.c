@@ -7,6 +7,12 @@
 #include "overlayfs/ops.h"
 #include "overlayfs/workers.h"
 
+/*
+ * fh is the fd, with this bit when the file is a lower layer's: closing it may
+ * block (a FUSE or network file system below), the upper layer's not.
+ */
+#define FH_LOWER (1ull << 32)
+
 static bool wants_write(int flags)
 {
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
@@ -37,18 +43,21 @@ static int do_open(struct ovl_fs *fs, struct ovl_node *n, int flags, int *ret_fd
 static void open_job(struct ovl_job *job)
 {
 	struct ovl_fs *fs = ovl_req_fs(job->req);
+	bool lower = true;
 	int fd = -1, r;
 
 	{
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
+		struct ovl_node *n = ovl_ino_node(fs, job->ino);
 
-		r = do_open(fs, ovl_ino_node(fs, job->ino), job->fi.flags, &fd);
+		r = do_open(fs, n, job->fi.flags, &fd);
+		lower = n->detached || n->layer != 0;
 	}
 	if (r < 0) {
 		fuse_reply_err(job->req, -r);
 		return;
 	}
-	job->fi.fh = (uint64_t)fd;
+	job->fi.fh = (uint64_t)fd | (lower ? FH_LOWER : 0);
 	/* Data changes only through this mount, so the page cache stays valid. */
 	job->fi.keep_cache = 1;
 	if (fuse_reply_open(job->req, &job->fi) != 0)
@@ -124,7 +133,10 @@ void ovl_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct ovl_job job = { .run = flush_job, .req = req, .fi = *fi };
 
-	ovl_workers_submit(ovl_req_fs(req)->workers, &job);
+	if (fi->fh & FH_LOWER)
+		ovl_workers_submit(ovl_req_fs(req)->workers, &job);
+	else
+		flush_job(&job);
 }
 
 void ovl_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
