@@ -26,8 +26,8 @@
 
 struct net_create_opts {
 	char *driver;
-	char **subnets, **gateways, **ranges, **opts, **labels, **dns;
-	char *interface;
+	char **subnets, **gateways, **ranges, **opts, **labels, **dns, **routes;
+	char *interface, *ipam;
 	bool ipv6, internal, disable_dns, ignore;
 };
 
@@ -40,7 +40,9 @@ static void net_create_opts_clear(struct net_create_opts *o)
 	pea_strv_free(o->opts);
 	pea_strv_free(o->labels);
 	pea_strv_free(o->dns);
+	pea_strv_free(o->routes);
 	free(o->interface);
+	free(o->ipam);
 }
 
 static const char create_usage[] =
@@ -56,10 +58,12 @@ static const char create_usage[] =
 	"      --interface-name=IF   the bridge's (or the macvlan parent's) name\n"
 	"      --internal            no route out of the network\n"
 	"      --ip-range=RANGE      allocate from CIDR or START-END within the subnet\n"
+	"      --ipam-driver=DRIVER  host-local (default), none (no addresses), dhcp (macvlan)\n"
 	"      --ipv6                an IPv6 subnet too (a unique local /64 if none given)\n"
 	"      --label=KEY=VALUE     a label (repeatable)\n"
 	"  -o, --opt=KEY=VALUE       mtu=, isolate=true|false|strict, parent=, mode=, vlan=,\n"
 	"                            metric=, no_default_route=\n"
+	"      --route=DEST,GW[,METRIC]  a static route of the containers (repeatable)\n"
 	"      --subnet=CIDR         a subnet (repeatable; default: a free /24 of 10.89.0.0/16)\n";
 
 enum {
@@ -73,6 +77,8 @@ enum {
 	NC_IPV6,
 	NC_LABEL,
 	NC_SUBNET,
+	NC_ROUTE,
+	NC_IPAM,
 };
 
 static int parse_create(int argc, char **argv, struct net_create_opts *o, struct pea_error **err)
@@ -91,6 +97,8 @@ static int parse_create(int argc, char **argv, struct net_create_opts *o, struct
 		{ "label", required_argument, NULL, NC_LABEL },
 		{ "opt", required_argument, NULL, 'o' },
 		{ "subnet", required_argument, NULL, NC_SUBNET },
+		{ "route", required_argument, NULL, NC_ROUTE },
+		{ "ipam-driver", required_argument, NULL, NC_IPAM },
 		{ NULL, 0, NULL, 0 },
 	};
 	int r, c = 0;
@@ -135,6 +143,13 @@ static int parse_create(int argc, char **argv, struct net_create_opts *o, struct
 			break;
 		case NC_SUBNET:
 			pea_strv_push(&o->subnets, optarg);
+			break;
+		case NC_ROUTE:
+			pea_strv_push(&o->routes, optarg);
+			break;
+		case NC_IPAM:
+			free(o->ipam);
+			o->ipam = xstrdup(optarg);
 			break;
 		default:
 			break;
@@ -281,6 +296,46 @@ static int build_options(const struct net_create_opts *o, bool macvlan, struct j
 	return 0;
 }
 
+/* --route DEST,GW[,METRIC] as netavark's {destination, gateway, metric}. */
+static int build_routes(const struct net_create_opts *o, struct json_object *net,
+			struct pea_error **err)
+{
+	struct json_object *arr;
+
+	if (!o->routes)
+		return 0;
+	arr = json_object_new_array();
+	json_object_object_add(net, "routes", arr);
+	for (size_t i = 0; o->routes[i]; i++) {
+		_cleanup_strv_ char **f = pea_strv_split(o->routes[i], ",");
+		struct json_object *rt;
+		struct fe_ip d, gw;
+		char *end = NULL;
+		long metric = 0;
+
+		if (pea_strv_length(f) < 2 || pea_strv_length(f) > 3 ||
+		    fe_ip_parse(f[0], true, &d) < 0 || fe_ip_parse(f[1], false, &gw) < 0 ||
+		    d.family != gw.family)
+			return pea_error_new(
+				err, EINVAL,
+				"invalid route '%s': use DESTINATION-CIDR,GATEWAY[,METRIC]",
+				o->routes[i]);
+		if (f[2]) {
+			metric = strtol(f[2], &end, 10);
+			if (!*f[2] || *end || metric < 0 || metric > 0xffffffffL)
+				return pea_error_new(err, EINVAL, "invalid route '%s': bad metric",
+						     o->routes[i]);
+		}
+		rt = json_object_new_object();
+		json_object_object_add(rt, "destination", json_object_new_string(f[0]));
+		json_object_object_add(rt, "gateway", json_object_new_string(f[1]));
+		if (f[2])
+			json_object_object_add(rt, "metric", json_object_new_int64(metric));
+		json_object_array_add(arr, rt);
+	}
+	return 0;
+}
+
 static struct json_object *labels_json(char *const *labels)
 {
 	struct json_object *l = json_object_new_object();
@@ -327,8 +382,24 @@ static int build_network(const struct net_create_opts *o, const char *name,
 	json_object_object_add(net, "dns_enabled",
 			       json_object_new_boolean(!macvlan && !o->disable_dns));
 	json_object_object_add(net, "labels", labels_json(o->labels));
-	json_object_object_add(ipam, "driver", json_object_new_string("host-local"));
-	if (macvlan && !o->subnets) {
+	if (o->ipam && strcmp(o->ipam, "host-local") != 0 && strcmp(o->ipam, "none") != 0 &&
+	    !(strcmp(o->ipam, "dhcp") == 0 && macvlan)) {
+		json_object_put(dns);
+		json_object_put(ipam);
+		return pea_error_new(
+			err, EINVAL,
+			"unsupported ipam driver %s: use host-local, none, or dhcp with "
+			"macvlan",
+			o->ipam);
+	}
+	if (o->ipam && strcmp(o->ipam, "none") == 0 && o->subnets) {
+		json_object_put(dns);
+		json_object_put(ipam);
+		return pea_error_new(err, EINVAL, "none ipam driver is set but subnets are given");
+	}
+	json_object_object_add(ipam, "driver",
+			       json_object_new_string(o->ipam ? o->ipam : "host-local"));
+	if (macvlan && !o->subnets && !o->ipam) {
 		json_object_put(ipam);
 		ipam = NULL;
 	}
@@ -345,7 +416,8 @@ static int build_network(const struct net_create_opts *o, const char *name,
 	} else {
 		json_object_put(dns);
 	}
-	if (build_subnets(o, net, err) < 0 || build_options(o, macvlan, net, err) < 0)
+	if (build_subnets(o, net, err) < 0 || build_options(o, macvlan, net, err) < 0 ||
+	    build_routes(o, net, err) < 0)
 		return -1;
 	*ret = TAKE_PTR(net);
 	return 0;

@@ -202,6 +202,14 @@ bad() {
 	assert_output --partial "Error: network name bad/name invalid"
 	run -0 bad a b
 	assert_output "Error: accepts at most 1 arg(s), received 2"
+	run -0 bad --route 10.1.0.0/16 n1
+	assert_output "Error: invalid route '10.1.0.0/16': use DESTINATION-CIDR,GATEWAY[,METRIC]"
+	run -0 bad --route 10.1.0.0/16,10.89.0.1,x n1
+	assert_output "Error: invalid route '10.1.0.0/16,10.89.0.1,x': bad metric"
+	run -0 bad --ipam-driver magic n1
+	assert_output "Error: unsupported ipam driver magic: use host-local, none, or dhcp with macvlan"
+	run -0 bad --ipam-driver none --subnet 10.64.0.0/24 n1
+	assert_output "Error: none ipam driver is set but subnets are given"
 	run -0 bad --nosuch n1
 	assert_output --partial "unknown flag: --nosuch"
 }

@@ -153,6 +153,18 @@ ctr_ip() {
 	fe_net_clean
 }
 
+@test "--route on the network, --ipam-driver none" {
+	pea_net network create --subnet 10.89.25.0/24 --route 10.100.0.0/16,10.89.25.254,50 rt >/dev/null
+	run -0 pea_net run --rm --network rt busybox ip route
+	assert_line --regexp '^10\.100\.0\.0/16 via 10\.89\.25\.254 dev eth0 +metric 50'
+	pea_net network create --ipam-driver none noaddr >/dev/null
+	run -0 pea_net network inspect --format '{{.IPAMOptions}} {{.DNSEnabled}}' noaddr
+	assert_output 'map[driver:none] false'
+	run -0 pea_net run --rm --network noaddr busybox ip -4 -o addr show eth0
+	assert_output ""
+	fe_net_clean
+}
+
 @test "stop tears the network down, start sets it up again, the exit command cleans up" {
 	pea_net network create --subnet 10.89.13.0/24 blue >/dev/null
 	pea_net run -d --name s --network blue busybox sleep 100 >/dev/null
