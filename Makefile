@@ -21,6 +21,9 @@ BUILD ?= build-san
 else
 BUILD ?= build
 endif
+# One spelling per folder: BUILD=build and BUILD=$PWD/build must name the same
+# targets, or the dependency files of one do not match the rules of the other.
+override BUILD := $(patsubst $(CURDIR)/%,%,$(abspath $(BUILD)))
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
