@@ -45,6 +45,7 @@ static void monitor_init(struct monitor *m, const struct monitor_config *cfg)
 	m->runtime_pid = m->container_pid = -1;
 	m->container_pidfd = -1;
 	m->logs.k8s.fd = -1;
+	healthcheck_init(m);
 }
 
 /* ---- children ----------------------------------------------------------------- */
@@ -66,6 +67,8 @@ void monitor_child_exited(struct monitor *m, pid_t pid, int status)
 		runtime_exited(m, status);
 	} else if (pid == m->container_pid) {
 		container_exited(m, status);
+	} else if (healthcheck_child_exited(m, pid, status)) {
+		/* its pidfd watcher takes it from here */
 	} else if (m->container_pid <= 0) {
 		/* maybe the container, before we know its pid (a fast exec) */
 		for (size_t i = 0; i < ARRAY_SIZE(m->early_pid); i++)
@@ -221,6 +224,8 @@ static int runtime_succeeded(struct monitor *m, struct pea_error **err)
 		return -(*err)->code;
 	if (m->opts->timeout > 0 && pea_loop_add_timer(m->loop, (uint64_t)m->opts->timeout * 1000,
 						       0, timeout_cb, m, NULL, err) < 0)
+		return -(*err)->code;
+	if (!m->opts->exec && healthcheck_start(m, err) < 0)
 		return -(*err)->code;
 	for (size_t i = 0; i < ARRAY_SIZE(m->early_pid); i++)
 		if (m->early_pid[i] == m->container_pid)
@@ -448,6 +453,7 @@ static int finish(struct monitor *m, int *ret_status, struct pea_error **err)
 	int status = -1;
 	int r = 0;
 
+	healthcheck_stop(m); /* no check outlives the container, nor waits for the exit command */
 	oom_check_final(m);
 	if (m->timed_out) {
 		kill_timed_out(m);
@@ -492,6 +498,7 @@ static void release_caller(struct monitor *m)
 
 static void teardown(struct monitor *m)
 {
+	healthcheck_stop(m);
 	attach_close(m);
 	console_cleanup(m);
 	m->loop = pea_loop_free(m->loop);

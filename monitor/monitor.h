@@ -80,6 +80,32 @@ struct stdin_buf {
 	bool close_pending; /* close the container's stdin once empty */
 };
 
+/* conmon's healthcheck states; a status update on the sync pipe is -100 + the state. */
+enum healthcheck_status {
+	HEALTHCHECK_NONE = 0,
+	HEALTHCHECK_STARTING = 1,
+	HEALTHCHECK_HEALTHY = 2,
+	HEALTHCHECK_UNHEALTHY = 3,
+};
+#define HEALTHCHECK_MSG_BASE (-100)
+/* The most of a check's stderr kept for the log. */
+#define HEALTHCHECK_STDERR_MAX 4096
+
+struct healthcheck {
+	struct pea_watch *tick_w, *timeout_w, *child_w, *stderr_w;
+	pid_t pid; /* the check running now, -1 if none */
+	int stderr_fd;
+	char stderr_buf[HEALTHCHECK_STDERR_MAX];
+	size_t stderr_len;
+	bool timed_out;
+	bool reaped; /* the SIGCHLD handler reaped it before its pidfd was read */
+	int reaped_status;
+	enum healthcheck_status status;
+	unsigned failures; /* consecutive, counted ones */
+	bool started;	   /* a check passed: the start period is over */
+	uint64_t begin_ms; /* CLOCK_MONOTONIC when the checks began */
+};
+
 struct monitor {
 	const struct monitor_config *cfg;
 	const struct monitor_options *opts;
@@ -143,6 +169,8 @@ struct monitor {
 	/* sd-notify relay */
 	int notify_fd, notify_host_fd;
 	char *notify_host_path;
+
+	struct healthcheck hc;
 };
 
 /* monitor.c */
@@ -237,6 +265,17 @@ int exit_status_of(int wait_status);
 void oom_setup(struct monitor *m);
 void oom_check_final(struct monitor *m);
 void oom_close(struct monitor *m);
+
+/* healthcheck.c */
+void healthcheck_init(struct monitor *m);
+/* Begin the periodic checks (the container runs); no-op without --healthcheck-cmd. */
+int healthcheck_start(struct monitor *m, struct pea_error **err);
+/* A reaped child: true if it was the running check. */
+bool healthcheck_child_exited(struct monitor *m, pid_t pid, int status);
+/* Stop the checks, killing and reaping one still running. */
+void healthcheck_stop(struct monitor *m);
+/* "healthy", "unhealthy (exit_code: 1)", ...: the message of a status update (new string). */
+char *healthcheck_status_message(enum healthcheck_status status, int exit_code);
 
 /* notify.c */
 int notify_setup(struct monitor *m, struct pea_error **err);

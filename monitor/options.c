@@ -113,6 +113,18 @@ static const struct opt_def opt_defs[] = {
 	  "Path to the socket where the seccomp notification fd is received" },
 	{ "seccomp-notify-plugins", 0, OPT_STRING, O(seccomp_notify_plugins),
 	  "Plugins to use for managing the seccomp notifications" },
+	{ "healthcheck-cmd", 0, OPT_STRING, O(healthcheck_cmd),
+	  "Command to run in the container (through RUNTIME exec) to check its health" },
+	{ "healthcheck-arg", 0, OPT_STRV, O(healthcheck_args),
+	  "Argument of the healthcheck command. Can be specified multiple times" },
+	{ "healthcheck-interval", 0, OPT_STRING, O(healthcheck_interval),
+	  "Seconds between healthchecks (1-3600, default 30)" },
+	{ "healthcheck-timeout", 0, OPT_STRING, O(healthcheck_timeout),
+	  "Seconds a healthcheck may run before it is killed (1-300, at most the interval)" },
+	{ "healthcheck-retries", 0, OPT_STRING, O(healthcheck_retries),
+	  "Consecutive failures before the container is unhealthy (0-100, default 3)" },
+	{ "healthcheck-start-period", 0, OPT_STRING, O(healthcheck_start_period),
+	  "Seconds after start when failed healthchecks do not count (0-3600, default 0)" },
 	{ "help", 'h', OPT_FLAG, O(help), "Show help options" },
 };
 
@@ -294,7 +306,12 @@ void monitor_options_free(struct monitor_options *o)
 			     &o->sdnotify_socket,
 			     &o->socket_dir,
 			     &o->seccomp_notify_socket,
-			     &o->seccomp_notify_plugins };
+			     &o->seccomp_notify_plugins,
+			     &o->healthcheck_cmd,
+			     &o->healthcheck_interval,
+			     &o->healthcheck_timeout,
+			     &o->healthcheck_retries,
+			     &o->healthcheck_start_period };
 
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
 		free(*strings[i]);
@@ -306,6 +323,7 @@ void monitor_options_free(struct monitor_options *o)
 	o->log_allowlist_dirs = pea_strv_free(o->log_allowlist_dirs);
 	o->runtime_args = pea_strv_free(o->runtime_args);
 	o->runtime_opts = pea_strv_free(o->runtime_opts);
+	o->healthcheck_args = pea_strv_free(o->healthcheck_args);
 }
 
 /* ---- validation ------------------------------------------------------------- */
@@ -548,6 +566,76 @@ static int check_dirs(const struct monitor_options *o, const struct monitor_conf
 	return 0;
 }
 
+/* One healthcheck number: absent (the default), or an integer in [min, max]. */
+static int healthcheck_number(const char *flag, const char *what, const char *value, int def,
+			      int min, int max, int *ret, struct pea_error **err)
+{
+	char *end = NULL;
+	long long v;
+
+	if (!value) {
+		*ret = def;
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(value, &end, 10);
+	if (value[0] == '\0' || *end != '\0' || (errno != 0 && errno != ERANGE))
+		return pea_error_new(err, EINVAL, "cannot parse integer value '%s' for --%s", value,
+				     flag);
+	if (errno == ERANGE || v < min || v > max)
+		return pea_error_new(err, ERANGE, "Healthcheck %s %s is out of range [%d, %d]",
+				     what, value, min, max);
+	*ret = (int)v;
+	return 0;
+}
+
+/* --healthcheck-*: a command, numbers in conmon's ranges, a timeout within the interval. */
+static int check_healthcheck(const struct monitor_options *o, struct healthcheck_config *hc,
+			     struct pea_error **err)
+{
+	const char *without = o->healthcheck_args	    ? "--healthcheck-arg"
+			      : o->healthcheck_interval	    ? "--healthcheck-interval"
+			      : o->healthcheck_timeout	    ? "--healthcheck-timeout"
+			      : o->healthcheck_retries	    ? "--healthcheck-retries"
+			      : o->healthcheck_start_period ? "--healthcheck-start-period"
+							    : NULL;
+	int def_timeout;
+
+	if (!o->healthcheck_cmd) {
+		if (without)
+			return pea_error_new(err, EINVAL, "%s given without --healthcheck-cmd",
+					     without);
+		return 0;
+	}
+	if (o->healthcheck_cmd[0] == '\0')
+		return pea_error_new(err, EINVAL, "--healthcheck-cmd must not be empty");
+	if (o->exec)
+		return pea_error_new(err, EINVAL, "--healthcheck-cmd cannot be used with --exec");
+	if (healthcheck_number("healthcheck-interval", "interval", o->healthcheck_interval,
+			       HEALTHCHECK_DEFAULT_INTERVAL, 1, HEALTHCHECK_INTERVAL_MAX,
+			       &hc->interval, err) < 0)
+		return -(*err)->code;
+	def_timeout = hc->interval < HEALTHCHECK_DEFAULT_TIMEOUT ? hc->interval
+								 : HEALTHCHECK_DEFAULT_TIMEOUT;
+	if (healthcheck_number("healthcheck-timeout", "timeout", o->healthcheck_timeout,
+			       def_timeout, 1, HEALTHCHECK_TIMEOUT_MAX, &hc->timeout, err) < 0 ||
+	    healthcheck_number("healthcheck-retries", "retries", o->healthcheck_retries,
+			       HEALTHCHECK_DEFAULT_RETRIES, 0, HEALTHCHECK_RETRIES_MAX,
+			       &hc->retries, err) < 0 ||
+	    healthcheck_number("healthcheck-start-period", "start period",
+			       o->healthcheck_start_period, 0, 0, HEALTHCHECK_START_PERIOD_MAX,
+			       &hc->start_period, err) < 0)
+		return -(*err)->code;
+	if (hc->timeout > hc->interval)
+		return pea_error_new(err, EINVAL,
+				     "Healthcheck timeout %d cannot be greater than interval %d",
+				     hc->timeout, hc->interval);
+	pea_strv_push(&hc->argv, o->healthcheck_cmd);
+	for (size_t i = 0; o->healthcheck_args && o->healthcheck_args[i]; i++)
+		pea_strv_push(&hc->argv, o->healthcheck_args[i]);
+	return 0;
+}
+
 /* LISTEN_PID (socket activation), checked as conmon does: a positive number. */
 static int listen_pid_from_env(long *ret, struct pea_error **err)
 {
@@ -579,7 +667,8 @@ int monitor_config_from_options(const struct monitor_options *o, struct monitor_
 	if (check_log_drivers(o, cfg, err) < 0 || check_log_files(o, cfg, err) < 0)
 		goto fail;
 	if (preserve_fds_from_opts(o->runtime_opts, &cfg->preserve_fds, err) < 0 ||
-	    listen_pid_from_env(&cfg->listen_pid, err) < 0)
+	    listen_pid_from_env(&cfg->listen_pid, err) < 0 ||
+	    check_healthcheck(o, &cfg->healthcheck, err) < 0)
 		goto fail;
 	cwd = getcwd(NULL, 0);
 	if (!cwd) {
@@ -605,6 +694,7 @@ void monitor_config_free(struct monitor_config *cfg)
 	free(cfg->k8s_log_path);
 	free(cfg->bundle);
 	free(cfg->container_pidfile);
+	cfg->healthcheck.argv = pea_strv_free(cfg->healthcheck.argv);
 	cfg->k8s_log_path = cfg->bundle = cfg->container_pidfile = NULL;
 }
 

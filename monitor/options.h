@@ -58,6 +58,13 @@ struct monitor_options {
 	bool full_attach;
 	char *seccomp_notify_socket;
 	char *seccomp_notify_plugins;
+	/* upstream conmon's healthcheck: the numbers stay text until checked */
+	char *healthcheck_cmd;
+	char **healthcheck_args;
+	char *healthcheck_interval;
+	char *healthcheck_timeout;
+	char *healthcheck_retries;
+	char *healthcheck_start_period;
 	bool help;
 	bool version;
 };
@@ -66,6 +73,24 @@ enum log_driver_kind {
 	LOG_DRIVER_K8S_FILE = 1 << 0,
 	LOG_DRIVER_JOURNALD = 1 << 1,
 	LOG_DRIVER_PASSTHROUGH = 1 << 2,
+};
+
+/* Limits of the healthcheck flags, as upstream conmon checks them (seconds). */
+#define HEALTHCHECK_INTERVAL_MAX     3600
+#define HEALTHCHECK_TIMEOUT_MAX	     300
+#define HEALTHCHECK_START_PERIOD_MAX 3600
+#define HEALTHCHECK_RETRIES_MAX	     100
+/* Defaults where a flag is not given (podman's); the timeout is at most the interval. */
+#define HEALTHCHECK_DEFAULT_INTERVAL 30
+#define HEALTHCHECK_DEFAULT_TIMEOUT  30
+#define HEALTHCHECK_DEFAULT_RETRIES  3
+
+struct healthcheck_config {
+	char **argv;	  /* owned: the command and its args; NULL: no healthcheck */
+	int interval;	  /* seconds between checks, the first one interval after start */
+	int timeout;	  /* seconds a check may run before it is killed (a failure) */
+	int retries;	  /* consecutive failures that make the container unhealthy */
+	int start_period; /* seconds after start when failures do not count */
 };
 
 /* The checked configuration the monitor runs with. Strings point into the options. */
@@ -78,6 +103,7 @@ struct monitor_config {
 	int log_level;		 /* enum log_level */
 	int preserve_fds;	 /* from --runtime-opt --preserve-fds N */
 	long listen_pid;	 /* LISTEN_PID from the environment, 0 if unset */
+	struct healthcheck_config healthcheck;
 };
 
 /* Fill opts from argv. Returns 0, or < 0 with *err (a usage error). */

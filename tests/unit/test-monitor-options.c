@@ -5,6 +5,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/strv.h"
+#include "monitor/monitor.h"
 #include "monitor/options.h"
 #include "tests/unit/tap.h"
 
@@ -131,11 +132,100 @@ static void test_log_paths(void)
 	}
 }
 
+/* The checked healthcheck config of BASE plus words (NULL-terminated); r < 0 if refused. */
+static int healthcheck_config(struct monitor_config *cfg, struct pea_error **err,
+			      const char *const *extra)
+{
+	const char *words[32] = { "-c",	       "id1", "-u",   "id1", "-r",
+				  "/bin/true", "-b",  "/tmp", "-l",  "none" };
+	struct monitor_options *o = calloc(1, sizeof(*o));
+	size_t n = 10;
+	int r;
+
+	for (size_t i = 0; extra[i] && n < 31; i++)
+		words[n++] = extra[i];
+	r = parse(o, err, words);
+	if (r == 0)
+		r = monitor_config_from_options(o, cfg, err);
+	/* the config points into the options: kept until the caller is done */
+	if (r < 0) {
+		monitor_options_free(o);
+		free(o);
+	}
+	return r;
+}
+
+static void healthcheck_config_done(struct monitor_config *cfg)
+{
+	struct monitor_options *o = (struct monitor_options *)cfg->opts;
+
+	monitor_config_free(cfg);
+	if (o)
+		monitor_options_free(o);
+	free(o);
+	*cfg = (struct monitor_config){ 0 };
+}
+
+static void test_healthcheck(void)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	struct monitor_config cfg = { 0 };
+	const char *full[] = { "--healthcheck-cmd",	   "/bin/sh", "--healthcheck-arg", "-c",
+			       "--healthcheck-arg=exit 0", NULL };
+	const char *shorter[] = { "--healthcheck-cmd", "true", "--healthcheck-interval", "10",
+				  NULL };
+	const char *given[] = { "--healthcheck-cmd",
+				"true",
+				"--healthcheck-interval",
+				"60",
+				"--healthcheck-timeout",
+				"5",
+				"--healthcheck-retries",
+				"0",
+				"--healthcheck-start-period",
+				"120",
+				NULL };
+	const char *none[] = { NULL };
+	char *msg;
+
+	tap_is_int(healthcheck_config(&cfg, &err, full), 0, "a healthcheck with args");
+	tap_ok(cfg.healthcheck.argv && pea_strv_length(cfg.healthcheck.argv) == 3 &&
+		       strcmp(cfg.healthcheck.argv[0], "/bin/sh") == 0 &&
+		       strcmp(cfg.healthcheck.argv[2], "exit 0") == 0,
+	       "the command, then its args in order");
+	tap_ok(cfg.healthcheck.interval == 30 && cfg.healthcheck.timeout == 30 &&
+		       cfg.healthcheck.retries == 3 && cfg.healthcheck.start_period == 0,
+	       "defaults: interval 30, timeout 30, retries 3, start period 0");
+	healthcheck_config_done(&cfg);
+	tap_is_int(healthcheck_config(&cfg, &err, shorter), 0, "a short interval");
+	tap_is_int(cfg.healthcheck.timeout, 10, "the default timeout is at most the interval");
+	healthcheck_config_done(&cfg);
+	tap_is_int(healthcheck_config(&cfg, &err, given), 0, "every number given");
+	tap_ok(cfg.healthcheck.interval == 60 && cfg.healthcheck.timeout == 5 &&
+		       cfg.healthcheck.retries == 0 && cfg.healthcheck.start_period == 120,
+	       "the numbers as given");
+	healthcheck_config_done(&cfg);
+	tap_is_int(healthcheck_config(&cfg, &err, none), 0, "no healthcheck");
+	tap_ok(!cfg.healthcheck.argv, "no command: no checks");
+	healthcheck_config_done(&cfg);
+
+	msg = healthcheck_status_message(HEALTHCHECK_HEALTHY, 0);
+	tap_is_str(msg, "healthy", "status message: healthy");
+	free(msg);
+	msg = healthcheck_status_message(HEALTHCHECK_STARTING, 1);
+	tap_is_str(msg, "starting", "status message: starting (a failure within the retries)");
+	free(msg);
+	msg = healthcheck_status_message(HEALTHCHECK_UNHEALTHY, 124);
+	tap_is_str(msg, "unhealthy (exit_code: 124)", "status message: unhealthy, with its code");
+	free(msg);
+}
+
 int main(void)
 {
-	tap_plan(13 + 6 + 15);
+	tap_plan(13 + 6 + 15 + 12);
 	test_forms();
 	test_errors();
 	test_log_paths();
+	test_healthcheck();
 	return tap_done();
 }
