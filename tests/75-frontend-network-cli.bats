@@ -132,23 +132,24 @@ green podman2"
 }
 
 @test "network exists, rm, prune" {
-	pea_net network create a >/dev/null
-	pea_net network create b >/dev/null
-	run -0 pea_net network exists a
+	# names that are no id prefix: a bare "a" may match an id starting with a, as in podman
+	pea_net network create net-a >/dev/null
+	pea_net network create net-b >/dev/null
+	run -0 pea_net network exists net-a
 	run -1 pea_net network exists nosuch
 	assert_output ""
-	run -0 pea_net network rm a
-	assert_output a
-	[[ ! -e "$FE_ROOT/networks/a.json" ]]
-	run -1 --separate-stderr pea_net network rm a
-	assert_equal "$stderr" "Error: unable to find network with name or ID a: network not found"
+	run -0 pea_net network rm net-a
+	assert_output net-a
+	[[ ! -e "$FE_ROOT/networks/net-a.json" ]]
+	run -1 --separate-stderr pea_net network rm net-a
+	assert_equal "$stderr" "Error: unable to find network with name or ID net-a: network not found"
 	run -125 --separate-stderr pea_net network rm podman
 	assert_equal "$stderr" \
 		"Error: default network podman cannot be removed: the default network is always there"
-	pea_net network create c >/dev/null
+	pea_net network create net-c >/dev/null
 	run -0 pea_net network prune -f
-	assert_output "b
-c"
+	assert_output "net-b
+net-c"
 	run -0 pea_net network ls -q
 	assert_output podman
 }
