@@ -190,6 +190,16 @@ ctr_ip() {
 	fe_net_clean
 	# its address stays reserved until rm
 	assert_equal "$(ctr_ip q blue)" 10.89.13.2
+	# run -d --rm: the exit command removes it, network and address included
+	pea_net run -d --rm --name gone --network blue busybox sh -c 'sleep 0.3' >/dev/null
+	for ((i = 0; i < 200; i++)); do
+		[[ -n "$(pea_net_out ps -a -q --filter name=gone)" ]] || break
+		sleep 0.05
+	done
+	assert_equal "$(pea_net_out ps -a -q --filter name=gone)" ""
+	fe_net_clean
+	run -0 pea_net run --rm --network blue busybox ip -4 -o addr show eth0
+	assert_output --partial "inet 10.89.13.3/24"
 }
 
 @test "a container that fails to start leaves no network behind, and starts later" {
