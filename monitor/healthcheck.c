@@ -148,8 +148,7 @@ static int stderr_cb(struct pea_loop *loop, int fd, uint32_t events, void *data,
 	(void)err;
 	if (!read_stderr(&m->hc))
 		return 0;
-	m->hc.stderr_w = NULL; /* removed by our return */
-	m->hc.stderr_fd = pea_close(m->hc.stderr_fd);
+	close_stderr(m); /* out of the loop first, then closed */
 	return 1;
 }
 
