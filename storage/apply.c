@@ -696,6 +696,7 @@ struct middle {
 	struct archive *outer; /* decompresses to a raw stream */
 	char *buf;
 	struct pea_digest uncompressed;
+	bool hash;		/* false for a plain tar: its digest is the stream's */
 	struct tarsplit *split; /* NULL: not recording */
 	bool eof;
 };
@@ -739,7 +740,8 @@ static la_ssize_t middle_read(struct archive *a, void *data, const void **ret_bu
 	}
 	if (n == 0)
 		m->eof = true;
-	pea_digest_update(&m->uncompressed, m->buf, (size_t)n);
+	if (m->hash)
+		pea_digest_update(&m->uncompressed, m->buf, (size_t)n);
 	if (m->split)
 		tarsplit_feed(m->split, m->buf, (size_t)n);
 	*ret_buf = m->buf;
@@ -877,6 +879,9 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	    pea_digest_init(&m.uncompressed, "sha256", err) < 0 || open_outer(&s, &outer, err) < 0)
 		goto out;
 	m.outer = outer;
+	res.compression = compression_name(outer);
+	/* the raw reader passes a plain tar through as it is: one hash is enough */
+	m.hash = strcmp(res.compression, "none") != 0;
 	m.split = o->tarsplit_fd >= 0 ? tarsplit_new(o->tarsplit_fd) : NULL;
 	inner = archive_read_new();
 	archive_read_support_format_tar(inner);
@@ -892,13 +897,16 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 		tarsplit_abandon(m.split);
 	res.tarsplit = m.split && tarsplit_finish(m.split);
 	writer_finish_dirs(&w);
-	res.compression = compression_name(outer);
-	res.size = pea_digest_bytes(&m.uncompressed);
 	res.compressed_size = pea_digest_bytes(&s.compressed);
-	pea_digest_final(&m.uncompressed, digest);
-	res.diff_id = xstrdup(digest);
 	pea_digest_final(&s.compressed, digest);
 	res.compressed_digest = xstrdup(digest);
+	if (m.hash) {
+		res.size = pea_digest_bytes(&m.uncompressed);
+		pea_digest_final(&m.uncompressed, digest);
+	} else {
+		res.size = res.compressed_size;
+	}
+	res.diff_id = xstrdup(digest);
 	*ret = res;
 	r = 0;
 out:

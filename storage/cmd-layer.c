@@ -126,6 +126,12 @@ static int layer_apply_cmd(const struct global_options *g, int argc, char **argv
 	if (store_open(g, true, &s, err) < 0)
 		return -1;
 	r = parent_ref ? store_resolve(s, "layers", parent_ref, &parent, err) : 0;
+	/* a full id may name a parent still being applied: the commit waits for it */
+	if (r < 0 && pea_error_is(*err, ENOENT) && cli_is_full_id(parent_ref)) {
+		pea_error_release(err);
+		parent = xstrdup(parent_ref);
+		r = 0;
+	}
 	o.parent = parent;
 	if (r == 0)
 		r = layer_apply(s, fd >= 0 ? fd : 0, &o, &l, &existed, err);

@@ -2,6 +2,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -88,6 +90,85 @@ static int check_parent(struct store *s, const char *parent, struct pea_error **
 	return 0;
 }
 
+/*
+ * staging/applying-ID.lock, held by the apply that will commit layer ID for as long as it
+ * runs: a child applied at the same time waits on it for its parent. Not taken (-1) when
+ * another apply of the same layer holds it.
+ */
+static int announce(struct store *s, const char *id, int *ret_fd, struct pea_error **err)
+{
+	_cleanup_free_ char *name = xasprintf("staging/applying-%s.lock", id);
+
+	*ret_fd = -1;
+	for (int tries = 0; tries < 100; tries++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		_cleanup_close_ int fd = -1;
+		struct stat a, b;
+
+		if (pea_lock_at(s->root_fd, name, PEA_LOCK_EXCLUSIVE, true, &fd, &e) < 0) {
+			if (pea_error_is(e, EWOULDBLOCK))
+				return 0;
+			*err = TAKE_PTR(e);
+			return -(*err)->code;
+		}
+		/* a store open may have removed the file, seen unheld, before we locked it */
+		if (fstat(fd, &a) < 0)
+			return pea_error_errno(err, "stat '%s'", name);
+		if (fstatat(s->root_fd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+			*ret_fd = TAKE_FD(fd);
+			return 0;
+		}
+	}
+	return pea_error_new(err, EAGAIN, "cannot take '%s'", name);
+}
+
+static void unannounce(struct store *s, const char *id, int fd)
+{
+	_cleanup_free_ char *name = xasprintf("staging/applying-%s.lock", id);
+
+	if (fd < 0)
+		return;
+	/* removed while held: nobody can take it for a stale one */
+	unlinkat(s->root_fd, name, 0);
+	pea_unlock(fd);
+}
+
+/*
+ * With the store lock held: the parent's record is there, or (may_wait) wait for the
+ * apply that announced it, with the store lock released meanwhile.
+ */
+static int wait_parent(struct store *s, const char *parent, bool may_wait, struct pea_error **err)
+{
+	bool waited = false;
+
+	while (parent && !store_record_exists(s, "layers", parent)) {
+		_cleanup_free_ char *name = xasprintf("staging/applying-%s.lock", parent);
+		_cleanup_close_ int fd = -1;
+
+		if (may_wait)
+			fd = openat(s->root_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+			store_unlock(s);
+			while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
+				;
+			fd = pea_close(fd);
+			if (store_relock(s, err) < 0)
+				return -1;
+			waited = true;
+			continue;
+		}
+		if (waited)
+			return pea_error_new(
+				err, ENOENT,
+				"parent layer '%s': its apply ended without committing it", parent);
+		return pea_error_new(err, ENOENT,
+				     "parent layer '%s' does not exist and is not being applied",
+				     parent);
+	}
+	return 0;
+}
+
 /* The staged layer's files, and the file for its tar-split record. */
 static int open_staged(struct staged *st, int *ret_diff, int *ret_split, struct pea_error **err)
 {
@@ -152,13 +233,24 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	};
 	struct apply_result res = { 0 };
 	struct layer_rec l = { 0 };
+	_cleanup_free_ char *known_id = NULL;
 	_cleanup_close_ int difffd = -1;
 	_cleanup_close_ int splitfd = -1;
+	/* chain ids cannot make a cycle of waits; forced ids could */
+	bool may_wait = !o->id;
+	int announced = -1;
 	int r = -1;
 
 	if (o->id && store_record_exists(s, "layers", o->id))
 		return pea_error_new(err, EEXIST, "layer '%s' already exists", o->id);
-	if (check_parent(s, o->parent, err) < 0 || staged_new(s, o->parent, &st, err) < 0)
+	known_id = o->id	? xstrdup(o->id)
+		   : o->diff_id ? layer_chain_id(o->parent, o->diff_id)
+				: NULL;
+	if (known_id && announce(s, known_id, &announced, err) < 0)
+		goto out;
+	/* overlay extracts a layer without its parent, vfs starts from the parent's copy */
+	if ((driver_is_vfs(s) && wait_parent(s, o->parent, may_wait, err) < 0) ||
+	    staged_new(s, o->parent, &st, err) < 0)
 		goto out;
 	if (open_staged(&st, &difffd, &splitfd, err) < 0)
 		goto out;
@@ -167,7 +259,8 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	if (apply_tar_fd(in_fd, difffd, &ao, &res, err) < 0 || check_digests(o, &res, err) < 0 ||
 	    finish_split(&st, splitfd, res.tarsplit, err) < 0)
 		goto out;
-	if (store_relock(s, err) < 0 || check_parent(s, o->parent, err) < 0)
+	if (store_relock(s, err) < 0 || wait_parent(s, o->parent, may_wait, err) < 0 ||
+	    check_parent(s, o->parent, err) < 0)
 		goto out;
 	l.id = o->id ? xstrdup(o->id) : layer_chain_id(o->parent, res.diff_id);
 	if (!o->id && store_record_exists(s, "layers", l.id)) {
@@ -198,6 +291,8 @@ out:
 	if (s->lock_fd < 0 && store_relock(s, NULL) < 0)
 		log_debug("cannot take the store lock again");
 	staged_discard(&st);
+	if (known_id)
+		unannounce(s, known_id, announced);
 	apply_result_clear(&res);
 	layer_rec_clear(&l);
 	return r;

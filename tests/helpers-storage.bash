@@ -221,7 +221,7 @@ st_run_busybox() {
 	assert_equal "$(jq '.result | length' <<<"$output")" 0
 }
 
-st_whiteout_layers() {
+st_whiteout_layers_tars() {
 	printf '%s\n' "dir a" "file a/keep content=keep" "file a/gone content=gone" \
 		"dir a/gonedir" "file a/gonedir/x content=x" "file a/both content=old" \
 		"dir opq" "file opq/old content=old" "dir opq/sub" "file opq/sub/deep content=deep" |
@@ -231,6 +231,10 @@ st_whiteout_layers() {
 		"file a/.wh.both" "file a/added content=added" "file opq/implicit/x content=x" \
 		"dir opq" "file opq/.wh..wh..opq" "file opq/new content=new" |
 		storage_mktar "$TEST_DIR/l2.tar"
+}
+
+st_whiteout_layers() {
+	st_whiteout_layers_tars
 	run -0 pstore layer apply "$TEST_DIR/l1.tar"
 	L1="$(json_field id)"
 	run -0 pstore layer apply --parent "$L1" "$TEST_DIR/l2.tar"
@@ -591,4 +595,192 @@ st_crash_points() {
 	run -0 pstore layer rm "$L2"
 	st_crash layer-rm-after-record layer rm "$L1"
 	st_nothing_left
+}
+
+# ---- parallel applies ---------------------------------------------------------------------
+
+# st_wait_flock PID: until PID's child (timeout runs the apply) sleeps on a file lock: an
+# apply waiting for its parent.
+st_wait_flock() {
+	local n c
+	for ((n = 0; n < 200; n++)); do
+		for c in $(pgrep -P "$1"); do
+			[[ "$(cat "/proc/$c/wchan" 2>/dev/null)" == *lock* ]] && return 0
+		done
+		kill -0 "$1" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# st_chain_id PARENT_ID DIFF_ID: the chain id of a layer over PARENT_ID ("" for a base).
+st_chain_id() {
+	if [[ -z "$1" ]]; then
+		echo "${2#sha256:}"
+	else
+		printf 'sha256:%s %s' "$1" "$2" | sha256sum | cut -d' ' -f1
+	fi
+}
+
+# st_two_layers: l1.tar (plain) and l2.tar.gz over it (whiteouts, an opaque dir), their diff
+# ids D1 D2, digests G1 G2 and chain ids C1 C2.
+st_two_layers() {
+	st_whiteout_layers_tars
+	gzip -c "$TEST_DIR/l2.tar" >"$TEST_DIR/l2.tar.gz"
+	D1="sha256:$(sha256sum <"$TEST_DIR/l1.tar" | cut -d' ' -f1)"
+	D2="sha256:$(sha256sum <"$TEST_DIR/l2.tar" | cut -d' ' -f1)"
+	G1="$D1"
+	G2="sha256:$(sha256sum <"$TEST_DIR/l2.tar.gz" | cut -d' ' -f1)"
+	C1="$(st_chain_id "" "$D1")"
+	C2="$(st_chain_id "$C1" "$D2")"
+}
+
+# st_store_listing: the layers (id, parent, diff id, digest, size) and each layer's files.
+st_store_listing() {
+	local id
+	pstore layer ls | jq -c '.result | sort_by(.id)[] | [.id, .parent, .diff_id,
+		.compressed_digest, .size, .compression]'
+	for id in $(pstore layer ls | jq -r '.result[].id' | sort); do
+		echo "== $id"
+		tree_listing "$(pstore layer inspect "$id" | jq -r .result.path)"
+	done
+}
+
+# st_sequential_listing: the same two layers applied one after the other, in another store.
+st_sequential_listing() {
+	local root="$STORE_ROOT" runroot="$STORE_RUN"
+	STORE_ROOT="$TEST_DIR/seq-store" STORE_RUN="$TEST_DIR/seq-run"
+	pstore layer apply "$TEST_DIR/l1.tar" >/dev/null
+	pstore layer apply --parent "$C1" "$TEST_DIR/l2.tar.gz" >/dev/null
+	st_store_listing
+	STORE_ROOT="$root" STORE_RUN="$runroot"
+}
+
+# st_apply_bg OUT ARGS...: pea-storage layer apply ARGS in the background (pid in BG_PID).
+st_apply_bg() {
+	local out="$1"
+	shift
+	timeout -k 5 60 "$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" \
+		--storage-driver "$STORAGE_DRIVER" layer apply "$@" >"$out" 2>"$out.err" 3>&- &
+	BG_PID=$!
+}
+
+# st_parallel_parent_first: the child's apply ends while its parent's is still reading.
+st_parallel_parent_first() {
+	local fd ppid cpid n
+	st_two_layers
+	mkfifo "$TEST_DIR/fifo"
+	exec {fd}<>"$TEST_DIR/fifo"
+	st_apply_bg "$TEST_DIR/o1" --diff-id "$D1" --digest "$G1" "$TEST_DIR/fifo" {fd}>&-
+	ppid=$BG_PID
+	st_wait_announced "$C1"
+	st_apply_bg "$TEST_DIR/o2" --parent "$C1" --diff-id "$D2" --digest "$G2" \
+		"$TEST_DIR/l2.tar.gz" {fd}>&-
+	cpid=$BG_PID
+	st_wait_flock "$cpid"
+	cat "$TEST_DIR/l1.tar" >&"$fd"
+	exec {fd}>&-
+	wait "$ppid"
+	wait "$cpid"
+	assert_equal "$(jq -r .result.id "$TEST_DIR/o1")" "$C1"
+	assert_equal "$(jq -r .result.id "$TEST_DIR/o2")" "$C2"
+	assert_equal "$(jq -r .result.parent "$TEST_DIR/o2")" "$C1"
+	assert_equal "$(st_store_listing)" "$(st_sequential_listing)"
+	run -0 pstore check
+	assert_equal "$(json_field ok)" true
+	assert_equal "$(find "$STORE_ROOT/staging" -mindepth 1 | wc -l)" 0
+}
+
+# st_wait_announced ID: until an apply of layer ID has announced itself.
+st_wait_announced() {
+	local n
+	for ((n = 0; n < 200; n++)); do
+		[[ -e "$STORE_ROOT/staging/applying-$1.lock" ]] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# st_parallel_child_first: the child starts (and reads) before its parent starts.
+st_parallel_child_first() {
+	local fd cpid
+	st_two_layers
+	mkfifo "$TEST_DIR/fifo"
+	exec {fd}<>"$TEST_DIR/fifo"
+	gzip -c "$TEST_DIR/l2.tar" | head -c 100 >&"$fd"
+	st_apply_bg "$TEST_DIR/o2" --parent "$C1" --diff-id "$D2" "$TEST_DIR/fifo" {fd}>&-
+	cpid=$BG_PID
+	st_wait_announced "$C2"
+	run -0 pstore layer apply --diff-id "$D1" "$TEST_DIR/l1.tar"
+	gzip -c "$TEST_DIR/l2.tar" | tail -c +101 >&"$fd"
+	exec {fd}>&-
+	wait "$cpid"
+	assert_equal "$(jq -r .result.id "$TEST_DIR/o2")" "$C2"
+	assert_equal "$(st_store_listing)" "$(st_sequential_listing)"
+	run -0 pstore check
+	assert_equal "$(json_field ok)" true
+}
+
+# st_parallel_parent_fails: the child waits for a parent whose stream is not its diff id.
+st_parallel_parent_fails() {
+	local fd ppid cpid rc
+	st_two_layers
+	mkfifo "$TEST_DIR/fifo"
+	exec {fd}<>"$TEST_DIR/fifo"
+	st_apply_bg "$TEST_DIR/o1" --diff-id "$D1" "$TEST_DIR/fifo" {fd}>&-
+	ppid=$BG_PID
+	st_wait_announced "$C1"
+	st_apply_bg "$TEST_DIR/o2" --parent "$C1" --diff-id "$D2" "$TEST_DIR/l2.tar.gz" {fd}>&-
+	cpid=$BG_PID
+	st_wait_flock "$cpid"
+	cat "$TEST_DIR/l2.tar" >&"$fd" # not the parent's tar
+	exec {fd}>&-
+	rc=0
+	wait "$ppid" || rc=$?
+	assert_equal "$rc" 1
+	rc=0
+	wait "$cpid" || rc=$?
+	assert_equal "$rc" 1
+	run cat "$TEST_DIR/o2.err"
+	assert_output "pea-storage: layer apply: parent layer '$C1': its apply ended without committing it"
+	assert_equal "$(jq -r .error.errno "$TEST_DIR/o2")" ENOENT
+	st_nothing_left
+}
+
+# st_parallel_parent_never_arrives: a child whose parent is not applied is refused; one
+# waiting for a parent whose apply is killed, killed too, is cleaned by check --repair.
+st_parallel_parent_never_arrives() {
+	local fd ppid cpid
+	st_two_layers
+	run -1 pstore layer apply --parent "$C1" "$TEST_DIR/l2.tar.gz"
+	assert_output --partial "parent layer '$C1' does not exist and is not being applied"
+	st_nothing_left
+	mkfifo "$TEST_DIR/fifo"
+	exec {fd}<>"$TEST_DIR/fifo"
+	st_apply_bg "$TEST_DIR/o1" --diff-id "$D1" "$TEST_DIR/fifo" {fd}>&-
+	ppid=$BG_PID
+	st_wait_announced "$C1"
+	st_apply_bg "$TEST_DIR/o2" --parent "$C1" --diff-id "$D2" "$TEST_DIR/l2.tar.gz" {fd}>&-
+	cpid=$BG_PID
+	st_wait_flock "$cpid"
+	kill -9 "$cpid" "$ppid"
+	wait "$cpid" || true
+	wait "$ppid" || true
+	exec {fd}>&-
+	run -0 pstore check --repair
+	run -0 pstore check
+	assert_equal "$(json_field ok)" true
+	st_nothing_left
+}
+
+# st_plain_digest: a plain tar's digest is its diff id, hashed once; a wrong one is refused.
+st_plain_digest() {
+	st_two_layers
+	run -1 pstore layer apply --digest "$D2" "$TEST_DIR/l1.tar"
+	assert_output --partial "the stream's digest is '$D1', not '$D2'"
+	st_nothing_left
+	run -0 pstore layer apply --digest "$D1" --diff-id "$D1" "$TEST_DIR/l1.tar"
+	assert_equal "$(json_field diff_id)" "$D1"
+	assert_equal "$(json_field compression)" none
+	assert_equal "$(json_field size)" "$(stat -c %s "$TEST_DIR/l1.tar")"
 }
