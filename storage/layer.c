@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
@@ -184,8 +186,8 @@ static int open_staged(struct staged *st, int *ret_diff, int *ret_split, struct 
 	return 0;
 }
 
-/* Keep a complete tar-split record (synced: it is read back as it is), drop any other. */
-static int finish_split(struct staged *st, int splitfd, bool complete, struct pea_error **err)
+/* Keep a complete tar-split record (synced with the layer at commit), drop any other. */
+static int finish_split(struct staged *st, bool complete, struct pea_error **err)
 {
 	_cleanup_free_ char *split = xasprintf("%s/tar-split", st->name);
 
@@ -195,8 +197,6 @@ static int finish_split(struct staged *st, int splitfd, bool complete, struct pe
 			return pea_error_errno(err, "remove the staged layer's tar-split");
 		return 0;
 	}
-	if (fsync(splitfd) < 0)
-		return pea_error_errno(err, "sync the staged layer's tar-split");
 	return 0;
 }
 
@@ -220,6 +220,70 @@ static int commit(struct store *s, struct staged *st, struct layer_rec *l, struc
 	st->moved = true; /* nothing to discard but the lock */
 	store_crash_point("layer-before-record");
 	return layer_save(s, l, err);
+}
+
+/* syncfs() of the filesystem of fd, and of other's when it is another one. */
+static int sync_fs(int fd, int other, const char *what, struct pea_error **err)
+{
+	struct stat a, b;
+
+	if (syncfs(fd) < 0)
+		return pea_error_errno(err, "sync %s", what);
+	if (fstat(fd, &a) == 0 && fstat(other, &b) == 0 && a.st_dev != b.st_dev &&
+	    syncfs(other) < 0)
+		return pea_error_errno(err, "sync %s", what);
+	return 0;
+}
+
+/*
+ * Commit an applied layer with one sync for all of it: the record goes to a temp file,
+ * then one syncfs() makes durable the layer's files, its tar-split, its move into the
+ * driver dir, its link and the record's contents; then the rename of the record (the
+ * commit point) and an fsync of layers/ for the rename. A crash before the rename is
+ * durable leaves files without a record, which the next open removes.
+ */
+static int commit_applied(struct store *s, struct staged *st, struct layer_rec *l,
+			  struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	_cleanup_free_ char *name = xasprintf("%s.json", l->id);
+	_cleanup_free_ char *rnd = cli_random_id();
+	_cleanup_free_ char *tmp = xasprintf("%s.json.tmp.%.12s", l->id, rnd);
+	_cleanup_free_ char *data = NULL;
+	_cleanup_close_ int dfd = -1;
+	_cleanup_close_ int fd = -1;
+
+	if (driver_commit_layer(s, st->dirfd, st->name, l->id, &l->link, err) < 0)
+		return -1;
+	st->moved = true; /* nothing to discard but the lock */
+	store_crash_point("layer-before-record");
+	o = layer_rec_to_json(l);
+	data = xasprintf("%s\n",
+			 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+	dfd = openat(s->root_fd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s/layers'", s->graph_root);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return pea_error_errno(err, "create the record of layer '%s'", l->id);
+	if (fchmod(fd, 0600) < 0 || pea_write_all(fd, data, strlen(data), err) < 0 ||
+	    close(TAKE_FD(fd)) < 0 || sync_fs(s->driver_fd, dfd, "the new layer", err) < 0)
+		goto out_unlink;
+	store_crash_point("layer-before-rename");
+	if (renameat(dfd, tmp, dfd, name) < 0) {
+		pea_error_errno(err, "rename the record of layer '%s'", l->id);
+		goto out_unlink;
+	}
+	if (fsync(dfd) < 0)
+		return pea_error_errno(err, "sync '%s/layers'", s->graph_root);
+	return 0;
+
+out_unlink:
+	if (!*err)
+		pea_error_errno(err, "write the record of layer '%s'", l->id);
+	unlinkat(dfd, tmp, 0);
+	return -1;
 }
 
 int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
@@ -257,7 +321,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	ao.tarsplit_fd = splitfd;
 	store_unlock(s);
 	if (apply_tar_fd(in_fd, difffd, &ao, &res, err) < 0 || check_digests(o, &res, err) < 0 ||
-	    finish_split(&st, splitfd, res.tarsplit, err) < 0)
+	    finish_split(&st, res.tarsplit, err) < 0)
 		goto out;
 	if (store_relock(s, err) < 0 || wait_parent(s, o->parent, may_wait, err) < 0 ||
 	    check_parent(s, o->parent, err) < 0)
@@ -281,7 +345,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	}
 	l.size = (int64_t)res.size;
 	l.created = cli_now_rfc3339();
-	if (commit(s, &st, &l, err) < 0)
+	if (commit_applied(s, &st, &l, err) < 0)
 		goto out;
 	*ret_existed = false;
 	*ret = l;

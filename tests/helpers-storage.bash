@@ -578,6 +578,11 @@ st_crash_points() {
 	st_crash layer-before-record layer apply "$TEST_DIR/f.tar"
 	run -0 pstore layer ls
 	assert_equal "$(jq '.result | length' <<<"$output")" 2
+	# synced, its record written but not yet renamed into place
+	st_crash layer-before-rename layer apply "$TEST_DIR/f.tar"
+	run -0 pstore layer ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 2
+	assert_equal "$(find "$STORE_ROOT/layers" -name '*.tmp.*' | wc -l)" 0
 	st_crash image-before-record image create --layers "$L1" --name one --config "$TEST_DIR/f.tar"
 	run -1 pstore image inspect one
 	# its config blob, written before the record, went with the next open
