@@ -215,26 +215,6 @@ static int spawn_init(struct container *c, struct pea_error **err)
 	return 0;
 }
 
-/*
- * The init's cgroups, made while it waits for its maps. Not root: without a
- * delegated hierarchy there are none, and the container runs without limits.
- */
-static int container_cgroups(struct container *c, struct pea_error **err)
-{
-	_cleanup_error_ struct pea_error *cerr = NULL;
-
-	if (cgroup_create(c->cgroup_path, c->pid, c->spec, &c->cgroup, &cerr) == 0)
-		return 0;
-	if (geteuid() != 0 &&
-	    (cerr->code == EACCES || cerr->code == EPERM || cerr->code == EROFS)) {
-		log_warning("%s: cgroups are not delegated to uid %u, no limits apply, ignoring",
-			    cerr->message, (unsigned)geteuid());
-		return 0;
-	}
-	*err = TAKE_PTR(cerr);
-	return -EINVAL;
-}
-
 /* The init failed without a word: say how it ended, if it is ours to reap. */
 static int init_died(struct container *c, struct pea_error **err)
 {
@@ -251,6 +231,51 @@ static int init_died(struct container *c, struct pea_error **err)
 	*err = NULL;
 	return pea_error_new(err, EIO, "the container init %s before it was ready",
 			     how ? how : "exited");
+}
+
+/*
+ * The init ended before it could be moved into its cgroups (a program that
+ * cannot run is found early): what it sent says why, better than ESRCH.
+ */
+static int init_gone(struct container *c, struct pea_error *moved, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *mv = moved;
+
+	for (int i = 0; i < 8; i++) {
+		if (sync_expect(c->sync_parent, SYNC_READY, NULL, err) == 0) {
+			*err = TAKE_PTR(mv);
+			return -EINVAL;
+		}
+		if (!pea_error_is(*err, EPROTO))
+			return init_died(c, err);
+		/* a step message it sent before failing: read on */
+		pea_error_free(*err);
+		*err = NULL;
+	}
+	*err = TAKE_PTR(mv);
+	return -EINVAL;
+}
+
+/*
+ * The init's cgroups, made while it waits for its maps. Not root: without a
+ * delegated hierarchy there are none, and the container runs without limits.
+ */
+static int container_cgroups(struct container *c, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *cerr = NULL;
+
+	if (cgroup_create(c->cgroup_path, c->pid, c->spec, &c->cgroup, &cerr) == 0)
+		return 0;
+	if (cerr->code == ESRCH)
+		return init_gone(c, TAKE_PTR(cerr), err);
+	if (geteuid() != 0 &&
+	    (cerr->code == EACCES || cerr->code == EPERM || cerr->code == EROFS)) {
+		log_warning("%s: cgroups are not delegated to uid %u, no limits apply, ignoring",
+			    cerr->message, (unsigned)geteuid());
+		return 0;
+	}
+	*err = TAKE_PTR(cerr);
+	return -EINVAL;
 }
 
 /* ---- create -------------------------------------------------------------------------- */
