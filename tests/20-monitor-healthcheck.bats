@@ -99,7 +99,7 @@ case_retries_zero() {
 
 case_start_period() {
 	launch_checked --healthcheck-cmd /bin/false --healthcheck-interval 1 \
-		--healthcheck-retries 0 --healthcheck-start-period 3
+		--healthcheck-retries 0 --healthcheck-start-period 5
 	wait_sync '{"data": -97, "message": "unhealthy (exit_code: 1)"}'
 	# failures within the start period are not counted: starting, then unhealthy
 	assert_equal "$(sed -n 2p "$MON_SYNC")" "$STARTING"
