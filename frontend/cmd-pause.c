@@ -50,6 +50,18 @@ out:
 	return rc;
 }
 
+int runtime_resume_paused(struct global_options *g, const struct ctr_record *r,
+			  struct pea_error **err)
+{
+	_cleanup_free_ char *st = NULL;
+	const char *args[] = { "resume", r->id, NULL };
+
+	if (r->state != CTR_RUNNING || runtime_status(g, r, &st, NULL) < 0 ||
+	    strcmp(st, "paused") != 0)
+		return 0;
+	return container_runtime(g, r, args, false, err);
+}
+
 /* Pause (or resume) one container; its state must be running (paused). */
 static int pause_one(struct global_options *g, const char *name, bool pause, struct pea_error **err)
 {

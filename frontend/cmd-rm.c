@@ -39,7 +39,9 @@ static int rm_one(struct global_options *g, const char *name, bool force, int *r
 				r->id);
 		}
 		(void)container_runtime(g, r, args, true, NULL);
-		if (container_wait_exit(g, r->id, 10000, err) < 0) {
+		/* SIGKILL stays pending in a frozen cgroup until it is thawed */
+		if (runtime_resume_paused(g, r, err) < 0 ||
+		    container_wait_exit(g, r->id, 10000, err) < 0) {
 			*ret_status = PEA_EXIT_ENGINE;
 			return -1;
 		}
@@ -74,6 +76,7 @@ static void kill_all(struct global_options *g, char **targets)
 			continue;
 		args[1] = r->id;
 		(void)container_runtime(g, r, args, true, NULL);
+		(void)runtime_resume_paused(g, r, NULL);
 	}
 }
 

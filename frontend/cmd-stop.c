@@ -42,6 +42,9 @@ int container_stop(struct global_options *g, const char *name, long timeout, str
 		return -1;
 	(void)record_refresh(g, r, NULL);
 	if (r->state == CTR_RUNNING) {
+		/* a frozen container gets no signal: thaw it first (podman does too) */
+		if (runtime_resume_paused(g, r, err) < 0)
+			return pea_error_wrap(err, "stop container '%s'", name);
 		if (pea_json_get_string_opt(r->opts, "", "stop_signal", &sig_name, NULL) == 1 &&
 		    pea_signal_from_string(sig_name) > 0)
 			sig = pea_signal_from_string(sig_name);

@@ -108,6 +108,9 @@ struct ctr_record;
 /* The runtime's "status" of a container ("running", "paused", ...); new string (cmd-pause.c). */
 int runtime_status(const struct global_options *g, const struct ctr_record *r, char **ret,
 		   struct pea_error **err);
+/* Thaw a running container if the runtime has it paused, so it can be stopped (cmd-pause.c). */
+int runtime_resume_paused(struct global_options *g, const struct ctr_record *r,
+			  struct pea_error **err);
 /* A duration as Go prints it ("1m13.2345s", "930.5ms", "0s"); new string (cmd-top.c). */
 char *go_duration(long long ns);
 #include <sys/types.h>

@@ -205,3 +205,17 @@ freezer_state() {
 	# its last report is the container's end
 	assert_equal "${lines[-1]}" "short --"
 }
+
+@test "stop and rm -f of a paused container thaw it first; rm without -f refuses it" {
+	run -0 pea_cmd run -d --name p1 busybox sleep 1000
+	run -0 pea_cmd run -d --name p2 busybox sleep 1000
+	run -0 pea_cmd pause p1 p2
+	run -2 pea_cmd rm p1
+	assert_output --partial 'running or paused containers cannot be removed without force'
+	run -0 pea_cmd stop -t 1 p1
+	assert_output p1
+	assert_equal "$(pea_out inspect --format '{{.State.Status}}' p1)" exited
+	run -0 pea_cmd rm -f p2
+	run -125 pea_cmd inspect p2
+	assert_output --partial "no such object"
+}
