@@ -3,9 +3,9 @@
 # MiB of random data, gzip, as bench/image.sh pulls) into an overlay store, each layer from
 # its file: one apply after the other (as pea-image did: the child waits for its parent's
 # commit), and all six at once (children given their parent's chain id and their diff id;
-# each commit waits for its parent). Prints mean wall times; asserts nothing.
+# each commit waits for its parent). Prints mean wall and CPU times; asserts nothing.
 #
-#   PEA_BUILD=build bench/storage-parallel.sh     BENCH_RUNS=3
+#   PEA_BUILD=build bench/storage-parallel.sh     BENCH_RUNS=3 BENCH_FORMAT=gzip|plain
 #   PEA_STORAGE_BEFORE=/path/to/old/pea-storage   also times that binary, one after the other
 set -euo pipefail
 
@@ -13,6 +13,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PEA_BUILD=${PEA_BUILD:-$here/../build}
 PEA_STORAGE=${PEA_STORAGE:-$PEA_BUILD/bin/pea-storage}
 runs=${BENCH_RUNS:-3}
+format=${BENCH_FORMAT:-gzip} # or plain: uncompressed tars, whose digest is their diff id
 busybox=$(command -v busybox || true)
 
 for cmd in "$PEA_STORAGE" gzip tar sha256sum head awk; do
@@ -42,7 +43,11 @@ prev=""
 for n in 1 2 3 4 5 6; do
 	tar -C "$work/src/$n" --owner=0 --group=0 --sort=name -cf "$work/$n.tar" .
 	diffid[n]=sha256:$(sha256sum <"$work/$n.tar" | cut -d' ' -f1)
-	gzip -1 -c "$work/$n.tar" >"$work/$n.tar.gz"
+	if [[ $format == plain ]]; then
+		cp "$work/$n.tar" "$work/$n.tar.gz"
+	else
+		gzip -1 -c "$work/$n.tar" >"$work/$n.tar.gz"
+	fi
 	digest[n]=sha256:$(sha256sum <"$work/$n.tar.gz" | cut -d' ' -f1)
 	if [[ -z $prev ]]; then
 		chain[n]=${diffid[n]#sha256:}
@@ -54,8 +59,6 @@ for n in 1 2 3 4 5 6; do
 done
 rm -rf "$work/src"
 total=$(du -cm "$work"/*.tar.gz | tail -1 | cut -f1)
-
-now() { date +%s.%N; }
 
 # sequential BINARY: each apply starts once its parent is committed, its id from the reply
 sequential() {
@@ -86,20 +89,31 @@ parallel() {
 	return $rc
 }
 
-# measure NAME FUNCTION BINARY: mean wall time of runs
-measure() {
-	local name=$1 fn=$2 bin=$3 r t0 t1 sum=0
-	for ((r = 0; r < runs; r++)); do
-		sync
-		t0=$(now)
-		"$fn" "$bin"
-		t1=$(now)
-		sum=$(awk -v s="$sum" -v a="$t0" -v b="$t1" 'BEGIN { print s + b - a }')
-	done
-	awk -v n="$name" -v s="$sum" -v r="$runs" 'BEGIN { printf "%-28s %7.3f s\n", n, s / r }'
+# cpu FILE: user + system seconds of the children waited for, from `times` in FILE
+cpu() {
+	tail -1 "$1" | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] }
+		print s }'
 }
 
-echo "== 6 layers, $total MiB gzip, overlay, mean of $runs"
+# measure NAME FUNCTION BINARY: mean wall and CPU (user + system) times of runs
+measure() {
+	local name=$1 fn=$2 bin=$3 r t0 t1 c0 c1 wall=0 used=0
+	for ((r = 0; r < runs; r++)); do
+		sync
+		times >"$work/t0" # in this shell: a subshell's children are not ours
+		t0=$(date +%s.%N)
+		"$fn" "$bin"
+		t1=$(date +%s.%N)
+		times >"$work/t1"
+		c0=$(cpu "$work/t0") c1=$(cpu "$work/t1")
+		wall=$(awk -v s="$wall" -v a="$t0" -v b="$t1" 'BEGIN { print s + b - a }')
+		used=$(awk -v s="$used" -v a="$c0" -v b="$c1" 'BEGIN { print s + b - a }')
+	done
+	awk -v n="$name" -v w="$wall" -v c="$used" -v r="$runs" 'BEGIN {
+		printf "%-28s %7.3f s wall %7.3f s CPU\n", n, w / r, c / r }'
+}
+
+echo "== 6 layers, $total MiB $format, overlay, mean of $runs"
 if [[ -n ${PEA_STORAGE_BEFORE:-} ]]; then
 	measure "before: one after the other" sequential "$PEA_STORAGE_BEFORE"
 fi
