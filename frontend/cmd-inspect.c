@@ -30,9 +30,10 @@ static struct json_object *state_json(const struct ctr_record *r)
 	struct json_object *s = json_object_new_object();
 
 	json_object_object_add(s, "OciVersion", json_object_new_string("1.0.2"));
-	json_object_object_add(s, "Status", json_object_new_string(ctr_state_name(r->state)));
-	json_object_object_add(s, "Running", json_object_new_boolean(r->state == CTR_RUNNING));
-	json_object_object_add(s, "Paused", json_object_new_boolean(false));
+	json_object_object_add(s, "Status", json_object_new_string(ps_state_name(r)));
+	json_object_object_add(s, "Running",
+			       json_object_new_boolean(r->state == CTR_RUNNING && !r->paused));
+	json_object_object_add(s, "Paused", json_object_new_boolean(r->paused));
 	json_object_object_add(s, "Restarting", json_object_new_boolean(false));
 	json_object_object_add(s, "OOMKilled", json_object_new_boolean(false));
 	json_object_object_add(s, "Dead", json_object_new_boolean(false));
@@ -196,6 +197,7 @@ static int inspect(struct global_options *g, int argc, char **argv, const char *
 
 		if (strcmp(want, "image") != 0 && record_lookup(g, argv[i], &rec, NULL) == 0) {
 			(void)record_refresh(g, rec, NULL);
+			record_note_paused(g, rec);
 			json_object_array_add(out, container_json(g, rec));
 			continue;
 		}

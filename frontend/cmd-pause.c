@@ -50,6 +50,14 @@ out:
 	return rc;
 }
 
+void record_note_paused(const struct global_options *g, struct ctr_record *r)
+{
+	_cleanup_free_ char *st = NULL;
+
+	r->paused = r->state == CTR_RUNNING && runtime_status(g, r, &st, NULL) == 0 &&
+		    strcmp(st, "paused") == 0;
+}
+
 int runtime_resume_paused(struct global_options *g, const struct ctr_record *r,
 			  struct pea_error **err)
 {

@@ -41,6 +41,11 @@ static struct json_object *strv_json(struct json_object *opts, const char *key)
 							: json_object_new_array();
 }
 
+const char *ps_state_name(const struct ctr_record *r)
+{
+	return r->paused ? "paused" : ctr_state_name(r->state);
+}
+
 char *ps_status(const struct ctr_record *r)
 {
 	double now = frontend_now_seconds();
@@ -48,6 +53,8 @@ char *ps_status(const struct ctr_record *r)
 
 	switch (r->state) {
 	case CTR_RUNNING:
+		if (r->paused)
+			return xstrdup("Paused");
 		d = fmt_human_duration(now - frontend_parse_time(r->started_at));
 		return xasprintf("Up %s", d);
 	case CTR_EXITED:
@@ -117,7 +124,7 @@ struct json_object *ps_item(const struct ctr_record *r, bool notrunc, bool for_t
 	json_object_object_add(o, "Ports", for_template ? json_object_new_string("") : NULL);
 	json_object_object_add(o, "StartedAt",
 			       json_object_new_int64((int64_t)frontend_parse_time(r->started_at)));
-	json_object_object_add(o, "State", json_object_new_string(ctr_state_name(r->state)));
+	json_object_object_add(o, "State", json_object_new_string(ps_state_name(r)));
 	json_object_object_add(o, "Status", json_object_new_string(status));
 	json_object_object_add(o, "Size", NULL);
 	return o;
@@ -189,7 +196,7 @@ static bool filter_one(const struct ctr_record *r, const char *key, const char *
 		return m;
 	}
 	if (strcmp(key, "status") == 0)
-		return strcmp(v, ctr_state_name(r->state)) == 0 ||
+		return strcmp(v, ps_state_name(r)) == 0 ||
 		       (strcmp(v, "stopped") == 0 && r->state == CTR_EXITED);
 	if (strcmp(key, "label") == 0)
 		return label_has(r, v);
@@ -308,6 +315,7 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	}
 	for (size_t i = latest && n ? n - 1 : 0; i < n; i++) {
 		(void)record_refresh(g, v[i], NULL);
+		record_note_paused(g, v[i]);
 		if (!all && !latest && !filters && v[i]->state != CTR_RUNNING)
 			continue;
 		if (!filter_match(v[i], filters))

@@ -108,6 +108,8 @@ struct ctr_record;
 /* The runtime's "status" of a container ("running", "paused", ...); new string (cmd-pause.c). */
 int runtime_status(const struct global_options *g, const struct ctr_record *r, char **ret,
 		   struct pea_error **err);
+/* Set r->paused from the runtime's state of a running container (cmd-pause.c). */
+void record_note_paused(const struct global_options *g, struct ctr_record *r);
 /* Thaw a running container if the runtime has it paused, so it can be stopped (cmd-pause.c). */
 int runtime_resume_paused(struct global_options *g, const struct ctr_record *r,
 			  struct pea_error **err);

@@ -7,7 +7,9 @@
 struct json_object;
 struct ctr_record;
 
-/* "Up 5 seconds", "Exited (0) 3 seconds ago", "Created". */
+/* "running", or "paused" for a running one that is frozen (r->paused). */
+const char *ps_state_name(const struct ctr_record *r);
+/* "Up 5 seconds", "Paused", "Exited (0) 3 seconds ago", "Created". */
 char *ps_status(const struct ctr_record *r);
 /* One container as `ps --format json` prints it; for_template flattens Names and Command. */
 struct json_object *ps_item(const struct ctr_record *r, bool notrunc, bool for_template);

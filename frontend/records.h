@@ -33,6 +33,7 @@ struct ctr_record {
 	bool rm;
 	bool mounted;  /* its root is mounted (start mounts, cleanup unmounts) */
 	char *runtime; /* the runtime it was started with */
+	bool paused;   /* running but frozen: not stored, see record_note_paused() */
 	/* The create options as given (args, env, mounts, ...): see cmd-create.c. */
 	struct json_object *opts;
 };

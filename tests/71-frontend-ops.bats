@@ -219,3 +219,26 @@ freezer_state() {
 	run -125 pea_cmd inspect p2
 	assert_output --partial "no such object"
 }
+
+@test "ps and inspect show a paused container as paused" {
+	run -0 pea_cmd run -d --name p busybox sleep 1000
+	run -0 pea_cmd pause p
+	run -0 pea_cmd ps -a --format '{{.Names}} {{.Status}} {{.State}}'
+	assert_output 'p Paused paused'
+	run -0 pea_cmd ps --format json
+	assert_equal "$(jq -r '.[0].State' <<<"$output")" paused
+	run -0 pea_cmd ps -a --filter status=paused --format '{{.Names}}'
+	assert_output p
+	run -0 pea_cmd ps -a --filter status=running --format '{{.Names}}'
+	assert_output ''
+	run -0 pea_cmd inspect --format '{{.State.Status}} {{.State.Paused}} {{.State.Running}}' p
+	assert_output 'paused true false'
+	run -0 pea_cmd unpause p
+	run -0 pea_cmd inspect --format '{{.State.Status}} {{.State.Paused}} {{.State.Running}}' p
+	assert_output 'running false true'
+	run -0 pea_cmd ps --format '{{.Status}}'
+	assert_output --regexp '^Up '
+	# a status filter pea does not know
+	run -125 pea_cmd ps --filter status=frozen
+	assert_output --partial 'invalid status "frozen"'
+}
