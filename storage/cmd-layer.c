@@ -23,7 +23,7 @@
 
 static const char usage[] =
 	"Usage: pea-storage layer COMMAND\n"
-	"  apply [--parent ID] [--id ID] [--digest D] [--diff-id D] [FILE]\n"
+	"  apply [--parent ID] [--id ID] [--digest D] [--diff-id D] [--wait-parent] [FILE]\n"
 	"                                         apply a layer tar (plain, gzip or zstd; "
 	"default:\n"
 	"                                         stdin), refused unless it has the digests given\n"
@@ -57,6 +57,7 @@ static int layer_parse(int argc, char **argv, const char *cmd, const char **pare
 		{ "id", required_argument, NULL, 'i' },
 		{ "digest", required_argument, NULL, 'd' },
 		{ "diff-id", required_argument, NULL, 'D' },
+		{ "wait-parent", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -64,9 +65,11 @@ static int layer_parse(int argc, char **argv, const char *cmd, const char **pare
 
 	cli_getopt_reset();
 	while ((c = cli_getopt(argc, argv, "+:h", opts, cmd, err)) != -1) {
-		if ((c == 'd' || c == 'D') && !digests)
+		if ((c == 'd' || c == 'D' || c == 'w') && !digests)
 			return cli_usage_error(err, "%s: unknown option '%s'", cmd,
-					       c == 'd' ? "--digest" : "--diff-id");
+					       c == 'd'	  ? "--digest"
+					       : c == 'D' ? "--diff-id"
+							  : "--wait-parent");
 		if ((c == 'd' || c == 'D') && !is_digest(optarg))
 			return cli_usage_error(err, "%s: invalid digest '%s' (sha256:<64 hex>)",
 					       cmd, optarg);
@@ -86,6 +89,9 @@ static int layer_parse(int argc, char **argv, const char *cmd, const char **pare
 			break;
 		case 'D':
 			o->diff_id = optarg;
+			break;
+		case 'w':
+			o->wait_parent = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);

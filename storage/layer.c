@@ -138,19 +138,32 @@ static void unannounce(struct store *s, const char *id, int fd)
 
 /*
  * With the store lock held: the parent's record is there, or (may_wait) wait for the
- * apply that announced it, with the store lock released meanwhile.
+ * apply that announced it, with the store lock released meanwhile. With wait_start, a
+ * parent whose apply has not started yet is waited for too (looked for every 20 ms).
  */
-static int wait_parent(struct store *s, const char *parent, bool may_wait, struct pea_error **err)
+static int wait_parent(struct store *s, const char *parent, bool may_wait, bool wait_start,
+		       struct pea_error **err)
 {
 	bool waited = false;
 
 	while (parent && !store_record_exists(s, "layers", parent)) {
 		_cleanup_free_ char *name = xasprintf("staging/applying-%s.lock", parent);
 		_cleanup_close_ int fd = -1;
+		bool held = false;
 
 		if (may_wait)
 			fd = openat(s->root_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+			held = true;
+		if (!held && !waited && may_wait && wait_start) {
+			fd = pea_close(fd);
+			store_unlock(s);
+			usleep(20000);
+			if (store_relock(s, err) < 0)
+				return -1;
+			continue;
+		}
+		if (held) {
 			store_unlock(s);
 			while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
 				;
@@ -164,6 +177,9 @@ static int wait_parent(struct store *s, const char *parent, bool may_wait, struc
 			return pea_error_new(
 				err, ENOENT,
 				"parent layer '%s': its apply ended without committing it", parent);
+		if (!may_wait)
+			return pea_error_new(err, ENOENT, "parent layer '%s' does not exist",
+					     parent);
 		return pea_error_new(err, ENOENT,
 				     "parent layer '%s' does not exist and is not being applied",
 				     parent);
@@ -313,7 +329,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	if (known_id && announce(s, known_id, &announced, err) < 0)
 		goto out;
 	/* overlay extracts a layer without its parent, vfs starts from the parent's copy */
-	if ((driver_is_vfs(s) && wait_parent(s, o->parent, may_wait, err) < 0) ||
+	if ((driver_is_vfs(s) && wait_parent(s, o->parent, may_wait, o->wait_parent, err) < 0) ||
 	    staged_new(s, o->parent, &st, err) < 0)
 		goto out;
 	if (open_staged(&st, &difffd, &splitfd, err) < 0)
@@ -323,7 +339,8 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	if (apply_tar_fd(in_fd, difffd, &ao, &res, err) < 0 || check_digests(o, &res, err) < 0 ||
 	    finish_split(&st, res.tarsplit, err) < 0)
 		goto out;
-	if (store_relock(s, err) < 0 || wait_parent(s, o->parent, may_wait, err) < 0 ||
+	if (store_relock(s, err) < 0 ||
+	    wait_parent(s, o->parent, may_wait, o->wait_parent, err) < 0 ||
 	    check_parent(s, o->parent, err) < 0)
 		goto out;
 	l.id = o->id ? xstrdup(o->id) : layer_chain_id(o->parent, res.diff_id);

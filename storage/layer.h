@@ -14,6 +14,7 @@ struct layer_apply_options {
 	const char *id;	     /* forced id, or NULL: the chain id */
 	const char *digest;  /* expected digest of the stream as read, or NULL */
 	const char *diff_id; /* expected digest of the uncompressed tar, or NULL */
+	bool wait_parent;    /* wait for a parent whose apply has not started yet */
 };
 
 /*

@@ -27,3 +27,6 @@ teardown() {
 	storage_setup vfs
 	st_parallel_parent_first
 }
+@test "parallel: --wait-parent waits for a parent not started yet; killed, it is cleaned" {
+	st_parallel_wait_start
+}

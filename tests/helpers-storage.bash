@@ -789,3 +789,50 @@ st_plain_digest() {
 	assert_equal "$(json_field compression)" none
 	assert_equal "$(json_field size)" "$(stat -c %s "$TEST_DIR/l1.tar")"
 }
+
+# st_wait_sleep PID: until PID's child (timeout runs the apply) sleeps in nanosleep: an
+# apply with --wait-parent looking for a parent that has not started.
+st_wait_sleep() {
+	local n c
+	for ((n = 0; n < 200; n++)); do
+		for c in $(pgrep -P "$1"); do
+			[[ "$(cat "/proc/$c/wchan" 2>/dev/null)" == *sleep* ]] && return 0
+		done
+		kill -0 "$1" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# st_parallel_wait_start: with --wait-parent, a child waits for a parent not yet started;
+# killed while it waits, it is cleaned by check --repair.
+st_parallel_wait_start() {
+	local cpid
+	st_two_layers
+	st_apply_bg "$TEST_DIR/o2" --wait-parent --parent "$C1" --diff-id "$D2" "$TEST_DIR/l2.tar.gz"
+	cpid=$BG_PID
+	st_wait_sleep "$cpid"
+	run -0 pstore layer apply --diff-id "$D1" "$TEST_DIR/l1.tar"
+	wait "$cpid"
+	assert_equal "$(jq -r .result.id "$TEST_DIR/o2")" "$C2"
+	assert_equal "$(st_store_listing)" "$(st_sequential_listing)"
+	# a parent that never arrives
+	run -0 pstore layer rm "$C2"
+	run -0 pstore layer rm "$C1"
+	st_apply_bg "$TEST_DIR/o2" --wait-parent --parent "$C1" "$TEST_DIR/l2.tar.gz"
+	cpid=$BG_PID
+	st_wait_sleep "$cpid"
+	run -0 pstore check
+	assert_equal "$(json_field ok)" true # an apply in progress is not damage
+	kill -9 $(pgrep -P "$cpid")
+	wait "$cpid" || true
+	run -0 pstore check --repair
+	[[ "$(jq -r '.result.removed[0]' <<<"$output")" == staging/* ]]
+	run -0 pstore check
+	assert_equal "$(json_field ok)" true
+	st_nothing_left
+	# a forced id never waits
+	run -1 pstore layer apply --wait-parent --id forced --parent "$C1" "$TEST_DIR/l2.tar.gz"
+	assert_output --partial "parent layer '$C1' does not exist"
+	st_nothing_left
+}
