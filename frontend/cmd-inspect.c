@@ -15,6 +15,7 @@
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
+#include "frontend/network.h"
 #include "frontend/ps.h"
 #include "frontend/records.h"
 
@@ -145,6 +146,7 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(hc, "NetworkMode", opt_get(r->opts, "network"));
 	json_object_object_add(hc, "AutoRemove", json_object_new_boolean(r->rm));
 	json_object_object_add(o, "HostConfig", hc);
+	json_object_object_add(o, "NetworkSettings", network_inspect_settings(g, r));
 	return o;
 }
 

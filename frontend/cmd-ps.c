@@ -1,5 +1,6 @@
 /* ps: list containers (podman-ps(1)). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <regex.h>
 #include <stdio.h>
@@ -10,11 +11,13 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/json.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
+#include "frontend/network.h"
 #include "frontend/ps.h"
 #include "frontend/records.h"
 
@@ -67,7 +70,8 @@ char *ps_status(const struct ctr_record *r)
 }
 
 /* The fields of `podman ps --format json`, plus the template-only ones. */
-struct json_object *ps_item(const struct ctr_record *r, bool notrunc, bool for_template)
+struct json_object *ps_item(const struct ctr_record *r, struct json_object *ports, bool notrunc,
+			    bool for_template)
 {
 	struct json_object *o = json_object_new_object(), *args = strv_json(r->opts, "args");
 	_cleanup_free_ char *status = ps_status(r), *since = NULL, *cmd = NULL;
@@ -121,7 +125,14 @@ struct json_object *ps_item(const struct ctr_record *r, bool notrunc, bool for_t
 	json_object_object_add(o, "Networks", json_object_new_array());
 	json_object_object_add(o, "Pid", json_object_new_int(r->pid));
 	json_object_object_add(o, "Pod", json_object_new_string(""));
-	json_object_object_add(o, "Ports", for_template ? json_object_new_string("") : NULL);
+	if (for_template) {
+		_cleanup_free_ char *sum = network_ports_summary(ports);
+		json_object_object_add(o, "Ports", json_object_new_string(sum));
+	} else {
+		json_object_object_add(o, "Ports", ports && json_object_array_length(ports) > 0
+							   ? json_object_get(ports)
+							   : NULL);
+	}
 	json_object_object_add(o, "StartedAt",
 			       json_object_new_int64((int64_t)frontend_parse_time(r->started_at)));
 	json_object_object_add(o, "State", json_object_new_string(ps_state_name(r)));
@@ -209,6 +220,23 @@ static bool filter_one(const struct ctr_record *r, const char *key, const char *
 	return false;
 }
 
+/* The port mappings of a container: as set up (host ports picked) while it runs, else as asked. */
+static struct json_object *ports_of(const struct global_options *g, const struct ctr_record *r,
+				    struct json_object **setup)
+{
+	_cleanup_free_ char *path = NULL;
+	struct json_object *v = NULL;
+
+	*setup = NULL;
+	if (r->state == CTR_RUNNING) {
+		path = xasprintf("%s/containers/%s/netsetup.json", g->runroot, r->id);
+		if (pea_json_parse_file_at(AT_FDCWD, path, 4u << 20, setup, NULL) == 0 && *setup &&
+		    json_object_object_get_ex(*setup, "port_mappings", &v))
+			return v;
+	}
+	return json_object_object_get_ex(r->opts, "ports", &v) ? v : NULL;
+}
+
 static bool filter_match(const struct ctr_record *r, char **filters)
 {
 	for (size_t i = 0; filters && filters[i]; i++) {
@@ -263,6 +291,7 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	_cleanup_free_ char *format = NULL;
 	_cleanup_strv_ char **filters = NULL;
 	struct ctr_record **v = NULL;
+	struct json_object *setup = NULL;
 	struct template *t = NULL;
 	bool all = false, quiet = false, noheading = false, notrunc = false, latest = false;
 	bool json;
@@ -320,7 +349,9 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 			continue;
 		if (!filter_match(v[i], filters))
 			continue;
-		json_object_array_add(items, ps_item(v[i], notrunc || quiet, !json));
+		json_object_array_add(items, ps_item(v[i], ports_of(g, v[i], &setup),
+						     notrunc || quiet, !json));
+		json_object_put(setup);
 	}
 	records_free(v, n);
 	if (json) {

@@ -172,3 +172,31 @@ udp() {
 	assert_output ""
 	fe_net_clean
 }
+
+@test "ps PORTS and inspect NetworkSettings: the published ports, the address" {
+	run -0 pea_net run -d --name web -p 8080:80 -p 127.0.0.1:5353:53/udp busybox sleep 1000
+	run -0 pea_net ps --format '{{.Names}} {{.Ports}}'
+	assert_output 'web 0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp'
+	run -0 pea_net ps --format json
+	assert_equal "$(jq -c '.[0].Ports[0] | [.host_port, .container_port, .protocol]' <<<"$output")" '[8080,80,"tcp"]'
+	run -0 pea_net inspect --format json web
+	assert_equal "$(jq -r '.[0].NetworkSettings.Ports["80/tcp"][0].HostPort' <<<"$output")" 8080
+	assert_equal "$(jq -r '.[0].NetworkSettings.Ports["53/udp"][0].HostIp' <<<"$output")" 127.0.0.1
+	assert_regex "$(jq -r '.[0].NetworkSettings.IPAddress' <<<"$output")" '^10\.88\.[0-9]+\.[0-9]+$'
+	assert_equal "$(jq -r '.[0].NetworkSettings.Gateway' <<<"$output")" 10.88.0.1
+	assert_equal "$(jq -r '.[0].NetworkSettings.Networks | keys[0]' <<<"$output")" podman
+	# stopped: the ports asked for, no address
+	run -0 pea_net stop -t 0 web
+	run -0 pea_net inspect --format '{{.NetworkSettings.IPAddress}}|{{.NetworkSettings.SandboxKey}}' web
+	assert_output '|'
+	run -0 pea_net ps -a --format '{{.Ports}}'
+	assert_output '0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp'
+	# no ports: an empty column, null in JSON; not on a network: no settings of one
+	run -0 pea_net run -d --name quiet --network none busybox sleep 1000
+	run -0 pea_net ps --filter name=quiet --format '{{.Names}}:{{.Ports}}'
+	assert_output 'quiet:'
+	run -0 pea_net ps --filter name=quiet --format json
+	assert_equal "$(jq -r '.[0].Ports' <<<"$output")" null
+	run -0 pea_net inspect --format json quiet
+	assert_equal "$(jq -c '.[0].NetworkSettings | [.IPAddress, .Ports, .Networks]' <<<"$output")" '["",{},{}]'
+}
