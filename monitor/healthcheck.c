@@ -24,6 +24,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/file.h"
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "lib/process.h"
@@ -229,10 +230,32 @@ bool healthcheck_child_exited(struct monitor *m, pid_t pid, int status)
 	return true;
 }
 
+/*
+ * The runtime's exec puts the check in a session of its own (crun does): the
+ * process in the container is killed by the pid the runtime wrote, while
+ * the runtime (which waits for it) still runs, so that the pid is still its.
+ */
+static void kill_exec_process(struct healthcheck *hc)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_free_ char *data = NULL;
+	char *end = NULL;
+	size_t len;
+	long pid;
+
+	if (pea_read_file_at(AT_FDCWD, hc->pid_path, 64, &data, &len, &e) < 0)
+		return; /* not written yet: the runtime goes, and its child with it */
+	errno = 0;
+	pid = strtol(data, &end, 10);
+	if (errno == 0 && end != data && pid > 1 && pid <= INT32_MAX && pid != (long)getpid())
+		kill((pid_t)pid, SIGKILL);
+}
+
 static void kill_check(struct healthcheck *hc)
 {
 	if (hc->pid <= 0 || hc->reaped)
 		return;
+	kill_exec_process(hc);
 	/* its own session: the runtime and what it left in our group go together */
 	if (kill(-hc->pid, SIGKILL) < 0)
 		kill(hc->pid, SIGKILL);
@@ -287,6 +310,8 @@ static char **check_argv(const struct monitor *m)
 	for (size_t i = 0; o->runtime_args && o->runtime_args[i]; i++)
 		pea_strv_push(&argv, o->runtime_args[i]);
 	pea_strv_push(&argv, "exec");
+	pea_strv_push(&argv, "--pid-file");
+	pea_strv_push(&argv, m->hc.pid_path);
 	pea_strv_push(&argv, o->cid);
 	for (size_t i = 0; m->cfg->healthcheck.argv[i]; i++)
 		pea_strv_push(&argv, m->cfg->healthcheck.argv[i]);
@@ -308,6 +333,7 @@ static int run_check(struct monitor *m, struct pea_error **err)
 	int p[2];
 	pid_t pid;
 
+	unlink(hc->pid_path); /* a pid in it is this check's */
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return pea_error_errno(err, "pipe for the healthcheck's stderr");
 	rd = p[0];
@@ -362,6 +388,7 @@ int healthcheck_start(struct monitor *m, struct pea_error **err)
 		return 0;
 	m->hc.status = HEALTHCHECK_STARTING;
 	m->hc.begin_ms = now_ms();
+	m->hc.pid_path = xasprintf("%s/healthcheck.pid", m->cfg->bundle);
 	if (pea_loop_add_timer(m->loop, HEALTHCHECK_FIRST_MS, interval_ms, tick_cb, m,
 			       &m->hc.tick_w, err) < 0)
 		return pea_error_wrap(err, "start the healthchecks");
@@ -374,4 +401,8 @@ void healthcheck_stop(struct monitor *m)
 		pea_loop_remove(m->loop, m->hc.tick_w);
 	m->hc.tick_w = NULL;
 	abandon_check(m);
+	if (m->hc.pid_path)
+		unlink(m->hc.pid_path);
+	free(m->hc.pid_path);
+	m->hc.pid_path = NULL;
 }

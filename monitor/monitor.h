@@ -104,6 +104,7 @@ struct healthcheck {
 	unsigned failures; /* consecutive, counted ones */
 	bool started;	   /* a check passed: the start period is over */
 	uint64_t begin_ms; /* CLOCK_MONOTONIC when the checks began */
+	char *pid_path;	   /* BUNDLE/healthcheck.pid: the runtime's exec --pid-file */
 };
 
 struct monitor {

@@ -111,19 +111,20 @@ case_start_period() {
 }
 
 case_timeout() {
-	launch_checked --healthcheck-cmd sleep --healthcheck-arg 60 --healthcheck-interval 1 \
+	launch_checked --healthcheck-cmd sleep --healthcheck-arg 47 --healthcheck-interval 1 \
 		--healthcheck-timeout 1 --healthcheck-retries 0
 	wait_sync '{"data": -97, "message": "unhealthy (exit_code: 124)"}'
-	# the check was killed: no runtime exec of it is left
-	MON_WAIT=500 wait_for no_check_left
+	# the check was killed, the runtime's exec and the process in the container
+	MON_WAIT=500 wait_for no_check_left 47
 	stop_container
-	# and none is left once the monitor is gone
-	no_check_left
+	no_check_left 47
+	test ! -e "$MON_BUNDLE/healthcheck.pid"
 }
 
-# no_check_left: no `RUNTIME ... exec CID sleep 60` of this test runs.
+# no_check_left N: no `RUNTIME ... exec ... CID sleep N` of this test runs,
+# nor the `sleep N` it ran in the container.
 no_check_left() {
-	! pgrep -f -- "exec $MON_CID sleep 60" >/dev/null
+	! pgrep -f -- "$MON_CID sleep $1\$" >/dev/null && ! pgrep -x -f -- "sleep $1" >/dev/null
 }
 
 @test "a check that outlives --healthcheck-timeout is killed and counts as failed (124)" {
@@ -131,12 +132,12 @@ no_check_left() {
 }
 
 case_exits_while_checking() {
-	launch_checked --healthcheck-cmd sleep --healthcheck-arg 60 --healthcheck-interval 1 \
+	launch_checked --healthcheck-cmd sleep --healthcheck-arg 53 --healthcheck-interval 1 \
 		--healthcheck-timeout 1
 	# a check is running (the first one, a second after start); the container ends
-	MON_WAIT=500 wait_for pgrep -f -- "exec $MON_CID sleep 60"
+	MON_WAIT=500 wait_for pgrep -f -- "$MON_CID sleep 53\$"
 	stop_container
-	no_check_left
+	no_check_left 53
 }
 
 @test "the container ends while a check runs: the check goes with it" {
