@@ -728,3 +728,78 @@ int cmd_system(struct global_options *g, int argc, char **argv, struct pea_error
 			     "Try 'pea system --help' for more information",
 			     argv[1]);
 }
+
+static const char version_usage[] =
+	"Usage: pea version [OPTIONS]\n"
+	"\n"
+	"Print the version of pea.\n"
+	"\n"
+	"  -f, --format=FORMAT   Go template ({{.Client.Version}}, {{.Client.OsArch}}, ...) or json\n";
+
+/* The fields of `podman version --format json` (its Client part). */
+static struct json_object *version_json(void)
+{
+	struct json_object *o = json_object_new_object(), *c = json_object_new_object();
+	struct utsname u;
+	_cleanup_free_ char *arch = NULL;
+
+	if (uname(&u) < 0)
+		snprintf(u.machine, sizeof(u.machine), "unknown");
+	arch = xasprintf("linux/%s", strcmp(u.machine, "x86_64") == 0	? "amd64"
+				     : strcmp(u.machine, "aarch64") == 0 ? "arm64"
+									 : u.machine);
+	json_object_object_add(c, "APIVersion", json_object_new_string(PEA_VERSION));
+	json_object_object_add(c, "Version", json_object_new_string(PEA_VERSION));
+	json_object_object_add(c, "GoVersion", json_object_new_string(""));
+	json_object_object_add(c, "GitCommit", json_object_new_string(""));
+	json_object_object_add(c, "BuiltTime", json_object_new_string(""));
+	json_object_object_add(c, "Built", json_object_new_int64(0));
+	json_object_object_add(c, "OsArch", json_object_new_string(arch));
+	json_object_object_add(c, "Os", json_object_new_string("linux"));
+	json_object_object_add(o, "Client", c);
+	return o;
+}
+
+int cmd_version(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *v = NULL, *items = NULL;
+	const char *format = NULL;
+	struct template *t = NULL;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hf:", opts, version_usage, &c, err)) == 2)
+		format = optarg;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind < argc)
+		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+	if (format && strcmp(format, "json") != 0 && strcmp(format, "{{json .}}") != 0 &&
+	    template_parse(format, NULL, &t, err) < 0)
+		return -1;
+	v = version_json();
+	if (format && !t) {
+		fmt_print_json(stdout, v);
+		return 0;
+	}
+	if (t) {
+		items = json_object_new_array();
+		json_object_array_add(items, json_object_get(v));
+		r = template_print(stdout, t, items, err);
+		template_free(t);
+		return r < 0 ? -1 : 0;
+	}
+	printf("Version:      %s\n", PEA_VERSION);
+	printf("API Version:  %s\n", PEA_VERSION);
+	printf("OS/Arch:      %s\n",
+	       json_object_get_string(json_object_object_get(json_object_object_get(v, "Client"),
+							      "OsArch")));
+	return 0;
+}

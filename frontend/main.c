@@ -147,14 +147,6 @@ int cmd_container(struct global_options *g, int argc, char **argv, struct pea_er
 			     argv[1]);
 }
 
-int cmd_version(struct global_options *g, int argc, char **argv, struct pea_error **err)
-{
-	printf("Version:      %s\n", PEA_VERSION);
-	printf("API Version:  %s\n", PEA_VERSION);
-	printf("OS/Arch:      linux/amd64\n");
-	return 0;
-}
-
 int main(int argc, char *argv[])
 {
 	_cleanup_error_ struct pea_error *err = NULL;

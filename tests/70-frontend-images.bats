@@ -39,6 +39,42 @@ teardown() {
 	assert_output --partial "invalid storage driver 'btrfs'"
 }
 
+@test "--help lists every command of pea; each has its --help" {
+	local names cmd
+	run -0 "$PEA" --help
+	# the command table of frontend/main.c: every name there has its line in --help
+	names=$(sed -n '/^static const struct command commands\[\] = {/,/^};/p' \
+		"$BATS_TEST_DIRNAME/../frontend/main.c" | sed -n 's/^\t{ "\([a-z]*\)", .*/\1/p')
+	[[ $(wc -w <<<"$names") -ge 40 ]]
+	for cmd in $names; do
+		assert_line --regexp "^  $cmd +[a-z]"
+		run -0 "$PEA" "${FE_ARGS[@]}" "$cmd" --help
+		assert_output --partial "Usage: pea "
+		run -0 "$PEA" --help
+	done
+}
+
+@test "version: podman's text, --format json and a template; bad inputs" {
+	run -0 "$PEA" version
+	assert_line --index 0 "Version:      0.1.0"
+	assert_line --regexp '^OS/Arch: +linux/'
+	run -0 "$PEA" version --format '{{.Client.Version}}'
+	assert_output 0.1.0
+	run -0 "$PEA" version --format '{{.Client.Version}} {{.Client.APIVersion}} {{.Client.Os}}'
+	assert_output '0.1.0 0.1.0 linux'
+	run -0 "$PEA" version --format json
+	assert_equal "$(jq -r .Client.Version <<<"$output")" 0.1.0
+	assert_equal "$(jq -r .Client.OsArch <<<"$output")" "linux/$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')"
+	run -125 "$PEA" version --format '{{.Client.Nope}}'
+	assert_output "Error: template: can't evaluate field Nope"
+	run -125 "$PEA" version --format '{{.Client.Version'
+	assert_output --partial 'unclosed action'
+	run -125 "$PEA" version extra
+	assert_output 'Error: accepts 0 arg(s), received 1'
+	run -125 "$PEA" version --bogus
+	assert_output --partial 'unknown flag: --bogus'
+}
+
 @test "load a docker-archive, list it as podman does" {
 	run -0 pea_cmd load -i "$BUSYBOX_ARCHIVE"
 	assert_output "Loaded image: localhost/busybox:latest"
