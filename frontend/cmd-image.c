@@ -1067,18 +1067,57 @@ int cmd_image_inspect(struct global_options *g, int argc, char **argv, struct pe
 	return status;
 }
 
-static const char image_usage[] = "Usage: pea image COMMAND\n"
-				  "\n"
-				  "Manage images.\n"
-				  "\n"
-				  "Commands:\n"
-				  "  inspect   show images as JSON\n"
-				  "  list, ls  list images\n"
-				  "  load      load images from an archive\n"
-				  "  pull      pull an image from a registry\n"
-				  "  rm        remove images\n"
-				  "  tag       add names to an image\n"
-				  "  untag     remove names from an image\n";
+/* image exists: 0 when the image is in the store, 1 when not (podman-image-exists(1)). */
+static int image_exists(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *rec = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "h", opts,
+			       "Usage: pea image exists IMAGE\n\n"
+			       "Exit 0 when the image is in local storage, 1 when not.\n",
+			       &c, err)) == 2)
+		;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (argc - optind != 1)
+		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+	if (image_find(g, argv[optind], &rec, &e) == 0)
+		return 0;
+	if (e->code == ENOENT)
+		return 1;
+	*err = TAKE_PTR(e);
+	return -1;
+}
+
+static const char image_usage[] =
+	"Usage: pea image COMMAND\n"
+	"\n"
+	"Manage images.\n"
+	"\n"
+	"Commands:\n"
+	"  exists    whether an image is in local storage\n"
+	"  history   show the layers of an image\n"
+	"  import    create an image from a tar of a root filesystem\n"
+	"  inspect   show images as JSON\n"
+	"  list, ls  list images\n"
+	"  load      load images from an archive\n"
+	"  prune     remove images no container uses (dangling ones without -a)\n"
+	"  pull      pull an image from a registry\n"
+	"  push      push an image to a registry\n"
+	"  rm        remove images\n"
+	"  save      write images to an archive\n"
+	"  search    search a registry for images\n"
+	"  tag       add names to an image\n"
+	"  untag     remove names from an image\n";
 
 int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
@@ -1086,13 +1125,13 @@ int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error 
 		const char *name;
 		int (*run)(struct global_options *, int, char **, struct pea_error **);
 	} sub[] = {
-		{ "inspect", cmd_image_inspect },
-		{ "list", cmd_images },
-		{ "ls", cmd_images },
-		{ "load", cmd_load },
-		{ "pull", cmd_pull },
-		{ "rm", cmd_rmi },
-		{ "tag", cmd_tag },
+		{ "exists", image_exists }, { "history", cmd_history },
+		{ "import", cmd_import },   { "inspect", cmd_image_inspect },
+		{ "list", cmd_images },	    { "ls", cmd_images },
+		{ "load", cmd_load },	    { "prune", cmd_image_prune },
+		{ "pull", cmd_pull },	    { "push", cmd_push },
+		{ "rm", cmd_rmi },	    { "save", cmd_save },
+		{ "search", cmd_search },   { "tag", cmd_tag },
 		{ "untag", cmd_untag },
 	};
 

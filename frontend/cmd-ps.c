@@ -129,9 +129,10 @@ struct json_object *ps_item(const struct ctr_record *r, struct json_object *port
 		_cleanup_free_ char *sum = network_ports_summary(ports);
 		json_object_object_add(o, "Ports", json_object_new_string(sum));
 	} else {
-		json_object_object_add(o, "Ports", ports && json_object_array_length(ports) > 0
-							   ? json_object_get(ports)
-							   : NULL);
+		json_object_object_add(o, "Ports",
+				       ports && json_object_array_length(ports) > 0
+					       ? json_object_get(ports)
+					       : NULL);
 	}
 	json_object_object_add(o, "StartedAt",
 			       json_object_new_int64((int64_t)frontend_parse_time(r->started_at)));
@@ -349,8 +350,8 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 			continue;
 		if (!filter_match(v[i], filters))
 			continue;
-		json_object_array_add(items, ps_item(v[i], ports_of(g, v[i], &setup),
-						     notrunc || quiet, !json));
+		json_object_array_add(
+			items, ps_item(v[i], ports_of(g, v[i], &setup), notrunc || quiet, !json));
 		json_object_put(setup);
 	}
 	records_free(v, n);

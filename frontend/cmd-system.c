@@ -532,6 +532,49 @@ static int prune_images(struct global_options *g, bool all, long long *reclaimed
 	return status;
 }
 
+/* image prune: dangling images, or with -a every image no container uses (podman-image-prune(1)).
+ */
+int cmd_image_prune(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool all = false, force = false;
+	long long reclaimed = 0;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "haf", opts,
+			       "Usage: pea image prune [OPTIONS]\n\n"
+			       "Remove dangling images (every image no container uses with -a).\n\n"
+			       "  -a, --all       every image no container uses\n"
+			       "  -f, --force     do not ask for confirmation\n",
+			       &c, err)) == 2) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'f')
+			force = true;
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind < argc)
+		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+	if (!force) {
+		printf("%s", all ? "WARNING! This command removes all images without at least one "
+				   "container associated with them.\n"
+				 : "WARNING! This command removes all dangling images.\n");
+		if (!frontend_confirm("Are you sure you want to continue?"))
+			return 0;
+	}
+	r = prune_images(g, all, &reclaimed, err);
+	return r < 0 ? -1 : r != 0 ? PEA_EXIT_ENGINE : 0;
+}
+
 static int system_prune(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
@@ -729,12 +772,12 @@ int cmd_system(struct global_options *g, int argc, char **argv, struct pea_error
 			     argv[1]);
 }
 
-static const char version_usage[] =
-	"Usage: pea version [OPTIONS]\n"
-	"\n"
-	"Print the version of pea.\n"
-	"\n"
-	"  -f, --format=FORMAT   Go template ({{.Client.Version}}, {{.Client.OsArch}}, ...) or json\n";
+static const char version_usage[] = "Usage: pea version [OPTIONS]\n"
+				    "\n"
+				    "Print the version of pea.\n"
+				    "\n"
+				    "  -f, --format=FORMAT   Go template ({{.Client.Version}}, "
+				    "{{.Client.OsArch}}, ...) or json\n";
 
 /* The fields of `podman version --format json` (its Client part). */
 static struct json_object *version_json(void)
@@ -745,7 +788,7 @@ static struct json_object *version_json(void)
 
 	if (uname(&u) < 0)
 		snprintf(u.machine, sizeof(u.machine), "unknown");
-	arch = xasprintf("linux/%s", strcmp(u.machine, "x86_64") == 0	? "amd64"
+	arch = xasprintf("linux/%s", strcmp(u.machine, "x86_64") == 0	 ? "amd64"
 				     : strcmp(u.machine, "aarch64") == 0 ? "arm64"
 									 : u.machine);
 	json_object_object_add(c, "APIVersion", json_object_new_string(PEA_VERSION));
@@ -798,8 +841,7 @@ int cmd_version(struct global_options *g, int argc, char **argv, struct pea_erro
 	}
 	printf("Version:      %s\n", PEA_VERSION);
 	printf("API Version:  %s\n", PEA_VERSION);
-	printf("OS/Arch:      %s\n",
-	       json_object_get_string(json_object_object_get(json_object_object_get(v, "Client"),
-							      "OsArch")));
+	printf("OS/Arch:      %s\n", json_object_get_string(json_object_object_get(
+					     json_object_object_get(v, "Client"), "OsArch")));
 	return 0;
 }

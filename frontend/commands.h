@@ -79,6 +79,7 @@ PEA_CMD(volume);
 /* cmd-system.c */
 PEA_CMD(info);
 PEA_CMD(system);
+PEA_CMD(image_prune);
 /* cmd-attach.c */
 PEA_CMD(attach);
 /* cmd-network.c */

@@ -184,3 +184,45 @@ teardown() {
 	run -125 pea_cmd search --limit 0 x
 	assert_output --partial 'invalid argument "0" for "--limit" flag'
 }
+
+@test "image exists|history|save|import|push|search|prune: podman's image subcommands" {
+	run -0 pea_cmd image exists busybox
+	run -1 pea_cmd image exists nosuch
+	assert_output ''
+	run -125 pea_cmd image exists
+	assert_output 'Error: accepts 1 arg(s), received 0'
+	run -125 pea_cmd image exists a b
+	assert_output 'Error: accepts 1 arg(s), received 2'
+	run -0 pea_cmd image history -q busybox
+	assert_line --index 0 --regexp '^[0-9a-f]{12}$'
+	run -0 pea_cmd image save -o "$TEST_DIR/d.tar" busybox
+	run -0 tar -tf "$TEST_DIR/d.tar" manifest.json
+	run -0 pea_cmd create --name c busybox true
+	run -0 pea_cmd export -o "$TEST_DIR/root.tar" c
+	run -0 pea_cmd image import "$TEST_DIR/root.tar" imported:1
+	run -0 pea_cmd image exists imported:1
+	run -0 pea_cmd image push -q --tls-verify=false busybox "$REGISTRY_ADDR/fc/sub:1"
+	run -0 curl -s "http://$REGISTRY_ADDR/v2/fc/sub/tags/list"
+	assert_output --partial '"1"'
+	run -0 pea_cmd image search --tls-verify=false --list-tags "$REGISTRY_ADDR/fc/sub"
+	assert_line --regexp "^$REGISTRY_ADDR/fc/sub +1$"
+	# prune: an image without a name and no container goes; named ones stay without -a
+	run -0 pea_cmd rm c
+	run -0 pea_cmd untag imported:1
+	run -0 pea_cmd image prune <<<n
+	assert_output --partial 'WARNING! This command removes all dangling images.'
+	[[ $(pea_out images -a -q | wc -l) -eq 2 ]]
+	run -0 pea_cmd image prune -f
+	assert_line --regexp '^[0-9a-f]{64}$'
+	[[ $(pea_out images -a -q | wc -l) -eq 1 ]]
+	run -0 pea_cmd image prune -a -f
+	assert_line --regexp '^[0-9a-f]{64}$'
+	run -0 pea_out images -a -q
+	assert_output ''
+	run -125 pea_cmd image prune extra
+	assert_output 'Error: accepts 0 arg(s), received 1'
+	run -125 pea_cmd image prune --bogus
+	assert_output --partial 'unknown flag: --bogus'
+	run -125 pea_cmd image nosuch
+	assert_line --index 0 'Error: unrecognized command `pea image nosuch`'
+}
