@@ -1,5 +1,6 @@
 /* exec: a process in a running container, through the runtime's exec (podman-exec(1)). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
 #include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -28,6 +31,52 @@ static bool runtime_has_exec(const char *runtime)
 	ok = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
 	run_result_clear(&r);
 	return ok;
+}
+
+/*
+ * After a failed exec: the last error the runtime logged (so the process never ran) as
+ * *err, and podman's status (127 not found, 126 cannot run, else 125); 0 when none.
+ */
+static int runtime_failure(const char *logfile, struct pea_error **err)
+{
+	_cleanup_free_ char *buf = NULL, *msg = NULL;
+	size_t len = 0;
+	int status;
+
+	if (pea_read_file_at(AT_FDCWD, logfile, 1u << 20, &buf, &len, NULL) < 0 || len == 0)
+		return 0;
+	for (char *line = buf, *next; line && *line; line = next) {
+		_cleanup_json_ struct json_object *j = NULL;
+		const char *level = NULL, *m = NULL;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (pea_json_parse(line, strlen(line), "runtime log", &j, NULL) < 0 || !j ||
+		    pea_json_get_string_opt(j, "", "level", &level, NULL) != 1 ||
+		    pea_json_get_string_opt(j, "", "msg", &m, NULL) != 1)
+			continue;
+		if (strcmp(level, "error") == 0 || strcmp(level, "fatal") == 0) {
+			free(msg);
+			msg = xstrdup(m);
+		}
+	}
+	if (!msg)
+		return 0;
+	if (strstr(msg, "not found") || strstr(msg, "No such file or directory")) {
+		status = PEA_EXIT_NOT_FOUND;
+		pea_error_new(err, ENOENT,
+			      "%s: OCI runtime attempted to invoke a command that was not found",
+			      msg);
+	} else if (strstr(msg, "ermission denied") || strstr(msg, "not permitted") ||
+		   strstr(msg, "cannot execute")) {
+		status = PEA_EXIT_CANNOT;
+		pea_error_new(err, EACCES, "%s: OCI permission denied", msg);
+	} else {
+		status = PEA_EXIT_ENGINE;
+		pea_error_new(err, EIO, "%s: OCI runtime error", msg);
+	}
+	return status;
 }
 
 static const char exec_usage[] =
@@ -52,7 +101,7 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 	};
 	_cleanup_record_ struct ctr_record *rec = NULL;
 	_cleanup_strv_ char **rargv = NULL, **env = NULL;
-	_cleanup_free_ char *user = NULL, *cwd = NULL, *procfile = NULL;
+	_cleanup_free_ char *user = NULL, *cwd = NULL, *procfile = NULL, *logfile = NULL;
 	_cleanup_close_ int pidfd = -1;
 	struct pea_spawn s = { 0 };
 	int r, c = 0, status;
@@ -111,10 +160,14 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 				     "the OCI runtime '%s' has no exec command: start "
 				     "the container with --runtime crun to use exec",
 				     rec->runtime ? rec->runtime : g->runtime);
-	pea_strv_push(&rargv, rec->runtime ? rec->runtime : g->runtime);
-	pea_strv_push_take(&rargv, xasprintf("--root=%s/runtime", g->runroot));
 	if (spec_exec_process(g, rec, argv + optind + 1, env, cwd, user, &procfile, err) < 0)
 		return -1;
+	/* the runtime's own errors (not the process's) go to this log as JSON too */
+	logfile = xasprintf("%s.log", procfile);
+	pea_strv_push(&rargv, rec->runtime ? rec->runtime : g->runtime);
+	pea_strv_push_take(&rargv, xasprintf("--root=%s/runtime", g->runroot));
+	pea_strv_push_take(&rargv, xasprintf("--log=%s", logfile));
+	pea_strv_push(&rargv, "--log-format=json");
 	pea_strv_push(&rargv, "exec");
 	pea_strv_push_take(&rargv, xasprintf("--process=%s", procfile));
 	pea_strv_push(&rargv, rec->id);
@@ -123,6 +176,12 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 	if (r == 0)
 		r = pea_wait(pid, pidfd, -1, &status, err);
 	(void)unlink(procfile);
+	if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		g->error_status = runtime_failure(logfile, err);
+		if (g->error_status > 0)
+			r = -1;
+	}
+	(void)unlink(logfile);
 	if (r < 0)
 		return -1;
 	return pea_exit_status(status);

@@ -95,3 +95,30 @@ two"
 	run -0 pea_cmd rm -f pr
 	fe_no_mounts
 }
+
+@test "exec: 127 for a command not found, 126 for one that cannot be run (crun and pea-runtime)" {
+	local rt i
+	for rt in "$PEA_FE_RUNTIME" "$PEA_RUNTIME"; do
+		run -0 pea_cmd --runtime "$rt" run -d --name x busybox sh -c 'echo hi >/noexec; exec sleep 100'
+		for ((i = 0; i < 100; i++)); do
+			pea_cmd exec x test -e /noexec 2>/dev/null && break
+			sleep 0.05
+		done
+		run -127 pea_cmd exec x nosuchcommand
+		assert_line --regexp '^Error: .*nosuchcommand.*: OCI runtime attempted to invoke a command that was not found$'
+		run -127 pea_cmd exec x /no/such/file
+		assert_line --regexp '^Error: .*/no/such/file.*not found$'
+		run -126 pea_cmd exec x /noexec
+		assert_line --regexp '^Error: .*Permission denied: OCI permission denied$'
+		run -126 pea_cmd exec x /etc
+		assert_line --regexp '^Error: .*: OCI permission denied$'
+		# the process's own statuses, even these, pass through without an error
+		run -127 pea_cmd exec x sh -c 'exit 127'
+		assert_output ''
+		run -126 pea_cmd exec x sh -c 'echo out; exit 126'
+		assert_output out
+		run -255 pea_cmd exec x sh -c 'exit 255'
+		assert_output ''
+		run -0 pea_cmd rm -f x
+	done
+}
