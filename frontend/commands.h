@@ -118,8 +118,7 @@ int runtime_resume_paused(struct global_options *g, const struct ctr_record *r,
 char *go_duration(long long ns);
 #include <sys/types.h>
 /* A pax tar of dirfd/base to out_fd, entries named from name ("." leaves itself out; cmd-cp.c). */
-int cp_write_tar(int dirfd, const char *base, const char *name, int out_fd,
-		 struct pea_error **err);
+int cp_write_tar(int dirfd, const char *base, const char *name, int out_fd, struct pea_error **err);
 /* pea-storage ARGS... with its standard output on a pipe (*ret_fd), not waited for (cmd-diff.c). */
 int store_spawn_out(const struct global_options *g, const char *const *args, int *ret_fd,
 		    pid_t *ret_pid, int *ret_pidfd, struct pea_error **err);

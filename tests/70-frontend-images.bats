@@ -44,7 +44,7 @@ teardown() {
 	run -0 "$PEA" --help
 	# the command table of frontend/main.c: every name there has its line in --help
 	names=$(sed -n '/^static const struct command commands\[\] = {/,/^};/p' \
-		"$BATS_TEST_DIRNAME/../frontend/main.c" | sed -n 's/^\t{ "\([a-z]*\)", .*/\1/p')
+		"$BATS_TEST_DIRNAME/../frontend/main.c" | grep -o '{ "[a-z]*", cmd_' | cut -d'"' -f2)
 	[[ $(wc -w <<<"$names") -ge 40 ]]
 	for cmd in $names; do
 		assert_line --regexp "^  $cmd +[a-z]"
