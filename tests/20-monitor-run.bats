@@ -354,6 +354,8 @@ journald_case() {
 	sleep 0.2
 	kill "$socat_pid"
 	echo "$MON_CID" >"$TEST_DIR/cid"
+	# deleted here: the test's teardown does not know this MON_CID
+	monitor_teardown
 }
 
 @test "journald: one native-protocol entry per line with conmon's fields" {
@@ -409,6 +411,8 @@ syslog_case() {
 	sleep 0.2
 	kill "$socat_pid"
 	echo "$MON_CID" >"$TEST_DIR/cid"
+	# deleted here: the test's teardown does not know this MON_CID
+	monitor_teardown
 }
 
 @test "--syslog: once detached, the monitor's log lines go to /dev/log, one datagram each" {
