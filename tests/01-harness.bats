@@ -84,6 +84,24 @@ write_sample_suite() {
 	assert_failure
 }
 
+@test "run.sh: a mount or a cgroup a file leaves is a failure, and is taken down" {
+	require_root
+	mkdir -p "$TEST_DIR/m"
+	local cg="pea-harness-$$"
+	{
+		printf '%s "leaves a mount" { mkdir "$BATS_RUN_TMPDIR/m-mnt"; mount -t tmpfs none "$BATS_RUN_TMPDIR/m-mnt"; }\n' @test
+		printf '%s "leaves a cgroup" { mkdir /sys/fs/cgroup/pids/%s; }\n' @test "$cg"
+	} >"$TEST_DIR/m/m.bats"
+	# (strict: the cgroup check needs the machine to itself, as CI has it)
+	run_clean PEA_TEST_STRICT=1 "$TOP/tests/run.sh" "$TEST_DIR/m/m.bats"
+	assert_failure
+	assert_equal "${lines[-1]}" "2 passed, 2 failed, 0 skipped"
+	assert_output --regexp "m.bats left mounts: [^ ]*/bats-run-pea-[^ ]*/m-mnt"
+	assert_output --partial "m.bats left 1 cgroups: $cg"
+	! grep -q "/bats-run-pea-.*/m-mnt " /proc/self/mountinfo
+	[[ ! -d /sys/fs/cgroup/pids/$cg ]]
+}
+
 @test "run.sh counts the TAP of a C unit test and a crash without TAP" {
 	local t
 	t=$(ls "$PEA_BUILD"/tests/unit/test-strv)

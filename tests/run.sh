@@ -126,7 +126,22 @@ leftovers() {
 	done
 }
 
+# cgroups and mounts: what a file made and did not take down.
+# (Named once, not per hierarchy; Podman's parents libpod_parent and
+# libpod_parent/conmon and pea's parent pea stay by design, and the host's own
+# process_api is not ours.)
+cgroup_dirs() {
+	find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -type d 2>/dev/null |
+		sed 's|^/sys/fs/cgroup/[^/]*/||' |
+		grep -vxE 'libpod_parent|libpod_parent/conmon|pea|process_api(/.*)?' | sort -u
+}
+# mount_points DIR: the mounts below DIR (a file's own bats run folder).
+mount_points() {
+	awk -v d="$1/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -u
+}
+
 bats_started=$SECONDS
+files_run=0
 
 run_bats_file() {
 	local f=$1 name out rc bpid left
@@ -136,10 +151,13 @@ run_bats_file() {
 		tap_line "$name" "not ok - $name not run: the suites went over their budget of ${budget} s"
 		return
 	fi
+	local cg_before run_dir
+	cg_before=$(cgroup_dirs)
+	run_dir=${TMPDIR:-/tmp}/bats-run-pea-$PEA_TEST_RUN-$((++files_run))
 	out=$(mktemp)
 	# Output goes to a file, not a pipe: a daemon that keeps a copy of its
 	# stdout cannot hold the run up.
-	(cd "$top" && exec timeout -k 10 "$file_timeout" $reaper bats --tap "$f" >"$out" 2>&1 </dev/null) &
+	(cd "$top" && exec timeout -k 10 "$file_timeout" $reaper bats --tempdir "$run_dir" --tap "$f" >"$out" 2>&1 </dev/null) &
 	bpid=$!
 	while IFS= read -r line; do
 		tap_line "$name" "$line"
@@ -156,6 +174,25 @@ run_bats_file() {
 	if [[ -n "$left" ]]; then
 		tap_line "$name" "not ok - $name left processes running: $(tr '\n' ' ' <<<"$left")"
 		cut -d: -f1 <<<"$left" | xargs -r kill -KILL 2>/dev/null
+	fi
+	left=$(mount_points "$run_dir")
+	if [[ -n "$left" ]]; then
+		tap_line "$name" "not ok - $name left mounts: $(tr '\n' ' ' <<<"$left")"
+		sort -r <<<"$left" | xargs -r -n1 umount -l 2>/dev/null
+		rm -rf "$run_dir"
+	fi
+	# Cgroups are not marked as processes are: only a run alone on the
+	# machine (CI) can tell whose they are.
+	((strict)) || return 0
+	left=$(comm -13 <(echo "$cg_before") <(cgroup_dirs))
+	if [[ -n "$left" ]]; then
+		tap_line "$name" "not ok - $name left $(wc -l <<<"$left") cgroups: $(head -3 <<<"$left" | tr '\n' ' ')"
+		local cg h
+		while read -r cg; do
+			for h in /sys/fs/cgroup/*/; do
+				[[ -d "$h$cg" ]] && rmdir "$h$cg" 2>/dev/null
+			done
+		done < <(sort -r <<<"$left")
 	fi
 }
 
