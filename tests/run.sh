@@ -153,7 +153,7 @@ run_bats_file() {
 	fi
 	local cg_before run_dir
 	cg_before=$(cgroup_dirs)
-	run_dir=${TMPDIR:-/tmp}/bats-run-pea-$PEA_TEST_RUN-$((++files_run))
+	run_dir=${TMPDIR:-/tmp}/bats-run-p$$-$((++files_run))
 	out=$(mktemp)
 	# Output goes to a file, not a pipe: a daemon that keeps a copy of its
 	# stdout cannot hold the run up.
