@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
@@ -33,19 +35,11 @@ static bool runtime_has_exec(const char *runtime)
 	return ok;
 }
 
-/*
- * After a failed exec: the last error the runtime logged (so the process never ran) as
- * *err, and podman's status (127 not found, 126 cannot run, else 125); 0 when none.
- */
-static int runtime_failure(const char *logfile, struct pea_error **err)
+int exec_runtime_error(char *log, struct pea_error **err)
 {
-	_cleanup_free_ char *buf = NULL, *msg = NULL;
-	size_t len = 0;
-	int status;
+	_cleanup_free_ char *msg = NULL;
 
-	if (pea_read_file_at(AT_FDCWD, logfile, 1u << 20, &buf, &len, NULL) < 0 || len == 0)
-		return 0;
-	for (char *line = buf, *next; line && *line; line = next) {
+	for (char *line = log, *next; line && *line; line = next) {
 		_cleanup_json_ struct json_object *j = NULL;
 		const char *level = NULL, *m = NULL;
 
@@ -53,6 +47,7 @@ static int runtime_failure(const char *logfile, struct pea_error **err)
 		if (next)
 			*next++ = '\0';
 		if (pea_json_parse(line, strlen(line), "runtime log", &j, NULL) < 0 || !j ||
+		    !json_object_is_type(j, json_type_object) ||
 		    pea_json_get_string_opt(j, "", "level", &level, NULL) != 1 ||
 		    pea_json_get_string_opt(j, "", "msg", &m, NULL) != 1)
 			continue;
@@ -64,19 +59,29 @@ static int runtime_failure(const char *logfile, struct pea_error **err)
 	if (!msg)
 		return 0;
 	if (strstr(msg, "not found") || strstr(msg, "No such file or directory")) {
-		status = PEA_EXIT_NOT_FOUND;
 		pea_error_new(err, ENOENT,
 			      "%s: OCI runtime attempted to invoke a command that was not found",
 			      msg);
-	} else if (strstr(msg, "ermission denied") || strstr(msg, "not permitted") ||
-		   strstr(msg, "cannot execute")) {
-		status = PEA_EXIT_CANNOT;
-		pea_error_new(err, EACCES, "%s: OCI permission denied", msg);
-	} else {
-		status = PEA_EXIT_ENGINE;
-		pea_error_new(err, EIO, "%s: OCI runtime error", msg);
+		return PEA_EXIT_NOT_FOUND;
 	}
-	return status;
+	if (strstr(msg, "ermission denied") || strstr(msg, "not permitted") ||
+	    strstr(msg, "cannot execute")) {
+		pea_error_new(err, EACCES, "%s: OCI permission denied", msg);
+		return PEA_EXIT_CANNOT;
+	}
+	pea_error_new(err, EIO, "%s: OCI runtime error", msg);
+	return PEA_EXIT_ENGINE;
+}
+
+/* After a failed exec: exec_runtime_error() of the runtime's log file. */
+static int runtime_failure(const char *logfile, struct pea_error **err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+
+	if (pea_read_file_at(AT_FDCWD, logfile, 1u << 20, &buf, &len, NULL) < 0 || len == 0)
+		return 0;
+	return exec_runtime_error(buf, err);
 }
 
 static const char exec_usage[] =

@@ -111,6 +111,12 @@ int runtime_status(const struct global_options *g, const struct ctr_record *r, c
 		   struct pea_error **err);
 /* Set r->paused from the runtime's state of a running container (cmd-pause.c). */
 void record_note_paused(const struct global_options *g, struct ctr_record *r);
+/*
+ * The runtime's JSON log (one object a line, --log-format=json) after a failed exec, modified:
+ * its last error as *err and podman's status, 127 (not found), 126 (cannot be run) or 125;
+ * 0 when it logged no error (the process ran: its own status counts) (cmd-exec.c).
+ */
+int exec_runtime_error(char *log, struct pea_error **err);
 /* Thaw a running container if the runtime has it paused, so it can be stopped (cmd-pause.c). */
 int runtime_resume_paused(struct global_options *g, const struct ctr_record *r,
 			  struct pea_error **err);
