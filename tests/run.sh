@@ -126,6 +126,18 @@ leftovers() {
 	done
 }
 
+# descendants PID...: the given pids and every process below them (the
+# containers under a leftover monitor do not carry PEA_TEST_RUN).
+descendants() {
+	local p c
+	for p in "$@"; do
+		echo "$p"
+		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+			descendants "$c"
+		done
+	done
+}
+
 # cgroups and mounts: what a file made and did not take down.
 # (Named once, not per hierarchy; Podman's parents libpod_parent and
 # libpod_parent/conmon and pea's parent pea stay by design, and the host's own
@@ -173,7 +185,8 @@ run_bats_file() {
 	[[ -n "$left" ]] && sleep 1 && left=$(leftovers)
 	if [[ -n "$left" ]]; then
 		tap_line "$name" "not ok - $name left processes running: $(tr '\n' ' ' <<<"$left")"
-		cut -d: -f1 <<<"$left" | xargs -r kill -KILL 2>/dev/null
+		# children first, so that none is left to run on as an orphan
+		descendants $(cut -d: -f1 <<<"$left") | tac | xargs -r kill -KILL 2>/dev/null
 	fi
 	left=$(mount_points "$run_dir")
 	if [[ -n "$left" ]]; then
