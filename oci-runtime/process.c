@@ -211,11 +211,18 @@ int process_apply_creds(const struct spec *s, struct pea_error **err)
 	return 0;
 }
 
+/* As execve would judge it; errno says why not (EACCES for a directory, as execve). */
 static bool is_executable(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+	if (stat(path, &st) < 0)
+		return false;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EACCES;
+		return false;
+	}
+	return access(path, X_OK) == 0;
 }
 
 /* args[0] looked up in the PATH of process.env, as execvp would, before the point of no return. */

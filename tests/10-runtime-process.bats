@@ -221,3 +221,14 @@ cap_number() {
 	assert_line "limit nofile $(jq -r '.process.rlimits[0] | "\(.soft) \(.hard)"' "$config")"
 	assert_line "limit nproc $(jq -r '.process.rlimits[1] | "\(.soft) \(.hard)"' "$config")"
 }
+
+@test "process.args[0] that cannot run: the reason execve would give, nothing left" {
+	make_bundle "$RT_B" /nonexistent
+	run ! rt_reaped create -b "$RT_B" noexe
+	rt_is_pea && assert_output --partial "cannot execute '/nonexistent': No such file or directory"
+	rt_no_leftovers noexe
+	bundle_set "$RT_B" '.process.args = ["/etc"]'
+	run ! rt_reaped create -b "$RT_B" direxe
+	rt_is_pea && assert_output --partial "cannot execute '/etc': Permission denied"
+	rt_no_leftovers direxe
+}
