@@ -85,7 +85,7 @@ write_sample_suite() {
 	assert_failure
 }
 
-@test "run.sh: a mount or a cgroup a file leaves is a failure, and is taken down" {
+@test "run.sh: a mount a file leaves is a failure, a cgroup a warning (in CI), and both are taken down" {
 	require_root
 	mkdir -p "$TEST_DIR/m"
 	local cg="pea-harness-$$"
@@ -96,9 +96,9 @@ write_sample_suite() {
 	# (strict: the cgroup check needs the machine to itself, as CI has it)
 	run_clean PEA_TEST_STRICT=1 "$TOP/tests/run.sh" "$TEST_DIR/m/m.bats"
 	assert_failure
-	assert_equal "${lines[-1]}" "2 passed, 2 failed, 0 skipped"
+	assert_equal "${lines[-1]}" "2 passed, 1 failed, 0 skipped"
 	assert_output --regexp "m.bats left mounts: [^ ]*/bats-run-p[0-9]+-[0-9]+/m-mnt"
-	assert_output --partial "m.bats left 1 cgroups: $cg"
+	assert_output --regexp "# warning: m.bats left [0-9]+ cgroups: .*$cg"
 	! grep -qE "/bats-run-p[0-9]+-[0-9]+/m-mnt " /proc/self/mountinfo
 	[[ ! -d /sys/fs/cgroup/pids/$cg ]]
 }

@@ -195,11 +195,12 @@ run_bats_file() {
 		rm -rf "$run_dir"
 	fi
 	# Cgroups are not marked as processes are: only a run alone on the
-	# machine (CI) can tell whose they are.
+	# machine (CI) can tell whose they are, and even then they are reported,
+	# not counted, until every suite is known clean of them.
 	((strict)) || return 0
 	left=$(comm -13 <(echo "$cg_before") <(cgroup_dirs))
 	if [[ -n "$left" ]]; then
-		tap_line "$name" "not ok - $name left $(wc -l <<<"$left") cgroups: $(head -3 <<<"$left" | tr '\n' ' ')"
+		echo "# warning: $name left $(wc -l <<<"$left") cgroups: $(head -3 <<<"$left" | tr '\n' ' ')"
 		local cg h
 		while read -r cg; do
 			for h in /sys/fs/cgroup/*/; do
