@@ -306,7 +306,7 @@ static int with_layer_diff(const struct global_options *g, const char *id, struc
 
 	if (store_spawn_out(g, args, &fd, &pid, &pidfd, err) < 0)
 		return -1;
-	rc = ret ? read_changes(fd, -1, set, ret, ret_n, err) : apply_to_set(fd, set, err);
+	rc = ret && ret_n ? read_changes(fd, -1, set, ret, ret_n, err) : apply_to_set(fd, set, err);
 	tar_drain(fd);
 	fd = pea_close(fd);
 	if (store_spawn_wait(pid, pidfd, "layer diff", rc < 0 ? &e2 : err) < 0 && rc == 0)
