@@ -103,6 +103,13 @@ write_sample_suite() {
 	[[ ! -d /sys/fs/cgroup/pids/$cg ]]
 }
 
+@test "run.sh: bats failing without a failing test (no such file) is a failure" {
+	run_clean PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR/none.bats"
+	assert_failure
+	assert_equal "${lines[-1]}" "0 passed, 1 failed, 0 skipped"
+	assert_output --partial "bats exited with status"
+}
+
 @test "run.sh counts the TAP of a C unit test and a crash without TAP" {
 	local t
 	t=$(ls "$PEA_BUILD"/tests/unit/test-strv)

@@ -156,7 +156,7 @@ bats_started=$SECONDS
 files_run=0
 
 run_bats_file() {
-	local f=$1 name out rc bpid left
+	local f=$1 name out rc bpid left failed_before=$failed
 	name=$(basename "$f")
 	echo "# bats: $name"
 	if ((SECONDS - bats_started > budget)); then
@@ -193,6 +193,10 @@ run_bats_file() {
 		tap_line "$name" "not ok - $name left mounts: $(tr '\n' ' ' <<<"$left")"
 		sort -r <<<"$left" | xargs -r -n1 umount -l 2>/dev/null
 		rm -rf "$run_dir"
+	fi
+	if ((rc != 0 && failed == failed_before)); then
+		# bats failed without a failing test or leftover to show for it
+		tap_line "$name" "not ok - bats exited with status $rc on $name"
 	fi
 	# Cgroups are not marked as processes are: only a run alone on the
 	# machine (CI) can tell whose they are, and even then they are reported,
