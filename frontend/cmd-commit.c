@@ -418,7 +418,8 @@ static int commit_image(const struct global_options *g, const struct ctr_record 
 		base = json_object_get(base_cfg);
 	if (!base) {
 		base = json_object_new_object();
-		json_object_object_add(base, "architecture", json_object_new_string("amd64"));
+		json_object_object_add(base, "architecture",
+				       json_object_new_string(frontend_oci_arch()));
 		json_object_object_add(base, "os", json_object_new_string("linux"));
 	}
 	if (make_config(r, base, diff_id, o, &cfg, err) < 0)
@@ -634,7 +635,7 @@ static const char import_usage[] =
 	"\n"
 	"  -c, --change=CHANGE      a Dockerfile instruction (as pea commit; repeatable)\n"
 	"  -m, --message=MESSAGE    a comment in the image's history\n"
-	"      --os=OS, --arch=ARCH the platform recorded (default linux/amd64)\n"
+	"      --os=OS, --arch=ARCH the platform recorded (default linux/this machine's)\n"
 	"  -q, --quiet              print only the image id\n";
 
 enum { OPT_OS = 256, OPT_ARCH };
@@ -690,7 +691,7 @@ int cmd_import(struct global_options *g, int argc, char **argv, struct pea_error
 		{ NULL, 0, NULL, 0 },
 	};
 	struct commit_opts o = { 0 };
-	const char *os = "linux", *arch = "amd64";
+	const char *os = "linux", *arch = frontend_oci_arch();
 	int r, c = 0;
 
 	optind = 0;

@@ -83,7 +83,7 @@ static struct json_object *host_json(const struct global_options *g)
 	if (gethostname(host, 255) < 0)
 		host[0] = '\0';
 	host[255] = '\0';
-	add_str(h, "arch", strcmp(u.machine, "x86_64") == 0 ? "amd64" : u.machine);
+	add_str(h, "arch", frontend_oci_arch());
 	add_str(h, "os", "linux");
 	add_str(h, "kernel", u.release);
 	add_str(h, "hostname", host);
@@ -162,17 +162,14 @@ static struct json_object *store_json(const struct global_options *g)
 static struct json_object *info_json(const struct global_options *g)
 {
 	struct json_object *o = json_object_new_object(), *v = json_object_new_object();
-	struct utsname u;
+	_cleanup_free_ char *arch = xasprintf("linux/%s", frontend_oci_arch());
 
-	uname(&u);
 	json_object_object_add(o, "host", host_json(g));
 	json_object_object_add(o, "store", store_json(g));
 	add_str(v, "APIVersion", PEA_VERSION);
 	add_str(v, "Version", PEA_VERSION);
 	add_str(v, "GoVersion", "");
-	json_object_object_add(
-		v, "OsArch",
-		json_object_new_string(strcmp(u.machine, "x86_64") == 0 ? "linux/amd64" : "linux"));
+	json_object_object_add(v, "OsArch", json_object_new_string(arch));
 	json_object_object_add(o, "version", v);
 	return o;
 }
@@ -783,14 +780,7 @@ static const char version_usage[] = "Usage: pea version [OPTIONS]\n"
 static struct json_object *version_json(void)
 {
 	struct json_object *o = json_object_new_object(), *c = json_object_new_object();
-	struct utsname u;
-	_cleanup_free_ char *arch = NULL;
-
-	if (uname(&u) < 0)
-		snprintf(u.machine, sizeof(u.machine), "unknown");
-	arch = xasprintf("linux/%s", strcmp(u.machine, "x86_64") == 0	 ? "amd64"
-				     : strcmp(u.machine, "aarch64") == 0 ? "arm64"
-									 : u.machine);
+	_cleanup_free_ char *arch = xasprintf("linux/%s", frontend_oci_arch());
 	json_object_object_add(c, "APIVersion", json_object_new_string(PEA_VERSION));
 	json_object_object_add(c, "Version", json_object_new_string(PEA_VERSION));
 	json_object_object_add(c, "GoVersion", json_object_new_string(""));

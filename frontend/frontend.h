@@ -63,6 +63,8 @@ char *store_transport(const struct global_options *g, const char *name);
 int frontend_mkdir_p(const char *path, struct pea_error **err);
 /* A 64-hex random id. */
 char *frontend_new_id(void);
+/* This machine's architecture as OCI names it (GOARCH: amd64, arm64, ...). */
+const char *frontend_oci_arch(void);
 /* RFC3339 with nanoseconds, UTC ("2026-11-26T07:23:25.123456789Z"). */
 char *frontend_now(void);
 /* Parse what frontend_now() (or a plain RFC3339 time) wrote; seconds since the epoch. */

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -218,4 +219,23 @@ double frontend_parse_time(const char *s)
 			frac += (*rest - '0') * scale;
 	}
 	return (double)timegm(&tm) + frac;
+}
+
+const char *frontend_oci_arch(void)
+{
+	static const struct {
+		const char *machine, *arch;
+	} names[] = {
+		{ "x86_64", "amd64" },	  { "aarch64", "arm64" }, { "i386", "386" },
+		{ "i686", "386" },	  { "armv7l", "arm" },	  { "armv6l", "arm" },
+		{ "ppc64le", "ppc64le" }, { "s390x", "s390x" },	  { "riscv64", "riscv64" },
+	};
+	static struct utsname u;
+
+	if (uname(&u) < 0)
+		return "unknown";
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(u.machine, names[i].machine) == 0)
+			return names[i].arch;
+	return u.machine;
 }
