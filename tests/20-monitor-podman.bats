@@ -34,9 +34,12 @@ podman_cmd() {
 }
 
 # podman_line: podman_cmd's command line, quoted for a shell (`script -c`).
+# timeout --foreground: podman -t sets the terminal up, which a process
+# group of timeout's own (in the background of script's terminal) cannot do:
+# SIGTTOU stopped it for good when script's shell was dash (CI, SHELL unset).
 podman_line() {
 	local d="$BATS_FILE_TMPDIR/podman"
-	printf 'timeout -k 5 30 podman --root %q --runroot %q --tmpdir %q --conmon %q' \
+	printf 'timeout --foreground -k 5 30 podman --root %q --runroot %q --tmpdir %q --conmon %q' \
 		"$d/root" "$d/runroot" "$d/tmp" "$MONITOR"
 	printf ' --runtime /usr/bin/crun --cgroup-manager cgroupfs --events-backend file'
 	printf ' --storage-driver vfs'
@@ -45,9 +48,10 @@ podman_line() {
 # under_script SHELL-COMMAND: run it on a terminal (script), bounded. Its
 # stdin is /dev/null: with stdin closed (CI), the pipe `run` captures through
 # lands on fd 0, and script reads its own output back from it, blocking in
-# read(2) forever, deaf to SIGTERM (the CI hang of test 3).
+# read(2) forever, deaf to SIGTERM (the CI hang of test 3). script runs the
+# command with $SHELL, unset in CI: name bash, whatever the caller has.
 under_script() {
-	timeout -k 5 60 script -qec "$1" /dev/null </dev/null
+	SHELL=/bin/bash timeout -k 5 60 script -qec "$1" /dev/null </dev/null
 }
 
 pid_ended() {
