@@ -36,13 +36,16 @@ write_sample_suite() {
 	assert_output --partial "unexpected skip in CI"
 }
 
-@test "run.sh fails when a test fails and names it" {
+@test "run.sh fails when a test fails, names it, and repeats what it printed at the end" {
 	mkdir -p "$TEST_DIR/f"
-	printf '@test "breaks" { false; }\n' >"$TEST_DIR/f/f.bats"
+	printf '@test "breaks" { echo "the reason: boom"; false; }\n' >"$TEST_DIR/f/f.bats"
 	run_clean PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR/f/f.bats"
 	assert_failure
 	assert_equal "${lines[-1]}" "0 passed, 1 failed, 0 skipped"
 	assert_output --partial "breaks"
+	# CI may show only the tail of the output: the reason is in the summary
+	local summary=${output#*# failures:}
+	[[ $summary == *"f.bats: 1 breaks"*"the reason: boom"* ]] || fail "summary: $summary"
 }
 
 @test "run.sh: with PEA_TEST_TIMEOUT a test that hangs fails on its own, the next one still runs" {
@@ -85,22 +88,26 @@ write_sample_suite() {
 	assert_failure
 }
 
-@test "run.sh: a mount a file leaves is a failure, a cgroup a warning (in CI), and both are taken down" {
+@test "run.sh: a mount a file leaves is a failure, a cgroup a warning (in CI), and both are taken down (a cgroup a minute old)" {
 	require_root
 	mkdir -p "$TEST_DIR/m"
 	local cg="pea-harness-$$"
 	{
 		printf '%s "leaves a mount" { mkdir "$BATS_RUN_TMPDIR/m-mnt"; mount -t tmpfs none "$BATS_RUN_TMPDIR/m-mnt"; }\n' @test
-		printf '%s "leaves a cgroup" { mkdir /sys/fs/cgroup/pids/%s; }\n' @test "$cg"
+		printf '%s "leaves a cgroup" { mkdir /sys/fs/cgroup/pids/%s; touch -d "-2 min" /sys/fs/cgroup/pids/%s; }\n' @test "$cg" "$cg"
+		printf '%s "leaves a fresh one" { mkdir /sys/fs/cgroup/pids/%s-new; }\n' @test "$cg"
 	} >"$TEST_DIR/m/m.bats"
 	# (strict: the cgroup check needs the machine to itself, as CI has it)
 	run_clean PEA_TEST_STRICT=1 "$TOP/tests/run.sh" "$TEST_DIR/m/m.bats"
 	assert_failure
-	assert_equal "${lines[-1]}" "2 passed, 1 failed, 0 skipped"
+	assert_equal "${lines[-1]}" "3 passed, 1 failed, 0 skipped"
 	assert_output --regexp "m.bats left mounts: [^ ]*/bats-run-p[0-9]+-[0-9]+/m-mnt"
 	assert_output --regexp "# warning: m.bats left [0-9]+ cgroups: .*$cg"
 	! grep -qE "/bats-run-p[0-9]+-[0-9]+/m-mnt " /proc/self/mountinfo
 	[[ ! -d /sys/fs/cgroup/pids/$cg ]]
+	# one just made may be another run's, about to take a process: kept
+	[[ -d /sys/fs/cgroup/pids/$cg-new ]]
+	rmdir /sys/fs/cgroup/pids/$cg-new
 }
 
 @test "run.sh: bats failing without a failing test (no such file) is a failure" {

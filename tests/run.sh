@@ -22,6 +22,10 @@ fi
 
 passed=0 failed=0 skipped=0
 failures=()
+# the first lines of what each failure printed, repeated in the summary:
+# CI may show only the end of the output
+failure_lines=()
+detail_left=0
 
 # Count one TAP line; echo it so progress shows as it happens.
 tap_line() {
@@ -31,21 +35,32 @@ tap_line() {
 	"not ok "*)
 		failed=$((failed + 1))
 		failures+=("$what: ${line#not ok }")
+		failure_lines+=("")
+		detail_left=12
+		;;
+	"# "*)
+		if ((detail_left > 0)); then
+			failure_lines[-1]+="#       ${line#\# }"$'\n'
+			detail_left=$((detail_left - 1))
+		fi
 		;;
 	"ok "*"# skip"* | "ok "*"# SKIP"*)
+		detail_left=0
 		local reason=${line#*# [sS][kK][iI][pP]}
 		reason=${reason# }
 		if ((strict)) && [[ "$reason" != expected:* ]]; then
 			failed=$((failed + 1))
 			failures+=("$what: unexpected skip in CI: ${line#ok }")
+			failure_lines+=("")
 		else
 			skipped=$((skipped + 1))
 		fi
 		;;
 	"ok "*)
 		passed=$((passed + 1))
+		detail_left=0
 		;;
-	*) ;;
+	*) detail_left=0 ;;
 	esac
 }
 
@@ -205,10 +220,13 @@ run_bats_file() {
 	left=$(comm -13 <(echo "$cg_before") <(cgroup_dirs))
 	if [[ -n "$left" ]]; then
 		echo "# warning: $name left $(wc -l <<<"$left") cgroups: $(head -3 <<<"$left" | tr '\n' ' ')"
+		# Only those a minute old: a run beside this one (a developer's)
+		# may have just made one for a container it is about to move in.
 		local cg h
 		while read -r cg; do
 			for h in /sys/fs/cgroup/*/; do
-				[[ -d "$h$cg" ]] && rmdir "$h$cg" 2>/dev/null
+				[[ -d "$h$cg" && -n $(find "$h$cg" -maxdepth 0 -mmin +1) ]] &&
+					rmdir "$h$cg" 2>/dev/null
 			done
 		done < <(sort -r <<<"$left")
 	fi
@@ -263,7 +281,9 @@ host_check
 
 if ((${#failures[@]})); then
 	echo "# failures:"
-	printf '#   %s\n' "${failures[@]}"
+	for i in "${!failures[@]}"; do
+		printf '#   %s\n%s' "${failures[$i]}" "${failure_lines[$i]}"
+	done
 fi
 echo "# took $((SECONDS - start)) s"
 echo "$passed passed, $failed failed, $skipped skipped"
