@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -185,4 +186,139 @@ int etc_files_write(const char *dir, const struct etc_input *in, struct pea_erro
 	    write_one(dfd, "resolv.conf", resolv, err) < 0)
 		return -1;
 	return 0;
+}
+
+/* ---- edits of a running container's files ------------------------------------------ */
+
+/* "IP name name" of a line, fields split on blanks; NULL for comments and blank lines. */
+static char **line_fields(const char *line)
+{
+	char **w = pea_strv_split(line, " \t");
+
+	if (w && w[0] && w[0][0] != '#')
+		return w;
+	pea_strv_free(w);
+	return NULL;
+}
+
+/* Is line "ip names..." (the names in order, blanks aside)? */
+static bool is_entry(const char *line, const char *ip, char *const *names)
+{
+	_cleanup_strv_ char **w = line_fields(line);
+
+	if (!w || strcmp(w[0], ip) != 0 || pea_strv_length(w + 1) != pea_strv_length(names))
+		return false;
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp(w[i + 1], names[i]) != 0)
+			return false;
+	return true;
+}
+
+char *etc_hosts_edit(const char *text, char *const *ips, char *const *names, bool add)
+{
+	_cleanup_strv_ char **lines = pea_strv_split(text ? text : "", "\n");
+	_cleanup_free_ char *joined = pea_strv_join(names, " ");
+	char *out = xstrdup("");
+
+	for (size_t i = 0; lines && lines[i]; i++) {
+		bool drop = false;
+		for (size_t k = 0; ips && ips[k] && !drop; k++)
+			drop = is_entry(lines[i], ips[k], names);
+		if (!drop)
+			cat(&out, "%s\n", lines[i]);
+	}
+	for (size_t k = 0; add && ips && ips[k]; k++)
+		cat(&out, "%s\t%s\n", ips[k], joined);
+	return out;
+}
+
+char *etc_resolv_edit(const char *text, char *const *servers, bool add)
+{
+	_cleanup_strv_ char **lines = pea_strv_split(text ? text : "", "\n");
+	char *out = xstrdup("");
+	bool placed = !add;
+
+	for (size_t i = 0; lines && lines[i]; i++) {
+		_cleanup_strv_ char **w = line_fields(lines[i]);
+		bool ns = w && strcmp(w[0], "nameserver") == 0 && w[1];
+
+		if (ns && pea_strv_contains(servers, w[1]))
+			continue;
+		/* the network's servers go first, as podman puts them */
+		if (ns && !placed) {
+			for (size_t k = 0; servers && servers[k]; k++)
+				cat(&out, "nameserver %s\n", servers[k]);
+			placed = true;
+		}
+		cat(&out, "%s\n", lines[i]);
+	}
+	for (size_t k = 0; !placed && servers && servers[k]; k++)
+		cat(&out, "nameserver %s\n", servers[k]);
+	return out;
+}
+
+/*
+ * The file is bind-mounted into the container: it is rewritten in place (a
+ * rename would leave the container the old inode), under a lock on itself.
+ */
+static int edit_in_place(const char *path, char *(*edit)(const char *, void *), void *data,
+			 struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *text = NULL, *next = NULL;
+	size_t len;
+
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", path);
+	if (flock(fd, LOCK_EX) < 0)
+		return pea_error_errno(err, "lock '%s'", path);
+	if (pea_read_all(fd, ETC_FILE_MAX, &text, &len, err) < 0)
+		return pea_error_wrap(err, "read '%s'", path);
+	next = edit(text, data);
+	if (strcmp(next, text) == 0)
+		return 0;
+	if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return pea_error_errno(err, "truncate '%s'", path);
+	if (pea_write_all(fd, next, strlen(next), err) < 0)
+		return pea_error_wrap(err, "write '%s'", path);
+	return 0;
+}
+
+struct hosts_edit {
+	char *const *ips, *const *names;
+	bool add;
+};
+
+static char *hosts_cb(const char *text, void *data)
+{
+	const struct hosts_edit *h = data;
+
+	return etc_hosts_edit(text, h->ips, h->names, h->add);
+}
+
+static char *resolv_cb(const char *text, void *data)
+{
+	const struct hosts_edit *h = data;
+
+	return etc_resolv_edit(text, h->ips, h->add);
+}
+
+int etc_hosts_update(const char *path, char *const *ips, char *const *names, bool add,
+		     struct pea_error **err)
+{
+	struct hosts_edit h = { ips, names, add };
+
+	if (!ips || !ips[0])
+		return 0;
+	return edit_in_place(path, hosts_cb, &h, err);
+}
+
+int etc_resolv_update(const char *path, char *const *servers, bool add, struct pea_error **err)
+{
+	struct hosts_edit h = { servers, NULL, add };
+
+	if (!servers || !servers[0])
+		return 0;
+	return edit_in_place(path, resolv_cb, &h, err);
 }

@@ -1059,8 +1059,69 @@ int network_setup(const struct global_options *g, const struct ctr_record *r, ch
 	return 0;
 }
 
+int network_share_etc(const struct global_options *g, const struct ctr_record *r,
+		      const char *other, const char *hostname, char **ret_dir,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *dir = network_run_dir(g, r->id), *odir = NULL;
+	_cleanup_free_ char *hosts = NULL, *resolv = NULL;
+	_cleanup_json_ struct json_object *mark = NULL;
+	_cleanup_strv_ char **names = NULL, **lo = NULL;
+	_cleanup_record_ struct ctr_record *o = NULL;
+	struct json_object *a = NULL;
+
+	*ret_dir = NULL;
+	if (record_lookup(g, other, &o, err) < 0)
+		return -1;
+	odir = network_run_dir(g, o->id);
+	hosts = xasprintf("%s/hosts", odir);
+	resolv = xasprintf("%s/resolv.conf", odir);
+	if (access(hosts, F_OK) < 0 || access(resolv, F_OK) < 0)
+		return 0; /* the other has no files of its own: this one keeps its own */
+	mark = json_object_new_object();
+	a = json_object_new_array();
+	pea_strv_push(&names, hostname);
+	if (strcmp(r->name, hostname) != 0)
+		pea_strv_push(&names, r->name);
+	pea_strv_push(&lo, "127.0.0.1");
+	for (size_t i = 0; names[i]; i++)
+		json_object_array_add(a, json_object_new_string(names[i]));
+	json_object_object_add(mark, "hosts", json_object_new_string(hosts));
+	json_object_object_add(mark, "names", a);
+	/* written first: the teardown takes the line out again, whatever happens next */
+	if (write_json_at(dir, "shared-etc.json", mark, err) < 0 ||
+	    etc_hosts_update(hosts, lo, names, true, err) < 0)
+		return -1;
+	*ret_dir = TAKE_PTR(odir);
+	return 0;
+}
+
+/* The line network_share_etc added to the other container's /etc/hosts goes. */
+static void unshare_etc(const char *dir)
+{
+	_cleanup_free_ char *path = xasprintf("%s/shared-etc.json", dir);
+	_cleanup_json_ struct json_object *mark = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_strv_ char **names = NULL, **lo = NULL;
+	const char *hosts = NULL;
+
+	if (pea_json_parse_file_at(AT_FDCWD, path, NETWORK_FILE_MAX, &mark, NULL) < 0 || !mark)
+		return;
+	if (pea_json_get_string_req(mark, "shared-etc", "hosts", &hosts, NULL) >= 0 &&
+	    pea_json_get_strv_opt(mark, "shared-etc", "names", &names, NULL) == 1 && names) {
+		pea_strv_push(&lo, "127.0.0.1");
+		/* gone with the other container: nothing to take out */
+		if (etc_hosts_update(hosts, lo, names, false, &e) < 0 && e->code != ENOENT)
+			log_warning("%s, ignoring", e->message);
+	}
+	(void)unlink(path);
+}
+
 int network_teardown(const struct global_options *g, const char *id, struct pea_error **err)
 {
+	_cleanup_free_ char *rdir = network_run_dir(g, id);
+
+	unshare_etc(rdir);
 	_cleanup_free_ char *dir = network_run_dir(g, id), *ns = NULL, *opts_path = NULL;
 	_cleanup_json_ struct json_object *opts = NULL;
 	const char *args[] = { "teardown", NULL, NULL };
@@ -1154,6 +1215,74 @@ static int update_status(const char *dir, const char *name, struct json_object *
 	return write_json_at(dir, "network-status.json", st, err);
 }
 
+/* Addresses and DNS servers of one network's pea-netsetup reply. */
+static void status_of(struct json_object *st, char ***ips, char ***dns)
+{
+	struct json_object *ifs = NULL, *v = NULL;
+
+	if (json_object_object_get_ex(st, "dns_server_ips", &v) &&
+	    json_object_is_type(v, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			pea_strv_push(dns, json_object_get_string(json_object_array_get_idx(v, i)));
+	if (!json_object_object_get_ex(st, "interfaces", &ifs) ||
+	    !json_object_is_type(ifs, json_type_object))
+		return;
+	json_object_object_foreach(ifs, ifname, iface)
+	{
+		struct json_object *subs = NULL;
+		(void)ifname;
+		if (!json_object_object_get_ex(iface, "subnets", &subs) ||
+		    !json_object_is_type(subs, json_type_array))
+			continue;
+		for (size_t i = 0; i < json_object_array_length(subs); i++) {
+			const char *ipnet = NULL;
+			(void)pea_json_get_string_opt(json_object_array_get_idx(subs, i), "", "ipnet",
+						      &ipnet, NULL);
+			if (ipnet)
+				pea_strv_push_take(ips, xstrndup(ipnet, strcspn(ipnet, "/")));
+		}
+	}
+}
+
+/* The names of the container's own lines in /etc/hosts: its hostname, and its name. */
+static char **own_names(const char *dir, const char *name)
+{
+	_cleanup_free_ char *path = xasprintf("%s/hostname", dir), *text = NULL;
+	char **names = NULL;
+	size_t len;
+
+	if (pea_read_file_at(AT_FDCWD, path, 4096, &text, &len, NULL) < 0)
+		return NULL;
+	text[strcspn(text, "\n")] = '\0';
+	if (!*text)
+		return NULL;
+	pea_strv_push(&names, text);
+	if (name && strcmp(name, text) != 0)
+		pea_strv_push(&names, name);
+	return names;
+}
+
+/*
+ * A running container's /etc/hosts and /etc/resolv.conf follow a network it
+ * joins or leaves (st: that network's reply), as podman keeps them.
+ */
+static int etc_follow(const char *dir, const char *name, struct json_object *st, bool add,
+		      struct pea_error **err)
+{
+	_cleanup_strv_ char **ips = NULL, **dns = NULL, **names = own_names(dir, name);
+	_cleanup_free_ char *hosts = xasprintf("%s/hosts", dir);
+	_cleanup_free_ char *resolv = xasprintf("%s/resolv.conf", dir);
+
+	if (!st || !names)
+		return 0;
+	status_of(st, &ips, &dns);
+	if (access(hosts, F_OK) == 0 && etc_hosts_update(hosts, ips, names, add, err) < 0)
+		return -1;
+	if (access(resolv, F_OK) == 0 && etc_resolv_update(resolv, dns, add, err) < 0)
+		return -1;
+	return 0;
+}
+
 int network_connect_running(const struct global_options *g, const struct ctr_record *r,
 			    const char *name, struct pea_error **err)
 {
@@ -1204,16 +1333,17 @@ int network_connect_running(const struct global_options *g, const struct ctr_rec
 			       json_object_get(json_object_object_get(
 				       json_object_object_get(one, "networks"), name)));
 	json_object_object_add(info, name, json_object_get(net));
-	if (write_json_at(dir, "netsetup.json", opts, err) < 0)
+	if (write_json_at(dir, "netsetup.json", opts, err) < 0 ||
+	    update_status(dir, name, reply, err) < 0)
 		return -1;
-	return update_status(dir, name, reply, err);
+	return etc_follow(dir, r->name, json_object_object_get(reply, name), true, err);
 }
 
 int network_disconnect_running(const struct global_options *g, const struct ctr_record *r,
 			       const char *name, struct pea_error **err)
 {
-	_cleanup_free_ char *dir = network_run_dir(g, r->id), *ns = NULL;
-	_cleanup_json_ struct json_object *opts = NULL, *one = NULL;
+	_cleanup_free_ char *dir = network_run_dir(g, r->id), *ns = NULL, *st_path = NULL;
+	_cleanup_json_ struct json_object *opts = NULL, *one = NULL, *status = NULL;
 	struct json_object *mine = NULL, *info = NULL, *per = NULL, *net = NULL;
 	const char *args[] = { "teardown", NULL, NULL };
 	int rc;
@@ -1228,13 +1358,18 @@ int network_disconnect_running(const struct global_options *g, const struct ctr_
 	one = one_network(opts, name, per, net);
 	ns = xasprintf("%s/netns", dir);
 	args[1] = ns;
+	st_path = xasprintf("%s/network-status.json", dir);
+	if (pea_json_parse_file_at(AT_FDCWD, st_path, NETWORK_FILE_MAX * 4, &status, NULL) < 0)
+		status = NULL;
 	if (netsetup_call(g, args, one, NULL, err) < 0)
 		return pea_error_wrap(err, "disconnecting container %s from network %s", r->name,
 				      name);
 	json_object_object_del(mine, name);
 	json_object_object_del(info, name);
 	if (write_json_at(dir, "netsetup.json", opts, err) < 0 ||
-	    update_status(dir, name, NULL, err) < 0)
+	    update_status(dir, name, NULL, err) < 0 ||
+	    etc_follow(dir, r->name, status ? json_object_object_get(status, name) : NULL, false,
+		       err) < 0)
 		return -1;
 	/* the teardown took the container's port forwards too: make them again */
 	if (json_object_object_get_ex(opts, "port_mappings", &per) &&

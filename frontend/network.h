@@ -91,6 +91,16 @@ char *network_run_dir(const struct global_options *g, const char *id);
  */
 int network_setup(const struct global_options *g, const struct ctr_record *r, char **ret_nspath,
 		  struct json_object **ret_status, struct pea_error **err);
+/*
+ * --network container:OTHER (name or id): this container shares the other's /etc/hosts and
+ * /etc/resolv.conf, as podman does, with a line "127.0.0.1 HOSTNAME NAME"
+ * added for it to the hosts file (taken out by network_teardown). *ret_dir
+ * is the folder holding the files to mount (the other's run folder), NULL
+ * when the other has none (this container then keeps its own).
+ */
+int network_share_etc(const struct global_options *g, const struct ctr_record *r,
+		      const char *other, const char *hostname, char **ret_dir,
+		      struct pea_error **err);
 /* pea-netsetup teardown and the namespace gone. Nothing set up is fine. */
 int network_teardown(const struct global_options *g, const char *id, struct pea_error **err);
 /* The port mappings in effect (netavark's port_mappings), or NULL when not running. */
@@ -125,6 +135,19 @@ int etc_files_write(const char *dir, const struct etc_input *in, struct pea_erro
 /* The text of each (exported for the unit test and fuzz target). */
 char *etc_hosts_text(const char *host_hosts, const struct etc_input *in);
 char *etc_resolv_text(const char *host_resolv, const struct etc_input *in);
+
+/*
+ * Podman's edits of a running container's files: its own names ("hostname
+ * name") on its addresses added to /etc/hosts or taken out (one line per
+ * address; an entry is a line with exactly that address and those names),
+ * and a network's DNS servers put first in /etc/resolv.conf or taken out.
+ * The files are changed in place (they are bind mounts), under a lock.
+ */
+char *etc_hosts_edit(const char *text, char *const *ips, char *const *names, bool add);
+char *etc_resolv_edit(const char *text, char *const *servers, bool add);
+int etc_hosts_update(const char *path, char *const *ips, char *const *names, bool add,
+		     struct pea_error **err);
+int etc_resolv_update(const char *path, char *const *servers, bool add, struct pea_error **err);
 
 /*
  * A running container joins a network its record now has (pea network

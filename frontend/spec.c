@@ -212,7 +212,7 @@ static struct json_object *process_json(const struct ctr_record *r, long uid, lo
 }
 
 static struct json_object *mounts_json(const struct ctr_record *r, const char *rundir,
-				       bool read_only)
+				       const char *etcdir, bool read_only)
 {
 	struct json_object *m = json_object_new_array(), *v = NULL;
 	static const char *const etc[] = { "hostname", "hosts", "resolv.conf" };
@@ -227,7 +227,9 @@ static struct json_object *mounts_json(const struct ctr_record *r, const char *r
 		  split_opts("nosuid,noexec,nodev,mode=1777,size=65536k"));
 	add_mount(m, "/sys", "sysfs", "sysfs", split_opts("nosuid,noexec,nodev,ro"));
 	for (size_t i = 0; i < ARRAY_SIZE(etc); i++) {
-		_cleanup_free_ char *src = xasprintf("%s/%s", rundir, etc[i]);
+		/* hosts and resolv.conf may be another container's (network_share_etc) */
+		const char *dir = i > 0 && etcdir ? etcdir : rundir;
+		_cleanup_free_ char *src = xasprintf("%s/%s", dir, etc[i]);
 		_cleanup_free_ char *dst = xasprintf("/etc/%s", etc[i]);
 		add_mount(m, dst, "bind", src, split_opts("rbind,rprivate"));
 	}
@@ -406,8 +408,8 @@ static char *container_hostname(const struct ctr_record *r, bool host_net)
 }
 
 static int write_spec(const struct ctr_record *r, const char *rootfs, const char *bundle,
-		      const char *rundir, const char *hostname, bool host_net, const char *nspath,
-		      struct pea_error **err)
+		      const char *rundir, const char *etcdir, const char *hostname, bool host_net,
+		      const char *nspath, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *spec = json_object_new_object();
 	_cleanup_close_ int rootfd = -1, dfd = -1;
@@ -431,7 +433,7 @@ static int write_spec(const struct ctr_record *r, const char *rootfs, const char
 	json_object_object_add(root, "readonly", json_object_new_boolean(read_only));
 	json_object_object_add(spec, "root", root);
 	json_object_object_add(spec, "hostname", json_object_new_string(hostname));
-	json_object_object_add(spec, "mounts", mounts_json(r, rundir, read_only));
+	json_object_object_add(spec, "mounts", mounts_json(r, rundir, etcdir, read_only));
 	json_object_object_add(spec, "linux", linux_json(r, host_net, nspath));
 	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -445,7 +447,7 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 	       struct pea_error **err)
 {
 	_cleanup_free_ char *bundle = record_dir(g, r->id), *rundir = network_run_dir(g, r->id);
-	_cleanup_free_ char *hostname = NULL, *nspath = NULL;
+	_cleanup_free_ char *hostname = NULL, *nspath = NULL, *etcdir = NULL;
 	_cleanup_json_ struct json_object *status = NULL;
 	_cleanup_(etc_input_clear) struct etc_input in = { 0 };
 	const char *mode = "none";
@@ -458,6 +460,9 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 		return -1;
 	if (network_namespace(g, r, mode, &nspath, &status, err) < 0)
 		return -1;
+	if (strncmp(mode, "container:", 10) == 0 &&
+	    network_share_etc(g, r, mode + 10, hostname, &etcdir, err) < 0)
+		return -1;
 	in.hostname = hostname;
 	in.name = r->name;
 	in.host_net = host_net;
@@ -468,8 +473,8 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 	if (status)
 		status_to_input(status, &in);
 	if (etc_files_write(rundir, &in, err) < 0 ||
-	    write_spec(r, rootfs, bundle, rundir, hostname, host_net, nspath, err) < 0) {
-		if (strcmp(mode, "bridge") == 0)
+	    write_spec(r, rootfs, bundle, rundir, etcdir, hostname, host_net, nspath, err) < 0) {
+		if (strcmp(mode, "bridge") == 0 || etcdir)
 			(void)network_teardown(g, r->id, NULL);
 		return -1;
 	}

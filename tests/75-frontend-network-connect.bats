@@ -133,3 +133,43 @@ get() {
 	run -125 --separate-stderr pea_net network reload
 	assert_equal "$stderr" "Error: give containers or --all, not both or neither"
 }
+
+@test "connect and disconnect keep /etc/hosts and /etc/resolv.conf of a running container current" {
+	local id
+	pea_net network create --subnet 10.89.72.0/24 --disable-dns quiet >/dev/null
+	id=$(pea_net_out run -d --name c --hostname box --network a busybox sleep 100)
+	run -0 pea_net exec c cat /etc/hosts
+	assert_line "10.89.70.2	box c"
+	refute_output --partial "10.89.71."
+	run -0 pea_net network connect --ip 10.89.71.5 b c
+	run -0 pea_net exec c cat /etc/hosts
+	assert_line "10.89.70.2	box c"
+	assert_line "10.89.71.5	box c"
+	# the new network's DNS server comes first
+	run -0 pea_net exec c cat /etc/resolv.conf
+	assert_line --index 1 "nameserver 10.89.71.1"
+	assert_line "nameserver 10.89.70.1"
+	# a network without DNS adds its address, no server
+	run -0 pea_net network connect quiet c
+	run -0 pea_net exec c sh -c 'cat /etc/hosts; cat /etc/resolv.conf'
+	assert_line "10.89.72.2	box c"
+	refute_line "nameserver 10.89.72.1"
+	run -0 pea_net network disconnect b c
+	run -0 pea_net exec c sh -c 'cat /etc/hosts; cat /etc/resolv.conf'
+	refute_output --partial "10.89.71."
+	assert_line "10.89.70.2	box c"
+	assert_line "nameserver 10.89.70.1"
+	run -0 pea_net network disconnect a c
+	run -0 pea_net exec c sh -c 'cat /etc/hosts; cat /etc/resolv.conf'
+	refute_line "10.89.70.2	box c"
+	refute_line "nameserver 10.89.70.1"
+	assert_line "10.89.72.2	box c"
+	# the files in the container are the run folder's (edited in place, not replaced)
+	run -0 cat "$FE_RUNROOT/containers/$id/hosts"
+	assert_line "10.89.72.2	box c"
+	# a container the name of which is its hostname gets one name on its lines
+	pea_net run -d --name same --hostname same --network a busybox sleep 100 >/dev/null
+	pea_net network connect b same
+	run -0 pea_net exec same cat /etc/hosts
+	assert_line "10.89.71.2	same"
+}

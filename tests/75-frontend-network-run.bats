@@ -326,3 +326,26 @@ ctr_ip() {
 	assert_output ""
 	fe_net_clean
 }
+
+@test "--network container:ID shares the other's /etc/hosts and resolv.conf, with its own names on 127.0.0.1" {
+	pea_net network create --subnet 10.89.16.0/24 blue >/dev/null
+	pea_net run -d --name owner --hostname own --network blue busybox sleep 100 >/dev/null
+	pea_net run -d --name guest --hostname gst --network container:owner busybox sleep 100 >/dev/null
+	run -0 pea_net exec guest sh -c 'hostname; cat /etc/hosts'
+	assert_line --index 0 gst
+	assert_line "10.89.16.2	own owner"
+	assert_line "127.0.0.1	gst guest"
+	run -0 pea_net exec owner cat /etc/hosts
+	assert_line "127.0.0.1	gst guest"
+	# the owner joining a network shows in the guest's file too
+	pea_net network create --subnet 10.89.17.0/24 red >/dev/null
+	pea_net network connect red owner
+	run -0 pea_net exec guest cat /etc/hosts
+	assert_line "10.89.17.2	own owner"
+	# the guest's line goes with it
+	pea_net stop -t 0 guest >/dev/null
+	run -0 pea_net exec owner cat /etc/hosts
+	refute_output --partial guest
+	pea_net rm -f guest owner >/dev/null
+	fe_net_clean
+}

@@ -1,7 +1,8 @@
 /*
  * pea's network parsers of outside text: network files (Podman's JSON, which
  * users and other tools write), -p/--expose specifications, and the host's
- * /etc/resolv.conf and /etc/hosts turned into a container's.
+ * /etc/resolv.conf and /etc/hosts turned into a container's, and a running
+ * container's files edited when it joins or leaves a network.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	hosts = etc_hosts_text(s, &in);
 	resolv = etc_resolv_text(s, &in);
+	{
+		char *ips[] = { "10.0.0.5", NULL }, *names[] = { "box", "web", NULL };
+		free(etc_hosts_edit(s, ips, names, true));
+		free(etc_hosts_edit(s, ips, names, false));
+		free(etc_resolv_edit(s, ips, true));
+		free(etc_resolv_edit(s, ips, false));
+	}
 	in.host_net = true;
 	free(hosts);
 	hosts = etc_hosts_text(s, &in);

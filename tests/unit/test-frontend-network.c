@@ -159,12 +159,37 @@ static void test_inspect(void)
 	tap_is_str(sum, "0.0.0.0:8080-8081->80-81/tcp, [::1]:5353->53/udp", "PORTS column");
 }
 
+static void test_etc_edit(void)
+{
+	_cleanup_free_ char *h1 = NULL, *h2 = NULL, *h3 = NULL, *r1 = NULL, *r2 = NULL;
+	char *ips[] = { "10.0.0.5", NULL }, *names[] = { "box", "web", NULL };
+	char *dns[] = { "10.0.0.1", NULL };
+
+	h1 = etc_hosts_edit("127.0.0.1\tlocalhost\n10.1.0.2\tbox web\n", ips, names, true);
+	tap_is_str(h1, "127.0.0.1\tlocalhost\n10.1.0.2\tbox web\n10.0.0.5\tbox web\n",
+		   "hosts: own line added");
+	h2 = etc_hosts_edit(h1, ips, names, true);
+	tap_is_str(h2, h1, "hosts: added once");
+	h3 = etc_hosts_edit("10.0.0.5  box   web\n10.0.0.5\tother\n# 10.0.0.5 box web\n", ips,
+			    names, false);
+	tap_is_str(h3, "10.0.0.5\tother\n# 10.0.0.5 box web\n",
+		   "hosts: only the very entry removed");
+	r1 = etc_resolv_edit("search dns.podman\nnameserver 10.9.0.1\noptions ndots:2\n", dns, true);
+	tap_is_str(r1,
+		   "search dns.podman\nnameserver 10.0.0.1\nnameserver 10.9.0.1\noptions ndots:2\n",
+		   "resolv: the network's server first");
+	r2 = etc_resolv_edit(r1, dns, false);
+	tap_is_str(r2, "search dns.podman\nnameserver 10.9.0.1\noptions ndots:2\n",
+		   "resolv: server removed");
+}
+
 int main(void)
 {
-	tap_plan(11 + 14 + 5 + 10);
+	tap_plan(11 + 14 + 5 + 10 + 5);
 	test_ip();
 	test_ports();
 	test_etc();
 	test_inspect();
+	test_etc_edit();
 	return tap_done();
 }
