@@ -26,6 +26,7 @@
 #include "frontend/images.h"
 #include "frontend/network.h"
 #include "frontend/records.h"
+#include "frontend/volumes-run.h"
 
 #define MEMORY_MIN (6ll << 20)
 
@@ -52,6 +53,8 @@ enum {
 	OPT_DNS_OPTION,
 	OPT_ADD_HOST,
 	OPT_EXPOSE,
+	OPT_MOUNT,
+	OPT_VOLUMES_FROM,
 };
 
 static const struct option create_longopts[] = {
@@ -91,6 +94,8 @@ static const struct option create_longopts[] = {
 	{ "publish", required_argument, NULL, 'p' },
 	{ "publish-all", no_argument, NULL, 'P' },
 	{ "expose", required_argument, NULL, OPT_EXPOSE },
+	{ "mount", required_argument, NULL, OPT_MOUNT },
+	{ "volumes-from", required_argument, NULL, OPT_VOLUMES_FROM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -130,7 +135,13 @@ static const char create_usage[] =
 	"      --tmpfs=DIR[:OPTS]    mount a tmpfs on DIR\n"
 	"      --tls-verify[=BOOL]   verify the registry's certificate when pulling\n"
 	"  -u, --user=USER[:GROUP]   run as this user (name or uid)\n"
-	"  -v, --volume=HOST:CTR[:OPTS]  bind-mount a host folder (ro, rw, z, Z accepted)\n"
+	"  -v, --volume=SRC:CTR[:OPTS]  bind-mount a host folder (SRC a path) or a named volume\n"
+	"                            (made when missing); OPTS: ro, rw, nocopy, propagation,\n"
+	"                            nosuid, nodev, noexec, z, Z\n"
+	"      --mount=type=TYPE,... a bind (source, target, readonly, bind-propagation,\n"
+	"                            bind-nonrecursive), volume (source, target, readonly,\n"
+	"                            volume-nocopy) or tmpfs (target, tmpfs-size, tmpfs-mode)\n"
+	"      --volumes-from=CTR[:ro|rw]  the volumes and binds of another container\n"
 	"  -w, --workdir=DIR         working directory of the process\n"
 	"      --help                print this help\n";
 
@@ -144,6 +155,7 @@ struct create_opts {
 	char *hostname;
 	struct json_object *volumes; /* [{source, destination, options}] */
 	struct json_object *tmpfs;   /* [{destination, options}] */
+	char **volumes_from;
 	bool read_only;
 	long long memory;
 	long long pids_limit;
@@ -176,6 +188,7 @@ static void create_opts_clear(struct create_opts *o)
 	free(o->hostname);
 	json_object_put(o->volumes);
 	json_object_put(o->tmpfs);
+	pea_strv_free(o->volumes_from);
 	free(o->pull);
 	free(o->stop_signal);
 	pea_strv_free(o->labels);
@@ -262,116 +275,6 @@ static struct json_object *strv_to_json(char *const *v)
 	for (size_t i = 0; v && v[i]; i++)
 		json_object_array_add(a, json_object_new_string(v[i]));
 	return a;
-}
-
-static bool destination_taken(struct json_object *list, const char *dest)
-{
-	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
-		struct json_object *d = NULL;
-		if (json_object_object_get_ex(json_object_array_get_idx(list, i), "destination",
-					      &d) &&
-		    strcmp(json_object_get_string(d), dest) == 0)
-			return true;
-	}
-	return false;
-}
-
-static int parse_volume(struct create_opts *o, const char *spec, struct pea_error **err)
-{
-	_cleanup_strv_ char **parts = NULL;
-	struct json_object *v, *opts;
-	struct stat st;
-	size_t n;
-
-	parts = pea_strv_split(spec, ":");
-	n = pea_strv_length(parts);
-	if (n < 2 || n > 3)
-		return pea_error_new(err, EINVAL,
-				     "invalid volume '%s': use HOST-DIR:CONTAINER-DIR"
-				     "[:OPTIONS]",
-				     spec);
-	if (parts[0][0] != '/' && parts[0][0] != '.')
-		return pea_error_new(err, ENOTSUP,
-				     "invalid volume '%s': named volumes are not "
-				     "supported yet: give an absolute host path",
-				     spec);
-	if (parts[1][0] != '/')
-		return pea_error_new(err, EINVAL,
-				     "invalid container path \"%s\", must be an "
-				     "absolute path",
-				     parts[1]);
-	if (stat(parts[0], &st) < 0)
-		return pea_error_errno(err, "error checking path \"%s\": stat %s", parts[0],
-				       parts[0]);
-	if (destination_taken(o->volumes, parts[1]) || destination_taken(o->tmpfs, parts[1]))
-		return pea_error_new(err, EINVAL, "%s: duplicate mount destination", parts[1]);
-	opts = json_object_new_array();
-	json_object_array_add(opts, json_object_new_string("rbind"));
-	if (n == 3) {
-		_cleanup_strv_ char **flags = pea_strv_split(parts[2], ",");
-		for (size_t i = 0; flags && flags[i]; i++) {
-			static const char *const ok[] = {
-				"ro",	   "rw",     "z",      "Z",	"rprivate", "private",
-				"rshared", "shared", "rslave", "slave", "nosuid",   "nodev",
-				"noexec",  "suid",   "dev",    "exec"
-			};
-			bool known = false;
-			for (size_t k = 0; k < ARRAY_SIZE(ok); k++)
-				known |= strcmp(flags[i], ok[k]) == 0;
-			if (!known) {
-				json_object_put(opts);
-				return pea_error_new(err, EINVAL,
-						     "invalid volume option '%s' in '%s'", flags[i],
-						     spec);
-			}
-			if (strcmp(flags[i], "z") != 0 && strcmp(flags[i], "Z") != 0)
-				json_object_array_add(opts, json_object_new_string(flags[i]));
-		}
-	}
-	v = json_object_new_object();
-	{
-		char *abs = realpath(parts[0], NULL);
-		json_object_object_add(v, "source", json_object_new_string(abs ? abs : parts[0]));
-		free(abs);
-	}
-	json_object_object_add(v, "destination", json_object_new_string(parts[1]));
-	json_object_object_add(v, "options", opts);
-	if (!o->volumes)
-		o->volumes = json_object_new_array();
-	json_object_array_add(o->volumes, v);
-	return 0;
-}
-
-static int parse_tmpfs(struct create_opts *o, const char *spec, struct pea_error **err)
-{
-	const char *colon = strchr(spec, ':');
-	_cleanup_free_ char *dest = colon ? xstrndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
-	struct json_object *t, *opts;
-
-	if (dest[0] != '/')
-		return pea_error_new(err, EINVAL,
-				     "invalid container path \"%s\", must be an "
-				     "absolute path",
-				     dest);
-	if (destination_taken(o->volumes, dest) || destination_taken(o->tmpfs, dest))
-		return pea_error_new(err, EINVAL, "%s: duplicate mount destination", dest);
-	opts = json_object_new_array();
-	if (colon && colon[1]) {
-		_cleanup_strv_ char **flags = pea_strv_split(colon + 1, ",");
-		for (size_t i = 0; flags && flags[i]; i++)
-			json_object_array_add(opts, json_object_new_string(flags[i]));
-	} else {
-		static const char *const def[] = { "rw", "noexec", "nosuid", "nodev" };
-		for (size_t i = 0; i < ARRAY_SIZE(def); i++)
-			json_object_array_add(opts, json_object_new_string(def[i]));
-	}
-	t = json_object_new_object();
-	json_object_object_add(t, "destination", json_object_new_string(dest));
-	json_object_object_add(t, "options", opts);
-	if (!o->tmpfs)
-		o->tmpfs = json_object_new_array();
-	json_object_array_add(o->tmpfs, t);
-	return 0;
 }
 
 /* podman's --env-file: KEY=VALUE or KEY (from pea's environment) per line. */
@@ -711,9 +614,16 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		set(&o->hostname, arg);
 		return 0;
 	case 'v':
-		return parse_volume(o, arg, err);
+		return mounts_parse_volume(&o->volumes, &o->tmpfs, arg, err);
+	case OPT_MOUNT:
+		return mounts_parse_mount(&o->volumes, &o->tmpfs, arg, err);
+	case OPT_VOLUMES_FROM:
+		if (!*arg || *arg == ':')
+			return pea_error_new(err, EINVAL, "--volumes-from: no container named");
+		pea_strv_push(&o->volumes_from, arg);
+		return 0;
 	case OPT_TMPFS:
-		return parse_tmpfs(o, arg, err);
+		return mounts_parse_tmpfs(&o->volumes, &o->tmpfs, arg, err);
 	case OPT_READ_ONLY:
 		return parse_bool_arg("read-only", arg, &o->read_only, err);
 	case 'm':
@@ -1055,6 +965,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	_cleanup_json_ struct json_object *img = NULL, *icfg_all = NULL;
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *usage = NULL;
+	_cleanup_strv_ char **made = NULL;
 	struct json_object *icfg = NULL;
 	const char *iname;
 	int rr, c = 0;
@@ -1081,6 +992,9 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
 	if (validate_network(&o, err) < 0)
 		return -1;
+	for (size_t i = 0; o.volumes_from && o.volumes_from[i]; i++)
+		if (mounts_volumes_from(g, &o.volumes, o.tmpfs, o.volumes_from[i], err) < 0)
+			return -1;
 	iname = argv[optind];
 	if (find_or_pull(g, &o, iname, &img, err) < 0)
 		return -1;
@@ -1107,8 +1021,12 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	r->created = frontend_now();
 	r->state = CTR_CREATED;
 	r->rm = o.rm;
-	if (make_container(g, r, err) < 0)
+	if (volumes_ensure(g, o.volumes, &made, err) < 0)
 		return -1;
+	if (make_container(g, r, err) < 0) {
+		volumes_drop(g, made);
+		return -1;
+	}
 	*ret = TAKE_PTR(r);
 	return 0;
 }

@@ -174,9 +174,9 @@ static int kv_object(char *const *items, const char *what, struct json_object **
 	return 0;
 }
 
-static int volume_create(const struct global_options *g, const char *name, const char *driver,
-			 struct json_object *labels, struct json_object *options, bool ignore,
-			 struct pea_error **err)
+int volume_create(const struct global_options *g, const char *name, const char *driver,
+		  struct json_object *labels, struct json_object *options, bool ignore,
+		  struct pea_error **err)
 {
 	_cleanup_free_ char *dir = volumes_dir(g), *vdir = NULL, *data = NULL;
 	_cleanup_free_ char *now = frontend_now();

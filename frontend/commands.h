@@ -145,3 +145,7 @@ int top_parse_proc(const char *stat, const char *status, int *ret_pid, int *ret_
 		   char *ret_state);
 /* Read fd to its end (a tar writer pads past the archive's end; cmd-diff.c). */
 void tar_drain(int fd);
+/* Make the volume ROOT/volumes/NAME (ignore: an existing one is fine; cmd-volume.c). */
+int volume_create(const struct global_options *g, const char *name, const char *driver,
+		  struct json_object *labels, struct json_object *options, bool ignore,
+		  struct pea_error **err);

@@ -26,6 +26,7 @@
 #include "frontend/frontend.h"
 #include "frontend/network.h"
 #include "frontend/records.h"
+#include "frontend/volumes-run.h"
 
 #define PASSWD_MAX (1u << 20)
 
@@ -211,8 +212,8 @@ static struct json_object *process_json(const struct ctr_record *r, long uid, lo
 	return p;
 }
 
-static struct json_object *mounts_json(const struct ctr_record *r, const char *rundir,
-				       const char *etcdir, bool read_only)
+static struct json_object *mounts_json(const struct global_options *g, const struct ctr_record *r,
+				       const char *rundir, const char *etcdir, bool read_only)
 {
 	struct json_object *m = json_object_new_array(), *v = NULL;
 	static const char *const etc[] = { "hostname", "hosts", "resolv.conf" };
@@ -249,11 +250,16 @@ static struct json_object *mounts_json(const struct ctr_record *r, const char *r
 	json_object_object_get_ex(r->opts, "volumes", &v);
 	for (size_t i = 0; v && i < json_object_array_length(v); i++) {
 		struct json_object *t = json_object_array_get_idx(v, i), *d = NULL, *s = NULL,
-				   *o = NULL;
+				   *o = NULL, *type = NULL;
+		_cleanup_free_ char *data = NULL;
 		json_object_object_get_ex(t, "destination", &d);
 		json_object_object_get_ex(t, "source", &s);
 		json_object_object_get_ex(t, "options", &o);
-		add_mount(m, json_object_get_string(d), "bind", json_object_get_string(s),
+		/* a named volume is a bind of its _data folder */
+		if (json_object_object_get_ex(t, "type", &type) &&
+		    strcmp(json_object_get_string(type), "volume") == 0)
+			data = volume_data_dir(g, json_object_get_string(s));
+		add_mount(m, json_object_get_string(d), "bind", data ?: json_object_get_string(s),
 			  json_object_get(o));
 	}
 	return m;
@@ -407,9 +413,10 @@ static char *container_hostname(const struct ctr_record *r, bool host_net)
 	return xstrndup(r->id, 12);
 }
 
-static int write_spec(const struct ctr_record *r, const char *rootfs, const char *bundle,
-		      const char *rundir, const char *etcdir, const char *hostname, bool host_net,
-		      const char *nspath, struct pea_error **err)
+static int write_spec(const struct global_options *g, const struct ctr_record *r,
+		      const char *rootfs, const char *bundle, const char *rundir,
+		      const char *etcdir, const char *hostname, bool host_net, const char *nspath,
+		      struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *spec = json_object_new_object();
 	_cleanup_close_ int rootfd = -1, dfd = -1;
@@ -433,7 +440,7 @@ static int write_spec(const struct ctr_record *r, const char *rootfs, const char
 	json_object_object_add(root, "readonly", json_object_new_boolean(read_only));
 	json_object_object_add(spec, "root", root);
 	json_object_object_add(spec, "hostname", json_object_new_string(hostname));
-	json_object_object_add(spec, "mounts", mounts_json(r, rundir, etcdir, read_only));
+	json_object_object_add(spec, "mounts", mounts_json(g, r, rundir, etcdir, read_only));
 	json_object_object_add(spec, "linux", linux_json(r, host_net, nspath));
 	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -472,8 +479,8 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 	in.add_hosts = opt_strv(r, "add_host");
 	if (status)
 		status_to_input(status, &in);
-	if (etc_files_write(rundir, &in, err) < 0 ||
-	    write_spec(r, rootfs, bundle, rundir, etcdir, hostname, host_net, nspath, err) < 0) {
+	if (etc_files_write(rundir, &in, err) < 0 || volumes_prepare(g, r, rootfs, err) < 0 ||
+	    write_spec(g, r, rootfs, bundle, rundir, etcdir, hostname, host_net, nspath, err) < 0) {
 		if (strcmp(mode, "bridge") == 0 || etcdir)
 			(void)network_teardown(g, r->id, NULL);
 		return -1;

@@ -98,8 +98,8 @@ teardown() {
 	assert_output --partial "must be an absolute path"
 	run -125 pea_cmd run --rm -v "$TEST_DIR:/a:bogus" busybox true
 	assert_output --partial "invalid volume option 'bogus'"
-	run -125 pea_cmd run --rm -v named:/a busybox true
-	assert_output --partial "named volumes are not supported yet"
+	run -125 pea_cmd run --rm -v 'bad:name:/a:ro' busybox true
+	assert_output --partial "invalid volume"
 	run -125 pea_cmd run --rm -m 12q busybox true
 	assert_output --partial "invalid size"
 	run -125 pea_cmd run --rm -m 1k busybox true
