@@ -179,3 +179,19 @@ char *engine_config_conmon(const struct global_options *g, const struct engine_c
 {
 	return first_executable(g, c->conmon_path);
 }
+
+void config_rootless_storage_conf(const struct global_options *g)
+{
+	const char *env = getenv("CONTAINERS_STORAGE_CONF"), *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	_cleanup_free_ char *path = NULL;
+
+	if (!g->rootless || (env && *env))
+		return;
+	if (xdg && *xdg)
+		path = xasprintf("%s/containers/storage.conf", xdg);
+	else if (home && *home)
+		path = xasprintf("%s/.config/containers/storage.conf", home);
+	if (path && access(path, F_OK) == 0)
+		setenv("CONTAINERS_STORAGE_CONF", path, 1);
+}

@@ -28,3 +28,10 @@ int engine_config_load(const struct global_options *g, struct engine_config *c,
 char *engine_config_runtime(const struct global_options *g, const struct engine_config *c);
 /* The first conmon_path entry that exists, or NULL. */
 char *engine_config_conmon(const struct global_options *g, const struct engine_config *c);
+
+/*
+ * Rootless: the user's storage.conf ($XDG_CONFIG_HOME/containers, else
+ * ~/.config/containers) for pea-storage through CONTAINERS_STORAGE_CONF,
+ * unless that is set already (its mount_program, driver and options).
+ */
+void config_rootless_storage_conf(const struct global_options *g);

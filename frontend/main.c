@@ -8,6 +8,7 @@
 #include "lib/log.h"
 #include "frontend/commands.h"
 #include "frontend/frontend.h"
+#include "frontend/rootless.h"
 
 typedef int (*cmd_fn)(struct global_options *g, int argc, char **argv, struct pea_error **err);
 
@@ -40,6 +41,7 @@ static const struct command commands[] = {
 	{ "unmount", cmd_unmount }, { "unpause", cmd_unpause },
 	{ "untag", cmd_untag },	    { "version", cmd_version },
 	{ "volume", cmd_volume },   { "wait", cmd_wait },
+	{ "unshare", cmd_unshare },
 };
 
 static const struct command container_commands[] = {
@@ -116,8 +118,13 @@ int main(int argc, char *argv[])
 	struct global_options g = { 0 };
 	int r, next = 0;
 
+	if (rootless_is_pause(argc, argv))
+		return rootless_pause_main();
 	log_set_program("pea");
 	r = frontend_parse_globals(argc, argv, &g, &next, &err);
+	/* rootless: into the user's namespaces before anything else */
+	if (r == 0 && rootless_needs_userns(argc - next, argv + next))
+		r = rootless_enter(&g, &err);
 	if (r == 0) {
 		const char *name = argv[next];
 		r = -1;

@@ -14,6 +14,7 @@
 #include "lib/xalloc.h"
 #include "frontend/config.h"
 #include "frontend/frontend.h"
+#include "frontend/rootless.h"
 
 enum {
 	OPT_ROOT = 1000,
@@ -81,7 +82,8 @@ static void default_paths(struct global_options *g)
 {
 	const char *xdg;
 
-	g->rootless = geteuid() != 0;
+	/* root of the user namespace of rootless pea is still rootless */
+	g->rootless = rootless_detect();
 	if (!g->rootless) {
 		g->root = xstrdup("/var/lib/pea");
 		g->runroot = xstrdup("/run/pea");
@@ -96,7 +98,7 @@ static void default_paths(struct global_options *g)
 	if (xdg && *xdg)
 		g->runroot = xasprintf("%s/pea", xdg);
 	else
-		g->runroot = xasprintf("/tmp/pea-run-%u", (unsigned)geteuid());
+		g->runroot = xasprintf("/tmp/pea-run-%u", (unsigned)rootless_uid());
 }
 
 static void find_self(struct global_options *g)

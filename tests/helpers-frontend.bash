@@ -201,3 +201,113 @@ fe_net_clean() {
 		assert_output ""
 	fi
 }
+
+# --- rootless (tests/76-frontend-rootless*.bats) ---
+#
+# An ordinary user of the file's own (FE_RL_USER, made by useradd in
+# setup_file with its own /etc/subuid and /etc/subgid ranges and
+# /run/user/UID), removed with everything it owns in teardown_file. pea runs
+# as that user through runuser, under the file's subreaper (pea_rl); its
+# default paths are used (graph root ~/.local/share/pea, run root
+# $XDG_RUNTIME_DIR/pea), and its pause process is stopped in teardown_file.
+#
+#   FE_RL_RUNTIME   the runtime pea uses (default crun: pea-runtime does not
+#                   run as root of a user namespace yet)
+
+# fe_rl_user_setup NAME: the user, its ranges (after every range in the
+# files), its runtime folder; exports FE_RL_USER, FE_RL_UID, FE_RL_GID,
+# FE_RL_HOME, FE_RL_XDG, FE_RL_SUBUID, FE_RL_SUBGID.
+fe_rl_user_setup() {
+	local fd rc=0
+	FE_RL_USER=$1
+	exec {fd}>/run/lock/pea-test-rootless.lock || return 1
+	flock -w 60 "$fd" || rc=1
+	if [[ $rc -eq 0 ]]; then
+		if ! getent passwd "$FE_RL_USER" >/dev/null; then
+			useradd -m -s /bin/sh "$FE_RL_USER" || rc=1
+		fi
+	fi
+	if [[ $rc -eq 0 ]]; then
+		FE_RL_UID=$(id -u "$FE_RL_USER") && FE_RL_GID=$(id -g "$FE_RL_USER") &&
+			rootless_add_subid /etc/subuid "$FE_RL_USER" "$FE_RL_UID" &&
+			rootless_add_subid /etc/subgid "$FE_RL_USER" "$FE_RL_UID" || rc=1
+	fi
+	exec {fd}>&-
+	[[ $rc -eq 0 ]] || { pea_die "cannot set up the user '$FE_RL_USER'"; return 1; }
+	FE_RL_HOME=$(getent passwd "$FE_RL_USER" | cut -d: -f6)
+	FE_RL_XDG=/run/user/$FE_RL_UID
+	FE_RL_SUBUID=$(awk -F: -v u="$FE_RL_USER" '$1 == u { print $2; exit }' /etc/subuid)
+	FE_RL_SUBGID=$(awk -F: -v u="$FE_RL_USER" '$1 == u { print $2; exit }' /etc/subgid)
+	mkdir -p "$FE_RL_XDG" && chown "$FE_RL_UID:$FE_RL_GID" "$FE_RL_XDG" &&
+		chmod 0700 "$FE_RL_XDG" || return 1
+	: "${FE_RL_RUNTIME:=/usr/bin/crun}"
+	export FE_RL_USER FE_RL_UID FE_RL_GID FE_RL_HOME FE_RL_XDG FE_RL_SUBUID FE_RL_SUBGID \
+		FE_RL_RUNTIME
+}
+
+# fe_rl_kill_user: stop what the user still runs (its pause process, monitors,
+# containers), each by its pid.
+fe_rl_kill_user() {
+	local pid pids i
+	[[ -n "${FE_RL_USER:-}" ]] || return 0
+	for ((i = 0; i < 50; i++)); do
+		pids=$(ps -o pid= -u "$FE_RL_USER" 2>/dev/null) || true
+		[[ -n "$pids" ]] || return 0
+		for pid in $pids; do
+			kill -KILL "$pid" 2>/dev/null || true
+		done
+		sleep 0.1
+	done
+}
+
+# fe_rl_user_teardown: the containers, the pause process, the user, its home,
+# its ranges and its runtime folder.
+fe_rl_user_teardown() {
+	local fd
+	[[ -n "${FE_RL_USER:-}" ]] || return 0
+	if getent passwd "$FE_RL_USER" >/dev/null; then
+		pea_rl rm -af >/dev/null 2>&1 || true
+		pea_rl system migrate >/dev/null 2>&1 || true
+	fi
+	fe_rl_kill_user
+	rm -rf "${FE_RL_XDG:-/nonexistent}" "/tmp/pea-run-${FE_RL_UID:-x}"
+	exec {fd}>/run/lock/pea-test-rootless.lock || return 1
+	flock -w 60 "$fd" || true
+	sed -i "/^$FE_RL_USER:/d" /etc/subuid /etc/subgid
+	if getent passwd "$FE_RL_USER" >/dev/null; then
+		userdel -r "$FE_RL_USER" 2>/dev/null || userdel "$FE_RL_USER" || true
+	fi
+	rm -rf "${FE_RL_HOME:-/nonexistent}"
+	exec {fd}>&-
+}
+
+# fe_rl_env: the environment of the user's commands (HOME, USER, LOGNAME,
+# XDG_RUNTIME_DIR and a plain PATH; the rest, PEA_TEST_RUN too, is kept).
+fe_rl_env() {
+	printf '%s\0' env HOME="$FE_RL_HOME" USER="$FE_RL_USER" LOGNAME="$FE_RL_USER" \
+		XDG_RUNTIME_DIR="$FE_RL_XDG" PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
+}
+
+# pea_rl ARGS...: pea as the user, with FE_RL_RUNTIME, under the file's subreaper.
+# FE_RL_ENV (an array of NAME=VALUE) adds to or overrides its environment.
+pea_rl() {
+	local real=$PEA envv
+	mapfile -d '' envv < <(fe_rl_env)
+	local PEA=runuser
+	local FE_ARGS=(-u "$FE_RL_USER" -- "${envv[@]}" "${FE_RL_ENV[@]}" "$real"
+		--runtime "$FE_RL_RUNTIME")
+	pea_cmd "$@"
+}
+
+# fe_rl_sh SCRIPT: sh -c SCRIPT as the user (same environment as pea_rl), in its home.
+fe_rl_sh() {
+	local envv
+	mapfile -d '' envv < <(fe_rl_env)
+	(cd "$FE_RL_HOME" && timeout -k 5 60 runuser -u "$FE_RL_USER" -- "${envv[@]}" \
+		"${FE_RL_ENV[@]}" PEA="$PEA" sh -c "$1")
+}
+
+# fe_rl_pause_pid: the pid in the user's pause.pid (empty when none).
+fe_rl_pause_pid() {
+	cat "$FE_RL_XDG/pea/pause.pid" 2>/dev/null || true
+}

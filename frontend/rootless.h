@@ -1,0 +1,57 @@
+#pragma once
+
+/*
+ * Rootless pea (podman's rootless mode): an ordinary user's pea runs in a user
+ * namespace where uid 0 is the user and 1..N the user's ranges of /etc/subuid
+ * and /etc/subgid (mapped by newuidmap and newgidmap), with a mount namespace
+ * of its own. One pause process per user holds both namespaces; every later
+ * pea joins them (setns) before it does anything else, so all see the same
+ * mounts. Its pid file is PAUSE_DIR/pause.pid, PAUSE_DIR being the user's
+ * default run root ($XDG_RUNTIME_DIR/pea, else /tmp/pea-run-UID).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct global_options;
+struct pea_error;
+
+struct subid_range {
+	unsigned long start;
+	unsigned long count;
+};
+
+#define SUBID_MAX_RANGES 64
+
+/*
+ * The ranges of user (by name, or by uid) in the text of /etc/subuid or
+ * /etc/subgid (what names the file in errors). Comments and lines of other
+ * users are skipped; a malformed line of this user is an error. *ret_n may be 0.
+ */
+int subid_parse(const char *text, size_t len, const char *what, const char *user, uid_t uid,
+		struct subid_range **ret, size_t *ret_n, struct pea_error **err);
+
+/* Are we in a user namespace other than the initial one (pea's own, or any)? */
+bool rootless_in_userns(void);
+/* pea is rootless: not root, or root of a user namespace. */
+bool rootless_detect(void);
+/* The user's uid outside the namespace (geteuid() when not in one). */
+uid_t rootless_uid(void);
+
+/* argv[0] is "pea-pause": the pause process (rootless_enter starts it so). */
+bool rootless_is_pause(int argc, char **argv);
+int rootless_pause_main(void);
+
+/* Does the command (argv[0] and on) need the user namespace? */
+bool rootless_needs_userns(int argc, char **argv);
+/*
+ * Join the user's pause process's namespaces, starting it first when there is
+ * none. Nothing to do as root or when already inside a user namespace.
+ */
+int rootless_enter(struct global_options *g, struct pea_error **err);
+/* Stop the pause process (pea system migrate); *ret_stopped says whether one ran. */
+int rootless_stop_pause(bool *ret_stopped, struct pea_error **err);
+
+/* pea unshare [CMD [ARG...]] */
+int cmd_unshare(struct global_options *g, int argc, char **argv, struct pea_error **err);
