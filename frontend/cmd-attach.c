@@ -32,27 +32,6 @@
 
 enum { ATTACH_STDOUT = 2, ATTACH_STDERR = 3 };
 
-/* Connect to RUNROOT/socket/ID/attach (through /proc/self/fd: the path may be long). */
-static int attach_socket(const struct global_options *g, const char *id, int *ret_fd,
-			 struct pea_error **err)
-{
-	_cleanup_free_ char *dir = xasprintf("%s/socket/%s", g->runroot, id);
-	_cleanup_close_ int dfd = -1, fd = -1;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	dfd = open(dir, O_PATH | O_CLOEXEC);
-	if (dfd < 0)
-		return pea_error_errno(err, "open the attach folder '%s'", dir);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach", dfd);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return pea_error_errno(err, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return pea_error_errno(err, "connect to the attach socket of '%s'", id);
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}
-
 /* One packet from the monitor to our stdout or stderr; false at its end. */
 static bool copy_out(int sock)
 {
@@ -192,7 +171,7 @@ int cmd_attach(struct global_options *g, int argc, char **argv, struct pea_error
 	if (r->state != CTR_RUNNING)
 		return pea_error_new(err, EINVAL, "you can only attach to running containers");
 	(void)pea_json_get_bool_opt(r->opts, "", "interactive", &interactive, NULL);
-	if (attach_socket(g, r->id, &sock, err) < 0)
+	if (container_attach_connect(g, r->id, &sock, err) < 0)
 		return -1;
 	if (pump(g, r, sock, interactive && !no_stdin, sig_proxy) < 0)
 		return pea_error_errno(err, "attach");

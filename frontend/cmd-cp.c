@@ -447,25 +447,12 @@ out:
 
 /* ---- the container's user, for --archive ------------------------------- */
 
+/* Field (2: uid, 3: gid) of name in the container's file (/etc/passwd, /etc/group). */
 static long long lookup_db(int rootfd, const char *file, const char *name, int field)
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	size_t len, nl = strlen(name);
+	_cleanup_free_ char *db = rootfs_read_file(rootfd, file, PASSWD_MAX);
 
-	if (pea_open_in_root(rootfd, file, O_RDONLY, 0, &fd, NULL) < 0 ||
-	    pea_read_all(fd, PASSWD_MAX, &buf, &len, NULL) < 0)
-		return -1;
-	for (const char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		const char *p = l;
-		if (strncmp(l, name, nl) != 0 || l[nl] != ':')
-			continue;
-		for (int i = 0; i < field && p; i++)
-			p = strchr(p, ':'), p = p ? p + 1 : NULL;
-		if (p && *p >= '0' && *p <= '9')
-			return strtoll(p, NULL, 10);
-	}
-	return -1;
+	return db ? passwd_field_of(db, name, field) : -1;
 }
 
 static long long user_part(int rootfd, const char *s, size_t len, bool group)

@@ -33,45 +33,6 @@
 #define WHITEOUT	".wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
 
-int store_spawn_out(const struct global_options *g, const char *const *args, int *ret_fd,
-		    pid_t *ret_pid, int *ret_pidfd, struct pea_error **err)
-{
-	_cleanup_strv_ char **argv = store_base_argv(g);
-	_cleanup_close_ int rd = -1, wr = -1;
-	struct pea_fd_map fds[1];
-	struct pea_spawn s = { 0 };
-	int p[2];
-
-	for (size_t i = 0; args[i]; i++)
-		pea_strv_push(&argv, args[i]);
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return pea_error_errno(err, "pipe");
-	rd = p[0];
-	wr = p[1];
-	fds[0] = (struct pea_fd_map){ wr, 1 };
-	s.argv = argv;
-	s.fds = fds;
-	s.nfds = 1;
-	s.null_stdin = true;
-	if (pea_spawn(&s, ret_pid, ret_pidfd, err) < 0)
-		return pea_error_wrap(err, "pea-storage");
-	*ret_fd = TAKE_FD(rd);
-	return 0;
-}
-
-int store_spawn_wait(pid_t pid, int pidfd, const char *what, struct pea_error **err)
-{
-	int status;
-
-	if (pea_wait(pid, pidfd, -1, &status, err) < 0)
-		return -1;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		_cleanup_free_ char *d = pea_describe_wait_status(status);
-		return pea_error_new(err, EIO, "pea-storage %s %s", what, d);
-	}
-	return 0;
-}
-
 /* ---- diff ---------------------------------------------------------------- */
 
 struct change {
@@ -96,20 +57,6 @@ static bool is_init_path(const char *p)
 		if (strcmp(p, init[i]) == 0)
 			return true;
 	return false;
-}
-
-/*
- * Read what is left after the end of the archive (a tar writer pads to its
- * block size): closing early would kill the writer with SIGPIPE.
- */
-void tar_drain(int fd)
-{
-	char buf[65536];
-	ssize_t n;
-
-	do
-		n = read(fd, buf, sizeof(buf));
-	while (n > 0 || (n < 0 && errno == EINTR));
 }
 
 /* An entry's path as podman shows it: "/a/b", no "./", no trailing "/". New string. */

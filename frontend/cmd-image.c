@@ -1121,10 +1121,7 @@ static const char image_usage[] =
 
 int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct {
-		const char *name;
-		int (*run)(struct global_options *, int, char **, struct pea_error **);
-	} sub[] = {
+	static const struct subcommand sub[] = {
 		{ "exists", image_exists }, { "history", cmd_history },
 		{ "import", cmd_import },   { "inspect", cmd_image_inspect },
 		{ "list", cmd_images },	    { "ls", cmd_images },
@@ -1135,16 +1132,5 @@ int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error 
 		{ "untag", cmd_untag },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(image_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? pea_error_new(err, EINVAL, "missing command 'pea image COMMAND'")
-				: 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
-		if (strcmp(sub[i].name, argv[1]) == 0)
-			return sub[i].run(g, argc - 1, argv + 1, err);
-	return pea_error_new(err, EINVAL,
-			     "unrecognized command `pea image %s`\n"
-			     "Try 'pea image --help' for more information",
-			     argv[1]);
+	return cmd_dispatch(g, "image", image_usage, sub, ARRAY_SIZE(sub), argc, argv, err);
 }

@@ -113,35 +113,17 @@ int cmd_rename(struct global_options *g, int argc, char **argv, struct pea_error
 	return record_save(g, r, err);
 }
 
-int cmd_container_prune(struct global_options *g, int argc, char **argv, struct pea_error **err)
+int containers_prune(struct global_options *g)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
+	_cleanup_error_ struct pea_error *le = NULL;
 	struct ctr_record **v = NULL;
 	size_t n = 0;
-	int r, c = 0, status = 0;
-	bool force = false;
+	int status = 0;
 
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hf", opts,
-			       "Usage: pea container prune [-f]\n\n"
-			       "Remove every container that is not running.\n\n"
-			       "  -f, --force   do not ask for confirmation\n",
-			       &c, err)) == 2)
-		force = true;
-	if (r < 0)
-		return -1;
-	if (r == 1)
-		return 0;
-	if (!force)
-		return pea_error_new(err, EINVAL,
-				     "pea container prune asks for no confirmation yet: "
-				     "give -f");
-	if (records_list(g, &v, &n, err) < 0)
-		return -1;
+	if (records_list(g, &v, &n, &le) < 0) {
+		fprintf(stderr, "Error: %s\n", le->message);
+		return PEA_EXIT_ENGINE;
+	}
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_error_ struct pea_error *e = NULL;
 		_cleanup_close_ int lock = -1;
@@ -166,4 +148,32 @@ int cmd_container_prune(struct global_options *g, int argc, char **argv, struct 
 	}
 	records_free(v, n);
 	return status;
+}
+
+int cmd_container_prune(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int r, c = 0;
+	bool force = false;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hf", opts,
+			       "Usage: pea container prune [-f]\n\n"
+			       "Remove every container that is not running.\n\n"
+			       "  -f, --force   do not ask for confirmation\n",
+			       &c, err)) == 2)
+		force = true;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind < argc)
+		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+	if (!confirm_unless(force, "WARNING! This will remove all non running containers.\n"))
+		return 0;
+	return containers_prune(g);
 }

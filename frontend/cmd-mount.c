@@ -91,7 +91,8 @@ static const char mount_usage[] =
 
 enum { OPT_FORMAT = 256, OPT_NOTRUNC };
 
-static int mount_one(struct global_options *g, const char *name, struct pea_error **err)
+static int mount_one(struct global_options *g, const char *name, void *data,
+		     struct pea_error **err)
 {
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_json_ struct json_object *res = NULL;
@@ -121,7 +122,7 @@ int cmd_mount(struct global_options *g, int argc, char **argv, struct pea_error 
 	};
 	_cleanup_strv_ char **targets = NULL;
 	bool all = false, json = false, notrunc = false;
-	int r, c = 0, status = 0;
+	int r, c = 0;
 
 	optind = 0;
 	while ((r = cmd_getopt(argc, argv, "ha", opts, mount_usage, &c, err)) == 2) {
@@ -142,38 +143,20 @@ int cmd_mount(struct global_options *g, int argc, char **argv, struct pea_error 
 	if (r == 1)
 		return 0;
 	if (all && optind < argc)
-		return pea_error_new(err, EINVAL, "--all and containers cannot be used together");
+		return check_all_or_names(all, argc - optind, err);
 	if (!all && optind >= argc)
 		return mount_list(g, json, notrunc, err);
-	if (all) {
-		struct ctr_record **v = NULL;
-		size_t n = 0;
-		if (records_list(g, &v, &n, err) < 0)
-			return -1;
-		for (size_t i = 0; i < n; i++)
-			pea_strv_push(&targets, v[i]->id);
-		records_free(v, n);
-	} else {
-		for (int i = optind; i < argc; i++)
-			pea_strv_push(&targets, argv[i]);
-	}
-	for (size_t i = 0; targets && targets[i]; i++) {
-		_cleanup_error_ struct pea_error *e = NULL;
-		if (mount_one(g, targets[i], &e) < 0) {
-			if (!targets[i + 1] && status == 0) {
-				*err = TAKE_PTR(e);
-				return -1;
-			}
-			fprintf(stderr, "Error: %s\n", e->message);
-			status = PEA_EXIT_ENGINE;
-		}
-	}
-	return status;
+	if (all && containers_pick(g, NULL, &targets, err) < 0)
+		return -1;
+	for (int i = optind; i < argc; i++)
+		pea_strv_push(&targets, argv[i]);
+	return for_each_target(g, targets, &(struct each_opts){ .act = mount_one }, NULL, err);
 }
 
-static int unmount_one(struct global_options *g, const char *name, bool force,
+static int unmount_one(struct global_options *g, const char *name, void *data,
 		       struct pea_error **err)
 {
+	bool force = *(bool *)data;
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_json_ struct json_object *c = NULL, *res = NULL;
 	const char *args[] = { "container", "unmount", NULL, NULL, NULL };
@@ -203,6 +186,19 @@ static int unmount_one(struct global_options *g, const char *name, bool force,
 	return 0;
 }
 
+/* A container that is not running and has its root mounted (unmount --all). */
+static bool is_unmountable(const struct global_options *g, struct ctr_record *r)
+{
+	_cleanup_json_ struct json_object *sc = NULL;
+	int64_t count = 0;
+
+	(void)record_refresh(g, r, NULL);
+	if (r->state == CTR_RUNNING || store_container(g, r->id, &sc, NULL) < 0)
+		return false;
+	(void)pea_json_get_int64_opt(sc, "", "mount_count", &count, NULL);
+	return count > 0;
+}
+
 static const char unmount_usage[] =
 	"Usage: pea unmount [OPTIONS] CONTAINER [CONTAINER...]\n"
 	"\n"
@@ -222,7 +218,7 @@ int cmd_unmount(struct global_options *g, int argc, char **argv, struct pea_erro
 	};
 	_cleanup_strv_ char **targets = NULL;
 	bool all = false, force = false;
-	int r, c = 0, status = 0;
+	int r, c = 0;
 
 	optind = 0;
 	while ((r = cmd_getopt(argc, argv, "haf", opts, unmount_usage, &c, err)) == 2) {
@@ -235,44 +231,12 @@ int cmd_unmount(struct global_options *g, int argc, char **argv, struct pea_erro
 		return -1;
 	if (r == 1)
 		return 0;
-	if (all && optind < argc)
-		return pea_error_new(err, EINVAL, "--all and containers cannot be used together");
-	if (!all && optind >= argc)
-		return pea_error_new(err, EINVAL,
-				     "you must provide at least one container name or id");
-	if (all) {
-		struct ctr_record **v = NULL;
-		size_t n = 0;
-		if (records_list(g, &v, &n, err) < 0)
-			return -1;
-		for (size_t i = 0; i < n; i++) {
-			_cleanup_json_ struct json_object *sc = NULL;
-			int64_t count = 0;
-			(void)record_refresh(g, v[i], NULL);
-			if (v[i]->state == CTR_RUNNING ||
-			    store_container(g, v[i]->id, &sc, NULL) < 0)
-				continue;
-			(void)pea_json_get_int64_opt(sc, "", "mount_count", &count, NULL);
-			if (count > 0)
-				pea_strv_push(&targets, v[i]->id);
-		}
-		records_free(v, n);
-	} else {
-		for (int i = optind; i < argc; i++)
-			pea_strv_push(&targets, argv[i]);
-	}
-	for (size_t i = 0; targets && targets[i]; i++) {
-		_cleanup_error_ struct pea_error *e = NULL;
-		if (unmount_one(g, targets[i], force, &e) < 0) {
-			if (!targets[i + 1] && status == 0) {
-				*err = TAKE_PTR(e);
-				return -1;
-			}
-			fprintf(stderr, "Error: %s\n", e->message);
-			status = PEA_EXIT_ENGINE;
-			continue;
-		}
-		printf("%s\n", targets[i]);
-	}
-	return status;
+	if (check_all_or_names(all, argc - optind, err) < 0)
+		return -1;
+	if (all && containers_pick(g, is_unmountable, &targets, err) < 0)
+		return -1;
+	for (int i = optind; i < argc; i++)
+		pea_strv_push(&targets, argv[i]);
+	return for_each_target(g, targets, &(struct each_opts){ .act = unmount_one, .print = true },
+			       &force, err);
 }

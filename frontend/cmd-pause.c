@@ -94,25 +94,36 @@ static int pause_one(struct global_options *g, const char *name, bool pause, str
 	return container_runtime(g, r, args, false, err);
 }
 
-/* Ids of the running containers that are (not) paused. */
-static char **all_in(struct global_options *g, const char *want)
+/* Running containers that the runtime has (not) paused. */
+static bool is_status(const struct global_options *g, struct ctr_record *r, const char *want)
 {
-	struct ctr_record **v = NULL;
-	char **ids = NULL;
-	size_t n = 0;
+	_cleanup_free_ char *st = NULL;
 
-	if (records_list(g, &v, &n, NULL) < 0)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *st = NULL;
+	(void)record_refresh(g, r, NULL);
+	return r->state == CTR_RUNNING && runtime_status(g, r, &st, NULL) == 0 &&
+	       strcmp(st, want) == 0;
+}
 
-		(void)record_refresh(g, v[i], NULL);
-		if (v[i]->state == CTR_RUNNING && runtime_status(g, v[i], &st, NULL) == 0 &&
-		    strcmp(st, want) == 0)
-			pea_strv_push(&ids, v[i]->id);
-	}
-	records_free(v, n);
-	return ids;
+static bool is_running(const struct global_options *g, struct ctr_record *r)
+{
+	return is_status(g, r, "running");
+}
+
+static bool is_paused(const struct global_options *g, struct ctr_record *r)
+{
+	return is_status(g, r, "paused");
+}
+
+static int do_pause(struct global_options *g, const char *name, void *data,
+		    struct pea_error **err)
+{
+	return pause_one(g, name, true, err);
+}
+
+static int do_unpause(struct global_options *g, const char *name, void *data,
+		      struct pea_error **err)
+{
+	return pause_one(g, name, false, err);
 }
 
 static int pause_cmd(struct global_options *g, int argc, char **argv, bool pause,
@@ -126,7 +137,7 @@ static int pause_cmd(struct global_options *g, int argc, char **argv, bool pause
 	_cleanup_strv_ char **targets = NULL;
 	_cleanup_free_ char *usage = NULL;
 	bool all = false;
-	int r, c = 0, status = 0;
+	int r, c = 0;
 
 	usage = xasprintf("Usage: pea %s [OPTIONS] CONTAINER [CONTAINER...]\n"
 			  "\n"
@@ -141,31 +152,16 @@ static int pause_cmd(struct global_options *g, int argc, char **argv, bool pause
 		return -1;
 	if (r == 1)
 		return 0;
-	if (all && optind < argc)
-		return pea_error_new(err, EINVAL, "--all and containers cannot be used together");
-	if (!all && optind >= argc)
-		return pea_error_new(err, EINVAL,
-				     "you must provide at least one container name or id");
-	if (all)
-		targets = all_in(g, pause ? "running" : "paused");
-	else
-		for (int i = optind; i < argc; i++)
-			pea_strv_push(&targets, argv[i]);
-	for (size_t i = 0; targets && targets[i]; i++) {
-		_cleanup_error_ struct pea_error *e = NULL;
-
-		if (pause_one(g, targets[i], pause, &e) < 0) {
-			if (!targets[i + 1] && status == 0) {
-				*err = TAKE_PTR(e);
-				return -1;
-			}
-			fprintf(stderr, "Error: %s\n", e->message);
-			status = PEA_EXIT_ENGINE;
-			continue;
-		}
-		printf("%s\n", targets[i]);
-	}
-	return status;
+	if (check_all_or_names(all, argc - optind, err) < 0)
+		return -1;
+	if (all && containers_pick(g, pause ? is_running : is_paused, &targets, err) < 0)
+		return -1;
+	for (int i = optind; i < argc; i++)
+		pea_strv_push(&targets, argv[i]);
+	return for_each_target(g, targets,
+			       &(struct each_opts){ .act = pause ? do_pause : do_unpause,
+						    .print = true },
+			       NULL, err);
 }
 
 int cmd_pause(struct global_options *g, int argc, char **argv, struct pea_error **err)

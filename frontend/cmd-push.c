@@ -39,6 +39,16 @@ static char **image_tool(const struct global_options *g, const char *cmd)
 	return v;
 }
 
+/* pea-image's last line of standard error, without its "pea-image: " prefix. */
+static const char *tool_message(const struct run_result *r)
+{
+	const char *msg = r->errtxt && *r->errtxt ? r->errtxt : "failed";
+	const char *last = strrchr(msg, '\n');
+
+	msg = last ? last + 1 : msg;
+	return strncmp(msg, "pea-image: ", 11) == 0 ? msg + 11 : msg;
+}
+
 /*
  * Run pea-image with our stdin, stdout and stderr (its progress and messages
  * are the user's); a failure is EIO with its status: pea-image already
@@ -55,16 +65,10 @@ static int run_tool(char *const *argv, int in_fd, bool capture, struct pea_error
 	if (capture) {
 		if (frontend_run_capture(argv, in_fd, &r, err) < 0)
 			return -1;
-		if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
-			const char *msg = r.errtxt && *r.errtxt ? r.errtxt : "failed";
-			const char *last = strrchr(msg, '\n');
-			msg = last ? last + 1 : msg;
-			if (strncmp(msg, "pea-image: ", 11) == 0)
-				msg += 11;
-			rc = pea_error_new(err, EIO, "%s", msg);
-		} else if (r.len) {
+		if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0)
+			rc = pea_error_new(err, EIO, "%s", tool_message(&r));
+		else if (r.len)
 			fwrite(r.out, 1, r.len, stdout);
-		}
 		run_result_clear(&r);
 		return rc;
 	}
@@ -512,8 +516,7 @@ static int list_tags(const struct global_options *g, const char *repo, long limi
 	if (frontend_run_capture(tool, -1, &res, err) < 0)
 		return -1;
 	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) {
-		const char *m = res.errtxt && *res.errtxt ? res.errtxt : "failed";
-		pea_error_new(err, EIO, "%s", strncmp(m, "pea-image: ", 11) == 0 ? m + 11 : m);
+		pea_error_new(err, EIO, "%s", tool_message(&res));
 		goto out;
 	}
 	if (pea_json_parse(res.out, res.len, "pea-image list-tags", &j, err) < 0 || !j ||

@@ -454,41 +454,6 @@ static int system_df(struct global_options *g, int argc, char **argv, struct pea
 
 /* ---- prune, reset ------------------------------------------------------- */
 
-/* Remove every container that is not running; their ids printed. */
-static int prune_containers(struct global_options *g, struct pea_error **err)
-{
-	struct ctr_record **v = NULL;
-	size_t n = 0;
-	int status = 0;
-
-	if (records_list(g, &v, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_error_ struct pea_error *e = NULL;
-		_cleanup_close_ int lock = -1;
-		_cleanup_record_ struct ctr_record *fresh = NULL;
-
-		if (records_lock(g, &lock, &e) < 0 || record_load(g, v[i]->id, &fresh, &e) < 0) {
-			if (e->code != ENOENT) {
-				fprintf(stderr, "Error: %s\n", e->message);
-				status = PEA_EXIT_ENGINE;
-			}
-			continue;
-		}
-		record_sync_exit(g, fresh);
-		if (fresh->state == CTR_RUNNING)
-			continue;
-		if (container_remove(g, fresh, &e) < 0) {
-			fprintf(stderr, "Error: %s\n", e->message);
-			status = PEA_EXIT_ENGINE;
-			continue;
-		}
-		printf("%s\n", fresh->id);
-	}
-	records_free(v, n);
-	return status;
-}
-
 /* Images no container uses: without all only those without a name. */
 static int prune_images(struct global_options *g, bool all, long long *reclaimed,
 			struct pea_error **err)
@@ -562,13 +527,10 @@ int cmd_image_prune(struct global_options *g, int argc, char **argv, struct pea_
 		return 0;
 	if (optind < argc)
 		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
-	if (!force) {
-		printf("%s", all ? "WARNING! This command removes all images without at least one "
-				   "container associated with them.\n"
-				 : "WARNING! This command removes all dangling images.\n");
-		if (!frontend_confirm("Are you sure you want to continue?"))
-			return 0;
-	}
+	if (!confirm_unless(force, all ? "WARNING! This command removes all images without at "
+					 "least one container associated with them.\n"
+				       : "WARNING! This command removes all dangling images.\n"))
+		return 0;
 	r = prune_images(g, all, &reclaimed, err);
 	return r < 0 ? -1 : r != 0 ? PEA_EXIT_ENGINE : 0;
 }
@@ -585,7 +547,7 @@ static int system_prune(struct global_options *g, int argc, char **argv, struct 
 	bool all = false, force = false, volumes = false;
 	long long reclaimed = 0;
 	int r, c = 0, status = 0;
-	_cleanup_free_ char *size = NULL;
+	_cleanup_free_ char *size = NULL, *warning = NULL;
 
 	optind = 0;
 	while ((r = cmd_getopt(argc, argv, "hafv", opts,
@@ -609,18 +571,16 @@ static int system_prune(struct global_options *g, int argc, char **argv, struct 
 		return 0;
 	if (optind < argc)
 		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
-	if (!force) {
-		printf("WARNING! This command removes:\n"
-		       "\t- all stopped containers\n"
-		       "%s"
-		       "\t- all %s images\n\n",
-		       volumes ? "\t- all volumes not used by at least one container\n" : "",
-		       all ? "unused" : "dangling");
-		if (!frontend_confirm("Are you sure you want to continue?"))
-			return 0;
-	}
+	warning = xasprintf("WARNING! This command removes:\n"
+			    "\t- all stopped containers\n"
+			    "%s"
+			    "\t- all %s images\n\n",
+			    volumes ? "\t- all volumes not used by at least one container\n" : "",
+			    all ? "unused" : "dangling");
+	if (!confirm_unless(force, warning))
+		return 0;
 	printf("Deleted Containers\n");
-	if (prune_containers(g, err) != 0)
+	if (containers_prune(g) != 0)
 		status = PEA_EXIT_ENGINE;
 	if (volumes) {
 		printf("Deleted Volumes\n");
@@ -645,6 +605,7 @@ static int system_reset(struct global_options *g, int argc, char **argv, struct 
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
+	_cleanup_free_ char *warning = NULL;
 	struct ctr_record **v = NULL;
 	size_t n = 0;
 	bool force = false;
@@ -663,19 +624,17 @@ static int system_reset(struct global_options *g, int argc, char **argv, struct 
 		return 0;
 	if (optind < argc)
 		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
-	if (!force) {
-		printf("WARNING! This will remove:\n"
-		       "        - all containers\n"
-		       "        - all pods\n"
-		       "        - all images\n"
-		       "        - all volumes\n"
-		       "        - all build cache\n"
-		       "        - all machines\n"
-		       "        - the graph root %s and the run root %s\n",
-		       g->root, g->runroot);
-		if (!frontend_confirm("Are you sure you want to continue?"))
-			return 0;
-	}
+	warning = xasprintf("WARNING! This will remove:\n"
+			    "        - all containers\n"
+			    "        - all pods\n"
+			    "        - all images\n"
+			    "        - all volumes\n"
+			    "        - all build cache\n"
+			    "        - all machines\n"
+			    "        - the graph root %s and the run root %s\n",
+			    g->root, g->runroot);
+	if (!confirm_unless(force, warning))
+		return 0;
 	/* containers first: their monitors end, their mounts go */
 	if (records_list(g, &v, &n, err) < 0)
 		return -1;
@@ -754,26 +713,12 @@ static const char system_usage[] = "Usage: pea system COMMAND\n"
 
 int cmd_system(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct {
-		const char *name;
-		int (*run)(struct global_options *, int, char **, struct pea_error **);
-	} sub[] = {
+	static const struct subcommand sub[] = {
 		{ "df", system_df },	   { "info", info_run },	{ "migrate", system_noop },
 		{ "prune", system_prune }, { "renumber", system_noop }, { "reset", system_reset },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(system_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? pea_error_new(err, EINVAL, "missing command 'pea system COMMAND'")
-				: 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
-		if (strcmp(sub[i].name, argv[1]) == 0)
-			return sub[i].run(g, argc - 1, argv + 1, err);
-	return pea_error_new(err, EINVAL,
-			     "unrecognized command `pea system %s`\n"
-			     "Try 'pea system --help' for more information",
-			     argv[1]);
+	return cmd_dispatch(g, "system", system_usage, sub, ARRAY_SIZE(sub), argc, argv, err);
 }
 
 static const char version_usage[] = "Usage: pea version [OPTIONS]\n"

@@ -29,51 +29,6 @@
 #define PROC_FILE_MAX (1u << 20)
 #define PASSWD_MAX    (4u << 20)
 
-char *go_duration(long long ns)
-{
-	static const struct {
-		long long div;
-		const char *unit;
-	} small[] = { { 1000000, "ms" }, { 1000, "µs" }, { 1, "ns" } };
-	long long h, m, s, frac;
-	char fbuf[16] = "";
-
-	if (ns == 0)
-		return xstrdup("0s");
-	if (ns < 0)
-		ns = -ns;
-	if (ns < 1000000000LL) {
-		for (size_t i = 0; i < ARRAY_SIZE(small); i++) {
-			if (ns < small[i].div)
-				continue;
-			frac = ns % small[i].div;
-			if (frac) {
-				int digits = small[i].div == 1000000 ? 6 : 3;
-				size_t l;
-				snprintf(fbuf, sizeof(fbuf), ".%0*lld", digits, frac);
-				for (l = strlen(fbuf); fbuf[l - 1] == '0'; l--)
-					fbuf[l - 1] = '\0';
-			}
-			return xasprintf("%lld%s%s", ns / small[i].div, fbuf, small[i].unit);
-		}
-	}
-	h = ns / 3600000000000LL;
-	m = ns / 60000000000LL % 60;
-	s = ns / 1000000000LL % 60;
-	frac = ns % 1000000000LL;
-	if (frac) {
-		size_t l;
-		snprintf(fbuf, sizeof(fbuf), ".%09lld", frac);
-		for (l = strlen(fbuf); fbuf[l - 1] == '0'; l--)
-			fbuf[l - 1] = '\0';
-	}
-	if (h)
-		return xasprintf("%lldh%lldm%lld%ss", h, m, s, fbuf);
-	if (m)
-		return xasprintf("%lldm%lld%ss", m, s, fbuf);
-	return xasprintf("%lld%ss", s, fbuf);
-}
-
 /* One process, from /proc/PID/{stat,status,cmdline}. */
 struct proc {
 	int hpid, hppid, pid, ppid, pgid;
@@ -258,22 +213,6 @@ static long long map_id(const char *map, unsigned int id)
 	return -1;
 }
 
-/* The name of id in an /etc/passwd or /etc/group text, else the number. */
-static char *id_name(const char *db, long long id)
-{
-	if (id < 0)
-		return xstrdup("?");
-	for (const char *l = db; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		const char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		const char *nl = strchr(l, '\n');
-		if (!c2 || (nl && c2 > nl))
-			continue;
-		if (strtoll(c2 + 1, NULL, 10) == id && c2[1] >= '0' && c2[1] <= '9')
-			return xstrndup(l, (size_t)(c1 - l));
-	}
-	return xasprintf("%lld", id);
-}
-
 static char *tty_name(int tty)
 {
 	unsigned int maj = major((dev_t)tty), min = minor((dev_t)tty);
@@ -346,7 +285,7 @@ static char *host_name(const char *file, unsigned int id)
 
 	if (pea_read_file_at(AT_FDCWD, file, PASSWD_MAX, &buf, &len, NULL) < 0)
 		return xasprintf("%u", id);
-	return id_name(buf, id);
+	return passwd_name_of(buf, id);
 }
 
 static char *field(const struct top *t, const struct proc *p, enum desc d)
@@ -365,13 +304,13 @@ static char *field(const struct top *t, const struct proc *p, enum desc d)
 	case D_ETIME:
 		return go_duration((long long)(elapsed * 1e9));
 	case D_GROUP:
-		return id_name(t->group, map_id(t->gid_map, p->egid));
+		return passwd_name_of(t->group, map_id(t->gid_map, p->egid));
 	case D_RGROUP:
-		return id_name(t->group, map_id(t->gid_map, p->rgid));
+		return passwd_name_of(t->group, map_id(t->gid_map, p->rgid));
 	case D_USER:
-		return id_name(t->passwd, map_id(t->uid_map, p->euid));
+		return passwd_name_of(t->passwd, map_id(t->uid_map, p->euid));
 	case D_RUSER:
-		return id_name(t->passwd, map_id(t->uid_map, p->ruid));
+		return passwd_name_of(t->passwd, map_id(t->uid_map, p->ruid));
 	case D_HGROUP:
 		return host_name("/etc/group", p->egid);
 	case D_HUSER:
@@ -406,19 +345,6 @@ static char *field(const struct top *t, const struct proc *p, enum desc d)
 	}
 }
 
-/* The container's /etc/passwd and /etc/group, resolved inside its root. */
-static char *read_in_root(int rootfd, const char *path)
-{
-	_cleanup_close_ int fd = -1;
-	char *buf = NULL;
-	size_t len;
-
-	if (rootfd < 0 || pea_open_in_root(rootfd, path, O_RDONLY, 0, &fd, NULL) < 0 ||
-	    pea_read_all(fd, PASSWD_MAX, &buf, &len, NULL) < 0)
-		return NULL;
-	return buf;
-}
-
 static int top_load(struct top *t, int init, struct pea_error **err)
 {
 	_cleanup_free_ char *root = xasprintf("/proc/%d/root", init);
@@ -430,8 +356,8 @@ static int top_load(struct top *t, int init, struct pea_error **err)
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	t->now_boot = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	t->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	t->passwd = read_in_root(t->rootfd, "/etc/passwd");
-	t->group = read_in_root(t->rootfd, "/etc/group");
+	t->passwd = rootfs_read_file(t->rootfd, "/etc/passwd", PASSWD_MAX);
+	t->group = rootfs_read_file(t->rootfd, "/etc/group", PASSWD_MAX);
 	t->uid_map = read_proc(init, "uid_map");
 	t->gid_map = read_proc(init, "gid_map");
 	if (collect(t, init, err) < 0)

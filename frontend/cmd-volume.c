@@ -530,6 +530,12 @@ static int volume_remove(struct global_options *g, const char *name, bool force,
 	return pea_rm_rf_at(AT_FDCWD, vdir, err);
 }
 
+static int volume_remove_one(struct global_options *g, const char *name, void *data,
+			     struct pea_error **err)
+{
+	return volume_remove(g, name, *(bool *)data, err);
+}
+
 static int volume_rm(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
@@ -540,7 +546,7 @@ static int volume_rm(struct global_options *g, int argc, char **argv, struct pea
 	};
 	_cleanup_strv_ char **targets = NULL;
 	bool all = false, force = false;
-	int r, c = 0, status = 0;
+	int r, c = 0;
 
 	optind = 0;
 	while ((r = cmd_getopt(argc, argv, "haf", opts,
@@ -571,33 +577,10 @@ static int volume_rm(struct global_options *g, int argc, char **argv, struct pea
 		for (int i = optind; i < argc; i++)
 			pea_strv_push(&targets, argv[i]);
 	}
-	for (size_t i = 0; targets && targets[i]; i++) {
-		_cleanup_error_ struct pea_error *e = NULL;
-		if (volume_remove(g, targets[i], force, &e) < 0) {
-			if (!targets[i + 1] && status == 0) {
-				*err = TAKE_PTR(e);
-				return -1;
-			}
-			fprintf(stderr, "Error: %s\n", e->message);
-			status = e->code == ENOENT && status == 0 ? 1 : PEA_EXIT_ENGINE;
-			continue;
-		}
-		printf("%s\n", targets[i]);
-	}
-	return status;
-}
-
-/* y or Y on stdin. */
-bool frontend_confirm(const char *question)
-{
-	char line[64] = "";
-
-	fputs(question, stdout);
-	fputs(" [y/N] ", stdout);
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	return line[0] == 'y' || line[0] == 'Y';
+	return for_each_target(
+		g, targets,
+		&(struct each_opts){ .act = volume_remove_one, .print = true, .missing_status = 1 },
+		&force, err);
 }
 
 int volume_prune_all(struct global_options *g, char *const *filters, bool print,
@@ -662,9 +645,8 @@ static int volume_prune(struct global_options *g, int argc, char **argv, struct 
 		return 0;
 	if (optind < argc)
 		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
-	if (!force && !frontend_confirm("WARNING! This will remove all volumes not used by at "
-					"least one container. The following volumes will be "
-					"removed:\nAre you sure you want to continue?"))
+	if (!confirm_unless(force, "WARNING! This will remove all volumes not used by at least one "
+				   "container. The following volumes will be removed:\n"))
 		return 0;
 	return volume_prune_all(g, filters, true, err);
 }
@@ -685,10 +667,7 @@ static const char volume_usage[] = "Usage: pea volume COMMAND\n"
 
 int cmd_volume(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct {
-		const char *name;
-		int (*run)(struct global_options *, int, char **, struct pea_error **);
-	} sub[] = {
+	static const struct subcommand sub[] = {
 		{ "create", volume_create_cmd },
 		{ "exists", volume_exists },
 		{ "inspect", volume_inspect },
@@ -699,16 +678,5 @@ int cmd_volume(struct global_options *g, int argc, char **argv, struct pea_error
 		{ "rm", volume_rm },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(volume_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? pea_error_new(err, EINVAL, "missing command 'pea volume COMMAND'")
-				: 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
-		if (strcmp(sub[i].name, argv[1]) == 0)
-			return sub[i].run(g, argc - 1, argv + 1, err);
-	return pea_error_new(err, EINVAL,
-			     "unrecognized command `pea volume %s`\n"
-			     "Try 'pea volume --help' for more information",
-			     argv[1]);
+	return cmd_dispatch(g, "volume", volume_usage, sub, ARRAY_SIZE(sub), argc, argv, err);
 }

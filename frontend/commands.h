@@ -120,31 +120,54 @@ int exec_runtime_error(char *log, struct pea_error **err);
 /* Thaw a running container if the runtime has it paused, so it can be stopped (cmd-pause.c). */
 int runtime_resume_paused(struct global_options *g, const struct ctr_record *r,
 			  struct pea_error **err);
-/* A duration as Go prints it ("1m13.2345s", "930.5ms", "0s"); new string (cmd-top.c). */
-char *go_duration(long long ns);
 #include <sys/types.h>
 /* A pax tar of dirfd/base to out_fd, entries named from name ("." leaves itself out; cmd-cp.c). */
 int cp_write_tar(int dirfd, const char *base, const char *name, int out_fd, struct pea_error **err);
-/* pea-storage ARGS... with its standard output on a pipe (*ret_fd), not waited for (cmd-diff.c). */
-int store_spawn_out(const struct global_options *g, const char *const *args, int *ret_fd,
-		    pid_t *ret_pid, int *ret_pidfd, struct pea_error **err);
-/* Wait for it; a failure names what it did. */
-int store_spawn_wait(pid_t pid, int pidfd, const char *what, struct pea_error **err);
 /* Volumes that exist, and those a container uses (cmd-volume.c). */
 int volume_count_used(const struct global_options *g, size_t *ret_total, size_t *ret_used);
 /* Remove the volumes no container uses that pass the filters; print their names. */
 int volume_prune_all(struct global_options *g, char *const *filters, bool print,
 		     struct pea_error **err);
-/* Print the question and " [y/N] ", read a line: yes for y or Y. */
-bool frontend_confirm(const char *question);
 struct json_object;
 /* Apply one Dockerfile instruction of --change to an image config's "config" (cmd-commit.c). */
 int commit_apply_change(struct json_object *cfg, const char *change, struct pea_error **err);
 /* /proc/PID/stat and status texts: pid (innermost namespace), ppid, state (cmd-top.c). */
 int top_parse_proc(const char *stat, const char *status, int *ret_pid, int *ret_ppid,
 		   char *ret_state);
-/* Read fd to its end (a tar writer pads past the archive's end; cmd-diff.c). */
-void tar_drain(int fd);
+
+#include <stddef.h>
+/* A sub-command of a group (pea image, pea volume, pea system, pea container). */
+struct subcommand {
+	const char *name;
+	int (*run)(struct global_options *g, int argc, char **argv, struct pea_error **err);
+};
+/* Run the sub-command argv[1] of group; usage for --help (or on stderr when missing). */
+int cmd_dispatch(struct global_options *g, const char *group, const char *usage,
+		 const struct subcommand *sub, size_t n, int argc, char **argv,
+		 struct pea_error **err);
+/* --all with container names, or neither: podman's usage errors. */
+int check_all_or_names(bool all, int nnames, struct pea_error **err);
+/* The ids of the containers pick() keeps (NULL: all), oldest first. */
+int containers_pick(const struct global_options *g,
+		    bool (*pick)(const struct global_options *g, struct ctr_record *r),
+		    char ***ret, struct pea_error **err);
+/*
+ * act on each target in turn. A failure is printed as "Error: ..." and the
+ * loop goes on (status 125, missing_status for a first ENOENT when not 0),
+ * except that the last target failing alone is returned as *err. Done
+ * targets are printed when print.
+ */
+struct each_opts {
+	int (*act)(struct global_options *g, const char *name, void *data, struct pea_error **err);
+	bool print;
+	int missing_status;
+};
+int for_each_target(struct global_options *g, char *const *targets, const struct each_opts *o,
+		    void *data, struct pea_error **err);
+/* Yes when force, else print the warning and ask "Are you sure you want to continue?". */
+bool confirm_unless(bool force, const char *warning);
+/* Remove every container that is not running, printing their ids; 0 or 125 (cmd-manage.c). */
+int containers_prune(struct global_options *g);
 /* Make the volume ROOT/volumes/NAME (ignore: an existing one is fine; cmd-volume.c). */
 int volume_create(const struct global_options *g, const char *name, const char *driver,
 		  struct json_object *labels, struct json_object *options, bool ignore,

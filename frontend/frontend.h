@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct json_object;
 struct pea_error;
@@ -70,3 +71,22 @@ char *frontend_now(void);
 /* Parse what frontend_now() (or a plain RFC3339 time) wrote; seconds since the epoch. */
 double frontend_parse_time(const char *s);
 double frontend_now_seconds(void);
+
+/* pea-storage ARGS... with its standard output on a pipe (*ret_fd), not waited for. */
+int store_spawn_out(const struct global_options *g, const char *const *args, int *ret_fd,
+		    pid_t *ret_pid, int *ret_pidfd, struct pea_error **err);
+/* Wait for it; a failure names what it did. */
+int store_spawn_wait(pid_t pid, int pidfd, const char *what, struct pea_error **err);
+/* Read fd to its end (a tar writer pads past the archive's end). */
+void tar_drain(int fd);
+/* Print the question and " [y/N] ", read a line: yes for y or Y. */
+bool frontend_confirm(const char *question);
+/* A duration as Go prints it ("1m13.2345s", "930.5ms", "0s"); new string. */
+char *go_duration(long long ns);
+
+/* A file of a container's root (path resolved inside rootfd), at most max bytes; NULL if not. */
+char *rootfs_read_file(int rootfd, const char *path, size_t max);
+/* In an /etc/passwd or /etc/group text: field (2: id, 3: gid) of name; -1 if none. */
+long long passwd_field_of(const char *db, const char *name, int field);
+/* The name of id in an /etc/passwd or /etc/group text, else the number ("?" for -1). */
+char *passwd_name_of(const char *db, long long id);

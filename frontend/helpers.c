@@ -239,3 +239,170 @@ const char *frontend_oci_arch(void)
 			return names[i].arch;
 	return u.machine;
 }
+
+/* ---- pea-storage on a pipe, tar streams, prompts, durations ---------- */
+
+int store_spawn_out(const struct global_options *g, const char *const *args, int *ret_fd,
+		    pid_t *ret_pid, int *ret_pidfd, struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = store_base_argv(g);
+	_cleanup_close_ int rd = -1, wr = -1;
+	struct pea_fd_map fds[1];
+	struct pea_spawn s = { 0 };
+	int p[2];
+
+	for (size_t i = 0; args[i]; i++)
+		pea_strv_push(&argv, args[i]);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "pipe");
+	rd = p[0];
+	wr = p[1];
+	fds[0] = (struct pea_fd_map){ wr, 1 };
+	s.argv = argv;
+	s.fds = fds;
+	s.nfds = 1;
+	s.null_stdin = true;
+	if (pea_spawn(&s, ret_pid, ret_pidfd, err) < 0)
+		return pea_error_wrap(err, "pea-storage");
+	*ret_fd = TAKE_FD(rd);
+	return 0;
+}
+
+int store_spawn_wait(pid_t pid, int pidfd, const char *what, struct pea_error **err)
+{
+	int status;
+
+	if (pea_wait(pid, pidfd, -1, &status, err) < 0)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		_cleanup_free_ char *d = pea_describe_wait_status(status);
+		return pea_error_new(err, EIO, "pea-storage %s %s", what, d);
+	}
+	return 0;
+}
+
+/*
+ * Read what is left after the end of the archive (a tar writer pads to its
+ * block size): closing early would kill the writer with SIGPIPE.
+ */
+void tar_drain(int fd)
+{
+	char buf[65536];
+	ssize_t n;
+
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n > 0 || (n < 0 && errno == EINTR));
+}
+
+/* y or Y on stdin. */
+bool frontend_confirm(const char *question)
+{
+	char line[64] = "";
+
+	fputs(question, stdout);
+	fputs(" [y/N] ", stdout);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+/* Go's time.Duration.String(). */
+char *go_duration(long long ns)
+{
+	static const struct {
+		long long div;
+		const char *unit;
+	} small[] = { { 1000000, "ms" }, { 1000, "µs" }, { 1, "ns" } };
+	long long h, m, s, frac;
+	char fbuf[16] = "";
+
+	if (ns == 0)
+		return xstrdup("0s");
+	if (ns < 0)
+		ns = -ns;
+	if (ns < 1000000000LL) {
+		for (size_t i = 0; i < ARRAY_SIZE(small); i++) {
+			if (ns < small[i].div)
+				continue;
+			frac = ns % small[i].div;
+			if (frac) {
+				int digits = small[i].div == 1000000 ? 6 : 3;
+				size_t l;
+				snprintf(fbuf, sizeof(fbuf), ".%0*lld", digits, frac);
+				for (l = strlen(fbuf); fbuf[l - 1] == '0'; l--)
+					fbuf[l - 1] = '\0';
+			}
+			return xasprintf("%lld%s%s", ns / small[i].div, fbuf, small[i].unit);
+		}
+	}
+	h = ns / 3600000000000LL;
+	m = ns / 60000000000LL % 60;
+	s = ns / 1000000000LL % 60;
+	frac = ns % 1000000000LL;
+	if (frac) {
+		size_t l;
+		snprintf(fbuf, sizeof(fbuf), ".%09lld", frac);
+		for (l = strlen(fbuf); fbuf[l - 1] == '0'; l--)
+			fbuf[l - 1] = '\0';
+	}
+	if (h)
+		return xasprintf("%lldh%lldm%lld%ss", h, m, s, fbuf);
+	if (m)
+		return xasprintf("%lldm%lld%ss", m, s, fbuf);
+	return xasprintf("%lld%ss", s, fbuf);
+}
+
+
+/* ---- files of a container's root ---------------------------------------- */
+
+char *rootfs_read_file(int rootfd, const char *path, size_t max)
+{
+	_cleanup_close_ int fd = -1;
+	char *buf = NULL;
+	size_t len;
+
+	if (rootfd < 0 || pea_open_in_root(rootfd, path, O_RDONLY, 0, &fd, NULL) < 0 ||
+	    pea_read_all(fd, max, &buf, &len, NULL) < 0)
+		return NULL;
+	return buf;
+}
+
+/* The start of the next line of db, or NULL. */
+static const char *next_line(const char *l)
+{
+	l = strchr(l, '\n');
+	return l ? l + 1 : NULL;
+}
+
+long long passwd_field_of(const char *db, const char *name, int field)
+{
+	size_t nl = strlen(name);
+
+	for (const char *l = db; l && *l; l = next_line(l)) {
+		const char *p = l;
+		if (strncmp(l, name, nl) != 0 || l[nl] != ':')
+			continue;
+		for (int i = 0; i < field && p; i++)
+			p = strchr(p, ':'), p = p ? p + 1 : NULL;
+		if (p && *p >= '0' && *p <= '9')
+			return strtoll(p, NULL, 10);
+	}
+	return -1;
+}
+
+char *passwd_name_of(const char *db, long long id)
+{
+	if (id < 0)
+		return xstrdup("?");
+	for (const char *l = db; l && *l; l = next_line(l)) {
+		const char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		const char *nl = strchr(l, '\n');
+		if (!c2 || (nl && c2 > nl))
+			continue;
+		if (strtoll(c2 + 1, NULL, 10) == id && c2[1] >= '0' && c2[1] <= '9')
+			return xstrndup(l, (size_t)(c1 - l));
+	}
+	return xasprintf("%lld", id);
+}

@@ -44,7 +44,7 @@ static const struct command commands[] = {
 	{ "unshare", cmd_unshare },
 };
 
-static const struct command container_commands[] = {
+static const struct subcommand container_commands[] = {
 	{ "attach", cmd_attach },   { "cleanup", cmd_cleanup },
 	{ "cp", cmd_cp },	    { "create", cmd_create },
 	{ "exec", cmd_exec },	    { "inspect", cmd_container_inspect },
@@ -97,19 +97,8 @@ static const char container_usage[] =
 
 int cmd_container(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(container_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? pea_error_new(err, EINVAL,
-						"missing command 'pea container COMMAND'")
-				: 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(container_commands); i++)
-		if (strcmp(container_commands[i].name, argv[1]) == 0)
-			return container_commands[i].run(g, argc - 1, argv + 1, err);
-	return pea_error_new(err, EINVAL,
-			     "unrecognized command `pea container %s`\n"
-			     "Try 'pea container --help' for more information",
-			     argv[1]);
+	return cmd_dispatch(g, "container", container_usage, container_commands,
+			    ARRAY_SIZE(container_commands), argc, argv, err);
 }
 
 int main(int argc, char *argv[])
