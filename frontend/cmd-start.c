@@ -224,27 +224,6 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	return 0;
 }
 
-/* Connect to the monitor's attach socket (through /proc/self/fd: its path may be long). */
-static int attach_connect(const struct global_options *g, const char *id, int *ret_fd,
-			  struct pea_error **err)
-{
-	_cleanup_free_ char *dir = xasprintf("%s/socket/%s", g->runroot, id);
-	_cleanup_close_ int dfd = -1, fd = -1;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	dfd = open(dir, O_PATH | O_CLOEXEC);
-	if (dfd < 0)
-		return pea_error_errno(err, "open the attach folder '%s'", dir);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach", dfd);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return pea_error_errno(err, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return pea_error_errno(err, "connect to the attach socket of '%s'", id);
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}
-
 /*
  * Our stdin to the container through the attach socket; its output that
  * comes back there is dropped (it is read from the log). At the end of our
@@ -452,7 +431,7 @@ static int start_locked(struct global_options *g, struct ctr_record *r, bool att
 		goto fail;
 	if (launch_monitor(g, r, bundle, attach, &pid, err) < 0)
 		goto fail;
-	if (ret_sock && attach_connect(g, r->id, ret_sock, err) < 0)
+	if (ret_sock && container_attach_connect(g, r->id, ret_sock, err) < 0)
 		goto fail_kill;
 	if (container_runtime(g, r, start, false, err) < 0)
 		goto fail_kill;

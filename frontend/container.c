@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +66,32 @@ int container_runtime(const struct global_options *g, const struct ctr_record *r
 	if (r && strcmp(args[0], "delete") == 0)
 		teardown_network(g, r->id);
 	return rc;
+}
+
+/*
+ * The monitor's attach socket, in the container's bundle (as podman finds
+ * it): not through RUNROOT/socket/ID, the monitor's short symlink, whose name
+ * conmon and pea-monitor cut by a byte when it would fill sun_path. Through
+ * /proc/self/fd, as the bundle's path may be long.
+ */
+int container_attach_connect(const struct global_options *g, const char *id, int *ret_fd,
+			     struct pea_error **err)
+{
+	_cleanup_free_ char *dir = record_dir(g, id);
+	_cleanup_close_ int dfd = -1, fd = -1;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open the folder of container '%s'", id);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach", dfd);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return pea_error_errno(err, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return pea_error_errno(err, "connect to the attach socket of '%s'", id);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
 }
 
 int container_wait_exit(const struct global_options *g, const char *id, int timeout_ms,

@@ -47,6 +47,9 @@ int container_runtime(const struct global_options *g, const struct ctr_record *r
 		      const char *const *args, bool quiet, struct pea_error **err);
 
 /* Wait until the exit file exists (timeout_ms < 0: forever); 0 or ETIMEDOUT. */
+/* Connect to the monitor's attach socket of container ID (its bundle's "attach"). */
+int container_attach_connect(const struct global_options *g, const char *id, int *ret_fd,
+			     struct pea_error **err);
 int container_wait_exit(const struct global_options *g, const char *id, int timeout_ms,
 			struct pea_error **err);
 
