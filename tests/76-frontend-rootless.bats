@@ -245,3 +245,34 @@ rl_no_pause() {
 	assert_output pulled
 	run -0 pea_rl rmi "$REGISTRY_ADDR/rl/busybox:1"
 }
+
+@test "rootless: storage.conf's mount_program (pea-overlayfs) mounts the containers' roots" {
+	require_cmd "$PEA_OVERLAYFS"
+	require_cmd fusermount3
+	run -0 pea_rl system migrate
+	fe_rl_sh 'mkdir -p .config/containers'
+	printf '[storage.options.overlay]\nmount_program = "%s"\n' "$PEA_OVERLAYFS" \
+		>"$FE_RL_HOME/.config/containers/storage.conf"
+	# /dev/fuse here is root's only: the pause process starts in a mount
+	# namespace where a 0666 node of the test's is bound over it, and every
+	# later pea joins that namespace
+	mknod -m 0666 "$TEST_DIR/fuse" c 10 229
+	(
+		real=$PEA
+		mapfile -d '' envv < <(fe_rl_env)
+		PEA=unshare
+		FE_ARGS=(-m --propagation private sh -c 'mount --bind "$0" /dev/fuse && exec "$@"'
+			"$TEST_DIR/fuse" runuser -u "$FE_RL_USER" -- "${envv[@]}" "$real" unshare true)
+		pea_cmd
+	)
+	run -0 pea_rl run --rm busybox awk '$2 == "/" { print $3 }' /proc/mounts
+	assert_output fuse.pea-overlayfs
+	run -0 pea_rl run -d --name f busybox sleep 100
+	run -0 pea_rl exec f sh -c 'echo x >/new; cat /new'
+	assert_output x
+	run -0 pea_rl rm -f f
+	rm -f "$FE_RL_HOME/.config/containers/storage.conf"
+	run -0 pea_rl system migrate
+	# no pea-overlayfs left serving
+	run -1 pgrep -u "$FE_RL_USER" -f "$PEA_OVERLAYFS"
+}
