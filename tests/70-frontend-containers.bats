@@ -378,3 +378,22 @@ line3"
 	run -0 pea_cmd ps -aq
 	assert_output ""
 }
+
+@test "run -i and attach when RUNROOT/socket/ID fills sun_path (the monitor cuts that symlink's name)" {
+	# a run root whose socket/ID path is 107 bytes, sun_path's most: where
+	# conmon and pea-monitor shorten their symlink by one byte
+	local rr="$TEST_DIR/r" k
+	((107 - 64 - 8 - ${#rr} > 0)) || fail "TEST_DIR too long for this test: $TEST_DIR"
+	rr+=$(printf '%*s' $((107 - 64 - 8 - ${#rr})) '' | tr ' ' x)
+	assert_equal "$((${#rr} + 8 + 64))" 107
+	for k in "${!FE_ARGS[@]}"; do
+		[[ ${FE_ARGS[k]} == --runroot ]] && FE_ARGS[k + 1]=$rr
+	done
+	run bash -c 'printf "a\nb\n" | timeout -k 5 30 "$PEA" "${@}" run -i --rm busybox wc -l 2>&1' _ "${FE_ARGS[@]}"
+	assert_success
+	assert_output 2
+	run -0 pea_cmd run -d -i --name att busybox sh -c 'read l; echo got:$l'
+	run bash -c 'echo hi | timeout -k 5 30 "$PEA" "${@}" attach att 2>&1' _ "${FE_ARGS[@]}"
+	assert_output --partial got:hi
+	run -0 pea_cmd rm -f att
+}
