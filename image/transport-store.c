@@ -1,8 +1,10 @@
 /*
  * store:[DRIVER@ROOT+RUNROOT]REFERENCE: the pea store, through the pea-storage
- * command line (docs/protocol.md). As a destination, layers are applied in the
- * manifest's order (each the parent of the next), their diff IDs checked against the
- * config, then the image is recorded; a failure removes the layers it added. As a
+ * command line (docs/protocol.md). As a destination, every layer's apply starts as
+ * its blob starts to arrive, all at the same time, each naming its parent by chain
+ * id (pea-storage commits them in order), their diff IDs checked against the
+ * config, then the image is recorded; a failure stops every apply and removes the
+ * layers the copy added. As a
  * source, the layers are exported with `layer diff` as uncompressed tars.
  */
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -299,30 +302,51 @@ struct growing {
 	int fd; /* read-only */
 };
 
+/* At most this many applies at once, besides the lowest layer not applied yet. */
+#define STORE_MAX_APPLIES 8
+
+/* One layer of the image on its way into the store. */
+struct layer_apply {
+	char *digest;	/* its blob */
+	char *want;	/* its diff ID, from the config */
+	char *chain_id; /* hex: the id pea-storage gives it */
+	struct store_job job;
+	bool started;
+	bool running;
+	bool done;
+	bool created; /* this copy added it (removed if the copy fails) */
+	bool killed;  /* stopped by the copy: its error is not the cause */
+	/* its staged file fed into the apply while it downloads */
+	int feed_fd;	   /* the write end of the apply's standard input (non-blocking), or -1 */
+	int feed_src;	   /* the staged file (borrowed from growing) */
+	uint64_t feed_off; /* bytes fed */
+	bool feed_whole;   /* verified: EOF once all is fed */
+	bool feed_full;	   /* the pipe was full at the last pump: watched for POLLOUT */
+	char *id;	   /* from the reply */
+	char *diff_id;
+};
+
 struct store_dest {
 	struct store_target target;
 	bool image_exists;
 	char *existing_id;
 	char **staged_digests;
 	char **staged_files;
-	/* layers are applied in the manifest's order as soon as each one is here */
-	char **order;	  /* layer digests, bottom first */
-	size_t next;	  /* the next layer to apply */
-	char **layer_ids; /* applied so far */
-	char **diff_ids;  /* what each unpacked to */
-	char **created;	  /* layers this copy added (removed if it fails) */
-	struct store_job job;
-	bool job_running;
+	/*
+	 * Every layer's apply starts as soon as its blob starts to arrive and the
+	 * config (the chain ids) is here, each naming its parent by chain id
+	 * (--wait-parent): pea-storage commits them in order.
+	 */
+	char *config_digest;
+	struct layer_apply *layers; /* bottom first */
+	size_t nlayers;
+	bool planned; /* layers set */
+	bool chained; /* chain ids known */
 	bool failed;
+	/* the applies' pidfds, and the pipes that were full: what the copy waits on */
+	int epfd;
 	struct growing *growing; /* layers on their way */
 	size_t ngrowing;
-	/* the layer being applied while it downloads: its staged file into the apply */
-	int feed_fd;	   /* the write end of the apply's standard input (non-blocking), or -1 */
-	int feed_src;	   /* the staged file (borrowed from growing) */
-	uint64_t feed_off; /* bytes fed */
-	char *feed_digest;
-	bool feed_whole; /* verified: EOF once all is fed */
-	bool feed_full;	 /* the pipe was full at the last pump */
 };
 
 /* The dest keeps its state behind a pointer (one store dest per run). */
@@ -382,9 +406,9 @@ static int keep_blob(struct image_dest *d, const char *digest, const char *name,
 	return 0;
 }
 
-static int applied(struct image_dest *d, struct json_object *rec, struct pea_error **err)
+static int applied(struct image_dest *d, struct layer_apply *la, struct json_object *rec,
+		   struct pea_error **err)
 {
-	struct store_dest *sd = sd_of(d);
 	const char *id = NULL, *diff = NULL;
 	bool existed = false;
 
@@ -392,11 +416,10 @@ static int applied(struct image_dest *d, struct json_object *rec, struct pea_err
 	    pea_json_get_string_req(rec, "layer", "diff_id", &diff, err) < 0 ||
 	    pea_json_get_bool_opt(rec, "layer", "existed", &existed, err) < 0)
 		return pea_error_wrap(err, "%s: pea-storage reply", d->description);
-	if (!existed)
-		pea_strv_push(&sd->created, id);
-	pea_strv_push(&sd->layer_ids, id);
-	pea_strv_push(&sd->diff_ids, diff);
-	sd->next++;
+	la->created = !existed;
+	la->id = xstrdup(id);
+	la->diff_id = xstrdup(diff);
+	la->done = true;
 	return 0;
 }
 
@@ -406,7 +429,8 @@ static int applied(struct image_dest *d, struct json_object *rec, struct pea_err
  */
 static bool checkable_digest(const char *digest)
 {
-	return strncmp(digest, "sha256:", 7) == 0 && strlen(digest) == 71;
+	return strncmp(digest, "sha256:", 7) == 0 && strlen(digest) == 71 &&
+	       strspn(digest + 7, "0123456789abcdef") == 64;
 }
 
 static bool store_checks_digest(struct image_dest *d, const struct descriptor *desc)
@@ -423,183 +447,411 @@ static const struct growing *growing_find(const struct store_dest *sd, const cha
 	return NULL;
 }
 
+/* Watch fd in the copy's epoll set for events (0: errors only); best effort. */
+static void watch(struct store_dest *sd, int fd, uint32_t events, int op)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+
+	if (sd->epfd >= 0 && fd >= 0 && epoll_ctl(sd->epfd, op, fd, &ev) < 0 && op != EPOLL_CTL_DEL)
+		log_debug("epoll_ctl: %s", strerror(errno));
+}
+
+static void feed_close(struct store_dest *sd, struct layer_apply *la)
+{
+	if (la->feed_fd < 0)
+		return;
+	watch(sd, la->feed_fd, 0, EPOLL_CTL_DEL);
+	la->feed_fd = pea_close(la->feed_fd);
+	la->feed_full = false;
+}
+
+static void feed_set_full(struct store_dest *sd, struct layer_apply *la, bool full)
+{
+	if (la->feed_full != full)
+		watch(sd, la->feed_fd, full ? EPOLLOUT : 0, EPOLL_CTL_MOD);
+	la->feed_full = full;
+}
+
 /*
- * Feed the staged file of the layer being applied to its apply, as far as it
- * has arrived. The pipe is closed (EOF: the apply ends and commits) only once
- * blob_ready said the blob is whole and verified. With block, every byte goes
- * in (the blob is whole by then); else it stops when the pipe is full
- * (feed_full) or the file has no more yet.
+ * Feed a layer's staged file to its apply, as far as it has arrived, and never
+ * wait: it stops when the pipe is full (feed_full: the copy's epoll set then
+ * watches the pipe) or the file has no more yet. The pipe is closed (EOF: the
+ * apply ends and commits) only once blob_ready said the blob is whole and
+ * verified. With whole, the blob must be whole by now.
  */
-static int feed_pump(struct image_dest *d, bool block, struct pea_error **err)
+static int feed_pump(struct image_dest *d, struct layer_apply *la, bool whole,
+		     struct pea_error **err)
 {
 	struct store_dest *sd = sd_of(d);
 
-	sd->feed_full = false;
-	while (sd->feed_fd >= 0) {
-		struct pollfd pfd = { .fd = sd->feed_fd, .events = POLLOUT };
-		loff_t off = (loff_t)sd->feed_off;
+	while (la->feed_fd >= 0) {
+		loff_t off = (loff_t)la->feed_off;
 		struct stat st;
 		ssize_t n;
 
-		if (fstat(sd->feed_src, &st) < 0)
-			return pea_error_errno(err, "%s: layer '%s'", d->description,
-					       sd->feed_digest);
+		if (fstat(la->feed_src, &st) < 0)
+			return pea_error_errno(err, "%s: layer '%s'", d->description, la->digest);
 		if (st.st_size <= off) {
-			if (sd->feed_whole) {
-				sd->feed_fd = pea_close(sd->feed_fd);
+			if (la->feed_whole) {
+				feed_close(sd, la);
 				return 0;
 			}
-			if (!block)
+			feed_set_full(sd, la, false);
+			if (!whole)
 				return 0;
 			return pea_error_new(err, EIO,
 					     "%s: layer '%s' was streamed but never verified",
-					     d->description, sd->feed_digest);
+					     d->description, la->digest);
 		}
-		n = splice(sd->feed_src, &off, sd->feed_fd, NULL, (size_t)(st.st_size - off),
+		n = splice(la->feed_src, &off, la->feed_fd, NULL, (size_t)(st.st_size - off),
 			   SPLICE_F_NONBLOCK);
 		if (n > 0) {
-			sd->feed_off = (uint64_t)off;
+			la->feed_off = (uint64_t)off;
 			continue;
 		}
 		if (n < 0 && errno == EPIPE) {
 			/* the apply stopped reading: its exit status says why */
-			sd->feed_fd = pea_close(sd->feed_fd);
+			feed_close(sd, la);
 			return 0;
 		}
 		if (n == 0 || errno != EAGAIN)
 			return pea_error_errno(err, "%s: feeding layer '%s' to pea-storage",
-					       d->description, sd->feed_digest);
-		if (!block) {
-			sd->feed_full = true;
-			return 0;
-		}
-		if (blob_interrupted())
-			return pea_error_new(err, ECANCELED, "interrupted");
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-			return pea_error_errno(err, "poll");
+					       d->description, la->digest);
+		feed_set_full(sd, la, true);
+		return 0;
 	}
 	return 0;
 }
 
+static int read_diff_ids(const char *path, char ***ret, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *cfg = NULL;
+	struct json_object *rootfs = NULL;
+
+	if (pea_json_parse_file_at(AT_FDCWD, path, STORE_CONFIG_MAX, &cfg, err) < 0 ||
+	    pea_json_get_object_opt(cfg, "", "rootfs", &rootfs, err) < 0 ||
+	    (rootfs && pea_json_get_strv_opt(rootfs, "rootfs", "diff_ids", ret, err) < 0))
+		return pea_error_wrap(err, "image config");
+	if (!*ret)
+		*ret = xnew(char *, 1);
+	return 0;
+}
+
 /*
- * Start the apply of the next layer: from its staged file when it is whole,
- * else fed from the file while it downloads. 1: its blob has not started yet.
+ * Each layer's chain id from the config's diff IDs: chainID(L0) = diffID(L0),
+ * chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)). 1: no config yet.
  */
-static int start_next(struct image_dest *d, bool block, struct pea_error **err)
+static int chain_layers(struct image_dest *d, bool whole, struct pea_error **err)
 {
 	struct store_dest *sd = sd_of(d);
-	const char *digest = sd->order[sd->next], *file = staged_file(sd, digest);
-	const struct growing *g = file ? NULL : growing_find(sd, digest);
+	const char *cfg;
+	_cleanup_strv_ char **want = NULL;
+	char prev[PEA_DIGEST_MAX] = "";
+
+	if (sd->chained)
+		return 0;
+	cfg = sd->config_digest ? staged_file(sd, sd->config_digest) : NULL;
+	if (!cfg) {
+		if (!whole && sd->config_digest)
+			return 1;
+		return pea_error_new(err, ENOENT, "%s: the config was not fetched", d->description);
+	}
+	if (read_diff_ids(cfg, &want, err) < 0)
+		return pea_error_wrap(err, "%s", d->description);
+	if (pea_strv_length(want) != sd->nlayers)
+		return pea_error_new(err, EINVAL,
+				     "%s: the config lists %zu diff IDs for %zu layers",
+				     d->description, pea_strv_length(want), sd->nlayers);
+	for (size_t i = 0; i < sd->nlayers; i++) {
+		struct layer_apply *la = &sd->layers[i];
+
+		if (!checkable_digest(want[i]))
+			return pea_error_new(err, EINVAL,
+					     "%s: the config's diff ID '%s' is not a sha256 digest",
+					     d->description, want[i]);
+		if (i == 0) {
+			snprintf(prev, sizeof(prev), "%s", want[i]);
+		} else {
+			_cleanup_free_ char *text = xasprintf("%s %s", prev, want[i]);
+
+			pea_digest_buffer("sha256", text, strlen(text), prev);
+		}
+		la->want = xstrdup(want[i]);
+		la->chain_id = xstrdup(prev + strlen("sha256:"));
+	}
+	sd->chained = true;
+	return 0;
+}
+
+static char **apply_args(const struct store_dest *sd, size_t i, const char *file)
+{
+	const struct layer_apply *la = &sd->layers[i];
+	char **args = NULL;
+
+	pea_strv_push(&args, "layer");
+	pea_strv_push(&args, "apply");
+	if (i > 0) {
+		pea_strv_push(&args, "--parent");
+		pea_strv_push(&args, sd->layers[i - 1].chain_id);
+	}
+	pea_strv_push(&args, "--diff-id");
+	pea_strv_push(&args, la->want);
+	if (checkable_digest(la->digest)) {
+		pea_strv_push(&args, "--digest");
+		pea_strv_push(&args, la->digest);
+	}
+	pea_strv_push(&args, "--wait-parent");
+	pea_strv_push(&args, file ? file : "-");
+	return args;
+}
+
+/*
+ * Start a layer's apply: from its staged file when it is whole, else fed from
+ * the file while it downloads. 1: its blob has not started yet.
+ */
+static int start_layer(struct image_dest *d, size_t i, bool whole, struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+	struct layer_apply *la = &sd->layers[i];
+	const char *file = staged_file(sd, la->digest);
+	const struct growing *g = file ? NULL : growing_find(sd, la->digest);
 	_cleanup_strv_ char **args = NULL;
 	int pipefd[2] = { -1, -1 };
 	int r;
 
 	if (!file && !g) {
-		if (!block)
+		if (!whole)
 			return 1;
 		return pea_error_new(err, ENOENT, "%s: layer '%s' was not fetched", d->description,
-				     digest);
+				     la->digest);
 	}
-	pea_strv_push(&args, "layer");
-	pea_strv_push(&args, "apply");
-	if (sd->next > 0) {
-		pea_strv_push(&args, "--parent");
-		pea_strv_push(&args, sd->layer_ids[sd->next - 1]);
-	}
-	if (checkable_digest(digest)) {
-		pea_strv_push(&args, "--digest");
-		pea_strv_push(&args, digest);
-	}
-	pea_strv_push(&args, file ? file : "-");
+	args = apply_args(sd, i, file);
 	if (!file) {
 		if (pipe2(pipefd, O_CLOEXEC) < 0)
 			return pea_error_errno(err, "pipe");
 		fcntl(pipefd[1], F_SETPIPE_SZ, 1 << 20);
 	}
-	r = store_start_in(&sd->target, args, pipefd[0], -1, &sd->job, err);
+	r = store_start_in(&sd->target, args, pipefd[0], -1, &la->job, err);
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);
 	if (r < 0) {
 		if (pipefd[1] >= 0)
 			close(pipefd[1]);
-		store_job_clear(&sd->job);
+		store_job_clear(&la->job);
 		return pea_error_wrap(err, "%s", d->description);
 	}
-	sd->job_running = true;
+	la->started = la->running = true;
+	watch(sd, la->job.pidfd, EPOLLIN, EPOLL_CTL_ADD);
 	if (!file) {
 		fcntl(pipefd[1], F_SETFL, O_NONBLOCK);
-		sd->feed_fd = pipefd[1];
-		sd->feed_src = g->fd;
-		sd->feed_off = 0;
-		sd->feed_whole = false;
-		free(sd->feed_digest);
-		sd->feed_digest = xstrdup(digest);
+		la->feed_fd = pipefd[1];
+		la->feed_src = g->fd;
+		la->feed_off = 0;
+		la->feed_whole = false;
+		la->feed_full = false;
+		watch(sd, la->feed_fd, 0, EPOLL_CTL_ADD);
 	}
 	return 0;
 }
 
-/*
- * Apply what can be: feed the running apply, wait for it (block) or look at
- * it, then start the next layer once its blob is here or on its way. With
- * block, go on until every layer is applied (all blobs must be whole then).
- */
-static int advance(struct image_dest *d, bool block, struct pea_error **err)
+/* The error of a failed apply, in the copy's words. */
+static int layer_error(struct image_dest *d, struct layer_apply *la, struct pea_error **err)
+{
+	const char *m = *err ? strstr((*err)->message, "the layer's diff id is '") : NULL;
+
+	if (m) {
+		char got[PEA_DIGEST_MAX] = "";
+
+		sscanf(m, "the layer's diff id is '%135[^']'", got);
+		pea_error_release(err);
+		return pea_error_new(err, EBADMSG,
+				     "%s: layer '%s' unpacks to '%s', but the config says '%s'",
+				     d->description, la->digest, got, la->want);
+	}
+	/* pea-storage checked the digest (--digest) and refused the blob */
+	if (pea_error_is(*err, EBADMSG))
+		return pea_error_wrap(err, "%s: blob '%s': digest mismatch", d->description,
+				      la->digest);
+	return pea_error_wrap(err, "%s: layer '%s'", d->description, la->digest);
+}
+
+/* Reap an apply that ended (or wait for it, block). 1: still running. */
+static int finish_layer(struct image_dest *d, struct layer_apply *la, bool block,
+			struct pea_error **err)
 {
 	struct store_dest *sd = sd_of(d);
-	size_t n = pea_strv_length(sd->order);
+	_cleanup_json_ struct json_object *rec = NULL;
+	int r;
 
-	while (!sd->failed) {
-		if (sd->job_running) {
-			_cleanup_json_ struct json_object *rec = NULL;
-			int r = feed_pump(d, block, err);
+	r = store_finish(&la->job, block, &rec, err);
+	if (r == 1)
+		return 1;
+	watch(sd, la->job.pidfd, 0, EPOLL_CTL_DEL);
+	la->running = false;
+	feed_close(sd, la);
+	store_job_clear(&la->job);
+	if (r < 0 || applied(d, la, rec, err) < 0)
+		return layer_error(d, la, err);
+	return 0;
+}
 
-			if (r < 0) {
-				sd->failed = true;
-				return -EIO;
-			}
-			if (sd->feed_fd >= 0)
-				return 0; /* more to come */
-			r = store_finish(&sd->job, block, &rec, err);
-			if (r == 1)
-				return 0;
-			sd->job_running = false;
-			store_job_clear(&sd->job);
-			if (r < 0 || applied(d, rec, err) < 0) {
-				sd->failed = true;
-				/* pea-storage checked the digest (--digest) and refused the blob */
-				if (pea_error_is(*err, EBADMSG))
-					return pea_error_wrap(err, "%s: blob '%s': digest mismatch",
-							      d->description, sd->order[sd->next]);
-				return pea_error_wrap(err, "%s: layer '%s'", d->description,
-						      sd->order[sd->next]);
-			}
+/*
+ * Stop every apply: those still fed (they cannot have committed, their stream
+ * has not ended) are killed; the others end on their own (pea-storage fails
+ * an apply at once when its parent's fails or is killed, and bounds every
+ * wait), and each is reaped, so that what this copy added is known. A
+ * failure of a layer below failed replaces *err: it is the cause of those above.
+ */
+static void stop_all(struct image_dest *d, size_t failed, struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+	bool killed = false;
+
+	for (size_t k = 0; k < sd->nlayers; k++) {
+		struct layer_apply *la = &sd->layers[k];
+
+		if (la->running && la->feed_fd >= 0 && la->job.pid > 0) {
+			kill(la->job.pid, SIGKILL);
+			la->killed = killed = true;
 		}
-		if (sd->next >= n)
-			return 0;
-		{
-			int r = start_next(d, block, err);
+		feed_close(sd, la);
+	}
+	for (size_t k = 0; k < sd->nlayers; k++) {
+		_cleanup_error_ struct pea_error *e = NULL;
 
-			if (r == 1)
-				return 0;
-			if (r < 0) {
-				sd->failed = true;
-				return -EIO;
-			}
+		if (sd->layers[k].running && finish_layer(d, &sd->layers[k], true, &e) < 0 &&
+		    !sd->layers[k].killed && err && (!*err || k < failed)) {
+			pea_error_free(*err);
+			*err = TAKE_PTR(e);
+			failed = k;
 		}
 	}
-	return pea_error_new(err, EIO, "%s: an earlier layer failed", d->description);
+	if (killed) {
+		/* an open of the store removes what the killed applies left in its staging */
+		char *args[] = { (char *)"status", NULL };
+
+		if (store_run(&sd->target, args, -1, NULL, NULL) < 0)
+			log_warning("%s: cannot clean the store after a failed copy, ignoring",
+				    d->description);
+	}
+}
+
+/* The lowest layer not applied yet. */
+static size_t lowest_pending(const struct store_dest *sd)
+{
+	size_t i = 0;
+
+	while (i < sd->nlayers && sd->layers[i].done)
+		i++;
+	return i;
+}
+
+/* Layer i failed (its error in *err): every apply stops. */
+static int fail_at(struct image_dest *d, size_t i, struct pea_error **err)
+{
+	sd_of(d)->failed = true;
+	stop_all(d, i, err);
+	return -EIO;
+}
+
+/*
+ * One turn without waiting: start the apply of every layer whose blob is here
+ * or on its way (once the config gave the chain ids; the lowest layer not
+ * applied always, the others up to STORE_MAX_APPLIES at once), feed them, and
+ * reap those that ended. A layer that failed stops all the applies.
+ */
+static int advance_once(struct image_dest *d, bool whole, struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+	size_t running = 0, low = lowest_pending(sd);
+	int r;
+
+	for (size_t i = 0; i < sd->nlayers; i++)
+		running += sd->layers[i].running;
+	for (size_t i = low; i < sd->nlayers; i++) {
+		if (sd->layers[i].started)
+			continue;
+		if (i != low && running >= STORE_MAX_APPLIES)
+			break;
+		r = start_layer(d, i, whole, err);
+		if (r < 0)
+			return fail_at(d, i, err);
+		running += r == 0;
+	}
+	for (size_t i = 0; i < sd->nlayers; i++) {
+		struct layer_apply *la = &sd->layers[i];
+
+		if (la->running && feed_pump(d, la, whole, err) < 0)
+			return fail_at(d, i, err);
+	}
+	for (size_t i = 0; i < sd->nlayers; i++) {
+		struct layer_apply *la = &sd->layers[i];
+
+		if (la->running && finish_layer(d, la, false, err) < 0)
+			return fail_at(d, i, err);
+	}
+	return 0;
+}
+
+static bool all_done(const struct store_dest *sd)
+{
+	return lowest_pending(sd) == sd->nlayers;
+}
+
+/*
+ * Apply what can be now; with whole (every blob is here), go on until every
+ * layer is applied, waiting on the applies' pidfds and full pipes together.
+ */
+static int advance(struct image_dest *d, bool whole, struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+	int r;
+
+	if (sd->image_exists || !sd->planned)
+		return 0;
+	if (sd->failed)
+		return pea_error_new(err, EIO, "%s: an earlier layer failed", d->description);
+	r = chain_layers(d, whole, err);
+	if (r == 1)
+		return 0;
+	if (r < 0) {
+		return fail_at(d, 0, err);
+	}
+	for (;;) {
+		struct epoll_event ev[8];
+
+		if (advance_once(d, whole, err) < 0)
+			return -EIO;
+		if (!whole || all_done(sd))
+			return 0;
+		if (blob_interrupted()) {
+			pea_error_new(err, ECANCELED, "interrupted");
+			return fail_at(d, 0, err);
+		}
+		if (epoll_wait(sd->epfd, ev, ARRAY_SIZE(ev), 1000) < 0 && errno != EINTR) {
+			pea_error_errno(err, "epoll_wait");
+			return fail_at(d, 0, err);
+		}
+	}
 }
 
 static int store_begin(struct image_dest *d, const struct manifest *m, struct pea_error **err)
 {
 	struct store_dest *sd = sd_of(d);
 
-	if (sd->order)
+	if (sd->planned)
 		return 0;
-	for (size_t i = 0; i < m->nlayers; i++)
-		pea_strv_push(&sd->order, m->layers[i].digest);
-	if (!sd->order)
-		sd->order = xnew(char *, 1);
+	sd->planned = true;
+	sd->config_digest = xstrdup(m->config.digest);
+	sd->nlayers = m->nlayers;
+	sd->layers = xnew(struct layer_apply, m->nlayers + 1);
+	for (size_t i = 0; i < m->nlayers; i++) {
+		struct layer_apply *la = &sd->layers[i];
+
+		la->digest = xstrdup(m->layers[i].digest);
+		la->job.pidfd = la->job.outfd = la->job.errfd = -1;
+		la->feed_fd = la->feed_src = -1;
+	}
 	return 0;
 }
 
@@ -628,8 +880,9 @@ static int store_blob_ready(struct image_dest *d, const struct descriptor *desc,
 {
 	struct store_dest *sd = sd_of(d);
 
-	if (sd->feed_fd >= 0 && strcmp(desc->digest, sd->feed_digest) == 0)
-		sd->feed_whole = true; /* verified: the rest goes in, then EOF */
+	for (size_t i = 0; i < sd->nlayers; i++)
+		if (sd->layers[i].feed_fd >= 0 && strcmp(desc->digest, sd->layers[i].digest) == 0)
+			sd->layers[i].feed_whole = true; /* verified: the rest goes in, then EOF */
 	if (keep_blob(d, desc->digest, name, err) < 0)
 		return -EIO;
 	return advance(d, false, err);
@@ -641,12 +894,9 @@ static int store_tick(struct image_dest *d, int *ret_fd, short *ret_events, stru
 
 	if (advance(d, false, err) < 0)
 		return -EIO;
+	/* readable when an apply ends or a full pipe can take more */
 	*ret_events = POLLIN;
-	*ret_fd = sd->job_running && sd->feed_fd < 0 ? sd->job.pidfd : -1;
-	if (sd->feed_fd >= 0 && sd->feed_full) {
-		*ret_fd = sd->feed_fd; /* wake up when the apply has read some */
-		*ret_events = POLLOUT;
-	}
+	*ret_fd = sd->epfd;
 	return 0;
 }
 
@@ -656,68 +906,39 @@ static int store_put_blob(struct image_dest *d, const struct descriptor *desc, e
 	return keep_blob(d, desc->digest, name, err);
 }
 
+/* Undo a failed copy: every apply stopped, then every layer it added removed, top first. */
 static void rollback(struct image_dest *d)
 {
 	struct store_dest *sd = sd_of(d);
 
-	if (sd->feed_fd >= 0) {
-		/* a layer still streaming is not whole: stop its apply before it ends */
-		if (sd->job.pid > 0)
-			kill(sd->job.pid, SIGKILL);
-		sd->feed_fd = pea_close(sd->feed_fd);
-	}
-	if (sd->job_running) {
-		_cleanup_json_ struct json_object *rec = NULL;
+	stop_all(d, sd->nlayers, NULL);
+	for (size_t n = sd->nlayers; n > 0; n--) {
+		struct layer_apply *la = &sd->layers[n - 1];
+		char *args[] = { (char *)"layer", (char *)"rm", la->id, NULL };
 
-		/* let a running apply finish: its layer is then removed like the others */
-		if (store_finish(&sd->job, true, &rec, NULL) == 0)
-			applied(d, rec, NULL);
-		sd->job_running = false;
-		store_job_clear(&sd->job);
-	}
-	for (size_t n = pea_strv_length(sd->created); n > 0; n--) {
-		char *args[] = { (char *)"layer", (char *)"rm", sd->created[n - 1], NULL };
-
+		if (!la->created)
+			continue;
 		if (store_run(&sd->target, args, -1, NULL, NULL) < 0)
 			log_warning("cannot remove layer '%s' after a failed copy, ignoring",
-				    sd->created[n - 1]);
+				    la->id);
+		la->created = false;
 	}
-	sd->created = pea_strv_free(sd->created);
 }
 
-static int read_diff_ids(const char *path, char ***ret, struct pea_error **err)
-{
-	_cleanup_json_ struct json_object *cfg = NULL;
-	struct json_object *rootfs = NULL;
-
-	if (pea_json_parse_file_at(AT_FDCWD, path, STORE_CONFIG_MAX, &cfg, err) < 0 ||
-	    pea_json_get_object_opt(cfg, "", "rootfs", &rootfs, err) < 0 ||
-	    (rootfs && pea_json_get_strv_opt(rootfs, "rootfs", "diff_ids", ret, err) < 0))
-		return pea_error_wrap(err, "image config");
-	if (!*ret)
-		*ret = xnew(char *, 1);
-	return 0;
-}
-
-static int check_diff_ids(struct image_dest *d, const struct manifest *m, const char *cfg,
-			  struct pea_error **err)
+static int check_diff_ids(struct image_dest *d, const struct manifest *m, struct pea_error **err)
 {
 	struct store_dest *sd = sd_of(d);
-	_cleanup_strv_ char **want = NULL;
 
-	if (read_diff_ids(cfg, &want, err) < 0)
-		return pea_error_wrap(err, "%s", d->description);
-	if (pea_strv_length(want) != m->nlayers)
-		return pea_error_new(err, EINVAL,
-				     "%s: the config lists %zu diff IDs for %zu layers",
-				     d->description, pea_strv_length(want), m->nlayers);
-	for (size_t i = 0; i < m->nlayers; i++)
-		if (strcmp(sd->diff_ids[i], want[i]) != 0)
+	if (m->nlayers != sd->nlayers)
+		return pea_error_new(err, EINVAL, "%s: the manifest changed: %zu layers, not %zu",
+				     d->description, m->nlayers, sd->nlayers);
+	for (size_t i = 0; i < sd->nlayers; i++)
+		if (strcmp(sd->layers[i].diff_id, sd->layers[i].want) != 0)
 			return pea_error_new(err, EBADMSG,
 					     "%s: layer '%s' unpacks to '%s', but the config says "
 					     "'%s'",
-					     d->description, m->layers[i].digest, sd->diff_ids[i],
-					     want[i]);
+					     d->description, m->layers[i].digest,
+					     sd->layers[i].diff_id, sd->layers[i].want);
 	return 0;
 }
 
@@ -726,13 +947,17 @@ static int record_image(struct image_dest *d, const struct manifest *m, const ch
 {
 	struct store_dest *sd = sd_of(d);
 	_cleanup_free_ char *man = xasprintf("%s/manifest", d->staging_path);
-	_cleanup_free_ char *layers = pea_strv_join(sd->layer_ids, ",");
+	_cleanup_strv_ char **ids = NULL;
+	_cleanup_free_ char *layers = NULL;
 	_cleanup_strv_ char **args = NULL;
 	_cleanup_json_ struct json_object *rec = NULL;
 	const char *cfg = staged_file(sd, m->config.digest), *id = NULL;
 
 	if (!cfg)
 		return pea_error_new(err, ENOENT, "%s: the config was not fetched", d->description);
+	for (size_t i = 0; i < sd->nlayers; i++)
+		pea_strv_push(&ids, sd->layers[i].id);
+	layers = ids ? pea_strv_join(ids, ",") : xstrdup("");
 	if (write_temp_file_at(AT_FDCWD, man, buf, len, err) < 0)
 		return -EIO;
 	pea_strv_push(&args, "image");
@@ -763,7 +988,6 @@ static int store_put_manifest(struct image_dest *d, const char *buf, size_t len,
 {
 	struct store_dest *sd = sd_of(d);
 	_cleanup_(manifest_free_p) struct manifest *m = NULL;
-	const char *cfg;
 
 	if (!top)
 		return pea_error_new(err, ENOTSUP,
@@ -782,17 +1006,15 @@ static int store_put_manifest(struct image_dest *d, const char *buf, size_t len,
 	}
 	if (manifest_parse(buf, len, type, &m, err) < 0)
 		return -EINVAL;
-	if (!sd->order)
+	if (!sd->planned)
 		store_begin(d, m, err);
-	cfg = staged_file(sd, m->config.digest);
-	if (!cfg)
-		return pea_error_new(err, ENOENT, "%s: the config was not fetched", d->description);
-	if (advance(d, true, err) < 0 || check_diff_ids(d, m, cfg, err) < 0 ||
+	if (advance(d, true, err) < 0 || check_diff_ids(d, m, err) < 0 ||
 	    record_image(d, m, buf, len, digest, err) < 0) {
 		rollback(d);
 		return -EIO;
 	}
-	sd->created = pea_strv_free(sd->created); /* they belong to the image now */
+	for (size_t i = 0; i < sd->nlayers; i++)
+		sd->layers[i].created = false; /* they belong to the image now */
 	return 0;
 }
 
@@ -826,22 +1048,29 @@ void store_dest_free(struct image_dest *d)
 
 	if (!sd)
 		return;
-	sd->feed_fd = pea_close(sd->feed_fd);
-	free(sd->feed_digest);
+	for (size_t i = 0; i < sd->nlayers; i++) {
+		struct layer_apply *la = &sd->layers[i];
+
+		feed_close(sd, la);
+		store_job_clear(&la->job);
+		free(la->digest);
+		free(la->want);
+		free(la->chain_id);
+		free(la->id);
+		free(la->diff_id);
+	}
+	free(sd->layers);
+	free(sd->config_digest);
 	for (size_t i = 0; i < sd->ngrowing; i++) {
 		close(sd->growing[i].fd);
 		free(sd->growing[i].digest);
 	}
 	free(sd->growing);
-	store_job_clear(&sd->job);
+	sd->epfd = pea_close(sd->epfd);
 	store_target_free(&sd->target);
 	free(sd->existing_id);
 	pea_strv_free(sd->staged_digests);
 	pea_strv_free(sd->staged_files);
-	pea_strv_free(sd->order);
-	pea_strv_free(sd->layer_ids);
-	pea_strv_free(sd->diff_ids);
-	pea_strv_free(sd->created);
 	free(sd);
 	d->priv = NULL;
 }
@@ -851,12 +1080,14 @@ int store_dest_open(const struct image_name *name, const struct transport_contex
 {
 	struct store_dest *sd = xnew(struct store_dest, 1);
 
-	sd->job.pidfd = sd->job.outfd = sd->job.errfd = -1;
-	sd->feed_fd = sd->feed_src = -1;
+	sd->epfd = -1;
 	d->ops = &store_dest_ops;
 	d->single_image_only = true;
 	d->priv = sd;
 	d->is_store = true;
+	sd->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sd->epfd < 0)
+		return pea_error_errno(err, "epoll_create1");
 	if (store_target_parse(name->path, false, &sd->target, err) < 0)
 		return -EINVAL;
 	if (make_temp_dir(ctx, "store", &d->staging_path, err) < 0)

@@ -122,8 +122,8 @@ setup() {
 		--image-parallel-copies=1 "docker://$IMG_SLOW_ADDR/s/stream" "${STORE}stream"
 	assert_equal "$(grep -c 'layer apply' "$TEST_DIR/calls")" 3
 	# the bottom one at least, and one above it (each takes over a second to arrive)
-	grep -q ' layer apply --digest sha256:[0-9a-f]\{64\} -$' "$TEST_DIR/calls"
-	grep -q ' layer apply --parent [0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} -$' "$TEST_DIR/calls"
+	grep -q ' layer apply --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-parent -$' "$TEST_DIR/calls"
+	grep -q ' layer apply --parent [0-9a-f]\{64\} --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-parent -$' "$TEST_DIR/calls"
 	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
 	cfg="$(img_blob_path "$TEST_DIR/img" "$(jq -r .config.digest "$m")")"
 	run -0 "${ST[@]}" image inspect docker.io/library/stream:latest
@@ -143,6 +143,80 @@ setup() {
 	assert_equal "$(jq -r .result.digest <<<"$output")" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")"
 	run -0 "${ST[@]}" check
 	assert_equal "$(jq -r .result.ok <<<"$output")" true
+}
+
+@test "layers applied at the same time: the same image as applied one after the other" {
+	# the bottom layer's apply waits until an apply above it has started: applies
+	# that ran one after the other would never get there (it gives up after 20 s)
+	printf '#!/bin/sh\necho "$*" >>"%s/calls"\ncase "$*" in *"layer apply --diff-id"*)\n\ti=0\n\twhile ! grep -q "layer apply --parent" "%s/calls"; do\n\t\ti=$((i + 1)); [ $i -lt 400 ] || exit 9; sleep 0.05\n\tdone ;;\nesac\nexec "%s" "$@"\n' \
+		"$TEST_DIR" "$TEST_DIR" "$PEA_STORAGE" >"$TEST_DIR/wrap"
+	chmod +x "$TEST_DIR/wrap"
+	img_build_layout "$TEST_DIR/img" amd64 3 512
+	registry_push_oci "$TEST_DIR/img" s/par:latest
+	PEA_STORAGE="$TEST_DIR/wrap" run -0 "${I[@]}" copy -q --src-tls-verify=false \
+		"docker://$REGISTRY_ADDR/s/par" "${STORE}par"
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	cfg="$(img_blob_path "$TEST_DIR/img" "$(jq -r .config.digest "$m")")"
+	mapfile -t diffs < <(jq -r '.rootfs.diff_ids[]' "$cfg")
+	mapfile -t blobs < <(jq -r '.layers[].digest' "$m")
+	# the same layers applied by hand, one after the other, in another store
+	SEQ=("$PEA_STORAGE" --root "$TEST_DIR/seq" --runroot "$TEST_DIR/seqrun" --storage-driver vfs)
+	parent=()
+	for k in 0 1 2 3; do
+		# the pull named each layer's parent by its chain id before it was there
+		grep -q -- " layer apply ${parent[*]}${parent[*]:+ }--diff-id ${diffs[k]} " "$TEST_DIR/calls"
+		run -0 "${SEQ[@]}" layer apply "${parent[@]}" "$(img_blob_path "$TEST_DIR/img" "${blobs[k]}")"
+		seq[k]="$(jq -r .result.id <<<"$output")"
+		parent=(--parent "${seq[k]}")
+	done
+	run -0 "${ST[@]}" image inspect docker.io/library/par:latest
+	assert_equal "$(jq -r .result.digest <<<"$output")" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")"
+	mapfile -t layers < <(jq -r '.result.layers[]' <<<"$output")
+	assert_equal "${#layers[@]}" 4
+	for k in 0 1 2 3; do
+		assert_equal "${layers[k]}" "${seq[k]}"
+		run -0 "${ST[@]}" layer inspect "${layers[k]}"
+		got="$output"
+		run -0 "${SEQ[@]}" layer inspect "${seq[k]}"
+		assert_equal "$(jq -c '.result | [.parent, .diff_id, .compressed_digest, .size]' <<<"$got")" \
+			"$(jq -c '.result | [.parent, .diff_id, .compressed_digest, .size]' <<<"$output")"
+		assert_equal "$(jq -r .result.diff_id <<<"$got")" "${diffs[k]}"
+		assert_equal "$(img_tree_digest "$(jq -r .result.path <<<"$got")")" \
+			"$(img_tree_digest "$(jq -r .result.path <<<"$output")")"
+	done
+	run -0 "${ST[@]}" check
+	assert_equal "$(jq -r .result.ok <<<"$output")" true
+	assert_equal "$(find "$TEST_DIR/root/staging" -mindepth 1 | wc -l)" 0
+}
+
+@test "a bad blob in a middle layer: its error, no layer above it, no apply left, no litter" {
+	img_build_layout "$TEST_DIR/img" amd64 3 1024
+	registry_push_oci "$TEST_DIR/img" s/badmid:latest
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	mid="$(jq -r '.layers[1].digest' "$m")"
+	f="$REGISTRY_DIR/data/docker/registry/v2/blobs/sha256/${mid:7:2}/${mid#sha256:}/data"
+	# its last bytes: the layer streams into its apply to its end, only the digest tells,
+	# while the applies above it wait for it
+	printf 'XXXX' | dd of="$f" bs=1 seek="$(($(stat -c %s "$f") - 4))" conv=notrunc status=none
+	run -1 timeout -k 5 120 "${I[@]}" copy -q --src-tls-verify=false \
+		"docker://$REGISTRY_ADDR/s/badmid" "${STORE}badmid"
+	assert_output --partial "blob '$mid': digest mismatch"
+	assert_equal "${#lines[@]}" 1
+	run -1 pgrep -f -- "--root $TEST_DIR/root"
+	run -0 "${ST[@]}" layer ls
+	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+	run -0 "${ST[@]}" image ls
+	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+	assert_equal "$(find "$TEST_DIR/root/staging" "$TEST_DIR/root/vfs" -mindepth 1 | wc -l)" 0
+	run -0 "${ST[@]}" check
+	assert_equal "$(jq -r .result.ok <<<"$output")" true
+	# the blob put right: the pull goes through
+	img_build_layout "$TEST_DIR/img2" amd64 3 64
+	registry_push_oci "$TEST_DIR/img2" s/goodmid:latest
+	run -0 timeout -k 5 120 "${I[@]}" copy -q --src-tls-verify=false \
+		"docker://$REGISTRY_ADDR/s/goodmid" "${STORE}goodmid"
+	run -0 "${ST[@]}" image inspect docker.io/library/goodmid:latest
+	assert_equal "$(jq -r '.result.layers | length' <<<"$output")" 4
 }
 
 @test "a bottom layer with a bad digest is never applied" {
