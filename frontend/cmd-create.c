@@ -26,6 +26,7 @@
 #include "frontend/images.h"
 #include "frontend/network.h"
 #include "frontend/records.h"
+#include "frontend/security-run.h"
 #include "frontend/volumes-run.h"
 
 #define MEMORY_MIN (6ll << 20)
@@ -96,6 +97,7 @@ static const struct option create_longopts[] = {
 	{ "expose", required_argument, NULL, OPT_EXPOSE },
 	{ "mount", required_argument, NULL, OPT_MOUNT },
 	{ "volumes-from", required_argument, NULL, OPT_VOLUMES_FROM },
+	SECRES_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -142,7 +144,7 @@ static const char create_usage[] =
 	"                            bind-nonrecursive), volume (source, target, readonly,\n"
 	"                            volume-nocopy) or tmpfs (target, tmpfs-size, tmpfs-mode)\n"
 	"      --volumes-from=CTR[:ro|rw]  the volumes and binds of another container\n"
-	"  -w, --workdir=DIR         working directory of the process\n"
+	"  -w, --workdir=DIR         working directory of the process\n" SECRES_USAGE
 	"      --help                print this help\n";
 
 struct create_opts {
@@ -156,6 +158,7 @@ struct create_opts {
 	struct json_object *volumes; /* [{source, destination, options}] */
 	struct json_object *tmpfs;   /* [{destination, options}] */
 	char **volumes_from;
+	struct json_object *sec; /* security-run.h */
 	bool read_only;
 	long long memory;
 	long long pids_limit;
@@ -189,6 +192,7 @@ static void create_opts_clear(struct create_opts *o)
 	json_object_put(o->volumes);
 	json_object_put(o->tmpfs);
 	pea_strv_free(o->volumes_from);
+	json_object_put(o->sec);
 	free(o->pull);
 	free(o->stop_signal);
 	pea_strv_free(o->labels);
@@ -703,7 +707,9 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 	case 't':
 		return pea_error_new(err, ENOTSUP, "-t/--tty is not supported yet");
 	default:
-		return pea_error_new(err, EINVAL, "unknown option");
+		if (!o->sec)
+			o->sec = json_object_new_object();
+		return secres_parse(o->sec, c, arg, err);
 	}
 }
 
@@ -758,7 +764,7 @@ static int resolve_process(struct create_opts *o, char **cmd, struct json_object
 			   struct json_object *opts, struct pea_error **err)
 {
 	_cleanup_strv_ char **entry = NULL, **args = NULL, **env = NULL, **ienv = NULL;
-	_cleanup_strv_ char **icmd = NULL;
+	_cleanup_strv_ char **icmd = NULL, **hostenv = NULL;
 	const char *iwd = NULL, *iuser = NULL, *istop = NULL;
 
 	if (icfg) {
@@ -789,6 +795,10 @@ static int resolve_process(struct create_opts *o, char **cmd, struct json_object
 	pea_strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	pea_strv_push(&env, "TERM=xterm");
 	pea_strv_push(&env, "container=pea");
+	/* podman's order: defaults, --env-host, the image's, then -e */
+	hostenv = o->sec ? secres_host_env(o->sec) : NULL;
+	for (size_t i = 0; hostenv && hostenv[i]; i++)
+		env_set(&env, hostenv[i]);
 	ienv = json_strv(icfg, "Env");
 	for (size_t i = 0; ienv && ienv[i]; i++)
 		env_set(&env, ienv[i]);
@@ -861,6 +871,8 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 	json_object_object_add(j, "add_host", strv_to_json(o->add_host));
 	json_object_object_add(j, "stop_timeout", json_object_new_int(o->stop_timeout));
 	json_object_object_add(j, "labels", strv_to_json(o->labels));
+	if (o->sec)
+		json_object_object_add(j, "security", json_object_get(o->sec));
 	return j;
 }
 
@@ -991,6 +1003,8 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	if (optind >= argc)
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
 	if (validate_network(&o, err) < 0)
+		return -1;
+	if (o.sec && secres_validate(o.sec, o.memory, o.net_mode, err) < 0)
 		return -1;
 	for (size_t i = 0; o.volumes_from && o.volumes_from[i]; i++)
 		if (mounts_volumes_from(g, &o.volumes, o.tmpfs, o.volumes_from[i], err) < 0)

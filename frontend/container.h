@@ -66,6 +66,12 @@ int spec_exec_process(const struct global_options *g, const struct ctr_record *r
 		      char *const *env, const char *cwd, const char *user, char **ret_path,
 		      struct pea_error **err);
 
+/*
+ * The line of the container's passwd or group file (resolved in rootfd) whose
+ * name or id is what: its id and (passwd) group id. -ENOENT when none.
+ */
+int spec_lookup_db(int rootfd, const char *file, const char *what, long *ret_id, long *ret_gid);
+
 /* [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 253 characters. */
 bool container_name_valid(const char *s);
 

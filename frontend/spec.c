@@ -26,6 +26,7 @@
 #include "frontend/frontend.h"
 #include "frontend/network.h"
 #include "frontend/records.h"
+#include "frontend/security-run.h"
 #include "frontend/volumes-run.h"
 
 #define PASSWD_MAX (1u << 20)
@@ -75,7 +76,7 @@ static void add_mount(struct json_object *mounts, const char *dest, const char *
 }
 
 /* A line "name:x:id:gid:..." of passwd/group whose field 0 or 2 matches. */
-static int lookup_db(int rootfd, const char *file, const char *what, long *ret_id, long *ret_gid)
+int spec_lookup_db(int rootfd, const char *file, const char *what, long *ret_id, long *ret_gid)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
@@ -130,7 +131,7 @@ static int resolve_user(int rootfd, const char *spec, long *ret_uid, long *ret_g
 		free(user);
 		user = xstrdup("0");
 	}
-	if (lookup_db(rootfd, "/etc/passwd", user, &uid, &gid) < 0) {
+	if (spec_lookup_db(rootfd, "/etc/passwd", user, &uid, &gid) < 0) {
 		if (!is_number(user))
 			return pea_error_new(err, ENOENT,
 					     "unable to find user %s: no matching "
@@ -143,7 +144,7 @@ static int resolve_user(int rootfd, const char *spec, long *ret_uid, long *ret_g
 		const char *grp = colon + 1;
 		if (is_number(grp))
 			gid = atol(grp);
-		else if (lookup_db(rootfd, "/etc/group", grp, &gid, &dummy) < 0)
+		else if (spec_lookup_db(rootfd, "/etc/group", grp, &gid, &dummy) < 0)
 			return pea_error_new(err, ENOENT,
 					     "unable to find group %s: no matching "
 					     "entries in group file",
@@ -421,7 +422,7 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 	_cleanup_json_ struct json_object *spec = json_object_new_object();
 	_cleanup_close_ int rootfd = -1, dfd = -1;
 	const char *user = "", *text;
-	struct json_object *root, *proc;
+	struct json_object *root, *proc, *sec = NULL;
 	bool read_only = false;
 	long uid = 0, gid = 0;
 
@@ -442,6 +443,9 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 	json_object_object_add(spec, "hostname", json_object_new_string(hostname));
 	json_object_object_add(spec, "mounts", mounts_json(g, r, rundir, etcdir, read_only));
 	json_object_object_add(spec, "linux", linux_json(r, host_net, nspath));
+	if (json_object_object_get_ex(r->opts, "security", &sec) &&
+	    secres_apply_spec(sec, spec, r->id, rootfd, err) < 0)
+		return -1;
 	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return pea_error_errno(err, "open '%s'", bundle);
