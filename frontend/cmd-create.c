@@ -483,8 +483,7 @@ static int parse_network(struct create_opts *o, const char *arg, struct pea_erro
 		}
 		if (colon)
 			*colon = '\0';
-		if (strcmp(p, "bridge") == 0)
-			p = (char *)NETWORK_DEFAULT_NAME;
+		/* "bridge" (the default network) is named by network_defaults() */
 		if (!network_name_valid(p))
 			return pea_error_new(err, EINVAL, "invalid network name '%s'", p);
 		if (!o->networks)
@@ -537,7 +536,7 @@ static int validate_network(struct create_opts *o, struct pea_error **err)
 	/* -p alone means podman's default, the bridge network "podman" */
 	if (nnets == 0) {
 		o->networks = json_object_new_object();
-		json_object_object_add(o->networks, NETWORK_DEFAULT_NAME, json_object_new_object());
+		json_object_object_add(o->networks, "bridge", json_object_new_object());
 		nnets = 1;
 	}
 	if (nnets > 1 && (o->ips || o->mac || o->aliases))
@@ -1002,7 +1001,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return 1;
 	if (optind >= argc)
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
-	if (validate_network(&o, err) < 0)
+	if (validate_network(&o, err) < 0 || network_defaults(g, &o.net_mode, &o.networks, err) < 0)
 		return -1;
 	if (o.sec && secres_validate(o.sec, o.memory, o.net_mode, err) < 0)
 		return -1;

@@ -745,7 +745,7 @@ static int rm_one(struct global_options *g, const char *what, bool force, long t
 		return -1;
 	}
 	name = xstrdup(json_object_get_string(json_object_object_get(net, "name")));
-	if (strcmp(name, NETWORK_DEFAULT_NAME) == 0)
+	if (strcmp(name, network_default_name(g)) == 0)
 		return pea_error_new(err, EPERM,
 				     "default network %s cannot be removed: the default network "
 				     "is always there",
@@ -871,7 +871,7 @@ static int network_prune(struct global_options *g, int argc, char **argv, struct
 		_cleanup_strv_ char **users = NULL;
 		bool ok = false;
 
-		if (strcmp(name, NETWORK_DEFAULT_NAME) == 0)
+		if (strcmp(name, network_default_name(g)) == 0)
 			continue;
 		if (filter_match(n, filters, &ok, err) < 0 || users_of(g, name, &users, err) < 0)
 			return -1;

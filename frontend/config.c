@@ -99,48 +99,49 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-int engine_config_load(const struct global_options *g, struct engine_config *c,
-		       struct pea_error **err)
+char **containers_conf_paths(const struct global_options *g)
 {
-	const char *env = getenv("CONTAINERS_CONF");
+	const char *env = getenv("CONTAINERS_CONF"), *over = getenv("CONTAINERS_CONF_OVERRIDE");
 	struct dirent **names = NULL;
+	char **paths = NULL;
 	int n;
 
-	if (env && *env)
-		return read_one(c, env, err);
-	if (g->bindir) {
-		/* pea's own defaults, installed beside it (PREFIX/share/pea) */
-		_cleanup_free_ char *own = xasprintf("%s/../share/pea/containers.conf", g->bindir);
-		if (read_one(c, own, err) < 0)
-			return -1;
+	if (env && *env) {
+		pea_strv_push(&paths, env);
+		goto override;
 	}
-	if (read_one(c, "/usr/share/containers/containers.conf", err) < 0 ||
-	    read_one(c, "/etc/containers/containers.conf", err) < 0)
-		return -1;
+	/* pea's own defaults, installed beside it (PREFIX/share/pea) */
+	if (g->bindir)
+		pea_strv_push_take(&paths, xasprintf("%s/../share/pea/containers.conf", g->bindir));
+	pea_strv_push(&paths, "/usr/share/containers/containers.conf");
+	pea_strv_push(&paths, "/etc/containers/containers.conf");
 	n = scandir("/etc/containers/containers.conf.d", &names, NULL, by_name);
 	for (int i = 0; i < n; i++) {
 		size_t l = strlen(names[i]->d_name);
-		int r = 0;
-		if (l > 5 && strcmp(names[i]->d_name + l - 5, ".conf") == 0) {
-			_cleanup_free_ char *p =
-				xasprintf("/etc/containers/containers.conf.d/%s", names[i]->d_name);
-			r = read_one(c, p, err);
-		}
-		if (r < 0) {
-			for (; i < n; i++)
-				free(names[i]);
-			free(names);
-			return -1;
-		}
+		if (l > 5 && strcmp(names[i]->d_name + l - 5, ".conf") == 0)
+			pea_strv_push_take(&paths, xasprintf("/etc/containers/containers.conf.d/%s",
+							     names[i]->d_name));
 		free(names[i]);
 	}
 	free(names);
-	if (g->rootless && getenv("HOME")) {
-		_cleanup_free_ char *user =
-			xasprintf("%s/.config/containers/containers.conf", getenv("HOME"));
-		if (read_one(c, user, err) < 0)
+	if (g->rootless && getenv("HOME"))
+		pea_strv_push_take(
+			&paths, xasprintf("%s/.config/containers/containers.conf", getenv("HOME")));
+override:
+	/* podman's CONTAINERS_CONF_OVERRIDE: read last, over everything */
+	if (over && *over)
+		pea_strv_push(&paths, over);
+	return paths;
+}
+
+int engine_config_load(const struct global_options *g, struct engine_config *c,
+		       struct pea_error **err)
+{
+	_cleanup_strv_ char **paths = containers_conf_paths(g);
+
+	for (size_t i = 0; paths && paths[i]; i++)
+		if (read_one(c, paths[i], err) < 0)
 			return -1;
-	}
 	return 0;
 }
 

@@ -6,7 +6,8 @@
  * set; else pea's own (BINDIR/../share/pea/containers.conf), then
  * /usr/share/containers/containers.conf, /etc/containers/containers.conf,
  * /etc/containers/containers.conf.d/NAME.conf, and for an ordinary user
- * ~/.config/containers/containers.conf. Command-line flags win over all.
+ * ~/.config/containers/containers.conf; then CONTAINERS_CONF_OVERRIDE (as
+ * podman). Command-line flags win over all.
  */
 
 struct pea_error;
@@ -24,6 +25,11 @@ int engine_config_parse(struct engine_config *c, const char *text, const char *w
 			struct pea_error **err);
 int engine_config_load(const struct global_options *g, struct engine_config *c,
 		       struct pea_error **err);
+/*
+ * The containers.conf files in the order they are read (missing ones are
+ * skipped by readers), CONTAINERS_CONF_OVERRIDE last when set.
+ */
+char **containers_conf_paths(const struct global_options *g);
 /* The runtime's path ([engine.runtimes] first, then next to pea and PATH), or NULL. */
 char *engine_config_runtime(const struct global_options *g, const struct engine_config *c);
 /* The first conmon_path entry that exists, or NULL. */

@@ -34,6 +34,17 @@ static void cat(char **s, const char *fmt, ...)
 	*s = n;
 }
 
+/* "IP name name" of a line, fields split on blanks; NULL for comments and blank lines. */
+static char **line_fields(const char *line)
+{
+	char **w = pea_strv_split(line, " \t");
+
+	if (w && w[0] && w[0][0] != '#')
+		return w;
+	pea_strv_free(w);
+	return NULL;
+}
+
 /* "NAME:IP" of --add-host, with host-gateway as the gateway. */
 static void add_hosts(char **out, const struct etc_input *in)
 {
@@ -57,16 +68,34 @@ static void add_hosts(char **out, const struct etc_input *in)
 	}
 }
 
+/* Does a line of text name localhost? */
+static bool has_localhost(const char *text)
+{
+	_cleanup_strv_ char **lines = pea_strv_split(text, "\n");
+
+	for (size_t i = 0; lines && lines[i]; i++) {
+		_cleanup_strv_ char **w = line_fields(lines[i]);
+		for (size_t k = 1; w && w[k] && w[k][0] != '#'; k++)
+			if (strcmp(w[k], "localhost") == 0)
+				return true;
+	}
+	return false;
+}
+
 char *etc_hosts_text(const char *host_hosts, const struct etc_input *in)
 {
 	char *out = xstrdup("");
 	const char *name = in->name && strcmp(in->name, in->hostname) != 0 ? in->name : NULL;
+	const char *base = in->base_hosts ? in->base_hosts : in->host_net ? host_hosts : NULL;
 
-	if (in->host_net) {
-		cat(&out, "%s", host_hosts ? host_hosts : "");
+	if (base) {
+		cat(&out, "%s", base);
 		if (*out && out[strlen(out) - 1] != '\n')
 			cat(&out, "\n");
-	} else {
+	}
+	if (base && !has_localhost(base)) {
+		cat(&out, "127.0.0.1\tlocalhost\n::1\tlocalhost\n");
+	} else if (!base) {
 		cat(&out, "127.0.0.1\tlocalhost localhost.localdomain localhost4 "
 			  "localhost4.localdomain4\n"
 			  "::1\tlocalhost localhost.localdomain localhost6 "
@@ -166,18 +195,72 @@ static int write_one(int dfd, const char *name, const char *text, struct pea_err
 	return pea_write_file_atomic_at(dfd, name, text, strlen(text), 0644, err);
 }
 
-int etc_files_write(const char *dir, const struct etc_input *in, struct pea_error **err)
+/* containers.conf's base_hosts_file: a path, the image's /etc/hosts, none (""); NULL: pea's. */
+static int base_hosts(const char *base, const char *rootfs, char **ret, struct pea_error **err)
+{
+	_cleanup_close_ int rootfd = -1, fd = -1;
+	_cleanup_error_ struct pea_error *e = NULL;
+	size_t len;
+
+	*ret = NULL;
+	if (!base)
+		return 0;
+	if (strcmp(base, "none") == 0) {
+		*ret = xstrdup("");
+		return 0;
+	}
+	if (strcmp(base, "image") != 0) {
+		if (pea_read_file_at(AT_FDCWD, base, ETC_FILE_MAX, ret, &len, err) < 0)
+			return pea_error_wrap(err, "containers.conf base_hosts_file");
+		return 0;
+	}
+	rootfd = rootfs ? open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (rootfd < 0 || pea_open_in_root(rootfd, "/etc/hosts", O_RDONLY, 0, &fd, &e) < 0 ||
+	    pea_read_all(fd, ETC_FILE_MAX, ret, &len, &e) < 0)
+		*ret = xstrdup(""); /* an image without /etc/hosts: nothing to start from */
+	return 0;
+}
+
+/* A new vector of a then b. */
+static char **strv_concat(char *const *a, char *const *b)
+{
+	char **v = pea_strv_copy(a);
+
+	for (size_t i = 0; b && b[i]; i++)
+		pea_strv_push(&v, b[i]);
+	return v;
+}
+
+int etc_files_write(const struct global_options *g, const char *dir, const char *rootfs,
+		    const struct etc_input *in, struct pea_error **err)
 {
 	_cleanup_free_ char *hh = NULL, *hr = NULL, *hosts = NULL, *resolv = NULL, *hn = NULL;
+	_cleanup_free_ char *base = NULL;
+	_cleanup_strv_ char **servers = NULL, **search = NULL, **options = NULL;
+	const struct net_config *conf = net_config_get(g, err);
+	struct etc_input mine = *in;
 	_cleanup_close_ int dfd = -1;
 	size_t len;
 
+	if (!conf)
+		return -1;
+	/* containers.conf: base file, host.containers.internal, DNS before the flags (podman) */
+	if (base_hosts(conf->base_hosts_file, rootfs, &base, err) < 0)
+		return -1;
+	mine.base_hosts = base;
+	if (conf->host_containers_internal_ip)
+		mine.gateway = strcmp(conf->host_containers_internal_ip, "none") == 0
+				       ? NULL
+				       : conf->host_containers_internal_ip;
+	servers = mine.dns_servers = strv_concat(conf->dns_servers, in->dns_servers);
+	search = mine.dns_search = strv_concat(conf->dns_searches, in->dns_search);
+	options = mine.dns_options = strv_concat(conf->dns_options, in->dns_options);
 	if (pea_read_file_at(AT_FDCWD, "/etc/hosts", ETC_FILE_MAX, &hh, &len, NULL) < 0)
 		hh = xstrdup("");
 	if (pea_read_file_at(AT_FDCWD, "/etc/resolv.conf", ETC_FILE_MAX, &hr, &len, NULL) < 0)
 		hr = xstrdup("");
-	hosts = etc_hosts_text(hh, in);
-	resolv = etc_resolv_text(hr, in);
+	hosts = etc_hosts_text(hh, &mine);
+	resolv = etc_resolv_text(hr, &mine);
 	hn = xasprintf("%s\n", in->hostname);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -189,17 +272,6 @@ int etc_files_write(const char *dir, const struct etc_input *in, struct pea_erro
 }
 
 /* ---- edits of a running container's files ------------------------------------------ */
-
-/* "IP name name" of a line, fields split on blanks; NULL for comments and blank lines. */
-static char **line_fields(const char *line)
-{
-	char **w = pea_strv_split(line, " \t");
-
-	if (w && w[0] && w[0][0] != '#')
-		return w;
-	pea_strv_free(w);
-	return NULL;
-}
 
 /* Is line "ip names..." (the names in order, blanks aside)? */
 static bool is_entry(const char *line, const char *ip, char *const *names)

@@ -179,6 +179,10 @@ static bool is_hex_id(const char *s)
 
 char *network_dir(const struct global_options *g)
 {
+	const struct net_config *c = net_config_get(g, NULL);
+
+	if (c && c->network_config_dir)
+		return xstrdup(c->network_config_dir);
 	return xasprintf("%s/networks", g->root);
 }
 
@@ -256,22 +260,30 @@ int network_check_json(struct json_object *net, const char *what, struct pea_err
 	return check_subnets(net, what, err);
 }
 
-static struct json_object *default_network(void)
+/* containers.conf's default network (podman's "podman", 10.88.0.0/16). */
+static struct json_object *default_network(const struct net_config *c)
 {
 	struct json_object *n = json_object_new_object(), *subs = json_object_new_array();
 	struct json_object *s = json_object_new_object(), *ipam = json_object_new_object();
 	_cleanup_free_ char *now = frontend_now();
+	struct fe_ip net = { 0 }, gw;
+	_cleanup_free_ char *sub = NULL;
+	char b[64];
 
-	json_object_object_add(n, "name", json_object_new_string(NETWORK_DEFAULT_NAME));
+	(void)fe_ip_parse(c->default_subnet, true, &net); /* checked when read */
+	net = fe_ip_network(&net);
+	gw = ip_add(&net, 1);
+	json_object_object_add(n, "name", json_object_new_string(c->default_network));
 	json_object_object_add(n, "id", json_object_new_string(DEFAULT_ID));
 	json_object_object_add(n, "driver", json_object_new_string("bridge"));
 	json_object_object_add(n, "network_interface", json_object_new_string("podman0"));
 	json_object_object_add(n, "created", json_object_new_string(now));
-	json_object_object_add(s, "subnet", json_object_new_string("10.88.0.0/16"));
-	json_object_object_add(s, "gateway", json_object_new_string("10.88.0.1"));
+	sub = xasprintf("%s/%u", fe_ip_str(&net, b, sizeof(b)), net.prefix);
+	json_object_object_add(s, "subnet", json_object_new_string(sub));
+	json_object_object_add(s, "gateway", json_object_new_string(fe_ip_str(&gw, b, sizeof(b))));
 	json_object_array_add(subs, s);
 	json_object_object_add(n, "subnets", subs);
-	json_object_object_add(n, "ipv6_enabled", json_object_new_boolean(false));
+	json_object_object_add(n, "ipv6_enabled", json_object_new_boolean(net.family == AF_INET6));
 	json_object_object_add(n, "internal", json_object_new_boolean(false));
 	json_object_object_add(n, "dns_enabled", json_object_new_boolean(false));
 	json_object_object_add(ipam, "driver", json_object_new_string("host-local"));
@@ -348,12 +360,16 @@ static bool ends_with(const char *s, const char *suffix)
 int networks_list(const struct global_options *g, struct json_object **ret_array,
 		  struct pea_error **err)
 {
-	_cleanup_free_ char *dir = network_dir(g);
+	const struct net_config *conf = net_config_get(g, err);
+	_cleanup_free_ char *dir = NULL;
 	_cleanup_json_ struct json_object *arr = json_object_new_array();
 	_cleanup_closedir_ DIR *d = NULL;
 	bool have_default = false;
 	struct dirent *e;
 
+	if (!conf)
+		return -1;
+	dir = network_dir(g);
 	if (frontend_mkdir_p(dir, err) < 0)
 		return -1;
 	d = opendir(dir);
@@ -374,11 +390,11 @@ int networks_list(const struct global_options *g, struct json_object **ret_array
 				log_warning("%s, ignoring", e2->message);
 			continue;
 		}
-		have_default |= strcmp(net_name(net), NETWORK_DEFAULT_NAME) == 0;
+		have_default |= strcmp(net_name(net), conf->default_network) == 0;
 		json_object_array_add(arr, net);
 	}
 	if (!have_default) {
-		struct json_object *def = default_network();
+		struct json_object *def = default_network(conf);
 		if (network_save(g, def, err) < 0) {
 			json_object_put(def);
 			return -1;
@@ -454,6 +470,23 @@ static char *helper_binary(const struct global_options *g, const char *env, cons
 	return frontend_find_binary(g, v && *v ? v : name);
 }
 
+/* containers.conf's firewall_driver and dns_bind_port, given as podman gives them to netavark. */
+static int netsetup_env(const struct global_options *g, struct pea_error **err)
+{
+	const struct net_config *c = net_config_get(g, err);
+	char port[16];
+
+	if (!c)
+		return -1;
+	if (c->firewall_driver)
+		setenv("NETAVARK_FW", c->firewall_driver, 1);
+	if (c->dns_bind_port) {
+		snprintf(port, sizeof(port), "%u", c->dns_bind_port);
+		setenv("NETAVARK_DNS_PORT", port, 1);
+	}
+	return 0;
+}
+
 /* pea-netsetup ARGS < input; *ret the parsed reply (NULL: not wanted). */
 static int netsetup_call(const struct global_options *g, const char *const *args,
 			 struct json_object *input, struct json_object **ret,
@@ -472,6 +505,8 @@ static int netsetup_call(const struct global_options *g, const char *const *args
 	bin = strcmp(args[0], "create") == 0 ? frontend_find_binary(g, "pea-netsetup")
 					     : helper_binary(g, "PEA_NETSETUP", "pea-netsetup");
 	dnsd = helper_binary(g, "PEA_DNSD", "pea-dnsd");
+	if (netsetup_env(g, err) < 0)
+		return -1;
 	pea_strv_push(&argv, bin);
 	pea_strv_push_take(&argv, xasprintf("--config=%s", conf));
 	pea_strv_push_take(&argv, xasprintf("--aardvark-binary=%s", dnsd));
@@ -499,13 +534,17 @@ static int netsetup_call(const struct global_options *g, const char *const *args
 	return rc;
 }
 
-/* Subnet pools of podman's containers.conf defaults. */
-static struct json_object *subnet_pools(void)
+/* Subnet pools: containers.conf's, else podman's defaults. */
+static struct json_object *subnet_pools(const struct global_options *g)
 {
+	const struct net_config *c = net_config_get(g, NULL);
 	static const char *const bases[] = { "10.89.0.0/16", "10.90.0.0/15", "10.92.0.0/14",
 					     "10.96.0.0/11", "10.128.0.0/9" };
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = NULL;
 
+	if (c && c->subnet_pools)
+		return json_object_get(c->subnet_pools);
+	a = json_object_new_array();
 	for (size_t i = 0; i < ARRAY_SIZE(bases); i++) {
 		struct json_object *p = json_object_new_object();
 		json_object_object_add(p, "base", json_object_new_string(bases[i]));
@@ -558,7 +597,7 @@ int network_create(struct global_options *g, struct json_object *net, struct jso
 					     net_name(net));
 	json_object_object_add(in, "network", json_object_get(net));
 	json_object_object_add(in, "used", used_of(all));
-	json_object_object_add(opts, "subnet_pools", subnet_pools());
+	json_object_object_add(opts, "subnet_pools", subnet_pools(g));
 	json_object_object_add(opts, "default_interface_name", json_object_new_string("podman"));
 	json_object_object_add(in, "options", opts);
 	if (netsetup_call(g, args, in, &out, err) < 0)
@@ -1021,6 +1060,14 @@ static int check_port_clash(const struct global_options *g, const struct ctr_rec
 	return rc;
 }
 
+/* Undo a setup that failed: its own error is the one that counts. */
+static void teardown_quiet(const struct global_options *g, const char *id)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	(void)network_teardown(g, id, &e);
+}
+
 int network_setup(const struct global_options *g, const struct ctr_record *r, char **ret_nspath,
 		  struct json_object **ret_status, struct pea_error **err)
 {
@@ -1045,13 +1092,13 @@ int network_setup(const struct global_options *g, const struct ctr_record *r, ch
 	}
 	args[1] = ns;
 	if (netsetup_call(g, args, opts, &status, err) < 0) {
-		(void)network_teardown(g, r->id, NULL);
+		teardown_quiet(g, r->id);
 		return pea_error_wrap(err, "setting up the network of container %s", r->name);
 	}
 	if (!status || write_json_at(dir, "network-status.json", status, err) < 0) {
 		if (!status)
 			pea_error_new(err, EPROTO, "pea-netsetup setup: empty reply");
-		(void)network_teardown(g, r->id, NULL);
+		teardown_quiet(g, r->id);
 		return -1;
 	}
 	*ret_nspath = TAKE_PTR(ns);
@@ -1059,9 +1106,8 @@ int network_setup(const struct global_options *g, const struct ctr_record *r, ch
 	return 0;
 }
 
-int network_share_etc(const struct global_options *g, const struct ctr_record *r,
-		      const char *other, const char *hostname, char **ret_dir,
-		      struct pea_error **err)
+int network_share_etc(const struct global_options *g, const struct ctr_record *r, const char *other,
+		      const char *hostname, char **ret_dir, struct pea_error **err)
 {
 	_cleanup_free_ char *dir = network_run_dir(g, r->id), *odir = NULL;
 	_cleanup_free_ char *hosts = NULL, *resolv = NULL;
@@ -1119,14 +1165,12 @@ static void unshare_etc(const char *dir)
 
 int network_teardown(const struct global_options *g, const char *id, struct pea_error **err)
 {
-	_cleanup_free_ char *rdir = network_run_dir(g, id);
-
-	unshare_etc(rdir);
 	_cleanup_free_ char *dir = network_run_dir(g, id), *ns = NULL, *opts_path = NULL;
 	_cleanup_json_ struct json_object *opts = NULL;
 	const char *args[] = { "teardown", NULL, NULL };
 	_cleanup_error_ struct pea_error *e = NULL;
 
+	unshare_etc(dir);
 	ns = xasprintf("%s/netns", dir);
 	opts_path = xasprintf("%s/netsetup.json", dir);
 	if (pea_json_parse_file_at(AT_FDCWD, opts_path, NETWORK_FILE_MAX * 4, &opts, &e) < 0) {
@@ -1135,6 +1179,19 @@ int network_teardown(const struct global_options *g, const char *id, struct pea_
 	} else if (opts) {
 		args[1] = ns;
 		if (netsetup_call(g, args, opts, NULL, &e) < 0) {
+			/*
+			 * What could be undone was; the rest would fail the same way
+			 * again: the namespace and the options go (no mount left, and
+			 * one warning, not one per later cleanup).
+			 */
+			(void)unlink(opts_path);
+			netns_remove(ns);
+			if (!err) {
+				log_warning("tearing down the network of container %.12s: %s, "
+					    "ignoring",
+					    id, e->message);
+				return -1;
+			}
 			*err = TAKE_PTR(e);
 			return pea_error_wrap(err, "tearing down the network of container %.12s",
 					      id);
@@ -1236,8 +1293,8 @@ static void status_of(struct json_object *st, char ***ips, char ***dns)
 			continue;
 		for (size_t i = 0; i < json_object_array_length(subs); i++) {
 			const char *ipnet = NULL;
-			(void)pea_json_get_string_opt(json_object_array_get_idx(subs, i), "", "ipnet",
-						      &ipnet, NULL);
+			(void)pea_json_get_string_opt(json_object_array_get_idx(subs, i), "",
+						      "ipnet", &ipnet, NULL);
 			if (ipnet)
 				pea_strv_push_take(ips, xstrndup(ipnet, strcspn(ipnet, "/")));
 		}

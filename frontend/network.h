@@ -69,6 +69,37 @@ int network_remove_file(const struct global_options *g, const char *name, struct
 int network_create(struct global_options *g, struct json_object *net, struct json_object **ret,
 		   struct pea_error **err);
 
+/* ---- network-conf.c: containers.conf ------------------------------------------ */
+
+struct net_config {
+	char *default_network;		   /* [network] default_network ("podman") */
+	char *default_subnet;		   /* default_subnet ("10.88.0.0/16") */
+	struct json_object *subnet_pools;  /* default_subnet_pools: [{base, size}], or NULL */
+	char *network_config_dir;	   /* NULL: ROOT/networks */
+	unsigned int dns_bind_port;	   /* 0: unset (53) */
+	char *firewall_driver;		   /* NULL: pea-netsetup's default */
+	char *netns;			   /* [containers] netns: the default mode, or NULL */
+	char *base_hosts_file;		   /* NULL: pea's default; a path, "image", "none" */
+	char *host_containers_internal_ip; /* NULL: the gateway; "none": no entry */
+	char **dns_servers, **dns_searches, **dns_options;
+};
+
+void net_config_clear(struct net_config *c);
+/* One file's keys into c (later files win); bad values named with what. */
+int net_config_parse(struct net_config *c, const char *text, size_t len, const char *what,
+		     struct pea_error **err);
+/* The keys of all containers.conf files, read once per process; NULL on error. */
+const struct net_config *net_config_get(const struct global_options *g, struct pea_error **err);
+/* [network] default_network, "podman" unless set. */
+const char *network_default_name(const struct global_options *g);
+/*
+ * create/run once their flags are checked: the network "bridge" is the
+ * default network; without --network, [containers] netns gives the mode
+ * (the default network for bridge and private, as root).
+ */
+int network_defaults(const struct global_options *g, char **mode, struct json_object **networks,
+		     struct pea_error **err);
+
 /* ---- containers --------------------------------------------------------------- */
 
 /* Does the container use this network (name)? */
@@ -98,9 +129,8 @@ int network_setup(const struct global_options *g, const struct ctr_record *r, ch
  * is the folder holding the files to mount (the other's run folder), NULL
  * when the other has none (this container then keeps its own).
  */
-int network_share_etc(const struct global_options *g, const struct ctr_record *r,
-		      const char *other, const char *hostname, char **ret_dir,
-		      struct pea_error **err);
+int network_share_etc(const struct global_options *g, const struct ctr_record *r, const char *other,
+		      const char *hostname, char **ret_dir, struct pea_error **err);
 /* pea-netsetup teardown and the namespace gone. Nothing set up is fine. */
 int network_teardown(const struct global_options *g, const char *id, struct pea_error **err);
 /* The port mappings in effect (netavark's port_mappings), or NULL when not running. */
@@ -126,12 +156,19 @@ struct etc_input {
 	char **addresses; /* the container's addresses (first per network) */
 	char *gateway;	  /* host.containers.internal, host-gateway */
 	char **dns_servers, **dns_search, **dns_options; /* --dns, ... */
-	char **net_dns;	  /* DNS servers of the networks (pea-dnsd) */
-	char **add_hosts; /* --add-host NAME:IP */
+	char **net_dns;		/* DNS servers of the networks (pea-dnsd) */
+	char **add_hosts;	/* --add-host NAME:IP */
+	const char *base_hosts; /* the start of /etc/hosts (base_hosts_file), or NULL */
 };
 
-/* The three files in dir, from the host's and the container's settings. */
-int etc_files_write(const char *dir, const struct etc_input *in, struct pea_error **err);
+/*
+ * The three files in dir, from the host's and the container's settings and
+ * containers.conf (base_hosts_file: rootfs is the container's root, for
+ * "image"; host_containers_internal_ip; dns_servers, dns_searches and
+ * dns_options before the container's own).
+ */
+int etc_files_write(const struct global_options *g, const char *dir, const char *rootfs,
+		    const struct etc_input *in, struct pea_error **err);
 /* The text of each (exported for the unit test and fuzz target). */
 char *etc_hosts_text(const char *host_hosts, const struct etc_input *in);
 char *etc_resolv_text(const char *host_resolv, const struct etc_input *in);

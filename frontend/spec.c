@@ -483,7 +483,8 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 	in.add_hosts = opt_strv(r, "add_host");
 	if (status)
 		status_to_input(status, &in);
-	if (etc_files_write(rundir, &in, err) < 0 || volumes_prepare(g, r, rootfs, err) < 0 ||
+	if (etc_files_write(g, rundir, rootfs, &in, err) < 0 ||
+	    volumes_prepare(g, r, rootfs, err) < 0 ||
 	    write_spec(g, r, rootfs, bundle, rundir, etcdir, hostname, host_net, nspath, err) < 0) {
 		if (strcmp(mode, "bridge") == 0 || etcdir)
 			(void)network_teardown(g, r->id, NULL);

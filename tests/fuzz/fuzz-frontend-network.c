@@ -2,7 +2,8 @@
  * pea's network parsers of outside text: network files (Podman's JSON, which
  * users and other tools write), -p/--expose specifications, and the host's
  * /etc/resolv.conf and /etc/hosts turned into a container's, and a running
- * container's files edited when it joins or leaves a network.
+ * container's files edited when it joins or leaves a network; the network
+ * keys of containers.conf.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	hosts = etc_hosts_text(s, &in);
 	resolv = etc_resolv_text(s, &in);
+	{
+		_cleanup_error_ struct pea_error *e = NULL;
+		struct net_config conf = { 0 };
+		(void)net_config_parse(&conf, s, size, "containers.conf", &e);
+		net_config_clear(&conf);
+	}
 	{
 		char *ips[] = { "10.0.0.5", NULL }, *names[] = { "box", "web", NULL };
 		free(etc_hosts_edit(s, ips, names, true));
