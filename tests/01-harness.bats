@@ -110,6 +110,20 @@ write_sample_suite() {
 	rmdir /sys/fs/cgroup/pids/$cg-new
 }
 
+@test "run.sh: a file that unmounts one of the machine's mounts fails" {
+	require_root
+	local mp="/mnt/pea-harness-$$"
+	mkdir -p "$mp" "$TEST_DIR/u"
+	mount -t tmpfs none "$mp"
+	printf '%s "unmounts the host'"'"'s" { umount "%s"; }\n' @test "$mp" >"$TEST_DIR/u/u.bats"
+	run_clean PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR/u/u.bats"
+	umount "$mp" 2>/dev/null || true
+	rmdir "$mp"
+	assert_failure
+	assert_equal "${lines[-1]}" "1 passed, 1 failed, 0 skipped"
+	assert_output --partial "u.bats took down mounts of the machine: $mp"
+}
+
 @test "run.sh: bats failing without a failing test (no such file) is a failure" {
 	run_clean PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR/none.bats"
 	assert_failure

@@ -166,6 +166,16 @@ cgroup_dirs() {
 mount_points() {
 	awk -v d="$1/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -u
 }
+# system_mounts: the machine's own mounts (/proc, /sys, cgroups, /dev/pts...),
+# not the temporary ones tests and other runs come and go with. A test that
+# unmounts one of them on the host breaks every test after it (a lost
+# /dev/pts once failed each `script` test that followed).
+system_mounts() {
+	awk '{print $5}' /proc/self/mountinfo |
+		grep -vE '^(/tmp|/var/tmp|/run/netns|/work|/home|/var/lib/containers|/run/containers|/run/user|/run/pea|/p/)' |
+		sort -u
+}
+system_mounts_at_start=$(system_mounts)
 
 bats_started=$SECONDS
 files_run=0
@@ -208,6 +218,15 @@ run_bats_file() {
 		tap_line "$name" "not ok - $name left mounts: $(tr '\n' ' ' <<<"$left")"
 		sort -r <<<"$left" | xargs -r -n1 umount -l 2>/dev/null
 		rm -rf "$run_dir"
+	fi
+	left=$(comm -23 <(echo "$system_mounts_at_start") <(system_mounts))
+	if [[ -n "$left" ]]; then
+		tap_line "$name" "not ok - $name took down mounts of the machine: $(tr '\n' ' ' <<<"$left")"
+		# the one whose loss breaks the rest of the run
+		if grep -qx /dev/pts <<<"$left"; then
+			mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts 2>/dev/null
+		fi
+		system_mounts_at_start=$(system_mounts)
 	fi
 	if ((rc != 0 && failed == failed_before)); then
 		# bats failed without a failing test or leftover to show for it
