@@ -381,6 +381,20 @@ static int set_meta_fd(struct writer *w, int fd, struct archive_entry *e, const 
 	return 0;
 }
 
+/*
+ * The commit makes the layer durable with one syncfs(): start the writeback of
+ * big files while the stream is still read, so that little is left for it then.
+ */
+#define WRITEBACK_CHUNK (8 << 20)
+#define WRITEBACK_MIN (1 << 20)
+
+static la_int64_t start_writeback(int fd, la_int64_t from, la_int64_t to)
+{
+	/* only starts the I/O, never waits for it; a failure here is the commit's to see */
+	sync_file_range(fd, (off_t)from, (off_t)(to - from), SYNC_FILE_RANGE_WRITE);
+	return to;
+}
+
 static int write_data(struct archive *a, int fd, struct archive_entry *e, const char *path,
 		      struct pea_error **err)
 {
@@ -388,6 +402,7 @@ static int write_data(struct archive *a, int fd, struct archive_entry *e, const 
 	size_t size;
 	la_int64_t offset;
 	la_int64_t end = 0;
+	la_int64_t kicked = 0; /* writeback started up to here */
 	int r;
 
 	while ((r = archive_read_data_block(a, &buf, &size, &offset)) == ARCHIVE_OK) {
@@ -407,7 +422,11 @@ static int write_data(struct archive *a, int fd, struct archive_entry *e, const 
 		}
 		if (offset > end)
 			end = offset;
+		if (end - kicked >= WRITEBACK_CHUNK)
+			kicked = start_writeback(fd, kicked, end);
 	}
+	if (end - kicked >= WRITEBACK_MIN)
+		start_writeback(fd, kicked, end);
 	if (r != ARCHIVE_EOF)
 		return pea_error_new(err, EIO, "read '%s' from the archive: %s", path,
 				     archive_error_string(a) ?: "error");
