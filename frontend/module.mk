@@ -21,3 +21,5 @@ MAN_EXTRA += pea-attach.1
 MAN_EXTRA += pea-network.1
 # podman-compose drives pea as podman (tests/75-frontend-network-compose.bats).
 DEB_PACKAGES += podman-compose
+# --init runs catatonit as /run/podman-init (tests/72-frontend-run-security.bats).
+DEB_PACKAGES += catatonit
