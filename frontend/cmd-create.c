@@ -26,6 +26,7 @@
 #include "frontend/images.h"
 #include "frontend/network.h"
 #include "frontend/records.h"
+#include "frontend/rootless.h"
 #include "frontend/security-run.h"
 #include "frontend/volumes-run.h"
 
@@ -446,10 +447,15 @@ static bool is_mode(const char *s)
 
 static int set_mode(struct create_opts *o, const char *m, struct pea_error **err)
 {
-	if (strncmp(m, "slirp4netns", 11) == 0 || strncmp(m, "pasta", 5) == 0)
+	if (strncmp(m, "slirp4netns", 11) == 0)
 		return pea_error_new(err, ENOTSUP,
-				     "network mode '%s' is not supported yet: rootless networking "
-				     "is for later; use a bridge network as root",
+				     "network mode '%s' is not supported yet: use pasta (rootless) "
+				     "or a bridge network (root)",
+				     m);
+	if (strncmp(m, "pasta", 5) == 0 && !rootless_detect())
+		return pea_error_new(err, ENOTSUP,
+				     "network mode '%s' is not supported yet as root: use a bridge "
+				     "network",
 				     m);
 	if ((strncmp(m, "container:", 10) == 0 && !m[10]) || (strncmp(m, "ns:", 3) == 0 && !m[3]))
 		return pea_error_new(err, EINVAL, "invalid network mode '%s': empty value", m);
@@ -525,6 +531,9 @@ static int validate_network(struct create_opts *o, struct pea_error **err)
 		return pea_error_new(err, EINVAL,
 				     "--network %s cannot be combined with the networks named",
 				     o->net_mode);
+	/* pasta forwards the published ports itself */
+	if (rootless_net_is_pasta(o->net_mode) && !o->ips && !o->mac && !o->aliases)
+		return 0;
 	if (o->net_mode && needs_bridge)
 		return pea_error_new(
 			err, EINVAL,
@@ -533,6 +542,11 @@ static int validate_network(struct create_opts *o, struct pea_error **err)
 			o->net_mode);
 	if (nnets == 0 && (o->net_mode || !needs_bridge))
 		return 0;
+	/* rootless: -p alone means pasta, as podman (bridge networks need root) */
+	if (nnets == 0 && rootless_detect() && !o->ips && !o->mac && !o->aliases) {
+		set(&o->net_mode, "pasta");
+		return 0;
+	}
 	/* -p alone means podman's default, the bridge network "podman" */
 	if (nnets == 0) {
 		o->networks = json_object_new_object();

@@ -29,6 +29,7 @@
 #include "frontend/frontend.h"
 #include "frontend/network.h"
 #include "frontend/records.h"
+#include "frontend/rootless.h"
 
 #define NETWORK_FILE_MAX (1u << 20)
 #define NETWORKS_MAX	 4096
@@ -1171,6 +1172,7 @@ int network_teardown(const struct global_options *g, const char *id, struct pea_
 	_cleanup_error_ struct pea_error *e = NULL;
 
 	unshare_etc(dir);
+	rootless_net_teardown(g, id);
 	ns = xasprintf("%s/netns", dir);
 	opts_path = xasprintf("%s/netsetup.json", dir);
 	if (pea_json_parse_file_at(AT_FDCWD, opts_path, NETWORK_FILE_MAX * 4, &opts, &e) < 0) {

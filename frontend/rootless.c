@@ -178,6 +178,10 @@ int rootless_pause_main(void)
 
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
+	/* an ignored signal would be dropped, not queued for sigwait (inherited across exec) */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
 	for (;;)
 		if (sigwait(&all, &sig) == 0 && (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT))
 			return 0;
@@ -198,10 +202,11 @@ static int pause_dir(uid_t uid, char **ret, struct pea_error **err)
 		if (stat(xdg, &st) < 0)
 			return pea_error_errno(err, "XDG_RUNTIME_DIR '%s'", xdg);
 		if (st.st_uid != uid)
-			return pea_error_new(err, EPERM,
-					     "XDG_RUNTIME_DIR '%s' is not owned by the current user "
-					     "(uid %u): set it to a folder of yours or unset it",
-					     xdg, (unsigned)uid);
+			return pea_error_new(
+				err, EPERM,
+				"XDG_RUNTIME_DIR '%s' is not owned by the current user "
+				"(uid %u): set it to a folder of yours or unset it",
+				xdg, (unsigned)uid);
 		dir = xasprintf("%s/pea", xdg);
 	} else {
 		dir = xasprintf("/tmp/pea-run-%u", (unsigned)uid);
@@ -278,8 +283,8 @@ static int read_ranges(const char *file, const char *user, uid_t id, struct subi
 		return -1;
 	if (*ret_n == 0)
 		return pea_error_new(err, ENOENT, "no %s ranges found for user %s in %s",
-				     strstr(file, "gid") ? "subgid" : "subuid",
-				     user ? user : "?", file);
+				     strstr(file, "gid") ? "subgid" : "subuid", user ? user : "?",
+				     file);
 	return 0;
 }
 
@@ -548,15 +553,24 @@ int rootless_enter(struct global_options *g, struct pea_error **err)
 	return r;
 }
 
-/* Wait until pid is gone (a zombie counts as gone). */
-static void wait_gone(pid_t pid)
+/* Stop pid: SIGTERM, then SIGKILL when it is still there after a while (a zombie is gone). */
+static int stop_gone(pid_t pid, struct pea_error **err)
 {
 	_cleanup_close_ int pidfd = pea_pidfd_open(pid, 0);
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
-	if (pidfd >= 0) {
-		struct pollfd p = { .fd = pidfd, .events = POLLIN };
-		(void)poll(&p, 1, STOP_WAIT_MS);
-	}
+	if (pidfd < 0)
+		return errno == ESRCH
+			       ? 0
+			       : pea_error_errno(err, "pidfd of the pause process %d", (int)pid);
+	if (pea_pidfd_send_signal(pidfd, SIGTERM) < 0 && errno != ESRCH)
+		return pea_error_errno(err, "stop the pause process %d", (int)pid);
+	if (poll(&p, 1, STOP_WAIT_MS) > 0)
+		return 0;
+	if (pea_pidfd_send_signal(pidfd, SIGKILL) < 0 && errno != ESRCH)
+		return pea_error_errno(err, "kill the pause process %d", (int)pid);
+	(void)poll(&p, 1, STOP_WAIT_MS);
+	return 0;
 }
 
 int rootless_stop_pause(bool *ret_stopped, struct pea_error **err)
@@ -576,9 +590,8 @@ int rootless_stop_pause(bool *ret_stopped, struct pea_error **err)
 		return -1;
 	pid = read_pause_pid(dfd);
 	if (pid > 0 && is_our_pause(pid, uid)) {
-		if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
-			return pea_error_errno(err, "stop the pause process %d", (int)pid);
-		wait_gone(pid);
+		if (stop_gone(pid, err) < 0)
+			return -1;
 		*ret_stopped = true;
 	}
 	if (unlinkat(dfd, "pause.pid", 0) < 0 && errno != ENOENT)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct ctr_record;
 struct global_options;
 struct pea_error;
 
@@ -55,3 +56,11 @@ int rootless_stop_pause(bool *ret_stopped, struct pea_error **err);
 
 /* pea unshare [CMD [ARG...]] */
 int cmd_unshare(struct global_options *g, int argc, char **argv, struct pea_error **err);
+
+/* rootless-net.c: --network pasta[:OPT,...] (the passt package), podman's rootless default. */
+bool rootless_net_is_pasta(const char *mode);
+/* The namespace at RUNROOT/containers/ID/netns, configured by pasta with the published ports. */
+int rootless_net_setup(const struct global_options *g, const struct ctr_record *r, const char *mode,
+		       char **ret_nspath, struct pea_error **err);
+/* Stop the container's pasta, if any (network_teardown removes the namespace). */
+void rootless_net_teardown(const struct global_options *g, const char *id);

@@ -26,6 +26,7 @@
 #include "frontend/frontend.h"
 #include "frontend/network.h"
 #include "frontend/records.h"
+#include "frontend/rootless.h"
 #include "frontend/security-run.h"
 #include "frontend/volumes-run.h"
 
@@ -375,6 +376,8 @@ static int network_namespace(const struct global_options *g, const struct ctr_re
 {
 	if (strcmp(mode, "bridge") == 0)
 		return network_setup(g, r, ret_nspath, ret_status, err);
+	if (rootless_net_is_pasta(mode))
+		return rootless_net_setup(g, r, mode, ret_nspath, err);
 	if (strncmp(mode, "ns:", 3) == 0) {
 		*ret_nspath = xstrdup(mode + 3);
 		return 0;
@@ -486,7 +489,7 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 	if (etc_files_write(g, rundir, rootfs, &in, err) < 0 ||
 	    volumes_prepare(g, r, rootfs, err) < 0 ||
 	    write_spec(g, r, rootfs, bundle, rundir, etcdir, hostname, host_net, nspath, err) < 0) {
-		if (strcmp(mode, "bridge") == 0 || etcdir)
+		if (strcmp(mode, "bridge") == 0 || etcdir || rootless_net_is_pasta(mode))
 			(void)network_teardown(g, r->id, NULL);
 		return -1;
 	}

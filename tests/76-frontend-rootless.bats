@@ -53,7 +53,7 @@ rl_pause_gone() {
 		[[ -n "$st" && "$st" != Z ]] || return 0
 		sleep 0.05
 	done
-	echo "process $1 is still there" >&2
+	echo "process $1 is still there: $(ps -o pid=,stat=,wchan=,args= -p "$1"; grep -E "^Sig" "/proc/$1/status")" >&2
 	return 1
 }
 
@@ -275,4 +275,89 @@ rl_no_pause() {
 	run -0 pea_rl system migrate
 	# no pea-overlayfs left serving
 	run -1 pgrep -u "$FE_RL_USER" -f "$PEA_OVERLAYFS"
+}
+
+# rl_pause_with DEVNODE NAME...: stop the pause process, then start the next
+# one in a mount namespace where a 0666 node of the test's is bound over each
+# /dev/NAME (root's only here), so that every later pea, which joins it, can open them.
+rl_pause_with() {
+	local real=$PEA envv binds="" node
+	run -0 pea_rl system migrate
+	for node in "$@"; do
+		binds+="mount --bind $TEST_DIR/${node//\//-} /dev/$node && "
+	done
+	mapfile -d '' envv < <(fe_rl_env)
+	local PEA=unshare
+	local FE_ARGS=(-m --propagation private sh -c "${binds}exec \"\$@\"" sh
+		runuser -u "$FE_RL_USER" -- "${envv[@]}" "$real" unshare true)
+	pea_cmd
+}
+
+# rl_net_setup: the test's network namespace with an interface, an address and
+# a default route for pasta to copy; pea_rl_net runs pea as the user in it.
+rl_net_setup() {
+	require_cmd pasta
+	require_cmd curl
+	require_cmd nsenter
+	netns_create
+	ip -n "$NETNS_NAME" link add v0 type veth peer name v1
+	ip -n "$NETNS_NAME" addr add 192.0.2.1/24 dev v0
+	ip -n "$NETNS_NAME" link set v0 up
+	ip -n "$NETNS_NAME" link set v1 up
+	ip -n "$NETNS_NAME" route add default via 192.0.2.254 dev v0 onlink
+	mknod -m 0666 "$TEST_DIR/net-tun" c 10 200
+	rl_pause_with net/tun
+}
+
+pea_rl_net() {
+	local real=$PEA envv
+	mapfile -d '' envv < <(fe_rl_env)
+	local PEA=nsenter
+	local FE_ARGS=(--net="$NETNS_PATH" -- runuser -u "$FE_RL_USER" -- "${envv[@]}"
+		"${FE_RL_ENV[@]}" "$real" --runtime "$FE_RL_RUNTIME")
+	pea_cmd "$@"
+}
+
+@test "rootless: --network none has lo alone, --network host the host's interfaces" {
+	run -0 pea_rl run --rm --network none busybox sh -c 'ls /sys/class/net | paste -sd" "'
+	assert_output lo
+	run -0 pea_rl run --rm --network host busybox sh -c 'ls /sys/class/net | paste -sd" "'
+	assert_output "$(ls /sys/class/net | paste -sd' ')"
+}
+
+@test "rootless: -p means pasta, the published port reachable on 127.0.0.1, pasta gone after stop" {
+	rl_net_setup
+	run -0 pea_rl_net run -d --name web -p 8080:80 busybox httpd -f -p 80 -h /etc
+	run -0 pea_rl inspect --format '{{.HostConfig.NetworkMode}}' web
+	for ((n = 0; n < 100; n++)); do
+		out=$(timeout -k 5 10 nsenter --net="$NETNS_PATH" curl -s -m 5 http://127.0.0.1:8080/hostname) && break
+		sleep 0.1
+	done
+	assert_equal "$out" "$(pea_rl inspect --format '{{.Config.Hostname}}' web)"
+	pidf=$(ls "$FE_RL_XDG"/pea/containers/*/pasta.pid)
+	pasta=$(cat "$pidf")
+	# pasta, or passt.avx2 once it re-executed itself
+	[[ "$(cat "/proc/$pasta/comm")" == pas* ]]
+	run -0 pea_rl_net stop -t 1 web
+	rl_pause_gone "$pasta"
+	[[ ! -e "$pidf" ]]
+	run -0 pea_rl_net rm web
+	# explicit, with options of pasta's own
+	run -0 pea_rl_net run --rm --network pasta:--mtu,1500 busybox cat /sys/class/net/v0/mtu
+	assert_output 1500
+	netns_delete_all
+}
+
+@test "rootless: network errors: slirp4netns, -P without host ports, pasta missing" {
+	run -125 pea_rl run --rm --network slirp4netns busybox true
+	assert_output "Error: network mode 'slirp4netns' is not supported yet: use pasta (rootless) or a bridge network (root)"
+	run -125 pea_rl run --rm --network pasta -p 80 busybox true
+	assert_output "Error: --network pasta: port 80 needs a host port (-p HOST:80)"
+	run -0 pea_rl unshare true
+	FE_RL_ENV=(PATH=/nonexistent)
+	run -125 pea_rl run --rm -p 8080:80 busybox true
+	assert_output "Error: --network pasta: pasta not found (install the passt package)"
+	FE_RL_ENV=()
+	run -0 pea_rl ps -aq
+	assert_output ""
 }
