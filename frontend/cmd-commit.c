@@ -3,8 +3,11 @@
  * container's writable layer goes through pea-storage (`container diff` into
  * `layer apply` on the image's top layer); the image config is the base
  * image's with the container's settings, --change instructions, and one more
- * diff_id and history entry; the image is recorded with an OCI manifest.
+ * diff_id and history entry; the image is recorded with an OCI manifest, or
+ * Docker's schema 2 with --format docker. import: a base layer from a tar
+ * file, standard input or a URL (podman-import(1)).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -14,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "lib/cleanup.h"
@@ -34,6 +38,11 @@
 #define MEDIA_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MEDIA_CONFIG   "application/vnd.oci.image.config.v1+json"
 #define MEDIA_LAYER    "application/vnd.oci.image.layer.v1.tar"
+/* Docker's image manifest v2, schema 2 (podman commit --format docker). */
+#define DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define DOCKER_CONFIG	"application/vnd.docker.container.image.v1+json"
+#define DOCKER_LAYER	"application/vnd.docker.image.rootfs.diff.tar"
+#define DOCKER_LAYER_GZ "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 struct commit_opts {
 	char *author, *message, *format;
@@ -183,6 +192,11 @@ int commit_apply_change(struct json_object *cfg, const char *change, struct pea_
 }
 
 /* The base config with the container's settings (as podman does; r NULL: none), then --change. */
+static bool is_docker(const struct commit_opts *o)
+{
+	return o->format && strcmp(o->format, "docker") == 0;
+}
+
 static int make_config(const struct ctr_record *r, struct json_object *base, const char *diff_id,
 		       const struct commit_opts *o, struct json_object **ret,
 		       struct pea_error **err)
@@ -223,6 +237,11 @@ changes:
 	json_object_object_add(c, "created", json_object_new_string(now));
 	if (o->author)
 		json_object_object_add(c, "author", json_object_new_string(o->author));
+	/* Docker's config has the message and the container; OCI's has neither */
+	if (is_docker(o) && o->message)
+		json_object_object_add(c, "comment", json_object_new_string(o->message));
+	if (is_docker(o) && r)
+		json_object_object_add(c, "container", json_object_new_string(r->id));
 	v = obj_at(c, "rootfs");
 	json_object_object_add(v, "type", json_object_new_string("layers"));
 	if (!json_object_object_get_ex(v, "diff_ids", &h)) {
@@ -318,9 +337,25 @@ static char *write_temp(const struct global_options *g, const char *what, const 
 	return path;
 }
 
-/* The manifest: the base image's layers, then the new one. */
+/* A layer descriptor of the base in a Docker manifest: Docker's media types for OCI's. */
+static struct json_object *docker_layer(struct json_object *l)
+{
+	struct json_object *d = NULL, *mt = NULL;
+	const char *t;
+
+	if (json_object_deep_copy(l, &d, NULL) < 0 || !json_object_object_get_ex(d, "mediaType", &mt))
+		return d;
+	t = json_object_get_string(mt);
+	if (strcmp(t, MEDIA_LAYER) == 0)
+		json_object_object_add(d, "mediaType", json_object_new_string(DOCKER_LAYER));
+	else if (strcmp(t, "application/vnd.oci.image.layer.v1.tar+gzip") == 0)
+		json_object_object_add(d, "mediaType", json_object_new_string(DOCKER_LAYER_GZ));
+	return d;
+}
+
+/* The manifest: the base image's layers, then the new one (OCI's, or Docker's schema 2). */
 static struct json_object *make_manifest(struct json_object *base_manifest, const char *cfg_digest,
-					 size_t cfg_size, struct json_object *layer)
+					 size_t cfg_size, struct json_object *layer, bool docker)
 {
 	struct json_object *m = json_object_new_object(), *c = json_object_new_object();
 	struct json_object *layers = json_object_new_array(), *old = NULL, *l;
@@ -328,19 +363,23 @@ static struct json_object *make_manifest(struct json_object *base_manifest, cons
 	int64_t size = 0;
 
 	json_object_object_add(m, "schemaVersion", json_object_new_int(2));
-	json_object_object_add(m, "mediaType", json_object_new_string(MEDIA_MANIFEST));
-	json_object_object_add(c, "mediaType", json_object_new_string(MEDIA_CONFIG));
+	json_object_object_add(m, "mediaType",
+			       json_object_new_string(docker ? DOCKER_MANIFEST : MEDIA_MANIFEST));
+	json_object_object_add(c, "mediaType",
+			       json_object_new_string(docker ? DOCKER_CONFIG : MEDIA_CONFIG));
 	json_object_object_add(c, "digest", json_object_new_string(cfg_digest));
 	json_object_object_add(c, "size", json_object_new_int64((int64_t)cfg_size));
 	json_object_object_add(m, "config", c);
 	if (base_manifest && json_object_object_get_ex(base_manifest, "layers", &old))
-		for (size_t i = 0; i < json_object_array_length(old); i++)
-			json_object_array_add(layers,
-					      json_object_get(json_object_array_get_idx(old, i)));
+		for (size_t i = 0; i < json_object_array_length(old); i++) {
+			l = json_object_array_get_idx(old, i);
+			json_object_array_add(layers, docker ? docker_layer(l) : json_object_get(l));
+		}
 	(void)pea_json_get_string_opt(layer, "", "diff_id", &diff_id, NULL);
 	(void)pea_json_get_int64_opt(layer, "", "size", &size, NULL);
 	l = json_object_new_object();
-	json_object_object_add(l, "mediaType", json_object_new_string(MEDIA_LAYER));
+	json_object_object_add(l, "mediaType",
+			       json_object_new_string(docker ? DOCKER_LAYER : MEDIA_LAYER));
 	json_object_object_add(l, "digest", json_object_new_string(diff_id ? diff_id : ""));
 	json_object_object_add(l, "size", json_object_new_int64(size));
 	json_object_array_add(layers, l);
@@ -431,7 +470,7 @@ static int commit_image(const struct global_options *g, const struct ctr_record 
 		return -1;
 	if (base_rec)
 		(void)base_manifest(base_rec, &bm);
-	man = make_manifest(bm, cfg_digest, strlen(text), layer);
+	man = make_manifest(bm, cfg_digest, strlen(text), layer, is_docker(o));
 	free(text);
 	text = xstrdup(json_text(man));
 	pea_digest_buffer("sha256", text, strlen(text), man_digest);
@@ -628,10 +667,109 @@ out:
 	return rc;
 }
 
+/*
+ * libcurl, opened on first use (only import from a URL needs it; every other
+ * pea command would pay for mapping it at exec). To move to lib/dl.h.
+ */
+static struct {
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *c, CURLoption o, ...);
+	CURLcode (*easy_perform)(CURL *c);
+	CURLcode (*easy_getinfo)(CURL *c, CURLINFO i, ...);
+	void (*easy_cleanup)(CURL *c);
+	const char *(*easy_strerror)(CURLcode rc);
+} curl;
+
+static int curl_load(struct pea_error **err)
+{
+	static const char *const sonames[] = { "libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so" };
+	void *h = NULL;
+
+	if (curl.easy_init)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(sonames) && !h; i++)
+		h = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return pea_error_new(err, ENOENT, "importing from a URL needs libcurl: %s", dlerror());
+	*(void **)&curl.easy_setopt = dlsym(h, "curl_easy_setopt");
+	*(void **)&curl.easy_perform = dlsym(h, "curl_easy_perform");
+	*(void **)&curl.easy_getinfo = dlsym(h, "curl_easy_getinfo");
+	*(void **)&curl.easy_cleanup = dlsym(h, "curl_easy_cleanup");
+	*(void **)&curl.easy_strerror = dlsym(h, "curl_easy_strerror");
+	*(void **)&curl.easy_init = dlsym(h, "curl_easy_init");
+	if (!curl.easy_setopt || !curl.easy_perform || !curl.easy_getinfo || !curl.easy_cleanup ||
+	    !curl.easy_strerror || !curl.easy_init) {
+		curl.easy_init = NULL;
+		return pea_error_new(err, ENOENT, "libcurl: a function is missing");
+	}
+	return 0;
+}
+
+static size_t write_cb(char *data, size_t size, size_t n, void *user)
+{
+	struct pea_error *e = NULL;
+
+	if (pea_write_all(*(int *)user, data, size * n, &e) < 0) {
+		pea_error_free(e);
+		return 0;
+	}
+	return size * n;
+}
+
+/* Download url into a new temporary file of the run root; its path. */
+static int download(const struct global_options *g, const char *url, char **ret_path,
+		    struct pea_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/tmp", g->runroot), *path = NULL;
+	_cleanup_close_ int fd = -1;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURL *c;
+	CURLcode rc;
+	long code = 0;
+
+	if (curl_load(err) < 0 || frontend_mkdir_p(dir, err) < 0)
+		return -1;
+	path = xasprintf("%s/import-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "create '%s'", path);
+	c = curl.easy_init();
+	if (!c) {
+		(void)unlink(path);
+		return pea_error_new(err, ENOMEM, "curl_easy_init");
+	}
+	curl.easy_setopt(c, CURLOPT_URL, url);
+	curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl.easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	/* a stalled server: under 1 KiB/s for a minute ends the download */
+	curl.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	curl.easy_setopt(c, CURLOPT_WRITEDATA, &fd);
+	curl.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl.easy_setopt(c, CURLOPT_USERAGENT, "pea/" PEA_VERSION);
+	rc = curl.easy_perform(c);
+	curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl.easy_cleanup(c);
+	if (rc != CURLE_OK || code >= 400) {
+		(void)unlink(path);
+		if (rc != CURLE_OK)
+			return pea_error_new(err, EIO, "downloading '%s': %s", url,
+					     *errbuf ? errbuf : curl.easy_strerror(rc));
+		return pea_error_new(err, EIO, "downloading '%s': HTTP status %ld", url, code);
+	}
+	*ret_path = TAKE_PTR(path);
+	return 0;
+}
+
 static const char import_usage[] =
-	"Usage: pea import [OPTIONS] FILE|- [REFERENCE]\n"
+	"Usage: pea import [OPTIONS] FILE|URL|- [REFERENCE]\n"
 	"\n"
-	"Create an image from a tar of a root filesystem (pea export's).\n"
+	"Create an image from a tar of a root filesystem (pea export's), read from a file,\n"
+	"an http:// or https:// URL, or standard input.\n"
 	"\n"
 	"  -c, --change=CHANGE      a Dockerfile instruction (as pea commit; repeatable)\n"
 	"  -m, --message=MESSAGE    a comment in the image's history\n"
@@ -646,13 +784,11 @@ static int import_run(struct global_options *g, const char *source, const char *
 {
 	_cleanup_json_ struct json_object *base = json_object_new_object(), *layer = NULL;
 	_cleanup_json_ struct json_object *cfgtest = json_object_new_object();
-	_cleanup_free_ char *name = NULL, *id = NULL;
+	_cleanup_free_ char *name = NULL, *id = NULL, *tmp = NULL;
 	const char *layer_id = NULL;
+	bool url = strncmp(source, "http://", 7) == 0 || strncmp(source, "https://", 8) == 0;
+	int r;
 
-	if (strncmp(source, "http://", 7) == 0 || strncmp(source, "https://", 8) == 0)
-		return pea_error_new(err, ENOTSUP,
-				     "importing from a URL is not supported: "
-				     "download it, then pea import FILE");
 	if (ref) {
 		_cleanup_free_ char *norm = NULL;
 		if (image_normalize(ref, &norm, err) < 0)
@@ -665,7 +801,12 @@ static int import_run(struct global_options *g, const char *source, const char *
 			return -1;
 	json_object_object_add(base, "architecture", json_object_new_string(arch));
 	json_object_object_add(base, "os", json_object_new_string(os));
-	if (import_layer(g, source, &layer, err) < 0)
+	if (url && download(g, source, &tmp, err) < 0)
+		return -1;
+	r = import_layer(g, tmp ? tmp : source, &layer, err);
+	if (tmp)
+		(void)unlink(tmp);
+	if (r < 0)
 		return -1;
 	if (commit_image(g, NULL, NULL, base, layer, name, o, &id, err) < 0) {
 		const char *rm[] = { "layer", "rm", NULL, NULL };

@@ -673,6 +673,7 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 		if (template_parse(format + 5, image_header, &t, err) < 0)
 			return -1;
 	}
+	template_set_context(t, "images", "images.imageReporter");
 	r = template_print(stdout, t, rows, err);
 	template_free(t);
 	return r;
@@ -947,6 +948,19 @@ static struct json_object *get_or_null(struct json_object *o, const char *key)
 	return o && json_object_object_get_ex(o, key, &v) ? json_object_get(v) : NULL;
 }
 
+/* The media type of the image's manifest (OCI's when it has none, as images made here). */
+static struct json_object *manifest_type(struct json_object *rec)
+{
+	_cleanup_json_ struct json_object *m = NULL;
+	const char *path = NULL, *t = NULL;
+
+	if (pea_json_get_string_opt(rec, "", "manifest_path", &path, NULL) == 1 &&
+	    pea_json_parse_file_at(AT_FDCWD, path, 4u << 20, &m, NULL) == 0 && m &&
+	    pea_json_get_string_opt(m, "", "mediaType", &t, NULL) == 1)
+		return json_object_new_string(t);
+	return json_object_new_string("application/vnd.oci.image.manifest.v1+json");
+}
+
 static struct json_object *image_inspect_json(const struct global_options *g,
 					      struct json_object *rec, struct json_object *layers)
 {
@@ -989,9 +1003,7 @@ static struct json_object *image_inspect_json(const struct global_options *g,
 	}
 	json_object_object_add(o, "Labels", cfg ? get_or_null(cfg, "Labels") : NULL);
 	json_object_object_add(o, "Annotations", json_object_new_object());
-	json_object_object_add(
-		o, "ManifestType",
-		json_object_new_string("application/vnd.oci.image.manifest.v1+json"));
+	json_object_object_add(o, "ManifestType", manifest_type(rec));
 	json_object_object_add(o, "User",
 			       cfg ? (get_or_null(cfg, "User") ?: json_object_new_string(""))
 				   : json_object_new_string(""));
@@ -1057,6 +1069,7 @@ int cmd_image_inspect(struct global_options *g, int argc, char **argv, struct pe
 		struct template *t = NULL;
 		if (template_parse(format, NULL, &t, err) < 0)
 			return -1;
+		template_set_context(t, "inspect", "*inspect.ImageData");
 		r = template_print(stdout, t, out, err);
 		template_free(t);
 		if (r < 0)

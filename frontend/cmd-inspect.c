@@ -219,6 +219,7 @@ static int inspect(struct global_options *g, int argc, char **argv, const char *
 		struct template *t = NULL;
 		if (template_parse(format, NULL, &t, err) < 0)
 			return -1;
+		template_set_context(t, "inspect", "*define.InspectContainerData");
 		r = template_print(stdout, t, out, err);
 		template_free(t);
 		if (r < 0)

@@ -377,6 +377,7 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 		if (template_parse(format + 5, ps_header, &t, err) < 0)
 			return -1;
 	}
+	template_set_context(t, "ps", "containers.psReporter");
 	r = template_print(stdout, t, items, err);
 	template_free(t);
 	return r;

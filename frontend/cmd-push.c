@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <json-c/json.h>
 
 #include "lib/cleanup.h"
@@ -251,13 +253,185 @@ int cmd_push(struct global_options *g, int argc, char **argv, struct pea_error *
 /* ---- save -------------------------------------------------------------- */
 
 static const char save_usage[] =
-	"Usage: pea save [OPTIONS] IMAGE\n"
+	"Usage: pea save [OPTIONS] IMAGE [IMAGE...]\n"
 	"\n"
 	"Write an image to an archive (default: docker-archive on standard output).\n"
 	"\n"
-	"      --format=FORMAT   docker-archive, oci-archive, oci-dir or docker-dir\n"
-	"  -o, --output=PATH     the archive (or folder) to write\n"
-	"  -q, --quiet           no progress\n";
+	"      --format=FORMAT             docker-archive, oci-archive, oci-dir or docker-dir\n"
+	"  -m, --multi-image-archive       several images in one docker-archive\n"
+	"  -o, --output=PATH               the archive (or folder) to write\n"
+	"  -q, --quiet                     no progress\n";
+
+/* "transport:path[:name]" for pea-image. */
+static char *archive_ref(const char *transport, const char *path, const char *name)
+{
+	return xasprintf("%s:%s%s%s", transport, path, name ? ":" : "", name ? name : "");
+}
+
+static int tar_fail(struct archive *a, const char *what, struct pea_error **err)
+{
+	return pea_error_new(err, EIO, "%s: %s", what, archive_error_string(a) ?: "tar error");
+}
+
+/* Copy the entries of one docker-archive into out; its manifest.json entries go to manifest. */
+static int merge_one(const char *path, struct archive *out, char ***seen,
+		     struct json_object *manifest, struct pea_error **err)
+{
+	struct archive *in = archive_read_new();
+	struct archive_entry *e;
+	char buf[65536];
+	int r, rc = -1;
+
+	archive_read_support_format_tar(in);
+	if (archive_read_open_filename(in, path, sizeof(buf)) != ARCHIVE_OK) {
+		tar_fail(in, path, err);
+		goto out;
+	}
+	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		ssize_t n;
+
+		if (strcmp(name, "manifest.json") == 0) {
+			_cleanup_json_ struct json_object *doc = NULL;
+			_cleanup_free_ char *text = NULL;
+			size_t len = 0;
+			FILE *m = open_memstream(&text, &len);
+			if (!m) {
+				pea_error_errno(err, "open_memstream");
+				goto out;
+			}
+			while ((n = archive_read_data(in, buf, sizeof(buf))) > 0)
+				fwrite(buf, 1, (size_t)n, m);
+			fclose(m);
+			if (n < 0 || pea_json_parse(text, len, "manifest.json", &doc, err) < 0 ||
+			    !json_object_is_type(doc, json_type_array)) {
+				if (n < 0 || (doc && !json_object_is_type(doc, json_type_array)))
+					pea_error_new(err, EINVAL, "%s: bad manifest.json", path);
+				goto out;
+			}
+			for (size_t i = 0; i < json_object_array_length(doc); i++)
+				json_object_array_add(manifest, json_object_get(json_object_array_get_idx(
+									doc, i)));
+			continue;
+		}
+		/* layers and configs are named by digest: one copy each */
+		if (pea_strv_contains(*seen, name))
+			continue;
+		pea_strv_push(seen, name);
+		if (archive_write_header(out, e) != ARCHIVE_OK) {
+			tar_fail(out, "writing the archive", err);
+			goto out;
+		}
+		while ((n = archive_read_data(in, buf, sizeof(buf))) > 0)
+			if (archive_write_data(out, buf, (size_t)n) < 0) {
+				tar_fail(out, "writing the archive", err);
+				goto out;
+			}
+		if (n < 0) {
+			tar_fail(in, path, err);
+			goto out;
+		}
+	}
+	if (r != ARCHIVE_EOF) {
+		tar_fail(in, path, err);
+		goto out;
+	}
+	rc = 0;
+out:
+	archive_read_free(in);
+	return rc;
+}
+
+/* The manifest.json of the merged archive, last. */
+static int write_manifest(struct archive *out, struct json_object *manifest,
+			  struct pea_error **err)
+{
+	const char *text = json_object_to_json_string_ext(manifest, JSON_C_TO_STRING_PLAIN |
+									    JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct archive_entry *e = archive_entry_new();
+	int rc = 0;
+
+	archive_entry_set_pathname(e, "manifest.json");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, (la_int64_t)strlen(text));
+	if (archive_write_header(out, e) != ARCHIVE_OK ||
+	    archive_write_data(out, text, strlen(text)) < 0 || archive_write_close(out) != ARCHIVE_OK)
+		rc = tar_fail(out, "writing the archive", err);
+	archive_entry_free(e);
+	return rc;
+}
+
+/* Merge the docker-archives parts into one at out_fd. */
+static int merge_archives(char *const *parts, int out_fd, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *manifest = json_object_new_array();
+	_cleanup_strv_ char **seen = NULL;
+	struct archive *out = archive_write_new();
+	int rc = -1;
+
+	archive_write_set_format_pax_restricted(out);
+	if (archive_write_open_fd(out, out_fd) != ARCHIVE_OK) {
+		tar_fail(out, "writing the archive", err);
+		goto out;
+	}
+	for (size_t i = 0; parts[i]; i++)
+		if (merge_one(parts[i], out, &seen, manifest, err) < 0)
+			goto out;
+	rc = write_manifest(out, manifest, err);
+out:
+	archive_write_free(out);
+	return rc;
+}
+
+/*
+ * save -m: each image to a docker-archive of its own in a temporary folder
+ * (pea-image writes one image per archive), then one archive of them all,
+ * to output or standard output. A failure leaves no output file.
+ */
+static int save_multi(const struct global_options *g, char *const *images, const char *output,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *dir = NULL, *base = xasprintf("%s/tmp", g->runroot);
+	_cleanup_strv_ char **parts = NULL;
+	_cleanup_close_ int fd = -1;
+	int rc = -1;
+
+	if (frontend_mkdir_p(base, err) < 0)
+		return -1;
+	dir = xasprintf("%s/save-XXXXXX", base);
+	if (!mkdtemp(dir))
+		return pea_error_errno(err, "mkdtemp '%s'", dir);
+	for (size_t i = 0; images[i]; i++) {
+		_cleanup_strv_ char **tool = image_tool(g, "copy");
+		_cleanup_free_ char *src = NULL, *name = NULL, *part = NULL;
+
+		if (store_ref(g, images[i], &src, &name, err) < 0)
+			goto out;
+		part = xasprintf("%s/%zu.tar", dir, i);
+		pea_strv_push(&tool, "--quiet");
+		pea_strv_push(&tool, src);
+		pea_strv_push_take(&tool, archive_ref("docker-archive", part, name));
+		if (run_tool(tool, -1, true, err) < 0) {
+			pea_error_wrap(err, "saving '%s'", images[i]);
+			goto out;
+		}
+		pea_strv_push(&parts, part);
+	}
+	fd = output ? open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : STDOUT_FILENO;
+	if (fd < 0) {
+		pea_error_errno(err, "open '%s'", output);
+		goto out;
+	}
+	rc = merge_archives(parts, fd, err);
+	if (rc < 0 && output)
+		(void)unlink(output);
+out:
+	if (!output)
+		fd = -1; /* standard output stays open */
+	(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
+	return rc;
+}
 
 /* The archive in a temporary file, then copied to stdout. */
 static int save_to_stdout(const struct global_options *g, char ***tool, const char *src,
@@ -273,8 +447,7 @@ static int save_to_stdout(const struct global_options *g, char ***tool, const ch
 	tmp = xasprintf("%s/save-%d.tar", dir, getpid());
 	(void)unlink(tmp);
 	pea_strv_push(tool, src);
-	pea_strv_push_take(tool,
-			   xasprintf("%s:%s%s%s", fmt, tmp, name ? ":" : "", name ? name : ""));
+	pea_strv_push_take(tool, archive_ref(fmt, tmp, name));
 	if (run_tool(*tool, -1, quiet, err) < 0) {
 		(void)unlink(tmp);
 		return -1;
@@ -296,6 +469,7 @@ int cmd_save(struct global_options *g, int argc, char **argv, struct pea_error *
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "multi-image-archive", no_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
@@ -311,12 +485,14 @@ int cmd_save(struct global_options *g, int argc, char **argv, struct pea_error *
 	_cleanup_free_ char *src = NULL, *name = NULL, *output = NULL;
 	const char *format = "docker-archive";
 	size_t f = 0;
-	bool quiet = false;
+	bool quiet = false, multi = false;
 	int r, c = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "ho:q", opts, save_usage, &c, err)) == 2) {
-		if (c == 'o') {
+	while ((r = cmd_getopt(argc, argv, "hmo:q", opts, save_usage, &c, err)) == 2) {
+		if (c == 'm') {
+			multi = true;
+		} else if (c == 'o') {
 			free(output);
 			output = xstrdup(optarg);
 		} else if (c == 'q') {
@@ -339,8 +515,15 @@ int cmd_save(struct global_options *g, int argc, char **argv, struct pea_error *
 			format);
 	if (argc - optind < 1)
 		return pea_error_new(err, EINVAL, "need at least 1 argument");
-	if (argc - optind > 1)
-		return pea_error_new(err, EINVAL, "pea save writes one image per archive: %d given",
+	if (multi && f != 0)
+		return pea_error_new(err, EINVAL,
+				     "--multi-image-archive (-m) is only supported for "
+				     "--format docker-archive, not %s",
+				     format);
+	if (argc - optind > 1 && !multi)
+		return pea_error_new(err, EINVAL,
+				     "%d images given: one archive holds one image unless -m, "
+				     "--multi-image-archive is given",
 				     argc - optind);
 	if (!output && f >= 2)
 		return pea_error_new(err, EINVAL, "--format %s needs -o, --output", format);
@@ -348,6 +531,8 @@ int cmd_save(struct global_options *g, int argc, char **argv, struct pea_error *
 		return pea_error_new(err, EINVAL,
 				     "failed to save image(s): refusing to save to terminal. Use "
 				     "-o flag or redirect");
+	if (multi)
+		return save_multi(g, argv + optind, output, err);
 	if (store_ref(g, argv[optind], &src, &name, err) < 0)
 		return -1;
 	pea_strv_push(&tool, "--quiet");
@@ -356,8 +541,7 @@ int cmd_save(struct global_options *g, int argc, char **argv, struct pea_error *
 	if (!output)
 		return save_to_stdout(g, &tool, src, formats[f].transport, name, true, err);
 	pea_strv_push(&tool, src);
-	pea_strv_push_take(&tool, xasprintf("%s:%s%s%s", formats[f].transport, output,
-					    name ? ":" : "", name ? name : ""));
+	pea_strv_push_take(&tool, archive_ref(formats[f].transport, output, name));
 	(void)quiet; /* pea-image's progress would mix with nothing here: always quiet */
 	return run_tool(tool, -1, true, err);
 }

@@ -777,6 +777,7 @@ int cmd_version(struct global_options *g, int argc, char **argv, struct pea_erro
 	if (t) {
 		items = json_object_new_array();
 		json_object_array_add(items, json_object_get(v));
+		template_set_context(t, "version", "*define.Version");
 		r = template_print(stdout, t, items, err);
 		template_free(t);
 		return r < 0 ? -1 : 0;

@@ -40,6 +40,8 @@ struct proc {
 	long nice;
 	unsigned int ruid, euid, rgid, egid; /* host ids */
 	int seccomp;
+	unsigned long long caps[5]; /* CapAmb, CapBnd, CapEff, CapInh, CapPrm */
+	char *label;		    /* attr/current: the LSM's label */
 };
 
 struct top {
@@ -54,8 +56,10 @@ struct top {
 
 static void top_clear(struct top *t)
 {
-	for (size_t i = 0; i < t->n; i++)
+	for (size_t i = 0; i < t->n; i++) {
 		free(t->v[i].args);
+		free(t->v[i].label);
+	}
 	free(t->v);
 	free(t->uid_map);
 	free(t->gid_map);
@@ -110,6 +114,16 @@ static int parse_stat(const char *buf, struct proc *p)
 	return 0;
 }
 
+static const char *const cap_sets[] = { "Amb:", "Bnd:", "Eff:", "Inh:", "Prm:" };
+
+/* "Eff:\t00000000a80425fb" of /proc/PID/status. */
+static void parse_cap(const char *l, struct proc *p)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cap_sets); i++)
+		if (strncmp(l, cap_sets[i], 4) == 0)
+			p->caps[i] = strtoull(l + 4, NULL, 16);
+}
+
 static void parse_status(const char *buf, struct proc *p)
 {
 	for (const char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
@@ -119,6 +133,8 @@ static void parse_status(const char *buf, struct proc *p)
 			sscanf(l + 4, "%u %u", &p->rgid, &p->egid);
 		else if (strncmp(l, "Seccomp:", 8) == 0)
 			p->seccomp = atoi(l + 8);
+		else if (strncmp(l, "Cap", 3) == 0)
+			parse_cap(l + 3, p);
 		else if (strncmp(l, "NSpid:", 6) == 0) {
 			const char *e = strchr(l, '\n');
 			const char *sp = l + 6;
@@ -178,6 +194,9 @@ static int collect(struct top *t, int init, struct pea_error **err)
 		p.hpid = pid;
 		parse_status(status, &p);
 		p.args = read_proc(pid, "cmdline");
+		p.label = read_proc(pid, "attr/current");
+		if (p.label)
+			p.label[strcspn(p.label, "\n")] = '\0';
 		if (!p.args || !*p.args) {
 			free(p.args);
 			p.args = xasprintf("[%s]", p.comm);
@@ -230,12 +249,18 @@ static char *tty_name(int tty)
 
 enum desc {
 	D_ARGS,
+	D_CAPAMB,
+	D_CAPBND,
+	D_CAPEFF,
+	D_CAPINH,
+	D_CAPPRM,
 	D_COMM,
 	D_ETIME,
 	D_GROUP,
 	D_HGROUP,
 	D_HPID,
 	D_HUSER,
+	D_LABEL,
 	D_NICE,
 	D_PCPU,
 	D_PGID,
@@ -246,6 +271,7 @@ enum desc {
 	D_RUSER,
 	D_SECCOMP,
 	D_STATE,
+	D_STIME,
 	D_TIME,
 	D_TTY,
 	D_USER,
@@ -256,15 +282,22 @@ static const struct {
 	const char *name, *aix, *header;
 	enum desc d;
 } descriptors[] = {
-	{ "args", "%a", "COMMAND", D_ARGS },	{ "comm", "%c", "COMMAND", D_COMM },
+	{ "args", "%a", "COMMAND", D_ARGS },	{ "capamb", NULL, "AMBIENT CAPS", D_CAPAMB },
+	{ "capbnd", NULL, "BOUNDING CAPS", D_CAPBND },
+	{ "capeff", NULL, "EFFECTIVE CAPS", D_CAPEFF },
+	{ "capinh", NULL, "INHERITED CAPS", D_CAPINH },
+	{ "capprm", NULL, "PERMITTED CAPS", D_CAPPRM },
+	{ "comm", "%c", "COMMAND", D_COMM },
 	{ "etime", "%t", "ELAPSED", D_ETIME },	{ "group", "%G", "GROUP", D_GROUP },
 	{ "hgroup", NULL, "HGROUP", D_HGROUP }, { "hpid", NULL, "HPID", D_HPID },
-	{ "huser", NULL, "HUSER", D_HUSER },	{ "nice", "%n", "NI", D_NICE },
+	{ "huser", NULL, "HUSER", D_HUSER },	{ "label", NULL, "LABEL", D_LABEL },
+	{ "nice", "%n", "NI", D_NICE },
 	{ "pcpu", "%C", "%CPU", D_PCPU },	{ "pgid", "%r", "PGID", D_PGID },
 	{ "pid", "%p", "PID", D_PID },		{ "ppid", "%P", "PPID", D_PPID },
 	{ "rgroup", "%g", "RGROUP", D_RGROUP }, { "rss", NULL, "RSS", D_RSS },
 	{ "ruser", "%u", "RUSER", D_RUSER },	{ "seccomp", NULL, "SECCOMP", D_SECCOMP },
-	{ "state", NULL, "STATE", D_STATE },	{ "time", "%x", "TIME", D_TIME },
+	{ "state", NULL, "STATE", D_STATE },	{ "stime", NULL, "STIME", D_STIME },
+	{ "time", "%x", "TIME", D_TIME },
 	{ "tty", "%y", "TTY", D_TTY },		{ "user", "%U", "USER", D_USER },
 	{ "vsz", "%z", "VSZ", D_VSZ },
 };
@@ -288,6 +321,78 @@ static char *host_name(const char *file, unsigned int id)
 	return passwd_name_of(buf, id);
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A capability set as psgo prints it: "full", "none", or the names sorted, comma-separated. */
+char *top_caps(unsigned long long set, int last_cap)
+{
+	static const char *const names[] = {
+		"CHOWN",	 "DAC_OVERRIDE",    "DAC_READ_SEARCH", "FOWNER",
+		"FSETID",	 "KILL",	    "SETGID",	       "SETUID",
+		"SETPCAP",	 "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
+		"NET_ADMIN",	 "NET_RAW",	    "IPC_LOCK",	       "IPC_OWNER",
+		"SYS_MODULE",	 "SYS_RAWIO",	    "SYS_CHROOT",      "SYS_PTRACE",
+		"SYS_PACCT",	 "SYS_ADMIN",	    "SYS_BOOT",	       "SYS_NICE",
+		"SYS_RESOURCE",	 "SYS_TIME",	    "SYS_TTY_CONFIG",  "MKNOD",
+		"LEASE",	 "AUDIT_WRITE",	    "AUDIT_CONTROL",   "SETFCAP",
+		"MAC_OVERRIDE",	 "MAC_ADMIN",	    "SYSLOG",	       "WAKE_ALARM",
+		"BLOCK_SUSPEND", "AUDIT_READ",	    "PERFMON",	       "BPF",
+		"CHECKPOINT_RESTORE",
+	};
+	_cleanup_strv_ char **v = NULL;
+	unsigned long long full;
+
+	if (last_cap < 0 || last_cap > 63)
+		last_cap = (int)ARRAY_SIZE(names) - 1;
+	full = last_cap == 63 ? ~0ULL : (1ULL << (last_cap + 1)) - 1;
+	if ((set & full) == full)
+		return xstrdup("full");
+	for (int i = 0; i <= last_cap; i++)
+		if (set & (1ULL << i))
+			pea_strv_push_take(&v, (size_t)i < ARRAY_SIZE(names)
+						       ? xstrdup(names[i])
+						       : xasprintf("CAP_%d", i));
+	if (!v)
+		return xstrdup("none");
+	qsort(v, pea_strv_length(v), sizeof(*v), str_cmp);
+	return pea_strv_join(v, ",");
+}
+
+/* The kernel's last capability (/proc/sys/kernel/cap_last_cap); -1 if unknown. */
+static int cap_last(void)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	if (pea_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", 64, &buf, &len, NULL) < 0)
+		return -1;
+	return atoi(buf);
+}
+
+/* Go's Time.String() of the process's start, in local time. */
+static char *start_time(const struct top *t, const struct proc *p)
+{
+	double at = frontend_now_seconds() - t->now_boot + (double)p->start / (double)t->hz;
+	time_t sec = (time_t)at;
+	long ns = (long)((at - (double)sec) * 1e9);
+	char date[64], zone[32], frac[32] = "";
+	struct tm tm;
+	size_t l;
+
+	localtime_r(&sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z %Z", &tm);
+	if (ns > 0) {
+		snprintf(frac, sizeof(frac), ".%09ld", ns);
+		for (l = strlen(frac); frac[l - 1] == '0'; l--)
+			frac[l - 1] = '\0';
+	}
+	return xasprintf("%s%s %s", date, frac, zone);
+}
+
 static char *field(const struct top *t, const struct proc *p, enum desc d)
 {
 	double elapsed = t->now_boot - (double)p->start / (double)t->hz;
@@ -299,6 +404,16 @@ static char *field(const struct top *t, const struct proc *p, enum desc d)
 	switch (d) {
 	case D_ARGS:
 		return xstrdup(p->args);
+	case D_CAPAMB:
+	case D_CAPBND:
+	case D_CAPEFF:
+	case D_CAPINH:
+	case D_CAPPRM:
+		return top_caps(p->caps[d - D_CAPAMB], cap_last());
+	case D_LABEL:
+		return xstrdup(p->label && *p->label ? p->label : "-");
+	case D_STIME:
+		return start_time(t, p);
 	case D_COMM:
 		return xstrdup(p->comm);
 	case D_ETIME:

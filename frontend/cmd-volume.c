@@ -406,6 +406,7 @@ static int volume_ls(struct global_options *g, int argc, char **argv, struct pea
 					     : "table {{.Driver}}\t{{.Name}}");
 	if (template_parse(format, volume_header, &t, err) < 0)
 		return -1;
+	template_set_context(t, "ls", "volumes.volumeReporter");
 	r = template_print(stdout, t, items, err);
 	template_free(t);
 	return r;
@@ -471,6 +472,7 @@ static int volume_inspect(struct global_options *g, int argc, char **argv, struc
 	}
 	if (template_parse(format, volume_header, &t, err) < 0)
 		return -1;
+	template_set_context(t, "inspect", "*entities.VolumeInspectReport");
 	r = template_print(stdout, t, out, err);
 	template_free(t);
 	return r < 0 ? -1 : status;

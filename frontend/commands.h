@@ -172,3 +172,5 @@ int containers_prune(struct global_options *g);
 int volume_create(const struct global_options *g, const char *name, const char *driver,
 		  struct json_object *labels, struct json_object *options, bool ignore,
 		  struct pea_error **err);
+/* A capability set as podman top prints it: "full", "none" or sorted names (cmd-top.c). */
+char *top_caps(unsigned long long set, int last_cap);

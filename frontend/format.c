@@ -140,6 +140,7 @@ struct node {
 	char *text;   /* NODE_TEXT */
 	char **path;  /* NODE_FIELD: keys; empty for "." */
 	char *header; /* its column header */
+	int line, col; /* where the field stands, as Go's text/template reports it */
 };
 
 struct template
@@ -147,6 +148,8 @@ struct template
 	struct node *nodes;
 	size_t n;
 	bool table;
+	char *name; /* the template's name in errors ("ps"), podman's command */
+	char *type; /* the Go type podman renders ("containers.psReporter") */
 };
 
 struct template *template_free(struct template *t)
@@ -159,8 +162,18 @@ struct template *template_free(struct template *t)
 		free(t->nodes[i].header);
 	}
 	free(t->nodes);
+	free(t->name);
+	free(t->type);
 	free(t);
 	return NULL;
+}
+
+void template_set_context(struct template *t, const char *name, const char *type)
+{
+	free(t->name);
+	free(t->type);
+	t->name = xstrdup(name);
+	t->type = xstrdup(type);
 }
 
 static void templatep_free(struct template **t)
@@ -221,7 +234,7 @@ static char *upper_words(const char *field)
 }
 
 static int parse_action(struct template *t, char *act, const char *(*header_of)(const char *),
-			struct pea_error **err)
+			int line, int col, struct pea_error **err)
 {
 	struct node *nd;
 	enum node_func func = FUNC_NONE;
@@ -259,6 +272,8 @@ static int parse_action(struct template *t, char *act, const char *(*header_of)(
 					     act);
 	nd = add_node(t, NODE_FIELD);
 	nd->func = func;
+	nd->line = line;
+	nd->col = col + (int)(p - act);
 	nd->path = pea_strv_split(p, ".");
 	if (!nd->path)
 		nd->path = xnew(char *, 1);
@@ -272,11 +287,30 @@ static int parse_action(struct template *t, char *act, const char *(*header_of)(
 	return 0;
 }
 
+/*
+ * Line and column of at in text as podman's errors give them: podman runs the
+ * template inside "{{range .}}", so the first line counts 11 more bytes.
+ */
+static void where(const char *text, const char *at, int *ret_line, int *ret_col)
+{
+	const char *bol = text;
+	int line = 1;
+
+	for (const char *c = text; c < at; c++)
+		if (*c == '\n') {
+			line++;
+			bol = c + 1;
+		}
+	*ret_line = line;
+	*ret_col = (int)(at - bol) + (line == 1 ? 11 : 0);
+}
+
 int template_parse(const char *text, const char *(*header_of)(const char *field),
 		   struct template **ret, struct pea_error **err)
 {
 	_cleanup_(templatep_free) struct template *t = xnew(struct template, 1);
-	const char *p = text;
+	const char *p = text, *body;
+	int line, col;
 
 	if (strlen(text) > TEMPLATE_MAX)
 		return pea_error_new(err, EINVAL, "template: longer than %u bytes", TEMPLATE_MAX);
@@ -286,6 +320,7 @@ int template_parse(const char *text, const char *(*header_of)(const char *field)
 		while (*p == ' ')
 			p++;
 	}
+	body = p;
 	while (*p) {
 		const char *open = strstr(p, "{{"), *close;
 		_cleanup_free_ char *act = NULL;
@@ -300,7 +335,8 @@ int template_parse(const char *text, const char *(*header_of)(const char *field)
 			return pea_error_new(err, EINVAL, "template: unclosed action in '%s'",
 					     text);
 		act = xstrndup(open + 2, (size_t)(close - open - 2));
-		if (parse_action(t, act, header_of, err) < 0)
+		where(body, open + 2, &line, &col);
+		if (parse_action(t, act, header_of, line, col, err) < 0)
 			return -1;
 		p = close + 2;
 	}
@@ -376,8 +412,22 @@ static void go_value(FILE *f, struct json_object *v)
 	}
 }
 
-static int render_field(FILE *f, const struct node *nd, struct json_object *item,
-			struct pea_error **err)
+/* Go's "template: ps:1:13: executing "ps" at <.Foo>: can't evaluate field Foo in type T". */
+static int unknown_field(const struct template *t, const struct node *nd, size_t i,
+			 struct pea_error **err)
+{
+	_cleanup_free_ char *path = pea_strv_join(nd->path, ".");
+	const char *name = t->name ? t->name : "output";
+
+	return pea_error_new(err, EINVAL,
+			     "template: %s:%d:%d: executing \"%s\" at <.%s>: can't evaluate field %s "
+			     "in type %s",
+			     name, nd->line, nd->col, name, path, nd->path[i],
+			     i == 0 && t->type ? t->type : "interface {}");
+}
+
+static int render_field(FILE *f, const struct template *t, const struct node *nd,
+			struct json_object *item, struct pea_error **err)
 {
 	struct json_object *v = item;
 	_cleanup_free_ char *buf = NULL;
@@ -387,8 +437,7 @@ static int render_field(FILE *f, const struct node *nd, struct json_object *item
 	for (size_t i = 0; nd->path[i]; i++) {
 		if (!json_object_is_type(v, json_type_object) ||
 		    !json_object_object_get_ex(v, nd->path[i], &v))
-			return pea_error_new(err, EINVAL, "template: can't evaluate field %s",
-					     nd->path[i]);
+			return unknown_field(t, nd, i, err);
 	}
 	if (nd->func == FUNC_JSON) {
 		fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
@@ -426,7 +475,7 @@ int template_render(const struct template *t, struct json_object *item, char **r
 		if (t->nodes[i].kind == NODE_TEXT)
 			fputs(t->nodes[i].text, m);
 		else
-			r = render_field(m, &t->nodes[i], item, err);
+			r = render_field(m, t, &t->nodes[i], item, err);
 	}
 	fclose(m);
 	if (r < 0) {

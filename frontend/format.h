@@ -34,6 +34,11 @@ struct template;
 int template_parse(const char *text, const char *(*header_of)(const char *field),
 		   struct template **ret, struct pea_error **err);
 struct template *template_free(struct template *t);
+/*
+ * Name the template and the Go type podman renders, for its error on an
+ * unknown field: template_set_context(t, "ps", "containers.psReporter").
+ */
+void template_set_context(struct template *t, const char *name, const char *type);
 bool template_is_table(const struct template *t);
 /* The header row of a "table" template (new string, tabs between columns). */
 char *template_header(const struct template *t);

@@ -1,7 +1,7 @@
 # frontend/: pea, the podman-compatible command line (docs/pea.1.md).
 FRONTEND_SOURCES := $(filter-out frontend/main.c,$(wildcard frontend/*.c))
 $(eval $(call pea_archive,frontend,$(FRONTEND_SOURCES)))
-$(eval $(call pea_program,pea,frontend/main.c,frontend,json-c libarchive libcrypto))
+$(eval $(call pea_program,pea,frontend/main.c,frontend,json-c))
 INSTALL_BIN += pea
 MAN_EXTRA += pea-container-cleanup.1 pea-container-prune.1 pea-create.1 pea-exec.1 \
 	pea-image-inspect.1 pea-images.1 pea-inspect.1 pea-kill.1 pea-load.1 pea-logs.1 pea-ps.1 \
@@ -10,8 +10,8 @@ MAN_EXTRA += pea-container-cleanup.1 pea-container-prune.1 pea-create.1 pea-exec
 # crun and conmon stand in for pea-runtime and pea-monitor (tests/70-frontend-crun.bats);
 # tini is the subreaper of the tests; tar reads the index of an archive for pea load.
 DEB_PACKAGES += crun conmon tini tar
-# (pea links libarchive for cp, export and diff's tar streams, libcrypto for
-# commit's digests)
+# (pea uses libarchive for cp, export and diff's tar streams and libcrypto for
+# commit's digests, both loaded on first use: lib/dl.h)
 MAN_EXTRA += pea-pause.1 pea-top.1 pea-stats.1
 MAN_EXTRA += pea-cp.1
 MAN_EXTRA += pea-mount.1 pea-diff.1 pea-export.1 pea-commit.1

@@ -2,7 +2,7 @@
 # OCI layouts, archives and directories.
 IMAGE_SOURCES := $(filter-out image/main.c,$(wildcard image/*.c))
 $(eval $(call pea_archive,image,$(IMAGE_SOURCES)))
-$(eval $(call pea_program,pea-image,image/main.c,image,libcurl libcrypto libarchive libzstd gpgme yaml-0.1))
+$(eval $(call pea_program,pea-image,image/main.c,image,libcurl libcrypto libzstd gpgme yaml-0.1))
 INSTALL_BIN += pea-image
 # tests: htpasswd (apache2-utils), a self-signed certificate (openssl), the token and flaky
 # fronts (python3), zstd layers, script(1) for a terminal, gpg keys and signatures (gnupg);

@@ -6,7 +6,42 @@
 #include <openssl/evp.h>
 
 #include "lib/digest.h"
+#include "lib/dl.h"
 #include "lib/error.h"
+
+/*
+ * libcrypto on first use (lib/dl.h): most runs of pea and pea-storage hash
+ * nothing, and linking it cost each of their execs its loading.
+ */
+static const char *const crypto_sonames[] = { "libcrypto.so.3", NULL };
+static struct pea_dl libcrypto = { .sonames = crypto_sonames };
+
+static struct {
+	__typeof__(EVP_sha256) *sha256;
+	__typeof__(EVP_sha512) *sha512;
+	__typeof__(EVP_MD_CTX_new) *ctx_new;
+	__typeof__(EVP_MD_CTX_free) *ctx_free;
+	__typeof__(EVP_MD_CTX_get0_md) *ctx_md;
+	__typeof__(EVP_DigestInit_ex) *init;
+	__typeof__(EVP_DigestUpdate) *update;
+	__typeof__(EVP_DigestFinal_ex) *final;
+} crypto;
+static bool crypto_loaded;
+
+static void crypto_load(void)
+{
+	if (__atomic_load_n(&crypto_loaded, __ATOMIC_ACQUIRE))
+		return;
+	crypto.sha256 = (__typeof__(crypto.sha256))pea_dl_sym(&libcrypto, "EVP_sha256");
+	crypto.sha512 = (__typeof__(crypto.sha512))pea_dl_sym(&libcrypto, "EVP_sha512");
+	crypto.ctx_new = (__typeof__(crypto.ctx_new))pea_dl_sym(&libcrypto, "EVP_MD_CTX_new");
+	crypto.ctx_free = (__typeof__(crypto.ctx_free))pea_dl_sym(&libcrypto, "EVP_MD_CTX_free");
+	crypto.ctx_md = (__typeof__(crypto.ctx_md))pea_dl_sym(&libcrypto, "EVP_MD_CTX_get0_md");
+	crypto.init = (__typeof__(crypto.init))pea_dl_sym(&libcrypto, "EVP_DigestInit_ex");
+	crypto.update = (__typeof__(crypto.update))pea_dl_sym(&libcrypto, "EVP_DigestUpdate");
+	crypto.final = (__typeof__(crypto.final))pea_dl_sym(&libcrypto, "EVP_DigestFinal_ex");
+	__atomic_store_n(&crypto_loaded, true, __ATOMIC_RELEASE);
+}
 
 static size_t digest_hex_len(const char *algo, size_t algo_len)
 {
@@ -50,11 +85,10 @@ const char *pea_digest_hex(const char *digest)
 
 static const EVP_MD *digest_md(const char *algo)
 {
-	if (strcmp(algo, "sha256") == 0)
-		return EVP_sha256();
-	if (strcmp(algo, "sha512") == 0)
-		return EVP_sha512();
-	return NULL;
+	if (strcmp(algo, "sha256") != 0 && strcmp(algo, "sha512") != 0)
+		return NULL;
+	crypto_load();
+	return strcmp(algo, "sha256") == 0 ? crypto.sha256() : crypto.sha512();
 }
 
 int pea_digest_init(struct pea_digest *d, const char *algo, struct pea_error **err)
@@ -64,8 +98,8 @@ int pea_digest_init(struct pea_digest *d, const char *algo, struct pea_error **e
 	*d = (struct pea_digest){ 0 };
 	if (!md)
 		return pea_error_new(err, EINVAL, "unsupported digest algorithm '%s'", algo);
-	d->ctx = EVP_MD_CTX_new();
-	if (!d->ctx || EVP_DigestInit_ex(d->ctx, md, NULL) != 1) {
+	d->ctx = crypto.ctx_new();
+	if (!d->ctx || crypto.init(d->ctx, md, NULL) != 1) {
 		pea_digest_done(d);
 		return pea_error_new(err, ENOMEM, "cannot initialise %s", algo);
 	}
@@ -78,7 +112,7 @@ void pea_digest_update(struct pea_digest *d, const void *buf, size_t len)
 {
 	if (len == 0)
 		return;
-	if (EVP_DigestUpdate(d->ctx, buf, len) != 1)
+	if (crypto.update(d->ctx, buf, len) != 1)
 		abort();
 	d->bytes += len;
 }
@@ -94,19 +128,20 @@ void pea_digest_final(struct pea_digest *d, char out[PEA_DIGEST_MAX])
 	unsigned int n = 0;
 	size_t off;
 
-	if (EVP_DigestFinal_ex(d->ctx, md, &n) != 1 || n * 2 + strlen(d->algo) + 2 > PEA_DIGEST_MAX)
+	if (crypto.final(d->ctx, md, &n) != 1 || n * 2 + strlen(d->algo) + 2 > PEA_DIGEST_MAX)
 		abort();
 	off = (size_t)snprintf(out, PEA_DIGEST_MAX, "%s:", d->algo);
 	for (unsigned int i = 0; i < n; i++, off += 2)
 		snprintf(out + off, PEA_DIGEST_MAX - off, "%02x", md[i]);
-	if (EVP_DigestInit_ex(d->ctx, EVP_MD_CTX_get0_md(d->ctx), NULL) != 1)
+	if (crypto.init(d->ctx, crypto.ctx_md(d->ctx), NULL) != 1)
 		abort();
 	d->bytes = 0;
 }
 
 void pea_digest_done(struct pea_digest *d)
 {
-	EVP_MD_CTX_free(d->ctx);
+	if (d->ctx)
+		crypto.ctx_free(d->ctx); /* a context means libcrypto is loaded */
 	d->ctx = NULL;
 }
 

@@ -220,6 +220,15 @@ int cmd_check(const struct global_options *g, int argc, char **argv, struct pea_
 	c.removed = json_object_new_array();
 	for (char **x = c.s->repaired; x && *x; x++)
 		json_object_array_add(c.removed, json_object_new_string(*x));
+	if (c.repair) {
+		struct repair_report rep = { 0 };
+
+		/* the notes of failed applies, for applies that wait: none should be left */
+		store_forget_failures(c.s, &rep);
+		for (char **x = rep.removed; x && *x; x++)
+			json_object_array_add(c.removed, json_object_new_string(*x));
+		pea_strv_free(rep.removed);
+	}
 	r = run_checks(&c, err);
 	if (r == 0) {
 		struct json_object *problems = json_object_new_array();

@@ -23,7 +23,8 @@
 
 static const char usage[] =
 	"Usage: pea-storage layer COMMAND\n"
-	"  apply [--parent ID] [--id ID] [--digest D] [--diff-id D] [--wait-parent] [FILE]\n"
+	"  apply [--parent ID] [--id ID] [--digest D] [--diff-id D] [--wait-parent]\n"
+	"        [--wait-timeout SECONDS] [FILE]\n"
 	"                                         apply a layer tar (plain, gzip or zstd; "
 	"default:\n"
 	"                                         stdin), refused unless it has the digests given\n"
@@ -48,6 +49,22 @@ static bool is_digest(const char *s)
 	return !strncmp(s, "sha256:", 7) && cli_is_full_id(s + 7);
 }
 
+/* A whole number of seconds, 1 to LAYER_WAIT_TIMEOUT_MAX. */
+static int parse_seconds(const char *s, unsigned *ret)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	if (!*s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v == 0 || v > LAYER_WAIT_TIMEOUT_MAX)
+		return -1;
+	*ret = (unsigned)v;
+	return 0;
+}
+
 /* --parent, --id and, for apply, --digest and --diff-id. */
 static int layer_parse(int argc, char **argv, const char *cmd, const char **parent,
 		       struct layer_apply_options *o, bool digests, struct pea_error **err)
@@ -58,6 +75,7 @@ static int layer_parse(int argc, char **argv, const char *cmd, const char **pare
 		{ "digest", required_argument, NULL, 'd' },
 		{ "diff-id", required_argument, NULL, 'D' },
 		{ "wait-parent", no_argument, NULL, 'w' },
+		{ "wait-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -65,10 +83,11 @@ static int layer_parse(int argc, char **argv, const char *cmd, const char **pare
 
 	cli_getopt_reset();
 	while ((c = cli_getopt(argc, argv, "+:h", opts, cmd, err)) != -1) {
-		if ((c == 'd' || c == 'D' || c == 'w') && !digests)
+		if ((c == 'd' || c == 'D' || c == 'w' || c == 't') && !digests)
 			return cli_usage_error(err, "%s: unknown option '%s'", cmd,
 					       c == 'd'	  ? "--digest"
 					       : c == 'D' ? "--diff-id"
+					       : c == 't' ? "--wait-timeout"
 							  : "--wait-parent");
 		if ((c == 'd' || c == 'D') && !is_digest(optarg))
 			return cli_usage_error(err, "%s: invalid digest '%s' (sha256:<64 hex>)",
@@ -92,6 +111,13 @@ static int layer_parse(int argc, char **argv, const char *cmd, const char **pare
 			break;
 		case 'w':
 			o->wait_parent = true;
+			break;
+		case 't':
+			if (parse_seconds(optarg, &o->wait_timeout_s) < 0)
+				return cli_usage_error(err,
+						       "%s: invalid --wait-timeout '%s' (seconds, "
+						       "1 to %u)",
+						       cmd, optarg, LAYER_WAIT_TIMEOUT_MAX);
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -2,7 +2,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <signal.h>
+#include <stdint.h>
 #include <sys/file.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -118,6 +122,8 @@ static int announce(struct store *s, const char *id, int *ret_fd, struct pea_err
 			return pea_error_errno(err, "stat '%s'", name);
 		if (fstatat(s->root_fd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+			/* a new try: an earlier failure no longer speaks for the layer */
+			store_unmark_failed(s, id);
 			*ret_fd = TAKE_FD(fd);
 			return 0;
 		}
@@ -136,53 +142,150 @@ static void unannounce(struct store *s, const char *id, int fd)
 	pea_unlock(fd);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig; /* only interrupts flock() */
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* flock(fd, LOCK_SH), given up at deadline (CLOCK_MONOTONIC, ms): -ETIMEDOUT then. */
+static int lock_until(int fd, uint64_t deadline)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct itimerval off = { 0 };
+	int r = -ETIMEDOUT;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old); /* no SA_RESTART: flock() returns EINTR */
+	for (uint64_t now = now_ms(); now < deadline; now = now_ms()) {
+		struct itimerval t = { .it_value = { .tv_sec = (time_t)((deadline - now) / 1000u),
+						     .tv_usec = (suseconds_t)((deadline - now) %
+									      1000u * 1000u) } };
+
+		setitimer(ITIMER_REAL, &t, NULL);
+		if (flock(fd, LOCK_SH) == 0) {
+			r = 0;
+			break;
+		}
+		if (errno != EINTR) {
+			r = -errno;
+			break;
+		}
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	return r;
+}
+
+enum apply_state {
+	APPLY_NONE,    /* no apply of the layer announced */
+	APPLY_RUNNING, /* its apply holds staging/applying-ID.lock: *ret_fd waits on it */
+	APPLY_DEAD,    /* the lock is there but free: its apply was killed */
+};
+
+/* With the store lock held (announce() takes the lock file with it held, in one go). */
+static enum apply_state apply_state(struct store *s, const char *id, int *ret_fd)
+{
+	_cleanup_free_ char *name = xasprintf("staging/applying-%s.lock", id);
+	_cleanup_close_ int fd = openat(s->root_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return APPLY_NONE;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+		return APPLY_DEAD;
+	*ret_fd = TAKE_FD(fd);
+	return APPLY_RUNNING;
+}
+
+struct parent_wait {
+	const char *parent;
+	bool may_wait;	 /* a chain id: its apply may be running */
+	bool wait_start; /* --wait-parent: also one that has not started yet */
+	unsigned timeout_s;
+	const struct timespec *since; /* when this apply started (CLOCK_REALTIME_COARSE) */
+};
+
+/* The wait for a running apply of the parent, with the store lock released meanwhile. */
+static int wait_running(struct store *s, const struct parent_wait *w, int fd, uint64_t deadline,
+			struct pea_error **err)
+{
+	int r;
+
+	store_unlock(s);
+	r = lock_until(fd, deadline);
+	if (store_relock(s, err) < 0)
+		return -1;
+	if (r == -ETIMEDOUT)
+		return pea_error_new(err, ETIMEDOUT,
+				     "parent layer '%s': its apply did not end in %u s "
+				     "(--wait-timeout)",
+				     w->parent, w->timeout_s);
+	if (r < 0)
+		return pea_error_new(err, -r, "wait for parent layer '%s': %s", w->parent,
+				     strerror(-r));
+	return 0;
+}
+
 /*
  * With the store lock held: the parent's record is there, or (may_wait) wait for the
  * apply that announced it, with the store lock released meanwhile. With wait_start, a
  * parent whose apply has not started yet is waited for too (looked for every 20 ms).
+ * An apply of the parent that fails or is killed meanwhile is an error at once, and no
+ * wait is longer than the timeout.
  */
-static int wait_parent(struct store *s, const char *parent, bool may_wait, bool wait_start,
-		       struct pea_error **err)
+static int wait_parent(struct store *s, const struct parent_wait *w, struct pea_error **err)
 {
-	bool waited = false;
+	uint64_t deadline = now_ms() + (uint64_t)w->timeout_s * 1000u;
+	bool seen = false; /* its apply was seen running */
 
-	while (parent && !store_record_exists(s, "layers", parent)) {
-		_cleanup_free_ char *name = xasprintf("staging/applying-%s.lock", parent);
+	while (w->parent && !store_record_exists(s, "layers", w->parent)) {
+		_cleanup_free_ char *why = NULL;
 		_cleanup_close_ int fd = -1;
-		bool held = false;
+		enum apply_state state;
 
-		if (may_wait)
-			fd = openat(s->root_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
-			held = true;
-		if (!held && !waited && may_wait && wait_start) {
-			fd = pea_close(fd);
-			store_unlock(s);
-			usleep(20000);
-			if (store_relock(s, err) < 0)
+		if (w->may_wait && store_failed_since(s, w->parent, w->since, &why))
+			return pea_error_new(err, ENOENT, "parent layer '%s': its apply failed: %s",
+					     w->parent, why);
+		state = w->may_wait ? apply_state(s, w->parent, &fd) : APPLY_NONE;
+		if (state == APPLY_RUNNING) {
+			if (wait_running(s, w, fd, deadline, err) < 0)
 				return -1;
+			seen = true;
 			continue;
 		}
-		if (held) {
-			store_unlock(s);
-			while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
-				;
-			fd = pea_close(fd);
-			if (store_relock(s, err) < 0)
-				return -1;
-			waited = true;
-			continue;
-		}
-		if (waited)
+		if (state == APPLY_DEAD)
+			return pea_error_new(err, ENOENT,
+					     "parent layer '%s': its apply stopped before "
+					     "committing it",
+					     w->parent);
+		if (seen)
 			return pea_error_new(
 				err, ENOENT,
-				"parent layer '%s': its apply ended without committing it", parent);
-		if (!may_wait)
+				"parent layer '%s': its apply ended without committing it",
+				w->parent);
+		if (!w->may_wait)
 			return pea_error_new(err, ENOENT, "parent layer '%s' does not exist",
-					     parent);
-		return pea_error_new(err, ENOENT,
-				     "parent layer '%s' does not exist and is not being applied",
-				     parent);
+					     w->parent);
+		if (!w->wait_start)
+			return pea_error_new(
+				err, ENOENT, "parent layer '%s' does not exist and is not being applied",
+				w->parent);
+		if (now_ms() >= deadline)
+			return pea_error_new(err, ETIMEDOUT,
+					     "parent layer '%s': its apply did not start in %u s "
+					     "(--wait-timeout)",
+					     w->parent, w->timeout_s);
+		store_unlock(s);
+		usleep(20000);
+		if (store_relock(s, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -316,10 +419,19 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	_cleanup_free_ char *known_id = NULL;
 	_cleanup_close_ int difffd = -1;
 	_cleanup_close_ int splitfd = -1;
+	struct timespec since;
 	/* chain ids cannot make a cycle of waits; forced ids could */
-	bool may_wait = !o->id;
+	struct parent_wait w = {
+		.parent = o->parent,
+		.may_wait = !o->id,
+		.wait_start = o->wait_parent,
+		.timeout_s = o->wait_timeout_s ? o->wait_timeout_s : LAYER_WAIT_TIMEOUT_S,
+		.since = &since,
+	};
 	int announced = -1;
 	int r = -1;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &since);
 
 	if (o->id && store_record_exists(s, "layers", o->id))
 		return pea_error_new(err, EEXIST, "layer '%s' already exists", o->id);
@@ -329,7 +441,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	if (known_id && announce(s, known_id, &announced, err) < 0)
 		goto out;
 	/* overlay extracts a layer without its parent, vfs starts from the parent's copy */
-	if ((driver_is_vfs(s) && wait_parent(s, o->parent, may_wait, o->wait_parent, err) < 0) ||
+	if ((driver_is_vfs(s) && wait_parent(s, &w, err) < 0) ||
 	    staged_new(s, o->parent, &st, err) < 0)
 		goto out;
 	if (open_staged(&st, &difffd, &splitfd, err) < 0)
@@ -340,7 +452,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	    finish_split(&st, res.tarsplit, err) < 0)
 		goto out;
 	if (store_relock(s, err) < 0 ||
-	    wait_parent(s, o->parent, may_wait, o->wait_parent, err) < 0 ||
+	    wait_parent(s, &w, err) < 0 ||
 	    check_parent(s, o->parent, err) < 0)
 		goto out;
 	l.id = o->id ? xstrdup(o->id) : layer_chain_id(o->parent, res.diff_id);
@@ -372,6 +484,9 @@ out:
 	if (s->lock_fd < 0 && store_relock(s, NULL) < 0)
 		log_debug("cannot take the store lock again");
 	staged_discard(&st);
+	/* before the lock goes: the applies of its children waiting on it read why */
+	if (r < 0 && announced >= 0 && *err)
+		store_mark_failed(s, known_id, (*err)->message);
 	if (known_id)
 		unannounce(s, known_id, announced);
 	apply_result_clear(&res);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -179,6 +180,8 @@ static int make_layout(struct store *s, struct pea_error **err)
 					       record_kinds[i]);
 	if (mkdirat(s->run_fd, "mounts", 0700) < 0 && errno != EEXIST)
 		return pea_error_errno(err, "create '%s/mounts'", s->run_root);
+	if (mkdirat(s->run_fd, "applies", 0700) < 0 && errno != EEXIST)
+		return pea_error_errno(err, "create '%s/applies'", s->run_root);
 	if (pea_mkdir_p_at(s->root_fd, s->driver, 0700, &s->driver_fd, err) < 0)
 		return pea_error_wrap(err, "store '%s'", s->graph_root);
 	if (!strcmp(s->driver, "overlay") && mkdirat(s->driver_fd, "l", 0700) < 0 &&
@@ -407,9 +410,92 @@ static int repair_staging(struct store *s, struct repair_report *rep, struct pea
 		if (pea_path_exists_at(dfd, base) ||
 		    pea_lock_at(dfd, *n, PEA_LOCK_EXCLUSIVE, true, &lfd, &e) < 0)
 			continue;
+		/* an apply killed before its commit: the applies of its children learn it */
+		if (!strncmp(base, "applying-", 9) && !store_record_exists(s, "layers", base + 9))
+			store_mark_failed(s, base + 9, "its apply stopped before committing it");
 		unlinkat(dfd, *n, 0);
 	}
 	return 0;
+}
+
+/* ---- failure notes -------------------------------------------------------------------- */
+
+#define FAILURE_NOTE_MAX 4096
+/* a note only matters to the applies running when it was written */
+#define FAILURE_NOTE_KEEP_S 3600
+
+static int open_applies(struct store *s)
+{
+	return openat(s->run_fd, "applies", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+void store_mark_failed(struct store *s, const char *id, const char *why)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_close_ int dfd = open_applies(s);
+	_cleanup_free_ char *name = xasprintf("failed-%s", id);
+	_cleanup_free_ char *text = xasprintf("%.*s\n", FAILURE_NOTE_MAX - 2, why);
+
+	if (dfd < 0 || pea_write_file_atomic_at(dfd, name, text, strlen(text), 0600, &e) < 0)
+		log_warning("cannot note the failed apply of layer '%s', ignoring", id);
+}
+
+void store_unmark_failed(struct store *s, const char *id)
+{
+	_cleanup_close_ int dfd = open_applies(s);
+	_cleanup_free_ char *name = xasprintf("failed-%s", id);
+
+	if (dfd >= 0)
+		unlinkat(dfd, name, 0);
+}
+
+bool store_failed_since(struct store *s, const char *id, const struct timespec *since,
+			char **ret_why)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_close_ int dfd = open_applies(s);
+	_cleanup_free_ char *name = xasprintf("failed-%s", id);
+	char *why = NULL;
+	size_t len = 0;
+	struct stat st;
+
+	if (dfd < 0 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_mtim.tv_sec < since->tv_sec ||
+	    (st.st_mtim.tv_sec == since->tv_sec && st.st_mtim.tv_nsec < since->tv_nsec))
+		return false;
+	if (pea_read_file_at(dfd, name, FAILURE_NOTE_MAX, &why, &len, &e) < 0)
+		why = xstrdup("its apply failed");
+	while (len > 0 && why[len - 1] == '\n')
+		why[--len] = '\0';
+	*ret_why = why;
+	return true;
+}
+
+/* The notes older than any apply that may still wait; all of them with all. */
+static void forget_failures(struct store *s, bool all, struct repair_report *rep)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_strv_ char **names = NULL;
+	_cleanup_close_ int dfd = open_applies(s);
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	if (dfd < 0 || list_dir(s->run_fd, "applies", "applies", &names, &e) < 0)
+		return;
+	for (char **n = names; *n; n++) {
+		struct stat st;
+
+		if (strncmp(*n, "failed-", 7) || fstatat(dfd, *n, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    (!all && st.st_mtim.tv_sec + FAILURE_NOTE_KEEP_S > now.tv_sec))
+			continue;
+		if (unlinkat(dfd, *n, 0) == 0 && all)
+			report(rep, "applies", *n);
+	}
+}
+
+void store_forget_failures(struct store *s, struct repair_report *rep)
+{
+	forget_failures(s, true, rep);
 }
 
 /* Driver directories and image blob directories without a record; temp records. */
@@ -470,6 +556,7 @@ int store_repair(struct store *s, struct repair_report *rep, struct pea_error **
 	    repair_orphans(s, "layers", lfd, "layers", rep, err) < 0 ||
 	    repair_orphans(s, "containers", cfd, "containers", rep, err) < 0)
 		return -1;
+	forget_failures(s, false, NULL);
 	if (!strcmp(s->driver, "overlay"))
 		return repair_links(s, err);
 	return 0;

@@ -11,8 +11,12 @@
  *   overlay/ID/diff, work, merged, link     a layer's files (vfs/ID/diff for vfs)
  *   overlay/l/LINK -> ../ID/diff            short names, to keep mount options short
  *   staging/TMP/, staging/TMP.lock          a layer being applied, locked by its writer
+ *   staging/applying-ID.lock                held by the apply that will commit layer ID
  *
- * and under the run root mounts/ID.json, the mount count of a layer. A record is the
+ * and under the run root mounts/ID.json, the mount count of a layer, and
+ * applies/failed-ID, why the last apply of layer ID ended without committing it (for
+ * the applies of its children that wait for it; removed when a new apply of ID starts).
+ * A record is the
  * commit point: it is written (atomically) after the files it describes, so a crash
  * leaves at worst files without a record, which the next open removes.
  */
@@ -23,6 +27,7 @@
 struct pea_error;
 struct json_object;
 struct global_options;
+struct timespec;
 
 struct store {
 	char *graph_root;
@@ -52,6 +57,18 @@ struct repair_report {
 	char **removed; /* "staging/x", "overlay/ID" */
 };
 int store_repair(struct store *s, struct repair_report *rep, struct pea_error **err);
+
+/*
+ * The apply of layer id ended without committing it (it failed, or it was killed): say why
+ * to the applies that wait for it.
+ */
+void store_mark_failed(struct store *s, const char *id, const char *why);
+void store_unmark_failed(struct store *s, const char *id);
+/* Did an apply of layer id fail at since or later (CLOCK_REALTIME_COARSE)? Why, if so. */
+bool store_failed_since(struct store *s, const char *id, const struct timespec *since,
+			char **ret_why);
+/* Remove every failure note (check --repair); the names removed go to rep. */
+void store_forget_failures(struct store *s, struct repair_report *rep);
 
 /* Records: kind is "layers", "images" or "containers". */
 int store_record_read(struct store *s, const char *kind, const char *id, struct json_object **ret,

@@ -49,3 +49,38 @@ binaries() {
 		run -0 grep -q '^\.SH SYNOPSIS' "$TEST_DIR/$b.man"
 	done
 }
+
+@test "the binaries of every container start load neither libarchive nor libcrypto at exec (lib/dl.h)" {
+	# pea run execs pea, pea-storage, pea-monitor and pea-runtime several
+	# times; each library in DT_NEEDED costs every one of those execs
+	local b
+	for b in pea pea-storage pea-monitor pea-runtime; do
+		run -0 ldd "$PEA_BUILD/bin/$b"
+		refute_output --partial libarchive
+		refute_output --partial libcrypto
+		refute_output --partial libxml2
+	done
+}
+
+@test "libarchive loaded on first use: a layer applies; a library that cannot be loaded is one line" {
+	local store="$TEST_DIR/store" sto=("$PEA_BUILD/bin/pea-storage" --root "$TEST_DIR/store" --runroot "$TEST_DIR/run" --storage-driver vfs)
+	mkdir -p "$TEST_DIR/src/d" "$TEST_DIR/bad"
+	echo hi >"$TEST_DIR/src/d/f"
+	tar -C "$TEST_DIR/src" -cf "$TEST_DIR/l.tar" d
+	run -0 "${sto[@]}" layer apply --id l1 <"$TEST_DIR/l.tar"
+	[[ $(cat "$store"/vfs/l1/diff/d/f) == hi ]]
+	# another library under its name, first in the search path: loads, lacks
+	# libarchive's functions
+	cp "$(ldconfig -p | awk '/libz\.so\.1 / {print $NF; exit}')" "$TEST_DIR/bad/libarchive.so.13"
+	run --separate-stderr env LD_LIBRARY_PATH="$TEST_DIR/bad" "${sto[@]}" layer apply --id l2 <"$TEST_DIR/l.tar"
+	((status != 0))
+	[[ $stderr == *"cannot load archive_"*" from libarchive.so.13"* ]] || fail "stderr: $stderr"
+	assert_equal "${#stderr_lines[@]}" 1
+	# and nothing half-made: l2 is not a layer
+	run -0 "${sto[@]}" layer ls
+	refute_output --partial '"l2"'
+	run -0 ls -A "$store/staging"
+	assert_output ""
+	# what needs no tar never loads it
+	run -0 env LD_LIBRARY_PATH="$TEST_DIR/bad" "${sto[@]}" layer ls
+}

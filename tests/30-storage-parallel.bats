@@ -30,3 +30,18 @@ teardown() {
 @test "parallel: --wait-parent waits for a parent not started yet; killed, it is cleaned" {
 	st_parallel_wait_start
 }
+@test "parallel: a parent killed mid-apply: its waiting child fails at once" {
+	st_parallel_parent_killed
+}
+@test "parallel: vfs: a parent killed mid-apply: its child waiting to copy it fails at once" {
+	storage_setup vfs
+	st_parallel_parent_killed --wait-parent
+}
+@test "parallel: vfs: a parent that fails leaves its waiting child refused" {
+	storage_setup vfs
+	st_parallel_parent_fails
+}
+@test "parallel: a parent that starts after its child and fails: the child fails at once" {
+	st_parallel_late_failure
+}
+@test "parallel: --wait-timeout bounds every wait for the parent" { st_parallel_wait_timeout; }

@@ -66,7 +66,7 @@ teardown() {
 	assert_equal "$(jq -r .Client.Version <<<"$output")" 0.1.0
 	assert_equal "$(jq -r .Client.OsArch <<<"$output")" "linux/$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')"
 	run -125 "$PEA" version --format '{{.Client.Nope}}'
-	assert_output "Error: template: can't evaluate field Nope"
+	assert_output "Error: template: version:1:13: executing \"version\" at <.Client.Nope>: can't evaluate field Nope in type interface {}"
 	run -125 "$PEA" version --format '{{.Client.Version'
 	assert_output --partial 'unclosed action'
 	run -125 "$PEA" version extra

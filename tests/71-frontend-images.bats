@@ -105,7 +105,7 @@ teardown() {
 	run -125 pea_cmd import /nosuch/file bad
 	assert_output --partial "open '/nosuch/file'"
 	run -125 pea_cmd import https://example.invalid/x.tar bad
-	assert_output --partial 'importing from a URL is not supported'
+	assert_output --partial "Error: downloading 'https://example.invalid/x.tar': "
 	run -125 pea_cmd import -c 'BOGUS x' "$TEST_DIR/root.tar" bad
 	assert_output --partial 'invalid change "BOGUS x"'
 	run -0 "$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" layer ls

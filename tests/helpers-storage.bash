@@ -747,9 +747,99 @@ st_parallel_parent_fails() {
 	wait "$cpid" || rc=$?
 	assert_equal "$rc" 1
 	run cat "$TEST_DIR/o2.err"
-	assert_output "pea-storage: layer apply: parent layer '$C1': its apply ended without committing it"
+	assert_output "pea-storage: layer apply: parent layer '$C1': its apply failed: the layer's diff id is '$D2', not '$D1'"
 	assert_equal "$(jq -r .error.errno "$TEST_DIR/o2")" ENOENT
 	st_nothing_left
+}
+
+# st_apply_pid PID: the pea-storage that st_apply_bg's timeout PID runs.
+st_apply_pid() {
+	pgrep -P "$1"
+}
+
+# st_parallel_parent_killed [WAIT...]: the parent's apply is killed while its child waits on
+# it (with the options WAIT): the child fails at once, and says so; check --repair cleans.
+st_parallel_parent_killed() {
+	local fd ppid cpid rc
+	st_two_layers
+	mkfifo "$TEST_DIR/fifo"
+	exec {fd}<>"$TEST_DIR/fifo"
+	st_apply_bg "$TEST_DIR/o1" --diff-id "$D1" "$TEST_DIR/fifo" {fd}>&-
+	ppid=$BG_PID
+	st_wait_announced "$C1"
+	head -c 3000 "$TEST_DIR/l1.tar" >&"$fd" # mid-apply
+	st_apply_bg "$TEST_DIR/o2" "$@" --parent "$C1" --diff-id "$D2" "$TEST_DIR/l2.tar.gz" {fd}>&-
+	cpid=$BG_PID
+	st_wait_flock "$cpid"
+	kill -9 "$(st_apply_pid "$ppid")"
+	rc=0
+	wait "$ppid" || rc=$?
+	assert_equal "$rc" 137
+	rc=0
+	wait "$cpid" || rc=$?
+	exec {fd}>&-
+	assert_equal "$rc" 1
+	run cat "$TEST_DIR/o2.err"
+	assert_output "pea-storage: layer apply: parent layer '$C1': its apply stopped before committing it"
+	run -0 pstore check --repair
+	run -0 pstore check
+	assert_equal "$(json_field ok)" true
+	st_nothing_left
+	assert_equal "$(find "$STORE_RUN/applies" -mindepth 1 | wc -l)" 0
+}
+
+# st_parallel_late_failure: a child waits (--wait-parent) for a parent not started yet; the
+# parent then starts and fails on its digest: the child fails at once with the reason.
+st_parallel_late_failure() {
+	local cpid rc
+	st_two_layers
+	st_apply_bg "$TEST_DIR/o2" --wait-parent --parent "$C1" --diff-id "$D2" "$TEST_DIR/l2.tar.gz"
+	cpid=$BG_PID
+	st_wait_sleep "$cpid"
+	run -1 pstore layer apply --diff-id "$D1" --digest "$G2" "$TEST_DIR/l1.tar"
+	assert_output --partial "the stream's digest is '$G1', not '$G2'"
+	rc=0
+	wait "$cpid" || rc=$?
+	assert_equal "$rc" 1
+	run cat "$TEST_DIR/o2.err"
+	assert_output "pea-storage: layer apply: parent layer '$C1': its apply failed: the stream's digest is '$G1', not '$G2'"
+	st_nothing_left
+	# the notes of the failures stay for the applies that wait; check --repair removes them
+	assert_equal "$(ls "$STORE_RUN/applies" | sort)" "$(printf 'failed-%s\n' "$C1" "$C2" | sort)"
+	run -0 pstore check --repair
+	assert_equal "$(jq -r '.result.removed | sort | join(" ")' <<<"$output")" \
+		"$(printf 'applies/failed-%s\n' "$C1" "$C2" | sort | paste -sd' ')"
+	assert_equal "$(find "$STORE_RUN/applies" -mindepth 1 | wc -l)" 0
+	# a new apply is not refused for the old failure
+	run -0 pstore layer apply --diff-id "$D1" "$TEST_DIR/l1.tar"
+	run -0 pstore layer apply --wait-parent --parent "$C1" --diff-id "$D2" "$TEST_DIR/l2.tar.gz"
+	assert_equal "$(json_field id)" "$C2"
+}
+
+# st_parallel_wait_timeout: a parent that never starts: --wait-timeout ends the wait.
+st_parallel_wait_timeout() {
+	st_two_layers
+	run -1 timeout -k 5 60 "$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" \
+		--storage-driver "$STORAGE_DRIVER" layer apply --wait-parent --wait-timeout 1 \
+		--parent "$C1" "$TEST_DIR/l2.tar.gz"
+	assert_output --partial "parent layer '$C1': its apply did not start in 1 s (--wait-timeout)"
+	assert_equal "$(jq -r .error.errno <<<"${lines[-1]}")" ETIMEDOUT
+	st_nothing_left
+	# a parent that is applied for longer than the timeout
+	mkfifo "$TEST_DIR/fifo"
+	exec {fd}<>"$TEST_DIR/fifo"
+	st_apply_bg "$TEST_DIR/o1" --diff-id "$D1" "$TEST_DIR/fifo" {fd}>&-
+	ppid=$BG_PID
+	st_wait_announced "$C1"
+	run -1 pstore layer apply --wait-timeout 1 --parent "$C1" "$TEST_DIR/l2.tar.gz"
+	assert_output --partial "parent layer '$C1': its apply did not end in 1 s (--wait-timeout)"
+	cat "$TEST_DIR/l1.tar" >&"$fd"
+	exec {fd}>&-
+	wait "$ppid"
+	for bad in 0 -1 x 1.5 604801 ""; do
+		run -2 pstore layer apply --wait-timeout "$bad" "$TEST_DIR/l1.tar"
+		assert_output --partial "layer apply: invalid --wait-timeout '$bad' (seconds, 1 to 604800)"
+	done
 }
 
 # st_parallel_parent_never_arrives: a child whose parent is not applied is refused; one

@@ -4,6 +4,7 @@
  * /proc/PID/stat and status texts top reads (a container's process names
  * itself: its comm may hold any byte but NUL, ")" and newlines included).
  * The input is split at the first NUL byte: stat before, status after.
+ * The first part is also read as a container's /etc/passwd (cp, top).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "frontend/commands.h"
+#include "frontend/frontend.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -38,5 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_object_put(cfg);
 	}
 	(void)top_parse_proc(s, status, &pid, &ppid, &state);
+	(void)passwd_field_of(s, "root", 2);
+	(void)passwd_field_of(s, "", 3);
+	free(passwd_name_of(s, 0));
+	free(passwd_name_of(s, 65534));
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include "lib/error.h"
 #include "lib/json.h"
 #include "lib/strv.h"
+#include "frontend/commands.h"
 #include "frontend/format.h"
 #include "frontend/images.h"
 #include "tests/unit/tap.h"
@@ -57,7 +58,7 @@ static char *normalized(const char *name)
 
 int main(void)
 {
-	tap_plan(28);
+	tap_plan(32);
 	{
 		_cleanup_free_ char *s = table_text();
 		tap_is_str(s,
@@ -112,7 +113,10 @@ int main(void)
 		tap_is_str(c, "[\"A=1\",\"B=2\"]", "json of a field");
 		tap_is_str(d, "[A=1 B=2] map[a:1 b:2]", "arrays and maps print as Go does");
 		tap_is_str(e, "WEB\tabc\n", "upper, lower, \\t and \\n escapes");
-		tap_is_str(f, "template: can't evaluate field Nope", "unknown field");
+		tap_is_str(f,
+			   "template: output:1:13: executing \"output\" at <.Nope>: can't evaluate "
+			   "field Nope in type interface {}",
+			   "unknown field, as Go's text/template says it");
 		tap_ok(strstr(g, "unclosed action") != NULL, "unclosed action: %s", g);
 		tap_ok(strstr(h, "unsupported action") != NULL, "range is refused: %s", h);
 		tap_is_str(i, "litabc", "string literal");
@@ -125,6 +129,17 @@ int main(void)
 		tap_is_str(b, "localhost/busybox:latest", "localhost is a registry");
 		tap_is_str(c, "error", "upper case refused");
 		tap_is_str(d, "reg:5000/a/b:v1", "registry with a port and a tag");
+	}
+	{
+		_cleanup_free_ char *a = top_caps(0xa80425fbULL, 40), *b = top_caps(0, 40);
+		_cleanup_free_ char *c = top_caps(0x1ffffffffffULL, 40), *d = top_caps(0x5, 40);
+		tap_is_str(a,
+			   "AUDIT_WRITE,CHOWN,DAC_OVERRIDE,FOWNER,FSETID,KILL,MKNOD,"
+			   "NET_BIND_SERVICE,NET_RAW,SETFCAP,SETGID,SETPCAP,SETUID,SYS_CHROOT",
+			   "capabilities sorted by name");
+		tap_is_str(b, "none", "no capability");
+		tap_is_str(c, "full", "every capability");
+		tap_is_str(d, "CHOWN,DAC_READ_SEARCH", "two");
 	}
 	return tap_done();
 }
