@@ -23,3 +23,6 @@ MAN_EXTRA += pea-network.1
 DEB_PACKAGES += podman-compose
 # --init runs catatonit as /run/podman-init (tests/72-frontend-run-security.bats).
 DEB_PACKAGES += catatonit
+# rootless: newuidmap/newgidmap map /etc/subuid ranges; pasta is the rootless network
+# (tests/76-frontend-rootless.bats)
+DEB_PACKAGES += uidmap passt

@@ -15,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		_cleanup_free_ struct subid_range *r = NULL;
 		size_t n = 0;
 
-		if (subid_parse((const char *)data, size, "fuzz", users[i], 1000, &r, &n, &err) == 0 &&
+		if (subid_parse((const char *)data, size, "fuzz", users[i], 1000, &r, &n, &err) ==
+			    0 &&
 		    n > SUBID_MAX_RANGES)
 			abort();
 	}
