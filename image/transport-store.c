@@ -697,9 +697,10 @@ static int finish_layer(struct image_dest *d, struct layer_apply *la, bool block
 
 /*
  * Stop every apply: those still fed (they cannot have committed, their stream
- * has not ended) are killed; the others end on their own (pea-storage fails
- * an apply at once when its parent's fails or is killed, and bounds every
- * wait), and each is reaped, so that what this copy added is known. A
+ * has not ended) are killed; the others end on their own, and each is reaped,
+ * so that what this copy added is known. They end: each one's parent's apply
+ * has started (advance_once() starts them bottom up), and pea-storage fails
+ * an apply at once when its parent's fails or is killed. A
  * failure of a layer below failed replaces *err: it is the cause of those above.
  */
 static void stop_all(struct image_dest *d, size_t failed, struct pea_error **err)
@@ -756,9 +757,9 @@ static int fail_at(struct image_dest *d, size_t i, struct pea_error **err)
 
 /*
  * One turn without waiting: start the apply of every layer whose blob is here
- * or on its way (once the config gave the chain ids; the lowest layer not
- * applied always, the others up to STORE_MAX_APPLIES at once), feed them, and
- * reap those that ended. A layer that failed stops all the applies.
+ * or on its way, bottom up (once the config gave the chain ids; the lowest
+ * layer not applied always, the others up to STORE_MAX_APPLIES at once), feed
+ * them, and reap those that ended. A layer that failed stops all the applies.
  */
 static int advance_once(struct image_dest *d, bool whole, struct pea_error **err)
 {
@@ -776,7 +777,13 @@ static int advance_once(struct image_dest *d, bool whole, struct pea_error **err
 		r = start_layer(d, i, whole, err);
 		if (r < 0)
 			return fail_at(d, i, err);
-		running += r == 0;
+		/*
+		 * In order: an apply runs only once its parent's has started, so
+		 * every apply can end (stop_all() relies on it).
+		 */
+		if (r == 1)
+			break;
+		running++;
 	}
 	for (size_t i = 0; i < sd->nlayers; i++) {
 		struct layer_apply *la = &sd->layers[i];
