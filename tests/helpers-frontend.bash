@@ -18,6 +18,7 @@ fe_server_start() {
 	FE_SERVER_DIR="$BATS_FILE_TMPDIR/fe-server"
 	mkdir -p "$FE_SERVER_DIR"
 	mkfifo "$FE_SERVER_DIR/fifo"
+	fe_host_net_guard
 	tini -s -- bash -c '
 		exec 3<>"$1/fifo"
 		while read -r d <&3; do
@@ -37,6 +38,8 @@ fe_server_start() {
 }
 
 fe_server_stop() {
+	local leak=0
+	fe_host_net_check || leak=1
 	if [[ -n "${FE_SERVER_DIR:-}" && -p "$FE_SERVER_DIR/fifo" ]]; then
 		echo quit >"$FE_SERVER_DIR/fifo"
 		local i
@@ -46,6 +49,48 @@ fe_server_stop() {
 		done
 		kill "$FE_SERVER_PID" 2>/dev/null || true
 		wait "$FE_SERVER_PID" 2>/dev/null || true
+	fi
+	return "$leak"
+}
+
+# --- the host's network namespace stays untouched ---
+#
+# As root, pea's default network mode is podman's: the bridge network
+# "podman". A test that runs pea in the host's namespace must not make a
+# bridge, a veth or firewall rules there: fe_host_net_guard (fe_server_start,
+# so in setup_file) gives every pea of the file a containers.conf read last
+# (CONTAINERS_CONF_OVERRIDE) with [containers] netns = "none", and notes the
+# host's links and nftables tables; fe_host_net_check (fe_server_stop) fails
+# the file when a podman* link or a pea or netavark table appeared in the
+# host's namespace. Network tests run pea in a namespace of their own
+# (pea_net), with the real defaults.
+
+fe_host_net_state() {
+	ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^podman' || true
+	nft list tables 2>/dev/null | grep -E ' (pea|netavark)$' || true
+}
+
+fe_host_net_guard() {
+	# readable by the users of rootless tests too (the bats folders are not)
+	FE_HOST_CONF_DIR="$(mktemp -d /tmp/pea-fe-conf.XXXXXX)"
+	chmod 755 "$FE_HOST_CONF_DIR"
+	FE_HOST_CONF="$FE_HOST_CONF_DIR/containers.conf"
+	printf '[containers]\nnetns = "none"\n' >"$FE_HOST_CONF"
+	chmod 644 "$FE_HOST_CONF"
+	export CONTAINERS_CONF_OVERRIDE="$FE_HOST_CONF"
+	FE_HOST_NET_BEFORE="$(fe_host_net_state)"
+	export FE_HOST_CONF FE_HOST_CONF_DIR FE_HOST_NET_BEFORE
+}
+
+fe_host_net_check() {
+	local now
+	[[ -n "${FE_HOST_CONF:-}" ]] || return 0
+	rm -rf "${FE_HOST_CONF_DIR:?}"
+	now="$(fe_host_net_state)"
+	if [[ "$now" != "${FE_HOST_NET_BEFORE:-}" ]]; then
+		echo "pea touched the host's network namespace:" >&2
+		diff <(echo "${FE_HOST_NET_BEFORE:-}") <(echo "$now") >&2 || true
+		return 1
 	fi
 }
 
@@ -147,11 +192,13 @@ fe_net_setup() {
 	export FE_NETNS FE_NETNS_NAME
 }
 
-# pea_net ARGS...: pea_cmd with pea inside the test's namespace.
+# pea_net ARGS...: pea_cmd with pea inside the test's namespace, with pea's
+# real defaults (the host's guard, CONTAINERS_CONF_OVERRIDE, is dropped).
 pea_net() {
 	local real=$PEA
-	local PEA=nsenter
-	local FE_ARGS=(--net="$FE_NETNS" -- "$real" "${FE_ARGS[@]}")
+	local PEA=env
+	local FE_ARGS=(-u CONTAINERS_CONF_OVERRIDE nsenter --net="$FE_NETNS" -- "$real"
+		"${FE_ARGS[@]}")
 	pea_cmd "$@"
 }
 

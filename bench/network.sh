@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# bench/network.sh: the network of a container end to end, pea beside podman,
+# all in one network namespace made here (it stands for the host, which is
+# never touched). Prints, never asserts (the machine is shared):
+#  - `run --rm --network none busybox true` and the same on a bridge network
+#    with DNS: pea with pea-netsetup and pea-dnsd, pea with Debian's netavark
+#    and aardvark-dns in their place (PEA_NETSETUP, PEA_DNSD), and podman (its
+#    netavark and aardvark-dns); the cost of the network is bridge - none;
+#  - the DNS server of that network with two containers on it: latency of
+#    name queries (dnsperf, A records of the containers' names, from the
+#    network's side) and its memory (VmRSS), pea-dnsd beside aardvark-dns.
+# Podman keeps network state in /run/containers: it runs in a mount namespace
+# where that is a folder of this run. Needs root, tini, dnsperf; podman
+# optional. BENCH_RUNS (default 5), BENCH_DNS_SECONDS (default 3).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/helpers/common.bash
+source "$here/../tests/helpers/common.bash"
+
+if [[ -z "${PEA_BENCH_REAPED:-}" ]]; then
+	command -v tini >/dev/null || { echo "bench/network: needs tini" >&2; exit 1; }
+	PEA_BENCH_REAPED=1 exec tini -s -- "$0" "$@"
+fi
+[[ $(id -u) -eq 0 ]] || { echo "bench/network: needs root" >&2; exit 1; }
+RUNS=${BENCH_RUNS:-5}
+SECONDS_DNS=${BENCH_DNS_SECONDS:-3}
+PEA=${PEA:-$PEA_BUILD/bin/pea}
+NETAVARK=${NETAVARK:-/usr/lib/podman/netavark}
+AARDVARK_DNS=${AARDVARK_DNS:-/usr/lib/podman/aardvark-dns}
+for cmd in "$PEA" "$NETAVARK" "$AARDVARK_DNS" dnsperf nsenter; do
+	command -v "$cmd" >/dev/null || { echo "bench/network: needs '$cmd'" >&2; exit 1; }
+done
+ensure_fixtures >/dev/null
+have_podman=0
+command -v podman >/dev/null && have_podman=1
+
+ns=pea-netbench-$$
+top=$(mktemp -d /tmp/pea-bench-network.XXXXXX)
+mkdir -p "$top"/{pea,pea-run,nv,nv-run,pm,pm-run,pm-tmp,pm-netconf,pm-runc,pm-bin}
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+nsp=/run/netns/$ns
+
+pea_own=("$PEA" --root "$top/pea" --runroot "$top/pea-run")
+pea_nv=("$PEA" --root "$top/nv" --runroot "$top/nv-run")
+ln -s "$NETAVARK" "$top/pm-bin/netavark"
+ln -s "$AARDVARK_DNS" "$top/pm-bin/aardvark-dns"
+cat >"$top/pm.conf" <<EOF
+[network]
+network_backend = "netavark"
+network_config_dir = "$top/pm-netconf"
+[engine]
+helper_binaries_dir = ["$top/pm-bin"]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$top/pm-events.log"
+EOF
+# Root here lacks CAP_SYS_RESOURCE: podman gets rlimits it can set.
+pm_opts=(--ulimit nofile=20000:20000 --ulimit nproc=4096:4096)
+
+in_ns() { nsenter --net="$nsp" -- "$@"; }
+pea_a() { in_ns "${pea_own[@]}" "$@"; }
+pea_b() { in_ns env PEA_NETSETUP="$NETAVARK" PEA_DNSD="$AARDVARK_DNS" "${pea_nv[@]}" "$@"; }
+pm() {
+	CONTAINERS_CONF=$top/pm.conf nsenter --net="$nsp" -- unshare -m --propagation private -- \
+		sh -c 'mount --bind "$1" /run/containers && shift && exec "$@"' sh "$top/pm-runc" \
+		podman --root "$top/pm" --runroot "$top/pm-run" --tmpdir "$top/pm-tmp" \
+		--storage-driver vfs "$@"
+}
+
+cleanup() {
+	local pidf
+	pea_a rm -af >/dev/null 2>&1 || true
+	pea_b rm -af >/dev/null 2>&1 || true
+	((have_podman)) && { pm rm -af -t 0 >/dev/null 2>&1 || true; }
+	for pidf in "$top"/pea-run/networks/aardvark-dns/aardvark.pid \
+		"$top"/nv-run/networks/aardvark-dns/aardvark.pid \
+		"$top"/pm-runc/networks/aardvark-dns/aardvark.pid; do
+		[[ -f $pidf ]] && kill "$(cat "$pidf")" 2>/dev/null
+	done
+	ip netns delete "$ns" 2>/dev/null || true
+	local try
+	for try in 1 2 3; do
+		grep " $top" /proc/self/mounts | awk '{print $2}' | sort -r |
+			xargs -r -n1 umount -l 2>/dev/null || true
+		rm -rf "$top" 2>/dev/null && break
+	done
+}
+trap cleanup EXIT
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# avg_ms CMD...: mean wall time of CMD over RUNS runs, in ms (one warm-up run).
+avg_ms() {
+	local t0 t1 k
+	"$@" >/dev/null 2>&1 || { echo "bench/network: failed: $*" >&2; echo 0; return; }
+	t0=$(now_ms)
+	for ((k = 0; k < RUNS; k++)); do
+		"$@" >/dev/null 2>&1
+	done
+	t1=$(now_ms)
+	echo $(((t1 - t0) / RUNS))
+}
+
+pea_a load -i "$BUSYBOX_ARCHIVE" >/dev/null
+pea_b load -i "$BUSYBOX_ARCHIVE" >/dev/null
+pea_a network create --subnet 10.89.60.0/24 bench >/dev/null
+pea_b network create --subnet 10.89.61.0/24 bench >/dev/null
+if ((have_podman)); then
+	pm load -i "$BUSYBOX_ARCHIVE" >/dev/null 2>&1
+	pm network create --subnet 10.89.62.0/24 bench >/dev/null
+fi
+
+img=localhost/busybox:latest
+a_none=$(avg_ms pea_a run --rm --network none "$img" true)
+a_br=$(avg_ms pea_a run --rm --network bench "$img" true)
+b_none=$(avg_ms pea_b run --rm --network none "$img" true)
+b_br=$(avg_ms pea_b run --rm --network bench "$img" true)
+p_none=0 p_br=0
+if ((have_podman)); then
+	p_none=$(avg_ms pm run --rm "${pm_opts[@]}" --network none "$img" true)
+	p_br=$(avg_ms pm run --rm "${pm_opts[@]}" --network bench "$img" true)
+fi
+
+# dns NAME GATEWAY PIDFILE CMD...: two containers on bench, then "avg_ms p99_ms qps rss_kb"
+dns() {
+	local gw=$2 pidf=$3 out avg p99 qps rss pid
+	shift 3
+	"$@" run -d --name web1 --network bench "${extra[@]}" "$img" sleep 1000 >/dev/null
+	"$@" run -d --name web2 --network bench "${extra[@]}" "$img" sleep 1000 >/dev/null
+	printf 'web1 A\nweb2 A\nweb1.dns.podman A\n' >"$top/queries"
+	out=$(in_ns dnsperf -s "$gw" -d "$top/queries" -l "$SECONDS_DNS" -c 2 -q 20 -v \
+		2>/dev/null) || true
+	qps=$(awk '/Queries per second:/ {printf "%d", $4}' <<<"$out")
+	avg=$(awk '/Average Latency/ {printf "%.3f", $4 * 1000}' <<<"$out")
+	p99=$(awk '/^> / {print $NF}' <<<"$out" | sort -n |
+		awk '{v[NR] = $1} END {if (NR) printf "%.3f", v[int(NR * 0.99)] * 1000}')
+	pid=$(cat "$pidf" 2>/dev/null || echo 0)
+	rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+	"$@" rm -f web1 web2 >/dev/null 2>&1 || true
+	echo "${avg:-0} ${p99:-0} ${qps:-0} ${rss:-0}"
+}
+extra=()
+read -r a_avg a_p99 a_qps a_rss < <(dns pea 10.89.60.1 "$top/pea-run/networks/aardvark-dns/aardvark.pid" pea_a)
+read -r b_avg b_p99 b_qps b_rss < <(dns nv 10.89.61.1 "$top/nv-run/networks/aardvark-dns/aardvark.pid" pea_b)
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "-" }'; }
+fmt='%-34s %14s %18s %10s %10s\n'
+echo "network: one namespace standing for the host, $RUNS runs each (ms, mean)"
+# shellcheck disable=SC2059
+printf "$fmt" "" "pea" "pea+netavark" "podman" "podman/pea"
+# shellcheck disable=SC2059
+printf "$fmt" "run --rm --network none true" "$a_none" "$b_none" "$p_none" "$(ratio "$p_none" "$a_none")"
+# shellcheck disable=SC2059
+printf "$fmt" "run --rm --network bench true" "$a_br" "$b_br" "$p_br" "$(ratio "$p_br" "$a_br")"
+# shellcheck disable=SC2059
+printf "$fmt" "network cost (bridge - none)" "$((a_br - a_none))" "$((b_br - b_none))" \
+	"$((p_br - p_none))" "$(ratio $((p_br - p_none)) $((a_br - a_none)))"
+echo "ratio: with netavark and aardvark-dns in their place, pea's network costs" \
+	"$(ratio $((b_br - b_none)) $((a_br - a_none))) of pea-netsetup and pea-dnsd's"
+echo
+echo "dns: two containers on the network, dnsperf from its side, ${SECONDS_DNS}s, A queries"
+fmt='%-14s %8s %8s %10s %8s\n'
+# shellcheck disable=SC2059
+printf "$fmt" "" "avg ms" "p99 ms" "queries/s" "RSS kB"
+# shellcheck disable=SC2059
+printf "$fmt" pea-dnsd "$a_avg" "$a_p99" "$a_qps" "$a_rss"
+# shellcheck disable=SC2059
+printf "$fmt" aardvark-dns "$b_avg" "$b_p99" "$b_qps" "$b_rss"
+echo "ratio: aardvark-dns answers in $(ratio "$b_avg" "$a_avg") the time of pea-dnsd (avg)," \
+	"with $(ratio "$b_rss" "$a_rss") its memory"
