@@ -219,6 +219,24 @@ setup() {
 	assert_equal "$(jq -r '.result.layers | length' <<<"$output")" 4
 }
 
+@test "a blob missing from the registry while the layers below it stream: nothing left" {
+	img_build_layout "$TEST_DIR/img" amd64 3 2048
+	registry_push_oci "$TEST_DIR/img" s/gone:latest
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	top="$(jq -r '.layers[3].digest' "$m")"
+	rm "$REGISTRY_DIR/data/docker/registry/v2/repositories/s/gone/_layers/sha256/${top#sha256:}/link"
+	run -1 timeout -k 5 120 "${I[@]}" copy -q --src-tls-verify=false --retry-times=0 \
+		"docker://$REGISTRY_ADDR/s/gone" "${STORE}gone"
+	assert_output --partial "$top"
+	assert_equal "${#lines[@]}" 1
+	run -1 pgrep -f -- "--root $TEST_DIR/root"
+	run -0 "${ST[@]}" layer ls
+	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+	assert_equal "$(find "$TEST_DIR/root/staging" "$TEST_DIR/root/vfs" -mindepth 1 | wc -l)" 0
+	run -0 "${ST[@]}" check
+	assert_equal "$(jq -r .result.ok <<<"$output")" true
+}
+
 @test "a bottom layer with a bad digest is never applied" {
 	# the bottom layer corrupted in the registry: its apply is stopped before its end
 	img_build_layout "$TEST_DIR/img2" amd64 1 512
