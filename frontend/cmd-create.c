@@ -27,6 +27,7 @@
 #include "frontend/network.h"
 #include "frontend/records.h"
 #include "frontend/rootless.h"
+#include "frontend/userns.h"
 #include "frontend/security-run.h"
 #include "frontend/volumes-run.h"
 
@@ -40,6 +41,9 @@ enum {
 	OPT_READ_ONLY,
 	OPT_PIDS_LIMIT,
 	OPT_NETWORK,
+	OPT_USERNS,
+	OPT_UIDMAP,
+	OPT_GIDMAP,
 	OPT_PULL,
 	OPT_STOP_SIGNAL,
 	OPT_STOP_TIMEOUT,
@@ -76,6 +80,9 @@ static const struct option create_longopts[] = {
 	{ "memory", required_argument, NULL, 'm' },
 	{ "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
 	{ "network", required_argument, NULL, OPT_NETWORK },
+	{ "userns", required_argument, NULL, OPT_USERNS },
+	{ "uidmap", required_argument, NULL, OPT_UIDMAP },
+	{ "gidmap", required_argument, NULL, OPT_GIDMAP },
 	{ "net", required_argument, NULL, OPT_NETWORK },
 	{ "pull", required_argument, NULL, OPT_PULL },
 	{ "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
@@ -138,6 +145,9 @@ static const char create_usage[] =
 	"      --tmpfs=DIR[:OPTS]    mount a tmpfs on DIR\n"
 	"      --tls-verify[=BOOL]   verify the registry's certificate when pulling\n"
 	"  -u, --user=USER[:GROUP]   run as this user (name or uid)\n"
+	"      --userns=MODE         host (the default) or keep-id (rootless: your uid inside)\n"
+	"      --uidmap=C:H:N        a user namespace of the container's own (repeatable)\n"
+	"      --gidmap=C:H:N        its group ids (default: as --uidmap)\n"
 	"  -v, --volume=SRC:CTR[:OPTS]  bind-mount a host folder (SRC a path) or a named volume\n"
 	"                            (made when missing); OPTS: ro, rw, nocopy, propagation,\n"
 	"                            nosuid, nodev, noexec, z, Z\n"
@@ -155,6 +165,7 @@ struct create_opts {
 	char *entrypoint; /* as given */
 	bool entrypoint_set;
 	char *user;
+	struct userns_opts userns;
 	char *hostname;
 	struct json_object *volumes; /* [{source, destination, options}] */
 	struct json_object *tmpfs;   /* [{destination, options}] */
@@ -189,6 +200,7 @@ static void create_opts_clear(struct create_opts *o)
 	free(o->workdir);
 	free(o->entrypoint);
 	free(o->user);
+	userns_opts_clear(&o->userns);
 	free(o->hostname);
 	json_object_put(o->volumes);
 	json_object_put(o->tmpfs);
@@ -650,6 +662,12 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 			return -1;
 		o->pids_set = true;
 		return 0;
+	case OPT_USERNS:
+		return userns_opts_add(&o->userns, USERNS_FLAG_MODE, arg, err);
+	case OPT_UIDMAP:
+		return userns_opts_add(&o->userns, USERNS_FLAG_UIDMAP, arg, err);
+	case OPT_GIDMAP:
+		return userns_opts_add(&o->userns, USERNS_FLAG_GIDMAP, arg, err);
 	case OPT_NETWORK:
 		return parse_network(o, arg, err);
 	case OPT_IP:
@@ -886,6 +904,7 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 	json_object_object_add(j, "labels", strv_to_json(o->labels));
 	if (o->sec)
 		json_object_object_add(j, "security", json_object_get(o->sec));
+	userns_opts_to_json(&o->userns, j);
 	return j;
 }
 
@@ -943,7 +962,9 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 	_cleanup_json_ struct json_object *res = NULL;
 	struct ctr_record **all = NULL;
 	size_t n = 0;
-	const char *args[] = { "container", "create", "--image", r->image_id, "--id", r->id, NULL };
+	const char *args[] = { "container", "create", "--image", r->image_id, "--id", r->id,
+			       NULL, NULL, NULL, NULL, NULL };
+	const char *um = NULL, *gm = NULL;
 
 	if (records_lock(g, &lock, err) < 0 || records_list(g, &all, &n, err) < 0)
 		return -1;
@@ -973,6 +994,14 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 		_cleanup_free_ char *dir = record_dir(g, r->id);
 		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
 		return -1;
+	}
+	/* the layers mapped as the container's user namespace */
+	if (pea_json_get_string_opt(r->opts, "opts", "uid_map", &um, NULL) == 1 &&
+	    pea_json_get_string_opt(r->opts, "opts", "gid_map", &gm, NULL) == 1) {
+		args[6] = "--uidmap";
+		args[7] = um;
+		args[8] = "--gidmap";
+		args[9] = gm;
 	}
 	if (store_call(g, args, &res, err) < 0) {
 		_cleanup_free_ char *dir = record_dir(g, r->id);
@@ -1015,6 +1044,11 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return 1;
 	if (optind >= argc)
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+	if (userns_opts_validate(&o.userns, err) < 0)
+		return -1;
+	/* keep-id: the user's own uid and gid, unless --user */
+	if (o.userns.user && !o.user)
+		o.user = xstrdup(o.userns.user);
 	if (validate_network(&o, err) < 0 || network_defaults(g, &o.net_mode, &o.networks, err) < 0)
 		return -1;
 	if (o.sec && secres_validate(o.sec, o.memory, o.net_mode, err) < 0)

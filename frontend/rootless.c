@@ -164,6 +164,22 @@ uid_t rootless_uid(void)
 	return geteuid();
 }
 
+gid_t rootless_gid(void)
+{
+	_cleanup_free_ char *map = NULL;
+	const char *env = getenv("_CONTAINERS_ROOTLESS_GID");
+	unsigned long v, in, out, count;
+
+	if (!rootless_in_userns())
+		return getegid();
+	if (env && parse_ulong(env, &v))
+		return (gid_t)v;
+	if (pea_read_file_at(AT_FDCWD, "/proc/self/gid_map", 65536, &map, NULL, NULL) == 0 &&
+	    sscanf(map, "%lu %lu %lu", &in, &out, &count) == 3 && in == 0)
+		return (gid_t)out;
+	return getegid();
+}
+
 /* --- the pause process --- */
 
 bool rootless_is_pause(int argc, char **argv)

@@ -39,6 +39,8 @@ bool rootless_in_userns(void);
 bool rootless_detect(void);
 /* The user's uid outside the namespace (geteuid() when not in one). */
 uid_t rootless_uid(void);
+/* The user's gid outside the namespace. */
+gid_t rootless_gid(void);
 
 /* argv[0] is "pea-pause": the pause process (rootless_enter starts it so). */
 bool rootless_is_pause(int argc, char **argv);

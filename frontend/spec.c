@@ -27,6 +27,7 @@
 #include "frontend/network.h"
 #include "frontend/records.h"
 #include "frontend/rootless.h"
+#include "frontend/userns.h"
 #include "frontend/security-run.h"
 #include "frontend/volumes-run.h"
 
@@ -308,6 +309,7 @@ static struct json_object *linux_json(const struct ctr_record *r, bool host_net,
 		json_object_object_add(l, "resources", res);
 		json_object_object_add(l, "cgroupsPath", json_object_new_string(cg));
 	}
+	userns_spec(r->opts, l);
 	return l;
 }
 
