@@ -95,6 +95,23 @@ struct ovl_fs {
 	bool can_mknod;	 /* whiteouts as char 0/0 (else .wh. files) */
 	bool privileged; /* trusted.* xattrs usable */
 	bool no_opendir; /* the kernel lists directories without opening them */
+	bool writeback;	 /* the kernel caches writes (FUSE_CAP_WRITEBACK_CACHE) */
+	/*
+	 * The kernel checks and caches POSIX ACLs (FUSE_CAP_POSIX_ACL) and sends
+	 * modes unmasked with the caller's umask (FUSE_CAP_DONT_MASK): new
+	 * entries are made under that umask, so that the upper file system
+	 * applies a default ACL of the parent instead where there is one.
+	 */
+	bool posix_acl;
+	/*
+	 * A layer is on a file system whose close() can report an error of
+	 * its own (NFS, FUSE, SMB, ...): the kernel's FLUSH at each close
+	 * asks it. Otherwise flushes are turned off, two round trips fewer per
+	 * file written by a shell redirection.
+	 */
+	bool flush_needed;
+	uid_t euid; /* ours: a new entry of our own ids needs no chown */
+	gid_t egid;
 	/*
 	 * Whether readdirplus fills in attributes: yes while the entries of the
 	 * last directory listed that way get asked about (ls -l), no while they

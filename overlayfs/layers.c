@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -40,6 +41,30 @@ static unsigned dev_index(struct ovl_fs *fs, dev_t dev)
 	return fs->ndevs - 1;
 }
 
+/* Does close(2) on this file system do more than drop a reference? */
+static bool is_remote(int fd)
+{
+	static const unsigned long magics[] = {
+		0x6969,	    /* NFS */
+		0x65735546, /* FUSE */
+		0xff534d42, /* CIFS */
+		0xfe534d42, /* SMB2 */
+		0x00c36400, /* Ceph */
+		0x01021997, /* 9P */
+		0x5346414f, /* AFS */
+		0x47504653, /* GPFS */
+		0x0bd00bd0, /* Lustre */
+	};
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(magics); i++)
+		if ((unsigned long)sfs.f_type == magics[i])
+			return true;
+	return false;
+}
+
 static int add_layer(struct ovl_fs *fs, const char *what, const char *path, struct pea_error **err)
 {
 	struct ovl_layer *l = &fs->layers[fs->nlayers];
@@ -58,6 +83,8 @@ static int add_layer(struct ovl_fs *fs, const char *what, const char *path, stru
 			      : fs->opts->xattr_permissions == 2 ? OVL_OVERRIDE_USER
 								 : NULL;
 	l->devidx = dev_index(fs, st.st_dev);
+	if (is_remote(l->fd))
+		fs->flush_needed = true;
 	fs->nlayers++;
 	return 0;
 }
@@ -133,7 +160,9 @@ int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **
 	struct stat st;
 	int r;
 
-	*fs = (struct ovl_fs){ .workfd = -1, .opts = opts, .xattr_gen = 1 };
+	*fs = (struct ovl_fs){
+		.workfd = -1, .opts = opts, .xattr_gen = 1, .euid = geteuid(), .egid = getegid()
+	};
 	pthread_mutex_init(&fs->lock, NULL);
 	pthread_cond_init(&fs->copy_done, NULL);
 	fs->layers = xnew(struct ovl_layer, nlower + 1);

@@ -17,7 +17,25 @@ struct ovl_newent {
 	bool over_whiteout; /* an upper whiteout had the name: removed, to be covered */
 	uid_t uid;	    /* owner on disk */
 	gid_t gid;	    /* (gid_t)-1: the parent is set-group-ID, keep what the fs chose */
+	mode_t umask;	    /* the caller's, when the kernel left it to us (fs->posix_acl) */
 };
+
+/*
+ * Run the creating syscall under the caller's umask: the upper file system
+ * applies it, or the parent's default ACL in its place. The loop thread,
+ * which makes new entries, has a umask of its own (ovl_op_init).
+ */
+static void umask_on(const struct ovl_newent *ne)
+{
+	if (ne->umask)
+		umask(ne->umask);
+}
+
+static void umask_off(const struct ovl_newent *ne)
+{
+	if (ne->umask)
+		umask(0);
+}
 
 static void newent_done(struct ovl_newent *ne)
 {
@@ -53,6 +71,7 @@ static int newent_prepare(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, 
 		return r;
 	if (fstat(ne->dirfd, &st) < 0)
 		return -errno;
+	ne->umask = fs->posix_acl ? ctx->umask & 0777 : 0;
 	ne->uid = ovl_uid_to_disk(fs, ctx->uid);
 	ne->gid = (st.st_mode & S_ISGID) ? (gid_t)-1 : ovl_gid_to_disk(fs, ctx->gid);
 	if (ne->over_whiteout)
@@ -72,7 +91,8 @@ static int newent_override(struct ovl_fs *fs, const struct ovl_newent *ne, int d
 			return -errno;
 		gid = st.st_gid;
 	}
-	return ovl_override_write(dirfd, name, fs->layers[0].override, ne->uid, gid, mode);
+	return ovl_override_write(dirfd, name, fs->layers[0].override, ne->uid, gid,
+				  mode & ~ne->umask);
 }
 
 /* Give the new entry dirfd/name its owner (chown drops set-ID bits: put them back). */
@@ -81,11 +101,12 @@ static int newent_own(struct ovl_fs *fs, const struct ovl_newent *ne, int dirfd,
 {
 	if (fs->layers[0].override && !S_ISLNK(mode))
 		return newent_override(fs, ne, dirfd, name, mode);
-	if (fchownat(dirfd, name, ne->uid, ne->gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM &&
+	if ((ne->uid != fs->euid || (ne->gid != fs->egid && ne->gid != (gid_t)-1)) &&
+	    fchownat(dirfd, name, ne->uid, ne->gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM &&
 	    errno != EINVAL)
 		return -errno;
 	if (!S_ISLNK(mode) && (mode & (S_ISUID | S_ISGID)) &&
-	    fchmodat(dirfd, name, mode & 07777, 0) < 0)
+	    fchmodat(dirfd, name, mode & 07777 & ~ne->umask, 0) < 0)
 		return -errno;
 	return 0;
 }
@@ -123,8 +144,12 @@ static int do_mknod(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const 
 	int r;
 
 	r = newent_prepare(fs, req, parent, name, &ne);
-	if (r == 0 && mknodat(ne.dirfd, name, mode, rdev) < 0)
-		r = -errno;
+	if (r == 0) {
+		umask_on(&ne);
+		if (mknodat(ne.dirfd, name, mode, rdev) < 0)
+			r = -errno;
+		umask_off(&ne);
+	}
 	if (r == 0)
 		r = newent_own(fs, &ne, ne.dirfd, name, mode);
 	if (r == 0)
@@ -157,8 +182,9 @@ static int mkdir_opaque(struct ovl_fs *fs, struct ovl_newent *ne, mode_t mode)
 	char tmp[64];
 	int r;
 
+	/* Made in the work dir: no default ACL of the parent there, only the umask. */
 	ovl_fs_work_name(fs, tmp, sizeof(tmp));
-	if (mkdirat(fs->workfd, tmp, mode) < 0)
+	if (mkdirat(fs->workfd, tmp, mode & ~ne->umask) < 0)
 		return -errno;
 	r = newent_own(fs, ne, fs->workfd, tmp, mode | S_IFDIR);
 	if (r == 0) {
@@ -170,7 +196,7 @@ static int mkdir_opaque(struct ovl_fs *fs, struct ovl_newent *ne, mode_t mode)
 		struct stat pst;
 
 		if (fstat(ne->dirfd, &pst) < 0 || fchown(fd, (uid_t)-1, pst.st_gid) < 0 ||
-		    fchmod(fd, (mode & 07777) | S_ISGID) < 0)
+		    fchmod(fd, (mode & 07777 & ~ne->umask) | S_ISGID) < 0)
 			r = -errno;
 	}
 	if (r == 0 && renameat2(fs->workfd, tmp, ne->dirfd, ne->name, RENAME_NOREPLACE) < 0)
@@ -190,8 +216,10 @@ static int do_mkdir(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const 
 	if (r == 0 && ne.over_whiteout) {
 		r = mkdir_opaque(fs, &ne, mode);
 	} else if (r == 0) {
+		umask_on(&ne);
 		if (mkdirat(ne.dirfd, name, mode) < 0)
 			r = -errno;
+		umask_off(&ne);
 		if (r == 0)
 			r = newent_own(fs, &ne, ne.dirfd, name, mode | S_IFDIR);
 	}
@@ -289,11 +317,14 @@ static int do_create(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const
 
 	r = newent_prepare(fs, req, parent, name, &ne);
 	if (r == 0) {
+		umask_on(&ne);
 		fd = openat(ne.dirfd, name,
-			    (fi->flags & ~O_NOCTTY) | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			    ovl_open_flags(fs, fi->flags & ~O_NOCTTY) | O_CREAT | O_EXCL |
+				    O_CLOEXEC | O_NOFOLLOW,
 			    mode);
 		if (fd < 0)
 			r = -errno;
+		umask_off(&ne);
 	}
 	if (r == 0)
 		r = newent_own(fs, &ne, ne.dirfd, name, mode);
@@ -322,6 +353,7 @@ void ovl_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 		return;
 	}
 	fi->keep_cache = 1;
+	fi->noflush = !fs->flush_needed;
 	if (fuse_reply_create(req, &e, fi) != 0)
 		close((int)fi->fh);
 }

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -10,12 +11,37 @@
 #include "overlayfs/ops.h"
 #include "overlayfs/override.h"
 
+/*
+ * POSIX ACLs checked and cached by the kernel: the values carry ids, passed
+ * unchanged, so not with id mappings; and not where owners and modes live in
+ * xattrs of ours (an ACL changes the mode of the file itself).
+ */
+static bool want_posix_acl(const struct ovl_fs *fs)
+{
+	const struct ovl_options *o = fs->opts;
+
+	if (o->noacl || o->noxattrs || o->uidmap.n > 0 || o->gidmap.n > 0 || o->squash_to_root ||
+	    o->squash_uid >= 0 || o->squash_gid >= 0)
+		return false;
+	for (unsigned i = 0; i < fs->nlayers; i++)
+		if (fs->layers[i].override)
+			return false;
+	return true;
+}
+
 void ovl_op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct ovl_fs *fs = userdata;
 
-	if (fs->opts->writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE))
+	if (fs->opts->writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+		fs->writeback = true;
+	}
+	if (want_posix_acl(fs) && (conn->capable & FUSE_CAP_POSIX_ACL) &&
+	    (conn->capable & FUSE_CAP_DONT_MASK) && unshare(CLONE_FS) == 0) {
+		conn->want |= FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
+		fs->posix_acl = true;
+	}
 	/*
 	 * Read data moves from the layer files to /dev/fuse without a copy
 	 * through us. Requests are read with one read(2): splicing them in costs

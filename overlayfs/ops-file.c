@@ -33,7 +33,9 @@ static int do_open(struct ovl_fs *fs, struct ovl_node *n, int flags, int *ret_fd
 	r = ovl_node_where(fs, n, path, sizeof(path), &dirfd);
 	if (r < 0)
 		return r;
-	fd = openat(dirfd, path, (flags & ~(O_CREAT | O_EXCL | O_NOCTTY)) | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(dirfd, path,
+		    ovl_open_flags(fs, flags & ~(O_CREAT | O_EXCL | O_NOCTTY)) | O_CLOEXEC |
+			    O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	*ret_fd = fd;
@@ -60,6 +62,7 @@ static void open_job(struct ovl_job *job)
 	job->fi.fh = (uint64_t)fd | (lower ? FH_LOWER : 0);
 	/* Data changes only through this mount, so the page cache stays valid. */
 	job->fi.keep_cache = 1;
+	job->fi.noflush = !fs->flush_needed;
 	if (fuse_reply_open(job->req, &job->fi) != 0)
 		close(fd);
 }
@@ -133,7 +136,10 @@ void ovl_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct ovl_job job = { .run = flush_job, .req = req, .fi = *fi };
 
-	if (fi->fh & FH_LOWER)
+	/* Nothing to ask the layers (see fs.h): the kernel stops sending them. */
+	if (!ovl_req_fs(req)->flush_needed)
+		fuse_reply_err(req, ENOSYS);
+	else if (fi->fh & FH_LOWER)
 		ovl_workers_submit(ovl_req_fs(req)->workers, &job);
 	else
 		flush_job(&job);

@@ -3,6 +3,7 @@
 /* The FUSE low-level operations of pea-overlayfs, one file per family. */
 
 #define FUSE_USE_VERSION 312
+#include <fcntl.h>
 #include <fuse_lowlevel.h>
 
 #include "overlayfs/fs.h"
@@ -28,6 +29,20 @@ static inline void ovl_plus_touch(struct ovl_fs *fs, const struct ovl_node *pare
 {
 	if (parent && parent == fs->plus_dir)
 		fs->plus_used = true;
+}
+
+/*
+ * The flags to open a layer's file with for a caller's flags. With the
+ * writeback cache the kernel reads pages to fill partly written ones and
+ * keeps the end of the file itself: no write-only fds, no O_APPEND.
+ */
+static inline int ovl_open_flags(const struct ovl_fs *fs, int flags)
+{
+	if (!fs->writeback)
+		return flags;
+	if ((flags & O_ACCMODE) == O_WRONLY)
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	return flags & ~O_APPEND;
 }
 
 /* Count a kernel reference to n and fill e with its attributes. */

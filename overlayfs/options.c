@@ -53,7 +53,7 @@ static const char *const fuse_value_opts[] = {
 };
 /* Kernel overlayfs and fuse-overlayfs options that change nothing here. */
 static const char *const ignored_flag_opts[] = {
-	"noacl", "userxattr", "nfs_export=off", "index=off", "metacopy=off", NULL,
+	"userxattr", "nfs_export=off", "index=off", "metacopy=off", NULL,
 };
 static const char *const ignored_value_opts[] = {
 	"xino", "fast_ino", "uid", "gid", "redirect_dir", NULL,
@@ -213,6 +213,8 @@ static int parse_flag_opt(struct ovl_options *o, const char *key, struct pea_err
 		o->debug = true;
 	else if (strcmp(key, "clone_fd") == 0)
 		o->clone_fd = true;
+	else if (strcmp(key, "noacl") == 0)
+		o->noacl = true;
 	else if (in_list(fuse_flag_opts, key))
 		pea_strv_push(&o->fuse_opts, key);
 	else if (!in_list(ignored_flag_opts, key))
@@ -285,8 +287,8 @@ static void usage(FILE *f, const char *prog)
 		"  -o OPTS             lowerdir=, upperdir=, workdir=, uidmapping=, gidmapping=,\n"
 		"                      squash_to_root, squash_to_uid=, squash_to_gid=, "
 		"static_nlink,\n"
-		"                      noxattrs=, fsync=, threaded=, timeout=, and FUSE's own\n"
-		"                      (allow_other, ro, fsname=, ...)\n"
+		"                      noxattrs=, fsync=, threaded=, timeout=, writeback=, noacl,\n"
+		"                      and FUSE's own (allow_other, ro, fsname=, ...)\n"
 		"  -h, --help          print this help\n"
 		"  -V, --version       print the version\n"
 		"\n"

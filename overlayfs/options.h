@@ -40,7 +40,8 @@ struct ovl_options {
 	int log_level;	/* enum log_level, -1: default */
 	int log_format; /* enum log_format, -1: default */
 	bool ro;
-	bool writeback;
+	bool writeback;	      /* writeback=1: the kernel caches writes */
+	bool noacl;	      /* noacl: no POSIX ACLs checked and cached by the kernel */
 	unsigned max_threads; /* workers; 0: two per CPU */
 	bool clone_fd;
 	char **fuse_opts; /* mount options handed to libfuse (allow_other, ...) */

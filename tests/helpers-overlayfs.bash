@@ -98,7 +98,8 @@ ovl_mount() {
 		return 1
 		;;
 	esac
-	"$bin" -f -o "$(ovl_opts "$d")" "$d/mnt" 2>"$d/server.log" &
+	# Not on the caller's stdout: a `run` capturing it would wait for the server.
+	"$bin" -f -o "$(ovl_opts "$d")" "$d/mnt" >"$d/server.log" 2>&1 3>&- &
 	pid=$!
 	echo "$pid" >"$d/server.pid"
 	ovl_wait_mounted "$d/mnt" "$pid"

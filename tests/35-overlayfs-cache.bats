@@ -1,0 +1,168 @@
+#!/usr/bin/env bats
+#
+# What the kernel caches for pea-overlayfs: written data with -o writeback=1
+# (partial pages, appends, truncation, mmap, sizes), POSIX ACLs (checked and
+# cached by the kernel unless -o noacl), and set-ID bits dropped on writes by
+# others. Each script runs on pea-overlayfs and on the kernel's overlayfs over
+# the same layers; the outputs and the upper dirs left behind must agree.
+
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-overlayfs
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA_OVERLAYFS"
+	require_cmd python3
+	require_cmd setfacl
+	require_cmd setpriv
+}
+
+teardown() {
+	ovl_umount_all
+}
+
+# Writes of every shape, through the mount (the cwd), by python3: sizes as
+# stat sees them while the files are open and after, and the data read back.
+# shellcheck disable=SC2016 # python
+WRITES='
+import mmap, os, hashlib
+def show(name):
+    st = os.stat(name)
+    with open(name, "rb") as f:
+        print(name, st.st_size, hashlib.md5(f.read()).hexdigest())
+# partial pages of a new file, written write-only (the cache reads around them)
+fd = os.open("w-new", os.O_WRONLY | os.O_CREAT, 0o644)
+os.pwrite(fd, b"a" * 5000, 0); os.pwrite(fd, b"b" * 10, 4090); os.pwrite(fd, b"c", 20000)
+print("open size", os.fstat(fd).st_size); os.close(fd)
+# a lower file written write-only in its middle: copied up, the rest kept
+fd = os.open("data/file", os.O_WRONLY); os.pwrite(fd, b"XY", 1); os.close(fd)
+# appends from two descriptors, one of them opened before the other wrote
+a = os.open("w-app", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+b = os.open("w-app", os.O_WRONLY | os.O_APPEND)
+os.write(a, b"one\n"); os.write(b, b"two\n"); os.write(a, b"three\n")
+print("append size", os.fstat(b).st_size); os.close(a); os.close(b)
+# truncation down and up, then a write past the end
+fd = os.open("w-trunc", os.O_RDWR | os.O_CREAT, 0o644)
+os.write(fd, b"z" * 9000); os.ftruncate(fd, 100); os.ftruncate(fd, 6000)
+os.pwrite(fd, b"end", 7000); print("trunc size", os.fstat(fd).st_size); os.close(fd)
+# mmap: a new file and a lower one (copied up at its read-write open)
+fd = os.open("w-mmap", os.O_RDWR | os.O_CREAT, 0o644); os.ftruncate(fd, 8192)
+m = mmap.mmap(fd, 8192); m[100:105] = b"hello"; m[8000:8003] = b"bye"; m.flush(); m.close(); os.close(fd)
+fd = os.open("data/sparse", os.O_RDWR); m = mmap.mmap(fd, 8192, offset=4194304)
+m[0:3] = b"MID"; m.close(); os.close(fd)
+for n in ("w-new", "data/file", "w-app", "w-trunc", "w-mmap", "data/sparse"):
+    show(n)
+'
+
+# writes_on IMPL: run WRITES on a fresh mount, then the upper dir as left.
+writes_on() {
+	local d="$TEST_DIR/$1"
+	mkdir -p "$d"
+	ovl_make_layers "$d" && ovl_mount "$2" "$d" || return 1
+	(cd "$d/mnt" && python3 -c "$WRITES") || { ovl_umount "$d"; return 1; }
+	ovl_umount "$d" || return 1
+	echo "== upper"
+	ovl_dump_upper "$d/upper"
+}
+
+@test "overlayfs cache: writeback=1 keeps data, appends, truncation, mmap writes and sizes as the kernel's overlayfs does" {
+	run -0 writes_on kernel kernel
+	local expected="$output"
+	[[ "$expected" == *"w-new 20001 "* ]]
+	OVL_EXTRA_OPTS=writeback=1 run -0 writes_on pea-wb pea
+	assert_output "$expected"
+	run -0 writes_on pea pea
+	assert_output "$expected"
+}
+
+# ACLS: a default ACL inherited, an access ACL obeyed and removed, the umask
+# applied where no default ACL is, an ACL of a lower file kept at copy-up.
+# shellcheck disable=SC2016 # expanded by the shell that runs it
+ACLS='
+set -e
+as_user() { setpriv --reuid 1000 --regid 1000 --clear-groups "$@"; }
+umask 022
+mkdir acl; setfacl -d -m u:1000:rwx acl; setfacl -m u:1000:rwx acl
+echo x >acl/f; mkdir acl/d; mknod acl/p p
+getfacl -cn acl/f acl/d acl/p
+stat -c "%n %a" acl/f acl/d acl/p
+as_user sh -c "echo by-user >acl/u" && stat -c "%n %u %a" acl/u
+echo secret >priv; chmod 600 priv; setfacl -m u:1000:r priv
+as_user cat priv
+setfacl -b priv; as_user cat priv 2>/dev/null || echo "denied once removed"
+mkdir plain; touch plain/g; umask 077; touch plain/h; mkdir plain/e
+stat -c "%n %a" plain/g plain/h plain/e
+getfacl -cn data/owned; as_user cat data/owned
+chmod 600 data/owned; getfacl -cn data/owned
+'
+
+acls_on() {
+	local d="$TEST_DIR/$1"
+	mkdir -p "$d"
+	ovl_make_layers "$d" || return 1
+	chown 0:0 "$d/lower/data/owned" && chmod 600 "$d/lower/data/owned" &&
+		setfacl -m u:1000:r "$d/lower/data/owned" || return 1
+	ovl_mount "$2" "$d" || return 1
+	(cd "$d/mnt" && sh -c "$ACLS" 2>&1) || { ovl_umount "$d"; return 1; }
+	ovl_umount "$d" || return 1
+	echo "== upper"
+	getfacl -cnR "$d/upper/acl" "$d/upper/priv" "$d/upper/data/owned" 2>&1 | sed "s|$d/||"
+}
+
+@test "overlayfs cache: POSIX ACLs are obeyed, inherited and kept at copy-up as by the kernel's overlayfs" {
+	run -0 acls_on kernel kernel
+	local expected="$output"
+	[[ "$expected" == *"secret"*"denied once removed"*"user:1000:r--"* ]]
+	run -0 acls_on pea pea
+	assert_output "$expected"
+	OVL_EXTRA_OPTS=writeback=1 run -0 acls_on pea-wb pea
+	assert_output "$expected"
+}
+
+@test "overlayfs cache: with noacl the kernel does not check ACLs (as fuse-overlayfs -o noacl)" {
+	local d="$TEST_DIR/noacl"
+	mkdir -p "$d"
+	ovl_make_layers "$d"
+	OVL_EXTRA_OPTS=noacl ovl_mount pea "$d"
+	echo secret >"$d/mnt/priv"
+	chmod 600 "$d/mnt/priv"
+	setfacl -m u:1000:r "$d/mnt/priv"
+	run -0 getfacl -cnp "$d/mnt/priv"
+	assert_line "user:1000:r--"
+	run ! setpriv --reuid 1000 --regid 1000 --clear-groups cat "$d/mnt/priv"
+	ovl_umount "$d"
+}
+
+# Set-ID bits of files written, truncated and given away by others.
+SETID='
+chmod 777 data && chown 1000:1000 data/suid && chmod 6755 data/suid
+cp -p data/suid data/t; cp -p data/suid data/c; cp -p data/suid data/w
+setpriv --reuid 1000 --regid 1000 --clear-groups sh -c "echo y >>data/w; truncate -s 1 data/t"
+chown 1000:1001 data/c
+stat -c "%n %a %s" data/w data/t data/c
+'
+
+setid_on() {
+	local d="$TEST_DIR/$1"
+	mkdir -p "$d"
+	ovl_make_layers "$d" && ovl_mount "$2" "$d" || return 1
+	(cd "$d/mnt" && sh -ec "$SETID") || { ovl_umount "$d"; return 1; }
+	ovl_umount "$d"
+}
+
+@test "overlayfs cache: writes, truncation and chown by others drop set-ID bits, with and without writeback" {
+	run -0 setid_on kernel kernel
+	assert_output "data/w 755 7
+data/t 755 1
+data/c 755 5"
+	local expected="$output"
+	run -0 setid_on pea pea
+	assert_output "$expected"
+	OVL_EXTRA_OPTS=writeback=1 run -0 setid_on pea-wb pea
+	assert_output "$expected"
+}
