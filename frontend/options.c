@@ -248,6 +248,7 @@ static const char usage[] =
 	"  umount      same as unmount\n"
 	"  unmount     drop a mount of the root filesystem of containers\n"
 	"  unpause     thaw paused containers\n"
+	"  unshare     run a command in the user namespace of rootless pea\n"
 	"  untag       remove names from an image\n"
 	"  version     print the version\n"
 	"  volume      manage volumes (create, exists, inspect, ls, prune, rm)\n"

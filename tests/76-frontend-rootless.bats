@@ -384,3 +384,23 @@ pea_rl_net() {
 	run -0 pea_cmd ps -aq
 	assert_output ""
 }
+
+@test "rootless: pea commands started together share one new pause process" {
+	run -0 pea_rl system migrate
+	pids=()
+	for ((n = 0; n < 8; n++)); do
+		pea_rl ps -aq >"$TEST_DIR/ps.$n" 2>&1 3>&- &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p"
+	done
+	run -0 sh -c "ps -o stat=,args= -u '$FE_RL_USER' | awk '\$1 !~ /^Z/ && \$2 == \"pea-pause\"' | wc -l"
+	assert_output 1
+	pid=$(fe_rl_pause_pid)
+	want="$(readlink "/proc/$pid/ns/user")"
+	run -0 pea_rl unshare readlink /proc/self/ns/user
+	assert_output "$want"
+	run -0 pea_rl info --format '{{.Host.Security.Rootless}}'
+	assert_output true
+}
