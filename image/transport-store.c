@@ -675,6 +675,24 @@ static int layer_error(struct image_dest *d, struct layer_apply *la, struct pea_
 	return pea_error_wrap(err, "%s: layer '%s'", d->description, la->digest);
 }
 
+/*
+ * A layer's blob is in the store now: its staged file goes while the other
+ * layers still arrive (freeing a big file takes a while; not all at the end),
+ * unless another layer not applied yet has the same blob.
+ */
+static void release_blob(struct store_dest *sd, const char *digest)
+{
+	for (size_t i = 0; i < sd->nlayers; i++)
+		if (!sd->layers[i].done && strcmp(sd->layers[i].digest, digest) == 0)
+			return;
+	for (size_t i = 0; i < sd->ngrowing; i++)
+		if (strcmp(sd->growing[i].digest, digest) == 0)
+			sd->growing[i].fd = pea_close(sd->growing[i].fd);
+	for (size_t i = 0; sd->staged_digests && sd->staged_digests[i]; i++)
+		if (strcmp(sd->staged_digests[i], digest) == 0)
+			unlink(sd->staged_files[i]);
+}
+
 /* Reap an apply that ended (or wait for it, block). 1: still running. */
 static int finish_layer(struct image_dest *d, struct layer_apply *la, bool block,
 			struct pea_error **err)
@@ -692,6 +710,7 @@ static int finish_layer(struct image_dest *d, struct layer_apply *la, bool block
 	store_job_clear(&la->job);
 	if (r < 0 || applied(d, la, rec, err) < 0)
 		return layer_error(d, la, err);
+	release_blob(sd, la->digest);
 	return 0;
 }
 
@@ -1069,7 +1088,7 @@ void store_dest_free(struct image_dest *d)
 	free(sd->layers);
 	free(sd->config_digest);
 	for (size_t i = 0; i < sd->ngrowing; i++) {
-		close(sd->growing[i].fd);
+		pea_close(sd->growing[i].fd);
 		free(sd->growing[i].digest);
 	}
 	free(sd->growing);
