@@ -29,6 +29,7 @@
 #include "frontend/rootless.h"
 #include "frontend/userns.h"
 #include "frontend/security-run.h"
+#include "frontend/tty.h"
 #include "frontend/volumes-run.h"
 
 #define MEMORY_MIN (6ll << 20)
@@ -59,6 +60,7 @@ enum {
 	OPT_DNS_OPTION,
 	OPT_ADD_HOST,
 	OPT_EXPOSE,
+	OPT_DETACH_KEYS,
 	OPT_MOUNT,
 	OPT_VOLUMES_FROM,
 };
@@ -90,6 +92,7 @@ static const struct option create_longopts[] = {
 	{ "label", required_argument, NULL, 'l' },
 	{ "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
 	{ "interactive", no_argument, NULL, 'i' },
+	{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
 	{ "tty", no_argument, NULL, 't' },
 	{ "ip", required_argument, NULL, OPT_IP },
 	{ "ip6", required_argument, NULL, OPT_IP6 },
@@ -120,6 +123,7 @@ static const char create_usage[] =
 	"      --entrypoint=CMD      override the image's entrypoint (a string or a JSON array)\n"
 	"  -h, --hostname=NAME       the container's host name (default: its short id)\n"
 	"  -i, --interactive         keep the container's stdin open; run copies pea's to it\n"
+	"  -t, --tty                 give the container a terminal (run puts pea's in raw mode)\n"
 	"  -l, --label=KEY=VALUE     add a label\n"
 	"  -m, --memory=SIZE         memory limit (b, k, m, g suffixes; at least 6m)\n"
 	"      --name=NAME           the container's name\n"
@@ -182,6 +186,7 @@ struct create_opts {
 	bool tls_verify;
 	bool rm;
 	bool interactive;
+	bool tty;
 	/* networking */
 	char *net_mode;		      /* none, host, bridge, container:ID, ns:PATH */
 	struct json_object *networks; /* {NAME: netavark's per-network options} */
@@ -736,7 +741,16 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		o->interactive = true;
 		return 0;
 	case 't':
-		return pea_error_new(err, ENOTSUP, "-t/--tty is not supported yet");
+		o->tty = true;
+		return 0;
+	case OPT_DETACH_KEYS: {
+		_cleanup_free_ char *keys = NULL;
+		size_t nkeys = 0;
+		if (tty_parse_detach_keys(arg, &keys, &nkeys, err) < 0)
+			return -1;
+		rf->detach_keys = arg;
+		return 0;
+	}
 	default:
 		if (!o->sec)
 			o->sec = json_object_new_object();
@@ -886,6 +900,7 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 			       o->tmpfs ? json_object_get(o->tmpfs) : json_object_new_array());
 	json_object_object_add(j, "read_only", json_object_new_boolean(o->read_only));
 	json_object_object_add(j, "interactive", json_object_new_boolean(o->interactive));
+	json_object_object_add(j, "tty", json_object_new_boolean(o->tty));
 	if (o->memory)
 		json_object_object_add(j, "memory", json_object_new_int64(o->memory));
 	if (o->pids_set)
@@ -963,7 +978,7 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 	struct ctr_record **all = NULL;
 	size_t n = 0;
 	const char *args[] = { "container", "create", "--image", r->image_id, "--id", r->id,
-			       NULL, NULL, NULL, NULL, NULL };
+			       NULL,	    NULL,     NULL,	 NULL,	      NULL };
 	const char *um = NULL, *gm = NULL;
 
 	if (records_lock(g, &lock, err) < 0 || records_list(g, &all, &n, err) < 0)
@@ -1028,10 +1043,16 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		create_usage, argv[0],
 		is_run ? "Run a command in a new container."
 		       : "Create a container; pea start runs it.",
-		is_run ? "  -d, --detach              run in the background, print the id\n" : "");
+		is_run ? "  -d, --detach              run in the background, print the id\n"
+			 "      --detach-keys=KEYS    keys that detach from a -t container "
+			 "(default\n"
+			 "                            ctrl-p,ctrl-q; \"\": none)\n"
+		       : "");
 	optind = 0;
 	while ((rr = cmd_getopt(argc, argv, "+de:w:u:h:v:m:l:itp:P", create_longopts, usage, &c,
 				err)) == 2) {
+		if (c == OPT_DETACH_KEYS && !is_run)
+			return pea_error_new(err, EINVAL, "unknown flag: --detach-keys");
 		if ((c == 'd' && !is_run) || apply_create_opt(&o, rf, c, optarg, err) < 0) {
 			if (!*err)
 				pea_error_new(err, EINVAL, "unknown shorthand flag: 'd' in -d");

@@ -21,6 +21,7 @@
 #include "frontend/container.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
+#include "frontend/tty.h"
 
 static bool runtime_has_exec(const char *runtime)
 {
@@ -90,6 +91,8 @@ static const char exec_usage[] =
 	"Run a process in a running container, through the runtime's exec.\n"
 	"\n"
 	"  -e, --env=KEY=VALUE   set an environment variable\n"
+	"  -i, --interactive     keep stdin open (with -t: pea's terminal, raw, to the process)\n"
+	"  -t, --tty             give the process a terminal\n"
 	"  -u, --user=USER       run as this user\n"
 	"  -w, --workdir=DIR     working directory\n";
 
@@ -107,9 +110,11 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 	_cleanup_record_ struct ctr_record *rec = NULL;
 	_cleanup_strv_ char **rargv = NULL, **env = NULL;
 	_cleanup_free_ char *user = NULL, *cwd = NULL, *procfile = NULL, *logfile = NULL;
+	_cleanup_free_ char *sockdir = NULL;
 	_cleanup_close_ int pidfd = -1;
 	struct pea_spawn s = { 0 };
 	int r, c = 0, status;
+	bool tty = false, input = false;
 	pid_t pid;
 
 	optind = 0;
@@ -138,9 +143,11 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 			cwd = xstrdup(optarg);
 			break;
 		case 'i':
-			break; /* stdin is passed through as it is */
+			input = true; /* without -t stdin is passed through as it is */
+			break;
 		case 't':
-			return pea_error_new(err, ENOTSUP, "-t/--tty is not supported yet");
+			tty = true;
+			break;
 		default:
 			break;
 		}
@@ -165,7 +172,7 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 				     "the OCI runtime '%s' has no exec command: start "
 				     "the container with --runtime crun to use exec",
 				     rec->runtime ? rec->runtime : g->runtime);
-	if (spec_exec_process(g, rec, argv + optind + 1, env, cwd, user, &procfile, err) < 0)
+	if (spec_exec_process(g, rec, argv + optind + 1, env, cwd, user, tty, &procfile, err) < 0)
 		return -1;
 	/* the runtime's own errors (not the process's) go to this log as JSON too */
 	logfile = xasprintf("%s.log", procfile);
@@ -174,12 +181,24 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 	pea_strv_push_take(&rargv, xasprintf("--log=%s", logfile));
 	pea_strv_push(&rargv, "--log-format=json");
 	pea_strv_push(&rargv, "exec");
+	if (tty && tty_console_dir(&sockdir, err) < 0) {
+		(void)unlink(procfile);
+		return -1;
+	}
+	if (tty) /* the runtime sends the terminal there (tty.h) */
+		pea_strv_push_take(&rargv, xasprintf("--console-socket=%s/console", sockdir));
 	pea_strv_push_take(&rargv, xasprintf("--process=%s", procfile));
 	pea_strv_push(&rargv, rec->id);
 	s.argv = rargv;
-	r = pea_spawn(&s, &pid, &pidfd, err);
-	if (r == 0)
-		r = pea_wait(pid, pidfd, -1, &status, err);
+	if (tty) {
+		_cleanup_free_ char *sock = xasprintf("%s/console", sockdir);
+		r = tty_exec(rargv, sock, input, &status, err);
+		(void)rmdir(sockdir);
+	} else {
+		r = pea_spawn(&s, &pid, &pidfd, err);
+		if (r == 0)
+			r = pea_wait(pid, pidfd, -1, &status, err);
+	}
 	(void)unlink(procfile);
 	if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 		g->error_status = runtime_failure(logfile, err);

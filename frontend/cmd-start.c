@@ -33,6 +33,7 @@
 #include "frontend/frontend.h"
 #include "frontend/k8s-log.h"
 #include "frontend/records.h"
+#include "frontend/tty.h"
 
 #define SYNC_TIMEOUT_MS 60000
 #define SYNC_MAX	65536
@@ -46,6 +47,14 @@ static bool interactive(const struct ctr_record *r)
 
 	(void)pea_json_get_bool_opt(r->opts, "opts", "interactive", &i, NULL);
 	return i;
+}
+
+static bool has_tty(const struct ctr_record *r)
+{
+	bool t = false;
+
+	(void)pea_json_get_bool_opt(r->opts, "opts", "tty", &t, NULL);
+	return t;
 }
 
 /*
@@ -73,6 +82,8 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push(&v, bundle);
 	if (interactive(r))
 		pea_strv_push(&v, "-i");
+	if (has_tty(r))
+		pea_strv_push(&v, "-t");
 	pea_strv_push(&v, "-p");
 	pea_strv_push_take(&v, xasprintf("%s/pidfile", bundle));
 	pea_strv_push_take(&v, xasprintf("--log-path=k8s-file:%s/ctr.log", bundle));
@@ -433,6 +444,8 @@ static int start_locked(struct global_options *g, struct ctr_record *r, bool att
 		goto fail;
 	if (ret_sock && container_attach_connect(g, r->id, ret_sock, err) < 0)
 		goto fail_kill;
+	if (has_tty(r))
+		tty_resize_monitor(g, r->id); /* the monitor sizes the terminal when it comes */
 	if (container_runtime(g, r, start, false, err) < 0)
 		goto fail_kill;
 	r->state = CTR_RUNNING;
@@ -487,12 +500,76 @@ static void reap_adopted(void)
 	}
 }
 
+/* What a signal pea gets does to a container with a terminal. */
+struct tty_ctx {
+	struct global_options *g;
+	const char *id;
+};
+
+static void tty_ctx_resize(void *data)
+{
+	struct tty_ctx *c = data;
+
+	tty_resize_monitor(c->g, c->id);
+}
+
+static void tty_ctx_signal(void *data, int sig)
+{
+	struct tty_ctx *c = data;
+
+	(void)forward_signal(c->g, c->id, sig);
+}
+
+/*
+ * -t in the foreground: the terminal's output from the attach socket, our
+ * input to it in raw mode (with -i), until the container ends or the detach
+ * keys are typed. A --rm container left behind is marked for its exit command.
+ */
+static int attach_tty(struct global_options *g, const char *id, int sock, bool input,
+		      const char *keys_spec, bool *ret_detached, struct pea_error **err)
+{
+	_cleanup_free_ char *keys = NULL, *exitf = record_exit_file(g, id);
+	_cleanup_close_ int fd = sock;
+	struct tty_ctx ctx = { g, id };
+	struct tty_state ts = { 0 };
+	struct tty_proxy p = { .fd = fd,
+			       .packets = true,
+			       .input = input,
+			       .resize = tty_ctx_resize,
+			       .signal = tty_ctx_signal,
+			       .data = &ctx,
+			       .exit_file = exitf };
+	int r;
+
+	if (tty_parse_detach_keys(keys_spec ? keys_spec : TTY_DETACH_KEYS_DEFAULT, &keys, &p.nkeys,
+				  err) < 0)
+		return -1;
+	p.keys = keys;
+	if (input)
+		tty_make_raw(&ts);
+	r = tty_proxy_run(&p, ret_detached, err);
+	tty_restore(&ts);
+	if (r == 0 && *ret_detached) {
+		_cleanup_free_ char *dir = record_dir(g, id);
+		_cleanup_free_ char *mark = xasprintf("%s/detached", dir);
+		(void)pea_write_file_at(AT_FDCWD, mark, "1", NULL);
+	}
+	return r;
+}
+
 int container_start(struct global_options *g, const char *id, bool attach, bool stdin_too,
 		    int *ret_exit, struct pea_error **err)
+{
+	return container_start_keys(g, id, attach, stdin_too, NULL, ret_exit, err);
+}
+
+int container_start_keys(struct global_options *g, const char *id, bool attach, bool stdin_too,
+			 const char *detach_keys, int *ret_exit, struct pea_error **err)
 {
 	_cleanup_close_ int lock = -1;
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *full = NULL;
+	bool tty, detached = false;
 	off_t log_from = 0;
 	int sock = -1;
 
@@ -513,11 +590,15 @@ int container_start(struct global_options *g, const char *id, bool attach, bool 
 	}
 	{
 		_cleanup_free_ char *logf = xasprintf("%s/containers/%s/ctr.log", g->root, r->id);
+		_cleanup_free_ char *mark = xasprintf("%s/containers/%s/detached", g->root, r->id);
 		struct stat st;
 		log_from = stat(logf, &st) == 0 ? st.st_size : 0;
+		(void)unlink(mark);
 	}
-	if (start_locked(g, r, attach, attach && stdin_too && interactive(r) ? &sock : NULL, err) <
-	    0) {
+	tty = has_tty(r);
+	if (start_locked(g, r, attach,
+			 attach && (tty || (stdin_too && interactive(r))) ? &sock : NULL,
+			 err) < 0) {
 		sock = pea_close(sock);
 		if (r->rm) {
 			int status = g->error_status;
@@ -532,8 +613,17 @@ int container_start(struct global_options *g, const char *id, bool attach, bool 
 	lock = pea_unlock(lock);
 	if (!attach)
 		return 0;
-	if (follow_log(g, full, log_from, TAKE_FD(sock), err) < 0)
+	if (tty) {
+		if (attach_tty(g, full, TAKE_FD(sock), stdin_too && interactive(r), detach_keys,
+			       &detached, err) < 0)
+			return -1;
+		if (detached) {
+			*ret_exit = 0;
+			return 0;
+		}
+	} else if (follow_log(g, full, log_from, TAKE_FD(sock), err) < 0) {
 		return -1;
+	}
 	if (container_wait_exit(g, full, -1, err) < 0)
 		return -1;
 	*ret_exit = read_exit_code(g, full);
@@ -548,21 +638,40 @@ static const char start_usage[] =
 	"\n"
 	"Start containers.\n"
 	"\n"
-	"  -a, --attach   attach to the container's output and exit with its status\n";
+	"  -a, --attach             attach to the container's output and exit with its status\n"
+	"      --detach-keys=KEYS   keys that detach from a -t container (default\n"
+	"                           ctrl-p,ctrl-q; \"\": none)\n"
+	"  -i, --interactive        with -a, pea's stdin to a container made with -i\n";
+
+enum { OPT_START_DETACH_KEYS = 1000 };
 
 int cmd_start(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "attach", no_argument, NULL, 'a' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "detach-keys", required_argument, NULL, OPT_START_DETACH_KEYS },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool attach = false;
+	bool attach = false, input = false;
+	const char *keys = NULL;
 	int r, c = 0, status = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "ha", opts, start_usage, &c, err)) == 2)
-		attach = true;
+	while ((r = cmd_getopt(argc, argv, "hai", opts, start_usage, &c, err)) == 2) {
+		if (c == 'a') {
+			attach = true;
+		} else if (c == 'i') {
+			input = true;
+		} else {
+			_cleanup_free_ char *k = NULL;
+			size_t n = 0;
+			if (tty_parse_detach_keys(optarg, &k, &n, err) < 0)
+				return -1;
+			keys = optarg;
+		}
+	}
 	if (r < 0)
 		return -1;
 	if (r == 1)
@@ -577,7 +686,8 @@ int cmd_start(struct global_options *g, int argc, char **argv, struct pea_error 
 		_cleanup_error_ struct pea_error *e = NULL;
 		int code = 0;
 
-		if (container_start(g, argv[i], attach, false, &code, &e) < 0) {
+		if (container_start_keys(g, argv[i], attach, attach && input, keys, &code, &e) <
+		    0) {
 			if (i + 1 == argc) {
 				*err = TAKE_PTR(e);
 				return -1;
@@ -604,7 +714,7 @@ int cmd_run(struct global_options *g, int argc, char **argv, struct pea_error **
 		return -1;
 	if (rc == 1)
 		return 0;
-	if (container_start(g, r->id, !rf.detach, true, &code, err) < 0)
+	if (container_start_keys(g, r->id, !rf.detach, true, rf.detach_keys, &code, err) < 0)
 		return -1;
 	if (rf.detach) {
 		printf("%s\n", r->id);

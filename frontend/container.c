@@ -194,6 +194,12 @@ int container_cleanup(struct global_options *g, const char *id, bool remove_rm,
 	record_sync_exit(g, r);
 	if (r->state == CTR_RUNNING)
 		return 0; /* started again meanwhile, or not ended: nothing to clean */
+	/* a foreground run detached from (tty.h): its exit command removes it */
+	if (!remove_rm) {
+		_cleanup_free_ char *dir = record_dir(g, r->id);
+		_cleanup_free_ char *mark = xasprintf("%s/detached", dir);
+		remove_rm = pea_path_exists_at(AT_FDCWD, mark);
+	}
 	if (remove_rm && r->rm)
 		return remove_impl(g, r, true, err);
 	(void)container_runtime(g, r, del, true, NULL); /* and the network */

@@ -12,6 +12,7 @@ struct ctr_record;
 /* What `run` adds to `create`. */
 struct run_flags {
 	bool detach;
+	const char *detach_keys; /* --detach-keys (NULL: podman's ctrl-p,ctrl-q) */
 };
 
 /*
@@ -30,6 +31,14 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
  */
 int container_start(struct global_options *g, const char *id, bool attach, bool stdin_too,
 		    int *ret_exit, struct pea_error **err);
+
+/*
+ * container_start with the detach keys of a container made with -t (NULL:
+ * podman's ctrl-p,ctrl-q). Typed while attached, they leave it running: then
+ * *ret_exit is 0 and a --rm container is removed by its exit command.
+ */
+int container_start_keys(struct global_options *g, const char *id, bool attach, bool stdin_too,
+			 const char *detach_keys, int *ret_exit, struct pea_error **err);
 
 /*
  * After the container ended: record its exit, unmount, delete the runtime's
@@ -59,12 +68,13 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 
 /*
  * The process of an exec: the container's process with these args, env
- * added, cwd and user replaced (NULL: kept), written to BUNDLE/exec-*.json
- * for `RUNTIME exec --process`. *ret_path: its path (the caller removes it).
+ * added, cwd and user replaced (NULL: kept), a terminal with tty, written to
+ * BUNDLE/exec-*.json for `RUNTIME exec --process`. *ret_path: its path (the
+ * caller removes it).
  */
 int spec_exec_process(const struct global_options *g, const struct ctr_record *r, char *const *args,
-		      char *const *env, const char *cwd, const char *user, char **ret_path,
-		      struct pea_error **err);
+		      char *const *env, const char *cwd, const char *user, bool tty,
+		      char **ret_path, struct pea_error **err);
 
 /*
  * The line of the container's passwd or group file (resolved in rootfd) whose

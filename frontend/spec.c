@@ -179,7 +179,11 @@ static struct json_object *process_json(const struct ctr_record *r, long uid, lo
 	struct json_object *v = NULL;
 	size_t ncaps = ARRAY_SIZE(default_caps);
 
-	json_object_object_add(p, "terminal", json_object_new_boolean(false));
+	{
+		bool tty = false;
+		(void)pea_json_get_bool_opt(r->opts, "opts", "tty", &tty, NULL);
+		json_object_object_add(p, "terminal", json_object_new_boolean(tty));
+	}
 	json_object_object_add(u, "uid", json_object_new_int64(uid));
 	json_object_object_add(u, "gid", json_object_new_int64(gid));
 	json_object_object_add(p, "user", u);
@@ -514,8 +518,8 @@ static void env_put(struct json_object *env, const char *kv)
 }
 
 int spec_exec_process(const struct global_options *g, const struct ctr_record *r, char *const *args,
-		      char *const *env, const char *cwd, const char *user, char **ret_path,
-		      struct pea_error **err)
+		      char *const *env, const char *cwd, const char *user, bool tty,
+		      char **ret_path, struct pea_error **err)
 {
 	_cleanup_free_ char *bundle = record_dir(g, r->id), *path = NULL;
 	_cleanup_json_ struct json_object *spec = NULL;
@@ -534,7 +538,7 @@ int spec_exec_process(const struct global_options *g, const struct ctr_record *r
 	for (size_t i = 0; args[i]; i++)
 		json_object_array_add(a, json_object_new_string(args[i]));
 	json_object_object_add(proc, "args", a);
-	json_object_object_add(proc, "terminal", json_object_new_boolean(false));
+	json_object_object_add(proc, "terminal", json_object_new_boolean(tty));
 	if (!json_object_object_get_ex(proc, "env", &envj)) {
 		envj = json_object_new_array();
 		json_object_object_add(proc, "env", envj);

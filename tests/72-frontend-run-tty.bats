@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# pea run/create/start/exec -t: a terminal for the container, pea's own in raw
+# mode and restored, its size passed on and on SIGWINCH, the detach keys
+# (podman-run(1), podman-start(1), podman-exec(1)). Terminals come from script(1).
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd tini
+	require_cmd script
+	fe_setup
+	fe_load_busybox
+}
+
+teardown() {
+	fe_teardown
+}
+
+# pea_bash FILE: bash FILE under the file's subreaper (a detached container's
+# monitor is reaped there), with pea and its global options as "$@".
+pea_bash() {
+	local real=$PEA
+	local PEA=bash
+	local FE_ARGS=("$1" "$real" "${FE_ARGS[@]}")
+	pea_cmd
+}
+
+# on_terminal FILE: bash FILE on a terminal (script), bounded, under the
+# file's subreaper; "$@" in it is pea and its options. script's stdin is
+# /dev/null (see tests/20-monitor-podman.bats), its shell bash; anything in
+# FILE that sets the terminal up runs under timeout --foreground.
+on_terminal() {
+	local real=$PEA
+	local PEA=bash
+	local FE_ARGS=(-c 'SHELL=/bin/bash timeout -k 5 60 script -qec "bash $(printf "%q " "$@")" /dev/null </dev/null' _ "$1" "$real" "${FE_ARGS[@]}")
+	pea_cmd
+}
+
+@test "run -it (on a terminal): the caller's size, the exit code, the terminal restored" {
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	stty rows 33 cols 77
+	saved=$(stty -g)
+	timeout --foreground -k 5 30 "$@" run -it --rm busybox sh -c 'tty; sleep 0.3; stty size; exit 3'
+	rc=$?
+	[ "$saved" = "$(stty -g)" ] && echo restored
+	exit $rc
+	EOF
+	run -3 on_terminal "$TEST_DIR/t.sh"
+	assert_output --regexp '/dev/pts/[0-9]+'
+	assert_output --partial "33 77"
+	assert_output --partial restored
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
+
+@test "run -it: SIGWINCH resizes the container's terminal" {
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	stty rows 33 cols 77
+	timeout --foreground -k 5 30 "$@" run -it --rm --name w busybox sh -c 'stty size; while [ "$(stty size)" = "33 77" ]; do sleep 0.1; done; stty size' &
+	for i in $(seq 100); do
+		[ "$("$@" ps --format '{{.State}}' 2>/dev/null)" = running ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	stty rows 40 cols 100
+	wait $!
+	EOF
+	run -0 on_terminal "$TEST_DIR/t.sh"
+	assert_output --partial "33 77"
+	assert_output --partial "40 100"
+}
+
+@test "run -t without -i, create -t and start -a, logs keep the terminal's output" {
+	run -0 pea_cmd run -t --name t1 busybox sh -c 'tty; echo hello'
+	assert_output --regexp '/dev/pts/[0-9]+'
+	assert_output --partial hello
+	run -0 pea_cmd logs t1
+	assert_output --partial hello
+	run -0 pea_cmd create -t --name s busybox sh -c 'tty; exit 2'
+	run -2 pea_cmd start -a s
+	assert_output --regexp '/dev/pts/[0-9]+'
+	# without -t, no terminal
+	run -1 pea_cmd run --rm busybox tty
+	assert_output "not a tty"
+}
+
+@test "detach keys: ctrl-p,ctrl-q leaves the container running (--rm: removed when it ends), --detach-keys" {
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	(sleep 0.5; printf '\020\021'; sleep 1) | timeout -k 5 30 "$@" run -it --rm --name d busybox sh -c 'echo started; sleep 100'
+	echo rc=$?
+	EOF
+	run -0 pea_bash "$TEST_DIR/t.sh"
+	assert_output --partial started
+	assert_output --partial rc=0
+	run -0 pea_cmd ps --format '{{.Names}} {{.State}}'
+	assert_output "d running"
+	run -0 pea_cmd stop -t 1 d
+	for ((n = 0; n < 100; n++)); do
+		[[ -z "$(pea_out ps -aq)" ]] && break
+		sleep 0.05
+	done
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	# keys of one's own; a beginning of them followed by other input is input
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	printf 'qa\n' | timeout -k 5 30 "$@" run -it --rm --detach-keys q,q busybox sh -c 'read l; echo "got $l"; exit 4'
+	EOF
+	run -4 pea_bash "$TEST_DIR/t.sh"
+	assert_output --partial "got qa"
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	(sleep 0.5; printf '\001x'; sleep 1) | timeout -k 5 30 "$@" run -it --name k --detach-keys ctrl-a,x busybox sleep 100
+	echo rc=$?
+	EOF
+	run -0 pea_bash "$TEST_DIR/t.sh"
+	assert_output --partial rc=0
+	run -0 pea_cmd ps --format '{{.Names}} {{.State}}'
+	assert_output "k running"
+	run -0 pea_cmd rm -f k
+}
+
+@test "exec -it and exec -t (on a terminal): a terminal of the caller's size, the exit code" {
+	run -0 pea_cmd run -d --name ex busybox sleep 100
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	stty rows 33 cols 77
+	timeout --foreground -k 5 30 "$@" exec -it ex sh -c 'tty; sleep 0.3; stty size; exit 4'
+	EOF
+	run -4 on_terminal "$TEST_DIR/t.sh"
+	assert_output --regexp '/dev/pts/[0-9]+'
+	assert_output --partial "33 77"
+	run -5 pea_cmd exec -t ex sh -c 'tty; exit 5'
+	assert_output --regexp '/dev/pts/[0-9]+'
+	run -0 pea_cmd exec ex sh -c 'tty || true'
+	assert_output "not a tty"
+	ls /tmp | grep -q '^pea-tty-' && fail "console socket folders left in /tmp"
+	run -0 pea_cmd rm -f ex
+}
+
+@test "bad detach keys: one clear line, exit 125, nothing made" {
+	run -125 pea_cmd run -it --rm --detach-keys ctrl-1 busybox true
+	assert_output --partial "invalid detach keys 'ctrl-1': unknown key 'ctrl-1'"
+	run -125 pea_cmd run -it --rm --detach-keys 'a,,b' busybox true
+	assert_output --partial "invalid detach keys"
+	run -125 pea_cmd create --detach-keys ctrl-p busybox true
+	assert_output --partial "unknown flag: --detach-keys"
+	run -125 pea_cmd start --detach-keys bogus-key nosuch
+	assert_output --partial "invalid detach keys"
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
