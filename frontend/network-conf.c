@@ -270,11 +270,11 @@ int network_defaults(const struct global_options *g, char **mode, struct json_ob
 	if (*mode || *networks)
 		return 0;
 	want = c->netns ? c->netns : "none";
-	/* rootless modes (slirp4netns, pasta) are the rootless engine's to choose */
+	/* rootless: private is pasta, as podman's (bridge networks need root) */
 	if (strcmp(want, "private") == 0)
-		want = g->rootless ? "none" : "bridge";
+		want = g->rootless ? "pasta" : "bridge";
 	if (strcmp(want, "bridge") == 0 && g->rootless)
-		want = "none";
+		want = "pasta";
 	if (strcmp(want, "bridge") == 0) {
 		*networks = json_object_new_object();
 		json_object_object_add(*networks, c->default_network, json_object_new_object());

@@ -345,6 +345,15 @@ pea_rl_net() {
 	# explicit, with options of pasta's own
 	run -0 pea_rl_net run --rm --network pasta:--mtu,1500 busybox cat /sys/class/net/v0/mtu
 	assert_output 1500
+	# containers.conf's private (podman's default) is pasta too, bridge as well
+	for mode in private bridge; do
+		printf '[containers]\nnetns = "%s"\n' "$mode" >"$FE_RL_HOME/net.conf"
+		chmod 644 "$FE_RL_HOME/net.conf"
+		FE_RL_ENV=(CONTAINERS_CONF_OVERRIDE="$FE_RL_HOME/net.conf")
+		run -0 pea_rl_net run --rm busybox sh -c 'ls /sys/class/net | paste -sd" "'
+		assert_output "lo v0"
+	done
+	FE_RL_ENV=()
 	netns_delete_all
 }
 
