@@ -435,6 +435,19 @@ static char *next_name(const struct global_options *g)
 	}
 }
 
+/* Names --network takes as modes (podman refuses them as network names). */
+static bool is_mode_name(const char *s)
+{
+	static const char *const modes[] = { "none",	  "host",	 "bridge",
+					     "private",	  "slirp4netns", "pasta",
+					     "container", "ns",		 "default" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
+		if (strcmp(s, modes[i]) == 0)
+			return true;
+	return false;
+}
+
 static int network_create_cmd(struct global_options *g, int argc, char **argv,
 			      struct pea_error **err)
 {
@@ -454,6 +467,11 @@ static int network_create_cmd(struct global_options *g, int argc, char **argv,
 		return pea_error_new(err, EINVAL,
 				     "network name %s invalid: names must match "
 				     "[a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument",
+				     argv[optind]);
+	if (optind < argc && is_mode_name(argv[optind]))
+		return pea_error_new(err, EINVAL,
+				     "cannot create network with name \"%s\" because it conflicts "
+				     "with a valid network mode",
 				     argv[optind]);
 	if (records_lock(g, &lock, err) < 0)
 		return -1;

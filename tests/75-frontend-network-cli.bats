@@ -238,4 +238,12 @@ podman"
 	assert_equal "$stderr" "Error: requires at least 1 arg(s), only received 0"
 	run -0 pea_net network --help
 	assert_output --partial "Usage: pea network COMMAND"
+	# the names of network modes are not network names (--network bridge is the default one)
+	local mode
+	for mode in none host bridge private slirp4netns pasta container ns default; do
+		run -125 --separate-stderr pea_net network create "$mode"
+		assert_equal "$stderr" "Error: cannot create network with name \"$mode\" because it conflicts with a valid network mode"
+	done
+	run -0 pea_net_out network ls --format '{{.Name}}'
+	assert_output podman
 }
