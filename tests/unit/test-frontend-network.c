@@ -174,7 +174,8 @@ static void test_etc_edit(void)
 			    names, false);
 	tap_is_str(h3, "10.0.0.5\tother\n# 10.0.0.5 box web\n",
 		   "hosts: only the very entry removed");
-	r1 = etc_resolv_edit("search dns.podman\nnameserver 10.9.0.1\noptions ndots:2\n", dns, true);
+	r1 = etc_resolv_edit("search dns.podman\nnameserver 10.9.0.1\noptions ndots:2\n", dns,
+			     true);
 	tap_is_str(r1,
 		   "search dns.podman\nnameserver 10.0.0.1\nnameserver 10.9.0.1\noptions ndots:2\n",
 		   "resolv: the network's server first");
