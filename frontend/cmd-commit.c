@@ -343,7 +343,8 @@ static struct json_object *docker_layer(struct json_object *l)
 	struct json_object *d = NULL, *mt = NULL;
 	const char *t;
 
-	if (json_object_deep_copy(l, &d, NULL) < 0 || !json_object_object_get_ex(d, "mediaType", &mt))
+	if (json_object_deep_copy(l, &d, NULL) < 0 ||
+	    !json_object_object_get_ex(d, "mediaType", &mt))
 		return d;
 	t = json_object_get_string(mt);
 	if (strcmp(t, MEDIA_LAYER) == 0)
@@ -373,7 +374,8 @@ static struct json_object *make_manifest(struct json_object *base_manifest, cons
 	if (base_manifest && json_object_object_get_ex(base_manifest, "layers", &old))
 		for (size_t i = 0; i < json_object_array_length(old); i++) {
 			l = json_object_array_get_idx(old, i);
-			json_object_array_add(layers, docker ? docker_layer(l) : json_object_get(l));
+			json_object_array_add(layers,
+					      docker ? docker_layer(l) : json_object_get(l));
 		}
 	(void)pea_json_get_string_opt(layer, "", "diff_id", &diff_id, NULL);
 	(void)pea_json_get_int64_opt(layer, "", "size", &size, NULL);
@@ -682,7 +684,8 @@ static struct {
 
 static int curl_load(struct pea_error **err)
 {
-	static const char *const sonames[] = { "libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so" };
+	static const char *const sonames[] = { "libcurl.so.4", "libcurl-gnutls.so.4",
+					       "libcurl.so" };
 	void *h = NULL;
 
 	if (curl.easy_init)
@@ -690,7 +693,8 @@ static int curl_load(struct pea_error **err)
 	for (size_t i = 0; i < ARRAY_SIZE(sonames) && !h; i++)
 		h = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
 	if (!h)
-		return pea_error_new(err, ENOENT, "importing from a URL needs libcurl: %s", dlerror());
+		return pea_error_new(err, ENOENT, "importing from a URL needs libcurl: %s",
+				     dlerror());
 	*(void **)&curl.easy_setopt = dlsym(h, "curl_easy_setopt");
 	*(void **)&curl.easy_perform = dlsym(h, "curl_easy_perform");
 	*(void **)&curl.easy_getinfo = dlsym(h, "curl_easy_getinfo");

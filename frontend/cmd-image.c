@@ -780,31 +780,16 @@ static const char rmi_usage[] = "Usage: pea rmi [OPTIONS] IMAGE [IMAGE...]\n"
 
 int cmd_rmi(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "ignore", no_argument, NULL, 'i' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct switches o;
 	_cleanup_strv_ char **targets = NULL;
-	bool all = false, force = false, ignore = false;
-	int r, c = 0, status = 0;
+	int r, status = 0;
 
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hafi", opts, rmi_usage, &c, err)) == 2) {
-		if (c == 'a')
-			all = true;
-		else if (c == 'f')
-			force = true;
-		else if (c == 'i')
-			ignore = true;
-	}
+	r = cmd_switches(argc, argv, "afi", rmi_usage, &o, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
-	if (all) {
+	if (o.all) {
 		static const char *const ls[] = { "image", "ls", NULL };
 		_cleanup_json_ struct json_object *imgs = NULL;
 		if (optind < argc)
@@ -824,8 +809,8 @@ int cmd_rmi(struct global_options *g, int argc, char **argv, struct pea_error **
 	for (size_t i = 0; targets && targets[i]; i++) {
 		_cleanup_error_ struct pea_error *e = NULL;
 
-		if (rmi_one(g, targets[i], force, &e) < 0) {
-			if (ignore && e->code == ENOENT)
+		if (rmi_one(g, targets[i], o.force, &e) < 0) {
+			if (o.ignore && e->code == ENOENT)
 				continue;
 			if (!targets[i + 1]) {
 				*err = TAKE_PTR(e);

@@ -152,28 +152,21 @@ int containers_prune(struct global_options *g)
 
 int cmd_container_prune(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int r, c = 0;
-	bool force = false;
+	struct switches o;
+	int r;
 
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hf", opts,
-			       "Usage: pea container prune [-f]\n\n"
-			       "Remove every container that is not running.\n\n"
-			       "  -f, --force   do not ask for confirmation\n",
-			       &c, err)) == 2)
-		force = true;
+	r = cmd_switches(argc, argv, "f",
+			 "Usage: pea container prune [-f]\n\n"
+			 "Remove every container that is not running.\n\n"
+			 "  -f, --force   do not ask for confirmation\n",
+			 &o, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
 	if (optind < argc)
 		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
-	if (!confirm_unless(force, "WARNING! This will remove all non running containers.\n"))
+	if (!confirm_unless(o.force, "WARNING! This will remove all non running containers.\n"))
 		return 0;
 	return containers_prune(g);
 }

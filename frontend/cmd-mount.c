@@ -91,8 +91,7 @@ static const char mount_usage[] =
 
 enum { OPT_FORMAT = 256, OPT_NOTRUNC };
 
-static int mount_one(struct global_options *g, const char *name, void *data,
-		     struct pea_error **err)
+static int mount_one(struct global_options *g, const char *name, void *data, struct pea_error **err)
 {
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_json_ struct json_object *res = NULL;
@@ -210,33 +209,21 @@ static const char unmount_usage[] =
 
 int cmd_unmount(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct switches o;
 	_cleanup_strv_ char **targets = NULL;
-	bool all = false, force = false;
-	int r, c = 0;
+	int r;
 
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "haf", opts, unmount_usage, &c, err)) == 2) {
-		if (c == 'a')
-			all = true;
-		else if (c == 'f')
-			force = true;
-	}
+	r = cmd_switches(argc, argv, "af", unmount_usage, &o, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
-	if (check_all_or_names(all, argc - optind, err) < 0)
+	if (check_all_or_names(o.all, argc - optind, err) < 0)
 		return -1;
-	if (all && containers_pick(g, is_unmountable, &targets, err) < 0)
+	if (o.all && containers_pick(g, is_unmountable, &targets, err) < 0)
 		return -1;
 	for (int i = optind; i < argc; i++)
 		pea_strv_push(&targets, argv[i]);
 	return for_each_target(g, targets, &(struct each_opts){ .act = unmount_one, .print = true },
-			       &force, err);
+			       &o.force, err);
 }

@@ -114,8 +114,7 @@ static bool is_paused(const struct global_options *g, struct ctr_record *r)
 	return is_status(g, r, "paused");
 }
 
-static int do_pause(struct global_options *g, const char *name, void *data,
-		    struct pea_error **err)
+static int do_pause(struct global_options *g, const char *name, void *data, struct pea_error **err)
 {
 	return pause_one(g, name, true, err);
 }
@@ -129,15 +128,10 @@ static int do_unpause(struct global_options *g, const char *name, void *data,
 static int pause_cmd(struct global_options *g, int argc, char **argv, bool pause,
 		     struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "all", no_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct switches o;
 	_cleanup_strv_ char **targets = NULL;
 	_cleanup_free_ char *usage = NULL;
-	bool all = false;
-	int r, c = 0;
+	int r;
 
 	usage = xasprintf("Usage: pea %s [OPTIONS] CONTAINER [CONTAINER...]\n"
 			  "\n"
@@ -145,23 +139,21 @@ static int pause_cmd(struct global_options *g, int argc, char **argv, bool pause
 			  "\n"
 			  "  -a, --all   every %s container\n",
 			  argv[0], pause ? "Pause" : "Unpause", pause ? "running" : "paused");
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "ha", opts, usage, &c, err)) == 2)
-		all = true;
+	r = cmd_switches(argc, argv, "a", usage, &o, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
-	if (check_all_or_names(all, argc - optind, err) < 0)
+	if (check_all_or_names(o.all, argc - optind, err) < 0)
 		return -1;
-	if (all && containers_pick(g, pause ? is_running : is_paused, &targets, err) < 0)
+	if (o.all && containers_pick(g, pause ? is_running : is_paused, &targets, err) < 0)
 		return -1;
 	for (int i = optind; i < argc; i++)
 		pea_strv_push(&targets, argv[i]);
-	return for_each_target(g, targets,
-			       &(struct each_opts){ .act = pause ? do_pause : do_unpause,
-						    .print = true },
-			       NULL, err);
+	return for_each_target(
+		g, targets,
+		&(struct each_opts){ .act = pause ? do_pause : do_unpause, .print = true }, NULL,
+		err);
 }
 
 int cmd_pause(struct global_options *g, int argc, char **argv, struct pea_error **err)

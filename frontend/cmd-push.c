@@ -310,8 +310,9 @@ static int merge_one(const char *path, struct archive *out, char ***seen,
 				goto out;
 			}
 			for (size_t i = 0; i < json_object_array_length(doc); i++)
-				json_object_array_add(manifest, json_object_get(json_object_array_get_idx(
-									doc, i)));
+				json_object_array_add(
+					manifest,
+					json_object_get(json_object_array_get_idx(doc, i)));
 			continue;
 		}
 		/* layers and configs are named by digest: one copy each */
@@ -343,11 +344,10 @@ out:
 }
 
 /* The manifest.json of the merged archive, last. */
-static int write_manifest(struct archive *out, struct json_object *manifest,
-			  struct pea_error **err)
+static int write_manifest(struct archive *out, struct json_object *manifest, struct pea_error **err)
 {
-	const char *text = json_object_to_json_string_ext(manifest, JSON_C_TO_STRING_PLAIN |
-									    JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = json_object_to_json_string_ext(
+		manifest, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	struct archive_entry *e = archive_entry_new();
 	int rc = 0;
 
@@ -356,7 +356,8 @@ static int write_manifest(struct archive *out, struct json_object *manifest,
 	archive_entry_set_perm(e, 0644);
 	archive_entry_set_size(e, (la_int64_t)strlen(text));
 	if (archive_write_header(out, e) != ARCHIVE_OK ||
-	    archive_write_data(out, text, strlen(text)) < 0 || archive_write_close(out) != ARCHIVE_OK)
+	    archive_write_data(out, text, strlen(text)) < 0 ||
+	    archive_write_close(out) != ARCHIVE_OK)
 		rc = tar_fail(out, "writing the archive", err);
 	archive_entry_free(e);
 	return rc;

@@ -90,31 +90,16 @@ static const char rm_usage[] = "Usage: pea rm [OPTIONS] CONTAINER [CONTAINER...]
 
 int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "ignore", no_argument, NULL, 'i' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct switches o;
 	_cleanup_strv_ char **targets = NULL;
-	bool all = false, force = false, ignore = false;
-	int r, c = 0, status = 0;
+	int r, status = 0;
 
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hafi", opts, rm_usage, &c, err)) == 2) {
-		if (c == 'a')
-			all = true;
-		else if (c == 'f')
-			force = true;
-		else if (c == 'i')
-			ignore = true;
-	}
+	r = cmd_switches(argc, argv, "afi", rm_usage, &o, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
-	if (all) {
+	if (o.all) {
 		struct ctr_record **v = NULL;
 		size_t n = 0;
 		if (records_list(g, &v, &n, err) < 0)
@@ -129,14 +114,14 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		for (int i = optind; i < argc; i++)
 			pea_strv_push(&targets, argv[i]);
 	}
-	if (force)
+	if (o.force)
 		kill_all(g, targets);
 	for (size_t i = 0; targets && targets[i]; i++) {
 		_cleanup_error_ struct pea_error *e = NULL;
 		int st = 0;
 
-		if (rm_one(g, targets[i], force, &st, &e) < 0) {
-			if (ignore && st == 1)
+		if (rm_one(g, targets[i], o.force, &st, &e) < 0) {
+			if (o.ignore && st == 1)
 				continue;
 			fprintf(stderr, "Error: %s\n", e->message);
 			if (status == 0 || st > status)

@@ -499,72 +499,46 @@ static int prune_images(struct global_options *g, bool all, long long *reclaimed
  */
 int cmd_image_prune(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool all = false, force = false;
+	struct switches o;
 	long long reclaimed = 0;
-	int r, c = 0;
+	int r;
 
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "haf", opts,
-			       "Usage: pea image prune [OPTIONS]\n\n"
-			       "Remove dangling images (every image no container uses with -a).\n\n"
-			       "  -a, --all       every image no container uses\n"
-			       "  -f, --force     do not ask for confirmation\n",
-			       &c, err)) == 2) {
-		if (c == 'a')
-			all = true;
-		else if (c == 'f')
-			force = true;
-	}
+	r = cmd_switches(argc, argv, "af",
+			 "Usage: pea image prune [OPTIONS]\n\n"
+			 "Remove dangling images (every image no container uses with -a).\n\n"
+			 "  -a, --all       every image no container uses\n"
+			 "  -f, --force     do not ask for confirmation\n",
+			 &o, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
 	if (optind < argc)
 		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
-	if (!confirm_unless(force, all ? "WARNING! This command removes all images without at "
-					 "least one container associated with them.\n"
-				       : "WARNING! This command removes all dangling images.\n"))
+	if (!confirm_unless(o.force,
+			    o.all ? "WARNING! This command removes all images without at "
+				    "least one container associated with them.\n"
+				  : "WARNING! This command removes all dangling images.\n"))
 		return 0;
-	r = prune_images(g, all, &reclaimed, err);
+	r = prune_images(g, o.all, &reclaimed, err);
 	return r < 0 ? -1 : r != 0 ? PEA_EXIT_ENGINE : 0;
 }
 
 static int system_prune(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "volumes", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool all = false, force = false, volumes = false;
+	struct switches o;
 	long long reclaimed = 0;
-	int r, c = 0, status = 0;
+	int r, status = 0;
 	_cleanup_free_ char *size = NULL, *warning = NULL;
 
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hafv", opts,
-			       "Usage: pea system prune [OPTIONS]\n\n"
-			       "Remove stopped containers, dangling images (all unused ones with "
-			       "-a) and, with --volumes, unused volumes.\n\n"
-			       "  -a, --all       every image no container uses\n"
-			       "  -f, --force     do not ask for confirmation\n"
-			       "      --volumes   unused volumes too\n",
-			       &c, err)) == 2) {
-		if (c == 'a')
-			all = true;
-		else if (c == 'f')
-			force = true;
-		else if (c == 'v')
-			volumes = true;
-	}
+	r = cmd_switches(argc, argv, "afv",
+			 "Usage: pea system prune [OPTIONS]\n\n"
+			 "Remove stopped containers, dangling images (all unused ones with "
+			 "-a) and, with --volumes, unused volumes.\n\n"
+			 "  -a, --all       every image no container uses\n"
+			 "  -f, --force     do not ask for confirmation\n"
+			 "      --volumes   unused volumes too\n",
+			 &o, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
@@ -575,20 +549,20 @@ static int system_prune(struct global_options *g, int argc, char **argv, struct 
 			    "\t- all stopped containers\n"
 			    "%s"
 			    "\t- all %s images\n\n",
-			    volumes ? "\t- all volumes not used by at least one container\n" : "",
-			    all ? "unused" : "dangling");
-	if (!confirm_unless(force, warning))
+			    o.volumes ? "\t- all volumes not used by at least one container\n" : "",
+			    o.all ? "unused" : "dangling");
+	if (!confirm_unless(o.force, warning))
 		return 0;
 	printf("Deleted Containers\n");
 	if (containers_prune(g) != 0)
 		status = PEA_EXIT_ENGINE;
-	if (volumes) {
+	if (o.volumes) {
 		printf("Deleted Volumes\n");
 		if (volume_prune_all(g, NULL, true, err) != 0)
 			status = PEA_EXIT_ENGINE;
 	}
 	printf("Deleted Images\n");
-	r = prune_images(g, all, &reclaimed, err);
+	r = prune_images(g, o.all, &reclaimed, err);
 	if (r < 0)
 		return -1;
 	if (r != 0)
@@ -600,24 +574,17 @@ static int system_prune(struct global_options *g, int argc, char **argv, struct 
 
 static int system_reset(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct switches o;
 	_cleanup_free_ char *warning = NULL;
 	struct ctr_record **v = NULL;
 	size_t n = 0;
-	bool force = false;
-	int r, c = 0;
+	int r;
 
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hf", opts,
-			       "Usage: pea system reset [-f]\n\n"
-			       "Remove every container, image and volume, and the store.\n\n"
-			       "  -f, --force   do not ask for confirmation\n",
-			       &c, err)) == 2)
-		force = true;
+	r = cmd_switches(argc, argv, "f",
+			 "Usage: pea system reset [-f]\n\n"
+			 "Remove every container, image and volume, and the store.\n\n"
+			 "  -f, --force   do not ask for confirmation\n",
+			 &o, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
@@ -633,7 +600,7 @@ static int system_reset(struct global_options *g, int argc, char **argv, struct 
 			    "        - all machines\n"
 			    "        - the graph root %s and the run root %s\n",
 			    g->root, g->runroot);
-	if (!confirm_unless(force, warning))
+	if (!confirm_unless(o.force, warning))
 		return 0;
 	/* containers first: their monitors end, their mounts go */
 	if (records_list(g, &v, &n, err) < 0)

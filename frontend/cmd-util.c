@@ -88,8 +88,8 @@ int check_all_or_names(bool all, int nnames, struct pea_error **err)
 }
 
 int containers_pick(const struct global_options *g,
-		    bool (*pick)(const struct global_options *g, struct ctr_record *r),
-		    char ***ret, struct pea_error **err)
+		    bool (*pick)(const struct global_options *g, struct ctr_record *r), char ***ret,
+		    struct pea_error **err)
 {
 	struct ctr_record **v = NULL;
 	char **ids = NULL;
@@ -137,4 +137,42 @@ bool confirm_unless(bool force, const char *warning)
 		return true;
 	fputs(warning, stdout);
 	return frontend_confirm("Are you sure you want to continue?");
+}
+
+int cmd_switches(int argc, char **argv, const char *shortopts, const char *usage,
+		 struct switches *ret, struct pea_error **err)
+{
+	static const struct {
+		const char *name;
+		int val;
+	} known[] = { { "all", 'a' }, { "force", 'f' }, { "ignore", 'i' }, { "volumes", 'v' } };
+	struct option opts[ARRAY_SIZE(known) + 2] = { { "help", no_argument, NULL, 'h' } };
+	char shorts[16] = "h";
+	size_t n = 1;
+	int r, c = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+		if (strchr(shortopts, known[i].val)) {
+			opts[n++] =
+				(struct option){ known[i].name, no_argument, NULL, known[i].val };
+			/* --volumes has no short form in podman */
+			if (known[i].val != 'v' && strlen(shorts) + 1 < sizeof(shorts)) {
+				size_t k = strlen(shorts);
+				shorts[k] = (char)known[i].val;
+				shorts[k + 1] = '\0';
+			}
+		}
+	*ret = (struct switches){ 0 };
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, shorts, opts, usage, &c, err)) == 2) {
+		if (c == 'a')
+			ret->all = true;
+		else if (c == 'f')
+			ret->force = true;
+		else if (c == 'i')
+			ret->ignore = true;
+		else if (c == 'v')
+			ret->volumes = true;
+	}
+	return r;
 }

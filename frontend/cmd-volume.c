@@ -540,35 +540,23 @@ static int volume_remove_one(struct global_options *g, const char *name, void *d
 
 static int volume_rm(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct switches o;
 	_cleanup_strv_ char **targets = NULL;
-	bool all = false, force = false;
-	int r, c = 0;
+	int r;
 
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "haf", opts,
-			       "Usage: pea volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
-			       "Remove volumes.\n\n"
-			       "  -a, --all     every volume\n"
-			       "  -f, --force   remove the containers that use them first\n",
-			       &c, err)) == 2) {
-		if (c == 'a')
-			all = true;
-		else if (c == 'f')
-			force = true;
-	}
+	r = cmd_switches(argc, argv, "af",
+			 "Usage: pea volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
+			 "Remove volumes.\n\n"
+			 "  -a, --all     every volume\n"
+			 "  -f, --force   remove the containers that use them first\n",
+			 &o, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
-	if (all == (optind < argc))
+	if (o.all == (optind < argc))
 		return pea_error_new(err, EINVAL, "choose either one or more volumes or all");
-	if (all) {
+	if (o.all) {
 		_cleanup_json_ struct json_object *vs = NULL;
 		if (volumes_list(g, &vs, err) < 0)
 			return -1;
@@ -582,7 +570,7 @@ static int volume_rm(struct global_options *g, int argc, char **argv, struct pea
 	return for_each_target(
 		g, targets,
 		&(struct each_opts){ .act = volume_remove_one, .print = true, .missing_status = 1 },
-		&force, err);
+		&o.force, err);
 }
 
 int volume_prune_all(struct global_options *g, char *const *filters, bool print,

@@ -149,8 +149,8 @@ int cmd_dispatch(struct global_options *g, const char *group, const char *usage,
 int check_all_or_names(bool all, int nnames, struct pea_error **err);
 /* The ids of the containers pick() keeps (NULL: all), oldest first. */
 int containers_pick(const struct global_options *g,
-		    bool (*pick)(const struct global_options *g, struct ctr_record *r),
-		    char ***ret, struct pea_error **err);
+		    bool (*pick)(const struct global_options *g, struct ctr_record *r), char ***ret,
+		    struct pea_error **err);
 /*
  * act on each target in turn. A failure is printed as "Error: ..." and the
  * loop goes on (status 125, missing_status for a first ENOENT when not 0),
@@ -174,3 +174,14 @@ int volume_create(const struct global_options *g, const char *name, const char *
 		  struct pea_error **err);
 /* A capability set as podman top prints it: "full", "none" or sorted names (cmd-top.c). */
 char *top_caps(unsigned long long set, int last_cap);
+/*
+ * The options of a command that has only switches: -a/--all, -f/--force,
+ * -i/--ignore, --volumes, each when its letter is in shortopts ("afi"), and
+ * --help. Like cmd_getopt: 1 for --help (usage printed), < 0 for a bad
+ * option, 0 with optind at the first operand.
+ */
+struct switches {
+	bool all, force, ignore, volumes;
+};
+int cmd_switches(int argc, char **argv, const char *shortopts, const char *usage,
+		 struct switches *ret, struct pea_error **err);

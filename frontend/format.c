@@ -137,9 +137,9 @@ enum node_func {
 struct node {
 	enum node_kind kind;
 	enum node_func func;
-	char *text;   /* NODE_TEXT */
-	char **path;  /* NODE_FIELD: keys; empty for "." */
-	char *header; /* its column header */
+	char *text;    /* NODE_TEXT */
+	char **path;   /* NODE_FIELD: keys; empty for "." */
+	char *header;  /* its column header */
 	int line, col; /* where the field stands, as Go's text/template reports it */
 };
 
@@ -419,11 +419,12 @@ static int unknown_field(const struct template *t, const struct node *nd, size_t
 	_cleanup_free_ char *path = pea_strv_join(nd->path, ".");
 	const char *name = t->name ? t->name : "output";
 
-	return pea_error_new(err, EINVAL,
-			     "template: %s:%d:%d: executing \"%s\" at <.%s>: can't evaluate field %s "
-			     "in type %s",
-			     name, nd->line, nd->col, name, path, nd->path[i],
-			     i == 0 && t->type ? t->type : "interface {}");
+	return pea_error_new(
+		err, EINVAL,
+		"template: %s:%d:%d: executing \"%s\" at <.%s>: can't evaluate field %s "
+		"in type %s",
+		name, nd->line, nd->col, name, path, nd->path[i],
+		i == 0 && t->type ? t->type : "interface {}");
 }
 
 static int render_field(FILE *f, const struct template *t, const struct node *nd,

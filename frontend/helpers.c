@@ -354,7 +354,6 @@ char *go_duration(long long ns)
 	return xasprintf("%lld%ss", s, fbuf);
 }
 
-
 /* ---- files of a container's root ---------------------------------------- */
 
 char *rootfs_read_file(int rootfd, const char *path, size_t max)
