@@ -245,6 +245,17 @@ int rootless_net_setup(const struct global_options *g, const struct ctr_record *
 	return rc;
 }
 
+struct json_object *rootless_net_ports(const struct global_options *g, const struct ctr_record *r)
+{
+	_cleanup_free_ char *dir = network_run_dir(g, r->id), *pidf = NULL;
+	struct json_object *ports = NULL;
+
+	pidf = xasprintf("%s/%s", dir, PASTA_PID_FILE);
+	if (access(pidf, F_OK) < 0 || !json_object_object_get_ex(r->opts, "ports", &ports))
+		return NULL;
+	return json_object_get(ports);
+}
+
 void rootless_net_teardown(const struct global_options *g, const char *id)
 {
 	_cleanup_free_ char *dir = network_run_dir(g, id), *pidf = NULL, *buf = NULL;

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 struct ctr_record;
+struct json_object;
 struct global_options;
 struct pea_error;
 
@@ -64,5 +65,7 @@ bool rootless_net_is_pasta(const char *mode);
 /* The namespace at RUNROOT/containers/ID/netns, configured by pasta with the published ports. */
 int rootless_net_setup(const struct global_options *g, const struct ctr_record *r, const char *mode,
 		       char **ret_nspath, struct pea_error **err);
+/* The published ports (netavark's port_mappings) of a container whose pasta runs, else NULL. */
+struct json_object *rootless_net_ports(const struct global_options *g, const struct ctr_record *r);
 /* Stop the container's pasta, if any (network_teardown removes the namespace). */
 void rootless_net_teardown(const struct global_options *g, const char *id);

@@ -329,6 +329,9 @@ pea_rl_net() {
 	rl_net_setup
 	run -0 pea_rl_net run -d --name web -p 8080:80 busybox httpd -f -p 80 -h /etc
 	run -0 pea_rl inspect --format '{{.HostConfig.NetworkMode}}' web
+	assert_output pasta
+	run -0 pea_rl port web
+	assert_output "80/tcp -> 0.0.0.0:8080"
 	for ((n = 0; n < 100; n++)); do
 		out=$(timeout -k 5 10 nsenter --net="$NETNS_PATH" curl -s -m 5 http://127.0.0.1:8080/hostname) && break
 		sleep 0.1
