@@ -189,6 +189,32 @@ setup() {
 	assert_equal "$(find "$TEST_DIR/root/staging" -mindepth 1 | wc -l)" 0
 }
 
+@test "an image of 12 layers: at most 9 applies at a time, the layers in order" {
+	printf '#!/bin/sh\ncase "$*" in *"layer apply"*) echo start >>"%s/calls"; "%s" "$@"; rc=$?; echo end >>"%s/calls"; exit $rc ;; esac\nexec "%s" "$@"\n' \
+		"$TEST_DIR" "$PEA_STORAGE" "$TEST_DIR" "$PEA_STORAGE" >"$TEST_DIR/wrap"
+	chmod +x "$TEST_DIR/wrap"
+	img_build_layout "$TEST_DIR/img" amd64 11 16
+	registry_push_oci "$TEST_DIR/img" s/many:latest
+	PEA_STORAGE="$TEST_DIR/wrap" run -0 timeout -k 5 120 "${I[@]}" copy -q --src-tls-verify=false \
+		"docker://$REGISTRY_ADDR/s/many" "${STORE}many"
+	assert_equal "$(grep -c start "$TEST_DIR/calls")" 12
+	# the most applies running at once
+	most="$(awk '/start/ { n++; if (n > m) m = n } /end/ { n-- } END { print m }' "$TEST_DIR/calls")"
+	((most >= 1 && most <= 9))
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	cfg="$(img_blob_path "$TEST_DIR/img" "$(jq -r .config.digest "$m")")"
+	run -0 "${ST[@]}" image inspect docker.io/library/many:latest
+	mapfile -t layers < <(jq -r '.result.layers[]' <<<"$output")
+	assert_equal "${#layers[@]}" 12
+	chain="$(jq -r '.rootfs.diff_ids[0]' "$cfg")"
+	for k in $(seq 0 11); do
+		((k == 0)) || chain="sha256:$(printf '%s %s' "$chain" "$(jq -r ".rootfs.diff_ids[$k]" "$cfg")" | sha256sum | cut -d' ' -f1)"
+		assert_equal "${layers[k]}" "${chain#sha256:}"
+	done
+	run -0 "${ST[@]}" check
+	assert_equal "$(jq -r .result.ok <<<"$output")" true
+}
+
 @test "a bad blob in a middle layer: its error, no layer above it, no apply left, no litter" {
 	img_build_layout "$TEST_DIR/img" amd64 3 1024
 	registry_push_oci "$TEST_DIR/img" s/badmid:latest
