@@ -155,6 +155,9 @@ void ovl_node_attach(struct ovl_fs *fs, struct ovl_node *parent, struct ovl_node
 void ovl_node_forget(struct ovl_fs *fs, struct ovl_node *n, uint64_t nlookup);
 /* stat of n as the mount shows it: mapped ids, stable ino, nlink. */
 int ovl_node_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st);
+/* The same from st, the stat of dirfd/path where n lives, changed in place. */
+int ovl_node_fill_stat(struct ovl_fs *fs, struct ovl_node *n, int dirfd, const char *path,
+		       struct stat *st);
 bool ovl_node_is_dir(const struct ovl_node *n);
 
 /* dir.c */

@@ -294,6 +294,14 @@ int ovl_node_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st)
 		return r;
 	if (fstatat(dirfd, path, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
+	return ovl_node_fill_stat(fs, n, dirfd, path, st);
+}
+
+int ovl_node_fill_stat(struct ovl_fs *fs, struct ovl_node *n, int dirfd, const char *path,
+		       struct stat *st)
+{
+	int r;
+
 	if (!n->detached && fs->layers[n->layer].override) {
 		r = ovl_override_apply(dirfd, path, fs->layers[n->layer].override, st);
 		if (r < 0)

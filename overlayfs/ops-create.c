@@ -117,6 +117,7 @@ static int newent_finish(struct ovl_fs *fs, struct ovl_newent *ne, ino_t ino,
 {
 	struct ovl_node *n;
 	struct stat st;
+	int r;
 
 	if (fstatat(ne->dirfd, ne->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
@@ -126,7 +127,12 @@ static int newent_finish(struct ovl_fs *fs, struct ovl_newent *ne, ino_t ino,
 	if (S_ISDIR(st.st_mode))
 		n->loaded = true; /* new and empty (opaque when over a whiteout) */
 	ovl_node_attach(fs, ne->parent, n);
-	return ovl_make_entry(fs, n, e);
+	/* One stat for both: the new entry is in the upper layer, at dirfd/name. */
+	r = ovl_node_fill_stat(fs, n, ne->dirfd, ne->name, &st);
+	if (r < 0)
+		return r;
+	ovl_make_entry_stat(fs, n, &st, e);
+	return 0;
 }
 
 static void reply_entry_or_err(fuse_req_t req, int r, const struct fuse_entry_param *e)

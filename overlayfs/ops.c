@@ -80,18 +80,26 @@ double ovl_attr_timeout(const struct ovl_fs *fs, const struct stat *st)
 
 int ovl_make_entry(struct ovl_fs *fs, struct ovl_node *n, struct fuse_entry_param *e)
 {
+	struct stat st;
 	int r;
 
-	memset(e, 0, sizeof(*e));
-	r = ovl_node_stat(fs, n, &e->attr);
+	r = ovl_node_stat(fs, n, &st);
 	if (r < 0)
 		return r;
+	ovl_make_entry_stat(fs, n, &st, e);
+	return 0;
+}
+
+void ovl_make_entry_stat(struct ovl_fs *fs, struct ovl_node *n, const struct stat *st,
+			 struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->attr = *st;
 	e->ino = ovl_node_ino(fs, n);
 	e->generation = 1;
 	e->attr_timeout = ovl_attr_timeout(fs, &e->attr);
 	e->entry_timeout = fs->opts->timeout;
 	n->nlookup++;
-	return 0;
 }
 
 void ovl_reply_lookup_error(struct ovl_fs *fs, fuse_req_t req, int r)

@@ -47,6 +47,9 @@ static inline int ovl_open_flags(const struct ovl_fs *fs, int flags)
 
 /* Count a kernel reference to n and fill e with its attributes. */
 int ovl_make_entry(struct ovl_fs *fs, struct ovl_node *n, struct fuse_entry_param *e);
+/* The same with n's attributes at hand (as ovl_node_stat gives them). */
+void ovl_make_entry_stat(struct ovl_fs *fs, struct ovl_node *n, const struct stat *st,
+			 struct fuse_entry_param *e);
 /* Reply a negative entry (cached for the timeout) for -ENOENT, else the error. */
 void ovl_reply_lookup_error(struct ovl_fs *fs, fuse_req_t req, int r);
 
