@@ -99,6 +99,17 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+char *config_user_file(const char *name)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+
+	if (xdg && *xdg)
+		return xasprintf("%s/containers/%s", xdg, name);
+	if (home && *home)
+		return xasprintf("%s/.config/containers/%s", home, name);
+	return NULL;
+}
+
 char **containers_conf_paths(const struct global_options *g)
 {
 	const char *env = getenv("CONTAINERS_CONF"), *over = getenv("CONTAINERS_CONF_OVERRIDE");
@@ -124,9 +135,11 @@ char **containers_conf_paths(const struct global_options *g)
 		free(names[i]);
 	}
 	free(names);
-	if (g->rootless && getenv("HOME"))
-		pea_strv_push_take(
-			&paths, xasprintf("%s/.config/containers/containers.conf", getenv("HOME")));
+	if (g->rootless) {
+		char *user = config_user_file("containers.conf");
+		if (user)
+			pea_strv_push_take(&paths, user);
+	}
 override:
 	/* podman's CONTAINERS_CONF_OVERRIDE: read last, over everything */
 	if (over && *over)
@@ -183,16 +196,12 @@ char *engine_config_conmon(const struct global_options *g, const struct engine_c
 
 void config_rootless_storage_conf(const struct global_options *g)
 {
-	const char *env = getenv("CONTAINERS_STORAGE_CONF"), *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
+	const char *env = getenv("CONTAINERS_STORAGE_CONF");
 	_cleanup_free_ char *path = NULL;
 
 	if (!g->rootless || (env && *env))
 		return;
-	if (xdg && *xdg)
-		path = xasprintf("%s/containers/storage.conf", xdg);
-	else if (home && *home)
-		path = xasprintf("%s/.config/containers/storage.conf", home);
+	path = config_user_file("storage.conf");
 	if (path && access(path, F_OK) == 0)
 		setenv("CONTAINERS_STORAGE_CONF", path, 1);
 }

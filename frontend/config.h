@@ -6,8 +6,8 @@
  * set; else pea's own (BINDIR/../share/pea/containers.conf), then
  * /usr/share/containers/containers.conf, /etc/containers/containers.conf,
  * /etc/containers/containers.conf.d/NAME.conf, and for an ordinary user
- * ~/.config/containers/containers.conf; then CONTAINERS_CONF_OVERRIDE (as
- * podman). Command-line flags win over all.
+ * $XDG_CONFIG_HOME/containers/containers.conf (~/.config/containers/ without
+ * it); then CONTAINERS_CONF_OVERRIDE (as podman). Command-line flags win over all.
  */
 
 struct pea_error;
@@ -41,3 +41,5 @@ char *engine_config_conmon(const struct global_options *g, const struct engine_c
  * unless that is set already (its mount_program, driver and options).
  */
 void config_rootless_storage_conf(const struct global_options *g);
+/* A user's file NAME: $XDG_CONFIG_HOME/containers/NAME, else ~/.config/containers/NAME. */
+char *config_user_file(const char *name);

@@ -416,3 +416,15 @@ pea_rl_net() {
 	run -0 pea_rl info --format '{{.Host.Security.Rootless}}'
 	assert_output true
 }
+
+@test "rootless: the user's containers.conf and storage.conf come from XDG_CONFIG_HOME" {
+	fe_rl_sh 'mkdir -p xdg/containers && printf "[engine\n" >xdg/containers/containers.conf'
+	FE_RL_ENV=(XDG_CONFIG_HOME="$FE_RL_HOME/xdg")
+	run -125 pea_rl ps
+	assert_output --partial "Error: containers.conf: $FE_RL_HOME/xdg/containers/containers.conf:1:"
+	fe_rl_sh 'rm xdg/containers/containers.conf && printf "[storage\n" >xdg/containers/storage.conf'
+	run -125 pea_rl images
+	assert_output --partial "$FE_RL_HOME/xdg/containers/storage.conf"
+	FE_RL_ENV=()
+	run -0 pea_rl images -q
+}
