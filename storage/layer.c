@@ -160,10 +160,15 @@ static int lock_until(int fd, uint64_t deadline)
 {
 	struct sigaction sa = { .sa_handler = on_alarm }, old;
 	struct itimerval off = { 0 };
+	sigset_t alarm, mask;
 	int r = -ETIMEDOUT;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, &old); /* no SA_RESTART: flock() returns EINTR */
+	/* a mask inherited from the caller must not make the wait endless */
+	sigemptyset(&alarm);
+	sigaddset(&alarm, SIGALRM);
+	sigprocmask(SIG_UNBLOCK, &alarm, &mask);
 	for (uint64_t now = now_ms(); now < deadline; now = now_ms()) {
 		struct itimerval t = { .it_value = { .tv_sec = (time_t)((deadline - now) / 1000u),
 						     .tv_usec = (suseconds_t)((deadline - now) %
@@ -180,6 +185,7 @@ static int lock_until(int fd, uint64_t deadline)
 		}
 	}
 	setitimer(ITIMER_REAL, &off, NULL);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	sigaction(SIGALRM, &old, NULL);
 	return r;
 }

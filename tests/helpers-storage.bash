@@ -833,6 +833,11 @@ st_parallel_wait_timeout() {
 	st_wait_announced "$C1"
 	run -1 pstore layer apply --wait-timeout 1 --parent "$C1" "$TEST_DIR/l2.tar.gz"
 	assert_output --partial "parent layer '$C1': its apply did not end in 1 s (--wait-timeout)"
+	# SIGALRM ignored by the caller: the same
+	run -1 timeout -k 5 60 bash -c 'trap "" ALRM; exec "$@"' _ "$PEA_STORAGE" --root "$STORE_ROOT" \
+		--runroot "$STORE_RUN" --storage-driver "$STORAGE_DRIVER" layer apply --wait-timeout 1 \
+		--parent "$C1" "$TEST_DIR/l2.tar.gz"
+	assert_output --partial "parent layer '$C1': its apply did not end in 1 s (--wait-timeout)"
 	cat "$TEST_DIR/l1.tar" >&"$fd"
 	exec {fd}>&-
 	wait "$ppid"
