@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,7 +36,8 @@
 #include "frontend/records.h"
 #include "frontend/rootless.h"
 
-#define PASTA_PID_FILE "pasta.pid"
+#define PASTA_PID_FILE	 "pasta.pid"
+#define PASTA_PORTS_FILE "pasta-ports.json"
 
 bool rootless_net_is_pasta(const char *mode)
 {
@@ -55,10 +57,6 @@ static int port_spec(struct json_object *p, char **ret_spec, bool *ret_udp, stru
 	    pea_json_get_string_opt(p, "ports", "host_ip", &ip, err) < 0 ||
 	    pea_json_get_string_opt(p, "ports", "protocol", &proto, err) < 0)
 		return -1;
-	if (hport <= 0)
-		return pea_error_new(err, EINVAL,
-				     "--network pasta: port %lld needs a host port (-p HOST:%lld)",
-				     (long long)cport, (long long)cport);
 	if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0)
 		return pea_error_new(err, EINVAL,
 				     "--network pasta: protocol '%s' of port %lld: "
@@ -77,12 +75,11 @@ static int port_spec(struct json_object *p, char **ret_spec, bool *ret_udp, stru
 }
 
 /* -t/-u for the published ports (none: "none"), -T/-U none. */
-static int port_args(const struct ctr_record *r, char ***argv, struct pea_error **err)
+static int port_args(struct json_object *ports, char ***argv, struct pea_error **err)
 {
-	struct json_object *ports = NULL;
 	bool tcp = false, udp = false;
 
-	if (json_object_object_get_ex(r->opts, "ports", &ports))
+	if (ports)
 		for (size_t i = 0; i < json_object_array_length(ports); i++) {
 			_cleanup_free_ char *spec = NULL;
 			bool is_udp = false;
@@ -208,10 +205,91 @@ static void netns_remove(const char *path)
 	(void)unlink(path);
 }
 
+/* Is port free on every address, for this protocol? */
+static bool port_free(int type, unsigned port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	_cleanup_close_ int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+	return fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+}
+
+/* A port the kernel gives (bound and released: pasta binds it next). */
+static unsigned kernel_port(int type)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	_cleanup_close_ int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
+		return 0;
+	return ntohs(sa.sin_port);
+}
+
+/* Free host ports for a mapping of range ports (-P: host_port 0). */
+static int pick_ports(struct json_object *m, struct pea_error **err)
+{
+	const char *proto = "tcp";
+	int64_t range = 1;
+	int type;
+
+	(void)pea_json_get_string_opt(m, "ports", "protocol", &proto, NULL);
+	(void)pea_json_get_int64_opt(m, "ports", "range", &range, NULL);
+	type = strcmp(proto, "udp") == 0 ? SOCK_DGRAM : SOCK_STREAM;
+	for (int tries = 0; tries < 64; tries++) {
+		unsigned base = kernel_port(type);
+		bool ok = base > 0 && base + (unsigned)range - 1 <= 65535;
+
+		for (int64_t k = 1; ok && k < range; k++)
+			ok = port_free(type, base + (unsigned)k);
+		if (ok) {
+			json_object_object_add(m, "host_port", json_object_new_int64(base));
+			return 0;
+		}
+	}
+	return pea_error_new(err, EADDRINUSE, "--network pasta: no free host ports for -P");
+}
+
+/* The container's ports with every host port 0 given a free one, kept in RUNDIR for pea port. */
+static int resolve_ports(const struct ctr_record *r, const char *dir, struct json_object **ret,
+			 struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *copy = NULL;
+	_cleanup_close_ int dfd = -1;
+	struct json_object *ports = NULL;
+	const char *text;
+
+	*ret = NULL;
+	if (!json_object_object_get_ex(r->opts, "ports", &ports) ||
+	    json_object_array_length(ports) == 0)
+		return 0;
+	if (json_object_deep_copy(ports, &copy, NULL) < 0)
+		return pea_error_new(err, ENOMEM, "copy the ports");
+	for (size_t i = 0; i < json_object_array_length(copy); i++) {
+		struct json_object *m = json_object_array_get_idx(copy, i);
+		int64_t hport = 0;
+
+		if (pea_json_get_int64_opt(m, "ports", "host_port", &hport, err) < 0)
+			return -1;
+		if (hport <= 0 && pick_ports(m, err) < 0)
+			return -1;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s'", dir);
+	text = json_object_to_json_string_ext(copy, JSON_C_TO_STRING_PLAIN);
+	if (pea_write_file_atomic_at(dfd, PASTA_PORTS_FILE, text, strlen(text), 0600, err) < 0)
+		return -1;
+	*ret = TAKE_PTR(copy);
+	return 0;
+}
+
 int rootless_net_setup(const struct global_options *g, const struct ctr_record *r, const char *mode,
 		       char **ret_nspath, struct pea_error **err)
 {
 	_cleanup_free_ char *dir = network_run_dir(g, r->id), *ns = NULL;
+	_cleanup_json_ struct json_object *ports = NULL;
 	_cleanup_strv_ char **argv = NULL;
 	struct run_result res = { 0 };
 	int rc = 0;
@@ -222,7 +300,7 @@ int rootless_net_setup(const struct global_options *g, const struct ctr_record *
 		return pea_error_new(
 			err, ENOENT,
 			"--network pasta: pasta not found (install the passt package)");
-	if (port_args(r, &argv, err) < 0)
+	if (resolve_ports(r, dir, &ports, err) < 0 || port_args(ports, &argv, err) < 0)
 		return -1;
 	pea_strv_push(&argv, "--netns");
 	pea_strv_push(&argv, ns);
@@ -247,13 +325,15 @@ int rootless_net_setup(const struct global_options *g, const struct ctr_record *
 
 struct json_object *rootless_net_ports(const struct global_options *g, const struct ctr_record *r)
 {
-	_cleanup_free_ char *dir = network_run_dir(g, r->id), *pidf = NULL;
+	_cleanup_free_ char *dir = network_run_dir(g, r->id), *pidf = NULL, *portf = NULL;
 	struct json_object *ports = NULL;
 
 	pidf = xasprintf("%s/%s", dir, PASTA_PID_FILE);
-	if (access(pidf, F_OK) < 0 || !json_object_object_get_ex(r->opts, "ports", &ports))
+	portf = xasprintf("%s/%s", dir, PASTA_PORTS_FILE);
+	if (access(pidf, F_OK) < 0 ||
+	    pea_json_parse_file_at(AT_FDCWD, portf, 1u << 20, &ports, NULL) < 0)
 		return NULL;
-	return json_object_get(ports);
+	return ports;
 }
 
 void rootless_net_teardown(const struct global_options *g, const char *id)
@@ -271,5 +351,8 @@ void rootless_net_teardown(const struct global_options *g, const char *id)
 	if (pid > 1 && pea_read_file_at(AT_FDCWD, commf, 64, &comm, NULL, NULL) == 0 &&
 	    (strncmp(comm, "pasta", 5) == 0 || strncmp(comm, "passt", 5) == 0))
 		(void)kill((pid_t)pid, SIGTERM);
+	(void)unlink(pidf);
+	free(pidf);
+	pidf = xasprintf("%s/%s", dir, PASTA_PORTS_FILE);
 	(void)unlink(pidf);
 }

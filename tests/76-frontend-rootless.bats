@@ -345,6 +345,17 @@ pea_rl_net() {
 	rl_pause_gone "$pasta"
 	[[ ! -e "$pidf" ]]
 	run -0 pea_rl_net rm web
+	# -P: free host ports, shown by pea port
+	run -0 pea_rl_net run -d --name pp -P --expose 80 busybox httpd -f -p 80 -h /etc
+	run -0 pea_rl port pp
+	assert_output --regexp '^80/tcp -> 0\.0\.0\.0:[0-9]+$'
+	port=${output##*:}
+	for ((n = 0; n < 100; n++)); do
+		out=$(timeout -k 5 10 nsenter --net="$NETNS_PATH" curl -s -m 5 "http://127.0.0.1:$port/hostname") && break
+		sleep 0.1
+	done
+	assert_equal "$out" "$(pea_rl inspect --format '{{.Config.Hostname}}' pp)"
+	run -0 pea_rl_net rm -f pp
 	# explicit, with options of pasta's own
 	run -0 pea_rl_net run --rm --network pasta:--mtu,1500 busybox cat /sys/class/net/v0/mtu
 	assert_output 1500
@@ -360,11 +371,9 @@ pea_rl_net() {
 	netns_delete_all
 }
 
-@test "rootless: network errors: slirp4netns, -P without host ports, pasta missing" {
+@test "rootless: network errors: slirp4netns, pasta missing" {
 	run -125 pea_rl run --rm --network slirp4netns busybox true
 	assert_output "Error: network mode 'slirp4netns' is not supported yet: use pasta (rootless) or a bridge network (root)"
-	run -125 pea_rl run --rm --network pasta -p 80 busybox true
-	assert_output "Error: --network pasta: port 80 needs a host port (-p HOST:80)"
 	run -0 pea_rl unshare true
 	FE_RL_ENV=(PATH=/nonexistent)
 	run -125 pea_rl run --rm -p 8080:80 busybox true
