@@ -7,6 +7,7 @@
 # ratios pea/fuse-overlayfs and pea/kernel; asserts nothing (the machine is shared).
 #
 #   PEA_BUILD=build bench/overlayfs.sh        OVL_BENCH_RUNS=3
+#   OVL_BENCH_PEA_OPTS=writeback=1            more -o options for pea-overlayfs
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -72,6 +73,7 @@ mount_impl() {
 	pea | fuse)
 		local bin="$PEA_OVERLAYFS"
 		[[ $1 == fuse ]] && bin="$FUSE_OVERLAYFS"
+		[[ $1 == pea && -n ${OVL_BENCH_PEA_OPTS:-} ]] && opts+=",$OVL_BENCH_PEA_OPTS"
 		"$bin" -f -o "$opts" "$work/mnt" 2>/dev/null &
 		server=$!
 		for _ in $(seq 200); do
