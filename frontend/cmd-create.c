@@ -26,6 +26,7 @@
 #include "frontend/images.h"
 #include "frontend/network.h"
 #include "frontend/records.h"
+#include "frontend/restart.h"
 #include "frontend/rootless.h"
 #include "frontend/userns.h"
 #include "frontend/security-run.h"
@@ -61,6 +62,7 @@ enum {
 	OPT_ADD_HOST,
 	OPT_EXPOSE,
 	OPT_DETACH_KEYS,
+	OPT_RESTART,
 	OPT_MOUNT,
 	OPT_VOLUMES_FROM,
 };
@@ -93,6 +95,7 @@ static const struct option create_longopts[] = {
 	{ "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
 	{ "interactive", no_argument, NULL, 'i' },
 	{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
+	{ "restart", required_argument, NULL, OPT_RESTART },
 	{ "tty", no_argument, NULL, 't' },
 	{ "ip", required_argument, NULL, OPT_IP },
 	{ "ip6", required_argument, NULL, OPT_IP6 },
@@ -143,6 +146,8 @@ static const char create_usage[] =
 	"      --pids-limit=N        most processes at once (-1: no limit)\n"
 	"      --pull=POLICY         missing (default), always, never, newer\n"
 	"      --read-only[=BOOL]    mount the root read-only (tmpfs on /tmp, /var/tmp, /run)\n"
+	"      --restart=POLICY      no (default), on-failure[:N], always, unless-stopped: start\n"
+	"                            it again when it exits (not after pea stop)\n"
 	"      --rm                  remove the container when it exits\n"
 	"      --stop-signal=SIGNAL  signal of pea stop (default SIGTERM, or the image's)\n"
 	"      --stop-timeout=SECS   seconds pea stop waits before SIGKILL (default 10)\n"
@@ -187,6 +192,7 @@ struct create_opts {
 	bool rm;
 	bool interactive;
 	bool tty;
+	struct json_object *restart; /* restart_policy, restart_retries (restart.h) */
 	/* networking */
 	char *net_mode;		      /* none, host, bridge, container:ID, ns:PATH */
 	struct json_object *networks; /* {NAME: netavark's per-network options} */
@@ -211,6 +217,7 @@ static void create_opts_clear(struct create_opts *o)
 	json_object_put(o->tmpfs);
 	pea_strv_free(o->volumes_from);
 	json_object_put(o->sec);
+	json_object_put(o->restart);
 	free(o->pull);
 	free(o->stop_signal);
 	pea_strv_free(o->labels);
@@ -743,6 +750,10 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 	case 't':
 		o->tty = true;
 		return 0;
+	case OPT_RESTART:
+		json_object_put(o->restart);
+		o->restart = json_object_new_object();
+		return restart_parse(arg, o->restart, err);
 	case OPT_DETACH_KEYS: {
 		_cleanup_free_ char *keys = NULL;
 		size_t nkeys = 0;
@@ -919,6 +930,10 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 	json_object_object_add(j, "labels", strv_to_json(o->labels));
 	if (o->sec)
 		json_object_object_add(j, "security", json_object_get(o->sec));
+	if (o->restart) {
+		json_object_object_foreach(o->restart, key, val)
+			json_object_object_add(j, key, json_object_get(val));
+	}
 	userns_opts_to_json(&o->userns, j);
 	return j;
 }
@@ -1073,6 +1088,8 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	if (validate_network(&o, err) < 0 || network_defaults(g, &o.net_mode, &o.networks, err) < 0)
 		return -1;
 	if (o.sec && secres_validate(o.sec, o.memory, o.net_mode, err) < 0)
+		return -1;
+	if (o.restart && restart_check_rm(o.restart, o.rm, err) < 0)
 		return -1;
 	for (size_t i = 0; o.volumes_from && o.volumes_from[i]; i++)
 		if (mounts_volumes_from(g, &o.volumes, o.tmpfs, o.volumes_from[i], err) < 0)

@@ -18,6 +18,8 @@
 #include "frontend/network.h"
 #include "frontend/ps.h"
 #include "frontend/records.h"
+#include "frontend/restart.h"
+#include "frontend/volumes-run.h"
 
 static struct json_object *opt_get(struct json_object *opts, const char *key)
 {
@@ -48,7 +50,7 @@ static struct json_object *state_json(const struct ctr_record *r)
 	return s;
 }
 
-static struct json_object *mounts_json(struct json_object *opts)
+static struct json_object *mounts_json(const struct global_options *g, struct json_object *opts)
 {
 	struct json_object *out = json_object_new_array(), *vols = NULL;
 
@@ -58,16 +60,29 @@ static struct json_object *mounts_json(struct json_object *opts)
 		struct json_object *v = json_object_array_get_idx(vols, i),
 				   *m = json_object_new_object();
 		struct json_object *o = NULL;
+		const char *type = NULL, *src = NULL;
 		bool rw = true;
 		json_object_object_get_ex(v, "options", &o);
 		for (size_t k = 0; o && k < json_object_array_length(o); k++)
 			if (strcmp(json_object_get_string(json_object_array_get_idx(o, k)), "ro") ==
 			    0)
 				rw = false;
-		json_object_object_add(m, "Type", json_object_new_string("bind"));
-		json_object_object_add(m, "Source", opt_get(v, "source"));
+		(void)pea_json_get_string_opt(v, "", "type", &type, NULL);
+		(void)pea_json_get_string_opt(v, "", "source", &src, NULL);
+		if (type && strcmp(type, "volume") == 0 && src) {
+			/* a named volume: its name, and its folder as the source (volumes-run.h) */
+			_cleanup_free_ char *data = volume_data_dir(g, src);
+			json_object_object_add(m, "Type", json_object_new_string("volume"));
+			json_object_object_add(m, "Name", json_object_new_string(src));
+			json_object_object_add(m, "Source", json_object_new_string(data));
+		} else {
+			json_object_object_add(m, "Type", json_object_new_string("bind"));
+			json_object_object_add(m, "Source", opt_get(v, "source"));
+		}
 		json_object_object_add(m, "Destination", opt_get(v, "destination"));
-		json_object_object_add(m, "Driver", json_object_new_string(""));
+		json_object_object_add(
+			m, "Driver",
+			json_object_new_string(type && strcmp(type, "volume") == 0 ? "local" : ""));
 		json_object_object_add(m, "Mode", json_object_new_string(""));
 		json_object_object_add(m, "Options",
 				       o ? json_object_get(o) : json_object_new_array());
@@ -114,13 +129,13 @@ static struct json_object *container_json(const struct global_options *g,
 		json_object_object_add(o, "LogPath", json_object_new_string(l));
 	}
 	json_object_object_add(o, "Name", json_object_new_string(r->name));
-	json_object_object_add(o, "RestartCount", json_object_new_int(0));
+	json_object_object_add(o, "RestartCount", json_object_new_int(r->restart_count));
 	json_object_object_add(o, "Driver", json_object_new_string(g->storage_driver ?: "overlay"));
 	json_object_object_add(o, "MountLabel", json_object_new_string(""));
 	json_object_object_add(o, "ProcessLabel", json_object_new_string(""));
 	json_object_object_add(o, "AppArmorProfile", json_object_new_string(""));
 	json_object_object_add(o, "OCIRuntime", json_object_new_string(r->runtime ?: g->runtime));
-	json_object_object_add(o, "Mounts", mounts_json(r->opts));
+	json_object_object_add(o, "Mounts", mounts_json(g, r->opts));
 	(void)pea_json_get_string_opt(r->opts, "", "hostname", &host, NULL);
 	if (host)
 		json_object_object_add(cfg, "Hostname", json_object_new_string(host));
@@ -145,6 +160,17 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(hc, "ReadonlyRootfs", opt_get(r->opts, "read_only"));
 	json_object_object_add(hc, "NetworkMode", opt_get(r->opts, "network"));
 	json_object_object_add(hc, "AutoRemove", json_object_new_boolean(r->rm));
+	{
+		struct json_object *rp = json_object_new_object();
+		int retries = 0;
+		const char *policy = restart_policy(r, &retries);
+		/* podman's "" when none was given */
+		if (!json_object_object_get_ex(r->opts, "restart_policy", NULL))
+			policy = "";
+		json_object_object_add(rp, "Name", json_object_new_string(policy));
+		json_object_object_add(rp, "MaximumRetryCount", json_object_new_int(retries));
+		json_object_object_add(hc, "RestartPolicy", rp);
+	}
 	json_object_object_add(o, "HostConfig", hc);
 	json_object_object_add(o, "NetworkSettings", network_inspect_settings(g, r));
 	return o;

@@ -14,6 +14,7 @@
 #include "frontend/container.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
+#include "frontend/restart.h"
 
 /* 1: no such container, 2: running without --force, 125: other (podman-rm(1)). */
 static int rm_one(struct global_options *g, const char *name, bool force, int *ret_status,
@@ -26,6 +27,7 @@ static int rm_one(struct global_options *g, const char *name, bool force, int *r
 		*ret_status = (*err)->code == ENOENT ? 1 : PEA_EXIT_ENGINE;
 		return -1;
 	}
+	container_mark_stopped(g, r); /* no restart by its policy (restart.h) */
 	(void)record_refresh(g, r, NULL);
 	if (r->state == CTR_RUNNING) {
 		const char *args[] = { "kill", r->id, "9", NULL };
@@ -71,6 +73,7 @@ static void kill_all(struct global_options *g, char **targets)
 
 		if (record_lookup(g, targets[i], &r, NULL) < 0)
 			continue;
+		container_mark_stopped(g, r);
 		(void)record_refresh(g, r, NULL);
 		if (r->state != CTR_RUNNING)
 			continue;
@@ -169,7 +172,8 @@ int cmd_cleanup(struct global_options *g, int argc, char **argv, struct pea_erro
 			*err = TAKE_PTR(e);
 			return -1;
 		}
-		if (container_cleanup(g, rec->id, rm, err) < 0)
+		/* and a restart when its policy asks for one (restart.h) */
+		if (container_cleanup_exit(g, rec->id, rm, err) < 0)
 			return -1;
 	}
 	return 0;

@@ -33,6 +33,7 @@
 #include "frontend/frontend.h"
 #include "frontend/k8s-log.h"
 #include "frontend/records.h"
+#include "frontend/restart.h"
 #include "frontend/tty.h"
 
 #define SYNC_TIMEOUT_MS 60000
@@ -551,6 +552,7 @@ static int attach_tty(struct global_options *g, const char *id, int sock, bool i
 	tty_restore(&ts);
 	if (r == 0 && *ret_detached) {
 		_cleanup_free_ char *dir = record_dir(g, id);
+		container_mark_attached(g, id, false); /* its exit command restarts it */
 		_cleanup_free_ char *mark = xasprintf("%s/detached", dir);
 		(void)pea_write_file_at(AT_FDCWD, mark, "1", NULL);
 	}
@@ -563,9 +565,35 @@ int container_start(struct global_options *g, const char *id, bool attach, bool 
 	return container_start_keys(g, id, attach, stdin_too, NULL, ret_exit, err);
 }
 
+struct start_how {
+	bool attach, stdin_too, restart;
+	const char *detach_keys;
+};
+
+static int start_impl(struct global_options *g, const char *id, const struct start_how *how,
+		      int *ret_exit, struct pea_error **err);
+
 int container_start_keys(struct global_options *g, const char *id, bool attach, bool stdin_too,
 			 const char *detach_keys, int *ret_exit, struct pea_error **err)
 {
+	struct start_how how = { attach, stdin_too, false, detach_keys };
+
+	return start_impl(g, id, &how, ret_exit, err);
+}
+
+int container_start_restart(struct global_options *g, const char *id, int *ret_exit,
+			    struct pea_error **err)
+{
+	struct start_how how = { false, false, true, NULL };
+
+	return start_impl(g, id, &how, ret_exit, err);
+}
+
+static int start_impl(struct global_options *g, const char *id, const struct start_how *how,
+		      int *ret_exit, struct pea_error **err)
+{
+	bool attach = how->attach, stdin_too = how->stdin_too;
+	const char *detach_keys = how->detach_keys;
 	_cleanup_close_ int lock = -1;
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *full = NULL;
@@ -590,10 +618,17 @@ int container_start_keys(struct global_options *g, const char *id, bool attach, 
 	}
 	{
 		_cleanup_free_ char *logf = xasprintf("%s/containers/%s/ctr.log", g->root, r->id);
-		_cleanup_free_ char *mark = xasprintf("%s/containers/%s/detached", g->root, r->id);
+		_cleanup_free_ char *stopped =
+			xasprintf("%s/containers/%s/stopped", g->root, r->id);
 		struct stat st;
 		log_from = stat(logf, &st) == 0 ? st.st_size : 0;
-		(void)unlink(mark);
+		/* stopped by the user while its restart was on its way */
+		if (how->restart && pea_path_exists_at(AT_FDCWD, stopped))
+			return 0;
+		container_clear_marks(g, r->id);
+		/* a foreground run restarts it itself, with the exit code in hand */
+		if (attach && strcmp(restart_policy(r, NULL), "no") != 0)
+			container_mark_attached(g, r->id, true);
 	}
 	tty = has_tty(r);
 	if (start_locked(g, r, attach,
@@ -630,7 +665,7 @@ int container_start_keys(struct global_options *g, const char *id, bool attach, 
 	if (container_cleanup(g, full, true, err) < 0)
 		return -1;
 	reap_adopted();
-	return 0;
+	return container_maybe_restart(g, full, false, err);
 }
 
 static const char start_usage[] =

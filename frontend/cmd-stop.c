@@ -21,6 +21,7 @@
 #include "frontend/container.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
+#include "frontend/restart.h"
 
 static int send_signal(struct global_options *g, const struct ctr_record *r, int sig,
 		       struct pea_error **err)
@@ -40,6 +41,7 @@ int container_stop(struct global_options *g, const char *name, long timeout, str
 
 	if (record_lookup(g, name, &r, err) < 0)
 		return -1;
+	container_mark_stopped(g, r); /* no restart by its policy (restart.h) */
 	(void)record_refresh(g, r, NULL);
 	if (r->state == CTR_RUNNING) {
 		/* a frozen container gets no signal: thaw it first (podman does too) */

@@ -41,6 +41,13 @@ int container_start_keys(struct global_options *g, const char *id, bool attach, 
 			 const char *detach_keys, int *ret_exit, struct pea_error **err);
 
 /*
+ * A restart by the container's policy (restart.h): detached, and not when the
+ * user stopped it meanwhile (checked under the lock).
+ */
+int container_start_restart(struct global_options *g, const char *id, int *ret_exit,
+			    struct pea_error **err);
+
+/*
  * After the container ended: record its exit, unmount, delete the runtime's
  * state, and remove it when it was made with --rm (and remove_rm).
  * Idempotent; a container already gone is fine.

@@ -36,6 +36,7 @@ struct ctr_record *ctr_record_free(struct ctr_record *r)
 	free(r->started_at);
 	free(r->finished_at);
 	free(r->runtime);
+	free(r->restarted_from);
 	json_object_put(r->opts);
 	free(r);
 	return NULL;
@@ -103,6 +104,8 @@ static int record_from_json(struct json_object *j, struct ctr_record **ret, stru
 	_cleanup_record_ struct ctr_record *r = xnew(struct ctr_record, 1);
 	const char *id = NULL, *name = NULL, *img = NULL, *imgname = NULL, *created = NULL;
 	const char *state = "created", *started = NULL, *finished = NULL, *rt = NULL;
+	const char *restarted = NULL;
+	int64_t restarts = 0;
 	struct json_object *opts = NULL;
 	int64_t pid = 0, code = 0;
 
@@ -119,8 +122,12 @@ static int record_from_json(struct json_object *j, struct ctr_record **ret, stru
 	    pea_json_get_int64_opt(j, "", "exit_code", &code, err) < 0 ||
 	    pea_json_get_bool_opt(j, "", "rm", &r->rm, err) < 0 ||
 	    pea_json_get_bool_opt(j, "", "mounted", &r->mounted, err) < 0 ||
-	    pea_json_get_object_opt(j, "", "opts", &opts, err) < 0)
+	    pea_json_get_object_opt(j, "", "opts", &opts, err) < 0 ||
+	    pea_json_get_int64_opt(j, "", "restart_count", &restarts, err) < 0 ||
+	    pea_json_get_string_opt(j, "", "restarted_from", &restarted, err) < 0)
 		return -1;
+	r->restart_count = (int)restarts;
+	r->restarted_from = restarted ? xstrdup(restarted) : NULL;
 	if (state_from_name(state, &r->state) < 0)
 		return pea_error_new(err, EINVAL, "'state': unknown state '%s'", state);
 	r->id = xstrdup(id);
@@ -163,6 +170,9 @@ int record_save(const struct global_options *g, const struct ctr_record *r, stru
 	json_object_object_add(o, "rm", json_object_new_boolean(r->rm));
 	json_object_object_add(o, "mounted", json_object_new_boolean(r->mounted));
 	add_str(o, "runtime", r->runtime);
+	if (r->restart_count)
+		json_object_object_add(o, "restart_count", json_object_new_int(r->restart_count));
+	add_str(o, "restarted_from", r->restarted_from);
 	json_object_object_add(o, "opts", json_object_get(r->opts));
 	if (frontend_mkdir_p(dir, err) < 0)
 		return -1;

@@ -31,9 +31,11 @@ struct ctr_record {
 	char *started_at;
 	char *finished_at;
 	bool rm;
-	bool mounted;  /* its root is mounted (start mounts, cleanup unmounts) */
-	char *runtime; /* the runtime it was started with */
-	bool paused;   /* running but frozen: not stored, see record_note_paused() */
+	bool mounted;	      /* its root is mounted (start mounts, cleanup unmounts) */
+	char *runtime;	      /* the runtime it was started with */
+	bool paused;	      /* running but frozen: not stored, see record_note_paused() */
+	int restart_count;    /* restarts by its --restart policy (restart.h) */
+	char *restarted_from; /* finished_at of the exit that was last restarted from */
 	/* The create options as given (args, env, mounts, ...): see cmd-create.c. */
 	struct json_object *opts;
 };

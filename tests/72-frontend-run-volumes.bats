@@ -54,6 +54,9 @@ vol2"
 @test "--mount type=volume; volume rm is refused while a container uses the volume" {
 	run -0 pea_cmd create --name c --mount type=volume,source=v3,target=/data busybox true
 	run -0 pea_cmd volume exists v3
+	run -0 pea_cmd inspect c
+	assert_equal "$(jq -r '.[0].Mounts[0] | "\(.Type) \(.Name) \(.Source) \(.Destination)"' <<<"$output")" \
+		"volume v3 $FE_ROOT/volumes/v3/_data /data"
 	run -125 pea_cmd volume rm v3
 	assert_output --partial "volume v3 is being used by the following container(s)"
 	run -0 pea_cmd start -a c

@@ -1,0 +1,46 @@
+#pragma once
+
+/*
+ * --restart (podman-run(1)): no, on-failure[:N], always, unless-stopped,
+ * honoured without a daemon. When a container ends, the monitor's exit command
+ * (`pea container cleanup`) cleans it up and starts it again when its policy
+ * says so; a foreground `pea run` does that itself once it has the exit code.
+ * `pea stop`, `pea rm` and `pea kill -s KILL` through them mark the container
+ * stopped first, so that no restart races them.
+ */
+
+#include <stdbool.h>
+
+struct json_object;
+struct pea_error;
+struct global_options;
+struct ctr_record;
+
+/* --restart POLICY into opts ("restart_policy", "restart_retries"); rm: --rm was given. */
+int restart_parse(const char *arg, struct json_object *opts, struct pea_error **err);
+/* --rm with a policy other than no is refused, as podman does. */
+int restart_check_rm(struct json_object *opts, bool rm, struct pea_error **err);
+/* The policy's name ("no" when none) and its retries (0: no limit). */
+const char *restart_policy(const struct ctr_record *r, int *ret_retries);
+
+/*
+ * Mark the container stopped by the user: no restart until it is started
+ * again. A restart under way is waited for, and r reloaded.
+ */
+void container_mark_stopped(const struct global_options *g, struct ctr_record *r);
+/* A foreground run attached to it: its exit command leaves the restart to it (or not). */
+void container_mark_attached(const struct global_options *g, const char *id, bool on);
+/* Forget the marks of the last run (start). */
+void container_clear_marks(const struct global_options *g, const char *id);
+
+/*
+ * After the container ended and was cleaned up: start it again (detached)
+ * when its policy says so. from_exit_command: called by the exit command,
+ * which leaves it to an attached foreground run.
+ */
+int container_maybe_restart(struct global_options *g, const char *id, bool from_exit_command,
+			    struct pea_error **err);
+
+/* The exit command's cleanup: container_cleanup, then container_maybe_restart. */
+int container_cleanup_exit(struct global_options *g, const char *id, bool remove_rm,
+			   struct pea_error **err);
