@@ -1,5 +1,6 @@
 /* cgroups v1, hybrid and v2: create, limit, freeze, count, remove. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -991,6 +992,56 @@ static void kill_procs(const char *dir)
 	}
 }
 
+/* rmdir that waits for killed processes to leave (they do a moment after they die). */
+static int rmdir_killing(const char *dir)
+{
+	int tries = 0;
+
+	while (rmdir(dir) < 0) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (errno != EBUSY || tries++ >= 200)
+			return -errno;
+		kill_procs(dir);
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/*
+ * The cgroups a container made below its own (a writable /sys/fs/cgroup, or a
+ * cgroup namespace): deepest first, their processes killed, as runc removes them.
+ * depth caps what a container can make us walk.
+ */
+static void remove_children(const char *dir, int depth)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+
+	if (depth > 32 || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d))) {
+		_cleanup_free_ char *child = NULL;
+
+		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0)
+			continue;
+		child = xasprintf("%s/%s", dir, e->d_name);
+		kill_procs(child);
+		remove_children(child, depth + 1);
+		if (rmdir_killing(child) < 0)
+			log_warning("cgroup: remove '%s': %s, ignoring", child, strerror(errno));
+	}
+}
+
+static bool is_own_dir(const struct cgroup *cg, const char *dir)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		if (strcmp(cg->h[i].dir, dir) == 0)
+			return true;
+	return false;
+}
+
 int cgroup_destroy(const struct cgroup *cg, struct pea_error **err)
 {
 	int rc = 0;
@@ -1003,15 +1054,10 @@ int cgroup_destroy(const struct cgroup *cg, struct pea_error **err)
 			cgroup_freeze(cg, false, NULL);
 	}
 	for (size_t i = 0; cg->made && cg->made[i]; i++) {
-		int tries = 0;
-
-		/* a killed process leaves its cgroup a moment after it dies */
-		while (rmdir(cg->made[i]) < 0 && errno == EBUSY && tries++ < 200) {
-			struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-			kill_procs(cg->made[i]);
-			nanosleep(&ts, NULL);
-		}
+		/* below the container's own cgroup only: a parent we made may hold others */
+		if (is_own_dir(cg, cg->made[i]))
+			remove_children(cg->made[i], 0);
+		rmdir_killing(cg->made[i]);
 		if (access(cg->made[i], F_OK) == 0 && rc == 0)
 			rc = pea_error_errno(err, "cgroup: remove '%s'", cg->made[i]);
 	}

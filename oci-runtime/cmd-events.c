@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -51,6 +53,16 @@ static void print_event(const char *type, const char *id, struct json_object *da
 	fflush(stdout);
 }
 
+#define OOM_POLL_MS 100L
+
+/* The container's state directory was removed (deleted under us). */
+static bool is_removed(int dirfd)
+{
+	struct stat st;
+
+	return fstat(dirfd, &st) < 0 || st.st_nlink == 0;
+}
+
 int cmd_events(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option longopts[] = {
@@ -94,17 +106,28 @@ int cmd_events(const struct global_options *g, int argc, char **argv, struct pea
 		state_handle_close(&h);
 		return -EINVAL;
 	}
-	for (;;) {
+	/* what we need is read: a delete must not wait for us (we end when it is done) */
+	flock(h.dirfd, LOCK_UN);
+	/* OOM kills are looked for every 100 ms, so that they are told at once, as runc does */
+	for (long waited = interval;;) {
 		uint64_t now = cgroup_oom_kills(cg);
-		struct timespec ts = { interval / 1000, (interval % 1000) * 1000000 };
+		struct timespec ts;
+		long step;
 
 		if (now > ooms)
 			print_event("oom", id, NULL);
 		ooms = now;
-		print_event("stats", id, cgroup_stats(cg));
-		if (stats || !state_pid_alive(h.st))
+		if (waited >= interval) {
+			print_event("stats", id, cgroup_stats(cg));
+			waited = 0;
+		}
+		if (stats || !state_pid_alive(h.st) || is_removed(h.dirfd))
 			break;
+		step = interval - waited < OOM_POLL_MS ? interval - waited : OOM_POLL_MS;
+		ts.tv_sec = step / 1000;
+		ts.tv_nsec = (step % 1000) * 1000000;
 		nanosleep(&ts, NULL);
+		waited += step;
 	}
 	cgroup_free(cg);
 	state_handle_close(&h);

@@ -5,6 +5,7 @@
  * the command line's changes, and runs with only the fds it was given.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -60,6 +62,9 @@ static const char exec_usage[] =
 	"  -c, --cap CAP             add a capability (repeatable)\n"
 	"      --no-new-privs        set no_new_privs\n"
 	"      --preserve-fds N      pass N more fds (3 to 3+N-1)\n"
+	"      --cgroup [CTRL[,CTRL]:]PATH\n"
+	"                            join this cgroup below the container's (for every\n"
+	"                            hierarchy, or for the controllers named; repeatable)\n"
 	"\n"
 	"The exit status is the process's (128+N for signal N) unless --detach.\n";
 
@@ -72,6 +77,7 @@ struct exec_options {
 	char **env;
 	char **caps;
 	char **gids;
+	char **cgroups; /* --cgroup, as given */
 	int preserve_fds;
 	bool detach;
 	bool tty, tty_set;
@@ -85,6 +91,7 @@ enum {
 	OPT_NNP,
 	OPT_PRESERVE,
 	OPT_GIDS,
+	OPT_CGROUP,
 	OPT_IGNORED,
 };
 
@@ -103,6 +110,7 @@ static int exec_parse_args(int argc, char **argv, struct exec_options *o, struct
 		{ "cap", required_argument, NULL, 'c' },
 		{ "no-new-privs", no_argument, NULL, OPT_NNP },
 		{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "process-label", required_argument, NULL, OPT_IGNORED },
 		{ "apparmor", required_argument, NULL, OPT_IGNORED },
 		{ "help", no_argument, NULL, 'h' },
@@ -164,6 +172,9 @@ static int exec_parse_args(int argc, char **argv, struct exec_options *o, struct
 			    o->preserve_fds > 1 << 20)
 				return runtime_usage_error(
 					err, "exec", "--preserve-fds: '%s' is not a count", optarg);
+			break;
+		case OPT_CGROUP:
+			pea_strv_push(&o->cgroups, optarg);
 			break;
 		case OPT_IGNORED:
 			break;
@@ -277,8 +288,114 @@ static int exec_process(struct spec *s, const struct exec_options *o, char **cmd
 	}
 	if (o->no_new_privs)
 		p->no_new_privileges = true;
-	if (o->tty_set)
+	/* as runc: config.json's terminal is the init's; an exec gets one only with --tty */
+	if (o->tty_set || !o->process_file)
 		p->terminal = o->tty;
+	return 0;
+}
+
+/* ---- --cgroup --------------------------------------------------------------------------- */
+
+/*
+ * sub cleaned of "." and empty components, or NULL when a ".." climbs above
+ * it: the process must stay in the container's cgroup or below.
+ */
+static char *sub_cgroup_clean(const char *sub)
+{
+	_cleanup_strv_ char **parts = pea_strv_split(sub, "/");
+	_cleanup_strv_ char **kept = NULL;
+	size_t depth = 0;
+
+	for (size_t i = 0; parts && parts[i]; i++) {
+		if (strcmp(parts[i], ".") == 0)
+			continue;
+		if (strcmp(parts[i], "..") == 0) {
+			if (depth == 0)
+				return NULL;
+			free(kept[--depth]);
+			kept[depth] = NULL;
+			continue;
+		}
+		pea_strv_push(&kept, parts[i]);
+		depth++;
+	}
+	return depth ? pea_strv_join(kept, "/") : xstrdup("");
+}
+
+static int sub_cgroup_move(struct cgroup_hier *h, const char *sub, struct pea_error **err)
+{
+	_cleanup_free_ char *clean = sub_cgroup_clean(sub);
+	char *dir;
+
+	/* runc's words, which its tests and users match */
+	if (!clean)
+		return pea_error_new(err, EINVAL, "exec --cgroup: %s is not a sub cgroup path",
+				     sub);
+	if (!*clean)
+		return 0;
+	dir = xasprintf("%s/%s", h->dir, clean);
+	free(h->dir);
+	h->dir = dir;
+	return 0;
+}
+
+static bool hier_has_controller(const struct cgroup_hier *h, const char *ctrl)
+{
+	_cleanup_strv_ char **names = pea_strv_split(h->controllers, ",");
+
+	return pea_strv_contains(names, ctrl);
+}
+
+/* One --cgroup: "PATH" (every hierarchy; the only one allowed then) or "CTRL[,CTRL]:PATH". */
+static int sub_cgroup_apply(struct cgroup *cg, const char *arg, size_t nargs,
+			    struct pea_error **err)
+{
+	_cleanup_free_ char *ctrls = NULL;
+	_cleanup_strv_ char **names = NULL;
+	const char *colon = strchr(arg, ':');
+
+	if (colon && strchr(colon + 1, ':'))
+		return runtime_usage_error(err, "exec", "invalid --cgroup argument: %s", arg);
+	if (!colon) {
+		if (nargs != 1)
+			return runtime_usage_error(
+				err, "exec",
+				"invalid --cgroup argument: %s (missing <controller>: prefix)",
+				arg);
+		for (size_t i = 0; i < cg->n; i++)
+			if (sub_cgroup_move(&cg->h[i], arg, err) < 0)
+				return -EINVAL;
+		return 0;
+	}
+	ctrls = xstrndup(arg, (size_t)(colon - arg));
+	names = pea_strv_split(ctrls, ",");
+	for (size_t k = 0; names && names[k]; k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < cg->n && !found; i++) {
+			if (!hier_has_controller(&cg->h[i], names[k]))
+				continue;
+			found = true;
+			if (sub_cgroup_move(&cg->h[i], colon + 1, err) < 0)
+				return -EINVAL;
+		}
+		if (!found)
+			return pea_error_new(err, EINVAL, "exec --cgroup: unknown controller %s",
+					     names[k]);
+	}
+	return 0;
+}
+
+/* The container's cgroups with each --cgroup applied: where the process goes. */
+static int sub_cgroups_apply(struct cgroup *cg, char **args, struct pea_error **err)
+{
+	size_t n = pea_strv_length(args);
+
+	if (n && !cg)
+		return pea_error_new(err, ENOENT, "exec --cgroup: the container has no cgroups");
+	for (size_t i = 0; i < n; i++)
+		if (sub_cgroup_apply(cg, args[i], n, err) < 0)
+			return -EINVAL;
 	return 0;
 }
 
@@ -355,6 +472,23 @@ static int exec_pty(const struct spec *s, int console, struct pea_error **err)
 	return terminal_make_controlling(TAKE_FD(slave), err);
 }
 
+/*
+ * Which cgroup could not be joined, and why, in the words runc's tests (and
+ * the tools that grew up with runc) match: "... /cgroup.procs: no such file or
+ * directory", the reason in lower case as Go prints it.
+ */
+static int join_cgroup_error(const char *dir, int code, struct pea_error **err)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why), "%s", strerror(code));
+	why[0] = (char)tolower((unsigned char)why[0]);
+	/* the pid as the container numbers it: we are in its pid namespace by now */
+	return pea_error_new(err, code,
+			     "adding pid %d (in the container) to cgroups: %s/cgroup.procs: %s",
+			     (int)getpid(), dir, why);
+}
+
 static int exec_child_steps(struct exec_ctx *x, char **ret_exe, struct pea_error **err)
 {
 	struct spec *s = x->s;
@@ -366,9 +500,9 @@ static int exec_child_steps(struct exec_ctx *x, char **ret_exe, struct pea_error
 		_cleanup_close_ int fd = open(x->cg->h[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (fd < 0 || pea_write_file_at(fd, "cgroup.procs", "0", NULL) < 0) {
-			if (x->rootless)
+			if (x->rootless && !x->o->cgroups)
 				continue; /* not delegated */
-			return pea_error_errno(err, "join cgroup '%s'", x->cg->h[i].dir);
+			return join_cgroup_error(x->cg->h[i].dir, errno, err);
 		}
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++)
@@ -515,6 +649,8 @@ static int exec_run(const struct global_options *g, const struct exec_options *o
 		goto out;
 	if (h.st->cgroups && cgroup_of_state(h.st->cgroups, id, &x.cg, err) < 0)
 		goto out;
+	if (sub_cgroups_apply(x.cg, o->cgroups, err) < 0)
+		goto out;
 	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++)
 		if (open_ns(h.st->pid, ns_types[i].name, &x.nsfd[i], err) < 0)
 			goto out;
@@ -544,6 +680,8 @@ static int exec_run(const struct global_options *g, const struct exec_options *o
 	}
 	if (exec_spawn(&x, &pid, err) < 0)
 		goto out;
+	/* the process runs: a delete --force must not wait for it to end */
+	flock(h.dirfd, LOCK_UN);
 	x.console = pea_close(x.console);
 	if (o->pid_file && write_pid(o->pid_file, pid, err) < 0) {
 		kill(pid, SIGKILL);
@@ -589,5 +727,6 @@ int cmd_exec(const struct global_options *g, int argc, char **argv, struct pea_e
 	pea_strv_free(o.env);
 	pea_strv_free(o.caps);
 	pea_strv_free(o.gids);
+	pea_strv_free(o.cgroups);
 	return r;
 }

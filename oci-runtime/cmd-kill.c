@@ -97,14 +97,21 @@ int cmd_kill(const struct global_options *g, int argc, char **argv, struct pea_e
 	if (argc - optind < 1 || argc - optind > 2)
 		return runtime_usage_error(err, "kill", "expects an ID and an optional signal");
 	if (argc - optind == 2) {
-		sig = pea_signal_from_string(argv[optind + 1]);
-		if (sig <= 0)
+		/* 0 checks that the container runs, as kill(1) does */
+		sig = strcmp(argv[optind + 1], "0") == 0 ? 0
+							 : pea_signal_from_string(argv[optind + 1]);
+		if (sig < 0)
 			return runtime_usage_error(err, "kill", "unknown signal '%s'",
 						   argv[optind + 1]);
 	}
 	if (state_lookup(g->root, argv[optind], false, &h, err) < 0)
 		return -EINVAL;
 	pidfd = h.status == STATUS_STOPPED ? -1 : state_pidfd(h.st);
+	if (pidfd < 0 && all) {
+		/* as runc: --all reaches what is left, and a stopped container has nothing left */
+		state_handle_close(&h);
+		return 0;
+	}
 	if (pidfd < 0) {
 		pea_error_new(err, ESRCH, "container '%s' is not running", argv[optind]);
 		state_handle_close(&h);

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -54,7 +55,7 @@ static const char default_spec[] =
 	"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
 	"\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
 	"\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
-	"{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}],"
+	"{\"type\":\"uts\"},{\"type\":\"mount\"}],"
 	"\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\","
 	"\"/proc/latency_stats\",\"/proc/timer_list\",\"/proc/timer_stats\","
 	"\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/scsi\"],"
@@ -108,6 +109,26 @@ static void make_rootless(struct json_object *spec)
 	}
 }
 
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/*
+ * A cgroup namespace on a cgroup v2 host only, as runc: on v1 or hybrid hosts
+ * the container then sees the host's hierarchy paths, which tools there expect.
+ */
+static void add_cgroup_ns(struct json_object *spec)
+{
+	struct json_object *lnx = NULL, *ns = NULL;
+	struct statfs sfs;
+
+	if (statfs("/sys/fs/cgroup", &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+		return;
+	json_object_object_get_ex(spec, "linux", &lnx);
+	json_object_object_get_ex(lnx, "namespaces", &ns);
+	json_object_array_add(ns, json_tokener_parse("{\"type\":\"cgroup\"}"));
+}
+
 int cmd_spec(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option longopts[] = {
@@ -140,6 +161,7 @@ int cmd_spec(const struct global_options *g, int argc, char **argv, struct pea_e
 		return runtime_usage_error(err, "spec", "takes no arguments");
 	if (pea_json_parse(default_spec, sizeof(default_spec) - 1, "spec", &spec, err) < 0)
 		return -EINVAL;
+	add_cgroup_ns(spec);
 	if (rootless)
 		make_rootless(spec);
 	dirfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -296,7 +296,7 @@ static int container_sync(struct container *c, struct pea_error **err)
 		    sync_send(c->sync_parent, SYNC_MAPS_DONE, NULL, err) < 0)
 			return -EINVAL;
 	}
-	if (c->new_cgroupns && sync_send(c->sync_parent, SYNC_CGROUPS_DONE, NULL, err) < 0)
+	if (sync_send(c->sync_parent, SYNC_CGROUPS_DONE, NULL, err) < 0)
 		return init_died(c, err);
 	if (has_create_hooks(s)) {
 		_cleanup_free_ char *state = NULL;

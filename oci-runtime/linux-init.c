@@ -62,13 +62,18 @@ static int step_user(struct container *c, struct init_ctx *x, struct pea_error *
 	return 0;
 }
 
-/* Step 1b: a new cgroup namespace, once the parent has put us in our cgroups. */
+/*
+ * Step 1b: wait until the parent has put us in our cgroups, always: the cgroup
+ * mount of step 4 binds the cgroups we are in (on v1, without a cgroup
+ * namespace), which must be the container's, not the caller's. Then a new
+ * cgroup namespace, rooted there.
+ */
 static int step_cgroupns(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
-	if (!c->new_cgroupns)
-		return 0;
 	if (sync_expect(c->sync_child, SYNC_CGROUPS_DONE, NULL, err) < 0)
 		return -EINVAL;
+	if (!c->new_cgroupns)
+		return 0;
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		return pea_error_errno(err, "unshare the cgroup namespace");
 	return 0;

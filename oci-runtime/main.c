@@ -53,6 +53,7 @@ static const struct {
 	const char *name;
 	runtime_cmd fn;
 	bool enters_container;
+	int fail_status; /* 0: EXIT_FAILURE */
 } commands[] = {
 	/* create, run and exec put a process of ours into the container: sealed copy first */
 	{ "create", cmd_create, true },
@@ -68,7 +69,8 @@ static const struct {
 	{ "ps", cmd_ps, false },
 	{ "events", cmd_events, false },
 	{ "update", cmd_update, false },
-	{ "exec", cmd_exec, true },
+	/* runc's: 255 for a failed exec, so callers tell it from the process's own status */
+	{ "exec", cmd_exec, true, 255 },
 	{ "features", cmd_features, false },
 };
 
@@ -187,6 +189,9 @@ static int setup_logging(const struct global_options *g, struct pea_error **err)
 	return 0;
 }
 
+/* The exit status of a command that failed (not a usage error). */
+static int fail_status = EXIT_FAILURE;
+
 static int run_command(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	_cleanup_free_ char *root = NULL;
@@ -202,6 +207,8 @@ static int run_command(struct global_options *g, int argc, char **argv, struct p
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[idx], commands[i].name) != 0)
 			continue;
+		if (commands[i].fail_status)
+			fail_status = commands[i].fail_status;
 		if (commands[i].enters_container && runtime_reexec_sealed(argv, err) < 0)
 			return -EINVAL;
 		return commands[i].fn(g, argc - idx, argv + idx, err);
@@ -241,5 +248,5 @@ int main(int argc, char *argv[])
 		fputs("Try 'pea-runtime --help'.\n", stderr);
 		return 2;
 	}
-	return EXIT_FAILURE;
+	return fail_status;
 }

@@ -135,6 +135,44 @@ teardown() {
 	rt_cgroups_gone "$CG"
 }
 
+@test "events: an OOM kill is told before the next stats, and the stream ends when the container is deleted" {
+	make_bundle "$RT_B" sleep 100000
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .linux.resources.memory = {limit: 33554432, swap: 33554432}' --arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" eo
+	timeout -k 5 30 "$PEA_RUNTIME" --root "$RT_ROOT" events --interval 1m eo >"$TEST_DIR/events" 2>&1 3>&- &
+	local events=$!
+	for _ in $(seq 1 100); do grep -q '"stats"' "$TEST_DIR/events" && break; sleep 0.05; done
+	rt exec -d eo sh -c 'x=$(tail /dev/zero)' </dev/null >/dev/null 2>&1
+	for _ in $(seq 1 100); do grep -q '"oom"' "$TEST_DIR/events" && break; sleep 0.05; done
+	run -0 grep -c '"type":"oom","id":"eo"' "$TEST_DIR/events"
+	# events holds no lock on the container: delete goes ahead, and events ends
+	run -0 timeout -k 5 10 "$PEA_RUNTIME" --root "$RT_ROOT" delete -f eo
+	run -0 timeout -k 5 10 tail --pid="$events" -f /dev/null
+	wait "$events"
+	rt_cgroups_gone "$CG"
+}
+
+@test "v1: the cgroup mount shows the container's own cgroups; delete removes those it made below" {
+	[[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]] || skip_expected "a cgroup v1 or hybrid host"
+	make_bundle "$RT_B" sleep 100000
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .linux.namespaces |= map(select(.type != "cgroup"))
+		| .mounts |= map(if .type == "cgroup" then .options -= ["ro"] else . end)' --arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" cm
+	# the mounts are made once the init is in its cgroups, never in the caller's
+	run -0 rt exec cm awk '$5 ~ "^/sys/fs/cgroup/(memory|pids|cpu)$" { print $4, $5 }' /proc/self/mountinfo
+	assert_line "/$CG /sys/fs/cgroup/memory"
+	assert_line "/$CG /sys/fs/cgroup/pids"
+	assert_line "/$CG /sys/fs/cgroup/cpu"
+	run -0 rt exec cm sh -c 'mkdir -p /sys/fs/cgroup/memory/a/b /sys/fs/cgroup/pids/a && echo $$ >/sys/fs/cgroup/pids/a/cgroup.procs && exec sleep 100000' &
+	local ex=$!
+	for _ in $(seq 1 100); do [[ -s "/sys/fs/cgroup/pids/$CG/a/cgroup.procs" ]] && break; sleep 0.05; done
+	[[ -d "/sys/fs/cgroup/memory/$CG/a/b" ]]
+	run -0 timeout -k 5 20 "$PEA_RUNTIME" --root "$RT_ROOT" delete -f cm
+	wait "$ex" || true
+	rt_cgroups_gone "$CG"
+	rt_no_leftovers cm
+}
+
 @test "pids limit stops a fork bomb" {
 	make_bundle "$RT_B" sh -c 'for i in $(seq 1 40); do sleep 1 & done; wait'
 	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .linux.resources.pids = {limit: 10}' --arg cg "$CG"

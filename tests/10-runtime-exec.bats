@@ -62,9 +62,11 @@ teardown() {
 	run -0 rt exec --process "$TEST_DIR/p.json" x1
 	assert_output $'proc\n/etc\n7'
 	echo '{"args": []}' >"$TEST_DIR/bad.json"
-	run -1 rt exec -p "$TEST_DIR/bad.json" x1
+	local failed=1
+	rt_is_pea && failed=255
+	run "-$failed" rt exec -p "$TEST_DIR/bad.json" x1
 	assert_output --partial "--process '$TEST_DIR/bad.json'"
-	run -1 rt exec -p "$TEST_DIR/missing.json" x1
+	run "-$failed" rt exec -p "$TEST_DIR/missing.json" x1
 	assert_output --partial "missing.json"
 }
 
@@ -107,12 +109,69 @@ teardown() {
 	run -2 rt exec --env NOEQ x1 true
 	run -2 rt exec --user abc x1 true
 	assert_output --partial "--user: 'abc' is not a number"
-	run -1 rt exec nope true
+	# runc's status for an exec that failed (not the process's): 255; crun's: 1
+	local failed=1
+	rt_is_pea && failed=255
+	run "-$failed" rt exec nope true
 	assert_output --partial "container 'nope' does not exist"
-	run -1 rt exec x1 /no/such/program
+	run "-$failed" rt exec x1 /no/such/program
 	assert_output --partial "/no/such/program"
+	run "-$failed" rt exec --pid-file "$TEST_DIR/no/such/dir/pid" x1 true
 	run -0 rt kill x1 KILL
 	rt_wait_status x1 stopped
-	run -1 rt exec x1 true
+	run "-$failed" rt exec x1 true
 	assert_output --partial "container 'x1' is stopped, not running"
+}
+
+@test "exec: config.json's terminal is the init's; the process gets one only with --tty" {
+	console_receiver "$TEST_DIR/console.sock" "$TEST_DIR/console.out"
+	make_bundle "$TEST_DIR/bt" sleep 100000
+	bundle_set "$TEST_DIR/bt" '.process.terminal = true'
+	run -0 rt_reaped run -d --console-socket "$TEST_DIR/console.sock" -b "$TEST_DIR/bt" xt
+	run -0 rt exec xt sh -c '[ -t 0 ] || [ -t 1 ] && echo tty || echo no-tty'
+	assert_output no-tty
+	# nor does a detached one need a console socket
+	run -0 rt exec -d xt true </dev/null
+	run -0 rt delete -f xt
+	wait "$CONSOLE_PID" || true
+}
+
+@test "exec --cgroup: a cgroup below the container's, for every hierarchy or the ones named" {
+	rt_is_pea || skip_expected "runc's --cgroup, its messages and exit status"
+	local d sub
+	for d in /sys/fs/cgroup/*/"$CG"; do
+		for sub in sub other; do
+			mkdir "$d/$sub"
+			# a new v1 cpuset cgroup has no cpus nor mems: nothing could join it
+			if [[ -e "$d/$sub/cpuset.cpus" ]]; then
+				cat "$d/cpuset.cpus" >"$d/$sub/cpuset.cpus"
+				cat "$d/cpuset.mems" >"$d/$sub/cpuset.mems"
+			fi
+		done
+	done
+	run -0 rt exec --cgroup sub x1 cat /proc/self/cgroup
+	assert_line "4:memory:/$CG/sub"
+	assert_line "8:pids:/$CG/sub"
+	run -0 rt exec --cgroup memory:other --cgroup pids:sub/../other/. x1 cat /proc/self/cgroup
+	assert_line "4:memory:/$CG/other"
+	assert_line "8:pids:/$CG/other"
+	assert_line "6:freezer:/$CG"
+	run -0 rt exec --cgroup / x1 cat /proc/self/cgroup
+	assert_line "4:memory:/$CG"
+	run -255 rt exec --cgroup .. x1 true
+	assert_output --partial ".. is not a sub cgroup path"
+	run -255 rt exec --cgroup sub/../../x x1 true
+	assert_output --partial "is not a sub cgroup path"
+	run -255 rt exec --cgroup nonexistent x1 true
+	assert_output --regexp "adding pid .*/$CG/nonexistent/cgroup.procs: no such file or directory"
+	run -255 rt exec --cgroup whaaat:/ x1 true
+	assert_output --partial "unknown controller whaaat"
+	run -2 rt exec --cgroup memory:a:b x1 true
+	assert_output --partial "invalid --cgroup argument: memory:a:b"
+	run -2 rt exec --cgroup sub --cgroup other x1 true
+	assert_output --partial "(missing <controller>: prefix)"
+	# delete removes the cgroups made below the container's, with what runs there
+	rt exec -d --cgroup sub x1 sleep 100000 </dev/null >/dev/null 2>&1
+	run -0 rt delete -f x1
+	rt_cgroups_gone "$CG"
 }

@@ -37,6 +37,21 @@ teardown() {
 	run -0 rt run --bundle "$RT_B" spec1
 }
 
+@test "spec: a cgroup namespace only on a cgroup v2 host, as runc" {
+	rt_is_pea || skip_expected "crun 1.8.1 spec always has a cgroup namespace"
+	local want=false
+	[[ "$(stat -f -c %T /sys/fs/cgroup)" == cgroup2fs ]] && want=true
+	mkdir -p "$RT_B"
+	run -0 rt spec -b "$RT_B"
+	run -0 jq -r '[.linux.namespaces[].type] | index("cgroup") != null' "$RT_B/config.json"
+	assert_output "$want"
+	# a config that adds one to the default (as runc's tests do on v1) runs
+	cp -a "$BUSYBOX_ROOTFS" "$RT_B/rootfs"
+	bundle_set "$RT_B" '.process.terminal = false | .process.args = ["true"]
+		| .linux.namespaces |= map(select(.type != "cgroup")) + [{type: "cgroup"}]'
+	run -0 rt run -b "$RT_B" cgns1
+}
+
 @test "spec --rootless has a user namespace and no network namespace" {
 	rt_is_pea || skip_expected "crun 1.8.1 spec --rootless keeps the network namespace"
 	mkdir -p "$RT_B"
@@ -214,7 +229,25 @@ teardown() {
 	rt_wait_status ksx stopped
 	run ! rt kill ksx KILL
 	rt_is_pea && assert_output --partial ksx
+	run ! rt kill ksx 0
 	run -0 rt delete ksx
+}
+
+@test "kill with signal 0 checks the container runs; kill --all of a stopped one has nothing to do" {
+	rt_is_pea || skip_expected "crun 1.8.1 refuses kill --all of a stopped container"
+	make_bundle "$RT_B" sleep 100
+	run -0 rt_reaped run -d -b "$RT_B" k0
+	run -0 rt kill k0 0
+	run -0 rt_state k0 status
+	assert_output running
+	run -0 rt kill k0 KILL
+	rt_wait_status k0 stopped
+	# as runc: what is left of the container gets the signal, and nothing is
+	run -0 rt kill --all k0 0
+	run -0 rt kill -a k0 KILL
+	run -2 rt kill k0 -1
+	assert_output --partial "unknown signal '-1'"
+	run -0 rt delete k0
 }
 
 @test "duplicate ID: the second create fails and the first is untouched" {
