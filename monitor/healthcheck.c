@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -361,6 +362,35 @@ static int run_check(struct monitor *m, struct pea_error **err)
 	return 0;
 }
 
+/* The file the container's pid runs now; false when it is gone. */
+static bool init_exe(const struct monitor *m, struct stat *st)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)m->container_pid);
+	return stat(path, st) == 0;
+}
+
+/*
+ * Has the engine run `runtime start`? Until then the container's pid is the
+ * runtime's init, waiting to exec the container's process: a check now
+ * could only fail (there is nothing to exec into), so it is skipped, not
+ * counted. The start is seen when that pid runs another file.
+ */
+static bool container_started(struct monitor *m)
+{
+	struct healthcheck *hc = &m->hc;
+	struct stat st;
+
+	if (hc->exec_seen)
+		return true;
+	if (!init_exe(m, &st) || (st.st_dev == hc->init_dev && st.st_ino == hc->init_ino))
+		return false;
+	hc->exec_seen = true;
+	hc->begin_ms = now_ms(); /* the start period counts from the start */
+	return true;
+}
+
 static int tick_cb(struct pea_loop *loop, void *data, struct pea_error **err)
 {
 	_cleanup_error_ struct pea_error *e = NULL;
@@ -368,6 +398,10 @@ static int tick_cb(struct pea_loop *loop, void *data, struct pea_error **err)
 
 	(void)loop;
 	(void)err;
+	if (!container_started(m)) {
+		log_debug("healthcheck: the container is not started yet, skipping this check");
+		return 0;
+	}
 	if (m->hc.pid > 0) {
 		log_debug("healthcheck: the last check still runs, skipping this one");
 		return 0;
@@ -383,11 +417,18 @@ static int tick_cb(struct pea_loop *loop, void *data, struct pea_error **err)
 int healthcheck_start(struct monitor *m, struct pea_error **err)
 {
 	uint64_t interval_ms = (uint64_t)m->cfg->healthcheck.interval * 1000;
+	struct stat st;
 
 	if (!m->cfg->healthcheck.argv || m->hc.tick_w)
 		return 0;
 	m->hc.status = HEALTHCHECK_STARTING;
 	m->hc.begin_ms = now_ms();
+	if (init_exe(m, &st)) {
+		m->hc.init_dev = st.st_dev;
+		m->hc.init_ino = st.st_ino;
+	} else {
+		m->hc.exec_seen = true; /* gone already: its end comes, checks or not */
+	}
 	m->hc.pid_path = xasprintf("%s/healthcheck.pid", m->cfg->bundle);
 	if (pea_loop_add_timer(m->loop, HEALTHCHECK_FIRST_MS, interval_ms, tick_cb, m,
 			       &m->hc.tick_w, err) < 0)

@@ -50,6 +50,9 @@ size_t k8s_log_timestamp(char *buf, size_t size, enum monitor_stream s)
 	return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
 }
 
+/* As conmon: the owner writes, the group (a log reader) reads. */
+#define K8S_LOG_MODE 0640
+
 int k8s_log_open(struct k8s_log *k, const char *path, int64_t size_max, int64_t global_max,
 		 bool sync, struct pea_error **err)
 {
@@ -61,7 +64,7 @@ int k8s_log_open(struct k8s_log *k, const char *path, int64_t size_max, int64_t 
 			       .global_size_max = global_max,
 			       .sync = sync };
 	tzset();
-	k->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	k->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, K8S_LOG_MODE);
 	if (k->fd < 0)
 		return pea_error_errno(err, "Failed to open log file '%s'", path);
 	/* what is there counts against the cap */
@@ -91,7 +94,7 @@ int k8s_log_reopen(struct k8s_log *k, struct pea_error **err)
 	if (k->sync && k->fd >= 0 && fsync(k->fd) < 0)
 		log_warning("sync the log file '%s': %s, ignoring", k->path, strerror(errno));
 	/* a fresh empty file takes the name at once: readers never see a missing log */
-	fd = open(tmp, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(tmp, O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, K8S_LOG_MODE);
 	if (fd < 0)
 		return pea_error_errno(err, "reopen the log file '%s'", tmp);
 	if (rename(tmp, k->path) < 0) {
@@ -124,7 +127,7 @@ static int k8s_log_rotate(struct k8s_log *k, struct pea_error **err)
 	}
 	if (rename(k->path, first) < 0 && errno != ENOENT)
 		return pea_error_errno(err, "rotate the log file '%s' to '%s'", k->path, first);
-	fd = open(k->path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(k->path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, K8S_LOG_MODE);
 	if (fd < 0)
 		return pea_error_errno(err, "Failed to open log file '%s'", k->path);
 	pea_close(k->fd);

@@ -69,6 +69,8 @@ void monitor_child_exited(struct monitor *m, pid_t pid, int status)
 		container_exited(m, status);
 	} else if (healthcheck_child_exited(m, pid, status)) {
 		/* its pidfd watcher takes it from here */
+	} else if (timer_child_exited(m, pid, status)) {
+		/* done: the next tick may run it again */
 	} else if (m->container_pid <= 0) {
 		/* maybe the container, before we know its pid (a fast exec) */
 		for (size_t i = 0; i < ARRAY_SIZE(m->early_pid); i++)
@@ -214,6 +216,9 @@ static int runtime_succeeded(struct monitor *m, struct pea_error **err)
 	if (read_container_pid(m, err) < 0)
 		return -(*err)->code;
 	log_debug("container pid %d", (int)m->container_pid);
+	/* before the engine hears of the pid, so before it can `runtime start` */
+	if (!m->opts->exec && (healthcheck_start(m, err) < 0 || timer_start(m, err) < 0))
+		return -(*err)->code;
 	if ((m->opts->api_version || !m->opts->exec) &&
 	    sync_write(m, m->sync_fd, (int)m->container_pid, NULL, err) < 0)
 		return -(*err)->code;
@@ -224,8 +229,6 @@ static int runtime_succeeded(struct monitor *m, struct pea_error **err)
 		return -(*err)->code;
 	if (m->opts->timeout > 0 && pea_loop_add_timer(m->loop, (uint64_t)m->opts->timeout * 1000,
 						       0, timeout_cb, m, NULL, err) < 0)
-		return -(*err)->code;
-	if (!m->opts->exec && healthcheck_start(m, err) < 0)
 		return -(*err)->code;
 	for (size_t i = 0; i < ARRAY_SIZE(m->early_pid); i++)
 		if (m->early_pid[i] == m->container_pid)
@@ -454,6 +457,7 @@ static int finish(struct monitor *m, int *ret_status, struct pea_error **err)
 	int r = 0;
 
 	healthcheck_stop(m); /* no check outlives the container, nor waits for the exit command */
+	timer_stop(m);
 	oom_check_final(m);
 	if (m->timed_out) {
 		kill_timed_out(m);
@@ -499,6 +503,7 @@ static void release_caller(struct monitor *m)
 static void teardown(struct monitor *m)
 {
 	healthcheck_stop(m);
+	timer_stop(m);
 	attach_close(m);
 	console_cleanup(m);
 	m->loop = pea_loop_free(m->loop);

@@ -18,6 +18,7 @@ struct pea_error;
 struct pea_loop;
 struct pea_watch;
 struct attach_client;
+struct timer_run;
 
 /* The stream ids of the attach protocol (conmon's stdpipe_t). */
 enum monitor_stream {
@@ -103,8 +104,12 @@ struct healthcheck {
 	enum healthcheck_status status;
 	unsigned failures; /* consecutive, counted ones */
 	bool started;	   /* a check passed: the start period is over */
-	uint64_t begin_ms; /* CLOCK_MONOTONIC when the checks began */
-	char *pid_path;	   /* BUNDLE/healthcheck.pid: the runtime's exec --pid-file */
+	uint64_t begin_ms; /* CLOCK_MONOTONIC when the container was seen started */
+	/* the container's init before `runtime start`: the runtime's binary, until it execs */
+	dev_t init_dev;
+	ino_t init_ino;
+	bool exec_seen; /* it exec'd the container's process: started */
+	char *pid_path; /* BUNDLE/healthcheck.pid: the runtime's exec --pid-file */
 };
 
 struct monitor {
@@ -172,6 +177,7 @@ struct monitor {
 	char *notify_host_path;
 
 	struct healthcheck hc;
+	struct timer_run *timers; /* one per cfg->timers, once started */
 };
 
 /* monitor.c */
@@ -269,7 +275,11 @@ void oom_close(struct monitor *m);
 
 /* healthcheck.c */
 void healthcheck_init(struct monitor *m);
-/* Begin the periodic checks (the container runs); no-op without --healthcheck-cmd. */
+/*
+ * Begin the periodic checks (the container is created, its pid known, the
+ * engine not told yet); no-op without --healthcheck-cmd. Checks due before
+ * the container is started are skipped.
+ */
 int healthcheck_start(struct monitor *m, struct pea_error **err);
 /* A reaped child: true if it was the running check. */
 bool healthcheck_child_exited(struct monitor *m, pid_t pid, int status);
@@ -277,6 +287,14 @@ bool healthcheck_child_exited(struct monitor *m, pid_t pid, int status);
 void healthcheck_stop(struct monitor *m);
 /* "healthy", "unhealthy (exit_code: 1)", ...: the message of a status update (new string). */
 char *healthcheck_status_message(enum healthcheck_status status, int exit_code);
+
+/* timer.c */
+/* Begin running the --timer-command commands (the container exists). */
+int timer_start(struct monitor *m, struct pea_error **err);
+/* A reaped child: true if it was a run of a timer command. */
+bool timer_child_exited(struct monitor *m, pid_t pid, int status);
+/* Stop the timers, killing and reaping runs still going. */
+void timer_stop(struct monitor *m);
 
 /* notify.c */
 int notify_setup(struct monitor *m, struct pea_error **err);

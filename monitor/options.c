@@ -125,6 +125,11 @@ static const struct opt_def opt_defs[] = {
 	  "Consecutive failures before the container is unhealthy (0-100, default 3)" },
 	{ "healthcheck-start-period", 0, OPT_STRING, O(healthcheck_start_period),
 	  "Seconds after start when failed healthchecks do not count (0-3600, default 0)" },
+	{ "timer-command", 0, OPT_STRV, O(timer_commands),
+	  "ID:SECONDS:COMMAND: Execute COMMAND every SECONDS while the container lives. Can be "
+	  "specified multiple times" },
+	{ "timer-command-argument", 0, OPT_STRV, O(timer_command_args),
+	  "ID:ARGUMENT: an argument of the timer command ID. Can be specified multiple times" },
 	{ "help", 'h', OPT_FLAG, O(help), "Show help options" },
 };
 
@@ -324,6 +329,8 @@ void monitor_options_free(struct monitor_options *o)
 	o->runtime_args = pea_strv_free(o->runtime_args);
 	o->runtime_opts = pea_strv_free(o->runtime_opts);
 	o->healthcheck_args = pea_strv_free(o->healthcheck_args);
+	o->timer_commands = pea_strv_free(o->timer_commands);
+	o->timer_command_args = pea_strv_free(o->timer_command_args);
 }
 
 /* ---- validation ------------------------------------------------------------- */
@@ -668,7 +675,8 @@ int monitor_config_from_options(const struct monitor_options *o, struct monitor_
 		goto fail;
 	if (preserve_fds_from_opts(o->runtime_opts, &cfg->preserve_fds, err) < 0 ||
 	    listen_pid_from_env(&cfg->listen_pid, err) < 0 ||
-	    check_healthcheck(o, &cfg->healthcheck, err) < 0)
+	    check_healthcheck(o, &cfg->healthcheck, err) < 0 ||
+	    timer_config_from_options(o, cfg, err) < 0)
 		goto fail;
 	cwd = getcwd(NULL, 0);
 	if (!cwd) {
@@ -695,6 +703,7 @@ void monitor_config_free(struct monitor_config *cfg)
 	free(cfg->bundle);
 	free(cfg->container_pidfile);
 	cfg->healthcheck.argv = pea_strv_free(cfg->healthcheck.argv);
+	timer_config_free(cfg);
 	cfg->k8s_log_path = cfg->bundle = cfg->container_pidfile = NULL;
 }
 

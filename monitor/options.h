@@ -65,6 +65,8 @@ struct monitor_options {
 	char *healthcheck_timeout;
 	char *healthcheck_retries;
 	char *healthcheck_start_period;
+	char **timer_commands;	   /* ID:SECONDS:COMMAND */
+	char **timer_command_args; /* ID:ARGUMENT */
 	bool help;
 	bool version;
 };
@@ -93,6 +95,15 @@ struct healthcheck_config {
 	int start_period; /* seconds after start when failures do not count */
 };
 
+/* --timer-command: a host command run every interval seconds while the container lives. */
+#define TIMER_COMMANDS_MAX 64
+
+struct timer_command {
+	int id;
+	int interval; /* seconds, > 0 */
+	char **argv;  /* owned: the command and its --timer-command-argument values */
+};
+
 /* The checked configuration the monitor runs with. Strings point into the options. */
 struct monitor_config {
 	const struct monitor_options *opts;
@@ -104,6 +115,8 @@ struct monitor_config {
 	int preserve_fds;	 /* from --runtime-opt --preserve-fds N */
 	long listen_pid;	 /* LISTEN_PID from the environment, 0 if unset */
 	struct healthcheck_config healthcheck;
+	struct timer_command *timers; /* owned, ntimers of them */
+	size_t ntimers;
 };
 
 /* Fill opts from argv. Returns 0, or < 0 with *err (a usage error). */
@@ -118,6 +131,14 @@ void monitor_config_free(struct monitor_config *cfg);
 /* Split one --log-path value ("DRIVER:PATH", "PATH", "none", ...). */
 int monitor_parse_log_path(const char *value, unsigned *drivers, char **ret_path,
 			   struct pea_error **err);
+
+/*
+ * --timer-command ID:SECONDS:COMMAND and --timer-command-argument ID:ARGUMENT
+ * into cfg->timers (timer.c); errors in conmon's words.
+ */
+int timer_config_from_options(const struct monitor_options *opts, struct monitor_config *cfg,
+			      struct pea_error **err);
+void timer_config_free(struct monitor_config *cfg);
 
 void monitor_print_usage(void);
 

@@ -232,6 +232,41 @@ refused() {
 	test -f "$TEST_DIR/allowed/x.log"
 }
 
+@test "--timer-command and --timer-command-argument: bad values refused in conmon's words" {
+	local -a t=(-l "k8s-file:$TEST_DIR/x.log")
+	run -0 "$PEA_MONITOR" --help
+	assert_output --partial "--timer-command"
+	assert_output --partial "Execute COMMAND every SECONDS"
+	assert_output --partial "--timer-command-argument"
+	refused "${BASE[@]}" "${t[@]}" --timer-command invalid
+	assert_equal "$stderr" "pea-monitor: Invalid timer-command format 'invalid'. Expected ID:SECONDS:COMMAND"
+	refused "${BASE[@]}" "${t[@]}" --timer-command 0:5
+	assert_equal "$stderr" "pea-monitor: Invalid timer-command format '0:5'. Expected ID:SECONDS:COMMAND"
+	refused "${BASE[@]}" "${t[@]}" --timer-command "abc:5:echo test"
+	assert_equal "$stderr" "pea-monitor: Invalid timer-command ID 'abc'"
+	refused "${BASE[@]}" "${t[@]}" --timer-command "-1:5:echo test"
+	assert_equal "$stderr" "pea-monitor: Invalid timer-command ID '-1'"
+	refused "${BASE[@]}" "${t[@]}" --timer-command "0:abc:echo test"
+	assert_equal "$stderr" "pea-monitor: Invalid timer-command interval 'abc'"
+	refused "${BASE[@]}" "${t[@]}" --timer-command "0:0:echo test"
+	assert_equal "$stderr" "pea-monitor: Invalid timer-command interval '0'"
+	refused "${BASE[@]}" "${t[@]}" --timer-command "0:99999999999:echo test"
+	assert_equal "$stderr" "pea-monitor: Invalid timer-command interval '99999999999'"
+	refused "${BASE[@]}" "${t[@]}" --timer-command "0:5:"
+	assert_equal "$stderr" "pea-monitor: Empty timer-command command"
+	refused "${BASE[@]}" "${t[@]}" --timer-command "0:5:echo a" --timer-command "0:6:echo b"
+	assert_equal "$stderr" "pea-monitor: Duplicate timer-command ID 0"
+	refused "${BASE[@]}" "${t[@]}" --timer-command-argument 0:arg1
+	assert_equal "$stderr" "pea-monitor: Timer-command ID 0 not found for argument 'arg1'"
+	refused "${BASE[@]}" "${t[@]}" --timer-command 0:5:echo --timer-command-argument invalid
+	assert_equal "$stderr" "pea-monitor: Invalid timer-command-argument format 'invalid'. Expected ID:ARGUMENT"
+	refused "${BASE[@]}" "${t[@]}" --timer-command 0:5:echo --timer-command-argument 1:x
+	assert_equal "$stderr" "pea-monitor: Timer-command ID 1 not found for argument 'x'"
+	refused "${BASE[@]}" "${t[@]}" -e --exec-process-spec "$TEST_DIR/p.json" --timer-command 0:5:echo
+	assert_equal "$stderr" "pea-monitor: --timer-command cannot be used with --exec"
+	test ! -e "$TEST_DIR/x.log"
+}
+
 @test "--no-container-partial-message without journald: a warning, no failure" {
 	cd "$TEST_DIR"
 	run -0 "$PEA_MONITOR" -c ctr1234567890abcdef -u ctr1234567890abcdef -r /tmp \

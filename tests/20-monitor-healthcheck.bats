@@ -144,6 +144,24 @@ case_exits_while_checking() {
 	for_each_runtime case_exits_while_checking
 }
 
+case_before_start() {
+	monitor_setup sleep 100
+	monitor_launch -l "k8s-file:$MON_LOG" --healthcheck-cmd /bin/true \
+		--healthcheck-interval 1 --healthcheck-retries 0
+	run -0 monitor_sync_line 1
+	# created, not started: the checks due now are skipped, not failed
+	sleep 2.5
+	assert_equal "$(wc -l <"$MON_SYNC")" 1
+	timeout -k 5 30 "$PEA_TEST_RUNTIME" --root "$ROOT" start "$MON_CID"
+	wait_sync "$HEALTHY"
+	run ! grep -q unhealthy "$MON_SYNC"
+	stop_container
+}
+
+@test "checks due before \`runtime start\` are skipped: no failure is counted" {
+	for_each_runtime case_before_start
+}
+
 # refused_hc MESSAGE FLAGS...: the monitor refuses FLAGS with the one line
 # "pea-monitor: MESSAGE", before it made anything.
 refused_hc() {

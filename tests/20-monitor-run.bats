@@ -619,3 +619,57 @@ case_rotate_ctl() {
 @test "--log-rotate: ctl '2' rotates instead of truncating" {
 	for_each_runtime case_rotate_ctl
 }
+
+case_log_mode() {
+	monitor_setup sh -c 'echo one; echo two; echo three'
+	umask 022
+	monitor_launch -l "k8s-file:$MON_LOG" --log-rotate --log-size-max 60 --log-max-files 2
+	monitor_start_container
+	monitor_wait_exit
+	# as conmon: the group may read the log, others not; rotated files too
+	assert_equal "$(stat -c %a "$MON_LOG")" 640
+	assert_equal "$(stat -c %a "$MON_LOG.1")" 640
+}
+
+@test "k8s-file: the log and its rotated files are made 0640, as conmon makes them" {
+	for_each_runtime case_log_mode
+}
+
+# lines FILE: how many lines FILE has (0 when missing).
+lines() {
+	if [[ -e "$1" ]]; then wc -l <"$1"; else echo 0; fi
+}
+
+# has_lines FILE N: FILE has N lines or more.
+has_lines() {
+	(($(lines "$1") >= $2))
+}
+
+case_timer_commands() {
+	local mon_pid t0="$TEST_DIR/timer0" t7="$TEST_DIR/timer7"
+	monitor_setup sh -c 'sleep 0.3'
+	monitor_launch -l none \
+		--timer-command 0:1:/bin/sh --timer-command-argument 0:-c \
+		--timer-command-argument "0:echo \$PPID >>$t0" \
+		--timer-command "7:1:sh" --timer-command-argument "7:-c" \
+		--timer-command-argument "7:echo run >>$t7; exec sleep 100"
+	run -0 monitor_sync_line 1
+	mon_pid=$(cat "$MON_PIDFILE")
+	# they run while the container is only created, on the host, children of the monitor
+	wait_for has_lines "$t0" 2
+	assert_equal "$(sort -u "$t0")" "$mon_pid"
+	# a run still going when the next is due: that one is skipped
+	assert_equal "$(lines "$t7")" 1
+	timeout -k 5 30 "$PEA_TEST_RUNTIME" --root "$ROOT" start "$MON_CID"
+	monitor_wait_exit
+	# none outlives the container
+	run ! pgrep -f "$t7"
+	local n
+	n=$(lines "$t0")
+	sleep 1.2
+	assert_equal "$(lines "$t0")" "$n"
+}
+
+@test "--timer-command: run on the host every SECONDS from creation to the end, never twice at once" {
+	for_each_runtime case_timer_commands
+}
