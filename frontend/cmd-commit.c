@@ -492,6 +492,27 @@ out:
 	return rc;
 }
 
+/* The image of a new layer, its id printed; the layer goes again when that fails. */
+static int finish_image(const struct global_options *g, const struct ctr_record *r,
+			struct json_object *base_rec, struct json_object *base_cfg,
+			struct json_object *layer, const char *name, const struct commit_opts *o,
+			struct pea_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	const char *layer_id = NULL;
+	const char *rm[] = { "layer", "rm", NULL, NULL };
+
+	if (commit_image(g, r, base_rec, base_cfg, layer, name, o, &id, err) == 0) {
+		printf("%s\n", id);
+		return 0;
+	}
+	if (pea_json_get_string_opt(layer, "", "id", &layer_id, NULL) == 1) {
+		rm[2] = layer_id;
+		(void)store_call(g, rm, NULL, NULL);
+	}
+	return -1;
+}
+
 static const char commit_usage[] =
 	"Usage: pea commit [OPTIONS] CONTAINER [IMAGE]\n"
 	"\n"
@@ -561,8 +582,8 @@ static int commit_run(struct global_options *g, const char *ctr, const char *ima
 {
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_json_ struct json_object *base_rec = NULL, *layer = NULL, *cfgtest = NULL;
-	_cleanup_free_ char *name = NULL, *id = NULL;
-	const char *top = NULL, *layer_id = NULL;
+	_cleanup_free_ char *name = NULL;
+	const char *top = NULL;
 	const char *pause[] = { "pause", NULL, NULL }, *resume[] = { "resume", NULL, NULL };
 	bool paused = false;
 	int rc;
@@ -597,16 +618,7 @@ static int commit_run(struct global_options *g, const char *ctr, const char *ima
 		(void)container_runtime(g, r, resume, false, NULL);
 	if (rc < 0)
 		return -1;
-	if (commit_image(g, r, base_rec, NULL, layer, name, o, &id, err) < 0) {
-		const char *rm[] = { "layer", "rm", NULL, NULL };
-		if (pea_json_get_string_opt(layer, "", "id", &layer_id, NULL) == 1) {
-			rm[2] = layer_id;
-			(void)store_call(g, rm, NULL, NULL);
-		}
-		return -1;
-	}
-	printf("%s\n", id);
-	return 0;
+	return finish_image(g, r, base_rec, NULL, layer, name, o, err);
 }
 
 int cmd_commit(struct global_options *g, int argc, char **argv, struct pea_error **err)
@@ -788,8 +800,7 @@ static int import_run(struct global_options *g, const char *source, const char *
 {
 	_cleanup_json_ struct json_object *base = json_object_new_object(), *layer = NULL;
 	_cleanup_json_ struct json_object *cfgtest = json_object_new_object();
-	_cleanup_free_ char *name = NULL, *id = NULL, *tmp = NULL;
-	const char *layer_id = NULL;
+	_cleanup_free_ char *name = NULL, *tmp = NULL;
 	bool url = strncmp(source, "http://", 7) == 0 || strncmp(source, "https://", 8) == 0;
 	int r;
 
@@ -812,16 +823,7 @@ static int import_run(struct global_options *g, const char *source, const char *
 		(void)unlink(tmp);
 	if (r < 0)
 		return -1;
-	if (commit_image(g, NULL, NULL, base, layer, name, o, &id, err) < 0) {
-		const char *rm[] = { "layer", "rm", NULL, NULL };
-		if (pea_json_get_string_opt(layer, "", "id", &layer_id, NULL) == 1) {
-			rm[2] = layer_id;
-			(void)store_call(g, rm, NULL, NULL);
-		}
-		return -1;
-	}
-	printf("%s\n", id);
-	return 0;
+	return finish_image(g, NULL, NULL, base, layer, name, o, err);
 }
 
 int cmd_import(struct global_options *g, int argc, char **argv, struct pea_error **err)

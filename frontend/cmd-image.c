@@ -825,19 +825,14 @@ int cmd_rmi(struct global_options *g, int argc, char **argv, struct pea_error **
 
 int cmd_tag(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct switches o;
 	_cleanup_json_ struct json_object *rec = NULL;
-	int r, c = 0;
+	int r;
 
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "h", opts,
-			       "Usage: pea tag IMAGE TARGET-NAME [TARGET-NAME...]\n\n"
-			       "Add names to an image.\n",
-			       &c, err)) == 2)
-		;
+	r = cmd_switches(argc, argv, "",
+			 "Usage: pea tag IMAGE TARGET-NAME [TARGET-NAME...]\n\n"
+			 "Add names to an image.\n",
+			 &o, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
@@ -866,21 +861,16 @@ int cmd_tag(struct global_options *g, int argc, char **argv, struct pea_error **
 
 int cmd_untag(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct switches o;
 	_cleanup_json_ struct json_object *rec = NULL;
 	_cleanup_strv_ char **names = NULL;
 	struct json_object *have = NULL;
-	int r, c = 0;
+	int r;
 
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "h", opts,
-			       "Usage: pea untag IMAGE [NAME...]\n\n"
-			       "Remove names from an image (all of them without NAME).\n",
-			       &c, err)) == 2)
-		;
+	r = cmd_switches(argc, argv, "",
+			 "Usage: pea untag IMAGE [NAME...]\n\n"
+			 "Remove names from an image (all of them without NAME).\n",
+			 &o, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
@@ -1068,20 +1058,15 @@ int cmd_image_inspect(struct global_options *g, int argc, char **argv, struct pe
 /* image exists: 0 when the image is in the store, 1 when not (podman-image-exists(1)). */
 static int image_exists(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct switches o;
 	_cleanup_json_ struct json_object *rec = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
-	int r, c = 0;
+	int r;
 
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "h", opts,
-			       "Usage: pea image exists IMAGE\n\n"
-			       "Exit 0 when the image is in local storage, 1 when not.\n",
-			       &c, err)) == 2)
-		;
+	r = cmd_switches(argc, argv, "",
+			 "Usage: pea image exists IMAGE\n\n"
+			 "Exit 0 when the image is in local storage, 1 when not.\n",
+			 &o, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)

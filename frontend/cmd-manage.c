@@ -68,22 +68,16 @@ int cmd_restart(struct global_options *g, int argc, char **argv, struct pea_erro
 
 int cmd_rename(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_close_ int lock = -1;
 	struct ctr_record **all = NULL;
+	struct switches o;
 	size_t n = 0;
-	int rc, c = 0;
 	const char *to;
+	int rc;
 
-	optind = 0;
-	while ((rc = cmd_getopt(argc, argv, "h", opts,
-				"Usage: pea rename CONTAINER NEW-NAME\n\nRename a container.\n", &c,
-				err)) == 2)
-		;
+	rc = cmd_switches(argc, argv, "",
+			  "Usage: pea rename CONTAINER NEW-NAME\n\nRename a container.\n", &o, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
