@@ -86,9 +86,10 @@ int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea
 	bool force = false;
 	int opt, r;
 
-	optind = 1;
+	/* 0, not 1: getopt starts over and permutes (runc takes options after the ID) */
+	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+fh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
 		if (opt == 'f')
 			force = true;
 		else if (opt == 'h') {

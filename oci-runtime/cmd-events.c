@@ -79,9 +79,10 @@ int cmd_events(const struct global_options *g, int argc, char **argv, struct pea
 	const char *id;
 	int opt;
 
-	optind = 1;
+	/* 0, not 1: getopt starts over and permutes (runc takes options after the ID) */
+	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 's')
 			stats = true;
 		else if (opt == 'i') {

@@ -82,9 +82,10 @@ int cmd_kill(const struct global_options *g, int argc, char **argv, struct pea_e
 	bool all = false;
 	int opt, sig = SIGTERM;
 
-	optind = 1;
+	/* 0, not 1: getopt starts over and permutes (runc takes options after the ID) */
+	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+ah", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "ah", longopts, NULL)) != -1) {
 		if (opt == 'a')
 			all = true;
 		else if (opt == 'h') {

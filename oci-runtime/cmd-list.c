@@ -88,9 +88,10 @@ int cmd_list(const struct global_options *g, int argc, char **argv, struct pea_e
 	bool quiet = false, json = false;
 	int opt;
 
-	optind = 1;
+	/* 0, not 1: getopt starts over and permutes (runc takes options after the ID) */
+	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+f:qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
 		if (opt == 'f' && strcmp(optarg, "json") == 0)
 			json = true;
 		else if (opt == 'f' && strcmp(optarg, "table") == 0)

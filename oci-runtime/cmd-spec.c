@@ -143,9 +143,10 @@ int cmd_spec(const struct global_options *g, int argc, char **argv, struct pea_e
 	bool rootless = false;
 	int opt;
 
-	optind = 1;
+	/* 0, not 1: getopt starts over and permutes (runc takes options after the ID) */
+	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+b:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "b:h", longopts, NULL)) != -1) {
 		if (opt == 'b')
 			bundle = optarg;
 		else if (opt == 'r')

@@ -261,9 +261,10 @@ static int parse_update(int argc, char **argv, struct update_request *req, int *
 	int64_t v;
 	int opt;
 
-	optind = 1;
+	/* 0, not 1: getopt starts over and permutes (runc takes options after the ID) */
+	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+r:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			if (read_resources(optarg, &req->file, err) < 0)
