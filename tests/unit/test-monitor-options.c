@@ -220,12 +220,41 @@ static void test_healthcheck(void)
 	free(msg);
 }
 
+static void test_timers(void)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	struct monitor_config cfg = { 0 };
+	const char *two[] = { "--timer-command",
+			      "3:10:/bin/sh",
+			      "--timer-command=0:1:echo a:b",
+			      "--timer-command-argument",
+			      "3:-c",
+			      "--timer-command-argument=3:x:y",
+			      NULL };
+	const char *bad[] = { "--timer-command", "1:2:x", "--timer-command", "2:01x:y", NULL };
+
+	tap_is_int(healthcheck_config(&cfg, &err, two), 0, "two timer commands");
+	tap_ok(cfg.ntimers == 2 && cfg.timers[0].id == 3 && cfg.timers[0].interval == 10 &&
+		       cfg.timers[1].id == 0 && cfg.timers[1].interval == 1,
+	       "their ids and intervals, in the order given");
+	tap_ok(pea_strv_length(cfg.timers[0].argv) == 3 &&
+		       strcmp(cfg.timers[0].argv[2], "x:y") == 0,
+	       "arguments appended to their command, colons kept");
+	tap_ok(strcmp(cfg.timers[1].argv[0], "echo a:b") == 0 && !cfg.timers[1].argv[1],
+	       "the command is the rest after SECONDS");
+	healthcheck_config_done(&cfg);
+	tap_ok(healthcheck_config(&cfg, &err, bad) < 0 && err &&
+		       strcmp(err->message, "Invalid timer-command interval '01x'") == 0,
+	       "a bad interval refused in conmon's words");
+}
+
 int main(void)
 {
-	tap_plan(13 + 6 + 15 + 12);
+	tap_plan(13 + 6 + 15 + 12 + 5);
 	test_forms();
 	test_errors();
 	test_log_paths();
 	test_healthcheck();
+	test_timers();
 	return tap_done();
 }
