@@ -650,12 +650,9 @@ static int system_noop(struct global_options *g, int argc, char **argv, struct p
 		return 0;
 	if (optind < argc)
 		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
-	/* rootless: the pause process goes, the next pea maps /etc/subuid again */
-	if (strcmp(argv[0], "migrate") == 0 && g->rootless) {
-		bool stopped = false;
-		if (rootless_stop_pause(&stopped, err) < 0)
-			return -1;
-	}
+	/* rootless: containers and pause process stop, the next pea maps /etc/subuid again */
+	if (strcmp(argv[0], "migrate") == 0 && g->rootless && rootless_migrate(g, err) < 0)
+		return -1;
 	if (strcmp(argv[0], "migrate") == 0)
 		printf("pea system migrate: nothing to migrate: pea keeps one JSON record per "
 		       "container, read as it is by every version, and starts each container "

@@ -112,8 +112,8 @@ int main(int argc, char *argv[])
 	log_set_program("pea");
 	r = frontend_parse_globals(argc, argv, &g, &next, &err);
 	/* rootless: into the user's namespaces before anything else */
-	if (r == 0 && rootless_needs_userns(argc - next, argv + next))
-		r = rootless_enter(&g, &err);
+	if (r == 0)
+		r = rootless_enter(&g, rootless_join_mode(argc - next, argv + next), &err);
 	if (r == 0) {
 		const char *name = argv[next];
 		r = -1;

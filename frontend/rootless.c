@@ -24,11 +24,14 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/lock.h"
+#include "lib/log.h"
 #include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/config.h"
+#include "frontend/container.h"
 #include "frontend/frontend.h"
+#include "frontend/records.h"
 #include "frontend/rootless.h"
 
 #define SUBID_FILE_MAX (1u << 20)
@@ -206,18 +209,20 @@ int rootless_pause_main(void)
 /*
  * The user's folder for the pid file: $XDG_RUNTIME_DIR/pea (the directory
  * must be the user's), else /tmp/pea-run-UID (made 0700; an existing one must
- * be the user's own folder).
+ * be the user's own folder). Owners are checked against geteuid(): inside the
+ * namespace the user's files are root's.
  */
-static int pause_dir(uid_t uid, char **ret, struct pea_error **err)
+static int pause_dir(char **ret, struct pea_error **err)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	_cleanup_free_ char *dir = NULL;
+	uid_t owner = geteuid(), uid = rootless_uid();
 	struct stat st;
 
 	if (xdg && *xdg) {
 		if (stat(xdg, &st) < 0)
 			return pea_error_errno(err, "XDG_RUNTIME_DIR '%s'", xdg);
-		if (st.st_uid != uid)
+		if (st.st_uid != owner)
 			return pea_error_new(
 				err, EPERM,
 				"XDG_RUNTIME_DIR '%s' is not owned by the current user "
@@ -231,7 +236,7 @@ static int pause_dir(uid_t uid, char **ret, struct pea_error **err)
 		return pea_error_errno(err, "create '%s'", dir);
 	if (lstat(dir, &st) < 0)
 		return pea_error_errno(err, "'%s'", dir);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != uid)
+	if (!S_ISDIR(st.st_mode) || st.st_uid != owner)
 		return pea_error_new(err, EPERM,
 				     "'%s' is not a folder owned by the current user (uid %u)", dir,
 				     (unsigned)uid);
@@ -254,7 +259,7 @@ static pid_t read_pause_pid(int dfd)
 }
 
 /* Is pid a pause process of uid (and not a pid reused by something else)? */
-static bool is_our_pause(pid_t pid, uid_t uid)
+static bool is_our_pause(pid_t pid)
 {
 	_cleanup_free_ char *path = xasprintf("/proc/%d", (int)pid), *cmd = NULL, *stat_txt = NULL;
 	_cleanup_free_ char *cmdf = xasprintf("/proc/%d/cmdline", (int)pid);
@@ -263,7 +268,7 @@ static bool is_our_pause(pid_t pid, uid_t uid)
 	size_t len = 0;
 	const char *paren;
 
-	if (stat(path, &st) < 0 || st.st_uid != uid)
+	if (stat(path, &st) < 0 || st.st_uid != geteuid())
 		return false;
 	if (pea_read_file_at(AT_FDCWD, cmdf, 4096, &cmd, &len, NULL) < 0 ||
 	    len < sizeof(PAUSE_NAME) || memcmp(cmd, PAUSE_NAME, sizeof(PAUSE_NAME)) != 0)
@@ -484,18 +489,20 @@ static int join(pid_t pid, int userfd, int mntfd, struct pea_error **err)
 	return 0;
 }
 
-/* The namespaces of a running pause process, else of a new one. */
-static int pause_namespaces(const struct global_options *g, uid_t uid, int dfd, pid_t *ret_pid,
-			    int *ret_user, int *ret_mnt, struct pea_error **err)
+/* The namespaces of a running pause process, else of a new one (none: 1 with existing_only). */
+static int pause_namespaces(const struct global_options *g, uid_t uid, int dfd, bool existing_only,
+			    pid_t *ret_pid, int *ret_user, int *ret_mnt, struct pea_error **err)
 {
 	_cleanup_close_ int userfd = -1, mntfd = -1;
 	pid_t pid = read_pause_pid(dfd);
 	char txt[32];
 
-	if (pid > 0 && is_our_pause(pid, uid) && open_ns(pid, "user", &userfd, NULL) == 0 &&
-	    open_ns(pid, "mnt", &mntfd, NULL) == 0 && is_our_pause(pid, uid))
+	if (pid > 0 && is_our_pause(pid) && open_ns(pid, "user", &userfd, NULL) == 0 &&
+	    open_ns(pid, "mnt", &mntfd, NULL) == 0 && is_our_pause(pid))
 		goto done;
 	userfd = pea_close(userfd);
+	if (existing_only)
+		return 1;
 	if (start_pause(g, uid, &pid, err) < 0)
 		return -1;
 	if (open_ns(pid, "user", &userfd, err) < 0 || open_ns(pid, "mnt", &mntfd, err) < 0) {
@@ -526,18 +533,17 @@ static void set_env(uid_t uid)
 	setenv("_CONTAINERS_ROOTLESS_GID", buf, 1);
 }
 
-bool rootless_needs_userns(int argc, char **argv)
+enum rootless_join rootless_join_mode(int argc, char **argv)
 {
-	if (argc < 1)
-		return false;
-	if (strcmp(argv[0], "version") == 0)
-		return false;
+	if (argc < 1 || strcmp(argv[0], "version") == 0)
+		return ROOTLESS_JOIN_NONE;
+	/* migrate stops what runs there: nothing to start for that */
 	if (strcmp(argv[0], "system") == 0 && argc > 1 && strcmp(argv[1], "migrate") == 0)
-		return false;
-	return true;
+		return ROOTLESS_JOIN_EXISTING;
+	return ROOTLESS_JOIN;
 }
 
-int rootless_enter(struct global_options *g, struct pea_error **err)
+int rootless_enter(struct global_options *g, enum rootless_join mode, struct pea_error **err)
 {
 	_cleanup_free_ char *dir = NULL, *cwd = NULL;
 	_cleanup_close_ int dfd = -1, lock = -1, userfd = -1, mntfd = -1;
@@ -548,17 +554,19 @@ int rootless_enter(struct global_options *g, struct pea_error **err)
 	if (!g->rootless)
 		return 0;
 	config_rootless_storage_conf(g);
-	if (uid == 0 || rootless_in_userns())
+	if (mode == ROOTLESS_JOIN_NONE || uid == 0 || rootless_in_userns())
 		return 0;
-	if (pause_dir(uid, &dir, err) < 0)
+	if (pause_dir(&dir, err) < 0)
 		return pea_error_wrap(err, "rootless mode");
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return pea_error_errno(err, "open '%s'", dir);
 	if (pea_lock_at(dfd, "pause.lock", PEA_LOCK_EXCLUSIVE, false, &lock, err) < 0)
 		return -1;
-	if (pause_namespaces(g, uid, dfd, &pid, &userfd, &mntfd, err) < 0)
-		return -1;
+	r = pause_namespaces(g, uid, dfd, mode == ROOTLESS_JOIN_EXISTING, &pid, &userfd, &mntfd,
+			     err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	lock = pea_unlock(lock);
 	cwd = getcwd(NULL, 0);
 	set_env(uid);
@@ -593,11 +601,10 @@ int rootless_stop_pause(bool *ret_stopped, struct pea_error **err)
 {
 	_cleanup_free_ char *dir = NULL;
 	_cleanup_close_ int dfd = -1, lock = -1;
-	uid_t uid = rootless_uid();
 	pid_t pid;
 
 	*ret_stopped = false;
-	if (pause_dir(uid, &dir, err) < 0)
+	if (pause_dir(&dir, err) < 0)
 		return pea_error_wrap(err, "rootless mode");
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -605,7 +612,7 @@ int rootless_stop_pause(bool *ret_stopped, struct pea_error **err)
 	if (pea_lock_at(dfd, "pause.lock", PEA_LOCK_EXCLUSIVE, false, &lock, err) < 0)
 		return -1;
 	pid = read_pause_pid(dfd);
-	if (pid > 0 && is_our_pause(pid, uid)) {
+	if (pid > 0 && is_our_pause(pid)) {
 		if (stop_gone(pid, err) < 0)
 			return -1;
 		*ret_stopped = true;
@@ -613,6 +620,29 @@ int rootless_stop_pause(bool *ret_stopped, struct pea_error **err)
 	if (unlinkat(dfd, "pause.pid", 0) < 0 && errno != ENOENT)
 		return pea_error_errno(err, "remove '%s/pause.pid'", dir);
 	return 0;
+}
+
+int rootless_migrate(struct global_options *g, struct pea_error **err)
+{
+	struct ctr_record **v = NULL;
+	bool stopped = false;
+	size_t n = 0;
+
+	/* joined (there was a pause process): its running containers stop first, as podman's */
+	if (rootless_in_userns()) {
+		if (records_list(g, &v, &n, err) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			_cleanup_error_ struct pea_error *e = NULL;
+
+			record_sync_exit(g, v[i]);
+			if (v[i]->state == CTR_RUNNING && container_stop(g, v[i]->id, -1, &e) < 0)
+				log_warning("stopping container %s: %s, ignoring", v[i]->name,
+					    e->message);
+		}
+		records_free(v, n);
+	}
+	return rootless_stop_pause(&stopped, err);
 }
 
 /* --- pea unshare --- */

@@ -47,15 +47,23 @@ gid_t rootless_gid(void);
 bool rootless_is_pause(int argc, char **argv);
 int rootless_pause_main(void);
 
-/* Does the command (argv[0] and on) need the user namespace? */
-bool rootless_needs_userns(int argc, char **argv);
+enum rootless_join {
+	ROOTLESS_JOIN_NONE,	/* version: no namespace */
+	ROOTLESS_JOIN,		/* the pause process's, started when there is none */
+	ROOTLESS_JOIN_EXISTING, /* system migrate: only a running one's */
+};
+
+/* What the command (argv[0] and on) needs of the user namespace. */
+enum rootless_join rootless_join_mode(int argc, char **argv);
 /*
- * Join the user's pause process's namespaces, starting it first when there is
- * none. Nothing to do as root or when already inside a user namespace.
+ * Join the user's pause process's namespaces as mode says. Nothing to do as
+ * root or when already inside a user namespace.
  */
-int rootless_enter(struct global_options *g, struct pea_error **err);
-/* Stop the pause process (pea system migrate); *ret_stopped says whether one ran. */
+int rootless_enter(struct global_options *g, enum rootless_join mode, struct pea_error **err);
+/* Stop the pause process; *ret_stopped says whether one ran. */
 int rootless_stop_pause(bool *ret_stopped, struct pea_error **err);
+/* pea system migrate: the running containers (when joined) and then the pause process stop. */
+int rootless_migrate(struct global_options *g, struct pea_error **err);
 
 /* pea unshare [CMD [ARG...]] */
 int cmd_unshare(struct global_options *g, int argc, char **argv, struct pea_error **err);

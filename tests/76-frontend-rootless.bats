@@ -148,15 +148,20 @@ rl_no_pause() {
 	assert_output "Error: please use unshare with rootless"
 }
 
-@test "rootless: system migrate stops the pause process, the next pea starts another" {
-	run -0 pea_rl run --rm busybox true
+@test "rootless: system migrate stops the containers and the pause process, the next pea starts another" {
+	run -0 pea_rl run -d --name m busybox sleep 1000
 	pid=$(fe_rl_pause_pid)
 	[[ -n "$pid" ]]
 	run -0 pea_rl system migrate
 	rl_pause_gone "$pid"
 	[[ ! -e "$FE_RL_XDG/pea/pause.pid" ]]
-	# nothing to stop is fine
+	# nothing to stop is fine, and starts nothing
 	run -0 pea_rl system migrate
+	[[ ! -e "$FE_RL_XDG/pea/pause.pid" ]]
+	rl_no_pause
+	run -0 pea_rl ps -a --format '{{.Names}} {{.Status}}'
+	assert_output --regexp '^m Exited'
+	run -0 pea_rl rm m
 	run -0 pea_rl run --rm busybox echo again
 	assert_output again
 	new=$(fe_rl_pause_pid)
