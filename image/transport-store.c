@@ -318,7 +318,8 @@ struct layer_apply {
 	bool killed;  /* stopped by the copy: its error is not the cause */
 	/* its staged file fed into the apply while it downloads */
 	int feed_fd;	   /* the write end of the apply's standard input (non-blocking), or -1 */
-	int feed_src;	   /* the staged file (borrowed from growing) */
+	int feed_src;	   /* the staged file (borrowed from growing, or own_src) */
+	int own_src;	   /* the staged file opened for this apply when it was whole, or -1 */
 	uint64_t feed_off; /* bytes fed */
 	bool feed_whole;   /* verified: EOF once all is fed */
 	bool feed_full;	   /* the pipe was full at the last pump: watched for POLLOUT */
@@ -458,6 +459,7 @@ static void watch(struct store_dest *sd, int fd, uint32_t events, int op)
 
 static void feed_close(struct store_dest *sd, struct layer_apply *la)
 {
+	la->own_src = pea_close(la->own_src);
 	if (la->feed_fd < 0)
 		return;
 	watch(sd, la->feed_fd, 0, EPOLL_CTL_DEL);
@@ -477,9 +479,11 @@ static void feed_set_full(struct store_dest *sd, struct layer_apply *la, bool fu
  * wait: it stops when the pipe is full (feed_full: the copy's epoll set then
  * watches the pipe) or the file has no more yet. The pipe is closed (EOF: the
  * apply ends and commits) only once blob_ready said the blob is whole and
- * verified. With whole, the blob must be whole by now.
+ * verified, and once the layer below is in the store (parent_done): until its
+ * EOF an apply cannot commit, so the copy may kill it at any time without
+ * losing track of what it added. With whole, the blob must be whole by now.
  */
-static int feed_pump(struct image_dest *d, struct layer_apply *la, bool whole,
+static int feed_pump(struct image_dest *d, struct layer_apply *la, bool parent_done, bool whole,
 		     struct pea_error **err)
 {
 	struct store_dest *sd = sd_of(d);
@@ -493,7 +497,10 @@ static int feed_pump(struct image_dest *d, struct layer_apply *la, bool whole,
 			return pea_error_errno(err, "%s: layer '%s'", d->description, la->digest);
 		if (st.st_size <= off) {
 			if (la->feed_whole) {
-				feed_close(sd, la);
+				if (parent_done)
+					feed_close(sd, la);
+				else
+					feed_set_full(sd, la, false);
 				return 0;
 			}
 			feed_set_full(sd, la, false);
@@ -583,7 +590,7 @@ static int chain_layers(struct image_dest *d, bool whole, struct pea_error **err
 	return 0;
 }
 
-static char **apply_args(const struct store_dest *sd, size_t i, const char *file)
+static char **apply_args(const struct store_dest *sd, size_t i)
 {
 	const struct layer_apply *la = &sd->layers[i];
 	char **args = NULL;
@@ -601,13 +608,13 @@ static char **apply_args(const struct store_dest *sd, size_t i, const char *file
 		pea_strv_push(&args, la->digest);
 	}
 	pea_strv_push(&args, "--wait-parent");
-	pea_strv_push(&args, file ? file : "-");
+	pea_strv_push(&args, "-");
 	return args;
 }
 
 /*
- * Start a layer's apply: from its staged file when it is whole, else fed from
- * the file while it downloads. 1: its blob has not started yet.
+ * Start a layer's apply, fed from its staged file on a pipe, while it
+ * downloads or once it is whole. 1: its blob has not started yet.
  */
 static int start_layer(struct image_dest *d, size_t i, bool whole, struct pea_error **err)
 {
@@ -625,32 +632,35 @@ static int start_layer(struct image_dest *d, size_t i, bool whole, struct pea_er
 		return pea_error_new(err, ENOENT, "%s: layer '%s' was not fetched", d->description,
 				     la->digest);
 	}
-	args = apply_args(sd, i, file);
-	if (!file) {
-		if (pipe2(pipefd, O_CLOEXEC) < 0)
-			return pea_error_errno(err, "pipe");
-		fcntl(pipefd[1], F_SETPIPE_SZ, 1 << 20);
+	if (file) {
+		la->own_src = open(file, O_RDONLY | O_CLOEXEC);
+		if (la->own_src < 0)
+			return pea_error_errno(err, "%s: open staged blob '%s'", d->description,
+					       la->digest);
 	}
+	args = apply_args(sd, i);
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		la->own_src = pea_close(la->own_src);
+		return pea_error_errno(err, "pipe");
+	}
+	fcntl(pipefd[1], F_SETPIPE_SZ, 1 << 20);
 	r = store_start_in(&sd->target, args, pipefd[0], -1, &la->job, err);
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
+	close(pipefd[0]);
 	if (r < 0) {
-		if (pipefd[1] >= 0)
-			close(pipefd[1]);
+		close(pipefd[1]);
+		la->own_src = pea_close(la->own_src);
 		store_job_clear(&la->job);
 		return pea_error_wrap(err, "%s", d->description);
 	}
 	la->started = la->running = true;
 	watch(sd, la->job.pidfd, EPOLLIN, EPOLL_CTL_ADD);
-	if (!file) {
-		fcntl(pipefd[1], F_SETFL, O_NONBLOCK);
-		la->feed_fd = pipefd[1];
-		la->feed_src = g->fd;
-		la->feed_off = 0;
-		la->feed_whole = false;
-		la->feed_full = false;
-		watch(sd, la->feed_fd, 0, EPOLL_CTL_ADD);
-	}
+	fcntl(pipefd[1], F_SETFL, O_NONBLOCK);
+	la->feed_fd = pipefd[1];
+	la->feed_src = file ? la->own_src : g->fd;
+	la->feed_off = 0;
+	la->feed_whole = file != NULL;
+	la->feed_full = false;
+	watch(sd, la->feed_fd, 0, EPOLL_CTL_ADD);
 	return 0;
 }
 
@@ -717,9 +727,9 @@ static int finish_layer(struct image_dest *d, struct layer_apply *la, bool block
 /*
  * Stop every apply: those still fed (they cannot have committed, their stream
  * has not ended) are killed; the others end on their own, and each is reaped,
- * so that what this copy added is known. They end: each one's parent's apply
- * has started (advance_once() starts them bottom up), and pea-storage fails
- * an apply at once when its parent's fails or is killed. A
+ * so that what this copy added is known. They end: an apply gets its end of
+ * file only once its parent is in the store (feed_pump()), so none of them
+ * waits for a parent. A
  * failure of a layer below failed replaces *err: it is the cause of those above.
  */
 static void stop_all(struct image_dest *d, size_t failed, struct pea_error **err)
@@ -774,6 +784,21 @@ static int fail_at(struct image_dest *d, size_t i, struct pea_error **err)
 	return -EIO;
 }
 
+/* Feed every apply as far as its blob has arrived. */
+static int pump_all(struct image_dest *d, bool whole, struct pea_error **err)
+{
+	struct store_dest *sd = sd_of(d);
+
+	for (size_t i = 0; i < sd->nlayers; i++) {
+		struct layer_apply *la = &sd->layers[i];
+		bool parent_done = i == 0 || sd->layers[i - 1].done;
+
+		if (la->running && feed_pump(d, la, parent_done, whole, err) < 0)
+			return fail_at(d, i, err);
+	}
+	return 0;
+}
+
 /*
  * One turn without waiting: start the apply of every layer whose blob is here
  * or on its way, bottom up (once the config gave the chain ids; the lowest
@@ -804,17 +829,17 @@ static int advance_once(struct image_dest *d, bool whole, struct pea_error **err
 			break;
 		running++;
 	}
+	if (pump_all(d, whole, err) < 0)
+		return -EIO;
 	for (size_t i = 0; i < sd->nlayers; i++) {
 		struct layer_apply *la = &sd->layers[i];
 
-		if (la->running && feed_pump(d, la, whole, err) < 0)
+		r = la->running ? finish_layer(d, la, false, err) : 1;
+		if (r < 0)
 			return fail_at(d, i, err);
-	}
-	for (size_t i = 0; i < sd->nlayers; i++) {
-		struct layer_apply *la = &sd->layers[i];
-
-		if (la->running && finish_layer(d, la, false, err) < 0)
-			return fail_at(d, i, err);
+		/* the apply above may get its end of file now */
+		if (r == 0 && pump_all(d, whole, err) < 0)
+			return -EIO;
 	}
 	return 0;
 }
@@ -876,7 +901,7 @@ static int store_begin(struct image_dest *d, const struct manifest *m, struct pe
 
 		la->digest = xstrdup(m->layers[i].digest);
 		la->job.pidfd = la->job.outfd = la->job.errfd = -1;
-		la->feed_fd = la->feed_src = -1;
+		la->feed_fd = la->feed_src = la->own_src = -1;
 	}
 	return 0;
 }

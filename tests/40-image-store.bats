@@ -169,6 +169,9 @@ setup() {
 		seq[k]="$(jq -r .result.id <<<"$output")"
 		parent=(--parent "${seq[k]}")
 	done
+	# every layer through a pipe (its end of file sent once its parent is in the store)
+	assert_equal "$(grep -c 'layer apply' "$TEST_DIR/calls")" 4
+	assert_equal "$(grep 'layer apply' "$TEST_DIR/calls" | grep -c -- ' --wait-parent -$')" 4
 	run -0 "${ST[@]}" image inspect docker.io/library/par:latest
 	assert_equal "$(jq -r .result.digest <<<"$output")" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")"
 	mapfile -t layers < <(jq -r '.result.layers[]' <<<"$output")
@@ -309,6 +312,48 @@ setup() {
 	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
 	run -0 "${ST[@]}" image ls
 	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+}
+
+@test "a middle layer that is not a tar, the one above it here already: the copy ends, clean" {
+	# the apply of the junk layer fails at its first bytes, maybe before the apply above it
+	# has looked for it: that one must not wait for it (it is stopped, it never got its end)
+	img_build_layout "$TEST_DIR/img" amd64 0 0
+	head -c $((1 << 20)) /dev/urandom >"$TEST_DIR/junk"
+	gzip -1 -c "$TEST_DIR/junk" >"$TEST_DIR/junk.gz"
+	mkdir -p "$TEST_DIR/top/etc"
+	echo top >"$TEST_DIR/top/etc/top"
+	pea_tar_dir "$TEST_DIR/top" "$TEST_DIR/top.tar"
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	cfg="$(img_blob_path "$TEST_DIR/img" "$(jq -r .config.digest "$m")")"
+	jq -cj --arg j "sha256:$(sha256sum "$TEST_DIR/junk" | cut -d' ' -f1)" \
+		--arg t "sha256:$(sha256sum "$TEST_DIR/top.tar" | cut -d' ' -f1)" \
+		'.rootfs.diff_ids += [$j, $t]' "$cfg" >"$TEST_DIR/cfg"
+	read -r cd cs <<<"$(img_add_blob "$TEST_DIR/img" "$TEST_DIR/cfg")"
+	read -r jd js <<<"$(img_add_blob "$TEST_DIR/img" "$TEST_DIR/junk.gz")"
+	read -r td ts <<<"$(img_add_blob "$TEST_DIR/img" "$TEST_DIR/top.tar")"
+	jq -cj --arg cd "$cd" --argjson cs "$cs" --arg jd "$jd" --argjson js "$js" --arg td "$td" --argjson ts "$ts" \
+		'.config.digest = $cd | .config.size = $cs
+		| .layers += [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $jd, size: $js},
+			{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $td, size: $ts}]' \
+		"$m" >"$TEST_DIR/man"
+	read -r md ms <<<"$(img_add_blob "$TEST_DIR/img" "$TEST_DIR/man")"
+	jq -c --arg d "$md" --argjson s "$ms" '.manifests[0].digest = $d | .manifests[0].size = $s' \
+		"$TEST_DIR/img/index.json" >"$TEST_DIR/index" && mv "$TEST_DIR/index" "$TEST_DIR/img/index.json"
+	registry_push_oci "$TEST_DIR/img" s/junkmid:latest
+	# the top layer's apply starts late: after the junk one has failed
+	printf '#!/bin/sh\ncase "$*" in *"--diff-id sha256:%s"*) sleep 1 ;; esac\nexec "%s" "$@"\n' \
+		"$(sha256sum "$TEST_DIR/top.tar" | cut -d' ' -f1)" "$PEA_STORAGE" >"$TEST_DIR/wrap"
+	chmod +x "$TEST_DIR/wrap"
+	for round in 1 2 3; do
+		PEA_STORAGE="$TEST_DIR/wrap" run -1 timeout -k 5 120 "${I[@]}" copy -q --src-tls-verify=false \
+			"docker://$REGISTRY_ADDR/s/junkmid" "${STORE}junkmid"
+		assert_output --partial "layer '$jd': pea-storage layer apply"
+		assert_equal "${#lines[@]}" 1
+		run -1 pgrep -f -- "--root $TEST_DIR/root"
+		run -0 "${ST[@]}" layer ls
+		assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+		assert_equal "$(find "$TEST_DIR/root/staging" "$TEST_DIR/root/vfs" -mindepth 1 | wc -l)" 0
+	done
 }
 
 @test "store errors: unknown image, --all, a bad reference, a missing pea-storage" {
