@@ -200,8 +200,7 @@ static int kv_bool(const char *key, const char *v, bool *ret, struct pea_error *
 		*ret = false;
 		return 0;
 	}
-	return pea_error_new(err, EINVAL, "--mount: invalid value '%s' of %s: use true or false", v,
-			     key);
+	return pea_error_new(err, EINVAL, "invalid value '%s' of %s: use true or false", v, key);
 }
 
 /* A size as tmpfs takes it: a number with an optional k, m, g (1024-based). */
@@ -266,7 +265,7 @@ static int mount_key(struct mount_kv *m, const char *key, const char *v, struct 
 	if (strcmp(key, "bind-nonrecursive") == 0)
 		return kv_bool(key, v, &m->nonrecursive, err);
 	if (!v || !*v)
-		return pea_error_new(err, EINVAL, "--mount: %s needs a value (%s=...)", key, key);
+		return pea_error_new(err, EINVAL, "%s needs a value (%s=...)", key, key);
 	if (strcmp(key, "type") == 0) {
 		free(m->type);
 		m->type = xstrdup(v);
@@ -280,22 +279,22 @@ static int mount_key(struct mount_kv *m, const char *key, const char *v, struct 
 	} else if (strcmp(key, "bind-propagation") == 0) {
 		if (!is_one_of(v, propagations, ARRAY_SIZE(propagations)))
 			return pea_error_new(err, EINVAL,
-					     "--mount: invalid bind-propagation '%s': use "
+					     "invalid bind-propagation '%s': use "
 					     "rprivate, private, rshared, shared, rslave or slave",
 					     v);
 		free(m->propagation);
 		m->propagation = xstrdup(v);
 	} else if (strcmp(key, "tmpfs-size") == 0) {
 		if (parse_size(v, &m->tmpfs_size) < 0)
-			return pea_error_new(err, EINVAL, "--mount: invalid tmpfs-size '%s'", v);
+			return pea_error_new(err, EINVAL, "invalid tmpfs-size '%s'", v);
 	} else if (strcmp(key, "tmpfs-mode") == 0) {
 		errno = 0;
 		m->tmpfs_mode = strtol(v, &end, 8);
 		if (errno || *end || m->tmpfs_mode < 0 || m->tmpfs_mode > 07777)
-			return pea_error_new(err, EINVAL,
-					     "--mount: invalid tmpfs-mode '%s': an octal mode", v);
+			return pea_error_new(err, EINVAL, "invalid tmpfs-mode '%s': an octal mode",
+					     v);
 	} else {
-		return pea_error_new(err, EINVAL, "--mount: unknown option '%s'", key);
+		return pea_error_new(err, EINVAL, "unknown option '%s'", key);
 	}
 	return 0;
 }
@@ -306,18 +305,17 @@ static int mount_check_keys(const struct mount_kv *m, struct pea_error **err)
 	bool tmpfs = strcmp(m->type, "tmpfs") == 0;
 
 	if (!tmpfs && (m->tmpfs_size >= 0 || m->tmpfs_mode >= 0))
-		return pea_error_new(err, EINVAL,
-				     "--mount: tmpfs-size and tmpfs-mode are for type=tmpfs");
+		return pea_error_new(err, EINVAL, "tmpfs-size and tmpfs-mode are for type=tmpfs");
 	if (strcmp(m->type, "bind") != 0 && (m->propagation || m->nonrecursive))
 		return pea_error_new(err, EINVAL,
-				     "--mount: bind-propagation and bind-nonrecursive are for "
+				     "bind-propagation and bind-nonrecursive are for "
 				     "type=bind");
 	if (strcmp(m->type, "volume") != 0 && m->nocopy)
-		return pea_error_new(err, EINVAL, "--mount: volume-nocopy is for type=volume");
+		return pea_error_new(err, EINVAL, "volume-nocopy is for type=volume");
 	if (tmpfs && m->source)
-		return pea_error_new(err, EINVAL, "--mount: type=tmpfs takes no source");
+		return pea_error_new(err, EINVAL, "type=tmpfs takes no source");
 	if (!tmpfs && !m->source)
-		return pea_error_new(err, EINVAL, "--mount: type=%s needs a source", m->type);
+		return pea_error_new(err, EINVAL, "type=%s needs a source", m->type);
 	return 0;
 }
 
