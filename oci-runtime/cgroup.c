@@ -332,10 +332,22 @@ static void add_made(struct cgroup *cg, size_t *n, const char *dir)
 	cg->made[*n] = NULL;
 }
 
-/* A new cpuset is empty: it takes its parent's cpus and mems. */
+static bool cg_file_is_blank(int fd, const char *file)
+{
+	_cleanup_free_ char *v = cg_read(fd, file);
+
+	return !v || v[strspn(v, " \n")] == '\0';
+}
+
+/*
+ * A new cpuset is empty: it takes its parent's cpus and mems. So does one made
+ * by someone else on the way (a pod's parent made with mkdir), as runc fills
+ * them: no process could join below an empty cpuset.
+ */
 static int cpuset_init(const char *dir, struct pea_error **err)
 {
-	_cleanup_free_ char *parent = xstrdup(dir), *cpus = NULL, *mems = NULL;
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	_cleanup_free_ char *parent = xstrdup(dir);
 	_cleanup_close_ int pfd = -1, fd = -1;
 
 	*strrchr(parent, '/') = '\0';
@@ -343,12 +355,14 @@ static int cpuset_init(const char *dir, struct pea_error **err)
 	fd = open_dir(dir);
 	if (pfd < 0 || fd < 0)
 		return pea_error_errno(err, "cgroup '%s'", dir);
-	cpus = cg_read(pfd, "cpuset.cpus");
-	mems = cg_read(pfd, "cpuset.mems");
-	if (cpus && CG_SET(err, fd, dir, "cpuset.cpus", "%s", cpus) < 0)
-		return -EINVAL;
-	if (mems && CG_SET(err, fd, dir, "cpuset.mems", "%s", mems) < 0)
-		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *v = NULL;
+
+		if (!cg_file_is_blank(fd, files[i]) || !(v = cg_read(pfd, files[i])))
+			continue;
+		if (CG_SET(err, fd, dir, files[i], "%s", v) < 0)
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -368,12 +382,12 @@ static int make_dirs(struct cgroup *cg, const struct cgroup_hier *h, size_t *n_m
 		if (slash)
 			*slash = '\0';
 		last = !slash;
-		if (mkdir(p, 0755) == 0) {
+		if (mkdir(p, 0755) == 0)
 			add_made(cg, n_made, p);
-			if (cpuset && cpuset_init(p, err) < 0)
-				return -EINVAL;
-		} else if (errno != EEXIST)
+		else if (errno != EEXIST)
 			return pea_error_errno(err, "cgroup: mkdir '%s'", p);
+		if (cpuset && cpuset_init(p, err) < 0)
+			return -EINVAL;
 		if (last)
 			break;
 		*slash = '/';
@@ -1061,6 +1075,14 @@ int cgroup_destroy(const struct cgroup *cg, struct pea_error **err)
 		if (access(cg->made[i], F_OK) == 0 && rc == 0)
 			rc = pea_error_errno(err, "cgroup: remove '%s'", cg->made[i]);
 	}
+	/*
+	 * The container's own cgroups that were there before it (made by whoever
+	 * set it up) go too once empty, as runc removes them; never killing
+	 * there, others may share them.
+	 */
+	for (size_t i = 0; i < cg->n; i++)
+		if (!pea_strv_contains(cg->made, cg->h[i].dir) && rmdir(cg->h[i].dir) == 0)
+			log_debug("cgroup: removed '%s' (not ours, but empty)", cg->h[i].dir);
 	return rc;
 }
 

@@ -360,6 +360,24 @@ static int parse_update(int argc, char **argv, struct update_request *req, int *
 }
 
 /*
+ * As runc: a memory limit lifted (-1) without a word on swap lifts the
+ * memory+swap limit too, which could not stay below it.
+ */
+static void unlimited_swap_follows(struct json_object *update, struct json_object *now)
+{
+	struct json_object *m = NULL, *v = NULL, *nm = NULL;
+
+	if (!json_object_object_get_ex(update, "memory", &m) ||
+	    !json_object_object_get_ex(m, "limit", &v) || json_object_get_int64(v) != -1 ||
+	    json_object_object_get_ex(m, "swap", NULL))
+		return;
+	if (!json_object_object_get_ex(now, "memory", &nm) ||
+	    !json_object_object_get_ex(nm, "swap", &v) || json_object_get_int64(v) == -1)
+		return;
+	json_object_object_add(m, "swap", json_object_new_int64(-1));
+}
+
+/*
  * Apply the update (its pairs completed) and record the container's
  * resources as they are now in its state, for later commands.
  */
@@ -379,6 +397,7 @@ static int update_container(struct container_handle *h, const struct update_requ
 	now = json_object_new_object();
 	if (h->st->resources)
 		merge_json(now, h->st->resources);
+	unlimited_swap_follows(update, now);
 	merge_json(now, update);
 	rc = spec_resources_parse(update, "update", &r, err);
 	if (rc == 0)

@@ -10,6 +10,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/json.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 
 #include "spec.h"
@@ -349,6 +350,21 @@ static int parse_hugepages(struct json_object *res, const char *path, struct spe
 	return 0;
 }
 
+/*
+ * The r, w and m of access, in that order, into out[4]; other letters are
+ * dropped, as runc drops them (its own tests write "rwa"). < 0: none of them.
+ */
+static int dev_access(const char *access, char out[4])
+{
+	size_t n = 0;
+
+	for (const char *p = "rwm"; *p; p++)
+		if (strchr(access, *p))
+			out[n++] = *p;
+	out[n] = '\0';
+	return n ? 0 : -EINVAL;
+}
+
 static int parse_dev_rules(struct json_object *res, const char *path, struct spec_resources *r,
 			   struct pea_error **err)
 {
@@ -382,9 +398,12 @@ static int parse_dev_rules(struct json_object *res, const char *path, struct spe
 		d->type = type[0];
 		if (!access || !*access)
 			access = "rwm";
-		if (strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
-			return res_error(err, ep, "access '%s' is not made of r, w, m", access);
-		strcpy(d->access, access);
+		if (dev_access(access, d->access) < 0)
+			return res_error(err, ep, "access '%s' has none of r, w, m", access);
+		if (strspn(access, "rwm") != strlen(access))
+			log_warning("%s: access '%s': only r, w and m mean something, ignoring the "
+				    "rest",
+				    ep, access);
 		if ((rm > 0 && (d->major < -1 || d->major > 0xfff)) ||
 		    (rn > 0 && (d->minor < -1 || d->minor > 0xfffff)))
 			return res_error(err, ep, "invalid device number");

@@ -173,6 +173,38 @@ teardown() {
 	rt_no_leftovers cm
 }
 
+@test "as runc: access letters but r, w, m dropped; pre-made cgroups filled (cpuset) and removed; --memory -1 lifts swap" {
+	local d
+	# the parent and the container's own cgroup made beforehand (as a pod's are), cpuset left empty
+	for d in $(awk '{ for (i = 7; $i != "-"; i++); if ($(i + 1) == "cgroup") print $5 }' /proc/self/mountinfo); do
+		mkdir -p "$d/$CG/c"
+	done
+	make_bundle "$RT_B" sleep 100000
+	bundle_set "$RT_B" '.linux.cgroupsPath = "/\($cg)/c"
+		| .linux.resources.memory = {limit: 67108864, swap: 134217728}
+		| .linux.resources.devices += [{allow: false, type: "c", major: 1, minor: 11, access: "rwa"}]' --arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" pm
+	assert_output --partial "access 'rwa': only r, w and m mean something, ignoring"
+	run -0 cat "/sys/fs/cgroup/cpuset/$CG/cpuset.cpus" "/sys/fs/cgroup/cpuset/$CG/c/cpuset.cpus"
+	assert_equal "${lines[0]}" "$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)"
+	assert_equal "${lines[1]}" "${lines[0]}"
+	if [[ -e "/sys/fs/cgroup/memory/$CG/c/memory.memsw.limit_in_bytes" ]]; then
+		run -0 rt update pm --memory -1
+		run -0 cat "/sys/fs/cgroup/memory/$CG/c/memory.limit_in_bytes" "/sys/fs/cgroup/memory/$CG/c/memory.memsw.limit_in_bytes"
+		assert_equal "${lines[0]}" "${lines[1]}"
+		assert_equal "${lines[0]}" "$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"
+	fi
+	run -0 rt delete -f pm
+	# the container's cgroups went with it; the parents are still the maker's
+	run ! ls -d /sys/fs/cgroup/*/"$CG"/c
+	for d in /sys/fs/cgroup/*/"$CG"; do rmdir "$d"; done
+	rt_cgroups_gone "$CG"
+	bundle_set "$RT_B" '.linux.resources.devices[-1].access = "xa"'
+	run ! rt_reaped run -d -b "$RT_B" pm2
+	assert_output --partial "access 'xa' has none of r, w, m"
+	rt_no_leftovers pm2
+}
+
 @test "pids limit stops a fork bomb" {
 	make_bundle "$RT_B" sh -c 'for i in $(seq 1 40); do sleep 1 & done; wait'
 	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .linux.resources.pids = {limit: 10}' --arg cg "$CG"
