@@ -4,6 +4,7 @@
  * rootless.h and docs/pea.1.md, ROOTLESS MODE).
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -357,7 +358,7 @@ static void send_error(int fd, struct pea_error *e)
  * new user and mount namespaces, its pid to the parent, wait until the parent
  * mapped the ids, then execve as "pea-pause". Never returns.
  */
-static void __attribute__((noreturn)) pause_child(int sock, const char *self)
+static void __attribute__((noreturn)) pause_child(int sock, const char *self, bool new_ns)
 {
 	struct pea_error *e = NULL;
 	char *const argv[] = { (char *)PAUSE_NAME, NULL };
@@ -374,14 +375,16 @@ static void __attribute__((noreturn)) pause_child(int sock, const char *self)
 		dup2(nul, 1);
 		dup2(nul, 2);
 	}
-	if (chdir("/") < 0 || unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+	if (chdir("/") < 0 || (new_ns && unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)) {
 		pea_error_errno(&e, "unshare the user and mount namespaces");
 		send_error(sock, e);
 		_exit(1);
 	}
 	snprintf(pidtxt, sizeof(pidtxt), "%d", (int)getpid());
-	if (send(sock, pidtxt, strlen(pidtxt), MSG_NOSIGNAL) < 0 || recv(sock, &go, 1, 0) != 1 ||
-	    go != 'g')
+	if (send(sock, pidtxt, strlen(pidtxt), MSG_NOSIGNAL) < 0)
+		_exit(1);
+	/* new namespaces: wait until the parent mapped the ids */
+	if (new_ns && (recv(sock, &go, 1, 0) != 1 || go != 'g'))
 		_exit(1);
 	execve(self, argv, environ);
 	pea_error_errno(&e, "execve '%s'", self);
@@ -440,17 +443,14 @@ static int user_ranges(uid_t uid, struct id_ranges *ret, struct pea_error **err)
 	return 0;
 }
 
-/* Start the pause process in new namespaces with the user's ranges mapped. */
-static int start_pause(const struct global_options *g, uid_t uid, pid_t *ret_pid,
-		       struct pea_error **err)
+/* Fork the pause process (nobody's child here); *ret_sock talks to it, *ret_pid is its pid. */
+static int fork_pause(const struct global_options *g, bool new_ns, int *ret_sock, pid_t *ret_pid,
+		      struct pea_error **err)
 {
-	_cleanup_(id_ranges_clear) struct id_ranges ids = { 0 };
 	_cleanup_close_ int parent = -1, child = -1;
 	int sv[2], status;
-	pid_t mid, pid = 0;
+	pid_t mid;
 
-	if (user_ranges(uid, &ids, err) < 0)
-		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return pea_error_errno(err, "socketpair");
 	parent = sv[0];
@@ -460,12 +460,26 @@ static int start_pause(const struct global_options *g, uid_t uid, pid_t *ret_pid
 	if (mid < 0)
 		return pea_error_errno(err, "fork");
 	if (mid == 0)
-		pause_child(child, g->self);
+		pause_child(child, g->self, new_ns);
 	child = pea_close(child);
 	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (recv_reply(parent, &pid, err) < 0)
+	if (recv_reply(parent, ret_pid, err) < 0)
 		return pea_error_wrap(err, "starting the pause process");
+	*ret_sock = TAKE_FD(parent);
+	return 0;
+}
+
+/* Start the pause process in new namespaces with the user's ranges mapped. */
+static int start_pause(const struct global_options *g, uid_t uid, pid_t *ret_pid,
+		       struct pea_error **err)
+{
+	_cleanup_(id_ranges_clear) struct id_ranges ids = { 0 };
+	_cleanup_close_ int parent = -1;
+	pid_t pid = 0;
+
+	if (user_ranges(uid, &ids, err) < 0 || fork_pause(g, true, &parent, &pid, err) < 0)
+		return -1;
 	if (run_map_tool(g, "newuidmap", pid, (unsigned)uid, ids.uids, ids.nuids, err) < 0 ||
 	    run_map_tool(g, "newgidmap", pid, (unsigned)getegid(), ids.gids, ids.ngids, err) < 0 ||
 	    send(parent, "g", 1, MSG_NOSIGNAL) != 1 || recv_reply(parent, NULL, err) < 0) {
@@ -489,18 +503,95 @@ static int join(pid_t pid, int userfd, int mntfd, struct pea_error **err)
 	return 0;
 }
 
+/*
+ * A running monitor of one of the user's containers that lives in another user
+ * namespace than ours: the namespaces of a pause process that was killed, which
+ * its containers keep (podman joins them the same way). 0 when none.
+ */
+/* The namespace that link names ("user:[4026531837]"), or "" when it cannot be read. */
+static void ns_name(const char *link, char *buf, size_t size)
+{
+	ssize_t n = readlink(link, buf, size - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+static pid_t orphan_monitor(const struct global_options *g)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/containers", g->root);
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	char self[64], other[64];
+	struct dirent *e;
+
+	ns_name("/proc/self/ns/user", self, sizeof(self));
+	while (d && *self && (e = readdir(d))) {
+		_cleanup_free_ char *pidf = NULL, *buf = NULL, *nsf = NULL, *proc = NULL;
+		unsigned long v;
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		pidf = xasprintf("%s/%s/conmon.pid", dir, e->d_name);
+		if (pea_read_file_at(AT_FDCWD, pidf, 64, &buf, NULL, NULL) < 0)
+			continue;
+		buf[strcspn(buf, "\n")] = '\0';
+		if (!parse_ulong(buf, &v) || v == 0 || v > INT_MAX)
+			continue;
+		proc = xasprintf("/proc/%lu", v);
+		nsf = xasprintf("/proc/%lu/ns/user", v);
+		ns_name(nsf, other, sizeof(other));
+		if (stat(proc, &st) == 0 && st.st_uid == geteuid() && *other &&
+		    strcmp(other, self) != 0)
+			return (pid_t)v;
+	}
+	return 0;
+}
+
+static int write_pid(int dfd, pid_t pid, struct pea_error **err)
+{
+	char txt[32];
+
+	snprintf(txt, sizeof(txt), "%d\n", (int)pid);
+	if (pea_write_file_atomic_at(dfd, "pause.pid", txt, strlen(txt), 0644, err) < 0) {
+		kill(pid, SIGKILL);
+		return -1;
+	}
+	return 0;
+}
+
+/* A pause process in the namespaces we joined (those of an orphaned container). */
+static int adopt_pause(const struct global_options *g, int dfd, struct pea_error **err)
+{
+	_cleanup_close_ int sock = -1;
+	pid_t pid = 0;
+
+	if (fork_pause(g, false, &sock, &pid, err) < 0 || recv_reply(sock, NULL, err) < 0)
+		return pea_error_wrap(err, "a new pause process");
+	return write_pid(dfd, pid, err);
+}
+
 /* The namespaces of a running pause process, else of a new one (none: 1 with existing_only). */
 static int pause_namespaces(const struct global_options *g, uid_t uid, int dfd, bool existing_only,
-			    pid_t *ret_pid, int *ret_user, int *ret_mnt, struct pea_error **err)
+			    pid_t *ret_pid, int *ret_user, int *ret_mnt, bool *ret_adopted,
+			    struct pea_error **err)
 {
 	_cleanup_close_ int userfd = -1, mntfd = -1;
 	pid_t pid = read_pause_pid(dfd);
-	char txt[32];
 
 	if (pid > 0 && is_our_pause(pid) && open_ns(pid, "user", &userfd, NULL) == 0 &&
 	    open_ns(pid, "mnt", &mntfd, NULL) == 0 && is_our_pause(pid))
 		goto done;
 	userfd = pea_close(userfd);
+	mntfd = pea_close(mntfd);
+	/* the pause process is gone but containers run: their namespaces, a new pause there */
+	pid = orphan_monitor(g);
+	if (pid > 0 && open_ns(pid, "user", &userfd, NULL) == 0 &&
+	    open_ns(pid, "mnt", &mntfd, NULL) == 0) {
+		*ret_adopted = true;
+		goto done;
+	}
+	userfd = pea_close(userfd);
+	mntfd = pea_close(mntfd);
 	if (existing_only)
 		return 1;
 	if (start_pause(g, uid, &pid, err) < 0)
@@ -509,11 +600,8 @@ static int pause_namespaces(const struct global_options *g, uid_t uid, int dfd, 
 		kill(pid, SIGKILL);
 		return -1;
 	}
-	snprintf(txt, sizeof(txt), "%d\n", (int)pid);
-	if (pea_write_file_atomic_at(dfd, "pause.pid", txt, strlen(txt), 0644, err) < 0) {
-		kill(pid, SIGKILL);
+	if (write_pid(dfd, pid, err) < 0)
 		return -1;
-	}
 done:
 	*ret_pid = pid;
 	*ret_user = TAKE_FD(userfd);
@@ -548,6 +636,7 @@ int rootless_enter(struct global_options *g, enum rootless_join mode, struct pea
 	_cleanup_free_ char *dir = NULL, *cwd = NULL;
 	_cleanup_close_ int dfd = -1, lock = -1, userfd = -1, mntfd = -1;
 	uid_t uid = geteuid();
+	bool adopted = false;
 	pid_t pid = 0;
 	int r;
 
@@ -564,13 +653,16 @@ int rootless_enter(struct global_options *g, enum rootless_join mode, struct pea
 	if (pea_lock_at(dfd, "pause.lock", PEA_LOCK_EXCLUSIVE, false, &lock, err) < 0)
 		return -1;
 	r = pause_namespaces(g, uid, dfd, mode == ROOTLESS_JOIN_EXISTING, &pid, &userfd, &mntfd,
-			     err);
+			     &adopted, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	lock = pea_unlock(lock);
 	cwd = getcwd(NULL, 0);
 	set_env(uid);
 	r = join(pid, userfd, mntfd, err);
+	/* a killed pause process: a new one in the namespaces its containers kept */
+	if (r == 0 && adopted && mode == ROOTLESS_JOIN)
+		r = adopt_pause(g, dfd, err);
+	lock = pea_unlock(lock);
 	/* setns of a mount namespace moves us to its root: back to where we were */
 	if (r == 0 && (!cwd || chdir(cwd) < 0) && chdir("/") < 0)
 		return pea_error_errno(err, "chdir '/'");

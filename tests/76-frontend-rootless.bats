@@ -442,3 +442,21 @@ pea_rl_net() {
 	FE_RL_ENV=()
 	run -0 pea_rl images -q
 }
+
+@test "rootless: after the pause process is killed, pea joins the namespaces its containers kept" {
+	run -0 pea_rl run -d --name keep busybox sleep 1000
+	pid=$(fe_rl_pause_pid)
+	userns=$(readlink "/proc/$pid/ns/user")
+	kill -KILL "$pid"
+	rl_pause_gone "$pid"
+	run -0 pea_rl exec keep echo still
+	assert_output still
+	new=$(fe_rl_pause_pid)
+	[[ -n "$new" && "$new" != "$pid" ]]
+	assert_equal "$(readlink "/proc/$new/ns/user")" "$userns"
+	assert_equal "$(tr '\0' ' ' <"/proc/$new/cmdline")" "pea-pause "
+	run -0 pea_rl stop -t 1 keep
+	run -0 pea_rl rm keep
+	run -0 pea_rl ps -aq
+	assert_output ""
+}
