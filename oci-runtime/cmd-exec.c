@@ -66,7 +66,8 @@ static const char exec_usage[] =
 	"                            join this cgroup below the container's (for every\n"
 	"                            hierarchy, or for the controllers named; repeatable)\n"
 	"\n"
-	"The exit status is the process's (128+N for signal N) unless --detach.\n";
+	"The exit status is the process's (128+N for signal N) unless --detach;\n"
+	"255 when exec itself fails.\n";
 
 struct exec_options {
 	const char *process_file;
