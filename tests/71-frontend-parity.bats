@@ -181,3 +181,24 @@ httpd_start() {
 	run -0 pea_cmd top u user capeff
 	assert_line --index 1 --regexp '^nobody +none$'
 }
+
+@test "container prune asks as podman does; y removes what is not running" {
+	run -0 pea_cmd create --name c busybox true
+	run -0 pea_cmd run -d --name r busybox sleep 1000
+	id="$(pea_out inspect --format '{{.Id}}' c)"
+	# no answer (standard input is empty): nothing removed
+	run -0 pea_cmd container prune
+	assert_line --index 0 'WARNING! This will remove all non running containers.'
+	assert_line --index 1 'Are you sure you want to continue? [y/N] '
+	run -0 pea_cmd ps -aq
+	assert_equal "${#lines[@]}" 2
+	run -0 "$PEA" "${FE_ARGS[@]}" container prune <<<n
+	run -0 pea_cmd ps -aq
+	assert_equal "${#lines[@]}" 2
+	run -0 "$PEA" "${FE_ARGS[@]}" container prune <<<y
+	assert_line --index 1 --partial "$id"
+	run -0 pea_cmd ps -a --format '{{.Names}}'
+	assert_output r
+	run -125 pea_cmd container prune extra
+	assert_output 'Error: accepts 0 arg(s), received 1'
+}
