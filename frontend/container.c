@@ -25,6 +25,7 @@
 #include "frontend/frontend.h"
 #include "frontend/network.h"
 #include "frontend/records.h"
+#include "frontend/volumes-run.h"
 
 /* The network (addresses stay with the record until it is removed). */
 static void teardown_network(const struct global_options *g, const char *id)
@@ -169,6 +170,8 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 	}
 	if (pea_rm_rf_at(AT_FDCWD, dir, err) < 0)
 		return -1;
+	if (r->rm)
+		volumes_drop_anonymous(g, r);
 	if (!keep_exit)
 		(void)unlink(exitf);
 	return 0;

@@ -74,10 +74,16 @@ static void push_entry(struct json_object **list, struct json_object *entry)
 static struct json_object *volume_entry(const char *type, const char *source, const char *dest,
 					struct json_object *opts, bool nocopy)
 {
+	_cleanup_free_ char *anon = NULL;
 	struct json_object *v = json_object_new_object();
 
+	/* no source: an anonymous volume, a new one named by a random id (as podman) */
+	if (!source)
+		source = anon = frontend_new_id();
 	json_object_object_add(v, "type", json_object_new_string(type));
 	json_object_object_add(v, "source", json_object_new_string(source));
+	if (anon)
+		json_object_object_add(v, "anonymous", json_object_new_boolean(true));
 	json_object_object_add(v, "destination", json_object_new_string(dest));
 	json_object_object_add(v, "options", opts);
 	if (nocopy)
@@ -149,6 +155,14 @@ int mounts_parse_volume(struct json_object **vols, struct json_object **tmpfs, c
 	size_t n = pea_strv_length(parts);
 	bool named, nocopy = false;
 
+	if (n == 1 && parts[0][0] == '/') {
+		/* -v /dir: an anonymous volume */
+		if (check_destination(*vols, *tmpfs, parts[0], err) < 0)
+			return -1;
+		json_object_array_add(opts, json_object_new_string("rbind"));
+		push_entry(vols, volume_entry("volume", NULL, parts[0], TAKE_PTR(opts), false));
+		return 0;
+	}
 	if (n < 2 || n > 3)
 		return pea_error_new(err, EINVAL,
 				     "invalid volume '%s': use HOST-DIR:CONTAINER-DIR[:OPTIONS] "
@@ -314,8 +328,8 @@ static int mount_check_keys(const struct mount_kv *m, struct pea_error **err)
 		return pea_error_new(err, EINVAL, "volume-nocopy is for type=volume");
 	if (tmpfs && m->source)
 		return pea_error_new(err, EINVAL, "type=tmpfs takes no source");
-	if (!tmpfs && !m->source)
-		return pea_error_new(err, EINVAL, "type=%s needs a source", m->type);
+	if (strcmp(m->type, "bind") == 0 && !m->source)
+		return pea_error_new(err, EINVAL, "type=bind needs a source");
 	return 0;
 }
 
@@ -361,7 +375,7 @@ static int mount_add(struct json_object **vols, struct json_object **tmpfs,
 	if (m->propagation)
 		json_object_array_add(opts, json_object_new_string(m->propagation));
 	if (strcmp(m->type, "volume") == 0) {
-		if (!container_name_valid(m->source))
+		if (m->source && !container_name_valid(m->source))
 			return pea_error_new(err, EINVAL,
 					     "--mount: invalid volume name '%s': names must match "
 					     "[a-zA-Z0-9][a-zA-Z0-9_.-]*",
@@ -440,6 +454,8 @@ static struct json_object *entry_with_mode(struct json_object *e, const char *mo
 
 	if (json_object_deep_copy(e, &copy, NULL) < 0)
 		return NULL;
+	/* the other container's anonymous volume stays its own: not removed with ours */
+	json_object_object_del(copy, "anonymous");
 	if (!mode)
 		return copy;
 	nopts = json_object_new_array();
@@ -663,4 +679,24 @@ int volumes_prepare(const struct global_options *g, const struct ctr_record *r, 
 			return -1;
 	}
 	return 0;
+}
+
+void volumes_drop_anonymous(const struct global_options *g, const struct ctr_record *r)
+{
+	struct json_object *vols = NULL;
+
+	if (!json_object_object_get_ex(r->opts, "volumes", &vols))
+		return;
+	for (size_t i = 0; i < json_object_array_length(vols); i++) {
+		struct json_object *e = json_object_array_get_idx(vols, i);
+		const char *name = NULL;
+		bool anon = false;
+		_cleanup_free_ char *dir = NULL;
+
+		if (!is_named(e, &name) ||
+		    pea_json_get_bool_opt(e, "", "anonymous", &anon, NULL) != 1 || !anon)
+			continue;
+		dir = xasprintf("%s/volumes/%s", g->root, name);
+		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
+	}
 }

@@ -15,7 +15,10 @@ struct pea_error;
 struct global_options;
 struct ctr_record;
 
-/* -v HOST-DIR:CTR-DIR[:OPTS] or -v NAME:CTR-DIR[:OPTS] (a named volume). */
+/*
+ * -v HOST-DIR:CTR-DIR[:OPTS], -v NAME:CTR-DIR[:OPTS] (a named volume) or
+ * -v CTR-DIR (an anonymous volume: a new volume named by a random id).
+ */
 int mounts_parse_volume(struct json_object **vols, struct json_object **tmpfs, const char *spec,
 			struct pea_error **err);
 /* --mount type=bind|volume|tmpfs,source=...,target=...,... */
@@ -35,6 +38,9 @@ int mounts_volumes_from(const struct global_options *g, struct json_object **vol
 int volumes_ensure(const struct global_options *g, struct json_object *vols, char ***ret_created,
 		   struct pea_error **err);
 void volumes_drop(const struct global_options *g, char *const *names);
+
+/* Remove the anonymous volumes (-v /dir) of a container made with --rm, as it goes. */
+void volumes_drop_anonymous(const struct global_options *g, const struct ctr_record *r);
 
 /* ROOT/volumes/NAME/_data (new string). */
 char *volume_data_dir(const struct global_options *g, const char *name);

@@ -51,6 +51,31 @@ teardown() {
 vol2"
 }
 
+@test "-v /dir and --mount type=volume without a source: anonymous volumes, removed with --rm" {
+	run -0 pea_cmd run --rm -v /usr/sbin --mount type=volume,target=/data busybox sh -c 'ls /usr/sbin | grep -c chroot; ls /data | wc -l'
+	assert_output "1
+0"
+	run -0 pea_cmd volume ls -q
+	assert_output ""
+	run -0 pea_cmd run --name keep -v /data busybox sh -c 'echo kept >/data/f'
+	run -0 pea_cmd volume ls -q
+	assert_output --regexp '^[0-9a-f]{64}$'
+	anon=$output
+	assert_equal "$(cat "$FE_ROOT/volumes/$anon/_data/f")" kept
+	run -125 pea_cmd volume rm "$anon"
+	assert_output --partial "being used"
+	# without --rm the container's anonymous volume outlives it (podman's rm without -v)
+	run -0 pea_cmd rm keep
+	# one shared through --volumes-from stays its owner's
+	run -0 pea_cmd create --name owner -v /data busybox true
+	run -0 pea_cmd inspect owner
+	anon=$(jq -r '.[0].Mounts[0].Name' <<<"$output")
+	run -0 pea_cmd run --rm --volumes-from owner busybox true
+	run -0 pea_cmd volume exists "$anon"
+	run -0 pea_cmd rm owner
+	run -0 pea_cmd volume rm "$anon"
+}
+
 @test "--mount type=volume; volume rm is refused while a container uses the volume" {
 	run -0 pea_cmd create --name c --mount type=volume,source=v3,target=/data busybox true
 	run -0 pea_cmd volume exists v3
