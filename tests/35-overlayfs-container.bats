@@ -15,6 +15,7 @@
 
 bats_require_minimum_version 1.5.0
 load helpers/common
+load helpers-storage
 load helpers-overlayfs
 
 : "${OVL_CONTAINER_RUNTIME:=crun}"
@@ -97,6 +98,19 @@ in_userns() {
 				eval \"\$SCRIPT\""'
 }
 
+# as_user_ns SCRIPT: SCRIPT (sh -e) as root of the user's user namespace, in a
+# mount namespace of its own, with $S: pea-storage on a store in $D with
+# pea-overlayfs as its mount program (as rootless Podman runs fuse-overlayfs).
+as_user_ns() {
+	timeout -k 5 150 unshare -m --propagation private \
+		env NODE="$TEST_DIR/fuse" U="$ROOTLESS_USER" H="$ROOTLESS_HOME" X="$ROOTLESS_RUNTIME_DIR" \
+		D="$RL_DIR" C="$(command -v "$OVL_CONTAINER_RUNTIME")" SCRIPT="$1" \
+		S="$PEA_STORAGE --root $RL_DIR/root --runroot $RL_DIR/run --storage-opt overlay.mount_program=$PEA_OVERLAYFS" \
+		bash -c 'mount --bind "$NODE" /dev/fuse &&
+			exec runuser -u "$U" -- env HOME="$H" XDG_RUNTIME_DIR="$X" D="$D" C="$C" S="$S" \
+				unshare --map-auto --map-root-user --mount sh -euc "$SCRIPT"'
+}
+
 # show_mount IMPL: the files the containers wrote, through a mount made by
 # root on the host with the user namespace's ids as uid/gid mappings.
 show_mount() {
@@ -174,4 +188,32 @@ vi removed"
 	assert_equal "${lines[*]}" "f g s /data/f 1000 2 /data/g 1000 2 one only same inode"
 	run -0 stat -c '%u' "$RL_DIR/upper/data/f"
 	assert_output "$((SUBUID + 999))"
+}
+
+@test "overlayfs container: pea-storage mounts the container through pea-overlayfs and it runs rootless" {
+	require_cmd "$PEA_STORAGE"
+	busybox_layer
+	cp "$BUSYBOX_LAYER" "$RL_DIR/busybox.tar.gz"
+	mkdir "$RL_DIR/rt"
+	ctr_bundle b sh -c 'echo made >/root/made; rm /bin/vi; chown 1000:1000 /root/made; id -u'
+	chown -R "$ROOTLESS_UID:$ROOTLESS_GID" "$RL_DIR"
+	run -0 as_user_ns '
+		l=$($S layer apply "$D/busybox.tar.gz" | jq -r .result.id)
+		$S image create --layers "$l" --name bb >/dev/null
+		$S container create --image bb --name c >/dev/null
+		mp=$($S container mount c | jq -r .result.mountpoint)
+		trap "$S container unmount c >/dev/null 2>&1 || true" EXIT
+		findmnt -n -o FSTYPE "$mp"
+		jq --arg m "$mp" ".root.path = \$m" "$D/b/config.json" >"$D/b/config.json.new"
+		mv "$D/b/config.json.new" "$D/b/config.json"
+		"$C" --root "$D/rt" run -b "$D/b" c1
+		$S container unmount c | jq -r .result.mounted
+		trap - EXIT
+		$S container inspect c | jq -r .result.layer_path'
+	assert_equal "${lines[0]} ${lines[1]} ${lines[2]}" "fuse.pea-overlayfs 0 false"
+	local layer="${lines[3]}"
+	run -0 stat -c '%u:%g %s' "$layer/root/made"
+	assert_output "$((SUBUID + 999)):$((SUBGID + 999)) 5"
+	run -0 stat -c '%F %t:%T' "$layer/bin/vi"
+	assert_output "character special file 0:0"
 }
