@@ -458,13 +458,27 @@ static int v1_memory(int fd, const char *dir, const struct spec_resources *r,
 
 static int v1_cpu(int fd, const char *dir, const struct spec_resources *r, struct pea_error **err)
 {
+	bool period_after = false;
+
 	if (r->has_cpu_shares && CG_SET(err, fd, dir, "cpu.shares", "%" PRIu64, r->cpu_shares) < 0)
 		return -EINVAL;
-	if (r->has_cpu_period &&
-	    CG_SET(err, fd, dir, "cpu.cfs_period_us", "%" PRIu64, r->cpu_period) < 0)
-		return -EINVAL;
+	/*
+	 * A shorter period can be refused (EINVAL) while the old quota over it
+	 * exceeds the parent's limit: then the quota first, the period after.
+	 */
+	if (r->has_cpu_period) {
+		int w = cg_write(fd, dir, "cpu.cfs_period_us", "%" PRIu64, r->cpu_period);
+
+		if (w == -EINVAL && r->has_cpu_quota)
+			period_after = true;
+		else if (w < 0)
+			return pea_error_code(err, -w, "cgroup '%s': write cpu.cfs_period_us", dir);
+	}
 	if (r->has_cpu_quota &&
 	    CG_SET(err, fd, dir, "cpu.cfs_quota_us", "%" PRId64, r->cpu_quota) < 0)
+		return -EINVAL;
+	if (period_after &&
+	    CG_SET(err, fd, dir, "cpu.cfs_period_us", "%" PRIu64, r->cpu_period) < 0)
 		return -EINVAL;
 	if (r->has_rt_period &&
 	    CG_SET(err, fd, dir, "cpu.rt_period_us", "%" PRIu64, r->rt_period) < 0)
@@ -541,6 +555,27 @@ static int v1_dev_rule(int fd, const char *dir, const struct spec_dev_rule *d,
 	return CG_SET(err, fd, dir, d->allow ? "devices.allow" : "devices.deny", "%s", buf);
 }
 
+/*
+ * A device node of linux.devices is allowed unless the config has a rule of
+ * its own for that device (its major number at least): runc allows none of
+ * them, crun all of them; an explicit rule (a deny of /dev/kmsg) wins here.
+ */
+static bool dev_node_allowed(const struct spec_resources *r, const struct spec_device *dev)
+{
+	char type = S_ISBLK(dev->type) ? 'b' : 'c';
+
+	if (S_ISFIFO(dev->type))
+		return false;
+	for (size_t i = 0; i < r->n_devices; i++) {
+		const struct spec_dev_rule *d = &r->devices[i];
+
+		if ((d->type == 'a' || d->type == type) && d->major == dev->major &&
+		    (d->minor == -1 || d->minor == dev->minor))
+			return false;
+	}
+	return true;
+}
+
 static int v1_devices(int fd, const char *dir, const struct spec_resources *r, const struct spec *s,
 		      struct pea_error **err)
 {
@@ -557,7 +592,7 @@ static int v1_devices(int fd, const char *dir, const struct spec_resources *r, c
 		struct spec_dev_rule d = { true, S_ISBLK(s->devices[i].type) ? 'b' : 'c',
 					   s->devices[i].major, s->devices[i].minor, "rwm" };
 
-		if (!S_ISFIFO(s->devices[i].type) && v1_dev_rule(fd, dir, &d, err) < 0)
+		if (dev_node_allowed(r, &s->devices[i]) && v1_dev_rule(fd, dir, &d, err) < 0)
 			return -EINVAL;
 	}
 	return 0;
@@ -837,7 +872,7 @@ static size_t container_dev_rules(const struct spec_resources *r, const struct s
 	for (size_t i = 0; i < ARRAY_SIZE(default_dev_rules); i++)
 		v[n++] = default_dev_rules[i];
 	for (size_t i = 0; s && i < s->n_devices; i++)
-		if (!S_ISFIFO(s->devices[i].type))
+		if (dev_node_allowed(r, &s->devices[i]))
 			v[n++] = (struct spec_dev_rule){ true,
 							 S_ISBLK(s->devices[i].type) ? 'b' : 'c',
 							 s->devices[i].major, s->devices[i].minor,

@@ -205,6 +205,27 @@ teardown() {
 	rt_no_leftovers pm2
 }
 
+@test "as runc: a rule of the config's denies a node of linux.devices; a shorter period under a parent's quota goes after the quota" {
+	mkdir -p "/sys/fs/cgroup/cpu/$CG"
+	echo 50000 >"/sys/fs/cgroup/cpu/$CG/cpu.cfs_quota_us"
+	make_bundle "$RT_B" sleep 100000
+	bundle_set "$RT_B" '.linux.cgroupsPath = "/\($cg)/c"
+		| .linux.resources.devices += [{allow: false, type: "c", major: 1, minor: 11, access: "rw"}]
+		| .linux.devices = [{path: "/dev/kmsg", type: "c", major: 1, minor: 11}]
+		| .process.capabilities |= with_entries(.value += ["CAP_SYSLOG"])' --arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" dk
+	run -1 rt exec dk head -c 1 /dev/kmsg
+	assert_output --partial "Operation not permitted"
+	# 60% over the parent's 50% is refused; 30% with a shorter period is fine
+	run -1 rt update --cpu-quota 60000 dk
+	run -0 rt update --cpu-period 10000 --cpu-quota 3000 dk
+	run -0 cat "/sys/fs/cgroup/cpu/$CG/c/cpu.cfs_period_us" "/sys/fs/cgroup/cpu/$CG/c/cpu.cfs_quota_us"
+	assert_output $'10000\n3000'
+	run -0 rt delete -f dk
+	rmdir "/sys/fs/cgroup/cpu/$CG"
+	rt_cgroups_gone "$CG"
+}
+
 @test "pids limit stops a fork bomb" {
 	make_bundle "$RT_B" sh -c 'for i in $(seq 1 40); do sleep 1 & done; wait'
 	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .linux.resources.pids = {limit: 10}' --arg cg "$CG"
