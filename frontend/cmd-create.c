@@ -1102,6 +1102,9 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	json_object_object_get_ex(icfg_all, "config", &icfg);
 	if (o.publish_all && publish_exposed(&o, icfg, err) < 0)
 		return -1;
+	if (icfg && mounts_image_volumes(&o.volumes, o.tmpfs,
+					 json_object_object_get(icfg, "Volumes"), err) < 0)
+		return -1;
 	r = xnew(struct ctr_record, 1);
 	r->id = frontend_new_id();
 	r->name = o.name ? xstrdup(o.name) : NULL; /* picked under the lock */

@@ -700,3 +700,26 @@ void volumes_drop_anonymous(const struct global_options *g, const struct ctr_rec
 		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
 	}
 }
+
+int mounts_image_volumes(struct json_object **vols, struct json_object *tmpfs,
+			 struct json_object *image_volumes, struct pea_error **err)
+{
+	if (!image_volumes || !json_object_is_type(image_volumes, json_type_object))
+		return 0;
+	json_object_object_foreach(image_volumes, dest, v)
+	{
+		struct json_object *opts;
+
+		(void)v;
+		if (dest[0] != '/')
+			return pea_error_new(err, EINVAL,
+					     "the image's volume \"%s\" is not an absolute path",
+					     dest);
+		if (destination_taken(*vols, dest) || destination_taken(tmpfs, dest))
+			continue; /* the container's own mount wins */
+		opts = json_object_new_array();
+		json_object_array_add(opts, json_object_new_string("rbind"));
+		push_entry(vols, volume_entry("volume", NULL, dest, opts, false));
+	}
+	return 0;
+}

@@ -76,6 +76,22 @@ vol2"
 	run -0 pea_cmd volume rm "$anon"
 }
 
+@test "the image's VOLUMEs are anonymous volumes, seeded from the image, unless mounted" {
+	run -0 pea_cmd create --name base busybox true
+	run -0 pea_cmd commit --change 'VOLUME /usr/sbin' base localhost/withvol
+	run -0 pea_cmd rm base
+	run -0 pea_cmd run --rm localhost/withvol sh -c 'ls /usr/sbin | grep -c chroot; grep -c " /usr/sbin " /proc/mounts'
+	assert_output "1
+1"
+	run -0 pea_cmd volume ls -q
+	assert_output ""
+	run -0 pea_cmd run --rm -v named:/usr/sbin localhost/withvol true
+	run -0 pea_cmd volume ls -q
+	assert_output named
+	run -0 pea_cmd volume rm named
+	run -0 pea_cmd rmi localhost/withvol
+}
+
 @test "--mount type=volume; volume rm is refused while a container uses the volume" {
 	run -0 pea_cmd create --name c --mount type=volume,source=v3,target=/data busybox true
 	run -0 pea_cmd volume exists v3
