@@ -555,46 +555,22 @@ static int v1_dev_rule(int fd, const char *dir, const struct spec_dev_rule *d,
 	return CG_SET(err, fd, dir, d->allow ? "devices.allow" : "devices.deny", "%s", buf);
 }
 
-/*
- * A device node of linux.devices is allowed unless the config has a rule of
- * its own for that device (its major number at least): runc allows none of
- * them, crun all of them; an explicit rule (a deny of /dev/kmsg) wins here.
- */
-static bool dev_node_allowed(const struct spec_resources *r, const struct spec_device *dev)
-{
-	char type = S_ISBLK(dev->type) ? 'b' : 'c';
-
-	if (S_ISFIFO(dev->type))
-		return false;
-	for (size_t i = 0; i < r->n_devices; i++) {
-		const struct spec_dev_rule *d = &r->devices[i];
-
-		if ((d->type == 'a' || d->type == type) && d->major == dev->major &&
-		    (d->minor == -1 || d->minor == dev->minor))
-			return false;
-	}
-	return true;
-}
-
 static int v1_devices(int fd, const char *dir, const struct spec_resources *r, const struct spec *s,
 		      struct pea_error **err)
 {
 	if (CG_SET(err, fd, dir, "devices.deny", "a") < 0)
 		return -EINVAL;
-	/* the config's rules, then what every container gets, then its device nodes */
+	/*
+	 * The config's rules, then what every container gets. The nodes of
+	 * linux.devices get nothing of their own, as with runc: a config allows
+	 * them (podman, containerd do), or a deny-all holds for them too.
+	 */
 	for (size_t i = 0; i < r->n_devices; i++)
 		if (v1_dev_rule(fd, dir, &r->devices[i], err) < 0)
 			return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(default_dev_rules); i++)
 		if (v1_dev_rule(fd, dir, &default_dev_rules[i], err) < 0)
 			return -EINVAL;
-	for (size_t i = 0; s && i < s->n_devices; i++) {
-		struct spec_dev_rule d = { true, S_ISBLK(s->devices[i].type) ? 'b' : 'c',
-					   s->devices[i].major, s->devices[i].minor, "rwm" };
-
-		if (dev_node_allowed(r, &s->devices[i]) && v1_dev_rule(fd, dir, &d, err) < 0)
-			return -EINVAL;
-	}
 	return 0;
 }
 
@@ -860,23 +836,17 @@ int cgroup_devices_attach(int cgroupfd, const struct spec_dev_rule *rules, size_
 	return 0;
 }
 
-/* The rules of a container: the config's, the defaults, its device nodes (as v1 writes them). */
+/* The rules of a container: the config's, then the defaults (as v1 writes them). */
 static size_t container_dev_rules(const struct spec_resources *r, const struct spec *s,
 				  struct spec_dev_rule **ret)
 {
-	size_t n = 0, max = r->n_devices + ARRAY_SIZE(default_dev_rules) + (s ? s->n_devices : 0);
+	size_t n = 0, max = r->n_devices + ARRAY_SIZE(default_dev_rules);
 	struct spec_dev_rule *v = xnew(struct spec_dev_rule, max + 1);
 
 	for (size_t i = 0; i < r->n_devices; i++)
 		v[n++] = r->devices[i];
 	for (size_t i = 0; i < ARRAY_SIZE(default_dev_rules); i++)
 		v[n++] = default_dev_rules[i];
-	for (size_t i = 0; s && i < s->n_devices; i++)
-		if (dev_node_allowed(r, &s->devices[i]))
-			v[n++] = (struct spec_dev_rule){ true,
-							 S_ISBLK(s->devices[i].type) ? 'b' : 'c',
-							 s->devices[i].major, s->devices[i].minor,
-							 "rwm" };
 	*ret = v;
 	return n;
 }
