@@ -45,12 +45,32 @@ static char **line_fields(const char *line)
 	return NULL;
 }
 
+/*
+ * An entry "ip names" with only the names no line before it has, as podman
+ * writes its own entries after the user's (--add-host, the base file): those win.
+ */
+static void entry(char **out, char ***seen, const char *ip, char *const *names)
+{
+	_cleanup_strv_ char **fresh = NULL;
+	_cleanup_free_ char *joined = NULL;
+
+	for (size_t i = 0; names && names[i]; i++)
+		if (!pea_strv_contains(*seen, names[i]) && !pea_strv_contains(fresh, names[i]))
+			pea_strv_push(&fresh, names[i]);
+	if (!fresh)
+		return;
+	joined = pea_strv_join(fresh, " ");
+	cat(out, "%s\t%s\n", ip, joined);
+	for (size_t i = 0; fresh[i]; i++)
+		pea_strv_push(seen, fresh[i]);
+}
+
 /* "NAME:IP" of --add-host, with host-gateway as the gateway. */
-static void add_hosts(char **out, const struct etc_input *in)
+static void add_hosts(char **out, char ***seen, const struct etc_input *in)
 {
 	for (size_t i = 0; in->add_hosts && in->add_hosts[i]; i++) {
 		const char *h = in->add_hosts[i], *colon = strchr(h, ':');
-		_cleanup_free_ char *name = NULL;
+		_cleanup_free_ char *name = NULL, *bare = NULL;
 		const char *ip;
 
 		if (!colon)
@@ -59,58 +79,50 @@ static void add_hosts(char **out, const struct etc_input *in)
 		ip = colon + 1;
 		if (strcmp(ip, "host-gateway") == 0)
 			ip = in->gateway ? in->gateway : (in->host_net ? "127.0.0.1" : NULL);
-		if (ip && *ip == '[') {
-			_cleanup_free_ char *bare = xstrndup(ip + 1, strcspn(ip + 1, "]"));
-			cat(out, "%s\t%s\n", bare, name);
-		} else if (ip) {
-			cat(out, "%s\t%s\n", ip, name);
-		}
+		if (!ip)
+			continue;
+		if (*ip == '[')
+			ip = bare = xstrndup(ip + 1, strcspn(ip + 1, "]"));
+		cat(out, "%s\t%s\n", ip, name);
+		pea_strv_push(seen, name);
 	}
 }
 
-/* Does a line of text name localhost? */
-static bool has_localhost(const char *text)
+/* The base file as it is; the names of its entries noted. */
+static void add_base(char **out, char ***seen, const char *base)
 {
-	_cleanup_strv_ char **lines = pea_strv_split(text, "\n");
+	_cleanup_strv_ char **lines = pea_strv_split(base ? base : "", "\n");
 
 	for (size_t i = 0; lines && lines[i]; i++) {
 		_cleanup_strv_ char **w = line_fields(lines[i]);
+		cat(out, "%s\n", lines[i]);
 		for (size_t k = 1; w && w[k] && w[k][0] != '#'; k++)
-			if (strcmp(w[k], "localhost") == 0)
-				return true;
+			pea_strv_push(seen, w[k]);
 	}
-	return false;
 }
 
 char *etc_hosts_text(const char *host_hosts, const struct etc_input *in)
 {
+	_cleanup_strv_ char **seen = NULL, **own = NULL;
 	char *out = xstrdup("");
-	const char *name = in->name && strcmp(in->name, in->hostname) != 0 ? in->name : NULL;
-	const char *base = in->base_hosts ? in->base_hosts : in->host_net ? host_hosts : NULL;
+	char *lh[] = { "localhost", NULL };
+	char *internal[] = { "host.containers.internal", "host.docker.internal", NULL };
 
-	if (base) {
-		cat(&out, "%s", base);
-		if (*out && out[strlen(out) - 1] != '\n')
-			cat(&out, "\n");
-	}
-	if (base && !has_localhost(base)) {
-		cat(&out, "127.0.0.1\tlocalhost\n::1\tlocalhost\n");
-	} else if (!base) {
-		cat(&out, "127.0.0.1\tlocalhost localhost.localdomain localhost4 "
-			  "localhost4.localdomain4\n"
-			  "::1\tlocalhost localhost.localdomain localhost6 "
-			  "localhost6.localdomain6\n");
-	}
-	add_hosts(&out, in);
-	if (in->addresses && in->addresses[0]) {
-		for (size_t i = 0; in->addresses[i]; i++)
-			cat(&out, "%s\t%s%s%s\n", in->addresses[i], in->hostname, name ? " " : "",
-			    name ? name : "");
-	} else {
-		cat(&out, "127.0.1.1\t%s%s%s\n", in->hostname, name ? " " : "", name ? name : "");
-	}
+	/* podman's order: --add-host, the base file (the host's by default), then its own */
+	add_hosts(&out, &seen, in);
+	add_base(&out, &seen, in->base_hosts ? in->base_hosts : host_hosts);
+	entry(&out, &seen, "127.0.0.1", lh);
+	entry(&out, &seen, "::1", lh);
 	if (in->gateway)
-		cat(&out, "%s\thost.containers.internal host.docker.internal\n", in->gateway);
+		entry(&out, &seen, in->gateway, internal);
+	pea_strv_push(&own, in->hostname);
+	if (in->name && strcmp(in->name, in->hostname) != 0)
+		pea_strv_push(&own, in->name);
+	for (size_t i = 0; in->addresses && in->addresses[i]; i++)
+		entry(&out, &seen, in->addresses[i], own);
+	/* no address: the names on the loopback (none), the host's own file (host) */
+	if ((!in->addresses || !in->addresses[0]) && !in->host_net)
+		entry(&out, &seen, "127.0.0.1", own);
 	return out;
 }
 

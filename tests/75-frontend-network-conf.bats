@@ -183,8 +183,9 @@ pea_conf_out() {
 	run -0 pea_conf run --rm --name c --hostname box --network blue busybox cat /etc/hosts
 	refute_output --partial printer
 	refute_output --partial host.containers.internal
+	# a name is written once: ::1 is not given localhost again
 	assert_line "127.0.0.1	localhost"
-	assert_line "::1	localhost"
+	refute_line "::1	localhost"
 	assert_line "10.89.41.2	box c"
 	# the image's own file (the fixture has none: only localhost and the container)
 	cat >"$CONF" <<-'EOF'
@@ -194,7 +195,22 @@ pea_conf_out() {
 	run -0 pea_conf run --rm --name c --hostname box --network none busybox sh -c \
 		'cat /etc/hosts'
 	assert_line "127.0.0.1	localhost"
+	assert_line "127.0.0.1	box c"
 	refute_output --partial localhost4
+	# unset: podman's default, the host's /etc/hosts; --add-host and the base win over
+	# pea's own lines (a name is written once)
+	: >"$CONF"
+	run -0 pea_conf run --rm --name c --hostname box --network none --add-host box:192.0.2.7 \
+		busybox cat /etc/hosts
+	assert_line --index 0 "192.0.2.7	box"
+	local line
+	while read -r line; do
+		[[ -z "$line" || "$line" == \#* ]] || assert_line "$line"
+	done </etc/hosts
+	assert_line "127.0.0.1	c"
+	# --network host: the host's file, no line of the container's own
+	run -0 pea_conf run --rm --name c --hostname box --network host busybox cat /etc/hosts
+	refute_output --partial box
 }
 
 @test "[containers] dns_servers, dns_searches, dns_options go before the flags" {

@@ -96,9 +96,9 @@ static void test_etc(void)
 	in.gateway = NULL;
 	in.addresses = NULL;
 	h2 = etc_hosts_text("127.0.0.1 localhost", &in);
-	tap_ok(strncmp(h2, "127.0.0.1 localhost\n", 20) == 0 && strstr(h2, "127.0.0.1\tgw\n") &&
-		       strstr(h2, "127.0.1.1\tbox web\n"),
-	       "host network: the host's file, host-gateway is the host");
+	tap_ok(strstr(h2, "127.0.0.1 localhost\n") && strstr(h2, "127.0.0.1\tgw\n") &&
+		       !strstr(h2, "box") && !strstr(h2, "\n::1\t"),
+	       "host network: the host's file, host-gateway is the host, no own line");
 }
 
 static const char *path_str(struct json_object *o, const char *a, const char *b, const char *c)
