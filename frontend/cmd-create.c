@@ -932,7 +932,9 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 		json_object_object_add(j, "security", json_object_get(o->sec));
 	if (o->restart) {
 		json_object_object_foreach(o->restart, key, val)
+		{
 			json_object_object_add(j, key, json_object_get(val));
+		}
 	}
 	userns_opts_to_json(&o->userns, j);
 	return j;
