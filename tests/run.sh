@@ -238,7 +238,7 @@ run_bats_file() {
 	((strict)) || return 0
 	left=$(comm -13 <(echo "$cg_before") <(cgroup_dirs))
 	if [[ -n "$left" ]]; then
-		echo "# warning: $name left $(wc -l <<<"$left") cgroups: $(head -3 <<<"$left" | tr '\n' ' ')"
+		echo "# warning: $name left $(wc -l <<<"$left") cgroups: $(tr '\n' ' ' <<<"$left")"
 		# Only those a minute old: a run beside this one (a developer's)
 		# may have just made one for a container it is about to move in.
 		local cg h
