@@ -83,34 +83,14 @@ static int run_image(char *const *argv, bool quiet, struct pea_error **err)
 	return rc;
 }
 
-/* The image the store recorded for a manifest digest. */
-static int image_by_digest(const struct global_options *g, const char *digest,
-			   struct json_object **ret, struct pea_error **err)
-{
-	static const char *const ls[] = { "image", "ls", NULL };
-	_cleanup_json_ struct json_object *all = NULL;
-
-	if (store_call(g, ls, &all, err) < 0)
-		return -1;
-	for (size_t i = 0; i < json_object_array_length(all); i++) {
-		struct json_object *rec = json_object_array_get_idx(all, i);
-		const char *d = rec_str(rec, "digest");
-		if (d && strcmp(d, digest) == 0) {
-			*ret = json_object_get(rec);
-			return 0;
-		}
-	}
-	return pea_error_new(err, ENOENT, "no image with digest '%s' in the store", digest);
-}
-
 /* Copy SRC into the store as NAME (may be NULL); the image's record. */
 static int copy_to_store(const struct global_options *g, const char *src, const char *name,
 			 bool quiet, bool tls_verify, struct json_object **ret,
 			 struct pea_error **err)
 {
-	char tmpl[] = "/tmp/pea-digest.XXXXXX";
+	char tmpl[] = "/tmp/pea-iid.XXXXXX";
 	_cleanup_strv_ char **argv = image_argv(g);
-	_cleanup_free_ char *digest = NULL;
+	_cleanup_free_ char *iid = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t len = 0;
 	int r;
@@ -123,31 +103,25 @@ static int copy_to_store(const struct global_options *g, const char *src, const 
 		pea_strv_push(&argv, "--quiet");
 	if (!tls_verify)
 		pea_strv_push(&argv, "--src-tls-verify=false");
-	pea_strv_push_take(&argv, xasprintf("--digestfile=%s", tmpl));
+	/* the id of the image stored, also when its config was stored before */
+	pea_strv_push_take(&argv, xasprintf("--iidfile=%s", tmpl));
 	pea_strv_push(&argv, src);
 	pea_strv_push_take(&argv, store_transport(g, name));
 	r = run_image(argv, quiet, err);
 	/* read by name: the file may have been replaced */
 	if (r == 0)
-		r = pea_read_file_at(AT_FDCWD, tmpl, 256, &digest, &len, err);
+		r = pea_read_file_at(AT_FDCWD, tmpl, 256, &iid, &len, err);
 	unlink(tmpl);
 	if (r < 0)
 		return -1;
-	while (len > 0 && (digest[len - 1] == '\n' || digest[len - 1] == ' '))
-		digest[--len] = '\0';
-	/*
-	 * The same config stored before keeps its first manifest digest: then
-	 * the name finds it.
-	 */
-	if (image_by_digest(g, digest, ret, NULL) == 0)
-		return 0;
-	if (name)
-		return image_find(g, name, ret, err);
-	return pea_error_new(err, ENOENT,
-			     "the image was stored, but pea-storage knows no image "
-			     "with manifest digest '%s' (its config was stored before "
-			     "under another manifest): give it a name",
-			     digest);
+	while (len > 0 && (iid[len - 1] == '\n' || iid[len - 1] == ' '))
+		iid[--len] = '\0';
+	{
+		const char *id = strncmp(iid, "sha256:", 7) == 0 ? iid + 7 : iid;
+		const char *const inspect[] = { "image", "inspect", id, NULL };
+
+		return store_call(g, inspect, ret, err);
+	}
 }
 
 /* ---- pull --------------------------------------------------------------- */
