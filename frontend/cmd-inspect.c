@@ -19,6 +19,7 @@
 #include "frontend/ps.h"
 #include "frontend/records.h"
 #include "frontend/restart.h"
+#include "frontend/security-run.h"
 #include "frontend/volumes-run.h"
 
 static struct json_object *opt_get(struct json_object *opts, const char *key)
@@ -152,6 +153,8 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(cfg, "StopSignal", opt_get(r->opts, "stop_signal"));
 	json_object_object_add(cfg, "StopTimeout", opt_get(r->opts, "stop_timeout"));
 	json_object_object_add(cfg, "Labels", opt_get(r->opts, "labels"));
+	json_object_object_add(cfg, "Tty", opt_get(r->opts, "tty"));
+	json_object_object_add(cfg, "OpenStdin", opt_get(r->opts, "interactive"));
 	json_object_object_add(o, "Config", cfg);
 	(void)pea_json_get_int64_opt(r->opts, "", "memory", &mem, NULL);
 	(void)pea_json_get_int64_opt(r->opts, "", "pids_limit", &pids, NULL);
@@ -171,6 +174,7 @@ static struct json_object *container_json(const struct global_options *g,
 		json_object_object_add(rp, "MaximumRetryCount", json_object_new_int(retries));
 		json_object_object_add(hc, "RestartPolicy", rp);
 	}
+	secres_inspect(json_object_object_get(r->opts, "security"), hc);
 	json_object_object_add(o, "HostConfig", hc);
 	json_object_object_add(o, "NetworkSettings", network_inspect_settings(g, r));
 	return o;

@@ -1172,3 +1172,107 @@ int secres_apply_spec(struct json_object *sec, struct json_object *spec, const c
 	apply_mounts(sec, spec, privileged);
 	return apply_linux(sec, spec, id, privileged, caps, err);
 }
+
+/* ---- inspect ------------------------------------------------------------------ */
+
+static void inspect_int(struct json_object *sec, const char *key, struct json_object *hc,
+			const char *name)
+{
+	int64_t v = 0;
+
+	(void)pea_json_get_int64_opt(sec, "", key, &v, NULL);
+	json_object_object_add(hc, name, json_object_new_int64(v));
+}
+
+static struct json_object *inspect_strs(struct json_object *sec, const char *key)
+{
+	struct json_object *a = NULL;
+
+	return json_object_object_get_ex(sec, key, &a) ? json_object_get(a)
+						       : json_object_new_array();
+}
+
+static struct json_object *inspect_devices(struct json_object *sec)
+{
+	struct json_object *out = json_object_new_array(), *devs = NULL;
+
+	json_object_object_get_ex(sec, "devices", &devs);
+	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
+		struct json_object *d = json_object_array_get_idx(devs, i), *o;
+		const char *path = "", *dest = "", *perms = "rwm";
+
+		(void)pea_json_get_string_opt(d, "", "path", &path, NULL);
+		(void)pea_json_get_string_opt(d, "", "destination", &dest, NULL);
+		(void)pea_json_get_string_opt(d, "", "permissions", &perms, NULL);
+		o = json_object_new_object();
+		json_object_object_add(o, "PathOnHost", json_object_new_string(path));
+		json_object_object_add(o, "PathInContainer", json_object_new_string(dest));
+		json_object_object_add(o, "CgroupPermissions", json_object_new_string(perms));
+		json_object_array_add(out, o);
+	}
+	return out;
+}
+
+static struct json_object *inspect_ulimits(struct json_object *sec)
+{
+	struct json_object *out = json_object_new_array(), *ul = NULL;
+
+	json_object_object_get_ex(sec, "ulimits", &ul);
+	for (size_t i = 0; ul && i < json_object_array_length(ul); i++) {
+		struct json_object *u = json_object_array_get_idx(ul, i), *o;
+		const char *type = "";
+		int64_t soft = 0, hard = 0;
+
+		(void)pea_json_get_string_opt(u, "", "type", &type, NULL);
+		(void)pea_json_get_int64_opt(u, "", "soft", &soft, NULL);
+		(void)pea_json_get_int64_opt(u, "", "hard", &hard, NULL);
+		o = json_object_new_object();
+		json_object_object_add(o, "Name", json_object_new_string(type));
+		json_object_object_add(o, "Soft", json_object_new_int64(soft));
+		json_object_object_add(o, "Hard", json_object_new_int64(hard));
+		json_object_array_add(out, o);
+	}
+	return out;
+}
+
+void secres_inspect(struct json_object *sec, struct json_object *hc)
+{
+	bool privileged = false, init = false;
+	struct json_object *sysctl = NULL;
+	double cpus = 0;
+	int64_t shm = 64 << 20;
+
+	(void)pea_json_get_bool_opt(sec, "", "privileged", &privileged, NULL);
+	(void)pea_json_get_bool_opt(sec, "", "init", &init, NULL);
+	(void)pea_json_get_int64_opt(sec, "", "shm_size", &shm, NULL);
+	if (json_object_object_get_ex(sec, "cpus", NULL))
+		cpus = json_object_get_double(json_object_object_get(sec, "cpus"));
+	json_object_object_add(hc, "Privileged", json_object_new_boolean(privileged));
+	json_object_object_add(hc, "CapAdd", inspect_strs(sec, "cap_add"));
+	json_object_object_add(hc, "CapDrop", inspect_strs(sec, "cap_drop"));
+	json_object_object_add(hc, "GroupAdd", inspect_strs(sec, "group_add"));
+	json_object_object_add(hc, "Devices", inspect_devices(sec));
+	json_object_object_add(hc, "Ulimits", inspect_ulimits(sec));
+	json_object_object_add(hc, "ShmSize", json_object_new_int64(shm));
+	json_object_object_add(hc, "NanoCpus", json_object_new_int64((int64_t)(cpus * 1e9 + 0.5)));
+	inspect_int(sec, "cpu_shares", hc, "CpuShares");
+	inspect_int(sec, "cpu_quota", hc, "CpuQuota");
+	inspect_int(sec, "cpu_period", hc, "CpuPeriod");
+	inspect_int(sec, "memory_swap", hc, "MemorySwap");
+	inspect_int(sec, "memory_reservation", hc, "MemoryReservation");
+	inspect_int(sec, "oom_score_adj", hc, "OomScoreAdj");
+	inspect_int(sec, "blkio_weight", hc, "BlkioWeight");
+	json_object_object_add(
+		hc, "CpusetCpus",
+		json_object_new_string(
+			json_object_get_string(json_object_object_get(sec, "cpuset_cpus")) ?: ""));
+	json_object_object_add(
+		hc, "CpusetMems",
+		json_object_new_string(
+			json_object_get_string(json_object_object_get(sec, "cpuset_mems")) ?: ""));
+	json_object_object_add(hc, "Init", json_object_new_boolean(init));
+	json_object_object_add(hc, "Sysctls",
+			       json_object_object_get_ex(sec, "sysctl", &sysctl)
+				       ? json_object_get(sysctl)
+				       : json_object_new_object());
+}

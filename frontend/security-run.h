@@ -118,6 +118,9 @@ char **secres_host_env(struct json_object *sec);
 int secres_apply_spec(struct json_object *sec, struct json_object *spec, const char *id, int rootfd,
 		      struct pea_error **err);
 
+/* podman's HostConfig fields of these options (sec may be NULL: the defaults). */
+void secres_inspect(struct json_object *sec, struct json_object *hostconfig);
+
 /*
  * A podman/Docker seccomp profile (or an OCI linux.seccomp) to the OCI form
  * for this machine, with the syscall rules whose includes/excludes hold for

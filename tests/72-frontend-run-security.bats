@@ -164,6 +164,17 @@ unlimited"
 	assert_output 3
 }
 
+@test "inspect shows the options (HostConfig, Config.Tty and OpenStdin)" {
+	run -0 pea_cmd create --name y -t -i --privileged --cap-add net_admin --cpus 0.5 --shm-size 1m --device /dev/null:/dev/n:r --ulimit nofile=10:20 --sysctl kernel.msgmax=5 --init --oom-score-adj 7 busybox true
+	run -0 pea_cmd inspect y
+	run -0 jq -c '.[0] | [.HostConfig.Privileged, .HostConfig.CapAdd, .HostConfig.NanoCpus, .HostConfig.ShmSize, .HostConfig.Devices[0].CgroupPermissions, .HostConfig.Ulimits[0].Hard, .HostConfig.Sysctls, .HostConfig.Init, .HostConfig.OomScoreAdj, .Config.Tty, .Config.OpenStdin]' <<<"$output"
+	assert_output '[true,["CAP_NET_ADMIN"],500000000,1048576,"r",20,{"kernel.msgmax":"5"},true,7,true,true]'
+	run -0 pea_cmd create --name plain busybox true
+	run -0 pea_cmd inspect plain
+	run -0 jq -c '.[0] | [.HostConfig.Privileged, .HostConfig.CapAdd, .HostConfig.ShmSize, .Config.Tty]' <<<"$output"
+	assert_output '[false,[],67108864,false]'
+}
+
 @test "bad security and resource values: one clear line, exit 125, nothing made" {
 	run -125 pea_cmd run --rm --cap-add NOPE busybox true
 	assert_output "Error: --cap-add: unknown capability 'NOPE'"
