@@ -84,7 +84,7 @@ int subid_parse(const char *text, size_t len, const char *what, const char *user
 {
 	_cleanup_free_ char *buf = xstrndup(text, len);
 	_cleanup_free_ struct subid_range *v = NULL;
-	char uidstr[16], *line, *save = NULL;
+	char uidstr[16], *line;
 	size_t n = 0, lineno = 0;
 
 	snprintf(uidstr, sizeof(uidstr), "%u", (unsigned)uid);
@@ -121,7 +121,6 @@ int subid_parse(const char *text, size_t len, const char *what, const char *user
 		v = xreallocarray(v, n + 1, sizeof(*v));
 		v[n++] = r;
 	}
-	(void)save;
 	*ret = TAKE_PTR(v);
 	*ret_n = n;
 	return 0;
