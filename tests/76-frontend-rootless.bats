@@ -43,6 +43,7 @@ teardown() {
 	FE_RL_ENV=()
 	pea_rl rm -af >/dev/null 2>&1 || true
 	registry_stop 2>/dev/null || true
+	netns_delete_all 2>/dev/null || true
 }
 
 # rl_pause_gone PID: the process is gone (or a zombie) within 5 s.
