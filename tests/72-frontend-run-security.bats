@@ -84,14 +84,17 @@ cgfile() {
 	run -0 pea_cmd run --rm --security-opt label=disable --security-opt apparmor=unconfined busybox true
 }
 
-@test "--device HOST:CTR:PERMS makes the node; the permissions bite (crun: pea-runtime allows rwm on every node, as runc)" {
+@test "--device HOST:CTR:PERMS makes the node; the permissions bite (pea-runtime and crun)" {
 	run -0 pea_cmd run --rm --device /dev/loop-control:/dev/lc busybox sh -c 'ls -l /dev/lc; exec 3>/dev/lc && echo write-ok'
 	assert_line --index 0 --regexp '^crw------- +1 root +root +10, +237 '
 	assert_line --index 1 write-ok
-	run -1 pea_cmd --runtime /usr/bin/crun run --rm --device /dev/loop-control:/dev/lc:r busybox sh -c 'exec 3</dev/lc && echo read-ok; exec 4>/dev/lc && echo write-ok'
-	assert_line --index 0 read-ok
-	assert_output --partial "Operation not permitted"
-	refute_output --partial write-ok
+	local rt
+	for rt in "$PEA_RUNTIME" /usr/bin/crun; do
+		run -1 pea_cmd --runtime "$rt" run --rm --device /dev/loop-control:/dev/lc:r busybox sh -c 'exec 3</dev/lc && echo read-ok; exec 4>/dev/lc && echo write-ok'
+		assert_line --index 0 read-ok
+		assert_output --partial "Operation not permitted"
+		refute_output --partial write-ok
+	done
 }
 
 @test "--group-add, --sysctl, --shm-size, --oom-score-adj, --ulimit (clamped with a warning)" {
