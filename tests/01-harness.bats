@@ -124,6 +124,31 @@ write_sample_suite() {
 	assert_output --partial "u.bats took down mounts of the machine: $mp"
 }
 
+@test "run.sh in CI: a file that leaves a link or an nftables table in the run's network namespace fails, and they go" {
+	require_root
+	load helpers/netns
+	netns_create
+	mkdir -p "$TEST_DIR/n"
+	{
+		printf '%s "makes a veth and a table where it runs" { ip link add pea-h0 type veth peer name pea-h1; nft add table inet peaharness; }\n' @test
+		printf '%s "makes and removes one" { ip link add pea-h2 type veth peer name pea-h3; ip link del pea-h2; }\n' @test
+	} >"$TEST_DIR/n/n.bats"
+	# run.sh's own namespace stands for the host's here
+	run nsenter --net="$NETNS_PATH" env -i PATH="$PATH" HOME="$HOME" PEA_BUILD="$PEA_BUILD" \
+		PEA_TEST_STRICT=1 "$TOP/tests/run.sh" "$TEST_DIR/n/n.bats"
+	local links tables
+	links=$(ip -n "$NETNS_NAME" -o link show | grep -c pea-h || true)
+	tables=$(ip netns exec "$NETNS_NAME" nft list tables | grep -c peaharness || true)
+	netns_delete
+	assert_failure
+	assert_equal "${lines[-1]}" "2 passed, 1 failed, 0 skipped"
+	assert_output --regexp "n.bats changed the host's network namespace: .*link pea-h0"
+	assert_output --partial "nft inet peaharness"
+	refute_output --partial pea-h2
+	assert_equal "$links" 0
+	assert_equal "$tables" 0
+}
+
 @test "run.sh: bats failing without a failing test (no such file) is a failure" {
 	run_clean PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR/none.bats"
 	assert_failure

@@ -176,6 +176,16 @@ system_mounts() {
 		sort -u
 }
 system_mounts_at_start=$(system_mounts)
+# host_net: the links and nftables tables of the namespace the run is in (the
+# host's). Tests make theirs in namespaces of their own; something new here
+# after a file is a change to the host's network (in strict mode only: a run
+# beside this one may be making its own).
+host_net() {
+	{
+		ip -o link show 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print "link " $2}'
+		nft list tables 2>/dev/null | sed 's/^table /nft /'
+	} | sort -u
+}
 
 bats_started=$SECONDS
 files_run=0
@@ -188,8 +198,9 @@ run_bats_file() {
 		tap_line "$name" "not ok - $name not run: the suites went over their budget of ${budget} s"
 		return
 	fi
-	local cg_before run_dir
+	local cg_before run_dir net_before
 	cg_before=$(cgroup_dirs)
+	net_before=$(host_net)
 	run_dir=${TMPDIR:-/tmp}/bats-run-p$$-$((++files_run))
 	out=$(mktemp)
 	# Output goes to a file, not a pipe: a daemon that keeps a copy of its
@@ -231,6 +242,19 @@ run_bats_file() {
 	if ((rc != 0 && failed == failed_before)); then
 		# bats failed without a failing test or leftover to show for it
 		tap_line "$name" "not ok - bats exited with status $rc on $name"
+	fi
+	if ((strict)); then
+		left=$(comm -13 <(echo "$net_before") <(host_net))
+		if [[ -n "$left" ]]; then
+			tap_line "$name" "not ok - $name changed the host's network namespace: $(tr '\n' ' ' <<<"$left")"
+			local kind what
+			while read -r kind what; do
+				case $kind in
+				link) ip link del "$what" 2>/dev/null ;;
+				nft) nft delete table $what 2>/dev/null ;;
+				esac
+			done <<<"$left"
+		fi
 	fi
 	# Cgroups are not marked as processes are: only a run alone on the
 	# machine (CI) can tell whose they are, and even then they are reported,
