@@ -857,9 +857,11 @@ static int apply_all(const struct cgroup *cg, const struct spec_resources *r, co
 		     bool devices, struct pea_error **err)
 {
 	if (r->n_unified && cg->mode != CGROUP_UNIFIED)
-		return pea_error_new(err, ENOTSUP,
-				     "linux.resources.unified: needs cgroup v2, this host is %s",
-				     cgroup_mode_name(cg->mode));
+		return pea_error_new(
+			err, ENOTSUP,
+			"invalid configuration: linux.resources.unified needs cgroup v2, "
+			"this host is %s",
+			cgroup_mode_name(cg->mode));
 	for (size_t i = 0; i < cg->n; i++) {
 		const struct cgroup_hier *h = &cg->h[i];
 
@@ -945,6 +947,23 @@ static int rootless_skip(struct cgroup *cg, size_t *i, size_t *n_made, struct pe
 	return 0;
 }
 
+/*
+ * Another container's processes in ours (a shared cgroupsPath): allowed, but
+ * limits, pause and delete then reach them too. runc's words.
+ */
+static void warn_not_empty(const struct cgroup *cg)
+{
+	_cleanup_close_ int fd = cg->n ? open_dir(cg->h[0].dir) : -1;
+	_cleanup_free_ char *procs = fd >= 0 ? cg_read(fd, "cgroup.procs") : NULL;
+	size_t n = 0;
+
+	for (char *p = procs; p && *p; p++)
+		if (*p == '\n')
+			n++;
+	if (n)
+		log_warning("container's cgroup is not empty: %zu process(es) found", n);
+}
+
 int cgroup_create(const char *path, pid_t pid, const struct spec *s, struct cgroup **ret,
 		  struct pea_error **err)
 {
@@ -971,6 +990,7 @@ int cgroup_create(const char *path, pid_t pid, const struct spec *s, struct cgro
 		log_debug("rootless: the devices cgroup is left as it is");
 	if (apply_all(cg, &s->resources, s, geteuid() == 0, err) < 0)
 		goto fail;
+	warn_not_empty(cg);
 	for (size_t i = 0; i < cg->n; i++) {
 		_cleanup_close_ int fd = open_dir(cg->h[i].dir);
 

@@ -631,6 +631,11 @@ static int exec_run(const struct global_options *g, const struct exec_options *o
 	if (state_lookup(g->root, id, false, &h, err) < 0)
 		return -EINVAL;
 	x.st = h.st;
+	if (h.status == STATUS_PAUSED) {
+		/* runc's words */
+		pea_error_new(err, EBUSY, "container '%s': cannot exec in a paused container", id);
+		goto out;
+	}
 	if (h.status != STATUS_RUNNING && h.status != STATUS_CREATED) {
 		pea_error_new(err, EINVAL, "container '%s' is %s, not running", id,
 			      state_status_name(h.status));

@@ -104,7 +104,7 @@ teardown() {
 	bundle_set "$RT_B" '.linux.resources.cpu = {} | .linux.resources.unified = {"memory.max": "1G"} |
 		.linux.cgroupsPath = $cg' --arg cg "$CG"
 	run -1 rt run -b "$RT_B" b1
-	assert_output --partial 'linux.resources.unified: needs cgroup v2, this host is hybrid'
+	assert_output --partial 'invalid configuration: linux.resources.unified needs cgroup v2, this host is hybrid'
 	rt_cgroups_gone "$CG"
 	bundle_set "$RT_B" 'del(.linux.resources.unified) | .linux.resources.hugepageLimits = [{pageSize: "3XB", limit: 1}]'
 	run -1 rt run -b "$RT_B" b1
@@ -223,6 +223,22 @@ teardown() {
 	assert_output $'10000\n3000'
 	run -0 rt delete -f dk
 	rmdir "/sys/fs/cgroup/cpu/$CG"
+	rt_cgroups_gone "$CG"
+}
+
+@test "exec into a paused container is refused; a shared cgroup is warned about" {
+	make_bundle "$RT_B" sleep 100000
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg' --arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" pz
+	run -0 rt pause pz
+	run -255 rt exec pz echo ok
+	assert_output --partial "cannot exec in a paused container"
+	run -0 rt resume pz
+	# a second container in the same cgroup runs, with runc's warning
+	run -0 rt_reaped run -d -b "$RT_B" pz2
+	assert_output --partial "container's cgroup is not empty: 1 process(es) found"
+	run -0 rt delete -f pz2
+	run -0 rt delete -f pz
 	rt_cgroups_gone "$CG"
 }
 
