@@ -542,6 +542,55 @@ static int finish_before_pivot(const struct spec *s, int rootfd, struct pea_erro
 	return 0;
 }
 
+/*
+ * --no-pivot: the old root stays in the mount namespace under the chroot,
+ * with its full proc and sysfs mounts, which let a process of the container
+ * mount a fresh proc (the kernel allows that where a full one is visible in the
+ * namespace). So every proc and sysfs mount outside the rootfs is detached
+ * first (or covered, where that is refused), as runc does. The namespace is
+ * the container's, its mounts made private or slave before (mounts_prepare_root).
+ */
+static int hide_old_proc_sys(int rootfd, struct pea_error **err)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL, *rootfs = NULL;
+	_cleanup_strv_ char **hide = NULL;
+	char self[64];
+	size_t cap = 0, rlen;
+
+	if (!f)
+		return pea_error_errno(err, "--no-pivot: open '/proc/self/mountinfo'");
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", rootfd);
+	rootfs = realpath(self, NULL);
+	if (!rootfs)
+		return pea_error_errno(err, "--no-pivot: path of the rootfs");
+	rlen = strlen(rootfs);
+	while (getline(&line, &cap, f) > 0) {
+		char root[PATH_MAX], mnt[PATH_MAX], fstype[64];
+		char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
+		    sscanf(sep + 3, "%63s", fstype) != 1)
+			continue;
+		if (strcmp(root, "/") != 0 || (strcmp(fstype, "proc") && strcmp(fstype, "sysfs")))
+			continue;
+		if (strncmp(mnt, rootfs, rlen) == 0 && (mnt[rlen] == '/' || mnt[rlen] == '\0'))
+			continue;
+		pea_strv_push(&hide, mnt);
+	}
+	for (size_t i = 0; hide && hide[i]; i++) {
+		if (mount(NULL, hide[i], NULL, MS_SLAVE | MS_REC, NULL) < 0 && errno != ENOENT)
+			return pea_error_errno(err, "--no-pivot: make '%s' a slave", hide[i]);
+		if (umount2(hide[i], MNT_DETACH) == 0 || errno == ENOENT)
+			continue;
+		if ((errno != EINVAL && errno != EPERM) ||
+		    mount("tmpfs", hide[i], "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") <
+			    0)
+			return pea_error_errno(err, "--no-pivot: hide '%s'", hide[i]);
+	}
+	return 0;
+}
+
 int mounts_pivot(const struct spec *s, int rootfd, bool no_pivot, struct pea_error **err)
 {
 	if (finish_before_pivot(s, rootfd, err) < 0)
@@ -549,6 +598,11 @@ int mounts_pivot(const struct spec *s, int rootfd, bool no_pivot, struct pea_err
 	if (fchdir(rootfd) < 0)
 		return pea_error_errno(err, "chdir to the rootfs");
 	if (no_pivot) {
+		const struct spec_namespace *mntns = spec_namespace(s, CLONE_NEWNS);
+
+		/* only in a mount namespace of the container's own: never the host's */
+		if (mntns && !mntns->path && hide_old_proc_sys(rootfd, err) < 0)
+			return -EINVAL;
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 			return pea_error_errno(err, "move the rootfs to '/'");
 		if (chroot(".") < 0)

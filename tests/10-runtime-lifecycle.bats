@@ -382,6 +382,17 @@ teardown() {
 	assert_output $'passed-through\nno-4'
 }
 
+@test "--no-pivot leaves no full proc or sysfs of the host in the container's mount namespace" {
+	make_bundle "$RT_B" unshare -mrpf sh -c 'mount -t proc none /proc && echo mounted-proc'
+	bundle_set "$RT_B" '.process.capabilities |= with_entries(.value += ["CAP_SETFCAP"])'
+	run ! rt run --no-pivot -b "$RT_B" np
+	refute_output --partial mounted-proc
+	assert_output --partial "mount: permission denied"
+	# the host's own mounts are untouched
+	run -0 grep -c -E ' /proc | /sys ' /proc/self/mountinfo
+	[[ "$output" -ge 2 ]]
+}
+
 @test "--no-new-keyring and --no-pivot are accepted and work" {
 	make_bundle "$RT_B" sh -c 'echo ok'
 	run -0 rt run --no-new-keyring --no-pivot -b "$RT_B" nk
