@@ -19,6 +19,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/json.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
@@ -507,8 +508,12 @@ static int parse_caps(struct json_object *o, const char *path, struct spec_proce
 			_cleanup_free_ char *epath = pea_json_path_index(spath, k);
 			int cap = spec_cap_from_name(names[k]);
 
-			if (cap < 0)
-				return field_error(err, epath, "unknown capability '%s'", names[k]);
+			/* a name of a newer kernel or a typo: runc and crun go on without it */
+			if (cap < 0) {
+				log_warning("config.json: %s: unknown capability '%s', ignoring",
+					    epath, names[k]);
+				continue;
+			}
 			p->caps[set] |= UINT64_C(1) << cap;
 		}
 	}
