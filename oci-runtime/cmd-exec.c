@@ -283,8 +283,9 @@ static int exec_process(struct spec *s, const struct exec_options *o, char **cmd
 		uint64_t bit = 1ull << spec_cap_from_name(o->caps[i]);
 
 		p->has_caps = true;
+		/* as runc: not inheritable, so not ambient either (which needs it) */
 		for (int set = 0; set < CAPS_SET_COUNT; set++)
-			if (set != CAPS_AMBIENT)
+			if (set != CAPS_AMBIENT && set != CAPS_INHERITABLE)
 				p->caps[set] |= bit;
 	}
 	if (o->no_new_privs)

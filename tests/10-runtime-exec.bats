@@ -52,6 +52,10 @@ teardown() {
 	local base="$output"
 	run -0 rt exec --cap CAP_SYS_ADMIN x1 grep CapEff /proc/self/status
 	[[ "$output" != "$base" ]]
+	# as runc: --cap is bounding, effective and permitted, not inheritable
+	run -0 rt exec --cap CAP_KILL --cap CAP_AUDIT_WRITE x1 grep -E 'Cap(Inh|Bnd)' /proc/self/status
+	assert_line --regexp 'CapInh:[[:space:]]+0+$'
+	assert_line --regexp 'CapBnd:[[:space:]]+[0-9a-f]*[2367abef][0-9a-f]{7}$'
 	run -0 rt exec --no-new-privs x1 grep NoNewPrivs /proc/self/status
 	assert_output --regexp 'NoNewPrivs:[[:space:]]+1'
 	run -137 rt exec x1 sh -c 'kill -9 $$'
