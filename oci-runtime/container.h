@@ -103,6 +103,8 @@ bool ns_id_mapped(const struct spec_idmap *m, size_t n, uint32_t id);
 int mounts_prepare_root(const struct spec *s, bool by_path, int *ret_rootfd,
 			struct pea_error **err);
 int mounts_apply(const struct spec *s, int rootfd, bool userns, struct pea_error **err);
+/* Read-only tmpfs mounts (/dev) made read-only, once what goes below them is made. */
+int mounts_finish_readonly(const struct spec *s, int rootfd, struct pea_error **err);
 int mounts_pivot(const struct spec *s, int rootfd, bool no_pivot, struct pea_error **err);
 /* mkdir -p inside the rootfs, symlinks followed inside it. */
 int mounts_mkdir_in_root(int rootfd, const char *path, struct pea_error **err);

@@ -149,7 +149,11 @@ static int step_create_hooks(struct container *c, struct init_ctx *x, struct pea
 /* Step 7: sysctls, masked and read-only paths, then pivot_root (or MS_MOVE + chroot). */
 static int step_pivot(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
-	int r = mounts_pivot(c->spec, x->rootfd, c->opts->no_pivot, err);
+	/* a read-only /dev once everything below it is made: devices, the console */
+	int r = mounts_finish_readonly(c->spec, x->rootfd, err);
+
+	if (r == 0)
+		r = mounts_pivot(c->spec, x->rootfd, c->opts->no_pivot, err);
 
 	x->rootfd = pea_close(x->rootfd);
 	return r;

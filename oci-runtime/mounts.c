@@ -394,6 +394,16 @@ static int mount_sysfs_userns(int rootfd, int *fd, const struct spec_mount *m,
 	return mounts_bind_remount(*fd, m->destination, m->flags, err);
 }
 
+/*
+ * A read-only tmpfs (/dev) is mounted writable and made read-only once the
+ * mounts below it, the device nodes and the working directory are made, as
+ * runc does (mounts_finish_readonly).
+ */
+static bool is_ro_tmpfs(const struct spec_mount *m)
+{
+	return m->type && strcmp(m->type, "tmpfs") == 0 && (m->flags & MS_RDONLY) && !m->bind;
+}
+
 static int mount_one(const struct spec *s, int rootfd, const struct spec_mount *m, bool userns,
 		     struct pea_error **err)
 {
@@ -417,7 +427,8 @@ static int mount_one(const struct spec *s, int rootfd, const struct spec_mount *
 		r = mount_sysfs_userns(rootfd, &fd, m, err);
 	else
 		r = mounts_mount_fd(m->source ? m->source : m->type, fd, m->destination, m->type,
-				    m->flags, m->data, err);
+				    is_ro_tmpfs(m) ? m->flags & ~MS_RDONLY : m->flags, m->data,
+				    err);
 	if (r < 0)
 		return r;
 	if (!m->propagation && !m->attr_set && !m->attr_clr)
@@ -474,6 +485,23 @@ int mounts_apply(const struct spec *s, int rootfd, bool userns, struct pea_error
 	for (size_t i = 0; i < s->n_mounts; i++)
 		if (mount_one(s, rootfd, &s->mounts[i], userns, err) < 0)
 			return pea_error_wrap(err, "mounts[%zu]", i);
+	return 0;
+}
+
+int mounts_finish_readonly(const struct spec *s, int rootfd, struct pea_error **err)
+{
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct spec_mount *m = &s->mounts[i];
+		_cleanup_close_ int fd = -1;
+
+		if (!is_ro_tmpfs(m))
+			continue;
+		if (open_target(rootfd, m->destination, &fd, err) < 0 ||
+		    mounts_mount_fd(NULL, fd, m->destination, NULL,
+				    MS_REMOUNT | (m->flags & ~(MS_REMOUNT | MS_BIND | MS_REC)),
+				    m->data, err) < 0)
+			return pea_error_wrap(err, "mounts[%zu]: read-only", i);
+	}
 	return 0;
 }
 

@@ -152,6 +152,16 @@ mnt_opts() {
 	assert_output fine
 }
 
+@test "a read-only /dev: its mounts and nodes are made first, then it is read-only (as runc)" {
+	make_bundle "$RT_B" sh -c 'grep "^tmpfs /dev " /proc/mounts; touch /dev/x 2>/dev/null && echo writable; ls /dev/null /dev/pts/ptmx /dev/shm'
+	bundle_set "$RT_B" '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)'
+	run -0 rt run -b "$RT_B" rodev
+	assert_line --regexp '^tmpfs /dev tmpfs ro,'
+	refute_line writable
+	assert_line /dev/null
+	assert_line /dev/pts/ptmx
+}
+
 @test "default devices, /dev/ptmx, /dev/fd and linux.devices" {
 	make_bundle "$RT_B" sh -c 'for d in null zero full random urandom tty mydev; do stat -c "%n %F %t:%T %a %u:%g" /dev/$d; done;
 		readlink /dev/ptmx; readlink /dev/fd; readlink /dev/stdin; head -c 4 /dev/zero | wc -c'
