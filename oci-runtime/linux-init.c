@@ -142,6 +142,9 @@ static int step_create_hooks(struct container *c, struct init_ctx *x, struct pea
 	if (sync_send(c->sync_child, SYNC_HOOKS, NULL, err) < 0 ||
 	    sync_expect(c->sync_child, SYNC_HOOKS_DONE, &x->state_json, err) < 0)
 		return -EINVAL;
+	/* createContainer hooks work in the rootfs, as with runc ("touch ./lib/x") */
+	if (fchdir(x->rootfd) < 0)
+		return pea_error_errno(err, "chdir to the rootfs");
 	return hooks_run(&c->spec->hooks[HOOK_CREATE_CONTAINER], "createContainer", x->state_json,
 			 err);
 }

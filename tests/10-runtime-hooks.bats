@@ -77,6 +77,17 @@ hook() {
 	assert_line --index 2 'poststop stopped'
 }
 
+@test "createContainer hooks work in the container's rootfs, as runc's" {
+	make_bundle "$RT_B" cat /from-hook
+	bundle_set "$RT_B" '.root.readonly = false
+		| .hooks.createContainer = [{path: "/bin/sh", args: ["sh", "-c", "pwd > \($log); echo made-here > ./from-hook"]}]' \
+		--arg log "$TEST_DIR/hook-cwd"
+	run -0 rt run -b "$RT_B" hcwd
+	assert_output made-here
+	run -0 cat "$TEST_DIR/hook-cwd"
+	assert_output "$(realpath "$RT_B/rootfs")"
+}
+
 @test "a failing prestart hook fails create and leaves nothing" {
 	make_bundle "$RT_B" sleep 100
 	bundle_set "$RT_B" '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", "exit 3"]}]'
