@@ -1345,7 +1345,8 @@ static struct json_object *v1_stats(const struct cgroup *cg)
 				    cg_read_u64(fd, "memory.memsw.max_usage_in_bytes"),
 				    cg_read_u64(fd, "memory.memsw.failcnt")));
 		json_object_object_add(mem, "raw", raw_stats(fd, "memory.stat"));
-		add_u64(mem, "oomKill", cg_read_key(fd, "memory.oom_control", "oom_kill"));
+		/* not "oomKill": a stats line must not match what finds the {"type":"oom"} event */
+		add_u64(mem, "outOfMemoryKills", cg_read_key(fd, "memory.oom_control", "oom_kill"));
 	}
 	json_object_object_add(data, "memory", mem);
 	if ((h = find_hier(cg, "pids"))) {
@@ -1387,7 +1388,7 @@ static struct json_object *v2_stats(const struct cgroup *cg)
 			    cg_read_u64(fd, "memory.current"), cg_read_u64(fd, "memory.peak"),
 			    cg_read_key(fd, "memory.events", "max")));
 	json_object_object_add(mem, "raw", raw_stats(fd, "memory.stat"));
-	add_u64(mem, "oomKill", cg_read_key(fd, "memory.events", "oom_kill"));
+	add_u64(mem, "outOfMemoryKills", cg_read_key(fd, "memory.events", "oom_kill"));
 	json_object_object_add(data, "memory", mem);
 	add_u64(pids, "current", cg_read_u64(fd, "pids.current"));
 	add_u64(pids, "limit", max && strncmp(max, "max", 3) ? strtoull(max, NULL, 10) : 0);
