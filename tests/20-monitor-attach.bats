@@ -299,6 +299,12 @@ case_exec_timeout() {
 	for_each_runtime --needs exec case_exec_timeout
 }
 
+# attach_connected PID: the monitor PID holds an accepted attach client (its
+# only SOCK_SEQPACKET sockets are the attach socket and its clients).
+attach_connected() {
+	ss -xpH 2>/dev/null | grep -E "^u_seq +ESTAB" | grep -qF "pid=$1,"
+}
+
 case_slow_client() {
 	local mon_pid rss rss0 size1
 	monitor_setup sh -c 'head -c 3000000 /dev/zero | tr "\0" "y"; echo; echo end'
@@ -308,8 +314,9 @@ case_slow_client() {
 	timeout -k 5 30 socat -b 65536 UNIX-CONNECT:"$MON_SOCKETS/$MON_CID/attach",type=5 \
 		EXEC:"sleep 2" &
 	local client=$!
-	sleep 0.3
 	mon_pid=$(cat "$MON_PIDFILE")
+	# connected before the start, however loaded the machine
+	wait_for attach_connected "$mon_pid"
 	rss0=$(awk '/^VmRSS:/ {print $2}' "/proc/$mon_pid/status")
 	monitor_start_container
 	sleep 1
