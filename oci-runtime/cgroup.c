@@ -972,6 +972,15 @@ int cgroup_create(const char *path, pid_t pid, const struct spec *s, struct cgro
 
 	if (cgroup_detect(CGROUP_ROOT, &cg->mode, err) < 0 || list_hierarchies(cg, path, err) < 0)
 		goto fail;
+	/*
+	 * A frozen cgroup (made before us) would freeze the init and us waiting
+	 * for it: refused before anything is made, and left as it is. runc's words.
+	 */
+	if (cgroup_frozen(cg)) {
+		pea_error_new(err, EBUSY, "container's cgroup unexpectedly frozen");
+		cgroup_free(cg);
+		return -EBUSY;
+	}
 	for (size_t i = 0; i < cg->n; i++) {
 		if (make_dirs(cg, &cg->h[i], &n_made, err) < 0) {
 			if (rootless_skip(cg, &i, &n_made, err) < 0)

@@ -242,6 +242,20 @@ teardown() {
 	rt_cgroups_gone "$CG"
 }
 
+@test "a frozen cgroup made beforehand is refused at once and left as it is" {
+	mkdir -p "/sys/fs/cgroup/freezer/$CG"
+	echo FROZEN >"/sys/fs/cgroup/freezer/$CG/freezer.state"
+	make_bundle "$RT_B" true
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg' --arg cg "$CG"
+	run -1 timeout -k 5 20 "$PEA_RUNTIME" --root "$RT_ROOT" run -b "$RT_B" fz
+	assert_output --partial "container's cgroup unexpectedly frozen"
+	run -0 cat "/sys/fs/cgroup/freezer/$CG/freezer.state"
+	assert_output FROZEN
+	rmdir "/sys/fs/cgroup/freezer/$CG"
+	rt_cgroups_gone "$CG"
+	rt_no_leftovers fz
+}
+
 @test "pids limit stops a fork bomb" {
 	make_bundle "$RT_B" sh -c 'for i in $(seq 1 40); do sleep 1 & done; wait'
 	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .linux.resources.pids = {limit: 10}' --arg cg "$CG"
