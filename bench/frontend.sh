@@ -109,8 +109,8 @@ pp=$(avg_ms 20 "${pea_fe[@]}" ps)
 qp=-
 ((have_podman)) && qp=$(avg_ms 10 "${podman[@]}" ps)
 row "ps, no containers (mean)" "$pp" "$pp" "$qp"
-pr=$(avg_ms "$RUNS" "${pea_fe[@]}" run --rm busybox true)
-cr=$(avg_ms "$RUNS" "${pea_crun[@]}" run --rm busybox true)
+pr=$(avg_ms "$RUNS" "${pea_fe[@]}" run --rm --network none busybox true)
+cr=$(avg_ms "$RUNS" "${pea_crun[@]}" run --rm --network none busybox true)
 qr=-
 ((have_podman)) && qr=$(avg_ms "$RUNS" "${podman[@]}" run --rm "${podman_run_opts[@]}" busybox true)
 row "run --rm busybox true (mean)" "$pr" "$cr" "$qr"

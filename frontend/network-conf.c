@@ -269,7 +269,8 @@ int network_defaults(const struct global_options *g, char **mode, struct json_ob
 	}
 	if (*mode || *networks)
 		return 0;
-	want = c->netns ? c->netns : "none";
+	/* podman's default: the bridge network as root, pasta rootless */
+	want = c->netns ? c->netns : "private";
 	/* rootless: private is pasta, as podman's (bridge networks need root) */
 	if (strcmp(want, "private") == 0)
 		want = g->rootless ? "pasta" : "bridge";

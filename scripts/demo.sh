@@ -34,5 +34,7 @@ say pea load -i busybox-docker-archive.tar
 "$pea" "${store[@]}" load -i "$BUSYBOX_ARCHIVE"
 say pea images
 "$pea" "${store[@]}" images
-say pea run --rm busybox sh -c 'echo hello from pea; hostname; id'
-"$pea" "${store[@]}" run --rm --hostname pea-demo busybox sh -c 'echo "hello from pea"; hostname; id'
+# --network none: the default, podman's bridge network, would add a bridge and
+# firewall rules to this machine's own network, which a demo has no need of
+say pea run --rm --network none busybox sh -c 'echo hello from pea; hostname; id'
+"$pea" "${store[@]}" run --rm --network none --hostname pea-demo busybox sh -c 'echo "hello from pea"; hostname; id'
