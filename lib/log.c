@@ -159,6 +159,38 @@ static char *format_text(enum log_level level, const char *msg)
 	return xasprintf("%s: %s: %s\n", logger.program, level_names[level], msg);
 }
 
+/* syslog(3)'s severities for ours, under the user facility (as syslog() without openlog()) */
+static char *format_syslog(enum log_level level, const char *msg)
+{
+	static const int severity[] = {
+		[LOG_LEVEL_ERROR] = 3,
+		[LOG_LEVEL_WARNING] = 4,
+		[LOG_LEVEL_INFO] = 6,
+		[LOG_LEVEL_DEBUG] = 7,
+	};
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[32];
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+	return xasprintf("<%d>%s %s[%d]: %s\n", 8 + severity[level], stamp, logger.program,
+			 (int)getpid(), msg);
+}
+
+static char *format_line(enum log_level level, int errnum, const char *msg)
+{
+	switch (logger.format) {
+	case LOG_FORMAT_JSON:
+		return format_json(level, errnum, msg);
+	case LOG_FORMAT_SYSLOG:
+		return format_syslog(level, msg);
+	case LOG_FORMAT_TEXT:
+	default:
+		return format_text(level, msg);
+	}
+}
+
 void log_msgv(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
 	_cleanup_free_ char *msg = NULL, *line = NULL;
@@ -168,8 +200,7 @@ void log_msgv(enum log_level level, int errnum, const char *fmt, va_list ap)
 	if (level > logger.level)
 		return;
 	msg = xvasprintf(fmt, ap);
-	line = logger.format == LOG_FORMAT_JSON ? format_json(level, errnum, msg)
-						: format_text(level, msg);
+	line = format_line(level, errnum, msg);
 	write_line(fd, line, strlen(line));
 	if (logger.mirror && fd != STDERR_FILENO) {
 		free(line);

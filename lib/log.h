@@ -21,6 +21,8 @@ enum log_level {
 enum log_format {
 	LOG_FORMAT_TEXT,
 	LOG_FORMAT_JSON,
+	/* "<PRI>Mmm dd hh:mm:ss program[pid]: msg", for a syslog socket (facility user) */
+	LOG_FORMAT_SYSLOG,
 };
 
 /* Program name used as the prefix of text lines ("pea-runtime: ..."). */

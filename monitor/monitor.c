@@ -300,8 +300,8 @@ static int take_env_fds(struct monitor *m, struct pea_error **err)
 
 /*
  * --syslog: once stderr is /dev/null, the monitor's log lines go to the
- * local syslog socket, one datagram per line (no socket: they are lost, as
- * conmon's are without a journal).
+ * local syslog socket, one datagram per line framed as syslog(3) frames them
+ * (no socket: they are lost, as conmon's are without a journal).
  */
 static void log_to_syslog(void)
 {
@@ -315,6 +315,7 @@ static void log_to_syslog(void)
 		return;
 	}
 	log_set_fd(fd); /* kept open for the monitor's life */
+	log_set_format(LOG_FORMAT_SYSLOG);
 }
 
 /*

@@ -425,8 +425,9 @@ syslog_case() {
 	cid=$(cat "$TEST_DIR/cid")
 	test -s "$raw"
 	# the runtime's command line, logged after the detach, names the container
-	grep -aq "^pea-monitor: debug: calling the runtime: .* $cid\$" "$raw"
-	grep -aq "^pea-monitor: debug: container [0-9]* exited\$" "$raw"
+	# framed as syslog(3) does: <PRI> (user.debug is 15), time, program[pid]
+	grep -aEq "^<15>[A-Z][a-z]{2} [ 1-3][0-9] [0-9:]{8} pea-monitor\[[0-9]+\]: calling the runtime: .* $cid\$" "$raw"
+	grep -aEq "^<15>.* pea-monitor\[[0-9]+\]: container [0-9]* exited\$" "$raw"
 	# the container's own output goes to its log, not to syslog
 	! grep -aq hello "$raw"
 }

@@ -105,6 +105,27 @@ static void test_json(void)
 	       "key order level, msg, time");
 }
 
+static void test_syslog(void)
+{
+	char *line;
+
+	log_set_program("pea-test");
+	log_set_format(LOG_FORMAT_SYSLOG);
+	log_set_level(LOG_LEVEL_DEBUG);
+	log_error("broken");
+	line = drain();
+	tap_ok(matches(line, "^<11>[A-Z][a-z]{2} [ 1-3][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} "
+			     "pea-test\\[[0-9]+\\]: broken\n$"),
+	       "syslog: <PRI> (user.err), time, program[pid], message: %s", line);
+	log_debug("detail");
+	tap_ok(matches(drain(), "^<15>.* pea-test\\[[0-9]+\\]: detail\n$"), "syslog: debug is 15");
+	log_warning("w");
+	tap_ok(matches(drain(), "^<12>"), "syslog: warning is 12");
+	log_info("i");
+	tap_ok(matches(drain(), "^<14>"), "syslog: info is 14");
+	log_set_format(LOG_FORMAT_TEXT);
+}
+
 static void test_parse_names(void)
 {
 	enum log_level l = LOG_LEVEL_ERROR;
@@ -141,12 +162,13 @@ static void test_file(void)
 
 int main(void)
 {
-	tap_plan(23);
+	tap_plan(27);
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
 		abort();
 	log_set_fd(pipefd[1]);
 	test_text();
 	test_json();
+	test_syslog();
 	test_parse_names();
 	test_file();
 	close(pipefd[0]);
