@@ -485,3 +485,19 @@ int pea_signal_from_string(const char *s)
 			return signal_aliases[i].sig;
 	return rt_from_string(name);
 }
+
+bool pea_in_initial_userns(void)
+{
+	static int cached = -1;
+	_cleanup_free_ char *map = NULL;
+	unsigned long inside, outside, count;
+
+	if (cached >= 0)
+		return cached;
+	/* no user namespaces in this kernel: the initial one it is */
+	if (pea_read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, NULL) < 0)
+		return (cached = 1);
+	cached = sscanf(map, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 &&
+		 outside == 0 && count == 4294967295ul;
+	return cached;
+}

@@ -71,3 +71,10 @@ int pea_run_wait(char *const *argv, struct pea_error **err);
  */
 int pea_signal_from_string(const char *s);
 const char *pea_signal_name(int sig); /* "SIGKILL", "SIGRTMIN+1", or NULL (0, 32, 33, > 64) */
+
+/*
+ * Are we in the initial user namespace (the host's)? Inside a user namespace
+ * (rootless pea's, `unshare -Ur`) uid 0 is not the host's root: cgroups are
+ * not ours to make, device nodes not ours to create. Read once.
+ */
+bool pea_in_initial_userns(void);

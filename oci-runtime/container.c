@@ -268,10 +268,23 @@ static int container_cgroups(struct container *c, struct pea_error **err)
 		return 0;
 	if (cerr->code == ESRCH)
 		return init_gone(c, TAKE_PTR(cerr), err);
-	if (geteuid() != 0 &&
-	    (cerr->code == EACCES || cerr->code == EPERM || cerr->code == EROFS)) {
+	if (cerr->code != EACCES && cerr->code != EPERM && cerr->code != EROFS) {
+		*err = TAKE_PTR(cerr);
+		return -EINVAL;
+	}
+	if (geteuid() != 0) {
 		log_warning("%s: cgroups are not delegated to uid %u, no limits apply, ignoring",
 			    cerr->message, (unsigned)geteuid());
+		return 0;
+	}
+	/*
+	 * Root of a user namespace (rootless pea's): the engine knows cgroups
+	 * are not its own there and says so when limits were asked for; quiet,
+	 * as crun is.
+	 */
+	if (!pea_in_initial_userns()) {
+		log_debug("%s: not delegated to this user namespace, no limits apply",
+			  cerr->message);
 		return 0;
 	}
 	*err = TAKE_PTR(cerr);

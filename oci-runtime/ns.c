@@ -29,6 +29,9 @@ int ns_prepare_flags(struct container *c, struct pea_error **err)
 	const struct spec *s = c->spec;
 
 	c->clone_flags = 0;
+	/* root of a user namespace already: device nodes are bound in, not made */
+	if (!pea_in_initial_userns())
+		c->userns = true;
 	for (size_t i = 0; i < s->n_namespaces; i++) {
 		const struct spec_namespace *ns = &s->namespaces[i];
 

@@ -18,6 +18,7 @@
 #include "lib/json.h"
 #include "lib/lock.h"
 #include "lib/log.h"
+#include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "cli.h"
@@ -59,20 +60,10 @@ char *store_default_run_root(void)
 	return xasprintf("/tmp/pea-storage-%u", (unsigned)geteuid());
 }
 
-/* Root in the initial user namespace? Inside `unshare -Ur` the map is partial. */
+/* Not root in the initial user namespace (inside `unshare -Ur` uid 0 is not the host's). */
 static bool is_rootless(void)
 {
-	_cleanup_free_ char *map = NULL;
-	_cleanup_error_ struct pea_error *e = NULL;
-	unsigned long inside, outside, count;
-
-	if (geteuid() != 0)
-		return true;
-	if (pea_read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, &e) < 0)
-		return false;
-	if (sscanf(map, "%lu %lu %lu", &inside, &outside, &count) != 3)
-		return false;
-	return !(inside == 0 && outside == 0 && count == 4294967295ul);
+	return geteuid() != 0 || !pea_in_initial_userns();
 }
 
 /*

@@ -260,8 +260,8 @@ fe_net_clean() {
 # default paths are used (graph root ~/.local/share/pea, run root
 # $XDG_RUNTIME_DIR/pea), and its pause process is stopped in teardown_file.
 #
-#   FE_RL_RUNTIME   the runtime pea uses (default crun: pea-runtime does not
-#                   run as root of a user namespace yet)
+#   FE_RL_RUNTIME   the runtime pea uses (default pea-runtime; crun works too:
+#                   FE_RL_RUNTIME=/usr/bin/crun)
 
 # fe_rl_user_setup NAME: the user, its ranges (after every range in the
 # files), its runtime folder; exports FE_RL_USER, FE_RL_UID, FE_RL_GID,
@@ -289,7 +289,7 @@ fe_rl_user_setup() {
 	FE_RL_SUBGID=$(awk -F: -v u="$FE_RL_USER" '$1 == u { print $2; exit }' /etc/subgid)
 	mkdir -p "$FE_RL_XDG" && chown "$FE_RL_UID:$FE_RL_GID" "$FE_RL_XDG" &&
 		chmod 0700 "$FE_RL_XDG" || return 1
-	: "${FE_RL_RUNTIME:=/usr/bin/crun}"
+	: "${FE_RL_RUNTIME:=$PEA_RUNTIME}"
 	export FE_RL_USER FE_RL_UID FE_RL_GID FE_RL_HOME FE_RL_XDG FE_RL_SUBUID FE_RL_SUBGID \
 		FE_RL_RUNTIME
 }
