@@ -11,7 +11,8 @@ MAN_EXTRA += pea-container-cleanup.1 pea-container-prune.1 pea-create.1 pea-exec
 # tini is the subreaper of the tests; tar reads the index of an archive for pea load.
 DEB_PACKAGES += crun conmon tini tar
 # (pea uses libarchive for cp, export and diff's tar streams and libcrypto for
-# commit's digests, both loaded on first use: lib/dl.h)
+# commit's digests, both loaded on first use: lib/dl.h; libcurl for import
+# from a URL likewise, in cmd-commit.c)
 MAN_EXTRA += pea-pause.1 pea-top.1 pea-stats.1
 MAN_EXTRA += pea-cp.1
 MAN_EXTRA += pea-mount.1 pea-diff.1 pea-export.1 pea-commit.1
