@@ -7,8 +7,8 @@
 # mount. What the container writes must land in the upper dir with the ids
 # the user namespace gives it, and a later mount must show it.
 #
-# The runtime is crun (OVL_CONTAINER_RUNTIME): pea-runtime, run as root in a
-# user namespace, still writes the devices cgroup and fails with EPERM there.
+# The runtime is pea-runtime, run as root of the user namespace (crun works
+# too: OVL_CONTAINER_RUNTIME=crun).
 #
 # /dev/fuse on the test hosts is root's only: as in 35-overlayfs-rootless, each
 # test binds a 0666 node of its own over it in a private mount namespace.
@@ -18,7 +18,7 @@ load helpers/common
 load helpers-storage
 load helpers-overlayfs
 
-: "${OVL_CONTAINER_RUNTIME:=crun}"
+: "${OVL_CONTAINER_RUNTIME:=$PEA_RUNTIME}"
 
 setup_file() {
 	ensure_fixtures
