@@ -386,7 +386,7 @@ static int set_meta_fd(struct writer *w, int fd, struct archive_entry *e, const 
  * big files while the stream is still read, so that little is left for it then.
  */
 #define WRITEBACK_CHUNK (8 << 20)
-#define WRITEBACK_MIN (1 << 20)
+#define WRITEBACK_MIN	(1 << 20)
 
 static la_int64_t start_writeback(int fd, la_int64_t from, la_int64_t to)
 {

@@ -281,7 +281,8 @@ static int wait_parent(struct store *s, const struct parent_wait *w, struct pea_
 					     w->parent);
 		if (!w->wait_start)
 			return pea_error_new(
-				err, ENOENT, "parent layer '%s' does not exist and is not being applied",
+				err, ENOENT,
+				"parent layer '%s' does not exist and is not being applied",
 				w->parent);
 		if (now_ms() >= deadline)
 			return pea_error_new(err, ETIMEDOUT,
@@ -457,8 +458,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	if (apply_tar_fd(in_fd, difffd, &ao, &res, err) < 0 || check_digests(o, &res, err) < 0 ||
 	    finish_split(&st, res.tarsplit, err) < 0)
 		goto out;
-	if (store_relock(s, err) < 0 ||
-	    wait_parent(s, &w, err) < 0 ||
+	if (store_relock(s, err) < 0 || wait_parent(s, &w, err) < 0 ||
 	    check_parent(s, o->parent, err) < 0)
 		goto out;
 	l.id = o->id ? xstrdup(o->id) : layer_chain_id(o->parent, res.diff_id);

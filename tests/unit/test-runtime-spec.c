@@ -155,10 +155,11 @@ static void test_errors(void)
 		  "config.json: hostname: needs a new uts namespace");
 	{
 		/* an unknown capability (a newer kernel's) is left out with a warning, as runc */
-		struct spec *s = parse_ok(
-			"{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{"
-			"\"args\":[\"a\"],\"cwd\":\"/\",\"capabilities\":{\"effective\":["
-			"\"CAP_NOPE\",\"CAP_KILL\"]}},\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}");
+		struct spec *s =
+			parse_ok("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{"
+				 "\"args\":[\"a\"],\"cwd\":\"/\",\"capabilities\":{\"effective\":["
+				 "\"CAP_NOPE\",\"CAP_KILL\"]}},\"linux\":{\"namespaces\":[{"
+				 "\"type\":\"mount\"}]}}");
 
 		tap_ok(s && s->process.caps[CAPS_EFFECTIVE] == (UINT64_C(1) << 5),
 		       "an unknown capability is left out, the known one kept");
