@@ -266,6 +266,8 @@ static int container_cgroups(struct container *c, struct pea_error **err)
 
 	if (cgroup_create(c->cgroup_path, c->pid, c->spec, &c->cgroup, &cerr) == 0)
 		return 0;
+	if (!cerr)
+		return pea_error_new(err, EIO, "cgroups: failed without a reason");
 	if (cerr->code == ESRCH)
 		return init_gone(c, TAKE_PTR(cerr), err);
 	if (cerr->code != EACCES && cerr->code != EPERM && cerr->code != EROFS) {

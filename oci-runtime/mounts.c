@@ -580,19 +580,20 @@ static int finish_before_pivot(const struct spec *s, int rootfd, struct pea_erro
  */
 static int hide_old_proc_sys(int rootfd, struct pea_error **err)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL, *rootfs = NULL;
 	_cleanup_strv_ char **hide = NULL;
 	char self[64];
 	size_t cap = 0, rlen;
 
-	if (!f)
-		return pea_error_errno(err, "--no-pivot: open '/proc/self/mountinfo'");
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", rootfd);
 	rootfs = realpath(self, NULL);
 	if (!rootfs)
 		return pea_error_errno(err, "--no-pivot: path of the rootfs");
 	rlen = strlen(rootfs);
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return pea_error_errno(err, "--no-pivot: open '/proc/self/mountinfo'");
 	while (getline(&line, &cap, f) > 0) {
 		char root[PATH_MAX], mnt[PATH_MAX], fstype[64];
 		char *sep = strstr(line, " - ");
