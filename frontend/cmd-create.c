@@ -241,51 +241,17 @@ static void set(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
-/* podman's RAMInBytes: a number with an optional b, k, m, g (case-insensitive), 1024-based. */
+/* -m: a size (frontend_parse_size), at least 6 MiB as podman requires. */
 static int parse_memory(const char *s, long long *ret, struct pea_error **err)
 {
-	char *end = NULL;
-	double v;
-	long long mult = 1;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || v < 0)
-		goto bad;
-	if (*end) {
-		switch (tolower((unsigned char)*end)) {
-		case 'b':
-			break;
-		case 'k':
-			mult = 1ll << 10;
-			break;
-		case 'm':
-			mult = 1ll << 20;
-			break;
-		case 'g':
-			mult = 1ll << 30;
-			break;
-		case 't':
-			mult = 1ll << 40;
-			break;
-		default:
-			goto bad;
-		}
-		end++;
-		if (*end && tolower((unsigned char)*end) == 'b' && mult > 1)
-			end++;
-		if (*end)
-			goto bad;
-	}
-	*ret = (long long)(v * (double)mult);
+	if (frontend_parse_size(s, ret) < 0)
+		return pea_error_new(err, EINVAL,
+				     "invalid argument \"%s\" for \"-m, --memory\" flag: "
+				     "invalid size: '%s'",
+				     s, s);
 	if (*ret < MEMORY_MIN)
 		return pea_error_new(err, EINVAL, "minimum memory limit allowed is 6MB");
 	return 0;
-bad:
-	return pea_error_new(err, EINVAL,
-			     "invalid argument \"%s\" for \"-m, --memory\" flag: "
-			     "invalid size: '%s'",
-			     s, s);
 }
 
 bool container_name_valid(const char *s)

@@ -83,6 +83,12 @@ void tar_drain(int fd);
 bool frontend_confirm(const char *question);
 /* A duration as Go prints it ("1m13.2345s", "930.5ms", "0s"); new string. */
 char *go_duration(long long ns);
+/*
+ * A size as podman takes one (RAMInBytes): a number, decimals allowed, with an
+ * optional b, k, m, g or t (any case, 1024-based, a trailing b after a unit
+ * too). -EINVAL for anything else or a size past 2^63; callers name the flag.
+ */
+int frontend_parse_size(const char *s, long long *ret);
 
 /* A file of a container's root (path resolved inside rootfd), at most max bytes; NULL if not. */
 char *rootfs_read_file(int rootfd, const char *path, size_t max);

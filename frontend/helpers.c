@@ -1,6 +1,8 @@
 /* Running the other binaries, and small helpers (ids, times, folders). */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +308,37 @@ bool frontend_confirm(const char *question)
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
 	return line[0] == 'y' || line[0] == 'Y';
+}
+
+int frontend_parse_size(const char *s, long long *ret)
+{
+	char *end = NULL;
+	double v, mult = 1;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	/* digits and a point only: no exponent, no hexadecimal */
+	if (end == s || errno || !(v >= 0) || (size_t)(end - s) != strspn(s, "0123456789."))
+		return -EINVAL;
+	if (*end) {
+		const char *units = "bkmgt", *u = strchr(units, tolower((unsigned char)*end));
+
+		if (!u)
+			return -EINVAL;
+		for (ptrdiff_t i = 0; i < u - units; i++)
+			mult *= 1024;
+		end++;
+		if (mult > 1 && tolower((unsigned char)*end) == 'b')
+			end++;
+		if (*end)
+			return -EINVAL;
+	}
+	if (v * mult > 9.0e18)
+		return -EINVAL;
+	*ret = (long long)(v * mult);
+	return 0;
 }
 
 /* Go's time.Duration.String(). */

@@ -131,47 +131,13 @@ static int parse_ll(const char *opt, const char *s, long long min, long long max
 	return 0;
 }
 
-/* podman's RAMInBytes: a number with b, k, m, g (1024-based). */
 static int parse_bytes(const char *opt, const char *s, long long *ret, struct pea_error **err)
 {
-	char *end = NULL;
-	double v;
-	long long mult = 1;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !(v >= 0) || !isdigit((unsigned char)s[0]))
-		goto bad;
-	switch (tolower((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'b':
-		end++;
-		break;
-	case 'k':
-		mult = 1ll << 10;
-		end++;
-		break;
-	case 'm':
-		mult = 1ll << 20;
-		end++;
-		break;
-	case 'g':
-		mult = 1ll << 30;
-		end++;
-		break;
-	default:
-		goto bad;
-	}
-	if (mult > 1 && tolower((unsigned char)*end) == 'b')
-		end++;
-	if (*end || v * (double)mult > 9.0e18)
-		goto bad;
-	*ret = (long long)(v * (double)mult);
+	if (frontend_parse_size(s, ret) < 0)
+		return pea_error_new(err, EINVAL,
+				     "invalid argument \"%s\" for \"%s\" flag: invalid size", s,
+				     opt);
 	return 0;
-bad:
-	return pea_error_new(err, EINVAL, "invalid argument \"%s\" for \"%s\" flag: invalid size",
-			     s, opt);
 }
 
 static struct json_object *array_of(struct json_object *sec, const char *key)

@@ -217,47 +217,6 @@ static int kv_bool(const char *key, const char *v, bool *ret, struct pea_error *
 	return pea_error_new(err, EINVAL, "invalid value '%s' of %s: use true or false", v, key);
 }
 
-/* A size as tmpfs takes it: a number with an optional k, m, g (1024-based). */
-static int parse_size(const char *s, long long *ret)
-{
-	char *end = NULL;
-	long long v, mult = 1;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	switch (tolower((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'b':
-		end++;
-		break;
-	case 'k':
-		mult = 1ll << 10;
-		end++;
-		break;
-	case 'm':
-		mult = 1ll << 20;
-		end++;
-		break;
-	case 'g':
-		mult = 1ll << 30;
-		end++;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (mult > 1 && tolower((unsigned char)*end) == 'b')
-		end++;
-	if (*end || v > (1ll << 50) / mult)
-		return -EINVAL;
-	*ret = v * mult;
-	return 0;
-}
-
 static int mount_key(struct mount_kv *m, const char *key, const char *v, struct pea_error **err)
 {
 	char *end = NULL;
@@ -299,7 +258,7 @@ static int mount_key(struct mount_kv *m, const char *key, const char *v, struct 
 		free(m->propagation);
 		m->propagation = xstrdup(v);
 	} else if (strcmp(key, "tmpfs-size") == 0) {
-		if (parse_size(v, &m->tmpfs_size) < 0)
+		if (frontend_parse_size(v, &m->tmpfs_size) < 0)
 			return pea_error_new(err, EINVAL, "invalid tmpfs-size '%s'", v);
 	} else if (strcmp(key, "tmpfs-mode") == 0) {
 		errno = 0;

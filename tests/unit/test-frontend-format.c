@@ -11,6 +11,7 @@
 #include "lib/strv.h"
 #include "frontend/commands.h"
 #include "frontend/format.h"
+#include "frontend/frontend.h"
 #include "frontend/images.h"
 #include "tests/unit/tap.h"
 
@@ -56,9 +57,36 @@ static char *normalized(const char *name)
 	return out;
 }
 
+/* frontend_parse_size: podman's sizes, one parser for -m, --shm-size and tmpfs-size */
+static void test_sizes(void)
+{
+	static const struct {
+		const char *in;
+		long long want; /* -1: refused */
+	} cases[] = {
+		{ "512", 512 },	     { "6m", 6 << 20 },
+		{ "6MB", 6 << 20 },  { "1.5g", 3ll << 29 },
+		{ "2t", 2ll << 40 }, { "10b", 10 },
+		{ "0", 0 },	     { "", -1 },
+		{ "12q", -1 },	     { "-5m", -1 },
+		{ " 5m", -1 },	     { "5mm", -1 },
+		{ "k", -1 },	     { "9999999999t", -1 },
+		{ "1e3", -1 },	     { "0x10", -1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long long got = -1;
+		int r = frontend_parse_size(cases[i].in, &got);
+
+		tap_ok(cases[i].want < 0 ? r < 0 : r == 0 && got == cases[i].want,
+		       "size '%s' -> %lld (r %d, got %lld)", cases[i].in, cases[i].want, r, got);
+	}
+}
+
 int main(void)
 {
-	tap_plan(32);
+	tap_plan(32 + 16);
+	test_sizes();
 	{
 		_cleanup_free_ char *s = table_text();
 		tap_is_str(s,
