@@ -2,19 +2,15 @@
  * attach: a running container's output on ours, our stdin to it (podman-attach(1)),
  * through the monitor's attach socket (conmon's protocol: each packet from
  * the monitor is one byte of stream id, 2 stdout or 3 stderr, then data;
- * each packet to it is input).
+ * each packet to it is input). A container made with -t gets our terminal in
+ * raw mode, its size (and each SIGWINCH), and the detach keys are watched.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -26,90 +22,29 @@
 #include "frontend/container.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
+#include "frontend/tty.h"
 
-#define PACKET_MAX   (8192 + 1)
 #define EXIT_WAIT_MS 10000
 
-enum { ATTACH_STDOUT = 2, ATTACH_STDERR = 3 };
+struct attach_ctx {
+	struct global_options *g;
+	const struct ctr_record *r;
+};
 
-/* One packet from the monitor to our stdout or stderr; false at its end. */
-static bool copy_out(int sock)
+static void attach_resize(void *data)
 {
-	char buf[PACKET_MAX];
-	ssize_t n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
-	int out;
+	struct attach_ctx *c = data;
 
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR;
-	if (n == 0)
-		return false;
-	if (n < 2)
-		return true;
-	out = buf[0] == ATTACH_STDERR ? STDERR_FILENO : STDOUT_FILENO;
-	(void)pea_write_all(out, buf + 1, (size_t)n - 1, NULL);
-	return true;
+	tty_resize_monitor(c->g, c->r->id);
 }
 
-/* Our stdin to the container; at its end the monitor is told (no more input). */
-static void copy_in(int sock, bool *open)
+static void attach_signal(void *data, int sig)
 {
-	char buf[PACKET_MAX - 1];
-	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+	struct attach_ctx *c = data;
+	_cleanup_free_ char *num = xasprintf("%d", sig);
+	const char *args[] = { "kill", c->r->id, num, NULL };
 
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0 || send(sock, buf, (size_t)n, MSG_NOSIGNAL) < 0) {
-		*open = false;
-		(void)shutdown(sock, SHUT_WR);
-	}
-}
-
-static void proxy_signals(struct global_options *g, const struct ctr_record *r, int sfd)
-{
-	struct signalfd_siginfo si;
-
-	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		_cleanup_free_ char *num = xasprintf("%u", si.ssi_signo);
-		const char *args[] = { "kill", r->id, num, NULL };
-		(void)container_runtime(g, r, args, true, NULL);
-	}
-}
-
-static int pump(struct global_options *g, const struct ctr_record *r, int sock, bool in,
-		bool sig_proxy)
-{
-	_cleanup_close_ int sfd = -1;
-	sigset_t mask;
-
-	if (sig_proxy) {
-		sigemptyset(&mask);
-		sigaddset(&mask, SIGINT);
-		sigaddset(&mask, SIGTERM);
-		sigaddset(&mask, SIGHUP);
-		sigaddset(&mask, SIGQUIT);
-		sigprocmask(SIG_BLOCK, &mask, NULL);
-		sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	}
-	for (;;) {
-		struct pollfd p[3] = { { .fd = sock, .events = POLLIN },
-				       { .fd = in ? STDIN_FILENO : -1, .events = POLLIN },
-				       { .fd = sfd, .events = POLLIN } };
-
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
-			return -errno;
-		if (p[0].revents & POLLIN) {
-			if (!copy_out(sock))
-				break;
-			continue; /* drain the output before noticing a hang-up */
-		}
-		if (p[0].revents & (POLLHUP | POLLERR))
-			break;
-		if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
-			copy_in(sock, &in);
-		if (p[2].revents & POLLIN)
-			proxy_signals(g, r, sfd);
-	}
-	return 0;
+	(void)container_runtime(c->g, c->r, args, true, NULL);
 }
 
 static int exit_code(const struct global_options *g, const char *id)
@@ -119,23 +54,77 @@ static int exit_code(const struct global_options *g, const char *id)
 
 	if (container_wait_exit(g, id, EXIT_WAIT_MS, NULL) < 0 ||
 	    pea_read_file_at(AT_FDCWD, file, 64, &buf, &len, NULL) < 0 || len == 0)
-		return 0; /* still running: we detached (its socket closed on us) */
+		return 0; /* still running: its socket closed on us */
 	return atoi(buf);
+}
+
+struct attach_options {
+	bool no_stdin, sig_proxy;
+	const char *keys_spec;
+	char *keys;
+	size_t nkeys;
+};
+
+/*
+ * Copy until the container ends (its exit code), the detach keys are typed
+ * (0, the container runs on) or, on a terminal, a signal comes (128 + it:
+ * with -t signals are not passed on, as podman).
+ */
+static int attach_run(struct global_options *g, const struct ctr_record *r, int sock,
+		      const struct attach_options *o, struct pea_error **err)
+{
+	_cleanup_free_ char *exitf = record_exit_file(g, r->id);
+	struct attach_ctx ctx = { g, r };
+	struct tty_state ts = { 0 };
+	bool tty = false, interactive = false, detached = false;
+	int sig = 0, rc;
+	struct tty_proxy p = { .fd = sock,
+			       .packets = true,
+			       .keys = o->keys,
+			       .nkeys = o->nkeys,
+			       .data = &ctx,
+			       .exit_file = exitf };
+
+	(void)pea_json_get_bool_opt(r->opts, "opts", "tty", &tty, NULL);
+	(void)pea_json_get_bool_opt(r->opts, "opts", "interactive", &interactive, NULL);
+	p.input = interactive && !o->no_stdin;
+	if (tty) {
+		p.resize = attach_resize;
+		p.ret_signal = &sig;
+		tty_resize_monitor(g, r->id);
+	} else if (o->sig_proxy) {
+		p.signal = attach_signal;
+	}
+	if (tty && p.input)
+		tty_make_raw(&ts);
+	rc = tty_proxy_run(&p, &detached, err);
+	tty_restore(&ts);
+	if (rc < 0)
+		return pea_error_wrap(err, "attach to container '%s'", r->name);
+	fflush(stdout);
+	if (detached)
+		return 0;
+	if (sig)
+		return 128 + sig;
+	return exit_code(g, r->id);
 }
 
 static const char attach_usage[] =
 	"Usage: pea attach [OPTIONS] CONTAINER\n"
 	"\n"
 	"Attach to a running container: its output on ours, our input to it (when it\n"
-	"was made with -i); exit with its status when it ends.\n"
+	"was made with -i), our terminal (raw) when it was made with -t; exit with its\n"
+	"status when it ends.\n"
 	"\n"
+	"      --detach-keys=KEYS  keys that detach and leave it running (default\n"
+	"                          ctrl-p,ctrl-q; \"\": none)\n"
 	"      --no-stdin          do not send our input\n"
-	"      --sig-proxy[=BOOL]  pass the signals pea gets to the container (default true)\n"
-	"      --detach-keys=KEYS  accepted for podman's command line\n";
+	"      --sig-proxy[=BOOL]  pass the signals pea gets to the container (not with -t;\n"
+	"                          default true)\n";
 
 enum { OPT_NOSTDIN = 256, OPT_SIGPROXY, OPT_DETACHKEYS };
 
-int cmd_attach(struct global_options *g, int argc, char **argv, struct pea_error **err)
+static int attach_parse(int argc, char **argv, struct attach_options *o, struct pea_error **err)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -144,38 +133,52 @@ int cmd_attach(struct global_options *g, int argc, char **argv, struct pea_error
 		{ "detach-keys", required_argument, NULL, OPT_DETACHKEYS },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_record_ struct ctr_record *r = NULL;
-	_cleanup_close_ int sock = -1;
-	bool no_stdin = false, sig_proxy = true, interactive = false;
 	int rc, c = 0;
 
 	optind = 0;
 	while ((rc = cmd_getopt(argc, argv, "h", opts, attach_usage, &c, err)) == 2) {
 		if (c == OPT_NOSTDIN)
-			no_stdin = true;
+			o->no_stdin = true;
 		else if (c == OPT_SIGPROXY &&
-			 parse_bool_arg("--sig-proxy", optarg, &sig_proxy, err) < 0)
+			 parse_bool_arg("--sig-proxy", optarg, &o->sig_proxy, err) < 0)
 			return -1;
+		else if (c == OPT_DETACHKEYS)
+			o->keys_spec = optarg;
 	}
-	if (rc < 0)
+	if (rc != 0)
+		return rc;
+	if (tty_parse_detach_keys(o->keys_spec, &o->keys, &o->nkeys, err) < 0)
 		return -1;
-	if (rc == 1)
-		return 0;
 	if (argc - optind != 1)
 		return pea_error_new(err, EINVAL,
-				     "attach requires the name or id of one running "
-				     "container");
-	if (record_lookup(g, argv[optind], &r, err) < 0)
-		return -1;
-	(void)record_refresh(g, r, NULL);
-	if (r->state != CTR_RUNNING)
-		return pea_error_new(err, EINVAL, "you can only attach to running containers");
-	(void)pea_json_get_bool_opt(r->opts, "", "interactive", &interactive, NULL);
-	if (container_attach_connect(g, r->id, &sock, err) < 0)
-		return -1;
-	if (pump(g, r, sock, interactive && !no_stdin, sig_proxy) < 0)
-		return pea_error_errno(err, "attach");
-	sock = pea_close(sock);
-	fflush(stdout);
-	return exit_code(g, r->id);
+				     "attach requires the name or id of one running container");
+	return 0;
+}
+
+int cmd_attach(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	struct attach_options o = { .sig_proxy = true, .keys_spec = TTY_DETACH_KEYS_DEFAULT };
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_close_ int sock = -1;
+	int rc;
+
+	rc = attach_parse(argc, argv, &o, err);
+	if (rc == 1) {
+		free(o.keys);
+		return 0;
+	}
+	if (rc == 0 && record_lookup(g, argv[optind], &r, err) < 0)
+		rc = -1;
+	if (rc == 0) {
+		(void)record_refresh(g, r, NULL);
+		if (r->state != CTR_RUNNING)
+			rc = pea_error_new(err, EINVAL,
+					   "you can only attach to running containers");
+	}
+	if (rc == 0 && container_attach_connect(g, r->id, &sock, err) < 0)
+		rc = -1;
+	if (rc == 0)
+		rc = attach_run(g, r, sock, &o, err);
+	free(o.keys);
+	return rc;
 }

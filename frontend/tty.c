@@ -196,19 +196,22 @@ static bool copy_in(const struct tty_proxy *p, struct keys_state *k)
 	return pea_write_all(p->fd, out, o, NULL) == 0;
 }
 
-static int signal_fd(sigset_t *mask)
+static int signal_fd(const struct tty_proxy *p, sigset_t *mask)
 {
 	sigemptyset(mask);
 	sigaddset(mask, SIGWINCH);
-	sigaddset(mask, SIGINT);
-	sigaddset(mask, SIGTERM);
-	sigaddset(mask, SIGHUP);
-	sigaddset(mask, SIGQUIT);
+	if (p->signal || p->ret_signal) {
+		sigaddset(mask, SIGINT);
+		sigaddset(mask, SIGTERM);
+		sigaddset(mask, SIGHUP);
+		sigaddset(mask, SIGQUIT);
+	}
 	sigprocmask(SIG_BLOCK, mask, NULL);
 	return signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static void handle_signals(const struct tty_proxy *p, int sfd)
+/* false: a signal that ends the copy (ret_signal) came */
+static bool handle_signals(const struct tty_proxy *p, int sfd)
 {
 	struct signalfd_siginfo si;
 
@@ -218,8 +221,12 @@ static void handle_signals(const struct tty_proxy *p, int sfd)
 				p->resize(p->data);
 		} else if (p->signal) {
 			p->signal(p->data, (int)si.ssi_signo);
+		} else if (p->ret_signal) {
+			*p->ret_signal = (int)si.ssi_signo;
+			return false;
 		}
 	}
+	return true;
 }
 
 int tty_proxy_run(const struct tty_proxy *p, bool *ret_detached, struct pea_error **err)
@@ -230,7 +237,7 @@ int tty_proxy_run(const struct tty_proxy *p, bool *ret_detached, struct pea_erro
 	sigset_t mask, old;
 
 	sigprocmask(SIG_SETMASK, NULL, &old);
-	sfd = signal_fd(&mask);
+	sfd = signal_fd(p, &mask);
 	for (;;) {
 		struct pollfd fds[3] = { { .fd = p->fd, .events = POLLIN },
 					 { .fd = in ? STDIN_FILENO : -1, .events = POLLIN },
@@ -257,8 +264,8 @@ int tty_proxy_run(const struct tty_proxy *p, bool *ret_detached, struct pea_erro
 		}
 		if (k.detached)
 			break;
-		if (fds[2].revents & POLLIN)
-			handle_signals(p, sfd);
+		if ((fds[2].revents & POLLIN) && !handle_signals(p, sfd))
+			break;
 		if (p->exit_file && !ended)
 			ended = pea_path_exists_at(AT_FDCWD, p->exit_file);
 	}

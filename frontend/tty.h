@@ -42,6 +42,11 @@ struct tty_proxy {
 	void (*resize)(void *data);
 	void (*signal)(void *data, int sig);
 	void *data;
+	/*
+	 * Without signal: SIGINT, SIGTERM, SIGHUP, SIGQUIT end the copy and the
+	 * signal goes to *ret_signal when set; else they keep their default action.
+	 */
+	int *ret_signal;
 	/* stop once this file exists and the output went quiet (NULL: at the end of fd) */
 	const char *exit_file;
 };

@@ -159,3 +159,123 @@ on_terminal() {
 	run -0 pea_cmd ps -aq
 	assert_output ""
 }
+
+# wait_running NAME: until pea ps shows the container running (at most 10 s).
+wait_running() {
+	local n
+	for ((n = 0; n < 100; n++)); do
+		[[ "$(pea_out ps --filter "name=^$1\$" --format '{{.State}}')" == running ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "attach to a -t container (on a terminal): raw mode, the caller's size and SIGWINCH, its exit code, the terminal restored" {
+	run -0 pea_cmd run -dit --name at busybox sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; stty size; while [ "$(stty size)" = "33 77" ]; do sleep 0.1; done; stty size; exit 7'
+	wait_running at
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	stty rows 33 cols 77
+	saved=$(stty -g)
+	(
+		sleep 1
+		stty -a >"$RAW_OUT"
+		"$@" exec at touch /tmp/go
+		sleep 1
+		stty rows 40 cols 100
+	) </dev/tty &
+	timeout --foreground -k 5 30 "$@" attach at
+	rc=$?
+	[ "$saved" = "$(stty -g)" ] && echo restored
+	exit $rc
+	EOF
+	sed -i "1i RAW_OUT=$TEST_DIR/raw" "$TEST_DIR/t.sh"
+	run -7 on_terminal "$TEST_DIR/t.sh"
+	assert_output --partial "33 77"
+	assert_output --partial "40 100"
+	assert_output --partial restored
+	run -0 grep -E -- '-icanon .*-echo ' "$TEST_DIR/raw"
+}
+
+@test "attach: ctrl-p,ctrl-q detaches and leaves it running; --detach-keys of one's own, \"\" for none" {
+	run -0 pea_cmd run -dit --name at busybox sh
+	wait_running at
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	(sleep 0.5; printf 'echo hel""lo\n'; sleep 1; printf '\020\021'; sleep 1) | timeout -k 5 30 "$@" attach at
+	echo rc=$?
+	EOF
+	run -0 pea_bash "$TEST_DIR/t.sh"
+	assert_output --partial hello
+	assert_output --partial rc=0
+	run -0 pea_cmd ps --format '{{.Names}} {{.State}}'
+	assert_output "at running"
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	(sleep 0.5; printf 'x'; sleep 1) | timeout -k 5 30 "$@" attach --detach-keys x at
+	echo rc=$?
+	EOF
+	run -0 pea_bash "$TEST_DIR/t.sh"
+	assert_output --partial rc=0
+	run -0 pea_cmd ps --format '{{.Names}} {{.State}}'
+	assert_output "at running"
+	# no detach keys: ctrl-p,ctrl-q reach the container (its terminal raw)
+	run -0 pea_cmd run -dit --name raw busybox sh -c 'stty raw -echo; head -c 3 | od -An -tx1; exit 5'
+	wait_running raw
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	(sleep 1; printf '\020\021z'; sleep 2) | timeout -k 5 30 "$@" attach --detach-keys "" raw
+	EOF
+	run -5 pea_bash "$TEST_DIR/t.sh"
+	assert_output --partial "10 11 7a"
+	run -0 pea_cmd rm -f at raw
+}
+
+@test "attach --no-stdin sends no input; without it the input goes to the container" {
+	run -0 pea_cmd run -di --name in busybox sh -c 'sleep 0.5; read -t 3 x; echo "got[$x]"; exit 2'
+	wait_running in
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	(printf 'hello\n'; sleep 5) | timeout -k 5 30 "$@" attach --no-stdin in
+	EOF
+	run -2 pea_bash "$TEST_DIR/t.sh"
+	assert_output "got[]"
+	run -0 pea_cmd run -di --name in2 busybox sh -c 'sleep 0.5; read -t 3 x; echo "got[$x]"; exit 3'
+	wait_running in2
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	printf 'hello\n' | timeout -k 5 30 "$@" attach in2
+	EOF
+	run -3 pea_bash "$TEST_DIR/t.sh"
+	assert_output "got[hello]"
+}
+
+@test "attach --sig-proxy: a signal to pea goes to the container; =false: it stops pea only" {
+	run -0 pea_cmd run -d --name sp busybox sh -c 'trap "echo got TERM; exit 9" TERM; echo ready; while :; do sleep 0.1; done'
+	wait_running sp
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	timeout -k 5 30 "$@" attach OPT sp &
+	pid=$!
+	sleep 1
+	kill -TERM $pid
+	wait $pid
+	echo rc=$?
+	EOF
+	sed 's/OPT/--sig-proxy=false/' "$TEST_DIR/t.sh" >"$TEST_DIR/f.sh"
+	run -0 pea_bash "$TEST_DIR/f.sh"
+	assert_output --partial rc=143
+	run -0 pea_cmd ps --format '{{.Names}} {{.State}}'
+	assert_output "sp running"
+	sed 's/OPT/--sig-proxy/' "$TEST_DIR/t.sh" >"$TEST_DIR/p.sh"
+	run -0 pea_bash "$TEST_DIR/p.sh"
+	assert_output --partial "got TERM"
+	assert_output --partial rc=9
+}
+
+@test "attach: bad input, one clear line, exit 125" {
+	run -125 pea_cmd attach --detach-keys ctrl-1 nosuch
+	assert_output --partial "invalid detach keys 'ctrl-1'"
+	run -125 pea_cmd attach nosuch
+	assert_output --partial 'no container with name or ID "nosuch" found'
+	run -125 pea_cmd attach --sig-proxy=maybe nosuch
+	assert_output --partial "--sig-proxy"
+	run -0 pea_cmd create --name cr busybox true
+	run -125 pea_cmd attach cr
+	assert_output --partial "you can only attach to running containers"
+	run -125 pea_cmd attach
+	assert_output --partial "attach requires the name or id"
+}
