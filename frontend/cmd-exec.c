@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/json.h"
+#include "lib/log.h"
 #include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -85,21 +87,91 @@ static int runtime_failure(const char *logfile, struct pea_error **err)
 	return exec_runtime_error(buf, err);
 }
 
+#define SYNC_LINE_MAX	4096
+#define SYNC_TIMEOUT_MS 30000
+
+extern char **environ;
+
+struct exec_options {
+	char **env;
+	char *user, *cwd;
+	const char *keys_spec;
+	bool tty, input, detach;
+};
+
+static void exec_options_clear(struct exec_options *o)
+{
+	pea_strv_free(o->env);
+	free(o->user);
+	free(o->cwd);
+}
+
 static const char exec_usage[] =
 	"Usage: pea exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
 	"\n"
 	"Run a process in a running container, through the runtime's exec.\n"
 	"\n"
-	"  -e, --env=KEY=VALUE   set an environment variable\n"
-	"  -i, --interactive     keep stdin open (with -t: pea's terminal, raw, to the process)\n"
-	"  -t, --tty             give the process a terminal\n"
-	"  -u, --user=USER       run as this user\n"
-	"  -w, --workdir=DIR     working directory\n";
+	"  -d, --detach            run it in the background (its monitor holds its terminal\n"
+	"                          with -t); print the session's id\n"
+	"      --detach-keys=KEYS  keys that leave a -t process running (default\n"
+	"                          ctrl-p,ctrl-q; \"\": none)\n"
+	"  -e, --env=KEY=VALUE     set an environment variable\n"
+	"  -i, --interactive       keep stdin open (with -t: pea's terminal, raw, to the process)\n"
+	"  -t, --tty               give the process a terminal\n"
+	"  -u, --user=USER         run as this user\n"
+	"  -w, --workdir=DIR       working directory\n";
 
-int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error **err)
+enum { OPT_DETACH_KEYS = 256 };
+
+static int exec_option(struct exec_options *o, int c, const char *arg, struct pea_error **err)
+{
+	switch (c) {
+	case 'e':
+		if (!strchr(arg, '=')) {
+			const char *v = getenv(arg);
+			if (v)
+				pea_strv_push_take(&o->env, xasprintf("%s=%s", arg, v));
+		} else {
+			pea_strv_push(&o->env, arg);
+		}
+		break;
+	case 'u':
+		free(o->user);
+		o->user = xstrdup(arg);
+		break;
+	case 'w':
+		if (arg[0] != '/')
+			return pea_error_new(err, EINVAL,
+					     "invalid workdir \"%s\": must be an absolute path",
+					     arg);
+		free(o->cwd);
+		o->cwd = xstrdup(arg);
+		break;
+	case 'i':
+		o->input = true;
+		break;
+	case 't':
+		o->tty = true;
+		break;
+	case 'd':
+		o->detach = true;
+		break;
+	case OPT_DETACH_KEYS:
+		o->keys_spec = arg;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* 1: --help printed */
+static int exec_parse(int argc, char **argv, struct exec_options *o, struct pea_error **err)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
 		{ "env", required_argument, NULL, 'e' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "workdir", required_argument, NULL, 'w' },
@@ -107,59 +179,228 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 		{ "tty", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_record_ struct ctr_record *rec = NULL;
-	_cleanup_strv_ char **rargv = NULL, **env = NULL;
-	_cleanup_free_ char *user = NULL, *cwd = NULL, *procfile = NULL, *logfile = NULL;
-	_cleanup_free_ char *sockdir = NULL;
-	_cleanup_close_ int pidfd = -1;
-	struct pea_spawn s = { 0 };
-	int r, c = 0, status;
-	bool tty = false, input = false;
-	pid_t pid;
+	_cleanup_free_ char *keys = NULL;
+	size_t nkeys;
+	int r, c = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "+he:u:w:it", opts, exec_usage, &c, err)) == 2) {
-		switch (c) {
-		case 'e':
-			if (!strchr(optarg, '=')) {
-				const char *v = getenv(optarg);
-				if (v)
-					pea_strv_push_take(&env, xasprintf("%s=%s", optarg, v));
-			} else {
-				pea_strv_push(&env, optarg);
-			}
-			break;
-		case 'u':
-			free(user);
-			user = xstrdup(optarg);
-			break;
-		case 'w':
-			if (optarg[0] != '/')
-				return pea_error_new(err, EINVAL,
-						     "invalid workdir \"%s\": must be "
-						     "an absolute path",
-						     optarg);
-			free(cwd);
-			cwd = xstrdup(optarg);
-			break;
-		case 'i':
-			input = true; /* without -t stdin is passed through as it is */
-			break;
-		case 't':
-			tty = true;
-			break;
-		default:
-			break;
-		}
-	}
-	if (r < 0)
+	while ((r = cmd_getopt(argc, argv, "+dhe:u:w:it", opts, exec_usage, &c, err)) == 2)
+		if (exec_option(o, c, optarg, err) < 0)
+			return -1;
+	if (r != 0)
+		return r;
+	if (tty_parse_detach_keys(o->keys_spec, &keys, &nkeys, err) < 0)
 		return -1;
-	if (r == 1)
-		return 0;
 	if (argc - optind < 2)
 		return pea_error_new(err, EINVAL,
 				     "exec requires the name or ID of a container and "
 				     "a command to run");
+	return 0;
+}
+
+static char **runtime_argv(const struct global_options *g, const struct ctr_record *rec,
+			   const char *logfile, const char *console, const char *procfile)
+{
+	char **v = NULL;
+
+	pea_strv_push(&v, rec->runtime ? rec->runtime : g->runtime);
+	pea_strv_push_take(&v, xasprintf("--root=%s/runtime", g->runroot));
+	pea_strv_push_take(&v, xasprintf("--log=%s", logfile));
+	pea_strv_push(&v, "--log-format=json");
+	pea_strv_push(&v, "exec");
+	if (console) /* the runtime sends the terminal there (tty.h) */
+		pea_strv_push_take(&v, xasprintf("--console-socket=%s", console));
+	pea_strv_push_take(&v, xasprintf("--process=%s", procfile));
+	pea_strv_push(&v, rec->id);
+	return v;
+}
+
+/* In the foreground: the runtime's exec, with our terminal (-t) or our stdio. */
+static int exec_foreground(const struct global_options *g, const struct ctr_record *rec,
+			   const struct exec_options *o, const char *procfile, const char *logfile,
+			   int *ret_status, struct pea_error **err)
+{
+	_cleanup_free_ char *sockdir = NULL, *console = NULL;
+	_cleanup_strv_ char **argv = NULL;
+	_cleanup_close_ int pidfd = -1;
+	struct pea_spawn s = { .null_stdin = !o->input };
+	pid_t pid;
+	int r;
+
+	if (o->tty) {
+		if (tty_console_dir(&sockdir, err) < 0)
+			return -1;
+		console = xasprintf("%s/console", sockdir);
+	}
+	argv = runtime_argv(g, rec, logfile, console, procfile);
+	if (o->tty) {
+		r = tty_exec(argv, console, o->input, o->keys_spec, ret_status, err);
+		(void)rmdir(sockdir);
+		return r;
+	}
+	s.argv = argv;
+	if (pea_spawn(&s, &pid, &pidfd, err) < 0)
+		return -1;
+	return pea_wait(pid, pidfd, -1, ret_status, err);
+}
+
+/*
+ * The monitor of a detached exec session (conmon's --exec), as podman runs
+ * it; its files in BUNDLE/execs/SESSION (removed with the container).
+ */
+static char **monitor_argv(const struct global_options *g, const struct ctr_record *rec,
+			   const struct exec_options *o, const char *session, const char *procfile)
+{
+	_cleanup_free_ char *bundle = record_dir(g, rec->id);
+	char **v = NULL;
+
+	pea_strv_push(&v, g->conmon);
+	pea_strv_push(&v, "--api-version");
+	pea_strv_push(&v, "1");
+	pea_strv_push(&v, "-c");
+	pea_strv_push(&v, rec->id);
+	pea_strv_push(&v, "-u");
+	pea_strv_push(&v, session);
+	pea_strv_push(&v, "-n");
+	pea_strv_push(&v, rec->name);
+	pea_strv_push(&v, "-r");
+	pea_strv_push(&v, rec->runtime ? rec->runtime : g->runtime);
+	pea_strv_push(&v, "-b");
+	pea_strv_push(&v, bundle);
+	pea_strv_push(&v, "-p");
+	pea_strv_push_take(&v, xasprintf("%s/execs/%s/pid", bundle, session));
+	if (o->tty)
+		pea_strv_push(&v, "-t");
+	if (o->input)
+		pea_strv_push(&v, "-i");
+	pea_strv_push(&v, "--exec");
+	pea_strv_push_take(&v, xasprintf("--exec-process-spec=%s", procfile));
+	pea_strv_push_take(&v, xasprintf("--log-path=k8s-file:%s/execs/%s/log", bundle, session));
+	pea_strv_push_take(&v, xasprintf("--exit-dir=%s/execs/%s/exits", bundle, session));
+	pea_strv_push_take(&v, xasprintf("--persist-dir=%s/execs/%s", bundle, session));
+	pea_strv_push_take(&v, xasprintf("--socket-dir-path=%s/socket", g->runroot));
+	pea_strv_push(&v, "--runtime-arg");
+	pea_strv_push(&v, "--root");
+	pea_strv_push(&v, "--runtime-arg");
+	pea_strv_push_take(&v, xasprintf("%s/runtime", g->runroot));
+	return v;
+}
+
+/* podman's statuses and words for a process that could not be run (as exec_runtime_error). */
+static int exec_failure(struct global_options *g, const char *msg, struct pea_error **err)
+{
+	_cleanup_free_ char *m = xstrdup(msg);
+	size_t n = strlen(m);
+
+	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
+		m[--n] = '\0';
+	if (strstr(m, "not found") || strstr(m, "No such file or directory")) {
+		g->error_status = PEA_EXIT_NOT_FOUND;
+		return pea_error_new(err, ENOENT,
+				     "%s: OCI runtime attempted to invoke a command that was not "
+				     "found",
+				     m);
+	}
+	if (strstr(m, "ermission denied") || strstr(m, "not permitted") ||
+	    strstr(m, "cannot execute")) {
+		g->error_status = PEA_EXIT_CANNOT;
+		return pea_error_new(err, EACCES, "%s: OCI permission denied", m);
+	}
+	return pea_error_new(err, EIO, "%s: OCI runtime error", m);
+}
+
+/* The monitor's first line on the sync pipe: the process's pid, or why it failed. */
+static int read_sync_pid(struct global_options *g, int fd, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *j = NULL;
+	char buf[SYNC_LINE_MAX + 1];
+	size_t len = 0;
+	int64_t pid = 0;
+	const char *msg = NULL;
+
+	while (len < SYNC_LINE_MAX && !memchr(buf, '\n', len)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+		int pr = poll(&p, 1, SYNC_TIMEOUT_MS);
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0)
+			return pea_error_new(err, ETIMEDOUT, "the exec monitor did not report");
+		n = read(fd, buf + len, SYNC_LINE_MAX - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (len == 0)
+		return pea_error_new(err, EPIPE, "the exec monitor exited without reporting");
+	if (pea_json_parse(buf, strlen(buf), "sync pipe", &j, err) < 0 || !j ||
+	    pea_json_get_int64_opt(j, "", "data", &pid, err) != 1)
+		return pea_error_new(err, EPROTO, "the exec monitor reported '%s'", buf);
+	if (pid <= 0) {
+		(void)pea_json_get_string_opt(j, "", "message", &msg, NULL);
+		return exec_failure(g, msg ? msg : "failed", err);
+	}
+	return 0;
+}
+
+/* -d: the monitor runs the runtime's exec and stays with the process; print the session. */
+static int exec_detached(struct global_options *g, const struct ctr_record *rec,
+			 const struct exec_options *o, const char *procfile, struct pea_error **err)
+{
+	_cleanup_free_ char *session = frontend_new_id();
+	_cleanup_strv_ char **argv = monitor_argv(g, rec, o, session, procfile), **envp = NULL;
+	_cleanup_close_ int rd = -1, wr = -1, pidfd = -1;
+	struct pea_fd_map fds[1];
+	struct pea_spawn s = { .argv = argv, .fds = fds, .nfds = 1, .null_stdin = true };
+	_cleanup_free_ char *dir = record_dir(g, rec->id), *exits = NULL;
+	int pipefd[2], status;
+	pid_t pid;
+
+	exits = xasprintf("%s/execs/%s/exits", dir, session);
+	if (frontend_mkdir_p(exits, err) < 0)
+		return -1;
+
+	for (size_t i = 0; environ && environ[i]; i++)
+		if (strncmp(environ[i], "_OCI_", 5) != 0)
+			pea_strv_push(&envp, environ[i]);
+	pea_strv_push(&envp, "_OCI_SYNCPIPE=3");
+	s.envp = envp;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "pipe");
+	rd = pipefd[0];
+	wr = pipefd[1];
+	fds[0] = (struct pea_fd_map){ wr, 3 };
+	if (pea_spawn(&s, &pid, &pidfd, err) < 0)
+		return pea_error_wrap(err, "starting the exec monitor '%s'", g->conmon);
+	wr = pea_close(wr);
+	if (pea_wait(pid, pidfd, -1, &status, err) < 0)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		_cleanup_free_ char *d = pea_describe_wait_status(status);
+		return pea_error_new(err, EIO, "the exec monitor '%s' %s", g->conmon, d);
+	}
+	if (read_sync_pid(g, rd, err) < 0)
+		return -1;
+	printf("%s\n", session);
+	return 0;
+}
+
+int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	_cleanup_(exec_options_clear) struct exec_options o = { .keys_spec =
+									TTY_DETACH_KEYS_DEFAULT };
+	_cleanup_record_ struct ctr_record *rec = NULL;
+	_cleanup_free_ char *procfile = NULL, *logfile = NULL;
+	int r, status;
+
+	r = exec_parse(argc, argv, &o, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	if (record_lookup(g, argv[optind], &rec, err) < 0)
 		return -1;
 	(void)record_refresh(g, rec, NULL);
@@ -172,33 +413,17 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 				     "the OCI runtime '%s' has no exec command: start "
 				     "the container with --runtime crun to use exec",
 				     rec->runtime ? rec->runtime : g->runtime);
-	if (spec_exec_process(g, rec, argv + optind + 1, env, cwd, user, tty, &procfile, err) < 0)
+	if (spec_exec_process(g, rec, argv + optind + 1, o.env, o.cwd, o.user, o.tty, &procfile,
+			      err) < 0)
 		return -1;
+	if (o.detach) {
+		r = exec_detached(g, rec, &o, procfile, err);
+		(void)unlink(procfile);
+		return r < 0 ? -1 : 0;
+	}
 	/* the runtime's own errors (not the process's) go to this log as JSON too */
 	logfile = xasprintf("%s.log", procfile);
-	pea_strv_push(&rargv, rec->runtime ? rec->runtime : g->runtime);
-	pea_strv_push_take(&rargv, xasprintf("--root=%s/runtime", g->runroot));
-	pea_strv_push_take(&rargv, xasprintf("--log=%s", logfile));
-	pea_strv_push(&rargv, "--log-format=json");
-	pea_strv_push(&rargv, "exec");
-	if (tty && tty_console_dir(&sockdir, err) < 0) {
-		(void)unlink(procfile);
-		return -1;
-	}
-	if (tty) /* the runtime sends the terminal there (tty.h) */
-		pea_strv_push_take(&rargv, xasprintf("--console-socket=%s/console", sockdir));
-	pea_strv_push_take(&rargv, xasprintf("--process=%s", procfile));
-	pea_strv_push(&rargv, rec->id);
-	s.argv = rargv;
-	if (tty) {
-		_cleanup_free_ char *sock = xasprintf("%s/console", sockdir);
-		r = tty_exec(rargv, sock, input, &status, err);
-		(void)rmdir(sockdir);
-	} else {
-		r = pea_spawn(&s, &pid, &pidfd, err);
-		if (r == 0)
-			r = pea_wait(pid, pidfd, -1, &status, err);
-	}
+	r = exec_foreground(g, rec, &o, procfile, logfile, &status, err);
 	(void)unlink(procfile);
 	if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 		g->error_status = runtime_failure(logfile, err);

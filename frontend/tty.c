@@ -370,8 +370,8 @@ static void exec_signal(void *data, int sig)
 	(void)pea_pidfd_send_signal(c->pidfd, sig);
 }
 
-int tty_exec(char *const *argv, const char *sockpath, bool input, int *ret_status,
-	     struct pea_error **err)
+int tty_exec(char *const *argv, const char *sockpath, bool input, const char *keys_spec,
+	     int *ret_status, struct pea_error **err)
 {
 	_cleanup_close_ int lfd = -1, pidfd = -1, master = -1;
 	_cleanup_free_ char *keys = NULL;
@@ -385,7 +385,7 @@ int tty_exec(char *const *argv, const char *sockpath, bool input, int *ret_statu
 	pid_t pid;
 	int r;
 
-	if (tty_parse_detach_keys(TTY_DETACH_KEYS_DEFAULT, &keys, &p.nkeys, err) < 0 ||
+	if (tty_parse_detach_keys(keys_spec, &keys, &p.nkeys, err) < 0 ||
 	    console_listen(sockpath, &lfd, err) < 0)
 		return -1;
 	p.keys = keys;

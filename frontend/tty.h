@@ -60,8 +60,9 @@ int tty_console_dir(char **ret, struct pea_error **err);
 /*
  * exec -t: listen on sockpath (the runtime's --console-socket, which argv
  * names), run argv, take the terminal the runtime sends there and copy it to
- * and from ours (raw with input, sized, resized) until the process ends.
+ * and from ours (raw with input, sized, resized) until the process ends or
+ * the detach keys (keys_spec, tty_parse_detach_keys()) are typed.
  * *ret_status: the runtime's wait status.
  */
-int tty_exec(char *const *argv, const char *sockpath, bool input, int *ret_status,
-	     struct pea_error **err);
+int tty_exec(char *const *argv, const char *sockpath, bool input, const char *keys_spec,
+	     int *ret_status, struct pea_error **err);

@@ -160,19 +160,9 @@ on_terminal() {
 	assert_output ""
 }
 
-# wait_running NAME: until pea ps shows the container running (at most 10 s).
-wait_running() {
-	local n
-	for ((n = 0; n < 100; n++)); do
-		[[ "$(pea_out ps --filter "name=^$1\$" --format '{{.State}}')" == running ]] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 @test "attach to a -t container (on a terminal): raw mode, the caller's size and SIGWINCH, its exit code, the terminal restored" {
 	run -0 pea_cmd run -dit --name at busybox sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; stty size; while [ "$(stty size)" = "33 77" ]; do sleep 0.1; done; stty size; exit 7'
-	wait_running at
+	fe_wait_state at running
 	cat >"$TEST_DIR/t.sh" <<-'EOF'
 	stty rows 33 cols 77
 	saved=$(stty -g)
@@ -198,7 +188,7 @@ wait_running() {
 
 @test "attach: ctrl-p,ctrl-q detaches and leaves it running; --detach-keys of one's own, \"\" for none" {
 	run -0 pea_cmd run -dit --name at busybox sh
-	wait_running at
+	fe_wait_state at running
 	cat >"$TEST_DIR/t.sh" <<-'EOF'
 	(sleep 0.5; printf 'echo hel""lo\n'; sleep 1; printf '\020\021'; sleep 1) | timeout -k 5 30 "$@" attach at
 	echo rc=$?
@@ -218,7 +208,7 @@ wait_running() {
 	assert_output "at running"
 	# no detach keys: ctrl-p,ctrl-q reach the container (its terminal raw)
 	run -0 pea_cmd run -dit --name raw busybox sh -c 'stty raw -echo; head -c 3 | od -An -tx1; exit 5'
-	wait_running raw
+	fe_wait_state raw running
 	cat >"$TEST_DIR/t.sh" <<-'EOF'
 	(sleep 1; printf '\020\021z'; sleep 2) | timeout -k 5 30 "$@" attach --detach-keys "" raw
 	EOF
@@ -229,14 +219,14 @@ wait_running() {
 
 @test "attach --no-stdin sends no input; without it the input goes to the container" {
 	run -0 pea_cmd run -di --name in busybox sh -c 'sleep 0.5; read -t 3 x; echo "got[$x]"; exit 2'
-	wait_running in
+	fe_wait_state in running
 	cat >"$TEST_DIR/t.sh" <<-'EOF'
 	(printf 'hello\n'; sleep 5) | timeout -k 5 30 "$@" attach --no-stdin in
 	EOF
 	run -2 pea_bash "$TEST_DIR/t.sh"
 	assert_output "got[]"
 	run -0 pea_cmd run -di --name in2 busybox sh -c 'sleep 0.5; read -t 3 x; echo "got[$x]"; exit 3'
-	wait_running in2
+	fe_wait_state in2 running
 	cat >"$TEST_DIR/t.sh" <<-'EOF'
 	printf 'hello\n' | timeout -k 5 30 "$@" attach in2
 	EOF
@@ -246,7 +236,7 @@ wait_running() {
 
 @test "attach --sig-proxy: a signal to pea goes to the container; =false: it stops pea only" {
 	run -0 pea_cmd run -d --name sp busybox sh -c 'trap "echo got TERM; exit 9" TERM; echo ready; while :; do sleep 0.1; done'
-	wait_running sp
+	fe_wait_state sp running
 	cat >"$TEST_DIR/t.sh" <<-'EOF'
 	timeout -k 5 30 "$@" attach OPT sp &
 	pid=$!
@@ -278,4 +268,79 @@ wait_running() {
 	assert_output --partial "you can only attach to running containers"
 	run -125 pea_cmd attach
 	assert_output --partial "attach requires the name or id"
+}
+
+@test "exec -d (-t): the session's id, the process runs on in the background, with a terminal with -t" {
+	run -0 pea_cmd run -d --name ex busybox sleep 100
+	run -0 pea_cmd exec -d ex sh -c "sleep 0.5; echo bg >/tmp/out"
+
+	assert_output --regexp '^[0-9a-f]{64}$'
+	run -0 pea_cmd exec -d -t ex sh -c 'tty >/tmp/tty; stty size >/tmp/size; sleep 1; echo alive >/tmp/alive'
+	for ((n = 0; n < 100; n++)); do
+		[[ "$(pea_out exec ex cat /tmp/alive 2>/dev/null)" == alive ]] && break
+		sleep 0.1
+	done
+	run -0 pea_cmd exec ex cat /tmp/out /tmp/tty /tmp/alive
+	assert_line --index 0 bg
+	assert_line --index 1 --regexp '^/dev/pts/[0-9]+$'
+	assert_line --index 2 alive
+	run -127 pea_cmd exec -d ex /nosuch
+	assert_output --partial "not found"
+	run -0 pea_cmd rm -f ex
+}
+
+@test "exec -i without -t: stdin to the process and its end (EOF); without -i, no stdin" {
+	run -0 pea_cmd run -d --name ex busybox sleep 100
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	printf 'one\ntwo\n' | timeout -k 5 30 "$@" exec -i ex sh -c 'wc -l; exit 3'
+	echo rc=$?
+	printf 'one\ntwo\n' | timeout -k 5 30 "$@" exec ex sh -c 'wc -l'
+	EOF
+	run -0 pea_bash "$TEST_DIR/t.sh"
+	assert_output "2
+rc=3
+0"
+	run -0 pea_cmd rm -f ex
+}
+
+@test "exec exit codes as podman: 125 engine, 126 cannot invoke, 127 not found, else the process's" {
+	run -0 pea_cmd run -d --name ex busybox sleep 100
+	run -127 pea_cmd exec ex /nosuch
+	assert_output --partial "not found"
+	run -126 pea_cmd exec ex /etc
+	assert_output --partial "ermission denied"
+	run -127 pea_cmd exec -t ex /nosuch
+	run -126 pea_cmd exec -t ex /etc
+	run -3 pea_cmd exec ex sh -c 'exit 3'
+	run -125 pea_cmd exec --bogus ex true
+	assert_output --partial "unknown flag: --bogus"
+	run -125 pea_cmd exec --detach-keys ctrl-1 ex true
+	assert_output --partial "invalid detach keys 'ctrl-1'"
+	run -125 pea_cmd exec -w rel ex true
+	assert_output --partial 'invalid workdir "rel"'
+	run -125 pea_cmd exec nosuch true
+	assert_output --partial 'no container with name or ID "nosuch" found'
+	run -125 pea_cmd exec ex
+	assert_output --partial "exec requires the name or ID of a container and a command"
+	run -0 pea_cmd create --name cr busybox true
+	run -125 pea_cmd exec cr true
+	assert_output --partial "can only create exec sessions on running containers"
+	run -0 pea_cmd rm -f ex cr
+}
+
+@test "exec -it --detach-keys: the keys leave the process running" {
+	run -0 pea_cmd run -d --name ex busybox sleep 100
+	cat >"$TEST_DIR/t.sh" <<-'EOF'
+	(sleep 1; printf 'x'; sleep 1) | timeout -k 5 30 "$@" exec -it --detach-keys x ex sh -c 'sleep 1.5; echo survived >/tmp/s'
+	echo rc=$?
+	EOF
+	run -0 pea_bash "$TEST_DIR/t.sh"
+	assert_output --partial rc=0
+	for ((n = 0; n < 50; n++)); do
+		[[ "$(pea_out exec ex cat /tmp/s 2>/dev/null)" == survived ]] && break
+		sleep 0.1
+	done
+	run -0 pea_cmd exec ex cat /tmp/s
+	assert_output survived
+	run -0 pea_cmd rm -f ex
 }
