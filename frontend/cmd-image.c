@@ -642,11 +642,8 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 				    "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}");
 	if (template_parse(format, image_header, &t, err) < 0)
 		return -1;
-	if (noheading && template_is_table(t)) {
-		t = template_free(t);
-		if (template_parse(format + 5, image_header, &t, err) < 0)
-			return -1;
-	}
+	if (noheading)
+		template_drop_header(t);
 	template_set_context(t, "images", "images.imageReporter");
 	r = template_print(stdout, t, rows, err);
 	template_free(t);

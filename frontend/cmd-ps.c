@@ -259,21 +259,105 @@ static bool filter_match(const struct ctr_record *r, char **filters)
 	return true;
 }
 
+/* --sort KEY (podman's SortPsOutput): ascending by the key, ties in creation order. */
+static const char *const sort_keys[] = { "command", "created", "id",	 "image",
+					  "names",   "runningfor", "size", "status" };
+
+static const char *record_command(const struct ctr_record *r)
+{
+	struct json_object *args = NULL;
+
+	if (!json_object_object_get_ex(r->opts, "args", &args) ||
+	    json_object_array_length(args) == 0)
+		return "";
+	return json_object_get_string(json_object_array_get_idx(args, 0)) ?: "";
+}
+
+static const char *sort_value(const struct ctr_record *r, const char *key)
+{
+	if (strcmp(key, "command") == 0)
+		return record_command(r);
+	if (strcmp(key, "id") == 0)
+		return r->id;
+	if (strcmp(key, "image") == 0)
+		return r->image_name ?: "";
+	if (strcmp(key, "names") == 0)
+		return r->name;
+	if (strcmp(key, "runningfor") == 0)
+		return r->started_at ?: "";
+	if (strcmp(key, "status") == 0)
+		return ps_state_name(r);
+	return r->created ?: ""; /* created; size: pea lists no sizes, creation order */
+}
+
+static const char *ps_sort_key; /* qsort has no context argument */
+
+static int sort_cmp(const void *a, const void *b)
+{
+	const struct ctr_record *x = *(struct ctr_record *const *)a;
+	const struct ctr_record *y = *(struct ctr_record *const *)b;
+	int c = strcmp(sort_value(x, ps_sort_key), sort_value(y, ps_sort_key));
+
+	return c ? c : strcmp(x->created ?: "", y->created ?: "");
+}
+
+static int sort_check(const char *key, struct pea_error **err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sort_keys); i++)
+		if (strcmp(sort_keys[i], key) == 0)
+			return 0;
+	return pea_error_new(err, EINVAL,
+			     "invalid argument \"%s\" for \"--sort\" flag: \"%s\" is not a valid "
+			     "value.  Choose from: \"command, created, id, image, names, "
+			     "runningfor, size, status\"",
+			     key, key);
+}
+
+/* -n N: the N created last (any state), still listed oldest first. */
+static int parse_last(const char *s, long *ret, struct pea_error **err)
+{
+	char *end = NULL;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end)
+		return pea_error_new(err, EINVAL,
+				     "invalid argument \"%s\" for \"-n, --last\" flag: strconv.ParseInt: "
+				     "parsing \"%s\": invalid syntax",
+				     s, s);
+	*ret = v;
+	return 0;
+}
+
+static bool has_status_filter(char **filters)
+{
+	for (size_t i = 0; filters && filters[i]; i++)
+		if (strncmp(filters[i], "status=", 7) == 0)
+			return true;
+	return false;
+}
+
 static const char ps_usage[] =
 	"Usage: pea ps [OPTIONS]\n"
 	"\n"
 	"List containers (running ones, or all with -a).\n"
 	"\n"
 	"  -a, --all             all containers, not only running ones\n"
+	"      --external        also containers of the store pea did not make (pea lists none)\n"
 	"  -f, --filter=KEY=VAL  id, name (a regex), status, label, exited, ancestor\n"
 	"      --format=FORMAT   Go template ({{.ID}}, {{.Names}}, {{.Image}}, {{.Status}},\n"
 	"                        {{.State}}, {{.Command}}, ...) or json\n"
+	"  -n, --last=N          the N containers created last, in any state\n"
 	"  -l, --latest          only the container created last\n"
-	"  -n, --noheading       no header row\n"
+	"      --noheading       no header row\n"
 	"      --no-trunc        full ids and commands\n"
-	"  -q, --quiet           only the ids\n";
+	"  -p, --pod             accepted (pea has no pods)\n"
+	"  -q, --quiet           only the ids\n"
+	"      --sort=KEY        command, created, id, image, names, runningfor, size or status\n"
+	"      --sync            accepted (the state is always read from the runtime)\n";
 
-enum { OPT_FORMAT = 1000, OPT_NOTRUNC };
+enum { OPT_FORMAT = 1000, OPT_NOTRUNC, OPT_NOHEADING, OPT_EXTERNAL, OPT_SORT, OPT_SYNC };
 
 int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
@@ -283,24 +367,30 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 		{ "filter", required_argument, NULL, 'f' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "latest", no_argument, NULL, 'l' },
-		{ "noheading", no_argument, NULL, 'n' },
+		{ "last", required_argument, NULL, 'n' },
+		{ "noheading", no_argument, NULL, OPT_NOHEADING },
 		{ "no-trunc", no_argument, NULL, OPT_NOTRUNC },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "external", no_argument, NULL, OPT_EXTERNAL },
+		{ "pod", no_argument, NULL, 'p' },
+		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "sync", no_argument, NULL, OPT_SYNC },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_json_ struct json_object *items = json_object_new_array();
-	_cleanup_free_ char *format = NULL;
+	_cleanup_free_ char *format = NULL, *sort = NULL;
 	_cleanup_strv_ char **filters = NULL;
 	struct ctr_record **v = NULL;
 	struct json_object *setup = NULL;
 	struct template *t = NULL;
 	bool all = false, quiet = false, noheading = false, notrunc = false, latest = false;
 	bool json;
-	size_t n = 0;
+	size_t n = 0, first = 0, kept = 0;
+	long last = -1;
 	int r, c = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "haqnlf:", opts, ps_usage, &c, err)) == 2) {
+	while ((r = cmd_getopt(argc, argv, "haqn:lpf:", opts, ps_usage, &c, err)) == 2) {
 		switch (c) {
 		case 'f':
 			pea_strv_push(&filters, optarg);
@@ -312,7 +402,17 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 			quiet = true;
 			break;
 		case 'n':
+			if (parse_last(optarg, &last, err) < 0)
+				return -1;
+			break;
+		case OPT_NOHEADING:
 			noheading = true;
+			break;
+		case OPT_SORT:
+			if (sort_check(optarg, err) < 0)
+				return -1;
+			free(sort);
+			sort = xstrdup(optarg);
 			break;
 		case 'l':
 			latest = true;
@@ -336,6 +436,8 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
 	if (filter_check(filters, err) < 0)
 		return -1;
+	if (last >= 0 && latest)
+		return pea_error_new(err, EINVAL, "last and latest are mutually exclusive");
 	json = format && (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0);
 	if (format && !json && template_parse(format, ps_header, &t, err) < 0)
 		return -1;
@@ -343,18 +445,32 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 		template_free(t);
 		return -1;
 	}
-	for (size_t i = latest && n ? n - 1 : 0; i < n; i++) {
+	if (latest)
+		last = 1;
+	/* podman: -n implies -a, and so does a status filter (as docker does) */
+	all |= last > 0 || has_status_filter(filters);
+	for (size_t i = 0; i < n; i++) {
 		(void)record_refresh(g, v[i], NULL);
 		record_note_paused(g, v[i]);
-		if (!all && !latest && !filters && v[i]->state != CTR_RUNNING)
+		if ((!all && v[i]->state != CTR_RUNNING) || !filter_match(v[i], filters)) {
+			v[i] = ctr_record_free(v[i]);
 			continue;
-		if (!filter_match(v[i], filters))
-			continue;
+		}
+		v[kept++] = v[i];
+	}
+	/* the last N created of those that match, still oldest first */
+	if (last > 0 && (size_t)last < kept)
+		first = kept - (size_t)last;
+	if (sort) {
+		ps_sort_key = sort;
+		qsort(v + first, kept - first, sizeof(*v), sort_cmp);
+	}
+	for (size_t i = first; i < kept; i++) {
 		json_object_array_add(
 			items, ps_item(v[i], ports_of(g, v[i], &setup), notrunc || quiet, !json));
 		json_object_put(setup);
 	}
-	records_free(v, n);
+	records_free(v, kept);
 	if (json) {
 		fmt_print_json(stdout, items);
 		return 0;
@@ -372,10 +488,8 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 				  "{{.Status}}\t{{.Ports}}\t{{.Names}}";
 		if (template_parse(noheading ? def + 6 : def, ps_header, &t, err) < 0)
 			return -1;
-	} else if (noheading && template_is_table(t)) {
-		t = template_free(t);
-		if (template_parse(format + 5, ps_header, &t, err) < 0)
-			return -1;
+	} else if (noheading) {
+		template_drop_header(t);
 	}
 	template_set_context(t, "ps", "containers.psReporter");
 	r = template_print(stdout, t, items, err);

@@ -186,6 +186,11 @@ bool template_is_table(const struct template *t)
 	return t->table;
 }
 
+void template_drop_header(struct template *t)
+{
+	t->table = false;
+}
+
 static struct node *add_node(struct template *t, enum node_kind kind)
 {
 	t->nodes = xreallocarray(t->nodes, t->n + 1, sizeof(*t->nodes));
