@@ -438,12 +438,10 @@ static bool is_mode(const char *s)
 
 static int set_mode(struct create_opts *o, const char *m, struct pea_error **err)
 {
-	if (strncmp(m, "slirp4netns", 11) == 0)
-		return pea_error_new(err, ENOTSUP,
-				     "network mode '%s' is not supported yet: use pasta (rootless) "
-				     "or a bridge network (root)",
-				     m);
-	if (strncmp(m, "pasta", 5) == 0 && !rootless_detect())
+	if (rootless_net_check_mode(m, err) < 0)
+		return -1;
+	if ((strncmp(m, "pasta", 5) == 0 || strncmp(m, "slirp4netns", 11) == 0) &&
+	    !rootless_detect())
 		return pea_error_new(err, ENOTSUP,
 				     "network mode '%s' is not supported yet as root: use a bridge "
 				     "network",
@@ -522,8 +520,9 @@ static int validate_network(struct create_opts *o, struct pea_error **err)
 		return pea_error_new(err, EINVAL,
 				     "--network %s cannot be combined with the networks named",
 				     o->net_mode);
-	/* pasta forwards the published ports itself */
-	if (rootless_net_is_pasta(o->net_mode) && !o->ips && !o->mac && !o->aliases)
+	/* pasta and slirp4netns forward the published ports themselves */
+	if ((rootless_net_is_pasta(o->net_mode) || rootless_net_is_slirp(o->net_mode)) && !o->ips &&
+	    !o->mac && !o->aliases)
 		return 0;
 	if (o->net_mode && needs_bridge)
 		return pea_error_new(

@@ -170,6 +170,9 @@ char *etc_resolv_text(const char *host_resolv, const struct etc_input *in)
 	} else if (in->net_dns && in->net_dns[0]) {
 		servers = pea_strv_copy(in->net_dns);
 	} else {
+		/* pasta and slirp4netns answer there with the host's resolver (as podman) */
+		if (in->dns_forward && *in->dns_forward)
+			pea_strv_push(&servers, in->dns_forward);
 		for (size_t i = 0; hs && hs[i]; i++)
 			if (in->host_net || !is_local_server(hs[i]))
 				pea_strv_push(&servers, hs[i]);

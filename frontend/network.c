@@ -522,7 +522,10 @@ static int netsetup_call(const struct global_options *g, const char *const *args
 		return -1;
 	if (lseek(in, 0, SEEK_SET) < 0)
 		return pea_error_errno(err, "lseek");
-	if (frontend_run_capture(argv, in, &res, err) < 0)
+	/* rootless: the bridges live in the rootless network namespace (create touches nothing) */
+	if ((g->rootless && strcmp(args[0], "create") != 0
+		     ? rootless_netns_capture(g, argv, in, &res, err)
+		     : frontend_run_capture(argv, in, &res, err)) < 0)
 		return pea_error_wrap(err, "running '%s'", bin);
 	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) {
 		_cleanup_free_ char *m = helper_message(&res);
@@ -976,8 +979,20 @@ static int setup_options(const struct global_options *g, const struct ctr_record
 		if (pick_host_ports(copy, err) < 0)
 			return -1;
 	}
-	if (json_object_object_get_ex(r->opts, "dns", &v) && json_object_array_length(v) > 0)
+	if (json_object_object_get_ex(r->opts, "dns", &v) && json_object_array_length(v) > 0) {
 		json_object_object_add(o, "dns_servers", json_object_get(v));
+	} else {
+		/* containers.conf's dns_servers: pea-dnsd's upstreams for this container */
+		const struct net_config *c = net_config_get(g, err);
+		if (!c)
+			return -1;
+		if (c->dns_servers && c->dns_servers[0]) {
+			v = json_object_new_array();
+			for (size_t i = 0; c->dns_servers[i]; i++)
+				json_object_array_add(v, json_object_new_string(c->dns_servers[i]));
+			json_object_object_add(o, "dns_servers", v);
+		}
+	}
 	*ret = TAKE_PTR(o);
 	return 0;
 }
@@ -1061,35 +1076,64 @@ static int check_port_clash(const struct global_options *g, const struct ctr_rec
 	return rc;
 }
 
+static int teardown_locked(const struct global_options *g, const char *id, struct pea_error **err);
+
 /* Undo a setup that failed: its own error is the one that counts. */
 static void teardown_quiet(const struct global_options *g, const char *id)
 {
 	_cleanup_error_ struct pea_error *e = NULL;
 
-	(void)network_teardown(g, id, &e);
+	(void)teardown_locked(g, id, &e);
+	if (g->rootless)
+		rootless_netns_gc(g);
+}
+
+/*
+ * Rootless: the published ports are forwarded by the rootless namespace's
+ * slirp4netns to the same port there, so pea-netsetup's rules match any
+ * address (the host address is slirp4netns's). *ret_ports: the ports as given.
+ */
+static int rootless_ports(const struct global_options *g, struct json_object *opts,
+			  struct json_object **ret_ports, struct pea_error **err)
+{
+	struct json_object *p = NULL;
+
+	*ret_ports = NULL;
+	if (!g->rootless || !json_object_object_get_ex(opts, "port_mappings", &p))
+		return 0;
+	if (json_object_deep_copy(p, ret_ports, NULL) < 0)
+		return pea_error_new(err, ENOMEM, "copy the ports");
+	for (size_t i = 0; i < json_object_array_length(p); i++)
+		json_object_object_del(json_object_array_get_idx(p, i), "host_ip");
+	return 0;
 }
 
 int network_setup(const struct global_options *g, const struct ctr_record *r, char **ret_nspath,
 		  struct json_object **ret_status, struct pea_error **err)
 {
-	_cleanup_free_ char *dir = network_run_dir(g, r->id), *ns = NULL;
-	_cleanup_json_ struct json_object *opts = NULL, *status = NULL;
+	_cleanup_free_ char *dir = network_run_dir(g, r->id), *ns = NULL, *rlns = NULL;
+	_cleanup_json_ struct json_object *opts = NULL, *status = NULL, *ports = NULL;
 	const char *args[] = { "setup", NULL, NULL };
+	_cleanup_close_ int lock = -1;
 
 	if (frontend_mkdir_p(dir, err) < 0)
 		return -1;
+	if (g->rootless &&
+	    (rootless_netns_lock(g, &lock, err) < 0 || rootless_netns_ensure(g, &rlns, err) < 0))
+		return -1;
 	/* what a crash left of an earlier run */
-	if (network_teardown(g, r->id, err) < 0)
+	if (teardown_locked(g, r->id, err) < 0)
 		return -1;
-	if (setup_options(g, r, &opts, err) < 0 || check_port_clash(g, r, opts, err) < 0)
-		return -1;
+	if (setup_options(g, r, &opts, err) < 0 || check_port_clash(g, r, opts, err) < 0 ||
+	    rootless_ports(g, opts, &ports, err) < 0)
+		goto fail_gc;
 	ns = xasprintf("%s/netns", dir);
-	if (netns_make(ns, err) < 0)
-		return -1;
+	if ((g->rootless ? rootless_netns_make(ns, err) : netns_make(ns, err)) < 0)
+		goto fail_gc;
 	/* written first: a teardown after a crash knows what to undo */
 	if (write_json_at(dir, "netsetup.json", opts, err) < 0) {
 		netns_remove(ns);
-		return -1;
+		goto fail_gc;
 	}
 	args[1] = ns;
 	if (netsetup_call(g, args, opts, &status, err) < 0) {
@@ -1102,9 +1146,18 @@ int network_setup(const struct global_options *g, const struct ctr_record *r, ch
 		teardown_quiet(g, r->id);
 		return -1;
 	}
+	if (ports && rootless_netns_forward(g, r->id, ports, err) < 0) {
+		teardown_quiet(g, r->id);
+		return -1;
+	}
 	*ret_nspath = TAKE_PTR(ns);
 	*ret_status = TAKE_PTR(status);
 	return 0;
+
+fail_gc:
+	if (g->rootless)
+		rootless_netns_gc(g);
+	return -1;
 }
 
 int network_share_etc(const struct global_options *g, const struct ctr_record *r, const char *other,
@@ -1166,6 +1219,19 @@ static void unshare_etc(const char *dir)
 
 int network_teardown(const struct global_options *g, const char *id, struct pea_error **err)
 {
+	_cleanup_close_ int lock = -1;
+	int rc;
+
+	if (g->rootless && rootless_netns_lock(g, &lock, err) < 0)
+		return -1;
+	rc = teardown_locked(g, id, err);
+	if (g->rootless)
+		rootless_netns_gc(g);
+	return rc;
+}
+
+static int teardown_locked(const struct global_options *g, const char *id, struct pea_error **err)
+{
 	_cleanup_free_ char *dir = network_run_dir(g, id), *ns = NULL, *opts_path = NULL;
 	_cleanup_json_ struct json_object *opts = NULL;
 	const char *args[] = { "teardown", NULL, NULL };
@@ -1214,6 +1280,9 @@ struct json_object *network_ports(const struct global_options *g, const struct c
 	_cleanup_json_ struct json_object *opts = NULL;
 	struct json_object *p = NULL;
 
+	/* rootless: as published (pasta's, slirp4netns's, the rootless namespace's) */
+	if (g->rootless && (p = rootless_net_ports(g, r)))
+		return p;
 	if (pea_json_parse_file_at(AT_FDCWD, path, NETWORK_FILE_MAX * 4, &opts, NULL) < 0 ||
 	    !opts || !json_object_object_get_ex(opts, "port_mappings", &p))
 		return rootless_net_ports(g, r); /* pasta's, if it runs */

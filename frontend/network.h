@@ -21,6 +21,7 @@ struct json_object;
 struct pea_error;
 struct global_options;
 struct ctr_record;
+struct run_result;
 
 #define NETWORK_DEFAULT_NAME "podman"
 
@@ -159,6 +160,7 @@ struct etc_input {
 	char **net_dns;		/* DNS servers of the networks (pea-dnsd) */
 	char **add_hosts;	/* --add-host NAME:IP */
 	const char *base_hosts; /* the start of /etc/hosts (base_hosts_file), or NULL */
+	char *dns_forward;	/* pasta's --dns-forward, slirp4netns's DNS: first nameserver */
 };
 
 /*
@@ -210,3 +212,28 @@ struct json_object *network_settings_json(struct json_object *opts, struct json_
 struct json_object *network_inspect_settings(const struct global_options *g,
 					     const struct ctr_record *r);
 char *network_ports_summary(struct json_object *ports);
+
+/* ---- rootless-net.c: networks of rootless pea ----------------------------------- */
+
+/* --network slirp4netns[:OPT=VALUE,...] (podman's options). */
+bool rootless_net_is_slirp(const char *mode);
+/* A slirp4netns mode's options checked (create and run); other modes are fine. */
+int rootless_net_check_mode(const char *mode, struct pea_error **err);
+/* The nameserver of pasta's --dns-forward or slirp4netns's DNS for a mode; NULL: none. */
+char *rootless_net_dns(const char *mode);
+/* A new network namespace bound at path (made by a child: pea stays in its own). */
+int rootless_netns_make(const char *path, struct pea_error **err);
+/*
+ * The rootless network namespace of bridge networks (RUNROOT/rootless-netns):
+ * its lock (held around setups and teardowns), made with its slirp4netns
+ * when missing, taken down when no container's network is set up any more.
+ */
+int rootless_netns_lock(const struct global_options *g, int *ret_fd, struct pea_error **err);
+int rootless_netns_ensure(const struct global_options *g, char **ret_path, struct pea_error **err);
+void rootless_netns_gc(const struct global_options *g);
+/* argv run in the rootless network namespace (pea-netsetup), as frontend_run_capture. */
+int rootless_netns_capture(const struct global_options *g, char *const *argv, int in_fd,
+			   struct run_result *ret, struct pea_error **err);
+/* The container's published ports forwarded from the host to the rootless namespace. */
+int rootless_netns_forward(const struct global_options *g, const char *id,
+			   struct json_object *ports, struct pea_error **err);

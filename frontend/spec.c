@@ -334,6 +334,7 @@ static void etc_input_clear(struct etc_input *in)
 	pea_strv_free(in->dns_options);
 	pea_strv_free(in->net_dns);
 	pea_strv_free(in->add_hosts);
+	free(in->dns_forward);
 }
 
 /* Addresses, first gateway and DNS servers of pea-netsetup's reply. */
@@ -382,7 +383,7 @@ static int network_namespace(const struct global_options *g, const struct ctr_re
 {
 	if (strcmp(mode, "bridge") == 0)
 		return network_setup(g, r, ret_nspath, ret_status, err);
-	if (rootless_net_is_pasta(mode))
+	if (rootless_net_is_pasta(mode) || rootless_net_is_slirp(mode))
 		return rootless_net_setup(g, r, mode, ret_nspath, err);
 	if (strncmp(mode, "ns:", 3) == 0) {
 		*ret_nspath = xstrdup(mode + 3);
@@ -492,10 +493,12 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 	in.add_hosts = opt_strv(r, "add_host");
 	if (status)
 		status_to_input(status, &in);
+	in.dns_forward = rootless_net_dns(mode);
 	if (etc_files_write(g, rundir, rootfs, &in, err) < 0 ||
 	    volumes_prepare(g, r, rootfs, err) < 0 ||
 	    write_spec(g, r, rootfs, bundle, rundir, etcdir, hostname, host_net, nspath, err) < 0) {
-		if (strcmp(mode, "bridge") == 0 || etcdir || rootless_net_is_pasta(mode))
+		if (strcmp(mode, "bridge") == 0 || etcdir || rootless_net_is_pasta(mode) ||
+		    rootless_net_is_slirp(mode))
 			(void)network_teardown(g, r->id, NULL);
 		return -1;
 	}

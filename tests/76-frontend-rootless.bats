@@ -378,8 +378,8 @@ pea_rl_net() {
 }
 
 @test "rootless: network errors: slirp4netns, pasta missing" {
-	run -125 pea_rl run --rm --network slirp4netns busybox true
-	assert_output "Error: network mode 'slirp4netns' is not supported yet: use pasta (rootless) or a bridge network (root)"
+	run -125 pea_rl run --rm --network slirp4netns:bogus=1 busybox true
+	assert_output "Error: unknown option for slirp4netns: 'bogus=1'"
 	run -0 pea_rl unshare true
 	FE_RL_ENV=(PATH=/nonexistent)
 	run -125 pea_rl run --rm -p 8080:80 busybox true

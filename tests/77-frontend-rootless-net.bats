@@ -1,0 +1,233 @@
+#!/usr/bin/env bats
+# The networks of rootless pea, each inside a network namespace the test makes
+# (pea runs there as an ordinary user, through nsenter and runuser):
+# slirp4netns with its published ports, pasta's DNS forwarder, and bridge
+# networks in the user's rootless network namespace (podman 4.3's
+# rootless-netns: slirp4netns out, pea-netsetup and pea-dnsd inside).
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+	fe_rl_user_setup pearl77
+	cp "$BUSYBOX_ARCHIVE" "$FE_RL_HOME/busybox.tar"
+	chown "$FE_RL_UID:$FE_RL_GID" "$FE_RL_HOME/busybox.tar"
+}
+
+teardown_file() {
+	local TEST_DIR=$BATS_FILE_TMPDIR
+	fe_rl_user_teardown
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_userns
+	require_cmd newuidmap
+	require_cmd tini
+	require_cmd nsenter
+	require_cmd curl
+	require_cmd slirp4netns
+	require_cmd pasta
+	require_cmd dnsmasq
+	require_cmd "$FE_RL_RUNTIME"
+	fe_setup
+	FE_RL_ENV=()
+	if ! pea_rl image exists busybox >/dev/null 2>&1; then
+		pea_rl load -i "$FE_RL_HOME/busybox.tar" >/dev/null
+	fi
+	rl_net_setup
+}
+
+teardown() {
+	FE_RL_ENV=()
+	if [[ -n "${NETNS_PATH:-}" && -e "$NETNS_PATH" ]]; then
+		pea_rl_net rm -af >/dev/null 2>&1 || true
+		pea_rl_net network rm -f net1 net2 >/dev/null 2>&1 || true
+	fi
+	pea_rl system migrate >/dev/null 2>&1 || true
+	local f
+	for f in "$TEST_DIR"/dnsmasq*.pid; do
+		[[ -f "$f" ]] && kill "$(cat "$f")" 2>/dev/null || true
+	done
+	netns_delete_all 2>/dev/null || true
+}
+
+# rl_net_setup: the test's network namespace (an address, a default route to
+# copy, a DNS server, dnsmasq, on 192.0.2.1), and a pause process whose mount
+# namespace has a 0666 /dev/net/tun and a resolv.conf naming that server.
+rl_net_setup() {
+	local real=$PEA envv
+	netns_create
+	ip -n "$NETNS_NAME" link add v0 type veth peer name v1
+	ip -n "$NETNS_NAME" addr add 192.0.2.1/24 dev v0
+	ip -n "$NETNS_NAME" link set v0 up
+	ip -n "$NETNS_NAME" link set v1 up
+	ip -n "$NETNS_NAME" route add default via 192.0.2.254 dev v0 onlink
+	timeout -k 5 10 ip netns exec "$NETNS_NAME" dnsmasq --no-resolv --no-hosts \
+		--listen-address=192.0.2.1 --bind-interfaces --pid-file="$TEST_DIR/dnsmasq.pid" \
+		--address=/upstream.test/198.51.100.7 --address=/upstream.test/2001:db8::7 --user=root 3>&-
+	mknod -m 0666 "$TEST_DIR/net-tun" c 10 200
+	echo "nameserver 192.0.2.1" >"$TEST_DIR/resolv.conf"
+	chmod 644 "$TEST_DIR/resolv.conf"
+	run -0 pea_rl system migrate
+	mapfile -d '' envv < <(fe_rl_env)
+	local PEA=unshare
+	local FE_ARGS=(-m --propagation private sh -c \
+		"mount --bind $TEST_DIR/net-tun /dev/net/tun && mount --bind $TEST_DIR/resolv.conf /etc/resolv.conf && exec \"\$@\"" \
+		sh runuser -u "$FE_RL_USER" -- "${envv[@]}" "$real" unshare true)
+	run -0 pea_cmd
+}
+
+# pea_rl_net ARGS...: pea as the user inside the test's network namespace,
+# with pea's real defaults (the host's guard, CONTAINERS_CONF_OVERRIDE, is dropped).
+pea_rl_net() {
+	local real=$PEA envv
+	mapfile -d '' envv < <(fe_rl_env)
+	local PEA=env
+	local FE_ARGS=(-u CONTAINERS_CONF_OVERRIDE nsenter --net="$NETNS_PATH" -- runuser
+		-u "$FE_RL_USER" -- "${envv[@]}" "${FE_RL_ENV[@]}" "$real" --runtime "$FE_RL_RUNTIME")
+	pea_cmd "$@"
+}
+
+# rl_curl URL: the page, from the test's namespace (the host side), retried for 10 s.
+rl_curl() {
+	local n out
+	for ((n = 0; n < 50; n++)); do
+		out=$(timeout -k 5 10 nsenter --net="$NETNS_PATH" curl -s -m 5 "$1") && break
+		sleep 0.2
+	done
+	echo "$out"
+}
+
+# rl_user_procs NAME: the user's processes named NAME (not zombies).
+rl_user_procs() {
+	ps -o stat=,pid=,comm= -u "$FE_RL_USER" | awk -v n="$1" '$1 !~ /^Z/ && $3 ~ "^"n { print $2 }'
+}
+
+@test "rootless slirp4netns: tap0, slirp's DNS first, -p forwarded, slirp4netns gone after stop" {
+	run -0 pea_rl_net run --rm --network slirp4netns busybox \
+		sh -c 'ip -4 -o addr show tap0 | awk "{ print \$4 }"; cat /sys/class/net/tap0/mtu; grep -m1 nameserver /etc/resolv.conf'
+	assert_output "$(printf '10.0.2.100/24\n65520\nnameserver 10.0.2.3')"
+	run -0 pea_rl_net run -d --name web --network slirp4netns:mtu=1500,port_handler=slirp4netns \
+		-p 8080:80 busybox httpd -f -p 80 -h /etc
+	run -0 pea_rl inspect --format '{{.HostConfig.NetworkMode}}' web
+	assert_output slirp4netns:mtu=1500,port_handler=slirp4netns
+	run -0 pea_rl port web
+	assert_output "80/tcp -> 0.0.0.0:8080"
+	assert_equal "$(rl_curl http://127.0.0.1:8080/hostname)" \
+		"$(pea_rl inspect --format '{{.Config.Hostname}}' web)"
+	# slirp4netns's own DNS answers with the host's resolver (dnsmasq)
+	run -0 pea_rl_net exec web nslookup upstream.test
+	assert_output --partial 198.51.100.7
+	run -0 rl_user_procs slirp4netns
+	[[ -n "$output" ]]
+	run -0 pea_rl_net stop -t 1 web
+	for ((n = 0; n < 50; n++)); do
+		[[ -z "$(rl_user_procs slirp4netns)" ]] && break
+		sleep 0.1
+	done
+	run -0 rl_user_procs slirp4netns
+	assert_output ""
+	run -0 pea_rl_net rm web
+	# -P: a free host port
+	run -0 pea_rl_net run -d --name pp --network slirp4netns -P --expose 80 busybox httpd -f -p 80 -h /etc
+	run -0 pea_rl port pp
+	assert_output --regexp '^80/tcp -> 0\.0\.0\.0:[0-9]+$'
+	assert_equal "$(rl_curl "http://127.0.0.1:${output##*:}/hostname")" \
+		"$(pea_rl inspect --format '{{.Config.Hostname}}' pp)"
+	run -0 pea_rl_net rm -f pp
+}
+
+@test "rootless slirp4netns: bad options and a missing slirp4netns get one clear line, nothing left" {
+	run -125 pea_rl run --rm --network slirp4netns:bogus=1 busybox true
+	assert_output "Error: unknown option for slirp4netns: 'bogus=1'"
+	run -125 pea_rl run --rm --network slirp4netns:mtu=70000 busybox true
+	assert_output "Error: slirp4netns: invalid mtu '70000': want 68 to 65521"
+	run -125 pea_rl run --rm --network slirp4netns:allow_host_loopback=yes busybox true
+	assert_output "Error: slirp4netns: invalid value 'yes' of allow_host_loopback: use true or false"
+	run -125 pea_rl run --rm --network slirp4netns:cidr=10.0.2.0/30 busybox true
+	assert_output "Error: slirp4netns: invalid cidr '10.0.2.0/30': want an IPv4 subnet (/25 or larger)"
+	run -125 pea_rl run --rm --network slirp4netns:port_handler=x busybox true
+	assert_output "Error: slirp4netns: invalid port_handler 'x': use slirp4netns or rootlesskit"
+	FE_RL_ENV=(PATH=/nonexistent)
+	run -125 pea_rl_net run --rm --network slirp4netns busybox true
+	assert_output "Error: --network slirp4netns: slirp4netns not found (install the slirp4netns package)"
+	FE_RL_ENV=()
+	run -0 pea_rl ps -aq
+	assert_output ""
+	run -0 find "$FE_RL_XDG/pea/containers" -name netns
+	assert_output ""
+}
+
+@test "rootless pasta: 169.254.1.1 is the first nameserver, pasta forwards it to the host's resolver" {
+	run -0 pea_rl_net run --rm busybox sh -c 'grep nameserver /etc/resolv.conf | head -1; nslookup upstream.test 169.254.1.1'
+	assert_line --index 0 "nameserver 169.254.1.1"
+	assert_output --partial 198.51.100.7
+	# the user's own --dns-forward wins
+	run -0 pea_rl_net run --rm --network pasta:--dns-forward,192.0.2.53 busybox \
+		sh -c 'grep nameserver /etc/resolv.conf | head -1; nslookup upstream.test 192.0.2.53'
+	assert_line --index 0 "nameserver 192.0.2.53"
+	assert_output --partial 198.51.100.7
+	# --dns: the user's servers alone
+	run -0 pea_rl_net run --rm --dns 192.0.2.1 busybox grep nameserver /etc/resolv.conf
+	assert_output "nameserver 192.0.2.1"
+}
+
+@test "rootless bridge: two containers on net1 reach each other by name, -p reaches the host side" {
+	run -0 pea_rl_net network create net1
+	run -0 pea_rl_net run -d --name web --network net1 -p 8081:80 busybox httpd -f -p 80 -h /etc
+	run -0 pea_rl_net run --rm --network net1 busybox sh -c \
+		'nslookup web >/dev/null && wget -qO- http://web/hostname'
+	assert_output "$(pea_rl inspect --format '{{.Config.Hostname}}' web)"
+	# the network's DNS server forwards other names to the host's resolver
+	run -0 pea_rl_net exec web nslookup upstream.test
+	assert_output --partial 198.51.100.7
+	run -0 pea_rl port web
+	assert_output "80/tcp -> 0.0.0.0:8081"
+	assert_equal "$(rl_curl http://127.0.0.1:8081/hostname)" \
+		"$(pea_rl inspect --format '{{.Config.Hostname}}' web)"
+	# the bridge is in the user's rootless namespace, beside slirp4netns's tap0, not in the test's
+	run -0 pea_rl network inspect --format '{{.NetworkInterface}}' net1
+	br=$output
+	[[ -n "$br" ]]
+	run -0 pea_rl unshare nsenter --net="$FE_RL_XDG/pea/rootless-netns/netns" ip -o link show
+	assert_output --regexp "[0-9]+: $br: "
+	assert_output --regexp "[0-9]+: tap0: "
+	run -1 ip -n "$NETNS_NAME" link show "$br"
+	[[ -e "$FE_RL_XDG/pea/rootless-netns/netns" ]]
+	run -0 rl_user_procs slirp4netns
+	[[ -n "$output" ]]
+	# the last container to go takes the namespace, its slirp4netns and pea-dnsd along
+	run -0 pea_rl_net rm -f web
+	for ((n = 0; n < 50; n++)); do
+		[[ -z "$(rl_user_procs slirp4netns)$(rl_user_procs pea-dnsd)" ]] && break
+		sleep 0.1
+	done
+	run -0 rl_user_procs slirp4netns
+	assert_output ""
+	run -0 rl_user_procs pea-dnsd
+	assert_output ""
+	[[ ! -e "$FE_RL_XDG/pea/rootless-netns/netns" ]]
+	run -0 pea_rl_net network rm net1
+}
+
+@test "rootless bridge: containers.conf's dns_servers are pea-dnsd's upstreams for the containers" {
+	# a second server, which alone knows conf.test
+	ip -n "$NETNS_NAME" addr add 192.0.2.2/24 dev v0
+	timeout -k 5 10 ip netns exec "$NETNS_NAME" dnsmasq --no-resolv --no-hosts \
+		--listen-address=192.0.2.2 --bind-interfaces --pid-file="$TEST_DIR/dnsmasq2.pid" \
+		--address=/conf.test/198.51.100.8 --address=/conf.test/2001:db8::8 --user=root 3>&-
+	printf '[containers]\ndns_servers = ["192.0.2.2"]\n' >"$FE_RL_HOME/dns.conf"
+	chmod 644 "$FE_RL_HOME/dns.conf"
+	FE_RL_ENV=(CONTAINERS_CONF_OVERRIDE="$FE_RL_HOME/dns.conf")
+	run -0 pea_rl_net network create net2
+	run -0 pea_rl_net run --rm --network net2 busybox nslookup conf.test
+	assert_output --partial 198.51.100.8
+	FE_RL_ENV=()
+	run -1 pea_rl_net run --rm --network net2 busybox nslookup conf.test
+	run -0 pea_rl_net network rm net2
+	kill "$(cat "$TEST_DIR/dnsmasq2.pid")"
+}
