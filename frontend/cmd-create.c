@@ -953,10 +953,10 @@ static int find_or_pull(struct global_options *g, const struct create_opts *o, c
 	return image_pull(g, name, false, o->tls_verify, ret, err);
 }
 
-/* The record and the storage layer, under the records lock. */
+/* The record (under the records lock) and the storage layer (under the container's). */
 static int make_container(struct global_options *g, struct ctr_record *r, struct pea_error **err)
 {
-	_cleanup_close_ int lock = -1;
+	_cleanup_close_ int lock = -1, ctr_lock = -1;
 	_cleanup_json_ struct json_object *res = NULL;
 	struct ctr_record **all = NULL;
 	size_t n = 0;
@@ -986,13 +986,18 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 	records_free(all, n);
 	/*
 	 * The record first: killed between the two steps, pea leaves a record
-	 * that `pea rm` removes, never a layer nothing names.
+	 * that `pea rm` removes, never a layer nothing names. Its own lock before
+	 * it is seen: a rm waits for the layer, not the other creates (records.h).
 	 */
+	if (record_lock(g, r->id, false, &ctr_lock, err) < 0)
+		return -1;
 	if (record_save(g, r, err) < 0) {
 		_cleanup_free_ char *dir = record_dir(g, r->id);
 		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
+		ctr_lock = record_lock_drop(g, r->id, TAKE_FD(ctr_lock));
 		return -1;
 	}
+	lock = pea_close(lock); /* the names are taken: the rest needs only its own lock */
 	/* the layers mapped as the container's user namespace */
 	if (pea_json_get_string_opt(r->opts, "opts", "uid_map", &um, NULL) == 1 &&
 	    pea_json_get_string_opt(r->opts, "opts", "gid_map", &gm, NULL) == 1) {
@@ -1004,6 +1009,7 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 	if (store_call(g, args, &res, err) < 0) {
 		_cleanup_free_ char *dir = record_dir(g, r->id);
 		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
+		ctr_lock = record_lock_drop(g, r->id, TAKE_FD(ctr_lock));
 		return pea_error_wrap(err, "creating container storage");
 	}
 	return 0;

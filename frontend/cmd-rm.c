@@ -16,22 +16,36 @@
 #include "frontend/records.h"
 #include "frontend/restart.h"
 
-/* 1: no such container, 2: running without --force, 125: other (podman-rm(1)). */
-static int rm_one(struct global_options *g, const char *name, bool force, int *ret_status,
-		  struct pea_error **err)
+struct rm_opts {
+	bool force, volumes;
+};
+
+/* Kill it and wait for its end (the exit command then waits for our lock). */
+static int kill_running(struct global_options *g, struct ctr_record *r, struct pea_error **err)
 {
-	_cleanup_record_ struct ctr_record *r = NULL, *fresh = NULL;
+	const char *args[] = { "kill", r->id, "9", NULL };
+
+	(void)container_runtime(g, r, args, true, NULL);
+	/* SIGKILL stays pending in a frozen cgroup until it is thawed */
+	if (runtime_resume_paused(g, r, err) < 0 || container_wait_exit(g, r->id, 10000, err) < 0)
+		return -1;
+	record_sync_exit(g, r);
+	return 0;
+}
+
+/* 1: no such container, 2: running without --force, 125: other (podman-rm(1)). */
+static int rm_one(struct global_options *g, const char *name, const struct rm_opts *o,
+		  int *ret_status, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_close_ int lock = -1;
 
-	if (record_lookup(g, name, &r, err) < 0) {
+	if (record_lookup_locked(g, name, &r, &lock, err) < 0) {
 		*ret_status = (*err)->code == ENOENT ? 1 : PEA_EXIT_ENGINE;
 		return -1;
 	}
-	container_mark_stopped(g, r); /* no restart by its policy (restart.h) */
-	(void)record_refresh(g, r, NULL);
 	if (r->state == CTR_RUNNING) {
-		const char *args[] = { "kill", r->id, "9", NULL };
-		if (!force) {
+		if (!o->force) {
 			*ret_status = 2;
 			return pea_error_new(
 				err, EBUSY,
@@ -40,27 +54,18 @@ static int rm_one(struct global_options *g, const char *name, bool force, int *r
 				"container state improper",
 				r->id);
 		}
-		(void)container_runtime(g, r, args, true, NULL);
-		/* SIGKILL stays pending in a frozen cgroup until it is thawed */
-		if (runtime_resume_paused(g, r, err) < 0 ||
-		    container_wait_exit(g, r->id, 10000, err) < 0) {
+		container_mark_stopped(g, r->id); /* no restart by its policy (restart.h) */
+		if (kill_running(g, r, err) < 0) {
 			*ret_status = PEA_EXIT_ENGINE;
 			return -1;
 		}
 	}
-	if (records_lock(g, &lock, err) < 0 || record_load(g, r->id, &fresh, err) < 0) {
+	/* --rm containers lose their anonymous volumes too, as podman */
+	if (container_remove_locked(g, r, o->volumes || r->rm, err) < 0) {
 		*ret_status = PEA_EXIT_ENGINE;
 		return -1;
 	}
-	record_sync_exit(g, fresh);
-	if (fresh->state == CTR_RUNNING) {
-		*ret_status = 2;
-		return pea_error_new(err, EBUSY, "container %s was started again meanwhile", r->id);
-	}
-	if (container_remove(g, fresh, err) < 0) {
-		*ret_status = PEA_EXIT_ENGINE;
-		return -1;
-	}
+	lock = record_lock_drop(g, r->id, TAKE_FD(lock));
 	return 0;
 }
 
@@ -73,7 +78,7 @@ static void kill_all(struct global_options *g, char **targets)
 
 		if (record_lookup(g, targets[i], &r, NULL) < 0)
 			continue;
-		container_mark_stopped(g, r);
+		container_mark_stopped(g, r->id);
 		(void)record_refresh(g, r, NULL);
 		if (r->state != CTR_RUNNING)
 			continue;
@@ -87,22 +92,39 @@ static const char rm_usage[] = "Usage: pea rm [OPTIONS] CONTAINER [CONTAINER...]
 			       "\n"
 			       "Remove containers.\n"
 			       "\n"
-			       "  -a, --all      every container\n"
-			       "  -f, --force    kill running containers first\n"
-			       "  -i, --ignore   ignore containers that do not exist\n";
+			       "  -a, --all       every container\n"
+			       "  -f, --force     kill running containers first\n"
+			       "  -i, --ignore    ignore containers that do not exist\n"
+			       "  -v, --volumes   remove their anonymous volumes too\n";
 
 int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	struct switches o;
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },    { "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },   { "ignore", no_argument, NULL, 'i' },
+		{ "volumes", no_argument, NULL, 'v' }, { NULL, 0, NULL, 0 },
+	};
 	_cleanup_strv_ char **targets = NULL;
-	int r, status = 0;
+	struct rm_opts o = { 0 };
+	bool all = false, ignore = false;
+	int r, c = 0, status = 0;
 
-	r = cmd_switches(argc, argv, "afi", rm_usage, &o, err);
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hafiv", opts, rm_usage, &c, err)) == 2) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'f')
+			o.force = true;
+		else if (c == 'i')
+			ignore = true;
+		else if (c == 'v')
+			o.volumes = true;
+	}
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
-	if (o.all) {
+	if (all) {
 		struct ctr_record **v = NULL;
 		size_t n = 0;
 		if (records_list(g, &v, &n, err) < 0)
@@ -123,8 +145,8 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		_cleanup_error_ struct pea_error *e = NULL;
 		int st = 0;
 
-		if (rm_one(g, targets[i], o.force, &st, &e) < 0) {
-			if (o.ignore && st == 1)
+		if (rm_one(g, targets[i], &o, &st, &e) < 0) {
+			if (ignore && st == 1)
 				continue;
 			fprintf(stderr, "Error: %s\n", e->message);
 			if (status == 0 || st > status)
@@ -133,6 +155,7 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		}
 		printf("%s\n", targets[i]);
 	}
+	containers_sweep_removed(g); /* and what a killed rm left */
 	return status;
 }
 

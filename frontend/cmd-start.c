@@ -421,22 +421,54 @@ static int make_run_dirs(const struct global_options *g, struct pea_error **err)
 	return 0;
 }
 
+/* The container's monitor (its pidfile in the bundle) is alive. */
+static bool monitor_alive(const struct global_options *g, const char *id)
+{
+	_cleanup_free_ char *pidfile = xasprintf("%s/containers/%s/conmon.pid", g->root, id);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int pid;
+
+	if (pea_read_file_at(AT_FDCWD, pidfile, 64, &buf, &len, NULL) < 0)
+		return false;
+	pid = atoi(buf);
+	return pid > 0 && kill(pid, 0) == 0;
+}
+
+/*
+ * The runtime's state of the last run, when its cleanup did not come yet or a
+ * start was killed before it saved the record (the container may even run,
+ * its monitor waiting): deleted, and that monitor's exit file waited for, so
+ * that it does not land after this start and end it in the record.
+ */
+static void clear_last_run(struct global_options *g, struct ctr_record *r)
+{
+	_cleanup_free_ char *exitf = record_exit_file(g, r->id);
+	_cleanup_free_ char *rtdir = xasprintf("%s/runtime/%s", g->runroot, r->id);
+	const char *del[] = { "delete", "--force", r->id, NULL };
+
+	if (r->started_at || pea_path_exists_at(AT_FDCWD, rtdir)) {
+		bool wait_exit = !pea_path_exists_at(AT_FDCWD, exitf) && monitor_alive(g, r->id);
+
+		(void)container_runtime(g, r, del, true, NULL);
+		if (wait_exit)
+			(void)container_wait_exit(g, r->id, 10000, NULL);
+	}
+	(void)unlink(exitf);
+}
+
 /* Under the lock: everything up to a running container. */
 static int start_locked(struct global_options *g, struct ctr_record *r, bool attach, int *ret_sock,
 			struct pea_error **err)
 {
 	_cleanup_free_ char *bundle = record_dir(g, r->id), *rootfs = NULL;
 	_cleanup_free_ char *exitf = record_exit_file(g, r->id);
-	const char *del[] = { "delete", "--force", r->id, NULL };
 	const char *start[] = { "start", r->id, NULL };
 	int pid = 0;
 
 	if (make_run_dirs(g, err) < 0)
 		return -1;
-	(void)unlink(exitf);
-	/* the runtime's state of the last run, if its cleanup did not come yet */
-	if (r->started_at)
-		(void)container_runtime(g, r, del, true, NULL);
+	clear_last_run(g, r);
 	if (mount_root(g, r, &rootfs, err) < 0)
 		goto fail;
 	if (spec_write(g, r, rootfs, err) < 0)
@@ -603,11 +635,8 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 
 	if (attach)
 		become_subreaper();
-	if (records_lock(g, &lock, err) < 0)
+	if (record_lookup_locked(g, id, &r, &lock, err) < 0)
 		return -1;
-	if (record_lookup(g, id, &r, err) < 0)
-		return -1;
-	record_sync_exit(g, r);
 	if (r->state == CTR_RUNNING) {
 		if (attach)
 			return pea_error_new(err, EBUSY,
@@ -637,7 +666,8 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 		sock = pea_close(sock);
 		if (r->rm) {
 			int status = g->error_status;
-			(void)container_remove(g, r, NULL);
+			if (container_remove_locked(g, r, true, NULL) == 0)
+				lock = record_lock_drop(g, r->id, TAKE_FD(lock));
 			g->error_status = status;
 		} else {
 			(void)record_save(g, r, NULL);

@@ -32,38 +32,52 @@ static int send_signal(struct global_options *g, const struct ctr_record *r, int
 	return container_runtime(g, r, args, false, err);
 }
 
-int container_stop(struct global_options *g, const char *name, long timeout, struct pea_error **err)
+/* Under its lock: the stop signal, SIGKILL after timeout seconds (< 0: its own). */
+static int stop_running(struct global_options *g, struct ctr_record *r, long timeout,
+			struct pea_error **err)
 {
-	_cleanup_record_ struct ctr_record *r = NULL;
 	const char *sig_name = NULL;
 	int64_t t = 10;
 	int sig = SIGTERM;
 
+	/* a frozen container gets no signal: thaw it first (podman does too) */
+	if (runtime_resume_paused(g, r, err) < 0)
+		return -1;
+	if (pea_json_get_string_opt(r->opts, "", "stop_signal", &sig_name, NULL) == 1 &&
+	    pea_signal_from_string(sig_name) > 0)
+		sig = pea_signal_from_string(sig_name);
+	if (timeout < 0 && pea_json_get_int64_opt(r->opts, "", "stop_timeout", &t, NULL) == 1)
+		timeout = t;
+	if (timeout < 0)
+		timeout = 10;
+	/* the monitor writes the exit file before its exit command, which waits for our lock */
+	if (timeout > 0 && send_signal(g, r, sig, NULL) == 0 &&
+	    container_wait_exit(g, r->id, (int)(timeout * 1000), NULL) == 0)
+		return 0;
+	(void)send_signal(g, r, SIGKILL, NULL);
+	return container_wait_exit(g, r->id, 10000, err);
+}
+
+int container_stop(struct global_options *g, const char *name, long timeout, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_close_ int lock = -1;
+	bool removed = false;
+
+	/* marked before the lock: a restart waiting for it sees the mark (restart.h) */
 	if (record_lookup(g, name, &r, err) < 0)
 		return -1;
-	container_mark_stopped(g, r); /* no restart by its policy (restart.h) */
-	(void)record_refresh(g, r, NULL);
-	if (r->state == CTR_RUNNING) {
-		/* a frozen container gets no signal: thaw it first (podman does too) */
-		if (runtime_resume_paused(g, r, err) < 0)
-			return pea_error_wrap(err, "stop container '%s'", name);
-		if (pea_json_get_string_opt(r->opts, "", "stop_signal", &sig_name, NULL) == 1 &&
-		    pea_signal_from_string(sig_name) > 0)
-			sig = pea_signal_from_string(sig_name);
-		if (timeout < 0 &&
-		    pea_json_get_int64_opt(r->opts, "", "stop_timeout", &t, NULL) == 1)
-			timeout = t;
-		if (timeout < 0)
-			timeout = 10;
-		if (timeout > 0 && send_signal(g, r, sig, NULL) == 0 &&
-		    container_wait_exit(g, r->id, (int)(timeout * 1000), NULL) == 0)
-			goto stopped;
-		(void)send_signal(g, r, SIGKILL, NULL);
-		if (container_wait_exit(g, r->id, 10000, err) < 0)
-			return -1;
-	}
-stopped:
-	return container_cleanup(g, r->id, true, err);
+	container_mark_stopped(g, r->id);
+	r = ctr_record_free(r);
+	if (record_lookup_locked(g, name, &r, &lock, err) < 0)
+		return -1;
+	if (r->state == CTR_RUNNING && stop_running(g, r, timeout, err) < 0)
+		return pea_error_wrap(err, "stop container '%s'", name);
+	if (container_cleanup_locked(g, r, true, &removed, err) < 0)
+		return -1;
+	if (removed)
+		lock = record_lock_drop(g, r->id, TAKE_FD(lock));
+	return 0;
 }
 
 static const char stop_usage[] =
@@ -184,7 +198,8 @@ int cmd_kill(struct global_options *g, int argc, char **argv, struct pea_error *
 					      "can only kill running containers. %s is "
 					      "in state %s: container state improper",
 					      rec->id, ctr_state_name(rec->state));
-			else
+			else if (container_mark_stopped(g, rec->id), true)
+				/* no lock: a kill must get through a stop's long timeout */
 				(void)send_signal(g, rec, sig, &e);
 		}
 		if (e) {

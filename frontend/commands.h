@@ -38,6 +38,8 @@ PEA_CMD(wait);
 /* cmd-rm.c */
 PEA_CMD(rm);
 PEA_CMD(cleanup);
+/* cmd-update.c */
+PEA_CMD(update);
 /* cmd-inspect.c */
 PEA_CMD(inspect);
 PEA_CMD(container_inspect);

@@ -1,4 +1,5 @@
 /* Runtime calls, waiting, cleanup and removal of containers (container.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/json.h"
 #include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -145,17 +147,118 @@ static int unmount(const struct global_options *g, struct ctr_record *r, struct 
 	return 0;
 }
 
-/* keep_exit: leave the exit file, for a `pea wait` that outlives a --rm container. */
-static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep_exit,
+/*
+ * The record goes first, by renaming its folder to a tombstone: a kill at any
+ * later point leaves no half-removed record that ps cannot read, and the next
+ * removal sweeps the tombstone (containers_sweep_removed).
+ */
+static int drop_record_dir(const struct global_options *g, const char *id, struct pea_error **err)
+{
+	_cleanup_free_ char *dir = record_dir(g, id);
+	_cleanup_free_ char *tomb = xasprintf("%s/containers/.rm-%s", g->root, id);
+
+	if (rename(dir, tomb) < 0 && errno != ENOENT)
+		return pea_error_errno(err, "remove '%s'", dir);
+	return pea_rm_rf_at(AT_FDCWD, tomb, err);
+}
+
+void containers_sweep_removed(const struct global_options *g)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/containers", g->root);
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		_cleanup_close_ int lock = -1;
+		_cleanup_free_ char *tomb = NULL;
+		const char *id = e->d_name + 4;
+
+		if (strncmp(e->d_name, ".rm-", 4) != 0 || strlen(id) != 64 ||
+		    record_lock(g, id, true, &lock, NULL) < 0)
+			continue;
+		tomb = xasprintf("%s/%s", dir, e->d_name);
+		(void)pea_rm_rf_at(AT_FDCWD, tomb, NULL);
+		lock = record_lock_drop(g, id, TAKE_FD(lock));
+	}
+}
+
+static bool is_anonymous(struct json_object *v)
+{
+	bool anon = false;
+
+	return pea_json_get_bool_opt(v, "", "anonymous", &anon, NULL) == 1 && anon;
+}
+
+static bool volume_used_by(const struct ctr_record *other, const char *name)
+{
+	struct json_object *vols = NULL;
+
+	if (!json_object_object_get_ex(other->opts, "volumes", &vols) ||
+	    !json_object_is_type(vols, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(vols); i++) {
+		const char *src = NULL;
+		if (pea_json_get_string_opt(json_object_array_get_idx(vols, i), "", "source", &src,
+					    NULL) == 1 &&
+		    strcmp(src, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The anonymous volumes of r (rm -v, --rm), but those another container
+ * still mounts (--volumes-from): as podman, they stay, silently.
+ */
+static void drop_anonymous_volumes(const struct global_options *g, const struct ctr_record *r)
+{
+	_cleanup_json_ struct json_object *drop = json_object_new_array();
+	struct ctr_record tmp = *r;
+	struct json_object *vols = NULL, *opts = NULL;
+	struct ctr_record **all = NULL;
+	size_t n = 0;
+
+	if (!json_object_object_get_ex(r->opts, "volumes", &vols) ||
+	    !json_object_is_type(vols, json_type_array))
+		return;
+	(void)records_list(g, &all, &n, NULL);
+	for (size_t i = 0; i < json_object_array_length(vols); i++) {
+		struct json_object *v = json_object_array_get_idx(vols, i);
+		const char *src = NULL;
+		bool used = false;
+
+		if (!is_anonymous(v) || pea_json_get_string_opt(v, "", "source", &src, NULL) != 1)
+			continue;
+		for (size_t k = 0; k < n && !used; k++)
+			used = strcmp(all[k]->id, r->id) != 0 && volume_used_by(all[k], src);
+		if (!used)
+			json_object_array_add(drop, json_object_get(v));
+	}
+	records_free(all, n);
+	opts = json_object_new_object();
+	json_object_object_add(opts, "volumes", json_object_get(drop));
+	tmp.opts = opts;
+	volumes_drop_anonymous(g, &tmp);
+	json_object_put(opts);
+}
+
+/*
+ * Caller holds the container's lock. keep_exit: leave the exit file, for a
+ * `pea wait` that outlives a --rm container. volumes: its anonymous volumes go
+ * too (rm -v, --rm).
+ */
+static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep_exit, bool volumes,
 		       struct pea_error **err)
 {
 	const char *del[] = { "delete", "--force", r->id, NULL };
 	const char *rm[] = { "container", "rm", "--force", r->id, NULL };
-	_cleanup_free_ char *dir = record_dir(g, r->id), *exitf = record_exit_file(g, r->id);
+	_cleanup_free_ char *exitf = record_exit_file(g, r->id);
+	_cleanup_free_ char *rtdir = xasprintf("%s/runtime/%s", g->runroot, r->id);
 	_cleanup_json_ struct json_object *res = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
 
-	if (r->started_at)
+	/* a start killed before it saved the record leaves the runtime's state too */
+	if (r->started_at || pea_path_exists_at(AT_FDCWD, rtdir))
 		(void)container_runtime(g, r, del, true, NULL);
 	teardown_network(g, r->id);
 	{
@@ -168,32 +271,56 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 		*err = TAKE_PTR(e);
 		return pea_error_wrap(err, "removing the storage of container '%s'", r->id);
 	}
-	if (pea_rm_rf_at(AT_FDCWD, dir, err) < 0)
+	if (drop_record_dir(g, r->id, err) < 0)
 		return -1;
-	if (r->rm)
-		volumes_drop_anonymous(g, r);
+	if (volumes)
+		drop_anonymous_volumes(g, r);
 	if (!keep_exit)
 		(void)unlink(exitf);
+	containers_sweep_removed(g);
 	return 0;
+}
+
+int container_remove_locked(struct global_options *g, struct ctr_record *r, bool volumes,
+			    struct pea_error **err)
+{
+	return remove_impl(g, r, false, volumes, err);
 }
 
 int container_remove(struct global_options *g, struct ctr_record *r, struct pea_error **err)
 {
-	return remove_impl(g, r, false, err);
+	_cleanup_record_ struct ctr_record *fresh = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_close_ int lock = -1;
+
+	if (record_lock(g, r->id, false, &lock, err) < 0)
+		return -1;
+	if (record_load(g, r->id, &fresh, &e) < 0) {
+		if (e->code != ENOENT) {
+			*err = TAKE_PTR(e);
+			return -1;
+		}
+		lock = record_lock_drop(g, r->id, TAKE_FD(lock));
+		return 0; /* removed meanwhile */
+	}
+	record_sync_exit(g, fresh);
+	if (fresh->state == CTR_RUNNING)
+		return pea_error_new(err, EBUSY,
+				     "cannot remove container %s as it is running: "
+				     "container state improper",
+				     r->id);
+	if (remove_impl(g, fresh, false, fresh->rm, err) < 0)
+		return -1;
+	lock = record_lock_drop(g, r->id, TAKE_FD(lock));
+	return 0;
 }
 
-int container_cleanup(struct global_options *g, const char *id, bool remove_rm,
-		      struct pea_error **err)
+int container_cleanup_locked(struct global_options *g, struct ctr_record *r, bool remove_rm,
+			     bool *ret_removed, struct pea_error **err)
 {
-	_cleanup_close_ int lock = -1;
-	_cleanup_record_ struct ctr_record *r = NULL;
-	_cleanup_error_ struct pea_error *e = NULL;
-	const char *del[] = { "delete", "--force", id, NULL };
+	const char *del[] = { "delete", "--force", r->id, NULL };
 
-	if (records_lock(g, &lock, err) < 0)
-		return -1;
-	if (record_load(g, id, &r, &e) < 0)
-		return e->code == ENOENT ? 0 : (*err = TAKE_PTR(e), -1);
+	*ret_removed = false;
 	record_sync_exit(g, r);
 	if (r->state == CTR_RUNNING)
 		return 0; /* started again meanwhile, or not ended: nothing to clean */
@@ -203,10 +330,39 @@ int container_cleanup(struct global_options *g, const char *id, bool remove_rm,
 		_cleanup_free_ char *mark = xasprintf("%s/detached", dir);
 		remove_rm = pea_path_exists_at(AT_FDCWD, mark);
 	}
-	if (remove_rm && r->rm)
-		return remove_impl(g, r, true, err);
+	if (remove_rm && r->rm) {
+		if (remove_impl(g, r, true, true, err) < 0)
+			return -1;
+		*ret_removed = true;
+		return 0;
+	}
 	(void)container_runtime(g, r, del, true, NULL); /* and the network */
 	if (unmount(g, r, err) < 0)
 		return -1;
 	return record_save(g, r, err);
+}
+
+int container_cleanup(struct global_options *g, const char *id, bool remove_rm,
+		      struct pea_error **err)
+{
+	_cleanup_close_ int lock = -1;
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	bool removed = false;
+
+	if (record_lock(g, id, false, &lock, err) < 0)
+		return -1;
+	if (record_load(g, id, &r, &e) < 0) {
+		if (e->code != ENOENT) {
+			*err = TAKE_PTR(e);
+			return -1;
+		}
+		lock = record_lock_drop(g, id, TAKE_FD(lock));
+		return 0;
+	}
+	if (container_cleanup_locked(g, r, remove_rm, &removed, err) < 0)
+		return -1;
+	if (removed)
+		lock = record_lock_drop(g, id, TAKE_FD(lock));
+	return 0;
 }

@@ -54,9 +54,31 @@ int container_start_restart(struct global_options *g, const char *id, int *ret_e
  */
 int container_cleanup(struct global_options *g, const char *id, bool remove_rm,
 		      struct pea_error **err);
+/*
+ * container_cleanup of r, loaded under its lock, which the caller holds;
+ * *ret_removed: it was removed (the caller drops the lock with record_lock_drop).
+ */
+int container_cleanup_locked(struct global_options *g, struct ctr_record *r, bool remove_rm,
+			     bool *ret_removed, struct pea_error **err);
 
-/* Remove a container that is not running: runtime state, mount, layer, record. */
+/*
+ * Remove a container that is not running: runtime state, mount, layer, record
+ * (and the anonymous volumes of a --rm container). Takes the container's lock
+ * (records.h) and checks its state again under it: EBUSY when it runs.
+ */
 int container_remove(struct global_options *g, struct ctr_record *r, struct pea_error **err);
+/*
+ * container_remove for a caller that holds the lock and checked the state;
+ * volumes: its anonymous volumes go too (rm -v). The caller drops the lock
+ * (record_lock_drop) after it.
+ */
+int container_remove_locked(struct global_options *g, struct ctr_record *r, bool volumes,
+			    struct pea_error **err);
+/*
+ * Delete what removals killed half-way left (ROOT/containers/.rm-ID, whose
+ * container's lock is free): every removal and every `pea rm` does it.
+ */
+void containers_sweep_removed(const struct global_options *g);
 
 /* RUNTIME --root RUNROOT/runtime ARGS... (the runtime the container was started with). */
 int container_runtime(const struct global_options *g, const struct ctr_record *r,

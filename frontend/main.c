@@ -41,7 +41,7 @@ static const struct command commands[] = {
 	{ "unmount", cmd_unmount }, { "unpause", cmd_unpause },
 	{ "untag", cmd_untag },	    { "version", cmd_version },
 	{ "volume", cmd_volume },   { "wait", cmd_wait },
-	{ "unshare", cmd_unshare },
+	{ "unshare", cmd_unshare }, { "update", cmd_update },
 };
 
 static const struct subcommand container_commands[] = {
@@ -59,7 +59,7 @@ static const struct subcommand container_commands[] = {
 	{ "run", cmd_run },	    { "start", cmd_start },
 	{ "stats", cmd_stats },	    { "stop", cmd_stop },
 	{ "top", cmd_top },	    { "unpause", cmd_unpause },
-	{ "wait", cmd_wait },
+	{ "wait", cmd_wait },	    { "update", cmd_update },
 };
 
 static const char container_usage[] =
@@ -93,6 +93,7 @@ static const char container_usage[] =
 	"  top       show the processes of a container\n"
 	"  unmount, umount   drop a mount of the root filesystem of containers\n"
 	"  unpause   thaw paused containers\n"
+	"  update    change the resource limits of a container\n"
 	"  wait      wait for containers to exit\n";
 
 int cmd_container(struct global_options *g, int argc, char **argv, struct pea_error **err)

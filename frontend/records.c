@@ -99,13 +99,86 @@ int records_lock(const struct global_options *g, int *ret_fd, struct pea_error *
 	return pea_lock_at(AT_FDCWD, lock, PEA_LOCK_EXCLUSIVE, false, ret_fd, err) < 0 ? -1 : 0;
 }
 
+static char *lock_path(const struct global_options *g, const char *id)
+{
+	return xasprintf("%s/locks/%s", g->runroot, id);
+}
+
+int record_lock(const struct global_options *g, const char *id, bool nonblock, int *ret_fd,
+		struct pea_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/locks", g->runroot);
+	_cleanup_free_ char *path = lock_path(g, id);
+
+	if (frontend_mkdir_p(dir, err) < 0)
+		return -1;
+	for (;;) {
+		_cleanup_close_ int fd = -1;
+		struct stat a, b;
+
+		if (pea_lock_at(AT_FDCWD, path, PEA_LOCK_EXCLUSIVE, nonblock, &fd, err) < 0)
+			return pea_error_wrap(err, "container %s", id);
+		if (fstat(fd, &a) < 0)
+			return pea_error_errno(err, "stat lock file '%s'", path);
+		/* a removal unlinked it while we waited: the lock is the new file's */
+		if (stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+			*ret_fd = TAKE_FD(fd);
+			return 0;
+		}
+	}
+}
+
+int record_lock_drop(const struct global_options *g, const char *id, int fd)
+{
+	_cleanup_free_ char *path = lock_path(g, id);
+
+	if (fd >= 0)
+		(void)unlink(path);
+	return pea_unlock(fd);
+}
+
+static int not_found(const char *what, struct pea_error **err)
+{
+	return pea_error_new(err, ENOENT,
+			     "no container with name or ID \"%s\" found: "
+			     "no such container",
+			     what);
+}
+
+int record_lookup_locked(const struct global_options *g, const char *what, struct ctr_record **ret,
+			 int *ret_lock, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL, *fresh = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_close_ int lock = -1;
+
+	if (record_lookup(g, what, &r, err) < 0)
+		return -1;
+	if (record_lock(g, r->id, false, &lock, err) < 0)
+		return -1;
+	if (record_load(g, r->id, &fresh, &e) < 0) {
+		if (e->code != ENOENT) {
+			*err = TAKE_PTR(e);
+			return -1;
+		}
+		/* removed while we waited: no lock file left for it */
+		lock = record_lock_drop(g, r->id, TAKE_FD(lock));
+		return not_found(what, err);
+	}
+	if (record_sync_exit(g, fresh) && record_save(g, fresh, err) < 0)
+		return -1;
+	*ret = TAKE_PTR(fresh);
+	*ret_lock = TAKE_FD(lock);
+	return 0;
+}
+
 static int record_from_json(struct json_object *j, struct ctr_record **ret, struct pea_error **err)
 {
 	_cleanup_record_ struct ctr_record *r = xnew(struct ctr_record, 1);
 	const char *id = NULL, *name = NULL, *img = NULL, *imgname = NULL, *created = NULL;
 	const char *state = "created", *started = NULL, *finished = NULL, *rt = NULL;
 	const char *restarted = NULL;
-	int64_t restarts = 0;
+	int64_t restarts = 0, delay = 0;
 	struct json_object *opts = NULL;
 	int64_t pid = 0, code = 0;
 
@@ -124,8 +197,10 @@ static int record_from_json(struct json_object *j, struct ctr_record **ret, stru
 	    pea_json_get_bool_opt(j, "", "mounted", &r->mounted, err) < 0 ||
 	    pea_json_get_object_opt(j, "", "opts", &opts, err) < 0 ||
 	    pea_json_get_int64_opt(j, "", "restart_count", &restarts, err) < 0 ||
-	    pea_json_get_string_opt(j, "", "restarted_from", &restarted, err) < 0)
+	    pea_json_get_string_opt(j, "", "restarted_from", &restarted, err) < 0 ||
+	    pea_json_get_int64_opt(j, "", "restart_delay_ms", &delay, err) < 0)
 		return -1;
+	r->restart_delay_ms = delay > 0 && delay < 3600000 ? (int)delay : 0;
 	r->restart_count = (int)restarts;
 	r->restarted_from = restarted ? xstrdup(restarted) : NULL;
 	if (state_from_name(state, &r->state) < 0)
@@ -173,6 +248,9 @@ int record_save(const struct global_options *g, const struct ctr_record *r, stru
 	if (r->restart_count)
 		json_object_object_add(o, "restart_count", json_object_new_int(r->restart_count));
 	add_str(o, "restarted_from", r->restarted_from);
+	if (r->restart_delay_ms)
+		json_object_object_add(o, "restart_delay_ms",
+				       json_object_new_int(r->restart_delay_ms));
 	json_object_object_add(o, "opts", json_object_get(r->opts));
 	if (frontend_mkdir_p(dir, err) < 0)
 		return -1;
@@ -288,10 +366,7 @@ int record_lookup(const struct global_options *g, const char *what, struct ctr_r
 	if (hits > 1)
 		return pea_error_new(err, EINVAL, "more than one result for container \"%s\"",
 				     what);
-	return pea_error_new(err, ENOENT,
-			     "no container with name or ID \"%s\" found: "
-			     "no such container",
-			     what);
+	return not_found(what, err);
 }
 
 static char *mtime_string(const struct stat *st)
@@ -381,11 +456,16 @@ int record_refresh(const struct global_options *g, struct ctr_record *r, struct 
 		return 0;
 	if (!record_sync_exit(g, r))
 		return 0;
-	if (records_lock(g, &lock, err) < 0)
-		return -1;
-	/* Another command may have moved on (removed it, restarted it): keep theirs. */
-	if (record_load(g, r->id, &fresh, NULL) < 0)
+	/* the command that holds it (stop, start, cleanup) saves the record itself */
+	if (record_lock(g, r->id, true, &lock, NULL) < 0)
 		return 0;
+	/* Another command may have moved on (removed it, restarted it): keep theirs. */
+	if (record_load(g, r->id, &fresh, NULL) < 0) {
+		_cleanup_free_ char *dir = record_dir(g, r->id);
+		if (!pea_path_exists_at(AT_FDCWD, dir))
+			lock = record_lock_drop(g, r->id, TAKE_FD(lock));
+		return 0;
+	}
 	if (fresh->state != CTR_RUNNING || strcmp(fresh->started_at ? fresh->started_at : "",
 						  r->started_at ? r->started_at : "") != 0)
 		return 0;

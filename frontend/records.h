@@ -2,8 +2,20 @@
 
 /*
  * Container records: ROOT/containers/ID/pea.json, one per container, replaced
- * atomically under ROOT/containers.lock. The folder also holds the bundle
- * (config.json), the log (ctr.log) and the monitor's files.
+ * atomically (write, fsync, rename), so readers (ps, inspect) need no lock. The
+ * folder also holds the bundle (config.json), the log (ctr.log) and the
+ * monitor's files.
+ *
+ * Locks (flock):
+ *   ROOT/containers.lock  the records folder: name and ID allocation (create,
+ *                         rename), held for a few milliseconds;
+ *   RUNROOT/locks/ID      one container's life cycle (start, stop, kill, rm,
+ *                         cleanup, restart, update), as podman's per-container
+ *                         locks; removed with the container.
+ * Order: the records lock, then a container's, never the other way round; and
+ * never two containers' locks at once. A command that holds a container's lock
+ * waits for no process that needs it (the exit command runs after the exit
+ * file it waits for is written).
  */
 
 #include <stdbool.h>
@@ -36,6 +48,7 @@ struct ctr_record {
 	bool paused;	      /* running but frozen: not stored, see record_note_paused() */
 	int restart_count;    /* restarts by its --restart policy (restart.h) */
 	char *restarted_from; /* finished_at of the exit that was last restarted from */
+	int restart_delay_ms; /* the wait before the last restart (restart.h) */
 	/* The create options as given (args, env, mounts, ...): see cmd-create.c. */
 	struct json_object *opts;
 };
@@ -54,6 +67,23 @@ char *record_runtime_root(const struct global_options *g);
 
 /* Take the records lock (exclusive), creating the folders. */
 int records_lock(const struct global_options *g, int *ret_fd, struct pea_error **err);
+
+/*
+ * Take container id's lock (RUNROOT/locks/ID); nonblock: EWOULDBLOCK when
+ * another command holds it. The lock is the file's current inode, never one
+ * that a removal unlinked meanwhile.
+ */
+int record_lock(const struct global_options *g, const char *id, bool nonblock, int *ret_fd,
+		struct pea_error **err);
+/* Remove the lock file of a container that is gone (its lock held); closes fd. */
+int record_lock_drop(const struct global_options *g, const char *id, int fd);
+/*
+ * record_lookup, take the container's lock, load its record again (another
+ * command may have changed or removed it meanwhile) and bring it up to date
+ * with its exit file (saved). ENOENT as record_lookup when it is gone.
+ */
+int record_lookup_locked(const struct global_options *g, const char *what, struct ctr_record **ret,
+			 int *ret_lock, struct pea_error **err);
 
 int record_load(const struct global_options *g, const char *id, struct ctr_record **ret,
 		struct pea_error **err);
@@ -75,5 +105,8 @@ int record_lookup(const struct global_options *g, const char *what, struct ctr_r
  * it when the container ends). Returns true when the record changed.
  */
 bool record_sync_exit(const struct global_options *g, struct ctr_record *r);
-/* record_sync_exit, then save under the lock when it changed. */
+/*
+ * record_sync_exit, then save when it changed, unless another command holds
+ * the container's lock (that one saves it): readers never wait.
+ */
 int record_refresh(const struct global_options *g, struct ctr_record *r, struct pea_error **err);

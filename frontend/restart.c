@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -12,6 +13,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/json.h"
+#include "lib/lock.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "frontend/container.h"
@@ -93,22 +95,12 @@ static bool has_mark(const struct global_options *g, const char *id, const char 
 	return pea_path_exists_at(AT_FDCWD, p);
 }
 
-void container_mark_stopped(const struct global_options *g, struct ctr_record *r)
+void container_mark_stopped(const struct global_options *g, const char *id)
 {
-	_cleanup_free_ char *dir = record_dir(g, r->id), *p = mark_path(g, r->id, "stopped");
-	_cleanup_record_ struct ctr_record *fresh = NULL;
-	_cleanup_close_ int lock = -1;
-	struct ctr_record tmp;
+	_cleanup_free_ char *dir = record_dir(g, id), *p = mark_path(g, id, "stopped");
 
-	if (!pea_path_exists_at(AT_FDCWD, dir))
-		return;
-	(void)pea_write_file_at(AT_FDCWD, p, "1", NULL);
-	/* a restart under way (it holds the lock) is over once we have it: see its state */
-	if (records_lock(g, &lock, NULL) < 0 || record_load(g, r->id, &fresh, NULL) < 0)
-		return;
-	tmp = *r;
-	*r = *fresh;
-	*fresh = tmp;
+	if (pea_path_exists_at(AT_FDCWD, dir))
+		(void)pea_write_file_at(AT_FDCWD, p, "1", NULL);
 }
 
 void container_mark_attached(const struct global_options *g, const char *id, bool on)
@@ -131,21 +123,31 @@ void container_clear_marks(const struct global_options *g, const char *id)
 	}
 }
 
-/* Under the lock: does the policy want a restart of this exit? Counts it when so. */
-static int decide(struct global_options *g, const char *id, bool from_exit_command, bool *ret,
-		  struct pea_error **err)
+/*
+ * The wait before a restart (restart.h): 100 ms after a run of 10 s or more
+ * (or the first time), else twice the last one, at most RESTART_DELAY_MAX_MS.
+ */
+static int next_delay(const struct ctr_record *r)
 {
-	_cleanup_record_ struct ctr_record *r = NULL;
-	_cleanup_error_ struct pea_error *e = NULL;
-	_cleanup_close_ int lock = -1;
+	double ran = -1;
+	int d;
+
+	if (r->started_at && r->finished_at)
+		ran = frontend_parse_time(r->finished_at) - frontend_parse_time(r->started_at);
+	if (r->restart_delay_ms <= 0 || ran >= RESTART_RESET_S)
+		return RESTART_DELAY_MIN_MS;
+	d = r->restart_delay_ms * 2;
+	return d > RESTART_DELAY_MAX_MS ? RESTART_DELAY_MAX_MS : d;
+}
+
+/* Under the lock: does the policy want a restart of this exit? Counts it when so. */
+static int decide(struct global_options *g, struct ctr_record *r, bool from_exit_command,
+		  int *ret_delay, struct pea_error **err)
+{
 	const char *policy;
 	int retries = 0;
 
-	*ret = false;
-	if (records_lock(g, &lock, err) < 0)
-		return -1;
-	if (record_load(g, id, &r, &e) < 0)
-		return e->code == ENOENT ? 0 : (*err = TAKE_PTR(e), -1);
+	*ret_delay = -1;
 	record_sync_exit(g, r);
 	policy = restart_policy(r, &retries);
 	if (r->state != CTR_EXITED || strcmp(policy, "no") == 0 || r->rm ||
@@ -158,34 +160,105 @@ static int decide(struct global_options *g, const char *id, bool from_exit_comma
 	    (r->exit_code == 0 || (retries > 0 && r->restart_count >= retries)))
 		return 0;
 	r->restart_count++;
+	r->restart_delay_ms = next_delay(r);
 	free(r->restarted_from);
 	r->restarted_from = xstrdup(r->finished_at ? r->finished_at : "");
 	if (record_save(g, r, err) < 0)
 		return -1;
-	*ret = true;
+	*ret_delay = r->restart_delay_ms;
+	return 0;
+}
+
+/*
+ * Wait delay_ms before a restart, without the lock: false when the container
+ * was stopped or removed meanwhile (then the wait ends at once).
+ */
+static bool backoff(const struct global_options *g, const char *id, int delay_ms)
+{
+	_cleanup_free_ char *dir = record_dir(g, id);
+	struct timespec step = { 0, 20 * 1000000L };
+
+	for (int waited = 0;; waited += 20) {
+		if (!pea_path_exists_at(AT_FDCWD, dir) || has_mark(g, id, "stopped"))
+			return false;
+		if (waited >= delay_ms)
+			return true;
+		(void)nanosleep(&step, NULL);
+	}
+}
+
+static int restart_after(struct global_options *g, const char *id, int delay_ms,
+			 struct pea_error **err)
+{
+	int code = 0;
+
+	if (delay_ms < 0 || !backoff(g, id, delay_ms))
+		return 0;
+	log_debug("restarting container %s (its restart policy) after %d ms", id, delay_ms);
+	if (container_start_restart(g, id, &code, err) < 0)
+		return pea_error_wrap(err, "restarting container %s", id);
+	return 0;
+}
+
+/* The container's record under its lock; *ret NULL when it is gone. */
+static int load_locked(const struct global_options *g, const char *id, struct ctr_record **ret,
+		       int *ret_lock, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_close_ int lock = -1;
+
+	*ret = NULL;
+	if (record_lock(g, id, false, &lock, err) < 0)
+		return -1;
+	if (record_load(g, id, ret, &e) < 0) {
+		if (e->code != ENOENT) {
+			*err = TAKE_PTR(e);
+			return -1;
+		}
+		lock = record_lock_drop(g, id, TAKE_FD(lock));
+		return 0;
+	}
+	*ret_lock = TAKE_FD(lock);
 	return 0;
 }
 
 int container_maybe_restart(struct global_options *g, const char *id, bool from_exit_command,
 			    struct pea_error **err)
 {
-	bool again = false;
-	int code = 0;
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_close_ int lock = -1;
+	int delay = -1;
 
-	if (decide(g, id, from_exit_command, &again, err) < 0)
+	if (load_locked(g, id, &r, &lock, err) < 0)
 		return -1;
-	if (!again)
+	if (!r)
 		return 0;
-	log_debug("restarting container %s (its restart policy)", id);
-	if (container_start_restart(g, id, &code, err) < 0)
-		return pea_error_wrap(err, "restarting container %s", id);
-	return 0;
+	if (decide(g, r, from_exit_command, &delay, err) < 0)
+		return -1;
+	lock = pea_unlock(lock);
+	return restart_after(g, id, delay, err);
 }
 
 int container_cleanup_exit(struct global_options *g, const char *id, bool remove_rm,
 			   struct pea_error **err)
 {
-	if (container_cleanup(g, id, remove_rm, err) < 0)
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_close_ int lock = -1;
+	bool removed = false;
+	int delay = -1;
+
+	if (load_locked(g, id, &r, &lock, err) < 0)
 		return -1;
-	return container_maybe_restart(g, id, true, err);
+	if (!r)
+		return 0;
+	if (container_cleanup_locked(g, r, remove_rm, &removed, err) < 0)
+		return -1;
+	if (removed) {
+		lock = record_lock_drop(g, id, TAKE_FD(lock));
+		return 0;
+	}
+	if (decide(g, r, true, &delay, err) < 0)
+		return -1;
+	lock = pea_unlock(lock);
+	return restart_after(g, id, delay, err);
 }

@@ -5,9 +5,19 @@
  * honoured without a daemon. When a container ends, the monitor's exit command
  * (`pea container cleanup`) cleans it up and starts it again when its policy
  * says so; a foreground `pea run` does that itself once it has the exit code.
- * `pea stop`, `pea rm` and `pea kill -s KILL` through them mark the container
- * stopped first, so that no restart races them.
+ * `pea stop`, `pea rm` and `pea kill` mark the container stopped first, so that
+ * no restart races them.
+ *
+ * Backoff, as Docker's: a restart waits 100 ms, twice as long as the last one
+ * each time after that, at most RESTART_DELAY_MAX_MS; a run of
+ * RESTART_RESET_S seconds or more starts again from 100 ms. A container that
+ * ends at once thus restarts about every 5 s, not several times a second. The
+ * wait holds no lock, and a stop or rm during it ends it.
  */
+
+#define RESTART_DELAY_MIN_MS 100
+#define RESTART_DELAY_MAX_MS 5000
+#define RESTART_RESET_S	     10
 
 #include <stdbool.h>
 
@@ -25,9 +35,9 @@ const char *restart_policy(const struct ctr_record *r, int *ret_retries);
 
 /*
  * Mark the container stopped by the user: no restart until it is started
- * again. A restart under way is waited for, and r reloaded.
+ * again. Before taking its lock, so that a restart waiting for it sees that.
  */
-void container_mark_stopped(const struct global_options *g, struct ctr_record *r);
+void container_mark_stopped(const struct global_options *g, const char *id);
 /* A foreground run attached to it: its exit command leaves the restart to it (or not). */
 void container_mark_attached(const struct global_options *g, const char *id, bool on);
 /* Forget the marks of the last run (start). */

@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # pea run -d fifty times at once, with ps and rm -af beside: every one succeeds, each with
-# its own name and id, and rm -af leaves nothing behind.
+# its own name and id, and rm -af leaves nothing behind. Two commands on the same container
+# at once (per-container locks), and pea killed (-9) in the middle of run, start and rm:
+# the next command repairs what it left, or says what to do.
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
@@ -42,8 +44,49 @@ fe_submit() {
 	echo "$d"
 }
 
-# fe_collect SECONDS DIR...: wait for the results (runs queue on the records lock: the
-# last of fifty waits for the others, longer than pea_cmd waits); 1 if one failed.
+# fe_submit_pid ARGS...: as fe_submit; pea's pid goes to DIR/pid once it runs.
+fe_submit_pid() {
+	local d
+	d="$(mktemp -d "$TEST_DIR/cmd.XXXXXX")"
+	# shellcheck disable=SC2016
+	printf '%s\0' bash -c 'echo $$ >"$0/pid.tmp" && mv "$0/pid.tmp" "$0/pid" && exec "$@"' \
+		"$d" "$PEA" "${FE_ARGS[@]}" "$@" >"$d/argv"
+	echo "$d" >"$FE_SERVER_DIR/fifo"
+	echo "$d"
+}
+
+# fe_delays ARGS...: eleven delays (seconds) from 0 to how long "$PEA" ARGS takes once,
+# so that a kill lands at every stage of it on a fast machine and a slow one.
+fe_delays() {
+	local t0 t1
+	t0=$(date +%s%N)
+	pea_cmd "$@" >/dev/null
+	t1=$(date +%s%N)
+	awk -v ns=$((t1 - t0)) 'BEGIN { for (k = 0; k <= 10; k++) printf "%.4f\n", ns * k / 10 / 1e9 }'
+}
+
+# fe_done SECONDS DIR: wait for one result, whatever its status.
+fe_done() {
+	local deadline=$((SECONDS + $1))
+	while [[ ! -e "$2/rc" ]] && ((SECONDS < deadline)); do
+		sleep 0.02
+	done
+	[[ -e "$2/rc" ]]
+}
+
+# fe_nothing_left: no record, no storage container, no mount, no monitor, no lock file.
+fe_nothing_left() {
+	run -0 pea_cmd ps -aq
+	assert_output ''
+	run -0 timeout -k 5 60 "$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" container ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 0
+	fe_no_mounts
+	run -1 pgrep -f "$FE_ROOT/containers"
+	run -0 find "$FE_ROOT/containers" "$FE_RUNROOT/locks" -mindepth 1
+	assert_output ''
+}
+
+# fe_collect SECONDS DIR...: wait for the results; 1 if one failed.
 fe_collect() {
 	local deadline=$((SECONDS + $1)) d failed=0
 	shift
@@ -111,4 +154,112 @@ ps_loop() {
 	assert_equal "$(jq '.result | length' <<<"$output")" 0
 	fe_no_mounts
 	run -1 pgrep -f "$FE_ROOT/containers"
+}
+
+@test "stop and rm -f of the same container at once, twice over: both end well, nothing left" {
+	local round a b
+	for round in 1 2 3; do
+		run -0 pea_cmd run -d --name "s$round" busybox sleep 1000
+		a="$(fe_submit stop -t 1 "s$round")"
+		b="$(fe_submit rm -f "s$round")"
+		fe_done 60 "$a"
+		fe_done 60 "$b"
+		# rm always wins; stop either stopped it first or found it gone
+		assert_equal "$(cat "$b/rc")" 0
+		if [[ "$(cat "$a/rc")" != 0 ]]; then
+			run cat "$a/err"
+			assert_output --partial 'no such container'
+		fi
+	done
+	# two rm -f at once: one removes it, the other says it is gone
+	run -0 pea_cmd run -d --name twice busybox sleep 1000
+	a="$(fe_submit rm -f twice)"
+	b="$(fe_submit rm -f twice)"
+	fe_done 60 "$a"
+	fe_done 60 "$b"
+	assert_equal "$(cat "$a/rc" "$b/rc" | sort | tr '\n' ' ')" "0 1 "
+	run cat "$a/err" "$b/err"
+	assert_output 'Error: no container with name or ID "twice" found: no such container'
+	fe_nothing_left
+}
+
+@test "start and rm -f of a created container at once: it is removed, nothing left" {
+	local round a b
+	for round in 1 2 3; do
+		run -0 pea_cmd create --name "c$round" busybox sleep 1000
+		a="$(fe_submit start "c$round")"
+		b="$(fe_submit rm -f "c$round")"
+		fe_done 60 "$a"
+		fe_done 60 "$b"
+		assert_equal "$(cat "$b/rc")" 0
+	done
+	fe_nothing_left
+}
+
+@test "a --rm container stopped while its exit command runs: removed once, nothing left" {
+	local k a
+	for k in 1 2 3; do
+		run -0 pea_cmd run -d --rm --name "r$k" busybox sh -c 'sleep 0.$k'
+		a="$(fe_submit stop -t 0 "r$k")"
+		fe_done 60 "$a"
+	done
+	for k in 1 2 3; do
+		run pea_cmd wait "r$k"
+	done
+	for ((k = 0; k < 100; k++)); do
+		[[ -z "$(pea_out ps -aq)" ]] && break
+		sleep 0.1
+	done
+	fe_nothing_left
+}
+
+@test "pea killed (-9) in the middle of run -d: ps works, the next start or rm repairs" {
+	local delay d name k=0 delays
+	delays="$(fe_delays run -d --name timed busybox sleep 1000)"
+	run -0 pea_cmd rm -f timed
+	for delay in $delays; do
+		name="k$((k++))"
+		d="$(fe_submit_pid run -d --name "$name" busybox sleep 1000)"
+		while [[ ! -e "$d/pid" ]]; do sleep 0.01; done
+		sleep "$delay"
+		kill -9 "$(cat "$d/pid")" 2>/dev/null || true
+		fe_done 60 "$d"
+		run -0 pea_cmd ps -a --format '{{.Names}} {{.State}}'
+		# killed before its record was written: no trace of it
+		if [[ -z "$(pea_out ps -aq)" ]]; then
+			continue
+		fi
+		# else a start brings it up, or says in one line what failed
+		run pea_cmd start "$name"
+		if [[ "$status" == 0 ]]; then
+			fe_wait_state "$name" running
+		else
+			assert_equal "${#lines[@]}" 1
+			assert_output --regexp '^Error: .*'
+		fi
+		run -0 pea_cmd rm -f "$name"
+	done
+	fe_nothing_left
+}
+
+@test "pea killed (-9) in the middle of rm -f: the next rm -f removes the rest" {
+	local delay d name k=0 delays
+	run -0 pea_cmd run -d --name timed busybox sleep 1000
+	delays="$(fe_delays rm -f timed)"
+	for delay in $delays; do
+		name="m$((k++))"
+		run -0 pea_cmd run -d --name "$name" busybox sleep 1000
+		d="$(fe_submit_pid rm -f "$name")"
+		while [[ ! -e "$d/pid" ]]; do sleep 0.01; done
+		sleep "$delay"
+		kill -9 "$(cat "$d/pid")" 2>/dev/null || true
+		fe_done 60 "$d"
+		run -0 pea_cmd ps -a --format '{{.Names}} {{.State}}'
+		run pea_cmd rm -f "$name"
+		if [[ "$status" != 0 ]]; then
+			assert_equal "$status" 1
+			assert_output --partial 'no such container'
+		fi
+	done
+	fe_nothing_left
 }
