@@ -84,8 +84,10 @@ measure() {
 			best=$w rss=$r cpu=$(awk -v u="$u" -v k="$k" 'BEGIN { print u + k }')
 		fi
 	done
-	printf '%-10s wall %6.2f s   cpu %6.2f s   peak RSS %7d KiB   %6.1f MiB/s\n' "$name" "$best" \
-		"$cpu" "$rss" "$(awk -v t="$total" -v w="$best" 'BEGIN { print (w > 0 ? t / w : 0) }')"
+	printf '%-10s wall %6.2f s   cpu %6.2f s   peak RSS %7d KiB   %6.1f MiB/s   load %s\n' \
+		"$name" "$best" "$cpu" "$rss" \
+		"$(awk -v t="$total" -v w="$best" 'BEGIN { print (w > 0 ? t / w : 0) }')" \
+		"$(cut -d' ' -f1 /proc/loadavg)"
 	eval "${name//-/_}_wall=$best ${name//-/_}_rss=$rss ${name//-/_}_cpu=$cpu"
 }
 

@@ -60,6 +60,23 @@ int blob_sink_init(struct blob_sink *s, int fd, const char *digest, int64_t size
 	return pea_digest_init(&s->dg, algo, err);
 }
 
+/* pwrite(2) of all of buf (a candidate for lib/file.h). */
+static int pwrite_all(int fd, const char *buf, size_t len, uint64_t off, struct pea_error **err)
+{
+	while (len > 0) {
+		ssize_t n = pwrite(fd, buf, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return pea_error_errno(err, "write");
+		buf += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
 int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea_error **err)
 {
 	if (interrupted)
@@ -69,7 +86,13 @@ int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea
 				     "blob '%s' is larger than the %" PRId64
 				     " bytes its descriptor says",
 				     s->expected_digest, s->expected_size);
-	if (s->fd >= 0) {
+	if (s->fd >= 0 && s->direct) {
+		size_t taken = s->direct(s->direct_data, buf, len, s->written);
+
+		if (taken < len && pwrite_all(s->fd, (const char *)buf + taken, len - taken,
+					      s->written + taken, err) < 0)
+			return -EIO;
+	} else if (s->fd >= 0) {
 		if (pea_write_all(s->fd, buf, len, err) < 0)
 			return -EIO;
 	} else {

@@ -31,6 +31,14 @@ struct blob_sink {
 	 * apply --digest, before it stores anything): no hashing here, only the size.
 	 */
 	bool digest_checked_by_consumer;
+	/*
+	 * Offered each write before the file: a consumer that has read all the file
+	 * holds so far (the store's layer apply) takes what it can at once, without
+	 * blocking, and returns how many bytes (0..len); the rest goes to the file
+	 * at its offset in the blob, the bytes taken leaving a hole there.
+	 */
+	size_t (*direct)(void *data, const void *buf, size_t len, uint64_t offset);
+	void *direct_data;
 };
 
 /* fd is borrowed; fd < 0 collects into memory (at most mem_max bytes). */

@@ -74,6 +74,9 @@ static const struct option copy_options[] = {
 	{ "dest-authfile", required_argument, NULL, OPT_DEST_AUTHFILE },
 	{ "src-creds", required_argument, NULL, OPT_SRC_CREDS },
 	{ "dest-creds", required_argument, NULL, OPT_DEST_CREDS },
+	/* skopeo's older names, still accepted by it */
+	{ "screds", required_argument, NULL, OPT_SRC_CREDS },
+	{ "dcreds", required_argument, NULL, OPT_DEST_CREDS },
 	{ "src-username", required_argument, NULL, OPT_SRC_USERNAME },
 	{ "src-password", required_argument, NULL, OPT_SRC_PASSWORD },
 	{ "dest-username", required_argument, NULL, OPT_DEST_USERNAME },

@@ -225,7 +225,7 @@ static int stage_open(struct image_dest *dst, struct pending *p, struct progress
 	TAKE_FD(fd);
 	if (p->role != BLOB_LAYER)
 		return 0;
-	if (stream && dst->ops->blob_staging(dst, p->desc, p->name, err) < 0)
+	if (stream && dst->ops->blob_staging(dst, p->desc, p->name, &p->sink, err) < 0)
 		return -EIO;
 	if (early && dst->ops->checks_digest)
 		p->sink.digest_checked_by_consumer = dst->ops->checks_digest(dst, p->desc);

@@ -98,8 +98,8 @@ static int evaluate(struct json_object *reqs, const char *where, const struct im
 			continue;
 		if (strcmp(type, "reject") == 0)
 			return pea_error_new(err, EACCES,
-					     "source image rejected: running image "
-					     "'%s' is rejected by policy",
+					     "Source image rejected: Running image %s is rejected by "
+					     "policy.",
 					     src->input);
 		if (strcmp(type, "signedBy") == 0) {
 			if (add_signed_by(req, path, sigs, err) < 0)

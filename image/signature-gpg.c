@@ -123,7 +123,9 @@ static int verify_one(gpgme_ctx_t ctx, char **fprs, const struct sig_blob *sig, 
 	}
 	if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR || !s->fpr ||
 	    !pea_strv_contains(fprs, s->fpr)) {
-		int r = pea_error_new(err, EACCES, "not signed by a key the policy trusts: %s%s%s",
+		int r = pea_error_new(err, EACCES,
+				      "Invalid GPG signature: not signed by a key the policy trusts: "
+				      "%s%s%s",
 				      gpgme_strerror(s->status), s->fpr ? ", key " : "",
 				      s->fpr ? s->fpr : "");
 
@@ -142,7 +144,7 @@ static int verify_one(gpgme_ctx_t ctx, char **fprs, const struct sig_blob *sig, 
 /* Does any of the signatures satisfy this one requirement? */
 static int check_requirement(const struct signed_by *req, const struct sig_blob *sigs, size_t nsigs,
 			     const char *manifest_digest, const struct image_reference *ref,
-			     const char *home, struct pea_error **err)
+			     const char *home, size_t *ret_failed, struct pea_error **err)
 {
 	_cleanup_strv_ char **fprs = NULL;
 	gpgme_ctx_t ctx = NULL;
@@ -159,7 +161,7 @@ static int check_requirement(const struct signed_by *req, const struct sig_blob 
 		if (r == 0)
 			r = signature_check_payload(req, payload, len, manifest_digest, ref, err);
 		if (r < 0)
-			pea_error_wrap(err, "signature %zu", i + 1);
+			*ret_failed = i + 1;
 	}
 	gpgme_release(ctx);
 	return r;
@@ -169,16 +171,31 @@ int signature_check(const struct sig_policy *p, const struct sig_blob *sigs, siz
 		    const char *manifest_digest, const struct image_reference *ref,
 		    const char *what, const char *home, struct pea_error **err)
 {
+	size_t failed = 0;
 	int r = 0;
 
+	/* containers/image's words first: scripts read them (skopeo's system tests do) */
 	if (nsigs == 0)
 		return pea_error_new(err, EACCES,
-				     "source image rejected: the policy requires signatures, and "
-				     "'%s' has none",
+				     "Source image rejected: A signature was required, but no "
+				     "signature exists (the policy requires signatures, and '%s' "
+				     "has none)",
 				     what);
 	for (size_t i = 0; r == 0 && i < p->n; i++)
-		r = check_requirement(&p->reqs[i], sigs, nsigs, manifest_digest, ref, home, err);
-	return r < 0 ? pea_error_wrap(err, "source image rejected: '%s'", what) : 0;
+		r = check_requirement(&p->reqs[i], sigs, nsigs, manifest_digest, ref, home,
+				      &failed, err);
+	if (r == 0)
+		return 0;
+	if (!*err || failed == 0)
+		return pea_error_wrap(err, "Source image rejected: '%s'", what);
+	{
+		int code = (*err)->code;
+		_cleanup_free_ char *reason = xstrdup((*err)->message);
+
+		pea_error_release(err);
+		return pea_error_new(err, code, "Source image rejected: %s (signature %zu of '%s')",
+				     reason, failed, what);
+	}
 }
 
 int keyring_home(const char *home, struct pea_error **err)

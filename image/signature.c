@@ -196,7 +196,9 @@ static int check_identity(const struct signed_by *req, const char *signed_ref,
 		break;
 	}
 	if (!ok)
-		return pea_error_new(err, EACCES, "the signature is for '%s', not this image",
+		return pea_error_new(err, EACCES,
+				     "Signature for identity %s is not accepted (it names another "
+				     "image)",
 				     signed_ref);
 	return 0;
 }

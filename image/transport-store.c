@@ -299,7 +299,14 @@ static int store_run(const struct store_target *t, char *const *args, int out_fd
 /* A layer's staged file while it downloads. */
 struct growing {
 	char *digest;
-	int fd; /* read-only */
+	int fd;			    /* another open of the file, to feed it */
+	struct direct_ctx *direct; /* the sink's direct writes into the apply */
+};
+
+/* What a staged layer's sink hands its direct writes (store_direct()). */
+struct direct_ctx {
+	struct image_dest *d;
+	char *digest;
 };
 
 /* At most this many applies at once, besides the lowest layer not applied yet. */
@@ -321,6 +328,9 @@ struct layer_apply {
 	int feed_src;	   /* the staged file (borrowed from growing, or own_src) */
 	int own_src;	   /* the staged file opened for this apply when it was whole, or -1 */
 	uint64_t feed_off; /* bytes fed */
+	uint64_t dropped;  /* the staged file's bytes before this are dropped (punched out) */
+	uint64_t pipe_cap; /* the pipe's capacity: what may still be in it */
+	bool may_drop;	   /* no other layer reads this staged file */
 	bool feed_whole;   /* verified: EOF once all is fed */
 	bool feed_full;	   /* the pipe was full at the last pump: watched for POLLOUT */
 	char *id;	   /* from the reply */
@@ -366,13 +376,31 @@ static int store_has_blob(struct image_dest *d, const struct descriptor *desc, b
 {
 	struct store_dest *sd = sd_of(d);
 
+	/*
+	 * The copy's first call to pea-storage, which opens (makes, cleans) the
+	 * store: a store that cannot be used fails the copy here; only "no such
+	 * image" (ENOENT in pea-storage's reply) means the image is to be copied.
+	 */
 	if (is_config_type(desc->media_type)) {
 		_cleanup_json_ struct json_object *img = NULL;
+		_cleanup_error_ struct pea_error *e = NULL;
 		char *args[] = { (char *)"image", (char *)"inspect",
 				 (char *)pea_digest_hex(desc->digest), NULL };
 		const char *id = NULL;
+		struct store_job j;
+		int r;
 
-		sd->image_exists = store_run(&sd->target, args, -1, &img, NULL) == 0 &&
+		if (store_start(&sd->target, args, -1, &j, err) < 0) {
+			store_job_clear(&j);
+			return pea_error_wrap(err, "%s", d->description);
+		}
+		r = store_finish(&j, true, &img, &e);
+		store_job_clear(&j);
+		if (r < 0 && !pea_error_is(e, ENOENT)) {
+			*err = TAKE_PTR(e);
+			return pea_error_wrap(err, "%s", d->description);
+		}
+		sd->image_exists = r == 0 &&
 				   pea_json_get_string_opt(img, "", "id", &id, NULL) > 0 && id &&
 				   strcmp(id, pea_digest_hex(desc->digest)) == 0;
 		if (sd->image_exists)
@@ -475,6 +503,32 @@ static void feed_set_full(struct store_dest *sd, struct layer_apply *la, bool fu
 }
 
 /*
+ * The staged bytes the apply has read are dropped from the file (a hole
+ * punched): their pages leave the page cache before anything writes them back
+ * (pea-storage's commit syncs the whole filesystem, which holds the staging
+ * folder too, most often). What the pipe may still hold is kept: a spliced
+ * page that is punched out would fail the apply's read.
+ */
+#define DROP_CHUNK (4u << 20)
+
+static void drop_fed(struct layer_apply *la)
+{
+	uint64_t upto;
+
+	if (!la->may_drop || la->feed_off < la->pipe_cap + DROP_CHUNK)
+		return;
+	upto = (la->feed_off - la->pipe_cap) & ~(uint64_t)(DROP_CHUNK - 1);
+	if (upto <= la->dropped)
+		return;
+	/* best effort: a filesystem without holes keeps the bytes, as before */
+	if (fallocate(la->feed_src, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)la->dropped, (off_t)(upto - la->dropped)) == 0)
+		la->dropped = upto;
+	else
+		la->may_drop = false;
+}
+
+/*
  * Feed a layer's staged file to its apply, as far as it has arrived, and never
  * wait: it stops when the pipe is full (feed_full: the copy's epoll set then
  * watches the pipe) or the file has no more yet. The pipe is closed (EOF: the
@@ -514,6 +568,7 @@ static int feed_pump(struct image_dest *d, struct layer_apply *la, bool parent_d
 			   SPLICE_F_NONBLOCK);
 		if (n > 0) {
 			la->feed_off = (uint64_t)off;
+			drop_fed(la);
 			continue;
 		}
 		if (n < 0 && errno == EPIPE) {
@@ -526,6 +581,34 @@ static int feed_pump(struct image_dest *d, struct layer_apply *la, bool parent_d
 					       d->description, la->digest);
 		feed_set_full(sd, la, true);
 		return 0;
+	}
+	return 0;
+}
+
+/*
+ * A layer's bytes as they arrive, straight into its apply's pipe (no staged
+ * copy, no splice) while the apply has read all that the staged file holds
+ * and the pipe takes them without waiting. Else the sink stages them and
+ * feed_pump() splices them later. Only for a blob that one layer reads.
+ */
+static size_t store_direct(void *data, const void *buf, size_t len, uint64_t offset)
+{
+	struct direct_ctx *c = data;
+	struct store_dest *sd = sd_of(c->d);
+
+	for (size_t i = 0; i < sd->nlayers; i++) {
+		struct layer_apply *la = &sd->layers[i];
+		ssize_t n;
+
+		if (la->feed_fd < 0 || la->own_src >= 0 || strcmp(la->digest, c->digest) != 0)
+			continue;
+		if (!la->may_drop || la->feed_whole || la->feed_full || la->feed_off != offset)
+			return 0;
+		n = write(la->feed_fd, buf, len);
+		if (n <= 0)
+			return 0; /* full (EAGAIN) or the apply ended (EPIPE): feed_pump() sees */
+		la->feed_off += (uint64_t)n;
+		return (size_t)n;
 	}
 	return 0;
 }
@@ -612,6 +695,16 @@ static char **apply_args(const struct store_dest *sd, size_t i)
 	return args;
 }
 
+/* Only one layer of the image has this blob. */
+static bool digest_once(const struct store_dest *sd, const char *digest)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sd->nlayers; i++)
+		n += strcmp(sd->layers[i].digest, digest) == 0;
+	return n == 1;
+}
+
 /*
  * Start a layer's apply, fed from its staged file on a pipe, while it
  * downloads or once it is whole. 1: its blob has not started yet.
@@ -633,7 +726,7 @@ static int start_layer(struct image_dest *d, size_t i, bool whole, struct pea_er
 				     la->digest);
 	}
 	if (file) {
-		la->own_src = open(file, O_RDONLY | O_CLOEXEC);
+		la->own_src = open(file, O_RDWR | O_CLOEXEC);
 		if (la->own_src < 0)
 			return pea_error_errno(err, "%s: open staged blob '%s'", d->description,
 					       la->digest);
@@ -658,6 +751,13 @@ static int start_layer(struct image_dest *d, size_t i, bool whole, struct pea_er
 	la->feed_fd = pipefd[1];
 	la->feed_src = file ? la->own_src : g->fd;
 	la->feed_off = 0;
+	la->dropped = 0;
+	la->may_drop = digest_once(sd, la->digest);
+	{
+		int cap = fcntl(la->feed_fd, F_GETPIPE_SZ);
+
+		la->pipe_cap = cap > 0 ? (uint64_t)cap : 1u << 20;
+	}
 	la->feed_whole = file != NULL;
 	la->feed_full = false;
 	watch(sd, la->feed_fd, 0, EPOLL_CTL_ADD);
@@ -908,21 +1008,28 @@ static int store_begin(struct image_dest *d, const struct manifest *m, struct pe
 
 /* A layer starts downloading into name: its apply may read the file as it grows. */
 static int store_blob_staging(struct image_dest *d, const struct descriptor *desc, const char *name,
-			      struct pea_error **err)
+			      struct blob_sink *sink, struct pea_error **err)
 {
 	struct store_dest *sd = sd_of(d);
+	struct direct_ctx *c;
 	int fd;
 
 	if (sd->image_exists || growing_find(sd, desc->digest))
 		return 0;
-	fd = openat(d->staging_fd, name, O_RDONLY | O_CLOEXEC);
+	fd = openat(d->staging_fd, name, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return pea_error_errno(err, "%s: open staged blob '%s'", d->description,
 				       desc->digest);
 	sd->growing = xreallocarray(sd->growing, sd->ngrowing + 1, sizeof(*sd->growing));
+	c = xnew(struct direct_ctx, 1);
+	c->d = d;
+	c->digest = xstrdup(desc->digest);
 	sd->growing[sd->ngrowing].digest = xstrdup(desc->digest);
 	sd->growing[sd->ngrowing].fd = fd;
+	sd->growing[sd->ngrowing].direct = c;
 	sd->ngrowing++;
+	sink->direct = store_direct;
+	sink->direct_data = c;
 	return 0;
 }
 
@@ -1115,6 +1222,9 @@ void store_dest_free(struct image_dest *d)
 	for (size_t i = 0; i < sd->ngrowing; i++) {
 		pea_close(sd->growing[i].fd);
 		free(sd->growing[i].digest);
+		if (sd->growing[i].direct)
+			free(sd->growing[i].direct->digest);
+		free(sd->growing[i].direct);
 	}
 	free(sd->growing);
 	sd->epfd = pea_close(sd->epfd);
@@ -1146,12 +1256,7 @@ int store_dest_open(const struct image_name *name, const struct transport_contex
 	d->staging_fd = open(d->staging_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->staging_fd < 0)
 		return pea_error_errno(err, "open '%s'", d->staging_path);
-	{
-		char *args[] = { (char *)"status", NULL };
-
-		if (store_run(&sd->target, args, -1, NULL, err) < 0)
-			return pea_error_wrap(err, "%s", name->input);
-	}
+	/* the store is opened by the first call, store_has_blob()'s (one exec less) */
 	return 0;
 }
 

@@ -17,6 +17,7 @@ struct image_reference;
 struct registries_conf;
 struct registry_client;
 struct blob_fetch;
+struct blob_sink;
 struct fetch_hooks;
 struct progress;
 struct sig_blob;
@@ -143,7 +144,7 @@ struct dest_ops {
 	 */
 	int (*begin)(struct image_dest *d, const struct manifest *m, struct pea_error **err);
 	int (*blob_staging)(struct image_dest *d, const struct descriptor *desc, const char *name,
-			    struct pea_error **err);
+			    struct blob_sink *sink, struct pea_error **err);
 	/* Optional: true when the destination checks this layer's digest as it takes it. */
 	bool (*checks_digest)(struct image_dest *d, const struct descriptor *desc);
 	int (*blob_ready)(struct image_dest *d, const struct descriptor *desc, const char *name,

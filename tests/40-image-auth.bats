@@ -56,6 +56,9 @@ setup() {
 	run -0 "${I[@]}" copy -q --dest-tls-verify=false --dest-creds pea:secret "oci:$BUSYBOX_OCI" "docker://$B/p/busybox:1"
 	run -0 "${I[@]}" inspect --tls-verify=false --creds pea:secret "docker://$B/p/busybox:1"
 	run -1 "${I[@]}" inspect --tls-verify=false --creds pea:nope "docker://$B/p/busybox:1"
+	# skopeo's older names of --src-creds and --dest-creds
+	run -0 "${I[@]}" copy -q --src-tls-verify=false --dest-tls-verify=false --screds pea:secret \
+		--dcreds pea:secret "docker://$B/p/busybox:1" "docker://$B/p/busybox:2"
 	run -0 skopeo login --authfile "$TEST_DIR/skopeo.json" --tls-verify=false -u pea -p secret "$B"
 	run -0 "${I[@]}" inspect --tls-verify=false --authfile "$TEST_DIR/skopeo.json" "docker://$B/p/busybox:1"
 	mkdir -p "$TEST_DIR/home/.docker"

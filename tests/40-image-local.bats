@@ -440,7 +440,7 @@ sig_policy() {
 		"other,$fpr" "$TEST_DIR/img/signature-1"
 	assert_output "Signature verified, digest $BUSYBOX_MANIFEST_DIGEST"
 	run -1 "$PEA_IMAGE" standalone-verify "$TEST_DIR/img/manifest.json" docker.io/library/busybox:1 "$fpr" "$TEST_DIR/sig"
-	assert_output --partial "the signature is for 'docker.io/library/busybox:latest'"
+	assert_output --partial "Signature for identity docker.io/library/busybox:latest is not accepted"
 	run -1 "$PEA_IMAGE" standalone-verify "$TEST_DIR/img/manifest.json" busybox:latest 0123ABCD "$TEST_DIR/sig"
 	assert_output --partial "not one of the keys given"
 	run -1 timeout -k 5 60 "$PEA_IMAGE" standalone-sign "$TEST_DIR/img/manifest.json" busybox:latest \
@@ -482,12 +482,12 @@ sig_policy() {
 	# another key, another identity, no identity to match a dir: image against
 	sig_policy '"keyPath":"'"$TEST_DIR"'/other.asc",'"$ref"
 	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" copy -q "dir:$TEST_DIR/img" "oci:$TEST_DIR/o2"
-	assert_output --partial "signature 1: not signed by a key the policy trusts"
+	assert_output --partial "Invalid GPG signature: not signed by a key the policy trusts"
 	assert_equal "${#lines[@]}" 1
 	[ ! -e "$TEST_DIR/o2" ]
 	sig_policy '"keyPath":"'"$TEST_DIR"'/pea.asc","signedIdentity":{"type":"exactReference","dockerReference":"docker.io/library/busybox:1"}'
 	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" copy -q "dir:$TEST_DIR/img" "oci:$TEST_DIR/o2"
-	assert_output --partial "the signature is for 'docker.io/library/busybox:latest', not this image"
+	assert_output --partial "Signature for identity docker.io/library/busybox:latest is not accepted"
 	sig_policy '"keyPath":"'"$TEST_DIR"'/pea.asc"'
 	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" copy -q "dir:$TEST_DIR/img" "oci:$TEST_DIR/o2"
 	assert_output --partial "the image has no Docker reference"
@@ -499,7 +499,8 @@ sig_policy() {
 	assert_output --partial "the signature is for manifest '$BUSYBOX_MANIFEST_DIGEST'"
 	echo garbage >"$TEST_DIR/img2/signature-1"
 	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" copy -q "dir:$TEST_DIR/img2" "oci:$TEST_DIR/o2"
-	assert_output --partial "signature 1: not a valid signature"
+	assert_output --partial "Source image rejected: not a valid signature"
+	assert_output --partial "(signature 1 of"
 	rm "$TEST_DIR/img2/signature-1"
 	run -1 "$PEA_IMAGE" --policy "$TEST_DIR/p.json" copy -q "dir:$TEST_DIR/img2" "oci:$TEST_DIR/o2"
 	assert_output --partial "has none"

@@ -379,7 +379,7 @@ registry_blob_file() {
 	run -0 "${P[@]}" inspect --tls-verify=false "docker://$R/t15/zstd:1"
 	# the same manifest under another tag: signed for :1 only (matchRepoDigestOrExact)
 	run -1 "${P[@]}" inspect --tls-verify=false "docker://$R/t15/multi:2"
-	assert_output --partial "the signature is for '$R/t15/multi:1', not this image"
+	assert_output --partial "Signature for identity $R/t15/multi:1 is not accepted"
 	# over http (the older "sigstore" key)
 	port="$(pea_free_port)"
 	"$IMG_PYTHON" -m http.server "$port" --bind 127.0.0.1 --directory "$TEST_DIR/sigs" \

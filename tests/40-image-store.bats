@@ -356,6 +356,22 @@ setup() {
 	done
 }
 
+@test "a pull into the store opens it once: image inspect is the first pea-storage call" {
+	printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" "$@"\n' "$TEST_DIR/calls" "$PEA_STORAGE" >"$TEST_DIR/wrap"
+	chmod +x "$TEST_DIR/wrap"
+	PEA_STORAGE="$TEST_DIR/wrap" run -0 "${I[@]}" copy -q --src-tls-verify=false \
+		"docker://$REGISTRY_ADDR/s/busybox" "${STORE}busybox"
+	run -1 grep -- ' status' "$TEST_DIR/calls"
+	run -0 sed -n 1p "$TEST_DIR/calls"
+	assert_output --partial " image inspect "
+	# a store that cannot be opened fails the copy at that first call, in one line
+	touch "$TEST_DIR/notadir"
+	run -1 "${I[@]}" copy -q --src-tls-verify=false "docker://$REGISTRY_ADDR/s/busybox" \
+		"store:[vfs@$TEST_DIR/notadir+$TEST_DIR/run]busybox"
+	assert_equal "${#lines[@]}" 1
+	assert_output --partial "pea-storage image inspect"
+}
+
 @test "store errors: unknown image, --all, a bad reference, a missing pea-storage" {
 	run -1 "${I[@]}" copy -q "${STORE}nothere" "oci:$TEST_DIR/o"
 	assert_output --partial "image 'nothere' not found"
