@@ -155,7 +155,8 @@ static const char create_usage[] =
 	"      --tmpfs=DIR[:OPTS]    mount a tmpfs on DIR\n"
 	"      --tls-verify[=BOOL]   verify the registry's certificate when pulling\n"
 	"  -u, --user=USER[:GROUP]   run as this user (name or uid)\n"
-	"      --userns=MODE         host (the default) or keep-id (rootless: your uid inside)\n"
+	"      --userns=MODE         host (the default), keep-id[:uid=U,gid=G] (rootless: your\n"
+	"                            uid inside), nomap (rootless), auto[:size=N]\n"
 	"      --uidmap=C:H:N        a user namespace of the container's own (repeatable)\n"
 	"      --gidmap=C:H:N        its group ids (default: as --uidmap)\n"
 	"  -v, --volume=SRC:CTR[:OPTS]  bind-mount a host folder (SRC a path) or a named volume\n"
@@ -979,7 +980,8 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 			return -1;
 		}
 	/* addresses are given under the lock: two creates never get the same one */
-	if (network_allocate(g, all, n, r->opts, err) < 0) {
+	if (network_allocate(g, all, n, r->opts, err) < 0 ||
+	    userns_auto_allocate(r->opts, all, n, err) < 0) {
 		records_free(all, n);
 		return -1;
 	}

@@ -31,6 +31,7 @@
 #include "frontend/images.h"
 #include "frontend/records.h"
 #include "frontend/rootless.h"
+#include "frontend/userns.h"
 
 /* ---- info ---------------------------------------------------------------- */
 
@@ -101,6 +102,7 @@ static struct json_object *host_json(const struct global_options *g)
 			       json_object_new_int64((int64_t)si.freeswap * si.mem_unit));
 	json_object_object_add(h, "ociRuntime", tool_json(g->runtime));
 	json_object_object_add(h, "conmon", tool_json(g->conmon));
+	json_object_object_add(h, "idMappings", userns_info_mappings());
 	json_object_object_add(h, "rootless", json_object_new_boolean(g->rootless));
 	json_object_object_add(sec, "rootless", json_object_new_boolean(g->rootless));
 	json_object_object_add(sec, "seccompEnabled", json_object_new_boolean(true));

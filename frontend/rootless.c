@@ -291,8 +291,8 @@ static int open_ns(pid_t pid, const char *name, int *ret, struct pea_error **err
 	return 0;
 }
 
-static int read_ranges(const char *file, const char *user, uid_t id, struct subid_range **ret,
-		       size_t *ret_n, struct pea_error **err)
+int rootless_read_ranges(const char *file, const char *user, uid_t id, struct subid_range **ret,
+			 size_t *ret_n, struct pea_error **err)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
@@ -436,8 +436,8 @@ static int user_ranges(uid_t uid, struct id_ranges *ret, struct pea_error **err)
 	struct passwd *pw = getpwuid(uid);
 	const char *user = pw ? pw->pw_name : NULL;
 
-	if (read_ranges("/etc/subuid", user, uid, &ret->uids, &ret->nuids, err) < 0 ||
-	    read_ranges("/etc/subgid", user, uid, &ret->gids, &ret->ngids, err) < 0)
+	if (rootless_read_ranges("/etc/subuid", user, uid, &ret->uids, &ret->nuids, err) < 0 ||
+	    rootless_read_ranges("/etc/subgid", user, uid, &ret->gids, &ret->ngids, err) < 0)
 		return pea_error_wrap(err, "cannot set up the user namespace of rootless mode");
 	return 0;
 }

@@ -34,6 +34,13 @@ struct subid_range {
 int subid_parse(const char *text, size_t len, const char *what, const char *user, uid_t uid,
 		struct subid_range **ret, size_t *ret_n, struct pea_error **err);
 
+/*
+ * The ranges of user (or uid id) in file (/etc/subuid, /etc/subgid); none is ENOENT
+ * ("no subuid ranges found for user NAME in /etc/subuid").
+ */
+int rootless_read_ranges(const char *file, const char *user, uid_t id, struct subid_range **ret,
+			 size_t *ret_n, struct pea_error **err);
+
 /* Are we in a user namespace other than the initial one (pea's own, or any)? */
 bool rootless_in_userns(void);
 /* pea is rootless: not root, or root of a user namespace. */

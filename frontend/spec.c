@@ -456,6 +456,8 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 	if (json_object_object_get_ex(r->opts, "security", &sec) &&
 	    secres_apply_spec(sec, spec, r->id, rootfd, err) < 0)
 		return -1;
+	if (userns_prepare(g, r, rootfd, rootfs, rundir, spec, err) < 0)
+		return -1;
 	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return pea_error_errno(err, "open '%s'", bundle);

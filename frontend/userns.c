@@ -4,22 +4,41 @@
  * mapped to match) and written into config.json.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/file.h"
 #include "lib/json.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "frontend/frontend.h"
+#include "frontend/records.h"
 #include "frontend/rootless.h"
 #include "frontend/userns.h"
+#include "frontend/volumes-run.h"
 
 #define ID_SPACE 4294967296ull
+/* podman's auto_userns_min_size and auto_userns_max_size */
+#define AUTO_MIN_SIZE 1024ul
+#define AUTO_MAX_SIZE 65536ul
+#define MAX_RANGES    64
+#define PASSWD_MAX    (4u << 20)
+
+struct range {
+	unsigned long long c, h, n; /* container id, host id, count */
+};
 
 void userns_opts_clear(struct userns_opts *u)
 {
@@ -29,6 +48,7 @@ void userns_opts_clear(struct userns_opts *u)
 	free(u->uid_map);
 	free(u->gid_map);
 	free(u->user);
+	json_object_put(u->passwd);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -45,20 +65,51 @@ static bool parse_u32(const char *s, const char **end, unsigned long long *ret)
 }
 
 /* CONTAINER:HOST:SIZE, each below 2^32, SIZE > 0, no range past 2^32. */
-static bool map_valid(const char *s)
+static bool map_parse_one(const char *s, struct range *ret)
 {
-	unsigned long long c, h, n;
 	const char *p = s;
+	struct range r;
 
-	if (!parse_u32(p, &p, &c) || *p++ != ':' || !parse_u32(p, &p, &h) || *p++ != ':' ||
-	    !parse_u32(p, &p, &n) || *p)
+	if (!parse_u32(p, &p, &r.c) || *p++ != ':' || !parse_u32(p, &p, &r.h) || *p++ != ':' ||
+	    !parse_u32(p, &p, &r.n) || *p)
 		return false;
-	return n > 0 && c + n <= ID_SPACE && h + n <= ID_SPACE;
+	if (r.n == 0 || r.c + r.n > ID_SPACE || r.h + r.n > ID_SPACE)
+		return false;
+	*ret = r;
+	return true;
+}
+
+/* "C:H:N,..." (as validated) into ranges; returns how many. */
+static size_t map_parse(const char *map, struct range *ret, size_t max)
+{
+	_cleanup_strv_ char **v = pea_strv_split(map, ",");
+	size_t n = 0;
+
+	for (size_t i = 0; v && v[i] && n < max; i++)
+		if (map_parse_one(v[i], &ret[n]))
+			n++;
+	return n;
+}
+
+/* The host id of container id c through map, or false. */
+static bool map_to_host(const char *map, unsigned long long c, unsigned long long *ret)
+{
+	struct range r[MAX_RANGES];
+	size_t n = map_parse(map, r, MAX_RANGES);
+
+	for (size_t i = 0; i < n; i++)
+		if (c >= r[i].c && c - r[i].c < r[i].n) {
+			*ret = r[i].h + (c - r[i].c);
+			return true;
+		}
+	return false;
 }
 
 int userns_opts_add(struct userns_opts *u, enum userns_flag flag, const char *arg,
 		    struct pea_error **err)
 {
+	struct range r;
+
 	switch (flag) {
 	case USERNS_FLAG_MODE:
 		free(u->mode);
@@ -66,10 +117,14 @@ int userns_opts_add(struct userns_opts *u, enum userns_flag flag, const char *ar
 		return 0;
 	case USERNS_FLAG_UIDMAP:
 	case USERNS_FLAG_GIDMAP:
-		if (!map_valid(arg))
+		if (!map_parse_one(arg, &r))
 			return pea_error_new(err, EINVAL,
 					     "invalid --%s '%s': want CONTAINER:HOST:SIZE",
 					     flag == USERNS_FLAG_UIDMAP ? "uidmap" : "gidmap", arg);
+		if (pea_strv_length(flag == USERNS_FLAG_UIDMAP ? u->uidmap : u->gidmap) >=
+		    MAX_RANGES)
+			return pea_error_new(err, EINVAL, "more than %d --%s", MAX_RANGES,
+					     flag == USERNS_FLAG_UIDMAP ? "uidmap" : "gidmap");
 		pea_strv_push(flag == USERNS_FLAG_UIDMAP ? &u->uidmap : &u->gidmap, arg);
 		return 0;
 	default:
@@ -77,7 +132,7 @@ int userns_opts_add(struct userns_opts *u, enum userns_flag flag, const char *ar
 	}
 }
 
-/* The ids of rootless pea's own namespace: 1 (the user) and the ranges of /etc/subuid. */
+/* The number of ids of rootless pea's own namespace: 1 (the user) and its /etc/subuid ranges. */
 static unsigned long long own_ids(bool gids)
 {
 	const char *file = gids ? "/proc/self/gid_map" : "/proc/self/uid_map";
@@ -94,15 +149,16 @@ static unsigned long long own_ids(bool gids)
 }
 
 /*
- * keep-id: the user's own id (outside) is the same id inside, mapped to 0 of
- * pea's namespace (the user); the ids below it to 1.., the rest to themselves.
+ * keep-id: the user (0 of pea's namespace) is container id `id`; the ids below it
+ * are 1.. of pea's namespace, the rest themselves.
  */
 static char *keep_id_map(unsigned long long id, unsigned long long total)
 {
 	char *m;
 
+	/* one range of it all is refused (EPERM) where these two are not */
 	if (id == 0)
-		return xasprintf("0:0:%llu", total);
+		return xasprintf("0:0:1,1:1:%llu", total - 1);
 	if (id >= total)
 		return xasprintf("0:1:%llu,%llu:0:1", total - 1, id);
 	m = xasprintf("0:1:%llu,%llu:0:1", id, id);
@@ -114,63 +170,286 @@ static char *keep_id_map(unsigned long long id, unsigned long long total)
 	return m;
 }
 
+/* Rootless: every host id of the maps must be one of pea's namespace. */
+static int check_own_ids(char **maps, const char *flag, struct pea_error **err)
+{
+	unsigned long long total = own_ids(strcmp(flag, "gidmap") == 0);
+
+	for (size_t i = 0; maps && maps[i]; i++) {
+		struct range r;
+
+		if (!map_parse_one(maps[i], &r))
+			continue;
+		if (r.h + r.n > total)
+			return pea_error_new(
+				err, EINVAL,
+				"invalid --%s '%s': the ids %llu to %llu are not in the "
+				"user namespace of rootless mode (0 to %llu: your own "
+				"id, then your ranges of /etc/sub%cid)",
+				flag, maps[i], r.h, r.h + r.n - 1, total - 1, flag[0]);
+	}
+	return 0;
+}
+
+static int validate_maps(struct userns_opts *u, struct pea_error **err)
+{
+	if (rootless_detect() && (check_own_ids(u->uidmap, "uidmap", err) < 0 ||
+				  check_own_ids(u->gidmap, "gidmap", err) < 0))
+		return -1;
+	/* either alone serves for both, as podman */
+	u->uid_map = pea_strv_join(u->uidmap ? u->uidmap : u->gidmap, ",");
+	u->gid_map = pea_strv_join(u->gidmap ? u->gidmap : u->uidmap, ",");
+	return 0;
+}
+
+/* "KEY=N" of a --userns option; false when it is not a number below 2^32. */
+static bool option_number(const char *value, unsigned long long *ret)
+{
+	const char *end;
+
+	return parse_u32(value, &end, ret) && !*end;
+}
+
+/* The user's /etc/passwd and /etc/group entries for keep-id, as podman adds them. */
+static struct json_object *keep_id_passwd(unsigned long long uid, unsigned long long gid,
+					  bool uid_set, bool gid_set)
+{
+	struct passwd *pw = getpwuid(rootless_uid());
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *uname = NULL, *gname = NULL;
+
+	uname = uid_set || !pw ? xasprintf("%llu", uid) : xstrdup(pw->pw_name);
+	gname = gid_set || !pw ? xasprintf("%llu", gid) : xstrdup(pw->pw_name);
+	json_object_object_add(o, "name", json_object_new_string(uname));
+	json_object_object_add(o, "uid", json_object_new_int64((int64_t)uid));
+	json_object_object_add(o, "gid", json_object_new_int64((int64_t)gid));
+	json_object_object_add(
+		o, "gecos",
+		json_object_new_string(uid_set || !pw ? "container user" : pw->pw_gecos));
+	json_object_object_add(o, "home", json_object_new_string(pw ? pw->pw_dir : "/"));
+	json_object_object_add(o, "group", json_object_new_string(gname));
+	return o;
+}
+
+static int validate_keep_id(struct userns_opts *u, char **options, struct pea_error **err)
+{
+	unsigned long long uid = rootless_uid(), gid = rootless_gid();
+	bool uid_set = false, gid_set = false;
+
+	if (!rootless_detect())
+		return pea_error_new(err, EINVAL, "keep-id is only supported in rootless mode");
+	for (size_t i = 0; options && options[i]; i++) {
+		const char *o = options[i];
+
+		if (!strncmp(o, "uid=", 4) && option_number(o + 4, &uid))
+			uid_set = true;
+		else if (!strncmp(o, "gid=", 4) && option_number(o + 4, &gid))
+			gid_set = true;
+		else if (!strncmp(o, "uid=", 4) || !strncmp(o, "gid=", 4))
+			return pea_error_new(err, EINVAL,
+					     "invalid --userns '%s': %.3s must be a number below "
+					     "4294967296",
+					     u->mode, o);
+		else
+			return pea_error_new(err, EINVAL, "unknown option specified: \"%s\"", o);
+	}
+	u->uid_map = keep_id_map(uid, own_ids(false));
+	u->gid_map = keep_id_map(gid, own_ids(true));
+	u->user = xasprintf("%llu:%llu", uid, gid);
+	u->passwd = keep_id_passwd(uid, gid, uid_set, gid_set);
+	return 0;
+}
+
+static int validate_auto(struct userns_opts *u, char **options, struct pea_error **err)
+{
+	unsigned long long size = 0;
+
+	for (size_t i = 0; options && options[i]; i++) {
+		const char *o = options[i];
+
+		if (!strncmp(o, "size=", 5)) {
+			if (!option_number(o + 5, &size) || size == 0)
+				return pea_error_new(err, EINVAL,
+						     "invalid --userns '%s': size must be a "
+						     "number from 1 to 4294967295",
+						     u->mode);
+		} else if (!strncmp(o, "uidmapping=", 11) || !strncmp(o, "gidmapping=", 11)) {
+			return pea_error_new(err, ENOTSUP,
+					     "--userns '%s': the %.10s option is not supported yet",
+					     u->mode, o);
+		} else {
+			return pea_error_new(err, EINVAL, "unknown option specified: \"%s\"", o);
+		}
+	}
+	u->auto_size = size ? (unsigned long)size : AUTO_MIN_SIZE;
+	return 0;
+}
+
 int userns_opts_validate(struct userns_opts *u, struct pea_error **err)
 {
-	const char *m = u->mode ? u->mode : "";
+	_cleanup_strv_ char **options = NULL;
+	_cleanup_free_ char *name = NULL;
+	const char *m = u->mode ? u->mode : "", *colon;
 
-	if ((u->uidmap || u->gidmap) && *m && strcmp(m, "host") != 0)
+	if ((u->uidmap || u->gidmap) && *m)
 		return pea_error_new(err, EINVAL,
-				     "--userns=%s cannot be combined with --uidmap or --gidmap", m);
-	if (u->gidmap && !u->uidmap)
-		return pea_error_new(err, EINVAL, "--gidmap needs --uidmap");
-	if (u->uidmap) {
-		u->uid_map = pea_strv_join(u->uidmap, ",");
-		u->gid_map = pea_strv_join(u->gidmap ? u->gidmap : u->uidmap, ",");
-		return 0;
-	}
+				     "--userns and --uidmap/--gidmap/--subuidname/--subgidname "
+				     "are mutually exclusive");
+	if (u->uidmap || u->gidmap)
+		return validate_maps(u, err);
 	if (!*m || strcmp(m, "host") == 0)
 		return 0;
-	if (strcmp(m, "keep-id") == 0) {
+	colon = strchr(m, ':');
+	name = colon ? xstrndup(m, (size_t)(colon - m)) : xstrdup(m);
+	options = colon ? pea_strv_split(colon + 1, ",") : NULL;
+	if (strcmp(name, "keep-id") == 0)
+		return validate_keep_id(u, options, err);
+	if (strcmp(name, "auto") == 0)
+		return validate_auto(u, options, err);
+	if (strcmp(name, "nomap") == 0) {
 		if (!rootless_detect())
 			return pea_error_new(err, EINVAL,
-					     "keep-id is only supported in rootless mode");
-		u->uid_map = keep_id_map(rootless_uid(), own_ids(false));
-		u->gid_map = keep_id_map(rootless_gid(), own_ids(true));
-		u->user = xasprintf("%u:%u", (unsigned)rootless_uid(), (unsigned)rootless_gid());
+					     "nomap is only supported in rootless mode");
+		if (colon)
+			return pea_error_new(err, EINVAL,
+					     "invalid --userns '%s': nomap takes no options", m);
+		/* the user's ranges, without the user */
+		u->uid_map = xasprintf("0:1:%llu", own_ids(false) - 1);
+		u->gid_map = xasprintf("0:1:%llu", own_ids(true) - 1);
 		return 0;
 	}
-	return pea_error_new(err, EINVAL,
-			     "invalid --userns '%s': use host or keep-id (auto, nomap, ns: and "
-			     "container: are not supported yet)",
-			     m);
+	if (strcmp(name, "ns") == 0 || strcmp(name, "container") == 0 ||
+	    strcmp(name, "private") == 0)
+		return pea_error_new(err, ENOTSUP, "--userns=%s is not supported yet", m);
+	return pea_error_new(err, EINVAL, "unrecognized namespace mode %s passed", m);
 }
 
 void userns_opts_to_json(const struct userns_opts *u, struct json_object *opts)
 {
+	if (u->mode && *u->mode)
+		json_object_object_add(opts, "userns", json_object_new_string(u->mode));
+	if (u->auto_size)
+		json_object_object_add(opts, "userns_auto_size",
+				       json_object_new_int64((int64_t)u->auto_size));
 	if (!u->uid_map)
 		return;
 	json_object_object_add(opts, "uid_map", json_object_new_string(u->uid_map));
 	json_object_object_add(opts, "gid_map", json_object_new_string(u->gid_map));
 	if (u->user)
 		json_object_object_add(opts, "userns_user", json_object_new_string(u->user));
+	if (u->passwd)
+		json_object_object_add(opts, "userns_passwd", json_object_get(u->passwd));
 }
+
+/* ---- --userns=auto ------------------------------------------------------------------- */
+
+/* The lowest start of `size` ids inside one of avail[] that overlaps none of used[]. */
+static bool find_free(const struct range *avail, size_t navail, const struct range *used,
+		      size_t nused, unsigned long long size, unsigned long long *ret)
+{
+	for (size_t a = 0; a < navail; a++) {
+		unsigned long long start = avail[a].h, end = avail[a].h + avail[a].n;
+		bool moved = true;
+
+		while (moved && start + size <= end) {
+			moved = false;
+			for (size_t i = 0; i < nused; i++)
+				if (used[i].h < start + size && start < used[i].h + used[i].n) {
+					start = used[i].h + used[i].n;
+					moved = true;
+				}
+		}
+		if (start + size <= end) {
+			*ret = start;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* What the ids may come from: pea's namespace without the user (rootless), else containers'. */
+static int auto_avail(bool gids, struct range **ret, size_t *ret_n, struct pea_error **err)
+{
+	const char *file = gids ? "/etc/subgid" : "/etc/subuid";
+	_cleanup_free_ struct subid_range *r = NULL;
+	size_t n = 0;
+
+	if (rootless_detect()) {
+		*ret = xnew(struct range, 1);
+		(*ret)[0] = (struct range){ .h = 1, .n = own_ids(gids) - 1 };
+		*ret_n = 1;
+		return 0;
+	}
+	if (rootless_read_ranges(file, "containers", (uid_t)-1, &r, &n, err) < 0)
+		return pea_error_wrap(err, "--userns=auto");
+	*ret = xnew(struct range, n);
+	for (size_t i = 0; i < n; i++)
+		(*ret)[i] = (struct range){ .h = r[i].start, .n = r[i].count };
+	*ret_n = n;
+	return 0;
+}
+
+static int auto_one(bool gids, unsigned long long size, struct ctr_record *const *all, size_t n,
+		    char **ret, struct pea_error **err)
+{
+	_cleanup_free_ struct range *avail = NULL, *used = NULL;
+	size_t navail = 0, nused = 0;
+	unsigned long long start;
+
+	if (auto_avail(gids, &avail, &navail, err) < 0)
+		return -1;
+	used = xnew(struct range, (n + 1) * MAX_RANGES);
+	for (size_t i = 0; i < n; i++) {
+		const char *map = NULL;
+
+		if (pea_json_get_string_opt(all[i]->opts, "opts", gids ? "gid_map" : "uid_map",
+					    &map, NULL) == 1 &&
+		    map)
+			nused += map_parse(map, used + nused, MAX_RANGES);
+	}
+	if (!find_free(avail, navail, used, nused, size, &start))
+		return pea_error_new(err, ENOSPC,
+				     "--userns=auto: no %llu free %s left in the %s (other "
+				     "containers with id maps use the rest)",
+				     size, gids ? "gids" : "uids",
+				     rootless_detect()
+					     ? "user namespace of rootless mode"
+					     : "ranges of user containers in /etc/subuid");
+	*ret = xasprintf("0:%llu:%llu", start, size);
+	return 0;
+}
+
+int userns_auto_allocate(struct json_object *opts, struct ctr_record *const *all, size_t n,
+			 struct pea_error **err)
+{
+	_cleanup_free_ char *um = NULL, *gm = NULL;
+	int64_t size = 0;
+
+	if (pea_json_get_int64_opt(opts, "opts", "userns_auto_size", &size, NULL) != 1 || size <= 0)
+		return 0;
+	if (auto_one(false, (unsigned long long)size, all, n, &um, err) < 0 ||
+	    auto_one(true, (unsigned long long)size, all, n, &gm, err) < 0)
+		return -1;
+	json_object_object_add(opts, "uid_map", json_object_new_string(um));
+	json_object_object_add(opts, "gid_map", json_object_new_string(gm));
+	return 0;
+}
+
+/* ---- config.json ---------------------------------------------------------------------- */
 
 /* "C:H:N,..." into [{containerID, hostID, size}, ...]. */
 static struct json_object *mappings_json(const char *map)
 {
-	_cleanup_strv_ char **v = pea_strv_split(map, ",");
 	struct json_object *a = json_object_new_array();
+	struct range r[MAX_RANGES];
+	size_t n = map_parse(map, r, MAX_RANGES);
 
-	for (size_t i = 0; v && v[i]; i++) {
-		unsigned long long c = 0, h = 0, n = 0;
-		struct json_object *o;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
 
-		if (sscanf(v[i], "%llu:%llu:%llu", &c, &h, &n) != 3)
-			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "containerID", json_object_new_int64((int64_t)c));
-		json_object_object_add(o, "hostID", json_object_new_int64((int64_t)h));
-		json_object_object_add(o, "size", json_object_new_int64((int64_t)n));
+		json_object_object_add(o, "containerID", json_object_new_int64((int64_t)r[i].c));
+		json_object_object_add(o, "hostID", json_object_new_int64((int64_t)r[i].h));
+		json_object_object_add(o, "size", json_object_new_int64((int64_t)r[i].n));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -199,4 +478,325 @@ const char *userns_default_user(struct json_object *opts)
 
 	(void)pea_json_get_string_opt(opts, "opts", "userns_user", &u, NULL);
 	return u;
+}
+
+/* ---- before the start: what the container's root reaches ----------------------------- */
+
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = dir ? strlen(dir) : 0;
+
+	return n > 1 && strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/*
+ * The folders from dir up, as long as they are pea's (under the graph or run root;
+ * rootless: under HOME too, ~/.local/share as podman), searchable by others (o+x):
+ * the container's root is another id, and the runtime looks the paths up as it.
+ */
+static int open_path(const struct global_options *g, const char *dir, struct pea_error **err)
+{
+	_cleanup_free_ char *p = xstrdup(dir);
+	const char *home = getenv("HOME");
+	uid_t me = geteuid();
+
+	for (;;) {
+		struct stat st;
+		char *slash;
+
+		if (!path_under(p, g->root) && !path_under(p, g->runroot) &&
+		    !(g->rootless && path_under(p, home) && strcmp(p, home) != 0))
+			return 0;
+		if (stat(p, &st) < 0)
+			return pea_error_errno(err, "stat '%s'", p);
+		if (S_ISDIR(st.st_mode) && st.st_uid == me && !(st.st_mode & S_IXOTH) &&
+		    chmod(p, (st.st_mode & 07777) | S_IXOTH) < 0)
+			return pea_error_errno(err, "chmod '%s'", p);
+		slash = strrchr(p, '/');
+		if (!slash || slash == p)
+			return 0;
+		*slash = '\0';
+	}
+}
+
+/* The /etc files pea wrote in rundir: the container's root's own, as podman does. */
+static int chown_etc_files(const char *rundir, unsigned long long uid, unsigned long long gid,
+			   struct pea_error **err)
+{
+	static const char *const files[] = { "hostname", "hosts", "resolv.conf", "passwd",
+					     "group" };
+	_cleanup_close_ int dfd = open(rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s'", rundir);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		if (fchownat(dfd, files[i], (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno != ENOENT)
+			return pea_error_errno(err, "chown '%s/%s'", rundir, files[i]);
+	return 0;
+}
+
+static void add_bind(struct json_object *spec, const char *dest, const char *src)
+{
+	struct json_object *mounts = NULL, *m = json_object_new_object(), *o;
+
+	if (!json_object_object_get_ex(spec, "mounts", &mounts)) {
+		mounts = json_object_new_array();
+		json_object_object_add(spec, "mounts", mounts);
+	}
+	o = json_object_new_array();
+	json_object_array_add(o, json_object_new_string("rbind"));
+	json_object_array_add(o, json_object_new_string("rprivate"));
+	json_object_object_add(m, "destination", json_object_new_string(dest));
+	json_object_object_add(m, "type", json_object_new_string("bind"));
+	json_object_object_add(m, "source", json_object_new_string(src));
+	json_object_object_add(m, "options", o);
+	json_object_array_add(mounts, m);
+}
+
+/* Is there a line of db whose field 0 is name or field 2 is id? */
+static bool db_has(const char *db, const char *name, long long id)
+{
+	_cleanup_free_ char *idstr = xasprintf("%lld", id);
+
+	for (const char *line = db; line && *line;) {
+		const char *end = strchrnul(line, '\n');
+		size_t len = (size_t)(end - line), nlen = strlen(name), ilen = strlen(idstr);
+		const char *f2 = line;
+
+		if (len > nlen && !strncmp(line, name, nlen) && line[nlen] == ':')
+			return true;
+		for (int k = 0; k < 2 && f2 && f2 < end; k++) {
+			f2 = memchr(f2, ':', (size_t)(end - f2));
+			f2 = f2 ? f2 + 1 : NULL;
+		}
+		if (f2 && (size_t)(end - f2) >= ilen && !strncmp(f2, idstr, ilen) &&
+		    (f2 + ilen == end || f2[ilen] == ':'))
+			return true;
+		line = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+/* The container's db (file) with line added when it has no such name or id, into rundir/name. */
+static int write_db(int rootfd, const char *file, const char *rundir, const char *name,
+		    const char *ename, long long id, const char *line, struct json_object *spec,
+		    struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1, dfd = -1;
+	_cleanup_free_ char *db = NULL, *text = NULL, *src = NULL;
+	size_t len = 0;
+
+	if (pea_open_in_root(rootfd, file, O_RDONLY, 0, &fd, NULL) == 0 &&
+	    pea_read_all(fd, PASSWD_MAX, &db, &len, err) < 0)
+		return pea_error_wrap(err, "read the container's '%s'", file);
+	if (db_has(db, ename, id))
+		return 0;
+	text = xasprintf("%s%s%s\n", db ? db : "", len && db[len - 1] != '\n' ? "\n" : "", line);
+	dfd = open(rundir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s'", rundir);
+	if (pea_write_file_atomic_at(dfd, name, text, strlen(text), 0644, err) < 0)
+		return -1;
+	src = xasprintf("%s/%s", rundir, name);
+	add_bind(spec, file, src);
+	return 0;
+}
+
+/* HOME: the user's own where the container has it (or a mount at or above it), else the cwd. */
+static char *keep_id_home(int rootfd, const char *home, struct json_object *spec)
+{
+	struct json_object *mounts = NULL, *cwd = NULL, *proc = NULL;
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *p = xstrdup(home);
+
+	if (pea_open_in_root(rootfd, home, O_PATH | O_DIRECTORY, 0, &fd, NULL) == 0)
+		return xstrdup(home);
+	json_object_object_get_ex(spec, "mounts", &mounts);
+	while (strcmp(p, "/") != 0 && *p) {
+		char *slash;
+
+		for (size_t i = 0; mounts && i < json_object_array_length(mounts); i++) {
+			struct json_object *d = NULL;
+
+			if (json_object_object_get_ex(json_object_array_get_idx(mounts, i),
+						      "destination", &d) &&
+			    strcmp(json_object_get_string(d), p) == 0)
+				return xstrdup(home);
+		}
+		slash = strrchr(p, '/');
+		if (!slash)
+			break;
+		slash[slash == p ? 1 : 0] = '\0';
+	}
+	if (json_object_object_get_ex(spec, "process", &proc) &&
+	    json_object_object_get_ex(proc, "cwd", &cwd))
+		return xstrdup(json_object_get_string(cwd));
+	return xstrdup("/");
+}
+
+static void set_home(struct json_object *spec, const char *home)
+{
+	struct json_object *proc = NULL, *env = NULL;
+	_cleanup_free_ char *kv = xasprintf("HOME=%s", home);
+
+	if (!json_object_object_get_ex(spec, "process", &proc) ||
+	    !json_object_object_get_ex(proc, "env", &env))
+		return;
+	for (size_t i = 0; i < json_object_array_length(env); i++)
+		if (!strncmp(json_object_get_string(json_object_array_get_idx(env, i)), "HOME=", 5))
+			return;
+	json_object_array_add(env, json_object_new_string(kv));
+}
+
+static int keep_id_files(int rootfd, const char *rundir, struct json_object *pw,
+			 struct json_object *spec, struct pea_error **err)
+{
+	const char *name = NULL, *gecos = NULL, *home = NULL, *group = NULL;
+	_cleanup_free_ char *pline = NULL, *gline = NULL, *dir = NULL;
+	int64_t uid = 0, gid = 0;
+
+	if (pea_json_get_string_req(pw, "userns_passwd", "name", &name, err) < 0 ||
+	    pea_json_get_string_req(pw, "userns_passwd", "gecos", &gecos, err) < 0 ||
+	    pea_json_get_string_req(pw, "userns_passwd", "home", &home, err) < 0 ||
+	    pea_json_get_string_req(pw, "userns_passwd", "group", &group, err) < 0 ||
+	    pea_json_get_int64_req(pw, "userns_passwd", "uid", &uid, err) < 0 ||
+	    pea_json_get_int64_req(pw, "userns_passwd", "gid", &gid, err) < 0)
+		return -1;
+	dir = keep_id_home(rootfd, home, spec);
+	set_home(spec, dir);
+	pline = xasprintf("%s:*:%lld:%lld:%s:%s:/bin/sh", name, (long long)uid, (long long)gid,
+			  gecos, dir);
+	gline = xasprintf("%s:x:%lld:%s", group, (long long)gid, name);
+	if (write_db(rootfd, "/etc/passwd", rundir, "passwd", name, uid, pline, spec, err) < 0 ||
+	    write_db(rootfd, "/etc/group", rundir, "group", group, gid, gline, spec, err) < 0)
+		return pea_error_wrap(err, "--userns=keep-id");
+	return 0;
+}
+
+/* A host id of the map's container id c, back: the container id of host id h, or false. */
+static bool map_to_container(const char *map, unsigned long long h)
+{
+	struct range r[MAX_RANGES];
+	size_t n = map_parse(map, r, MAX_RANGES);
+
+	for (size_t i = 0; i < n; i++)
+		if (h >= r[i].h && h - r[i].h < r[i].n)
+			return true;
+	return false;
+}
+
+/*
+ * A named volume whose folder the container cannot own (its owner is not in the
+ * maps: a new one, made by pea) becomes its process user's, as podman does.
+ */
+static int chown_volumes(const struct global_options *g, const struct ctr_record *r, const char *um,
+			 const char *gm, struct json_object *spec, struct pea_error **err)
+{
+	struct json_object *vols = NULL, *proc = NULL, *user = NULL;
+	int64_t puid = 0, pgid = 0;
+	unsigned long long uid, gid;
+
+	if (json_object_object_get_ex(spec, "process", &proc) &&
+	    json_object_object_get_ex(proc, "user", &user)) {
+		(void)pea_json_get_int64_opt(user, "process.user", "uid", &puid, NULL);
+		(void)pea_json_get_int64_opt(user, "process.user", "gid", &pgid, NULL);
+	}
+	if (!map_to_host(um, (unsigned long long)puid, &uid) ||
+	    !map_to_host(gm, (unsigned long long)pgid, &gid))
+		return 0;
+	json_object_object_get_ex(r->opts, "volumes", &vols);
+	for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
+		struct json_object *v = json_object_array_get_idx(vols, i), *type = NULL,
+				   *src = NULL;
+		_cleanup_free_ char *data = NULL;
+		struct stat st;
+
+		if (!json_object_object_get_ex(v, "type", &type) ||
+		    strcmp(json_object_get_string(type), "volume") != 0 ||
+		    !json_object_object_get_ex(v, "source", &src))
+			continue;
+		data = volume_data_dir(g, json_object_get_string(src));
+		if (lstat(data, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+		    map_to_container(um, st.st_uid))
+			continue;
+		if (lchown(data, (uid_t)uid, (gid_t)gid) < 0)
+			return pea_error_errno(err, "chown the volume folder '%s'", data);
+	}
+	return 0;
+}
+
+int userns_prepare(const struct global_options *g, const struct ctr_record *r, int rootfd,
+		   const char *rootfs, const char *rundir, struct json_object *spec,
+		   struct pea_error **err)
+{
+	const char *um = NULL, *gm = NULL;
+	struct json_object *pw = NULL, *mounts = NULL;
+	unsigned long long uid, gid;
+	_cleanup_free_ char *parent = xstrdup(rootfs);
+	char *slash = strrchr(parent, '/');
+
+	if (pea_json_get_string_opt(r->opts, "opts", "uid_map", &um, NULL) != 1 || !um)
+		return 0;
+	(void)pea_json_get_string_opt(r->opts, "opts", "gid_map", &gm, NULL);
+	if (json_object_object_get_ex(r->opts, "userns_passwd", &pw) &&
+	    keep_id_files(rootfd, rundir, pw, spec, err) < 0)
+		return -1;
+	if (map_to_host(um, 0, &uid) && map_to_host(gm ? gm : um, 0, &gid) &&
+	    chown_etc_files(rundir, uid, gid, err) < 0)
+		return -1;
+	if (chown_volumes(g, r, um, gm ? gm : um, spec, err) < 0)
+		return -1;
+	if (slash && slash != parent)
+		*slash = '\0';
+	if (open_path(g, parent, err) < 0 || open_path(g, rundir, err) < 0)
+		return -1;
+	/* the folders of named volumes (their _data is the container's to own) */
+	json_object_object_get_ex(spec, "mounts", &mounts);
+	for (size_t i = 0; mounts && i < json_object_array_length(mounts); i++) {
+		struct json_object *s = NULL;
+		_cleanup_free_ char *src = NULL;
+
+		if (!json_object_object_get_ex(json_object_array_get_idx(mounts, i), "source", &s))
+			continue;
+		src = xstrdup(json_object_get_string(s));
+		slash = strrchr(src, '/');
+		if (slash && slash != src && path_under(src, g->root)) {
+			*slash = '\0';
+			if (open_path(g, src, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- pea info ------------------------------------------------------------------------- */
+
+static struct json_object *proc_map_json(const char *file)
+{
+	struct json_object *a = json_object_new_array();
+	unsigned long long in, out, n;
+	FILE *f = fopen(file, "re");
+
+	while (f && fscanf(f, "%llu %llu %llu", &in, &out, &n) == 3) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "container_id", json_object_new_int64((int64_t)in));
+		json_object_object_add(o, "host_id", json_object_new_int64((int64_t)out));
+		json_object_object_add(o, "size", json_object_new_int64((int64_t)n));
+		json_object_array_add(a, o);
+	}
+	if (f)
+		fclose(f);
+	return a;
+}
+
+struct json_object *userns_info_mappings(void)
+{
+	struct json_object *o = json_object_new_object();
+	bool rl = rootless_detect();
+
+	json_object_object_add(o, "gidmap", rl ? proc_map_json("/proc/self/gid_map") : NULL);
+	json_object_object_add(o, "uidmap", rl ? proc_map_json("/proc/self/uid_map") : NULL);
+	return o;
 }

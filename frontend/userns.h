@@ -1,17 +1,23 @@
 #pragma once
 
 /*
- * run/create --userns=host|keep-id, --uidmap, --gidmap (podman-run(1)). With
- * maps, the container gets a user namespace of its own (linux.uidMappings),
- * and pea-storage maps its layers the same way (container create --uidmap).
- * The record keeps "uid_map" and "gid_map" ("C:H:N,..."), and for keep-id
- * "userns_user" (the user's uid:gid, the process's user unless --user).
- * Host ids are those of pea's namespace: for rootless pea 0 is the user, 1
- * and up its ranges of /etc/subuid.
+ * run/create --userns=host|keep-id[:uid=U,gid=G]|nomap|auto[:size=N], --uidmap,
+ * --gidmap (podman-run(1)). With maps, the container gets a user namespace of its
+ * own (linux.uidMappings), and pea-storage maps its layers the same way (container
+ * create --uidmap). The record keeps "uid_map" and "gid_map" ("C:H:N,..."), for
+ * keep-id "userns_user" (the process's user unless --user) and "userns_passwd" (the
+ * /etc/passwd and /etc/group entries it adds), for auto "userns_auto_size" until the
+ * maps are allocated under the records' lock.
+ *
+ * Host ids are those of pea's namespace: for rootless pea 0 is the user, 1 and up
+ * its ranges of /etc/subuid (podman's "intermediate" ids).
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
+struct ctr_record;
+struct global_options;
 struct json_object;
 struct pea_error;
 
@@ -25,9 +31,12 @@ struct userns_opts {
 	char *mode;    /* --userns as given */
 	char **uidmap; /* each --uidmap */
 	char **gidmap; /* each --gidmap */
-	char *uid_map; /* after validate: "C:H:N,..." or NULL */
+	/* after validate */
+	char *uid_map; /* "C:H:N,..." or NULL */
 	char *gid_map;
-	char *user; /* keep-id: "uid:gid" */
+	char *user;		    /* keep-id: "uid:gid" */
+	struct json_object *passwd; /* keep-id: the entries to add */
+	unsigned long auto_size;    /* auto: the size of the range to allocate */
 };
 
 void userns_opts_clear(struct userns_opts *u);
@@ -38,7 +47,24 @@ int userns_opts_add(struct userns_opts *u, enum userns_flag flag, const char *ar
 int userns_opts_validate(struct userns_opts *u, struct pea_error **err);
 /* Into the record's options. */
 void userns_opts_to_json(const struct userns_opts *u, struct json_object *opts);
+/*
+ * --userns=auto: the lowest free range of the size asked for (of /etc/subuid's
+ * "containers" as root, of the user's as rootless) that no other container's maps
+ * use, written into opts. Call under the records' lock with every record.
+ */
+int userns_auto_allocate(struct json_object *opts, struct ctr_record *const *all, size_t n,
+			 struct pea_error **err);
 /* config.json: the user namespace and its maps, when the record has maps. */
 void userns_spec(struct json_object *opts, struct json_object *linux_obj);
+/*
+ * Before the container starts: what its root (a host id of the map) must reach
+ * (the store's folders searchable, the /etc files of rundir its own), and keep-id's
+ * passwd and group entries (bound over /etc/passwd and /etc/group) and HOME.
+ */
+int userns_prepare(const struct global_options *g, const struct ctr_record *r, int rootfd,
+		   const char *rootfs, const char *rundir, struct json_object *spec,
+		   struct pea_error **err);
 /* keep-id's user (uid:gid), or NULL. */
 const char *userns_default_user(struct json_object *opts);
+/* pea info's host.idMappings: {"uidmap": [...], "gidmap": [...]}, null as root. */
+struct json_object *userns_info_mappings(void);

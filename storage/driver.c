@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -272,6 +273,138 @@ static int idmapped_lowers(struct store *s, const char *id, const struct idmaps 
 	return 0;
 }
 
+/* "C:H:N,...;C:H:N,..." of both maps, hashed (FNV-1a): the name of their copies. */
+static char *maps_key(const struct idmaps *maps)
+{
+	const struct idmap *m[] = { &maps->uids, &maps->gids };
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t k = 0; k < ARRAY_SIZE(m); k++)
+		for (unsigned int i = 0; i < m[k]->n; i++) {
+			uint32_t v[] = { m[k]->container[i], m[k]->host[i], m[k]->count[i],
+					 (uint32_t)k };
+
+			for (size_t j = 0; j < ARRAY_SIZE(v); j++)
+				for (int b = 0; b < 32; b += 8) {
+					h ^= (v[j] >> b) & 0xff;
+					h *= 1099511628211ull;
+				}
+		}
+	return xasprintf("%016llx", (unsigned long long)h);
+}
+
+/*
+ * The image's files as the container's ids see them, for the one lower directory
+ * of its mount: PARENT/mapped/KEY, a copy of the merged view of its layers with every
+ * owner mapped (idmap_copy_tree). Made once per image and id map (rootless keep-id
+ * containers of an image all share one); a mount of the layers read-only in a
+ * detached mount gives the merged view.
+ */
+static int mapped_copy_make(struct store *s, const char *id, const char *parent_dir,
+			    const char *dir, const struct idmaps *maps, struct pea_error **err)
+{
+	_cleanup_free_ char *prefix = xasprintf("%s/overlay/", s->graph_root);
+	_cleanup_free_ char *rand = random_link();
+	_cleanup_free_ char *mnt = xasprintf("%s/.mnt-%s", parent_dir, rand);
+	_cleanup_free_ char *tmp = xasprintf("%s/.tmp-%s", parent_dir, rand);
+	_cleanup_free_ char *mntpath = xasprintf("%s%s", prefix, mnt);
+	_cleanup_free_ char *lowers = NULL, *opts = NULL;
+	_cleanup_strv_ char **list = NULL;
+	_cleanup_close_ int src = -1, dst = -1;
+	int r;
+
+	if (lower_list(s, id, prefix, &list, err) < 0)
+		return -1;
+	if (pea_strv_length(list) == 1) {
+		/* overlay wants two lower directories when it has no upper one */
+		if (mkdirat(s->driver_fd, "empty", 0700) < 0 && errno != EEXIST)
+			return pea_error_errno(err, "create '%sempty'", prefix);
+		pea_strv_push_take(&list, xasprintf("%sempty", prefix));
+	}
+	lowers = pea_strv_join(list, ":");
+	opts = xasprintf("lowerdir=%s%s", lowers, s->rootless ? ",userxattr" : "");
+	if ((long)strlen(opts) >= sysconf(_SC_PAGESIZE))
+		return pea_error_new(err, E2BIG,
+				     "layer '%s': too many layers for one overlay mount", id);
+	if (mkdirat(s->driver_fd, mnt, 0700) < 0)
+		return pea_error_errno(err, "create '%s%s'", prefix, mnt);
+	if (mount("overlay", mntpath, "overlay", MS_RDONLY, opts) < 0) {
+		r = pea_error_errno(err, "mount the image's layers on '%s' (%s)", mntpath, opts);
+		unlinkat(s->driver_fd, mnt, AT_REMOVEDIR);
+		return r;
+	}
+	src = open(mntpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = src < 0 ? pea_error_errno(err, "open '%s'", mntpath) : 0;
+	/* the open fd keeps the detached mount for the copy; nothing is left mounted */
+	if (umount2(mntpath, MNT_DETACH) < 0)
+		log_warning("unmount '%s': %s, ignoring", mntpath, strerror(errno));
+	unlinkat(s->driver_fd, mnt, AT_REMOVEDIR);
+	if (r < 0)
+		return r;
+	if (mkdirat(s->driver_fd, tmp, 0700) < 0)
+		return pea_error_errno(err, "create '%s%s'", prefix, tmp);
+	dst = openat(s->driver_fd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dst < 0)
+		r = pea_error_errno(err, "open '%s%s'", prefix, tmp);
+	if (r == 0 && idmap_copy_tree(src, dst, &maps->uids, &maps->gids, err) < 0)
+		r = pea_error_wrap(err, "copy the image's files mapped to the container's ids");
+	if (r == 0 && renameat(s->driver_fd, tmp, s->driver_fd, dir) < 0 && errno != EEXIST &&
+	    errno != ENOTEMPTY)
+		r = pea_error_errno(err, "rename '%s%s'", prefix, tmp);
+	/* made meanwhile by another mount of the same image and map: that one is as good */
+	(void)pea_rm_rf_at(s->driver_fd, tmp, NULL);
+	return r;
+}
+
+/*
+ * The container's lower directory of mapped copies: "PARENT/mapped/KEY" relative to
+ * the driver dir (made when missing), or, for a container without an image, the
+ * usual empty one.
+ */
+static int mapped_lowers(struct store *s, const char *id, const struct idmaps *maps, char **ret,
+			 struct pea_error **err)
+{
+	_cleanup_free_ char *key = maps_key(maps), *dir = NULL, *parent_dir = NULL;
+	struct layer_rec l = { 0 };
+
+	if (layer_load(s, id, &l, err) < 0)
+		return -1;
+	if (!l.parent) {
+		layer_rec_clear(&l);
+		return lower_dirs(s, id, "", ret, err);
+	}
+	parent_dir = xasprintf("%s/mapped", l.parent);
+	dir = xasprintf("%s/%s", parent_dir, key);
+	layer_rec_clear(&l);
+	if (mkdirat(s->driver_fd, parent_dir, 0700) < 0 && errno != EEXIST)
+		return pea_error_errno(err, "create '%s/overlay/%s'", s->graph_root, parent_dir);
+	if (!pea_path_exists_at(s->driver_fd, dir) &&
+	    mapped_copy_make(s, id, parent_dir, dir, maps, err) < 0)
+		return -1;
+	*ret = TAKE_PTR(dir);
+	return 0;
+}
+
+/* Idmapped mounts of the layers where the kernel lets us (root), else mapped copies. */
+static int lowers_for_maps(struct store *s, const char *id, const struct idmaps *maps,
+			   struct fd_list *fds, char **ret, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (s->rootless)
+		return mapped_lowers(s, id, maps, ret, err);
+	if (idmapped_lowers(s, id, maps, fds, ret, &e) == 0)
+		return 0;
+	if (e->code != EPERM && e->code != EINVAL && e->code != ENOSYS && e->code != EOPNOTSUPP) {
+		*err = TAKE_PTR(e);
+		return -1;
+	}
+	log_debug("%s: using mapped copies of the layers", e->message);
+	fd_list_clear(fds);
+	*fds = (struct fd_list){ 0 };
+	return mapped_lowers(s, id, maps, ret, err);
+}
+
 static int mount_kernel(struct store *s, const char *id, const struct idmaps *maps,
 			const char *target, struct pea_error **err)
 {
@@ -282,7 +415,7 @@ static int mount_kernel(struct store *s, const char *id, const struct idmaps *ma
 	long page = sysconf(_SC_PAGESIZE);
 	int r;
 
-	r = maps ? idmapped_lowers(s, id, maps, &fds, &lowers, err)
+	r = maps ? lowers_for_maps(s, id, maps, &fds, &lowers, err)
 		 : lower_dirs(s, id, "", &lowers, err);
 	if (r < 0)
 		return -1;

@@ -40,3 +40,11 @@ int idmap_open_tree(const char *path, int userns_fd, int *ret_fd, struct pea_err
 /* Shift the owners of every file under dirfd from container ids to host ids. */
 int idmap_chown_tree(int dirfd, const struct idmap *uids, const struct idmap *gids,
 		     struct pea_error **err);
+/*
+ * Copy the tree under srcfd into the empty directory dstfd (its owner, mode and times
+ * too), every owner mapped from container ids to host ids: a container's own copy of
+ * image files where idmapped mounts cannot be had (rootless). Hard links stay links;
+ * set-id bits and extended attributes are kept (overlay's own are not copied).
+ */
+int idmap_copy_tree(int srcfd, int dstfd, const struct idmap *uids, const struct idmap *gids,
+		    struct pea_error **err);

@@ -510,6 +510,9 @@ static int map_layer(struct store *s, struct staged *st, const struct idmaps *ma
 
 	if (fd < 0)
 		return pea_error_errno(err, "open the new layer");
+	/* the runtime finds the root from here once in the container's user namespace */
+	if (fchmodat(st->dirfd, st->name, 0711, 0) < 0)
+		return pea_error_errno(err, "chmod the new layer");
 	if (driver_is_vfs(s))
 		return idmap_chown_tree(fd, &maps->uids, &maps->gids, err);
 	if (!idmap_to_host(&maps->uids, 0, &uid) || !idmap_to_host(&maps->gids, 0, &gid))

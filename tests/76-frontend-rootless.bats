@@ -389,29 +389,6 @@ pea_rl_net() {
 	assert_output ""
 }
 
-@test "--userns, --uidmap, --gidmap: bad values, conflicts and root's keep-id get one clear line" {
-	run -125 pea_cmd run --rm --userns=keep-id busybox true
-	assert_output "Error: keep-id is only supported in rootless mode"
-	run -125 pea_rl run --rm --uidmap 0:x:1 busybox true
-	assert_output "Error: invalid --uidmap '0:x:1': want CONTAINER:HOST:SIZE"
-	run -125 pea_rl run --rm --uidmap 0:1:4294967296 busybox true
-	assert_output "Error: invalid --uidmap '0:1:4294967296': want CONTAINER:HOST:SIZE"
-	run -125 pea_rl run --rm --uidmap 0:1:10 --gidmap 0:1 busybox true
-	assert_output "Error: invalid --gidmap '0:1': want CONTAINER:HOST:SIZE"
-	run -125 pea_rl run --rm --gidmap 0:1:10 busybox true
-	assert_output "Error: --gidmap needs --uidmap"
-	run -125 pea_rl run --rm --userns=keep-id --uidmap 0:1:10 busybox true
-	assert_output "Error: --userns=keep-id cannot be combined with --uidmap or --gidmap"
-	run -125 pea_rl run --rm --userns=auto busybox true
-	assert_output "Error: invalid --userns 'auto': use host or keep-id (auto, nomap, ns: and container: are not supported yet)"
-	run -0 pea_rl run --rm --userns=host busybox id -u
-	assert_output 0
-	run -0 pea_rl ps -aq
-	assert_output ""
-	run -0 pea_cmd ps -aq
-	assert_output ""
-}
-
 @test "rootless: pea commands started together share one new pause process" {
 	run -0 pea_rl system migrate
 	pids=()
