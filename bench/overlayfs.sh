@@ -27,6 +27,12 @@ if [[ $(id -u) -ne 0 ]]; then
 	echo "bench/overlayfs: needs root (kernel overlay mounts)" >&2
 	exit 1
 fi
+# In a mount namespace of its own: a process of the host that makes a mount namespace
+# meanwhile (a rootless pause process, ip netns exec) would copy the FUSE mounts, and that
+# copy keeps their servers serving after the unmount here.
+if [[ -z ${OVL_BENCH_UNSHARED:-} ]]; then
+	OVL_BENCH_UNSHARED=1 exec unshare -m --propagation private "$BASH" "${BASH_SOURCE[0]}" "$@"
+fi
 
 work=$(mktemp -d /var/tmp/pea-ovlbench.XXXXXX)
 server=""
@@ -36,6 +42,12 @@ unmount() {
 			umount -l "$work/mnt"
 	fi
 	if [[ -n "$server" ]]; then
+		# It ends once unmounted; stopped after 10 s if something still holds the mount.
+		for _ in $(seq 100); do
+			kill -0 "$server" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$server" 2>/dev/null || true
 		wait "$server" 2>/dev/null || true
 		server=""
 	fi

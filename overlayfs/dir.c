@@ -19,6 +19,7 @@ static mode_t dtype_to_mode(unsigned char t)
 struct load_ctx {
 	const char *path; /* of the directory below the layer roots */
 	int upper_fd;	  /* the directory in the upper layer, opened when needed */
+	bool xwhiteouts;  /* the layer's directory at hand holds xattr whiteouts */
 };
 
 /* ino of the lower entry found at origin (a path below the layer roots), or 0. */
@@ -76,13 +77,15 @@ static int merge_entry(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, int 
 	    name[strlen(OVL_WHITEOUT_PREFIX)] != '\0') {
 		is_wh = true;
 		name += strlen(OVL_WHITEOUT_PREFIX);
-	} else if (de->d_type == DT_CHR || de->d_type == DT_UNKNOWN) {
+	} else if (de->d_type == DT_CHR || de->d_type == DT_UNKNOWN ||
+		   (de->d_type == DT_REG && ctx->xwhiteouts)) {
 		struct stat st;
 
 		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return errno == ENOENT ? 0 : -errno;
 		type = st.st_mode & S_IFMT;
-		is_wh = ovl_is_whiteout_stat(&st);
+		is_wh = ovl_is_whiteout_stat(&st) ||
+			(ctx->xwhiteouts && ovl_is_xwhiteout(fd, name, &st));
 	}
 	c = ovl_table_find(&dir->children, name);
 	if (c) {
@@ -111,12 +114,15 @@ static int load_layer(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, struc
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
+	unsigned marks = 0;
 	bool opaque = false;
 	int fd, r;
 
 	fd = openat(fs->layers[i].fd, ctx->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return (errno == ENOENT || errno == ENOTDIR) ? 0 : -errno;
+	marks = ovl_dir_marks_fd(fd);
+	ctx->xwhiteouts = (marks & OVL_DIR_XWHITEOUTS) != 0;
 	d = fdopendir(fd);
 	if (!d) {
 		r = -errno;
@@ -136,9 +142,7 @@ static int load_layer(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, struc
 	}
 	if (errno != 0)
 		return -errno;
-	if (!opaque && i < dir->last_layer)
-		opaque = ovl_is_opaque_fd(dirfd(d));
-	*ret_opaque = opaque;
+	*ret_opaque = opaque || (marks & OVL_DIR_OPAQUE);
 	return 0;
 }
 

@@ -177,8 +177,19 @@ int ovl_whiteout_create(struct ovl_fs *fs, int dirfd, const char *name);
 /* Remove a whiteout for name in the upper dir dirfd, if any. */
 int ovl_whiteout_remove(struct ovl_fs *fs, int dirfd, const char *name);
 int ovl_set_opaque(struct ovl_fs *fs, int dirfd);
-/* Does the xattr list of dirfd mark it opaque? */
-bool ovl_is_opaque_fd(int fd);
+/*
+ * What the xattrs of a layer's directory mark it as: opaque (overlay.opaque
+ * "y"), or holding xattr whiteouts (overlay.opaque "x", or Linux 6.7's
+ * overlay.whiteouts), in the trusted., user. or fuse-overlayfs's namespace.
+ */
+#define OVL_DIR_OPAQUE	   1u
+#define OVL_DIR_XWHITEOUTS 2u
+unsigned ovl_dir_marks_fd(int fd);
+/*
+ * Is dirfd/name, of stat st, the kernel's other whiteout: an empty regular
+ * file with an overlay.whiteout xattr (in a directory marked as holding them)?
+ */
+bool ovl_is_xwhiteout(int dirfd, const char *name, const struct stat *st);
 /* Open the upper copy of dir (copied up by the caller). */
 int ovl_open_upper_dir(struct ovl_fs *fs, struct ovl_node *dir, int *ret_fd);
 

@@ -297,6 +297,25 @@ int ovl_node_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st)
 	return ovl_node_fill_stat(fs, n, dirfd, path, st);
 }
 
+/*
+ * A directory merged from several layers: 2 and one for each subdirectory
+ * shown, as fuse-overlayfs counts (the kernel's overlayfs says 1). Its
+ * listing is read for it, which a walk of the tree does anyway; 1 if it
+ * cannot be.
+ */
+static nlink_t merged_nlink(struct ovl_fs *fs, struct ovl_node *dir)
+{
+	nlink_t n = 2;
+
+	if (ovl_dir_load(fs, dir) < 0)
+		return 1;
+	for (size_t i = 0; i < dir->children.nbuckets; i++)
+		for (const struct ovl_node *c = dir->children.buckets[i]; c; c = c->hnext)
+			if (!c->whiteout && ovl_node_is_dir(c))
+				n++;
+	return n;
+}
+
 int ovl_node_fill_stat(struct ovl_fs *fs, struct ovl_node *n, int dirfd, const char *path,
 		       struct stat *st)
 {
@@ -310,13 +329,9 @@ int ovl_node_fill_stat(struct ovl_fs *fs, struct ovl_node *n, int dirfd, const c
 	st->st_uid = ovl_uid_to_mount(fs, st->st_uid);
 	st->st_gid = ovl_gid_to_mount(fs, st->st_gid);
 	st->st_ino = n->ino;
-	/*
-	 * A directory merged from several layers has no one link count: 1, as
-	 * the kernel's overlayfs says (find(1) then knows not to count on it),
-	 * rather than reading all of it to count its subdirectories.
-	 */
-	if (ovl_node_is_dir(n) && !n->detached &&
-	    (fs->opts->static_nlink || n->last_layer != n->layer))
+	if (ovl_node_is_dir(n) && !n->detached && fs->opts->static_nlink)
 		st->st_nlink = 1;
+	else if (ovl_node_is_dir(n) && !n->detached && n->last_layer != n->layer)
+		st->st_nlink = merged_nlink(fs, n);
 	return 0;
 }

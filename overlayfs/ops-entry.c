@@ -12,16 +12,17 @@
 #include "overlayfs/override.h"
 
 /*
- * POSIX ACLs checked and cached by the kernel: the values carry ids, passed
- * unchanged, so not with id mappings; and not where owners and modes live in
- * xattrs of ours (an ACL changes the mode of the file itself).
+ * POSIX ACLs checked and cached by the kernel. Their values carry ids, mapped
+ * with the uid/gid mappings (acl.h); not when owners are squashed (many ids
+ * on disk, one shown), nor where owners and modes live in xattrs of ours (an
+ * ACL changes the mode of the file itself).
  */
 static bool want_posix_acl(const struct ovl_fs *fs)
 {
 	const struct ovl_options *o = fs->opts;
 
-	if (o->noacl || o->noxattrs || o->uidmap.n > 0 || o->gidmap.n > 0 || o->squash_to_root ||
-	    o->squash_uid >= 0 || o->squash_gid >= 0)
+	if (o->noacl || o->noxattrs || o->squash_to_root || o->squash_uid >= 0 ||
+	    o->squash_gid >= 0)
 		return false;
 	for (unsigned i = 0; i < fs->nlayers; i++)
 		if (fs->layers[i].override)

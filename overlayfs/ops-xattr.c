@@ -5,6 +5,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/xalloc.h"
+#include "overlayfs/acl.h"
 #include "overlayfs/ops.h"
 #include "overlayfs/override.h"
 
@@ -34,6 +35,19 @@ static int xattr_path(struct ovl_fs *fs, struct ovl_node *n, bool copy_up, char 
 		return r;
 	ovl_proc_path(dirfd, path, buf, size);
 	return 0;
+}
+
+/* Do ACL values carry ids to map (acl.h)? */
+static bool acl_mapped(const struct ovl_fs *fs, const char *name)
+{
+	return (fs->opts->uidmap.n > 0 || fs->opts->gidmap.n > 0) && ovl_acl_is_name(name);
+}
+
+/* An ACL value between the disk's ids and the mount's; a malformed one as it is. */
+static int acl_map(const struct ovl_fs *fs, void *buf, size_t size, bool to_mount)
+{
+	return ovl_acl_map(buf, size, &fs->opts->uidmap, &fs->opts->gidmap, to_mount,
+			   fs->overflow_uid, fs->overflow_gid);
 }
 
 /*
@@ -87,6 +101,8 @@ void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 		if (r == 0)
 			r = get_one(fs, node, p, name, buf, size, &n);
 	}
+	if (r == 0 && size > 0 && acl_mapped(fs, name))
+		(void)acl_map(fs, buf, (size_t)n, true);
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else if (size == 0)
@@ -139,11 +155,21 @@ void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
 	char p[PATH_MAX + 64];
+	_cleanup_free_ char *mapped = NULL;
 	int r;
 
 	if (is_hidden(name)) {
 		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : EPERM);
 		return;
+	}
+	if (acl_mapped(fs, name)) {
+		mapped = xmalloc(size + 1);
+		memcpy(mapped, value, size);
+		if (acl_map(fs, mapped, size, false) < 0) {
+			fuse_reply_err(req, EINVAL);
+			return;
+		}
+		value = mapped;
 	}
 	{
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);

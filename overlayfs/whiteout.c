@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,7 +56,9 @@ int ovl_whiteout_remove(struct ovl_fs *fs, int dirfd, const char *name)
 	struct stat st;
 	int r;
 
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && ovl_is_whiteout_stat(&st) &&
+	/* A char 0/0, or the kernel's other form left in an upper layer. */
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (ovl_is_whiteout_stat(&st) || ovl_is_xwhiteout(dirfd, name, &st)) &&
 	    unlinkat(dirfd, name, 0) < 0)
 		return -errno;
 	r = wh_name(name, wh, sizeof(wh));
@@ -80,34 +83,68 @@ int ovl_set_opaque(struct ovl_fs *fs, int dirfd)
 	return fd < 0 ? -errno : 0;
 }
 
-static bool opaque_value(int fd, const char *name)
+/* The mark an opaque xattr's value makes: 'y' opaque, 'x' holding xattr whiteouts. */
+static unsigned opaque_mark(int fd, const char *name)
 {
 	char v[8];
 	ssize_t n = fgetxattr(fd, name, v, sizeof(v));
 
-	return n > 0 && v[0] == 'y';
+	if (n > 0 && v[0] == 'y')
+		return OVL_DIR_OPAQUE;
+	if (n > 0 && v[0] == 'x' && strcmp(name, OVL_OPAQUE_FUSE) != 0)
+		return OVL_DIR_XWHITEOUTS;
+	return 0;
 }
 
-bool ovl_is_opaque_fd(int fd)
+static bool is_opaque_name(const char *name)
+{
+	return strcmp(name, OVL_OPAQUE_TRUSTED) == 0 || strcmp(name, OVL_OPAQUE_USER) == 0 ||
+	       strcmp(name, OVL_OPAQUE_FUSE) == 0;
+}
+
+/* Linux 6.7's mark of a directory holding xattr whiteouts (6.8 on: opaque "x"). */
+static bool is_whiteouts_name(const char *name)
+{
+	return strcmp(name, OVL_XATTR_TRUSTED "whiteouts") == 0 ||
+	       strcmp(name, OVL_XATTR_USER "whiteouts") == 0;
+}
+
+unsigned ovl_dir_marks_fd(int fd)
 {
 	char list[4096];
+	unsigned marks = 0;
 	ssize_t n;
 
 	n = flistxattr(fd, list, sizeof(list));
 	if (n < 0) {
 		/* Too many to list at once: ask for each. */
 		if (errno != ERANGE)
-			return false;
-		return opaque_value(fd, OVL_OPAQUE_TRUSTED) || opaque_value(fd, OVL_OPAQUE_USER) ||
-		       opaque_value(fd, OVL_OPAQUE_FUSE);
+			return 0;
+		marks = opaque_mark(fd, OVL_OPAQUE_TRUSTED) | opaque_mark(fd, OVL_OPAQUE_USER) |
+			opaque_mark(fd, OVL_OPAQUE_FUSE);
+		if (fgetxattr(fd, OVL_XATTR_TRUSTED "whiteouts", NULL, 0) >= 0 ||
+		    fgetxattr(fd, OVL_XATTR_USER "whiteouts", NULL, 0) >= 0)
+			marks |= OVL_DIR_XWHITEOUTS;
+		return marks;
 	}
 	for (ssize_t off = 0; off < n; off += (ssize_t)strlen(list + off) + 1) {
 		const char *name = list + off;
 
-		if ((strcmp(name, OVL_OPAQUE_TRUSTED) == 0 || strcmp(name, OVL_OPAQUE_USER) == 0 ||
-		     strcmp(name, OVL_OPAQUE_FUSE) == 0) &&
-		    opaque_value(fd, name))
-			return true;
+		if (is_opaque_name(name))
+			marks |= opaque_mark(fd, name);
+		else if (is_whiteouts_name(name))
+			marks |= OVL_DIR_XWHITEOUTS;
 	}
-	return false;
+	return marks;
+}
+
+bool ovl_is_xwhiteout(int dirfd, const char *name, const struct stat *st)
+{
+	char p[PATH_MAX + 64];
+
+	if (!S_ISREG(st->st_mode) || st->st_size != 0)
+		return false;
+	ovl_proc_path(dirfd, name, p, sizeof(p));
+	return lgetxattr(p, OVL_XATTR_TRUSTED "whiteout", NULL, 0) >= 0 ||
+	       lgetxattr(p, OVL_XATTR_USER "whiteout", NULL, 0) >= 0;
 }

@@ -76,3 +76,46 @@ same_as_fuse() {
 	assert_line "far 7:8"
 	assert_line "upper root 100005:100006"
 }
+
+# acl_ids: ACLs through a mount with mappings, then as the upper dir keeps them.
+acl_ids() {
+	local d="$TEST_DIR/acl"
+	mkdir -p "$d/l/d" "$d/u" "$d/w" "$d/mnt"
+	echo secret >"$d/l/f" && chmod 600 "$d/l/f" && setfacl -m u:1000:r,g:1000:r "$d/l/f" ||
+		return 1
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/l,upperdir=$d/u,workdir=$d/w,$1" "$d/mnt" \
+		>"$d/server.log" 2>&1 3>&- &
+	echo $! >"$d/server.pid"
+	ovl_wait_mounted "$d/mnt" "$(cat "$d/server.pid")" || return 1
+	(
+		cd "$d/mnt" || exit 1
+		getfacl -cn f
+		setpriv --reuid 101000 --regid 101000 --clear-groups cat f
+		setpriv --reuid 101001 --regid 101001 --clear-groups cat f 2>/dev/null || echo denied
+		setfacl -m u:101005:rw f && setfacl -d -m u:101002:rwx,g:101003:rx d && echo x >d/new
+		getfacl -cn d/new
+	)
+	ovl_umount "$d"
+	echo "== upper"
+	getfacl -cn "$d/u/f" "$d/u/d/new" 2>/dev/null
+}
+
+@test "overlayfs idmap: ACL entries are mapped with the ids, and the kernel checks them" {
+	require_cmd setfacl
+	require_cmd setpriv
+	run -0 acl_ids "uidmapping=0:100000:65536,gidmapping=0:100000:65536"
+	assert_line --index 1 "user:101000:r--"
+	assert_line --index 3 "group:101000:r--"
+	assert_line secret
+	assert_line denied
+	assert_line "user:101002:rwx	#effective:rw-"
+	assert_line "group:101003:r-x	#effective:r--"
+	# On disk: the ids unmapped.
+	run -0 sed -n '/== upper/,$p' <<<"$output"
+	assert_line "user:1000:r--"
+	assert_line "user:1005:rw-"
+	assert_line "group:1000:r--"
+	assert_line "user:1002:rwx	#effective:rw-"
+	assert_line "group:1003:r-x	#effective:r--"
+	refute_line --partial "user:10100"
+}

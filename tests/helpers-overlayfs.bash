@@ -117,9 +117,21 @@ ovl_umount() {
 	if [[ -f "$d/server.pid" ]]; then
 		read -r pid <"$d/server.pid"
 		rm -f "$d/server.pid"
-		# The server exits once unmounted; it is our child.
-		wait "$pid" 2>/dev/null || true
+		ovl_stop_server "$pid"
 	fi
+}
+
+# ovl_stop_server PID: the server exits once unmounted (it is our child); a
+# copy of the mount in a mount namespace made meanwhile by another process
+# (a rootless pause process, ip netns exec) keeps it serving: SIGTERM after 10 s.
+ovl_stop_server() {
+	local pid="$1" i
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 }
 
 ovl_umount_all() {
