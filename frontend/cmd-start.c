@@ -703,32 +703,130 @@ static const char start_usage[] =
 	"\n"
 	"Start containers.\n"
 	"\n"
+	"      --all                every container that is not running\n"
 	"  -a, --attach             attach to the container's output and exit with its status\n"
 	"      --detach-keys=KEYS   keys that detach from a -t container (default\n"
 	"                           ctrl-p,ctrl-q; \"\": none)\n"
+	"  -f, --filter=KEY=VALUE   only the containers that match: restart-policy, status,\n"
+	"                           name, id (the same key ORs, different keys AND)\n"
 	"  -i, --interactive        with -a, pea's stdin to a container made with -i\n";
 
-enum { OPT_START_DETACH_KEYS = 1000 };
+enum { OPT_START_DETACH_KEYS = 1000, OPT_START_ALL };
+
+static const char *const start_filter_keys[] = { "restart-policy", "status", "name", "id" };
+
+static int check_filters(char **filters, struct pea_error **err)
+{
+	for (size_t i = 0; filters && filters[i]; i++) {
+		const char *eq = strchr(filters[i], '=');
+		bool known = false;
+
+		for (size_t k = 0; eq && k < ARRAY_SIZE(start_filter_keys); k++)
+			known |= strlen(start_filter_keys[k]) == (size_t)(eq - filters[i]) &&
+				 strncmp(start_filter_keys[k], filters[i],
+					 (size_t)(eq - filters[i])) == 0;
+		if (!known)
+			return pea_error_new(err, EINVAL,
+					     "invalid filter \"%s\": use restart-policy=, status=, "
+					     "name= or id=",
+					     filters[i]);
+	}
+	return 0;
+}
+
+static bool filter_one(const struct ctr_record *r, const char *key, const char *v)
+{
+	const char *policy = restart_policy(r, NULL);
+
+	if (strcmp(key, "restart-policy") == 0)
+		/* podman's "" for none is "no" here, and either matches it */
+		return strcmp(policy, v) == 0 || (!*v && strcmp(policy, "no") == 0);
+	if (strcmp(key, "status") == 0)
+		return strcmp(ctr_state_name(r->state), v) == 0;
+	if (strcmp(key, "name") == 0)
+		return strcmp(r->name, v) == 0;
+	return strncmp(r->id, v, strlen(v)) == 0; /* id */
+}
+
+/* The same key ORs, different keys AND (podman-ps(1)). */
+static bool filters_match(const struct ctr_record *r, char **filters)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(start_filter_keys); k++) {
+		size_t kl = strlen(start_filter_keys[k]);
+		bool asked = false, any = false;
+
+		for (size_t i = 0; filters && filters[i]; i++) {
+			if (strncmp(filters[i], start_filter_keys[k], kl) != 0 ||
+			    filters[i][kl] != '=')
+				continue;
+			asked = true;
+			any |= filter_one(r, start_filter_keys[k], filters[i] + kl + 1);
+		}
+		if (asked && !any)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The containers to start: the names given, or with --all every one not
+ * running; those the filters keep (a name given that they drop is skipped).
+ */
+static int start_targets(struct global_options *g, bool all, char **names, char **filters,
+			 char ***ret, struct pea_error **err)
+{
+	struct ctr_record **v = NULL;
+	char **out = NULL;
+	size_t n = 0;
+
+	if (!all && !filters) {
+		*ret = pea_strv_copy(names);
+		return 0;
+	}
+	if (records_list(g, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		bool named = all;
+
+		record_sync_exit(g, v[i]);
+		for (size_t k = 0; !named && names && names[k]; k++)
+			named = strcmp(names[k], v[i]->name) == 0 ||
+				strncmp(v[i]->id, names[k], strlen(names[k])) == 0;
+		if (!named || (all && v[i]->state == CTR_RUNNING) || !filters_match(v[i], filters))
+			continue;
+		pea_strv_push(&out, all ? v[i]->id : v[i]->name);
+	}
+	records_free(v, n);
+	*ret = out;
+	return 0;
+}
 
 int cmd_start(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, OPT_START_ALL },
 		{ "attach", no_argument, NULL, 'a' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "detach-keys", required_argument, NULL, OPT_START_DETACH_KEYS },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool attach = false, input = false;
+	_cleanup_strv_ char **filters = NULL, **names = NULL, **targets = NULL;
+	bool attach = false, input = false, all = false;
 	const char *keys = NULL;
 	int r, c = 0, status = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hai", opts, start_usage, &c, err)) == 2) {
+	while ((r = cmd_getopt(argc, argv, "haif:", opts, start_usage, &c, err)) == 2) {
 		if (c == 'a') {
 			attach = true;
 		} else if (c == 'i') {
 			input = true;
+		} else if (c == 'f') {
+			pea_strv_push(&filters, optarg);
+		} else if (c == OPT_START_ALL) {
+			all = true;
 		} else {
 			_cleanup_free_ char *k = NULL;
 			size_t n = 0;
@@ -741,19 +839,27 @@ int cmd_start(struct global_options *g, int argc, char **argv, struct pea_error 
 		return -1;
 	if (r == 1)
 		return 0;
-	if (optind >= argc)
+	if (check_filters(filters, err) < 0)
+		return -1;
+	if (all && optind < argc)
+		return pea_error_new(err, EINVAL, "--all and container names cannot be combined");
+	if (!all && optind >= argc)
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
-	if (attach && argc - optind > 1)
+	if (attach && (all || argc - optind > 1))
 		return pea_error_new(err, EINVAL,
 				     "you cannot start and attach multiple containers "
 				     "at once");
-	for (int i = optind; i < argc; i++) {
+	for (int i = optind; i < argc; i++)
+		pea_strv_push(&names, argv[i]);
+	if (start_targets(g, all, names, filters, &targets, err) < 0)
+		return -1;
+	for (size_t i = 0; targets && targets[i]; i++) {
 		_cleanup_error_ struct pea_error *e = NULL;
 		int code = 0;
 
-		if (container_start_keys(g, argv[i], attach, attach && input, keys, &code, &e) <
+		if (container_start_keys(g, targets[i], attach, attach && input, keys, &code, &e) <
 		    0) {
-			if (i + 1 == argc) {
+			if (!targets[i + 1] && status == 0 && !all) {
 				*err = TAKE_PTR(e);
 				return -1;
 			}
@@ -763,7 +869,7 @@ int cmd_start(struct global_options *g, int argc, char **argv, struct pea_error 
 		}
 		if (attach)
 			return code;
-		printf("%s\n", argv[i]);
+		printf("%s\n", targets[i]);
 	}
 	return status;
 }

@@ -2,7 +2,9 @@
 # pea run/create --restart (no, on-failure[:N], always, unless-stopped): the
 # monitor's exit command (pea container cleanup) starts the container again;
 # stop and rm end the restarting; RestartCount; --rm refused with a policy
-# (podman-run(1)).
+# (podman-run(1)); the backoff between restarts; always and unless-stopped
+# after a "reboot" (pea start --all --filter restart-policy=always, as
+# podman-restart.service).
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
@@ -118,4 +120,81 @@ fg"
 	run -0 pea_cmd ps -aq
 	assert_output ""
 	fe_no_mounts
+}
+
+@test "a container that exits at once restarts with a backoff: 100 ms, doubling; stop ends the wait" {
+	local t0 t1
+	t0=$(date +%s%N)
+	run -0 pea_cmd run -d --name spin --restart always busybox false
+	wait_restarts spin 4
+	t1=$(date +%s%N)
+	# four restarts waited 100 + 200 + 400 ms at least before the fourth began
+	(((t1 - t0) / 1000000 >= 700))
+	# not several a second: about a second later, at most one more
+	count=$(pea_out inspect --format '{{.RestartCount}}' spin)
+	sleep 1
+	(($(pea_out inspect --format '{{.RestartCount}}' spin) <= count + 1))
+	# a stop during a wait ends it: no restart after, no exit command left waiting
+	run -0 pea_cmd stop -t 0 spin
+	stays_exited spin
+	id=$(pea_out inspect --format '{{.Id}}' spin)
+	for ((n = 0; n < 50; n++)); do
+		pgrep -f "cleanup.*$id" >/dev/null || break
+		sleep 0.1
+	done
+	run -1 pgrep -f "cleanup.*$id"
+	# rm -f during a wait: gone for good
+	run -0 pea_cmd start spin
+	wait_restarts spin $((count + 2))
+	run -0 pea_cmd rm -f spin
+	sleep 0.5
+	run -0 pea_cmd ps -aq
+	assert_output ''
+}
+
+@test "after a reboot (monitor and container gone): start --all --filter restart-policy=always starts the always ones, not unless-stopped" {
+	run -0 pea_cmd run -d --name al --restart always busybox sleep 1000
+	run -0 pea_cmd run -d --name us --restart unless-stopped busybox sleep 1000
+	run -0 pea_cmd run -d --name no busybox sleep 1000
+	run -0 pea_cmd create --name cr --restart always busybox sleep 1000
+	# what a reboot does: every monitor and container gone without a word
+	local name mon pid
+	for name in al us no; do
+		mon=$(cat "$FE_ROOT/containers/$(pea_out inspect --format '{{.Id}}' "$name")/conmon.pid")
+		pid=$(pea_out inspect --format '{{.State.Pid}}' "$name")
+		kill -9 "$mon" "$pid"
+	done
+	for name in al us no; do
+		fe_wait_state "$name" exited
+	done
+	run -0 pea_cmd start --all --filter restart-policy=always
+	assert_equal "$(printf '%s\n' "${lines[@]}" | wc -l)" 2
+	run -0 pea_cmd ps --format '{{.Names}}' --sort names
+	assert_output "al
+cr"
+	run -0 pea_cmd ps -a --filter status=exited --format '{{.Names}}' --sort names
+	assert_output "no
+us"
+	# the filters by name and status, and names with a filter
+	run -0 pea_cmd start --filter restart-policy=always us no
+	assert_output ''
+	run -0 pea_cmd start --all --filter name=us --filter name=no
+	run -0 pea_cmd ps --format '{{.Names}}' --sort names
+	assert_output "al
+cr
+no
+us"
+}
+
+@test "start --all and --filter: bad uses are one clear line, exit 125" {
+	run -125 pea_cmd start --all somename
+	assert_output "Error: --all and container names cannot be combined"
+	run -125 pea_cmd start --all --filter color=blue
+	assert_output 'Error: invalid filter "color=blue": use restart-policy=, status=, name= or id='
+	run -125 pea_cmd start --all --attach
+	assert_output "Error: you cannot start and attach multiple containers at once"
+	run -125 pea_cmd start
+	assert_output "Error: requires at least 1 arg(s), only received 0"
+	run -0 pea_cmd start --all
+	assert_output ''
 }
