@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/strv.h"
 #include "overlayfs/fs.h"
 
 static mode_t dtype_to_mode(unsigned char t)
@@ -219,6 +221,55 @@ int ovl_dir_load(struct ovl_fs *fs, struct ovl_node *dir)
 	adopt_moved_origins(fs, dir, &ctx);
 	upper_fd = ctx.upper_fd;
 	dir->loaded = true;
+	return 0;
+}
+
+static void push_names(const struct ovl_node *dir, char ***names)
+{
+	for (size_t i = 0; i < dir->children.nbuckets; i++)
+		for (const struct ovl_node *c = dir->children.buckets[i]; c; c = c->hnext)
+			pea_strv_push(names, c->name);
+}
+
+/* The layers that hold dir now, topmost first: a directory made above it meanwhile too. */
+static void find_layers(struct ovl_fs *fs, struct ovl_node *dir)
+{
+	char path[PATH_MAX];
+	bool found = false;
+	struct stat st;
+
+	if (ovl_node_path(dir, path, sizeof(path)) < 0)
+		return;
+	for (unsigned i = 0; i < fs->nlayers; i++) {
+		if (fstatat(fs->layers[i].fd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (!S_ISDIR(st.st_mode))
+			break;
+		if (!found)
+			dir->layer = i;
+		dir->last_layer = i;
+		found = true;
+	}
+}
+
+int ovl_dir_refresh(struct ovl_fs *fs, struct ovl_node *dir, char ***ret_names)
+{
+	_cleanup_strv_ char **names = NULL;
+	int r;
+
+	if (!ovl_node_is_dir(dir))
+		return -ENOTDIR;
+	if (dir->detached)
+		return -ENOENT;
+	find_layers(fs, dir);
+	push_names(dir, &names);
+	dir_unload(fs, dir);
+	dir->loaded = false;
+	r = ovl_dir_load(fs, dir);
+	if (r < 0)
+		return r;
+	push_names(dir, &names);
+	*ret_names = TAKE_PTR(names);
 	return 0;
 }
 

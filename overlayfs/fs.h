@@ -165,6 +165,12 @@ int ovl_dir_load(struct ovl_fs *fs, struct ovl_node *dir);
 /* The visible child called name, loading dir first; -ENOENT if none. */
 int ovl_dir_lookup(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
 		   struct ovl_node **ret);
+/*
+ * Read dir from the layers again (changed behind the mount's back); the names
+ * it held before and holds now, whose entries the kernel may have cached, into
+ * *ret_names.
+ */
+int ovl_dir_refresh(struct ovl_fs *fs, struct ovl_node *dir, char ***ret_names);
 /* Does dir show no entry? (-ENOTEMPTY if it does.) */
 int ovl_dir_check_empty(struct ovl_fs *fs, struct ovl_node *dir);
 /* Remove everything in the upper copy of dir (whiteouts left behind). */

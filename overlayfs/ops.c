@@ -38,6 +38,7 @@ const struct fuse_lowlevel_ops ovl_ops = {
 	.getxattr = ovl_op_getxattr,
 	.listxattr = ovl_op_listxattr,
 	.removexattr = ovl_op_removexattr,
+	.ioctl = ovl_op_ioctl,
 };
 
 struct ovl_fs *ovl_req_fs(fuse_req_t req)

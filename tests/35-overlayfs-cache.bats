@@ -166,3 +166,40 @@ data/c 755 5"
 	OVL_EXTRA_OPTS=writeback=1 run -0 setid_on pea-wb pea
 	assert_output "$expected"
 }
+
+# refresh PATH: fuse-overlayfs's FUSE_OVFS_IOC_REFRESH_DIR (_IO('f', 0x66)) on PATH.
+refresh() {
+	python3 -c 'import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY | (os.O_DIRECTORY if sys.argv[2] == "dir" else 0))
+fcntl.ioctl(fd, int(sys.argv[3], 0))' "$1" "${2:-dir}" "${3:-0x6666}"
+}
+
+@test "overlayfs cache: the refresh ioctl reads a directory again after its layers changed behind the mount" {
+	local d="$TEST_DIR/refresh"
+	mkdir -p "$d"
+	ovl_make_layers "$d"
+	mkdir -p "$d/lower/r"
+	echo a >"$d/lower/r/a" && echo b >"$d/lower/r/b" && echo gone >"$d/lower/r/gone"
+	ovl_mount pea "$d"
+	run -0 ls "$d/mnt/r"
+	assert_equal "$(paste -sd' ' <<<"$output")" "a b gone"
+	run ! stat "$d/mnt/r/new"
+	# Behind its back: a whiteout in the upper dir, a file added and one removed below.
+	mkdir "$d/upper/r" && touch "$d/upper/r/.wh.a"
+	echo new >"$d/lower/r/new" && rm "$d/lower/r/gone"
+	run -0 ls "$d/mnt/r"
+	assert_equal "$(paste -sd' ' <<<"$output")" "a b gone"
+	run -0 refresh "$d/mnt/r"
+	run -0 ls "$d/mnt/r"
+	assert_equal "$(paste -sd' ' <<<"$output")" "b new"
+	run -0 cat "$d/mnt/r/new"
+	assert_output new
+	run ! stat "$d/mnt/r/a"
+	run ! stat "$d/mnt/r/gone"
+	# Not on a file; other ioctls are not ours.
+	run ! refresh "$d/mnt/r/b" file
+	assert_output --partial "Not a directory"
+	run ! refresh "$d/mnt/r" dir 0x6667
+	assert_output --partial "Inappropriate ioctl"
+	ovl_umount "$d"
+}
