@@ -1025,7 +1025,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	_cleanup_json_ struct json_object *img = NULL, *icfg_all = NULL;
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *usage = NULL;
-	_cleanup_strv_ char **made = NULL;
+	_cleanup_strv_ char **made = NULL, **layers = NULL;
 	struct json_object *icfg = NULL;
 	const char *iname;
 	int rr, c = 0;
@@ -1057,6 +1057,10 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	if (optind >= argc)
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
 	if (userns_opts_validate(&o.userns, err) < 0)
+		return -1;
+	if (mounts_check_userns(o.volumes, o.userns.uid_map ||
+						   (o.userns.mode && strcmp(o.userns.mode, "host") != 0),
+				err) < 0)
 		return -1;
 	/* keep-id: the user's own uid and gid, unless --user */
 	if (o.userns.user && !o.user)
@@ -1101,8 +1105,13 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	r->rm = o.rm;
 	if (volumes_ensure(g, o.volumes, &made, err) < 0)
 		return -1;
+	if (mounts_images_create(g, o.volumes, &layers, err) < 0) {
+		volumes_drop(g, made);
+		return -1;
+	}
 	if (make_container(g, r, err) < 0) {
 		volumes_drop(g, made);
+		mounts_images_drop(g, layers);
 		return -1;
 	}
 	*ret = TAKE_PTR(r);

@@ -261,6 +261,8 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 	if (r->started_at || pea_path_exists_at(AT_FDCWD, rtdir))
 		(void)container_runtime(g, r, del, true, NULL);
 	teardown_network(g, r->id);
+	volumes_release(g, r);
+	volumes_remove_images(g, r);
 	{
 		_cleanup_free_ char *rundir = network_run_dir(g, r->id);
 		if (pea_rm_rf_at(AT_FDCWD, rundir, err) < 0)
@@ -337,6 +339,7 @@ int container_cleanup_locked(struct global_options *g, struct ctr_record *r, boo
 		return 0;
 	}
 	(void)container_runtime(g, r, del, true, NULL); /* and the network */
+	volumes_release(g, r);
 	if (unmount(g, r, err) < 0)
 		return -1;
 	return record_save(g, r, err);

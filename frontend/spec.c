@@ -254,21 +254,7 @@ static struct json_object *mounts_json(const struct global_options *g, const str
 		json_object_object_get_ex(t, "options", &o);
 		add_mount(m, json_object_get_string(d), "tmpfs", "tmpfs", json_object_get(o));
 	}
-	json_object_object_get_ex(r->opts, "volumes", &v);
-	for (size_t i = 0; v && i < json_object_array_length(v); i++) {
-		struct json_object *t = json_object_array_get_idx(v, i), *d = NULL, *s = NULL,
-				   *o = NULL, *type = NULL;
-		_cleanup_free_ char *data = NULL;
-		json_object_object_get_ex(t, "destination", &d);
-		json_object_object_get_ex(t, "source", &s);
-		json_object_object_get_ex(t, "options", &o);
-		/* a named volume is a bind of its _data folder */
-		if (json_object_object_get_ex(t, "type", &type) &&
-		    strcmp(json_object_get_string(type), "volume") == 0)
-			data = volume_data_dir(g, json_object_get_string(s));
-		add_mount(m, json_object_get_string(d), "bind", data ?: json_object_get_string(s),
-			  json_object_get(o));
-	}
+	/* -v and --mount: volumes_spec(), once the user and its namespace are known */
 	return m;
 }
 
@@ -453,6 +439,8 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 	json_object_object_add(spec, "hostname", json_object_new_string(hostname));
 	json_object_object_add(spec, "mounts", mounts_json(g, r, rundir, etcdir, read_only));
 	json_object_object_add(spec, "linux", linux_json(r, host_net, nspath));
+	if (volumes_spec(g, r, spec, uid, gid, err) < 0)
+		return -1;
 	if (json_object_object_get_ex(r->opts, "security", &sec) &&
 	    secres_apply_spec(sec, spec, r->id, rootfd, err) < 0)
 		return -1;

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,13 +27,15 @@
 #include "frontend/commands.h"
 #include "frontend/container.h"
 #include "frontend/frontend.h"
+#include "frontend/images.h"
 #include "frontend/records.h"
 #include "frontend/volumes-run.h"
 
 #define VOLUME_RECORD_MAX (1u << 20)
 
-static const char *const propagations[] = { "rprivate", "private", "rshared",
-					    "shared",	"rslave",  "slave" };
+static const char *const propagations[] = { "rprivate", "private",    "rshared",
+					    "shared",	"rslave",  "slave",	 "runbindable",
+					    "unbindable" };
 
 static bool is_one_of(const char *s, const char *const *v, size_t n)
 {
@@ -109,41 +114,96 @@ static bool is_volume_name(const char *s)
 	return s[0] != '/' && s[0] != '.';
 }
 
-/* The OPTS of -v: mount flags (ro, rw, propagation, nosuid, ...), z/Z dropped, nocopy. */
-static int volume_flags(const char *spec, const char *flags, bool named, struct json_object *opts,
-			bool *ret_nocopy, struct pea_error **err)
+/* What the OPTS of -v ask beyond mount flags. */
+struct volume_extra {
+	bool nocopy, chown, idmap, overlay;
+};
+
+/* podman's options with a value that pea refuses by name (rather than as unknown) */
+static bool is_podman_only(const char *f)
 {
-	static const char *const ok[] = { "ro",	 "rw",	 "nosuid", "nodev", "noexec", "suid",
-					  "dev", "exec", "z",	   "Z",	    "nocopy", "copy" };
+	return strncmp(f, "idmap=", 6) == 0 || strncmp(f, "upperdir=", 9) == 0 ||
+	       strncmp(f, "workdir=", 8) == 0;
+}
+
+static int volume_flag_extra(const char *spec, const char *f, bool named, struct volume_extra *x,
+			     struct pea_error **err)
+{
+	if ((strcmp(f, "nocopy") == 0 || strcmp(f, "copy") == 0) && !named)
+		return pea_error_new(err, EINVAL,
+				     "invalid volume option '%s' in '%s': only for named volumes", f,
+				     spec);
+	if (strcmp(f, "O") == 0 && named)
+		return pea_error_new(err, EINVAL,
+				     "invalid volume option 'O' in '%s': an overlay is only for host "
+				     "directories",
+				     spec);
+	if (is_podman_only(f))
+		return pea_error_new(err, EINVAL,
+				     "invalid volume option '%s' in '%s': not supported by pea (use "
+				     "'%.*s' alone)",
+				     f, spec, (int)strcspn(f, "="), f);
+	x->nocopy |= strcmp(f, "nocopy") == 0;
+	x->chown |= strcmp(f, "U") == 0;
+	x->idmap |= strcmp(f, "idmap") == 0;
+	x->overlay |= strcmp(f, "O") == 0;
+	return 0;
+}
+
+/*
+ * The OPTS of -v: mount flags (ro, rw, [r]bind, propagation, nosuid, ...),
+ * z/Z dropped (no SELinux here), and the extras: nocopy, U, idmap, O.
+ */
+static int volume_flags(const char *spec, const char *flags, bool named, struct json_object *opts,
+			struct volume_extra *x, struct pea_error **err)
+{
+	static const char *const ok[] = { "ro",	    "rw",   "nosuid", "nodev", "noexec", "suid",
+					  "dev",    "exec", "z",      "Z",     "nocopy", "copy",
+					  "U",	    "O",    "idmap",  "bind",  "rbind" };
+	static const char *const extras[] = { "z", "Z", "nocopy", "copy", "U", "O", "idmap" };
 	_cleanup_strv_ char **v = pea_strv_split(flags, ",");
-	bool ro = false, rw = false, prop = false;
+	bool ro = false, rw = false, prop = false, bind = false;
+	size_t n = pea_strv_length(v);
 
 	for (size_t i = 0; v[i]; i++) {
 		bool is_prop = is_one_of(v[i], propagations, ARRAY_SIZE(propagations));
-		if (!is_prop && !is_one_of(v[i], ok, ARRAY_SIZE(ok)))
+		bool is_bind = strcmp(v[i], "bind") == 0 || strcmp(v[i], "rbind") == 0;
+		if (!is_prop && !is_one_of(v[i], ok, ARRAY_SIZE(ok)) && !is_podman_only(v[i]))
 			return pea_error_new(err, EINVAL, "invalid volume option '%s' in '%s'",
 					     v[i], spec);
-		if ((strcmp(v[i], "nocopy") == 0 || strcmp(v[i], "copy") == 0) && !named)
-			return pea_error_new(err, EINVAL,
-					     "invalid volume option '%s' in '%s': only for named "
-					     "volumes",
-					     v[i], spec);
-		if ((is_prop && prop) || (strcmp(v[i], "ro") == 0 && (ro || rw)) ||
+		if (volume_flag_extra(spec, v[i], named, x, err) < 0)
+			return -1;
+		if ((is_prop && prop) || (is_bind && bind) ||
+		    (strcmp(v[i], "ro") == 0 && (ro || rw)) ||
 		    (strcmp(v[i], "rw") == 0 && (ro || rw)))
 			return pea_error_new(err, EINVAL,
 					     "invalid volume options '%s': '%s' set twice or in "
 					     "conflict",
 					     flags, v[i]);
 		prop |= is_prop;
+		bind |= is_bind;
 		ro |= strcmp(v[i], "ro") == 0;
 		rw |= strcmp(v[i], "rw") == 0;
-		if (strcmp(v[i], "nocopy") == 0)
-			*ret_nocopy = true;
-		else if (strcmp(v[i], "z") != 0 && strcmp(v[i], "Z") != 0 &&
-			 strcmp(v[i], "copy") != 0)
+		if (is_bind) /* in place of the default rbind */
+			json_object_array_put_idx(opts, 0, json_object_new_string(v[i]));
+		else if (!is_one_of(v[i], extras, ARRAY_SIZE(extras)))
 			json_object_array_add(opts, json_object_new_string(v[i]));
 	}
+	if (x->overlay && n > (pea_strv_contains(v, "z") || pea_strv_contains(v, "Z") ? 2u : 1u))
+		return pea_error_new(err, EINVAL,
+				     "invalid volume options '%s': 'O' cannot be combined with "
+				     "other options",
+				     flags);
 	return 0;
+}
+
+/* The extras into the entry (volumes-run.h). */
+static void entry_extras(struct json_object *e, const struct volume_extra *x)
+{
+	if (x->chown)
+		json_object_object_add(e, "chown", json_object_new_boolean(true));
+	if (x->idmap)
+		json_object_object_add(e, "idmap", json_object_new_boolean(true));
 }
 
 int mounts_parse_volume(struct json_object **vols, struct json_object **tmpfs, const char *spec,
@@ -153,7 +213,9 @@ int mounts_parse_volume(struct json_object **vols, struct json_object **tmpfs, c
 	_cleanup_json_ struct json_object *opts = json_object_new_array();
 	_cleanup_free_ char *src = NULL;
 	size_t n = pea_strv_length(parts);
-	bool named, nocopy = false;
+	struct volume_extra x = { 0 };
+	struct json_object *e;
+	bool named;
 
 	if (n == 1 && parts[0][0] == '/') {
 		/* -v /dir: an anonymous volume */
@@ -177,12 +239,14 @@ int mounts_parse_volume(struct json_object **vols, struct json_object **tmpfs, c
 	if (check_destination(*vols, *tmpfs, parts[1], err) < 0)
 		return -1;
 	json_object_array_add(opts, json_object_new_string("rbind"));
-	if (n == 3 && volume_flags(spec, parts[2], named, opts, &nocopy, err) < 0)
+	if (n == 3 && volume_flags(spec, parts[2], named, opts, &x, err) < 0)
 		return -1;
 	if (!named && bind_source(parts[0], &src, err) < 0)
 		return -1;
-	push_entry(vols, volume_entry(named ? "volume" : "bind", named ? parts[0] : src, parts[1],
-				      TAKE_PTR(opts), nocopy));
+	e = volume_entry(x.overlay ? "overlay" : named ? "volume" : "bind", named ? parts[0] : src,
+			 parts[1], TAKE_PTR(opts), x.nocopy);
+	entry_extras(e, &x);
+	push_entry(vols, e);
 	return 0;
 }
 
@@ -190,10 +254,12 @@ int mounts_parse_volume(struct json_object **vols, struct json_object **tmpfs, c
 
 struct mount_kv {
 	char *type, *source, *target;
-	bool readonly, nocopy, nonrecursive;
+	bool readonly, nocopy, nonrecursive, chown, idmap;
+	int rw;		 /* rw/readwrite given: 1 or 0; -1: not given (type=image) */
 	char *propagation;
 	long long tmpfs_size; /* -1: unset */
 	long tmpfs_mode;      /* -1: unset */
+	char **devpts;	      /* uid=, gid=, mode=, max= */
 };
 
 static void mount_kv_clear(struct mount_kv *m)
@@ -202,6 +268,7 @@ static void mount_kv_clear(struct mount_kv *m)
 	free(m->source);
 	free(m->target);
 	free(m->propagation);
+	pea_strv_free(m->devpts);
 }
 
 static int kv_bool(const char *key, const char *v, bool *ret, struct pea_error **err)
@@ -217,78 +284,130 @@ static int kv_bool(const char *key, const char *v, bool *ret, struct pea_error *
 	return pea_error_new(err, EINVAL, "invalid value '%s' of %s: use true or false", v, key);
 }
 
-static int mount_key(struct mount_kv *m, const char *key, const char *v, struct pea_error **err)
+static int kv_string(char **dst, const char *v)
 {
+	free(*dst);
+	*dst = xstrdup(v);
+	return 0;
+}
+
+/* devpts's uid, gid, max (decimal) and mode (octal) */
+static int devpts_key(struct mount_kv *m, const char *key, const char *v, struct pea_error **err)
+{
+	unsigned long long n;
 	char *end = NULL;
+
+	errno = 0;
+	n = strtoull(v, &end, strcmp(key, "mode") == 0 ? 8 : 10);
+	if (errno || *end || v[0] == '-' || n > (strcmp(key, "mode") == 0 ? 07777 : 4294967295ull))
+		return pea_error_new(err, EINVAL, "invalid %s '%s': %s", key, v,
+				     strcmp(key, "mode") == 0 ? "an octal mode" : "a number");
+	pea_strv_push_take(&m->devpts, xasprintf("%s=%s", key, v));
+	return 0;
+}
+
+/* Keys with a boolean value (or none: true); 1 when key is not one. */
+static int mount_bool_key(struct mount_kv *m, const char *key, const char *v,
+			  struct pea_error **err)
+{
+	bool b = false;
 
 	if (strcmp(key, "readonly") == 0 || strcmp(key, "ro") == 0)
 		return kv_bool(key, v, &m->readonly, err);
-	if (strcmp(key, "rw") == 0) {
-		bool rw = false;
-		if (kv_bool(key, v, &rw, err) < 0)
+	if (strcmp(key, "rw") == 0 || strcmp(key, "readwrite") == 0) {
+		if (kv_bool(key, v, &b, err) < 0)
 			return -1;
-		m->readonly = !rw;
+		m->readonly = !b;
+		m->rw = b;
 		return 0;
 	}
-	if (strcmp(key, "relabel") == 0 || strcmp(key, "consistency") == 0 ||
-	    strcmp(key, "z") == 0 || strcmp(key, "Z") == 0)
-		return 0; /* SELinux and macOS: nothing to do here, as podman without them */
 	if (strcmp(key, "volume-nocopy") == 0 || strcmp(key, "nocopy") == 0)
 		return kv_bool(key, v, &m->nocopy, err);
 	if (strcmp(key, "bind-nonrecursive") == 0)
 		return kv_bool(key, v, &m->nonrecursive, err);
+	if (strcmp(key, "U") == 0 || strcmp(key, "chown") == 0)
+		return kv_bool(key, v, &m->chown, err);
+	if (strcmp(key, "idmap") == 0)
+		return kv_bool(key, v, &m->idmap, err);
+	if (strcmp(key, "consistency") == 0 || strcmp(key, "z") == 0 || strcmp(key, "Z") == 0)
+		return 0; /* SELinux and macOS: nothing to do here, as podman without them */
+	return 1;
+}
+
+static int mount_key(struct mount_kv *m, const char *key, const char *v, struct pea_error **err)
+{
+	char *end = NULL;
+	int r = mount_bool_key(m, key, v, err);
+
+	if (r <= 0)
+		return r;
 	if (!v || !*v)
 		return pea_error_new(err, EINVAL, "%s needs a value (%s=...)", key, key);
-	if (strcmp(key, "type") == 0) {
-		free(m->type);
-		m->type = xstrdup(v);
-	} else if (strcmp(key, "source") == 0 || strcmp(key, "src") == 0) {
-		free(m->source);
-		m->source = xstrdup(v);
-	} else if (strcmp(key, "target") == 0 || strcmp(key, "destination") == 0 ||
-		   strcmp(key, "dst") == 0) {
-		free(m->target);
-		m->target = xstrdup(v);
-	} else if (strcmp(key, "bind-propagation") == 0) {
+	if (strcmp(key, "type") == 0)
+		return kv_string(&m->type, v);
+	if (strcmp(key, "source") == 0 || strcmp(key, "src") == 0)
+		return kv_string(&m->source, v);
+	if (strcmp(key, "target") == 0 || strcmp(key, "destination") == 0 ||
+	    strcmp(key, "dst") == 0)
+		return kv_string(&m->target, v);
+	if (strcmp(key, "relabel") == 0) {
+		if (strcmp(v, "shared") != 0 && strcmp(v, "private") != 0)
+			return pea_error_new(err, EINVAL,
+					     "invalid relabel '%s': use shared or private", v);
+		return 0; /* no SELinux here: nothing to relabel */
+	}
+	if (strcmp(key, "uid") == 0 || strcmp(key, "gid") == 0 || strcmp(key, "mode") == 0 ||
+	    strcmp(key, "max") == 0)
+		return devpts_key(m, key, v, err);
+	if (strcmp(key, "bind-propagation") == 0) {
 		if (!is_one_of(v, propagations, ARRAY_SIZE(propagations)))
 			return pea_error_new(err, EINVAL,
 					     "invalid bind-propagation '%s': use "
-					     "rprivate, private, rshared, shared, rslave or slave",
+					     "rprivate, private, rshared, shared, rslave, slave, "
+					     "runbindable or unbindable",
 					     v);
-		free(m->propagation);
-		m->propagation = xstrdup(v);
-	} else if (strcmp(key, "tmpfs-size") == 0) {
+		return kv_string(&m->propagation, v);
+	}
+	if (strcmp(key, "tmpfs-size") == 0) {
 		if (frontend_parse_size(v, &m->tmpfs_size) < 0)
 			return pea_error_new(err, EINVAL, "invalid tmpfs-size '%s'", v);
-	} else if (strcmp(key, "tmpfs-mode") == 0) {
+		return 0;
+	}
+	if (strcmp(key, "tmpfs-mode") == 0) {
 		errno = 0;
 		m->tmpfs_mode = strtol(v, &end, 8);
 		if (errno || *end || m->tmpfs_mode < 0 || m->tmpfs_mode > 07777)
 			return pea_error_new(err, EINVAL, "invalid tmpfs-mode '%s': an octal mode",
 					     v);
-	} else {
-		return pea_error_new(err, EINVAL, "unknown option '%s'", key);
+		return 0;
 	}
-	return 0;
+	return pea_error_new(err, EINVAL, "unknown option '%s'", key);
+}
+
+static bool type_is(const struct mount_kv *m, const char *type)
+{
+	return strcmp(m->type, type) == 0;
 }
 
 /* type-specific keys on the wrong type are refused, as podman does */
 static int mount_check_keys(const struct mount_kv *m, struct pea_error **err)
 {
-	bool tmpfs = strcmp(m->type, "tmpfs") == 0;
-
-	if (!tmpfs && (m->tmpfs_size >= 0 || m->tmpfs_mode >= 0))
+	if (!type_is(m, "tmpfs") && (m->tmpfs_size >= 0 || m->tmpfs_mode >= 0))
 		return pea_error_new(err, EINVAL, "tmpfs-size and tmpfs-mode are for type=tmpfs");
-	if (strcmp(m->type, "bind") != 0 && (m->propagation || m->nonrecursive))
+	if (!type_is(m, "bind") && (m->propagation || m->nonrecursive))
 		return pea_error_new(err, EINVAL,
 				     "bind-propagation and bind-nonrecursive are for "
 				     "type=bind");
-	if (strcmp(m->type, "volume") != 0 && m->nocopy)
+	if (!type_is(m, "volume") && m->nocopy)
 		return pea_error_new(err, EINVAL, "volume-nocopy is for type=volume");
-	if (tmpfs && m->source)
-		return pea_error_new(err, EINVAL, "type=tmpfs takes no source");
-	if (strcmp(m->type, "bind") == 0 && !m->source)
-		return pea_error_new(err, EINVAL, "type=bind needs a source");
+	if (!type_is(m, "devpts") && m->devpts)
+		return pea_error_new(err, EINVAL, "uid, gid, mode and max are for type=devpts");
+	if (!type_is(m, "bind") && !type_is(m, "volume") && (m->chown || m->idmap))
+		return pea_error_new(err, EINVAL, "U and idmap are for type=bind and type=volume");
+	if ((type_is(m, "tmpfs") || type_is(m, "devpts")) && m->source)
+		return pea_error_new(err, EINVAL, "type=%s takes no source", m->type);
+	if ((type_is(m, "bind") || type_is(m, "image")) && !m->source)
+		return pea_error_new(err, EINVAL, "type=%s needs a source", m->type);
 	return 0;
 }
 
@@ -305,27 +424,72 @@ static void add_fmt(struct json_object *a, const char *fmt, ...)
 	json_object_array_add(a, json_object_new_string(s));
 }
 
+static void mount_add_tmpfs(struct json_object **tmpfs, const struct mount_kv *m)
+{
+	struct json_object *opts = json_object_new_array(), *t;
+
+	json_object_array_add(opts, json_object_new_string(m->readonly ? "ro" : "rw"));
+	json_object_array_add(opts, json_object_new_string("nosuid"));
+	json_object_array_add(opts, json_object_new_string("nodev"));
+	if (m->tmpfs_size >= 0)
+		add_fmt(opts, "size=%lld", m->tmpfs_size);
+	if (m->tmpfs_mode >= 0)
+		add_fmt(opts, "mode=%lo", (unsigned long)m->tmpfs_mode);
+	t = json_object_new_object();
+	json_object_object_add(t, "destination", json_object_new_string(m->target));
+	json_object_object_add(t, "options", opts);
+	push_entry(tmpfs, t);
+}
+
+/* type=devpts: a new instance of its own (podman's defaults: uid 0, gid 0, mode 600) */
+static void mount_add_devpts(struct json_object **vols, const struct mount_kv *m)
+{
+	struct json_object *opts = json_object_new_array(), *e = json_object_new_object();
+
+	json_object_array_add(opts, json_object_new_string("nosuid"));
+	json_object_array_add(opts, json_object_new_string("noexec"));
+	json_object_array_add(opts, json_object_new_string("newinstance"));
+	json_object_array_add(opts, json_object_new_string("ptmxmode=0666"));
+	for (size_t i = 0; m->devpts && m->devpts[i]; i++)
+		json_object_array_add(opts, json_object_new_string(m->devpts[i]));
+	if (m->readonly)
+		json_object_array_add(opts, json_object_new_string("ro"));
+	json_object_object_add(e, "type", json_object_new_string("devpts"));
+	json_object_object_add(e, "destination", json_object_new_string(m->target));
+	json_object_object_add(e, "options", opts);
+	push_entry(vols, e);
+}
+
+/* type=image: the image's root, read-only unless rw=true; made at create (mounts_images_create) */
+static void mount_add_image(struct json_object **vols, const struct mount_kv *m)
+{
+	struct json_object *opts = json_object_new_array();
+
+	json_object_array_add(opts, json_object_new_string("rbind"));
+	json_object_array_add(opts, json_object_new_string(m->rw == 1 ? "rw" : "ro"));
+	push_entry(vols, volume_entry("image", m->source, m->target, opts, false));
+}
+
 static int mount_add(struct json_object **vols, struct json_object **tmpfs,
 		     const struct mount_kv *m, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *opts = json_object_new_array();
 	_cleanup_free_ char *src = NULL;
-	struct json_object *t;
+	struct volume_extra x = { .chown = m->chown, .idmap = m->idmap };
+	struct json_object *e;
 
 	if (check_destination(*vols, *tmpfs, m->target, err) < 0)
 		return -1;
-	if (strcmp(m->type, "tmpfs") == 0) {
-		json_object_array_add(opts, json_object_new_string(m->readonly ? "ro" : "rw"));
-		json_object_array_add(opts, json_object_new_string("nosuid"));
-		json_object_array_add(opts, json_object_new_string("nodev"));
-		if (m->tmpfs_size >= 0)
-			add_fmt(opts, "size=%lld", m->tmpfs_size);
-		if (m->tmpfs_mode >= 0)
-			add_fmt(opts, "mode=%lo", (unsigned long)m->tmpfs_mode);
-		t = json_object_new_object();
-		json_object_object_add(t, "destination", json_object_new_string(m->target));
-		json_object_object_add(t, "options", TAKE_PTR(opts));
-		push_entry(tmpfs, t);
+	if (type_is(m, "tmpfs")) {
+		mount_add_tmpfs(tmpfs, m);
+		return 0;
+	}
+	if (type_is(m, "devpts")) {
+		mount_add_devpts(vols, m);
+		return 0;
+	}
+	if (type_is(m, "image")) {
+		mount_add_image(vols, m);
 		return 0;
 	}
 	json_object_array_add(opts, json_object_new_string(m->nonrecursive ? "bind" : "rbind"));
@@ -333,26 +497,29 @@ static int mount_add(struct json_object **vols, struct json_object **tmpfs,
 		json_object_array_add(opts, json_object_new_string("ro"));
 	if (m->propagation)
 		json_object_array_add(opts, json_object_new_string(m->propagation));
-	if (strcmp(m->type, "volume") == 0) {
+	if (type_is(m, "volume")) {
 		if (m->source && !container_name_valid(m->source))
 			return pea_error_new(err, EINVAL,
 					     "--mount: invalid volume name '%s': names must match "
 					     "[a-zA-Z0-9][a-zA-Z0-9_.-]*",
 					     m->source);
-		push_entry(vols,
-			   volume_entry("volume", m->source, m->target, TAKE_PTR(opts), m->nocopy));
-		return 0;
+		e = volume_entry("volume", m->source, m->target, TAKE_PTR(opts), m->nocopy);
+	} else {
+		if (bind_source(m->source, &src, err) < 0)
+			return -1;
+		e = volume_entry("bind", src, m->target, TAKE_PTR(opts), false);
 	}
-	if (bind_source(m->source, &src, err) < 0)
-		return -1;
-	push_entry(vols, volume_entry("bind", src, m->target, TAKE_PTR(opts), false));
+	entry_extras(e, &x);
+	push_entry(vols, e);
 	return 0;
 }
 
 int mounts_parse_mount(struct json_object **vols, struct json_object **tmpfs, const char *spec,
 		       struct pea_error **err)
 {
-	_cleanup_(mount_kv_clear) struct mount_kv m = { .tmpfs_size = -1, .tmpfs_mode = -1 };
+	static const char *const types[] = { "bind", "volume", "tmpfs", "image", "devpts" };
+	_cleanup_(mount_kv_clear) struct mount_kv m = { .tmpfs_size = -1, .tmpfs_mode = -1,
+							.rw = -1 };
 	_cleanup_strv_ char **items = pea_strv_split(spec, ",");
 
 	for (size_t i = 0; items[i]; i++) {
@@ -364,11 +531,15 @@ int mounts_parse_mount(struct json_object **vols, struct json_object **tmpfs, co
 	}
 	if (!m.type)
 		m.type = xstrdup("volume"); /* podman's default */
-	if (strcmp(m.type, "bind") != 0 && strcmp(m.type, "volume") != 0 &&
-	    strcmp(m.type, "tmpfs") != 0)
+	if (type_is(&m, "glob"))
+		return pea_error_new(err, EINVAL,
+				     "invalid --mount '%s': type 'glob' is not supported (it came "
+				     "with podman 4.4): use bind, volume, image, tmpfs or devpts",
+				     spec);
+	if (!is_one_of(m.type, types, ARRAY_SIZE(types)))
 		return pea_error_new(err, EINVAL,
 				     "invalid --mount '%s': type '%s' is not supported: use bind, "
-				     "volume or tmpfs",
+				     "volume, image, tmpfs or devpts",
 				     spec, m.type);
 	if (!m.target)
 		return pea_error_new(err, EINVAL, "invalid --mount '%s': no target (target=DIR)",
@@ -415,6 +586,8 @@ static struct json_object *entry_with_mode(struct json_object *e, const char *mo
 		return NULL;
 	/* the other container's anonymous volume stays its own: not removed with ours */
 	json_object_object_del(copy, "anonymous");
+	/* an image gets a storage container of ours (mounts_images_create) */
+	json_object_object_del(copy, "layer");
 	if (!mode)
 		return copy;
 	nopts = json_object_new_array();
@@ -681,4 +854,382 @@ int mounts_image_volumes(struct json_object **vols, struct json_object *tmpfs,
 		push_entry(vols, volume_entry("volume", NULL, dest, opts, false));
 	}
 	return 0;
+}
+
+/* ---- type=image: a storage container over the image ------------------------ */
+
+static bool entry_is(struct json_object *e, const char *type)
+{
+	const char *t = NULL;
+
+	return pea_json_get_string_opt(e, "", "type", &t, NULL) == 1 && strcmp(t, type) == 0;
+}
+
+static const char *entry_str(struct json_object *e, const char *key)
+{
+	const char *v = NULL;
+
+	(void)pea_json_get_string_opt(e, "", key, &v, NULL);
+	return v;
+}
+
+static bool entry_bool(struct json_object *e, const char *key)
+{
+	bool b = false;
+
+	(void)pea_json_get_bool_opt(e, "", key, &b, NULL);
+	return b;
+}
+
+int mounts_images_create(const struct global_options *g, struct json_object *vols,
+			 char ***ret_made, struct pea_error **err)
+{
+	_cleanup_strv_ char **made = NULL;
+
+	for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
+		struct json_object *e = json_object_array_get_idx(vols, i);
+		_cleanup_json_ struct json_object *img = NULL, *res = NULL;
+		_cleanup_free_ char *layer = NULL;
+		const char *args[] = { "container", "create", "--image", NULL, "--id", NULL, NULL };
+
+		if (!entry_is(e, "image") || entry_str(e, "layer"))
+			continue;
+		if (image_find(g, entry_str(e, "source"), &img, err) < 0) {
+			mounts_images_drop(g, made);
+			return pea_error_wrap(err, "--mount type=image");
+		}
+		layer = frontend_new_id();
+		args[3] = json_object_get_string(json_object_object_get(img, "id"));
+		args[5] = layer;
+		if (!args[3] || store_call(g, args, &res, err) < 0) {
+			mounts_images_drop(g, made);
+			return pea_error_wrap(err, "--mount type=image: the storage of image '%s'",
+					      entry_str(e, "source"));
+		}
+		json_object_object_add(e, "layer", json_object_new_string(layer));
+		pea_strv_push(&made, layer);
+	}
+	*ret_made = TAKE_PTR(made);
+	return 0;
+}
+
+void mounts_images_drop(const struct global_options *g, char *const *layers)
+{
+	for (size_t i = 0; layers && layers[i]; i++) {
+		const char *args[] = { "container", "rm", "--force", layers[i], NULL };
+		(void)store_call(g, args, NULL, NULL);
+	}
+}
+
+int mounts_check_userns(struct json_object *vols, bool userns, struct pea_error **err)
+{
+	for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
+		struct json_object *e = json_object_array_get_idx(vols, i);
+		if (entry_bool(e, "idmap") && !userns)
+			return pea_error_new(err, EINVAL,
+					     "idmap on '%s': the container has no user namespace to "
+					     "map to (use --uidmap and --gidmap, or --userns)",
+					     entry_str(e, "destination"));
+	}
+	return 0;
+}
+
+/* ---- the mounts of config.json ------------------------------------------ */
+
+struct id_maps {
+	struct json_object *uid, *gid; /* linux.uidMappings, gidMappings (NULL: none) */
+};
+
+/* Container id to host id through a mapping list (none: the same); -1 when unmapped. */
+static long long map_id(struct json_object *maps, long id)
+{
+	if (!maps)
+		return id;
+	for (size_t i = 0; i < json_object_array_length(maps); i++) {
+		struct json_object *m = json_object_array_get_idx(maps, i);
+		int64_t c = 0, h = 0, n = 0;
+		if (pea_json_get_int64_opt(m, "", "containerID", &c, NULL) == 1 &&
+		    pea_json_get_int64_opt(m, "", "hostID", &h, NULL) == 1 &&
+		    pea_json_get_int64_opt(m, "", "size", &n, NULL) == 1 && id >= c && id < c + n)
+			return h + (id - c);
+	}
+	return -1;
+}
+
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int chown_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st;
+	(void)type;
+	(void)f;
+	return lchown(path, chown_uid, chown_gid) < 0 ? -1 : 0;
+}
+
+/* U: the source to the container's user, as the host sees it. */
+static int chown_source(const char *src, const struct id_maps *maps, long uid, long gid,
+			struct pea_error **err)
+{
+	long long hu = map_id(maps->uid, uid), hg = map_id(maps->gid, gid);
+
+	if (hu < 0 || hg < 0)
+		return pea_error_new(err, EINVAL,
+				     "U on '%s': the container's user %ld:%ld is not mapped to the "
+				     "host",
+				     src, uid, gid);
+	chown_uid = (uid_t)hu;
+	chown_gid = (gid_t)hg;
+	if (nftw(src, chown_one, 32, FTW_PHYS | FTW_MOUNT) < 0)
+		return pea_error_errno(err, "U: chown '%s' to %lld:%lld", src, hu, hg);
+	return 0;
+}
+
+/* "C:H:N" lines of one mapping list, for /proc/PID/[ug]id_map */
+static char *map_lines(struct json_object *maps)
+{
+	char *out = xstrdup("");
+
+	for (size_t i = 0; i < json_object_array_length(maps); i++) {
+		struct json_object *m = json_object_array_get_idx(maps, i);
+		int64_t c = 0, h = 0, n = 0;
+		char *next;
+		(void)pea_json_get_int64_opt(m, "", "containerID", &c, NULL);
+		(void)pea_json_get_int64_opt(m, "", "hostID", &h, NULL);
+		(void)pea_json_get_int64_opt(m, "", "size", &n, NULL);
+		next = xasprintf("%s%lld %lld %lld\n", out, (long long)c, (long long)h,
+				 (long long)n);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static int write_map(pid_t pid, const char *file, struct json_object *maps, struct pea_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int)pid, file);
+	_cleanup_free_ char *text = map_lines(maps);
+
+	if (pea_write_file_at(AT_FDCWD, path, text, err) < 0)
+		return pea_error_wrap(err, "idmap: write the user namespace's %s", file);
+	return 0;
+}
+
+/*
+ * A user namespace with the container's mappings, for MOUNT_ATTR_IDMAP: a
+ * child that only unshares and waits (a few milliseconds, no execve: nothing
+ * runs in it), its maps written by us, its namespace kept as an fd.
+ */
+static int userns_fd(const struct id_maps *maps, int *ret_fd, struct pea_error **err)
+{
+	_cleanup_close_ int ready_r = -1, ready_w = -1, hold_r = -1, hold_w = -1;
+	_cleanup_free_ char *ns = NULL;
+	int p1[2], p2[2], r = 0, status;
+	char byte = 0;
+	pid_t pid;
+
+	if (pipe2(p1, O_CLOEXEC) < 0 || pipe2(p2, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "pipe");
+	ready_r = p1[0], ready_w = p1[1], hold_r = p2[0], hold_w = p2[1];
+	pid = fork();
+	if (pid < 0)
+		return pea_error_errno(err, "fork");
+	if (pid == 0) {
+		close(hold_w); /* its end is ours: the read below ends when we close it */
+		byte = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+		(void)!write(ready_w, &byte, 1);
+		(void)!read(hold_r, &byte, 1);
+		_exit(0);
+	}
+	ready_w = pea_close(ready_w);
+	if (read(ready_r, &byte, 1) != 1 || byte != 'y')
+		r = pea_error_new(err, EPERM, "idmap: cannot make a user namespace");
+	if (r == 0 && (write_map(pid, "uid_map", maps->uid, err) < 0 ||
+		       write_map(pid, "gid_map", maps->gid, err) < 0))
+		r = -1;
+	if (r == 0) {
+		ns = xasprintf("/proc/%d/ns/user", (int)pid);
+		*ret_fd = open(ns, O_RDONLY | O_CLOEXEC);
+		if (*ret_fd < 0)
+			r = pea_error_errno(err, "open '%s'", ns);
+	}
+	hold_w = pea_close(hold_w);
+	(void)waitpid(pid, &status, 0);
+	return r;
+}
+
+/* idmap: the source mounted at staged, mapped to the container's user namespace. */
+static int stage_idmapped(const char *src, const char *staged, const struct id_maps *maps,
+			  struct pea_error **err)
+{
+	_cleanup_close_ int nsfd = -1, tree = -1;
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+
+	if (!maps->uid || !maps->gid)
+		return pea_error_new(err, EINVAL,
+				     "idmap on '%s': the container has no user namespace to map "
+				     "to (use --uidmap and --gidmap, or --userns)",
+				     src);
+	(void)umount2(staged, MNT_DETACH); /* a start before that did not clean up */
+	if (frontend_mkdir_p(staged, err) < 0 || userns_fd(maps, &nsfd, err) < 0)
+		return -1;
+	attr.userns_fd = (uint64_t)nsfd;
+	tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return pea_error_errno(err, "idmap: clone the mount of '%s'", src);
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return pea_error_errno(err,
+				       "idmap: the file system of '%s' cannot be idmapped here "
+				       "(mount_setattr)",
+				       src);
+	if (move_mount(tree, "", AT_FDCWD, staged, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return pea_error_errno(err, "idmap: mount '%s' on '%s'", src, staged);
+	return 0;
+}
+
+static struct json_object *oci_mount(const char *dest, const char *type, const char *src,
+				     struct json_object *opts)
+{
+	struct json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "destination", json_object_new_string(dest));
+	json_object_object_add(m, "type", json_object_new_string(type));
+	json_object_object_add(m, "source", json_object_new_string(src));
+	json_object_object_add(m, "options", opts);
+	return m;
+}
+
+/* O: an overlay over the host folder, its upper layer new at each start, in the bundle. */
+static struct json_object *overlay_mount(const char *bundle, size_t i, struct json_object *e,
+					 struct pea_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/overlay/%zu", bundle, i);
+	_cleanup_free_ char *upper = xasprintf("%s/upper", dir), *work = xasprintf("%s/work", dir);
+	struct json_object *opts;
+
+	if (pea_rm_rf_at(AT_FDCWD, dir, err) < 0 || frontend_mkdir_p(upper, err) < 0 ||
+	    frontend_mkdir_p(work, err) < 0)
+		return NULL;
+	opts = json_object_new_array();
+	add_fmt(opts, "lowerdir=%s", entry_str(e, "source"));
+	add_fmt(opts, "upperdir=%s", upper);
+	add_fmt(opts, "workdir=%s", work);
+	json_object_array_add(opts, json_object_new_string("private"));
+	return oci_mount(entry_str(e, "destination"), "overlay", "overlay", opts);
+}
+
+/* The host path a bind entry mounts (a named volume's folder, an image's mount). */
+static int entry_source(const struct global_options *g, struct json_object *e, char **ret,
+			struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *mp = NULL;
+
+	if (entry_is(e, "volume")) {
+		*ret = volume_data_dir(g, entry_str(e, "source"));
+		return 0;
+	}
+	if (entry_is(e, "image")) {
+		const char *args[] = { "container", "mount", entry_str(e, "layer"), NULL };
+		if (!args[2])
+			return pea_error_new(err, EINVAL, "--mount type=image,source=%s: no storage",
+					     entry_str(e, "source"));
+		if (store_call(g, args, &res, err) < 0 ||
+		    pea_json_get_string_req(res, "", "mountpoint", &mp, err) < 0)
+			return pea_error_wrap(err, "mounting image '%s'", entry_str(e, "source"));
+		*ret = xstrdup(mp);
+		return 0;
+	}
+	*ret = xstrdup(entry_str(e, "source"));
+	return 0;
+}
+
+static struct json_object *spec_mount(const struct global_options *g, const char *bundle, size_t i,
+				      struct json_object *e, const struct id_maps *maps, long uid,
+				      long gid, struct pea_error **err)
+{
+	_cleanup_free_ char *src = NULL, *staged = NULL;
+	struct json_object *opts = json_object_object_get(e, "options");
+
+	if (entry_is(e, "devpts"))
+		return oci_mount(entry_str(e, "destination"), "devpts", "devpts",
+				 json_object_get(opts));
+	if (entry_is(e, "overlay"))
+		return overlay_mount(bundle, i, e, err);
+	if (entry_source(g, e, &src, err) < 0)
+		return NULL;
+	if (entry_bool(e, "chown") && chown_source(src, maps, uid, gid, err) < 0)
+		return NULL;
+	if (entry_bool(e, "idmap")) {
+		staged = xasprintf("%s/idmapped/%zu", bundle, i);
+		if (stage_idmapped(src, staged, maps, err) < 0)
+			return NULL;
+		free(src);
+		src = TAKE_PTR(staged);
+	}
+	return oci_mount(entry_str(e, "destination"), "bind", src, json_object_get(opts));
+}
+
+int volumes_spec(const struct global_options *g, const struct ctr_record *r,
+		 struct json_object *spec, long uid, long gid, struct pea_error **err)
+{
+	_cleanup_free_ char *bundle = record_dir(g, r->id);
+	struct json_object *vols = NULL, *mounts = NULL, *lnx = NULL;
+	struct id_maps maps = { 0 };
+
+	if (!json_object_object_get_ex(r->opts, "volumes", &vols))
+		return 0;
+	if (!json_object_object_get_ex(spec, "mounts", &mounts)) {
+		mounts = json_object_new_array();
+		json_object_object_add(spec, "mounts", mounts);
+	}
+	if (json_object_object_get_ex(spec, "linux", &lnx)) {
+		(void)json_object_object_get_ex(lnx, "uidMappings", &maps.uid);
+		(void)json_object_object_get_ex(lnx, "gidMappings", &maps.gid);
+	}
+	for (size_t i = 0; i < json_object_array_length(vols); i++) {
+		struct json_object *e = json_object_array_get_idx(vols, i), *m;
+		m = spec_mount(g, bundle, i, e, &maps, uid, gid, err);
+		if (!m) {
+			volumes_release(g, r);
+			return -1;
+		}
+		json_object_array_add(mounts, m);
+	}
+	return 0;
+}
+
+void volumes_release(const struct global_options *g, const struct ctr_record *r)
+{
+	_cleanup_free_ char *bundle = record_dir(g, r->id);
+	struct json_object *vols = NULL;
+
+	if (!json_object_object_get_ex(r->opts, "volumes", &vols))
+		return;
+	for (size_t i = 0; i < json_object_array_length(vols); i++) {
+		struct json_object *e = json_object_array_get_idx(vols, i);
+		if (entry_bool(e, "idmap")) {
+			_cleanup_free_ char *staged = xasprintf("%s/idmapped/%zu", bundle, i);
+			(void)umount2(staged, MNT_DETACH);
+		}
+		if (entry_is(e, "image") && entry_str(e, "layer")) {
+			const char *args[] = { "container", "unmount", "--force",
+					       entry_str(e, "layer"), NULL };
+			(void)store_call(g, args, NULL, NULL);
+		}
+	}
+}
+
+void volumes_remove_images(const struct global_options *g, const struct ctr_record *r)
+{
+	struct json_object *vols = NULL;
+
+	if (!json_object_object_get_ex(r->opts, "volumes", &vols))
+		return;
+	for (size_t i = 0; i < json_object_array_length(vols); i++) {
+		struct json_object *e = json_object_array_get_idx(vols, i);
+		const char *args[] = { "container", "rm", "--force", entry_str(e, "layer"), NULL };
+		if (entry_is(e, "image") && args[3])
+			(void)store_call(g, args, NULL, NULL);
+	}
 }

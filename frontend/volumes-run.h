@@ -1,12 +1,16 @@
 #pragma once
 
+#include <stdbool.h>
+
 /*
  * The mounts of run and create (podman-run(1)): -v/--volume, --mount,
  * --tmpfs, --volumes-from, and the named volumes they use.
  *
  * They are kept in the record's options as two arrays:
- *   volumes: [{"type": "bind"|"volume", "source": PATH|NAME, "destination",
- *              "options": [...]}]  (no "type": bind, as older records)
+ *   volumes: [{"type": "bind"|"volume"|"image"|"devpts"|"overlay",
+ *              "source": PATH|NAME|IMAGE, "destination", "options": [...],
+ *              "chown": U, "idmap": idmap, "layer": an image's storage container}]
+ *            (no "type": bind, as older records; overlay is -v's O)
  *   tmpfs:   [{"destination", "options": [...]}]
  */
 
@@ -55,3 +59,30 @@ char *volume_data_dir(const struct global_options *g, const char *name);
  */
 int volumes_prepare(const struct global_options *g, const struct ctr_record *r, const char *rootfs,
 		    struct pea_error **err);
+
+/*
+ * At create: a storage container (a layer over the image) for each
+ * --mount type=image, named in the entry ("layer"); *ret_made lists them for
+ * mounts_images_drop() when the create fails after.
+ */
+int mounts_images_create(const struct global_options *g, struct json_object *vols,
+			 char ***ret_made, struct pea_error **err);
+void mounts_images_drop(const struct global_options *g, char *const *layers);
+
+/* idmap needs the container to have a user namespace of its own. */
+int mounts_check_userns(struct json_object *vols, bool userns, struct pea_error **err);
+
+/*
+ * In config.json, with the container's user (uid, gid) and user namespace
+ * (spec's linux.uidMappings) known: the mounts of -v and --mount appended to
+ * spec's mounts, with U's chown done, idmapped mounts staged in the bundle,
+ * images mounted and O's overlay made afresh. volumes_release() undoes it.
+ */
+int volumes_spec(const struct global_options *g, const struct ctr_record *r,
+		 struct json_object *spec, long uid, long gid, struct pea_error **err);
+
+/* After the container ended: its images unmounted, its idmapped mounts taken down. */
+void volumes_release(const struct global_options *g, const struct ctr_record *r);
+
+/* At its removal: the storage containers of its images. */
+void volumes_remove_images(const struct global_options *g, const struct ctr_record *r);

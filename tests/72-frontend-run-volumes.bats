@@ -26,6 +26,16 @@ teardown() {
 	fe_teardown
 }
 
+# searchable_path: the test's folders reachable by a container's root mapped
+# to another host id (--uidmap), as they are outside bats' private folders.
+searchable_path() {
+	local d=$TEST_DIR
+	while [[ "$d" != / && "$d" != /tmp ]]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+}
+
 @test "-v NAME:/dir makes the volume, seeds it from the image once, and keeps it" {
 	run -0 pea_cmd run --rm -v vol1:/usr/sbin busybox sh -c 'ls /usr/sbin | grep -c chroot; echo hi >/usr/sbin/mine'
 	assert_output 1
@@ -200,4 +210,110 @@ bound"
 	run -0 pea_cmd volume ls -q
 	assert_output ""
 	fe_no_mounts
+}
+
+@test "--mount type=image: the image's root, read-only unless rw=true; unmounted and removed with the container" {
+	run -1 pea_cmd run --rm --mount type=image,source=busybox,destination=/img busybox sh -c 'ls /img/bin/busybox; touch /img/x'
+	assert_output --partial /img/bin/busybox
+	assert_output --partial "Read-only file system"
+	run -0 pea_cmd run --name im --mount type=image,src=localhost/busybox,dst=/img,rw=true busybox sh -c 'echo w >/img/new; cat /img/new'
+	assert_output w
+	# the container's image mount is down once it ended, its layer goes with it
+	run ! grep -q "$FE_ROOT.*merged" /proc/self/mounts
+	run -0 pea_cmd start -a im
+	assert_output w
+	run -0 pea_cmd rm im
+	run -0 "$PEA_STORAGE" --root "$FE_ROOT" --runroot "$FE_RUNROOT" container ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 0
+	fe_no_mounts
+	run -125 pea_cmd create --mount type=image,source=nosuch,destination=/img busybox true
+	assert_output --partial "nosuch: image not known"
+	run -125 pea_cmd create --mount type=image,destination=/img busybox true
+	assert_output --partial "type=image needs a source"
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
+
+@test "--mount type=devpts: a new devpts instance with its uid, gid and mode" {
+	run -0 pea_cmd run --rm --mount type=devpts,destination=/dev/pts2,uid=0,gid=5,mode=620,max=10 busybox grep /dev/pts2 /proc/mounts
+	assert_output --regexp '^devpts /dev/pts2 devpts .*gid=5,mode=620,ptmxmode=666,max=10'
+	run -125 pea_cmd create --mount type=devpts,destination=/x,mode=999 busybox true
+	assert_output --partial "invalid mode '999'"
+	run -125 pea_cmd create --mount type=devpts,source=a,destination=/x busybox true
+	assert_output --partial "type=devpts takes no source"
+	run -125 pea_cmd create --mount type=bind,source=/tmp,destination=/x,uid=1 busybox true
+	assert_output --partial "uid, gid, mode and max are for type=devpts"
+	run -125 pea_cmd create --mount type=glob,source=/tmp/*,destination=/x busybox true
+	assert_output --partial "type 'glob' is not supported"
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
+
+@test "U (-v and --mount): the source chowned to the container's user through its user namespace" {
+	searchable_path
+	mkdir -p "$TEST_DIR/u/sub" "$TEST_DIR/m"
+	touch "$TEST_DIR/u/sub/f"
+	run -0 pea_cmd run --rm --user 1234:2345 -v "$TEST_DIR/u:/u:U" busybox stat -c '%u:%g' /u /u/sub/f
+	assert_output "1234:2345
+1234:2345"
+	assert_equal "$(stat -c '%u:%g' "$TEST_DIR/u/sub/f")" 1234:2345
+	# in a user namespace: the host ids the container's map to
+	run -0 pea_cmd run --rm --uidmap 0:100000:5000 --gidmap 0:200000:5000 --user 10:20 --mount "type=bind,src=$TEST_DIR/m,dst=/m,U=true" busybox stat -c '%u:%g' /m
+	assert_output "10:20"
+	assert_equal "$(stat -c '%u:%g' "$TEST_DIR/m")" 100010:200020
+	run -0 pea_cmd run --rm --user 7 -v uvol:/data:U busybox stat -c '%u' /data
+	assert_output 7
+	run -125 pea_cmd create --mount type=tmpfs,dst=/t,U=true busybox true
+	assert_output --partial "U and idmap are for type=bind and type=volume"
+	run -125 pea_cmd create --mount "type=bind,src=$TEST_DIR/m,dst=/m,U=maybe" busybox true
+	assert_output --partial "invalid value 'maybe' of U"
+}
+
+@test "idmap: the source mapped into the container's user namespace" {
+	searchable_path
+	mkdir -p "$TEST_DIR/id"
+	touch "$TEST_DIR/id/f"
+	chown 0:0 "$TEST_DIR/id/f"
+	# without idmap a host root's file is nobody's in the namespace; with it, root's
+	run -0 pea_cmd run --rm --uidmap 0:100000:65536 --gidmap 0:100000:65536 -v "$TEST_DIR/id:/id" busybox stat -c '%u' /id/f
+	assert_output 65534
+	run -0 pea_cmd run --rm --uidmap 0:100000:65536 --gidmap 0:100000:65536 -v "$TEST_DIR/id:/id:idmap" busybox sh -c 'stat -c %u /id/f; echo w >/id/g'
+	assert_output 0
+	assert_equal "$(stat -c '%u:%g' "$TEST_DIR/id/g")" 0:0
+	run -0 pea_cmd run --rm --uidmap 0:100000:65536 --mount "type=bind,src=$TEST_DIR/id,dst=/id,idmap" busybox stat -c '%u' /id/f
+	assert_output 0
+	fe_no_mounts
+	run -125 pea_cmd create -v "$TEST_DIR/id:/id:idmap" busybox true
+	assert_output --partial "the container has no user namespace to map to"
+	run -125 pea_cmd create -v "$TEST_DIR/id:/id:idmap=uids=0-1-10" busybox true
+	assert_output --partial "not supported by pea"
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
+
+@test "-v :O: an overlay over the host folder, its changes gone at the end; ro, z, Z, bind accepted" {
+	mkdir -p "$TEST_DIR/o"
+	echo base >"$TEST_DIR/o/f"
+	run -0 pea_cmd run --rm -v "$TEST_DIR/o:/o:O" busybox sh -c 'cat /o/f; echo changed >/o/f; echo new >/o/g; cat /o/f'
+	assert_output "base
+changed"
+	assert_equal "$(cat "$TEST_DIR/o/f")" base
+	[ ! -e "$TEST_DIR/o/g" ]
+	run -1 pea_cmd run --rm -v "$TEST_DIR/o:/o:ro,z" -v "$TEST_DIR/o:/p:Z,bind,rslave" busybox sh -c 'cat /p/f; touch /o/x'
+	assert_output --partial base
+	assert_output --partial "Read-only file system"
+	run -125 pea_cmd create -v "$TEST_DIR/o:/o:O,ro" busybox true
+	assert_output --partial "'O' cannot be combined with other options"
+	run -125 pea_cmd create -v "vol:/o:O" busybox true
+	assert_output --partial "an overlay is only for host directories"
+	run -125 pea_cmd create -v "$TEST_DIR/o:/o:bind,rbind" busybox true
+	assert_output --partial "set twice or in conflict"
+	run -125 pea_cmd create --mount "type=bind,src=$TEST_DIR/o,dst=/o,relabel=weird" busybox true
+	assert_output --partial "invalid relabel 'weird'"
+	run -0 pea_cmd run --rm --mount "type=bind,src=$TEST_DIR/o,dst=/o,relabel=shared,bind-propagation=runbindable" busybox cat /o/f
+	assert_output base
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	run -0 pea_cmd volume ls -q
+	assert_output ""
 }
