@@ -161,10 +161,12 @@ static const char create_usage[] =
 	"      --gidmap=C:H:N        its group ids (default: as --uidmap)\n"
 	"  -v, --volume=SRC:CTR[:OPTS]  bind-mount a host folder (SRC a path) or a named volume\n"
 	"                            (made when missing); OPTS: ro, rw, nocopy, propagation,\n"
-	"                            nosuid, nodev, noexec, z, Z\n"
+	"                            nosuid, nodev, noexec, z, Z, U, idmap, O\n"
 	"      --mount=type=TYPE,... a bind (source, target, readonly, bind-propagation,\n"
-	"                            bind-nonrecursive), volume (source, target, readonly,\n"
-	"                            volume-nocopy) or tmpfs (target, tmpfs-size, tmpfs-mode)\n"
+	"                            bind-nonrecursive, relabel, U, idmap), volume (source,\n"
+	"                            target, readonly, volume-nocopy, U, idmap), image (source,\n"
+	"                            target, rw), tmpfs (target, tmpfs-size, tmpfs-mode) or\n"
+	"                            devpts (target, uid, gid, mode, max)\n"
 	"      --volumes-from=CTR[:ro|rw]  the volumes and binds of another container\n"
 	"  -w, --workdir=DIR         working directory of the process\n" SECRES_USAGE
 	"      --help                print this help\n";
