@@ -7,6 +7,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/json.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "lib/digest.h"
 #include "image/manifest.h"
@@ -322,4 +323,30 @@ enum compression compression_sniff(const unsigned char *buf, size_t len)
 	if (len >= 4 && buf[0] == 0x28 && buf[1] == 0xb5 && buf[2] == 0x2f && buf[3] == 0xfd)
 		return COMPRESSION_ZSTD;
 	return COMPRESSION_NONE;
+}
+
+static bool is_sha256_digest(const char *d)
+{
+	return strncmp(d, "sha256:", 7) == 0 && strlen(d) == 71 &&
+	       strspn(d + 7, "0123456789abcdef") == 64;
+}
+
+int config_diff_ids(const char *buf, size_t len, char ***ret, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *cfg = NULL;
+	_cleanup_strv_ char **ids = NULL;
+	struct json_object *rootfs = NULL;
+
+	if (pea_json_parse(buf, len, "image config", &cfg, err) < 0 ||
+	    pea_json_expect_object(cfg, "image config", err) < 0 ||
+	    pea_json_get_object_opt(cfg, "", "rootfs", &rootfs, err) < 0 ||
+	    (rootfs && pea_json_get_strv_opt(rootfs, "rootfs", "diff_ids", &ids, err) < 0))
+		return pea_error_wrap(err, "image config");
+	for (size_t i = 0; ids && ids[i]; i++)
+		if (!is_sha256_digest(ids[i]))
+			return pea_error_new(err, EINVAL,
+					     "image config: the diff ID '%s' is not a sha256 digest",
+					     ids[i]);
+	*ret = ids ? TAKE_PTR(ids) : xnew(char *, 1);
+	return 0;
 }

@@ -79,6 +79,12 @@ void platform_host(struct platform *ret);
 int manifest_select(const struct manifest *index, const char *os, const char *arch,
 		    const char *variant, const struct descriptor **ret, struct pea_error **err);
 
+/*
+ * An image config's rootfs.diff_ids, each checked to be a sha256 digest (the
+ * store names layers by them); an empty list when the config has none.
+ */
+int config_diff_ids(const char *buf, size_t len, char ***ret, struct pea_error **err);
+
 enum compression layer_compression(const char *media_type);
 /* Compression from the first bytes of a blob. */
 enum compression compression_sniff(const unsigned char *buf, size_t len);

@@ -97,10 +97,11 @@ static int evaluate(struct json_object *reqs, const char *where, const struct im
 		if (strcmp(type, "insecureAcceptAnything") == 0)
 			continue;
 		if (strcmp(type, "reject") == 0)
-			return pea_error_new(err, EACCES,
-					     "Source image rejected: Running image %s is rejected by "
-					     "policy.",
-					     src->input);
+			return pea_error_new(
+				err, EACCES,
+				"Source image rejected: Running image %s is rejected by "
+				"policy.",
+				src->input);
 		if (strcmp(type, "signedBy") == 0) {
 			if (add_signed_by(req, path, sigs, err) < 0)
 				return -EINVAL;

@@ -123,11 +123,11 @@ static int verify_one(gpgme_ctx_t ctx, char **fprs, const struct sig_blob *sig, 
 	}
 	if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR || !s->fpr ||
 	    !pea_strv_contains(fprs, s->fpr)) {
-		int r = pea_error_new(err, EACCES,
-				      "Invalid GPG signature: not signed by a key the policy trusts: "
-				      "%s%s%s",
-				      gpgme_strerror(s->status), s->fpr ? ", key " : "",
-				      s->fpr ? s->fpr : "");
+		int r = pea_error_new(
+			err, EACCES,
+			"Invalid GPG signature: not signed by a key the policy trusts: "
+			"%s%s%s",
+			gpgme_strerror(s->status), s->fpr ? ", key " : "", s->fpr ? s->fpr : "");
 
 		gpgme_free(plain);
 		return r;
@@ -182,8 +182,8 @@ int signature_check(const struct sig_policy *p, const struct sig_blob *sigs, siz
 				     "has none)",
 				     what);
 	for (size_t i = 0; r == 0 && i < p->n; i++)
-		r = check_requirement(&p->reqs[i], sigs, nsigs, manifest_digest, ref, home,
-				      &failed, err);
+		r = check_requirement(&p->reqs[i], sigs, nsigs, manifest_digest, ref, home, &failed,
+				      err);
 	if (r == 0)
 		return 0;
 	if (!*err || failed == 0)

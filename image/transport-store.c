@@ -299,7 +299,7 @@ static int store_run(const struct store_target *t, char *const *args, int out_fd
 /* A layer's staged file while it downloads. */
 struct growing {
 	char *digest;
-	int fd;			    /* another open of the file, to feed it */
+	int fd;			   /* another open of the file, to feed it */
 	struct direct_ctx *direct; /* the sink's direct writes into the apply */
 };
 
@@ -521,8 +521,8 @@ static void drop_fed(struct layer_apply *la)
 	if (upto <= la->dropped)
 		return;
 	/* best effort: a filesystem without holes keeps the bytes, as before */
-	if (fallocate(la->feed_src, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		      (off_t)la->dropped, (off_t)(upto - la->dropped)) == 0)
+	if (fallocate(la->feed_src, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)la->dropped,
+		      (off_t)(upto - la->dropped)) == 0)
 		la->dropped = upto;
 	else
 		la->may_drop = false;
@@ -615,16 +615,12 @@ static size_t store_direct(void *data, const void *buf, size_t len, uint64_t off
 
 static int read_diff_ids(const char *path, char ***ret, struct pea_error **err)
 {
-	_cleanup_json_ struct json_object *cfg = NULL;
-	struct json_object *rootfs = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
 
-	if (pea_json_parse_file_at(AT_FDCWD, path, STORE_CONFIG_MAX, &cfg, err) < 0 ||
-	    pea_json_get_object_opt(cfg, "", "rootfs", &rootfs, err) < 0 ||
-	    (rootfs && pea_json_get_strv_opt(rootfs, "rootfs", "diff_ids", ret, err) < 0))
+	if (pea_read_file_at(AT_FDCWD, path, STORE_CONFIG_MAX, &buf, &len, err) < 0)
 		return pea_error_wrap(err, "image config");
-	if (!*ret)
-		*ret = xnew(char *, 1);
-	return 0;
+	return config_diff_ids(buf, len, ret, err);
 }
 
 /*
@@ -655,10 +651,6 @@ static int chain_layers(struct image_dest *d, bool whole, struct pea_error **err
 	for (size_t i = 0; i < sd->nlayers; i++) {
 		struct layer_apply *la = &sd->layers[i];
 
-		if (!checkable_digest(want[i]))
-			return pea_error_new(err, EINVAL,
-					     "%s: the config's diff ID '%s' is not a sha256 digest",
-					     d->description, want[i]);
 		if (i == 0) {
 			snprintf(prev, sizeof(prev), "%s", want[i]);
 		} else {
