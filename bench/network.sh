@@ -9,9 +9,14 @@
 #  - the DNS server of that network with two containers on it: latency of
 #    name queries (dnsperf, A records of the containers' names, from the
 #    network's side) and its memory (VmRSS), pea-dnsd beside aardvark-dns.
+#  - throughput (iperf3, BENCH_IPERF_SECONDS each, default 3) from a container
+#    to the host side: rootful through the bridge's veth, rootless (a user of
+#    this run's, peabench) through pasta, slirp4netns and a bridge network in
+#    the rootless network namespace, and podman rootless (slirp4netns, its 4.3
+#    default) where it runs; each as a ratio of the rootful veth's.
 # Podman keeps network state in /run/containers: it runs in a mount namespace
-# where that is a folder of this run. Needs root, tini, dnsperf; podman
-# optional. BENCH_RUNS (default 5), BENCH_DNS_SECONDS (default 3).
+# where that is a folder of this run. Needs root, tini, dnsperf, iperf3, jq;
+# podman optional. BENCH_RUNS (default 5), BENCH_DNS_SECONDS (default 3).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/common.bash
@@ -27,7 +32,9 @@ SECONDS_DNS=${BENCH_DNS_SECONDS:-3}
 PEA=${PEA:-$PEA_BUILD/bin/pea}
 NETAVARK=${NETAVARK:-/usr/lib/podman/netavark}
 AARDVARK_DNS=${AARDVARK_DNS:-/usr/lib/podman/aardvark-dns}
-for cmd in "$PEA" "$NETAVARK" "$AARDVARK_DNS" dnsperf nsenter; do
+IPERF_SECONDS=${BENCH_IPERF_SECONDS:-3}
+for cmd in "$PEA" "$NETAVARK" "$AARDVARK_DNS" dnsperf nsenter iperf3 jq pasta slirp4netns \
+	runuser newuidmap; do
 	command -v "$cmd" >/dev/null || { echo "bench/network: needs '$cmd'" >&2; exit 1; }
 done
 ensure_fixtures >/dev/null
@@ -40,6 +47,12 @@ mkdir -p "$top"/{pea,pea-run,nv,nv-run,pm,pm-run,pm-tmp,pm-netconf,pm-runc,pm-bi
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 nsp=/run/netns/$ns
+# an address and a default route, for pasta to copy (the route leads nowhere)
+ip -n "$ns" link add v0 type veth peer name v1
+ip -n "$ns" addr add 192.0.2.1/24 dev v0
+ip -n "$ns" link set v0 up
+ip -n "$ns" link set v1 up
+ip -n "$ns" route add default via 192.0.2.254 dev v0 onlink
 
 pea_own=("$PEA" --root "$top/pea" --runroot "$top/pea-run")
 pea_nv=("$PEA" --root "$top/nv" --runroot "$top/nv-run")
@@ -68,11 +81,86 @@ pm() {
 		--storage-driver vfs "$@"
 }
 
+# ---- rootless: a user of this run's (peabench) -------------------------------------
+# /dev/net/tun is root's here (and /dev/shm 0755): the user's pause processes
+# (pea's, podman's) start in a mount namespace where a 0666 node of this run's
+# is bound over it (and a tmpfs of the user's is /dev/shm, for podman's locks),
+# and every later command of the user joins them.
+RL_USER=peabench
+rl_ready=0
+rootless_setup() {
+	id -u "$RL_USER" >/dev/null 2>&1 || useradd -m -s /bin/sh "$RL_USER" || return 1
+	rl_ready=1
+	RL_UID=$(id -u "$RL_USER")
+	RL_HOME=$(getent passwd "$RL_USER" | cut -d: -f6)
+	RL_XDG=/run/user/$RL_UID
+	rootless_add_subid /etc/subuid "$RL_USER" "$RL_UID" &&
+		rootless_add_subid /etc/subgid "$RL_USER" "$RL_UID" || return 1
+	mkdir -p "$RL_XDG" && chown "$RL_UID:$(id -g "$RL_USER")" "$RL_XDG" && chmod 700 "$RL_XDG"
+	mknod -m 0666 "$top/tun" c 10 200
+	chmod 755 "$top"
+	cp "$BUSYBOX_ARCHIVE" "$RL_HOME/busybox.tar"
+	chown "$RL_USER" "$RL_HOME/busybox.tar"
+	mkdir -p "$RL_HOME/.config/containers"
+	printf '[storage]\ndriver = "vfs"\n' >"$RL_HOME/pm-storage.conf"
+	printf '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n[network]\nnetwork_backend = "netavark"\n' \
+		>"$RL_HOME/pm.conf"
+	chown -R "$RL_USER" "$RL_HOME"
+}
+rl_env() {
+	printf '%s\0' env HOME="$RL_HOME" USER="$RL_USER" LOGNAME="$RL_USER" XDG_RUNTIME_DIR="$RL_XDG" \
+		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
+}
+# as_user_tun CMD...: CMD as the user in the bench's namespace, /dev/net/tun its own
+as_user_tun() {
+	local envv
+	mapfile -d '' envv < <(rl_env)
+	in_ns unshare -m --propagation private sh -c \
+		'mount --bind "$1" /dev/net/tun && mount -t tmpfs -o mode=1777 shm /dev/shm &&
+		shift && exec "$@"' sh "$top/tun" \
+		runuser -u "$RL_USER" -- "${envv[@]}" "$@"
+}
+pea_u() {
+	local envv
+	mapfile -d '' envv < <(rl_env)
+	in_ns runuser -u "$RL_USER" -- "${envv[@]}" "$PEA" "$@"
+}
+pm_u() {
+	local envv
+	mapfile -d '' envv < <(rl_env)
+	in_ns runuser -u "$RL_USER" -- "${envv[@]}" CONTAINERS_CONF="$RL_HOME/pm.conf" \
+		CONTAINERS_STORAGE_CONF="$RL_HOME/pm-storage.conf" podman "$@"
+}
+rootless_cleanup() {
+	local pid k
+	((rl_ready)) || return 0
+	pea_u rm -af >/dev/null 2>&1 || true
+	pea_u network rm -f rb >/dev/null 2>&1 || true
+	pea_u system migrate >/dev/null 2>&1 || true
+	if ((have_podman)); then
+		pm_u rm -af -t 0 >/dev/null 2>&1 || true
+		pm_u system migrate >/dev/null 2>&1 || true
+	fi
+	# what is left of the user's (its pause processes), each by its pid
+	for ((k = 0; k < 20; k++)); do
+		pid=$(ps -o pid= -u "$RL_USER" 2>/dev/null | tr '\n' ' ') || true
+		[[ -n "${pid// /}" ]] || break
+		# shellcheck disable=SC2086
+		kill -KILL $pid 2>/dev/null || true
+		sleep 0.1
+	done
+	sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid
+	userdel -r "$RL_USER" >/dev/null 2>&1 || true
+	rm -rf "$RL_XDG"
+}
+
 cleanup() {
 	local pidf
 	pea_a rm -af >/dev/null 2>&1 || true
 	pea_b rm -af >/dev/null 2>&1 || true
 	((have_podman)) && { pm rm -af -t 0 >/dev/null 2>&1 || true; }
+	rootless_cleanup
+	[[ -f $top/iperf3.pid ]] && kill "$(cat "$top/iperf3.pid")" 2>/dev/null
 	for pidf in "$top"/pea-run/networks/aardvark-dns/aardvark.pid \
 		"$top"/nv-run/networks/aardvark-dns/aardvark.pid \
 		"$top"/pm-runc/networks/aardvark-dns/aardvark.pid; do
@@ -169,3 +257,74 @@ printf "$fmt" pea-dnsd "$a_avg" "$a_p99" "$a_qps" "$a_rss"
 printf "$fmt" aardvark-dns "$b_avg" "$b_p99" "$b_qps" "$b_rss"
 echo "ratio: aardvark-dns answers in $(ratio "$b_avg" "$a_avg") the time of pea-dnsd (avg)," \
 	"with $(ratio "$b_rss" "$a_rss") its memory"
+
+# ---- throughput: iperf3 from a container to the host side ------------------------------
+
+# iperf_gbps PID ADDR: Gbit/s received, from the network namespace of PID to ADDR:5201
+iperf_gbps() {
+	local out
+	out=$(timeout -k 5 $((IPERF_SECONDS + 30)) nsenter --net="/proc/$1/ns/net" -- \
+		iperf3 -c "$2" -t "$IPERF_SECONDS" -J 2>/dev/null) || { echo 0; return; }
+	jq -r '.end.sum_received.bits_per_second / 1e7 | floor / 100' <<<"$out"
+}
+# tput_of NAME ADDR CMD...: run a container with CMD (pea_a run ...), measure, remove it
+tput_of() {
+	local name=$1 addr=$2 pid
+	shift 2
+	if ! "$@" -d --name "$name" "$img" sleep 1000 >/dev/null 2>"$top/$name.err"; then
+		echo "bench/network: $name: $(tail -1 "$top/$name.err")" >&2
+		echo 0
+		return
+	fi
+	pid=$("${1}" inspect --format '{{.State.Pid}}' "$name" 2>/dev/null)
+	iperf_gbps "$pid" "$addr"
+	"${1}" rm -f "$name" >/dev/null 2>&1 || true
+}
+in_ns iperf3 -s -D --pidfile "$top/iperf3.pid" >/dev/null
+for ((k = 0; k < 50; k++)); do
+	[[ -s $top/iperf3.pid ]] && break
+	sleep 0.1
+done
+t_veth=$(tput_of tp-veth 10.89.60.1 pea_a run --network bench)
+t_pasta=0 t_slirp=0 t_rlbr=0 t_pm=0 t_pmbr=0
+if rootless_setup; then
+	as_user_tun "$PEA" unshare true
+	pea_u load -i "$RL_HOME/busybox.tar" >/dev/null
+	pea_u network create --subnet 10.89.70.0/24 rb >/dev/null
+	# pasta maps the gateway to the host's loopback; slirp4netns and the rootless
+	# namespace reach the host's own address
+	t_pasta=$(tput_of tp-pasta 192.0.2.254 pea_u run --network pasta)
+	t_slirp=$(tput_of tp-slirp 192.0.2.1 pea_u run --network slirp4netns)
+	t_rlbr=$(tput_of tp-rlbr 192.0.2.1 pea_u run --network rb)
+	if ((have_podman)) && as_user_tun env CONTAINERS_CONF="$RL_HOME/pm.conf" \
+		CONTAINERS_STORAGE_CONF="$RL_HOME/pm-storage.conf" podman unshare true \
+		>"$top/pm-rl.err" 2>&1 && pm_u load -i "$RL_HOME/busybox.tar" >"$top/pm-rl.err" 2>&1 &&
+		pm_u network create --subnet 10.89.71.0/24 rb >"$top/pm-rl.err" 2>&1; then
+		t_pm=$(tput_of tp-pm 192.0.2.1 pm_u run "${pm_opts[@]}" --network slirp4netns)
+		t_pmbr=$(tput_of tp-pmbr 192.0.2.1 pm_u run "${pm_opts[@]}" --network rb)
+	elif ((have_podman)); then
+		echo "bench/network: podman rootless cannot run here: $(tail -1 "$top/pm-rl.err")" >&2
+	fi
+else
+	echo "bench/network: cannot make the user $RL_USER: no rootless numbers" >&2
+fi
+echo
+echo "throughput: iperf3 from a container to the host side, ${IPERF_SECONDS}s each (Gbit/s)"
+fmt='%-46s %10s %16s\n'
+# shellcheck disable=SC2059
+printf "$fmt" "" "Gbit/s" "of rootful veth"
+# shellcheck disable=SC2059
+printf "$fmt" "pea rootful, bridge (veth)" "$t_veth" "1.00x"
+# shellcheck disable=SC2059
+printf "$fmt" "pea rootless, pasta" "$t_pasta" "$(ratio "$t_pasta" "$t_veth")"
+# shellcheck disable=SC2059
+printf "$fmt" "pea rootless, slirp4netns" "$t_slirp" "$(ratio "$t_slirp" "$t_veth")"
+# shellcheck disable=SC2059
+printf "$fmt" "pea rootless, bridge (rootless netns)" "$t_rlbr" "$(ratio "$t_rlbr" "$t_veth")"
+if ((have_podman)); then
+	# shellcheck disable=SC2059
+	printf "$fmt" "podman 4.3 rootless, slirp4netns" "$t_pm" "$(ratio "$t_pm" "$t_veth")"
+	# shellcheck disable=SC2059
+	printf "$fmt" "podman 4.3 rootless, bridge (rootless netns)" "$t_pmbr" "$(ratio "$t_pmbr" "$t_veth")"
+fi
+echo "ratio: rootless through pasta carries $(ratio "$t_pasta" "$t_veth") of the rootful veth's throughput"

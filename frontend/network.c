@@ -495,6 +495,8 @@ static int netsetup_call(const struct global_options *g, const char *const *args
 {
 	_cleanup_free_ char *conf = netsetup_config_dir(g), *bin = NULL, *dnsd = NULL;
 	_cleanup_strv_ char **argv = NULL;
+	_cleanup_json_ struct json_object *stripped = NULL;
+	struct json_object *pm = NULL;
 	_cleanup_close_ int in = -1;
 	struct run_result res = { 0 };
 	const char *text;
@@ -516,6 +518,20 @@ static int netsetup_call(const struct global_options *g, const char *const *args
 	in = memfd_create("pea-netsetup-in", MFD_CLOEXEC);
 	if (in < 0)
 		return pea_error_errno(err, "memfd_create");
+	/*
+	 * Rootless: slirp4netns forwards a published port to the same port of the
+	 * rootless namespace, whatever host address it listens on: the rules there
+	 * match any address (the record keeps the user's).
+	 */
+	if (g->rootless && strcmp(args[0], "setup") == 0 &&
+	    json_object_object_get_ex(input, "port_mappings", &pm)) {
+		if (json_object_deep_copy(input, &stripped, NULL) < 0)
+			return pea_error_new(err, ENOMEM, "copy the options");
+		json_object_object_get_ex(stripped, "port_mappings", &pm);
+		for (size_t i = 0; i < json_object_array_length(pm); i++)
+			json_object_object_del(json_object_array_get_idx(pm, i), "host_ip");
+		input = stripped;
+	}
 	text = json_object_to_json_string_ext(input, JSON_C_TO_STRING_PLAIN |
 							     JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (pea_write_all(in, text, strlen(text), err) < 0)
@@ -1103,8 +1119,6 @@ static int rootless_ports(const struct global_options *g, struct json_object *op
 		return 0;
 	if (json_object_deep_copy(p, ret_ports, NULL) < 0)
 		return pea_error_new(err, ENOMEM, "copy the ports");
-	for (size_t i = 0; i < json_object_array_length(p); i++)
-		json_object_object_del(json_object_array_get_idx(p, i), "host_ip");
 	return 0;
 }
 

@@ -32,6 +32,7 @@ setup() {
 	require_cmd slirp4netns
 	require_cmd pasta
 	require_cmd dnsmasq
+	require_cmd socat
 	require_cmd "$FE_RL_RUNTIME"
 	fe_setup
 	FE_RL_ENV=()
@@ -100,6 +101,20 @@ rl_curl() {
 		sleep 0.2
 	done
 	echo "$out"
+}
+
+# rl_udp HOST PORT: send "hi" from the test's namespace, print the answer, retried for 6 s.
+rl_udp() {
+	local n out
+	for ((n = 0; n < 30; n++)); do
+		out=$(echo hi | timeout -k 2 3 nsenter --net="$NETNS_PATH" socat -t 1 - "UDP:$1:$2" \
+			2>/dev/null) && [[ -n $out ]] && {
+			echo "$out"
+			return 0
+		}
+		sleep 0.2
+	done
+	return 1
 }
 
 # rl_user_procs NAME: the user's processes named NAME (not zombies).
@@ -189,6 +204,19 @@ rl_user_procs() {
 	assert_output "80/tcp -> 0.0.0.0:8081"
 	assert_equal "$(rl_curl http://127.0.0.1:8081/hostname)" \
 		"$(pea_rl inspect --format '{{.Config.Hostname}}' web)"
+	run -0 pea_rl ps --format '{{.Names}} {{.Ports}}'
+	assert_output --partial "web 0.0.0.0:8081->80/tcp"
+	# udp on a host address, through socat (the host's, bound read-only); not
+	# from 127.0.0.1: slirp4netns --disable-host-loopback drops the replies to
+	# the host's loopback (as podman's, containers/podman#4586)
+	run -0 pea_rl_net run -d --name u --network net1 -p 192.0.2.1:5354:5353/udp \
+		-v /usr:/usr:ro -v /usr/lib:/lib:ro -v /usr/lib64:/lib64:ro busybox \
+		/usr/bin/socat UDP-RECVFROM:5353,fork SYSTEM:'read x; echo pong'
+	run -0 pea_rl port u
+	assert_output "5353/udp -> 192.0.2.1:5354"
+	run -0 rl_udp 192.0.2.1 5354
+	assert_output pong
+	run -0 pea_rl_net rm -f u
 	# the bridge is in the user's rootless namespace, beside slirp4netns's tap0, not in the test's
 	run -0 pea_rl network inspect --format '{{.NetworkInterface}}' net1
 	br=$output
