@@ -24,6 +24,10 @@ setup() {
 
 teardown() {
 	fe_teardown
+	if [[ -n "${FE_RL_USER:-}" ]]; then
+		fe_rl_user_teardown
+		FE_RL_USER=
+	fi
 }
 
 # searchable_path: the test's folders reachable by a container's root mapped
@@ -316,4 +320,23 @@ changed"
 	assert_output ""
 	run -0 pea_cmd volume ls -q
 	assert_output ""
+}
+
+@test "rootless: idmap of a host folder is refused by the kernel with one clear line; U works in the user's ranges" {
+	require_userns
+	require_cmd newuidmap
+	fe_rl_user_setup pearl72v
+	cp "$BUSYBOX_ARCHIVE" "$FE_RL_HOME/busybox.tar"
+	chown "$FE_RL_UID:$FE_RL_GID" "$FE_RL_HOME/busybox.tar"
+	run -0 pea_rl load -i "$FE_RL_HOME/busybox.tar"
+	run -0 fe_rl_sh 'mkdir -p d && touch d/f'
+	run -125 pea_rl run --rm --uidmap 0:1:1000 -v "$FE_RL_HOME/d:/d:idmap" busybox true
+	assert_output --regexp "idmap: the file system of '.*/d' cannot be idmapped here \(mount_setattr\): Operation not permitted"
+	assert_equal "$(grep -c '^Error' <<<"$output")" 1
+	run -0 pea_rl ps -aq
+	assert_output ""
+	run -0 pea_rl run --rm --user 5:6 -v "$FE_RL_HOME/d:/d:U" busybox stat -c '%u:%g' /d/f
+	assert_output "5:6"
+	assert_equal "$(stat -c '%u:%g' "$FE_RL_HOME/d/f")" "$((FE_RL_SUBUID + 4)):$((FE_RL_SUBGID + 5))"
+	run ! grep -q "$FE_RL_HOME" /proc/self/mounts
 }
