@@ -41,7 +41,7 @@ static ino_t origin_ino(struct ovl_fs *fs, const char *origin)
  * the mount that copied it up.
  */
 static void adopt_origin(struct ovl_fs *fs, struct load_ctx *ctx, struct ovl_node *c, unsigned i,
-			 const struct dirent *de)
+			 ino_t lower_ino)
 {
 	char origin[PATH_MAX], here[PATH_MAX];
 	ino_t ino = 0;
@@ -59,7 +59,7 @@ static void adopt_origin(struct ovl_fs *fs, struct load_ctx *ctx, struct ovl_nod
 	if (r == 0)
 		return;
 	if (r == 2 || (ovl_node_path(c, here, sizeof(here)) == 0 && strcmp(origin, here) == 0))
-		ino = ovl_fs_make_ino(fs, i, de->d_ino);
+		ino = ovl_fs_make_ino(fs, i, lower_ino);
 	else
 		ino = origin_ino(fs, origin);
 	if (ino != 0)
@@ -73,6 +73,7 @@ static int merge_entry(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, int 
 	const char *name = de->d_name;
 	bool is_wh = false;
 	mode_t type = dtype_to_mode(de->d_type);
+	ino_t ino = de->d_ino;
 	struct ovl_node *c;
 
 	if (strncmp(name, OVL_WHITEOUT_PREFIX, strlen(OVL_WHITEOUT_PREFIX)) == 0 &&
@@ -80,19 +81,20 @@ static int merge_entry(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, int 
 		is_wh = true;
 		name += strlen(OVL_WHITEOUT_PREFIX);
 	} else if (de->d_type == DT_CHR || de->d_type == DT_UNKNOWN ||
-		   (de->d_type == DT_REG && ctx->xwhiteouts)) {
+		   (de->d_type == DT_REG && ctx->xwhiteouts) || fs->layers[i].stat_ino) {
 		struct stat st;
 
 		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return errno == ENOENT ? 0 : -errno;
 		type = st.st_mode & S_IFMT;
+		ino = st.st_ino;
 		is_wh = ovl_is_whiteout_stat(&st) ||
 			(ctx->xwhiteouts && ovl_is_xwhiteout(fd, name, &st));
 	}
 	c = ovl_table_find(&dir->children, name);
 	if (c) {
 		if (c->layer == 0 && i > 0 && !c->whiteout && !is_wh && !c->origin_done)
-			adopt_origin(fs, ctx, c, i, de);
+			adopt_origin(fs, ctx, c, i, ino);
 		if (c->merge_done)
 			return 0;
 		c->covers_lower = true;
@@ -102,7 +104,7 @@ static int merge_entry(struct ovl_fs *fs, struct ovl_node *dir, unsigned i, int 
 			c->merge_done = true;
 		return 0;
 	}
-	c = ovl_node_new(name, is_wh ? 0 : type, i, ovl_fs_make_ino(fs, i, de->d_ino));
+	c = ovl_node_new(name, is_wh ? 0 : type, i, ovl_fs_make_ino(fs, i, ino));
 	c->whiteout = is_wh;
 	c->merge_done = is_wh || type != S_IFDIR;
 	c->parent = dir;

@@ -46,6 +46,11 @@ struct ovl_layer {
 	dev_t dev;
 	unsigned devidx;      /* distinct st_dev number, mixed into inode numbers */
 	const char *override; /* override_stat xattr name (override.h), or NULL */
+	/*
+	 * Its listings' d_ino are not the files' st_ino (FUSE file systems
+	 * without use_ino, overlayfs): entries are stat'ed for their numbers.
+	 */
+	bool stat_ino;
 };
 
 struct ovl_table {

@@ -41,6 +41,17 @@ static unsigned dev_index(struct ovl_fs *fs, dev_t dev)
 	return fs->ndevs - 1;
 }
 
+/* Do listings of this file system give other numbers than stat(2) (fs.h's stat_ino)? */
+static bool has_own_d_ino(int fd)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return true;
+	return (unsigned long)sfs.f_type == 0x65735546 /* FUSE */ ||
+	       (unsigned long)sfs.f_type == 0x794c7630 /* overlayfs */;
+}
+
 /* Does close(2) on this file system do more than drop a reference? */
 static bool is_remote(int fd)
 {
@@ -85,6 +96,7 @@ static int add_layer(struct ovl_fs *fs, const char *what, const char *path, stru
 	l->devidx = dev_index(fs, st.st_dev);
 	if (is_remote(l->fd))
 		fs->flush_needed = true;
+	l->stat_ino = has_own_d_ino(l->fd);
 	fs->nlayers++;
 	return 0;
 }

@@ -129,11 +129,10 @@ xwh_on() {
 	assert_output "character special file 0:0"
 }
 
-# nlink_of IMPL: link counts of a lower-only and a merged directory, as
+# nlink_of NAME: link counts of a lower-only and a merged directory, as
 # subdirectories come and go.
 nlink_of() {
 	local d="$TEST_DIR/nl-$1" bin="$PEA_OVERLAYFS"
-	[[ $1 == fuse ]] && bin="$FUSE_OVERLAYFS"
 	mkdir -p "$d/lower/parent/sub1" "$d/lower/parent/sub2" "$d/upper" "$d/work" "$d/mnt"
 	touch "$d/lower/parent/file"
 	"$bin" -f -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" "$d/mnt" \
@@ -146,14 +145,51 @@ nlink_of() {
 	ovl_umount "$d"
 }
 
+# (fuse-overlayfs 1.10 counts so too, but says 2 instead of 3 one time in a
+# few after the removal of a subdirectory of the lower layer: not compared.)
 @test "overlayfs whiteouts: a merged directory counts 2 links and one per subdirectory shown, as fuse-overlayfs" {
-	require_cmd "$FUSE_OVERLAYFS"
-	run -0 nlink_of fuse
-	assert_output "4
-5
-3"
 	run -0 nlink_of pea
 	assert_output "4
 5
 3"
+}
+
+# fuse2fs_mount IMG DIR: an ext2 image of 8 MB served by fuse2fs at DIR, in the foreground.
+fuse2fs_mount() {
+	truncate -s 8M "$1" && mkfs.ext2 -q "$1" && mkdir -p "$2" || return 1
+	fuse2fs -f "$1" "$2" -o fakeroot >"$1.log" 2>&1 3>&- &
+	echo $! >"$1.pid"
+	ovl_wait_mounted "$2" "$(cat "$1.pid")"
+}
+
+@test "overlayfs whiteouts: layers whose listings number entries otherwise than stat (FUSE) show each file's own inode number" {
+	require_cmd fuse2fs
+	require_cmd mkfs.ext2
+	local d="$TEST_DIR/fusel" f
+	mkdir -p "$d/mnt"
+	fuse2fs_mount "$d/img1" "$d/ext1"
+	fuse2fs_mount "$d/img2" "$d/ext2"
+	# Files made in the same order: the same inode numbers in both file systems.
+	echo one >"$d/ext1/a" && echo two >"$d/ext2/b" && echo three >"$d/ext1/c"
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/ext2:$d/ext1" "$d/mnt" >"$d/server.log" 2>&1 3>&- &
+	echo $! >"$d/server.pid"
+	ovl_wait_mounted "$d/mnt" "$(cat "$d/server.pid")"
+	# fuse2fs lists every entry with d_ino 0xffffffff; stat gives the real ones.
+	run -0 stat -c '%i' "$d/mnt/a" "$d/mnt/b" "$d/mnt/c"
+	assert_equal "$(sort -u <<<"$output" | wc -l)" 3
+	refute_line 4294967295
+	# What a listing says is what stat says (ls -i prints d_ino without -l).
+	for f in a b c; do
+		assert_equal "$(ls -i "$d/mnt" | awk -v f="$f" '$2 == f {print $1}')" \
+			"$(stat -c %i "$d/mnt/$f")"
+	done
+	run -0 cat "$d/mnt/a" "$d/mnt/b" "$d/mnt/c"
+	assert_output "one
+two
+three"
+	ovl_umount "$d"
+	fusermount3 -u "$d/ext1"
+	fusermount3 -u "$d/ext2"
+	ovl_stop_server "$(cat "$d/img1.pid")"
+	ovl_stop_server "$(cat "$d/img2.pid")"
 }
