@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,7 +29,39 @@ int exit_status_of(int wait_status)
 	return -1;
 }
 
-/* Write "STATUS" to dir/name, atomically: a watcher never reads half a file. */
+/*
+ * Replace dirfd/path with content: "path.tmp.PID" written, then renamed over
+ * it, so a reader sees the old file or the new one, never half of one. No
+ * fsync, as conmon (GLib's g_file_set_contents for a new file): these files
+ * say what a running monitor knows (its pid, the exit code it just read) and
+ * mean nothing after a crash of the machine, when the engine asks the
+ * runtime; an fsync costs milliseconds on a disk, on the way to the exit
+ * command. Records that must outlive a crash go through
+ * pea_write_file_atomic_at().
+ */
+int monitor_write_file_replace(int dirfd, const char *path, const char *content, mode_t mode,
+			       struct pea_error **err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return pea_error_errno(err, "create '%s'", tmp);
+	r = fchmod(fd, mode) < 0 ? pea_error_errno(err, "chmod '%s'", tmp) : 0;
+	if (r == 0)
+		r = pea_write_all(fd, content, strlen(content), err);
+	if (r == 0 && close(TAKE_FD(fd)) < 0)
+		r = pea_error_errno(err, "close '%s'", tmp);
+	if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0)
+		r = pea_error_errno(err, "rename '%s' to '%s'", tmp, path);
+	if (r < 0)
+		unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+/* Write "STATUS" to dir/name: a watcher never reads half a file. */
 static int write_status_file(const char *dir, const char *name, const char *content,
 			     struct pea_error **err)
 {
@@ -36,7 +69,7 @@ static int write_status_file(const char *dir, const char *name, const char *cont
 
 	if (dirfd < 0)
 		return pea_error_errno(err, "open the directory '%s'", dir);
-	if (pea_write_file_atomic_at(dirfd, name, content, strlen(content), 0644, err) < 0)
+	if (monitor_write_file_replace(dirfd, name, content, 0644, err) < 0)
 		return pea_error_wrap(err, "write the exit file '%s/%s'", dir, name);
 	return 0;
 }

@@ -337,8 +337,8 @@ static int detach(struct monitor *m, struct pea_error **err)
 		_cleanup_error_ struct pea_error *e = NULL;
 
 		snprintf(content, sizeof(content), "%d", (int)pid);
-		if (pea_write_file_atomic_at(AT_FDCWD, m->opts->conmon_pidfile, content,
-					     strlen(content), 0644, &e) < 0) {
+		if (monitor_write_file_replace(AT_FDCWD, m->opts->conmon_pidfile, content, 0644,
+					       &e) < 0) {
 			fprintf(stderr, "pea-monitor: write the monitor pid file: %s\n",
 				e->message);
 			if (!m->opts->sync) {
@@ -376,6 +376,7 @@ static int setup_loop(struct monitor *m, struct pea_error **err)
 	return 0;
 }
 
+/* What the runtime needs to find: the notify and console sockets, the stdio pipes. */
 static int setup_io(struct monitor *m, struct pea_error **err)
 {
 	bool passthrough = m->cfg->log_drivers & LOG_DRIVER_PASSTHROUGH;
@@ -386,19 +387,36 @@ static int setup_io(struct monitor *m, struct pea_error **err)
 		return -(*err)->code;
 	if (!passthrough && stdio_setup_pipes(m, err) < 0)
 		return -(*err)->code;
-	if (m->cfg->bundle && !passthrough) {
+	if (m->cfg->bundle && !passthrough && m->opts->exec_attach) {
 		if (attach_setup(m, err) < 0 || ctl_setup(m, err) < 0)
 			return -(*err)->code;
-		if (m->opts->exec_attach) {
-			/* the attach socket is there: the caller connects, then says go */
-			if (sync_write(m, m->attach_pipe_fd, 0, NULL, err) < 0)
-				return -(*err)->code;
-			if (m->start_fd >= 0 && sync_wait_start(m->start_fd, err) < 0)
-				return -(*err)->code;
-			m->start_fd = pea_close(m->start_fd);
-		}
+		/* the attach socket is there: the caller connects, then says go */
+		if (sync_write(m, m->attach_pipe_fd, 0, NULL, err) < 0)
+			return -(*err)->code;
+		if (m->start_fd >= 0 && sync_wait_start(m->start_fd, err) < 0)
+			return -(*err)->code;
+		m->start_fd = pea_close(m->start_fd);
 	}
 	return 0;
+}
+
+/*
+ * The attach socket and the control fifos, made while the runtime creates
+ * the container (as conmon does): nobody uses them before the engine hears
+ * of the container's pid, which comes after the runtime's exit. A failure
+ * stops the runtime; the engine deletes what it made.
+ */
+static int setup_endpoints(struct monitor *m, struct pea_error **err)
+{
+	if (!m->cfg->bundle || (m->cfg->log_drivers & LOG_DRIVER_PASSTHROUGH) ||
+	    m->opts->exec_attach)
+		return 0;
+	if (attach_setup(m, err) == 0 && ctl_setup(m, err) == 0)
+		return 0;
+	if (m->runtime_pid > 0 && kill(m->runtime_pid, SIGKILL) == 0)
+		waitpid(m->runtime_pid, NULL, 0);
+	m->runtime_pid = -1;
+	return -(*err)->code;
 }
 
 static void adjust_oom_score(const char *value)
@@ -425,7 +443,7 @@ static int start(struct monitor *m, struct pea_error **err)
 		return -(*err)->code;
 	if (setup_loop(m, err) < 0 || setup_io(m, err) < 0)
 		return -(*err)->code;
-	if (runtime_spawn(m, err) < 0)
+	if (runtime_spawn(m, err) < 0 || setup_endpoints(m, err) < 0)
 		return -(*err)->code;
 	stdio_close_workers(m);
 	if (m->cfg->log_drivers & LOG_DRIVER_PASSTHROUGH) {

@@ -265,6 +265,8 @@ int ctl_parse_winsz_line(const char *line, unsigned *rows, unsigned *cols);
 
 /* exit.c */
 int exit_write_files(struct monitor *m, int status, struct pea_error **err);
+int monitor_write_file_replace(int dirfd, const char *path, const char *content, mode_t mode,
+			       struct pea_error **err);
 int exit_run_command(struct monitor *m, struct pea_error **err);
 int exit_status_of(int wait_status);
 

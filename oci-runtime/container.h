@@ -48,7 +48,8 @@ struct container {
 	unsigned long unshare_flags; /* made new by the init itself after joining (user joined) */
 	bool userns;		     /* the init runs in a user namespace other than ours */
 	bool has_new_userns;
-	bool new_cgroupns; /* unshared by the init after SYNC_CGROUPS_DONE */
+	bool new_cgroupns;  /* unshared by the init after SYNC_CGROUPS_DONE */
+	bool cgroups_early; /* the init waits for its cgroups before its mounts */
 	pid_t pid;
 	unsigned long long start_time;
 	int pidfd;

@@ -9,9 +9,11 @@
  * more writable from a container made by us.
  */
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -37,19 +39,52 @@ static bool exe_is_sealed(int fd)
 	return seals >= 0 && (seals & EXE_SEALS) == EXE_SEALS;
 }
 
+/*
+ * How much of the binary execve needs: the program headers and what they
+ * map, which is what the kernel and ld.so read. The section headers, the
+ * symbols and the debug information after them (three quarters of a -g
+ * build) stay out of the copy. Anything unexpected: the whole file.
+ */
+static off_t exe_needed_size(int fd, off_t size)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	uint64_t end;
+
+#if defined(__SANITIZE_ADDRESS__)
+	return size; /* the sanitizers symbolize from /proc/self/exe */
+#endif
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(ph) || eh.e_phnum == 0 || eh.e_phnum >= PN_XNUM ||
+	    eh.e_phoff > (uint64_t)size)
+		return size;
+	end = eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(ph);
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+			    (ssize_t)sizeof(ph) ||
+		    ph.p_offset > (uint64_t)size || ph.p_filesz > (uint64_t)size - ph.p_offset)
+			return size;
+		if (ph.p_offset + ph.p_filesz > end)
+			end = ph.p_offset + ph.p_filesz;
+	}
+	return end <= (uint64_t)size ? (off_t)end : size;
+}
+
 static int copy_sealed(int src, int *ret_fd, struct pea_error **err)
 {
 	_cleanup_close_ int mfd = -1;
 	struct stat st;
-	off_t off = 0;
+	off_t off = 0, size;
 
 	if (fstat(src, &st) < 0)
 		return pea_error_errno(err, "stat /proc/self/exe");
+	size = exe_needed_size(src, st.st_size);
 	mfd = memfd_create("pea-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd < 0)
 		return pea_error_errno(err, "memfd_create");
-	while (off < st.st_size) {
-		ssize_t n = sendfile(mfd, src, &off, (size_t)(st.st_size - off));
+	while (off < size) {
+		ssize_t n = sendfile(mfd, src, &off, (size_t)(size - off));
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -63,13 +63,17 @@ static int step_user(struct container *c, struct init_ctx *x, struct pea_error *
 }
 
 /*
- * Step 1b: wait until the parent has put us in our cgroups, always: the cgroup
- * mount of step 4 binds the cgroups we are in (on v1, without a cgroup
- * namespace), which must be the container's, not the caller's. Then a new
- * cgroup namespace, rooted there.
+ * Step 1b: wait until the parent has put us in our cgroups, here when a
+ * cgroup mount of step 4 binds the cgroups we are in (on v1, without a
+ * cgroup namespace), which must be the container's, not the caller's; then a
+ * new cgroup namespace, rooted there. Without either, the wait is step 5b:
+ * the parent's move into the cgroups (an RCU grace period per cgroup.procs
+ * write on v1, milliseconds) overlaps with our mounts.
  */
 static int step_cgroupns(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
+	if (!c->cgroups_early)
+		return 0;
 	if (sync_expect(c->sync_child, SYNC_CGROUPS_DONE, NULL, err) < 0)
 		return -EINVAL;
 	if (!c->new_cgroupns)
@@ -132,6 +136,14 @@ static int step_terminal(struct container *c, struct init_ctx *x, struct pea_err
 		r = terminal_setup(c->spec, x->rootfd, c->console_fd, &x->slave, err);
 	c->console_fd = pea_close(c->console_fd);
 	return r;
+}
+
+/* Step 5b: in our cgroups before any hook runs or anything of the container's is forked. */
+static int step_cgroups_late(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	if (c->cgroups_early)
+		return 0;
+	return sync_expect(c->sync_child, SYNC_CGROUPS_DONE, NULL, err);
 }
 
 /* Step 6: the parent runs prestart and createRuntime hooks, we run createContainer ones. */
@@ -295,6 +307,7 @@ static const init_step steps[] = {
 	step_uts,	    /* 3 */
 	step_rootfs,	    /* 4 */
 	step_terminal,	    /* 5 */
+	step_cgroups_late,  /* 5b */
 	step_create_hooks,  /* 6 */
 	step_pivot,	    /* 7 */
 	step_process,	    /* 8 */

@@ -19,6 +19,18 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+/* A cgroup filesystem to mount: it shows the cgroups the init is in when it mounts it. */
+static bool has_cgroup_mount(const struct spec *s)
+{
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const char *type = s->mounts[i].type;
+
+		if (type && (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Which namespaces the clone makes. Namespaces joined by path are entered
  * by an intermediate process before the clone (see container.c), except the
@@ -48,6 +60,7 @@ int ns_prepare_flags(struct container *c, struct pea_error **err)
 		else if (ns->type != CLONE_NEWTIME)
 			c->clone_flags |= (unsigned long)ns->type;
 	}
+	c->cgroups_early = c->new_cgroupns || has_cgroup_mount(s);
 	return 0;
 }
 

@@ -173,6 +173,24 @@ teardown() {
 	rt_no_leftovers cm
 }
 
+@test "no cgroup mount nor namespace: createContainer hooks and the process run in the container's cgroups" {
+	make_bundle "$RT_B" cat /proc/self/cgroup
+	# the init mounts while it is moved, and waits for the move before the hooks
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .linux.namespaces |= map(select(.type != "cgroup"))
+		| .mounts |= map(select(.type != "cgroup" and .type != "cgroup2"))
+		| .hooks.createContainer = [{path: "/bin/sh", args: ["sh", "-c", $hook]}]' \
+		--arg cg "$CG" --arg hook "cat /proc/self/cgroup >$TEST_DIR/hook-cgroup"
+	local ctrl
+	for ctrl in memory pids; do
+		[[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]] || ctrl=""
+		run -0 rt_reaped run -b "$RT_B" late
+		assert_line --regexp "^[0-9]+:$ctrl:/$CG\$"
+		run -0 cat "$TEST_DIR/hook-cgroup"
+		assert_line --regexp "^[0-9]+:$ctrl:/$CG\$"
+		rt_cgroups_gone "$CG"
+	done
+}
+
 @test "as runc: access letters but r, w, m dropped; pre-made cgroups filled (cpuset) and removed; --memory -1 lifts swap" {
 	local d
 	# the parent and the container's own cgroup made beforehand (as a pod's are), cpuset left empty

@@ -40,6 +40,26 @@ teardown() {
 	run -0 rt delete --force sealed
 }
 
+@test "the sealed copy holds what execve loads, no more than the binary, and runs" {
+	local pid size full
+	make_bundle "$RT_B" true
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" trimmed
+	pid="$(cat "$TEST_DIR/pid")"
+	size="$(stat -L -c %s "/proc/$pid/exe")"
+	full="$(stat -c %s "$PEA_RUNTIME")"
+	((size > 0 && size <= full))
+	# debug information stays out (sanitizer builds copy it all: they symbolize from it)
+	if readelf -SW "$PEA_RUNTIME" | grep -q '[.]debug_info' &&
+		! readelf -sW "$PEA_RUNTIME" | grep -q __asan_init; then
+		((size < full))
+	fi
+	# the program headers are whole in the copy
+	run -0 readelf -lW "/proc/$pid/exe"
+	assert_output --partial LOAD
+	run -0 rt start trimmed
+	run -0 rt delete --force trimmed
+}
+
 @test "a container process holding /proc/1/exe of the waiting init cannot write the host binary after start" {
 	make_bundle "$RT_B" sleep 100
 	mkdir -m 0777 "$TEST_DIR/out"
