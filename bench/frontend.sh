@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# bench/frontend.sh: pea beside Debian's podman, same busybox image, both with
-# a private root and no network. Prints, never asserts:
+# bench/frontend.sh (issue 11's bench/engine): pea beside Debian's podman and
+# Docker, same busybox image, each with a private root and no network.
+# Prints, never asserts:
 #  - `run --rm busybox true` (pea on pea-runtime+pea-monitor, pea on
-#    crun+conmon, podman on crun+conmon);
+#    crun+conmon, podman on crun+conmon, docker on its daemon);
 #  - N detached starts (`run -d ... sleep 1000`), then `ps` with N containers,
-#    then the removal of all (`rm -af`);
-#  - `--version` and `ps` startup with no container.
+#    the memory of each idle container (its monitor and its process: RSS and
+#    PSS from /proc/PID/smaps_rollup, the mean of the N), then the removal of
+#    all (`rm -af`);
+#  - `--version` and `ps` startup with no container;
+#  - the load average before and after (the machine may be shared).
 # Needs root, tini (a subreaper: PID 1 here does not reap the detached
-# monitors) and podman (else only pea's numbers). BENCH_N, BENCH_RUNS.
+# monitors) and podman (else only pea's numbers). Docker is a dependency of
+# this bench alone (Debian's docker.io, not in `make deps`): where dockerd
+# exists, the bench starts its own, with its own data and exec roots under
+# the bench's folder, no iptables and no bridge, in a network namespace of its
+# own (`pea-bench-dockerd`), loads the image with `docker load`, and stops it
+# at the end; where it cannot start, it says why and goes on without.
+# BENCH_N (default 100), BENCH_RUNS (default 10), BENCH_DOCKER=0 to skip it.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/common.bash
@@ -18,7 +28,7 @@ if [[ -z "${PEA_BENCH_REAPED:-}" ]]; then
 	PEA_BENCH_REAPED=1 exec tini -s -- "$0" "$@"
 fi
 [[ $(id -u) -eq 0 ]] || { echo "bench/frontend: needs root" >&2; exit 1; }
-N=${BENCH_N:-20}
+N=${BENCH_N:-100}
 RUNS=${BENCH_RUNS:-10}
 PEA=${PEA:-$PEA_BUILD/bin/pea}
 [[ -x "$PEA" ]] || { echo "bench/frontend: '$PEA' is not built" >&2; exit 1; }
@@ -34,7 +44,67 @@ podman=(podman --root "$top/podman" --runroot "$top/podman-run" --cgroup-manager
 podman_run_opts=(--network none --ulimit nofile=20000:20000 --ulimit nproc=4096:4096)
 have_podman=0
 command -v podman >/dev/null && have_podman=1
+docker_ns=pea-bench-dockerd
+docker=(docker -H "unix://$top/docker.sock")
+have_docker=0
+
+# docker_start: a private dockerd in its own network namespace (nsenter, not
+# `ip netns exec`, which remounts /sys and hides the cgroup hierarchies).
+docker_start() {
+	local try
+	[[ ${BENCH_DOCKER:-1} != 0 ]] || return 0
+	if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
+		echo "bench/frontend: no dockerd (Debian's docker.io): no docker column" >&2
+		return 0
+	fi
+	if ! ip netns add "$docker_ns" 2>"$top/dockerd.err"; then
+		echo "bench/frontend: dockerd: $(tail -1 "$top/dockerd.err"): no docker column" >&2
+		return 0
+	fi
+	nsenter --net="/run/netns/$docker_ns" timeout -k 5 1800 dockerd \
+		--data-root "$top/docker" --exec-root "$top/docker-exec" \
+		--pidfile "$top/docker.pid" -H "unix://$top/docker.sock" \
+		--iptables=false --ip6tables=false --bridge=none --ip-forward=false \
+		--ip-masq=false >"$top/dockerd.log" 2>&1 3>&- &
+	docker_pid=$!
+	for ((try = 0; try < 120; try++)); do
+		if timeout -k 5 10 "${docker[@]}" version >/dev/null 2>&1; then
+			have_docker=1
+			break
+		fi
+		kill -0 "$docker_pid" 2>/dev/null || break
+		sleep 0.25
+	done
+	if ((!have_docker)); then
+		echo "bench/frontend: dockerd did not start: $(tail -1 "$top/dockerd.log"): no docker column" >&2
+		return 0
+	fi
+	if ! timeout -k 5 120 "${docker[@]}" load -i "$BUSYBOX_ARCHIVE" >/dev/null 2>"$top/docker-load.err"; then
+		echo "bench/frontend: docker load failed: $(tail -1 "$top/docker-load.err"): no docker column" >&2
+		have_docker=0
+	fi
+}
+
+docker_stop() {
+	local try
+	if [[ -n ${docker_pid:-} ]]; then
+		# SIGTERM to timeout(1), which passes it on: dockerd stops its containerd
+		kill "$docker_pid" 2>/dev/null || true
+		for ((try = 0; try < 120; try++)); do
+			kill -0 "$docker_pid" 2>/dev/null || break
+			sleep 0.25
+		done
+		kill -9 "$docker_pid" 2>/dev/null || true
+		wait "$docker_pid" 2>/dev/null || true
+		docker_pid=
+	fi
+	if [[ -e /run/netns/$docker_ns ]]; then
+		ip netns del "$docker_ns" 2>/dev/null || true
+	fi
+}
+
 cleanup() {
+	docker_stop
 	"${pea_fe[@]}" rm -af >/dev/null 2>&1 || true
 	"${pea_crun[@]}" rm -af >/dev/null 2>&1 || true
 	((have_podman)) && "${podman[@]}" rm -af >/dev/null 2>&1 || true
@@ -85,6 +155,7 @@ starts() {
 	done
 }
 
+sum_kb() { [[ $1 == - || $2 == - ]] && echo - || echo $(($1 + $2)); }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 "${pea_fe[@]}" load -i "$BUSYBOX_ARCHIVE" >/dev/null
@@ -96,10 +167,48 @@ if ((have_podman)); then
 	fi
 fi
 
-printf '%-40s %10s %10s %10s\n' "" pea "pea/crun" podman
+docker_start
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs), N=$N, runs=$RUNS"
+printf '%-40s %10s %10s %10s %10s\n' "" pea "pea/crun" podman docker
+# row NAME PEA PEA/CRUN PODMAN [DOCKER]: times in ms, and pea's ratios.
 row() {
+	local name=$1 a=$2 b=$3 c=$4 d=${5:--} extra=""
+	[[ $d != - ]] && extra="  pea/docker $(ratio "$a" "$d")"
+	printf '%-40s %8s ms %7s ms %7s ms %7s ms   pea/podman %s%s\n' "$name" "$a" "$b" "$c" "$d" \
+		"$(ratio "$a" "$c")" "$extra"
+}
+# row_kb NAME PEA PEA/CRUN PODMAN: sizes in kB.
+row_kb() {
 	local name=$1 a=$2 b=$3 c=$4
-	printf '%-40s %8s ms %7s ms %7s ms   pea/podman %s\n' "$name" "$a" "$b" "$c" "$(ratio "$a" "$c")"
+	printf '%-40s %8s kB %7s kB %7s kB %10s   pea/podman %s\n' "$name" "$a" "$b" "$c" "" "$(ratio "$a" "$c")"
+}
+
+# kb_of PID FIELD: FIELD (Rss, Pss) of smaps_rollup in kB, 0 if gone.
+kb_of() {
+	awk -v f="$2:" '$1 == f { print $2; found = 1 } END { if (!found) print 0 }' \
+		"/proc/$1/smaps_rollup" 2>/dev/null || echo 0
+}
+
+# idle_memory ENGINE...: "monitor_rss monitor_pss container_rss container_pss", the
+# means in kB over the running containers; the monitor is the container's parent.
+idle_memory() {
+	local ids pids pid ppid n=0 mr=0 mp=0 cr=0 cp=0
+	mapfile -t ids < <("$@" ps -q --no-trunc)
+	((${#ids[@]})) || { echo "- - - -"; return; }
+	mapfile -t pids < <("$@" inspect --format '{{.State.Pid}}' "${ids[@]}")
+	for pid in "${pids[@]}"; do
+		[[ $pid =~ ^[0-9]+$ && $pid -gt 0 ]] || continue
+		ppid=$(awk '$1 == "PPid:" { print $2 }' "/proc/$pid/status" 2>/dev/null) || continue
+		[[ -n $ppid ]] || continue
+		mr=$((mr + $(kb_of "$ppid" Rss)))
+		mp=$((mp + $(kb_of "$ppid" Pss)))
+		cr=$((cr + $(kb_of "$pid" Rss)))
+		cp=$((cp + $(kb_of "$pid" Pss)))
+		n=$((n + 1))
+	done
+	((n)) || { echo "- - - -"; return; }
+	echo "$((mr / n)) $((mp / n)) $((cr / n)) $((cp / n))"
 }
 pv=$(avg_ms 50 "${pea_fe[@]}" --version)
 qv=-
@@ -113,7 +222,10 @@ pr=$(avg_ms "$RUNS" "${pea_fe[@]}" run --rm --network none busybox true)
 cr=$(avg_ms "$RUNS" "${pea_crun[@]}" run --rm --network none busybox true)
 qr=-
 ((have_podman)) && qr=$(avg_ms "$RUNS" "${podman[@]}" run --rm "${podman_run_opts[@]}" busybox true)
-row "run --rm busybox true (mean)" "$pr" "$cr" "$qr"
+dr=-
+((have_docker)) && dr=$(avg_ms "$RUNS" "${docker[@]}" run --rm --network none localhost/busybox true)
+row "run --rm busybox true (mean)" "$pr" "$cr" "$qr" "$dr"
+docker_stop
 ps_=$(total_ms starts "${pea_fe[@]}" -- --network none)
 cs=$(total_ms starts "${pea_crun[@]}" -- --network none)
 qs=-
@@ -126,8 +238,19 @@ ql=-
 row "ps with $N containers (mean)" "$pl" "$cl" "$ql"
 [[ $("${pea_fe[@]}" ps -q | wc -l) == "$N" ]] || echo "bench/frontend: pea has not $N running containers" >&2
 ((have_podman)) && [[ $("${podman[@]}" ps -q | wc -l) != "$N" ]] && echo "bench/frontend: podman has not $N running containers" >&2
+read -r pmr pmp pcr pcp < <(idle_memory "${pea_fe[@]}")
+read -r cmr cmp ccr ccp < <(idle_memory "${pea_crun[@]}")
+qmr=- qmp=- qcr=- qcp=-
+((have_podman)) && read -r qmr qmp qcr qcp < <(idle_memory "${podman[@]}")
+row_kb "idle container: monitor RSS (mean)" "$pmr" "$cmr" "$qmr"
+row_kb "idle container: monitor PSS (mean)" "$pmp" "$cmp" "$qmp"
+row_kb "idle container: process RSS (mean)" "$pcr" "$ccr" "$qcr"
+row_kb "idle container: process PSS (mean)" "$pcp" "$ccp" "$qcp"
+row_kb "idle container: monitor+process PSS" "$(sum_kb "$pmp" "$pcp")" "$(sum_kb "$cmp" "$ccp")" \
+	"$(sum_kb "$qmp" "$qcp")"
 pd=$(total_ms "${pea_fe[@]}" rm -af)
 cd_=$(total_ms "${pea_crun[@]}" rm -af)
 qd=-
 ((have_podman)) && qd=$(total_ms "${podman[@]}" rm -af -t 0)
 row "rm -af of $N (total)" "$pd" "$cd_" "$qd"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
