@@ -338,8 +338,8 @@ static int read_sync_pid(struct global_options *g, int fd, struct pea_error **er
 	buf[strcspn(buf, "\n")] = '\0';
 	if (len == 0)
 		return pea_error_new(err, EPIPE, "the exec monitor exited without reporting");
-	if (pea_json_parse(buf, strlen(buf), "sync pipe", &j, err) < 0 || !j ||
-	    pea_json_get_int64_opt(j, "", "data", &pid, err) != 1)
+	if (pea_json_parse(buf, strlen(buf), "sync pipe", &j, NULL) < 0 || !j ||
+	    pea_json_get_int64_opt(j, "", "data", &pid, NULL) != 1)
 		return pea_error_new(err, EPROTO, "the exec monitor reported '%s'", buf);
 	if (pid <= 0) {
 		(void)pea_json_get_string_opt(j, "", "message", &msg, NULL);

@@ -901,6 +901,8 @@ int mounts_images_create(const struct global_options *g, struct json_object *vol
 		layer = frontend_new_id();
 		args[3] = json_object_get_string(json_object_object_get(img, "id"));
 		args[5] = layer;
+		if (!args[3])
+			pea_error_new(err, EPROTO, "image '%s' has no id", entry_str(e, "source"));
 		if (!args[3] || store_call(g, args, &res, err) < 0) {
 			mounts_images_drop(g, made);
 			return pea_error_wrap(err, "--mount type=image: the storage of image '%s'",
