@@ -426,6 +426,17 @@ out:
 	return rc;
 }
 
+int cp_read_tar(int rootfd, int in_fd, struct pea_error **err)
+{
+	struct sink k = { .rootfd = rootfd,
+			  .dir = (char *)".",
+			  .overwrite = true,
+			  .chown = true,
+			  .keep_owner = true };
+
+	return read_tar(&k, in_fd, err);
+}
+
 int cp_write_tar(int dirfd, const char *base, const char *name, int out_fd, struct pea_error **err)
 {
 	struct sink k = { .rootfd = -1 };

@@ -455,18 +455,91 @@ static const char *image_header(const char *field)
 	return NULL;
 }
 
+/* The image config's labels (config.Labels), or null as podman shows none. */
+static struct json_object *config_labels(struct json_object *config)
+{
+	struct json_object *c = NULL, *l = NULL;
+
+	if (!json_object_object_get_ex(config, "config", &c) ||
+	    !json_object_object_get_ex(c, "Labels", &l) ||
+	    !json_object_is_type(l, json_type_object))
+		return NULL;
+	return json_object_get(l);
+}
+
 /* The config's "created" as seconds, 0 when missing. */
 static double config_created(struct json_object *config)
 {
 	return frontend_parse_time(rec_str(config, "created"));
 }
 
-/* One row per name (one "<none>" row for an image without names). */
+/*
+ * An image's names as podman splits them: tags (repo:tag) and digests
+ * (repo@sha256:..., and repo@DIGEST for the repository of each tag).
+ */
+static void image_names(struct json_object *rec, struct json_object **ret_tags,
+			struct json_object **ret_digests)
+{
+	struct json_object *names = NULL, *tags = json_object_new_array();
+	struct json_object *digests = json_object_new_array();
+	const char *digest = rec_str(rec, "digest");
+	_cleanup_strv_ char **seen = NULL;
+
+	if (!json_object_object_get_ex(rec, "names", &names))
+		names = NULL;
+	for (size_t i = 0; names && i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+		_cleanup_free_ char *repo = NULL, *tag = NULL, *d = NULL;
+
+		if (!n)
+			continue;
+		if (strchr(n, '@')) {
+			d = xstrdup(n);
+		} else {
+			json_object_array_add(tags, json_object_new_string(n));
+			if (!digest)
+				continue;
+			image_split_name(n, &repo, &tag);
+			d = xasprintf("%s@%s", repo, digest);
+		}
+		if (pea_strv_contains(seen, d))
+			continue;
+		pea_strv_push(&seen, d);
+		json_object_array_add(digests, json_object_new_string(d));
+	}
+	*ret_tags = tags;
+	*ret_digests = digests;
+}
+
+/* The rows of `images`: one per tag; without tags one per repository of a digest, or <none>. */
+static struct json_object *image_row_names(struct json_object *tags, struct json_object *digests)
+{
+	struct json_object *rows = json_object_new_array();
+	_cleanup_strv_ char **repos = NULL;
+
+	if (json_object_array_length(tags) > 0) {
+		for (size_t i = 0; i < json_object_array_length(tags); i++)
+			json_object_array_add(rows,
+					      json_object_get(json_object_array_get_idx(tags, i)));
+		return rows;
+	}
+	for (size_t i = 0; i < json_object_array_length(digests); i++) {
+		const char *d = json_object_get_string(json_object_array_get_idx(digests, i));
+		_cleanup_free_ char *repo = xstrndup(d, strcspn(d, "@"));
+		if (pea_strv_contains(repos, repo))
+			continue;
+		pea_strv_push(&repos, repo);
+		json_object_array_add(rows, json_object_new_string(d));
+	}
+	return rows;
+}
+
+/* One row per tag (see image_row_names). */
 static void image_rows(struct json_object *rec, struct json_object *layers, bool notrunc,
 		       struct json_object *out)
 {
-	_cleanup_json_ struct json_object *config = NULL;
-	struct json_object *names = NULL;
+	_cleanup_json_ struct json_object *config = NULL, *tags = NULL, *digests = NULL;
+	_cleanup_json_ struct json_object *names = NULL;
 	const char *id = rec_str(rec, "id");
 	size_t n;
 	double created;
@@ -476,9 +549,9 @@ static void image_rows(struct json_object *rec, struct json_object *layers, bool
 		config = json_object_new_object();
 	created = config_created(config);
 	size = image_size(rec, layers);
-	if (!json_object_object_get_ex(rec, "names", &names))
-		names = NULL;
-	n = names ? json_object_array_length(names) : 0;
+	image_names(rec, &tags, &digests);
+	names = image_row_names(tags, digests);
+	n = json_object_array_length(names);
 	for (size_t i = 0; i < (n ? n : 1); i++) {
 		struct json_object *row = json_object_new_object();
 		_cleanup_free_ char *repo = NULL, *tag = NULL, *since = NULL, *hsize = NULL;
@@ -511,7 +584,10 @@ static void image_rows(struct json_object *rec, struct json_object *layers, bool
 		}
 		json_object_object_add(row, "Size", json_object_new_string(hsize));
 		json_object_object_add(row, "VirtualSize", json_object_new_int64(size));
-		json_object_object_add(row, "Names", json_object_get(names));
+		json_object_object_add(row, "Names", json_object_get(tags));
+		json_object_object_add(row, "RepoTags", json_object_get(tags));
+		json_object_object_add(row, "RepoDigests", json_object_get(digests));
+		json_object_object_add(row, "Labels", config_labels(config));
 		json_object_array_add(out, row);
 	}
 }
@@ -519,22 +595,22 @@ static void image_rows(struct json_object *rec, struct json_object *layers, bool
 /* podman images --format json: one object per image. */
 static struct json_object *image_json_summary(struct json_object *rec, struct json_object *layers)
 {
-	_cleanup_json_ struct json_object *config = NULL;
-	struct json_object *o = json_object_new_object(), *names = NULL;
+	_cleanup_json_ struct json_object *config = NULL, *tags = NULL, *digests = NULL;
+	struct json_object *o = json_object_new_object();
 
 	if (image_read_config(rec, &config, NULL) < 0)
 		config = json_object_new_object();
-	json_object_object_get_ex(rec, "names", &names);
+	image_names(rec, &tags, &digests);
 	json_object_object_add(o, "Id", json_object_new_string(rec_str(rec, "id")));
 	json_object_object_add(o, "ParentId", json_object_new_string(""));
-	json_object_object_add(o, "RepoTags", names ? json_object_get(names) : NULL);
-	json_object_object_add(o, "RepoDigests", json_object_new_array());
+	json_object_object_add(o, "RepoTags", json_object_get(tags));
+	json_object_object_add(o, "RepoDigests", json_object_get(digests));
 	json_object_object_add(o, "Size", json_object_new_int64(image_size(rec, layers)));
 	json_object_object_add(o, "SharedSize", json_object_new_int(0));
 	json_object_object_add(o, "VirtualSize", json_object_new_int64(image_size(rec, layers)));
-	json_object_object_add(o, "Labels", NULL);
+	json_object_object_add(o, "Labels", config_labels(config));
 	json_object_object_add(o, "Containers", json_object_new_int(0));
-	json_object_object_add(o, "Names", names ? json_object_get(names) : NULL);
+	json_object_object_add(o, "Names", json_object_get(tags));
 	json_object_object_add(o, "Digest", json_object_new_string(rec_str(rec, "digest") ?: ""));
 	json_object_object_add(o, "Created",
 			       json_object_new_int64((int64_t)config_created(config)));
@@ -637,9 +713,7 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 	}
 	if (!format)
 		format = xstrdup(
-			noheading ? "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}"
-				  : "table "
-				    "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}");
+			"table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}");
 	if (template_parse(format, image_header, &t, err) < 0)
 		return -1;
 	if (noheading)
@@ -781,7 +855,8 @@ int cmd_rmi(struct global_options *g, int argc, char **argv, struct pea_error **
 		_cleanup_error_ struct pea_error *e = NULL;
 
 		if (rmi_one(g, targets[i], o.force, &e) < 0) {
-			if (o.ignore && e->code == ENOENT)
+			/* podman: --force, too, passes over images that are not there */
+			if ((o.ignore || o.force) && e->code == ENOENT)
 				continue;
 			if (!targets[i + 1]) {
 				*err = TAKE_PTR(e);

@@ -94,6 +94,26 @@ static struct json_object *mounts_json(const struct global_options *g, struct js
 	return out;
 }
 
+/* --label K=V as given, as podman shows them: an object {"K": "V"} ("K" alone: ""). */
+static struct json_object *labels_map(struct json_object *opts)
+{
+	struct json_object *list = NULL, *m = json_object_new_object();
+
+	if (!json_object_object_get_ex(opts, "labels", &list))
+		return m;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		const char *l = json_object_get_string(json_object_array_get_idx(list, i));
+		const char *eq = l ? strchr(l, '=') : NULL;
+		_cleanup_free_ char *k = NULL;
+
+		if (!l || !*l)
+			continue;
+		k = eq ? xstrndup(l, (size_t)(eq - l)) : xstrdup(l);
+		json_object_object_add(m, k, json_object_new_string(eq ? eq + 1 : ""));
+	}
+	return m;
+}
+
 static struct json_object *container_json(const struct global_options *g,
 					  const struct ctr_record *r)
 {
@@ -152,7 +172,7 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(cfg, "Entrypoint", opt_get(r->opts, "entrypoint"));
 	json_object_object_add(cfg, "StopSignal", opt_get(r->opts, "stop_signal"));
 	json_object_object_add(cfg, "StopTimeout", opt_get(r->opts, "stop_timeout"));
-	json_object_object_add(cfg, "Labels", opt_get(r->opts, "labels"));
+	json_object_object_add(cfg, "Labels", labels_map(r->opts));
 	json_object_object_add(cfg, "Tty", opt_get(r->opts, "tty"));
 	json_object_object_add(cfg, "OpenStdin", opt_get(r->opts, "interactive"));
 	json_object_object_add(o, "Config", cfg);
@@ -268,4 +288,30 @@ int cmd_inspect(struct global_options *g, int argc, char **argv, struct pea_erro
 int cmd_container_inspect(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	return inspect(g, argc, argv, "container", err);
+}
+
+/* container exists: exit 0 when the container is there, 1 when not (podman-container-exists(1)). */
+int cmd_container_exists(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	struct switches o;
+	int rc;
+
+	rc = cmd_switches(argc, argv, "",
+			  "Usage: pea container exists CONTAINER\n\n"
+			  "Exit 0 when the container exists, 1 when not.\n",
+			  &o, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return 0;
+	if (argc - optind != 1)
+		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+	if (record_lookup(g, argv[optind], &r, &e) == 0)
+		return 0;
+	if (e->code == ENOENT)
+		return 1;
+	*err = TAKE_PTR(e);
+	return -1;
 }

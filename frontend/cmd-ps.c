@@ -260,8 +260,8 @@ static bool filter_match(const struct ctr_record *r, char **filters)
 }
 
 /* --sort KEY (podman's SortPsOutput): ascending by the key, ties in creation order. */
-static const char *const sort_keys[] = { "command", "created", "id",	 "image",
-					  "names",   "runningfor", "size", "status" };
+static const char *const sort_keys[] = { "command", "created",	  "id",	  "image",
+					 "names",   "runningfor", "size", "status" };
 
 static const char *record_command(const struct ctr_record *r)
 {
@@ -322,10 +322,11 @@ static int parse_last(const char *s, long *ret, struct pea_error **err)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end)
-		return pea_error_new(err, EINVAL,
-				     "invalid argument \"%s\" for \"-n, --last\" flag: strconv.ParseInt: "
-				     "parsing \"%s\": invalid syntax",
-				     s, s);
+		return pea_error_new(
+			err, EINVAL,
+			"invalid argument \"%s\" for \"-n, --last\" flag: strconv.ParseInt: "
+			"parsing \"%s\": invalid syntax",
+			s, s);
 	*ret = v;
 	return 0;
 }
@@ -486,9 +487,10 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	if (!t) {
 		const char *def = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t"
 				  "{{.Status}}\t{{.Ports}}\t{{.Names}}";
-		if (template_parse(noheading ? def + 6 : def, ps_header, &t, err) < 0)
+		if (template_parse(def, ps_header, &t, err) < 0)
 			return -1;
-	} else if (noheading) {
+	}
+	if (noheading) {
 		template_drop_header(t);
 	}
 	template_set_context(t, "ps", "containers.psReporter");

@@ -71,6 +71,60 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
 }
 
+/* /etc/os-release's ID, VERSION_ID and VERSION_CODENAME, as podman's host.distribution. */
+static struct json_object *distribution_json(void)
+{
+	static const char *const keys[][2] = { { "ID=", "distribution" },
+					       { "VERSION_ID=", "version" },
+					       { "VERSION_CODENAME=", "codename" } };
+	struct json_object *d = json_object_new_object();
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+
+	if (pea_read_file_at(AT_FDCWD, "/etc/os-release", 1u << 16, &buf, &len, NULL) < 0 &&
+	    pea_read_file_at(AT_FDCWD, "/usr/lib/os-release", 1u << 16, &buf, &len, NULL) < 0)
+		return d;
+	for (char *line = buf, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+			size_t kl = strlen(keys[i][0]), vl;
+			char *v = line + kl;
+			if (strncmp(line, keys[i][0], kl) != 0)
+				continue;
+			vl = strlen(v);
+			if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+				v[vl - 1] = '\0';
+				v++;
+			}
+			json_object_object_add(d, keys[i][1], json_object_new_string(v));
+		}
+	}
+	return d;
+}
+
+/* A program found in PATH, as podman shows slirp4netns: {executable, package, version}. */
+static struct json_object *path_tool_json(const char *name)
+{
+	struct json_object *o = json_object_new_object();
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *found = NULL, *dirs = xstrdup(path ? path : "/usr/bin:/bin");
+
+	for (char *d = strtok(dirs, ":"); d && !found; d = strtok(NULL, ":")) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", d, name);
+		if (access(p, X_OK) == 0)
+			found = TAKE_PTR(p);
+	}
+	add_str(o, "executable", found);
+	add_str(o, "package", "");
+	{
+		_cleanup_free_ char *v = found ? tool_version(found) : xstrdup("");
+		add_str(o, "version", v);
+	}
+	return o;
+}
+
 static struct json_object *host_json(const struct global_options *g)
 {
 	struct json_object *h = json_object_new_object(), *sec = json_object_new_object();
@@ -91,6 +145,11 @@ static struct json_object *host_json(const struct global_options *g)
 	add_str(h, "hostname", host);
 	add_str(h, "cgroupManager", "cgroupfs");
 	add_str(h, "cgroupVersion", v2 ? "v2" : "v1");
+	json_object_object_add(h, "distribution", distribution_json());
+	/* pea keeps no event log; containers log to k8s-file; networks are netavark's */
+	add_str(h, "eventLogger", "none");
+	add_str(h, "logDriver", "k8s-file");
+	add_str(h, "networkBackend", "netavark");
 	json_object_object_add(h, "cpus", json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
 	json_object_object_add(h, "memTotal",
 			       json_object_new_int64((int64_t)si.totalram * si.mem_unit));
@@ -107,11 +166,26 @@ static struct json_object *host_json(const struct global_options *g)
 	json_object_object_add(sec, "rootless", json_object_new_boolean(g->rootless));
 	json_object_object_add(sec, "seccompEnabled", json_object_new_boolean(true));
 	json_object_object_add(h, "security", sec);
+	json_object_object_add(h, "slirp4netns", path_tool_json("slirp4netns"));
 	{
 		_cleanup_free_ char *up = fmt_human_duration((double)si.uptime);
 		add_str(h, "uptime", up);
 	}
 	return h;
+}
+
+/* --storage-opt K=V as podman's store.graphOptions: {"K": "V"}. */
+static struct json_object *storage_opts_json(const struct global_options *g)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (size_t i = 0; g->storage_opts && g->storage_opts[i]; i++) {
+		const char *kv = g->storage_opts[i], *eq = strchr(kv, '=');
+		_cleanup_free_ char *k = eq ? xstrndup(kv, (size_t)(eq - kv)) : xstrdup(kv);
+		if (*k)
+			json_object_object_add(o, k, json_object_new_string(eq ? eq + 1 : ""));
+	}
+	return o;
 }
 
 /* Containers by state, and the store's counts. */
@@ -154,7 +228,15 @@ static struct json_object *store_json(const struct global_options *g)
 		add_str(s, "graphRoot", gr);
 		add_str(s, "runRoot", rr);
 	}
+	{
+		const char *conf = getenv("CONTAINERS_STORAGE_CONF");
+		if (!conf || !*conf)
+			conf = "/etc/containers/storage.conf";
+		add_str(s, "configFile", conf);
+	}
 	add_str(s, "graphDriverName", driver ? driver : g->storage_driver);
+	json_object_object_add(s, "graphOptions", storage_opts_json(g));
+	json_object_object_add(s, "graphStatus", json_object_new_object());
 	add_str(s, "volumePath", vols);
 	json_object_object_add(s, "containerStore", cs);
 	json_object_object_add(s, "imageStore", is);
@@ -183,7 +265,9 @@ static void print_yaml(struct json_object *o, int depth)
 	json_object_object_foreach(o, k, v)
 	{
 		printf("%*s%s:", depth * 2, "", k);
-		if (json_object_is_type(v, json_type_object)) {
+		if (json_object_is_type(v, json_type_object) && json_object_object_length(v) == 0) {
+			printf(" {}\n");
+		} else if (json_object_is_type(v, json_type_object)) {
 			printf("\n");
 			print_yaml(v, depth + 1);
 		} else if (json_object_is_type(v, json_type_string)) {
@@ -253,7 +337,16 @@ static struct json_object *info_template_view(struct json_object *o)
 		_cleanup_free_ char *key = xstrdup(k);
 		if (key[0] >= 'a' && key[0] <= 'z')
 			key[0] = (char)(key[0] - 'a' + 'A');
-		json_object_object_add(out, key, info_template_view(v));
+		/* where podman's Go field differs from the JSON key by more than case */
+		if (strcmp(key, "CgroupVersion") == 0) {
+			free(key);
+			key = xstrdup("CgroupsVersion");
+		}
+		/* maps (graphOptions, graphStatus) keep their keys as they are */
+		if (strcmp(k, "graphOptions") == 0 || strcmp(k, "graphStatus") == 0)
+			json_object_object_add(out, key, json_object_get(v));
+		else
+			json_object_object_add(out, key, info_template_view(v));
 	}
 	return out;
 }

@@ -3,10 +3,12 @@
  * A volume is ROOT/volumes/NAME: its record volume.json (written atomically
  * under ROOT/volumes.lock) and its files in _data, as podman lays them out.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +227,23 @@ fail:
 	return -1;
 }
 
+/* -o type=bind -o device=DIR: DIR must be there (podman stats it at create). */
+static int check_device(struct json_object *options, struct pea_error **err)
+{
+	const char *type = NULL, *device = NULL;
+	struct stat st;
+
+	(void)pea_json_get_string_opt(options, "", "type", &type, NULL);
+	(void)pea_json_get_string_opt(options, "", "device", &device, NULL);
+	if (!type || strcmp(type, "bind") != 0 || !device)
+		return 0;
+	if (stat(device, &st) < 0)
+		return pea_error_new(
+			err, errno, "invalid volume option device for driver 'local': stat %s: %s",
+			device, errno == ENOENT ? "no such file or directory" : strerror(errno));
+	return 0;
+}
+
 static const char create_usage[] =
 	"Usage: pea volume create [OPTIONS] [NAME]\n"
 	"\n"
@@ -281,6 +300,8 @@ static int volume_create_cmd(struct global_options *g, int argc, char **argv,
 				     name);
 	if (kv_object(labels, "label", &lj, err) < 0 || kv_object(options, "option", &oj, err) < 0)
 		return -1;
+	if (check_device(oj, err) < 0)
+		return -1;
 	if (volume_create(g, name, driver, lj, oj, ignore, err) < 0)
 		return -1;
 	printf("%s\n", name);
@@ -304,7 +325,13 @@ static int filter_match(const struct global_options *g, struct json_object *v, c
 		const char *eq = strchr(filters[i], '='), *val = eq ? eq + 1 : "";
 		size_t kl = eq ? (size_t)(eq - filters[i]) : strlen(filters[i]);
 		if (kl == 4 && strncmp(filters[i], "name", 4) == 0) {
-			*ret = *ret && name && strstr(name, val);
+			/* a regular expression, as podman's (unanchored) */
+			regex_t re;
+			if (regcomp(&re, val, REG_EXTENDED | REG_NOSUB) != 0)
+				return pea_error_new(err, EINVAL, "invalid name filter \"%s\"",
+						     val);
+			*ret = *ret && name && regexec(&re, name, 0, NULL, 0) == 0;
+			regfree(&re);
 		} else if (kl == 6 && strncmp(filters[i], "driver", 6) == 0) {
 			*ret = *ret && driver && strcmp(driver, val) == 0;
 		} else if (kl == 5 && strncmp(filters[i], "label", 5) == 0) {
@@ -401,11 +428,11 @@ static int volume_ls(struct global_options *g, int argc, char **argv, struct pea
 		return 0;
 	}
 	if (!format)
-		format = xstrdup(quiet	     ? "{{.Name}}"
-				 : noheading ? "{{.Driver}}\t{{.Name}}"
-					     : "table {{.Driver}}\t{{.Name}}");
+		format = xstrdup(quiet ? "{{.Name}}" : "table {{.Driver}}\t{{.Name}}");
 	if (template_parse(format, volume_header, &t, err) < 0)
 		return -1;
+	if (noheading)
+		template_drop_header(t);
 	template_set_context(t, "ls", "volumes.volumeReporter");
 	r = template_print(stdout, t, items, err);
 	template_free(t);
@@ -532,31 +559,63 @@ static int volume_remove(struct global_options *g, const char *name, bool force,
 	return pea_rm_rf_at(AT_FDCWD, vdir, err);
 }
 
-static int volume_remove_one(struct global_options *g, const char *name, void *data,
-			     struct pea_error **err)
+/* -t N: podman's uint; pea stops the containers of a volume at once (SIGKILL). */
+static int parse_stop_time(const char *s, struct pea_error **err)
 {
-	return volume_remove(g, name, *(bool *)data, err);
+	char *end = NULL;
+
+	errno = 0;
+	(void)strtoul(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno)
+		return pea_error_new(err, EINVAL,
+				     "invalid argument \"%s\" for \"-t, --time\" flag: "
+				     "strconv.ParseUint: parsing \"%s\": invalid syntax",
+				     s, s);
+	return 0;
 }
+
+/* podman-volume-rm(1)'s exit status: 1 no such volume, 2 in use, 125 other. */
+static int volume_rm_status(const struct pea_error *e)
+{
+	return e->code == ENOENT ? 1 : e->code == EBUSY ? 2 : PEA_EXIT_ENGINE;
+}
+
+static const char volume_rm_usage[] =
+	"Usage: pea volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
+	"Remove volumes.\n\n"
+	"  -a, --all      every volume\n"
+	"  -f, --force    remove the containers that use them first; a missing volume is fine\n"
+	"  -t, --time=N   seconds to wait for those containers to stop (pea kills them)\n";
 
 static int volume_rm(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	struct switches o;
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "time", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
 	_cleanup_strv_ char **targets = NULL;
-	int r;
+	bool all = false, force = false;
+	int r, c = 0, status = 0;
 
-	r = cmd_switches(argc, argv, "af",
-			 "Usage: pea volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
-			 "Remove volumes.\n\n"
-			 "  -a, --all     every volume\n"
-			 "  -f, --force   remove the containers that use them first\n",
-			 &o, err);
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "haft:", opts, volume_rm_usage, &c, err)) == 2) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'f')
+			force = true;
+		else if (c == 't' && parse_stop_time(optarg, err) < 0)
+			return -1;
+	}
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
-	if (o.all == (optind < argc))
+	if (all == (optind < argc))
 		return pea_error_new(err, EINVAL, "choose either one or more volumes or all");
-	if (o.all) {
+	if (all) {
 		_cleanup_json_ struct json_object *vs = NULL;
 		if (volumes_list(g, &vs, err) < 0)
 			return -1;
@@ -567,10 +626,26 @@ static int volume_rm(struct global_options *g, int argc, char **argv, struct pea
 		for (int i = optind; i < argc; i++)
 			pea_strv_push(&targets, argv[i]);
 	}
-	return for_each_target(
-		g, targets,
-		&(struct each_opts){ .act = volume_remove_one, .print = true, .missing_status = 1 },
-		&o.force, err);
+	for (size_t i = 0; targets && targets[i]; i++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		if (volume_remove(g, targets[i], force, &e) == 0) {
+			printf("%s\n", targets[i]);
+			continue;
+		}
+		if (force && e->code == ENOENT)
+			continue; /* podman: --force passes over volumes that are not there */
+		/* one failure alone is the command's error, as podman reports it */
+		if (!targets[i + 1] && status == 0) {
+			g->error_status = volume_rm_status(e);
+			*err = TAKE_PTR(e);
+			return -1;
+		}
+		fprintf(stderr, "Error: %s\n", e->message);
+		if (status == 0)
+			status = volume_rm_status(e);
+	}
+	return status;
 }
 
 int volume_prune_all(struct global_options *g, char *const *filters, bool print,
@@ -650,16 +725,120 @@ static const char volume_usage[] = "Usage: pea volume COMMAND\n"
 				   "Commands:\n"
 				   "  create    create a volume\n"
 				   "  exists    tell whether a volume exists\n"
+				   "  export    write the files of a volume as a tar\n"
+				   "  import    unpack a tar into a volume\n"
 				   "  inspect   show volumes as JSON\n"
 				   "  ls, list  list volumes\n"
 				   "  prune     remove the volumes no container uses\n"
 				   "  rm        remove volumes\n";
+
+/* ---- export, import ----------------------------------------------------- */
+
+/* The folder that holds a volume's files: its _data, or the device of a bind volume. */
+static int volume_data_fd(const struct global_options *g, const char *name, int *ret_fd,
+			  struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *v = NULL;
+	struct json_object *opts = NULL;
+	const char *dir = NULL, *type = NULL, *device = NULL;
+	int fd;
+
+	if (volume_load(g, name, &v, err) < 0)
+		return -1;
+	(void)pea_json_get_string_opt(v, "", "Mountpoint", &dir, NULL);
+	if (json_object_object_get_ex(v, "Options", &opts)) {
+		(void)pea_json_get_string_opt(opts, "Options", "type", &type, NULL);
+		(void)pea_json_get_string_opt(opts, "Options", "device", &device, NULL);
+		if (type && strcmp(type, "bind") == 0 && device)
+			dir = device;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", dir);
+	*ret_fd = fd;
+	return 0;
+}
+
+static const char export_usage[] = "Usage: pea volume export [OPTIONS] VOLUME\n\n"
+				   "Write the files of a volume as a tar.\n\n"
+				   "  -o, --output=FILE   to FILE, not standard output\n";
+
+static int volume_export(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_close_ int data = -1, out = -1;
+	const char *output = NULL;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "ho:", opts, export_usage, &c, err)) == 2)
+		if (c == 'o')
+			output = optarg;
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (argc - optind != 1)
+		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+	if (volume_data_fd(g, argv[optind], &data, err) < 0)
+		return -1;
+	if (!output && isatty(STDOUT_FILENO))
+		return pea_error_new(
+			err, EINVAL,
+			"cannot write to terminal, use command-line redirection or the "
+			"--output flag");
+	if (output) {
+		out = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (out < 0)
+			return pea_error_errno(err, "open '%s'", output);
+	}
+	fflush(stdout);
+	if (cp_write_tar(data, ".", ".", output ? out : STDOUT_FILENO, err) < 0)
+		return pea_error_wrap(err, "volume %s", argv[optind]);
+	return 0;
+}
+
+static int volume_import(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	_cleanup_close_ int data = -1, in = -1;
+	struct switches o;
+	const char *src;
+	int r;
+
+	r = cmd_switches(argc, argv, "",
+			 "Usage: pea volume import VOLUME SOURCE\n\n"
+			 "Unpack a tar (a file, or - for standard input) into a volume.\n",
+			 &o, err);
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (argc - optind != 2)
+		return pea_error_new(err, EINVAL, "accepts 2 arg(s), received %d", argc - optind);
+	src = argv[optind + 1];
+	if (volume_data_fd(g, argv[optind], &data, err) < 0)
+		return -1;
+	if (strcmp(src, "-") != 0) {
+		in = open(src, O_RDONLY | O_CLOEXEC);
+		if (in < 0)
+			return pea_error_errno(err, "open '%s'", src);
+	}
+	if (cp_read_tar(data, in >= 0 ? in : STDIN_FILENO, err) < 0)
+		return pea_error_wrap(err, "volume %s", argv[optind]);
+	return 0;
+}
 
 int cmd_volume(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct subcommand sub[] = {
 		{ "create", volume_create_cmd },
 		{ "exists", volume_exists },
+		{ "export", volume_export },
+		{ "import", volume_import },
 		{ "inspect", volume_inspect },
 		{ "list", volume_ls },
 		{ "ls", volume_ls },

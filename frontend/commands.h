@@ -43,6 +43,7 @@ PEA_CMD(update);
 /* cmd-inspect.c */
 PEA_CMD(inspect);
 PEA_CMD(container_inspect);
+PEA_CMD(container_exists);
 /* cmd-manage.c */
 PEA_CMD(restart);
 PEA_CMD(rename);
@@ -125,6 +126,8 @@ int runtime_resume_paused(struct global_options *g, const struct ctr_record *r,
 #include <sys/types.h>
 /* A pax tar of dirfd/base to out_fd, entries named from name ("." leaves itself out; cmd-cp.c). */
 int cp_write_tar(int dirfd, const char *base, const char *name, int out_fd, struct pea_error **err);
+/* Unpack a tar stream from in_fd into the folder rootfd (confined to it), owners kept. */
+int cp_read_tar(int rootfd, int in_fd, struct pea_error **err);
 /* Volumes that exist, and those a container uses (cmd-volume.c). */
 int volume_count_used(const struct global_options *g, size_t *ret_total, size_t *ret_used);
 /* Remove the volumes no container uses that pass the filters; print their names. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -137,19 +138,23 @@ enum node_func {
 struct node {
 	enum node_kind kind;
 	enum node_func func;
-	char *text;    /* NODE_TEXT */
-	char **path;   /* NODE_FIELD: keys; empty for "." */
-	char *header;  /* its column header */
-	int line, col; /* where the field stands, as Go's text/template reports it */
+	char *text;	 /* NODE_TEXT */
+	char **path;	 /* NODE_FIELD: keys; empty for "." */
+	char *index_key; /* (index .path KEY).post: a map key, or an array index */
+	bool index_num;	 /* the index is a number */
+	char **post;	 /* the keys after the index */
+	char *header;	 /* its column header */
+	int line, col;	 /* where the field stands, as Go's text/template reports it */
 };
 
 struct template
 {
 	struct node *nodes;
 	size_t n;
-	bool table;
-	char *name; /* the template's name in errors ("ps"), podman's command */
-	char *type; /* the Go type podman renders ("containers.psReporter") */
+	bool table;   /* "table ...": a header row */
+	bool aligned; /* through Go's tabwriter: "table" formats, and podman's own */
+	char *name;   /* the template's name in errors ("ps"), podman's command */
+	char *type;   /* the Go type podman renders ("containers.psReporter") */
 };
 
 struct template *template_free(struct template *t)
@@ -159,6 +164,8 @@ struct template *template_free(struct template *t)
 	for (size_t i = 0; i < t->n; i++) {
 		free(t->nodes[i].text);
 		pea_strv_free(t->nodes[i].path);
+		free(t->nodes[i].index_key);
+		pea_strv_free(t->nodes[i].post);
 		free(t->nodes[i].header);
 	}
 	free(t->nodes);
@@ -189,6 +196,11 @@ bool template_is_table(const struct template *t)
 void template_drop_header(struct template *t)
 {
 	t->table = false;
+}
+
+void template_align(struct template *t)
+{
+	t->aligned = true;
 }
 
 static struct node *add_node(struct template *t, enum node_kind kind)
@@ -238,12 +250,8 @@ static char *upper_words(const char *field)
 	return h;
 }
 
-static int parse_action(struct template *t, char *act, const char *(*header_of)(const char *),
-			int line, int col, struct pea_error **err)
+static char *trim(char *p)
 {
-	struct node *nd;
-	enum node_func func = FUNC_NONE;
-	char *p = act, *end;
 	size_t len;
 
 	while (isspace((unsigned char)*p))
@@ -251,39 +259,133 @@ static int parse_action(struct template *t, char *act, const char *(*header_of)(
 	len = strlen(p);
 	while (len > 0 && isspace((unsigned char)p[len - 1]))
 		p[--len] = '\0';
-	if (p[0] == '"' && len >= 2 && p[len - 1] == '"') {
+	return p;
+}
+
+/* ".A.B" (or "."): the keys, or NULL when it is not a field path. */
+static char **field_path(const char *p)
+{
+	char **path;
+
+	if (p[0] != '.')
+		return NULL;
+	for (const char *c = p; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '.' && *c != '_')
+			return NULL;
+	path = pea_strv_split(p, ".");
+	return path ? path : xnew(char *, 1);
+}
+
+/* "json", "upper", "lower": a function that takes the field, before it or after a pipe. */
+static enum node_func func_named(const char *name, size_t len)
+{
+	if (len == 4 && strncmp(name, "json", 4) == 0)
+		return FUNC_JSON;
+	if (len == 5 && strncmp(name, "upper", 5) == 0)
+		return FUNC_UPPER;
+	if (len == 5 && strncmp(name, "lower", 5) == 0)
+		return FUNC_LOWER;
+	return FUNC_NONE;
+}
+
+/* "index .Path KEY" with KEY a "string" or a number (Go's index on maps and slices). */
+static int parse_index(struct node *nd, char *p)
+{
+	char *arg, *end;
+
+	p = trim(p + 5);
+	arg = p + strcspn(p, " \t");
+	if (!*arg)
+		return -1;
+	*arg++ = '\0';
+	arg = trim(arg);
+	nd->path = field_path(p);
+	if (!nd->path)
+		return -1;
+	if (arg[0] == '"') {
+		end = strchr(arg + 1, '"');
+		if (!end || end[1])
+			return -1;
+		nd->index_key = xstrndup(arg + 1, (size_t)(end - arg - 1));
+		return 0;
+	}
+	if (!*arg || strspn(arg, "0123456789") != strlen(arg))
+		return -1;
+	nd->index_key = xstrdup(arg);
+	nd->index_num = true;
+	return 0;
+}
+
+/* The field expression: ".A.B", "index .A KEY" or "(index .A KEY).B.C". */
+static int parse_expr(struct node *nd, char *p)
+{
+	if (strncmp(p, "index ", 6) == 0)
+		return parse_index(nd, p);
+	if (p[0] == '(') {
+		char *close = strchr(p, ')');
+		if (!close)
+			return -1;
+		*close = '\0';
+		if (strncmp(trim(p + 1), "index ", 6) != 0 || parse_index(nd, trim(p + 1)) < 0)
+			return -1;
+		if (close[1]) {
+			if (close[1] != '.' || !(nd->post = field_path(close + 1)) || !nd->post[0])
+				return -1;
+		}
+		return 0;
+	}
+	nd->path = field_path(p);
+	return nd->path ? 0 : -1;
+}
+
+static int parse_action(struct template *t, char *act, const char *(*header_of)(const char *),
+			int line, int col, struct pea_error **err)
+{
+	_cleanup_free_ char *copy = xstrdup(act);
+	struct node *nd;
+	enum node_func func = FUNC_NONE;
+	char *p = trim(copy), *pipe;
+	size_t len = strlen(p);
+
+	if (p[0] == '"' && len >= 2 && p[len - 1] == '"' && !memchr(p + 1, '"', len - 2)) {
 		add_text(t, p + 1, len - 2);
 		return 0;
 	}
-	if (strncmp(p, "json ", 5) == 0)
-		func = FUNC_JSON;
-	else if (strncmp(p, "upper ", 6) == 0)
-		func = FUNC_UPPER;
-	else if (strncmp(p, "lower ", 6) == 0)
-		func = FUNC_LOWER;
-	if (func != FUNC_NONE) {
-		p = strchr(p, ' ');
-		while (isspace((unsigned char)*p))
-			p++;
-	}
-	if (p[0] != '.')
-		return pea_error_new(err, EINVAL,
-				     "template: unsupported action '{{%s}}': use {{.Field}} or "
-				     "{{json .Field}}",
-				     act);
-	for (end = p; *end; end++)
-		if (!isalnum((unsigned char)*end) && *end != '.' && *end != '_')
-			return pea_error_new(err, EINVAL, "template: unsupported action '{{%s}}'",
+	/* FIELD | func */
+	pipe = p[0] == '"' ? NULL : strrchr(p, '|');
+	if (pipe) {
+		char *name = trim(pipe + 1);
+		func = func_named(name, strlen(name));
+		if (func == FUNC_NONE)
+			return pea_error_new(err, EINVAL,
+					     "template: unsupported action '{{%s}}': the functions "
+					     "are json, upper, lower and index",
 					     act);
+		*pipe = '\0';
+		p = trim(p);
+	} else {
+		size_t n = strcspn(p, " \t");
+		func = func_named(p, n);
+		if (func != FUNC_NONE)
+			p = trim(p + n);
+	}
 	nd = add_node(t, NODE_FIELD);
 	nd->func = func;
 	nd->line = line;
-	nd->col = col + (int)(p - act);
-	nd->path = pea_strv_split(p, ".");
-	if (!nd->path)
-		nd->path = xnew(char *, 1);
-	if (nd->path[0]) {
-		const char *last = nd->path[pea_strv_length(nd->path) - 1];
+	nd->col = col + (int)(p - copy);
+	if (parse_expr(nd, p) < 0) {
+		t->n--;
+		pea_strv_free(nd->path);
+		free(nd->index_key);
+		pea_strv_free(nd->post);
+		return pea_error_new(err, EINVAL,
+				     "template: unsupported action '{{%s}}': use {{.Field}}, "
+				     "{{json .Field}}, {{.Field | upper}} or {{index .Field KEY}}",
+				     act);
+	}
+	if (nd->post || nd->path[0]) {
+		char **keys = nd->post ? nd->post : nd->path;
+		const char *last = keys[pea_strv_length(keys) - 1];
 		const char *h = header_of ? header_of(last) : NULL;
 		nd->header = h ? xstrdup(h) : upper_words(last);
 	} else {
@@ -321,6 +423,7 @@ int template_parse(const char *text, const char *(*header_of)(const char *field)
 		return pea_error_new(err, EINVAL, "template: longer than %u bytes", TEMPLATE_MAX);
 	if (strncmp(p, "table", 5) == 0 && (p[5] == '\0' || isspace((unsigned char)p[5]))) {
 		t->table = true;
+		t->aligned = true;
 		p += 5;
 		while (*p == ' ')
 			p++;
@@ -418,18 +521,80 @@ static void go_value(FILE *f, struct json_object *v)
 }
 
 /* Go's "template: ps:1:13: executing "ps" at <.Foo>: can't evaluate field Foo in type T". */
-static int unknown_field(const struct template *t, const struct node *nd, size_t i,
+static int unknown_field(const struct template *t, const struct node *nd, char **keys, size_t i,
 			 struct pea_error **err)
 {
-	_cleanup_free_ char *path = pea_strv_join(nd->path, ".");
+	_cleanup_free_ char *path = pea_strv_join(keys, ".");
 	const char *name = t->name ? t->name : "output";
 
 	return pea_error_new(
 		err, EINVAL,
 		"template: %s:%d:%d: executing \"%s\" at <.%s>: can't evaluate field %s "
 		"in type %s",
-		name, nd->line, nd->col, name, path, nd->path[i],
-		i == 0 && t->type ? t->type : "interface {}");
+		name, nd->line, nd->col, name, path, keys[i],
+		i == 0 && keys == nd->path && t->type ? t->type : "interface {}");
+}
+
+/*
+ * A field of an object: its key, else one that differs in case only (podman
+ * renders Go structs, whose fields are ID where the JSON says Id).
+ */
+static bool field_get(struct json_object *o, const char *key, struct json_object **ret)
+{
+	if (!json_object_is_type(o, json_type_object))
+		return false;
+	if (json_object_object_get_ex(o, key, ret))
+		return true;
+	json_object_object_foreach(o, k, v)
+	{
+		if (strcasecmp(k, key) == 0) {
+			*ret = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int walk(const struct template *t, const struct node *nd, char **keys,
+		struct json_object **v, struct pea_error **err)
+{
+	for (size_t i = 0; keys[i]; i++)
+		if (!field_get(*v, keys[i], v))
+			return unknown_field(t, nd, keys, i, err);
+	return 0;
+}
+
+/* Go's index: a missing map key is the zero value, an array index past the end an error. */
+static int index_of(const struct template *t, const struct node *nd, struct json_object **v,
+		    struct pea_error **err)
+{
+	const char *name = t->name ? t->name : "output";
+
+	if (nd->index_num && json_object_is_type(*v, json_type_array)) {
+		size_t i = strtoul(nd->index_key, NULL, 10);
+		if (i >= json_object_array_length(*v))
+			return pea_error_new(
+				err, EINVAL,
+				"template: %s:%d:%d: executing \"%s\" at <index>: error "
+				"calling index: index out of range: %zu",
+				name, nd->line, nd->col, name, i);
+		*v = json_object_array_get_idx(*v, i);
+		return 0;
+	}
+	if (!nd->index_num && json_object_is_type(*v, json_type_object)) {
+		if (!json_object_object_get_ex(*v, nd->index_key, v))
+			*v = NULL;
+		return 0;
+	}
+	if (!*v) {
+		*v = NULL;
+		return 0;
+	}
+	return pea_error_new(
+		err, EINVAL,
+		"template: %s:%d:%d: executing \"%s\" at <index>: error calling index: "
+		"cannot index slice/array with type %s",
+		name, nd->line, nd->col, name, nd->index_num ? "int" : "string");
 }
 
 static int render_field(FILE *f, const struct template *t, const struct node *nd,
@@ -440,11 +605,12 @@ static int render_field(FILE *f, const struct template *t, const struct node *nd
 	size_t len = 0;
 	FILE *m;
 
-	for (size_t i = 0; nd->path[i]; i++) {
-		if (!json_object_is_type(v, json_type_object) ||
-		    !json_object_object_get_ex(v, nd->path[i], &v))
-			return unknown_field(t, nd, i, err);
-	}
+	if (walk(t, nd, nd->path, &v, err) < 0)
+		return -1;
+	if (nd->index_key && index_of(t, nd, &v, err) < 0)
+		return -1;
+	if (nd->post && walk(t, nd, nd->post, &v, err) < 0)
+		return -1;
 	if (nd->func == FUNC_JSON) {
 		fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
 								JSON_C_TO_STRING_NOSLASHESCAPE),
@@ -520,6 +686,16 @@ int template_print(FILE *f, const struct template *t, struct json_object *items,
 {
 	struct table tab = { 0 };
 
+	/* a user's format without "table" is printed as it is, tabs and all */
+	if (!t->aligned) {
+		for (size_t i = 0; i < json_object_array_length(items); i++) {
+			_cleanup_free_ char *s = NULL;
+			if (template_render(t, json_object_array_get_idx(items, i), &s, err) < 0)
+				return -1;
+			fprintf(f, "%s\n", s);
+		}
+		return 0;
+	}
 	if (t->table) {
 		_cleanup_free_ char *h = template_header(t);
 		add_lines(&tab, h);

@@ -40,8 +40,10 @@ struct template *template_free(struct template *t);
  */
 void template_set_context(struct template *t, const char *name, const char *type);
 bool template_is_table(const struct template *t);
-/* --noheading: a "table" template prints no header row. */
+/* --noheading: a "table" template prints no header row (its columns stay aligned). */
 void template_drop_header(struct template *t);
+/* Align the columns of a template that is not a "table" one (podman's own formats). */
+void template_align(struct template *t);
 /* The header row of a "table" template (new string, tabs between columns). */
 char *template_header(const struct template *t);
 /* Render for one item; errors name unknown fields. */

@@ -45,21 +45,37 @@ static const struct command commands[] = {
 };
 
 static const struct subcommand container_commands[] = {
-	{ "attach", cmd_attach },   { "cleanup", cmd_cleanup },
-	{ "cp", cmd_cp },	    { "create", cmd_create },
-	{ "exec", cmd_exec },	    { "inspect", cmd_container_inspect },
-	{ "diff", cmd_diff },	    { "export", cmd_export },
-	{ "mount", cmd_mount },	    { "umount", cmd_unmount },
-	{ "unmount", cmd_unmount }, { "kill", cmd_kill },
-	{ "list", cmd_ps },	    { "commit", cmd_commit },
-	{ "logs", cmd_logs },	    { "ls", cmd_ps },
-	{ "pause", cmd_pause },	    { "prune", cmd_container_prune },
-	{ "ps", cmd_ps },	    { "rename", cmd_rename },
-	{ "restart", cmd_restart }, { "rm", cmd_rm },
-	{ "run", cmd_run },	    { "start", cmd_start },
-	{ "stats", cmd_stats },	    { "stop", cmd_stop },
-	{ "top", cmd_top },	    { "unpause", cmd_unpause },
-	{ "wait", cmd_wait },	    { "update", cmd_update },
+	{ "attach", cmd_attach },
+	{ "cleanup", cmd_cleanup },
+	{ "cp", cmd_cp },
+	{ "create", cmd_create },
+	{ "exec", cmd_exec },
+	{ "exists", cmd_container_exists },
+	{ "inspect", cmd_container_inspect },
+	{ "diff", cmd_diff },
+	{ "export", cmd_export },
+	{ "mount", cmd_mount },
+	{ "umount", cmd_unmount },
+	{ "unmount", cmd_unmount },
+	{ "kill", cmd_kill },
+	{ "list", cmd_ps },
+	{ "commit", cmd_commit },
+	{ "logs", cmd_logs },
+	{ "ls", cmd_ps },
+	{ "pause", cmd_pause },
+	{ "prune", cmd_container_prune },
+	{ "ps", cmd_ps },
+	{ "rename", cmd_rename },
+	{ "restart", cmd_restart },
+	{ "rm", cmd_rm },
+	{ "run", cmd_run },
+	{ "start", cmd_start },
+	{ "stats", cmd_stats },
+	{ "stop", cmd_stop },
+	{ "top", cmd_top },
+	{ "unpause", cmd_unpause },
+	{ "wait", cmd_wait },
+	{ "update", cmd_update },
 };
 
 static const char container_usage[] =
@@ -75,6 +91,7 @@ static const char container_usage[] =
 	"  create    create a container\n"
 	"  diff      show the changes of a container to its image\n"
 	"  exec      run a process in a running container\n"
+	"  exists    exit 0 when a container exists, 1 when not\n"
 	"  export    write the root filesystem of a container as a tar\n"
 	"  inspect   show containers as JSON\n"
 	"  kill      send a signal to containers\n"

@@ -25,6 +25,12 @@ enum {
 	OPT_STORAGE_OPT,
 	OPT_LOG_LEVEL,
 	OPT_VERSION,
+	OPT_EVENTS_BACKEND,
+	OPT_CGROUP_MANAGER,
+	OPT_TMPDIR,
+	OPT_SYSLOG,
+	OPT_TRACE,
+	OPT_NOOUT,
 };
 
 static const struct option global_longopts[] = {
@@ -35,6 +41,12 @@ static const struct option global_longopts[] = {
 	{ "storage-driver", required_argument, NULL, OPT_DRIVER },
 	{ "storage-opt", required_argument, NULL, OPT_STORAGE_OPT },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "events-backend", required_argument, NULL, OPT_EVENTS_BACKEND },
+	{ "cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER },
+	{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "noout", no_argument, NULL, OPT_NOOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -191,6 +203,31 @@ static int apply_option(struct global_options *g, int c, const char *arg, struct
 	case OPT_LOG_LEVEL:
 		set_str(&g->log_level, arg);
 		return parse_log_level(arg, err);
+	case OPT_EVENTS_BACKEND:
+		/* pea keeps no event log: each of podman's backends is "none" here */
+		if (strcmp(arg, "file") != 0 && strcmp(arg, "journald") != 0 &&
+		    strcmp(arg, "none") != 0)
+			return pea_error_new(
+				err, EINVAL,
+				"invalid events backend '%s': use file, journald or none", arg);
+		return 0;
+	case OPT_CGROUP_MANAGER:
+		if (strcmp(arg, "cgroupfs") == 0)
+			return 0;
+		if (strcmp(arg, "systemd") == 0)
+			return pea_error_new(err, EINVAL,
+					     "cgroup manager 'systemd' is not supported: pea makes "
+					     "the cgroups itself (cgroupfs)");
+		return pea_error_new(err, EINVAL, "invalid cgroup manager '%s': use cgroupfs", arg);
+	case OPT_NOOUT:
+		/* podman's --noout: nothing on standard output */
+		if (!freopen("/dev/null", "w", stdout))
+			return pea_error_errno(err, "open '/dev/null'");
+		return 0;
+	case OPT_TMPDIR:
+	case OPT_SYSLOG:
+	case OPT_TRACE:
+		return 0; /* podman's: pea has no temporary files there, no syslog, no tracing */
 	default:
 		return pea_error_new(err, EINVAL, "unknown global option");
 	}
@@ -205,8 +242,9 @@ static const char usage[] =
 	"  attach      attach to a running container\n"
 	"  commit      create an image from a container's changes\n"
 	"  container   manage containers (attach, cleanup, commit, cp, create, diff, exec,\n"
-	"              export, inspect, kill, logs, ls, mount, pause, prune, rename, restart,\n"
-	"              rm, run, start, stats, stop, top, unmount, unpause, wait)\n"
+	"              exists, export, inspect, kill, logs, ls, mount, pause, prune, rename,\n"
+	"              restart, rm, run, start, stats, stop, top, unmount, unpause, update,\n"
+	"              wait)\n"
 	"  cp          copy files between a container and the host\n"
 	"  create      create a container without starting it\n"
 	"  diff        show the changes of a container to its image\n"
@@ -250,8 +288,9 @@ static const char usage[] =
 	"  unpause     thaw paused containers\n"
 	"  unshare     run a command in the user namespace of rootless pea\n"
 	"  untag       remove names from an image\n"
+	"  update      change the resource limits of a container\n"
 	"  version     print the version\n"
-	"  volume      manage volumes (create, exists, inspect, ls, prune, rm)\n"
+	"  volume      manage volumes (create, exists, export, import, inspect, ls, prune, rm)\n"
 	"  wait        wait for containers to exit and print their exit codes\n"
 	"\n"
 	"Options:\n"
@@ -262,6 +301,9 @@ static const char usage[] =
 	"      --storage-driver=NAME  overlay or vfs\n"
 	"      --storage-opt=K=V      a storage driver option (repeatable)\n"
 	"      --log-level=LEVEL      trace, debug, info, warn, error, fatal, panic\n"
+	"      --noout                nothing on standard output\n"
+	"      --cgroup-manager=cgroupfs, --events-backend=file|journald|none, --tmpdir=DIR,\n"
+	"      --syslog, --trace      podman's, accepted (pea has no event log and no syslog)\n"
 	"  -h, --help                 print this help\n"
 	"  -v, --version              print the version\n"
 	"\n"

@@ -11,6 +11,7 @@ setup_file() {
 }
 
 teardown_file() {
+	registry_stop 2>/dev/null || true
 	fe_server_stop
 }
 
@@ -66,4 +67,214 @@ teardown() {
 	run -125 pea_cmd ps -n 1 --latest
 	assert_output 'Error: last and latest are mutually exclusive'
 	run -0 pea_cmd rm -f runner
+}
+
+@test "templates: {{.ID}} on inspect, {{.F | upper}}, index on maps and arrays" {
+	run -0 pea_cmd create --name c1 --label a=b busybox true
+	id="$(pea_out inspect --format '{{.Id}}' c1)"
+	# podman renders Go structs: .ID is the field the JSON calls Id
+	run -0 pea_cmd inspect --format '{{.ID}}' c1
+	assert_output "$id"
+	iid="$(pea_out inspect --format '{{.Id}}' busybox)"
+	run -0 pea_cmd inspect --format '{{.ID}}' busybox
+	assert_output "$iid"
+	run -0 pea_cmd images --format '{{.ID| upper}}'
+	assert_output "$(tr a-f A-F <<<"${iid:0:12}")"
+	run -0 pea_cmd inspect --format '{{ .Name | lower }}|{{.Name|json}}' c1
+	assert_output 'c1|"c1"'
+	run -0 pea_cmd inspect --format '{{index .Config.Labels "a"}}|{{index .Config.Labels "x"}}' c1
+	assert_output 'b|<no value>'
+	run -0 pea_cmd inspect --format '{{(index .RepoTags 0)}}|{{json (index .RepoTags 0)}}' busybox
+	assert_output 'localhost/busybox:latest|"localhost/busybox:latest"'
+	run -0 pea_cmd inspect --format '{{(index .Config.Cmd 0)}}' c1
+	assert_output true
+	run -125 pea_cmd inspect --format '{{index .RepoTags 3}}' busybox
+	assert_output 'Error: template: inspect:1:13: executing "inspect" at <index>: error calling index: index out of range: 3'
+	run -125 pea_cmd inspect --format '{{.ID | title}}' c1
+	assert_output "Error: template: unsupported action '{{.ID | title}}': the functions are json, upper, lower and index"
+	run -125 pea_cmd inspect --format '{{(index .RepoTags 0}}' busybox
+	assert_output --partial "Error: template: unsupported action"
+	run -125 pea_cmd inspect --format '{{.XYZ}}' c1
+	assert_output --partial "can't evaluate field XYZ"
+	# a format without "table" prints as it is (tabs stay tabs); "table" aligns
+	run -0 pea_cmd images --format '{{.Repository}}\t{{.Tag}}'
+	assert_output $'localhost/busybox\tlatest'
+	run -0 pea_cmd history --format '{{.ID}}\t{{.ID}}' busybox
+	assert_line -n 0 "${iid:0:12}"$'\t'"${iid:0:12}"
+	run -0 pea_cmd images --format 'table {{.Repository}}\t{{.Tag}}'
+	assert_output $'REPOSITORY         TAG\nlocalhost/busybox  latest'
+	run -0 pea_cmd images --noheading --format 'table {{.Repository}}\t{{.Tag}}'
+	assert_output 'localhost/busybox  latest'
+}
+
+@test "logs: --since and --until (a time, a Unix time, a duration), several containers prefixed, -n, -l" {
+	before="$(date --iso-8601=seconds -d '-2 seconds')"
+	run -0 pea_cmd run --name l1 busybox sh -c 'echo one; echo two >&2'
+	run -0 pea_cmd run --name l2 busybox echo three
+	id1="$(pea_out inspect --format '{{.Id}}' l1)"
+	id2="$(pea_out inspect --format '{{.Id}}' l2)"
+	run -0 pea_cmd logs --since "$before" l1
+	assert_output $'one\ntwo'
+	run -0 pea_cmd logs --since 1000 --until 10m l1
+	assert_output $'one\ntwo'
+	run -0 pea_cmd logs --since 2000-01-01 l1
+	assert_output $'one\ntwo'
+	run -0 pea_cmd logs --until "$before" l1
+	assert_output ''
+	run -0 pea_cmd logs --until 1000 l1
+	assert_output ''
+	run -0 pea_cmd logs --since 1m --until 1h30m l1
+	assert_output $'one\ntwo'
+	run -0 pea_cmd logs --since "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%S.5Z)" l1
+	assert_output ''
+	# several containers: each line after the container's short ID, or its name with -n
+	run -0 --separate-stderr pea_cmd logs l1 l2
+	assert_output "${id1:0:12} one
+${id2:0:12} three"
+	assert_equal "$stderr" "${id1:0:12} two"
+	run -0 pea_cmd logs -f --names l2 l1
+	assert_line -n 0 'l2 three'
+	assert_line 'l1 one'
+	assert_line 'l1 two'
+	run -0 pea_cmd logs -l --tail 1
+	assert_output three
+	run -0 pea_cmd container logs --latest -t
+	assert_output --regexp '^[0-9-]+T[0-9:.]+([+-][0-9:]+|Z) three$'
+	run -125 pea_cmd logs --since xyz l1
+	assert_output 'Error: parsing --since "xyz": unable to interpret time value'
+	run -125 pea_cmd logs --until 5q l1
+	assert_output 'Error: parsing --until "5q": unable to interpret time value'
+	run -125 pea_cmd logs --since 2020-13-45 l1
+	assert_output 'Error: parsing --since "2020-13-45": unable to interpret time value'
+	run -125 pea_cmd logs -l l1
+	assert_output 'Error: --latest and containers cannot be used together'
+}
+
+@test "info: podman's keys (distribution, logDriver, graphOptions, ...), .Host.CgroupsVersion" {
+	run -0 pea_cmd info --format json
+	info="$output"
+	. /etc/os-release
+	assert_equal "$(jq -r .host.distribution.distribution <<<"$info")" "$ID"
+	assert_equal "$(jq -r .host.logDriver <<<"$info")" k8s-file
+	assert_equal "$(jq -r .host.networkBackend <<<"$info")" netavark
+	assert_equal "$(jq -c .store.graphOptions <<<"$info")" '{}'
+	assert_equal "$(jq -c .store.graphStatus <<<"$info")" '{}'
+	assert_regex "$(jq -r .store.configFile <<<"$info")" '^/'
+	assert_equal "$(jq -r 'has("executable")' <<<"$(jq .host.slirp4netns <<<"$info")")" true
+	run -0 pea_cmd info
+	assert_line '  graphOptions: {}'
+	assert_line '  logDriver: k8s-file'
+	run -0 pea_cmd info --format '{{.Host.CgroupsVersion}} {{.Host.OCIRuntime.Name}} {{.Host.Distribution.Distribution}}'
+	assert_output --regexp "^v[12] pea-runtime $ID\$"
+	run -0 pea_cmd --storage-opt=overlay.mountopt=nodev info --format '{{.Store.GraphOptions}}'
+	assert_output 'map[overlay.mountopt:nodev]'
+}
+
+@test "rmi --force of a missing image, container exists, podman's global options" {
+	run -1 pea_cmd image rm bogus
+	assert_output 'Error: bogus: image not known'
+	run -0 pea_cmd image rm --force bogus
+	assert_output ''
+	run -0 pea_cmd create --name here busybox true
+	run -0 pea_cmd container exists here
+	assert_output ''
+	run -1 pea_cmd container exists nothere
+	assert_output ''
+	run -125 pea_cmd container exists
+	assert_output 'Error: accepts 1 arg(s), received 0'
+	# accepted: pea keeps no event log, makes cgroups itself
+	run -0 pea_cmd --events-backend=file --cgroup-manager=cgroupfs --tmpdir=/tmp --syslog \
+		ps -a --format '{{.Names}}'
+	assert_output here
+	run -0 --separate-stderr pea_cmd --noout ps -a --format '{{.Names}}'
+	assert_output ''
+	run -125 pea_cmd --events-backend=bogus ps
+	assert_output "Error: invalid events backend 'bogus': use file, journald or none"
+	run -125 pea_cmd --cgroup-manager=systemd ps
+	assert_output "Error: cgroup manager 'systemd' is not supported: pea makes the cgroups itself (cgroupfs)"
+}
+
+@test "volume: rm -t, exit 2 when in use, --force passes over a missing one, name filter is a regex, bind device checked" {
+	run -125 pea_cmd volume create -o type=bind -o device=/nonexistent/pea vb
+	assert_output "Error: invalid volume option device for driver 'local': stat /nonexistent/pea: no such file or directory"
+	run -125 pea_cmd volume inspect vb
+	run -0 pea_cmd volume create -o type=bind -o device="$TEST_DIR" vb
+	run -0 pea_cmd volume create volume_1_x
+	run -0 pea_cmd volume create volume_2_x
+	run -0 pea_cmd volume ls --filter 'name=volume_1.+' --format '{{.Name}}'
+	assert_output volume_1_x
+	run -0 pea_cmd volume ls --filter 'name=volume_1*' --format '{{.Name}}'
+	assert_output $'volume_1_x\nvolume_2_x'
+	run -125 pea_cmd volume ls --filter 'name=volume_1('
+	assert_output 'Error: invalid name filter "volume_1("'
+	run -0 pea_cmd run -d --name vu -v volume_1_x:/v busybox sleep 1000
+	cid="$(pea_out inspect --format '{{.Id}}' vu)"
+	run -2 pea_cmd volume rm volume_1_x
+	assert_output "Error: volume volume_1_x is being used by the following container(s): $cid: volume is being used"
+	run -1 pea_cmd volume rm bogus
+	assert_output 'Error: no volume with name "bogus" found: no such volume'
+	run -0 pea_cmd volume rm --force bogus
+	assert_output ''
+	run -125 pea_cmd volume rm -t x -a
+	assert_output 'Error: invalid argument "x" for "-t, --time" flag: strconv.ParseUint: parsing "x": invalid syntax'
+	run -0 pea_cmd volume rm -t 0 -a -f
+	assert_output $'vb\nvolume_1_x\nvolume_2_x'
+	run -0 pea_cmd ps -a --format '{{.Names}}'
+	assert_output ''
+}
+
+@test "images: a digest is no row of its own, RepoTags/RepoDigests, Labels of the config" {
+	registry_start
+	registry_push_oci "$BUSYBOX_OCI" "pea/bb:1.0"
+	repo="$REGISTRY_ADDR/pea/bb"
+	run -0 pea_cmd rmi busybox
+	# pulled by digest only: one row, the repository with tag <none>
+	run -0 pea_cmd pull -q --tls-verify=false "$repo@$BUSYBOX_MANIFEST_DIGEST"
+	run -0 pea_cmd images --format '{{.Repository}} {{.Tag}}'
+	assert_output "$repo <none>"
+	run -0 pea_cmd images --format json
+	assert_equal "$(jq -c '.[0].RepoTags' <<<"$output")" '[]'
+	assert_equal "$(jq -r '.[0].RepoDigests[0]' <<<"$output")" "$repo@$BUSYBOX_MANIFEST_DIGEST"
+	# then by tag: the tag's row alone
+	run -0 pea_cmd pull -q --tls-verify=false "$repo:1.0"
+	run -0 pea_cmd images -a --format '{{.Repository}} {{.Tag}}'
+	assert_output "$repo 1.0"
+	run -0 pea_cmd images --format json
+	assert_equal "$(jq -c '.[0].RepoTags' <<<"$output")" "[\"$repo:1.0\"]"
+	assert_equal "$(jq -c '.[0].RepoDigests' <<<"$output")" "[\"$repo@$BUSYBOX_MANIFEST_DIGEST\"]"
+	assert_equal "$(jq -c '.[0].Labels' <<<"$output")" null
+	# a committed image's labels show
+	run -0 pea_cmd run --name c "$repo:1.0" true
+	run -0 pea_cmd commit -q --change LABEL=team=pea c labelled
+	run -0 pea_cmd images --format json labelled
+	assert_equal "$(jq -r '.[0].Labels.team' <<<"$output")" pea
+}
+
+@test "volume export and import: a tar of the volume's files, owners kept; bad inputs" {
+	run -0 pea_cmd volume create src
+	run -0 pea_cmd run --rm -v src:/v busybox sh -c 'echo hi >/v/a; mkdir /v/d; echo x >/v/d/b; chown 65534 /v/a'
+	run -0 pea_cmd volume export src --output "$TEST_DIR/v.tar"
+	run -0 tar tf "$TEST_DIR/v.tar"
+	assert_output $'a\nd/\nd/b'
+	run -0 pea_cmd volume create dst
+	run -0 pea_cmd volume import dst "$TEST_DIR/v.tar"
+	run -0 pea_cmd run --rm -v dst:/v busybox sh -c 'cat /v/a /v/d/b; stat -c %u /v/a'
+	assert_output $'hi\nx\n65534'
+	# to standard output; from standard input ("-")
+	pea_cmd volume export src >"$TEST_DIR/v2.tar"
+	run -0 tar tf "$TEST_DIR/v2.tar"
+	assert_output $'a\nd/\nd/b'
+	run -0 pea_cmd volume create dst2
+	run -0 bash -c '"$@" <"'"$TEST_DIR"'/v.tar"' _ "$PEA" "${FE_ARGS[@]}" volume import dst2 -
+	run -0 pea_cmd run --rm -v dst2:/v busybox cat /v/d/b
+	assert_output x
+	run -125 pea_cmd volume export nope
+	assert_output 'Error: no volume with name "nope" found: no such volume'
+	run -125 pea_cmd volume import dst "$TEST_DIR/nonexistent.tar"
+	assert_output "Error: open '$TEST_DIR/nonexistent.tar': No such file or directory"
+	echo garbage >"$TEST_DIR/bad.tar"
+	run -125 pea_cmd volume import dst "$TEST_DIR/bad.tar"
+	assert_output 'Error: volume dst: reading the tar stream: Unrecognized archive format'
+	run -125 pea_cmd volume import dst
+	assert_output 'Error: accepts 2 arg(s), received 1'
 }

@@ -178,7 +178,7 @@ Local Volumes=1"
 	assert_output --partial 'invalid label "=x": no key'
 	run -125 pea_cmd volume inspect nosuch
 	assert_output 'Error: no volume with name "nosuch" found: no such volume'
-	run -125 pea_cmd volume rm nosuch
+	run -1 pea_cmd volume rm nosuch
 	assert_output --partial 'no volume with name "nosuch" found'
 	run -125 pea_cmd volume rm -a a
 	assert_output --partial 'choose either one or more volumes or all'
