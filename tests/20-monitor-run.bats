@@ -674,3 +674,28 @@ case_timer_commands() {
 @test "--timer-command: run on the host every SECONDS from creation to the end, never twice at once" {
 	for_each_runtime case_timer_commands
 }
+
+# The attach socket is made while the runtime works: when it cannot be, the
+# runtime is stopped and the reason goes to the sync pipe.
+case_attach_socket_refused() {
+	local pid
+	monitor_setup sleep 100
+	# a directory where the attach symlink goes: it cannot be replaced
+	mkdir -p "$MON_SOCKETS/$MON_CID/x"
+	monitor_launch -l none
+	run -0 monitor_sync_line 1
+	assert_equal "$(jq -r .data <<<"$output")" -1
+	assert_equal "$(jq -r .message <<<"$output")" \
+		"remove the old attach symlink '$MON_SOCKETS/$MON_CID': Is a directory"
+	monitor_wait_gone
+	# no runtime of ours is left, nor a container process (its init ends with the runtime)
+	run -1 pgrep -af -- "$MON_CID"
+	if [[ -s "$TEST_DIR/ctr.pid" ]]; then
+		pid="$(cat "$TEST_DIR/ctr.pid")"
+		wait_for pid_gone "$pid"
+	fi
+}
+
+@test "an attach socket that cannot be made: the reason on the sync pipe, the runtime stopped" {
+	for_each_runtime case_attach_socket_refused
+}
