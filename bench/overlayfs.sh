@@ -123,6 +123,8 @@ time_row() {
 	local impl="$1" row="$2" i start end t min=""
 	for ((i = 0; i < runs; i++)); do
 		mount_impl "$impl"
+		# The data written by the row before goes to disk first, not during this one.
+		sync
 		start=$(date +%s.%N)
 		"row_$row"
 		end=$(date +%s.%N)
