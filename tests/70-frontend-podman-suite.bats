@@ -194,7 +194,7 @@ ${id2:0:12} three"
 	assert_output "Error: cgroup manager 'systemd' is not supported: pea makes the cgroups itself (cgroupfs)"
 }
 
-@test "volume: rm -t, exit 2 when in use, --force passes over a missing one, name filter is a regex, bind device checked" {
+@test "volume: rm -t, exit 1 when missing, --force passes over a missing one, name filter is a regex, bind device checked" {
 	run -125 pea_cmd volume create -o type=bind -o device=/nonexistent/pea vb
 	assert_output "Error: invalid volume option device for driver 'local': stat /nonexistent/pea: no such file or directory"
 	run -125 pea_cmd volume inspect vb
@@ -209,7 +209,7 @@ ${id2:0:12} three"
 	assert_output 'Error: invalid name filter "volume_1("'
 	run -0 pea_cmd run -d --name vu -v volume_1_x:/v busybox sleep 1000
 	cid="$(pea_out inspect --format '{{.Id}}' vu)"
-	run -2 pea_cmd volume rm volume_1_x
+	run -125 pea_cmd volume rm volume_1_x
 	assert_output "Error: volume volume_1_x is being used by the following container(s): $cid: volume is being used"
 	run -1 pea_cmd volume rm bogus
 	assert_output 'Error: no volume with name "bogus" found: no such volume'
