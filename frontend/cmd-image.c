@@ -363,57 +363,58 @@ static int load_oci_archive(const struct global_options *g, const char *file,
 	return 0;
 }
 
-static const char load_usage[] = "Usage: pea load [OPTIONS]\n"
-				 "\n"
-				 "Load images from a docker-archive or oci-archive tar file.\n"
-				 "\n"
-				 "  -i, --input=FILE   the archive to read\n"
-				 "  -q, --quiet        accepted (progress is never printed)\n";
+static const char load_usage[] =
+	"Usage: pea load [OPTIONS]\n"
+	"\n"
+	"Load images from a docker-archive or oci-archive tar file.\n"
+	"\n"
+	"  -i, --input=FILE   the archive to read (default: standard input)\n"
+	"  -q, --quiet        accepted (progress is never printed)\n";
 
-int cmd_load(struct global_options *g, int argc, char **argv, struct pea_error **err)
+/* Standard input into a new file under $TMPDIR (or /var/tmp), as podman load reads a pipe. */
+static int stdin_to_temp(char **ret_path, struct pea_error **err)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "input", required_argument, NULL, 'i' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
-	_cleanup_json_ struct json_object *manifest = NULL, *index = NULL;
-	_cleanup_free_ char *input = NULL;
-	struct stat st;
-	int r, c = 0;
+	const char *dir = getenv("TMPDIR");
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	char buf[65536];
+	size_t total = 0;
 
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hi:q", opts, load_usage, &c, err)) == 2) {
-		if (c == 'i') {
-			free(input);
-			input = xstrdup(optarg);
-		}
-	}
-	if (r < 0)
-		return -1;
-	if (r == 1)
-		return 0;
-	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
-	if (!input)
+	if (isatty(STDIN_FILENO))
 		return pea_error_new(err, EINVAL,
-				     "no archive given: use 'pea load -i FILE' (reading standard "
-				     "input is not supported yet)");
-	if (stat(input, &st) < 0)
-		return pea_error_errno(err,
-				       "payload does not match any of the supported image "
-				       "formats: '%s'",
-				       input);
-	if (!S_ISREG(st.st_mode))
-		return pea_error_new(err, EINVAL, "'%s' is not a regular file", input);
-	if (input[0] != '/') {
-		char *abs = realpath(input, NULL);
-		if (!abs)
-			return pea_error_errno(err, "realpath '%s'", input);
-		free(input);
-		input = abs;
+				     "cannot read from terminal, use command-line redirection or "
+				     "the --input flag");
+	path = xasprintf("%s/pea-load-XXXXXX", dir && *dir ? dir : "/var/tmp");
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "create '%s'", path);
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			pea_error_errno(err, "read standard input");
+		if (n < 0 || (n > 0 && pea_write_all(fd, buf, (size_t)n, err) < 0)) {
+			(void)unlink(path);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		total += (size_t)n;
 	}
+	if (total == 0) {
+		(void)unlink(path);
+		return pea_error_new(err, EINVAL,
+				     "no archive on standard input: pipe one, or use --input");
+	}
+	*ret_path = TAKE_PTR(path);
+	return 0;
+}
+
+static int load_file(const struct global_options *g, char *input, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *manifest = NULL, *index = NULL;
+
 	if (tar_member(input, "manifest.json", &manifest, err) < 0)
 		return -1;
 	if (manifest) {
@@ -436,6 +437,57 @@ int cmd_load(struct global_options *g, int argc, char **argv, struct pea_error *
 			     "has neither manifest.json (docker-archive) nor index.json "
 			     "(oci-archive)",
 			     input);
+}
+
+int cmd_load(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_free_ char *input = NULL;
+	struct stat st;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hi:q", opts, load_usage, &c, err)) == 2) {
+		if (c == 'i') {
+			free(input);
+			input = xstrdup(optarg);
+		}
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind < argc)
+		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+	if (!input) {
+		if (stdin_to_temp(&input, err) < 0)
+			return -1;
+		r = load_file(g, input, err);
+		(void)unlink(input);
+		if (r < 0)
+			return pea_error_wrap(err, "standard input");
+		return r;
+	}
+	if (stat(input, &st) < 0)
+		return pea_error_errno(err,
+				       "payload does not match any of the supported image "
+				       "formats: '%s'",
+				       input);
+	if (!S_ISREG(st.st_mode))
+		return pea_error_new(err, EINVAL, "'%s' is not a regular file", input);
+	if (input[0] != '/') {
+		char *abs = realpath(input, NULL);
+		if (!abs)
+			return pea_error_errno(err, "realpath '%s'", input);
+		free(input);
+		input = abs;
+	}
+	return load_file(g, input, err);
 }
 
 /* ---- images ------------------------------------------------------------- */

@@ -106,7 +106,7 @@ teardown() {
 
 @test "load: bad inputs say so and store nothing" {
 	run -125 pea_cmd load
-	assert_output --partial "no archive given"
+	assert_output "Error: no archive on standard input: pipe one, or use --input"
 	run -125 pea_cmd load -i "$TEST_DIR/nosuch.tar"
 	assert_output --partial "nosuch.tar"
 	echo "not a tar" >"$TEST_DIR/junk"

@@ -278,3 +278,19 @@ ${id2:0:12} three"
 	run -125 pea_cmd volume import dst
 	assert_output 'Error: accepts 2 arg(s), received 1'
 }
+
+@test "load from standard input (save | load), as podman does" {
+	run -0 pea_cmd save -o "$TEST_DIR/bb.tar" busybox
+	run -0 pea_cmd rmi busybox
+	run -0 bash -c '"$@" <"'"$TEST_DIR"'/bb.tar"' _ "$PEA" "${FE_ARGS[@]}" load
+	assert_output 'Loaded image: localhost/busybox:latest'
+	run -0 bash -c 'cat "'"$TEST_DIR"'/bb.tar" | "$@"' _ "$PEA" "${FE_ARGS[@]}" load -q
+	assert_output 'Loaded image: localhost/busybox:latest'
+	run -0 pea_cmd images --format '{{.Repository}}:{{.Tag}}'
+	assert_output localhost/busybox:latest
+	run -125 bash -c 'echo junk | "$@"' _ "$PEA" "${FE_ARGS[@]}" load
+	assert_output --partial 'Error: standard input: '
+	# nothing left behind in the temporary folder
+	run -0 find "${TMPDIR:-/var/tmp}" -maxdepth 1 -name 'pea-load-*' -newer "$TEST_DIR/bb.tar"
+	assert_output ''
+}
