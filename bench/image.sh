@@ -5,6 +5,8 @@
 #
 #   BENCH_LAYERS (5) layers of 20..50 MiB (varied) of random data on top of the busybox
 #   fixture, compressed with each of BENCH_COMPRESS ("gzip zstd"); BENCH_RUNS (3) runs each.
+#   BENCH_CONTENT=files: the layers hold the machine's own files (/usr/lib, /usr/share)
+#   instead, which compress as real images do (random data makes decompression free).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export PEA_BUILD=${PEA_BUILD:-$here/../build}
@@ -37,10 +39,14 @@ build_image() {
 	img_build_layout "$dir" "$(oci_platform | cut -d' ' -f1)" 0 0 gzip || return 1
 	for ((i = 1; i <= layers; i++)); do
 		size=$((20 + (i * 7) % 31))
-		mkdir -p "$work/l$i/data" &&
-			head -c "$((size << 20))" /dev/urandom >"$work/l$i/data/blob" &&
-			pea_tar_dir "$work/l$i" "$work/l$i.tar" &&
-			compress "$comp" "$work/l$i.tar" >"$work/l$i.tar.gz" || return 1
+		if [[ "${BENCH_CONTENT:-random}" == files ]]; then
+			files_tar "$i" "$((size << 20))" "$work/l$i.tar" || return 1
+		else
+			mkdir -p "$work/l$i/data" &&
+				head -c "$((size << 20))" /dev/urandom >"$work/l$i/data/blob" &&
+				pea_tar_dir "$work/l$i" "$work/l$i.tar" || return 1
+		fi
+		compress "$comp" "$work/l$i.tar" >"$work/l$i.tar.gz" || return 1
 		rm -rf "$work/l$i"
 	done
 	# rebuild the manifest and config with the extra layers
@@ -61,6 +67,18 @@ build_image() {
 	read -r d s <<<"$(img_add_blob "$dir" "$work/manifest")"
 	jq -c --arg d "$d" --argjson s "$s" '.manifests[0].digest = $d | .manifests[0].size = $s' \
 		"$dir/index.json" >"$work/index" && mv "$work/index" "$dir/index.json"
+}
+
+# files_tar N BYTES OUT: a tar of the N-th slice (about BYTES) of the machine's files
+files_tar() {
+	local n="$1" want="$2" out="$3"
+	[[ -s "$work/files" ]] ||
+		find /usr/lib /usr/share -xdev -type f -size -8M -printf '%s %p\n' 2>/dev/null |
+		sort -k2 >"$work/files"
+	awk -v n="$n" -v want="$want" '{ if (acc + $1 > want) { slice++; acc = 0 }
+		acc += $1; if (slice == n) { sub(/^[0-9]+ \//, ""); print } }' "$work/files" \
+		>"$work/slice" && [[ -s "$work/slice" ]] &&
+		tar -cf "$out" -C / --no-recursion -T "$work/slice" 2>/dev/null
 }
 
 compress() {

@@ -18,6 +18,7 @@
 #include "lib/xalloc.h"
 #include "apply.h"
 #include "lib/digest.h"
+#include "gunzip.h"
 #include "tarsplit.h"
 
 #define READ_BLOCK (256u << 10)
@@ -709,14 +710,18 @@ struct source {
 	char *buf;
 	struct pea_digest compressed;
 	bool eof;
+	size_t replay; /* bytes of buf read (and hashed) already, to hand out once more */
+	int read_errno;
 };
 
 struct middle {
-	struct archive *outer; /* decompresses to a raw stream */
+	struct archive *outer; /* decompresses to a raw stream, or NULL with gz */
+	struct gunzip *gz;     /* gzip with ISA-L */
 	char *buf;
 	struct pea_digest uncompressed;
 	bool hash;		/* false for a plain tar: its digest is the stream's */
 	struct tarsplit *split; /* NULL: not recording */
+	struct source *src;
 	bool eof;
 };
 
@@ -725,12 +730,19 @@ static la_ssize_t source_read(struct archive *a, void *data, const void **ret_bu
 	struct source *s = data;
 	ssize_t n;
 
+	if (s->replay) {
+		n = (ssize_t)s->replay;
+		s->replay = 0;
+		*ret_buf = s->buf;
+		return n;
+	}
 	if (s->eof)
 		return 0;
 	do
 		n = read(s->fd, s->buf, READ_BLOCK);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
+		s->read_errno = errno;
 		if (a)
 			archive_set_error(a, errno, "read the layer stream: %s", strerror(errno));
 		return -1;
@@ -742,6 +754,29 @@ static la_ssize_t source_read(struct archive *a, void *data, const void **ret_bu
 	return n;
 }
 
+static int middle_errno(const struct middle *m)
+{
+	if (m->gz)
+		return m->src->read_errno ?: EIO;
+	return archive_errno(m->outer) ?: EIO;
+}
+
+static const char *middle_error(const struct middle *m)
+{
+	if (m->gz)
+		return gunzip_error(m->gz) ?: strerror(middle_errno(m));
+	return archive_error_string(m->outer) ?: "decompression failed";
+}
+
+static ssize_t gz_refill(void *data, const unsigned char **ret_buf)
+{
+	const void *buf = NULL;
+	ssize_t n = source_read(NULL, data, &buf);
+
+	*ret_buf = buf;
+	return n;
+}
+
 static la_ssize_t middle_read(struct archive *a, void *data, const void **ret_buf)
 {
 	struct middle *m = data;
@@ -749,12 +784,12 @@ static la_ssize_t middle_read(struct archive *a, void *data, const void **ret_bu
 
 	if (m->eof)
 		return 0;
-	n = archive_read_data(m->outer, m->buf, READ_BLOCK);
+	n = m->gz ? gunzip_read(m->gz, m->buf, READ_BLOCK)
+		  : archive_read_data(m->outer, m->buf, READ_BLOCK);
 	if (n < 0) {
 		/* a is NULL when drain() reads what the tar reader left */
 		if (a)
-			archive_set_error(a, archive_errno(m->outer) ?: EIO, "%s",
-					  archive_error_string(m->outer) ?: "decompression failed");
+			archive_set_error(a, middle_errno(m), "%s", middle_error(m));
 		return -1;
 	}
 	if (n == 0)
@@ -792,11 +827,31 @@ static int drain(struct source *s, struct middle *m, struct pea_error **err)
 
 	while (!m->eof)
 		if (middle_read(NULL, m, &buf) < 0)
-			return pea_error_new(err, EIO, "decompress the layer: %s",
-					     archive_error_string(m->outer) ?: "error");
+			return pea_error_new(err, EIO, "decompress the layer: %s", middle_error(m));
 	while (!s->eof)
 		if (source_read(NULL, s, &buf) < 0)
 			return pea_error_errno(err, "read the layer stream");
+	return 0;
+}
+
+/*
+ * gzip goes to ISA-L when libisal is here (its first block read and hashed
+ * here, then handed to the decoder); the rest, and gzip without it, to
+ * libarchive, which gets the first block again.
+ */
+static int open_gunzip(struct source *s, struct middle *m, struct pea_error **err)
+{
+	const void *buf = NULL;
+	ssize_t n = source_read(NULL, s, &buf);
+
+	if (n < 0)
+		return pea_error_new(err, s->read_errno, "read the layer stream: %s",
+				     strerror(s->read_errno));
+	if (gunzip_usable(buf, (size_t)n)) {
+		m->gz = gunzip_new(buf, (size_t)n, gz_refill, s);
+		return 1;
+	}
+	s->replay = (size_t)n;
 	return 0;
 }
 
@@ -870,6 +925,26 @@ static int apply_entries(struct archive *inner, struct writer *w, struct tarspli
 	return 0;
 }
 
+/*
+ * The stream failed: read the rest, and if it is not the blob the caller named,
+ * that is the error (a bad CRC or a broken tar is only what it looked like).
+ */
+static void blame_digest(struct source *s, const char *want, struct pea_error **err)
+{
+	char digest[PEA_DIGEST_MAX];
+	const void *buf;
+
+	s->replay = 0;
+	while (!s->eof)
+		if (source_read(NULL, s, &buf) < 0)
+			return;
+	pea_digest_final(&s->compressed, digest);
+	if (strcmp(digest, want) == 0)
+		return;
+	pea_error_release(err);
+	pea_error_new(err, EBADMSG, "the stream's digest is '%s', not '%s'", digest, want);
+}
+
 int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct apply_result *ret,
 		 struct pea_error **err)
 {
@@ -895,10 +970,17 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	int r = -1;
 
 	if (pea_digest_init(&s.compressed, "sha256", err) < 0 ||
-	    pea_digest_init(&m.uncompressed, "sha256", err) < 0 || open_outer(&s, &outer, err) < 0)
+	    pea_digest_init(&m.uncompressed, "sha256", err) < 0)
 		goto out;
+	m.src = &s;
+	r = open_gunzip(&s, &m, err);
+	if (r == 0)
+		r = open_outer(&s, &outer, err);
+	if (r < 0)
+		goto out;
+	r = -1;
 	m.outer = outer;
-	res.compression = compression_name(outer);
+	res.compression = m.gz ? "gzip" : compression_name(outer);
 	/* the raw reader passes a plain tar through as it is: one hash is enough */
 	m.hash = strcmp(res.compression, "none") != 0;
 	m.split = o->tarsplit_fd >= 0 ? tarsplit_new(o->tarsplit_fd) : NULL;
@@ -929,8 +1011,11 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	*ret = res;
 	r = 0;
 out:
+	if (r < 0 && o->expect_digest && m.src)
+		blame_digest(&s, o->expect_digest, err);
 	umask(saved_umask);
 	tarsplit_free(m.split);
+	m.gz = gunzip_free(m.gz);
 	writer_clear(&w);
 	pea_digest_done(&s.compressed);
 	pea_digest_done(&m.uncompressed);

@@ -31,6 +31,12 @@ struct apply_options {
 	bool ignore_chown_errors;
 	/* where to record the tar's headers for an exact `layer diff` (tarsplit.h), or -1 */
 	int tarsplit_fd;
+	/*
+	 * The stream's expected digest, or NULL: when the stream fails to unpack,
+	 * the rest is read and a digest that differs is the error reported (the
+	 * cause: another blob than the one named, cut short or tampered with).
+	 */
+	const char *expect_digest;
 };
 
 struct apply_result {

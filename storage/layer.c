@@ -420,6 +420,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 		.mode = driver_is_vfs(s) ? APPLY_VFS : APPLY_OVERLAY,
 		.opaque_xattr = driver_opaque_xattr(s),
 		.ignore_chown_errors = s->ignore_chown_errors,
+		.expect_digest = o->digest,
 	};
 	struct apply_result res = { 0 };
 	struct layer_rec l = { 0 };

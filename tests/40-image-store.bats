@@ -392,3 +392,32 @@ setup() {
 	assert_output --partial "/nonexistent/pea-storage"
 	assert_equal "${#lines[@]}" 1
 }
+
+@test "gzip layers (ISA-L): several members apply, a bad CRC, a cut stream, trailing data refused" {
+	mkdir -p "$TEST_DIR/l/d"
+	echo hello >"$TEST_DIR/l/d/a"
+	head -c 300000 /dev/urandom >"$TEST_DIR/l/d/b"
+	pea_tar_dir "$TEST_DIR/l" "$TEST_DIR/t.tar"
+	want="sha256:$(pea_sha256 "$TEST_DIR/t.tar")"
+	head -c 10240 "$TEST_DIR/t.tar" | gzip -n >"$TEST_DIR/multi.gz"
+	tail -c +10241 "$TEST_DIR/t.tar" | gzip -n >>"$TEST_DIR/multi.gz"
+	gzip -n -c "$TEST_DIR/t.tar" >"$TEST_DIR/one.gz"
+	for f in one multi; do
+		rm -rf "$TEST_DIR/root" "$TEST_DIR/run"
+		run -0 --separate-stderr "${ST[@]}" layer apply - <"$TEST_DIR/$f.gz"
+		assert_equal "$(jq -r .result.diff_id <<<"$output")" "$want"
+		assert_equal "$(jq -r .result.compression <<<"$output")" gzip
+	done
+	head -c -100 "$TEST_DIR/one.gz" >"$TEST_DIR/cut.gz"
+	{ cat "$TEST_DIR/one.gz"; echo garbage; } >"$TEST_DIR/trail.gz"
+	cp "$TEST_DIR/one.gz" "$TEST_DIR/crc.gz"
+	printf '\0\0\0\0' | dd of="$TEST_DIR/crc.gz" bs=1 seek=$(($(stat -c %s "$TEST_DIR/crc.gz") - 8)) conv=notrunc 2>/dev/null
+	for f in cut:'unexpected end of the stream' trail:'data that is not gzip after the end' \
+		crc:'the CRC or the size in the trailer does not match'; do
+		rm -rf "$TEST_DIR/root" "$TEST_DIR/run"
+		run -1 --separate-stderr "${ST[@]}" layer apply - <"$TEST_DIR/${f%%:*}.gz"
+		assert_output --partial "gzip: ${f#*:}"
+		run -0 "${ST[@]}" layer ls
+		assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+	done
+}
