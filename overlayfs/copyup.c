@@ -33,7 +33,8 @@ int ovl_copy_xattrs(const char *src, const char *dst)
 		const char *name = list + off;
 		ssize_t len;
 
-		if (ovl_xattr_is_private(name) && !ovl_override_is_name(name))
+		if (ovl_xattr_is_private(name) && !ovl_override_is_name(name) &&
+		    !ovl_xattr_is_escaped(name))
 			continue;
 		len = lgetxattr(src, name, value, XATTR_LIST_MAX_SIZE);
 		if (len < 0) {

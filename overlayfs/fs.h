@@ -221,6 +221,18 @@ int ovl_copy_xattrs(const char *src, const char *dst);
 /* Names of overlay's own xattrs, hidden from the mount. */
 bool ovl_xattr_is_private(const char *name);
 /*
+ * Escaped overlay xattrs (the kernel's, Linux 6.7 on): "P.overlay.overlay.X"
+ * on disk is "P.overlay.X" in the mount, for P the namespace of ours (trusted
+ * as root, user otherwise), so that an overlay mounted over this one reads
+ * them as its own. ovl_xattr_is_escaped() takes either namespace (copy-up
+ * keeps them); the others convert a name of the mount to the disk's and
+ * back, false when the name is not of that form (or too long for buf).
+ */
+bool ovl_xattr_is_escaped(const char *name);
+const char *ovl_xattr_own_prefix(const struct ovl_fs *fs);
+bool ovl_xattr_to_disk(const struct ovl_fs *fs, const char *name, char *buf, size_t size);
+bool ovl_xattr_from_disk(const struct ovl_fs *fs, const char *name, char *buf, size_t size);
+/*
  * The origin recorded on dirfd/name (an upper entry) at its copy-up: 1 with
  * fuse-overlayfs's path in buf, 2 for the kernel's (a file handle: the entry
  * below of the same path), 0 for none.

@@ -11,6 +11,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "overlayfs/fs.h"
@@ -195,6 +196,9 @@ int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **
 		if (r < 0)
 			return r;
 	}
+	/* Read-only: the trusted. namespace is ours where we could write it. */
+	if (!fs->has_upper)
+		fs->privileged = geteuid() == 0 && pea_in_initial_userns();
 	if (stat(opts->mountpoint, &st) < 0)
 		return pea_error_errno(err, "mountpoint '%s'", opts->mountpoint);
 	if (!S_ISDIR(st.st_mode))

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <linux/limits.h>
 #include <string.h>
 #include <sys/xattr.h>
 
@@ -79,12 +80,14 @@ static int get_one(struct ovl_fs *fs, struct ovl_node *node, const char *p, cons
 void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
-	char p[PATH_MAX + 64];
+	char p[PATH_MAX + 64], escaped[XATTR_NAME_MAX + 1];
 	_cleanup_free_ char *buf = NULL;
 	ssize_t n = -1;
 	int r;
 
-	if (is_hidden(name)) {
+	if (ovl_xattr_to_disk(fs, name, escaped, sizeof(escaped))) {
+		name = escaped;
+	} else if (is_hidden(name)) {
 		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : ENODATA);
 		return;
 	}
@@ -114,7 +117,7 @@ void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 void ovl_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
-	char p[PATH_MAX + 64];
+	char p[PATH_MAX + 64], unescaped[XATTR_NAME_MAX + 1];
 	_cleanup_free_ char *list = xmalloc(OVL_XATTR_BUF);
 	_cleanup_free_ char *out = xmalloc(OVL_XATTR_BUF);
 	size_t len = 0;
@@ -135,11 +138,15 @@ void ovl_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		return;
 	}
 	for (ssize_t off = 0; off < n; off += (ssize_t)strlen(list + off) + 1) {
-		size_t l = strlen(list + off) + 1;
+		const char *name = list + off;
+		size_t l;
 
-		if (is_hidden(list + off))
+		if (ovl_xattr_from_disk(fs, list + off, unescaped, sizeof(unescaped)))
+			name = unescaped;
+		else if (is_hidden(name))
 			continue;
-		memcpy(out + len, list + off, l);
+		l = strlen(name) + 1;
+		memcpy(out + len, name, l);
 		len += l;
 	}
 	if (size == 0)
@@ -154,11 +161,13 @@ void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 		     size_t size, int flags)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
-	char p[PATH_MAX + 64];
+	char p[PATH_MAX + 64], escaped[XATTR_NAME_MAX + 1];
 	_cleanup_free_ char *mapped = NULL;
 	int r;
 
-	if (is_hidden(name)) {
+	if (ovl_xattr_to_disk(fs, name, escaped, sizeof(escaped))) {
+		name = escaped;
+	} else if (is_hidden(name)) {
 		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : EPERM);
 		return;
 	}
@@ -187,10 +196,12 @@ void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 void ovl_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
-	char p[PATH_MAX + 64];
+	char p[PATH_MAX + 64], escaped[XATTR_NAME_MAX + 1];
 	int r;
 
-	if (is_hidden(name)) {
+	if (ovl_xattr_to_disk(fs, name, escaped, sizeof(escaped))) {
+		name = escaped;
+	} else if (is_hidden(name)) {
 		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : ENODATA);
 		return;
 	}

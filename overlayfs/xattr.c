@@ -16,6 +16,36 @@ bool ovl_xattr_is_private(const char *name)
 	       has_prefix(name, OVL_XATTR_FUSE);
 }
 
+bool ovl_xattr_is_escaped(const char *name)
+{
+	return has_prefix(name, OVL_XATTR_TRUSTED "overlay.") ||
+	       has_prefix(name, OVL_XATTR_USER "overlay.");
+}
+
+const char *ovl_xattr_own_prefix(const struct ovl_fs *fs)
+{
+	return fs->privileged ? OVL_XATTR_TRUSTED : OVL_XATTR_USER;
+}
+
+bool ovl_xattr_to_disk(const struct ovl_fs *fs, const char *name, char *buf, size_t size)
+{
+	const char *own = ovl_xattr_own_prefix(fs);
+
+	if (!has_prefix(name, own))
+		return false;
+	return (size_t)snprintf(buf, size, "%soverlay.%s", own, name + strlen(own)) < size;
+}
+
+bool ovl_xattr_from_disk(const struct ovl_fs *fs, const char *name, char *buf, size_t size)
+{
+	const char *own = ovl_xattr_own_prefix(fs);
+	size_t len = strlen(own);
+
+	if (!has_prefix(name, own) || !has_prefix(name + len, "overlay."))
+		return false;
+	return (size_t)snprintf(buf, size, "%s%s", own, name + len + strlen("overlay.")) < size;
+}
+
 void ovl_proc_path(int dirfd, const char *path, char *buf, size_t size)
 {
 	/* "N/." for the layer root: the l*xattr calls would not follow "N" itself. */

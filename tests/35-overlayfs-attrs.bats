@@ -49,9 +49,16 @@ teardown() {
 	# The opaque marker of /root is overlay's business, not the user's.
 	run -0 getfattr --absolute-names -d -m - "$M/root"
 	assert_output ""
-	run -1 setfattr -n trusted.overlay.opaque -v y "$M/data"
 	run -1 setfattr -n user.overlay.opaque -v y "$M/data"
 	run -1 getfattr --absolute-names -n trusted.overlay.opaque "$M/root"
+	# Set through the mount, it is stored escaped, as the kernel does: nothing turns opaque.
+	run -0 setfattr -n trusted.overlay.opaque -v y "$M/data"
+	run -0 getfattr --absolute-names -n trusted.overlay.overlay.opaque --only-values "$U/data"
+	assert_output y
+	run -0 getfattr --absolute-names -n trusted.overlay.opaque --only-values "$M/data"
+	assert_output y
+	run -0 cat "$M/data/sub/nested"
+	run -0 setfattr -x trusted.overlay.opaque "$M/data"
 	# security.capability survives a copy-up.
 	chmod 700 "$M/data/caps"
 	run -0 getfattr --absolute-names -e base64 -n security.capability "$U/data/caps"

@@ -193,3 +193,44 @@ three"
 	ovl_stop_server "$(cat "$d/img1.pid")"
 	ovl_stop_server "$(cat "$d/img2.pid")"
 }
+
+# escaped_on IMPL: a layer with escaped overlay xattrs (trusted.overlay.overlay.*),
+# read and written through the mount; then the upper file's xattrs.
+escaped_on() {
+	local impl="$1" d="$TEST_DIR/esc-$1" opts
+	mkdir -p "$d/l/d" "$d/u" "$d/w" "$d/mnt"
+	echo a >"$d/l/f" && setfattr -n trusted.overlay.overlay.foo -v bar "$d/l/f" &&
+		setfattr -n trusted.overlay.opaque -v y "$d/l/f" || return 1
+	# What a nested overlay would read as an xattr whiteout, here an empty file.
+	setfattr -n trusted.overlay.overlay.opaque -v x "$d/l/d" && : >"$d/l/d/w" &&
+		setfattr -n trusted.overlay.overlay.whiteout -v y "$d/l/d/w" || return 1
+	opts="lowerdir=$d/l,upperdir=$d/u,workdir=$d/w"
+	if [[ $impl == kernel ]]; then
+		mount -t overlay overlay -o "$opts,redirect_dir=off,index=off,metacopy=off,xino=off" \
+			"$d/mnt" || return 1
+	else
+		"$PEA_OVERLAYFS" -f -o "$opts" "$d/mnt" >"$d/server.log" 2>&1 3>&- &
+		echo $! >"$d/server.pid"
+		ovl_wait_mounted "$d/mnt" "$(cat "$d/server.pid")" || return 1
+	fi
+	(
+		cd "$d/mnt" || exit 1
+		getfattr -d -m '^trusted\.' -e text f d d/w 2>&1
+		setfattr -n trusted.overlay.new -v 1 f && setfattr -n trusted.overlay.foo -v changed f &&
+			setfattr -x trusted.overlay.new f && setfattr -n trusted.overlay.other -v 2 f
+		getfattr -d -m '^trusted\.' -e text f
+	)
+	ovl_umount "$d"
+	echo "== upper"
+	(cd "$d/u" && getfattr -d -m '^trusted\.overlay\.overlay\.' -e text f)
+}
+
+@test "overlayfs whiteouts: escaped overlay xattrs (trusted.overlay.overlay.*) show unescaped and are written escaped, as by the kernel" {
+	run -0 escaped_on kernel
+	local expected="$output"
+	assert_line 'trusted.overlay.foo="bar"'
+	assert_line 'trusted.overlay.whiteout="y"'
+	assert_line 'trusted.overlay.overlay.foo="changed"'
+	run -0 escaped_on pea
+	assert_output "$expected"
+}
