@@ -517,6 +517,7 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 		if (strcmp(mode, "bridge") == 0 || etcdir || rootless_net_is_pasta(mode) ||
 		    rootless_net_is_slirp(mode))
 			(void)network_teardown(g, r->id, NULL);
+		volumes_release(g, r); /* what volumes_spec() mounted */
 		return -1;
 	}
 	return 0;

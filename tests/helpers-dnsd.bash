@@ -73,11 +73,14 @@ dnsd_write_net() {
 
 # Run a binary in the namespace with DNSD_RESOLV as its /etc/resolv.conf
 # (ip netns exec gives it a mount namespace of its own, so the host's
-# resolv.conf is not touched).
+# resolv.conf is not touched). netavark starts its DNS server through
+# systemd-run when /run/systemd/system exists, which a test suite of systemd
+# units may leave on a machine without systemd: /run/systemd is hidden there.
 dnsd_exec() {
 	# shellcheck disable=SC2016
-	ip netns exec "$DNSD_NS" sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
-		"$DNSD_RESOLV" "$@"
+	ip netns exec "$DNSD_NS" sh -c 'mount --bind "$0" /etc/resolv.conf &&
+		{ [ ! -d /run/systemd/system ] || mount -t tmpfs -o size=64k pea-nosystemd /run/systemd; } &&
+		exec "$@"' "$DNSD_RESOLV" "$@"
 }
 
 dnsd_start_bin() {
