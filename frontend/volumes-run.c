@@ -254,7 +254,7 @@ int mounts_parse_volume(struct json_object **vols, struct json_object **tmpfs, c
 
 struct mount_kv {
 	char *type, *source, *target;
-	bool readonly, nocopy, nonrecursive, chown, idmap;
+	bool readonly, nocopy, nonrecursive, chown, idmap, notmpcopyup;
 	int rw;		 /* rw/readwrite given: 1 or 0; -1: not given (type=image) */
 	char *propagation;
 	long long tmpfs_size; /* -1: unset */
@@ -331,6 +331,14 @@ static int mount_bool_key(struct mount_kv *m, const char *key, const char *v,
 		return kv_bool(key, v, &m->idmap, err);
 	if (strcmp(key, "consistency") == 0 || strcmp(key, "z") == 0 || strcmp(key, "Z") == 0)
 		return 0; /* SELinux and macOS: nothing to do here, as podman without them */
+	if (strcmp(key, "notmpcopyup") == 0 && !v) {
+		m->notmpcopyup = true; /* what pea's tmpfs does anyway: it starts empty */
+		return 0;
+	}
+	if (strcmp(key, "tmpcopyup") == 0)
+		return pea_error_new(err, ENOTSUP,
+				     "tmpcopyup is not supported: pea's tmpfs mounts start empty "
+				     "(notmpcopyup)");
 	return 1;
 }
 
@@ -400,6 +408,8 @@ static int mount_check_keys(const struct mount_kv *m, struct pea_error **err)
 				     "type=bind");
 	if (!type_is(m, "volume") && m->nocopy)
 		return pea_error_new(err, EINVAL, "volume-nocopy is for type=volume");
+	if (!type_is(m, "tmpfs") && m->notmpcopyup)
+		return pea_error_new(err, EINVAL, "notmpcopyup is for type=tmpfs");
 	if (!type_is(m, "devpts") && m->devpts)
 		return pea_error_new(err, EINVAL, "uid, gid, mode and max are for type=devpts");
 	if (!type_is(m, "bind") && !type_is(m, "volume") && (m->chown || m->idmap))

@@ -144,6 +144,15 @@ vol2"
 	assert_line --index 1 1770
 	run -1 pea_cmd run --rm --mount type=tmpfs,dst=/t,ro busybox sh -c 'touch /t/x'
 	assert_output --partial "Read-only file system"
+	# pea's tmpfs starts empty: notmpcopyup is what it does, tmpcopyup is refused
+	run -0 pea_cmd run --rm --mount type=tmpfs,dst=/mnt,notmpcopyup busybox ls /mnt
+	assert_output ""
+	run -125 pea_cmd create --mount type=tmpfs,dst=/t,tmpcopyup busybox true
+	assert_output --partial "tmpcopyup is not supported"
+	run -125 pea_cmd create --mount type=volume,dst=/t,notmpcopyup busybox true
+	assert_output --partial "notmpcopyup is for type=tmpfs"
+	run -0 pea_cmd ps -aq
+	assert_output ""
 }
 
 @test "--volumes-from takes the other container's volumes and binds, :ro makes them read-only" {
