@@ -663,14 +663,22 @@ int layer_write_diff(struct store *s, const char *id, const struct idmaps *maps,
 	if (layer_load(s, id, &l, err) < 0)
 		return -1;
 	r = open_diff_dir(s, id, &dfd, err);
-	if (r == 0 && open_tarsplit(s, &l, &splitfd) == 0 && splitfd >= 0) {
+	/* vfs keeps full copies: the changes are the difference with the parent's copy */
+	if (r == 0 && driver_is_vfs(s) && l.parent)
+		r = open_diff_dir(s, l.parent, &pfd, err);
+	if (r == 0)
+		(void)open_tarsplit(s, &l, &splitfd);
+	/*
+	 * The stream may go to a `layer apply` into this store (pea commit), which waits
+	 * for the lock before it reads: held while writing more than a pipe holds, both
+	 * would wait forever. The open folders keep what is read.
+	 */
+	store_unlock(s);
+	if (r == 0 && splitfd >= 0) {
 		r = tarsplit_write(splitfd, dfd, l.diff_id, fd, err);
 		layer_rec_clear(&l);
 		return r;
 	}
-	/* vfs keeps full copies: the changes are the difference with the parent's copy */
-	if (r == 0 && driver_is_vfs(s) && l.parent)
-		r = open_diff_dir(s, l.parent, &pfd, err);
 	if (r == 0)
 		r = diff_write_tar(dfd, pfd, driver_is_vfs(s) ? NULL : driver_opaque_xattr(s), maps,
 				   fd, err);

@@ -99,6 +99,27 @@ ns_maps() {
 	assert_output "$(printf '0:0\n0:0')"
 }
 
+@test "rootless keep-id: an image of two layers (a deletion in the top one) through its mapped copy" {
+	# more than a pipe holds: container diff streams into layer apply (pea commit)
+	run -0 pea_rl run --name mk busybox sh -c \
+		'mkdir /big && for n in $(seq 100); do dd if=/dev/zero of=/big/f$n bs=2k count=1 2>/dev/null; done; rm /bin/vi; chown 1000:1000 /big/f1'
+	run -0 pea_rl commit -q mk two
+	run -0 pea_rl rm mk
+	run -0 pea_rl run --rm --userns=keep-id two sh -c \
+		'ls /big | wc -l; test ! -e /bin/vi && echo gone; stat -c %u:%g /big/f2 /big/f1'
+	assert_output "$(printf '100\ngone\n0:0\n1000:1000')"
+	# the copy is shared by the next container of the same map, owned by the mapped ids
+	f=$(find "$FE_RL_HOME/.local/share/pea/storage/overlay" -path '*/mapped/*/big/f1')
+	[[ $(wc -l <<<"$f") -eq 1 ]]
+	# container id 1000 is id 1001 of the user namespace (keep-id: 0 is the user)
+	assert_equal "$(stat -c %u:%g "$f")" "$((FE_RL_SUBUID + 1000)):$((FE_RL_SUBGID + 1000))"
+	run -0 pea_rl run --rm --userns=keep-id two true
+	assert_equal "$(find "$FE_RL_HOME/.local/share/pea/storage/overlay" -path '*/mapped/*/big/f1')" "$f"
+	# removing the image removes its copies
+	run -0 pea_rl rmi two
+	assert_equal "$(find "$FE_RL_HOME/.local/share/pea/storage/overlay" -path '*/mapped/*/big/f1')" ""
+}
+
 @test "rootless keep-id:uid=,gid=: the user is those ids inside, as podman's entries" {
 	run -0 pea_rl run --rm --userns=keep-id:uid=200,gid=210 -v "$FE_RL_HOME:/h" busybox sh -c \
 		'id -u; id -g; tail -1 /etc/passwd; tail -1 /etc/group; cat /proc/self/uid_map; touch /h/by-200'

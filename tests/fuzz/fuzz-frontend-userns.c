@@ -50,8 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)userns_opts_add(&u, USERNS_FLAG_MODE, text, &err);
 	for (line = line ? strtok_r(line, "\n", &save) : NULL; line && !err;
 	     line = strtok_r(NULL, "\n", &save))
-		(void)userns_opts_add(&u, flag++ % 2 ? USERNS_FLAG_GIDMAP : USERNS_FLAG_UIDMAP, line,
-				      &err);
+		(void)userns_opts_add(&u, flag++ % 2 ? USERNS_FLAG_GIDMAP : USERNS_FLAG_UIDMAP,
+				      line, &err);
 	if (!err && userns_opts_validate(&u, &err) == 0) {
 		opts = json_object_new_object();
 		userns_opts_to_json(&u, opts);
