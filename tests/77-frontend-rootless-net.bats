@@ -259,3 +259,25 @@ rl_user_procs() {
 	run -0 pea_rl_net network rm net2
 	kill "$(cat "$TEST_DIR/dnsmasq2.pid")"
 }
+
+@test "rootless bridge: network reload restores the flushed rules, connect and disconnect a running container" {
+	run -0 pea_rl_net network create net1
+	run -0 pea_rl_net network create --subnet 10.89.77.0/24 net2
+	run -0 pea_rl_net run -d --name web --network net1 -p 8083:80 busybox httpd -f -p 80 -h /etc
+	host=$(pea_rl inspect --format '{{.Config.Hostname}}' web)
+	assert_equal "$(rl_curl http://127.0.0.1:8083/hostname)" "$host"
+	# the rootless namespace's rules flushed: the port is dead until reload
+	run -0 pea_rl unshare nsenter --net="$FE_RL_XDG/pea/rootless-netns/netns" nft flush ruleset
+	run ! timeout -k 5 10 nsenter --net="$NETNS_PATH" curl -s -m 3 http://127.0.0.1:8083/hostname
+	run -0 pea_rl_net network reload web
+	assert_equal "$(rl_curl http://127.0.0.1:8083/hostname)" "$host"
+	# a second network while it runs, and off again
+	run -0 pea_rl_net network connect net2 web
+	run -0 pea_rl_net exec web ip -4 -o addr show eth1
+	assert_output --partial "inet 10.89.77."
+	run -0 pea_rl_net network disconnect net2 web
+	run -1 pea_rl_net exec web ip -4 -o addr show eth1
+	assert_equal "$(rl_curl http://127.0.0.1:8083/hostname)" "$host"
+	run -0 pea_rl_net rm -f web
+	run -0 pea_rl_net network rm net1 net2
+}
