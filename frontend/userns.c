@@ -297,6 +297,11 @@ int userns_opts_validate(struct userns_opts *u, struct pea_error **err)
 				     "are mutually exclusive");
 	if (u->uidmap || u->gidmap)
 		return validate_maps(u, err);
+	/* podman's default for --userns */
+	if (!u->mode && getenv("PODMAN_USERNS") && *getenv("PODMAN_USERNS")) {
+		u->mode = xstrdup(getenv("PODMAN_USERNS"));
+		m = u->mode;
+	}
 	if (!*m || strcmp(m, "host") == 0)
 		return 0;
 	colon = strchr(m, ':');

@@ -89,6 +89,11 @@ ns_maps() {
 		'echo "HOME=$HOME"; tail -1 /etc/passwd; touch "$HOME/by-keep-id"'
 	assert_output "$(printf 'HOME=%s\n%s' "$FE_RL_HOME" "$FE_RL_USER:*:$FE_RL_UID:$FE_RL_GID::$FE_RL_HOME:/bin/sh")"
 	assert_equal "$(stat -c %u:%g "$FE_RL_HOME/by-keep-id")" "$FE_RL_UID:$FE_RL_GID"
+	# PODMAN_USERNS is --userns's default, as podman's
+	FE_RL_ENV=(PODMAN_USERNS=keep-id)
+	run -0 pea_rl run --rm busybox id -u
+	assert_output "$FE_RL_UID"
+	FE_RL_ENV=()
 	# --user still wins; root inside is the first id of the user's range
 	run -0 pea_rl run --rm --userns=keep-id --user 0 -v "$FE_RL_HOME:/h" busybox sh -c \
 		'id -u; touch /h/by-root'
