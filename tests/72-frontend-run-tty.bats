@@ -161,16 +161,23 @@ on_terminal() {
 }
 
 @test "attach to a -t container (on a terminal): raw mode, the caller's size and SIGWINCH, its exit code, the terminal restored" {
-	run -0 pea_cmd run -dit --name at busybox sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; stty size; while [ "$(stty size)" = "33 77" ]; do sleep 0.1; done; stty size; exit 7'
+	run -0 pea_cmd run -dit --name at busybox sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; stty size; touch /tmp/seen; while [ "$(stty size)" = "33 77" ]; do sleep 0.1; done; stty size; exit 7'
 	fe_wait_state at running
 	cat >"$TEST_DIR/t.sh" <<-'EOF'
 	stty rows 33 cols 77
 	saved=$(stty -g)
 	(
-		sleep 1
+		# once attach made the terminal raw: go, and once the size was seen, resize
+		for i in $(seq 100); do
+			stty -a | grep -q -- '-icanon' && break
+			sleep 0.1
+		done
 		stty -a >"$RAW_OUT"
 		"$@" exec at touch /tmp/go
-		sleep 1
+		for i in $(seq 100); do
+			"$@" exec at test -e /tmp/seen && break
+			sleep 0.1
+		done
 		stty rows 40 cols 100
 	) </dev/tty &
 	timeout --foreground -k 5 30 "$@" attach at
@@ -189,17 +196,28 @@ on_terminal() {
 @test "attach: ctrl-p,ctrl-q detaches and leaves it running; --detach-keys of one's own, \"\" for none" {
 	run -0 pea_cmd run -dit --name at busybox sh
 	fe_wait_state at running
+	# the keys go once the container's answer came back (the output in OUT)
 	cat >"$TEST_DIR/t.sh" <<-'EOF'
-	(sleep 0.5; printf 'echo hel""lo\n'; sleep 1; printf '\020\021'; sleep 1) | timeout -k 5 30 "$@" attach at
+	(
+		printf 'echo hel""lo\n'
+		for i in $(seq 100); do
+			grep -q hello "$OUT" 2>/dev/null && break
+			sleep 0.1
+		done
+		printf '\020\021'
+		sleep 2
+	) | timeout -k 5 30 "$@" attach at >"$OUT"
 	echo rc=$?
+	cat "$OUT"
 	EOF
+	sed -i "1i OUT=$TEST_DIR/out" "$TEST_DIR/t.sh"
 	run -0 pea_bash "$TEST_DIR/t.sh"
 	assert_output --partial hello
 	assert_output --partial rc=0
 	run -0 pea_cmd ps --format '{{.Names}} {{.State}}'
 	assert_output "at running"
 	cat >"$TEST_DIR/t.sh" <<-'EOF'
-	(sleep 0.5; printf 'x'; sleep 1) | timeout -k 5 30 "$@" attach --detach-keys x at
+	(printf 'x'; sleep 2) | timeout -k 5 30 "$@" attach --detach-keys x at
 	echo rc=$?
 	EOF
 	run -0 pea_bash "$TEST_DIR/t.sh"
@@ -207,10 +225,14 @@ on_terminal() {
 	run -0 pea_cmd ps --format '{{.Names}} {{.State}}'
 	assert_output "at running"
 	# no detach keys: ctrl-p,ctrl-q reach the container (its terminal raw)
-	run -0 pea_cmd run -dit --name raw busybox sh -c 'stty raw -echo; head -c 3 | od -An -tx1; exit 5'
+	run -0 pea_cmd run -dit --name raw busybox sh -c 'stty raw -echo; touch /tmp/raw; head -c 3 | od -An -tx1; exit 5'
 	fe_wait_state raw running
+	for ((n = 0; n < 100; n++)); do
+		pea_cmd exec raw test -e /tmp/raw && break
+		sleep 0.1
+	done
 	cat >"$TEST_DIR/t.sh" <<-'EOF'
-	(sleep 1; printf '\020\021z'; sleep 2) | timeout -k 5 30 "$@" attach --detach-keys "" raw
+	(printf '\020\021z'; sleep 5) | timeout -k 5 30 "$@" attach --detach-keys "" raw
 	EOF
 	run -5 pea_bash "$TEST_DIR/t.sh"
 	assert_output --partial "10 11 7a"
@@ -218,14 +240,14 @@ on_terminal() {
 }
 
 @test "attach --no-stdin sends no input; without it the input goes to the container" {
-	run -0 pea_cmd run -di --name in busybox sh -c 'sleep 0.5; read -t 3 x; echo "got[$x]"; exit 2'
+	run -0 pea_cmd run -di --name in busybox sh -c 'sleep 0.5; read -t 4 x; echo "got[$x]"; exit 2'
 	fe_wait_state in running
 	cat >"$TEST_DIR/t.sh" <<-'EOF'
-	(printf 'hello\n'; sleep 5) | timeout -k 5 30 "$@" attach --no-stdin in
+	(printf 'hello\n'; sleep 6) | timeout -k 5 30 "$@" attach --no-stdin in
 	EOF
 	run -2 pea_bash "$TEST_DIR/t.sh"
 	assert_output "got[]"
-	run -0 pea_cmd run -di --name in2 busybox sh -c 'sleep 0.5; read -t 3 x; echo "got[$x]"; exit 3'
+	run -0 pea_cmd run -di --name in2 busybox sh -c 'sleep 0.5; read -t 20 x; echo "got[$x]"; exit 3'
 	fe_wait_state in2 running
 	cat >"$TEST_DIR/t.sh" <<-'EOF'
 	printf 'hello\n' | timeout -k 5 30 "$@" attach in2
@@ -235,16 +257,22 @@ on_terminal() {
 }
 
 @test "attach --sig-proxy: a signal to pea goes to the container; =false: it stops pea only" {
-	run -0 pea_cmd run -d --name sp busybox sh -c 'trap "echo got TERM; exit 9" TERM; echo ready; while :; do sleep 0.1; done'
+	run -0 pea_cmd run -d --name sp busybox sh -c 'trap "echo got TERM; exit 9" TERM; while :; do echo tick; sleep 0.2; done'
 	fe_wait_state sp running
+	# the signal once attach passes the output on (it is then in its loop)
 	cat >"$TEST_DIR/t.sh" <<-'EOF'
-	timeout -k 5 30 "$@" attach OPT sp &
+	timeout -k 5 30 "$@" attach OPT sp >"$OUT" &
 	pid=$!
-	sleep 1
+	for i in $(seq 100); do
+		grep -q tick "$OUT" && break
+		sleep 0.1
+	done
 	kill -TERM $pid
 	wait $pid
 	echo rc=$?
+	grep -v tick "$OUT" || true
 	EOF
+	sed -i "1i OUT=$TEST_DIR/out" "$TEST_DIR/t.sh"
 	sed 's/OPT/--sig-proxy=false/' "$TEST_DIR/t.sh" >"$TEST_DIR/f.sh"
 	run -0 pea_bash "$TEST_DIR/f.sh"
 	assert_output --partial rc=143
