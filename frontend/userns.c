@@ -805,3 +805,33 @@ struct json_object *userns_info_mappings(void)
 	json_object_object_add(o, "uidmap", rl ? proc_map_json("/proc/self/uid_map") : NULL);
 	return o;
 }
+
+/* ---- pea inspect ---------------------------------------------------------------------- */
+
+static struct json_object *map_strings(const char *map)
+{
+	_cleanup_strv_ char **v = pea_strv_split(map, ",");
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; v && v[i]; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+void userns_inspect(struct json_object *opts, struct json_object *host_config)
+{
+	const char *um = NULL, *gm = NULL;
+	struct json_object *ids;
+
+	if (pea_json_get_string_opt(opts, "opts", "uid_map", &um, NULL) != 1 || !um) {
+		json_object_object_add(host_config, "UsernsMode", json_object_new_string(""));
+		json_object_object_add(host_config, "IDMappings", NULL);
+		return;
+	}
+	(void)pea_json_get_string_opt(opts, "opts", "gid_map", &gm, NULL);
+	ids = json_object_new_object();
+	json_object_object_add(ids, "UidMap", map_strings(um));
+	json_object_object_add(ids, "GidMap", map_strings(gm ? gm : um));
+	json_object_object_add(host_config, "UsernsMode", json_object_new_string("private"));
+	json_object_object_add(host_config, "IDMappings", ids);
+}

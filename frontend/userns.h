@@ -68,3 +68,9 @@ int userns_prepare(const struct global_options *g, const struct ctr_record *r, i
 const char *userns_default_user(struct json_object *opts);
 /* pea info's host.idMappings: {"uidmap": [...], "gidmap": [...]}, null as root. */
 struct json_object *userns_info_mappings(void);
+/*
+ * pea inspect's HostConfig.UsernsMode ("private" with maps of its own, else "") and
+ * HostConfig.IDMappings ({"UidMap": ["C:H:N", ...], "GidMap": [...]}, else null), as
+ * podman 4.3's.
+ */
+void userns_inspect(struct json_object *opts, struct json_object *host_config);
