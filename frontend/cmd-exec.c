@@ -2,10 +2,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +23,7 @@
 #include "frontend/container.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
+#include "frontend/security-run.h"
 #include "frontend/tty.h"
 
 static bool runtime_has_exec(const char *runtime)
@@ -96,7 +97,7 @@ struct exec_options {
 	char **env;
 	char *user, *cwd;
 	const char *keys_spec;
-	bool tty, input, detach;
+	bool tty, input, detach, privileged;
 };
 
 static void exec_options_clear(struct exec_options *o)
@@ -117,11 +118,12 @@ static const char exec_usage[] =
 	"                          ctrl-p,ctrl-q; \"\": none)\n"
 	"  -e, --env=KEY=VALUE     set an environment variable\n"
 	"  -i, --interactive       keep stdin open (with -t: pea's terminal, raw, to the process)\n"
+	"      --privileged        every capability, as run --privileged gives them\n"
 	"  -t, --tty               give the process a terminal\n"
 	"  -u, --user=USER         run as this user\n"
 	"  -w, --workdir=DIR       working directory\n";
 
-enum { OPT_DETACH_KEYS = 256 };
+enum { OPT_DETACH_KEYS = 256, OPT_PRIVILEGED };
 
 static int exec_option(struct exec_options *o, int c, const char *arg, struct pea_error **err)
 {
@@ -159,6 +161,9 @@ static int exec_option(struct exec_options *o, int c, const char *arg, struct pe
 	case OPT_DETACH_KEYS:
 		o->keys_spec = arg;
 		break;
+	case OPT_PRIVILEGED:
+		o->privileged = true;
+		break;
 	default:
 		break;
 	}
@@ -177,6 +182,7 @@ static int exec_parse(int argc, char **argv, struct exec_options *o, struct pea_
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "tty", no_argument, NULL, 't' },
+		{ "privileged", no_argument, NULL, OPT_PRIVILEGED },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_free_ char *keys = NULL;
@@ -196,6 +202,36 @@ static int exec_parse(int argc, char **argv, struct exec_options *o, struct pea_
 				     "exec requires the name or ID of a container and "
 				     "a command to run");
 	return 0;
+}
+
+/*
+ * --privileged: the capabilities run --privileged gives (security-run.h), in
+ * the process file of the exec (BUNDLE/exec-*.json).
+ */
+static int exec_privileged(const char *procfile, const char *id, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *proc = NULL, *spec = json_object_new_object();
+	_cleanup_json_ struct json_object *sec = json_object_new_object();
+	_cleanup_free_ char *dir = xstrndup(procfile, (size_t)(strrchr(procfile, '/') - procfile));
+	_cleanup_close_ int dfd = -1;
+	const char *name = strrchr(procfile, '/') + 1, *text;
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s'", dir);
+	if (pea_json_parse_file_at(dfd, name, 16u << 20, &proc, err) < 0)
+		return -1;
+	if (!proc || pea_json_expect_object(proc, "process", err) < 0)
+		return pea_error_wrap(err, "'%s'", procfile);
+	json_object_object_add(sec, "privileged", json_object_new_boolean(true));
+	json_object_object_add(spec, "process", json_object_get(proc));
+	json_object_object_add(spec, "linux", json_object_new_object());
+	json_object_object_add(spec, "mounts", json_object_new_array());
+	if (secres_apply_spec(sec, spec, id, -1, err) < 0)
+		return -1;
+	text = json_object_to_json_string_ext(proc, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE);
+	return pea_write_file_atomic_at(dfd, name, text, strlen(text), 0600, err);
 }
 
 static char **runtime_argv(const struct global_options *g, const struct ctr_record *rec,
@@ -416,6 +452,10 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 	if (spec_exec_process(g, rec, argv + optind + 1, o.env, o.cwd, o.user, o.tty, &procfile,
 			      err) < 0)
 		return -1;
+	if (o.privileged && exec_privileged(procfile, rec->id, err) < 0) {
+		(void)unlink(procfile);
+		return -1;
+	}
 	if (o.detach) {
 		r = exec_detached(g, rec, &o, procfile, err);
 		(void)unlink(procfile);

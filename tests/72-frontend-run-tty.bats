@@ -372,3 +372,16 @@ rc=3
 	assert_output survived
 	run -0 pea_cmd rm -f ex
 }
+
+@test "exec --privileged: the capabilities of run --privileged (pea's bounding set), not the container's" {
+	run -0 pea_cmd run -d --name ex busybox sleep 100
+	bnd=$(awk '/^CapBnd/ { print $2 }' /proc/self/status)
+	run -0 pea_cmd exec ex grep CapEff /proc/self/status
+	refute_output "CapEff:	$bnd"
+	run -0 pea_cmd exec --privileged ex grep CapEff /proc/self/status
+	assert_output "CapEff:	$bnd"
+	# a user other than root starts without effective capabilities, as with run
+	run -0 pea_cmd exec --privileged -u 1000 ex grep CapEff /proc/self/status
+	assert_output "CapEff:	0000000000000000"
+	run -0 pea_cmd rm -f ex
+}
