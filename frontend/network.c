@@ -1315,7 +1315,8 @@ static int load_setup(const struct global_options *g, const char *id, struct jso
 	if (pea_json_parse_file_at(AT_FDCWD, path, NETWORK_FILE_MAX * 4, ret, &e) < 0) {
 		if (e->code == ENOENT)
 			return 0;
-		*err = TAKE_PTR(e);
+		if (err)
+			*err = TAKE_PTR(e);
 		return -1;
 	}
 	return *ret ? 1 : 0;
