@@ -22,7 +22,9 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/strv.h"
+#include "lib/toml.h"
 #include "lib/xalloc.h"
+#include "frontend/config.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
 #include "frontend/rootless.h"
@@ -48,6 +50,7 @@ void userns_opts_clear(struct userns_opts *u)
 	free(u->uid_map);
 	free(u->gid_map);
 	free(u->user);
+	free(u->mode_from);
 	json_object_put(u->passwd);
 	memset(u, 0, sizeof(*u));
 }
@@ -285,7 +288,56 @@ static int validate_auto(struct userns_opts *u, char **options, struct pea_error
 	return 0;
 }
 
+int userns_opts_defaults(const struct global_options *g, struct userns_opts *u,
+			 struct pea_error **err)
+{
+	_cleanup_strv_ char **paths = NULL;
+
+	if (u->mode || u->uidmap || u->gidmap || getenv("PODMAN_USERNS"))
+		return 0;
+	paths = containers_conf_paths(g);
+	for (size_t i = 0; paths && paths[i]; i++) {
+		_cleanup_json_ struct json_object *doc = NULL;
+		_cleanup_free_ char *buf = NULL;
+		_cleanup_error_ struct pea_error *e = NULL;
+		struct json_object *ctr = NULL;
+		const char *mode = NULL;
+		size_t len;
+
+		if (pea_read_file_at(AT_FDCWD, paths[i], PEA_TOML_MAX_SIZE, &buf, &len, &e) < 0) {
+			if (e->code == ENOENT)
+				continue;
+			*err = TAKE_PTR(e);
+			return pea_error_wrap(err, "containers.conf");
+		}
+		if (pea_toml_parse(buf, len, paths[i], &doc, err) < 0 ||
+		    pea_json_get_object_opt(doc, "", "containers", &ctr, err) < 0 ||
+		    (ctr && pea_json_get_string_opt(ctr, "containers", "userns", &mode, err) < 0))
+			return pea_error_wrap(err, "containers.conf");
+		if (!mode)
+			continue;
+		free(u->mode);
+		free(u->mode_from);
+		u->mode = xstrdup(mode);
+		u->mode_from = xstrdup(paths[i]);
+	}
+	return 0;
+}
+
+static int validate_mode(struct userns_opts *u, struct pea_error **err);
+
 int userns_opts_validate(struct userns_opts *u, struct pea_error **err)
+{
+	if (validate_mode(u, err) < 0) {
+		if (u->mode_from)
+			return pea_error_wrap(err, "containers.conf: %s: 'containers.userns'",
+					      u->mode_from);
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_mode(struct userns_opts *u, struct pea_error **err)
 {
 	_cleanup_strv_ char **options = NULL;
 	_cleanup_free_ char *name = NULL;

@@ -37,12 +37,19 @@ struct userns_opts {
 	char *user;		    /* keep-id: "uid:gid" */
 	struct json_object *passwd; /* keep-id: the entries to add */
 	unsigned long auto_size;    /* auto: the size of the range to allocate */
+	char *mode_from;	    /* the containers.conf mode came from, or NULL */
 };
 
 void userns_opts_clear(struct userns_opts *u);
 /* One flag (checked: CONTAINER:HOST:SIZE). */
 int userns_opts_add(struct userns_opts *u, enum userns_flag flag, const char *arg,
 		    struct pea_error **err);
+/*
+ * Without --userns, --uidmap or --gidmap and without PODMAN_USERNS: the mode of
+ * containers.conf's [containers] userns, if any (the last file that sets it).
+ */
+int userns_opts_defaults(const struct global_options *g, struct userns_opts *u,
+			 struct pea_error **err);
 /* The maps from the flags; clear errors for bad and conflicting ones. */
 int userns_opts_validate(struct userns_opts *u, struct pea_error **err);
 /* Into the record's options. */

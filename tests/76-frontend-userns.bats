@@ -93,6 +93,21 @@ ns_maps() {
 	FE_RL_ENV=(PODMAN_USERNS=keep-id)
 	run -0 pea_rl run --rm busybox id -u
 	assert_output "$FE_RL_UID"
+	# so does containers.conf's [containers] userns, below PODMAN_USERNS and the flag
+	fe_rl_sh 'mkdir -p xdg/containers && printf "[containers]\nuserns = \"keep-id\"\n" >xdg/containers/containers.conf'
+	FE_RL_ENV=(XDG_CONFIG_HOME="$FE_RL_HOME/xdg")
+	run -0 pea_rl run --rm busybox id -u
+	assert_output "$FE_RL_UID"
+	run -0 pea_rl run --rm --userns=host busybox id -u
+	assert_output 0
+	FE_RL_ENV=(XDG_CONFIG_HOME="$FE_RL_HOME/xdg" PODMAN_USERNS=host)
+	run -0 pea_rl run --rm busybox id -u
+	assert_output 0
+	fe_rl_sh 'printf "[containers]\nuserns = \"bogus\"\n" >xdg/containers/containers.conf'
+	FE_RL_ENV=(XDG_CONFIG_HOME="$FE_RL_HOME/xdg")
+	run -125 pea_rl run --rm busybox true
+	assert_output "Error: containers.conf: $FE_RL_HOME/xdg/containers/containers.conf: 'containers.userns': unrecognized namespace mode bogus passed"
+	fe_rl_sh 'rm -r xdg'
 	FE_RL_ENV=()
 	# --user still wins; root inside is the first id of the user's range
 	run -0 pea_rl run --rm --userns=keep-id --user 0 -v "$FE_RL_HOME:/h" busybox sh -c \
