@@ -385,3 +385,17 @@ rc=3
 	assert_output "CapEff:	0000000000000000"
 	run -0 pea_cmd rm -f ex
 }
+
+@test "exec --env-file: KEY=VALUE and KEY lines, -e after it; a bad file is one line, exit 125" {
+	run -0 pea_cmd run -d --name ex busybox sleep 100
+	printf '# comment\n\nA=1\n  B=two words  \nHOME\n' >"$TEST_DIR/env"
+	run -0 pea_cmd exec --env-file "$TEST_DIR/env" -e A=3 ex sh -c 'echo "$A|$B|$HOME"'
+	assert_output "3|two words|$HOME"
+	printf '=x\n' >"$TEST_DIR/bad"
+	run -125 pea_cmd exec --env-file "$TEST_DIR/bad" ex true
+	assert_output --partial "--env-file '$TEST_DIR/bad': invalid line \"=x\""
+	run -125 pea_cmd exec --env-file "$TEST_DIR/nosuch" ex true
+	assert_output --partial "--env-file"
+	assert_output --partial "No such file or directory"
+	run -0 pea_cmd rm -f ex
+}
