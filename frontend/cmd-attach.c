@@ -59,7 +59,7 @@ static int exit_code(const struct global_options *g, const char *id)
 }
 
 struct attach_options {
-	bool no_stdin, sig_proxy;
+	bool no_stdin, sig_proxy, latest;
 	const char *keys_spec;
 	char *keys;
 	size_t nkeys;
@@ -118,6 +118,7 @@ static const char attach_usage[] =
 	"\n"
 	"      --detach-keys=KEYS  keys that detach and leave it running (default\n"
 	"                          ctrl-p,ctrl-q; \"\": none)\n"
+	"  -l, --latest            the container created last\n"
 	"      --no-stdin          do not send our input\n"
 	"      --sig-proxy[=BOOL]  pass the signals pea gets to the container (not with -t;\n"
 	"                          default true)\n";
@@ -131,13 +132,16 @@ static int attach_parse(int argc, char **argv, struct attach_options *o, struct 
 		{ "no-stdin", no_argument, NULL, OPT_NOSTDIN },
 		{ "sig-proxy", optional_argument, NULL, OPT_SIGPROXY },
 		{ "detach-keys", required_argument, NULL, OPT_DETACHKEYS },
+		{ "latest", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int rc, c = 0;
 
 	optind = 0;
-	while ((rc = cmd_getopt(argc, argv, "h", opts, attach_usage, &c, err)) == 2) {
-		if (c == OPT_NOSTDIN)
+	while ((rc = cmd_getopt(argc, argv, "hl", opts, attach_usage, &c, err)) == 2) {
+		if (c == 'l')
+			o->latest = true;
+		else if (c == OPT_NOSTDIN)
 			o->no_stdin = true;
 		else if (c == OPT_SIGPROXY &&
 			 parse_bool_arg("--sig-proxy", optarg, &o->sig_proxy, err) < 0)
@@ -149,7 +153,9 @@ static int attach_parse(int argc, char **argv, struct attach_options *o, struct 
 		return rc;
 	if (tty_parse_detach_keys(o->keys_spec, &o->keys, &o->nkeys, err) < 0)
 		return -1;
-	if (argc - optind != 1)
+	if (o->latest && argc - optind != 0)
+		return pea_error_new(err, EINVAL, "--latest and containers cannot be used together");
+	if (!o->latest && argc - optind != 1)
 		return pea_error_new(err, EINVAL,
 				     "attach requires the name or id of one running container");
 	return 0;
@@ -159,6 +165,7 @@ int cmd_attach(struct global_options *g, int argc, char **argv, struct pea_error
 {
 	struct attach_options o = { .sig_proxy = true, .keys_spec = TTY_DETACH_KEYS_DEFAULT };
 	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_free_ char *last = NULL;
 	_cleanup_close_ int sock = -1;
 	int rc;
 
@@ -167,7 +174,9 @@ int cmd_attach(struct global_options *g, int argc, char **argv, struct pea_error
 		free(o.keys);
 		return 0;
 	}
-	if (rc == 0 && record_lookup(g, argv[optind], &r, err) < 0)
+	if (rc == 0 && o.latest && container_latest(g, &last, err) < 0)
+		rc = -1;
+	if (rc == 0 && record_lookup(g, last ? last : argv[optind], &r, err) < 0)
 		rc = -1;
 	if (rc == 0) {
 		(void)record_refresh(g, r, NULL);

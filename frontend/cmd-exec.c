@@ -97,7 +97,7 @@ struct exec_options {
 	char **env;
 	char *user, *cwd;
 	const char *keys_spec;
-	bool tty, input, detach, privileged;
+	bool tty, input, detach, privileged, latest;
 };
 
 static void exec_options_clear(struct exec_options *o)
@@ -119,6 +119,7 @@ static const char exec_usage[] =
 	"  -e, --env=KEY=VALUE     set an environment variable\n"
 	"      --env-file=FILE     read KEY=VALUE lines (# comments, blank lines skipped)\n"
 	"  -i, --interactive       keep stdin open (with -t: pea's terminal, raw, to the process)\n"
+	"  -l, --latest            in the container created last (no CONTAINER operand)\n"
 	"      --privileged        every capability, as run --privileged gives them\n"
 	"  -t, --tty               give the process a terminal\n"
 	"  -u, --user=USER         run as this user\n"
@@ -194,6 +195,9 @@ static int exec_option(struct exec_options *o, int c, const char *arg, struct pe
 	case 'd':
 		o->detach = true;
 		break;
+	case 'l':
+		o->latest = true;
+		break;
 	case OPT_DETACH_KEYS:
 		o->keys_spec = arg;
 		break;
@@ -222,6 +226,7 @@ static int exec_parse(int argc, char **argv, struct exec_options *o, struct pea_
 		{ "tty", no_argument, NULL, 't' },
 		{ "privileged", no_argument, NULL, OPT_PRIVILEGED },
 		{ "env-file", required_argument, NULL, OPT_ENV_FILE },
+		{ "latest", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_free_ char *keys = NULL;
@@ -229,14 +234,14 @@ static int exec_parse(int argc, char **argv, struct exec_options *o, struct pea_
 	int r, c = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "+dhe:u:w:it", opts, exec_usage, &c, err)) == 2)
+	while ((r = cmd_getopt(argc, argv, "+dhe:u:w:itl", opts, exec_usage, &c, err)) == 2)
 		if (exec_option(o, c, optarg, err) < 0)
 			return -1;
 	if (r != 0)
 		return r;
 	if (tty_parse_detach_keys(o->keys_spec, &keys, &nkeys, err) < 0)
 		return -1;
-	if (argc - optind < 2)
+	if (argc - optind < (o->latest ? 1 : 2))
 		return pea_error_new(err, EINVAL,
 				     "exec requires the name or ID of a container and "
 				     "a command to run");
@@ -470,14 +475,18 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 	_cleanup_(exec_options_clear) struct exec_options o = { .keys_spec =
 									TTY_DETACH_KEYS_DEFAULT };
 	_cleanup_record_ struct ctr_record *rec = NULL;
-	_cleanup_free_ char *procfile = NULL, *logfile = NULL;
+	_cleanup_free_ char *procfile = NULL, *logfile = NULL, *last = NULL;
+	char **args;
 	int r, status;
 
 	r = exec_parse(argc, argv, &o, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	if (record_lookup(g, argv[optind], &rec, err) < 0)
+	if (o.latest && container_latest(g, &last, err) < 0)
 		return -1;
+	if (record_lookup(g, last ? last : argv[optind], &rec, err) < 0)
+		return -1;
+	args = argv + optind + (last ? 0 : 1);
 	(void)record_refresh(g, rec, NULL);
 	if (rec->state != CTR_RUNNING)
 		return pea_error_new(err, EINVAL,
@@ -488,8 +497,7 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 				     "the OCI runtime '%s' has no exec command: start "
 				     "the container with --runtime crun to use exec",
 				     rec->runtime ? rec->runtime : g->runtime);
-	if (spec_exec_process(g, rec, argv + optind + 1, o.env, o.cwd, o.user, o.tty, &procfile,
-			      err) < 0)
+	if (spec_exec_process(g, rec, args, o.env, o.cwd, o.user, o.tty, &procfile, err) < 0)
 		return -1;
 	if (o.privileged && exec_privileged(procfile, rec->id, err) < 0) {
 		(void)unlink(procfile);

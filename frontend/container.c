@@ -97,6 +97,22 @@ int container_attach_connect(const struct global_options *g, const char *id, int
 	return 0;
 }
 
+int container_latest(const struct global_options *g, char **ret, struct pea_error **err)
+{
+	struct ctr_record **v = NULL;
+	size_t n = 0;
+
+	if (records_list(g, &v, &n, err) < 0)
+		return -1;
+	if (n == 0) {
+		records_free(v, n);
+		return pea_error_new(err, ENOENT, "no containers: no such container");
+	}
+	*ret = xstrdup(v[n - 1]->id);
+	records_free(v, n);
+	return 0;
+}
+
 int container_wait_exit(const struct global_options *g, const char *id, int timeout_ms,
 			struct pea_error **err)
 {

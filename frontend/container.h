@@ -111,6 +111,9 @@ int spec_exec_process(const struct global_options *g, const struct ctr_record *r
  */
 int spec_lookup_db(int rootfd, const char *file, const char *what, long *ret_id, long *ret_gid);
 
+/* -l/--latest: the id of the container created last (ENOENT: none). */
+int container_latest(const struct global_options *g, char **ret, struct pea_error **err);
+
 /* [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 253 characters. */
 bool container_name_valid(const char *s);
 

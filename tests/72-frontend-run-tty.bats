@@ -399,3 +399,19 @@ rc=3
 	assert_output --partial "No such file or directory"
 	run -0 pea_cmd rm -f ex
 }
+
+@test "attach -l and exec -l: the container created last" {
+	run -125 pea_cmd exec -l true
+	assert_output --partial "no containers"
+	run -0 pea_cmd run -d --name first busybox sleep 100
+	run -0 pea_cmd run -d --name last busybox sh -c 'for i in $(seq 50); do echo tick; sleep 0.1; done; exit 4'
+	run -0 pea_cmd exec -l hostname
+	assert_output "$(pea_out inspect --format '{{.Id}}' last | cut -c1-12)"
+	run -4 pea_cmd attach -l
+	assert_output --partial tick
+	run -125 pea_cmd attach -l first
+	assert_output --partial "--latest and containers cannot be used together"
+	run -125 pea_cmd exec -l
+	assert_output --partial "exec requires the name or ID of a container and a command"
+	run -0 pea_cmd rm -f first last
+}
