@@ -167,10 +167,16 @@ rl_user_procs() {
 	assert_output "Error: slirp4netns: invalid cidr '10.0.2.0/30': want an IPv4 subnet (/25 or larger)"
 	run -125 pea_rl run --rm --network slirp4netns:port_handler=x busybox true
 	assert_output "Error: slirp4netns: invalid port_handler 'x': use slirp4netns or rootlesskit"
+	run -0 pea_rl_net network create net1
 	FE_RL_ENV=(PATH=/nonexistent)
 	run -125 pea_rl_net run --rm --network slirp4netns busybox true
 	assert_output "Error: --network slirp4netns: slirp4netns not found (install the slirp4netns package)"
+	# a bridge network's rootless namespace needs it too
+	run -125 pea_rl_net run --rm --network net1 busybox true
+	assert_output "Error: the rootless network namespace: slirp4netns not found (install the slirp4netns package)"
 	FE_RL_ENV=()
+	[[ ! -e "$FE_RL_XDG/pea/rootless-netns/netns" ]]
+	run -0 pea_rl_net network rm net1
 	run -0 pea_rl ps -aq
 	assert_output ""
 	run -0 find "$FE_RL_XDG/pea/containers" -name netns
@@ -260,7 +266,10 @@ rl_user_procs() {
 	kill "$(cat "$TEST_DIR/dnsmasq2.pid")"
 }
 
-@test "rootless bridge: network reload restores the flushed rules, connect and disconnect a running container" {
+@test "rootless bridge: --network bridge, network reload restores flushed rules, connect and disconnect" {
+	# --network bridge: the default network, in the rootless namespace too
+	run -0 pea_rl_net run --rm --network bridge busybox ip -4 -o addr show eth0
+	assert_output --partial "inet 10.88."
 	run -0 pea_rl_net network create net1
 	run -0 pea_rl_net network create --subnet 10.89.77.0/24 net2
 	run -0 pea_rl_net run -d --name web --network net1 -p 8083:80 busybox httpd -f -p 80 -h /etc
