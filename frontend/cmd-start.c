@@ -490,7 +490,7 @@ static int start_locked(struct global_options *g, struct ctr_record *r, bool att
 	free(r->finished_at);
 	r->finished_at = NULL;
 	r->exit_code = 0;
-	if (record_save(g, r, err) < 0)
+	if (record_save_state(g, r, err) < 0)
 		goto fail_kill;
 	return 0;
 fail_kill:
@@ -670,7 +670,7 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 				lock = record_lock_drop(g, r->id, TAKE_FD(lock));
 			g->error_status = status;
 		} else {
-			(void)record_save(g, r, NULL);
+			(void)record_save_state(g, r, NULL);
 		}
 		return -1;
 	}

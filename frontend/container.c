@@ -178,6 +178,45 @@ static int drop_record_dir(const struct global_options *g, const char *id, struc
 	return pea_rm_rf_at(AT_FDCWD, tomb, err);
 }
 
+/*
+ * Lock files with no record: a create or removal killed between its lock and
+ * its record, or a removal killed before it dropped the lock after the exit
+ * command was done. A create holds its lock until the record exists.
+ */
+static void sweep_orphan_locks(const struct global_options *g)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/locks", g->runroot);
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		_cleanup_free_ char *rec = NULL;
+		_cleanup_close_ int lock = -1;
+
+		if (strlen(e->d_name) != 64)
+			continue;
+		rec = record_dir(g, e->d_name);
+		if (pea_path_exists_at(AT_FDCWD, rec) ||
+		    record_lock(g, e->d_name, true, &lock, NULL) < 0)
+			continue;
+		if (!pea_path_exists_at(AT_FDCWD, rec))
+			lock = record_lock_drop(g, e->d_name, TAKE_FD(lock));
+	}
+}
+
+/* ROOT/containers/NAME is what a killed command left: a tombstone, or a record never written. */
+static const char *leftover_id(int dfd, const char *name)
+{
+	_cleanup_free_ char *rec = NULL;
+
+	if (strncmp(name, ".rm-", 4) == 0 && strlen(name + 4) == 64)
+		return name + 4;
+	if (strlen(name) != 64)
+		return NULL;
+	rec = xasprintf("%s/pea.json", name);
+	return pea_path_exists_at(dfd, rec) ? NULL : name;
+}
+
 void containers_sweep_removed(const struct global_options *g)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/containers", g->root);
@@ -186,16 +225,19 @@ void containers_sweep_removed(const struct global_options *g)
 
 	while (d && (e = readdir(d))) {
 		_cleanup_close_ int lock = -1;
-		_cleanup_free_ char *tomb = NULL;
-		const char *id = e->d_name + 4;
+		_cleanup_free_ char *path = NULL;
+		const char *id = leftover_id(dirfd(d), e->d_name);
 
-		if (strncmp(e->d_name, ".rm-", 4) != 0 || strlen(id) != 64 ||
-		    record_lock(g, id, true, &lock, NULL) < 0)
+		/* a create or removal under way holds the lock */
+		if (!id || record_lock(g, id, true, &lock, NULL) < 0)
 			continue;
-		tomb = xasprintf("%s/%s", dir, e->d_name);
-		(void)pea_rm_rf_at(AT_FDCWD, tomb, NULL);
+		if (!leftover_id(dirfd(d), e->d_name))
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		(void)pea_rm_rf_at(AT_FDCWD, path, NULL);
 		lock = record_lock_drop(g, id, TAKE_FD(lock));
 	}
+	sweep_orphan_locks(g);
 }
 
 static bool is_anonymous(struct json_object *v)
@@ -358,7 +400,7 @@ int container_cleanup_locked(struct global_options *g, struct ctr_record *r, boo
 	volumes_release(g, r);
 	if (unmount(g, r, err) < 0)
 		return -1;
-	return record_save(g, r, err);
+	return record_save_state(g, r, err);
 }
 
 int container_cleanup(struct global_options *g, const char *id, bool remove_rm,

@@ -75,8 +75,10 @@ int container_remove(struct global_options *g, struct ctr_record *r, struct pea_
 int container_remove_locked(struct global_options *g, struct ctr_record *r, bool volumes,
 			    struct pea_error **err);
 /*
- * Delete what removals killed half-way left (ROOT/containers/.rm-ID, whose
- * container's lock is free): every removal and every `pea rm` does it.
+ * Delete what commands killed half-way left, when no command holds the
+ * container's lock: a removal's tombstone (ROOT/containers/.rm-ID), a create's
+ * record folder with no record, a lock file with no record. Every removal and
+ * every `pea rm` does it.
  */
 void containers_sweep_removed(const struct global_options *g);
 

@@ -165,7 +165,7 @@ int record_lookup_locked(const struct global_options *g, const char *what, struc
 		lock = record_lock_drop(g, r->id, TAKE_FD(lock));
 		return not_found(what, err);
 	}
-	if (record_sync_exit(g, fresh) && record_save(g, fresh, err) < 0)
+	if (record_sync_exit(g, fresh) && record_save_state(g, fresh, err) < 0)
 		return -1;
 	*ret = TAKE_PTR(fresh);
 	*ret_lock = TAKE_FD(lock);
@@ -264,6 +264,33 @@ int record_save(const struct global_options *g, const struct ctr_record *r, stru
 			return pea_error_wrap(err, "container '%s'", r->id);
 	}
 	return 0;
+}
+
+static void take_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src ? xstrdup(src) : NULL;
+}
+
+int record_save_state(const struct global_options *g, const struct ctr_record *r,
+		      struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *fresh = NULL;
+
+	/* gone: never brought back (its lock holder removed it) */
+	if (record_load(g, r->id, &fresh, err) < 0)
+		return -1;
+	fresh->state = r->state;
+	fresh->pid = r->pid;
+	fresh->exit_code = r->exit_code;
+	fresh->mounted = r->mounted;
+	fresh->restart_count = r->restart_count;
+	fresh->restart_delay_ms = r->restart_delay_ms;
+	take_str(&fresh->started_at, r->started_at);
+	take_str(&fresh->finished_at, r->finished_at);
+	take_str(&fresh->runtime, r->runtime);
+	take_str(&fresh->restarted_from, r->restarted_from);
+	return record_save(g, fresh, err);
 }
 
 int record_load(const struct global_options *g, const char *id, struct ctr_record **ret,
@@ -469,5 +496,5 @@ int record_refresh(const struct global_options *g, struct ctr_record *r, struct 
 	if (fresh->state != CTR_RUNNING || strcmp(fresh->started_at ? fresh->started_at : "",
 						  r->started_at ? r->started_at : "") != 0)
 		return 0;
-	return record_save(g, r, err);
+	return record_save_state(g, r, err);
 }

@@ -89,6 +89,15 @@ int record_load(const struct global_options *g, const char *id, struct ctr_recor
 		struct pea_error **err);
 /* Write (caller holds the lock); creates the folder. */
 int record_save(const struct global_options *g, const struct ctr_record *r, struct pea_error **err);
+/*
+ * Save the life-cycle fields of r (state, pid, exit code, times, mounted,
+ * runtime, restarts) into the record as it is now on disk, keeping its other
+ * fields: a start or cleanup never undoes a rename or a network connect made
+ * meanwhile by a command that holds only the records lock. Caller holds the
+ * container's lock.
+ */
+int record_save_state(const struct global_options *g, const struct ctr_record *r,
+		      struct pea_error **err);
 /* Every record, oldest first. */
 int records_list(const struct global_options *g, struct ctr_record ***ret, size_t *ret_n,
 		 struct pea_error **err);

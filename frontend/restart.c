@@ -163,7 +163,7 @@ static int decide(struct global_options *g, struct ctr_record *r, bool from_exit
 	r->restart_delay_ms = next_delay(r);
 	free(r->restarted_from);
 	r->restarted_from = xstrdup(r->finished_at ? r->finished_at : "");
-	if (record_save(g, r, err) < 0)
+	if (record_save_state(g, r, err) < 0)
 		return -1;
 	*ret_delay = r->restart_delay_ms;
 	return 0;

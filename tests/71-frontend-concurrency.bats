@@ -225,8 +225,10 @@ ps_loop() {
 		kill -9 "$(cat "$d/pid")" 2>/dev/null || true
 		fe_done 60 "$d"
 		run -0 pea_cmd ps -a --format '{{.Names}} {{.State}}'
-		# killed before its record was written: no trace of it
+		# killed before its record was written: rm says it has none (and sweeps the rest)
 		if [[ -z "$(pea_out ps -aq)" ]]; then
+			run -1 pea_cmd rm -f "$name"
+			assert_output "Error: no container with name or ID \"$name\" found: no such container"
 			continue
 		fi
 		# else a start brings it up, or says in one line what failed
@@ -262,4 +264,35 @@ ps_loop() {
 		fi
 	done
 	fe_nothing_left
+}
+
+@test "a container's lock held: ps and inspect do not wait, its stop waits, other containers go on" {
+	require_cmd flock
+	run -0 pea_cmd run -d --name held busybox sleep 1000
+	id=$output
+	run -0 pea_cmd run -d --name other busybox sleep 1000
+	# hold held's lock (RUNROOT/locks/ID) until the release file exists
+	timeout -k 5 60 flock "$FE_RUNROOT/locks/$id" \
+		bash -c 'while [[ ! -e "$0" ]]; do sleep 0.05; done' "$TEST_DIR/release" 3>&- &
+	BG_PIDS+=($!)
+	for ((k = 0; k < 100; k++)); do
+		flock -n "$FE_RUNROOT/locks/$id" true || break
+		sleep 0.05
+	done
+	run -1 flock -n "$FE_RUNROOT/locks/$id" true
+	d="$(fe_submit stop -t 0 held)"
+	run -0 pea_cmd ps -a --format '{{.Names}} {{.State}}' --sort names
+	assert_output "held running
+other running"
+	run -0 pea_cmd inspect --format '{{.State.Status}}' held
+	assert_output running
+	run -0 pea_cmd stop -t 0 other
+	run -0 pea_cmd rm other
+	# the stop of held is still waiting for its lock
+	[[ ! -e "$d/rc" ]]
+	touch "$TEST_DIR/release"
+	fe_done 60 "$d"
+	assert_equal "$(cat "$d/rc")" 0
+	run -0 pea_cmd inspect --format '{{.State.Status}}' held
+	assert_output exited
 }
