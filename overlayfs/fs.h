@@ -134,6 +134,8 @@ struct ovl_fs {
 /* layers.c */
 int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **err);
 void ovl_fs_close(struct ovl_fs *fs);
+/* Close the layers' and the work dir's fds (ovl_fs_close does it too). */
+void ovl_fs_close_layers(struct ovl_fs *fs);
 ino_t ovl_fs_make_ino(const struct ovl_fs *fs, unsigned layer, ino_t ino);
 /* A fresh name in the work dir ("#pea-N"), into buf. */
 void ovl_fs_work_name(struct ovl_fs *fs, char *buf, size_t size);

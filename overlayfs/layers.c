@@ -214,18 +214,23 @@ int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **
 	return 0;
 }
 
+void ovl_fs_close_layers(struct ovl_fs *fs)
+{
+	for (unsigned i = 0; fs->layers && i < fs->nlayers; i++)
+		fs->layers[i].fd = pea_close(fs->layers[i].fd);
+	fs->workfd = pea_close(fs->workfd);
+}
+
 void ovl_fs_close(struct ovl_fs *fs)
 {
 	if (fs->root)
 		ovl_node_free_tree(fs->root);
 	fs->root = NULL;
-	for (unsigned i = 0; fs->layers && i < fs->nlayers; i++) {
-		pea_close(fs->layers[i].fd);
+	ovl_fs_close_layers(fs);
+	for (unsigned i = 0; fs->layers && i < fs->nlayers; i++)
 		free(fs->layers[i].path);
-	}
 	free(fs->layers);
 	fs->layers = NULL;
-	fs->workfd = pea_close(fs->workfd);
 	pthread_mutex_destroy(&fs->lock);
 	pthread_cond_destroy(&fs->copy_done);
 }

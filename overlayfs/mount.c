@@ -32,6 +32,12 @@ static int serve(struct ovl_fs *fs, struct fuse_session *se, const struct ovl_op
 		fs->workers = ovl_workers_new(opts->max_threads > 0 ? opts->max_threads
 								    : default_threads());
 	r = fuse_session_loop(se);
+	/*
+	 * Unmounted: let go of the layers at once, before the threads end, so
+	 * that the file systems below can be unmounted right after this one.
+	 */
+	if (ovl_workers_idle(fs->workers))
+		ovl_fs_close_layers(fs);
 	ovl_workers_free(fs->workers);
 	fs->workers = NULL;
 	return r;

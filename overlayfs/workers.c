@@ -11,6 +11,7 @@ struct ovl_workers {
 	pthread_cond_t wake;
 	struct ovl_job *head, *tail;
 	bool stop;
+	unsigned busy; /* jobs running */
 	unsigned n;
 	pthread_t *threads;
 };
@@ -31,10 +32,12 @@ static void *worker_main(void *data)
 		w->head = job->next;
 		if (!w->head)
 			w->tail = NULL;
+		w->busy++;
 		pthread_mutex_unlock(&w->lock);
 		job->run(job);
 		free(job);
 		pthread_mutex_lock(&w->lock);
+		w->busy--;
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -63,6 +66,18 @@ struct ovl_workers *ovl_workers_new(unsigned n)
 		return NULL;
 	}
 	return w;
+}
+
+bool ovl_workers_idle(struct ovl_workers *w)
+{
+	bool idle;
+
+	if (!w)
+		return true;
+	pthread_mutex_lock(&w->lock);
+	idle = w->busy == 0 && !w->head;
+	pthread_mutex_unlock(&w->lock);
+	return idle;
 }
 
 void ovl_workers_free(struct ovl_workers *w)

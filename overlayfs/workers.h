@@ -11,6 +11,7 @@
 
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
+#include <stdbool.h>
 
 struct ovl_workers;
 
@@ -27,6 +28,8 @@ struct ovl_job {
 
 /* n threads; NULL (jobs run in the caller) when n is 0 or threads cannot start. */
 struct ovl_workers *ovl_workers_new(unsigned n);
+/* Nothing running nor queued? (True without workers.) */
+bool ovl_workers_idle(struct ovl_workers *w);
 /* Finish the queued jobs, stop the threads, free. */
 void ovl_workers_free(struct ovl_workers *w);
 /* Run a copy of job in a worker (in the caller without workers). */
