@@ -983,7 +983,7 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 		}
 	/* addresses are given under the lock: two creates never get the same one */
 	if (network_allocate(g, all, n, r->opts, err) < 0 ||
-	    userns_auto_allocate(r->opts, all, n, err) < 0) {
+	    userns_auto_allocate(g, r, all, n, err) < 0) {
 		records_free(all, n);
 		return -1;
 	}

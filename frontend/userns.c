@@ -284,7 +284,8 @@ static int validate_auto(struct userns_opts *u, char **options, struct pea_error
 			return pea_error_new(err, EINVAL, "unknown option specified: \"%s\"", o);
 		}
 	}
-	u->auto_size = size ? (unsigned long)size : AUTO_MIN_SIZE;
+	u->is_auto = true;
+	u->auto_size = (unsigned long)size;
 	return 0;
 }
 
@@ -385,7 +386,7 @@ void userns_opts_to_json(const struct userns_opts *u, struct json_object *opts)
 {
 	if (u->mode && *u->mode)
 		json_object_object_add(opts, "userns", json_object_new_string(u->mode));
-	if (u->auto_size)
+	if (u->is_auto)
 		json_object_object_add(opts, "userns_auto_size",
 				       json_object_new_int64((int64_t)u->auto_size));
 	if (!u->uid_map)
@@ -476,19 +477,42 @@ static int auto_one(bool gids, unsigned long long size, struct ctr_record *const
 	return 0;
 }
 
-int userns_auto_allocate(struct json_object *opts, struct ctr_record *const *all, size_t n,
-			 struct pea_error **err)
+/* podman's estimate: the image's largest owner id + 1, within 1024 and 65536. */
+static int auto_size_of(const struct global_options *g, const char *image, int64_t *ret,
+			struct pea_error **err)
+{
+	const char *args[] = { "image", "ids", image, NULL };
+	_cleanup_json_ struct json_object *res = NULL;
+	int64_t uid = 0, gid = 0, size;
+
+	if (store_call(g, args, &res, err) < 0 ||
+	    pea_json_get_int64_opt(res, "result", "uid", &uid, err) < 0 ||
+	    pea_json_get_int64_opt(res, "result", "gid", &gid, err) < 0)
+		return pea_error_wrap(err, "--userns=auto: the ids of the image");
+	size = (uid > gid ? uid : gid) + 1;
+	if (size < (int64_t)AUTO_MIN_SIZE)
+		size = AUTO_MIN_SIZE;
+	if (size > (int64_t)AUTO_MAX_SIZE)
+		size = AUTO_MAX_SIZE;
+	*ret = size;
+	return 0;
+}
+
+int userns_auto_allocate(const struct global_options *g, struct ctr_record *r,
+			 struct ctr_record *const *all, size_t n, struct pea_error **err)
 {
 	_cleanup_free_ char *um = NULL, *gm = NULL;
 	int64_t size = 0;
 
-	if (pea_json_get_int64_opt(opts, "opts", "userns_auto_size", &size, NULL) != 1 || size <= 0)
+	if (pea_json_get_int64_opt(r->opts, "opts", "userns_auto_size", &size, NULL) != 1)
 		return 0;
+	if (size <= 0 && auto_size_of(g, r->image_id, &size, err) < 0)
+		return -1;
 	if (auto_one(false, (unsigned long long)size, all, n, &um, err) < 0 ||
 	    auto_one(true, (unsigned long long)size, all, n, &gm, err) < 0)
 		return -1;
-	json_object_object_add(opts, "uid_map", json_object_new_string(um));
-	json_object_object_add(opts, "gid_map", json_object_new_string(gm));
+	json_object_object_add(r->opts, "uid_map", json_object_new_string(um));
+	json_object_object_add(r->opts, "gid_map", json_object_new_string(gm));
 	return 0;
 }
 

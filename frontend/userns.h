@@ -36,7 +36,8 @@ struct userns_opts {
 	char *gid_map;
 	char *user;		    /* keep-id: "uid:gid" */
 	struct json_object *passwd; /* keep-id: the entries to add */
-	unsigned long auto_size;    /* auto: the size of the range to allocate */
+	bool is_auto;		    /* --userns=auto */
+	unsigned long auto_size;    /* its size:, 0: from the image's ids */
 	char *mode_from;	    /* the containers.conf mode came from, or NULL */
 };
 
@@ -55,12 +56,14 @@ int userns_opts_validate(struct userns_opts *u, struct pea_error **err);
 /* Into the record's options. */
 void userns_opts_to_json(const struct userns_opts *u, struct json_object *opts);
 /*
- * --userns=auto: the lowest free range of the size asked for (of /etc/subuid's
- * "containers" as root, of the user's as rootless) that no other container's maps
- * use, written into opts. Call under the records' lock with every record.
+ * --userns=auto: the lowest free range of the size asked for (else the image's
+ * largest owner id + 1, at least 1024, at most 65536, as podman's estimate) of
+ * /etc/subuid's "containers" as root, of the user's as rootless, that no other
+ * container's maps use, written into r's opts. Call under the records' lock with
+ * every record.
  */
-int userns_auto_allocate(struct json_object *opts, struct ctr_record *const *all, size_t n,
-			 struct pea_error **err);
+int userns_auto_allocate(const struct global_options *g, struct ctr_record *r,
+			 struct ctr_record *const *all, size_t n, struct pea_error **err);
 /* config.json: the user namespace and its maps, when the record has maps. */
 void userns_spec(struct json_object *opts, struct json_object *linux_obj);
 /*

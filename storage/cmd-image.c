@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "lib/digest.h"
 #include "driver.h"
+#include "idmap.h"
 #include "layer.h"
 #include "records.h"
 #include "store.h"
@@ -35,7 +36,8 @@ static const char usage[] =
 	"  tag IMAGE NAME                       add a name (taken from any other image)\n"
 	"  untag IMAGE NAME                     remove a name\n"
 	"  mount IMAGE                          mount its layers read-only; prints the mountpoint\n"
-	"  unmount [--force] IMAGE              drop one mount (all with --force)\n";
+	"  unmount [--force] IMAGE              drop one mount (all with --force)\n"
+	"  ids IMAGE                            the largest uid and gid owning its files\n";
 
 struct image_create_options {
 	char **layers;
@@ -358,6 +360,40 @@ static int image_inspect_cmd(const struct global_options *g, int argc, char **ar
 	return r;
 }
 
+/* The largest owner ids of the image's files (--userns=auto sizes its range by them). */
+static int image_ids_cmd(const struct global_options *g, int argc, char **argv,
+			 struct pea_error **err)
+{
+	struct store *s = NULL;
+	struct image_rec i = { 0 };
+	struct json_object *o;
+	uint32_t uid = 0, gid = 0;
+	int r = cli_simple_args(argc, argv, "image ids", 1, "an image", usage, err);
+
+	if (r != 0)
+		return r;
+	if (open_image(g, false, argv[optind], &s, &i, err) < 0)
+		return -1;
+	for (size_t n = 0; r == 0 && i.layers && i.layers[n]; n++) {
+		_cleanup_free_ char *path = driver_diff_path(s, i.layers[n]);
+		_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0)
+			r = pea_error_errno(err, "open '%s'", path);
+		else if (idmap_max_ids(fd, &uid, &gid, err) < 0)
+			r = pea_error_wrap(err, "layer '%s'", i.layers[n]);
+	}
+	if (r == 0) {
+		o = json_object_new_object();
+		json_object_object_add(o, "uid", json_object_new_int64(uid));
+		json_object_object_add(o, "gid", json_object_new_int64(gid));
+		r = cli_reply(o, err);
+	}
+	image_rec_clear(&i);
+	store_free(s);
+	return r < 0 ? pea_error_wrap(err, "image ids") : r;
+}
+
 /* Remove the image's layers from the top while nothing else uses them. */
 static int remove_layers(struct store *s, const struct image_rec *i, struct json_object *removed,
 			 struct pea_error **err)
@@ -540,17 +576,12 @@ static int image_unmount_cmd(const struct global_options *g, int argc, char **ar
 }
 
 static const struct subcommand image_commands[] = {
-	{ "create", image_create_cmd },
-	{ "ls", image_ls_cmd },
-	{ "list", image_ls_cmd },
-	{ "inspect", image_inspect_cmd },
-	{ "rm", image_rm_cmd },
-	{ "tag", image_tag_cmd },
-	{ "untag", image_untag_cmd },
-	{ "mount", image_mount_cmd },
-	{ "unmount", image_unmount_cmd },
-	{ "umount", image_unmount_cmd },
-	{ NULL, NULL },
+	{ "create", image_create_cmd },	  { "ls", image_ls_cmd },
+	{ "list", image_ls_cmd },	  { "inspect", image_inspect_cmd },
+	{ "rm", image_rm_cmd },		  { "tag", image_tag_cmd },
+	{ "untag", image_untag_cmd },	  { "mount", image_mount_cmd },
+	{ "unmount", image_unmount_cmd }, { "umount", image_unmount_cmd },
+	{ "ids", image_ids_cmd },	  { NULL, NULL },
 };
 
 int cmd_image(const struct global_options *g, int argc, char **argv, struct pea_error **err)

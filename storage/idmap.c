@@ -494,3 +494,56 @@ int idmap_copy_tree(int srcfd, int dstfd, const struct idmap *uids, const struct
 		return -1;
 	return finish_fd(&c, srcfd, dstfd, &st, "/", err);
 }
+
+/* ---- the largest ids of a tree ---------------------------------------------------------- */
+
+static int max_ids_children(int dirfd, uint32_t *uid, uint32_t *gid, int depth,
+			    struct pea_error **err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd = dup(dirfd);
+
+	if (depth > MAX_DEPTH)
+		return pea_error_new(err, ELOOP, "directories nested too deeply");
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		pea_close(fd);
+		return pea_error_errno(err, "read a directory");
+	}
+	while ((errno = 0, de = readdir(d))) {
+		_cleanup_close_ int sub = -1;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return pea_error_errno(err, "stat '%s'", de->d_name);
+		if (st.st_uid > *uid)
+			*uid = st.st_uid;
+		if (st.st_gid > *gid)
+			*gid = st.st_gid;
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			return pea_error_errno(err, "open '%s'", de->d_name);
+		if (max_ids_children(sub, uid, gid, depth + 1, err) < 0)
+			return pea_error_wrap(err, "'%s'", de->d_name);
+	}
+	if (errno)
+		return pea_error_errno(err, "read a directory");
+	return 0;
+}
+
+int idmap_max_ids(int dirfd, uint32_t *uid, uint32_t *gid, struct pea_error **err)
+{
+	struct stat st;
+
+	if (fstat(dirfd, &st) < 0)
+		return pea_error_errno(err, "stat");
+	if (st.st_uid > *uid)
+		*uid = st.st_uid;
+	if (st.st_gid > *gid)
+		*gid = st.st_gid;
+	return max_ids_children(dirfd, uid, gid, 0, err);
+}

@@ -48,3 +48,5 @@ int idmap_chown_tree(int dirfd, const struct idmap *uids, const struct idmap *gi
  */
 int idmap_copy_tree(int srcfd, int dstfd, const struct idmap *uids, const struct idmap *gids,
 		    struct pea_error **err);
+/* Raise *uid and *gid to the largest owner ids of the tree under dirfd. */
+int idmap_max_ids(int dirfd, uint32_t *uid, uint32_t *gid, struct pea_error **err);

@@ -193,6 +193,13 @@ ns_maps() {
 	run -0 pea_rl rm -f a1
 	run -0 pea_rl run --rm --userns=auto:size=65000 busybox cat /proc/self/uid_map
 	assert_equal "$(ns_maps "$output")" "0 1 65000"
+	# without a size: the image's largest owner id + 1 (at least 1024), as podman's estimate
+	run -0 pea_rl run --name o busybox sh -c 'touch /owned && chown 3000:2500 /owned'
+	run -0 pea_rl commit -q o owned
+	run -0 pea_rl rm o
+	run -0 pea_rl run --rm --userns=auto owned sh -c 'cat /proc/self/uid_map; stat -c %u:%g /owned'
+	assert_equal "$(ns_maps "$output")" "$(printf '%s\n' "0 1 3001" 3000:2500)"
+	run -0 pea_rl rmi owned
 	run -0 pea_rl ps -aq
 	assert_output ""
 }
