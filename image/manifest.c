@@ -344,9 +344,9 @@ int config_diff_ids(const char *buf, size_t len, char ***ret, struct pea_error *
 		return pea_error_wrap(err, "image config");
 	for (size_t i = 0; ids && ids[i]; i++)
 		if (!is_sha256_digest(ids[i]))
-			return pea_error_new(err, EINVAL,
-					     "image config: the diff ID '%s' is not a sha256 digest",
-					     ids[i]);
+			return pea_error_new(
+				err, EINVAL,
+				"image config: the diff ID '%s' is not a sha256 digest", ids[i]);
 	*ret = ids ? TAKE_PTR(ids) : xnew(char *, 1);
 	return 0;
 }

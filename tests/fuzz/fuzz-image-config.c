@@ -1,4 +1,4 @@
-/* Image configs, from untrusted bytes (a registry's blob): their diff IDs, as the store reads them. */
+/* Image configs from untrusted bytes (a registry's blob): the diff IDs the store reads. */
 #include <string.h>
 
 #include "lib/cleanup.h"
