@@ -301,18 +301,24 @@ static bool has_create_hooks(const struct spec *s)
 	       s->hooks[HOOK_CREATE_CONTAINER].n;
 }
 
-/* Talk the init through its steps, up to ready. */
-static int container_sync(struct container *c, struct pea_error **err)
+/* Let the init go on: its maps are written, it is in its cgroups. */
+static int container_release(struct container *c, struct pea_error **err)
 {
-	const struct spec *s = c->spec;
-
 	if (c->has_new_userns) {
-		if (ns_write_maps(s, c->pid, err) < 0 ||
+		if (ns_write_maps(c->spec, c->pid, err) < 0 ||
 		    sync_send(c->sync_parent, SYNC_MAPS_DONE, NULL, err) < 0)
 			return -EINVAL;
 	}
 	if (sync_send(c->sync_parent, SYNC_CGROUPS_DONE, NULL, err) < 0)
 		return init_died(c, err);
+	return 0;
+}
+
+/* Talk the init through the rest of its steps, up to ready. */
+static int container_sync(struct container *c, struct pea_error **err)
+{
+	const struct spec *s = c->spec;
+
 	if (has_create_hooks(s)) {
 		_cleanup_free_ char *state = NULL;
 
@@ -434,6 +440,7 @@ int container_create(const struct global_options *g, const char *id,
 		     struct pea_error **err)
 {
 	_cleanup_free_ char *bundle = NULL, *start_state = NULL;
+	bool pid_file_written = false;
 	struct container *c;
 
 	if (state_validate_id(id, err) < 0 || bundle_path(opts->bundle, &bundle, err) < 0)
@@ -502,10 +509,20 @@ int container_create(const struct global_options *g, const char *id,
 		c->console_fd = sv[0];
 		c->console_peer = sv[1];
 	}
-	if (spawn_init(c, err) < 0 || container_cgroups(c, err) < 0 || container_sync(c, err) < 0 ||
-	    container_write_state(c, err) < 0)
+	if (spawn_init(c, err) < 0 || container_cgroups(c, err) < 0 ||
+	    container_release(c, err) < 0)
+		goto fail;
+	/*
+	 * The state and the pid file while the init mounts, pivots and drops its
+	 * credentials: nobody reads the state before the directory's lock is
+	 * released, nor the pid file before we return.
+	 */
+	if (container_write_state(c, err) < 0)
 		goto fail;
 	if (opts->pid_file && write_pid_file(opts->pid_file, c->pid, err) < 0)
+		goto fail;
+	pid_file_written = opts->pid_file != NULL;
+	if (container_sync(c, err) < 0)
 		goto fail;
 	start_state = container_state_json(c, STATUS_CREATED);
 	if (sync_send(c->sync_parent, SYNC_START, start_state, err) < 0)
@@ -516,6 +533,8 @@ int container_create(const struct global_options *g, const char *id,
 	*ret = c;
 	return 0;
 fail:
+	if (pid_file_written)
+		unlink(opts->pid_file);
 	container_abort(c);
 	container_free(c);
 	return -EINVAL;
