@@ -154,7 +154,8 @@ static int attach_parse(int argc, char **argv, struct attach_options *o, struct 
 	if (tty_parse_detach_keys(o->keys_spec, &o->keys, &o->nkeys, err) < 0)
 		return -1;
 	if (o->latest && argc - optind != 0)
-		return pea_error_new(err, EINVAL, "--latest and containers cannot be used together");
+		return pea_error_new(err, EINVAL,
+				     "--latest and containers cannot be used together");
 	if (!o->latest && argc - optind != 1)
 		return pea_error_new(err, EINVAL,
 				     "attach requires the name or id of one running container");

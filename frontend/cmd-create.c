@@ -1061,9 +1061,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	if (userns_opts_defaults(g, &o.userns, err) < 0 ||
 	    userns_opts_validate(&o.userns, err) < 0)
 		return -1;
-	if (mounts_check_userns(o.volumes, o.userns.uid_map ||
-						   (o.userns.mode && strcmp(o.userns.mode, "host") != 0),
-				err) < 0)
+	if (mounts_check_userns(o.volumes, o.userns.uid_map, o.userns.mode, err) < 0)
 		return -1;
 	/* keep-id: the user's own uid and gid, unless --user */
 	if (o.userns.user && !o.user)

@@ -398,6 +398,7 @@ static int read_sync_pid(struct global_options *g, int fd, struct pea_error **er
 	int64_t pid = 0;
 	const char *msg = NULL;
 
+	buf[0] = '\0';
 	while (len < SYNC_LINE_MAX && !memchr(buf, '\n', len)) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;

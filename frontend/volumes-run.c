@@ -33,9 +33,8 @@
 
 #define VOLUME_RECORD_MAX (1u << 20)
 
-static const char *const propagations[] = { "rprivate", "private",    "rshared",
-					    "shared",	"rslave",  "slave",	 "runbindable",
-					    "unbindable" };
+static const char *const propagations[] = { "rprivate", "private", "rshared",	  "shared",
+					    "rslave",	"slave",   "runbindable", "unbindable" };
 
 static bool is_one_of(const char *s, const char *const *v, size_t n)
 {
@@ -131,18 +130,20 @@ static int volume_flag_extra(const char *spec, const char *f, bool named, struct
 {
 	if ((strcmp(f, "nocopy") == 0 || strcmp(f, "copy") == 0) && !named)
 		return pea_error_new(err, EINVAL,
-				     "invalid volume option '%s' in '%s': only for named volumes", f,
-				     spec);
+				     "invalid volume option '%s' in '%s': only for named volumes",
+				     f, spec);
 	if (strcmp(f, "O") == 0 && named)
-		return pea_error_new(err, EINVAL,
-				     "invalid volume option 'O' in '%s': an overlay is only for host "
-				     "directories",
-				     spec);
+		return pea_error_new(
+			err, EINVAL,
+			"invalid volume option 'O' in '%s': an overlay is only for host "
+			"directories",
+			spec);
 	if (is_podman_only(f))
-		return pea_error_new(err, EINVAL,
-				     "invalid volume option '%s' in '%s': not supported by pea (use "
-				     "'%.*s' alone)",
-				     f, spec, (int)strcspn(f, "="), f);
+		return pea_error_new(
+			err, EINVAL,
+			"invalid volume option '%s' in '%s': not supported by pea (use "
+			"'%.*s' alone)",
+			f, spec, (int)strcspn(f, "="), f);
 	x->nocopy |= strcmp(f, "nocopy") == 0;
 	x->chown |= strcmp(f, "U") == 0;
 	x->idmap |= strcmp(f, "idmap") == 0;
@@ -157,9 +158,9 @@ static int volume_flag_extra(const char *spec, const char *f, bool named, struct
 static int volume_flags(const char *spec, const char *flags, bool named, struct json_object *opts,
 			struct volume_extra *x, struct pea_error **err)
 {
-	static const char *const ok[] = { "ro",	    "rw",   "nosuid", "nodev", "noexec", "suid",
-					  "dev",    "exec", "z",      "Z",     "nocopy", "copy",
-					  "U",	    "O",    "idmap",  "bind",  "rbind" };
+	static const char *const ok[] = { "ro",	 "rw",	 "nosuid", "nodev", "noexec", "suid",
+					  "dev", "exec", "z",	   "Z",	    "nocopy", "copy",
+					  "U",	 "O",	 "idmap",  "bind",  "rbind" };
 	static const char *const extras[] = { "z", "Z", "nocopy", "copy", "U", "O", "idmap" };
 	_cleanup_strv_ char **v = pea_strv_split(flags, ",");
 	bool ro = false, rw = false, prop = false, bind = false;
@@ -243,8 +244,10 @@ int mounts_parse_volume(struct json_object **vols, struct json_object **tmpfs, c
 		return -1;
 	if (!named && bind_source(parts[0], &src, err) < 0)
 		return -1;
-	e = volume_entry(x.overlay ? "overlay" : named ? "volume" : "bind", named ? parts[0] : src,
-			 parts[1], TAKE_PTR(opts), x.nocopy);
+	e = volume_entry(x.overlay ? "overlay"
+			 : named   ? "volume"
+				   : "bind",
+			 named ? parts[0] : src, parts[1], TAKE_PTR(opts), x.nocopy);
 	entry_extras(e, &x);
 	push_entry(vols, e);
 	return 0;
@@ -255,7 +258,7 @@ int mounts_parse_volume(struct json_object **vols, struct json_object **tmpfs, c
 struct mount_kv {
 	char *type, *source, *target;
 	bool readonly, nocopy, nonrecursive, chown, idmap, notmpcopyup;
-	int rw;		 /* rw/readwrite given: 1 or 0; -1: not given (type=image) */
+	int rw; /* rw/readwrite given: 1 or 0; -1: not given (type=image) */
 	char *propagation;
 	long long tmpfs_size; /* -1: unset */
 	long tmpfs_mode;      /* -1: unset */
@@ -528,7 +531,8 @@ int mounts_parse_mount(struct json_object **vols, struct json_object **tmpfs, co
 		       struct pea_error **err)
 {
 	static const char *const types[] = { "bind", "volume", "tmpfs", "image", "devpts" };
-	_cleanup_(mount_kv_clear) struct mount_kv m = { .tmpfs_size = -1, .tmpfs_mode = -1,
+	_cleanup_(mount_kv_clear) struct mount_kv m = { .tmpfs_size = -1,
+							.tmpfs_mode = -1,
 							.rw = -1 };
 	_cleanup_strv_ char **items = pea_strv_split(spec, ",");
 
@@ -891,8 +895,8 @@ static bool entry_bool(struct json_object *e, const char *key)
 	return b;
 }
 
-int mounts_images_create(const struct global_options *g, struct json_object *vols,
-			 char ***ret_made, struct pea_error **err)
+int mounts_images_create(const struct global_options *g, struct json_object *vols, char ***ret_made,
+			 struct pea_error **err)
 {
 	_cleanup_strv_ char **made = NULL;
 
@@ -933,15 +937,19 @@ void mounts_images_drop(const struct global_options *g, char *const *layers)
 	}
 }
 
-int mounts_check_userns(struct json_object *vols, bool userns, struct pea_error **err)
+int mounts_check_userns(struct json_object *vols, const char *uid_map, const char *userns_mode,
+			struct pea_error **err)
 {
+	bool userns = uid_map || (userns_mode && strcmp(userns_mode, "host") != 0);
+
 	for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
 		struct json_object *e = json_object_array_get_idx(vols, i);
 		if (entry_bool(e, "idmap") && !userns)
-			return pea_error_new(err, EINVAL,
-					     "idmap on '%s': the container has no user namespace to "
-					     "map to (use --uidmap and --gidmap, or --userns)",
-					     entry_str(e, "destination"));
+			return pea_error_new(
+				err, EINVAL,
+				"idmap on '%s': the container has no user namespace to "
+				"map to (use --uidmap and --gidmap, or --userns)",
+				entry_str(e, "destination"));
 	}
 	return 0;
 }
@@ -1144,7 +1152,8 @@ static int entry_source(const struct global_options *g, struct json_object *e, c
 	if (entry_is(e, "image")) {
 		const char *args[] = { "container", "mount", entry_str(e, "layer"), NULL };
 		if (!args[2])
-			return pea_error_new(err, EINVAL, "--mount type=image,source=%s: no storage",
+			return pea_error_new(err, EINVAL,
+					     "--mount type=image,source=%s: no storage",
 					     entry_str(e, "source"));
 		if (store_call(g, args, &res, err) < 0 ||
 		    pea_json_get_string_req(res, "", "mountpoint", &mp, err) < 0)

@@ -65,12 +65,13 @@ int volumes_prepare(const struct global_options *g, const struct ctr_record *r, 
  * --mount type=image, named in the entry ("layer"); *ret_made lists them for
  * mounts_images_drop() when the create fails after.
  */
-int mounts_images_create(const struct global_options *g, struct json_object *vols,
-			 char ***ret_made, struct pea_error **err);
+int mounts_images_create(const struct global_options *g, struct json_object *vols, char ***ret_made,
+			 struct pea_error **err);
 void mounts_images_drop(const struct global_options *g, char *const *layers);
 
-/* idmap needs the container to have a user namespace of its own. */
-int mounts_check_userns(struct json_object *vols, bool userns, struct pea_error **err);
+/* idmap needs a user namespace of the container's own: maps, or --userns other than host. */
+int mounts_check_userns(struct json_object *vols, const char *uid_map, const char *userns_mode,
+			struct pea_error **err);
 
 /*
  * In config.json, with the container's user (uid, gid) and user namespace
