@@ -154,24 +154,25 @@ nlink_of() {
 3"
 }
 
-# fuse2fs_mount IMG DIR: an ext2 image of 8 MB served by fuse2fs at DIR, in the foreground.
+# fuse2fs_mount DIR: an ext2 image of 8 MB served by fuse2fs at DIR/mnt, in the
+# foreground, its pid in DIR/server.pid (which ovl_umount_all stops).
 fuse2fs_mount() {
-	truncate -s 8M "$1" && mkfs.ext2 -q "$1" && mkdir -p "$2" || return 1
-	fuse2fs -f "$1" "$2" -o fakeroot >"$1.log" 2>&1 3>&- &
-	echo $! >"$1.pid"
-	ovl_wait_mounted "$2" "$(cat "$1.pid")"
+	mkdir -p "$1/mnt" && truncate -s 8M "$1/img" && mkfs.ext2 -q "$1/img" || return 1
+	fuse2fs -f "$1/img" "$1/mnt" -o fakeroot >"$1/log" 2>&1 3>&- &
+	echo $! >"$1/server.pid"
+	ovl_wait_mounted "$1/mnt" "$(cat "$1/server.pid")"
 }
 
 @test "overlayfs whiteouts: layers whose listings number entries otherwise than stat (FUSE) show each file's own inode number" {
 	require_cmd fuse2fs
 	require_cmd mkfs.ext2
-	local d="$TEST_DIR/fusel" f
+	local d="$TEST_DIR/fusel" e1="$TEST_DIR/f2fs1/mnt" e2="$TEST_DIR/f2fs2/mnt" f
 	mkdir -p "$d/mnt"
-	fuse2fs_mount "$d/img1" "$d/ext1"
-	fuse2fs_mount "$d/img2" "$d/ext2"
+	fuse2fs_mount "$TEST_DIR/f2fs1"
+	fuse2fs_mount "$TEST_DIR/f2fs2"
 	# Files made in the same order: the same inode numbers in both file systems.
-	echo one >"$d/ext1/a" && echo two >"$d/ext2/b" && echo three >"$d/ext1/c"
-	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/ext2:$d/ext1" "$d/mnt" >"$d/server.log" 2>&1 3>&- &
+	echo one >"$e1/a" && echo two >"$e2/b" && echo three >"$e1/c"
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$e2:$e1" "$d/mnt" >"$d/server.log" 2>&1 3>&- &
 	echo $! >"$d/server.pid"
 	ovl_wait_mounted "$d/mnt" "$(cat "$d/server.pid")"
 	# fuse2fs lists every entry with d_ino 0xffffffff; stat gives the real ones.
@@ -188,10 +189,8 @@ fuse2fs_mount() {
 two
 three"
 	ovl_umount "$d"
-	fusermount3 -u "$d/ext1"
-	fusermount3 -u "$d/ext2"
-	ovl_stop_server "$(cat "$d/img1.pid")"
-	ovl_stop_server "$(cat "$d/img2.pid")"
+	ovl_umount "$TEST_DIR/f2fs1"
+	ovl_umount "$TEST_DIR/f2fs2"
 }
 
 # escaped_on IMPL: a layer with escaped overlay xattrs (trusted.overlay.overlay.*),
