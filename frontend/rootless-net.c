@@ -526,6 +526,9 @@ static char **slirp_argv(const struct global_options *g, const struct slirp_opts
 
 	pea_strv_push_take(&v, frontend_find_binary(g, "slirp4netns"));
 	pea_strv_push(&v, "--configure");
+	/* as podman: its own mount namespace and a seccomp filter once it runs */
+	pea_strv_push(&v, "--enable-sandbox");
+	pea_strv_push(&v, "--enable-seccomp");
 	pea_strv_push_take(&v, xasprintf("--mtu=%lu", o->mtu));
 	if (!o->host_loopback)
 		pea_strv_push(&v, "--disable-host-loopback");

@@ -139,6 +139,9 @@ rl_user_procs() {
 	assert_output --partial 198.51.100.7
 	run -0 rl_user_procs slirp4netns
 	[[ -n "$output" ]]
+	# sandboxed as podman's: a seccomp filter (mode 2)
+	run -0 awk '/^Seccomp:/ { print $2 }' "/proc/$output/status"
+	assert_output 2
 	run -0 pea_rl_net stop -t 1 web
 	for ((n = 0; n < 50; n++)); do
 		[[ -z "$(rl_user_procs slirp4netns)" ]] && break
