@@ -117,6 +117,32 @@ static int side_open(struct global_options *g, const char *name, struct side *s,
 	return 0;
 }
 
+/*
+ * A relative path in a container is relative to its working directory, as
+ * podman's: process.cwd of its bundle's config.json ("/" without one).
+ */
+static void side_resolve_relative(const struct global_options *g, struct side *s)
+{
+	_cleanup_free_ char *dir = NULL, *path = NULL;
+	_cleanup_json_ struct json_object *spec = NULL;
+	struct json_object *proc = NULL;
+	const char *cwd = NULL;
+
+	if (!s->rec || s->path[0] == '/')
+		return;
+	dir = record_dir(g, s->rec->id);
+	path = xasprintf("%s/config.json", dir);
+	if (pea_json_parse_file_at(AT_FDCWD, path, 4u << 20, &spec, NULL) == 0 && spec &&
+	    json_object_object_get_ex(spec, "process", &proc))
+		(void)pea_json_get_string_opt(proc, "process", "cwd", &cwd, NULL);
+	if (!cwd || cwd[0] != '/')
+		cwd = "/";
+	free(path);
+	path = xasprintf("%s%s%s", cwd, cwd[strlen(cwd) - 1] == '/' ? "" : "/", s->path);
+	free(s->path);
+	s->path = TAKE_PTR(path);
+}
+
 /* Open path on a side (O_PATH, following symlinks but in the container's root). */
 static int side_open_path(const struct side *s, const char *path, int flags, int *ret_fd)
 {
@@ -691,9 +717,12 @@ static const char cp_usage[] =
 	"\n"
 	"  -a, --archive[=BOOL]    chown what is copied into a container to its user\n"
 	"                          (default true; false keeps the owners)\n"
-	"      --overwrite         replace a directory by a file and the reverse\n";
+	"      --overwrite         replace a directory by a file and the reverse\n"
+	"      --pause[=BOOL]      accepted (pea copies without pausing the container)\n"
+	"\n"
+	"A relative path in a container is relative to its working directory.\n";
 
-enum { OPT_OVERWRITE = 256 };
+enum { OPT_OVERWRITE = 256, OPT_PAUSE };
 
 int cmd_cp(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
@@ -701,9 +730,11 @@ int cmd_cp(struct global_options *g, int argc, char **argv, struct pea_error **e
 		{ "help", no_argument, NULL, 'h' },
 		{ "archive", optional_argument, NULL, 'a' },
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
+		{ "pause", optional_argument, NULL, OPT_PAUSE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cp_opts o = { .archive = true };
+	bool pause = true;
 	struct side src = { .rootfd = -1 }, dst = { .rootfd = -1 };
 	_cleanup_close_ int lock = -1; /* records lock while a stopped container is mounted */
 	_cleanup_free_ char *sc = NULL, *dc = NULL;
@@ -715,6 +746,9 @@ int cmd_cp(struct global_options *g, int argc, char **argv, struct pea_error **e
 			return -1;
 		if (c == OPT_OVERWRITE)
 			o.overwrite = true;
+		/* podman's --pause: pea copies through the running root without pausing */
+		if (c == OPT_PAUSE && parse_bool_arg("--pause", optarg, &pause, err) < 0)
+			return -1;
 	}
 	if (r < 0)
 		return -1;
@@ -734,6 +768,8 @@ int cmd_cp(struct global_options *g, int argc, char **argv, struct pea_error **e
 	if ((sc && side_open(g, sc, &src, &lock, err) < 0) ||
 	    (dc && side_open(g, dc, &dst, &lock, err) < 0))
 		goto out;
+	side_resolve_relative(g, &src);
+	side_resolve_relative(g, &dst);
 	rc = do_copy(&src, &dst, &o, err);
 out:
 	side_clear(g, &src);

@@ -287,9 +287,27 @@ static const char diff_usage[] =
 	"Show the files a container (or an image's top layer) added (A), changed (C) or\n"
 	"deleted (D).\n"
 	"\n"
-	"      --format=json   as JSON: changed, added, deleted\n";
+	"      --format=json   as JSON: changed, added, deleted\n"
+	"  -l, --latest        the container created last\n";
 
 enum { OPT_FORMAT = 256 };
+
+/* -l: the ID of the container created last. */
+static int latest_id(struct global_options *g, char **ret, struct pea_error **err)
+{
+	struct ctr_record **v = NULL;
+	size_t n = 0;
+
+	if (records_list(g, &v, &n, err) < 0)
+		return -1;
+	if (n == 0) {
+		records_free(v, n);
+		return pea_error_new(err, ENOENT, "no containers to get the latest of");
+	}
+	*ret = xstrdup(v[n - 1]->id);
+	records_free(v, n);
+	return 0;
+}
 
 static void print_json(const struct change *v, size_t n)
 {
@@ -319,18 +337,25 @@ int cmd_diff(struct global_options *g, int argc, char **argv, struct pea_error *
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "latest", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_json_ struct json_object *img = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_free_ char *latest = NULL;
 	struct change *v = NULL;
-	bool json = false;
+	bool json = false, want_latest = false;
+	const char *target;
 	size_t n = 0;
 	int rc, c = 0;
 
 	optind = 0;
-	while ((rc = cmd_getopt(argc, argv, "h", opts, diff_usage, &c, err)) == 2) {
+	while ((rc = cmd_getopt(argc, argv, "hl", opts, diff_usage, &c, err)) == 2) {
+		if (c == 'l') {
+			want_latest = true;
+			continue;
+		}
 		if (strcmp(optarg, "json") != 0)
 			return pea_error_new(err, EINVAL,
 					     "unknown --format argument: %s (only json)", optarg);
@@ -340,12 +365,20 @@ int cmd_diff(struct global_options *g, int argc, char **argv, struct pea_error *
 		return -1;
 	if (rc == 1)
 		return 0;
-	if (argc - optind != 1)
+	if (want_latest) {
+		if (argc - optind != 0)
+			return pea_error_new(err, EINVAL,
+					     "--latest and containers cannot be used together");
+		if (latest_id(g, &latest, err) < 0)
+			return -1;
+	} else if (argc - optind != 1) {
 		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
-	if (record_lookup(g, argv[optind], &r, &e) == 0) {
+	}
+	target = latest ? latest : argv[optind];
+	if (record_lookup(g, target, &r, &e) == 0) {
 		if (container_changes(g, r, &v, &n, err) < 0)
 			return -1;
-	} else if (e->code == ENOENT && image_find(g, argv[optind], &img, NULL) == 0) {
+	} else if (e->code == ENOENT && image_find(g, target, &img, NULL) == 0) {
 		if (image_changes(g, img, &v, &n, err) < 0)
 			return -1;
 	} else {
@@ -354,7 +387,7 @@ int cmd_diff(struct global_options *g, int argc, char **argv, struct pea_error *
 				err, ENOENT,
 				"%s not found: no container or image with that name or "
 				"ID",
-				argv[optind]);
+				target);
 		*err = TAKE_PTR(e);
 		return -1;
 	}

@@ -1,6 +1,7 @@
 /* Images: pull, load, images, rmi, tag, image inspect (podman-pull(1), ...). */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -681,9 +682,150 @@ static const char images_usage[] =
 	"                       or json\n"
 	"  -n, --noheading     no header row\n"
 	"      --no-trunc       full image ids\n"
-	"  -q, --quiet         only the image ids\n";
+	"  -q, --quiet         only the image ids\n"
+	"  -f, --filter=K=V    before, after/since (an image), dangling (true, false), label\n"
+	"                      (KEY or KEY=VALUE), reference (a glob), id (a prefix)\n"
+	"      --sort=KEY      created (newest first), id, repository, size or tag\n";
 
-enum { OPT_FORMAT = 1000, OPT_NOTRUNC };
+enum { OPT_FORMAT = 1000, OPT_NOTRUNC, OPT_SORT };
+
+/* --filter KEY=VALUE of images: does rec pass this one? (podman-images(1)) */
+static int image_filter_one(const struct global_options *g, struct json_object *rec,
+			    const char *filter, bool *ret, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *config = NULL, *tags = NULL, *digests = NULL;
+	_cleanup_free_ char *key = NULL;
+	const char *eq = strchr(filter, '='), *val = eq ? eq + 1 : "";
+	const char *id = rec_str(rec, "id") ?: "";
+
+	key = xstrndup(filter, eq ? (size_t)(eq - filter) : strlen(filter));
+	if (image_read_config(rec, &config, NULL) < 0)
+		config = json_object_new_object();
+	image_names(rec, &tags, &digests);
+	if (strcmp(key, "before") == 0 || strcmp(key, "after") == 0 || strcmp(key, "since") == 0) {
+		_cleanup_json_ struct json_object *ref = NULL, *rconf = NULL;
+		double mine = config_created(config), theirs;
+		if (image_find(g, val, &ref, err) < 0)
+			return pea_error_wrap(err, "--filter %s", filter);
+		if (image_read_config(ref, &rconf, NULL) < 0)
+			rconf = json_object_new_object();
+		theirs = config_created(rconf);
+		*ret = key[0] == 'b' ? mine < theirs : mine > theirs;
+	} else if (strcmp(key, "dangling") == 0) {
+		bool want;
+		if (parse_bool_arg("--filter dangling", val, &want, err) < 0)
+			return -1;
+		*ret = (json_object_array_length(tags) == 0) == want;
+	} else if (strcmp(key, "label") == 0) {
+		_cleanup_json_ struct json_object *labels = config_labels(config);
+		const char *leq = strchr(val, '=');
+		_cleanup_free_ char *k = xstrndup(val, leq ? (size_t)(leq - val) : strlen(val));
+		struct json_object *lv = NULL;
+		*ret = labels && json_object_object_get_ex(labels, k, &lv) &&
+		       (!leq || strcmp(json_object_get_string(lv), leq + 1) == 0);
+	} else if (strcmp(key, "reference") == 0) {
+		*ret = false;
+		for (size_t i = 0; i < json_object_array_length(tags) && !*ret; i++) {
+			const char *n = json_object_get_string(json_object_array_get_idx(tags, i));
+			_cleanup_free_ char *repo = NULL, *tag = NULL;
+			image_split_name(n, &repo, &tag);
+			/* the full name, the repository, or either without "localhost/" */
+			*ret = fnmatch(val, n, 0) == 0 || fnmatch(val, repo, 0) == 0 ||
+			       (strncmp(n, "localhost/", 10) == 0 &&
+				(fnmatch(val, n + 10, 0) == 0 || fnmatch(val, repo + 10, 0) == 0));
+		}
+	} else if (strcmp(key, "id") == 0) {
+		*ret = *val && strncmp(id, val, strlen(val)) == 0;
+	} else {
+		return pea_error_new(err, EINVAL,
+				     "invalid image filter \"%s\": use before, after, since, "
+				     "dangling, label, reference or id",
+				     filter);
+	}
+	return 0;
+}
+
+/* The images that pass every --filter (each key ANDed, as podman's). */
+static int images_filter(const struct global_options *g, struct json_object **all,
+			 char *const *filters, struct pea_error **err)
+{
+	struct json_object *kept;
+
+	if (!filters)
+		return 0;
+	kept = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(*all); i++) {
+		struct json_object *rec = json_object_array_get_idx(*all, i);
+		bool ok = true;
+		for (size_t f = 0; filters[f] && ok; f++)
+			if (image_filter_one(g, rec, filters[f], &ok, err) < 0) {
+				json_object_put(kept);
+				return -1;
+			}
+		if (ok)
+			json_object_array_add(kept, json_object_get(rec));
+	}
+	json_object_put(*all);
+	*all = kept;
+	return 0;
+}
+
+/* --sort KEY (podman's: created newest first, the others ascending); ties keep their order. */
+struct image_row_ref {
+	struct json_object *row;
+	size_t index;
+};
+
+static const char *images_sort_key; /* qsort has no context argument */
+
+static int image_row_cmp(const void *a, const void *b)
+{
+	const struct image_row_ref *x = a, *y = b;
+	const char *k = images_sort_key;
+	int c;
+
+	if (strcmp(k, "size") == 0) {
+		int64_t sx = json_object_get_int64(json_object_object_get(x->row, "VirtualSize"));
+		int64_t sy = json_object_get_int64(json_object_object_get(y->row, "VirtualSize"));
+		c = sx < sy ? -1 : sx > sy;
+	} else if (strcmp(k, "created") == 0) {
+		c = -strcmp(rec_str(x->row, "CreatedAt") ?: "", rec_str(y->row, "CreatedAt") ?: "");
+	} else {
+		const char *field = strcmp(k, "id") == 0    ? "Id"
+				    : strcmp(k, "tag") == 0 ? "Tag"
+							    : "Repository";
+		c = strcmp(rec_str(x->row, field) ?: "", rec_str(y->row, field) ?: "");
+	}
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int images_sort(struct json_object **rows, const char *key, struct pea_error **err)
+{
+	static const char *const keys[] = { "created", "id", "repository", "size", "tag" };
+	size_t n = json_object_array_length(*rows);
+	_cleanup_free_ struct image_row_ref *v = NULL;
+	struct json_object *sorted;
+	bool ok = false;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		ok |= strcmp(keys[i], key) == 0;
+	if (!ok)
+		return pea_error_new(err, EINVAL,
+				     "\"%s\" is not a valid field for sorting. Choose from: "
+				     "created, id, repository, size, tag",
+				     key);
+	v = xnew(struct image_row_ref, n ? n : 1);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct image_row_ref){ json_object_array_get_idx(*rows, i), i };
+	images_sort_key = key;
+	qsort(v, n, sizeof(*v), image_row_cmp);
+	sorted = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(sorted, json_object_get(v[i].row));
+	json_object_put(*rows);
+	*rows = sorted;
+	return 0;
+}
 
 int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
@@ -694,18 +836,21 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 		{ "noheading", no_argument, NULL, 'n' },
 		{ "no-trunc", no_argument, NULL, OPT_NOTRUNC },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "filter", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const ls[] = { "image", "ls", NULL };
 	static const char *const lls[] = { "layer", "ls", NULL };
 	_cleanup_json_ struct json_object *all = NULL, *layers = NULL, *rows = NULL;
-	_cleanup_free_ char *format = NULL;
+	_cleanup_free_ char *format = NULL, *sort = NULL;
+	_cleanup_strv_ char **filters = NULL;
 	struct template *t = NULL;
 	bool quiet = false, noheading = false, notrunc = false;
 	int r, c = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hanq", opts, images_usage, &c, err)) == 2) {
+	while ((r = cmd_getopt(argc, argv, "hanqf:", opts, images_usage, &c, err)) == 2) {
 		switch (c) {
 		case 'q':
 			quiet = true;
@@ -719,6 +864,13 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 		case OPT_FORMAT:
 			free(format);
 			format = xstrdup(optarg);
+			break;
+		case OPT_SORT:
+			free(sort);
+			sort = xstrdup(optarg);
+			break;
+		case 'f':
+			pea_strv_push(&filters, optarg);
 			break;
 		default:
 			break;
@@ -741,6 +893,8 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 		if (image_find(g, argv[optind], &one, &e) == 0)
 			json_object_array_add(all, json_object_get(one));
 	}
+	if (images_filter(g, &all, filters, err) < 0)
+		return -1;
 	if (format && (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0)) {
 		_cleanup_json_ struct json_object *out = json_object_new_array();
 		for (size_t i = 0; i < json_object_array_length(all); i++)
@@ -752,6 +906,8 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 	rows = json_object_new_array();
 	for (size_t i = json_object_array_length(all); i-- > 0;)
 		image_rows(json_object_array_get_idx(all, i), layers, notrunc, rows);
+	if (sort && images_sort(&rows, sort, err) < 0)
+		return -1;
 	if (quiet) {
 		_cleanup_strv_ char **seen = NULL;
 		for (size_t i = 0; i < json_object_array_length(rows); i++) {
@@ -1191,6 +1347,7 @@ static const char image_usage[] =
 	"  inspect   show images as JSON\n"
 	"  list, ls  list images\n"
 	"  load      load images from an archive\n"
+	"  mount     mount the root of images read-only on the host\n"
 	"  prune     remove images no container uses (dangling ones without -a)\n"
 	"  pull      pull an image from a registry\n"
 	"  push      push an image to a registry\n"
@@ -1198,18 +1355,29 @@ static const char image_usage[] =
 	"  save      write images to an archive\n"
 	"  search    search a registry for images\n"
 	"  tag       add names to an image\n"
+	"  unmount, umount   drop a mount of images\n"
 	"  untag     remove names from an image\n";
 
 int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct subcommand sub[] = {
-		{ "exists", image_exists }, { "history", cmd_history },
-		{ "import", cmd_import },   { "inspect", cmd_image_inspect },
-		{ "list", cmd_images },	    { "ls", cmd_images },
-		{ "load", cmd_load },	    { "prune", cmd_image_prune },
-		{ "pull", cmd_pull },	    { "push", cmd_push },
-		{ "rm", cmd_rmi },	    { "save", cmd_save },
-		{ "search", cmd_search },   { "tag", cmd_tag },
+		{ "exists", image_exists },
+		{ "history", cmd_history },
+		{ "import", cmd_import },
+		{ "inspect", cmd_image_inspect },
+		{ "list", cmd_images },
+		{ "ls", cmd_images },
+		{ "load", cmd_load },
+		{ "mount", cmd_image_mount },
+		{ "prune", cmd_image_prune },
+		{ "pull", cmd_pull },
+		{ "push", cmd_push },
+		{ "rm", cmd_rmi },
+		{ "save", cmd_save },
+		{ "search", cmd_search },
+		{ "tag", cmd_tag },
+		{ "umount", cmd_image_unmount },
+		{ "unmount", cmd_image_unmount },
 		{ "untag", cmd_untag },
 	};
 

@@ -18,6 +18,7 @@
 #include "frontend/commands.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
+#include "frontend/images.h"
 #include "frontend/records.h"
 
 /* The storage record of a container (mount_count, layer_path). */
@@ -226,4 +227,177 @@ int cmd_unmount(struct global_options *g, int argc, char **argv, struct pea_erro
 		pea_strv_push(&targets, argv[i]);
 	return for_each_target(g, targets, &(struct each_opts){ .act = unmount_one, .print = true },
 			       &o.force, err);
+}
+
+/* ---- image mount, image umount ----------------------------------------- */
+
+/* The first name of an image record, else its full ID. */
+static const char *image_display_name(struct json_object *rec)
+{
+	struct json_object *names = NULL;
+	const char *id = NULL;
+
+	if (json_object_object_get_ex(rec, "names", &names) && json_object_array_length(names) > 0)
+		return json_object_get_string(json_object_array_get_idx(names, 0));
+	(void)pea_json_get_string_opt(rec, "", "id", &id, NULL);
+	return id ? id : "";
+}
+
+static int image_mount_call(const struct global_options *g, const char *id, bool mount, bool force,
+			    struct json_object **ret, struct pea_error **err)
+{
+	const char *margs[] = { "image", "mount", id, NULL };
+	const char *uargs[] = { "image", "unmount", id, NULL, NULL };
+
+	if (!mount && force) {
+		uargs[2] = "--force";
+		uargs[3] = id;
+	}
+	return store_call(g, mount ? margs : uargs, ret, err);
+}
+
+/* Every image of the store (pea-storage's `image ls`). */
+static int images_all(const struct global_options *g, struct json_object **ret,
+		      struct pea_error **err)
+{
+	const char *args[] = { "image", "ls", NULL };
+
+	return store_call(g, args, ret, err);
+}
+
+/* No argument: NAME MOUNTPOINT of each mounted image (its mount count unchanged). */
+static int image_mount_list(const struct global_options *g, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *all = NULL;
+
+	if (images_all(g, &all, err) < 0)
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		struct json_object *rec = json_object_array_get_idx(all, i);
+		_cleanup_json_ struct json_object *m = NULL, *u = NULL;
+		const char *id = NULL, *mp = NULL;
+		int64_t count = 0;
+
+		(void)pea_json_get_int64_opt(rec, "", "mount_count", &count, NULL);
+		if (count <= 0 || pea_json_get_string_opt(rec, "", "id", &id, NULL) != 1)
+			continue;
+		/* pea-storage tells the mountpoint of a mount: take one, give it back */
+		if (image_mount_call(g, id, true, false, &m, err) < 0 ||
+		    image_mount_call(g, id, false, false, &u, err) < 0)
+			return -1;
+		(void)pea_json_get_string_opt(m, "", "mountpoint", &mp, NULL);
+		printf("%s %s\n", image_display_name(rec), mp ? mp : "");
+	}
+	return 0;
+}
+
+static const char image_mount_usage[] =
+	"Usage: pea image mount [OPTIONS] [IMAGE...]\n"
+	"\n"
+	"Mount the root of images read-only on the host and print where; without an\n"
+	"image, list the mounted ones.\n"
+	"\n"
+	"  -a, --all   every image (NAME MOUNTPOINT lines)\n";
+
+int cmd_image_mount(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *all = NULL;
+	struct switches o;
+	int r;
+
+	r = cmd_switches(argc, argv, "a", image_mount_usage, &o, err);
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (o.all && optind < argc)
+		return pea_error_new(err, EINVAL,
+				     "when using the --all switch, you may not pass "
+				     "any images names or IDs");
+	if (!o.all && optind == argc)
+		return image_mount_list(g, err);
+	if (o.all && images_all(g, &all, err) < 0)
+		return -1;
+	for (size_t i = 0; o.all ? i < json_object_array_length(all) : optind + (int)i < argc;
+	     i++) {
+		_cleanup_json_ struct json_object *rec = NULL, *res = NULL;
+		const char *id = NULL, *mp = NULL;
+
+		if (o.all)
+			rec = json_object_get(json_object_array_get_idx(all, i));
+		else if (image_find(g, argv[optind + (int)i], &rec, err) < 0)
+			return -1;
+		if (pea_json_get_string_req(rec, "", "id", &id, err) < 0 ||
+		    image_mount_call(g, id, true, false, &res, err) < 0 ||
+		    pea_json_get_string_req(res, "", "mountpoint", &mp, err) < 0)
+			return -1;
+		if (o.all)
+			printf("%s %s\n", image_display_name(rec), mp);
+		else
+			printf("%s\n", mp);
+	}
+	return 0;
+}
+
+static const char image_unmount_usage[] =
+	"Usage: pea image unmount [OPTIONS] IMAGE...\n"
+	"\n"
+	"Drop a mount of images (all of them with -f); print the ID of each that is no\n"
+	"longer mounted.\n"
+	"\n"
+	"  -a, --all     every mounted image\n"
+	"  -f, --force   unmount however many times it was mounted\n";
+
+static int image_unmount_one(const struct global_options *g, struct json_object *rec, bool force,
+			     struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *id = NULL;
+	int64_t count = 0;
+	bool mounted = true;
+
+	(void)pea_json_get_int64_opt(rec, "", "mount_count", &count, NULL);
+	if (pea_json_get_string_req(rec, "", "id", &id, err) < 0)
+		return -1;
+	if (count <= 0)
+		return 0; /* not mounted: nothing to do, nothing printed (podman's) */
+	if (image_mount_call(g, id, false, force, &res, err) < 0)
+		return -1;
+	(void)pea_json_get_bool_opt(res, "", "mounted", &mounted, NULL);
+	if (!mounted)
+		printf("%s\n", id);
+	return 0;
+}
+
+int cmd_image_unmount(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *all = NULL;
+	struct switches o;
+	int r;
+
+	r = cmd_switches(argc, argv, "af", image_unmount_usage, &o, err);
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (o.all == (optind < argc))
+		return pea_error_new(err, EINVAL,
+				     "when using the --all switch, you may not pass "
+				     "any images names or IDs");
+	if (o.all) {
+		if (images_all(g, &all, err) < 0)
+			return -1;
+		for (size_t i = 0; i < json_object_array_length(all); i++)
+			if (image_unmount_one(g, json_object_array_get_idx(all, i), o.force, err) <
+			    0)
+				return -1;
+		return 0;
+	}
+	for (int i = optind; i < argc; i++) {
+		_cleanup_json_ struct json_object *rec = NULL;
+		if (image_find(g, argv[i], &rec, err) < 0 ||
+		    image_unmount_one(g, rec, o.force, err) < 0)
+			return -1;
+	}
+	return 0;
 }

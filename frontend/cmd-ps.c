@@ -44,6 +44,28 @@ static struct json_object *strv_json(struct json_object *opts, const char *key)
 							: json_object_new_array();
 }
 
+/* --label K=V as given, as podman's ps shows them: {"K": "V"}, null without any. */
+static struct json_object *labels_of(const struct ctr_record *r)
+{
+	struct json_object *list = NULL, *m;
+
+	if (!json_object_object_get_ex(r->opts, "labels", &list) ||
+	    json_object_array_length(list) == 0)
+		return NULL;
+	m = json_object_new_object();
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		const char *l = json_object_get_string(json_object_array_get_idx(list, i));
+		const char *eq = l ? strchr(l, '=') : NULL;
+		_cleanup_free_ char *k = NULL;
+
+		if (!l || !*l)
+			continue;
+		k = eq ? xstrndup(l, (size_t)(eq - l)) : xstrdup(l);
+		json_object_object_add(m, k, json_object_new_string(eq ? eq + 1 : ""));
+	}
+	return m;
+}
+
 const char *ps_state_name(const struct ctr_record *r)
 {
 	return r->paused ? "paused" : ctr_state_name(r->state);
@@ -113,7 +135,7 @@ struct json_object *ps_item(const struct ctr_record *r, struct json_object *port
 	json_object_object_add(o, "Id", json_object_new_string(r->id));
 	json_object_object_add(o, "Image", json_object_new_string(r->image_name ?: ""));
 	json_object_object_add(o, "ImageID", json_object_new_string(r->image_id ?: ""));
-	json_object_object_add(o, "Labels", NULL);
+	json_object_object_add(o, "Labels", labels_of(r));
 	json_object_object_add(o, "Mounts", json_object_new_array());
 	if (for_template) {
 		json_object_object_add(o, "Names", json_object_new_string(r->name));

@@ -34,3 +34,6 @@ int image_pull(const struct global_options *g, const char *name, bool quiet, boo
 /* `image inspect` JSON of one image, or ENOENT. */
 int image_inspect_one(const struct global_options *g, const char *name, struct json_object **ret,
 		      struct pea_error **err);
+/* image mount, image umount|unmount: an image's root, read-only, on the host (cmd-mount.c). */
+int cmd_image_mount(struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_image_unmount(struct global_options *g, int argc, char **argv, struct pea_error **err);

@@ -84,6 +84,10 @@ teardown() {
 	assert_output 'c1|"c1"'
 	run -0 pea_cmd inspect --format '{{index .Config.Labels "a"}}|{{index .Config.Labels "x"}}' c1
 	assert_output 'b|<no value>'
+	run -0 pea_cmd ps -a --format '{{.Labels}} {{index .Labels "a"}}'
+	assert_output 'map[a:b] b'
+	run -0 pea_cmd ps -a --format json
+	assert_equal "$(jq -c '.[0].Labels' <<<"$output")" '{"a":"b"}'
 	run -0 pea_cmd inspect --format '{{(index .RepoTags 0)}}|{{json (index .RepoTags 0)}}' busybox
 	assert_output 'localhost/busybox:latest|"localhost/busybox:latest"'
 	run -0 pea_cmd inspect --format '{{(index .Config.Cmd 0)}}' c1
@@ -293,4 +297,92 @@ ${id2:0:12} three"
 	# nothing left behind in the temporary folder
 	run -0 find "${TMPDIR:-/var/tmp}" -maxdepth 1 -name 'pea-load-*' -newer "$TEST_DIR/bb.tar"
 	assert_output ''
+}
+
+@test "image mount and umount, images --sort, diff -l, cp relative to the working directory" {
+	iid="$(pea_out inspect --format '{{.Id}}' busybox)"
+	run -0 pea_cmd image umount -a
+	assert_output ''
+	run -0 pea_cmd image mount busybox
+	mp="$output"
+	[[ -x "$mp/bin/busybox" ]]
+	run -0 pea_cmd image mount -a
+	assert_output "localhost/busybox:latest $mp"
+	run -0 pea_cmd image mount
+	assert_output "localhost/busybox:latest $mp"
+	run -0 pea_cmd image umount -f busybox
+	assert_output "$iid"
+	run -0 pea_cmd image umount busybox
+	assert_output ''
+	run -0 pea_cmd image mount
+	assert_output ''
+	run -125 pea_cmd image umount no-such
+	assert_output 'Error: no-such: image not known'
+	run -125 pea_cmd image mount -a busybox
+	assert_output 'Error: when using the --all switch, you may not pass any images names or IDs'
+	# images --sort
+	run -0 pea_cmd tag busybox a.b/c:d
+	run -0 pea_cmd tag busybox zz.io/x:1
+	run -0 pea_cmd images --sort repository --format '{{.Repository}}:{{.Tag}}'
+	assert_output $'a.b/c:d\nlocalhost/busybox:latest\nzz.io/x:1'
+	run -0 pea_cmd images --sort tag --format '{{.Tag}}'
+	assert_output $'1\nd\nlatest'
+	run -125 pea_cmd images --sort foo
+	assert_output 'Error: "foo" is not a valid field for sorting. Choose from: created, id, repository, size, tag'
+	# diff -l: the container created last
+	run -0 pea_cmd run --name d1 busybox sh -c 'touch /new; rm /etc/group'
+	run -0 pea_cmd diff --format json -l
+	assert_equal "$(jq -c '[.added, .changed, .deleted]' <<<"$output")" '[["/new"],["/etc"],["/etc/group"]]'
+	run -125 pea_cmd diff -l d1
+	assert_output 'Error: --latest and containers cannot be used together'
+	# cp: a relative path in the container starts at its working directory
+	run -0 pea_cmd run -d --name cw --workdir /srv busybox sh -c 'mkdir -p /srv/sub; echo one >/srv/f1; echo two >/srv/sub/f2; sleep 1000'
+	for _ in $(seq 50); do pea_cmd exec cw test -e /srv/sub/f2 && break; sleep 0.1; done
+	mkdir "$TEST_DIR/out"
+	run -0 pea_cmd cp cw:f1 "$TEST_DIR/out/"
+	run -0 pea_cmd cp --pause=false cw:sub/f2 "$TEST_DIR/out/"
+	assert_equal "$(cat "$TEST_DIR/out/f1" "$TEST_DIR/out/f2")" $'one\ntwo'
+	echo three >"$TEST_DIR/out/f3"
+	run -0 pea_cmd cp "$TEST_DIR/out/f3" cw:sub/
+	run -0 pea_cmd exec cw cat /srv/sub/f3
+	assert_output three
+	run -0 pea_cmd rm -f cw
+}
+
+@test "images --filter: before, after/since, dangling, label, reference, id" {
+	iid="$(pea_out inspect --format '{{.ID}}' busybox)"
+	run -0 pea_cmd images --noheading --filter=after="$iid"
+	assert_output ''
+	run -0 pea_cmd images --noheading --filter=before="$iid"
+	assert_output ''
+	run -0 pea_cmd run --name tiny busybox true
+	sleep 1 # a later "created" than busybox's, to the second at least
+	run -0 pea_cmd commit -q --change LABEL=team=pea tiny mynew
+	new="$output"
+	opts=(--noheading --no-trunc '--format={{.ID}}--{{.Repository}}:{{.Tag}}')
+	run -0 pea_cmd images "${opts[@]}" --filter=after="$iid"
+	assert_output "sha256:$new--localhost/mynew:latest"
+	run -0 pea_cmd images "${opts[@]}" --filter=since="$iid"
+	assert_output "sha256:$new--localhost/mynew:latest"
+	run -0 pea_cmd images "${opts[@]}" --filter=before=mynew
+	assert_output "sha256:$iid--localhost/busybox:latest"
+	run -0 pea_cmd images --filter reference='*busy*' --format '{{.Repository}}'
+	assert_output localhost/busybox
+	run -0 pea_cmd images --filter reference=mynew --format '{{.Repository}}'
+	assert_output localhost/mynew
+	run -0 pea_cmd images --filter label=team=pea --format '{{.Repository}}'
+	assert_output localhost/mynew
+	run -0 pea_cmd images --filter "id=${iid:0:6}" --format '{{.Repository}}'
+	assert_output localhost/busybox
+	run -0 pea_cmd images -q --filter dangling=true
+	assert_output ''
+	run -0 pea_cmd untag mynew
+	run -0 pea_cmd images -q --filter dangling=true
+	assert_output "${new:0:12}"
+	run -125 pea_cmd images --filter bogus=1
+	assert_output 'Error: invalid image filter "bogus=1": use before, after, since, dangling, label, reference or id'
+	run -125 pea_cmd images --filter before=nope
+	assert_output 'Error: --filter before=nope: nope: image not known'
+	run -125 pea_cmd images --filter dangling=maybe
+	assert_output --partial 'Error: '
 }
