@@ -169,6 +169,11 @@ static int not_found(const struct side *s, const char *path, int code, struct pe
 {
 	_cleanup_free_ char *w = NULL;
 
+	/* podman's words: Go's lower-case text of ENOENT */
+	if (code == ENOENT)
+		return pea_error_new(err, code,
+				     "\"%s\" could not be found on %s: no such file or directory",
+				     path, where(s, &w));
 	return pea_error_code(err, code, "\"%s\" could not be found on %s", path, where(s, &w));
 }
 

@@ -158,9 +158,9 @@ one"
 @test "cp: bad inputs" {
 	run -0 pea_cmd run -d --name c busybox sleep 1000
 	run -125 pea_cmd cp /nosuch/file c:/tmp
-	assert_output 'Error: "/nosuch/file" could not be found on the host: No such file or directory'
+	assert_output 'Error: "/nosuch/file" could not be found on the host: no such file or directory'
 	run -125 pea_cmd cp c:/nosuch "$H/x"
-	assert_output 'Error: "/nosuch" could not be found on container c: No such file or directory'
+	assert_output 'Error: "/nosuch" could not be found on container c: no such file or directory'
 	run -125 pea_cmd cp "$H/tree/a.txt" c:/no/such/dir/
 	assert_output --partial '"/no/such/dir/" could not be found on container c'
 	run -125 pea_cmd cp c:/etc "$H/tree/a.txt"
