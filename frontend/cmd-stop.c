@@ -71,6 +71,8 @@ int container_stop(struct global_options *g, const char *name, long timeout, str
 	r = ctr_record_free(r);
 	if (record_lookup_locked(g, name, &r, &lock, err) < 0)
 		return -1;
+	/* again: a start that held the lock meanwhile cleared the marks */
+	container_mark_stopped(g, r->id);
 	if (r->state == CTR_RUNNING && stop_running(g, r, timeout, err) < 0)
 		return pea_error_wrap(err, "stop container '%s'", name);
 	if (container_cleanup_locked(g, r, true, &removed, err) < 0)
