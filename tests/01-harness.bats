@@ -149,6 +149,29 @@ write_sample_suite() {
 	assert_equal "$tables" 0
 }
 
+@test "run.sh in CI beside another run: a link that appears in the namespace is a warning, and stays" {
+	require_root
+	load helpers/netns
+	netns_create
+	mkdir -p "$TEST_DIR/n"
+	printf '%s "makes a veth where it runs" { ip link add pea-h4 type veth peer name pea-h5; }\n' @test \
+		>"$TEST_DIR/n/b.bats"
+	# another run's process (marked with a run id of its own) in the same namespace
+	nsenter --net="$NETNS_PATH" env PEA_TEST_RUN=beside.1 sleep 120 3>&- &
+	local beside=$! links
+	run nsenter --net="$NETNS_PATH" env -i PATH="$PATH" HOME="$HOME" PEA_BUILD="$PEA_BUILD" \
+		PEA_TEST_STRICT=1 "$TOP/tests/run.sh" "$TEST_DIR/n/b.bats"
+	kill "$beside"
+	wait "$beside" || true
+	links=$(ip -n "$NETNS_NAME" -o link show pea-h4 | grep -c pea-h4 || true)
+	netns_delete
+	assert_success
+	assert_equal "${lines[-1]}" "1 passed, 0 failed, 0 skipped"
+	assert_output --partial "warning: b.bats ran while the host's network namespace changed"
+	assert_output --partial "link pea-h4"
+	assert_equal "$links" 1
+}
+
 @test "run.sh: bats failing without a failing test (no such file) is a failure" {
 	run_clean PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR/none.bats"
 	assert_failure
