@@ -133,7 +133,12 @@ static struct json_object *history_items(const struct global_options *g, struct 
 		json_object_object_add(o2, "Created",
 				       json_object_new_string(o->human ? shown : created));
 		json_object_object_add(o2, "CreatedSince", json_object_new_string(shown));
-		json_object_object_add(o2, "CreatedAt", json_object_new_string(created));
+		{
+			/* templates show Go's time; --format json the time as stored */
+			_cleanup_free_ char *at = fmt_go_time(frontend_parse_time(created));
+			json_object_object_add(o2, "CreatedAt", json_object_new_string(at));
+			json_object_object_add(o2, "RawCreatedAt", json_object_new_string(created));
+		}
 		cby = created_by(by, o->notrunc);
 		json_object_object_add(o2, "CreatedBy", json_object_new_string(cby));
 		sz = o->human ? fmt_human_size((double)size) : xasprintf("%lld", size);
@@ -157,7 +162,7 @@ static struct json_object *json_rows(struct json_object *items, const char *id)
 		o = json_object_new_object();
 		json_object_object_add(o, "id",
 				       json_object_new_string(i == 0 && id ? id : "<missing>"));
-		if (json_object_object_get_ex(it, "CreatedAt", &v))
+		if (json_object_object_get_ex(it, "RawCreatedAt", &v))
 			json_object_object_add(o, "created", json_object_get(v));
 		if (json_object_object_get_ex(it, "CreatedBy", &v))
 			json_object_object_add(o, "createdBy", json_object_get(v));

@@ -626,13 +626,15 @@ static void image_rows(struct json_object *rec, struct json_object *layers, bool
 		json_object_object_add(row, "Tag", json_object_new_string(tag));
 		json_object_object_add(row, "Digest",
 				       json_object_new_string(rec_str(rec, "digest") ?: ""));
-		json_object_object_add(row, "CreatedSince",
-				       json_object_new_string_len(since, (int)strlen(since)));
 		{
 			_cleanup_free_ char *ago = xasprintf("%s ago", since);
+			_cleanup_free_ char *at = fmt_go_time(created);
 			json_object_object_add(row, "Created", json_object_new_string(ago));
+			json_object_object_add(row, "CreatedSince", json_object_new_string(ago));
+			/* templates show Go's time.Time; --sort created reads the stored one */
+			json_object_object_add(row, "CreatedAt", json_object_new_string(at));
 			json_object_object_add(
-				row, "CreatedAt",
+				row, "RawCreatedAt",
 				json_object_new_string(rec_str(config, "created") ?: ""));
 		}
 		json_object_object_add(row, "Size", json_object_new_string(hsize));
@@ -789,7 +791,8 @@ static int image_row_cmp(const void *a, const void *b)
 		int64_t sy = json_object_get_int64(json_object_object_get(y->row, "VirtualSize"));
 		c = sx < sy ? -1 : sx > sy;
 	} else if (strcmp(k, "created") == 0) {
-		c = -strcmp(rec_str(x->row, "CreatedAt") ?: "", rec_str(y->row, "CreatedAt") ?: "");
+		c = -strcmp(rec_str(x->row, "RawCreatedAt") ?: "",
+			    rec_str(y->row, "RawCreatedAt") ?: "");
 	} else {
 		const char *field = strcmp(k, "id") == 0    ? "Id"
 				    : strcmp(k, "tag") == 0 ? "Tag"

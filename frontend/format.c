@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -119,6 +120,30 @@ char *fmt_human_size(double bytes)
 		i++;
 	}
 	return xasprintf("%.3g %s", bytes, units[i]);
+}
+
+char *fmt_go_time(double seconds)
+{
+	/* no libm in pea: times are after 1970, truncation is the floor */
+	time_t t = seconds > 0 ? (time_t)seconds : 0;
+	long ns = seconds > 0 ? (long)((seconds - (double)t) * 1e9 + 0.5) : 0;
+	char day[64], frac[16] = "";
+	struct tm tm;
+
+	if (ns >= 1000000000L) {
+		t++;
+		ns = 0;
+	}
+	if (!gmtime_r(&t, &tm) || strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		return xstrdup("");
+	if (ns > 0) {
+		size_t n;
+		snprintf(frac, sizeof(frac), ".%09ld", ns);
+		/* Go drops the trailing zeros of the fraction */
+		for (n = strlen(frac); n > 1 && frac[n - 1] == '0'; n--)
+			frac[n - 1] = '\0';
+	}
+	return xasprintf("%s%s +0000 UTC", day, frac);
 }
 
 /* ---- templates ---------------------------------------------------------- */

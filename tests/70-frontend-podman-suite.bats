@@ -386,3 +386,14 @@ ${id2:0:12} three"
 	run -125 pea_cmd images --filter dangling=maybe
 	assert_output --partial 'Error: '
 }
+
+@test "images and history: {{.CreatedSince}} ends in ago, {{.CreatedAt}} is Go's time" {
+	run -0 pea_cmd image list --format '{{.CreatedSince}}--{{.CreatedAt}}' busybox
+	assert_output --regexp '^[0-9]+ years ago--1970-01-01 00:00:00 \+0000 UTC$'
+	from_list="$output"
+	run -0 pea_cmd image history --format '{{.CreatedSince}}--{{.CreatedAt}}' busybox
+	assert_line -n 0 "$from_list"
+	# JSON keeps the stored time
+	run -0 pea_cmd history --format json busybox
+	assert_equal "$(jq -r '.[0].created' <<<"$output")" 1970-01-01T00:00:00Z
+}
