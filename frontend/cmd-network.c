@@ -977,15 +977,18 @@ static int parse_connect(int argc, char **argv, struct json_object *per, struct 
 	return 0;
 }
 
-/* The container's record and whether it runs, under the lock the caller holds. */
+/*
+ * The container's record and whether it runs, under its own lock (returned in
+ * ret_lock) taken after the records lock the caller holds: a start, stop or
+ * cleanup of it waits until the record is saved.
+ */
 static int load_ctr(struct global_options *g, const char *what, struct ctr_record **ret,
-		    bool *ret_running, struct pea_error **err)
+		    bool *ret_running, int *ret_lock, struct pea_error **err)
 {
 	_cleanup_record_ struct ctr_record *r = NULL;
 
-	if (record_lookup(g, what, &r, err) < 0)
+	if (record_lookup_locked(g, what, &r, ret_lock, err) < 0)
 		return -1;
-	record_sync_exit(g, r);
 	*ret_running = r->state == CTR_RUNNING;
 	*ret = TAKE_PTR(r);
 	return 0;
@@ -1019,7 +1022,7 @@ static int network_connect(struct global_options *g, int argc, char **argv, stru
 {
 	_cleanup_json_ struct json_object *per = json_object_new_object(), *net = NULL;
 	_cleanup_record_ struct ctr_record *r = NULL;
-	_cleanup_close_ int lock = -1;
+	_cleanup_close_ int lock = -1, ctr_lock = -1;
 	struct json_object *nets = NULL;
 	const char *mode = "none", *name;
 	bool running = false;
@@ -1029,7 +1032,7 @@ static int network_connect(struct global_options *g, int argc, char **argv, stru
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (records_lock(g, &lock, err) < 0 || network_load(g, argv[optind], &net, err) < 0 ||
-	    load_ctr(g, argv[optind + 1], &r, &running, err) < 0)
+	    load_ctr(g, argv[optind + 1], &r, &running, &ctr_lock, err) < 0)
 		return -1;
 	name = json_object_get_string(json_object_object_get(net, "name"));
 	(void)pea_json_get_string_opt(r->opts, "opts", "network", &mode, NULL);
@@ -1070,7 +1073,7 @@ static int network_disconnect(struct global_options *g, int argc, char **argv,
 	};
 	_cleanup_json_ struct json_object *net = NULL;
 	_cleanup_record_ struct ctr_record *r = NULL;
-	_cleanup_close_ int lock = -1;
+	_cleanup_close_ int lock = -1, ctr_lock = -1;
 	_cleanup_free_ char *name = NULL;
 	bool running = false;
 	int rc, c = 0;
@@ -1086,7 +1089,8 @@ static int network_disconnect(struct global_options *g, int argc, char **argv,
 		return rc < 0 ? -1 : 0;
 	if (argc - optind != 2)
 		return pea_error_new(err, EINVAL, "accepts 2 arg(s), received %d", argc - optind);
-	if (records_lock(g, &lock, err) < 0 || load_ctr(g, argv[optind + 1], &r, &running, err) < 0)
+	if (records_lock(g, &lock, err) < 0 ||
+	    load_ctr(g, argv[optind + 1], &r, &running, &ctr_lock, err) < 0)
 		return -1;
 	/* a network removed meanwhile can still be left by name */
 	if (network_load(g, argv[optind], &net, NULL) == 0)
@@ -1139,11 +1143,11 @@ static int network_reload(struct global_options *g, int argc, char **argv, struc
 	for (size_t i = 0; targets && targets[i]; i++) {
 		_cleanup_error_ struct pea_error *e = NULL;
 		_cleanup_record_ struct ctr_record *r = NULL;
-		_cleanup_close_ int lock = -1;
+		_cleanup_close_ int lock = -1, ctr_lock = -1;
 		bool running = false;
 
 		if (records_lock(g, &lock, &e) < 0 ||
-		    load_ctr(g, targets[i], &r, &running, &e) < 0 ||
+		    load_ctr(g, targets[i], &r, &running, &ctr_lock, &e) < 0 ||
 		    (running && network_reload_running(g, r, &e) < 0)) {
 			fprintf(stderr, "Error: %s\n", e->message);
 			status = PEA_EXIT_ENGINE;

@@ -89,6 +89,26 @@ get() {
 	assert_output --partial "inet 10.89.70.2/24"
 }
 
+@test "connect and disconnect wait for the container's own lock (a start or stop of it in progress)" {
+	require_cmd flock
+	run -0 pea_net create --name c --network a busybox sleep 100
+	id=$output
+	timeout -k 5 30 flock "$FE_RUNROOT/locks/$id" \
+		bash -c 'while [[ ! -e "$0" ]]; do sleep 0.05; done' "$TEST_DIR/release" 3>&- &
+	holder=$!
+	for ((k = 0; k < 100; k++)); do
+		flock -n "$FE_RUNROOT/locks/$id" true || break
+		sleep 0.05
+	done
+	run -124 timeout 2 "$PEA" "${FE_ARGS[@]}" network connect b c
+	touch "$TEST_DIR/release"
+	wait "$holder"
+	run -0 pea_net network connect b c
+	run -0 pea_net inspect --format '{{json .NetworkSettings.Networks}}' c
+	assert_output --partial '"a":'
+	assert_output --partial '"b":'
+}
+
 @test "connect, disconnect: clear errors" {
 	pea_net run -d --name c --network a busybox sleep 100 >/dev/null
 	pea_net run -d --name h --network host busybox sleep 100 >/dev/null
