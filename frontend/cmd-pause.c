@@ -52,10 +52,12 @@ out:
 
 void record_note_paused(const struct global_options *g, struct ctr_record *r)
 {
-	_cleanup_free_ char *st = NULL;
-
-	r->paused = r->state == CTR_RUNNING && runtime_status(g, r, &st, NULL) == 0 &&
-		    strcmp(st, "paused") == 0;
+	/*
+	 * pause and unpause keep it in the record (as podman's database does),
+	 * so ps and inspect ask the runtime nothing; a mark left from before the
+	 * container last ended means nothing.
+	 */
+	r->paused = r->paused && r->state == CTR_RUNNING;
 }
 
 int runtime_resume_paused(struct global_options *g, const struct ctr_record *r,
@@ -75,11 +77,11 @@ static int pause_one(struct global_options *g, const char *name, bool pause, str
 {
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *st = NULL;
+	_cleanup_close_ int lock = -1;
 	const char *args[] = { pause ? "pause" : "resume", NULL, NULL };
 
-	if (record_lookup(g, name, &r, err) < 0)
+	if (record_lookup_locked(g, name, &r, &lock, err) < 0)
 		return -1;
-	(void)record_refresh(g, r, NULL);
 	if (r->state == CTR_RUNNING && runtime_status(g, r, &st, NULL) < 0)
 		st = xstrdup("stopped");
 	if (pause && (r->state != CTR_RUNNING || strcmp(st, "running") != 0))
@@ -91,7 +93,10 @@ static int pause_one(struct global_options *g, const char *name, bool pause, str
 			err, EINVAL,
 			"\"%s\" is not paused, can't unpause: container state improper", name);
 	args[1] = r->id;
-	return container_runtime(g, r, args, false, err);
+	if (container_runtime(g, r, args, false, err) < 0)
+		return -1;
+	r->paused = pause;
+	return record_save_state(g, r, err);
 }
 
 /* Running containers that the runtime has (not) paused. */

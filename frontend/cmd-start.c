@@ -482,6 +482,7 @@ static int start_locked(struct global_options *g, struct ctr_record *r, bool att
 	if (container_runtime(g, r, start, false, err) < 0)
 		goto fail_kill;
 	r->state = CTR_RUNNING;
+	r->paused = false;
 	r->pid = pid;
 	free(r->runtime);
 	r->runtime = xstrdup(g->runtime);

@@ -195,6 +195,7 @@ static int record_from_json(struct json_object *j, struct ctr_record **ret, stru
 	    pea_json_get_int64_opt(j, "", "exit_code", &code, err) < 0 ||
 	    pea_json_get_bool_opt(j, "", "rm", &r->rm, err) < 0 ||
 	    pea_json_get_bool_opt(j, "", "mounted", &r->mounted, err) < 0 ||
+	    pea_json_get_bool_opt(j, "", "paused", &r->paused, err) < 0 ||
 	    pea_json_get_object_opt(j, "", "opts", &opts, err) < 0 ||
 	    pea_json_get_int64_opt(j, "", "restart_count", &restarts, err) < 0 ||
 	    pea_json_get_string_opt(j, "", "restarted_from", &restarted, err) < 0 ||
@@ -245,6 +246,8 @@ int record_save(const struct global_options *g, const struct ctr_record *r, stru
 	json_object_object_add(o, "rm", json_object_new_boolean(r->rm));
 	json_object_object_add(o, "mounted", json_object_new_boolean(r->mounted));
 	add_str(o, "runtime", r->runtime);
+	if (r->paused)
+		json_object_object_add(o, "paused", json_object_new_boolean(true));
 	if (r->restart_count)
 		json_object_object_add(o, "restart_count", json_object_new_int(r->restart_count));
 	add_str(o, "restarted_from", r->restarted_from);
@@ -284,6 +287,7 @@ int record_save_state(const struct global_options *g, const struct ctr_record *r
 	fresh->pid = r->pid;
 	fresh->exit_code = r->exit_code;
 	fresh->mounted = r->mounted;
+	fresh->paused = r->paused;
 	fresh->restart_count = r->restart_count;
 	fresh->restart_delay_ms = r->restart_delay_ms;
 	take_str(&fresh->started_at, r->started_at);

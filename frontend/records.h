@@ -45,7 +45,7 @@ struct ctr_record {
 	bool rm;
 	bool mounted;	      /* its root is mounted (start mounts, cleanup unmounts) */
 	char *runtime;	      /* the runtime it was started with */
-	bool paused;	      /* running but frozen: not stored, see record_note_paused() */
+	bool paused;	      /* running but frozen (pea pause): see record_note_paused() */
 	int restart_count;    /* restarts by its --restart policy (restart.h) */
 	char *restarted_from; /* finished_at of the exit that was last restarted from */
 	int restart_delay_ms; /* the wait before the last restart (restart.h) */

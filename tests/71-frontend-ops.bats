@@ -238,6 +238,18 @@ freezer_state() {
 	assert_output 'running false true'
 	run -0 pea_cmd ps --format '{{.Status}}'
 	assert_output --regexp '^Up '
+	# the mark is the record's (as podman's database): ps and inspect ask the
+	# runtime nothing (its state hidden here), and it goes when the container ends
+	run -0 pea_cmd pause p
+	run -0 pea_cmd inspect --format '{{.Id}}' p
+	mv "$FE_RUNROOT/runtime/$output" "$FE_RUNROOT/runtime-hidden"
+	run -0 pea_cmd ps --format '{{.Names}} {{.State}}'
+	assert_output 'p paused'
+	mv "$FE_RUNROOT/runtime-hidden" "$FE_RUNROOT/runtime/$(pea_cmd inspect --format '{{.Id}}' p)"
+	run -0 pea_cmd stop -t 0 p
+	run -0 pea_cmd start p
+	run -0 pea_cmd ps --format '{{.Names}} {{.State}}'
+	assert_output 'p running'
 	# a status filter pea does not know
 	run -125 pea_cmd ps --filter status=frozen
 	assert_output --partial 'invalid status "frozen"'
