@@ -306,6 +306,7 @@ static int container_release(struct container *c, struct pea_error **err)
 {
 	if (c->has_new_userns) {
 		if (ns_write_maps(c->spec, c->pid, err) < 0 ||
+		    (mounts_sources_wanted(c) && mounts_send_sources(c, err) < 0) ||
 		    sync_send(c->sync_parent, SYNC_MAPS_DONE, NULL, err) < 0)
 			return -EINVAL;
 	}

@@ -58,10 +58,12 @@ struct container {
 	struct cgroup *cgroup;		/* NULL: none made (rootless without delegation) */
 	struct seccomp_filter *seccomp; /* compiled before the clone, or NULL */
 	int seccomp_listener;		/* connected listenerPath (SCMP_ACT_NOTIFY), or -1 */
+	int *bind_fds; /* init: O_PATH fds of the bind sources, per mount (-1: none), or NULL */
 };
 
 /* Messages on the sync socket (SOCK_SEQPACKET): the first byte says which. */
 enum sync_msg {
+	SYNC_MOUNT_FDS = 'f',	 /* parent -> init: bind sources (SCM_RIGHTS), before 'm' */
 	SYNC_MAPS_DONE = 'm',	 /* parent -> init: uid/gid maps written */
 	SYNC_CGROUPS_DONE = 'c', /* parent -> init: in its cgroups (new cgroup namespace) */
 	SYNC_HOOKS = 'h',	 /* init -> parent: mounts done, run createRuntime hooks */
@@ -76,6 +78,9 @@ enum sync_msg {
 int sync_send(int fd, enum sync_msg type, const char *payload, struct pea_error **err);
 /* Receive one message, expecting type; an error report becomes *err. */
 int sync_expect(int fd, enum sync_msg type, char **ret_payload, struct pea_error **err);
+/* SYNC_MOUNT_FDS: mount indices idx[] and their fds; the init fills fds[index] until `until`. */
+int sync_send_fds(int sock, const size_t *idx, const int *fds, size_t n, struct pea_error **err);
+int sync_expect_fds(int sock, enum sync_msg until, int *fds, size_t n_fds, struct pea_error **err);
 
 /* container.c: the parent's side */
 int container_create(const struct global_options *g, const char *id,
@@ -103,7 +108,12 @@ bool ns_id_mapped(const struct spec_idmap *m, size_t n, uint32_t id);
 /* mounts.c: the root filesystem, before and after pivot_root */
 int mounts_prepare_root(const struct spec *s, bool by_path, int *ret_rootfd,
 			struct pea_error **err);
-int mounts_apply(const struct spec *s, int rootfd, bool userns, struct pea_error **err);
+/* src_fds: NULL, or per mount an O_PATH fd of the bind source opened by the parent (-1: none) */
+int mounts_apply(const struct spec *s, int rootfd, const int *src_fds, bool userns,
+		 struct pea_error **err);
+/* Parent: open the bind sources in the init's mount namespace, as the caller, and send them. */
+bool mounts_sources_wanted(const struct container *c);
+int mounts_send_sources(struct container *c, struct pea_error **err);
 /* Read-only tmpfs mounts (/dev) made read-only, once what goes below them is made. */
 int mounts_finish_readonly(const struct spec *s, int rootfd, struct pea_error **err);
 int mounts_pivot(const struct spec *s, int rootfd, bool no_pivot, struct pea_error **err);

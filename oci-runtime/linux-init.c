@@ -53,7 +53,15 @@ static int step_user(struct container *c, struct init_ctx *x, struct pea_error *
 
 	if (!c->has_new_userns)
 		return 0;
-	if (sync_expect(c->sync_child, SYNC_MAPS_DONE, NULL, err) < 0)
+	if (mounts_sources_wanted(c)) {
+		/* the bind sources, opened by the parent as the caller (mounts_send_sources) */
+		c->bind_fds = xnew(int, s->n_mounts);
+		for (size_t i = 0; i < s->n_mounts; i++)
+			c->bind_fds[i] = -1;
+		if (sync_expect_fds(c->sync_child, SYNC_MAPS_DONE, c->bind_fds, s->n_mounts, err) <
+		    0)
+			return -EINVAL;
+	} else if (sync_expect(c->sync_child, SYNC_MAPS_DONE, NULL, err) < 0)
 		return -EINVAL;
 	if (ns_id_mapped(s->gid_mappings, s->n_gid_mappings, 0) && setresgid(0, 0, 0) < 0)
 		return pea_error_errno(err, "setgid 0 in the user namespace");
@@ -117,9 +125,16 @@ static bool has_create_hooks(const struct spec *s)
 /* Step 4: the root filesystem: mounts and devices, all below the rootfs. */
 static int step_rootfs(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
-	if (mounts_prepare_root(c->spec, ns_joined(c->spec, CLONE_NEWNS), &x->rootfd, err) < 0 ||
-	    mounts_apply(c->spec, x->rootfd, c->userns, err) < 0 ||
-	    devices_create(c->spec, x->rootfd, c->userns, err) < 0)
+	int r;
+
+	r = mounts_prepare_root(c->spec, ns_joined(c->spec, CLONE_NEWNS), &x->rootfd, err);
+	if (r == 0)
+		r = mounts_apply(c->spec, x->rootfd, c->bind_fds, c->userns, err);
+	for (size_t i = 0; c->bind_fds && i < c->spec->n_mounts; i++)
+		pea_close(c->bind_fds[i]);
+	free(c->bind_fds);
+	c->bind_fds = NULL;
+	if (r < 0 || devices_create(c->spec, x->rootfd, c->userns, err) < 0)
 		return -EINVAL;
 	/* a missing working directory is made, as runc does */
 	if (mounts_mkdir_in_root(x->rootfd, c->spec->process.cwd, err) < 0)

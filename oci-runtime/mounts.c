@@ -10,6 +10,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -351,21 +352,31 @@ static char *bind_source(const struct spec *s, const struct spec_mount *m)
 	return xasprintf("%s/%s", s->bundle, m->source);
 }
 
-static int mount_bind(const struct spec *s, int rootfd, const struct spec_mount *m, bool userns,
-		      struct pea_error **err)
+/*
+ * srcfd >= 0: the source was opened by the parent, as the caller, in our
+ * mount namespace before we entered the user namespace (mounts_send_sources):
+ * mounted through /proc/self/fd/N, as crun does, since the ids of the
+ * container may not reach it (a 0700 directory of a rootless user whose own
+ * uid is not mapped).
+ */
+static int mount_bind(const struct spec *s, int rootfd, const struct spec_mount *m, int srcfd,
+		      bool userns, struct pea_error **err)
 {
 	_cleanup_free_ char *src = bind_source(s, m);
 	_cleanup_close_ int fd = -1;
+	char via[64], target[64];
 	struct stat st;
 
-	if (stat(src, &st) < 0)
+	snprintf(via, sizeof(via), "/proc/self/fd/%d", srcfd);
+	if ((srcfd >= 0 ? fstat(srcfd, &st) : stat(src, &st)) < 0)
 		return pea_error_errno(err, "bind source '%s'", src);
 	if (make_target(rootfd, m->destination, !S_ISDIR(st.st_mode), err) < 0 ||
 	    open_target(rootfd, m->destination, &fd, err) < 0)
 		return -EINVAL;
-	if (mounts_mount_fd(src, fd, m->destination, NULL, MS_BIND | (m->recursive ? MS_REC : 0),
-			    NULL, err) < 0)
-		return -EINVAL;
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	if (mount(srcfd >= 0 ? via : src, target, NULL, MS_BIND | (m->recursive ? MS_REC : 0),
+		  NULL) < 0)
+		return pea_error_errno(err, "mount '%s' on '%s'", src, m->destination);
 	/* reopen: the fd still points below the new mount */
 	fd = pea_close(fd);
 	if (open_target(rootfd, m->destination, &fd, err) < 0)
@@ -404,14 +415,14 @@ static bool is_ro_tmpfs(const struct spec_mount *m)
 	return m->type && strcmp(m->type, "tmpfs") == 0 && (m->flags & MS_RDONLY) && !m->bind;
 }
 
-static int mount_one(const struct spec *s, int rootfd, const struct spec_mount *m, bool userns,
-		     struct pea_error **err)
+static int mount_one(const struct spec *s, int rootfd, const struct spec_mount *m, int srcfd,
+		     bool userns, struct pea_error **err)
 {
 	_cleanup_close_ int fd = -1;
 	int r;
 
 	if (m->bind)
-		return mount_bind(s, rootfd, m, userns, err);
+		return mount_bind(s, rootfd, m, srcfd, userns, err);
 	if (make_target(rootfd, m->destination, false, err) < 0 ||
 	    open_target(rootfd, m->destination, &fd, err) < 0)
 		return -EINVAL;
@@ -480,11 +491,104 @@ int mounts_prepare_root(const struct spec *s, bool by_path, int *ret_rootfd, str
 	return 0;
 }
 
-int mounts_apply(const struct spec *s, int rootfd, bool userns, struct pea_error **err)
+int mounts_apply(const struct spec *s, int rootfd, const int *src_fds, bool userns,
+		 struct pea_error **err)
 {
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (mount_one(s, rootfd, &s->mounts[i], userns, err) < 0)
+		if (mount_one(s, rootfd, &s->mounts[i], src_fds ? src_fds[i] : -1, userns, err) < 0)
 			return pea_error_wrap(err, "mounts[%zu]", i);
+	return 0;
+}
+
+/* ---- bind sources opened by the parent -------------------------------------------------- */
+
+/*
+ * A new user namespace with a new mount namespace of its own (the init
+ * cannot enter one given by path before its user namespace is set up).
+ */
+bool mounts_sources_wanted(const struct container *c)
+{
+	if (!c->has_new_userns || !(c->clone_flags & CLONE_NEWNS))
+		return false;
+	for (size_t i = 0; i < c->spec->n_mounts; i++)
+		if (c->spec->mounts[i].bind)
+			return true;
+	return false;
+}
+
+/*
+ * The helper process: into the init's mount namespace (a mount from
+ * another one cannot be bound there), keeping our credentials where we may
+ * (root, or root of the user namespace that owns the container's); an
+ * ordinary user enters the container's user namespace first, whose owner it
+ * is: its uid, what the kernel checks paths against, stays its own. Then
+ * open every bind source and send the fds to the init.
+ */
+static __attribute__((noreturn)) void sources_helper(struct container *c, int report)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	const struct spec *s = c->spec;
+	size_t *idx = xnew(size_t, s->n_mounts);
+	int *fds = xnew(int, s->n_mounts);
+	size_t n = 0;
+
+	if (syscall(SYS_setns, c->pidfd, CLONE_NEWNS) < 0 &&
+	    (errno != EPERM || syscall(SYS_setns, c->pidfd, CLONE_NEWUSER | CLONE_NEWNS) < 0)) {
+		pea_error_errno(&err, "enter the mount namespace of the container init");
+		goto fail;
+	}
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		_cleanup_free_ char *src = NULL;
+
+		if (!s->mounts[i].bind)
+			continue;
+		src = bind_source(s, &s->mounts[i]);
+		fds[n] = open(src, O_PATH | O_CLOEXEC);
+		if (fds[n] < 0) {
+			pea_error_errno(&err, "bind source '%s'", src);
+			pea_error_wrap(&err, "mounts[%zu]", i);
+			goto fail;
+		}
+		idx[n++] = i;
+	}
+	if (sync_send_fds(c->sync_parent, idx, fds, n, &err) < 0)
+		goto fail;
+	_exit(0);
+fail:
+	pea_error_to_fd(report, err);
+	_exit(1);
+}
+
+int mounts_send_sources(struct container *c, struct pea_error **err)
+{
+	char buf[4096];
+	int pipefd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return pea_error_errno(err, "fork");
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		sources_helper(c, pipefd[1]);
+	}
+	close(pipefd[1]);
+	do
+		n = read(pipefd[0], buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n > 0)
+		return pea_error_from_buf(err, buf, (size_t)n);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return pea_error_new(err, EIO, "the process opening the bind sources failed");
 	return 0;
 }
 

@@ -171,3 +171,56 @@ user_ranges() {
 	run -0 run_as_user "$PEA_RUNTIME" delete --force xdg-default-root
 	[[ ! -e "$ROOTLESS_RUNTIME_DIR/pea-runtime/xdg-default-root" ]]
 }
+
+# nomap: container ids 0..65535 are the user's subordinate ones only, the
+# user's own uid is left out (podman's --userns=nomap, --uidmap 0:1:65536)
+user_nomap() {
+	local uid_start gid_start
+	uid_start="$(rt_subid_start /etc/subuid)"
+	gid_start="$(rt_subid_start /etc/subgid)"
+	[[ -n "$uid_start" && -n "$gid_start" ]]
+	bundle_set "$RL_B" '
+		.linux.uidMappings = [{containerID: 0, hostID: $us, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: $gs, size: 65536}]' \
+		--argjson us "$uid_start" --argjson gs "$gid_start"
+}
+
+@test "rootless: a bind source in a 0700 folder of the user, whose own uid the maps leave out" {
+	require_cmd newuidmap
+	# crun 1.8 stats the source inside the user namespace: Permission denied
+	rt_is_pea || skip_expected "crun 1.8 looks bind sources up inside the user namespace"
+	rt_user_bundle cat /hostname-from-private
+	user_nomap
+	mkdir -m 0700 "$RL_DIR/private"
+	echo from-private >"$RL_DIR/private/hostname"
+	chmod 0644 "$RL_DIR/private/hostname"
+	chown -R "$ROOTLESS_UID:$ROOTLESS_GID" "$RL_DIR/private"
+	# the target, as the ids of the container cannot create it in the user's rootfs
+	touch "$RL_B/rootfs/hostname-from-private"
+	bundle_set "$RL_B" '.mounts += [{destination: "/hostname-from-private", type: "bind",
+		source: $s, options: ["bind", "ro"]}]' --arg s "$RL_DIR/private/hostname"
+	run --separate-stderr rt_user run -b "$RL_B" nomap
+	[[ "$status" -eq 0 ]] || echo "$stderr" | grep -v ': warning: ' >&2
+	assert_success
+	assert_output from-private
+	run -0 rt_user list -q
+	assert_output ""
+}
+
+@test "rootless: with the user's uid left out of the maps, a missing bind source is one clear error line" {
+	require_cmd newuidmap
+	rt_user_bundle true
+	user_nomap
+	bundle_set "$RL_B" '.mounts += [{destination: "/mnt", type: "bind", source: $s,
+		options: ["rbind"]}]' --arg s "$RL_DIR/nope"
+	n="$(jq '.mounts | length - 1' "$RL_B/config.json")"
+	run -1 --separate-stderr rt_user run -b "$RL_B" nosource
+	if rt_is_pea; then
+		# besides the warnings about cgroups
+		run -0 grep -v '^pea-runtime: warning: ' <<<"$stderr"
+		assert_output "pea-runtime: mounts[$n]: bind source '$RL_DIR/nope': No such file or directory"
+	fi
+	run -0 rt_user list -q
+	assert_output ""
+	[[ ! -e "$RL_ROOT/nosource" ]]
+}
