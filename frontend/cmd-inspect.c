@@ -20,6 +20,7 @@
 #include "frontend/records.h"
 #include "frontend/restart.h"
 #include "frontend/security-run.h"
+#include "frontend/userns.h"
 #include "frontend/volumes-run.h"
 
 static struct json_object *opt_get(struct json_object *opts, const char *key)
@@ -195,6 +196,7 @@ static struct json_object *container_json(const struct global_options *g,
 		json_object_object_add(hc, "RestartPolicy", rp);
 	}
 	secres_inspect(json_object_object_get(r->opts, "security"), hc);
+	userns_inspect(r->opts, hc);
 	json_object_object_add(o, "HostConfig", hc);
 	json_object_object_add(o, "NetworkSettings", network_inspect_settings(g, r));
 	return o;

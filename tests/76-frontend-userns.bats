@@ -218,6 +218,9 @@ ns_maps() {
 	run -0 pea_cmd run --name w --uidmap 0:100000:65536 busybox sh -c 'echo x >/written'
 	f=$(find "$FE_ROOT" -path '*/diff/written' | head -1)
 	assert_equal "$(stat -c %u "$f")" 100000
+	# inspect shows the maps as podman 4.3 (HostConfig.UsernsMode, IDMappings)
+	run -0 pea_cmd inspect --format '{{.HostConfig.UsernsMode}} {{json .HostConfig.IDMappings}}' w
+	assert_output 'private {"UidMap":["0:100000:65536"],"GidMap":["0:100000:65536"]}'
 	run -0 pea_cmd rm w
 	# several ranges, --userns=host and an empty --userns are no namespace
 	run -0 pea_cmd run --rm --uidmap 0:200000:1000 --uidmap 1000:300000:1000 busybox cat /proc/self/uid_map
