@@ -103,7 +103,7 @@ static int side_open(struct global_options *g, const char *name, struct side *s,
 			return 0;
 	}
 	/* stopped: keep it so (no start meanwhile) while its root is mounted here */
-	if (*lock < 0 && records_lock(g, lock, err) < 0)
+	if (*lock < 0 && record_lock(g, s->rec->id, false, lock, err) < 0)
 		return -1;
 	args[2] = s->rec->id;
 	if (store_call(g, args, &res, err) < 0)

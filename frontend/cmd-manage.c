@@ -69,7 +69,7 @@ int cmd_restart(struct global_options *g, int argc, char **argv, struct pea_erro
 int cmd_rename(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	_cleanup_record_ struct ctr_record *r = NULL;
-	_cleanup_close_ int lock = -1;
+	_cleanup_close_ int lock = -1, ctr_lock = -1;
 	struct ctr_record **all = NULL;
 	struct switches o;
 	size_t n = 0;
@@ -89,7 +89,9 @@ int cmd_rename(struct global_options *g, int argc, char **argv, struct pea_error
 		return pea_error_new(err, EINVAL,
 				     "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: "
 				     "invalid argument");
-	if (records_lock(g, &lock, err) < 0 || record_lookup(g, argv[optind], &r, err) < 0 ||
+	/* the records lock for names, then the container's (a start of it saves its record) */
+	if (records_lock(g, &lock, err) < 0 ||
+	    record_lookup_locked(g, argv[optind], &r, &ctr_lock, err) < 0 ||
 	    records_list(g, &all, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)

@@ -296,3 +296,28 @@ other running"
 	run -0 pea_cmd inspect --format '{{.State.Status}}' held
 	assert_output exited
 }
+
+@test "rename and cp of a stopped container wait for its lock (a start of it in progress)" {
+	require_cmd flock
+	run -0 pea_cmd create --name r1 busybox sleep 1000
+	id=$output
+	timeout -k 5 60 flock "$FE_RUNROOT/locks/$id" \
+		bash -c 'while [[ ! -e "$0" ]]; do sleep 0.05; done' "$TEST_DIR/release" 3>&- &
+	BG_PIDS+=($!)
+	for ((k = 0; k < 100; k++)); do
+		flock -n "$FE_RUNROOT/locks/$id" true || break
+		sleep 0.05
+	done
+	d="$(fe_submit rename r1 r2)"
+	c="$(fe_submit cp r1:/etc/passwd "$TEST_DIR/passwd")"
+	sleep 1
+	[[ ! -e "$d/rc" && ! -e "$c/rc" ]]
+	touch "$TEST_DIR/release"
+	fe_done 60 "$d"
+	fe_done 60 "$c"
+	assert_equal "$(cat "$d/rc")" 0
+	assert_equal "$(cat "$c/rc")" 0
+	run -0 pea_cmd ps -a --format '{{.Names}}'
+	assert_output r2
+	[[ -s "$TEST_DIR/passwd" ]]
+}
