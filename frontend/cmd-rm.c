@@ -18,6 +18,7 @@
 
 struct rm_opts {
 	bool force, volumes;
+	long time; /* -t: stop with this timeout before the kill; < 0: kill at once */
 };
 
 /* Kill it and wait for its end (the exit command then waits for our lock). */
@@ -95,6 +96,8 @@ static const char rm_usage[] = "Usage: pea rm [OPTIONS] CONTAINER [CONTAINER...]
 			       "  -a, --all       every container\n"
 			       "  -f, --force     kill running containers first\n"
 			       "  -i, --ignore    ignore containers that do not exist\n"
+			       "  -t, --time=SECS with -f, stop them first (the stop signal, SIGKILL\n"
+			       "                  after SECS) instead of killing them at once\n"
 			       "  -v, --volumes   remove their anonymous volumes too\n";
 
 int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **err)
@@ -102,17 +105,28 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },    { "all", no_argument, NULL, 'a' },
 		{ "force", no_argument, NULL, 'f' },   { "ignore", no_argument, NULL, 'i' },
-		{ "volumes", no_argument, NULL, 'v' }, { NULL, 0, NULL, 0 },
+		{ "volumes", no_argument, NULL, 'v' }, { "time", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_strv_ char **targets = NULL;
-	struct rm_opts o = { 0 };
+	struct rm_opts o = { .time = -1 };
 	bool all = false, ignore = false;
 	int r, c = 0, status = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hafiv", opts, rm_usage, &c, err)) == 2) {
+	while ((r = cmd_getopt(argc, argv, "hafivt:", opts, rm_usage, &c, err)) == 2) {
 		if (c == 'a')
 			all = true;
+		else if (c == 't') {
+			char *end = NULL;
+			errno = 0;
+			o.time = strtol(optarg, &end, 10);
+			if (end == optarg || *end || errno || o.time < 0)
+				return pea_error_new(err, EINVAL,
+						     "invalid argument \"%s\" for \"-t, --time\" flag: "
+						     "must be an integer >= 0",
+						     optarg);
+		}
 		else if (c == 'f')
 			o.force = true;
 		else if (c == 'i')
@@ -139,6 +153,10 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		for (int i = optind; i < argc; i++)
 			pea_strv_push(&targets, argv[i]);
 	}
+	/* -t: a stop first, as podman's rm -f -t (0: the kill below at once) */
+	if (o.force && o.time > 0)
+		for (size_t i = 0; targets && targets[i]; i++)
+			(void)container_stop(g, targets[i], o.time, NULL);
 	if (o.force)
 		kill_all(g, targets);
 	for (size_t i = 0; targets && targets[i]; i++) {

@@ -235,6 +235,28 @@ created"
 	assert_output ""
 }
 
+@test "rm -f -t SECS stops with the stop signal first (podman's rm -t), -t 0 kills at once; a bad -t" {
+	mkdir -m 0777 "$TEST_DIR/o"
+	# shellcheck disable=SC2016
+	body='trap "echo \$0 >/o/\$0; exit 3" TERM; while :; do sleep 0.1; done'
+	run -0 pea_cmd run -d --name t5 -v "$TEST_DIR/o:/o" busybox sh -c "$body" t5
+	run -0 pea_cmd run -d --name t0 -v "$TEST_DIR/o:/o" busybox sh -c "$body" t0
+	for ((i = 0; i < 100; i++)); do
+		[[ "$(pea_cmd ps --format '{{.Names}}' | wc -l)" == 2 ]] && break
+		sleep 0.05
+	done
+	sleep 0.5 # the traps are set
+	run -0 pea_cmd rm -f -t 5 t5
+	assert_output t5
+	[[ -e "$TEST_DIR/o/t5" ]]
+	run -0 pea_cmd rm -t 0 --all --force --ignore
+	[[ ! -e "$TEST_DIR/o/t0" ]]
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	run -125 pea_cmd rm -f -t soon t5
+	assert_output "Error: invalid argument \"soon\" for \"-t, --time\" flag: must be an integer >= 0"
+}
+
 @test "a container that is removed while ps runs, and records written atomically" {
 	run -0 pea_cmd create --name a busybox true
 	run -0 pea_cmd create --name b busybox true
