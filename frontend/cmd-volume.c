@@ -574,14 +574,10 @@ static int parse_stop_time(const char *s, struct pea_error **err)
 	return 0;
 }
 
-/*
- * podman-volume-rm(1)'s exit status: 1 no such volume, 125 other. (podman
- * exits 2 for a volume in use; tests/72-frontend-run-volumes.bats expects 125
- * there for now.)
- */
+/* podman-volume-rm(1)'s exit status: 1 no such volume, 2 in use, 125 other. */
 static int volume_rm_status(const struct pea_error *e)
 {
-	return e->code == ENOENT ? 1 : PEA_EXIT_ENGINE;
+	return e->code == ENOENT ? 1 : e->code == EBUSY ? 2 : PEA_EXIT_ENGINE;
 }
 
 static const char volume_rm_usage[] =

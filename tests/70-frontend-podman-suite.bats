@@ -213,7 +213,7 @@ ${id2:0:12} three"
 	assert_output 'Error: invalid name filter "volume_1("'
 	run -0 pea_cmd run -d --name vu -v volume_1_x:/v busybox sleep 1000
 	cid="$(pea_out inspect --format '{{.Id}}' vu)"
-	run -125 pea_cmd volume rm volume_1_x
+	run -2 pea_cmd volume rm volume_1_x
 	assert_output "Error: volume volume_1_x is being used by the following container(s): $cid: volume is being used"
 	run -1 pea_cmd volume rm bogus
 	assert_output 'Error: no volume with name "bogus" found: no such volume'

@@ -76,7 +76,7 @@ vol2"
 	assert_output --regexp '^[0-9a-f]{64}$'
 	anon=$output
 	assert_equal "$(cat "$FE_ROOT/volumes/$anon/_data/f")" kept
-	run -125 pea_cmd volume rm "$anon"
+	run -2 pea_cmd volume rm "$anon"
 	assert_output --partial "being used"
 	# without --rm the container's anonymous volume outlives it (podman's rm without -v)
 	run -0 pea_cmd rm keep
@@ -112,7 +112,7 @@ vol2"
 	run -0 pea_cmd inspect c
 	assert_equal "$(jq -r '.[0].Mounts[0] | "\(.Type) \(.Name) \(.Source) \(.Destination)"' <<<"$output")" \
 		"volume v3 $FE_ROOT/volumes/v3/_data /data"
-	run -125 pea_cmd volume rm v3
+	run -2 pea_cmd volume rm v3
 	assert_output --partial "volume v3 is being used by the following container(s)"
 	run -0 pea_cmd start -a c
 	run -1 pea_cmd run --rm --mount type=volume,src=v3,dst=/data,ro=true busybox sh -c 'touch /data/x'
@@ -170,7 +170,7 @@ bound"
 	echo other >"$TEST_DIR/other/f"
 	run -0 pea_cmd run --rm -v "$TEST_DIR/other:/bind" --volumes-from from busybox cat /bind/f
 	assert_output other
-	run -125 pea_cmd volume rm vs
+	run -2 pea_cmd volume rm vs
 	assert_output --partial "being used"
 }
 
