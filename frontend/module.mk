@@ -27,4 +27,4 @@ DEB_PACKAGES += catatonit
 # rootless: newuidmap/newgidmap map /etc/subuid ranges; pasta is the rootless network
 # (tests/76-frontend-rootless.bats)
 DEB_PACKAGES += uidmap passt
-MAN_EXTRA += pea-update.1
+MAN_EXTRA += pea-update.1 pea-image-mount.1
