@@ -1058,8 +1058,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return 1;
 	if (optind >= argc)
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
-	if (userns_opts_defaults(g, &o.userns, err) < 0 ||
-	    userns_opts_validate(&o.userns, err) < 0)
+	if (userns_opts_defaults(g, &o.userns, err) < 0 || userns_opts_validate(&o.userns, err) < 0)
 		return -1;
 	if (mounts_check_userns(o.volumes, o.userns.uid_map, o.userns.mode, err) < 0)
 		return -1;

@@ -89,23 +89,27 @@ static void kill_all(struct global_options *g, char **targets)
 	}
 }
 
-static const char rm_usage[] = "Usage: pea rm [OPTIONS] CONTAINER [CONTAINER...]\n"
-			       "\n"
-			       "Remove containers.\n"
-			       "\n"
-			       "  -a, --all       every container\n"
-			       "  -f, --force     kill running containers first\n"
-			       "  -i, --ignore    ignore containers that do not exist\n"
-			       "  -t, --time=SECS with -f, stop them first (the stop signal, SIGKILL\n"
-			       "                  after SECS) instead of killing them at once\n"
-			       "  -v, --volumes   remove their anonymous volumes too\n";
+static const char rm_usage[] =
+	"Usage: pea rm [OPTIONS] CONTAINER [CONTAINER...]\n"
+	"\n"
+	"Remove containers.\n"
+	"\n"
+	"  -a, --all       every container\n"
+	"  -f, --force     kill running containers first\n"
+	"  -i, --ignore    ignore containers that do not exist\n"
+	"  -t, --time=SECS with -f, stop them first (the stop signal, SIGKILL\n"
+	"                  after SECS) instead of killing them at once\n"
+	"  -v, --volumes   remove their anonymous volumes too\n";
 
 int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },    { "all", no_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },   { "ignore", no_argument, NULL, 'i' },
-		{ "volumes", no_argument, NULL, 'v' }, { "time", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "ignore", no_argument, NULL, 'i' },
+		{ "volumes", no_argument, NULL, 'v' },
+		{ "time", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_strv_ char **targets = NULL;
@@ -122,12 +126,12 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 			errno = 0;
 			o.time = strtol(optarg, &end, 10);
 			if (end == optarg || *end || errno || o.time < 0)
-				return pea_error_new(err, EINVAL,
-						     "invalid argument \"%s\" for \"-t, --time\" flag: "
-						     "must be an integer >= 0",
-						     optarg);
-		}
-		else if (c == 'f')
+				return pea_error_new(
+					err, EINVAL,
+					"invalid argument \"%s\" for \"-t, --time\" flag: "
+					"must be an integer >= 0",
+					optarg);
+		} else if (c == 'f')
 			o.force = true;
 		else if (c == 'i')
 			ignore = true;
