@@ -208,11 +208,11 @@ ctr_ip() {
 	pea_net network create --subnet 10.89.19.0/24 blue >/dev/null
 	# the runtime fails (127; 125 when the process is gone before the runtime moved
 	# it into its cgroup: pea-runtime reports that instead, a race of its own)
-	run pea_net run --name bad --network blue busybox /nosuch
+	run ! pea_net run --name bad --network blue busybox /nosuch
 	[[ $status == 127 || $status == 125 ]]
 	fe_net_clean
 	[[ ! -e "$FE_RUNROOT/containers/$(pea_net_out inspect --format '{{.Id}}' bad)/netns" ]]
-	run pea_net run --rm --network blue busybox /nosuch
+	run ! pea_net run --rm --network blue busybox /nosuch
 	[[ $status == 127 || $status == 125 ]]
 	fe_net_clean
 	# the bundle cannot be written (no such user) after the network was set up
