@@ -276,43 +276,6 @@ static struct json_object *strv_to_json(char *const *v)
 	return a;
 }
 
-/* podman's --env-file: KEY=VALUE or KEY (from pea's environment) per line. */
-static int parse_env_file(struct create_opts *o, const char *path, struct pea_error **err)
-{
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_strv_ char **lines = NULL;
-	size_t len = 0;
-
-	if (pea_read_file_at(AT_FDCWD, path, 1u << 20, &buf, &len, err) < 0)
-		return pea_error_wrap(err, "--env-file");
-	if (memchr(buf, '\0', len))
-		return pea_error_new(err, EINVAL, "--env-file '%s': not a text file", path);
-	lines = pea_strv_split(buf, "\n");
-	for (size_t i = 0; lines && lines[i]; i++) {
-		char *l = lines[i];
-		size_t n;
-
-		while (*l == ' ' || *l == '\t')
-			l++;
-		n = strlen(l);
-		while (n > 0 && (l[n - 1] == '\r' || l[n - 1] == ' ' || l[n - 1] == '\t'))
-			l[--n] = '\0';
-		if (!*l || *l == '#')
-			continue;
-		if (*l == '=')
-			return pea_error_new(err, EINVAL, "--env-file '%s': invalid line \"%s\"",
-					     path, l);
-		if (!strchr(l, '=')) {
-			const char *v = getenv(l);
-			if (v)
-				pea_strv_push_take(&o->env, xasprintf("%s=%s", l, v));
-			continue;
-		}
-		pea_strv_push(&o->env, l);
-	}
-	return 0;
-}
-
 static int parse_int(const char *opt, const char *s, long long min, long long *ret,
 		     struct pea_error **err)
 {
@@ -597,7 +560,7 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		pea_strv_push(&o->env, arg);
 		return 0;
 	case OPT_ENV_FILE:
-		return parse_env_file(o, arg, err);
+		return frontend_env_file(&o->env, arg, err);
 	case 'w':
 		if (arg[0] != '/')
 			return pea_error_new(err, EINVAL,

@@ -25,6 +25,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
+#include "frontend/container.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
@@ -292,23 +293,6 @@ static const char diff_usage[] =
 
 enum { OPT_FORMAT = 256 };
 
-/* -l: the ID of the container created last. */
-static int latest_id(struct global_options *g, char **ret, struct pea_error **err)
-{
-	struct ctr_record **v = NULL;
-	size_t n = 0;
-
-	if (records_list(g, &v, &n, err) < 0)
-		return -1;
-	if (n == 0) {
-		records_free(v, n);
-		return pea_error_new(err, ENOENT, "no containers to get the latest of");
-	}
-	*ret = xstrdup(v[n - 1]->id);
-	records_free(v, n);
-	return 0;
-}
-
 static void print_json(const struct change *v, size_t n)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
@@ -369,7 +353,7 @@ int cmd_diff(struct global_options *g, int argc, char **argv, struct pea_error *
 		if (argc - optind != 0)
 			return pea_error_new(err, EINVAL,
 					     "--latest and containers cannot be used together");
-		if (latest_id(g, &latest, err) < 0)
+		if (container_latest(g, &latest, err) < 0)
 			return -1;
 	} else if (argc - optind != 1) {
 		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);

@@ -127,41 +127,6 @@ static const char exec_usage[] =
 
 enum { OPT_DETACH_KEYS = 256, OPT_PRIVILEGED, OPT_ENV_FILE };
 
-/*
- * podman's --env-file: KEY=VALUE or KEY (from pea's environment) per line,
- * blank lines and # comments skipped. (The same as create's parse_env_file:
- * one helper for both belongs in helpers.c.)
- */
-static int env_file(char ***env, const char *path, struct pea_error **err)
-{
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_strv_ char **lines = NULL;
-	size_t len = 0;
-
-	if (pea_read_file_at(AT_FDCWD, path, 1u << 20, &buf, &len, err) < 0)
-		return pea_error_wrap(err, "--env-file");
-	if (memchr(buf, '\0', len))
-		return pea_error_new(err, EINVAL, "--env-file '%s': not a text file", path);
-	lines = pea_strv_split(buf, "\n");
-	for (size_t i = 0; lines && lines[i]; i++) {
-		char *l = lines[i] + strspn(lines[i], " \t");
-		size_t n = strlen(l);
-
-		while (n > 0 && strchr("\r \t", l[n - 1]))
-			l[--n] = '\0';
-		if (!*l || *l == '#')
-			continue;
-		if (*l == '=')
-			return pea_error_new(err, EINVAL, "--env-file '%s': invalid line \"%s\"",
-					     path, l);
-		if (strchr(l, '='))
-			pea_strv_push(env, l);
-		else if (getenv(l))
-			pea_strv_push_take(env, xasprintf("%s=%s", l, getenv(l)));
-	}
-	return 0;
-}
-
 static int exec_option(struct exec_options *o, int c, const char *arg, struct pea_error **err)
 {
 	switch (c) {
@@ -205,7 +170,7 @@ static int exec_option(struct exec_options *o, int c, const char *arg, struct pe
 		o->privileged = true;
 		break;
 	case OPT_ENV_FILE:
-		return env_file(&o->env, arg, err);
+		return frontend_env_file(&o->env, arg, err);
 	default:
 		break;
 	}

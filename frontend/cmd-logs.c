@@ -16,6 +16,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
+#include "frontend/container.h"
 #include "frontend/frontend.h"
 #include "frontend/k8s-log.h"
 #include "frontend/records.h"
@@ -364,21 +365,13 @@ int cmd_logs(struct global_options *g, int argc, char **argv, struct pea_error *
 	if (r == 1)
 		return 0;
 	if (o.latest) {
-		struct ctr_record **v = NULL;
-		size_t n = 0;
 		_cleanup_free_ char *id = NULL;
 
 		if (optind < argc)
 			return pea_error_new(err, EINVAL,
 					     "--latest and containers cannot be used together");
-		if (records_list(g, &v, &n, err) < 0)
+		if (container_latest(g, &id, err) < 0)
 			return -1;
-		if (n == 0) {
-			records_free(v, n);
-			return pea_error_new(err, ENOENT, "no containers to get the latest of");
-		}
-		id = xstrdup(v[n - 1]->id);
-		records_free(v, n);
 		return logs_run(g, &id, 1, &o, err);
 	}
 	if (optind >= argc)

@@ -12,6 +12,7 @@
 #include "lib/json.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
+#include "frontend/container.h"
 #include "frontend/frontend.h"
 #include "frontend/network.h"
 #include "frontend/records.h"
@@ -98,22 +99,6 @@ static int port_all(struct global_options *g, struct pea_error **err)
 	return 0;
 }
 
-static int latest(struct global_options *g, char **ret, struct pea_error **err)
-{
-	struct ctr_record **v = NULL;
-	size_t n = 0;
-
-	if (records_list(g, &v, &n, err) < 0)
-		return -1;
-	if (n == 0) {
-		records_free(v, n);
-		return pea_error_new(err, ENOENT, "no containers to show: no such container");
-	}
-	*ret = xstrdup(v[n - 1]->id);
-	records_free(v, n);
-	return 0;
-}
-
 int cmd_port(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
@@ -145,7 +130,7 @@ int cmd_port(struct global_options *g, int argc, char **argv, struct pea_error *
 		return port_all(g, err);
 	}
 	if (last) {
-		if (latest(g, &target, err) < 0)
+		if (container_latest(g, &target, err) < 0)
 			return -1;
 		first = optind;
 	} else {

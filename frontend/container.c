@@ -106,7 +106,8 @@ int container_latest(const struct global_options *g, char **ret, struct pea_erro
 		return -1;
 	if (n == 0) {
 		records_free(v, n);
-		return pea_error_new(err, ENOENT, "no containers: no such container");
+		return pea_error_new(err, ENOENT,
+				     "no containers to get latest of: no such container");
 	}
 	*ret = xstrdup(v[n - 1]->id);
 	records_free(v, n);

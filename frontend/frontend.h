@@ -79,6 +79,11 @@ int store_spawn_out(const struct global_options *g, const char *const *args, int
 int store_spawn_wait(pid_t pid, int pidfd, const char *what, struct pea_error **err);
 /* Read fd to its end (a tar writer pads past the archive's end). */
 void tar_drain(int fd);
+/*
+ * podman's --env-file (run, create, exec): KEY=VALUE, or KEY taken from pea's
+ * environment, per line; blank lines and # comments skipped; pushed to *env.
+ */
+int frontend_env_file(char ***env, const char *path, struct pea_error **err);
 /* Print the question and " [y/N] ", read a line: yes for y or Y. */
 bool frontend_confirm(const char *question);
 /* A duration as Go prints it ("1m13.2345s", "930.5ms", "0s"); new string. */
