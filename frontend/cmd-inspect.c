@@ -12,6 +12,7 @@
 #include "lib/json.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
+#include "frontend/container.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
@@ -95,26 +96,6 @@ static struct json_object *mounts_json(const struct global_options *g, struct js
 	return out;
 }
 
-/* --label K=V as given, as podman shows them: an object {"K": "V"} ("K" alone: ""). */
-static struct json_object *labels_map(struct json_object *opts)
-{
-	struct json_object *list = NULL, *m = json_object_new_object();
-
-	if (!json_object_object_get_ex(opts, "labels", &list))
-		return m;
-	for (size_t i = 0; i < json_object_array_length(list); i++) {
-		const char *l = json_object_get_string(json_object_array_get_idx(list, i));
-		const char *eq = l ? strchr(l, '=') : NULL;
-		_cleanup_free_ char *k = NULL;
-
-		if (!l || !*l)
-			continue;
-		k = eq ? xstrndup(l, (size_t)(eq - l)) : xstrdup(l);
-		json_object_object_add(m, k, json_object_new_string(eq ? eq + 1 : ""));
-	}
-	return m;
-}
-
 static struct json_object *container_json(const struct global_options *g,
 					  const struct ctr_record *r)
 {
@@ -173,7 +154,7 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(cfg, "Entrypoint", opt_get(r->opts, "entrypoint"));
 	json_object_object_add(cfg, "StopSignal", opt_get(r->opts, "stop_signal"));
 	json_object_object_add(cfg, "StopTimeout", opt_get(r->opts, "stop_timeout"));
-	json_object_object_add(cfg, "Labels", labels_map(r->opts));
+	json_object_object_add(cfg, "Labels", container_labels(r->opts));
 	json_object_object_add(cfg, "Tty", opt_get(r->opts, "tty"));
 	json_object_object_add(cfg, "OpenStdin", opt_get(r->opts, "interactive"));
 	json_object_object_add(o, "Config", cfg);

@@ -15,6 +15,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
+#include "frontend/container.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/network.h"
@@ -44,26 +45,15 @@ static struct json_object *strv_json(struct json_object *opts, const char *key)
 							: json_object_new_array();
 }
 
-/* --label K=V as given, as podman's ps shows them: {"K": "V"}, null without any. */
+/* --label K=V as podman's ps shows them: {"K": "V"}, null without any. */
 static struct json_object *labels_of(const struct ctr_record *r)
 {
-	struct json_object *list = NULL, *m;
+	struct json_object *list = NULL;
 
 	if (!json_object_object_get_ex(r->opts, "labels", &list) ||
 	    json_object_array_length(list) == 0)
 		return NULL;
-	m = json_object_new_object();
-	for (size_t i = 0; i < json_object_array_length(list); i++) {
-		const char *l = json_object_get_string(json_object_array_get_idx(list, i));
-		const char *eq = l ? strchr(l, '=') : NULL;
-		_cleanup_free_ char *k = NULL;
-
-		if (!l || !*l)
-			continue;
-		k = eq ? xstrndup(l, (size_t)(eq - l)) : xstrdup(l);
-		json_object_object_add(m, k, json_object_new_string(eq ? eq + 1 : ""));
-	}
-	return m;
+	return container_labels(r->opts);
 }
 
 const char *ps_state_name(const struct ctr_record *r)

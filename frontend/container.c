@@ -114,6 +114,25 @@ int container_latest(const struct global_options *g, char **ret, struct pea_erro
 	return 0;
 }
 
+struct json_object *container_labels(struct json_object *opts)
+{
+	struct json_object *list = NULL, *m = json_object_new_object();
+
+	if (!json_object_object_get_ex(opts, "labels", &list))
+		return m;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		const char *l = json_object_get_string(json_object_array_get_idx(list, i));
+		const char *eq = l ? strchr(l, '=') : NULL;
+		_cleanup_free_ char *k = NULL;
+
+		if (!l || !*l)
+			continue;
+		k = eq ? xstrndup(l, (size_t)(eq - l)) : xstrdup(l);
+		json_object_object_add(m, k, json_object_new_string(eq ? eq + 1 : ""));
+	}
+	return m;
+}
+
 int container_wait_exit(const struct global_options *g, const char *id, int timeout_ms,
 			struct pea_error **err)
 {

@@ -115,6 +115,8 @@ int spec_lookup_db(int rootfd, const char *file, const char *what, long *ret_id,
 
 /* -l/--latest: the id of the container created last (ENOENT: none). */
 int container_latest(const struct global_options *g, char **ret, struct pea_error **err);
+/* Its --label K=V as podman shows them: an object {"K": "V"} ("K" alone: ""); new. */
+struct json_object *container_labels(struct json_object *opts);
 
 /* [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 253 characters. */
 bool container_name_valid(const char *s);
