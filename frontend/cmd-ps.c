@@ -368,7 +368,7 @@ static const char ps_usage[] =
 	"  -p, --pod             accepted (pea has no pods)\n"
 	"  -q, --quiet           only the ids\n"
 	"      --sort=KEY        command, created, id, image, names, runningfor, size or status\n"
-	"      --sync            accepted (the state is always read from the runtime)\n";
+	"      --sync            ask the runtime whether running containers are paused\n";
 
 enum { OPT_FORMAT = 1000, OPT_NOTRUNC, OPT_NOHEADING, OPT_EXTERNAL, OPT_SORT, OPT_SYNC };
 
@@ -397,6 +397,7 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	struct json_object *setup = NULL;
 	struct template *t = NULL;
 	bool all = false, quiet = false, noheading = false, notrunc = false, latest = false;
+	bool sync = false;
 	bool json;
 	size_t n = 0, first = 0, kept = 0;
 	long last = -1;
@@ -429,6 +430,9 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 			break;
 		case 'l':
 			latest = true;
+			break;
+		case OPT_SYNC:
+			sync = true;
 			break;
 		case OPT_NOTRUNC:
 			notrunc = true;
@@ -465,6 +469,12 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	for (size_t i = 0; i < n; i++) {
 		(void)record_refresh(g, v[i], NULL);
 		record_note_paused(g, v[i]);
+		/* --sync: the runtime's word over the record's mark (paused behind pea's back) */
+		if (sync && v[i]->state == CTR_RUNNING) {
+			_cleanup_free_ char *st = NULL;
+			if (runtime_status(g, v[i], &st, NULL) == 0)
+				v[i]->paused = strcmp(st, "paused") == 0;
+		}
 		if ((!all && v[i]->state != CTR_RUNNING) || !filter_match(v[i], filters)) {
 			v[i] = ctr_record_free(v[i]);
 			continue;

@@ -245,7 +245,18 @@ freezer_state() {
 	mv "$FE_RUNROOT/runtime/$output" "$FE_RUNROOT/runtime-hidden"
 	run -0 pea_cmd ps --format '{{.Names}} {{.State}}'
 	assert_output 'p paused'
+	# --sync asks the runtime (here it has no state: the record's word stays)
+	run -0 pea_cmd ps --sync --format '{{.Names}} {{.State}}'
+	assert_output 'p paused'
 	mv "$FE_RUNROOT/runtime-hidden" "$FE_RUNROOT/runtime/$(pea_cmd inspect --format '{{.Id}}' p)"
+	# frozen behind pea's back (the runtime's own pause): only --sync sees it
+	run -0 pea_cmd unpause p
+	run -0 "${PEA_FE_RUNTIME:-$PEA_RUNTIME}" --root "$FE_RUNROOT/runtime" pause \
+		"$(pea_out inspect --format '{{.Id}}' p)"
+	run -0 pea_cmd ps --format '{{.Names}} {{.State}}'
+	assert_output 'p running'
+	run -0 pea_cmd ps --sync --format '{{.Names}} {{.State}}'
+	assert_output 'p paused'
 	run -0 pea_cmd stop -t 0 p
 	run -0 pea_cmd start p
 	run -0 pea_cmd ps --format '{{.Names}} {{.State}}'
