@@ -323,11 +323,6 @@ static int follow_log(struct global_options *g, const char *id, off_t from, int 
 	sigaddset(&mask, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (ino >= 0) {
-		(void)inotify_add_watch(ino, exits, IN_CREATE | IN_MOVED_TO);
-		(void)inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE);
-	}
 	for (;;) {
 		struct pollfd p[4] = { { .fd = ino, .events = POLLIN },
 				       { .fd = sfd, .events = POLLIN },
@@ -347,6 +342,20 @@ static int follow_log(struct global_options *g, const char *id, off_t from, int 
 			print_new(fd, &buf, &len, &off);
 		if (ended)
 			break;
+		/*
+		 * The watches are made only once there is something to wait
+		 * for: closing an inotify instance that held one waits for an
+		 * SRCU grace period (10-15 ms), a third of a short run. The
+		 * loop checks the exit file and the log again after this.
+		 */
+		if (ino < 0) {
+			ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+			if (ino >= 0) {
+				(void)inotify_add_watch(ino, exits, IN_CREATE | IN_MOVED_TO);
+				(void)inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE);
+				continue;
+			}
+		}
 		if (!pea_path_exists_at(AT_FDCWD, dir)) {
 			pea_close(sock);
 			return pea_error_new(err, ENOENT, "container '%s' was removed", id);
