@@ -59,11 +59,15 @@ static bool has_tty(const struct ctr_record *r)
 }
 
 /*
- * With attach, the exit command only cleans up: pea itself reads the exit
- * code and removes a --rm container, so the exit file cannot go first.
+ * The exit command cleans up and removes a --rm container, attached or not
+ * (podman's `container cleanup --rm`): a foreground run reads the exit code
+ * from the exit file, which the removal keeps, and the output from the log it
+ * opened before the start, and only waits for the exit command to be done.
+ * One process does the removal, never two, and a run killed meanwhile changes
+ * nothing.
  */
 static char **monitor_argv(const struct global_options *g, const struct ctr_record *r,
-			   const char *bundle, bool attach)
+			   const char *bundle)
 {
 	_cleanup_strv_ char **exit_cmd = frontend_self_argv(g);
 	char **v = NULL;
@@ -106,10 +110,8 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push(&v, "container");
 	pea_strv_push(&v, "--exit-command-arg");
 	pea_strv_push(&v, "cleanup");
-	if (!attach) {
-		pea_strv_push(&v, "--exit-command-arg");
-		pea_strv_push(&v, "--rm");
-	}
+	pea_strv_push(&v, "--exit-command-arg");
+	pea_strv_push(&v, "--rm");
 	pea_strv_push(&v, "--exit-command-arg");
 	pea_strv_push(&v, r->id);
 	return v;
@@ -176,9 +178,9 @@ static int classify_failure(const char *msg)
 
 /* Launch the monitor; the container's pid from the sync pipe. */
 static int launch_monitor(struct global_options *g, const struct ctr_record *r, const char *bundle,
-			  bool attach, int *ret_pid, struct pea_error **err)
+			  int *ret_pid, struct pea_error **err)
 {
-	_cleanup_strv_ char **argv = monitor_argv(g, r, bundle, attach), **envp = monitor_env();
+	_cleanup_strv_ char **argv = monitor_argv(g, r, bundle), **envp = monitor_env();
 	_cleanup_close_ int rd = -1, wr = -1, pidfd = -1;
 	_cleanup_json_ struct json_object *j = NULL;
 	_cleanup_free_ char *line = NULL;
@@ -297,20 +299,31 @@ static void print_new(int fd, char **buf, size_t *len, size_t *off)
 	}
 }
 
+/* The container's log from `from` on (-1 when it cannot: the follow retries by name). */
+static int open_log(const struct global_options *g, const char *id, off_t from)
+{
+	_cleanup_free_ char *logf = xasprintf("%s/containers/%s/ctr.log", g->root, id);
+	_cleanup_close_ int fd = open(logf, O_RDONLY | O_CLOEXEC);
+
+	/* the output of earlier runs stays in the log: skip it */
+	if (fd < 0 || lseek(fd, from, SEEK_SET) < 0)
+		return -1;
+	return TAKE_FD(fd);
+}
+
 /*
  * The container's output, from its log, until its exit file appears (the
  * monitor writes it once the output is drained, so nothing is missed, which
  * the attach socket cannot promise for a container that ends before the
  * monitor accepts us). Signals pea gets go to the container.
  */
-static int follow_log(struct global_options *g, const char *id, off_t from, int sock,
+static int follow_log(struct global_options *g, const char *id, off_t from, int logfd, int sock,
 		      struct pea_error **err)
 {
 	bool stdin_open = sock >= 0;
-	_cleanup_free_ char *logf = xasprintf("%s/containers/%s/ctr.log", g->root, id);
 	_cleanup_free_ char *exitf = record_exit_file(g, id), *exits = NULL, *dir = NULL;
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_close_ int sfd = -1, ino = -1, fd = -1;
+	_cleanup_close_ int sfd = -1, ino = -1, fd = logfd;
 	size_t len = 0, off = 0;
 	sigset_t mask;
 
@@ -332,12 +345,8 @@ static int follow_log(struct global_options *g, const char *id, off_t from, int 
 		bool ended = pea_path_exists_at(AT_FDCWD, exitf);
 		char drain[4096];
 
-		if (fd < 0) {
-			fd = open(logf, O_RDONLY | O_CLOEXEC);
-			/* the output of earlier runs stays in the log: skip it */
-			if (fd >= 0 && lseek(fd, from, SEEK_SET) < 0)
-				fd = pea_close(fd);
-		}
+		if (fd < 0)
+			fd = open_log(g, id, from);
 		if (fd >= 0)
 			print_new(fd, &buf, &len, &off);
 		if (ended)
@@ -356,7 +365,8 @@ static int follow_log(struct global_options *g, const char *id, off_t from, int 
 				continue;
 			}
 		}
-		if (!pea_path_exists_at(AT_FDCWD, dir)) {
+		/* a --rm container's exit command removes it once the exit file is there */
+		if (!pea_path_exists_at(AT_FDCWD, dir) && !pea_path_exists_at(AT_FDCWD, exitf)) {
 			pea_close(sock);
 			return pea_error_new(err, ENOENT, "container '%s' was removed", id);
 		}
@@ -466,8 +476,20 @@ static void clear_last_run(struct global_options *g, struct ctr_record *r)
 	(void)unlink(exitf);
 }
 
+/*
+ * What a start gives a foreground run: the attach socket (sock non-NULL) and
+ * the log opened at log_from (log non-NULL), both before the container
+ * starts: a --rm container's exit command may remove its folder, log and
+ * all, before the run gets to read it.
+ */
+struct start_io {
+	int *sock;
+	int *log;
+	off_t log_from;
+};
+
 /* Under the lock: everything up to a running container. */
-static int start_locked(struct global_options *g, struct ctr_record *r, bool attach, int *ret_sock,
+static int start_locked(struct global_options *g, struct ctr_record *r, struct start_io *io,
 			struct pea_error **err)
 {
 	_cleanup_free_ char *bundle = record_dir(g, r->id), *rootfs = NULL;
@@ -482,10 +504,12 @@ static int start_locked(struct global_options *g, struct ctr_record *r, bool att
 		goto fail;
 	if (spec_write(g, r, rootfs, err) < 0)
 		goto fail;
-	if (launch_monitor(g, r, bundle, attach, &pid, err) < 0)
+	if (launch_monitor(g, r, bundle, &pid, err) < 0)
 		goto fail;
-	if (ret_sock && container_attach_connect(g, r->id, ret_sock, err) < 0)
+	if (io->sock && container_attach_connect(g, r->id, io->sock, err) < 0)
 		goto fail_kill;
+	if (io->log)
+		*io->log = open_log(g, r->id, io->log_from);
 	if (has_tty(r))
 		tty_resize_monitor(g, r->id); /* the monitor sizes the terminal when it comes */
 	if (container_runtime(g, r, start, false, err) < 0)
@@ -636,9 +660,10 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 {
 	bool attach = how->attach, stdin_too = how->stdin_too;
 	const char *detach_keys = how->detach_keys;
-	_cleanup_close_ int lock = -1;
+	_cleanup_close_ int lock = -1, logfd = -1;
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *full = NULL;
+	struct start_io io = { 0 };
 	bool tty, detached = false;
 	off_t log_from = 0;
 	int sock = -1;
@@ -670,9 +695,13 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 			container_mark_attached(g, r->id, true);
 	}
 	tty = has_tty(r);
-	if (start_locked(g, r, attach,
-			 attach && (tty || (stdin_too && interactive(r))) ? &sock : NULL,
-			 err) < 0) {
+	if (attach && (tty || (stdin_too && interactive(r))))
+		io.sock = &sock;
+	if (attach && !tty) {
+		io.log = &logfd;
+		io.log_from = log_from;
+	}
+	if (start_locked(g, r, &io, err) < 0) {
 		sock = pea_close(sock);
 		if (r->rm) {
 			int status = g->error_status;
@@ -696,7 +725,7 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 			*ret_exit = 0;
 			return 0;
 		}
-	} else if (follow_log(g, full, log_from, TAKE_FD(sock), err) < 0) {
+	} else if (follow_log(g, full, log_from, TAKE_FD(logfd), TAKE_FD(sock), err) < 0) {
 		return -1;
 	}
 	if (container_wait_exit(g, full, -1, err) < 0)

@@ -162,8 +162,8 @@ int container_wait_exit(const struct global_options *g, const char *id, int time
 
 		if (pea_path_exists_at(AT_FDCWD, file))
 			return 0;
-		/* removed meanwhile (a --rm container's exit command) */
-		if (!pea_path_exists_at(AT_FDCWD, rdir))
+		/* removed meanwhile (a --rm container's exit command keeps the exit file) */
+		if (!pea_path_exists_at(AT_FDCWD, rdir) && !pea_path_exists_at(AT_FDCWD, file))
 			return pea_error_new(err, ENOENT, "container '%s' was removed", id);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		waited = (now.tv_sec - start.tv_sec) * 1000 +
@@ -176,6 +176,17 @@ int container_wait_exit(const struct global_options *g, const char *id, int time
 			while (read(ino, buf, sizeof(buf)) > 0)
 				;
 	}
+}
+
+/*
+ * The runtime keeps a container's state in RUNROOT/runtime/ID (its --root)
+ * from create to delete, crun and runc as pea-runtime: none, nothing to delete.
+ */
+static bool runtime_has_state(const struct global_options *g, const char *id)
+{
+	_cleanup_free_ char *rtdir = xasprintf("%s/runtime/%s", g->runroot, id);
+
+	return pea_path_exists_at(AT_FDCWD, rtdir);
 }
 
 static int unmount(const struct global_options *g, struct ctr_record *r, struct pea_error **err)
@@ -339,12 +350,11 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 	const char *del[] = { "delete", "--force", r->id, NULL };
 	const char *rm[] = { "container", "rm", "--force", r->id, NULL };
 	_cleanup_free_ char *exitf = record_exit_file(g, r->id);
-	_cleanup_free_ char *rtdir = xasprintf("%s/runtime/%s", g->runroot, r->id);
 	_cleanup_json_ struct json_object *res = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
 
 	/* a start killed before it saved the record leaves the runtime's state too */
-	if (r->started_at || pea_path_exists_at(AT_FDCWD, rtdir))
+	if (runtime_has_state(g, r->id))
 		(void)container_runtime(g, r, del, true, NULL);
 	teardown_network(g, r->id);
 	volumes_release(g, r);
@@ -424,7 +434,14 @@ int container_cleanup_locked(struct global_options *g, struct ctr_record *r, boo
 		*ret_removed = true;
 		return 0;
 	}
-	(void)container_runtime(g, r, del, true, NULL); /* and the network */
+	/*
+	 * A foreground run's cleanup comes after the exit command's, which left
+	 * nothing for the runtime to delete: no second exec of it.
+	 */
+	if (runtime_has_state(g, r->id))
+		(void)container_runtime(g, r, del, true, NULL); /* and the network */
+	else
+		teardown_network(g, r->id);
 	volumes_release(g, r);
 	if (unmount(g, r, err) < 0)
 		return -1;
