@@ -23,7 +23,8 @@
 static const char usage[] =
 	"Usage: pea-storage container COMMAND\n"
 	"  create [--image IMAGE] [--name NAME]... [--id ID] [--uidmap C:H:N[,...]]\n"
-	"         [--gidmap C:H:N[,...]]                       a writable layer over the image\n"
+	"         [--gidmap C:H:N[,...]] [--mount]              a writable layer over the image\n"
+	"                                                      (--mount: mounted too)\n"
 	"  ls                                                  every container\n"
 	"  inspect CONTAINER                                   one container (id, prefix or name)\n"
 	"  mount CONTAINER                                     mount its root; prints the "
@@ -71,6 +72,7 @@ struct create_options {
 	const char *uid_map;
 	const char *gid_map;
 	struct idmaps maps;
+	bool mount; /* and mount it: one call, one store lock, for `pea run` */
 };
 
 /* The container's id maps, if it has any (*ret_maps NULL otherwise). */
@@ -95,6 +97,7 @@ static int parse_create(int argc, char **argv, struct create_options *o, struct 
 		{ "id", required_argument, NULL, 'I' },
 		{ "uidmap", required_argument, NULL, 'u' },
 		{ "gidmap", required_argument, NULL, 'g' },
+		{ "mount", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -127,6 +130,9 @@ static int parse_create(int argc, char **argv, struct create_options *o, struct 
 					err, "container create: invalid id '%s' (64 hex digits)",
 					optarg);
 			o->id = optarg;
+			break;
+		case 'm':
+			o->mount = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -184,6 +190,27 @@ out:
 	return r;
 }
 
+/* create --mount: mounted as `container mount` does, or removed again. */
+static int mount_new(struct store *s, const struct create_options *o, const struct container_rec *c,
+		     struct pea_error **err)
+{
+	_cleanup_free_ char *mountpoint = NULL;
+	struct json_object *reply;
+	int count = 0;
+
+	if (driver_mount(s, c->layer, o->uid_map ? &o->maps : NULL, &mountpoint, &count, err) < 0) {
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		if (store_record_remove(s, "containers", c->id, &e) == 0)
+			(void)layer_remove(s, c->layer, NULL, c->id, NULL);
+		return pea_error_wrap(err, "mount '%s'", c->id);
+	}
+	reply = container_json(s, c);
+	json_object_object_add(reply, "mountpoint", json_object_new_string(mountpoint));
+	json_object_object_add(reply, "mount_count", json_object_new_int(count));
+	return cli_reply(reply, err);
+}
+
 static int container_create_cmd(const struct global_options *g, int argc, char **argv,
 				struct pea_error **err)
 {
@@ -202,7 +229,9 @@ static int container_create_cmd(const struct global_options *g, int argc, char *
 		r = store_open(g, true, &s, err);
 	if (r == 0)
 		r = create_container(s, &o, &c, err);
-	if (r == 0)
+	if (r == 0 && o.mount)
+		r = mount_new(s, &o, &c, err);
+	else if (r == 0)
 		r = cli_reply(container_json(s, &c), err);
 	container_rec_clear(&c);
 	store_free(s);

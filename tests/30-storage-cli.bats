@@ -287,3 +287,29 @@ conf_value_error() {
 	run -0 pstore check
 	assert_equal "$(json_field ok)" true
 }
+
+@test "cli: container create --mount makes and mounts in one call; a failed mount leaves nothing" {
+	local mp
+	st_busybox_image bb
+	run -0 pstore container create --image bb --name c --mount
+	mp="$(json_field mountpoint)"
+	assert_equal "$(json_field mount_count)" 1
+	assert_equal "$(json_field names[0])" c
+	[[ -x "$mp/bin/busybox" ]]
+	grep -q " $mp overlay " /proc/self/mounts
+	# counted as a mount of its own: `container mount` adds one
+	run -0 pstore container mount c
+	assert_equal "$(json_field mount_count)" 2
+	run -0 pstore container rm --force c
+	! grep -q " $mp " /proc/self/mounts
+	# the image's layer gone from under it: the mount fails, the container goes
+	mv "$STORE_ROOT/overlay/$BUSYBOX_LAYER_ID/diff" "$TEST_DIR/diff"
+	run -1 pstore container create --image bb --name d --mount
+	mv "$TEST_DIR/diff" "$STORE_ROOT/overlay/$BUSYBOX_LAYER_ID/diff"
+	assert_line --index 0 --regexp "^pea-storage: container create: mount '[0-9a-f]{64}': mount overlay on .*: No such file or directory$"
+	assert_equal "$(jq -r .error.errno <<<"${lines[-1]}")" ENOENT
+	run -0 pstore container ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 0
+	run -0 pstore layer ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 1
+}
