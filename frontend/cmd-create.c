@@ -919,16 +919,21 @@ static int find_or_pull(struct global_options *g, const struct create_opts *o, c
 	return image_pull(g, name, false, o->tls_verify, ret, err);
 }
 
-/* The record (under the records lock) and the storage layer (under the container's). */
-static int make_container(struct global_options *g, struct ctr_record *r, struct pea_error **err)
+/*
+ * The record (under the records lock) and the storage layer (under the
+ * container's). With rf (run), the layer is mounted in the same pea-storage
+ * call (--mount) and rf->rootfs is its mountpoint, which the start takes.
+ */
+static int make_container(struct global_options *g, struct ctr_record *r, struct run_flags *rf,
+			  struct pea_error **err)
 {
 	_cleanup_close_ int lock = -1, ctr_lock = -1;
 	_cleanup_json_ struct json_object *res = NULL;
 	struct ctr_record **all = NULL;
-	size_t n = 0;
-	const char *args[] = { "container", "create", "--image", r->image_id, "--id", r->id,
+	size_t n = 0, na = 6;
+	const char *args[] = { "container", "create", "--image", r->image_id, "--id", r->id, NULL,
 			       NULL,	    NULL,     NULL,	 NULL,	      NULL };
-	const char *um = NULL, *gm = NULL;
+	const char *um = NULL, *gm = NULL, *mp = NULL;
 
 	if (records_lock(g, &lock, err) < 0 || records_list(g, &all, &n, err) < 0)
 		return -1;
@@ -968,17 +973,26 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 	/* the layers mapped as the container's user namespace */
 	if (pea_json_get_string_opt(r->opts, "opts", "uid_map", &um, NULL) == 1 &&
 	    pea_json_get_string_opt(r->opts, "opts", "gid_map", &gm, NULL) == 1) {
-		args[6] = "--uidmap";
-		args[7] = um;
-		args[8] = "--gidmap";
-		args[9] = gm;
+		args[na++] = "--uidmap";
+		args[na++] = um;
+		args[na++] = "--gidmap";
+		args[na++] = gm;
 	}
-	if (store_call(g, args, &res, err) < 0) {
+	if (rf)
+		args[na++] = "--mount";
+	if (store_call(g, args, &res, err) < 0 ||
+	    (rf && pea_json_get_string_req(res, "", "mountpoint", &mp, err) < 0)) {
 		_cleanup_free_ char *dir = record_dir(g, r->id);
+		const char *rm[] = { "container", "rm", "--force", r->id, NULL };
+
+		if (mp == NULL && rf && res) /* a reply without its mountpoint */
+			(void)store_call(g, rm, NULL, NULL);
 		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
 		ctr_lock = record_lock_drop(g, r->id, TAKE_FD(ctr_lock));
 		return pea_error_wrap(err, "creating container storage");
 	}
+	if (rf)
+		rf->rootfs = xstrdup(mp);
 	return 0;
 }
 
@@ -1072,7 +1086,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		volumes_drop(g, made);
 		return -1;
 	}
-	if (make_container(g, r, err) < 0) {
+	if (make_container(g, r, is_run ? rf : NULL, err) < 0) {
 		volumes_drop(g, made);
 		mounts_images_drop(g, layers);
 		return -1;

@@ -486,6 +486,7 @@ struct start_io {
 	int *sock;
 	int *log;
 	off_t log_from;
+	const char *rootfs; /* mounted by run's create: no mount of our own */
 };
 
 /* Under the lock: everything up to a running container. */
@@ -500,8 +501,12 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 	if (make_run_dirs(g, err) < 0)
 		return -1;
 	clear_last_run(g, r);
-	if (mount_root(g, r, &rootfs, err) < 0)
+	if (io->rootfs) {
+		rootfs = xstrdup(io->rootfs);
+		r->mounted = true;
+	} else if (mount_root(g, r, &rootfs, err) < 0) {
 		goto fail;
+	}
 	if (spec_write(g, r, rootfs, err) < 0)
 		goto fail;
 	if (launch_monitor(g, r, bundle, &pid, err) < 0)
@@ -634,6 +639,7 @@ int container_start(struct global_options *g, const char *id, bool attach, bool 
 struct start_how {
 	bool attach, stdin_too, restart;
 	const char *detach_keys;
+	const char *rootfs;
 };
 
 static int start_impl(struct global_options *g, const char *id, const struct start_how *how,
@@ -642,7 +648,15 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 int container_start_keys(struct global_options *g, const char *id, bool attach, bool stdin_too,
 			 const char *detach_keys, int *ret_exit, struct pea_error **err)
 {
-	struct start_how how = { attach, stdin_too, false, detach_keys };
+	struct start_how how = { attach, stdin_too, false, detach_keys, NULL };
+
+	return start_impl(g, id, &how, ret_exit, err);
+}
+
+int container_start_run(struct global_options *g, const char *id, const struct run_flags *rf,
+			int *ret_exit, struct pea_error **err)
+{
+	struct start_how how = { !rf->detach, true, false, rf->detach_keys, rf->rootfs };
 
 	return start_impl(g, id, &how, ret_exit, err);
 }
@@ -650,7 +664,7 @@ int container_start_keys(struct global_options *g, const char *id, bool attach, 
 int container_start_restart(struct global_options *g, const char *id, int *ret_exit,
 			    struct pea_error **err)
 {
-	struct start_how how = { false, false, true, NULL };
+	struct start_how how = { false, false, true, NULL, NULL };
 
 	return start_impl(g, id, &how, ret_exit, err);
 }
@@ -695,6 +709,7 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 			container_mark_attached(g, r->id, true);
 	}
 	tty = has_tty(r);
+	io.rootfs = how->rootfs;
 	if (attach && (tty || (stdin_too && interactive(r))))
 		io.sock = &sock;
 	if (attach && !tty) {
@@ -924,7 +939,9 @@ int cmd_run(struct global_options *g, int argc, char **argv, struct pea_error **
 		return -1;
 	if (rc == 1)
 		return 0;
-	if (container_start_keys(g, r->id, !rf.detach, true, rf.detach_keys, &code, err) < 0)
+	rc = container_start_run(g, r->id, &rf, &code, err);
+	free(rf.rootfs);
+	if (rc < 0)
 		return -1;
 	if (rf.detach) {
 		printf("%s\n", r->id);

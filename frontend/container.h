@@ -13,6 +13,7 @@ struct ctr_record;
 struct run_flags {
 	bool detach;
 	const char *detach_keys; /* --detach-keys (NULL: podman's ctrl-p,ctrl-q) */
+	char *rootfs;		 /* mounted by the create (one pea-storage call): the start's */
 };
 
 /*
@@ -39,6 +40,13 @@ int container_start(struct global_options *g, const char *id, bool attach, bool 
  */
 int container_start_keys(struct global_options *g, const char *id, bool attach, bool stdin_too,
 			 const char *detach_keys, int *ret_exit, struct pea_error **err);
+
+/*
+ * The start of `pea run`: container_start_keys with the root that the create
+ * mounted (rf->rootfs) instead of a mount of its own.
+ */
+int container_start_run(struct global_options *g, const char *id, const struct run_flags *rf,
+			int *ret_exit, struct pea_error **err);
 
 /*
  * A restart by the container's policy (restart.h): detached, and not when the

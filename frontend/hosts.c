@@ -14,6 +14,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/network.h"
+#include "frontend/records.h"
 
 #define ETC_FILE_MAX (1u << 20)
 #define DNS_DOMAIN   "dns.podman"
@@ -205,9 +206,10 @@ char *etc_resolv_text(const char *host_resolv, const struct etc_input *in)
 	return out;
 }
 
+/* Under the run root, gone at a reboot: replaced whole, no fsync (records.h). */
 static int write_one(int dfd, const char *name, const char *text, struct pea_error **err)
 {
-	return pea_write_file_atomic_at(dfd, name, text, strlen(text), 0644, err);
+	return record_write_volatile(dfd, name, text, 0644, err);
 }
 
 /* containers.conf's base_hosts_file: a path, the image's /etc/hosts, none (""); NULL: pea's. */

@@ -227,7 +227,42 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 		json_object_object_add(o, k, json_object_new_string(v));
 }
 
-int record_save(const struct global_options *g, const struct ctr_record *r, struct pea_error **err)
+int record_write_volatile(int dfd, const char *name, const char *text, mode_t mode,
+			  struct pea_error **err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return pea_error_errno(err, "create '%s'", tmp);
+	r = pea_write_all(fd, text, strlen(text), err);
+	if (r == 0 && fchmod(fd, mode) < 0) /* not the umask's */
+		r = pea_error_errno(err, "chmod '%s'", tmp);
+	if (r == 0 && close(TAKE_FD(fd)) < 0)
+		r = pea_error_errno(err, "close '%s'", tmp);
+	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
+		r = pea_error_errno(err, "rename '%s' to '%s'", tmp, name);
+	if (r < 0)
+		(void)unlinkat(dfd, tmp, 0);
+	return r;
+}
+
+/*
+ * durable: fsync the file and the folder (pea_write_file_atomic_at). Only
+ * what a reboot cannot work out again needs it: the record as made (it names
+ * the storage layer), renamed, connected, updated. The life-cycle fields
+ * (record_save_state: state, pid, times, mounted) describe processes and
+ * mounts that a reboot ends anyway, and are brought up to date from the exit
+ * file and the monitor's pid; they are replaced whole (a rename), without
+ * the two fsyncs that cost a run milliseconds (tens on a busy disk). ext4
+ * (auto_da_alloc) and xfs flush a file renamed over another before the
+ * rename is committed: a crash leaves the old record or the new, not an
+ * empty one.
+ */
+static int record_write(const struct global_options *g, const struct ctr_record *r, bool durable,
+			struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object();
 	_cleanup_free_ char *dir = record_dir(g, r->id);
@@ -263,10 +298,16 @@ int record_save(const struct global_options *g, const struct ctr_record *r, stru
 		_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			return pea_error_errno(err, "open '%s'", dir);
-		if (pea_write_file_atomic_at(dfd, "pea.json", s, strlen(s), 0600, err) < 0)
+		if ((durable ? pea_write_file_atomic_at(dfd, "pea.json", s, strlen(s), 0600, err)
+			     : record_write_volatile(dfd, "pea.json", s, 0600, err)) < 0)
 			return pea_error_wrap(err, "container '%s'", r->id);
 	}
 	return 0;
+}
+
+int record_save(const struct global_options *g, const struct ctr_record *r, struct pea_error **err)
+{
+	return record_write(g, r, true, err);
 }
 
 static void take_str(char **dst, const char *src)
@@ -294,7 +335,7 @@ int record_save_state(const struct global_options *g, const struct ctr_record *r
 	take_str(&fresh->finished_at, r->finished_at);
 	take_str(&fresh->runtime, r->runtime);
 	take_str(&fresh->restarted_from, r->restarted_from);
-	return record_save(g, fresh, err);
+	return record_write(g, fresh, false, err);
 }
 
 int record_load(const struct global_options *g, const char *id, struct ctr_record **ret,

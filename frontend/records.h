@@ -2,7 +2,8 @@
 
 /*
  * Container records: ROOT/containers/ID/pea.json, one per container, replaced
- * atomically (write, fsync, rename), so readers (ps, inspect) need no lock. The
+ * whole (write, rename: fsynced where a crash matters, see records.c), so
+ * readers (ps, inspect) need no lock. The
  * folder also holds the bundle (config.json), the log (ctr.log) and the
  * monitor's files.
  *
@@ -20,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct json_object;
 struct pea_error;
@@ -98,6 +100,14 @@ int record_save(const struct global_options *g, const struct ctr_record *r, stru
  */
 int record_save_state(const struct global_options *g, const struct ctr_record *r,
 		      struct pea_error **err);
+/*
+ * Replace dfd/name whole (NAME.tmp.PID, then a rename) with exactly mode, but
+ * without pea_write_file_atomic_at's fsyncs: for files under the run root,
+ * gone at a reboot (hosts, resolv.conf, hostname), and for state a reboot
+ * makes stale anyway. Belongs in lib/ (pea-monitor and spec.c have twins).
+ */
+int record_write_volatile(int dfd, const char *name, const char *text, mode_t mode,
+			  struct pea_error **err);
 /* Every record, oldest first. */
 int records_list(const struct global_options *g, struct ctr_record ***ret, size_t *ret_n,
 		 struct pea_error **err);
