@@ -931,8 +931,7 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 	_cleanup_json_ struct json_object *res = NULL;
 	struct ctr_record **all = NULL;
 	size_t n = 0, na = 6;
-	const char *args[] = { "container", "create", "--image", r->image_id, "--id", r->id, NULL,
-			       NULL,	    NULL,     NULL,	 NULL,	      NULL };
+	const char *args[12] = { "container", "create", "--image", r->image_id, "--id", r->id };
 	const char *um = NULL, *gm = NULL, *mp = NULL;
 
 	if (records_lock(g, &lock, err) < 0 || records_list(g, &all, &n, err) < 0)
