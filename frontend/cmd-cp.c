@@ -33,6 +33,7 @@
 #include "frontend/commands.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
+#include "frontend/volumes-run.h"
 
 #define CP_MAX_DEPTH 256
 #define PASSWD_MAX   (4u << 20)
@@ -53,6 +54,7 @@ struct sink {
 struct side {
 	struct ctr_record *rec; /* NULL: the host */
 	char *path;
+	char *arg;    /* the path as the user wrote it, for messages */
 	int rootfd;   /* container root */
 	bool mounted; /* we mounted it (unmount after) */
 };
@@ -69,6 +71,7 @@ static void side_clear(const struct global_options *g, struct side *s)
 	}
 	ctr_record_free(s->rec);
 	free(s->path);
+	free(s->arg);
 }
 
 /* "name:path" names a container unless it starts like a host path. */
@@ -119,28 +122,166 @@ static int side_open(struct global_options *g, const char *name, struct side *s,
 
 /*
  * A relative path in a container is relative to its working directory, as
- * podman's: process.cwd of its bundle's config.json ("/" without one).
+ * podman's: the record's (--workdir, else the image's), "/" without one.
  */
-static void side_resolve_relative(const struct global_options *g, struct side *s)
+static void side_resolve_relative(struct side *s)
 {
-	_cleanup_free_ char *dir = NULL, *path = NULL;
-	_cleanup_json_ struct json_object *spec = NULL;
-	struct json_object *proc = NULL;
 	const char *cwd = NULL;
+	char *path;
 
 	if (!s->rec || s->path[0] == '/')
 		return;
-	dir = record_dir(g, s->rec->id);
-	path = xasprintf("%s/config.json", dir);
-	if (pea_json_parse_file_at(AT_FDCWD, path, 4u << 20, &spec, NULL) == 0 && spec &&
-	    json_object_object_get_ex(spec, "process", &proc))
-		(void)pea_json_get_string_opt(proc, "process", "cwd", &cwd, NULL);
-	if (!cwd || cwd[0] != '/')
+	if (pea_json_get_string_opt(s->rec->opts, "", "workdir", &cwd, NULL) != 1 || !cwd ||
+	    cwd[0] != '/')
 		cwd = "/";
-	free(path);
 	path = xasprintf("%s%s%s", cwd, cwd[strlen(cwd) - 1] == '/' ? "" : "/", s->path);
 	free(s->path);
-	s->path = TAKE_PTR(path);
+	s->path = path;
+}
+
+/*
+ * An absolute path made clean as Go's filepath.Clean makes it: no ".", no
+ * "..", no double "/"; ".." stops at "/". A trailing "/" or "/." is kept (it
+ * means "a directory" or "its content" to cp).
+ */
+static char *path_clean(const char *p)
+{
+	_cleanup_strv_ char **parts = pea_strv_split(p, "/");
+	_cleanup_strv_ char **keep = NULL;
+	_cleanup_free_ char *joined = NULL;
+	size_t l = strlen(p), n = 0;
+	const char *tail = "";
+
+	for (size_t i = 0; parts && parts[i]; i++) {
+		if (!*parts[i] || strcmp(parts[i], ".") == 0)
+			continue;
+		if (strcmp(parts[i], "..") == 0) {
+			n = pea_strv_length(keep);
+			if (n > 0) {
+				free(keep[n - 1]);
+				keep[n - 1] = NULL;
+			}
+			continue;
+		}
+		pea_strv_push(&keep, parts[i]);
+	}
+	if (l >= 2 && strcmp(p + l - 2, "/.") == 0)
+		tail = "/.";
+	else if (l > 1 && p[l - 1] == '/')
+		tail = "/";
+	joined = keep ? pea_strv_join(keep, "/") : xstrdup("");
+	if (!*joined)
+		return xstrdup(*tail == '/' && tail[1] == '.' ? "/." : "/");
+	return xasprintf("/%s%s", joined, tail);
+}
+
+/*
+ * Follow the symlink a container path ends in, inside the container: podman
+ * copies what a source symlink points to and writes where a destination
+ * symlink points (a link to a host path leads nowhere in the container).
+ */
+static void side_follow(struct side *s)
+{
+	char *path = path_clean(s->path);
+
+	for (int hops = 0; hops < 40; hops++) {
+		_cleanup_free_ char *parent = NULL, *base = NULL, *joined = NULL;
+		_cleanup_close_ int pfd = -1;
+		char target[PATH_MAX + 1];
+		const char *slash = strrchr(path, '/');
+		ssize_t n;
+
+		/* "dir/" and "dir/." name the directory itself, not what it may link to */
+		if (!slash || !slash[1] || strcmp(slash, "/.") == 0)
+			break;
+		parent = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+		base = xstrdup(slash + 1);
+		if (pea_open_in_root(s->rootfd, parent, O_PATH | O_DIRECTORY, 0, &pfd, NULL) < 0)
+			break;
+		n = readlinkat(pfd, base, target, PATH_MAX);
+		if (n <= 0)
+			break;
+		target[n] = '\0';
+		joined = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", parent, target);
+		free(path);
+		path = path_clean(joined);
+	}
+	free(s->path);
+	s->path = path;
+}
+
+/*
+ * A host destination that is a symlink is written through, never replaced
+ * (cp to /dev/stdout when it is a file writes that file).
+ */
+static void host_follow(struct side *s)
+{
+	size_t l = strlen(s->path);
+	char *real;
+
+	if (strcmp(s->path, "-") == 0 || (l > 0 && s->path[l - 1] == '/'))
+		return;
+	real = realpath(s->path, NULL);
+	if (!real)
+		return;
+	free(s->path);
+	s->path = real;
+}
+
+/*
+ * A container that does not run has its volumes and bind mounts elsewhere:
+ * a path below one (the deepest) is a path in the volume's folder on the host.
+ */
+static int side_redirect_mounts(const struct global_options *g, struct side *s,
+				struct pea_error **err)
+{
+	struct json_object *vols = NULL, *best = NULL;
+	const char *dest = NULL, *rest = NULL, *type = NULL, *src = NULL;
+	_cleanup_free_ char *dir = NULL;
+	size_t best_len = 0;
+	int fd;
+
+	if (!s->mounted || !json_object_object_get_ex(s->rec->opts, "volumes", &vols) ||
+	    !json_object_is_type(vols, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(vols); i++) {
+		struct json_object *v = json_object_array_get_idx(vols, i);
+		size_t l;
+
+		if (pea_json_get_string_opt(v, "volumes", "destination", &dest, NULL) != 1)
+			continue;
+		l = strlen(dest);
+		while (l > 1 && dest[l - 1] == '/')
+			l--;
+		if (l > best_len && strncmp(s->path, dest, l) == 0 &&
+		    (s->path[l] == '\0' || s->path[l] == '/')) {
+			best = v;
+			best_len = l;
+		}
+	}
+	if (!best)
+		return 0;
+	(void)pea_json_get_string_opt(best, "volumes", "type", &type, NULL);
+	if (pea_json_get_string_opt(best, "volumes", "source", &src, NULL) != 1)
+		return 0;
+	if (type && strcmp(type, "volume") == 0)
+		dir = volume_data_dir(g, src);
+	else if (!type || strcmp(type, "bind") == 0)
+		dir = xstrdup(src);
+	else
+		return 0; /* tmpfs, image, overlay: in the container's root until it runs */
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", dir);
+	pea_close(s->rootfd);
+	s->rootfd = fd;
+	rest = s->path + best_len;
+	{
+		char *p = xstrdup(*rest ? rest : "/");
+		free(s->path);
+		s->path = p;
+	}
+	return 0;
 }
 
 /* Open path on a side (O_PATH, following symlinks but in the container's root). */
@@ -227,25 +368,32 @@ static int copy_data_to_fd(struct archive *src_tar, int src_fd, int out, const c
 	}
 }
 
-/* Remove what is in the way of a new entry (not a directory that stays one). */
-static int clear_way(int dfd, const char *base, bool want_dir, bool overwrite,
+/*
+ * Remove what is in the way of a new entry (not a directory that stays one).
+ * Without --overwrite, a directory and a non-directory do not replace each
+ * other: podman's "error creating" with the path in the destination's root.
+ */
+static int clear_way(int dfd, const char *base, const char *full, bool want_dir, bool overwrite,
 		     struct pea_error **err)
 {
+	_cleanup_free_ char *shown = NULL;
 	struct stat st;
 
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : pea_error_errno(err, "stat '%s'", base);
-	if (S_ISDIR(st.st_mode)) {
-		if (want_dir)
-			return 0;
-		if (overwrite)
-			return pea_rm_rf_at(dfd, base, err);
-		return pea_error_new(err, EISDIR,
-				     "cannot overwrite directory '%s' with a non-directory", base);
+	if (S_ISDIR(st.st_mode) && want_dir)
+		return 0;
+	if ((S_ISDIR(st.st_mode) || want_dir) && !overwrite) {
+		_cleanup_free_ char *c = clean_name(full);
+		shown = xasprintf("/%s", c ? c : base);
+		return pea_error_new(err, EEXIST,
+				     "copying: error creating \"%s\": a %s is in the way of a %s "
+				     "(--overwrite replaces it): file exists",
+				     shown, S_ISDIR(st.st_mode) ? "directory" : "non-directory",
+				     want_dir ? "directory" : "non-directory");
 	}
-	if (want_dir && !overwrite)
-		return pea_error_new(err, ENOTDIR,
-				     "cannot overwrite non-directory '%s' with a directory", base);
+	if (S_ISDIR(st.st_mode))
+		return pea_rm_rf_at(dfd, base, err);
 	if (unlinkat(dfd, base, 0) < 0)
 		return pea_error_errno(err, "remove '%s'", base);
 	return 0;
@@ -300,13 +448,13 @@ static int sink_dir_entry(const struct sink *k, struct archive_entry *e, struct 
 					     name);
 		hfull = xasprintf("%s/%s", k->dir, hn);
 		if (pea_open_in_root(k->rootfd, hfull, O_PATH | O_NOFOLLOW, 0, &tfd, err) < 0 ||
-		    clear_way(dfd, base, false, k->overwrite, err) < 0)
+		    clear_way(dfd, base, full, false, k->overwrite, err) < 0)
 			return pea_error_wrap(err, "hard link '%s'", name);
 		if (linkat(tfd, "", dfd, base, AT_EMPTY_PATH) < 0)
 			return pea_error_errno(err, "hard link '%s'", name);
 		return 0;
 	}
-	if (clear_way(dfd, base, type == AE_IFDIR, k->overwrite, err) < 0)
+	if (clear_way(dfd, base, full, type == AE_IFDIR, k->overwrite, err) < 0)
 		return -1;
 	switch (type) {
 	case AE_IFDIR:
@@ -430,22 +578,36 @@ out:
 	return rc;
 }
 
-static int read_tar(const struct sink *k, int in, struct pea_error **err)
+/* from_stdin: a stream that is no tar at all is cp's "source must be a tar" */
+static int read_tar(const struct sink *k, int in, bool from_stdin, struct pea_error **err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	int r, rc = -1;
+	size_t entries = 0;
 
 	archive_read_support_format_tar(a);
 	archive_read_support_format_gnutar(a);
 	archive_read_support_filter_all(a);
 	if (archive_read_open_fd(a, in, 65536) != ARCHIVE_OK) {
-		tar_fail(a, "reading the tar stream", err);
+		if (from_stdin)
+			pea_error_new(err, EINVAL,
+				      "source must be a (compressed) tar archive when copying "
+				      "from stdin");
+		else
+			tar_fail(a, "reading the tar stream", err);
 		goto out;
 	}
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN)
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		entries++;
 		if (sink_dir_entry(k, e, a, -1, err) < 0)
 			goto out;
+	}
+	if (r != ARCHIVE_EOF && entries == 0 && from_stdin) {
+		pea_error_new(err, EINVAL,
+			      "source must be a (compressed) tar archive when copying from stdin");
+		goto out;
+	}
 	if (r != ARCHIVE_EOF) {
 		tar_fail(a, "reading the tar stream", err);
 		goto out;
@@ -465,7 +627,7 @@ int cp_read_tar(int rootfd, int in_fd, struct pea_error **err)
 			  .chown = true,
 			  .keep_owner = true };
 
-	return read_tar(&k, in_fd, err);
+	return read_tar(&k, in_fd, false, err);
 }
 
 int cp_write_tar(int dirfd, const char *base, const char *name, int out_fd, struct pea_error **err)
@@ -587,9 +749,9 @@ static int copy_tree(const struct side *src, const struct sink *k, const char *n
 	}
 	r = side_open_path(src, parent, O_PATH | O_DIRECTORY, &pfd);
 	if (r < 0)
-		return not_found(src, src->path, -r, err);
+		return not_found(src, src->arg, -r, err);
 	if (!pea_path_exists_at(pfd, base) && strcmp(base, ".") != 0)
-		return not_found(src, src->path, ENOENT, err);
+		return not_found(src, src->arg, ENOENT, err);
 	return walk(k, pfd, base, name, 0, err);
 }
 
@@ -606,20 +768,25 @@ static int plan_dest(const struct side *src, const struct side *dst, bool src_is
 	r = side_open_path(dst, dst->path, O_PATH, &fd);
 	if (r == 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		k->dir = xstrdup(dst->path);
-		*ret_name = ends_with_dot(src->path) ? xstrdup(".") : base_of(src->path);
+		*ret_name = ends_with_dot(src->path) ? xstrdup(".") : base_of(src->arg);
 		if (strcmp(*ret_name, "/") == 0 || !**ret_name) {
 			free(*ret_name);
 			*ret_name = xstrdup(".");
 		}
 		return 0;
 	}
+	if (r == 0 && !dst->rec && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+		return pea_error_new(err, EINVAL,
+				     "invalid destination: \"%s\" must be a directory or a "
+				     "regular file",
+				     dst->arg);
 	if (r == 0 && src_is_dir)
-		return pea_error_new(err, ENOTDIR, "cannot copy a directory to a file: '%s'",
-				     dst->path);
+		return pea_error_new(err, ENOTDIR,
+				     "destination must be a directory when copying a directory");
 	if (r < 0 && r != -ENOENT)
-		return not_found(dst, dst->path, -r, err);
+		return not_found(dst, dst->arg, -r, err);
 	if (r < 0 && trailing)
-		return not_found(dst, dst->path, ENOENT, err);
+		return not_found(dst, dst->arg, ENOENT, err);
 	{
 		_cleanup_close_ int pfd = -1;
 		_cleanup_free_ char *parent = dir_of(dst->path);
@@ -676,17 +843,16 @@ static int do_copy(struct side *src, struct side *dst, const struct cp_opts *o,
 		_cleanup_close_ int fd = -1;
 		struct stat st;
 		int r = side_open_path(dst, dst->path, O_PATH, &fd);
-		if (r < 0)
-			return not_found(dst, dst->path, -r, err);
-		if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
+		if (r < 0 && r != -ENOENT)
+			return not_found(dst, dst->arg, -r, err);
+		if (r < 0 || fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
 			return pea_error_new(err, ENOTDIR,
-					     "destination \"%s\" must be a directory when copying "
-					     "from stdin",
-					     dst->path);
+					     "destination must be a directory when copying from "
+					     "stdin");
 		k.dir = xstrdup(dst->path);
 		if (sink_root(dst, &k, err) < 0)
 			goto out;
-		rc = read_tar(&k, STDIN_FILENO, err);
+		rc = read_tar(&k, STDIN_FILENO, true, err);
 		goto out;
 	}
 	if (strcmp(dst->path, "-") == 0 && !dst->rec) {
@@ -696,7 +862,7 @@ static int do_copy(struct side *src, struct side *dst, const struct cp_opts *o,
 			tar_fail(k.tar, "writing the tar stream", err);
 			goto out;
 		}
-		name = ends_with_dot(src->path) ? xstrdup(".") : base_of(src->path);
+		name = ends_with_dot(src->path) ? xstrdup(".") : base_of(src->arg);
 		rc = copy_tree(src, &k, strcmp(name, "/") == 0 ? "." : name, err);
 		if (rc == 0 && archive_write_close(k.tar) != ARCHIVE_OK)
 			rc = tar_fail(k.tar, "writing the tar stream", err);
@@ -746,8 +912,10 @@ int cmd_cp(struct global_options *g, int argc, char **argv, struct pea_error **e
 	int r, c = 0, rc = -1;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "ha", opts, cp_usage, &c, err)) == 2) {
-		if (c == 'a' && parse_bool_arg("-a, --archive", optarg, &o.archive, err) < 0)
+	while ((r = cmd_getopt(argc, argv, "ha::", opts, cp_usage, &c, err)) == 2) {
+		/* pflag's -a=false: the short option's value after '=' */
+		const char *val = c == 'a' && optarg && optarg[0] == '=' ? optarg + 1 : optarg;
+		if (c == 'a' && parse_bool_arg("-a, --archive", val, &o.archive, err) < 0)
 			return -1;
 		if (c == OPT_OVERWRITE)
 			o.overwrite = true;
@@ -763,6 +931,8 @@ int cmd_cp(struct global_options *g, int argc, char **argv, struct pea_error **e
 		return pea_error_new(err, EINVAL, "accepts 2 arg(s), received %d", argc - optind);
 	split_arg(argv[optind], &sc, &src.path);
 	split_arg(argv[optind + 1], &dc, &dst.path);
+	src.arg = xstrdup(src.path);
+	dst.arg = xstrdup(dst.path);
 	if (!sc && !dc)
 		return pea_error_new(err, EINVAL,
 				     "invalid arguments %s, %s you must use just one container",
@@ -773,8 +943,16 @@ int cmd_cp(struct global_options *g, int argc, char **argv, struct pea_error **e
 	if ((sc && side_open(g, sc, &src, &lock, err) < 0) ||
 	    (dc && side_open(g, dc, &dst, &lock, err) < 0))
 		goto out;
-	side_resolve_relative(g, &src);
-	side_resolve_relative(g, &dst);
+	if (!dst.rec)
+		host_follow(&dst);
+	for (struct side *s = &src; s; s = s == &src ? &dst : NULL) {
+		if (!s->rec)
+			continue;
+		side_resolve_relative(s);
+		side_follow(s);
+		if (side_redirect_mounts(g, s, err) < 0)
+			goto out;
+	}
 	rc = do_copy(&src, &dst, &o, err);
 out:
 	side_clear(g, &src);

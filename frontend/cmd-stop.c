@@ -1,4 +1,5 @@
 /* stop, kill, wait (podman-stop(1), podman-kill(1), podman-wait(1)). */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -161,51 +162,113 @@ int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error *
 	return status;
 }
 
-static const char kill_usage[] = "Usage: pea kill [OPTIONS] CONTAINER [CONTAINER...]\n"
-				 "\n"
-				 "Send a signal to running containers.\n"
-				 "\n"
-				 "  -s, --signal=SIGNAL   the signal (default SIGKILL)\n";
+static const char kill_usage[] =
+	"Usage: pea kill [OPTIONS] CONTAINER [CONTAINER...]\n"
+	"\n"
+	"Send a signal to running containers.\n"
+	"\n"
+	"  -a, --all             every running container\n"
+	"  -l, --latest          the container created last\n"
+	"  -s, --signal=SIGNAL   the signal (default SIGKILL): a number, or a name\n"
+	"                        with or without SIG; a leading '-' is dropped\n";
+
+/*
+ * podman's util.ParseSignal: one leading '-' dropped ("-HUP", "-1"), a number
+ * as it is, a name with or without SIG; then only 1 through 64.
+ */
+static int kill_parse_signal(const char *arg, int *ret, struct pea_error **err)
+{
+	const char *s = arg[0] == '-' ? arg + 1 : arg;
+	char *end = NULL;
+	long long n;
+	int sig;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (*s && !isspace((unsigned char)*s) && *end == '\0' && errno == 0) {
+		if (n == 0)
+			return pea_error_new(err, EINVAL, "invalid signal: %s", s);
+		if (n < 1 || n > 64)
+			return pea_error_new(err, EINVAL, "valid signals are 1 through 64");
+		*ret = (int)n;
+		return 0;
+	}
+	sig = pea_signal_from_string(s);
+	if (sig <= 0 || (s[0] >= '0' && s[0] <= '9'))
+		return pea_error_new(err, EINVAL, "invalid signal: %s", s);
+	if (sig > 64)
+		return pea_error_new(err, EINVAL, "valid signals are 1 through 64");
+	*ret = sig;
+	return 0;
+}
+
+/* Signal one container; prints what names it (the argument, or the ID with --all). */
+static int kill_one(struct global_options *g, const char *name, int sig, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *rec = NULL;
+
+	if (record_lookup(g, name, &rec, err) < 0)
+		return -1;
+	(void)record_refresh(g, rec, NULL);
+	if (rec->state != CTR_RUNNING)
+		return pea_error_new(err, EINVAL,
+				     "can only kill running containers. %s is in state %s: "
+				     "container state improper",
+				     rec->id, ctr_state_name(rec->state));
+	container_mark_stopped(g, rec->id);
+	/* no lock: a kill must get through a stop's long timeout */
+	return send_signal(g, rec, sig, err);
+}
 
 int cmd_kill(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "latest", no_argument, NULL, 'l' },
 		{ "signal", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
+	_cleanup_strv_ char **targets = NULL;
+	bool all = false, latest = false;
 	int r, c = 0, sig = SIGKILL, status = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hs:", opts, kill_usage, &c, err)) == 2) {
-		sig = pea_signal_from_string(optarg);
-		if (sig <= 0)
-			return pea_error_new(err, EINVAL, "invalid signal: %s", optarg);
+	while ((r = cmd_getopt(argc, argv, "hals:", opts, kill_usage, &c, err)) == 2) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'l')
+			latest = true;
+		else if (kill_parse_signal(optarg, &sig, err) < 0)
+			return -1;
 	}
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
-	if (optind >= argc)
+	if ((all || latest) && optind < argc)
+		return pea_error_new(err, EINVAL,
+				     "--all, --latest and containers cannot be used together");
+	if (all && latest)
+		return pea_error_new(err, EINVAL, "--all and --latest cannot be used together");
+	if (all) {
+		targets = all_running(g);
+	} else if (latest) {
+		char *id = NULL;
+		if (container_latest(g, &id, err) < 0)
+			return -1;
+		pea_strv_push_take(&targets, id);
+	} else if (optind >= argc) {
 		return pea_error_new(err, EINVAL,
 				     "you must provide at least one container name or id");
-	for (int i = optind; i < argc; i++) {
-		_cleanup_record_ struct ctr_record *rec = NULL;
+	} else {
+		targets = pea_strv_copy(argv + optind);
+	}
+	for (size_t i = 0; targets && targets[i]; i++) {
 		_cleanup_error_ struct pea_error *e = NULL;
 
-		if (record_lookup(g, argv[i], &rec, &e) == 0) {
-			(void)record_refresh(g, rec, NULL);
-			if (rec->state != CTR_RUNNING)
-				pea_error_new(&e, EINVAL,
-					      "can only kill running containers. %s is "
-					      "in state %s: container state improper",
-					      rec->id, ctr_state_name(rec->state));
-			else if (container_mark_stopped(g, rec->id), true)
-				/* no lock: a kill must get through a stop's long timeout */
-				(void)send_signal(g, rec, sig, &e);
-		}
-		if (e) {
-			if (i + 1 == argc && status == 0) {
+		if (kill_one(g, targets[i], sig, &e) < 0) {
+			if (!targets[i + 1] && status == 0) {
 				*err = TAKE_PTR(e);
 				return -1;
 			}
@@ -213,7 +276,7 @@ int cmd_kill(struct global_options *g, int argc, char **argv, struct pea_error *
 			status = PEA_EXIT_ENGINE;
 			continue;
 		}
-		printf("%s\n", argv[i]);
+		printf("%s\n", targets[i]);
 	}
 	return status;
 }

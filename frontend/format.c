@@ -236,7 +236,10 @@ static struct node *add_node(struct template *t, enum node_kind kind)
 	return &t->nodes[t->n++];
 }
 
-/* Literal text with the \t and \n escapes podman accepts. */
+/*
+ * Literal text with the \t and \n escapes podman accepts. In a "table" format every
+ * space is a column break, as podman's report.NormalizeFormat makes it.
+ */
 static void add_text(struct template *t, const char *s, size_t len)
 {
 	struct node *nd;
@@ -251,7 +254,7 @@ static void add_text(struct template *t, const char *s, size_t len)
 			out[o++] = s[i + 1] == 't' ? '\t' : '\n';
 			i++;
 		} else {
-			out[o++] = s[i];
+			out[o++] = t->table && s[i] == ' ' ? '\t' : s[i];
 		}
 	}
 	out[o] = '\0';

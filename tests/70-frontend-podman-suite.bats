@@ -397,3 +397,52 @@ ${id2:0:12} three"
 	run -0 pea_cmd history --format json busybox
 	assert_equal "$(jq -r '.[0].created' <<<"$output")" 1970-01-01T00:00:00Z
 }
+
+@test "templates: in a \"table\" format every space is a column break, as podman's" {
+	run -0 pea_cmd tag busybox a.b/c:d
+	run -0 pea_cmd images --sort repository --format 'table {{.Repository}} {{.Tag}}'
+	assert_output $'REPOSITORY         TAG\na.b/c              d\nlocalhost/busybox  latest'
+	# without "table", spaces are text
+	run -0 pea_cmd images --sort repository --format '{{.Repository}} {{.Tag}}'
+	assert_output $'a.b/c d\nlocalhost/busybox latest'
+}
+
+@test "kill: -a, --latest, signals with a leading dash, podman's signal errors" {
+	run -0 pea_cmd run -d --name k1 busybox sh -c 'trap "echo got-1" 1; trap "echo got-10" 10;
+		echo ready; while :; do sleep 0.05; done'
+	id1="$output"
+	for ((n = 0; n < 100; n++)); do
+		[[ "$(pea_out logs k1)" == *ready* ]] && break
+		sleep 0.05
+	done
+	run -0 pea_cmd kill -s -1 k1
+	assert_output k1
+	run -0 pea_cmd kill -s -SIGUSR1 k1
+	for ((n = 0; n < 100; n++)); do
+		[[ "$(pea_out logs k1)" == *got-10* ]] && break
+		sleep 0.05
+	done
+	run -0 pea_cmd logs k1
+	assert_output $'ready\ngot-1\ngot-10'
+	for s in 0 SIGBADSIG SIG BADSIG %% -0 -BADSIG -; do
+		run -125 pea_cmd kill -s "$s" k1
+		assert_output "Error: invalid signal: ${s#-}"
+	done
+	for s in 65 -65 99999999; do
+		run -125 pea_cmd kill -s "$s" k1
+		assert_output "Error: valid signals are 1 through 64"
+	done
+	run -0 pea_cmd run -d --name k2 busybox sleep 1000
+	id2="$output"
+	run -0 pea_cmd create --name k3 busybox true
+	# --latest: the one created last, here not running
+	run -125 pea_cmd kill --latest
+	assert_output --partial "can only kill running containers"
+	# -a: the running ones, by ID
+	run -0 pea_cmd kill -a
+	assert_output --partial "$id1"
+	assert_output --partial "$id2"
+	assert_equal "${#lines[@]}" 2
+	run -125 pea_cmd kill -a k1
+	assert_output 'Error: --all, --latest and containers cannot be used together'
+}

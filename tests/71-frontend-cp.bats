@@ -164,7 +164,10 @@ one"
 	run -125 pea_cmd cp "$H/tree/a.txt" c:/no/such/dir/
 	assert_output --partial '"/no/such/dir/" could not be found on container c'
 	run -125 pea_cmd cp c:/etc "$H/tree/a.txt"
-	assert_output --partial 'cannot copy a directory to a file'
+	assert_output 'Error: destination must be a directory when copying a directory'
+	mkfifo "$H/fifo"
+	run -125 pea_cmd cp c:/etc/passwd "$H/fifo"
+	assert_output "Error: invalid destination: \"$H/fifo\" must be a directory or a regular file"
 	run -125 pea_cmd cp "$H/a" "$H/b"
 	assert_output --partial 'you must use just one container'
 	run -125 pea_cmd cp c:/nosuch c:/b
@@ -179,9 +182,13 @@ one"
 	assert_output --partial 'the path in the container is empty'
 	echo garbage >"$H/garbage"
 	run -125 "$PEA" "${FE_ARGS[@]}" cp - c:/tmp <"$H/garbage"
-	assert_output --partial 'reading the tar stream'
+	assert_output 'Error: source must be a (compressed) tar archive when copying from stdin'
 	run -125 "$PEA" "${FE_ARGS[@]}" cp - c:/etc/passwd <"$H/garbage"
-	assert_output --partial 'must be a directory when copying from stdin'
+	assert_output 'Error: destination must be a directory when copying from stdin'
+	run -125 "$PEA" "${FE_ARGS[@]}" cp - c:/nosuch <"$H/garbage"
+	assert_output 'Error: destination must be a directory when copying from stdin'
+	run -125 pea_cmd cp -a=maybe c:/etc "$H"
+	assert_output --partial 'invalid argument "maybe" for "-a, --archive" flag'
 }
 
 @test "cp between containers, running and stopped" {
@@ -204,4 +211,65 @@ one"
 	assert_equal "$(cat "$H/f2")" from-r
 	run -0 "$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" container ls
 	assert_equal "$(jq '[.result[] | select(.mount_count > 0)] | length' <<<"$output")" 1
+}
+
+@test "cp: podman's paths: workdir of a created container, symlinks followed, volumes of a stopped one" {
+	# a relative path is relative to the container's --workdir, even before it ever ran
+	run -0 pea_cmd create --name w --workdir=/etc busybox true
+	run -0 pea_cmd cp "$H/tree/a.txt" w:.
+	run -0 pea_cmd cp w:a.txt "$H/back.txt"
+	assert_equal "$(cat "$H/back.txt")" one
+	run -0 pea_cmd cp w:passwd "$H/pw"
+	assert_equal "$(head -1 "$H/pw")" "root:x:0:0:root:/root:/bin/sh"
+	# a source symlink is copied as what it points to, inside the container: a link to
+	# a host path leads nowhere there, and the error names the path as written
+	run -0 pea_cmd run -d --name c busybox sh -c "echo in-ctr >/tmp/f0; mkdir /tmp/sub;
+		ln -s .. /tmp/sub/up; ln -s /tmp/nonesuch /tmp/dangling; ln -s $H/tree/a.txt /tmp/hostlink;
+		mkdir /tmp/dir; exec sleep 1000"
+	for ((n = 0; n < 100; n++)); do
+		pea_cmd exec c test -d /tmp/dir 2>/dev/null && break
+		sleep 0.05
+	done
+	run -0 pea_cmd cp c:/tmp/sub/up "$H/up"
+	assert_equal "$(cat "$H/up/f0")" in-ctr
+	run -125 pea_cmd cp c:/tmp/hostlink "$H/out"
+	assert_output 'Error: "/tmp/hostlink" could not be found on container c: no such file or directory'
+	[[ ! -e "$H/out" ]]
+	# a destination symlink is written through: the file lands where it points
+	run -0 pea_cmd cp "$H/tree/a.txt" c:/tmp/dangling
+	run -0 pea_cmd exec c cat /tmp/nonesuch
+	assert_output one
+	# and on the host too: the link stays a link
+	echo old >"$H/target"
+	ln -s "$H/target" "$H/hlink"
+	run -0 pea_cmd cp c:/tmp/f0 "$H/hlink"
+	[[ -L "$H/hlink" ]]
+	assert_equal "$(cat "$H/target")" in-ctr
+	# a file and a directory do not replace each other without --overwrite
+	run -0 pea_cmd exec c mkdir -p /tmp/x/a.txt
+	run -125 pea_cmd cp "$H/tree/a.txt" c:/tmp/x
+	assert_output --regexp '^Error: .* error creating "/tmp/x/a.txt": .*: file exists$'
+	run -0 pea_cmd cp --overwrite "$H/tree/a.txt" c:/tmp/x
+	run -0 pea_cmd exec c cat /tmp/x/a.txt
+	assert_output one
+	mkdir -p "$H/h2/f0"
+	run -125 pea_cmd cp c:/tmp/f0 "$H/h2"
+	assert_output --regexp '^Error: .* error creating "/f0": .*: file exists$'
+	# -a=false, as pflag takes it
+	run -0 pea_cmd cp -a=false "$H/tree/a.txt" c:/tmp/
+	# a stopped container's volumes and bind mounts: the file goes to the deepest one
+	mkdir -p "$H/bind"
+	run -0 pea_cmd volume create v1
+	run -0 pea_cmd volume create v2
+	run -0 pea_cmd create --name v -v v1:/data -v v2:/data/sub -v "$H/bind:/data/bind" busybox true
+	run -0 pea_cmd cp "$H/tree/a.txt" v:/data/sub
+	v1="$(pea_out volume inspect --format '{{.Mountpoint}}' v1)"
+	v2="$(pea_out volume inspect --format '{{.Mountpoint}}' v2)"
+	assert_equal "$(cat "$v2/a.txt")" one
+	assert_equal "$(ls -A "$v1")" ""
+	run -0 pea_cmd cp "$H/tree/sub/b.txt" v:/data/bind/
+	assert_equal "$(cat "$H/bind/b.txt")" two
+	run -0 pea_cmd cp v:/data/sub/a.txt "$H/from-vol"
+	assert_equal "$(cat "$H/from-vol")" one
+	run -0 pea_cmd rm -f -t 0 c v w
 }
