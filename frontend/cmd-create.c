@@ -21,10 +21,13 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
+#include "frontend/config.h"
 #include "frontend/container.h"
+#include "frontend/ctr-log.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
 #include "frontend/network.h"
+#include "frontend/platform.h"
 #include "frontend/records.h"
 #include "frontend/restart.h"
 #include "frontend/rootless.h"
@@ -65,6 +68,10 @@ enum {
 	OPT_RESTART,
 	OPT_MOUNT,
 	OPT_VOLUMES_FROM,
+	OPT_LOG_DRIVER,
+	OPT_LOG_OPT,
+	OPT_ANNOTATION,
+	OPT_PLATFORM,
 };
 
 static const struct option create_longopts[] = {
@@ -111,6 +118,10 @@ static const struct option create_longopts[] = {
 	{ "expose", required_argument, NULL, OPT_EXPOSE },
 	{ "mount", required_argument, NULL, OPT_MOUNT },
 	{ "volumes-from", required_argument, NULL, OPT_VOLUMES_FROM },
+	{ "log-driver", required_argument, NULL, OPT_LOG_DRIVER },
+	{ "log-opt", required_argument, NULL, OPT_LOG_OPT },
+	{ "annotation", required_argument, NULL, OPT_ANNOTATION },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
 	SECRES_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -131,11 +142,15 @@ static const char create_usage[] =
 	"  -m, --memory=SIZE         memory limit (b, k, m, g suffixes; at least 6m)\n"
 	"      --name=NAME           the container's name\n"
 	"      --add-host=NAME:IP    add a line to /etc/hosts (IP host-gateway: the host)\n"
+	"      --annotation=KEY=VALUE  add an annotation to the OCI spec (repeatable)\n"
 	"      --dns=IP              a DNS server for /etc/resolv.conf (repeatable)\n"
 	"      --dns-option=OPT      an options entry of /etc/resolv.conf\n"
 	"      --dns-search=DOMAIN   a search domain of /etc/resolv.conf (\".\": none)\n"
 	"      --expose=PORT[/PROTO] a port -P publishes, besides the image's\n"
 	"      --ip=IPV4, --ip6=IPV6 the container's address on its network\n"
+	"      --log-driver=DRIVER   k8s-file (default; json-file is the same), journald, none,\n"
+	"                            passthrough (the container's stdio are pea's)\n"
+	"      --log-opt=NAME=VALUE  path=FILE, max-size=SIZE (10k: 10000 bytes), tag=TAG\n"
 	"      --mac-address=MAC     the container's MAC address on its network\n"
 	"      --network=MODE        private (default: bridge as root, pasta rootless), none\n"
 	"                            (only lo), host, bridge (the network podman), "
@@ -145,6 +160,7 @@ static const char create_usage[] =
 	"  -p, --publish=[IP:][HOST:]PORT[/PROTO]  publish a container port (ranges a-b)\n"
 	"  -P, --publish-all         publish the exposed ports on free host ports\n"
 	"      --pids-limit=N        most processes at once (-1: no limit)\n"
+	"      --platform=OS/ARCH[/VARIANT]  the platform of the image to pull and run\n"
 	"      --pull=POLICY         missing (default), always, never, newer\n"
 	"      --read-only[=BOOL]    mount the root read-only (tmpfs on /tmp, /var/tmp, /run)\n"
 	"      --restart=POLICY      no (default), on-failure[:N], always, unless-stopped: start\n"
@@ -206,6 +222,9 @@ struct create_opts {
 	char **dns, **dns_search, **dns_option, **add_host, **expose;
 	struct json_object *ports; /* netavark's port_mappings */
 	bool publish_all;
+	struct ctr_log_flags log;
+	struct json_object *annotations; /* {KEY: VALUE} */
+	char *platform;			 /* OS/ARCH[/VARIANT] as given */
 };
 
 static void create_opts_clear(struct create_opts *o)
@@ -236,6 +255,9 @@ static void create_opts_clear(struct create_opts *o)
 	pea_strv_free(o->add_host);
 	pea_strv_free(o->expose);
 	json_object_put(o->ports);
+	ctr_log_flags_clear(&o->log);
+	json_object_put(o->annotations);
+	free(o->platform);
 }
 
 static void set(char **dst, const char *v)
@@ -527,6 +549,47 @@ static int validate_network(struct create_opts *o, struct pea_error **err)
 	return 0;
 }
 
+/* --annotation KEY=VALUE (and containers.conf's annotations: what names them). */
+static int parse_annotation(struct json_object **anns, const char *arg, const char *what,
+			    struct pea_error **err)
+{
+	const char *eq = strchr(arg, '=');
+	_cleanup_free_ char *key = NULL;
+
+	if (!eq || eq == arg)
+		return pea_error_new(err, EINVAL,
+				     "%sinvalid annotation \"%s\": annotations must be formatted "
+				     "KEY=VALUE",
+				     what, arg);
+	key = xstrndup(arg, (size_t)(eq - arg));
+	if (!*anns)
+		*anns = json_object_new_object();
+	json_object_object_add(*anns, key, json_object_new_string(eq + 1));
+	return 0;
+}
+
+/* containers.conf's annotations under the flags' (podman's order). */
+static int merge_conf_annotations(struct create_opts *o, const struct ctr_config *conf,
+				  struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *merged = NULL;
+
+	if (!conf->annotations)
+		return 0;
+	for (size_t i = 0; conf->annotations[i]; i++)
+		if (parse_annotation(&merged, conf->annotations[i], "containers.conf: ", err) < 0)
+			return -1;
+	if (o->annotations) {
+		json_object_object_foreach(o->annotations, k, v)
+		{
+			json_object_object_add(merged, k, json_object_get(v));
+		}
+	}
+	json_object_put(o->annotations);
+	o->annotations = TAKE_PTR(merged);
+	return 0;
+}
+
 static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, const char *arg,
 			    struct pea_error **err)
 {
@@ -676,6 +739,17 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		return 0;
 	case OPT_TLS_VERIFY:
 		return parse_bool_arg("tls-verify", arg, &o->tls_verify, err);
+	case OPT_LOG_DRIVER:
+		return ctr_log_parse_driver(&o->log, arg, err);
+	case OPT_LOG_OPT:
+		return ctr_log_parse_opt(&o->log, arg, err);
+	case OPT_ANNOTATION:
+		return parse_annotation(&o->annotations, arg, "", err);
+	case OPT_PLATFORM:
+		if (platform_parse(arg, NULL, err) < 0)
+			return -1;
+		set(&o->platform, arg);
+		return 0;
 	case 'i':
 		o->interactive = true;
 		return 0;
@@ -869,6 +943,14 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 		}
 	}
 	userns_opts_to_json(&o->userns, j);
+	if (o->annotations)
+		json_object_object_add(j, "annotations", json_object_get(o->annotations));
+	if (o->platform)
+		json_object_object_add(j, "platform", json_object_new_string(o->platform));
+	/* podman's annotations say them */
+	json_object_object_add(j, "publish_all", json_object_new_boolean(o->publish_all));
+	if (o->volumes_from)
+		json_object_object_add(j, "volumes_from", strv_to_json(o->volumes_from));
 	return j;
 }
 
@@ -900,23 +982,62 @@ static char *random_name(struct ctr_record **all, size_t n)
 	}
 }
 
+/* The image's config says it is of the platform asked for. */
+static bool image_of_platform(struct json_object *img, const struct platform_spec *p,
+			      char **ret_have)
+{
+	_cleanup_json_ struct json_object *cfg = NULL;
+	bool ok;
+
+	if (image_read_config(img, &cfg, NULL) < 0)
+		return true; /* nothing to say otherwise: pea uses what it has */
+	ok = platform_matches(p, cfg);
+	if (!ok && ret_have)
+		*ret_have = platform_of_config(cfg);
+	return ok;
+}
+
+/*
+ * As podman: the image in the store unless --pull=always, or (--platform) when
+ * it is of another platform; then the registry's, of that platform.
+ */
 static int find_or_pull(struct global_options *g, const struct create_opts *o, const char *name,
 			struct json_object **ret, struct pea_error **err)
 {
+	_cleanup_(platform_spec_clear) struct platform_spec plat = { 0 };
 	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_free_ char *have = NULL;
 	const char *policy = o->pull ? o->pull : "missing";
 
-	if (strcmp(policy, "always") != 0 && image_find(g, name, ret, &e) == 0)
-		return 0;
+	if (o->platform && platform_parse(o->platform, &plat, err) < 0)
+		return -1;
+	if (strcmp(policy, "always") != 0 && image_find(g, name, ret, &e) == 0) {
+		if (!o->platform || image_of_platform(*ret, &plat, &have))
+			return 0;
+		json_object_put(*ret);
+		*ret = NULL;
+		if (strcmp(policy, "never") == 0)
+			return pea_error_new(err, ENOENT,
+					     "%s: image not known for platform %s (the store's is "
+					     "%s): pull it, not --pull=never",
+					     name, o->platform, have);
+	}
 	if (e && e->code != ENOENT) {
 		*err = TAKE_PTR(e);
 		return -1;
 	}
-	if (strcmp(policy, "never") == 0) {
+	if (strcmp(policy, "never") == 0 && e) {
 		*err = TAKE_PTR(e);
 		return -1;
 	}
-	return image_pull(g, name, false, o->tls_verify, ret, err);
+	if (image_pull_platform(g, name, false, o->tls_verify, o->platform ? &plat : NULL, ret,
+				err) < 0)
+		return -1;
+	have = (free(have), NULL);
+	if (o->platform && !image_of_platform(*ret, &plat, &have))
+		log_warning("image platform (%s) does not match the expected platform (%s)", have,
+			    o->platform);
+	return 0;
 }
 
 /*
@@ -1000,7 +1121,8 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 {
 	_cleanup_(create_opts_clear) struct create_opts o = { .tls_verify = true,
 							      .stop_timeout = 10 };
-	_cleanup_json_ struct json_object *img = NULL, *icfg_all = NULL;
+	_cleanup_json_ struct json_object *img = NULL, *icfg_all = NULL, *logj = NULL;
+	_cleanup_(ctr_config_clear) struct ctr_config conf = { 0 };
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *usage = NULL;
 	_cleanup_strv_ char **made = NULL, **layers = NULL;
@@ -1047,6 +1169,11 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return -1;
 	if (o.restart && restart_check_rm(o.restart, o.rm, err) < 0)
 		return -1;
+	if (ctr_config_load(g, &conf, err) < 0 || merge_conf_annotations(&o, &conf, err) < 0)
+		return -1;
+	logj = json_object_new_object();
+	if (ctr_log_finish(&o.log, &conf, o.tty, logj, err) < 0)
+		return -1;
 	for (size_t i = 0; o.volumes_from && o.volumes_from[i]; i++)
 		if (mounts_volumes_from(g, &o.volumes, o.tmpfs, o.volumes_from[i], err) < 0)
 			return -1;
@@ -1065,6 +1192,10 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	r->id = frontend_new_id();
 	r->name = o.name ? xstrdup(o.name) : NULL; /* picked under the lock */
 	r->opts = opts_to_json(&o);
+	json_object_object_foreach(logj, lk, lv)
+	{
+		json_object_object_add(r->opts, lk, json_object_get(lv));
+	}
 	if (resolve_process(&o, argv + optind + 1, icfg, r->opts, err) < 0)
 		return -1;
 	r->image_id = xstrdup(json_object_get_string(json_object_object_get(img, "id")));

@@ -24,6 +24,7 @@
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
+#include "frontend/platform.h"
 #include "frontend/records.h"
 
 #define ARCHIVE_INDEX_MAX (4u << 20)
@@ -86,8 +87,8 @@ static int run_image(char *const *argv, bool quiet, struct pea_error **err)
 
 /* Copy SRC into the store as NAME (may be NULL); the image's record. */
 static int copy_to_store(const struct global_options *g, const char *src, const char *name,
-			 bool quiet, bool tls_verify, struct json_object **ret,
-			 struct pea_error **err)
+			 bool quiet, bool tls_verify, const struct platform_spec *plat,
+			 struct json_object **ret, struct pea_error **err)
 {
 	char tmpl[] = "/tmp/pea-iid.XXXXXX";
 	_cleanup_strv_ char **argv = image_argv(g);
@@ -99,6 +100,12 @@ static int copy_to_store(const struct global_options *g, const char *src, const 
 	fd = mkostemp(tmpl, O_CLOEXEC);
 	if (fd < 0)
 		return pea_error_errno(err, "mkostemp '%s'", tmpl);
+	if (plat && plat->os)
+		pea_strv_push_take(&argv, xasprintf("--override-os=%s", plat->os));
+	if (plat && plat->arch)
+		pea_strv_push_take(&argv, xasprintf("--override-arch=%s", plat->arch));
+	if (plat && plat->variant)
+		pea_strv_push_take(&argv, xasprintf("--override-variant=%s", plat->variant));
 	pea_strv_push(&argv, "copy");
 	if (quiet)
 		pea_strv_push(&argv, "--quiet");
@@ -176,6 +183,13 @@ static char **pull_candidates(const struct global_options *g, const char *full,
 int image_pull(const struct global_options *g, const char *name, bool quiet, bool tls_verify,
 	       struct json_object **ret, struct pea_error **err)
 {
+	return image_pull_platform(g, name, quiet, tls_verify, NULL, ret, err);
+}
+
+int image_pull_platform(const struct global_options *g, const char *name, bool quiet,
+			bool tls_verify, const struct platform_spec *plat, struct json_object **ret,
+			struct pea_error **err)
+{
 	_cleanup_free_ char *full = NULL;
 	_cleanup_strv_ char **cands = NULL;
 	_cleanup_error_ struct pea_error *last = NULL;
@@ -191,7 +205,7 @@ int image_pull(const struct global_options *g, const char *name, bool quiet, boo
 		if (!quiet)
 			fprintf(stderr, "Trying to pull %s...\n", cands[i]);
 		last = pea_error_free(last);
-		if (copy_to_store(g, src, cands[i], quiet, tls_verify, ret, &last) == 0)
+		if (copy_to_store(g, src, cands[i], quiet, tls_verify, plat, ret, &last) == 0)
 			return 0;
 	}
 	*err = TAKE_PTR(last);
@@ -203,6 +217,7 @@ static const char pull_usage[] =
 	"\n"
 	"Pull images from a registry into the store.\n"
 	"\n"
+	"      --platform=OS/ARCH[/VARIANT]  the platform to pull from a manifest list\n"
 	"  -q, --quiet             print only the image id\n"
 	"      --tls-verify[=BOOL] verify the registry's certificate, and require https\n"
 	"                          (default true)\n";
@@ -213,8 +228,10 @@ int cmd_pull(struct global_options *g, int argc, char **argv, struct pea_error *
 		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "tls-verify", optional_argument, NULL, 't' },
+		{ "platform", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
+	_cleanup_(platform_spec_clear) struct platform_spec plat = { 0 };
 	bool quiet = false, tls = true;
 	int r, c = 0;
 
@@ -223,6 +240,8 @@ int cmd_pull(struct global_options *g, int argc, char **argv, struct pea_error *
 		if (c == 'q')
 			quiet = true;
 		else if (c == 't' && parse_bool_arg("tls-verify", optarg, &tls, err) < 0)
+			return -1;
+		else if (c == 'P' && platform_parse(optarg, &plat, err) < 0)
 			return -1;
 	}
 	if (r < 0)
@@ -234,7 +253,8 @@ int cmd_pull(struct global_options *g, int argc, char **argv, struct pea_error *
 	for (int i = optind; i < argc; i++) {
 		_cleanup_json_ struct json_object *rec = NULL;
 
-		if (image_pull(g, argv[i], quiet, tls, &rec, err) < 0)
+		if (image_pull_platform(g, argv[i], quiet, tls, plat.os ? &plat : NULL, &rec, err) <
+		    0)
 			return -1;
 		printf("%s\n", rec_str(rec, "id"));
 	}
@@ -319,7 +339,7 @@ static int load_docker_entry(const struct global_options *g, const char *file, s
 			if (t && image_normalize(t, &full, NULL) == 0)
 				pea_strv_push_take(&names, full);
 		}
-	if (copy_to_store(g, src, names ? names[0] : NULL, true, true, &rec, err) < 0)
+	if (copy_to_store(g, src, names ? names[0] : NULL, true, true, NULL, &rec, err) < 0)
 		return -1;
 	for (size_t i = 1; names && names[i]; i++)
 		if (tag_image(g, rec_str(rec, "id"), names[i], err) < 0)
@@ -354,7 +374,7 @@ static int load_oci_archive(const struct global_options *g, const char *file,
 			src = xasprintf("oci-archive:%s:%s", file, ref);
 		else
 			src = xasprintf("oci-archive:%s", file);
-		if (copy_to_store(g, src, name, true, true, &rec, err) < 0)
+		if (copy_to_store(g, src, name, true, true, NULL, &rec, err) < 0)
 			return -1;
 		if (name)
 			printf("Loaded image: %s\n", name);

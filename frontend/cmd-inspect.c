@@ -13,6 +13,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/ctr-log.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
@@ -21,6 +22,7 @@
 #include "frontend/records.h"
 #include "frontend/restart.h"
 #include "frontend/security-run.h"
+#include "frontend/spec.h"
 #include "frontend/userns.h"
 #include "frontend/volumes-run.h"
 
@@ -127,9 +129,9 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(o, "ResolvConfPath", json_object_new_string(""));
 	{
 		_cleanup_free_ char *p = xasprintf("%s/config.json", dir);
-		_cleanup_free_ char *l = xasprintf("%s/ctr.log", dir);
+		_cleanup_free_ char *l = ctr_log_path(g, r);
 		json_object_object_add(o, "OCIConfigPath", json_object_new_string(p));
-		json_object_object_add(o, "LogPath", json_object_new_string(l));
+		json_object_object_add(o, "LogPath", json_object_new_string(l ? l : ""));
 	}
 	json_object_object_add(o, "Name", json_object_new_string(r->name));
 	json_object_object_add(o, "RestartCount", json_object_new_int(r->restart_count));
@@ -155,6 +157,7 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(cfg, "StopSignal", opt_get(r->opts, "stop_signal"));
 	json_object_object_add(cfg, "StopTimeout", opt_get(r->opts, "stop_timeout"));
 	json_object_object_add(cfg, "Labels", container_labels(r->opts));
+	json_object_object_add(cfg, "Annotations", spec_annotations(r, r->started_at != NULL));
 	json_object_object_add(cfg, "Tty", opt_get(r->opts, "tty"));
 	json_object_object_add(cfg, "OpenStdin", opt_get(r->opts, "interactive"));
 	json_object_object_add(o, "Config", cfg);
@@ -165,6 +168,7 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(hc, "ReadonlyRootfs", opt_get(r->opts, "read_only"));
 	json_object_object_add(hc, "NetworkMode", opt_get(r->opts, "network"));
 	json_object_object_add(hc, "AutoRemove", json_object_new_boolean(r->rm));
+	json_object_object_add(hc, "LogConfig", ctr_log_inspect(g, r));
 	{
 		struct json_object *rp = json_object_new_object();
 		int retries = 0;

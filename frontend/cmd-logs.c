@@ -1,4 +1,4 @@
-/* logs: the container's output from its k8s-file log (podman-logs(1)). */
+/* logs: the container's output from its k8s-file log (podman-logs(1); ctr-log.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/ctr-log.h"
 #include "frontend/frontend.h"
 #include "frontend/k8s-log.h"
 #include "frontend/records.h"
@@ -265,11 +266,12 @@ static int logs_run(struct global_options *g, char **names, size_t n, const stru
 	bool all_done;
 
 	for (size_t i = 0; i < n; i++) {
-		if (record_lookup(g, names[i], &v[i].r, err) < 0) {
+		if (record_lookup(g, names[i], &v[i].r, err) < 0 ||
+		    ctr_log_check_readable(v[i].r, err) < 0) {
 			srcs_free(v, n);
 			return -1;
 		}
-		v[i].path = xasprintf("%s/containers/%s/ctr.log", g->root, v[i].r->id);
+		v[i].path = ctr_log_path(g, v[i].r);
 		if (n > 1)
 			v[i].prefix = o->names ? xasprintf("%s ", v[i].r->name)
 					       : xasprintf("%.12s ", v[i].r->id);

@@ -30,6 +30,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/ctr-log.h"
 #include "frontend/frontend.h"
 #include "frontend/k8s-log.h"
 #include "frontend/records.h"
@@ -91,7 +92,7 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 		pea_strv_push(&v, "-t");
 	pea_strv_push(&v, "-p");
 	pea_strv_push_take(&v, xasprintf("%s/pidfile", bundle));
-	pea_strv_push_take(&v, xasprintf("--log-path=k8s-file:%s/ctr.log", bundle));
+	ctr_log_monitor_args(g, r, &v);
 	pea_strv_push_take(&v, xasprintf("--exit-dir=%s/exits", g->runroot));
 	pea_strv_push_take(&v, xasprintf("--persist-dir=%s", bundle));
 	pea_strv_push_take(&v, xasprintf("--socket-dir-path=%s/socket", g->runroot));
@@ -201,7 +202,8 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	s.cwd = bundle;
 	s.fds = fds;
 	s.nfds = 1;
-	s.null_stdin = true;
+	/* passthrough: the container's stdio are pea's own, stdin too */
+	s.null_stdin = !ctr_log_is_passthrough(r);
 	if (log_get_level() >= LOG_LEVEL_DEBUG) {
 		_cleanup_free_ char *cmd = pea_strv_join(argv, " ");
 		log_debug("running %s", cmd);
@@ -300,9 +302,8 @@ static void print_new(int fd, char **buf, size_t *len, size_t *off)
 }
 
 /* The container's log from `from` on (-1 when it cannot: the follow retries by name). */
-static int open_log(const struct global_options *g, const char *id, off_t from)
+static int open_log(const char *logf, off_t from)
 {
-	_cleanup_free_ char *logf = xasprintf("%s/containers/%s/ctr.log", g->root, id);
 	_cleanup_close_ int fd = open(logf, O_RDONLY | O_CLOEXEC);
 
 	/* the output of earlier runs stays in the log: skip it */
@@ -317,8 +318,8 @@ static int open_log(const struct global_options *g, const char *id, off_t from)
  * the attach socket cannot promise for a container that ends before the
  * monitor accepts us). Signals pea gets go to the container.
  */
-static int follow_log(struct global_options *g, const char *id, off_t from, int logfd, int sock,
-		      struct pea_error **err)
+static int follow_log(struct global_options *g, const char *id, const char *logf, off_t from,
+		      int logfd, int sock, struct pea_error **err)
 {
 	bool stdin_open = sock >= 0;
 	_cleanup_free_ char *exitf = record_exit_file(g, id), *exits = NULL, *dir = NULL;
@@ -346,7 +347,7 @@ static int follow_log(struct global_options *g, const char *id, off_t from, int 
 		char drain[4096];
 
 		if (fd < 0)
-			fd = open_log(g, id, from);
+			fd = open_log(logf, from);
 		if (fd >= 0)
 			print_new(fd, &buf, &len, &off);
 		if (ended)
@@ -485,6 +486,7 @@ static void clear_last_run(struct global_options *g, struct ctr_record *r)
 struct start_io {
 	int *sock;
 	int *log;
+	const char *log_path;
 	off_t log_from;
 	const char *rootfs; /* mounted by run's create: no mount of our own */
 };
@@ -514,7 +516,7 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 	if (io->sock && container_attach_connect(g, r->id, io->sock, err) < 0)
 		goto fail_kill;
 	if (io->log)
-		*io->log = open_log(g, r->id, io->log_from);
+		*io->log = open_log(io->log_path, io->log_from);
 	if (has_tty(r))
 		tty_resize_monitor(g, r->id); /* the monitor sizes the terminal when it comes */
 	if (container_runtime(g, r, start, false, err) < 0)
@@ -630,6 +632,31 @@ static int attach_tty(struct global_options *g, const char *id, int sock, bool i
 	return r;
 }
 
+/*
+ * Without a log to follow (journald, none, a k8s-file with a cap): the output
+ * from the attach socket, connected before the start, until the container
+ * ended and it went quiet;
+ * our input to it with -i. Signals pea gets go to the container.
+ */
+static int attach_output(struct global_options *g, const char *id, int sock, bool input,
+			 struct pea_error **err)
+{
+	_cleanup_free_ char *exitf = record_exit_file(g, id);
+	_cleanup_close_ int fd = sock;
+	struct tty_ctx ctx = { g, id };
+	struct tty_proxy p = { .fd = fd,
+			       .packets = true,
+			       .input = input,
+			       .signal = tty_ctx_signal,
+			       .data = &ctx,
+			       .exit_file = exitf };
+	bool detached = false;
+	int r = tty_proxy_run(&p, &detached, err);
+
+	fflush(stdout);
+	return r;
+}
+
 int container_start(struct global_options *g, const char *id, bool attach, bool stdin_too,
 		    int *ret_exit, struct pea_error **err)
 {
@@ -676,9 +703,9 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 	const char *detach_keys = how->detach_keys;
 	_cleanup_close_ int lock = -1, logfd = -1;
 	_cleanup_record_ struct ctr_record *r = NULL;
-	_cleanup_free_ char *full = NULL;
+	_cleanup_free_ char *full = NULL, *logf = NULL;
 	struct start_io io = { 0 };
-	bool tty, detached = false;
+	bool tty, detached = false, passthrough;
 	off_t log_from = 0;
 	int sock = -1;
 
@@ -694,12 +721,15 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 					     id);
 		return 0;
 	}
+	/* a log to follow: k8s-file without a cap (ctr-log.h); else the attach socket */
+	if (!ctr_log_capped(r))
+		logf = ctr_log_path(g, r); /* NULL: journald, none, passthrough */
+	passthrough = ctr_log_is_passthrough(r);
 	{
-		_cleanup_free_ char *logf = xasprintf("%s/containers/%s/ctr.log", g->root, r->id);
 		_cleanup_free_ char *stopped =
 			xasprintf("%s/containers/%s/stopped", g->root, r->id);
 		struct stat st;
-		log_from = stat(logf, &st) == 0 ? st.st_size : 0;
+		log_from = logf && stat(logf, &st) == 0 ? st.st_size : 0;
 		/* stopped by the user while its restart was on its way */
 		if (how->restart && pea_path_exists_at(AT_FDCWD, stopped))
 			return 0;
@@ -710,10 +740,12 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 	}
 	tty = has_tty(r);
 	io.rootfs = how->rootfs;
-	if (attach && (tty || (stdin_too && interactive(r))))
+	/* without a log to read, the output comes from the attach socket */
+	if (attach && !passthrough && (tty || (stdin_too && interactive(r)) || !logf))
 		io.sock = &sock;
-	if (attach && !tty) {
+	if (attach && !tty && logf) {
 		io.log = &logfd;
+		io.log_path = logf;
 		io.log_from = log_from;
 	}
 	if (start_locked(g, r, &io, err) < 0) {
@@ -740,7 +772,11 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 			*ret_exit = 0;
 			return 0;
 		}
-	} else if (follow_log(g, full, log_from, TAKE_FD(logfd), TAKE_FD(sock), err) < 0) {
+	} else if (logf) {
+		if (follow_log(g, full, logf, log_from, TAKE_FD(logfd), TAKE_FD(sock), err) < 0)
+			return -1;
+	} else if (!passthrough &&
+		   attach_output(g, full, TAKE_FD(sock), stdin_too && interactive(r), err) < 0) {
 		return -1;
 	}
 	if (container_wait_exit(g, full, -1, err) < 0)
@@ -944,7 +980,9 @@ int cmd_run(struct global_options *g, int argc, char **argv, struct pea_error **
 	if (rc < 0)
 		return -1;
 	if (rf.detach) {
-		printf("%s\n", r->id);
+		/* podman's: a passthrough container's output is on ours, not its id */
+		if (!ctr_log_is_passthrough(r))
+			printf("%s\n", r->id);
 		return 0;
 	}
 	return code;

@@ -205,3 +205,91 @@ void config_rootless_storage_conf(const struct global_options *g)
 	if (path && access(path, F_OK) == 0)
 		setenv("CONTAINERS_STORAGE_CONF", path, 1);
 }
+
+/* ---- [containers]: what a new container takes from containers.conf ---- */
+
+void ctr_config_clear(struct ctr_config *c)
+{
+	free(c->log_driver);
+	free(c->log_tag);
+	pea_strv_free(c->annotations);
+	free(c->tz);
+	memset(c, 0, sizeof(*c));
+}
+
+static void replace_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = *v ? xstrdup(v) : NULL;
+}
+
+int ctr_config_parse(struct ctr_config *c, const char *text, size_t len, const char *what,
+		     struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *doc = NULL;
+	struct json_object *ctr = NULL;
+	const char *driver = NULL, *tag = NULL, *tz = NULL;
+	int64_t size = 0;
+	char **ann = NULL;
+	int has_size;
+
+	if (pea_toml_parse(text, len, what, &doc, err) < 0)
+		return -1;
+	if (!doc || pea_json_get_object_opt(doc, "", "containers", &ctr, err) < 0)
+		return doc ? pea_error_wrap(err, "%s", what) : 0;
+	if (!ctr)
+		return 0;
+	if (pea_json_get_string_opt(ctr, "containers", "log_driver", &driver, err) < 0 ||
+	    pea_json_get_string_opt(ctr, "containers", "log_tag", &tag, err) < 0 ||
+	    pea_json_get_string_opt(ctr, "containers", "tz", &tz, err) < 0 ||
+	    (has_size = pea_json_get_int64_opt(ctr, "containers", "log_size_max", &size, err)) <
+		    0 ||
+	    pea_json_get_strv_opt(ctr, "containers", "annotations", &ann, err) < 0)
+		return pea_error_wrap(err, "%s", what);
+	/* podman's rule: the read buffer of the monitor must fit (8192) */
+	if (has_size == 1 && size >= 0 && size < 8192) {
+		pea_strv_free(ann);
+		return pea_error_new(err, EINVAL,
+				     "%s: 'containers.log_size_max': %lld: must be negative (no "
+				     "cap) or at least 8192",
+				     what, (long long)size);
+	}
+	if (driver)
+		replace_str(&c->log_driver, driver);
+	if (tag)
+		replace_str(&c->log_tag, tag);
+	if (tz)
+		replace_str(&c->tz, tz);
+	if (has_size == 1) {
+		c->log_size_max = size;
+		c->log_size_set = true;
+	}
+	if (ann) {
+		pea_strv_free(c->annotations);
+		c->annotations = ann;
+	}
+	return 0;
+}
+
+int ctr_config_load(const struct global_options *g, struct ctr_config *c, struct pea_error **err)
+{
+	_cleanup_strv_ char **paths = containers_conf_paths(g);
+
+	for (size_t i = 0; paths && paths[i]; i++) {
+		_cleanup_free_ char *buf = NULL;
+		_cleanup_error_ struct pea_error *e = NULL;
+		size_t len;
+
+		if (pea_read_file_at(AT_FDCWD, paths[i], PEA_TOML_MAX_SIZE, &buf, &len, &e) < 0) {
+			if (e->code == ENOENT)
+				continue;
+			*err = TAKE_PTR(e);
+			return pea_error_wrap(err, "containers.conf");
+		}
+		if (ctr_config_parse(c, buf, len, paths[i], err) < 0)
+			return pea_error_wrap(err, "containers.conf");
+	}
+	if (!c->log_size_set)
+		c->log_size_max = CTR_LOG_SIZE_MAX_DEFAULT;
+	return 0;
+}

@@ -10,6 +10,10 @@
  * it); then CONTAINERS_CONF_OVERRIDE (as podman). Command-line flags win over all.
  */
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 struct pea_error;
 struct global_options;
 
@@ -34,6 +38,28 @@ char **containers_conf_paths(const struct global_options *g);
 char *engine_config_runtime(const struct global_options *g, const struct engine_config *c);
 /* The first conmon_path entry that exists, or NULL. */
 char *engine_config_conmon(const struct global_options *g, const struct engine_config *c);
+
+/*
+ * [containers] keys of a container's creation: log_driver, log_size_max,
+ * log_tag, annotations, tz. Same files, later ones winning.
+ */
+struct ctr_config {
+	char *log_driver;     /* NULL: pea's default, k8s-file */
+	int64_t log_size_max; /* bytes; < 0: no cap */
+	bool log_size_set;    /* a file set log_size_max */
+	char *log_tag;	      /* NULL: none */
+	char **annotations;   /* "K=V" */
+	char *tz;	      /* NULL: none */
+};
+
+/* pea's cap of a k8s-file log when no containers.conf sets log_size_max (10 MiB). */
+#define CTR_LOG_SIZE_MAX_DEFAULT (10ll << 20)
+
+void ctr_config_clear(struct ctr_config *c);
+/* Parse one file's text into c; what names it in errors. */
+int ctr_config_parse(struct ctr_config *c, const char *text, size_t len, const char *what,
+		     struct pea_error **err);
+int ctr_config_load(const struct global_options *g, struct ctr_config *c, struct pea_error **err);
 
 /*
  * Rootless: the user's storage.conf ($XDG_CONFIG_HOME/containers, else

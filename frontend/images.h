@@ -31,6 +31,11 @@ long long image_size(struct json_object *rec, struct json_object *layers);
 /* Pull NAME (short names through registries.conf); the record of the image. */
 int image_pull(const struct global_options *g, const char *name, bool quiet, bool tls_verify,
 	       struct json_object **ret, struct pea_error **err);
+/* image_pull of a platform's image from a manifest list (NULL: this machine's). */
+struct platform_spec;
+int image_pull_platform(const struct global_options *g, const char *name, bool quiet,
+			bool tls_verify, const struct platform_spec *platform,
+			struct json_object **ret, struct pea_error **err);
 /* `image inspect` JSON of one image, or ENOENT. */
 int image_inspect_one(const struct global_options *g, const char *name, struct json_object **ret,
 		      struct pea_error **err);

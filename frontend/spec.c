@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/json.h"
+#include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/container.h"
@@ -27,6 +29,7 @@
 #include "frontend/network.h"
 #include "frontend/records.h"
 #include "frontend/rootless.h"
+#include "frontend/spec.h"
 #include "frontend/userns.h"
 #include "frontend/security-run.h"
 #include "frontend/volumes-run.h"
@@ -437,6 +440,90 @@ static int write_bundle_file(int dfd, const char *name, const char *text, struct
 	return r;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A copy of o with its keys in order, as Go prints a map; o is dropped. */
+static struct json_object *sorted_object(struct json_object *o)
+{
+	struct json_object *out = json_object_new_object();
+	_cleanup_strv_ char **keys = NULL;
+
+	json_object_object_foreach(o, k, v)
+	{
+		(void)v;
+		pea_strv_push(&keys, k);
+	}
+	if (keys)
+		qsort(keys, pea_strv_length(keys), sizeof(*keys), cmp_str);
+	for (size_t i = 0; keys && keys[i]; i++)
+		json_object_object_add(out, keys[i],
+				       json_object_get(json_object_object_get(o, keys[i])));
+	json_object_put(o);
+	return out;
+}
+
+static const char *podman_bool(bool b)
+{
+	return b ? "TRUE" : "FALSE";
+}
+
+struct json_object *spec_annotations(const struct ctr_record *r, bool started)
+{
+	struct json_object *a = json_object_new_object(), *sec = NULL, *user = NULL, *v = NULL;
+	bool tty = false, init = false, privileged = false, publish_all = false;
+	const char *stop = NULL;
+
+	(void)pea_json_get_bool_opt(r->opts, "opts", "tty", &tty, NULL);
+	(void)pea_json_get_bool_opt(r->opts, "opts", "publish_all", &publish_all, NULL);
+	if (json_object_object_get_ex(r->opts, "security", &sec)) {
+		(void)pea_json_get_bool_opt(sec, "security", "init", &init, NULL);
+		(void)pea_json_get_bool_opt(sec, "security", "privileged", &privileged, NULL);
+	}
+	if (started) {
+		int sig = SIGTERM;
+		_cleanup_free_ char *num = NULL;
+
+		if (pea_json_get_string_opt(r->opts, "opts", "stop_signal", &stop, NULL) == 1 &&
+		    pea_signal_from_string(stop) > 0)
+			sig = pea_signal_from_string(stop);
+		num = xasprintf("%d", sig);
+		json_object_object_add(a, "io.container.manager", json_object_new_string("libpod"));
+		json_object_object_add(a, "io.kubernetes.cri-o.Created",
+				       json_object_new_string(r->created ? r->created : ""));
+		json_object_object_add(a, "org.opencontainers.image.stopSignal",
+				       json_object_new_string(num));
+	}
+	json_object_object_add(a, "io.kubernetes.cri-o.TTY",
+			       json_object_new_string(tty ? "true" : "false"));
+	json_object_object_add(a, "io.podman.annotations.autoremove",
+			       json_object_new_string(podman_bool(r->rm)));
+	json_object_object_add(a, "io.podman.annotations.init",
+			       json_object_new_string(podman_bool(init)));
+	json_object_object_add(a, "io.podman.annotations.privileged",
+			       json_object_new_string(podman_bool(privileged)));
+	json_object_object_add(a, "io.podman.annotations.publish-all",
+			       json_object_new_string(podman_bool(publish_all)));
+	if (json_object_object_get_ex(r->opts, "volumes_from", &v)) {
+		_cleanup_strv_ char **vf = NULL;
+		_cleanup_free_ char *joined = NULL;
+		(void)pea_json_get_strv_opt(r->opts, "opts", "volumes_from", &vf, NULL);
+		joined = pea_strv_join(vf, ",");
+		json_object_object_add(a, "io.podman.annotations.volumes-from",
+				       json_object_new_string(joined ? joined : ""));
+	}
+	if (json_object_object_get_ex(r->opts, "annotations", &user) &&
+	    json_object_is_type(user, json_type_object)) {
+		json_object_object_foreach(user, k, val)
+		{
+			json_object_object_add(a, k, json_object_get(val));
+		}
+	}
+	return sorted_object(a);
+}
+
 static int write_spec(const struct global_options *g, const struct ctr_record *r,
 		      const char *rootfs, const char *bundle, const char *rundir,
 		      const char *etcdir, const char *hostname, bool host_net, const char *nspath,
@@ -466,6 +553,7 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 	json_object_object_add(spec, "hostname", json_object_new_string(hostname));
 	json_object_object_add(spec, "mounts", mounts_json(g, r, rundir, etcdir, read_only));
 	json_object_object_add(spec, "linux", linux_json(r, host_net, nspath));
+	json_object_object_add(spec, "annotations", spec_annotations(r, true));
 	if (volumes_spec(g, r, spec, uid, gid, err) < 0)
 		return -1;
 	if (json_object_object_get_ex(r->opts, "security", &sec) &&

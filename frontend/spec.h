@@ -1,0 +1,17 @@
+#pragma once
+
+/* The OCI spec's annotations of a container (spec.c). */
+
+#include <stdbool.h>
+
+struct json_object;
+struct ctr_record;
+
+/*
+ * podman's: io.kubernetes.cri-o.TTY and io.podman.annotations.{autoremove,
+ * init, privileged, publish-all, volumes-from}, then --annotation and
+ * containers.conf's annotations; with started, what podman adds when it makes
+ * the spec of a start (io.container.manager, io.kubernetes.cri-o.Created,
+ * org.opencontainers.image.stopSignal). A new object.
+ */
+struct json_object *spec_annotations(const struct ctr_record *r, bool started);
