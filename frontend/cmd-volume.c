@@ -1,5 +1,6 @@
 /*
- * volume create|ls|inspect|rm|prune|exists: named volumes (podman-volume(1)).
+ * volume create|ls|inspect|rm|prune|exists|export|import|mount|unmount: named
+ * volumes (podman-volume(1)).
  * A volume is ROOT/volumes/NAME: its record volume.json (written atomically
  * under ROOT/volumes.lock) and its files in _data, as podman lays them out.
  */
@@ -648,18 +649,18 @@ static int volume_rm(struct global_options *g, int argc, char **argv, struct pea
 	return status;
 }
 
-int volume_prune_all(struct global_options *g, char *const *filters, bool print,
-		     struct pea_error **err)
+/* The volumes a prune would remove now: matching the filters, used by no container. */
+static int volume_prunable(struct global_options *g, char *const *filters, char ***ret,
+			   struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *all = NULL;
-	int status = 0;
+	_cleanup_strv_ char **names = NULL;
 
 	if (volumes_list(g, &all, err) < 0)
 		return -1;
 	for (size_t i = 0; i < json_object_array_length(all); i++) {
 		struct json_object *v = json_object_array_get_idx(all, i);
 		_cleanup_strv_ char **users = NULL;
-		_cleanup_error_ struct pea_error *e = NULL;
 		const char *name = NULL;
 		bool ok = true;
 
@@ -667,15 +668,31 @@ int volume_prune_all(struct global_options *g, char *const *filters, bool print,
 			return -1;
 		(void)pea_json_get_string_opt(v, "", "Name", &name, NULL);
 		users = name ? volume_users(g, name) : NULL;
-		if (!ok || !name || users)
-			continue;
-		if (volume_remove(g, name, false, &e) < 0) {
+		if (ok && name && !users)
+			pea_strv_push(&names, name);
+	}
+	*ret = TAKE_PTR(names);
+	return 0;
+}
+
+int volume_prune_all(struct global_options *g, char *const *filters, bool print,
+		     struct pea_error **err)
+{
+	_cleanup_strv_ char **names = NULL;
+	int status = 0;
+
+	if (volume_prunable(g, filters, &names, err) < 0)
+		return -1;
+	for (size_t i = 0; names && names[i]; i++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		if (volume_remove(g, names[i], false, &e) < 0) {
 			fprintf(stderr, "Error: %s\n", e->message);
 			status = PEA_EXIT_ENGINE;
 			continue;
 		}
 		if (print)
-			printf("%s\n", name);
+			printf("%s\n", names[i]);
 	}
 	return status;
 }
@@ -688,7 +705,8 @@ static int volume_prune(struct global_options *g, int argc, char **argv, struct 
 		{ "filter", required_argument, NULL, OPT_FILTER },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_strv_ char **filters = NULL;
+	_cleanup_strv_ char **filters = NULL, **names = NULL;
+	_cleanup_free_ char *warning = NULL, *list = NULL;
 	bool force = false;
 	int r, c = 0;
 
@@ -710,9 +728,18 @@ static int volume_prune(struct global_options *g, int argc, char **argv, struct 
 		return 0;
 	if (optind < argc)
 		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
-	if (!confirm_unless(force, "WARNING! This will remove all volumes not used by at least one "
-				   "container. The following volumes will be removed:\n"))
-		return 0;
+	if (!force) {
+		/* podman names them before it asks */
+		if (volume_prunable(g, filters, &names, err) < 0)
+			return -1;
+		list = names ? pea_strv_join(names, "\n") : xstrdup("");
+		warning =
+			xasprintf("WARNING! This will remove all volumes not used by at least one "
+				  "container. The following volumes will be removed:\n%s%s",
+				  list, *list ? "\n" : "");
+		if (!confirm_unless(false, warning))
+			return 0;
+	}
 	return volume_prune_all(g, filters, true, err);
 }
 
@@ -729,19 +756,20 @@ static const char volume_usage[] = "Usage: pea volume COMMAND\n"
 				   "  import    unpack a tar into a volume\n"
 				   "  inspect   show volumes as JSON\n"
 				   "  ls, list  list volumes\n"
+				   "  mount     print where the files of volumes are\n"
 				   "  prune     remove the volumes no container uses\n"
-				   "  rm        remove volumes\n";
+				   "  rm        remove volumes\n"
+				   "  unmount   undo mount\n";
 
 /* ---- export, import ----------------------------------------------------- */
 
 /* The folder that holds a volume's files: its _data, or the device of a bind volume. */
-static int volume_data_fd(const struct global_options *g, const char *name, int *ret_fd,
-			  struct pea_error **err)
+static int volume_data_path(const struct global_options *g, const char *name, char **ret,
+			    struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *v = NULL;
 	struct json_object *opts = NULL;
 	const char *dir = NULL, *type = NULL, *device = NULL;
-	int fd;
 
 	if (volume_load(g, name, &v, err) < 0)
 		return -1;
@@ -752,11 +780,78 @@ static int volume_data_fd(const struct global_options *g, const char *name, int 
 		if (type && strcmp(type, "bind") == 0 && device)
 			dir = device;
 	}
+	if (!dir)
+		return pea_error_new(err, EINVAL, "volume '%s' has no mountpoint", name);
+	*ret = xstrdup(dir);
+	return 0;
+}
+
+static int volume_data_fd(const struct global_options *g, const char *name, int *ret_fd,
+			  struct pea_error **err)
+{
+	_cleanup_free_ char *dir = NULL;
+	int fd;
+
+	if (volume_data_path(g, name, &dir, err) < 0)
+		return -1;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return pea_error_errno(err, "open '%s'", dir);
 	*ret_fd = fd;
 	return 0;
+}
+
+/* ---- mount, unmount ---------------------------------------------------- */
+
+/*
+ * A local volume's files are always there (pea mounts nothing for it): mount
+ * prints where they are, unmount the names, as podman's for such volumes.
+ */
+static int volume_mount_cmd(struct global_options *g, int argc, char **argv, bool mount,
+			    struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_strv_ char **out = NULL;
+	int r, c = 0;
+
+	optind = 0;
+	r = cmd_getopt(argc, argv, "h", opts,
+		       mount ? "Usage: pea volume mount VOLUME [VOLUME...]\n\n"
+			       "Print where the files of volumes are on the host.\n"
+			     : "Usage: pea volume unmount VOLUME [VOLUME...]\n\n"
+			       "Undo volume mount (nothing to undo for a local volume).\n",
+		       &c, err);
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (optind >= argc)
+		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+	/* every name checked before anything is printed */
+	for (int i = optind; i < argc; i++) {
+		char *dir = NULL;
+		if (volume_data_path(g, argv[i], &dir, err) < 0)
+			return -1;
+		pea_strv_push_take(&out, mount ? dir : xstrdup(argv[i]));
+		if (!mount)
+			free(dir);
+	}
+	for (size_t i = 0; out && out[i]; i++)
+		printf("%s\n", out[i]);
+	return 0;
+}
+
+static int volume_mount(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	return volume_mount_cmd(g, argc, argv, true, err);
+}
+
+static int volume_unmount(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	return volume_mount_cmd(g, argc, argv, false, err);
 }
 
 static const char export_usage[] = "Usage: pea volume export [OPTIONS] VOLUME\n\n"
@@ -842,9 +937,12 @@ int cmd_volume(struct global_options *g, int argc, char **argv, struct pea_error
 		{ "inspect", volume_inspect },
 		{ "list", volume_ls },
 		{ "ls", volume_ls },
+		{ "mount", volume_mount },
 		{ "prune", volume_prune },
 		{ "remove", volume_rm },
 		{ "rm", volume_rm },
+		{ "umount", volume_unmount },
+		{ "unmount", volume_unmount },
 	};
 
 	return cmd_dispatch(g, "volume", volume_usage, sub, ARRAY_SIZE(sub), argc, argv, err);

@@ -446,3 +446,32 @@ ${id2:0:12} three"
 	run -125 pea_cmd kill -a k1
 	assert_output 'Error: --all, --latest and containers cannot be used together'
 }
+
+@test "volume prune names what it would remove before it asks; volume mount and unmount" {
+	run -0 pea_cmd volume create used
+	run -0 pea_cmd volume create free1
+	run -0 pea_cmd volume create free2 --label keep
+	run -0 pea_cmd create --name c -v used:/data busybox true
+	run -0 pea_cmd volume prune <<<N
+	assert_output $'WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\nfree1\nfree2\nAre you sure you want to continue? [y/N] '
+	run -0 pea_cmd volume prune --filter label=keep <<<N
+	assert_line -n 1 free2
+	assert_line -n 2 --partial 'Are you sure'
+	run -0 pea_cmd volume ls -q
+	assert_output $'free1\nfree2\nused'
+	# a local volume's files are always in place: mount prints where
+	run -0 pea_cmd volume mount free1
+	mp="$output"
+	assert_equal "$mp" "$(pea_out volume inspect --format '{{.Mountpoint}}' free1)"
+	echo hi >"$mp/f"
+	run -0 pea_cmd run --rm -v free1:/v busybox cat /v/f
+	assert_output hi
+	run -0 pea_cmd volume unmount free1
+	assert_output free1
+	run -125 pea_cmd volume mount free1 nosuch
+	assert_output 'Error: no volume with name "nosuch" found: no such volume'
+	run -125 pea_cmd volume mount
+	assert_output 'Error: requires at least 1 arg(s), only received 0'
+	run -0 pea_cmd volume prune -f
+	assert_output $'free1\nfree2'
+}
