@@ -1,13 +1,18 @@
 /* rm and container cleanup (podman-rm(1), podman-container-cleanup(1)). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/file.h"
+#include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
@@ -21,15 +26,32 @@ struct rm_opts {
 	long time; /* -t: stop with this timeout before the kill; < 0: kill at once */
 };
 
-/* Kill it and wait for its end (the exit command then waits for our lock). */
+/* How long a killed container may take to end before pea asks the runtime whether it is frozen. */
+#define KILL_END_MS 500
+
+/*
+ * Kill it and wait for its end (the exit command then waits for our lock).
+ * SIGKILL stays pending in a frozen cgroup until it is thawed: a pause by
+ * pea is in the record; one behind pea's back is asked of the runtime (an
+ * exec) only when the end does not come at once.
+ */
 static int kill_running(struct global_options *g, struct ctr_record *r, struct pea_error **err)
 {
 	const char *args[] = { "kill", r->id, "9", NULL };
+	_cleanup_error_ struct pea_error *e = NULL;
 
 	(void)container_runtime(g, r, args, true, NULL);
-	/* SIGKILL stays pending in a frozen cgroup until it is thawed */
-	if (runtime_resume_paused(g, r, err) < 0 || container_wait_exit(g, r->id, 10000, err) < 0)
+	if (r->paused && runtime_resume_paused(g, r, err) < 0)
 		return -1;
+	if (container_wait_exit(g, r->id, KILL_END_MS, &e) < 0) {
+		if (e->code != ETIMEDOUT) {
+			*err = TAKE_PTR(e);
+			return -1;
+		}
+		if (runtime_resume_paused(g, r, err) < 0 ||
+		    container_wait_exit(g, r->id, 10000, err) < 0)
+			return -1;
+	}
 	record_sync_exit(g, r);
 	return 0;
 }
@@ -41,10 +63,15 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_close_ int lock = -1;
 
+	/* -t: a stop first, as podman's rm -f -t (0: the kill below at once) */
+	if (o->force && o->time > 0)
+		(void)container_stop(g, name, o->time, NULL);
 	if (record_lookup_locked(g, name, &r, &lock, err) < 0) {
 		*ret_status = (*err)->code == ENOENT ? 1 : PEA_EXIT_ENGINE;
 		return -1;
 	}
+	if (o->force)
+		container_mark_stopped(g, r->id); /* no restart by its policy (restart.h) */
 	if (r->state == CTR_RUNNING) {
 		if (!o->force) {
 			*ret_status = 2;
@@ -55,7 +82,6 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 				"container state improper",
 				r->id);
 		}
-		container_mark_stopped(g, r->id); /* no restart by its policy (restart.h) */
 		if (kill_running(g, r, err) < 0) {
 			*ret_status = PEA_EXIT_ENGINE;
 			return -1;
@@ -70,23 +96,103 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 	return 0;
 }
 
-/* With --force, SIGKILL every running target first, so that their ends overlap. */
-static void kill_all(struct global_options *g, char **targets)
-{
-	for (size_t i = 0; targets && targets[i]; i++) {
-		_cleanup_record_ struct ctr_record *r = NULL;
-		const char *args[] = { "kill", NULL, "9", NULL };
+/* One removal's outcome: its status (rm_one) and error, printed in the order of the targets. */
+struct rm_result {
+	int status;
+	char *message;
+};
 
-		if (record_lookup(g, targets[i], &r, NULL) < 0)
-			continue;
-		container_mark_stopped(g, r->id);
-		(void)record_refresh(g, r, NULL);
-		if (r->state != CTR_RUNNING)
-			continue;
-		args[1] = r->id;
-		(void)container_runtime(g, r, args, true, NULL);
-		(void)runtime_resume_paused(g, r, NULL);
+/* A removal in a forked worker: its status as exit code, its error on fd. */
+static void __attribute__((noreturn))
+rm_worker(struct global_options *g, const char *name, const struct rm_opts *o, int fd)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	int st = 0;
+
+	if (rm_one(g, name, o, &st, &e) < 0) {
+		(void)pea_write_all(fd, e->message, strlen(e->message), NULL);
+		_exit(st > 0 && st < 256 ? st : PEA_EXIT_ENGINE);
 	}
+	_exit(0);
+}
+
+/* Wait for one worker; its result into res[] at its place. */
+static void rm_reap(pid_t *pids, int *fds, struct rm_result *res, size_t n, size_t *running)
+{
+	int status;
+	pid_t pid;
+
+	do
+		pid = waitpid(-1, &status, 0);
+	while (pid < 0 && errno == EINTR);
+	if (pid < 0) {
+		*running = 0; /* ECHILD: none left */
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *msg = NULL;
+		size_t len;
+
+		if (pids[i] != pid)
+			continue;
+		pids[i] = 0;
+		(*running)--;
+		(void)pea_read_all(fds[i], 65536, &msg, &len, NULL);
+		fds[i] = pea_close(fds[i]);
+		res[i].status = WIFEXITED(status) ? WEXITSTATUS(status) : PEA_EXIT_ENGINE;
+		if (res[i].status != 0)
+			res[i].message =
+				msg && *msg ? TAKE_PTR(msg) : pea_describe_wait_status(status);
+		return;
+	}
+}
+
+/*
+ * The removals at once, at most 2 x CPUs of them (forked workers, each
+ * container under its own lock as one rm, its stop and kill included): most
+ * of a removal is waiting for the runtime, the storage, the container's end
+ * and the disk. Results in res[], in targets' order.
+ */
+static void rm_parallel(struct global_options *g, char **targets, const struct rm_opts *o,
+			struct rm_result *res, size_t n)
+{
+	_cleanup_free_ pid_t *pids = xnew(pid_t, n);
+	_cleanup_free_ int *fds = xnew(int, n);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t max = cpus > 0 ? 2 * (size_t)cpus : 2, running = 0;
+
+	fflush(stdout);
+	fflush(stderr);
+	for (size_t i = 0; i < n; i++) {
+		int pipefd[2];
+
+		fds[i] = -1;
+		while (running >= max)
+			rm_reap(pids, fds, res, n, &running);
+		if (pipe2(pipefd, O_CLOEXEC) < 0) {
+			res[i] = (struct rm_result){ PEA_EXIT_ENGINE,
+						     xasprintf("pipe: %s", strerror(errno)) };
+			continue;
+		}
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			res[i] = (struct rm_result){ PEA_EXIT_ENGINE,
+						     xasprintf("fork: %s", strerror(errno)) };
+			pids[i] = 0;
+			close(pipefd[0]);
+			close(pipefd[1]);
+			continue;
+		}
+		if (pids[i] == 0) {
+			close(pipefd[0]);
+			rm_worker(g, targets[i], o, pipefd[1]);
+		}
+		close(pipefd[1]);
+		fds[i] = pipefd[0];
+		running++;
+	}
+	while (running > 0)
+		rm_reap(pids, fds, res, n, &running);
 }
 
 static const char rm_usage[] =
@@ -114,8 +220,10 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 	};
 	_cleanup_strv_ char **targets = NULL;
 	struct rm_opts o = { .time = -1 };
+	struct rm_result *res = NULL;
 	bool all = false, ignore = false;
 	int r, c = 0, status = 0;
+	size_t n;
 
 	optind = 0;
 	while ((r = cmd_getopt(argc, argv, "hafivt:", opts, rm_usage, &c, err)) == 2) {
@@ -144,12 +252,12 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		return 0;
 	if (all) {
 		struct ctr_record **v = NULL;
-		size_t n = 0;
-		if (records_list(g, &v, &n, err) < 0)
+		size_t nv = 0;
+		if (records_list(g, &v, &nv, err) < 0)
 			return -1;
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < nv; i++)
 			pea_strv_push(&targets, v[i]->id);
-		records_free(v, n);
+		records_free(v, nv);
 	} else if (optind >= argc) {
 		return pea_error_new(err, EINVAL,
 				     "you must provide at least one container name or id");
@@ -157,26 +265,27 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		for (int i = optind; i < argc; i++)
 			pea_strv_push(&targets, argv[i]);
 	}
-	/* -t: a stop first, as podman's rm -f -t (0: the kill below at once) */
-	if (o.force && o.time > 0)
-		for (size_t i = 0; targets && targets[i]; i++)
-			(void)container_stop(g, targets[i], o.time, NULL);
-	if (o.force)
-		kill_all(g, targets);
-	for (size_t i = 0; targets && targets[i]; i++) {
+	n = pea_strv_length(targets);
+	res = xnew(struct rm_result, n ? n : 1);
+	if (n > 1) {
+		rm_parallel(g, targets, &o, res, n);
+	} else if (n == 1) {
 		_cleanup_error_ struct pea_error *e = NULL;
-		int st = 0;
 
-		if (rm_one(g, targets[i], &o, &st, &e) < 0) {
-			if (ignore && st == 1)
-				continue;
-			fprintf(stderr, "Error: %s\n", e->message);
-			if (status == 0 || st > status)
-				status = st;
-			continue;
-		}
-		printf("%s\n", targets[i]);
+		if (rm_one(g, targets[0], &o, &res[0].status, &e) < 0)
+			res[0].message = xstrdup(e->message);
 	}
+	for (size_t i = 0; i < n; i++) {
+		if (res[i].status == 0) {
+			printf("%s\n", targets[i]);
+		} else if (!ignore || res[i].status != 1) {
+			fprintf(stderr, "Error: %s\n", res[i].message);
+			if (status == 0 || res[i].status > status)
+				status = res[i].status;
+		}
+		free(res[i].message);
+	}
+	free(res);
 	containers_sweep_removed(g); /* and what a killed rm left */
 	return status;
 }

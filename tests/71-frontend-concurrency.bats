@@ -321,3 +321,26 @@ other running"
 	assert_output r2
 	[[ -s "$TEST_DIR/passwd" ]]
 }
+
+@test "rm of several at once (in parallel): ids in the order given, each error on its line, podman's exit codes" {
+	local up
+	run -0 pea_cmd create --name c1 busybox true
+	run -0 pea_cmd create --name c2 busybox true
+	run -0 pea_cmd run -d --name up busybox sleep 1000
+	up="$output"
+	run -0 pea_cmd create --name c3 busybox true
+	# 2 (running without -f) wins over 1 (no such container)
+	run -2 --separate-stderr pea_cmd rm c1 nothere up c2 c3
+	assert_equal "$output" $'c1\nc2\nc3'
+	assert_equal "$stderr" "Error: no container with name or ID \"nothere\" found: no such container
+Error: cannot remove container $up as it is running - running or paused containers cannot be removed without force: container state improper"
+	run -1 --separate-stderr pea_cmd rm nothere c1
+	assert_equal "$stderr" "Error: no container with name or ID \"nothere\" found: no such container
+Error: no container with name or ID \"c1\" found: no such container"
+	assert_output ''
+	# -f kills it first; -i: what does not exist is no error
+	run -0 --separate-stderr pea_cmd rm -f -i nothere up gone
+	assert_output up
+	assert_equal "$stderr" ''
+	fe_nothing_left
+}
