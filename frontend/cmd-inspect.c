@@ -1,5 +1,6 @@
 /* inspect: containers (and images) as podman's JSON (podman-inspect(1)). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/file.h"
 #include "lib/json.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
@@ -33,7 +35,32 @@ static struct json_object *opt_get(struct json_object *opts, const char *key)
 	return json_object_object_get_ex(opts, key, &v) ? json_object_get(v) : NULL;
 }
 
-static struct json_object *state_json(const struct ctr_record *r)
+/* The monitor's pid while the container runs (its conmon.pid), else 0. */
+static int conmon_pid(const char *dir, const struct ctr_record *r)
+{
+	_cleanup_free_ char *f = NULL, *buf = NULL;
+	size_t len = 0;
+
+	if (r->state != CTR_RUNNING)
+		return 0;
+	f = xasprintf("%s/conmon.pid", dir);
+	if (pea_read_file_at(AT_FDCWD, f, 64, &buf, &len, NULL) < 0)
+		return 0;
+	return atoi(buf);
+}
+
+/* The digest of the container's image ("" for --rootfs or an image gone since). */
+static struct json_object *image_digest(const struct global_options *g, const struct ctr_record *r)
+{
+	_cleanup_json_ struct json_object *img = NULL;
+	const char *d = NULL;
+
+	if (r->image_id && *r->image_id && image_find(g, r->image_id, &img, NULL) == 0)
+		(void)pea_json_get_string_opt(img, "", "digest", &d, NULL);
+	return json_object_new_string(d ? d : "");
+}
+
+static struct json_object *state_json(const char *dir, const struct ctr_record *r)
 {
 	struct json_object *s = json_object_new_object();
 
@@ -46,6 +73,7 @@ static struct json_object *state_json(const struct ctr_record *r)
 	json_object_object_add(s, "OOMKilled", json_object_new_boolean(false));
 	json_object_object_add(s, "Dead", json_object_new_boolean(false));
 	json_object_object_add(s, "Pid", json_object_new_int(r->pid));
+	json_object_object_add(s, "ConmonPid", json_object_new_int(conmon_pid(dir, r)));
 	json_object_object_add(s, "ExitCode", json_object_new_int(r->exit_code));
 	json_object_object_add(s, "Error", json_object_new_string(""));
 	json_object_object_add(s, "StartedAt",
@@ -121,8 +149,9 @@ static struct json_object *container_json(const struct global_options *g,
 					      json_object_get(json_object_array_get_idx(args, i)));
 		json_object_object_add(o, "Args", rest);
 	}
-	json_object_object_add(o, "State", state_json(r));
+	json_object_object_add(o, "State", state_json(dir, r));
 	json_object_object_add(o, "Image", json_object_new_string(r->image_id ?: ""));
+	json_object_object_add(o, "ImageDigest", image_digest(g, r));
 	json_object_object_add(o, "ImageName", json_object_new_string(r->image_name ?: ""));
 	json_object_object_add(o, "Rootfs", json_object_new_string(""));
 	json_object_object_add(o, "Pod", json_object_new_string(""));
@@ -130,7 +159,9 @@ static struct json_object *container_json(const struct global_options *g,
 	{
 		_cleanup_free_ char *p = xasprintf("%s/config.json", dir);
 		_cleanup_free_ char *l = ctr_log_path(g, r);
+		_cleanup_free_ char *cp = xasprintf("%s/conmon.pid", dir);
 		json_object_object_add(o, "OCIConfigPath", json_object_new_string(p));
+		json_object_object_add(o, "ConmonPidFile", json_object_new_string(cp));
 		json_object_object_add(o, "LogPath", json_object_new_string(l ? l : ""));
 	}
 	json_object_object_add(o, "Name", json_object_new_string(r->name));
@@ -158,6 +189,10 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(cfg, "StopTimeout", opt_get(r->opts, "stop_timeout"));
 	json_object_object_add(cfg, "Labels", container_labels(r->opts));
 	json_object_object_add(cfg, "Annotations", spec_annotations(r, r->started_at != NULL));
+	{
+		struct json_object *tz = opt_get(r->opts, "tz");
+		json_object_object_add(cfg, "Timezone", tz ? tz : json_object_new_string(""));
+	}
 	json_object_object_add(cfg, "Tty", opt_get(r->opts, "tty"));
 	json_object_object_add(cfg, "OpenStdin", opt_get(r->opts, "interactive"));
 	json_object_object_add(o, "Config", cfg);

@@ -2,6 +2,7 @@
  * info and system df|prune|reset|migrate|renumber|info (podman-info(1),
  * podman-system(1)).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -29,9 +30,11 @@
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
+#include "frontend/ps.h"
 #include "frontend/records.h"
 #include "frontend/rootless.h"
 #include "frontend/userns.h"
+#include "frontend/volumes-run.h"
 
 /* ---- info ---------------------------------------------------------------- */
 
@@ -474,6 +477,177 @@ static void df_volumes(const struct global_options *g, struct df_row *row)
 	row->reclaimable = used ? 0 : row->size;
 }
 
+/* go-units HumanSize as podman's df -v prints it ("0B", "2.45MB"). */
+static char *df_size(long long bytes)
+{
+	_cleanup_free_ char *h = fmt_human_size((double)bytes);
+	char *out = xmalloc(strlen(h) + 1), *o = out;
+
+	for (const char *c = h; *c; c++)
+		if (*c != ' ')
+			*o++ = *c;
+	*o = '\0';
+	return out;
+}
+
+static char *df_ago(const char *when)
+{
+	_cleanup_free_ char *d =
+		fmt_human_duration(frontend_now_seconds() - frontend_parse_time(when ? when : ""));
+	return xasprintf("%s ago", d);
+}
+
+static void df_print_section(const char *title, struct table *t)
+{
+	printf("%s space usage:\n\n", title);
+	table_print(stdout, t);
+	table_clear(t);
+}
+
+static size_t df_uses(struct ctr_record **v, size_t n, const char *image_id)
+{
+	size_t uses = 0;
+
+	for (size_t k = 0; image_id && k < n; k++)
+		uses += v[k]->image_id && strcmp(v[k]->image_id, image_id) == 0;
+	return uses;
+}
+
+/* system df -v: podman's three tables, one row per image name, container, volume. */
+static void df_verbose_images(const struct global_options *g, struct ctr_record **v, size_t n)
+{
+	static const char *const ils[] = { "image", "ls", NULL }, *const lls[] = { "layer", "ls",
+										   NULL };
+	_cleanup_json_ struct json_object *images = NULL, *layers = NULL;
+	struct table t = { 0 };
+
+	table_add(&t, pea_strv_split("REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\t"
+				     "UNIQUE SIZE\tCONTAINERS",
+				     "\t"));
+	if (store_call(g, ils, &images, NULL) == 0 && store_call(g, lls, &layers, NULL) == 0)
+		for (size_t i = 0; i < json_object_array_length(images); i++) {
+			struct json_object *img = json_object_array_get_idx(images, i),
+					   *names = NULL;
+			const char *id = NULL, *created = NULL;
+			_cleanup_free_ char *size = df_size(image_size(img, layers));
+			_cleanup_free_ char *ago = NULL;
+			size_t nn;
+
+			(void)pea_json_get_string_opt(img, "", "id", &id, NULL);
+			(void)pea_json_get_string_opt(img, "", "created", &created, NULL);
+			ago = df_ago(created);
+			json_object_object_get_ex(img, "names", &names);
+			nn = names ? json_object_array_length(names) : 0;
+			for (size_t k = 0; k < (nn ? nn : 1); k++) {
+				const char *name = nn ? json_object_get_string(
+								json_object_array_get_idx(names, k))
+						      : "<none>:<none>";
+				const char *colon = strrchr(name, ':'), *slash = strrchr(name, '/');
+				char **row = NULL;
+				if (colon && slash && colon < slash)
+					colon = NULL;
+				pea_strv_push_take(&row,
+						   colon ? xstrndup(name, (size_t)(colon - name))
+							 : xstrdup(name));
+				pea_strv_push(&row, colon ? colon + 1 : "<none>");
+				pea_strv_push_take(&row, xstrndup(id ? id : "", 12));
+				pea_strv_push(&row, ago);
+				pea_strv_push(&row, size);
+				pea_strv_push(&row, "0B");
+				pea_strv_push(&row, size);
+				pea_strv_push_take(&row, xasprintf("%zu", df_uses(v, n, id)));
+				table_add(&t, row);
+			}
+		}
+	df_print_section("Images", &t);
+}
+
+static void df_verbose_containers(const struct global_options *g, struct ctr_record **v, size_t n)
+{
+	struct table t = { 0 };
+
+	table_add(&t, pea_strv_split("CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\t"
+				     "CREATED\tSTATUS\tNAMES",
+				     "\t"));
+	for (size_t i = 0; i < n; i++) {
+		const char *args[] = { "container", "inspect", v[i]->id, NULL };
+		_cleanup_json_ struct json_object *c = NULL;
+		struct json_object *vols = NULL, *cmd = NULL;
+		const char *lp = NULL;
+		_cleanup_free_ char *size = NULL, *ago = df_ago(v[i]->created);
+		_cleanup_free_ char *command = NULL;
+		size_t nvol = 0;
+		char **row = NULL;
+
+		if (store_call(g, args, &c, NULL) == 0)
+			(void)pea_json_get_string_opt(c, "", "layer_path", &lp, NULL);
+		size = df_size(lp ? du_path(lp) : 0);
+		if (json_object_object_get_ex(v[i]->opts, "volumes", &vols))
+			for (size_t k = 0; k < json_object_array_length(vols); k++) {
+				const char *type = NULL;
+				(void)pea_json_get_string_opt(json_object_array_get_idx(vols, k),
+							      "", "type", &type, NULL);
+				nvol += type && strcmp(type, "volume") == 0;
+			}
+		if (json_object_object_get_ex(v[i]->opts, "args", &cmd) &&
+		    json_object_array_length(cmd) > 0)
+			command =
+				xstrdup(json_object_get_string(json_object_array_get_idx(cmd, 0)));
+		pea_strv_push_take(&row, xstrndup(v[i]->id, 12));
+		pea_strv_push_take(&row, xstrndup(v[i]->image_id ? v[i]->image_id : "", 12));
+		pea_strv_push(&row, command ? command : "");
+		pea_strv_push_take(&row, xasprintf("%zu", nvol));
+		pea_strv_push(&row, size);
+		pea_strv_push(&row, ago);
+		pea_strv_push(&row, ps_state_name(v[i]));
+		pea_strv_push(&row, v[i]->name);
+		table_add(&t, row);
+	}
+	printf("\n");
+	df_print_section("Containers", &t);
+}
+
+static void df_verbose_volumes(const struct global_options *g, struct ctr_record **v, size_t n)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/volumes", g->root);
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct table t = { 0 };
+	struct dirent *e;
+
+	table_add(&t, pea_strv_split("VOLUME NAME\tLINKS\tSIZE", "\t"));
+	while (d && (e = readdir(d))) {
+		_cleanup_free_ char *vj = xasprintf("%s/%s/volume.json", dir, e->d_name);
+		_cleanup_free_ char *data = NULL, *size = NULL;
+		size_t links = 0;
+		char **row = NULL;
+
+		if (e->d_name[0] == '.' || access(vj, F_OK) < 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *vols = NULL;
+			if (!json_object_object_get_ex(v[i]->opts, "volumes", &vols))
+				continue;
+			for (size_t k = 0; k < json_object_array_length(vols); k++) {
+				const char *src = NULL;
+				if (pea_json_get_string_opt(json_object_array_get_idx(vols, k), "",
+							    "source", &src, NULL) == 1 &&
+				    strcmp(src, e->d_name) == 0) {
+					links++;
+					break;
+				}
+			}
+		}
+		data = volume_data_dir(g, e->d_name);
+		size = df_size(du_path(data));
+		pea_strv_push(&row, e->d_name);
+		pea_strv_push_take(&row, xasprintf("%zu", links));
+		pea_strv_push(&row, size);
+		table_add(&t, row);
+	}
+	printf("\n");
+	df_print_section("Local Volumes", &t);
+}
+
 static const char *df_header(const char *field)
 {
 	static const struct {
@@ -499,6 +673,7 @@ static int system_df(struct global_options *g, int argc, char **argv, struct pea
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_json_ struct json_object *items = json_object_new_array();
+	bool verbose = false;
 	struct df_row rows[3] = { { .type = "Images" },
 				  { .type = "Containers" },
 				  { .type = "Local Volumes" } };
@@ -513,10 +688,14 @@ static int system_df(struct global_options *g, int argc, char **argv, struct pea
 			       "Usage: pea system df [OPTIONS]\n\n"
 			       "Show the disk space used by images, containers and volumes.\n\n"
 			       "      --format=FORMAT   Go template ({{.Type}}, {{.Total}}, "
-			       "{{.Active}}, {{.Size}}, {{.Reclaimable}}) or json\n",
-			       &c, err)) == 2)
+			       "{{.Active}}, {{.Size}}, {{.Reclaimable}}) or json\n"
+			       "  -v, --verbose         a row per image, container and volume\n",
+			       &c, err)) == 2) {
 		if (c == 'f')
 			format = optarg;
+		else if (c == 'v')
+			verbose = true;
+	}
 	if (r < 0)
 		return -1;
 	if (r == 1)
@@ -527,6 +706,17 @@ static int system_df(struct global_options *g, int argc, char **argv, struct pea
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		(void)record_refresh(g, v[i], NULL);
+	if (verbose && format)
+		r = pea_error_new(err, EINVAL, "cannot combine --format and --verbose flags");
+	if (verbose) {
+		if (!format) {
+			df_verbose_images(g, v, n);
+			df_verbose_containers(g, v, n);
+			df_verbose_volumes(g, v, n);
+		}
+		records_free(v, n);
+		return format ? r : 0;
+	}
 	df_images(g, v, n, &rows[0]);
 	df_containers(g, v, n, &rows[1]);
 	records_free(v, n);

@@ -475,3 +475,22 @@ ${id2:0:12} three"
 	run -0 pea_cmd volume prune -f
 	assert_output $'free1\nfree2'
 }
+
+@test "inspect: State.ConmonPid, ConmonPidFile and ImageDigest, as podman's" {
+	run -0 pea_cmd run -d --name r busybox sleep 1000
+	run -0 pea_cmd inspect --format '{{.State.ConmonPid}}' r
+	pid="$output"
+	[[ "$pid" -gt 0 ]]
+	assert_equal "$(cat "/proc/$pid/comm")" "$(basename "$(pea_out info --format '{{.Host.Conmon.Path}}')" | cut -c1-15)"
+	run -0 pea_cmd inspect --format '{{.ConmonPidFile}}' r
+	assert_equal "$(cat "$output")" "$pid"
+	run -0 pea_cmd inspect --format '{{.ID}} {{.Digest}}' busybox
+	expected="localhost/busybox:latest $output"
+	run -0 pea_cmd container inspect --format '{{.ImageName}} {{.Image}} {{.ImageDigest}}' r
+	assert_output "$expected"
+	[[ "$output" == *" sha256:"* ]]
+	run -0 pea_cmd create --name c busybox true
+	run -0 pea_cmd inspect --format '{{.State.ConmonPid}}' c
+	assert_output 0
+	run -0 pea_cmd rm -f -t 0 r
+}

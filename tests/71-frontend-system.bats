@@ -195,3 +195,25 @@ Local Volumes=1"
 	assert_output b
 	[[ -z "$(ls "$FE_ROOT/volumes")" ]]
 }
+
+@test "system df -v: a row per image, container and volume, as podman's" {
+	run -0 pea_cmd run -v /myvol1 --name c1 busybox true
+	run -0 pea_cmd create -v /myvol2 --name c2 busybox true
+	run -0 pea_cmd volume create lonely
+	run -0 pea_cmd system df -v
+	# bats' lines skip the empty ones
+	assert_line -n 0 'Images space usage:'
+	assert_line -n 1 --regexp '^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE +SHARED SIZE +UNIQUE SIZE +CONTAINERS$'
+	assert_line -n 2 --regexp '^localhost/busybox +latest +[0-9a-f]{12} .* 2$'
+	assert_line -n 3 'Containers space usage:'
+	assert_line -n 4 --regexp '^CONTAINER ID +IMAGE +COMMAND +LOCAL VOLUMES +SIZE +CREATED +STATUS +NAMES$'
+	assert_line -n 5 --regexp '^[0-9a-f]{12} +[0-9a-f]{12} +true +1 .* (exited|created) +c[12]$'
+	assert_line -n 6 --regexp '^[0-9a-f]{12} +[0-9a-f]{12} +true +1 .* (exited|created) +c[12]$'
+	assert_line -n 7 'Local Volumes space usage:'
+	assert_line -n 8 --regexp '^VOLUME NAME +LINKS +SIZE$'
+	assert_line --regexp '^[0-9a-f]{64} +1 +0B$'
+	assert_line --regexp '^lonely +0 +0B$'
+	assert_equal "${#lines[@]}" 12
+	run -125 pea_cmd system df -v --format '{{.Type}}'
+	assert_output 'Error: cannot combine --format and --verbose flags'
+}
