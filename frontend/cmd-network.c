@@ -566,6 +566,7 @@ static const char ls_usage[] = "Usage: pea network ls [OPTIONS]\n"
 			       "  -f, --filter=KEY=VALUE  name, id, driver, label\n"
 			       "      --format=TEMPLATE   Go template, or json\n"
 			       "      --no-trunc          full ids\n"
+			       "      --noheading         no header line\n"
 			       "  -q, --quiet             names only\n";
 
 static const char *ls_header(const char *field)
@@ -582,6 +583,7 @@ static int network_ls(struct global_options *g, int argc, char **argv, struct pe
 		{ "filter", required_argument, NULL, 'f' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "no-trunc", no_argument, NULL, 'T' },
+		{ "noheading", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -590,17 +592,19 @@ static int network_ls(struct global_options *g, int argc, char **argv, struct pe
 	_cleanup_strv_ char **filters = NULL;
 	_cleanup_free_ char *format = NULL;
 	struct template *t = NULL;
-	bool quiet = false, notrunc = false;
+	bool quiet = false, notrunc = false, noheading = false;
 	int r, c = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hf:q", longopts, ls_usage, &c, err)) == 2) {
+	while ((r = cmd_getopt(argc, argv, "hf:nq", longopts, ls_usage, &c, err)) == 2) {
 		if (c == 'f')
 			pea_strv_push(&filters, optarg);
 		else if (c == 'F')
 			format = (free(format), xstrdup(optarg));
 		else if (c == 'T')
 			notrunc = true;
+		else if (c == 'n')
+			noheading = true;
 		else if (c == 'q')
 			quiet = true;
 	}
@@ -635,6 +639,8 @@ static int network_ls(struct global_options *g, int argc, char **argv, struct pe
 		format = xstrdup("table {{.ID}}\t{{.Name}}\t{{.Driver}}");
 	if (template_parse(format, ls_header, &t, err) < 0)
 		return -1;
+	if (noheading)
+		template_drop_header(t);
 	r = template_print(stdout, t, items, err);
 	template_free(t);
 	return r < 0 ? -1 : 0;
@@ -764,10 +770,7 @@ static int rm_one(struct global_options *g, const char *what, bool force, long t
 	}
 	name = xstrdup(json_object_get_string(json_object_object_get(net, "name")));
 	if (strcmp(name, network_default_name(g)) == 0)
-		return pea_error_new(err, EPERM,
-				     "default network %s cannot be removed: the default network "
-				     "is always there",
-				     name);
+		return pea_error_new(err, EPERM, "default network %s cannot be removed", name);
 	if (users_of(g, name, &users, err) < 0)
 		return -1;
 	if (users && !force) {
@@ -836,6 +839,8 @@ static int network_rm(struct global_options *g, int argc, char **argv, struct pe
 		int st = 0;
 
 		if (rm_one(g, argv[i], force, timeout, &st, &e) < 0) {
+			if (force && st == 1)
+				continue; /* podman: -f ignores a network that is not there */
 			fprintf(stderr, "Error: %s\n", e->message);
 			if (status == 0 || st > status)
 				status = st;

@@ -47,23 +47,22 @@ static char **line_fields(const char *line)
 }
 
 /*
- * An entry "ip names" with only the names no line before it has, as podman
- * writes its own entries after the user's (--add-host, the base file): those win.
+ * An entry "ip names" with only the names the user's lines (--add-host, the
+ * base file) do not have: those win. pea's own entries do not hide each
+ * other, as podman's: localhost goes on both 127.0.0.1 and ::1.
  */
-static void entry(char **out, char ***seen, const char *ip, char *const *names)
+static void entry(char **out, char *const *seen, const char *ip, char *const *names)
 {
 	_cleanup_strv_ char **fresh = NULL;
 	_cleanup_free_ char *joined = NULL;
 
 	for (size_t i = 0; names && names[i]; i++)
-		if (!pea_strv_contains(*seen, names[i]) && !pea_strv_contains(fresh, names[i]))
+		if (!pea_strv_contains(seen, names[i]) && !pea_strv_contains(fresh, names[i]))
 			pea_strv_push(&fresh, names[i]);
 	if (!fresh)
 		return;
 	joined = pea_strv_join(fresh, " ");
 	cat(out, "%s\t%s\n", ip, joined);
-	for (size_t i = 0; fresh[i]; i++)
-		pea_strv_push(seen, fresh[i]);
 }
 
 /* "NAME:IP" of --add-host, with host-gateway as the gateway. */
@@ -89,15 +88,24 @@ static void add_hosts(char **out, char ***seen, const struct etc_input *in)
 	}
 }
 
-/* The base file as it is; the names of its entries noted. */
+/*
+ * The entries of the base file as podman writes them: comments and lines
+ * without a name dropped, "IP<tab>names"; their names noted.
+ */
 static void add_base(char **out, char ***seen, const char *base)
 {
 	_cleanup_strv_ char **lines = pea_strv_split(base ? base : "", "\n");
 
 	for (size_t i = 0; lines && lines[i]; i++) {
-		_cleanup_strv_ char **w = line_fields(lines[i]);
-		cat(out, "%s\n", lines[i]);
-		for (size_t k = 1; w && w[k] && w[k][0] != '#'; k++)
+		_cleanup_free_ char *line = xstrndup(lines[i], strcspn(lines[i], "#"));
+		_cleanup_strv_ char **w = pea_strv_split(line, " \t");
+		_cleanup_free_ char *names = NULL;
+
+		if (!w || !w[0] || !w[1])
+			continue;
+		names = pea_strv_join(w + 1, " ");
+		cat(out, "%s\t%s\n", w[0], names);
+		for (size_t k = 1; w[k]; k++)
 			pea_strv_push(seen, w[k]);
 	}
 }
@@ -112,18 +120,18 @@ char *etc_hosts_text(const char *host_hosts, const struct etc_input *in)
 	/* podman's order: --add-host, the base file (the host's by default), then its own */
 	add_hosts(&out, &seen, in);
 	add_base(&out, &seen, in->base_hosts ? in->base_hosts : host_hosts);
-	entry(&out, &seen, "127.0.0.1", lh);
-	entry(&out, &seen, "::1", lh);
+	entry(&out, seen, "127.0.0.1", lh);
+	entry(&out, seen, "::1", lh);
 	if (in->gateway)
-		entry(&out, &seen, in->gateway, internal);
+		entry(&out, seen, in->gateway, internal);
 	pea_strv_push(&own, in->hostname);
 	if (in->name && strcmp(in->name, in->hostname) != 0)
 		pea_strv_push(&own, in->name);
 	for (size_t i = 0; in->addresses && in->addresses[i]; i++)
-		entry(&out, &seen, in->addresses[i], own);
+		entry(&out, seen, in->addresses[i], own);
 	/* no address: the names on the loopback (none), the host's own file (host) */
 	if ((!in->addresses || !in->addresses[0]) && !in->host_net)
-		entry(&out, &seen, "127.0.0.1", own);
+		entry(&out, seen, "127.0.0.1", own);
 	return out;
 }
 

@@ -23,6 +23,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/json.h"
+#include "lib/lock.h"
 #include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -497,9 +498,9 @@ static int netsetup_call(const struct global_options *g, const char *const *args
 	_cleanup_strv_ char **argv = NULL;
 	_cleanup_json_ struct json_object *stripped = NULL;
 	struct json_object *pm = NULL;
-	_cleanup_close_ int in = -1;
+	_cleanup_close_ int in = -1, lock = -1;
 	struct run_result res = { 0 };
-	const char *text;
+	const char *text, *base;
 	int rc = 0;
 
 	if (frontend_mkdir_p(conf, err) < 0)
@@ -507,6 +508,17 @@ static int netsetup_call(const struct global_options *g, const char *const *args
 	/* netavark 1.4 has no create: networks are always completed by pea-netsetup */
 	bin = strcmp(args[0], "create") == 0 ? frontend_find_binary(g, "pea-netsetup")
 					     : helper_binary(g, "PEA_NETSETUP", "pea-netsetup");
+	/*
+	 * netavark does not serialize its own runs (two at once: "iptables: Chain
+	 * already exists"): podman holds a lock around each; pea-netsetup locks what
+	 * it shares itself and runs side by side.
+	 */
+	base = strrchr(bin, '/') ? strrchr(bin, '/') + 1 : bin;
+	if (strcmp(base, "pea-netsetup") != 0) {
+		_cleanup_free_ char *lockf = xasprintf("%s/netavark.lock", conf);
+		if (pea_lock_at(AT_FDCWD, lockf, PEA_LOCK_EXCLUSIVE, false, &lock, err) < 0)
+			return -1;
+	}
 	dnsd = helper_binary(g, "PEA_DNSD", "pea-dnsd");
 	if (netsetup_env(g, err) < 0)
 		return -1;

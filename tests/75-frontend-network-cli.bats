@@ -114,6 +114,12 @@ green bridge
 podman bridge"
 	run -0 pea_net network ls --filter label=app=x --format '{{.Name}}'
 	assert_output blue
+	# podman's 500-networking: the header row, and none with --noheading
+	run -0 pea_net network ls
+	assert_line --index 0 --regexp '^NETWORK ID +NAME +DRIVER$'
+	run -0 pea_net network ls --noheading
+	refute_output --partial 'NETWORK ID'
+	assert_equal "${#lines[@]}" 3
 	run -0 pea_net network ls --filter name=gre -q
 	assert_output green
 	run -0 pea_net network ls --no-trunc --filter name=podman --format '{{.ID}}'
@@ -143,9 +149,12 @@ green podman2"
 	[[ ! -e "$FE_ROOT/networks/net-a.json" ]]
 	run -1 --separate-stderr pea_net network rm net-a
 	assert_equal "$stderr" "Error: unable to find network with name or ID net-a: network not found"
+	# -f: a network that is not there is no error, and nothing is printed (podman)
+	run -0 --separate-stderr pea_net network rm -f net-a
+	assert_output ""
+	assert_equal "$stderr" ""
 	run -125 --separate-stderr pea_net network rm podman
-	assert_equal "$stderr" \
-		"Error: default network podman cannot be removed: the default network is always there"
+	assert_equal "$stderr" "Error: default network podman cannot be removed"
 	pea_net network create net-c >/dev/null
 	run -0 pea_net network prune -f
 	assert_output "net-b

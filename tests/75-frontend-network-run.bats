@@ -156,6 +156,9 @@ ctr_ip() {
 }
 
 @test "--route on the network, --ipam-driver none" {
+	# tests/75-frontend-network-netavark.bats runs this file on Debian's netavark 1.4
+	[[ "${PEA_NETSETUP:-}" != */netavark ]] ||
+		skip "expected: netavark 1.4 has no routes (netavark 1.5 added them)"
 	pea_net network create --subnet 10.89.25.0/24 --route 10.100.0.0/16,10.89.25.254,50 rt >/dev/null
 	run -0 pea_net run --rm --network rt busybox ip route
 	assert_line --regexp '^10\.100\.0\.0/16 via 10\.89\.25\.254 dev eth0 +metric 50'
