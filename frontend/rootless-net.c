@@ -22,7 +22,12 @@
  * slirp4netns; the bridges, veths, nftables rules and pea-dnsd live there.
  * Published ports are slirp4netns forwards from the host to the same port of
  * the rootless namespace, where pea-netsetup's rules send them on to the
- * container. pea-netsetup and pea-dnsd see a resolv.conf naming slirp4netns's
+ * container. slirp4netns's API forwards IPv4 only: the IPv6 side of a port
+ * (host address none or IPv6) is `pea-netsetup forward`'s, a forwarder
+ * (podman's rootlessport) that listens on the host and connects from inside
+ * the rootless namespace to the same port of slirp4netns's address there,
+ * pid in forward.pid; with --network slirp4netns it connects to the
+ * container's port itself. pea-netsetup and pea-dnsd see a resolv.conf naming slirp4netns's
  * DNS (their mount namespace's own). The last container to leave takes it
  * all down.
  */
@@ -71,6 +76,8 @@
 #define SLIRP_FWD_FILE	 "slirp4netns-fwd.json"
 #define SLIRP_GUEST	 "10.0.2.100"
 #define RLNS_DIR	 "rootless-netns"
+#define FWD_PID_FILE	 "forward.pid"
+#define FWD_LOG		 "forward.log"
 
 static char *slirp_dns(const char *mode);
 
@@ -759,6 +766,8 @@ static int slirp_forward_ports(const char *apidir, const char *guest, struct jso
 		(void)pea_json_get_int64_opt(m, "ports", "range", &range, NULL);
 		(void)pea_json_get_string_opt(m, "ports", "host_ip", &ip, NULL);
 		(void)pea_json_get_string_opt(m, "ports", "protocol", &proto, NULL);
+		if (ip && strchr(ip, ':'))
+			continue; /* IPv6: the forwarder's */
 		for (int64_t k = 0; rc == 0 && k < (range > 0 ? range : 1); k++) {
 			rc = slirp_add_fwd(apidir, proto, ip, (long)(hport + k), guest,
 					   (long)(guest ? hport + k : cport + k), &id, err);
@@ -792,6 +801,151 @@ static void slirp_unforward(const char *dir)
 	(void)unlink(path);
 }
 
+/* ---- the IPv6 side of published ports: pea-netsetup forward ------------------------ */
+
+/* The mappings whose host address is none or IPv6 (the forwarder's), NULL if none is. */
+static struct json_object *v6_ports(struct json_object *ports)
+{
+	struct json_object *out = NULL;
+
+	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
+		struct json_object *m = json_object_array_get_idx(ports, i);
+		const char *ip = NULL;
+
+		(void)pea_json_get_string_opt(m, "ports", "host_ip", &ip, NULL);
+		if (ip && *ip && !strchr(ip, ':'))
+			continue;
+		if (!out)
+			out = json_object_new_array();
+		json_object_array_add(out, json_object_get(m));
+	}
+	return out;
+}
+
+/* The forwarder's input: where to connect in the namespace, and the ports. */
+static int fwd_input(const char *target, bool to_container, struct json_object *ports, int *ret_fd,
+		     struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *in = json_object_new_object();
+	_cleanup_close_ int fd = -1;
+	const char *text;
+
+	json_object_object_add(in, "target", json_object_new_string(target));
+	json_object_object_add(in, "to_container_port", json_object_new_boolean(to_container));
+	json_object_object_add(in, "port_mappings", json_object_get(ports));
+	fd = memfd_create("pea-forward-in", MFD_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "memfd_create");
+	text = json_object_to_json_string_ext(in, JSON_C_TO_STRING_PLAIN);
+	if (pea_write_all(fd, text, strlen(text), err) < 0)
+		return -1;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return pea_error_errno(err, "lseek");
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* The forwarder's last words (its log in dir), for an error. */
+static char *fwd_log_tail(const char *dir)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, FWD_LOG), *buf = NULL;
+	size_t len = 0;
+	char *line, *save = NULL, *last = NULL;
+
+	if (pea_read_file_at(AT_FDCWD, path, 1u << 20, &buf, &len, NULL) < 0 || len == 0)
+		return xstrdup("no message");
+	/* its error line, not the JSON reply that follows it */
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (line[0] != '{')
+			last = line;
+	return xstrdup(last ? last : "no message");
+}
+
+/* Wait up to 30 s for the forwarder's ready line (or its end). */
+static int fwd_wait_ready(int rd, pid_t pid, int pidfd, const char *dir, struct pea_error **err)
+{
+	struct pollfd p = { .fd = rd, .events = POLLIN };
+	char buf[64] = { 0 };
+	ssize_t len = 0;
+	int n, status = 0;
+
+	do
+		n = poll(&p, 1, 30000);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		len = read(rd, buf, sizeof(buf) - 1);
+	if (len > 0 && strstr(buf, "\"ready\""))
+		return 0;
+	(void)pea_pidfd_send_signal(pidfd, SIGKILL);
+	(void)pea_wait(pid, pidfd, 5000, &status, NULL);
+	if (n == 0)
+		return pea_error_new(err, ETIMEDOUT, "the port forwarder: not ready after 30 s");
+	{
+		_cleanup_free_ char *m = fwd_log_tail(dir);
+		const char *colon = strstr(m, "error: ");
+		return pea_error_new(err, EIO, "%s", colon ? colon + 7 : m);
+	}
+}
+
+/*
+ * pea-netsetup forward for the IPv6 side of ports (nothing when none has
+ * one), into the namespace nspath, connecting to target there; its pid file
+ * and log in dir.
+ */
+static int fwd_start(const struct global_options *g, const char *nspath, const char *target,
+		     bool to_container, struct json_object *ports, const char *dir,
+		     struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *v6 = v6_ports(ports);
+	_cleanup_free_ char *bin = NULL, *logp = NULL, *pid_s = NULL;
+	_cleanup_strv_ char **argv = NULL;
+	_cleanup_close_ int rd = -1, wr = -1, in = -1, logfd = -1, pidfd = -1, dfd = -1;
+	struct pea_fd_map fds[4];
+	struct pea_spawn s = { 0 };
+	int p[2];
+	pid_t pid;
+
+	if (!v6)
+		return 0;
+	bin = frontend_find_binary(g, "pea-netsetup");
+	pea_strv_push(&argv, bin);
+	pea_strv_push(&argv, "forward");
+	pea_strv_push(&argv, "--ready-fd=3");
+	pea_strv_push(&argv, nspath);
+	if (fwd_input(target, to_container, v6, &in, err) < 0)
+		return -1;
+	logp = xasprintf("%s/%s", dir, FWD_LOG);
+	logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (logfd < 0)
+		return pea_error_errno(err, "open '%s'", logp);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "pipe");
+	rd = p[0];
+	wr = p[1];
+	fds[0] = (struct pea_fd_map){ in, 0 };
+	fds[1] = (struct pea_fd_map){ logfd, 1 };
+	fds[2] = (struct pea_fd_map){ logfd, 2 };
+	fds[3] = (struct pea_fd_map){ wr, 3 };
+	s.argv = argv;
+	s.fds = fds;
+	s.nfds = 4;
+	s.cwd = dir;
+	s.new_session = true;
+	if (pea_spawn(&s, &pid, &pidfd, err) < 0)
+		return pea_error_wrap(err, "the port forwarder");
+	wr = pea_close(wr);
+	if (fwd_wait_ready(rd, pid, pidfd, dir, err) < 0)
+		return -1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pid_s = xasprintf("%d\n", (int)pid);
+	if (dfd < 0 ||
+	    pea_write_file_atomic_at(dfd, FWD_PID_FILE, pid_s, strlen(pid_s), 0600, err) < 0) {
+		(void)pea_pidfd_send_signal(pidfd, SIGKILL);
+		return dfd < 0 ? pea_error_errno(err, "open '%s'", dir) : -1;
+	}
+	return 0;
+}
+
 static int slirp_setup(const struct global_options *g, const struct ctr_record *r, const char *mode,
 		       char **ret_nspath, struct pea_error **err)
 {
@@ -811,6 +965,8 @@ static int slirp_setup(const struct global_options *g, const struct ctr_record *
 		rc = resolve_ports(r, dir, &ports, err);
 	if (rc == 0)
 		rc = slirp_forward_ports(dir, NULL, ports, dir, err);
+	if (rc == 0)
+		rc = fwd_start(g, ns, SLIRP_GUEST, true, ports, dir, err);
 	if (rc < 0) {
 		rootless_net_teardown(g, r->id);
 		netns_remove(ns);
@@ -851,8 +1007,11 @@ void rootless_net_teardown(const struct global_options *g, const char *id)
 	static const char *const slirp[] = { "slirp4netns", NULL };
 	_cleanup_free_ char *dir = network_run_dir(g, id), *f = NULL;
 
+	static const char *const fwd[] = { "pea-netsetup", NULL };
+
 	/* pasta, or passt.avx2 once it re-executed itself */
 	stop_by_pidfile(dir, PASTA_PID_FILE, pasta);
+	stop_by_pidfile(dir, FWD_PID_FILE, fwd);
 	slirp_unforward(dir);
 	stop_by_pidfile(dir, SLIRP_PID_FILE, slirp);
 	f = xasprintf("%s/%s", dir, PASTA_PORTS_FILE);
@@ -970,11 +1129,14 @@ void rootless_netns_gc(const struct global_options *g)
 int rootless_netns_forward(const struct global_options *g, const char *id,
 			   struct json_object *ports, struct pea_error **err)
 {
-	_cleanup_free_ char *dir = rlns_dir(g), *cdir = network_run_dir(g, id);
+	_cleanup_free_ char *dir = rlns_dir(g), *cdir = network_run_dir(g, id), *ns = NULL;
 
 	if (!ports || json_object_array_length(ports) == 0)
 		return 0;
-	return slirp_forward_ports(dir, SLIRP_GUEST, ports, cdir, err);
+	if (slirp_forward_ports(dir, SLIRP_GUEST, ports, cdir, err) < 0)
+		return -1;
+	ns = xasprintf("%s/netns", dir);
+	return fwd_start(g, ns, SLIRP_GUEST, false, ports, cdir, err);
 }
 
 /* The child of rootless_netns_capture: into the namespace, resolv.conf bound, exec. */

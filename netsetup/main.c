@@ -17,7 +17,7 @@ static const struct command {
 	int (*run)(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 } commands[] = {
 	{ "setup", cmd_setup },	  { "teardown", cmd_teardown }, { "create", cmd_create },
-	{ "update", cmd_update }, { "version", cmd_version },
+	{ "update", cmd_update }, { "version", cmd_version },	{ "forward", cmd_forward },
 };
 
 static void usage(FILE *f)
@@ -33,6 +33,8 @@ static void usage(FILE *f)
 	      "  create                complete a network JSON (subnet, gateway, interface)\n"
 	      "  update NETWORK --network-dns-servers IP,...\n"
 	      "  version               print the version as JSON\n"
+	      "  forward [--ready-fd=N] NETNS_PATH\n"
+	      "                        forward host ports into NETNS_PATH (rootless IPv6 ports)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -c, --config DIR            aardvark-dns config directory parent\n"

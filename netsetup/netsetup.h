@@ -283,3 +283,4 @@ int cmd_teardown(const struct global_options *g, int argc, char **argv, struct p
 int cmd_create(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_version(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_update(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_forward(const struct global_options *g, int argc, char **argv, struct pea_error **err);

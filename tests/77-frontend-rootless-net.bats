@@ -103,7 +103,8 @@ rl_curl() {
 	echo "$out"
 }
 
-# rl_udp HOST PORT: send "hi" from the test's namespace, print the answer, retried for 6 s.
+# rl_udp HOST PORT: send "hi" from the test's namespace, print the answer, retried for 6 s
+# (HOST of IPv6 in brackets).
 rl_udp() {
 	local n out
 	for ((n = 0; n < 30; n++)); do
@@ -248,6 +249,52 @@ rl_user_procs() {
 	run -0 rl_user_procs pea-dnsd
 	assert_output ""
 	[[ ! -e "$FE_RL_XDG/pea/rootless-netns/netns" ]]
+	run -0 pea_rl_net network rm net1
+}
+
+@test "rootless bridge and slirp4netns: -p on IPv6, tcp and udp, through pea-netsetup forward" {
+	ip -n "$NETNS_NAME" addr add 2001:db8::1/64 dev v0 nodad
+	run -0 pea_rl_net network create net1
+	run -0 pea_rl_net run -d --name web --network net1 -p 8084:80 busybox httpd -f -p 80 -h /etc
+	host=$(pea_rl inspect --format '{{.Config.Hostname}}' web)
+	# IPv4 through slirp4netns, IPv6 (loopback and a host address) through the forwarder
+	assert_equal "$(rl_curl http://127.0.0.1:8084/hostname)" "$host"
+	assert_equal "$(rl_curl 'http://[::1]:8084/hostname')" "$host"
+	assert_equal "$(rl_curl 'http://[2001:db8::1]:8084/hostname')" "$host"
+	run -0 rl_user_procs pea-netsetup
+	assert_equal "${#lines[@]}" 1
+	# an IPv6 host address alone: nothing on IPv4
+	run -0 pea_rl_net run -d --name web6 --network net1 -p '[2001:db8::1]:8085:80' busybox \
+		httpd -f -p 80 -h /etc
+	run -0 pea_rl port web6
+	assert_output "80/tcp -> [2001:db8::1]:8085"
+	assert_equal "$(rl_curl 'http://[2001:db8::1]:8085/hostname')" \
+		"$(pea_rl inspect --format '{{.Config.Hostname}}' web6)"
+	run ! timeout -k 5 10 nsenter --net="$NETNS_PATH" curl -s -m 3 http://127.0.0.1:8085/
+	# udp, a range, on ::1 (slirp4netns drops replies to the host's IPv4 loopback)
+	run -0 pea_rl_net run -d --name u --network net1 -p 5360-5361:5353-5354/udp \
+		-v /usr:/usr:ro -v /usr/lib:/lib:ro -v /usr/lib64:/lib64:ro busybox sh -c \
+		"/usr/bin/socat UDP-RECVFROM:5353,fork SYSTEM:'read x; echo pong' &
+		 exec /usr/bin/socat UDP-RECVFROM:5354,fork SYSTEM:'read x; echo pong2'"
+	run -0 rl_udp '[::1]' 5360
+	assert_output pong
+	run -0 rl_udp '[::1]' 5361
+	assert_output pong2
+	# a port the host cannot give: one clear line, nothing left
+	run -125 pea_rl_net run --rm --network net1 -p '[2001:db8::99]:8086:80' busybox true
+	assert_output --regexp "^Error: .*bind tcp '2001:db8::99' port 8086: Cannot assign requested address$"
+	run -0 pea_rl_net rm -f web web6 u
+	run -0 rl_user_procs pea-netsetup
+	assert_output ""
+	# --network slirp4netns: the forwarder goes straight to the container's port
+	run -0 pea_rl_net run -d --name s --network slirp4netns -p 8087:80 busybox httpd -f -p 80 -h /etc
+	assert_equal "$(rl_curl 'http://[::1]:8087/hostname')" \
+		"$(pea_rl inspect --format '{{.Config.Hostname}}' s)"
+	assert_equal "$(rl_curl http://127.0.0.1:8087/hostname)" \
+		"$(pea_rl inspect --format '{{.Config.Hostname}}' s)"
+	run -0 pea_rl_net rm -f s
+	run -0 rl_user_procs pea-netsetup
+	assert_output ""
 	run -0 pea_rl_net network rm net1
 }
 
