@@ -33,6 +33,7 @@
 #include "frontend/rootless.h"
 #include "frontend/userns.h"
 #include "frontend/security-run.h"
+#include "frontend/spec.h"
 #include "frontend/tty.h"
 #include "frontend/volumes-run.h"
 
@@ -72,6 +73,8 @@ enum {
 	OPT_LOG_OPT,
 	OPT_ANNOTATION,
 	OPT_PLATFORM,
+	OPT_TZ,
+	OPT_REPLACE,
 };
 
 static const struct option create_longopts[] = {
@@ -122,6 +125,8 @@ static const struct option create_longopts[] = {
 	{ "log-opt", required_argument, NULL, OPT_LOG_OPT },
 	{ "annotation", required_argument, NULL, OPT_ANNOTATION },
 	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "tz", required_argument, NULL, OPT_TZ },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
 	SECRES_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -163,6 +168,7 @@ static const char create_usage[] =
 	"      --platform=OS/ARCH[/VARIANT]  the platform of the image to pull and run\n"
 	"      --pull=POLICY         missing (default), always, never, newer\n"
 	"      --read-only[=BOOL]    mount the root read-only (tmpfs on /tmp, /var/tmp, /run)\n"
+	"      --replace             remove the container of the same --name first\n"
 	"      --restart=POLICY      no (default), on-failure[:N], always, unless-stopped: start\n"
 	"                            it again when it exits (not after pea stop)\n"
 	"      --rm                  remove the container when it exits\n"
@@ -170,6 +176,8 @@ static const char create_usage[] =
 	"      --stop-timeout=SECS   seconds pea stop waits before SIGKILL (default 10)\n"
 	"      --tmpfs=DIR[:OPTS]    mount a tmpfs on DIR\n"
 	"      --tls-verify[=BOOL]   verify the registry's certificate when pulling\n"
+	"      --tz=ZONE             the container's time zone (/usr/share/zoneinfo/ZONE, or\n"
+	"                            local: the host's)\n"
 	"  -u, --user=USER[:GROUP]   run as this user (name or uid)\n"
 	"      --userns=MODE         host (the default), keep-id[:uid=U,gid=G] (rootless: your\n"
 	"                            uid inside), nomap (rootless), auto[:size=N]\n"
@@ -225,6 +233,8 @@ struct create_opts {
 	struct ctr_log_flags log;
 	struct json_object *annotations; /* {KEY: VALUE} */
 	char *platform;			 /* OS/ARCH[/VARIANT] as given */
+	char *tz;			 /* --tz (or containers.conf's tz) */
+	bool replace;
 };
 
 static void create_opts_clear(struct create_opts *o)
@@ -258,6 +268,7 @@ static void create_opts_clear(struct create_opts *o)
 	ctr_log_flags_clear(&o->log);
 	json_object_put(o->annotations);
 	free(o->platform);
+	free(o->tz);
 }
 
 static void set(char **dst, const char *v)
@@ -745,6 +756,12 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		return ctr_log_parse_opt(&o->log, arg, err);
 	case OPT_ANNOTATION:
 		return parse_annotation(&o->annotations, arg, "", err);
+	case OPT_TZ:
+		set(&o->tz, arg);
+		return 0;
+	case OPT_REPLACE:
+		o->replace = true;
+		return 0;
 	case OPT_PLATFORM:
 		if (platform_parse(arg, NULL, err) < 0)
 			return -1;
@@ -947,6 +964,8 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 		json_object_object_add(j, "annotations", json_object_get(o->annotations));
 	if (o->platform)
 		json_object_object_add(j, "platform", json_object_new_string(o->platform));
+	if (o->tz)
+		json_object_object_add(j, "tz", json_object_new_string(o->tz));
 	/* podman's annotations say them */
 	json_object_object_add(j, "publish_all", json_object_new_boolean(o->publish_all));
 	if (o->volumes_from)
@@ -1037,6 +1056,34 @@ static int find_or_pull(struct global_options *g, const struct create_opts *o, c
 	if (o->platform && !image_of_platform(*ret, &plat, &have))
 		log_warning("image platform (%s) does not match the expected platform (%s)", have,
 			    o->platform);
+	return 0;
+}
+
+/*
+ * --replace: the container of that name goes first, stopped as pea stop does
+ * (its stop signal, then SIGKILL after its timeout) and removed; none is fine.
+ */
+static int replace_container(struct global_options *g, const char *name, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (!name)
+		return pea_error_new(err, EINVAL,
+				     "cannot replace container without --name being set");
+	if (record_lookup(g, name, &r, &e) < 0 || strcmp(r->name, name) != 0)
+		return 0; /* no container of that name (an id prefix is not a name) */
+	if (container_stop(g, r->id, -1, &e) < 0 && e->code != ENOENT) {
+		*err = TAKE_PTR(e);
+		return pea_error_wrap(err, "--replace");
+	}
+	e = pea_error_free(e);
+	r = ctr_record_free(r);
+	/* a --rm container's cleanup may have removed it already */
+	if (record_lookup(g, name, &r, &e) < 0 || strcmp(r->name, name) != 0)
+		return 0;
+	if (container_remove(g, r, err) < 0)
+		return pea_error_wrap(err, "--replace: remove container '%s'", name);
 	return 0;
 }
 
@@ -1173,6 +1220,12 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return -1;
 	logj = json_object_new_object();
 	if (ctr_log_finish(&o.log, &conf, o.tty, logj, err) < 0)
+		return -1;
+	if (!o.tz && conf.tz)
+		o.tz = xstrdup(conf.tz);
+	if (o.tz && spec_tz_check(o.tz, err) < 0)
+		return -1;
+	if (o.replace && replace_container(g, o.name, err) < 0)
 		return -1;
 	for (size_t i = 0; o.volumes_from && o.volumes_from[i]; i++)
 		if (mounts_volumes_from(g, &o.volumes, o.tmpfs, o.volumes_from[i], err) < 0)

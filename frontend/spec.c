@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -35,6 +36,8 @@
 #include "frontend/volumes-run.h"
 
 #define PASSWD_MAX (1u << 20)
+#define ZONEINFO   "/usr/share/zoneinfo"
+#define ZONE_MAX   (1u << 20)
 
 static const char *const default_caps[] = {
 	"CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",	 "CAP_FSETID",
@@ -227,6 +230,7 @@ static struct json_object *mounts_json(const struct global_options *g, const str
 {
 	struct json_object *m = json_object_new_array(), *v = NULL;
 	static const char *const etc[] = { "hostname", "hosts", "resolv.conf" };
+	const char *tz = NULL;
 
 	add_mount(m, "/proc", "proc", "proc", split_opts("nosuid,noexec,nodev"));
 	add_mount(m, "/dev", "tmpfs", "tmpfs",
@@ -256,6 +260,10 @@ static struct json_object *mounts_json(const struct global_options *g, const str
 		json_object_object_get_ex(t, "destination", &d);
 		json_object_object_get_ex(t, "options", &o);
 		add_mount(m, json_object_get_string(d), "tmpfs", "tmpfs", json_object_get(o));
+	}
+	if (pea_json_get_string_opt(r->opts, "opts", "tz", &tz, NULL) == 1 && *tz) {
+		_cleanup_free_ char *src = xasprintf("%s/localtime", rundir);
+		add_mount(m, "/etc/localtime", "bind", src, split_opts("rbind,rprivate,ro"));
 	}
 	/* -v and --mount: volumes_spec(), once the user and its namespace are known */
 	return m;
@@ -569,6 +577,53 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 	return write_bundle_file(dfd, "config.json", text, err);
 }
 
+int spec_tz_check(const char *tz, struct pea_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+	struct stat st;
+
+	if (strcmp(tz, "local") == 0)
+		return 0;
+	if (!*tz || tz[0] == '/' || strstr(tz, ".."))
+		return pea_error_new(err, EINVAL,
+				     "invalid timezone \"%s\": use a zone of " ZONEINFO
+				     " (Europe/Paris) or local",
+				     tz);
+	path = xasprintf(ZONEINFO "/%s", tz);
+	if (stat(path, &st) < 0)
+		return pea_error_new(err, errno, "invalid timezone \"%s\": stat %s: %s", tz, path,
+				     strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return pea_error_new(err, EISDIR, "invalid timezone \"%s\": %s is not a file", tz,
+				     path);
+	return 0;
+}
+
+/* --tz: the zone's file (the host's own for local) copied to RUNDIR/localtime, as podman. */
+static int tz_prepare(const struct ctr_record *r, const char *rundir, struct pea_error **err)
+{
+	_cleanup_free_ char *zone = NULL, *real = NULL, *buf = NULL, *dst = NULL;
+	_cleanup_close_ int fd = -1;
+	const char *tz = NULL;
+	size_t len = 0;
+
+	if (pea_json_get_string_opt(r->opts, "opts", "tz", &tz, NULL) != 1 || !*tz)
+		return 0;
+	zone = strcmp(tz, "local") == 0 ? xstrdup("/etc/localtime") : xasprintf(ZONEINFO "/%s", tz);
+	real = realpath(zone, NULL);
+	if (!real)
+		return pea_error_errno(err, "setting timezone '%s': '%s'", tz, zone);
+	if (pea_read_file_at(AT_FDCWD, real, ZONE_MAX, &buf, &len, err) < 0)
+		return pea_error_wrap(err, "setting timezone '%s'", tz);
+	dst = xasprintf("%s/localtime", rundir);
+	fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return pea_error_errno(err, "create '%s'", dst);
+	if (fchmod(fd, 0644) < 0 || pea_write_all(fd, buf, len, err) < 0)
+		return pea_error_wrap(err, "setting timezone '%s': write '%s'", tz, dst);
+	return 0;
+}
+
 int spec_write(const struct global_options *g, const struct ctr_record *r, const char *rootfs,
 	       struct pea_error **err)
 {
@@ -599,7 +654,7 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 	if (status)
 		status_to_input(status, &in);
 	in.dns_forward = rootless_net_dns(mode);
-	if (etc_files_write(g, rundir, rootfs, &in, err) < 0 ||
+	if (etc_files_write(g, rundir, rootfs, &in, err) < 0 || tz_prepare(r, rundir, err) < 0 ||
 	    volumes_prepare(g, r, rootfs, err) < 0 ||
 	    write_spec(g, r, rootfs, bundle, rundir, etcdir, hostname, host_net, nspath, err) < 0) {
 		if (strcmp(mode, "bridge") == 0 || etcdir || rootless_net_is_pasta(mode) ||

@@ -15,3 +15,7 @@ struct ctr_record;
  * org.opencontainers.image.stopSignal). A new object.
  */
 struct json_object *spec_annotations(const struct ctr_record *r, bool started);
+
+struct pea_error;
+/* --tz: "local" or a zone file of /usr/share/zoneinfo (no ".."); the error names it. */
+int spec_tz_check(const char *tz, struct pea_error **err);

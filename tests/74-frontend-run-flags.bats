@@ -346,3 +346,58 @@ journald_case() {
 	run -0 pea_cmd images -q
 	assert_equal "${#lines[@]}" 1
 }
+
+@test "--tz: a zone of /usr/share/zoneinfo or local on /etc/localtime; containers.conf's tz; bad zones" {
+	[[ -f /usr/share/zoneinfo/Asia/Tokyo ]] || skip "expected: no tzdata on this machine"
+	run -0 pea_cmd run --rm busybox date -d @1600000000 +%Z
+	assert_output UTC
+	# the last one wins, as podman
+	run -0 pea_cmd run --rm --tz=US/Eastern --tz Asia/Tokyo busybox sh -c 'date -d @1600000000 "+%H %Z"; echo "[$TZ]"'
+	assert_output $'21 JST\n[]'
+	run -0 pea_cmd run --name t --tz=Pacific/Chatham busybox date -d @1600000000 +%z
+	assert_output +1245
+	run -0 pea_cmd inspect --format '{{.Config.Timezone}}' t
+	assert_output Pacific/Chatham
+	# local: the host's own /etc/localtime, whatever TZ says
+	run -0 pea_env TZ=Asia/Tokyo run --rm --tz=local busybox date -d @1600000000 +%z
+	assert_output "$(date -d @1600000000 +%z)"
+	# containers.conf's tz, under the flag
+	printf '[containers]\nnetns = "none"\ntz = "Asia/Kolkata"\n' >"$TEST_DIR/tz.conf"
+	run -0 pea_env CONTAINERS_CONF_OVERRIDE="$TEST_DIR/tz.conf" run --rm busybox date -d @1600000000 +%z
+	assert_output +0530
+	run -0 pea_env CONTAINERS_CONF_OVERRIDE="$TEST_DIR/tz.conf" run --rm --tz=UTC busybox date -d @1600000000 +%z
+	assert_output +0000
+	refused --tz=Foo/Bar busybox true
+	assert_output 'Error: invalid timezone "Foo/Bar": stat /usr/share/zoneinfo/Foo/Bar: No such file or directory'
+	refused --tz=Asia busybox true
+	assert_output 'Error: invalid timezone "Asia": /usr/share/zoneinfo/Asia is not a file'
+	refused --tz=../../../etc/passwd busybox true
+	assert_output 'Error: invalid timezone "../../../etc/passwd": use a zone of /usr/share/zoneinfo (Europe/Paris) or local'
+	refused --tz= busybox true
+	assert_output --partial 'invalid timezone ""'
+}
+
+@test "--replace: the container of that name is stopped and removed first; none is fine; needs --name" {
+	run -0 pea_cmd run -d --name r --stop-timeout 1 busybox sleep 1000
+	old=$output
+	run -0 pea_cmd run --replace --name r busybox echo second
+	assert_output second
+	run -0 pea_cmd ps -a --no-trunc --format '{{.ID}} {{.Names}}'
+	refute_output --partial "$old"
+	assert_output --regexp '^[0-9a-f]{64} r$'
+	# a created one, and a name no container has
+	run -0 pea_cmd create --replace --name r busybox true
+	run -0 pea_cmd ps -aq
+	assert_equal "${#lines[@]}" 1
+	run -0 pea_cmd create --replace --name fresh busybox true
+	run -0 pea_cmd ps -aq
+	assert_equal "${#lines[@]}" 2
+	# an id prefix is not a name: fresh stays
+	id=$(pea_out inspect --format '{{.Id}}' fresh)
+	run -0 pea_cmd create --replace --name "${id:0:12}" busybox true
+	run -0 pea_cmd ps -a --format '{{.Names}}'
+	assert_equal "${#lines[@]}" 3
+	assert_line fresh
+	refused --replace busybox true
+	assert_output 'Error: cannot replace container without --name being set'
+}
