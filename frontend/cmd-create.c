@@ -75,6 +75,7 @@ enum {
 	OPT_PLATFORM,
 	OPT_TZ,
 	OPT_REPLACE,
+	OPT_RMI,
 };
 
 static const struct option create_longopts[] = {
@@ -127,6 +128,7 @@ static const struct option create_longopts[] = {
 	{ "platform", required_argument, NULL, OPT_PLATFORM },
 	{ "tz", required_argument, NULL, OPT_TZ },
 	{ "replace", no_argument, NULL, OPT_REPLACE },
+	{ "rmi", no_argument, NULL, OPT_RMI },
 	SECRES_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -762,6 +764,9 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 	case OPT_REPLACE:
 		o->replace = true;
 		return 0;
+	case OPT_RMI:
+		rf->rmi = true;
+		return 0;
 	case OPT_PLATFORM:
 		if (platform_parse(arg, NULL, err) < 0)
 			return -1;
@@ -1185,12 +1190,16 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 			 "      --detach-keys=KEYS    keys that detach from a -t container "
 			 "(default\n"
 			 "                            ctrl-p,ctrl-q; \"\": none)\n"
+			 "      --rmi                 remove the image after the container (with\n"
+			 "                            --rm), unless another container uses it\n"
 		       : "");
 	optind = 0;
 	while ((rr = cmd_getopt(argc, argv, "+de:w:u:h:v:m:l:itp:P", create_longopts, usage, &c,
 				err)) == 2) {
 		if (c == OPT_DETACH_KEYS && !is_run)
 			return pea_error_new(err, EINVAL, "unknown flag: --detach-keys");
+		if (c == OPT_RMI && !is_run)
+			return pea_error_new(err, EINVAL, "unknown flag: --rmi");
 		if ((c == 'd' && !is_run) || apply_create_opt(&o, rf, c, optarg, err) < 0) {
 			if (!*err)
 				pea_error_new(err, EINVAL, "unknown shorthand flag: 'd' in -d");
@@ -1231,6 +1240,8 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		if (mounts_volumes_from(g, &o.volumes, o.tmpfs, o.volumes_from[i], err) < 0)
 			return -1;
 	iname = argv[optind];
+	if (rf)
+		rf->image = iname;
 	if (find_or_pull(g, &o, iname, &img, err) < 0)
 		return -1;
 	if (image_read_config(img, &icfg_all, err) < 0)

@@ -991,6 +991,40 @@ static int remove_users(const struct global_options *g, char **ids, struct pea_e
 	return rc;
 }
 
+int image_remove_unused(const struct global_options *g, const char *name,
+			struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *rec = NULL, *res = NULL;
+	_cleanup_strv_ char **users = NULL;
+	_cleanup_free_ char *full = NULL;
+	struct json_object *names = NULL;
+	const char *id;
+
+	if (image_find(g, name, &rec, err) < 0)
+		return -1;
+	id = rec_str(rec, "id");
+	json_object_object_get_ex(rec, "names", &names);
+	/* one of several names: only that one goes (as rmi_one) */
+	if (names && json_object_array_length(names) > 1 &&
+	    image_normalize(name, &full, NULL) == 0) {
+		for (size_t i = 0; i < json_object_array_length(names); i++) {
+			const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+			size_t nl = strlen(n), fl = strlen(full);
+			const char *untag[] = { "image", "untag", id, n, NULL };
+
+			if (strcmp(n, full) == 0 ||
+			    (nl > fl && strcmp(n + nl - fl, full) == 0 && n[nl - fl - 1] == '/'))
+				return store_call(g, untag, &res, err) < 0 ? -1 : 0;
+		}
+	}
+	if (image_used_by(g, id, &users))
+		return 1;
+	{
+		const char *rm[] = { "image", "rm", id, NULL };
+		return store_call(g, rm, &res, err) < 0 ? -1 : 0;
+	}
+}
+
 static int rmi_one(struct global_options *g, const char *name, bool force, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *rec = NULL, *res = NULL;

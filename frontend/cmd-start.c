@@ -32,6 +32,7 @@
 #include "frontend/container.h"
 #include "frontend/ctr-log.h"
 #include "frontend/frontend.h"
+#include "frontend/images.h"
 #include "frontend/k8s-log.h"
 #include "frontend/records.h"
 #include "frontend/restart.h"
@@ -984,6 +985,12 @@ int cmd_run(struct global_options *g, int argc, char **argv, struct pea_error **
 		if (!ctr_log_is_passthrough(r))
 			printf("%s\n", r->id);
 		return 0;
+	}
+	/* --rmi: the image goes too once the container is gone, unless in use (podman's) */
+	if (rf.rmi && rf.image) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		if (image_remove_unused(g, rf.image, &e) < 0)
+			log_warning("--rmi: %s, ignoring", e->message);
 	}
 	return code;
 }

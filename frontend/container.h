@@ -14,6 +14,8 @@ struct run_flags {
 	bool detach;
 	const char *detach_keys; /* --detach-keys (NULL: podman's ctrl-p,ctrl-q) */
 	char *rootfs;		 /* mounted by the create (one pea-storage call): the start's */
+	bool rmi;		 /* --rmi: the image goes after the container, unless in use */
+	const char *image;	 /* the image as named (argv) */
 };
 
 /*

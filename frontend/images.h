@@ -36,6 +36,13 @@ struct platform_spec;
 int image_pull_platform(const struct global_options *g, const char *name, bool quiet,
 			bool tls_verify, const struct platform_spec *platform,
 			struct json_object **ret, struct pea_error **err);
+/*
+ * run --rmi, as podman removes the image by the name given: only that name
+ * when the image has others, else the image unless a container uses it; 0
+ * when done, 1 when kept (in use), -1 and err when the store failed.
+ */
+int image_remove_unused(const struct global_options *g, const char *name,
+			struct pea_error **err);
 /* `image inspect` JSON of one image, or ENOENT. */
 int image_inspect_one(const struct global_options *g, const char *name, struct json_object **ret,
 		      struct pea_error **err);

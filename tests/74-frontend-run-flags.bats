@@ -401,3 +401,28 @@ journald_case() {
 	refused --replace busybox true
 	assert_output 'Error: cannot replace container without --name being set'
 }
+
+@test "run --rmi: the image goes after the container unless another uses it; only its name when it has others" {
+	run -0 pea_cmd run --name c busybox sh -c 'echo x >/x'
+	run -0 pea_cmd commit -q c localhost/single:1
+	run -0 pea_cmd rm c
+	# kept while another container uses it
+	run -0 pea_cmd create --name keep localhost/single:1 true
+	run -0 pea_cmd run --rm --rmi localhost/single:1 cat /x
+	assert_output x
+	run -0 pea_cmd image exists localhost/single:1
+	run -0 pea_cmd rm keep
+	run -0 pea_cmd run --rm --rmi localhost/single:1 true
+	assert_output ""
+	run -1 pea_cmd image exists localhost/single:1
+	# an image with two names loses the one run named
+	run -0 pea_cmd tag busybox localhost/other:1
+	run -0 pea_cmd run --rm --rmi localhost/other:1 true
+	run -1 pea_cmd image exists localhost/other:1
+	run -0 pea_cmd image exists busybox
+	# create has no --rmi; run -d leaves the image (podman's)
+	run -125 pea_cmd create --rmi busybox true
+	assert_output 'Error: unknown flag: --rmi'
+	run -0 pea_cmd run -d --rm --rmi busybox true
+	run -0 pea_cmd image exists busybox
+}
