@@ -108,6 +108,15 @@ static struct json_object *mounts_json(const struct global_options *g, struct js
 			json_object_object_add(m, "Type", json_object_new_string("volume"));
 			json_object_object_add(m, "Name", json_object_new_string(src));
 			json_object_object_add(m, "Source", json_object_new_string(data));
+		} else if (type && strcmp(type, "image") == 0) {
+			/* --mount type=image: the image as named; read-only unless rw */
+			rw = false;
+			for (size_t k = 0; o && k < json_object_array_length(o); k++)
+				rw = rw ||
+				     strcmp(json_object_get_string(json_object_array_get_idx(o, k)),
+					    "rw") == 0;
+			json_object_object_add(m, "Type", json_object_new_string("image"));
+			json_object_object_add(m, "Source", opt_get(v, "source"));
 		} else {
 			json_object_object_add(m, "Type", json_object_new_string("bind"));
 			json_object_object_add(m, "Source", opt_get(v, "source"));

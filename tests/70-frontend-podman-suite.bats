@@ -494,3 +494,12 @@ ${id2:0:12} three"
 	assert_output 0
 	run -0 pea_cmd rm -f -t 0 r
 }
+
+@test "inspect: a --mount type=image is Type image, its Source the image as named, RW only with rw" {
+	run -0 pea_cmd create --name rw --mount type=image,src=busybox,dst=/img,rw=true busybox true
+	run -0 pea_cmd inspect --format '{{(index .Mounts 0).Type}} {{(index .Mounts 0).Source}} {{(index .Mounts 0).Destination}} {{(index .Mounts 0).RW}}' rw
+	assert_output 'image busybox /img true'
+	run -0 pea_cmd create --name ro --mount type=image,src=busybox,dst=/img busybox true
+	run -0 pea_cmd inspect --format '{{(index .Mounts 0).Type}} {{(index .Mounts 0).RW}}' ro
+	assert_output 'image false'
+}
