@@ -1104,7 +1104,7 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 	_cleanup_json_ struct json_object *res = NULL;
 	struct ctr_record **all = NULL;
 	size_t n = 0, na = 6;
-	const char *args[12] = { "container", "create", "--image", r->image_id, "--id", r->id };
+	const char *args[14] = { "container", "create", "--image", r->image_id, "--id", r->id };
 	const char *um = NULL, *gm = NULL, *mp = NULL;
 
 	if (records_lock(g, &lock, err) < 0 || records_list(g, &all, &n, err) < 0)
@@ -1152,6 +1152,9 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 	}
 	if (rf)
 		args[na++] = "--mount";
+	/* no syncs to the layer of a container removed at its end, as podman's */
+	if (rf && r->rm)
+		args[na++] = "--volatile";
 	if (store_call(g, args, &res, err) < 0 ||
 	    (rf && pea_json_get_string_req(res, "", "mountpoint", &mp, err) < 0)) {
 		_cleanup_free_ char *dir = record_dir(g, r->id);

@@ -23,8 +23,10 @@
 static const char usage[] =
 	"Usage: pea-storage container COMMAND\n"
 	"  create [--image IMAGE] [--name NAME]... [--id ID] [--uidmap C:H:N[,...]]\n"
-	"         [--gidmap C:H:N[,...]] [--mount]              a writable layer over the image\n"
-	"                                                      (--mount: mounted too)\n"
+	"         [--gidmap C:H:N[,...]] [--mount [--volatile]]\n"
+	"                                                      a writable layer over the image\n"
+	"                                                      (--mount: mounted too; --volatile:\n"
+	"                                                      no syncs, for --rm containers)\n"
 	"  ls                                                  every container\n"
 	"  inspect CONTAINER                                   one container (id, prefix or name)\n"
 	"  mount CONTAINER                                     mount its root; prints the "
@@ -72,7 +74,8 @@ struct create_options {
 	const char *uid_map;
 	const char *gid_map;
 	struct idmaps maps;
-	bool mount; /* and mount it: one call, one store lock, for `pea run` */
+	bool mount;	/* and mount it: one call, one store lock, for `pea run` */
+	bool volatile_; /* that mount without syncs (overlay's volatile), for `pea run --rm` */
 };
 
 /* The container's id maps, if it has any (*ret_maps NULL otherwise). */
@@ -98,6 +101,7 @@ static int parse_create(int argc, char **argv, struct create_options *o, struct 
 		{ "uidmap", required_argument, NULL, 'u' },
 		{ "gidmap", required_argument, NULL, 'g' },
 		{ "mount", no_argument, NULL, 'm' },
+		{ "volatile", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -133,6 +137,9 @@ static int parse_create(int argc, char **argv, struct create_options *o, struct 
 			break;
 		case 'm':
 			o->mount = true;
+			break;
+		case 'V':
+			o->volatile_ = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -221,6 +228,8 @@ static int container_create_cmd(const struct global_options *g, int argc, char *
 
 	if (r == 0 && o.gid_map && !o.uid_map)
 		r = cli_usage_error(err, "container create: --gidmap needs --uidmap");
+	if (r == 0 && o.volatile_ && !o.mount)
+		r = cli_usage_error(err, "container create: --volatile needs --mount");
 	if (r == 0 && o.uid_map && !o.gid_map) {
 		o.gid_map = o.uid_map;
 		o.maps.gids = o.maps.uids;
@@ -229,10 +238,12 @@ static int container_create_cmd(const struct global_options *g, int argc, char *
 		r = store_open(g, true, &s, err);
 	if (r == 0)
 		r = create_container(s, &o, &c, err);
-	if (r == 0 && o.mount)
+	if (r == 0 && o.mount) {
+		s->volatile_mount = o.volatile_;
 		r = mount_new(s, &o, &c, err);
-	else if (r == 0)
+	} else if (r == 0) {
 		r = cli_reply(container_json(s, &c), err);
+	}
 	container_rec_clear(&c);
 	store_free(s);
 	pea_strv_free(o.names);

@@ -405,6 +405,23 @@ static int lowers_for_maps(struct store *s, const char *id, const struct idmaps 
 	return mapped_lowers(s, id, maps, ret, err);
 }
 
+/*
+ * A "volatile" overlay mount (no sync of the writable layer, not even at the
+ * unmount, which otherwise syncs the whole file system under it: milliseconds
+ * on a busy disk; podman's for --rm containers) leaves work/incompat/volatile
+ * behind, after which the kernel refuses to mount that layer again. The layer
+ * is not mounted here: the mark goes (after a crash the layer may lack what
+ * was not synced, which volatile accepted).
+ */
+static int clear_volatile_mark(struct store *s, const char *id, struct pea_error **err)
+{
+	_cleanup_free_ char *mark = xasprintf("%s/work/work/incompat", id);
+
+	if (!pea_path_exists_at(s->driver_fd, mark))
+		return 0;
+	return pea_rm_rf_at(s->driver_fd, mark, err);
+}
+
 static int mount_kernel(struct store *s, const char *id, const struct idmaps *maps,
 			const char *target, struct pea_error **err)
 {
@@ -419,16 +436,27 @@ static int mount_kernel(struct store *s, const char *id, const struct idmaps *ma
 		 : lower_dirs(s, id, "", &lowers, err);
 	if (r < 0)
 		return -1;
+	if (clear_volatile_mark(s, id, err) < 0)
+		return -1;
 	/* relative to the driver dir, which the mount resolves from our cwd */
-	opts = xasprintf("lowerdir=%s,upperdir=%s/diff,workdir=%s/work%s%s%s", lowers, id, id,
-			 s->rootless ? ",userxattr" : "", s->mountopt ? "," : "",
-			 s->mountopt ? s->mountopt : "");
+	opts = xasprintf("lowerdir=%s,upperdir=%s/diff,workdir=%s/work%s%s%s%s", lowers, id, id,
+			 s->rootless ? ",userxattr" : "", s->volatile_mount ? ",volatile" : "",
+			 s->mountopt ? "," : "", s->mountopt ? s->mountopt : "");
 	if ((long)strlen(opts) >= page)
 		return pea_error_new(err, E2BIG,
 				     "layer '%s': too many layers for one overlay mount", id);
 	if (fchdir(s->driver_fd) < 0)
 		return pea_error_errno(err, "chdir '%s/overlay'", s->graph_root);
 	r = mount("overlay", target, "overlay", 0, opts);
+	if (r < 0 && errno == EINVAL && s->volatile_mount) {
+		/* a kernel before 5.10 has no volatile: the mount as usual */
+		char *v = strstr(opts, ",volatile");
+
+		if (v) {
+			memmove(v, v + strlen(",volatile"), strlen(v + strlen(",volatile")) + 1);
+			r = mount("overlay", target, "overlay", 0, opts);
+		}
+	}
 	if (r < 0)
 		r = pea_error_errno(err, "mount overlay on '%s' (%s)", target, opts);
 	if (cwd >= 0 && fchdir(cwd) < 0)

@@ -35,6 +35,7 @@ struct store {
 	char *driver; /* "overlay" or "vfs" */
 	char *mount_program;
 	char *mountopt;
+	bool volatile_mount; /* new overlay mounts "volatile" (container create --volatile) */
 	bool ignore_chown_errors;
 	bool rootless; /* not root in the initial user namespace */
 	int root_fd;

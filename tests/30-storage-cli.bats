@@ -313,3 +313,25 @@ conf_value_error() {
 	run -0 pstore layer ls
 	assert_equal "$(jq '.result | length' <<<"$output")" 1
 }
+
+@test "cli: container create --mount --volatile mounts without syncs; the layer mounts again after" {
+	local mp
+	st_busybox_image bb
+	run -2 pstore container create --image bb --volatile
+	assert_output --partial "container create: --volatile needs --mount"
+	run -0 pstore container ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 0
+	run -0 pstore container create --image bb --name v --mount --volatile
+	mp="$(json_field mountpoint)"
+	run -0 grep " $mp overlay " /proc/self/mounts
+	assert_output --regexp ",(fsync=)?volatile( |,)"
+	echo data >"$mp/file"
+	run -0 pstore container unmount v
+	# the kernel refuses a layer mounted volatile before, unless its mark goes
+	run -0 pstore container mount v
+	assert_equal "$(json_field mount_count)" 1
+	run -0 grep " $mp overlay " /proc/self/mounts
+	refute_output --partial "volatile"
+	assert_equal "$(cat "$mp/file")" data
+	run -0 pstore container rm --force v
+}
