@@ -20,6 +20,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/ctr-log.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
 #include "frontend/tty.h"
@@ -184,6 +185,10 @@ int cmd_attach(struct global_options *g, int argc, char **argv, struct pea_error
 		if (r->state != CTR_RUNNING)
 			rc = pea_error_new(err, EINVAL,
 					   "you can only attach to running containers");
+		else if (ctr_log_is_passthrough(r))
+			rc = pea_error_new(err, ENODATA,
+					   "this container is using the 'passthrough' log driver, "
+					   "cannot attach: this container is not logging output");
 	}
 	if (rc == 0 && container_attach_connect(g, r->id, &sock, err) < 0)
 		rc = -1;

@@ -107,6 +107,12 @@ refused() {
 	assert_output detached-pt
 	run -0 pea_cmd inspect --format '{{.HostConfig.LogConfig.Type}}' p
 	assert_output passthrough
+	# no attach socket: attach says so, as podman
+	run -0 pea_cmd run -d --name pd --log-driver passthrough busybox sleep 100
+	assert_output ""
+	run -125 pea_cmd attach pd
+	assert_output "Error: this container is using the 'passthrough' log driver, cannot attach: this container is not logging output"
+	run -0 pea_cmd rm -f -t 0 pd
 }
 
 @test "--log-opt path=, max-size= (decimal units, the file starts again at the cap), tag=" {
@@ -138,8 +144,9 @@ refused() {
 	# units as go-units' FromHumanSize: 1000-based, i and b ignored, decimals
 	run -0 pea_cmd create --name s1 --log-opt max-size=1.5MiB busybox true
 	run -0 pea_cmd create --name s2 --log-opt max-size='2 g' busybox true
-	run -0 pea_cmd inspect --format '{{.HostConfig.LogConfig.Size}}' s1 s2
-	assert_output $'1.5MB\n2GB'
+	run -0 pea_cmd create --name s3 --log-opt max-size=3.051m busybox true
+	run -0 pea_cmd inspect --format '{{.HostConfig.LogConfig.Size}}' s1 s2 s3
+	assert_output $'1.5MB\n2GB\n3.051MB'
 	# other names are kept as podman keeps them (no driver reads them)
 	run -0 pea_cmd create --log-opt mode=non-blocking busybox true
 }
