@@ -277,7 +277,8 @@ static int tar_member(const char *file, const char *member, struct json_object *
 	if (frontend_run_capture(list_argv, -1, &r, err) < 0)
 		return -1;
 	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
-		rc = pea_error_new(err, EINVAL, "'%s' is not a tar archive: %s", file,
+		rc = pea_error_new(err, EINVAL, "'%s' is not a tar archive: %.*s", file,
+				   r.errtxt ? (int)strcspn(r.errtxt, "\n") : 0,
 				   r.errtxt ? r.errtxt : "");
 		run_result_clear(&r);
 		return rc;
@@ -437,7 +438,8 @@ static int load_file(const struct global_options *g, char *input, struct pea_err
 	_cleanup_json_ struct json_object *manifest = NULL, *index = NULL;
 
 	if (tar_member(input, "manifest.json", &manifest, err) < 0)
-		return -1;
+		return pea_error_wrap(err,
+				      "payload does not match any of the supported image formats");
 	if (manifest) {
 		if (!json_object_is_type(manifest, json_type_array) ||
 		    json_object_array_length(manifest) == 0)
@@ -694,6 +696,84 @@ static struct json_object *image_json_summary(struct json_object *rec, struct js
 	return o;
 }
 
+/* REPO[:TAG] names the row: the same, or its short form (the last path components). */
+static bool image_row_named(const char *repo, const char *tag, const char *name)
+{
+	_cleanup_free_ char *nrepo = NULL, *ntag = NULL;
+	const char *colon = strrchr(name, ':'), *slash = strrchr(name, '/');
+	size_t rl, nl;
+
+	image_split_name(name, &nrepo, &ntag);
+	if (!colon || (slash && colon < slash)) {
+		/* no tag given: every tag of the repository */
+		free(ntag);
+		ntag = NULL;
+	}
+	if (ntag && strcmp(ntag, tag) != 0)
+		return false;
+	rl = strlen(repo);
+	nl = strlen(nrepo);
+	return strcmp(repo, nrepo) == 0 ||
+	       (rl > nl && strcmp(repo + rl - nl, nrepo) == 0 && repo[rl - nl - 1] == '/');
+}
+
+/* An image has a name that NAME names. */
+static bool image_named(struct json_object *rec, const char *name)
+{
+	_cleanup_json_ struct json_object *tags = NULL, *digests = NULL;
+
+	image_names(rec, &tags, &digests);
+	for (size_t k = 0; k < json_object_array_length(tags); k++) {
+		_cleanup_free_ char *repo = NULL, *tag = NULL;
+		image_split_name(json_object_get_string(json_object_array_get_idx(tags, k)), &repo,
+				 &tag);
+		if (image_row_named(repo, tag, name))
+			return true;
+	}
+	return false;
+}
+
+/* Keep the images NAME names; false (and nothing changed) when there is none. */
+static bool images_keep_named(struct json_object **images, const char *name)
+{
+	struct json_object *kept = json_object_new_array();
+
+	for (size_t i = 0; i < json_object_array_length(*images); i++) {
+		struct json_object *rec = json_object_array_get_idx(*images, i);
+		if (image_named(rec, name))
+			json_object_array_add(kept, json_object_get(rec));
+	}
+	if (json_object_array_length(kept) == 0) {
+		json_object_put(kept);
+		return false;
+	}
+	json_object_put(*images);
+	*images = kept;
+	return true;
+}
+
+/*
+ * images NAME: only the rows (one per name) that NAME names, as podman's; an
+ * ID or a digest names the image, and all its rows stay.
+ */
+static void images_rows_named(struct json_object **rows, const char *name)
+{
+	struct json_object *kept = json_object_new_array();
+
+	for (size_t i = 0; i < json_object_array_length(*rows); i++) {
+		struct json_object *row = json_object_array_get_idx(*rows, i);
+		if (image_row_named(rec_str(row, "Repository") ?: "", rec_str(row, "Tag") ?: "",
+				    name))
+			json_object_array_add(kept, json_object_get(row));
+	}
+	if (json_object_array_length(kept) == 0) {
+		json_object_put(kept);
+		return;
+	}
+	json_object_put(*rows);
+	*rows = kept;
+}
+
 static const char images_usage[] =
 	"Usage: pea images [OPTIONS] [IMAGE]\n"
 	"\n"
@@ -908,7 +988,8 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 				     argc - optind);
 	if (store_call(g, ls, &all, err) < 0 || store_call(g, lls, &layers, err) < 0)
 		return -1;
-	if (optind < argc) {
+	/* NAME: the rows NAME names (short names too), else the image it is the ID of */
+	if (optind < argc && !images_keep_named(&all, argv[optind])) {
 		_cleanup_json_ struct json_object *one = NULL;
 		_cleanup_error_ struct pea_error *e = NULL;
 		json_object_put(all);
@@ -929,6 +1010,8 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 	rows = json_object_new_array();
 	for (size_t i = json_object_array_length(all); i-- > 0;)
 		image_rows(json_object_array_get_idx(all, i), layers, notrunc, rows);
+	if (optind < argc)
+		images_rows_named(&rows, argv[optind]);
 	if (sort && images_sort(&rows, sort, err) < 0)
 		return -1;
 	if (quiet) {
@@ -991,8 +1074,7 @@ static int remove_users(const struct global_options *g, char **ids, struct pea_e
 	return rc;
 }
 
-int image_remove_unused(const struct global_options *g, const char *name,
-			struct pea_error **err)
+int image_remove_unused(const struct global_options *g, const char *name, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *rec = NULL, *res = NULL;
 	_cleanup_strv_ char **users = NULL;

@@ -85,6 +85,17 @@ static int run_tool(char *const *argv, int in_fd, bool capture, struct pea_error
 }
 
 /* The store reference of a local image (by name, short name, id or prefix). */
+/* name is the image's ID or a prefix of it ("sha256:" or not). */
+static bool is_id_of(const char *name, const char *id)
+{
+	size_t l;
+
+	if (strncmp(name, "sha256:", 7) == 0)
+		name += 7;
+	l = strlen(name);
+	return l > 0 && strspn(name, "0123456789abcdef") == l && strncmp(id, name, l) == 0;
+}
+
 static int store_ref(const struct global_options *g, const char *name, char **ret_ref,
 		     char **ret_name, struct pea_error **err)
 {
@@ -109,7 +120,8 @@ static int store_ref(const struct global_options *g, const char *name, char **re
 			      names[i][strlen(names[i]) - strlen(norm) - 1] == '/')))
 				*ret_name = xstrdup(names[i]);
 		}
-		if (!*ret_name && names && names[0])
+		/* saved by its ID, an image has no name in the archive, as podman's */
+		if (!*ret_name && names && names[0] && !is_id_of(name, id))
 			*ret_name = xstrdup(names[0]);
 	}
 	return 0;

@@ -111,7 +111,9 @@ teardown() {
 	assert_output --partial "nosuch.tar"
 	echo "not a tar" >"$TEST_DIR/junk"
 	run -125 pea_cmd load -i "$TEST_DIR/junk"
-	assert_output --partial "is not a tar archive"
+	assert_output "Error: payload does not match any of the supported image formats: '$TEST_DIR/junk' is not a tar archive: tar: This does not look like a tar archive"
+	run -125 "$PEA" "${FE_ARGS[@]}" load <"$TEST_DIR/junk"
+	assert_output --regexp "^Error: standard input: payload does not match any of the supported image formats: '.*' is not a tar archive: tar: This does not look like a tar archive$"
 	mkdir -p "$TEST_DIR/empty" && touch "$TEST_DIR/empty/x"
 	tar -cf "$TEST_DIR/other.tar" -C "$TEST_DIR/empty" x
 	run -125 pea_cmd load -i "$TEST_DIR/other.tar"

@@ -503,3 +503,29 @@ ${id2:0:12} three"
 	run -0 pea_cmd inspect --format '{{(index .Mounts 0).Type}} {{(index .Mounts 0).RW}}' ro
 	assert_output 'image false'
 }
+
+@test "images NAME lists the rows NAME names (short names too); an ID all of its rows; save by ID keeps no name" {
+	run -0 pea_cmd tag busybox localhost/other:t1 quay.io/x/busybox:2
+	run -0 pea_cmd images localhost/other:t1 --format '{{.Repository}}:{{.Tag}}'
+	assert_output localhost/other:t1
+	run -0 pea_cmd images other --format '{{.Repository}}:{{.Tag}}'
+	assert_output localhost/other:t1
+	run -0 pea_cmd images busybox --sort repository --format '{{.Repository}}:{{.Tag}}'
+	assert_output $'localhost/busybox:latest\nquay.io/x/busybox:2'
+	run -0 pea_cmd images x/busybox:2 --format '{{.Repository}}:{{.Tag}}'
+	assert_output quay.io/x/busybox:2
+	iid="$(pea_out inspect --format '{{.Id}}' busybox)"
+	run -0 pea_cmd images "${iid:0:12}" --format '{{.Repository}}:{{.Tag}}'
+	assert_equal "${#lines[@]}" 3
+	run -0 pea_cmd images nosuch
+	assert_output 'REPOSITORY  TAG         IMAGE ID    CREATED     SIZE'
+	# saved by ID, the archive names no image: loaded back it is <none>
+	run -0 pea_cmd save -o "$TEST_DIR/byid.tar" "${iid:0:12}"
+	assert_equal "$(tar -xOf "$TEST_DIR/byid.tar" manifest.json | jq -c '.[0].RepoTags')" '[]'
+	run -0 pea_cmd save -o "$TEST_DIR/byname.tar" other:t1
+	assert_equal "$(tar -xOf "$TEST_DIR/byname.tar" manifest.json | jq -c '.[0].RepoTags')" '["localhost/other:t1"]'
+	run -0 pea_cmd rmi -f "$iid"
+	run -0 pea_cmd load -i "$TEST_DIR/byid.tar"
+	run -0 pea_cmd images -a --format '{{.ID}} {{.Repository}}:{{.Tag}}'
+	assert_output "${iid:0:12} <none>:<none>"
+}
