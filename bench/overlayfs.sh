@@ -6,8 +6,15 @@
 # beforehand so that every mount starts with them in the page cache. Prints seconds and the
 # ratios pea/fuse-overlayfs and pea/kernel; asserts nothing (the machine is shared).
 #
+# The implementations take turns within each run of a row (pea, fuse-overlayfs, kernel, then
+# again), so that a burst of load from elsewhere falls on all of them; the load average is
+# printed beside each row.
+#
 #   PEA_BUILD=build bench/overlayfs.sh        OVL_BENCH_RUNS=3
 #   OVL_BENCH_PEA_OPTS=writeback=1            more -o options for pea-overlayfs
+#   OVL_BENCH_ROWS="read copyup"              only these rows (find lsr read create copyup untar)
+#   OVL_BENCH_LAYERS=/var/tmp/ovl-layers      make the layers there once and keep them
+#   OVL_BENCH_VERBOSE=1                       every time, not only the best
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,6 +42,7 @@ if [[ -z ${OVL_BENCH_UNSHARED:-} ]]; then
 fi
 
 work=$(mktemp -d /var/tmp/pea-ovlbench.XXXXXX)
+layers=${OVL_BENCH_LAYERS:-$work}
 server=""
 unmount() {
 	if mountpoint -q "$work/mnt"; then
@@ -59,27 +67,31 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- the layers: 20k small files in 200 dirs, 3 x 100 MB files, a tarball to unpack ----
-echo "bench/overlayfs: making the layers in $work" >&2
-mkdir -p "$work/lower1" "$work/lower2" "$work/mnt"
-for ((d = 0; d < 200; d++)); do
-	mkdir -p "$work/lower2/tree/d$d"
-	for ((f = 0; f < 100; f++)); do
-		printf 'file %d %d\n' "$d" "$f" >"$work/lower2/tree/d$d/f$f"
+mkdir -p "$work/mnt"
+if [[ ! -f "$layers/.complete" ]]; then
+	echo "bench/overlayfs: making the layers in $layers" >&2
+	mkdir -p "$layers/lower1" "$layers/lower2"
+	for ((d = 0; d < 200; d++)); do
+		mkdir -p "$layers/lower2/tree/d$d"
+		for ((f = 0; f < 100; f++)); do
+			printf 'file %d %d\n' "$d" "$f" >"$layers/lower2/tree/d$d/f$f"
+		done
 	done
-done
-mkdir -p "$work/lower1/big" "$work/lower1/tree/d0"
-for i in 1 2 3; do
-	head -c 100M /dev/urandom >"$work/lower1/big/file$i"
-done
-echo "upper layer copy" >"$work/lower1/tree/d0/f0"
-tar -C "$(dirname "$src")" -cf "$work/src.tar" "$(basename "$src")"
-cat "$work"/lower1/big/* "$work/src.tar" >/dev/null
-find "$work/lower2" >/dev/null
+	mkdir -p "$layers/lower1/big" "$layers/lower1/tree/d0"
+	for i in 1 2 3; do
+		head -c 100M /dev/urandom >"$layers/lower1/big/file$i"
+	done
+	echo "upper layer copy" >"$layers/lower1/tree/d0/f0"
+	tar -C "$(dirname "$src")" -cf "$layers/src.tar" "$(basename "$src")"
+	touch "$layers/.complete"
+fi
+cat "$layers"/lower1/big/* "$layers/src.tar" >/dev/null
+find "$layers/lower2" >/dev/null
 
 mount_impl() {
 	rm -rf "$work/upper" "$work/work"
 	mkdir -p "$work/upper" "$work/work"
-	local opts="lowerdir=$work/lower1:$work/lower2,upperdir=$work/upper,workdir=$work/work"
+	local opts="lowerdir=$layers/lower1:$layers/lower2,upperdir=$work/upper,workdir=$work/work"
 	case "$1" in
 	kernel) mount -t overlay overlay -o "$opts" "$work/mnt" ;;
 	pea | fuse)
@@ -111,41 +123,53 @@ row_create() {
 	done
 }
 row_copyup() { echo x >>"$work/mnt/big/file1"; }
-row_untar() { tar -C "$work/mnt" -xf "$work/src.tar"; }
+row_untar() { tar -C "$work/mnt" -xf "$layers/src.tar"; }
 
-rows=(find lsr read create copyup untar)
+read -r -a rows <<<"${OVL_BENCH_ROWS:-find lsr read create copyup untar}"
+for row in "${rows[@]}"; do
+	if ! declare -F "row_$row" >/dev/null; then
+		echo "bench/overlayfs: unknown row '$row' (find lsr read create copyup untar)" >&2
+		exit 1
+	fi
+done
 declare -A label=([find]="find, 20k files" [lsr]="ls -lR, 20k files" [read]="read 300 MB"
 	[create]="create 10k files" [copyup]="copy-up 100 MB" [untar]="untar $(basename "$src")")
-declare -A best
+declare -A best load
 
-# time_row IMPL ROW: best wall time of $runs runs, in seconds.
-time_row() {
-	local impl="$1" row="$2" i start end t min=""
-	for ((i = 0; i < runs; i++)); do
-		mount_impl "$impl"
-		# The data written by the row before goes to disk first, not during this one.
-		sync
-		start=$(date +%s.%N)
-		"row_$row"
-		end=$(date +%s.%N)
-		unmount
-		t=$(echo "$end - $start" | bc -l)
-		if [[ -z "$min" ]] || (($(echo "$t < $min" | bc -l))); then
-			min=$t
-		fi
-	done
-	printf '%.3f' "$min"
+# time_once IMPL ROW: the wall time of one run, in seconds.
+time_once() {
+	local impl="$1" row="$2" start end
+	mount_impl "$impl"
+	# The data written by the run before goes to disk first, not during this one.
+	sync
+	start=$(date +%s.%N)
+	"row_$row"
+	end=$(date +%s.%N)
+	unmount
+	echo "$end - $start" | bc -l
 }
 
+# The best of $runs runs, the implementations taking turns.
 for row in "${rows[@]}"; do
-	for impl in pea fuse kernel; do
-		best[$row,$impl]=$(time_row "$impl" "$row")
+	read -r l1 _ </proc/loadavg
+	for ((run = 0; run < runs; run++)); do
+		for impl in pea fuse kernel; do
+			t=$(time_once "$impl" "$row")
+			[[ -n ${OVL_BENCH_VERBOSE:-} ]] && printf '%s %s %.3f\n' "$row" "$impl" "$t" >&2
+			b=${best[$row,$impl]:-}
+			if [[ -z "$b" ]] || (($(echo "$t < $b" | bc -l))); then
+				best[$row,$impl]=$t
+			fi
+		done
 	done
+	read -r l2 _ </proc/loadavg
+	load[$row]="$l1-$l2"
 done
 
-printf '%-22s %10s %14s %10s %12s %12s\n' row pea fuse-overlayfs kernel pea/fuse pea/kernel
+printf '%-22s %10s %14s %10s %10s %11s %11s\n' row pea fuse-overlayfs kernel pea/fuse \
+	pea/kernel load
 for row in "${rows[@]}"; do
 	p=${best[$row,pea]} f=${best[$row,fuse]} k=${best[$row,kernel]}
-	printf '%-22s %10s %14s %10s %11.2fx %11.2fx\n' "${label[$row]}" "$p" "$f" "$k" \
-		"$(echo "$p / $f" | bc -l)" "$(echo "$p / $k" | bc -l)"
+	printf '%-22s %10.3f %14.3f %10.3f %9.2fx %10.2fx %11s\n' "${label[$row]}" "$p" "$f" "$k" \
+		"$(echo "$p / $f" | bc -l)" "$(echo "$p / $k" | bc -l)" "${load[$row]}"
 done

@@ -108,18 +108,22 @@ static int copy_data(int in, int out, off_t size)
 }
 
 static int copy_file(struct ovl_fs *fs, int srcdir, const char *path, const struct stat *st,
-		     const char *tmp)
+		     const char *tmp, bool data)
 {
 	_cleanup_close_ int in = -1;
 	_cleanup_close_ int out = -1;
 	int r;
 
-	in = openat(srcdir, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (in < 0)
-		return -errno;
+	if (data) {
+		in = openat(srcdir, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (in < 0)
+			return -errno;
+	}
 	out = openat(fs->workfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (out < 0)
 		return -errno;
+	if (!data)
+		return 0;
 	r = copy_data(in, out, st->st_size);
 	if (r < 0)
 		return r;
@@ -131,7 +135,7 @@ static int copy_file(struct ovl_fs *fs, int srcdir, const char *path, const stru
 
 /* Make the work dir entry tmp a copy of srcdir/path, all but its name. */
 static int copy_node(struct ovl_fs *fs, int srcdir, const char *path, const struct stat *st,
-		     const char *tmp)
+		     const char *tmp, bool data)
 {
 	char target[PATH_MAX];
 	ssize_t n;
@@ -140,7 +144,7 @@ static int copy_node(struct ovl_fs *fs, int srcdir, const char *path, const stru
 	case S_IFDIR:
 		return mkdirat(fs->workfd, tmp, 0700) < 0 ? -errno : 0;
 	case S_IFREG:
-		return copy_file(fs, srcdir, path, st, tmp);
+		return copy_file(fs, srcdir, path, st, tmp, data);
 	case S_IFLNK:
 		n = readlinkat(srcdir, path, target, sizeof(target) - 1);
 		if (n < 0)
@@ -219,7 +223,7 @@ bool ovl_copy_up_wait(struct ovl_fs *fs, struct ovl_node *n)
 	return waited;
 }
 
-static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool unlocked)
+static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool unlocked, bool data)
 {
 	char path[PATH_MAX], tmp[64];
 	int srcdir, r;
@@ -233,7 +237,7 @@ static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool unlocked)
 	if (n->layer == 0)
 		return 0;
 	if (n->parent) {
-		r = copy_up(fs, n->parent, false);
+		r = copy_up(fs, n->parent, false, true);
 		if (r < 0)
 			return r;
 	}
@@ -255,7 +259,7 @@ static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool unlocked)
 		n->copying = true;
 		pthread_mutex_unlock(&fs->lock);
 	}
-	r = copy_node(fs, srcdir, path, &st, tmp);
+	r = copy_node(fs, srcdir, path, &st, tmp, data);
 	if (r == 0)
 		r = copy_meta(fs, n->layer, srcdir, path, &st, tmp);
 	if (unlocked) {
@@ -280,10 +284,10 @@ static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool unlocked)
 
 int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n)
 {
-	return copy_up(fs, n, false);
+	return copy_up(fs, n, false, true);
 }
 
-int ovl_copy_up_unlocked(struct ovl_fs *fs, struct ovl_node *n)
+int ovl_copy_up_unlocked(struct ovl_fs *fs, struct ovl_node *n, bool data)
 {
-	return copy_up(fs, n, true);
+	return copy_up(fs, n, true, data);
 }

@@ -46,6 +46,7 @@ struct ovl_layer {
 	dev_t dev;
 	unsigned devidx;      /* distinct st_dev number, mixed into inode numbers */
 	const char *override; /* override_stat xattr name (override.h), or NULL */
+	bool no_backing;      /* its files cannot be passthrough's backing files (stacked fs) */
 	/*
 	 * Its listings' d_ino are not the files' st_ino (FUSE file systems
 	 * without use_ino, overlayfs): entries are stat'ed for their numbers.
@@ -82,6 +83,12 @@ struct ovl_node {
 	bool origin_done;	   /* upper entry: its origin xattr was looked at */
 	uint64_t dseq;		   /* order of insertion in the parent's table */
 	uint64_t no_xattrs_gen;	   /* == fs->xattr_gen: known to have no xattrs */
+	/* Open files, for the kernel's I/O modes (passthrough.h). */
+	int pt_id;	       /* registered backing file, 0: none */
+	unsigned pt_key;       /* the layer it is of */
+	uint32_t pt_opens;     /* passthrough opens */
+	uint32_t cached_opens; /* opens through the kernel's page cache */
+	bool pt_stale;	       /* written around the page cache since the last cached open */
 };
 
 struct ovl_fs {
@@ -97,10 +104,13 @@ struct ovl_fs {
 	struct ovl_workers *workers; /* blocking requests; NULL: run in the loop thread */
 	uint32_t overflow_uid;
 	uint32_t overflow_gid;
-	bool can_mknod;	 /* whiteouts as char 0/0 (else .wh. files) */
-	bool privileged; /* trusted.* xattrs usable */
-	bool no_opendir; /* the kernel lists directories without opening them */
-	bool writeback;	 /* the kernel caches writes (FUSE_CAP_WRITEBACK_CACHE) */
+	bool can_mknod;	  /* whiteouts as char 0/0 (else .wh. files) */
+	bool privileged;  /* trusted.* xattrs usable */
+	bool no_opendir;  /* the kernel lists directories without opening them */
+	bool writeback;	  /* the kernel caches writes (FUSE_CAP_WRITEBACK_CACHE) */
+	int fuse_fd;	  /* /dev/fuse, for passthrough's ioctls */
+	bool pt_offered;  /* the kernel offers passthrough (its INIT request) */
+	bool passthrough; /* asked for, and files can be registered so far */
 	/*
 	 * The kernel checks and caches POSIX ACLs (FUSE_CAP_POSIX_ACL) and sends
 	 * modes unmasked with the caller's umask (FUSE_CAP_DONT_MASK): new
@@ -213,8 +223,11 @@ int ovl_open_upper_dir(struct ovl_fs *fs, struct ovl_node *dir, int *ret_fd);
  * look up what else they need after it.
  */
 int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n);
-/* The same, copying the data of a file with fs->lock released meanwhile. */
-int ovl_copy_up_unlocked(struct ovl_fs *fs, struct ovl_node *n);
+/*
+ * The same, copying the data of a file with fs->lock released meanwhile;
+ * without data (an open with O_TRUNC), an empty file with n's metadata.
+ */
+int ovl_copy_up_unlocked(struct ovl_fs *fs, struct ovl_node *n, bool data);
 bool ovl_copy_up_wait(struct ovl_fs *fs, struct ovl_node *n);
 /* Copy the xattrs of src to dst except overlay's own; fds or paths via /proc. */
 int ovl_copy_xattrs(const char *src, const char *dst);

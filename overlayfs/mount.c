@@ -8,6 +8,7 @@
 #include "lib/log.h"
 #include "overlayfs/mount.h"
 #include "overlayfs/ops.h"
+#include "overlayfs/passthrough.h"
 #include "overlayfs/workers.h"
 
 /*
@@ -65,6 +66,10 @@ static int mount_and_serve(struct ovl_fs *fs, struct ovl_options *opts, struct p
 	if (fuse_session_mount(se, opts->mountpoint) != 0) {
 		r = pea_error_new(err, EIO, "cannot mount on '%s'", opts->mountpoint);
 		goto out_signals;
+	}
+	if (ovl_pt_setup(fs, se) != 0) {
+		r = pea_error_new(err, EIO, "cannot hook the FUSE session's I/O");
+		goto out_unmount;
 	}
 	if (fuse_daemonize(opts->foreground) != 0) {
 		r = pea_error_new(err, EIO, "cannot go to the background");

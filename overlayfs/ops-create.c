@@ -8,6 +8,7 @@
 #include "lib/cleanup.h"
 #include "overlayfs/ops.h"
 #include "overlayfs/override.h"
+#include "overlayfs/passthrough.h"
 
 /* What a new name needs: its parent in the upper layer and no whiteout in the way. */
 struct ovl_newent {
@@ -346,6 +347,7 @@ void ovl_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 		   struct fuse_file_info *fi)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
+	struct ovl_pt_open pt = { 0 };
 	struct fuse_entry_param e;
 	int r;
 
@@ -353,13 +355,24 @@ void ovl_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = do_create(fs, req, parent, name, mode, fi, &e);
+		/* A new node: no other open to conflict with. */
+		if (r == 0)
+			(void)ovl_pt_open(fs, ovl_ino_node(fs, e.ino), (int)fi->fh, &pt);
 	}
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
 	}
-	fi->keep_cache = 1;
+	fi->fh |= pt.fh_flags;
+	fi->keep_cache = !pt.drop_cache;
 	fi->noflush = !fs->flush_needed;
-	if (fuse_reply_create(req, &e, fi) != 0)
+	ovl_pt_reply_with(pt.backing_id);
+	r = fuse_reply_create(req, &e, fi);
+	ovl_pt_reply_with(0);
+	if (r != 0) {
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
+
+		ovl_pt_close(fs, ovl_ino_node(fs, e.ino), fi->fh);
 		close((int)fi->fh);
+	}
 }

@@ -10,6 +10,7 @@
 #include "lib/cleanup.h"
 #include "overlayfs/ops.h"
 #include "overlayfs/override.h"
+#include "overlayfs/passthrough.h"
 
 /*
  * POSIX ACLs checked and cached by the kernel. Their values carry ids, mapped
@@ -38,6 +39,7 @@ void ovl_op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 		fs->writeback = true;
 	}
+	ovl_pt_init(fs);
 	if (want_posix_acl(fs) && (conn->capable & FUSE_CAP_POSIX_ACL) &&
 	    (conn->capable & FUSE_CAP_DONT_MASK) && unshare(CLONE_FS) == 0) {
 		conn->want |= FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;

@@ -1,17 +1,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "overlayfs/ops.h"
+#include "overlayfs/passthrough.h"
 #include "overlayfs/workers.h"
 
 /*
- * fh is the fd, with this bit when the file is a lower layer's: closing it may
- * block (a FUSE or network file system below), the upper layer's not.
+ * fh is the fd, with OVL_FH_LOWER when the file is a lower layer's: closing it
+ * may block (a FUSE or network file system below), the upper layer's not.
  */
-#define FH_LOWER (1ull << 32)
+#define FH_LOWER OVL_FH_LOWER
 
 static bool wants_write(int flags)
 {
@@ -26,7 +28,8 @@ static int do_open(struct ovl_fs *fs, struct ovl_node *n, int flags, int *ret_fd
 	if (wants_write(flags)) {
 		if (!fs->has_upper)
 			return -EROFS;
-		r = ovl_copy_up_unlocked(fs, n);
+		/* O_TRUNC: the data would be cut at once, as the kernel's copy-up knows. */
+		r = ovl_copy_up_unlocked(fs, n, !(flags & O_TRUNC));
 		if (r < 0 && !(r == -ENOENT && n->detached))
 			return r;
 	}
@@ -45,26 +48,39 @@ static int do_open(struct ovl_fs *fs, struct ovl_node *n, int flags, int *ret_fd
 static void open_job(struct ovl_job *job)
 {
 	struct ovl_fs *fs = ovl_req_fs(job->req);
+	struct ovl_node *n = ovl_ino_node(fs, job->ino);
+	struct ovl_pt_open pt = { 0 };
 	bool lower = true;
 	int fd = -1, r;
 
 	{
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
-		struct ovl_node *n = ovl_ino_node(fs, job->ino);
 
 		r = do_open(fs, n, job->fi.flags, &fd);
 		lower = n->detached || n->layer != 0;
+		if (r == 0 && n->type == S_IFREG) {
+			r = ovl_pt_open(fs, n, fd, &pt);
+			if (r < 0)
+				close(fd);
+		}
 	}
 	if (r < 0) {
 		fuse_reply_err(job->req, -r);
 		return;
 	}
-	job->fi.fh = (uint64_t)fd | (lower ? FH_LOWER : 0);
+	job->fi.fh = (uint64_t)fd | (lower ? FH_LOWER : 0) | pt.fh_flags;
 	/* Data changes only through this mount, so the page cache stays valid. */
-	job->fi.keep_cache = 1;
+	job->fi.keep_cache = !pt.drop_cache;
 	job->fi.noflush = !fs->flush_needed;
-	if (fuse_reply_open(job->req, &job->fi) != 0)
+	ovl_pt_reply_with(pt.backing_id);
+	r = fuse_reply_open(job->req, &job->fi);
+	ovl_pt_reply_with(0);
+	if (r != 0) {
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
+
+		ovl_pt_close(fs, n, job->fi.fh);
 		close(fd);
+	}
 }
 
 /* Will opening n with these flags copy its data up? */
@@ -98,11 +114,31 @@ static void read_job(struct ovl_job *job)
 	fuse_reply_data(job->req, &buf, 0);
 }
 
+/*
+ * Are the first and last pages of the range in the page cache of fd's file
+ * system? Then the read is a copy, quicker done here than handed to a worker
+ * (two thread switches). Not for file systems that cannot tell (FUSE: the
+ * threads test's stopped lower layer).
+ */
+static bool is_cached(int fd, off_t off, size_t size)
+{
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+
+	if (preadv2(fd, &iov, 1, off, RWF_NOWAIT) < 0)
+		return false;
+	return size <= 1 || preadv2(fd, &iov, 1, off + (off_t)size - 1, RWF_NOWAIT) >= 0;
+}
+
 void ovl_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct ovl_job job = { .run = read_job, .req = req, .fi = *fi, .size = size, .off = off };
+	struct ovl_fs *fs = ovl_req_fs(req);
 
-	ovl_workers_submit(ovl_req_fs(req)->workers, &job);
+	if (!fs->workers || is_cached((int)fi->fh, off, size))
+		read_job(&job);
+	else
+		ovl_workers_submit(fs->workers, &job);
 }
 
 void ovl_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_t off,
@@ -147,6 +183,13 @@ void ovl_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 void ovl_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct ovl_fs *fs = ovl_req_fs(req);
+
+	if (fi->fh & (OVL_FH_PASSTHROUGH | OVL_FH_CACHED)) {
+		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
+
+		ovl_pt_close(fs, ovl_ino_node(fs, ino), fi->fh);
+	}
 	close((int)fi->fh);
 	fuse_reply_err(req, 0);
 }

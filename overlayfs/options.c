@@ -19,6 +19,7 @@ void ovl_options_init(struct ovl_options *o)
 		.squash_gid = -1,
 		.fsync = true,
 		.threaded = true,
+		.passthrough = true,
 		.timeout = 1000000000.0,
 		.log_level = -1,
 		.log_format = -1,
@@ -137,11 +138,14 @@ static int parse_value_opt(struct ovl_options *o, const char *key, const char *v
 		return r;
 	}
 	if (strcmp(key, "noxattrs") == 0 || strcmp(key, "fsync") == 0 ||
-	    strcmp(key, "threaded") == 0 || strcmp(key, "writeback") == 0) {
+	    strcmp(key, "threaded") == 0 || strcmp(key, "writeback") == 0 ||
+	    strcmp(key, "passthrough") == 0) {
 		r = parse_int(key, v, 0, 2, &n, err);
 		if (r < 0)
 			return r;
-		if (key[0] == 'n')
+		if (key[0] == 'p')
+			o->passthrough = n != 0;
+		else if (key[0] == 'n')
 			o->noxattrs = n != 0;
 		else if (key[0] == 'f')
 			o->fsync = o->fsync_copy_up = n != 0;
@@ -288,6 +292,7 @@ static void usage(FILE *f, const char *prog)
 		"                      squash_to_root, squash_to_uid=, squash_to_gid=, "
 		"static_nlink,\n"
 		"                      noxattrs=, fsync=, threaded=, timeout=, writeback=, noacl,\n"
+		"                      passthrough=,\n"
 		"                      and FUSE's own (allow_other, ro, fsname=, ...)\n"
 		"  -h, --help          print this help\n"
 		"  -V, --version       print the version\n"

@@ -41,6 +41,7 @@ struct ovl_options {
 	int log_format; /* enum log_format, -1: default */
 	bool ro;
 	bool writeback;	      /* writeback=1: the kernel caches writes */
+	bool passthrough;     /* passthrough=0: no FUSE passthrough even where it can be had */
 	bool noacl;	      /* noacl: no POSIX ACLs checked and cached by the kernel */
 	unsigned max_threads; /* workers; 0: two per CPU */
 	bool clone_fd;

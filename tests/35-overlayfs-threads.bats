@@ -2,7 +2,8 @@
 #
 # The FUSE loop is multi-threaded: a read that blocks does not stall the
 # mount. The blocking read is made real with a lower layer that is itself a
-# FUSE mount whose server is stopped.
+# FUSE mount whose server is stopped. (Reads that reach the server: with
+# passthrough, as root, the kernel reads the layer files itself.)
 
 bats_require_minimum_version 1.5.0
 load helpers/common
@@ -26,11 +27,12 @@ teardown() {
 	head -c 8M /dev/zero >"$d/inner-lower/slow"
 	echo fine >"$d/lower/other"
 	# The inner mount, read-only, inside the outer mount's lower layer.
-	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/inner-lower" "$d/lower/inner" 2>"$d/inner.log" &
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/inner-lower,passthrough=0" "$d/lower/inner" 2>"$d/inner.log" &
 	INNER_PID=$!
 	echo "$INNER_PID" >"$TEST_DIR/server.pid"
 	ovl_wait_mounted "$d/lower/inner" "$INNER_PID"
-	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" "$d/mnt" 2>"$d/server.log" &
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work,passthrough=0" \
+		"$d/mnt" 2>"$d/server.log" &
 	outer=$!
 	echo "$outer" >"$d/server.pid"
 	ovl_wait_mounted "$d/mnt" "$outer"
