@@ -56,8 +56,9 @@ static void entry(char **out, char *const *seen, const char *ip, char *const *na
 	_cleanup_strv_ char **fresh = NULL;
 	_cleanup_free_ char *joined = NULL;
 
+	/* as podman's: a name twice when the hostname is the container's name */
 	for (size_t i = 0; names && names[i]; i++)
-		if (!pea_strv_contains(seen, names[i]) && !pea_strv_contains(fresh, names[i]))
+		if (!pea_strv_contains(seen, names[i]))
 			pea_strv_push(&fresh, names[i]);
 	if (!fresh)
 		return;
@@ -125,7 +126,7 @@ char *etc_hosts_text(const char *host_hosts, const struct etc_input *in)
 	if (in->gateway)
 		entry(&out, seen, in->gateway, internal);
 	pea_strv_push(&own, in->hostname);
-	if (in->name && strcmp(in->name, in->hostname) != 0)
+	if (in->name)
 		pea_strv_push(&own, in->name);
 	for (size_t i = 0; in->addresses && in->addresses[i]; i++)
 		entry(&out, seen, in->addresses[i], own);

@@ -964,6 +964,28 @@ static int pick_host_ports(struct json_object *ports, struct pea_error **err)
 	return 0;
 }
 
+/*
+ * Podman 4 (docker's way) gives a container its short id as an alias on each
+ * network: in its DNS names and in inspect's Aliases.
+ */
+static void add_short_id_alias(struct json_object *per, const char *id)
+{
+	_cleanup_free_ char *short_id = xstrndup(id, 12);
+	struct json_object *al = NULL;
+
+	if (!json_object_is_type(per, json_type_object))
+		return;
+	if (!json_object_object_get_ex(per, "aliases", &al) ||
+	    !json_object_is_type(al, json_type_array)) {
+		al = json_object_new_array();
+		json_object_object_add(per, "aliases", al);
+	}
+	for (size_t i = 0; i < json_object_array_length(al); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(al, i)), short_id) == 0)
+			return;
+	json_object_array_add(al, json_object_new_string(short_id));
+}
+
 /* netavark's options: the container's networks with their definitions, ports, DNS. */
 static int setup_options(const struct global_options *g, const struct ctr_record *r,
 			 struct json_object **ret, struct pea_error **err)
@@ -987,6 +1009,7 @@ static int setup_options(const struct global_options *g, const struct ctr_record
 			json_object_object_add(info, name, net);
 			if (json_object_deep_copy(per, &copy, NULL) < 0)
 				return pea_error_new(err, ENOMEM, "copy");
+			add_short_id_alias(copy, r->id);
 			json_object_object_add(mine, name, copy);
 		}
 	}
@@ -1477,6 +1500,7 @@ int network_connect_running(const struct global_options *g, const struct ctr_rec
 		if (json_object_deep_copy(per, &copy, NULL) < 0)
 			return pea_error_new(err, ENOMEM, "copy");
 		json_object_object_add(copy, "interface_name", json_object_new_string(ifn));
+		add_short_id_alias(copy, r->id);
 		one = one_network(opts, name, copy, net);
 		json_object_put(copy);
 	}
@@ -1714,6 +1738,7 @@ struct json_object *network_inspect_settings(const struct global_options *g,
 {
 	_cleanup_free_ char *dir = network_run_dir(g, r->id), *st = NULL, *ns = NULL;
 	_cleanup_json_ struct json_object *setup = NULL, *status = NULL;
+	struct json_object *o, *nets = NULL;
 
 	st = xasprintf("%s/network-status.json", dir);
 	ns = xasprintf("%s/netns", dir);
@@ -1721,7 +1746,25 @@ struct json_object *network_inspect_settings(const struct global_options *g,
 		setup = NULL;
 	if (pea_json_parse_file_at(AT_FDCWD, st, NETWORK_FILE_MAX * 4, &status, NULL) < 0)
 		status = NULL;
-	return network_settings_json(r->opts, setup, status, setup ? ns : "");
+	o = network_settings_json(r->opts, setup, status, setup ? ns : "");
+	/* the short id among the aliases (a copy: the record's own list stays as it is) */
+	if (json_object_object_get_ex(o, "Networks", &nets)) {
+		json_object_object_foreach(nets, name, e)
+		{
+			_cleanup_json_ struct json_object *per = json_object_new_object();
+			struct json_object *al = NULL, *copy = json_object_new_array();
+			(void)name;
+			if (json_object_object_get_ex(e, "Aliases", &al))
+				for (size_t i = 0; i < json_object_array_length(al); i++)
+					json_object_array_add(
+						copy,
+						json_object_get(json_object_array_get_idx(al, i)));
+			json_object_object_add(per, "aliases", copy);
+			add_short_id_alias(per, r->id);
+			json_object_object_add(e, "Aliases", json_object_get(copy));
+		}
+	}
+	return o;
 }
 
 char *network_ports_summary(struct json_object *ports)

@@ -221,6 +221,8 @@ bool rootless_net_is_slirp(const char *mode);
 int rootless_net_check_mode(const char *mode, struct pea_error **err);
 /* The nameserver of pasta's --dns-forward or slirp4netns's DNS for a mode; NULL: none. */
 char *rootless_net_dns(const char *mode);
+/* slirp4netns: the container's address (its tap0's) and host.containers.internal, as podman's. */
+void rootless_net_etc_input(const char *mode, struct etc_input *in);
 /* A new network namespace bound at path (made by a child: pea stays in its own). */
 int rootless_netns_make(const char *path, struct pea_error **err);
 /*

@@ -31,7 +31,9 @@
  * DNS (their mount namespace's own). The last container to leave takes it
  * all down.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <ifaddrs.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -507,23 +509,73 @@ int rootless_net_check_mode(const char *mode, struct pea_error **err)
 	return 0;
 }
 
-/* The address of slirp4netns's DNS: the subnet's .3. */
-static char *slirp_dns(const char *mode)
+/* An address of slirp4netns's subnet: its host part (.3 the DNS, .100 the container). */
+static char *slirp_addr(const char *mode, unsigned host)
 {
 	struct slirp_opts o;
-	struct fe_ip ip, dns;
+	struct fe_ip ip, a;
 	char buf[64];
 
 	if (slirp_parse(mode, &o, NULL) < 0)
-		return xstrdup("10.0.2.3");
+		return xasprintf("10.0.2.%u", host);
 	if (!o.cidr || fe_ip_parse(o.cidr, true, &ip) < 0) {
 		slirp_opts_clear(&o);
-		return xstrdup("10.0.2.3");
+		return xasprintf("10.0.2.%u", host);
 	}
 	slirp_opts_clear(&o);
-	dns = fe_ip_network(&ip);
-	dns.a[3] = (uint8_t)(dns.a[3] + 3);
-	return xstrdup(fe_ip_str(&dns, buf, sizeof(buf)));
+	a = fe_ip_network(&ip);
+	a.a[3] = (uint8_t)(a.a[3] + host);
+	return xstrdup(fe_ip_str(&a, buf, sizeof(buf)));
+}
+
+/* The address of slirp4netns's DNS: the subnet's .3. */
+static char *slirp_dns(const char *mode)
+{
+	return slirp_addr(mode, 3);
+}
+
+/* The host's first global address, IPv4 before IPv6 (podman's getLocalIP); NULL if none. */
+static char *host_local_ip(void)
+{
+	struct ifaddrs *ifa = NULL;
+	char buf[INET6_ADDRSTRLEN], *v6 = NULL, *v4 = NULL;
+
+	if (getifaddrs(&ifa) < 0)
+		return NULL;
+	for (struct ifaddrs *i = ifa; i && !v4; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+		if (!sa)
+			continue;
+		if (sa->sa_family == AF_INET) {
+			const struct in_addr *a = &((const struct sockaddr_in *)sa)->sin_addr;
+			uint8_t first = (uint8_t)(ntohl(a->s_addr) >> 24);
+			if (first != 127 && first != 169 && inet_ntop(AF_INET, a, buf, sizeof(buf)))
+				v4 = xstrdup(buf);
+		} else if (sa->sa_family == AF_INET6 && !v6) {
+			const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+			if (!IN6_IS_ADDR_LINKLOCAL(a) && !IN6_IS_ADDR_LOOPBACK(a) &&
+			    inet_ntop(AF_INET6, a, buf, sizeof(buf)))
+				v6 = xstrdup(buf);
+		}
+	}
+	freeifaddrs(ifa);
+	if (v4) {
+		free(v6);
+		return v4;
+	}
+	return v6;
+}
+
+void rootless_net_etc_input(const char *mode, struct etc_input *in)
+{
+	if (!rootless_net_is_slirp(mode))
+		return;
+	/* the container's own line on its tap0 address, as podman's */
+	if (!in->addresses)
+		pea_strv_push_take(&in->addresses, slirp_addr(mode, 100));
+	/* host.containers.internal: the host's own address (slirp4netns maps its loopback apart) */
+	if (!in->gateway)
+		in->gateway = host_local_ip();
 }
 
 static char **slirp_argv(const struct global_options *g, const struct slirp_opts *o,
@@ -608,6 +660,24 @@ static int slirp_start(const struct global_options *g, const struct slirp_opts *
 	if (!strchr(argv[0], '/'))
 		return pea_error_new(err, ENOENT,
 				     "slirp4netns not found (install the slirp4netns package)");
+	/*
+	 * As root, in a mount namespace of its own with private mounts: its
+	 * sandbox makes only / private before it detaches the old root, which
+	 * would take every shared mount below (ip netns's /run/netns/NAME) off
+	 * the host's namespace too. (Rootless it runs in the pause process's.)
+	 */
+	if (!g->rootless) {
+		char **wrapped = NULL;
+		pea_strv_push_take(&wrapped, frontend_find_binary(g, "unshare"));
+		pea_strv_push(&wrapped, "--mount");
+		pea_strv_push(&wrapped, "--propagation");
+		pea_strv_push(&wrapped, "private");
+		pea_strv_push(&wrapped, "--");
+		for (size_t i = 0; argv[i]; i++)
+			pea_strv_push(&wrapped, argv[i]);
+		pea_strv_free(argv);
+		argv = wrapped;
+	}
 	logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (logfd < 0)
 		return pea_error_errno(err, "open '%s'", logp);

@@ -654,6 +654,7 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 	if (status)
 		status_to_input(status, &in);
 	in.dns_forward = rootless_net_dns(mode);
+	rootless_net_etc_input(mode, &in);
 	if (etc_files_write(g, rundir, rootfs, &in, err) < 0 || tz_prepare(r, rundir, err) < 0 ||
 	    volumes_prepare(g, r, rootfs, err) < 0 ||
 	    write_spec(g, r, rootfs, bundle, rundir, etcdir, hostname, host_net, nspath, err) < 0) {

@@ -636,7 +636,9 @@ int cmd_forward(const struct global_options *g, int argc, char **argv, struct pe
 	if (r == 0)
 		r = pea_loop_run(f.loop, err);
 	fwd_clear(&f);
-	if (ready_fd >= 0)
-		(void)pea_close(ready_fd);
+	/*
+	 * A ready fd still open (a failure) is closed by the exit, after main has
+	 * logged the error: the caller reads the log once the fd is closed.
+	 */
 	return r < 0 ? -1 : 0;
 }

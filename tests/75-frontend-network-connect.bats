@@ -43,6 +43,13 @@ get() {
 	id=$(pea_net_out run -d --name web --network a -p 8080:80 busybox httpd -f -p 80 -h /etc)
 	run -0 pea_net network connect --alias www --ip 10.89.71.7 b web
 	assert_output ""
+	# the short id is an alias on each network (podman 4, docker), in DNS too
+	run -0 pea_net inspect --format '{{(index .NetworkSettings.Networks "a").Aliases}}' web
+	assert_output "[${id:0:12}]"
+	run -0 pea_net inspect --format '{{(index .NetworkSettings.Networks "b").Aliases}}' web
+	assert_output "[www ${id:0:12}]"
+	run -0 pea_net run --rm --network b busybox nslookup "${id:0:12}"
+	assert_output --partial "Address: 10.89.71.7"
 	run -0 pea_net exec web ip -4 -o addr show eth1
 	assert_output --partial "inet 10.89.71.7/24"
 	run -0 pea_net run --rm --network b busybox sh -c 'nslookup www; wget -qO- http://web/hostname'

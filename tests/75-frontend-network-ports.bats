@@ -200,3 +200,34 @@ udp() {
 	run -0 pea_net inspect --format json quiet
 	assert_equal "$(jq -c '.[0].NetworkSettings | [.IPAddress, .Ports, .Networks]' <<<"$output")" '["",{},{}]'
 }
+
+@test "--network slirp4netns as root: tap0 at the cidr's .100, its DNS, /etc/hosts as podman's, -p on IPv4 and IPv6" {
+	require_cmd slirp4netns
+	# the host's own address: host.containers.internal (podman's getLocalIP)
+	fe_in_net ip addr add 192.0.2.5/24 dev lo
+	run -0 pea_net run --rm --network slirp4netns:cidr=172.20.5.0/24 --name sl --hostname sl \
+		busybox sh -c 'ip -4 -o addr show tap0; cat /etc/hosts; grep -m1 nameserver /etc/resolv.conf'
+	assert_line --index 0 --regexp 'inet 172\.20\.5\.100/24 '
+	# podman writes the name twice when it is the hostname (500-networking reads it so)
+	assert_line "172.20.5.100	sl sl"
+	assert_line "192.0.2.5	host.containers.internal host.docker.internal"
+	assert_line "nameserver 172.20.5.3"
+	run -0 pea_net run -d --name web --network slirp4netns -p 8090:80 busybox httpd -f -p 80 -h /etc
+	id=$output
+	run -0 pea_net port web
+	assert_output "80/tcp -> 0.0.0.0:8090"
+	run -0 get http://127.0.0.1:8090/hostname
+	assert_output "${id:0:12}"
+	run -0 get 'http://[::1]:8090/hostname'
+	assert_output "${id:0:12}"
+	run -0 pea_net rm -f web
+	for ((n = 0; n < 50; n++)); do
+		pgrep -f "slirp4netns.*$id" >/dev/null || break
+		sleep 0.1
+	done
+	run -1 pgrep -f "slirp4netns.*$id"
+	# its sandbox detached nothing of ours: the test's namespace (a shared
+	# mount under /run/netns) is still there
+	run -0 ip -n "$FE_NETNS_NAME" link show lo
+	fe_net_clean
+}

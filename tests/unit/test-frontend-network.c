@@ -96,7 +96,7 @@ static void test_etc(void)
 	in.gateway = NULL;
 	in.addresses = NULL;
 	h2 = etc_hosts_text("127.0.0.1 localhost", &in);
-	tap_ok(strstr(h2, "127.0.0.1 localhost\n") && strstr(h2, "127.0.0.1\tgw\n") &&
+	tap_ok(strstr(h2, "127.0.0.1\tlocalhost\n") && strstr(h2, "127.0.0.1\tgw\n") &&
 		       !strstr(h2, "box") && !strstr(h2, "\n::1\t"),
 	       "host network: the host's file, host-gateway is the host, no own line");
 }
