@@ -33,6 +33,7 @@
 #include "frontend/ps.h"
 #include "frontend/records.h"
 #include "frontend/rootless.h"
+#include "frontend/service.h"
 #include "frontend/userns.h"
 #include "frontend/volumes-run.h"
 
@@ -958,13 +959,16 @@ static const char system_usage[] = "Usage: pea system COMMAND\n"
 				   "  migrate   nothing to do for pea (says so)\n"
 				   "  prune     remove unused data\n"
 				   "  renumber  nothing to do for pea (says so)\n"
-				   "  reset     remove everything pea stored\n";
+				   "  reset     remove everything pea stored\n"
+				   "  service   serve podman's API (its ping and version so far)\n";
 
 int cmd_system(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct subcommand sub[] = {
-		{ "df", system_df },	   { "info", info_run },	{ "migrate", system_noop },
-		{ "prune", system_prune }, { "renumber", system_noop }, { "reset", system_reset },
+		{ "df", system_df },	       { "info", info_run },
+		{ "migrate", system_noop },    { "prune", system_prune },
+		{ "renumber", system_noop },   { "reset", system_reset },
+		{ "service", system_service },
 	};
 
 	return cmd_dispatch(g, "system", system_usage, sub, ARRAY_SIZE(sub), argc, argv, err);

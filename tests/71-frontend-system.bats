@@ -22,6 +22,10 @@ setup() {
 }
 
 teardown() {
+	if [[ -n "${SERVICE_PID:-}" ]]; then
+		kill "$SERVICE_PID" 2>/dev/null || true
+		wait "$SERVICE_PID" 2>/dev/null || true
+	fi
 	fe_teardown
 }
 
@@ -216,4 +220,47 @@ Local Volumes=1"
 	assert_equal "${#lines[@]}" 12
 	run -125 pea_cmd system df -v --format '{{.Type}}'
 	assert_output 'Error: cannot combine --format and --verbose flags'
+}
+
+@test "system service: podman's ping and version on a unix or tcp endpoint, --cors, idle exit, bad endpoints" {
+	require_cmd curl
+	sock="$TEST_DIR/api.sock"
+	timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" system service --cors='*' -t 30 "unix://$sock" 3>&-  &
+	SERVICE_PID=$!
+	for ((n = 0; n < 100; n++)); do
+		[[ -S "$sock" ]] && break
+		sleep 0.05
+	done
+	run -0 timeout -k 5 10 curl -sS -i --unix-socket "$sock" http://d/_ping
+	assert_line --regexp $'^HTTP/1.1 200 OK\r$'
+	assert_line $'Access-Control-Allow-Origin: *\r'
+	assert_line --regexp '^OK$'
+	run -0 timeout -k 5 10 curl -sS --unix-socket "$sock" http://d/v4.3.1/libpod/_ping
+	assert_output OK
+	run -0 timeout -k 5 10 curl -sS --unix-socket "$sock" http://d/v1.41/version
+	assert_equal "$(jq -r .ApiVersion <<<"$output")" 1.41
+	run -0 timeout -k 5 10 curl -sS -w '%{http_code}' --unix-socket "$sock" http://d/v1.41/containers/json
+	assert_output '{"cause":"not found","message":"GET /containers/json: no such endpoint in pea'"'"'s API service","response":404}
+404'
+	# SIGTERM ends it, and its socket goes
+	kill "$SERVICE_PID"
+	wait "$SERVICE_PID" || true
+	SERVICE_PID=
+	[[ ! -e "$sock" ]]
+	# tcp, in a network namespace of the test's own; no --cors, no CORS header; -t 1 ends it
+	run -0 timeout -k 5 30 unshare -n sh -c "ip link set lo up &&
+		{ \"$PEA\" ${FE_ARGS[*]} system service -t 2 tcp:127.0.0.1:8765 & } &&
+		sleep 0.5 && curl -sS -i --max-time 5 127.0.0.1:8765/_ping; wait"
+	assert_line --regexp $'^HTTP/1.1 200 OK\r$'
+	refute_line --partial 'Access-Control-Allow-Origin'
+	run -0 "$PEA" "${FE_ARGS[@]}" system service --log-level=debug --cors='*' -t 1 "unix://$sock"
+	assert_line --partial 'CORS Headers were set to ["*"]'
+	run -125 pea_cmd system service localhost:9292
+	assert_output 'Error: API Service endpoint scheme "localhost" is not supported. Try tcp://localhost:9292 or unix:/localhost:9292'
+	run -125 pea_cmd system service myunix.sock
+	assert_output 'Error: API Service endpoint scheme "" is not supported. Try tcp://myunix.sock or unix:/myunix.sock'
+	run -125 pea_cmd system service -t x
+	assert_output 'Error: invalid argument "x" for "-t, --time" flag: must be an integer >= 0'
+	run -125 pea_cmd system service tcp:127.0.0.1
+	assert_output "Error: tcp endpoint '127.0.0.1': no port"
 }
