@@ -18,6 +18,10 @@
 # own (`pea-bench-dockerd`), loads the image with `docker load`, and stops it
 # at the end; where it cannot start, it says why and goes on without.
 # BENCH_N (default 100), BENCH_RUNS (default 10), BENCH_DOCKER=0 to skip it.
+# PEA_BASE=path/to/other/bin/pea: a second pea (say, a build of the commit before)
+# measured beside the first with its own root, in turn with it where it can
+# (run --rm and run -d alternate), so that the load of a shared machine hits
+# both alike; its lines start with "base:".
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/common.bash
@@ -36,6 +40,12 @@ ensure_fixtures >/dev/null
 top=$(mktemp -d /tmp/pea-bench-frontend.XXXXXX)
 pea_fe=("$PEA" --root "$top/pea" --runroot "$top/pea-run")
 pea_crun=("$PEA" --root "$top/peac" --runroot "$top/peac-run" --runtime crun --conmon /usr/bin/conmon)
+have_base=0
+if [[ -n ${PEA_BASE:-} ]]; then
+	[[ -x "$PEA_BASE" ]] || { echo "bench/frontend: '$PEA_BASE' is not built" >&2; exit 1; }
+	have_base=1
+fi
+pea_base=("${PEA_BASE:-false}" --root "$top/peab" --runroot "$top/peab-run")
 podman=(podman --root "$top/podman" --runroot "$top/podman-run" --cgroup-manager cgroupfs
 	--events-backend file --storage-driver overlay)
 # Root here lacks CAP_SYS_RESOURCE: podman's default rlimits (nofile 1048576,
@@ -107,6 +117,7 @@ cleanup() {
 	docker_stop
 	"${pea_fe[@]}" rm -af >/dev/null 2>&1 || true
 	"${pea_crun[@]}" rm -af >/dev/null 2>&1 || true
+	((have_base)) && "${pea_base[@]}" rm -af >/dev/null 2>&1 || true
 	((have_podman)) && "${podman[@]}" rm -af >/dev/null 2>&1 || true
 	((have_podman)) && "${podman[@]}" system reset -f >/dev/null 2>&1 || true
 	local try
@@ -132,6 +143,33 @@ avg_ms() {
 	echo $(((t1 - t0) / runs))
 }
 
+# us: microseconds now, without a fork (bash 5's EPOCHREALTIME).
+us() { local t=${EPOCHREALTIME/./}; echo $((10#$t)); }
+
+# avg2_ms RUNS A... -- B...: the means (ms) of A and of B, run in turn, as "A B".
+avg2_ms() {
+	local runs=$1 a=() b=() t0 t1 t2 sa=0 sb=0 i
+	shift
+	while [[ $1 != -- ]]; do
+		a+=("$1")
+		shift
+	done
+	shift
+	b=("$@")
+	"${a[@]}" >/dev/null 2>&1 # warm up
+	"${b[@]}" >/dev/null 2>&1
+	for ((i = 0; i < runs; i++)); do
+		t0=$(us)
+		"${a[@]}" >/dev/null 2>&1
+		t1=$(us)
+		"${b[@]}" >/dev/null 2>&1
+		t2=$(us)
+		sa=$((sa + t1 - t0))
+		sb=$((sb + t2 - t1))
+	done
+	echo "$((sa / runs / 1000)) $((sb / runs / 1000))"
+}
+
 # total_ms CMD...: wall time of one CMD.
 total_ms() {
 	local t0 t1
@@ -155,11 +193,27 @@ starts() {
 	done
 }
 
+# starts2: N detached sleeps of pea and of the base in turn: "PEA_MS BASE_MS".
+starts2() {
+	local i t0 t1 t2 sa=0 sb=0
+	for ((i = 0; i < N; i++)); do
+		t0=$(us)
+		"${pea_fe[@]}" run -d --network none busybox sleep 1000 >/dev/null
+		t1=$(us)
+		"${pea_base[@]}" run -d --network none busybox sleep 1000 >/dev/null
+		t2=$(us)
+		sa=$((sa + t1 - t0))
+		sb=$((sb + t2 - t1))
+	done
+	echo "$((sa / 1000)) $((sb / 1000))"
+}
+
 sum_kb() { [[ $1 == - || $2 == - ]] && echo - || echo $(($1 + $2)); }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 "${pea_fe[@]}" load -i "$BUSYBOX_ARCHIVE" >/dev/null
 "${pea_crun[@]}" load -i "$BUSYBOX_ARCHIVE" >/dev/null
+((have_base)) && "${pea_base[@]}" load -i "$BUSYBOX_ARCHIVE" >/dev/null
 if ((have_podman)); then
 	if ! "${podman[@]}" load -i "$BUSYBOX_ARCHIVE" >/dev/null 2>"$top/podman-load.err"; then
 		echo "bench/frontend: podman load failed: $(tail -1 "$top/podman-load.err")" >&2
@@ -218,19 +272,30 @@ pp=$(avg_ms 20 "${pea_fe[@]}" ps)
 qp=-
 ((have_podman)) && qp=$(avg_ms 10 "${podman[@]}" ps)
 row "ps, no containers (mean)" "$pp" "$pp" "$qp"
-pr=$(avg_ms "$RUNS" "${pea_fe[@]}" run --rm --network none busybox true)
+if ((have_base)); then
+	read -r pr br < <(avg2_ms "$RUNS" "${pea_fe[@]}" run --rm --network none busybox true -- \
+		"${pea_base[@]}" run --rm --network none busybox true)
+else
+	pr=$(avg_ms "$RUNS" "${pea_fe[@]}" run --rm --network none busybox true)
+fi
 cr=$(avg_ms "$RUNS" "${pea_crun[@]}" run --rm --network none busybox true)
 qr=-
 ((have_podman)) && qr=$(avg_ms "$RUNS" "${podman[@]}" run --rm "${podman_run_opts[@]}" busybox true)
 dr=-
 ((have_docker)) && dr=$(avg_ms "$RUNS" "${docker[@]}" run --rm --network none localhost/busybox true)
 row "run --rm busybox true (mean)" "$pr" "$cr" "$qr" "$dr"
+((have_base)) && echo "base: run --rm busybox true (mean)        $br ms (pea/base $(ratio "$pr" "$br"), in turn)"
 docker_stop
-ps_=$(total_ms starts "${pea_fe[@]}" -- --network none)
+if ((have_base)); then
+	read -r ps_ bs < <(starts2)
+else
+	ps_=$(total_ms starts "${pea_fe[@]}" -- --network none)
+fi
 cs=$(total_ms starts "${pea_crun[@]}" -- --network none)
 qs=-
 ((have_podman)) && qs=$(total_ms starts "${podman[@]}" -- "${podman_run_opts[@]}")
 row "$N x run -d (total)" "$ps_" "$cs" "$qs"
+((have_base)) && echo "base: $N x run -d (total)                 $bs ms (pea/base $(ratio "$ps_" "$bs"), in turn)"
 pl=$(avg_ms 10 "${pea_fe[@]}" ps)
 cl=$(avg_ms 10 "${pea_crun[@]}" ps)
 ql=-
@@ -248,9 +313,12 @@ row_kb "idle container: process RSS (mean)" "$pcr" "$ccr" "$qcr"
 row_kb "idle container: process PSS (mean)" "$pcp" "$ccp" "$qcp"
 row_kb "idle container: monitor+process PSS" "$(sum_kb "$pmp" "$pcp")" "$(sum_kb "$cmp" "$ccp")" \
 	"$(sum_kb "$qmp" "$qcp")"
+bd=-
+((have_base)) && bd=$(total_ms "${pea_base[@]}" rm -af)
 pd=$(total_ms "${pea_fe[@]}" rm -af)
 cd_=$(total_ms "${pea_crun[@]}" rm -af)
 qd=-
 ((have_podman)) && qd=$(total_ms "${podman[@]}" rm -af -t 0)
 row "rm -af of $N (total)" "$pd" "$cd_" "$qd"
+((have_base)) && echo "base: rm -af of $N (total)                $bd ms (pea/base $(ratio "$pd" "$bd"))"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

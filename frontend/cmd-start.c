@@ -41,6 +41,7 @@
 #define SYNC_TIMEOUT_MS 60000
 #define SYNC_MAX	65536
 #define REAP_TIMEOUT_MS 2000
+#define FOLLOW_POLL_MS	200
 
 extern char **environ;
 
@@ -280,6 +281,14 @@ static int forward_signal(struct global_options *g, const char *id, int sig)
 	return container_runtime(g, NULL, args, true, NULL);
 }
 
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 /* Print the complete log lines that arrived since *off; keeps a partial line for later. */
 static void print_new(int fd, char **buf, size_t *len, size_t *off)
 {
@@ -327,8 +336,10 @@ static int follow_log(struct global_options *g, const char *id, const char *logf
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int sfd = -1, ino = -1, fd = logfd;
 	size_t len = 0, off = 0;
+	struct timespec start;
 	sigset_t mask;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	exits = xasprintf("%s/exits", g->runroot);
 	dir = record_dir(g, id);
 	sigemptyset(&mask);
@@ -345,6 +356,7 @@ static int follow_log(struct global_options *g, const char *id, const char *logf
 				       { .fd = stdin_open && sock >= 0 ? STDIN_FILENO : -1,
 					 .events = POLLIN } };
 		bool ended = pea_path_exists_at(AT_FDCWD, exitf);
+		long waited = ms_since(&start);
 		char drain[4096];
 
 		if (fd < 0)
@@ -354,12 +366,13 @@ static int follow_log(struct global_options *g, const char *id, const char *logf
 		if (ended)
 			break;
 		/*
-		 * The watches are made only once there is something to wait
-		 * for: closing an inotify instance that held one waits for an
-		 * SRCU grace period (10-15 ms), a third of a short run. The
-		 * loop checks the exit file and the log again after this.
+		 * The watches are made only for a container that did not end in
+		 * its first FOLLOW_POLL_MS (until then, polls 1 to 5 ms apart):
+		 * closing an inotify instance that held one, or exiting with
+		 * it, waits for an SRCU grace period (10-15 ms), half of a short
+		 * run. The loop checks the exit file and the log again after.
 		 */
-		if (ino < 0) {
+		if (ino < 0 && waited >= FOLLOW_POLL_MS) {
 			ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 			if (ino >= 0) {
 				(void)inotify_add_watch(ino, exits, IN_CREATE | IN_MOVED_TO);
@@ -372,7 +385,7 @@ static int follow_log(struct global_options *g, const char *id, const char *logf
 			pea_close(sock);
 			return pea_error_new(err, ENOENT, "container '%s' was removed", id);
 		}
-		if (poll(p, 4, 100) < 0 && errno != EINTR) {
+		if (poll(p, 4, ino >= 0 ? 100 : waited < 20 ? 1 : 5) < 0 && errno != EINTR) {
 			pea_close(sock);
 			return pea_error_errno(err, "poll");
 		}
@@ -554,25 +567,34 @@ static void become_subreaper(void)
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }
 
+/*
+ * Woken by SIGCHLD (blocked, taken with sigtimedwait), not by a sleep: the
+ * monitor ends once its exit command is done, and the run with it.
+ */
 static void reap_adopted(void)
 {
-	struct timespec start, now;
+	struct timespec start;
+	sigset_t chld, old;
 
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		int status;
 		pid_t pid = waitpid(-1, &status, WNOHANG);
+		long left = REAP_TIMEOUT_MS - ms_since(&start);
+		struct timespec ts = { left / 1000, (left % 1000) * 1000000L };
 
 		if (pid < 0)
-			return; /* ECHILD: all reaped */
+			break; /* ECHILD: all reaped */
 		if (pid > 0)
 			continue;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >
-		    REAP_TIMEOUT_MS)
-			return; /* a monitor that lingers is left to the next reaper */
-		usleep(2000);
+		if (left <= 0)
+			break; /* a monitor that lingers is left to the next reaper */
+		(void)sigtimedwait(&chld, NULL, &ts);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 /* What a signal pea gets does to a container with a terminal. */

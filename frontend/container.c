@@ -29,6 +29,9 @@
 #include "frontend/records.h"
 #include "frontend/volumes-run.h"
 
+/* How long a wait for an exit polls before it makes an inotify watch (container_wait_exit). */
+#define WAIT_POLL_MS 200
+
 /* The network (addresses stay with the record until it is removed). */
 static void teardown_network(const struct global_options *g, const char *id)
 {
@@ -140,20 +143,16 @@ int container_wait_exit(const struct global_options *g, const char *id, int time
 	_cleanup_free_ char *rdir = record_dir(g, id);
 	_cleanup_close_ int ino = -1;
 	struct timespec start, now;
+	bool watched = false;
 
 	/*
-	 * Most waits find the exit file already there: check before making the
-	 * inotify instance, whose close costs an SRCU grace period (10-15 ms)
-	 * once it has held a watch. The check after the watch is set catches
-	 * an exit in between.
+	 * Most waits find the exit file already there, or soon (a container
+	 * just killed): the first WAIT_POLL_MS poll 1 to 5 ms apart, before an
+	 * inotify instance, whose close (or an exit with it) costs an SRCU grace
+	 * period (10-15 ms) once it has held a watch. The check after the watch
+	 * is set catches an exit in between.
 	 */
-	if (pea_path_exists_at(AT_FDCWD, file))
-		return 0;
 	dir = xasprintf("%s/exits", g->runroot);
-	(void)frontend_mkdir_p(dir, NULL);
-	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (ino >= 0)
-		(void)inotify_add_watch(ino, dir, IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		struct pollfd p = { .fd = ino, .events = POLLIN };
@@ -170,6 +169,19 @@ int container_wait_exit(const struct global_options *g, const char *id, int time
 			 (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (timeout_ms >= 0 && waited >= timeout_ms)
 			return pea_error_new(err, ETIMEDOUT, "container '%s' did not exit", id);
+		if (!watched && waited < WAIT_POLL_MS) {
+			(void)poll(NULL, 0, waited < 20 ? 1 : 5);
+			continue;
+		}
+		if (!watched) {
+			watched = true; /* without inotify: polls 100 ms apart */
+			(void)frontend_mkdir_p(dir, NULL);
+			ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+			if (ino >= 0)
+				(void)inotify_add_watch(ino, dir,
+							IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE);
+			continue; /* and check again */
+		}
 		/* inotify wakes us early; the 100 ms poll covers a missed event */
 		(void)poll(&p, ino >= 0 ? 1 : 0, 100);
 		if (ino >= 0)
