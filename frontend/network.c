@@ -1467,6 +1467,7 @@ int network_connect_running(const struct global_options *g, const struct ctr_rec
 	_cleanup_free_ char *dir = network_run_dir(g, r->id), *ns = NULL, *ifn = NULL;
 	_cleanup_json_ struct json_object *opts = NULL, *net = NULL, *one = NULL, *reply = NULL;
 	struct json_object *nets = ctr_networks(r), *per = NULL, *mine = NULL, *info = NULL;
+	struct json_object *pm = NULL;
 	const char *args[] = { "setup", NULL, NULL };
 	int rc;
 
@@ -1504,6 +1505,13 @@ int network_connect_running(const struct global_options *g, const struct ctr_rec
 		one = one_network(opts, name, copy, net);
 		json_object_put(copy);
 	}
+	/*
+	 * The container's only network now (a disconnect took the last one, and
+	 * its port forwards with it): the published ports come with this one.
+	 */
+	if (json_object_object_length(mine) == 0 &&
+	    json_object_object_get_ex(opts, "port_mappings", &pm))
+		json_object_object_add(one, "port_mappings", json_object_get(pm));
 	ns = xasprintf("%s/netns", dir);
 	args[1] = ns;
 	if (netsetup_call(g, args, one, &reply, err) < 0)

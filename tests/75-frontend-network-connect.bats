@@ -68,6 +68,20 @@ get() {
 	fe_net_clean
 }
 
+@test "disconnect from the last network, connect again: the published ports come back (podman's 500-networking)" {
+	local id
+	id=$(pea_net_out run -d --name web --network a -p 8080:80 busybox httpd -f -p 80 -h /etc)
+	run -0 get http://127.0.0.1:8080/hostname
+	assert_output "${id:0:12}"
+	run -0 pea_net network disconnect a web
+	run ! fe_in_net curl -sS -m 2 http://127.0.0.1:8080/hostname
+	run -0 pea_net network connect a web
+	run -0 get http://127.0.0.1:8080/hostname
+	assert_output "${id:0:12}"
+	pea_net rm -f web >/dev/null
+	fe_net_clean
+}
+
 @test "connect and disconnect a container that is not running" {
 	pea_net create --name c --network a busybox sleep 100 >/dev/null
 	pea_net network connect b c
