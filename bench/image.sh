@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# bench/image.sh: pull a multi-layer image from a local registry into an OCI layout,
-# pea-image against skopeo: wall time and peak RSS, best of N runs, and the ratios.
-# No assertions: the machine is shared and noisy.
+# shellcheck disable=SC2034,SC2154 # cmd_NAME arrays read, NAME_wall... set, through eval and ${!v}
+# bench/image.sh: pull a multi-layer image from a local registry into an OCI layout
+# (pea-image against skopeo) and into a store (pea-image into pea-storage against skopeo
+# into containers-storage and podman pull): wall time, CPU time (children included) and
+# peak RSS, best of N runs taken in turn (pea, anchor, pea, anchor...), each run's wall
+# time and the load average, and the ratios. No assertions: the machine is shared and noisy.
 #
+#   BENCH_TARGETS ("layout store"): which rows to measure.
 #   BENCH_LAYERS (5) layers of 20..50 MiB (varied) of random data on top of the busybox
 #   fixture, compressed with each of BENCH_COMPRESS ("gzip zstd"); BENCH_RUNS (3) runs each.
 #   BENCH_CONTENT=files: the layers hold the machine's own files (/usr/lib, /usr/share)
@@ -25,6 +29,7 @@ command -v skopeo >/dev/null || { echo "bench image: skopeo is missing" >&2; exi
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/pea-bench-image.XXXXXX")
 export BATS_FILE_TMPDIR=$work
 cleanup() {
+	remove_runs
 	registry_stop
 	rm -rf "$work"
 }
@@ -88,60 +93,104 @@ compress() {
 	esac
 }
 
-# measure NAME CMD...: best wall time, its CPU time and peak RSS over the runs
-measure() {
-	local name="$1" best="" rss="" cpu="" i w r u k
+# run_once NAME CMD...: one run of CMD (into $work/dst, a fresh folder: the link to
+# the run's own folder), keeping NAME's best wall time, its CPU time and peak RSS, and
+# the load average at its start. Earlier runs' stores are removed only at the end: on
+# an ext4 without a journal (this machine's), every new inode is allocated after a
+# check of each inode of its group deleted in the last minute, and removing a store of
+# thousands of files just before a run makes that run pay for it (half of pea's CPU
+# time; podman's too).
+run_once() {
+	local name="$1" w r u k v="${1//-/_}" best load
 	shift
-	for ((i = 0; i < runs; i++)); do
-		grep -o "$work/dst[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount 2>/dev/null
-		rm -rf "$work/dst"
-		/usr/bin/time -o "$work/time" -f '%e %M %U %S' "$@" >/dev/null 2>"$work/err" ||
-			{ echo "bench image: $name failed: $(tail -1 "$work/err")" >&2; return 1; }
-		read -r w r u k <"$work/time"
-		if [[ -z "$best" ]] || awk -v a="$w" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-			best=$w rss=$r cpu=$(awk -v u="$u" -v k="$k" 'BEGIN { print u + k }')
-		fi
-	done
-	printf '%-10s wall %6.2f s   cpu %6.2f s   peak RSS %7d KiB   %6.1f MiB/s   load %s\n' \
-		"$name" "$best" "$cpu" "$rss" \
-		"$(awk -v t="$total" -v w="$best" 'BEGIN { print (w > 0 ? t / w : 0) }')" \
-		"$(cut -d' ' -f1 /proc/loadavg)"
-	eval "${name//-/_}_wall=$best ${name//-/_}_rss=$rss ${name//-/_}_cpu=$cpu"
+	runs_made=$((${runs_made:-0} + 1))
+	rm -f "$work/dst"
+	mkdir -p "$work/runs/$runs_made" && ln -s "runs/$runs_made" "$work/dst" || return 1
+	sync
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	/usr/bin/time -o "$work/time" -f '%e %M %U %S' "$@" >/dev/null 2>"$work/err" ||
+		{ echo "bench image: $name failed: $(tail -1 "$work/err")" >&2; return 1; }
+	read -r w r u k <"$work/time"
+	eval "best=\${${v}_wall:-}"
+	eval "${v}_all=\"\${${v}_all:-}\${${v}_all:+ }$w\""
+	if [[ -z "$best" ]] || awk -v a="$w" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+		eval "${v}_wall=$w ${v}_rss=$r ${v}_cpu=$(awk -v u="$u" -v k="$k" 'BEGIN { print u + k }')"
+		eval "${v}_load=$load"
+	fi
 }
 
+# remove_runs: the stores of the runs so far (podman and skopeo leave overlay mounts)
+remove_runs() {
+	grep -o "$work/runs[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount 2>/dev/null
+	rm -rf "$work/runs" "$work/dst"
+}
+
+# report NAME: the best run of NAME (all runs' walls in brackets)
+report() {
+	local v="${1//-/_}" w r c l a
+	eval "w=\$${v}_wall r=\$${v}_rss c=\$${v}_cpu l=\$${v}_load a=\"\$${v}_all\""
+	printf '%-10s wall %6.2f s   cpu %6.2f s   peak RSS %7d KiB   %6.1f MiB/s   load %s   [%s]\n' \
+		"$1" "$w" "$c" "$r" "$(awk -v t="$total" -v w="$w" 'BEGIN { print (w > 0 ? t / w : 0) }')" \
+		"$l" "$a"
+}
+
+# measure_alternating NAME1 NAME2 ...: runs each named command (cmd_NAME, an array) in
+# turn, BENCH_RUNS rounds, so that a change of the machine's load hits them alike
+measure_alternating() {
+	local round name v
+	for name in "$@"; do
+		v="${name//-/_}"
+		unset "${v}_wall" "${v}_all"
+	done
+	for ((round = 0; round < runs; round++)); do
+		for name in "$@"; do
+			v="cmd_${name//-/_}[@]"
+			run_once "$name" "${!v}" || return 1
+		done
+	done
+	for name in "$@"; do
+		report "$name"
+	done
+	remove_runs
+}
+
+targets=${BENCH_TARGETS:-layout store}
+PEA_STORAGE=${PEA_STORAGE:-$PEA_BUILD/bin/pea-storage}
+export PEA_STORAGE
 for comp in ${BENCH_COMPRESS:-gzip zstd}; do
 	rm -rf "$work/src"
 	build_image "$work/src" "$comp" || { echo "bench image: cannot build the image" >&2; exit 1; }
 	registry_push_oci "$work/src" "bench/$comp:latest" || exit 1
 	total=$(du -sm "$work/src/blobs" | cut -f1)
-	echo "== $comp: $((layers + 1)) layers, ${total} MiB compressed, from $REGISTRY_ADDR, into an OCI layout"
 	src="docker://$REGISTRY_ADDR/bench/$comp:latest"
-	measure pea-image "$PEA_IMAGE" --insecure-policy copy -q --src-tls-verify=false "$src" "oci:$work/dst"
-	measure skopeo skopeo --insecure-policy copy -q --src-tls-verify=false "$src" "oci:$work/dst"
-	# shellcheck disable=SC2154 # set by measure
-	awk -v pw="$pea_image_wall" -v sw="$skopeo_wall" -v pr="$pea_image_rss" -v sr="$skopeo_rss" \
-		-v pc="$pea_image_cpu" -v sc="$skopeo_cpu" 'BEGIN {
-		printf "ratio      wall skopeo/pea-image %.2fx   cpu %.2fx   RSS %.2fx\n", sw / pw, sc / pc, sr / pr }'
+	echo "== $comp: $((layers + 1)) layers, ${total} MiB compressed (${BENCH_CONTENT:-random}), from $REGISTRY_ADDR; best of $runs alternated runs"
+
+	if [[ " $targets " == *" layout "* ]]; then
+		echo "into an OCI layout:"
+		cmd_pea_image=("$PEA_IMAGE" --insecure-policy copy -q --src-tls-verify=false "$src" "oci:$work/dst")
+		cmd_skopeo=(skopeo --insecure-policy copy -q --src-tls-verify=false "$src" "oci:$work/dst")
+		measure_alternating pea-image skopeo || exit 1
+		awk -v pw="$pea_image_wall" -v sw="$skopeo_wall" -v pr="$pea_image_rss" -v sr="$skopeo_rss" \
+			-v pc="$pea_image_cpu" -v sc="$skopeo_cpu" 'BEGIN {
+			printf "ratio      wall skopeo/pea-image %.2fx   cpu %.2fx   RSS %.2fx\n", sw / pw, sc / pc, sr / pr }'
+	fi
 
 	# Into a store: pea-image -> pea-storage (overlay), skopeo -> containers-storage, podman pull.
-	PEA_STORAGE=${PEA_STORAGE:-$PEA_BUILD/bin/pea-storage}
-	if [[ -x "$PEA_STORAGE" ]]; then
-		export PEA_STORAGE
+	if [[ " $targets " == *" store "* && -x "$PEA_STORAGE" ]]; then
 		echo "into a store (overlay):"
-		measure pea-store "$PEA_IMAGE" --insecure-policy copy -q --src-tls-verify=false "$src" \
-			"store:[overlay@$work/dst/root+$work/dst/run]bench/$comp:latest"
-		measure skopeo-cs skopeo --insecure-policy copy -q --src-tls-verify=false "$src" \
-			"containers-storage:[overlay@$work/dst/root+$work/dst/run]bench/$comp:latest"
-		if command -v podman >/dev/null; then
-			measure podman podman --root "$work/dst/root" --runroot "$work/dst/run" \
-				--storage-driver overlay pull -q --tls-verify=false "$src"
-		fi
+		cmd_pea_store=("$PEA_IMAGE" --insecure-policy copy -q --src-tls-verify=false "$src"
+			"store:[overlay@$work/dst/root+$work/dst/run]bench/$comp:latest")
+		cmd_skopeo_cs=(skopeo --insecure-policy copy -q --src-tls-verify=false "$src"
+			"containers-storage:[overlay@$work/dst/root+$work/dst/run]bench/$comp:latest")
+		cmd_podman=(podman --root "$work/dst/root" --runroot "$work/dst/run"
+			--storage-driver overlay pull -q --tls-verify=false "$src")
+		names=(pea-store skopeo-cs)
+		command -v podman >/dev/null && names+=(podman)
+		measure_alternating "${names[@]}" || exit 1
 		awk -v p="$pea_store_wall" -v s="$skopeo_cs_wall" -v q="${podman_wall:-0}" \
 			-v pc="$pea_store_cpu" -v sc="$skopeo_cs_cpu" -v qc="${podman_cpu:-0}" 'BEGIN {
 			printf "ratio      wall skopeo/pea-image %.2fx cpu %.2fx", s / p, sc / pc
 			if (q > 0) printf "   podman/pea-image wall %.2fx cpu %.2fx", q / p, qc / pc
 			printf "\n" }'
-		# podman and skopeo leave overlay mounts of their store behind
-		grep -o "$work/dst[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount 2>/dev/null || true
 	fi
 done

@@ -240,6 +240,8 @@ struct transfer {
 	size_t upload_len, upload_off;
 	/* for the multi loop */
 	struct blob_fetch *fetch;
+	char *pend; /* a fetch's body bytes not given to its sink yet (TRANSFER_PEND_MAX) */
+	size_t pend_len;
 	int attempts;
 	int auth_retries;
 	uint64_t retry_at_ms;
@@ -303,6 +305,35 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *data)
 	return n;
 }
 
+/*
+ * libcurl hands a body to its write callback 16 KiB at a time, however much one
+ * read of the socket brought: a blob fetch gathers them and gives its sink one
+ * write per socket read (after each turn of the multi loop and at the end), not
+ * a write to the staged file or the apply's pipe per 16 KiB.
+ */
+#define TRANSFER_PEND_MAX (512u << 10)
+
+static int transfer_flush(struct transfer *t)
+{
+	size_t n = t->pend_len;
+
+	if (n == 0)
+		return 0;
+	t->pend_len = 0;
+	return blob_sink_write(t->sink, t->pend, n, &t->sink->error);
+}
+
+static int transfer_pend(struct transfer *t, const char *buf, size_t n)
+{
+	if (t->pend_len + n > TRANSFER_PEND_MAX && transfer_flush(t) < 0)
+		return -1;
+	if (!t->pend)
+		t->pend = xmalloc(TRANSFER_PEND_MAX);
+	memcpy(t->pend + t->pend_len, buf, n);
+	t->pend_len += n;
+	return 0;
+}
+
 static size_t write_cb(char *buf, size_t size, size_t nmemb, void *data)
 {
 	struct transfer *t = data;
@@ -315,10 +346,13 @@ static size_t write_cb(char *buf, size_t size, size_t nmemb, void *data)
 		if (t->resume_from > 0 && t->resp.status == 200) {
 			/* The server ignored the Range: start over. */
 			t->resume_from = 0;
+			t->pend_len = 0;
 			if (blob_sink_reset(t->sink, &t->sink->error) < 0)
 				return 0;
 		}
-		if (blob_sink_write(t->sink, buf, n, &t->sink->error) < 0)
+		if (t->fetch && n < TRANSFER_PEND_MAX)
+			return transfer_pend(t, buf, n) < 0 ? 0 : n;
+		if (transfer_flush(t) < 0 || blob_sink_write(t->sink, buf, n, &t->sink->error) < 0)
 			return 0;
 		return n;
 	case WRITE_BODY:
@@ -454,6 +488,8 @@ static int transfer_init(struct transfer *t, struct registry_client *c, const ch
 
 static void transfer_done(struct transfer *t)
 {
+	t->pend = (free(t->pend), NULL);
+	t->pend_len = 0;
 	if (t->easy)
 		curl_easy_cleanup(t->easy);
 	curl_slist_free_all(t->headers);
@@ -1469,6 +1505,7 @@ int registry_fetch_blobs(struct registry_client *c, const char *repo, struct blo
 		curl_multi_perform(multi, &running);
 		while (r == 0 && (msg = curl_multi_info_read(multi, &left))) {
 			struct transfer *t = NULL;
+			CURLcode rc;
 			int fr;
 
 			if (msg->msg != CURLMSG_DONE)
@@ -1476,7 +1513,11 @@ int registry_fetch_blobs(struct registry_client *c, const char *repo, struct blo
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
 			curl_multi_remove_handle(multi, msg->easy_handle);
 			active--;
-			fr = fetch_finished(c, t, msg->data.result, scope, err);
+			rc = msg->data.result;
+			/* what the body brought before it ended or broke is the blob's */
+			if (t->sink && transfer_flush(t) < 0)
+				rc = CURLE_WRITE_ERROR;
+			fr = fetch_finished(c, t, rc, scope, err);
 			if (fr < 0)
 				r = fr;
 			else if (fr == 0)
@@ -1484,6 +1525,14 @@ int registry_fetch_blobs(struct registry_client *c, const char *repo, struct blo
 			if (fr == 0 && hooks && hooks->blob_done)
 				r = hooks->blob_done(hooks->data, (size_t)(t->fetch - fetches),
 						     err);
+		}
+		/* before the store's tick feeds the applies, and before any wait */
+		for (size_t i = 0; r == 0 && i < next; i++) {
+			if (ts[i].easy && ts[i].pend_len && transfer_flush(&ts[i]) < 0) {
+				*err = pea_error_free(*err);
+				*err = TAKE_PTR(ts[i].sink->error);
+				r = -EIO;
+			}
 		}
 		if (r == 0 && done < n) {
 			struct curl_waitfd wfd = { .fd = -1, .events = CURL_WAIT_POLLIN };

@@ -112,6 +112,30 @@ static int split_path_tag(struct image_name *n, const char *rest, bool oci, stru
 	return 0;
 }
 
+/* skopeo's transports that pea-image does not have: said as such, with what to use instead. */
+static int unknown_transport(const char *s, size_t len, struct pea_error **err)
+{
+	static const struct {
+		const char *name;
+		const char *hint;
+	} known[] = {
+		{ "sif", "" },
+		{ "containers-storage", ": pea's own store is store:" },
+		{ "docker-daemon", ": use 'docker save' and docker-archive:" },
+		{ "ostree", "" },
+		{ "tarball", ": use oci-archive: or docker-archive:" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+		if (strlen(known[i].name) == len && strncmp(s, known[i].name, len) == 0)
+			return pea_error_new(err, ENOTSUP,
+					     "invalid image name '%s': the transport '%s' is not "
+					     "supported%s",
+					     s, known[i].name, known[i].hint);
+	return pea_error_new(err, EINVAL, "invalid image name '%s': unknown transport '%.*s'", s,
+			     (int)len, s);
+}
+
 int image_name_parse(const char *s, struct image_name **ret, struct pea_error **err)
 {
 	struct image_name *n = xnew(struct image_name, 1);
@@ -139,9 +163,7 @@ int image_name_parse(const char *s, struct image_name **ret, struct pea_error **
 					     "TRANSPORT:NAME (docker://, oci:, oci-archive:, "
 					     "docker-archive:, dir:, store:)",
 					     s);
-		return pea_error_new(err, EINVAL,
-				     "invalid image name '%s': unknown transport '%.*s'", s,
-				     (int)(colon - s), s);
+		return unknown_transport(s, (size_t)(colon - s), err);
 	}
 	switch (n->kind) {
 	case TRANSPORT_DOCKER:

@@ -19,9 +19,17 @@
 #include "apply.h"
 #include "lib/digest.h"
 #include "gunzip.h"
+#include "unzstd.h"
 #include "tarsplit.h"
 
 #define READ_BLOCK (256u << 10)
+/*
+ * The stream is read a whole pipe at a time (pea-image feeds an apply through a pipe
+ * of 1 MiB): each read that empties a full pipe wakes its writer once, and smaller
+ * reads woke pea-image four times as often, each wakeup a wait for a CPU on a busy
+ * machine while the apply had nothing left to read.
+ */
+#define SOURCE_BLOCK (1u << 20)
 
 /* ---- a set of paths: what this layer itself wrote --------------------------------- */
 
@@ -149,6 +157,8 @@ struct writer {
 	gid_t egid;
 	bool setgid_dirs; /* a directory passes its group on: chown every new file */
 	bool removed_dir; /* an entry replaced a directory */
+	char *dbuf;	  /* DIRECT_BUF bytes aligned for O_DIRECT, made on first use */
+	bool no_direct;	  /* the layer's filesystem refused O_DIRECT */
 };
 
 static void writer_forget_parent(struct writer *w)
@@ -164,6 +174,7 @@ static void writer_clear(struct writer *w)
 		free(w->dirs[i].path);
 	free(w->dirs);
 	strset_clear(&w->created);
+	free(w->dbuf);
 }
 
 static int openat2_in_layer(int rootfd, const char *path, int flags)
@@ -396,33 +407,41 @@ static la_int64_t start_writeback(int fd, la_int64_t from, la_int64_t to)
 	return to;
 }
 
-static int write_data(struct archive *a, int fd, struct archive_entry *e, const char *path,
+static int pwrite_all(int fd, const void *buf, size_t len, la_int64_t off, const char *path,
 		      struct pea_error **err)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return pea_error_errno(err, "write '%s'", path);
+		}
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/* The file's data from the archive through the page cache; kicked: written before. */
+static int write_data_buffered(struct archive *a, int fd, la_int64_t kicked,
+			       struct archive_entry *e, const char *path, struct pea_error **err)
 {
 	const void *buf;
 	size_t size;
 	la_int64_t offset;
-	la_int64_t end = 0;
-	la_int64_t kicked = 0; /* writeback started up to here */
+	la_int64_t end = kicked; /* writeback started up to kicked */
 	int r;
 
 	while ((r = archive_read_data_block(a, &buf, &size, &offset)) == ARCHIVE_OK) {
-		const char *p = buf;
-
-		while (size > 0) {
-			ssize_t n = pwrite(fd, p, size, (off_t)offset);
-
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				return pea_error_errno(err, "write '%s'", path);
-			}
-			p += n;
-			size -= (size_t)n;
-			offset += n;
-		}
-		if (offset > end)
-			end = offset;
+		if (pwrite_all(fd, buf, size, offset, path, err) < 0)
+			return -1;
+		if (offset + (la_int64_t)size > end)
+			end = offset + (la_int64_t)size;
 		if (end - kicked >= WRITEBACK_CHUNK)
 			kicked = start_writeback(fd, kicked, end);
 	}
@@ -434,6 +453,111 @@ static int write_data(struct archive *a, int fd, struct archive_entry *e, const 
 	/* a sparse file may end in a hole */
 	if (archive_entry_size_is_set(e) && archive_entry_size(e) > end &&
 	    ftruncate(fd, archive_entry_size(e)) < 0)
+		return pea_error_errno(err, "truncate '%s'", path);
+	return 0;
+}
+
+/*
+ * Big files skip the page cache: their contents are gathered in an aligned buffer and
+ * written with O_DIRECT, from it straight to the disk. Copying them into new page-cache
+ * pages took a third of an apply's CPU time here, and the commit's syncfs() then had
+ * those pages to write back; with O_DIRECT it flushes the metadata and the disk's cache
+ * only (durable all the same: the layer is committed after the sync). A file's last
+ * partial block goes through the page cache. The cost: a container's first read of
+ * those files comes from the disk.
+ */
+#define DIRECT_MIN   (256 << 10)
+#define DIRECT_ALIGN 4096u
+#define DIRECT_BUF   (2u << 20)
+
+static void direct_stop(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0 && (fl & O_DIRECT))
+		fcntl(fd, F_SETFL, fl & ~O_DIRECT);
+}
+
+/*
+ * The len bytes of dbuf at off: the aligned part with O_DIRECT, what is left through
+ * the page cache (then the file's later writes too: O_DIRECT is off).
+ */
+static int direct_write(struct writer *w, int fd, size_t len, la_int64_t off, const char *path,
+			struct pea_error **err)
+{
+	size_t aligned = len & ~(size_t)(DIRECT_ALIGN - 1);
+	ssize_t n = 0;
+
+	if (aligned) {
+		do
+			n = pwrite(fd, w->dbuf, aligned, (off_t)off);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 && errno != EINVAL)
+			return pea_error_errno(err, "write '%s'", path);
+		if (n < 0) {
+			/* an alignment the device does not take: no more O_DIRECT */
+			w->no_direct = true;
+			n = 0;
+		}
+	}
+	if ((size_t)n == len)
+		return 0;
+	direct_stop(fd);
+	return pwrite_all(fd, w->dbuf + n, len - (size_t)n, off + n, path, err);
+}
+
+static int write_data(struct writer *w, struct archive *a, int fd, struct archive_entry *e,
+		      const char *path, struct pea_error **err)
+{
+	const void *buf;
+	size_t size, len = 0;
+	la_int64_t offset, at = 0; /* at: the file offset of dbuf[0] */
+	int fl, r;
+
+	if (w->no_direct || !archive_entry_size_is_set(e) || archive_entry_size(e) < DIRECT_MIN ||
+	    archive_entry_sparse_count(e) > 0)
+		return write_data_buffered(a, fd, 0, e, path, err);
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_DIRECT) < 0) {
+		w->no_direct = true; /* EINVAL: the filesystem has no O_DIRECT */
+		return write_data_buffered(a, fd, 0, e, path, err);
+	}
+	if (!w->dbuf && posix_memalign((void **)&w->dbuf, DIRECT_ALIGN, DIRECT_BUF) != 0)
+		abort();
+	while ((r = archive_read_data_block(a, &buf, &size, &offset)) == ARCHIVE_OK) {
+		const char *p = buf;
+
+		if (offset != at + (la_int64_t)len) {
+			/* not one run of bytes: what is gathered, then the rest buffered */
+			if (direct_write(w, fd, len, at, path, err) < 0)
+				return -1;
+			direct_stop(fd);
+			if (pwrite_all(fd, buf, size, offset, path, err) < 0)
+				return -1;
+			return write_data_buffered(a, fd, offset + (la_int64_t)size, e, path, err);
+		}
+		while (size > 0) {
+			size_t n = DIRECT_BUF - len < size ? DIRECT_BUF - len : size;
+
+			memcpy(w->dbuf + len, p, n);
+			len += n;
+			p += n;
+			size -= n;
+			if (len < DIRECT_BUF)
+				continue;
+			if (direct_write(w, fd, len, at, path, err) < 0)
+				return -1;
+			at += (la_int64_t)len;
+			len = 0;
+		}
+	}
+	if (r != ARCHIVE_EOF)
+		return pea_error_new(err, EIO, "read '%s' from the archive: %s", path,
+				     archive_error_string(a) ?: "error");
+	if (direct_write(w, fd, len, at, path, err) < 0)
+		return -1;
+	at += (la_int64_t)len;
+	if (archive_entry_size(e) > at && ftruncate(fd, archive_entry_size(e)) < 0)
 		return pea_error_errno(err, "truncate '%s'", path);
 	return 0;
 }
@@ -453,7 +577,7 @@ static int write_file(struct writer *w, struct archive *a, struct archive_entry 
 	}
 	if (fd < 0)
 		return pea_error_errno(err, "create '%s'", path);
-	if (write_data(a, fd, e, path, err) < 0)
+	if (write_data(w, a, fd, e, path, err) < 0)
 		return -1;
 	return set_meta_fd(w, fd, e, path, true, err);
 }
@@ -717,6 +841,7 @@ struct source {
 struct middle {
 	struct archive *outer; /* decompresses to a raw stream, or NULL with gz */
 	struct gunzip *gz;     /* gzip with ISA-L */
+	struct unzstd *zs;     /* zstd with libzstd */
 	char *buf;
 	struct pea_digest uncompressed;
 	bool hash;		/* false for a plain tar: its digest is the stream's */
@@ -739,7 +864,7 @@ static la_ssize_t source_read(struct archive *a, void *data, const void **ret_bu
 	if (s->eof)
 		return 0;
 	do
-		n = read(s->fd, s->buf, READ_BLOCK);
+		n = read(s->fd, s->buf, SOURCE_BLOCK);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		s->read_errno = errno;
@@ -756,7 +881,7 @@ static la_ssize_t source_read(struct archive *a, void *data, const void **ret_bu
 
 static int middle_errno(const struct middle *m)
 {
-	if (m->gz)
+	if (m->gz || m->zs)
 		return m->src->read_errno ?: EIO;
 	return archive_errno(m->outer) ?: EIO;
 }
@@ -765,10 +890,12 @@ static const char *middle_error(const struct middle *m)
 {
 	if (m->gz)
 		return gunzip_error(m->gz) ?: strerror(middle_errno(m));
+	if (m->zs)
+		return unzstd_error(m->zs) ?: strerror(middle_errno(m));
 	return archive_error_string(m->outer) ?: "decompression failed";
 }
 
-static ssize_t gz_refill(void *data, const unsigned char **ret_buf)
+static ssize_t decoder_refill(void *data, const unsigned char **ret_buf)
 {
 	const void *buf = NULL;
 	ssize_t n = source_read(NULL, data, &buf);
@@ -784,8 +911,12 @@ static la_ssize_t middle_read(struct archive *a, void *data, const void **ret_bu
 
 	if (m->eof)
 		return 0;
-	n = m->gz ? gunzip_read(m->gz, m->buf, READ_BLOCK)
-		  : archive_read_data(m->outer, m->buf, READ_BLOCK);
+	if (m->gz)
+		n = gunzip_read(m->gz, m->buf, READ_BLOCK);
+	else if (m->zs)
+		n = unzstd_read(m->zs, m->buf, READ_BLOCK);
+	else
+		n = archive_read_data(m->outer, m->buf, READ_BLOCK);
 	if (n < 0) {
 		/* a is NULL when drain() reads what the tar reader left */
 		if (a)
@@ -835,11 +966,12 @@ static int drain(struct source *s, struct middle *m, struct pea_error **err)
 }
 
 /*
- * gzip goes to ISA-L when libisal is here (its first block read and hashed
- * here, then handed to the decoder); the rest, and gzip without it, to
- * libarchive, which gets the first block again.
+ * gzip goes to ISA-L when libisal is here, zstd to libzstd when it is (their
+ * first block read and hashed here, then handed to the decoder); the rest, and
+ * both without those libraries, to libarchive, which gets the first block again.
+ * 1: a decoder of ours is set.
  */
-static int open_gunzip(struct source *s, struct middle *m, struct pea_error **err)
+static int open_fast(struct source *s, struct middle *m, struct pea_error **err)
 {
 	const void *buf = NULL;
 	ssize_t n = source_read(NULL, s, &buf);
@@ -848,7 +980,11 @@ static int open_gunzip(struct source *s, struct middle *m, struct pea_error **er
 		return pea_error_new(err, s->read_errno, "read the layer stream: %s",
 				     strerror(s->read_errno));
 	if (gunzip_usable(buf, (size_t)n)) {
-		m->gz = gunzip_new(buf, (size_t)n, gz_refill, s);
+		m->gz = gunzip_new(buf, (size_t)n, decoder_refill, s);
+		return 1;
+	}
+	if (unzstd_usable(buf, (size_t)n)) {
+		m->zs = unzstd_new(buf, (size_t)n, decoder_refill, s);
 		return 1;
 	}
 	s->replay = (size_t)n;
@@ -950,7 +1086,7 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 {
 	_cleanup_(archive_cleanup) struct archive *outer = NULL;
 	_cleanup_(archive_cleanup) struct archive *inner = NULL;
-	_cleanup_free_ char *sbuf = xmalloc(READ_BLOCK);
+	_cleanup_free_ char *sbuf = xmalloc(SOURCE_BLOCK);
 	_cleanup_free_ char *mbuf = xmalloc(READ_BLOCK);
 	struct source s = { .fd = in_fd, .buf = sbuf };
 	struct middle m = { .buf = mbuf };
@@ -973,14 +1109,14 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	    pea_digest_init(&m.uncompressed, "sha256", err) < 0)
 		goto out;
 	m.src = &s;
-	r = open_gunzip(&s, &m, err);
+	r = open_fast(&s, &m, err);
 	if (r == 0)
 		r = open_outer(&s, &outer, err);
 	if (r < 0)
 		goto out;
 	r = -1;
 	m.outer = outer;
-	res.compression = m.gz ? "gzip" : compression_name(outer);
+	res.compression = m.gz ? "gzip" : m.zs ? "zstd" : compression_name(outer);
 	/* the raw reader passes a plain tar through as it is: one hash is enough */
 	m.hash = strcmp(res.compression, "none") != 0;
 	m.split = o->tarsplit_fd >= 0 ? tarsplit_new(o->tarsplit_fd) : NULL;
@@ -1016,6 +1152,7 @@ out:
 	umask(saved_umask);
 	tarsplit_free(m.split);
 	m.gz = gunzip_free(m.gz);
+	m.zs = unzstd_free(m.zs);
 	writer_clear(&w);
 	pea_digest_done(&s.compressed);
 	pea_digest_done(&m.uncompressed);

@@ -4,5 +4,5 @@ $(eval $(call pea_archive,storage,$(STORAGE_SOURCES)))
 $(eval $(call pea_program,pea-storage,storage/main.c,storage,))
 INSTALL_BIN += pea-storage
 DEB_PACKAGES += libarchive-dev libssl-dev libzstd-dev fuse-overlayfs zstd python3 attr
-# gzip layers decoded by ISA-L (dlopen, libarchive's zlib without it)
+# gzip layers decoded by ISA-L, zstd layers by libzstd (dlopen, libarchive without them)
 DEB_PACKAGES += libisal-dev

@@ -17,6 +17,7 @@
 #define RECORD_MAX  (1u << 20)
 #define COPY_BLOCK  (256u << 10)
 #define MAX_PATH_SZ 4096
+#define OUT_BUF	    (64u << 10) /* records gathered before one write */
 
 struct tarsplit {
 	int fd;
@@ -26,6 +27,8 @@ struct tarsplit {
 	uint64_t skip_from, skip_to; /* contents not to keep */
 	char *window;
 	size_t len, cap;
+	char *out; /* records not written yet */
+	size_t out_len;
 };
 
 struct tarsplit *tarsplit_new(int out_fd)
@@ -40,6 +43,7 @@ struct tarsplit *tarsplit_free(struct tarsplit *t)
 {
 	if (t) {
 		free(t->window);
+		free(t->out);
 		free(t);
 	}
 	return NULL;
@@ -80,12 +84,33 @@ void tarsplit_feed(struct tarsplit *t, const void *buf, size_t len)
 	}
 }
 
+static void flush_out(struct tarsplit *t)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (!t->failed && t->out_len && pea_write_all(t->fd, t->out, t->out_len, &e) < 0)
+		t->failed = true;
+	t->out_len = 0;
+}
+
+/* Records go out in big writes: an entry made seven small ones. */
 static bool write_all(struct tarsplit *t, const void *p, size_t n)
 {
 	_cleanup_error_ struct pea_error *e = NULL;
 
-	if (!t->failed && pea_write_all(t->fd, p, n, &e) < 0)
-		t->failed = true;
+	if (t->failed)
+		return false;
+	if (t->out_len + n > OUT_BUF)
+		flush_out(t);
+	if (n >= OUT_BUF) {
+		if (!t->failed && pea_write_all(t->fd, p, n, &e) < 0)
+			t->failed = true;
+		return !t->failed;
+	}
+	if (!t->out)
+		t->out = xmalloc(OUT_BUF);
+	memcpy(t->out + t->out_len, p, n);
+	t->out_len += n;
 	return !t->failed;
 }
 
@@ -259,6 +284,7 @@ bool tarsplit_finish(struct tarsplit *t)
 {
 	if (!t->failed)
 		emit_raw(t, t->base + t->len);
+	flush_out(t);
 	return !t->failed;
 }
 

@@ -106,3 +106,20 @@ teardown() {
 	assert_equal "$(stat -c %u:%g "$(json_field mountpoint)/bin/busybox")" 100000:100000
 	run -0 pstore "${opt[@]}" container unmount m
 }
+
+# Files of 256 KiB and more are written with O_DIRECT from an aligned buffer, the last
+# partial block through the page cache: every size around the buffer's and the block's.
+@test "overlay: big files come out whole, whatever their size" {
+	local f sizes=(262144 262145 2097151 2097152 2097153 4198399 5242880) p
+	mkdir "$TEST_DIR/big"
+	for f in "${sizes[@]}"; do
+		head -c "$f" /dev/urandom >"$TEST_DIR/big/f$f"
+	done
+	tar --format=posix -C "$TEST_DIR/big" -cf "$TEST_DIR/big.tar" .
+	gzip -1 -c "$TEST_DIR/big.tar" >"$TEST_DIR/big.tar.gz"
+	st_diff_is_original "$TEST_DIR/big.tar.gz"
+	p="$(json_field path)"
+	for f in "${sizes[@]}"; do
+		cmp "$TEST_DIR/big/f$f" "$p/f$f"
+	done
+}

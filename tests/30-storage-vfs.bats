@@ -41,3 +41,20 @@ teardown() {
 		"$p/a $p/a/added $p/a/both $p/a/keep $p/opq $p/opq/implicit $p/opq/implicit/x $p/opq/new "
 	run -0 pstore layer diff "$L2"
 }
+
+# Files of 256 KiB and more are written with O_DIRECT from an aligned buffer, the last
+# partial block through the page cache: every size around the buffer's and the block's.
+@test "vfs: big files come out whole, whatever their size" {
+	local f sizes=(262144 262145 2097151 2097152 2097153 4198399 5242880) p
+	mkdir "$TEST_DIR/big"
+	for f in "${sizes[@]}"; do
+		head -c "$f" /dev/urandom >"$TEST_DIR/big/f$f"
+	done
+	tar --format=posix -C "$TEST_DIR/big" -cf "$TEST_DIR/big.tar" .
+	gzip -1 -c "$TEST_DIR/big.tar" >"$TEST_DIR/big.tar.gz"
+	st_diff_is_original "$TEST_DIR/big.tar.gz"
+	p="$(json_field path)"
+	for f in "${sizes[@]}"; do
+		cmp "$TEST_DIR/big/f$f" "$p/f$f"
+	done
+}
