@@ -46,8 +46,8 @@ struct unzstd {
 	ZSTD_inBuffer in;
 	unzstd_refill_fn refill;
 	void *data;
-	bool in_eof;	 /* the refill said: no more */
-	bool frame_end;	 /* the last call ended a frame (or none started yet) */
+	bool in_eof;	/* the refill said: no more */
+	bool frame_end; /* the last call ended a frame (or none started yet) */
 	bool done;
 	const char *error;
 	char *error_text;
