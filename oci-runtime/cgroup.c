@@ -964,8 +964,8 @@ static void warn_not_empty(const struct cgroup *cg)
 		log_warning("container's cgroup is not empty: %zu process(es) found", n);
 }
 
-int cgroup_create(const char *path, pid_t pid, const struct spec *s, struct cgroup **ret,
-		  struct pea_error **err)
+int cgroup_prepare(const char *path, const struct spec *s, struct cgroup **ret,
+		   struct pea_error **err)
 {
 	struct cgroup *cg = xnew(struct cgroup, 1);
 	size_t n_made = 0;
@@ -1000,15 +1000,6 @@ int cgroup_create(const char *path, pid_t pid, const struct spec *s, struct cgro
 	if (apply_all(cg, &s->resources, s, geteuid() == 0, err) < 0)
 		goto fail;
 	warn_not_empty(cg);
-	for (size_t i = 0; i < cg->n; i++) {
-		_cleanup_close_ int fd = open_dir(cg->h[i].dir);
-
-		if (fd < 0 || cg_write(fd, cg->h[i].dir, "cgroup.procs", "%d", (int)pid) < 0) {
-			pea_error_errno(err, "cgroup '%s': move pid %d in", cg->h[i].dir, (int)pid);
-			if (rootless_skip(cg, &i, &n_made, err) < 0)
-				goto fail;
-		}
-	}
 	if (cg->n == 0) {
 		pea_error_new(err, EACCES, "cgroup: none of the hierarchies is delegated");
 		goto fail;
@@ -1019,6 +1010,97 @@ fail:
 	cgroup_destroy(cg, NULL);
 	cgroup_free(cg);
 	return -EINVAL;
+}
+
+static bool is_v2(const struct cgroup *cg, const struct cgroup_hier *h)
+{
+	return cg->mode == CGROUP_UNIFIED || !*h->controllers;
+}
+
+bool cgroup_hier_is_v2(const struct cgroup *cg, size_t i)
+{
+	return is_v2(cg, &cg->h[i]);
+}
+
+int cgroup_enter(struct cgroup *cg, pid_t pid, const struct cgroup_join *joined,
+		 struct pea_error **err)
+{
+	size_t n_made = pea_strv_length(cg->made);
+
+	for (size_t i = 0; i < cg->n; i++) {
+		_cleanup_close_ int fd = -1;
+
+		/* joined: the init is in it already (CLONE_INTO_CGROUP, or its own write) */
+		if (joined && (!is_v2(cg, &cg->h[i]) || joined->into_v2))
+			continue;
+		fd = open_dir(cg->h[i].dir);
+		if (fd < 0 || cg_write(fd, cg->h[i].dir, "cgroup.procs", "%d", (int)pid) < 0) {
+			pea_error_errno(err, "cgroup '%s': move pid %d in", cg->h[i].dir, (int)pid);
+			if (rootless_skip(cg, &i, &n_made, err) < 0)
+				return -EINVAL;
+		}
+	}
+	if (cg->n == 0)
+		return pea_error_new(err, EACCES, "cgroup: none of the hierarchies is delegated");
+	return 0;
+}
+
+/*
+ * The parent's write of a pid into a v1 cgroup.procs (or tasks) takes the
+ * kernel's global threadgroup lock for writing, which waits for an RCU grace
+ * period (8-15 ms here) while holding cgroup_mutex. A thread that writes "0"
+ * (itself) into `tasks` skips that lock: the kernel knows current cannot exit
+ * or exec under it. So the init joins its v1 hierarchies itself, through
+ * files the parent opened (the kernel checks the opener's credentials), and
+ * is cloned straight into its cgroup2 one (CLONE_INTO_CGROUP takes the lock
+ * for reading only).
+ */
+int cgroup_join_open(const struct cgroup *cg, struct cgroup_join *j, struct pea_error **err)
+{
+	*j = (struct cgroup_join){ .v2_fd = -1, .n = cg->n };
+	j->tasks = xnew(int, cg->n + 1);
+	for (size_t i = 0; i < cg->n; i++)
+		j->tasks[i] = -1;
+	for (size_t i = 0; i < cg->n; i++) {
+		_cleanup_close_ int dfd = open_dir(cg->h[i].dir);
+
+		if (dfd < 0) {
+			cgroup_join_close(j);
+			return pea_error_errno(err, "cgroup '%s'", cg->h[i].dir);
+		}
+		if (is_v2(cg, &cg->h[i])) {
+			j->v2_fd = TAKE_FD(dfd);
+			continue;
+		}
+		j->tasks[i] = openat(dfd, "tasks", O_WRONLY | O_CLOEXEC);
+		if (j->tasks[i] < 0) {
+			cgroup_join_close(j);
+			return pea_error_errno(err, "cgroup '%s': open tasks", cg->h[i].dir);
+		}
+	}
+	return 0;
+}
+
+int cgroup_join_self(const struct cgroup *cg, struct cgroup_join *j, struct pea_error **err)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		if (j->tasks[i] < 0)
+			continue;
+		if (write(j->tasks[i], "0", 1) < 0)
+			return pea_error_errno(err, "cgroup '%s': join", cg->h[i].dir);
+		j->tasks[i] = pea_close(j->tasks[i]);
+	}
+	return 0;
+}
+
+void cgroup_join_close(struct cgroup_join *j)
+{
+	for (size_t i = 0; j->tasks && i < j->n; i++)
+		pea_close(j->tasks[i]);
+	free(j->tasks);
+	j->tasks = NULL;
+	j->n = 0;
+	j->v2_fd = pea_close(j->v2_fd);
 }
 
 static void kill_procs(const char *dir)

@@ -52,9 +52,35 @@ const char *cgroup_mode_name(enum cgroup_mode m);
 int cgroup_path_for(const char *cgroups_path, const char *id, bool systemd, char **ret,
 		    struct pea_error **err);
 
-/* Make the cgroup in every hierarchy, apply s->resources and the device rules, move pid in. */
-int cgroup_create(const char *path, pid_t pid, const struct spec *s, struct cgroup **ret,
-		  struct pea_error **err);
+/* Make the cgroup in every hierarchy, apply s->resources and the device rules. */
+int cgroup_prepare(const char *path, const struct spec *s, struct cgroup **ret,
+		   struct pea_error **err);
+
+/*
+ * How a new process joins the cgroups without a parent moving it, which
+ * costs an RCU grace period (see cgroup_join_open): it is cloned into the
+ * cgroup2 directory v2_fd (CLONE_INTO_CGROUP: into_v2 says it worked) and
+ * writes "0" into each v1 hierarchy's `tasks`, opened here by the parent.
+ */
+struct cgroup_join {
+	int v2_fd;    /* the cgroup2 hierarchy's directory, or -1 */
+	bool into_v2; /* the clone put the process there */
+	int *tasks;   /* per hierarchy of cg: its v1 `tasks` file, or -1 */
+	size_t n;
+};
+
+/* Is hierarchy i of cg a cgroup2 one (pure v2, or hybrid's controller-less one)? */
+bool cgroup_hier_is_v2(const struct cgroup *cg, size_t i);
+int cgroup_join_open(const struct cgroup *cg, struct cgroup_join *j, struct pea_error **err);
+/* In the new process, single-threaded: join every v1 hierarchy of j, closing its files. */
+int cgroup_join_self(const struct cgroup *cg, struct cgroup_join *j, struct pea_error **err);
+void cgroup_join_close(struct cgroup_join *j);
+/*
+ * Move pid into the hierarchies it has not joined by itself (joined: NULL
+ * for all). An ordinary user's hierarchy that refuses it is left out.
+ */
+int cgroup_enter(struct cgroup *cg, pid_t pid, const struct cgroup_join *joined,
+		 struct pea_error **err);
 int cgroup_apply(const struct cgroup *cg, const struct spec_resources *res, struct pea_error **err);
 /* Kill what is left in the cgroups, remove what was made. */
 int cgroup_destroy(const struct cgroup *cg, struct pea_error **err);

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -422,6 +424,8 @@ struct exec_ctx {
 	int report;			/* error pipe to the parent (close-on-exec) */
 	struct seccomp_filter *seccomp;
 	bool rootless; /* run by an ordinary user: cgroups may not be delegated */
+	int v2_fd;     /* the cgroup2 directory to clone the child into, or -1 */
+	bool in_v2;    /* the child was cloned there (CLONE_INTO_CGROUP) */
 };
 
 static bool same_ns(pid_t pid, const char *name)
@@ -497,11 +501,20 @@ static int exec_child_steps(struct exec_ctx *x, char **ret_exe, struct pea_error
 	int from = 3 + x->o->preserve_fds;
 	int keep[] = { x->report, x->console };
 
-	/* the cgroups first: their files are the host's until we join the mount namespace */
+	/*
+	 * The cgroups first: their files are the host's until we join the mount
+	 * namespace. A v1 one through `tasks`: our own write of "0" there (one
+	 * thread, ourselves) skips the kernel's global lock and its RCU grace
+	 * period, which cgroup.procs takes (cgroup_join_open).
+	 */
 	for (size_t i = 0; x->cg && i < x->cg->n; i++) {
-		_cleanup_close_ int fd = open(x->cg->h[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		bool v2 = cgroup_hier_is_v2(x->cg, i);
+		_cleanup_close_ int fd = -1;
 
-		if (fd < 0 || pea_write_file_at(fd, "cgroup.procs", "0", NULL) < 0) {
+		if (v2 && x->in_v2)
+			continue;
+		fd = open(x->cg->h[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || pea_write_file_at(fd, v2 ? "cgroup.procs" : "tasks", "0", NULL) < 0) {
 			if (x->rootless && !x->o->cgroups)
 				continue; /* not delegated */
 			return join_cgroup_error(x->cg->h[i].dir, errno, err);
@@ -555,6 +568,39 @@ static __attribute__((noreturn)) void exec_child(struct exec_ctx *x)
 
 /* ---- the parent ---------------------------------------------------------------------- */
 
+/* clone3()'s arguments (linux/sched.h clashes with glibc's sched.h). */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+
+#define CLONE3_INTO_CGROUP 0x200000000ULL
+
+/* fork(), straight into the cgroup2 cgroup where the kernel can (5.7). */
+static pid_t exec_fork(struct exec_ctx *x)
+{
+	struct clone3_args a = { .flags = CLONE3_INTO_CGROUP, .exit_signal = SIGCHLD };
+	pid_t pid;
+
+	if (x->v2_fd >= 0) {
+		a.cgroup = (uint64_t)x->v2_fd;
+		pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+		if (pid >= 0) {
+			x->in_v2 = true;
+			return pid;
+		}
+	}
+	return fork();
+}
+
+/* The cgroup2 directory of the container, for exec_fork. */
+static void exec_open_v2(struct exec_ctx *x)
+{
+	for (size_t i = 0; x->cg && i < x->cg->n; i++)
+		if (cgroup_hier_is_v2(x->cg, i))
+			x->v2_fd = open(x->cg->h[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 static int exec_spawn(struct exec_ctx *x, pid_t *ret_pid, struct pea_error **err)
 {
 	_cleanup_close_ int pidns = -1, timens = -1;
@@ -582,7 +628,7 @@ static int exec_spawn(struct exec_ctx *x, pid_t *ret_pid, struct pea_error **err
 		return pea_error_errno(err, "join the container's time namespace");
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return pea_error_errno(err, "pipe");
-	pid = fork();
+	pid = exec_fork(x);
 	if (pid < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
@@ -619,7 +665,9 @@ static int write_pid(const char *path, pid_t pid, struct pea_error **err)
 static int exec_run(const struct global_options *g, const struct exec_options *o, const char *id,
 		    char **cmd, struct pea_error **err)
 {
-	struct exec_ctx x = { .o = o, .console = -1, .report = -1, .rootless = geteuid() != 0 };
+	struct exec_ctx x = {
+		.o = o, .console = -1, .report = -1, .rootless = geteuid() != 0, .v2_fd = -1
+	};
 	_cleanup_close_ int console_peer = -1, sfd = -1, pidfd = -1;
 	struct container_handle h;
 	struct container fake;
@@ -658,6 +706,7 @@ static int exec_run(const struct global_options *g, const struct exec_options *o
 		goto out;
 	if (sub_cgroups_apply(x.cg, o->cgroups, err) < 0)
 		goto out;
+	exec_open_v2(&x);
 	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++)
 		if (open_ns(h.st->pid, ns_types[i].name, &x.nsfd[i], err) < 0)
 			goto out;
@@ -714,6 +763,7 @@ out:
 	for (size_t i = 0; i < ARRAY_SIZE(x.nsfd); i++)
 		pea_close(x.nsfd[i]);
 	pea_close(x.console);
+	pea_close(x.v2_fd);
 	seccomp_filter_free(x.seccomp);
 	cgroup_free(x.cg);
 	spec_free(x.s);

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,37 @@ static int container_write_state(const struct container *c, struct pea_error **e
 
 /* ---- spawning the init ------------------------------------------------------------------ */
 
+/* clone3()'s arguments (linux/sched.h, which clashes with glibc's sched.h). */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+
+#define CLONE3_INTO_CGROUP 0x200000000ULL
+
+/*
+ * Straight into the cgroup2 hierarchy when there is one to join; a kernel
+ * without clone3 or CLONE_INTO_CGROUP (< 5.7), or one that refuses it,
+ * gets a plain clone and the parent moves the init there (cgroup_enter).
+ */
+static pid_t clone_into_cgroup(struct container *c)
+{
+	struct clone3_args a = { .exit_signal = SIGCHLD };
+	pid_t pid;
+
+	if (c->cg_join && c->cg_join->v2_fd >= 0) {
+		a.flags = c->clone_flags | CLONE3_INTO_CGROUP;
+		a.cgroup = (uint64_t)c->cg_join->v2_fd;
+		pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+		if (pid >= 0) {
+			c->cg_join->into_v2 = true;
+			return pid;
+		}
+		log_debug("clone3 into the cgroup: %s, the parent moves the init", strerror(errno));
+	}
+	return (pid_t)syscall(SYS_clone, c->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
 /* The init starts in the rootfs's parent directory (see mounts_prepare_root). */
 static pid_t clone_init(struct container *c)
 {
@@ -108,7 +140,7 @@ static pid_t clone_init(struct container *c)
 
 	if (cwd < 0 || fchdir(c->rootfs_parent) < 0)
 		return -1;
-	pid = (pid_t)syscall(SYS_clone, c->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	pid = clone_into_cgroup(c);
 	if (pid == 0)
 		init_main(c);
 	if (fchdir(cwd) < 0)
@@ -135,6 +167,7 @@ static __attribute__((noreturn)) void intermediate_main(struct container *c, int
 {
 	_cleanup_error_ struct pea_error *err = NULL;
 	const struct spec_namespace *time = spec_namespace(c->spec, CLONE_NEWTIME);
+	char msg[sizeof(pid_t) + 1];
 	pid_t pid;
 
 	if (ns_join_paths(c->spec, false, false, &err) < 0 ||
@@ -148,7 +181,10 @@ static __attribute__((noreturn)) void intermediate_main(struct container *c, int
 		pea_error_to_fd(report, err);
 		_exit(1);
 	}
-	if (write(report, &pid, sizeof(pid)) != sizeof(pid))
+	/* the pid, and whether it was cloned into its cgroup2 one: one write, one read */
+	memcpy(msg, &pid, sizeof(pid));
+	msg[sizeof(pid)] = c->cg_join && c->cg_join->into_v2 ? '1' : '0';
+	if (write(report, msg, sizeof(msg)) != (ssize_t)sizeof(msg))
 		_exit(1);
 	_exit(0);
 }
@@ -179,8 +215,10 @@ static int spawn_via_intermediate(struct container *c, struct pea_error **err)
 	close(pipefd[0]);
 	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (n == (ssize_t)sizeof(pid_t)) {
+	if (n == (ssize_t)sizeof(pid_t) + 1) {
 		memcpy(&c->pid, buf, sizeof(pid_t));
+		if (c->cg_join)
+			c->cg_join->into_v2 = buf[sizeof(pid_t)] == '1';
 		return 0;
 	}
 	if (n > 0)
@@ -256,27 +294,20 @@ static int init_gone(struct container *c, struct pea_error *moved, struct pea_er
 	return -EINVAL;
 }
 
-/*
- * The init's cgroups, made while it waits for its maps. Not root: without a
- * delegated hierarchy there are none, and the container runs without limits.
- */
-static int container_cgroups(struct container *c, struct pea_error **err)
+/* Where the cgroups cannot be made: none for an ordinary user, an error for root. */
+static int cgroups_refused(struct pea_error *cerr, struct pea_error **err)
 {
-	_cleanup_error_ struct pea_error *cerr = NULL;
+	_cleanup_error_ struct pea_error *e = cerr;
 
-	if (cgroup_create(c->cgroup_path, c->pid, c->spec, &c->cgroup, &cerr) == 0)
-		return 0;
-	if (!cerr)
+	if (!e)
 		return pea_error_new(err, EIO, "cgroups: failed without a reason");
-	if (cerr->code == ESRCH)
-		return init_gone(c, TAKE_PTR(cerr), err);
-	if (cerr->code != EACCES && cerr->code != EPERM && cerr->code != EROFS) {
-		*err = TAKE_PTR(cerr);
+	if (e->code != EACCES && e->code != EPERM && e->code != EROFS) {
+		*err = TAKE_PTR(e);
 		return -EINVAL;
 	}
 	if (geteuid() != 0) {
 		log_warning("%s: cgroups are not delegated to uid %u, no limits apply, ignoring",
-			    cerr->message, (unsigned)geteuid());
+			    e->message, (unsigned)geteuid());
 		return 0;
 	}
 	/*
@@ -285,12 +316,55 @@ static int container_cgroups(struct container *c, struct pea_error **err)
 	 * as crun is.
 	 */
 	if (!pea_in_initial_userns()) {
-		log_debug("%s: not delegated to this user namespace, no limits apply",
-			  cerr->message);
+		log_debug("%s: not delegated to this user namespace, no limits apply", e->message);
 		return 0;
 	}
-	*err = TAKE_PTR(cerr);
+	*err = TAKE_PTR(e);
 	return -EINVAL;
+}
+
+/*
+ * The init's cgroups, made and limited before the clone. Root of the host
+ * then has the init join them by itself (cgroup_join_open says why); an
+ * ordinary user's init is moved by the parent, which leaves out the
+ * hierarchies not delegated to it.
+ */
+static int container_cgroups_prepare(struct container *c, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *cerr = NULL;
+	struct cgroup_join *j;
+
+	if (cgroup_prepare(c->cgroup_path, c->spec, &c->cgroup, &cerr) < 0)
+		return cgroups_refused(TAKE_PTR(cerr), err);
+	if (geteuid() != 0 || !pea_in_initial_userns())
+		return 0;
+	j = xnew(struct cgroup_join, 1);
+	if (cgroup_join_open(c->cgroup, j, &cerr) < 0) {
+		log_debug("%s: the parent moves the init", cerr->message);
+		free(j);
+		return 0;
+	}
+	c->cg_join = j;
+	return 0;
+}
+
+/* After the clone: what the init did not join by itself. */
+static int container_cgroups_enter(struct container *c, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *cerr = NULL;
+
+	if (c->cg_join)
+		cgroup_join_close(c->cg_join);
+	if (!c->cgroup || cgroup_enter(c->cgroup, c->pid, c->cg_join, &cerr) == 0)
+		return 0;
+	if (cerr && cerr->code == ESRCH)
+		return init_gone(c, TAKE_PTR(cerr), err);
+	if (cgroups_refused(TAKE_PTR(cerr), err) < 0)
+		return -EINVAL;
+	/* none of them is ours: the init stays where we are */
+	cgroup_destroy(c->cgroup, NULL);
+	c->cgroup = cgroup_free(c->cgroup);
+	return 0;
 }
 
 /* ---- create -------------------------------------------------------------------------- */
@@ -510,8 +584,8 @@ int container_create(const struct global_options *g, const char *id,
 		c->console_fd = sv[0];
 		c->console_peer = sv[1];
 	}
-	if (spawn_init(c, err) < 0 || container_cgroups(c, err) < 0 ||
-	    container_release(c, err) < 0)
+	if (container_cgroups_prepare(c, err) < 0 || spawn_init(c, err) < 0 ||
+	    container_cgroups_enter(c, err) < 0 || container_release(c, err) < 0)
 		goto fail;
 	/*
 	 * The state and the pid file while the init mounts, pivots and drops its
@@ -581,6 +655,9 @@ struct container *container_free(struct container *c)
 	free(c->created);
 	free(c->cgroup_path);
 	cgroup_free(c->cgroup);
+	if (c->cg_join)
+		cgroup_join_close(c->cg_join);
+	free(c->cg_join);
 	seccomp_filter_free(c->seccomp);
 	pea_close(c->seccomp_listener);
 	free(c);

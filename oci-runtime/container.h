@@ -17,6 +17,7 @@
 struct global_options;
 struct pea_error;
 struct cgroup;
+struct cgroup_join;
 struct seccomp_filter;
 
 struct create_options {
@@ -56,6 +57,7 @@ struct container {
 	char *created;			/* RFC 3339 */
 	char *cgroup_path;		/* below each hierarchy's root (cgroup_path_for) */
 	struct cgroup *cgroup;		/* NULL: none made (rootless without delegation) */
+	struct cgroup_join *cg_join;	/* NULL: the parent moves the init into its cgroups */
 	struct seccomp_filter *seccomp; /* compiled before the clone, or NULL */
 	int seccomp_listener;		/* connected listenerPath (SCMP_ACT_NOTIFY), or -1 */
 	int *bind_fds; /* init: O_PATH fds of the bind sources, per mount (-1: none), or NULL */

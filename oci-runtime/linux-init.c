@@ -14,6 +14,7 @@
 #include "lib/file.h"
 #include "lib/xalloc.h"
 
+#include "cgroup.h"
 #include "container.h"
 #include "runtime.h"
 #include "seccomp.h"
@@ -45,6 +46,22 @@ struct init_ctx {
 	char *exe;	  /* the resolved process.args[0] */
 	char *state_json; /* from the parent, for the hooks run here */
 };
+
+/*
+ * Step 0: into the v1 cgroups by our own write, before anything else (the
+ * cgroup2 one, if any, we were cloned into). Without a grace period to wait
+ * for, unlike a move by the parent (cgroup_join_open).
+ */
+static int step_cgroups_join(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	int r;
+
+	if (!c->cg_join)
+		return 0;
+	r = cgroup_join_self(c->cgroup, c->cg_join, err);
+	cgroup_join_close(c->cg_join);
+	return r;
+}
 
 /* Step 1: in a new user namespace, wait for the parent to write the maps, then be root there. */
 static int step_user(struct container *c, struct init_ctx *x, struct pea_error **err)
@@ -316,6 +333,7 @@ static int step_wait_start(struct container *c, struct init_ctx *x, struct pea_e
 typedef int (*init_step)(struct container *c, struct init_ctx *x, struct pea_error **err);
 
 static const init_step steps[] = {
+	step_cgroups_join,  /* 0 */
 	step_user,	    /* 1 */
 	step_cgroupns,	    /* 1b */
 	step_join,	    /* 2 */

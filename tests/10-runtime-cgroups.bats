@@ -369,3 +369,27 @@ teardown() {
 	run -0 rt delete e1
 	rt_cgroups_gone "$CG"
 }
+
+@test "every hierarchy, the cgroup2 one too: the init, its hooks and an exec'd process are in the container's cgroups" {
+	# root: the init joins the v1 ones itself (no grace period) and is cloned into cgroup2
+	make_bundle "$RT_B" sleep 100000
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg
+		| .hooks.createContainer = [{path: "/bin/sh", args: ["sh", "-c", $hook]}]' \
+		--arg cg "$CG" --arg hook "cat /proc/self/cgroup >$TEST_DIR/hook-cgroup"
+	run -0 rt_reaped run -d -b "$RT_B" every
+	local pid n
+	pid=$(rt_state every pid)
+	n=$(grep -c . /proc/self/cgroup)
+	run -0 cat "/proc/$pid/cgroup"
+	assert_equal "${#lines[@]}" "$n"
+	[[ -s "$TEST_DIR/hook-cgroup" ]]
+	run ! grep -v ":/$CG\$" "/proc/$pid/cgroup" "$TEST_DIR/hook-cgroup"
+	assert_output ""
+	run -0 rt exec every cat /proc/self/cgroup
+	assert_equal "${#lines[@]}" "$n"
+	run ! grep -v ":/$CG\$" <<<"$output"
+	assert_output ""
+	run -0 timeout -k 5 20 "$PEA_RUNTIME" --root "$RT_ROOT" delete -f every
+	rt_cgroups_gone "$CG"
+	rt_no_leftovers every
+}
