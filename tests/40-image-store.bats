@@ -421,3 +421,33 @@ setup() {
 		assert_equal "$(jq -r '.result | length' <<<"$output")" 0
 	done
 }
+
+@test "zstd layers (libzstd): several frames apply, a bad checksum, a cut stream, trailing data refused" {
+	mkdir -p "$TEST_DIR/l/d"
+	echo hello >"$TEST_DIR/l/d/a"
+	head -c 300000 /dev/urandom >"$TEST_DIR/l/d/b"
+	pea_tar_dir "$TEST_DIR/l" "$TEST_DIR/t.tar"
+	want="sha256:$(pea_sha256 "$TEST_DIR/t.tar")"
+	head -c 10240 "$TEST_DIR/t.tar" | zstd -q -c >"$TEST_DIR/multi.zst"
+	tail -c +10241 "$TEST_DIR/t.tar" | zstd -q -c >>"$TEST_DIR/multi.zst"
+	zstd -q --check -c "$TEST_DIR/t.tar" >"$TEST_DIR/one.zst"
+	for f in one multi; do
+		rm -rf "$TEST_DIR/root" "$TEST_DIR/run"
+		run -0 --separate-stderr "${ST[@]}" layer apply - <"$TEST_DIR/$f.zst"
+		assert_equal "$(jq -r .result.diff_id <<<"$output")" "$want"
+		assert_equal "$(jq -r .result.compression <<<"$output")" zstd
+	done
+	head -c -100 "$TEST_DIR/one.zst" >"$TEST_DIR/cut.zst"
+	{ cat "$TEST_DIR/one.zst"; echo garbage; } >"$TEST_DIR/trail.zst"
+	cp "$TEST_DIR/one.zst" "$TEST_DIR/sum.zst"
+	# the frame's last 4 bytes are its content checksum
+	printf '\0\0\0\0' | dd of="$TEST_DIR/sum.zst" bs=1 seek=$(($(stat -c %s "$TEST_DIR/sum.zst") - 4)) conv=notrunc 2>/dev/null
+	for f in cut:'unexpected end of the stream' trail:'Unknown frame descriptor' \
+		sum:"Restored data doesn't match checksum"; do
+		rm -rf "$TEST_DIR/root" "$TEST_DIR/run"
+		run -1 --separate-stderr "${ST[@]}" layer apply - <"$TEST_DIR/${f%%:*}.zst"
+		assert_output --partial "zstd: ${f#*:}"
+		run -0 "${ST[@]}" layer ls
+		assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+	done
+}
