@@ -670,6 +670,7 @@ static int attach_output(struct global_options *g, const char *id, int sock, boo
 	struct tty_proxy p = { .fd = fd,
 			       .packets = true,
 			       .input = input,
+			       .keys = "", /* no detach keys without a terminal */
 			       .signal = tty_ctx_signal,
 			       .data = &ctx,
 			       .exit_file = exitf };
