@@ -402,25 +402,53 @@ static int make_dirs(struct cgroup *cg, const struct cgroup_hier *h, size_t *n_m
 	return 0;
 }
 
+/* Is word (space or newline separated) in list? */
+static bool word_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; p && (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ' || p[-1] == '\n') &&
+		    (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/*
+ * Only the controllers not enabled yet: a write of cgroup.subtree_control
+ * above running processes takes the kernel's global threadgroup lock and
+ * waits for an RCU grace period, even when it changes nothing.
+ */
+int cgroup_v2_enable_missing(int dirfd)
+{
+	_cleanup_free_ char *avail = cg_read(dirfd, "cgroup.controllers");
+	_cleanup_free_ char *on = cg_read(dirfd, "cgroup.subtree_control");
+	char *save = NULL;
+	int n = 0;
+
+	for (char *t = avail ? strtok_r(avail, " \n", &save) : NULL; t;
+	     t = strtok_r(NULL, " \n", &save)) {
+		if (word_in(on, t))
+			continue;
+		cg_write(dirfd, NULL, "cgroup.subtree_control", "+%s", t);
+		n++;
+	}
+	return n;
+}
+
 /* v2: the controllers the container needs, enabled down to its parent. */
 static void v2_enable_controllers(const char *dir)
 {
 	_cleanup_free_ char *p = xstrdup(dir);
 
 	for (char *s = strchr(p + strlen(CGROUP_ROOT), '/'); s; s = strchr(s + 1, '/')) {
-		_cleanup_free_ char *avail = NULL;
 		_cleanup_close_ int fd = -1;
-		char *save = NULL;
 
 		*s = '\0';
 		fd = open_dir(p);
 		*s = '/';
-		if (fd < 0)
-			continue;
-		avail = cg_read(fd, "cgroup.controllers");
-		for (char *t = avail ? strtok_r(avail, " \n", &save) : NULL; t;
-		     t = strtok_r(NULL, " \n", &save))
-			cg_write(fd, p, "cgroup.subtree_control", "+%s", t);
+		if (fd >= 0)
+			cgroup_v2_enable_missing(fd);
 	}
 }
 

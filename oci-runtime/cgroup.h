@@ -100,6 +100,11 @@ uint64_t cgroup_oom_kills(const struct cgroup *cg);
 
 /* The v2 files for res, written under dirfd (unit-tested over a fake tree). */
 int cgroup_apply_v2(int dirfd, const struct spec_resources *res, struct pea_error **err);
+/*
+ * Enable in dirfd's cgroup.subtree_control the controllers of its
+ * cgroup.controllers not enabled yet; returns how many it wrote.
+ */
+int cgroup_v2_enable_missing(int dirfd);
 /* cpu.weight from cpu.shares, io.weight from blkio weight (runc's conversions). */
 uint64_t cgroup_shares_to_weight(uint64_t shares);
 uint64_t cgroup_blkio_to_io_weight(uint64_t weight);

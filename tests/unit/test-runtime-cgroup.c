@@ -289,11 +289,46 @@ static void test_json(void)
 	cgroup_free(back);
 }
 
+/* A fake cgroup2 parent: only the controllers not yet in subtree_control are written. */
+static void put(int fd, const char *file, const char *content)
+{
+	_cleanup_close_ int f = openat(fd, file, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (f < 0 || write(f, content, strlen(content)) < 0)
+		tap_ok(false, "write %s", file);
+}
+
+static void test_v2_enable(void)
+{
+	char tmpl[] = "/tmp/pea-fake-cgroup.XXXXXX";
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *on = NULL;
+
+	if (!mkdtemp(tmpl)) {
+		tap_ok(false, "mkdtemp");
+		return;
+	}
+	fd = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	put(fd, "cgroup.controllers", "cpuset cpu io memory pids\n");
+	put(fd, "cgroup.subtree_control", "cpu memory\n");
+	tap_is_int(cgroup_v2_enable_missing(fd), 3, "cpuset, io and pids enabled, not cpu nor memory");
+	pea_read_file_at(fd, "cgroup.subtree_control", 4096, &on, NULL, NULL);
+	tap_is_str(on, "+pids", "the last one written");
+	put(fd, "cgroup.subtree_control", "cpuset cpu io memory pids\n");
+	tap_is_int(cgroup_v2_enable_missing(fd), 0, "all enabled: nothing written");
+	put(fd, "cgroup.controllers", "");
+	tap_is_int(cgroup_v2_enable_missing(fd), 0, "no controllers: nothing written");
+	unlinkat(fd, "cgroup.controllers", 0);
+	unlinkat(fd, "cgroup.subtree_control", 0);
+	rmdir(tmpl);
+}
+
 int main(void)
 {
-	tap_plan(15 + 24 + 13 + 7 + 2);
+	tap_plan(15 + 24 + 13 + 7 + 2 + 4);
 	test_paths();
 	test_v2_files();
+	test_v2_enable();
 	test_parse_errors();
 	test_bpf_devices();
 	test_json();
