@@ -311,7 +311,8 @@ static void test_v2_enable(void)
 	fd = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	put(fd, "cgroup.controllers", "cpuset cpu io memory pids\n");
 	put(fd, "cgroup.subtree_control", "cpu memory\n");
-	tap_is_int(cgroup_v2_enable_missing(fd), 3, "cpuset, io and pids enabled, not cpu nor memory");
+	tap_is_int(cgroup_v2_enable_missing(fd), 3,
+		   "cpuset, io and pids enabled, not cpu nor memory");
 	pea_read_file_at(fd, "cgroup.subtree_control", 4096, &on, NULL, NULL);
 	tap_is_str(on, "+pids", "the last one written");
 	put(fd, "cgroup.subtree_control", "cpuset cpu io memory pids\n");
