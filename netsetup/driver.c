@@ -131,6 +131,20 @@ static int configure_container(struct netns_ctx *ns, const struct attachment *a,
 		res->gateways[res->n_addrs] = sn->gateway;
 		res->n_addrs++;
 	}
+	/*
+	 * A gratuitous ARP as it comes up (as netavark sets it): an address given
+	 * again, with a new MAC (a disconnect and connect, a restart), is not
+	 * sent to the old MAC the bridge's neighbour cache still holds.
+	 */
+	{
+		_cleanup_error_ struct pea_error *e = NULL;
+		char path[96];
+
+		snprintf(path, sizeof(path), "net/ipv4/conf/%s/arp_notify",
+			 a->opts.interface_name);
+		if (sysctl_set_in(ns->ctr_nsfd, path, "1", &e) < 0)
+			log_debug("%s, ignoring", e->message);
+	}
 	if (nl_link_set(ns->ctr, index, true, -1, 0, err) < 0)
 		return pea_error_wrap(err, "interface '%s'", a->opts.interface_name);
 	for (size_t i = 0; !net->internal && !net->no_default_route && i < res->n_addrs; i++) {

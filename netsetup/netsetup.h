@@ -211,6 +211,8 @@ int nl_count_ports(struct nl *nl, int master, size_t *ret, struct pea_error **er
 
 /* Write value to /proc/sys/<path> unless it already reads so. */
 int sysctl_set(const char *path, const char *value, struct pea_error **err);
+/* The same, written in the network namespace nsfd (entered and left again). */
+int sysctl_set_in(int nsfd, const char *path, const char *value, struct pea_error **err);
 
 /* ---- firewall.c: nftables through libnftables' JSON API ----------------- */
 

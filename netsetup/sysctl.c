@@ -1,11 +1,14 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/log.h"
 #include "netsetup/netsetup.h"
 
 /*
@@ -38,4 +41,22 @@ int sysctl_set(const char *path, const char *value, struct pea_error **err)
 	if (write(fd, value, vlen) != (ssize_t)vlen)
 		return pea_error_errno(err, "sysctl: write '%s' to '%s'", value, full);
 	return 0;
+}
+
+int sysctl_set_in(int nsfd, const char *path, const char *value, struct pea_error **err)
+{
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (self < 0)
+		return pea_error_errno(err, "open '/proc/self/ns/net'");
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return pea_error_errno(err, "enter the container's network namespace");
+	r = sysctl_set(path, value, err);
+	if (setns(self, CLONE_NEWNET) < 0) {
+		/* nothing after this may run in the wrong namespace */
+		log_error("return to the network namespace: %m");
+		abort();
+	}
+	return r;
 }
