@@ -26,6 +26,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
+#include "frontend/config.h"
 #include "frontend/container.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
@@ -150,9 +151,16 @@ static struct json_object *host_json(const struct global_options *g)
 	add_str(h, "cgroupManager", "cgroupfs");
 	add_str(h, "cgroupVersion", v2 ? "v2" : "v1");
 	json_object_object_add(h, "distribution", distribution_json());
-	/* pea keeps no event log; containers log to k8s-file; networks are netavark's */
+	/* pea keeps no event log; networks are netavark's */
 	add_str(h, "eventLogger", "none");
-	add_str(h, "logDriver", "k8s-file");
+	{
+		/* a new container's log driver: containers.conf's, else k8s-file (ctr-log.h) */
+		_cleanup_(ctr_config_clear) struct ctr_config cc = { 0 };
+		_cleanup_error_ struct pea_error *e = NULL;
+		add_str(h, "logDriver",
+			ctr_config_load(g, &cc, &e) == 0 && cc.log_driver ? cc.log_driver
+									  : "k8s-file");
+	}
 	add_str(h, "networkBackend", "netavark");
 	json_object_object_add(h, "cpus", json_object_new_int((int)sysconf(_SC_NPROCESSORS_ONLN)));
 	json_object_object_add(h, "memTotal",

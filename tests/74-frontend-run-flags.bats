@@ -212,6 +212,11 @@ conf() {
 	assert_output "k8s-file 20kB flag"
 	run -0 pea_cmd logs b
 	assert_output flags
+	# info shows the default a new container gets, as podman's {{.Host.LogDriver}}
+	run -0 pea_env CONTAINERS_CONF_OVERRIDE="$CONF" info --format '{{.Host.LogDriver}}'
+	assert_output none
+	run -0 pea_cmd info --format '{{.Host.LogDriver}}'
+	assert_output k8s-file
 	# log_size_max = -1: no cap
 	conf 'log_size_max = -1'
 	run -0 pea_env CONTAINERS_CONF_OVERRIDE="$CONF" create --name c busybox true
