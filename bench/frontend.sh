@@ -22,6 +22,9 @@
 # measured beside the first with its own root, in turn with it where it can
 # (run --rm and run -d alternate), so that the load of a shared machine hits
 # both alike; its lines start with "base:".
+# BENCH_TMPFS_RUN=1: every run root (pea's, podman's) on a tmpfs of the bench's,
+# as /run is on a real system; by default they are in the bench's folder
+# under /tmp, where each file made costs its inode allocation on a disk.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/common.bash
@@ -38,15 +41,21 @@ PEA=${PEA:-$PEA_BUILD/bin/pea}
 [[ -x "$PEA" ]] || { echo "bench/frontend: '$PEA' is not built" >&2; exit 1; }
 ensure_fixtures >/dev/null
 top=$(mktemp -d /tmp/pea-bench-frontend.XXXXXX)
-pea_fe=("$PEA" --root "$top/pea" --runroot "$top/pea-run")
-pea_crun=("$PEA" --root "$top/peac" --runroot "$top/peac-run" --runtime crun --conmon /usr/bin/conmon)
+run=$top
+if [[ ${BENCH_TMPFS_RUN:-0} == 1 ]]; then
+	mkdir "$top/run"
+	mount -t tmpfs -o mode=0700 pea-bench-run "$top/run"
+	run=$top/run
+fi
+pea_fe=("$PEA" --root "$top/pea" --runroot "$run/pea-run")
+pea_crun=("$PEA" --root "$top/peac" --runroot "$run/peac-run" --runtime crun --conmon /usr/bin/conmon)
 have_base=0
 if [[ -n ${PEA_BASE:-} ]]; then
 	[[ -x "$PEA_BASE" ]] || { echo "bench/frontend: '$PEA_BASE' is not built" >&2; exit 1; }
 	have_base=1
 fi
-pea_base=("${PEA_BASE:-false}" --root "$top/peab" --runroot "$top/peab-run")
-podman=(podman --root "$top/podman" --runroot "$top/podman-run" --cgroup-manager cgroupfs
+pea_base=("${PEA_BASE:-false}" --root "$top/peab" --runroot "$run/peab-run")
+podman=(podman --root "$top/podman" --runroot "$run/podman-run" --cgroup-manager cgroupfs
 	--events-backend file --storage-driver overlay)
 # Root here lacks CAP_SYS_RESOURCE: podman's default rlimits (nofile 1048576,
 # nproc) are refused by crun, so podman gets limits it can set. pea lowers its
@@ -223,7 +232,8 @@ fi
 
 docker_start
 
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs), N=$N, runs=$RUNS"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs), N=$N, runs=$RUNS," \
+	"run roots on $(stat -f -c %T "$run")"
 printf '%-40s %10s %10s %10s %10s\n' "" pea "pea/crun" podman docker
 # row NAME PEA PEA/CRUN PODMAN [DOCKER]: times in ms, and pea's ratios.
 row() {

@@ -109,6 +109,7 @@ rm_worker(struct global_options *g, const char *name, const struct rm_opts *o, i
 	_cleanup_error_ struct pea_error *e = NULL;
 	int st = 0;
 
+	containers_defer_sweep(); /* the parent sweeps once, at the end */
 	if (rm_one(g, name, o, &st, &e) < 0) {
 		(void)pea_write_all(fd, e->message, strlen(e->message), NULL);
 		_exit(st > 0 && st < 256 ? st : PEA_EXIT_ENGINE);

@@ -268,6 +268,14 @@ static const char *leftover_id(int dfd, const char *name)
 	return pea_path_exists_at(dfd, rec) ? NULL : name;
 }
 
+/* Set by a caller that sweeps once at its end (rm's workers): no sweep per removal. */
+static bool sweep_deferred;
+
+void containers_defer_sweep(void)
+{
+	sweep_deferred = true;
+}
+
 void containers_sweep_removed(const struct global_options *g)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/containers", g->root);
@@ -387,7 +395,8 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 		drop_anonymous_volumes(g, r);
 	if (!keep_exit)
 		(void)unlink(exitf);
-	containers_sweep_removed(g);
+	if (!sweep_deferred)
+		containers_sweep_removed(g);
 	return 0;
 }
 

@@ -91,6 +91,11 @@ int container_remove_locked(struct global_options *g, struct ctr_record *r, bool
  * every `pea rm` does it.
  */
 void containers_sweep_removed(const struct global_options *g);
+/*
+ * The removals of this process no longer sweep (each one reads every record
+ * folder and lock): for a caller that removes many and sweeps once at its end.
+ */
+void containers_defer_sweep(void);
 
 /* RUNTIME --root RUNROOT/runtime ARGS... (the runtime the container was started with). */
 int container_runtime(const struct global_options *g, const struct ctr_record *r,
