@@ -140,8 +140,7 @@ static int configure_container(struct netns_ctx *ns, const struct attachment *a,
 		_cleanup_error_ struct pea_error *e = NULL;
 		char path[96];
 
-		snprintf(path, sizeof(path), "net/ipv4/conf/%s/arp_notify",
-			 a->opts.interface_name);
+		snprintf(path, sizeof(path), "net/ipv4/conf/%s/arp_notify", a->opts.interface_name);
 		if (sysctl_set_in(ns->ctr_nsfd, path, "1", &e) < 0)
 			log_debug("%s, ignoring", e->message);
 	}

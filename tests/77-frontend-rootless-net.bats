@@ -46,7 +46,7 @@ teardown() {
 	FE_RL_ENV=()
 	if [[ -n "${NETNS_PATH:-}" && -e "$NETNS_PATH" ]]; then
 		pea_rl_net rm -af >/dev/null 2>&1 || true
-		pea_rl_net network rm -f net1 net2 >/dev/null 2>&1 || true
+		pea_rl_net network rm -f net1 net2 other inner >/dev/null 2>&1 || true
 	fi
 	pea_rl system migrate >/dev/null 2>&1 || true
 	local f
@@ -203,10 +203,21 @@ rl_user_procs() {
 
 @test "rootless bridge: two containers on net1 reach each other by name, -p reaches the host side" {
 	run -0 pea_rl_net network create net1
-	run -0 pea_rl_net run -d --name web --network net1 -p 8081:80 busybox httpd -f -p 80 -h /etc
+	run -0 pea_rl_net run -d --name web --network net1 --network-alias www -p 8081:80 busybox \
+		httpd -f -p 80 -h /etc
 	run -0 pea_rl_net run --rm --network net1 busybox sh -c \
-		'nslookup web >/dev/null && wget -qO- http://web/hostname'
-	assert_output "$(pea_rl inspect --format '{{.Config.Hostname}}' web)"
+		'nslookup web >/dev/null && wget -qO- http://web/hostname && wget -qO- http://www/hostname'
+	assert_output "$(printf '%s\n%s' "$(pea_rl inspect --format '{{.Config.Hostname}}' web)" \
+		"$(pea_rl inspect --format '{{.Config.Hostname}}' web)")"
+	# another network does not resolve it (isolation: 75-frontend-network-run, as root);
+	# an internal one has no way out
+	run -0 pea_rl_net network create --subnet 10.89.78.0/24 other
+	run -1 pea_rl_net run --rm --network other busybox nslookup web
+	run -0 pea_rl_net network create --internal --subnet 10.89.79.0/24 inner
+	run ! pea_rl_net run --rm --network inner busybox timeout 5 wget -qO- http://192.0.2.1:53/
+	run -0 pea_rl_net run --rm --network inner busybox ip route
+	refute_output --partial default
+	run -0 pea_rl_net network rm other inner
 	# the network's DNS server forwards other names to the host's resolver
 	run -0 pea_rl_net exec web nslookup upstream.test
 	assert_output --partial 198.51.100.7
@@ -296,6 +307,30 @@ rl_user_procs() {
 	run -0 rl_user_procs pea-netsetup
 	assert_output ""
 	run -0 pea_rl_net network rm net1
+}
+
+@test "rootless pasta: -p keeps the client's address, tcp and udp" {
+	local host_ns=$NETNS_NAME host_path=$NETNS_PATH client out n
+	# a client in a namespace of its own, behind v1 (pasta splices local clients)
+	netns_create
+	client=$NETNS_NAME
+	NETNS_NAME=$host_ns NETNS_PATH=$host_path
+	ip -n "$host_ns" link set v1 netns "$client"
+	ip -n "$client" addr add 192.0.2.2/24 dev v1
+	ip -n "$client" link set v1 up
+	run -0 pea_rl_net run -d --name echo -p 8088:80 -p 8089:81/udp \
+		-v /usr:/usr:ro -v /usr/lib:/lib:ro -v /usr/lib64:/lib64:ro busybox sh -c \
+		"/usr/bin/socat TCP4-LISTEN:80,fork,reuseaddr SYSTEM:'echo \$SOCAT_PEERADDR' &
+		 exec /usr/bin/socat UDP4-RECVFROM:81,fork SYSTEM:'echo \$SOCAT_PEERADDR'"
+	for ((n = 0; n < 50; n++)); do
+		out=$(timeout -k 2 5 ip netns exec "$client" socat -T 2 - TCP:192.0.2.1:8088 </dev/null 2>/dev/null) &&
+			[[ -n $out ]] && break
+		sleep 0.2
+	done
+	assert_equal "$out" 192.0.2.2
+	run -0 timeout -k 2 5 ip netns exec "$client" sh -c 'echo hi | socat -T 2 - UDP:192.0.2.1:8089'
+	assert_output 192.0.2.2
+	run -0 pea_rl_net rm -f echo
 }
 
 @test "rootless bridge: containers.conf's dns_servers are pea-dnsd's upstreams for the containers" {
