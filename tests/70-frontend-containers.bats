@@ -108,8 +108,6 @@ teardown() {
 	assert_output --partial "--pids-limit"
 	run -125 pea_cmd run --rm --name 'bad name' busybox true
 	assert_output --partial "names must match"
-	run -125 pea_cmd run --rm --network slirp4netns busybox true
-	assert_output --partial "network mode 'slirp4netns' is not supported yet"
 	run -125 pea_cmd run --rm -w relative busybox true
 	assert_output --partial "invalid workdir"
 	run -125 pea_cmd run --rm --stop-signal SIGNOPE busybox true
@@ -418,4 +416,17 @@ line3"
 	run bash -c 'echo hi | timeout -k 5 30 "$PEA" "${@}" attach att 2>&1' _ "${FE_ARGS[@]}"
 	assert_output --partial got:hi
 	run -0 pea_cmd rm -f att
+}
+
+@test "run --rm mounts the root volatile (no syncs), as podman; other containers' roots are not" {
+	run -0 pea_cmd run --rm busybox sh -c "grep ' / ' /proc/mounts"
+	assert_output --regexp ',(fsync=)?volatile( |,)'
+	run -0 pea_cmd run --name kept busybox sh -c "grep ' / ' /proc/mounts"
+	refute_output --partial volatile
+	# started again, its layer mounts as before
+	run -0 pea_cmd start -a kept
+	refute_output --partial volatile
+	run -0 pea_cmd rm kept
+	run -0 pea_cmd ps -aq
+	assert_output ''
 }
