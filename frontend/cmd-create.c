@@ -1135,7 +1135,7 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 	 */
 	if (record_lock(g, r->id, false, &ctr_lock, err) < 0)
 		return -1;
-	if (record_save(g, r, err) < 0) {
+	if (record_save_new(g, r, err) < 0) {
 		_cleanup_free_ char *dir = record_dir(g, r->id);
 		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
 		ctr_lock = record_lock_drop(g, r->id, TAKE_FD(ctr_lock));

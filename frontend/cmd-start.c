@@ -95,6 +95,9 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push(&v, "-p");
 	pea_strv_push_take(&v, xasprintf("%s/pidfile", bundle));
 	ctr_log_monitor_args(g, r, &v);
+	/* a --rm container's log goes with it: no fsync of it on the way to the exit file */
+	if (r->rm)
+		pea_strv_push(&v, "--no-sync-log");
 	pea_strv_push_take(&v, xasprintf("--exit-dir=%s/exits", g->runroot));
 	pea_strv_push_take(&v, xasprintf("--persist-dir=%s", bundle));
 	pea_strv_push_take(&v, xasprintf("--socket-dir-path=%s/socket", g->runroot));

@@ -252,7 +252,8 @@ int record_write_volatile(int dfd, const char *name, const char *text, mode_t mo
 /*
  * durable: fsync the file and the folder (pea_write_file_atomic_at). Only
  * what a reboot cannot work out again needs it: the record as made (it names
- * the storage layer), renamed, connected, updated. The life-cycle fields
+ * the storage layer; but a --rm container's, volatile as its layer: see
+ * record_save_new), renamed, connected, updated. The life-cycle fields
  * (record_save_state: state, pid, times, mounted) describe processes and
  * mounts that a reboot ends anyway, and are brought up to date from the exit
  * file and the monitor's pid; they are replaced whole (a rename), without
@@ -308,6 +309,12 @@ static int record_write(const struct global_options *g, const struct ctr_record 
 int record_save(const struct global_options *g, const struct ctr_record *r, struct pea_error **err)
 {
 	return record_write(g, r, true, err);
+}
+
+int record_save_new(const struct global_options *g, const struct ctr_record *r,
+		    struct pea_error **err)
+{
+	return record_write(g, r, !r->rm, err);
 }
 
 static void take_str(char **dst, const char *src)

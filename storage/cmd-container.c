@@ -236,10 +236,12 @@ static int container_create_cmd(const struct global_options *g, int argc, char *
 	}
 	if (r == 0)
 		r = store_open(g, true, &s, err);
-	if (r == 0)
+	if (r == 0) {
+		/* the layer and record too: what a crash may lose of a --rm container */
+		s->volatile_mount = s->records_nosync = o.volatile_;
 		r = create_container(s, &o, &c, err);
+	}
 	if (r == 0 && o.mount) {
-		s->volatile_mount = o.volatile_;
 		r = mount_new(s, &o, &c, err);
 	} else if (r == 0) {
 		r = cli_reply(container_json(s, &c), err);

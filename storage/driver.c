@@ -145,30 +145,6 @@ static int read_count(struct store *s, const char *id)
 	return count > 0 ? count : 0;
 }
 
-/*
- * Replace dfd/name whole (NAME.tmp.PID, a rename) without fsync: the mount
- * state lives under the run root, which a reboot empties as it ends the
- * mounts. Belongs in lib/ (the frontend's record_write_volatile is its twin).
- */
-static int write_replace(int dfd, const char *name, const char *text, struct pea_error **err)
-{
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
-	_cleanup_close_ int fd = -1;
-	int r;
-
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return pea_error_errno(err, "create '%s'", tmp);
-	r = pea_write_all(fd, text, strlen(text), err);
-	if (r == 0 && close(TAKE_FD(fd)) < 0)
-		r = pea_error_errno(err, "close '%s'", tmp);
-	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
-		r = pea_error_errno(err, "rename '%s' to '%s'", tmp, name);
-	if (r < 0)
-		(void)unlinkat(dfd, tmp, 0);
-	return r;
-}
-
 static int write_count(struct store *s, const char *id, int count, const char *mountpoint,
 		       struct pea_error **err)
 {
@@ -189,7 +165,7 @@ static int write_count(struct store *s, const char *id, int count, const char *m
 	json_object_object_add(o, "mountpoint", json_object_new_string(mountpoint));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							 JSON_C_TO_STRING_NOSLASHESCAPE);
-	return write_replace(dfd, name, text, err);
+	return store_write_replace(dfd, name, text, err); /* the run root: no fsync */
 }
 
 int driver_mount_count(struct store *s, const char *id)

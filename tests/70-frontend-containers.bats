@@ -417,3 +417,16 @@ line3"
 	assert_output --partial got:hi
 	run -0 pea_cmd rm -f att
 }
+
+@test "run --rm mounts the root volatile (no syncs), as podman; other containers' roots are not" {
+	run -0 pea_cmd run --rm busybox sh -c "grep ' / ' /proc/mounts"
+	assert_output --regexp ',(fsync=)?volatile( |,)'
+	run -0 pea_cmd run --name kept busybox sh -c "grep ' / ' /proc/mounts"
+	refute_output --partial volatile
+	# started again, its layer mounts as before
+	run -0 pea_cmd start -a kept
+	refute_output --partial volatile
+	run -0 pea_cmd rm kept
+	run -0 pea_cmd ps -aq
+	assert_output ''
+}
