@@ -705,7 +705,7 @@ static int curl_load(struct pea_error **err)
 	for (size_t i = 0; i < ARRAY_SIZE(sonames) && !h; i++)
 		h = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
 	if (!h)
-		return pea_error_new(err, ENOENT, "importing from a URL needs libcurl: %s",
+		return pea_error_new(err, ENOENT, "reading from a URL needs libcurl: %s",
 				     dlerror());
 	*(void **)&curl.easy_setopt = dlsym(h, "curl_easy_setopt");
 	*(void **)&curl.easy_perform = dlsym(h, "curl_easy_perform");
@@ -732,9 +732,9 @@ static size_t write_cb(char *data, size_t size, size_t n, void *user)
 	return size * n;
 }
 
-/* Download url into a new temporary file of the run root; its path. */
-static int download(const struct global_options *g, const char *url, char **ret_path,
-		    struct pea_error **err)
+/* Download url into a new temporary file of the run root; its path (images.h). */
+int url_download(const struct global_options *g, const char *url, char **ret_path,
+		 struct pea_error **err)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/tmp", g->runroot), *path = NULL;
 	_cleanup_close_ int fd = -1;
@@ -745,7 +745,7 @@ static int download(const struct global_options *g, const char *url, char **ret_
 
 	if (curl_load(err) < 0 || frontend_mkdir_p(dir, err) < 0)
 		return -1;
-	path = xasprintf("%s/import-XXXXXX", dir);
+	path = xasprintf("%s/download-XXXXXX", dir);
 	fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0)
 		return pea_error_errno(err, "create '%s'", path);
@@ -816,7 +816,7 @@ static int import_run(struct global_options *g, const char *source, const char *
 			return -1;
 	json_object_object_add(base, "architecture", json_object_new_string(arch));
 	json_object_object_add(base, "os", json_object_new_string(os));
-	if (url && download(g, source, &tmp, err) < 0)
+	if (url && url_download(g, source, &tmp, err) < 0)
 		return -1;
 	r = import_layer(g, tmp ? tmp : source, &layer, err);
 	if (tmp)

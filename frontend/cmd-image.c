@@ -390,7 +390,8 @@ static const char load_usage[] =
 	"\n"
 	"Load images from a docker-archive or oci-archive tar file.\n"
 	"\n"
-	"  -i, --input=FILE   the archive to read (default: standard input)\n"
+	"  -i, --input=FILE   the archive to read: a file, or an http:// or https:// URL\n"
+	"                     (default: standard input)\n"
 	"  -q, --quiet        accepted (progress is never printed)\n";
 
 /* Standard input into a new file under $TMPDIR (or /var/tmp), as podman load reads a pipe. */
@@ -495,6 +496,15 @@ int cmd_load(struct global_options *g, int argc, char **argv, struct pea_error *
 		if (r < 0)
 			return pea_error_wrap(err, "standard input");
 		return r;
+	}
+	if (strncmp(input, "http://", 7) == 0 || strncmp(input, "https://", 8) == 0) {
+		/* podman's load -i URL: the archive downloaded first */
+		_cleanup_free_ char *tmp = NULL;
+		if (url_download(g, input, &tmp, err) < 0)
+			return -1;
+		r = load_file(g, tmp, err);
+		(void)unlink(tmp);
+		return r < 0 ? pea_error_wrap(err, "'%s'", input) : r;
 	}
 	if (stat(input, &st) < 0)
 		return pea_error_errno(err,

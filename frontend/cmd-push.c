@@ -162,6 +162,7 @@ enum {
 	OPT_DIGESTFILE,
 	OPT_TLS,
 	OPT_FORMAT,
+	OPT_UNCOMPRESSED,
 	OPT_GETLOGIN,
 	OPT_PWSTDIN,
 	OPT_LIMIT,
@@ -272,7 +273,8 @@ static const char save_usage[] =
 	"      --format=FORMAT             docker-archive, oci-archive, oci-dir or docker-dir\n"
 	"  -m, --multi-image-archive       several images in one docker-archive\n"
 	"  -o, --output=PATH               the archive (or folder) to write\n"
-	"  -q, --quiet                     no progress\n";
+	"  -q, --quiet                     no progress\n"
+	"      --uncompressed              oci-archive, oci-dir: layers as plain tars\n";
 
 /* "transport:path[:name]" for pea-image. */
 static char *archive_ref(const char *transport, const char *path, const char *name)
@@ -485,6 +487,7 @@ int cmd_save(struct global_options *g, int argc, char **argv, struct pea_error *
 		{ "multi-image-archive", no_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "uncompressed", no_argument, NULL, OPT_UNCOMPRESSED },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct {
@@ -498,12 +501,14 @@ int cmd_save(struct global_options *g, int argc, char **argv, struct pea_error *
 	_cleanup_free_ char *src = NULL, *name = NULL, *output = NULL;
 	const char *format = "docker-archive";
 	size_t f = 0;
-	bool quiet = false, multi = false;
+	bool quiet = false, multi = false, uncompressed = false;
 	int r, c = 0;
 
 	optind = 0;
 	while ((r = cmd_getopt(argc, argv, "hmo:q", opts, save_usage, &c, err)) == 2) {
-		if (c == 'm') {
+		if (c == OPT_UNCOMPRESSED) {
+			uncompressed = true;
+		} else if (c == 'm') {
 			multi = true;
 		} else if (c == 'o') {
 			free(output);
@@ -549,6 +554,9 @@ int cmd_save(struct global_options *g, int argc, char **argv, struct pea_error *
 	if (store_ref(g, argv[optind], &src, &name, err) < 0)
 		return -1;
 	pea_strv_push(&tool, "--quiet");
+	/* podman's --uncompressed: the store's plain tar layers stay plain (OCI formats) */
+	if (uncompressed && (f == 1 || f == 2))
+		pea_strv_push(&tool, "--dest-oci-accept-uncompressed-layers");
 	if (!formats[f].named)
 		name = (free(name), NULL);
 	if (!output)

@@ -41,11 +41,13 @@ int image_pull_platform(const struct global_options *g, const char *name, bool q
  * when the image has others, else the image unless a container uses it; 0
  * when done, 1 when kept (in use), -1 and err when the store failed.
  */
-int image_remove_unused(const struct global_options *g, const char *name,
-			struct pea_error **err);
+int image_remove_unused(const struct global_options *g, const char *name, struct pea_error **err);
 /* `image inspect` JSON of one image, or ENOENT. */
 int image_inspect_one(const struct global_options *g, const char *name, struct json_object **ret,
 		      struct pea_error **err);
 /* image mount, image umount|unmount: an image's root, read-only, on the host (cmd-mount.c). */
 int cmd_image_mount(struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_image_unmount(struct global_options *g, int argc, char **argv, struct pea_error **err);
+/* Download an http:// or https:// URL into a new temporary file of the run root (cmd-commit.c). */
+int url_download(const struct global_options *g, const char *url, char **ret_path,
+		 struct pea_error **err);

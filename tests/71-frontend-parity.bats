@@ -202,3 +202,31 @@ httpd_start() {
 	run -125 pea_cmd container prune extra
 	assert_output 'Error: accepts 0 arg(s), received 1'
 }
+
+@test "load -i URL (http), as podman's; save --uncompressed keeps OCI layers plain tars" {
+	iid="$(pea_out inspect --format '{{.Id}}' busybox)"
+	mkdir -p "$TEST_DIR/www" "$TEST_DIR/oci"
+	run -0 pea_cmd save -o "$TEST_DIR/www/image.tar" busybox
+	run -0 pea_cmd rmi busybox
+	httpd_start "$TEST_DIR/www"
+	run -0 pea_cmd load -i "http://127.0.0.1:$HTTPD_PORT/image.tar"
+	assert_output --partial 'Loaded image: localhost/busybox:latest'
+	run -0 pea_cmd images --format '{{.ID}} {{.Repository}}:{{.Tag}}'
+	assert_output "${iid:0:12} localhost/busybox:latest"
+	run -125 pea_cmd load -i "http://127.0.0.1:$HTTPD_PORT/nosuch.tar"
+	assert_output --regexp "^Error: downloading 'http://127.0.0.1:$HTTPD_PORT/nosuch.tar': HTTP status 404"
+	echo junk >"$TEST_DIR/www/junk.tar"
+	run -125 pea_cmd load -i "http://127.0.0.1:$HTTPD_PORT/junk.tar"
+	assert_output --regexp "^Error: 'http://127.0.0.1:$HTTPD_PORT/junk.tar': payload does not match any of the supported image formats: "
+	run -0 find "$FE_RUNROOT/tmp" -mindepth 1
+	assert_output ''
+	# --uncompressed: the layer blobs are plain tars (without it, gzip)
+	run -0 pea_cmd save -o "$TEST_DIR/u.tar" --format oci-archive --uncompressed busybox
+	tar -C "$TEST_DIR/oci" -xf "$TEST_DIR/u.tar"
+	tars=0
+	for blob in "$TEST_DIR"/oci/blobs/sha256/*; do
+		[[ "$(head -c 2 "$blob" | od -An -tx1 | tr -d ' \n')" != 1f8b ]]
+		if tar -tf "$blob" >/dev/null 2>&1; then tars=$((tars + 1)); fi
+	done
+	[[ $tars -ge 1 ]]
+}
