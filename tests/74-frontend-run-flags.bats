@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# pea run/create --log-driver, --log-opt, --annotation, --platform and containers.conf's
-# log_driver, log_size_max, log_tag, annotations (podman-run(1), containers.conf(5)):
+# pea run/create --log-driver, --log-opt, --annotation, --platform, --tz, --replace, run
+# --rmi and containers.conf's log_driver, log_size_max, log_tag, annotations, tz
+# (podman-run(1), containers.conf(5)):
 # the output and pea logs with each driver, inspect's HostConfig.LogConfig and
 # Config.Annotations, the monitor's k8s-file cap, the journal (socat plays it in a
 # private mount namespace), a platform's image pulled from a manifest list in a registry
