@@ -70,6 +70,9 @@ get() {
 
 @test "disconnect from the last network, connect again: the published ports come back (podman's 500-networking)" {
 	local id
+	# tests/75-frontend-network-netavark.bats runs this file on Debian's netavark 1.4
+	[[ "${PEA_NETSETUP:-}" != */netavark ]] ||
+		skip "expected: netavark 1.4 sends no gratuitous ARP: the host's neighbour cache keeps the old MAC for up to a minute"
 	id=$(pea_net_out run -d --name web --network a:ip=10.89.70.5 -p 8080:80 busybox \
 		httpd -f -p 80 -h /etc)
 	run -0 get http://127.0.0.1:8080/hostname
