@@ -1090,15 +1090,17 @@ int image_remove_unused(const struct global_options *g, const char *name, struct
 	_cleanup_strv_ char **users = NULL;
 	_cleanup_free_ char *full = NULL;
 	struct json_object *names = NULL;
+	size_t ntags = 0;
 	const char *id;
 
 	if (image_find(g, name, &rec, err) < 0)
 		return -1;
 	id = rec_str(rec, "id");
 	json_object_object_get_ex(rec, "names", &names);
-	/* one of several names: only that one goes (as rmi_one) */
-	if (names && json_object_array_length(names) > 1 &&
-	    image_normalize(name, &full, NULL) == 0) {
+	/* one of several tags (a digest, repo@sha256:..., is no tag): only that one goes */
+	for (size_t i = 0; names && i < json_object_array_length(names); i++)
+		ntags += !strchr(json_object_get_string(json_object_array_get_idx(names, i)), '@');
+	if (ntags > 1 && image_normalize(name, &full, NULL) == 0) {
 		for (size_t i = 0; i < json_object_array_length(names); i++) {
 			const char *n = json_object_get_string(json_object_array_get_idx(names, i));
 			size_t nl = strlen(n), fl = strlen(full);

@@ -433,6 +433,19 @@ journald_case() {
 	run -0 pea_cmd run --rm --rmi localhost/other:1 true
 	run -1 pea_cmd image exists localhost/other:1
 	run -0 pea_cmd image exists busybox
+	# a pulled image (its names hold its digest too, repo@sha256:...): one tag, kept in use
+	registry_start
+	run -0 pea_cmd run --name c2 busybox sh -c 'echo y >/y'
+	run -0 pea_cmd commit -q c2 localhost/pushme:1
+	run -0 pea_cmd rm c2
+	run -0 pea_cmd push -q --tls-verify=false localhost/pushme:1 "$REGISTRY_ADDR/rmi/bb:1"
+	run -0 pea_cmd rmi localhost/pushme:1
+	run -0 pea_cmd create --name keep2 --tls-verify=false "$REGISTRY_ADDR/rmi/bb:1" true
+	run -0 pea_cmd run --rm --rmi "$REGISTRY_ADDR/rmi/bb:1" true
+	run -0 pea_cmd image exists "$REGISTRY_ADDR/rmi/bb:1"
+	run -0 pea_cmd rm keep2
+	run -0 pea_cmd run --rm --rmi "$REGISTRY_ADDR/rmi/bb:1" true
+	run -1 pea_cmd image exists "$REGISTRY_ADDR/rmi/bb:1"
 	# create has no --rmi; run -d leaves the image (podman's)
 	run -125 pea_cmd create --rmi busybox true
 	assert_output 'Error: unknown flag: --rmi'
