@@ -574,19 +574,40 @@ static const struct spec_dev_rule default_dev_rules[] = {
 	{ true, 'c', 136, -1, "rwm" }, { true, 'c', 5, 2, "rwm" }, { true, 'c', 10, 200, "rwm" },
 };
 
-static int v1_dev_rule(int fd, const char *dir, const struct spec_dev_rule *d,
+/* devices.allow and devices.deny, each opened once for all the rules (a write is one rule). */
+struct dev_files {
+	int allow, deny;
+};
+
+static int v1_dev_write(const struct dev_files *f, const char *dir, bool allow, const char *rule,
+			struct pea_error **err)
+{
+	if (write(allow ? f->allow : f->deny, rule, strlen(rule)) < 0)
+		return pea_error_errno(err, "cgroup '%s': write %s", dir,
+				       allow ? "devices.allow" : "devices.deny");
+	return 0;
+}
+
+static int v1_dev_rule(const struct dev_files *f, const char *dir, const struct spec_dev_rule *d,
 		       struct pea_error **err)
 {
 	char buf[64];
 
 	dev_rule_string(buf, sizeof(buf), d->type, d->major, d->minor, d->access);
-	return CG_SET(err, fd, dir, d->allow ? "devices.allow" : "devices.deny", "%s", buf);
+	return v1_dev_write(f, dir, d->allow, buf, err);
 }
 
 static int v1_devices(int fd, const char *dir, const struct spec_resources *r, const struct spec *s,
 		      struct pea_error **err)
 {
-	if (CG_SET(err, fd, dir, "devices.deny", "a") < 0)
+	_cleanup_close_ int allow = openat(fd, "devices.allow", O_WRONLY | O_CLOEXEC);
+	_cleanup_close_ int deny = openat(fd, "devices.deny", O_WRONLY | O_CLOEXEC);
+	struct dev_files f = { allow, deny };
+
+	if (allow < 0 || deny < 0)
+		return pea_error_errno(err, "cgroup '%s': open %s", dir,
+				       allow < 0 ? "devices.allow" : "devices.deny");
+	if (v1_dev_write(&f, dir, false, "a", err) < 0)
 		return -EINVAL;
 	/*
 	 * The config's rules, then what every container gets. The nodes of
@@ -594,10 +615,10 @@ static int v1_devices(int fd, const char *dir, const struct spec_resources *r, c
 	 * them (podman, containerd do), or a deny-all holds for them too.
 	 */
 	for (size_t i = 0; i < r->n_devices; i++)
-		if (v1_dev_rule(fd, dir, &r->devices[i], err) < 0)
+		if (v1_dev_rule(&f, dir, &r->devices[i], err) < 0)
 			return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(default_dev_rules); i++)
-		if (v1_dev_rule(fd, dir, &default_dev_rules[i], err) < 0)
+		if (v1_dev_rule(&f, dir, &default_dev_rules[i], err) < 0)
 			return -EINVAL;
 	return 0;
 }
@@ -1090,17 +1111,18 @@ int cgroup_join_open(const struct cgroup *cg, struct cgroup_join *j, struct pea_
 	for (size_t i = 0; i < cg->n; i++)
 		j->tasks[i] = -1;
 	for (size_t i = 0; i < cg->n; i++) {
-		_cleanup_close_ int dfd = open_dir(cg->h[i].dir);
+		_cleanup_free_ char *tasks = NULL;
 
-		if (dfd < 0) {
+		if (is_v2(cg, &cg->h[i])) {
+			j->v2_fd = pea_close(j->v2_fd);
+			j->v2_fd = open_dir(cg->h[i].dir);
+			if (j->v2_fd >= 0)
+				continue;
 			cgroup_join_close(j);
 			return pea_error_errno(err, "cgroup '%s'", cg->h[i].dir);
 		}
-		if (is_v2(cg, &cg->h[i])) {
-			j->v2_fd = TAKE_FD(dfd);
-			continue;
-		}
-		j->tasks[i] = openat(dfd, "tasks", O_WRONLY | O_CLOEXEC);
+		tasks = xasprintf("%s/tasks", cg->h[i].dir);
+		j->tasks[i] = open(tasks, O_WRONLY | O_CLOEXEC);
 		if (j->tasks[i] < 0) {
 			cgroup_join_close(j);
 			return pea_error_errno(err, "cgroup '%s': open tasks", cg->h[i].dir);
