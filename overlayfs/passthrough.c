@@ -135,28 +135,31 @@ int ovl_pt_setup(struct ovl_fs *fs, struct fuse_session *se)
 	return fuse_session_custom_io(se, &io, fd);
 }
 
+/* The first line of path that starts with prefix, into buf. */
+static bool find_line(const char *path, const char *prefix, char *buf, int size)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+
+	while (f && fgets(buf, size, f))
+		if (strncmp(buf, prefix, strlen(prefix)) == 0)
+			return true;
+	return false;
+}
+
 /* Registering files needs CAP_SYS_ADMIN in the initial user namespace. */
 static bool may_register(void)
 {
-	_cleanup_fclose_ FILE *f = NULL;
 	char line[256];
-	unsigned long long caps = 0;
-	bool init_ns = false;
+	unsigned long long caps = 0, inside, outside, count;
 
-	f = fopen("/proc/self/uid_map", "re");
-	if (f && fgets(line, sizeof(line), f)) {
-		unsigned long long a, b, c;
-
-		init_ns = sscanf(line, "%llu %llu %llu", &a, &b, &c) == 3 && a == 0 && b == 0 &&
-			  c == 4294967295ull;
-	}
-	if (!init_ns)
+	/* The whole id range, as is: the initial user namespace. */
+	if (!find_line("/proc/self/uid_map", "", line, sizeof(line)) ||
+	    sscanf(line, "%llu %llu %llu", &inside, &outside, &count) != 3 || inside != 0 ||
+	    outside != 0 || count != 4294967295ull)
 		return false;
-	fclose(f);
-	f = fopen("/proc/self/status", "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
+	if (!find_line("/proc/self/status", "CapEff:", line, sizeof(line)) ||
+	    sscanf(line, "CapEff: %llx", &caps) != 1)
+		return false;
 	return caps & (1ull << 21); /* CAP_SYS_ADMIN */
 }
 

@@ -90,6 +90,7 @@ more"
 	ovl_mount pea "$d"
 	# fd 5 holds the lower file open (passthrough); the append copies it up meanwhile.
 	exec 5<"$d/mnt/data/file"
+	# shellcheck disable=SC2016 # $1 of the inner shell
 	run -0 timeout -k 5 10 bash -c 'echo more >>"$1"' _ "$d/mnt/data/file"
 	run -0 timeout -k 5 10 python3 -c 'import os
 fd = os.open("'"$d"'/mnt/data/file", os.O_RDWR); os.pwrite(fd, b"H", 0); os.close(fd)'
