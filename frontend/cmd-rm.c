@@ -149,10 +149,11 @@ static void rm_reap(pid_t *pids, int *fds, struct rm_result *res, size_t n, size
 }
 
 /*
- * The removals at once, at most 2 x CPUs of them (forked workers, each
- * container under its own lock as one rm, its stop and kill included): most
- * of a removal is waiting for the runtime, the storage, the container's end
- * and the disk. Results in res[], in targets' order.
+ * The removals at once, at most 3 x CPUs + 1 of them (podman's default
+ * --max-workers), by forked workers, each container under its own lock as
+ * one rm, its stop and kill included: most of a removal is waiting for the
+ * runtime, the storage, the container's end and the disk (an unmount syncs
+ * the file system under the layer). Results in res[], in targets' order.
  */
 static void rm_parallel(struct global_options *g, char **targets, const struct rm_opts *o,
 			struct rm_result *res, size_t n)
@@ -160,7 +161,7 @@ static void rm_parallel(struct global_options *g, char **targets, const struct r
 	_cleanup_free_ pid_t *pids = xnew(pid_t, n);
 	_cleanup_free_ int *fds = xnew(int, n);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t max = cpus > 0 ? 2 * (size_t)cpus : 2, running = 0;
+	size_t max = cpus > 0 ? 3 * (size_t)cpus + 1 : 4, running = 0;
 
 	fflush(stdout);
 	fflush(stderr);
