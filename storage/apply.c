@@ -2,6 +2,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/aio_abi.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,8 +158,13 @@ struct writer {
 	gid_t egid;
 	bool setgid_dirs; /* a directory passes its group on: chown every new file */
 	bool removed_dir; /* an entry replaced a directory */
-	char *dbuf;	  /* DIRECT_BUF bytes aligned for O_DIRECT, made on first use */
 	bool no_direct;	  /* the layer's filesystem refused O_DIRECT */
+	/* two buffers of DIRECT_BUF bytes aligned for O_DIRECT: one fills while one is written */
+	char *dbuf[2];
+	struct iocb io[2];
+	bool busy[2];	   /* io[i] submitted, not reaped */
+	aio_context_t aio; /* 0: none (not made yet, or io_setup failed: writes wait) */
+	bool aio_tried;
 };
 
 static void writer_forget_parent(struct writer *w)
@@ -174,7 +180,10 @@ static void writer_clear(struct writer *w)
 		free(w->dirs[i].path);
 	free(w->dirs);
 	strset_clear(&w->created);
-	free(w->dbuf);
+	if (w->aio)
+		syscall(SYS_io_destroy, w->aio); /* waits for what is in flight (nothing) */
+	free(w->dbuf[0]);
+	free(w->dbuf[1]);
 }
 
 static int openat2_in_layer(int rootfd, const char *path, int flags)
@@ -458,13 +467,14 @@ static int write_data_buffered(struct archive *a, int fd, la_int64_t kicked,
 }
 
 /*
- * Big files skip the page cache: their contents are gathered in an aligned buffer and
- * written with O_DIRECT, from it straight to the disk. Copying them into new page-cache
- * pages took a third of an apply's CPU time here, and the commit's syncfs() then had
- * those pages to write back; with O_DIRECT it flushes the metadata and the disk's cache
- * only (durable all the same: the layer is committed after the sync). A file's last
- * partial block goes through the page cache. The cost: a container's first read of
- * those files comes from the disk.
+ * Big files skip the page cache: their contents are gathered in aligned buffers and
+ * written with O_DIRECT, from them straight to the disk, one buffer submitted (Linux
+ * AIO) while the next one fills. Copying them into new page-cache pages took a third
+ * of an apply's CPU time here, and the commit's syncfs() then had those pages to write
+ * back; with O_DIRECT it flushes the metadata and the disk's cache only (durable all
+ * the same: the layer is committed after the sync). A file's last partial block goes
+ * through the page cache. The cost: a container's first read of those files comes
+ * from the disk.
  */
 #define DIRECT_MIN   (256 << 10)
 #define DIRECT_ALIGN 4096u
@@ -479,31 +489,118 @@ static void direct_stop(int fd)
 }
 
 /*
- * The len bytes of dbuf at off: the aligned part with O_DIRECT, what is left through
- * the page cache (then the file's later writes too: O_DIRECT is off).
+ * A buffer's write that O_DIRECT did not finish (done bytes of it written): the rest
+ * through the page cache, and the file's later writes too. EINVAL: an alignment the
+ * device does not take, no more O_DIRECT.
  */
-static int direct_write(struct writer *w, int fd, size_t len, la_int64_t off, const char *path,
-			struct pea_error **err)
+static int direct_rest(struct writer *w, int fd, int i, long long done, const char *path,
+		       struct pea_error **err)
 {
-	size_t aligned = len & ~(size_t)(DIRECT_ALIGN - 1);
-	ssize_t n = 0;
+	const struct iocb *cb = &w->io[i];
 
-	if (aligned) {
-		do
-			n = pwrite(fd, w->dbuf, aligned, (off_t)off);
-		while (n < 0 && errno == EINTR);
-		if (n < 0 && errno != EINVAL)
-			return pea_error_errno(err, "write '%s'", path);
-		if (n < 0) {
-			/* an alignment the device does not take: no more O_DIRECT */
-			w->no_direct = true;
-			n = 0;
-		}
+	if (done < 0 && done != -EINVAL)
+		return pea_error_code(err, (int)-done, "write '%s'", path);
+	if (done < 0) {
+		w->no_direct = true;
+		done = 0;
 	}
-	if ((size_t)n == len)
+	if ((uint64_t)done >= cb->aio_nbytes)
 		return 0;
 	direct_stop(fd);
-	return pwrite_all(fd, w->dbuf + n, len - (size_t)n, off + n, path, err);
+	return pwrite_all(fd, w->dbuf[i] + done, cb->aio_nbytes - (uint64_t)done,
+			  (la_int64_t)cb->aio_offset + done, path, err);
+}
+
+/* Reap buffer i's write (and any other that ends meanwhile). */
+static int direct_wait(struct writer *w, int fd, int i, const char *path, struct pea_error **err)
+{
+	int r = 0;
+
+	while (w->busy[i]) {
+		struct io_event ev[2];
+		long n = syscall(SYS_io_getevents, w->aio, 1L, 2L, ev, NULL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pea_error_errno(err, "wait for the writes of '%s'", path);
+		for (long k = 0; k < n; k++) {
+			int j = (int)ev[k].data;
+
+			w->busy[j] = false;
+			if (r == 0 && direct_rest(w, fd, j, ev[k].res, path, err) < 0)
+				r = -1;
+		}
+	}
+	return r;
+}
+
+/* Every write in flight reaped: before the buffers change hands, and on every way out. */
+static int direct_drain(struct writer *w, int fd, const char *path, struct pea_error **err)
+{
+	int r0 = direct_wait(w, fd, 0, path, err);
+	int r1 = direct_wait(w, fd, 1, path, r0 < 0 ? NULL : err);
+
+	return r0 < 0 || r1 < 0 ? -1 : 0;
+}
+
+/*
+ * Write len bytes of buffer i at off. A whole aligned buffer is submitted (Linux AIO)
+ * and the call returns at once: the next buffer fills while the disk writes this one
+ * (a write with O_DIRECT waits for the disk, and on a busy disk that wait was longer
+ * than the decompression). A last, partial buffer is written now: its aligned part
+ * with O_DIRECT, the rest through the page cache.
+ */
+static int direct_write(struct writer *w, int fd, int i, size_t len, la_int64_t off,
+			const char *path, struct pea_error **err)
+{
+	size_t aligned = len & ~(size_t)(DIRECT_ALIGN - 1);
+	struct iocb *cb = &w->io[i];
+	ssize_t n = 0;
+
+	*cb = (struct iocb){
+		.aio_data = (uint64_t)i,
+		.aio_lio_opcode = IOCB_CMD_PWRITE,
+		.aio_fildes = (uint32_t)fd,
+		.aio_buf = (uint64_t)(uintptr_t)w->dbuf[i],
+		.aio_nbytes = len,
+		.aio_offset = off,
+	};
+	if (aligned == len && len > 0 && w->aio && !w->no_direct) {
+		struct iocb *list[1] = { cb };
+
+		if (syscall(SYS_io_submit, w->aio, 1L, list) == 1) {
+			w->busy[i] = true;
+			return 0;
+		}
+	}
+	if (aligned && !w->no_direct) {
+		do
+			n = pwrite(fd, w->dbuf[i], aligned, (off_t)off);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			n = -errno;
+	}
+	return direct_rest(w, fd, i, n, path, err);
+}
+
+static void direct_setup(struct writer *w, int fd, la_int64_t size)
+{
+	for (int i = 0; i < 2; i++)
+		if (!w->dbuf[i] &&
+		    posix_memalign((void **)&w->dbuf[i], DIRECT_ALIGN, DIRECT_BUF) != 0)
+			abort();
+	if (!w->aio_tried) {
+		w->aio_tried = true;
+		if (syscall(SYS_io_setup, 2L, &w->aio) < 0)
+			w->aio = 0; /* writes wait then */
+	}
+	/*
+	 * The file at its size first: a write past the end waits for the disk even when
+	 * submitted (ext4 must set the size after it), one inside the file does not.
+	 */
+	if (fallocate(fd, 0, 0, (off_t)size) < 0)
+		log_debug("fallocate: %s", strerror(errno));
 }
 
 static int write_data(struct writer *w, struct archive *a, int fd, struct archive_entry *e,
@@ -511,8 +608,8 @@ static int write_data(struct writer *w, struct archive *a, int fd, struct archiv
 {
 	const void *buf;
 	size_t size, len = 0;
-	la_int64_t offset, at = 0; /* at: the file offset of dbuf[0] */
-	int fl, r;
+	la_int64_t offset, at = 0; /* at: the file offset of dbuf[cur][0] */
+	int fl, r, cur = 0;
 
 	if (w->no_direct || !archive_entry_size_is_set(e) || archive_entry_size(e) < DIRECT_MIN ||
 	    archive_entry_sparse_count(e) > 0)
@@ -522,15 +619,15 @@ static int write_data(struct writer *w, struct archive *a, int fd, struct archiv
 		w->no_direct = true; /* EINVAL: the filesystem has no O_DIRECT */
 		return write_data_buffered(a, fd, 0, e, path, err);
 	}
-	if (!w->dbuf && posix_memalign((void **)&w->dbuf, DIRECT_ALIGN, DIRECT_BUF) != 0)
-		abort();
+	direct_setup(w, fd, archive_entry_size(e));
 	while ((r = archive_read_data_block(a, &buf, &size, &offset)) == ARCHIVE_OK) {
 		const char *p = buf;
 
 		if (offset != at + (la_int64_t)len) {
 			/* not one run of bytes: what is gathered, then the rest buffered */
-			if (direct_write(w, fd, len, at, path, err) < 0)
-				return -1;
+			if (direct_write(w, fd, cur, len, at, path, err) < 0 ||
+			    direct_drain(w, fd, path, err) < 0)
+				goto fail;
 			direct_stop(fd);
 			if (pwrite_all(fd, buf, size, offset, path, err) < 0)
 				return -1;
@@ -539,27 +636,39 @@ static int write_data(struct writer *w, struct archive *a, int fd, struct archiv
 		while (size > 0) {
 			size_t n = DIRECT_BUF - len < size ? DIRECT_BUF - len : size;
 
-			memcpy(w->dbuf + len, p, n);
+			memcpy(w->dbuf[cur] + len, p, n);
 			len += n;
 			p += n;
 			size -= n;
 			if (len < DIRECT_BUF)
 				continue;
-			if (direct_write(w, fd, len, at, path, err) < 0)
-				return -1;
+			if (direct_write(w, fd, cur, len, at, path, err) < 0)
+				goto fail;
 			at += (la_int64_t)len;
 			len = 0;
+			cur ^= 1;
+			/* the other buffer is free again once its write is done */
+			if (direct_wait(w, fd, cur, path, err) < 0)
+				goto fail;
 		}
 	}
-	if (r != ARCHIVE_EOF)
-		return pea_error_new(err, EIO, "read '%s' from the archive: %s", path,
-				     archive_error_string(a) ?: "error");
-	if (direct_write(w, fd, len, at, path, err) < 0)
-		return -1;
+	if (r != ARCHIVE_EOF) {
+		pea_error_new(err, EIO, "read '%s' from the archive: %s", path,
+			      archive_error_string(a) ?: "error");
+		goto fail;
+	}
+	/* the last buffer after the others (it may turn O_DIRECT off), all done on return */
+	if (direct_drain(w, fd, path, err) < 0 ||
+	    direct_write(w, fd, cur, len, at, path, err) < 0 || direct_drain(w, fd, path, err) < 0)
+		goto fail;
 	at += (la_int64_t)len;
 	if (archive_entry_size(e) > at && ftruncate(fd, archive_entry_size(e)) < 0)
 		return pea_error_errno(err, "truncate '%s'", path);
 	return 0;
+
+fail:
+	direct_drain(w, fd, path, NULL);
+	return -1;
 }
 
 static int write_file(struct writer *w, struct archive *a, struct archive_entry *e, int pfd,
