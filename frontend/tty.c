@@ -180,9 +180,11 @@ static bool copy_in(const struct tty_proxy *p, struct keys_state *k)
 			continue;
 		}
 		/* not the keys after all: what was held goes first */
-		memcpy(out + o, p->keys, k->matched);
-		o += k->matched;
-		k->matched = 0;
+		if (k->matched) {
+			memcpy(out + o, p->keys, k->matched);
+			o += k->matched;
+			k->matched = 0;
+		}
 		if (p->nkeys && buf[i] == p->keys[0]) {
 			k->matched = 1;
 			continue;
