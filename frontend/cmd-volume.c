@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -533,7 +534,7 @@ static int volume_exists(struct global_options *g, int argc, char **argv, struct
 static int volume_remove(struct global_options *g, const char *name, bool force,
 			 struct pea_error **err)
 {
-	_cleanup_free_ char *dir = volumes_dir(g), *vdir = NULL;
+	_cleanup_free_ char *dir = volumes_dir(g), *vdir = NULL, *data = NULL;
 	_cleanup_json_ struct json_object *v = NULL;
 	_cleanup_strv_ char **users = NULL;
 	_cleanup_close_ int lock = -1;
@@ -557,6 +558,11 @@ static int volume_remove(struct global_options *g, const char *name, bool force,
 	if (volumes_lock(g, &lock, err) < 0)
 		return -1;
 	vdir = xasprintf("%s/%s", dir, name);
+	/* a volume of -o type=tmpfs (another file system) is mounted on its _data from its first
+	 * use */
+	data = xasprintf("%s/_data", vdir);
+	if (umount2(data, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return pea_error_errno(err, "unmount volume %s", name);
 	return pea_rm_rf_at(AT_FDCWD, vdir, err);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <ftw.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -73,6 +74,31 @@ static void push_entry(struct json_object **list, struct json_object *entry)
 	if (!*list)
 		*list = json_object_new_array();
 	json_object_array_add(*list, entry);
+}
+
+/*
+ * entry onto *list (vols or tmpfs), its destination checked: the same mount
+ * given twice is kept once (as podman: -v A:/d -v A:/d, --tmpfs /d --tmpfs /d),
+ * another mount on a taken destination is an error. Takes entry.
+ */
+static int push_checked(struct json_object **list, struct json_object **vols,
+			struct json_object **tmpfs, struct json_object *entry,
+			struct pea_error **err)
+{
+	const char *dest = NULL;
+
+	(void)pea_json_get_string_opt(entry, "", "destination", &dest, NULL);
+	for (size_t i = 0; dest && *list && i < json_object_array_length(*list); i++)
+		if (json_object_equal(json_object_array_get_idx(*list, i), entry)) {
+			json_object_put(entry);
+			return 0;
+		}
+	if (!dest || check_destination(*vols, *tmpfs, dest, err) < 0) {
+		json_object_put(entry);
+		return dest ? -1 : pea_error_new(err, EINVAL, "a mount without destination");
+	}
+	push_entry(list, entry);
+	return 0;
 }
 
 static struct json_object *volume_entry(const char *type, const char *source, const char *dest,
@@ -237,8 +263,8 @@ int mounts_parse_volume(struct json_object **vols, struct json_object **tmpfs, c
 				     "invalid volume '%s': volume names must match "
 				     "[a-zA-Z0-9][a-zA-Z0-9_.-]*",
 				     spec);
-	if (check_destination(*vols, *tmpfs, parts[1], err) < 0)
-		return -1;
+	if (parts[1][0] != '/')
+		return check_destination(*vols, *tmpfs, parts[1], err);
 	json_object_array_add(opts, json_object_new_string("rbind"));
 	if (n == 3 && volume_flags(spec, parts[2], named, opts, &x, err) < 0)
 		return -1;
@@ -249,8 +275,7 @@ int mounts_parse_volume(struct json_object **vols, struct json_object **tmpfs, c
 				   : "bind",
 			 named ? parts[0] : src, parts[1], TAKE_PTR(opts), x.nocopy);
 	entry_extras(e, &x);
-	push_entry(vols, e);
-	return 0;
+	return push_checked(vols, vols, tmpfs, e, err);
 }
 
 /* ---- --mount ------------------------------------------------------------ */
@@ -523,8 +548,7 @@ static int mount_add(struct json_object **vols, struct json_object **tmpfs,
 		e = volume_entry("bind", src, m->target, TAKE_PTR(opts), false);
 	}
 	entry_extras(e, &x);
-	push_entry(vols, e);
-	return 0;
+	return push_checked(vols, vols, tmpfs, e, err);
 }
 
 int mounts_parse_mount(struct json_object **vols, struct json_object **tmpfs, const char *spec,
@@ -570,8 +594,8 @@ int mounts_parse_tmpfs(struct json_object **vols, struct json_object **tmpfs, co
 	_cleanup_free_ char *dest = colon ? xstrndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
 	struct json_object *t, *opts;
 
-	if (check_destination(*vols, *tmpfs, dest, err) < 0)
-		return -1;
+	if (dest[0] != '/')
+		return check_destination(*vols, *tmpfs, dest, err);
 	opts = json_object_new_array();
 	if (colon && colon[1]) {
 		_cleanup_strv_ char **flags = pea_strv_split(colon + 1, ",");
@@ -585,8 +609,7 @@ int mounts_parse_tmpfs(struct json_object **vols, struct json_object **tmpfs, co
 	t = json_object_new_object();
 	json_object_object_add(t, "destination", json_object_new_string(dest));
 	json_object_object_add(t, "options", opts);
-	push_entry(tmpfs, t);
-	return 0;
+	return push_checked(tmpfs, vols, tmpfs, t, err);
 }
 
 /* ---- --volumes-from ------------------------------------------------------ */
@@ -706,6 +729,98 @@ void volumes_drop(const struct global_options *g, char *const *names)
 	}
 }
 
+/* mount(8) of a volume's -o type=T -o device=D -o o=OPTS onto its folder (local driver). */
+static int mount_volume(const char *type, const char *device, const char *mo, const char *data,
+			struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = NULL;
+	_cleanup_free_ char *how = NULL;
+	_cleanup_close_ int pidfd = -1, out = memfd_create("mount-output", MFD_CLOEXEC);
+	struct pea_fd_map fds[] = { { out, 1 }, { out, 2 } };
+	struct pea_spawn sp = { .fds = fds, .nfds = 2, .null_stdin = true };
+	char said[512] = "";
+	ssize_t n;
+	pid_t pid;
+	int status;
+
+	if (out < 0)
+		return pea_error_errno(err, "memfd_create");
+
+	pea_strv_push(&argv, "mount");
+	if (type) {
+		pea_strv_push(&argv, "-t");
+		pea_strv_push(&argv, type);
+	}
+	if (mo) {
+		pea_strv_push(&argv, "-o");
+		pea_strv_push(&argv, mo);
+	}
+	pea_strv_push(&argv, device ? device : type);
+	pea_strv_push(&argv, data);
+	sp.argv = argv;
+	if (pea_spawn(&sp, &pid, &pidfd, err) < 0 || pea_wait(pid, pidfd, -1, &status, err) < 0)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		/* mount(8)'s own complaint, on the error's one line */
+		n = pread(out, said, sizeof(said) - 1, 0);
+		said[n > 0 ? n : 0] = '\0';
+		said[strcspn(said, "\n")] = '\0';
+		how = pea_describe_wait_status(status);
+		return pea_error_new(err, EIO, "mount -t %s %s %s: %s%s%s", type ? type : "auto",
+				     device ? device : type, data, how, said[0] ? ": " : "", said);
+	}
+	return 0;
+}
+
+static bool is_mount_point(const char *path)
+{
+	_cleanup_free_ char *parent = xasprintf("%s/..", path);
+	struct stat a, b;
+
+	return stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+/*
+ * The folder a named volume gives: its _data; a volume made with
+ * -o type=bind -o device=DIR gives DIR; one with another type (tmpfs, a
+ * device's file system) has it mounted on _data at its first use, as podman's
+ * local driver (kept until volume rm). locked: the caller holds volumes.lock.
+ */
+static int named_volume_source(const struct global_options *g, const char *name, bool locked,
+			       char **ret, struct pea_error **err)
+{
+	_cleanup_free_ char *rec_path = xasprintf("%s/volumes/%s/volume.json", g->root, name);
+	_cleanup_free_ char *data = volume_data_dir(g, name);
+	_cleanup_free_ char *lockf = xasprintf("%s/volumes.lock", g->root);
+	_cleanup_json_ struct json_object *rec = NULL;
+	_cleanup_close_ int lock = -1;
+	struct json_object *o = NULL;
+	const char *type = NULL, *device = NULL, *mo = NULL;
+
+	if (pea_json_parse_file_at(AT_FDCWD, rec_path, VOLUME_RECORD_MAX, &rec, err) < 0)
+		return pea_error_wrap(err, "volume '%s'", name);
+	if (!rec || pea_json_expect_object(rec, "", err) < 0)
+		return pea_error_wrap(err, "volume '%s'", name);
+	if (json_object_object_get_ex(rec, "Options", &o) &&
+	    (pea_json_get_string_opt(o, "Options", "type", &type, err) < 0 ||
+	     pea_json_get_string_opt(o, "Options", "device", &device, err) < 0 ||
+	     pea_json_get_string_opt(o, "Options", "o", &mo, err) < 0))
+		return pea_error_wrap(err, "volume '%s'", name);
+	if (type && strcmp(type, "bind") == 0 && device) {
+		*ret = xstrdup(device);
+		return 0;
+	}
+	if (type || device) {
+		if (!locked &&
+		    pea_lock_at(AT_FDCWD, lockf, PEA_LOCK_EXCLUSIVE, false, &lock, err) < 0)
+			return -1;
+		if (!is_mount_point(data) && mount_volume(type, device, mo, data, err) < 0)
+			return pea_error_wrap(err, "volume '%s'", name);
+	}
+	*ret = TAKE_PTR(data);
+	return 0;
+}
+
 static bool dir_is_empty(const char *path)
 {
 	_cleanup_closedir_ DIR *d = opendir(path);
@@ -717,6 +832,14 @@ static bool dir_is_empty(const char *path)
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
 			return false;
 	return true;
+}
+
+/* Is the folder open at fd empty? (read through a new open of it: fd's offset is kept) */
+static bool fd_dir_is_empty(int fd)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/self/fd/%d", fd);
+
+	return dir_is_empty(path);
 }
 
 /* cp -a of the image's folder (an fd, resolved inside the root) into the volume. */
@@ -742,9 +865,12 @@ static int copy_up(int srcfd, const char *data, struct pea_error **err)
 	return 0;
 }
 
-/* The volume's record says NeedsCopyUp; set it false once done (caller holds the lock). */
-static int needs_copy_up(const struct global_options *g, const char *name, bool clear, bool *ret,
-			 struct pea_error **err)
+/*
+ * The volume's record's flag key (NeedsCopyUp, NeedsChown): *ret its value; clear sets it
+ * false (caller holds the lock).
+ */
+static int volume_flag(const struct global_options *g, const char *name, const char *key,
+		       bool clear, bool *ret, struct pea_error **err)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/volumes/%s", g->root, name);
 	_cleanup_json_ struct json_object *rec = NULL;
@@ -763,13 +889,13 @@ static int needs_copy_up(const struct global_options *g, const char *name, bool 
 	if (pea_json_parse_file_at(dfd, "volume.json", VOLUME_RECORD_MAX, &rec, err) < 0)
 		return pea_error_wrap(err, "volume '%s'", name);
 	if (!rec || pea_json_expect_object(rec, "", err) < 0 ||
-	    pea_json_get_bool_opt(rec, "", "NeedsCopyUp", &need, err) < 0)
+	    pea_json_get_bool_opt(rec, "", key, &need, err) < 0)
 		return pea_error_wrap(err, "volume '%s'", name);
 	if (ret)
 		*ret = need;
 	if (!clear || !need)
 		return 0;
-	json_object_object_add(rec, "NeedsCopyUp", json_object_new_boolean(false));
+	json_object_object_add(rec, key, json_object_new_boolean(false));
 	text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
 							   JSON_C_TO_STRING_NOSLASHESCAPE);
 	return pea_write_file_atomic_at(dfd, "volume.json", text, strlen(text), 0600, err);
@@ -778,23 +904,30 @@ static int needs_copy_up(const struct global_options *g, const char *name, bool 
 static int prepare_one(const struct global_options *g, int rootfd, struct json_object *e,
 		       const char *name, struct pea_error **err)
 {
-	_cleanup_free_ char *data = volume_data_dir(g, name);
+	_cleanup_free_ char *data = NULL;
 	_cleanup_close_ int src = -1;
 	const char *dest = NULL;
 	bool need = false, nocopy = false;
 
-	if (needs_copy_up(g, name, false, &need, err) < 0)
+	/* the first use is past: no chown pending (pea keeps the volume's owner) */
+	if (volume_flag(g, name, "NeedsChown", true, NULL, err) < 0 ||
+	    volume_flag(g, name, "NeedsCopyUp", false, &need, err) < 0)
 		return -1;
 	(void)pea_json_get_bool_opt(e, "", "nocopy", &nocopy, NULL);
 	(void)pea_json_get_string_opt(e, "", "destination", &dest, NULL);
 	if (!need || nocopy || !dest)
 		return 0;
+	if (named_volume_source(g, name, true, &data, err) < 0)
+		return -1;
 	if (!dir_is_empty(data))
-		return needs_copy_up(g, name, true, NULL, err);
-	if (pea_open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0, &src, NULL) == 0 &&
-	    copy_up(src, data, err) < 0)
+		return volume_flag(g, name, "NeedsCopyUp", true, NULL, err);
+	/* nothing at the destination yet: the copy-up waits for a use that has some (podman) */
+	if (pea_open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0, &src, NULL) < 0 ||
+	    fd_dir_is_empty(src))
+		return 0;
+	if (copy_up(src, data, err) < 0)
 		return pea_error_wrap(err, "volume '%s'", name);
-	return needs_copy_up(g, name, true, NULL, err);
+	return volume_flag(g, name, "NeedsCopyUp", true, NULL, err);
 }
 
 int volumes_prepare(const struct global_options *g, const struct ctr_record *r, const char *rootfs,
@@ -1145,10 +1278,8 @@ static int entry_source(const struct global_options *g, struct json_object *e, c
 	_cleanup_json_ struct json_object *res = NULL;
 	const char *mp = NULL;
 
-	if (entry_is(e, "volume")) {
-		*ret = volume_data_dir(g, entry_str(e, "source"));
-		return 0;
-	}
+	if (entry_is(e, "volume"))
+		return named_volume_source(g, entry_str(e, "source"), false, ret, err);
 	if (entry_is(e, "image")) {
 		const char *args[] = { "container", "mount", entry_str(e, "layer"), NULL };
 		if (!args[2])

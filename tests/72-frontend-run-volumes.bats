@@ -349,3 +349,69 @@ changed"
 	assert_equal "$(stat -c '%u:%g' "$FE_RL_HOME/d/f")" "$((FE_RL_SUBUID + 4)):$((FE_RL_SUBGID + 5))"
 	run ! grep -q "$FE_RL_HOME" /proc/self/mounts
 }
+
+@test "the same mount given twice is kept once; another mount on its destination is refused" {
+	mkdir -p "$TEST_DIR/v1" "$TEST_DIR/v2"
+	run -0 pea_cmd run --rm -v "$TEST_DIR/v1:/vol1" -v "$TEST_DIR/v1:/vol1" busybox sh -c 'grep -c " /vol1 " /proc/self/mounts'
+	assert_output 1
+	run -125 pea_cmd run --rm -v "$TEST_DIR/v1:/vol1" -v "$TEST_DIR/v2:/vol1" busybox true
+	assert_output "Error: /vol1: duplicate mount destination"
+	run -0 pea_cmd run --rm -v vol1:/vol1 -v vol1:/vol1 busybox true
+	run -125 pea_cmd run --rm -v vol1:/vol1 -v vol2:/vol1 busybox true
+	assert_output "Error: /vol1: duplicate mount destination"
+	run -0 pea_cmd run --rm --tmpfs /vol1 --tmpfs /vol1 busybox sh -c 'grep -c " /vol1 " /proc/self/mounts'
+	assert_output 1
+	run -125 pea_cmd run --rm --tmpfs /vol1 --tmpfs /vol1:ro busybox true
+	assert_output "Error: /vol1: duplicate mount destination"
+	run -125 pea_cmd run --rm -v "$TEST_DIR/v1:/vol1" --tmpfs /vol1 busybox true
+	assert_output "Error: /vol1: duplicate mount destination"
+	run -0 pea_cmd volume ls -q
+	assert_output vol1
+}
+
+@test "volume create -o type=bind|tmpfs -o device -o o: the local driver's mount, made at first use, undone by volume rm" {
+	mkdir -p "$TEST_DIR/dev"
+	echo mine >"$TEST_DIR/dev/myfile"
+	run -0 pea_cmd volume create -o type=bind -o "device=$TEST_DIR/dev" vb
+	run -0 pea_cmd run --rm -v vb:/vol busybox sh -c 'cat /vol/myfile; echo new >/vol/new'
+	assert_output mine
+	assert_equal "$(cat "$TEST_DIR/dev/new")" new
+	run -0 pea_cmd volume create -o type=tmpfs -o device=tmpfs -o o=size=2m,mode=0750 vt
+	run -0 pea_cmd run --rm -v vt:/vol busybox sh -c 'stat -f -c %T /vol; stat -c %a /vol; echo kept >/vol/f'
+	assert_output $'tmpfs\n750'
+	data="$FE_ROOT/volumes/vt/_data"
+	grep -q " $data tmpfs .*size=2048k" /proc/self/mounts
+	# a second user shares the mount, not a new one
+	run -0 pea_cmd run --rm -v vt:/vol busybox cat /vol/f
+	assert_output kept
+	assert_equal "$(grep -c " $data " /proc/self/mounts)" 1
+	run -0 pea_cmd volume rm vt
+	! grep -q " $data " /proc/self/mounts
+	[ ! -e "$FE_ROOT/volumes/vt" ]
+	# a mount that fails: one line with mount(8)'s reason, the container not made
+	run -0 pea_cmd volume create -o type=nosuchfs -o device=none vx
+	run -125 pea_cmd run --rm -v vx:/vol busybox true
+	assert_output --regexp '^Error: .*volume .vx.*mount -t nosuchfs none .*: exited with status 32: mount: .*$'
+	assert_equal "${#lines[@]}" 1
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+	run -0 pea_cmd volume rm vb vx
+	[ -e "$TEST_DIR/dev/myfile" ]
+	fe_no_mounts
+}
+
+@test "NeedsCopyUp stays until a use finds content at the destination; NeedsChown goes at the first use" {
+	run -0 pea_cmd volume create vc
+	run -0 pea_cmd volume inspect --format '{{.NeedsCopyUp}} {{.NeedsChown}}' vc
+	assert_output "true true"
+	run -0 pea_cmd run --rm -v vc:/nosuch busybox true
+	run -0 pea_cmd volume inspect --format '{{.NeedsCopyUp}} {{.NeedsChown}}' vc
+	assert_output "true false"
+	run -0 pea_cmd run --rm -v vc:/mnt busybox true
+	run -0 pea_cmd volume inspect --format '{{.NeedsCopyUp}}' vc
+	assert_output true
+	run -0 pea_cmd run --rm -v vc:/etc busybox true
+	run -0 pea_cmd volume inspect --format '{{.NeedsCopyUp}}' vc
+	assert_output false
+	[ -e "$FE_ROOT/volumes/vc/_data/passwd" ]
+}
