@@ -76,6 +76,9 @@ enum {
 	OPT_TZ,
 	OPT_REPLACE,
 	OPT_RMI,
+	OPT_PID,
+	OPT_IPC,
+	OPT_CIDFILE,
 };
 
 static const struct option create_longopts[] = {
@@ -129,6 +132,9 @@ static const struct option create_longopts[] = {
 	{ "tz", required_argument, NULL, OPT_TZ },
 	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "rmi", no_argument, NULL, OPT_RMI },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "ipc", required_argument, NULL, OPT_IPC },
+	{ "cidfile", required_argument, NULL, OPT_CIDFILE },
 	SECRES_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -237,6 +243,9 @@ struct create_opts {
 	char *platform;			 /* OS/ARCH[/VARIANT] as given */
 	char *tz;			 /* --tz (or containers.conf's tz) */
 	bool replace;
+	char *pid_mode; /* host, private, container:ID, ns:PATH */
+	char *ipc_mode; /* the same, and shareable, none */
+	char *cidfile;
 };
 
 static void create_opts_clear(struct create_opts *o)
@@ -271,6 +280,9 @@ static void create_opts_clear(struct create_opts *o)
 	json_object_put(o->annotations);
 	free(o->platform);
 	free(o->tz);
+	free(o->pid_mode);
+	free(o->ipc_mode);
+	free(o->cidfile);
 }
 
 static void set(char **dst, const char *v)
@@ -287,7 +299,8 @@ static int parse_memory(const char *s, long long *ret, struct pea_error **err)
 				     "invalid argument \"%s\" for \"-m, --memory\" flag: "
 				     "invalid size: '%s'",
 				     s, s);
-	if (*ret < MEMORY_MIN)
+	/* 0: no limit, as podman */
+	if (*ret != 0 && *ret < MEMORY_MIN)
 		return pea_error_new(err, EINVAL, "minimum memory limit allowed is 6MB");
 	return 0;
 }
@@ -603,6 +616,52 @@ static int merge_conf_annotations(struct create_opts *o, const struct ctr_config
 	return 0;
 }
 
+/*
+ * --pid and --ipc: host, private, container:ID, ns:PATH (an absolute path);
+ * --ipc also shareable and none. podman's words for a bad one.
+ */
+static int parse_ns_mode(const char *flag, bool ipc, const char *arg, char **dst,
+			 struct pea_error **err)
+{
+	if (strcmp(arg, "host") == 0 || strcmp(arg, "private") == 0 ||
+	    (ipc && (strcmp(arg, "shareable") == 0 || strcmp(arg, "none") == 0)) ||
+	    (strncmp(arg, "container:", 10) == 0 && arg[10]) ||
+	    (strncmp(arg, "ns:", 3) == 0 && arg[3] == '/')) {
+		set(dst, arg);
+		return 0;
+	}
+	return pea_error_new(err, EINVAL, "invalid argument \"%s\" for \"%s\" flag: use host, %s",
+			     arg, flag,
+			     ipc ? "private, shareable, none, container:ID or ns:PATH"
+				 : "private, container:ID or ns:PATH");
+}
+
+/*
+ * getopt_long takes a unique prefix of a long option as that option (--pid
+ * as --pids-limit); podman takes none: the next argument, when it is a long
+ * option, must be one by its whole name.
+ */
+static int check_whole_flag(int argc, char **argv, const struct option *longopts,
+			    struct pea_error **err)
+{
+	int i = optind > 0 ? optind : 1; /* 0: getopt starts over, at 1 */
+	const char *a;
+	size_t len;
+
+	if (i >= argc)
+		return 0;
+	a = argv[i];
+	if (strncmp(a, "--", 2) != 0 || !a[2])
+		return 0;
+	a += 2;
+	len = strcspn(a, "=");
+	for (const struct option *o = longopts; o->name; o++)
+		if (strlen(o->name) == len && strncmp(o->name, a, len) == 0)
+			return 0;
+	return pea_error_new(err, EINVAL, "unknown flag: --%.*s\nSee 'pea %s --help'", (int)len,
+			     a, argv[0]);
+}
+
 static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, const char *arg,
 			    struct pea_error **err)
 {
@@ -736,6 +795,12 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		set(&o->pull, arg);
 		return 0;
 	case OPT_STOP_SIGNAL:
+		if (strspn(arg, "0123456789") == strlen(arg) && *arg &&
+		    pea_signal_from_string(arg) < 0)
+			return pea_error_new(err, EINVAL,
+					     "invalid signal number %s: valid signals are 1 through "
+					     "64",
+					     arg);
 		if (pea_signal_from_string(arg) < 0)
 			return pea_error_new(err, EINVAL, "invalid signal: %s", arg);
 		set(&o->stop_signal, arg);
@@ -766,6 +831,15 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		return 0;
 	case OPT_RMI:
 		rf->rmi = true;
+		return 0;
+	case OPT_PID:
+		return parse_ns_mode("--pid", false, arg, &o->pid_mode, err);
+	case OPT_IPC:
+		return parse_ns_mode("--ipc", true, arg, &o->ipc_mode, err);
+	case OPT_CIDFILE:
+		if (!*arg)
+			return pea_error_new(err, EINVAL, "--cidfile: empty path");
+		set(&o->cidfile, arg);
 		return 0;
 	case OPT_PLATFORM:
 		if (platform_parse(arg, NULL, err) < 0)
@@ -971,6 +1045,10 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 		json_object_object_add(j, "platform", json_object_new_string(o->platform));
 	if (o->tz)
 		json_object_object_add(j, "tz", json_object_new_string(o->tz));
+	if (o->pid_mode)
+		json_object_object_add(j, "pid", json_object_new_string(o->pid_mode));
+	if (o->ipc_mode)
+		json_object_object_add(j, "ipc", json_object_new_string(o->ipc_mode));
 	/* podman's annotations say them */
 	json_object_object_add(j, "publish_all", json_object_new_boolean(o->publish_all));
 	if (o->volumes_from)
@@ -1004,6 +1082,85 @@ static char *random_name(struct ctr_record **all, size_t n)
 			return name;
 		free(name);
 	}
+}
+
+/* s is name, or name:latest, or (no domain typed) DOMAIN/name[:latest]. */
+static bool name_is_typed(const char *s, const char *typed)
+{
+	size_t sl = strlen(s), tl = strlen(typed);
+	const char *p;
+
+	for (int pass = 0; pass < 2; pass++) {
+		p = s;
+		if (pass == 1) {
+			const char *slash = strchr(s, '/');
+			if (!slash)
+				return false;
+			p = slash + 1;
+			sl = strlen(p);
+		}
+		if (strcmp(p, typed) == 0 ||
+		    (sl == tl + 7 && strncmp(p, typed, tl) == 0 && strcmp(p + tl, ":latest") == 0))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * inspect's .ImageName: the image's name that the user typed (with its
+ * domain and :latest), as podman keeps it; else its first name, else as typed.
+ */
+static char *image_name_typed(struct json_object *names, const char *typed)
+{
+	size_t n = names ? json_object_array_length(names) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(names, i));
+		if (s && name_is_typed(s, typed))
+			return xstrdup(s);
+	}
+	if (n > 0 && json_object_get_string(json_object_array_get_idx(names, 0)))
+		return xstrdup(json_object_get_string(json_object_array_get_idx(names, 0)));
+	return xstrdup(typed);
+}
+
+/*
+ * --pid/--ipc container:ID names a container that exists; --ipc's donor
+ * shares its IPC namespace (podman: not one made with --ipc private or none).
+ */
+static int check_ns_donor(struct global_options *g, const char *flag, const char *mode,
+			  struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *other = NULL;
+	const char *theirs = NULL;
+
+	if (!mode || strncmp(mode, "container:", 10) != 0)
+		return 0;
+	if (record_lookup(g, mode + 10, &other, err) < 0)
+		return pea_error_wrap(err, "%s %s", flag, mode);
+	if (strcmp(flag, "--ipc") == 0 &&
+	    pea_json_get_string_opt(other->opts, "opts", "ipc", &theirs, NULL) == 1 &&
+	    (strcmp(theirs, "private") == 0 || strcmp(theirs, "none") == 0))
+		return pea_error_new(err, EINVAL,
+				     "--ipc %s: joining IPC of container %s is not allowed: "
+				     "non-shareable IPC (hint: use IpcMode:shareable for the donor "
+				     "container)",
+				     mode, other->id);
+	return 0;
+}
+
+/* --cidfile: the id, in a file that did not exist (podman never overwrites one). */
+static int write_cidfile(const char *path, const char *id, struct pea_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return pea_error_errno(err, "--cidfile: create '%s'", path);
+	if (pea_write_all(fd, id, strlen(id), err) < 0) {
+		(void)unlink(path);
+		return pea_error_wrap(err, "--cidfile: write '%s'", path);
+	}
+	return 0;
 }
 
 /* The image's config says it is of the platform asked for. */
@@ -1197,7 +1354,8 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 			 "                            --rm), unless another container uses it\n"
 		       : "");
 	optind = 0;
-	while ((rr = cmd_getopt(argc, argv, "+de:w:u:h:v:m:l:itp:P", create_longopts, usage, &c,
+	while ((rr = check_whole_flag(argc, argv, create_longopts, err)) == 0 &&
+	       (rr = cmd_getopt(argc, argv, "+de:w:u:h:v:m:l:itp:P", create_longopts, usage, &c,
 				err)) == 2) {
 		if (c == OPT_DETACH_KEYS && !is_run)
 			return pea_error_new(err, EINVAL, "unknown flag: --detach-keys");
@@ -1228,6 +1386,14 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return -1;
 	if (o.restart && restart_check_rm(o.restart, o.rm, err) < 0)
 		return -1;
+	if (check_ns_donor(g, "--pid", o.pid_mode, err) < 0 ||
+	    check_ns_donor(g, "--ipc", o.ipc_mode, err) < 0)
+		return -1;
+	if (o.cidfile && access(o.cidfile, F_OK) == 0)
+		return pea_error_new(err, EEXIST,
+				     "container id file exists. Ensure another container is not "
+				     "using it or delete %s",
+				     o.cidfile);
 	if (ctr_config_load(g, &conf, err) < 0 || merge_conf_annotations(&o, &conf, err) < 0)
 		return -1;
 	logj = json_object_new_object();
@@ -1266,14 +1432,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	if (resolve_process(&o, argv + optind + 1, icfg, r->opts, err) < 0)
 		return -1;
 	r->image_id = xstrdup(json_object_get_string(json_object_object_get(img, "id")));
-	{
-		struct json_object *names = json_object_object_get(img, "names");
-		const char *first =
-			names && json_object_array_length(names) > 0
-				? json_object_get_string(json_object_array_get_idx(names, 0))
-				: NULL;
-		r->image_name = xstrdup(first ? first : iname);
-	}
+	r->image_name = image_name_typed(json_object_object_get(img, "names"), iname);
 	r->created = frontend_now();
 	r->state = CTR_CREATED;
 	r->rm = o.rm;
@@ -1286,6 +1445,11 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	if (make_container(g, r, is_run ? rf : NULL, err) < 0) {
 		volumes_drop(g, made);
 		mounts_images_drop(g, layers);
+		return -1;
+	}
+	if (o.cidfile && write_cidfile(o.cidfile, r->id, err) < 0) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		(void)container_remove(g, r, &e);
 		return -1;
 	}
 	*ret = TAKE_PTR(r);

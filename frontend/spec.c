@@ -532,6 +532,61 @@ struct json_object *spec_annotations(const struct ctr_record *r, bool started)
 	return sorted_object(a);
 }
 
+/*
+ * --pid and --ipc (opts pid, ipc): host leaves the namespace out (the host's),
+ * container:ID joins a running container's, ns:PATH that file's; ipc none is
+ * a namespace of its own without /dev/shm, as podman's.
+ */
+static int ns_mode_apply(const struct global_options *g, const struct ctr_record *r,
+			 const char *type, struct json_object *spec, struct pea_error **err)
+{
+	struct json_object *linux_obj = NULL, *nss = NULL, *mounts = NULL;
+	_cleanup_free_ char *path = NULL;
+	const char *mode = NULL;
+
+	if (pea_json_get_string_opt(r->opts, "opts", type, &mode, NULL) != 1)
+		return 0;
+	if (!json_object_object_get_ex(spec, "linux", &linux_obj) ||
+	    !json_object_object_get_ex(linux_obj, "namespaces", &nss))
+		return 0;
+	if (strncmp(mode, "ns:", 3) == 0) {
+		path = xstrdup(mode + 3);
+	} else if (strncmp(mode, "container:", 10) == 0) {
+		_cleanup_record_ struct ctr_record *other = NULL;
+		if (record_lookup(g, mode + 10, &other, err) < 0)
+			return pea_error_wrap(err, "--%s %s", type, mode);
+		record_sync_exit(g, other);
+		if (other->state != CTR_RUNNING || other->pid <= 0)
+			return pea_error_new(err, EINVAL, "--%s %s: container %s is not running",
+					     type, mode, other->name);
+		path = xasprintf("/proc/%d/ns/%s", other->pid, type);
+	} else if (strcmp(mode, "none") == 0 &&
+		   json_object_object_get_ex(spec, "mounts", &mounts)) {
+		for (size_t i = 0; i < json_object_array_length(mounts); i++) {
+			const char *dst = NULL;
+			(void)pea_json_get_string_opt(json_object_array_get_idx(mounts, i), "",
+						      "destination", &dst, NULL);
+			if (dst && strcmp(dst, "/dev/shm") == 0) {
+				json_object_array_del_idx(mounts, i, 1);
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < json_object_array_length(nss); i++) {
+		struct json_object *ns = json_object_array_get_idx(nss, i);
+		const char *t = NULL;
+		(void)pea_json_get_string_opt(ns, "", "type", &t, NULL);
+		if (!t || strcmp(t, type) != 0)
+			continue;
+		if (strcmp(mode, "host") == 0)
+			json_object_array_del_idx(nss, i, 1);
+		else if (path)
+			json_object_object_add(ns, "path", json_object_new_string(path));
+		break;
+	}
+	return 0;
+}
+
 static int write_spec(const struct global_options *g, const struct ctr_record *r,
 		      const char *rootfs, const char *bundle, const char *rundir,
 		      const char *etcdir, const char *hostname, bool host_net, const char *nspath,
@@ -562,6 +617,8 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 	json_object_object_add(spec, "mounts", mounts_json(g, r, rundir, etcdir, read_only));
 	json_object_object_add(spec, "linux", linux_json(r, host_net, nspath));
 	json_object_object_add(spec, "annotations", spec_annotations(r, true));
+	if (ns_mode_apply(g, r, "pid", spec, err) < 0 || ns_mode_apply(g, r, "ipc", spec, err) < 0)
+		return -1;
 	if (volumes_spec(g, r, spec, uid, gid, err) < 0)
 		return -1;
 	if (json_object_object_get_ex(r->opts, "security", &sec) &&

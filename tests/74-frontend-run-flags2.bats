@@ -1,0 +1,163 @@
+#!/usr/bin/env bats
+# pea run/create --pid, --ipc, --cidfile, --memory=0, --stop-signal's range, inspect's
+# .ImageName as typed, and no abbreviated long flag (podman-run(1); podman 4.3's
+# test/system 030-run, 190-run-ipcns): the namespaces the container sees, and every bad
+# value is one line, exit 125, and nothing made.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd tini
+	fe_setup
+	fe_load_busybox
+}
+
+teardown() {
+	fe_teardown
+}
+
+# refused ARGS...: pea run ARGS fails with one line, 125, and makes no container.
+refused() {
+	local before msg
+	before=$(pea_out ps -aq --no-trunc)
+	run -125 pea_cmd run "$@"
+	assert_equal "${#lines[@]}" 1
+	assert_output --regexp '^Error: '
+	msg=$output
+	run -0 pea_cmd ps -aq --no-trunc
+	assert_output "$before"
+	output=$msg
+}
+
+@test "--pid: host, private, container:ID, ns:PATH; a prefix of a flag is no flag" {
+	hostpid=$(readlink /proc/self/ns/pid)
+	run -0 pea_cmd run --rm --pid=host busybox readlink /proc/self/ns/pid
+	assert_output "$hostpid"
+	run -0 pea_cmd run --rm --pid private busybox readlink /proc/self/ns/pid
+	refute_output "$hostpid"
+	run -0 pea_cmd run --rm busybox sh -c 'echo $$'
+	assert_output 1
+
+	run -0 pea_cmd run -d --name donor busybox sleep 1000
+	run -0 pea_cmd exec donor readlink /proc/self/ns/pid
+	theirs=$output
+	run -0 pea_cmd run --rm --pid container:donor busybox readlink /proc/self/ns/pid
+	assert_output "$theirs"
+	pid=$(pea_out inspect --format '{{.State.Pid}}' donor)
+	run -0 pea_cmd run --rm --pid "ns:/proc/$pid/ns/pid" busybox readlink /proc/self/ns/pid
+	assert_output "$theirs"
+	# the donor's processes are seen
+	run -0 pea_cmd run --rm --pid container:donor busybox ps -o comm
+	assert_output --partial sleep
+
+	refused --pid=bogus busybox true
+	assert_output 'Error: invalid argument "bogus" for "--pid" flag: use host, private, container:ID or ns:PATH'
+	refused --pid=ns:relative busybox true
+	refused --pid=container: busybox true
+	refused --pid=container:nosuch busybox true
+	assert_output --partial 'nosuch'
+	# getopt_long would take these as --pids-limit, --hostname, --network
+	before=$(pea_out ps -aq --no-trunc)
+	run -125 pea_cmd run --pids=5 busybox true
+	assert_output $'Error: unknown flag: --pids\nSee \'pea run --help\''
+	run -125 pea_cmd run --rm --host x busybox true
+	assert_line -n 0 'Error: unknown flag: --host'
+	run -125 pea_cmd create --netw host busybox true
+	assert_line -n 0 'Error: unknown flag: --netw'
+	run -0 pea_cmd ps -aq --no-trunc
+	assert_output "$before"
+	run -0 pea_cmd stop -t 0 donor
+}
+
+@test "--ipc: host, private, shareable, none, container:ID, ns:PATH (190-run-ipcns)" {
+	hostipc=$(readlink /proc/self/ns/ipc)
+	run -0 pea_cmd run --rm --ipc=host busybox readlink /proc/self/ns/ipc
+	assert_output "$hostipc"
+	run -0 pea_cmd run --rm --ipc=none busybox readlink /proc/self/ns/ipc
+	refute_output "$hostipc"
+	run -1 pea_cmd run --rm --ipc=none busybox ls /dev/shm
+	assert_output "ls: /dev/shm: No such file or directory"
+
+	run -0 pea_cmd run -d --ipc=private --name priv busybox sleep 1000
+	refused --ipc=container:priv --rm busybox readlink /proc/self/ns/ipc
+	assert_output --partial 'is not allowed: non-shareable IPC (hint: use IpcMode:shareable for the donor container)'
+
+	run -0 pea_cmd run -d --ipc=shareable --name share busybox sleep 1000
+	run -0 pea_cmd exec share readlink /proc/self/ns/ipc
+	theirs=$output
+	refute_output "$hostipc"
+	run -0 pea_cmd run --ipc=container:share --rm busybox readlink /proc/self/ns/ipc
+	assert_output "$theirs"
+	pid=$(pea_out inspect --format '{{.State.Pid}}' share)
+	run -0 pea_cmd run --ipc="ns:/proc/$pid/ns/ipc" --rm busybox readlink /proc/self/ns/ipc
+	assert_output "$theirs"
+
+	# a default container shares its IPC namespace
+	run -0 pea_cmd run -d --name plain busybox sleep 1000
+	run -0 pea_cmd exec plain readlink /proc/self/ns/ipc
+	theirs=$output
+	run -0 pea_cmd run --ipc=container:plain --rm busybox readlink /proc/self/ns/ipc
+	assert_output "$theirs"
+
+	refused --ipc=bogus busybox true
+	assert_output 'Error: invalid argument "bogus" for "--ipc" flag: use host, private, shareable, none, container:ID or ns:PATH'
+	refused --ipc=container:nosuch busybox true
+	run -0 pea_cmd stop -t 0 priv share plain
+}
+
+@test "--cidfile: create and run write the id; an existing file is refused, untouched" {
+	cid="$TEST_DIR/cid"
+	run -0 pea_cmd create --cidfile "$cid" busybox true
+	id=$output
+	run -0 cat "$cid"
+	assert_output "$id"
+	refused --cidfile "$cid" busybox true
+	assert_output "Error: container id file exists. Ensure another container is not using it or delete $cid"
+	run -0 cat "$cid"
+	assert_output "$id"
+	run -0 pea_cmd run -d --cidfile "$TEST_DIR/cid2" busybox sleep 1000
+	id2=$output
+	run -0 cat "$TEST_DIR/cid2"
+	assert_output "$id2"
+	# a folder that does not exist: the container goes too
+	before=$(pea_out ps -aq --no-trunc)
+	run -125 pea_cmd create --cidfile "$TEST_DIR/no/such/cid" busybox true
+	assert_output --partial "--cidfile: create '$TEST_DIR/no/such/cid'"
+	run -0 pea_cmd ps -aq --no-trunc
+	assert_output "$before"
+	refused --cidfile= busybox true
+	run -0 pea_cmd stop -t 0 "$id2"
+}
+
+@test "--memory=0 is no limit; --stop-signal out of range; .ImageName as typed" {
+	run -0 pea_cmd run --memory=0 --rm busybox echo hello
+	assert_output hello
+	refused --memory=5m busybox true
+	assert_output 'Error: minimum memory limit allowed is 6MB'
+	refused --stop-signal=99 busybox true
+	assert_output 'Error: invalid signal number 99: valid signals are 1 through 64'
+	refused --stop-signal=0 busybox true
+	refused --stop-signal=SIGNOPE busybox true
+
+	run -0 pea_cmd tag busybox localhost/abc/def
+	run -0 pea_cmd tag busybox localhost/abc/def:ghi
+	run -0 pea_cmd create localhost/abc/def
+	cid=$output
+	run -0 pea_cmd inspect --format '{{.ImageName}}' "$cid"
+	assert_output localhost/abc/def:latest
+	run -0 pea_cmd create --name withtag abc/def:ghi
+	run -0 pea_cmd inspect --format '{{.ImageName}}' withtag
+	assert_output localhost/abc/def:ghi
+}
