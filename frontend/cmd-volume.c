@@ -31,18 +31,14 @@
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
+#include "frontend/volumes-run.h"
 
 #define VOLUME_RECORD	  "volume.json"
 #define VOLUME_RECORD_MAX (1u << 20)
 
-static char *volumes_dir(const struct global_options *g)
-{
-	return xasprintf("%s/volumes", g->root);
-}
-
 static int volumes_lock(const struct global_options *g, int *ret_fd, struct pea_error **err)
 {
-	_cleanup_free_ char *dir = volumes_dir(g), *lock = xasprintf("%s/volumes.lock", g->root);
+	_cleanup_free_ char *dir = volumes_root(g), *lock = xasprintf("%s/volumes.lock", g->root);
 
 	if (frontend_mkdir_p(dir, err) < 0)
 		return -1;
@@ -53,7 +49,7 @@ static int volumes_lock(const struct global_options *g, int *ret_fd, struct pea_
 static int volume_load(const struct global_options *g, const char *name, struct json_object **ret,
 		       struct pea_error **err)
 {
-	_cleanup_free_ char *dir = volumes_dir(g), *path = NULL, *data = NULL;
+	_cleanup_free_ char *dir = volumes_root(g), *path = NULL, *data = NULL;
 	_cleanup_json_ struct json_object *j = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
 
@@ -80,7 +76,7 @@ static int volume_load(const struct global_options *g, const char *name, struct 
 static int volumes_list(const struct global_options *g, struct json_object **ret,
 			struct pea_error **err)
 {
-	_cleanup_free_ char *dir = volumes_dir(g);
+	_cleanup_free_ char *dir = volumes_root(g);
 	_cleanup_closedir_ DIR *d = opendir(dir);
 	_cleanup_json_ struct json_object *all = json_object_new_array();
 	_cleanup_strv_ char **names = NULL;
@@ -182,7 +178,7 @@ int volume_create(const struct global_options *g, const char *name, const char *
 		  struct json_object *labels, struct json_object *options, bool ignore,
 		  struct pea_error **err)
 {
-	_cleanup_free_ char *dir = volumes_dir(g), *vdir = NULL, *data = NULL;
+	_cleanup_free_ char *dir = volumes_root(g), *vdir = NULL, *data = NULL;
 	_cleanup_free_ char *now = frontend_now();
 	_cleanup_json_ struct json_object *rec = json_object_new_object();
 	_cleanup_close_ int lock = -1, dfd = -1;
@@ -534,7 +530,7 @@ static int volume_exists(struct global_options *g, int argc, char **argv, struct
 static int volume_remove(struct global_options *g, const char *name, bool force,
 			 struct pea_error **err)
 {
-	_cleanup_free_ char *dir = volumes_dir(g), *vdir = NULL, *data = NULL;
+	_cleanup_free_ char *dir = volumes_root(g), *vdir = NULL, *data = NULL;
 	_cleanup_json_ struct json_object *v = NULL;
 	_cleanup_strv_ char **users = NULL;
 	_cleanup_close_ int lock = -1;

@@ -680,9 +680,23 @@ int mounts_volumes_from(const struct global_options *g, struct json_object **vol
 
 /* ---- named volumes ------------------------------------------------------- */
 
+char *volumes_root(const struct global_options *g)
+{
+	return xasprintf("%s/volumes", g->root);
+}
+
+char *volume_dir(const struct global_options *g, const char *name)
+{
+	_cleanup_free_ char *root = volumes_root(g);
+
+	return xasprintf("%s/%s", root, name);
+}
+
 char *volume_data_dir(const struct global_options *g, const char *name)
 {
-	return xasprintf("%s/volumes/%s/_data", g->root, name);
+	_cleanup_free_ char *root = volumes_root(g);
+
+	return xasprintf("%s/%s/_data", root, name);
 }
 
 static bool is_named(struct json_object *e, const char **ret_name)
@@ -706,7 +720,7 @@ int volumes_ensure(const struct global_options *g, struct json_object *vols, cha
 
 		if (!is_named(json_object_array_get_idx(vols, i), &name))
 			continue;
-		dir = xasprintf("%s/volumes/%s", g->root, name);
+		dir = volume_dir(g, name);
 		if (pea_path_exists_at(AT_FDCWD, dir) || pea_strv_contains(made, name))
 			continue;
 		labels = json_object_new_object();
@@ -724,7 +738,7 @@ int volumes_ensure(const struct global_options *g, struct json_object *vols, cha
 void volumes_drop(const struct global_options *g, char *const *names)
 {
 	for (size_t i = 0; names && names[i]; i++) {
-		_cleanup_free_ char *dir = xasprintf("%s/volumes/%s", g->root, names[i]);
+		_cleanup_free_ char *dir = volume_dir(g, names[i]);
 		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
 	}
 }
@@ -789,7 +803,8 @@ static bool is_mount_point(const char *path)
 static int named_volume_source(const struct global_options *g, const char *name, bool locked,
 			       char **ret, struct pea_error **err)
 {
-	_cleanup_free_ char *rec_path = xasprintf("%s/volumes/%s/volume.json", g->root, name);
+	_cleanup_free_ char *dir = volume_dir(g, name),
+			    *rec_path = xasprintf("%s/volume.json", dir);
 	_cleanup_free_ char *data = volume_data_dir(g, name);
 	_cleanup_free_ char *lockf = xasprintf("%s/volumes.lock", g->root);
 	_cleanup_json_ struct json_object *rec = NULL;
@@ -872,7 +887,7 @@ static int copy_up(int srcfd, const char *data, struct pea_error **err)
 static int volume_flag(const struct global_options *g, const char *name, const char *key,
 		       bool clear, bool *ret, struct pea_error **err)
 {
-	_cleanup_free_ char *dir = xasprintf("%s/volumes/%s", g->root, name);
+	_cleanup_free_ char *dir = volume_dir(g, name);
 	_cleanup_json_ struct json_object *rec = NULL;
 	_cleanup_close_ int dfd = -1;
 	const char *text;
@@ -975,7 +990,7 @@ void volumes_drop_anonymous(const struct global_options *g, const struct ctr_rec
 		if (!is_named(e, &name) ||
 		    pea_json_get_bool_opt(e, "", "anonymous", &anon, NULL) != 1 || !anon)
 			continue;
-		dir = xasprintf("%s/volumes/%s", g->root, name);
+		dir = volume_dir(g, name);
 		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
 	}
 }

@@ -49,7 +49,12 @@ void volumes_drop(const struct global_options *g, char *const *names);
 /* Remove the anonymous volumes (-v /dir) of a container made with --rm, as it goes. */
 void volumes_drop_anonymous(const struct global_options *g, const struct ctr_record *r);
 
-/* ROOT/volumes/NAME/_data (new string). */
+/*
+ * Where the volumes are: ROOT/volumes (the one place to change for podman's
+ * global --volumepath); a volume's folder, its _data (new strings).
+ */
+char *volumes_root(const struct global_options *g);
+char *volume_dir(const struct global_options *g, const char *name);
 char *volume_data_dir(const struct global_options *g, const char *name);
 
 /*
