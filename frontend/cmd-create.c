@@ -79,6 +79,8 @@ enum {
 	OPT_PID,
 	OPT_IPC,
 	OPT_CIDFILE,
+	OPT_KERNEL_MEMORY,
+	OPT_CONMON_PIDFILE,
 };
 
 static const struct option create_longopts[] = {
@@ -135,6 +137,8 @@ static const struct option create_longopts[] = {
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "ipc", required_argument, NULL, OPT_IPC },
 	{ "cidfile", required_argument, NULL, OPT_CIDFILE },
+	{ "kernel-memory", required_argument, NULL, OPT_KERNEL_MEMORY },
+	{ "conmon-pidfile", required_argument, NULL, OPT_CONMON_PIDFILE },
 	SECRES_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -246,6 +250,7 @@ struct create_opts {
 	char *pid_mode; /* host, private, container:ID, ns:PATH */
 	char *ipc_mode; /* the same, and shareable, none */
 	char *cidfile;
+	char *conmon_pidfile;
 };
 
 static void create_opts_clear(struct create_opts *o)
@@ -283,6 +288,7 @@ static void create_opts_clear(struct create_opts *o)
 	free(o->pid_mode);
 	free(o->ipc_mode);
 	free(o->cidfile);
+	free(o->conmon_pidfile);
 }
 
 static void set(char **dst, const char *v)
@@ -616,6 +622,17 @@ static int merge_conf_annotations(struct create_opts *o, const struct ctr_config
 	return 0;
 }
 
+/* path, absolute from our working directory (a start may be run elsewhere). */
+static char *abs_path(const char *path)
+{
+	_cleanup_free_ char *cwd = NULL;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	cwd = getcwd(NULL, 0);
+	return cwd ? xasprintf("%s/%s", cwd, path) : xstrdup(path);
+}
+
 /*
  * --pid and --ipc: host, private, container:ID, ns:PATH (an absolute path);
  * --ipc also shareable and none. podman's words for a bad one.
@@ -658,8 +675,8 @@ static int check_whole_flag(int argc, char **argv, const struct option *longopts
 	for (const struct option *o = longopts; o->name; o++)
 		if (strlen(o->name) == len && strncmp(o->name, a, len) == 0)
 			return 0;
-	return pea_error_new(err, EINVAL, "unknown flag: --%.*s\nSee 'pea %s --help'", (int)len,
-			     a, argv[0]);
+	return pea_error_new(err, EINVAL, "unknown flag: --%.*s\nSee 'pea %s --help'", (int)len, a,
+			     argv[0]);
 }
 
 static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, const char *arg,
@@ -797,10 +814,11 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 	case OPT_STOP_SIGNAL:
 		if (strspn(arg, "0123456789") == strlen(arg) && *arg &&
 		    pea_signal_from_string(arg) < 0)
-			return pea_error_new(err, EINVAL,
-					     "invalid signal number %s: valid signals are 1 through "
-					     "64",
-					     arg);
+			return pea_error_new(
+				err, EINVAL,
+				"invalid signal number %s: valid signals are 1 through "
+				"64",
+				arg);
 		if (pea_signal_from_string(arg) < 0)
 			return pea_error_new(err, EINVAL, "invalid signal: %s", arg);
 		set(&o->stop_signal, arg);
@@ -836,6 +854,16 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		return parse_ns_mode("--pid", false, arg, &o->pid_mode, err);
 	case OPT_IPC:
 		return parse_ns_mode("--ipc", true, arg, &o->ipc_mode, err);
+	case OPT_KERNEL_MEMORY:
+		log_warning(
+			"The --kernel-memory flag is no longer supported. This flag is a noop.");
+		return 0;
+	case OPT_CONMON_PIDFILE:
+		if (!*arg)
+			return pea_error_new(err, EINVAL, "--conmon-pidfile: empty path");
+		free(o->conmon_pidfile);
+		o->conmon_pidfile = abs_path(arg);
+		return 0;
 	case OPT_CIDFILE:
 		if (!*arg)
 			return pea_error_new(err, EINVAL, "--cidfile: empty path");
@@ -969,6 +997,8 @@ static int resolve_process(struct create_opts *o, char **cmd, struct json_object
 	json_object_object_add(
 		opts, "workdir",
 		json_object_new_string(o->workdir ? o->workdir : (iwd && *iwd ? iwd : "/")));
+	if (o->workdir) /* not made in the root as the image's is (spec_check_workdir) */
+		json_object_object_add(opts, "workdir_given", json_object_new_boolean(true));
 	json_object_object_add(
 		opts, "user",
 		json_object_new_string(o->user ? o->user : (iuser && *iuser ? iuser : "")));
@@ -1049,6 +1079,9 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 		json_object_object_add(j, "pid", json_object_new_string(o->pid_mode));
 	if (o->ipc_mode)
 		json_object_object_add(j, "ipc", json_object_new_string(o->ipc_mode));
+	if (o->conmon_pidfile)
+		json_object_object_add(j, "conmon_pidfile",
+				       json_object_new_string(o->conmon_pidfile));
 	/* podman's annotations say them */
 	json_object_object_add(j, "publish_all", json_object_new_boolean(o->publish_all));
 	if (o->volumes_from)

@@ -36,6 +36,7 @@
 #include "frontend/k8s-log.h"
 #include "frontend/records.h"
 #include "frontend/restart.h"
+#include "frontend/spec.h"
 #include "frontend/tty.h"
 
 #define SYNC_TIMEOUT_MS 60000
@@ -526,10 +527,16 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 	} else if (mount_root(g, r, &rootfs, err) < 0) {
 		goto fail;
 	}
+	if (spec_check_workdir(r, rootfs, err) < 0) {
+		g->error_status = PEA_EXIT_CANNOT;
+		goto fail;
+	}
 	if (spec_write(g, r, rootfs, err) < 0)
 		goto fail;
 	if (launch_monitor(g, r, bundle, &pid, err) < 0)
 		goto fail;
+	if (spec_conmon_pidfile(r, bundle, err) < 0)
+		goto fail_kill;
 	if (io->sock && container_attach_connect(g, r->id, io->sock, err) < 0)
 		goto fail_kill;
 	if (io->log)

@@ -471,6 +471,63 @@ static int push_name(struct json_object *sec, const char *key, const char *opt, 
 	return 0;
 }
 
+/* "*" (-1) or a number, in podman's words when neither. */
+static int rule_number(const char *s, size_t len, int64_t *ret, struct pea_error **err)
+{
+	_cleanup_free_ char *v = xstrndup(s, len);
+	char *end;
+
+	if (strcmp(v, "*") == 0) {
+		*ret = -1;
+		return 0;
+	}
+	errno = 0;
+	*ret = (int64_t)strtoll(v, &end, 10);
+	if (!*v || *end || errno || *ret < 0 || v[0] == '-' || v[0] == '+')
+		return pea_error_new(err, EINVAL,
+				     "strconv.ParseUint: parsing \"%s\": invalid syntax", v);
+	return 0;
+}
+
+/*
+ * --device-cgroup-rule "TYPE MAJOR[:MINOR] ACCESS" (a, b, c; a number or *;
+ * of r, w, m): one more device rule of the container's cgroup.
+ */
+static int parse_device_cgroup_rule(struct json_object *sec, const char *arg,
+				    struct pea_error **err)
+{
+	_cleanup_strv_ char **f = pea_strv_split(arg, " ");
+	struct json_object *r;
+	int64_t maj = -1, min = -1;
+	const char *colon;
+	size_t n = 0;
+
+	while (f && f[n])
+		n++;
+	if (n != 3 || !*f[0] || !*f[1] || !*f[2])
+		return pea_error_new(err, EINVAL,
+				     "invalid device cgroup rule requires type, major:Minor, and "
+				     "access rules: \"%s\"",
+				     arg);
+	if (strcmp(f[0], "a") != 0 && strcmp(f[0], "b") != 0 && strcmp(f[0], "c") != 0)
+		return pea_error_new(err, EINVAL, "invalid device type in device-access-add: %s",
+				     f[0]);
+	colon = strchr(f[1], ':');
+	if (rule_number(f[1], colon ? (size_t)(colon - f[1]) : strlen(f[1]), &maj, err) < 0 ||
+	    (colon && rule_number(colon + 1, strlen(colon + 1), &min, err) < 0))
+		return -1;
+	if (strspn(f[2], "rwm") != strlen(f[2]))
+		return pea_error_new(err, EINVAL, "invalid device access in device-access-add: %c",
+				     f[2][strspn(f[2], "rwm")]);
+	r = json_object_new_object();
+	json_object_object_add(r, "type", json_object_new_string(f[0]));
+	json_object_object_add(r, "major", json_object_new_int64(maj));
+	json_object_object_add(r, "minor", json_object_new_int64(min));
+	json_object_object_add(r, "access", json_object_new_string(f[2]));
+	json_object_array_add(array_of(sec, "device_cgroup_rules"), r);
+	return 0;
+}
+
 static int parse_cap(struct json_object *sec, const char *key, const char *opt, const char *arg,
 		     struct pea_error **err)
 {
@@ -500,6 +557,8 @@ int secres_parse(struct json_object *sec, int c, const char *arg, struct pea_err
 		return security_opt(sec, arg, err);
 	case SECRES_DEVICE:
 		return parse_device(sec, arg, err);
+	case SECRES_DEVICE_CGROUP_RULE:
+		return parse_device_cgroup_rule(sec, arg, err);
 	case SECRES_GROUP_ADD:
 		if (strcmp(arg, "keep-groups") == 0)
 			return pea_error_new(err, ENOTSUP,
@@ -1043,7 +1102,7 @@ static bool wants_resources(struct json_object *sec)
 	static const char *const keys[] = { "cpus",	   "cpu_shares",	 "cpu_quota",
 					    "cpu_period",  "cpuset_cpus",	 "cpuset_mems",
 					    "memory_swap", "memory_reservation", "blkio_weight",
-					    "devices" };
+					    "devices",	   "device_cgroup_rules" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (has(sec, keys[i]))
@@ -1102,6 +1161,22 @@ static int apply_linux(struct json_object *sec, struct json_object *spec, const 
 		json_object_array_add(rules, device_rule(true, NULL, -1, -1, "rwm"));
 	if (apply_devices(sec, lnx, privileged, rules, err) < 0)
 		return -1;
+	if (json_object_object_get_ex(sec, "device_cgroup_rules", &res)) {
+		for (size_t i = 0; i < json_object_array_length(res); i++) {
+			struct json_object *r = json_object_array_get_idx(res, i);
+			const char *type = NULL, *access = NULL;
+			int64_t maj = -1, min = -1;
+			(void)pea_json_get_string_opt(r, "", "type", &type, NULL);
+			(void)pea_json_get_string_opt(r, "", "access", &access, NULL);
+			(void)pea_json_get_int64_opt(r, "", "major", &maj, NULL);
+			(void)pea_json_get_int64_opt(r, "", "minor", &min, NULL);
+			json_object_array_add(
+				rules,
+				device_rule(true, type && strcmp(type, "a") != 0 ? type : NULL, maj,
+					    min, access ? access : "rwm"));
+		}
+		res = NULL;
+	}
 	if (!json_object_object_get_ex(lnx, "resources", &res) && !wants_resources(sec))
 		return 0;
 	res = obj_child(lnx, "resources");

@@ -38,6 +38,7 @@ enum {
 	SECRES_ENV_HOST,
 	SECRES_INIT,
 	SECRES_INIT_PATH,
+	SECRES_DEVICE_CGROUP_RULE,
 };
 
 /* The entries of struct option for cmd-create.c's table (getopt.h). */
@@ -64,7 +65,8 @@ enum {
 	{ "blkio-weight", required_argument, NULL, SECRES_BLKIO_WEIGHT }, \
 	{ "env-host", optional_argument, NULL, SECRES_ENV_HOST }, \
 	{ "init", optional_argument, NULL, SECRES_INIT }, \
-	{ "init-path", required_argument, NULL, SECRES_INIT_PATH }
+	{ "init-path", required_argument, NULL, SECRES_INIT_PATH }, \
+	{ "device-cgroup-rule", required_argument, NULL, SECRES_DEVICE_CGROUP_RULE }
 /* clang-format on */
 
 #define SECRES_USAGE                                                                               \

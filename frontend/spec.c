@@ -681,6 +681,60 @@ static int tz_prepare(const struct ctr_record *r, const char *rundir, struct pea
 	return 0;
 }
 
+/* dir is dest or above it. */
+static bool dir_holds(const char *dir, const char *dest)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(dest, dir, n) == 0 && (dest[n] == '\0' || dest[n] == '/' || n == 1);
+}
+
+int spec_check_workdir(const struct ctr_record *r, const char *rootfs, struct pea_error **err)
+{
+	static const char *const lists[] = { "volumes", "tmpfs" };
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_close_ int rootfd = -1, fd = -1;
+	const char *wd = NULL;
+	bool given = false;
+
+	if (pea_json_get_bool_opt(r->opts, "opts", "workdir_given", &given, NULL) != 1 || !given ||
+	    pea_json_get_string_opt(r->opts, "opts", "workdir", &wd, NULL) != 1)
+		return 0;
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+		struct json_object *v = NULL;
+		json_object_object_get_ex(r->opts, lists[l], &v);
+		for (size_t i = 0; v && i < json_object_array_length(v); i++) {
+			const char *dest = NULL;
+			(void)pea_json_get_string_opt(json_object_array_get_idx(v, i), "",
+						      "destination", &dest, NULL);
+			if (dest && dir_holds(wd, dest))
+				return 0;
+		}
+	}
+	rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return pea_error_errno(err, "open the container's root '%s'", rootfs);
+	if (pea_open_in_root(rootfd, wd, O_PATH, 0, &fd, &e) < 0 && e->code == ENOENT)
+		return pea_error_new(err, ENOENT, "workdir \"%s\" does not exist on container %s",
+				     wd, r->id);
+	return 0;
+}
+
+int spec_conmon_pidfile(const struct ctr_record *r, const char *bundle, struct pea_error **err)
+{
+	_cleanup_free_ char *src = xasprintf("%s/conmon.pid", bundle), *buf = NULL;
+	const char *dst = NULL;
+
+	if (pea_json_get_string_opt(r->opts, "opts", "conmon_pidfile", &dst, NULL) != 1)
+		return 0;
+	if (pea_read_file_at(AT_FDCWD, src, 64, &buf, NULL, err) < 0 ||
+	    pea_write_file_at(AT_FDCWD, dst, buf, err) < 0)
+		return pea_error_wrap(err, "--conmon-pidfile");
+	return 0;
+}
+
 int spec_write(const struct global_options *g, const struct ctr_record *r, const char *rootfs,
 	       struct pea_error **err)
 {

@@ -161,3 +161,55 @@ refused() {
 	run -0 pea_cmd inspect --format '{{.ImageName}}' withtag
 	assert_output localhost/abc/def:ghi
 }
+
+@test "--device-cgroup-rule: a node the rule allows opens; bad rules; --kernel-memory warns" {
+	# /dev/fuse (10:229) is not among the default rules: mknod is (with CAP_MKNOD), opening
+	# is not
+	open_fuse='mknod /tmp/f c 10 229 && exec 3<>/tmp/f && echo opened'
+	run -1 pea_cmd run --rm --cap-add mknod busybox sh -c "$open_fuse"
+	assert_output "sh: can't create /tmp/f: Operation not permitted"
+	run -0 pea_cmd run --rm --cap-add mknod --device-cgroup-rule='c 10:229 rw' busybox sh -c "$open_fuse"
+	assert_output opened
+	run -0 pea_cmd run --rm --cap-add mknod --device-cgroup-rule='a 10 rw' busybox sh -c "$open_fuse"
+	assert_output opened
+	run -0 pea_cmd run --rm --device-cgroup-rule='b 7:* rmw' busybox true
+	run -0 pea_cmd run --rm --cap-add mknod --device-cgroup-rule='c 10:229 r' busybox sh -c 'mknod /tmp/f c 10 229 && exec 3</tmp/f && echo read'
+	assert_output read
+	run -1 pea_cmd run --rm --cap-add mknod --device-cgroup-rule='c 10:229 r' busybox sh -c "$open_fuse"
+
+	refused --device-cgroup-rule='b 7:* rmX' busybox true
+	assert_output 'Error: invalid device access in device-access-add: X'
+	refused --device-cgroup-rule='b 7:2' busybox true
+	assert_output 'Error: invalid device cgroup rule requires type, major:Minor, and access rules: "b 7:2"'
+	refused --device-cgroup-rule='x 7:* rmw' busybox true
+	assert_output 'Error: invalid device type in device-access-add: x'
+	refused --device-cgroup-rule='a a:* rmw' busybox true
+	assert_output 'Error: strconv.ParseUint: parsing "a": invalid syntax'
+	refused --device-cgroup-rule='c 1:-3 rw' busybox true
+
+	run -0 --separate-stderr pea_cmd run --rm --kernel-memory 100 busybox echo ran
+	assert_output ran
+	[[ "$stderr" == *'The --kernel-memory flag is no longer supported. This flag is a noop.'* ]]
+}
+
+@test "--workdir missing in the root exits 126 (a volume's is fine); --conmon-pidfile" {
+	run -126 pea_cmd run --rm --workdir /i/do/not/exist busybox pwd
+	assert_output --regexp '^Error: .*workdir "/i/do/not/exist" does not exist on container [0-9a-f]{64}'
+	mkdir -p "$TEST_DIR/vol"
+	echo content-here >"$TEST_DIR/vol/content"
+	run -0 pea_cmd run --rm --workdir /NotOnTheImage -v "$TEST_DIR/vol:/NotOnTheImage" busybox cat content
+	assert_output content-here
+	run -0 pea_cmd run --rm --workdir /NotOnTheImage -v "$TEST_DIR/vol/content:/NotOnTheImage/foo" busybox cat foo
+	assert_output content-here
+	# the image's own workdir is made, as before
+	run -0 pea_cmd run --rm --workdir /tmp busybox pwd
+	assert_output /tmp
+
+	run -0 pea_cmd run -d --name cp --conmon-pidfile "$TEST_DIR/conmon.pid" busybox sleep 1000
+	run -0 pea_cmd inspect --format '{{.State.ConmonPid}}' cp
+	assert_output "$(cat "$TEST_DIR/conmon.pid")"
+	run -0 readlink "/proc/$(cat "$TEST_DIR/conmon.pid")/exe"
+	assert_output --regexp 'pea-monitor$'
+	refused --conmon-pidfile= busybox true
+	run -0 pea_cmd stop -t 0 cp
+}
