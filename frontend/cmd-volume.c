@@ -765,27 +765,15 @@ static const char volume_usage[] = "Usage: pea volume COMMAND\n"
 
 /* ---- export, import ----------------------------------------------------- */
 
-/* The folder that holds a volume's files: its _data, or the device of a bind volume. */
+/* The folder that holds a volume's files (volume_source: mounted if its type asks). */
 static int volume_data_path(const struct global_options *g, const char *name, char **ret,
 			    struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *v = NULL;
-	struct json_object *opts = NULL;
-	const char *dir = NULL, *type = NULL, *device = NULL;
 
 	if (volume_load(g, name, &v, err) < 0)
 		return -1;
-	(void)pea_json_get_string_opt(v, "", "Mountpoint", &dir, NULL);
-	if (json_object_object_get_ex(v, "Options", &opts)) {
-		(void)pea_json_get_string_opt(opts, "Options", "type", &type, NULL);
-		(void)pea_json_get_string_opt(opts, "Options", "device", &device, NULL);
-		if (type && strcmp(type, "bind") == 0 && device)
-			dir = device;
-	}
-	if (!dir)
-		return pea_error_new(err, EINVAL, "volume '%s' has no mountpoint", name);
-	*ret = xstrdup(dir);
-	return 0;
+	return volume_source(g, name, ret, err);
 }
 
 static int volume_data_fd(const struct global_options *g, const char *name, int *ret_fd,
@@ -822,7 +810,8 @@ static int volume_mount_cmd(struct global_options *g, int argc, char **argv, boo
 	optind = 0;
 	r = cmd_getopt(argc, argv, "h", opts,
 		       mount ? "Usage: pea volume mount VOLUME [VOLUME...]\n\n"
-			       "Print where the files of volumes are on the host.\n"
+			       "Print where the files of volumes are on the host (mounted first\n"
+			       "when made with -o type=TYPE).\n"
 			     : "Usage: pea volume unmount VOLUME [VOLUME...]\n\n"
 			       "Undo volume mount (nothing to undo for a local volume).\n",
 		       &c, err);

@@ -1286,6 +1286,12 @@ static struct json_object *overlay_mount(const char *bundle, size_t i, struct js
 	return oci_mount(entry_str(e, "destination"), "overlay", "overlay", opts);
 }
 
+int volume_source(const struct global_options *g, const char *name, char **ret,
+		  struct pea_error **err)
+{
+	return named_volume_source(g, name, false, ret, err);
+}
+
 /* The host path a bind entry mounts (a named volume's folder, an image's mount). */
 static int entry_source(const struct global_options *g, struct json_object *e, char **ret,
 			struct pea_error **err)

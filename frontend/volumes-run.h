@@ -56,6 +56,13 @@ void volumes_drop_anonymous(const struct global_options *g, const struct ctr_rec
 char *volumes_root(const struct global_options *g);
 char *volume_dir(const struct global_options *g, const char *name);
 char *volume_data_dir(const struct global_options *g, const char *name);
+/*
+ * The host folder with a volume's files: its _data, the device folder of
+ * -o type=bind, or _data with the volume's -o type=... mounted on it (mounted
+ * now when it is not yet, as podman's local driver at a volume's use).
+ */
+int volume_source(const struct global_options *g, const char *name, char **ret,
+		  struct pea_error **err);
 
 /*
  * Before a start, with the container's root mounted: every named volume

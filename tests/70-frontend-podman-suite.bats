@@ -336,15 +336,15 @@ ${id2:0:12} three"
 	run -125 pea_cmd diff -l d1
 	assert_output 'Error: --latest and containers cannot be used together'
 	# cp: a relative path in the container starts at its working directory
-	run -0 pea_cmd run -d --name cw --workdir /srv busybox sh -c 'mkdir -p /srv/sub; echo one >/srv/f1; echo two >/srv/sub/f2; sleep 1000'
-	for _ in $(seq 50); do pea_cmd exec cw test -e /srv/sub/f2 && break; sleep 0.1; done
+	run -0 pea_cmd run -d --name cw --workdir /tmp busybox sh -c 'mkdir -p /tmp/sub; echo one >/tmp/f1; echo two >/tmp/sub/f2; sleep 1000'
+	for _ in $(seq 50); do pea_cmd exec cw test -e /tmp/sub/f2 && break; sleep 0.1; done
 	mkdir "$TEST_DIR/out"
 	run -0 pea_cmd cp cw:f1 "$TEST_DIR/out/"
 	run -0 pea_cmd cp --pause=false cw:sub/f2 "$TEST_DIR/out/"
 	assert_equal "$(cat "$TEST_DIR/out/f1" "$TEST_DIR/out/f2")" $'one\ntwo'
 	echo three >"$TEST_DIR/out/f3"
 	run -0 pea_cmd cp "$TEST_DIR/out/f3" cw:sub/
-	run -0 pea_cmd exec cw cat /srv/sub/f3
+	run -0 pea_cmd exec cw cat /tmp/sub/f3
 	assert_output three
 	run -0 pea_cmd rm -f cw
 }

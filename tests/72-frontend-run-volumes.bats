@@ -376,15 +376,23 @@ changed"
 	run -0 pea_cmd run --rm -v vb:/vol busybox sh -c 'cat /vol/myfile; echo new >/vol/new'
 	assert_output mine
 	assert_equal "$(cat "$TEST_DIR/dev/new")" new
+	run -0 pea_cmd volume mount vb
+	assert_output "$TEST_DIR/dev"
 	run -0 pea_cmd volume create -o type=tmpfs -o device=tmpfs -o o=size=2m,mode=0750 vt
+	data="$FE_ROOT/volumes/vt/_data"
+	# volume mount mounts it, as a container's use does
+	run -0 pea_cmd volume mount vt
+	assert_output "$data"
+	grep -q " $data tmpfs .*size=2048k" /proc/self/mounts
 	run -0 pea_cmd run --rm -v vt:/vol busybox sh -c 'stat -f -c %T /vol; stat -c %a /vol; echo kept >/vol/f'
 	assert_output $'tmpfs\n750'
-	data="$FE_ROOT/volumes/vt/_data"
-	grep -q " $data tmpfs .*size=2048k" /proc/self/mounts
 	# a second user shares the mount, not a new one
 	run -0 pea_cmd run --rm -v vt:/vol busybox cat /vol/f
 	assert_output kept
 	assert_equal "$(grep -c " $data " /proc/self/mounts)" 1
+	run -0 pea_cmd volume export -o "$TEST_DIR/vt.tar" vt
+	run -0 tar -tf "$TEST_DIR/vt.tar"
+	assert_line --regexp '^(\./)?f$'
 	run -0 pea_cmd volume rm vt
 	! grep -q " $data " /proc/self/mounts
 	[ ! -e "$FE_ROOT/volumes/vt" ]
