@@ -1292,6 +1292,22 @@ int volume_source(const struct global_options *g, const char *name, char **ret,
 	return named_volume_source(g, name, false, ret, err);
 }
 
+void volumes_unmount_all(const struct global_options *g)
+{
+	_cleanup_free_ char *root = volumes_root(g);
+	_cleanup_closedir_ DIR *d = opendir(root);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		_cleanup_free_ char *data = NULL;
+		if (e->d_name[0] == '.')
+			continue;
+		data = volume_data_dir(g, e->d_name);
+		if (is_mount_point(data))
+			(void)umount2(data, MNT_DETACH);
+	}
+}
+
 /* The host path a bind entry mounts (a named volume's folder, an image's mount). */
 static int entry_source(const struct global_options *g, struct json_object *e, char **ret,
 			struct pea_error **err)

@@ -63,6 +63,8 @@ char *volume_data_dir(const struct global_options *g, const char *name);
  */
 int volume_source(const struct global_options *g, const char *name, char **ret,
 		  struct pea_error **err);
+/* Unmount what volume_source() mounted, every volume (before a removal of the whole root). */
+void volumes_unmount_all(const struct global_options *g);
 
 /*
  * Before a start, with the container's root mounted: every named volume
