@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include "frontend/restart.h"
 #include "frontend/rootless.h"
 #include "frontend/userns.h"
+#include "frontend/seccomp-profile.h"
 #include "frontend/security-run.h"
 #include "frontend/spec.h"
 #include "frontend/tty.h"
@@ -81,6 +83,7 @@ enum {
 	OPT_CIDFILE,
 	OPT_KERNEL_MEMORY,
 	OPT_CONMON_PIDFILE,
+	OPT_TIMEOUT,
 };
 
 static const struct option create_longopts[] = {
@@ -139,6 +142,7 @@ static const struct option create_longopts[] = {
 	{ "cidfile", required_argument, NULL, OPT_CIDFILE },
 	{ "kernel-memory", required_argument, NULL, OPT_KERNEL_MEMORY },
 	{ "conmon-pidfile", required_argument, NULL, OPT_CONMON_PIDFILE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	SECRES_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -251,6 +255,7 @@ struct create_opts {
 	char *ipc_mode; /* the same, and shareable, none */
 	char *cidfile;
 	char *conmon_pidfile;
+	long long timeout; /* seconds, 0: none */
 };
 
 static void create_opts_clear(struct create_opts *o)
@@ -858,6 +863,13 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		log_warning(
 			"The --kernel-memory flag is no longer supported. This flag is a noop.");
 		return 0;
+	case OPT_TIMEOUT:
+		if (parse_int("--timeout", arg, 0, &o->timeout, err) < 0)
+			return -1;
+		if (o->timeout > INT_MAX)
+			return pea_error_new(err, EINVAL, "--timeout %s: at most %d seconds", arg,
+					     INT_MAX);
+		return 0;
 	case OPT_CONMON_PIDFILE:
 		if (!*arg)
 			return pea_error_new(err, EINVAL, "--conmon-pidfile: empty path");
@@ -1082,6 +1094,8 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 	if (o->conmon_pidfile)
 		json_object_object_add(j, "conmon_pidfile",
 				       json_object_new_string(o->conmon_pidfile));
+	if (o->timeout > 0)
+		json_object_object_add(j, "timeout", json_object_new_int64(o->timeout));
 	/* podman's annotations say them */
 	json_object_object_add(j, "publish_all", json_object_new_boolean(o->publish_all));
 	if (o->volumes_from)
@@ -1428,6 +1442,8 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 				     "using it or delete %s",
 				     o.cidfile);
 	if (ctr_config_load(g, &conf, err) < 0 || merge_conf_annotations(&o, &conf, err) < 0)
+		return -1;
+	if (seccomp_profile_from_conf(&o.sec, conf.seccomp_profile, err) < 0)
 		return -1;
 	logj = json_object_new_object();
 	if (ctr_log_finish(&o.log, &conf, o.tty, logj, err) < 0)

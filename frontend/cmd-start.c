@@ -103,6 +103,11 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push_take(&v, xasprintf("--persist-dir=%s", bundle));
 	pea_strv_push_take(&v, xasprintf("--socket-dir-path=%s/socket", g->runroot));
 	pea_strv_push_take(&v, xasprintf("--conmon-pidfile=%s/conmon.pid", bundle));
+	{
+		int64_t secs = 0; /* --timeout: the monitor kills the container after it */
+		if (pea_json_get_int64_opt(r->opts, "opts", "timeout", &secs, NULL) == 1 && secs > 0)
+			pea_strv_push_take(&v, xasprintf("--timeout=%lld", (long long)secs));
+	}
 	pea_strv_push(&v, "--runtime-arg");
 	pea_strv_push(&v, "--root");
 	pea_strv_push(&v, "--runtime-arg");
@@ -1025,5 +1030,6 @@ int cmd_run(struct global_options *g, int argc, char **argv, struct pea_error **
 		if (image_remove_unused(g, rf.image, &e) < 0)
 			log_warning("--rmi: %s, ignoring", e->message);
 	}
-	return code;
+	/* -1: no status (killed by --timeout): 255, as podman */
+	return code < 0 ? 255 : code;
 }

@@ -213,3 +213,14 @@ refused() {
 	refused --conmon-pidfile= busybox true
 	run -0 pea_cmd stop -t 0 cp
 }
+
+@test "--timeout: the container is killed after it (exit -1, run's 255)" {
+	run -255 pea_cmd run --name to --timeout 2 busybox sleep 60
+	run -0 pea_cmd inspect --format '{{.State.Status}} {{.State.ExitCode}}' to
+	assert_output 'exited -1'
+	run -0 pea_cmd run --rm --timeout 30 busybox echo quick
+	assert_output quick
+	refused --timeout=-1 busybox true
+	refused --timeout=soon busybox true
+	assert_output 'Error: invalid argument "soon" for "--timeout" flag: must be an integer >= 0'
+}
