@@ -84,6 +84,7 @@ enum {
 	OPT_KERNEL_MEMORY,
 	OPT_CONMON_PIDFILE,
 	OPT_TIMEOUT,
+	OPT_RUNTIME,
 };
 
 static const struct option create_longopts[] = {
@@ -143,6 +144,7 @@ static const struct option create_longopts[] = {
 	{ "kernel-memory", required_argument, NULL, OPT_KERNEL_MEMORY },
 	{ "conmon-pidfile", required_argument, NULL, OPT_CONMON_PIDFILE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "runtime", required_argument, NULL, OPT_RUNTIME },
 	SECRES_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -197,6 +199,7 @@ static const char create_usage[] =
 	"      --rm                  remove the container when it exits\n"
 	"      --stop-signal=SIGNAL  signal of pea stop (default SIGTERM, or the image's)\n"
 	"      --stop-timeout=SECS   seconds pea stop waits before SIGKILL (default 10)\n"
+	"      --runtime=PATH|NAME   the container's OCI runtime (default: pea's --runtime)\n"
 	"      --timeout=SECS        kill the container after SECS (0: never)\n"
 	"      --tmpfs=DIR[:OPTS]    mount a tmpfs on DIR\n"
 	"      --tls-verify[=BOOL]   verify the registry's certificate when pulling\n"
@@ -264,6 +267,7 @@ struct create_opts {
 	char *cidfile;
 	char *conmon_pidfile;
 	long long timeout; /* seconds, 0: none */
+	char *runtime;	   /* --runtime as given (a name or a path) */
 };
 
 static void create_opts_clear(struct create_opts *o)
@@ -302,6 +306,7 @@ static void create_opts_clear(struct create_opts *o)
 	free(o->ipc_mode);
 	free(o->cidfile);
 	free(o->conmon_pidfile);
+	free(o->runtime);
 }
 
 static void set(char **dst, const char *v)
@@ -870,6 +875,11 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 	case OPT_KERNEL_MEMORY:
 		log_warning(
 			"The --kernel-memory flag is no longer supported. This flag is a noop.");
+		return 0;
+	case OPT_RUNTIME:
+		if (!*arg)
+			return pea_error_new(err, EINVAL, "--runtime: empty name");
+		set(&o->runtime, arg);
 		return 0;
 	case OPT_TIMEOUT:
 		if (parse_int("--timeout", arg, 0, &o->timeout, err) < 0)
@@ -1490,6 +1500,14 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return -1;
 	r->image_id = xstrdup(json_object_get_string(json_object_object_get(img, "id")));
 	r->image_name = image_name_typed(json_object_object_get(img, "names"), iname);
+	/* --runtime: the container's own, which its start, stop, exec... use */
+	if (o.runtime) {
+		_cleanup_free_ char *path = frontend_find_binary(g, o.runtime);
+		if (access(path, X_OK) < 0)
+			return pea_error_errno(err, "--runtime '%s'", o.runtime);
+		json_object_object_add(r->opts, "runtime", json_object_new_string(path));
+		r->runtime = TAKE_PTR(path);
+	}
 	r->created = frontend_now();
 	r->state = CTR_CREATED;
 	r->rm = o.rm;

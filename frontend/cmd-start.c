@@ -62,6 +62,16 @@ static bool has_tty(const struct ctr_record *r)
 	return t;
 }
 
+/* The container's --runtime (create's), else pea's. */
+static const char *container_runtime_of(const struct global_options *g, const struct ctr_record *r)
+{
+	const char *rt = NULL;
+
+	if (pea_json_get_string_opt(r->opts, "opts", "runtime", &rt, NULL) == 1 && *rt)
+		return rt;
+	return g->runtime;
+}
+
 /*
  * The exit command cleans up and removes a --rm container, attached or not
  * (podman's `container cleanup --rm`): a foreground run reads the exit code
@@ -86,7 +96,7 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push(&v, "-n");
 	pea_strv_push(&v, r->name);
 	pea_strv_push(&v, "-r");
-	pea_strv_push(&v, g->runtime);
+	pea_strv_push(&v, container_runtime_of(g, r));
 	pea_strv_push(&v, "-b");
 	pea_strv_push(&v, bundle);
 	if (interactive(r))
@@ -105,7 +115,9 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push_take(&v, xasprintf("--conmon-pidfile=%s/conmon.pid", bundle));
 	{
 		int64_t secs = 0; /* --timeout: the monitor kills the container after it */
-		if (pea_json_get_int64_opt(r->opts, "opts", "timeout", &secs, NULL) == 1 && secs > 0)
+
+		if (pea_json_get_int64_opt(r->opts, "opts", "timeout", &secs, NULL) == 1 &&
+		    secs > 0)
 			pea_strv_push_take(&v, xasprintf("--timeout=%lld", (long long)secs));
 	}
 	pea_strv_push(&v, "--runtime-arg");
@@ -554,7 +566,7 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 	r->paused = false;
 	r->pid = pid;
 	free(r->runtime);
-	r->runtime = xstrdup(g->runtime);
+	r->runtime = xstrdup(container_runtime_of(g, r));
 	free(r->started_at);
 	r->started_at = frontend_now();
 	free(r->finished_at);

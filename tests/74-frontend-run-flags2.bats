@@ -224,3 +224,20 @@ refused() {
 	refused --timeout=soon busybox true
 	assert_output 'Error: invalid argument "soon" for "--timeout" flag: must be an integer >= 0'
 }
+
+@test "--runtime: the container's own OCI runtime (crun), for its start, exec and stop" {
+	require_cmd crun
+	run -0 pea_cmd create --name rt --runtime crun busybox sleep 1000
+	run -0 pea_cmd inspect --format '{{.OCIRuntime}}' rt
+	assert_output "$(command -v crun)"
+	run -0 pea_cmd start rt
+	id=$(pea_out inspect --format '{{.Id}}' rt)
+	run -0 timeout -k 5 20 crun --root "$FE_RUNROOT/runtime" list
+	assert_output --regexp "$id +[0-9]+ +running"
+	run -0 pea_cmd exec rt echo in-crun
+	assert_output in-crun
+	run -0 pea_cmd stop -t 0 rt
+	run -0 pea_cmd rm rt
+	refused --runtime nosuch busybox true
+	assert_output "Error: --runtime 'nosuch': No such file or directory"
+}
