@@ -31,15 +31,24 @@ struct rm_opts {
 
 /*
  * Kill it and wait for its end (the exit command then waits for our lock).
- * SIGKILL stays pending in a frozen cgroup until it is thawed: a pause by
- * pea is in the record; one behind pea's back is asked of the runtime (an
- * exec) only when the end does not come at once.
+ * First as one `delete --force` (the runtime kills, thaws a frozen container,
+ * waits for the end and deletes its state: one exec where kill and delete
+ * were two); else by a kill, and as SIGKILL stays pending in a frozen cgroup
+ * until it is thawed, a resume: a pause by pea is in the record, one behind
+ * pea's back is asked of the runtime only when the end does not come at once.
  */
 static int kill_running(struct global_options *g, struct ctr_record *r, struct pea_error **err)
 {
+	const char *del[] = { "delete", "--force", r->id, NULL };
 	const char *args[] = { "kill", r->id, "9", NULL };
 	_cleanup_error_ struct pea_error *e = NULL;
 
+	if (container_runtime(g, r, del, true, NULL) == 0) {
+		if (container_wait_exit(g, r->id, 10000, err) < 0)
+			return -1;
+		record_sync_exit(g, r);
+		return 0;
+	}
 	(void)container_runtime(g, r, args, true, NULL);
 	if (r->paused && runtime_resume_paused(g, r, err) < 0)
 		return -1;
