@@ -546,15 +546,20 @@ static char *host_local_ip(void)
 		const struct sockaddr *sa = i->ifa_addr;
 		if (!sa)
 			continue;
+		/* copied out: a struct sockaddr promises no sockaddr_in alignment */
 		if (sa->sa_family == AF_INET) {
-			const struct in_addr *a = &((const struct sockaddr_in *)sa)->sin_addr;
-			uint8_t first = (uint8_t)(ntohl(a->s_addr) >> 24);
-			if (first != 127 && first != 169 && inet_ntop(AF_INET, a, buf, sizeof(buf)))
+			struct sockaddr_in in;
+			memcpy(&in, sa, sizeof(in));
+			uint8_t first = (uint8_t)(ntohl(in.sin_addr.s_addr) >> 24);
+			if (first != 127 && first != 169 &&
+			    inet_ntop(AF_INET, &in.sin_addr, buf, sizeof(buf)))
 				v4 = xstrdup(buf);
 		} else if (sa->sa_family == AF_INET6 && !v6) {
-			const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-			if (!IN6_IS_ADDR_LINKLOCAL(a) && !IN6_IS_ADDR_LOOPBACK(a) &&
-			    inet_ntop(AF_INET6, a, buf, sizeof(buf)))
+			struct sockaddr_in6 in6;
+			memcpy(&in6, sa, sizeof(in6));
+			if (!IN6_IS_ADDR_LINKLOCAL(&in6.sin6_addr) &&
+			    !IN6_IS_ADDR_LOOPBACK(&in6.sin6_addr) &&
+			    inet_ntop(AF_INET6, &in6.sin6_addr, buf, sizeof(buf)))
 				v6 = xstrdup(buf);
 		}
 	}
