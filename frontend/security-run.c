@@ -528,6 +528,59 @@ static int parse_device_cgroup_rule(struct json_object *sec, const char *arg,
 	return 0;
 }
 
+/* The OCI blockIO keys of --device-{read,write}-{bps,iops}, by option. */
+static const struct {
+	int opt;
+	const char *name, *key;
+	bool bytes;
+} throttles[] = {
+	{ SECRES_DEVICE_READ_BPS, "--device-read-bps", "throttleReadBpsDevice", true },
+	{ SECRES_DEVICE_WRITE_BPS, "--device-write-bps", "throttleWriteBpsDevice", true },
+	{ SECRES_DEVICE_READ_IOPS, "--device-read-iops", "throttleReadIOPSDevice", false },
+	{ SECRES_DEVICE_WRITE_IOPS, "--device-write-iops", "throttleWriteIOPSDevice", false },
+};
+
+/*
+ * --device-read-bps PATH:RATE (bytes, with units; iops: a number): a block
+ * device's limit, by its major and minor numbers (read now, as podman).
+ */
+static int parse_throttle(struct json_object *sec, size_t t, const char *arg,
+			  struct pea_error **err)
+{
+	const char *colon = strrchr(arg, ':');
+	_cleanup_free_ char *path = NULL;
+	struct json_object *o;
+	long long rate = 0;
+	char *end = NULL;
+	struct stat st;
+
+	if (!colon || colon == arg || !colon[1])
+		return pea_error_new(err, EINVAL, "%s \"%s\": use PATH:RATE", throttles[t].name,
+				     arg);
+	path = xstrndup(arg, (size_t)(colon - arg));
+	if (throttles[t].bytes) {
+		if (parse_bytes(throttles[t].name, colon + 1, &rate, err) < 0)
+			return -1;
+	} else {
+		errno = 0;
+		rate = strtoll(colon + 1, &end, 10);
+		if (*end || errno || rate < 0)
+			return pea_error_new(err, EINVAL, "%s \"%s\": the rate is not a number",
+					     throttles[t].name, arg);
+	}
+	if (stat(path, &st) < 0)
+		return pea_error_errno(err, "%s '%s'", throttles[t].name, path);
+	if (!S_ISBLK(st.st_mode))
+		return pea_error_new(err, EINVAL, "%s '%s': not a block device", throttles[t].name,
+				     path);
+	o = json_object_new_object();
+	json_object_object_add(o, "major", json_object_new_int64(major(st.st_rdev)));
+	json_object_object_add(o, "minor", json_object_new_int64(minor(st.st_rdev)));
+	json_object_object_add(o, "rate", json_object_new_int64(rate));
+	json_object_array_add(array_of(sec, throttles[t].key), o);
+	return 0;
+}
+
 static int parse_cap(struct json_object *sec, const char *key, const char *opt, const char *arg,
 		     struct pea_error **err)
 {
@@ -559,6 +612,11 @@ int secres_parse(struct json_object *sec, int c, const char *arg, struct pea_err
 		return parse_device(sec, arg, err);
 	case SECRES_DEVICE_CGROUP_RULE:
 		return parse_device_cgroup_rule(sec, arg, err);
+	case SECRES_DEVICE_READ_BPS:
+	case SECRES_DEVICE_WRITE_BPS:
+	case SECRES_DEVICE_READ_IOPS:
+	case SECRES_DEVICE_WRITE_IOPS:
+		return parse_throttle(sec, (size_t)(c - SECRES_DEVICE_READ_BPS), arg, err);
 	case SECRES_GROUP_ADD:
 		if (strcmp(arg, "keep-groups") == 0)
 			return pea_error_new(err, ENOTSUP,
@@ -1107,6 +1165,9 @@ static bool wants_resources(struct json_object *sec)
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (has(sec, keys[i]))
 			return true;
+	for (size_t i = 0; i < ARRAY_SIZE(throttles); i++)
+		if (has(sec, throttles[i].key))
+			return true;
 	return false;
 }
 
@@ -1137,6 +1198,12 @@ static void apply_cpu_mem(struct json_object *sec, struct json_object *res)
 		json_object_object_del(res, "memory");
 	if (has(sec, "blkio_weight"))
 		copy_int(sec, "blkio_weight", obj_child(res, "blockIO"), "weight");
+	for (size_t i = 0; i < ARRAY_SIZE(throttles); i++) {
+		struct json_object *v = NULL;
+		if (json_object_object_get_ex(sec, throttles[i].key, &v))
+			json_object_object_add(obj_child(res, "blockIO"), throttles[i].key,
+					       json_object_get(v));
+	}
 }
 
 static int apply_linux(struct json_object *sec, struct json_object *spec, const char *id,

@@ -39,6 +39,10 @@ enum {
 	SECRES_INIT,
 	SECRES_INIT_PATH,
 	SECRES_DEVICE_CGROUP_RULE,
+	SECRES_DEVICE_READ_BPS,
+	SECRES_DEVICE_WRITE_BPS,
+	SECRES_DEVICE_READ_IOPS,
+	SECRES_DEVICE_WRITE_IOPS,
 };
 
 /* The entries of struct option for cmd-create.c's table (getopt.h). */
@@ -66,7 +70,11 @@ enum {
 	{ "env-host", optional_argument, NULL, SECRES_ENV_HOST }, \
 	{ "init", optional_argument, NULL, SECRES_INIT }, \
 	{ "init-path", required_argument, NULL, SECRES_INIT_PATH }, \
-	{ "device-cgroup-rule", required_argument, NULL, SECRES_DEVICE_CGROUP_RULE }
+	{ "device-cgroup-rule", required_argument, NULL, SECRES_DEVICE_CGROUP_RULE }, \
+	{ "device-read-bps", required_argument, NULL, SECRES_DEVICE_READ_BPS }, \
+	{ "device-write-bps", required_argument, NULL, SECRES_DEVICE_WRITE_BPS }, \
+	{ "device-read-iops", required_argument, NULL, SECRES_DEVICE_READ_IOPS }, \
+	{ "device-write-iops", required_argument, NULL, SECRES_DEVICE_WRITE_IOPS }
 /* clang-format on */
 
 #define SECRES_USAGE                                                                               \

@@ -241,3 +241,34 @@ refused() {
 	refused --runtime nosuch busybox true
 	assert_output "Error: --runtime 'nosuch': No such file or directory"
 }
+
+@test "--device-read-bps/--device-write-bps/--device-read-iops/--device-write-iops reach the blkio cgroup" {
+	dev=$(find /dev -maxdepth 1 -type b | sort | head -1)
+	[[ -n "$dev" ]]
+	majmin=$(stat -c '%t %T' "$dev" | { read -r a b; echo "$((16#$a)):$((16#$b))"; })
+	run -0 pea_cmd run -d --name th --device-read-bps "$dev:1mb" --device-write-bps "$dev:2048" \
+		--device-read-iops "$dev:100" --device-write-iops "$dev:200" busybox sleep 1000
+	id=$(pea_out inspect --format '{{.Id}}' th)
+	f=$(find /sys/fs/cgroup -path "*pea-$id*" -name blkio.throttle.read_bps_device | head -1)
+	if [[ -n "$f" ]]; then
+		dir=${f%/*}
+		run -0 cat "$dir/blkio.throttle.read_bps_device" "$dir/blkio.throttle.write_bps_device" \
+			"$dir/blkio.throttle.read_iops_device" "$dir/blkio.throttle.write_iops_device"
+		assert_output "$majmin 1048576"$'\n'"$majmin 2048"$'\n'"$majmin 100"$'\n'"$majmin 200"
+	else
+		f=$(find /sys/fs/cgroup -path "*pea-$id*" -name io.max | head -1)
+		run -0 cat "$f"
+		assert_output "$majmin rbps=1048576 wbps=2048 riops=100 wiops=200"
+	fi
+	run -0 pea_cmd stop -t 0 th
+
+	refused --device-read-bps /dev/null:1mb busybox true
+	assert_output "Error: --device-read-bps '/dev/null': not a block device"
+	refused --device-write-bps "$dev" busybox true
+	assert_output "Error: --device-write-bps \"$dev\": use PATH:RATE"
+	refused --device-read-iops "$dev:x" busybox true
+	assert_output "Error: --device-read-iops \"$dev:x\": the rate is not a number"
+	refused --device-write-iops /no/such:5 busybox true
+	assert_output "Error: --device-write-iops '/no/such': No such file or directory"
+	refused --device-read-bps "$dev:12q" busybox true
+}
