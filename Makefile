@@ -112,6 +112,8 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(PEA_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+# pea's default seccomp profile is built into pea (.incbin in seccomp-profile.c)
+$(BUILD)/obj/frontend/seccomp-profile.o: config/seccomp.json
 
 .PHONY: all
 all: check-pkgs $(PROGRAMS)

@@ -33,6 +33,7 @@
 #include "frontend/restart.h"
 #include "frontend/rootless.h"
 #include "frontend/userns.h"
+#include "frontend/seccomp-profile.h"
 #include "frontend/security-run.h"
 #include "frontend/spec.h"
 #include "frontend/tty.h"
@@ -1459,6 +1460,8 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 				     "using it or delete %s",
 				     o.cidfile);
 	if (ctr_config_load(g, &conf, err) < 0 || merge_conf_annotations(&o, &conf, err) < 0)
+		return -1;
+	if (seccomp_profile_from_conf(&o.sec, conf.seccomp_profile, err) < 0)
 		return -1;
 	logj = json_object_new_object();
 	if (ctr_log_finish(&o.log, &conf, o.tty, logj, err) < 0)

@@ -214,6 +214,7 @@ void ctr_config_clear(struct ctr_config *c)
 	free(c->log_tag);
 	pea_strv_free(c->annotations);
 	free(c->tz);
+	free(c->seccomp_profile);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -228,7 +229,7 @@ int ctr_config_parse(struct ctr_config *c, const char *text, size_t len, const c
 {
 	_cleanup_json_ struct json_object *doc = NULL;
 	struct json_object *ctr = NULL;
-	const char *driver = NULL, *tag = NULL, *tz = NULL;
+	const char *driver = NULL, *tag = NULL, *tz = NULL, *seccomp = NULL;
 	int64_t size = 0;
 	char **ann = NULL;
 	int has_size;
@@ -242,6 +243,7 @@ int ctr_config_parse(struct ctr_config *c, const char *text, size_t len, const c
 	if (pea_json_get_string_opt(ctr, "containers", "log_driver", &driver, err) < 0 ||
 	    pea_json_get_string_opt(ctr, "containers", "log_tag", &tag, err) < 0 ||
 	    pea_json_get_string_opt(ctr, "containers", "tz", &tz, err) < 0 ||
+	    pea_json_get_string_opt(ctr, "containers", "seccomp_profile", &seccomp, err) < 0 ||
 	    (has_size = pea_json_get_int64_opt(ctr, "containers", "log_size_max", &size, err)) <
 		    0 ||
 	    pea_json_get_strv_opt(ctr, "containers", "annotations", &ann, err) < 0)
@@ -260,6 +262,8 @@ int ctr_config_parse(struct ctr_config *c, const char *text, size_t len, const c
 		replace_str(&c->log_tag, tag);
 	if (tz)
 		replace_str(&c->tz, tz);
+	if (seccomp)
+		replace_str(&c->seccomp_profile, seccomp);
 	if (has_size == 1) {
 		c->log_size_max = size;
 		c->log_size_set = true;

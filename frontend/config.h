@@ -41,7 +41,7 @@ char *engine_config_conmon(const struct global_options *g, const struct engine_c
 
 /*
  * [containers] keys of a container's creation: log_driver, log_size_max,
- * log_tag, annotations, tz. Same files, later ones winning.
+ * log_tag, annotations, tz, seccomp_profile. Same files, later ones winning.
  */
 struct ctr_config {
 	char *log_driver;     /* NULL: pea's default, k8s-file */
@@ -50,6 +50,7 @@ struct ctr_config {
 	char *log_tag;	      /* NULL: none */
 	char **annotations;   /* "K=V" */
 	char *tz;	      /* NULL: none */
+	char *seccomp_profile; /* NULL: pea's built-in profile (seccomp-profile.h) */
 };
 
 /* pea's cap of a k8s-file log when no containers.conf sets log_size_max (10 MiB). */

@@ -5,6 +5,7 @@
  * the OCI form for this machine (security-run.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +15,34 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/file.h"
 #include "lib/json.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/frontend.h"
+#include "frontend/seccomp-profile.h"
 #include "frontend/security-run.h"
 
 #define SYSCALLS_MAX 4096
-#define NAMES_MAX    1024
-#define ARGS_MAX     6
+#define PROFILE_MAX  (4u << 20)
+
+/*
+ * config/seccomp.json in pea itself, so that a pea from the build folder and
+ * an installed one apply the same default (the Makefile makes this object
+ * depend on the file; make runs from the top of the tree).
+ */
+__asm__(".pushsection .rodata\n"
+	".global pea_seccomp_builtin_start\n"
+	".hidden pea_seccomp_builtin_start\n"
+	".global pea_seccomp_builtin_end\n"
+	".hidden pea_seccomp_builtin_end\n"
+	"pea_seccomp_builtin_start:\n"
+	".incbin \"config/seccomp.json\"\n"
+	"pea_seccomp_builtin_end:\n"
+	".popsection\n");
+extern const char pea_seccomp_builtin_start[], pea_seccomp_builtin_end[];
+#define NAMES_MAX 1024
+#define ARGS_MAX  6
 
 static const char *const actions[] = {
 	"SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
@@ -299,4 +319,103 @@ int seccomp_profile_convert(const char *text, size_t len, char *const *caps,
 	}
 	*ret = TAKE_PTR(out);
 	return 0;
+}
+
+void seccomp_profile_builtin(const char **ret_text, size_t *ret_len)
+{
+	*ret_text = pea_seccomp_builtin_start;
+	*ret_len = (size_t)(pea_seccomp_builtin_end - pea_seccomp_builtin_start);
+}
+
+int seccomp_profile_from_conf(struct json_object **sec, const char *path, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *conv = NULL;
+	_cleanup_free_ char *text = NULL;
+	bool privileged = false;
+	size_t len = 0;
+
+	if (!path || !*path)
+		return 0;
+	if (*sec &&
+	    (json_object_object_get_ex(*sec, "seccomp_profile", NULL) ||
+	     (pea_json_get_bool_opt(*sec, "", "privileged", &privileged, NULL) == 1 && privileged)))
+		return 0;
+	if (strcmp(path, "unconfined") != 0 &&
+	    (pea_read_file_at(AT_FDCWD, path, PROFILE_MAX, &text, &len, err) < 0 ||
+	     seccomp_profile_convert(text, len, NULL, &conv, err) < 0))
+		return pea_error_wrap(err, "containers.conf: seccomp_profile '%s'", path);
+	if (!*sec)
+		*sec = json_object_new_object();
+	json_object_object_add(*sec, "seccomp_profile", text ? json_object_new_string(text) : NULL);
+	json_object_object_add(*sec, "seccomp_profile_path", json_object_new_string(path));
+	return 0;
+}
+
+static char **spec_bounding(struct json_object *spec)
+{
+	struct json_object *proc = NULL, *caps = NULL, *bnd = NULL;
+	char **v = NULL;
+
+	if (json_object_object_get_ex(spec, "process", &proc) &&
+	    json_object_object_get_ex(proc, "capabilities", &caps) &&
+	    json_object_object_get_ex(caps, "bounding", &bnd))
+		for (size_t i = 0; i < json_object_array_length(bnd); i++)
+			pea_strv_push(&v,
+				      json_object_get_string(json_object_array_get_idx(bnd, i)));
+	return v;
+}
+
+int seccomp_profile_apply(struct json_object *sec, struct json_object *spec, char *const *caps,
+			  struct pea_error **err)
+{
+	_cleanup_strv_ char **own = NULL;
+	struct json_object *lnx = NULL, *prof = NULL, *sc = NULL;
+	const char *text = NULL;
+	bool privileged = false, given;
+	size_t len = 0;
+
+	if (sec && pea_json_get_bool_opt(sec, "", "privileged", &privileged, NULL) == 1 &&
+	    privileged)
+		return 0;
+	given = sec && json_object_object_get_ex(sec, "seccomp_profile", &prof);
+	if (given && !prof)
+		return 0; /* unconfined */
+	if (given) {
+		text = json_object_get_string(prof);
+		len = strlen(text);
+	} else {
+		seccomp_profile_builtin(&text, &len);
+	}
+	if (!caps)
+		caps = own = spec_bounding(spec);
+	if (seccomp_profile_convert(text, len, caps, &sc, err) < 0)
+		return given ? pea_error_wrap(err, "--security-opt seccomp")
+			     : pea_error_wrap(err, "pea's built-in seccomp profile");
+	if (!json_object_object_get_ex(spec, "linux", &lnx)) {
+		lnx = json_object_new_object();
+		json_object_object_add(spec, "linux", lnx);
+	}
+	json_object_object_add(lnx, "seccomp", sc);
+	return 0;
+}
+
+struct json_object *seccomp_profile_inspect(struct json_object *sec)
+{
+	struct json_object *out = json_object_new_array(), *prof = NULL;
+	const char *path = NULL;
+	bool nnp = false, privileged = false;
+
+	(void)pea_json_get_bool_opt(sec, "", "no_new_privileges", &nnp, NULL);
+	(void)pea_json_get_bool_opt(sec, "", "privileged", &privileged, NULL);
+	(void)pea_json_get_string_opt(sec, "", "seccomp_profile_path", &path, NULL);
+	if (nnp)
+		json_object_array_add(out, json_object_new_string("no-new-privileges"));
+	if (privileged ||
+	    (sec && json_object_object_get_ex(sec, "seccomp_profile", &prof) && !prof))
+		json_object_array_add(out, json_object_new_string("seccomp=unconfined"));
+	else if (path) {
+		_cleanup_free_ char *s = xasprintf("seccomp=%s", path);
+		json_object_array_add(out, json_object_new_string(s));
+	}
+	return out;
 }

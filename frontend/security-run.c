@@ -24,6 +24,7 @@
 #include "frontend/commands.h"
 #include "frontend/container.h"
 #include "frontend/frontend.h"
+#include "frontend/seccomp-profile.h"
 #include "frontend/security-run.h"
 
 #define SECCOMP_MAX   (4u << 20)
@@ -233,12 +234,14 @@ static int security_opt(struct json_object *sec, const char *arg, struct pea_err
 
 		if (strcmp(val, "unconfined") == 0) {
 			json_object_object_add(sec, "seccomp_profile", NULL);
+			json_object_object_del(sec, "seccomp_profile_path");
 			return 0;
 		}
 		if (pea_read_file_at(AT_FDCWD, val, SECCOMP_MAX, &text, &len, err) < 0 ||
 		    seccomp_profile_convert(text, len, NULL, &conv, err) < 0)
 			return pea_error_wrap(err, "--security-opt seccomp=%s", val);
 		json_object_object_add(sec, "seccomp_profile", json_object_new_string(text));
+		json_object_object_add(sec, "seccomp_profile_path", json_object_new_string(val));
 		return 0;
 	}
 	if (strcmp(key, "label") == 0)
@@ -1212,18 +1215,12 @@ static int apply_linux(struct json_object *sec, struct json_object *spec, const 
 	struct json_object *lnx = obj_child(spec, "linux"), *res = NULL, *sysctl = NULL;
 	_cleanup_json_ struct json_object *rules =
 		privileged ? json_object_new_array() : default_device_rules();
-	const char *profile = NULL;
 
 	apply_masks(sec, lnx, privileged);
 	if (json_object_object_get_ex(sec, "sysctl", &sysctl))
 		json_object_object_add(lnx, "sysctl", json_object_get(sysctl));
-	if (!privileged &&
-	    pea_json_get_string_opt(sec, "", "seccomp_profile", &profile, NULL) == 1) {
-		struct json_object *sc = NULL;
-		if (seccomp_profile_convert(profile, strlen(profile), caps, &sc, err) < 0)
-			return pea_error_wrap(err, "--security-opt seccomp");
-		json_object_object_add(lnx, "seccomp", sc);
-	}
+	if (seccomp_profile_apply(sec, spec, caps, err) < 0)
+		return -1;
 	if (privileged)
 		json_object_array_add(rules, device_rule(true, NULL, -1, -1, "rwm"));
 	if (apply_devices(sec, lnx, privileged, rules, err) < 0)
@@ -1379,6 +1376,7 @@ void secres_inspect(struct json_object *sec, struct json_object *hc)
 		json_object_new_string(
 			json_object_get_string(json_object_object_get(sec, "cpuset_mems")) ?: ""));
 	json_object_object_add(hc, "Init", json_object_new_boolean(init));
+	json_object_object_add(hc, "SecurityOpt", seccomp_profile_inspect(sec));
 	json_object_object_add(hc, "Sysctls",
 			       json_object_object_get_ex(sec, "sysctl", &sysctl)
 				       ? json_object_get(sysctl)

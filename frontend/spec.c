@@ -32,6 +32,7 @@
 #include "frontend/rootless.h"
 #include "frontend/spec.h"
 #include "frontend/userns.h"
+#include "frontend/seccomp-profile.h"
 #include "frontend/security-run.h"
 #include "frontend/volumes-run.h"
 
@@ -623,6 +624,8 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 		return -1;
 	if (json_object_object_get_ex(r->opts, "security", &sec) &&
 	    secres_apply_spec(sec, spec, r->id, rootfd, err) < 0)
+		return -1;
+	if (!sec && seccomp_profile_apply(NULL, spec, NULL, err) < 0)
 		return -1;
 	if (userns_prepare(g, r, rootfd, rootfs, rundir, spec, err) < 0)
 		return -1;
