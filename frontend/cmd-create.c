@@ -87,6 +87,8 @@ enum {
 	OPT_RUNTIME,
 };
 
+#define CREATE_SHORTOPTS "+de:w:u:h:v:m:l:itp:P"
+
 static const struct option create_longopts[] = {
 	{ "help", no_argument, NULL, 'H' },
 	{ "detach", no_argument, NULL, 'd' },
@@ -676,8 +678,8 @@ static int parse_ns_mode(const char *flag, bool ipc, const char *arg, char **dst
  * as --pids-limit); podman takes none: the next argument, when it is a long
  * option, must be one by its whole name.
  */
-static int check_whole_flag(int argc, char **argv, const struct option *longopts,
-			    struct pea_error **err)
+static int check_whole_flag(int argc, char **argv, const char *shortopts,
+			    const struct option *longopts, struct pea_error **err)
 {
 	int i = optind > 0 ? optind : 1; /* 0: getopt starts over, at 1 */
 	const char *a;
@@ -686,6 +688,20 @@ static int check_whole_flag(int argc, char **argv, const struct option *longopts
 	if (i >= argc)
 		return 0;
 	a = argv[i];
+	/* the last word a short flag that wants a value: podman's words */
+	if (a[0] == '-' && a[1] && a[1] != '-' && i + 1 == argc) {
+		for (const char *p = a + 1; *p; p++) {
+			const char *o = *p != ':' && *p != '+' ? strchr(shortopts, *p) : NULL;
+			if (!o || o[1] != ':')
+				continue;
+			if (p[1])
+				break; /* the rest of the word is its value */
+			return pea_error_new(
+				err, EINVAL,
+				"flag needs an argument: '%c' in %s\nSee 'pea %s --help'", *p, a,
+				argv[0]);
+		}
+	}
 	if (strncmp(a, "--", 2) != 0 || !a[2])
 		return 0;
 	a += 2;
@@ -1419,9 +1435,9 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 			 "                            --rm), unless another container uses it\n"
 		       : "");
 	optind = 0;
-	while ((rr = check_whole_flag(argc, argv, create_longopts, err)) == 0 &&
-	       (rr = cmd_getopt(argc, argv, "+de:w:u:h:v:m:l:itp:P", create_longopts, usage, &c,
-				err)) == 2) {
+	while ((rr = check_whole_flag(argc, argv, CREATE_SHORTOPTS, create_longopts, err)) == 0 &&
+	       (rr = cmd_getopt(argc, argv, CREATE_SHORTOPTS, create_longopts, usage, &c, err)) ==
+		       2) {
 		if (c == OPT_DETACH_KEYS && !is_run)
 			return pea_error_new(err, EINVAL, "unknown flag: --detach-keys");
 		if (c == OPT_RMI && !is_run)

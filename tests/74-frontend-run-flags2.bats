@@ -76,6 +76,11 @@ refused() {
 	assert_line -n 0 'Error: unknown flag: --host'
 	run -125 pea_cmd create --netw host busybox true
 	assert_line -n 0 'Error: unknown flag: --netw'
+	# a short flag that wants a value, last (300-cli-parsing)
+	run -125 pea_cmd run -h
+	assert_output $'Error: flag needs an argument: \'h\' in -h\nSee \'pea run --help\''
+	run -125 pea_cmd create -it -e
+	assert_line -n 0 "Error: flag needs an argument: 'e' in -e"
 	run -0 pea_cmd ps -aq --no-trunc
 	assert_output "$before"
 	run -0 pea_cmd stop -t 0 donor
