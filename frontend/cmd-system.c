@@ -34,9 +34,9 @@
 #include "frontend/ps.h"
 #include "frontend/records.h"
 #include "frontend/rootless.h"
+#include "frontend/volumes-run.h"
 #include "frontend/service.h"
 #include "frontend/userns.h"
-#include "frontend/volumes-run.h"
 
 /* ---- info ---------------------------------------------------------------- */
 
@@ -916,6 +916,8 @@ static int system_reset(struct global_options *g, int argc, char **argv, struct 
 			}
 	}
 	records_free(v, n);
+	/* volumes of a mounted type (tmpfs, a device) stay mounted until their rm */
+	volumes_unmount_all(g);
 	/* rm -rf never crosses a mount point: a mount left behind is an error, not a loss */
 	if (pea_rm_rf_at(AT_FDCWD, g->root, err) < 0 || pea_rm_rf_at(AT_FDCWD, g->runroot, err) < 0)
 		return pea_error_wrap(err, "system reset");

@@ -113,6 +113,9 @@ Local Volumes=1"
 @test "system reset -f removes everything; migrate and renumber say there is nothing to do" {
 	run -0 pea_cmd run -d --name r busybox sleep 1000
 	run -0 pea_cmd volume create v
+	# a volume of a mounted type stays mounted after its use: reset unmounts it
+	run -0 pea_cmd volume create -o type=tmpfs -o device=tmpfs -o o=size=1m tv
+	run -0 pea_cmd run --rm -v tv:/tv busybox touch /tv/x
 	run -0 pea_cmd system reset
 	assert_output --partial "Are you sure you want to continue? [y/N]"
 	run -0 pea_cmd ps -a -q
