@@ -34,9 +34,9 @@
 #include "frontend/ps.h"
 #include "frontend/records.h"
 #include "frontend/rootless.h"
-#include "frontend/volumes-run.h"
 #include "frontend/service.h"
 #include "frontend/userns.h"
+#include "frontend/volumes-run.h"
 
 /* ---- info ---------------------------------------------------------------- */
 
