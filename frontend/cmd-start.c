@@ -257,6 +257,14 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 		while (ml > 0 && (m[ml - 1] == '\n' || m[ml - 1] == ' '))
 			m[--ml] = '\0';
 		g->error_status = classify_failure(m);
+		/* podman's words for the two failures scripts tell apart (126, 127) */
+		if (g->error_status == PEA_EXIT_NOT_FOUND)
+			return pea_error_new(err, ENOENT,
+					     "%s: OCI runtime attempted to invoke a command that "
+					     "was not found",
+					     m);
+		if (g->error_status == PEA_EXIT_CANNOT)
+			return pea_error_new(err, EACCES, "%s: OCI permission denied", m);
 		return pea_error_new(err, EIO, "%s: OCI runtime error", m);
 	}
 	*ret_pid = (int)data;

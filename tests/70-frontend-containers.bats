@@ -42,7 +42,9 @@ teardown() {
 	assert_output --partial "/nosuch/command"
 	run -127 pea_cmd run --rm busybox nosuchcommand
 	assert_output --partial "nosuchcommand"
+	assert_output --partial ": OCI runtime attempted to invoke a command that was not found"
 	run -126 pea_cmd run --rm busybox /etc/passwd
+	assert_output --partial ": OCI permission denied"
 	run -125 pea_cmd run --rm nosuch-image-here:1 true
 	run -125 pea_cmd run --rm --bogus busybox true
 	assert_output --partial "unknown flag: --bogus"

@@ -36,6 +36,7 @@ teardown() {
 	assert_output hello
 	run -5 pea_cmd run --rm busybox sh -c 'exit 5'
 	run -127 pea_cmd run --rm busybox nosuchcommand
+	assert_output --partial ": OCI runtime attempted to invoke a command that was not found"
 	run -0 pea_cmd run --name l busybox sh -c 'echo one; echo two'
 	run -0 pea_cmd logs l
 	assert_output "one
