@@ -61,8 +61,11 @@ teardown() {
 	assert_output "bar dumb pea"
 	run -0 pea_cmd run --rm -e HOME busybox sh -c 'echo $HOME' 
 	assert_output "$HOME"
-	run -0 pea_cmd run --rm -w /tmp/work busybox pwd
-	assert_output /tmp/work
+	run -0 pea_cmd run --rm -w /etc busybox pwd
+	assert_output /etc
+	# a workdir the root lacks is refused, as podman 4.3 does (126)
+	run -126 pea_cmd run --rm -w /tmp/work busybox pwd
+	assert_output --partial '"/tmp/work"'
 	# pea-runtime cannot start a process without capabilities yet ("open exec
 	# fifo: Permission denied"): a non-root user runs on crun here.
 	run -0 pea_cmd --runtime /usr/bin/crun run --rm -u 1234:5678 busybox id
