@@ -544,7 +544,7 @@ static const struct {
 };
 
 /*
- * --device-read-bps PATH:RATE (bytes, with units; iops: a number): a block
+ * --device-read-bps PATH:RATE (bytes, with units; iops: a number): a
  * device's limit, by its major and minor numbers (read now, as podman).
  */
 static int parse_throttle(struct json_object *sec, size_t t, const char *arg,
@@ -573,9 +573,8 @@ static int parse_throttle(struct json_object *sec, size_t t, const char *arg,
 	}
 	if (stat(path, &st) < 0)
 		return pea_error_errno(err, "%s '%s'", throttles[t].name, path);
-	if (!S_ISBLK(st.st_mode))
-		return pea_error_new(err, EINVAL, "%s '%s': not a block device", throttles[t].name,
-				     path);
+	if (!S_ISBLK(st.st_mode) && !S_ISCHR(st.st_mode)) /* podman takes /dev/zero too */
+		return pea_error_new(err, EINVAL, "%s '%s': not a device", throttles[t].name, path);
 	o = json_object_new_object();
 	json_object_object_add(o, "major", json_object_new_int64(major(st.st_rdev)));
 	json_object_object_add(o, "minor", json_object_new_int64(minor(st.st_rdev)));

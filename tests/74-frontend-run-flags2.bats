@@ -267,8 +267,9 @@ refused() {
 	fi
 	run -0 pea_cmd stop -t 0 th
 
-	refused --device-read-bps /dev/null:1mb busybox true
-	assert_output "Error: --device-read-bps '/dev/null': not a block device"
+	: >"$TEST_DIR/plain"
+	refused --device-read-bps "$TEST_DIR/plain:1mb" busybox true
+	assert_output "Error: --device-read-bps '$TEST_DIR/plain': not a device"
 	refused --device-write-bps "$dev" busybox true
 	assert_output "Error: --device-write-bps \"$dev\": use PATH:RATE"
 	refused --device-read-iops "$dev:x" busybox true
