@@ -700,7 +700,7 @@ static int exec_run(const struct global_options *g, const struct exec_options *o
 		pea_error_new(err, EINVAL, "exec: --tty with --detach needs --console-socket");
 		goto out;
 	}
-	if (x.s->seccomp && seccomp_compile(x.s->seccomp, &x.seccomp, err) < 0)
+	if (x.s->seccomp && seccomp_compile(x.s->seccomp, -1, &x.seccomp, err) < 0)
 		goto out;
 	if (h.st->cgroups && cgroup_of_state(h.st->cgroups, id, &x.cg, err) < 0)
 		goto out;

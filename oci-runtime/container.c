@@ -564,7 +564,7 @@ int container_create(const struct global_options *g, const char *id,
 			goto fail;
 		}
 	}
-	if (c->spec->seccomp && seccomp_compile(c->spec->seccomp, &c->seccomp, err) < 0)
+	if (c->spec->seccomp && seccomp_compile(c->spec->seccomp, c->rootfd, &c->seccomp, err) < 0)
 		goto fail;
 	if (c->spec->seccomp && c->spec->seccomp->notify &&
 	    terminal_connect(c->spec->seccomp->listener_path, &c->seccomp_listener, err) < 0) {

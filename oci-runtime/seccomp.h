@@ -35,6 +35,7 @@ struct spec_seccomp {
 	bool notify;
 	struct spec_seccomp_syscall *syscalls;
 	size_t n_syscalls;
+	char *source; /* linux.seccomp as config.json has it: the compile cache's key */
 };
 
 int spec_seccomp_parse(struct json_object *o, struct spec_seccomp **ret, struct pea_error **err);
@@ -43,7 +44,11 @@ struct spec_seccomp *spec_seccomp_free(struct spec_seccomp *s);
 /* The compiled filter: a BPF program and the flags to load it with. */
 struct seccomp_filter;
 
-int seccomp_compile(const struct spec_seccomp *s, struct seccomp_filter **ret,
+/*
+ * Compile s, or take the program compiled earlier for the same s from the
+ * cache in cache_dirfd's .seccomp-cache folder (-1: no cache).
+ */
+int seccomp_compile(const struct spec_seccomp *s, int cache_dirfd, struct seccomp_filter **ret,
 		    struct pea_error **err);
 /* Load it; with a listener, returns its fd (>= 0), else 0. */
 int seccomp_apply(const struct seccomp_filter *f, struct pea_error **err);

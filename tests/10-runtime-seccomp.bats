@@ -41,6 +41,38 @@ seccomp_bundle() {
 	assert_output --partial 'No space left on device'
 }
 
+@test "pea-runtime keeps compiled filters in ROOT/.seccomp-cache; a damaged file is compiled again" {
+	local f n
+	rt_is_pea || skip "expected: the compile cache is pea-runtime's own"
+	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]'
+	run -0 rt run -b "$RT_B" c1
+	assert_output --partial 'No space left on device'
+	n=$(find "$RT_ROOT/.seccomp-cache" -type f | wc -l)
+	assert_equal "$n" 1
+	f=$(find "$RT_ROOT/.seccomp-cache" -type f)
+	[[ $(stat -c %a "$f") == 600 ]]
+	# the same filter again: from the file, which stays as it was
+	touch -d '2001-01-01' "$f"
+	run -0 rt run -b "$RT_B" c2
+	assert_output --partial 'No space left on device'
+	[[ $(stat -c %Y "$f") == $(date -d 2001-01-01 +%s) ]]
+	# cut short, or its key changed: compiled again (the same errno) and written anew
+	truncate -s 100 "$f"
+	run -0 rt run -b "$RT_B" c3
+	assert_output --partial 'No space left on device'
+	[[ $(stat -c %s "$f") -gt 100 ]]
+	printf 'X' | dd of="$f" bs=1 seek=30 conv=notrunc status=none
+	run -0 rt run -b "$RT_B" c4
+	assert_output --partial 'No space left on device'
+	[[ $(dd if="$f" bs=1 skip=30 count=1 status=none) != X ]]
+	# another filter gets a file of its own
+	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]'
+	run -0 rt run -b "$RT_B" c5
+	assert_output --partial 'Operation not permitted'
+	n=$(find "$RT_ROOT/.seccomp-cache" -type f | wc -l)
+	assert_equal "$n" 2
+}
+
 @test "SCMP_ACT_KILL_PROCESS, SCMP_ACT_TRAP: SIGSYS; SCMP_ACT_LOG and ALLOW let it through" {
 	make_bundle "$RT_B" mkdir /dev/shm/d
 	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL_PROCESS"}]'
