@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,7 +325,9 @@ int seccomp_profile_convert(const char *text, size_t len, char *const *caps,
 void seccomp_profile_builtin(const char **ret_text, size_t *ret_len)
 {
 	*ret_text = pea_seccomp_builtin_start;
-	*ret_len = (size_t)(pea_seccomp_builtin_end - pea_seccomp_builtin_start);
+	/* two symbols around one blob: their distance, as addresses */
+	*ret_len =
+		(size_t)((uintptr_t)pea_seccomp_builtin_end - (uintptr_t)pea_seccomp_builtin_start);
 }
 
 int seccomp_profile_from_conf(struct json_object **sec, const char *path, struct pea_error **err)

@@ -466,7 +466,8 @@ static struct udp_flow *flow_new(struct fwd *f, struct listener *l,
 		for (u = f->flows; u; u = u->next)
 			if (!oldest || u->last < oldest->last)
 				oldest = u;
-		flow_close(f, oldest);
+		if (oldest)
+			flow_close(f, oldest);
 	}
 	fd = socket(l->to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&l->to, l->to_len) < 0)
