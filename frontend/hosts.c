@@ -218,7 +218,7 @@ char *etc_resolv_text(const char *host_resolv, const struct etc_input *in)
 /* Under the run root, gone at a reboot: replaced whole, no fsync (records.h). */
 static int write_one(int dfd, const char *name, const char *text, struct pea_error **err)
 {
-	return record_write_volatile(dfd, name, text, 0644, err);
+	return pea_write_file_replace_at(dfd, name, text, strlen(text), 0644, err);
 }
 
 /* containers.conf's base_hosts_file: a path, the image's /etc/hosts, none (""); NULL: pea's. */

@@ -227,28 +227,6 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 		json_object_object_add(o, k, json_object_new_string(v));
 }
 
-int record_write_volatile(int dfd, const char *name, const char *text, mode_t mode,
-			  struct pea_error **err)
-{
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
-	_cleanup_close_ int fd = -1;
-	int r;
-
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0)
-		return pea_error_errno(err, "create '%s'", tmp);
-	r = pea_write_all(fd, text, strlen(text), err);
-	if (r == 0 && fchmod(fd, mode) < 0) /* not the umask's */
-		r = pea_error_errno(err, "chmod '%s'", tmp);
-	if (r == 0 && close(TAKE_FD(fd)) < 0)
-		r = pea_error_errno(err, "close '%s'", tmp);
-	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
-		r = pea_error_errno(err, "rename '%s' to '%s'", tmp, name);
-	if (r < 0)
-		(void)unlinkat(dfd, tmp, 0);
-	return r;
-}
-
 /*
  * durable: fsync the file and the folder (pea_write_file_atomic_at). Only
  * what a reboot cannot work out again needs it: the record as made (it names
@@ -300,7 +278,8 @@ static int record_write(const struct global_options *g, const struct ctr_record 
 		if (dfd < 0)
 			return pea_error_errno(err, "open '%s'", dir);
 		if ((durable ? pea_write_file_atomic_at(dfd, "pea.json", s, strlen(s), 0600, err)
-			     : record_write_volatile(dfd, "pea.json", s, 0600, err)) < 0)
+			     : pea_write_file_replace_at(dfd, "pea.json", s, strlen(s), 0600,
+							 err)) < 0)
 			return pea_error_wrap(err, "container '%s'", r->id);
 	}
 	return 0;

@@ -107,14 +107,6 @@ int record_save_new(const struct global_options *g, const struct ctr_record *r,
  */
 int record_save_state(const struct global_options *g, const struct ctr_record *r,
 		      struct pea_error **err);
-/*
- * Replace dfd/name whole (NAME.tmp.PID, then a rename) with exactly mode, but
- * without pea_write_file_atomic_at's fsyncs: for files under the run root,
- * gone at a reboot (hosts, resolv.conf, hostname), and for state a reboot
- * makes stale anyway. Belongs in lib/ (pea-monitor and spec.c have twins).
- */
-int record_write_volatile(int dfd, const char *name, const char *text, mode_t mode,
-			  struct pea_error **err);
 /* Every record, oldest first. */
 int records_list(const struct global_options *g, struct ctr_record ***ret, size_t *ret_n,
 		 struct pea_error **err);

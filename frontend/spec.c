@@ -424,29 +424,14 @@ static char *container_hostname(const struct ctr_record *r, bool host_net)
 
 /*
  * The bundle's files (config.json at each start, an exec's process.json) are
- * made again whenever they are needed: replaced whole ("name.tmp.PID", then
- * a rename), so the runtime reads the old file or the new one, but without
- * the two fsyncs of a record, which cost milliseconds each on a disk (tens
- * when it is busy) on the way to the container. pea-monitor has the same
- * helper for its pid and exit files; both belong in lib/.
+ * made again whenever they are needed: replaced whole by a rename, so the
+ * runtime reads the old file or the new one, but without the two fsyncs of a
+ * record, which cost milliseconds each on a disk (tens when it is busy) on
+ * the way to the container.
  */
 static int write_bundle_file(int dfd, const char *name, const char *text, struct pea_error **err)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
-	_cleanup_close_ int fd = -1;
-	int r;
-
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return pea_error_errno(err, "create '%s'", tmp);
-	r = pea_write_all(fd, text, strlen(text), err);
-	if (r == 0 && close(TAKE_FD(fd)) < 0)
-		r = pea_error_errno(err, "close '%s'", tmp);
-	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
-		r = pea_error_errno(err, "rename '%s' to '%s'", tmp, name);
-	if (r < 0)
-		unlinkat(dfd, tmp, 0);
-	return r;
+	return pea_write_file_replace_at(dfd, name, text, strlen(text), 0600, err);
 }
 
 static int cmp_str(const void *a, const void *b)

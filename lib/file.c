@@ -220,6 +220,28 @@ out_unlink:
 	return r;
 }
 
+int pea_write_file_replace_at(int dirfd, const char *name, const void *data, size_t len,
+			      mode_t mode, struct pea_error **err)
+{
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	fd = open_temp(dirfd, name, mode, &tmp, err);
+	if (fd < 0)
+		return fd;
+	r = pea_write_all(fd, data, len, err);
+	if (r == 0 && fchmod(fd, mode) < 0) /* not the umask's */
+		r = pea_error_errno(err, "chmod '%s'", tmp);
+	if (r == 0 && close(TAKE_FD(fd)) < 0)
+		r = pea_error_errno(err, "close '%s'", tmp);
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = pea_error_errno(err, "rename '%s' to '%s'", tmp, name);
+	if (r < 0)
+		unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
 /* ---- resolving paths inside a root ------------------------------------------ */
 
 #define WALK_MAX_LINKS 40

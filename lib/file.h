@@ -20,6 +20,16 @@ struct pea_error;
 int pea_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			     struct pea_error **err);
 
+/*
+ * The same replacement by a rename, without the two fsyncs: readers see the
+ * old content or the new, never a torn file, but a crash may bring the old
+ * one back (or, before the data reaches the disk, an empty file). For files
+ * that a reboot makes stale anyway (run-root files, life-cycle fields of
+ * records, a bundle's config.json), where the fsyncs cost milliseconds.
+ */
+int pea_write_file_replace_at(int dirfd, const char *name, const void *data, size_t len,
+			      mode_t mode, struct pea_error **err);
+
 /* Write all of len bytes to fd (retrying on EINTR and short writes). */
 int pea_write_all(int fd, const void *data, size_t len, struct pea_error **err);
 /* Read all of fd until EOF, at most max bytes (more: EFBIG). Result NUL-terminated. */

@@ -165,7 +165,8 @@ static int write_count(struct store *s, const char *id, int count, const char *m
 	json_object_object_add(o, "mountpoint", json_object_new_string(mountpoint));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							 JSON_C_TO_STRING_NOSLASHESCAPE);
-	return store_write_replace(dfd, name, text, err); /* the run root: no fsync */
+	/* the run root: no fsync */
+	return pea_write_file_replace_at(dfd, name, text, strlen(text), 0600, err);
 }
 
 int driver_mount_count(struct store *s, const char *id)

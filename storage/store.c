@@ -268,25 +268,6 @@ int store_record_read(struct store *s, const char *kind, const char *id, struct 
 	return 0;
 }
 
-int store_write_replace(int dfd, const char *name, const char *text, struct pea_error **err)
-{
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
-	_cleanup_close_ int fd = -1;
-	int r;
-
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return pea_error_errno(err, "create '%s'", tmp);
-	r = pea_write_all(fd, text, strlen(text), err);
-	if (r == 0 && close(TAKE_FD(fd)) < 0)
-		r = pea_error_errno(err, "close '%s'", tmp);
-	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
-		r = pea_error_errno(err, "rename '%s' to '%s'", tmp, name);
-	if (r < 0)
-		(void)unlinkat(dfd, tmp, 0);
-	return r;
-}
-
 int store_record_write(struct store *s, const char *kind, const char *id, struct json_object *o,
 		       struct pea_error **err)
 {
@@ -301,7 +282,7 @@ int store_record_write(struct store *s, const char *kind, const char *id, struct
 		return pea_error_errno(err, "open '%s/%s'", s->graph_root, kind ? kind : ".");
 	/* a volatile container's layer and record: a crash may lose them, as its files */
 	if (s->records_nosync)
-		return store_write_replace(dfd, name, data, err);
+		return pea_write_file_replace_at(dfd, name, data, strlen(data), 0600, err);
 	return pea_write_file_atomic_at(dfd, name, data, strlen(data), 0600, err);
 }
 

@@ -46,14 +46,6 @@ struct store {
 	char **repaired; /* what the open removed (crash leftovers) */
 };
 
-/*
- * Replace dfd/name whole (NAME.tmp.PID, then a rename) with mode 0600, without
- * pea_write_file_atomic_at's fsyncs: for what lives under the run root (a
- * reboot empties it), and the records of a volatile container. Belongs in
- * lib/ (the frontend's record_write_volatile is its twin).
- */
-int store_write_replace(int dfd, const char *name, const char *text, struct pea_error **err);
-
 /* Open (creating) the store, lock it, and remove what a crash left behind. */
 int store_open(const struct global_options *g, bool exclusive, struct store **ret,
 	       struct pea_error **err);

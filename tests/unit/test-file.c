@@ -176,6 +176,30 @@ static void test_atomic(int dir)
 		   "atomic write in a subdirectory");
 }
 
+static void test_replace(int dir)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	_cleanup_free_ char *s = NULL;
+	struct stat st;
+	mode_t old = umask(077);
+
+	put(dir, "run.json", "old");
+	tap_is_int(pea_write_file_replace_at(dir, "run.json", "newer", 5, 0644, &err), 0,
+		   "replace without fsync");
+	umask(old);
+	s = slurp_at(dir, "run.json");
+	tap_is_str(s, "newer", "replace: the new content");
+	tap_ok(fstatat(dir, "run.json", &st, 0) == 0 && (st.st_mode & 07777) == 0644,
+	       "replace sets the mode exactly, whatever the umask");
+	tap_is_int(count_matching(dir, "run.json.tmp.*"), 0, "replace leaves no temp file");
+	mkdirat(dir, "rdir", 0755);
+	tap_is_int(pea_write_file_replace_at(dir, "rdir", "x", 1, 0644, &err), -EISDIR,
+		   "replace over a directory fails");
+	tap_ok(err && strncmp(err->message, "rename 'rdir.tmp.", 17) == 0,
+	       "replace's rename error: %s", err ? err->message : "");
+	tap_is_int(count_matching(dir, "rdir.tmp.*"), 0, "a failed replace removes its temp file");
+}
+
 /* Build root/ with an inside /etc/passwd and escaping symlinks, and outside/secret. */
 static int make_root(int dir)
 {
@@ -772,9 +796,10 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		abort();
 	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	tap_plan(109);
+	tap_plan(116);
 	test_read_write(dir);
 	test_atomic(dir);
+	test_replace(dir);
 	test_resolve(dir);
 	test_resolve_old_kernel(dir);
 	test_walk_matches_openat2(dir);
