@@ -30,8 +30,8 @@ int exit_status_of(int wait_status)
 }
 
 /*
- * Replace dirfd/path with content: "path.tmp.PID" written, then renamed over
- * it, so a reader sees the old file or the new one, never half of one. No
+ * Replace dirfd/path with content (pea_write_file_replace_at: a temporary file
+ * renamed over it), so a reader sees the old file or the new one, never half of one. No
  * fsync, as conmon (GLib's g_file_set_contents for a new file): these files
  * say what a running monitor knows (its pid, the exit code it just read) and
  * mean nothing after a crash of the machine, when the engine asks the
@@ -42,23 +42,7 @@ int exit_status_of(int wait_status)
 int monitor_write_file_replace(int dirfd, const char *path, const char *content, mode_t mode,
 			       struct pea_error **err)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	_cleanup_close_ int fd = -1;
-	int r;
-
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0)
-		return pea_error_errno(err, "create '%s'", tmp);
-	r = fchmod(fd, mode) < 0 ? pea_error_errno(err, "chmod '%s'", tmp) : 0;
-	if (r == 0)
-		r = pea_write_all(fd, content, strlen(content), err);
-	if (r == 0 && close(TAKE_FD(fd)) < 0)
-		r = pea_error_errno(err, "close '%s'", tmp);
-	if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0)
-		r = pea_error_errno(err, "rename '%s' to '%s'", tmp, path);
-	if (r < 0)
-		unlinkat(dirfd, tmp, 0);
-	return r;
+	return pea_write_file_replace_at(dirfd, path, content, strlen(content), mode, err);
 }
 
 /* Write "STATUS" to dir/name: a watcher never reads half a file. */
