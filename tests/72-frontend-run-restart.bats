@@ -54,6 +54,11 @@ stays_exited() {
 @test "--restart on-failure:N restarts a failing container N times; 0 ends it" {
 	run -0 pea_cmd run -d --name f --restart on-failure:2 busybox sh -c 'echo ran; exit 3'
 	wait_restarts f 2
+	# the count goes up before the third run starts: wait for its output, then its end
+	for ((n = 0; n < 100; n++)); do
+		[[ $(pea_out logs f | grep -c ran) -ge 3 ]] && break
+		sleep 0.1
+	done
 	fe_wait_state f exited
 	stays_exited f
 	run -0 pea_cmd inspect --format '{{.RestartCount}} {{.State.ExitCode}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}' f
