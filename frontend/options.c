@@ -13,6 +13,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/config.h"
+#include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/rootless.h"
 
@@ -204,12 +205,12 @@ static int apply_option(struct global_options *g, int c, const char *arg, struct
 		set_str(&g->log_level, arg);
 		return parse_log_level(arg, err);
 	case OPT_EVENTS_BACKEND:
-		/* pea keeps no event log: each of podman's backends is "none" here */
 		if (strcmp(arg, "file") != 0 && strcmp(arg, "journald") != 0 &&
 		    strcmp(arg, "none") != 0)
 			return pea_error_new(
 				err, EINVAL,
 				"invalid events backend '%s': use file, journald or none", arg);
+		events_set_backend(arg);
 		return 0;
 	case OPT_CGROUP_MANAGER:
 		if (strcmp(arg, "cgroupfs") == 0)
@@ -397,6 +398,10 @@ char **frontend_self_argv(const struct global_options *g)
 	if (g->log_level) {
 		pea_strv_push(&v, "--log-level");
 		pea_strv_push(&v, g->log_level);
+	}
+	if (events_backend_option()) {
+		pea_strv_push(&v, "--events-backend");
+		pea_strv_push(&v, events_backend_option());
 	}
 	return v;
 }

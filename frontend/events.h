@@ -1,0 +1,81 @@
+#pragma once
+
+/*
+ * podman's event log (events_logger = "file"): one JSON object a line,
+ * {"ID":..,"Image":..,"Name":..,"Status":..,"Time":..,"Type":..,"Attributes":{..}},
+ * appended with one write(2) on an O_APPEND descriptor, so that concurrent
+ * writers never interleave. The file is [engine] events_logfile_path, else
+ * TMP_DIR/events/events.log with [engine] tmp_dir, else RUNROOT/events/events.log;
+ * with events_logfile_max_size it is rotated as podman does (its second half
+ * kept, then a "system log-rotation" event). events_logger = "none" (or the
+ * global --events-backend=none) writes nothing; "journald" is not supported
+ * by pea and writes nothing either.
+ *
+ * Writing an event never fails the command: a problem is a warning.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct global_options;
+struct ctr_record;
+struct json_object;
+struct pea_error;
+
+/* Types of podman's events. */
+#define EVENT_CONTAINER "container"
+#define EVENT_IMAGE	"image"
+#define EVENT_POD	"pod"
+#define EVENT_VOLUME	"volume"
+#define EVENT_SYSTEM	"system"
+
+struct event {
+	const char *type;	  /* EVENT_* */
+	const char *status;	  /* "create", "start", "died", "pull", ... */
+	const char *id;		  /* NULL: none */
+	const char *name;	  /* NULL: none */
+	const char *image;	  /* NULL: none */
+	const char *pod_id;	  /* NULL: none */
+	const char *network;	  /* NULL: none */
+	bool has_exit_code;	  /* a "died" event: exit_code set */
+	int exit_code;		  /* ContainerExitCode */
+	char *const *attributes;  /* "K=V" (a container's labels); NULL: none */
+};
+
+/* The events backend of the global --events-backend (file, journald, none); options.c. */
+void events_set_backend(const char *backend);
+/* The --events-backend to pass to pea's own children (the exit command); NULL: the default. */
+const char *events_backend_option(void);
+
+/* Append one event to the log (a warning if that fails). */
+void events_write(const struct global_options *g, const struct event *e);
+
+/* A container event from its record: id, name, image, labels (and exit code for "died"). */
+void events_container(const struct global_options *g, const struct ctr_record *r,
+		      const char *status);
+/* An image event: "pull", "push", "tag", "untag", "remove", "loadfromarchive", "save", ... */
+void events_image(const struct global_options *g, const char *status, const char *id,
+		  const char *name);
+/* A volume event: "create", "remove", "prune". */
+void events_volume(const struct global_options *g, const char *status, const char *name);
+/* A pod event: "create", "start", "stop", "kill", "pause", "unpause", "remove". */
+void events_pod(const struct global_options *g, const char *status, const char *id,
+		const char *name);
+
+/*
+ * Read: where the log is (new string), and whether the backend lets events be
+ * read (podman's error for "none", pea's for "journald").
+ */
+int events_log_path(const struct global_options *g, char **ret, struct pea_error **err);
+
+/*
+ * One line of the log as the object --format renders: podman's fields (ID,
+ * Image, Name, Status, Time, Type, Attributes, ContainerExitCode, PodID,
+ * Network, HealthStatus), Time kept as written. *ret_time: the time in
+ * seconds since the epoch. Lines longer than EVENTS_LINE_MAX are refused.
+ */
+#define EVENTS_LINE_MAX (64u << 10)
+int events_parse_line(const char *line, size_t len, struct json_object **ret, double *ret_time,
+		      struct pea_error **err);
+/* An RFC 3339 time with any offset ("2022-04-06T11:26:42.7236679+02:00"); -EINVAL if not. */
+int events_parse_rfc3339(const char *s, double *ret);
