@@ -25,6 +25,7 @@
 #include "frontend/config.h"
 #include "frontend/container.h"
 #include "frontend/ctr-log.h"
+#include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
 #include "frontend/network.h"
@@ -1406,6 +1407,7 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 	}
 	if (rf)
 		rf->rootfs = xstrdup(mp);
+	events_container(g, r, "create");
 	return 0;
 }
 

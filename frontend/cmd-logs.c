@@ -18,6 +18,7 @@
 #include "frontend/commands.h"
 #include "frontend/container.h"
 #include "frontend/ctr-log.h"
+#include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/k8s-log.h"
 #include "frontend/records.h"
@@ -135,8 +136,8 @@ static bool parse_go_duration(const char *s, double *ret)
 }
 
 /* podman's ParseInputTime: a time, a Unix time, or a duration back (since) or on (until). */
-static int parse_input_time(const char *flag, const char *s, bool since, double *ret,
-			    struct pea_error **err)
+int logs_parse_input_time(const char *flag, const char *s, bool since, double *ret,
+			  struct pea_error **err)
 {
 	char *end = NULL;
 	double v;
@@ -349,12 +350,12 @@ int cmd_logs(struct global_options *g, int argc, char **argv, struct pea_error *
 				return -1;
 			break;
 		case OPT_SINCE:
-			if (parse_input_time("since", optarg, true, &o.since, err) < 0)
+			if (logs_parse_input_time("since", optarg, true, &o.since, err) < 0)
 				return -1;
 			o.has_since = true;
 			break;
 		case OPT_UNTIL:
-			if (parse_input_time("until", optarg, false, &o.until, err) < 0)
+			if (logs_parse_input_time("until", optarg, false, &o.until, err) < 0)
 				return -1;
 			o.has_until = true;
 			break;

@@ -31,6 +31,7 @@
 #include "frontend/commands.h"
 #include "frontend/container.h"
 #include "frontend/ctr-log.h"
+#include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
 #include "frontend/k8s-log.h"
@@ -582,6 +583,8 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 	r->exit_code = 0;
 	if (record_save_state(g, r, err) < 0)
 		goto fail_kill;
+	events_container(g, r, "init");
+	events_container(g, r, "start");
 	return 0;
 fail_kill:
 	(void)forward_signal(g, r->id, SIGKILL);

@@ -28,6 +28,7 @@
 #include "frontend/commands.h"
 #include "frontend/config.h"
 #include "frontend/container.h"
+#include "frontend/events.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
@@ -965,6 +966,7 @@ static const char system_usage[] = "Usage: pea system COMMAND\n"
 				   "\n"
 				   "Commands:\n"
 				   "  df        show the disk space pea uses\n"
+				   "  events    show the events of containers, images, volumes, pods\n"
 				   "  info      show the host, the store and the version\n"
 				   "  migrate   nothing to do for pea (says so)\n"
 				   "  prune     remove unused data\n"
@@ -975,7 +977,8 @@ static const char system_usage[] = "Usage: pea system COMMAND\n"
 int cmd_system(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct subcommand sub[] = {
-		{ "df", system_df },	       { "info", info_run },
+		{ "df", system_df },	       { "events", cmd_events },
+		{ "info", info_run },
 		{ "migrate", system_noop },    { "prune", system_prune },
 		{ "renumber", system_noop },   { "reset", system_reset },
 		{ "service", system_service },

@@ -24,6 +24,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/container.h"
+#include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/network.h"
 #include "frontend/records.h"
@@ -391,6 +392,7 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 	}
 	if (drop_record_dir(g, r->id, err) < 0)
 		return -1;
+	events_container(g, r, "remove");
 	if (volumes)
 		drop_anonymous_volumes(g, r);
 	if (!keep_exit)
@@ -443,6 +445,11 @@ int container_cleanup_locked(struct global_options *g, struct ctr_record *r, boo
 	record_sync_exit(g, r);
 	if (r->state == CTR_RUNNING)
 		return 0; /* started again meanwhile, or not ended: nothing to clean */
+	/* the first cleanup of a run (its root still mounted) tells of the exit */
+	if (r->mounted) {
+		events_container(g, r, "died");
+		events_container(g, r, "cleanup");
+	}
 	/* a foreground run detached from (tty.h): its exit command removes it */
 	if (!remove_rm) {
 		_cleanup_free_ char *dir = record_dir(g, r->id);

@@ -79,3 +79,13 @@ int events_parse_line(const char *line, size_t len, struct json_object **ret, do
 		      struct pea_error **err);
 /* An RFC 3339 time with any offset ("2022-04-06T11:26:42.7236679+02:00"); -EINVAL if not. */
 int events_parse_rfc3339(const char *s, double *ret);
+
+/*
+ * podman's ParseInputTime for --since/--until: an RFC 3339 time, a Unix time,
+ * or a Go duration back from now (since) or on from now (until) (cmd-logs.c).
+ */
+int logs_parse_input_time(const char *flag, const char *s, bool since, double *ret,
+			  struct pea_error **err);
+
+/* pea events (cmd-events.c). */
+int cmd_events(struct global_options *g, int argc, char **argv, struct pea_error **err);

@@ -7,6 +7,7 @@
 #include "lib/error.h"
 #include "lib/log.h"
 #include "frontend/commands.h"
+#include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/rootless.h"
 
@@ -21,6 +22,7 @@ static const struct command commands[] = {
 	{ "attach", cmd_attach },   { "container", cmd_container },
 	{ "commit", cmd_commit },   { "cp", cmd_cp },
 	{ "create", cmd_create },   { "diff", cmd_diff },
+	{ "events", cmd_events },
 	{ "exec", cmd_exec },	    { "export", cmd_export },
 	{ "history", cmd_history }, { "image", cmd_image },
 	{ "images", cmd_images },   { "import", cmd_import },
