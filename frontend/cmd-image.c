@@ -21,6 +21,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
+#include "frontend/events.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
@@ -256,6 +257,7 @@ int cmd_pull(struct global_options *g, int argc, char **argv, struct pea_error *
 		if (image_pull_platform(g, argv[i], quiet, tls, plat.os ? &plat : NULL, &rec, err) <
 		    0)
 			return -1;
+		events_image(g, "pull", rec_str(rec, "id"), argv[i]);
 		printf("%s\n", rec_str(rec, "id"));
 	}
 	return 0;
@@ -520,7 +522,10 @@ int cmd_load(struct global_options *g, int argc, char **argv, struct pea_error *
 		free(input);
 		input = abs;
 	}
-	return load_file(g, input, err);
+	if (load_file(g, input, err) < 0)
+		return -1;
+	events_image(g, "loadfromarchive", NULL, input);
+	return 0;
 }
 
 /* ---- images ------------------------------------------------------------- */
@@ -1144,6 +1149,7 @@ static int rmi_one(struct global_options *g, const char *name, bool force, struc
 				const char *args[] = { "image", "untag", id, n, NULL };
 				if (store_call(g, args, &res, err) < 0)
 					return -1;
+				events_image(g, "untag", id, n);
 				printf("Untagged: %s\n", n);
 				return 0;
 			}
@@ -1167,9 +1173,12 @@ static int rmi_one(struct global_options *g, const char *name, bool force, struc
 		if (store_call(g, args, &res, err) < 0)
 			return -1;
 	}
-	for (size_t i = 0; names && i < json_object_array_length(names); i++)
-		printf("Untagged: %s\n",
-		       json_object_get_string(json_object_array_get_idx(names, i)));
+	for (size_t i = 0; names && i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+		events_image(g, "untag", id, n);
+		printf("Untagged: %s\n", n);
+	}
+	events_image(g, "remove", id, id);
 	printf("Deleted: %s\n", id);
 	return 0;
 }
@@ -1260,6 +1269,7 @@ int cmd_tag(struct global_options *g, int argc, char **argv, struct pea_error **
 							: xasprintf("localhost/%s", full);
 		if (tag_image(g, rec_str(rec, "id"), qualified, err) < 0)
 			return -1;
+		events_image(g, "tag", rec_str(rec, "id"), argv[i]);
 	}
 	return 0;
 }
@@ -1315,6 +1325,7 @@ int cmd_untag(struct global_options *g, int argc, char **argv, struct pea_error 
 		_cleanup_json_ struct json_object *res = NULL;
 		if (store_call(g, args, &res, err) < 0)
 			return -1;
+		events_image(g, "untag", rec_str(rec, "id"), names[i]);
 	}
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
+#include "frontend/events.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
@@ -94,6 +95,18 @@ static bool is_id_of(const char *name, const char *id)
 		name += 7;
 	l = strlen(name);
 	return l > 0 && strspn(name, "0123456789abcdef") == l && strncmp(id, name, l) == 0;
+}
+
+/* podman's image event of a push or save: the image's id, the destination as given. */
+static void image_event(const struct global_options *g, const char *status, const char *image,
+			const char *dest)
+{
+	_cleanup_json_ struct json_object *rec = NULL;
+	const char *id = NULL;
+
+	if (image_find(g, image, &rec, NULL) == 0)
+		(void)pea_json_get_string_opt(rec, "", "id", &id, NULL);
+	events_image(g, status, id, dest);
 }
 
 static int store_ref(const struct global_options *g, const char *name, char **ret_ref,
@@ -260,7 +273,10 @@ int cmd_push(struct global_options *g, int argc, char **argv, struct pea_error *
 	}
 	pea_strv_push(&tool, src);
 	pea_strv_push(&tool, dst);
-	return run_tool(tool, -1, quiet, err);
+	if (run_tool(tool, -1, quiet, err) < 0)
+		return -1;
+	image_event(g, "push", argv[optind], argc - optind == 2 ? argv[optind + 1] : name);
+	return 0;
 }
 
 /* ---- save -------------------------------------------------------------- */
@@ -564,7 +580,10 @@ int cmd_save(struct global_options *g, int argc, char **argv, struct pea_error *
 	pea_strv_push(&tool, src);
 	pea_strv_push_take(&tool, archive_ref(formats[f].transport, output, name));
 	(void)quiet; /* pea-image's progress would mix with nothing here: always quiet */
-	return run_tool(tool, -1, true, err);
+	if (run_tool(tool, -1, true, err) < 0)
+		return -1;
+	image_event(g, "save", argv[optind], output);
+	return 0;
 }
 
 /* ---- login, logout ----------------------------------------------------- */
