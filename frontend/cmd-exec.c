@@ -21,6 +21,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
 #include "frontend/security-run.h"
@@ -469,6 +470,7 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 		(void)unlink(procfile);
 		return -1;
 	}
+	events_container(g, rec, "exec");
 	if (o.detach) {
 		r = exec_detached(g, rec, &o, procfile, err);
 		(void)unlink(procfile);
@@ -486,5 +488,6 @@ int cmd_exec(struct global_options *g, int argc, char **argv, struct pea_error *
 	(void)unlink(logfile);
 	if (r < 0)
 		return -1;
+	events_container(g, rec, "exec_died");
 	return pea_exit_status(status);
 }

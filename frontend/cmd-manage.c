@@ -12,8 +12,17 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
+
+static void restart_event(struct global_options *g, const char *name)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+
+	if (record_lookup(g, name, &r, NULL) == 0)
+		events_container(g, r, "restart");
+}
 
 int cmd_restart(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
@@ -61,6 +70,7 @@ int cmd_restart(struct global_options *g, int argc, char **argv, struct pea_erro
 			status = PEA_EXIT_ENGINE;
 			continue;
 		}
+		restart_event(g, argv[i]);
 		printf("%s\n", argv[i]);
 	}
 	return status;

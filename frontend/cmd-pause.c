@@ -15,6 +15,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
 
@@ -96,7 +97,10 @@ static int pause_one(struct global_options *g, const char *name, bool pause, str
 	if (container_runtime(g, r, args, false, err) < 0)
 		return -1;
 	r->paused = pause;
-	return record_save_state(g, r, err);
+	if (record_save_state(g, r, err) < 0)
+		return -1;
+	events_container(g, r, pause ? "pause" : "unpause");
+	return 0;
 }
 
 /* Running containers that the runtime has (not) paused. */

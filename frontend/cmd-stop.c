@@ -20,6 +20,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
 #include "frontend/restart.h"
@@ -63,7 +64,7 @@ int container_stop(struct global_options *g, const char *name, long timeout, str
 {
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_close_ int lock = -1;
-	bool removed = false;
+	bool removed = false, was_running;
 
 	/* marked before the lock: a restart waiting for it sees the mark (restart.h) */
 	if (record_lookup(g, name, &r, err) < 0)
@@ -74,10 +75,13 @@ int container_stop(struct global_options *g, const char *name, long timeout, str
 		return -1;
 	/* again: a start that held the lock meanwhile cleared the marks */
 	container_mark_stopped(g, r->id);
-	if (r->state == CTR_RUNNING && stop_running(g, r, timeout, err) < 0)
+	was_running = r->state == CTR_RUNNING;
+	if (was_running && stop_running(g, r, timeout, err) < 0)
 		return pea_error_wrap(err, "stop container '%s'", name);
 	if (container_cleanup_locked(g, r, true, &removed, err) < 0)
 		return -1;
+	if (was_running)
+		events_container(g, r, "stop");
 	if (removed)
 		lock = record_lock_drop(g, r->id, TAKE_FD(lock));
 	return 0;
@@ -217,7 +221,10 @@ static int kill_one(struct global_options *g, const char *name, int sig, struct 
 				     rec->id, ctr_state_name(rec->state));
 	container_mark_stopped(g, rec->id);
 	/* no lock: a kill must get through a stop's long timeout */
-	return send_signal(g, rec, sig, err);
+	if (send_signal(g, rec, sig, err) < 0)
+		return -1;
+	events_container(g, rec, "kill");
+	return 0;
 }
 
 int cmd_kill(struct global_options *g, int argc, char **argv, struct pea_error **err)

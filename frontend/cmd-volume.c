@@ -28,6 +28,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/events.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
@@ -219,6 +220,7 @@ int volume_create(const struct global_options *g, const char *name, const char *
 	}
 	if (pea_write_file_atomic_at(dfd, VOLUME_RECORD, text, strlen(text), 0600, err) < 0)
 		goto fail;
+	events_volume(g, "create", name);
 	return 0;
 fail:
 	(void)pea_rm_rf_at(AT_FDCWD, vdir, NULL);
@@ -559,7 +561,10 @@ static int volume_remove(struct global_options *g, const char *name, bool force,
 	data = xasprintf("%s/_data", vdir);
 	if (umount2(data, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		return pea_error_errno(err, "unmount volume %s", name);
-	return pea_rm_rf_at(AT_FDCWD, vdir, err);
+	if (pea_rm_rf_at(AT_FDCWD, vdir, err) < 0)
+		return -1;
+	events_volume(g, "remove", name);
+	return 0;
 }
 
 /* -t N: podman's uint; pea stops the containers of a volume at once (SIGKILL). */
