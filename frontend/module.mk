@@ -28,3 +28,4 @@ DEB_PACKAGES += catatonit
 # (tests/76-frontend-rootless.bats)
 DEB_PACKAGES += uidmap passt
 MAN_EXTRA += pea-update.1 pea-image-mount.1
+MAN_EXTRA += pea-events.1
