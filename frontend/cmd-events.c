@@ -263,7 +263,7 @@ static void append_attrs(char **line, struct json_object *e)
 	}
 }
 
-static char *human(struct json_object *e, bool no_trunc)
+char *events_human(struct json_object *e, bool no_trunc)
 {
 	_cleanup_free_ char *t = go_time(str_of(e, "Time"));
 	_cleanup_free_ char *id = xstrdup(str_of(e, "ID"));
@@ -353,7 +353,7 @@ static int print_event(struct printer *p, const char *line, size_t len, struct p
 	} else if (p->o->format) {
 		out = xstrdup(pea_json_to_string(e));
 	} else {
-		out = human(e, p->o->no_trunc);
+		out = events_human(e, p->o->no_trunc);
 	}
 	printf("%s\n", out);
 	if (fflush(stdout) != 0 || ferror(stdout))
