@@ -377,6 +377,10 @@ static struct json_object *make_manifest(struct json_object *base_manifest, cons
 			json_object_array_add(layers,
 					      docker ? docker_layer(l) : json_object_get(l));
 		}
+	if (!layer) { /* pea build: an image of the base's layers and a new config */
+		json_object_object_add(m, "layers", layers);
+		return m;
+	}
 	(void)pea_json_get_string_opt(layer, "", "diff_id", &diff_id, NULL);
 	(void)pea_json_get_int64_opt(layer, "", "size", &size, NULL);
 	l = json_object_new_object();
@@ -406,7 +410,8 @@ static int create_image(const struct global_options *g, struct json_object *base
 
 	if (base_rec)
 		(void)pea_json_get_strv_opt(base_rec, "", "layers", &ids, NULL);
-	pea_strv_push(&ids, layer_id);
+	if (layer_id)
+		pea_strv_push(&ids, layer_id);
 	joined = pea_strv_join(ids, ",");
 	pea_strv_push(&args, "image");
 	pea_strv_push(&args, "create");
@@ -490,6 +495,57 @@ out:
 	if (man_path)
 		(void)unlink(man_path);
 	return rc;
+}
+
+/* pea build: the image of base_rec's layers and layer (NULL: none) with cfg as it is (images.h). */
+int commit_build_image(const struct global_options *g, struct json_object *base_rec,
+		       struct json_object *cfg, struct json_object *layer, const char *name,
+		       bool docker, char **ret_id, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *bm = NULL, *man = NULL, *img = NULL;
+	_cleanup_free_ char *cfg_path = NULL, *man_path = NULL, *text = NULL;
+	char cfg_digest[PEA_DIGEST_MAX], man_digest[PEA_DIGEST_MAX];
+	const char *layer_id = NULL, *id = NULL;
+	int rc = -1;
+
+	if (layer && pea_json_get_string_req(layer, "layer", "id", &layer_id, err) < 0)
+		return -1;
+	text = xstrdup(json_text(cfg));
+	pea_digest_buffer("sha256", text, strlen(text), cfg_digest);
+	cfg_path = write_temp(g, "config", text, err);
+	if (!cfg_path)
+		return -1;
+	if (base_rec)
+		(void)base_manifest(base_rec, &bm);
+	man = make_manifest(bm, cfg_digest, strlen(text), layer, docker);
+	free(text);
+	text = xstrdup(json_text(man));
+	pea_digest_buffer("sha256", text, strlen(text), man_digest);
+	man_path = write_temp(g, "manifest", text, err);
+	if (!man_path)
+		goto out;
+	if (create_image(g, base_rec, layer_id, cfg_path, man_path, pea_digest_hex(cfg_digest),
+			 man_digest, name, &img, err) < 0 ||
+	    pea_json_get_string_req(img, "image", "id", &id, err) < 0)
+		goto out;
+	*ret_id = xstrdup(id);
+	rc = 0;
+out:
+	(void)unlink(cfg_path);
+	if (man_path)
+		(void)unlink(man_path);
+	return rc;
+}
+
+/* pea build: a container's changes as a new layer over parent (images.h). */
+int commit_container_layer(const struct global_options *g, const char *ctr, const char *parent,
+			   struct json_object **ret, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+
+	if (record_lookup(g, ctr, &r, err) < 0)
+		return -1;
+	return commit_layer(g, r, parent, ret, err);
 }
 
 /* The image of a new layer, its id printed; the layer goes again when that fails. */

@@ -77,6 +77,9 @@ PEA_CMD(search);
 PEA_CMD(history);
 /* cmd-commit.c */
 PEA_CMD(import);
+/* cmd-build.c */
+PEA_CMD(build);
+PEA_CMD(buildx);
 /* cmd-volume.c */
 PEA_CMD(volume);
 /* cmd-system.c */

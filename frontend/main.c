@@ -20,6 +20,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "attach", cmd_attach },   { "container", cmd_container },
+	{ "build", cmd_build },	    { "buildx", cmd_buildx },
 	{ "commit", cmd_commit },   { "cp", cmd_cp },
 	{ "create", cmd_create },   { "diff", cmd_diff },
 	{ "events", cmd_events },

@@ -28,4 +28,5 @@ DEB_PACKAGES += catatonit
 # (tests/76-frontend-rootless.bats)
 DEB_PACKAGES += uidmap passt
 MAN_EXTRA += pea-update.1 pea-image-mount.1
+MAN_EXTRA += pea-build.1
 MAN_EXTRA += pea-events.1

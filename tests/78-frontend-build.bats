@@ -1,0 +1,293 @@
+#!/usr/bin/env bats
+# pea build: Containerfiles into images (podman-build(1)), against the real store and runtime.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd tini
+	fe_setup
+	fe_load_busybox
+	CTX="$TEST_DIR/ctx"
+	mkdir -p "$CTX"
+}
+
+teardown() {
+	fe_teardown
+}
+
+# pea_direct ARGS...: pea with standard input from the caller (pea_cmd's is /dev/null),
+# under a subreaper of its own.
+pea_direct() {
+	timeout -k 5 120 tini -s -- "$PEA" "${FE_ARGS[@]}" "$@"
+}
+
+cfg() {
+	pea_out image inspect --format "{{json .Config.$1}}" "$2"
+}
+
+@test "build: every instruction, the output and the image's config" {
+	echo hello >"$CTX/file1"
+	cat >"$CTX/Containerfile" <<'EOF'
+# a comment
+FROM busybox
+MAINTAINER someone
+ARG FOO=bar
+ENV E1=v1 E2="two words"
+ENV LEGACY value with spaces
+LABEL a=b "c d"="e f"
+RUN echo "ran $FOO $E2" > /out && \
+    cat /out
+COPY file1 /tmp/
+WORKDIR /w
+WORKDIR sub
+USER 1:2
+EXPOSE 80 53/udp
+VOLUME /data
+STOPSIGNAL SIGUSR1
+HEALTHCHECK --interval=5s --retries=2 CMD true
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["echo hi"]
+EOF
+	run -0 pea_cmd build -t t1 "$CTX"
+	assert_line --index 0 "STEP 1/17: FROM busybox"
+	assert_line "STEP 7/17: RUN echo \"ran \$FOO \$E2\" > /out &&     cat /out"
+	assert_line "ran bar two words"
+	assert_line "COMMIT t1"
+	assert_line "Successfully tagged localhost/t1:latest"
+	assert_line --regexp '^--> [0-9a-f]{11}$'
+	id="${lines[-1]}"
+	[[ "$id" =~ ^[0-9a-f]{64}$ ]]
+	assert_equal "$(pea_out images -q --no-trunc localhost/t1)" "sha256:$id"
+	assert_equal "$(cfg Env t1)" '["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","E1=v1","E2=two words","LEGACY=value with spaces"]'
+	assert_equal "$(cfg Labels t1)" '{"a":"b","c d":"e f"}'
+	assert_equal "$(cfg WorkingDir t1)" '"/w/sub"'
+	assert_equal "$(cfg User t1)" '"1:2"'
+	assert_equal "$(cfg ExposedPorts t1)" '{"80/tcp":{},"53/udp":{}}'
+	assert_equal "$(cfg Volumes t1)" '{"/data":{}}'
+	assert_equal "$(cfg StopSignal t1)" '"SIGUSR1"'
+	assert_equal "$(cfg Entrypoint t1)" '["/bin/sh","-c"]'
+	assert_equal "$(cfg Cmd t1)" '["echo hi"]'
+	assert_equal "$(cfg Healthcheck t1)" '{"Interval":5000000000,"Retries":2,"Test":["CMD-SHELL","true"]}'
+	run -0 pea_out image inspect --format '{{.Author}}' t1
+	assert_output someone
+	# history as buildah writes it
+	run -0 pea_out history --no-trunc --format '{{.CreatedBy}}' t1
+	assert_line '/bin/sh -c #(nop) ENV E1=v1 E2=two words'
+	assert_line '|1 FOO=bar /bin/sh -c echo "ran $FOO $E2" > /out &&     cat /out'
+	run -0 pea_cmd run --rm --user 0 t1 'cat /out /tmp/file1; pwd'
+	assert_output $'ran bar two words\nhello\n/w/sub'
+	# no working container is left
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+}
+
+@test "build: the cache of steps, --no-cache, --layers=false, -q and --iidfile" {
+	printf 'FROM busybox\nRUN echo one > /one\nENV X=1\n' >"$CTX/Containerfile"
+	run -0 pea_cmd build -t c1 "$CTX"
+	refute_output --partial "Using cache"
+	first="${lines[-1]}"
+	run -0 pea_cmd build -t c1 "$CTX"
+	assert_output --partial "--> Using cache"
+	assert_equal "${lines[-1]}" "$first"
+	run -0 pea_cmd build --no-cache -t c1 "$CTX"
+	refute_output --partial "Using cache"
+	run -0 pea_cmd build --layers=false -t c2 "$CTX"
+	refute_output --partial "Using cache"
+	run -0 pea_cmd build -q --iidfile "$TEST_DIR/iid" -t c3 "$CTX"
+	assert_output --regexp '^[0-9a-f]{64}$'
+	assert_equal "$(cat "$TEST_DIR/iid")" "sha256:$output"
+	run -0 pea_cmd run --rm c2 cat /one
+	assert_output one
+	# BUILDAH_LAYERS=false in pea's environment is --layers=false
+	run -0 env BUILDAH_LAYERS=false bash -c "$(declare -f pea_direct); PEA=$PEA; FE_ARGS=(${FE_ARGS[*]}); pea_direct build -t c4 $CTX"
+	refute_output --partial "Using cache"
+}
+
+@test "build: multi-stage, --target, COPY --from a stage and an image, FROM a stage" {
+	cat >"$CTX/Containerfile" <<'EOF'
+FROM busybox AS first
+RUN echo from-first > /f
+FROM first AS second
+RUN echo from-second > /s
+FROM busybox
+COPY --from=first /f /got-f
+COPY --from=1 /s /got-s
+COPY --from=busybox /bin/busybox /bb
+EOF
+	run -0 pea_cmd build -t ms "$CTX"
+	assert_line "[1/3] STEP 1/2: FROM busybox AS first"
+	assert_line "[3/3] STEP 4/4: COPY --from=busybox /bin/busybox /bb"
+	run -0 pea_cmd run --rm ms sh -c 'cat /got-f /got-s; test -x /bb && echo x; test -e /f || echo no-f'
+	assert_output $'from-first\nfrom-second\nx\nno-f'
+	run -0 pea_cmd build --target first -t ms1 "$CTX"
+	refute_output --partial "[2/"
+	run -0 pea_cmd run --rm ms1 cat /f
+	assert_output from-first
+	run -125 pea_cmd build --target nosuch "$CTX"
+	assert_output --partial 'the target "nosuch" was not found'
+}
+
+@test "build: COPY and ADD: globs, folders, --chown, --chmod, hard links, tars, ignore files" {
+	mkdir -p "$CTX/dir/sub" "$CTX/skip"
+	echo a >"$CTX/a.txt"
+	echo b >"$CTX/b.txt"
+	echo c >"$CTX/dir/sub/c"
+	echo no >"$CTX/skip/x"
+	echo keep >"$CTX/dir/keep.tmp"
+	echo drop >"$CTX/dir/drop.tmp"
+	ln "$CTX/a.txt" "$CTX/hard.txt"
+	mkdir -p "$TEST_DIR/t/inner"
+	echo intar >"$TEST_DIR/t/inner/f"
+	tar -C "$TEST_DIR/t" -czf "$CTX/x.tar.gz" inner
+	printf 'skip\n**/*.tmp\n!dir/keep.tmp\n' >"$CTX/.containerignore"
+	cat >"$CTX/Containerfile" <<'EOF'
+FROM busybox
+COPY *.txt /g/
+COPY dir /d
+COPY --chown=nobody:2 --chmod=600 a.txt /owned
+ADD x.tar.gz /untar/
+COPY . /all/
+EOF
+	run -0 pea_cmd build -t cp1 "$CTX"
+	run -0 pea_cmd run --rm cp1 sh -c 'ls /g; cat /d/sub/c; ls /d; stat -c "%u:%g %a" /owned; cat /untar/inner/f;
+		ls /all; stat -c %h /all/a.txt'
+	assert_output $'a.txt\nb.txt\nhard.txt\nc\nkeep.tmp\nsub\n65534:2 600\nintar\nContainerfile\na.txt\nb.txt\ndir\nhard.txt\nx.tar.gz\n2'
+	# --ignorefile names another file
+	printf 'b.txt\n' >"$TEST_DIR/ign"
+	printf 'FROM busybox\nCOPY b.txt /\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build --ignorefile "$TEST_DIR/ign" -t cp2 "$CTX"
+	assert_output --partial 'building at STEP "COPY b.txt /"'
+}
+
+@test "build: ONBUILD triggers, SHELL, --build-arg, --env, --label, --from" {
+	cat >"$CTX/Containerfile" <<'EOF'
+FROM busybox
+ONBUILD RUN echo triggered > /trig
+SHELL ["/bin/sh", "-ec"]
+EOF
+	run -0 pea_cmd build -t base1 "$CTX"
+	assert_equal "$(cfg OnBuild base1)" '["RUN echo triggered > /trig"]'
+	cat >"$CTX/Containerfile" <<'EOF'
+FROM base1
+ARG V=default
+ARG UNSET
+RUN echo "$V-${UNSET:-none}-${V:+set}-$E" > /v
+EOF
+	run -0 pea_cmd build --build-arg V=given --build-arg EXTRA=1 --env E=env \
+		--label lab=el -t child "$CTX"
+	assert_output --partial "[Warning] one or more build args were not consumed: [EXTRA]"
+	run -0 pea_cmd run --rm child cat /trig /v
+	assert_output $'triggered\ngiven-none-set-env'
+	assert_equal "$(cfg OnBuild child)" ''
+	assert_equal "$(cfg Labels child)" '{"lab":"el"}'
+	# --from replaces the first FROM's image
+	printf 'FROM nosuch\nRUN test -e /trig && echo yes\n' >"$CTX/Containerfile"
+	run -0 pea_cmd build --from child -t fromflag "$CTX"
+	assert_line yes
+}
+
+@test "build: context and Containerfile from standard input, -f relative to the context" {
+	printf 'FROM busybox\nRUN echo piped\n' >"$TEST_DIR/cf"
+	run -0 pea_direct build -t s1 - <"$TEST_DIR/cf"
+	assert_line piped
+	echo intar >"$CTX/f"
+	printf 'FROM busybox\nCOPY f /f\n' >"$CTX/Other"
+	tar -C "$CTX" -cf "$TEST_DIR/ctx.tar" .
+	run -0 pea_direct build -t s2 -f Other - <"$TEST_DIR/ctx.tar"
+	run -0 pea_cmd run --rm s2 cat /f
+	assert_output intar
+	run -0 pea_direct build --no-cache -t s3 -f - "$CTX" <"$TEST_DIR/cf"
+	assert_line piped
+	run -0 pea_cmd build -t s4 -f Other "$CTX"
+	# buildx build is build
+	run -0 pea_cmd buildx build --load -t s5 -f Other "$CTX"
+	assert_line "COMMIT s5"
+}
+
+@test "build: ADD of a URL (busybox httpd in a network namespace)" {
+	require_cmd ip
+	ns="pea-bld-$$"
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	mkdir -p "$TEST_DIR/www"
+	echo served >"$TEST_DIR/www/page.txt"
+	nsenter --net="/run/netns/$ns" -- "$BUSYBOX_ROOTFS/bin/busybox" httpd -f -p 127.0.0.1:18080 \
+		-h "$TEST_DIR/www" 3>&- &
+	httpd=$!
+	for _ in $(seq 50); do
+		nsenter --net="/run/netns/$ns" -- timeout -k 2 2 "$BUSYBOX_ROOTFS/bin/busybox" wget -q -O /dev/null \
+			http://127.0.0.1:18080/page.txt 2>/dev/null && break
+		sleep 0.1
+	done
+	printf 'FROM busybox\nADD http://127.0.0.1:18080/page.txt /web/\nCOPY http://127.0.0.1:18080/page.txt /x\n' \
+		>"$CTX/Containerfile"
+	printf 'FROM busybox\nADD http://127.0.0.1:18080/page.txt /web/\n' >"$CTX/Good"
+	run timeout -k 5 60 nsenter --net="/run/netns/$ns" -- "$PEA" "${FE_ARGS[@]}" build -t u1 -f Good "$CTX"
+	run2_status=$status
+	run2_output=$output
+	run timeout -k 5 60 nsenter --net="/run/netns/$ns" -- "$PEA" "${FE_ARGS[@]}" build -t u2 "$CTX"
+	kill "$httpd"
+	wait "$httpd" || true
+	ip netns delete "$ns"
+	assert_equal "$status" 125
+	assert_output --partial "source can't be a URL for COPY"
+	assert_equal "$run2_status" 0 "$run2_output"
+	run -0 pea_cmd run --rm u1 sh -c 'cat /web/page.txt; stat -c %a /web/page.txt'
+	assert_output $'served\n600'
+}
+
+@test "build: errors: one line naming what was wrong, nothing left behind" {
+	run -125 pea_cmd build -t e "$TEST_DIR/nosuch"
+	assert_output --partial "nosuch: No such file or directory"
+	run -125 pea_cmd build -t e "$CTX"
+	assert_output "Error: no Containerfile or Dockerfile specified or found in context directory, $CTX: no such file or directory"
+	run -125 pea_cmd build -t e -f Nope "$CTX"
+	assert_output --partial "Nope: no such file or directory"
+	printf 'FROM busybox\nFOO bar\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t e "$CTX"
+	assert_output "Error: line 2: unknown instruction: FOO"
+	printf 'RUN true\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t e "$CTX"
+	assert_output --partial "no FROM statement found"
+	printf 'FROM busybox\nARG bad-name=1\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t e "$CTX"
+	assert_output --partial "ARG: bad name 'bad-name'"
+	printf 'FROM busybox\nENV X="unterminated\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t e "$CTX"
+	assert_output --partial "unexpected end of statement while looking for matching"
+	printf 'FROM busybox\nCOPY ../outside /x\n' >"$CTX/Containerfile"
+	touch "$TEST_DIR/outside"
+	run -125 pea_cmd build -t e "$CTX"
+	assert_output --partial 'building at STEP "COPY ../outside /x": forbidden path outside the build context'
+	printf 'FROM busybox\nCOPY missing /x\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t e "$CTX"
+	assert_output --partial 'building at STEP "COPY missing /x"'
+	assert_output --partial 'no such file or directory'
+	printf 'FROM busybox\nCOPY --from=nostage /x /x\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build --pull=never -t e "$CTX"
+	assert_output --partial 'building at STEP "COPY --from=nostage /x /x": --from=nostage: nostage: image not known'
+	printf 'FROM nosuchimage\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build --pull=never -t e "$CTX"
+	assert_output --partial 'nosuchimage: image not known'
+	run -125 pea_cmd build --format=xml "$CTX"
+	assert_output --partial 'unrecognized image type "xml"'
+	# a failing RUN: its status, the step named, no image, no container
+	printf 'FROM busybox\nRUN echo partial > /p && exit 3\n' >"$CTX/Containerfile"
+	run -3 pea_cmd build -t e "$CTX"
+	assert_line 'Error: building at STEP "RUN echo partial > /p && exit 3": while running runtime: exit status 3'
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+	run -1 pea_cmd image exists e
+}
