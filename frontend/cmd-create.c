@@ -29,6 +29,7 @@
 #include "frontend/frontend.h"
 #include "frontend/images.h"
 #include "frontend/network.h"
+#include "frontend/pod.h"
 #include "frontend/platform.h"
 #include "frontend/records.h"
 #include "frontend/restart.h"
@@ -86,6 +87,7 @@ enum {
 	OPT_CONMON_PIDFILE,
 	OPT_TIMEOUT,
 	OPT_RUNTIME,
+	OPT_POD,
 };
 
 #define CREATE_SHORTOPTS "+de:w:u:h:v:m:l:itp:P"
@@ -148,6 +150,7 @@ static const struct option create_longopts[] = {
 	{ "conmon-pidfile", required_argument, NULL, OPT_CONMON_PIDFILE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "runtime", required_argument, NULL, OPT_RUNTIME },
+	{ "pod", required_argument, NULL, OPT_POD },
 	SECRES_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -192,6 +195,8 @@ static const char create_usage[] =
 	"  -p, --publish=[IP:][HOST:]PORT[/PROTO]  publish a container port (ranges a-b)\n"
 	"  -P, --publish-all         publish the exposed ports on free host ports\n"
 	"      --pid=MODE            private (default), host, container:ID, ns:PATH\n"
+	"      --pod=POD|new:NAME    join a pod (pea pod create; new: makes it): its shared\n"
+	"                            namespaces, /etc/hosts and published ports\n"
 	"      --pids-limit=N        most processes at once (-1: no limit)\n"
 	"      --platform=OS/ARCH[/VARIANT]  the platform of the image to pull and run\n"
 	"      --pull=POLICY         missing (default), always, never, newer\n"
@@ -271,6 +276,10 @@ struct create_opts {
 	char *conmon_pidfile;
 	long long timeout; /* seconds, 0: none */
 	char *runtime;	   /* --runtime as given (a name or a path) */
+	/* --pod (pod.h): the pod as given, its id, the infra's UTS namespace to join */
+	char *pod, *pod_id, *uts_mode;
+	bool pod_made, pod_keep; /* --pod new:NAME made it; the container was made too */
+	struct global_options *pod_g;
 };
 
 static void create_opts_clear(struct create_opts *o)
@@ -310,6 +319,12 @@ static void create_opts_clear(struct create_opts *o)
 	free(o->cidfile);
 	free(o->conmon_pidfile);
 	free(o->runtime);
+	/* a pod made by --pod new: goes with a create that failed */
+	if (o->pod_made && !o->pod_keep)
+		(void)pod_remove(o->pod_g, o->pod_id, true, 0, NULL, NULL);
+	free(o->pod);
+	free(o->pod_id);
+	free(o->uts_mode);
 }
 
 static void set(char **dst, const char *v)
@@ -726,6 +741,11 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 	case OPT_RM:
 		o->rm = true;
 		return 0;
+	case OPT_POD:
+		if (!*arg)
+			return pea_error_new(err, EINVAL, "--pod: empty pod name");
+		set(&o->pod, arg);
+		return 0;
 	case OPT_NAME:
 		if (!container_name_valid(arg))
 			return pea_error_new(err, EINVAL,
@@ -1126,6 +1146,10 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 		json_object_object_add(j, "pid", json_object_new_string(o->pid_mode));
 	if (o->ipc_mode)
 		json_object_object_add(j, "ipc", json_object_new_string(o->ipc_mode));
+	if (o->pod_id)
+		json_object_object_add(j, "pod", json_object_new_string(o->pod_id));
+	if (o->uts_mode)
+		json_object_object_add(j, "uts", json_object_new_string(o->uts_mode));
 	if (o->conmon_pidfile)
 		json_object_object_add(j, "conmon_pidfile",
 				       json_object_new_string(o->conmon_pidfile));
@@ -1228,6 +1252,50 @@ static int check_ns_donor(struct global_options *g, const char *flag, const char
 				     "non-shareable IPC (hint: use IpcMode:shareable for the donor "
 				     "container)",
 				     mode, other->id);
+	return 0;
+}
+
+/*
+ * --pod: the container joins what the pod shares through its infra container
+ * (pod.h); the pod's, not the container's to set (podman's errors).
+ */
+static int apply_pod(struct global_options *g, struct create_opts *o, struct pea_error **err)
+{
+	struct pod_join given = {
+		.net_mode = o->net_mode,
+		.networks_given = o->networks != NULL,
+		.ports_given = o->ports || o->publish_all || o->expose,
+		.ipc_given = o->ipc_mode != NULL,
+		.pid_given = o->pid_mode != NULL,
+		.hostname_given = o->hostname != NULL,
+		.hostname = o->hostname,
+	};
+	_cleanup_free_ char *infra = NULL, *host = NULL, *mode = NULL;
+	_cleanup_strv_ char **share = NULL;
+	int rc;
+
+	int saved_optind = optind; /* --pod new: parses the infra's create options */
+
+	rc = pod_join_resolve(g, o->pod, &given, &o->pod_id, &infra, &share, &host, &o->pod_made,
+			      err);
+	optind = saved_optind;
+	if (rc < 0)
+		return -1;
+	o->pod_g = g;
+	if (!infra)
+		return 0;
+	mode = xasprintf("container:%s", infra);
+	if (pea_strv_contains(share, "net"))
+		set(&o->net_mode, mode);
+	if (pea_strv_contains(share, "ipc"))
+		set(&o->ipc_mode, mode);
+	if (pea_strv_contains(share, "pid"))
+		set(&o->pid_mode, mode);
+	if (pea_strv_contains(share, "uts")) {
+		set(&o->uts_mode, mode);
+		free(o->hostname);
+		o->hostname = TAKE_PTR(host);
+	}
 	return 0;
 }
 
@@ -1463,6 +1531,8 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	/* keep-id: the user's own uid and gid, unless --user */
 	if (o.userns.user && !o.user)
 		o.user = xstrdup(o.userns.user);
+	if (o.pod && apply_pod(g, &o, err) < 0)
+		return -1;
 	if (validate_network(&o, err) < 0 || network_defaults(g, &o.net_mode, &o.networks, err) < 0)
 		return -1;
 	if (o.sec && secres_validate(o.sec, o.memory, o.net_mode, err) < 0)
@@ -1545,6 +1615,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		(void)container_remove(g, r, &e);
 		return -1;
 	}
+	o.pod_keep = true;
 	*ret = TAKE_PTR(r);
 	return 0;
 }

@@ -18,11 +18,12 @@
 #include "frontend/commands.h"
 #include "frontend/container.h"
 #include "frontend/frontend.h"
+#include "frontend/pod.h"
 #include "frontend/records.h"
 #include "frontend/restart.h"
 
 struct rm_opts {
-	bool force, volumes;
+	bool force, volumes, depend;
 	long time; /* -t: stop with this timeout before the kill; < 0: kill at once */
 };
 
@@ -78,6 +79,14 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 	if (record_lookup_locked(g, name, &r, &lock, err) < 0) {
 		*ret_status = (*err)->code == ENOENT ? 1 : PEA_EXIT_ENGINE;
 		return -1;
+	}
+	/* a pod's infra goes with its pod only (rm --depend, pea pod rm) */
+	if (pod_is_infra(r)) {
+		*ret_status = PEA_EXIT_ENGINE;
+		return pea_error_new(err, EBUSY,
+				     "container %s is the infra container of pod %s and cannot be "
+				     "removed without removing the pod",
+				     r->id, pod_of(r));
 	}
 	if (o->force)
 		container_mark_stopped(g, r->id); /* no restart by its policy (restart.h) */
@@ -206,6 +215,43 @@ static void rm_parallel(struct global_options *g, char **targets, const struct r
 		rm_reap(pids, fds, res, n, &running);
 }
 
+/*
+ * rm -af, rm --depend: the pods of the infra containers named (all: every
+ * pod) are removed with their containers, whose ids are printed; 0 or 125.
+ */
+static int rm_pods_first(struct global_options *g, bool all, char **names,
+			 const struct rm_opts *o)
+{
+	_cleanup_strv_ char **pods = NULL;
+	int status = 0;
+
+	for (size_t i = 0; !all && names[i]; i++) {
+		_cleanup_record_ struct ctr_record *r = NULL;
+		if (record_lookup(g, names[i], &r, NULL) == 0 && pod_is_infra(r))
+			pea_strv_push(&pods, pod_of(r));
+	}
+	if (all) {
+		struct pod_record **v = NULL;
+		size_t n = 0;
+		if (pods_list(g, &v, &n, NULL) == 0)
+			for (size_t i = 0; i < n; i++)
+				pea_strv_push(&pods, v[i]->id);
+		pods_free(v, n);
+	}
+	for (size_t i = 0; pods && pods[i]; i++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		_cleanup_strv_ char **gone = NULL;
+		int rc = pod_remove(g, pods[i], o->force, o->time, &gone, &e);
+		for (size_t k = 0; gone && gone[k]; k++)
+			printf("%s\n", gone[k]);
+		if (rc < 0 && e->code != ENOENT) {
+			fprintf(stderr, "Error: %s\n", e->message);
+			status = PEA_EXIT_ENGINE;
+		}
+	}
+	return status;
+}
+
 static const char rm_usage[] =
 	"Usage: pea rm [OPTIONS] CONTAINER [CONTAINER...]\n"
 	"\n"
@@ -214,6 +260,8 @@ static const char rm_usage[] =
 	"  -a, --all       every container\n"
 	"  -f, --force     kill running containers first\n"
 	"  -i, --ignore    ignore containers that do not exist\n"
+	"      --depend    remove a pod's infra container with its pod and its\n"
+	"                  containers\n"
 	"  -t, --time=SECS with -f, stop them first (the stop signal, SIGKILL\n"
 	"                  after SECS) instead of killing them at once\n"
 	"  -v, --volumes   remove their anonymous volumes too\n";
@@ -227,6 +275,7 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		{ "ignore", no_argument, NULL, 'i' },
 		{ "volumes", no_argument, NULL, 'v' },
 		{ "time", required_argument, NULL, 't' },
+		{ "depend", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_strv_ char **targets = NULL;
@@ -256,11 +305,16 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 			ignore = true;
 		else if (c == 'v')
 			o.volumes = true;
+		else if (c == 'D')
+			o.depend = true;
 	}
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
+	/* the pods of the infra containers named go first, with their containers */
+	if ((all && o.force) || o.depend)
+		status = rm_pods_first(g, all, argv + optind, &o);
 	if (all) {
 		struct ctr_record **v = NULL;
 		size_t nv = 0;
@@ -273,8 +327,13 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		return pea_error_new(err, EINVAL,
 				     "you must provide at least one container name or id");
 	} else {
-		for (int i = optind; i < argc; i++)
+		for (int i = optind; i < argc; i++) {
+			_cleanup_record_ struct ctr_record *rec = NULL;
+			/* an infra container removed with its pod above */
+			if (o.depend && record_lookup(g, argv[i], &rec, NULL) < 0)
+				continue;
 			pea_strv_push(&targets, argv[i]);
+		}
 	}
 	n = pea_strv_length(targets);
 	res = xnew(struct rm_result, n ? n : 1);
@@ -340,6 +399,7 @@ int cmd_cleanup(struct global_options *g, int argc, char **argv, struct pea_erro
 		/* and a restart when its policy asks for one (restart.h) */
 		if (container_cleanup_exit(g, rec->id, rm, err) < 0)
 			return -1;
+		pod_after_exit(g, rec); /* a pod's exit policy (pod.h) */
 	}
 	return 0;
 }

@@ -92,6 +92,8 @@ PEA_CMD(attach);
 PEA_CMD(network);
 /* cmd-port.c */
 PEA_CMD(port);
+/* cmd-pod.c */
+PEA_CMD(pod);
 /* main.c */
 PEA_CMD(container);
 PEA_CMD(version);

@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "login", cmd_login },	    { "logout", cmd_logout },
 	{ "logs", cmd_logs },	    { "mount", cmd_mount },
 	{ "network", cmd_network }, { "pause", cmd_pause },
+	{ "pod", cmd_pod },
 	{ "port", cmd_port },	    { "ps", cmd_ps },
 	{ "pull", cmd_pull },	    { "push", cmd_push },
 	{ "rename", cmd_rename },   { "restart", cmd_restart },

@@ -1,5 +1,5 @@
 # frontend/: pea, the podman-compatible command line (docs/pea.1.md).
-FRONTEND_SOURCES := $(filter-out frontend/main.c,$(wildcard frontend/*.c))
+FRONTEND_SOURCES := $(filter-out frontend/main.c frontend/pea-pause.c,$(wildcard frontend/*.c))
 $(eval $(call pea_archive,frontend,$(FRONTEND_SOURCES)))
 $(eval $(call pea_program,pea,frontend/main.c,frontend,json-c))
 INSTALL_BIN += pea
@@ -30,3 +30,12 @@ DEB_PACKAGES += uidmap passt
 MAN_EXTRA += pea-update.1 pea-image-mount.1
 MAN_EXTRA += pea-build.1
 MAN_EXTRA += pea-events.1
+# pea-pause: the process of a pod's infra container, static and alone in the pause image
+# that pea makes from it on first use (frontend/pod.c); never sanitized (a static binary).
+PROGRAMS += $(BUILD)/bin/pea-pause
+$(BUILD)/bin/pea-pause: frontend/pea-pause.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -DPEA_VERSION='"$(VERSION)"' \
+		-static -o $@ $<
+INSTALL_BIN += pea-pause
+MAN_EXTRA += pea-pod.1

@@ -28,6 +28,7 @@
 #include "frontend/container.h"
 #include "frontend/frontend.h"
 #include "frontend/network.h"
+#include "frontend/pod.h"
 #include "frontend/records.h"
 #include "frontend/rootless.h"
 #include "frontend/spec.h"
@@ -518,6 +519,23 @@ struct json_object *spec_annotations(const struct ctr_record *r, bool started)
 	return sorted_object(a);
 }
 
+/* /dev/shm as a bind mount of src (a pod's, pod_shm()). */
+static void shm_bind(struct json_object *mounts, const char *src)
+{
+	for (size_t i = 0; i < json_object_array_length(mounts); i++) {
+		struct json_object *m = json_object_array_get_idx(mounts, i);
+		const char *dst = NULL;
+
+		(void)pea_json_get_string_opt(m, "", "destination", &dst, NULL);
+		if (!dst || strcmp(dst, "/dev/shm") != 0)
+			continue;
+		json_object_object_add(m, "type", json_object_new_string("bind"));
+		json_object_object_add(m, "source", json_object_new_string(src));
+		json_object_object_add(m, "options", split_opts("rbind,rprivate"));
+		return;
+	}
+}
+
 /*
  * --pid and --ipc (opts pid, ipc): host leaves the namespace out (the host's),
  * container:ID joins a running container's, ns:PATH that file's; ipc none is
@@ -580,7 +598,7 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 {
 	_cleanup_json_ struct json_object *spec = json_object_new_object();
 	_cleanup_close_ int rootfd = -1, dfd = -1;
-	const char *user = "", *text;
+	const char *user = "", *text, *uts = NULL;
 	struct json_object *root, *proc, *sec = NULL;
 	bool read_only = false;
 	long uid = 0, gid = 0;
@@ -603,8 +621,22 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 	json_object_object_add(spec, "mounts", mounts_json(g, r, rundir, etcdir, read_only));
 	json_object_object_add(spec, "linux", linux_json(r, host_net, nspath));
 	json_object_object_add(spec, "annotations", spec_annotations(r, true));
-	if (ns_mode_apply(g, r, "pid", spec, err) < 0 || ns_mode_apply(g, r, "ipc", spec, err) < 0)
+	if (ns_mode_apply(g, r, "pid", spec, err) < 0 || ns_mode_apply(g, r, "ipc", spec, err) < 0 ||
+	    ns_mode_apply(g, r, "uts", spec, err) < 0)
 		return -1;
+	/* a pod that shares its IPC namespace shares its /dev/shm (pod.h) */
+	{
+		_cleanup_free_ char *shm = NULL;
+		struct json_object *mounts = NULL;
+		if (pod_shm(g, r, &shm, err) < 0)
+			return -1;
+		if (shm && json_object_object_get_ex(spec, "mounts", &mounts))
+			shm_bind(mounts, shm);
+	}
+	/* a pod's UTS namespace, joined: its host name is the infra's (pod.h) */
+	if (pea_json_get_string_opt(r->opts, "opts", "uts", &uts, NULL) == 1 &&
+	    strncmp(uts, "container:", 10) == 0)
+		json_object_object_del(spec, "hostname");
 	if (volumes_spec(g, r, spec, uid, gid, err) < 0)
 		return -1;
 	if (json_object_object_get_ex(r->opts, "security", &sec) &&
@@ -733,6 +765,9 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 	const char *mode = "none";
 	bool host_net;
 
+	/* a pod's member joins its infra container, started first (pod.h) */
+	if (pod_start_infra(g, r, err) < 0)
+		return -1;
 	(void)pea_json_get_string_opt(r->opts, "opts", "network", &mode, NULL);
 	host_net = strcmp(mode, "host") == 0;
 	hostname = container_hostname(r, host_net);

@@ -1,0 +1,267 @@
+#!/usr/bin/env bats
+# pea pod (podman-pod(1)) and run/create --pod: the infra container made from
+# the pause image (built from pea-pause on first use), the namespaces the
+# members share with it, the pod's life cycle, podman's errors.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd tini
+	fe_setup
+	fe_load_busybox
+}
+
+teardown() {
+	if [[ -n "${FE_NETNS:-}" ]]; then
+		pea_net pod rm -af -t 0 >/dev/null 2>&1 || true
+		fe_net_teardown
+	fi
+	pea_cmd pod rm -af -t 0 >/dev/null 2>&1 || true
+	fe_teardown
+}
+
+# ns_of CTR NS: the namespace link of the container's process 1.
+ns_of() {
+	pea_out exec "$1" readlink "/proc/1/ns/$2"
+}
+
+@test "pod create: an infra container from the pause image, pod ps, inspect, exists, rm" {
+	run -0 pea_cmd pod create --name p1 --label team=peas
+	local pod=$output
+	[[ $pod =~ ^[0-9a-f]{64}$ ]] || fail "not an id: $pod"
+	run -0 pea_cmd pod exists p1
+	run -0 pea_cmd pod exists "${pod:0:12}"
+	run -1 pea_cmd pod exists nosuchpod
+	# the pause image was made on first use, without a registry
+	run -0 pea_cmd image exists "localhost/podman-pause:$(pea_out version --format '{{.Client.Version}}')-0"
+	run -0 pea_cmd pod inspect --format '{{.Name}} {{.State}} {{.NumContainers}} {{.Labels}} {{.SharedNamespaces}} {{.ExitPolicy}} {{.Hostname}}' p1
+	assert_output "p1 Created 1 map[team:peas] [ipc net uts] continue p1"
+	run -0 pea_cmd pod inspect --format '{{(index .Containers 0).ID}}' p1
+	local infra=$output
+	run -0 pea_cmd pod inspect --format '{{.InfraContainerID}}' p1
+	assert_output "$infra"
+	run -0 pea_cmd inspect --format '{{.Name}}' "$infra"
+	assert_output "${pod:0:12}-infra"
+	# the JSON is podman's, one object for one pod
+	run -0 pea_cmd pod inspect p1
+	assert_equal "$(jq -r '.Id, .CreateInfra, .InfraConfig.HostNetwork' <<<"$output")" "$pod
+true
+false"
+	run -0 pea_cmd pod ps --format '{{.ID}} {{.Name}} {{.Status}} {{.InfraID}} {{.NumberOfContainers}} {{.Labels}}'
+	assert_output "${pod:0:12} p1 Created ${infra:0:12} 1 map[team:peas]"
+	run -0 pea_cmd pod ps --noheading --no-trunc --filter label=team=peas --format '{{.ID}}'
+	assert_output "$pod"
+	run -0 pea_cmd pod ls --noheading --filter name=nosuch
+	assert_output ""
+	run -0 pea_cmd pod rm p1
+	assert_output "$pod"
+	run -1 pea_cmd pod exists p1
+	run -0 pea_cmd ps -a --noheading
+	assert_output ""
+}
+
+@test "run --pod: the members share the infra's net, ipc and uts namespaces, its host name and /etc/hosts" {
+	run -0 pea_cmd pod create --name web --add-host peahost:10.1.2.3
+	run -0 pea_cmd run -d --pod web busybox sleep 100
+	local a=$output
+	run -0 pea_cmd run -d --pod web busybox sleep 100
+	local b=$output
+	local ns
+	for ns in net ipc uts; do
+		[[ "$(ns_of "$a" $ns)" == "$(ns_of "$b" $ns)" ]] || fail "$ns not shared"
+	done
+	# pid is not shared by default
+	[[ "$(ns_of "$a" pid)" != "$(ns_of "$b" pid)" ]] || fail "pid shared"
+	run -0 pea_cmd exec "$a" hostname
+	assert_output web
+	run -0 pea_cmd exec "$b" cat /etc/hosts
+	assert_output --partial $'10.1.2.3\tpeahost'
+	# a file in /dev/shm of one is seen by the other (the IPC namespace's)
+	run -0 pea_cmd exec "$a" touch /dev/shm/pea
+	run -0 pea_cmd exec "$b" ls /dev/shm/pea
+	run -0 pea_cmd pod inspect --format '{{.State}} {{.NumContainers}}' web
+	assert_output "Running 3"
+	run -0 pea_cmd ps --format '{{.Pod}}' --filter "id=$a"
+	run -0 pea_cmd pod rm -f -t 0 web
+	run -0 pea_cmd ps -a --noheading
+	assert_output ""
+}
+
+@test "--share +pid: one PID namespace, the infra's pea-pause is process 1" {
+	run -0 pea_cmd pod create --name pids --share +pid
+	run -0 pea_cmd pod inspect --format '{{.SharedNamespaces}}' pids
+	assert_output "[ipc net uts pid]"
+	run -0 pea_cmd run --rm --pod pids busybox cat /proc/1/cmdline
+	assert_output --partial "/catatonit"
+}
+
+@test "--share ipc: --hostname is the container's own; --pod new:NAME takes the pod's name as host name" {
+	run -0 pea_cmd pod create --share ipc --name onlyipc
+	run -0 pea_cmd run --rm --pod onlyipc --hostname foobar busybox hostname
+	assert_output foobar
+	run -0 pea_cmd run --rm --pod new:newpod busybox hostname
+	assert_output newpod
+	run -0 pea_cmd pod rm newpod
+	run -0 pea_cmd run --rm --pod new:newpod2 --hostname h2 busybox hostname
+	assert_output h2
+}
+
+@test "pod start, stop, restart, kill: the infra first, then the others" {
+	run -0 pea_cmd pod create --name lc
+	run -0 pea_cmd create --pod lc busybox sleep 100
+	local c=$output
+	run -0 pea_cmd pod start lc
+	run -0 pea_cmd pod inspect --format '{{.State}}' lc
+	assert_output Running
+	run -0 pea_cmd pod stop -t 0 lc
+	run -0 pea_cmd pod inspect --format '{{.State}}' lc
+	assert_output Exited
+	run -0 pea_cmd pod restart lc
+	fe_wait_state "$c" running
+	run -0 pea_cmd pod kill lc
+	fe_wait_state "$c" exited
+	run -0 pea_cmd pod inspect --format '{{.State}}' lc
+	assert_output Exited
+}
+
+@test "exit policy: continue leaves the infra running (Degraded), stop stops the pod" {
+	run -0 pea_cmd pod create --name cont
+	run -0 pea_cmd run --pod cont busybox true
+	run -0 pea_cmd pod inspect --format '{{.ExitPolicy}} {{.State}}' cont
+	assert_output "continue Degraded"
+	run -0 pea_cmd pod create --name stp --exit-policy stop
+	run -0 pea_cmd run --pod stp busybox true
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ $(pea_out pod inspect --format '{{.State}}' stp) == Exited ]] && break
+		sleep 0.1
+	done
+	run -0 pea_cmd pod inspect --format '{{.ExitPolicy}} {{.State}}' stp
+	assert_output "stop Exited"
+}
+
+@test "pod rm: running members need --force; the infra goes only with its pod (rm --depend, rm -af)" {
+	run -0 pea_cmd pod create --name rmp
+	local pod=$output
+	run -0 pea_cmd run -d --pod rmp busybox sleep 100
+	local c=$output
+	run -125 pea_cmd pod rm rmp
+	assert_output --partial "cannot remove container $c as it is running"
+	run -0 pea_cmd pod exists rmp
+	local infra
+	infra=$(pea_out pod inspect --format '{{.InfraContainerID}}' rmp)
+	run -125 pea_cmd rm -f "$infra"
+	assert_output "Error: container $infra is the infra container of pod $pod and cannot be removed without removing the pod"
+	run -0 pea_cmd rm -f --depend "$infra"
+	assert_line "$infra"
+	assert_line "$c"
+	run -1 pea_cmd pod exists rmp
+	# rm -af takes the pods with it
+	run -0 pea_cmd create --pod new:rmp2 busybox true
+	c=$output
+	run -0 pea_cmd rm -af
+	assert_line "$c"
+	run -0 pea_cmd pod ps --noheading
+	assert_output ""
+	run -1 pea_cmd pod rm nosuchpod
+	assert_output "Error: no pod with name or ID nosuchpod found: no such pod"
+	run -0 pea_cmd pod rm -f nosuchpod
+	assert_output ""
+}
+
+@test "pod create errors: podman's words, nothing left behind" {
+	run -125 pea_cmd pod create --share bogus
+	assert_output "Error: invalid kernel namespace to share: bogus. Options are: cgroup, ipc, net, pid, uts or none"
+	run -125 pea_cmd pod create --exit-policy invalid
+	assert_output 'Error: running pod create option: invalid pod exit policy: "invalid"'
+	run -125 pea_cmd pod create --infra=false -p 8080:80
+	assert_output "Error: you must have an infra container to publish port bindings to the host"
+	run -0 pea_cmd pod create --name taken --infra-name infra1
+	run -125 pea_cmd pod create --name taken
+	assert_output 'Error: adding pod to state: name "taken" is in use: pod already exists'
+	run -125 pea_cmd pod create --name other --infra-name infra1
+	assert_output --regexp '^Error: .*the container name "infra1" is already in use by [0-9a-f]{64}\. You have to remove that container to be able to reuse that name: that name is already in use$'
+	run -0 pea_cmd pod ps --noheading --format '{{.Name}}'
+	assert_output taken
+	run -125 pea_cmd pod create --infra-image 127.0.0.1:1/nosuchimage
+	run -0 pea_cmd pod ps --noheading --format '{{.Name}}'
+	assert_output taken
+	run -0 pea_cmd ps -a --noheading --format '{{.Names}}'
+	assert_output infra1
+}
+
+@test "run --pod errors: unknown pod, and what the pod holds is not the container's to set" {
+	run -125 pea_cmd run --rm --pod nosuchpod busybox true
+	assert_output "Error: no pod with name or ID nosuchpod found: no such pod"
+	run -0 pea_cmd pod create --name held
+	run -125 pea_cmd run --rm --pod held --hostname foobar busybox hostname
+	assert_output "Error: invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration"
+	run -125 pea_cmd run --rm --pod held --network none busybox true
+	assert_output "Error: invalid config provided: networks must be defined when the pod is created: network cannot be configured when it is shared with a pod"
+	run -125 pea_cmd run --rm --pod held -p 8080:80 busybox true
+	assert_output "Error: invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod"
+	run -125 pea_cmd run --rm --pod held --ipc private busybox true
+	assert_output --partial "cannot set --ipc when joining the pod IPC namespace"
+	# a failed --pod new: leaves no pod behind
+	run -125 pea_cmd run --rm --pod new:failed -p 8080:80 busybox true
+	run -1 pea_cmd pod exists failed
+	run -0 pea_cmd pod inspect --format '{{.NumContainers}}' held
+	assert_output 1
+}
+
+@test "--infra=false: a pod without shared namespaces; pod top lists its containers' processes" {
+	run -0 pea_cmd pod create --infra=false --name noinfra
+	run -0 pea_cmd pod inspect --format '{{.CreateInfra}} {{.NumContainers}} {{.SharedNamespaces}}' noinfra
+	assert_output "false 0 []"
+	run -0 pea_cmd run -d --pod noinfra busybox sleep 101
+	run -0 pea_cmd run -d --pod noinfra busybox sleep 102
+	run -0 pea_cmd pod top noinfra
+	assert_line --index 0 --regexp '^USER +PID +PPID'
+	assert_output --partial "sleep 101"
+	assert_output --partial "sleep 102"
+	run -0 pea_cmd pod inspect --format '{{.State}}' noinfra
+	assert_output Running
+	run -0 pea_cmd pod pause noinfra
+	run -0 pea_cmd pod inspect --format '{{.State}}' noinfra
+	assert_output Paused
+	run -0 pea_cmd pod unpause noinfra
+	run -0 pea_cmd pod inspect --format '{{.State}}' noinfra
+	assert_output Running
+	run -0 pea_cmd pod prune -f
+	assert_output ""
+	local id
+	id=$(pea_out pod inspect --format '{{.ID}}' noinfra)
+	run -0 pea_cmd pod stop -t 0 noinfra
+	run -0 pea_cmd pod prune -f
+	assert_output "$id"
+	run -1 pea_cmd pod exists noinfra
+}
+
+@test "-p on the pod: a member's server answers on the host side (in a test network namespace)" {
+	require_cmd curl
+	fe_net_setup
+	run -0 pea_net pod create --name pub -p 8080:80
+	run -0 pea_net run -d --pod pub busybox httpd -f -p 80 -h /etc
+	local i ok=
+	for ((i = 0; i < 50; i++)); do
+		if fe_in_net curl -sS -m 2 http://127.0.0.1:8080/hostname 2>/dev/null | grep -qx pub; then
+			ok=1
+			break
+		fi
+		sleep 0.1
+	done
+	[[ -n $ok ]] || fail "no answer on 127.0.0.1:8080"
+	run -0 pea_net pod rm -f -t 0 pub
+}
