@@ -6,11 +6,13 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <linux/fs.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
@@ -69,6 +71,29 @@ static void staged_discard(struct staged *st)
 	st->name = (free(st->name), NULL);
 }
 
+/*
+ * staging/ is marked a top of directory hierarchies (chattr +T): ext4's Orlov
+ * allocator then places each new layer's folder in a block group of its own (the
+ * one with the fewest folders among those with more free inodes and blocks than
+ * average), and the layer's files follow their folder, where it put them all near
+ * the store. Without a journal (as here), ext4 skips each free inode of a group that
+ * was freed in the last 5 s (300 s while its inode table is dirty), one buffer
+ * lookup per inode, from the group's start, at every create: after a big delete,
+ * most of an apply's CPU (0.45 of 0.65 s system time pulling a 6-layer image). Two
+ * applies also no longer share a group's bitmap. Best effort: a filesystem without
+ * the flag (xfs, btrfs, tmpfs) says so and nothing changes.
+ */
+static void staging_spread(int dirfd)
+{
+	int flags = 0;
+
+	if (ioctl(dirfd, FS_IOC_GETFLAGS, &flags) < 0 || (flags & FS_TOPDIR_FL))
+		return;
+	flags |= FS_TOPDIR_FL;
+	if (ioctl(dirfd, FS_IOC_SETFLAGS, &flags) < 0)
+		log_debug("staging folder: FS_TOPDIR_FL: %s", strerror(errno));
+}
+
 static int staged_new(struct store *s, const char *parent, struct staged *st,
 		      struct pea_error **err)
 {
@@ -77,6 +102,7 @@ static int staged_new(struct store *s, const char *parent, struct staged *st,
 	st->dirfd = openat(s->root_fd, "staging", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->dirfd < 0)
 		return pea_error_errno(err, "open '%s/staging'", s->graph_root);
+	staging_spread(st->dirfd);
 	st->name = cli_random_id();
 	lock = xasprintf("%s.lock", st->name);
 	if (pea_lock_at(st->dirfd, lock, PEA_LOCK_EXCLUSIVE, true, &st->lockfd, err) < 0)

@@ -129,3 +129,17 @@ teardown() {
 	run -0 pstore layer ls
 	assert_equal "$(jq '.result | length' <<<"$output")" 1
 }
+
+# staging/ is a top of directory hierarchies (chattr +T) where the filesystem has the flag
+# (ext4): each new layer gets a block group of its own (see staging_spread() in
+# storage/layer.c); elsewhere the apply works the same without it.
+@test "overlay: the staging folder spreads layers over ext4's block groups" {
+	busybox_layer
+	run -0 pstore layer apply "$BUSYBOX_LAYER"
+	if [[ "$(stat -f -c %T "$STORE_ROOT")" == ext2/ext3 ]]; then
+		run -0 lsattr -d "$STORE_ROOT/staging"
+		assert_output --regexp '^[^ ]*T[^ ]* '
+	fi
+	run -0 pstore layer ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 1
+}
