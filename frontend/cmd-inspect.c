@@ -20,6 +20,7 @@
 #include "frontend/frontend.h"
 #include "frontend/images.h"
 #include "frontend/network.h"
+#include "frontend/pod.h"
 #include "frontend/ps.h"
 #include "frontend/records.h"
 #include "frontend/restart.h"
@@ -163,7 +164,8 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(o, "ImageDigest", image_digest(g, r));
 	json_object_object_add(o, "ImageName", json_object_new_string(r->image_name ?: ""));
 	json_object_object_add(o, "Rootfs", json_object_new_string(""));
-	json_object_object_add(o, "Pod", json_object_new_string(""));
+	json_object_object_add(o, "Pod", json_object_new_string(pod_of(r) ? pod_of(r) : ""));
+	json_object_object_add(o, "IsInfra", json_object_new_boolean(pod_is_infra(r)));
 	json_object_object_add(o, "ResolvConfPath", json_object_new_string(""));
 	{
 		_cleanup_free_ char *p = xasprintf("%s/config.json", dir);

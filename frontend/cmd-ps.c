@@ -19,6 +19,7 @@
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/network.h"
+#include "frontend/pod.h"
 #include "frontend/ps.h"
 #include "frontend/records.h"
 
@@ -30,6 +31,7 @@ static const char *ps_header(const char *field)
 		{ "ID", "CONTAINER ID" },      { "Image", "IMAGE" },	 { "Command", "COMMAND" },
 		{ "CreatedHuman", "CREATED" }, { "Created", "CREATED" }, { "Status", "STATUS" },
 		{ "Ports", "PORTS" },	       { "Names", "NAMES" },	 { "State", "STATE" },
+		{ "Pod", "POD ID" },	       { "PodName", "PODNAME" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
 		if (strcmp(map[i].field, field) == 0)
@@ -136,7 +138,11 @@ struct json_object *ps_item(const struct ctr_record *r, struct json_object *port
 	}
 	json_object_object_add(o, "Networks", json_object_new_array());
 	json_object_object_add(o, "Pid", json_object_new_int(r->pid));
-	json_object_object_add(o, "Pod", json_object_new_string(""));
+	{
+		const char *pod = pod_of(r);
+		size_t len = pod && !notrunc && for_template ? 12 : (pod ? strlen(pod) : 0);
+		json_object_object_add(o, "Pod", json_object_new_string_len(pod ? pod : "", (int)len));
+	}
 	if (for_template) {
 		_cleanup_free_ char *sum = network_ports_summary(ports);
 		json_object_object_add(o, "Ports", json_object_new_string(sum));
@@ -157,7 +163,8 @@ struct json_object *ps_item(const struct ctr_record *r, struct json_object *port
 /* --filter KEY=VALUE: the same key ORs, different keys AND (podman-ps(1)). */
 static int filter_check(char **filters, struct pea_error **err)
 {
-	static const char *const keys[] = { "id", "name", "status", "label", "exited", "ancestor" };
+	static const char *const keys[] = { "id",     "name",	  "status", "label",
+					    "exited", "ancestor", "pod" };
 
 	for (size_t i = 0; filters && filters[i]; i++) {
 		const char *eq = strchr(filters[i], '=');
@@ -168,7 +175,7 @@ static int filter_check(char **filters, struct pea_error **err)
 		if (!ok)
 			return pea_error_new(err, EINVAL,
 					     "invalid filter \"%s\": use id, name, "
-					     "status, label, exited or ancestor=VALUE",
+					     "status, label, exited, ancestor or pod=VALUE",
 					     filters[i]);
 		if (strncmp(filters[i], "status=", 7) == 0 && strcmp(eq + 1, "created") != 0 &&
 		    strcmp(eq + 1, "running") != 0 && strcmp(eq + 1, "exited") != 0 &&
@@ -226,6 +233,8 @@ static bool filter_one(const struct ctr_record *r, const char *key, const char *
 		return label_has(r, v);
 	if (strcmp(key, "exited") == 0)
 		return r->state == CTR_EXITED && r->exit_code == atoi(v);
+	if (strcmp(key, "pod") == 0) /* a pod's full id (pod_filters) */
+		return pod_of(r) && strcmp(pod_of(r), v) == 0;
 	if (strcmp(key, "ancestor") == 0)
 		return (r->image_name &&
 			(strcmp(r->image_name, v) == 0 || strstr(r->image_name, v) != NULL)) ||
@@ -248,6 +257,36 @@ static struct json_object *ports_of(const struct global_options *g, const struct
 			return v;
 	}
 	return json_object_object_get_ex(r->opts, "ports", &v) ? v : NULL;
+}
+
+/* --filter pod=NAME|ID: the pod's full id, for filter_one (a pod that does not exist: none). */
+static void pod_filters(const struct global_options *g, char **filters)
+{
+	for (size_t i = 0; filters && filters[i]; i++) {
+		_cleanup_pod_ struct pod_record *p = NULL;
+		if (strncmp(filters[i], "pod=", 4) != 0)
+			continue;
+		if (pod_lookup(g, filters[i] + 4, &p, NULL) == 0) {
+			free(filters[i]);
+			filters[i] = xasprintf("pod=%s", p->id);
+		}
+	}
+}
+
+/* The name of the pod a container belongs to ("" for none). */
+static const char *pod_name_of(const struct global_options *g, const struct ctr_record *r,
+			       struct pod_record **cache)
+{
+	const char *pod = pod_of(r);
+
+	if (!pod)
+		return "";
+	if (!*cache || strcmp((*cache)->id, pod) != 0) {
+		*cache = pod_record_free(*cache);
+		if (pod_load(g, pod, cache, NULL) < 0)
+			return "";
+	}
+	return (*cache)->name;
 }
 
 static bool filter_match(const struct ctr_record *r, char **filters)
@@ -358,14 +397,14 @@ static const char ps_usage[] =
 	"\n"
 	"  -a, --all             all containers, not only running ones\n"
 	"      --external        also containers of the store pea did not make (pea lists none)\n"
-	"  -f, --filter=KEY=VAL  id, name (a regex), status, label, exited, ancestor\n"
+	"  -f, --filter=KEY=VAL  id, name (a regex), status, label, exited, ancestor, pod\n"
 	"      --format=FORMAT   Go template ({{.ID}}, {{.Names}}, {{.Image}}, {{.Status}},\n"
 	"                        {{.State}}, {{.Command}}, ...) or json\n"
 	"  -n, --last=N          the N containers created last, in any state\n"
 	"  -l, --latest          only the container created last\n"
 	"      --noheading       no header row\n"
 	"      --no-trunc        full ids and commands\n"
-	"  -p, --pod             accepted (pea has no pods)\n"
+	"  -p, --pod             the pod's id and name of each container\n"
 	"  -q, --quiet           only the ids\n"
 	"      --sort=KEY        command, created, id, image, names, runningfor, size or status\n"
 	"      --sync            ask the runtime whether running containers are paused\n";
@@ -397,7 +436,8 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	struct json_object *setup = NULL;
 	struct template *t = NULL;
 	bool all = false, quiet = false, noheading = false, notrunc = false, latest = false;
-	bool sync = false;
+	bool sync = false, with_pod = false;
+	struct pod_record *pod_cache = NULL;
 	bool json;
 	size_t n = 0, first = 0, kept = 0;
 	long last = -1;
@@ -431,6 +471,9 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 		case 'l':
 			latest = true;
 			break;
+		case 'p':
+			with_pod = true;
+			break;
 		case OPT_SYNC:
 			sync = true;
 			break;
@@ -453,6 +496,7 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
 	if (filter_check(filters, err) < 0)
 		return -1;
+	pod_filters(g, filters);
 	if (last >= 0 && latest)
 		return pea_error_new(err, EINVAL, "last and latest are mutually exclusive");
 	json = format && (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0);
@@ -489,10 +533,14 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 		qsort(v + first, kept - first, sizeof(*v), sort_cmp);
 	}
 	for (size_t i = first; i < kept; i++) {
-		json_object_array_add(
-			items, ps_item(v[i], ports_of(g, v[i], &setup), notrunc || quiet, !json));
+		struct json_object *item =
+			ps_item(v[i], ports_of(g, v[i], &setup), notrunc || quiet, !json);
+		json_object_object_add(item, "PodName",
+				       json_object_new_string(pod_name_of(g, v[i], &pod_cache)));
+		json_object_array_add(items, item);
 		json_object_put(setup);
 	}
+	pod_cache = pod_record_free(pod_cache);
 	records_free(v, kept);
 	if (json) {
 		fmt_print_json(stdout, items);
@@ -509,7 +557,10 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	if (!t) {
 		const char *def = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t"
 				  "{{.Status}}\t{{.Ports}}\t{{.Names}}";
-		if (template_parse(def, ps_header, &t, err) < 0)
+		const char *def_pod = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t"
+				      "{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t"
+				      "{{.Pod}}\t{{.PodName}}";
+		if (template_parse(with_pod ? def_pod : def, ps_header, &t, err) < 0)
 			return -1;
 	}
 	if (noheading) {

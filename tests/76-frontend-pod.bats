@@ -93,7 +93,21 @@ false"
 	run -0 pea_cmd exec "$b" ls /dev/shm/pea
 	run -0 pea_cmd pod inspect --format '{{.State}} {{.NumContainers}}' web
 	assert_output "Running 3"
+	local pod
+	pod=$(pea_out pod inspect --format '{{.ID}}' web)
 	run -0 pea_cmd ps --format '{{.Pod}}' --filter "id=$a"
+	assert_output "${pod:0:12}"
+	run -0 pea_cmd ps --no-trunc --format '{{.Pod}} {{.PodName}}' --filter "id=$b"
+	assert_output "$pod web"
+	run -0 pea_cmd ps --filter pod=web --format '{{.Names}}' --sort names
+	assert_equal "${#lines[@]}" 3
+	run -0 pea_cmd ps --filter pod=nosuchpod -q
+	assert_output ""
+	run -0 pea_cmd ps --pod --filter "id=$a"
+	assert_line --index 0 --regexp 'NAMES +POD ID +PODNAME$'
+	assert_line --index 1 --regexp " ${pod:0:12}  web$"
+	run -0 pea_cmd inspect --format '{{.Pod}} {{.IsInfra}}' "$a"
+	assert_output "$pod false"
 	run -0 pea_cmd pod rm -f -t 0 web
 	run -0 pea_cmd ps -a --noheading
 	assert_output ""
