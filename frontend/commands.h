@@ -94,6 +94,10 @@ PEA_CMD(network);
 PEA_CMD(port);
 /* cmd-pod.c */
 PEA_CMD(pod);
+/* cmd-kube.c */
+PEA_CMD(kube);
+PEA_CMD(play);
+PEA_CMD(generate);
 /* main.c */
 PEA_CMD(container);
 PEA_CMD(version);

@@ -29,6 +29,8 @@ static const struct command commands[] = {
 	{ "images", cmd_images },   { "import", cmd_import },
 	{ "info", cmd_info },	    { "inspect", cmd_inspect },
 	{ "kill", cmd_kill },	    { "load", cmd_load },
+	{ "kube", cmd_kube },	    { "play", cmd_play },
+	{ "generate", cmd_generate },
 	{ "login", cmd_login },	    { "logout", cmd_logout },
 	{ "logs", cmd_logs },	    { "mount", cmd_mount },
 	{ "network", cmd_network }, { "pause", cmd_pause },

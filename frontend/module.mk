@@ -39,3 +39,6 @@ $(BUILD)/bin/pea-pause: frontend/pea-pause.c
 		-static -o $@ $<
 INSTALL_BIN += pea-pause
 MAN_EXTRA += pea-pod.1
+# kube play|down|generate (frontend/kube-*.c): libyaml is loaded on first use
+# (frontend/kube-yaml-dl.c), so pea does not link it; libyaml-dev is in the top Makefile.
+MAN_EXTRA += pea-kube.1

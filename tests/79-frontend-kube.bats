@@ -1,0 +1,242 @@
+#!/usr/bin/env bats
+# pea kube play|down|generate (podman-kube-play(1), podman-kube-generate(1), podman's
+# test/system 700-play and 710-kube): the plan of pea commands a YAML file makes, every bad
+# file refused with one line, exit 125 and nothing made, and the YAML of a container.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd tini
+	fe_setup
+}
+
+teardown() {
+	fe_teardown
+}
+
+# yaml NAME: standard input into $TEST_DIR/NAME.yaml; prints its path.
+yaml() {
+	cat >"$TEST_DIR/$1.yaml"
+	echo "$TEST_DIR/$1.yaml"
+}
+
+# refused FILE WANT: kube play FILE fails with one line matching WANT, 125, and makes nothing.
+refused() {
+	local file=$1 want=$2
+	run -125 pea_cmd kube play "$file"
+	assert_equal "${#lines[@]}" 1
+	assert_output --regexp "^Error: .*$want"
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	run -0 pea_cmd volume ls -q
+	assert_output ""
+}
+
+# yaml2json: what python's YAML reader makes of standard input, as JSON.
+yaml2json() {
+	python3 -c 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'
+}
+
+@test "kube play --print-plan: a Pod's fields as pod create and create arguments" {
+	mkdir -p "$TEST_DIR/host"
+	f=$(yaml pod <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {app: web, tier: "1"}
+  annotations: {note: hi}
+spec:
+  hostname: box
+  restartPolicy: OnFailure
+  securityContext: {runAsUser: 7}
+  containers:
+  - name: srv
+    image: busybox
+    command: [httpd, -f]
+    args: [-p, "8080"]
+    workingDir: /www
+    env:
+    - {name: A, value: "x y"}
+    - {name: B, valueFrom: {configMapKeyRef: {name: cm, key: b}}}
+    - {name: C, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+    - {name: D, valueFrom: {configMapKeyRef: {name: cm, key: nope, optional: true}}}
+    ports:
+    - {containerPort: 8080, hostPort: 18080, hostIP: 127.0.0.1}
+    - {containerPort: 53, protocol: UDP}
+    securityContext:
+      runAsGroup: 8
+      privileged: false
+      allowPrivilegeEscalation: false
+      capabilities: {add: [NET_ADMIN], drop: [ALL]}
+      readOnlyRootFilesystem: true
+      seLinuxOptions: {level: "s0:c1,c2"}
+    resources:
+      limits: {memory: 64Mi, cpu: 250m}
+    volumeMounts:
+    - {name: host, mountPath: /www, readOnly: true}
+    - {name: data, mountPath: /data}
+    - {name: scratch, mountPath: /scratch}
+    - {name: made, mountPath: /made}
+  volumes:
+  - {name: host, hostPath: {path: $TEST_DIR/host, type: Directory}}
+  - {name: data, persistentVolumeClaim: {claimName: webdata}}
+  - {name: scratch, emptyDir: {}}
+  - {name: made, hostPath: {path: $TEST_DIR/made, type: DirectoryOrCreate}}
+---
+kind: ConfigMap
+metadata: {name: cm}
+data: {b: from-cm}
+---
+kind: Service
+metadata: {name: ignored}
+EOF
+)
+	run -0 pea_cmd kube play --print-plan "$f"
+	assert_line --index 0 "mkdir $TEST_DIR/made"
+	assert_line --index 1 "pod create --name web --hostname box --label app=web --label tier=1 -p 127.0.0.1:18080:8080/tcp -p 53:53/udp"
+	assert_line --index 2 "create --pod web --name web-srv --restart on-failure -w /www --annotation note=hi -e A=x y -e B=from-cm -e C=web --user 7:8 --read-only --security-opt no-new-privileges --cap-add NET_ADMIN --cap-drop ALL --memory 67108864 --cpus 0.250 -v $TEST_DIR/host:/www:ro -v webdata:/data -v /scratch -v $TEST_DIR/made:/made --entrypoint [\"httpd\",\"-f\"] busybox -p 8080"
+	assert_equal "${#lines[@]}" 3
+	# the plan made nothing
+	[[ ! -e $TEST_DIR/made ]]
+
+	# --network, --log-driver, --annotation, a ConfigMap from --configmap, a Deployment
+	f=$(yaml dep <<EOF
+kind: Deployment
+metadata: {name: app}
+spec:
+  template:
+    metadata: {labels: {app: app}}
+    spec:
+      hostNetwork: true
+      containers:
+      - name: c
+        image: busybox
+        env: [{name: K, valueFrom: {configMapKeyRef: {name: ext, key: k}}}]
+EOF
+)
+	printf 'kind: ConfigMap\nmetadata: {name: ext}\ndata: {k: "1"}\n' >"$TEST_DIR/cm.yaml"
+	run -0 pea_cmd kube play --print-plan --configmap "$TEST_DIR/cm.yaml" --log-driver k8s-file --annotation a=b "$f"
+	assert_line --index 0 "pod create --name app-pod --hostname app-pod --label app=app --network host"
+	assert_line --index 1 "create --pod app-pod --name app-pod-c --restart always --log-driver k8s-file --annotation a=b -e K=1 busybox"
+	run -0 pea_cmd kube play --print-plan --network none "$f" --configmap="$TEST_DIR/cm.yaml"
+	assert_line --index 0 "pod create --name app-pod --hostname app-pod --label app=app --network none"
+
+	# a PersistentVolumeClaim alone is a volume; standard input is read for -
+	run -0 timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" kube play --print-plan - <<<$'kind: PersistentVolumeClaim\nmetadata: {name: v1}'
+	assert_output "volume create v1"
+}
+
+@test "kube play: a bad file is one line, exit 125, and nothing made" {
+	refused "$TEST_DIR/nosuch.yaml" "reading '$TEST_DIR/nosuch.yaml': open '$TEST_DIR/nosuch.yaml': No such file or directory"
+	f=$(yaml bad <<<$'kind: Pod\nmetadata:\n  name: [x\n')
+	refused "$f" "yaml: line 5, column 1: did not find expected"
+	f=$(yaml kind <<<$'kind: Service\nmetadata: {name: s}')
+	refused "$f" "YAML document does not contain any supported kube kind"
+	f=$(yaml cm <<<$'kind: ConfigMap\nmetadata: {name: s}')
+	refused "$f" "ConfigMaps in podman are not a standalone object and must be used in a container"
+	f=$(yaml noimage <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c')
+	refused "$f" "pod 'p': container 'c' has no image"
+	f=$(yaml noname <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - image: busybox')
+	refused "$f" "pod 'p': container 1 \(line 5\) has no name"
+	f=$(yaml dup <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: busybox}\n  - {name: c, image: busybox}')
+	refused "$f" "pod 'p': container name 'c' is used twice"
+	f=$(yaml nopodname <<<$'kind: Pod\nspec:\n  containers:\n  - {name: c, image: busybox}')
+	refused "$f" "Pod has no metadata.name"
+	f=$(yaml nospec <<<$'kind: Pod\nmetadata: {name: p}')
+	refused "$f" "pod 'p' has no spec"
+	f=$(yaml longann <<<$'kind: Pod\nmetadata:\n  name: p\n  annotations: {test: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}\nspec:\n  containers:\n  - {name: c, image: busybox}')
+	refused "$f" 'invalid annotation "test"="a{65}"'
+	f=$(yaml vol <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: busybox\n    volumeMounts: [{name: v, mountPath: /v}]')
+	refused "$f" "container 'c': no volume 'v' in spec.volumes"
+	f=$(yaml hp <<<$"kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - {name: c, image: busybox, volumeMounts: [{name: v, mountPath: /v}]}
+  volumes: [{name: v, hostPath: {path: $TEST_DIR/none, type: Directory}}]")
+	refused "$f" "volume 'v': hostPath '$TEST_DIR/none': No such file or directory"
+	f=$(yaml hptype <<<$"kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - {name: c, image: busybox, volumeMounts: [{name: v, mountPath: /v}]}
+  volumes: [{name: v, hostPath: {path: /dev/null, type: CharDevice}}]")
+	refused "$f" "volume 'v': hostPath type 'CharDevice' is not supported"
+	f=$(yaml cmref <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: busybox\n    env: [{name: E, valueFrom: {configMapKeyRef: {name: m, key: k}}}]')
+	refused "$f" "container 'c': env 'E': no key 'k' in ConfigMap 'm'"
+	f=$(yaml mem <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: busybox, resources: {limits: {memory: lots}}}')
+	refused "$f" "container 'c': invalid memory limit 'lots'"
+	f=$(yaml port <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: busybox, ports: [{containerPort: 70000}]}')
+	refused "$f" "container 'c': invalid containerPort '70000'"
+	f=$(yaml policy <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  restartPolicy: Sometimes\n  containers:\n  - {name: c, image: busybox}')
+	refused "$f" "invalid restartPolicy 'Sometimes'"
+	f=$(yaml alias <<<$'kind: &k Pod\nmetadata: {name: *k}')
+	refused "$f" "yaml: line 1, column 7: anchors are not supported"
+
+	f=$(yaml ok <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: busybox}')
+	run -125 pea_cmd kube play --annotation "name=$(printf 'a%.0s' {1..65})" "$f"
+	assert_output --regexp "^Error: annotation exceeds maximum size, 63, of kubernetes annotation: name=a{65}$"
+	run -125 pea_cmd kube play "$f" "$f"
+	assert_output "Error: accepts 1 arg(s), received 2"
+	run -125 pea_cmd kube play --start=maybe "$f"
+	assert_output --partial "maybe"
+	run -125 pea_cmd kube down "$TEST_DIR/nosuch.yaml"
+	assert_output "Error: reading '$TEST_DIR/nosuch.yaml': open '$TEST_DIR/nosuch.yaml': No such file or directory"
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
+
+@test "kube generate: a container as a Pod, as podman 4.3 writes it" {
+	fe_load_busybox
+	run -0 pea_cmd create --name gen1 busybox top
+	run -0 pea_cmd kube generate gen1
+	assert_line --index 0 --partial "# Save the output of this file"
+	json=$(yaml2json <<<"$output")
+	check() {
+		assert_equal "$(jq -r -c "$1" <<<"$json")" "$2"
+	}
+	check .apiVersion v1
+	check .kind Pod
+	check '.metadata.annotations."io.kubernetes.cri-o.TTY/gen1"' false
+	check '.metadata.annotations."io.podman.annotations.autoremove/gen1"' FALSE
+	check '.metadata.annotations."io.podman.annotations.init/gen1"' FALSE
+	check '.metadata.annotations."io.podman.annotations.privileged/gen1"' FALSE
+	check '.metadata.annotations."io.podman.annotations.publish-all/gen1"' FALSE
+	check .metadata.labels.app gen1-pod
+	check .metadata.name gen1-pod
+	check '.spec.containers[0].command' '["top"]'
+	check '.spec.containers[0].image' localhost/busybox:latest
+	check '.spec.containers[0].name' gen1
+	check '.spec.containers[0].securityContext.capabilities' '{"drop":["CAP_MKNOD","CAP_NET_RAW","CAP_AUDIT_WRITE"]}'
+	check .status null
+	[[ $(jq -r .metadata.creationTimestamp <<<"$json") =~ ^[0-9-]+T[0-9:]+Z$ ]]
+
+	# the older name, -f FILE, and a YAML that kube play takes back
+	run -0 pea_cmd generate kube -f "$TEST_DIR/gen.yaml" gen1
+	assert_output ""
+	run -0 pea_cmd kube play --print-plan "$TEST_DIR/gen.yaml"
+	assert_line --index 1 --partial 'create --pod gen1-pod --name gen1-pod-gen1 --restart always'
+	run -125 pea_cmd kube generate -f "$TEST_DIR/gen.yaml" gen1
+	assert_output "Error: cannot write to $TEST_DIR/gen.yaml: file exists"
+	run -125 pea_cmd kube generate nosuch
+	assert_output "Error: nosuch: no such pod or container"
+	run -125 pea_cmd kube generate
+	assert_output "Error: at least one container, pod or volume is required"
+	run -0 pea_cmd kube generate --help
+	assert_line --index 0 "Usage: pea kube generate [options] {CONTAINER...|POD...|VOLUME...}"
+	run -0 pea_cmd generate kube --help
+	assert_line --index 0 "Usage: pea generate kube [options] {CONTAINER...|POD...|VOLUME...}"
+}
