@@ -696,6 +696,7 @@ struct tarw {
 		char *path;
 	} * links;
 	size_t nlinks;
+	size_t count; /* entries of sources written */
 };
 
 static void tarw_clear(struct tarw *t)
@@ -768,6 +769,7 @@ static int tar_one(struct tarw *t, const char *src, const char *dest, const stru
 
 	if (ensure_parent(t, dest, err) < 0)
 		return -1;
+	t->count++;
 	if (S_ISDIR(s->st_mode)) {
 		if (pea_strv_contains(t->dirs, dest))
 			return 0;
@@ -832,17 +834,32 @@ static int tar_one(struct tarw *t, const char *src, const char *dest, const stru
 	return 0;
 }
 
-/* src and what is below it as dest; rel is src's path in the context (NULL: no ignore). */
+static bool has_negation(char *const *ignore)
+{
+	for (size_t i = 0; ignore && ignore[i]; i++)
+		if (ignore[i][0] == '!')
+			return true;
+	return false;
+}
+
+/*
+ * src and what is below it as dest (self: src itself too); rel is src's path in
+ * the context (NULL: no ignore file). An excluded folder is still walked when a
+ * '!' pattern may take back something below it.
+ */
 static int tar_tree(struct tarw *t, const char *src, const char *dest, const char *rel,
-		    char *const *ignore, struct pea_error **err)
+		    char *const *ignore, bool self, struct pea_error **err)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
 	struct stat s;
+	bool excluded = rel && *rel && build_ignore_match(ignore, rel);
 
 	if (lstat(src, &s) < 0)
 		return pea_error_errno(err, "stat '%s'", src);
-	if (*dest && tar_one(t, src, dest, &s, err) < 0)
+	if (excluded && !(S_ISDIR(s.st_mode) && has_negation(ignore)))
+		return 0;
+	if (self && !excluded && *dest && tar_one(t, src, dest, &s, err) < 0)
 		return -1;
 	if (!S_ISDIR(s.st_mode))
 		return 0;
@@ -855,11 +872,9 @@ static int tar_tree(struct tarw *t, const char *src, const char *dest, const cha
 			continue;
 		cr = rel ? (*rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name))
 			 : NULL;
-		if (cr && build_ignore_match(ignore, cr))
-			continue;
 		cs = xasprintf("%s/%s", src, de->d_name);
 		cd = *dest ? xasprintf("%s/%s", dest, de->d_name) : xstrdup(de->d_name);
-		if (tar_tree(t, cs, cd, cr, ignore, err) < 0)
+		if (tar_tree(t, cs, cd, cr, ignore, true, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -1187,42 +1202,24 @@ static int copy_sources(struct builder *b, struct tarw *t, const struct copy_src
 			rel = strncmp(matches[k], cs->root, rl) == 0
 				      ? xstrdup(matches[k] + rl + (matches[k][rl] == '/'))
 				      : xstrdup(base_name(matches[k]));
-			if (cs->from_ctx && *rel && build_ignore_match(b->ignore, rel) &&
-			    !S_ISDIR(s.st_mode))
-				return pea_error_new(err, ENOENT,
-						     "checking on sources under \"%s\": '%s' is "
-						     "excluded by the ignore file",
-						     cs->root, srcs[i]);
-			if (S_ISDIR(s.st_mode)) {
-				if (*dest && ensure_dir(t, dest, err) < 0)
+			if (S_ISDIR(s.st_mode) ||
+			    (cs->from_ctx && *rel && build_ignore_match(b->ignore, rel))) {
+				size_t before;
+				if (S_ISDIR(s.st_mode) && *dest && ensure_dir(t, dest, err) < 0)
 					return -1;
-				/* the folder's contents go into dest */
-				{
-					_cleanup_closedir_ DIR *dd = opendir(matches[k]);
-					struct dirent *de;
-					if (!dd)
-						return pea_error_errno(err, "open '%s'",
-								       matches[k]);
-					while ((de = readdir(dd))) {
-						_cleanup_free_ char *cs2 = NULL, *cd = NULL,
-								    *cr = NULL;
-						if (strcmp(de->d_name, ".") == 0 ||
-						    strcmp(de->d_name, "..") == 0)
-							continue;
-						cr = *rel ? xasprintf("%s/%s", rel, de->d_name)
-							  : xstrdup(de->d_name);
-						if (cs->from_ctx &&
-						    build_ignore_match(b->ignore, cr))
-							continue;
-						cs2 = xasprintf("%s/%s", matches[k], de->d_name);
-						cd = *dest ? xasprintf("%s/%s", dest, de->d_name)
-							   : xstrdup(de->d_name);
-						if (tar_tree(t, cs2, cd, cs->from_ctx ? cr : NULL,
-							     b->ignore, err) < 0)
-							return -1;
-					}
-				}
-				continue;
+				/* a folder's contents go into dest */
+				before = t->count;
+				if (tar_tree(t, matches[k], S_ISDIR(s.st_mode) ? dest : "",
+					     cs->from_ctx ? rel : NULL, b->ignore, false, err) < 0)
+					return -1;
+				if (cs->from_ctx && *rel && build_ignore_match(b->ignore, rel) &&
+				    t->count == before)
+					return pea_error_new(err, ENOENT,
+							     "checking on sources under \"%s\": "
+							     "'%s' is excluded by the ignore file",
+							     cs->root, srcs[i]);
+				if (S_ISDIR(s.st_mode) || t->count > before)
+					continue;
 			}
 			if (add && tar_extract(t, matches[k], dest, &done, err) < 0)
 				return -1;
@@ -1810,7 +1807,10 @@ static int run_stage(struct builder *b, size_t si, struct pea_error **err)
 		step_line(b, si, k, st, in->original);
 		r = run_instr(b, si, in, final && k + 1 == st->n, err);
 		if (r != 0) {
-			pea_error_wrap(err, "building at STEP \"%s\"", in->original);
+			if (strcmp(in->cmd, "FROM") == 0)
+				pea_error_wrap(err, "creating build container");
+			else
+				pea_error_wrap(err, "building at STEP \"%s\"", in->original);
 			return r;
 		}
 	}

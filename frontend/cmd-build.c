@@ -292,7 +292,10 @@ static int build_parse_args(int argc, char **argv, struct build_opts *o, char **
 		if (c == OPT_AUTHFILE) {
 			struct stat s;
 			if (stat(optarg, &s) < 0)
-				return pea_error_errno(err, "checking authfile: stat %s", optarg);
+				return pea_error_new(err, errno, "checking authfile: stat %s: %s",
+						     optarg,
+						     errno == ENOENT ? "no such file or directory"
+								     : strerror(errno));
 			continue;
 		}
 		if (build_option(o, c, option_name(c), err) < 0)

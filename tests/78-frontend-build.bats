@@ -169,6 +169,18 @@ EOF
 	printf 'FROM busybox\nCOPY b.txt /\n' >"$CTX/Containerfile"
 	run -125 pea_cmd build --ignorefile "$TEST_DIR/ign" -t cp2 "$CTX"
 	assert_output --partial 'building at STEP "COPY b.txt /"'
+	# an excluded folder is walked for what a '!' pattern takes back; empty, it is an error
+	mkdir -p "$CTX/ex/in" "$CTX/empty"
+	echo back >"$CTX/ex/in/sub1"
+	echo no >"$CTX/ex/in/other"
+	printf 'ex\nempty\n!*/*/sub1\n' >"$CTX/.containerignore"
+	printf 'FROM busybox\nCOPY ex /ex\n' >"$CTX/Containerfile"
+	run -0 pea_cmd build -t cp3 "$CTX"
+	run -0 pea_cmd run --rm cp3 find /ex -type f
+	assert_output /ex/in/sub1
+	printf 'FROM busybox\nCOPY empty /e\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t cp4 "$CTX"
+	assert_output --partial "'empty' is excluded by the ignore file"
 }
 
 @test "build: ONBUILD triggers, SHELL, --build-arg, --env, --label, --from" {
@@ -280,7 +292,9 @@ EOF
 	assert_output --partial 'building at STEP "COPY --from=nostage /x /x": --from=nostage: nostage: image not known'
 	printf 'FROM nosuchimage\n' >"$CTX/Containerfile"
 	run -125 pea_cmd build --pull=never -t e "$CTX"
-	assert_output --partial 'nosuchimage: image not known'
+	assert_output --partial 'Error: creating build container: nosuchimage: image not known'
+	run -125 pea_cmd build --authfile "$TEST_DIR/nosuch.json" "$CTX"
+	assert_output "Error: checking authfile: stat $TEST_DIR/nosuch.json: no such file or directory"
 	run -125 pea_cmd build --format=xml "$CTX"
 	assert_output --partial 'unrecognized image type "xml"'
 	# a failing RUN: its status, the step named, no image, no container
