@@ -1,0 +1,66 @@
+#!/usr/bin/env bats
+# pea pod as an ordinary user (rootless): the pause image made in the user's
+# store, members that share the infra's namespaces (pasta's network), the pod's
+# /dev/shm mounted in the user's namespace, rm of the pod.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+FE_RL_NAME=pearl76p
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+	fe_rl_user_setup "$FE_RL_NAME"
+	cp "$BUSYBOX_ARCHIVE" "$FE_RL_HOME/busybox.tar"
+	chown "$FE_RL_UID:$FE_RL_GID" "$FE_RL_HOME/busybox.tar"
+}
+
+teardown_file() {
+	local TEST_DIR=$BATS_FILE_TMPDIR
+	fe_rl_user_teardown
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_userns
+	require_cmd newuidmap
+	require_cmd tini
+	require_cmd "$FE_RL_RUNTIME"
+	fe_setup
+	FE_RL_ENV=()
+	if ! pea_rl image exists busybox >/dev/null 2>&1; then
+		pea_rl load -i "$FE_RL_HOME/busybox.tar" >/dev/null
+	fi
+}
+
+teardown() {
+	FE_RL_ENV=()
+	pea_rl pod rm -af -t 0 >/dev/null 2>&1 || true
+	pea_rl rm -af >/dev/null 2>&1 || true
+}
+
+@test "rootless: pod create, two members share net, ipc, uts and /dev/shm, pod rm -f" {
+	run -0 pea_rl pod create --name rlpod
+	run -0 pea_rl run -d --pod rlpod busybox sleep 100
+	local a=${lines[-1]}
+	run -0 pea_rl run -d --pod rlpod busybox sleep 100
+	local b=${lines[-1]}
+	local ns
+	for ns in net ipc uts; do
+		[[ "$(pea_rl exec "$a" readlink /proc/1/ns/$ns)" == \
+			"$(pea_rl exec "$b" readlink /proc/1/ns/$ns)" ]] || fail "$ns not shared"
+	done
+	run -0 pea_rl exec "$a" hostname
+	assert_output rlpod
+	run -0 pea_rl exec "$a" touch /dev/shm/rl
+	run -0 pea_rl exec "$b" ls /dev/shm/rl
+	run -0 pea_rl pod ps --format '{{.Name}} {{.Status}} {{.NumberOfContainers}}'
+	assert_output "rlpod Running 3"
+	run -0 pea_rl pod rm -f -t 0 rlpod
+	run -0 pea_rl ps -aq
+	assert_output ""
+	run -0 pea_rl pod ps -q
+	assert_output ""
+}
