@@ -191,10 +191,21 @@ int image_pull_platform(const struct global_options *g, const char *name, bool q
 			bool tls_verify, const struct platform_spec *plat, struct json_object **ret,
 			struct pea_error **err)
 {
+	static const char *const transports[] = { "docker-archive:", "oci-archive:", "oci:",
+						   "dir:" };
 	_cleanup_free_ char *full = NULL;
 	_cleanup_strv_ char **cands = NULL;
 	_cleanup_error_ struct pea_error *last = NULL;
 
+	if (strncmp(name, "docker://", 9) == 0)
+		name += 9;
+	/* podman pulls from its other transports too: the image as it is there, no name */
+	for (size_t i = 0; i < ARRAY_SIZE(transports); i++)
+		if (strncmp(name, transports[i], strlen(transports[i])) == 0) {
+			if (copy_to_store(g, name, NULL, quiet, tls_verify, plat, ret, err) < 0)
+				return pea_error_wrap(err, "pulling image '%s'", name);
+			return 0;
+		}
 	if (image_normalize(name, &full, err) < 0)
 		return -1;
 	cands = pull_candidates(g, full, err);

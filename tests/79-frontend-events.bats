@@ -124,6 +124,11 @@ pea_conf() {
 	run -0 pea_cmd tag busybox registry.com/x
 	run -0 pea_cmd rmi -f "$id"
 	run -0 pea_cmd load -i "$TEST_DIR/b.tar"
+	# a pull from podman's other transports: the image as it is in the archive
+	run -0 pea_cmd pull "docker-archive:$TEST_DIR/b.tar"
+	assert_output --partial "$id"
+	run -125 pea_cmd pull "oci-archive:$TEST_DIR/none.tar"
+	assert_output --partial "Error: pulling image 'oci-archive:$TEST_DIR/none.tar'"
 	run -0 pea_cmd events --stream=false --filter type=image --format '{{.Status}}--{{.Name}}'
 	assert_output "loadfromarchive--$BUSYBOX_ARCHIVE
 save--$TEST_DIR/b.tar
@@ -133,7 +138,8 @@ tag--registry.com/x
 untag--localhost/busybox:latest
 untag--registry.com/x:latest
 remove--$id
-loadfromarchive--$TEST_DIR/b.tar"
+loadfromarchive--$TEST_DIR/b.tar
+pull--docker-archive:$TEST_DIR/b.tar"
 	run -0 pea_cmd events --stream=false --filter type=image --filter event=save
 	assert_output --regexp "^[0-9-]+ [0-9:.]+ \+0000 UTC image save $id $TEST_DIR/b.tar$"
 	run -0 pea_cmd events --stream=false --filter image=registry.com/x --format '{{.Status}}'
