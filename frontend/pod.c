@@ -147,16 +147,32 @@ static int pod_from_json(struct json_object *j, struct pod_record **ret, struct 
 	return 0;
 }
 
+int pod_record_parse(const char *buf, size_t len, struct pod_record **ret,
+		     struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *j = NULL;
+
+	if (len > POD_RECORD_MAX)
+		return pea_error_new(err, EFBIG, "pod record: larger than %u bytes",
+				     POD_RECORD_MAX);
+	if (pea_json_parse(buf, len, "pod record", &j, err) < 0)
+		return -1;
+	if (!j)
+		return pea_error_new(err, EINVAL, "pod record: not an object");
+	return pod_from_json(j, ret, err);
+}
+
 int pod_load(const struct global_options *g, const char *id, struct pod_record **ret,
 	     struct pea_error **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/pods/%s/pod.json", g->root, id);
-	_cleanup_json_ struct json_object *j = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
 
-	if (pea_json_parse_file_at(AT_FDCWD, path, POD_RECORD_MAX, &j, err) < 0)
+	if (pea_read_file_at(AT_FDCWD, path, POD_RECORD_MAX, &buf, &len, err) < 0)
 		return -1;
-	if (pod_from_json(j, ret, err) < 0)
-		return pea_error_wrap(err, "pod record '%s'", path);
+	if (pod_record_parse(buf, len, ret, err) < 0)
+		return pea_error_wrap(err, "'%s'", path);
 	return 0;
 }
 

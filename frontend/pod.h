@@ -44,6 +44,9 @@ void pod_record_freep(struct pod_record **p);
 /* The pods lock (exclusive), creating ROOT/pods. */
 int pods_lock(const struct global_options *g, int *ret_fd, struct pea_error **err);
 int pod_save(const struct global_options *g, const struct pod_record *p, struct pea_error **err);
+/* A pod.json text (strict JSON, at most 1 MiB; unknown keys ignored). */
+int pod_record_parse(const char *buf, size_t len, struct pod_record **ret,
+		     struct pea_error **err);
 int pod_load(const struct global_options *g, const char *id, struct pod_record **ret,
 	     struct pea_error **err);
 /* Every pod, oldest first. */
