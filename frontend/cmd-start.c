@@ -865,7 +865,10 @@ static const char start_usage[] =
 
 enum { OPT_START_DETACH_KEYS = 1000, OPT_START_ALL };
 
-static const char *const start_filter_keys[] = { "restart-policy", "status", "name", "id" };
+static const char *const start_filter_keys[] = { "restart-policy", "status", "name", "id",
+						  "exited" };
+static const char *const restart_policies[] = { "", "no", "none", "always", "on-failure",
+						"unless-stopped" };
 
 static int check_filters(char **filters, struct pea_error **err)
 {
@@ -880,8 +883,16 @@ static int check_filters(char **filters, struct pea_error **err)
 		if (!known)
 			return pea_error_new(err, EINVAL,
 					     "invalid filter \"%s\": use restart-policy=, status=, "
-					     "name= or id=",
+					     "name=, id= or exited=",
 					     filters[i]);
+		if (strncmp(filters[i], "restart-policy=", 15) == 0) {
+			known = false;
+			for (size_t k = 0; k < ARRAY_SIZE(restart_policies); k++)
+				known |= strcmp(restart_policies[k], eq + 1) == 0;
+			if (!known)
+				return pea_error_new(err, EINVAL, "%s invalid restart policy",
+						     eq + 1);
+		}
 	}
 	return 0;
 }
@@ -891,8 +902,13 @@ static bool filter_one(const struct ctr_record *r, const char *key, const char *
 	const char *policy = restart_policy(r, NULL);
 
 	if (strcmp(key, "restart-policy") == 0)
-		/* podman's "" for none is "no" here, and either matches it */
-		return strcmp(policy, v) == 0 || (!*v && strcmp(policy, "no") == 0);
+		/* podman's "" and "none" for none are "no" here, and either matches it */
+		return strcmp(policy, v) == 0 ||
+		       ((!*v || strcmp(v, "none") == 0) && strcmp(policy, "no") == 0);
+	if (strcmp(key, "exited") == 0) {
+		_cleanup_free_ char *code = xasprintf("%d", r->exit_code);
+		return r->state == CTR_EXITED && strcmp(code, v) == 0;
+	}
 	if (strcmp(key, "status") == 0)
 		return strcmp(ctr_state_name(r->state), v) == 0;
 	if (strcmp(key, "name") == 0)
@@ -938,15 +954,17 @@ static int start_targets(struct global_options *g, bool all, char **names, char 
 	if (records_list(g, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		bool named = all;
+		const char *named = all ? v[i]->id : NULL;
 
 		record_sync_exit(g, v[i]);
+		/* printed as given, as podman does */
 		for (size_t k = 0; !named && names && names[k]; k++)
-			named = strcmp(names[k], v[i]->name) == 0 ||
-				strncmp(v[i]->id, names[k], strlen(names[k])) == 0;
+			if (strcmp(names[k], v[i]->name) == 0 ||
+			    strncmp(v[i]->id, names[k], strlen(names[k])) == 0)
+				named = names[k];
 		if (!named || (all && v[i]->state == CTR_RUNNING) || !filters_match(v[i], filters))
 			continue;
-		pea_strv_push(&out, all ? v[i]->id : v[i]->name);
+		pea_strv_push(&out, named);
 	}
 	records_free(v, n);
 	*ret = out;
@@ -994,7 +1012,9 @@ int cmd_start(struct global_options *g, int argc, char **argv, struct pea_error 
 	if (check_filters(filters, err) < 0)
 		return -1;
 	if (all && optind < argc)
-		return pea_error_new(err, EINVAL, "--all and container names cannot be combined");
+		return pea_error_new(err, EINVAL,
+				     "either start all containers or the container(s) provided in "
+				     "the arguments");
 	if (!all && optind >= argc)
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
 	if (attach && (all || argc - optind > 1))
@@ -1011,6 +1031,9 @@ int cmd_start(struct global_options *g, int argc, char **argv, struct pea_error 
 
 		if (container_start_keys(g, targets[i], attach, attach && input, keys, &code, &e) <
 		    0) {
+			/* podman start's failures are 125 (run's: 126, 127 for the command) */
+			if (!attach)
+				g->error_status = 0;
 			if (!targets[i + 1] && status == 0 && !all) {
 				*err = TAKE_PTR(e);
 				return -1;
