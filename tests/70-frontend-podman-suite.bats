@@ -529,3 +529,29 @@ ${id2:0:12} three"
 	run -0 pea_cmd images -a --format '{{.ID}} {{.Repository}}:{{.Tag}}'
 	assert_output "${iid:0:12} <none>:<none>"
 }
+
+@test "start: --all with names, --filter restart-policy= (none, a bad one) and exited=, 125 for a command not found" {
+	run -125 pea_cmd start --all 12333
+	assert_output 'Error: either start all containers or the container(s) provided in the arguments'
+	run -0 pea_cmd run -d busybox true
+	cid="$output"
+	run -0 pea_cmd wait "$cid"
+	run -0 pea_cmd start --filter restart-policy=always "$cid"
+	assert_output ''
+	# printed as given (an id here)
+	run -0 pea_cmd start --filter restart-policy=none "$cid"
+	assert_output "$cid"
+	run -125 pea_cmd start --filter restart-policy=fakepolicy "$cid"
+	assert_output 'Error: fakepolicy invalid restart policy'
+	run -0 pea_cmd wait "$cid"
+	run -0 pea_cmd run -d busybox false
+	cid1="$output"
+	run -0 pea_cmd wait "$cid1"
+	run -0 pea_cmd start --all --filter exited=0
+	assert_output "$cid"
+	# run says 127 for a command not found, start 125 (130-kill)
+	run -0 pea_cmd create --name nocmd busybox /no/such/command
+	run -127 pea_cmd run --rm busybox /no/such/command
+	run -125 pea_cmd start nocmd
+	assert_output --partial 'Error: '
+}
