@@ -64,12 +64,14 @@ static const char pod_usage[] =
 	"  exists    exit 0 when the pod exists, 1 when not\n"
 	"  inspect   show a pod as JSON\n"
 	"  kill      send a signal to the pod's containers\n"
+	"  logs      the output of the pod's containers\n"
 	"  pause     pause the pod's containers\n"
 	"  prune     remove the pods that have no running container\n"
 	"  ps, ls    list pods\n"
 	"  restart   restart the pod's containers\n"
 	"  rm        remove pods and their containers\n"
 	"  start     start the pod's containers\n"
+	"  stats     the resource use of the pod's containers\n"
 	"  stop      stop the pod's containers\n"
 	"  top       the processes of the pod's containers\n"
 	"  unpause   unpause the pod's containers\n";
@@ -1173,12 +1175,252 @@ static int pod_cmd_top(struct global_options *g, int argc, char **argv, struct p
 	return 0;
 }
 
+/* ---- logs, stats -------------------------------------------------------- */
+
+/* Run pea ARGS... with our stdio and wait: its exit status, or < 0. */
+static int run_self(struct global_options *g, char *const *args, struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = frontend_self_argv(g);
+	struct pea_spawn sp = { 0 };
+	int status = 0, pidfd = -1, rc;
+	pid_t pid;
+
+	for (size_t i = 0; args && args[i]; i++)
+		pea_strv_push(&argv, args[i]);
+	sp.argv = argv;
+	fflush(stdout);
+	fflush(stderr);
+	if (pea_spawn(&sp, &pid, &pidfd, err) < 0)
+		return -1;
+	rc = pea_wait(pid, pidfd, -1, &status, err);
+	pidfd = pea_close(pidfd);
+	return rc < 0 ? -1 : pea_exit_status(status);
+}
+
+/* The ids of the pod's containers, without its infra, or the one -c names. */
+static int log_targets(struct global_options *g, const char *what, const char *ctr, char ***ret,
+		      struct pea_error **err)
+{
+	_cleanup_pod_ struct pod_record *p = NULL;
+
+	if (pod_lookup(g, what, &p, err) < 0 || pod_containers(g, p->id, false, ret, err) < 0)
+		return -1;
+	if (ctr) {
+		_cleanup_record_ struct ctr_record *r = NULL;
+		if (record_lookup(g, ctr, &r, err) < 0)
+			return -1;
+		if (!pod_of(r) || strcmp(pod_of(r), p->id) != 0)
+			return pea_error_new(err, EINVAL, "container %s is not in pod %s", ctr,
+					     p->name);
+		*ret = pea_strv_free(*ret);
+		pea_strv_push(ret, r->id);
+	}
+	return 0;
+}
+
+/* pod logs: pea logs of the pod's containers (its options passed on). */
+static int pod_cmd_logs(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "container", required_argument, NULL, 'c' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "names", no_argument, NULL, 'n' },
+		{ "timestamps", no_argument, NULL, 't' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "tail", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_strv_ char **args = NULL, **ids = NULL;
+	const char *ctr = NULL;
+	int r, c = 0;
+
+	pea_strv_push(&args, "logs");
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hc:fnt", opts,
+			       "Usage: pea pod logs [OPTIONS] POD\n\n"
+			       "The output of the pod's containers, as pea logs (its infra's left "
+			       "out).\n\n"
+			       "  -c, --container=CTR   only this container of the pod\n"
+			       "  -f, --follow, -n, --names, --since=TIME, --tail=N, -t, "
+			       "--timestamps,\n"
+			       "      --until=TIME      as pea logs\n",
+			       &c, err)) == 2) {
+		if (c == 'c')
+			ctr = optarg;
+		else if (c == 'f' || c == 'n' || c == 't')
+			pea_strv_push_take(&args, xasprintf("-%c", c));
+		else
+			pea_strv_push_take(&args, xasprintf("--%s=%s",
+							    c == 'S'   ? "since"
+							    : c == 'U' ? "until"
+								       : "tail",
+							    optarg));
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (argc - optind != 1)
+		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+	if (log_targets(g, argv[optind], ctr, &ids, err) < 0)
+		return -1;
+	if (!ids)
+		return 0;
+	for (size_t i = 0; ids[i]; i++)
+		pea_strv_push(&args, ids[i]);
+	return run_self(g, args, err);
+}
+
+static const char *stats_header(const char *field)
+{
+	static const char *const map[][2] = {
+		{ "Pod", "POD" },	  { "CID", "CID" },	      { "Name", "NAME" },
+		{ "CPU", "CPU %" },	  { "MemUsage", "MEM USAGE/ LIMIT" }, { "Mem", "MEM %" },
+		{ "NetIO", "NET IO" },	  { "BlockIO", "BLOCK IO" },  { "PIDS", "PIDS" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (strcmp(field, map[i][0]) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+/* One container's line of pea stats --format json as podman's pod stats reports it. */
+static struct json_object *stats_item(const char *pod, struct json_object *st)
+{
+	static const char *const keys[][2] = {
+		{ "id", "CID" },	  { "name", "Name" },	      { "cpu_percent", "CPU" },
+		{ "mem_usage", "MemUsage" }, { "mem_percent", "Mem" }, { "net_io", "NetIO" },
+		{ "block_io", "BlockIO" }, { "pids", "PIDS" },
+	};
+	struct json_object *o = json_object_new_object(), *v = NULL;
+
+	json_object_object_add(o, "Pod", json_object_new_string_len(pod, 12));
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		json_object_object_add(o, keys[i][1],
+				       json_object_object_get_ex(st, keys[i][0], &v)
+					       ? json_object_get(v)
+					       : json_object_new_string(""));
+	return o;
+}
+
+/* The stats of one pod's running containers into items (pea stats --no-stream). */
+static int pod_stats_one(struct global_options *g, const struct pod_record *p,
+			 struct json_object *items, struct pea_error **err)
+{
+	_cleanup_strv_ char **ids = NULL, **argv = frontend_self_argv(g);
+	_cleanup_json_ struct json_object *out = NULL;
+	struct run_result res = { 0 };
+	size_t n = 0;
+	int rc = 0;
+
+	if (pod_containers(g, p->id, true, &ids, err) < 0)
+		return -1;
+	pea_strv_push(&argv, "stats");
+	pea_strv_push(&argv, "--no-stream");
+	pea_strv_push(&argv, "--format");
+	pea_strv_push(&argv, "json");
+	for (size_t i = 0; ids && ids[i]; i++) {
+		_cleanup_record_ struct ctr_record *r = NULL;
+		if (record_lookup(g, ids[i], &r, NULL) < 0 || (record_sync_exit(g, r), false) ||
+		    r->state != CTR_RUNNING)
+			continue;
+		pea_strv_push(&argv, ids[i]);
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	if (frontend_run_capture(argv, -1, &res, err) < 0)
+		return -1;
+	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0)
+		rc = pea_error_new(err, EIO, "%s", res.errtxt && *res.errtxt ? res.errtxt : "stats");
+	else if (pea_json_parse(res.out, res.len, "pea stats", &out, err) < 0)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && out && i < json_object_array_length(out); i++)
+		json_object_array_add(items, stats_item(p->id, json_object_array_get_idx(out, i)));
+	run_result_clear(&res);
+	return rc;
+}
+
+/* pod stats --no-stream: the stats of the pods' running containers, once. */
+static int pod_cmd_stats(struct global_options *g, int argc, char **argv,
+			 struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "latest", no_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "no-stream", no_argument, NULL, OPT_NOHEADING },
+		{ "no-reset", no_argument, NULL, OPT_IGNORE },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *items = json_object_new_array();
+	_cleanup_strv_ char **ids = NULL;
+	struct pod_targets t = { 0 };
+	const char *format = NULL;
+	struct template *tp = NULL;
+	bool once = false;
+	int r, c = 0;
+
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "hal", opts,
+			       "Usage: pea pod stats --no-stream [OPTIONS] [POD...]\n\n"
+			       "The resource use of the pods' running containers, once.\n\n"
+			       "  -a, --all             every pod (the default without names)\n"
+			       "      --format=FORMAT   Go template ({{.Pod}}, {{.CID}}, {{.Name}}, "
+			       "{{.CPU}},\n"
+			       "                        {{.MemUsage}}, {{.Mem}}, {{.NetIO}}, "
+			       "{{.BlockIO}}, {{.PIDS}}) or json\n"
+			       "  -l, --latest          the pod created last\n"
+			       "      --no-stream       print once (pea always does)\n",
+			       &c, err)) == 2) {
+		if (c == 'a')
+			t.all = true;
+		else if (c == 'l')
+			t.latest = true;
+		else if (c == OPT_FORMAT)
+			format = optarg;
+		else if (c == OPT_NOHEADING)
+			once = true;
+	}
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	(void)once; /* a stream of updates is not done: every run prints once */
+	if (optind == argc && !t.latest)
+		t.all = true;
+	if (pick_pods(g, &t, argc - optind, argv + optind, &ids, err) < 0)
+		return -1;
+	for (size_t i = 0; ids && ids[i]; i++) {
+		_cleanup_pod_ struct pod_record *p = NULL;
+		if (pod_lookup(g, ids[i], &p, err) < 0 || pod_stats_one(g, p, items, err) < 0)
+			return -1;
+	}
+	if (format && (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0)) {
+		fmt_print_json(stdout, items);
+		return 0;
+	}
+	if (template_parse(format ? format
+				  : "table {{.Pod}}\t{{.CID}}\t{{.Name}}\t{{.CPU}}\t{{.MemUsage}}\t"
+				    "{{.Mem}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}",
+			   stats_header, &tp, err) < 0)
+		return -1;
+	template_set_context(tp, "stats", "entities.PodStatsReport");
+	r = template_print(stdout, tp, items, err);
+	template_free(tp);
+	return r;
+}
+
 int cmd_pod(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct subcommand sub[] = {
 		{ "create", pod_cmd_create },	{ "exists", pod_cmd_exists },
 		{ "inspect", pod_cmd_inspect }, { "kill", pod_cmd_kill },
-		{ "list", pod_cmd_ps },		{ "ls", pod_cmd_ps },
+		{ "list", pod_cmd_ps },		{ "logs", pod_cmd_logs },
+		{ "ls", pod_cmd_ps },		{ "stats", pod_cmd_stats },
 		{ "pause", pod_cmd_pause },	{ "prune", pod_cmd_prune },
 		{ "ps", pod_cmd_ps },		{ "restart", pod_cmd_restart },
 		{ "rm", pod_cmd_rm },		{ "start", pod_cmd_start },

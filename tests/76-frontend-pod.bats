@@ -113,6 +113,27 @@ false"
 	assert_output ""
 }
 
+@test "pod logs, pod stats --no-stream: the pod's containers" {
+	run -0 pea_cmd pod create --name lg
+	run -0 pea_cmd run -d --pod lg --name talker busybox sh -c 'echo hello; sleep 100'
+	local c=$output i
+	for ((i = 0; i < 100; i++)); do
+		[[ $(pea_out pod logs lg) == hello ]] && break
+		sleep 0.05
+	done
+	run -0 pea_cmd pod logs lg
+	assert_output hello
+	run -0 pea_cmd pod logs -c talker lg
+	assert_output hello
+	run -125 pea_cmd pod logs -c nosuch lg
+	run -0 pea_cmd pod stats --no-stream --format '{{.Pod}} {{.CID}} {{.Name}} {{.PIDS}}' lg
+	local pod
+	pod=$(pea_out pod inspect --format '{{.ID}}' lg)
+	assert_line "${pod:0:12} ${c:0:12} talker 1"
+	run -0 pea_cmd pod stats --no-stream
+	assert_line --index 0 --regexp '^POD +CID +NAME +CPU % +MEM USAGE/ LIMIT +MEM % +NET IO +BLOCK IO +PIDS$'
+}
+
 @test "--share +pid: one PID namespace, the infra's pea-pause is process 1" {
 	run -0 pea_cmd pod create --name pids --share +pid
 	run -0 pea_cmd pod inspect --format '{{.SharedNamespaces}}' pids
