@@ -82,7 +82,7 @@ static const char *container_runtime_of(const struct global_options *g, const st
  * nothing.
  */
 static char **monitor_argv(const struct global_options *g, const struct ctr_record *r,
-			   const char *bundle)
+			   const char *bundle, bool start_now)
 {
 	_cleanup_strv_ char **exit_cmd = frontend_self_argv(g);
 	char **v = NULL;
@@ -106,6 +106,8 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 		pea_strv_push(&v, "-t");
 	pea_strv_push(&v, "-p");
 	pea_strv_push_take(&v, xasprintf("%s/pidfile", bundle));
+	if (start_now)
+		pea_strv_push(&v, "--start");
 	ctr_log_monitor_args(g, r, &v);
 	/* a --rm container's log goes with it: no fsync of it on the way to the exit file */
 	if (r->rm)
@@ -201,11 +203,27 @@ static int classify_failure(const char *msg)
 	return PEA_EXIT_ENGINE;
 }
 
+/*
+ * pea-monitor's --start: the monitor has the runtime create and start the
+ * container in one exec (run --detach), where a create and pea's `runtime
+ * start` were two. Only where nothing must come between the two: no attach
+ * socket to connect first, no terminal to size first; and not with conmon,
+ * which has no such flag.
+ */
+static bool can_start_in_monitor(const struct global_options *g, const struct ctr_record *r,
+				 bool attach_first)
+{
+	const char *base = strrchr(g->conmon, '/');
+
+	base = base ? base + 1 : g->conmon;
+	return !attach_first && !has_tty(r) && strcmp(base, "pea-monitor") == 0;
+}
+
 /* Launch the monitor; the container's pid from the sync pipe. */
 static int launch_monitor(struct global_options *g, const struct ctr_record *r, const char *bundle,
-			  int *ret_pid, struct pea_error **err)
+			  bool start_now, int *ret_pid, struct pea_error **err)
 {
-	_cleanup_strv_ char **argv = monitor_argv(g, r, bundle), **envp = monitor_env();
+	_cleanup_strv_ char **argv = monitor_argv(g, r, bundle, start_now), **envp = monitor_env();
 	_cleanup_close_ int rd = -1, wr = -1, pidfd = -1;
 	_cleanup_json_ struct json_object *j = NULL;
 	_cleanup_free_ char *line = NULL;
@@ -542,6 +560,7 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 	_cleanup_free_ char *bundle = record_dir(g, r->id), *rootfs = NULL;
 	_cleanup_free_ char *exitf = record_exit_file(g, r->id);
 	const char *start[] = { "start", r->id, NULL };
+	bool start_now = can_start_in_monitor(g, r, io->sock != NULL);
 	int pid = 0;
 
 	if (make_run_dirs(g, err) < 0)
@@ -559,7 +578,7 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 	}
 	if (spec_write(g, r, rootfs, err) < 0)
 		goto fail;
-	if (launch_monitor(g, r, bundle, &pid, err) < 0)
+	if (launch_monitor(g, r, bundle, start_now, &pid, err) < 0)
 		goto fail;
 	if (spec_conmon_pidfile(r, bundle, err) < 0)
 		goto fail_kill;
@@ -569,7 +588,7 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 		*io->log = open_log(io->log_path, io->log_from);
 	if (has_tty(r))
 		tty_resize_monitor(g, r->id); /* the monitor sizes the terminal when it comes */
-	if (container_runtime(g, r, start, false, err) < 0)
+	if (!start_now && container_runtime(g, r, start, false, err) < 0)
 		goto fail_kill;
 	r->state = CTR_RUNNING;
 	r->paused = false;

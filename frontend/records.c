@@ -393,6 +393,11 @@ int records_list(const struct global_options *g, struct ctr_record ***ret, size_
 	return 0;
 }
 
+static bool is_full_id(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
 int record_lookup(const struct global_options *g, const char *what, struct ctr_record **ret,
 		  struct pea_error **err)
 {
@@ -401,6 +406,21 @@ int record_lookup(const struct global_options *g, const char *what, struct ctr_r
 
 	if (!*what)
 		return pea_error_new(err, EINVAL, "container name or ID must not be empty");
+	/*
+	 * A full id (what the exit command, rm -a and run pass) is its folder:
+	 * one record read, where the list reads them all (each create, start
+	 * and removal of N containers would read N records: N² for rm -a).
+	 */
+	if (is_full_id(what)) {
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		if (record_load(g, what, ret, &e) == 0)
+			return 0;
+		if (e->code != ENOENT) {
+			*err = TAKE_PTR(e);
+			return -1;
+		}
+	}
 	if (records_list(g, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {

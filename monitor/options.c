@@ -96,6 +96,8 @@ static const struct opt_def opt_defs[] = {
 	{ "sdnotify-socket", 0, OPT_STRING, O(sdnotify_socket),
 	  "Path to the host's sd-notify socket to relay messages to" },
 	{ "socket-dir-path", 0, OPT_STRING, O(socket_dir), "Location of container attach sockets" },
+	{ "start", 0, OPT_FLAG, O(start),
+	  "Start the container too (the runtime's run --detach, not create): pea's, no conmon's" },
 	{ "stdin", 'i', OPT_FLAG, O(stdin_pipe), "Open up a pipe to pass stdin to the container" },
 	{ "sync", 0, OPT_FLAG, O(sync),
 	  "Keep the main monitor process as its child by only forking once" },
@@ -518,6 +520,9 @@ static int check_modes(const struct monitor_options *o, struct pea_error **err)
 	if (o->restore && o->exec)
 		return pea_error_new(err, EINVAL,
 				     "Cannot use 'exec' and 'restore' at the same time");
+	if (o->start && (o->exec || o->restore))
+		return pea_error_new(err, EINVAL,
+				     "--start cannot be combined with exec or restore");
 	if (o->exec_attach && !o->exec)
 		return pea_error_new(err, EINVAL, "Attach can only be specified with exec");
 	if (o->exec_attach && !o->api_version)

@@ -48,6 +48,7 @@ struct monitor_options {
 	char **runtime_args;
 	char **runtime_opts;
 	char *sdnotify_socket;
+	bool start; /* run --detach instead of create: the container runs when its pid comes */
 	char *socket_dir;
 	bool stdin_pipe;
 	bool sync;

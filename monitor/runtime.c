@@ -23,7 +23,7 @@
 #define RUNTIME_LOG_MAX (1u << 20)
 
 /*
- * RUNTIME [--systemd-cgroup] [--runtime-arg...] create --bundle B --pid-file P
+ * RUNTIME [--systemd-cgroup] [--runtime-arg...] create|run --detach --bundle B --pid-file P
  *   [--no-pivot] [--no-new-keyring] [--runtime-opt...] [--console-socket S] CID
  * or exec --pid-file P --process SPEC --detach [--tty], or restore.
  */
@@ -47,7 +47,10 @@ char **runtime_build_argv(const struct monitor_config *cfg, const char *console_
 		if (o->terminal)
 			pea_strv_push(&argv, "--tty");
 	} else {
-		pea_strv_push(&argv, o->restore ? "restore" : "create");
+		pea_strv_push(&argv, o->restore ? "restore" : o->start ? "run" : "create");
+		/* --start: one runtime exec where create and start were two */
+		if (o->start)
+			pea_strv_push(&argv, "--detach");
 		pea_strv_push(&argv, "--bundle");
 		pea_strv_push(&argv, cfg->bundle);
 		pea_strv_push(&argv, "--pid-file");

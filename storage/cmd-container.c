@@ -1,15 +1,19 @@
 /* pea-storage container create|ls|inspect|mount|unmount|rm */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/file.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "cli.h"
@@ -374,9 +378,44 @@ static int parse_force(int argc, char **argv, const char *cmd, bool *force, stru
 	return cli_expect_operands(argc, optind, 1, cmd, "a container", err);
 }
 
+/*
+ * The end of a kernel overlay mount syncs the file system under its upper
+ * directory (overlayfs's sync_fs when the superblock goes: tens of ms on a
+ * busy disk). Under the store's exclusive lock that serialised removals run
+ * side by side (pea rm -a): each waited for the others' syncs. So the last
+ * unmount detaches the mount here, pinned by an fd that keeps its
+ * superblock; the driver then finds nothing mounted and counts it so, and
+ * the caller closes the fd once the lock is released: the sync comes then,
+ * beside the other removals' (the block layer merges their flushes). A mount
+ * of the same layer meanwhile is a new superblock over the same directories,
+ * as after any unmount. Without a kernel overlay, or when the mount is not
+ * the last reference: -1, nothing done.
+ */
+static int detach_pinned(struct store *s, const struct container_rec *c, bool force)
+{
+	_cleanup_free_ char *target = NULL;
+	_cleanup_close_ int fd = -1;
+	struct statx stx;
+
+	if (driver_is_vfs(s) || s->mount_program || s->volatile_mount)
+		return -1;
+	if (!force && driver_mount_count(s, c->layer) > 1)
+		return -1;
+	target = xasprintf("%s/overlay/%s/merged", s->graph_root, c->layer);
+	fd = open(target, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) < 0 ||
+	    !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+	    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return -1;
+	if (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+		return -1; /* the driver's own unmount says why */
+	return TAKE_FD(fd);
+}
+
 static int container_unmount_cmd(const struct global_options *g, int argc, char **argv,
 				 struct pea_error **err)
 {
+	_cleanup_close_ int pin = -1;
 	struct json_object *o;
 	struct store *s = NULL;
 	struct container_rec c = { 0 };
@@ -388,6 +427,8 @@ static int container_unmount_cmd(const struct global_options *g, int argc, char 
 		return r;
 	if (open_container(g, true, argv[optind], &s, &c, err) < 0)
 		return pea_error_wrap(err, "container unmount");
+	if (driver_mount_count(s, c.layer) > 0)
+		pin = detach_pinned(s, &c, force);
 	r = driver_unmount(s, c.layer, force, &count, err);
 	if (r == 0) {
 		o = json_object_new_object();
@@ -403,7 +444,8 @@ static int container_unmount_cmd(const struct global_options *g, int argc, char 
 	return r;
 }
 
-static int remove_container(struct store *s, const struct container_rec *c, bool force,
+/* *pin: the detached mount (detach_pinned), for the caller to close after the lock. */
+static int remove_container(struct store *s, const struct container_rec *c, bool force, int *pin,
 			    struct pea_error **err)
 {
 	int count = driver_mount_count(s, c->layer);
@@ -412,6 +454,8 @@ static int remove_container(struct store *s, const struct container_rec *c, bool
 		return pea_error_new(err, EBUSY,
 				     "container '%s' is mounted (%d); unmount it or use --force",
 				     c->id, count);
+	if (count > 0)
+		*pin = detach_pinned(s, c, true);
 	if (count > 0 && driver_unmount(s, c->layer, true, &count, err) < 0)
 		return -1;
 	/* the record first: a layer left without it is cleaned by `check --repair` */
@@ -424,6 +468,7 @@ static int remove_container(struct store *s, const struct container_rec *c, bool
 static int container_rm_cmd(const struct global_options *g, int argc, char **argv,
 			    struct pea_error **err)
 {
+	_cleanup_close_ int pin = -1;
 	struct json_object *o;
 	struct store *s = NULL;
 	struct container_rec c = { 0 };
@@ -434,7 +479,7 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 		return r;
 	if (open_container(g, true, argv[optind], &s, &c, err) < 0)
 		return pea_error_wrap(err, "container rm");
-	r = remove_container(s, &c, force, err);
+	r = remove_container(s, &c, force, &pin, err);
 	if (r == 0) {
 		o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_new_string(c.id));

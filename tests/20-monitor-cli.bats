@@ -93,7 +93,7 @@ refused() {
 	assert_equal "$stderr" "pea-monitor: Runtime path $TEST_DIR/no-such-runtime is not valid: No such file or directory"
 }
 
-@test "mode conflicts: exec without a spec, --exec-attach alone, exec with restore" {
+@test "mode conflicts: exec without a spec, --exec-attach alone, exec with restore, --start with either" {
 	refused "${BASE[@]}" -l none -e --api-version
 	[[ $stderr == *"--exec-process-spec"* ]] || fail "$stderr"
 	refused "${BASE[@]}" -l none --exec-attach --api-version
@@ -105,6 +105,10 @@ refused() {
 		"pea-monitor: Attach can only be specified for a non-legacy exec session"
 	refused "${BASE[@]}" -l none -e --exec-process-spec x --exec-attach --api-version --sync
 	assert_equal "$stderr" "pea-monitor: --attach specified but _OCI_ATTACHPIPE was not"
+	refused "${BASE[@]}" -l none -e --exec-process-spec x --start
+	assert_equal "$stderr" "pea-monitor: --start cannot be combined with exec or restore"
+	refused "${BASE[@]}" -l none --restore y --start
+	assert_equal "$stderr" "pea-monitor: --start cannot be combined with exec or restore"
 }
 
 @test "bad log drivers: unknown, k8s-file without a path, --log-tag with k8s-file" {

@@ -57,6 +57,21 @@ case_detached_run() {
 	for_each_runtime case_detached_run
 }
 
+# --start (pea's): the runtime's run --detach, so the container runs without a `runtime start`.
+case_start_now() {
+	monitor_setup sh -c 'echo started; exit 4'
+	monitor_launch -l "k8s-file:$MON_LOG" --start
+	run -0 monitor_sync_line 1
+	[[ $(jq -r .data <<<"$output") -gt 0 ]] || fail "sync: $output"
+	monitor_wait_exit
+	assert_equal "$(cat "$MON_EXITS/$MON_CID")" 4
+	run -0 grep -c ' stdout F started$' "$MON_LOG"
+}
+
+@test "--start: the container runs at once (run --detach), its exit code in the exit file" {
+	for_each_runtime case_start_now
+}
+
 case_killed() {
 	monitor_setup sleep 100
 	monitor_launch -l "k8s-file:$MON_LOG"
