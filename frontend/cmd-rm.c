@@ -259,7 +259,8 @@ static const char rm_usage[] =
 	"\n"
 	"  -a, --all       every container\n"
 	"  -f, --force     kill running containers first\n"
-	"  -i, --ignore    ignore containers that do not exist\n"
+	"  -i, --ignore    ignore containers that do not exist (so does -f)\n"
+	"  -l, --latest    the container created last\n"
 	"      --depend    remove a pod's infra container with its pod and its\n"
 	"                  containers\n"
 	"  -t, --time=SECS with -f, stop them first (the stop signal, SIGKILL\n"
@@ -276,9 +277,11 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		{ "volumes", no_argument, NULL, 'v' },
 		{ "time", required_argument, NULL, 't' },
 		{ "depend", no_argument, NULL, 'D' },
+		{ "latest", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_strv_ char **targets = NULL;
+	_cleanup_free_ char *latest = NULL;
 	struct rm_opts o = { .time = -1 };
 	struct rm_result *res = NULL;
 	bool all = false, ignore = false;
@@ -286,9 +289,11 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 	size_t n;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hafivt:", opts, rm_usage, &c, err)) == 2) {
+	while ((r = cmd_getopt(argc, argv, "hafilvt:", opts, rm_usage, &c, err)) == 2) {
 		if (c == 'a')
 			all = true;
+		else if (c == 'l' && !latest && container_latest(g, &latest, err) < 0)
+			return -1;
 		else if (c == 't') {
 			char *end = NULL;
 			errno = 0;
@@ -323,6 +328,11 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		for (size_t i = 0; i < nv; i++)
 			pea_strv_push(&targets, v[i]->id);
 		records_free(v, nv);
+	} else if (latest) {
+		if (optind < argc)
+			return pea_error_new(err, EINVAL,
+					     "--latest and containers cannot be used together");
+		pea_strv_push(&targets, latest);
 	} else if (optind >= argc) {
 		return pea_error_new(err, EINVAL,
 				     "you must provide at least one container name or id");
@@ -348,7 +358,8 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 	for (size_t i = 0; i < n; i++) {
 		if (res[i].status == 0) {
 			printf("%s\n", targets[i]);
-		} else if (!ignore || res[i].status != 1) {
+		} else if (!(ignore || o.force) || res[i].status != 1) {
+			/* podman: --force, too, passes over a container that is not there */
 			fprintf(stderr, "Error: %s\n", res[i].message);
 			if (status == 0 || res[i].status > status)
 				status = res[i].status;
