@@ -555,3 +555,23 @@ ${id2:0:12} three"
 	run -125 pea_cmd start nocmd
 	assert_output --partial 'Error: '
 }
+
+@test "rm: --force passes over a container that is not there, -l/--latest (055-rm, 140-diff)" {
+	run -0 pea_cmd rm --force bogus
+	assert_output ''
+	run -0 pea_cmd container rm -f bogus
+	assert_output ''
+	run -1 pea_cmd rm bogus
+	assert_output 'Error: no container with name or ID "bogus" found: no such container'
+	run -0 pea_cmd create --name first busybox true
+	run -0 pea_cmd run --name second busybox sh -c 'touch /new; rm /etc/group'
+	id="$(pea_out inspect --format '{{.Id}}' second)"
+	run -0 pea_cmd diff --format json -l
+	assert_equal "$(jq -r -c '.added[]' <<<"$output")" /new
+	run -125 pea_cmd rm -l first
+	assert_output 'Error: --latest and containers cannot be used together'
+	run -0 pea_cmd rm -l
+	assert_output "$id"
+	run -0 pea_cmd ps -a --format '{{.Names}}'
+	assert_output first
+}
