@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -570,6 +571,52 @@ static void push_env_args(char ***argv, const struct builder *b, const struct st
 	}
 }
 
+static volatile sig_atomic_t build_interrupted;
+
+static void on_interrupt(int sig)
+{
+	build_interrupted = sig;
+}
+
+/*
+ * Wait for the `pea run` of a step. SIGTERM, SIGINT or SIGHUP to pea build
+ * removes the step's container, which ends that run: a killed build leaves no
+ * container running with our standard output open (040-ps's timeout).
+ */
+static int wait_run(struct builder *b, pid_t pid, int pidfd, const char *name, int *ret_status,
+		    struct pea_error **err)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_interrupt }, old[ARRAY_SIZE(sigs)];
+	bool removed = false;
+	int r;
+
+	build_interrupted = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	for (;;) {
+		struct pea_error *e = NULL;
+		r = pea_wait(pid, pidfd, 100, ret_status, &e);
+		if (r == 0)
+			break;
+		if (e->code != ETIMEDOUT && e->code != EINTR) {
+			*err = e;
+			break;
+		}
+		pea_error_free(e);
+		if (build_interrupted && !removed) {
+			remove_container(b, name);
+			removed = true;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (r == 0 && build_interrupted)
+		return pea_error_new(err, EINTR, "interrupted by %s",
+				     pea_signal_name(build_interrupted));
+	return r;
+}
+
 /* Run the command in a container of the current image; its exit status. */
 static int run_container(struct builder *b, struct stage *st, char *const *cmd, const char *name,
 			 struct pea_error **err)
@@ -579,6 +626,7 @@ static int run_container(struct builder *b, struct stage *st, char *const *cmd, 
 	_cleanup_close_ int devnull = -1;
 	struct pea_fd_map fds[] = { { -1, 1 } };
 	struct pea_spawn s = { .null_stdin = true };
+	_cleanup_close_ int pidfd = -1;
 	pid_t pid;
 	int status;
 
@@ -605,7 +653,7 @@ static int run_container(struct builder *b, struct stage *st, char *const *cmd, 
 		s.nfds = 1;
 	}
 	fflush(b->out);
-	if (pea_spawn(&s, &pid, NULL, err) < 0 || pea_wait(pid, -1, -1, &status, err) < 0)
+	if (pea_spawn(&s, &pid, &pidfd, err) < 0 || wait_run(b, pid, pidfd, name, &status, err) < 0)
 		return -1;
 	return pea_exit_status(status);
 }

@@ -305,3 +305,14 @@ EOF
 	assert_output ""
 	run -1 pea_cmd image exists e
 }
+
+@test "build: a signal to pea build removes the step's container, and its output ends" {
+	printf 'FROM busybox\nRUN sleep 1000\n' >"$CTX/Containerfile"
+	# a container left running would hold the pipe to cat open: the outer KILL, 137
+	run -124 timeout -s KILL 60 bash -c 'set -o pipefail; timeout -s TERM 3 "$@" | cat' _ \
+		tini -s -- "$PEA" "${FE_ARGS[@]}" build -t never "$CTX"
+	assert_output --partial 'Error: building at STEP "RUN sleep 1000": interrupted by SIGTERM'
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+	run -1 pea_cmd image exists never
+}
