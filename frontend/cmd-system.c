@@ -211,7 +211,7 @@ static struct json_object *store_json(const struct global_options *g)
 	size_t n = 0, running = 0, paused = 0;
 	int64_t images = 0;
 	const char *driver = NULL;
-	_cleanup_free_ char *vols = xasprintf("%s/volumes", g->root);
+	_cleanup_free_ char *vols = volumes_root(g);
 
 	if (records_list(g, &v, &n, NULL) == 0)
 		for (size_t i = 0; i < n; i++) {
@@ -477,7 +477,7 @@ static void df_containers(const struct global_options *g, struct ctr_record **v,
 
 static void df_volumes(const struct global_options *g, struct df_row *row)
 {
-	_cleanup_free_ char *dir = xasprintf("%s/volumes", g->root);
+	_cleanup_free_ char *dir = volumes_root(g);
 	size_t total = 0, used = 0;
 
 	(void)volume_count_used(g, &total, &used);
@@ -619,7 +619,7 @@ static void df_verbose_containers(const struct global_options *g, struct ctr_rec
 
 static void df_verbose_volumes(const struct global_options *g, struct ctr_record **v, size_t n)
 {
-	_cleanup_free_ char *dir = xasprintf("%s/volumes", g->root);
+	_cleanup_free_ char *dir = volumes_root(g);
 	_cleanup_closedir_ DIR *d = opendir(dir);
 	struct table t = { 0 };
 	struct dirent *e;

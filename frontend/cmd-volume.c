@@ -41,7 +41,8 @@ static int volumes_lock(const struct global_options *g, int *ret_fd, struct pea_
 {
 	_cleanup_free_ char *dir = volumes_root(g), *lock = xasprintf("%s/volumes.lock", g->root);
 
-	if (frontend_mkdir_p(dir, err) < 0)
+	/* the root too: --volumepath puts the volumes elsewhere */
+	if (frontend_mkdir_p(dir, err) < 0 || frontend_mkdir_p(g->root, err) < 0)
 		return -1;
 	return pea_lock_at(AT_FDCWD, lock, PEA_LOCK_EXCLUSIVE, false, ret_fd, err) < 0 ? -1 : 0;
 }

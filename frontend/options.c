@@ -16,6 +16,7 @@
 #include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/rootless.h"
+#include "frontend/volumes-run.h"
 
 enum {
 	OPT_ROOT = 1000,
@@ -32,6 +33,7 @@ enum {
 	OPT_SYSLOG,
 	OPT_TRACE,
 	OPT_NOOUT,
+	OPT_VOLUMEPATH,
 };
 
 static const struct option global_longopts[] = {
@@ -45,6 +47,7 @@ static const struct option global_longopts[] = {
 	{ "events-backend", required_argument, NULL, OPT_EVENTS_BACKEND },
 	{ "cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER },
 	{ "tmpdir", required_argument, NULL, OPT_TMPDIR },
+	{ "volumepath", required_argument, NULL, OPT_VOLUMEPATH },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "noout", no_argument, NULL, OPT_NOOUT },
@@ -225,6 +228,14 @@ static int apply_option(struct global_options *g, int c, const char *arg, struct
 		if (!freopen("/dev/null", "w", stdout))
 			return pea_error_errno(err, "open '/dev/null'");
 		return 0;
+	case OPT_VOLUMEPATH: {
+		_cleanup_free_ char *abs = NULL;
+		if (!*arg)
+			return pea_error_new(err, EINVAL, "--volumepath: empty path");
+		abs = absolute(arg);
+		volumes_set_root(abs);
+		return 0;
+	}
 	case OPT_TMPDIR:
 	case OPT_SYSLOG:
 	case OPT_TRACE:
@@ -250,6 +261,7 @@ static const char usage[] =
 	"  create      create a container without starting it\n"
 	"  diff        show the changes of a container to its image\n"
 	"  exec        run a process in a running container\n"
+	"  events      show the events of containers, images, volumes and pods\n"
 	"  export      write the root filesystem of a container as a tar\n"
 	"  history     show the layers of an image\n"
 	"  image       manage images (exists, history, import, inspect, load, ls, prune, pull,\n"
@@ -303,8 +315,11 @@ static const char usage[] =
 	"      --storage-opt=K=V      a storage driver option (repeatable)\n"
 	"      --log-level=LEVEL      trace, debug, info, warn, error, fatal, panic\n"
 	"      --noout                nothing on standard output\n"
-	"      --cgroup-manager=cgroupfs, --events-backend=file|journald|none, --tmpdir=DIR,\n"
-	"      --syslog, --trace      podman's, accepted (pea has no event log and no syslog)\n"
+	"      --events-backend=B     file (the event log of pea events), none; journald\n"
+	"                             is not supported (no events)\n"
+	"      --volumepath=DIR       where named volumes are (default ROOT/volumes)\n"
+	"      --cgroup-manager=cgroupfs, --tmpdir=DIR,\n"
+	"      --syslog, --trace      podman's, accepted (pea has no syslog)\n"
 	"  -h, --help                 print this help\n"
 	"  -v, --version              print the version\n"
 	"\n"
@@ -398,6 +413,10 @@ char **frontend_self_argv(const struct global_options *g)
 	if (g->log_level) {
 		pea_strv_push(&v, "--log-level");
 		pea_strv_push(&v, g->log_level);
+	}
+	if (volumes_root_option()) {
+		pea_strv_push(&v, "--volumepath");
+		pea_strv_push(&v, volumes_root_option());
 	}
 	if (events_backend_option()) {
 		pea_strv_push(&v, "--events-backend");

@@ -680,8 +680,23 @@ int mounts_volumes_from(const struct global_options *g, struct json_object **vol
 
 /* ---- named volumes ------------------------------------------------------- */
 
+static char *volumes_path; /* --volumepath */
+
+void volumes_set_root(const char *path)
+{
+	free(volumes_path);
+	volumes_path = xstrdup(path);
+}
+
+const char *volumes_root_option(void)
+{
+	return volumes_path;
+}
+
 char *volumes_root(const struct global_options *g)
 {
+	if (volumes_path)
+		return xstrdup(volumes_path);
 	return xasprintf("%s/volumes", g->root);
 }
 

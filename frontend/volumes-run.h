@@ -54,6 +54,9 @@ void volumes_drop_anonymous(const struct global_options *g, const struct ctr_rec
  * global --volumepath); a volume's folder, its _data (new strings).
  */
 char *volumes_root(const struct global_options *g);
+/* The global --volumepath (options.c); NULL: ROOT/volumes. */
+void volumes_set_root(const char *path);
+const char *volumes_root_option(void);
 char *volume_dir(const struct global_options *g, const char *name);
 char *volume_data_dir(const struct global_options *g, const char *name);
 /*

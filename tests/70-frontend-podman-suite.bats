@@ -575,3 +575,22 @@ ${id2:0:12} three"
 	run -0 pea_cmd ps -a --format '{{.Names}}'
 	assert_output first
 }
+
+@test "--volumepath: the volumes' folder (info's Store.VolumePath, volume create, run -v) (005-info)" {
+	vp="$TEST_DIR/volumesGoHere"
+	run -0 pea_cmd --storage-driver=vfs --root "$TEST_DIR/nothing-here" --volumepath "$vp" info \
+		--format '{{ .Store.VolumePath }}'
+	assert_output "$vp"
+	run -0 pea_cmd info --format '{{ .Store.VolumePath }}'
+	assert_output "$FE_ROOT/volumes"
+	run -0 pea_cmd --volumepath "$vp" volume create v1
+	[[ -d "$vp/v1/_data" ]]
+	run -0 pea_cmd --volumepath "$vp" run --rm -v v1:/data busybox sh -c 'echo hi >/data/f'
+	assert_equal "$(cat "$vp/v1/_data/f")" hi
+	run -0 pea_cmd --volumepath "$vp" volume ls --format '{{.Name}}'
+	assert_output v1
+	run -0 pea_cmd volume ls --format '{{.Name}}'
+	assert_output ''
+	run -125 pea_cmd --volumepath '' info
+	assert_output 'Error: --volumepath: empty path'
+}
