@@ -1286,7 +1286,7 @@ static int copy_sources(struct builder *b, struct tarw *t, const struct copy_src
 }
 
 /* Apply the tar file as a layer over the current top: its record. */
-static int apply_layer(struct builder *b, const struct stage *st, const char *tarpath,
+static int apply_layer(struct builder *b, const char *parent, const char *tarpath,
 		       struct json_object **ret, struct pea_error **err)
 {
 	_cleanup_strv_ char **argv = store_base_argv(b->g);
@@ -1300,9 +1300,9 @@ static int apply_layer(struct builder *b, const struct stage *st, const char *ta
 		return pea_error_errno(err, "open '%s'", tarpath);
 	pea_strv_push(&argv, "layer");
 	pea_strv_push(&argv, "apply");
-	if (top_layer(st)) {
+	if (parent) {
 		pea_strv_push(&argv, "--parent");
-		pea_strv_push(&argv, top_layer(st));
+		pea_strv_push(&argv, parent);
 	}
 	if (frontend_run_capture(argv, fd, &res, err) < 0)
 		return -1;
@@ -1475,7 +1475,7 @@ static int do_copy(struct builder *b, size_t si, const struct build_instr *in, c
 		rc = stage_use(b, st, cached, err) < 0 ? -1 : 0;
 		goto out;
 	}
-	if (apply_layer(b, st, tarpath, &layer, err) < 0 ||
+	if (apply_layer(b, top_layer(st), tarpath, &layer, err) < 0 ||
 	    pea_json_get_string_req(layer, "layer", "diff_id", &diff_id, err) < 0)
 		goto out;
 	history_add(st->cfg, by, false);
@@ -2089,6 +2089,60 @@ static int normalize_tags(const struct build_opts *o, char ***ret, struct pea_er
 }
 
 /* The final image: the last step's with --label and the names. */
+/* --squash-all: the files of the image as one layer, into tarpath. */
+static int squash_tar(struct builder *b, const char *id, int fd, struct pea_error **err)
+{
+	struct tarw t = { .uid = -1, .gid = -1, .chmod = -1, .keep_owner = true };
+	_cleanup_free_ char *root = NULL;
+	int rc = -1;
+
+	if (image_mount(b, id, &root, err) < 0)
+		return -1;
+	t.a = archive_write_new();
+	archive_write_set_format_pax_restricted(t.a);
+	if (archive_write_open_fd(t.a, fd) != ARCHIVE_OK)
+		tar_fail(&t, "open", err);
+	else if (tar_tree(&t, root, "", NULL, NULL, false, err) == 0 &&
+		 archive_write_close(t.a) == ARCHIVE_OK)
+		rc = 0;
+	else if (!*err)
+		tar_fail(&t, "close", err);
+	archive_write_free(t.a);
+	tarw_clear(&t);
+	image_unmount(b, id);
+	return rc;
+}
+
+/* --squash-all: an image of one layer with the files of st's, its config and one history entry. */
+static int squash_all(struct builder *b, struct stage *st, const char *name, char **ret_id,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *tarpath = xasprintf("%s/tmp/build-squash-XXXXXX", b->g->runroot);
+	_cleanup_close_ int fd = -1;
+	_cleanup_json_ struct json_object *layer = NULL, *cfg = NULL;
+	const char *diff_id = NULL;
+	int rc = -1;
+
+	if (!st->image_id)
+		return pea_error_new(err, EINVAL, "--squash-all: the image has no files");
+	fd = mkostemp(tarpath, O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "create '%s'", tarpath);
+	if (squash_tar(b, st->image_id, fd, err) < 0 ||
+	    apply_layer(b, NULL, tarpath, &layer, err) < 0 ||
+	    pea_json_get_string_req(layer, "layer", "diff_id", &diff_id, err) < 0 ||
+	    json_object_deep_copy(st->cfg, &cfg, NULL) < 0)
+		goto out;
+	json_object_object_del(cfg, "rootfs");
+	json_object_object_del(cfg, "history");
+	diff_id_add(cfg, diff_id);
+	history_add(cfg, "/bin/sh -c #(nop) pea build --squash-all", false);
+	rc = commit_build_image(b->g, NULL, cfg, layer, name, is_docker(b), ret_id, err);
+out:
+	(void)unlink(tarpath);
+	return rc;
+}
+
 static int finish(struct builder *b, char **names, char **ret_id, struct pea_error **err)
 {
 	struct stage *st = &b->st[b->nrun - 1];
@@ -2104,7 +2158,13 @@ static int finish(struct builder *b, char **names, char **ret_id, struct pea_err
 		json_object_object_add(cfg_obj(st->cfg, "Labels"), k,
 				       json_object_new_string(eq ? eq + 1 : ""));
 	}
-	if (!ours || b->o->labels || !st->image_id) {
+	if (b->o->squash_all) {
+		if (ours)
+			pea_strv_push(&b->intermediates, st->image_id);
+		if (squash_all(b, st, names ? names[0] : NULL, &id, err) < 0 ||
+		    (names && tag_names(b, id, names + 1, err) < 0))
+			return -1;
+	} else if (!ours || b->o->labels || !st->image_id) {
 		/* FROM alone, or --label: an image of its own */
 		json_object_object_add(st->cfg, "created", json_object_new_string(frontend_now()));
 		if (commit_build_image(b->g, st->rec, st->cfg, NULL, names ? names[0] : NULL,
@@ -2202,9 +2262,9 @@ int build_run(struct global_options *g, const struct build_opts *o, struct pea_e
 	size_t len = 0;
 	int rc = -1;
 
-	if (o->squash || o->squash_all)
+	if (o->squash)
 		return pea_error_new(err, ENOTSUP,
-				     "--squash and --squash-all are not supported yet");
+				     "--squash is not supported yet (--squash-all is)");
 	if (normalize_tags(o, &names, err) < 0)
 		return -1;
 	b.out = stdout;

@@ -317,7 +317,15 @@ int cmd_build(struct global_options *g, int argc, char **argv, struct pea_error 
 	if (r == 0) {
 		if (argc - optind == 1)
 			o.context = xstrdup(argv[optind]);
-		if (logfile)
+		/* every RUN needs it: say so before the first step, as podman */
+		if (!g->runtime || access(g->runtime, X_OK) < 0) {
+			const char *rt = g->runtime ? g->runtime : "";
+			const char *base = strrchr(rt, '/');
+			r = pea_error_new(err, ENOENT,
+					  "default OCI runtime \"%s\" not found: invalid argument",
+					  base ? base + 1 : rt);
+		}
+		if (r == 0 && logfile)
 			r = redirect_log(logfile, err);
 		if (r == 0)
 			r = build_run(g, &o, err);

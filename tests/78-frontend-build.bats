@@ -110,6 +110,13 @@ EOF
 	assert_equal "$(cat "$TEST_DIR/iid")" "sha256:$output"
 	run -0 pea_cmd run --rm c2 cat /one
 	assert_output one
+	# --squash-all: one layer with every file, the config kept
+	run -0 pea_cmd build --squash-all -t sq "$CTX"
+	assert_equal "$(pea_out image inspect sq | jq '.[0].RootFS.Layers | length')" 1
+	run -0 pea_cmd run --rm sq sh -c 'cat /one; echo $X; test -x /bin/busybox && echo bb'
+	assert_output $'one\n1\nbb'
+	run -125 pea_cmd build --squash -t sq2 "$CTX"
+	assert_output "Error: --squash is not supported yet (--squash-all is)"
 	# BUILDAH_LAYERS=false in pea's environment is --layers=false
 	run -0 env BUILDAH_LAYERS=false bash -c "$(declare -f pea_direct); PEA=$PEA; FE_ARGS=(${FE_ARGS[*]}); pea_direct build -t c4 $CTX"
 	refute_output --partial "Using cache"
@@ -295,6 +302,8 @@ EOF
 	assert_output --partial 'Error: creating build container: nosuchimage: image not known'
 	run -125 pea_cmd build --authfile "$TEST_DIR/nosuch.json" "$CTX"
 	assert_output "Error: checking authfile: stat $TEST_DIR/nosuch.json: no such file or directory"
+	run -125 pea_cmd --runtime=idonotexist build "$CTX"
+	assert_output 'Error: default OCI runtime "idonotexist" not found: invalid argument'
 	run -125 pea_cmd build --format=xml "$CTX"
 	assert_output --partial 'unrecognized image type "xml"'
 	# a failing RUN: its status, the step named, no image, no container
