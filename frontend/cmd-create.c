@@ -580,6 +580,16 @@ static int validate_network(struct create_opts *o, struct pea_error **err)
 	if ((rootless_net_is_pasta(o->net_mode) || rootless_net_is_slirp(o->net_mode)) && !o->ips &&
 	    !o->mac && !o->aliases)
 		return 0;
+	/* podman: ports without a network of their own are dropped, with its warning */
+	if (o->net_mode && (o->ports || o->publish_all) && !o->ips && !o->mac && !o->aliases &&
+	    (strcmp(o->net_mode, "host") == 0 || strcmp(o->net_mode, "none") == 0 ||
+	     strncmp(o->net_mode, "container:", 10) == 0 || strncmp(o->net_mode, "ns:", 3) == 0)) {
+		fprintf(stderr, "Port mappings have been discarded as one of the Host, Container, "
+				"Pod, and None network modes are in use\n");
+		o->ports = (json_object_put(o->ports), NULL);
+		o->publish_all = false;
+		return 0;
+	}
 	if (o->net_mode && needs_bridge)
 		return pea_error_new(
 			err, EINVAL,

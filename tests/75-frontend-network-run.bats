@@ -285,7 +285,7 @@ ctr_ip() {
 	assert_equal "$stderr" "Error: invalid --add-host 'nocolon': use NAME:IP (IP may be host-gateway)"
 	run -125 --separate-stderr pea_net run --rm --add-host a:b busybox true
 	assert_equal "$stderr" 'Error: invalid IP address in add-host: "b"'
-	run -125 --separate-stderr pea_net run --rm --network none -p 80 busybox true
+	run -125 --separate-stderr pea_net run --rm --network none --network-alias a -p 80 busybox true
 	assert_equal "$stderr" "Error: -p, -P, --ip, --mac-address and --network-alias need a bridge network, not --network none"
 	run -125 --separate-stderr pea_net run --rm --network host --network none busybox true
 	assert_equal "$stderr" "Error: network mode 'none' conflicts with 'host'"
