@@ -594,3 +594,15 @@ ${id2:0:12} three"
 	run -125 pea_cmd --volumepath '' info
 	assert_output 'Error: --volumepath: empty path'
 }
+
+@test "run: -p with --network host or none is dropped with podman's warning (030-run)" {
+	run -0 --separate-stderr pea_cmd run --rm -p 8080 --net=host busybox echo hi
+	assert_output hi
+	assert_equal "$stderr" "Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use"
+	run -0 --separate-stderr pea_cmd run --rm -P --expose 80 --network none busybox echo hi
+	assert_output hi
+	assert_equal "$stderr" "Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use"
+	# what needs a network of the container's own is still an error
+	run -125 pea_cmd run --rm -p 8080 --network-alias a --network none busybox true
+	assert_output "Error: -p, -P, --ip, --mac-address and --network-alias need a bridge network, not --network none"
+}
