@@ -33,8 +33,9 @@ teardown() {
 	assert_line --index 0 "Error: unknown flag: --bogus"
 	run -125 "$PEA" nosuchcommand
 	assert_line --index 0 "Error: unrecognized command \`pea nosuchcommand\`"
-	run -125 "$PEA" --log-level=loud ps
-	assert_output --partial "invalid log level 'loud'"
+	# podman's line and status for an unknown level (001-basic)
+	run -1 "$PEA" --log-level=loud ps
+	assert_output 'Log Level "loud" is not supported, choose from: trace, debug, info, warn, warning, error, fatal, panic'
 	run -125 "$PEA" --storage-driver=btrfs ps
 	assert_output --partial "invalid storage driver 'btrfs'"
 }
