@@ -153,6 +153,11 @@ int main(int argc, char *argv[])
 				      name);
 	} else if (r > 0) {
 		r = 0;
+	} else if (g.error_status == 1) {
+		/* podman's --log-level error: its line as is, status 1 */
+		fprintf(stderr, "%s\n", err->message);
+		global_options_clear(&g);
+		return 1;
 	}
 	if (r < 0) {
 		fprintf(stderr, "Error: %s\n", err ? err->message : "failed");

@@ -87,8 +87,8 @@ static int parse_log_level(const char *s, struct pea_error **err)
 		s = "error";
 	if (log_level_from_string(s, &l) < 0)
 		return pea_error_new(err, EINVAL,
-				     "invalid log level '%s': use trace, debug, info, warn, error, "
-				     "fatal or panic",
+				     "Log Level \"%s\" is not supported, choose from: trace, debug, "
+				     "info, warn, warning, error, fatal, panic",
 				     s);
 	log_set_level(l);
 	return 0;
@@ -206,7 +206,11 @@ static int apply_option(struct global_options *g, int c, const char *arg, struct
 		return 0;
 	case OPT_LOG_LEVEL:
 		set_str(&g->log_level, arg);
-		return parse_log_level(arg, err);
+		if (parse_log_level(arg, err) < 0) {
+			g->error_status = 1; /* podman's status, and its bare line (main.c) */
+			return -1;
+		}
+		return 0;
 	case OPT_EVENTS_BACKEND:
 		if (strcmp(arg, "file") != 0 && strcmp(arg, "journald") != 0 &&
 		    strcmp(arg, "none") != 0)
