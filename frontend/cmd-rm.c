@@ -12,6 +12,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/json.h"
 #include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -24,6 +25,7 @@
 
 struct rm_opts {
 	bool force, volumes, depend;
+	bool all; /* rm -a: everything goes, no check of dependents */
 	long time; /* -t: stop with this timeout before the kill; < 0: kill at once */
 };
 
@@ -67,11 +69,67 @@ static int kill_running(struct global_options *g, struct ctr_record *r, struct p
 }
 
 /* 1: no such container, 2: running without --force, 125: other (podman-rm(1)). */
+/* Does r use a namespace of dep (--network, --pid, --ipc or --uts container:dep)? */
+static bool depends_on(const struct ctr_record *r, const struct ctr_record *dep)
+{
+	static const char *const keys[] = { "network", "pid", "ipc", "uts" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const char *mode = NULL;
+		if (pea_json_get_string_opt(r->opts, "opts", keys[i], &mode, NULL) != 1 ||
+		    strncmp(mode, "container:", 10) != 0 || !mode[10])
+			continue;
+		if (strcmp(mode + 10, dep->name) == 0 ||
+		    strncmp(dep->id, mode + 10, strlen(mode + 10)) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The ids of the containers that use a namespace of container name (NULL: none). */
+static char **dependents_of(const struct global_options *g, const char *name)
+{
+	_cleanup_record_ struct ctr_record *dep = NULL;
+	struct ctr_record **v = NULL;
+	char **out = NULL;
+	size_t n = 0;
+
+	if (record_lookup(g, name, &dep, NULL) < 0 || records_list(g, &v, &n, NULL) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i]->id, dep->id) != 0 && depends_on(v[i], dep))
+			pea_strv_push(&out, v[i]->id);
+	records_free(v, n);
+	return out;
+}
+
+static int rm_one(struct global_options *g, const char *name, const struct rm_opts *o,
+		  int *ret_status, struct pea_error **err);
+
+/* rm --depend: the containers that use a namespace of name go first, printed as removed. */
+static int rm_dependents(struct global_options *g, const char *name, const struct rm_opts *o,
+			 int *ret_status, struct pea_error **err)
+{
+	_cleanup_strv_ char **deps = dependents_of(g, name);
+
+	for (size_t i = 0; deps && deps[i]; i++) {
+		if (rm_one(g, deps[i], o, ret_status, err) < 0)
+			return -1;
+		printf("%s\n", deps[i]);
+	}
+	return 0;
+}
+
 static int rm_one(struct global_options *g, const char *name, const struct rm_opts *o,
 		  int *ret_status, struct pea_error **err)
 {
 	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_strv_ char **deps = NULL;
 	_cleanup_close_ int lock = -1;
+
+	/* before its lock: never two containers' locks at once (records.h) */
+	if (o->depend && rm_dependents(g, name, o, ret_status, err) < 0)
+		return -1;
 
 	/* -t: a stop first, as podman's rm -f -t (0: the kill below at once) */
 	if (o->force && o->time > 0)
@@ -87,6 +145,15 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 				     "container %s is the infra container of pod %s and cannot be "
 				     "removed without removing the pod",
 				     r->id, pod_of(r));
+	}
+	deps = o->all ? NULL : dependents_of(g, r->id);
+	if (deps) {
+		_cleanup_free_ char *list = pea_strv_join(deps, ", ");
+		*ret_status = PEA_EXIT_ENGINE;
+		return pea_error_new(err, EBUSY,
+				     "container %s has dependent containers which must be removed "
+				     "before it: %s: container state improper",
+				     r->id, list);
 	}
 	if (o->force)
 		container_mark_stopped(g, r->id); /* no restart by its policy (restart.h) */
@@ -320,6 +387,7 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 	/* the pods of the infra containers named go first, with their containers */
 	if ((all && o.force) || o.depend)
 		status = rm_pods_first(g, all, argv + optind, &o);
+	o.all = all;
 	if (all) {
 		struct ctr_record **v = NULL;
 		size_t nv = 0;
