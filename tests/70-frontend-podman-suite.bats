@@ -606,3 +606,28 @@ ${id2:0:12} three"
 	run -125 pea_cmd run --rm -p 8080 --network-alias a --network none busybox true
 	assert_output "Error: -p, -P, --ip, --mac-address and --network-alias need a bridge network, not --network none"
 }
+
+@test "rm: a container others share a namespace of goes only with --depend, after them (055-rm)" {
+	run -0 pea_cmd create --name donor busybox true
+	did="$output"
+	run -0 pea_cmd create --net=container:donor --name user1 busybox true
+	uid1="$output"
+	run -0 pea_cmd create --ipc="container:${did:0:12}" busybox true
+	uid2="$output"
+	run -125 pea_cmd rm "$did"
+	assert_output --regexp "^Error: container $did has dependent containers which must be removed before it: ($uid1, $uid2|$uid2, $uid1): container state improper\$"
+	run -0 pea_cmd ps -aq --no-trunc
+	assert_equal "${#lines[@]}" 3
+	run -0 pea_cmd rm --depend donor
+	assert_line "$uid1"
+	assert_line "$uid2"
+	assert_line donor
+	run -0 pea_cmd ps -aq
+	assert_output ''
+	# rm -a takes everything, dependents or not
+	run -0 pea_cmd create --name donor2 busybox true
+	run -0 pea_cmd create --net=container:donor2 busybox true
+	run -0 pea_cmd rm -a
+	run -0 pea_cmd ps -aq
+	assert_output ''
+}
