@@ -171,7 +171,7 @@ static bool take_line(char **buf, size_t *blen, const char *s, size_t n, char es
 int build_parse(const char *text, size_t len, struct build_file *ret, struct pea_error **err)
 {
 	struct build_file f = { .escape = '\\' };
-	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ char *buf = NULL, *copy = NULL;
 	const char *p = text, *end = text + len;
 	size_t blen = 0;
 	int line = 0, start = 0;
@@ -182,6 +182,11 @@ int build_parse(const char *text, size_t len, struct build_file *ret, struct pea
 				     BUILD_FILE_MAX);
 	if (memchr(text, '\0', len))
 		return pea_error_new(err, EINVAL, "the Containerfile holds a NUL byte");
+	/* the scans below may read to a NUL: a terminated copy */
+	copy = xstrndup(text, len);
+	text = copy;
+	p = text;
+	end = text + len;
 	p = parse_directives(p, end, &f.escape);
 	for (const char *q = text; q < p; q++)
 		line += *q == '\n';
