@@ -919,6 +919,35 @@ static struct json_object *ps_pod_item(const struct global_options *g,
 	return o;
 }
 
+/* An item of ps_pod_item (whole ids) as podman's pod ps --format json prints it. */
+static struct json_object *ps_report(struct json_object *item)
+{
+	static const char *const keys[][2] = {
+		{ "Cgroup", "Cgroup" }, { "CreatedAt", "Created" }, { "ID", "Id" },
+		{ "InfraID", "InfraId" }, { "Name", "Name" },	    { "Status", "Status" },
+		{ "Labels", "Labels" },
+	};
+	struct json_object *o = json_object_new_object(), *ctrs = json_object_new_array();
+	struct json_object *in = json_object_object_get(item, "Containers");
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		json_object_object_add(o, keys[i][1],
+				       json_object_get(json_object_object_get(item, keys[i][0])));
+	for (size_t i = 0; i < json_object_array_length(in); i++) {
+		struct json_object *c = json_object_array_get_idx(in, i), *x = json_object_new_object();
+		json_object_object_add(x, "Id", json_object_get(json_object_object_get(c, "Id")));
+		json_object_object_add(x, "Names",
+				       json_object_get(json_object_object_get(c, "Name")));
+		json_object_object_add(x, "Status",
+				       json_object_get(json_object_object_get(c, "State")));
+		json_object_array_add(ctrs, x);
+	}
+	json_object_object_add(o, "Containers", ctrs);
+	json_object_object_add(o, "Namespace", json_object_new_string(""));
+	json_object_object_add(o, "Networks", json_object_new_array());
+	return o;
+}
+
 /* --filter KEY=VALUE (podman: the filters of one key or, those of different keys and). */
 static int ps_filter(const struct global_options *g, const struct pod_record *p,
 		     struct json_object *item, char *const *filters, bool *ret,
@@ -1024,6 +1053,7 @@ static int pod_cmd_ps(struct global_options *g, int argc, char **argv, struct pe
 	struct pod_record **v = NULL;
 	struct template *t = NULL;
 	size_t n = 0;
+	bool json;
 	int r, c = 0;
 
 	optind = 0;
@@ -1076,10 +1106,11 @@ static int pod_cmd_ps(struct global_options *g, int argc, char **argv, struct pe
 		return pea_error_new(err, EINVAL,
 				     "invalid option for --sort, options are: id, names, status, "
 				     "created, number");
+	json = o.format && (strcmp(o.format, "json") == 0 || strcmp(o.format, "{{json .}}") == 0);
 	if (pods_list(g, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = o.latest && n ? n - 1 : 0; i < n; i++) {
-		struct json_object *item = ps_pod_item(g, v[i], o.notrunc);
+		struct json_object *item = ps_pod_item(g, v[i], o.notrunc || json);
 		bool ok = true;
 		if (ps_filter(g, v[i], item, o.filters, &ok, err) < 0) {
 			json_object_put(item);
@@ -1106,8 +1137,11 @@ static int pod_cmd_ps(struct global_options *g, int argc, char **argv, struct pe
 			json_object_array_add(items, arr[i]);
 		free(arr);
 	}
-	if (o.format && (strcmp(o.format, "json") == 0 || strcmp(o.format, "{{json .}}") == 0)) {
-		fmt_print_json(stdout, items);
+	if (json) {
+		_cleanup_json_ struct json_object *reports = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(items); i++)
+			json_object_array_add(reports, ps_report(json_object_array_get_idx(items, i)));
+		fmt_print_json(stdout, reports);
 		return 0;
 	}
 	if (template_parse(o.format ? o.format : ps_default_format(&o), ps_header, &t, err) < 0)

@@ -63,6 +63,11 @@ false"
 	assert_output "${pod:0:12} p1 Created ${infra:0:12} 1 map[team:peas]"
 	run -0 pea_cmd pod ps --noheading --no-trunc --filter label=team=peas --format '{{.ID}}'
 	assert_output "$pod"
+	run -0 pea_cmd pod ps --format json
+	assert_equal "$(jq -r '.[0].Id, .[0].InfraId, .[0].Status, .[0].Containers[0].Names' <<<"$output")" "$pod
+$infra
+Created
+${pod:0:12}-infra"
 	run -0 pea_cmd pod ls --noheading --filter name=nosuch
 	assert_output ""
 	run -0 pea_cmd pod rm p1
