@@ -321,12 +321,57 @@ int network_save(const struct global_options *g, struct json_object *net, struct
 	return pea_write_file_atomic_at(dfd, file, text, strlen(text), 0644, err);
 }
 
+/*
+ * The address given last on each subnet of each network ({"NET": {"SUBNET":
+ * "IP"}}), in the run root as podman's ipam.db, read and written under the
+ * records lock as the allocations. A missing or unreadable file is an empty one.
+ */
+#define IPAM_LAST_FILE "ipam-last.json"
+
+static struct json_object *ipam_last_load(const struct global_options *g)
+{
+	_cleanup_free_ char *path = xasprintf("%s/networks/%s", g->runroot, IPAM_LAST_FILE);
+	struct json_object *all = NULL;
+
+	if (pea_json_parse_file_at(AT_FDCWD, path, NETWORK_FILE_MAX, &all, NULL) < 0 || !all ||
+	    !json_object_is_type(all, json_type_object)) {
+		json_object_put(all);
+		all = json_object_new_object();
+	}
+	return all;
+}
+
+static int ipam_last_save(const struct global_options *g, struct json_object *all,
+			  struct pea_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/networks", g->runroot);
+	_cleanup_close_ int dfd = -1;
+	const char *text;
+
+	if (frontend_mkdir_p(dir, err) < 0)
+		return -1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s'", dir);
+	/* the run root's: replaced whole, no fsync (gone at a reboot with the containers) */
+	text = json_object_to_json_string_ext(all, JSON_C_TO_STRING_PLAIN);
+	return pea_write_file_replace_at(dfd, IPAM_LAST_FILE, text, strlen(text), 0600, err);
+}
+
 int network_remove_file(const struct global_options *g, const char *name, struct pea_error **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/networks/%s.json", g->root, name);
+	_cleanup_json_ struct json_object *all = NULL;
 
 	if (unlink(path) < 0 && errno != ENOENT)
 		return pea_error_errno(err, "remove '%s'", path);
+	/* as podman's network rm, which drops the network's IPAM bucket */
+	all = ipam_last_load(g);
+	if (json_object_object_get_ex(all, name, NULL)) {
+		json_object_object_del(all, name);
+		if (ipam_last_save(g, all, err) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -718,17 +763,44 @@ static int subnet_info(struct json_object *s, struct subnet_info *ret)
 }
 
 static int alloc_one(struct ctr_record *const *others, size_t n, const char *name,
-		     const struct subnet_info *si, struct fe_ip *ret, struct pea_error **err)
+		     const struct subnet_info *si, struct json_object *last, struct fe_ip *ret,
+		     struct pea_error **err)
 {
-	struct fe_ip ip = si->first;
-	char b[64];
+	struct fe_ip ip = si->first, prev;
+	const char *lp = NULL;
+	bool have_prev = false;
+	char b[64], key[64];
 
-	for (unsigned int i = 0; i < ALLOC_MAX_TRIES && ip_cmp(&ip, &si->last) <= 0; i++) {
+	/*
+	 * As podman's IPAM: the address after the one given last on this subnet
+	 * (wrapping around), so a freed address is not handed out again at once.
+	 */
+	fe_ip_str(&si->net, key, sizeof(key));
+	if (pea_json_get_string_opt(last, "", key, &lp, NULL) == 1 && lp &&
+	    fe_ip_parse(lp, false, &prev) == 0 && prev.family == si->first.family &&
+	    ip_cmp(&prev, &si->first) >= 0 && ip_cmp(&prev, &si->last) <= 0) {
+		have_prev = true;
+		ip = ip_cmp(&prev, &si->last) < 0 ? ip_add(&prev, 1) : si->first;
+	}
+	for (unsigned int i = 0; i < ALLOC_MAX_TRIES; i++) {
 		if (!(si->has_gw && fe_ip_equal(&ip, &si->gw)) && !ip_taken(others, n, name, &ip)) {
+			json_object_object_add(
+				last, key, json_object_new_string(fe_ip_str(&ip, b, sizeof(b))));
 			*ret = ip;
 			return 0;
 		}
-		ip = ip_add(&ip, 1);
+		ip = ip_cmp(&ip, &si->last) >= 0 ? si->first : ip_add(&ip, 1);
+		if (!have_prev && fe_ip_equal(&ip, &si->first))
+			break;
+		if (have_prev && fe_ip_equal(&ip, &prev)) {
+			/* back where it started: the one given last is the only one left */
+			if (!(si->has_gw && fe_ip_equal(&ip, &si->gw)) &&
+			    !ip_taken(others, n, name, &ip)) {
+				*ret = ip;
+				return 0;
+			}
+			break;
+		}
 	}
 	return pea_error_new(err, ENOSPC, "IPAM error: failed to find free IP in range: %s/%u",
 			     fe_ip_str(&si->net, b, sizeof(b)), si->net.prefix);
@@ -756,7 +828,8 @@ static int check_requested(struct ctr_record *const *others, size_t n, const cha
 
 /* The addresses of one network: asked for (checked) or allocated, one per subnet. */
 static int allocate_net(struct ctr_record *const *others, size_t n, const char *name,
-			struct json_object *net, struct json_object *per, struct pea_error **err)
+			struct json_object *net, struct json_object *per, struct json_object *last,
+			struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *out = json_object_new_array();
 	_cleanup_free_ bool *used = NULL;
@@ -784,7 +857,7 @@ static int allocate_net(struct ctr_record *const *others, size_t n, const char *
 				return -1;
 			used[k] = found = true;
 		}
-		if (!found && alloc_one(others, n, name, &si, &ip, err) < 0)
+		if (!found && alloc_one(others, n, name, &si, last, &ip, err) < 0)
 			return -1;
 		json_object_array_add(out, json_object_new_string(fe_ip_str(&ip, b, sizeof(b))));
 	}
@@ -801,14 +874,18 @@ static int allocate_net(struct ctr_record *const *others, size_t n, const char *
 int network_allocate(const struct global_options *g, struct ctr_record *const *others,
 		     size_t n_others, struct json_object *opts, struct pea_error **err)
 {
+	_cleanup_json_ struct json_object *all = NULL;
+	_cleanup_free_ char *before = NULL;
 	struct json_object *nets = NULL;
 
 	if (!json_object_object_get_ex(opts, "networks", &nets))
 		return 0;
+	all = ipam_last_load(g);
+	before = xstrdup(json_object_to_json_string_ext(all, JSON_C_TO_STRING_PLAIN));
 	json_object_object_foreach(nets, name, per)
 	{
 		_cleanup_json_ struct json_object *net = NULL;
-		struct json_object *ipam = NULL;
+		struct json_object *ipam = NULL, *last = NULL;
 		const char *drv = "host-local";
 
 		if (network_load(g, name, &net, err) < 0)
@@ -817,10 +894,17 @@ int network_allocate(const struct global_options *g, struct ctr_record *const *o
 			(void)pea_json_get_string_opt(ipam, "", "driver", &drv, NULL);
 		if (strcmp(drv, "host-local") != 0)
 			continue;
-		if (allocate_net(others, n_others, name, net, per, err) < 0)
+		if (!json_object_object_get_ex(all, name, &last) ||
+		    !json_object_is_type(last, json_type_object)) {
+			last = json_object_new_object();
+			json_object_object_add(all, name, last);
+		}
+		if (allocate_net(others, n_others, name, net, per, last, err) < 0)
 			return -1;
 	}
-	return 0;
+	if (strcmp(before, json_object_to_json_string_ext(all, JSON_C_TO_STRING_PLAIN)) == 0)
+		return 0;
+	return ipam_last_save(g, all, err);
 }
 
 /* ---- namespaces and setup --------------------------------------------------------------- */

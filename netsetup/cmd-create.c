@@ -175,6 +175,7 @@ static int complete_subnets(struct json_object *root, struct json_object *net,
 	for (size_t i = 0; i < n->n_subnets; i++) {
 		struct ipnet sn = ipnet_network(&n->subnets[i].subnet);
 		struct ipnet gw = ipnet_add(&sn, 1);
+		bool with_gw;
 		char b[64];
 
 		if (subnet_used(u, &sn)) {
@@ -188,9 +189,10 @@ static int complete_subnets(struct json_object *root, struct json_object *net,
 			gw = n->subnets[i].gateway;
 		v4 = v4 || sn.family == AF_INET;
 		v6 = v6 || sn.family == AF_INET6;
-		json_object_array_add(
-			arr, merge_subnet(json_object_array_get_idx(given, i), &sn,
-					  n->subnets[i].has_gateway || bridge ? &gw : NULL));
+		/* a gateway unless given, as podman's (a macvlan's too, unless internal) */
+		with_gw = n->subnets[i].has_gateway || bridge || !n->internal;
+		json_object_array_add(arr, merge_subnet(json_object_array_get_idx(given, i), &sn,
+							with_gw ? &gw : NULL));
 	}
 	json_object_put(given);
 	if (strcmp(n->ipam_driver, "none") == 0 || !bridge)

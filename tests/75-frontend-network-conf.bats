@@ -68,12 +68,12 @@ pea_conf_out() {
 	run -0 pea_conf run --rm busybox ip -4 -o addr show eth0
 	assert_output --partial "inet 10.99.0.2/24"
 	run -0 pea_conf run --rm --network bridge busybox ip -4 -o addr show eth0
-	assert_output --partial "inet 10.99.0.2/24"
+	assert_output --partial "inet 10.99.0.3/24"
 	# -p alone is dropped with podman's warning (tests/70-frontend-podman-suite)
 	run -125 --separate-stderr pea_conf run --rm --network none --network-alias a busybox true
 	assert_equal "$stderr" "Error: -p, -P, --ip, --mac-address and --network-alias need a bridge network, not --network none"
 	run -0 pea_conf run --rm -p 8080:80 busybox ip -4 -o addr show eth0
-	assert_output --partial "inet 10.99.0.2/24"
+	assert_output --partial "inet 10.99.0.4/24"
 	run -125 --separate-stderr pea_conf network rm blue
 	assert_equal "$stderr" "Error: default network blue cannot be removed"
 	fe_net_clean
@@ -119,7 +119,7 @@ pea_conf_out() {
 		firewall_driver = "none"
 	EOF
 	run -0 pea_conf run --rm --network blue busybox sh -c 'ip -4 -o addr show eth0'
-	assert_output --partial "inet 10.89.40.2/24"
+	assert_output --partial "inet 10.89.40.4/24"
 	run -0 ip netns exec "$FE_NETNS_NAME" nft list ruleset
 	assert_output ""
 	cat >"$CONF" <<-'EOF'
@@ -187,7 +187,7 @@ pea_conf_out() {
 	# podman's own entries: localhost on both loopback addresses
 	assert_line "127.0.0.1	localhost"
 	assert_line "::1	localhost"
-	assert_line "10.89.41.2	box c"
+	assert_line "10.89.41.3	box c"
 	# the image's own file (the fixture has none: only localhost and the container)
 	cat >"$CONF" <<-'EOF'
 		[containers]

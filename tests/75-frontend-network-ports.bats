@@ -56,6 +56,18 @@ udp() {
 	return 1
 }
 
+# client NS CMD: CMD (a shell line) in namespace NS, retried for 10 s until it prints
+# something (a server still starting, a UDP datagram lost); prints that.
+client() {
+	local n out
+	for ((n = 0; n < 50; n++)); do
+		out=$(timeout -k 2 5 ip netns exec "$1" sh -c "$2" </dev/null 2>/dev/null) &&
+			[[ -n $out ]] && break
+		sleep 0.2
+	done
+	echo "$out"
+}
+
 @test "-p 8080:80: a busybox httpd answers on the host side (loopback and gateway), pea port" {
 	local id
 	id=$(pea_net_out run -d --name web -p 8080:80 busybox httpd -f -p 80 -h /etc)
@@ -108,6 +120,38 @@ udp() {
 	run -0 pea_net port u
 	assert_output "5353/udp -> 0.0.0.0:5354"
 	pea_net rm -f web u >/dev/null
+	fe_net_clean
+}
+
+@test "-p: the container sees the client's own address, tcp and udp, IPv4 and IPv6" {
+	local client
+	# a client in a namespace of its own, behind a veth to the test's (the host)
+	netns_create
+	client=$NETNS_NAME
+	ip -n "$FE_NETNS_NAME" link add cl0 type veth peer name cl1 netns "$client"
+	ip -n "$FE_NETNS_NAME" addr add 192.0.2.1/24 dev cl0
+	ip -n "$FE_NETNS_NAME" addr add 2001:db8::1/64 dev cl0 nodad
+	ip -n "$client" addr add 192.0.2.2/24 dev cl1
+	ip -n "$client" addr add 2001:db8::2/64 dev cl1 nodad
+	ip -n "$FE_NETNS_NAME" link set cl0 up
+	ip -n "$client" link set cl1 up
+	pea_net network create --subnet 10.89.42.0/24 --subnet fd00:42::/64 dual >/dev/null
+	pea_net run -d --name echo --network dual -p 8096:80 -p 8097:81/udp -v /usr:/usr:ro \
+		-v /usr/lib:/lib:ro -v /usr/lib64:/lib64:ro busybox sh -c \
+		"/usr/bin/socat TCP6-LISTEN:80,fork,reuseaddr,ipv6only=0 SYSTEM:'echo \$SOCAT_PEERADDR' &
+		 exec /usr/bin/socat UDP6-RECVFROM:81,fork,ipv6only=0 SYSTEM:'echo \$SOCAT_PEERADDR'" \
+		>/dev/null
+	# (socat writes the IPv4 client of an IPv6 socket as a mapped address, in full)
+	run -0 client "$client" 'socat -T 2 - TCP:192.0.2.1:8096'
+	assert_output "[0000:0000:0000:0000:0000:ffff:c000:0202]"
+	run -0 client "$client" 'echo hi | socat -T 2 - UDP:192.0.2.1:8097'
+	assert_output "[0000:0000:0000:0000:0000:ffff:c000:0202]"
+	run -0 client "$client" 'socat -T 2 - "TCP6:[2001:db8::1]:8096"'
+	assert_output "[2001:0db8:0000:0000:0000:0000:0000:0002]"
+	run -0 client "$client" 'echo hi | socat -T 2 - "UDP6:[2001:db8::1]:8097"'
+	assert_output "[2001:0db8:0000:0000:0000:0000:0000:0002]"
+	pea_net rm -f echo >/dev/null
+	ip -n "$FE_NETNS_NAME" link del cl0
 	fe_net_clean
 }
 

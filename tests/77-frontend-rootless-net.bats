@@ -118,6 +118,18 @@ rl_udp() {
 	return 1
 }
 
+# rl_client NS CMD: CMD (a shell line) in namespace NS, retried for 10 s until it prints
+# something (a server still starting, a UDP datagram lost); prints that.
+rl_client() {
+	local n out
+	for ((n = 0; n < 50; n++)); do
+		out=$(timeout -k 2 5 ip netns exec "$1" sh -c "$2" </dev/null 2>/dev/null) &&
+			[[ -n $out ]] && break
+		sleep 0.2
+	done
+	echo "$out"
+}
+
 # rl_user_procs NAME: the user's processes named NAME (not zombies).
 rl_user_procs() {
 	ps -o stat=,pid=,comm= -u "$FE_RL_USER" | awk -v n="$1" '$1 !~ /^Z/ && $3 ~ "^"n { print $2 }'
@@ -209,10 +221,14 @@ rl_user_procs() {
 		'nslookup web >/dev/null && wget -qO- http://web/hostname && wget -qO- http://www/hostname'
 	assert_output "$(printf '%s\n%s' "$(pea_rl inspect --format '{{.Config.Hostname}}' web)" \
 		"$(pea_rl inspect --format '{{.Config.Hostname}}' web)")"
-	# another network does not resolve it (isolation: 75-frontend-network-run, as root);
+	# another network does not resolve it; an isolated one (strict: from any other
+	# bridge; by default networks route to each other, as podman's) cannot reach it;
 	# an internal one has no way out
-	run -0 pea_rl_net network create --subnet 10.89.78.0/24 other
+	run -0 pea_rl_net network create --subnet 10.89.78.0/24 -o isolate=strict other
 	run -1 pea_rl_net run --rm --network other busybox nslookup web
+	run -0 pea_rl inspect --format '{{.NetworkSettings.Networks.net1.IPAddress}}' web
+	[[ $output == 10.* ]]
+	run -1 pea_rl_net run --rm --network other busybox nc -w 3 "$output" 80 </dev/null
 	run -0 pea_rl_net network create --internal --subnet 10.89.79.0/24 inner
 	run ! pea_rl_net run --rm --network inner busybox timeout 5 wget -qO- http://192.0.2.1:53/
 	run -0 pea_rl_net run --rm --network inner busybox ip route
@@ -310,7 +326,7 @@ rl_user_procs() {
 }
 
 @test "rootless pasta: -p keeps the client's address, tcp and udp" {
-	local host_ns=$NETNS_NAME host_path=$NETNS_PATH client out n
+	local host_ns=$NETNS_NAME host_path=$NETNS_PATH client
 	# a client in a namespace of its own, behind v1 (pasta splices local clients)
 	netns_create
 	client=$NETNS_NAME
@@ -322,13 +338,9 @@ rl_user_procs() {
 		-v /usr:/usr:ro -v /usr/lib:/lib:ro -v /usr/lib64:/lib64:ro busybox sh -c \
 		"/usr/bin/socat TCP4-LISTEN:80,fork,reuseaddr SYSTEM:'echo \$SOCAT_PEERADDR' &
 		 exec /usr/bin/socat UDP4-RECVFROM:81,fork SYSTEM:'echo \$SOCAT_PEERADDR'"
-	for ((n = 0; n < 50; n++)); do
-		out=$(timeout -k 2 5 ip netns exec "$client" socat -T 2 - TCP:192.0.2.1:8088 </dev/null 2>/dev/null) &&
-			[[ -n $out ]] && break
-		sleep 0.2
-	done
-	assert_equal "$out" 192.0.2.2
-	run -0 timeout -k 2 5 ip netns exec "$client" sh -c 'echo hi | socat -T 2 - UDP:192.0.2.1:8089'
+	run -0 rl_client "$client" 'socat -T 2 - TCP:192.0.2.1:8088'
+	assert_output 192.0.2.2
+	run -0 rl_client "$client" 'echo hi | socat -T 2 - UDP:192.0.2.1:8089'
 	assert_output 192.0.2.2
 	run -0 pea_rl_net rm -f echo
 }
@@ -365,14 +377,9 @@ rl_user_procs() {
 	# (udp from the host's own addresses, spliced, gets no answer from this pasta
 	# (2023-03), IPv4's 127.0.0.1 neither: udp from another machine only)
 	# from another machine, to the host's IPv6 address: its own address
-	out=
-	for ((n = 0; n < 50; n++)); do
-		out=$(timeout -k 2 5 ip netns exec "$client" socat -T 2 - 'TCP6:[2001:db8::1]:8090' \
-			</dev/null 2>/dev/null) && [[ -n $out ]] && break
-		sleep 0.2
-	done
-	assert_equal "$out" "[2001:0db8:0000:0000:0000:0000:0000:0002]"
-	run -0 timeout -k 2 5 ip netns exec "$client" sh -c 'echo hi | socat -T 2 - "UDP6:[2001:db8::1]:8091"'
+	run -0 rl_client "$client" 'socat -T 2 - "TCP6:[2001:db8::1]:8090"'
+	assert_output "[2001:0db8:0000:0000:0000:0000:0000:0002]"
+	run -0 rl_client "$client" 'echo hi | socat -T 2 - "UDP6:[2001:db8::1]:8091"'
 	assert_output "[2001:0db8:0000:0000:0000:0000:0000:0002]"
 	run -0 pea_rl_net rm -f echo
 	# a port on an IPv6 host address alone: nothing on IPv4
@@ -386,7 +393,7 @@ rl_user_procs() {
 }
 
 @test "rootless slirp4netns and bridge: -p on IPv4 keeps the client's address (slirp4netns's own forwards)" {
-	local host_ns=$NETNS_NAME host_path=$NETNS_PATH client out n name
+	local host_ns=$NETNS_NAME host_path=$NETNS_PATH client name
 	# podman keeps it with port_handler=slirp4netns only (rootlesskit's, its
 	# default and its bridge networks' handler, shows 10.0.2.100); pea forwards
 	# through slirp4netns's API in each case, so the container sees the client
@@ -402,14 +409,9 @@ rl_user_procs() {
 			-v /usr:/usr:ro -v /usr/lib:/lib:ro -v /usr/lib64:/lib64:ro busybox sh -c \
 			"/usr/bin/socat TCP4-LISTEN:80,fork,reuseaddr SYSTEM:'echo \$SOCAT_PEERADDR' &
 			 exec /usr/bin/socat UDP4-RECVFROM:81,fork SYSTEM:'echo \$SOCAT_PEERADDR'"
-		out=
-		for ((n = 0; n < 50; n++)); do
-			out=$(timeout -k 2 5 ip netns exec "$client" socat -T 2 - TCP:192.0.2.1:8094 \
-				</dev/null 2>/dev/null) && [[ -n $out ]] && break
-			sleep 0.2
-		done
-		assert_equal "$name: $out" "$name: 192.0.2.2"
-		run -0 timeout -k 2 5 ip netns exec "$client" sh -c 'echo hi | socat -T 2 - UDP:192.0.2.1:8095'
+		run -0 rl_client "$client" 'socat -T 2 - TCP:192.0.2.1:8094'
+		assert_output 192.0.2.2
+		run -0 rl_client "$client" 'echo hi | socat -T 2 - UDP:192.0.2.1:8095'
 		assert_output 192.0.2.2
 		run -0 pea_rl_net rm -f echo
 	done
