@@ -569,6 +569,14 @@ static void push_env_args(char ***argv, const struct builder *b, const struct st
 		pea_strv_push(argv, "-e");
 		pea_strv_push(argv, b->o->env[i]);
 	}
+	/* the predefined proxy ARGs reach RUN from --build-arg without an ARG */
+	for (size_t p = 0; p < ARRAY_SIZE(proxy_args); p++) {
+		const char *v = build_arg((struct builder *)b, proxy_args[p]);
+		if (v && !kv_has(st->args, proxy_args[p])) {
+			pea_strv_push(argv, "-e");
+			pea_strv_push_take(argv, xasprintf("%s=%s", proxy_args[p], v));
+		}
+	}
 }
 
 static volatile sig_atomic_t build_interrupted;

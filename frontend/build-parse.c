@@ -168,6 +168,80 @@ static bool take_line(char **buf, size_t *blen, const char *s, size_t n, char es
 	return cont;
 }
 
+/*
+ * RUN with a here-document (<<WORD, <<-WORD, <<"WORD"): the lines up to WORD.
+ * "RUN <<EOF" alone runs them as the script; otherwise the shell gets the
+ * command with its here-document, as written.
+ */
+static int take_heredoc(struct build_instr *in, const char **pp, const char *end, int *line,
+			struct pea_error **err)
+{
+	const char *h = strstr(in->args, "<<"), *w;
+	_cleanup_free_ char *word = NULL, *body = xstrdup("");
+	bool strip = false, alone;
+	size_t wl, blen = 0;
+
+	if (!h)
+		return 0;
+	w = h + 2;
+	if (*w == '-') {
+		strip = true;
+		w++;
+	}
+	if (*w == '"' || *w == '\'') {
+		const char *q = strchr(w + 1, *w);
+		if (!q)
+			return 0;
+		word = xstrndup(w + 1, (size_t)(q - w - 1));
+		wl = (size_t)(q + 1 - h);
+	} else {
+		size_t n = 0;
+		while (isalnum((unsigned char)w[n]) || w[n] == '_')
+			n++;
+		if (n == 0)
+			return 0;
+		word = xstrndup(w, n);
+		wl = (size_t)(w + n - h);
+	}
+	alone = h == in->args && !h[wl + strspn(h + wl, " \t")];
+	for (;;) {
+		const char *nl, *le, *s;
+		size_t n;
+		if (*pp >= end)
+			return pea_error_new(err, EINVAL, "line %d: here-document '%s' never ends",
+					     in->line, word);
+		nl = memchr(*pp, '\n', (size_t)(end - *pp));
+		le = nl ? nl : end;
+		s = *pp;
+		*pp = nl ? nl + 1 : end;
+		(*line)++;
+		if (strip)
+			while (s < le && *s == '\t')
+				s++;
+		n = (size_t)(le - s);
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		if (n == strlen(word) && strncmp(s, word, n) == 0)
+			break;
+		if (blen + n + 1 > BUILD_FILE_MAX)
+			return pea_error_new(err, EFBIG, "here-document too long");
+		body = xrealloc(body, blen + n + 2);
+		memcpy(body + blen, s, n);
+		blen += n;
+		body[blen++] = '\n';
+		body[blen] = '\0';
+	}
+	if (alone) {
+		free(in->args);
+		in->args = TAKE_PTR(body);
+	} else {
+		char *full = xasprintf("%s\n%s%s", in->args, body, word);
+		free(in->args);
+		in->args = full;
+	}
+	return 0;
+}
+
 int build_parse(const char *text, size_t len, struct build_file *ret, struct pea_error **err)
 {
 	struct build_file f = { .escape = '\\' };
@@ -215,6 +289,12 @@ int build_parse(const char *text, size_t len, struct build_file *ret, struct pea
 					     BUILD_INSTR_MAX);
 		}
 		if (parse_instr(buf, start, &in, err) < 0) {
+			instr_clear(&in);
+			build_file_clear(&f);
+			return -1;
+		}
+		if (strcmp(in.cmd, "RUN") == 0 && !in.exec &&
+		    take_heredoc(&in, &p, end, &line, err) < 0) {
 			instr_clear(&in);
 			build_file_clear(&f);
 			return -1;

@@ -325,3 +325,21 @@ EOF
 	assert_output ""
 	run -1 pea_cmd image exists never
 }
+
+@test "build: RUN here-documents, -v and --network for RUN, the proxy build args" {
+	mkdir -p "$TEST_DIR/vol"
+	echo from-volume >"$TEST_DIR/vol/f"
+	printf '%s\n' 'FROM busybox' 'RUN <<EOF' 'echo script > /h' 'echo "$http_proxy" > /p' 'EOF' \
+		'RUN cat <<-"END" > /h2' '	quoted $X' '	END' \
+		'RUN cat /mnt/f > /copied && ls /sys/class/net > /nets' >"$CTX/Containerfile"
+	run -0 pea_cmd build -v "$TEST_DIR/vol:/mnt:ro" --network none \
+		--build-arg http_proxy=http://proxy:3128 -t hd "$CTX"
+	refute_output --partial "not consumed"
+	run -0 pea_cmd run --rm hd cat /h /p /h2 /copied /nets
+	assert_output $'script\nhttp://proxy:3128\nquoted $X\nfrom-volume\nlo'
+	# the volume's files are not in the image
+	run -1 pea_cmd run --rm hd test -e /mnt/f
+	printf 'FROM busybox\nRUN <<EOF\necho never ends\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t hd2 "$CTX"
+	assert_output "Error: line 2: here-document 'EOF' never ends"
+}
