@@ -19,8 +19,10 @@
 #include "lib/lock.h"
 #include "lib/log.h"
 #include "lib/strv.h"
+#include "lib/toml.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
+#include "frontend/config.h"
 #include "frontend/container.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
@@ -648,6 +650,36 @@ static int pod_reserve(const struct global_options *g, struct pod_create_opts *o
 	return 0;
 }
 
+/*
+ * containers.conf's [engine] infra_image and infra_command (the last file that
+ * sets one wins; the files' own errors are config.c's to report).
+ */
+static void conf_infra(const struct global_options *g, char **ret_image, char **ret_command)
+{
+	_cleanup_strv_ char **paths = containers_conf_paths(g);
+
+	for (size_t i = 0; paths && paths[i]; i++) {
+		_cleanup_json_ struct json_object *doc = NULL;
+		_cleanup_free_ char *buf = NULL;
+		struct json_object *engine = NULL;
+		const char *v = NULL;
+		size_t len = 0;
+
+		if (pea_read_file_at(AT_FDCWD, paths[i], PEA_TOML_MAX_SIZE, &buf, &len, NULL) < 0 ||
+		    pea_toml_parse(buf, len, paths[i], &doc, NULL) < 0 ||
+		    pea_json_get_object_opt(doc, "", "engine", &engine, NULL) != 1)
+			continue;
+		if (pea_json_get_string_opt(engine, "engine", "infra_image", &v, NULL) == 1) {
+			free(*ret_image);
+			*ret_image = xstrdup(v);
+		}
+		if (pea_json_get_string_opt(engine, "engine", "infra_command", &v, NULL) == 1) {
+			free(*ret_command);
+			*ret_command = xstrdup(v);
+		}
+	}
+}
+
 static int pod_make_infra(struct global_options *g, struct pod_create_opts *o,
 			  struct pod_record *p, struct pea_error **err)
 {
@@ -657,6 +689,14 @@ static int pod_make_infra(struct global_options *g, struct pod_create_opts *o,
 	struct run_flags rf = { 0 };
 	int rc;
 
+	if (!o->infra_image || !o->infra_command) {
+		_cleanup_free_ char *ci = NULL, *cc = NULL;
+		conf_infra(g, &ci, &cc);
+		if (!o->infra_image && ci && *ci)
+			o->infra_image = TAKE_PTR(ci);
+		if (!o->infra_command && cc && *cc)
+			o->infra_command = TAKE_PTR(cc);
+	}
 	if (o->infra_image) {
 		image = xstrdup(o->infra_image);
 	} else {

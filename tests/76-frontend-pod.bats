@@ -221,6 +221,21 @@ ${pod:0:12}-infra"
 	assert_output ""
 }
 
+@test "containers.conf's [engine] infra_image and infra_command; --infra-image and --infra-command win" {
+	printf '[engine]\ninfra_image = "localhost/busybox:latest"\ninfra_command = "/bin/top"\n' \
+		>"$TEST_DIR/containers.conf"
+	local real=$PEA
+	local PEA=env FE_ARGS=(CONTAINERS_CONF="$TEST_DIR/containers.conf" "$real" "${FE_ARGS[@]}")
+	run -0 pea_cmd pod create --name conf
+	run -0 pea_cmd inspect --format '{{.ImageName}} {{.Config.Entrypoint}}' \
+		"$(pea_out pod inspect --format '{{.InfraContainerID}}' conf)"
+	assert_output "localhost/busybox:latest [/bin/top]"
+	run -0 pea_cmd pod create --name flags --infra-image busybox --infra-command /bin/sh
+	run -0 pea_cmd inspect --format '{{.Config.Entrypoint}}' \
+		"$(pea_out pod inspect --format '{{.InfraContainerID}}' flags)"
+	assert_output "[/bin/sh]"
+}
+
 @test "pod create errors: podman's words, nothing left behind" {
 	run -125 pea_cmd pod create --share bogus
 	assert_output "Error: invalid kernel namespace to share: bogus. Options are: cgroup, ipc, net, pid, uts or none"
