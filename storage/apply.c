@@ -145,6 +145,9 @@ struct dir_time {
 	struct timespec ts[2];
 };
 
+/* Big files' write buffers (see write_data()). */
+#define DIRECT_NBUF 4
+
 struct writer {
 	int rootfd;
 	const struct apply_options *o;
@@ -159,11 +162,12 @@ struct writer {
 	bool setgid_dirs; /* a directory passes its group on: chown every new file */
 	bool removed_dir; /* an entry replaced a directory */
 	bool no_direct;	  /* the layer's filesystem refused O_DIRECT */
-	/* two buffers of DIRECT_BUF bytes aligned for O_DIRECT: one fills while one is written */
-	char *dbuf[2];
-	struct iocb io[2];
-	bool busy[2];	   /* io[i] submitted, not reaped */
-	aio_context_t aio; /* 0: none (not made yet, or io_setup failed: writes wait) */
+	/* buffers of DIRECT_BUF bytes aligned for O_DIRECT: one fills while others are written */
+	char *dbuf[DIRECT_NBUF];
+	struct iocb io[DIRECT_NBUF];
+	bool busy[DIRECT_NBUF];	      /* io[i] submitted, not reaped */
+	char *busy_path[DIRECT_NBUF]; /* the file io[i] writes, for its error */
+	aio_context_t aio;	      /* 0: none (not made yet, or io_setup failed: writes wait) */
 	bool aio_tried;
 };
 
@@ -181,9 +185,11 @@ static void writer_clear(struct writer *w)
 	free(w->dirs);
 	strset_clear(&w->created);
 	if (w->aio)
-		syscall(SYS_io_destroy, w->aio); /* waits for what is in flight (nothing) */
-	free(w->dbuf[0]);
-	free(w->dbuf[1]);
+		syscall(SYS_io_destroy, w->aio); /* waits for what is in flight */
+	for (int i = 0; i < DIRECT_NBUF; i++) {
+		free(w->dbuf[i]);
+		free(w->busy_path[i]);
+	}
 }
 
 static int openat2_in_layer(int rootfd, const char *path, int flags)
@@ -468,13 +474,18 @@ static int write_data_buffered(struct archive *a, int fd, la_int64_t kicked,
 
 /*
  * Big files skip the page cache: their contents are gathered in aligned buffers and
- * written with O_DIRECT, from them straight to the disk, one buffer submitted (Linux
- * AIO) while the next one fills. Copying them into new page-cache pages took a third
- * of an apply's CPU time here, and the commit's syncfs() then had those pages to write
- * back; with O_DIRECT it flushes the metadata and the disk's cache only (durable all
- * the same: the layer is committed after the sync). A file's last partial block goes
- * through the page cache. The cost: a container's first read of those files comes
- * from the disk.
+ * written with O_DIRECT, from them straight to the disk, each full buffer submitted
+ * (Linux AIO) while the next one fills. Copying them into new page-cache pages took a
+ * third of an apply's CPU time here, and the commit's syncfs() then had those pages to
+ * write back; with O_DIRECT it flushes the metadata and the disk's cache only (durable
+ * all the same: the layer is committed after the sync). A file's last buffer is
+ * submitted too, its unaligned tail written through the page cache, and the file is
+ * closed with its writes in flight (the kernel holds the file until they end): the
+ * apply waits for the disk only when all DIRECT_NBUF buffers are in flight, and for all
+ * of them once, before the commit (apply_tar_fd()). Waiting at each file's end was an
+ * apply's main wait on a busy disk (a synchronous write of 256 KiB..2 MiB per file;
+ * up to 1 s of 2.5 in D state per apply here). The cost: a container's first read of
+ * those files comes from the disk.
  */
 #define DIRECT_MIN   (256 << 10)
 #define DIRECT_ALIGN 4096u
@@ -489,72 +500,91 @@ static void direct_stop(int fd)
 }
 
 /*
- * A buffer's write that O_DIRECT did not finish (done bytes of it written): the rest
- * through the page cache, and the file's later writes too. EINVAL: an alignment the
- * device does not take, no more O_DIRECT.
+ * A write with O_DIRECT that the kernel did not take whole at once (done bytes of
+ * it written, or -errno): the rest through the page cache, and the file's later
+ * writes too. EINVAL: an alignment the device does not take, no more O_DIRECT.
  */
-static int direct_rest(struct writer *w, int fd, int i, long long done, const char *path,
-		       struct pea_error **err)
+static int direct_rest(struct writer *w, int fd, int i, size_t len, la_int64_t off, long long done,
+		       const char *path, struct pea_error **err)
 {
-	const struct iocb *cb = &w->io[i];
-
 	if (done < 0 && done != -EINVAL)
 		return pea_error_code(err, (int)-done, "write '%s'", path);
 	if (done < 0) {
 		w->no_direct = true;
 		done = 0;
 	}
-	if ((uint64_t)done >= cb->aio_nbytes)
+	if ((uint64_t)done >= len)
 		return 0;
 	direct_stop(fd);
-	return pwrite_all(fd, w->dbuf[i] + done, cb->aio_nbytes - (uint64_t)done,
-			  (la_int64_t)cb->aio_offset + done, path, err);
+	return pwrite_all(fd, w->dbuf[i] + done, len - (size_t)done, off + done, path, err);
 }
 
-/* Reap buffer i's write (and any other that ends meanwhile). */
-static int direct_wait(struct writer *w, int fd, int i, const char *path, struct pea_error **err)
+/*
+ * Reap the writes that ended (at least one with wait): a write in flight has no fd
+ * left to finish it through, so one that failed or fell short fails the apply (the
+ * blocks were allocated up front by fallocate(): a short write is a broken disk).
+ */
+static int direct_reap(struct writer *w, bool wait, struct pea_error **err)
 {
+	struct io_event ev[DIRECT_NBUF];
+	long n;
 	int r = 0;
 
-	while (w->busy[i]) {
-		struct io_event ev[2];
-		long n = syscall(SYS_io_getevents, w->aio, 1L, 2L, ev, NULL);
+	do
+		n = syscall(SYS_io_getevents, w->aio, wait ? 1L : 0L, (long)DIRECT_NBUF, ev, NULL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return pea_error_errno(err, "wait for the writes of the layer's files");
+	for (long k = 0; k < n; k++) {
+		int j = (int)ev[k].data;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return pea_error_errno(err, "wait for the writes of '%s'", path);
-		for (long k = 0; k < n; k++) {
-			int j = (int)ev[k].data;
-
-			w->busy[j] = false;
-			if (r == 0 && direct_rest(w, fd, j, ev[k].res, path, err) < 0)
-				r = -1;
-		}
+		if (r == 0 && ev[k].res < 0)
+			r = pea_error_code(err, (int)-ev[k].res, "write '%s'", w->busy_path[j]);
+		else if (r == 0 && (uint64_t)ev[k].res != w->io[j].aio_nbytes)
+			r = pea_error_new(err, EIO, "write '%s': %lld of %llu bytes written",
+					  w->busy_path[j], (long long)ev[k].res,
+					  (unsigned long long)w->io[j].aio_nbytes);
+		w->busy[j] = false;
+		w->busy_path[j] = (free(w->busy_path[j]), NULL);
 	}
 	return r;
 }
 
-/* Every write in flight reaped: before the buffers change hands, and on every way out. */
-static int direct_drain(struct writer *w, int fd, const char *path, struct pea_error **err)
+/* A buffer no write uses, waiting for one to end when all are in flight. */
+static int direct_free_buf(struct writer *w, int *ret, struct pea_error **err)
 {
-	int r0 = direct_wait(w, fd, 0, path, err);
-	int r1 = direct_wait(w, fd, 1, path, r0 < 0 ? NULL : err);
+	for (;;) {
+		for (int i = 0; i < DIRECT_NBUF; i++)
+			if (!w->busy[i]) {
+				*ret = i;
+				return 0;
+			}
+		if (direct_reap(w, true, err) < 0)
+			return -1;
+	}
+}
 
-	return r0 < 0 || r1 < 0 ? -1 : 0;
+/* Every write in flight ended: before the commit, and on every way out. */
+static int direct_drain(struct writer *w, struct pea_error **err)
+{
+	int r = 0;
+
+	for (int i = 0; i < DIRECT_NBUF; i++)
+		while (w->busy[i])
+			if (direct_reap(w, true, r < 0 ? NULL : err) < 0 && r == 0)
+				r = -1;
+	return r;
 }
 
 /*
- * Write len bytes of buffer i at off. A whole aligned buffer is submitted (Linux AIO)
- * and the call returns at once: the next buffer fills while the disk writes this one
- * (a write with O_DIRECT waits for the disk, and on a busy disk that wait was longer
- * than the decompression). A last, partial buffer is written now: its aligned part
- * with O_DIRECT, the rest through the page cache.
+ * Write len bytes of buffer i at off: its aligned part submitted (Linux AIO), the call
+ * returning at once, its unaligned tail (a file's last bytes) through the page cache.
+ * Where AIO is missing or refuses, the aligned part is written now, with O_DIRECT.
  */
 static int direct_write(struct writer *w, int fd, int i, size_t len, la_int64_t off,
 			const char *path, struct pea_error **err)
 {
-	size_t aligned = len & ~(size_t)(DIRECT_ALIGN - 1);
+	size_t aligned = w->no_direct ? 0 : len & ~(size_t)(DIRECT_ALIGN - 1);
 	struct iocb *cb = &w->io[i];
 	ssize_t n = 0;
 
@@ -563,36 +593,42 @@ static int direct_write(struct writer *w, int fd, int i, size_t len, la_int64_t 
 		.aio_lio_opcode = IOCB_CMD_PWRITE,
 		.aio_fildes = (uint32_t)fd,
 		.aio_buf = (uint64_t)(uintptr_t)w->dbuf[i],
-		.aio_nbytes = len,
+		.aio_nbytes = aligned,
 		.aio_offset = off,
 	};
-	if (aligned == len && len > 0 && w->aio && !w->no_direct) {
+	if (aligned > 0 && w->aio) {
 		struct iocb *list[1] = { cb };
 
 		if (syscall(SYS_io_submit, w->aio, 1L, list) == 1) {
 			w->busy[i] = true;
-			return 0;
+			w->busy_path[i] = xstrdup(path);
+			if (aligned == len)
+				return 0;
+			/* the tail, beside the write in flight (another block) */
+			direct_stop(fd);
+			return pwrite_all(fd, w->dbuf[i] + aligned, len - aligned,
+					  off + (la_int64_t)aligned, path, err);
 		}
 	}
-	if (aligned && !w->no_direct) {
+	if (aligned > 0) {
 		do
 			n = pwrite(fd, w->dbuf[i], aligned, (off_t)off);
 		while (n < 0 && errno == EINTR);
 		if (n < 0)
 			n = -errno;
 	}
-	return direct_rest(w, fd, i, n, path, err);
+	return direct_rest(w, fd, i, len, off, n, path, err);
 }
 
 static void direct_setup(struct writer *w, int fd, la_int64_t size)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < DIRECT_NBUF; i++)
 		if (!w->dbuf[i] &&
 		    posix_memalign((void **)&w->dbuf[i], DIRECT_ALIGN, DIRECT_BUF) != 0)
 			abort();
 	if (!w->aio_tried) {
 		w->aio_tried = true;
-		if (syscall(SYS_io_setup, 2L, &w->aio) < 0)
+		if (syscall(SYS_io_setup, (long)DIRECT_NBUF, &w->aio) < 0)
 			w->aio = 0; /* writes wait then */
 	}
 	/*
@@ -620,14 +656,16 @@ static int write_data(struct writer *w, struct archive *a, int fd, struct archiv
 		return write_data_buffered(a, fd, 0, e, path, err);
 	}
 	direct_setup(w, fd, archive_entry_size(e));
+	if (direct_free_buf(w, &cur, err) < 0)
+		return -1;
 	while ((r = archive_read_data_block(a, &buf, &size, &offset)) == ARCHIVE_OK) {
 		const char *p = buf;
 
 		if (offset != at + (la_int64_t)len) {
 			/* not one run of bytes: what is gathered, then the rest buffered */
 			if (direct_write(w, fd, cur, len, at, path, err) < 0 ||
-			    direct_drain(w, fd, path, err) < 0)
-				goto fail;
+			    direct_drain(w, err) < 0)
+				return -1;
 			direct_stop(fd);
 			if (pwrite_all(fd, buf, size, offset, path, err) < 0)
 				return -1;
@@ -642,33 +680,23 @@ static int write_data(struct writer *w, struct archive *a, int fd, struct archiv
 			size -= n;
 			if (len < DIRECT_BUF)
 				continue;
-			if (direct_write(w, fd, cur, len, at, path, err) < 0)
-				goto fail;
+			if (direct_write(w, fd, cur, len, at, path, err) < 0 ||
+			    direct_free_buf(w, &cur, err) < 0)
+				return -1;
 			at += (la_int64_t)len;
 			len = 0;
-			cur ^= 1;
-			/* the other buffer is free again once its write is done */
-			if (direct_wait(w, fd, cur, path, err) < 0)
-				goto fail;
 		}
 	}
-	if (r != ARCHIVE_EOF) {
-		pea_error_new(err, EIO, "read '%s' from the archive: %s", path,
-			      archive_error_string(a) ?: "error");
-		goto fail;
-	}
-	/* the last buffer after the others (it may turn O_DIRECT off), all done on return */
-	if (direct_drain(w, fd, path, err) < 0 ||
-	    direct_write(w, fd, cur, len, at, path, err) < 0 || direct_drain(w, fd, path, err) < 0)
-		goto fail;
+	if (r != ARCHIVE_EOF)
+		return pea_error_new(err, EIO, "read '%s' from the archive: %s", path,
+				     archive_error_string(a) ?: "error");
+	/* the last buffer, its write left in flight (direct_drain() before the commit) */
+	if (direct_write(w, fd, cur, len, at, path, err) < 0)
+		return -1;
 	at += (la_int64_t)len;
 	if (archive_entry_size(e) > at && ftruncate(fd, archive_entry_size(e)) < 0)
 		return pea_error_errno(err, "truncate '%s'", path);
 	return 0;
-
-fail:
-	direct_drain(w, fd, path, NULL);
-	return -1;
 }
 
 static int write_file(struct writer *w, struct archive *a, struct archive_entry *e, int pfd,
@@ -1237,7 +1265,8 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 			      archive_error_string(inner) ?: "not a tar stream");
 		goto out;
 	}
-	if (apply_entries(inner, &w, m.split, &res, err) < 0 || drain(&s, &m, err) < 0)
+	if (apply_entries(inner, &w, m.split, &res, err) < 0 || drain(&s, &m, err) < 0 ||
+	    direct_drain(&w, err) < 0)
 		goto out;
 	if (m.split && w.removed_dir)
 		tarsplit_abandon(m.split);
