@@ -37,6 +37,7 @@
 #include "frontend/build-parse.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
+#include "frontend/platform.h"
 
 #define CTR_FILE_MAX (1u << 20)
 
@@ -406,31 +407,43 @@ static const char *top_layer(const struct stage *st)
 
 /* ---- FROM ----------------------------------------------------------------- */
 
-static int find_or_pull(struct builder *b, const char *name, struct json_object **ret,
-			struct pea_error **err)
+/* The record of an image, pulled per --pull; platform (NULL: any local one) as --platform. */
+static int find_or_pull(struct builder *b, const char *name, const char *platform,
+			struct json_object **ret, struct pea_error **err)
 {
 	const char *pull = b->o->pull ? b->o->pull : "missing";
+	struct platform_spec spec = { 0 };
 	struct pea_error *e = NULL;
+	int r;
 
-	if (strcmp(pull, "always") != 0 && image_find(b->g, name, ret, &e) == 0)
-		return 0;
+	if (platform && platform_parse(platform, &spec, err) < 0)
+		return -1;
+	if (strcmp(pull, "always") != 0 && image_find(b->g, name, ret, &e) == 0) {
+		_cleanup_json_ struct json_object *cfg = NULL;
+		if (!platform ||
+		    (image_read_config(*ret, &cfg, NULL) == 0 && platform_matches(&spec, cfg))) {
+			platform_spec_clear(&spec);
+			return 0;
+		}
+		json_object_put(*ret);
+		*ret = NULL;
+	}
 	if (e && e->code != ENOENT) {
+		platform_spec_clear(&spec);
 		*err = e;
 		return -1;
 	}
 	pea_error_free(e);
-	if (strcmp(pull, "never") == 0)
+	if (strcmp(pull, "never") == 0) {
+		platform_spec_clear(&spec);
+		if (platform)
+			return pea_error_new(err, ENOENT, "%s: no local image for platform %s",
+					     name, platform);
 		return pea_error_new(err, ENOENT, "%s: image not known", name);
-	if (image_pull(b->g, name, true, true, ret, err) < 0) {
-		if (strcmp(pull, "newer") == 0 || strcmp(pull, "always") == 0) {
-			if (strcmp(pull, "newer") == 0 && image_find(b->g, name, ret, NULL) == 0) {
-				*err = pea_error_free(*err);
-				return 0;
-			}
-		}
-		return -1;
 	}
-	return 0;
+	r = image_pull_platform(b->g, name, true, true, platform ? &spec : NULL, ret, err);
+	platform_spec_clear(&spec);
+	return r;
 }
 
 static ssize_t stage_index(struct builder *b, const char *name, size_t before)
@@ -483,8 +496,13 @@ static int do_from(struct builder *b, size_t si, const struct build_instr *in,
 	struct stage *st = &b->st[si];
 	_cleanup_strv_ char **w = NULL;
 	ssize_t prev;
-	const char *base;
+	const char *base, *platform = b->o->platform;
 
+	for (size_t i = 0; in->flags && in->flags[i]; i++) {
+		if (strncmp(in->flags[i], "--platform=", 11) != 0)
+			return pea_error_new(err, EINVAL, "FROM: unknown flag %s", in->flags[i]);
+		platform = in->flags[i] + 11;
+	}
 	if (build_words(in->args, b->file.escape, true, global_lookup, b, &w, err) < 0)
 		return -1;
 	if (!w[0] || (w[1] && (strcasecmp(w[1], "AS") != 0 || !w[2] || w[3])))
@@ -504,7 +522,7 @@ static int do_from(struct builder *b, size_t si, const struct build_instr *in,
 		cfg_obj(st->cfg, NULL);
 	} else {
 		const char *id = NULL;
-		if (find_or_pull(b, base, &st->rec, err) < 0 ||
+		if (find_or_pull(b, base, platform, &st->rec, err) < 0 ||
 		    pea_json_get_string_req(st->rec, "image", "id", &id, err) < 0 ||
 		    image_read_config(st->rec, &st->cfg, err) < 0)
 			return -1;
@@ -1166,7 +1184,7 @@ static int copy_from(struct builder *b, size_t si, const char *from, struct copy
 				return pea_error_new(err, EINVAL,
 						     "stage '%s' is not before this one", from);
 		}
-		if (find_or_pull(b, from, &rec, err) < 0 ||
+		if (find_or_pull(b, from, b->o->platform, &rec, err) < 0 ||
 		    pea_json_get_string_req(rec, "image", "id", &id, err) < 0)
 			return pea_error_wrap(err, "--from=%s", from);
 		ret->mount = xstrdup(id);

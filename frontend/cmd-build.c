@@ -18,6 +18,7 @@
 #include "frontend/build-exec.h"
 #include "frontend/commands.h"
 #include "frontend/frontend.h"
+#include "frontend/platform.h"
 
 static const char build_usage[] =
 	"Usage: pea build [OPTIONS] [CONTEXT]\n"
@@ -246,6 +247,8 @@ static int build_option(struct build_opts *o, int c, const char *longname, struc
 		o->squash_all = true;
 		return 0;
 	case OPT_PLATFORM:
+		if (platform_parse(optarg, NULL, err) < 0)
+			return -1;
 		set_str(&o->platform, optarg);
 		return 0;
 	default:

@@ -133,7 +133,8 @@ COPY --from=first /f /got-f
 COPY --from=1 /s /got-s
 COPY --from=busybox /bin/busybox /bb
 EOF
-	run -0 pea_cmd build -t ms "$CTX"
+	run -0 pea_cmd build --platform "linux/$(pea_out image inspect --format '{{.Architecture}}' busybox)" \
+		-t ms "$CTX"
 	assert_line "[1/3] STEP 1/2: FROM busybox AS first"
 	assert_line "[3/3] STEP 4/4: COPY --from=busybox /bin/busybox /bb"
 	run -0 pea_cmd run --rm ms sh -c 'cat /got-f /got-s; test -x /bb && echo x; test -e /f || echo no-f'
@@ -304,6 +305,14 @@ EOF
 	assert_output "Error: checking authfile: stat $TEST_DIR/nosuch.json: no such file or directory"
 	run -125 pea_cmd --runtime=idonotexist build "$CTX"
 	assert_output 'Error: default OCI runtime "idonotexist" not found: invalid argument'
+	printf 'FROM --platform=linux/arm64 busybox\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build --pull=never "$CTX"
+	assert_output --partial "Error: creating build container: busybox: no local image for platform linux/arm64"
+	run -125 pea_cmd build --platform=bad/x/y/z "$CTX"
+	assert_output --partial 'invalid platform "bad/x/y/z"'
+	printf 'FROM --bogus busybox\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build "$CTX"
+	assert_output --partial "FROM: unknown flag --bogus"
 	run -125 pea_cmd build --format=xml "$CTX"
 	assert_output --partial 'unrecognized image type "xml"'
 	# a failing RUN: its status, the step named, no image, no container
