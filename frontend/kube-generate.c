@@ -14,6 +14,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/json.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/frontend.h"
@@ -313,6 +314,19 @@ static struct kube_node *ports_of(struct json_object *bindings)
 	return seq;
 }
 
+/* Kubernetes takes 63 characters of an annotation's value: podman 4.3 cuts it, and says so. */
+static struct kube_node *annotation_value(const char *v)
+{
+	_cleanup_free_ char *cut = NULL;
+
+	if (strlen(v) <= KUBE_MAX_ANNOTATION)
+		return kube_str_new(v);
+	cut = xstrndup(v, KUBE_MAX_ANNOTATION);
+	log_warning("Truncation Annotation: \"%s\" to \"%s\": Kubernetes only allows %d characters",
+		    v, cut, KUBE_MAX_ANNOTATION);
+	return kube_str_new(cut);
+}
+
 static void add_annotations(struct kube_node *ann, struct json_object *ctr, const char *name,
 			    const char *podid)
 {
@@ -331,7 +345,7 @@ static void add_annotations(struct kube_node *ann, struct json_object *ctr, cons
 		kube_map_add(ann, k, kube_str_new("container"));
 		free(k);
 		k = xasprintf("io.kubernetes.cri-o.SandboxID/%s", name);
-		kube_map_add(ann, k, kube_str_new(podid));
+		kube_map_add(ann, k, annotation_value(podid));
 		free(k);
 	}
 	k = xasprintf("io.kubernetes.cri-o.TTY/%s", name);
@@ -431,6 +445,29 @@ static int container_doc(struct global_options *g, struct json_object *ctr, stru
 	return 0;
 }
 
+/* The pod's published ports: pod inspect's InfraConfig.PortBindings, else its infra container's. */
+static int pod_ports(struct global_options *g, struct json_object *pod, struct kube_node **ret,
+		     struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *infra = NULL;
+	const char *id = jstr(pod, "InfraContainerID");
+	char *args[] = { "container", "inspect", (char *)id, NULL };
+
+	*ret = NULL;
+	if (jget(pod, "InfraConfig.PortBindings")) {
+		*ret = ports_of(jget(pod, "InfraConfig.PortBindings"));
+		return 0;
+	}
+	if (!id || !*id)
+		return 0;
+	if (inspect_one(g, args, "container inspect", &infra, err) < 0)
+		return -1;
+	*ret = ports_of(jget(infra, "HostConfig.PortBindings"));
+	if (!*ret)
+		*ret = ports_of(jget(infra, "NetworkSettings.Ports"));
+	return 0;
+}
+
 static int pod_containers(struct global_options *g, struct json_object *pod, struct kube_node *ann,
 			  struct kube_node *ctrs, struct pea_error **err)
 {
@@ -454,8 +491,12 @@ static int pod_containers(struct global_options *g, struct json_object *pod, str
 			return -1;
 		/* the pod's published ports go to its first container, as podman does */
 		if (!ctrs->n) {
-			struct kube_node *p = ports_of(jget(pod, "InfraConfig.PortBindings"));
+			struct kube_node *p = NULL;
 
+			if (pod_ports(g, pod, &p, err) < 0) {
+				kube_node_free(c);
+				return -1;
+			}
 			if (p)
 				kube_map_add(c, "ports", p);
 		}

@@ -577,6 +577,8 @@ static int pod_args(const struct pod_ctx *c, const struct kube_node *ctrs, char 
 		return -1;
 	push2(args, "--name", c->name);
 	push2(args, "--hostname", hostname ? hostname : c->name);
+	/* podman 4.3: a played pod stops when its last container does */
+	push2(args, "--exit-policy", "stop");
 	for (size_t i = 0; labels && labels->kind == KUBE_MAP && i < labels->n; i++)
 		push_fmt(args, "--label",
 			 xasprintf("%s=%s", labels->keys[i],

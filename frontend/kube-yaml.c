@@ -408,6 +408,27 @@ static int emit_write(void *data, unsigned char *buf, size_t size)
 
 static int emit_node(yaml_emitter_t *e, const struct kube_node *n);
 
+/* A map's keys in byte order, as Go's Kubernetes YAML writer sorts them (NULL: no map). */
+static size_t *map_order(const struct kube_node *n)
+{
+	size_t *order;
+
+	if (n->kind != KUBE_MAP || !n->n)
+		return NULL;
+	order = xcalloc(n->n, sizeof(*order));
+	for (size_t i = 0; i < n->n; i++) {
+		size_t j = i;
+
+		/* insertion sort: maps here have a few keys */
+		while (j > 0 && strcmp(n->keys[order[j - 1]], n->keys[i]) > 0) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	return order;
+}
+
 static int emit_scalar(yaml_emitter_t *e, const char *s, bool plain)
 {
 	yaml_event_t ev;
@@ -425,6 +446,7 @@ static int emit_scalar(yaml_emitter_t *e, const char *s, bool plain)
 
 static int emit_node(yaml_emitter_t *e, const struct kube_node *n)
 {
+	_cleanup_free_ size_t *order = NULL;
 	yaml_event_t ev;
 	int ok;
 
@@ -440,10 +462,13 @@ static int emit_node(yaml_emitter_t *e, const struct kube_node *n)
 							       : YAML_FLOW_SEQUENCE_STYLE);
 	if (!ok || !yaml_emitter_emit(e, &ev))
 		return -1;
+	order = map_order(n);
 	for (size_t i = 0; i < n->n; i++) {
-		if (n->kind == KUBE_MAP && emit_scalar(e, n->keys[i], false) < 0)
+		size_t k = order ? order[i] : i;
+
+		if (n->kind == KUBE_MAP && emit_scalar(e, n->keys[k], false) < 0)
 			return -1;
-		if (emit_node(e, n->items[i]) < 0)
+		if (emit_node(e, n->items[k]) < 0)
 			return -1;
 	}
 	if (n->kind == KUBE_MAP)
@@ -481,6 +506,9 @@ int kube_yaml_emit(const struct kube_node *doc, char **ret, struct pea_error **e
 		free(b.data);
 		return r;
 	}
+	/* libyaml leaves out the last line's end after a flow collection */
+	if (b.len && b.data[b.len - 1] != '\n')
+		emit_write(&b, (unsigned char *)"\n", 1);
 	*ret = b.data ? b.data : xstrdup("");
 	return 0;
 }

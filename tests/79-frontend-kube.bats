@@ -106,7 +106,7 @@ EOF
 )
 	run -0 pea_cmd kube play --print-plan "$f"
 	assert_line --index 0 "mkdir $TEST_DIR/made"
-	assert_line --index 1 "pod create --name web --hostname box --label app=web --label tier=1 -p 127.0.0.1:18080:8080/tcp -p 53:53/udp"
+	assert_line --index 1 "pod create --name web --hostname box --exit-policy stop --label app=web --label tier=1 -p 127.0.0.1:18080:8080/tcp -p 53:53/udp"
 	assert_line --index 2 "create --pod web --name web-srv --restart on-failure -w /www --annotation note=hi -e A=x y -e B=from-cm -e C=web --user 7:8 --read-only --security-opt no-new-privileges --cap-add NET_ADMIN --cap-drop ALL --memory 67108864 --cpus 0.250 -v $TEST_DIR/host:/www:ro -v webdata:/data -v /scratch -v $TEST_DIR/made:/made --entrypoint [\"httpd\",\"-f\"] busybox -p 8080"
 	assert_equal "${#lines[@]}" 3
 	# the plan made nothing
@@ -129,10 +129,10 @@ EOF
 )
 	printf 'kind: ConfigMap\nmetadata: {name: ext}\ndata: {k: "1"}\n' >"$TEST_DIR/cm.yaml"
 	run -0 pea_cmd kube play --print-plan --configmap "$TEST_DIR/cm.yaml" --log-driver k8s-file --annotation a=b "$f"
-	assert_line --index 0 "pod create --name app-pod --hostname app-pod --label app=app --network host"
+	assert_line --index 0 "pod create --name app-pod --hostname app-pod --exit-policy stop --label app=app --network host"
 	assert_line --index 1 "create --pod app-pod --name app-pod-c --restart always --log-driver k8s-file --annotation a=b -e K=1 busybox"
 	run -0 pea_cmd kube play --print-plan --network none "$f" --configmap="$TEST_DIR/cm.yaml"
-	assert_line --index 0 "pod create --name app-pod --hostname app-pod --label app=app --network none"
+	assert_line --index 0 "pod create --name app-pod --hostname app-pod --exit-policy stop --label app=app --network none"
 
 	# a PersistentVolumeClaim alone is a volume; standard input is read for -
 	run -0 timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" kube play --print-plan - <<<$'kind: PersistentVolumeClaim\nmetadata: {name: v1}'
@@ -239,4 +239,192 @@ spec:
 	assert_line --index 0 "Usage: pea kube generate [options] {CONTAINER...|POD...|VOLUME...}"
 	run -0 pea_cmd generate kube --help
 	assert_line --index 0 "Usage: pea generate kube [options] {CONTAINER...|POD...|VOLUME...}"
+}
+
+@test "kube play: a Pod's containers run in its pod; play --replace, kube down" {
+	fe_load_busybox
+	mkdir -p "$TEST_DIR/testdir"
+	echo hello >"$TEST_DIR/testdir/f"
+	f=$(yaml run <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  labels: {app: test}
+  name: test_pod
+spec:
+  restartPolicy: Never
+  containers:
+  - command: [sleep, "100"]
+    env:
+    - {name: GREETING, value: hi there}
+    image: busybox
+    name: test
+    securityContext: {runAsUser: 1000, runAsGroup: 3000}
+    volumeMounts:
+    - {mountPath: /testdir, name: home}
+    - {mountPath: /data, name: data}
+    workingDir: /testdir
+  - command: [sh, -c, 'echo \$POD_NAME; sleep 100']
+    env:
+    - name: POD_NAME
+      valueFrom: {fieldRef: {fieldPath: metadata.name}}
+    image: busybox
+    name: second
+  volumes:
+  - {name: home, hostPath: {path: $TEST_DIR/testdir, type: Directory}}
+  - {name: data, persistentVolumeClaim: {claimName: kubedata}}
+---
+kind: PersistentVolumeClaim
+metadata: {name: kubedata}
+YAML
+)
+	run -0 pea_cmd kube play "$f"
+	assert_line --index 0 "Volumes:"
+	assert_line --index 1 "kubedata"
+	assert_line --index 2 "Pod:"
+	assert_line --index 4 "Containers:"
+	[[ ${lines[3]} =~ ^[0-9a-f]{64}$ ]]
+	podid=${lines[3]}
+	run -0 pea_cmd pod inspect --format '{{.ID}}' test_pod
+	assert_output "$podid"
+	run -0 pea_cmd inspect --format '{{.State.Status}} {{.Pod}}' test_pod-test test_pod-second
+	assert_line --index 0 "running $podid"
+	assert_line --index 1 "running $podid"
+	run -0 pea_cmd exec test_pod-test sh -c 'id -u; id -g; pwd; cat f; echo $GREETING; test -d /data'
+	assert_output $'1000\n3000\n/testdir\nhello\nhi there'
+	run -0 pea_cmd logs test_pod-second
+	assert_output test_pod
+	run -0 pea_cmd volume ls -q
+	assert_output kubedata
+
+	# the same again is refused (the pod exists) and leaves the first one as it was
+	run -125 pea_cmd kube play "$f"
+	assert_equal "${#lines[@]}" 1
+	run -0 pea_cmd inspect --format '{{.State.Status}}' test_pod-test
+	assert_output running
+	# --replace makes it anew
+	run -0 pea_cmd kube play --replace --start=false "$f"
+	refute_line "$podid"
+	run -0 pea_cmd inspect --format '{{.State.Status}}' test_pod-test
+	assert_output created
+
+	run -0 pea_cmd kube down "$f"
+	assert_line --index 0 "Pods stopped:"
+	assert_line --index 2 "Pods removed:"
+	assert_equal "${#lines[@]}" 4
+	run -1 pea_cmd pod exists test_pod
+	run -125 pea_cmd inspect test_pod-test
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	# the volume stays
+	run -0 pea_cmd volume ls -q
+	assert_output kubedata
+	run -125 pea_cmd kube down "$f"
+	assert_output --partial "Error: no pod with name or ID test_pod found"
+}
+
+@test "kube play: a ConfigMap as env and as a volume; a failure midway undoes what the play made" {
+	fe_load_busybox
+	f=$(yaml cm <<YAML
+kind: Deployment
+metadata: {name: app}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: c
+        image: busybox
+        command: [sh, -c, 'echo \$K; cat /etc/cfg/k; echo; cat /etc/cfg/other; sleep 100']
+        env: [{name: K, valueFrom: {configMapKeyRef: {name: cfg, key: k}}}]
+        volumeMounts: [{name: v, mountPath: /etc/cfg, readOnly: true}]
+      volumes: [{name: v, configMap: {name: cfg}}]
+---
+kind: ConfigMap
+metadata: {name: cfg}
+data:
+  k: value-of-k
+  other: |
+    two
+    lines
+YAML
+)
+	run -0 pea_cmd kube play "$f"
+	assert_line --index 0 "Pod:"
+	assert_line --index 2 "Container:"
+	fe_wait_state app-pod-c running
+	for _ in $(seq 50); do
+		run -0 pea_cmd logs app-pod-c
+		[[ $output == *lines* ]] && break
+		sleep 0.1
+	done
+	assert_output $'value-of-k\nvalue-of-k\ntwo\nlines'
+	run -0 pea_cmd kube down "$f"
+	run -0 pea_cmd volume rm cfg
+
+	# the second container's image does not exist: the pod, the first container and the
+	# volume this play made are gone again
+	f=$(yaml fail <<YAML
+kind: Pod
+metadata: {name: half}
+spec:
+  containers:
+  - {name: ok, image: busybox, command: [sleep, "100"], volumeMounts: [{name: d, mountPath: /d}]}
+  - {name: bad, image: localhost/no-such-image:latest}
+  volumes: [{name: d, persistentVolumeClaim: {claimName: halfvol}}]
+---
+kind: PersistentVolumeClaim
+metadata: {name: halfvol}
+YAML
+)
+	run -125 pea_cmd kube play "$f"
+	assert_output --regexp "^Error: container 'half-bad': .*no-such-image"
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	run -1 pea_cmd pod exists half
+	run -0 pea_cmd volume ls -q
+	assert_output ""
+}
+
+@test "kube generate: a pod's containers, its published ports on the first one" {
+	fe_load_busybox
+	run -0 pea_cmd pod create --name gp --publish 9999:8888
+	run -125 pea_cmd kube generate gp
+	assert_output "Error: pod gp only has an infra container, nothing to generate"
+	run -0 pea_cmd create --name gc1 --pod gp busybox top
+	run -0 pea_cmd create --name gc2 --pod gp -e FOO=bar -w /tmp busybox bottom
+	run -0 --separate-stderr pea_cmd kube generate gp
+	# once a container, as podman
+	podid=$(pea_out pod inspect --format '{{.ID}}' gp)
+	warn="pea: warning: Truncation Annotation: \"$podid\" to \"${podid:0:63}\": Kubernetes only allows 63 characters"
+	assert_equal "$stderr" "$warn"$'\n'"$warn"
+	json=$(yaml2json <<<"$output")
+	check() {
+		assert_equal "$(jq -r -c "$1" <<<"$json")" "$2"
+	}
+	check .kind Pod
+	check .metadata.name gp
+	check .metadata.labels.app gp
+	check '.metadata.annotations."io.kubernetes.cri-o.ContainerType/gc1"' container
+	check '.metadata.annotations."io.kubernetes.cri-o.ContainerType/gc2"' container
+	[[ $(jq -r '.metadata.annotations."io.kubernetes.cri-o.SandboxID/gc1"' <<<"$json") =~ ^[0-9a-f]{63}$ ]]
+	check '.metadata.annotations."io.podman.annotations.autoremove/gc2"' FALSE
+	check .spec.hostname gp
+	check .spec.restartPolicy Never
+	check '.spec.containers[0].name' gc1
+	check '.spec.containers[0].command' '["top"]'
+	check '.spec.containers[0].ports' '[{"containerPort":8888,"hostPort":9999}]'
+	check '.spec.containers[0].resources' '{}'
+	check '.spec.containers[1].name' gc2
+	check '.spec.containers[1].command' '["bottom"]'
+	check '.spec.containers[1].env' '[{"name":"FOO","value":"bar"}]'
+	check '.spec.containers[1].workingDir' /tmp
+	check '.spec.containers[1].ports' null
+	check .status '{}'
+	# and kube play takes it back
+	run -0 pea_cmd kube generate -f "$TEST_DIR/gp.yaml" gp
+	run -0 pea_cmd kube play --print-plan "$TEST_DIR/gp.yaml"
+	assert_line --index 0 "pod create --name gp --hostname gp --exit-policy stop --label app=gp -p 9999:8888/tcp"
+	assert_line --index 2 --partial "-e FOO=bar"
+	run -0 pea_cmd pod rm -f gp
 }

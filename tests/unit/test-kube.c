@@ -98,12 +98,13 @@ static void test_emit(void)
 		   "apiVersion: v1\n"
 		   "containers:\n"
 		   "- name: web\n"
-		   "  tty: \"false\"\n"
-		   "  port: 8080\n"
 		   "  num: \"8080\"\n"
-		   "  when: \"2026-11-26T10:00:00Z\"\n"
-		   "  resources: {}\n",
-		   "block style, sequences not indented, strings that read as others quoted");
+		   "  port: 8080\n"
+		   "  resources: {}\n"
+		   "  tty: \"false\"\n"
+		   "  when: \"2026-11-26T10:00:00Z\"\n",
+		   "block style, keys sorted, sequences not indented, strings that read as others "
+		   "quoted");
 	kube_node_free(doc);
 }
 
@@ -147,7 +148,8 @@ static void test_plan(void)
 	tap_ok(kube_plan_build(docs, n, NULL, 0, &o, &plan, &err) == 0, "a Deployment's plan");
 	tap_ok(plan.npods == 1 && !strcmp(plan.pods[0].name, "web-pod"), "its pod is web-pod");
 	pargs = pea_strv_join(plan.pods[0].args, " ");
-	tap_is_str(pargs, "--name web-pod --hostname web-pod -p 80:80/udp", "pod create's args");
+	tap_is_str(pargs, "--name web-pod --hostname web-pod --exit-policy stop -p 80:80/udp",
+		   "pod create's args");
 	args = pea_strv_join(plan.pods[0].ctrs[0].args, " ");
 	tap_is_str(args,
 		   "--pod web-pod --name web-pod-c --restart on-failure -e X=web-pod "
