@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -316,6 +317,57 @@ int ovl_open_upper_dir(struct ovl_fs *fs, struct ovl_node *dir, int *ret_fd)
 		return -errno;
 	*ret_fd = fd;
 	return 0;
+}
+
+/*
+ * The upper copy of the directory the last new entry went into, kept open:
+ * new entries come in runs in one directory (an untar, a shell loop), and
+ * each open saved is a walk of the path from the layer's root. One at a time
+ * (a tree of 20k directories would hold 20k fds); guarded by fs->lock; let go
+ * of when its node is dropped or freed, whose address may be reused.
+ */
+static struct {
+	const struct ovl_node *node;
+	int fd;
+	uint64_t no_acl_gen; /* == fs->xattr_gen: the directory has no default ACL */
+} upper_dir = { .fd = -1 };
+
+int ovl_upper_dir_fd(struct ovl_fs *fs, struct ovl_node *dir, int *ret_fd)
+{
+	int fd = -1, r;
+
+	/* A detached directory is opened again each time, as it moves. */
+	if (upper_dir.node != dir || dir->detached) {
+		r = ovl_open_upper_dir(fs, dir, &fd);
+		if (r < 0)
+			return r;
+		ovl_upper_dir_forget(upper_dir.node);
+		upper_dir.node = dir;
+		upper_dir.fd = fd;
+		upper_dir.no_acl_gen = 0;
+	}
+	*ret_fd = upper_dir.fd;
+	return 0;
+}
+
+bool ovl_upper_dir_no_default_acl(struct ovl_fs *fs, int fd)
+{
+	if (fd == upper_dir.fd && upper_dir.no_acl_gen == fs->xattr_gen)
+		return true;
+	if (fgetxattr(fd, "system.posix_acl_default", NULL, 0) >= 0 ||
+	    (errno != ENODATA && errno != ENOTSUP))
+		return false;
+	if (fd == upper_dir.fd)
+		upper_dir.no_acl_gen = fs->xattr_gen;
+	return true;
+}
+
+void ovl_upper_dir_forget(const struct ovl_node *n)
+{
+	if (n && n != upper_dir.node)
+		return;
+	upper_dir.fd = pea_close(upper_dir.fd);
+	upper_dir.node = NULL;
 }
 
 int ovl_dir_clear_upper(struct ovl_fs *fs, struct ovl_node *dir)

@@ -191,6 +191,15 @@ int ovl_dir_lookup(struct ovl_fs *fs, struct ovl_node *dir, const char *name,
 int ovl_dir_refresh(struct ovl_fs *fs, struct ovl_node *dir, char ***ret_names);
 /* Does dir show no entry? (-ENOTEMPTY if it does.) */
 int ovl_dir_check_empty(struct ovl_fs *fs, struct ovl_node *dir);
+/*
+ * The upper copy of dir (copied up by the caller), open until another
+ * directory's is asked for or dir is dropped: not to be closed.
+ */
+int ovl_upper_dir_fd(struct ovl_fs *fs, struct ovl_node *dir, int *ret_fd);
+/* Has the directory fd no default ACL (remembered for the one above)? */
+bool ovl_upper_dir_no_default_acl(struct ovl_fs *fs, int fd);
+/* Let go of the fd above if it is n's (NULL: whichever it is). */
+void ovl_upper_dir_forget(const struct ovl_node *n);
 /* Remove everything in the upper copy of dir (whiteouts left behind). */
 int ovl_dir_clear_upper(struct ovl_fs *fs, struct ovl_node *dir);
 

@@ -216,6 +216,7 @@ int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **
 
 void ovl_fs_close_layers(struct ovl_fs *fs)
 {
+	ovl_upper_dir_forget(NULL);
 	for (unsigned i = 0; fs->layers && i < fs->nlayers; i++)
 		fs->layers[i].fd = pea_close(fs->layers[i].fd);
 	fs->workfd = pea_close(fs->workfd);

@@ -32,6 +32,7 @@ static void free_children(struct ovl_node *n)
 
 			c->parent = NULL;
 			c->hnext = NULL;
+			ovl_upper_dir_forget(c);
 			/* Children still known to the kernel live on, detached. */
 			if (c->nlookup == 0)
 				ovl_node_free(c);
@@ -49,6 +50,7 @@ void ovl_node_free(struct ovl_node *n)
 {
 	if (!n)
 		return;
+	ovl_upper_dir_forget(n);
 	free_children(n);
 	free(n->name);
 	free(n->dpath);
@@ -221,6 +223,7 @@ void ovl_node_drop(struct ovl_fs *fs, struct ovl_node *n)
 		ovl_table_remove(&n->parent->children, n);
 	n->parent = NULL;
 	n->detached = true;
+	ovl_upper_dir_forget(n);
 	if (n->nlookup == 0) {
 		node_release(fs, n);
 		return;

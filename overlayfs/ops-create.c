@@ -14,33 +14,42 @@
 struct ovl_newent {
 	struct ovl_node *parent;
 	const char *name;
-	int dirfd;	    /* the upper copy of parent */
+	int dirfd;	    /* the upper copy of parent (ovl_upper_dir_fd's: not closed) */
 	bool over_whiteout; /* an upper whiteout had the name: removed, to be covered */
+	bool acl_default;   /* the parent may have a default ACL: umask(2) around the syscall */
 	uid_t uid;	    /* owner on disk */
 	gid_t gid;	    /* (gid_t)-1: the parent is set-group-ID, keep what the fs chose */
 	mode_t umask;	    /* the caller's, when the kernel left it to us (fs->posix_acl) */
 };
 
 /*
- * Run the creating syscall under the caller's umask: the upper file system
- * applies it, or the parent's default ACL in its place. The loop thread,
- * which makes new entries, has a umask of its own (ovl_op_init).
+ * Run the creating syscall under the caller's umask where the parent may
+ * have a default ACL: the upper file system then applies the ACL in the
+ * umask's place. The loop thread, which makes new entries, has a umask of its
+ * own (ovl_op_init). Without a default ACL the mode is masked here
+ * (newent_mode), two syscalls fewer per new entry.
  */
 static void umask_on(const struct ovl_newent *ne)
 {
-	if (ne->umask)
+	if (ne->umask && ne->acl_default)
 		umask(ne->umask);
 }
 
 static void umask_off(const struct ovl_newent *ne)
 {
-	if (ne->umask)
+	if (ne->umask && ne->acl_default)
 		umask(0);
+}
+
+/* The mode for the creating syscall. */
+static mode_t newent_mode(const struct ovl_newent *ne, mode_t mode)
+{
+	return ne->acl_default ? mode : mode & ~ne->umask;
 }
 
 static void newent_done(struct ovl_newent *ne)
 {
-	ne->dirfd = pea_close(ne->dirfd);
+	ne->dirfd = -1;
 }
 
 static int newent_prepare(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -67,12 +76,13 @@ static int newent_prepare(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, 
 	r = ovl_copy_up(fs, ne->parent);
 	if (r < 0)
 		return r;
-	r = ovl_open_upper_dir(fs, ne->parent, &ne->dirfd);
+	r = ovl_upper_dir_fd(fs, ne->parent, &ne->dirfd);
 	if (r < 0)
 		return r;
 	if (fstat(ne->dirfd, &st) < 0)
 		return -errno;
 	ne->umask = fs->posix_acl ? ctx->umask & 0777 : 0;
+	ne->acl_default = ne->umask && !ovl_upper_dir_no_default_acl(fs, ne->dirfd);
 	ne->uid = ovl_uid_to_disk(fs, ctx->uid);
 	ne->gid = (st.st_mode & S_ISGID) ? (gid_t)-1 : ovl_gid_to_disk(fs, ctx->gid);
 	if (ne->over_whiteout)
@@ -153,7 +163,7 @@ static int do_mknod(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const 
 	r = newent_prepare(fs, req, parent, name, &ne);
 	if (r == 0) {
 		umask_on(&ne);
-		if (mknodat(ne.dirfd, name, mode, rdev) < 0)
+		if (mknodat(ne.dirfd, name, newent_mode(&ne, mode), rdev) < 0)
 			r = -errno;
 		umask_off(&ne);
 	}
@@ -224,7 +234,7 @@ static int do_mkdir(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const 
 		r = mkdir_opaque(fs, &ne, mode);
 	} else if (r == 0) {
 		umask_on(&ne);
-		if (mkdirat(ne.dirfd, name, mode) < 0)
+		if (mkdirat(ne.dirfd, name, newent_mode(&ne, mode)) < 0)
 			r = -errno;
 		umask_off(&ne);
 		if (r == 0)
@@ -328,7 +338,7 @@ static int do_create(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const
 		fd = openat(ne.dirfd, name,
 			    ovl_open_flags(fs, fi->flags & ~O_NOCTTY) | O_CREAT | O_EXCL |
 				    O_CLOEXEC | O_NOFOLLOW,
-			    mode);
+			    newent_mode(&ne, mode));
 		if (fd < 0)
 			r = -errno;
 		umask_off(&ne);
