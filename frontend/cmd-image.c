@@ -268,7 +268,8 @@ int cmd_pull(struct global_options *g, int argc, char **argv, struct pea_error *
 		if (image_pull_platform(g, argv[i], quiet, tls, plat.os ? &plat : NULL, &rec, err) <
 		    0)
 			return -1;
-		events_image(g, "pull", rec_str(rec, "id"), argv[i]);
+		/* podman's pull event names the reference only (090-events) */
+		events_image(g, "pull", NULL, argv[i]);
 		printf("%s\n", rec_str(rec, "id"));
 	}
 	return 0;

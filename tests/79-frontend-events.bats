@@ -140,6 +140,9 @@ untag--registry.com/x:latest
 remove--$id
 loadfromarchive--$TEST_DIR/b.tar
 pull--docker-archive:$TEST_DIR/b.tar"
+	# a pull names the reference only, as podman's
+	run -0 pea_cmd events --stream=false --filter event=pull
+	assert_output --regexp "^[0-9-]+ [0-9:.]+ \+0000 UTC image pull  docker-archive:$TEST_DIR/b.tar\$"
 	run -0 pea_cmd events --stream=false --filter type=image --filter event=save
 	assert_output --regexp "^[0-9-]+ [0-9:.]+ \+0000 UTC image save $id $TEST_DIR/b.tar$"
 	run -0 pea_cmd events --stream=false --filter image=registry.com/x --format '{{.Status}}'
