@@ -1180,7 +1180,7 @@ static const char *const nouns[] = { "almond", "bean",	 "chickpea", "lentil", "m
 				     "runner", "pinto",	 "fava",     "navy" };
 
 /* adjective_noun, with a number when the pair is taken (under the records lock). */
-static char *random_name(struct ctr_record **all, size_t n)
+static char *random_name(char **names)
 {
 	for (unsigned attempt = 0;; attempt++) {
 		_cleanup_free_ char *rnd = frontend_new_id();
@@ -1192,8 +1192,8 @@ static char *random_name(struct ctr_record **all, size_t n)
 						 nouns[(x >> 8) % ARRAY_SIZE(nouns)], attempt);
 		bool taken = false;
 
-		for (size_t i = 0; i < n && !taken; i++)
-			taken = strcmp(all[i]->name, name) == 0;
+		for (size_t i = 0; names && names[i] && !taken; i++)
+			taken = strcmp(names[i], name) == 0;
 		if (!taken)
 			return name;
 		free(name);
@@ -1419,28 +1419,37 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 {
 	_cleanup_close_ int lock = -1, ctr_lock = -1;
 	_cleanup_json_ struct json_object *res = NULL;
+	_cleanup_strv_ char **ids = NULL, **names = NULL;
 	struct ctr_record **all = NULL;
 	size_t n = 0, na = 6;
 	const char *args[14] = { "container", "create", "--image", r->image_id, "--id", r->id };
 	const char *um = NULL, *gm = NULL, *mp = NULL;
+	/* the whole records only for an allocation that reads them; else the names do */
+	bool whole = json_object_object_get_ex(r->opts, "networks", NULL) ||
+		     json_object_object_get_ex(r->opts, "userns_auto_size", NULL);
 
-	if (records_lock(g, &lock, err) < 0 || records_list(g, &all, &n, err) < 0)
+	if (records_lock(g, &lock, err) < 0 ||
+	    (whole ? records_list(g, &all, &n, err) : records_names(g, &ids, &names, err)) < 0)
 		return -1;
+	for (size_t i = 0; i < n; i++) {
+		pea_strv_push(&ids, all[i]->id);
+		pea_strv_push(&names, all[i]->name);
+	}
 	if (!r->name)
-		r->name = random_name(all, n);
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(all[i]->name, r->name) == 0) {
+		r->name = random_name(names);
+	for (size_t i = 0; names && names[i]; i++)
+		if (strcmp(names[i], r->name) == 0) {
 			pea_error_new(err, EEXIST,
 				      "creating container storage: the container name \"%s\" is "
 				      "already in use by %s. You have to remove that container to "
 				      "be able to reuse that name: that name is already in use",
-				      r->name, all[i]->id);
+				      r->name, ids[i]);
 			records_free(all, n);
 			return -1;
 		}
 	/* addresses are given under the lock: two creates never get the same one */
-	if (network_allocate(g, all, n, r->opts, err) < 0 ||
-	    userns_auto_allocate(g, r, all, n, err) < 0) {
+	if (whole && (network_allocate(g, all, n, r->opts, err) < 0 ||
+		      userns_auto_allocate(g, r, all, n, err) < 0)) {
 		records_free(all, n);
 		return -1;
 	}

@@ -124,6 +124,7 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 		  int *ret_status, struct pea_error **err)
 {
 	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_free_ char *mark = NULL;
 	_cleanup_strv_ char **deps = NULL;
 	_cleanup_close_ int lock = -1;
 
@@ -167,7 +168,14 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 				"container state improper",
 				r->id);
 		}
+		/*
+		 * Marked first: its monitor runs no exit command (the removal
+		 * below is the cleanup); a kill that fails takes the mark back.
+		 */
+		mark = container_removing_mark(g, r->id);
+		(void)pea_write_file_at(AT_FDCWD, mark, "1", NULL);
 		if (kill_running(g, r, err) < 0) {
+			(void)unlink(mark);
 			*ret_status = PEA_EXIT_ENGINE;
 			return -1;
 		}

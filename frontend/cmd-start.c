@@ -73,6 +73,14 @@ static const char *container_runtime_of(const struct global_options *g, const st
 	return g->runtime;
 }
 
+/* pea's own monitor, which has pea's flags (--start, --exit-command-skip-if); conmon has not. */
+static bool is_pea_monitor(const struct global_options *g)
+{
+	const char *base = strrchr(g->conmon, '/');
+
+	return strcmp(base ? base + 1 : g->conmon, "pea-monitor") == 0;
+}
+
 /*
  * The exit command cleans up and removes a --rm container, attached or not
  * (podman's `container cleanup --rm`): a foreground run reads the exit code
@@ -127,6 +135,10 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push(&v, "--root");
 	pea_strv_push(&v, "--runtime-arg");
 	pea_strv_push_take(&v, xasprintf("%s/runtime", g->runroot));
+	if (is_pea_monitor(g)) {
+		_cleanup_free_ char *mark = container_removing_mark(g, r->id);
+		pea_strv_push_take(&v, xasprintf("--exit-command-skip-if=%s", mark));
+	}
 	pea_strv_push(&v, "--exit-command");
 	pea_strv_push(&v, exit_cmd[0]);
 	for (size_t i = 1; exit_cmd[i]; i++) {
@@ -213,10 +225,7 @@ static int classify_failure(const char *msg)
 static bool can_start_in_monitor(const struct global_options *g, const struct ctr_record *r,
 				 bool attach_first)
 {
-	const char *base = strrchr(g->conmon, '/');
-
-	base = base ? base + 1 : g->conmon;
-	return !attach_first && !has_tty(r) && strcmp(base, "pea-monitor") == 0;
+	return !attach_first && !has_tty(r) && is_pea_monitor(g);
 }
 
 /* Launch the monitor; the container's pid from the sync pipe. */

@@ -18,6 +18,7 @@
 #include "lib/json.h"
 #include "lib/lock.h"
 #include "lib/log.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
@@ -396,6 +397,68 @@ int records_list(const struct global_options *g, struct ctr_record ***ret, size_
 static bool is_full_id(const char *s)
 {
 	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/*
+ * The name of record dir/pea.json from its first bytes: record_write puts
+ * {"id":"ID","name":" first, and names need no escapes (podman's
+ * [a-zA-Z0-9][a-zA-Z0-9_.-]*). NULL where that is not what is there (an
+ * escape, a long name, another writer): the caller parses the whole record.
+ */
+static char *scan_name(int dfd, const char *id)
+{
+	_cleanup_free_ char *path = xasprintf("%s/pea.json", id);
+	_cleanup_free_ char *prefix = xasprintf("{\"id\":\"%s\",\"name\":\"", id);
+	_cleanup_close_ int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char buf[512];
+	size_t plen = strlen(prefix), nlen;
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= (ssize_t)plen || memcmp(buf, prefix, plen) != 0)
+		return NULL;
+	buf[n] = '\0';
+	nlen = strcspn(buf + plen, "\"\\");
+	if (buf[plen + nlen] != '"' || nlen == 0)
+		return NULL;
+	return xstrndup(buf + plen, nlen);
+}
+
+int records_names(const struct global_options *g, char ***ret_ids, char ***ret_names,
+		  struct pea_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/containers", g->root);
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	_cleanup_strv_ char **ids = NULL, **names = NULL;
+	struct dirent *e;
+
+	if (!d && errno != ENOENT)
+		return pea_error_errno(err, "open '%s'", dir);
+	while (d && (e = readdir(d))) {
+		_cleanup_record_ struct ctr_record *r = NULL;
+		_cleanup_error_ struct pea_error *e2 = NULL;
+		char *name;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) != 64)
+			continue;
+		name = scan_name(dirfd(d), e->d_name);
+		if (!name) {
+			/* as records_list: a record not written yet, or gone, is no name */
+			if (record_load(g, e->d_name, &r, &e2) < 0) {
+				if (e2->code != ENOENT)
+					log_warning("%s, ignoring", e2->message);
+				continue;
+			}
+			name = xstrdup(r->name);
+		}
+		pea_strv_push(&ids, e->d_name);
+		pea_strv_push_take(&names, name);
+	}
+	*ret_ids = TAKE_PTR(ids);
+	*ret_names = TAKE_PTR(names);
+	return 0;
 }
 
 int record_lookup(const struct global_options *g, const char *what, struct ctr_record **ret,

@@ -113,9 +113,14 @@ void container_mark_attached(const struct global_options *g, const char *id, boo
 		(void)unlink(p);
 }
 
+char *container_removing_mark(const struct global_options *g, const char *id)
+{
+	return mark_path(g, id, "removing");
+}
+
 void container_clear_marks(const struct global_options *g, const char *id)
 {
-	static const char *const marks[] = { "stopped", "attached", "detached" };
+	static const char *const marks[] = { "stopped", "attached", "detached", "removing" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(marks); i++) {
 		_cleanup_free_ char *p = mark_path(g, id, marks[i]);

@@ -90,6 +90,15 @@ int exit_run_command(struct monitor *m, struct pea_error **err)
 
 	if (!o->exit_command)
 		return 0;
+	/*
+	 * pea rm marks a container it kills, and then cleans up and removes it
+	 * itself under the container's lock: an exit command would only wait
+	 * for that lock to find the container gone (rm -a of N: N more engines).
+	 */
+	if (o->exit_command_skip_if && access(o->exit_command_skip_if, F_OK) == 0) {
+		log_debug("'%s' exists: no exit command", o->exit_command_skip_if);
+		return 0;
+	}
 	pea_strv_push(&argv, o->exit_command);
 	for (size_t i = 0; o->exit_command_args && o->exit_command_args[i]; i++)
 		pea_strv_push(&argv, o->exit_command_args[i]);

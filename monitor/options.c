@@ -52,6 +52,9 @@ static const struct opt_def opt_defs[] = {
 	  "Path to the program to execute when the container terminates its execution" },
 	{ "exit-command-arg", 0, OPT_STRV, O(exit_command_args),
 	  "Additional arg to pass to the exit command. Can be specified multiple times" },
+	{ "exit-command-skip-if", 0, OPT_STRING, O(exit_command_skip_if),
+	  "No exit command when this file exists at the container's end (pea's: pea rm makes it, "
+	  "and cleans up itself)" },
 	{ "exit-delay", 0, OPT_INT, O(exit_delay),
 	  "Delay before invoking the exit command (in seconds)" },
 	{ "exit-dir", 0, OPT_STRING, O(exit_dir),
@@ -303,6 +306,7 @@ void monitor_options_free(struct monitor_options *o)
 			     &o->cuuid,
 			     &o->exec_process_spec,
 			     &o->exit_command,
+			     &o->exit_command_skip_if,
 			     &o->exit_dir,
 			     &o->log_level,
 			     &o->log_tag,

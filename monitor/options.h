@@ -24,6 +24,7 @@ struct monitor_options {
 	char *exec_process_spec;
 	char *exit_command;
 	char **exit_command_args;
+	char *exit_command_skip_if; /* no exit command when this file exists (pea rm's mark) */
 	int exit_delay;
 	char *exit_dir;
 	bool leave_stdin_open;

@@ -267,6 +267,37 @@ case_exit_command() {
 	for_each_runtime case_exit_command
 }
 
+# --exit-command-skip-if (pea's): no exit command when the file is there at the end.
+case_exit_command_skip() {
+	local mark="$TEST_DIR/removing"
+	monitor_setup sh -c 'exit 5'
+	touch "$mark"
+	monitor_launch -l none --exit-command /bin/sh --exit-command-arg -c \
+		--exit-command-arg "echo ran >$TEST_DIR/cmd.out" --exit-command-skip-if "$mark"
+	monitor_start_container
+	monitor_wait_exit
+	assert_equal "$(cat "$MON_EXITS/$MON_CID")" 5
+	test ! -e "$TEST_DIR/cmd.out"
+}
+
+case_exit_command_no_skip() {
+	monitor_setup sh -c 'exit 6'
+	monitor_launch -l none --exit-command /bin/sh --exit-command-arg -c \
+		--exit-command-arg "echo ran >$TEST_DIR/cmd.out" \
+		--exit-command-skip-if "$TEST_DIR/removing"
+	monitor_start_container
+	monitor_wait_exit
+	wait_for test -s "$TEST_DIR/cmd.out"
+}
+
+@test "--exit-command-skip-if: no exit command while its file exists" {
+	for_each_runtime case_exit_command_skip
+}
+
+@test "--exit-command-skip-if: the exit command runs when its file does not exist" {
+	for_each_runtime case_exit_command_no_skip
+}
+
 # As conmon, the monitor lets go of the sync pipe before the exit command:
 # an engine reading it to its end must not wait for the exit command (which
 # may need a lock that engine holds). Here the exit command waits for the

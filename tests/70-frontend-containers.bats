@@ -193,6 +193,12 @@ teardown() {
 	assert_output "c1 Created"
 	run -125 pea_cmd create --name c1 busybox true
 	assert_output --partial 'the container name "c1" is already in use'
+	# a record whose keys are in another order (another writer) is read whole for its name
+	id=$(pea_cmd inspect --format '{{.Id}}' c1)
+	jq -S . "$FE_ROOT/containers/$id/pea.json" >"$BATS_TEST_TMPDIR/rec"
+	cp "$BATS_TEST_TMPDIR/rec" "$FE_ROOT/containers/$id/pea.json"
+	run -125 pea_cmd create --name c1 busybox true
+	assert_output --partial "the container name \"c1\" is already in use by $id"
 	run -0 pea_cmd start -a c1
 	assert_output created
 	run -0 pea_cmd start c1
