@@ -908,10 +908,18 @@ static int tar_one(struct tarw *t, const char *src, const char *dest, const stru
 	return 0;
 }
 
-static bool has_negation(char *const *ignore)
+/*
+ * Is there a '!' pattern that names something below the folder rel (it starts
+ * with "rel/", as Docker's and buildah's walk checks: "!*\/x" alone does not
+ * take back what is below an excluded folder)?
+ */
+static bool negation_under(char *const *ignore, const char *rel)
 {
+	size_t rl = strlen(rel);
+
 	for (size_t i = 0; ignore && ignore[i]; i++)
-		if (ignore[i][0] == '!')
+		if (ignore[i][0] == '!' && strncmp(ignore[i] + 1, rel, rl) == 0 &&
+		    ignore[i][1 + rl] == '/')
 			return true;
 	return false;
 }
@@ -919,7 +927,7 @@ static bool has_negation(char *const *ignore)
 /*
  * src and what is below it as dest (self: src itself too); rel is src's path in
  * the context (NULL: no ignore file). An excluded folder is still walked when a
- * '!' pattern may take back something below it.
+ * '!' pattern names something below it.
  */
 static int tar_tree(struct tarw *t, const char *src, const char *dest, const char *rel,
 		    char *const *ignore, bool self, struct pea_error **err)
@@ -931,7 +939,7 @@ static int tar_tree(struct tarw *t, const char *src, const char *dest, const cha
 
 	if (lstat(src, &s) < 0)
 		return pea_error_errno(err, "stat '%s'", src);
-	if (excluded && !(S_ISDIR(s.st_mode) && has_negation(ignore)))
+	if (excluded && !(S_ISDIR(s.st_mode) && negation_under(ignore, rel)))
 		return 0;
 	if (self && !excluded && *dest && tar_one(t, src, dest, &s, err) < 0)
 		return -1;
