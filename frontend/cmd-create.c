@@ -1634,6 +1634,13 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		(void)container_remove(g, r, &e);
 		return -1;
 	}
+	/* a pod rm meanwhile: its listing may have missed this container (pod.h) */
+	if (o.pod_id && !pod_exists(g, o.pod_id)) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		(void)container_remove(g, r, &e);
+		return pea_error_new(err, ENOENT, "pod %s was removed while the container was made",
+				     o.pod);
+	}
 	o.pod_keep = true;
 	*ret = TAKE_PTR(r);
 	return 0;

@@ -791,9 +791,16 @@ int pod_shm(const struct global_options *g, const struct ctr_record *r, char **r
 		*ret = TAKE_PTR(dir);
 		return 0;
 	}
-	/* under the pods lock: two first starts mount it once */
-	if (pods_lock(g, &lock, err) < 0 || frontend_mkdir_p(dir, err) < 0)
-		return -1;
+	/*
+	 * under a lock of its own (a start holds its container's lock, which a
+	 * pod rm may wait for while it holds the pods lock): mounted once
+	 */
+	{
+		_cleanup_free_ char *lp = xasprintf("%s/pods/%s.shm.lock", g->runroot, p->id);
+		if (frontend_mkdir_p(dir, err) < 0 ||
+		    pea_lock_at(AT_FDCWD, lp, PEA_LOCK_EXCLUSIVE, false, &lock, err) < 0)
+			return -1;
+	}
 	if (!is_mountpoint(dir) && mount("shm", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 					 "mode=1777,size=65536k") < 0)
 		return pea_error_errno(err, "mount the /dev/shm of pod %s on '%s'", p->name, dir);
@@ -805,12 +812,16 @@ int pod_shm(const struct global_options *g, const struct ctr_record *r, char **r
 static void shm_drop(const struct global_options *g, const char *pod_id)
 {
 	_cleanup_free_ char *dir = shm_dir(g, pod_id);
-	_cleanup_free_ char *pdir = xasprintf("%s/pods/%s", g->runroot, pod_id);
+	char *pdir = xasprintf("%s/pods/%s", g->runroot, pod_id);
 
 	if (is_mountpoint(dir) && umount2(dir, MNT_DETACH) < 0)
 		log_warning("unmount '%s': %s, ignoring", dir, strerror(errno));
 	(void)rmdir(dir);
 	(void)rmdir(pdir);
+	free(pdir);
+	pdir = xasprintf("%s/pods/%s.shm.lock", g->runroot, pod_id);
+	(void)unlink(pdir);
+	free(pdir);
 }
 
 /* ---- remove, start ------------------------------------------------------- */
@@ -854,28 +865,68 @@ static int remove_member(struct global_options *g, const char *id, long timeout,
 	return container_remove(g, r, err);
 }
 
+/*
+ * ROOT/pods/ID renamed to .rm-ID (restore: back), under the pods lock: no
+ * lookup finds the pod from then on, and a create that joined it before
+ * sees it gone (pod_exists) and takes its container back.
+ */
+static int pod_rename(const struct global_options *g, const char *id, bool restore,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *dir = pods_dir(g), *tomb = xasprintf(".rm-%s", id);
+	_cleanup_close_ int lock = -1, dfd = -1;
+	int r;
+
+	if (pods_lock(g, &lock, err) < 0)
+		return -1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s'", dir);
+	r = restore ? renameat(dfd, tomb, dfd, id) : renameat(dfd, id, dfd, tomb);
+	if (r < 0)
+		return pea_error_errno(err, "remove pod %s", id);
+	return 0;
+}
+
+bool pod_exists(const struct global_options *g, const char *id)
+{
+	_cleanup_free_ char *path = xasprintf("%s/pods/%s/pod.json", g->root, id);
+
+	return access(path, F_OK) == 0;
+}
+
 int pod_remove(struct global_options *g, const char *what, bool force, long timeout,
 	       char ***ret_removed, struct pea_error **err)
 {
 	_cleanup_pod_ struct pod_record *p = NULL;
 	_cleanup_strv_ char **ids = NULL;
-	_cleanup_close_ int lock = -1;
+	_cleanup_free_ char *dir = NULL, *tomb = NULL;
 
 	if (pod_lookup(g, what, &p, err) < 0 || pod_containers(g, p->id, true, &ids, err) < 0)
 		return -1;
 	if (!force && check_none_running(g, p, ids, err) < 0)
 		return -1;
+	if (pod_rename(g, p->id, false, err) < 0)
+		return -1;
+	/* again: a create that joined the pod meanwhile has its record saved by now */
+	ids = pea_strv_free(ids);
+	if (pod_containers(g, p->id, true, &ids, err) < 0) {
+		(void)pod_rename(g, p->id, true, NULL);
+		return -1;
+	}
 	for (size_t i = 0; ids && ids[i]; i++) {
-		if (remove_member(g, ids[i], force ? timeout : -1, err) < 0)
+		if (remove_member(g, ids[i], force ? timeout : -1, err) < 0) {
+			(void)pod_rename(g, p->id, true, NULL);
 			return pea_error_wrap(err, "removing container %s from pod %s", ids[i],
 					      p->id);
+		}
 		if (ret_removed)
 			pea_strv_push(ret_removed, ids[i]);
 	}
 	shm_drop(g, p->id);
-	if (pods_lock(g, &lock, err) < 0)
-		return -1;
-	return pod_delete(g, p->id, err);
+	dir = pods_dir(g);
+	tomb = xasprintf("%s/.rm-%s", dir, p->id);
+	return pea_rm_rf_at(AT_FDCWD, tomb, err);
 }
 
 int pod_start_infra(const struct global_options *g, const struct ctr_record *member,

@@ -10,9 +10,11 @@
  * --pid container:INFRA) and it is started before the first of them.
  *
  * Locks: ROOT/pods.lock for names and removals (create, rm), held for the
- * time of a record's change; a member's create holds it to look its pod up,
- * so a pod cannot go while a container joins it. Never taken while a
- * container's lock is held.
+ * time of a record's change (never while a container's lock is wanted). A
+ * removal first renames the pod's folder away (no lookup finds it), then
+ * removes the containers it lists then; a member's create checks after its
+ * record is saved that its pod is still there (pod_exists), else takes its
+ * container back: no container is left in a pod that is gone.
  */
 
 #include <stdbool.h>
@@ -59,6 +61,8 @@ int pod_lookup(const struct global_options *g, const char *what, struct pod_reco
 /* Remove the pod's folder (its containers gone; caller holds the pods lock). */
 int pod_delete(const struct global_options *g, const char *id, struct pea_error **err);
 
+/* Is pod id's record there (not removed, nor being removed)? */
+bool pod_exists(const struct global_options *g, const char *id);
 /* The pod a container belongs to (its id, borrowed from r->opts), or NULL. */
 const char *pod_of(const struct ctr_record *r);
 /* Is it a pod's infra container? */

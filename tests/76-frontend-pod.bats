@@ -236,6 +236,25 @@ ${pod:0:12}-infra"
 	assert_output "[/bin/sh]"
 }
 
+@test "pod rm racing creates that join the pod: no container is left in a pod that is gone" {
+	run -0 pea_cmd pod create --name race
+	local pids=() k
+	for k in 1 2 3 4; do
+		pea_cmd create --pod race busybox true >/dev/null 2>&1 3>&- &
+		pids+=($!)
+	done
+	pea_cmd pod rm -f race >/dev/null 2>&1 3>&- &
+	pids+=($!)
+	for k in "${pids[@]}"; do
+		wait "$k" || true
+	done
+	if pea_out pod exists race; then
+		run -0 pea_cmd pod rm -f race
+	fi
+	run -0 pea_cmd ps -a --format '{{.Names}} {{.Pod}}'
+	assert_output ""
+}
+
 @test "pod create errors: podman's words, nothing left behind" {
 	run -125 pea_cmd pod create --share bogus
 	assert_output "Error: invalid kernel namespace to share: bogus. Options are: cgroup, ipc, net, pid, uts or none"
