@@ -362,6 +362,20 @@ bool ovl_upper_dir_no_default_acl(struct ovl_fs *fs, int fd)
 	return true;
 }
 
+int ovl_node_where_near(struct ovl_fs *fs, const struct ovl_node *n, char *buf, size_t size,
+			int *ret_dirfd)
+{
+	if (n->layer == 0 && !n->detached && n->parent && n->parent == upper_dir.node &&
+	    !n->parent->detached) {
+		if (strlen(n->name) + 1 > size)
+			return -ENAMETOOLONG;
+		strcpy(buf, n->name);
+		*ret_dirfd = upper_dir.fd;
+		return 0;
+	}
+	return ovl_node_where(fs, n, buf, size, ret_dirfd);
+}
+
 void ovl_upper_dir_forget(const struct ovl_node *n)
 {
 	if (n && n != upper_dir.node)

@@ -198,6 +198,12 @@ int ovl_dir_check_empty(struct ovl_fs *fs, struct ovl_node *dir);
 int ovl_upper_dir_fd(struct ovl_fs *fs, struct ovl_node *dir, int *ret_fd);
 /* Has the directory fd no default ACL (remembered for the one above)? */
 bool ovl_upper_dir_no_default_acl(struct ovl_fs *fs, int fd);
+/*
+ * ovl_node_where, from the fd above when n is in that directory (a walk of
+ * one name): the fd is for use under fs->lock only, not past it.
+ */
+int ovl_node_where_near(struct ovl_fs *fs, const struct ovl_node *n, char *buf, size_t size,
+			int *ret_dirfd);
 /* Let go of the fd above if it is n's (NULL: whichever it is). */
 void ovl_upper_dir_forget(const struct ovl_node *n);
 /* Remove everything in the upper copy of dir (whiteouts left behind). */

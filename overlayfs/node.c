@@ -292,7 +292,7 @@ int ovl_node_stat(struct ovl_fs *fs, struct ovl_node *n, struct stat *st)
 	char path[PATH_MAX];
 	int dirfd, r;
 
-	r = ovl_node_where(fs, n, path, sizeof(path), &dirfd);
+	r = ovl_node_where_near(fs, n, path, sizeof(path), &dirfd);
 	if (r < 0)
 		return r;
 	if (fstatat(dirfd, path, st, AT_SYMLINK_NOFOLLOW) < 0)

@@ -182,7 +182,7 @@ static int do_setattr(struct ovl_fs *fs, struct ovl_node *n, const struct stat *
 	r = ovl_copy_up(fs, n);
 	if (r < 0 && !(r == -ENOENT && n->detached))
 		return r;
-	r = ovl_node_where(fs, n, path, sizeof(path), &dirfd);
+	r = ovl_node_where_near(fs, n, path, sizeof(path), &dirfd);
 	if (r < 0)
 		return r;
 	if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_MODE)) &&
