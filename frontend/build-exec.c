@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,42 +33,15 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/build-exec.h"
+#include "frontend/build-internal.h"
 #include "frontend/build-parse.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
 #include "frontend/platform.h"
 
-#define CTR_FILE_MAX (1u << 20)
-
 static const char *const proxy_args[] = {
 	"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
 	"ftp_proxy",  "NO_PROXY",   "no_proxy",	   "ALL_PROXY",	  "all_proxy",
-};
-
-struct stage {
-	size_t first, n; /* its instructions; first is the FROM */
-	char *name;	 /* AS NAME, else NULL */
-	char *image_id;	 /* the current image; NULL: scratch with nothing made yet */
-	struct json_object *rec, *cfg;
-	char **args;  /* ARG values in scope: KEY=VALUE (KEY alone: declared, unset) */
-	char **shell; /* SHELL */
-	bool cmd_set; /* CMD given in this stage (ENTRYPOINT keeps it) */
-	bool made;    /* the current image is a step's (made or from the cache) */
-};
-
-struct builder {
-	struct global_options *g;
-	const struct build_opts *o;
-	struct build_file file;
-	char *ctx;	    /* the context folder */
-	char *tmpctx;	    /* a context unpacked by us, removed at the end */
-	char **ignore;	    /* .containerignore patterns */
-	char **global_args; /* ARGs before the first FROM */
-	char **used_args;   /* build args consumed */
-	struct stage *st;
-	size_t nst, nrun; /* stages, stages to run */
-	char **intermediates;
-	FILE *out;
 };
 
 void build_opts_clear(struct build_opts *o)
@@ -127,7 +99,7 @@ static void kv_set(char ***v, const char *kv)
 	pea_strv_push(v, kv);
 }
 
-static struct json_object *cfg_obj(struct json_object *cfg, const char *key)
+struct json_object *build_cfg_obj(struct json_object *cfg, const char *key)
 {
 	struct json_object *c = NULL, *v = NULL;
 
@@ -150,7 +122,7 @@ static const char *env_get(struct json_object *cfg, const char *key)
 	struct json_object *env = NULL;
 	size_t kl = strlen(key);
 
-	if (!json_object_object_get_ex(cfg_obj(cfg, NULL), "Env", &env) ||
+	if (!json_object_object_get_ex(build_cfg_obj(cfg, NULL), "Env", &env) ||
 	    !json_object_is_type(env, json_type_array))
 		return NULL;
 	for (size_t i = 0; i < json_object_array_length(env); i++) {
@@ -163,7 +135,7 @@ static const char *env_get(struct json_object *cfg, const char *key)
 
 static void env_put(struct json_object *cfg, const char *kv)
 {
-	struct json_object *c = cfg_obj(cfg, NULL), *env = NULL;
+	struct json_object *c = build_cfg_obj(cfg, NULL), *env = NULL;
 	size_t kl = strcspn(kv, "=");
 
 	if (!json_object_object_get_ex(c, "Env", &env) ||
@@ -182,7 +154,7 @@ static void env_put(struct json_object *cfg, const char *kv)
 }
 
 /* ENV first, then ARG, as the Dockerfile reference says. */
-static const char *stage_lookup(void *ctx, const char *name)
+const char *build_stage_lookup(void *ctx, const char *name)
 {
 	struct stage *st = ctx;
 	const char *v = env_get(st->cfg, name);
@@ -256,12 +228,12 @@ static void step_line(struct builder *b, size_t si, size_t k, const struct stage
 
 /* ---- images --------------------------------------------------------------- */
 
-static bool is_docker(const struct builder *b)
+bool build_is_docker(const struct builder *b)
 {
 	return b->o->format && strcmp(b->o->format, "docker") == 0;
 }
 
-static void history_add(struct json_object *cfg, const char *created_by, bool empty)
+void build_history_add(struct json_object *cfg, const char *created_by, bool empty)
 {
 	struct json_object *h = NULL, *e = json_object_new_object();
 	_cleanup_free_ char *now = frontend_now();
@@ -279,7 +251,7 @@ static void history_add(struct json_object *cfg, const char *created_by, bool em
 	json_object_object_add(cfg, "created", json_object_new_string(now));
 }
 
-static void diff_id_add(struct json_object *cfg, const char *diff_id)
+void build_diff_id_add(struct json_object *cfg, const char *diff_id)
 {
 	struct json_object *r = NULL, *d = NULL;
 
@@ -303,7 +275,7 @@ static char *cache_path(struct builder *b, const char *key)
 }
 
 /* The cache key of a step: its parent image, the instruction, what it reads. */
-static char *cache_key(const struct stage *st, const char *what, const char *extra)
+char *build_cache_key(const struct stage *st, const char *what, const char *extra)
 {
 	_cleanup_free_ char *text = xasprintf(
 		"%s\n%s\n%s\n", st->image_id ? st->image_id : "scratch", what, extra ? extra : "");
@@ -314,7 +286,7 @@ static char *cache_key(const struct stage *st, const char *what, const char *ext
 }
 
 /* The image a step made before, when it is still there. */
-static struct json_object *cache_find(struct builder *b, const char *key)
+struct json_object *build_cache_find(struct builder *b, const char *key)
 {
 	_cleanup_free_ char *path = cache_path(b, key), *id = NULL;
 	struct json_object *rec = NULL;
@@ -351,13 +323,14 @@ static void cache_store(struct builder *b, const char *key, const char *id)
 }
 
 /* Make the step's image from st's config (and a new layer); it becomes the current one. */
-static int stage_commit(struct builder *b, struct stage *st, struct json_object *layer,
-			const char *name, const char *key, struct pea_error **err)
+int build_stage_commit(struct builder *b, struct stage *st, struct json_object *layer,
+		       const char *name, const char *key, struct pea_error **err)
 {
 	_cleanup_free_ char *id = NULL;
 	struct json_object *rec = NULL;
 
-	if (commit_build_image(b->g, st->rec, st->cfg, layer, name, is_docker(b), &id, err) < 0)
+	if (commit_build_image(b->g, st->rec, st->cfg, layer, name, build_is_docker(b), &id, err) <
+	    0)
 		return -1;
 	if (image_find(b->g, id, &rec, err) < 0)
 		return -1;
@@ -374,8 +347,8 @@ static int stage_commit(struct builder *b, struct stage *st, struct json_object 
 }
 
 /* The cached image becomes the current one. */
-static int stage_use(struct builder *b, struct stage *st, struct json_object *rec,
-		     struct pea_error **err)
+int build_stage_use(struct builder *b, struct stage *st, struct json_object *rec,
+		    struct pea_error **err)
 {
 	const char *id = NULL;
 	struct json_object *cfg = NULL;
@@ -396,7 +369,7 @@ static int stage_use(struct builder *b, struct stage *st, struct json_object *re
 	return 0;
 }
 
-static const char *top_layer(const struct stage *st)
+const char *build_top_layer(const struct stage *st)
 {
 	const char *top = NULL;
 
@@ -408,8 +381,8 @@ static const char *top_layer(const struct stage *st)
 /* ---- FROM ----------------------------------------------------------------- */
 
 /* The record of an image, pulled per --pull; platform (NULL: any local one) as --platform. */
-static int find_or_pull(struct builder *b, const char *name, const char *platform,
-			struct json_object **ret, struct pea_error **err)
+int build_find_or_pull(struct builder *b, const char *name, const char *platform,
+		       struct json_object **ret, struct pea_error **err)
 {
 	const char *pull = b->o->pull ? b->o->pull : "missing";
 	struct platform_spec spec = { 0 };
@@ -446,7 +419,7 @@ static int find_or_pull(struct builder *b, const char *name, const char *platfor
 	return r;
 }
 
-static ssize_t stage_index(struct builder *b, const char *name, size_t before)
+ssize_t build_stage_index(struct builder *b, const char *name, size_t before)
 {
 	char *end = NULL;
 	long n = strtol(name, &end, 10);
@@ -466,7 +439,7 @@ static int run_instr(struct builder *b, size_t si, const struct build_instr *in,
 static int run_onbuild(struct builder *b, size_t si, struct pea_error **err)
 {
 	struct stage *st = &b->st[si];
-	struct json_object *c = cfg_obj(st->cfg, NULL), *ob = NULL;
+	struct json_object *c = build_cfg_obj(st->cfg, NULL), *ob = NULL;
 	_cleanup_strv_ char **triggers = NULL;
 
 	if (!json_object_object_get_ex(c, "OnBuild", &ob) ||
@@ -508,7 +481,7 @@ static int do_from(struct builder *b, size_t si, const struct build_instr *in,
 	if (!w[0] || (w[1] && (strcasecmp(w[1], "AS") != 0 || !w[2] || w[3])))
 		return pea_error_new(err, EINVAL, "FROM requires either one or three arguments");
 	base = si == 0 && b->o->from ? b->o->from : w[0];
-	prev = stage_index(b, base, si);
+	prev = build_stage_index(b, base, si);
 	if (prev >= 0 && b->st[prev].name) {
 		st->rec = json_object_get(b->st[prev].rec);
 		st->image_id = b->st[prev].image_id ? xstrdup(b->st[prev].image_id) : NULL;
@@ -519,10 +492,10 @@ static int do_from(struct builder *b, size_t si, const struct build_instr *in,
 		json_object_object_add(st->cfg, "architecture",
 				       json_object_new_string(frontend_oci_arch()));
 		json_object_object_add(st->cfg, "os", json_object_new_string("linux"));
-		cfg_obj(st->cfg, NULL);
+		build_cfg_obj(st->cfg, NULL);
 	} else {
 		const char *id = NULL;
-		if (find_or_pull(b, base, platform, &st->rec, err) < 0 ||
+		if (build_find_or_pull(b, base, platform, &st->rec, err) < 0 ||
 		    pea_json_get_string_req(st->rec, "image", "id", &id, err) < 0 ||
 		    image_read_config(st->rec, &st->cfg, err) < 0)
 			return -1;
@@ -730,11 +703,11 @@ static int do_run(struct builder *b, struct stage *st, const struct build_instr 
 	opts = pea_strv_join(b->o->run_opts, "\n");
 	{
 		_cleanup_free_ char *extra = xasprintf("%s\n%s", envs, opts);
-		key = cache_key(st, by, extra);
+		key = build_cache_key(st, by, extra);
 	}
-	cached = cache_find(b, key);
+	cached = build_cache_find(b, key);
 	if (cached)
-		return stage_use(b, st, cached, err) < 0 ? -1 : 0;
+		return build_stage_use(b, st, cached, err) < 0 ? -1 : 0;
 	cname = xasprintf("pea-build-%.12s", id);
 	rc = run_container(b, st, cmd, cname, err);
 	if (rc < 0) {
@@ -746,778 +719,13 @@ static int do_run(struct builder *b, struct stage *st, const struct build_instr 
 		pea_error_new(err, EIO, "while running runtime: exit status %d", rc);
 		return rc;
 	}
-	rc = commit_container_layer(b->g, cname, top_layer(st), &layer, err);
+	rc = commit_container_layer(b->g, cname, build_top_layer(st), &layer, err);
 	remove_container(b, cname);
 	if (rc < 0 || pea_json_get_string_req(layer, "layer", "diff_id", &diff_id, err) < 0)
 		return -1;
-	history_add(st->cfg, by, false);
-	diff_id_add(st->cfg, diff_id);
-	return stage_commit(b, st, layer, name, key, err);
-}
-
-/* ---- COPY and ADD --------------------------------------------------------- */
-
-struct tarw {
-	struct archive *a;
-	char **dirs;	    /* folders written (or known to be there) */
-	const char *lower;  /* the image's root mounted (NULL: scratch) */
-	long long uid, gid; /* --chown, -1: the file's own (0 from the context) */
-	int chmod;	    /* --chmod, -1: the file's own */
-	bool keep_owner;    /* --from: the owners of the source */
-	struct {
-		dev_t dev;
-		ino_t ino;
-		char *path;
-	} * links;
-	size_t nlinks;
-	size_t count; /* entries of sources written */
-};
-
-static void tarw_clear(struct tarw *t)
-{
-	pea_strv_free(t->dirs);
-	for (size_t i = 0; i < t->nlinks; i++)
-		free(t->links[i].path);
-	free(t->links);
-}
-
-static int tar_fail(struct tarw *t, const char *what, struct pea_error **err)
-{
-	return pea_error_new(err, EIO, "writing the layer: %s: %s", what,
-			     archive_error_string(t->a) ? archive_error_string(t->a) : "failed");
-}
-
-/* A parent folder of a path written: as the image has it, else root's 0755. */
-static int ensure_dir(struct tarw *t, const char *path, struct pea_error **err)
-{
-	_cleanup_free_ char *lp = NULL;
-	struct archive_entry *e;
-	struct stat s;
-	int r;
-
-	if (!*path || pea_strv_contains(t->dirs, path))
-		return 0;
-	{
-		_cleanup_free_ char *parent = xstrdup(path);
-		char *sl = strrchr(parent, '/');
-		if (sl) {
-			*sl = '\0';
-			if (ensure_dir(t, parent, err) < 0)
-				return -1;
-		}
-	}
-	pea_strv_push(&t->dirs, path);
-	e = archive_entry_new();
-	archive_entry_set_pathname(e, path);
-	lp = t->lower ? xasprintf("%s/%s", t->lower, path) : NULL;
-	if (lp && lstat(lp, &s) == 0 && S_ISDIR(s.st_mode)) {
-		archive_entry_copy_stat(e, &s);
-	} else {
-		archive_entry_set_filetype(e, AE_IFDIR);
-		archive_entry_set_perm(e, 0755);
-		archive_entry_set_mtime(e, 0, 0);
-	}
-	r = archive_write_header(t->a, e);
-	archive_entry_free(e);
-	return r == ARCHIVE_OK ? 0 : tar_fail(t, path, err);
-}
-
-static int ensure_parent(struct tarw *t, const char *path, struct pea_error **err)
-{
-	_cleanup_free_ char *parent = xstrdup(path);
-	char *sl = strrchr(parent, '/');
-
-	if (!sl)
-		return 0;
-	*sl = '\0';
-	return ensure_dir(t, parent, err);
-}
-
-/* One file, folder or link of the host at src as dest (relative to the root). */
-static int tar_one(struct tarw *t, const char *src, const char *dest, const struct stat *s,
-		   struct pea_error **err)
-{
-	struct archive_entry *e;
-	_cleanup_close_ int fd = -1;
-	int r;
-
-	if (ensure_parent(t, dest, err) < 0)
-		return -1;
-	t->count++;
-	if (S_ISDIR(s->st_mode)) {
-		if (pea_strv_contains(t->dirs, dest))
-			return 0;
-		pea_strv_push(&t->dirs, dest);
-	}
-	e = archive_entry_new();
-	archive_entry_copy_stat(e, s);
-	archive_entry_set_pathname(e, dest);
-	if (!t->keep_owner) {
-		archive_entry_set_uid(e, 0);
-		archive_entry_set_gid(e, 0);
-	}
-	if (t->uid >= 0)
-		archive_entry_set_uid(e, t->uid);
-	if (t->gid >= 0)
-		archive_entry_set_gid(e, t->gid);
-	if (t->chmod >= 0 && !S_ISLNK(s->st_mode))
-		archive_entry_set_perm(e, (mode_t)t->chmod);
-	if (S_ISLNK(s->st_mode)) {
-		char target[PATH_MAX];
-		ssize_t n = readlink(src, target, sizeof(target) - 1);
-		if (n < 0) {
-			archive_entry_free(e);
-			return pea_error_errno(err, "readlink '%s'", src);
-		}
-		target[n] = '\0';
-		archive_entry_set_symlink(e, target);
-	} else if (S_ISREG(s->st_mode) && s->st_nlink > 1) {
-		for (size_t i = 0; i < t->nlinks; i++)
-			if (t->links[i].dev == s->st_dev && t->links[i].ino == s->st_ino) {
-				archive_entry_set_hardlink(e, t->links[i].path);
-				archive_entry_set_size(e, 0);
-				r = archive_write_header(t->a, e);
-				archive_entry_free(e);
-				return r == ARCHIVE_OK ? 0 : tar_fail(t, dest, err);
-			}
-		t->links = xreallocarray(t->links, t->nlinks + 1, sizeof(*t->links));
-		t->links[t->nlinks].dev = s->st_dev;
-		t->links[t->nlinks].ino = s->st_ino;
-		t->links[t->nlinks++].path = xstrdup(dest);
-	}
-	if (S_ISREG(s->st_mode)) {
-		fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0) {
-			archive_entry_free(e);
-			return pea_error_errno(err, "open '%s'", src);
-		}
-	}
-	r = archive_write_header(t->a, e);
-	archive_entry_free(e);
-	if (r != ARCHIVE_OK)
-		return tar_fail(t, dest, err);
-	if (fd >= 0) {
-		char buf[65536];
-		ssize_t n;
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			if (archive_write_data(t->a, buf, (size_t)n) != n)
-				return tar_fail(t, dest, err);
-		if (n < 0)
-			return pea_error_errno(err, "read '%s'", src);
-	}
-	return 0;
-}
-
-/*
- * Is there a '!' pattern that names something below the folder rel (it starts
- * with "rel/", as Docker's and buildah's walk checks: "!*\/x" alone does not
- * take back what is below an excluded folder)?
- */
-static bool negation_under(char *const *ignore, const char *rel)
-{
-	size_t rl = strlen(rel);
-
-	for (size_t i = 0; ignore && ignore[i]; i++)
-		if (ignore[i][0] == '!' && strncmp(ignore[i] + 1, rel, rl) == 0 &&
-		    ignore[i][1 + rl] == '/')
-			return true;
-	return false;
-}
-
-/*
- * src and what is below it as dest (self: src itself too); rel is src's path in
- * the context (NULL: no ignore file). An excluded folder is still walked when a
- * '!' pattern names something below it.
- */
-static int tar_tree(struct tarw *t, const char *src, const char *dest, const char *rel,
-		    char *const *ignore, bool self, struct pea_error **err)
-{
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-	struct stat s;
-	bool excluded = rel && *rel && build_ignore_match(ignore, rel);
-
-	if (lstat(src, &s) < 0)
-		return pea_error_errno(err, "stat '%s'", src);
-	if (excluded && !(S_ISDIR(s.st_mode) && negation_under(ignore, rel)))
-		return 0;
-	if (self && !excluded && *dest && tar_one(t, src, dest, &s, err) < 0)
-		return -1;
-	if (!S_ISDIR(s.st_mode))
-		return 0;
-	d = opendir(src);
-	if (!d)
-		return pea_error_errno(err, "open '%s'", src);
-	while ((de = readdir(d))) {
-		_cleanup_free_ char *cs = NULL, *cd = NULL, *cr = NULL;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		cr = rel ? (*rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name))
-			 : NULL;
-		cs = xasprintf("%s/%s", src, de->d_name);
-		cd = *dest ? xasprintf("%s/%s", dest, de->d_name) : xstrdup(de->d_name);
-		if (tar_tree(t, cs, cd, cr, ignore, true, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* ADD of a local archive: its entries below dest; false when src is no archive. */
-static int tar_extract(struct tarw *t, const char *src, const char *dest, bool *ret_done,
-		       struct pea_error **err)
-{
-	struct archive *in = archive_read_new();
-	struct archive_entry *e;
-	int r, rc = 0;
-
-	*ret_done = false;
-	archive_read_support_filter_all(in);
-	archive_read_support_format_tar(in);
-	archive_read_support_format_gnutar(in);
-	if (archive_read_open_filename(in, src, 65536) != ARCHIVE_OK) {
-		archive_read_free(in);
-		return 0;
-	}
-	r = archive_read_next_header(in, &e);
-	if (r != ARCHIVE_OK) {
-		archive_read_free(in);
-		return 0;
-	}
-	*ret_done = true;
-	if (*dest && ensure_dir(t, dest, err) < 0)
-		rc = -1;
-	for (; rc == 0 && r == ARCHIVE_OK; r = archive_read_next_header(in, &e)) {
-		const char *p = archive_entry_pathname(e);
-		_cleanup_free_ char *clean = NULL, *path = NULL;
-		const void *buf;
-		size_t size;
-		int64_t off;
-		while (p && (strncmp(p, "./", 2) == 0 || *p == '/'))
-			p += *p == '/' ? 1 : 2;
-		if (!p || !*p || strcmp(p, ".") == 0)
-			continue;
-		clean = xstrdup(p);
-		if (clean[strlen(clean) - 1] == '/')
-			clean[strlen(clean) - 1] = '\0';
-		if (strstr(clean, "..")) {
-			rc = pea_error_new(err, EPERM, "'%s' in '%s' escapes the folder", p, src);
-			break;
-		}
-		path = *dest ? xasprintf("%s/%s", dest, clean) : xstrdup(clean);
-		if (ensure_parent(t, path, err) < 0) {
-			rc = -1;
-			break;
-		}
-		if (archive_entry_hardlink(e)) {
-			const char *h = archive_entry_hardlink(e);
-			_cleanup_free_ char *hp = NULL;
-			while (strncmp(h, "./", 2) == 0 || *h == '/')
-				h += *h == '/' ? 1 : 2;
-			hp = *dest ? xasprintf("%s/%s", dest, h) : xstrdup(h);
-			archive_entry_set_hardlink(e, hp);
-		}
-		archive_entry_set_pathname(e, path);
-		if (archive_entry_filetype(e) == AE_IFDIR)
-			pea_strv_push(&t->dirs, path);
-		if (archive_write_header(t->a, e) != ARCHIVE_OK) {
-			rc = tar_fail(t, path, err);
-			break;
-		}
-		while ((r = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
-			if (archive_write_data(t->a, buf, size) != (la_ssize_t)size) {
-				rc = tar_fail(t, path, err);
-				break;
-			}
-		if (rc == 0 && r != ARCHIVE_EOF)
-			rc = pea_error_new(err, EIO, "reading '%s': %s", src,
-					   archive_error_string(in));
-		r = ARCHIVE_OK;
-	}
-	if (rc == 0 && r != ARCHIVE_EOF)
-		rc = pea_error_new(err, EIO, "reading '%s': %s", src, archive_error_string(in));
-	archive_read_free(in);
-	return rc;
-}
-
-/* A path of the image's root (lower) is a folder. */
-static bool lower_is_dir(const char *lower, const char *rel)
-{
-	_cleanup_free_ char *p = NULL;
-	struct stat s;
-
-	if (!lower)
-		return false;
-	p = xasprintf("%s/%s", lower, rel);
-	return stat(p, &s) == 0 && S_ISDIR(s.st_mode);
-}
-
-/* --chown USER[:GROUP] through the image's passwd and group files. */
-static int resolve_chown(const char *spec, const char *lower, struct tarw *t,
-			 struct pea_error **err)
-{
-	_cleanup_free_ char *user = xstrdup(spec), *passwd = NULL, *group = NULL;
-	char *grp = strchr(user, ':'), *end = NULL;
-	_cleanup_close_ int rootfd = -1;
-
-	if (grp)
-		*grp++ = '\0';
-	if (lower) {
-		rootfd = open(lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (rootfd >= 0) {
-			passwd = rootfs_read_file(rootfd, "/etc/passwd", CTR_FILE_MAX);
-			group = rootfs_read_file(rootfd, "/etc/group", CTR_FILE_MAX);
-		}
-	}
-	t->uid = strtoll(user, &end, 10);
-	if (!*user || *end) {
-		t->uid = passwd ? passwd_field_of(passwd, user, 2) : -1;
-		if (t->uid < 0)
-			return pea_error_new(err, ENOENT, "--chown: no user '%s' in the image",
-					     user);
-	}
-	if (!grp) {
-		t->gid = passwd && passwd_field_of(passwd, user, 3) >= 0
-				 ? passwd_field_of(passwd, user, 3)
-				 : t->uid;
-		if (*end == '\0' && end != user)
-			t->gid = t->uid;
-		return 0;
-	}
-	t->gid = strtoll(grp, &end, 10);
-	if (!*grp || *end) {
-		t->gid = group ? passwd_field_of(group, grp, 2) : -1;
-		if (t->gid < 0)
-			return pea_error_new(err, ENOENT, "--chown: no group '%s' in the image",
-					     grp);
-	}
-	return 0;
-}
-
-static bool is_url(const char *s)
-{
-	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
-}
-
-static bool has_glob(const char *s)
-{
-	return strpbrk(s, "*?[") != NULL;
-}
-
-/* Sources under root matching src (globs); a missing one is ENOENT. */
-static int match_sources(const char *root, const char *src, char ***ret, struct pea_error **err)
-{
-	_cleanup_free_ char *pat = xasprintf("%s/%s", root, src);
-	glob_t gl = { 0 };
-	_cleanup_free_ char *rroot = realpath(root, NULL);
-	int r;
-
-	if (!rroot)
-		return pea_error_errno(err, "'%s'", root);
-	r = glob(pat, GLOB_NOSORT | (has_glob(src) ? 0 : GLOB_NOCHECK) | GLOB_NOESCAPE, NULL, &gl);
-	if (r == GLOB_NOMATCH || gl.gl_pathc == 0) {
-		globfree(&gl);
-		return pea_error_new(err, ENOENT, "no items matching glob \"%s\" copied", pat);
-	}
-	for (size_t i = 0; i < gl.gl_pathc; i++) {
-		_cleanup_free_ char *real = realpath(gl.gl_pathv[i], NULL);
-		size_t rl = strlen(rroot);
-		if (!real) {
-			pea_error_new(err, errno,
-				      "checking on sources under \"%s\": copier: stat: \"/%s\": %s",
-				      root, src,
-				      errno == ENOENT ? "no such file or directory"
-						      : strerror(errno));
-			globfree(&gl);
-			return -1;
-		}
-		if (strcmp(rroot, "/") != 0 &&
-		    (strncmp(real, rroot, rl) != 0 || (real[rl] && real[rl] != '/'))) {
-			globfree(&gl);
-			return pea_error_new(err, EPERM,
-					     "forbidden path outside the build context: %s (%s)",
-					     src, real);
-		}
-		pea_strv_push(ret, real);
-	}
-	globfree(&gl);
-	return 0;
-}
-
-struct copy_src {
-	char *root;  /* the context, or the --from image's root */
-	char *mount; /* an image id mounted for --from, to unmount */
-	bool from_ctx;
-};
-
-static int image_mount(struct builder *b, const char *id, char **ret, struct pea_error **err)
-{
-	const char *args[] = { "image", "mount", id, NULL };
-	_cleanup_json_ struct json_object *r = NULL;
-	const char *mp = NULL;
-
-	if (store_call(b->g, args, &r, err) < 0 ||
-	    pea_json_get_string_req(r, "mount", "mountpoint", &mp, err) < 0)
-		return -1;
-	*ret = xstrdup(mp);
-	return 0;
-}
-
-static void image_unmount(struct builder *b, const char *id)
-{
-	const char *args[] = { "image", "unmount", id, NULL };
-
-	(void)store_call(b->g, args, NULL, NULL);
-}
-
-/* --from=STAGE|IMAGE: its root, mounted. */
-static int copy_from(struct builder *b, size_t si, const char *from, struct copy_src *ret,
-		     struct pea_error **err)
-{
-	ssize_t k = stage_index(b, from, si);
-	_cleanup_json_ struct json_object *rec = NULL;
-	const char *id = NULL;
-
-	if (k >= 0) {
-		id = b->st[k].image_id;
-		if (!id)
-			return pea_error_new(err, ENOENT, "stage '%s' has no files", from);
-		ret->mount = xstrdup(id);
-	} else {
-		if (strchr(from, '/') == NULL && strchr(from, ':') == NULL && b->nst > 0) {
-			bool named = false;
-			for (size_t i = si; i < b->nst; i++)
-				named = named ||
-					(b->st[i].name && strcmp(b->st[i].name, from) == 0);
-			if (named)
-				return pea_error_new(err, EINVAL,
-						     "stage '%s' is not before this one", from);
-		}
-		if (find_or_pull(b, from, b->o->platform, &rec, err) < 0 ||
-		    pea_json_get_string_req(rec, "image", "id", &id, err) < 0)
-			return pea_error_wrap(err, "--from=%s", from);
-		ret->mount = xstrdup(id);
-	}
-	if (image_mount(b, ret->mount, &ret->root, err) < 0) {
-		free(ret->mount);
-		ret->mount = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* The destination, absolute, cleaned, without its leading '/'. */
-static char *dest_path(const struct stage *st, const char *dest)
-{
-	const char *wd = NULL;
-	_cleanup_free_ char *abs = NULL;
-	_cleanup_strv_ char **parts = NULL;
-	char **keep = NULL, *r;
-
-	(void)pea_json_get_string_opt(cfg_obj(st->cfg, NULL), "", "WorkingDir", &wd, NULL);
-	abs = dest[0] == '/' ? xstrdup(dest) : xasprintf("%s/%s", wd && *wd ? wd : "/", dest);
-	parts = pea_strv_split(abs, "/");
-	for (size_t i = 0; parts && parts[i]; i++) {
-		if (strcmp(parts[i], ".") == 0)
-			continue;
-		if (strcmp(parts[i], "..") == 0) {
-			size_t n = pea_strv_length(keep);
-			if (n > 0) {
-				free(keep[n - 1]);
-				keep[n - 1] = NULL;
-			}
-			continue;
-		}
-		pea_strv_push(&keep, parts[i]);
-	}
-	r = pea_strv_join(keep, "/");
-	pea_strv_free(keep);
-	return r;
-}
-
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s ? s + 1 : p;
-}
-
-/* Write the sources into the tar. */
-static int copy_sources(struct builder *b, struct tarw *t, const struct copy_src *cs,
-			char *const *srcs, const char *dest, bool dest_dir, bool add,
-			struct pea_error **err)
-{
-	for (size_t i = 0; srcs[i]; i++) {
-		_cleanup_strv_ char **matches = NULL;
-		if (is_url(srcs[i])) {
-			_cleanup_free_ char *tmp = NULL, *d = NULL;
-			const char *bn = base_name(srcs[i]);
-			struct stat s;
-			int r;
-			if (!add)
-				return pea_error_new(err, EINVAL, "source can't be a URL for COPY");
-			if (url_download(b->g, srcs[i], &tmp, err) < 0)
-				return -1;
-			d = dest_dir || !*bn ? xasprintf("%s%s%s", dest, *dest ? "/" : "",
-							 *bn ? bn : "index.html")
-					     : xstrdup(dest);
-			if (stat(tmp, &s) < 0) {
-				(void)unlink(tmp);
-				return pea_error_errno(err, "stat '%s'", tmp);
-			}
-			s.st_mode = S_IFREG | 0600;
-			r = tar_one(t, tmp, d, &s, err);
-			(void)unlink(tmp);
-			if (r < 0)
-				return -1;
-			continue;
-		}
-		if (match_sources(cs->root, srcs[i], &matches, err) < 0)
-			return -1;
-		for (size_t k = 0; matches[k]; k++) {
-			_cleanup_free_ char *rel = NULL, *d = NULL;
-			struct stat s;
-			size_t rl = strlen(cs->root);
-			bool done = false;
-
-			if (stat(matches[k], &s) < 0)
-				return pea_error_errno(err, "stat '%s'", matches[k]);
-			rel = strncmp(matches[k], cs->root, rl) == 0
-				      ? xstrdup(matches[k] + rl + (matches[k][rl] == '/'))
-				      : xstrdup(base_name(matches[k]));
-			if (S_ISDIR(s.st_mode) ||
-			    (cs->from_ctx && *rel && build_ignore_match(b->ignore, rel))) {
-				size_t before;
-				if (S_ISDIR(s.st_mode) && *dest && ensure_dir(t, dest, err) < 0)
-					return -1;
-				/* a folder's contents go into dest */
-				before = t->count;
-				if (tar_tree(t, matches[k], S_ISDIR(s.st_mode) ? dest : "",
-					     cs->from_ctx ? rel : NULL, b->ignore, false, err) < 0)
-					return -1;
-				if (cs->from_ctx && *rel && build_ignore_match(b->ignore, rel) &&
-				    t->count == before)
-					return pea_error_new(err, ENOENT,
-							     "checking on sources under \"%s\": "
-							     "'%s' is excluded by the ignore file",
-							     cs->root, srcs[i]);
-				if (S_ISDIR(s.st_mode) || t->count > before)
-					continue;
-			}
-			if (add && tar_extract(t, matches[k], dest, &done, err) < 0)
-				return -1;
-			if (done)
-				continue;
-			d = dest_dir ? xasprintf("%s%s%s", dest, *dest ? "/" : "",
-						 base_name(matches[k]))
-				     : xstrdup(dest);
-			if (!*d)
-				return pea_error_new(err, EINVAL, "cannot copy a file to '/'");
-			if (tar_one(t, matches[k], d, &s, err) < 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-/* Apply the tar file as a layer over the current top: its record. */
-static int apply_layer(struct builder *b, const char *parent, const char *tarpath,
-		       struct json_object **ret, struct pea_error **err)
-{
-	_cleanup_strv_ char **argv = store_base_argv(b->g);
-	_cleanup_json_ struct json_object *reply = NULL;
-	_cleanup_close_ int fd = open(tarpath, O_RDONLY | O_CLOEXEC);
-	struct run_result res = { 0 };
-	struct json_object *layer = NULL;
-	int rc = -1;
-
-	if (fd < 0)
-		return pea_error_errno(err, "open '%s'", tarpath);
-	pea_strv_push(&argv, "layer");
-	pea_strv_push(&argv, "apply");
-	if (parent) {
-		pea_strv_push(&argv, "--parent");
-		pea_strv_push(&argv, parent);
-	}
-	if (frontend_run_capture(argv, fd, &res, err) < 0)
-		return -1;
-	if (res.len > 0)
-		(void)pea_json_parse(res.out, res.len, "pea-storage reply", &reply, NULL);
-	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0 || !reply ||
-	    !json_object_object_get_ex(reply, "result", &layer)) {
-		pea_error_new(err, EIO, "pea-storage layer apply: %s",
-			      res.errtxt && *res.errtxt ? res.errtxt : "failed");
-		goto out;
-	}
-	*ret = json_object_get(layer);
-	rc = 0;
-out:
-	run_result_clear(&res);
-	return rc;
-}
-
-struct copy_flags {
-	const char *from, *chown, *chmod;
-};
-
-static int copy_parse_flags(const struct build_instr *in, struct copy_flags *f,
-			    struct pea_error **err)
-{
-	for (size_t i = 0; in->flags && in->flags[i]; i++) {
-		const char *fl = in->flags[i];
-		if (strncmp(fl, "--from=", 7) == 0 && strcmp(in->cmd, "COPY") == 0)
-			f->from = fl + 7;
-		else if (strncmp(fl, "--chown=", 8) == 0)
-			f->chown = fl + 8;
-		else if (strncmp(fl, "--chmod=", 8) == 0)
-			f->chmod = fl + 8;
-		else if (strcmp(fl, "--link") == 0 || strncmp(fl, "--link=", 7) == 0)
-			continue;
-		else
-			return pea_error_new(err, EINVAL, "%s: unknown flag %s", in->cmd, fl);
-	}
-	return 0;
-}
-
-/* Write the layer tar of a COPY or ADD into fd. */
-static int copy_write(struct builder *b, size_t si, const struct build_instr *in,
-		      const struct copy_flags *f, char *const *w, size_t n, const char *lower,
-		      int fd, struct pea_error **err)
-{
-	struct stage *st = &b->st[si];
-	struct tarw t = { .lower = lower, .uid = -1, .gid = -1, .chmod = -1 };
-	struct copy_src cs = { .root = b->ctx, .from_ctx = true };
-	_cleanup_free_ char *dest = dest_path(st, w[n - 1]);
-	_cleanup_strv_ char **srcs = NULL;
-	size_t dl = strlen(w[n - 1]);
-	bool dest_dir =
-		n > 2 || (dl > 0 && w[n - 1][dl - 1] == '/') || !*dest || lower_is_dir(lower, dest);
-	int rc = -1;
-
-	for (size_t i = 0; i + 1 < n; i++)
-		pea_strv_push(&srcs, w[i]);
-	if (f->chown && resolve_chown(f->chown, lower, &t, err) < 0)
-		return -1;
-	if (f->chmod) {
-		char *end = NULL;
-		long m = strtol(f->chmod, &end, 8);
-		if (!*f->chmod || *end || m < 0 || m > 07777)
-			return pea_error_new(err, EINVAL, "--chmod: bad mode '%s'", f->chmod);
-		t.chmod = (int)m;
-	}
-	if (f->from) {
-		cs.root = NULL;
-		cs.from_ctx = false;
-		if (copy_from(b, si, f->from, &cs, err) < 0)
-			return -1;
-		t.keep_owner = true;
-	}
-	t.a = archive_write_new();
-	archive_write_set_format_pax_restricted(t.a);
-	if (archive_write_open_fd(t.a, fd) != ARCHIVE_OK) {
-		tar_fail(&t, "open", err);
-		goto out;
-	}
-	if (copy_sources(b, &t, &cs, srcs, dest, dest_dir, strcmp(in->cmd, "ADD") == 0, err) < 0)
-		goto out;
-	if (archive_write_close(t.a) != ARCHIVE_OK) {
-		tar_fail(&t, "close", err);
-		goto out;
-	}
-	rc = 0;
-out:
-	archive_write_free(t.a);
-	tarw_clear(&t);
-	if (cs.mount) {
-		image_unmount(b, cs.mount);
-		free(cs.mount);
-		free(cs.root);
-	}
-	return rc;
-}
-
-static int digest_fd(int fd, char out[PEA_DIGEST_MAX], struct pea_error **err)
-{
-	_cleanup_digest_ struct pea_digest d = { 0 };
-	char buf[65536];
-	ssize_t n;
-
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return pea_error_errno(err, "seek the layer");
-	if (pea_digest_init(&d, "sha256", err) < 0)
-		return -1;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		pea_digest_update(&d, buf, (size_t)n);
-	if (n < 0)
-		return pea_error_errno(err, "read the layer");
-	pea_digest_final(&d, out);
-	return 0;
-}
-
-static int do_copy(struct builder *b, size_t si, const struct build_instr *in, const char *name,
-		   struct pea_error **err)
-{
-	struct stage *st = &b->st[si];
-	struct copy_flags f = { 0 };
-	_cleanup_strv_ char **w = NULL;
-	_cleanup_free_ char *tarpath = NULL, *lower = NULL, *key = NULL, *by = NULL;
-	_cleanup_json_ struct json_object *layer = NULL;
-	_cleanup_close_ int fd = -1;
-	char digest[PEA_DIGEST_MAX];
-	struct json_object *cached;
-	const char *diff_id = NULL;
-	size_t n;
-	int rc = -1;
-
-	if (copy_parse_flags(in, &f, err) < 0)
-		return -1;
-	if (in->exec)
-		w = pea_strv_copy(in->exec);
-	else if (build_words(in->args, b->file.escape, true, stage_lookup, st, &w, err) < 0)
-		return -1;
-	n = pea_strv_length(w);
-	if (n < 2)
-		return pea_error_new(err, EINVAL, "%s requires at least two arguments", in->cmd);
-	tarpath = xasprintf("%s/tmp/build-layer-XXXXXX", b->g->runroot);
-	{
-		_cleanup_free_ char *dir = xasprintf("%s/tmp", b->g->runroot);
-		if (frontend_mkdir_p(dir, err) < 0)
-			return -1;
-	}
-	fd = mkostemp(tarpath, O_CLOEXEC);
-	if (fd < 0)
-		return pea_error_errno(err, "create '%s'", tarpath);
-	if (st->image_id && image_mount(b, st->image_id, &lower, err) < 0)
-		goto out;
-	rc = copy_write(b, si, in, &f, w, n, lower, fd, err);
-	if (lower)
-		image_unmount(b, st->image_id);
-	if (rc < 0)
-		goto out;
-	rc = -1;
-	if (digest_fd(fd, digest, err) < 0)
-		goto out;
-	{
-		_cleanup_free_ char *joined = pea_strv_join(w, " ");
-		_cleanup_free_ char *fl = pea_strv_join(in->flags, " ");
-		by = xasprintf("/bin/sh -c #(nop) %s %s%s%s:%s in %s ", in->cmd, fl,
-			       in->flags ? " " : "", n > 2 ? "multi" : "file",
-			       pea_digest_hex(digest), w[n - 1]);
-		key = cache_key(st, by, joined);
-	}
-	cached = cache_find(b, key);
-	if (cached) {
-		rc = stage_use(b, st, cached, err) < 0 ? -1 : 0;
-		goto out;
-	}
-	if (apply_layer(b, top_layer(st), tarpath, &layer, err) < 0 ||
-	    pea_json_get_string_req(layer, "layer", "diff_id", &diff_id, err) < 0)
-		goto out;
-	history_add(st->cfg, by, false);
-	diff_id_add(st->cfg, diff_id);
-	rc = stage_commit(b, st, layer, name, key, err);
-out:
-	(void)unlink(tarpath);
-	return rc;
+	build_history_add(st->cfg, by, false);
+	build_diff_id_add(st->cfg, diff_id);
+	return build_stage_commit(b, st, layer, name, key, err);
 }
 
 /* ---- instructions that change only the config ----------------------------- */
@@ -1539,9 +747,9 @@ static int do_expose(struct builder *b, struct stage *st, const struct build_ins
 	_cleanup_strv_ char **w = NULL;
 	struct json_object *set;
 
-	if (build_words(in->args, b->file.escape, true, stage_lookup, st, &w, err) < 0)
+	if (build_words(in->args, b->file.escape, true, build_stage_lookup, st, &w, err) < 0)
 		return -1;
-	set = cfg_obj(st->cfg, "ExposedPorts");
+	set = build_cfg_obj(st->cfg, "ExposedPorts");
 	for (size_t i = 0; w[i]; i++) {
 		char *end = NULL;
 		long port = strtol(w[i], &end, 10);
@@ -1568,9 +776,9 @@ static int do_volume(struct builder *b, struct stage *st, const struct build_ins
 
 	if (in->exec)
 		w = pea_strv_copy(in->exec);
-	else if (build_words(in->args, b->file.escape, true, stage_lookup, st, &w, err) < 0)
+	else if (build_words(in->args, b->file.escape, true, build_stage_lookup, st, &w, err) < 0)
 		return -1;
-	set = cfg_obj(st->cfg, "Volumes");
+	set = build_cfg_obj(st->cfg, "Volumes");
 	for (size_t i = 0; w[i]; i++) {
 		_cleanup_free_ char *p = NULL;
 		if (!*w[i])
@@ -1620,7 +828,7 @@ static int do_healthcheck(struct builder *b, struct stage *st, const struct buil
 			  struct pea_error **err)
 {
 	struct json_object *hc = json_object_new_object(), *test;
-	struct json_object *c = cfg_obj(st->cfg, NULL);
+	struct json_object *c = build_cfg_obj(st->cfg, NULL);
 	(void)b;
 
 	for (size_t i = 0; in->flags && in->flags[i]; i++) {
@@ -1691,7 +899,7 @@ static int do_healthcheck(struct builder *b, struct stage *st, const struct buil
 static int do_onbuild(struct stage *st, const struct build_instr *in, struct pea_error **err)
 {
 	struct build_file f = { 0 };
-	struct json_object *c = cfg_obj(st->cfg, NULL), *ob = NULL;
+	struct json_object *c = build_cfg_obj(st->cfg, NULL), *ob = NULL;
 	bool bad;
 
 	if (build_parse(in->args, strlen(in->args), &f, err) < 0)
@@ -1715,14 +923,15 @@ static int do_onbuild(struct stage *st, const struct build_instr *in, struct pea
 static int apply_meta(struct builder *b, struct stage *st, const struct build_instr *in,
 		      char **ret_text, struct pea_error **err)
 {
-	struct json_object *c = cfg_obj(st->cfg, NULL);
+	struct json_object *c = build_cfg_obj(st->cfg, NULL);
 	const char *cmd = in->cmd;
 	_cleanup_free_ char *v = NULL;
 	_cleanup_strv_ char **pairs = NULL;
 
 	*ret_text = NULL;
 	if (strcmp(cmd, "ENV") == 0 || strcmp(cmd, "LABEL") == 0) {
-		if (build_pairs(in->args, b->file.escape, true, stage_lookup, st, &pairs, err) < 0)
+		if (build_pairs(in->args, b->file.escape, true, build_stage_lookup, st, &pairs,
+				err) < 0)
 			return pea_error_wrap(err, "%s", cmd);
 		for (size_t i = 0; pairs[i]; i++) {
 			const char *eq = strchr(pairs[i], '=');
@@ -1730,7 +939,7 @@ static int apply_meta(struct builder *b, struct stage *st, const struct build_in
 			if (*cmd == 'E')
 				env_put(st->cfg, pairs[i]);
 			else
-				json_object_object_add(cfg_obj(st->cfg, "Labels"), k,
+				json_object_object_add(build_cfg_obj(st->cfg, "Labels"), k,
 						       json_object_new_string(eq + 1));
 		}
 		v = pea_strv_join(pairs, " ");
@@ -1755,11 +964,11 @@ static int apply_meta(struct builder *b, struct stage *st, const struct build_in
 	} else if (strcmp(cmd, "SHELL") == 0) {
 		pea_strv_free(st->shell);
 		st->shell = pea_strv_copy(in->exec);
-		if (is_docker(b))
+		if (build_is_docker(b))
 			json_object_object_add(c, "Shell", strv_json(in->exec));
 	} else if (strcmp(cmd, "WORKDIR") == 0 || strcmp(cmd, "USER") == 0 ||
 		   strcmp(cmd, "STOPSIGNAL") == 0 || strcmp(cmd, "MAINTAINER") == 0) {
-		if (build_expand(in->args, b->file.escape, stage_lookup, st, &v, err) < 0)
+		if (build_expand(in->args, b->file.escape, build_stage_lookup, st, &v, err) < 0)
 			return pea_error_wrap(err, "%s", cmd);
 		if (strcmp(cmd, "WORKDIR") == 0) {
 			const char *wd = NULL;
@@ -1801,14 +1010,15 @@ static int do_meta(struct builder *b, struct stage *st, const struct build_instr
 		return -1;
 	by = xasprintf("/bin/sh -c #(nop) %s", text);
 	{
-		_cleanup_free_ char *cfgtext = xstrdup(pea_json_to_string(cfg_obj(st->cfg, NULL)));
-		key = cache_key(st, by, cfgtext);
+		_cleanup_free_ char *cfgtext =
+			xstrdup(pea_json_to_string(build_cfg_obj(st->cfg, NULL)));
+		key = build_cache_key(st, by, cfgtext);
 	}
-	cached = cache_find(b, key);
+	cached = build_cache_find(b, key);
 	if (cached)
-		return stage_use(b, st, cached, err);
-	history_add(st->cfg, by, true);
-	return stage_commit(b, st, NULL, NULL, key, err);
+		return build_stage_use(b, st, cached, err);
+	build_history_add(st->cfg, by, true);
+	return build_stage_commit(b, st, NULL, NULL, key, err);
 }
 
 /* ---- steps ---------------------------------------------------------------- */
@@ -1823,11 +1033,11 @@ static int run_instr(struct builder *b, size_t si, const struct build_instr *in,
 	if (strcmp(in->cmd, "FROM") == 0)
 		return do_from(b, si, in, err);
 	if (strcmp(in->cmd, "ARG") == 0)
-		return do_arg(b, in, stage_lookup, st, &st->args, err);
+		return do_arg(b, in, build_stage_lookup, st, &st->args, err);
 	if (strcmp(in->cmd, "RUN") == 0)
 		r = do_run(b, st, in, NULL, err);
 	else if (strcmp(in->cmd, "COPY") == 0 || strcmp(in->cmd, "ADD") == 0)
-		r = do_copy(b, si, in, NULL, err);
+		r = build_copy(b, si, in, NULL, err);
 	else
 		r = do_meta(b, st, in, err);
 	if (r == 0 && !last && st->image_id)
@@ -1867,7 +1077,7 @@ static int make_stages(struct builder *b, struct pea_error **err)
 		return pea_error_new(err, EINVAL, "no FROM statement found");
 	b->nrun = b->nst;
 	if (b->o->target) {
-		ssize_t k = stage_index(b, b->o->target, b->nst);
+		ssize_t k = build_stage_index(b, b->o->target, b->nst);
 		if (k < 0 || !b->st[k].name)
 			return pea_error_new(err, ENOENT,
 					     "the target \"%s\" was not found in the provided "
@@ -2021,7 +1231,7 @@ static int load_inputs(struct builder *b, char **ret_text, size_t *ret_len, stru
 	} else if (!context) {
 		context = ".";
 	}
-	if (context && (strcmp(context, "-") == 0 || is_url(context))) {
+	if (context && (strcmp(context, "-") == 0 || build_is_url(context))) {
 		if (strcmp(context, "-") == 0 ? stdin_to_file(b, &stdin_path, err) < 0
 					      : url_download(b->g, context, &stdin_path, err) < 0)
 			return -1;
@@ -2123,60 +1333,6 @@ static int normalize_tags(const struct build_opts *o, char ***ret, struct pea_er
 }
 
 /* The final image: the last step's with --label and the names. */
-/* --squash-all: the files of the image as one layer, into tarpath. */
-static int squash_tar(struct builder *b, const char *id, int fd, struct pea_error **err)
-{
-	struct tarw t = { .uid = -1, .gid = -1, .chmod = -1, .keep_owner = true };
-	_cleanup_free_ char *root = NULL;
-	int rc = -1;
-
-	if (image_mount(b, id, &root, err) < 0)
-		return -1;
-	t.a = archive_write_new();
-	archive_write_set_format_pax_restricted(t.a);
-	if (archive_write_open_fd(t.a, fd) != ARCHIVE_OK)
-		tar_fail(&t, "open", err);
-	else if (tar_tree(&t, root, "", NULL, NULL, false, err) == 0 &&
-		 archive_write_close(t.a) == ARCHIVE_OK)
-		rc = 0;
-	else if (!*err)
-		tar_fail(&t, "close", err);
-	archive_write_free(t.a);
-	tarw_clear(&t);
-	image_unmount(b, id);
-	return rc;
-}
-
-/* --squash-all: an image of one layer with the files of st's, its config and one history entry. */
-static int squash_all(struct builder *b, struct stage *st, const char *name, char **ret_id,
-		      struct pea_error **err)
-{
-	_cleanup_free_ char *tarpath = xasprintf("%s/tmp/build-squash-XXXXXX", b->g->runroot);
-	_cleanup_close_ int fd = -1;
-	_cleanup_json_ struct json_object *layer = NULL, *cfg = NULL;
-	const char *diff_id = NULL;
-	int rc = -1;
-
-	if (!st->image_id)
-		return pea_error_new(err, EINVAL, "--squash-all: the image has no files");
-	fd = mkostemp(tarpath, O_CLOEXEC);
-	if (fd < 0)
-		return pea_error_errno(err, "create '%s'", tarpath);
-	if (squash_tar(b, st->image_id, fd, err) < 0 ||
-	    apply_layer(b, NULL, tarpath, &layer, err) < 0 ||
-	    pea_json_get_string_req(layer, "layer", "diff_id", &diff_id, err) < 0 ||
-	    json_object_deep_copy(st->cfg, &cfg, NULL) < 0)
-		goto out;
-	json_object_object_del(cfg, "rootfs");
-	json_object_object_del(cfg, "history");
-	diff_id_add(cfg, diff_id);
-	history_add(cfg, "/bin/sh -c #(nop) pea build --squash-all", false);
-	rc = commit_build_image(b->g, NULL, cfg, layer, name, is_docker(b), ret_id, err);
-out:
-	(void)unlink(tarpath);
-	return rc;
-}
-
 static int finish(struct builder *b, char **names, char **ret_id, struct pea_error **err)
 {
 	struct stage *st = &b->st[b->nrun - 1];
@@ -2189,20 +1345,20 @@ static int finish(struct builder *b, char **names, char **ret_id, struct pea_err
 		_cleanup_free_ char *k =
 			xstrndup(b->o->labels[i],
 				 eq ? (size_t)(eq - b->o->labels[i]) : strlen(b->o->labels[i]));
-		json_object_object_add(cfg_obj(st->cfg, "Labels"), k,
+		json_object_object_add(build_cfg_obj(st->cfg, "Labels"), k,
 				       json_object_new_string(eq ? eq + 1 : ""));
 	}
 	if (b->o->squash_all) {
 		if (ours)
 			pea_strv_push(&b->intermediates, st->image_id);
-		if (squash_all(b, st, names ? names[0] : NULL, &id, err) < 0 ||
+		if (build_squash_all(b, st, names ? names[0] : NULL, &id, err) < 0 ||
 		    (names && tag_names(b, id, names + 1, err) < 0))
 			return -1;
 	} else if (!ours || b->o->labels || !st->image_id) {
 		/* FROM alone, or --label: an image of its own */
 		json_object_object_add(st->cfg, "created", json_object_new_string(frontend_now()));
 		if (commit_build_image(b->g, st->rec, st->cfg, NULL, names ? names[0] : NULL,
-				       is_docker(b), &id, err) < 0)
+				       build_is_docker(b), &id, err) < 0)
 			return -1;
 		if (names && tag_names(b, id, names + 1, err) < 0)
 			return -1;
