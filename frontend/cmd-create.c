@@ -1338,6 +1338,18 @@ static bool image_of_platform(struct json_object *img, const struct platform_spe
 	return ok;
 }
 
+/* A reference of another transport than a registry's (pea pull takes those too). */
+static bool image_ref_has_transport(const char *name)
+{
+	static const char *const transports[] = { "docker-archive:", "oci-archive:", "oci:",
+						   "dir:" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(transports); i++)
+		if (strncmp(name, transports[i], strlen(transports[i])) == 0)
+			return true;
+	return false;
+}
+
 /*
  * As podman: the image in the store unless --pull=always, or (--platform) when
  * it is of another platform; then the registry's, of that platform.
@@ -1352,6 +1364,9 @@ static int find_or_pull(struct global_options *g, const struct create_opts *o, c
 
 	if (o->platform && platform_parse(o->platform, &plat, err) < 0)
 		return -1;
+	/* podman's other transports (run docker-archive:PATH): always a pull from there */
+	if (image_ref_has_transport(name))
+		return image_pull_platform(g, name, false, o->tls_verify, NULL, ret, err);
 	if (strcmp(policy, "always") != 0 && image_find(g, name, ret, &e) == 0) {
 		if (!o->platform || image_of_platform(*ret, &plat, &have))
 			return 0;

@@ -187,6 +187,29 @@ int image_pull(const struct global_options *g, const char *name, bool quiet, boo
 	return image_pull_platform(g, name, quiet, tls_verify, NULL, ret, err);
 }
 
+static int tar_member(const char *file, const char *member, struct json_object **ret,
+		      struct pea_error **err);
+
+/* The first name a docker-archive gives its first image (RepoTags), normalized; NULL if none. */
+static char *archive_first_name(const char *path)
+{
+	_cleanup_json_ struct json_object *manifest = NULL;
+	struct json_object *tags = NULL;
+	char *full = NULL;
+	const char *t;
+
+	if (tar_member(path, "manifest.json", &manifest, NULL) < 0 || !manifest ||
+	    !json_object_is_type(manifest, json_type_array) ||
+	    json_object_array_length(manifest) == 0 ||
+	    !json_object_object_get_ex(json_object_array_get_idx(manifest, 0), "RepoTags", &tags) ||
+	    !json_object_is_type(tags, json_type_array) || json_object_array_length(tags) == 0)
+		return NULL;
+	t = json_object_get_string(json_object_array_get_idx(tags, 0));
+	if (!t || image_normalize(t, &full, NULL) < 0)
+		return NULL;
+	return full;
+}
+
 int image_pull_platform(const struct global_options *g, const char *name, bool quiet,
 			bool tls_verify, const struct platform_spec *plat, struct json_object **ret,
 			struct pea_error **err)
@@ -202,7 +225,11 @@ int image_pull_platform(const struct global_options *g, const char *name, bool q
 	/* podman pulls from its other transports too: the image as it is there, no name */
 	for (size_t i = 0; i < ARRAY_SIZE(transports); i++)
 		if (strncmp(name, transports[i], strlen(transports[i])) == 0) {
-			if (copy_to_store(g, name, NULL, quiet, tls_verify, plat, ret, err) < 0)
+			/* a docker-archive's image keeps its name, as podman's */
+			_cleanup_free_ char *tag =
+				i == 0 && !strchr(name + 15, ':') ? archive_first_name(name + 15)
+								   : NULL;
+			if (copy_to_store(g, name, tag, quiet, tls_verify, plat, ret, err) < 0)
 				return pea_error_wrap(err, "pulling image '%s'", name);
 			return 0;
 		}

@@ -631,3 +631,19 @@ ${id2:0:12} three"
 	run -0 pea_cmd ps -aq
 	assert_output ''
 }
+
+@test "run and create docker-archive:PATH pull from the archive, the image keeps its name (030-run)" {
+	run -0 pea_cmd rmi busybox
+	run -0 pea_cmd run --rm "docker-archive:$BUSYBOX_ARCHIVE" echo magic
+	assert_line "Getting image source signatures"
+	assert_line magic
+	run -0 pea_cmd images --format '{{.Repository}}:{{.Tag}}'
+	assert_output localhost/busybox:latest
+	run -0 pea_cmd rmi busybox
+	# (the copy's progress on standard error, the id on standard output)
+	cid="$(pea_out create "docker-archive:$BUSYBOX_ARCHIVE" echo again)"
+	run -0 pea_cmd start --attach "$cid"
+	assert_output again
+	run -125 pea_cmd run --rm "oci-archive:$TEST_DIR/none.tar" true
+	assert_output --partial "Error: pulling image 'oci-archive:$TEST_DIR/none.tar'"
+}
