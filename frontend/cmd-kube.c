@@ -14,6 +14,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/frontend.h"
+#include "frontend/images.h"
 #include "frontend/kube-yaml.h"
 #include "frontend/kube.h"
 
@@ -28,15 +29,15 @@ static const char kube_usage[] =
 	"  play       make pods, containers and volumes from Kubernetes YAML\n";
 
 static const char play_usage[] =
-	"Usage: pea kube play [options] KUBEFILE|-\n"
+	"Usage: pea kube play [options] KUBEFILE|-|URL\n"
 	"\n"
 	"Make pods, containers and volumes from Kubernetes YAML.\n"
 	"\n"
 	"Options:\n"
 	"      --annotation=KEY=VALUE   add an annotation to every container\n"
-	"      --build[=BOOL]           accepted; images are not built\n"
+	"      --build[=BOOL]           build images from CONTEXT/NAME/Containerfile first\n"
 	"      --configmap=FILE         YAML files of ConfigMaps (repeat or comma-separate)\n"
-	"      --context-dir=DIR        accepted, with --build\n"
+	"      --context-dir=DIR        the context of --build (default: the current folder)\n"
 	"      --down                   stop and remove the pods the file made\n"
 	"      --log-driver=DRIVER      the containers' log driver\n"
 	"      --network=MODE           the pods' network\n"
@@ -94,29 +95,44 @@ static void play_args_clear(struct play_args *a)
 	pea_strv_free(a->o.annotations);
 	free(a->o.network);
 	free(a->o.log_driver);
+	free(a->o.context_dir);
 	pea_strv_free(a->configmaps);
 }
 
-/* The YAML of FILE, - (standard input); at most KUBE_YAML_MAX_SIZE. */
-static int read_input(const char *file, char **ret, size_t *len, struct pea_error **err)
+static bool is_url(const char *s)
 {
+	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+/* The YAML of FILE, - (standard input) or an http(s) URL; at most KUBE_YAML_MAX_SIZE. */
+static int read_input(const struct global_options *g, const char *file, char **ret, size_t *len,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *tmp = NULL;
 	int r;
 
-	if (strcmp(file, "-") == 0)
+	if (strcmp(file, "-") == 0) {
 		r = pea_read_all(STDIN_FILENO, KUBE_YAML_MAX_SIZE, ret, len, err);
-	else
+	} else if (is_url(file)) {
+		if (url_download(g, file, &tmp, err) < 0)
+			return -1;
+		r = pea_read_file_at(AT_FDCWD, tmp, KUBE_YAML_MAX_SIZE, ret, len, err);
+		(void)unlink(tmp);
+	} else {
 		r = pea_read_file_at(AT_FDCWD, file, KUBE_YAML_MAX_SIZE, ret, len, err);
+	}
 	if (r < 0)
 		return pea_error_wrap(err, "reading '%s'", file);
 	return 0;
 }
 
-static int parse_file(const char *file, struct kube_node ***docs, size_t *n, struct pea_error **err)
+static int parse_file(const struct global_options *g, const char *file, struct kube_node ***docs,
+		      size_t *n, struct pea_error **err)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 
-	if (read_input(file, &buf, &len, err) < 0)
+	if (read_input(g, file, &buf, &len, err) < 0)
 		return -1;
 	if (kube_yaml_parse(buf, len, docs, n, err) < 0)
 		return pea_error_wrap(err, "'%s'", strcmp(file, "-") == 0 ? "stdin" : file);
@@ -192,15 +208,22 @@ static int play_parse(int argc, char **argv, struct play_args *a, struct pea_err
 						     "--service-container is not supported");
 			break;
 		case OPT_BUILD:
+			if (parse_bool_arg("--build", optarg ? optarg : "true", &a->o.build, err) <
+			    0)
+				return -1;
+			break;
+		case OPT_CONTEXT:
+			free(a->o.context_dir);
+			a->o.context_dir = xstrdup(optarg);
+			break;
 		case OPT_TLS:
-			if (parse_bool_arg(c == OPT_BUILD ? "--build" : "--tls-verify",
-					   optarg ? optarg : "true", &b, err) < 0)
+			if (parse_bool_arg("--tls-verify", optarg ? optarg : "true", &b, err) < 0)
 				return -1;
 			break;
 		case OPT_PLAN:
 			a->plan = true;
 			break;
-		default: /* -q, --context-dir */
+		default: /* -q */
 			break;
 		}
 	}
@@ -212,19 +235,20 @@ static int play_parse(int argc, char **argv, struct play_args *a, struct pea_err
 	return 0;
 }
 
-static int load_plan(const struct play_args *a, struct kube_plan *plan, struct pea_error **err)
+static int load_plan(const struct global_options *g, const struct play_args *a,
+		     struct kube_plan *plan, struct pea_error **err)
 {
 	struct kube_node **docs = NULL, **cms = NULL;
 	size_t n = 0, ncm = 0;
 	int r = 0;
 
-	if (parse_file(a->file, &docs, &n, err) < 0)
+	if (parse_file(g, a->file, &docs, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; r == 0 && a->configmaps && a->configmaps[i]; i++) {
 		struct kube_node **more = NULL;
 		size_t nmore = 0;
 
-		r = parse_file(a->configmaps[i], &more, &nmore, err);
+		r = parse_file(g, a->configmaps[i], &more, &nmore, err);
 		if (r == 0) {
 			cms = xreallocarray(cms, ncm + nmore + 1, sizeof(*cms));
 			memcpy(cms + ncm, more, nmore * sizeof(*more));
@@ -262,7 +286,7 @@ static int kube_play(struct global_options *g, int argc, char **argv, bool down_
 		r = play_parse(argc, argv, &a, err);
 	}
 	if (r == 0)
-		r = load_plan(&a, &plan, err);
+		r = load_plan(g, &a, &plan, err);
 	if (r == 0 && a.plan)
 		kube_plan_print(&plan);
 	else if (r == 0 && a.down)

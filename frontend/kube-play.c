@@ -504,6 +504,7 @@ static int plan_container(struct pod_ctx *c, const struct kube_node *ctr, size_t
 	if (!policy)
 		return pea_error_new(err, EINVAL, "invalid restartPolicy '%s'", rp);
 	ret->name = xasprintf("%s-%s", c->name, name);
+	ret->image = xstrdup(image);
 	push2(&args, "--pod", c->name);
 	push2(&args, "--name", ret->name);
 	push2(&args, "--restart", policy);
@@ -604,6 +605,7 @@ static void pod_plan_clear(struct kube_pod_plan *p)
 	pea_strv_free(p->args);
 	for (size_t i = 0; i < p->nctrs; i++) {
 		free(p->ctrs[i].name);
+		free(p->ctrs[i].image);
 		pea_strv_free(p->ctrs[i].args);
 	}
 	free(p->ctrs);
@@ -951,6 +953,32 @@ static int make_host_paths(const struct kube_pod_plan *pp, struct pea_error **er
 	return 0;
 }
 
+/*
+ * --build: an image whose last name component is a folder of the context with a
+ * Containerfile or Dockerfile in it is built there (pea build -t IMAGE FOLDER), as podman does.
+ */
+static int build_images(struct global_options *g, const struct kube_pod_plan *pp,
+			const struct kube_play_opts *o, struct pea_error **err)
+{
+	for (size_t i = 0; o->build && i < pp->nctrs; i++) {
+		const char *img = pp->ctrs[i].image, *base = strrchr(img, '/');
+		_cleanup_free_ char *name = NULL, *dir = NULL, *cf = NULL, *df = NULL;
+		char *args[] = { "build", "-t", (char *)img, NULL, NULL };
+
+		name = xstrdup(base ? base + 1 : img);
+		name[strcspn(name, ":@")] = '\0';
+		dir = xasprintf("%s/%s", o->context_dir ? o->context_dir : ".", name);
+		cf = xasprintf("%s/Containerfile", dir);
+		df = xasprintf("%s/Dockerfile", dir);
+		if (!*name || (access(cf, F_OK) < 0 && access(df, F_OK) < 0))
+			continue;
+		args[3] = dir;
+		if (kube_self_run(g, args, NULL, err) < 0)
+			return pea_error_wrap(err, "building '%s' in '%s'", img, dir);
+	}
+	return 0;
+}
+
 /* One pod: its id and its containers' ids go to *out, podman's report. */
 static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 		    const struct kube_play_opts *o, struct made *m, char **out,
@@ -965,7 +993,7 @@ static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 		if (kube_self_run(g, rm, NULL, err) < 0)
 			return pea_error_wrap(err, "replacing pod '%s'", pp->name);
 	}
-	if (make_host_paths(pp, err) < 0)
+	if (make_host_paths(pp, err) < 0 || build_images(g, pp, o, err) < 0)
 		return -1;
 	push2(&args, "pod", "create");
 	for (size_t i = 0; pp->args[i]; i++)

@@ -23,10 +23,13 @@ struct kube_play_opts {
 	char *network;	    /* --network */
 	char *log_driver;   /* --log-driver */
 	char **annotations; /* --annotation KEY=VALUE */
+	bool build;	    /* --build: images from CONTEXT/NAME/Containerfile */
+	char *context_dir;  /* --context-dir (default: the current folder) */
 };
 
 struct kube_ctr_plan {
 	char *name;  /* POD-CONTAINER */
+	char *image; /* as the YAML names it */
 	char **args; /* pea create ARGS */
 };
 

@@ -23,6 +23,10 @@ setup() {
 }
 
 teardown() {
+	if [[ -n ${HTTPD_PID:-} ]]; then
+		kill "$HTTPD_PID" 2>/dev/null || true
+		wait "$HTTPD_PID" 2>/dev/null || true
+	fi
 	fe_teardown
 }
 
@@ -427,4 +431,39 @@ YAML
 	assert_line --index 0 "pod create --name gp --hostname gp --exit-policy stop --label app=gp -p 9999:8888/tcp"
 	assert_line --index 2 --partial "-e FOO=bar"
 	run -0 pea_cmd pod rm -f gp
+}
+
+@test "kube play: a file from an http URL; --build makes the image of CONTEXT/NAME first" {
+	fe_load_busybox
+	mkdir -p "$TEST_DIR/www" "$TEST_DIR/ctx/userimage"
+	cat >"$TEST_DIR/www/pod.yaml" <<YAML
+kind: Pod
+metadata: {name: up}
+spec:
+  containers:
+  - {name: c, image: localhost/userimage, command: [id, -un]}
+YAML
+	printf 'FROM busybox\nUSER bin\n' >"$TEST_DIR/ctx/userimage/Containerfile"
+	port=$(( 20000 + RANDOM % 20000 ))
+	busybox httpd -f -p "127.0.0.1:$port" -h "$TEST_DIR/www" 3>&- &
+	HTTPD_PID=$!
+	for _ in $(seq 50); do
+		timeout -k 5 5 curl -sf "http://127.0.0.1:$port/pod.yaml" >/dev/null && break
+		sleep 0.1
+	done
+	run -0 pea_cmd kube play --print-plan "http://127.0.0.1:$port/pod.yaml"
+	assert_line --index 1 --partial "create --pod up --name up-c"
+	run -125 pea_cmd kube play "http://127.0.0.1:$port/nosuch.yaml"
+	assert_output "Error: downloading 'http://127.0.0.1:$port/nosuch.yaml': HTTP status 404"
+	kill "$HTTPD_PID"
+	wait "$HTTPD_PID" || true
+
+	# without --build the image is missing; with it, built from ctx/userimage
+	run -125 pea_cmd kube play --start=false "$TEST_DIR/www/pod.yaml"
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	run -0 pea_cmd kube play --build --context-dir "$TEST_DIR/ctx" --start=false "$TEST_DIR/www/pod.yaml"
+	run -0 pea_cmd inspect --format '{{.Config.User}}' up-c
+	assert_output bin
+	run -0 pea_cmd pod rm -f up
 }
