@@ -231,8 +231,7 @@ static int apply_create_opt(struct pod_create_opts *o, int c, const char *arg,
 	return 0;
 }
 
-static int pod_cmd_create(struct global_options *g, int argc, char **argv,
-			  struct pea_error **err)
+static int pod_cmd_create(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	_cleanup_(pod_create_opts_clear) struct pod_create_opts o = { .infra = true };
 	_cleanup_pod_ struct pod_record *p = NULL;
@@ -321,8 +320,15 @@ static int pick_pods(const struct global_options *g, const struct pod_targets *t
 	return 0;
 }
 
-enum { T_ALL = 1, T_LATEST = 2, T_FORCE = 4, T_TIME = 8, T_SIGNAL = 16, T_IGNORE = 32,
-       T_IDFILE = 64 };
+enum {
+	T_ALL = 1,
+	T_LATEST = 2,
+	T_FORCE = 4,
+	T_TIME = 8,
+	T_SIGNAL = 16,
+	T_IGNORE = 32,
+	T_IDFILE = 64
+};
 
 /* The options of the commands that act on pods; 1: --help printed. */
 static int parse_targets(int argc, char **argv, unsigned which, const char *usage,
@@ -490,8 +496,8 @@ static int act_stop(struct global_options *g, struct pod_record *p, const struct
 	return 0;
 }
 
-static int act_restart(struct global_options *g, struct pod_record *p,
-		       const struct pod_targets *t, struct pea_error **err)
+static int act_restart(struct global_options *g, struct pod_record *p, const struct pod_targets *t,
+		       struct pea_error **err)
 {
 	if (act_stop(g, p, t, err) < 0)
 		return -1;
@@ -538,8 +544,7 @@ static int run_on_running(struct global_options *g, struct pod_record *p, const 
 static int act_kill(struct global_options *g, struct pod_record *p, const struct pod_targets *t,
 		    struct pea_error **err)
 {
-	return run_on_running(g, p, "kill", "--signal", t->signal ? t->signal : "KILL", false,
-			      err);
+	return run_on_running(g, p, "kill", "--signal", t->signal ? t->signal : "KILL", false, err);
 }
 
 static int act_pause(struct global_options *g, struct pod_record *p, const struct pod_targets *t,
@@ -549,8 +554,8 @@ static int act_pause(struct global_options *g, struct pod_record *p, const struc
 	return run_on_running(g, p, "pause", NULL, NULL, false, err);
 }
 
-static int act_unpause(struct global_options *g, struct pod_record *p,
-		       const struct pod_targets *t, struct pea_error **err)
+static int act_unpause(struct global_options *g, struct pod_record *p, const struct pod_targets *t,
+		       struct pea_error **err)
 {
 	(void)t;
 	return run_on_running(g, p, "unpause", NULL, NULL, true, err);
@@ -562,9 +567,9 @@ static int act_rm(struct global_options *g, struct pod_record *p, const struct p
 	return pod_remove(g, p->id, t->force, t->timeout, NULL, err);
 }
 
-#define TARGET_USAGE(cmd, what, extra)                                              \
-	"Usage: pea pod " cmd " [OPTIONS] POD [POD...]\n\n" what "\n\n"             \
-	"  -a, --all             every pod\n"                                      \
+#define TARGET_USAGE(cmd, what, extra)                                  \
+	"Usage: pea pod " cmd " [OPTIONS] POD [POD...]\n\n" what "\n\n" \
+	"  -a, --all             every pod\n"                           \
 	"  -l, --latest          the pod created last\n" extra
 
 static int pod_cmd_start(struct global_options *g, int argc, char **argv, struct pea_error **err)
@@ -585,8 +590,7 @@ static int pod_cmd_stop(struct global_options *g, int argc, char **argv, struct 
 		       false, act_stop, err);
 }
 
-static int pod_cmd_restart(struct global_options *g, int argc, char **argv,
-			   struct pea_error **err)
+static int pod_cmd_restart(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	return pod_run(g, argc, argv, T_ALL | T_LATEST,
 		       TARGET_USAGE("restart", "Stop and start the pod's containers.", ""), false,
@@ -608,8 +612,7 @@ static int pod_cmd_pause(struct global_options *g, int argc, char **argv, struct
 		       act_pause, err);
 }
 
-static int pod_cmd_unpause(struct global_options *g, int argc, char **argv,
-			   struct pea_error **err)
+static int pod_cmd_unpause(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	return pod_run(g, argc, argv, T_ALL | T_LATEST,
 		       TARGET_USAGE("unpause", "Unpause the pod's paused containers.", ""), false,
@@ -654,8 +657,7 @@ static int pod_cmd_rm(struct global_options *g, int argc, char **argv, struct pe
 
 /* ---- exists, prune ----------------------------------------------------- */
 
-static int pod_cmd_exists(struct global_options *g, int argc, char **argv,
-			  struct pea_error **err)
+static int pod_cmd_exists(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	_cleanup_pod_ struct pod_record *p = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
@@ -763,13 +765,13 @@ static struct json_object *pod_inspect_json(const struct global_options *g,
 	json_object_object_add(o, "Id", json_object_new_string(p->id));
 	json_object_object_add(o, "Name", json_object_new_string(p->name));
 	json_object_object_add(o, "Created", json_object_new_string(p->created));
-	json_object_object_add(o, "CreateCommand", p->create_command
-							  ? json_object_get(p->create_command)
-							  : json_object_new_array());
+	json_object_object_add(o, "CreateCommand",
+			       p->create_command ? json_object_get(p->create_command)
+						 : json_object_new_array());
 	json_object_object_add(o, "ExitPolicy", json_object_new_string(p->exit_policy));
 	json_object_object_add(o, "State", json_object_new_string(pod_state(g, p)));
-	json_object_object_add(o, "Hostname", json_object_new_string(p->hostname ? p->hostname
-										  : ""));
+	json_object_object_add(o, "Hostname",
+			       json_object_new_string(p->hostname ? p->hostname : ""));
 	json_object_object_add(o, "Labels", json_object_get(p->labels));
 	json_object_object_add(o, "CreateCgroup", json_object_new_boolean(true));
 	json_object_object_add(o, "CgroupParent",
@@ -786,8 +788,7 @@ static struct json_object *pod_inspect_json(const struct global_options *g,
 	return o;
 }
 
-static int pod_cmd_inspect(struct global_options *g, int argc, char **argv,
-			   struct pea_error **err)
+static int pod_cmd_inspect(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -803,13 +804,14 @@ static int pod_cmd_inspect(struct global_options *g, int argc, char **argv,
 	int r, c = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hf:l", opts,
-			       "Usage: pea pod inspect [OPTIONS] POD [POD...]\n\n"
-			       "Show pods as JSON (podman's fields).\n\n"
-			       "  -f, --format=FORMAT   Go template ({{.Name}}, {{.State}}, ...) or "
-			       "json\n"
-			       "  -l, --latest          the pod created last\n",
-			       &c, err)) == 2) {
+	while ((r = cmd_getopt(
+			argc, argv, "hf:l", opts,
+			"Usage: pea pod inspect [OPTIONS] POD [POD...]\n\n"
+			"Show pods as JSON (podman's fields).\n\n"
+			"  -f, --format=FORMAT   Go template ({{.Name}}, {{.State}}, ...) or "
+			"json\n"
+			"  -l, --latest          the pod created last\n",
+			&c, err)) == 2) {
 		if (c == 'f')
 			set_str(&format, optarg);
 		else
@@ -874,8 +876,8 @@ static const char *ps_header(const char *field)
 }
 
 /* One pod as `pod ps --format json` prints it (with its template's flat fields). */
-static struct json_object *ps_pod_item(const struct global_options *g,
-				       const struct pod_record *p, bool notrunc)
+static struct json_object *ps_pod_item(const struct global_options *g, const struct pod_record *p,
+				       bool notrunc)
 {
 	struct json_object *o = json_object_new_object(), *ctrs = pod_members_json(g, p, notrunc);
 	_cleanup_strv_ char **names = NULL, **ids = NULL, **sts = NULL;
@@ -896,17 +898,17 @@ static struct json_object *ps_pod_item(const struct global_options *g,
 		_cleanup_free_ char *ago = fmt_human_duration(frontend_now_seconds() - t);
 		created = xasprintf("%s ago", ago);
 	}
-	json_object_object_add(o, "ID", notrunc ? json_object_new_string(p->id)
-						: json_object_new_string_len(p->id, 12));
+	json_object_object_add(o, "ID",
+			       notrunc ? json_object_new_string(p->id)
+				       : json_object_new_string_len(p->id, 12));
 	json_object_object_add(o, "Name", json_object_new_string(p->name));
 	json_object_object_add(o, "Status", json_object_new_string(pod_state(g, p)));
 	json_object_object_add(o, "Created", json_object_new_string(created));
 	json_object_object_add(o, "CreatedAt", json_object_new_string(p->created));
-	json_object_object_add(
-		o, "InfraID",
-		p->infra_id ? (notrunc ? json_object_new_string(p->infra_id)
-				       : json_object_new_string_len(p->infra_id, 12))
-			    : json_object_new_string(""));
+	json_object_object_add(o, "InfraID",
+			       p->infra_id ? (notrunc ? json_object_new_string(p->infra_id)
+						      : json_object_new_string_len(p->infra_id, 12))
+					   : json_object_new_string(""));
 	json_object_object_add(o, "NumberOfContainers",
 			       json_object_new_int((int)json_object_array_length(ctrs)));
 	json_object_object_add(o, "Labels", json_object_get(p->labels));
@@ -923,8 +925,8 @@ static struct json_object *ps_pod_item(const struct global_options *g,
 static struct json_object *ps_report(struct json_object *item)
 {
 	static const char *const keys[][2] = {
-		{ "Cgroup", "Cgroup" }, { "CreatedAt", "Created" }, { "ID", "Id" },
-		{ "InfraID", "InfraId" }, { "Name", "Name" },	    { "Status", "Status" },
+		{ "Cgroup", "Cgroup" },	  { "CreatedAt", "Created" }, { "ID", "Id" },
+		{ "InfraID", "InfraId" }, { "Name", "Name" },	      { "Status", "Status" },
 		{ "Labels", "Labels" },
 	};
 	struct json_object *o = json_object_new_object(), *ctrs = json_object_new_array();
@@ -934,7 +936,8 @@ static struct json_object *ps_report(struct json_object *item)
 		json_object_object_add(o, keys[i][1],
 				       json_object_get(json_object_object_get(item, keys[i][0])));
 	for (size_t i = 0; i < json_object_array_length(in); i++) {
-		struct json_object *c = json_object_array_get_idx(in, i), *x = json_object_new_object();
+		struct json_object *c = json_object_array_get_idx(in, i),
+				   *x = json_object_new_object();
 		json_object_object_add(x, "Id", json_object_get(json_object_object_get(c, "Id")));
 		json_object_object_add(x, "Names",
 				       json_object_get(json_object_object_get(c, "Name")));
@@ -973,8 +976,8 @@ static int ps_filter(const struct global_options *g, const struct pod_record *p,
 			ok = strcasecmp(pod_state(g, p), val) == 0;
 		else if (strcmp(key, "label") == 0) {
 			const char *veq = strchr(val, '=');
-			_cleanup_free_ char *lk = veq ? xstrndup(val, (size_t)(veq - val))
-						      : xstrdup(val);
+			_cleanup_free_ char *lk =
+				veq ? xstrndup(val, (size_t)(veq - val)) : xstrdup(val);
 			struct json_object *lv = NULL;
 			ok = json_object_object_get_ex(p->labels, lk, &lv) &&
 			     (!veq || strcmp(json_object_get_string(lv), veq + 1) == 0);
@@ -985,7 +988,8 @@ static int ps_filter(const struct global_options *g, const struct pod_record *p,
 				const char *f = key[4] == 'n' && key[5] == 'a' ? "Name"
 						: key[4] == 'i'		       ? "Id"
 									       : "State";
-				const char *s = json_object_get_string(json_object_object_get(c, f));
+				const char *s =
+					json_object_get_string(json_object_object_get(c, f));
 				ok = key[4] == 'i' ? strncmp(s, val, strlen(val)) == 0
 						   : strcmp(s, val) == 0;
 			}
@@ -999,11 +1003,12 @@ static int ps_filter(const struct global_options *g, const struct pod_record *p,
 	return 0;
 }
 
+/* --sort: created (newest first), id, name, number (of containers) or status. */
 static int cmp_by(const void *a, const void *b, void *key)
 {
 	struct json_object *x = *(struct json_object *const *)a;
 	struct json_object *y = *(struct json_object *const *)b;
-	const char *k = key;
+	const char *k = key, *field = "Name";
 
 	if (strcmp(k, "number") == 0)
 		return json_object_get_int(json_object_object_get(x, "NumberOfContainers")) -
@@ -1011,10 +1016,12 @@ static int cmp_by(const void *a, const void *b, void *key)
 	if (strcmp(k, "created") == 0)
 		return -strcmp(json_object_get_string(json_object_object_get(x, "CreatedAt")),
 			       json_object_get_string(json_object_object_get(y, "CreatedAt")));
-	return strcmp(json_object_get_string(json_object_object_get(
-			      x, strcmp(k, "id") == 0 ? "ID" : strcmp(k, "status") == 0 ? "Status" : "Name")),
-		      json_object_get_string(json_object_object_get(
-			      y, strcmp(k, "id") == 0 ? "ID" : strcmp(k, "status") == 0 ? "Status" : "Name")));
+	if (strcmp(k, "id") == 0)
+		field = "ID";
+	else if (strcmp(k, "status") == 0)
+		field = "Status";
+	return strcmp(json_object_get_string(json_object_object_get(x, field)),
+		      json_object_get_string(json_object_object_get(y, field)));
 }
 
 static const char *ps_default_format(const struct ps_opts *o)
@@ -1057,22 +1064,23 @@ static int pod_cmd_ps(struct global_options *g, int argc, char **argv, struct pe
 	int r, c = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hf:qnl", opts,
-			       "Usage: pea pod ps [OPTIONS]\n\nList pods.\n\n"
-			       "      --ctr-ids, --ctr-names, --ctr-status  the containers' ids, "
-			       "names, states\n"
-			       "  -f, --filter=KEY=VALUE  name, id, label, status, ctr-names, "
-			       "ctr-ids,\n"
-			       "                          ctr-status, ctr-number\n"
-			       "      --format=FORMAT     Go template ({{.ID}}, {{.Name}}, {{.Status}},\n"
-			       "                          {{.InfraID}}, {{.NumberOfContainers}}, "
-			       "{{.Labels}}, ...) or json\n"
-			       "  -l, --latest            the pod created last\n"
-			       "  -n, --noheading         no header row\n"
-			       "      --no-trunc          whole ids\n"
-			       "  -q, --quiet             the ids only\n"
-			       "      --sort=KEY          created, id, name, number or status\n",
-			       &c, err)) == 2) {
+	while ((r = cmd_getopt(
+			argc, argv, "hf:qnl", opts,
+			"Usage: pea pod ps [OPTIONS]\n\nList pods.\n\n"
+			"      --ctr-ids, --ctr-names, --ctr-status  the containers' ids, "
+			"names, states\n"
+			"  -f, --filter=KEY=VALUE  name, id, label, status, ctr-names, "
+			"ctr-ids,\n"
+			"                          ctr-status, ctr-number\n"
+			"      --format=FORMAT     Go template ({{.ID}}, {{.Name}}, {{.Status}},\n"
+			"                          {{.InfraID}}, {{.NumberOfContainers}}, "
+			"{{.Labels}}, ...) or json\n"
+			"  -l, --latest            the pod created last\n"
+			"  -n, --noheading         no header row\n"
+			"      --no-trunc          whole ids\n"
+			"  -q, --quiet             the ids only\n"
+			"      --sort=KEY          created, id, name, number or status\n",
+			&c, err)) == 2) {
 		if (c == OPT_FORMAT)
 			set_str(&o.format, optarg);
 		else if (c == 'f')
@@ -1140,7 +1148,8 @@ static int pod_cmd_ps(struct global_options *g, int argc, char **argv, struct pe
 	if (json) {
 		_cleanup_json_ struct json_object *reports = json_object_new_array();
 		for (size_t i = 0; i < json_object_array_length(items); i++)
-			json_object_array_add(reports, ps_report(json_object_array_get_idx(items, i)));
+			json_object_array_add(reports,
+					      ps_report(json_object_array_get_idx(items, i)));
 		fmt_print_json(stdout, reports);
 		return 0;
 	}
@@ -1194,8 +1203,8 @@ static int pod_cmd_top(struct global_options *g, int argc, char **argv, struct p
 		if (frontend_run_capture(av, -1, &res, err) < 0)
 			return -1;
 		if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) {
-			pea_error_new(err, EIO, "%s", res.errtxt && *res.errtxt ? res.errtxt
-										: "top failed");
+			pea_error_new(err, EIO, "%s",
+				      res.errtxt && *res.errtxt ? res.errtxt : "top failed");
 			run_result_clear(&res);
 			return -1;
 		}
@@ -1233,7 +1242,7 @@ static int run_self(struct global_options *g, char *const *args, struct pea_erro
 
 /* The ids of the pod's containers, without its infra, or the one -c names. */
 static int log_targets(struct global_options *g, const char *what, const char *ctr, char ***ret,
-		      struct pea_error **err)
+		       struct pea_error **err)
 {
 	_cleanup_pod_ struct pod_record *p = NULL;
 
@@ -1310,9 +1319,15 @@ static int pod_cmd_logs(struct global_options *g, int argc, char **argv, struct 
 static const char *stats_header(const char *field)
 {
 	static const char *const map[][2] = {
-		{ "Pod", "POD" },	  { "CID", "CID" },	      { "Name", "NAME" },
-		{ "CPU", "CPU %" },	  { "MemUsage", "MEM USAGE/ LIMIT" }, { "Mem", "MEM %" },
-		{ "NetIO", "NET IO" },	  { "BlockIO", "BLOCK IO" },  { "PIDS", "PIDS" },
+		{ "Pod", "POD" },
+		{ "CID", "CID" },
+		{ "Name", "NAME" },
+		{ "CPU", "CPU %" },
+		{ "MemUsage", "MEM USAGE/ LIMIT" },
+		{ "Mem", "MEM %" },
+		{ "NetIO", "NET IO" },
+		{ "BlockIO", "BLOCK IO" },
+		{ "PIDS", "PIDS" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
 		if (strcmp(field, map[i][0]) == 0)
@@ -1324,8 +1339,9 @@ static const char *stats_header(const char *field)
 static struct json_object *stats_item(const char *pod, struct json_object *st)
 {
 	static const char *const keys[][2] = {
-		{ "id", "CID" },	  { "name", "Name" },	      { "cpu_percent", "CPU" },
-		{ "mem_usage", "MemUsage" }, { "mem_percent", "Mem" }, { "net_io", "NetIO" },
+		{ "id", "CID" },	   { "name", "Name" },
+		{ "cpu_percent", "CPU" },  { "mem_usage", "MemUsage" },
+		{ "mem_percent", "Mem" },  { "net_io", "NetIO" },
 		{ "block_io", "BlockIO" }, { "pids", "PIDS" },
 	};
 	struct json_object *o = json_object_new_object(), *v = NULL;
@@ -1368,7 +1384,8 @@ static int pod_stats_one(struct global_options *g, const struct pod_record *p,
 	if (frontend_run_capture(argv, -1, &res, err) < 0)
 		return -1;
 	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0)
-		rc = pea_error_new(err, EIO, "%s", res.errtxt && *res.errtxt ? res.errtxt : "stats");
+		rc = pea_error_new(err, EIO, "%s",
+				   res.errtxt && *res.errtxt ? res.errtxt : "stats");
 	else if (pea_json_parse(res.out, res.len, "pea stats", &out, err) < 0)
 		rc = -1;
 	for (size_t i = 0; rc == 0 && out && i < json_object_array_length(out); i++)
@@ -1378,8 +1395,7 @@ static int pod_stats_one(struct global_options *g, const struct pod_record *p,
 }
 
 /* pod stats --no-stream: the stats of the pods' running containers, once. */
-static int pod_cmd_stats(struct global_options *g, int argc, char **argv,
-			 struct pea_error **err)
+static int pod_cmd_stats(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -1399,17 +1415,18 @@ static int pod_cmd_stats(struct global_options *g, int argc, char **argv,
 	int r, c = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hal", opts,
-			       "Usage: pea pod stats --no-stream [OPTIONS] [POD...]\n\n"
-			       "The resource use of the pods' running containers, once.\n\n"
-			       "  -a, --all             every pod (the default without names)\n"
-			       "      --format=FORMAT   Go template ({{.Pod}}, {{.CID}}, {{.Name}}, "
-			       "{{.CPU}},\n"
-			       "                        {{.MemUsage}}, {{.Mem}}, {{.NetIO}}, "
-			       "{{.BlockIO}}, {{.PIDS}}) or json\n"
-			       "  -l, --latest          the pod created last\n"
-			       "      --no-stream       print once (pea always does)\n",
-			       &c, err)) == 2) {
+	while ((r = cmd_getopt(
+			argc, argv, "hal", opts,
+			"Usage: pea pod stats --no-stream [OPTIONS] [POD...]\n\n"
+			"The resource use of the pods' running containers, once.\n\n"
+			"  -a, --all             every pod (the default without names)\n"
+			"      --format=FORMAT   Go template ({{.Pod}}, {{.CID}}, {{.Name}}, "
+			"{{.CPU}},\n"
+			"                        {{.MemUsage}}, {{.Mem}}, {{.NetIO}}, "
+			"{{.BlockIO}}, {{.PIDS}}) or json\n"
+			"  -l, --latest          the pod created last\n"
+			"      --no-stream       print once (pea always does)\n",
+			&c, err)) == 2) {
 		if (c == 'a')
 			t.all = true;
 		else if (c == 'l')

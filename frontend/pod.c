@@ -99,8 +99,8 @@ int pod_save(const struct global_options *g, const struct pod_record *p, struct 
 	add_str(o, "exit_policy", p->exit_policy);
 	add_str(o, "hostname", p->hostname);
 	add_str(o, "cgroup_parent", p->cgroup_parent);
-	json_object_object_add(o, "labels", p->labels ? json_object_get(p->labels)
-						       : json_object_new_object());
+	json_object_object_add(o, "labels",
+			       p->labels ? json_object_get(p->labels) : json_object_new_object());
 	if (p->infra_config)
 		json_object_object_add(o, "infra_config", json_object_get(p->infra_config));
 	if (p->create_command)
@@ -149,8 +149,7 @@ static int pod_from_json(struct json_object *j, struct pod_record **ret, struct 
 	return 0;
 }
 
-int pod_record_parse(const char *buf, size_t len, struct pod_record **ret,
-		     struct pea_error **err)
+int pod_record_parse(const char *buf, size_t len, struct pod_record **ret, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *j = NULL;
 
@@ -296,8 +295,8 @@ bool pod_shares(const struct pod_record *p, const char *ns)
 	return p->infra_id && pea_strv_contains(p->share, ns);
 }
 
-int pod_containers(const struct global_options *g, const char *pod_id, bool with_infra,
-		   char ***ret, struct pea_error **err)
+int pod_containers(const struct global_options *g, const char *pod_id, bool with_infra, char ***ret,
+		   struct pea_error **err)
 {
 	struct ctr_record **all = NULL;
 	char **ids = NULL;
@@ -592,8 +591,8 @@ static struct json_object *labels_json(char *const *labels)
 
 	for (size_t i = 0; labels && labels[i]; i++) {
 		const char *eq = strchr(labels[i], '=');
-		_cleanup_free_ char *k = eq ? xstrndup(labels[i], (size_t)(eq - labels[i]))
-					    : xstrdup(labels[i]);
+		_cleanup_free_ char *k =
+			eq ? xstrndup(labels[i], (size_t)(eq - labels[i])) : xstrdup(labels[i]);
 		json_object_object_add(l, k, json_object_new_string(eq ? eq + 1 : ""));
 	}
 	return l;
@@ -680,8 +679,8 @@ static void conf_infra(const struct global_options *g, char **ret_image, char **
 	}
 }
 
-static int pod_make_infra(struct global_options *g, struct pod_create_opts *o,
-			  struct pod_record *p, struct pea_error **err)
+static int pod_make_infra(struct global_options *g, struct pod_create_opts *o, struct pod_record *p,
+			  struct pea_error **err)
 {
 	_cleanup_free_ char *image = NULL;
 	_cleanup_strv_ char **argv = NULL;
@@ -839,12 +838,13 @@ static int check_none_running(const struct global_options *g, const struct pod_r
 			continue;
 		record_sync_exit(g, r);
 		if (r->state == CTR_RUNNING)
-			return pea_error_new(err, EBUSY,
-					     "not all containers could be removed from pod %s: "
-					     "removing pod containers: cannot remove container %s "
-					     "as it is running - running or paused containers cannot "
-					     "be removed without force: container state improper",
-					     p->id, r->id);
+			return pea_error_new(
+				err, EBUSY,
+				"not all containers could be removed from pod %s: "
+				"removing pod containers: cannot remove container %s "
+				"as it is running - running or paused containers cannot "
+				"be removed without force: container state improper",
+				p->id, r->id);
 	}
 	return 0;
 }
@@ -1027,9 +1027,9 @@ void pod_after_exit(struct global_options *g, const struct ctr_record *r)
 	_cleanup_error_ struct pea_error *e = NULL;
 	const char *pod;
 
-	if (!(pod = pod_of(r)) || pod_is_infra(r) ||
-	    pod_load(g, pod, &p, NULL) < 0 || strcmp(p->exit_policy, "stop") != 0 ||
-	    !p->infra_id || pod_containers(g, p->id, false, &ids, NULL) < 0)
+	if (!(pod = pod_of(r)) || pod_is_infra(r) || pod_load(g, pod, &p, NULL) < 0 ||
+	    strcmp(p->exit_policy, "stop") != 0 || !p->infra_id ||
+	    pod_containers(g, p->id, false, &ids, NULL) < 0)
 		return;
 	for (size_t i = 0; ids && ids[i]; i++) {
 		_cleanup_record_ struct ctr_record *m = NULL;

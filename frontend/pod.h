@@ -47,8 +47,7 @@ void pod_record_freep(struct pod_record **p);
 int pods_lock(const struct global_options *g, int *ret_fd, struct pea_error **err);
 int pod_save(const struct global_options *g, const struct pod_record *p, struct pea_error **err);
 /* A pod.json text (strict JSON, at most 1 MiB; unknown keys ignored). */
-int pod_record_parse(const char *buf, size_t len, struct pod_record **ret,
-		     struct pea_error **err);
+int pod_record_parse(const char *buf, size_t len, struct pod_record **ret, struct pea_error **err);
 int pod_load(const struct global_options *g, const char *id, struct pod_record **ret,
 	     struct pea_error **err);
 /* Every pod, oldest first. */
@@ -68,8 +67,8 @@ const char *pod_of(const struct ctr_record *r);
 /* Is it a pod's infra container? */
 bool pod_is_infra(const struct ctr_record *r);
 /* The ids of the pod's containers, infra last (NULL: none); oldest first otherwise. */
-int pod_containers(const struct global_options *g, const char *pod_id, bool with_infra,
-		   char ***ret, struct pea_error **err);
+int pod_containers(const struct global_options *g, const char *pod_id, bool with_infra, char ***ret,
+		   struct pea_error **err);
 /* Does the pod share namespace ns ("net", "ipc", ...)? */
 bool pod_shares(const struct pod_record *p, const char *ns);
 
