@@ -48,6 +48,7 @@ enum {
 	OPT_NAME,
 	OPT_ENTRYPOINT,
 	OPT_TMPFS,
+	OPT_IMAGE_VOLUME,
 	OPT_READ_ONLY,
 	OPT_PIDS_LIMIT,
 	OPT_NETWORK,
@@ -105,6 +106,7 @@ static const struct option create_longopts[] = {
 	{ "hostname", required_argument, NULL, 'h' },
 	{ "volume", required_argument, NULL, 'v' },
 	{ "tmpfs", required_argument, NULL, OPT_TMPFS },
+	{ "image-volume", required_argument, NULL, OPT_IMAGE_VOLUME },
 	{ "read-only", optional_argument, NULL, OPT_READ_ONLY },
 	{ "memory", required_argument, NULL, 'm' },
 	{ "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
@@ -210,6 +212,8 @@ static const char create_usage[] =
 	"      --runtime=PATH|NAME   the container's OCI runtime (default: pea's --runtime)\n"
 	"      --timeout=SECS        kill the container after SECS (0: never)\n"
 	"      --tmpfs=DIR[:OPTS]    mount a tmpfs on DIR\n"
+	"      --image-volume=MODE   the image's VOLUMEs: bind (anonymous volumes), tmpfs or\n"
+	"                            ignore\n"
 	"      --tls-verify[=BOOL]   verify the registry's certificate when pulling\n"
 	"      --tz=ZONE             the container's time zone (/usr/share/zoneinfo/ZONE, or\n"
 	"                            local: the host's)\n"
@@ -232,6 +236,7 @@ static const char create_usage[] =
 
 struct create_opts {
 	char *name;
+	char *image_volume; /* --image-volume: bind, tmpfs or ignore (NULL: containers.conf's) */
 	char **env;
 	char *workdir;
 	char *entrypoint; /* as given */
@@ -285,6 +290,7 @@ struct create_opts {
 static void create_opts_clear(struct create_opts *o)
 {
 	free(o->name);
+	free(o->image_volume);
 	pea_strv_free(o->env);
 	free(o->workdir);
 	free(o->entrypoint);
@@ -814,6 +820,14 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		return 0;
 	case OPT_TMPFS:
 		return mounts_parse_tmpfs(&o->volumes, &o->tmpfs, arg, err);
+	case OPT_IMAGE_VOLUME:
+		if (strcmp(arg, "bind") != 0 && strcmp(arg, "tmpfs") != 0 &&
+		    strcmp(arg, "ignore") != 0)
+			return pea_error_new(err, EINVAL,
+					     "invalid --image-volume '%s': use bind, tmpfs or ignore",
+					     arg);
+		set(&o->image_volume, arg);
+		return 0;
 	case OPT_READ_ONLY:
 		return parse_bool_arg("read-only", arg, &o->read_only, err);
 	case 'm':
@@ -1607,8 +1621,10 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	json_object_object_get_ex(icfg_all, "config", &icfg);
 	if (o.publish_all && publish_exposed(&o, icfg, err) < 0)
 		return -1;
-	if (icfg && mounts_image_volumes(&o.volumes, o.tmpfs,
-					 json_object_object_get(icfg, "Volumes"), err) < 0)
+	if (icfg && mounts_image_volumes(&o.volumes, &o.tmpfs,
+					 json_object_object_get(icfg, "Volumes"),
+					 o.image_volume ? o.image_volume : conf.image_volume_mode,
+					 err) < 0)
 		return -1;
 	r = xnew(struct ctr_record, 1);
 	r->id = frontend_new_id();

@@ -215,6 +215,7 @@ void ctr_config_clear(struct ctr_config *c)
 	pea_strv_free(c->annotations);
 	free(c->tz);
 	free(c->seccomp_profile);
+	free(c->image_volume_mode);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -222,6 +223,26 @@ static void replace_str(char **dst, const char *v)
 {
 	free(*dst);
 	*dst = *v ? xstrdup(v) : NULL;
+}
+
+/* [engine] image_volume_mode: what --image-volume defaults to. */
+static int image_volume_mode(struct ctr_config *c, struct json_object *doc, const char *what,
+			     struct pea_error **err)
+{
+	struct json_object *engine = NULL;
+	const char *mode = NULL;
+
+	if (pea_json_get_object_opt(doc, "", "engine", &engine, err) < 0 || !engine ||
+	    pea_json_get_string_opt(engine, "engine", "image_volume_mode", &mode, err) < 0)
+		return *err ? pea_error_wrap(err, "%s", what) : 0;
+	if (!mode)
+		return 0;
+	if (strcmp(mode, "bind") != 0 && strcmp(mode, "tmpfs") != 0 && strcmp(mode, "ignore") != 0)
+		return pea_error_new(err, EINVAL,
+				     "%s: 'engine.image_volume_mode': '%s': use bind, tmpfs or ignore",
+				     what, mode);
+	replace_str(&c->image_volume_mode, mode);
+	return 0;
 }
 
 int ctr_config_parse(struct ctr_config *c, const char *text, size_t len, const char *what,
@@ -235,6 +256,8 @@ int ctr_config_parse(struct ctr_config *c, const char *text, size_t len, const c
 	int has_size;
 
 	if (pea_toml_parse(text, len, what, &doc, err) < 0)
+		return -1;
+	if (doc && image_volume_mode(c, doc, what, err) < 0)
 		return -1;
 	if (!doc || pea_json_get_object_opt(doc, "", "containers", &ctr, err) < 0)
 		return doc ? pea_error_wrap(err, "%s", what) : 0;

@@ -51,6 +51,7 @@ struct ctr_config {
 	char **annotations;    /* "K=V" */
 	char *tz;	       /* NULL: none */
 	char *seccomp_profile; /* NULL: pea's built-in profile (seccomp-profile.h) */
+	char *image_volume_mode; /* [engine] image_volume_mode: bind, tmpfs, ignore; NULL: bind */
 };
 
 /* pea's cap of a k8s-file log when no containers.conf sets log_size_max (10 MiB). */

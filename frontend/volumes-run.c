@@ -1010,10 +1010,12 @@ void volumes_drop_anonymous(const struct global_options *g, const struct ctr_rec
 	}
 }
 
-int mounts_image_volumes(struct json_object **vols, struct json_object *tmpfs,
-			 struct json_object *image_volumes, struct pea_error **err)
+int mounts_image_volumes(struct json_object **vols, struct json_object **tmpfs,
+			 struct json_object *image_volumes, const char *mode,
+			 struct pea_error **err)
 {
-	if (!image_volumes || !json_object_is_type(image_volumes, json_type_object))
+	if (!image_volumes || !json_object_is_type(image_volumes, json_type_object) ||
+	    (mode && strcmp(mode, "ignore") == 0))
 		return 0;
 	json_object_object_foreach(image_volumes, dest, v)
 	{
@@ -1024,8 +1026,13 @@ int mounts_image_volumes(struct json_object **vols, struct json_object *tmpfs,
 			return pea_error_new(err, EINVAL,
 					     "the image's volume \"%s\" is not an absolute path",
 					     dest);
-		if (destination_taken(*vols, dest) || destination_taken(tmpfs, dest))
+		if (destination_taken(*vols, dest) || destination_taken(*tmpfs, dest))
 			continue; /* the container's own mount wins */
+		if (mode && strcmp(mode, "tmpfs") == 0) {
+			if (mounts_parse_tmpfs(vols, tmpfs, dest, err) < 0)
+				return -1;
+			continue;
+		}
 		opts = json_object_new_array();
 		json_object_array_add(opts, json_object_new_string("rbind"));
 		push_entry(vols, volume_entry("volume", NULL, dest, opts, false));

@@ -31,9 +31,14 @@ int mounts_parse_mount(struct json_object **vols, struct json_object **tmpfs, co
 /* --tmpfs CTR-DIR[:OPTS] */
 int mounts_parse_tmpfs(struct json_object **vols, struct json_object **tmpfs, const char *spec,
 		       struct pea_error **err);
-/* The image's VOLUMEs (its config's Volumes object): anonymous volumes, unless mounted already. */
-int mounts_image_volumes(struct json_object **vols, struct json_object *tmpfs,
-			 struct json_object *image_volumes, struct pea_error **err);
+/*
+ * The image's VOLUMEs (its config's Volumes object), unless mounted already: as mode
+ * (--image-volume) says, anonymous volumes ("bind", NULL), tmpfs mounts ("tmpfs") or
+ * nothing ("ignore").
+ */
+int mounts_image_volumes(struct json_object **vols, struct json_object **tmpfs,
+			 struct json_object *image_volumes, const char *mode,
+			 struct pea_error **err);
 /* --volumes-from CTR[:ro|rw]: the other container's volumes and binds, ours taking precedence. */
 int mounts_volumes_from(const struct global_options *g, struct json_object **vols,
 			struct json_object *tmpfs, const char *spec, struct pea_error **err);

@@ -647,3 +647,30 @@ ${id2:0:12} three"
 	run -125 pea_cmd run --rm "oci-archive:$TEST_DIR/none.tar" true
 	assert_output --partial "Error: pulling image 'oci-archive:$TEST_DIR/none.tar'"
 }
+
+@test "run --image-volume bind|tmpfs|ignore and containers.conf's image_volume_mode (160-volumes)" {
+	run -0 pea_cmd create --name base busybox true
+	run -0 pea_cmd commit -q --change 'VOLUME /data' base volimg
+	run -0 pea_cmd run --image-volume tmpfs --rm volimg stat -f -c %T /data
+	assert_output tmpfs
+	run -1 pea_cmd run --image-volume ignore --rm volimg stat -f -c %T /data
+	assert_output "stat: can't read file system information for '/data': No such file or directory"
+	run -0 pea_cmd run --image-volume bind --rm volimg stat -f -c %T /data
+	refute_output tmpfs
+	run -0 pea_cmd volume ls -q
+	assert_output ''
+	conf="$TEST_DIR/containers.conf"
+	printf '[engine]\nimage_volume_mode = "tmpfs"\n' >"$conf"
+	wrap="$TEST_DIR/pea-conf"
+	printf '#!/bin/sh\nexec env CONTAINERS_CONF="%s" "%s" "$@"\n' "$conf" "$PEA" >"$wrap"
+	chmod +x "$wrap"
+	PEA="$wrap" run -0 pea_cmd run --rm volimg stat -f -c %T /data
+	assert_output tmpfs
+	PEA="$wrap" run -0 pea_cmd run --image-volume bind --rm volimg stat -f -c %T /data
+	refute_output tmpfs
+	run -125 pea_cmd run --image-volume nope --rm volimg true
+	assert_output "Error: invalid --image-volume 'nope': use bind, tmpfs or ignore"
+	printf '[engine]\nimage_volume_mode = "nope"\n' >"$conf"
+	PEA="$wrap" run -125 pea_cmd run --rm volimg true
+	assert_output --partial "'engine.image_volume_mode': 'nope': use bind, tmpfs or ignore"
+}
