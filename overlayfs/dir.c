@@ -365,11 +365,18 @@ bool ovl_upper_dir_no_default_acl(struct ovl_fs *fs, int fd)
 int ovl_node_where_near(struct ovl_fs *fs, const struct ovl_node *n, char *buf, size_t size,
 			int *ret_dirfd)
 {
-	if (n->layer == 0 && !n->detached && n->parent && n->parent == upper_dir.node &&
-	    !n->parent->detached) {
-		if (strlen(n->name) + 1 > size)
+	const char *name = NULL;
+
+	/* The directory itself (the GETATTR after each create in it), or an entry of it. */
+	if (n->layer == 0 && !n->detached && n == upper_dir.node)
+		name = ".";
+	else if (n->layer == 0 && !n->detached && n->parent && n->parent == upper_dir.node &&
+		 !n->parent->detached)
+		name = n->name;
+	if (name) {
+		if (strlen(name) + 1 > size)
 			return -ENAMETOOLONG;
-		strcpy(buf, n->name);
+		strcpy(buf, name);
 		*ret_dirfd = upper_dir.fd;
 		return 0;
 	}

@@ -31,7 +31,8 @@ static int xattr_path(struct ovl_fs *fs, struct ovl_node *n, bool copy_up, char 
 		if (r < 0)
 			return r;
 	}
-	r = ovl_node_where(fs, n, path, sizeof(path), &dirfd);
+	/* Every caller uses the path under fs->lock. */
+	r = ovl_node_where_near(fs, n, path, sizeof(path), &dirfd);
 	if (r < 0)
 		return r;
 	ovl_proc_path(dirfd, path, buf, size);
