@@ -1090,6 +1090,9 @@ int cmd_run(struct global_options *g, int argc, char **argv, struct pea_error **
 		return 0;
 	rc = container_start_run(g, r->id, &rf, &code, err);
 	free(rf.rootfs);
+	/* a host port in use fails the run as podman's: 126 (030-run) */
+	if (rc < 0 && pea_error_is(*err, EADDRINUSE))
+		g->error_status = PEA_EXIT_CANNOT;
 	if (rc < 0)
 		return -1;
 	if (rf.detach) {
