@@ -24,6 +24,10 @@ setup() {
 }
 
 teardown() {
+	# the tests that made a network namespace of their own (fe_net_setup)
+	if [[ -n "${FE_NETNS:-}" ]]; then
+		fe_net_teardown
+	fi
 	fe_teardown
 }
 
@@ -673,4 +677,17 @@ ${id2:0:12} three"
 	printf '[engine]\nimage_volume_mode = "nope"\n' >"$conf"
 	PEA="$wrap" run -125 pea_cmd run --rm volimg true
 	assert_output --partial "'engine.image_volume_mode': 'nope': use bind, tmpfs or ignore"
+}
+
+@test "run: a host port in use fails the run with 126; the failed --rm one is gone, the other stays (030-run)" {
+	fe_net_setup
+	run -0 pea_net run -p 18080:80 --rm -d --name c_ok busybox sleep 100
+	run -126 pea_net run -p 18080:80 -d --name c_fail_no_rm busybox sleep 100
+	assert_output --partial "host port 18080/tcp is already published by container c_ok"
+	run -126 pea_net run -p 18080:80 --rm -d --name c_fail_with_rm busybox sleep 100
+	run -0 pea_net ps -a --sort names --format '{{.Names}} {{.State}}'
+	assert_output $'c_fail_no_rm created\nc_ok running'
+	# start says 125 for it, as podman's
+	run -125 pea_net start c_fail_no_rm
+	run -0 pea_net rm -f c_ok c_fail_no_rm
 }
