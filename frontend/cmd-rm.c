@@ -172,8 +172,8 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 		 * Marked first: its monitor runs no exit command (the removal
 		 * below is the cleanup); a kill that fails takes the mark back.
 		 */
-		mark = container_removing_mark(g, r->id);
-		(void)pea_write_file_at(AT_FDCWD, mark, "1", NULL);
+		mark = container_cleaner_mark(g, r->id);
+		container_mark_cleaner(g, r->id);
 		if (kill_running(g, r, err) < 0) {
 			(void)unlink(mark);
 			*ret_status = PEA_EXIT_ENGINE;

@@ -136,7 +136,7 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push(&v, "--runtime-arg");
 	pea_strv_push_take(&v, xasprintf("%s/runtime", g->runroot));
 	if (is_pea_monitor(g)) {
-		_cleanup_free_ char *mark = container_removing_mark(g, r->id);
+		_cleanup_free_ char *mark = container_cleaner_mark(g, r->id);
 		pea_strv_push_take(&v, xasprintf("--exit-command-skip-if=%s", mark));
 	}
 	pea_strv_push(&v, "--exit-command");
@@ -827,6 +827,9 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 		/* a foreground run restarts it itself, with the exit code in hand */
 		if (attach && strcmp(restart_policy(r, NULL), "no") != 0)
 			container_mark_attached(g, r->id, true);
+		/* and cleans up after it (and removes it with --rm): no exit command then */
+		if (attach)
+			container_mark_cleaner(g, r->id);
 	}
 	tty = has_tty(r);
 	io.rootfs = how->rootfs;

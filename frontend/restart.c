@@ -113,14 +113,22 @@ void container_mark_attached(const struct global_options *g, const char *id, boo
 		(void)unlink(p);
 }
 
-char *container_removing_mark(const struct global_options *g, const char *id)
+void container_mark_cleaner(const struct global_options *g, const char *id)
 {
-	return mark_path(g, id, "removing");
+	_cleanup_free_ char *p = mark_path(g, id, "cleaner");
+	_cleanup_free_ char *pid = xasprintf("%d", (int)getpid());
+
+	(void)pea_write_file_at(AT_FDCWD, p, pid, NULL);
+}
+
+char *container_cleaner_mark(const struct global_options *g, const char *id)
+{
+	return mark_path(g, id, "cleaner");
 }
 
 void container_clear_marks(const struct global_options *g, const char *id)
 {
-	static const char *const marks[] = { "stopped", "attached", "detached", "removing" };
+	static const char *const marks[] = { "stopped", "attached", "detached", "cleaner" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(marks); i++) {
 		_cleanup_free_ char *p = mark_path(g, id, marks[i]);

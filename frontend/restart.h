@@ -41,10 +41,13 @@ void container_mark_stopped(const struct global_options *g, const char *id);
 /* A foreground run attached to it: its exit command leaves the restart to it (or not). */
 void container_mark_attached(const struct global_options *g, const char *id, bool on);
 /*
- * The mark of a container that pea rm kills and removes itself: the monitor
- * runs no exit command when it is there (pea-monitor's --exit-command-skip-if).
+ * The mark of a container whose end this process (pea rm, a foreground run)
+ * cleans up itself: while the mark is there and the process it names lives,
+ * the monitor runs no exit command (pea-monitor's --exit-command-skip-if).
  */
-char *container_removing_mark(const struct global_options *g, const char *id);
+void container_mark_cleaner(const struct global_options *g, const char *id);
+/* Its path, for the monitor's flag. */
+char *container_cleaner_mark(const struct global_options *g, const char *id);
 /* Forget the marks of the last run (start). */
 void container_clear_marks(const struct global_options *g, const char *id);
 

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -74,6 +75,34 @@ int exit_write_files(struct monitor *m, int status, struct pea_error **err)
 }
 
 /*
+ * --exit-command-skip-if's file is there, and the process it may name (a
+ * pid, the one that cleans up instead: pea rm, a foreground pea run) lives.
+ */
+static bool exit_command_skipped(const char *file)
+{
+	_cleanup_free_ char *buf = NULL, *stat = NULL, *sbuf = NULL;
+	const char *paren;
+	char *end = NULL;
+	size_t len;
+	long pid;
+
+	if (pea_read_file_at(AT_FDCWD, file, 64, &buf, &len, NULL) < 0)
+		return false;
+	errno = 0;
+	pid = strtol(buf, &end, 10);
+	if (end == buf || errno || pid <= 0 || pid > INT32_MAX)
+		return true; /* no pid: the file alone */
+	if (kill((pid_t)pid, 0) < 0 && errno != EPERM)
+		return false;
+	/* killed and not reaped yet (a zombie) is gone too */
+	stat = xasprintf("/proc/%ld/stat", pid);
+	if (pea_read_file_at(AT_FDCWD, stat, 4096, &sbuf, &len, NULL) < 0)
+		return false;
+	paren = strrchr(sbuf, ')');
+	return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
+}
+
+/*
  * Run --exit-command with its --exit-command-arg's after --exit-delay
  * seconds, wait for it, and fail with its status. It is not our subreaper's
  * business: the command's own children go to init.
@@ -94,9 +123,11 @@ int exit_run_command(struct monitor *m, struct pea_error **err)
 	 * pea rm marks a container it kills, and then cleans up and removes it
 	 * itself under the container's lock: an exit command would only wait
 	 * for that lock to find the container gone (rm -a of N: N more engines).
+	 * So does a foreground pea run, which cleans up after its container;
+	 * one killed meanwhile leaves it to the exit command again.
 	 */
-	if (o->exit_command_skip_if && access(o->exit_command_skip_if, F_OK) == 0) {
-		log_debug("'%s' exists: no exit command", o->exit_command_skip_if);
+	if (o->exit_command_skip_if && exit_command_skipped(o->exit_command_skip_if)) {
+		log_debug("'%s' names who cleans up: no exit command", o->exit_command_skip_if);
 		return 0;
 	}
 	pea_strv_push(&argv, o->exit_command);

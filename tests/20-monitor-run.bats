@@ -290,12 +290,46 @@ case_exit_command_no_skip() {
 	wait_for test -s "$TEST_DIR/cmd.out"
 }
 
+# The file names the process that cleans up instead: skipped while it lives, run once it is gone.
+case_exit_command_skip_pid() {
+	local mark="$TEST_DIR/cleaner"
+	monitor_setup sh -c 'exit 2'
+	echo "$$" >"$mark"
+	monitor_launch -l none --exit-command /bin/sh --exit-command-arg -c \
+		--exit-command-arg "echo ran >$TEST_DIR/cmd.out" --exit-command-skip-if "$mark"
+	monitor_start_container
+	monitor_wait_exit
+	test ! -e "$TEST_DIR/cmd.out"
+}
+
+case_exit_command_dead_pid() {
+	local mark="$TEST_DIR/cleaner" gone
+	sh -c 'exit 0' &
+	gone=$!
+	wait "$gone"
+	monitor_setup sh -c 'exit 2'
+	echo "$gone" >"$mark"
+	monitor_launch -l none --exit-command /bin/sh --exit-command-arg -c \
+		--exit-command-arg "echo ran >$TEST_DIR/cmd.out" --exit-command-skip-if "$mark"
+	monitor_start_container
+	monitor_wait_exit
+	wait_for test -s "$TEST_DIR/cmd.out"
+}
+
 @test "--exit-command-skip-if: no exit command while its file exists" {
 	for_each_runtime case_exit_command_skip
 }
 
 @test "--exit-command-skip-if: the exit command runs when its file does not exist" {
 	for_each_runtime case_exit_command_no_skip
+}
+
+@test "--exit-command-skip-if: a pid in the file: skipped while that process lives" {
+	for_each_runtime case_exit_command_skip_pid
+}
+
+@test "--exit-command-skip-if: a pid in the file: the exit command runs once that process is gone" {
+	for_each_runtime case_exit_command_dead_pid
 }
 
 # As conmon, the monitor lets go of the sync pipe before the exit command:

@@ -216,6 +216,21 @@ ps_loop() {
 	fe_nothing_left
 }
 
+@test "a foreground run --rm killed (-9) while its container runs: the exit command removes it" {
+	local d k
+	# the run marks itself the container's cleaner; once it is gone the monitor's exit command is
+	d="$(fe_submit_pid run --rm --name fgk busybox sleep 1)"
+	while [[ ! -e "$d/pid" ]]; do sleep 0.01; done
+	fe_wait_state fgk running
+	kill -9 "$(cat "$d/pid")"
+	fe_done 60 "$d"
+	for ((k = 0; k < 300; k++)); do
+		[[ -z "$(pea_out ps -aq)" ]] && break
+		sleep 0.1
+	done
+	fe_nothing_left
+}
+
 @test "pea killed (-9) in the middle of run -d: ps works, the next start or rm repairs" {
 	local delay d name k=0 delays
 	delays="$(fe_delays run -d --name timed busybox sleep 1000)"
