@@ -24,6 +24,7 @@
 #include "frontend/commands.h"
 #include "frontend/config.h"
 #include "frontend/container.h"
+#include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
 #include "frontend/pod.h"
@@ -755,6 +756,7 @@ int pod_create(struct global_options *g, struct pod_create_opts *o, struct pod_r
 		(void)pod_remove(g, p->id, true, 0, NULL, &e);
 		return -1;
 	}
+	events_pod(g, "create", p->id, p->name);
 	*ret = TAKE_PTR(p);
 	return 0;
 }
@@ -926,7 +928,10 @@ int pod_remove(struct global_options *g, const char *what, bool force, long time
 	shm_drop(g, p->id);
 	dir = pods_dir(g);
 	tomb = xasprintf("%s/.rm-%s", dir, p->id);
-	return pea_rm_rf_at(AT_FDCWD, tomb, err);
+	if (pea_rm_rf_at(AT_FDCWD, tomb, err) < 0)
+		return -1;
+	events_pod(g, "remove", p->id, p->name);
+	return 0;
 }
 
 int pod_start_infra(const struct global_options *g, const struct ctr_record *member,
