@@ -290,3 +290,15 @@ pull--docker-archive:$TEST_DIR/b.tar"
 	assert_regex "${stderr_lines[0]}" "line 3: event: invalid JSON"
 	assert_regex "${stderr_lines[1]}" "line 4: event: 'Time'"
 }
+
+@test "events: pod create and remove" {
+	run -0 pea_cmd pod create --infra=false --name p1
+	pid="$output"
+	run -0 pea_cmd pod rm p1
+	run -0 pea_cmd events --stream=false --filter type=pod
+	assert_line --index 0 --regexp "^[0-9-]+ [0-9:.]+ \+0000 UTC pod create $pid \(image=, name=p1\)$"
+	run -0 pea_cmd events --stream=false --filter pod=p1 --format '{{.Status}} {{.ID}}'
+	assert_output $'create '"$pid"$'\nremove '"$pid"
+	run -0 pea_cmd events --stream=false --filter "pod=${pid:0:12}" --format '{{.Status}}'
+	assert_output $'create\nremove'
+}
