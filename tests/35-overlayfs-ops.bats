@@ -207,3 +207,38 @@ PY
 	[[ "$output" -gt 15 ]]
 	ovl_umount "$d"
 }
+
+# New entries go into the upper copy of their parent through an fd kept open
+# across creates: directories removed, recreated, renamed, replaced and copied
+# up between creates must each get their own entries.
+# shellcheck disable=SC2016 # expanded by the chrooted shell
+OVL_CREATE_DIRS_SCRIPT='
+cd /
+mkdir a b
+: >a/x; rm a/x; rmdir a; mkdir a; : >a/y
+: >b/z; rm b/z; rmdir a/y 2>/dev/null; rm a/y; mv -T b a; : >a/w
+mkdir c; : >c/1; mv c d; : >d/2; mkdir d/e; : >d/e/3; mv d/e f; : >f/4
+: >data/new1; : >tree/a/new2; rm -r tree; mkdir tree; : >tree/new3
+mkdir g; cd g; : >1; rm 1; rmdir /g; touch 2 2>/dev/null || echo "create in a removed dir refused"
+cd /; mkdir h; : >h/1; rm -r h; mkdir h; ls -a h; : >h/2
+mkdir -p i/j; : >i/j/1; chmod 2775 i; mkdir i/k; : >i/k/2; stat -c "%n %a" i/k
+for p in a b d f g h i tree; do ls -aR "$p" 2>&1; done; ls data
+'
+
+@test "overlayfs: new entries land in the right directory as directories come and go" {
+	local impl
+	for impl in pea kernel; do
+		ovl_make_layers "$TEST_DIR/$impl"
+		ovl_mount "$impl" "$TEST_DIR/$impl"
+		ovl_sh "$TEST_DIR/$impl" "$OVL_CREATE_DIRS_SCRIPT" >"$TEST_DIR/$impl.out" 2>&1 ||
+			fail "$impl: the script failed: $(cat "$TEST_DIR/$impl.out")"
+		ovl_dump "$TEST_DIR/$impl/mnt" >"$TEST_DIR/$impl.view"
+		ovl_umount "$TEST_DIR/$impl"
+		ovl_dump_upper "$TEST_DIR/$impl/upper" >"$TEST_DIR/$impl.upper"
+	done
+	run -0 diff -u "$TEST_DIR/kernel.out" "$TEST_DIR/pea.out"
+	run -0 diff -u "$TEST_DIR/kernel.view" "$TEST_DIR/pea.view"
+	run -0 diff -u "$TEST_DIR/kernel.upper" "$TEST_DIR/pea.upper"
+	run -0 grep -x 'create in a removed dir refused' "$TEST_DIR/pea.out"
+	run -0 grep -x 'a/w' <(cd "$TEST_DIR/pea/upper" && find a -type f)
+}
