@@ -7,7 +7,8 @@
 # allocator skip the recently freed ones during it (ext4), which weighs on whichever
 # implementation comes next. The lower layers are read once
 # beforehand so that every mount starts with them in the page cache. Prints seconds and the
-# ratios pea/fuse-overlayfs and pea/kernel; asserts nothing (the machine is shared).
+# ratios pea/fuse-overlayfs and pea/kernel, and each FUSE server's own CPU time (less
+# disturbed by other load than the wall time); asserts nothing (the machine is shared).
 #
 # The implementations take turns within each run of a row (pea, fuse-overlayfs, kernel, then
 # again), so that a burst of load from elsewhere falls on all of them; the load average is
@@ -138,19 +139,33 @@ for row in "${rows[@]}"; do
 done
 declare -A label=([find]="find, 20k files" [lsr]="ls -lR, 20k files" [read]="read 300 MB"
 	[create]="create 10k files" [copyup]="copy-up 100 MB" [untar]="untar $(basename "$src")")
-declare -A best load
+declare -A best load cpu
 
-# time_once IMPL ROW: the wall time of one run, in seconds.
+# server_cpu: the FUSE server's CPU time so far, in clock ticks (0 for the kernel's).
+server_cpu() {
+	local f
+	[[ -n "$server" ]] || {
+		echo 0
+		return
+	}
+	read -r -a f <"/proc/$server/stat"
+	# utime and stime (fields 14, 15; the name in field 2 has no spaces here).
+	echo $((f[13] + f[14]))
+}
+
+# time_once IMPL ROW: the wall time of one run and the server's CPU time in it, in seconds.
 time_once() {
-	local impl="$1" row="$2" start end
+	local impl="$1" row="$2" start end c0 c1
 	mount_impl "$impl"
 	# The data written by the run before goes to disk first, not during this one.
 	sync
+	c0=$(server_cpu)
 	start=$(date +%s.%N)
 	"row_$row"
 	end=$(date +%s.%N)
+	c1=$(server_cpu)
 	unmount
-	echo "$end - $start" | bc -l
+	echo "$(echo "$end - $start" | bc -l) $(echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l)"
 }
 
 # The best of $runs runs, the implementations taking turns.
@@ -158,11 +173,16 @@ for row in "${rows[@]}"; do
 	read -r l1 _ </proc/loadavg
 	for ((run = 0; run < runs; run++)); do
 		for impl in pea fuse kernel; do
-			t=$(time_once "$impl" "$row")
-			[[ -n ${OVL_BENCH_VERBOSE:-} ]] && printf '%s %s %.3f\n' "$row" "$impl" "$t" >&2
+			read -r t c < <(time_once "$impl" "$row")
+			[[ -n ${OVL_BENCH_VERBOSE:-} ]] &&
+				printf '%s %s %.3f s, server CPU %.2f s\n' "$row" "$impl" "$t" "$c" >&2
 			b=${best[$row,$impl]:-}
 			if [[ -z "$b" ]] || (($(echo "$t < $b" | bc -l))); then
 				best[$row,$impl]=$t
+			fi
+			b=${cpu[$row,$impl]:-}
+			if [[ -z "$b" ]] || (($(echo "$c < $b" | bc -l))); then
+				cpu[$row,$impl]=$c
 			fi
 		done
 	done
@@ -170,10 +190,12 @@ for row in "${rows[@]}"; do
 	load[$row]="$l1-$l2"
 done
 
-printf '%-22s %10s %14s %10s %10s %11s %11s\n' row pea fuse-overlayfs kernel pea/fuse \
-	pea/kernel load
+printf '%-22s %10s %14s %10s %10s %11s %9s %9s %11s\n' row pea fuse-overlayfs kernel pea/fuse \
+	pea/kernel 'cpu pea' 'cpu fuse' load
 for row in "${rows[@]}"; do
 	p=${best[$row,pea]} f=${best[$row,fuse]} k=${best[$row,kernel]}
-	printf '%-22s %10.3f %14.3f %10.3f %9.2fx %10.2fx %11s\n' "${label[$row]}" "$p" "$f" "$k" \
-		"$(echo "$p / $f" | bc -l)" "$(echo "$p / $k" | bc -l)" "${load[$row]}"
+	printf '%-22s %10.3f %14.3f %10.3f %9.2fx %10.2fx %9.2f %9.2f %11s\n' "${label[$row]}" "$p" \
+		"$f" "$k" "$(echo "$p / $f" | bc -l)" "$(echo "$p / $k" | bc -l)" "${cpu[$row,pea]}" \
+		"${cpu[$row,fuse]}" "${load[$row]}"
 done
+echo "(seconds, the best of $runs; cpu: the FUSE server's own CPU time, the least of $runs)"
