@@ -350,6 +350,12 @@ EOF
 	assert_output $'script\nhttp://proxy:3128\nquoted $X\nfrom-volume\nlo'
 	# the volume's files are not in the image
 	run -1 pea_cmd run --rm hd test -e /mnt/f
+	# --cap-drop for RUN; --logfile takes the output
+	printf 'FROM busybox\nRUN grep CapEff /proc/self/status\n' >"$CTX/Containerfile"
+	run -0 pea_cmd build --no-cache --cap-drop=all --logfile "$TEST_DIR/log" -t caps "$CTX"
+	assert_output ""
+	run -0 grep -E '^CapEff:[[:space:]]+0+$' "$TEST_DIR/log"
+	run -0 grep -x "COMMIT caps" "$TEST_DIR/log"
 	printf 'FROM busybox\nRUN <<EOF\necho never ends\n' >"$CTX/Containerfile"
 	run -125 pea_cmd build -t hd2 "$CTX"
 	assert_output "Error: line 2: here-document 'EOF' never ends"
