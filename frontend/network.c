@@ -1142,7 +1142,8 @@ static int write_json_at(const char *dir, const char *name, struct json_object *
 		return pea_error_errno(err, "open '%s'", dir);
 	text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
 							 JSON_C_TO_STRING_NOSLASHESCAPE);
-	return pea_write_file_atomic_at(dfd, name, text, strlen(text), 0600, err);
+	/* run-root files, stale after a reboot: replaced whole, without fsyncs */
+	return pea_write_file_replace_at(dfd, name, text, strlen(text), 0600, err);
 }
 
 struct port_range {

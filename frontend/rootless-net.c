@@ -344,7 +344,7 @@ static int resolve_ports(const struct ctr_record *r, const char *dir, struct jso
 	if (dfd < 0)
 		return pea_error_errno(err, "open '%s'", dir);
 	text = json_object_to_json_string_ext(copy, JSON_C_TO_STRING_PLAIN);
-	if (pea_write_file_atomic_at(dfd, PASTA_PORTS_FILE, text, strlen(text), 0600, err) < 0)
+	if (pea_write_file_replace_at(dfd, PASTA_PORTS_FILE, text, strlen(text), 0600, err) < 0)
 		return -1;
 	*ret = TAKE_PTR(copy);
 	return 0;
@@ -707,7 +707,7 @@ static int slirp_start(const struct global_options *g, const struct slirp_opts *
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	pid_s = xasprintf("%d\n", (int)pid);
 	if (dfd < 0 ||
-	    pea_write_file_atomic_at(dfd, SLIRP_PID_FILE, pid_s, strlen(pid_s), 0600, err) < 0) {
+	    pea_write_file_replace_at(dfd, SLIRP_PID_FILE, pid_s, strlen(pid_s), 0600, err) < 0) {
 		(void)pea_pidfd_send_signal(pidfd, SIGKILL);
 		return dfd < 0 ? pea_error_errno(err, "open '%s'", dir) : -1;
 	}
@@ -850,8 +850,8 @@ static int slirp_forward_ports(const char *apidir, const char *guest, struct jso
 				break;
 			json_object_array_add(ids, json_object_new_int64(id));
 			text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
-			rc = pea_write_file_atomic_at(dfd, SLIRP_FWD_FILE, text, strlen(text), 0600,
-						      err);
+			rc = pea_write_file_replace_at(dfd, SLIRP_FWD_FILE, text, strlen(text),
+						       0600, err);
 		}
 	}
 	return rc;
@@ -1014,7 +1014,7 @@ static int fwd_start(const struct global_options *g, const char *nspath, const c
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	pid_s = xasprintf("%d\n", (int)pid);
 	if (dfd < 0 ||
-	    pea_write_file_atomic_at(dfd, FWD_PID_FILE, pid_s, strlen(pid_s), 0600, err) < 0) {
+	    pea_write_file_replace_at(dfd, FWD_PID_FILE, pid_s, strlen(pid_s), 0600, err) < 0) {
 		(void)pea_pidfd_send_signal(pidfd, SIGKILL);
 		return dfd < 0 ? pea_error_errno(err, "open '%s'", dir) : -1;
 	}
@@ -1163,7 +1163,7 @@ int rootless_netns_ensure(const struct global_options *g, char **ret_path, struc
 	if (dfd < 0)
 		return pea_error_errno(err, "open '%s'", dir);
 	/* pea-netsetup's pea-dnsd forwards to slirp4netns's DNS */
-	if (pea_write_file_atomic_at(dfd, "resolv.conf", resolv, strlen(resolv), 0644, err) < 0 ||
+	if (pea_write_file_replace_at(dfd, "resolv.conf", resolv, strlen(resolv), 0644, err) < 0 ||
 	    netns_make(ns, err) < 0)
 		return pea_error_wrap(err, "the rootless network namespace");
 	if (slirp_start(g, &o, ns, dir, err) < 0) {
