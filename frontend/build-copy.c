@@ -846,7 +846,8 @@ int build_squash_all(struct builder *b, struct stage *st, const char *name, char
 	json_object_object_del(cfg, "history");
 	build_diff_id_add(cfg, diff_id);
 	build_history_add(cfg, "/bin/sh -c #(nop) pea build --squash-all", false);
-	rc = commit_build_image(b->g, NULL, cfg, layer, name, build_is_docker(b), ret_id, err);
+	rc = commit_build_image(b->g, NULL, cfg, layer, name, build_is_docker(b), b->o->annotations,
+				ret_id, err);
 out:
 	(void)unlink(tarpath);
 	return rc;

@@ -329,8 +329,8 @@ int build_stage_commit(struct builder *b, struct stage *st, struct json_object *
 	_cleanup_free_ char *id = NULL;
 	struct json_object *rec = NULL;
 
-	if (commit_build_image(b->g, st->rec, st->cfg, layer, name, build_is_docker(b), &id, err) <
-	    0)
+	if (commit_build_image(b->g, st->rec, st->cfg, layer, name, build_is_docker(b), NULL, &id,
+			       err) < 0)
 		return -1;
 	if (image_find(b->g, id, &rec, err) < 0)
 		return -1;
@@ -1354,11 +1354,11 @@ static int finish(struct builder *b, char **names, char **ret_id, struct pea_err
 		if (build_squash_all(b, st, names ? names[0] : NULL, &id, err) < 0 ||
 		    (names && tag_names(b, id, names + 1, err) < 0))
 			return -1;
-	} else if (!ours || b->o->labels || !st->image_id) {
-		/* FROM alone, or --label: an image of its own */
+	} else if (!ours || b->o->labels || b->o->annotations || !st->image_id) {
+		/* FROM alone, --label or --annotation: an image of its own */
 		json_object_object_add(st->cfg, "created", json_object_new_string(frontend_now()));
 		if (commit_build_image(b->g, st->rec, st->cfg, NULL, names ? names[0] : NULL,
-				       build_is_docker(b), &id, err) < 0)
+				       build_is_docker(b), b->o->annotations, &id, err) < 0)
 			return -1;
 		if (names && tag_names(b, id, names + 1, err) < 0)
 			return -1;

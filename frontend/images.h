@@ -53,11 +53,13 @@ int url_download(const struct global_options *g, const char *url, char **ret_pat
 		 struct pea_error **err);
 /*
  * pea build (cmd-commit.c): record an image of base_rec's layers (NULL: none) and layer
- * (NULL: none) with the config cfg as given (its diff_ids and history already in).
+ * (NULL: none) with the config cfg as given (its diff_ids and history already in), and
+ * the manifest's annotations (KEY=VALUE; NULL: none).
  */
 int commit_build_image(const struct global_options *g, struct json_object *base_rec,
 		       struct json_object *cfg, struct json_object *layer, const char *name,
-		       bool docker, char **ret_id, struct pea_error **err);
+		       bool docker, char *const *annotations, char **ret_id,
+		       struct pea_error **err);
 /* pea build: a container's changes as a new layer over parent (a layer id, NULL: none). */
 int commit_container_layer(const struct global_options *g, const char *ctr, const char *parent,
 			   struct json_object **ret, struct pea_error **err);

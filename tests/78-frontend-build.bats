@@ -214,6 +214,12 @@ EOF
 	assert_output $'triggered\ngiven-none-set-env'
 	assert_equal "$(cfg OnBuild child)" ''
 	assert_equal "$(cfg Labels child)" '{"lab":"el"}'
+	# --annotation: in the manifest
+	run -0 pea_cmd build --annotation an=no --annotation k=v -t annot "$CTX"
+	id="$(pea_out image inspect --format '{{.Id}}' annot)"
+	mpath="$("$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" image inspect \
+		"$id" | jq -r .result.manifest_path)"
+	assert_equal "$(jq -c .annotations "$mpath")" '{"an":"no","k":"v"}'
 	# --from replaces the first FROM's image
 	printf 'FROM nosuch\nRUN test -e /trig && echo yes\n' >"$CTX/Containerfile"
 	run -0 pea_cmd build --from child -t fromflag "$CTX"
