@@ -500,8 +500,7 @@ out:
 /* pea build: the image of base_rec's layers and layer (NULL: none) with cfg as it is (images.h). */
 int commit_build_image(const struct global_options *g, struct json_object *base_rec,
 		       struct json_object *cfg, struct json_object *layer, const char *name,
-		       bool docker, char *const *annotations, char **ret_id,
-		       struct pea_error **err)
+		       bool docker, char *const *annotations, char **ret_id, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *bm = NULL, *man = NULL, *img = NULL;
 	_cleanup_free_ char *cfg_path = NULL, *man_path = NULL, *text = NULL;
@@ -523,7 +522,7 @@ int commit_build_image(const struct global_options *g, struct json_object *base_
 		struct json_object *a = obj_at(man, "annotations");
 		const char *eq = strchr(annotations[i], '=');
 		_cleanup_free_ char *k = xstrndup(annotations[i], eq ? (size_t)(eq - annotations[i])
-								    : strlen(annotations[i]));
+								     : strlen(annotations[i]));
 		json_object_object_add(a, k, json_object_new_string(eq ? eq + 1 : ""));
 	}
 	free(text);
