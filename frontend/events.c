@@ -246,7 +246,7 @@ static int append(const char *path, const char *line, struct pea_error **err)
  */
 static int rotate(const char *path, struct pea_error **err)
 {
-	_cleanup_free_ char *buf = NULL, *tmp = xasprintf("%s.rotate.tmp", path);
+	_cleanup_free_ char *buf = NULL;
 	const char *keep;
 	size_t len;
 	char *nl;
