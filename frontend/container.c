@@ -27,6 +27,7 @@
 #include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/network.h"
+#include "frontend/pod.h"
 #include "frontend/records.h"
 #include "frontend/volumes-run.h"
 
@@ -498,5 +499,8 @@ int container_cleanup(struct global_options *g, const char *id, bool remove_rm,
 		return -1;
 	if (removed)
 		lock = record_lock_drop(g, id, TAKE_FD(lock));
+	/* a foreground run's end: its pod's exit policy, once the lock is dropped (pod.h) */
+	lock = pea_close(lock);
+	pod_after_exit(g, r);
 	return 0;
 }

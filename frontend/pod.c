@@ -559,11 +559,52 @@ static int infra_mark(struct global_options *g, const char *ctr_id, const char *
 	return record_save(g, r, err);
 }
 
+/*
+ * -p [[IP:]HOST:]CTR[/PROTO] as podman's InfraConfig.PortBindings:
+ * {"CTR/PROTO": [{"HostIp": IP, "HostPort": HOST}]} (pea-netsetup checks the values).
+ */
+static struct json_object *port_bindings(char *const *publish)
+{
+	struct json_object *pb = json_object_new_object();
+
+	for (size_t i = 0; publish && publish[i]; i++) {
+		_cleanup_free_ char *spec = xstrdup(publish[i]), *key = NULL;
+		char *proto = strchr(spec, '/'), *ctr, *host = NULL, *ip = NULL;
+		struct json_object *list = NULL, *b = json_object_new_object();
+
+		if (proto)
+			*proto++ = '\0';
+		ctr = strrchr(spec, ':');
+		if (ctr) {
+			*ctr++ = '\0';
+			host = strrchr(spec, ':');
+			if (host) {
+				*host++ = '\0';
+				ip = spec;
+			} else {
+				host = spec;
+			}
+		} else {
+			ctr = spec;
+		}
+		key = xasprintf("%s/%s", ctr, proto && *proto ? proto : "tcp");
+		json_object_object_add(b, "HostIp", json_object_new_string(ip ? ip : ""));
+		json_object_object_add(b, "HostPort", json_object_new_string(host ? host : ""));
+		if (!json_object_object_get_ex(pb, key, &list)) {
+			list = json_object_new_array();
+			json_object_object_add(pb, key, list);
+		}
+		json_object_array_add(list, b);
+	}
+	return pb;
+}
+
 static struct json_object *infra_config(const struct pod_create_opts *o)
 {
 	struct json_object *c = json_object_new_object();
 	bool host = o->network && strcmp(o->network, "host") == 0;
 
+	json_object_object_add(c, "PortBindings", port_bindings(o->publish));
 	json_object_object_add(c, "HostNetwork", json_object_new_boolean(host));
 	json_object_object_add(c, "StaticIP", json_object_new_string(""));
 	json_object_object_add(c, "StaticMAC", json_object_new_string(o->mac ? o->mac : ""));
