@@ -658,6 +658,9 @@ static int plan_pod(struct pod_ctx *c, struct pea_error **err)
 		return pea_error_new(err, EINVAL, "pod '%s' has no containers", c->name);
 	if (check_names(ctrs, c->name, err) < 0)
 		return -1;
+	if (kube_get(c->spec, "initContainers"))
+		return pea_error_new(err, ENOTSUP, "pod '%s': initContainers are not supported yet",
+				     c->name);
 	for (size_t i = 0; i < c->all->npods; i++)
 		if (&c->all->pods[i] != p && c->all->pods[i].name &&
 		    strcmp(c->all->pods[i].name, c->name) == 0)

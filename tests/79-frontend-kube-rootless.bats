@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# pea kube play|down|generate as an ordinary user (rootless): the pod, its containers and a
+# PersistentVolumeClaim's volume made in the user's store, through pea's own CLI.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+FE_RL_NAME=pearl79k
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+	fe_rl_user_setup "$FE_RL_NAME"
+	cp "$BUSYBOX_ARCHIVE" "$FE_RL_HOME/busybox.tar"
+	chown "$FE_RL_UID:$FE_RL_GID" "$FE_RL_HOME/busybox.tar"
+}
+
+teardown_file() {
+	local TEST_DIR=$BATS_FILE_TMPDIR
+	fe_rl_user_teardown
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_userns
+	require_cmd newuidmap
+	require_cmd tini
+	require_cmd "$FE_RL_RUNTIME"
+	fe_setup
+	FE_RL_ENV=()
+	if ! pea_rl image exists busybox >/dev/null 2>&1; then
+		pea_rl load -i "$FE_RL_HOME/busybox.tar" >/dev/null
+	fi
+}
+
+teardown() {
+	FE_RL_ENV=()
+	pea_rl pod rm -af -t 0 >/dev/null 2>&1 || true
+	pea_rl rm -af >/dev/null 2>&1 || true
+	pea_rl volume rm -f rlkvol >/dev/null 2>&1 || true
+}
+
+@test "rootless: kube play of a Pod with a hostPath and a claim, kube generate, kube down" {
+	local dir=$FE_RL_HOME/kube
+	mkdir -p "$dir/data"
+	echo from-host >"$dir/data/f"
+	cat >"$dir/pod.yaml" <<YAML
+kind: Pod
+metadata: {name: rlk}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    command: [sleep, "100"]
+    volumeMounts:
+    - {name: host, mountPath: /host, readOnly: true}
+    - {name: claim, mountPath: /claim}
+  volumes:
+  - {name: host, hostPath: {path: $dir/data, type: Directory}}
+  - {name: claim, persistentVolumeClaim: {claimName: rlkvol}}
+---
+kind: PersistentVolumeClaim
+metadata: {name: rlkvol}
+YAML
+	chown -R "$FE_RL_UID:$FE_RL_GID" "$dir"
+	run -0 pea_rl kube play "$dir/pod.yaml"
+	assert_line --index 0 "Volumes:"
+	assert_line --index 1 rlkvol
+	assert_line --index 2 "Pod:"
+	assert_line --index 4 "Container:"
+	run -0 pea_rl exec rlk-c sh -c 'cat /host/f; echo x >/claim/y; cat /claim/y'
+	assert_output $'from-host\nx'
+	run -0 pea_rl kube generate rlk
+	assert_output --partial "name: rlk"
+	assert_output --partial "- sleep"
+	run -0 pea_rl kube down "$dir/pod.yaml"
+	assert_line --index 0 "Pods stopped:"
+	run -0 pea_rl ps -aq
+	assert_output ""
+	run -0 pea_rl volume ls -q
+	assert_output rlkvol
+}
