@@ -312,6 +312,25 @@ static bool is_entry(const char *line, const char *ip, char *const *names)
 	return true;
 }
 
+char **etc_hosts_names(const char *text)
+{
+	_cleanup_strv_ char **lines = pea_strv_split(text ? text : "", "\n");
+	char **names = NULL;
+
+	for (size_t i = 0; lines && lines[i]; i++) {
+		_cleanup_strv_ char **w = NULL;
+		char *hash = strchr(lines[i], '#');
+
+		if (hash)
+			*hash = '\0';
+		w = line_fields(lines[i]);
+		for (size_t k = 1; w && w[k]; k++)
+			if (!pea_strv_contains(names, w[k]))
+				pea_strv_push(&names, w[k]);
+	}
+	return names;
+}
+
 char *etc_hosts_edit(const char *text, char *const *ips, char *const *names, bool add)
 {
 	_cleanup_strv_ char **lines = pea_strv_split(text ? text : "", "\n");

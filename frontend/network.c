@@ -1298,9 +1298,9 @@ int network_share_etc(const struct global_options *g, const struct ctr_record *r
 		      const char *hostname, char **ret_dir, struct pea_error **err)
 {
 	_cleanup_free_ char *dir = network_run_dir(g, r->id), *odir = NULL;
-	_cleanup_free_ char *hosts = NULL, *resolv = NULL;
+	_cleanup_free_ char *hosts = NULL, *resolv = NULL, *text = NULL;
 	_cleanup_json_ struct json_object *mark = NULL;
-	_cleanup_strv_ char **names = NULL, **lo = NULL;
+	_cleanup_strv_ char **names = NULL, **lo = NULL, **have = NULL;
 	_cleanup_record_ struct ctr_record *o = NULL;
 	struct json_object *a = NULL;
 
@@ -1312,19 +1312,28 @@ int network_share_etc(const struct global_options *g, const struct ctr_record *r
 	resolv = xasprintf("%s/resolv.conf", odir);
 	if (access(hosts, F_OK) < 0 || access(resolv, F_OK) < 0)
 		return 0; /* the other has no files of its own: this one keeps its own */
+	/*
+	 * As podman's etchosts.Add: only the names the file does not have yet
+	 * (a pod member's host name is the pod's, on the infra's line), no line
+	 * when none is left.
+	 */
+	if (pea_read_file_at(AT_FDCWD, hosts, NETWORK_FILE_MAX, &text, NULL, err) < 0)
+		return -1;
+	have = etc_hosts_names(text);
+	if (!pea_strv_contains(have, hostname))
+		pea_strv_push(&names, hostname);
+	if (strcmp(r->name, hostname) != 0 && !pea_strv_contains(have, r->name))
+		pea_strv_push(&names, r->name);
 	mark = json_object_new_object();
 	a = json_object_new_array();
-	pea_strv_push(&names, hostname);
-	if (strcmp(r->name, hostname) != 0)
-		pea_strv_push(&names, r->name);
 	pea_strv_push(&lo, "127.0.0.1");
-	for (size_t i = 0; names[i]; i++)
+	for (size_t i = 0; names && names[i]; i++)
 		json_object_array_add(a, json_object_new_string(names[i]));
 	json_object_object_add(mark, "hosts", json_object_new_string(hosts));
 	json_object_object_add(mark, "names", a);
 	/* written first: the teardown takes the line out again, whatever happens next */
 	if (write_json_at(dir, "shared-etc.json", mark, err) < 0 ||
-	    etc_hosts_update(hosts, lo, names, true, err) < 0)
+	    (names && etc_hosts_update(hosts, lo, names, true, err) < 0))
 		return -1;
 	*ret_dir = TAKE_PTR(odir);
 	return 0;

@@ -187,6 +187,8 @@ char *etc_resolv_edit(const char *text, char *const *servers, bool add);
 int etc_hosts_update(const char *path, char *const *ips, char *const *names, bool add,
 		     struct pea_error **err);
 int etc_resolv_update(const char *path, char *const *servers, bool add, struct pea_error **err);
+/* Every name of a hosts text (comments aside), each once, in order; NULL if none. */
+char **etc_hosts_names(const char *text);
 
 /*
  * A running container joins a network its record now has (pea network

@@ -385,6 +385,14 @@ ctr_ip() {
 	assert_line "127.0.0.1	gst guest"
 	run -0 pea_net exec owner cat /etc/hosts
 	assert_line "127.0.0.1	gst guest"
+	# as podman's: only the names the file lacks (a pod member's host name is the pod's)
+	pea_net run -d --name twin --hostname own --network container:owner busybox sleep 100 >/dev/null
+	run -0 pea_net exec owner cat /etc/hosts
+	assert_line "127.0.0.1	twin"
+	pea_net rm -f twin >/dev/null
+	run -0 pea_net exec owner cat /etc/hosts
+	refute_output --partial twin
+	assert_line "10.89.16.2	own owner"
 	# the owner joining a network shows in the guest's file too
 	pea_net network create --subnet 10.89.17.0/24 red >/dev/null
 	pea_net network connect red owner
