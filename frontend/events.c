@@ -418,8 +418,8 @@ int events_parse_rfc3339(const char *s, double *ret)
 	}
 	if (*rest == 'Z' || *rest == 'z') {
 		rest++;
-	} else if (*rest == '+' || *rest == '-') {
-		int h = two(rest + 1), m = rest[3] == ':' ? two(rest + 4) : -1;
+	} else if ((*rest == '+' || *rest == '-') && strlen(rest) == 6 && rest[3] == ':') {
+		int h = two(rest + 1), m = two(rest + 4);
 		if (h < 0 || h > 23 || m < 0 || m > 59)
 			return -EINVAL;
 		off = (h * 3600L + m * 60L) * (*rest == '-' ? -1 : 1);
