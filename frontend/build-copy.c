@@ -713,24 +713,6 @@ out:
 	return rc;
 }
 
-static int digest_fd(int fd, char out[PEA_DIGEST_MAX], struct pea_error **err)
-{
-	_cleanup_digest_ struct pea_digest d = { 0 };
-	char buf[65536];
-	ssize_t n;
-
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return pea_error_errno(err, "seek the layer");
-	if (pea_digest_init(&d, "sha256", err) < 0)
-		return -1;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		pea_digest_update(&d, buf, (size_t)n);
-	if (n < 0)
-		return pea_error_errno(err, "read the layer");
-	pea_digest_final(&d, out);
-	return 0;
-}
-
 int build_copy(struct builder *b, size_t si, const struct build_instr *in, const char *name,
 	       struct pea_error **err)
 {
@@ -772,7 +754,7 @@ int build_copy(struct builder *b, size_t si, const struct build_instr *in, const
 	if (rc < 0)
 		goto out;
 	rc = -1;
-	if (digest_fd(fd, digest, err) < 0)
+	if (pea_digest_fd(NULL, fd, "the layer", digest, err) < 0)
 		goto out;
 	{
 		_cleanup_free_ char *joined = pea_strv_join(w, " ");

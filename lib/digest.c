@@ -2,12 +2,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "lib/digest.h"
 #include "lib/dl.h"
 #include "lib/error.h"
+#include "lib/cleanup.h"
+#include "lib/xalloc.h"
 
 /*
  * libcrypto on first use (lib/dl.h): most runs of pea and pea-storage hash
@@ -155,6 +158,36 @@ void pea_digest_buffer(const char *algo, const void *buf, size_t len, char out[P
 	}
 	pea_digest_update(&d, buf, len);
 	pea_digest_final(&d, out);
+}
+
+int pea_digest_fd(const char *algo, int fd, const char *what, char out[PEA_DIGEST_MAX],
+		  struct pea_error **err)
+{
+	_cleanup_digest_ struct pea_digest d = { 0 };
+	_cleanup_free_ char *buf = NULL;
+	const size_t chunk = 1u << 17;
+	off_t off = 0;
+	int r;
+
+	out[0] = '\0';
+	r = pea_digest_init(&d, algo ? algo : "sha256", err);
+	if (r < 0)
+		return r;
+	buf = xmalloc(chunk);
+	for (;;) {
+		ssize_t n = pread(fd, buf, chunk, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pea_error_errno(err, "read %s", what);
+		if (n == 0)
+			break;
+		pea_digest_update(&d, buf, (size_t)n);
+		off += n;
+	}
+	pea_digest_final(&d, out);
+	return 0;
 }
 
 int pea_digest_verify_buffer(const void *buf, size_t len, const char *want, const char *what,

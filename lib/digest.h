@@ -41,6 +41,12 @@ void pea_digest_done(struct pea_digest *d);
 
 /* Digest of a buffer (algo "sha256" when NULL; out is "" for an unknown algo). */
 void pea_digest_buffer(const char *algo, const void *buf, size_t len, char out[PEA_DIGEST_MAX]);
+/*
+ * Digest of a whole file: fd read from offset 0 to its end with pread (its own offset is
+ * left alone). Errors: an unknown algo, a read error (naming what).
+ */
+int pea_digest_fd(const char *algo, int fd, const char *what, char out[PEA_DIGEST_MAX],
+		  struct pea_error **err);
 /* Verify buf against want (its algorithm is want's); an error names what and both digests. */
 int pea_digest_verify_buffer(const void *buf, size_t len, const char *want, const char *what,
 			     struct pea_error **err);

@@ -1,5 +1,8 @@
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/digest.h"
@@ -99,10 +102,38 @@ static void test_hash(void)
 	       "mismatch names what and both digests");
 }
 
+static void test_fd(void)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	char path[] = "/tmp/test-digest-XXXXXX", out[PEA_DIGEST_MAX], chunk[1000];
+	int fd = mkstemp(path);
+
+	tap_ok(fd >= 0, "a temporary file");
+	if (fd < 0)
+		return;
+	unlink(path);
+	memset(chunk, 'a', sizeof(chunk));
+	bool written = true;
+	for (int i = 0; i < 1000; i++)
+		written &= write(fd, chunk, sizeof(chunk)) == (ssize_t)sizeof(chunk);
+	tap_ok(written, "a million 'a' written");
+	tap_is_int(pea_digest_fd(NULL, fd, "the file", out, &err), 0, "digest of a file");
+	tap_is_str(out, MILLION_A256, "a file's sha256 from offset 0, whatever its offset");
+	tap_ok(lseek(fd, 0, SEEK_CUR) == 1000000, "its offset is left alone");
+	tap_is_int(pea_digest_fd("sha1", fd, "the file", out, &err), -EINVAL,
+		   "an unknown algorithm is refused");
+	err = pea_error_free(err);
+	close(fd);
+	tap_ok(pea_digest_fd(NULL, fd, "the layer", out, &err) < 0 && err &&
+		       strcmp(err->message, "read the layer: Bad file descriptor") == 0,
+	       "a read error names what was read");
+}
+
 int main(void)
 {
-	tap_plan(25);
+	tap_plan(32);
 	test_validate();
 	test_hash();
+	test_fd();
 	return tap_done();
 }
