@@ -690,33 +690,73 @@ static int plan_pvc(const struct kube_node *doc, struct kube_plan *plan, struct 
 	return 0;
 }
 
-/* A Pod, or the pod of a Deployment or DaemonSet ("NAME-pod" from spec.template). */
+/* One pod of a workload: name, metadata and spec already in c. */
+static int plan_one(struct pod_ctx *c, struct pea_error **err)
+{
+	c->all->pods = xreallocarray(c->all->pods, c->all->npods + 1, sizeof(*c->all->pods));
+	c->plan = &c->all->pods[c->all->npods++];
+	memset(c->plan, 0, sizeof(*c->plan));
+	return plan_pod(c, err);
+}
+
+/* A Deployment's spec.replicas: 1 when missing. */
+static int replicas_of(const struct kube_node *spec, long *ret, struct pea_error **err)
+{
+	const char *r = NULL;
+	char *end;
+
+	*ret = 1;
+	if (kube_get_str(spec, "replicas", "spec", &r, err) < 0)
+		return -1;
+	if (!r)
+		return 0;
+	*ret = strtol(r, &end, 10);
+	if (*end || *ret < 0 || *ret > 100)
+		return pea_error_new(err, EINVAL, "invalid spec.replicas '%s' (0 to 100)", r);
+	return 0;
+}
+
+/*
+ * A Pod; a Deployment's replicas as pods NAME-pod-0, NAME-pod-1, ... (podman 4.3); a
+ * DaemonSet as the pod NAME-pod (as later podman), both from spec.template.
+ */
 static int plan_workload(const struct kube_node *doc, const char *kind, struct pod_ctx *c,
 			 struct pea_error **err)
 {
-	const struct kube_node *meta = kube_get(doc, "metadata"), *tmpl;
-	_cleanup_free_ char *podname = NULL;
+	const struct kube_node *meta = kube_get(doc, "metadata"), *spec = kube_get(doc, "spec");
+	const struct kube_node *tmpl = kube_get(spec, "template");
 	const char *name = NULL;
-	bool is_pod = strcmp(kind, "Pod") == 0;
+	long replicas = 1;
 
 	if (kube_get_str(meta, "name", "metadata", &name, err) < 0)
 		return -1;
 	if (!name || !*name)
 		return pea_error_new(err, EINVAL, "%s has no metadata.name", kind);
-	podname = is_pod ? xstrdup(name) : xasprintf("%s-pod", name);
-	c->name = podname;
 	c->meta = meta;
-	c->spec = kube_get(doc, "spec");
-	if (!is_pod) {
-		tmpl = kube_get(c->spec, "template");
-		c->spec = kube_get(tmpl, "spec");
-		if (kube_get(tmpl, "metadata"))
-			c->meta = kube_get(tmpl, "metadata");
+	c->spec = spec;
+	if (strcmp(kind, "Pod") == 0) {
+		c->name = name;
+		return plan_one(c, err);
 	}
-	c->all->pods = xreallocarray(c->all->pods, c->all->npods + 1, sizeof(*c->all->pods));
-	c->plan = &c->all->pods[c->all->npods++];
-	memset(c->plan, 0, sizeof(*c->plan));
-	return plan_pod(c, err);
+	c->spec = kube_get(tmpl, "spec");
+	if (kube_get(tmpl, "metadata"))
+		c->meta = kube_get(tmpl, "metadata");
+	if (strcmp(kind, "DaemonSet") == 0) {
+		_cleanup_free_ char *podname = xasprintf("%s-pod", name);
+
+		c->name = podname;
+		return plan_one(c, err);
+	}
+	if (replicas_of(spec, &replicas, err) < 0)
+		return pea_error_wrap(err, "Deployment '%s'", name);
+	for (long i = 0; i < replicas; i++) {
+		_cleanup_free_ char *podname = xasprintf("%s-pod-%ld", name, i);
+
+		c->name = podname;
+		if (plan_one(c, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int plan_docs(struct kube_node *const *docs, size_t ndocs, struct pod_ctx *c,

@@ -116,7 +116,7 @@ EOF
 	# the plan made nothing
 	[[ ! -e $TEST_DIR/made ]]
 
-	# --network, --log-driver, --annotation, a ConfigMap from --configmap, a Deployment
+	# --network, --log-driver, --annotation, a ConfigMap from --configmap, a Deployment (its pod NAME-pod-0)
 	f=$(yaml dep <<EOF
 kind: Deployment
 metadata: {name: app}
@@ -133,11 +133,14 @@ EOF
 )
 	printf 'kind: ConfigMap\nmetadata: {name: ext}\ndata: {k: "1"}\n' >"$TEST_DIR/cm.yaml"
 	run -0 pea_cmd kube play --print-plan --configmap "$TEST_DIR/cm.yaml" --log-driver k8s-file --annotation a=b "$f"
-	assert_line --index 0 "pod create --name app-pod --hostname app-pod --exit-policy stop --label app=app --network host"
-	assert_line --index 1 "create --pod app-pod --name app-pod-c --restart always --log-driver k8s-file --annotation a=b -e K=1 busybox"
+	assert_line --index 0 "pod create --name app-pod-0 --hostname app-pod-0 --exit-policy stop --label app=app --network host"
+	assert_line --index 1 "create --pod app-pod-0 --name app-pod-0-c --restart always --log-driver k8s-file --annotation a=b -e K=1 busybox"
 	run -0 pea_cmd kube play --print-plan --network none "$f" --configmap="$TEST_DIR/cm.yaml"
-	assert_line --index 0 "pod create --name app-pod --hostname app-pod --exit-policy stop --label app=app --network none"
+	assert_line --index 0 "pod create --name app-pod-0 --hostname app-pod-0 --exit-policy stop --label app=app --network none"
 
+	# replicas: a pod each (podman 4.3); a DaemonSet is one pod
+	run -0 timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" kube play --print-plan - <<<$'kind: Deployment\nmetadata: {name: r}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{name: c, image: busybox}]\n---\nkind: DaemonSet\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: busybox}]'
+	assert_output $'pod create --name r-pod-0 --hostname r-pod-0 --exit-policy stop\ncreate --pod r-pod-0 --name r-pod-0-c --restart always busybox\npod create --name r-pod-1 --hostname r-pod-1 --exit-policy stop\ncreate --pod r-pod-1 --name r-pod-1-c --restart always busybox\npod create --name d-pod --hostname d-pod --exit-policy stop\ncreate --pod d-pod --name d-pod-c --restart always busybox'
 	# a PersistentVolumeClaim alone is a volume; standard input is read for -
 	run -0 timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" kube play --print-plan - <<<$'kind: PersistentVolumeClaim\nmetadata: {name: v1}'
 	assert_output "volume create v1"
@@ -358,9 +361,9 @@ YAML
 	run -0 pea_cmd kube play "$f"
 	assert_line --index 0 "Pod:"
 	assert_line --index 2 "Container:"
-	fe_wait_state app-pod-c running
+	fe_wait_state app-pod-0-c running
 	for _ in $(seq 50); do
-		run -0 pea_cmd logs app-pod-c
+		run -0 pea_cmd logs app-pod-0-c
 		[[ $output == *lines* ]] && break
 		sleep 0.1
 	done

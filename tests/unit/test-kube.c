@@ -146,13 +146,13 @@ static void test_plan(void)
 
 	docs = parse(y, &n);
 	tap_ok(kube_plan_build(docs, n, NULL, 0, &o, &plan, &err) == 0, "a Deployment's plan");
-	tap_ok(plan.npods == 1 && !strcmp(plan.pods[0].name, "web-pod"), "its pod is web-pod");
+	tap_ok(plan.npods == 1 && !strcmp(plan.pods[0].name, "web-pod-0"), "its pod is web-pod-0");
 	pargs = pea_strv_join(plan.pods[0].args, " ");
-	tap_is_str(pargs, "--name web-pod --hostname web-pod --exit-policy stop -p 80:80/udp",
+	tap_is_str(pargs, "--name web-pod-0 --hostname web-pod-0 --exit-policy stop -p 80:80/udp",
 		   "pod create's args");
 	args = pea_strv_join(plan.pods[0].ctrs[0].args, " ");
 	tap_is_str(args,
-		   "--pod web-pod --name web-pod-c --restart on-failure -e X=web-pod "
+		   "--pod web-pod-0 --name web-pod-0-c --restart on-failure -e X=web-pod-0 "
 		   "--entrypoint [\"sh\",\"-c\"] busybox echo \"$X\"",
 		   "create's args");
 	kube_plan_clear(&plan);
