@@ -823,9 +823,9 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 	case OPT_IMAGE_VOLUME:
 		if (strcmp(arg, "bind") != 0 && strcmp(arg, "tmpfs") != 0 &&
 		    strcmp(arg, "ignore") != 0)
-			return pea_error_new(err, EINVAL,
-					     "invalid --image-volume '%s': use bind, tmpfs or ignore",
-					     arg);
+			return pea_error_new(
+				err, EINVAL,
+				"invalid --image-volume '%s': use bind, tmpfs or ignore", arg);
 		set(&o->image_volume, arg);
 		return 0;
 	case OPT_READ_ONLY:
@@ -1083,7 +1083,11 @@ static int resolve_process(struct create_opts *o, char **cmd, struct json_object
 		env_set(&env, o->env[i]);
 	json_object_object_add(opts, "args", strv_to_json(args));
 	json_object_object_add(opts, "entrypoint", entry ? strv_to_json(entry) : NULL);
-	json_object_object_add(opts, "cmd", strv_to_json(cmd && cmd[0] ? cmd : icmd));
+	/* --entrypoint drops the image's CMD (podman's): commit and inspect see none either */
+	if (cmd && cmd[0])
+		json_object_object_add(opts, "cmd", strv_to_json(cmd));
+	else
+		json_object_object_add(opts, "cmd", strv_to_json(o->entrypoint_set ? NULL : icmd));
 	json_object_object_add(opts, "env", strv_to_json(env));
 	json_object_object_add(
 		opts, "workdir",
@@ -1356,7 +1360,7 @@ static bool image_of_platform(struct json_object *img, const struct platform_spe
 static bool image_ref_has_transport(const char *name)
 {
 	static const char *const transports[] = { "docker-archive:", "oci-archive:", "oci:",
-						   "dir:" };
+						  "dir:" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(transports); i++)
 		if (strncmp(name, transports[i], strlen(transports[i])) == 0)
@@ -1621,10 +1625,9 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	json_object_object_get_ex(icfg_all, "config", &icfg);
 	if (o.publish_all && publish_exposed(&o, icfg, err) < 0)
 		return -1;
-	if (icfg && mounts_image_volumes(&o.volumes, &o.tmpfs,
-					 json_object_object_get(icfg, "Volumes"),
-					 o.image_volume ? o.image_volume : conf.image_volume_mode,
-					 err) < 0)
+	if (icfg &&
+	    mounts_image_volumes(&o.volumes, &o.tmpfs, json_object_object_get(icfg, "Volumes"),
+				 o.image_volume ? o.image_volume : conf.image_volume_mode, err) < 0)
 		return -1;
 	r = xnew(struct ctr_record, 1);
 	r->id = frontend_new_id();

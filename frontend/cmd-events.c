@@ -206,7 +206,8 @@ static bool filters_match(char *const *filters, struct json_object *e)
 		bool seen = false, ok = false;
 
 		for (size_t i = 0; filters && filters[i] && !ok; i++) {
-			if (strncmp(filters[i], filter_keys[k], klen) != 0 || filters[i][klen] != '=')
+			if (strncmp(filters[i], filter_keys[k], klen) != 0 ||
+			    filters[i][klen] != '=')
 				continue;
 			seen = true;
 			ok = filter_matches(e, filter_keys[k], filters[i] + klen + 1);
@@ -244,8 +245,8 @@ static char *go_time(const char *t)
 	if (*zone == 'Z' || strcmp(zone, "+00:00") == 0)
 		return xasprintf("%.10s %.8s%s +0000 UTC", t, t + 11, frac ? frac : "");
 	if (strlen(zone) == 6)
-		return xasprintf("%.10s %.8s%s %.3s%.2s %.3s%.2s", t, t + 11, frac ? frac : "", zone,
-				 zone + 4, zone, zone + 4);
+		return xasprintf("%.10s %.8s%s %.3s%.2s %.3s%.2s", t, t + 11, frac ? frac : "",
+				 zone, zone + 4, zone, zone + 4);
 	return xstrdup(t);
 }
 
@@ -302,19 +303,19 @@ char *events_human(struct json_object *e, bool no_trunc)
 /* The object a template sees: every field of podman's Event, Time as Go prints it. */
 static struct json_object *template_item(struct json_object *e)
 {
-	static const char *const keys[] = { "ID",	   "Image",  "Name",  "Network",
-					    "Status",	   "Type",   "PodID", "HealthStatus" };
+	static const char *const keys[] = { "ID",     "Image", "Name",	"Network",
+					    "Status", "Type",  "PodID", "HealthStatus" };
 	struct json_object *o = json_object_new_object(), *v = NULL;
 	_cleanup_free_ char *t = go_time(str_of(e, "Time"));
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		json_object_object_add(o, keys[i], json_object_new_string(str_of(e, keys[i])));
 	json_object_object_add(o, "Time", json_object_new_string(t));
-	json_object_object_add(o, "ContainerExitCode",
-			       json_object_new_int(json_object_object_get_ex(e, "ContainerExitCode",
-									     &v)
-							   ? json_object_get_int(v)
-							   : 0));
+	json_object_object_add(
+		o, "ContainerExitCode",
+		json_object_new_int(json_object_object_get_ex(e, "ContainerExitCode", &v)
+					    ? json_object_get_int(v)
+					    : 0));
 	if (json_object_object_get_ex(e, "Attributes", &v) && v)
 		json_object_object_add(o, "Attributes", json_object_get(v));
 	else
@@ -509,8 +510,7 @@ static int stream(struct tail *t, struct printer *p, struct pea_error **err)
 	}
 }
 
-static int events_run(struct global_options *g, const struct events_opts *o,
-		      struct pea_error **err)
+static int events_run(struct global_options *g, const struct events_opts *o, struct pea_error **err)
 {
 	_cleanup_free_ char *path = NULL;
 	struct printer p = { .o = o };

@@ -960,28 +960,28 @@ static int system_noop(struct global_options *g, int argc, char **argv, struct p
 	return 0;
 }
 
-static const char system_usage[] = "Usage: pea system COMMAND\n"
-				   "\n"
-				   "Manage pea.\n"
-				   "\n"
-				   "Commands:\n"
-				   "  df        show the disk space pea uses\n"
-				   "  events    show the events of containers, images, volumes, pods\n"
-				   "  info      show the host, the store and the version\n"
-				   "  migrate   nothing to do for pea (says so)\n"
-				   "  prune     remove unused data\n"
-				   "  renumber  nothing to do for pea (says so)\n"
-				   "  reset     remove everything pea stored\n"
-				   "  service   serve podman's API (its ping and version so far)\n";
+static const char system_usage[] =
+	"Usage: pea system COMMAND\n"
+	"\n"
+	"Manage pea.\n"
+	"\n"
+	"Commands:\n"
+	"  df        show the disk space pea uses\n"
+	"  events    show the events of containers, images, volumes, pods\n"
+	"  info      show the host, the store and the version\n"
+	"  migrate   nothing to do for pea (says so)\n"
+	"  prune     remove unused data\n"
+	"  renumber  nothing to do for pea (says so)\n"
+	"  reset     remove everything pea stored\n"
+	"  service   serve podman's API (its ping and version so far)\n";
 
 int cmd_system(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct subcommand sub[] = {
-		{ "df", system_df },	       { "events", cmd_events },
-		{ "info", info_run },
-		{ "migrate", system_noop },    { "prune", system_prune },
-		{ "renumber", system_noop },   { "reset", system_reset },
-		{ "service", system_service },
+		{ "df", system_df },	   { "events", cmd_events },
+		{ "info", info_run },	   { "migrate", system_noop },
+		{ "prune", system_prune }, { "renumber", system_noop },
+		{ "reset", system_reset }, { "service", system_service },
 	};
 
 	return cmd_dispatch(g, "system", system_usage, sub, ARRAY_SIZE(sub), argc, argv, err);

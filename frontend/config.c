@@ -238,9 +238,10 @@ static int image_volume_mode(struct ctr_config *c, struct json_object *doc, cons
 	if (!mode)
 		return 0;
 	if (strcmp(mode, "bind") != 0 && strcmp(mode, "tmpfs") != 0 && strcmp(mode, "ignore") != 0)
-		return pea_error_new(err, EINVAL,
-				     "%s: 'engine.image_volume_mode': '%s': use bind, tmpfs or ignore",
-				     what, mode);
+		return pea_error_new(
+			err, EINVAL,
+			"%s: 'engine.image_volume_mode': '%s': use bind, tmpfs or ignore", what,
+			mode);
 	replace_str(&c->image_volume_mode, mode);
 	return 0;
 }

@@ -44,13 +44,13 @@ char *engine_config_conmon(const struct global_options *g, const struct engine_c
  * log_tag, annotations, tz, seccomp_profile. Same files, later ones winning.
  */
 struct ctr_config {
-	char *log_driver;      /* NULL: pea's default, k8s-file */
-	int64_t log_size_max;  /* bytes; < 0: no cap */
-	bool log_size_set;     /* a file set log_size_max */
-	char *log_tag;	       /* NULL: none */
-	char **annotations;    /* "K=V" */
-	char *tz;	       /* NULL: none */
-	char *seccomp_profile; /* NULL: pea's built-in profile (seccomp-profile.h) */
+	char *log_driver;	 /* NULL: pea's default, k8s-file */
+	int64_t log_size_max;	 /* bytes; < 0: no cap */
+	bool log_size_set;	 /* a file set log_size_max */
+	char *log_tag;		 /* NULL: none */
+	char **annotations;	 /* "K=V" */
+	char *tz;		 /* NULL: none */
+	char *seccomp_profile;	 /* NULL: pea's built-in profile (seccomp-profile.h) */
 	char *image_volume_mode; /* [engine] image_volume_mode: bind, tmpfs, ignore; NULL: bind */
 };
 

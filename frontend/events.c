@@ -29,10 +29,10 @@
 
 /* The [engine] keys of the event log, read once per process. */
 struct events_config {
-	char *logger;	 /* file, journald, none */
-	char *path;	 /* events_logfile_path */
-	char *tmp_dir;	 /* tmp_dir */
-	long long max;	 /* events_logfile_max_size; 0: no rotation */
+	char *logger;  /* file, journald, none */
+	char *path;    /* events_logfile_path */
+	char *tmp_dir; /* tmp_dir */
+	long long max; /* events_logfile_max_size; 0: no rotation */
 	bool loaded;
 };
 
@@ -433,9 +433,8 @@ int events_parse_rfc3339(const char *s, double *ret)
 	return 0;
 }
 
-static const char *const string_keys[] = { "ID",	  "Image",	  "Name",
-					   "Network",	  "Status",	  "Type",
-					   "PodID",	  "HealthStatus" };
+static const char *const string_keys[] = { "ID",     "Image", "Name",  "Network",
+					   "Status", "Type",  "PodID", "HealthStatus" };
 
 static int check_fields(struct json_object *o, struct pea_error **err)
 {

@@ -30,16 +30,16 @@ struct pea_error;
 #define EVENT_SYSTEM	"system"
 
 struct event {
-	const char *type;	  /* EVENT_* */
-	const char *status;	  /* "create", "start", "died", "pull", ... */
-	const char *id;		  /* NULL: none */
-	const char *name;	  /* NULL: none */
-	const char *image;	  /* NULL: none */
-	const char *pod_id;	  /* NULL: none */
-	const char *network;	  /* NULL: none */
-	bool has_exit_code;	  /* a "died" event: exit_code set */
-	int exit_code;		  /* ContainerExitCode */
-	char *const *attributes;  /* "K=V" (a container's labels); NULL: none */
+	const char *type;	 /* EVENT_* */
+	const char *status;	 /* "create", "start", "died", "pull", ... */
+	const char *id;		 /* NULL: none */
+	const char *name;	 /* NULL: none */
+	const char *image;	 /* NULL: none */
+	const char *pod_id;	 /* NULL: none */
+	const char *network;	 /* NULL: none */
+	bool has_exit_code;	 /* a "died" event: exit_code set */
+	int exit_code;		 /* ContainerExitCode */
+	char *const *attributes; /* "K=V" (a container's labels); NULL: none */
 };
 
 /* The events backend of the global --events-backend (file, journald, none); options.c. */
@@ -77,7 +77,8 @@ int events_log_path(const struct global_options *g, char **ret, struct pea_error
 #define EVENTS_LINE_MAX (64u << 10)
 int events_parse_line(const char *line, size_t len, struct json_object **ret, double *ret_time,
 		      struct pea_error **err);
-/* An event as podman prints it without --format ("TIME TYPE STATUS ID (image=..)"; cmd-events.c). */
+/* An event as podman prints it without --format ("TIME TYPE STATUS ID (image=..)"; cmd-events.c).
+ */
 char *events_human(struct json_object *e, bool no_trunc);
 /* An RFC 3339 time with any offset ("2022-04-06T11:26:42.7236679+02:00"); -EINVAL if not. */
 int events_parse_rfc3339(const char *s, double *ret);

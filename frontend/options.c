@@ -86,10 +86,11 @@ static int parse_log_level(const char *s, struct pea_error **err)
 	else if (strcmp(s, "fatal") == 0 || strcmp(s, "panic") == 0)
 		s = "error";
 	if (log_level_from_string(s, &l) < 0)
-		return pea_error_new(err, EINVAL,
-				     "Log Level \"%s\" is not supported, choose from: trace, debug, "
-				     "info, warn, warning, error, fatal, panic",
-				     s);
+		return pea_error_new(
+			err, EINVAL,
+			"Log Level \"%s\" is not supported, choose from: trace, debug, "
+			"info, warn, warning, error, fatal, panic",
+			s);
 	log_set_level(l);
 	return 0;
 }

@@ -691,3 +691,17 @@ ${id2:0:12} three"
 	run -125 pea_net start c_fail_no_rm
 	run -0 pea_net rm -f c_ok c_fail_no_rm
 }
+
+@test "run --entrypoint drops the image's CMD, and commit keeps none (030-run's docker-archive)" {
+	run -0 pea_cmd run --name myc --entrypoint '["/bin/echo","magic"]' busybox
+	assert_output magic
+	run -0 pea_cmd inspect --format '{{.Config.Cmd}}' myc
+	assert_output '[]'
+	run -0 pea_cmd commit -q myc myi
+	run -0 pea_cmd image inspect --format '{{.Config.Cmd}} {{.Config.Entrypoint}}' myi
+	assert_output '[] [/bin/echo magic]'
+	run -0 pea_cmd run --rm myi
+	assert_output magic
+	run -0 pea_cmd run --rm myi more
+	assert_output 'magic more'
+}
