@@ -13,6 +13,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/json.h"
+#include "lib/strv.h"
 #include "frontend/network.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -54,6 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(etc_hosts_edit(s, ips, names, false));
 		free(etc_resolv_edit(s, ips, true));
 		free(etc_resolv_edit(s, ips, false));
+		pea_strv_free(etc_hosts_names(s));
 	}
 	in.host_net = true;
 	free(hosts);
