@@ -567,6 +567,146 @@ int cmd_load(struct global_options *g, int argc, char **argv, struct pea_error *
 	return 0;
 }
 
+/* ---- parents (podman's libimage layer tree) ----------------------------- */
+
+/* One image of the store as the layer tree sees it. */
+struct image_node {
+	struct json_object *rec; /* borrowed from the list */
+	struct json_object *cfg; /* the OCI config; owned */
+	struct json_object *history;
+	size_t nlayers;
+	bool tagged, gone;
+};
+
+struct image_set {
+	struct json_object *list;
+	struct image_node *v;
+	size_t n;
+};
+
+static void image_set_clear(struct image_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		json_object_put(s->v[i].cfg);
+	free(s->v);
+	json_object_put(s->list);
+	*s = (struct image_set){ 0 };
+}
+
+/* An image has a tag (repo:tag; a repo@digest name is none). */
+static bool image_tagged(struct json_object *rec)
+{
+	struct json_object *names = NULL;
+
+	if (!json_object_object_get_ex(rec, "names", &names))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+		if (n && !strchr(n, '@'))
+			return true;
+	}
+	return false;
+}
+
+/* The images of list (an `image ls` array; the set takes a reference). */
+static void image_set_init(struct image_set *s, struct json_object *list)
+{
+	*s = (struct image_set){ .list = json_object_get(list) };
+	s->n = json_object_array_length(list);
+	s->v = xnew(struct image_node, s->n ? s->n : 1);
+	for (size_t i = 0; i < s->n; i++) {
+		struct image_node *d = &s->v[i];
+		struct json_object *layers = NULL;
+
+		d->rec = json_object_array_get_idx(list, i);
+		if (image_read_config(d->rec, &d->cfg, NULL) < 0)
+			d->cfg = json_object_new_object();
+		if (!json_object_object_get_ex(d->cfg, "history", &d->history) ||
+		    !json_object_is_type(d->history, json_type_array))
+			d->history = NULL;
+		if (json_object_object_get_ex(d->rec, "layers", &layers) &&
+		    json_object_is_type(layers, json_type_array))
+			d->nlayers = json_object_array_length(layers);
+		d->tagged = image_tagged(d->rec);
+	}
+}
+
+static const char *layer_at(struct json_object *rec, size_t i)
+{
+	struct json_object *layers = NULL;
+
+	json_object_object_get_ex(rec, "layers", &layers);
+	return json_object_get_string(json_object_array_get_idx(layers, i)) ?: "";
+}
+
+/*
+ * p is c's parent as podman's libimage has it: p's layers are c's or all but
+ * c's last, and p's history is a shorter prefix of c's (a build step that adds
+ * no layer, ENV say, makes a child on the same layer).
+ */
+static bool image_is_parent(const struct image_node *p, const struct image_node *c)
+{
+	size_t ph, ch;
+
+	if (p == c || !p->history || !c->history ||
+	    (p->nlayers != c->nlayers && p->nlayers + 1 != c->nlayers))
+		return false;
+	for (size_t i = 0; i < p->nlayers; i++)
+		if (strcmp(layer_at(p->rec, i), layer_at(c->rec, i)) != 0)
+			return false;
+	ph = json_object_array_length(p->history);
+	ch = json_object_array_length(c->history);
+	if (ph >= ch)
+		return false;
+	for (size_t i = 0; i < ph; i++)
+		if (!json_object_equal(json_object_array_get_idx(p->history, i),
+				       json_object_array_get_idx(c->history, i)))
+			return false;
+	return true;
+}
+
+/* The image of the set with this id, or -1. */
+static ssize_t image_set_find(const struct image_set *s, const char *id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(rec_str(s->v[i].rec, "id") ?: "", id) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Image i has a child still there. */
+static bool image_set_has_child(const struct image_set *s, size_t i)
+{
+	for (size_t k = 0; k < s->n; k++)
+		if (!s->v[k].gone && image_is_parent(&s->v[i], &s->v[k]))
+			return true;
+	return false;
+}
+
+/* Image i's parent (the one with the longest history when several fit), or -1. */
+static ssize_t image_set_parent(const struct image_set *s, size_t i)
+{
+	ssize_t best = -1;
+
+	for (size_t k = 0; k < s->n; k++)
+		if (!s->v[k].gone && image_is_parent(&s->v[k], &s->v[i]) &&
+		    (best < 0 || json_object_array_length(s->v[k].history) >
+					 json_object_array_length(s->v[best].history)))
+			best = (ssize_t)k;
+	return best;
+}
+
+/* The ids of the images that have children (podman: intermediate when untagged). */
+static char **image_set_parents(const struct image_set *s)
+{
+	char **ids = NULL;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (image_set_has_child(s, i))
+			pea_strv_push(&ids, rec_str(s->v[i].rec, "id") ?: "");
+	return ids;
+}
+
 /* ---- images ------------------------------------------------------------- */
 
 static const char *image_header(const char *field)
@@ -833,21 +973,23 @@ static const char images_usage[] =
 	"\n"
 	"List images in the store.\n"
 	"\n"
-	"  -a, --all           all images (pea keeps no intermediate images: the same list)\n"
+	"  -a, --all           intermediate images too (untagged parents of other images)\n"
 	"      --format=FORMAT  Go template ({{.Repository}}, {{.Tag}}, {{.ID}}, {{.Size}}, ...)\n"
 	"                       or json\n"
 	"  -n, --noheading     no header row\n"
 	"      --no-trunc       full image ids\n"
 	"  -q, --quiet         only the image ids\n"
-	"  -f, --filter=K=V    before, after/since (an image), dangling (true, false), label\n"
-	"                      (KEY or KEY=VALUE), reference (a glob), id (a prefix)\n"
+	"  -f, --filter=K=V    before, after/since (an image), dangling and intermediate\n"
+	"                      (true, false), label (KEY or KEY=VALUE), reference (a glob),\n"
+	"                      id (a prefix)\n"
 	"      --sort=KEY      created (newest first), id, repository, size or tag\n";
 
 enum { OPT_FORMAT = 1000, OPT_NOTRUNC, OPT_SORT };
 
 /* --filter KEY=VALUE of images: does rec pass this one? (podman-images(1)) */
 static int image_filter_one(const struct global_options *g, struct json_object *rec,
-			    const char *filter, bool *ret, struct pea_error **err)
+			    char *const *parents, const char *filter, bool *ret,
+			    struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *config = NULL, *tags = NULL, *digests = NULL;
 	_cleanup_free_ char *key = NULL;
@@ -871,7 +1013,15 @@ static int image_filter_one(const struct global_options *g, struct json_object *
 		bool want;
 		if (parse_bool_arg("--filter dangling", val, &want, err) < 0)
 			return -1;
-		*ret = (json_object_array_length(tags) == 0) == want;
+		/* podman: untagged and no image's parent (those are intermediate) */
+		*ret = (json_object_array_length(tags) == 0 && !pea_strv_contains(parents, id)) ==
+		       want;
+	} else if (strcmp(key, "intermediate") == 0) {
+		bool want;
+		if (parse_bool_arg("--filter intermediate", val, &want, err) < 0)
+			return -1;
+		*ret = (json_object_array_length(tags) == 0 && pea_strv_contains(parents, id)) ==
+		       want;
 	} else if (strcmp(key, "label") == 0) {
 		_cleanup_json_ struct json_object *labels = config_labels(config);
 		const char *leq = strchr(val, '=');
@@ -895,7 +1045,7 @@ static int image_filter_one(const struct global_options *g, struct json_object *
 	} else {
 		return pea_error_new(err, EINVAL,
 				     "invalid image filter \"%s\": use before, after, since, "
-				     "dangling, label, reference or id",
+				     "dangling, intermediate, label, reference or id",
 				     filter);
 	}
 	return 0;
@@ -903,7 +1053,7 @@ static int image_filter_one(const struct global_options *g, struct json_object *
 
 /* The images that pass every --filter (each key ANDed, as podman's). */
 static int images_filter(const struct global_options *g, struct json_object **all,
-			 char *const *filters, struct pea_error **err)
+			 char *const *parents, char *const *filters, struct pea_error **err)
 {
 	struct json_object *kept;
 
@@ -914,7 +1064,7 @@ static int images_filter(const struct global_options *g, struct json_object **al
 		struct json_object *rec = json_object_array_get_idx(*all, i);
 		bool ok = true;
 		for (size_t f = 0; filters[f] && ok; f++)
-			if (image_filter_one(g, rec, filters[f], &ok, err) < 0) {
+			if (image_filter_one(g, rec, parents, filters[f], &ok, err) < 0) {
 				json_object_put(kept);
 				return -1;
 			}
@@ -1001,9 +1151,9 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 	static const char *const lls[] = { "layer", "ls", NULL };
 	_cleanup_json_ struct json_object *all = NULL, *layers = NULL, *rows = NULL;
 	_cleanup_free_ char *format = NULL, *sort = NULL;
-	_cleanup_strv_ char **filters = NULL;
+	_cleanup_strv_ char **filters = NULL, **parents = NULL;
 	struct template *t = NULL;
-	bool quiet = false, noheading = false, notrunc = false;
+	bool quiet = false, noheading = false, notrunc = false, every = false;
 	int r, c = 0;
 
 	optind = 0;
@@ -1011,6 +1161,9 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 		switch (c) {
 		case 'q':
 			quiet = true;
+			break;
+		case 'a':
+			every = true;
 			break;
 		case 'n':
 			noheading = true;
@@ -1042,6 +1195,15 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 				     argc - optind);
 	if (store_call(g, ls, &all, err) < 0 || store_call(g, lls, &layers, err) < 0)
 		return -1;
+	{
+		struct image_set set;
+		image_set_init(&set, all);
+		parents = image_set_parents(&set);
+		image_set_clear(&set);
+	}
+	/* without -a, podman hides intermediate images (untagged parents of others) */
+	if (!every && parents)
+		pea_strv_push(&filters, "intermediate=false");
 	/* NAME: the rows NAME names (short names too), else the image it is the ID of */
 	if (optind < argc && !images_keep_named(&all, argv[optind])) {
 		_cleanup_json_ struct json_object *one = NULL;
@@ -1051,7 +1213,7 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 		if (image_find(g, argv[optind], &one, &e) == 0)
 			json_object_array_add(all, json_object_get(one));
 	}
-	if (images_filter(g, &all, filters, err) < 0)
+	if (images_filter(g, &all, parents, filters, err) < 0)
 		return -1;
 	if (format && (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0)) {
 		_cleanup_json_ struct json_object *out = json_object_new_array();
@@ -1163,8 +1325,42 @@ int image_remove_unused(const struct global_options *g, const char *name, struct
 	}
 }
 
+/*
+ * After image i went: its parents that are now dangling (untagged, no other
+ * child) and no container uses, as podman's rmi removes them; "Deleted: ID" each.
+ */
+static int remove_dangling_parents(struct global_options *g, struct image_set *set, size_t i,
+				   struct pea_error **err)
+{
+	ssize_t p;
+
+	set->v[i].gone = true;
+	while ((p = image_set_parent(set, i)) >= 0) {
+		_cleanup_strv_ char **users = NULL;
+		_cleanup_json_ struct json_object *res = NULL;
+		const char *pid = rec_str(set->v[p].rec, "id");
+		const char *rm[] = { "image", "rm", pid, NULL };
+
+		if (set->v[p].tagged || image_set_has_child(set, (size_t)p) ||
+		    image_used_by(g, pid, &users))
+			break;
+		if (store_call(g, rm, &res, err) < 0)
+			return -1;
+		events_image(g, "remove", pid, pid);
+		printf("Deleted: %s\n", pid);
+		set->v[p].gone = true;
+		i = (size_t)p;
+	}
+	return 0;
+}
+
 static int rmi_one(struct global_options *g, const char *name, bool force, struct pea_error **err)
 {
+	static const char *const ls[] = { "image", "ls", NULL };
+	_cleanup_json_ struct json_object *all = NULL;
+	struct image_set set = { 0 };
+	ssize_t self;
+	int rc;
 	_cleanup_json_ struct json_object *rec = NULL, *res = NULL;
 	_cleanup_strv_ char **users = NULL;
 	_cleanup_free_ char *full = NULL;
@@ -1207,10 +1403,16 @@ static int rmi_one(struct global_options *g, const char *name, bool force, struc
 		if (remove_users(g, users, err) < 0)
 			return -1;
 	}
+	/* the layer tree before the image goes: its parents are known by their configs */
+	if (store_call(g, ls, &all, err) < 0)
+		return -1;
+	image_set_init(&set, all);
 	{
 		const char *args[] = { "image", "rm", id, NULL };
-		if (store_call(g, args, &res, err) < 0)
+		if (store_call(g, args, &res, err) < 0) {
+			image_set_clear(&set);
 			return -1;
+		}
 	}
 	for (size_t i = 0; names && i < json_object_array_length(names); i++) {
 		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
@@ -1219,7 +1421,10 @@ static int rmi_one(struct global_options *g, const char *name, bool force, struc
 	}
 	events_image(g, "remove", id, id);
 	printf("Deleted: %s\n", id);
-	return 0;
+	self = image_set_find(&set, id);
+	rc = self >= 0 ? remove_dangling_parents(g, &set, (size_t)self, err) : 0;
+	image_set_clear(&set);
+	return rc;
 }
 
 static const char rmi_usage[] = "Usage: pea rmi [OPTIONS] IMAGE [IMAGE...]\n"
@@ -1263,7 +1468,8 @@ int cmd_rmi(struct global_options *g, int argc, char **argv, struct pea_error **
 
 		if (rmi_one(g, targets[i], o.force, &e) < 0) {
 			/* podman: --force, too, passes over images that are not there */
-			if ((o.ignore || o.force) && e->code == ENOENT)
+			/* -a: an image removed with the child it was the parent of */
+			if ((o.ignore || o.force || o.all) && e->code == ENOENT)
 				continue;
 			if (!targets[i + 1]) {
 				*err = TAKE_PTR(e);
@@ -1378,23 +1584,45 @@ static struct json_object *get_or_null(struct json_object *o, const char *key)
 	return o && json_object_object_get_ex(o, key, &v) ? json_object_get(v) : NULL;
 }
 
-/* The media type of the image's manifest (OCI's when it has none, as images made here). */
-static struct json_object *manifest_type(struct json_object *rec)
+/* The image's manifest (parsed), or NULL when it has none or it does not read. */
+static struct json_object *image_manifest(struct json_object *rec)
 {
-	_cleanup_json_ struct json_object *m = NULL;
-	const char *path = NULL, *t = NULL;
+	struct json_object *m = NULL;
+	const char *path = NULL;
 
 	if (pea_json_get_string_opt(rec, "", "manifest_path", &path, NULL) == 1 &&
 	    pea_json_parse_file_at(AT_FDCWD, path, 4u << 20, &m, NULL) == 0 && m &&
-	    pea_json_get_string_opt(m, "", "mediaType", &t, NULL) == 1)
+	    json_object_is_type(m, json_type_object))
+		return m;
+	json_object_put(m);
+	return NULL;
+}
+
+/* The media type of the image's manifest (OCI's when it has none, as images made here). */
+static struct json_object *manifest_type(struct json_object *man)
+{
+	const char *t = NULL;
+
+	if (man && pea_json_get_string_opt(man, "", "mediaType", &t, NULL) == 1)
 		return json_object_new_string(t);
 	return json_object_new_string("application/vnd.oci.image.manifest.v1+json");
+}
+
+/* The manifest's annotations (podman's .Annotations), {} when none. */
+static struct json_object *manifest_annotations(struct json_object *man)
+{
+	struct json_object *a = NULL;
+
+	if (man && json_object_object_get_ex(man, "annotations", &a) &&
+	    json_object_is_type(a, json_type_object))
+		return json_object_get(a);
+	return json_object_new_object();
 }
 
 static struct json_object *image_inspect_json(const struct global_options *g,
 					      struct json_object *rec, struct json_object *layers)
 {
-	_cleanup_json_ struct json_object *config = NULL;
+	_cleanup_json_ struct json_object *config = NULL, *man = image_manifest(rec);
 	struct json_object *o = json_object_new_object(), *rootfs = NULL, *cfg = NULL;
 	struct json_object *gd = json_object_new_object(), *gdd = json_object_new_object();
 	long long size = image_size(rec, layers);
@@ -1432,8 +1660,8 @@ static struct json_object *image_inspect_json(const struct global_options *g,
 		json_object_object_add(o, "RootFS", rf);
 	}
 	json_object_object_add(o, "Labels", cfg ? get_or_null(cfg, "Labels") : NULL);
-	json_object_object_add(o, "Annotations", json_object_new_object());
-	json_object_object_add(o, "ManifestType", manifest_type(rec));
+	json_object_object_add(o, "Annotations", manifest_annotations(man));
+	json_object_object_add(o, "ManifestType", manifest_type(man));
 	json_object_object_add(o, "User",
 			       cfg ? (get_or_null(cfg, "User") ?: json_object_new_string(""))
 				   : json_object_new_string(""));
@@ -1448,13 +1676,25 @@ int image_inspect_one(const struct global_options *g, const char *name, struct j
 		      struct pea_error **err)
 {
 	static const char *const lls[] = { "layer", "ls", NULL };
-	_cleanup_json_ struct json_object *rec = NULL, *layers = NULL;
+	static const char *const ls[] = { "image", "ls", NULL };
+	_cleanup_json_ struct json_object *rec = NULL, *layers = NULL, *all = NULL;
+	struct image_set set;
+	ssize_t self, parent = -1;
 
 	if (image_find(g, name, &rec, err) < 0)
 		return -1;
-	if (store_call(g, lls, &layers, err) < 0)
+	if (store_call(g, lls, &layers, err) < 0 || store_call(g, ls, &all, err) < 0)
 		return -1;
 	*ret = image_inspect_json(g, rec, layers);
+	/* .Parent: the image this one was built on (podman's layer tree) */
+	image_set_init(&set, all);
+	self = image_set_find(&set, rec_str(rec, "id") ?: "");
+	if (self >= 0)
+		parent = image_set_parent(&set, (size_t)self);
+	if (parent >= 0)
+		json_object_object_add(*ret, "Parent",
+				       json_object_new_string(rec_str(set.v[parent].rec, "id")));
+	image_set_clear(&set);
 	return 0;
 }
 

@@ -755,6 +755,26 @@ int spec_conmon_pidfile(const struct ctr_record *r, const char *bundle, struct p
 	return 0;
 }
 
+/*
+ * podman: an image without /etc/mtab gets the link /etc/mtab -> /proc/mounts.
+ * Best effort, through fds that follow no link of the image out of rootfs.
+ */
+static void mtab_link(const char *rootfs)
+{
+	_cleanup_close_ int root = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int etc = -1;
+	struct stat st;
+
+	if (root < 0)
+		return;
+	(void)mkdirat(root, "etc", 0755);
+	etc = openat(root, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (etc < 0 || fstatat(etc, "mtab", &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return;
+	if (symlinkat("/proc/mounts", etc, "mtab") < 0)
+		return; /* a read-only image root, say: the container goes without */
+}
+
 int spec_write(const struct global_options *g, const struct ctr_record *r, const char *rootfs,
 	       struct pea_error **err)
 {
@@ -789,6 +809,7 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 		status_to_input(status, &in);
 	in.dns_forward = rootless_net_dns(mode);
 	rootless_net_etc_input(mode, &in);
+	mtab_link(rootfs);
 	if (etc_files_write(g, rundir, rootfs, &in, err) < 0 || tz_prepare(r, rundir, err) < 0 ||
 	    volumes_prepare(g, r, rootfs, err) < 0 ||
 	    write_spec(g, r, rootfs, bundle, rundir, etcdir, hostname, host_net, nspath, err) < 0) {

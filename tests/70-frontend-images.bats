@@ -210,3 +210,119 @@ CONF
 	assert_output --partial "bad.conf:1: "
 	run -0 pea_cmd rm c
 }
+
+# build_chain NAME: a Containerfile of three steps over busybox (each an image) built as NAME;
+# the ids of the steps in STEP_IDS (ENV, RUN, LABEL: the last is NAME's).
+build_chain() {
+	mkdir -p "$TEST_DIR/ctx"
+	printf 'FROM busybox\nENV A=1\nRUN echo hi >/x\nLABEL l=v\n' >"$TEST_DIR/ctx/Containerfile"
+	run -0 pea_cmd build -t "$1" "$TEST_DIR/ctx"
+	mapfile -t STEP_IDS < <(sed -n 's/^--> \([0-9a-f]\{11\}\)$/\1/p' <<<"$output")
+	assert_equal "${#STEP_IDS[@]}" 3
+}
+
+@test "images: intermediate images of a build hidden without -a; dangling and intermediate filters" {
+	fe_load_busybox
+	build_chain built
+	# podman: untagged parents of other images are intermediate, shown with -a only
+	run -0 pea_cmd images --format '{{.Repository}}:{{.Tag}}'
+	assert_output "$(printf 'localhost/built:latest\nlocalhost/busybox:latest')"
+	run -0 pea_cmd images -a -q
+	assert_equal "${#lines[@]}" 4
+	assert_line --regexp "^${STEP_IDS[0]}"
+	assert_line --regexp "^${STEP_IDS[1]}"
+	run -0 pea_cmd images -a --filter intermediate=true --format '{{.ID}}'
+	assert_equal "${#lines[@]}" 2
+	run -0 pea_cmd images -a --filter dangling=true -q
+	assert_output ""
+	# an untagged image no other is built on is dangling (and shown without -a)
+	run -0 pea_cmd untag built
+	run -0 pea_cmd images --filter dangling=true --format '{{.ID}} {{.Repository}}'
+	assert_output --regexp "^${STEP_IDS[2]}[0-9a-f] <none>$"
+	run -0 pea_cmd images -q
+	assert_equal "${#lines[@]}" 2
+	run -125 pea_cmd images --filter intermediate=maybe
+	assert_output --partial "--filter intermediate"
+	run -125 pea_cmd images --filter parent=x
+	assert_output --partial 'invalid image filter "parent=x"'
+	run -0 pea_cmd image inspect --format '{{.Parent}}' "${STEP_IDS[2]}"
+	assert_output --regexp "^${STEP_IDS[1]}[0-9a-f]{53}$"
+	run -0 pea_cmd image inspect --format '{{.Parent}}' busybox
+	assert_output ""
+}
+
+@test "rmi of a built image removes its untagged parents nothing else uses" {
+	fe_load_busybox
+	build_chain built
+	# a second image on the same RUN step keeps that step and the ones below it
+	printf 'FROM busybox\nENV A=1\nRUN echo hi >/x\nLABEL other=1\n' \
+		>"$TEST_DIR/ctx/Containerfile"
+	run -0 pea_cmd build -t other "$TEST_DIR/ctx"
+	run -0 pea_cmd rmi built
+	assert_line --index 0 "Untagged: localhost/built:latest"
+	assert_line --index 1 --regexp "^Deleted: ${STEP_IDS[2]}[0-9a-f]{53}$"
+	assert_equal "${#lines[@]}" 2
+	run -0 pea_cmd images -a -q
+	assert_equal "${#lines[@]}" 4
+	# a container of the RUN step's image keeps it; the ENV step above goes with nothing
+	run -0 pea_cmd create --name user "${STEP_IDS[1]}" true
+	run -0 pea_cmd rmi other
+	assert_line --index 0 "Untagged: localhost/other:latest"
+	assert_equal "${#lines[@]}" 2
+	run -0 pea_cmd images -a -q
+	assert_equal "${#lines[@]}" 3
+	run -0 pea_cmd rm user
+	# podman's output: Untagged, then Deleted for the image and each parent that went
+	build_chain again
+	run -0 pea_cmd rmi again
+	assert_equal "${#lines[@]}" 4
+	assert_line --index 0 "Untagged: localhost/again:latest"
+	assert_line --index 1 --regexp "^Deleted: ${STEP_IDS[2]}"
+	assert_line --index 2 --regexp "^Deleted: ${STEP_IDS[1]}"
+	assert_line --index 3 --regexp "^Deleted: ${STEP_IDS[0]}"
+	run -0 pea_cmd images -a --format '{{.Repository}}'
+	assert_output localhost/busybox
+	# the parents of a tagged image are its own: rmi -a removes them all, errors none
+	build_chain again
+	run -0 pea_cmd rmi -a
+	run -0 pea_cmd images -a -q
+	assert_output ""
+}
+
+@test "image inspect: the manifest's annotations" {
+	fe_load_busybox
+	run -0 pea_cmd image inspect --format '{{json .Annotations}}' busybox
+	assert_output "{}"
+	mkdir -p "$TEST_DIR/ctx"
+	printf 'FROM busybox\nRUN true\n' >"$TEST_DIR/ctx/Containerfile"
+	run -0 pea_cmd build -t annotated --annotation a=b --annotation 'c.d=e f' "$TEST_DIR/ctx"
+	run -0 pea_cmd image inspect annotated
+	assert_equal "$(jq -c '.[0].Annotations' <<<"$output")" '{"a":"b","c.d":"e f"}'
+	run -0 pea_cmd image inspect --format '{{index .Annotations "c.d"}}' annotated
+	assert_output "e f"
+}
+
+@test "run: an image without /etc/mtab gets the link to /proc/mounts, one with it keeps its own" {
+	fe_load_busybox
+	run -0 pea_cmd run --rm busybox stat -c %N /etc/mtab
+	assert_output "'/etc/mtab' -> '/proc/mounts'"
+	run -0 pea_cmd run --rm --read-only busybox readlink /etc/mtab
+	assert_output "/proc/mounts"
+	mkdir -p "$TEST_DIR/ctx"
+	printf 'FROM busybox\nRUN ln -sf /elsewhere /etc/mtab\n' >"$TEST_DIR/ctx/Containerfile"
+	run -0 pea_cmd build -t withmtab "$TEST_DIR/ctx"
+	run -0 pea_cmd run --rm withmtab readlink /etc/mtab
+	assert_output "/elsewhere"
+	# an image whose /etc is a link out of its root: no mtab made outside it
+	run -0 pea_cmd create --name src busybox true
+	run -0 pea_cmd export -o "$TEST_DIR/src.tar" src
+	mkdir "$TEST_DIR/rootfs" "$TEST_DIR/outside"
+	tar -C "$TEST_DIR/rootfs" -xf "$TEST_DIR/src.tar"
+	rm -rf "$TEST_DIR/rootfs/etc"
+	ln -s "$TEST_DIR/outside" "$TEST_DIR/rootfs/etc"
+	tar -C "$TEST_DIR/rootfs" -cf "$TEST_DIR/linketc.tar" .
+	run -0 pea_cmd import "$TEST_DIR/linketc.tar" linketc
+	run pea_cmd run --rm linketc true
+	assert [ ! -e "$TEST_DIR/outside/mtab" ]
+	assert [ ! -L "$TEST_DIR/outside/mtab" ]
+}
