@@ -34,6 +34,7 @@ enum {
 	OPT_TRACE,
 	OPT_NOOUT,
 	OPT_VOLUMEPATH,
+	OPT_DEFAULT_MOUNTS_FILE,
 };
 
 static const struct option global_longopts[] = {
@@ -51,6 +52,7 @@ static const struct option global_longopts[] = {
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "noout", no_argument, NULL, OPT_NOOUT },
+	{ "default-mounts-file", required_argument, NULL, OPT_DEFAULT_MOUNTS_FILE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -241,6 +243,13 @@ static int apply_option(struct global_options *g, int c, const char *arg, struct
 		volumes_set_root(abs);
 		return 0;
 	}
+	case OPT_DEFAULT_MOUNTS_FILE:
+		/* podman's mounts file of subscriptions: pea has none, but the file must be there */
+		if (!*arg)
+			return pea_error_new(err, EINVAL, "--default-mounts-file: empty path");
+		if (access(arg, F_OK) < 0)
+			return pea_error_errno(err, "--default-mounts-file '%s'", arg);
+		return 0;
 	case OPT_TMPDIR:
 	case OPT_SYSLOG:
 	case OPT_TRACE:
@@ -331,6 +340,8 @@ static const char usage[] =
 	"      --volumepath=DIR       where named volumes are (default ROOT/volumes)\n"
 	"      --cgroup-manager=cgroupfs, --tmpdir=DIR,\n"
 	"      --syslog, --trace      podman's, accepted (pea has no syslog)\n"
+	"      --default-mounts-file=FILE  podman's, accepted when FILE exists (pea mounts no\n"
+	"                             subscriptions)\n"
 	"  -h, --help                 print this help\n"
 	"  -v, --version              print the version\n"
 	"\n"

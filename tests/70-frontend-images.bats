@@ -326,3 +326,13 @@ build_chain() {
 	assert [ ! -e "$TEST_DIR/outside/mtab" ]
 	assert [ ! -L "$TEST_DIR/outside/mtab" ]
 }
+
+@test "--default-mounts-file: podman's, accepted when the file exists" {
+	touch "$TEST_DIR/mounts.conf"
+	run -0 "$PEA" "${FE_ARGS[@]}" --default-mounts-file "$TEST_DIR/mounts.conf" images -q
+	assert_output ""
+	run -125 "$PEA" "${FE_ARGS[@]}" --default-mounts-file "$TEST_DIR/nosuch.conf" images
+	assert_output "Error: --default-mounts-file '$TEST_DIR/nosuch.conf': No such file or directory"
+	run -125 "$PEA" "${FE_ARGS[@]}" --default-mounts-file= images
+	assert_output "Error: --default-mounts-file: empty path"
+}
