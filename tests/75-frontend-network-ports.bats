@@ -157,7 +157,8 @@ client() {
 
 @test "-p: a host port another container publishes is refused, free again after it stops" {
 	pea_net run -d --name a -p 8080:80 busybox httpd -f -p 80 -h /etc >/dev/null
-	run -125 --separate-stderr pea_net run -d --name b -p 127.0.0.1:8079-8081:79-81 busybox true
+	# 126 as podman's run when a host port is taken (030-run; 21323bf)
+	run -126 --separate-stderr pea_net run -d --name b -p 127.0.0.1:8079-8081:79-81 busybox true
 	assert_equal "$stderr" "Error: host port 8080/tcp is already published by container a"
 	# nothing of b was set up
 	run -0 ip netns exec "$FE_NETNS_NAME" nft list ruleset
