@@ -827,9 +827,6 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 		/* a foreground run restarts it itself, with the exit code in hand */
 		if (attach && strcmp(restart_policy(r, NULL), "no") != 0)
 			container_mark_attached(g, r->id, true);
-		/* and cleans up after it (and removes it with --rm): no exit command then */
-		if (attach)
-			container_mark_cleaner(g, r->id);
 	}
 	tty = has_tty(r);
 	io.rootfs = how->rootfs;

@@ -76,7 +76,7 @@ int exit_write_files(struct monitor *m, int status, struct pea_error **err)
 
 /*
  * --exit-command-skip-if's file is there, and the process it may name (a
- * pid, the one that cleans up instead: pea rm, a foreground pea run) lives.
+ * pid, the one that cleans up instead: pea rm) lives (not a zombie).
  */
 static bool exit_command_skipped(const char *file)
 {
@@ -123,8 +123,7 @@ int exit_run_command(struct monitor *m, struct pea_error **err)
 	 * pea rm marks a container it kills, and then cleans up and removes it
 	 * itself under the container's lock: an exit command would only wait
 	 * for that lock to find the container gone (rm -a of N: N more engines).
-	 * So does a foreground pea run, which cleans up after its container;
-	 * one killed meanwhile leaves it to the exit command again.
+	 * A pea rm killed meanwhile leaves it to the exit command again.
 	 */
 	if (o->exit_command_skip_if && exit_command_skipped(o->exit_command_skip_if)) {
 		log_debug("'%s' names who cleans up: no exit command", o->exit_command_skip_if);

@@ -218,7 +218,7 @@ ps_loop() {
 
 @test "a foreground run --rm killed (-9) while its container runs: the exit command removes it" {
 	local d k
-	# the run marks itself the container's cleaner; once it is gone the monitor's exit command is
+	# nothing marks the container's end as handled: the monitor's exit command removes it
 	d="$(fe_submit_pid run --rm --name fgk busybox sleep 1)"
 	while [[ ! -e "$d/pid" ]]; do sleep 0.01; done
 	fe_wait_state fgk running
