@@ -665,6 +665,11 @@ static bool image_is_parent(const struct image_node *p, const struct image_node 
 	return true;
 }
 
+static size_t history_len(const struct image_node *d)
+{
+	return d->history ? json_object_array_length(d->history) : 0;
+}
+
 /* The image of the set with this id, or -1. */
 static ssize_t image_set_find(const struct image_set *s, const char *id)
 {
@@ -1390,8 +1395,19 @@ static int rmi_one(struct global_options *g, const char *name, bool force, struc
 			}
 		}
 	}
+	/* the layer tree before the image goes: its parents are known by their configs */
+	if (store_call(g, ls, &all, err) < 0)
+		return -1;
+	image_set_init(&set, all);
+	self = image_set_find(&set, id);
+	if (self >= 0 && image_set_has_child(&set, (size_t)self)) {
+		image_set_clear(&set);
+		g->error_status = 2; /* podman-rmi(1): "has child images" */
+		return pea_error_new(err, EBUSY, "image %.12s has dependent children", id);
+	}
 	if (image_used_by(g, id, &users)) {
 		if (!force) {
+			image_set_clear(&set);
 			g->error_status = 2;
 			return pea_error_new(
 				err, EBUSY,
@@ -1400,13 +1416,11 @@ static int rmi_one(struct global_options *g, const char *name, bool force, struc
 				"image",
 				users[0]);
 		}
-		if (remove_users(g, users, err) < 0)
+		if (remove_users(g, users, err) < 0) {
+			image_set_clear(&set);
 			return -1;
+		}
 	}
-	/* the layer tree before the image goes: its parents are known by their configs */
-	if (store_call(g, ls, &all, err) < 0)
-		return -1;
-	image_set_init(&set, all);
 	{
 		const char *args[] = { "image", "rm", id, NULL };
 		if (store_call(g, args, &res, err) < 0) {
@@ -1421,7 +1435,6 @@ static int rmi_one(struct global_options *g, const char *name, bool force, struc
 	}
 	events_image(g, "remove", id, id);
 	printf("Deleted: %s\n", id);
-	self = image_set_find(&set, id);
 	rc = self >= 0 ? remove_dangling_parents(g, &set, (size_t)self, err) : 0;
 	image_set_clear(&set);
 	return rc;
@@ -1453,10 +1466,21 @@ int cmd_rmi(struct global_options *g, int argc, char **argv, struct pea_error **
 			return pea_error_new(err, EINVAL,
 					     "when using the --all switch, you may "
 					     "not pass any images names or IDs");
+		struct image_set set;
 		if (store_call(g, ls, &imgs, err) < 0)
 			return -1;
-		for (size_t i = 0; i < json_object_array_length(imgs); i++)
-			pea_strv_push(&targets, rec_str(json_object_array_get_idx(imgs, i), "id"));
+		/* children before their parents (a longer history): none has children when it goes */
+		image_set_init(&set, imgs);
+		for (size_t done = 0; done < set.n; done++) {
+			ssize_t best = -1;
+			for (size_t i = 0; i < set.n; i++)
+				if (!set.v[i].gone && (best < 0 || history_len(&set.v[i]) >
+								   history_len(&set.v[best])))
+					best = (ssize_t)i;
+			set.v[best].gone = true;
+			pea_strv_push(&targets, rec_str(set.v[best].rec, "id"));
+		}
+		image_set_clear(&set);
 	} else {
 		if (optind >= argc)
 			return pea_error_new(err, EINVAL, "image name or ID must be specified");

@@ -258,6 +258,10 @@ build_chain() {
 	printf 'FROM busybox\nENV A=1\nRUN echo hi >/x\nLABEL other=1\n' \
 		>"$TEST_DIR/ctx/Containerfile"
 	run -0 pea_cmd build -t other "$TEST_DIR/ctx"
+	# podman-rmi(1): an image with children stays, status 2
+	run -2 pea_cmd rmi "${STEP_IDS[1]}"
+	assert_output --regexp "^Error: image ${STEP_IDS[1]}[0-9a-f] has dependent children$"
+	run -2 pea_cmd rmi -f "${STEP_IDS[0]}"
 	run -0 pea_cmd rmi built
 	assert_line --index 0 "Untagged: localhost/built:latest"
 	assert_line --index 1 --regexp "^Deleted: ${STEP_IDS[2]}[0-9a-f]{53}$"
