@@ -1,5 +1,5 @@
 # frontend/: pea, the podman-compatible command line (docs/pea.1.md).
-FRONTEND_SOURCES := $(filter-out frontend/main.c frontend/pea-pause.c,$(wildcard frontend/*.c))
+FRONTEND_SOURCES := $(filter-out frontend/main.c frontend/pea-infra.c,$(wildcard frontend/*.c))
 $(eval $(call pea_archive,frontend,$(FRONTEND_SOURCES)))
 $(eval $(call pea_program,pea,frontend/main.c,frontend,json-c))
 INSTALL_BIN += pea
@@ -30,14 +30,14 @@ DEB_PACKAGES += uidmap passt
 MAN_EXTRA += pea-update.1 pea-image-mount.1
 MAN_EXTRA += pea-build.1
 MAN_EXTRA += pea-events.1
-# pea-pause: the process of a pod's infra container, static and alone in the pause image
+# pea-infra: the process of a pod's infra container, static and alone in the pause image
 # that pea makes from it on first use (frontend/pod.c); never sanitized (a static binary).
-PROGRAMS += $(BUILD)/bin/pea-pause
-$(BUILD)/bin/pea-pause: frontend/pea-pause.c
+PROGRAMS += $(BUILD)/bin/pea-infra
+$(BUILD)/bin/pea-infra: frontend/pea-infra.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -DPEA_VERSION='"$(VERSION)"' \
 		-static -o $@ $<
-INSTALL_BIN += pea-pause
+INSTALL_BIN += pea-infra
 MAN_EXTRA += pea-pod.1
 # kube play|down|generate (frontend/kube-*.c): libyaml is loaded on first use
 # (frontend/kube-yaml-dl.c), so pea does not link it; libyaml-dev is in the top Makefile.

@@ -362,11 +362,11 @@ char *pod_pause_image_name(void)
 	return xstrdup("localhost/podman-pause:" PEA_VERSION "-0");
 }
 
-/* RUNROOT/tmp/pause-XXXXXX/catatonit, a copy of pea-pause, as a tar in *ret_tar. */
+/* RUNROOT/tmp/pause-XXXXXX/catatonit, a copy of pea-infra, as a tar in *ret_tar. */
 static int pause_tar(const struct global_options *g, char **ret_dir, char **ret_tar,
 		     struct pea_error **err)
 {
-	_cleanup_free_ char *bin = frontend_find_binary(g, "pea-pause"), *buf = NULL;
+	_cleanup_free_ char *bin = frontend_find_binary(g, "pea-infra"), *buf = NULL;
 	_cleanup_free_ char *tmp = xasprintf("%s/tmp", g->runroot), *dir = NULL, *tar = NULL;
 	_cleanup_close_ int dfd = -1, out = -1, fd = -1;
 	size_t len = 0;

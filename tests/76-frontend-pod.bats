@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # pea pod (podman-pod(1)) and run/create --pod: the infra container made from
-# the pause image (built from pea-pause on first use), the namespaces the
+# the pause image (built from pea-infra on first use), the namespaces the
 # members share with it, the pod's life cycle, podman's errors.
 bats_require_minimum_version 1.5.0
 load helpers/common
@@ -139,7 +139,7 @@ ${pod:0:12}-infra"
 	assert_line --index 0 --regexp '^POD +CID +NAME +CPU % +MEM USAGE/ LIMIT +MEM % +NET IO +BLOCK IO +PIDS$'
 }
 
-@test "--share +pid: one PID namespace, the infra's pea-pause is process 1" {
+@test "--share +pid: one PID namespace, the infra's pea-infra is process 1" {
 	run -0 pea_cmd pod create --name pids --share +pid
 	run -0 pea_cmd pod inspect --format '{{.SharedNamespaces}}' pids
 	assert_output "[ipc net uts pid]"
