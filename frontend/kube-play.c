@@ -670,9 +670,10 @@ static int plan_pod(struct pod_ctx *c, struct pea_error **err)
 		return -1;
 	p->ctrs = xnew(struct kube_ctr_plan, ctrs->n);
 	for (size_t i = 0; i < ctrs->n; i++) {
+		/* counted first: what a failing container planned is freed with the plan */
+		p->nctrs++;
 		if (plan_container(c, ctrs->items[i], i, &p->ctrs[i], err) < 0)
 			return pea_error_wrap(err, "pod '%s'", c->name);
-		p->nctrs++;
 	}
 	return 0;
 }
