@@ -63,6 +63,9 @@ teardown() {
 	assert_output 0.1.0
 	run -0 "$PEA" version --format '{{.Client.Version}} {{.Client.APIVersion}} {{.Client.Os}}'
 	assert_output '0.1.0 0.1.0 linux'
+	# the local engine is the server too (podman's pause_image helper asks it)
+	run -0 "$PEA" version --format '{{.Server.Version}}-{{.Server.Built}}'
+	assert_output 0.1.0-0
 	run -0 "$PEA" version --format json
 	assert_equal "$(jq -r .Client.Version <<<"$output")" 0.1.0
 	assert_equal "$(jq -r .Client.OsArch <<<"$output")" "linux/$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')"
