@@ -869,7 +869,8 @@ static void image_rows(struct json_object *rec, struct json_object *layers, bool
 }
 
 /* podman images --format json: one object per image. */
-static struct json_object *image_json_summary(struct json_object *rec, struct json_object *layers)
+static struct json_object *image_json_summary(struct json_object *rec, struct json_object *layers,
+					      const char *parent)
 {
 	_cleanup_json_ struct json_object *config = NULL, *tags = NULL, *digests = NULL;
 	struct json_object *o = json_object_new_object();
@@ -878,7 +879,7 @@ static struct json_object *image_json_summary(struct json_object *rec, struct js
 		config = json_object_new_object();
 	image_names(rec, &tags, &digests);
 	json_object_object_add(o, "Id", json_object_new_string(rec_str(rec, "id")));
-	json_object_object_add(o, "ParentId", json_object_new_string(""));
+	json_object_object_add(o, "ParentId", json_object_new_string(parent ?: ""));
 	json_object_object_add(o, "RepoTags", json_object_get(tags));
 	json_object_object_add(o, "RepoDigests", json_object_get(digests));
 	json_object_object_add(o, "Size", json_object_new_int64(image_size(rec, layers)));
@@ -1157,6 +1158,7 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 	_cleanup_json_ struct json_object *all = NULL, *layers = NULL, *rows = NULL;
 	_cleanup_free_ char *format = NULL, *sort = NULL;
 	_cleanup_strv_ char **filters = NULL, **parents = NULL;
+	_cleanup_(image_set_clear) struct image_set set = { 0 };
 	struct template *t = NULL;
 	bool quiet = false, noheading = false, notrunc = false, every = false;
 	int r, c = 0;
@@ -1200,12 +1202,8 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 				     argc - optind);
 	if (store_call(g, ls, &all, err) < 0 || store_call(g, lls, &layers, err) < 0)
 		return -1;
-	{
-		struct image_set set;
-		image_set_init(&set, all);
-		parents = image_set_parents(&set);
-		image_set_clear(&set);
-	}
+	image_set_init(&set, all);
+	parents = image_set_parents(&set);
 	/* without -a, podman hides intermediate images (untagged parents of others) */
 	if (!every && parents)
 		pea_strv_push(&filters, "intermediate=false");
@@ -1222,9 +1220,16 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 		return -1;
 	if (format && (strcmp(format, "json") == 0 || strcmp(format, "{{json .}}") == 0)) {
 		_cleanup_json_ struct json_object *out = json_object_new_array();
-		for (size_t i = 0; i < json_object_array_length(all); i++)
+		for (size_t i = 0; i < json_object_array_length(all); i++) {
+			struct json_object *rec = json_object_array_get_idx(all, i);
+			ssize_t self = image_set_find(&set, rec_str(rec, "id") ?: ""), p = -1;
+			if (self >= 0)
+				p = image_set_parent(&set, (size_t)self);
 			json_object_array_add(
-				out, image_json_summary(json_object_array_get_idx(all, i), layers));
+				out,
+				image_json_summary(rec, layers,
+						   p >= 0 ? rec_str(set.v[p].rec, "id") : NULL));
+		}
 		fmt_print_json(stdout, out);
 		return 0;
 	}
@@ -1469,13 +1474,14 @@ int cmd_rmi(struct global_options *g, int argc, char **argv, struct pea_error **
 		struct image_set set;
 		if (store_call(g, ls, &imgs, err) < 0)
 			return -1;
-		/* children before their parents (a longer history): none has children when it goes */
+		/* children before parents (a longer history): none has children when it goes */
 		image_set_init(&set, imgs);
 		for (size_t done = 0; done < set.n; done++) {
 			ssize_t best = -1;
 			for (size_t i = 0; i < set.n; i++)
-				if (!set.v[i].gone && (best < 0 || history_len(&set.v[i]) >
-								   history_len(&set.v[best])))
+				if (!set.v[i].gone &&
+				    (best < 0 ||
+				     history_len(&set.v[i]) > history_len(&set.v[best])))
 					best = (ssize_t)i;
 			set.v[best].gone = true;
 			pea_strv_push(&targets, rec_str(set.v[best].rec, "id"));

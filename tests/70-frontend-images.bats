@@ -252,6 +252,9 @@ build_chain() {
 	assert_output --regexp "^${STEP_IDS[1]}[0-9a-f]{53}$"
 	run -0 pea_cmd image inspect --format '{{.Parent}}' busybox
 	assert_output ""
+	run -0 pea_cmd images -a --format json
+	assert_equal "$(jq -r --arg id "${STEP_IDS[1]}" '.[] | select(.Id | startswith($id)) | .ParentId' <<<"$output" | cut -c1-11)" "${STEP_IDS[0]}"
+	assert_equal "$(jq -r '.[] | select(.Names[0] == "localhost/busybox:latest") | .ParentId' <<<"$output")" ""
 }
 
 @test "rmi of a built image removes its untagged parents nothing else uses" {
