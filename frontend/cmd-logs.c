@@ -58,42 +58,6 @@ struct log_src {
 	bool done;
 };
 
-/* "2006-01-02[THH:MM:SS[.frac]][Z|±HH:MM]" as Go's time layouts that podman tries. */
-static bool parse_rfc3339(const char *s, double *ret)
-{
-	struct tm tm = { 0 };
-	const char *p = strptime(s, "%Y-%m-%d", &tm);
-	double frac = 0, scale = 0.1;
-	long off = 0;
-
-	if (!p || !isdigit((unsigned char)s[0]))
-		return false;
-	if (*p == 'T') {
-		p = strptime(p + 1, "%H:%M:%S", &tm);
-		if (!p)
-			return false;
-		if (*p == '.') {
-			if (!isdigit((unsigned char)p[1]))
-				return false;
-			for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
-				frac += (*p - '0') * scale;
-		}
-	}
-	if (*p == 'Z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int hh, mm, n = 0;
-		if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5)
-			return false;
-		off = (*p == '-' ? -1 : 1) * (hh * 3600L + mm * 60L);
-		p += 6;
-	}
-	if (*p)
-		return false;
-	*ret = (double)timegm(&tm) + frac - (double)off;
-	return true;
-}
-
 /* Go's time.ParseDuration: [-+]N[.N]UNIT..., units ns us µs ms s m h; "0" alone. */
 static bool parse_go_duration(const char *s, double *ret)
 {
@@ -142,7 +106,7 @@ int logs_parse_input_time(const char *flag, const char *s, bool since, double *r
 	char *end = NULL;
 	double v;
 
-	if (parse_rfc3339(s, ret))
+	if (frontend_parse_rfc3339(s, PARSE_TIME_LOOSE, ret) == 0)
 		return 0;
 	errno = 0;
 	v = strtod(s, &end);
@@ -169,7 +133,7 @@ static bool line_time(const char *line, size_t len, double *ret)
 		return false;
 	memcpy(t, line, n);
 	t[n] = '\0';
-	return parse_rfc3339(t, ret);
+	return frontend_parse_rfc3339(t, PARSE_TIME_LOOSE, ret) == 0;
 }
 
 /* Text to f, the prefix at the start of each of its lines. */

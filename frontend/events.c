@@ -393,46 +393,6 @@ void events_pod(const struct global_options *g, const char *status, const char *
 
 /* ---- reading ------------------------------------------------------------ */
 
-static int two(const char *s)
-{
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-		return -1;
-	return (s[0] - '0') * 10 + (s[1] - '0');
-}
-
-int events_parse_rfc3339(const char *s, double *ret)
-{
-	struct tm tm = { 0 };
-	const char *rest;
-	double frac = 0, scale = 0.1;
-	long off = 0;
-
-	rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!rest)
-		return -EINVAL;
-	if (*rest == '.') {
-		if (rest[1] < '0' || rest[1] > '9')
-			return -EINVAL;
-		for (rest++; *rest >= '0' && *rest <= '9'; rest++, scale /= 10)
-			frac += (*rest - '0') * scale;
-	}
-	if (*rest == 'Z' || *rest == 'z') {
-		rest++;
-	} else if ((*rest == '+' || *rest == '-') && strlen(rest) == 6 && rest[3] == ':') {
-		int h = two(rest + 1), m = two(rest + 4);
-		if (h < 0 || h > 23 || m < 0 || m > 59)
-			return -EINVAL;
-		off = (h * 3600L + m * 60L) * (*rest == '-' ? -1 : 1);
-		rest += 6;
-	} else {
-		return -EINVAL;
-	}
-	if (*rest)
-		return -EINVAL;
-	*ret = (double)(timegm(&tm) - off) + frac;
-	return 0;
-}
-
 static const char *const string_keys[] = { "ID",     "Image", "Name",  "Network",
 					   "Status", "Type",  "PodID", "HealthStatus" };
 
@@ -475,7 +435,7 @@ int events_parse_line(const char *line, size_t len, struct json_object **ret, do
 	if (pea_json_expect_object(o, "", err) < 0 || check_fields(o, err) < 0)
 		return pea_error_wrap(err, "event");
 	(void)pea_json_get_string_req(o, "", "Time", &t, err);
-	if (events_parse_rfc3339(t, &when) < 0)
+	if (frontend_parse_rfc3339(t, 0, &when) < 0)
 		return pea_error_new(err, EINVAL, "event: 'Time': '%s' is not an RFC 3339 time", t);
 	*ret_time = when;
 	*ret = TAKE_PTR(o);

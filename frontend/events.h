@@ -80,8 +80,6 @@ int events_parse_line(const char *line, size_t len, struct json_object **ret, do
 /* An event as podman prints it without --format ("TIME TYPE STATUS ID (image=..)"; cmd-events.c).
  */
 char *events_human(struct json_object *e, bool no_trunc);
-/* An RFC 3339 time with any offset ("2022-04-06T11:26:42.7236679+02:00"); -EINVAL if not. */
-int events_parse_rfc3339(const char *s, double *ret);
 
 /*
  * podman's ParseInputTime for --since/--until: an RFC 3339 time, a Unix time,

@@ -68,7 +68,14 @@ char *frontend_new_id(void);
 const char *frontend_oci_arch(void);
 /* RFC3339 with nanoseconds, UTC ("2026-11-26T07:23:25.123456789Z"). */
 char *frontend_now(void);
-/* Parse what frontend_now() (or a plain RFC3339 time) wrote; seconds since the epoch. */
+/*
+ * An RFC 3339 time into seconds since the epoch: "2006-01-02T15:04:05[.frac](Z|+hh:mm)".
+ * With PARSE_TIME_LOOSE also a date alone and a time without a zone (UTC), as the Go
+ * layouts podman tries for --since/--until. -EINVAL when s is not one.
+ */
+#define PARSE_TIME_LOOSE 1u
+int frontend_parse_rfc3339(const char *s, unsigned flags, double *ret);
+/* What frontend_now() or an image config's "created" wrote; 0 when it is not a time. */
 double frontend_parse_time(const char *s);
 double frontend_now_seconds(void);
 

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,23 +205,61 @@ double frontend_now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int two_digits(const char *s)
+{
+	if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]))
+		return -1;
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+int frontend_parse_rfc3339(const char *s, unsigned flags, double *ret)
+{
+	bool loose = flags & PARSE_TIME_LOOSE;
+	struct tm tm = { 0 };
+	double frac = 0, scale = 0.1;
+	const char *p;
+	long off = 0;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	p = strptime(s, "%Y-%m-%d", &tm);
+	if (!p)
+		return -EINVAL;
+	if (*p == 'T') {
+		p = strptime(p + 1, "%H:%M:%S", &tm);
+		if (!p)
+			return -EINVAL;
+		if (*p == '.') {
+			if (!isdigit((unsigned char)p[1]))
+				return -EINVAL;
+			for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
+				frac += (*p - '0') * scale;
+		}
+	} else if (!loose) {
+		return -EINVAL;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		int h = two_digits(p + 1), m = two_digits(p + 4);
+		if (h < 0 || h > 23 || m < 0 || m > 59)
+			return -EINVAL;
+		off = (*p == '-' ? -1 : 1) * (h * 3600L + m * 60L);
+		p += 6;
+	} else if (!loose) {
+		return -EINVAL;
+	}
+	if (*p)
+		return -EINVAL;
+	*ret = (double)(timegm(&tm) - off) + frac;
+	return 0;
+}
+
 double frontend_parse_time(const char *s)
 {
-	struct tm tm = { 0 };
-	const char *rest;
-	double frac = 0;
+	double t;
 
-	if (!s || !*s)
-		return 0;
-	rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!rest)
-		return 0;
-	if (*rest == '.') {
-		double scale = 0.1;
-		for (rest++; *rest >= '0' && *rest <= '9'; rest++, scale /= 10)
-			frac += (*rest - '0') * scale;
-	}
-	return (double)timegm(&tm) + frac;
+	return frontend_parse_rfc3339(s, PARSE_TIME_LOOSE, &t) == 0 ? t : 0;
 }
 
 const char *frontend_oci_arch(void)

@@ -1,4 +1,5 @@
 /* pea's output formatting (tables, go-units, templates) and image names. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,10 +84,46 @@ static void test_sizes(void)
 	}
 }
 
+static void test_times(void)
+{
+	static const struct {
+		const char *in;
+		unsigned flags;
+		int r;
+		double want;
+	} cases[] = {
+		{ "2022-04-06T11:26:42Z", 0, 0, 1649244402 },
+		{ "2022-04-06T11:26:42.5Z", 0, 0, 1649244402.5 },
+		{ "2022-04-06T13:26:42.25+02:00", 0, 0, 1649244402.25 },
+		{ "2022-04-06T09:26:42-02:00", 0, 0, 1649244402 },
+		{ "2022-04-06T11:26:42", 0, -EINVAL, 0 },
+		{ "2022-04-06T11:26:42", PARSE_TIME_LOOSE, 0, 1649244402 },
+		{ "2022-04-06", 0, -EINVAL, 0 },
+		{ "2022-04-06", PARSE_TIME_LOOSE, 0, 1649203200 },
+		{ "2022-04-06T11:26:42.Z", 0, -EINVAL, 0 },
+		{ "2022-04-06T11:26:42+2:00", 0, -EINVAL, 0 },
+		{ "2022-04-06T11:26:42+24:00", 0, -EINVAL, 0 },
+		{ "2022-04-06T11:26:42Zjunk", 0, -EINVAL, 0 },
+		{ "", PARSE_TIME_LOOSE, -EINVAL, 0 },
+		{ "x2022-04-06", PARSE_TIME_LOOSE, -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double got = -1;
+		int r = frontend_parse_rfc3339(cases[i].in, cases[i].flags, &got);
+
+		tap_ok(r == cases[i].r && (r < 0 || got == cases[i].want),
+		       "time '%s' (flags %u) -> r %d, %.3f", cases[i].in, cases[i].flags, r, got);
+	}
+	tap_ok(frontend_parse_time("not a time") == 0 && frontend_parse_time(NULL) == 0,
+	       "frontend_parse_time of what is not a time is 0");
+}
+
 int main(void)
 {
-	tap_plan(32 + 16);
+	tap_plan(32 + 16 + 15);
 	test_sizes();
+	test_times();
 	{
 		_cleanup_free_ char *s = table_text();
 		tap_is_str(s,
