@@ -1288,30 +1288,17 @@ static int export_layer(struct image_source *s, const struct store_target *t, co
 	_cleanup_free_ char *name = xasprintf("layer-%zu.tar", index);
 	_cleanup_close_ int fd =
 		openat(s->dirfd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	_cleanup_free_ char *buf = xmalloc(1u << 17);
 	char *args[] = { (char *)"layer", (char *)"diff", (char *)id, NULL };
-	struct pea_digest dg = { 0 };
 	struct stat st;
 
 	if (fd < 0)
 		return pea_error_errno(err, "create '%s'", name);
 	if (store_run(t, args, fd, NULL, err) < 0)
 		return pea_error_wrap(err, "%s", s->description);
-	if (pea_digest_init(&dg, "sha256", err) < 0)
-		return -ENOMEM;
-	if (lseek(fd, 0, SEEK_SET) < 0 || fstat(fd, &st) < 0) {
-		pea_digest_done(&dg);
-		return pea_error_errno(err, "read '%s'", name);
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf, 1u << 17);
-
-		if (n <= 0)
-			break;
-		pea_digest_update(&dg, buf, (size_t)n);
-	}
-	pea_digest_final(&dg, ret_digest);
-	pea_digest_done(&dg);
+	if (fstat(fd, &st) < 0)
+		return pea_error_errno(err, "stat '%s'", name);
+	if (pea_digest_fd("sha256", fd, name, ret_digest, err) < 0)
+		return -1;
 	*ret_size = st.st_size;
 	pea_strv_push(&s->blob_digests, ret_digest);
 	pea_strv_push(&s->blob_files, name);
