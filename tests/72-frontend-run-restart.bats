@@ -193,9 +193,9 @@ us"
 
 @test "start --all and --filter: bad uses are one clear line, exit 125" {
 	run -125 pea_cmd start --all somename
-	assert_output "Error: --all and container names cannot be combined"
+	assert_output "Error: either start all containers or the container(s) provided in the arguments"
 	run -125 pea_cmd start --all --filter color=blue
-	assert_output 'Error: invalid filter "color=blue": use restart-policy=, status=, name= or id='
+	assert_output 'Error: invalid filter "color=blue": use restart-policy=, status=, name=, id= or exited='
 	run -125 pea_cmd start --all --attach
 	assert_output "Error: you cannot start and attach multiple containers at once"
 	run -125 pea_cmd start
