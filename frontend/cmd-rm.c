@@ -68,7 +68,6 @@ static int kill_running(struct global_options *g, struct ctr_record *r, struct p
 	return 0;
 }
 
-/* 1: no such container, 2: running without --force, 125: other (podman-rm(1)). */
 /* Does r use a namespace of dep (--network, --pid, --ipc or --uts container:dep)? */
 static bool depends_on(const struct ctr_record *r, const struct ctr_record *dep)
 {
@@ -120,6 +119,7 @@ static int rm_dependents(struct global_options *g, const char *name, const struc
 	return 0;
 }
 
+/* 1: no such container, 2: running without --force, 125: other (podman-rm(1)). */
 static int rm_one(struct global_options *g, const char *name, const struct rm_opts *o,
 		  int *ret_status, struct pea_error **err)
 {
