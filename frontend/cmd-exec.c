@@ -250,6 +250,7 @@ static char **runtime_argv(const struct global_options *g, const struct ctr_reco
 	char **v = NULL;
 
 	pea_strv_push(&v, rec->runtime ? rec->runtime : g->runtime);
+	frontend_push_runtime_flags(g, &v, false);
 	pea_strv_push_take(&v, xasprintf("--root=%s/runtime", g->runroot));
 	pea_strv_push_take(&v, xasprintf("--log=%s", logfile));
 	pea_strv_push(&v, "--log-format=json");
@@ -329,6 +330,7 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push(&v, "--root");
 	pea_strv_push(&v, "--runtime-arg");
 	pea_strv_push_take(&v, xasprintf("%s/runtime", g->runroot));
+	frontend_push_runtime_flags(g, &v, true);
 	return v;
 }
 

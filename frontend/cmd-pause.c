@@ -30,6 +30,7 @@ int runtime_status(const struct global_options *g, const struct ctr_record *r, c
 	int rc = -1;
 
 	pea_strv_push(&argv, r->runtime ? r->runtime : g->runtime);
+	frontend_push_runtime_flags(g, &argv, false);
 	pea_strv_push_take(&argv, xasprintf("--root=%s/runtime", g->runroot));
 	pea_strv_push(&argv, "state");
 	pea_strv_push(&argv, r->id);

@@ -135,6 +135,7 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push(&v, "--root");
 	pea_strv_push(&v, "--runtime-arg");
 	pea_strv_push_take(&v, xasprintf("%s/runtime", g->runroot));
+	frontend_push_runtime_flags(g, &v, true);
 	if (is_pea_monitor(g)) {
 		_cleanup_free_ char *mark = container_cleaner_mark(g, r->id);
 		pea_strv_push_take(&v, xasprintf("--exit-command-skip-if=%s", mark));

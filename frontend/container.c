@@ -51,6 +51,7 @@ int container_runtime(const struct global_options *g, const struct ctr_record *r
 	int rc = 0;
 
 	pea_strv_push(&argv, r && r->runtime ? r->runtime : g->runtime);
+	frontend_push_runtime_flags(g, &argv, false);
 	pea_strv_push_take(&argv, xasprintf("--root=%s/runtime", g->runroot));
 	for (size_t i = 0; args[i]; i++)
 		pea_strv_push(&argv, args[i]);

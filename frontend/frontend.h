@@ -26,6 +26,9 @@ struct global_options {
 	char *storage_driver; /* NULL: pea-storage's default */
 	char **storage_opts;
 	char *log_level; /* passed on to the exit command */
+	char **runtime_flags; /* --runtime-flag F: "--F" before every OCI runtime command */
+	char *default_mounts_file; /* --default-mounts-file: podman's mounts.conf */
+	char **default_mounts;	   /* its lines, "HOST-DIR:CONTAINER-DIR" */
 	char *self;	 /* this binary, absolute */
 	char *bindir;	 /* its folder */
 	bool rootless;
@@ -38,6 +41,8 @@ int frontend_parse_globals(int argc, char **argv, struct global_options *g, int 
 void global_options_clear(struct global_options *g);
 /* name next to this binary, else in PATH; a name with '/' as is. New string. */
 char *frontend_find_binary(const struct global_options *g, const char *name);
+/* Push the OCI runtime's global flags of --runtime-flag (before its command). */
+void frontend_push_runtime_flags(const struct global_options *g, char ***argv, bool monitor);
 /* The global options the exit command and helpers need to see this store again. */
 char **frontend_self_argv(const struct global_options *g);
 

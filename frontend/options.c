@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -35,6 +36,7 @@ enum {
 	OPT_NOOUT,
 	OPT_VOLUMEPATH,
 	OPT_DEFAULT_MOUNTS_FILE,
+	OPT_RUNTIME_FLAG,
 };
 
 static const struct option global_longopts[] = {
@@ -53,6 +55,7 @@ static const struct option global_longopts[] = {
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "noout", no_argument, NULL, OPT_NOOUT },
 	{ "default-mounts-file", required_argument, NULL, OPT_DEFAULT_MOUNTS_FILE },
+	{ "runtime-flag", required_argument, NULL, OPT_RUNTIME_FLAG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -66,6 +69,9 @@ void global_options_clear(struct global_options *g)
 	free(g->conmon);
 	free(g->storage_driver);
 	pea_strv_free(g->storage_opts);
+	pea_strv_free(g->runtime_flags);
+	free(g->default_mounts_file);
+	pea_strv_free(g->default_mounts);
 	free(g->log_level);
 	free(g->self);
 	free(g->bindir);
@@ -176,6 +182,44 @@ static char *absolute(const char *p)
 	return xasprintf("%s/%s", cwd, p);
 }
 
+/*
+ * podman's mounts.conf: a line HOST-DIR:CONTAINER-DIR each (both absolute; empty
+ * lines and # comments skipped), bound in every container (spec.c).
+ */
+static int read_mounts_file(const char *path, char ***ret, struct pea_error **err)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0, no = 0;
+	ssize_t n;
+
+	if (!f)
+		return pea_error_errno(err, "--default-mounts-file '%s'", path);
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		char *s = line, *colon;
+		struct stat st;
+
+		no++;
+		while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+			s[--n] = '\0';
+		s += strspn(s, " \t");
+		if (!*s || *s == '#')
+			continue;
+		colon = strchr(s, ':');
+		if (!colon || s[0] != '/' || colon[1] != '/' || strchr(colon + 1, ':'))
+			return pea_error_new(err, EINVAL,
+					     "--default-mounts-file '%s' line %zu: \"%s\" is not "
+					     "HOST-DIR:CONTAINER-DIR (absolute paths)",
+					     path, no, s);
+		*colon = '\0';
+		if (stat(s, &st) < 0)
+			continue; /* podman's: a missing host folder mounts nothing */
+		*colon = ':';
+		pea_strv_push(ret, s);
+	}
+	return 0;
+}
+
 static int apply_option(struct global_options *g, int c, const char *arg, struct pea_error **err)
 {
 	switch (c) {
@@ -244,11 +288,22 @@ static int apply_option(struct global_options *g, int c, const char *arg, struct
 		return 0;
 	}
 	case OPT_DEFAULT_MOUNTS_FILE:
-		/* podman's mounts file of subscriptions: pea has none, but the file must be there */
 		if (!*arg)
 			return pea_error_new(err, EINVAL, "--default-mounts-file: empty path");
-		if (access(arg, F_OK) < 0)
-			return pea_error_errno(err, "--default-mounts-file '%s'", arg);
+		pea_strv_free(g->default_mounts);
+		g->default_mounts = NULL;
+		if (read_mounts_file(arg, &g->default_mounts, err) < 0)
+			return -1;
+		set_str(&g->default_mounts_file, arg);
+		return 0;
+	case OPT_RUNTIME_FLAG:
+		/* podman's: FLAG or FLAG=VALUE, without the leading "--" */
+		if (!*arg || arg[0] == '-' || arg[0] == '=')
+			return pea_error_new(err, EINVAL,
+					     "--runtime-flag '%s': a flag name without its leading "
+					     "'--' (log-format=json, debug)",
+					     arg);
+		pea_strv_push_take(&g->runtime_flags, xasprintf("--%s", arg));
 		return 0;
 	case OPT_TMPDIR:
 	case OPT_SYSLOG:
@@ -340,8 +395,10 @@ static const char usage[] =
 	"      --volumepath=DIR       where named volumes are (default ROOT/volumes)\n"
 	"      --cgroup-manager=cgroupfs, --tmpdir=DIR,\n"
 	"      --syslog, --trace      podman's, accepted (pea has no syslog)\n"
-	"      --default-mounts-file=FILE  podman's, accepted when FILE exists (pea mounts no\n"
-	"                             subscriptions)\n"
+	"      --runtime-flag=FLAG    --FLAG to the OCI runtime before every command\n"
+	"                             (FLAG or FLAG=VALUE; repeatable)\n"
+	"      --default-mounts-file=FILE  HOST-DIR:CONTAINER-DIR lines: bound read-only\n"
+	"                             in every container (podman's mounts.conf)\n"
 	"  -h, --help                 print this help\n"
 	"  -v, --version              print the version\n"
 	"\n"
@@ -411,6 +468,15 @@ int frontend_parse_globals(int argc, char **argv, struct global_options *g, int 
 	return 0;
 }
 
+void frontend_push_runtime_flags(const struct global_options *g, char ***argv, bool monitor)
+{
+	for (size_t i = 0; g->runtime_flags && g->runtime_flags[i]; i++) {
+		if (monitor)
+			pea_strv_push(argv, "--runtime-arg");
+		pea_strv_push(argv, g->runtime_flags[i]);
+	}
+}
+
 char **frontend_self_argv(const struct global_options *g)
 {
 	char **v = NULL;
@@ -431,6 +497,14 @@ char **frontend_self_argv(const struct global_options *g)
 	for (size_t i = 0; g->storage_opts && g->storage_opts[i]; i++) {
 		pea_strv_push(&v, "--storage-opt");
 		pea_strv_push(&v, g->storage_opts[i]);
+	}
+	if (g->default_mounts_file) {
+		pea_strv_push(&v, "--default-mounts-file");
+		pea_strv_push(&v, g->default_mounts_file);
+	}
+	for (size_t i = 0; g->runtime_flags && g->runtime_flags[i]; i++) {
+		pea_strv_push(&v, "--runtime-flag");
+		pea_strv_push(&v, g->runtime_flags[i] + 2);
 	}
 	if (g->log_level) {
 		pea_strv_push(&v, "--log-level");

@@ -267,6 +267,12 @@ static struct json_object *mounts_json(const struct global_options *g, const str
 		_cleanup_free_ char *src = xasprintf("%s/localtime", rundir);
 		add_mount(m, "/etc/localtime", "bind", src, split_opts("rbind,rprivate,ro"));
 	}
+	/* --default-mounts-file: podman's mounts.conf, HOST-DIR:CONTAINER-DIR */
+	for (size_t i = 0; g->default_mounts && g->default_mounts[i]; i++) {
+		const char *s = g->default_mounts[i], *colon = strchr(s, ':');
+		_cleanup_free_ char *src = xstrndup(s, (size_t)(colon - s));
+		add_mount(m, colon + 1, "bind", src, split_opts("rbind,rprivate,ro"));
+	}
 	/* -v and --mount: volumes_spec(), once the user and its namespace are known */
 	return m;
 }

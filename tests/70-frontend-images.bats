@@ -337,12 +337,49 @@ build_chain() {
 	assert [ ! -L "$TEST_DIR/outside/mtab" ]
 }
 
-@test "--default-mounts-file: podman's, accepted when the file exists" {
-	touch "$TEST_DIR/mounts.conf"
-	run -0 "$PEA" "${FE_ARGS[@]}" --default-mounts-file "$TEST_DIR/mounts.conf" images -q
-	assert_output ""
+@test "--default-mounts-file: its HOST-DIR:CONTAINER-DIR lines bound in every container" {
+	fe_load_busybox
+	mkdir "$TEST_DIR/secrets"
+	echo shhh >"$TEST_DIR/secrets/s1"
+	printf '# podman mounts.conf\n\n%s:/run/secrets\n/nonexistent:/x\n' "$TEST_DIR/secrets" \
+		>"$TEST_DIR/mounts.conf"
+	run -0 pea_cmd --default-mounts-file "$TEST_DIR/mounts.conf" run --rm busybox \
+		cat /run/secrets/s1
+	assert_output shhh
+	# build's RUN too (070-build's secrets), read-only
+	mkdir -p "$TEST_DIR/ctx"
+	printf 'FROM busybox\nRUN cat /run/secrets/s1 && ! touch /run/secrets/s2\n' \
+		>"$TEST_DIR/ctx/Containerfile"
+	run -0 pea_cmd --default-mounts-file "$TEST_DIR/mounts.conf" build -t sec "$TEST_DIR/ctx"
+	assert_line shhh
+	run -1 pea_cmd run --rm sec cat /run/secrets/s1
+	echo "bad line" >"$TEST_DIR/bad.conf"
+	run -125 "$PEA" "${FE_ARGS[@]}" --default-mounts-file "$TEST_DIR/bad.conf" images
+	assert_output "Error: --default-mounts-file '$TEST_DIR/bad.conf' line 1: \"bad line\" is not HOST-DIR:CONTAINER-DIR (absolute paths)"
 	run -125 "$PEA" "${FE_ARGS[@]}" --default-mounts-file "$TEST_DIR/nosuch.conf" images
 	assert_output "Error: --default-mounts-file '$TEST_DIR/nosuch.conf': No such file or directory"
 	run -125 "$PEA" "${FE_ARGS[@]}" --default-mounts-file= images
 	assert_output "Error: --default-mounts-file: empty path"
+}
+
+@test "--runtime-flag: --FLAG to the OCI runtime on every call; bad ones named" {
+	fe_load_busybox
+	run -0 pea_cmd --runtime-flag debug --runtime-flag "log=$TEST_DIR/runtime.log" \
+		run --rm busybox echo ok
+	assert_output ok
+	assert [ -f "$TEST_DIR/runtime.log" ]
+	run -125 pea_cmd --runtime-flag nosuch run --rm busybox true
+	assert_output --partial "unknown or incomplete option '--nosuch'"
+	run -0 pea_cmd run -d --name s busybox sleep 100
+	run -2 pea_cmd --runtime-flag nosuch exec s true
+	assert_output --partial "'--nosuch'"
+	run -0 pea_cmd --runtime-flag debug exec s echo inside
+	assert_output inside
+	run -0 pea_cmd rm -f -t0 s
+	run -125 "$PEA" "${FE_ARGS[@]}" --runtime-flag=--debug ps
+	assert_output "Error: --runtime-flag '--debug': a flag name without its leading '--' (log-format=json, debug)"
+	run -125 "$PEA" "${FE_ARGS[@]}" --runtime-flag= ps
+	assert_output --partial "Error: --runtime-flag '': a flag name"
+	run -0 pea_cmd ps -aq
+	assert_output ""
 }
