@@ -291,11 +291,14 @@ static int inspect(struct global_options *g, int argc, char **argv, const char *
 			json_object_array_add(out, img);
 			continue;
 		}
-		fprintf(stderr, "Error: no such %s %s\n",
-			strcmp(want, "image") == 0
-				? "image"
-				: (strcmp(want, "container") == 0 ? "container" : "object"),
-			argv[i]);
+		/* podman's words, which scripts (and podman's own tests) match */
+		if (strcmp(want, "image") == 0)
+			fprintf(stderr, "Error: inspecting object: %s: image not known\n", argv[i]);
+		else if (strcmp(want, "container") == 0)
+			fprintf(stderr, "Error: inspecting object: no such container %s\n", argv[i]);
+		else
+			fprintf(stderr, "Error: inspecting object: no such object: \"%s\"\n",
+				argv[i]);
 		status = PEA_EXIT_ENGINE;
 	}
 	if (format && strcmp(format, "json") != 0) {
@@ -307,8 +310,8 @@ static int inspect(struct global_options *g, int argc, char **argv, const char *
 		template_free(t);
 		if (r < 0)
 			return -1;
-	} else if (json_object_array_length(out) > 0 || status == 0) {
-		fmt_print_json(stdout, out);
+	} else {
+		fmt_print_json(stdout, out); /* "[]" when nothing was found, as podman */
 	}
 	return status;
 }

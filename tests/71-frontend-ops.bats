@@ -216,8 +216,13 @@ freezer_state() {
 	assert_output p1
 	assert_equal "$(pea_out inspect --format '{{.State.Status}}' p1)" exited
 	run -0 pea_cmd rm -f p2
-	run -125 pea_cmd inspect p2
-	assert_output --partial "no such object"
+	run -125 --separate-stderr pea_cmd inspect p2
+	assert_equal "$stderr" 'Error: inspecting object: no such object: "p2"'
+	assert_output '[]'
+	run -125 --separate-stderr pea_cmd inspect --type container p2
+	assert_equal "$stderr" 'Error: inspecting object: no such container p2'
+	run -125 --separate-stderr pea_cmd inspect --type image p2
+	assert_equal "$stderr" 'Error: inspecting object: p2: image not known'
 }
 
 @test "ps and inspect show a paused container as paused" {
