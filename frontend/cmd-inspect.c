@@ -212,7 +212,16 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(hc, "Memory", json_object_new_int64(mem));
 	json_object_object_add(hc, "PidsLimit", json_object_new_int64(pids));
 	json_object_object_add(hc, "ReadonlyRootfs", opt_get(r->opts, "read_only"));
-	json_object_object_add(hc, "NetworkMode", opt_get(r->opts, "network"));
+	{
+		/* podman's mode without its options ("slirp4netns", not "slirp4netns:mtu=..") */
+		const char *mode = NULL;
+		(void)pea_json_get_string_opt(r->opts, "", "network", &mode, NULL);
+		if (mode && (strncmp(mode, "slirp4netns:", 12) == 0 || strncmp(mode, "pasta:", 6) == 0))
+			json_object_object_add(hc, "NetworkMode",
+					       json_object_new_string_len(mode, (int)strcspn(mode, ":")));
+		else
+			json_object_object_add(hc, "NetworkMode", opt_get(r->opts, "network"));
+	}
 	json_object_object_add(hc, "AutoRemove", json_object_new_boolean(r->rm));
 	json_object_object_add(hc, "LogConfig", ctr_log_inspect(g, r));
 	{

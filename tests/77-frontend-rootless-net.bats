@@ -141,8 +141,9 @@ rl_user_procs() {
 	assert_output "$(printf '10.0.2.100/24\n65520\nnameserver 10.0.2.3')"
 	run -0 pea_rl_net run -d --name web --network slirp4netns:mtu=1500,port_handler=slirp4netns \
 		-p 8080:80 busybox httpd -f -p 80 -h /etc
+	# podman's NetworkMode is the mode without its options
 	run -0 pea_rl inspect --format '{{.HostConfig.NetworkMode}}' web
-	assert_output slirp4netns:mtu=1500,port_handler=slirp4netns
+	assert_output slirp4netns
 	run -0 pea_rl port web
 	assert_output "80/tcp -> 0.0.0.0:8080"
 	assert_equal "$(rl_curl http://127.0.0.1:8080/hostname)" \
