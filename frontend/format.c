@@ -501,9 +501,32 @@ static int key_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* How Go's text/template prints a value: strings bare, [a b], map[k:v]. */
+/*
+ * Objects that are Go structs in podman, by their exact fields in declaration order:
+ * Go prints a struct's values alone, "{ 8080}", where a map is "map[k:v]".
+ */
+static const char *const *const go_structs[] = {
+	(const char *const[]){ "HostIp", "HostPort", NULL }, /* define.InspectHostPort */
+};
+
+static const char *const *go_struct_of(struct json_object *v)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(go_structs); i++) {
+		size_t n = 0;
+		bool all = true;
+		for (; go_structs[i][n]; n++)
+			all = all && json_object_object_get_ex(v, go_structs[i][n], NULL);
+		if (all && (size_t)json_object_object_length(v) == n)
+			return go_structs[i];
+	}
+	return NULL;
+}
+
+/* How Go's text/template prints a value: strings bare, [a b], map[k:v], {v w}. */
 static void go_value(FILE *f, struct json_object *v)
 {
+	const char *const *fields;
+
 	switch (json_object_get_type(v)) {
 	case json_type_null:
 		fputs("<no value>", f);
@@ -522,6 +545,17 @@ static void go_value(FILE *f, struct json_object *v)
 		break;
 	case json_type_object: {
 		_cleanup_strv_ char **keys = NULL;
+		fields = go_struct_of(v);
+		if (fields) {
+			fputc('{', f);
+			for (size_t i = 0; fields[i]; i++) {
+				if (i)
+					fputc(' ', f);
+				go_value(f, json_object_object_get(v, fields[i]));
+			}
+			fputc('}', f);
+			break;
+		}
 		json_object_object_foreach(v, k, val)
 		{
 			(void)val;

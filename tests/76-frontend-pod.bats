@@ -329,6 +329,9 @@ ${pod:0:12}-infra"
 	run -0 pea_net pod create --name pub -p 8080:80
 	run -0 pea_net pod inspect pub
 	assert_equal "$(jq -c .InfraConfig.PortBindings <<<"$output")" '{"80/tcp":[{"HostIp":"","HostPort":"8080"}]}'
+	# a template prints the binding as Go prints podman's struct, not a map
+	run -0 pea_net pod inspect pub --format '{{.InfraConfig.PortBindings}}'
+	assert_output 'map[80/tcp:[{ 8080}]]'
 	run -0 pea_net run -d --pod pub busybox httpd -f -p 80 -h /etc
 	local i ok=
 	for ((i = 0; i < 50; i++)); do
