@@ -222,6 +222,8 @@ static struct json_object *container_json(const struct global_options *g,
 		else
 			json_object_object_add(hc, "NetworkMode", opt_get(r->opts, "network"));
 	}
+	json_object_object_add(hc, "PortBindings",
+			       network_port_bindings(json_object_object_get(r->opts, "ports")));
 	json_object_object_add(hc, "AutoRemove", json_object_new_boolean(r->rm));
 	json_object_object_add(hc, "LogConfig", ctr_log_inspect(g, r));
 	{

@@ -1753,7 +1753,7 @@ static struct json_object *endpoint_json(const char *name, struct json_object *p
 }
 
 /* {"80/tcp": [{"HostIp": "", "HostPort": "8080"}], ...}, ranges expanded. */
-static struct json_object *ports_json(struct json_object *ports)
+struct json_object *network_port_bindings(struct json_object *ports)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -1829,7 +1829,7 @@ struct json_object *network_settings_json(struct json_object *opts, struct json_
 		json_object_object_get_ex(setup, "port_mappings", &ports);
 	else if (opts)
 		json_object_object_get_ex(opts, "ports", &ports);
-	json_object_object_add(o, "Ports", ports_json(ports));
+	json_object_object_add(o, "Ports", network_port_bindings(ports));
 	add_s(o, "SandboxKey", nspath);
 	json_object_object_add(o, "Networks", nets);
 	return o;

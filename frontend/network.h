@@ -214,6 +214,8 @@ struct json_object *network_settings_json(struct json_object *opts, struct json_
 struct json_object *network_inspect_settings(const struct global_options *g,
 					     const struct ctr_record *r);
 char *network_ports_summary(struct json_object *ports);
+/* A record's "ports" as podman's PortBindings: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}. */
+struct json_object *network_port_bindings(struct json_object *ports);
 
 /* ---- rootless-net.c: networks of rootless pea ----------------------------------- */
 

@@ -230,6 +230,8 @@ client() {
 	assert_regex "$(jq -r '.[0].NetworkSettings.IPAddress' <<<"$output")" '^10\.88\.[0-9]+\.[0-9]+$'
 	assert_equal "$(jq -r '.[0].NetworkSettings.Gateway' <<<"$output")" 10.88.0.1
 	assert_equal "$(jq -r '.[0].NetworkSettings.Networks | keys[0]' <<<"$output")" podman
+	# HostConfig.PortBindings: what was asked for, as podman's
+	assert_equal "$(jq -c '.[0].HostConfig.PortBindings' <<<"$output")" '{"80/tcp":[{"HostIp":"","HostPort":"8080"}],"53/udp":[{"HostIp":"127.0.0.1","HostPort":"5353"}]}'
 	# stopped: the ports asked for, no address
 	run -0 pea_net stop -t 0 web
 	run -0 pea_net inspect --format '{{.NetworkSettings.IPAddress}}|{{.NetworkSettings.SandboxKey}}' web
@@ -244,6 +246,7 @@ client() {
 	assert_equal "$(jq -r '.[0].Ports' <<<"$output")" null
 	run -0 pea_net inspect --format json quiet
 	assert_equal "$(jq -c '.[0].NetworkSettings | [.IPAddress, .Ports, .Networks]' <<<"$output")" '["",{},{}]'
+	assert_equal "$(jq -c '.[0].HostConfig.PortBindings' <<<"$output")" '{}'
 }
 
 @test "--network slirp4netns as root: tap0 at the cidr's .100, its DNS, /etc/hosts as podman's, -p on IPv4 and IPv6" {
