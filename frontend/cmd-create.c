@@ -1072,8 +1072,8 @@ static int resolve_process(struct create_opts *o, char **cmd, struct json_object
 	pea_strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	pea_strv_push(&env, "TERM=xterm");
 	pea_strv_push(&env, "container=pea");
-	/* podman's order: defaults, --env-host, the image's, then -e */
-	hostenv = o->sec ? secres_host_env(o->sec) : NULL;
+	/* podman's order: defaults, --env-host or the proxies, the image's, then -e */
+	hostenv = secres_host_env(o->sec);
 	for (size_t i = 0; hostenv && hostenv[i]; i++)
 		env_set(&env, hostenv[i]);
 	ienv = json_strv(icfg, "Env");

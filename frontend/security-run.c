@@ -661,6 +661,8 @@ int secres_parse(struct json_object *sec, int c, const char *arg, struct pea_err
 		return set_int(sec, "blkio_weight", "--blkio-weight", arg, 10, 1000, err);
 	case SECRES_ENV_HOST:
 		return set_bool(sec, "env_host", "env-host", arg, err);
+	case SECRES_HTTP_PROXY:
+		return set_bool(sec, "http_proxy", "http-proxy", arg, err);
 	case SECRES_INIT:
 		return set_bool(sec, "init", "init", arg, err);
 	case SECRES_INIT_PATH:
@@ -758,15 +760,22 @@ extern char **environ;
 
 char **secres_host_env(struct json_object *sec)
 {
-	bool on = false;
+	static const char *const proxy[] = { "http_proxy",  "HTTP_PROXY", "https_proxy",
+					     "HTTPS_PROXY", "ftp_proxy",  "FTP_PROXY",
+					     "no_proxy",    "NO_PROXY" };
+	bool all = false, proxies = true;
 	char **v = NULL;
 
-	(void)pea_json_get_bool_opt(sec, "", "env_host", &on, NULL);
-	if (!on)
-		return NULL;
-	for (size_t i = 0; environ && environ[i]; i++)
+	(void)pea_json_get_bool_opt(sec, "", "env_host", &all, NULL);
+	(void)pea_json_get_bool_opt(sec, "", "http_proxy", &proxies, NULL);
+	for (size_t i = 0; all && environ && environ[i]; i++)
 		if (strchr(environ[i], '=') && environ[i][0] != '=')
 			pea_strv_push(&v, environ[i]);
+	for (size_t i = 0; !all && proxies && i < ARRAY_SIZE(proxy); i++) {
+		const char *val = getenv(proxy[i]);
+		if (val)
+			pea_strv_push_take(&v, xasprintf("%s=%s", proxy[i], val));
+	}
 	return v;
 }
 

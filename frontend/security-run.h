@@ -36,6 +36,7 @@ enum {
 	SECRES_OOM_SCORE_ADJ,
 	SECRES_BLKIO_WEIGHT,
 	SECRES_ENV_HOST,
+	SECRES_HTTP_PROXY,
 	SECRES_INIT,
 	SECRES_INIT_PATH,
 	SECRES_DEVICE_CGROUP_RULE,
@@ -68,6 +69,7 @@ enum {
 	{ "oom-score-adj", required_argument, NULL, SECRES_OOM_SCORE_ADJ }, \
 	{ "blkio-weight", required_argument, NULL, SECRES_BLKIO_WEIGHT }, \
 	{ "env-host", optional_argument, NULL, SECRES_ENV_HOST }, \
+	{ "http-proxy", optional_argument, NULL, SECRES_HTTP_PROXY }, \
 	{ "init", optional_argument, NULL, SECRES_INIT }, \
 	{ "init-path", required_argument, NULL, SECRES_INIT_PATH }, \
 	{ "device-cgroup-rule", required_argument, NULL, SECRES_DEVICE_CGROUP_RULE }, \
@@ -116,7 +118,10 @@ int secres_parse(struct json_object *sec, int c, const char *arg, struct pea_err
 int secres_validate(struct json_object *sec, long long memory, const char *net_mode,
 		    struct pea_error **err);
 
-/* pea's own environment with --env-host (new vector, NULL otherwise). */
+/*
+ * What of pea's own environment goes into the container: all of it with --env-host, else
+ * the proxy variables unless --http-proxy=false (podman's default); sec may be NULL.
+ */
 char **secres_host_env(struct json_object *sec);
 
 /*

@@ -157,6 +157,13 @@ unlimited"
 @test "--env-host passes pea's environment (the image's and -e win); --init runs catatonit as PID 1" {
 	run -0 bash -c 'FOO_FROM_HOST=bar PATH=/hostpath:$PATH timeout -k 5 30 "$PEA" "$@" run --rm --env-host -e X=1 busybox sh -c "echo \$FOO_FROM_HOST \$X"' _ "${FE_ARGS[@]}"
 	assert_output "bar 1"
+	# the proxy variables go in by default (podman's --http-proxy), -e wins, not with =false
+	run -0 bash -c 'http_proxy=http://p:3128 NO_PROXY=local FOO_FROM_HOST=bar timeout -k 5 30 "$PEA" "$@" run --rm -e NO_PROXY=mine busybox sh -c "echo \$http_proxy \$NO_PROXY \${FOO_FROM_HOST:-none}"' _ "${FE_ARGS[@]}"
+	assert_output "http://p:3128 mine none"
+	run -0 bash -c 'http_proxy=http://p:3128 timeout -k 5 30 "$PEA" "$@" run --rm --http-proxy=false busybox sh -c "echo \${http_proxy:-none}"' _ "${FE_ARGS[@]}"
+	assert_output "none"
+	run -125 pea_cmd run --rm --http-proxy=maybe busybox true
+	assert_output --partial "maybe"
 	run -0 pea_cmd run --rm --init busybox sh -c 'tr "\0" " " </proc/1/cmdline'
 	assert_output "/run/podman-init -- sh -c tr \"\\0\" \" \" </proc/1/cmdline "
 	# catatonit forwards the stop signal and reaps: stop is quick, the exit code is sh's
