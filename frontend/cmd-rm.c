@@ -291,6 +291,45 @@ static void rm_parallel(struct global_options *g, char **targets, const struct r
 }
 
 /*
+ * Named targets in two waves: first those no other target uses a namespace of, then
+ * the rest (`rm -f guest owner` at once: the owner's removal would see the guest
+ * still there and refuse). Results in res[], in targets' order.
+ */
+static void rm_waves(struct global_options *g, char **targets, const struct rm_opts *o,
+		     struct rm_result *res, size_t n)
+{
+	_cleanup_free_ struct ctr_record **recs = xnew(struct ctr_record *, n);
+	_cleanup_free_ bool *later = xnew(bool, n);
+	_cleanup_free_ struct rm_result *part = xnew(struct rm_result, n);
+	_cleanup_free_ char **wave = xnew(char *, n + 1);
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++)
+		if (record_lookup(g, targets[i], &recs[i], NULL) < 0)
+			recs[i] = NULL;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; recs[i] && j < n && !later[i]; j++)
+			if (j != i && recs[j] && strcmp(recs[j]->id, recs[i]->id) != 0 &&
+			    depends_on(recs[j], recs[i]))
+				later[i] = any = true;
+	for (size_t i = 0; i < n; i++)
+		ctr_record_free(recs[i]);
+	for (int pass = 0; pass < (any ? 2 : 1); pass++) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!any || later[i] == (pass == 1))
+				wave[k++] = targets[i];
+		wave[k] = NULL;
+		memset(part, 0, n * sizeof(*part));
+		if (k > 0)
+			rm_parallel(g, wave, o, part, k);
+		for (size_t i = 0, w = 0; i < n && w < k; i++)
+			if (!any || later[i] == (pass == 1))
+				res[i] = part[w++];
+	}
+}
+
+/*
  * rm -af, rm --depend: the pods of the infra containers named (all: every
  * pod) are removed with their containers, whose ids are printed; 0 or 125.
  */
@@ -423,8 +462,10 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 	}
 	n = pea_strv_length(targets);
 	res = xnew(struct rm_result, n ? n : 1);
-	if (n > 1) {
+	if (n > 1 && all) {
 		rm_parallel(g, targets, &o, res, n);
+	} else if (n > 1) {
+		rm_waves(g, targets, &o, res, n);
 	} else if (n == 1) {
 		_cleanup_error_ struct pea_error *e = NULL;
 

@@ -628,6 +628,13 @@ ${id2:0:12} three"
 	assert_line donor
 	run -0 pea_cmd ps -aq
 	assert_output ''
+	# both named at once: the user goes first, whatever the order given
+	run -0 pea_cmd create --name donor3 busybox true
+	run -0 pea_cmd create --net=container:donor3 --name user3 busybox true
+	run -0 pea_cmd rm donor3 user3
+	assert_output "$(printf 'donor3\nuser3')"
+	run -0 pea_cmd ps -aq
+	assert_output ''
 	# rm -a takes everything, dependents or not
 	run -0 pea_cmd create --name donor2 busybox true
 	run -0 pea_cmd create --net=container:donor2 busybox true

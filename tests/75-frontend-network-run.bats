@@ -402,9 +402,7 @@ ctr_ip() {
 	pea_net stop -t 0 guest >/dev/null
 	run -0 pea_net exec owner cat /etc/hosts
 	refute_output --partial guest
-	# (one after the other: rm of both at once removes them in parallel, and the
-	# owner's removal may see the guest's record still there and refuse)
-	pea_net rm -f guest >/dev/null
-	pea_net rm -f owner >/dev/null
+	# both at once: the guest goes first (rm's waves)
+	run -0 pea_net rm -f owner guest
 	fe_net_clean
 }
