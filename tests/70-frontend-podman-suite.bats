@@ -384,7 +384,7 @@ ${id2:0:12} three"
 	run -0 pea_cmd images -q --filter dangling=true
 	assert_output "${new:0:12}"
 	run -125 pea_cmd images --filter bogus=1
-	assert_output 'Error: invalid image filter "bogus=1": use before, after, since, dangling, label, reference or id'
+	assert_output 'Error: invalid image filter "bogus=1": use before, after, since, dangling, intermediate, label, reference or id'
 	run -125 pea_cmd images --filter before=nope
 	assert_output 'Error: --filter before=nope: nope: image not known'
 	run -125 pea_cmd images --filter dangling=maybe
