@@ -360,7 +360,8 @@ int cmd_buildx(struct global_options *g, int argc, char **argv, struct pea_error
 		return pea_error_new(err, EINVAL,
 				     "buildx: missing command 'build' (pea buildx build --help)");
 	if (strcmp(argv[1], "build") != 0 && strcmp(argv[1], "b") != 0)
-		return pea_error_new(err, EINVAL, "buildx: unknown command '%s': only 'build' is supported",
+		return pea_error_new(err, EINVAL,
+				     "buildx: unknown command '%s': only 'build' is supported",
 				     argv[1]);
 	return cmd_build(g, argc - 1, argv + 1, err);
 }

@@ -216,9 +216,11 @@ static struct json_object *container_json(const struct global_options *g,
 		/* podman's mode without its options ("slirp4netns", not "slirp4netns:mtu=..") */
 		const char *mode = NULL;
 		(void)pea_json_get_string_opt(r->opts, "", "network", &mode, NULL);
-		if (mode && (strncmp(mode, "slirp4netns:", 12) == 0 || strncmp(mode, "pasta:", 6) == 0))
-			json_object_object_add(hc, "NetworkMode",
-					       json_object_new_string_len(mode, (int)strcspn(mode, ":")));
+		if (mode &&
+		    (strncmp(mode, "slirp4netns:", 12) == 0 || strncmp(mode, "pasta:", 6) == 0))
+			json_object_object_add(
+				hc, "NetworkMode",
+				json_object_new_string_len(mode, (int)strcspn(mode, ":")));
 		else
 			json_object_object_add(hc, "NetworkMode", opt_get(r->opts, "network"));
 	}
@@ -306,7 +308,8 @@ static int inspect(struct global_options *g, int argc, char **argv, const char *
 		if (strcmp(want, "image") == 0)
 			fprintf(stderr, "Error: inspecting object: %s: image not known\n", argv[i]);
 		else if (strcmp(want, "container") == 0)
-			fprintf(stderr, "Error: inspecting object: no such container %s\n", argv[i]);
+			fprintf(stderr, "Error: inspecting object: no such container %s\n",
+				argv[i]);
 		else
 			fprintf(stderr, "Error: inspecting object: no such object: \"%s\"\n",
 				argv[i]);

@@ -25,7 +25,7 @@
 
 struct rm_opts {
 	bool force, volumes, depend;
-	bool all; /* rm -a: everything goes, no check of dependents */
+	bool all;  /* rm -a: everything goes, no check of dependents */
 	long time; /* -t: stop with this timeout before the kill; < 0: kill at once */
 };
 
@@ -333,8 +333,7 @@ static void rm_waves(struct global_options *g, char **targets, const struct rm_o
  * rm -af, rm --depend: the pods of the infra containers named (all: every
  * pod) are removed with their containers, whose ids are printed; 0 or 125.
  */
-static int rm_pods_first(struct global_options *g, bool all, char **names,
-			 const struct rm_opts *o)
+static int rm_pods_first(struct global_options *g, bool all, char **names, const struct rm_opts *o)
 {
 	_cleanup_strv_ char **pods = NULL;
 	int status = 0;

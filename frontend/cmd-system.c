@@ -1043,7 +1043,8 @@ int cmd_version(struct global_options *g, int argc, char **argv, struct pea_erro
 	if (t) {
 		/* podman's local engine answers .Server with its own version (podman's
 		 * pause_image helper names the pause image with it); json shows Client only */
-		json_object_object_add(v, "Server", json_object_get(json_object_object_get(v, "Client")));
+		json_object_object_add(v, "Server",
+				       json_object_get(json_object_object_get(v, "Client")));
 		items = json_object_new_array();
 		json_object_array_add(items, json_object_get(v));
 		template_set_context(t, "version", "*define.Version");

@@ -25,12 +25,12 @@ struct global_options {
 	char *conmon;	      /* the monitor, a path */
 	char *storage_driver; /* NULL: pea-storage's default */
 	char **storage_opts;
-	char *log_level; /* passed on to the exit command */
-	char **runtime_flags; /* --runtime-flag F: "--F" before every OCI runtime command */
+	char *log_level;	   /* passed on to the exit command */
+	char **runtime_flags;	   /* --runtime-flag F: "--F" before every OCI runtime command */
 	char *default_mounts_file; /* --default-mounts-file: podman's mounts.conf */
 	char **default_mounts;	   /* its lines, "HOST-DIR:CONTAINER-DIR" */
-	char *self;	 /* this binary, absolute */
-	char *bindir;	 /* its folder */
+	char *self;		   /* this binary, absolute */
+	char *bindir;		   /* its folder */
 	bool rootless;
 	int error_status; /* exit status for a failing command; 0: 125 */
 };
@@ -83,6 +83,10 @@ int frontend_parse_rfc3339(const char *s, unsigned flags, double *ret);
 /* What frontend_now() or an image config's "created" wrote; 0 when it is not a time. */
 double frontend_parse_time(const char *s);
 double frontend_now_seconds(void);
+
+/* podman's default capabilities (containers.conf default_capabilities), and their number. */
+#define FRONTEND_DEFAULT_CAPS_N 11
+extern const char *const frontend_default_caps[FRONTEND_DEFAULT_CAPS_N];
 
 /* pea-storage ARGS... with its standard output on a pipe (*ret_fd), not waited for. */
 int store_spawn_out(const struct global_options *g, const char *const *args, int *ret_fd,

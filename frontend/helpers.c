@@ -197,6 +197,12 @@ char *frontend_now(void)
 	return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
+const char *const frontend_default_caps[FRONTEND_DEFAULT_CAPS_N] = {
+	"CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",	 "CAP_FSETID",
+	"CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",	 "CAP_SETGID",
+	"CAP_SETPCAP", "CAP_SETUID",	       "CAP_SYS_CHROOT",
+};
+
 double frontend_now_seconds(void)
 {
 	struct timespec ts;

@@ -137,13 +137,6 @@ static bool has_cap(struct json_object *caps, const char *cap)
 	return false;
 }
 
-/* containers.conf's default_capabilities, as podman 4.3 ships them (frontend/security-run.c). */
-static const char *const engine_caps[] = {
-	"CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",	 "CAP_FSETID",
-	"CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",	 "CAP_SETGID",
-	"CAP_SETPCAP", "CAP_SETUID",	       "CAP_SYS_CHROOT",
-};
-
 /* "net_admin", "CAP_NET_ADMIN": the CAP_ form. */
 static char *cap_name(const char *s)
 {
@@ -172,7 +165,7 @@ static struct json_object *effective_caps(struct json_object *ctr)
 			      strcasecmp(json_object_get_string(json_object_array_get_idx(drop, i)),
 					 "ALL") == 0;
 	out = json_object_new_array();
-	for (size_t i = 0; !all_dropped && i < ARRAY_SIZE(engine_caps); i++) {
+	for (size_t i = 0; !all_dropped && i < FRONTEND_DEFAULT_CAPS_N; i++) {
 		bool dropped = false;
 
 		for (size_t j = 0; drop && json_object_is_type(drop, json_type_array) &&
@@ -181,10 +174,11 @@ static struct json_object *effective_caps(struct json_object *ctr)
 			_cleanup_free_ char *d = cap_name(
 				json_object_get_string(json_object_array_get_idx(drop, j)));
 
-			dropped = dropped || strcmp(d, engine_caps[i]) == 0;
+			dropped = dropped || strcmp(d, frontend_default_caps[i]) == 0;
 		}
 		if (!dropped)
-			json_object_array_add(out, json_object_new_string(engine_caps[i]));
+			json_object_array_add(out,
+					      json_object_new_string(frontend_default_caps[i]));
 	}
 	for (size_t j = 0;
 	     add && json_object_is_type(add, json_type_array) && j < json_object_array_length(add);

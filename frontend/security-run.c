@@ -77,13 +77,6 @@ static const char *const all_caps[] = {
 	"CAP_CHECKPOINT_RESTORE",
 };
 
-/* podman's defaults (containers.conf default_capabilities). */
-static const char *const default_caps[] = {
-	"CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",	 "CAP_FSETID",
-	"CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",	 "CAP_SETGID",
-	"CAP_SETPCAP", "CAP_SETUID",	       "CAP_SYS_CHROOT",
-};
-
 static const struct {
 	const char *name;
 	const char *oci;
@@ -833,10 +826,10 @@ static char **merge_caps(struct json_object *sec, bool privileged)
 		return caps ? caps : xnew(char *, 1);
 	}
 	if (!str_in_array(drop, "ALL"))
-		for (size_t i = 0; i < ARRAY_SIZE(default_caps); i++)
-			if (!str_in_array(drop, default_caps[i]) &&
-			    in_bounding(bnd, default_caps[i]))
-				pea_strv_push(&caps, default_caps[i]);
+		for (size_t i = 0; i < FRONTEND_DEFAULT_CAPS_N; i++)
+			if (!str_in_array(drop, frontend_default_caps[i]) &&
+			    in_bounding(bnd, frontend_default_caps[i]))
+				pea_strv_push(&caps, frontend_default_caps[i]);
 	for (size_t i = 0; add && i < json_object_array_length(add); i++) {
 		const char *c = json_object_get_string(json_object_array_get_idx(add, i));
 		if (!in_bounding(bnd, c))

@@ -41,12 +41,6 @@
 #define ZONEINFO   "/usr/share/zoneinfo"
 #define ZONE_MAX   (1u << 20)
 
-static const char *const default_caps[] = {
-	"CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",	 "CAP_FSETID",
-	"CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",	 "CAP_SETGID",
-	"CAP_SETPCAP", "CAP_SETUID",	       "CAP_SYS_CHROOT",
-};
-
 static const char *const masked_paths[] = {
 	"/proc/acpi",	    "/proc/kcore",	 "/proc/keys",	      "/proc/latency_stats",
 	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
@@ -185,7 +179,7 @@ static struct json_object *process_json(const struct ctr_record *r, long uid, lo
 	struct json_object *p = json_object_new_object(), *u = json_object_new_object();
 	struct json_object *caps = json_object_new_object(), *rl = json_object_new_array();
 	struct json_object *v = NULL;
-	size_t ncaps = ARRAY_SIZE(default_caps);
+	size_t ncaps = FRONTEND_DEFAULT_CAPS_N;
 
 	{
 		bool tty = false;
@@ -215,10 +209,12 @@ static struct json_object *process_json(const struct ctr_record *r, long uid, lo
 	}
 	json_object_object_get_ex(r->opts, "workdir", &v);
 	json_object_object_add(p, "cwd", v ? json_object_get(v) : json_object_new_string("/"));
-	json_object_object_add(caps, "bounding", str_array(default_caps, ncaps));
+	json_object_object_add(caps, "bounding", str_array(frontend_default_caps, ncaps));
 	/* A non-root user starts with no effective capabilities, as with podman. */
-	json_object_object_add(caps, "effective", str_array(default_caps, uid == 0 ? ncaps : 0));
-	json_object_object_add(caps, "permitted", str_array(default_caps, uid == 0 ? ncaps : 0));
+	json_object_object_add(caps, "effective",
+			       str_array(frontend_default_caps, uid == 0 ? ncaps : 0));
+	json_object_object_add(caps, "permitted",
+			       str_array(frontend_default_caps, uid == 0 ? ncaps : 0));
 	json_object_object_add(p, "capabilities", caps);
 	json_object_array_add(rl, rlimit("RLIMIT_NOFILE", 1048576, RLIMIT_NOFILE));
 	json_object_array_add(rl, rlimit("RLIMIT_NPROC", 4194304, RLIMIT_NPROC));
@@ -627,8 +623,8 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 	json_object_object_add(spec, "mounts", mounts_json(g, r, rundir, etcdir, read_only));
 	json_object_object_add(spec, "linux", linux_json(r, host_net, nspath));
 	json_object_object_add(spec, "annotations", spec_annotations(r, true));
-	if (ns_mode_apply(g, r, "pid", spec, err) < 0 || ns_mode_apply(g, r, "ipc", spec, err) < 0 ||
-	    ns_mode_apply(g, r, "uts", spec, err) < 0)
+	if (ns_mode_apply(g, r, "pid", spec, err) < 0 ||
+	    ns_mode_apply(g, r, "ipc", spec, err) < 0 || ns_mode_apply(g, r, "uts", spec, err) < 0)
 		return -1;
 	/* a pod that shares its IPC namespace shares its /dev/shm (pod.h) */
 	{
