@@ -839,11 +839,11 @@ static int do_healthcheck(struct builder *b, struct stage *st, const struct buil
 		const char *fl = in->flags[i] + 2, *eq = strchr(fl, '=');
 		size_t k = 0;
 		int64_t v = 0;
-		for (; k < ARRAY_SIZE(names); k++)
-			if (eq && strlen(names[k]) == (size_t)(eq - fl) &&
+		for (; eq && k < ARRAY_SIZE(names); k++)
+			if (strlen(names[k]) == (size_t)(eq - fl) &&
 			    strncmp(fl, names[k], (size_t)(eq - fl)) == 0)
 				break;
-		if (k == ARRAY_SIZE(names)) {
+		if (!eq || k == ARRAY_SIZE(names)) {
 			json_object_put(hc);
 			return pea_error_new(err, EINVAL, "HEALTHCHECK: unknown flag %s",
 					     in->flags[i]);

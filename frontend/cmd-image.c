@@ -215,7 +215,7 @@ int image_pull_platform(const struct global_options *g, const char *name, bool q
 			struct pea_error **err)
 {
 	static const char *const transports[] = { "docker-archive:", "oci-archive:", "oci:",
-						   "dir:" };
+						  "dir:" };
 	_cleanup_free_ char *full = NULL;
 	_cleanup_strv_ char **cands = NULL;
 	_cleanup_error_ struct pea_error *last = NULL;
@@ -226,9 +226,9 @@ int image_pull_platform(const struct global_options *g, const char *name, bool q
 	for (size_t i = 0; i < ARRAY_SIZE(transports); i++)
 		if (strncmp(name, transports[i], strlen(transports[i])) == 0) {
 			/* a docker-archive's image keeps its name, as podman's */
-			_cleanup_free_ char *tag =
-				i == 0 && !strchr(name + 15, ':') ? archive_first_name(name + 15)
-								   : NULL;
+			_cleanup_free_ char *tag = i == 0 && !strchr(name + 15, ':')
+							   ? archive_first_name(name + 15)
+							   : NULL;
 			if (copy_to_store(g, name, tag, quiet, tls_verify, plat, ret, err) < 0)
 				return pea_error_wrap(err, "pulling image '%s'", name);
 			return 0;

@@ -141,7 +141,8 @@ struct json_object *ps_item(const struct ctr_record *r, struct json_object *port
 	{
 		const char *pod = pod_of(r);
 		size_t len = pod && !notrunc && for_template ? 12 : (pod ? strlen(pod) : 0);
-		json_object_object_add(o, "Pod", json_object_new_string_len(pod ? pod : "", (int)len));
+		json_object_object_add(o, "Pod",
+				       json_object_new_string_len(pod ? pod : "", (int)len));
 	}
 	if (for_template) {
 		_cleanup_free_ char *sum = network_ports_summary(ports);

@@ -895,9 +895,9 @@ static const char start_usage[] =
 enum { OPT_START_DETACH_KEYS = 1000, OPT_START_ALL };
 
 static const char *const start_filter_keys[] = { "restart-policy", "status", "name", "id",
-						  "exited" };
-static const char *const restart_policies[] = { "", "no", "none", "always", "on-failure",
-						"unless-stopped" };
+						 "exited" };
+static const char *const restart_policies[] = { "",	  "no",		"none",
+						"always", "on-failure", "unless-stopped" };
 
 static int check_filters(char **filters, struct pea_error **err)
 {
