@@ -448,15 +448,10 @@ static int commit_image(const struct global_options *g, const struct ctr_record 
 			struct json_object *layer, const char *name, const struct commit_opts *o,
 			char **ret_id, struct pea_error **err)
 {
-	_cleanup_json_ struct json_object *base = NULL, *cfg = NULL, *bm = NULL, *man = NULL;
-	_cleanup_json_ struct json_object *img = NULL;
-	_cleanup_free_ char *cfg_path = NULL, *man_path = NULL, *text = NULL;
-	char cfg_digest[PEA_DIGEST_MAX], man_digest[PEA_DIGEST_MAX];
-	const char *diff_id = NULL, *layer_id = NULL, *id = NULL;
-	int rc = -1;
+	_cleanup_json_ struct json_object *base = NULL, *cfg = NULL;
+	const char *diff_id = NULL;
 
-	if (pea_json_get_string_req(layer, "layer", "diff_id", &diff_id, err) < 0 ||
-	    pea_json_get_string_req(layer, "layer", "id", &layer_id, err) < 0)
+	if (pea_json_get_string_req(layer, "layer", "diff_id", &diff_id, err) < 0)
 		return -1;
 	if (base_rec && image_read_config(base_rec, &base, err) < 0)
 		return -1;
@@ -470,31 +465,7 @@ static int commit_image(const struct global_options *g, const struct ctr_record 
 	}
 	if (make_config(r, base, diff_id, o, &cfg, err) < 0)
 		return -1;
-	text = xstrdup(json_text(cfg));
-	pea_digest_buffer("sha256", text, strlen(text), cfg_digest);
-	cfg_path = write_temp(g, "config", text, err);
-	if (!cfg_path)
-		return -1;
-	if (base_rec)
-		(void)base_manifest(base_rec, &bm);
-	man = make_manifest(bm, cfg_digest, strlen(text), layer, is_docker(o));
-	free(text);
-	text = xstrdup(json_text(man));
-	pea_digest_buffer("sha256", text, strlen(text), man_digest);
-	man_path = write_temp(g, "manifest", text, err);
-	if (!man_path)
-		goto out;
-	if (create_image(g, base_rec, layer_id, cfg_path, man_path, pea_digest_hex(cfg_digest),
-			 man_digest, name, &img, err) < 0 ||
-	    pea_json_get_string_req(img, "image", "id", &id, err) < 0)
-		goto out;
-	*ret_id = xstrdup(id);
-	rc = 0;
-out:
-	(void)unlink(cfg_path);
-	if (man_path)
-		(void)unlink(man_path);
-	return rc;
+	return commit_build_image(g, base_rec, cfg, layer, name, is_docker(o), NULL, ret_id, err);
 }
 
 /* pea build: the image of base_rec's layers and layer (NULL: none) with cfg as it is (images.h). */
