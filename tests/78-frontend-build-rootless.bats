@@ -8,30 +8,15 @@ load helpers-frontend
 FE_RL_NAME=pearl78
 
 setup_file() {
-	ensure_fixtures
-	fe_server_start
-	fe_rl_user_setup "$FE_RL_NAME"
-	cp "$BUSYBOX_ARCHIVE" "$FE_RL_HOME/busybox.tar"
-	chown "$FE_RL_UID:$FE_RL_GID" "$FE_RL_HOME/busybox.tar"
+	fe_rl_file_setup "$FE_RL_NAME"
 }
 
 teardown_file() {
-	local TEST_DIR=$BATS_FILE_TMPDIR
-	fe_rl_user_teardown
-	fe_server_stop
+	fe_rl_file_teardown
 }
 
 setup() {
-	require_root
-	require_userns
-	require_cmd newuidmap
-	require_cmd tini
-	require_cmd "$FE_RL_RUNTIME"
-	fe_setup
-	FE_RL_ENV=()
-	if ! pea_rl image exists busybox >/dev/null 2>&1; then
-		pea_rl load -i "$FE_RL_HOME/busybox.tar" >/dev/null
-	fi
+	fe_rl_test_setup
 	CTX="$FE_RL_HOME/ctx-$BATS_TEST_NUMBER"
 	rm -rf "$CTX"
 	mkdir -p "$CTX"

@@ -330,6 +330,35 @@ fe_rl_user_teardown() {
 	exec {fd}>&-
 }
 
+# The file-level and per-test setup of a rootless test file (the user NAME made
+# once with the busybox archive in its home; each test with the image loaded).
+fe_rl_file_setup() {
+	ensure_fixtures
+	fe_server_start
+	fe_rl_user_setup "$1"
+	cp "$BUSYBOX_ARCHIVE" "$FE_RL_HOME/busybox.tar"
+	chown "$FE_RL_UID:$FE_RL_GID" "$FE_RL_HOME/busybox.tar"
+}
+
+fe_rl_file_teardown() {
+	local TEST_DIR=$BATS_FILE_TMPDIR
+	fe_rl_user_teardown
+	fe_server_stop
+}
+
+fe_rl_test_setup() {
+	require_root
+	require_userns
+	require_cmd newuidmap
+	require_cmd tini
+	require_cmd "$FE_RL_RUNTIME"
+	fe_setup
+	FE_RL_ENV=()
+	if ! pea_rl image exists busybox >/dev/null 2>&1; then
+		pea_rl load -i "$FE_RL_HOME/busybox.tar" >/dev/null
+	fi
+}
+
 # fe_rl_env: the environment of the user's commands (HOME, USER, LOGNAME,
 # XDG_RUNTIME_DIR and a plain PATH; the rest, PEA_TEST_RUN too, is kept).
 fe_rl_env() {
