@@ -241,6 +241,15 @@ static int tar_tree(struct tarw *t, const char *src, const char *dest, const cha
 }
 
 /* ADD of a local archive: its entries below dest; false when src is no archive. */
+/* Has path a ".." component ("a..b" is a name, "../b" and "a/.." are not)? */
+static bool has_dotdot(const char *path)
+{
+	for (const char *c = path; c && *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL)
+		if (c[0] == '.' && c[1] == '.' && (c[2] == '/' || c[2] == '\0'))
+			return true;
+	return false;
+}
+
 static int tar_extract(struct tarw *t, const char *src, const char *dest, bool *ret_done,
 		       struct pea_error **err)
 {
@@ -277,7 +286,7 @@ static int tar_extract(struct tarw *t, const char *src, const char *dest, bool *
 		clean = xstrdup(p);
 		if (clean[strlen(clean) - 1] == '/')
 			clean[strlen(clean) - 1] = '\0';
-		if (strstr(clean, "..")) {
+		if (has_dotdot(clean)) {
 			rc = pea_error_new(err, EPERM, "'%s' in '%s' escapes the folder", p, src);
 			break;
 		}
@@ -291,6 +300,11 @@ static int tar_extract(struct tarw *t, const char *src, const char *dest, bool *
 			_cleanup_free_ char *hp = NULL;
 			while (strncmp(h, "./", 2) == 0 || *h == '/')
 				h += *h == '/' ? 1 : 2;
+			if (has_dotdot(h)) {
+				rc = pea_error_new(err, EPERM, "link '%s' -> '%s' in '%s' escapes the folder",
+						   p, archive_entry_hardlink(e), src);
+				break;
+			}
 			hp = *dest ? xasprintf("%s/%s", dest, h) : xstrdup(h);
 			archive_entry_set_hardlink(e, hp);
 		}

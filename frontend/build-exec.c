@@ -1356,7 +1356,8 @@ static int finish(struct builder *b, char **names, char **ret_id, struct pea_err
 			return -1;
 	} else if (!ours || b->o->labels || b->o->annotations || !st->image_id) {
 		/* FROM alone, --label or --annotation: an image of its own */
-		json_object_object_add(st->cfg, "created", json_object_new_string(frontend_now()));
+		_cleanup_free_ char *now = frontend_now();
+		json_object_object_add(st->cfg, "created", json_object_new_string(now));
 		if (commit_build_image(b->g, st->rec, st->cfg, NULL, names ? names[0] : NULL,
 				       build_is_docker(b), b->o->annotations, &id, err) < 0)
 			return -1;

@@ -299,6 +299,35 @@ EOF
 	touch "$TEST_DIR/outside"
 	run -125 pea_cmd build -t e "$CTX"
 	assert_output --partial 'building at STEP "COPY ../outside /x": forbidden path outside the build context'
+	# ADD of a tar: an entry or a hard link that climbs out is refused; "a..b" is a name
+	python3 - "$CTX/evil.tar" "$CTX/link.tar" "$CTX/dots.tar" <<'PY'
+import io, sys, tarfile
+def mk(path, entries):
+    with tarfile.open(path, "w") as t:
+        for name, link in entries:
+            i = tarfile.TarInfo(name)
+            if link:
+                i.type, i.linkname = tarfile.LNKTYPE, link
+                t.addfile(i)
+            else:
+                i.size = 2
+                t.addfile(i, io.BytesIO(b"x\n"))
+mk(sys.argv[1], [("../up", None)])
+mk(sys.argv[2], [("f", None), ("h", "../../etc/shadow")])
+mk(sys.argv[3], [("a..b", None)])
+PY
+	printf 'FROM busybox\nADD evil.tar /t/\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t e "$CTX"
+	assert_output --partial "'../up' in "
+	assert_output --partial "escapes the folder"
+	printf 'FROM busybox\nADD link.tar /t/\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t e "$CTX"
+	assert_output --partial "link 'h' -> '../../etc/shadow' in "
+	printf 'FROM busybox\nADD dots.tar /t/\n' >"$CTX/Containerfile"
+	run -0 pea_cmd build -t dots "$CTX"
+	run -0 pea_cmd run --rm dots cat /t/a..b
+	assert_output x
+	run -0 pea_cmd rmi dots
 	printf 'FROM busybox\nCOPY missing /x\n' >"$CTX/Containerfile"
 	run -125 pea_cmd build -t e "$CTX"
 	assert_output --partial 'building at STEP "COPY missing /x"'
