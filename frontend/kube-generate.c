@@ -111,7 +111,8 @@ static struct kube_node *ctr_command(struct json_object *ctr, struct json_object
 
 	/* pea and podman print the entrypoint as a string when it has one word */
 	if (ep && json_object_is_type(ep, json_type_string)) {
-		if (!iep || json_object_array_length(iep) != 1 ||
+		if (!iep || !json_object_is_type(iep, json_type_array) ||
+		    json_object_array_length(iep) != 1 ||
 		    strcmp(json_object_get_string(json_object_array_get_idx(iep, 0)),
 			   json_object_get_string(ep)) != 0)
 			kube_seq_add(cmd, kube_str_new(json_object_get_string(ep)));

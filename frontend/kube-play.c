@@ -319,6 +319,12 @@ static int hostpath_source(struct pod_ctx *c, const struct kube_node *hp, const 
 		return -1;
 	if (!path || !*path)
 		return pea_error_new(err, EINVAL, "volume '%s': hostPath has no path", vname);
+	/* a relative one would be taken by -v as a volume name; ':' and ',' cut -v's fields */
+	if (path[0] != '/' || strpbrk(path, ":,"))
+		return pea_error_new(err, EINVAL,
+				     "volume '%s': hostPath '%s' must be an absolute path without "
+				     "':' or ','",
+				     vname, path);
 	type = type ? type : "";
 	if (!hostpath_type_ok(type))
 		return pea_error_new(err, ENOTSUP,
@@ -425,6 +431,11 @@ static int add_mounts(struct pod_ctx *c, const struct kube_node *ctr, const char
 					     cname, i + 1);
 		if (mount_source(c, name, &src, err) < 0)
 			return pea_error_wrap(err, "container '%s'", cname);
+		if (sub && (!src || src[0] != '/' || strstr(sub, "..") || strpbrk(sub, ":,")))
+			return pea_error_new(err, ENOTSUP,
+					     "container '%s': volumeMount '%s': subPath '%s' is "
+					     "supported on a hostPath only, without '..', ':' or ','",
+					     cname, name, sub);
 		if (!src)
 			push2(args, "-v", path);
 		else
@@ -560,8 +571,12 @@ static int add_ports(const struct kube_node *ctr, const char *cname, char ***arg
 		if (strcmp(lproto, "tcp") && strcmp(lproto, "udp") && strcmp(lproto, "sctp"))
 			return pea_error_new(err, EINVAL, "container '%s': invalid protocol '%s'",
 					     cname, proto);
-		push_fmt(args, "-p",
-			 xasprintf("%s%s%ld:%ld/%s", ip ? ip : "", ip ? ":" : "", hp, cp, lproto));
+		if (ip && strchr(ip, ':')) /* IPv6: in brackets, as -p reads it */
+			push_fmt(args, "-p", xasprintf("[%s]:%ld:%ld/%s", ip, hp, cp, lproto));
+		else
+			push_fmt(args, "-p",
+				 xasprintf("%s%s%ld:%ld/%s", ip ? ip : "", ip ? ":" : "", hp, cp,
+					   lproto));
 	}
 	return 0;
 }

@@ -135,6 +135,9 @@ EOF
 	run -0 pea_cmd kube play --print-plan --configmap "$TEST_DIR/cm.yaml" --log-driver k8s-file --annotation a=b "$f"
 	assert_line --index 0 "pod create --name app-pod-0 --hostname app-pod-0 --exit-policy stop --label app=app --network host"
 	assert_line --index 1 "create --pod app-pod-0 --name app-pod-0-c --restart always --log-driver k8s-file --annotation a=b -e K=1 busybox"
+	# an IPv6 hostIP goes in brackets, as -p reads it
+	run -0 timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" kube play --print-plan - <<<$'kind: Pod\nmetadata: {name: six}\nspec:\n  containers:\n  - {name: c, image: busybox, ports: [{containerPort: 80, hostPort: 8080, hostIP: "::1"}]}'
+	assert_line --index 0 --partial "-p [::1]:8080:80/tcp"
 	run -0 pea_cmd kube play --print-plan --network none "$f" --configmap="$TEST_DIR/cm.yaml"
 	assert_line --index 0 "pod create --name app-pod-0 --hostname app-pod-0 --exit-policy stop --label app=app --network none"
 
@@ -182,6 +185,10 @@ spec:
   - {name: c, image: busybox, volumeMounts: [{name: v, mountPath: /v}]}
   volumes: [{name: v, hostPath: {path: /dev/null, type: CharDevice}}]")
 	refused "$f" "volume 'v': hostPath type 'CharDevice' is not supported"
+	f=$(yaml hprel <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: busybox, volumeMounts: [{name: v, mountPath: /v}]}\n  volumes: [{name: v, hostPath: {path: data}}]')
+	refused "$f" "volume 'v': hostPath 'data' must be an absolute path without ':' or ','"
+	f=$(yaml subpvc <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: busybox, volumeMounts: [{name: v, mountPath: /v, subPath: s}]}\n  volumes: [{name: v, persistentVolumeClaim: {claimName: cl}}]')
+	refused "$f" "container 'c': volumeMount 'v': subPath 's' is supported on a hostPath only, without '..', ':' or ','"
 	f=$(yaml cmref <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: busybox\n    env: [{name: E, valueFrom: {configMapKeyRef: {name: m, key: k}}}]')
 	refused "$f" "container 'c': env 'E': no key 'k' in ConfigMap 'm'"
 	f=$(yaml mem <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: busybox, resources: {limits: {memory: lots}}}')
