@@ -423,7 +423,10 @@ int healthcheck_start(struct monitor *m, struct pea_error **err)
 		return 0;
 	m->hc.status = HEALTHCHECK_STARTING;
 	m->hc.begin_ms = now_ms();
-	if (init_exe(m, &st)) {
+	if (m->opts->start) {
+		/* run --detach: started already, the pid runs the container's process */
+		m->hc.exec_seen = true;
+	} else if (init_exe(m, &st)) {
 		m->hc.init_dev = st.st_dev;
 		m->hc.init_ino = st.st_ino;
 	} else {

@@ -68,6 +68,20 @@ case_healthy() {
 	for_each_runtime case_healthy
 }
 
+# --start (the runtime's run --detach): the pid runs the container's process from the
+# first, so the checks run (they were skipped forever, waiting for an exec already done)
+case_healthy_start() {
+	monitor_setup sleep 100
+	monitor_launch -l "k8s-file:$MON_LOG" --start --healthcheck-cmd /bin/sh --healthcheck-arg -c \
+		--healthcheck-arg 'test -d /proc/1' --healthcheck-interval 1
+	wait_sync "$HEALTHY"
+	stop_container
+}
+
+@test "--start: the checks run (the container is started already)" {
+	for_each_runtime case_healthy_start
+}
+
 case_unhealthy() {
 	launch_checked --healthcheck-cmd /bin/sh --healthcheck-arg -c \
 		--healthcheck-arg 'echo sick >&2; exit 3' --healthcheck-interval 1 \
