@@ -393,7 +393,7 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		{ "latest", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_strv_ char **targets = NULL;
+	_cleanup_strv_ char **targets = NULL, **known = NULL;
 	_cleanup_free_ char *latest = NULL;
 	struct rm_opts o = { .time = -1 };
 	struct rm_result *res = NULL;
@@ -431,6 +431,12 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 	if (r == 1)
 		return 0;
 	/* the pods of the infra containers named go first, with their containers */
+	if (o.depend && !all)
+		for (int i = optind; i < argc; i++) {
+			_cleanup_record_ struct ctr_record *rec = NULL;
+			if (record_lookup(g, argv[i], &rec, NULL) == 0)
+				pea_strv_push(&known, argv[i]);
+		}
 	if ((all && o.force) || o.depend)
 		status = rm_pods_first(g, all, argv + optind, &o);
 	o.all = all;
@@ -453,8 +459,9 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 	} else {
 		for (int i = optind; i < argc; i++) {
 			_cleanup_record_ struct ctr_record *rec = NULL;
-			/* an infra container removed with its pod above */
-			if (o.depend && record_lookup(g, argv[i], &rec, NULL) < 0)
+			/* an infra container removed with its pod above (not a name never there) */
+			if (o.depend && pea_strv_contains(known, argv[i]) &&
+			    record_lookup(g, argv[i], &rec, NULL) < 0)
 				continue;
 			pea_strv_push(&targets, argv[i]);
 		}

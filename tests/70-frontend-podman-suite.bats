@@ -622,6 +622,8 @@ ${id2:0:12} three"
 	assert_output --regexp "^Error: container $did has dependent containers which must be removed before it: ($uid1, $uid2|$uid2, $uid1): container state improper\$"
 	run -0 pea_cmd ps -aq --no-trunc
 	assert_equal "${#lines[@]}" 3
+	run -1 pea_cmd rm --depend nosuch
+	assert_output 'Error: no container with name or ID "nosuch" found: no such container'
 	run -0 pea_cmd rm --depend donor
 	assert_line "$uid1"
 	assert_line "$uid2"
