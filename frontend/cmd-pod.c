@@ -438,6 +438,18 @@ static int pod_run(struct global_options *g, int argc, char **argv, unsigned whi
 		return 0;
 	if (pick_pods(g, &t, argc - optind, argv + optind, &ids, err) < 0)
 		return -1;
+	/* podman: a pod that does not exist is fine with --ignore, and --force (rm's) */
+	if (t.ignore || t.force) {
+		char **keep = NULL;
+		for (size_t i = 0; ids && ids[i]; i++) {
+			_cleanup_pod_ struct pod_record *p = NULL;
+			_cleanup_error_ struct pea_error *e = NULL;
+			if (pod_lookup(g, ids[i], &p, &e) == 0 || e->code != ENOENT)
+				pea_strv_push(&keep, ids[i]);
+		}
+		pea_strv_free(ids);
+		ids = keep;
+	}
 	if (!ids)
 		return 0;
 	return each_pod(g, ids, missing1, act, &t, err);
@@ -621,38 +633,13 @@ static int pod_cmd_unpause(struct global_options *g, int argc, char **argv, stru
 
 static int pod_cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	_cleanup_(pod_targets_clear) struct pod_targets t = { 0 };
-	_cleanup_strv_ char **ids = NULL;
-	int r;
-
-	r = parse_targets(argc, argv, T_ALL | T_LATEST | T_FORCE | T_TIME | T_IGNORE | T_IDFILE,
-			  TARGET_USAGE("rm", "Remove pods and their containers.",
-				       "  -f, --force           stop running containers first\n"
-				       "  -i, --ignore          pods that do not exist are fine\n"
-				       "      --pod-id-file=FILE  the pod whose id FILE holds\n"
-				       "  -t, --time=SECS       with -f, seconds before SIGKILL\n"),
-			  &t, err);
-	if (r < 0)
-		return -1;
-	if (r == 1)
-		return 0;
-	if (pick_pods(g, &t, argc - optind, argv + optind, &ids, err) < 0)
-		return -1;
-	/* podman: a pod that does not exist is fine with --force or --ignore */
-	if (t.force || t.ignore) {
-		char **keep = NULL;
-		for (size_t i = 0; ids && ids[i]; i++) {
-			_cleanup_pod_ struct pod_record *p = NULL;
-			_cleanup_error_ struct pea_error *e = NULL;
-			if (pod_lookup(g, ids[i], &p, &e) == 0 || e->code != ENOENT)
-				pea_strv_push(&keep, ids[i]);
-		}
-		pea_strv_free(ids);
-		ids = keep;
-	}
-	if (!ids)
-		return 0;
-	return each_pod(g, ids, true, act_rm, &t, err);
+	return pod_run(g, argc, argv, T_ALL | T_LATEST | T_FORCE | T_TIME | T_IGNORE | T_IDFILE,
+		       TARGET_USAGE("rm", "Remove pods and their containers.",
+				    "  -f, --force           stop running containers first\n"
+				    "  -i, --ignore          pods that do not exist are fine\n"
+				    "      --pod-id-file=FILE  the pod whose id FILE holds\n"
+				    "  -t, --time=SECS       with -f, seconds before SIGKILL\n"),
+		       true, act_rm, err);
 }
 
 /* ---- exists, prune ----------------------------------------------------- */

@@ -387,8 +387,10 @@ static int pause_tar(const struct global_options *g, char **ret_dir, char **ret_
 	fd = openat(dfd, "rootfs/catatonit", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
 	if (fd < 0)
 		return pea_error_errno(err, "create '%s/rootfs/catatonit'", dir);
-	if (fchmod(fd, 0755) < 0 || pea_write_all(fd, buf, len, err) < 0)
-		return pea_error_errno(err, "write '%s/rootfs/catatonit'", dir);
+	if (fchmod(fd, 0755) < 0)
+		return pea_error_errno(err, "chmod '%s/rootfs/catatonit'", dir);
+	if (pea_write_all(fd, buf, len, err) < 0)
+		return pea_error_wrap(err, "'%s/rootfs/catatonit'", dir);
 	tar = xasprintf("%s/pause.tar", dir);
 	out = open(tar, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (out < 0)
@@ -844,8 +846,12 @@ int pod_shm(const struct global_options *g, const struct ctr_record *r, char **r
 			return -1;
 	}
 	if (!is_mountpoint(dir) && mount("shm", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-					 "mode=1777,size=65536k") < 0)
+					 "mode=1777,size=65536k") < 0) {
+		int e = errno;
+		(void)rmdir(dir);
+		errno = e;
 		return pea_error_errno(err, "mount the /dev/shm of pod %s on '%s'", p->name, dir);
+	}
 	*ret = TAKE_PTR(dir);
 	return 0;
 }

@@ -219,6 +219,13 @@ ${pod:0:12}-infra"
 	assert_output "Error: no pod with name or ID nosuchpod found: no such pod"
 	run -0 pea_cmd pod rm -f nosuchpod
 	assert_output ""
+	run -0 pea_cmd pod rm -i nosuchpod
+	assert_output ""
+	# stop: --ignore passes over it too (it was accepted and did nothing)
+	run -125 pea_cmd pod stop nosuchpod
+	assert_output "Error: no pod with name or ID nosuchpod found: no such pod"
+	run -0 pea_cmd pod stop -i nosuchpod
+	assert_output ""
 }
 
 @test "containers.conf's [engine] infra_image and infra_command; --infra-image and --infra-command win" {
