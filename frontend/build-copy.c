@@ -301,7 +301,8 @@ static int tar_extract(struct tarw *t, const char *src, const char *dest, bool *
 			while (strncmp(h, "./", 2) == 0 || *h == '/')
 				h += *h == '/' ? 1 : 2;
 			if (has_dotdot(h)) {
-				rc = pea_error_new(err, EPERM, "link '%s' -> '%s' in '%s' escapes the folder",
+				rc = pea_error_new(err, EPERM,
+						   "link '%s' -> '%s' in '%s' escapes the folder",
 						   p, archive_entry_hardlink(e), src);
 				break;
 			}

@@ -432,10 +432,11 @@ static int add_mounts(struct pod_ctx *c, const struct kube_node *ctr, const char
 		if (mount_source(c, name, &src, err) < 0)
 			return pea_error_wrap(err, "container '%s'", cname);
 		if (sub && (!src || src[0] != '/' || strstr(sub, "..") || strpbrk(sub, ":,")))
-			return pea_error_new(err, ENOTSUP,
-					     "container '%s': volumeMount '%s': subPath '%s' is "
-					     "supported on a hostPath only, without '..', ':' or ','",
-					     cname, name, sub);
+			return pea_error_new(
+				err, ENOTSUP,
+				"container '%s': volumeMount '%s': subPath '%s' is "
+				"supported on a hostPath only, without '..', ':' or ','",
+				cname, name, sub);
 		if (!src)
 			push2(args, "-v", path);
 		else
