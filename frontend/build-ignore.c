@@ -56,8 +56,9 @@ int build_ignore_load(const char *context, const char *path, char ***ret, struct
 	} else {
 		p1 = xasprintf("%s/.containerignore", context);
 		if (pea_read_file_at(AT_FDCWD, p1, IGNORE_MAX, &text, &len, err) < 0) {
+			/* unreadable: not a reason to take .dockerignore instead */
 			if ((*err)->code != ENOENT)
-				return -1; /* unreadable: not a reason to take .dockerignore instead */
+				return -1;
 			*err = pea_error_free(*err);
 			free(p1);
 			p1 = xasprintf("%s/.dockerignore", context);
