@@ -97,8 +97,8 @@ static int sigchld_cb(struct pea_loop *loop, int signo, void *data, struct pea_e
 	return 0;
 }
 
-/* Is pid (a zombie, maybe) still waiting for us to reap it? */
-static bool is_our_child(pid_t pid)
+/* pid's parent from /proc/PID/stat; 0 when pid is gone (reaped). */
+static pid_t parent_of(pid_t pid)
 {
 	_cleanup_free_ char *data = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
@@ -108,33 +108,74 @@ static bool is_our_child(pid_t pid)
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (pea_read_file_at(AT_FDCWD, path, 4096, &data, &len, &e) < 0)
-		return false;
+		return 0;
 	/* "pid (comm) state ppid ...": comm may hold anything, ')' ends it last */
 	p = strrchr(data, ')');
-	return p && strtol(p + 4, NULL, 10) == (long)getpid();
+	return p && strlen(p) > 4 ? (pid_t)strtol(p + 4, NULL, 10) : 0;
 }
 
 /*
- * The container normally becomes our child (we are a subreaper) and its
- * exit comes with SIGCHLD. A runtime may leave it elsewhere; then its pidfd
- * is the only news of its end, without a status: the exit code is -1.
+ * Will the ended container's status still reach us? Yes when it is our
+ * child, or the child of one of our descendants: a runtime's helper that
+ * has not exited yet (crun's `run --detach` forks twice; the container can
+ * end before the middle process does). When that process exits, the zombie
+ * is handed to us, a subreaper, with a SIGCHLD.
  */
+static bool status_on_the_way(pid_t pid)
+{
+	pid_t self = getpid();
+
+	for (int depth = 0; depth < 64; depth++) {
+		pid = parent_of(pid);
+		if (pid == self)
+			return true;
+		if (pid <= 1)
+			return false;
+	}
+	return false;
+}
+
+static int container_recheck_cb(struct pea_loop *loop, void *data, struct pea_error **err);
+
+/*
+ * The container's pidfd says it ended. Its status normally comes with
+ * SIGCHLD (we are a subreaper); a runtime may leave it elsewhere, and then
+ * the pidfd is the only news of its end, without a status: the exit code is
+ * -1.
+ */
+static void container_ended(struct monitor *m, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	sigchld_cb(m->loop, SIGCHLD, m, err);
+	if (m->container_done)
+		return;
+	if (status_on_the_way(m->container_pid)) {
+		/* its parent may also reap it itself: look again soon */
+		if (pea_loop_add_timer(m->loop, 10, 0, container_recheck_cb, m, NULL, &e) == 0)
+			return;
+		log_debug("%s", e->message);
+	}
+	log_warning("container %d ended but is not our child: its status is unknown",
+		    (int)m->container_pid);
+	m->container_status_unknown = true;
+	container_exited(m, 0);
+}
+
+static int container_recheck_cb(struct pea_loop *loop, void *data, struct pea_error **err)
+{
+	(void)loop;
+	container_ended(data, err);
+	return 1;
+}
+
 static int container_pidfd_cb(struct pea_loop *loop, int fd, uint32_t events, void *data,
 			      struct pea_error **err)
 {
-	struct monitor *m = data;
-
+	(void)loop;
 	(void)fd;
 	(void)events;
-	sigchld_cb(loop, SIGCHLD, m, err);
-	if (!m->container_done && is_our_child(m->container_pid))
-		return 1; /* its SIGCHLD is on the way */
-	if (!m->container_done) {
-		log_warning("container %d ended but is not our child: its status is unknown",
-			    (int)m->container_pid);
-		m->container_status_unknown = true;
-		container_exited(m, 0);
-	}
+	container_ended(data, err);
 	return 1;
 }
 
