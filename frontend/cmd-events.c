@@ -328,7 +328,26 @@ struct printer {
 	struct template *tmpl;
 	const char *path;
 	size_t lineno;
+	double last_when; /* of the last line read */
+	bool after_rotation;
 };
+
+/*
+ * After a rotation the new file starts with the newest half of the old one,
+ * already read: skip it, up to the rotation's own event or a newer line.
+ */
+static bool seen_before_rotation(struct printer *p, struct json_object *e, double when)
+{
+	if (!p->after_rotation)
+		return false;
+	if ((strcmp(str_of(e, "Type"), "system") == 0 &&
+	     strcmp(str_of(e, "Status"), "log-rotation") == 0) ||
+	    when > p->last_when) {
+		p->after_rotation = false;
+		return false;
+	}
+	return true;
+}
 
 static int print_event(struct printer *p, const char *line, size_t len, struct pea_error **err)
 {
@@ -344,6 +363,9 @@ static int print_event(struct printer *p, const char *line, size_t len, struct p
 		log_warning("'%s' line %zu: %s, ignoring", p->path, p->lineno, perr->message);
 		return 0;
 	}
+	if (seen_before_rotation(p, e, when))
+		return 0;
+	p->last_when = when;
 	if ((p->o->has_since && when < p->o->since) || (p->o->has_until && when > p->o->until) ||
 	    !filters_match(p->o->filters, e))
 		return 0;
@@ -431,6 +453,8 @@ static int tail_follow_rename(struct tail *t, struct printer *p, struct pea_erro
 		return 0;
 	if (tail_read(t, p, err) < 0)
 		return -1;
+	/* a file we read was replaced: rotated (or removed and made again) */
+	p->after_rotation = t->fd >= 0;
 	t->fd = pea_close(t->fd);
 	return tail_open(t, p->path, err) < 0 ? -1 : tail_read(t, p, err);
 }

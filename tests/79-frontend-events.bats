@@ -228,6 +228,43 @@ pull--docker-archive:$TEST_DIR/b.tar"
 	assert_output ''
 }
 
+@test "events: --stream across rotations prints each event once" {
+	conf="$TEST_DIR/containers.conf"
+	log="$TEST_DIR/ev/events.txt"
+	out="$TEST_DIR/stream.out"
+	printf '[engine]\nevents_logger="file"\nevents_logfile_path="%s"\nevents_logfile_max_size=2000\n' \
+		"$log" >"$conf"
+	run -0 pea_conf "$conf" volume create first
+	CONTAINERS_CONF="$conf" timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" events \
+		--filter type=volume --format '{{.Status}} {{.Name}}' >"$out" 2>"$TEST_DIR/stream.err" 3>&- &
+	EV_PID=$!
+	local n
+	for ((n = 0; n < 100; n++)); do
+		run -0 pea_conf "$conf" volume create "early$n"
+		grep -q early "$out" && break
+		sleep 0.1
+	done
+	# ~250 bytes a line, a cap of 2000: a rotation every few events
+	for n in $(seq 1 20); do
+		run -0 pea_conf "$conf" volume create "rotated-volume-with-a-long-name-$n"
+	done
+	for ((n = 0; n < 100; n++)); do
+		grep -q 'create rotated-volume-with-a-long-name-20$' "$out" && break
+		sleep 0.05
+	done
+	run -0 grep -c log-rotation "$log"
+	run -0 grep -c 'create rotated-volume' "$out"
+	assert_output 20
+	run -0 sort "$out"
+	run -0 uniq -d <<<"$output"
+	assert_output ''
+	kill -TERM "$(pgrep -P "$EV_PID")"
+	wait "$EV_PID" || true
+	EV_PID=
+	run -0 cat "$TEST_DIR/stream.err"
+	assert_output ''
+}
+
 @test "events: concurrent writers never interleave their lines" {
 	local pids=() n
 	for n in $(seq 1 10); do
