@@ -68,8 +68,24 @@ static int kill_running(struct global_options *g, struct ctr_record *r, struct p
 	return 0;
 }
 
+/*
+ * Does ref (the NAME of --network container:NAME) name dep, as a lookup
+ * would resolve it: a container's exact name first, then an id prefix.
+ */
+static bool names(struct ctr_record *const *v, size_t n, const char *ref,
+		  const struct ctr_record *dep)
+{
+	if (strcmp(ref, dep->name) == 0)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] && strcmp(v[i]->name, ref) == 0)
+			return false; /* another container's name ("db" is also hex) */
+	return strncmp(dep->id, ref, strlen(ref)) == 0;
+}
+
 /* Does r use a namespace of dep (--network, --pid, --ipc or --uts container:dep)? */
-static bool depends_on(const struct ctr_record *r, const struct ctr_record *dep)
+static bool depends_on(const struct ctr_record *r, struct ctr_record *const *v, size_t n,
+		       const struct ctr_record *dep)
 {
 	static const char *const keys[] = { "network", "pid", "ipc", "uts" };
 
@@ -78,8 +94,7 @@ static bool depends_on(const struct ctr_record *r, const struct ctr_record *dep)
 		if (pea_json_get_string_opt(r->opts, "opts", keys[i], &mode, NULL) != 1 ||
 		    strncmp(mode, "container:", 10) != 0 || !mode[10])
 			continue;
-		if (strcmp(mode + 10, dep->name) == 0 ||
-		    strncmp(dep->id, mode + 10, strlen(mode + 10)) == 0)
+		if (names(v, n, mode + 10, dep))
 			return true;
 	}
 	return false;
@@ -96,7 +111,7 @@ static char **dependents_of(const struct global_options *g, const char *name)
 	if (record_lookup(g, name, &dep, NULL) < 0 || records_list(g, &v, &n, NULL) < 0)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i]->id, dep->id) != 0 && depends_on(v[i], dep))
+		if (strcmp(v[i]->id, dep->id) != 0 && depends_on(v[i], v, n, dep))
 			pea_strv_push(&out, v[i]->id);
 	records_free(v, n);
 	return out;
@@ -310,7 +325,7 @@ static void rm_waves(struct global_options *g, char **targets, const struct rm_o
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; recs[i] && j < n && !later[i]; j++)
 			if (j != i && recs[j] && strcmp(recs[j]->id, recs[i]->id) != 0 &&
-			    depends_on(recs[j], recs[i]))
+			    depends_on(recs[j], recs, n, recs[i]))
 				later[i] = any = true;
 	for (size_t i = 0; i < n; i++)
 		ctr_record_free(recs[i]);

@@ -643,6 +643,16 @@ ${id2:0:12} three"
 	run -0 pea_cmd rm -a
 	run -0 pea_cmd ps -aq
 	assert_output ''
+	# a name that is also the start of another container's id names its own container
+	run -0 pea_cmd create --name donor4 busybox true
+	d4="$output"
+	run -0 pea_cmd create --name "${d4:0:3}" busybox true
+	run -0 pea_cmd create --net="container:${d4:0:3}" --name user4 busybox true
+	run -0 pea_cmd rm donor4
+	assert_output donor4
+	run -125 pea_cmd rm "${d4:0:3}"
+	assert_output --partial "has dependent containers"
+	run -0 pea_cmd rm -a
 }
 
 @test "run and create docker-archive:PATH pull from the archive, the image keeps its name (030-run)" {
