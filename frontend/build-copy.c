@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +38,7 @@
 struct tarw {
 	struct archive *a;
 	char **dirs;	    /* folders written (or known to be there) */
-	const char *lower;  /* the image's root mounted (NULL: scratch) */
+	int lowerfd;	    /* the image's root mounted (-1: scratch) */
 	long long uid, gid; /* --chown, -1: the file's own (0 from the context) */
 	int chmod;	    /* --chmod, -1: the file's own */
 	bool keep_owner;    /* --from: the owners of the source */
@@ -68,7 +68,7 @@ static int tar_fail(struct tarw *t, const char *what, struct pea_error **err)
 /* A parent folder of a path written: as the image has it, else root's 0755. */
 static int ensure_dir(struct tarw *t, const char *path, struct pea_error **err)
 {
-	_cleanup_free_ char *lp = NULL;
+	_cleanup_close_ int fd = -1;
 	struct archive_entry *e;
 	struct stat s;
 	int r;
@@ -87,8 +87,9 @@ static int ensure_dir(struct tarw *t, const char *path, struct pea_error **err)
 	pea_strv_push(&t->dirs, path);
 	e = archive_entry_new();
 	archive_entry_set_pathname(e, path);
-	lp = t->lower ? xasprintf("%s/%s", t->lower, path) : NULL;
-	if (lp && lstat(lp, &s) == 0 && S_ISDIR(s.st_mode)) {
+	if (t->lowerfd >= 0 &&
+	    pea_open_in_root(t->lowerfd, path, O_PATH | O_NOFOLLOW, 0, &fd, NULL) == 0 &&
+	    fstat(fd, &s) == 0 && S_ISDIR(s.st_mode)) {
 		archive_entry_copy_stat(e, &s);
 	} else {
 		archive_entry_set_filetype(e, AE_IFDIR);
@@ -111,12 +112,66 @@ static int ensure_parent(struct tarw *t, const char *path, struct pea_error **er
 	return ensure_dir(t, parent, err);
 }
 
-/* One file, folder or link of the host at src as dest (relative to the root). */
-static int tar_one(struct tarw *t, const char *src, const char *dest, const struct stat *s,
-		   struct pea_error **err)
+/*
+ * dirfd/name opened with flags, a last symlink not followed; name "" is dirfd itself (an O_PATH
+ * fd resolved in its root), reopened through /proc.
+ */
+static int open_at(int dirfd, const char *name, int flags)
+{
+	char p[64];
+
+	if (*name)
+		return openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", dirfd);
+	return open(p, flags | O_CLOEXEC);
+}
+
+static int stat_at(int dirfd, const char *name, struct stat *s)
+{
+	return fstatat(dirfd, name, s, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH));
+}
+
+/* The data of dirfd/name into the tar. */
+static int tar_data(struct tarw *t, int dirfd, const char *name, const char *dest,
+		    struct pea_error **err)
+{
+	_cleanup_close_ int fd = open_at(dirfd, name, O_RDONLY);
+	char buf[65536];
+	ssize_t n;
+
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", *name ? name : dest);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (archive_write_data(t->a, buf, (size_t)n) != n)
+			return tar_fail(t, dest, err);
+	if (n < 0)
+		return pea_error_errno(err, "read '%s'", *name ? name : dest);
+	return 0;
+}
+
+/* A second name of a file already written: a hard link to it (true). */
+static bool tar_hardlink(struct tarw *t, struct archive_entry *e, const char *dest,
+			 const struct stat *s)
+{
+	for (size_t i = 0; i < t->nlinks; i++)
+		if (t->links[i].dev == s->st_dev && t->links[i].ino == s->st_ino) {
+			archive_entry_set_hardlink(e, t->links[i].path);
+			archive_entry_set_size(e, 0);
+			return true;
+		}
+	t->links = xreallocarray(t->links, t->nlinks + 1, sizeof(*t->links));
+	t->links[t->nlinks].dev = s->st_dev;
+	t->links[t->nlinks].ino = s->st_ino;
+	t->links[t->nlinks++].path = xstrdup(dest);
+	return false;
+}
+
+/* One file, folder or link, dirfd/name (see open_at), as dest (relative to the root). */
+static int tar_one(struct tarw *t, int dirfd, const char *name, const char *dest,
+		   const struct stat *s, struct pea_error **err)
 {
 	struct archive_entry *e;
-	_cleanup_close_ int fd = -1;
+	bool data = S_ISREG(s->st_mode);
 	int r;
 
 	if (ensure_parent(t, dest, err) < 0)
@@ -142,48 +197,21 @@ static int tar_one(struct tarw *t, const char *src, const char *dest, const stru
 		archive_entry_set_perm(e, (mode_t)t->chmod);
 	if (S_ISLNK(s->st_mode)) {
 		char target[PATH_MAX];
-		ssize_t n = readlink(src, target, sizeof(target) - 1);
+		ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
 		if (n < 0) {
 			archive_entry_free(e);
-			return pea_error_errno(err, "readlink '%s'", src);
+			return pea_error_errno(err, "readlink '%s'", dest);
 		}
 		target[n] = '\0';
 		archive_entry_set_symlink(e, target);
-	} else if (S_ISREG(s->st_mode) && s->st_nlink > 1) {
-		for (size_t i = 0; i < t->nlinks; i++)
-			if (t->links[i].dev == s->st_dev && t->links[i].ino == s->st_ino) {
-				archive_entry_set_hardlink(e, t->links[i].path);
-				archive_entry_set_size(e, 0);
-				r = archive_write_header(t->a, e);
-				archive_entry_free(e);
-				return r == ARCHIVE_OK ? 0 : tar_fail(t, dest, err);
-			}
-		t->links = xreallocarray(t->links, t->nlinks + 1, sizeof(*t->links));
-		t->links[t->nlinks].dev = s->st_dev;
-		t->links[t->nlinks].ino = s->st_ino;
-		t->links[t->nlinks++].path = xstrdup(dest);
-	}
-	if (S_ISREG(s->st_mode)) {
-		fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0) {
-			archive_entry_free(e);
-			return pea_error_errno(err, "open '%s'", src);
-		}
+	} else if (data && s->st_nlink > 1 && tar_hardlink(t, e, dest, s)) {
+		data = false;
 	}
 	r = archive_write_header(t->a, e);
 	archive_entry_free(e);
 	if (r != ARCHIVE_OK)
 		return tar_fail(t, dest, err);
-	if (fd >= 0) {
-		char buf[65536];
-		ssize_t n;
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			if (archive_write_data(t->a, buf, (size_t)n) != n)
-				return tar_fail(t, dest, err);
-		if (n < 0)
-			return pea_error_errno(err, "read '%s'", src);
-	}
-	return 0;
+	return data ? tar_data(t, dirfd, name, dest, err) : 0;
 }
 
 /*
@@ -203,44 +231,45 @@ static bool negation_under(char *const *ignore, const char *rel)
 }
 
 /*
- * src and what is below it as dest (self: src itself too); rel is src's path in
- * the context (NULL: no ignore file). An excluded folder is still walked when a
- * '!' pattern names something below it.
+ * atfd/name (see open_at) and what is below it as dest (self: itself too); rel is its path in
+ * the context (NULL: no ignore file). An excluded folder is still walked when a '!' pattern
+ * names something below it.
  */
-static int tar_tree(struct tarw *t, const char *src, const char *dest, const char *rel,
+static int tar_tree(struct tarw *t, int atfd, const char *name, const char *dest, const char *rel,
 		    char *const *ignore, bool self, struct pea_error **err)
 {
 	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_close_ int fd = -1;
 	struct dirent *de;
 	struct stat s;
 	bool excluded = rel && *rel && build_ignore_match(ignore, rel);
 
-	if (lstat(src, &s) < 0)
-		return pea_error_errno(err, "stat '%s'", src);
+	if (stat_at(atfd, name, &s) < 0)
+		return pea_error_errno(err, "stat '%s'", rel ? rel : dest);
 	if (excluded && !(S_ISDIR(s.st_mode) && negation_under(ignore, rel)))
 		return 0;
-	if (self && !excluded && *dest && tar_one(t, src, dest, &s, err) < 0)
+	if (self && !excluded && *dest && tar_one(t, atfd, name, dest, &s, err) < 0)
 		return -1;
 	if (!S_ISDIR(s.st_mode))
 		return 0;
-	d = opendir(src);
+	fd = open_at(atfd, name, O_RDONLY | O_DIRECTORY);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d)
-		return pea_error_errno(err, "open '%s'", src);
+		return pea_error_errno(err, "open '%s'", rel ? rel : dest);
+	TAKE_FD(fd);
 	while ((de = readdir(d))) {
-		_cleanup_free_ char *cs = NULL, *cd = NULL, *cr = NULL;
+		_cleanup_free_ char *cd = NULL, *cr = NULL;
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		cr = rel ? (*rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name))
 			 : NULL;
-		cs = xasprintf("%s/%s", src, de->d_name);
 		cd = *dest ? xasprintf("%s/%s", dest, de->d_name) : xstrdup(de->d_name);
-		if (tar_tree(t, cs, cd, cr, ignore, true, err) < 0)
+		if (tar_tree(t, dirfd(d), de->d_name, cd, cr, ignore, true, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* ADD of a local archive: its entries below dest; false when src is no archive. */
 /* Has path a ".." component ("a..b" is a name, "../b" and "a/.." are not)? */
 static bool has_dotdot(const char *path)
 {
@@ -250,18 +279,23 @@ static bool has_dotdot(const char *path)
 	return false;
 }
 
-static int tar_extract(struct tarw *t, const char *src, const char *dest, bool *ret_done,
+/* ADD of a local archive (srcfd, O_PATH): its entries below dest; false when it is no archive. */
+static int tar_extract(struct tarw *t, int srcfd, const char *src, const char *dest, bool *ret_done,
 		       struct pea_error **err)
 {
-	struct archive *in = archive_read_new();
+	_cleanup_close_ int fd = open_at(srcfd, "", O_RDONLY);
+	struct archive *in = NULL;
 	struct archive_entry *e;
 	int r, rc = 0;
 
 	*ret_done = false;
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", src);
+	in = archive_read_new();
 	archive_read_support_filter_all(in);
 	archive_read_support_format_tar(in);
 	archive_read_support_format_gnutar(in);
-	if (archive_read_open_filename(in, src, 65536) != ARCHIVE_OK) {
+	if (archive_read_open_fd(in, fd, 65536) != ARCHIVE_OK) {
 		archive_read_free(in);
 		return 0;
 	}
@@ -332,34 +366,74 @@ static int tar_extract(struct tarw *t, const char *src, const char *dest, bool *
 	return rc;
 }
 
-/* A path of the image's root (lower) is a folder. */
-static bool lower_is_dir(const char *lower, const char *rel)
+/* A path of the image's root is a folder (symlinks followed inside it). */
+static bool lower_is_dir(int lowerfd, const char *rel)
 {
-	_cleanup_free_ char *p = NULL;
+	_cleanup_close_ int fd = -1;
 	struct stat s;
 
-	if (!lower)
-		return false;
-	p = xasprintf("%s/%s", lower, rel);
-	return stat(p, &s) == 0 && S_ISDIR(s.st_mode);
+	return lowerfd >= 0 &&
+	       pea_open_in_root(lowerfd, *rel ? rel : ".", O_PATH, 0, &fd, NULL) == 0 &&
+	       fstat(fd, &s) == 0 && S_ISDIR(s.st_mode);
+}
+
+/*
+ * dest (cleaned, relative) with the symlinks of the image's root resolved inside it, as the
+ * files will land: "bin/x" is "usr/bin/x" when /bin -> usr/bin. The part that is not there yet
+ * is kept as it is.
+ */
+static char *fd_path(int fd)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	return realpath(p, NULL);
+}
+
+static char *path_join(const char *a, const char *b)
+{
+	return *a ? xasprintf("%s/%s", a, b) : xstrdup(b);
+}
+
+static char *resolve_dest(int lowerfd, const char *dest)
+{
+	_cleanup_strv_ char **parts = pea_strv_split(dest, "/");
+	_cleanup_free_ char *root = lowerfd >= 0 ? fd_path(lowerfd) : NULL;
+	char *res = xstrdup("");
+	size_t i = 0;
+
+	for (; root && parts && parts[i]; i++) {
+		_cleanup_free_ char *cand = path_join(res, parts[i]), *at = NULL;
+		_cleanup_close_ int fd = -1;
+		size_t rl = strlen(root);
+
+		if (pea_open_in_root(lowerfd, cand, O_PATH, 0, &fd, NULL) < 0)
+			break;
+		at = fd_path(fd);
+		if (!at || strncmp(at, root, rl) != 0 || (at[rl] && at[rl] != '/'))
+			break;
+		free(res);
+		res = xstrdup(at[rl] ? at + rl + 1 : "");
+	}
+	for (; parts && parts[i]; i++) {
+		char *next = path_join(res, parts[i]);
+		free(res);
+		res = next;
+	}
+	return res;
 }
 
 /* --chown USER[:GROUP] through the image's passwd and group files. */
-static int resolve_chown(const char *spec, const char *lower, struct tarw *t,
-			 struct pea_error **err)
+static int resolve_chown(const char *spec, struct tarw *t, struct pea_error **err)
 {
 	_cleanup_free_ char *user = xstrdup(spec), *passwd = NULL, *group = NULL;
 	char *grp = strchr(user, ':'), *end = NULL;
-	_cleanup_close_ int rootfd = -1;
 
 	if (grp)
 		*grp++ = '\0';
-	if (lower) {
-		rootfd = open(lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (rootfd >= 0) {
-			passwd = rootfs_read_file(rootfd, "/etc/passwd", CTR_FILE_MAX);
-			group = rootfs_read_file(rootfd, "/etc/group", CTR_FILE_MAX);
-		}
+	if (t->lowerfd >= 0) {
+		passwd = rootfs_read_file(t->lowerfd, "/etc/passwd", CTR_FILE_MAX);
+		group = rootfs_read_file(t->lowerfd, "/etc/group", CTR_FILE_MAX);
 	}
 	t->uid = strtoll(user, &end, 10);
 	if (!*user || *end) {
@@ -396,48 +470,108 @@ static bool has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
-/* Sources under root matching src (globs); a missing one is ENOENT. */
-static int match_sources(const char *root, const char *src, char ***ret, struct pea_error **err)
+/*
+ * src relative to the root with "." and ".." taken out as words (as Docker cleans a path before
+ * it looks); NULL when ".." climbs above the root and clamp is false.
+ */
+static char *clean_rel(const char *src, bool clamp)
 {
-	_cleanup_free_ char *pat = xasprintf("%s/%s", root, src);
-	glob_t gl = { 0 };
-	_cleanup_free_ char *rroot = realpath(root, NULL);
-	int r;
+	_cleanup_strv_ char **parts = pea_strv_split(src, "/");
+	_cleanup_strv_ char **keep = NULL;
 
-	if (!rroot)
-		return pea_error_errno(err, "'%s'", root);
-	r = glob(pat, GLOB_NOSORT | (has_glob(src) ? 0 : GLOB_NOCHECK) | GLOB_NOESCAPE, NULL, &gl);
-	if (r == GLOB_NOMATCH || gl.gl_pathc == 0) {
-		globfree(&gl);
-		return pea_error_new(err, ENOENT, "no items matching glob \"%s\" copied", pat);
+	for (size_t i = 0; parts && parts[i]; i++) {
+		size_t n = pea_strv_length(keep);
+		if (strcmp(parts[i], ".") == 0)
+			continue;
+		if (strcmp(parts[i], "..") != 0) {
+			pea_strv_push(&keep, parts[i]);
+			continue;
+		}
+		if (n == 0 && !clamp)
+			return NULL;
+		if (n > 0) {
+			free(keep[n - 1]);
+			keep[n - 1] = NULL;
+		}
 	}
-	for (size_t i = 0; i < gl.gl_pathc; i++) {
-		_cleanup_free_ char *real = realpath(gl.gl_pathv[i], NULL);
-		size_t rl = strlen(rroot);
-		if (!real) {
-			pea_error_new(err, errno,
-				      "checking on sources under \"%s\": copier: stat: \"/%s\": %s",
-				      root, src,
-				      errno == ENOENT ? "no such file or directory"
-						      : strerror(errno));
-			globfree(&gl);
+	return pea_strv_join(keep, "/");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The paths below base (inside rootfd) matching the components comps[i..], a glob component
+ * matched against the entries of the folder it is in, found with the root's symlinks resolved
+ * inside it (glob(3) on the host path would follow them out).
+ */
+static int glob_in_root(int rootfd, const char *base, char *const *comps, size_t i, char ***ret,
+			struct pea_error **err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_strv_ char **names = NULL;
+	_cleanup_close_ int fd = -1;
+	struct dirent *de;
+
+	if (!comps[i]) {
+		pea_strv_push(ret, base);
+		return 0;
+	}
+	if (!has_glob(comps[i])) {
+		_cleanup_free_ char *next = path_join(base, comps[i]);
+		return glob_in_root(rootfd, next, comps, i + 1, ret, err);
+	}
+	if (pea_open_in_root(rootfd, *base ? base : ".", O_RDONLY | O_DIRECTORY, 0, &fd, NULL) < 0)
+		return 0; /* no folder there: nothing matches */
+	d = fdopendir(fd);
+	if (!d)
+		return pea_error_errno(err, "open '%s'", base);
+	TAKE_FD(fd);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    fnmatch(comps[i], de->d_name, FNM_PERIOD | FNM_NOESCAPE) == 0)
+			pea_strv_push(&names, de->d_name);
+	if (names)
+		qsort(names, pea_strv_length(names), sizeof(*names), cmp_str);
+	for (size_t k = 0; names && names[k]; k++) {
+		_cleanup_free_ char *next = path_join(base, names[k]);
+		if (glob_in_root(rootfd, next, comps, i + 1, ret, err) < 0)
 			return -1;
-		}
-		if (strcmp(rroot, "/") != 0 &&
-		    (strncmp(real, rroot, rl) != 0 || (real[rl] && real[rl] != '/'))) {
-			globfree(&gl);
-			return pea_error_new(err, EPERM,
-					     "forbidden path outside the build context: %s (%s)",
-					     src, real);
-		}
-		pea_strv_push(ret, real);
 	}
-	globfree(&gl);
+	return 0;
+}
+
+/*
+ * The sources matching src (globs) as paths inside the root; ".." above the context is refused
+ * (above an image's root it stays at the root).
+ */
+static int match_sources(const char *root, bool ctx, int rootfd, const char *src, char ***ret,
+			 struct pea_error **err)
+{
+	_cleanup_free_ char *rel = clean_rel(src, !ctx);
+	_cleanup_strv_ char **comps = NULL;
+
+	if (!rel)
+		return pea_error_new(err, EPERM, "forbidden path outside the build context: %s",
+				     src);
+	if (!has_glob(rel)) {
+		pea_strv_push(ret, rel);
+		return 0;
+	}
+	comps = pea_strv_split(rel, "/");
+	if (glob_in_root(rootfd, "", comps, 0, ret, err) < 0)
+		return -1;
+	if (!*ret)
+		return pea_error_new(err, ENOENT, "no items matching glob \"%s/%s\" copied", root,
+				     src);
 	return 0;
 }
 
 struct copy_src {
-	char *root;  /* the context, or the --from image's root */
+	char *root; /* the context, or the --from image's root */
+	int rootfd;
 	char *mount; /* an image id mounted for --from, to unmount */
 	bool from_ctx;
 };
@@ -534,6 +668,55 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
+/* One source found, rel inside the root (its symlinks followed inside it), into the tar. */
+static int copy_match(struct builder *b, struct tarw *t, const struct copy_src *cs, const char *src,
+		      const char *rel, const char *dest, bool dest_dir, bool add,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *d = NULL;
+	_cleanup_close_ int fd = -1;
+	struct pea_error *e = NULL;
+	bool excluded = cs->from_ctx && *rel && build_ignore_match(b->ignore, rel);
+	bool done = false;
+	struct stat s;
+
+	if (pea_open_in_root(cs->rootfd, *rel ? rel : ".", O_PATH, 0, &fd, &e) < 0) {
+		int code = e->code;
+		pea_error_free(e);
+		return pea_error_new(err, code,
+				     "checking on sources under \"%s\": copier: stat: \"/%s\": %s",
+				     cs->root, rel,
+				     code == ENOENT ? "no such file or directory" : strerror(code));
+	}
+	if (fstat(fd, &s) < 0)
+		return pea_error_errno(err, "stat '%s'", rel);
+	if (S_ISDIR(s.st_mode) || excluded) {
+		size_t before = t->count;
+		if (S_ISDIR(s.st_mode) && *dest && ensure_dir(t, dest, err) < 0)
+			return -1;
+		/* a folder's contents go into dest */
+		if (tar_tree(t, fd, "", S_ISDIR(s.st_mode) ? dest : "", cs->from_ctx ? rel : NULL,
+			     b->ignore, false, err) < 0)
+			return -1;
+		if (excluded && t->count == before)
+			return pea_error_new(err, ENOENT,
+					     "checking on sources under \"%s\": "
+					     "'%s' is excluded by the ignore file",
+					     cs->root, src);
+		if (S_ISDIR(s.st_mode) || t->count > before)
+			return 0;
+	}
+	if (add && S_ISREG(s.st_mode) && tar_extract(t, fd, rel, dest, &done, err) < 0)
+		return -1;
+	if (done)
+		return 0;
+	/* the name given, also when it is a symlink (its target's content) */
+	d = dest_dir ? path_join(dest, base_name(rel)) : xstrdup(dest);
+	if (!*d)
+		return pea_error_new(err, EINVAL, "cannot copy a file to '/'");
+	return tar_one(t, fd, "", d, &s, err);
+}
+
 /* Write the sources into the tar. */
 static int copy_sources(struct builder *b, struct tarw *t, const struct copy_src *cs,
 			char *const *srcs, const char *dest, bool dest_dir, bool add,
@@ -550,64 +733,24 @@ static int copy_sources(struct builder *b, struct tarw *t, const struct copy_src
 				return pea_error_new(err, EINVAL, "source can't be a URL for COPY");
 			if (url_download(b->g, srcs[i], &tmp, err) < 0)
 				return -1;
-			d = dest_dir || !*bn ? xasprintf("%s%s%s", dest, *dest ? "/" : "",
-							 *bn ? bn : "index.html")
+			d = dest_dir || !*bn ? path_join(dest, *bn ? bn : "index.html")
 					     : xstrdup(dest);
 			if (stat(tmp, &s) < 0) {
 				(void)unlink(tmp);
 				return pea_error_errno(err, "stat '%s'", tmp);
 			}
 			s.st_mode = S_IFREG | 0600;
-			r = tar_one(t, tmp, d, &s, err);
+			r = tar_one(t, AT_FDCWD, tmp, d, &s, err);
 			(void)unlink(tmp);
 			if (r < 0)
 				return -1;
 			continue;
 		}
-		if (match_sources(cs->root, srcs[i], &matches, err) < 0)
+		if (match_sources(cs->root, cs->from_ctx, cs->rootfd, srcs[i], &matches, err) < 0)
 			return -1;
-		for (size_t k = 0; matches[k]; k++) {
-			_cleanup_free_ char *rel = NULL, *d = NULL;
-			struct stat s;
-			size_t rl = strlen(cs->root);
-			bool done = false;
-
-			if (stat(matches[k], &s) < 0)
-				return pea_error_errno(err, "stat '%s'", matches[k]);
-			rel = strncmp(matches[k], cs->root, rl) == 0
-				      ? xstrdup(matches[k] + rl + (matches[k][rl] == '/'))
-				      : xstrdup(base_name(matches[k]));
-			if (S_ISDIR(s.st_mode) ||
-			    (cs->from_ctx && *rel && build_ignore_match(b->ignore, rel))) {
-				size_t before;
-				if (S_ISDIR(s.st_mode) && *dest && ensure_dir(t, dest, err) < 0)
-					return -1;
-				/* a folder's contents go into dest */
-				before = t->count;
-				if (tar_tree(t, matches[k], S_ISDIR(s.st_mode) ? dest : "",
-					     cs->from_ctx ? rel : NULL, b->ignore, false, err) < 0)
-					return -1;
-				if (cs->from_ctx && *rel && build_ignore_match(b->ignore, rel) &&
-				    t->count == before)
-					return pea_error_new(err, ENOENT,
-							     "checking on sources under \"%s\": "
-							     "'%s' is excluded by the ignore file",
-							     cs->root, srcs[i]);
-				if (S_ISDIR(s.st_mode) || t->count > before)
-					continue;
-			}
-			if (add && tar_extract(t, matches[k], dest, &done, err) < 0)
+		for (size_t k = 0; matches[k]; k++)
+			if (copy_match(b, t, cs, srcs[i], matches[k], dest, dest_dir, add, err) < 0)
 				return -1;
-			if (done)
-				continue;
-			d = dest_dir ? xasprintf("%s%s%s", dest, *dest ? "/" : "",
-						 base_name(matches[k]))
-				     : xstrdup(dest);
-			if (!*d)
-				return pea_error_new(err, EINVAL, "cannot copy a file to '/'");
-			if (tar_one(t, matches[k], d, &s, err) < 0)
-				return -1;
-		}
 	}
 	return 0;
 }
@@ -673,22 +816,23 @@ static int copy_parse_flags(const struct build_instr *in, struct copy_flags *f,
 
 /* Write the layer tar of a COPY or ADD into fd. */
 static int copy_write(struct builder *b, size_t si, const struct build_instr *in,
-		      const struct copy_flags *f, char *const *w, size_t n, const char *lower,
-		      int fd, struct pea_error **err)
+		      const struct copy_flags *f, char *const *w, size_t n, int lowerfd, int fd,
+		      struct pea_error **err)
 {
 	struct stage *st = &b->st[si];
-	struct tarw t = { .lower = lower, .uid = -1, .gid = -1, .chmod = -1 };
-	struct copy_src cs = { .root = b->ctx, .from_ctx = true };
-	_cleanup_free_ char *dest = dest_path(st, w[n - 1]);
+	struct tarw t = { .lowerfd = lowerfd, .uid = -1, .gid = -1, .chmod = -1 };
+	struct copy_src cs = { .root = b->ctx, .rootfd = -1, .from_ctx = true };
+	_cleanup_free_ char *clean = dest_path(st, w[n - 1]);
+	_cleanup_free_ char *dest = resolve_dest(lowerfd, clean);
 	_cleanup_strv_ char **srcs = NULL;
 	size_t dl = strlen(w[n - 1]);
-	bool dest_dir =
-		n > 2 || (dl > 0 && w[n - 1][dl - 1] == '/') || !*dest || lower_is_dir(lower, dest);
+	bool dest_dir = n > 2 || (dl > 0 && w[n - 1][dl - 1] == '/') || !*dest ||
+			lower_is_dir(lowerfd, dest);
 	int rc = -1;
 
 	for (size_t i = 0; i + 1 < n; i++)
 		pea_strv_push(&srcs, w[i]);
-	if (f->chown && resolve_chown(f->chown, lower, &t, err) < 0)
+	if (f->chown && resolve_chown(f->chown, &t, err) < 0)
 		return -1;
 	if (f->chmod) {
 		char *end = NULL;
@@ -706,6 +850,11 @@ static int copy_write(struct builder *b, size_t si, const struct build_instr *in
 	}
 	t.a = archive_write_new();
 	archive_write_set_format_pax_restricted(t.a);
+	cs.rootfd = open(cs.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cs.rootfd < 0) {
+		pea_error_errno(err, "open '%s'", cs.root);
+		goto out;
+	}
 	if (archive_write_open_fd(t.a, fd) != ARCHIVE_OK) {
 		tar_fail(&t, "open", err);
 		goto out;
@@ -720,6 +869,8 @@ static int copy_write(struct builder *b, size_t si, const struct build_instr *in
 out:
 	archive_write_free(t.a);
 	tarw_clear(&t);
+	if (cs.rootfd >= 0)
+		close(cs.rootfd);
 	if (cs.mount) {
 		image_unmount(b, cs.mount);
 		free(cs.mount);
@@ -736,7 +887,7 @@ int build_copy(struct builder *b, size_t si, const struct build_instr *in, const
 	_cleanup_strv_ char **w = NULL;
 	_cleanup_free_ char *tarpath = NULL, *lower = NULL, *key = NULL, *by = NULL;
 	_cleanup_json_ struct json_object *layer = NULL;
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, lowerfd = -1;
 	char digest[PEA_DIGEST_MAX];
 	struct json_object *cached;
 	const char *diff_id = NULL;
@@ -763,7 +914,12 @@ int build_copy(struct builder *b, size_t si, const struct build_instr *in, const
 		return pea_error_errno(err, "create '%s'", tarpath);
 	if (st->image_id && image_mount(b, st->image_id, &lower, err) < 0)
 		goto out;
-	rc = copy_write(b, si, in, &f, w, n, lower, fd, err);
+	if (lower) {
+		lowerfd = open(lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (lowerfd < 0)
+			pea_error_errno(err, "open '%s'", lower);
+	}
+	rc = !lower || lowerfd >= 0 ? copy_write(b, si, in, &f, w, n, lowerfd, fd, err) : -1;
 	if (lower)
 		image_unmount(b, st->image_id);
 	if (rc < 0)
@@ -798,17 +954,21 @@ out:
 /* --squash-all: the files of the image as one layer, into tarpath. */
 static int squash_tar(struct builder *b, const char *id, int fd, struct pea_error **err)
 {
-	struct tarw t = { .uid = -1, .gid = -1, .chmod = -1, .keep_owner = true };
+	struct tarw t = { .lowerfd = -1, .uid = -1, .gid = -1, .chmod = -1, .keep_owner = true };
 	_cleanup_free_ char *root = NULL;
+	_cleanup_close_ int rootfd = -1;
 	int rc = -1;
 
 	if (image_mount(b, id, &root, err) < 0)
 		return -1;
 	t.a = archive_write_new();
 	archive_write_set_format_pax_restricted(t.a);
-	if (archive_write_open_fd(t.a, fd) != ARCHIVE_OK)
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		pea_error_errno(err, "open '%s'", root);
+	else if (archive_write_open_fd(t.a, fd) != ARCHIVE_OK)
 		tar_fail(&t, "open", err);
-	else if (tar_tree(&t, root, "", NULL, NULL, false, err) == 0 &&
+	else if (tar_tree(&t, rootfd, "", "", NULL, NULL, false, err) == 0 &&
 		 archive_write_close(t.a) == ARCHIVE_OK)
 		rc = 0;
 	else if (!*err)

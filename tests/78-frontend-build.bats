@@ -395,3 +395,40 @@ PY
 	run -125 pea_cmd build -t hd2 "$CTX"
 	assert_output "Error: line 2: here-document 'EOF' never ends"
 }
+
+@test "build: COPY resolves symlinks inside their root (context, --from image, destination)" {
+	echo a >"$CTX/a.txt"
+	mkdir -p "$CTX/etc" "$CTX/sub"
+	echo inside >"$CTX/etc/passwd"
+	ln -s a.txt "$CTX/link"
+	ln -s /etc/passwd "$CTX/abs"
+	ln -s ../../../../etc/passwd "$CTX/sub/up"
+	ln -s /etc "$CTX/etcdir"
+	cat >"$CTX/Containerfile" <<'EOF2'
+FROM busybox AS src
+RUN echo inimage > /marker && ln -s /marker /absm && ln -s ../../../marker /relm && \
+	mkdir -p /usr/b2 /usr/b3 && ln -s usr/b2 /b2 && ln -s /usr/b3 /b3 && ln -s ../../../../usr/b2 /esc
+FROM src
+COPY link /l
+COPY link /d/
+COPY abs /abs
+COPY sub/up /up
+COPY etcdir/passwd /viadir
+COPY --from=src /absm /relm /m/
+COPY --from=src /b2 /fromdir
+COPY a.txt /b2/
+COPY a.txt /b3/x
+COPY a.txt /esc/e
+EOF2
+	run -0 pea_cmd build -t sym1 "$CTX"
+	run -0 pea_cmd run --rm sym1 sh -c 'cat /l; ls /d; test -L /d/link || echo notlink; cat /abs /up /viadir;
+		ls /m; cat /m/absm /m/relm; test -d /fromdir && echo dir;
+		test -L /b2 && test -L /b3 && test -L /esc && echo links-kept; cat /usr/b2/a.txt /usr/b3/x /usr/b2/e'
+	assert_output $'a\nlink\nnotlink\ninside\ninside\ninside\nabsm\nrelm\ninimage\ninimage\ndir\nlinks-kept\na\na\na'
+	# a symlink to what is not inside the context is missing, never the host's file
+	rm "$CTX/etc/passwd"
+	printf 'FROM busybox\nCOPY abs /abs\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t sym2 "$CTX"
+	assert_output --partial 'copier: stat: "/abs": no such file or directory'
+	run -1 pea_cmd image exists sym2
+}
