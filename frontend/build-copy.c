@@ -940,9 +940,12 @@ int build_copy(struct builder *b, size_t si, const struct build_instr *in, const
 		rc = build_stage_use(b, st, cached, err) < 0 ? -1 : 0;
 		goto out;
 	}
-	if (apply_layer(b, build_top_layer(st), tarpath, &layer, err) < 0 ||
-	    pea_json_get_string_req(layer, "layer", "diff_id", &diff_id, err) < 0)
+	if (apply_layer(b, build_top_layer(st), tarpath, &layer, err) < 0)
 		goto out;
+	if (pea_json_get_string_req(layer, "layer", "diff_id", &diff_id, err) < 0) {
+		build_layer_drop(b, layer);
+		goto out;
+	}
 	build_history_add(st->cfg, by, false);
 	build_diff_id_add(st->cfg, diff_id);
 	rc = build_stage_commit(b, st, layer, name, key, err);
@@ -1006,6 +1009,8 @@ int build_squash_all(struct builder *b, struct stage *st, const char *name, char
 	rc = commit_build_image(b->g, NULL, cfg, layer, name, build_is_docker(b), b->o->annotations,
 				ret_id, err);
 out:
+	if (rc < 0)
+		build_layer_drop(b, layer);
 	(void)unlink(tarpath);
 	return rc;
 }

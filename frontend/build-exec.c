@@ -323,6 +323,15 @@ static void cache_store(struct builder *b, const char *key, const char *id)
 }
 
 /* Make the step's image from st's config (and a new layer); it becomes the current one. */
+/* A layer no image was made of: away, so a failed step leaves nothing behind. */
+void build_layer_drop(struct builder *b, struct json_object *layer)
+{
+	const char *args[] = { "layer", "rm", NULL, NULL };
+
+	if (layer && pea_json_get_string_opt(layer, "", "id", &args[2], NULL) == 1)
+		(void)store_call(b->g, args, NULL, NULL);
+}
+
 int build_stage_commit(struct builder *b, struct stage *st, struct json_object *layer,
 		       const char *name, const char *key, struct pea_error **err)
 {
@@ -330,8 +339,10 @@ int build_stage_commit(struct builder *b, struct stage *st, struct json_object *
 	struct json_object *rec = NULL;
 
 	if (commit_build_image(b->g, st->rec, st->cfg, layer, name, build_is_docker(b), NULL, &id,
-			       err) < 0)
+			       err) < 0) {
+		build_layer_drop(b, layer);
 		return -1;
+	}
 	if (image_find(b->g, id, &rec, err) < 0)
 		return -1;
 	if (!name)
@@ -721,8 +732,12 @@ static int do_run(struct builder *b, struct stage *st, const struct build_instr 
 	}
 	rc = commit_container_layer(b->g, cname, build_top_layer(st), &layer, err);
 	remove_container(b, cname);
-	if (rc < 0 || pea_json_get_string_req(layer, "layer", "diff_id", &diff_id, err) < 0)
+	if (rc < 0)
 		return -1;
+	if (pea_json_get_string_req(layer, "layer", "diff_id", &diff_id, err) < 0) {
+		build_layer_drop(b, layer);
+		return -1;
+	}
 	build_history_add(st->cfg, by, false);
 	build_diff_id_add(st->cfg, diff_id);
 	return build_stage_commit(b, st, layer, name, key, err);

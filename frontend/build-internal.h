@@ -52,6 +52,7 @@ void build_history_add(struct json_object *cfg, const char *created_by, bool emp
 void build_diff_id_add(struct json_object *cfg, const char *diff_id);
 char *build_cache_key(const struct stage *st, const char *what, const char *extra);
 struct json_object *build_cache_find(struct builder *b, const char *key);
+void build_layer_drop(struct builder *b, struct json_object *layer);
 int build_stage_commit(struct builder *b, struct stage *st, struct json_object *layer,
 		       const char *name, const char *key, struct pea_error **err);
 int build_stage_use(struct builder *b, struct stage *st, struct json_object *rec,

@@ -432,3 +432,20 @@ EOF2
 	assert_output --partial 'copier: stat: "/abs": no such file or directory'
 	run -1 pea_cmd image exists sym2
 }
+
+@test "build: a step whose image cannot be made leaves no layer behind (COPY, RUN, --squash-all)" {
+	store() {
+		"$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" "$@"
+	}
+	echo a >"$CTX/a"
+	before="$(store layer list | jq -c '[.result[].id] | sort')"
+	for cf in 'COPY a /a' 'RUN echo x > /x'; do
+		printf 'FROM busybox\n%s\n' "$cf" >"$CTX/Containerfile"
+		PEA_STORAGE_TEST_CRASH=image-before-record run -125 pea_direct build -t crash "$CTX" </dev/null
+		assert_equal "$(store layer list | jq -c '[.result[].id] | sort')" "$before"
+	done
+	printf 'FROM busybox\n' >"$CTX/Containerfile"
+	PEA_STORAGE_TEST_CRASH=image-before-record run -125 pea_direct build --squash-all -t crash "$CTX" </dev/null
+	assert_equal "$(store layer list | jq -c '[.result[].id] | sort')" "$before"
+	run -1 pea_cmd image exists crash
+}
