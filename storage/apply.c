@@ -166,6 +166,7 @@ struct writer {
 	char *dbuf[DIRECT_NBUF];
 	struct iocb io[DIRECT_NBUF];
 	bool busy[DIRECT_NBUF];	      /* io[i] submitted, not reaped */
+	int busy_fd[DIRECT_NBUF];     /* a dup of the file io[i] writes, to finish it */
 	char *busy_path[DIRECT_NBUF]; /* the file io[i] writes, for its error */
 	aio_context_t aio;	      /* 0: none (not made yet, or io_setup failed: writes wait) */
 	bool aio_tried;
@@ -189,6 +190,7 @@ static void writer_clear(struct writer *w)
 	for (int i = 0; i < DIRECT_NBUF; i++) {
 		free(w->dbuf[i]);
 		free(w->busy_path[i]);
+		pea_close(w->busy_fd[i]);
 	}
 }
 
@@ -519,11 +521,55 @@ static int direct_rest(struct writer *w, int fd, int i, size_t len, la_int64_t o
 	return pwrite_all(fd, w->dbuf[i] + done, len - (size_t)done, off + done, path, err);
 }
 
+/* Buffer j's write ended: it no longer holds the buffer nor its file. */
+static void direct_release(struct writer *w, int j)
+{
+	w->busy[j] = false;
+	w->busy_fd[j] = pea_close(w->busy_fd[j]);
+	w->busy_path[j] = (free(w->busy_path[j]), NULL);
+}
+
 /*
- * Reap the writes that ended (at least one with wait): a write in flight has no fd
- * left to finish it through, so one that failed or fell short fails the apply (the
- * blocks were allocated up front by fallocate(): a short write is a broken disk).
+ * Buffer j's write ended with res (bytes written, or -errno). One the device refused
+ * (EINVAL: an alignment it does not take; the kernel checks it only once the write is
+ * queued, so it comes back here, not from io_submit()) or took short is finished
+ * through the page cache, from the buffer still holding its bytes and the file's dup
+ * kept for it, and no more O_DIRECT after an EINVAL. Any other error fails the apply.
  */
+static int direct_complete(struct writer *w, int j, long long res, struct pea_error **err)
+{
+	const struct iocb *cb = &w->io[j];
+	long long done = res;
+
+	if (res < 0 && res != -EINVAL)
+		return pea_error_code(err, (int)-res, "write '%s'", w->busy_path[j]);
+	if (res < 0) {
+		w->no_direct = true;
+		done = 0;
+	}
+	if ((uint64_t)done >= cb->aio_nbytes)
+		return 0;
+	direct_stop(w->busy_fd[j]);
+	return pwrite_all(w->busy_fd[j], w->dbuf[j] + done, cb->aio_nbytes - (uint64_t)done,
+			  cb->aio_offset + done, w->busy_path[j], err);
+}
+
+/*
+ * The AIO context cannot be waited on: it is destroyed, which waits for every write in
+ * flight (io_destroy() returns once they ended), and their results are lost with it, so
+ * the apply fails; the writes that follow wait (no context).
+ */
+static int direct_abandon(struct writer *w, int errnum, struct pea_error **err)
+{
+	syscall(SYS_io_destroy, w->aio);
+	w->aio = 0;
+	for (int j = 0; j < DIRECT_NBUF; j++)
+		if (w->busy[j])
+			direct_release(w, j);
+	return pea_error_code(err, errnum, "wait for the writes of the layer's files");
+}
+
+/* Reap the writes that ended (at least one with wait). */
 static int direct_reap(struct writer *w, bool wait, struct pea_error **err)
 {
 	struct io_event ev[DIRECT_NBUF];
@@ -534,18 +580,13 @@ static int direct_reap(struct writer *w, bool wait, struct pea_error **err)
 		n = syscall(SYS_io_getevents, w->aio, wait ? 1L : 0L, (long)DIRECT_NBUF, ev, NULL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return pea_error_errno(err, "wait for the writes of the layer's files");
+		return direct_abandon(w, errno, err);
 	for (long k = 0; k < n; k++) {
 		int j = (int)ev[k].data;
 
-		if (r == 0 && ev[k].res < 0)
-			r = pea_error_code(err, (int)-ev[k].res, "write '%s'", w->busy_path[j]);
-		else if (r == 0 && (uint64_t)ev[k].res != w->io[j].aio_nbytes)
-			r = pea_error_new(err, EIO, "write '%s': %lld of %llu bytes written",
-					  w->busy_path[j], (long long)ev[k].res,
-					  (unsigned long long)w->io[j].aio_nbytes);
-		w->busy[j] = false;
-		w->busy_path[j] = (free(w->busy_path[j]), NULL);
+		if (r == 0 && direct_complete(w, j, (long long)ev[k].res, err) < 0)
+			r = -1;
+		direct_release(w, j);
 	}
 	return r;
 }
@@ -564,7 +605,10 @@ static int direct_free_buf(struct writer *w, int *ret, struct pea_error **err)
 	}
 }
 
-/* Every write in flight ended: before the commit, and on every way out. */
+/*
+ * Every write in flight ended: before the commit, and on every way out. Each reap ends
+ * at least one write or, failing, abandons them all: this ends.
+ */
 static int direct_drain(struct writer *w, struct pea_error **err)
 {
 	int r = 0;
@@ -616,7 +660,9 @@ static int direct_write(struct writer *w, int fd, int i, size_t len, la_int64_t 
 	if (aligned > 0 && w->aio) {
 		struct iocb *list[1] = { cb };
 
-		if (syscall(SYS_io_submit, w->aio, 1L, list) == 1) {
+		/* kept to finish the write where the device refuses it (direct_complete()) */
+		w->busy_fd[i] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (w->busy_fd[i] >= 0 && syscall(SYS_io_submit, w->aio, 1L, list) == 1) {
 			w->busy[i] = true;
 			w->busy_path[i] = xstrdup(path);
 			if (aligned == len)
@@ -626,6 +672,7 @@ static int direct_write(struct writer *w, int fd, int i, size_t len, la_int64_t 
 			return pwrite_all(fd, w->dbuf[i] + aligned, len - aligned,
 					  off + (la_int64_t)aligned, path, err);
 		}
+		w->busy_fd[i] = pea_close(w->busy_fd[i]);
 	}
 	if (aligned > 0) {
 		do
@@ -1248,6 +1295,7 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 		.rootfd = rootfd,
 		.o = o,
 		.cached_fd = -1,
+		.busy_fd = { [0 ... DIRECT_NBUF - 1] = -1 },
 		.euid = geteuid(),
 		.egid = getegid(),
 		/* a vfs layer starts as a copy of its parent, whose directories we did not see */

@@ -388,8 +388,14 @@ static int parse_force(int argc, char **argv, const char *cmd, bool *force, stru
  * the caller closes the fd once the lock is released: the sync comes then,
  * beside the other removals' (the block layer merges their flushes). A mount
  * of the same layer meanwhile is a new superblock over the same directories,
- * as after any unmount. Without a kernel overlay, or when the mount is not
- * the last reference: -1, nothing done.
+ * as after any unmount. Without a kernel overlay, when the mount is not the
+ * last reference, or when it is busy: -1, nothing done. A lazy detach of a busy
+ * mount (a process's working directory or open file in it) would succeed and hide
+ * it, its overlay living on over a layer about to be removed: the busy mount is
+ * left to the driver's plain unmount, which reports it (EBUSY). The probe is
+ * umount2(MNT_EXPIRE), which unmounts nothing on a first call: EBUSY when
+ * something uses the mount, EAGAIN when nothing does (and marks it expired; a
+ * mount already marked and unused since is unmounted by it: nothing to pin then).
  */
 static int detach_pinned(struct store *s, const struct container_rec *c, bool force)
 {
@@ -402,6 +408,8 @@ static int detach_pinned(struct store *s, const struct container_rec *c, bool fo
 	if (!force && driver_mount_count(s, c->layer) > 1)
 		return -1;
 	target = xasprintf("%s/overlay/%s/merged", s->graph_root, c->layer);
+	if (umount2(target, MNT_EXPIRE | UMOUNT_NOFOLLOW) == 0 || errno != EAGAIN)
+		return -1;
 	fd = open(target, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) < 0 ||
 	    !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||

@@ -4,5 +4,7 @@ $(eval $(call pea_archive,storage,$(STORAGE_SOURCES)))
 $(eval $(call pea_program,pea-storage,storage/main.c,storage,))
 INSTALL_BIN += pea-storage
 DEB_PACKAGES += libarchive-dev libssl-dev libzstd-dev fuse-overlayfs zstd python3 attr
+# tests: an XFS on a loop device of 8 KiB sectors (O_DIRECT refused past submission)
+DEB_PACKAGES += xfsprogs
 # gzip layers decoded by ISA-L, zstd layers by libzstd (dlopen, libarchive without them)
 DEB_PACKAGES += libisal-dev

@@ -15,7 +15,13 @@ setup() {
 }
 
 teardown() {
+	[[ -z "${BUSY_PID:-}" ]] || { kill "$BUSY_PID" 2>/dev/null; wait "$BUSY_PID" 2>/dev/null; }
 	storage_teardown
+	if [[ -n "${LBS_LOOP:-}" ]]; then
+		umount "$TEST_DIR/lbs" 2>/dev/null
+		losetup -d "$LBS_LOOP"
+	fi
+	return 0
 }
 
 @test "overlay: apply the busybox layer as gzip, zstd and plain tar" { st_apply_compressions; }
@@ -168,4 +174,78 @@ teardown() {
 	assert_equal "$(stat -c %Y "$p/d/f7")" 981173106
 	cmp "$TEST_DIR/again/d/f5" "$p/d/f5"
 	assert_equal "$(stat -c %i "$p/d/h3")" "$(stat -c %i "$p/d/f3")"
+}
+
+# A process working in a container's mount keeps it busy: unmount and rm --force report it
+# (EBUSY) and leave the mount and the container as they were, rather than detach it lazily
+# (the overlay would live on over a layer removed under it). Once the process is gone, both
+# work.
+@test "overlay: a busy mount is reported busy, not detached" {
+	local mp n
+	st_busybox_image bb
+	run -0 pstore container create --image bb --name c
+	run -0 pstore container mount c
+	mp="$(json_field mountpoint)"
+	(cd "$mp" && exec sleep 100) 3>&- &
+	BUSY_PID=$!
+	for n in $(seq 100); do
+		[[ "$(readlink "/proc/$BUSY_PID/cwd")" == "$mp" ]] && break
+		sleep 0.05
+	done
+	assert_equal "$(readlink "/proc/$BUSY_PID/cwd")" "$mp"
+	run -1 pstore container unmount c
+	assert_output --partial "Device or resource busy"
+	run -0 findmnt "$mp"
+	run -1 pstore container rm --force c
+	assert_output --partial "Device or resource busy"
+	run -0 findmnt "$mp"
+	run -0 pstore container inspect c
+	kill "$BUSY_PID"
+	wait "$BUSY_PID" || true
+	BUSY_PID=
+	run -0 pstore container unmount c
+	assert_equal "$(json_field mounted)" false
+	run -1 findmnt "$mp"
+	run -0 pstore container mount c
+	run -0 pstore container rm --force c
+	run -1 findmnt "$mp"
+}
+
+# On a device of 8 KiB sectors a 4 KiB-aligned O_DIRECT write is refused (EINVAL) only once
+# queued: the AIO completion carries it, and the apply finishes those writes through the
+# page cache (a file whose last aligned part is an odd number of 4 KiB blocks, and one of
+# several buffers).
+@test "overlay: O_DIRECT writes the device refuses in flight go through the page cache" {
+	require_cmd mkfs.xfs
+	local f
+	truncate -s 300M "$TEST_DIR/lbs.img"
+	LBS_LOOP="$(losetup -f --show -b 8192 "$TEST_DIR/lbs.img" 2>/dev/null)" ||
+		skip_expected "the kernel takes no loop device of 8 KiB sectors"
+	run -0 mkfs.xfs -q -b size=8192 -s size=8192 "$LBS_LOOP"
+	mkdir "$TEST_DIR/lbs" "$TEST_DIR/d"
+	run -0 mount "$LBS_LOOP" "$TEST_DIR/lbs"
+	head -c 266240 /dev/urandom >"$TEST_DIR/d/odd"
+	head -c 5000000 /dev/urandom >"$TEST_DIR/d/big"
+	tar --format=posix -C "$TEST_DIR/d" -cf "$TEST_DIR/l.tar" .
+	STORE_ROOT="$TEST_DIR/lbs/store"
+	run -0 pstore layer apply "$TEST_DIR/l.tar"
+	for f in odd big; do
+		cmp "$TEST_DIR/d/$f" "$(json_field path)/$f"
+	done
+	umount "$TEST_DIR/lbs"
+	losetup -d "$LBS_LOOP"
+	LBS_LOOP=
+}
+
+# The kernel refuses io_getevents: the apply cannot wait for its big files' writes in flight.
+# It fails with that reason and commits nothing, rather than wait forever.
+@test "overlay: an apply that cannot wait for its writes fails clearly" {
+	mkdir "$TEST_DIR/d"
+	head -c 3000000 /dev/urandom >"$TEST_DIR/d/big"
+	tar --format=posix -C "$TEST_DIR/d" -cf "$TEST_DIR/l.tar" .
+	run -1 storage_no_io_getevents timeout -k 5 60 "$PEA_STORAGE" --root "$STORE_ROOT" \
+		--runroot "$STORE_RUN" --storage-driver overlay layer apply "$TEST_DIR/l.tar"
+	assert_output --partial "wait for the writes of the layer's files: Input/output error"
+	run -0 pstore layer ls
+	assert_equal "$(jq '.result | length' <<<"$output")" 0
 }

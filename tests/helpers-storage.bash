@@ -931,3 +931,23 @@ st_parallel_wait_start() {
 	assert_output --partial "parent layer '$C1' does not exist"
 	st_nothing_left
 }
+
+# storage_no_io_getevents CMD...: CMD with the kernel refusing io_getevents(2) (EIO), through
+# a seccomp filter (x86_64 and aarch64): an apply that cannot wait for its AIO writes.
+storage_no_io_getevents() {
+	"$STORAGE_PYTHON" -c '
+import ctypes, os, platform, struct, sys
+arch, nr = {"x86_64": (0xC000003E, 208), "aarch64": (0xC00000B7, 4)}[platform.machine()]
+ins = [(0x20, 0, 0, 4), (0x15, 0, 3, arch), (0x20, 0, 0, 0), (0x15, 0, 1, nr),
+       (0x06, 0, 0, 0x00050000 | 5), (0x06, 0, 0, 0x7FFF0000)]
+code = b"".join(struct.pack("HBBI", *i) for i in ins)
+buf = ctypes.create_string_buffer(code, len(code))
+prog = struct.pack("HxxxxxxP", len(ins), ctypes.addressof(buf))
+pbuf = ctypes.create_string_buffer(prog, len(prog))
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+if libc.prctl(38, 1, 0, 0, 0) or libc.prctl(22, 2, ctypes.addressof(pbuf), 0, 0):
+    sys.exit("seccomp: " + os.strerror(ctypes.get_errno()))
+os.execvp(sys.argv[1], sys.argv[1:])
+' "$@"
+}
