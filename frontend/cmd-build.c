@@ -69,6 +69,10 @@ enum {
 	OPT_SQUASH_ALL,
 	OPT_PLATFORM,
 	OPT_AUTHFILE,
+	OPT_OS,
+	OPT_ARCH,
+	OPT_VARIANT,
+	OPT_TIMESTAMP,
 	OPT_IGNORED,	    /* takes a value, no effect */
 	OPT_IGNORED_BOOL,   /* optional value, no effect */
 	OPT_RUN_BASE = 512, /* passed on to pea run: OPT_RUN_BASE + n */
@@ -104,10 +108,10 @@ static const struct option build_opts_long[] = {
 	{ "tls-verify", optional_argument, NULL, OPT_IGNORED_BOOL },
 	{ "isolation", required_argument, NULL, OPT_IGNORED },
 	{ "jobs", required_argument, NULL, OPT_IGNORED },
-	{ "timestamp", required_argument, NULL, OPT_IGNORED },
-	{ "arch", required_argument, NULL, OPT_IGNORED },
-	{ "os", required_argument, NULL, OPT_IGNORED },
-	{ "variant", required_argument, NULL, OPT_IGNORED },
+	{ "timestamp", required_argument, NULL, OPT_TIMESTAMP },
+	{ "arch", required_argument, NULL, OPT_ARCH },
+	{ "os", required_argument, NULL, OPT_OS },
+	{ "variant", required_argument, NULL, OPT_VARIANT },
 	{ "creds", required_argument, NULL, OPT_IGNORED },
 	{ "cert-dir", required_argument, NULL, OPT_IGNORED },
 	{ "http-proxy", optional_argument, NULL, OPT_IGNORED_BOOL },
@@ -273,10 +277,46 @@ static int redirect_log(const char *path, struct pea_error **err)
 	return 0;
 }
 
+/* --os, --arch, --variant: what they name replaces that part of --platform (podman's order). */
+struct platform_parts {
+	const char *os, *arch, *variant;
+};
+
+static int platform_merge(struct build_opts *o, const struct platform_parts *pp,
+			  struct pea_error **err)
+{
+	struct platform_spec p = { 0 };
+	_cleanup_free_ char *s = NULL;
+	int r;
+
+	if (!pp->os && !pp->arch && !pp->variant)
+		return 0;
+	if (o->platform && platform_parse(o->platform, &p, err) < 0)
+		return -1;
+	s = xasprintf("%s/%s%s%s",
+		      pp->os ? pp->os
+		      : p.os ? p.os
+			     : "linux",
+		      pp->arch ? pp->arch
+		      : p.arch ? p.arch
+			       : frontend_oci_arch(),
+		      pp->variant || p.variant ? "/" : "",
+		      pp->variant ? pp->variant
+		      : p.variant ? p.variant
+				  : "");
+	platform_spec_clear(&p);
+	r = platform_parse(s, NULL, err);
+	if (r < 0)
+		return pea_error_wrap(err, "--os/--arch/--variant");
+	set_str(&o->platform, s);
+	return 0;
+}
+
 static int build_parse_args(int argc, char **argv, struct build_opts *o, char **ret_logfile,
 			    struct pea_error **err)
 {
 	const char *env = getenv("BUILDAH_LAYERS");
+	struct platform_parts pp = { 0 };
 	int r, c = 0;
 
 	o->layers = true;
@@ -301,9 +341,18 @@ static int build_parse_args(int argc, char **argv, struct build_opts *o, char **
 								     : strerror(errno));
 			continue;
 		}
+		if (c == OPT_OS || c == OPT_ARCH || c == OPT_VARIANT) {
+			*(c == OPT_OS ? &pp.os : c == OPT_ARCH ? &pp.arch : &pp.variant) = optarg;
+			continue;
+		}
+		if (c == OPT_TIMESTAMP)
+			/* buildah's clamps every file's time in the layers too: not done here */
+			return pea_error_new(err, ENOTSUP, "--timestamp is not supported");
 		if (build_option(o, c, option_name(c), err) < 0)
 			return -1;
 	}
+	if (r == 0 && platform_merge(o, &pp, err) < 0)
+		return -1;
 	return r;
 }
 

@@ -449,3 +449,18 @@ EOF2
 	assert_equal "$(store layer list | jq -c '[.result[].id] | sort')" "$before"
 	run -1 pea_cmd image exists crash
 }
+
+@test "build: --os, --arch and --variant make the platform; --timestamp is refused" {
+	printf 'FROM busybox\nRUN true\n' >"$CTX/Containerfile"
+	arch="$(pea_out image inspect --format '{{.Architecture}}' busybox)"
+	run -0 pea_cmd build --os linux --arch "$arch" -t plat1 "$CTX"
+	assert_line "COMMIT plat1"
+	# another architecture is not the local image (and nothing is pulled here)
+	run -125 pea_cmd build --pull=never --arch nosucharch -t plat2 "$CTX"
+	assert_output --partial "busybox"
+	run -1 pea_cmd image exists plat2
+	run -125 pea_cmd build --platform linux/arm64 --variant 'a b' -t plat2 "$CTX"
+	assert_output --partial 'invalid platform "linux/arm64/a b"'
+	run -125 pea_cmd build --timestamp 0 -t plat2 "$CTX"
+	assert_output "Error: --timestamp is not supported"
+}
