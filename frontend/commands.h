@@ -98,6 +98,8 @@ PEA_CMD(pod);
 PEA_CMD(kube);
 PEA_CMD(play);
 PEA_CMD(generate);
+/* cmd-generate.c */
+PEA_CMD(generate_any);
 /* main.c */
 PEA_CMD(container);
 PEA_CMD(version);

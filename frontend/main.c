@@ -29,7 +29,7 @@ static const struct command commands[] = {
 	{ "import", cmd_import },   { "info", cmd_info },
 	{ "inspect", cmd_inspect }, { "kill", cmd_kill },
 	{ "load", cmd_load },	    { "kube", cmd_kube },
-	{ "play", cmd_play },	    { "generate", cmd_generate },
+	{ "play", cmd_play },	    { "generate", cmd_generate_any },
 	{ "login", cmd_login },	    { "logout", cmd_logout },
 	{ "logs", cmd_logs },	    { "mount", cmd_mount },
 	{ "network", cmd_network }, { "pause", cmd_pause },
