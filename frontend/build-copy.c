@@ -920,6 +920,8 @@ int build_copy(struct builder *b, size_t si, const struct build_instr *in, const
 			pea_error_errno(err, "open '%s'", lower);
 	}
 	rc = !lower || lowerfd >= 0 ? copy_write(b, si, in, &f, w, n, lowerfd, fd, err) : -1;
+	/* before the unmount: an fd open on the root makes it fail (busy) */
+	lowerfd = pea_close(lowerfd);
 	if (lower)
 		image_unmount(b, st->image_id);
 	if (rc < 0)
@@ -978,6 +980,7 @@ static int squash_tar(struct builder *b, const char *id, int fd, struct pea_erro
 		tar_fail(&t, "close", err);
 	archive_write_free(t.a);
 	tarw_clear(&t);
+	rootfd = pea_close(rootfd); /* before the unmount (busy) */
 	image_unmount(b, id);
 	return rc;
 }

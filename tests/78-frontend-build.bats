@@ -425,6 +425,9 @@ EOF2
 		ls /m; cat /m/absm /m/relm; test -d /fromdir && echo dir;
 		test -L /b2 && test -L /b3 && test -L /esc && echo links-kept; cat /usr/b2/a.txt /usr/b3/x /usr/b2/e'
 	assert_output $'a\nlink\nnotlink\ninside\ninside\ninside\nabsm\nrelm\ninimage\ninimage\ndir\nlinks-kept\na\na\na'
+	# no image is left mounted (an fd open on the root made its unmount fail)
+	run -0 pea_cmd image prune -f
+	run -1 grep -F " $FE_ROOT/" /proc/self/mountinfo
 	# a symlink to what is not inside the context is missing, never the host's file
 	rm "$CTX/etc/passwd"
 	printf 'FROM busybox\nCOPY abs /abs\n' >"$CTX/Containerfile"
@@ -448,6 +451,9 @@ EOF2
 	PEA_STORAGE_TEST_CRASH=image-before-record run -125 pea_direct build --squash-all -t crash "$CTX" </dev/null
 	assert_equal "$(store layer list | jq -c '[.result[].id] | sort')" "$before"
 	run -1 pea_cmd image exists crash
+	# and one that works leaves no image mounted
+	run -0 pea_cmd build --squash-all -t sq "$CTX"
+	run -1 grep -F " $FE_ROOT/" /proc/self/mountinfo
 }
 
 @test "build: --os, --arch and --variant make the platform; --timestamp is refused" {
