@@ -15,6 +15,8 @@ static const char create_usage[] =
 	"Create a container from the bundle's config.json. Its process waits until `start`.\n"
 	"\n"
 	"  -b, --bundle DIR          the bundle (default: the current directory)\n"
+	"  -f, --config FILE         crun's: the config file instead of config.json\n"
+	"                            (a relative FILE is in the bundle)\n"
 	"      --pid-file FILE       write the container's pid to FILE\n"
 	"      --console-socket SOCK send the pty master to this unix socket (process.terminal)\n"
 	"      --preserve-fds N      pass N more fds (3 to 3+N-1) to the container\n"
@@ -33,6 +35,7 @@ enum {
 
 static const struct option create_long[] = {
 	{ "bundle", required_argument, NULL, 'b' },
+	{ "config", required_argument, NULL, 'f' },
 	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
 	{ "console-socket", required_argument, NULL, OPT_CONSOLE },
 	{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
@@ -54,10 +57,15 @@ int create_parse_args(const char *cmd, const char *usage, bool for_run, int argc
 	/* 0, not 1: getopt starts over and permutes (runc takes options after the ID) */
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, for_run ? "b:dh" : "b:h", create_long, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, for_run ? "b:f:dh" : "b:f:h", create_long, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			o->bundle = optarg;
+			break;
+		case 'f':
+			if (!*optarg)
+				return runtime_usage_error(err, cmd, "--config: empty file name");
+			o->config = optarg;
 			break;
 		case OPT_PID_FILE:
 			o->pid_file = optarg;

@@ -29,6 +29,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/log.h"
 #include "lib/file.h"
 #include "lib/json.h"
 #include "lib/process.h"
@@ -160,9 +161,12 @@ static int exec_parse_args(int argc, char **argv, struct exec_options *o, struct
 			pea_strv_push(&o->gids, optarg);
 			break;
 		case 'c':
-			if (spec_cap_from_name(optarg) < 0)
-				return runtime_usage_error(
-					err, "exec", "--cap: unknown capability '%s'", optarg);
+			/* as config.json's (and runc's, crun's): a newer kernel's name or a typo */
+			if (spec_cap_from_name(optarg) < 0) {
+				log_warning("exec: --cap: unknown capability '%s', ignoring",
+					    optarg);
+				break;
+			}
 			pea_strv_push(&o->caps, optarg);
 			break;
 		case OPT_NNP:
@@ -690,7 +694,7 @@ static int exec_run(const struct global_options *g, const struct exec_options *o
 			      state_status_name(h.status));
 		goto out;
 	}
-	if (spec_load(h.st->bundle, &x.s, err) < 0) {
+	if (spec_load_config(h.st->bundle, h.st->config, &x.s, err) < 0) {
 		pea_error_wrap(err, "container '%s'", id);
 		goto out;
 	}

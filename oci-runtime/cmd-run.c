@@ -23,6 +23,8 @@ static const char run_usage[] =
 	"Create and start a container; in the foreground, wait for it and exit with its status.\n"
 	"\n"
 	"  -b, --bundle DIR          the bundle (default: the current directory)\n"
+	"  -f, --config FILE         crun's: the config file instead of config.json\n"
+	"                            (a relative FILE is in the bundle)\n"
 	"  -d, --detach              return once the container runs\n"
 	"      --keep                keep the state of the stopped container (no delete)\n"
 	"      --pid-file FILE       write the container's pid to FILE\n"

@@ -46,6 +46,7 @@ static void container_state_fill(const struct container *c, struct container_sta
 	st->pid = c->pid;
 	st->start_time = c->start_time;
 	st->bundle = s->bundle;
+	st->config = (char *)c->opts->config;
 	st->rootfs = s->root_path;
 	st->created = c->created;
 	st->owner = geteuid();
@@ -535,7 +536,7 @@ int container_create(const struct global_options *g, const char *id,
 				 .seccomp_listener = -1,
 				 .fifo_fd = -1,
 				 .use_fifo = !for_run };
-	if (spec_load(bundle, &c->spec, err) < 0 || check_options(c, for_run, err) < 0 ||
+	if (spec_load_config(bundle, opts->config, &c->spec, err) < 0 || check_options(c, for_run, err) < 0 ||
 	    open_rootfs_parent(c, err) < 0 || ns_prepare_flags(c, err) < 0) {
 		container_free(c);
 		return -EINVAL;

@@ -22,6 +22,7 @@ struct seccomp_filter;
 
 struct create_options {
 	const char *bundle; /* NULL: current directory */
+	const char *config; /* crun's --config: NULL: config.json, else relative to the bundle */
 	const char *pid_file;
 	const char *console_socket;
 	int preserve_fds;

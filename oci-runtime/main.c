@@ -44,6 +44,8 @@ static const char main_usage[] =
 	"      --log-format FORMAT   text (default) or json\n"
 	"      --debug               log debug messages\n"
 	"      --systemd-cgroup      cgroupsPath is slice:prefix:name (made on cgroupfs)\n"
+	"      --cgroup-manager M    crun's: cgroupfs (default), or systemd (as\n"
+	"                            --systemd-cgroup)\n"
 	"  -v, --version             print the version\n"
 	"  -h, --help                print this help\n"
 	"\n"
@@ -93,7 +95,8 @@ enum {
 	OPT_SYSTEMD_CGROUP,
 	OPT_ROOTLESS,
 	OPT_CRIU,
-	OPT_LOG_LEVEL
+	OPT_LOG_LEVEL,
+	OPT_CGROUP_MANAGER
 };
 
 static char *default_root(void)
@@ -115,6 +118,7 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
+		{ "cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER },
 		{ "rootless", required_argument, NULL, OPT_ROOTLESS },
 		{ "criu", required_argument, NULL, OPT_CRIU },
 		{ "version", no_argument, NULL, 'v' },
@@ -153,6 +157,15 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 			break;
 		case OPT_SYSTEMD_CGROUP:
 			g->systemd_cgroup = true;
+			break;
+		case OPT_CGROUP_MANAGER:
+			/* crun's "disabled" (no cgroup at all) is not something pea does */
+			if (strcmp(optarg, "cgroupfs") != 0 && strcmp(optarg, "systemd") != 0)
+				return runtime_usage_error(err, NULL,
+							   "--cgroup-manager: '%s' is not "
+							   "cgroupfs or systemd",
+							   optarg);
+			g->systemd_cgroup = strcmp(optarg, "systemd") == 0;
 			break;
 		case OPT_ROOTLESS:
 		case OPT_CRIU:

@@ -628,6 +628,7 @@ static int mask_path(int rootfd, const char *path, struct pea_error **err)
 static int readonly_path(int rootfd, const char *path, struct pea_error **err)
 {
 	_cleanup_close_ int fd = -1;
+	char self[64];
 	int r;
 
 	r = pea_open_in_root(rootfd, path, O_PATH | O_CLOEXEC, 0, &fd, NULL);
@@ -635,7 +636,14 @@ static int readonly_path(int rootfd, const char *path, struct pea_error **err)
 		return 0;
 	if (r < 0)
 		return pea_error_code(err, -r, "linux.readonlyPaths: '%s'", path);
-	if (mounts_mount_fd(path, fd, path, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+	/*
+	 * The source is the container's file, through the fd: the path would name
+	 * the host's (this runs before pivot_root), which bound the host's /etc
+	 * over the container's for readonlyPaths ["/etc"], and failed for a path
+	 * the host does not have.
+	 */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if (mounts_mount_fd(self, fd, path, NULL, MS_BIND | MS_REC, NULL, err) < 0)
 		return -EINVAL;
 	fd = pea_close(fd);
 	if (open_target(rootfd, path, &fd, err) < 0)

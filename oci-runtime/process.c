@@ -191,12 +191,19 @@ static int set_caps(const struct spec_process *p, struct pea_error **err)
 int process_apply_creds(const struct spec *s, struct pea_error **err)
 {
 	const struct spec_process *p = &s->process;
+	const char *keep = spec_annotation(s, "run.oci.keep_original_groups");
+	bool keep_groups = keep && strcmp(keep, "1") == 0;
 
 	if (p->has_caps && drop_bounding(p->caps[CAPS_BOUNDING], err) < 0)
 		return -EINVAL;
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return pea_error_errno(err, "keep capabilities");
-	if (setgroups(p->n_additional_gids, p->additional_gids) < 0 && errno != EPERM)
+	/*
+	 * crun's annotation (podman's --group-add keep-groups): the process keeps
+	 * the caller's supplementary groups, so it can reach what they open to it.
+	 */
+	if (!keep_groups && setgroups(p->n_additional_gids, p->additional_gids) < 0 &&
+	    errno != EPERM)
 		return pea_error_errno(err, "process.user.additionalGids");
 	if (setresgid(p->gid, p->gid, p->gid) < 0)
 		return pea_error_errno(err, "process.user.gid: setgid %u", (unsigned)p->gid);

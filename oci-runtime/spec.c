@@ -183,6 +183,14 @@ const char *spec_namespace_name(int type)
 	return "?";
 }
 
+const char *spec_annotation(const struct spec *s, const char *key)
+{
+	for (size_t i = 0; i < s->n_annotations; i++)
+		if (strcmp(s->annotations[i].key, key) == 0)
+			return s->annotations[i].value;
+	return NULL;
+}
+
 const struct spec_namespace *spec_namespace(const struct spec *s, int type)
 {
 	for (size_t i = 0; i < s->n_namespaces; i++)
@@ -1030,6 +1038,41 @@ static int parse_annotations(struct json_object *root, struct spec *s, struct pe
 }
 
 /* Cross-field rules, after everything is parsed. */
+/*
+ * A sysctl is written in the container's namespaces: only those the kernel
+ * namespaces, and only when the container has that namespace (else it would
+ * change the host's). As runc and crun: the ipc ones, net.*, and
+ * kernel.domainname with a uts namespace; kernel.hostname never (the
+ * "hostname" field says it).
+ */
+static int validate_sysctl(const struct spec *s, const char *key, struct pea_error **err)
+{
+	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+					   "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+					   "kernel.shmmni", "kernel.shm_rmid_forced" };
+	_cleanup_free_ char *kpath = pea_json_path_key("linux.sysctl", key);
+	int ns = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ipc) && !ns; i++)
+		if (strcmp(key, ipc[i]) == 0)
+			ns = CLONE_NEWIPC;
+	if (strncmp(key, "fs.mqueue.", 10) == 0)
+		ns = CLONE_NEWIPC;
+	else if (strncmp(key, "net.", 4) == 0)
+		ns = CLONE_NEWNET;
+	else if (strcmp(key, "kernel.domainname") == 0)
+		ns = CLONE_NEWUTS;
+	else if (strcmp(key, "kernel.hostname") == 0)
+		return field_error(err, kpath, "not allowed: set the 'hostname' field instead");
+	if (!ns)
+		return field_error(err, kpath, "not allowed: it is not namespaced (it would change "
+					       "the host's)");
+	if (!spec_namespace(s, ns))
+		return field_error(err, kpath, "needs a %s namespace (it would change the host's)",
+				   spec_namespace_name(ns));
+	return 0;
+}
+
 static int validate(struct spec *s, struct pea_error **err)
 {
 	const struct spec_namespace *user = spec_namespace(s, CLONE_NEWUSER);
@@ -1050,6 +1093,9 @@ static int validate(struct spec *s, struct pea_error **err)
 		return field_error(err, "linux.namespaces", "a mount namespace is required");
 	if (!s->has_process)
 		return field_error(err, "process", "is missing");
+	for (size_t i = 0; i < s->n_sysctl; i++)
+		if (validate_sysctl(s, s->sysctl[i].key, err) < 0)
+			return -EINVAL;
 	return 0;
 }
 
@@ -1128,7 +1174,8 @@ int spec_parse(const char *buf, size_t len, const char *bundle, struct spec **re
 	return 0;
 }
 
-int spec_load(const char *bundle, struct spec **ret, struct pea_error **err)
+int spec_load_config(const char *bundle, const char *config, struct spec **ret,
+		     struct pea_error **err)
 {
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = -1;
@@ -1137,9 +1184,15 @@ int spec_load(const char *bundle, struct spec **ret, struct pea_error **err)
 	fd = openat(AT_FDCWD, bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return pea_error_errno(err, "bundle '%s'", bundle);
-	if (pea_read_file_at(fd, "config.json", CONFIG_MAX, &buf, &len, err) < 0)
+	if (pea_read_file_at(fd, config && *config ? config : "config.json", CONFIG_MAX, &buf, &len,
+			     err) < 0)
 		return pea_error_wrap(err, "bundle '%s'", bundle);
 	return spec_parse(buf, len, bundle, ret, err);
+}
+
+int spec_load(const char *bundle, struct spec **ret, struct pea_error **err)
+{
+	return spec_load_config(bundle, NULL, ret, err);
 }
 
 static void mounts_free(struct spec_mount *m, size_t n)

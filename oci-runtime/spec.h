@@ -218,6 +218,9 @@ struct spec {
 
 /* Parse and validate bundle/config.json. bundle must be absolute. */
 int spec_load(const char *bundle, struct spec **ret, struct pea_error **err);
+/* The same from another file than BUNDLE/config.json (crun's --config): relative to BUNDLE. */
+int spec_load_config(const char *bundle, const char *config, struct spec **ret,
+		     struct pea_error **err);
 /* Parse a config.json document (what: "config.json", used as the prefix of errors). */
 int spec_parse(const char *buf, size_t len, const char *bundle, struct spec **ret,
 	       struct pea_error **err);
@@ -237,6 +240,8 @@ void spec_hooks_clear(struct spec_hooks *h);
 
 /* The namespace of a type, or NULL. */
 const struct spec_namespace *spec_namespace(const struct spec *s, int type);
+/* The value of annotation KEY, or NULL. */
+const char *spec_annotation(const struct spec *s, const char *key);
 const char *spec_namespace_name(int type);
 
 /* Capability, rlimit and mount option tables (also used by `spec`). */

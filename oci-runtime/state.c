@@ -191,6 +191,8 @@ int state_write(int dirfd, const struct container_state *st, struct pea_error **
 	json_object_object_add(o, "pid", json_object_new_int(st->pid));
 	json_object_object_add(o, "startTime", json_object_new_uint64(st->start_time));
 	json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
+	if (st->config && *st->config)
+		json_object_object_add(o, "config", json_object_new_string(st->config));
 	json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
 	json_object_object_add(o, "created", json_object_new_string(st->created));
 	json_object_object_add(o, "owner", json_object_new_int64(st->owner));
@@ -230,6 +232,7 @@ int state_read(int dirfd, const char *id, struct container_state **ret, struct p
 	st->id = xstrdup(id);
 	if (!pea_path_exists_at(dirfd, STATE_FILE)) {
 		st->bundle = xstrdup("");
+		st->config = xstrdup("");
 		st->rootfs = xstrdup("");
 		st->created = xstrdup("");
 		*ret = st;
@@ -250,6 +253,7 @@ int state_read(int dirfd, const char *id, struct container_state **ret, struct p
 	st->pidns = pidns;
 	st->mntns = mntns;
 	st->bundle = dup_opt(o, "bundle");
+	st->config = dup_opt(o, "config");
 	st->rootfs = dup_opt(o, "rootfs");
 	st->created = dup_opt(o, "created");
 	if (json_object_object_get_ex(o, "annotations", &v) &&
@@ -272,6 +276,7 @@ struct container_state *state_free(struct container_state *st)
 		return NULL;
 	free(st->id);
 	free(st->bundle);
+	free(st->config);
 	free(st->rootfs);
 	free(st->created);
 	json_object_put(st->annotations);

@@ -27,6 +27,7 @@ struct container_state {
 	pid_t pid;
 	unsigned long long start_time; /* of pid, from /proc/PID/stat: guards against reuse */
 	char *bundle;
+	char *config; /* the config file when not bundle/config.json (create --config), or "" */
 	char *rootfs;
 	char *created;
 	uid_t owner;

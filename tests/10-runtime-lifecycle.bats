@@ -375,6 +375,28 @@ teardown() {
 	[[ -e "$TEST_DIR/log.txt" ]]
 }
 
+@test "crun's --cgroup-manager and run/create --config (a file in the bundle other than config.json)" {
+	make_bundle "$RT_B" echo from-other
+	mkdir "$RT_B/conf"
+	mv "$RT_B/config.json" "$RT_B/conf/other.json"
+	run -0 rt --cgroup-manager cgroupfs run -b "$RT_B" --config conf/other.json cm1
+	assert_output from-other
+	# exec reads the same file
+	bundle_set_file() { jq "$1" "$RT_B/conf/other.json" > "$RT_B/conf/o.tmp" && mv "$RT_B/conf/o.tmp" "$RT_B/conf/other.json"; }
+	bundle_set_file '.process.args = ["sleep", "100"]'
+	run -0 rt_reaped run -d -b "$RT_B" -f conf/other.json cm2
+	run -0 rt exec cm2 echo exec-ok
+	assert_output exec-ok
+	run -0 rt delete -f cm2
+	run -1 rt run -b "$RT_B" cm3
+	assert_output --partial "config.json"
+	run -2 rt --cgroup-manager disabled list
+	assert_output --partial "--cgroup-manager: 'disabled' is not cgroupfs or systemd"
+	run -2 rt run --config "" -b "$RT_B" cm4
+	assert_output --partial "--config: empty file name"
+	rt_no_leftovers cm3
+}
+
 @test "--preserve-fds passes fds 3.. to the container" {
 	make_bundle "$RT_B" sh -c 'cat <&3; [ -e /proc/$$/fd/4 ] && echo has-4 || echo no-4'
 	echo passed-through >"$TEST_DIR/fd3"

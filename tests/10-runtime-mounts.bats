@@ -152,6 +152,19 @@ mnt_opts() {
 	assert_output fine
 }
 
+@test "readonlyPaths binds the container's file, not the host's of the same path" {
+	# a path the host does not have failed; one it has showed the host's file
+	make_bundle "$RT_B" sh -c 'cat /var/ro/file /etc/os-release; (echo x > /var/ro/file) 2>/dev/null || echo ro1;
+		(echo x > /etc/os-release) 2>/dev/null || echo ro2'
+	mkdir -p "$RT_B/rootfs/var/ro" "$RT_B/rootfs/etc"
+	echo container > "$RT_B/rootfs/var/ro/file"
+	rm -f "$RT_B/rootfs/etc/os-release"
+	echo container > "$RT_B/rootfs/etc/os-release"
+	bundle_set "$RT_B" '.root.readonly = false | .linux.readonlyPaths = ["/var/ro/file", "/etc/os-release"]'
+	run -0 rt run -b "$RT_B" rop
+	assert_output $'container\ncontainer\nro1\nro2'
+}
+
 @test "a read-only /dev: its mounts and nodes are made first, then it is read-only (as runc)" {
 	make_bundle "$RT_B" sh -c 'grep "^tmpfs /dev " /proc/mounts; touch /dev/x 2>/dev/null && echo writable; ls /dev/null /dev/pts/ptmx /dev/shm'
 	bundle_set "$RT_B" '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)'
@@ -182,6 +195,27 @@ mnt_opts() {
 	bundle_set "$RT_B" '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shm_rmid_forced": "1"}'
 	run -0 rt run -b "$RT_B" sc
 	assert_output $'1\n1'
+	[[ "$(cat /proc/sys/kernel/shm_rmid_forced)" == 0 ]]
+}
+
+@test "a sysctl the container has no namespace for is refused: it would change the host's" {
+	make_bundle "$RT_B" true
+	bundle_set "$RT_B" '.linux.namespaces |= map(select(.type != "ipc")) | .linux.sysctl = {"kernel.shm_rmid_forced": "1"}'
+	run -1 rt create -b "$RT_B" sc1
+	assert_output --partial "linux.sysctl.kernel.shm_rmid_forced: needs a ipc namespace"
+	bundle_set "$RT_B" '.linux.namespaces |= map(select(.type != "ipc")) | .linux.sysctl = {"fs.mqueue.queues_max": "100"}'
+	run -1 rt create -b "$RT_B" sc1
+	assert_output --partial "fs.mqueue.queues_max: needs a ipc namespace"
+	bundle_set "$RT_B" '.linux.namespaces |= map(select(.type != "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	run -1 rt create -b "$RT_B" sc1
+	assert_output --partial "net.ipv4.ip_forward: needs a network namespace"
+	bundle_set "$RT_B" '.linux.sysctl = {"kernel.hostname": "x"}'
+	run -1 rt create -b "$RT_B" sc1
+	assert_output --partial "kernel.hostname: not allowed: set the 'hostname' field"
+	bundle_set "$RT_B" '.linux.sysctl = {"vm.swappiness": "1"}'
+	run -1 rt create -b "$RT_B" sc1
+	assert_output --partial "vm.swappiness: not allowed: it is not namespaced"
+	run -1 rt state sc1
 	[[ "$(cat /proc/sys/kernel/shm_rmid_forced)" == 0 ]]
 }
 

@@ -47,6 +47,16 @@ cap_number() {
 	assert_output $'1000\n1001\n1001 10 20\n0027'
 }
 
+@test "annotation run.oci.keep_original_groups=1 keeps the caller's groups (crun's, podman's keep-groups)" {
+	make_bundle "$RT_B" sh -c 'grep ^Groups: /proc/self/status'
+	bundle_set "$RT_B" '.process.user = {uid: 0, gid: 0, additionalGids: [10]} | .annotations["run.oci.keep_original_groups"] = "1"'
+	run -0 setpriv --groups 1,2,3 "$PEA_RUNTIME" --root "$RT_ROOT" run -b "$RT_B" kg1
+	assert_output --regexp $'^Groups:\t1 2 3 ?$'
+	bundle_set "$RT_B" '.annotations["run.oci.keep_original_groups"] = "0"'
+	run -0 setpriv --groups 1,2,3 "$PEA_RUNTIME" --root "$RT_ROOT" run -b "$RT_B" kg2
+	assert_output --regexp $'^Groups:\t10 ?$'
+}
+
 @test "create + start of a non-root process without any capability (exec fifo opened before the credentials)" {
 	make_bundle "$RT_B" sh -c 'id -u >/out/id; id -g >>/out/id; grep ^CapEff /proc/self/status >>/out/id'
 	mkdir -m 0777 "$TEST_DIR/out"
