@@ -2,7 +2,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,10 +29,38 @@ extern char **environ;
 
 /* ---- the child side ---------------------------------------------------------- */
 
-/* Send the reason to the parent and end; the parent returns it as pea_spawn's error. */
-static __attribute__((noreturn)) void child_fail(int errfd, struct pea_error *err)
+/*
+ * The child runs in the parent's memory (CLONE_VM | CLONE_VFORK, as
+ * posix_spawn does): no page tables to copy, which fork made cost pea a
+ * twentieth of its CPU. The parent sleeps until the child's execve or _exit,
+ * so the child may write here and the parent reads it after. The child
+ * never allocates (the heap is the parent's) and runs with every signal
+ * blocked until it has reset their dispositions.
+ */
+struct child_report {
+	int code;	   /* 0: execve happened */
+	char what[512];	   /* "execve 'x'": the parent adds the errno's text */
+};
+
+struct child_args {
+	const struct pea_spawn *s;
+	pid_t parent;
+	int nullfd;
+	int *tmp;  /* per map entry: where its source sits while the targets are filled */
+	int *keep; /* the fds that stay open across execve */
+	struct child_report *report;
+};
+
+/* Say what failed and end; the parent returns it as pea_spawn's error. */
+static __attribute__((noreturn, format(printf, 3, 4))) void
+child_fail(struct child_report *rep, int code, const char *fmt, ...)
 {
-	pea_error_to_fd(errfd, err);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rep->what, sizeof(rep->what), fmt, ap);
+	va_end(ap);
+	rep->code = code > 0 ? code : EIO;
 	_exit(127);
 }
 
@@ -52,92 +83,72 @@ static void child_reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Scratch space for the child, allocated by the parent before fork. */
-struct child_scratch {
-	int *tmp;  /* per map entry: where its source sits while the targets are filled */
-	int *keep; /* the fds that stay open across execve */
-};
-
 /*
  * Put every mapped fd at its number. Sources may be targets of other
  * entries (3->4, 4->3), so first copy the sources that move above the
  * highest target, then dup2 them into place. Identity entries (5->5) only
  * lose FD_CLOEXEC, so passing many fds needs no spare fd numbers.
- * *errfd is moved above the targets too.
  */
-static int child_map_fds(const struct pea_spawn *s, int nullfd, struct child_scratch *c, int *errfd,
-			 struct pea_error **err)
+static void child_map_fds(const struct child_args *a)
 {
+	const struct pea_spawn *s = a->s;
 	size_t nkeep = 0;
 	int max = 2, fd;
 
 	for (size_t i = 0; i < s->nfds; i++)
 		if (s->fds[i].child > max)
 			max = s->fds[i].child;
-	fd = fcntl(*errfd, F_DUPFD_CLOEXEC, max + 1);
-	if (fd < 0)
-		return pea_error_errno(err, "dup the error pipe");
-	*errfd = fd;
 	for (size_t i = 0; i < s->nfds; i++) {
-		c->tmp[i] = s->fds[i].parent;
+		a->tmp[i] = s->fds[i].parent;
 		if (s->fds[i].parent < 0 || s->fds[i].parent == s->fds[i].child)
 			continue;
-		c->tmp[i] = fcntl(s->fds[i].parent, F_DUPFD_CLOEXEC, max + 1);
-		if (c->tmp[i] < 0)
-			return pea_error_errno(err, "dup fd %d", s->fds[i].parent);
+		a->tmp[i] = fcntl(s->fds[i].parent, F_DUPFD_CLOEXEC, max + 1);
+		if (a->tmp[i] < 0)
+			child_fail(a->report, errno, "dup fd %d", s->fds[i].parent);
 	}
-	if (nullfd >= 0 && (dup2(nullfd, STDIN_FILENO) < 0 || pea_fd_set_cloexec(0, false) < 0))
-		return pea_error_errno(err, "dup '/dev/null' to stdin");
+	if (a->nullfd >= 0 &&
+	    (dup2(a->nullfd, STDIN_FILENO) < 0 || pea_fd_set_cloexec(0, false) < 0))
+		child_fail(a->report, errno, "dup '/dev/null' to stdin");
 	for (size_t i = 0; i < s->nfds; i++) {
 		int child = s->fds[i].child;
 
-		if (c->tmp[i] < 0) {
+		if (a->tmp[i] < 0) {
 			close(child); /* parent -1: the number is closed in the child */
 			continue;
 		}
-		if (c->tmp[i] == child)
+		if (a->tmp[i] == child)
 			fd = pea_fd_set_cloexec(child, false);
 		else /* dup2 clears FD_CLOEXEC */
-			fd = dup2(c->tmp[i], child) < 0 ? -errno : 0;
+			fd = dup2(a->tmp[i], child) < 0 ? -errno : 0;
 		if (fd < 0)
-			return pea_error_code(err, -fd, "dup fd %d to %d", s->fds[i].parent, child);
-		c->keep[nkeep++] = child;
+			child_fail(a->report, -fd, "dup fd %d to %d", s->fds[i].parent, child);
+		a->keep[nkeep++] = child;
 	}
-	c->keep[nkeep++] = *errfd;
-	fd = pea_close_fds_except(3, c->keep, nkeep);
+	fd = pea_close_fds_except(3, a->keep, nkeep);
 	if (fd < 0)
-		return pea_error_code(err, -fd, "close inherited fds");
-	return 0;
+		child_fail(a->report, -fd, "close inherited fds");
 }
 
-static __attribute__((noreturn)) void child_run(const struct pea_spawn *s, pid_t parent, int nullfd,
-						struct child_scratch *c, int errfd)
+static int child_run(void *arg)
 {
-	struct pea_error *err = NULL;
+	const struct child_args *a = arg;
+	const struct pea_spawn *s = a->s;
 	char *const *envp = s->envp ? s->envp : environ;
 
 	child_reset_signals();
 	if (s->pdeath_signal) {
-		if (prctl(PR_SET_PDEATHSIG, s->pdeath_signal) < 0) {
-			pea_error_errno(&err, "prctl(PR_SET_PDEATHSIG)");
-			child_fail(errfd, err);
-		}
-		if (getppid() != parent) /* the parent died before prctl */
+		if (prctl(PR_SET_PDEATHSIG, s->pdeath_signal) < 0)
+			child_fail(a->report, errno, "prctl(PR_SET_PDEATHSIG)");
+		if (getppid() != a->parent) /* the parent died before prctl */
 			_exit(127);
 	}
-	if (s->new_session && setsid() < 0) {
-		pea_error_errno(&err, "setsid");
-		child_fail(errfd, err);
-	}
-	if (child_map_fds(s, nullfd, c, &errfd, &err) < 0)
-		child_fail(errfd, err);
-	if (s->cwd && chdir(s->cwd) < 0) {
-		pea_error_errno(&err, "chdir '%s'", s->cwd);
-		child_fail(errfd, err);
-	}
+	if (s->new_session && setsid() < 0)
+		child_fail(a->report, errno, "setsid");
+	child_map_fds(a);
+	if (s->cwd && chdir(s->cwd) < 0)
+		child_fail(a->report, errno, "chdir '%s'", s->cwd);
 	execvpe(s->argv[0], s->argv, envp);
-	pea_error_errno(&err, "execve '%s'", s->argv[0]);
-	child_fail(errfd, err);
+	child_fail(a->report, errno, "execve '%s'", s->argv[0]);
 }
 
 /* ---- the parent side --------------------------------------------------------- */
@@ -150,65 +161,58 @@ static bool stdin_is_mapped(const struct pea_spawn *s)
 	return false;
 }
 
-/* 0 when the pipe closed empty (execve happened), else the child's error. */
-static int read_child_error(int fd, const char *name, struct pea_error **err)
+/* The child's stack: execvpe builds PATH candidates on it, the rest is small. */
+#define CHILD_STACK_SIZE (64 * 1024)
+
+/*
+ * clone(CLONE_VM | CLONE_VFORK) on a stack of ours: returns when the child
+ * has called execve or ended. All signals are blocked meanwhile, so that no
+ * handler of the parent runs in the child on the shared memory.
+ */
+static pid_t clone_vfork(struct child_args *a)
 {
-	char buf[8192];
-	size_t len = 0;
+	/* the parent sleeps while the child runs, so its frame can host the child's stack */
+	_Alignas(16) char stack[CHILD_STACK_SIZE];
+	sigset_t all, old;
+	pid_t pid;
+	int saved;
 
-	for (;;) {
-		ssize_t n = read(fd, buf + len, sizeof(buf) - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return pea_error_errno(err, "read the start report of '%s'", name);
-		if (n == 0 || (len += (size_t)n) == sizeof(buf))
-			break;
-	}
-	if (len == 0)
-		return 0;
-	return pea_error_from_buf(err, buf, len);
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = clone(child_run, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return pid;
 }
 
 int pea_spawn(const struct pea_spawn *s, pid_t *ret_pid, int *ret_pidfd, struct pea_error **err)
 {
 	_cleanup_close_ int nullfd = -1, pidfd = -1;
 	_cleanup_free_ int *tmp = NULL, *keep = NULL;
-	struct child_scratch scratch;
-	int pipefd[2];
-	pid_t parent = getpid(), pid;
-	int r, status;
+	struct child_report report = { 0 };
+	struct child_args a;
+	pid_t pid;
+	int status;
 
 	if (!s->argv || !s->argv[0])
 		return pea_error_new(err, EINVAL, "spawn: empty argv");
-	scratch.tmp = tmp = xnew(int, s->nfds + 1);
-	scratch.keep = keep = xnew(int, s->nfds + 1);
+	tmp = xnew(int, s->nfds + 1);
+	keep = xnew(int, s->nfds + 1);
 	if (s->null_stdin && !stdin_is_mapped(s)) {
 		nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (nullfd < 0)
 			return pea_error_errno(err, "open '/dev/null'");
 	}
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return pea_error_errno(err, "pipe");
-	pid = fork();
-	if (pid < 0) {
-		r = pea_error_errno(err, "fork");
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return r;
-	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		child_run(s, parent, nullfd, &scratch, pipefd[1]);
-	}
-	close(pipefd[1]);
-	r = read_child_error(pipefd[0], s->argv[0], err);
-	close(pipefd[0]);
-	if (r < 0) {
+	a = (struct child_args){ .s = s, .parent = getpid(), .nullfd = nullfd, .tmp = tmp,
+				 .keep = keep, .report = &report };
+	pid = clone_vfork(&a);
+	if (pid < 0)
+		return pea_error_errno(err, "clone");
+	if (report.code) {
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-		return r;
+		return pea_error_code(err, report.code, "%s", report.what);
 	}
 	if (ret_pidfd) {
 		/* race-free: the child stays a zombie until we reap it */
