@@ -1,6 +1,7 @@
 /* linux.seccomp through libseccomp: parse, compile in the parent, load last. */
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -328,6 +329,156 @@ static int add_rules(scmp_filter_ctx ctx, const struct spec_seccomp *s, struct p
 }
 
 /*
+ * -ENOSYS for the syscalls newer than the profile (as runc does). A profile
+ * names the syscalls of its day; one added to the kernel later (clone3,
+ * openat2, ...) got the default action, EPERM, and a libc that tries the
+ * new call first takes EPERM as a real refusal, where ENOSYS makes it fall
+ * back to the old one. So, per architecture, a syscall number above the
+ * highest the profile names (any action) returns ENOSYS: a stub prepended to
+ * libseccomp's program, which runs for every other number. Not done when
+ * the default action allows (nothing to fix) or when no name resolves.
+ */
+#define X32_BIT 0x40000000u
+
+struct stub_arch {
+	uint32_t arch; /* AUDIT_ARCH_* (SCMP_ARCH_* are the same values) */
+	long max;      /* highest number named, -1: none */
+	long max_x32;  /* x86_64 only: the highest x32 number named (with X32_BIT), -1: none */
+};
+
+/* Labels of the stub's jumps: >= 0 an arch block, else these. */
+enum { L_NEXT = -1, L_ENOSYS = -2, L_MAIN = -3, L_X32 = -4 };
+
+struct stub_insn {
+	struct sock_filter f;
+	int jt, jf; /* labels, for jumps */
+	int block;  /* the arch block this insn starts, or -1 */
+};
+
+static long max_named(const struct spec_seccomp *s, uint32_t arch)
+{
+	long max = -1;
+
+	for (size_t i = 0; i < s->n_syscalls; i++)
+		for (size_t j = 0; s->syscalls[i].names[j]; j++) {
+			int nr = seccomp_syscall_resolve_name_arch(arch, s->syscalls[i].names[j]);
+
+			/* negative: unknown, or a multiplexed pseudo-number (x86's socketcall) */
+			if (nr >= 0 && nr > max)
+				max = nr;
+		}
+	return max;
+}
+
+static void stub_add_arch(struct stub_arch *a, size_t *n, const struct spec_seccomp *s,
+			  uint32_t arch)
+{
+	uint32_t audit = arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : arch;
+	size_t i;
+
+	for (i = 0; i < *n && a[i].arch != audit; i++)
+		;
+	if (i == *n) {
+		a[i] = (struct stub_arch){ audit, -1, -1 };
+		(*n)++;
+	}
+	if (arch == SCMP_ARCH_X32) {
+		long m = max_named(s, arch);
+
+		a[i].max_x32 = m < 0 ? -1 : (long)((unsigned long)m | X32_BIT);
+	} else {
+		a[i].max = max_named(s, arch);
+	}
+}
+
+static void stub_emit(struct stub_insn *p, size_t *n, uint16_t code, uint32_t k, int jt, int jf,
+		      int block)
+{
+	p[*n] = (struct stub_insn){ { code, 0, 0, k }, jt, jf, block };
+	(*n)++;
+}
+
+/* The stub followed by prog, or NULL when no stub is needed. */
+static struct sock_filter *enosys_stub(const struct spec_seccomp *s, const struct sock_filter *prog,
+				       size_t n_prog, size_t *ret_n)
+{
+	struct stub_arch archs[32];
+	struct stub_insn ins[256]; /* at most 3 + 32 * 6 */
+	size_t n_archs = 0, n = 0, enosys = 0, x32 = 0, block_at[32] = { 0 };
+	struct sock_filter *out;
+	uint32_t act = s->default_action;
+
+	if (act == SCMP_ACT_ALLOW || act == SCMP_ACT_LOG || act == SCMP_ACT_ERRNO(ENOSYS))
+		return NULL;
+	stub_add_arch(archs, &n_archs, s, seccomp_arch_native());
+	for (size_t i = 0; s->archs && s->archs[i] && n_archs < ARRAY_SIZE(archs) - 1; i++) {
+		uint32_t a = seccomp_arch_resolve_name(s->archs[i]);
+
+		if (a)
+			stub_add_arch(archs, &n_archs, s, a);
+	}
+	stub_emit(ins, &n, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0, -1);
+	for (size_t i = 0; i < n_archs; i++)
+		if (archs[i].max >= 0 || archs[i].max_x32 >= 0)
+			stub_emit(ins, &n, BPF_JMP | BPF_JEQ | BPF_K, archs[i].arch, (int)i, L_NEXT,
+				  -1);
+	stub_emit(ins, &n, BPF_JMP | BPF_JA, 0, L_MAIN, L_MAIN, -1);
+	for (size_t i = 0; i < n_archs; i++) {
+		bool is64 = archs[i].arch == SCMP_ARCH_X86_64;
+
+		if (archs[i].max < 0 && archs[i].max_x32 < 0)
+			continue;
+		stub_emit(ins, &n, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0,
+			  (int)i);
+		if (is64)
+			stub_emit(ins, &n, BPF_JMP | BPF_JGE | BPF_K, X32_BIT,
+				  archs[i].max_x32 >= 0 ? L_X32 : L_MAIN, L_NEXT, -1);
+		if (archs[i].max >= 0)
+			stub_emit(ins, &n, BPF_JMP | BPF_JGT | BPF_K, (uint32_t)archs[i].max,
+				  L_ENOSYS, L_MAIN, -1);
+		else
+			stub_emit(ins, &n, BPF_JMP | BPF_JA, 0, L_MAIN, L_MAIN, -1);
+		if (is64 && archs[i].max_x32 >= 0) {
+			x32 = n;
+			stub_emit(ins, &n, BPF_JMP | BPF_JGT | BPF_K, (uint32_t)archs[i].max_x32,
+				  L_ENOSYS, L_MAIN, -1);
+		}
+	}
+	enosys = n;
+	stub_emit(ins, &n, BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS, 0, 0, -1);
+	for (size_t i = 0; i < n; i++)
+		if (ins[i].block >= 0)
+			block_at[ins[i].block] = i;
+	/* resolve: relative offsets from the next insn; main starts at n */
+	for (size_t i = 0; i < n; i++) {
+		struct sock_filter *f = &ins[i].f;
+		size_t t[2];
+		int lab[2] = { ins[i].jt, ins[i].jf };
+
+		if (BPF_CLASS(f->code) != BPF_JMP)
+			continue;
+		for (int k = 0; k < 2; k++)
+			t[k] = lab[k] >= 0	     ? block_at[lab[k]]
+			       : lab[k] == L_NEXT    ? i + 1
+			       : lab[k] == L_ENOSYS ? enosys
+			       : lab[k] == L_X32     ? x32
+						     : n;
+		if (BPF_OP(f->code) == BPF_JA) {
+			f->k = (uint32_t)(t[0] - i - 1);
+			continue;
+		}
+		f->jt = (uint8_t)(t[0] - i - 1);
+		f->jf = (uint8_t)(t[1] - i - 1);
+	}
+	out = xnew(struct sock_filter, n + n_prog);
+	for (size_t i = 0; i < n; i++)
+		out[i] = ins[i].f;
+	memcpy(out + n, prog, n_prog * sizeof(*prog));
+	*ret_n = n + n_prog;
+	return out;
+}
+
+/*
  * The compile cache. libseccomp takes 20-27 ms here to compile a profile for
  * three architectures (x86_64, x86, x32, as podman's and pea's defaults ask),
  * for every container; the same profile compiles to the same program. So
@@ -339,7 +490,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct spec_seccomp *s, struct p
  * temporary name and renamed; anything unreadable or odd is compiled again.
  */
 #define CACHE_DIR   ".seccomp-cache"
-#define CACHE_MAGIC "pea-seccomp-cache 1\n"
+#define CACHE_MAGIC "pea-seccomp-cache 2\n" /* 2: with the ENOSYS stub */
 #define CACHE_MAX   (1 << 22)
 
 static char *cache_key(const struct spec_seccomp *s)
@@ -448,12 +599,17 @@ int seccomp_compile(const struct spec_seccomp *s, int cache_dirfd, struct seccom
 	if (lseek(mfd, 0, SEEK_SET) < 0 || pea_read_all(mfd, 1 << 22, &buf, &len, err) < 0)
 		return pea_error_errno(err, "linux.seccomp: read the filter back");
 	f = xnew(struct seccomp_filter, 1);
-	f->n = len / sizeof(struct sock_filter);
-	f->insns = xmalloc(len + 1);
-	memcpy(f->insns, buf, len);
+	f->insns = enosys_stub(s, (const struct sock_filter *)buf, len / sizeof(struct sock_filter),
+			       &f->n);
+	if (!f->insns) {
+		f->n = len / sizeof(struct sock_filter);
+		f->insns = xmalloc(len + 1);
+		memcpy(f->insns, buf, len);
+	}
+	len = f->n * sizeof(struct sock_filter);
 	f->flags = s->flags | (s->notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
 	if (name && len > 0)
-		cache_store(cache_dirfd, name, key, buf, len);
+		cache_store(cache_dirfd, name, key, f->insns, len);
 	*ret = f;
 	return 0;
 }

@@ -41,6 +41,32 @@ seccomp_bundle() {
 	assert_output --partial 'No space left on device'
 }
 
+@test "syscalls newer than the profile's highest name get ENOSYS, not the default errno (as runc)" {
+	# so that a libc falls back from clone3 to clone on a profile older than clone3
+	make_bundle "$RT_B" /nosys
+	cat >"$TEST_DIR/nosys.c" <<-'EOF'
+		#include <errno.h>
+		#include <stdio.h>
+		#include <unistd.h>
+		#include <sys/syscall.h>
+		int main(void)
+		{
+			long nrs[] = { SYS_mkdir, SYS_clone3, 1000 };
+			for (int i = 0; i < 3; i++) {
+				long r = syscall(nrs[i], 0, 0, 0);
+				printf("%ld %d\n", nrs[i], r < 0 ? errno : 0);
+			}
+			return 0;
+		}
+	EOF
+	cc -static -O2 -o "$RT_B/rootfs/nosys" "$TEST_DIR/nosys.c"
+	# rseq (334) is the highest named: mkdir (83) is below it, clone3 (435) above
+	seccomp_bundle '[{"names": ["execve", "arch_prctl", "brk", "exit_group", "getrandom", "mprotect", "newfstatat",
+		"prlimit64", "readlink", "rseq", "set_robust_list", "set_tid_address", "write"], "action": "SCMP_ACT_ALLOW"}]' SCMP_ACT_ERRNO
+	run -0 rt run -b "$RT_B" ns1
+	assert_output $'83 1\n435 38\n1000 38'
+}
+
 @test "pea-runtime keeps compiled filters in ROOT/.seccomp-cache; a damaged file is compiled again" {
 	local f n
 	rt_is_pea || skip "expected: the compile cache is pea-runtime's own"
