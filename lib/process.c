@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -167,30 +168,57 @@ static bool stdin_is_mapped(const struct pea_spawn *s)
 /*
  * clone(CLONE_VM | CLONE_VFORK) on a stack of ours: returns when the child
  * has called execve or ended. All signals are blocked meanwhile, so that no
- * handler of the parent runs in the child on the shared memory.
+ * handler of the parent runs in the child on the shared memory. Under
+ * AddressSanitizer, whose shadow of the parent's stack the child's frames
+ * would poison, the child gets a copy of the memory as with fork (the
+ * report is in a shared mapping) and the parent still waits for its execve.
  */
 static pid_t clone_vfork(struct child_args *a)
 {
-	/* the parent sleeps while the child runs, so its frame can host the child's stack */
-	_Alignas(16) char stack[CHILD_STACK_SIZE];
 	sigset_t all, old;
 	pid_t pid;
 	int saved;
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = clone(child_run, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+#ifdef __SANITIZE_ADDRESS__
+	pid = (pid_t)syscall(SYS_clone, CLONE_VFORK | SIGCHLD, NULL, NULL, NULL, 0);
+	if (pid == 0)
+		child_run(a);
+#else
+	{
+		/* the parent sleeps while the child runs: its frame can host the child's stack */
+		_Alignas(16) char stack[CHILD_STACK_SIZE];
+
+		pid = clone(child_run, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+	}
+#endif
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return pid;
 }
 
+/* Where the child reports: shared with it (a mapping: see clone_vfork). */
+static struct child_report *report_new(void)
+{
+	void *p = mmap(NULL, sizeof(struct child_report), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void report_free(struct child_report **rep)
+{
+	if (*rep)
+		munmap(*rep, sizeof(**rep));
+}
+
 int pea_spawn(const struct pea_spawn *s, pid_t *ret_pid, int *ret_pidfd, struct pea_error **err)
 {
 	_cleanup_close_ int nullfd = -1, pidfd = -1;
 	_cleanup_free_ int *tmp = NULL, *keep = NULL;
-	struct child_report report = { 0 };
+	__attribute__((cleanup(report_free))) struct child_report *report = NULL;
 	struct child_args a;
 	pid_t pid;
 	int status;
@@ -204,15 +232,18 @@ int pea_spawn(const struct pea_spawn *s, pid_t *ret_pid, int *ret_pidfd, struct 
 		if (nullfd < 0)
 			return pea_error_errno(err, "open '/dev/null'");
 	}
+	report = report_new();
+	if (!report)
+		return pea_error_errno(err, "mmap");
 	a = (struct child_args){ .s = s, .parent = getpid(), .nullfd = nullfd, .tmp = tmp,
-				 .keep = keep, .report = &report };
+				 .keep = keep, .report = report };
 	pid = clone_vfork(&a);
 	if (pid < 0)
 		return pea_error_errno(err, "clone");
-	if (report.code) {
+	if (report->code) {
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-		return pea_error_code(err, report.code, "%s", report.what);
+		return pea_error_code(err, report->code, "%s", report->what);
 	}
 	if (ret_pidfd) {
 		/* race-free: the child stays a zombie until we reap it */
