@@ -69,6 +69,14 @@ char *store_transport(const struct global_options *g, const char *name);
 int frontend_mkdir_p(const char *path, struct pea_error **err);
 /* A 64-hex random id. */
 char *frontend_new_id(void);
+/*
+ * --cidfile, --pod-id-file: the file made before the object (O_EXCL: podman never overwrites
+ * one, and a taken name fails before anything exists); what is "container" or "pod". Then
+ * frontend_id_file_write the id into it, or unlink it when the object could not be made.
+ */
+int frontend_id_file_open(const char *path, const char *what, int *ret_fd, struct pea_error **err);
+/* The id into the file frontend_id_file_open made (closes fd; unlinks path on failure). */
+int frontend_id_file_write(int fd, const char *path, const char *id, struct pea_error **err);
 /* This machine's architecture as OCI names it (GOARCH: amd64, arm64, ...). */
 const char *frontend_oci_arch(void);
 /* RFC3339 with nanoseconds, UTC ("2026-11-26T07:23:25.123456789Z"). */

@@ -268,6 +268,33 @@ double frontend_parse_time(const char *s)
 	return frontend_parse_rfc3339(s, PARSE_TIME_LOOSE, &t) == 0 ? t : 0;
 }
 
+int frontend_id_file_open(const char *path, const char *what, int *ret_fd, struct pea_error **err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd < 0 && errno == EEXIST)
+		return pea_error_new(
+			err, EEXIST,
+			"%s id file exists. Ensure another %s is not using it or delete %s", what,
+			what, path);
+	if (fd < 0)
+		return pea_error_errno(err, "opening %s id file '%s'", what, path);
+	*ret_fd = fd;
+	return 0;
+}
+
+int frontend_id_file_write(int fd, const char *path, const char *id, struct pea_error **err)
+{
+	int r = pea_write_all(fd, id, strlen(id), err);
+
+	(void)close(fd);
+	if (r < 0) {
+		(void)unlink(path);
+		return pea_error_wrap(err, "write '%s'", path);
+	}
+	return 0;
+}
+
 const char *frontend_oci_arch(void)
 {
 	static const struct {

@@ -766,21 +766,11 @@ static int pod_make_infra(struct global_options *g, struct pod_create_opts *o, s
 	return 0;
 }
 
-static int write_pod_id_file(const char *path, const char *id, struct pea_error **err)
-{
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		return pea_error_errno(err, "--pod-id-file: create '%s'", path);
-	if (pea_write_all(fd, id, strlen(id), err) < 0)
-		return pea_error_wrap(err, "--pod-id-file '%s'", path);
-	return 0;
-}
-
 int pod_create(struct global_options *g, struct pod_create_opts *o, struct pod_record **ret,
 	       struct pea_error **err)
 {
 	_cleanup_pod_ struct pod_record *p = NULL;
+	int idfd = -1;
 
 	if (pod_create_validate(o, err) < 0)
 		return -1;
@@ -791,13 +781,27 @@ int pod_create(struct global_options *g, struct pod_create_opts *o, struct pod_r
 			return pea_error_wrap(err, "--replace");
 		}
 	}
-	if (pod_reserve(g, o, &p, err) < 0)
+	/* before the pod: a file that is there already fails with nothing made */
+	if (o->pod_id_file && frontend_id_file_open(o->pod_id_file, "pod", &idfd, err) < 0)
 		return -1;
-	if ((o->infra && pod_make_infra(g, o, p, err) < 0) ||
-	    (o->pod_id_file && write_pod_id_file(o->pod_id_file, p->id, err) < 0)) {
+	if (pod_reserve(g, o, &p, err) < 0) {
+		(void)close(idfd);
+		(void)unlink(o->pod_id_file);
+		return -1;
+	}
+	if (o->infra && pod_make_infra(g, o, p, err) < 0) {
 		_cleanup_error_ struct pea_error *e = NULL;
 		(void)pod_remove(g, p->id, true, 0, NULL, &e);
+		if (idfd >= 0) {
+			(void)close(idfd);
+			(void)unlink(o->pod_id_file);
+		}
 		return -1;
+	}
+	if (idfd >= 0 && frontend_id_file_write(idfd, o->pod_id_file, p->id, err) < 0) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		(void)pod_remove(g, p->id, true, 0, NULL, &e);
+		return pea_error_wrap(err, "--pod-id-file");
 	}
 	events_pod(g, "create", p->id, p->name);
 	*ret = TAKE_PTR(p);

@@ -351,3 +351,18 @@ ${pod:0:12}-infra"
 	[[ -n $ok ]] || fail "no answer on 127.0.0.1:8080"
 	run -0 pea_net pod rm -f -t 0 pub
 }
+
+@test "pod create --pod-id-file: made before the pod, never overwritten (podman's error)" {
+	idf="$TEST_DIR/pod.id"
+	run -0 pea_cmd pod create --infra=false --pod-id-file "$idf" --name pidf1
+	assert_equal "$(cat "$idf")" "$(pea_out pod inspect --format '{{.ID}}' pidf1)"
+	run -125 pea_cmd pod create --infra=false --pod-id-file "$idf" --name pidf2
+	assert_output "Error: pod id file exists. Ensure another pod is not using it or delete $idf"
+	run -1 pea_cmd pod exists pidf2
+	# a pod that cannot be made leaves no file
+	run -125 pea_cmd pod create --infra=false --pod-id-file "$TEST_DIR/pod2.id" --name pidf1
+	[[ ! -e "$TEST_DIR/pod2.id" ]]
+	run -125 pea_cmd pod create --pod-id-file "$TEST_DIR/nosuchdir/x" --name pidf3
+	assert_output --partial "opening pod id file '$TEST_DIR/nosuchdir/x'"
+	run -1 pea_cmd pod exists pidf3
+}
