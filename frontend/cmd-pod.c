@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -938,54 +939,79 @@ static struct json_object *ps_report(struct json_object *item)
 	return o;
 }
 
-/* --filter KEY=VALUE (podman: the filters of one key or, those of different keys and). */
+/* VALUE matches s as podman's regexp.MatchString (unanchored, extended). */
+static int regex_match(const char *key, const char *val, const char *s, bool *ret,
+		       struct pea_error **err)
+{
+	regex_t re;
+
+	if (regcomp(&re, val, REG_EXTENDED | REG_NOSUB) != 0)
+		return pea_error_new(err, EINVAL, "invalid %s filter \"%s\"", key, val);
+	*ret = regexec(&re, s, 0, NULL, 0) == 0;
+	regfree(&re);
+	return 0;
+}
+
+/* One KEY=VALUE filter on a pod. */
+static int filter_one(const struct global_options *g, const struct pod_record *p,
+		      struct json_object *item, const char *key, const char *val, bool *ret,
+		      struct pea_error **err)
+{
+	struct json_object *ctrs = json_object_object_get(item, "Containers");
+	bool ok = false;
+
+	if (strcmp(key, "name") == 0 || strcmp(key, "id") == 0)
+		return regex_match(key, val, key[0] == 'n' ? p->name : p->id, ret, err);
+	if (strcmp(key, "status") == 0) {
+		ok = strcasecmp(pod_state(g, p), val) == 0;
+	} else if (strcmp(key, "label") == 0) {
+		const char *veq = strchr(val, '=');
+		_cleanup_free_ char *lk = veq ? xstrndup(val, (size_t)(veq - val)) : xstrdup(val);
+		struct json_object *lv = NULL;
+		ok = json_object_object_get_ex(p->labels, lk, &lv) &&
+		     (!veq || strcmp(json_object_get_string(lv), veq + 1) == 0);
+	} else if (strcmp(key, "ctr-names") == 0 || strcmp(key, "ctr-ids") == 0 ||
+		   strcmp(key, "ctr-status") == 0) {
+		const char *f = key[4] == 'n' ? "Name" : key[4] == 'i' ? "Id" : "State";
+		for (size_t k = 0; k < json_object_array_length(ctrs) && !ok; k++) {
+			struct json_object *c = json_object_array_get_idx(ctrs, k);
+			const char *s = json_object_get_string(json_object_object_get(c, f));
+			ok = key[4] == 'i' ? strncmp(s, val, strlen(val)) == 0
+					   : strcmp(s, val) == 0;
+		}
+	} else if (strcmp(key, "ctr-number") == 0) {
+		ok = atoi(val) == (int)json_object_array_length(ctrs);
+	} else {
+		return pea_error_new(err, EINVAL, "%s is an invalid filter", key);
+	}
+	*ret = ok;
+	return 0;
+}
+
+/* --filter KEY=VALUE: the filters of one key or'ed, those of different keys and'ed (podman). */
 static int ps_filter(const struct global_options *g, const struct pod_record *p,
 		     struct json_object *item, char *const *filters, bool *ret,
 		     struct pea_error **err)
 {
 	*ret = true;
 	for (size_t i = 0; filters && filters[i] && *ret; i++) {
-		const char *eq = strchr(filters[i], '=');
-		_cleanup_free_ char *key = NULL;
-		const char *val;
-		struct json_object *ctrs = json_object_object_get(item, "Containers");
-		bool ok = false;
+		size_t kl = strcspn(filters[i], "=");
+		_cleanup_free_ char *key = xstrndup(filters[i], kl);
+		bool seen = false, any = false;
 
-		if (!eq)
+		if (!filters[i][kl])
 			return pea_error_new(err, EINVAL, "invalid filter \"%s\"", filters[i]);
-		key = xstrndup(filters[i], (size_t)(eq - filters[i]));
-		val = eq + 1;
-		if (strcmp(key, "name") == 0)
-			ok = strstr(p->name, val) != NULL;
-		else if (strcmp(key, "id") == 0)
-			ok = strncmp(p->id, val, strlen(val)) == 0;
-		else if (strcmp(key, "status") == 0)
-			ok = strcasecmp(pod_state(g, p), val) == 0;
-		else if (strcmp(key, "label") == 0) {
-			const char *veq = strchr(val, '=');
-			_cleanup_free_ char *lk =
-				veq ? xstrndup(val, (size_t)(veq - val)) : xstrdup(val);
-			struct json_object *lv = NULL;
-			ok = json_object_object_get_ex(p->labels, lk, &lv) &&
-			     (!veq || strcmp(json_object_get_string(lv), veq + 1) == 0);
-		} else if (strcmp(key, "ctr-names") == 0 || strcmp(key, "ctr-ids") == 0 ||
-			   strcmp(key, "ctr-status") == 0 || strcmp(key, "ctr-number") == 0) {
-			for (size_t k = 0; k < json_object_array_length(ctrs) && !ok; k++) {
-				struct json_object *c = json_object_array_get_idx(ctrs, k);
-				const char *f = key[4] == 'n' && key[5] == 'a' ? "Name"
-						: key[4] == 'i'		       ? "Id"
-									       : "State";
-				const char *s =
-					json_object_get_string(json_object_object_get(c, f));
-				ok = key[4] == 'i' ? strncmp(s, val, strlen(val)) == 0
-						   : strcmp(s, val) == 0;
-			}
-			if (strcmp(key, "ctr-number") == 0)
-				ok = atoi(val) == (int)json_object_array_length(ctrs);
-		} else {
-			return pea_error_new(err, EINVAL, "%s is an invalid filter", key);
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strncmp(filters[j], filters[i], kl + 1) == 0;
+		if (seen)
+			continue;
+		for (size_t j = i; filters[j] && !any; j++) {
+			if (strncmp(filters[j], filters[i], kl + 1) != 0)
+				continue;
+			if (filter_one(g, p, item, key, filters[j] + kl + 1, &any, err) < 0)
+				return -1;
 		}
-		*ret = ok;
+		*ret = any;
 	}
 	return 0;
 }

@@ -366,3 +366,23 @@ ${pod:0:12}-infra"
 	assert_output --partial "opening pod id file '$TEST_DIR/nosuchdir/x'"
 	run -1 pea_cmd pod exists pidf3
 }
+
+@test "pod ps --filter: name and id are regular expressions; one key's values or'ed, keys and'ed" {
+	run -0 pea_cmd pod create --infra=false --name fa-web --label t=x
+	run -0 pea_cmd pod create --infra=false --name fb-db --label t=y
+	run -0 pea_cmd pod create --infra=false --name web2
+	run -0 pea_cmd pod ps --noheading --format '{{.Name}}' --sort name --filter 'name=^f.-'
+	assert_output $'fa-web\nfb-db'
+	run -0 pea_cmd pod ps --noheading --format '{{.Name}}' --sort name --filter 'name=web$'
+	assert_output fa-web
+	run -0 pea_cmd pod ps --noheading --format '{{.Name}}' --sort name \
+		--filter name=db --filter name=2
+	assert_output $'fb-db\nweb2'
+	run -0 pea_cmd pod ps --noheading --format '{{.Name}}' --filter name=f --filter label=t=y
+	assert_output fb-db
+	id="$(pea_out pod inspect --format '{{.ID}}' web2)"
+	run -0 pea_cmd pod ps --noheading --format '{{.Name}}' --filter "id=^${id:0:6}"
+	assert_output web2
+	run -125 pea_cmd pod ps --filter 'name=a('
+	assert_output --partial 'invalid name filter "a("'
+}
