@@ -246,6 +246,8 @@ int image_pull_platform(const struct global_options *g, const char *name, bool q
 		last = pea_error_free(last);
 		if (copy_to_store(g, src, cands[i], quiet, tls_verify, plat, ret, &last) == 0)
 			return 0;
+		/* podman's words (200-pod: a missing infra image) */
+		(void)pea_error_wrap(&last, "initializing source %s", src);
 	}
 	*err = TAKE_PTR(last);
 	return pea_error_wrap(err, "pulling image '%s'", name);

@@ -386,3 +386,11 @@ ${pod:0:12}-infra"
 	run -125 pea_cmd pod ps --filter 'name=a('
 	assert_output --partial 'invalid name filter "a("'
 }
+
+@test "pod create: an infra image that cannot be pulled says so in podman's words, nothing made" {
+	run -125 pea_cmd pod create --name noinfra --infra-image localhost:1/nosuch/infra:tag
+	assert_output --partial "initializing source docker://localhost:1/nosuch/infra:tag: "
+	run -1 pea_cmd pod exists noinfra
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
