@@ -244,7 +244,8 @@ static int load_plan(const struct global_options *g, const struct play_args *a,
 
 	if (parse_file(g, a->file, &docs, &n, err) < 0)
 		return -1;
-	for (size_t i = 0; r == 0 && a->configmaps && a->configmaps[i]; i++) {
+	/* down needs the pods' names only: a --configmap file may be gone */
+	for (size_t i = 0; r == 0 && !a->o.names_only && a->configmaps && a->configmaps[i]; i++) {
 		struct kube_node **more = NULL;
 		size_t nmore = 0;
 
@@ -285,6 +286,7 @@ static int kube_play(struct global_options *g, int argc, char **argv, bool down_
 	} else {
 		r = play_parse(argc, argv, &a, err);
 	}
+	a.o.names_only = a.down && !a.plan;
 	if (r == 0)
 		r = load_plan(g, &a, &plan, err);
 	if (r == 0 && a.plan)

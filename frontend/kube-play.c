@@ -713,6 +713,10 @@ static int plan_one(struct pod_ctx *c, struct pea_error **err)
 	c->all->pods = xreallocarray(c->all->pods, c->all->npods + 1, sizeof(*c->all->pods));
 	c->plan = &c->all->pods[c->all->npods++];
 	memset(c->plan, 0, sizeof(*c->plan));
+	if (c->o->names_only) {
+		c->plan->name = xstrdup(c->name);
+		return 0;
+	}
 	return plan_pod(c, err);
 }
 

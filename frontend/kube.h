@@ -25,6 +25,7 @@ struct kube_play_opts {
 	char **annotations; /* --annotation KEY=VALUE */
 	bool build;	    /* --build: images from CONTEXT/NAME/Containerfile */
 	char *context_dir;  /* --context-dir (default: the current folder) */
+	bool names_only;    /* kube down: the pods' names alone (no file the YAML names is read) */
 };
 
 struct kube_ctr_plan {

@@ -479,3 +479,39 @@ YAML
 	assert_output bin
 	run -0 pea_cmd pod rm -f up
 }
+
+@test "kube down needs the pods' names only: a hostPath or --configmap file gone is no matter" {
+	fe_load_busybox
+	mkdir -p "$TEST_DIR/hp"
+	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {K: v}\n' >"$TEST_DIR/cm.yaml"
+	f=$(yaml down <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: downpod}
+spec:
+  containers:
+  - command: [sleep, "100"]
+    image: localhost/busybox:latest
+    name: c
+    envFrom: [{configMapRef: {name: cm}}]
+    volumeMounts: [{mountPath: /hp, name: hp}]
+  volumes: [{name: hp, hostPath: {path: $TEST_DIR/hp, type: Directory}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: dep}
+spec:
+  template:
+    spec:
+      containers: [{command: [sleep, "100"], image: localhost/busybox:latest, name: d}]
+YAML
+)
+	run -0 pea_cmd kube play --configmap "$TEST_DIR/cm.yaml" "$f"
+	rm -r "$TEST_DIR/hp" "$TEST_DIR/cm.yaml"
+	run -0 pea_cmd play kube --down --configmap "$TEST_DIR/cm.yaml" "$f"
+	assert_line "Pods removed:"
+	run -1 pea_cmd pod exists downpod
+	run -1 pea_cmd pod exists dep-pod-0
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
