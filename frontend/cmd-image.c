@@ -26,6 +26,7 @@
 #include "frontend/frontend.h"
 #include "frontend/images.h"
 #include "frontend/platform.h"
+#include "frontend/pod.h"
 #include "frontend/records.h"
 
 #define ARCHIVE_INDEX_MAX (4u << 20)
@@ -1282,17 +1283,49 @@ static bool image_used_by(const struct global_options *g, const char *id, char *
 	return *ret_ids != NULL;
 }
 
-/* Remove the containers of an image (rmi -f), through pea rm -f. */
+/*
+ * Remove the containers of an image (rmi -f), through pea rm -f; an infra
+ * container through pea pod rm -f of its pod, with the pod's other containers
+ * (podman's rmi -f of the pause image).
+ */
 static int remove_users(const struct global_options *g, char **ids, struct pea_error **err)
 {
-	_cleanup_strv_ char **argv = frontend_self_argv(g);
+	_cleanup_strv_ char **argv = frontend_self_argv(g), **pods = NULL;
 	struct run_result r = { 0 };
+	size_t base;
 	int rc = 0;
 
 	pea_strv_push(&argv, "rm");
 	pea_strv_push(&argv, "-f");
-	for (size_t i = 0; ids[i]; i++)
+	base = pea_strv_length(argv);
+	for (size_t i = 0; ids[i]; i++) {
+		_cleanup_record_ struct ctr_record *rec = NULL;
+
+		if (record_load(g, ids[i], &rec, NULL) == 0 && pod_is_infra(rec)) {
+			if (!pea_strv_contains(pods, pod_of(rec)))
+				pea_strv_push(&pods, pod_of(rec));
+			continue;
+		}
 		pea_strv_push(&argv, ids[i]);
+	}
+	for (size_t i = 0; pods && pods[i] && rc == 0; i++) {
+		_cleanup_strv_ char **pargv = frontend_self_argv(g);
+
+		pea_strv_push(&pargv, "pod");
+		pea_strv_push(&pargv, "rm");
+		pea_strv_push(&pargv, "-f");
+		pea_strv_push(&pargv, pods[i]);
+		if (frontend_run_capture(pargv, -1, &r, err) < 0)
+			return -1;
+		if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0)
+			rc = pea_error_new(err, EBUSY,
+					   "removing the pod of the image's infra "
+					   "container: %s",
+					   r.errtxt ? r.errtxt : "");
+		run_result_clear(&r);
+	}
+	if (rc < 0 || pea_strv_length(argv) == base)
+		return rc;
 	if (frontend_run_capture(argv, -1, &r, err) < 0)
 		return -1;
 	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0)
@@ -1337,12 +1370,18 @@ int image_remove_unused(const struct global_options *g, const char *name, struct
 	}
 }
 
+/* What rmi did, printed at the end as podman's report: every Untagged, then every Deleted. */
+struct rmi_report {
+	char **untagged;
+	char **deleted;
+};
+
 /*
  * After image i went: its parents that are now dangling (untagged, no other
  * child) and no container uses, as podman's rmi removes them; "Deleted: ID" each.
  */
 static int remove_dangling_parents(struct global_options *g, struct image_set *set, size_t i,
-				   struct pea_error **err)
+				   struct rmi_report *rep, struct pea_error **err)
 {
 	ssize_t p;
 
@@ -1359,14 +1398,15 @@ static int remove_dangling_parents(struct global_options *g, struct image_set *s
 		if (store_call(g, rm, &res, err) < 0)
 			return -1;
 		events_image(g, "remove", pid, pid);
-		printf("Deleted: %s\n", pid);
+		pea_strv_push(&rep->deleted, pid);
 		set->v[p].gone = true;
 		i = (size_t)p;
 	}
 	return 0;
 }
 
-static int rmi_one(struct global_options *g, const char *name, bool force, struct pea_error **err)
+static int rmi_one(struct global_options *g, const char *name, bool force, struct rmi_report *rep,
+		   struct pea_error **err)
 {
 	static const char *const ls[] = { "image", "ls", NULL };
 	_cleanup_json_ struct json_object *all = NULL;
@@ -1397,7 +1437,7 @@ static int rmi_one(struct global_options *g, const char *name, bool force, struc
 				if (store_call(g, args, &res, err) < 0)
 					return -1;
 				events_image(g, "untag", id, n);
-				printf("Untagged: %s\n", n);
+				pea_strv_push(&rep->untagged, n);
 				return 0;
 			}
 		}
@@ -1438,11 +1478,11 @@ static int rmi_one(struct global_options *g, const char *name, bool force, struc
 	for (size_t i = 0; names && i < json_object_array_length(names); i++) {
 		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
 		events_image(g, "untag", id, n);
-		printf("Untagged: %s\n", n);
+		pea_strv_push(&rep->untagged, n);
 	}
 	events_image(g, "remove", id, id);
-	printf("Deleted: %s\n", id);
-	rc = self >= 0 ? remove_dangling_parents(g, &set, (size_t)self, err) : 0;
+	pea_strv_push(&rep->deleted, id);
+	rc = self >= 0 ? remove_dangling_parents(g, &set, (size_t)self, rep, err) : 0;
 	image_set_clear(&set);
 	return rc;
 }
@@ -1455,11 +1495,56 @@ static const char rmi_usage[] = "Usage: pea rmi [OPTIONS] IMAGE [IMAGE...]\n"
 				"  -f, --force   also remove the containers using them\n"
 				"  -i, --ignore  ignore images that do not exist\n";
 
+/*
+ * Remove each target; print podman's report; one error as it is, several as
+ * podman's "N errors occurred:" list (status: the last one's).
+ */
+static int rmi_targets(struct global_options *g, char **targets, const struct switches *o,
+		       struct pea_error **err)
+{
+	struct rmi_report rep = { 0 };
+	_cleanup_strv_ char **errors = NULL;
+	_cleanup_free_ char *msg = NULL;
+	int status = 0;
+
+	for (size_t i = 0; targets && targets[i]; i++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		g->error_status = 0;
+		if (rmi_one(g, targets[i], o->force, &rep, &e) < 0) {
+			/* podman: --force, too, passes over images that are not there */
+			/* -a: an image removed with the child it was the parent of */
+			if ((o->ignore || o->force || o->all) && e->code == ENOENT)
+				continue;
+			pea_strv_push(&errors, e->message);
+			status = g->error_status ? g->error_status : PEA_EXIT_ENGINE;
+		}
+	}
+	for (size_t i = 0; rep.untagged && rep.untagged[i]; i++)
+		printf("Untagged: %s\n", rep.untagged[i]);
+	for (size_t i = 0; rep.deleted && rep.deleted[i]; i++)
+		printf("Deleted: %s\n", rep.deleted[i]);
+	pea_strv_free(rep.untagged);
+	pea_strv_free(rep.deleted);
+	if (!errors)
+		return 0;
+	g->error_status = status;
+	if (!errors[1])
+		return pea_error_new(err, EBUSY, "%s", errors[0]);
+	msg = xasprintf("%zu errors occurred:", pea_strv_length(errors));
+	for (size_t i = 0; errors[i]; i++) {
+		char *m = xasprintf("%s\n\t* %s", msg, errors[i]);
+		free(msg);
+		msg = m;
+	}
+	return pea_error_new(err, EBUSY, "%s\n", msg);
+}
+
 int cmd_rmi(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	struct switches o;
 	_cleanup_strv_ char **targets = NULL;
-	int r, status = 0;
+	int r;
 
 	r = cmd_switches(argc, argv, "afi", rmi_usage, &o, err);
 	if (r < 0)
@@ -1495,23 +1580,7 @@ int cmd_rmi(struct global_options *g, int argc, char **argv, struct pea_error **
 		for (int i = optind; i < argc; i++)
 			pea_strv_push(&targets, argv[i]);
 	}
-	for (size_t i = 0; targets && targets[i]; i++) {
-		_cleanup_error_ struct pea_error *e = NULL;
-
-		if (rmi_one(g, targets[i], o.force, &e) < 0) {
-			/* podman: --force, too, passes over images that are not there */
-			/* -a: an image removed with the child it was the parent of */
-			if ((o.ignore || o.force || o.all) && e->code == ENOENT)
-				continue;
-			if (!targets[i + 1]) {
-				*err = TAKE_PTR(e);
-				return -1;
-			}
-			fprintf(stderr, "Error: %s\n", e->message);
-			status = g->error_status ? g->error_status : PEA_EXIT_ENGINE;
-		}
-	}
-	return status;
+	return rmi_targets(g, targets, &o, err);
 }
 
 int cmd_tag(struct global_options *g, int argc, char **argv, struct pea_error **err)

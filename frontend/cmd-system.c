@@ -77,6 +77,82 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
 }
 
+/*
+ * The Debian package of an installed program ("conmon_2.1.6+ds1-1_amd64", as
+ * podman shows it), through dpkg-query; "Unknown" for one outside /usr (a
+ * build's) or of no package.
+ */
+static char *tool_package(const char *path)
+{
+	const char *argv[] = { "dpkg-query", "-S", path, NULL };
+	struct run_result r = { 0 };
+	char *pkg = NULL, *colon;
+
+	if (!path || strncmp(path, "/usr/", 5) != 0 ||
+	    frontend_run_capture((char *const *)argv, -1, &r, NULL) < 0)
+		return xstrdup("Unknown");
+	if (WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0 && r.out &&
+	    (colon = strchr(r.out, ':')) && !strchr(r.out, ',')) {
+		const char *q[] = { "dpkg-query", "-W",
+				    "-f",	  "${Package}_${Version}_${Architecture}",
+				    NULL,	  NULL };
+		struct run_result v = { 0 };
+		_cleanup_free_ char *name = xstrndup(r.out, (size_t)(colon - r.out));
+
+		q[4] = name;
+		if (frontend_run_capture((char *const *)q, -1, &v, NULL) == 0 &&
+		    WIFEXITED(v.status) && WEXITSTATUS(v.status) == 0 && v.out && *v.out)
+			pkg = xstrdup(v.out);
+		run_result_clear(&v);
+	}
+	run_result_clear(&r);
+	return pkg ? pkg : xstrdup("Unknown");
+}
+
+/* podman's host.conmon: {package, path, version}. */
+static struct json_object *conmon_json(const char *path)
+{
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *v = tool_version(path), *pkg = tool_package(path);
+
+	add_str(o, "package", pkg);
+	add_str(o, "path", path);
+	add_str(o, "version", v);
+	return o;
+}
+
+/*
+ * registries.search: the unqualified-search registries of registries.conf, as
+ * pea-image reads it (the registries of a short name's candidates).
+ */
+static struct json_object *registries_json(const struct global_options *g)
+{
+	_cleanup_strv_ char **argv = NULL;
+	_cleanup_json_ struct json_object *j = NULL;
+	struct json_object *o = json_object_new_object(), *search = json_object_new_array();
+	struct json_object *cands = NULL;
+	struct run_result r = { 0 };
+
+	pea_strv_push_take(&argv, frontend_find_binary(g, "pea-image"));
+	pea_strv_push(&argv, "resolve");
+	pea_strv_push(&argv, "pea-info-probe");
+	if (frontend_run_capture(argv, -1, &r, NULL) == 0 && WIFEXITED(r.status) &&
+	    WEXITSTATUS(r.status) == 0 && pea_json_parse(r.out, r.len, "resolve", &j, NULL) == 0 &&
+	    json_object_object_get_ex(j, "candidates", &cands) &&
+	    json_object_is_type(cands, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(cands); i++) {
+			const char *c = json_object_get_string(json_object_array_get_idx(cands, i));
+			const char *slash = c ? strchr(c, '/') : NULL;
+			if (slash)
+				json_object_array_add(
+					search, json_object_new_string_len(c, (int)(slash - c)));
+		}
+	}
+	run_result_clear(&r);
+	json_object_object_add(o, "search", search);
+	return o;
+}
+
 /* /etc/os-release's ID, VERSION_ID and VERSION_CODENAME, as podman's host.distribution. */
 static struct json_object *distribution_json(void)
 {
@@ -146,6 +222,8 @@ static struct json_object *host_json(const struct global_options *g)
 		host[0] = '\0';
 	host[255] = '\0';
 	add_str(h, "arch", frontend_oci_arch());
+	/* pea builds images itself: its builder is this version */
+	add_str(h, "buildahVersion", PEA_VERSION);
 	add_str(h, "os", "linux");
 	add_str(h, "kernel", u.release);
 	add_str(h, "hostname", host);
@@ -173,7 +251,7 @@ static struct json_object *host_json(const struct global_options *g)
 	json_object_object_add(h, "swapFree",
 			       json_object_new_int64((int64_t)si.freeswap * si.mem_unit));
 	json_object_object_add(h, "ociRuntime", tool_json(g->runtime));
-	json_object_object_add(h, "conmon", tool_json(g->conmon));
+	json_object_object_add(h, "conmon", conmon_json(g->conmon));
 	json_object_object_add(h, "idMappings", userns_info_mappings());
 	json_object_object_add(h, "rootless", json_object_new_boolean(g->rootless));
 	json_object_object_add(sec, "rootless", json_object_new_boolean(g->rootless));
@@ -263,6 +341,7 @@ static struct json_object *info_json(const struct global_options *g)
 	_cleanup_free_ char *arch = xasprintf("linux/%s", frontend_oci_arch());
 
 	json_object_object_add(o, "host", host_json(g));
+	json_object_object_add(o, "registries", registries_json(g));
 	json_object_object_add(o, "store", store_json(g));
 	add_str(v, "APIVersion", PEA_VERSION);
 	add_str(v, "Version", PEA_VERSION);
@@ -270,6 +349,16 @@ static struct json_object *info_json(const struct global_options *g)
 	json_object_object_add(v, "OsArch", json_object_new_string(arch));
 	json_object_object_add(o, "version", v);
 	return o;
+}
+
+static bool is_string_list(struct json_object *v)
+{
+	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
+		return false;
+	for (size_t i = 0; i < json_object_array_length(v); i++)
+		if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
+			return false;
+	return true;
 }
 
 /* YAML as podman prints info: nested maps indented by two spaces. */
@@ -286,6 +375,12 @@ static void print_yaml(struct json_object *o, int depth)
 		} else if (json_object_is_type(v, json_type_string)) {
 			const char *s = json_object_get_string(v);
 			printf(*s ? " %s\n" : " \"\"\n", s);
+		} else if (is_string_list(v)) {
+			/* a list of strings as a block, "- item" at the key's indent */
+			printf("\n");
+			for (size_t i = 0; i < json_object_array_length(v); i++)
+				printf("%*s- %s\n", depth * 2, "",
+				       json_object_get_string(json_object_array_get_idx(v, i)));
 		} else {
 			printf(" %s\n", json_object_to_json_string(v));
 		}

@@ -383,3 +383,42 @@ build_chain() {
 	run -0 pea_cmd ps -aq
 	assert_output ""
 }
+
+@test "rmi: several errors as podman's list; -f of the pause image removes its pod; -af's report" {
+	fe_load_busybox
+	run -0 pea_cmd tag busybox localhost/other:1
+	run -0 pea_cmd pod create --name p1
+	run -0 pea_cmd create --pod p1 --name m1 busybox true
+	infra="$(pea_out pod inspect --format '{{.InfraContainerID}}' p1)"
+	pause="$(pea_out inspect --format '{{.ImageName}}' "$infra")"
+	pause_id="$(pea_out inspect --format '{{.Image}}' "$infra")"
+	bb_id="$(pea_out image inspect --format '{{.ID}}' busybox)"
+	run -2 pea_cmd rmi "$bb_id" "$pause"
+	assert_line --index 0 "Error: 2 errors occurred:"
+	assert_line --index 1 --regexp '^	\* image used by [0-9a-f]{64}: image is in use by a container: consider listing external containers and force-removing image$'
+	assert_line --index 2 --regexp '^	\* image used by [0-9a-f]{64}: image is in use by a container'
+	run -2 pea_cmd rmi "$pause"
+	assert_output --regexp '^Error: image used by [0-9a-f]{64}: image is in use by a container'
+	# the pause image's container is the pod's infra: -f removes the pod and its members
+	run -0 pea_cmd rmi -f "$pause"
+	assert_output "Untagged: $pause
+Deleted: $pause_id"
+	run -0 pea_cmd pod ps -q
+	assert_output ""
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	# -af: every Untagged, then every Deleted; the containers and pods go first
+	run -0 pea_cmd pod create --name p2
+	run -0 pea_cmd create --pod p2 busybox true
+	run -0 pea_cmd rmi -af
+	assert_line --index 0 --regexp '^Untagged: '
+	assert_line --index 1 --regexp '^Untagged: '
+	assert_line --index 2 --regexp '^Untagged: '
+	assert_line --index 3 --regexp '^Deleted: [0-9a-f]{64}$'
+	assert_line --index 4 --regexp '^Deleted: [0-9a-f]{64}$'
+	assert_equal "${#lines[@]}" 5
+	run -0 pea_cmd images -q
+	assert_output ""
+	run -0 pea_cmd pod ps -q
+	assert_output ""
+}

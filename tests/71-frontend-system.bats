@@ -267,3 +267,23 @@ Local Volumes=1"
 	run -125 pea_cmd system service tcp:127.0.0.1
 	assert_output "Error: tcp endpoint '127.0.0.1': no port"
 }
+
+@test "info: buildahVersion, conmon's package first, registries.search from registries.conf" {
+	printf 'unqualified-search-registries = ["quay.io", "docker.io"]\n' >"$TEST_DIR/reg.conf"
+	CONTAINERS_REGISTRIES_CONF="$TEST_DIR/reg.conf" run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" info
+	assert_line "  buildahVersion: $("$PEA" --version | awk '{print $3}')"
+	# podman's order: conmon's package, path, version (a build's program is of no package)
+	assert_output --regexp $'\n  conmon:\n    package: Unknown\n    path: '
+	assert_output --partial $'\nregistries:\n  search:\n  - quay.io\n  - docker.io\nstore:\n'
+	CONTAINERS_REGISTRIES_CONF="$TEST_DIR/reg.conf" run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" info --format json
+	assert_equal "$(jq -r '.registries.search | join(",")' <<<"$output")" "quay.io,docker.io"
+	assert_equal "$(jq -r '.host.conmon.package' <<<"$output")" "Unknown"
+	# Debian's conmon: its package as podman shows it
+	if [[ -x /usr/bin/conmon ]]; then
+		run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" --conmon /usr/bin/conmon info --format json
+		assert_equal "$(jq -r '.host.conmon.package' <<<"$output")" \
+			"$(dpkg-query -W -f '${Package}_${Version}_${Architecture}' conmon)"
+	fi
+	printf 'unqualified-search-registries = []\n' >"$TEST_DIR/reg.conf"
+	CONTAINERS_REGISTRIES_CONF="$TEST_DIR/reg.conf" run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" info --format '{{.Registries}}'
+}
