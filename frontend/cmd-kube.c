@@ -219,6 +219,7 @@ static int play_parse(int argc, char **argv, struct play_args *a, struct pea_err
 		case OPT_TLS:
 			if (parse_bool_arg("--tls-verify", optarg ? optarg : "true", &b, err) < 0)
 				return -1;
+			a->o.tls_verify = b ? "true" : "false";
 			break;
 		case OPT_PLAN:
 			a->plan = true;

@@ -522,6 +522,8 @@ static int plan_container(struct pod_ctx *c, const struct kube_node *ctr, size_t
 	push2(&args, "--restart", policy);
 	if (c->o->log_driver)
 		push2(&args, "--log-driver", c->o->log_driver);
+	if (c->o->tls_verify)
+		pea_strv_push_take(&args, xasprintf("--tls-verify=%s", c->o->tls_verify));
 	if (wd)
 		push2(&args, "-w", wd);
 	if (tty)

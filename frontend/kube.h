@@ -18,14 +18,15 @@ struct pea_error;
 #define KUBE_MAX_ANNOTATION 63
 
 struct kube_play_opts {
-	bool start;	    /* --start (default true) */
-	bool replace;	    /* --replace */
-	char *network;	    /* --network */
-	char *log_driver;   /* --log-driver */
-	char **annotations; /* --annotation KEY=VALUE */
-	bool build;	    /* --build: images from CONTEXT/NAME/Containerfile */
-	char *context_dir;  /* --context-dir (default: the current folder) */
-	bool names_only;    /* kube down: the pods' names alone (no file the YAML names is read) */
+	bool start;		/* --start (default true) */
+	bool replace;		/* --replace */
+	char *network;		/* --network */
+	char *log_driver;	/* --log-driver */
+	char **annotations;	/* --annotation KEY=VALUE */
+	bool build;		/* --build: images from CONTEXT/NAME/Containerfile */
+	char *context_dir;	/* --context-dir (default: the current folder) */
+	const char *tls_verify; /* --tls-verify: "true" or "false" for the pulls; NULL: default */
+	bool names_only; /* kube down: the pods' names alone (no file the YAML names is read) */
 };
 
 struct kube_ctr_plan {

@@ -13,6 +13,7 @@ setup_file() {
 
 teardown_file() {
 	fe_server_stop
+	registry_stop
 }
 
 setup() {
@@ -23,6 +24,7 @@ setup() {
 }
 
 teardown() {
+	registry_stop
 	if [[ -n ${HTTPD_PID:-} ]]; then
 		kill "$HTTPD_PID" 2>/dev/null || true
 		wait "$HTTPD_PID" 2>/dev/null || true
@@ -514,4 +516,24 @@ YAML
 	run -1 pea_cmd pod exists dep-pod-0
 	run -0 pea_cmd ps -aq
 	assert_output ""
+}
+
+@test "kube play --tls-verify=false reaches a registry without TLS (the pulls of its containers)" {
+	fe_load_busybox
+	registry_start
+	run -0 pea_cmd push -q --tls-verify=false busybox "$REGISTRY_ADDR/kube/bb:1"
+	f=$(yaml tls <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: tlspod}
+spec:
+  containers: [{command: [sleep, "100"], image: $REGISTRY_ADDR/kube/bb:1, name: c}]
+YAML
+)
+	run -125 pea_cmd kube play "$f"
+	assert_output --partial "$REGISTRY_ADDR/kube/bb:1"
+	run -1 pea_cmd pod exists tlspod
+	run -0 pea_cmd kube play --tls-verify=false "$f"
+	run -0 pea_cmd image exists "$REGISTRY_ADDR/kube/bb:1"
+	run -0 pea_cmd kube down "$f"
 }
