@@ -941,6 +941,8 @@ static bool exists(struct global_options *g, const char *group, const char *name
 struct made {
 	char **pods;
 	char **volumes;
+	char **dirs;  /* the topmost folder each DirectoryOrCreate made */
+	char **files; /* FileOrCreate files made */
 };
 
 static void undo(struct global_options *g, struct made *m)
@@ -959,6 +961,23 @@ static void undo(struct global_options *g, struct made *m)
 			log_warning("removing volume '%s': %s, ignoring", m->volumes[i],
 				    e->message);
 	}
+	for (size_t i = pea_strv_length(m->files); i-- > 0;)
+		if (unlink(m->files[i]) < 0 && errno != ENOENT)
+			log_warning("removing '%s': %m, ignoring", m->files[i]);
+	for (size_t i = pea_strv_length(m->dirs); i-- > 0;) {
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		if (pea_rm_rf_at(AT_FDCWD, m->dirs[i], &e) < 0)
+			log_warning("%s, ignoring", e->message);
+	}
+}
+
+static void made_clear(struct made *m)
+{
+	pea_strv_free(m->pods);
+	pea_strv_free(m->volumes);
+	pea_strv_free(m->dirs);
+	pea_strv_free(m->files);
 }
 
 static int write_cm_files(struct global_options *g, const struct kube_cm_volume *v,
@@ -1004,14 +1023,45 @@ static int make_volumes(struct global_options *g, const struct kube_plan *p, str
 	return 0;
 }
 
-static int make_host_paths(const struct kube_pod_plan *pp, struct pea_error **err)
+/* The topmost folder of path that is not there (NULL: path is there). */
+static char *first_missing(const char *path)
 {
-	for (size_t i = 0; pp->mkdirs && pp->mkdirs[i]; i++)
-		if (pea_mkdir_p_at(AT_FDCWD, pp->mkdirs[i], 0755, NULL, err) < 0)
-			return pea_error_wrap(err, "hostPath");
-	for (size_t i = 0; pp->mkfiles && pp->mkfiles[i]; i++) {
-		int fd = open(pp->mkfiles[i], O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	_cleanup_free_ char *p = xstrdup(path);
+	char *top = NULL;
+	struct stat s;
 
+	while (*p && lstat(p, &s) < 0 && errno == ENOENT) {
+		char *sl = strrchr(p, '/');
+		free(top);
+		top = xstrdup(p);
+		if (!sl || sl == p)
+			break;
+		*sl = '\0';
+	}
+	return top;
+}
+
+/* DirectoryOrCreate and FileOrCreate paths; what is made is noted in m for undo. */
+static int make_host_paths(const struct kube_pod_plan *pp, struct made *m, struct pea_error **err)
+{
+	for (size_t i = 0; pp->mkdirs && pp->mkdirs[i]; i++) {
+		_cleanup_free_ char *top = first_missing(pp->mkdirs[i]);
+		int r = pea_mkdir_p_at(AT_FDCWD, pp->mkdirs[i], 0755, NULL, err);
+
+		/* also after a failure: what mkdir -p made before it is ours */
+		if (top && pea_path_exists_at(AT_FDCWD, top))
+			pea_strv_push(&m->dirs, top);
+		if (r < 0)
+			return pea_error_wrap(err, "hostPath");
+	}
+	for (size_t i = 0; pp->mkfiles && pp->mkfiles[i]; i++) {
+		int fd = open(pp->mkfiles[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
+			      0644);
+
+		if (fd >= 0)
+			pea_strv_push(&m->files, pp->mkfiles[i]);
+		else if (errno == EEXIST)
+			fd = open(pp->mkfiles[i], O_WRONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0)
 			return pea_error_errno(err, "hostPath '%s'", pp->mkfiles[i]);
 		close(fd);
@@ -1059,7 +1109,7 @@ static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 		if (kube_self_run(g, rm, NULL, err) < 0)
 			return pea_error_wrap(err, "replacing pod '%s'", pp->name);
 	}
-	if (make_host_paths(pp, err) < 0 || build_images(g, pp, o, err) < 0)
+	if (make_host_paths(pp, m, err) < 0 || build_images(g, pp, o, err) < 0)
 		return -1;
 	push2(&args, "pod", "create");
 	for (size_t i = 0; pp->args[i]; i++)
@@ -1107,8 +1157,7 @@ int kube_play_run(struct global_options *g, const struct kube_plan *p,
 	}
 	if (r < 0)
 		undo(g, &m);
-	pea_strv_free(m.pods);
-	pea_strv_free(m.volumes);
+	made_clear(&m);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; vols && vols[i]; i++)

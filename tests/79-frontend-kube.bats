@@ -537,3 +537,32 @@ YAML
 	run -0 pea_cmd image exists "$REGISTRY_ADDR/kube/bb:1"
 	run -0 pea_cmd kube down "$f"
 }
+
+@test "kube play: a failed play removes the DirectoryOrCreate and FileOrCreate paths it made" {
+	fe_load_busybox
+	mkdir -p "$TEST_DIR/had"
+	f=$(yaml hp <<YAML
+kind: Pod
+metadata: {name: hp}
+spec:
+  containers:
+  - {name: ok, image: busybox, command: [sleep, "100"],
+     volumeMounts: [{name: d, mountPath: /d}, {name: e, mountPath: /e}, {name: f, mountPath: /f}]}
+  - {name: bad, image: localhost/no-such-image:latest}
+  volumes:
+  - {name: d, hostPath: {path: $TEST_DIR/new/a/b, type: DirectoryOrCreate}}
+  - {name: e, hostPath: {path: $TEST_DIR/had/sub, type: DirectoryOrCreate}}
+  - {name: f, hostPath: {path: $TEST_DIR/had/file, type: FileOrCreate}}
+YAML
+)
+	run -125 pea_cmd kube play "$f"
+	assert_output --regexp "^Error: container 'hp-bad': .*no-such-image"
+	run -1 pea_cmd pod exists hp
+	[[ ! -e "$TEST_DIR/new" && ! -e "$TEST_DIR/had/sub" && ! -e "$TEST_DIR/had/file" ]]
+	[[ -d "$TEST_DIR/had" ]]
+	# what was there before stays
+	mkdir -p "$TEST_DIR/new/a/b"
+	touch "$TEST_DIR/had/file"
+	run -125 pea_cmd kube play "$f"
+	[[ -d "$TEST_DIR/new/a/b" && -f "$TEST_DIR/had/file" && ! -e "$TEST_DIR/had/sub" ]]
+}
