@@ -1897,6 +1897,7 @@ static const char image_usage[] =
 	"  save      write images to an archive\n"
 	"  search    search a registry for images\n"
 	"  tag       add names to an image\n"
+	"  trust     set and show the trust policy (policy.json)\n"
 	"  unmount, umount   drop a mount of images\n"
 	"  untag     remove names from an image\n";
 
@@ -1918,6 +1919,7 @@ int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error 
 		{ "save", cmd_save },
 		{ "search", cmd_search },
 		{ "tag", cmd_tag },
+		{ "trust", cmd_image_trust },
 		{ "umount", cmd_image_unmount },
 		{ "unmount", cmd_image_unmount },
 		{ "untag", cmd_untag },

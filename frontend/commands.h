@@ -100,6 +100,8 @@ PEA_CMD(play);
 PEA_CMD(generate);
 /* cmd-generate.c */
 PEA_CMD(generate_any);
+/* cmd-trust.c */
+PEA_CMD(image_trust);
 /* main.c */
 PEA_CMD(container);
 PEA_CMD(version);

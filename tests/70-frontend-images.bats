@@ -422,3 +422,46 @@ Deleted: $pause_id"
 	run -0 pea_cmd pod ps -q
 	assert_output ""
 }
+
+@test "image trust set|show: policy.json's default and registries, as podman writes and shows them" {
+	pol="$TEST_DIR/policy.json"
+	run -125 "$PEA" image trust set --policypath="$pol" --type=bogus default
+	assert_output "Error: invalid choice: bogus (choose from 'accept', 'reject', 'signedBy', 'sigstoreSigned')"
+	run -125 "$PEA" image trust set --policypath="$pol" default
+	assert_output "Error: at least one public key must be defined for type 'signedBy'"
+	run -125 "$PEA" image trust set --policypath="$pol" --type=accept
+	assert_output "Error: accepts 1 arg(s), received 0"
+	run -125 "$PEA" image trust set --policypath="$pol" -f "$TEST_DIR/nokey" quay.io
+	assert_output --partial "public key '$TEST_DIR/nokey'"
+	run -125 "$PEA" image trust show --policypath="$pol"
+	assert_output --partial "$pol"
+	[[ ! -e "$pol" ]]
+	run -0 "$PEA" image trust set --policypath="$pol" --type=accept default
+	run -0 "$PEA" image trust show --policypath="$pol"
+	assert_line --index 0 --regexp '^TRANSPORT +NAME +TYPE +ID +STORE$'
+	assert_line --index 1 --regexp '^all +default +accept'
+	run -0 "$PEA" image trust set --policypath="$pol" --type=reject default
+	run -0 "$PEA" image trust set --policypath="$pol" --type=reject quay.io/b
+	run -0 "$PEA" image trust set --policypath="$pol" --type=accept docker.io
+	echo key >"$TEST_DIR/k.gpg"
+	run -0 "$PEA" image trust set --policypath="$pol" --type=signedBy -f "$TEST_DIR/k.gpg" quay.io
+	run -0 "$PEA" image trust show -n --policypath="$pol"
+	assert_line --index 0 --regexp '^all +default +reject'
+	assert_line --index 1 --regexp '^repository +docker.io +accept'
+	assert_line --index 2 --regexp '^repository +quay.io +signed'
+	assert_line --index 3 --regexp '^repository +quay.io/b +reject'
+	run -0 jq -c . "$pol"
+	assert_output '{"default":[{"type":"reject"}],"transports":{"docker":{"quay.io/b":[{"type":"reject"}],"docker.io":[{"type":"insecureAcceptAnything"}],"quay.io":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"'"$TEST_DIR"'/k.gpg"}]}}}'
+	run -0 "$PEA" image trust show --policypath="$pol" --json
+	assert_equal "$(jq -r '.[] | .repo_name + "=" + .type' <<<"$output" | paste -sd,)" \
+		"default=reject,docker.io=accept,quay.io=signed,quay.io/b=reject"
+	run -0 "$PEA" image trust show --policypath="$pol" --raw
+	assert_output "$(cat "$pol")"
+	# a policy that is no JSON is named, and set leaves it as it was
+	echo '{bad' >"$pol"
+	run -125 "$PEA" image trust show --policypath="$pol"
+	assert_output --partial "could not show trust policies: could not read trust policies: could not parse trust policies from $pol"
+	run -125 "$PEA" image trust set --policypath="$pol" --type=accept default
+	assert_output --partial "could not read trust policies"
+	assert_equal "$(cat "$pol")" '{bad'
+}
