@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 
@@ -353,9 +354,136 @@ static void add_annotations(struct kube_node *ann, struct json_object *ctr, cons
 	}
 }
 
+/* Has the sequence of volumes one named name? */
+static bool kube_volume_named(const struct kube_node *vols, const char *name)
+{
+	for (size_t i = 0; i < vols->n; i++) {
+		const char *n = NULL;
+		if (kube_get_str(vols->items[i], "name", NULL, &n, NULL) == 0 && n &&
+		    strcmp(n, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A size as Kubernetes writes a binary quantity: "512Mi" when exact, else the bytes. */
+static char *k8s_bytes(int64_t n)
+{
+	static const char *const suffix[] = { "Ki", "Mi", "Gi", "Ti", "Pi" };
+	int k = -1;
+
+	while (k + 1 < 5 && n >= 1024 && n % 1024 == 0) {
+		n /= 1024;
+		k++;
+	}
+	return k < 0 ? xasprintf("%lld", (long long)n)
+		     : xasprintf("%lld%s", (long long)n, suffix[k]);
+}
+
+/* resources.limits from --memory and --cpus, as podman 4.3 writes them ({} without any). */
+static struct kube_node *ctr_resources(struct json_object *ctr)
+{
+	struct kube_node *res = kube_map_new(), *lim = kube_map_new();
+	struct json_object *m = jget(ctr, "HostConfig.Memory"),
+			   *c = jget(ctr, "HostConfig.NanoCpus");
+	int64_t mem = m ? json_object_get_int64(m) : 0, nano = c ? json_object_get_int64(c) : 0;
+
+	if (nano >= 1000000) {
+		char *v = xasprintf("%lldm", (long long)(nano / 1000000));
+		kube_map_add(lim, "cpu", kube_str_new(v));
+		free(v);
+	}
+	if (mem > 0) {
+		char *v = k8s_bytes(mem);
+		kube_map_add(lim, "memory", kube_str_new(v));
+		free(v);
+	}
+	if (lim->n)
+		kube_map_add(res, "limits", lim);
+	else
+		kube_node_free(lim);
+	return res;
+}
+
+/*
+ * The container's binds and named volumes as volumeMounts; their pod volumes go to vols
+ * (podman 4.3's names: a host path's "/" as "-" and "-host", a volume's name and "-pvc").
+ */
+static struct kube_node *ctr_volume_mounts(struct json_object *ctr, struct kube_node *vols)
+{
+	struct json_object *list = jget(ctr, "Mounts");
+	struct kube_node *seq = kube_seq_new();
+	size_t n = list && json_object_is_type(list, json_type_array)
+			   ? json_object_array_length(list)
+			   : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *mt = json_object_array_get_idx(list, i);
+		const char *type = jstr(mt, "Type"), *src = jstr(mt, "Source"),
+			   *dst = jstr(mt, "Destination"), *vname = jstr(mt, "Name");
+		_cleanup_free_ char *name = NULL;
+		struct kube_node *vm, *vol = NULL, *src_node;
+		struct stat st;
+
+		if (!type || !dst || !src)
+			continue;
+		if (strcmp(type, "bind") == 0) {
+			const char *p = src;
+			while (*p == '/')
+				p++;
+			name = xasprintf("%s-host", *p ? p : "root");
+			for (char *q = name; *q; q++)
+				*q = *q == '/' ? '-' : *q;
+			src_node = kube_map_new();
+			kube_map_add(src_node, "path", kube_str_new(src));
+			if (stat(src, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+				kube_map_add(
+					src_node, "type",
+					kube_str_new(S_ISDIR(st.st_mode) ? "Directory" : "File"));
+			vol = kube_map_new();
+			kube_map_add(vol, "hostPath", src_node);
+		} else if (strcmp(type, "volume") == 0 && vname) {
+			name = xasprintf("%s-pvc", vname);
+			src_node = kube_map_new();
+			kube_map_add(src_node, "claimName", kube_str_new(vname));
+			vol = kube_map_new();
+			kube_map_add(vol, "persistentVolumeClaim", src_node);
+		} else {
+			continue;
+		}
+		vm = kube_map_new();
+		kube_map_add(vm, "mountPath", kube_str_new(dst));
+		kube_map_add(vm, "name", kube_str_new(name));
+		if (!jbool(mt, "RW"))
+			kube_map_add(vm, "readOnly", kube_plain_new("true"));
+		kube_seq_add(seq, vm);
+		kube_map_add(vol, "name", kube_str_new(name));
+		if (kube_volume_named(vols, name))
+			kube_node_free(vol);
+		else
+			kube_seq_add(vols, vol);
+	}
+	if (!seq->n)
+		seq = kube_node_free(seq);
+	return seq;
+}
+
+/* podman 4.3: the first container's --restart as the pod's restartPolicy, Never by default. */
+static struct kube_node *restart_policy_of(struct json_object *ctr)
+{
+	const char *p = jstr(ctr, "HostConfig.RestartPolicy.Name");
+
+	if (p && (strcmp(p, "always") == 0 || strcmp(p, "unless-stopped") == 0))
+		return kube_str_new("Always");
+	if (p && strcmp(p, "on-failure") == 0)
+		return kube_str_new("OnFailure");
+	return kube_str_new("Never");
+}
+
 /* One container of the spec (its annotations go to ann). */
 static int ctr_node(struct global_options *g, struct json_object *ctr, struct kube_node *ann,
-		    const char *podid, struct kube_node **ret, struct pea_error **err)
+		    struct kube_node *vols, const char *podid, struct kube_node **ret,
+		    struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *img = NULL;
 	const char *name = jstr(ctr, "Name"), *image = jstr(ctr, "ImageName"),
@@ -376,10 +504,12 @@ static int ctr_node(struct global_options *g, struct json_object *ctr, struct ku
 	kube_map_add(c, "name", kube_str_new(name));
 	if (!podid && (v = ports_of(jget(ctr, "HostConfig.PortBindings"))))
 		kube_map_add(c, "ports", v);
-	kube_map_add(c, "resources", kube_map_new());
+	kube_map_add(c, "resources", ctr_resources(ctr));
 	kube_map_add(c, "securityContext", ctr_security(ctr));
 	if (jbool(ctr, "Config.Tty"))
 		kube_map_add(c, "tty", kube_plain_new("true"));
+	if ((v = ctr_volume_mounts(ctr, vols)))
+		kube_map_add(c, "volumeMounts", v);
 	if (wd && *wd && strcmp(wd, "/") != 0 &&
 	    (!jstr(img, "Config.WorkingDir") || strcmp(wd, jstr(img, "Config.WorkingDir")) != 0))
 		kube_map_add(c, "workingDir", kube_str_new(wd));
@@ -425,16 +555,23 @@ static int container_doc(struct global_options *g, struct json_object *ctr, stru
 			 struct pea_error **err)
 {
 	struct kube_node *ann = kube_map_new(), *spec = kube_map_new(), *ctrs = kube_seq_new(), *c;
+	struct kube_node *vols = kube_seq_new();
 	_cleanup_free_ char *podname = NULL, *created = k8s_time(jstr(ctr, "Created"));
 
-	if (ctr_node(g, ctr, ann, NULL, &c, err) < 0) {
+	if (ctr_node(g, ctr, ann, vols, NULL, &c, err) < 0) {
 		kube_node_free(ann);
 		kube_node_free(spec);
 		kube_node_free(ctrs);
+		kube_node_free(vols);
 		return -1;
 	}
 	kube_seq_add(ctrs, c);
 	kube_map_add(spec, "containers", ctrs);
+	/* no restartPolicy: podman 4.3 writes it for a pod only */
+	if (vols->n)
+		kube_map_add(spec, "volumes", vols);
+	else
+		kube_node_free(vols);
 	podname = xasprintf("%s-pod", jstr(ctr, "Name"));
 	*ret = pod_doc(podname, created, ann, spec, false);
 	return 0;
@@ -464,7 +601,8 @@ static int pod_ports(struct global_options *g, struct json_object *pod, struct k
 }
 
 static int pod_containers(struct global_options *g, struct json_object *pod, struct kube_node *ann,
-			  struct kube_node *ctrs, struct pea_error **err)
+			  struct kube_node *ctrs, struct kube_node *vols,
+			  struct kube_node **ret_policy, struct pea_error **err)
 {
 	struct json_object *list = jget(pod, "Containers");
 	const char *infra = jstr(pod, "InfraContainerID"), *podid = jstr(pod, "Id");
@@ -482,8 +620,10 @@ static int pod_containers(struct global_options *g, struct json_object *pod, str
 			continue;
 		if (inspect_one(g, args, "container inspect", &ctr, err) < 0)
 			return -1;
-		if (ctr_node(g, ctr, ann, podid, &c, err) < 0)
+		if (ctr_node(g, ctr, ann, vols, podid, &c, err) < 0)
 			return -1;
+		if (!*ret_policy)
+			*ret_policy = restart_policy_of(ctr);
 		/* the pod's published ports go to its first container, as podman does */
 		if (!ctrs->n) {
 			struct kube_node *p = NULL;
@@ -504,10 +644,11 @@ static int pod_doc_of(struct global_options *g, struct json_object *pod, struct 
 		      struct pea_error **err)
 {
 	struct kube_node *ann = kube_map_new(), *spec = kube_map_new(), *ctrs = kube_seq_new();
+	struct kube_node *vols = kube_seq_new(), *policy = NULL;
 	_cleanup_free_ char *created = k8s_time(jstr(pod, "Created"));
 	const char *name = jstr(pod, "Name"), *host = jstr(pod, "Hostname");
 
-	if (pod_containers(g, pod, ann, ctrs, err) < 0 || !ctrs->n) {
+	if (pod_containers(g, pod, ann, ctrs, vols, &policy, err) < 0 || !ctrs->n) {
 		if (!ctrs->n && !*err)
 			pea_error_new(err, EINVAL,
 				      "pod %s only has an infra container, nothing to generate",
@@ -515,11 +656,17 @@ static int pod_doc_of(struct global_options *g, struct json_object *pod, struct 
 		kube_node_free(ann);
 		kube_node_free(spec);
 		kube_node_free(ctrs);
+		kube_node_free(vols);
+		kube_node_free(policy);
 		return -1;
 	}
 	kube_map_add(spec, "containers", ctrs);
 	kube_map_add(spec, "hostname", kube_str_new(host && *host ? host : name));
-	kube_map_add(spec, "restartPolicy", kube_str_new("Never"));
+	kube_map_add(spec, "restartPolicy", policy);
+	if (vols->n)
+		kube_map_add(spec, "volumes", vols);
+	else
+		kube_node_free(vols);
 	*ret = pod_doc(name ? name : "", created, ann, spec, true);
 	return 0;
 }

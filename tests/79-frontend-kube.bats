@@ -566,3 +566,34 @@ YAML
 	run -125 pea_cmd kube play "$f"
 	[[ -d "$TEST_DIR/new/a/b" && -f "$TEST_DIR/had/file" && ! -e "$TEST_DIR/had/sub" ]]
 }
+
+@test "kube generate: binds and named volumes as volumes, --memory as a limit, the first container's --restart" {
+	fe_load_busybox
+	mkdir -p "$TEST_DIR/data"
+	touch "$TEST_DIR/file"
+	run -0 pea_cmd volume create gvol
+	run -0 pea_cmd pod create --name genv
+	run -0 pea_cmd create --pod genv --name genv-a --restart on-failure --memory 512m \
+		-v "$TEST_DIR/data:/data" -v "$TEST_DIR/file:/etc/f:ro" -v gvol:/vol busybox top
+	run -0 pea_cmd create --pod genv --name genv-b -v "$TEST_DIR/data:/data2" busybox top
+	json=$(pea_out kube generate genv | yaml2json)
+	check() {
+		assert_equal "$(jq -r -c "$1" <<<"$json")" "$2"
+	}
+	check .spec.restartPolicy OnFailure
+	check '.spec.containers[0].resources' '{"limits":{"memory":"512Mi"}}'
+	check '.spec.containers[1].resources' '{}'
+	d=${TEST_DIR#/}
+	check '.spec.containers[0].volumeMounts' \
+		"[{\"mountPath\":\"/data\",\"name\":\"${d//\//-}-data-host\"},{\"mountPath\":\"/etc/f\",\"name\":\"${d//\//-}-file-host\",\"readOnly\":true},{\"mountPath\":\"/vol\",\"name\":\"gvol-pvc\"}]"
+	check '.spec.containers[1].volumeMounts' "[{\"mountPath\":\"/data2\",\"name\":\"${d//\//-}-data-host\"}]"
+	check '.spec.volumes' \
+		"[{\"hostPath\":{\"path\":\"$TEST_DIR/data\",\"type\":\"Directory\"},\"name\":\"${d//\//-}-data-host\"},{\"hostPath\":{\"path\":\"$TEST_DIR/file\",\"type\":\"File\"},\"name\":\"${d//\//-}-file-host\"},{\"name\":\"gvol-pvc\",\"persistentVolumeClaim\":{\"claimName\":\"gvol\"}}]"
+	# and play takes it back
+	run -0 pea_cmd kube generate -f "$TEST_DIR/g.yaml" genv
+	run -0 pea_cmd kube play --print-plan "$TEST_DIR/g.yaml"
+	assert_line --partial "--restart on-failure"
+	assert_line --partial "--memory 536870912"
+	run -0 pea_cmd pod rm -f genv
+	run -0 pea_cmd volume rm gvol
+}
