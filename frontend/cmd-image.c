@@ -1896,6 +1896,7 @@ static const char image_usage[] =
 	"  rm        remove images\n"
 	"  save      write images to an archive\n"
 	"  search    search a registry for images\n"
+	"  sign      sign images of a registry (simple signing, GPG)\n"
 	"  tag       add names to an image\n"
 	"  trust     set and show the trust policy (policy.json)\n"
 	"  unmount, umount   drop a mount of images\n"
@@ -1918,6 +1919,7 @@ int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error 
 		{ "rm", cmd_rmi },
 		{ "save", cmd_save },
 		{ "search", cmd_search },
+		{ "sign", cmd_image_sign },
 		{ "tag", cmd_tag },
 		{ "trust", cmd_image_trust },
 		{ "umount", cmd_image_unmount },

@@ -102,6 +102,8 @@ PEA_CMD(generate);
 PEA_CMD(generate_any);
 /* cmd-trust.c */
 PEA_CMD(image_trust);
+/* cmd-sign.c */
+PEA_CMD(image_sign);
 /* main.c */
 PEA_CMD(container);
 PEA_CMD(version);

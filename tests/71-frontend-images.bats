@@ -30,6 +30,10 @@ setup() {
 }
 
 teardown() {
+	# the gpg-agent that key generation and signing start
+	if [[ -d "$TEST_DIR/gnupg" ]]; then
+		GNUPGHOME="$TEST_DIR/gnupg" timeout -k 5 20 gpgconf --kill all || true
+	fi
 	fe_teardown
 }
 
@@ -225,4 +229,38 @@ teardown() {
 	assert_output --partial 'unknown flag: --bogus'
 	run -125 pea_cmd image nosuch
 	assert_line --index 0 'Error: unrecognized command `pea image nosuch`'
+}
+
+@test "image sign: a signature of a registry's image in podman's folder layout, gpg-verifiable" {
+	require_cmd gpg
+	export GNUPGHOME="$TEST_DIR/gnupg"
+	mkdir -m 700 "$GNUPGHOME"
+	timeout -k 5 60 gpg --batch --passphrase '' --quick-gen-key "Foo <foo@bar.com>" ed25519 sign never 2>/dev/null
+	run -0 pea_cmd push -q --tls-verify=false busybox "$REGISTRY_ADDR/libpod/signme:1"
+	digest="$(timeout -k 5 60 "$PEA_IMAGE" inspect --tls-verify=false --format '{{.Digest}}' "docker://$REGISTRY_ADDR/libpod/signme:1")"
+	sigs="$TEST_DIR/signatures"
+	# pea in this shell: its GNUPGHOME is the test's
+	run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" image sign --tls-verify=false --sign-by foo@bar.com \
+		--directory "$sigs" "docker://$REGISTRY_ADDR/libpod/signme:1"
+	dir="$sigs/libpod/signme@${digest/:/=}"
+	[[ -f "$dir/signature-1" ]]
+	run -0 timeout -k 5 60 gpg --verify "$dir/signature-1"
+	assert_output --regexp 'Good signature from .Foo <foo@bar.com>'
+	# a second signature is the next file
+	run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" image sign --tls-verify=false --sign-by foo@bar.com \
+		-d "$sigs" "docker://$REGISTRY_ADDR/libpod/signme:1"
+	[[ -f "$dir/signature-2" ]]
+	# bad input: nothing written
+	run -125 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" image sign -d "$sigs" "docker://$REGISTRY_ADDR/libpod/signme:1"
+	assert_output "Error: please provide an identity"
+	run -125 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" image sign --sign-by foo@bar.com -d "$sigs" busybox
+	assert_output --partial "only docker:// images can be signed"
+	run -125 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" image sign --tls-verify=false --sign-by nobody@nowhere \
+		-d "$sigs" "docker://$REGISTRY_ADDR/libpod/signme:1"
+	assert_output --partial "nobody@nowhere"
+	run -125 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" image sign --tls-verify=false --sign-by foo@bar.com \
+		-d "$sigs" "docker://$REGISTRY_ADDR/libpod/nothere:1"
+	assert_output --partial "docker://$REGISTRY_ADDR/libpod/nothere:1"
+	[[ ! -e "$dir/signature-3" && ! -e "$sigs/libpod/nothere" ]]
+	[[ -z "$(ls -A "${TMPDIR:-/var/tmp}" | grep '^pea-sign-' || true)" ]]
 }
