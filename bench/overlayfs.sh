@@ -10,9 +10,12 @@
 # ratios pea/fuse-overlayfs and pea/kernel, and each FUSE server's own CPU time (less
 # disturbed by other load than the wall time); asserts nothing (the machine is shared).
 #
-# The implementations take turns within each run of a row (pea, fuse-overlayfs, kernel, then
-# again), so that a burst of load from elsewhere falls on all of them; the load average is
-# printed beside each row.
+# The implementations take turns within each run of a row, in an order that rotates from run
+# to run (pea fuse kernel, fuse kernel pea, kernel pea fuse, ...), so that a burst of load from
+# elsewhere falls on all of them and none always goes first (right after the sync of the one
+# before). Besides the best times, each row shows the median of the runs' own ratios (pea
+# against the others of the same run: less moved by the load drifting between runs than the
+# ratio of two best times). The load average is printed beside each row.
 #
 #   PEA_BUILD=build bench/overlayfs.sh        OVL_BENCH_RUNS=3
 #   OVL_BENCH_PEA_OPTS=writeback=1            more -o options for pea-overlayfs
@@ -139,18 +142,18 @@ for row in "${rows[@]}"; do
 done
 declare -A label=([find]="find, 20k files" [lsr]="ls -lR, 20k files" [read]="read 300 MB"
 	[create]="create 10k files" [copyup]="copy-up 100 MB" [untar]="untar $(basename "$src")")
-declare -A best load cpu
+declare -A best load cpu time_of
 
 # server_cpu: the FUSE server's CPU time so far, in clock ticks (0 for the kernel's).
 server_cpu() {
-	local f
+	local st
 	[[ -n "$server" ]] || {
 		echo 0
 		return
 	}
-	read -r -a f <"/proc/$server/stat"
+	read -r -a st <"/proc/$server/stat"
 	# utime and stime (fields 14, 15; the name in field 2 has no spaces here).
-	echo $((f[13] + f[14]))
+	echo $((st[13] + st[14]))
 }
 
 # time_once IMPL ROW: the wall time of one run and the server's CPU time in it, in seconds.
@@ -168,12 +171,22 @@ time_once() {
 	echo "$(echo "$end - $start" | bc -l) $(echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l)"
 }
 
-# The best of $runs runs, the implementations taking turns.
+# median: the middle of the numbers on stdin (the mean of the two middle ones for an even count).
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# The best of $runs runs, the implementations taking turns in a rotating order.
+impls=(pea fuse kernel)
 for row in "${rows[@]}"; do
 	read -r l1 _ </proc/loadavg
+	rf="" rk=""
 	for ((run = 0; run < runs; run++)); do
-		for impl in pea fuse kernel; do
+		for ((i = 0; i < ${#impls[@]}; i++)); do
+			impl=${impls[(run + i) % ${#impls[@]}]}
 			read -r t c < <(time_once "$impl" "$row")
+			time_of[$impl]=$t
 			[[ -n ${OVL_BENCH_VERBOSE:-} ]] &&
 				printf '%s %s %.3f s, server CPU %.2f s\n' "$row" "$impl" "$t" "$c" >&2
 			b=${best[$row,$impl]:-}
@@ -185,17 +198,23 @@ for row in "${rows[@]}"; do
 				cpu[$row,$impl]=$c
 			fi
 		done
+		rf+="$(echo "${time_of[pea]} / ${time_of[fuse]}" | bc -l)"$'\n'
+		rk+="$(echo "${time_of[pea]} / ${time_of[kernel]}" | bc -l)"$'\n'
 	done
 	read -r l2 _ </proc/loadavg
 	load[$row]="$l1-$l2"
+	best[$row,medf]=$(median <<<"${rf%$'\n'}")
+	best[$row,medk]=$(median <<<"${rk%$'\n'}")
 done
 
-printf '%-22s %10s %14s %10s %10s %11s %9s %9s %11s\n' row pea fuse-overlayfs kernel pea/fuse \
-	pea/kernel 'cpu pea' 'cpu fuse' load
+printf '%-22s %9s %9s %9s %9s %10s %9s %10s %8s %8s %11s\n' row pea fuse kernel pea/fuse \
+	pea/kernel 'med p/f' 'med p/k' 'cpu pea' 'cpu fuse' load
 for row in "${rows[@]}"; do
 	p=${best[$row,pea]} f=${best[$row,fuse]} k=${best[$row,kernel]}
-	printf '%-22s %10.3f %14.3f %10.3f %9.2fx %10.2fx %9.2f %9.2f %11s\n' "${label[$row]}" "$p" \
-		"$f" "$k" "$(echo "$p / $f" | bc -l)" "$(echo "$p / $k" | bc -l)" "${cpu[$row,pea]}" \
-		"${cpu[$row,fuse]}" "${load[$row]}"
+	printf '%-22s %9.3f %9.3f %9.3f %8.2fx %9.2fx %8.2fx %9.2fx %8.2f %8.2f %11s\n' \
+		"${label[$row]}" "$p" "$f" "$k" "$(echo "$p / $f" | bc -l)" "$(echo "$p / $k" | bc -l)" \
+		"${best[$row,medf]}" "${best[$row,medk]}" "${cpu[$row,pea]}" "${cpu[$row,fuse]}" \
+		"${load[$row]}"
 done
-echo "(seconds, the best of $runs; cpu: the FUSE server's own CPU time, the least of $runs)"
+echo "(seconds, the best of $runs; med: the median of the $runs runs' own ratios; cpu: the FUSE"
+echo " server's own CPU time, the least of $runs; load: the load average before and after the row)"
