@@ -104,6 +104,8 @@ PEA_CMD(generate_any);
 PEA_CMD(image_trust);
 /* cmd-sign.c */
 PEA_CMD(image_sign);
+/* cmd-runlabel.c */
+PEA_CMD(container_runlabel);
 /* main.c */
 PEA_CMD(container);
 PEA_CMD(version);

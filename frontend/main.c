@@ -74,6 +74,7 @@ static const struct subcommand container_commands[] = {
 	{ "restart", cmd_restart },
 	{ "rm", cmd_rm },
 	{ "run", cmd_run },
+	{ "runlabel", cmd_container_runlabel },
 	{ "start", cmd_start },
 	{ "stats", cmd_stats },
 	{ "stop", cmd_stop },
@@ -109,6 +110,7 @@ static const char container_usage[] =
 	"  restart   stop and start containers\n"
 	"  rm        remove containers\n"
 	"  run       run a command in a new container\n"
+	"  runlabel  run the command of an image's label\n"
 	"  start     start containers\n"
 	"  stats     show the resource usage of containers\n"
 	"  stop      stop containers\n"

@@ -42,4 +42,4 @@ MAN_EXTRA += pea-pod.1
 # kube play|down|generate (frontend/kube-*.c): libyaml is loaded on first use
 # (frontend/kube-yaml-dl.c), so pea does not link it; libyaml-dev is in the top Makefile.
 MAN_EXTRA += pea-kube.1
-MAN_EXTRA += pea-generate.1 pea-image-trust.1 pea-image-sign.1
+MAN_EXTRA += pea-generate.1 pea-image-trust.1 pea-image-sign.1 pea-container-runlabel.1

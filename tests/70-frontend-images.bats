@@ -465,3 +465,36 @@ Deleted: $pause_id"
 	assert_output --partial "could not read trust policies"
 	assert_equal "$(cat "$pol")" '{bad'
 }
+
+@test "container runlabel: the label's command expanded, printed with --display, run without" {
+	fe_load_busybox
+	mkdir -p "$TEST_DIR/ctx"
+	cat >"$TEST_DIR/ctx/Containerfile" <<'CF'
+FROM busybox
+LABEL  INSTALL  /usr/bin/podman  run  --rm  \${OPT1}  -e NAME=\${NAME} -e IMAGE=\${IMAGE} -e CONFDIR=/etc/\${NAME} \${IMAGE} \${OPT2} /bin/install.sh \${OPT3}
+LABEL RUN docker run --rm \${IMAGE} echo ran here
+LABEL EMPTY ""
+CF
+	run -0 pea_cmd build -q -t runlabel_image "$TEST_DIR/ctx"
+	store="--root $FE_ROOT --runroot $FE_RUNROOT"
+	run -0 pea_cmd container runlabel --opt1=o1 --opt2=o2 --opt3=o3 --name test1 --display install runlabel_image
+	assert_output "command: $PEA $store run --rm o1 -e NAME=test1 -e IMAGE=localhost/runlabel_image:latest -e CONFDIR=/etc/test1 localhost/runlabel_image:latest o2 /bin/install.sh o3"
+	run -0 pea_cmd container runlabel --opt3=o3 --display install runlabel_image
+	assert_output "command: $PEA $store run --rm -e NAME=runlabel_image -e IMAGE=localhost/runlabel_image:latest -e CONFDIR=/etc/runlabel_image localhost/runlabel_image:latest /bin/install.sh o3"
+	# without --display it runs (docker too is this pea), extra arguments appended
+	run -0 pea_cmd container runlabel run runlabel_image
+	assert_output "command: $PEA $store run --rm localhost/runlabel_image:latest echo ran here
+ran here"
+	run -0 pea_cmd container runlabel -q run runlabel_image again
+	assert_output "ran here again"
+	run -125 pea_cmd container runlabel --display nope runlabel_image
+	assert_output "Error: cannot find the value of label: nope in image: runlabel_image"
+	run -125 pea_cmd container runlabel --display empty runlabel_image
+	assert_output "Error: cannot find the value of label: empty in image: runlabel_image"
+	run -125 pea_cmd container runlabel run
+	assert_output "Error: requires at least 2 arg(s), only received 1"
+	run -125 pea_cmd container runlabel run nosuchimage
+	assert_output --partial "nosuchimage: image not known"
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
