@@ -64,6 +64,8 @@ static const char exec_usage[] =
 	"      --additional-gids GID more groups (repeatable)\n"
 	"  -c, --cap CAP             add a capability (repeatable)\n"
 	"      --no-new-privs        set no_new_privs\n"
+	"      --ignore-paused       exec into a paused container too (the process runs\n"
+	"                            once it is resumed)\n"
 	"      --preserve-fds N      pass N more fds (3 to 3+N-1)\n"
 	"      --cgroup [CTRL[,CTRL]:]PATH\n"
 	"                            join this cgroup below the container's (for every\n"
@@ -86,6 +88,7 @@ struct exec_options {
 	bool detach;
 	bool tty, tty_set;
 	bool no_new_privs;
+	bool ignore_paused; /* runc's: exec into a paused container; it runs once resumed */
 };
 
 enum {
@@ -97,6 +100,7 @@ enum {
 	OPT_GIDS,
 	OPT_CGROUP,
 	OPT_IGNORED,
+	OPT_IGNORE_PAUSED,
 };
 
 static int exec_parse_args(int argc, char **argv, struct exec_options *o, struct pea_error **err)
@@ -115,6 +119,7 @@ static int exec_parse_args(int argc, char **argv, struct exec_options *o, struct
 		{ "no-new-privs", no_argument, NULL, OPT_NNP },
 		{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
 		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
 		{ "process-label", required_argument, NULL, OPT_IGNORED },
 		{ "apparmor", required_argument, NULL, OPT_IGNORED },
 		{ "help", no_argument, NULL, 'h' },
@@ -171,6 +176,9 @@ static int exec_parse_args(int argc, char **argv, struct exec_options *o, struct
 			break;
 		case OPT_NNP:
 			o->no_new_privs = true;
+			break;
+		case OPT_IGNORE_PAUSED:
+			o->ignore_paused = true;
 			break;
 		case OPT_PRESERVE:
 			errno = 0;
@@ -684,12 +692,13 @@ static int exec_run(const struct global_options *g, const struct exec_options *o
 	if (state_lookup(g->root, id, false, &h, err) < 0)
 		return -EINVAL;
 	x.st = h.st;
-	if (h.status == STATUS_PAUSED) {
+	if (h.status == STATUS_PAUSED && !o->ignore_paused) {
 		/* runc's words */
 		pea_error_new(err, EBUSY, "container '%s': cannot exec in a paused container", id);
 		goto out;
 	}
-	if (h.status != STATUS_RUNNING && h.status != STATUS_CREATED) {
+	if (h.status != STATUS_RUNNING && h.status != STATUS_CREATED &&
+	    h.status != STATUS_PAUSED) {
 		pea_error_new(err, EINVAL, "container '%s' is %s, not running", id,
 			      state_status_name(h.status));
 		goto out;

@@ -25,7 +25,11 @@ static int freeze(const struct global_options *g, const char *cmd, bool on, int 
 	}
 	if (argc != 2)
 		return runtime_usage_error(err, cmd, "expects exactly one container ID");
-	if (state_lookup(g->root, argv[1], true, &h, err) < 0)
+	/*
+	 * resume shares the lock: an exec --ignore-paused holds it (shared) while
+	 * its process, frozen as it joins the cgroup, waits for this very resume
+	 */
+	if (state_lookup(g->root, argv[1], on, &h, err) < 0)
 		return -EINVAL;
 	if (h.status != (on ? STATUS_RUNNING : STATUS_PAUSED)) {
 		r = pea_error_new(err, on ? ENOTSUP : EINVAL, "container '%s' is %s, not %s",

@@ -251,7 +251,15 @@ teardown() {
 	run -0 rt pause pz
 	run -255 rt exec pz echo ok
 	assert_output --partial "cannot exec in a paused container"
-	run -0 rt resume pz
+	# runc's --ignore-paused: the process runs once resumed (resume shares the lock exec holds)
+	timeout -k 5 60 "$PEA_RUNTIME" --root "$RT_ROOT" exec --ignore-paused pz echo ok >"$TEST_DIR/ip.out" 2>&1 3>&- &
+	local pid=$!
+	run -0 rt state pz
+	[[ ! -s "$TEST_DIR/ip.out" ]]
+	run -0 timeout -k 5 30 "$PEA_RUNTIME" --root "$RT_ROOT" resume pz
+	wait "$pid"
+	run -0 cat "$TEST_DIR/ip.out"
+	assert_output ok
 	# a second container in the same cgroup runs, with runc's warning
 	run -0 rt_reaped run -d -b "$RT_B" pz2
 	assert_output --partial "container's cgroup is not empty: 1 process(es) found"
