@@ -21,6 +21,7 @@
 #include "frontend/commands.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
+#include "frontend/runlabel.h"
 
 /* a label's command is short; a longer one is refused rather than expanded without end */
 #define RUNLABEL_MAX 65536
@@ -53,25 +54,23 @@ struct runlabel_opts {
 };
 
 /* The value of a ${VAR} or $VAR of the label. */
-static const char *runlabel_var(const struct runlabel_opts *o, const char *var, const char *name,
-				const char *image)
+static const char *runlabel_var(const struct runlabel_vars *v, const char *var)
 {
+	static const char *const opts[] = { "OPT1", "OPT2", "OPT3" };
+
 	if (strcmp(var, "NAME") == 0)
-		return name;
+		return v->name ? v->name : "";
 	if (strcmp(var, "IMAGE") == 0)
-		return image;
-	if (strcmp(var, "OPT1") == 0)
-		return o->opt[0] ? o->opt[0] : "";
-	if (strcmp(var, "OPT2") == 0)
-		return o->opt[1] ? o->opt[1] : "";
-	if (strcmp(var, "OPT3") == 0)
-		return o->opt[2] ? o->opt[2] : "";
+		return v->image ? v->image : "";
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		if (strcmp(var, opts[i]) == 0)
+			return v->opt[i] ? v->opt[i] : "";
 	return getenv(var) ?: "";
 }
 
 /* Expand the variables of s (as Go's os.Expand: ${VAR} and $VAR). */
-static int runlabel_expand(const struct runlabel_opts *o, const char *s, const char *name,
-			   const char *image, char **ret, struct pea_error **err)
+static int runlabel_expand(const struct runlabel_vars *vars, const char *s, char **ret,
+			   struct pea_error **err)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
@@ -108,7 +107,7 @@ static int runlabel_expand(const struct runlabel_opts *o, const char *s, const c
 			var = xstrndup(p + 1, (size_t)(end - p - 1));
 			p = end - 1;
 		}
-		fputs(runlabel_var(o, var, name, image), f);
+		fputs(runlabel_var(vars, var), f);
 	}
 	fclose(f);
 	if (len > RUNLABEL_MAX)
@@ -158,6 +157,16 @@ static int runlabel_split(const char *s, char ***ret, struct pea_error **err)
 	}
 	*ret = TAKE_PTR(v);
 	return 0;
+}
+
+int runlabel_words(const struct runlabel_vars *v, const char *label, char ***ret,
+		   struct pea_error **err)
+{
+	_cleanup_free_ char *cmd = NULL;
+
+	if (runlabel_expand(v, label, &cmd, err) < 0)
+		return -1;
+	return runlabel_split(cmd, ret, err);
 }
 
 /* The label's value, its key matched without case (INSTALL for install). */
@@ -278,8 +287,9 @@ static int runlabel_command(const struct global_options *g, const struct runlabe
 			    char ***ret, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *img = NULL;
-	_cleanup_free_ char *image = NULL, *name = NULL, *cmd = NULL;
+	_cleanup_free_ char *image = NULL, *name = NULL;
 	_cleanup_strv_ char **v = NULL;
+	struct runlabel_vars vars = { 0 };
 	const char *value;
 	const char *prog;
 
@@ -291,8 +301,10 @@ static int runlabel_command(const struct global_options *g, const struct runlabe
 				     o->label, o->image);
 	image = runlabel_image_name(img, o->image);
 	name = o->name ? xstrdup(o->name) : runlabel_default_name(image);
-	if (runlabel_expand(o, value, name, image, &cmd, err) < 0 ||
-	    runlabel_split(cmd, &v, err) < 0)
+	vars.name = name;
+	vars.image = image;
+	memcpy(vars.opt, o->opt, sizeof(vars.opt));
+	if (runlabel_words(&vars, value, &v, err) < 0)
 		return -1;
 	if (!v)
 		return pea_error_new(err, EINVAL, "label %s of %s: an empty command", o->label,
