@@ -4,8 +4,7 @@
  * at each exec. pea does not link libyaml; it links these functions of the
  * same names, each of which finds the real one in libyaml-0.so.2 the first
  * time it is called. <yaml.h> declares them, so the compiler checks every
- * signature against libyaml's. (The same pattern as lib/archive-dl.c; a
- * generic LAZY macro in lib/dl.h would serve both.)
+ * signature against libyaml's. (lib/dl.h's PEA_DL_LAZY, as lib/archive-dl.c.)
  */
 #include <yaml.h>
 
@@ -14,28 +13,8 @@
 static const char *const yaml_sonames[] = { "libyaml-0.so.2", "libyaml.so", NULL };
 static struct pea_dl libyaml = { .sonames = yaml_sonames };
 
-#define REAL(name)                                                                \
-	__typeof__(name) *real = __atomic_load_n(&name##_real, __ATOMIC_RELAXED); \
-	if (!real) {                                                              \
-		real = (__typeof__(name) *)pea_dl_sym(&libyaml, #name);           \
-		__atomic_store_n(&name##_real, real, __ATOMIC_RELAXED);           \
-	}
-
-#define LAZY(ret, name, params, args)         \
-	static __typeof__(name) *name##_real; \
-	ret name params                       \
-	{                                     \
-		REAL(name)                    \
-		return real args;             \
-	}
-
-#define LAZY_VOID(name, params, args)         \
-	static __typeof__(name) *name##_real; \
-	void name params                      \
-	{                                     \
-		REAL(name)                    \
-		real args;                    \
-	}
+#define LAZY(...)      PEA_DL_LAZY(libyaml, __VA_ARGS__)
+#define LAZY_VOID(...) PEA_DL_LAZY_VOID(libyaml, __VA_ARGS__)
 
 LAZY(int, yaml_parser_initialize, (yaml_parser_t * a0), (a0))
 LAZY_VOID(yaml_parser_delete, (yaml_parser_t * a0), (a0))

@@ -815,14 +815,6 @@ static char *shm_dir(const struct global_options *g, const char *pod_id)
 	return xasprintf("%s/pods/%s/shm", g->runroot, pod_id);
 }
 
-static bool is_mountpoint(const char *path)
-{
-	_cleanup_free_ char *parent = xasprintf("%s/..", path);
-	struct stat a, b;
-
-	return stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
-}
-
 int pod_shm(const struct global_options *g, const struct ctr_record *r, char **ret,
 	    struct pea_error **err)
 {
@@ -835,7 +827,7 @@ int pod_shm(const struct global_options *g, const struct ctr_record *r, char **r
 	if (!pod || pod_load(g, pod, &p, NULL) < 0 || !pod_shares(p, "ipc"))
 		return 0;
 	dir = shm_dir(g, p->id);
-	if (is_mountpoint(dir)) {
+	if (pea_is_mountpoint_at(AT_FDCWD, dir)) {
 		*ret = TAKE_PTR(dir);
 		return 0;
 	}
@@ -849,8 +841,9 @@ int pod_shm(const struct global_options *g, const struct ctr_record *r, char **r
 		    pea_lock_at(AT_FDCWD, lp, PEA_LOCK_EXCLUSIVE, false, &lock, err) < 0)
 			return -1;
 	}
-	if (!is_mountpoint(dir) && mount("shm", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-					 "mode=1777,size=65536k") < 0) {
+	if (!pea_is_mountpoint_at(AT_FDCWD, dir) &&
+	    mount("shm", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") <
+		    0) {
 		int e = errno;
 		(void)rmdir(dir);
 		errno = e;
@@ -866,7 +859,7 @@ static void shm_drop(const struct global_options *g, const char *pod_id)
 	_cleanup_free_ char *dir = shm_dir(g, pod_id);
 	char *pdir = xasprintf("%s/pods/%s", g->runroot, pod_id);
 
-	if (is_mountpoint(dir) && umount2(dir, MNT_DETACH) < 0)
+	if (pea_is_mountpoint_at(AT_FDCWD, dir) && umount2(dir, MNT_DETACH) < 0)
 		log_warning("unmount '%s': %s, ignoring", dir, strerror(errno));
 	(void)rmdir(dir);
 	(void)rmdir(pdir);

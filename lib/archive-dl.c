@@ -19,28 +19,8 @@
 static const char *const archive_sonames[] = { "libarchive.so.13", "libarchive.so", NULL };
 static struct pea_dl libarchive = { .sonames = archive_sonames };
 
-#define REAL(name)                                                                \
-	__typeof__(name) *real = __atomic_load_n(&name##_real, __ATOMIC_RELAXED); \
-	if (!real) {                                                              \
-		real = (__typeof__(name) *)pea_dl_sym(&libarchive, #name);        \
-		__atomic_store_n(&name##_real, real, __ATOMIC_RELAXED);           \
-	}
-
-#define LAZY(ret, name, params, args)         \
-	static __typeof__(name) *name##_real; \
-	ret name params                       \
-	{                                     \
-		REAL(name)                    \
-		return real args;             \
-	}
-
-#define LAZY_VOID(name, params, args)         \
-	static __typeof__(name) *name##_real; \
-	void name params                      \
-	{                                     \
-		REAL(name)                    \
-		real args;                    \
-	}
+#define LAZY(...)      PEA_DL_LAZY(libarchive, __VA_ARGS__)
+#define LAZY_VOID(...) PEA_DL_LAZY_VOID(libarchive, __VA_ARGS__)
 
 LAZY(time_t, archive_entry_atime, (struct archive_entry * a0), (a0))
 LAZY(int, archive_entry_atime_is_set, (struct archive_entry * a0), (a0))
@@ -134,7 +114,7 @@ void archive_set_error(struct archive *a, int err, const char *fmt, ...)
 	char msg[1024];
 	va_list ap;
 
-	REAL(archive_set_error)
+	PEA_DL_REAL(libarchive, archive_set_error)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

@@ -533,6 +533,20 @@ int pea_mkdir_p_at(int dirfd, const char *path, mode_t mode, int *ret_fd, struct
 	return 0;
 }
 
+bool pea_is_mountpoint_at(int dirfd, const char *path)
+{
+	_cleanup_free_ char *parent = xasprintf("%s/..", path);
+	struct statx stx;
+	struct stat ps;
+
+	if (statx(dirfd, path, AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &stx) < 0)
+		return false;
+	if (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+		return stx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
+	return fstatat(dirfd, parent, &ps, 0) == 0 &&
+	       makedev(stx.stx_dev_major, stx.stx_dev_minor) != ps.st_dev;
+}
+
 static bool is_mount_root(int dirfd, const char *name, dev_t parent_dev)
 {
 	struct statx stx;

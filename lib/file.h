@@ -74,6 +74,13 @@ int pea_mkdir_p_at(int dirfd, const char *path, mode_t mode, int *ret_fd, struct
  */
 int pea_rm_rf_at(int dirfd, const char *name, struct pea_error **err);
 
+/*
+ * Is dirfd/path the root of a mount (a bind mount of the same file system
+ * too: statx's STATX_ATTR_MOUNT_ROOT, else a device other than its parent's)?
+ * A last symlink is followed; false when path cannot be looked at.
+ */
+bool pea_is_mountpoint_at(int dirfd, const char *path);
+
 /* Does dirfd/path exist (no follow of the last component)? */
 bool pea_path_exists_at(int dirfd, const char *path);
 

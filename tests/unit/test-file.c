@@ -679,6 +679,48 @@ static void test_rm_rf_mounts(void)
 		   "rm -rf does not cross a tmpfs or a bind mount (EXDEV)");
 }
 
+/* pea_is_mountpoint_at: a tmpfs, a bind mount of the same file system, a plain folder. */
+static int mountpoint_child(void)
+{
+	_cleanup_close_ int dir = -1;
+	char path[300];
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return 10;
+	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pea_mkdir_p_at(dir, "mp/tmpfs", 0755, NULL, NULL) < 0 ||
+	    pea_mkdir_p_at(dir, "mp/bind", 0755, NULL, NULL) < 0 ||
+	    pea_mkdir_p_at(dir, "mp/plain", 0755, NULL, NULL) < 0)
+		return 11;
+	if (pea_is_mountpoint_at(dir, "mp/tmpfs") || pea_is_mountpoint_at(dir, "mp/bind"))
+		return 12;
+	snprintf(path, sizeof(path), "%s/mp/tmpfs", tmpdir);
+	if (mount("t", path, "tmpfs", 0, NULL) < 0)
+		return 13;
+	snprintf(path, sizeof(path), "%s/mp/bind", tmpdir);
+	if (mount(path, path, NULL, MS_BIND, NULL) < 0)
+		return 14;
+	if (!pea_is_mountpoint_at(dir, "mp/tmpfs") || !pea_is_mountpoint_at(dir, "mp/bind"))
+		return 15;
+	if (pea_is_mountpoint_at(dir, "mp/plain") || pea_is_mountpoint_at(dir, "mp/nosuch"))
+		return 16;
+	if (!pea_is_mountpoint_at(AT_FDCWD, "/proc"))
+		return 17;
+	return 0;
+}
+
+static void test_mountpoint(void)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(mountpoint_child());
+	waitpid(pid, &status, 0);
+	tap_is_int(WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status), 0,
+		   "is_mountpoint: a tmpfs and a bind mount are, a folder and a missing path not");
+}
+
 /*
  * mkdir -p through folders that exist but cannot be written (a read-only
  * mount here; a folder owned by another id in a user namespace elsewhere):
@@ -796,7 +838,7 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		abort();
 	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	tap_plan(116);
+	tap_plan(117);
 	test_read_write(dir);
 	test_atomic(dir);
 	test_replace(dir);
@@ -807,6 +849,7 @@ int main(void)
 	test_mkdir_p(dir);
 	test_rm_rf(dir);
 	test_rm_rf_mounts();
+	test_mountpoint();
 	test_mkdir_p_readonly();
 	test_mkdir_p_traverse_only();
 	test_fds();
