@@ -364,14 +364,18 @@ void init_main(struct container *c)
 	for (size_t i = 0; i < ARRAY_SIZE(steps); i++)
 		if (steps[i](c, &x, &err) < 0)
 			init_fail(c, &err);
-	/* 14: from here the parent may be gone: errors go to the container's stderr */
-	if (hooks_run(&s->hooks[HOOK_START_CONTAINER], "startContainer",
-		      x.state_json ? x.state_json : "{}", &err) < 0)
-		init_fail(c, &err);
-	/* 15: the last step: nothing after it but execve */
+	/*
+	 * 14: from here the parent may be gone: errors go to the container's
+	 * stderr. The filter, then the startContainer hooks under it (as runc and
+	 * crun: the hooks run as part of the container's process).
+	 */
 	if (c->seccomp && s->process.no_new_privileges &&
 	    load_seccomp(c, x.state_json ? x.state_json : "{}", &err) < 0)
 		init_fail(c, &err);
+	if (hooks_run(&s->hooks[HOOK_START_CONTAINER], "startContainer",
+		      x.state_json ? x.state_json : "{}", &err) < 0)
+		init_fail(c, &err);
+	/* 15: nothing after this but execve */
 	umask(s->process.has_umask ? s->process.umask : 0022);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

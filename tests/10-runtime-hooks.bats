@@ -109,6 +109,16 @@ hook() {
 	fi
 }
 
+@test "startContainer hooks run under the container's seccomp filter (as runc and crun)" {
+	make_bundle "$RT_B" echo started
+	bundle_set "$RT_B" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_KILL"}]}
+		| .hooks.startContainer = [{path: "/bin/sh", args: ["sh", "-c", "mkdir /tmp/hook-dir"]}]'
+	run -127 rt run -b "$RT_B" hs
+	assert_output --partial "hooks.startContainer[0] '/bin/sh': killed by signal 31 (SIGSYS)"
+	refute_output --partial started
+	[[ ! -e "$RT_B/rootfs/tmp/hook-dir" ]]
+}
+
 @test "a hook that outlives its timeout is killed and fails create" {
 	make_bundle "$RT_B" true
 	# a duration nothing else on the machine sleeps for, to find it by
