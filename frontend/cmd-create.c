@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +43,8 @@
 #include "frontend/volumes-run.h"
 
 #define MEMORY_MIN (6ll << 20)
+/* pea-monitor's cap */
+#define PRESERVE_FDS_MAX 1024
 
 enum {
 	OPT_RM = 1000,
@@ -89,9 +92,10 @@ enum {
 	OPT_TIMEOUT,
 	OPT_RUNTIME,
 	OPT_POD,
+	OPT_PRESERVE_FDS,
 };
 
-#define CREATE_SHORTOPTS "+de:w:u:h:v:m:l:itp:P"
+#define CREATE_SHORTOPTS "+a:de:w:u:h:v:m:l:itp:P"
 
 static const struct option create_longopts[] = {
 	{ "help", no_argument, NULL, 'H' },
@@ -153,6 +157,8 @@ static const struct option create_longopts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "runtime", required_argument, NULL, OPT_RUNTIME },
 	{ "pod", required_argument, NULL, OPT_POD },
+	{ "attach", required_argument, NULL, 'a' },
+	{ "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
 	SECRES_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -163,6 +169,8 @@ static const char create_usage[] =
 	"%s\n"
 	"\n"
 	"%s"
+	"  -a, --attach=STREAM       stdin, stdout or stderr (repeatable): only those streams\n"
+	"                            are attached (default: all three)\n"
 	"  -e, --env=KEY[=VALUE]     set an environment variable (KEY alone: from pea's own)\n"
 	"      --env-file=FILE       read KEY=VALUE lines (# comments, blank lines skipped)\n"
 	"      --entrypoint=CMD      override the image's entrypoint (a string or a JSON array)\n"
@@ -200,6 +208,7 @@ static const char create_usage[] =
 	"      --pod=POD|new:NAME    join a pod (pea pod create; new: makes it): its shared\n"
 	"                            namespaces, /etc/hosts and published ports\n"
 	"      --pids-limit=N        most processes at once (-1: no limit)\n"
+	"      --preserve-fds=N      pass pea's fds 3 to 3+N-1 on to the container\n"
 	"      --platform=OS/ARCH[/VARIANT]  the platform of the image to pull and run\n"
 	"      --pull=POLICY         missing (default), always, never, newer\n"
 	"      --read-only[=BOOL]    mount the root read-only (tmpfs on /tmp, /var/tmp, /run)\n"
@@ -279,8 +288,9 @@ struct create_opts {
 	char *ipc_mode; /* the same, and shareable, none */
 	char *cidfile;
 	char *conmon_pidfile;
-	long long timeout; /* seconds, 0: none */
-	char *runtime;	   /* --runtime as given (a name or a path) */
+	long long timeout;	/* seconds, 0: none */
+	long long preserve_fds; /* --preserve-fds: fds 3 .. 3+N-1 go to the container */
+	char *runtime;		/* --runtime as given (a name or a path) */
 	/* --pod (pod.h): the pod as given, its id, the infra's UTS namespace to join */
 	char *pod, *pod_id, *uts_mode;
 	bool pod_made, pod_keep; /* --pod new:NAME made it; the container was made too */
@@ -745,6 +755,22 @@ static int check_whole_flag(int argc, char **argv, const char *shortopts,
 			     argv[0]);
 }
 
+/* -a/--attach STREAM: podman's three names (any case), each once or more. */
+static int parse_attach(struct run_flags *rf, const char *arg, struct pea_error **err)
+{
+	static const char *const names[] = { "stdin", "stdout", "stderr" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcasecmp(arg, names[i]) == 0) {
+			rf->attach |= 1u << i;
+			return 0;
+		}
+	return pea_error_new(err, EINVAL,
+			     "invalid stream \"%s\" for --attach - must be one of stdin, stdout, "
+			     "or stderr",
+			     arg);
+}
+
 static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, const char *arg,
 			    struct pea_error **err)
 {
@@ -753,6 +779,15 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 	switch (c) {
 	case 'd':
 		rf->detach = true;
+		return 0;
+	case 'a':
+		return parse_attach(rf, arg, err);
+	case OPT_PRESERVE_FDS:
+		if (parse_int("--preserve-fds", arg, 0, &o->preserve_fds, err) < 0)
+			return -1;
+		if (o->preserve_fds > PRESERVE_FDS_MAX)
+			return pea_error_new(err, EINVAL, "--preserve-fds %s: at most %d", arg,
+					     PRESERVE_FDS_MAX);
 		return 0;
 	case OPT_RM:
 		o->rm = true;
@@ -1183,6 +1218,8 @@ static struct json_object *opts_to_json(const struct create_opts *o)
 				       json_object_new_string(o->conmon_pidfile));
 	if (o->timeout > 0)
 		json_object_object_add(j, "timeout", json_object_new_int64(o->timeout));
+	if (o->preserve_fds > 0)
+		json_object_object_add(j, "preserve_fds", json_object_new_int64(o->preserve_fds));
 	/* podman's annotations say them */
 	json_object_object_add(j, "publish_all", json_object_new_boolean(o->publish_all));
 	if (o->volumes_from)
@@ -1576,6 +1613,12 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return 1;
 	if (optind >= argc)
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+	if (rf && rf->attach && rf->detach)
+		return pea_error_new(err, EINVAL, "--attach and --detach cannot be used together");
+	/* podman's warning, and the run goes on (450-interactive) */
+	if (is_run && o.tty && o.interactive && !(rf && rf->detach) && !isatty(STDIN_FILENO))
+		log_warning("The input device is not a TTY. The --tty and --interactive flags "
+			    "might not work properly");
 	if (userns_opts_defaults(g, &o.userns, err) < 0 || userns_opts_validate(&o.userns, err) < 0)
 		return -1;
 	if (mounts_check_userns(o.volumes, o.userns.uid_map, o.userns.mode, err) < 0)

@@ -89,6 +89,15 @@ static bool is_pea_monitor(const struct global_options *g)
  * One process does the removal, never two, and a run killed meanwhile changes
  * nothing.
  */
+/* --preserve-fds N: pea's fds 3 .. 3+N-1 go on to the container */
+static int preserve_fds(const struct ctr_record *r)
+{
+	int n = 0;
+
+	(void)pea_json_get_int_opt(r->opts, "opts", "preserve_fds", &n, NULL);
+	return n > 0 ? n : 0;
+}
+
 static char **monitor_argv(const struct global_options *g, const struct ctr_record *r,
 			   const char *bundle, bool start_now)
 {
@@ -116,6 +125,12 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push_take(&v, xasprintf("%s/pidfile", bundle));
 	if (start_now)
 		pea_strv_push(&v, "--start");
+	if (preserve_fds(r) > 0) { /* as podman passes it to conmon */
+		pea_strv_push(&v, "--runtime-opt");
+		pea_strv_push(&v, "--preserve-fds");
+		pea_strv_push(&v, "--runtime-opt");
+		pea_strv_push_take(&v, xasprintf("%d", preserve_fds(r)));
+	}
 	ctr_log_monitor_args(g, r, &v);
 	/* a --rm container's log goes with it: no fsync of it on the way to the exit file */
 	if (r->rm)
@@ -157,14 +172,14 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	return v;
 }
 
-static char **monitor_env(void)
+static char **monitor_env(int sync_fd)
 {
 	char **v = NULL;
 
 	for (size_t i = 0; environ && environ[i]; i++)
 		if (strncmp(environ[i], "_OCI_", 5) != 0)
 			pea_strv_push(&v, environ[i]);
-	pea_strv_push(&v, "_OCI_SYNCPIPE=3");
+	pea_strv_push_take(&v, xasprintf("_OCI_SYNCPIPE=%d", sync_fd));
 	return v;
 }
 
@@ -233,11 +248,13 @@ static bool can_start_in_monitor(const struct global_options *g, const struct ct
 static int launch_monitor(struct global_options *g, const struct ctr_record *r, const char *bundle,
 			  bool start_now, int *ret_pid, struct pea_error **err)
 {
-	_cleanup_strv_ char **argv = monitor_argv(g, r, bundle, start_now), **envp = monitor_env();
+	int npreserve = preserve_fds(r);
+	_cleanup_strv_ char **argv = monitor_argv(g, r, bundle, start_now),
+			    **envp = monitor_env(3 + npreserve);
 	_cleanup_close_ int rd = -1, wr = -1, pidfd = -1;
 	_cleanup_json_ struct json_object *j = NULL;
 	_cleanup_free_ char *line = NULL;
-	struct pea_fd_map fds[1];
+	_cleanup_free_ struct pea_fd_map *fds = xnew(struct pea_fd_map, 1 + (size_t)npreserve);
 	struct pea_spawn s = { 0 };
 	int pipefd[2], status;
 	int64_t data = 0;
@@ -248,12 +265,21 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 		return pea_error_errno(err, "pipe");
 	rd = pipefd[0];
 	wr = pipefd[1];
-	fds[0] = (struct pea_fd_map){ wr, 3 };
+	/*
+	 * The monitor's fds as conmon's from podman: the preserved ones first, then the
+	 * pipe. Only fds pea was given: its own are all close-on-exec (a record lock
+	 * that took a free number must not go on with the container).
+	 */
+	for (int i = 0; i < npreserve; i++) {
+		int fl = fcntl(3 + i, F_GETFD);
+		fds[i] = (struct pea_fd_map){ fl >= 0 && !(fl & FD_CLOEXEC) ? 3 + i : -1, 3 + i };
+	}
+	fds[npreserve] = (struct pea_fd_map){ wr, 3 + npreserve };
 	s.argv = argv;
 	s.envp = envp;
 	s.cwd = bundle;
 	s.fds = fds;
-	s.nfds = 1;
+	s.nfds = 1 + (size_t)npreserve;
 	/* passthrough: the container's stdio are pea's own, stdin too */
 	s.null_stdin = !ctr_log_is_passthrough(r);
 	if (log_get_level() >= LOG_LEVEL_DEBUG) {
@@ -348,7 +374,7 @@ static long ms_since(const struct timespec *t0)
 }
 
 /* Print the complete log lines that arrived since *off; keeps a partial line for later. */
-static void print_new(int fd, char **buf, size_t *len, size_t *off)
+static void print_new(int fd, char **buf, size_t *len, size_t *off, unsigned streams)
 {
 	char chunk[65536];
 	ssize_t n;
@@ -361,7 +387,9 @@ static void print_new(int fd, char **buf, size_t *len, size_t *off)
 	}
 	if (*len == 0)
 		return;
-	*off = k8s_log_print(stdout, stderr, *buf, *len, *off, false);
+	/* run -a: the streams not attached stay in the log only */
+	*off = k8s_log_print(streams & RUN_ATTACH_STDOUT ? stdout : NULL,
+			     streams & RUN_ATTACH_STDERR ? stderr : NULL, *buf, *len, *off, false);
 	if (*off > 0) {
 		memmove(*buf, *buf + *off, *len - *off);
 		*len -= *off;
@@ -387,7 +415,7 @@ static int open_log(const char *logf, off_t from)
  * monitor accepts us). Signals pea gets go to the container.
  */
 static int follow_log(struct global_options *g, const char *id, const char *logf, off_t from,
-		      int logfd, int sock, struct pea_error **err)
+		      int logfd, int sock, unsigned streams, struct pea_error **err)
 {
 	bool stdin_open = sock >= 0;
 	_cleanup_free_ char *exitf = record_exit_file(g, id), *exits = NULL, *dir = NULL;
@@ -420,7 +448,7 @@ static int follow_log(struct global_options *g, const char *id, const char *logf
 		if (fd < 0)
 			fd = open_log(logf, from);
 		if (fd >= 0)
-			print_new(fd, &buf, &len, &off);
+			print_new(fd, &buf, &len, &off, streams);
 		if (ended)
 			break;
 		/*
@@ -729,7 +757,7 @@ static int attach_tty(struct global_options *g, const char *id, int sock, bool i
  * our input to it with -i. Signals pea gets go to the container.
  */
 static int attach_output(struct global_options *g, const char *id, int sock, bool input,
-			 struct pea_error **err)
+			 unsigned streams, struct pea_error **err)
 {
 	_cleanup_free_ char *exitf = record_exit_file(g, id);
 	_cleanup_close_ int fd = sock;
@@ -738,6 +766,8 @@ static int attach_output(struct global_options *g, const char *id, int sock, boo
 			       .packets = true,
 			       .input = input,
 			       .keys = "", /* no detach keys without a terminal */
+			       .drop_stdout = !(streams & RUN_ATTACH_STDOUT),
+			       .drop_stderr = !(streams & RUN_ATTACH_STDERR),
 			       .signal = tty_ctx_signal,
 			       .data = &ctx,
 			       .exit_file = exitf };
@@ -758,6 +788,7 @@ struct start_how {
 	bool attach, stdin_too, restart;
 	const char *detach_keys;
 	const char *rootfs;
+	unsigned streams; /* run -a: RUN_ATTACH_* (0: all) */
 };
 
 static int start_impl(struct global_options *g, const char *id, const struct start_how *how,
@@ -774,7 +805,9 @@ int container_start_keys(struct global_options *g, const char *id, bool attach, 
 int container_start_run(struct global_options *g, const char *id, const struct run_flags *rf,
 			int *ret_exit, struct pea_error **err)
 {
-	struct start_how how = { !rf->detach, true, false, rf->detach_keys, rf->rootfs };
+	/* -a without stdin: pea's stdin is not the container's */
+	bool in = !rf->attach || (rf->attach & RUN_ATTACH_STDIN);
+	struct start_how how = { !rf->detach, in, false, rf->detach_keys, rf->rootfs, rf->attach };
 
 	return start_impl(g, id, &how, ret_exit, err);
 }
@@ -792,6 +825,7 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 {
 	bool attach = how->attach, stdin_too = how->stdin_too;
 	const char *detach_keys = how->detach_keys;
+	unsigned streams = how->streams ? how->streams : 7u;
 	_cleanup_close_ int lock = -1, logfd = -1;
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *full = NULL, *logf = NULL;
@@ -855,6 +889,11 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 	lock = pea_unlock(lock);
 	if (!attach)
 		return 0;
+	/* run -a stdin (no output attached): its id, as podman prints it */
+	if (!(streams & (RUN_ATTACH_STDOUT | RUN_ATTACH_STDERR))) {
+		printf("%s\n", full);
+		fflush(stdout);
+	}
 	if (tty) {
 		if (attach_tty(g, full, TAKE_FD(sock), stdin_too && interactive(r), detach_keys,
 			       &detached, err) < 0)
@@ -864,10 +903,11 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 			return 0;
 		}
 	} else if (logf) {
-		if (follow_log(g, full, logf, log_from, TAKE_FD(logfd), TAKE_FD(sock), err) < 0)
+		if (follow_log(g, full, logf, log_from, TAKE_FD(logfd), TAKE_FD(sock), streams,
+			       err) < 0)
 			return -1;
-	} else if (!passthrough &&
-		   attach_output(g, full, TAKE_FD(sock), stdin_too && interactive(r), err) < 0) {
+	} else if (!passthrough && attach_output(g, full, TAKE_FD(sock),
+						 stdin_too && interactive(r), streams, err) < 0) {
 		return -1;
 	}
 	if (container_wait_exit(g, full, -1, err) < 0)

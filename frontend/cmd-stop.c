@@ -93,6 +93,7 @@ static const char stop_usage[] =
 	"Stop containers: the stop signal, then SIGKILL after the timeout.\n"
 	"\n"
 	"  -a, --all        every running container\n"
+	"  -i, --ignore     pass over the names of containers that are not there\n"
 	"  -t, --time=SECS  seconds to wait before SIGKILL (default: the container's, 10)\n";
 
 static char **all_running(struct global_options *g)
@@ -117,19 +118,22 @@ int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error *
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "ignore", no_argument, NULL, 'i' },
 		{ "time", required_argument, NULL, 't' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char **targets = NULL;
 	long timeout = -1;
-	bool all = false;
+	bool all = false, ignore = false;
 	int r, c = 0, status = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hat:", opts, stop_usage, &c, err)) == 2) {
+	while ((r = cmd_getopt(argc, argv, "hait:", opts, stop_usage, &c, err)) == 2) {
 		if (c == 'a')
 			all = true;
+		else if (c == 'i')
+			ignore = true;
 		else if (c == 't') {
 			char *end = NULL;
 			errno = 0;
@@ -156,8 +160,10 @@ int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error *
 		_cleanup_error_ struct pea_error *e = NULL;
 
 		if (container_stop(g, name, timeout, &e) < 0) {
+			if (ignore && e->code == ENOENT)
+				continue;
 			fprintf(stderr, "Error: %s\n", e->message);
-			status = e->code == ENOENT && status == 0 ? 1 : PEA_EXIT_ENGINE;
+			status = PEA_EXIT_ENGINE; /* podman's, a missing name too (050-stop) */
 			continue;
 		}
 		printf("%s\n", name);

@@ -16,7 +16,13 @@ struct run_flags {
 	char *rootfs;		 /* mounted by the create (one pea-storage call): the start's */
 	bool rmi;		 /* --rmi: the image goes after the container, unless in use */
 	const char *image;	 /* the image as named (argv) */
+	unsigned attach;	 /* -a: RUN_ATTACH_* bits (0: all three) */
 };
+
+/* run -a STREAM */
+#define RUN_ATTACH_STDIN  1u
+#define RUN_ATTACH_STDOUT 2u
+#define RUN_ATTACH_STDERR 4u
 
 /*
  * Parse the options and operands of create/run (argv[0] is the command

@@ -27,6 +27,8 @@ static void print_entry(FILE *out, FILE *errf, const char *line, size_t len, boo
 	tlen = (size_t)(line + len - text);
 	{
 		FILE *f = err_stream ? errf : out;
+		if (!f)
+			return; /* a stream the caller does not want */
 		if (timestamps)
 			fprintf(f, "%.*s ", (int)(sp1 - line), line);
 		fwrite(text, 1, tlen, f);

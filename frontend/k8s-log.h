@@ -13,7 +13,7 @@
 size_t k8s_log_tail_start(const char *buf, size_t len, long n);
 /*
  * Print the complete lines of buf from off: stdout text to out, stderr text
- * to errf, with their times when ts. Returns the offset after the last
+ * to errf (NULL: not printed), with their times when ts. Returns the offset after the last
  * complete line (an incomplete one is left for later).
  */
 size_t k8s_log_print(FILE *out, FILE *errf, const char *buf, size_t len, size_t off, bool ts);

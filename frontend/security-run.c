@@ -424,19 +424,14 @@ static int parse_cpus(struct json_object *sec, const char *arg, struct pea_error
 {
 	char *end = NULL;
 	double v;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
+	/* more than the host has is podman's too: a quota of CPU time, not CPUs (280-update) */
 	errno = 0;
 	v = strtod(arg, &end);
 	if (end == arg || *end || errno || !(v > 0) || v > 1e6)
 		return pea_error_new(
 			err, EINVAL,
 			"invalid argument \"%s\" for \"--cpus\" flag: a number of CPUs > 0", arg);
-	if (ncpu > 0 && v > (double)ncpu)
-		return pea_error_new(err, EINVAL,
-				     "range of CPUs is from 0.01 to %ld.00, as there are only %ld "
-				     "CPUs available",
-				     ncpu, ncpu);
 	json_object_object_add(sec, "cpus", json_object_new_double(v));
 	return 0;
 }
@@ -613,10 +608,11 @@ int secres_parse(struct json_object *sec, int c, const char *arg, struct pea_err
 	case SECRES_DEVICE_WRITE_IOPS:
 		return parse_throttle(sec, (size_t)(c - SECRES_DEVICE_READ_BPS), arg, err);
 	case SECRES_GROUP_ADD:
-		if (strcmp(arg, "keep-groups") == 0)
-			return pea_error_new(err, ENOTSUP,
-					     "--group-add keep-groups is for rootless containers "
-					     "on crun; pea does not support it");
+		if (strcmp(arg, "keep-groups") == 0) {
+			/* refused in secres_validate, once the other --group-add are known */
+			json_object_object_add(sec, "keep_groups", json_object_new_boolean(true));
+			return 0;
+		}
 		return push_name(sec, "group_add", "--group-add", arg, err);
 	case SECRES_SYSCTL:
 		return parse_sysctl(sec, arg, err);
@@ -707,6 +703,14 @@ int secres_validate(struct json_object *sec, long long memory, const char *net_m
 	if (has(sec, "cpus") && (has(sec, "cpu_quota") || has(sec, "cpu_period")))
 		return pea_error_new(err, EINVAL,
 				     "--cpu-period and --cpu-quota cannot be set with --cpus");
+	if (has(sec, "keep_groups") && has(sec, "group_add"))
+		return pea_error_new(err, EINVAL,
+				     "the '--group-add keep-groups' option is not allowed with any "
+				     "other --group-add options");
+	if (has(sec, "keep_groups"))
+		return pea_error_new(err, ENOTSUP,
+				     "--group-add keep-groups is for rootless containers on crun; "
+				     "pea does not support it");
 	(void)pea_json_get_int64_opt(sec, "", "memory_swap", &swap, NULL);
 	if (swap && !memory)
 		return pea_error_new(err, EINVAL,

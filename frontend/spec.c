@@ -259,6 +259,11 @@ static struct json_object *mounts_json(const struct global_options *g, const str
 		json_object_object_get_ex(t, "options", &o);
 		add_mount(m, json_object_get_string(d), "tmpfs", "tmpfs", json_object_get(o));
 	}
+	{
+		/* after a tmpfs on /run (--read-only, --tmpfs) */
+		_cleanup_free_ char *src = xasprintf("%s/.containerenv", rundir);
+		add_mount(m, "/run/.containerenv", "bind", src, split_opts("rbind,rprivate"));
+	}
 	if (pea_json_get_string_opt(r->opts, "opts", "tz", &tz, NULL) == 1 && *tz) {
 		_cleanup_free_ char *src = xasprintf("%s/localtime", rundir);
 		add_mount(m, "/etc/localtime", "bind", src, split_opts("rbind,rprivate,ro"));
@@ -703,6 +708,30 @@ static int tz_prepare(const struct ctr_record *r, const char *rundir, struct pea
 	return 0;
 }
 
+/*
+ * /run/.containerenv, podman's mark that a process runs in a container: empty,
+ * and with --privileged who runs it (podman-run(1)).
+ */
+static int containerenv_write(const struct ctr_record *r, const char *rundir,
+			      struct pea_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/.containerenv", rundir), *text = NULL;
+	struct json_object *sec = NULL;
+	bool privileged = false;
+
+	if (json_object_object_get_ex(r->opts, "security", &sec))
+		(void)pea_json_get_bool_opt(sec, "security", "privileged", &privileged, NULL);
+	if (privileged)
+		text = xasprintf("engine=\"pea-%s\"\nname=\"%s\"\nid=\"%s\"\nimage=\"%s\"\n"
+				 "imageid=\"%s\"\nrootless=%d\n",
+				 PEA_VERSION, r->name, r->id, r->image_name ? r->image_name : "",
+				 r->image_id ? r->image_id : "", pea_in_initial_userns() ? 0 : 1);
+	if (pea_write_file_replace_at(AT_FDCWD, path, text ? text : "", text ? strlen(text) : 0,
+				      0644, err) < 0)
+		return pea_error_wrap(err, "write /run/.containerenv");
+	return 0;
+}
+
 /* dir is dest or above it. */
 static bool dir_holds(const char *dir, const char *dest)
 {
@@ -813,7 +842,7 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 	rootless_net_etc_input(mode, &in);
 	mtab_link(rootfs);
 	if (etc_files_write(g, rundir, rootfs, &in, err) < 0 || tz_prepare(r, rundir, err) < 0 ||
-	    volumes_prepare(g, r, rootfs, err) < 0 ||
+	    containerenv_write(r, rundir, err) < 0 || volumes_prepare(g, r, rootfs, err) < 0 ||
 	    write_spec(g, r, rootfs, bundle, rundir, etcdir, hostname, host_net, nspath, err) < 0) {
 		if (strcmp(mode, "bridge") == 0 || etcdir || rootless_net_is_pasta(mode) ||
 		    rootless_net_is_slirp(mode))

@@ -151,7 +151,7 @@ static bool copy_out(const struct tty_proxy *p)
 		return false;
 	if (!p->packets)
 		(void)pea_write_all(STDOUT_FILENO, buf, (size_t)n, NULL);
-	else if (n > 1)
+	else if (n > 1 && !(buf[0] == ATTACH_ERR ? p->drop_stderr : p->drop_stdout))
 		(void)pea_write_all(buf[0] == ATTACH_ERR ? STDERR_FILENO : STDOUT_FILENO, buf + 1,
 				    (size_t)n - 1, NULL);
 	return true;

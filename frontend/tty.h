@@ -36,6 +36,8 @@ struct tty_proxy {
 	int fd;	      /* the monitor's attach socket, or a terminal's master */
 	bool packets; /* fd is the attach socket (output packets carry a stream byte) */
 	bool input;   /* copy our stdin to it */
+	/* run -a: with packets, a stream not attached is read and dropped */
+	bool drop_stdout, drop_stderr;
 	const char *keys;
 	size_t nkeys;
 	/* called on SIGWINCH and for the signals pea forwards (SIGINT, SIGTERM, ...) */

@@ -270,3 +270,20 @@ freezer_state() {
 	run -125 pea_cmd ps --filter status=frozen
 	assert_output --partial 'invalid status "frozen"'
 }
+
+@test "stop: a missing name is 125, --ignore passes over it" {
+	run -125 pea_cmd stop nosuchctr
+	assert_output 'Error: no container with name or ID "nosuchctr" found: no such container'
+	run -0 pea_cmd stop --ignore nosuchctr
+	assert_output ""
+	run -0 pea_cmd run -d --name s1 busybox sleep 1000
+	run -0 pea_cmd stop -i -t 0 s1 nosuchctr2
+	assert_output s1
+	run -0 pea_cmd inspect --format '{{.State.Status}}' s1
+	assert_output exited
+	# without --ignore: the others are stopped, the status is 125
+	run -0 pea_cmd start s1
+	run -125 pea_cmd stop -t 0 nosuchctr3 s1
+	assert_line s1
+	assert_line --partial 'no container with name or ID "nosuchctr3" found'
+}

@@ -232,8 +232,8 @@ unlimited"
 	assert_output --partial "'x' is not a number"
 	run -125 pea_cmd run --rm --cpus 0 busybox true
 	assert_output --partial "--cpus"
-	run -125 pea_cmd run --rm --cpus 100000 busybox true
-	assert_output --partial "range of CPUs is from 0.01"
+	run -125 pea_cmd run --rm --cpus 2000000 busybox true
+	assert_output --partial 'invalid argument "2000000" for "--cpus" flag'
 	run -125 pea_cmd run --rm --cpus 1 --cpu-quota 5000 busybox true
 	assert_output --partial "cannot be set with --cpus"
 	run -125 pea_cmd run --rm --cpu-period 10 busybox true

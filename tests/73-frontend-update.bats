@@ -83,6 +83,11 @@ limits() {
 		assert_equal "$(cat "$(cgfile cpu cpu.cfs_quota_us "$id")")" 20000
 		assert_equal "$(cat "$(cgfile cpu cpu.cfs_period_us "$id")")" 50000
 	fi
+	# more CPUs than the host has: a quota of CPU time, as podman's (280-update)
+	run -0 pea_cmd update --cpus 64 u
+	if [[ -d /sys/fs/cgroup/cpu ]]; then
+		assert_equal "$(cat "$(cgfile cpu cpu.cfs_quota_us "$id")")" 6400000
+	fi
 	run -0 pea_cmd container update --memory-swap 256m u
 	run -0 pea_cmd inspect --format '{{.HostConfig.MemorySwap}}' u
 	assert_output $((256 << 20))

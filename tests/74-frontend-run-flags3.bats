@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# pea run -a/--attach STREAM, --preserve-fds (podman-run(1); podman 4.3's test/system
+# 030-run): only the streams attached reach pea's output, the rest stays in the log; the
+# fds pea was given reach the container; every bad value is one line, exit 125, and
+# nothing made.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd tini
+	fe_setup
+	fe_load_busybox
+}
+
+teardown() {
+	fe_teardown
+}
+
+# refused ARGS...: pea run ARGS fails with one line, 125, and makes no container.
+refused() {
+	local before msg
+	before=$(pea_out ps -aq --no-trunc)
+	run -125 pea_cmd run "$@"
+	assert_equal "${#lines[@]}" 1
+	assert_output --regexp '^Error: '
+	msg=$output
+	run -0 pea_cmd ps -aq --no-trunc
+	assert_output "$before"
+	output=$msg
+}
+
+@test "run -a stderr: stderr only on pea's output, stdout in the log only" {
+	run -0 --separate-stderr pea_cmd run --name c1 -a stderr busybox \
+		sh -c 'echo to-out; echo to-err >&2'
+	assert_output ""
+	assert_equal "$stderr" "to-err"
+	run -0 --separate-stderr pea_cmd logs c1
+	assert_output "to-out"
+
+	run -3 --separate-stderr pea_cmd run --rm -a STDOUT busybox \
+		sh -c 'echo to-out; echo to-err >&2; exit 3'
+	assert_output "to-out"
+	assert_equal "$stderr" ""
+
+	# both named: both printed, as without -a
+	run -0 --separate-stderr pea_cmd run --rm -a stdout --attach=stderr busybox \
+		sh -c 'echo to-out; echo to-err >&2'
+	assert_output "to-out"
+	assert_equal "$stderr" "to-err"
+}
+
+@test "run -a stdin: the container's id, its output in the log, its exit code" {
+	run -0 --separate-stderr pea_cmd run --name c2 --attach stdin busybox echo hello
+	id=$output
+	assert_equal "$stderr" ""
+	run -0 pea_cmd inspect --format '{{.Id}}' c2
+	assert_output "$id"
+	# it waited for the container: it has ended, and can go without -f
+	run -0 pea_cmd inspect --format '{{.State.Status}}' c2
+	assert_output exited
+	run -0 pea_cmd logs c2
+	assert_output hello
+	run -0 pea_cmd rm c2
+
+	run -4 pea_cmd run --rm -a stdin busybox sh -c 'exit 4'
+	assert_output --regexp '^[0-9a-f]{64}$'
+}
+
+@test "run -a stdin -a stdout -i: pea's stdin goes in, the output comes out" {
+	run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --rm -i -a stdin -a stdout busybox \
+		cat <<<piped
+	assert_output piped
+	# stdin not attached without -i: the container's is closed
+	run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --rm -a stdout busybox \
+		sh -c 'cat; echo end' <<<piped
+	assert_output end
+}
+
+@test "run -a: a stream that is not stdin, stdout or stderr, and with -d, is refused" {
+	refused -a stdall busybox true
+	assert_output 'Error: invalid stream "stdall" for --attach - must be one of stdin, stdout, or stderr'
+	refused -a '' busybox true
+	refused -d -a stdout busybox true
+	assert_output 'Error: --attach and --detach cannot be used together'
+	refused --attach busybox
+}
+
+@test "run --preserve-fds=N: pea's fds 3 to 2+N are the container's" {
+	echo from-fd-4 >"$TEST_DIR/four"
+	echo from-fd-3 >"$TEST_DIR/three"
+	run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --rm --preserve-fds=2 busybox \
+		sh -c 'cat <&4; cat <&3' 3<"$TEST_DIR/three" 4<"$TEST_DIR/four"
+	assert_output "from-fd-4
+from-fd-3"
+	# without it, fd 4 is not the container's
+	run -1 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --rm busybox \
+		sh -c 'cat <&4' 4<"$TEST_DIR/four"
+	refute_output --partial from-fd-4
+	# -i and a terminal-less -a, as podman's suite runs it
+	run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --rm -i --preserve-fds 2 busybox \
+		sh -c 'cat <&4' 4<"$TEST_DIR/four" </dev/null
+	assert_output from-fd-4
+}
+
+@test "run --preserve-fds: not a number, negative, too many: refused" {
+	refused --preserve-fds=x busybox true
+	assert_output 'Error: invalid argument "x" for "--preserve-fds" flag: must be an integer >= 0'
+	refused --preserve-fds=-1 busybox true
+	refused --preserve-fds=5000 busybox true
+	assert_output 'Error: --preserve-fds 5000: at most 1024'
+}
+
+@test "/run/.containerenv: empty, and with --privileged who runs the container" {
+	run -0 pea_cmd run --rm busybox stat -c %s /run/.containerenv
+	assert_output 0
+	# under a read-only root's tmpfs on /run too
+	run -0 pea_cmd run --rm --read-only busybox stat -c %s /run/.containerenv
+	assert_output 0
+	iid=$(pea_out image inspect --format '{{.Id}}' busybox)
+	run -0 pea_cmd run --rm --privileged --name envc busybox \
+		sh -c '. /run/.containerenv; echo "$engine|$name|$image|$id|$imageid|$rootless"'
+	assert_output --regexp "^pea-[0-9.]+\|envc\|[^|]*busybox[^|]*\|[0-9a-f]{64}\|$iid\|0$"
+}
+
+@test "--group-add keep-groups: with other --group-add, podman's refusal; alone, pea's" {
+	refused --group-add keep-groups --group-add 457 busybox id
+	assert_output "Error: the '--group-add keep-groups' option is not allowed with any other --group-add options"
+	refused --group-add 457 --group-add keep-groups busybox id
+	assert_output "Error: the '--group-add keep-groups' option is not allowed with any other --group-add options"
+	refused --group-add keep-groups busybox id
+	assert_output --partial "keep-groups is for rootless containers on crun"
+}
+
+@test "run -it without a terminal: podman's warning, and the container runs" {
+	run -0 pea_cmd run --rm -it busybox echo hello
+	assert_output --partial "The input device is not a TTY. The --tty and --interactive flags might not work properly"
+	assert_line --regexp $'^hello\r?$'
+	# -d: no terminal of pea's to speak of
+	run -0 pea_cmd run -d -it --name bg busybox true
+	refute_output --partial "not a TTY"
+}
