@@ -201,6 +201,27 @@ out:
 	return r;
 }
 
+/*
+ * The records of a new container (store_record_write's records_ordered) made
+ * durable with one fsync: on ext4 and xfs, whose journals commit in order,
+ * that of containers/ commits the layer's record too (elsewhere each record
+ * had its own fsyncs already). Four fsyncs were 5-10 ms of a `pea run -d`.
+ * A crash before it leaves the container's record or not, never torn.
+ */
+static int commit_records(struct store *s, const struct container_rec *c, struct pea_error **err)
+{
+	_cleanup_close_ int dfd =
+		openat(s->root_fd, "containers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (dfd >= 0 && fsync(dfd) == 0)
+		return 0;
+	pea_error_errno(err, "sync '%s/containers'", s->graph_root);
+	if (store_record_remove(s, "containers", c->id, &e) == 0)
+		(void)layer_remove(s, c->layer, NULL, c->id, NULL);
+	return -1;
+}
+
 /* create --mount: mounted as `container mount` does, or removed again. */
 static int mount_new(struct store *s, const struct create_options *o, const struct container_rec *c,
 		     struct pea_error **err)
@@ -243,8 +264,12 @@ static int container_create_cmd(const struct global_options *g, int argc, char *
 	if (r == 0) {
 		/* the layer and record too: what a crash may lose of a --rm container */
 		s->volatile_mount = s->records_nosync = o.volatile_;
+		/* the layer's and the container's records: one fsync for both, below */
+		s->records_ordered = !o.volatile_;
 		r = create_container(s, &o, &c, err);
 	}
+	if (r == 0 && s->records_ordered)
+		r = commit_records(s, &c, err);
 	if (r == 0 && o.mount) {
 		r = mount_new(s, &o, &c, err);
 	} else if (r == 0) {

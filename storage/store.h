@@ -35,8 +35,9 @@ struct store {
 	char *driver; /* "overlay" or "vfs" */
 	char *mount_program;
 	char *mountopt;
-	bool volatile_mount; /* new overlay mounts "volatile" (container create --volatile) */
-	bool records_nosync; /* records replaced without fsync (the same) */
+	bool volatile_mount;  /* new overlay mounts "volatile" (container create --volatile) */
+	bool records_nosync;  /* records replaced without fsync (the same) */
+	bool records_ordered; /* records written out and renamed; one fsync at the end */
 	bool ignore_chown_errors;
 	bool rootless; /* not root in the initial user namespace */
 	int root_fd;
