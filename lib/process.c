@@ -39,8 +39,8 @@ extern char **environ;
  * blocked until it has reset their dispositions.
  */
 struct child_report {
-	int code;	   /* 0: execve happened */
-	char what[512];	   /* "execve 'x'": the parent adds the errno's text */
+	int code;	/* 0: execve happened */
+	char what[512]; /* "execve 'x'": the parent adds the errno's text */
 };
 
 struct child_args {
@@ -235,8 +235,12 @@ int pea_spawn(const struct pea_spawn *s, pid_t *ret_pid, int *ret_pidfd, struct 
 	report = report_new();
 	if (!report)
 		return pea_error_errno(err, "mmap");
-	a = (struct child_args){ .s = s, .parent = getpid(), .nullfd = nullfd, .tmp = tmp,
-				 .keep = keep, .report = report };
+	a = (struct child_args){ .s = s,
+				 .parent = getpid(),
+				 .nullfd = nullfd,
+				 .tmp = tmp,
+				 .keep = keep,
+				 .report = report };
 	pid = clone_vfork(&a);
 	if (pid < 0)
 		return pea_error_errno(err, "clone");
