@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct json_object;
 struct pea_error;
 struct global_options;
 
@@ -24,6 +25,13 @@ struct engine_config {
 };
 
 void engine_config_clear(struct engine_config *c);
+/*
+ * pea_toml_parse of a containers.conf text, parsed once per process: the
+ * same text again gets a new reference to the same document, which callers
+ * only read (json_object_put it as usual).
+ */
+int config_toml_parse(const char *text, size_t len, const char *what, struct json_object **ret,
+		      struct pea_error **err);
 /* Parse one file's text (lib/toml.h) into c; what names it in errors. */
 int engine_config_parse(struct engine_config *c, const char *text, const char *what,
 			struct pea_error **err);

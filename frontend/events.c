@@ -82,7 +82,7 @@ static int parse_one(const char *text, size_t len, const char *what, struct pea_
 	struct json_object *engine = NULL;
 	const char *logger = NULL, *path = NULL, *tmp = NULL;
 
-	if (pea_toml_parse(text, len, what, &doc, err) < 0)
+	if (config_toml_parse(text, len, what, &doc, err) < 0)
 		return -1;
 	if (!doc || pea_json_get_object_opt(doc, "", "engine", &engine, err) < 0)
 		return doc ? pea_error_wrap(err, "%s", what) : 0;

@@ -186,7 +186,7 @@ int net_config_parse(struct net_config *c, const char *text, size_t len, const c
 	_cleanup_json_ struct json_object *doc = NULL;
 	struct json_object *net = NULL, *ctr = NULL;
 
-	if (pea_toml_parse(text, len, what, &doc, err) < 0)
+	if (config_toml_parse(text, len, what, &doc, err) < 0)
 		return -1;
 	if (!doc)
 		return 0;

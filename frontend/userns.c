@@ -311,7 +311,7 @@ int userns_opts_defaults(const struct global_options *g, struct userns_opts *u,
 			*err = TAKE_PTR(e);
 			return pea_error_wrap(err, "containers.conf");
 		}
-		if (pea_toml_parse(buf, len, paths[i], &doc, err) < 0 ||
+		if (config_toml_parse(buf, len, paths[i], &doc, err) < 0 ||
 		    pea_json_get_object_opt(doc, "", "containers", &ctr, err) < 0 ||
 		    (ctr && pea_json_get_string_opt(ctr, "containers", "userns", &mode, err) < 0))
 			return pea_error_wrap(err, "containers.conf");
