@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -305,20 +306,127 @@ static bool exit_code_file(const struct global_options *g, const char *id, int *
 	return true;
 }
 
+/* wait --condition: the states pea can wait for, as podman names them */
+enum wait_cond { WAIT_STOPPED, WAIT_RUNNING, WAIT_CREATED, WAIT_PAUSED };
+
+static int parse_condition(const char *s, unsigned *conds, struct pea_error **err)
+{
+	static const struct {
+		const char *name;
+		enum wait_cond cond;
+	} names[] = { { "stopped", WAIT_STOPPED },    { "exited", WAIT_STOPPED },
+		      { "running", WAIT_RUNNING },    { "created", WAIT_CREATED },
+		      { "configured", WAIT_CREATED }, { "paused", WAIT_PAUSED } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*conds |= 1u << names[i].cond;
+			return 0;
+		}
+	if (strcmp(s, "healthy") == 0 || strcmp(s, "unhealthy") == 0 ||
+	    strcmp(s, "initialized") == 0 || strcmp(s, "removing") == 0 ||
+	    strcmp(s, "stopping") == 0)
+		return pea_error_new(err, ENOTSUP, "--condition %s: pea cannot wait for it", s);
+	return pea_error_new(err, EINVAL,
+			     "invalid condition \"%s\": use stopped, exited, running, created, "
+			     "configured or paused",
+			     s);
+}
+
+static bool condition_met(const struct ctr_record *r, unsigned conds)
+{
+	return ((conds & (1u << WAIT_RUNNING)) && r->state == CTR_RUNNING && !r->paused) ||
+	       ((conds & (1u << WAIT_CREATED)) && r->state == CTR_CREATED) ||
+	       ((conds & (1u << WAIT_PAUSED)) && r->state == CTR_RUNNING && r->paused) ||
+	       ((conds & (1u << WAIT_STOPPED)) && r->state != CTR_RUNNING);
+}
+
+/* Poll the record until one of the conditions holds (not an exit: no exit file to watch). */
+static int wait_condition(struct global_options *g, const char *name, unsigned conds,
+			  long interval_ms, struct pea_error **err)
+{
+	for (;;) {
+		_cleanup_record_ struct ctr_record *rec = NULL;
+		struct timespec ts = { interval_ms / 1000, (interval_ms % 1000) * 1000000L };
+
+		if (record_lookup(g, name, &rec, err) < 0)
+			return -1;
+		(void)record_refresh(g, rec, NULL);
+		if (condition_met(rec, conds))
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* The default wait: until it exited, then its exit code. */
+static int wait_exit(struct global_options *g, const char *name, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *rec = NULL;
+
+	if (record_lookup(g, name, &rec, err) < 0)
+		return -1;
+	(void)record_refresh(g, rec, NULL);
+	if (rec->state == CTR_RUNNING) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		if (container_wait_exit(g, rec->id, -1, &e) < 0) {
+			/* removed by its exit command (--rm): the exit file stays */
+			if (e->code != ENOENT || !exit_code_file(g, rec->id, &rec->exit_code)) {
+				*err = TAKE_PTR(e);
+				return -1;
+			}
+			rec->state = CTR_EXITED;
+		}
+		record_sync_exit(g, rec);
+	}
+	printf("%d\n", rec->state == CTR_CREATED ? 0 : rec->exit_code);
+	return 0;
+}
+
 int cmd_wait(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "condition", required_argument, NULL, 'c' },
+		{ "interval", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned conds = 0;
+	long interval_ms = 250;
 	int r, c = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "h", opts,
-			       "Usage: pea wait CONTAINER [CONTAINER...]\n\n"
-			       "Wait for containers to exit; print their exit codes.\n",
-			       &c, err)) == 2)
-		;
+	while ((r = cmd_getopt(argc, argv, "hi:", opts,
+			       "Usage: pea wait [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+			       "Wait for containers to exit; print their exit codes.\n\n"
+			       "      --condition=STATE  stopped (default; exited is the same), "
+			       "running,\n"
+			       "                         created (configured), paused; repeatable: "
+			       "any\n"
+			       "  -i, --interval=MS      how often the others than stopped are "
+			       "checked (250)\n",
+			       &c, err)) == 2) {
+		if (c == 'c' && parse_condition(optarg, &conds, err) < 0)
+			return -1;
+		if (c == 'i') {
+			char *end = NULL;
+			errno = 0;
+			interval_ms = strtol(optarg, &end, 10);
+			/* podman takes a duration too ("250ms", "1s") */
+			if (end != optarg && strcmp(end, "s") == 0) {
+				interval_ms *= 1000;
+				end++;
+			} else if (end != optarg && strcmp(end, "ms") == 0) {
+				end += 2;
+			}
+			if (end == optarg || *end || errno || interval_ms <= 0 ||
+			    interval_ms > 3600000)
+				return pea_error_new(
+					err, EINVAL,
+					"invalid argument \"%s\" for \"-i, --interval\" "
+					"flag: milliseconds, or a duration (1s, 250ms)",
+					optarg);
+		}
+	}
 	if (r < 0)
 		return -1;
 	if (r == 1)
@@ -329,23 +437,23 @@ int cmd_wait(struct global_options *g, int argc, char **argv, struct pea_error *
 	for (int i = optind; i < argc; i++) {
 		_cleanup_record_ struct ctr_record *rec = NULL;
 
-		if (record_lookup(g, argv[i], &rec, err) < 0)
+		/* only stopped (the default): the exit file, no polling */
+		if ((conds & ~(1u << WAIT_STOPPED)) == 0) {
+			if (wait_exit(g, argv[i], err) < 0)
+				return -1;
+			continue;
+		}
+		if (wait_condition(g, argv[i], conds, interval_ms, err) < 0 ||
+		    record_lookup(g, argv[i], &rec, err) < 0)
 			return -1;
 		(void)record_refresh(g, rec, NULL);
-		if (rec->state == CTR_RUNNING) {
-			_cleanup_error_ struct pea_error *e = NULL;
-			if (container_wait_exit(g, rec->id, -1, &e) < 0) {
-				/* removed by its exit command (--rm): the exit file stays */
-				if (e->code != ENOENT ||
-				    !exit_code_file(g, rec->id, &rec->exit_code)) {
-					*err = TAKE_PTR(e);
-					return -1;
-				}
-				rec->state = CTR_EXITED;
-			}
-			record_sync_exit(g, rec);
+		/* podman's: the exit code of an exit, -1 for another state */
+		if ((conds & (1u << WAIT_STOPPED)) && rec->state != CTR_RUNNING) {
+			if (wait_exit(g, argv[i], err) < 0)
+				return -1;
+		} else {
+			printf("-1\n");
 		}
-		printf("%d\n", rec->state == CTR_CREATED ? 0 : rec->exit_code);
 	}
 	return 0;
 }

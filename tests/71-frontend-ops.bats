@@ -287,3 +287,33 @@ freezer_state() {
 	assert_line s1
 	assert_line --partial 'no container with name or ID "nosuchctr3" found'
 }
+
+@test "wait --condition: running, created, paused, stopped/exited; bad conditions refused" {
+	run -0 pea_cmd create --name w1 busybox sh -c 'sleep 1000'
+	run -0 pea_cmd wait --condition=created w1
+	assert_output -- -1
+	# a wait for running that polls while the start comes
+	timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" wait --condition running --interval 50ms w1 \
+		>"$TEST_DIR/wait.out" 2>&1 3>&- &
+	waiter=$!
+	run -0 pea_cmd start w1
+	wait "$waiter"
+	assert_equal "$(cat "$TEST_DIR/wait.out")" -1
+	run -0 pea_cmd pause w1
+	run -0 pea_cmd wait --condition=paused -i 1s w1
+	assert_output -- -1
+	run -0 pea_cmd unpause w1
+	run -3 pea_cmd run --name w2 busybox sh -c 'exit 3'
+	run -0 pea_cmd container wait --condition=exited --condition=stopped w2
+	assert_output 3
+	run -0 pea_cmd wait --condition=running --condition=stopped w2
+	assert_output 3
+	run -125 pea_cmd wait --condition=sleeping w2
+	assert_output 'Error: invalid condition "sleeping": use stopped, exited, running, created, configured or paused'
+	run -125 pea_cmd wait --condition=healthy w2
+	assert_output 'Error: --condition healthy: pea cannot wait for it'
+	run -125 pea_cmd wait --interval=0 w2
+	assert_output --partial 'invalid argument "0" for "-i, --interval" flag'
+	run -125 pea_cmd wait --condition=running nosuchctr
+	assert_output --partial 'no container with name or ID "nosuchctr" found'
+}
