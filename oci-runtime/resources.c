@@ -29,10 +29,55 @@ res_error(struct pea_error **err, const char *path, const char *fmt, ...)
 	return pea_error_new(err, EINVAL, "%s: %s", path, msg);
 }
 
+/*
+ * runc reads config.json with Go's encoding/json, which matches a key to a
+ * field ignoring case when no key matches exactly: its tests write
+ * resources.CPU.Cpus. So a key that is a known one but for its case is
+ * renamed to the known one here (when both are there, their members are
+ * merged, the variant's winning, as Go fills one field from both).
+ */
+static void canonical_keys(struct json_object *obj, const char *const *keys)
+{
+	const char *canon[64];
+	char *from[64];
+	size_t n = 0;
+
+	json_object_object_foreach(obj, key, val)
+	{
+		(void)val;
+		for (size_t i = 0; keys[i] && n < ARRAY_SIZE(from); i++)
+			if (strcmp(keys[i], key) != 0 && strcasecmp(keys[i], key) == 0) {
+				/* the key's string goes with its deletion: a copy */
+				from[n] = xstrdup(key);
+				canon[n] = keys[i];
+				n++;
+				break;
+			}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_get(json_object_object_get(obj, from[i]));
+		struct json_object *have = NULL;
+
+		json_object_object_del(obj, from[i]);
+		free(from[i]);
+		/* both there: Go fills the one field from each, the later key winning */
+		if (json_object_object_get_ex(obj, canon[i], &have) &&
+		    json_object_is_type(have, json_type_object) &&
+		    json_object_is_type(v, json_type_object)) {
+			json_object_object_foreach(v, k2, v2)
+				json_object_object_add(have, k2, json_object_get(v2));
+			json_object_put(v);
+			continue;
+		}
+		json_object_object_add(obj, canon[i], v);
+	}
+}
+
 /* Only the keys listed are allowed in obj; anything else is named as unknown. */
 static int only_keys(struct json_object *obj, const char *path, const char *const *keys,
 		     struct pea_error **err)
 {
+	canonical_keys(obj, keys);
 	json_object_object_foreach(obj, key, val)
 	{
 		bool known = false;

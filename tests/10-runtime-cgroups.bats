@@ -25,6 +25,24 @@ teardown() {
 	return "$rc"
 }
 
+@test "resources keys that differ only in case are taken as runc (Go's json) takes them" {
+	make_bundle "$RT_B" sleep 100000
+	bundle_set "$RT_B" '.linux.cgroupsPath = "/\($cg)/c" | .linux.resources.cpu = {shares: 512}
+		| .linux.resources.CPU = {Cpus: "0", Mems: "0"} | .linux.resources.Pids = {LIMIT: 42}' --arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" ck
+	local c=/sys/fs/cgroup
+	run -0 cat $c/cpu/$CG/c/cpu.shares $c/cpuset/$CG/c/cpuset.cpus $c/pids/$CG/c/pids.max
+	assert_output $'512\n0\n42'
+	run -0 rt update -r - ck <<<'{"PIDS": {"Limit": 43}}'
+	run -0 cat $c/pids/$CG/c/pids.max
+	assert_output 43
+	# a key that is no known one in any case is still refused
+	run -1 rt update -r - ck <<<'{"pidz": {"limit": 44}}'
+	assert_output --partial "pidz: unknown or unsupported field"
+	run -0 rt delete -f ck
+	rt_cgroups_gone "$CG"
+}
+
 @test "linux.resources is written to every v1 controller" {
 	local dev major minor
 	dev="$(lsblk -dno MAJ:MIN | head -1 | tr -d ' ')"
