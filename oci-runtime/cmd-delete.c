@@ -1,4 +1,6 @@
+#include <dirent.h>
 #include <errno.h>
+#include <regex.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include "lib/error.h"
 #include "lib/log.h"
 #include "lib/process.h"
+#include "lib/strv.h"
 
 #include "cgroup.h"
 #include "container.h"
@@ -18,11 +21,13 @@
 #include "state.h"
 
 static const char delete_usage[] =
-	"Usage: pea-runtime delete [--force] ID\n"
+	"Usage: pea-runtime delete [--force] ID | --regex RE\n"
 	"\n"
 	"Delete a stopped (or created) container: run its poststop hooks, remove its state.\n"
 	"\n"
-	"  -f, --force   kill a running container first (SIGKILL); a missing one is not an error\n";
+	"  -f, --force   kill a running container first (SIGKILL); a missing one is not an error\n"
+	"  -r, --regex RE  crun's: every container whose ID the extended regular expression\n"
+	"                matches (anywhere in the ID), instead of one ID\n";
 
 /* poststop hooks (failures are warnings), then the state directory. */
 int container_destroy(struct container_handle *h, struct pea_error **err)
@@ -75,33 +80,13 @@ static int kill_and_wait(struct container_handle *h, struct pea_error **err)
 	return 0;
 }
 
-int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea_error **err)
+static int delete_one(const struct global_options *g, const char *id, bool force,
+		      struct pea_error **err)
 {
-	static const struct option longopts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct container_handle h;
-	bool force = false;
-	int opt, r;
+	int r;
 
-	/* 0, not 1: getopt starts over and permutes (runc takes options after the ID) */
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
-		if (opt == 'f')
-			force = true;
-		else if (opt == 'h') {
-			fputs(delete_usage, stdout);
-			return 0;
-		} else
-			return runtime_usage_error(err, "delete", "unknown option '%s'",
-						   argv[optind - 1]);
-	}
-	if (argc - optind != 1)
-		return runtime_usage_error(err, "delete", "expects exactly one container ID");
-	if (state_lookup(g->root, argv[optind], true, &h, err) < 0) {
+	if (state_lookup(g->root, id, true, &h, err) < 0) {
 		if (force && pea_error_is(*err, ENOENT)) {
 			pea_error_release(err);
 			return 0;
@@ -110,8 +95,7 @@ int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea
 	}
 	if ((h.status == STATUS_RUNNING || h.status == STATUS_PAUSED) && !force) {
 		pea_error_new(err, EBUSY,
-			      "container '%s' is running: stop it first, or delete --force",
-			      argv[optind]);
+			      "container '%s' is running: stop it first, or delete --force", id);
 		state_handle_close(&h);
 		return -EBUSY;
 	}
@@ -120,4 +104,82 @@ int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea
 		r = container_destroy(&h, err);
 	state_handle_close(&h);
 	return r;
+}
+
+/* crun's --regex: every container whose ID the extended regex matches; the first failure is
+ * returned after trying them all. */
+static int delete_matching(const struct global_options *g, const char *pattern, bool force,
+			   struct pea_error **err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_strv_ char **ids = NULL;
+	struct dirent *e;
+	regex_t re;
+	int r = 0, rc;
+
+	rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		char msg[256];
+
+		regerror(rc, &re, msg, sizeof(msg));
+		return runtime_usage_error(err, "delete", "--regex '%s': %s", pattern, msg);
+	}
+	d = opendir(g->root);
+	if (!d) {
+		regfree(&re);
+		if (errno == ENOENT)
+			return 0;
+		return pea_error_errno(err, "open '%s'", g->root);
+	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && e->d_type == DT_DIR &&
+		    regexec(&re, e->d_name, 0, NULL, 0) == 0)
+			pea_strv_push(&ids, e->d_name);
+	regfree(&re);
+	for (size_t i = 0; ids && ids[i]; i++) {
+		_cleanup_error_ struct pea_error *one = NULL;
+
+		if (delete_one(g, ids[i], force, &one) < 0 && r == 0) {
+			*err = TAKE_PTR(one);
+			r = -EINVAL;
+		}
+	}
+	return r;
+}
+
+int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option longopts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "regex", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *regex = NULL;
+	bool force = false;
+	int opt;
+
+	/* 0, not 1: getopt starts over and permutes (runc takes options after the ID) */
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "fr:h", longopts, NULL)) != -1) {
+		if (opt == 'f')
+			force = true;
+		else if (opt == 'r')
+			regex = optarg;
+		else if (opt == 'h') {
+			fputs(delete_usage, stdout);
+			return 0;
+		} else
+			return runtime_usage_error(err, "delete", "unknown option '%s'",
+						   argv[optind - 1]);
+	}
+	if (regex) {
+		if (argc != optind)
+			return runtime_usage_error(err, "delete", "--regex takes no container ID");
+		return delete_matching(g, regex, force, err);
+	}
+	if (argc - optind != 1)
+		return runtime_usage_error(err, "delete", "expects exactly one container ID");
+	return delete_one(g, argv[optind], force, err);
 }

@@ -397,6 +397,24 @@ teardown() {
 	rt_no_leftovers cm3
 }
 
+@test "delete --regex (crun's): every container whose ID matches" {
+	make_bundle "$RT_B" sleep 100000
+	run -0 rt_reaped run -d -b "$RT_B" web-1
+	run -0 rt_reaped run -d -b "$RT_B" web-2
+	run -0 rt_reaped run -d -b "$RT_B" db-1
+	run -1 rt delete --regex '^web-'
+	assert_output --partial "is running: stop it first"
+	run -0 rt delete -f --regex '^web-'
+	run -0 rt list -q
+	assert_output db-1
+	run -2 rt delete --regex '('
+	assert_output --partial "--regex '(':"
+	run -2 rt delete --regex x db-1
+	assert_output --partial "--regex takes no container ID"
+	run -0 rt delete -f --regex 'no-such'
+	run -0 rt delete -f db-1
+}
+
 @test "--preserve-fds passes fds 3.. to the container" {
 	make_bundle "$RT_B" sh -c 'cat <&3; [ -e /proc/$$/fd/4 ] && echo has-4 || echo no-4'
 	echo passed-through >"$TEST_DIR/fd3"
