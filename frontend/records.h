@@ -92,9 +92,12 @@ int record_load(const struct global_options *g, const char *id, struct ctr_recor
 /* Write (caller holds the lock); creates the folder. */
 int record_save(const struct global_options *g, const struct ctr_record *r, struct pea_error **err);
 /*
- * The first save of a new container: fsynced, but for a --rm container, whose
- * record, layer and mount are all volatile (a crash may lose them, as podman's
- * volatile mount of such a container may lose its files): no fsync on its way.
+ * The first save of a new container: durable once pea-storage's container
+ * create that follows it has returned (its fsync commits this record too, on
+ * one ext4 or xfs; elsewhere this save fsyncs), but for a --rm container,
+ * whose record, layer and mount are all volatile (a crash may lose them, as
+ * podman's volatile mount of such a container may lose its files): no fsync
+ * on its way.
  */
 int record_save_new(const struct global_options *g, const struct ctr_record *r,
 		    struct pea_error **err);
