@@ -48,6 +48,27 @@ static const struct option create_long[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * systemd's socket activation, as crun: with LISTEN_FDS=N in our environment
+ * N more fds from 3 go to the container (added to --preserve-fds), and its
+ * process gets LISTEN_FDS=N and LISTEN_PID=1 (container_create sets them).
+ */
+static int listen_fds(const char *cmd, struct create_options *o, struct pea_error **err)
+{
+	const char *v = getenv("LISTEN_FDS");
+	char *end = NULL;
+	long n;
+
+	if (!v || !*v)
+		return 0;
+	n = strtol(v, &end, 10);
+	if (*end || n < 0 || n > 1 << 16)
+		return runtime_usage_error(err, cmd, "LISTEN_FDS: invalid '%s'", v);
+	o->listen_fds = (int)n;
+	o->preserve_fds += (int)n;
+	return 0;
+}
+
 /* Options of create and run (run adds --detach and --keep). Returns the ID's index, 0: --help. */
 int create_parse_args(const char *cmd, const char *usage, bool for_run, int argc, char **argv,
 		      struct create_options *o, struct pea_error **err)
@@ -114,7 +135,7 @@ int create_parse_args(const char *cmd, const char *usage, bool for_run, int argc
 	}
 	if (optind != argc - 1)
 		return runtime_usage_error(err, cmd, "expects exactly one container ID");
-	return optind;
+	return listen_fds(cmd, o, err) < 0 ? -EINVAL : optind;
 }
 
 int cmd_create(const struct global_options *g, int argc, char **argv, struct pea_error **err)

@@ -23,6 +23,7 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/process.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 
 #include "cgroup.h"
@@ -501,6 +502,21 @@ static int open_rootfs_parent(struct container *c, struct pea_error **err)
 	return 0;
 }
 
+/* LISTEN_FDS=N and LISTEN_PID=1 in the process's environment, replacing any there. */
+static void set_listen_env(struct spec *s, int n)
+{
+	char **env = NULL;
+
+	for (size_t i = 0; s->process.env && s->process.env[i]; i++)
+		if (strncmp(s->process.env[i], "LISTEN_FDS=", 11) != 0 &&
+		    strncmp(s->process.env[i], "LISTEN_PID=", 11) != 0)
+			pea_strv_push(&env, s->process.env[i]);
+	pea_strv_push_take(&env, xasprintf("LISTEN_FDS=%d", n));
+	pea_strv_push(&env, "LISTEN_PID=1");
+	pea_strv_free(s->process.env);
+	s->process.env = env;
+}
+
 static int bundle_path(const char *bundle, char **ret, struct pea_error **err)
 {
 	char *p = realpath(bundle ? bundle : ".", NULL);
@@ -541,6 +557,8 @@ int container_create(const struct global_options *g, const char *id,
 		container_free(c);
 		return -EINVAL;
 	}
+	if (opts->listen_fds > 0)
+		set_listen_env(c->spec, opts->listen_fds);
 	process_clamp_rlimits(c->spec);
 	c->created = state_now_rfc3339();
 	if (state_open_root(g->root, true, &c->rootfd, err) < 0 ||

@@ -26,6 +26,7 @@ struct create_options {
 	const char *pid_file;
 	const char *console_socket;
 	int preserve_fds;
+	int listen_fds; /* LISTEN_FDS in our environment (counted in preserve_fds too) */
 	bool no_pivot;
 	bool no_new_keyring;
 	bool detach; /* run only */

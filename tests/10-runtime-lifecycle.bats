@@ -422,6 +422,19 @@ teardown() {
 	assert_output $'passed-through\nno-4'
 }
 
+@test "LISTEN_FDS (systemd socket activation, as crun): the fds pass, LISTEN_FDS and LISTEN_PID=1 are set" {
+	make_bundle "$RT_B" sh -c 'cat <&3; cat <&4; echo "$LISTEN_FDS $LISTEN_PID"; [ -e /proc/$$/fd/5 ] && echo has-5 || echo no-5'
+	bundle_set "$RT_B" '.process.env += ["LISTEN_PID=77"]'
+	echo a >"$TEST_DIR/fd3"
+	echo b >"$TEST_DIR/fd4"
+	run -0 env LISTEN_FDS=1 "$PEA_RUNTIME" --root "$RT_ROOT" run --preserve-fds 1 -b "$RT_B" lf \
+		3<"$TEST_DIR/fd3" 4<"$TEST_DIR/fd4" 5<"$TEST_DIR/fd4"
+	assert_output $'a\nb\n1 1\nno-5'
+	run -2 env LISTEN_FDS=x "$PEA_RUNTIME" --root "$RT_ROOT" run -b "$RT_B" lf2
+	assert_output --partial "LISTEN_FDS: invalid 'x'"
+	rt_no_leftovers lf2
+}
+
 @test "--no-pivot leaves no full proc or sysfs of the host in the container's mount namespace" {
 	make_bundle "$RT_B" unshare -mrpf sh -c 'mount -t proc none /proc && echo mounted-proc'
 	bundle_set "$RT_B" '.process.capabilities |= with_entries(.value += ["CAP_SETFCAP"])'
