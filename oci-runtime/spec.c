@@ -822,10 +822,12 @@ static int parse_device(struct json_object *o, const char *path, size_t i, void 
 
 		return field_error(err, tpath, "unknown device type '%s'", type);
 	}
-	if (!path_is_absolute(p) || strncmp(p, "/dev/", 5) != 0) {
+	/* anywhere in the root (made there, resolved inside it), as runc and crun allow */
+	if (!path_is_absolute(p) || strcmp(strrchr(p, '/'), "/") == 0 ||
+	    strcmp(strrchr(p, '/'), "/.") == 0 || strcmp(strrchr(p, '/'), "/..") == 0) {
 		_cleanup_free_ char *ppath = pea_json_path_key(path, "path");
 
-		return field_error(err, ppath, "must be an absolute path under /dev");
+		return field_error(err, ppath, "must be an absolute path naming a file");
 	}
 	if (d->type != S_IFIFO && (major < 0 || minor < 0 || major > 4095 || minor > 1048575))
 		return field_error(err, path, "invalid major/minor numbers");

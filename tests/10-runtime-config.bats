@@ -161,7 +161,7 @@ bad_config() {
 	rt_is_pea || skip_expected "messages are pea-runtime's"
 	bad_config '.linux.devices = [{type: "x", path: "/dev/x", major: 1, minor: 1}]' 'linux.devices\[0\].type'
 	make_bundle "$TEST_DIR/b2" true
-	RT_B="$TEST_DIR/b2" bad_config '.linux.devices = [{type: "c", path: "/etc/x", major: 1, minor: 1}]' 'linux.devices\[0\].path'
+	RT_B="$TEST_DIR/b2" bad_config '.linux.devices = [{type: "c", path: "/etc/..", major: 1, minor: 1}]' 'linux.devices\[0\].path'
 	make_bundle "$TEST_DIR/b3" true
 	RT_B="$TEST_DIR/b3" bad_config '.linux.sysctl = {"../../etc": "1"}' 'linux.sysctl'
 	make_bundle "$TEST_DIR/b4" true

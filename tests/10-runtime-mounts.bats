@@ -190,6 +190,14 @@ mnt_opts() {
 	assert_line 4
 }
 
+@test "linux.devices outside /dev, in folders made for them (as runc and crun)" {
+	make_bundle "$RT_B" sh -c 'stat -c "%n %F %t:%T" /foo-dev /sub/dir/foo-dev'
+	bundle_set "$RT_B" '.linux.devices = [{type: "b", path: "/foo-dev", major: 10, minor: 229},
+		{type: "c", path: "/sub/dir/foo-dev", major: 1, minor: 3}]'
+	run -0 rt run -b "$RT_B" od
+	assert_output $'/foo-dev block special file a:e5\n/sub/dir/foo-dev character special file 1:3'
+}
+
 @test "sysctl in the container's namespaces" {
 	make_bundle "$RT_B" sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shm_rmid_forced'
 	bundle_set "$RT_B" '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shm_rmid_forced": "1"}'
