@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -70,8 +71,15 @@ static int hook_run(const struct spec_hook *h, const char *kind, size_t i, const
 		return pea_error_wrap(err, "%s", what);
 	if (status != 0) {
 		_cleanup_free_ char *desc = pea_describe_wait_status(status);
+		char sig[64] = "";
 
-		return pea_error_new(err, ECANCELED, "%s: %s", what, desc);
+		/* runc's words, which its callers and tests look for; the signal's too */
+		if (WIFSIGNALED(status)) {
+			snprintf(sig, sizeof(sig), ": %s", strsignal(WTERMSIG(status)));
+			sig[2] = (char)tolower((unsigned char)sig[2]);
+		}
+		return pea_error_new(err, ECANCELED, "%s: error running hook: %s%s", what, desc,
+				     sig);
 	}
 	return 0;
 }

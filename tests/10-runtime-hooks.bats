@@ -114,7 +114,7 @@ hook() {
 	bundle_set "$RT_B" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_KILL"}]}
 		| .hooks.startContainer = [{path: "/bin/sh", args: ["sh", "-c", "mkdir /tmp/hook-dir"]}]'
 	run -127 rt run -b "$RT_B" hs
-	assert_output --partial "hooks.startContainer[0] '/bin/sh': killed by signal 31 (SIGSYS)"
+	assert_output --partial "hooks.startContainer[0] '/bin/sh': error running hook: killed by signal 31 (SIGSYS): bad system call"
 	refute_output --partial started
 	[[ ! -e "$RT_B/rootfs/tmp/hook-dir" ]]
 }
