@@ -57,6 +57,14 @@ void run_result_clear(struct run_result *r);
 /* Run argv with stdin from in_fd (-1: /dev/null), capturing stdout and stderr. */
 int frontend_run_capture(char *const *argv, int in_fd, struct run_result *ret,
 			 struct pea_error **err);
+/* pea ARGS... (this binary with g's global options) on our stdio: its exit status, or < 0. */
+int frontend_run_self(const struct global_options *g, char *const *args, struct pea_error **err);
+/*
+ * pea ARGS... with its output captured: 0 and (ret_out not NULL) its standard output without
+ * trailing blanks; when it fails, -1 and err the last line it wrote, without its "Error: ".
+ */
+int frontend_run_self_capture(const struct global_options *g, char *const *args, char **ret_out,
+			      struct pea_error **err);
 /* pea-storage ARGS...: the value of "result" of its reply (owned), or its error. */
 int store_call(const struct global_options *g, const char *const *args,
 	       struct json_object **ret_result, struct pea_error **err);

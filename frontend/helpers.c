@@ -540,3 +540,56 @@ char *passwd_name_of(const char *db, long long id)
 	}
 	return xasprintf("%lld", id);
 }
+
+int frontend_run_self(const struct global_options *g, char *const *args, struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = frontend_self_argv(g);
+	struct pea_spawn sp = { 0 };
+	int status = 0, pidfd = -1, rc;
+	pid_t pid;
+
+	for (size_t i = 0; args && args[i]; i++)
+		pea_strv_push(&argv, args[i]);
+	sp.argv = argv;
+	fflush(stdout);
+	fflush(stderr);
+	if (pea_spawn(&sp, &pid, &pidfd, err) < 0)
+		return -1;
+	rc = pea_wait(pid, pidfd, -1, &status, err);
+	pidfd = pea_close(pidfd);
+	return rc < 0 ? -1 : pea_exit_status(status);
+}
+
+int frontend_run_self_capture(const struct global_options *g, char *const *args, char **ret_out,
+			      struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = frontend_self_argv(g);
+	struct run_result res = { 0 };
+	const char *msg;
+	size_t len;
+
+	for (size_t i = 0; args && args[i]; i++)
+		pea_strv_push(&argv, args[i]);
+	if (frontend_run_capture(argv, -1, &res, err) < 0)
+		return -1;
+	if (res.status != 0) {
+		msg = res.errtxt && *res.errtxt ? res.errtxt : "failed";
+		/* its last line, without its "Error: " */
+		if (strrchr(msg, '\n'))
+			msg = strrchr(msg, '\n') + 1;
+		if (strncmp(msg, "Error: ", 7) == 0)
+			msg += 7;
+		pea_error_new(err, EIO, "%s", msg);
+		run_result_clear(&res);
+		return -1;
+	}
+	len = res.len;
+	while (len && (res.out[len - 1] == '\n' || res.out[len - 1] == ' '))
+		res.out[--len] = '\0';
+	if (ret_out) {
+		*ret_out = res.out;
+		res.out = NULL;
+	}
+	run_result_clear(&res);
+	return 0;
+}

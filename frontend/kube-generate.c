@@ -64,7 +64,7 @@ static int inspect_one(struct global_options *g, char *const *args, const char *
 	_cleanup_json_ struct json_object *arr = NULL;
 	struct json_object *first;
 
-	if (kube_self_run(g, args, &out, err) < 0)
+	if (frontend_run_self_capture(g, args, &out, err) < 0)
 		return -1;
 	if (pea_json_parse(out, strlen(out), what, &arr, err) < 0)
 		return -1;
@@ -681,7 +681,8 @@ static int doc_of(struct global_options *g, const char *name, struct kube_node *
 
 	if (inspect_one(g, ctr, "container inspect", &obj, &e) == 0)
 		return container_doc(g, obj, ret, err);
-	if (kube_self_run(g, (char *[]){ "pod", "exists", (char *)name, NULL }, NULL, NULL) == 0) {
+	if (frontend_run_self_capture(g, (char *[]){ "pod", "exists", (char *)name, NULL }, NULL,
+				      NULL) == 0) {
 		if (inspect_one(g, pod, "pod inspect", &obj, err) < 0)
 			return -1;
 		return pod_doc_of(g, obj, ret, err);

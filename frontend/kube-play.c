@@ -888,46 +888,12 @@ void kube_plan_print(const struct kube_plan *p)
 	}
 }
 
-int kube_self_run(struct global_options *g, char *const *args, char **ret_out,
-		  struct pea_error **err)
-{
-	_cleanup_strv_ char **argv = frontend_self_argv(g);
-	struct run_result res = { 0 };
-	const char *msg;
-	size_t len;
-
-	for (size_t i = 0; args[i]; i++)
-		pea_strv_push(&argv, args[i]);
-	if (frontend_run_capture(argv, -1, &res, err) < 0)
-		return -1;
-	if (res.status != 0) {
-		msg = res.errtxt && *res.errtxt ? res.errtxt : "failed";
-		/* its last line, without its "Error: " */
-		if (strrchr(msg, '\n'))
-			msg = strrchr(msg, '\n') + 1;
-		if (strncmp(msg, "Error: ", 7) == 0)
-			msg += 7;
-		pea_error_new(err, EIO, "%s", msg);
-		run_result_clear(&res);
-		return -1;
-	}
-	len = res.len;
-	while (len && (res.out[len - 1] == '\n' || res.out[len - 1] == ' '))
-		res.out[--len] = '\0';
-	if (ret_out) {
-		*ret_out = res.out;
-		res.out = NULL;
-	}
-	run_result_clear(&res);
-	return 0;
-}
-
 static int run2(struct global_options *g, const char *a, const char *b, const char *c,
 		char **ret_out, struct pea_error **err)
 {
 	char *args[] = { (char *)a, (char *)b, (char *)c, NULL };
 
-	return kube_self_run(g, args, ret_out, err);
+	return frontend_run_self_capture(g, args, ret_out, err);
 }
 
 static bool exists(struct global_options *g, const char *group, const char *name)
@@ -951,7 +917,7 @@ static void undo(struct global_options *g, struct made *m)
 		_cleanup_error_ struct pea_error *e = NULL;
 		char *args[] = { "pod", "rm", "-f", m->pods[i], NULL };
 
-		if (kube_self_run(g, args, NULL, &e) < 0)
+		if (frontend_run_self_capture(g, args, NULL, &e) < 0)
 			log_warning("removing pod '%s': %s, ignoring", m->pods[i], e->message);
 	}
 	for (size_t i = 0; m->volumes && m->volumes[i]; i++) {
@@ -987,7 +953,7 @@ static int write_cm_files(struct global_options *g, const struct kube_cm_volume 
 	_cleanup_close_ int dfd = -1;
 	char *args[] = { "volume", "inspect", "--format", "{{.Mountpoint}}", v->name, NULL };
 
-	if (kube_self_run(g, args, &mp, err) < 0)
+	if (frontend_run_self_capture(g, args, &mp, err) < 0)
 		return -1;
 	dfd = open(mp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -1089,7 +1055,7 @@ static int build_images(struct global_options *g, const struct kube_pod_plan *pp
 		if (!*name || (access(cf, F_OK) < 0 && access(df, F_OK) < 0))
 			continue;
 		args[3] = dir;
-		if (kube_self_run(g, args, NULL, err) < 0)
+		if (frontend_run_self_capture(g, args, NULL, err) < 0)
 			return pea_error_wrap(err, "building '%s' in '%s'", img, dir);
 	}
 	return 0;
@@ -1106,7 +1072,7 @@ static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 	if (o->replace && exists(g, "pod", pp->name)) {
 		char *rm[] = { "pod", "rm", "-f", pp->name, NULL };
 
-		if (kube_self_run(g, rm, NULL, err) < 0)
+		if (frontend_run_self_capture(g, rm, NULL, err) < 0)
 			return pea_error_wrap(err, "replacing pod '%s'", pp->name);
 	}
 	if (make_host_paths(pp, m, err) < 0 || build_images(g, pp, o, err) < 0)
@@ -1114,7 +1080,7 @@ static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 	push2(&args, "pod", "create");
 	for (size_t i = 0; pp->args[i]; i++)
 		pea_strv_push(&args, pp->args[i]);
-	if (kube_self_run(g, args, &podid, err) < 0)
+	if (frontend_run_self_capture(g, args, &podid, err) < 0)
 		return pea_error_wrap(err, "pod '%s'", pp->name);
 	pea_strv_push(&m->pods, pp->name);
 	for (size_t i = 0; i < pp->nctrs; i++) {
@@ -1124,7 +1090,7 @@ static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 		pea_strv_push(&cargs, "create");
 		for (size_t j = 0; pp->ctrs[i].args[j]; j++)
 			pea_strv_push(&cargs, pp->ctrs[i].args[j]);
-		if (kube_self_run(g, cargs, &id, err) < 0)
+		if (frontend_run_self_capture(g, cargs, &id, err) < 0)
 			return pea_error_wrap(err, "container '%s'", pp->ctrs[i].name);
 		/* create may print pull progress before the id */
 		if (strrchr(id, '\n'))
@@ -1188,7 +1154,7 @@ int kube_down_run(struct global_options *g, const struct kube_plan *p, struct pe
 				       "{{.ID}}", p->pods[i].name, NULL };
 			_cleanup_error_ struct pea_error *e = NULL;
 
-			if (kube_self_run(g, in, &id, &e) < 0)
+			if (frontend_run_self_capture(g, in, &id, &e) < 0)
 				id = xstrdup(p->pods[i].name);
 		}
 		if (run2(g, "pod", "stop", p->pods[i].name, NULL, err) == 0)
@@ -1197,7 +1163,7 @@ int kube_down_run(struct global_options *g, const struct kube_plan *p, struct pe
 			fprintf(stderr, "Error: %s\n", (*err)->message);
 			*err = pea_error_free(*err);
 		}
-		if (kube_self_run(g, rm, NULL, err) == 0)
+		if (frontend_run_self_capture(g, rm, NULL, err) == 0)
 			pea_strv_push(&removed, id);
 		else {
 			pea_error_free(last);

@@ -75,10 +75,6 @@ int kube_play_run(struct global_options *g, const struct kube_plan *p,
 /* Stop and remove the pods of the plan (kube down). */
 int kube_down_run(struct global_options *g, const struct kube_plan *p, struct pea_error **err);
 
-/* pea ARGS... through its own command line; its standard output (trimmed) in *ret_out. */
-int kube_self_run(struct global_options *g, char *const *args, char **ret_out,
-		  struct pea_error **err);
-
 /* kube generate: the YAML of containers or pods (podman 4.3's), to *ret. */
 int kube_generate(struct global_options *g, char *const *names, bool service, char **ret,
 		  struct pea_error **err);

@@ -394,3 +394,9 @@ ${pod:0:12}-infra"
 	run -0 pea_cmd ps -aq
 	assert_output ""
 }
+
+@test "pod create --cgroup-parent is refused (pea does not place containers under it yet)" {
+	run -125 pea_cmd pod create --name cgp --cgroup-parent /mine
+	assert_output "Error: --cgroup-parent is not supported yet: the pod's containers would not be placed under '/mine'"
+	run -1 pea_cmd pod exists cgp
+}
