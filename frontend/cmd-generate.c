@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,15 @@ static void gen_print_command(FILE *f, const char *key, char *const *argv)
 		fputs(argv[i], f);
 	}
 	fputc('\n', f);
+}
+
+/* gen_escape of s, freed. */
+static char *gen_escape_take(char *s)
+{
+	char *e = gen_escape(s);
+
+	free(s);
+	return e;
 }
 
 /* Push arg escaped (a value of the user's, where '%' is no systemd specifier). */
@@ -331,6 +341,95 @@ static void gen_run_process_flags(const struct global_options *g, const struct c
 	}
 }
 
+static const char *json_key_str(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+static int64_t json_key_int(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+/* -v SRC:DST[:OPTS] of binds and named volumes (rbind and rw are the defaults), --tmpfs DST. */
+static void gen_run_mounts(const struct ctr_record *r, char ***argv)
+{
+	struct json_object *vols = NULL, *tmpfs = NULL;
+
+	if (json_object_object_get_ex(r->opts, "volumes", &vols) &&
+	    json_object_is_type(vols, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(vols); i++) {
+			struct json_object *m = json_object_array_get_idx(vols, i);
+			const char *type = json_key_str(m, "type"),
+				   *src = json_key_str(m, "source");
+			const char *dst = json_key_str(m, "destination");
+			_cleanup_strv_ char **keep = NULL, **opts = json_strv_of(m, "options");
+			_cleanup_free_ char *o = NULL;
+
+			if (!type || !src || !dst ||
+			    (strcmp(type, "bind") != 0 && strcmp(type, "volume") != 0))
+				continue;
+			for (size_t k = 0; opts && opts[k]; k++)
+				if (strcmp(opts[k], "rbind") != 0 && strcmp(opts[k], "rw") != 0)
+					pea_strv_push(&keep, opts[k]);
+			o = keep ? pea_strv_join(keep, ",") : NULL;
+			pea_strv_push(argv, "-v");
+			pea_strv_push_take(argv,
+					   gen_escape_take(o ? xasprintf("%s:%s:%s", src, dst, o)
+							     : xasprintf("%s:%s", src, dst)));
+		}
+	if (json_object_object_get_ex(r->opts, "tmpfs", &tmpfs) &&
+	    json_object_is_type(tmpfs, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(tmpfs); i++) {
+			const char *dst =
+				json_key_str(json_object_array_get_idx(tmpfs, i), "destination");
+			if (dst) {
+				pea_strv_push(argv, "--tmpfs");
+				push_esc(argv, dst);
+			}
+		}
+}
+
+/* -p [IP:]HOST:CONTAINER[/udp] of the published ports; --network when not the default. */
+static void gen_run_ports(const struct ctr_record *r, char ***argv)
+{
+	struct json_object *ports = NULL;
+	const char *net = json_str_of(r->opts, "network");
+
+	if (json_object_object_get_ex(r->opts, "ports", &ports) &&
+	    json_object_is_type(ports, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(ports); i++) {
+			struct json_object *p = json_object_array_get_idx(ports, i);
+			const char *ip = json_key_str(p, "host_ip"),
+				   *proto = json_key_str(p, "protocol");
+			int64_t hp = json_key_int(p, "host_port"),
+				cp = json_key_int(p, "container_port");
+			int64_t n = json_key_int(p, "range");
+			_cleanup_free_ char *h =
+				n > 1 ? xasprintf("%" PRId64 "-%" PRId64, hp, hp + n - 1)
+				      : xasprintf("%" PRId64, hp);
+			_cleanup_free_ char *c =
+				n > 1 ? xasprintf("%" PRId64 "-%" PRId64, cp, cp + n - 1)
+				      : xasprintf("%" PRId64, cp);
+
+			pea_strv_push(argv, "-p");
+			pea_strv_push_take(
+				argv,
+				gen_escape_take(xasprintf(
+					"%s%s%s:%s%s%s", ip && *ip ? ip : "", ip && *ip ? ":" : "",
+					h, c, proto && strcmp(proto, "tcp") != 0 ? "/" : "",
+					proto && strcmp(proto, "tcp") != 0 ? proto : "")));
+		}
+	if (net && *net && strcmp(net, "bridge") != 0) {
+		pea_strv_push(argv, "--network");
+		push_esc(argv, net);
+	}
+}
+
 /* The other flags the record keeps as they were given. */
 static void gen_run_flags(const struct ctr_record *r, char ***argv)
 {
@@ -351,6 +450,8 @@ static void gen_run_flags(const struct ctr_record *r, char ***argv)
 		pea_strv_push(argv, "-i");
 	if (json_bool_of(r->opts, "read_only"))
 		pea_strv_push(argv, "--read-only");
+	gen_run_mounts(r, argv);
+	gen_run_ports(r, argv);
 }
 
 /* The ExecStart of --new: pea run of what the container was made with. */

@@ -128,6 +128,15 @@ unit_cmd() {
 	assert_output --partial '	--label l=v '
 	assert_output --partial ' "printf \"%%s\\n\" \"a b\"; sleep 1000"'
 	assert_line "PIDFile=%t/%n.pid"
+	# mounts and the network mode go along (rbind and rw are defaults, left out)
+	mkdir "$TEST_DIR/data"
+	run -0 pea_cmd create --name n2 -v "$TEST_DIR/data:/data:ro" -v vol1:/v --tmpfs /scratch \
+		--network none busybox true
+	run -0 pea_cmd generate systemd --new n2
+	assert_line "	-v $TEST_DIR/data:/data:ro \\"
+	assert_line "	-v vol1:/v \\"
+	assert_line "	--tmpfs /scratch \\"
+	assert_line --regexp '^	--network none .*busybox.* true$'
 	# --template: an instance per %i, a unit name with '@'
 	run -0 pea_cmd generate systemd --template -n n1
 	assert_line --index 0 "# container-n1@.service"
