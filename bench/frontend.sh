@@ -3,7 +3,8 @@
 # Docker, same busybox image, each with a private root and no network.
 # Prints, never asserts:
 #  - `run --rm busybox true` (pea on pea-runtime+pea-monitor, pea on
-#    crun+conmon, podman on crun+conmon, docker on its daemon);
+#    crun+conmon, podman on crun+conmon, docker on its daemon), its wall time
+#    and, with perf, its CPU time (all its processes);
 #  - N detached starts (`run -d ... sleep 1000`), then `ps` with N containers,
 #    the memory of each idle container (its monitor and its process: RSS and
 #    PSS from /proc/PID/smaps_rollup, the mean of the N), then the removal of
@@ -179,6 +180,21 @@ avg2_ms() {
 	echo "$((sa / runs / 1000)) $((sb / runs / 1000))"
 }
 
+# cpu_ms RUNS CMD...: mean CPU time (ms) of CMD and every process it starts
+# that ends before it does (perf stat's task-clock, inherited), or "-" without
+# perf. Less bent by a shared machine's load than wall times.
+cpu_ms() {
+	local runs=$1 s=0 v k
+	shift
+	command -v perf >/dev/null || { echo -; return; }
+	for ((k = 0; k < runs; k++)); do
+		v=$(perf stat -x, -e task-clock "$@" 2>&1 >/dev/null | awk -F, '/task-clock/ { print $1 }')
+		[[ -n $v ]] || { echo -; return; }
+		s=$(awk -v a="$s" -v b="$v" 'BEGIN { print a + b }')
+	done
+	awk -v s="$s" -v n="$runs" 'BEGIN { printf "%.1f", s / n }'
+}
+
 # total_ms CMD...: wall time of one CMD.
 total_ms() {
 	local t0 t1
@@ -295,6 +311,14 @@ dr=-
 ((have_docker)) && dr=$(avg_ms "$RUNS" "${docker[@]}" run --rm --network none localhost/busybox true)
 row "run --rm busybox true (mean)" "$pr" "$cr" "$qr" "$dr"
 ((have_base)) && echo "base: run --rm busybox true (mean)        $br ms (pea/base $(ratio "$pr" "$br"), in turn)"
+pc=$(cpu_ms "$RUNS" "${pea_fe[@]}" run --rm --network none busybox true)
+bc=-
+((have_base)) && bc=$(cpu_ms "$RUNS" "${pea_base[@]}" run --rm --network none busybox true)
+cc=$(cpu_ms "$RUNS" "${pea_crun[@]}" run --rm --network none busybox true)
+qc=-
+((have_podman)) && qc=$(cpu_ms "$RUNS" "${podman[@]}" run --rm "${podman_run_opts[@]}" busybox true)
+row "run --rm busybox true (CPU, mean)" "$pc" "$cc" "$qc"
+((have_base)) && echo "base: run --rm busybox true (CPU, mean)   $bc ms (pea/base $(ratio "$pc" "$bc"))"
 docker_stop
 if ((have_base)); then
 	read -r ps_ bs < <(starts2)
