@@ -93,6 +93,7 @@ enum {
 	OPT_RUNTIME,
 	OPT_POD,
 	OPT_PRESERVE_FDS,
+	OPT_ROOTFS,
 };
 
 #define CREATE_SHORTOPTS "+a:de:w:u:h:v:m:l:itp:P"
@@ -124,10 +125,10 @@ static const struct option create_longopts[] = {
 	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
 	{ "label", required_argument, NULL, 'l' },
 	{ "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
-	{ "interactive", no_argument, NULL, 'i' },
+	{ "interactive", optional_argument, NULL, 'i' },
 	{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
 	{ "restart", required_argument, NULL, OPT_RESTART },
-	{ "tty", no_argument, NULL, 't' },
+	{ "tty", optional_argument, NULL, 't' },
 	{ "ip", required_argument, NULL, OPT_IP },
 	{ "ip6", required_argument, NULL, OPT_IP6 },
 	{ "mac-address", required_argument, NULL, OPT_MAC },
@@ -159,6 +160,7 @@ static const struct option create_longopts[] = {
 	{ "pod", required_argument, NULL, OPT_POD },
 	{ "attach", required_argument, NULL, 'a' },
 	{ "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
+	{ "rootfs", no_argument, NULL, OPT_ROOTFS },
 	SECRES_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -213,6 +215,8 @@ static const char create_usage[] =
 	"      --pull=POLICY         missing (default), always, never, newer\n"
 	"      --read-only[=BOOL]    mount the root read-only (tmpfs on /tmp, /var/tmp, /run)\n"
 	"      --replace             remove the container of the same --name first\n"
+	"      --rootfs              IMAGE is a folder, the container's root as it is (PATH:O:\n"
+	"                            an overlay over it, its changes gone with the container)\n"
 	"      --restart=POLICY      no (default), on-failure[:N], always, unless-stopped: start\n"
 	"                            it again when it exits (not after pea stop)\n"
 	"      --rm                  remove the container when it exits\n"
@@ -290,6 +294,7 @@ struct create_opts {
 	char *conmon_pidfile;
 	long long timeout;	/* seconds, 0: none */
 	long long preserve_fds; /* --preserve-fds: fds 3 .. 3+N-1 go to the container */
+	bool rootfs;		/* --rootfs: the operand is a folder, not an image */
 	char *runtime;		/* --runtime as given (a name or a path) */
 	/* --pod (pod.h): the pod as given, its id, the infra's UTS namespace to join */
 	char *pod, *pod_id, *uts_mode;
@@ -755,6 +760,35 @@ static int check_whole_flag(int argc, char **argv, const char *shortopts,
 			     argv[0]);
 }
 
+/*
+ * --rootfs PATH[:O]: an existing folder (made absolute); :O is an overlay over it,
+ * whose lowerdir option cannot hold ',' or ':'.
+ */
+static int parse_rootfs(const char *arg, struct json_object *opts, struct pea_error **err)
+{
+	_cleanup_free_ char *path = xstrdup(arg), *abs = NULL;
+	size_t n = strlen(path);
+	bool overlay = n > 2 && strcmp(path + n - 2, ":O") == 0;
+	struct stat st;
+
+	if (overlay)
+		path[n - 2] = '\0';
+	if (!*path)
+		return pea_error_new(err, EINVAL, "--rootfs: an empty path");
+	abs = abs_path(path);
+	if (stat(abs, &st) < 0)
+		return pea_error_errno(err, "--rootfs '%s'", abs);
+	if (!S_ISDIR(st.st_mode))
+		return pea_error_new(err, ENOTDIR, "--rootfs '%s': not a directory", abs);
+	if (overlay && strpbrk(abs, ",:"))
+		return pea_error_new(err, EINVAL,
+				     "--rootfs '%s:O': an overlay's path cannot hold ',' or ':'",
+				     abs);
+	json_object_object_add(opts, "rootfs", json_object_new_string(abs));
+	json_object_object_add(opts, "rootfs_overlay", json_object_new_boolean(overlay));
+	return 0;
+}
+
 /* -a/--attach STREAM: podman's three names (any case), each once or more. */
 static int parse_attach(struct run_flags *rf, const char *arg, struct pea_error **err)
 {
@@ -771,6 +805,48 @@ static int parse_attach(struct run_flags *rf, const char *arg, struct pea_error 
 			     arg);
 }
 
+/*
+ * podman's -i=false and -t=false (a boolean shorthand with a value, as pflag
+ * takes it): the words before the image made --interactive=, --tty=.
+ */
+static void long_bool_shorthands(int argc, char **argv)
+{
+	/* argv outlives this call: the new words live as long as the process */
+	static char **owned;
+
+	for (int i = 1; i < argc; i++) {
+		const char *w = argv[i], *o;
+		size_t len;
+
+		if (w[0] != '-' || !w[1] || strcmp(w, "--") == 0)
+			return; /* the image: the rest is the command's */
+		if (w[1] == '-') {
+			len = strcspn(w + 2, "=");
+			for (const struct option *l = create_longopts; l->name; l++)
+				if (strlen(l->name) == len && strncmp(l->name, w + 2, len) == 0 &&
+				    l->has_arg == required_argument && !w[2 + len])
+					i++; /* its value is the next word */
+			continue;
+		}
+		if ((w[1] == 'i' || w[1] == 't') && w[2] == '=') {
+			pea_strv_push_take(
+				&owned,
+				xasprintf("--%s%s", w[1] == 'i' ? "interactive" : "tty", w + 2));
+			argv[i] = owned[pea_strv_length(owned) - 1];
+			continue;
+		}
+		/* a cluster: a flag that takes a value takes the rest, or the next word */
+		for (const char *p = w + 1; *p; p++) {
+			o = strchr(CREATE_SHORTOPTS, *p);
+			if (o && o[1] == ':') {
+				if (!p[1])
+					i++;
+				break;
+			}
+		}
+	}
+}
+
 static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, const char *arg,
 			    struct pea_error **err)
 {
@@ -782,6 +858,9 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		return 0;
 	case 'a':
 		return parse_attach(rf, arg, err);
+	case OPT_ROOTFS:
+		o->rootfs = true;
+		return 0;
 	case OPT_PRESERVE_FDS:
 		if (parse_int("--preserve-fds", arg, 0, &o->preserve_fds, err) < 0)
 			return -1;
@@ -1001,11 +1080,9 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		set(&o->platform, arg);
 		return 0;
 	case 'i':
-		o->interactive = true;
-		return 0;
+		return parse_bool_arg("interactive", arg, &o->interactive, err);
 	case 't':
-		o->tty = true;
-		return 0;
+		return parse_bool_arg("tty", arg, &o->tty, err);
 	case OPT_RESTART:
 		json_object_put(o->restart);
 		o->restart = json_object_new_object();
@@ -1546,6 +1623,11 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 		args[na++] = "--gidmap";
 		args[na++] = gm;
 	}
+	/* --rootfs: no layer of the store; the start mounts (or takes) the folder */
+	if (json_object_object_get_ex(r->opts, "rootfs", NULL)) {
+		events_container(g, r, "create");
+		return 0;
+	}
 	if (rf)
 		args[na++] = "--mount";
 	/* no syncs to the layer of a container removed at its end, as podman's */
@@ -1574,6 +1656,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	_cleanup_(create_opts_clear) struct create_opts o = { .tls_verify = true,
 							      .stop_timeout = 10 };
 	_cleanup_json_ struct json_object *img = NULL, *icfg_all = NULL, *logj = NULL;
+	_cleanup_json_ struct json_object *rootfs_opts = NULL;
 	_cleanup_(ctr_config_clear) struct ctr_config conf = { 0 };
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *usage = NULL;
@@ -1593,6 +1676,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 			 "      --rmi                 remove the image after the container (with\n"
 			 "                            --rm), unless another container uses it\n"
 		       : "");
+	long_bool_shorthands(argc, argv);
 	optind = 0;
 	while ((rr = check_whole_flag(argc, argv, CREATE_SHORTOPTS, create_longopts, err)) == 0 &&
 	       (rr = cmd_getopt(argc, argv, CREATE_SHORTOPTS, create_longopts, usage, &c, err)) ==
@@ -1659,13 +1743,20 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		if (mounts_volumes_from(g, &o.volumes, o.tmpfs, o.volumes_from[i], err) < 0)
 			return -1;
 	iname = argv[optind];
-	if (rf)
+	if (rf && !o.rootfs)
 		rf->image = iname;
-	if (find_or_pull(g, &o, iname, &img, err) < 0)
-		return -1;
-	if (image_read_config(img, &icfg_all, err) < 0)
-		return -1;
-	json_object_object_get_ex(icfg_all, "config", &icfg);
+	if (o.rootfs) {
+		/* no image: its config is empty, the folder is checked here */
+		rootfs_opts = json_object_new_object();
+		if (parse_rootfs(iname, rootfs_opts, err) < 0)
+			return -1;
+	} else {
+		if (find_or_pull(g, &o, iname, &img, err) < 0)
+			return -1;
+		if (image_read_config(img, &icfg_all, err) < 0)
+			return -1;
+		json_object_object_get_ex(icfg_all, "config", &icfg);
+	}
 	if (o.publish_all && publish_exposed(&o, icfg, err) < 0)
 		return -1;
 	if (icfg &&
@@ -1680,10 +1771,21 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	{
 		json_object_object_add(r->opts, lk, json_object_get(lv));
 	}
+	if (rootfs_opts) {
+		json_object_object_foreach(rootfs_opts, rk, rv)
+		{
+			json_object_object_add(r->opts, rk, json_object_get(rv));
+		}
+	}
 	if (resolve_process(&o, argv + optind + 1, icfg, r->opts, err) < 0)
 		return -1;
-	r->image_id = xstrdup(json_object_get_string(json_object_object_get(img, "id")));
-	r->image_name = image_name_typed(json_object_object_get(img, "names"), iname);
+	if (img) {
+		r->image_id = xstrdup(json_object_get_string(json_object_object_get(img, "id")));
+		r->image_name = image_name_typed(json_object_object_get(img, "names"), iname);
+	} else {
+		r->image_id = xstrdup("");
+		r->image_name = xstrdup("");
+	}
 	/* --runtime: the container's own, which its start, stop, exec... use */
 	if (o.runtime) {
 		_cleanup_free_ char *path = frontend_find_binary(g, o.runtime);

@@ -39,6 +39,7 @@
 #include "frontend/restart.h"
 #include "frontend/spec.h"
 #include "frontend/tty.h"
+#include "frontend/volumes-run.h"
 
 #define SYNC_TIMEOUT_MS 60000
 #define SYNC_MAX	65536
@@ -509,6 +510,12 @@ static int mount_root(const struct global_options *g, struct ctr_record *r, char
 	_cleanup_json_ struct json_object *res = NULL;
 	const char *mp = NULL;
 
+	if (rootfs_is_folder(r)) { /* --rootfs: the folder, or an overlay over it */
+		if (rootfs_mount(g, r, ret, err) < 0)
+			return -1;
+		r->mounted = true;
+		return 0;
+	}
 	if (store_call(g, args, &res, err) < 0)
 		return pea_error_wrap(err, "mounting container '%s'", r->id);
 	r->mounted = true;

@@ -211,6 +211,11 @@ static int unmount(const struct global_options *g, struct ctr_record *r, struct 
 
 	if (!r->mounted)
 		return 0;
+	if (rootfs_is_folder(r)) { /* --rootfs: no layer of the store (volumes-run.h) */
+		rootfs_unmount(g, r);
+		r->mounted = false;
+		return 0;
+	}
 	if (store_call(g, args, &res, err) < 0)
 		return pea_error_wrap(err, "unmounting container '%s'", r->id);
 	r->mounted = false;

@@ -239,6 +239,10 @@ static struct json_object *mounts_json(const struct global_options *g, const str
 	add_mount(m, "/dev/shm", "tmpfs", "shm",
 		  split_opts("nosuid,noexec,nodev,mode=1777,size=65536k"));
 	add_mount(m, "/sys", "sysfs", "sysfs", split_opts("nosuid,noexec,nodev,ro"));
+	/* podman's: the container's own cgroups, read-only (280-update reads its limits there) */
+	if (pea_in_initial_userns())
+		add_mount(m, "/sys/fs/cgroup", "cgroup", "cgroup",
+			  split_opts("rprivate,nosuid,noexec,nodev,relatime,ro"));
 	for (size_t i = 0; i < ARRAY_SIZE(etc); i++) {
 		/* hosts and resolv.conf may be another container's (network_share_etc) */
 		const char *dir = i > 0 && etcdir ? etcdir : rundir;

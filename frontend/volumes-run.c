@@ -1415,6 +1415,10 @@ void volumes_release(const struct global_options *g, const struct ctr_record *r)
 	_cleanup_free_ char *bundle = record_dir(g, r->id);
 	struct json_object *vols = NULL;
 
+	/* --rootfs PATH:O: its overlay (a removal goes without the store's unmount) */
+	if (rootfs_is_folder(r))
+		rootfs_unmount(g, r);
+
 	if (!json_object_object_get_ex(r->opts, "volumes", &vols))
 		return;
 	for (size_t i = 0; i < json_object_array_length(vols); i++) {
@@ -1443,4 +1447,57 @@ void volumes_remove_images(const struct global_options *g, const struct ctr_reco
 		if (entry_is(e, "image") && args[3])
 			(void)store_call(g, args, NULL, NULL);
 	}
+}
+
+/* ---- --rootfs ---- */
+
+bool rootfs_is_folder(const struct ctr_record *r)
+{
+	return json_object_object_get_ex(r->opts, "rootfs", NULL);
+}
+
+int rootfs_mount(const struct global_options *g, const struct ctr_record *r, char **ret,
+		 struct pea_error **err)
+{
+	_cleanup_free_ char *dir = NULL, *upper = NULL, *work = NULL, *merged = NULL;
+	_cleanup_free_ char *data = NULL;
+	const char *path = NULL;
+	bool overlay = false;
+
+	if (pea_json_get_string_req(r->opts, "opts", "rootfs", &path, err) < 0)
+		return -1;
+	(void)pea_json_get_bool_opt(r->opts, "opts", "rootfs_overlay", &overlay, NULL);
+	if (!overlay) {
+		*ret = xstrdup(path);
+		return 0;
+	}
+	dir = record_dir(g, r->id);
+	upper = xasprintf("%s/rootfs-overlay/upper", dir);
+	work = xasprintf("%s/rootfs-overlay/work", dir);
+	merged = xasprintf("%s/rootfs-overlay/merged", dir);
+	/* a fresh upper each start: podman's :O keeps no change */
+	rootfs_unmount(g, r);
+	{
+		_cleanup_free_ char *top = xasprintf("%s/rootfs-overlay", dir);
+		if (pea_rm_rf_at(AT_FDCWD, top, err) < 0)
+			return -1;
+	}
+	if (pea_mkdir_p_at(AT_FDCWD, upper, 0755, NULL, err) < 0 ||
+	    pea_mkdir_p_at(AT_FDCWD, work, 0700, NULL, err) < 0 ||
+	    pea_mkdir_p_at(AT_FDCWD, merged, 0755, NULL, err) < 0)
+		return -1;
+	data = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", path, upper, work);
+	if (mount("overlay", merged, "overlay", 0, data) < 0)
+		return pea_error_errno(err, "--rootfs '%s:O': mount an overlay on '%s'", path,
+				       merged);
+	*ret = TAKE_PTR(merged);
+	return 0;
+}
+
+void rootfs_unmount(const struct global_options *g, const struct ctr_record *r)
+{
+	_cleanup_free_ char *dir = record_dir(g, r->id);
+	_cleanup_free_ char *merged = xasprintf("%s/rootfs-overlay/merged", dir);
+
+	(void)umount2(merged, MNT_DETACH);
 }

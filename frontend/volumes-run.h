@@ -109,3 +109,14 @@ void volumes_release(const struct global_options *g, const struct ctr_record *r)
 
 /* At its removal: the storage containers of its images. */
 void volumes_remove_images(const struct global_options *g, const struct ctr_record *r);
+
+/*
+ * --rootfs (podman-run(1)): true for a container whose root is a folder of the
+ * host's, not a layer of the store. rootfs_mount: that folder, or with :O an
+ * overlay over it in the bundle (its changes go with the container);
+ * rootfs_unmount takes that overlay down (nothing to do for a plain folder).
+ */
+bool rootfs_is_folder(const struct ctr_record *r);
+int rootfs_mount(const struct global_options *g, const struct ctr_record *r, char **ret,
+		 struct pea_error **err);
+void rootfs_unmount(const struct global_options *g, const struct ctr_record *r);

@@ -67,6 +67,12 @@ limits() {
 	[[ -z "${want:-}" ]] || assert_output "$want"
 	run -0 pea_cmd inspect --format '{{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.HostConfig.CpusetCpus}} {{.HostConfig.Memory}} {{.HostConfig.MemoryReservation}} {{.HostConfig.PidsLimit}}' u
 	assert_output "500000000 256 0 $((128 << 20)) $((32 << 20)) 50"
+	# the container sees its own cgroup, read-only, as podman's (280-update reads it there)
+	if [[ -d /sys/fs/cgroup/cpu ]]; then
+		run -0 pea_cmd exec u cat /sys/fs/cgroup/cpu/cpu.shares
+		assert_output 256
+		run -1 pea_cmd exec u sh -c 'echo 512 >/sys/fs/cgroup/cpu/cpu.shares'
+	fi
 	# the new limits bite: a 51st process cannot be made
 	run pea_cmd exec u sh -c 'for k in $(seq 60); do sleep 100 & done; echo made'
 	assert_output --partial "fork"

@@ -150,4 +150,55 @@ from-fd-3"
 	# -d: no terminal of pea's to speak of
 	run -0 pea_cmd run -d -it --name bg busybox true
 	refute_output --partial "not a TTY"
+	# --tty=false, -i=false (podman's boolean shorthand with a value): no warning
+	run -0 pea_cmd run --rm --tty=false -i busybox echo hello
+	assert_output hello
+	run -0 pea_cmd run --rm --tty -i=false busybox echo hello
+	assert_output $'hello\r'
+	run -0 pea_cmd run --rm -t=false --interactive=true busybox echo -i=false
+	assert_output -- -i=false
+	refused --tty=maybe busybox true
+	assert_output 'Error: invalid argument "maybe" for "tty" flag: use true or false'
+	refused -i=maybe busybox true
+	assert_output 'Error: invalid argument "maybe" for "interactive" flag: use true or false'
+}
+
+@test "run --rootfs DIR: the folder is the root; DIR:O an overlay whose changes go with it" {
+	rootfs="$TEST_DIR/rootfs"
+	cp -a "$BUSYBOX_ROOTFS" "$rootfs"
+	run -0 pea_cmd run --rm --rootfs "$rootfs" sh -c 'echo kept >/written; cat /written'
+	assert_output kept
+	assert_equal "$(cat "$rootfs/written")" kept
+	run -0 pea_cmd run --name ov --rootfs "$rootfs:O" sh -c 'rm /written; echo new >/other; ls /'
+	assert_line other
+	refute_line written
+	# the folder as it was
+	assert_equal "$(cat "$rootfs/written")" kept
+	[[ ! -e "$rootfs/other" ]]
+	run -0 pea_cmd inspect --format '{{.ImageDigest}}|{{.Image}}' ov
+	assert_output "|"
+	# a start again: a fresh overlay (its rm of /written works again, no /other before it)
+	run -0 pea_cmd start -a ov
+	assert_line other
+	run -0 pea_cmd inspect --format '{{.State.ExitCode}}' ov
+	assert_output 0
+	run -0 pea_cmd rm ov
+	fe_no_mounts
+	# relative to where pea runs
+	run -0 timeout -k 5 60 sh -c 'cd "$1" && shift && "$@"' _ "$TEST_DIR" \
+		"$PEA" "${FE_ARGS[@]}" run --rm --rootfs rootfs:O cat /written
+	assert_output kept
+}
+
+@test "run --rootfs: a missing folder, a file, ',' under :O, no command: refused" {
+	refused --rootfs "$TEST_DIR/nosuch" true
+	assert_output "Error: --rootfs '$TEST_DIR/nosuch': No such file or directory"
+	touch "$TEST_DIR/file"
+	refused --rootfs "$TEST_DIR/file" true
+	assert_output "Error: --rootfs '$TEST_DIR/file': not a directory"
+	mkdir "$TEST_DIR/a,b"
+	refused --rootfs "$TEST_DIR/a,b:O" true
+	assert_output "Error: --rootfs '$TEST_DIR/a,b:O': an overlay's path cannot hold ',' or ':'"
+	refused --rootfs "$TEST_DIR/a,b"
+	assert_output --partial "no command or entrypoint provided"
 }
