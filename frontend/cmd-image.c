@@ -1241,7 +1241,8 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 		image_rows(json_object_array_get_idx(all, i), layers, notrunc, rows);
 	if (optind < argc)
 		images_rows_named(&rows, argv[optind]);
-	if (sort && images_sort(&rows, sort, err) < 0)
+	/* podman's default order: newest first */
+	if (images_sort(&rows, sort ? sort : "created", err) < 0)
 		return -1;
 	if (quiet) {
 		_cleanup_strv_ char **seen = NULL;
