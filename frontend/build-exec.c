@@ -629,7 +629,7 @@ static int wait_run(struct builder *b, pid_t pid, int pidfd, const char *name, i
 
 /* Run the command in a container of the current image; its exit status. */
 static int run_container(struct builder *b, struct stage *st, char *const *cmd, const char *name,
-			 struct pea_error **err)
+			 char *const *mounts, struct pea_error **err)
 {
 	_cleanup_strv_ char **argv = frontend_self_argv(b->g);
 	_cleanup_json_ struct json_object *entry = strv_json(cmd);
@@ -650,6 +650,8 @@ static int run_container(struct builder *b, struct stage *st, char *const *cmd, 
 	push_env_args(&argv, b, st);
 	for (size_t i = 0; b->o->run_opts && b->o->run_opts[i]; i++)
 		pea_strv_push(&argv, b->o->run_opts[i]);
+	for (size_t i = 0; mounts && mounts[i]; i++)
+		pea_strv_push(&argv, mounts[i]);
 	pea_strv_push(&argv, "--entrypoint");
 	pea_strv_push(&argv,
 		      json_object_to_json_string_ext(
@@ -693,14 +695,15 @@ static int do_run(struct builder *b, struct stage *st, const struct build_instr 
 {
 	_cleanup_strv_ char **cmd = NULL;
 	_cleanup_free_ char *cname = NULL, *id = frontend_new_id(), *key = NULL, *by = NULL;
-	_cleanup_free_ char *envs = NULL, *opts = NULL;
+	_cleanup_free_ char *envs = NULL, *opts = NULL, *mflags = NULL;
+	_cleanup_strv_ char **mounts = NULL;
 	_cleanup_json_ struct json_object *layer = NULL;
 	struct json_object *cached;
 	const char *diff_id = NULL;
 	int rc;
 
-	if (in->flags)
-		return pea_error_new(err, EINVAL, "RUN %s is not supported", in->flags[0]);
+	if (build_run_mounts(b, in->flags, &mounts, err) < 0)
+		return -1;
 	if (in->exec) {
 		cmd = pea_strv_copy(in->exec);
 		if (!cmd[0])
@@ -712,15 +715,16 @@ static int do_run(struct builder *b, struct stage *st, const struct build_instr 
 	by = run_created_by(st, cmd, in->exec != NULL);
 	envs = pea_strv_join(b->o->env, "\n");
 	opts = pea_strv_join(b->o->run_opts, "\n");
+	mflags = pea_strv_join(in->flags, "\n");
 	{
-		_cleanup_free_ char *extra = xasprintf("%s\n%s", envs, opts);
+		_cleanup_free_ char *extra = xasprintf("%s\n%s\n%s", envs, opts, mflags);
 		key = build_cache_key(st, by, extra);
 	}
 	cached = build_cache_find(b, key);
 	if (cached)
 		return build_stage_use(b, st, cached, err) < 0 ? -1 : 0;
 	cname = xasprintf("pea-build-%.12s", id);
-	rc = run_container(b, st, cmd, cname, err);
+	rc = run_container(b, st, cmd, cname, mounts, err);
 	if (rc < 0) {
 		remove_container(b, cname);
 		return -1;

@@ -53,6 +53,8 @@ void build_diff_id_add(struct json_object *cfg, const char *diff_id);
 char *build_cache_key(const struct stage *st, const char *what, const char *extra);
 struct json_object *build_cache_find(struct builder *b, const char *key);
 void build_layer_drop(struct builder *b, struct json_object *layer);
+/* RUN's --mount flags as pea run --mount arguments (build-mount.c); another flag is EINVAL. */
+int build_run_mounts(struct builder *b, char *const *flags, char ***ret, struct pea_error **err);
 int build_stage_commit(struct builder *b, struct stage *st, struct json_object *layer,
 		       const char *name, const char *key, struct pea_error **err);
 int build_stage_use(struct builder *b, struct stage *st, struct json_object *rec,

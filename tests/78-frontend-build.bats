@@ -470,3 +470,44 @@ EOF2
 	run -125 pea_cmd build --timestamp 0 -t plat2 "$CTX"
 	assert_output "Error: --timestamp is not supported"
 }
+
+@test "build: RUN --mount=type=bind (read-only, inside the context), tmpfs and cache (kept between builds)" {
+	mkdir -p "$CTX/sub"
+	echo ctxfile >"$CTX/sub/f"
+	ln -s /etc "$CTX/etclink"
+	cat >"$CTX/Containerfile" <<'EOF2'
+FROM busybox
+RUN --mount=type=bind,source=sub,target=/src cat /src/f > /copied && \
+	(touch /src/x 2>/dev/null && echo writable || echo read-only) > /ro
+RUN --mount=type=tmpfs,target=/t grep -q ' /t tmpfs' /proc/mounts && echo tmpfs > /tm
+RUN --mount=type=cache,target=/cache,id=c1 echo one >> /cache/log; cat /cache/log > /seen
+EOF2
+	run -0 pea_cmd build -t rm1 "$CTX"
+	# what was mounted is not in the image
+	run -0 pea_cmd run --rm rm1 sh -c 'cat /copied /ro /tm /seen; cat /src/f /cache/log 2>/dev/null | wc -l'
+	assert_output $'ctxfile\nread-only\ntmpfs\none\n0'
+	# the cache folder outlives the build; another build's step writes to it again
+	sed -i 's/echo one/echo two/' "$CTX/Containerfile"
+	run -0 pea_cmd build -t rm2 "$CTX"
+	run -0 pea_cmd run --rm rm2 cat /seen
+	assert_output $'one\ntwo'
+	# a source is found inside the context: '../..' is the context, a link to /etc its etc
+	printf 'FROM busybox\nRUN --mount=type=bind,source=../..,target=/up ls /up\n' >"$CTX/Containerfile"
+	run -0 pea_cmd build -t rm3 "$CTX"
+	assert_line Containerfile
+	printf 'FROM busybox\nRUN --mount=type=bind,source=etclink,target=/e ls /e\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t rm3 "$CTX"
+	assert_output --partial "source: open 'etclink': No such file or directory"
+	for bad in 'type=bind,target=/x,rw' 'type=volume,target=/x' 'type=bind,source=sub' \
+		'type=bind,target=/x,from=busybox' 'type=bind,target=/x,bogus=1'; do
+		printf 'FROM busybox\nRUN --mount=%s true\n' "$bad" >"$CTX/Containerfile"
+		run -125 pea_cmd build -t rm4 "$CTX"
+		assert_output --partial "RUN --mount=$bad: "
+	done
+	printf 'FROM busybox\nRUN --network=none true\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t rm4 "$CTX"
+	assert_output --partial "RUN --network=none is not supported"
+	run -1 pea_cmd image exists rm4
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
