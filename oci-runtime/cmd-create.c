@@ -78,7 +78,8 @@ int create_parse_args(const char *cmd, const char *usage, bool for_run, int argc
 	/* 0, not 1: getopt starts over and permutes (runc takes options after the ID) */
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, for_run ? "b:f:dh" : "b:f:h", create_long, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, for_run ? "b:f:dh" : "b:f:h", create_long, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'b':
 			o->bundle = optarg;

@@ -697,8 +697,7 @@ static int exec_run(const struct global_options *g, const struct exec_options *o
 		pea_error_new(err, EBUSY, "container '%s': cannot exec in a paused container", id);
 		goto out;
 	}
-	if (h.status != STATUS_RUNNING && h.status != STATUS_CREATED &&
-	    h.status != STATUS_PAUSED) {
+	if (h.status != STATUS_RUNNING && h.status != STATUS_CREATED && h.status != STATUS_PAUSED) {
 		pea_error_new(err, EINVAL, "container '%s' is %s, not running", id,
 			      state_status_name(h.status));
 		goto out;

@@ -552,8 +552,9 @@ int container_create(const struct global_options *g, const char *id,
 				 .seccomp_listener = -1,
 				 .fifo_fd = -1,
 				 .use_fifo = !for_run };
-	if (spec_load_config(bundle, opts->config, &c->spec, err) < 0 || check_options(c, for_run, err) < 0 ||
-	    open_rootfs_parent(c, err) < 0 || ns_prepare_flags(c, err) < 0) {
+	if (spec_load_config(bundle, opts->config, &c->spec, err) < 0 ||
+	    check_options(c, for_run, err) < 0 || open_rootfs_parent(c, err) < 0 ||
+	    ns_prepare_flags(c, err) < 0) {
 		container_free(c);
 		return -EINVAL;
 	}

@@ -428,8 +428,8 @@ static struct sock_filter *enosys_stub(const struct spec_seccomp *s, const struc
 
 		if (archs[i].max < 0 && archs[i].max_x32 < 0)
 			continue;
-		stub_emit(ins, &n, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0,
-			  (int)i);
+		stub_emit(ins, &n, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0,
+			  0, (int)i);
 		if (is64)
 			stub_emit(ins, &n, BPF_JMP | BPF_JGE | BPF_K, X32_BIT,
 				  archs[i].max_x32 >= 0 ? L_X32 : L_MAIN, L_NEXT, -1);
@@ -458,11 +458,11 @@ static struct sock_filter *enosys_stub(const struct spec_seccomp *s, const struc
 		if (BPF_CLASS(f->code) != BPF_JMP)
 			continue;
 		for (int k = 0; k < 2; k++)
-			t[k] = lab[k] >= 0	     ? block_at[lab[k]]
-			       : lab[k] == L_NEXT    ? i + 1
+			t[k] = lab[k] >= 0	    ? block_at[lab[k]]
+			       : lab[k] == L_NEXT   ? i + 1
 			       : lab[k] == L_ENOSYS ? enosys
-			       : lab[k] == L_X32     ? x32
-						     : n;
+			       : lab[k] == L_X32    ? x32
+						    : n;
 		if (BPF_OP(f->code) == BPF_JA) {
 			f->k = (uint32_t)(t[0] - i - 1);
 			continue;

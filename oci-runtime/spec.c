@@ -1049,8 +1049,9 @@ static int parse_annotations(struct json_object *root, struct spec *s, struct pe
  */
 static int validate_sysctl(const struct spec *s, const char *key, struct pea_error **err)
 {
-	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-					   "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb",
+					   "kernel.msgmni", "kernel.sem",
+					   "kernel.shmall", "kernel.shmmax",
 					   "kernel.shmmni", "kernel.shm_rmid_forced" };
 	_cleanup_free_ char *kpath = pea_json_path_key("linux.sysctl", key);
 	int ns = 0;
@@ -1067,8 +1068,9 @@ static int validate_sysctl(const struct spec *s, const char *key, struct pea_err
 	else if (strcmp(key, "kernel.hostname") == 0)
 		return field_error(err, kpath, "not allowed: set the 'hostname' field instead");
 	if (!ns)
-		return field_error(err, kpath, "not allowed: it is not namespaced (it would change "
-					       "the host's)");
+		return field_error(err, kpath,
+				   "not allowed: it is not namespaced (it would change "
+				   "the host's)");
 	if (!spec_namespace(s, ns))
 		return field_error(err, kpath, "needs a %s namespace (it would change the host's)",
 				   spec_namespace_name(ns));
