@@ -55,6 +55,8 @@ struct json_object *build_cache_find(struct builder *b, const char *key);
 void build_layer_drop(struct builder *b, struct json_object *layer);
 /* RUN's --mount flags as pea run --mount arguments (build-mount.c); another flag is EINVAL. */
 int build_run_mounts(struct builder *b, char *const *flags, char ***ret, struct pea_error **err);
+/* Parse and check one RUN flag as build_run_mounts does, without looking at any file. */
+int build_mount_check(const char *flag, struct pea_error **err);
 int build_stage_commit(struct builder *b, struct stage *st, struct json_object *layer,
 		       const char *name, const char *key, struct pea_error **err);
 int build_stage_use(struct builder *b, struct stage *st, struct json_object *rec,

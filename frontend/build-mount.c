@@ -73,10 +73,6 @@ static int bind_arg(struct builder *b, const struct run_mount *m, const char *sp
 	_cleanup_free_ char *real = NULL;
 	char p[64];
 
-	if (m->rw)
-		/* buildah's rw bind writes to a copy it throws away; pea would write the context */
-		return pea_error_new(err, ENOTSUP, "RUN --mount=%s: rw binds are not supported yet",
-				     spec);
 	ctx = open(b->ctx, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (ctx < 0)
 		return pea_error_errno(err, "open '%s'", b->ctx);
@@ -119,40 +115,70 @@ static int cache_arg(struct builder *b, const struct run_mount *m, const char *s
 	return 0;
 }
 
+/*
+ * Parse one RUN flag "--mount=SPEC" into m (its strings point into *ret_fields, the caller's
+ * to free, as *ret_spec): no file is looked at here.
+ */
+static int mount_parse(const char *flag, char **ret_spec, char ***ret_fields, struct run_mount *m,
+		       struct pea_error **err)
+{
+	const char *spec;
+
+	*m = (struct run_mount){ .type = "bind" };
+	if (strncmp(flag, "--mount=", 8) != 0)
+		return pea_error_new(err, EINVAL, "RUN %s is not supported", flag);
+	spec = flag + 8;
+	if (strlen(spec) > 4096)
+		return pea_error_new(err, EINVAL, "RUN --mount: longer than 4096 bytes");
+	*ret_spec = xstrdup(spec);
+	*ret_fields = pea_strv_split(spec, ",");
+	for (size_t k = 0; *ret_fields && (*ret_fields)[k]; k++)
+		if (mount_field(m, (*ret_fields)[k], *ret_spec, err) < 0)
+			return -1;
+	if (!m->target || m->target[0] != '/')
+		return pea_error_new(err, EINVAL, "RUN --mount=%s: target must be an absolute path",
+				     *ret_spec);
+	if (strcmp(m->type, "bind") != 0 && strcmp(m->type, "cache") != 0 &&
+	    strcmp(m->type, "tmpfs") != 0)
+		return pea_error_new(
+			err, ENOTSUP,
+			"RUN --mount=%s: type '%s' is not supported (bind, cache, tmpfs)",
+			*ret_spec, m->type);
+	if (m->rw && strcmp(m->type, "bind") == 0)
+		/* buildah's rw bind writes to a copy it throws away; pea would write the context */
+		return pea_error_new(err, ENOTSUP, "RUN --mount=%s: rw binds are not supported yet",
+				     *ret_spec);
+	return 0;
+}
+
+int build_mount_check(const char *flag, struct pea_error **err)
+{
+	_cleanup_free_ char *spec = NULL;
+	_cleanup_strv_ char **fields = NULL;
+	struct run_mount m;
+
+	return mount_parse(flag, &spec, &fields, &m, err);
+}
+
 int build_run_mounts(struct builder *b, char *const *flags, char ***ret, struct pea_error **err)
 {
 	for (size_t i = 0; flags && flags[i]; i++) {
-		_cleanup_free_ char *spec = NULL, *copy = NULL, *arg = NULL;
+		_cleanup_free_ char *spec = NULL, *arg = NULL;
 		_cleanup_strv_ char **fields = NULL;
-		struct run_mount m = { .type = "bind" };
+		struct run_mount m;
 
-		if (strncmp(flags[i], "--mount=", 8) != 0)
-			return pea_error_new(err, EINVAL, "RUN %s is not supported", flags[i]);
-		spec = xstrdup(flags[i] + 8);
-		copy = xstrdup(spec);
-		fields = pea_strv_split(copy, ",");
-		for (size_t k = 0; fields && fields[k]; k++)
-			if (mount_field(&m, fields[k], spec, err) < 0)
-				return -1;
-		if (!m.target || m.target[0] != '/')
-			return pea_error_new(err, EINVAL,
-					     "RUN --mount=%s: target must be an absolute path",
-					     spec);
+		if (mount_parse(flags[i], &spec, &fields, &m, err) < 0)
+			return -1;
 		if (strcmp(m.type, "bind") == 0) {
 			if (bind_arg(b, &m, spec, &arg, err) < 0)
 				return -1;
 		} else if (strcmp(m.type, "cache") == 0) {
 			if (cache_arg(b, &m, spec, &arg, err) < 0)
 				return -1;
-		} else if (strcmp(m.type, "tmpfs") == 0) {
+		} else {
 			arg = m.size ? xasprintf("type=tmpfs,dst=%s,tmpfs-size=%s", m.target,
 						 m.size)
 				     : xasprintf("type=tmpfs,dst=%s", m.target);
-		} else {
-			return pea_error_new(err, ENOTSUP,
-					     "RUN --mount=%s: type '%s' is not supported (bind, "
-					     "cache, tmpfs)",
-					     spec, m.type);
 		}
 		pea_strv_push(ret, "--mount");
 		pea_strv_push_take(ret, TAKE_PTR(arg));

@@ -2,7 +2,8 @@
  * pea build's Containerfile parser and word rules: the input is parsed as a
  * whole file, then each instruction's arguments go through the word split,
  * the expansion and the KEY=VALUE pairs with a fixed set of variables.
- * The .containerignore matcher gets the first line as a pattern list.
+ * The .containerignore matcher gets the first line as a pattern list; the flags
+ * of each instruction go through RUN --mount's parser.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/build-exec.h"
+#include "frontend/build-internal.h"
 #include "frontend/build-parse.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -49,8 +51,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char **pats = NULL;
 
 	if (build_parse((const char *)data, size, &f, &err) == 0) {
-		for (size_t i = 0; i < f.n; i++)
+		for (size_t i = 0; i < f.n; i++) {
 			words(&f.v[i], f.escape);
+			for (size_t k = 0; f.v[i].flags && f.v[i].flags[k]; k++)
+				if (build_mount_check(f.v[i].flags[k], &err) < 0)
+					err = pea_error_free(err);
+		}
 		build_file_clear(&f);
 	} else {
 		pea_error_free(err);
