@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
@@ -52,14 +53,19 @@ static const struct option create_long[] = {
  * systemd's socket activation, as crun: with LISTEN_FDS=N in our environment
  * N more fds from 3 go to the container (added to --preserve-fds), and its
  * process gets LISTEN_FDS=N and LISTEN_PID=1 (container_create sets them).
+ * Unless LISTEN_PID names another process (conmon's --replace-listen-pid
+ * puts ours there; crun's tests leave it unset).
  */
 static int listen_fds(const char *cmd, struct create_options *o, struct pea_error **err)
 {
-	const char *v = getenv("LISTEN_FDS");
+	const char *v = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
 	char *end = NULL;
 	long n;
 
 	if (!v || !*v)
+		return 0;
+	/* sd_listen_fds(3): fds meant for another process (a stale LISTEN_FDS) are not ours */
+	if (pid && *pid && strtol(pid, NULL, 10) != (long)getpid())
 		return 0;
 	n = strtol(v, &end, 10);
 	if (*end || n < 0 || n > 1 << 16)

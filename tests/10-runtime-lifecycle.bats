@@ -430,6 +430,10 @@ teardown() {
 	run -0 env LISTEN_FDS=1 "$PEA_RUNTIME" --root "$RT_ROOT" run --preserve-fds 1 -b "$RT_B" lf \
 		3<"$TEST_DIR/fd3" 4<"$TEST_DIR/fd4" 5<"$TEST_DIR/fd4"
 	assert_output $'a\nb\n1 1\nno-5'
+	# LISTEN_PID naming another process: those fds are not ours (sd_listen_fds(3))
+	run -0 env LISTEN_FDS=1 LISTEN_PID=1 "$PEA_RUNTIME" --root "$RT_ROOT" run -b "$RT_B" lf1 \
+		3<"$TEST_DIR/fd3" 4<"$TEST_DIR/fd4"
+	assert_output --partial $'\n 77\nno-5'
 	run -2 env LISTEN_FDS=x "$PEA_RUNTIME" --root "$RT_ROOT" run -b "$RT_B" lf2
 	assert_output --partial "LISTEN_FDS: invalid 'x'"
 	rt_no_leftovers lf2
