@@ -65,7 +65,9 @@ static void canonical_keys(struct json_object *obj, const char *const *keys)
 		    json_object_is_type(have, json_type_object) &&
 		    json_object_is_type(v, json_type_object)) {
 			json_object_object_foreach(v, k2, v2)
+			{
 				json_object_object_add(have, k2, json_object_get(v2));
+			}
 			json_object_put(v);
 			continue;
 		}
