@@ -785,8 +785,10 @@ int pod_create(struct global_options *g, struct pod_create_opts *o, struct pod_r
 	if (o->pod_id_file && frontend_id_file_open(o->pod_id_file, "pod", &idfd, err) < 0)
 		return -1;
 	if (pod_reserve(g, o, &p, err) < 0) {
-		(void)close(idfd);
-		(void)unlink(o->pod_id_file);
+		if (idfd >= 0) {
+			(void)close(idfd);
+			(void)unlink(o->pod_id_file);
+		}
 		return -1;
 	}
 	if (o->infra && pod_make_infra(g, o, p, err) < 0) {
