@@ -6,9 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -231,16 +229,14 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 }
 
 /*
- * ext4 and xfs commit their journal in order: one fsync makes durable every
+ * xfs and an ext4 with a journal (not one made without: pea_fs_journal_ordered)
+ * commit it in order: one fsync makes durable every
  * change of metadata made before it, and with it each file's allocation and
  * size (pea-storage's `container create` uses the same for its records).
  */
 static bool journal_commits_in_order(int dfd)
 {
-	struct statfs f;
-
-	return fstatfs(dfd, &f) == 0 &&
-	       (f.f_type == EXT4_SUPER_MAGIC || f.f_type == XFS_SUPER_MAGIC);
+	return pea_fs_journal_ordered(dfd);
 }
 
 /*

@@ -7,11 +7,13 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
 #include <linux/openat2.h>
 
 #include "lib/cleanup.h"
@@ -545,6 +547,35 @@ bool pea_is_mountpoint_at(int dirfd, const char *path)
 		return stx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
 	return fstatat(dirfd, parent, &ps, 0) == 0 &&
 	       makedev(stx.stx_dev_major, stx.stx_dev_minor) != ps.st_dev;
+}
+
+bool pea_fs_journal_ordered(int fd)
+{
+	_cleanup_free_ char *data = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	char link[PATH_MAX], path[PATH_MAX + 64];
+	const char *dev;
+	struct statfs f;
+	struct stat st;
+	size_t len;
+	ssize_t n;
+
+	if (fstatfs(fd, &f) < 0)
+		return false;
+	if (f.f_type == XFS_SUPER_MAGIC)
+		return true; /* its log cannot be turned off */
+	if (f.f_type != EXT4_SUPER_MAGIC || fstat(fd, &st) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major(st.st_dev), minor(st.st_dev));
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	dev = strrchr(link, '/');
+	snprintf(path, sizeof(path), "/sys/fs/ext4/%s/journal_task", dev ? dev + 1 : link);
+	/* the journal thread's pid, or "<none>" */
+	return pea_read_file_at(AT_FDCWD, path, 64, &data, &len, &e) == 0 && len > 0 &&
+	       data[0] >= '0' && data[0] <= '9';
 }
 
 static bool is_mount_root(int dirfd, const char *name, dev_t parent_dev)

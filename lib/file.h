@@ -81,6 +81,14 @@ int pea_rm_rf_at(int dirfd, const char *name, struct pea_error **err);
  */
 bool pea_is_mountpoint_at(int dirfd, const char *path);
 
+/*
+ * Does fd's filesystem commit metadata through a journal, in order (xfs;
+ * ext4 with a journal: /sys/fs/ext4/DEV/journal_task names its thread)?
+ * There one fsync makes durable every change of metadata made before it.
+ * An ext4 without a journal does not: each file needs its own fsync.
+ */
+bool pea_fs_journal_ordered(int fd);
+
 /* Does dirfd/path exist (no follow of the last component)? */
 bool pea_path_exists_at(int dirfd, const char *path);
 

@@ -5,6 +5,6 @@ $(eval $(call pea_program,pea-storage,storage/main.c,storage,))
 INSTALL_BIN += pea-storage
 DEB_PACKAGES += libarchive-dev libssl-dev libzstd-dev fuse-overlayfs zstd python3 attr
 # tests: an XFS on a loop device of 8 KiB sectors (O_DIRECT refused past submission)
-DEB_PACKAGES += xfsprogs
+DEB_PACKAGES += xfsprogs strace
 # gzip layers decoded by ISA-L, zstd layers by libzstd (dlopen, libarchive without them)
 DEB_PACKAGES += libisal-dev

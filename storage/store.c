@@ -6,9 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -271,15 +269,13 @@ int store_record_read(struct store *s, const char *kind, const char *id, struct 
 }
 
 /*
- * ext4 and xfs commit their journal in order: one fsync makes durable every
+ * xfs and an ext4 with a journal (not one made without: pea_fs_journal_ordered)
+ * commit it in order: one fsync makes durable every
  * change of metadata made before it, and with it a file's allocation and size.
  */
 static bool journal_commits_in_order(int dfd)
 {
-	struct statfs f;
-
-	return fstatfs(dfd, &f) == 0 &&
-	       (f.f_type == EXT4_SUPER_MAGIC || f.f_type == XFS_SUPER_MAGIC);
+	return pea_fs_journal_ordered(dfd);
 }
 
 /*
