@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -62,8 +63,10 @@ static int bind_device(int dirfd, const char *name, const struct spec_device *d,
 
 static int make_device(int rootfd, const struct spec_device *d, bool userns, struct pea_error **err)
 {
-	_cleanup_close_ int dirfd = -1;
+	_cleanup_close_ int dirfd = -1, node = -1;
 	const char *name = NULL;
+	char proc[64];
+	struct stat st;
 
 	if (open_parent(rootfd, d->path, &dirfd, &name, err) < 0)
 		return -EINVAL;
@@ -73,10 +76,24 @@ static int make_device(int rootfd, const struct spec_device *d, bool userns, str
 		return pea_error_errno(err, "replace '%s'", d->path);
 	if (mknodat(dirfd, name, d->type | d->mode, makedev(d->major, d->minor)) < 0)
 		return pea_error_errno(err, "mknod '%s'", d->path);
-	/* mknod applies the umask */
-	if (fchmodat(dirfd, name, d->mode, 0) < 0)
+	/*
+	 * mknod applies the umask: chmod and chown the node just made through
+	 * an fd of it, never by name (the folder may be a volume another
+	 * container writes to: a symlink swapped in would be followed on the
+	 * host, before pivot_root).
+	 */
+	node = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (node < 0)
+		return pea_error_errno(err, "open '%s'", d->path);
+	if (fstat(node, &st) < 0)
+		return pea_error_errno(err, "stat '%s'", d->path);
+	if ((st.st_mode & S_IFMT) != d->type ||
+	    (d->type != S_IFIFO && st.st_rdev != makedev(d->major, d->minor)))
+		return pea_error_new(err, EEXIST, "'%s' was replaced while it was made", d->path);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", node);
+	if (chmod(proc, d->mode) < 0)
 		return pea_error_errno(err, "chmod '%s'", d->path);
-	if (fchownat(dirfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fchownat(node, "", d->uid, d->gid, AT_EMPTY_PATH) < 0)
 		return pea_error_errno(err, "chown '%s'", d->path);
 	return 0;
 }
