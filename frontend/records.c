@@ -363,6 +363,9 @@ int record_save(const struct global_options *g, const struct ctr_record *r, stru
 int record_save_new(const struct global_options *g, const struct ctr_record *r,
 		    struct pea_error **err)
 {
+	/* --rootfs: no `pea-storage container create` follows to commit it */
+	if (!r->rm && json_object_object_get_ex(r->opts, "rootfs", NULL))
+		return record_write(g, r, RECORD_DURABLE, err);
 	return record_write(g, r, r->rm ? RECORD_REPLACE : RECORD_NEW, err);
 }
 

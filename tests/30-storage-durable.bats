@@ -68,3 +68,16 @@ dur_fsyncs() {
 	without="$(dur_fsyncs)"
 	((without > with)) || fail "no journal: $without fsyncs, with one: $with"
 }
+
+@test "durable records: a --rootfs container's record gets its own fsync (no store call commits it)" {
+	dur_fs journal
+	mkdir -p "$DUR_MNT/root/storage"
+	printf '[containers]\nnetns = "none"\n' >"$TEST_DIR/containers.conf"
+	CONTAINERS_CONF_OVERRIDE="$TEST_DIR/containers.conf" \
+		strace -f -qq -e trace=fsync,fdatasync -o "$TEST_DIR/strace.out" \
+		"$PEA" --root "$DUR_MNT/root" --runroot "$DUR_MNT/run" create --name r1 \
+		--rootfs "$BUSYBOX_ROOTFS" true >/dev/null
+	run -0 grep -c -E '^[0-9]+ +f(data)?sync\(' "$TEST_DIR/strace.out"
+	((output >= 1))
+	run -0 "$PEA" --root "$DUR_MNT/root" --runroot "$DUR_MNT/run" rm r1
+}
