@@ -541,6 +541,8 @@ static int direct_complete(struct writer *w, int j, long long res, struct pea_er
 {
 	const struct iocb *cb = &w->io[j];
 	long long done = res;
+	bool have_times;
+	struct stat st;
 
 	if (res < 0 && res != -EINVAL)
 		return pea_error_code(err, (int)-res, "write '%s'", w->busy_path[j]);
@@ -550,9 +552,18 @@ static int direct_complete(struct writer *w, int j, long long res, struct pea_er
 	}
 	if ((uint64_t)done >= cb->aio_nbytes)
 		return 0;
+	/* the file's times may already be the entry's (set_meta_fd): kept across the write */
+	have_times = fstat(w->busy_fd[j], &st) == 0;
 	direct_stop(w->busy_fd[j]);
-	return pwrite_all(w->busy_fd[j], w->dbuf[j] + done, cb->aio_nbytes - (uint64_t)done,
-			  cb->aio_offset + done, w->busy_path[j], err);
+	if (pwrite_all(w->busy_fd[j], w->dbuf[j] + done, cb->aio_nbytes - (uint64_t)done,
+		       cb->aio_offset + done, w->busy_path[j], err) < 0)
+		return -1;
+	if (have_times) {
+		struct timespec ts[2] = { st.st_atim, st.st_mtim };
+		if (futimens(w->busy_fd[j], ts) < 0)
+			return pea_error_errno(err, "set the times of '%s'", w->busy_path[j]);
+	}
+	return 0;
 }
 
 /*

@@ -226,11 +226,14 @@ teardown() {
 	run -0 mount "$LBS_LOOP" "$TEST_DIR/lbs"
 	head -c 266240 /dev/urandom >"$TEST_DIR/d/odd"
 	head -c 5000000 /dev/urandom >"$TEST_DIR/d/big"
+	touch -d '2001-02-03 04:05:06' "$TEST_DIR/d/odd" "$TEST_DIR/d/big"
 	tar --format=posix -C "$TEST_DIR/d" -cf "$TEST_DIR/l.tar" .
 	STORE_ROOT="$TEST_DIR/lbs/store"
 	run -0 pstore layer apply "$TEST_DIR/l.tar"
 	for f in odd big; do
 		cmp "$TEST_DIR/d/$f" "$(json_field path)/$f"
+		# the write finished late keeps the entry's time
+		assert_equal "$(stat -c %Y "$(json_field path)/$f")" "$(stat -c %Y "$TEST_DIR/d/$f")"
 	done
 	umount "$TEST_DIR/lbs"
 	losetup -d "$LBS_LOOP"
