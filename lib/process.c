@@ -162,8 +162,12 @@ static bool stdin_is_mapped(const struct pea_spawn *s)
 	return false;
 }
 
-/* The child's stack: execvpe builds PATH candidates on it, the rest is small. */
-#define CHILD_STACK_SIZE (64 * 1024)
+/*
+ * The child's stack: execvpe builds PATH candidates on it, and its fallback
+ * for a script without #! copies argv there (as posix_spawn, room for argv
+ * on top of a fixed part); a guard page below it.
+ */
+#define CHILD_STACK_BASE (64 * 1024)
 
 /*
  * clone(CLONE_VM | CLONE_VFORK) on a stack of ours: returns when the child
@@ -172,12 +176,13 @@ static bool stdin_is_mapped(const struct pea_spawn *s)
  * AddressSanitizer, whose shadow of the parent's stack the child's frames
  * would poison, the child gets a copy of the memory as with fork (the
  * report is in a shared mapping) and the parent still waits for its execve.
+ * The child shares our errno: ours is kept unless the clone failed.
  */
 static pid_t clone_vfork(struct child_args *a)
 {
 	sigset_t all, old;
 	pid_t pid;
-	int saved;
+	int saved = errno, e = 0;
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
@@ -185,17 +190,35 @@ static pid_t clone_vfork(struct child_args *a)
 	pid = (pid_t)syscall(SYS_clone, CLONE_VFORK | SIGCHLD, NULL, NULL, NULL, 0);
 	if (pid == 0)
 		child_run(a);
+	e = errno;
 #else
 	{
-		/* the parent sleeps while the child runs: its frame can host the child's stack */
-		_Alignas(16) char stack[CHILD_STACK_SIZE];
+		size_t page = (size_t)sysconf(_SC_PAGESIZE), argc = 0, size;
+		char *map;
 
-		pid = clone(child_run, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+		while (a->s->argv[argc])
+			argc++;
+		size = CHILD_STACK_BASE + (argc + 2) * sizeof(char *);
+		size = (size + page - 1) / page * page;
+		map = mmap(NULL, size + page, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (map == MAP_FAILED) {
+			pid = -1;
+			e = errno;
+		} else if (mprotect(map, page, PROT_NONE) < 0) {
+			pid = -1;
+			e = errno;
+			munmap(map, size + page);
+		} else {
+			pid = clone(child_run, map + page + size, CLONE_VM | CLONE_VFORK | SIGCHLD,
+				    a);
+			e = errno;
+			munmap(map, size + page);
+		}
 	}
 #endif
-	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = saved;
+	errno = pid < 0 ? e : saved;
 	return pid;
 }
 

@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,9 +374,38 @@ static void test_signals(void)
 	tap_ok(roundtrip, "every signal but 32 and 33 has a name that parses back");
 }
 
+/*
+ * A script without #!: execvpe runs it with /bin/sh, copying argv onto the
+ * child's stack first. 20000 arguments overflowed a fixed 64 KiB stack into
+ * the parent's frame.
+ */
+static void test_many_args_script(void)
+{
+	char dir[] = "/tmp/test-process.XXXXXX", path[64];
+	enum { N = 20000 };
+	char **argv = calloc(N + 2, sizeof(char *));
+	_cleanup_free_ char *out = NULL;
+	int status = -1;
+
+	if (!argv || !mkdtemp(dir))
+		abort();
+	snprintf(path, sizeof(path), "%s/script", dir);
+	if (pea_write_file_at(AT_FDCWD, path, "echo $#\n", NULL) < 0 || chmod(path, 0755) < 0)
+		abort();
+	argv[0] = path;
+	for (size_t i = 1; i <= N; i++)
+		argv[i] = "x";
+	out = run_capture(argv, NULL, 0, NULL, &status);
+	tap_ok(out && atoi(out) == N && status == 0, "a script without #! and %d arguments: %s", N,
+	       out ? out : "(none)");
+	unlink(path);
+	rmdir(dir);
+	free(argv);
+}
+
 int main(void)
 {
-	tap_plan(73);
+	tap_plan(74);
 	test_fd_map();
 	test_spawn_options();
 	test_spawn_errors();
@@ -382,5 +413,6 @@ int main(void)
 	test_wait();
 	test_run_wait();
 	test_signals();
+	test_many_args_script();
 	return tap_done();
 }
