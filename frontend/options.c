@@ -56,6 +56,7 @@ static const struct option global_longopts[] = {
 	{ "noout", no_argument, NULL, OPT_NOOUT },
 	{ "default-mounts-file", required_argument, NULL, OPT_DEFAULT_MOUNTS_FILE },
 	{ "runtime-flag", required_argument, NULL, OPT_RUNTIME_FLAG },
+	{ "debug", no_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -84,22 +85,25 @@ static void set_str(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
-/* podman's levels (trace, fatal, panic too) onto ours. */
+/*
+ * podman's levels (trace, fatal, panic too) onto ours; from info on down, lines are
+ * logrus' (time="..." level=debug msg="..."), as podman's are.
+ */
 static int parse_log_level(const char *s, struct pea_error **err)
 {
 	enum log_level l;
 
 	if (strcmp(s, "trace") == 0)
-		s = "debug";
-	else if (strcmp(s, "fatal") == 0 || strcmp(s, "panic") == 0)
-		s = "error";
-	if (log_level_from_string(s, &l) < 0)
+		l = LOG_LEVEL_TRACE;
+	else if (log_level_from_string(s, &l) < 0)
 		return pea_error_new(
 			err, EINVAL,
 			"Log Level \"%s\" is not supported, choose from: trace, debug, "
 			"info, warn, warning, error, fatal, panic",
 			s);
 	log_set_level(l);
+	if (l >= LOG_LEVEL_INFO)
+		log_set_format(LOG_FORMAT_LOGRUS);
 	return 0;
 }
 
@@ -389,6 +393,7 @@ static const char usage[] =
 	"      --storage-driver=NAME  overlay or vfs\n"
 	"      --storage-opt=K=V      a storage driver option (repeatable)\n"
 	"      --log-level=LEVEL      trace, debug, info, warn, error, fatal, panic\n"
+	"  -D, --debug                --log-level=debug\n"
 	"      --noout                nothing on standard output\n"
 	"      --events-backend=B     file (the event log of pea events), none; journald\n"
 	"                             is not supported (no events)\n"
@@ -411,14 +416,18 @@ static const char usage[] =
 int frontend_parse_globals(int argc, char **argv, struct global_options *g, int *ret_next,
 			   struct pea_error **err)
 {
+	bool debug = false;
 	int c;
 
 	default_paths(g);
 	find_self(g);
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:hv", global_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hvD", global_longopts, NULL)) != -1) {
 		switch (c) {
+		case 'D':
+			debug = true; /* docker's --debug, -D: --log-level=debug */
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 1;
@@ -437,6 +446,14 @@ int frontend_parse_globals(int argc, char **argv, struct global_options *g, int 
 			break;
 		}
 	}
+	if (debug && g->log_level) {
+		g->error_status = 1; /* podman's status, and its bare line (main.c) */
+		return pea_error_new(err, EINVAL, "Setting --log-level and --debug is not allowed");
+	}
+	if (debug && apply_option(g, OPT_LOG_LEVEL, "debug", err) < 0)
+		return -1;
+	if (g->log_level)
+		log_info("pea filtering at log level %s", g->log_level);
 	if (!g->runtime || !g->conmon) {
 		_cleanup_(engine_config_clear) struct engine_config conf = { 0 };
 		if (engine_config_load(g, &conf, err) < 0)
@@ -460,6 +477,8 @@ int frontend_parse_globals(int argc, char **argv, struct global_options *g, int 
 		free(g->conmon);
 		g->conmon = p;
 	}
+	log_trace("pea root %s, run root %s, runtime %s, monitor %s", g->root, g->runroot,
+		  g->runtime, g->conmon);
 	if (optind >= argc) {
 		fputs(usage, stderr);
 		return pea_error_new(err, EINVAL, "missing command 'pea COMMAND'");

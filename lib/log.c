@@ -32,6 +32,7 @@ static const char *const level_names[] = {
 	[LOG_LEVEL_WARNING] = "warning",
 	[LOG_LEVEL_INFO] = "info",
 	[LOG_LEVEL_DEBUG] = "debug",
+	[LOG_LEVEL_TRACE] = "trace",
 };
 
 void log_set_program(const char *name)
@@ -167,6 +168,7 @@ static char *format_syslog(enum log_level level, const char *msg)
 		[LOG_LEVEL_WARNING] = 4,
 		[LOG_LEVEL_INFO] = 6,
 		[LOG_LEVEL_DEBUG] = 7,
+		[LOG_LEVEL_TRACE] = 7,
 	};
 	time_t now = time(NULL);
 	struct tm tm;
@@ -178,6 +180,41 @@ static char *format_syslog(enum log_level level, const char *msg)
 			 (int)getpid(), msg);
 }
 
+/* logrus' TextFormatter without a terminal: msg quoted as Go's %q does for text */
+static char *format_logrus(enum log_level level, const char *msg)
+{
+	_cleanup_free_ char *q = xmalloc(strlen(msg) * 4 + 1);
+	char *o = q;
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[40];
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	/* RFC 3339: the offset as +hh:mm, Z for UTC */
+	if (strcmp(stamp + 19, "+0000") == 0) {
+		strcpy(stamp + 19, "Z");
+	} else {
+		memmove(stamp + 23, stamp + 22, 3);
+		stamp[22] = ':';
+	}
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			*o++ = '\\';
+			*o++ = (char)*p;
+		} else if (*p == '\n') {
+			*o++ = '\\';
+			*o++ = 'n';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			o += sprintf(o, "\\x%02x", *p);
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o = '\0';
+	return xasprintf("time=\"%s\" level=%s msg=\"%s\"\n", stamp, level_names[level], q);
+}
+
 static char *format_line(enum log_level level, int errnum, const char *msg)
 {
 	switch (logger.format) {
@@ -185,6 +222,8 @@ static char *format_line(enum log_level level, int errnum, const char *msg)
 		return format_json(level, errnum, msg);
 	case LOG_FORMAT_SYSLOG:
 		return format_syslog(level, msg);
+	case LOG_FORMAT_LOGRUS:
+		return format_logrus(level, msg);
 	case LOG_FORMAT_TEXT:
 	default:
 		return format_text(level, msg);

@@ -16,6 +16,8 @@ enum log_level {
 	LOG_LEVEL_WARNING,
 	LOG_LEVEL_INFO,
 	LOG_LEVEL_DEBUG,
+	/* podman's trace: below debug, set only by its own name (see pea's --log-level) */
+	LOG_LEVEL_TRACE,
 };
 
 enum log_format {
@@ -23,6 +25,8 @@ enum log_format {
 	LOG_FORMAT_JSON,
 	/* "<PRI>Mmm dd hh:mm:ss program[pid]: msg", for a syslog socket (facility user) */
 	LOG_FORMAT_SYSLOG,
+	/* logrus' text lines, as podman prints them: time="RFC3339" level=debug msg="..." */
+	LOG_FORMAT_LOGRUS,
 };
 
 /* Program name used as the prefix of text lines ("pea-runtime: ..."). */
@@ -30,7 +34,10 @@ void log_set_program(const char *name);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 void log_set_format(enum log_format format);
-/* Parse "error|warn|warning|info|debug" and "text|json"; < 0 if unknown. */
+/*
+ * Parse "error|warn|warning|info|debug" (and podman's fatal, panic, trace: trace is debug
+ * here, LOG_LEVEL_TRACE is set by name) and "text|json"; < 0 if unknown.
+ */
 int log_level_from_string(const char *s, enum log_level *ret);
 int log_format_from_string(const char *s, enum log_format *ret);
 
@@ -56,6 +63,12 @@ void log_msgv(enum log_level level, int errnum, const char *fmt, va_list ap)
 	do {                                                      \
 		if (log_get_level() >= LOG_LEVEL_DEBUG)           \
 			log_msg(LOG_LEVEL_DEBUG, 0, __VA_ARGS__); \
+	} while (0)
+
+#define log_trace(...)                                            \
+	do {                                                      \
+		if (log_get_level() >= LOG_LEVEL_TRACE)           \
+			log_msg(LOG_LEVEL_TRACE, 0, __VA_ARGS__); \
 	} while (0)
 
 /* Log an error object at error level (its message, its errno). */

@@ -40,6 +40,33 @@ teardown() {
 	assert_output --partial "invalid storage driver 'btrfs'"
 }
 
+@test "--log-level: logrus lines from info down, trace below debug; --debug, -D" {
+	local l
+	# podman's lines (001-basic): time="RFC3339" level=L msg="..." on stderr
+	run -0 pea_cmd --log-level=trace info
+	assert_output --regexp '(^|'$'\n'')time="[0-9T:+-]+(Z|[+-][0-9]{2}:[0-9]{2})" level=info msg="pea filtering at log level trace"'
+	assert_output --regexp ' level=trace '
+	assert_output --regexp ' level=debug '
+	refute_output --regexp ' level=warn'
+	run -0 pea_cmd --log-level=debug info
+	assert_output --regexp ' level=debug '
+	assert_output --regexp ' level=info '
+	refute_output --regexp ' level=trace '
+	run -0 pea_cmd --log-level=info info
+	assert_output --regexp ' level=info '
+	refute_output --regexp ' level=(debug|trace) '
+	for l in warn warning error; do
+		run -0 pea_cmd --log-level=$l info
+		refute_output --regexp ' level='
+	done
+	run -0 pea_cmd --debug info
+	assert_output --regexp ' level=debug '
+	run -0 pea_cmd -D info
+	assert_output --regexp ' level=debug '
+	run -1 pea_cmd --debug --log-level=panic info
+	assert_output "Setting --log-level and --debug is not allowed"
+}
+
 @test "--help lists every command of pea; each has its --help" {
 	local names cmd
 	run -0 "$PEA" --help
