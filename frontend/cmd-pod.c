@@ -371,9 +371,13 @@ static int parse_targets(int argc, char **argv, unsigned which, const char *usag
 			t->force = true;
 		else if (c == 'i')
 			t->ignore = true;
-		else if (c == 's')
+		else if (c == 's') {
+			int sig;
+			/* podman's error for a bad signal comes before the pod's (130-kill) */
+			if (container_parse_signal(optarg, &sig, err) < 0)
+				return -1;
 			set_str(&t->signal, optarg);
-		else if (c == OPT_POD_ID_FILE)
+		} else if (c == OPT_POD_ID_FILE)
 			pea_strv_push(&t->id_files, optarg);
 		else if (c == 't') {
 			char *end = NULL;

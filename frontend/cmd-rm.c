@@ -386,8 +386,10 @@ static const char rm_usage[] =
 	"Remove containers.\n"
 	"\n"
 	"  -a, --all       every container\n"
+	"      --cidfile=FILE  the container whose ID is in FILE (repeatable)\n"
 	"  -f, --force     kill running containers first\n"
-	"  -i, --ignore    ignore containers that do not exist (so does -f)\n"
+	"  -i, --ignore    ignore containers that do not exist (so does -f), and\n"
+	"                  the --cidfile files that are not there\n"
 	"  -l, --latest    the container created last\n"
 	"      --depend    remove a pod's infra container with its pod and its\n"
 	"                  containers\n"
@@ -406,9 +408,10 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		{ "time", required_argument, NULL, 't' },
 		{ "depend", no_argument, NULL, 'D' },
 		{ "latest", no_argument, NULL, 'l' },
+		{ "cidfile", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_strv_ char **targets = NULL, **known = NULL;
+	_cleanup_strv_ char **targets = NULL, **known = NULL, **cidfiles = NULL;
 	_cleanup_free_ char *latest = NULL;
 	struct rm_opts o = { .time = -1 };
 	struct rm_result *res = NULL;
@@ -440,11 +443,21 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 			o.volumes = true;
 		else if (c == 'D')
 			o.depend = true;
+		else if (c == 'C')
+			pea_strv_push(&cidfiles, optarg);
 	}
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
+	if (cidfiles && (all || latest))
+		return pea_error_new(err, EINVAL,
+				     "--all, --latest, and --cidfile cannot be used together");
+	if (cidfiles && optind < argc)
+		return pea_error_new(err, EINVAL, "no arguments are needed with --cidfile");
+	for (size_t i = 0; cidfiles && cidfiles[i]; i++)
+		if (container_read_cidfile(cidfiles[i], ignore || o.force, &targets, err) < 0)
+			return -1;
 	/* the pods of the infra containers named go first, with their containers */
 	if (o.depend && !all)
 		for (int i = optind; i < argc; i++) {
@@ -468,6 +481,8 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 			return pea_error_new(err, EINVAL,
 					     "--latest and containers cannot be used together");
 		pea_strv_push(&targets, latest);
+	} else if (cidfiles) {
+		/* targets: the IDs read above */
 	} else if (optind >= argc) {
 		return pea_error_new(err, EINVAL,
 				     "you must provide at least one container name or id");

@@ -16,6 +16,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/json.h"
+#include "lib/log.h"
 #include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -54,9 +55,14 @@ static int stop_running(struct global_options *g, struct ctr_record *r, long tim
 	if (timeout < 0)
 		timeout = 10;
 	/* the monitor writes the exit file before its exit command, which waits for our lock */
-	if (timeout > 0 && send_signal(g, r, sig, NULL) == 0 &&
-	    container_wait_exit(g, r->id, (int)(timeout * 1000), NULL) == 0)
-		return 0;
+	if (timeout > 0 && send_signal(g, r, sig, NULL) == 0) {
+		if (container_wait_exit(g, r->id, (int)(timeout * 1000), NULL) == 0)
+			return 0;
+		/* podman's words (050-stop): the stop signal was not enough */
+		log_warning("StopSignal SIG%s failed to stop container %s in %ld seconds, "
+			    "resorting to SIGKILL",
+			    sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", r->name, timeout);
+	}
 	(void)send_signal(g, r, SIGKILL, NULL);
 	return container_wait_exit(g, r->id, 10000, err);
 }
@@ -93,9 +99,11 @@ static const char stop_usage[] =
 	"\n"
 	"Stop containers: the stop signal, then SIGKILL after the timeout.\n"
 	"\n"
-	"  -a, --all        every running container\n"
-	"  -i, --ignore     pass over the names of containers that are not there\n"
-	"  -t, --time=SECS  seconds to wait before SIGKILL (default: the container's, 10)\n";
+	"  -a, --all            every running container\n"
+	"      --cidfile=FILE   the container whose ID is in FILE (repeatable)\n"
+	"  -i, --ignore         pass over the names of containers that are not there,\n"
+	"                       and the --cidfile files that are not there\n"
+	"  -t, --time=SECS      seconds to wait before SIGKILL (default: the container's, 10)\n";
 
 static char **all_running(struct global_options *g)
 {
@@ -122,8 +130,10 @@ int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error *
 		{ "ignore", no_argument, NULL, 'i' },
 		{ "time", required_argument, NULL, 't' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "cidfile", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
+	_cleanup_strv_ char **cidfiles = NULL;
 	char **targets = NULL;
 	long timeout = -1;
 	bool all = false, ignore = false;
@@ -135,6 +145,8 @@ int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error *
 			all = true;
 		else if (c == 'i')
 			ignore = true;
+		else if (c == 'C')
+			pea_strv_push(&cidfiles, optarg);
 		else if (c == 't') {
 			char *end = NULL;
 			errno = 0;
@@ -151,7 +163,19 @@ int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error *
 		return -1;
 	if (r == 1)
 		return 0;
-	if (all)
+	if (cidfiles && all)
+		return pea_error_new(err, EINVAL,
+				     "--all, --latest, and --cidfile cannot be used together");
+	if (cidfiles && optind < argc)
+		return pea_error_new(err, EINVAL, "no arguments are needed with --cidfile");
+	if (cidfiles) {
+		for (size_t i = 0; cidfiles[i]; i++)
+			if (container_read_cidfile(cidfiles[i], ignore, &targets, err) < 0) {
+				pea_strv_free(targets);
+				return -1;
+			}
+		all = true; /* the list to go through is targets */
+	} else if (all)
 		targets = all_running(g);
 	else if (optind >= argc)
 		return pea_error_new(err, EINVAL,
@@ -187,7 +211,7 @@ static const char kill_usage[] =
  * podman's util.ParseSignal: one leading '-' dropped ("-HUP", "-1"), a number
  * as it is, a name with or without SIG; then only 1 through 64.
  */
-static int kill_parse_signal(const char *arg, int *ret, struct pea_error **err)
+int container_parse_signal(const char *arg, int *ret, struct pea_error **err)
 {
 	const char *s = arg[0] == '-' ? arg + 1 : arg;
 	char *end = NULL;
@@ -253,7 +277,7 @@ int cmd_kill(struct global_options *g, int argc, char **argv, struct pea_error *
 			all = true;
 		else if (c == 'l')
 			latest = true;
-		else if (kill_parse_signal(optarg, &sig, err) < 0)
+		else if (container_parse_signal(optarg, &sig, err) < 0)
 			return -1;
 	}
 	if (r < 0)

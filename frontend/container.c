@@ -120,6 +120,23 @@ int container_latest(const struct global_options *g, char **ret, struct pea_erro
 	return 0;
 }
 
+int container_read_cidfile(const char *path, bool ignore, char ***ids, struct pea_error **err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (pea_read_file_at(AT_FDCWD, path, 4096, &data, &len, &e) < 0) {
+		/* podman: --ignore passes over a file that is not there (systemd's ExecStopPost) */
+		if (ignore && e->code == ENOENT)
+			return 0;
+		return pea_error_new(err, e->code, "reading CIDFile: %s", e->message);
+	}
+	data[strcspn(data, "\n")] = '\0';
+	pea_strv_push(ids, data);
+	return 0;
+}
+
 struct json_object *container_labels(struct json_object *opts)
 {
 	struct json_object *list = NULL, *m = json_object_new_object();

@@ -136,12 +136,22 @@ int spec_lookup_db(int rootfd, const char *file, const char *what, long *ret_id,
 
 /* -l/--latest: the id of the container created last (ENOENT: none). */
 int container_latest(const struct global_options *g, char **ret, struct pea_error **err);
+/*
+ * --cidfile PATH of stop and rm: the id on the file's first line pushed on
+ * *ids; with ignore a missing file adds nothing (podman's --ignore).
+ */
+int container_read_cidfile(const char *path, bool ignore, char ***ids, struct pea_error **err);
 /* Its --label K=V as podman shows them: an object {"K": "V"} ("K" alone: ""); new. */
 struct json_object *container_labels(struct json_object *opts);
 
 /* [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 253 characters. */
 bool container_name_valid(const char *s);
 
+/*
+ * kill -s and pod kill -s: podman's util.ParseSignal (a number or a name, with
+ * or without SIG and one leading '-'; 1 through 64), in cmd-stop.c.
+ */
+int container_parse_signal(const char *arg, int *ret, struct pea_error **err);
 /*
  * Stop a container: its stop signal, then SIGKILL after timeout seconds (< 0:
  * its --stop-timeout), then the cleanup. Not running is fine.

@@ -156,8 +156,11 @@ teardown() {
 	assert_equal "$(jq -r '.[0].State.Pid > 0' <<<"$output")" true
 	run -2 pea_cmd rm web
 	assert_output --partial "as it is running"
-	run -0 pea_cmd stop -t 1 web
+	run -0 --separate-stderr pea_cmd stop -t 1 web
 	assert_output web
+	# podman's warning, one line (050-stop)
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_regex "$stderr" 'StopSignal SIGTERM failed to stop container web in 1 seconds, resorting to SIGKILL'
 	run -0 pea_cmd ps -a --format '{{.Names}} {{.Status}}'
 	assert_output --regexp '^web Exited \(137\) .* ago$'
 	fe_no_mounts

@@ -202,3 +202,46 @@ from-fd-3"
 	refused --rootfs "$TEST_DIR/a,b"
 	assert_output --partial "no command or entrypoint provided"
 }
+
+@test "stop --cidfile, rm --cidfile: the ID in the file; --ignore passes over a missing file" {
+	run -0 pea_cmd run -d --name c1 --cidfile "$TEST_DIR/cid" busybox sleep 100
+	id=$output
+	run -0 pea_cmd stop -t 0 --cidfile "$TEST_DIR/cid"
+	assert_output "$id"
+	run -0 pea_cmd inspect --format '{{.State.Status}}' c1
+	assert_output exited
+	run -0 pea_cmd rm --cidfile "$TEST_DIR/cid"
+	assert_output "$id"
+	run -125 pea_cmd inspect c1
+	# the container gone: --ignore (and -f) pass over it, as generate systemd's ExecStopPost
+	run -0 pea_cmd rm -f --ignore --cidfile "$TEST_DIR/cid"
+	assert_output ""
+	run -0 pea_cmd stop --ignore --cidfile "$TEST_DIR/cid"
+	assert_output ""
+	# a missing file: fine with --ignore, else one line and 125
+	run -0 pea_cmd stop --ignore --cidfile "$TEST_DIR/nosuch"
+	assert_output ""
+	run -0 pea_cmd rm --ignore --cidfile "$TEST_DIR/nosuch"
+	assert_output ""
+	run -125 pea_cmd stop --cidfile "$TEST_DIR/nosuch"
+	assert_output "Error: reading CIDFile: open '$TEST_DIR/nosuch': No such file or directory"
+	run -125 pea_cmd rm --cidfile "$TEST_DIR/nosuch"
+	assert_output "Error: reading CIDFile: open '$TEST_DIR/nosuch': No such file or directory"
+	run -125 pea_cmd stop --cidfile "$TEST_DIR/cid" c1
+	assert_output "Error: no arguments are needed with --cidfile"
+	run -125 pea_cmd rm -a --cidfile "$TEST_DIR/cid"
+	assert_output "Error: --all, --latest, and --cidfile cannot be used together"
+}
+
+@test "kill -s, pod kill -s: a bad signal is refused before the target is looked up" {
+	for s in 0 SIGBADSIG SIG BADSIG %% !; do
+		run -125 pea_cmd kill -s "$s" nosuchcontainer
+		assert_output "Error: invalid signal: $s"
+		run -125 pea_cmd pod kill -s "$s" nosuchpod
+		assert_output "Error: invalid signal: $s"
+	done
+	run -125 pea_cmd pod kill --signal 65 nosuchpod
+	assert_output "Error: valid signals are 1 through 64"
+	run -125 pea_cmd pod kill -s HUP nosuchpod
+	assert_output --partial nosuchpod
+}
