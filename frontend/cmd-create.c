@@ -1483,6 +1483,57 @@ static bool image_ref_has_transport(const char *name)
 }
 
 /*
+ * podman's io.containers.autoupdate label (the last one given): a policy it knows; registry
+ * (image, its old name) updates from a registry, so the image is a full reference with a
+ * tag, of the docker transport.
+ */
+static int check_autoupdate(char *const *labels, const char *image, struct pea_error **err)
+{
+	static const char key[] = "io.containers.autoupdate=";
+	const char *policy = NULL, *slash, *at, *colon;
+
+	for (size_t i = 0; labels && labels[i]; i++)
+		if (strncmp(labels[i], key, strlen(key)) == 0)
+			policy = labels[i] + strlen(key);
+	if (!policy || !*policy || strcmp(policy, "disabled") == 0 || strcmp(policy, "local") == 0)
+		return 0;
+	if (strcmp(policy, "registry") != 0 && strcmp(policy, "image") != 0)
+		return pea_error_new(err, EINVAL,
+				     "invalid auto-update policy \"%s\": valid policies are "
+				     "[\"disabled\" \"image\" \"local\" \"registry\"]",
+				     policy);
+	if (strncmp(image, "docker://", 9) == 0)
+		return 0;
+	if (image_ref_has_transport(image)) {
+		int n = (int)strcspn(image, ":");
+		return pea_error_new(err, EINVAL,
+				     "auto updates require the docker image transport but image "
+				     "is of transport \"%.*s\"",
+				     n, image);
+	}
+	slash = strchr(image, '/');
+	if (!slash || (strcspn(image, ".:") >= (size_t)(slash - image) &&
+		       strncmp(image, "localhost/", 10) != 0))
+		return pea_error_new(err, EINVAL,
+				     "short name: auto updates require fully-qualified image "
+				     "reference: \"%s\"",
+				     image);
+	at = strchr(image, '@');
+	if (at)
+		return pea_error_new(err, EINVAL,
+				     "auto updates require fully-qualified image references "
+				     "without digest: \"%s\"",
+				     image);
+	colon = strrchr(image, ':');
+	if (!colon || colon < strrchr(image, '/'))
+		return pea_error_new(err, EINVAL,
+				     "auto updates require fully-qualified image references (no "
+				     "tag): \"%s\"",
+				     image);
+	return 0;
+}
+
+/*
  * As podman: the image in the store unless --pull=always, or (--platform) when
  * it is of another platform; then the registry's, of that platform.
  */
@@ -1699,6 +1750,8 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
 	if (rf && rf->attach && rf->detach)
 		return pea_error_new(err, EINVAL, "--attach and --detach cannot be used together");
+	if (!o.rootfs && check_autoupdate(o.labels, argv[optind], err) < 0)
+		return -1;
 	/* podman's warning, and the run goes on (450-interactive) */
 	if (is_run && o.tty && o.interactive && !(rf && rf->detach) && !isatty(STDIN_FILENO))
 		log_warning("The input device is not a TTY. The --tty and --interactive flags "

@@ -67,6 +67,26 @@ teardown() {
 	assert_output "Setting --log-level and --debug is not allowed"
 }
 
+@test "create --label io.containers.autoupdate: podman's policies and references checked" {
+	fe_load_busybox
+	run -0 pea_cmd create --label io.containers.autoupdate=registry localhost/busybox:latest true
+	run -0 pea_cmd create --label io.containers.autoupdate=local busybox true
+	run -0 pea_cmd create --label io.containers.autoupdate=disabled busybox true
+	run -0 pea_cmd tag busybox shortname:latest
+	run -125 pea_cmd create --label io.containers.autoupdate=registry shortname:latest true
+	assert_output 'Error: short name: auto updates require fully-qualified image reference: "shortname:latest"'
+	run -125 pea_cmd create --label io.containers.autoupdate=image localhost/busybox true
+	assert_output 'Error: auto updates require fully-qualified image references (no tag): "localhost/busybox"'
+	run -125 pea_cmd create --label io.containers.autoupdate=sometimes busybox true
+	assert_output 'Error: invalid auto-update policy "sometimes": valid policies are ["disabled" "image" "local" "registry"]'
+	run -0 pea_cmd save -o "$TEST_DIR/a.tar" busybox
+	run -125 pea_cmd create --label io.containers.autoupdate=registry "docker-archive:$TEST_DIR/a.tar" true
+	assert_output 'Error: auto updates require the docker image transport but image is of transport "docker-archive"'
+	# nothing made by the refused ones
+	run -0 pea_cmd ps -aq
+	assert_equal "${#lines[@]}" 3
+}
+
 @test "--help lists every command of pea; each has its --help" {
 	local names cmd
 	run -0 "$PEA" --help
