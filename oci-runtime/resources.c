@@ -11,6 +11,7 @@
 #include "lib/error.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 
 #include "spec.h"
@@ -32,46 +33,70 @@ res_error(struct pea_error **err, const char *path, const char *fmt, ...)
 /*
  * runc reads config.json with Go's encoding/json, which matches a key to a
  * field ignoring case when no key matches exactly: its tests write
- * resources.CPU.Cpus. So a key that is a known one but for its case is
- * renamed to the known one here (when both are there, their members are
- * merged, the variant's winning, as Go fills one field from both).
+ * resources.CPU.Cpus. Go fills the field from each such key in document order:
+ * a later scalar or array replaces the earlier one, a later object is decoded
+ * into the earlier one (a struct or a map keeps what the later one does not
+ * name). So keys that are a known one but for their case are folded into the
+ * known one here, in order, the same way.
  */
+static void go_decode_into(struct json_object *dst, struct json_object *src)
+{
+	json_object_object_foreach(src, key, val)
+	{
+		struct json_object *have = NULL;
+
+		if (json_object_object_get_ex(dst, key, &have) &&
+		    json_object_is_type(have, json_type_object) &&
+		    json_object_is_type(val, json_type_object)) {
+			go_decode_into(have, val);
+			continue;
+		}
+		/* deleted first: the later value also takes the later place */
+		json_object_object_del(dst, key);
+		json_object_object_add(dst, key, json_object_get(val));
+	}
+}
+
+static const char *known_key(const char *const *keys, const char *key)
+{
+	for (size_t i = 0; keys[i]; i++)
+		if (strcmp(keys[i], key) == 0)
+			return keys[i];
+	for (size_t i = 0; keys[i]; i++)
+		if (strcasecmp(keys[i], key) == 0)
+			return keys[i];
+	return NULL;
+}
+
 static void canonical_keys(struct json_object *obj, const char *const *keys)
 {
-	const char *canon[64];
-	char *from[64];
-	size_t n = 0;
+	_cleanup_json_ struct json_object *out = json_object_new_object();
+	_cleanup_strv_ char **old = NULL;
+	bool renamed = false;
 
 	json_object_object_foreach(obj, key, val)
 	{
-		(void)val;
-		for (size_t i = 0; keys[i] && n < ARRAY_SIZE(from); i++)
-			if (strcmp(keys[i], key) != 0 && strcasecmp(keys[i], key) == 0) {
-				/* the key's string goes with its deletion: a copy */
-				from[n] = xstrdup(key);
-				canon[n] = keys[i];
-				n++;
-				break;
-			}
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *v = json_object_get(json_object_object_get(obj, from[i]));
+		const char *name = known_key(keys, key);
 		struct json_object *have = NULL;
 
-		json_object_object_del(obj, from[i]);
-		free(from[i]);
-		/* both there: Go fills the one field from each, the later key winning */
-		if (json_object_object_get_ex(obj, canon[i], &have) &&
+		if (!name)
+			name = key;
+		renamed = renamed || strcmp(name, key) != 0;
+		pea_strv_push(&old, key);
+		if (json_object_object_get_ex(out, name, &have) &&
 		    json_object_is_type(have, json_type_object) &&
-		    json_object_is_type(v, json_type_object)) {
-			json_object_object_foreach(v, k2, v2)
-			{
-				json_object_object_add(have, k2, json_object_get(v2));
-			}
-			json_object_put(v);
-			continue;
-		}
-		json_object_object_add(obj, canon[i], v);
+		    json_object_is_type(val, json_type_object))
+			go_decode_into(have, val);
+		else
+			json_object_object_add(out, name, json_object_get(val));
+	}
+	if (!renamed)
+		return;
+	for (size_t i = 0; old && old[i]; i++)
+		json_object_object_del(obj, old[i]);
+	json_object_object_foreach(out, k2, v2)
+	{
+		json_object_object_add(obj, k2, json_object_get(v2));
 	}
 }
 

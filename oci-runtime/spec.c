@@ -1047,6 +1047,25 @@ static int parse_annotations(struct json_object *root, struct spec *s, struct pe
  * kernel.domainname with a uts namespace; kernel.hostname never (the
  * "hostname" field says it).
  */
+/*
+ * A namespace joined by path is the runtime's own (the host's, mostly) when
+ * both name the same nsfs inode: as runc, a sysctl is then refused. A path that
+ * cannot be read is not decided here: joining it fails later with its reason.
+ */
+static bool joins_own_namespace(const struct spec_namespace *n)
+{
+	_cleanup_free_ char *self = NULL;
+	struct stat a, b;
+
+	if (!n || !n->path)
+		return false;
+	self = xasprintf("/proc/self/ns/%s",
+			 n->type == CLONE_NEWNET ? "net" : spec_namespace_name(n->type));
+	if (stat(n->path, &a) < 0 || stat(self, &b) < 0)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int validate_sysctl(const struct spec *s, const char *key, struct pea_error **err)
 {
 	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb",
@@ -1071,7 +1090,7 @@ static int validate_sysctl(const struct spec *s, const char *key, struct pea_err
 		return field_error(err, kpath,
 				   "not allowed: it is not namespaced (it would change "
 				   "the host's)");
-	if (!spec_namespace(s, ns))
+	if (!spec_namespace(s, ns) || joins_own_namespace(spec_namespace(s, ns)))
 		return field_error(err, kpath, "needs a %s namespace (it would change the host's)",
 				   spec_namespace_name(ns));
 	return 0;

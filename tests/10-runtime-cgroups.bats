@@ -43,6 +43,22 @@ teardown() {
 	rt_cgroups_gone "$CG"
 }
 
+@test "resources keys that differ only in case: the later one in the document wins, as in Go" {
+	make_bundle "$RT_B" sleep 100000
+	bundle_set "$RT_B" '.linux.cgroupsPath = "/\($cg)/c" | .linux.resources.CPU = {Shares: 256, cpus: "0"}
+		| .linux.resources.cpu = {shares: 512} | .linux.resources.PIDS = {limit: 41}
+		| .linux.resources.pids = {limit: 42}' --arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" ck2
+	local c=/sys/fs/cgroup
+	run -0 cat $c/cpu/$CG/c/cpu.shares $c/cpuset/$CG/c/cpuset.cpus $c/pids/$CG/c/pids.max
+	assert_output $'512\n0\n42'
+	run -0 rt update -r - ck2 <<<'{"pids": {"limit": 50}, "Pids": {"LIMIT": 44}}'
+	run -0 cat $c/pids/$CG/c/pids.max
+	assert_output 44
+	run -0 rt delete -f ck2
+	rt_cgroups_gone "$CG"
+}
+
 @test "linux.resources is written to every v1 controller" {
 	local dev major minor
 	dev="$(lsblk -dno MAJ:MIN | head -1 | tr -d ' ')"

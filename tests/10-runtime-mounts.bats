@@ -15,6 +15,9 @@ setup() {
 }
 
 teardown() {
+	if [[ -n "${NS_FILE:-}" ]]; then
+		umount "$NS_FILE" 2>/dev/null || true
+	fi
 	rt_teardown
 }
 
@@ -225,6 +228,22 @@ mnt_opts() {
 	assert_output --partial "vm.swappiness: not allowed: it is not namespaced"
 	run -1 rt state sc1
 	[[ "$(cat /proc/sys/kernel/shm_rmid_forced)" == 0 ]]
+}
+
+@test "a sysctl in a namespace joined by path: refused when it is the runtime's own" {
+	make_bundle "$RT_B" cat /proc/sys/net/ipv4/ip_forward
+	bundle_set "$RT_B" '.linux.namespaces |= map(if .type == "network" then .path = "/proc/'"$$"'/ns/net" else . end) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	run -1 rt create -b "$RT_B" sc2
+	assert_output --partial "net.ipv4.ip_forward: needs a network namespace"
+	run -1 rt state sc2
+	# Another network namespace, kept by a bind mount: allowed, and written there.
+	NS_FILE="$TEST_DIR/netns"
+	touch "$NS_FILE"
+	timeout -k 5 20 unshare --net="$NS_FILE" true
+	bundle_set "$RT_B" '.linux.namespaces |= map(if .type == "network" then .path = "'"$NS_FILE"'" else . end)'
+	run -0 rt run -b "$RT_B" sc2
+	assert_output 1
+	[[ "$(timeout -k 5 20 nsenter --net="$NS_FILE" cat /proc/sys/net/ipv4/ip_forward)" == 1 ]]
 }
 
 @test "a mount that fails names the mount and leaves nothing" {
