@@ -252,6 +252,7 @@ static const char inspect_usage[] =
 	"Show containers or images as JSON.\n"
 	"\n"
 	"  -f, --format=FORMAT   Go template ({{.State.Status}}, {{.Id}}, ...) or json\n"
+	"  -l, --latest          the container created last\n"
 	"  -t, --type=TYPE       container, image or all (default)\n";
 
 static int inspect(struct global_options *g, int argc, char **argv, const char *type,
@@ -261,15 +262,20 @@ static int inspect(struct global_options *g, int argc, char **argv, const char *
 		{ "help", no_argument, NULL, 'h' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "type", required_argument, NULL, 't' },
+		{ "latest", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_json_ struct json_object *out = json_object_new_array();
-	_cleanup_free_ char *format = NULL, *want = xstrdup(type);
+	_cleanup_free_ char *format = NULL, *want = xstrdup(type), *latest = NULL;
+	char *latest_argv[2] = { NULL, NULL };
+	bool use_latest = false;
 	int r, c = 0, status = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hf:t:", opts, inspect_usage, &c, err)) == 2) {
-		if (c == 'f') {
+	while ((r = cmd_getopt(argc, argv, "hf:lt:", opts, inspect_usage, &c, err)) == 2) {
+		if (c == 'l') {
+			use_latest = true;
+		} else if (c == 'f') {
 			free(format);
 			format = xstrdup(optarg);
 		} else if (c == 't') {
@@ -287,6 +293,18 @@ static int inspect(struct global_options *g, int argc, char **argv, const char *
 		return -1;
 	if (r == 1)
 		return 0;
+	if (use_latest && optind < argc)
+		return pea_error_new(err, EINVAL,
+				     "--latest and containers cannot be used together");
+	if (use_latest) {
+		/* podman's -l: the container created last, as its only argument */
+		if (container_latest(g, &latest, err) < 0)
+			return -1;
+		latest_argv[0] = latest;
+		argv = latest_argv;
+		argc = 1;
+		optind = 0;
+	}
 	if (optind >= argc)
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
 	for (int i = optind; i < argc; i++) {

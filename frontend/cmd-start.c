@@ -937,7 +937,8 @@ static const char start_usage[] =
 	"                           ctrl-p,ctrl-q; \"\": none)\n"
 	"  -f, --filter=KEY=VALUE   only the containers that match: restart-policy, status,\n"
 	"                           name, id (the same key ORs, different keys AND)\n"
-	"  -i, --interactive        with -a, pea's stdin to a container made with -i\n";
+	"  -i, --interactive        with -a, pea's stdin to a container made with -i\n"
+	"  -l, --latest             the container created last\n";
 
 enum { OPT_START_DETACH_KEYS = 1000, OPT_START_ALL };
 
@@ -1056,16 +1057,20 @@ int cmd_start(struct global_options *g, int argc, char **argv, struct pea_error 
 		{ "filter", required_argument, NULL, 'f' },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "detach-keys", required_argument, NULL, OPT_START_DETACH_KEYS },
+		{ "latest", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_strv_ char **filters = NULL, **names = NULL, **targets = NULL;
-	bool attach = false, input = false, all = false;
+	_cleanup_free_ char *latest = NULL;
+	bool attach = false, input = false, all = false, use_latest = false;
 	const char *keys = NULL;
 	int r, c = 0, status = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "haif:", opts, start_usage, &c, err)) == 2) {
-		if (c == 'a') {
+	while ((r = cmd_getopt(argc, argv, "haif:l", opts, start_usage, &c, err)) == 2) {
+		if (c == 'l') {
+			use_latest = true;
+		} else if (c == 'a') {
 			attach = true;
 		} else if (c == 'i') {
 			input = true;
@@ -1091,7 +1096,16 @@ int cmd_start(struct global_options *g, int argc, char **argv, struct pea_error 
 		return pea_error_new(err, EINVAL,
 				     "either start all containers or the container(s) provided in "
 				     "the arguments");
-	if (!all && optind >= argc)
+	if (use_latest && (all || optind < argc))
+		return pea_error_new(err, EINVAL,
+				     all ? "--all and --latest cannot be used together"
+					 : "--latest and containers cannot be used together");
+	if (use_latest) {
+		if (container_latest(g, &latest, err) < 0)
+			return -1;
+		pea_strv_push(&names, latest);
+	}
+	if (!all && !use_latest && optind >= argc)
 		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
 	if (attach && (all || argc - optind > 1))
 		return pea_error_new(err, EINVAL,

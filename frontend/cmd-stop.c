@@ -101,6 +101,7 @@ static const char stop_usage[] =
 	"\n"
 	"  -a, --all            every running container\n"
 	"      --cidfile=FILE   the container whose ID is in FILE (repeatable)\n"
+	"  -l, --latest         the container created last\n"
 	"  -i, --ignore         pass over the names of containers that are not there,\n"
 	"                       and the --cidfile files that are not there\n"
 	"  -t, --time=SECS      seconds to wait before SIGKILL (default: the container's, 10)\n";
@@ -131,18 +132,22 @@ int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error *
 		{ "time", required_argument, NULL, 't' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "cidfile", required_argument, NULL, 'C' },
+		{ "latest", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_strv_ char **cidfiles = NULL;
+	_cleanup_free_ char *latest = NULL;
 	char **targets = NULL;
 	long timeout = -1;
-	bool all = false, ignore = false;
+	bool all = false, ignore = false, use_latest = false;
 	int r, c = 0, status = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hait:", opts, stop_usage, &c, err)) == 2) {
+	while ((r = cmd_getopt(argc, argv, "hailt:", opts, stop_usage, &c, err)) == 2) {
 		if (c == 'a')
 			all = true;
+		else if (c == 'l')
+			use_latest = true;
 		else if (c == 'i')
 			ignore = true;
 		else if (c == 'C')
@@ -163,12 +168,22 @@ int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error *
 		return -1;
 	if (r == 1)
 		return 0;
-	if (cidfiles && all)
+	if (cidfiles && (all || use_latest))
 		return pea_error_new(err, EINVAL,
 				     "--all, --latest, and --cidfile cannot be used together");
 	if (cidfiles && optind < argc)
 		return pea_error_new(err, EINVAL, "no arguments are needed with --cidfile");
-	if (cidfiles) {
+	if (use_latest && all)
+		return pea_error_new(err, EINVAL, "--all and --latest cannot be used together");
+	if (use_latest && optind < argc)
+		return pea_error_new(err, EINVAL,
+				     "--latest and containers cannot be used together");
+	if (use_latest) {
+		if (container_latest(g, &latest, err) < 0)
+			return -1;
+		pea_strv_push(&targets, latest);
+		all = true; /* the list to go through is targets */
+	} else if (cidfiles) {
 		for (size_t i = 0; cidfiles[i]; i++)
 			if (container_read_cidfile(cidfiles[i], ignore, &targets, err) < 0) {
 				pea_strv_free(targets);
@@ -412,14 +427,18 @@ int cmd_wait(struct global_options *g, int argc, char **argv, struct pea_error *
 		{ "help", no_argument, NULL, 'h' },
 		{ "condition", required_argument, NULL, 'c' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "latest", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
+	_cleanup_free_ char *latest = NULL;
+	char *latest_argv[2] = { NULL, NULL };
 	unsigned conds = 0;
 	long interval_ms = 250;
+	bool use_latest = false;
 	int r, c = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hi:", opts,
+	while ((r = cmd_getopt(argc, argv, "hi:l", opts,
 			       "Usage: pea wait [OPTIONS] CONTAINER [CONTAINER...]\n\n"
 			       "Wait for containers to exit; print their exit codes.\n\n"
 			       "      --condition=STATE  stopped (default; exited is the same), "
@@ -427,8 +446,11 @@ int cmd_wait(struct global_options *g, int argc, char **argv, struct pea_error *
 			       "                         created (configured), paused; repeatable: "
 			       "any\n"
 			       "  -i, --interval=MS      how often the others than stopped are "
-			       "checked (250)\n",
+			       "checked (250)\n"
+			       "  -l, --latest           the container created last\n",
 			       &c, err)) == 2) {
+		if (c == 'l')
+			use_latest = true;
 		if (c == 'c' && parse_condition(optarg, &conds, err) < 0)
 			return -1;
 		if (c == 'i') {
@@ -455,6 +477,17 @@ int cmd_wait(struct global_options *g, int argc, char **argv, struct pea_error *
 		return -1;
 	if (r == 1)
 		return 0;
+	if (use_latest && optind < argc)
+		return pea_error_new(err, EINVAL,
+				     "--latest and containers cannot be used together");
+	if (use_latest) {
+		if (container_latest(g, &latest, err) < 0)
+			return -1;
+		latest_argv[0] = latest;
+		argv = latest_argv;
+		argc = 1;
+		optind = 0;
+	}
 	if (optind >= argc)
 		return pea_error_new(err, EINVAL,
 				     "you must provide at least one container name or id");

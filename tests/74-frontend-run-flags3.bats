@@ -245,3 +245,40 @@ from-fd-3"
 	run -125 pea_cmd pod kill -s HUP nosuchpod
 	assert_output --partial nosuchpod
 }
+
+@test "-l/--latest: inspect, logs, start, stop, wait, rm act on the container created last" {
+	run -0 pea_cmd run -d --name old busybox sleep 100
+	run -0 pea_cmd create --name new busybox sh -c 'echo hello; sleep 100'
+	id=$output
+	run -0 pea_cmd inspect -l --format '{{.Name}} {{.State.Status}}'
+	assert_output "new created"
+	run -0 pea_cmd start -l
+	assert_output "$id"
+	for ((i = 0; i < 100; i++)); do
+		[[ "$(pea_cmd logs -l 2>&1)" == hello ]] && break
+		sleep 0.05
+	done
+	run -0 pea_cmd logs --latest
+	assert_output hello
+	run -0 pea_cmd stop -t 0 -l
+	assert_output "$id"
+	run -0 pea_cmd wait --latest
+	assert_output 137
+	run -0 pea_cmd container inspect --latest --format '{{.Name}} {{.State.Status}}'
+	assert_output "new exited"
+	run -125 pea_cmd inspect -l old
+	assert_output "Error: --latest and containers cannot be used together"
+	run -125 pea_cmd wait -l old
+	assert_output "Error: --latest and containers cannot be used together"
+	run -125 pea_cmd stop -l old
+	assert_output "Error: --latest and containers cannot be used together"
+	run -125 pea_cmd start -l old
+	assert_output "Error: --latest and containers cannot be used together"
+	run -0 pea_cmd rm -l
+	assert_output "$id"
+	run -0 pea_cmd inspect -l --format '{{.Name}} {{.State.Status}}'
+	assert_output "old running"
+	run -0 pea_cmd rm -f -t 0 old
+	run -125 pea_cmd inspect -l
+	assert_output "Error: no containers to get latest of: no such container"
+}
