@@ -88,9 +88,10 @@ static int run_image(char *const *argv, bool quiet, struct pea_error **err)
 }
 
 /* Copy SRC into the store as NAME (may be NULL); the image's record. */
+/* auth: pea-image copy's options for the source's credentials (--src-creds, --authfile) */
 static int copy_to_store(const struct global_options *g, const char *src, const char *name,
 			 bool quiet, bool tls_verify, const struct platform_spec *plat,
-			 struct json_object **ret, struct pea_error **err)
+			 char *const *auth, struct json_object **ret, struct pea_error **err)
 {
 	char tmpl[] = "/tmp/pea-iid.XXXXXX";
 	_cleanup_strv_ char **argv = image_argv(g);
@@ -109,6 +110,8 @@ static int copy_to_store(const struct global_options *g, const char *src, const 
 	if (plat && plat->variant)
 		pea_strv_push_take(&argv, xasprintf("--override-variant=%s", plat->variant));
 	pea_strv_push(&argv, "copy");
+	for (size_t i = 0; auth && auth[i]; i++)
+		pea_strv_push(&argv, auth[i]);
 	if (quiet)
 		pea_strv_push(&argv, "--quiet");
 	if (!tls_verify)
@@ -215,6 +218,13 @@ int image_pull_platform(const struct global_options *g, const char *name, bool q
 			bool tls_verify, const struct platform_spec *plat, struct json_object **ret,
 			struct pea_error **err)
 {
+	return image_pull_auth(g, name, quiet, tls_verify, plat, NULL, ret, err);
+}
+
+int image_pull_auth(const struct global_options *g, const char *name, bool quiet,
+		    bool tls_verify, const struct platform_spec *plat, char *const *auth,
+		    struct json_object **ret, struct pea_error **err)
+{
 	static const char *const transports[] = { "docker-archive:", "oci-archive:", "oci:",
 						  "dir:" };
 	_cleanup_free_ char *full = NULL;
@@ -230,7 +240,8 @@ int image_pull_platform(const struct global_options *g, const char *name, bool q
 			_cleanup_free_ char *tag = i == 0 && !strchr(name + 15, ':')
 							   ? archive_first_name(name + 15)
 							   : NULL;
-			if (copy_to_store(g, name, tag, quiet, tls_verify, plat, ret, err) < 0)
+			if (copy_to_store(g, name, tag, quiet, tls_verify, plat, auth, ret, err) <
+			    0)
 				return pea_error_wrap(err, "pulling image '%s'", name);
 			return 0;
 		}
@@ -245,7 +256,8 @@ int image_pull_platform(const struct global_options *g, const char *name, bool q
 		if (!quiet)
 			fprintf(stderr, "Trying to pull %s...\n", cands[i]);
 		last = pea_error_free(last);
-		if (copy_to_store(g, src, cands[i], quiet, tls_verify, plat, ret, &last) == 0)
+		if (copy_to_store(g, src, cands[i], quiet, tls_verify, plat, auth, ret, &last) ==
+		    0)
 			return 0;
 		/* podman's words (200-pod: a missing infra image) */
 		(void)pea_error_wrap(&last, "initializing source %s", src);
@@ -259,6 +271,8 @@ static const char pull_usage[] =
 	"\n"
 	"Pull images from a registry into the store.\n"
 	"\n"
+	"      --authfile=PATH     the auth file of the credentials (default podman's)\n"
+	"      --creds=USER[:PASS] credentials for this pull\n"
 	"      --platform=OS/ARCH[/VARIANT]  the platform to pull from a manifest list\n"
 	"  -q, --quiet             print only the image id\n"
 	"      --tls-verify[=BOOL] verify the registry's certificate, and require https\n"
@@ -271,9 +285,12 @@ int cmd_pull(struct global_options *g, int argc, char **argv, struct pea_error *
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "tls-verify", optional_argument, NULL, 't' },
 		{ "platform", required_argument, NULL, 'P' },
+		{ "creds", required_argument, NULL, 'C' },
+		{ "authfile", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_(platform_spec_clear) struct platform_spec plat = { 0 };
+	_cleanup_strv_ char **auth = NULL;
 	bool quiet = false, tls = true;
 	int r, c = 0;
 
@@ -285,6 +302,15 @@ int cmd_pull(struct global_options *g, int argc, char **argv, struct pea_error *
 			return -1;
 		else if (c == 'P' && platform_parse(optarg, &plat, err) < 0)
 			return -1;
+		else if (c == 'C' && (!*optarg || optarg[0] == ':'))
+			return pea_error_new(err, EINVAL, "--creds '%s': USER[:PASS] with a user",
+					     optarg);
+		else if (c == 'C')
+			pea_strv_push_take(&auth, xasprintf("--src-creds=%s", optarg));
+		else if (c == 'A' && !*optarg)
+			return pea_error_new(err, EINVAL, "--authfile: empty path");
+		else if (c == 'A')
+			pea_strv_push_take(&auth, xasprintf("--authfile=%s", optarg));
 	}
 	if (r < 0)
 		return -1;
@@ -295,8 +321,8 @@ int cmd_pull(struct global_options *g, int argc, char **argv, struct pea_error *
 	for (int i = optind; i < argc; i++) {
 		_cleanup_json_ struct json_object *rec = NULL;
 
-		if (image_pull_platform(g, argv[i], quiet, tls, plat.os ? &plat : NULL, &rec, err) <
-		    0)
+		if (image_pull_auth(g, argv[i], quiet, tls, plat.os ? &plat : NULL, auth, &rec,
+				    err) < 0)
 			return -1;
 		/* podman's pull event names the reference only (090-events) */
 		events_image(g, "pull", NULL, argv[i]);
@@ -384,7 +410,8 @@ static int load_docker_entry(const struct global_options *g, const char *file, s
 			if (t && image_normalize(t, &full, NULL) == 0)
 				pea_strv_push_take(&names, full);
 		}
-	if (copy_to_store(g, src, names ? names[0] : NULL, true, true, NULL, &rec, err) < 0)
+	if (copy_to_store(g, src, names ? names[0] : NULL, true, true, NULL, NULL, &rec, err) <
+	    0)
 		return -1;
 	for (size_t i = 1; names && names[i]; i++)
 		if (tag_image(g, rec_str(rec, "id"), names[i], err) < 0)
@@ -419,7 +446,7 @@ static int load_oci_archive(const struct global_options *g, const char *file,
 			src = xasprintf("oci-archive:%s:%s", file, ref);
 		else
 			src = xasprintf("oci-archive:%s", file);
-		if (copy_to_store(g, src, name, true, true, NULL, &rec, err) < 0)
+		if (copy_to_store(g, src, name, true, true, NULL, NULL, &rec, err) < 0)
 			return -1;
 		if (name)
 			printf("Loaded image: %s\n", name);

@@ -543,8 +543,9 @@ static char *registry_error_text(const struct http_response *r)
 	}
 	switch (r->status) {
 	case 401:
-		return xstrdup("authentication required: log in with pea-image login or give "
-			       "--creds (HTTP 401)");
+		/* the registry's error of no body, as docker's client names it */
+		return xstrdup("unauthorized: authentication required (HTTP 401): log in with "
+			       "pea-image login or give --creds");
 	case 403:
 		return xstrdup("access denied (HTTP 403)");
 	case 404:
@@ -968,7 +969,8 @@ static char *scope_push(const char *repo)
 
 int registry_check_login(struct registry_client *c, struct pea_error **err)
 {
-	_cleanup_free_ char *what = xasprintf("logging in to '%s'", c->host);
+	/* podman's words (150-login) */
+	_cleanup_free_ char *what = xasprintf("logging into \"%s\"", c->host);
 	struct http_response resp = { 0 };
 	struct request rq = { .url = "/v2/", .upload_fd = -1, .what = what };
 	int r;
@@ -978,12 +980,16 @@ int registry_check_login(struct registry_client *c, struct pea_error **err)
 	if (c->auth == AUTH_BEARER) {
 		/* A token for no particular scope proves the credentials. */
 		r = fetch_token(c, "", err);
+		if (r < 0 && pea_error_is(*err, EACCES) && c->user && !c->identity_token) {
+			pea_error_release(err);
+			return pea_error_new(err, EACCES, "%s: invalid username/password", what);
+		}
 		return r < 0 ? pea_error_wrap(err, "%s", what) : 0;
 	}
 	r = client_call(c, &rq, status_ok, &resp, err);
 	if (r < 0 && resp.status == 401) {
 		pea_error_release(err);
-		r = pea_error_new(err, EACCES, "%s: invalid username or password (HTTP 401)", what);
+		r = pea_error_new(err, EACCES, "%s: invalid username/password", what);
 	}
 	http_response_clear(&resp);
 	return r;

@@ -32,7 +32,7 @@ setup() {
 	assert_output --partial "authentication required"
 	assert_equal "${#lines[@]}" 1
 	run -1 "${I[@]}" login --tls-verify=false -u pea -p wrong "$B"
-	assert_output --partial "invalid username or password"
+	assert_output "pea-image: logging into \"$B\": invalid username/password"
 	[ ! -e "$REGISTRY_AUTH_FILE" ]
 	run -0 "${I[@]}" login --tls-verify=false -u pea -p secret "$B"
 	assert_output "Login Succeeded!"
@@ -129,7 +129,7 @@ setup() {
 	grep -q '^GET /token' "$IMG_TOK_LOG"
 	run -0 "${I[@]}" inspect --tls-verify=false --registry-token pea-token-42 --no-creds "docker://$T/tok/busybox:1"
 	run -1 "${I[@]}" login --tls-verify=false -u pea -p wrong "$T"
-	assert_output --partial "invalid username or password"
+	assert_output "pea-image: logging into \"$T\": invalid username/password"
 	# an identity token (OAuth2 refresh token) in the auth file
 	printf '{"auths":{"%s":{"auth":"%s","identitytoken":"pea-refresh"}}}' "$T" "$(printf 'pea:' | base64)" >"$TEST_DIR/id.json"
 	run -0 "${I[@]}" inspect --tls-verify=false --authfile "$TEST_DIR/id.json" "docker://$T/tok/busybox:1"

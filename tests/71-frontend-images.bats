@@ -145,9 +145,10 @@ teardown() {
 @test "login stores credentials in the auth file that push and pull use; logout removes them" {
 	B="$IMG_BASIC_ADDR"
 	run -125 pea_cmd push -q --tls-verify=false busybox "$B/fc/busybox:1"
-	assert_output --partial "authentication required"
+	# podman's words (150-login)
+	assert_output --partial ": unauthorized: authentication required"
 	run -125 pea_cmd login --tls-verify=false -u pea -p wrong "$B"
-	assert_output --partial "invalid username or password"
+	assert_output "Error: logging into \"$B\": invalid username/password"
 	[[ ! -e "$REGISTRY_AUTH_FILE" ]] || ! jq -e --arg k "$B" '.auths[$k]' "$REGISTRY_AUTH_FILE" >/dev/null
 	run -0 pea_cmd login --tls-verify=false -u pea -p secret "$B"
 	assert_output "Login Succeeded!"
@@ -167,6 +168,16 @@ teardown() {
 	assert_output --partial "not logged into"
 	run -125 pea_cmd pull -q --tls-verify=false "$B/fc/busybox:1"
 	assert_output --partial "authentication required"
+	# podman's pull --creds and --authfile (150-login)
+	run -0 pea_cmd rmi "$B/fc/busybox:1"
+	run -0 pea_cmd pull -q --tls-verify=false --creds pea:secret "$B/fc/busybox:1"
+	run -0 pea_cmd rmi "$B/fc/busybox:1"
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$B" "$(printf 'pea:secret' | base64)" >"$TEST_DIR/a.json"
+	run -0 pea_cmd pull -q --tls-verify=false --authfile "$TEST_DIR/a.json" "$B/fc/busybox:1"
+	run -125 pea_cmd pull -q --tls-verify=false --creds pea:wrong "$B/fc/nosuch:1"
+	assert_output --partial "unauthorized"
+	run -125 pea_cmd pull --creds :secret "$B/fc/busybox:1"
+	assert_output "Error: --creds ':secret': USER[:PASS] with a user"
 	run -125 pea_cmd login
 	assert_output --partial 'accepts 1 arg(s), received 0'
 	run -125 pea_cmd login --tls-verify=maybe "$B"
