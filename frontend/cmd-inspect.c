@@ -61,12 +61,17 @@ static struct json_object *image_digest(const struct global_options *g, const st
 	return json_object_new_string(d ? d : "");
 }
 
-static struct json_object *state_json(const char *dir, const struct ctr_record *r)
+static struct json_object *state_json(const struct global_options *g, const char *dir,
+				      const struct ctr_record *r)
 {
 	struct json_object *s = json_object_new_object();
+	const char *status = ps_state_name(r);
 
+	/* podman's state while a stop waits for the container to exit (050-stop) */
+	if (r->state == CTR_RUNNING && !r->paused && container_is_stopping(g, r->id))
+		status = "stopping";
 	json_object_object_add(s, "OciVersion", json_object_new_string("1.0.2"));
-	json_object_object_add(s, "Status", json_object_new_string(ps_state_name(r)));
+	json_object_object_add(s, "Status", json_object_new_string(status));
 	json_object_object_add(s, "Running",
 			       json_object_new_boolean(r->state == CTR_RUNNING && !r->paused));
 	json_object_object_add(s, "Paused", json_object_new_boolean(r->paused));
@@ -159,7 +164,7 @@ static struct json_object *container_json(const struct global_options *g,
 					      json_object_get(json_object_array_get_idx(args, i)));
 		json_object_object_add(o, "Args", rest);
 	}
-	json_object_object_add(o, "State", state_json(dir, r));
+	json_object_object_add(o, "State", state_json(g, dir, r));
 	json_object_object_add(o, "Image", json_object_new_string(r->image_id ?: ""));
 	json_object_object_add(o, "ImageDigest", image_digest(g, r));
 	json_object_object_add(o, "ImageName", json_object_new_string(r->image_name ?: ""));

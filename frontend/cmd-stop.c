@@ -83,8 +83,15 @@ int container_stop(struct global_options *g, const char *name, long timeout, str
 	/* again: a start that held the lock meanwhile cleared the marks */
 	container_mark_stopped(g, r->id);
 	was_running = r->state == CTR_RUNNING;
-	if (was_running && stop_running(g, r, timeout, err) < 0)
-		return pea_error_wrap(err, "stop container '%s'", name);
+	if (was_running) {
+		int rc;
+
+		container_mark_stopping(g, r->id, true);
+		rc = stop_running(g, r, timeout, err);
+		container_mark_stopping(g, r->id, false);
+		if (rc < 0)
+			return pea_error_wrap(err, "stop container '%s'", name);
+	}
 	if (container_cleanup_locked(g, r, true, &removed, err) < 0)
 		return -1;
 	if (was_running)

@@ -120,6 +120,43 @@ int container_latest(const struct global_options *g, char **ret, struct pea_erro
 	return 0;
 }
 
+static char *stopping_mark(const struct global_options *g, const char *id)
+{
+	_cleanup_free_ char *dir = record_dir(g, id);
+
+	return xasprintf("%s/stopping", dir);
+}
+
+void container_mark_stopping(const struct global_options *g, const char *id, bool on)
+{
+	_cleanup_free_ char *p = stopping_mark(g, id);
+	char pid[24];
+
+	if (!on) {
+		(void)unlink(p);
+		return;
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	(void)pea_write_file_at(AT_FDCWD, p, pid, NULL);
+}
+
+bool container_is_stopping(const struct global_options *g, const char *id)
+{
+	_cleanup_free_ char *p = stopping_mark(g, id), *data = NULL;
+	size_t len = 0;
+	long pid;
+	char *end = NULL;
+
+	if (pea_read_file_at(AT_FDCWD, p, 32, &data, &len, NULL) < 0)
+		return false;
+	errno = 0;
+	pid = strtol(data, &end, 10);
+	if (end == data || *end || errno || pid <= 0 || pid > INT32_MAX)
+		return false;
+	/* a stop killed on its way left the mark: only a live stop counts */
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
 int container_read_cidfile(const char *path, bool ignore, char ***ids, struct pea_error **err)
 {
 	_cleanup_free_ char *data = NULL;

@@ -141,6 +141,13 @@ int container_latest(const struct global_options *g, char **ret, struct pea_erro
  * *ids; with ignore a missing file adds nothing (podman's --ignore).
  */
 int container_read_cidfile(const char *path, bool ignore, char ***ids, struct pea_error **err);
+/*
+ * The mark of a stop waiting for the container to exit (podman's "stopping"
+ * State.Status); it names the stopping process, so one killed on its way
+ * marks nothing.
+ */
+void container_mark_stopping(const struct global_options *g, const char *id, bool on);
+bool container_is_stopping(const struct global_options *g, const char *id);
 /* Its --label K=V as podman shows them: an object {"K": "V"} ("K" alone: ""); new. */
 struct json_object *container_labels(struct json_object *opts);
 

@@ -282,3 +282,28 @@ from-fd-3"
 	run -125 pea_cmd inspect -l
 	assert_output "Error: no containers to get latest of: no such container"
 }
+
+@test "inspect: State.Status is stopping while a stop waits for the container to exit" {
+	run -0 pea_cmd run -d --name stopme busybox sh -c \
+		"trap 'echo got TERM' TERM; echo READY; while :; do sleep 0.1; done"
+	for ((i = 0; i < 100; i++)); do
+		[[ "$(pea_cmd logs stopme 2>&1)" == *READY* ]] && break
+		sleep 0.05
+	done
+	timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" stop -t 30 stopme >"$TEST_DIR/stop.out" 2>&1 3>&- &
+	stop_pid=$!
+	for ((i = 0; i < 200; i++)); do
+		[[ "$(pea_cmd logs stopme 2>&1)" == *"got TERM"* ]] && break
+		sleep 0.05
+	done
+	run -0 pea_cmd inspect --format '{{.State.Status}} {{.State.Running}}' stopme
+	assert_output "stopping true"
+	run -0 pea_cmd kill stopme
+	run -0 pea_cmd wait stopme
+	assert_output 137
+	wait "$stop_pid"
+	run -0 cat "$TEST_DIR/stop.out"
+	assert_output stopme
+	run -0 pea_cmd inspect --format '{{.State.Status}} {{.State.ExitCode}}' stopme
+	assert_output "exited 137"
+}
