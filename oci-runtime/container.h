@@ -129,6 +129,12 @@ int mounts_mount_fd(const char *source, int targetfd, const char *target_name, c
 int mounts_bind_remount(int targetfd, const char *name, unsigned long flags,
 			struct pea_error **err);
 
+/* copyup.c: tmpcopyup, a tmpfs filled with what the directory it covers has */
+/* Before the mount: the covered directory, opened for reading through the target's O_PATH fd. */
+int copyup_open_source(int targetfd, int *ret_fd, struct pea_error **err);
+/* After: copy it into the tmpfs (root_attrs: its root takes the directory's owner and mode). */
+int copyup_fill(int srcfd, int tmpfs_fd, bool root_attrs, struct pea_error **err);
+
 /* devices.c */
 int devices_create(const struct spec *s, int rootfd, bool userns, struct pea_error **err);
 

@@ -415,10 +415,32 @@ static bool is_ro_tmpfs(const struct spec_mount *m)
 	return m->type && strcmp(m->type, "tmpfs") == 0 && (m->flags & MS_RDONLY) && !m->bind;
 }
 
+/* The tmpfs's root keeps the mode and owner its options give it. */
+static bool has_root_attr_option(const struct spec_mount *m)
+{
+	_cleanup_strv_ char **opts = m->data ? pea_strv_split(m->data, ",") : NULL;
+
+	for (size_t i = 0; opts && opts[i]; i++)
+		if (strncmp(opts[i], "mode=", 5) == 0 || strncmp(opts[i], "uid=", 4) == 0 ||
+		    strncmp(opts[i], "gid=", 4) == 0)
+			return true;
+	return false;
+}
+
+static int copy_up(int rootfd, const struct spec_mount *m, int srcfd, struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (open_target(rootfd, m->destination, &fd, err) < 0 ||
+	    copyup_fill(srcfd, fd, !has_root_attr_option(m), err) < 0)
+		return pea_error_wrap(err, "tmpcopyup '%s'", m->destination);
+	return 0;
+}
+
 static int mount_one(const struct spec *s, int rootfd, const struct spec_mount *m, int srcfd,
 		     bool userns, struct pea_error **err)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, covered = -1;
 	int r;
 
 	if (m->bind)
@@ -436,12 +458,16 @@ static int mount_one(const struct spec *s, int rootfd, const struct spec_mount *
 		r = mount_cgroup(rootfd, fd, m, spec_namespace(s, CLONE_NEWCGROUP) != NULL, err);
 	else if (strcmp(m->type, "sysfs") == 0 && userns)
 		r = mount_sysfs_userns(rootfd, &fd, m, err);
+	else if (m->tmpcopyup && copyup_open_source(fd, &covered, err) < 0)
+		r = pea_error_wrap(err, "tmpcopyup '%s'", m->destination);
 	else
 		r = mounts_mount_fd(m->source ? m->source : m->type, fd, m->destination, m->type,
 				    is_ro_tmpfs(m) ? m->flags & ~MS_RDONLY : m->flags, m->data,
 				    err);
 	if (r < 0)
 		return r;
+	if (covered >= 0 && copy_up(rootfd, m, covered, err) < 0)
+		return -EINVAL;
 	if (!m->propagation && !m->attr_set && !m->attr_clr)
 		return 0;
 	fd = pea_close(fd);

@@ -277,6 +277,7 @@ enum opt_kind {
 	OPT_BIND,
 	OPT_ATTR_SET,
 	OPT_ATTR_CLR,
+	OPT_TMPCOPYUP,
 	OPT_REFUSE
 };
 
@@ -342,7 +343,7 @@ static const struct {
 	{ "rstrictatime", OPT_ATTR_SET, MOUNT_ATTR_STRICTATIME },
 	{ "rrelatime", OPT_ATTR_SET, MOUNT_ATTR_RELATIME },
 	{ "ratime", OPT_ATTR_CLR, MOUNT_ATTR__ATIME },
-	{ "tmpcopyup", OPT_REFUSE, 0 },
+	{ "tmpcopyup", OPT_TMPCOPYUP, 0 },
 	{ "idmap", OPT_REFUSE, 0 },
 	{ "ridmap", OPT_REFUSE, 0 },
 	{ "copy-symlink", OPT_REFUSE, 0 },
@@ -391,6 +392,9 @@ static int parse_mount_option(struct spec_mount *m, const char *opt, const char 
 			m->attr_clr |= mount_options[k].value;
 			m->attr_set &= ~mount_options[k].value;
 			break;
+		case OPT_TMPCOPYUP:
+			m->tmpcopyup = true;
+			break;
 		case OPT_REFUSE:
 		default:
 			return field_error(err, path, "mount option '%s' is not supported", opt);
@@ -436,6 +440,8 @@ static int parse_mount(struct json_object *o, const char *path, size_t i, void *
 	}
 	if (m->type && strcmp(m->type, "bind") == 0)
 		m->bind = true;
+	if (m->tmpcopyup && (m->bind || !m->type || strcmp(m->type, "tmpfs") != 0))
+		return field_error(err, opath, "mount option 'tmpcopyup' needs type 'tmpfs'");
 	if (m->bind) {
 		_cleanup_free_ char *spath = pea_json_path_key(path, "source");
 

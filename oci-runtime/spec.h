@@ -49,6 +49,7 @@ struct spec_mount {
 	char *data;	/* fs-specific options, comma-separated, or NULL */
 	bool bind;	/* bind or rbind */
 	bool recursive; /* rbind */
+	bool tmpcopyup; /* tmpfs filled with what the image has at destination */
 };
 
 struct spec_namespace {

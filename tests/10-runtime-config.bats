@@ -134,7 +134,7 @@ bad_config() {
 	make_bundle "$TEST_DIR/b3" true
 	RT_B="$TEST_DIR/b3" bad_config '.process.scheduler = {policy: "SCHED_OTHER"}' 'process.scheduler: not supported'
 	make_bundle "$TEST_DIR/b4" true
-	RT_B="$TEST_DIR/b4" bad_config '.mounts[1].options += ["tmpcopyup"]' "mounts\\[1\\].options\\[4\\]: mount option 'tmpcopyup' is not supported"
+	RT_B="$TEST_DIR/b4" bad_config '.mounts[1].options += ["copy-symlink"]' "mounts\\[1\\].options\\[4\\]: mount option 'copy-symlink' is not supported"
 }
 
 @test "an AppArmor profile and a mount label are skipped on a host without those LSMs" {

@@ -11,7 +11,7 @@ load helpers-runtime
 		(.hooks | index("createRuntime") != null) and
 		(.linux.namespaces | sort == ["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"]) and
 		(.linux.capabilities | index("CAP_SYS_ADMIN") != null) and
-		(.mountOptions | index("rbind") != null and index("tmpcopyup") == null) and
+		(.mountOptions | index("rbind") != null and index("tmpcopyup") != null and index("idmap") == null) and
 		(.linux.seccomp.enabled and (.linux.seccomp.actions | index("SCMP_ACT_NOTIFY") != null)) and
 		(.linux.seccomp.operators | length == 7) and
 		.linux.cgroup.v1 and .linux.cgroup.v2 and (.linux.cgroup.systemd | not) and

@@ -246,6 +246,34 @@ mnt_opts() {
 	[[ "$(timeout -k 5 20 nsenter --net="$NS_FILE" cat /proc/sys/net/ipv4/ip_forward)" == 1 ]]
 }
 
+@test "tmpcopyup: the tmpfs starts with what the image has there, which stays as it was" {
+	make_bundle "$RT_B" sh -c 'stat -f -c %T /d; stat -c "%a %u:%g" /d /d/sub /d/sub/f /d/fifo; cat /d/sub/f; readlink /d/ln; echo new > /d/sub/g; cat /d/sub/g'
+	mkdir -p "$RT_B/rootfs/d/sub"
+	echo image > "$RT_B/rootfs/d/sub/f"
+	ln -s sub/f "$RT_B/rootfs/d/ln"
+	mkfifo "$RT_B/rootfs/d/fifo"
+	chmod 750 "$RT_B/rootfs/d"
+	chmod 777 "$RT_B/rootfs/d/sub"
+	chown 12:34 "$RT_B/rootfs/d/sub/f" "$RT_B/rootfs/d/fifo"
+	chmod 4755 "$RT_B/rootfs/d/sub/f"
+	bundle_set "$RT_B" '.mounts += [{destination: "/d", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup", "nosuid"]}]'
+	run -0 rt run -b "$RT_B" cu
+	assert_output $'tmpfs\n750 0:0\n777 0:0\n4755 12:34\n'"$(stat -c '%a' "$RT_B/rootfs/d/fifo")"$' 12:34\nimage\nsub/f\nnew'
+	[[ "$(cat "$RT_B/rootfs/d/sub/f")" == image && ! -e "$RT_B/rootfs/d/sub/g" ]]
+	# a mode= option is the root's mode
+	bundle_set "$RT_B" '.mounts[-1].options += ["mode=1777"] | .process.args = ["stat", "-c", "%a", "/d"]'
+	run -0 rt run -b "$RT_B" cu
+	assert_output 1777
+}
+
+@test "tmpcopyup on a mount that is no tmpfs is refused" {
+	make_bundle "$RT_B" true
+	bundle_set "$RT_B" '.mounts += [{destination: "/d", type: "bind", source: "/tmp", options: ["rbind", "tmpcopyup"]}]'
+	run -1 rt create -b "$RT_B" cu2
+	assert_output --partial "mounts[7].options: mount option 'tmpcopyup' needs type 'tmpfs'"
+	run -1 rt state cu2
+}
+
 @test "a mount that fails names the mount and leaves nothing" {
 	make_bundle "$RT_B" true
 	bundle_set "$RT_B" '.mounts += [{destination: "/x", type: "nosuchfs", source: "none"}]'
