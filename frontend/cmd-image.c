@@ -759,6 +759,21 @@ static const char *image_header(const char *field)
 	return NULL;
 }
 
+/* podman's {{.History}} of images: the names the image had, latest first, ", " between */
+static struct json_object *names_history_text(struct json_object *rec)
+{
+	struct json_object *h = NULL;
+	_cleanup_strv_ char **v = NULL;
+	_cleanup_free_ char *s = NULL;
+
+	if (json_object_object_get_ex(rec, "names_history", &h) &&
+	    json_object_is_type(h, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(h); i++)
+			pea_strv_push(&v, json_object_get_string(json_object_array_get_idx(h, i)));
+	s = v ? pea_strv_join(v, ", ") : xstrdup("");
+	return json_object_new_string(s);
+}
+
 /* The image config's labels (config.Labels), or null as podman shows none. */
 static struct json_object *config_labels(struct json_object *config)
 {
@@ -894,6 +909,7 @@ static void image_rows(struct json_object *rec, struct json_object *layers, bool
 		json_object_object_add(row, "RepoTags", json_object_get(tags));
 		json_object_object_add(row, "RepoDigests", json_object_get(digests));
 		json_object_object_add(row, "Labels", config_labels(config));
+		json_object_object_add(row, "History", names_history_text(rec));
 		json_object_array_add(out, row);
 	}
 }
@@ -1796,7 +1812,8 @@ static struct json_object *image_inspect_json(const struct global_options *g,
 				   : json_object_new_string(""));
 	json_object_object_add(o, "History",
 			       get_or_null(config, "history") ?: json_object_new_array());
-	json_object_object_add(o, "NamesHistory", json_object_new_array());
+	json_object_object_add(o, "NamesHistory",
+			       get_or_null(rec, "names_history") ?: json_object_new_array());
 	return o;
 }
 

@@ -204,6 +204,24 @@ static int read_blob(const char *path, char **ret, size_t *ret_len, struct pea_e
 	return pea_read_file_at(AT_FDCWD, path, BLOB_MAX, ret, ret_len, err);
 }
 
+/*
+ * containers/storage's names history, after the names changed: each name the image has now,
+ * in order, put first in the history, once (a name taken by another image stays there).
+ */
+static void names_history_update(struct image_rec *i)
+{
+	for (char **n = i->names; n && *n; n++) {
+		char **h = NULL;
+
+		pea_strv_push(&h, *n);
+		for (char **o = i->names_history; o && *o; o++)
+			if (strcmp(*o, *n) != 0)
+				pea_strv_push(&h, *o);
+		pea_strv_free(i->names_history);
+		i->names_history = h;
+	}
+}
+
 static int add_names(struct store *s, struct image_rec *i, char **names, struct pea_error **err)
 {
 	for (char **n = names; n && *n; n++) {
@@ -214,6 +232,7 @@ static int add_names(struct store *s, struct image_rec *i, char **names, struct 
 	}
 	if (!i->names)
 		i->names = xnew(char *, 1);
+	names_history_update(i);
 	return 0;
 }
 
@@ -475,6 +494,7 @@ static int image_name_cmd(const struct global_options *g, int argc, char **argv,
 				pea_strv_push(&kept, *n);
 		pea_strv_free(i.names);
 		i.names = TAKE_PTR(kept);
+		names_history_update(&i);
 	}
 	if (r == 0)
 		r = image_save(s, &i, err);

@@ -28,6 +28,7 @@ void image_rec_clear(struct image_rec *i)
 {
 	free(i->id);
 	pea_strv_free(i->names);
+	pea_strv_free(i->names_history);
 	pea_strv_free(i->layers);
 	free(i->digest);
 	free(i->created);
@@ -88,6 +89,7 @@ struct json_object *image_rec_to_json(const struct image_rec *i)
 
 	add_str(o, "id", i->id);
 	json_object_object_add(o, "names", strv_to_json(i->names));
+	json_object_object_add(o, "names_history", strv_to_json(i->names_history));
 	json_object_object_add(o, "layers", strv_to_json(i->layers));
 	add_str(o, "top_layer", n ? i->layers[n - 1] : NULL);
 	add_str(o, "digest", i->digest);
@@ -164,6 +166,7 @@ int image_load(struct store *s, const char *id, struct image_rec *ret, struct pe
 		return -1;
 	if (get_str(o, "id", true, &i.id, err) < 0 ||
 	    pea_json_get_strv_opt(o, "", "names", &i.names, err) < 0 ||
+	    pea_json_get_strv_opt(o, "", "names_history", &i.names_history, err) < 0 ||
 	    pea_json_get_strv_opt(o, "", "layers", &i.layers, err) < 0 ||
 	    get_str(o, "digest", false, &i.digest, err) < 0 ||
 	    get_str(o, "created", false, &i.created, err) < 0 ||

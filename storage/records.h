@@ -25,6 +25,8 @@ struct layer_rec {
 struct image_rec {
 	char *id;
 	char **names;
+	/* containers/storage's NamesHistory: every name it had, the latest set first */
+	char **names_history;
 	char **layers; /* bottom first; the last is the top layer */
 	char *digest;  /* of the manifest */
 	char *created;

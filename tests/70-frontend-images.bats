@@ -87,6 +87,32 @@ teardown() {
 	assert_equal "${#lines[@]}" 3
 }
 
+@test "images {{.History}}, image inspect .NamesHistory: the names an image had, latest first" {
+	fe_load_busybox
+	run -0 pea_cmd images busybox --format '{{.History}}'
+	assert_output "localhost/busybox:latest"
+	# podman's 010-images: a tag, its rmi, another
+	run -0 pea_cmd tag busybox h1
+	run -0 pea_cmd rmi h1
+	run -0 pea_cmd images busybox --format '{{.History}}'
+	assert_output "localhost/busybox:latest, localhost/h1:latest"
+	run -0 pea_cmd tag busybox h2
+	run -0 pea_cmd images busybox --format '{{.History}}'
+	assert_output "localhost/h2:latest, localhost/busybox:latest, localhost/h1:latest"
+	run -0 pea_cmd rmi h2
+	run -0 pea_out image inspect busybox
+	assert_equal "$(jq -c '.[0].NamesHistory' <<<"$output")" \
+		'["localhost/busybox:latest","localhost/h2:latest","localhost/h1:latest"]'
+	# a name taken by another image stays in the history of the first
+	run -0 pea_cmd tag busybox h3
+	run -0 pea_cmd run --name c busybox true
+	run -0 pea_cmd commit -q c h3
+	run -0 pea_cmd images busybox --format '{{.History}}'
+	assert_output "localhost/h3:latest, localhost/busybox:latest, localhost/h2:latest, localhost/h1:latest"
+	run -0 pea_cmd images h3 --format '{{.History}}'
+	assert_output "localhost/h3:latest"
+}
+
 @test "--help lists every command of pea; each has its --help" {
 	local names cmd
 	run -0 "$PEA" --help
@@ -415,8 +441,15 @@ build_chain() {
 		run --rm busybox echo ok
 	assert_output ok
 	assert [ -f "$TEST_DIR/runtime.log" ]
-	run -125 pea_cmd --runtime-flag nosuch run --rm busybox true
+	# the OCI runtime's create failed: podman's 126 (030-run)
+	run -126 pea_cmd --runtime-flag nosuch run --rm busybox true
 	assert_output --partial "unknown or incomplete option '--nosuch'"
+	assert_output --partial ": OCI runtime error"
+	# so does start's, whose failures are 125
+	run -0 pea_cmd create --name c busybox true
+	run -125 pea_cmd --runtime-flag nosuch start c
+	assert_output --partial "unknown or incomplete option '--nosuch'"
+	run -0 pea_cmd rm c
 	run -0 pea_cmd run -d --name s busybox sleep 100
 	run -2 pea_cmd --runtime-flag nosuch exec s true
 	assert_output --partial "'--nosuch'"
