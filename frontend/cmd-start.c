@@ -93,10 +93,20 @@ static bool is_pea_monitor(const struct global_options *g)
 /* --preserve-fds N: pea's fds 3 .. 3+N-1 go on to the container */
 static int preserve_fds(const struct ctr_record *r)
 {
+	const char *listen = getenv("LISTEN_FDS");
+	char *end = NULL;
+	long l;
 	int n = 0;
 
 	(void)pea_json_get_int_opt(r->opts, "opts", "preserve_fds", &n, NULL);
-	return n > 0 ? n : 0;
+	if (n > 0 || !listen)
+		return n > 0 ? n : 0;
+	/* podman under socket activation: the LISTEN_FDS fds from 3 go on (250-systemd) */
+	errno = 0;
+	l = strtol(listen, &end, 10);
+	if (end == listen || *end || errno || l <= 0 || l > 1024)
+		return 0;
+	return (int)l;
 }
 
 static char **monitor_argv(const struct global_options *g, const struct ctr_record *r,
@@ -321,6 +331,8 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 					     m);
 		if (g->error_status == PEA_EXIT_CANNOT)
 			return pea_error_new(err, EACCES, "%s: OCI permission denied", m);
+		/* podman's ErrOCIRuntime is 126 too (030-run: --runtime-flag invalidflag) */
+		g->error_status = PEA_EXIT_CANNOT;
 		return pea_error_new(err, EIO, "%s: OCI runtime error", m);
 	}
 	*ret_pid = (int)data;

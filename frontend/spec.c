@@ -173,6 +173,34 @@ static struct json_object *rlimit(const char *type, rlim_t want, int resource)
 	return o;
 }
 
+/*
+ * podman under socket activation (systemd's LISTEN_* in our environment): the
+ * container gets them, LISTEN_PID as 1, its own pid (250-systemd); the fds
+ * themselves go as --preserve-fds (cmd-start.c). They replace the image's.
+ */
+static void spec_add_listen_env(struct json_object *env)
+{
+	static const char *const keys[] = { "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES" };
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const char *val = getenv(keys[k]);
+		size_t klen = strlen(keys[k]);
+
+		if (!val)
+			continue;
+		for (size_t i = json_object_array_length(env); i > 0; i--) {
+			const char *e =
+				json_object_get_string(json_object_array_get_idx(env, i - 1));
+			if (e && strncmp(e, keys[k], klen) == 0 && e[klen] == '=')
+				json_object_array_del_idx(env, i - 1, 1);
+		}
+		{
+			_cleanup_free_ char *kv = xasprintf("%s=%s", keys[k], k == 0 ? "1" : val);
+			json_object_array_add(env, json_object_new_string(kv));
+		}
+	}
+}
+
 static struct json_object *process_json(const struct ctr_record *r, long uid, long gid,
 					struct pea_error **err)
 {
@@ -205,6 +233,7 @@ static struct json_object *process_json(const struct ctr_record *r, long uid, lo
 				h = (free(h), xasprintf("HOSTNAME=%.12s", r->id));
 			json_object_array_add(env, json_object_new_string(h));
 		}
+		spec_add_listen_env(env);
 		json_object_object_add(p, "env", env);
 	}
 	json_object_object_get_ex(r->opts, "workdir", &v);

@@ -307,3 +307,23 @@ from-fd-3"
 	run -0 pea_cmd inspect --format '{{.State.Status}} {{.State.ExitCode}}' stopme
 	assert_output "exited 137"
 }
+
+@test "socket activation: LISTEN_FDS's fds and LISTEN_* reach the container, LISTEN_PID as 1" {
+	run -0 pea_cmd run --rm --hostname h1 busybox env
+	stdenv=$output
+	run -0 env LISTEN_PID=100 LISTEN_FDS=1 LISTEN_FDNAMES=listen_fdnames \
+		timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --rm --hostname h1 busybox env 3>/dev/null
+	assert_equal "$(sort <<<"$output")" "$(printf '%s\nLISTEN_PID=1\nLISTEN_FDS=1\nLISTEN_FDNAMES=listen_fdnames\n' "$stdenv" | sort)"
+	# the fd itself (podman's --preserve-fds of LISTEN_FDS)
+	run -0 env LISTEN_PID=100 LISTEN_FDS=1 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --rm \
+		busybox sh -c 'echo via-fd3 >&3' 3>"$TEST_DIR/fd3"
+	assert_equal "$(cat "$TEST_DIR/fd3")" via-fd3
+	# start: the environment of the start, not of the create
+	run -0 pea_cmd create --name c1 --hostname h1 busybox env
+	run -0 env LISTEN_PID=100 LISTEN_FDS=1 LISTEN_FDNAMES=n1 \
+		timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" start --attach c1 3>/dev/null
+	assert_equal "$(sort <<<"$output")" "$(printf '%s\nLISTEN_PID=1\nLISTEN_FDS=1\nLISTEN_FDNAMES=n1\n' "$stdenv" | sort)"
+	# without them: nothing added
+	run -0 pea_cmd start --attach c1
+	assert_equal "$(sort <<<"$output")" "$(sort <<<"$stdenv")"
+}
