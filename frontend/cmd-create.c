@@ -1483,6 +1483,35 @@ static bool image_ref_has_transport(const char *name)
 }
 
 /*
+ * podman's CreateCommand: the whole command line (its os.Args) of the create or run that made
+ * the container, read before the options are parsed; NULL when argv is not this process'
+ * own command line's end (a pod's infra container).
+ */
+static struct json_object *create_command_of(int argc, char **argv)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_strv_ char **v = NULL;
+	struct json_object *a;
+	size_t len = 0, n;
+
+	if (pea_read_file_at(AT_FDCWD, "/proc/self/cmdline", 1 << 20, &buf, &len, NULL) < 0 ||
+	    len == 0)
+		return NULL;
+	for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
+		pea_strv_push(&v, buf + off);
+	n = pea_strv_length(v);
+	if (n < (size_t)argc)
+		return NULL;
+	for (int i = 0; i < argc; i++)
+		if (strcmp(v[n - (size_t)argc + (size_t)i], argv[i]) != 0)
+			return NULL;
+	a = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+/*
  * podman's io.containers.autoupdate label (the last one given): a policy it knows; registry
  * (image, its old name) updates from a registry, so the image is a full reference with a
  * tag, of the docker transport.
@@ -1708,13 +1737,14 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 							      .stop_timeout = 10 };
 	_cleanup_json_ struct json_object *img = NULL, *icfg_all = NULL, *logj = NULL;
 	_cleanup_json_ struct json_object *rootfs_opts = NULL;
+	_cleanup_json_ struct json_object *create_cmd = create_command_of(argc, argv);
 	_cleanup_(ctr_config_clear) struct ctr_config conf = { 0 };
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *usage = NULL;
 	_cleanup_strv_ char **made = NULL, **layers = NULL;
 	struct json_object *icfg = NULL;
 	const char *iname;
-	int rr, c = 0;
+	int rr, c = 0, create_nargs = 0;
 
 	usage = xasprintf(
 		create_usage, argv[0],
@@ -1752,6 +1782,8 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return pea_error_new(err, EINVAL, "--attach and --detach cannot be used together");
 	if (!o.rootfs && check_autoupdate(o.labels, argv[optind], err) < 0)
 		return -1;
+	/* the image and command, CreateCommand's end: generate systemd --new keeps them as is */
+	create_nargs = argc - optind;
 	/* podman's warning, and the run goes on (450-interactive) */
 	if (is_run && o.tty && o.interactive && !(rf && rf->detach) && !isatty(STDIN_FILENO))
 		log_warning("The input device is not a TTY. The --tty and --interactive flags "
@@ -1820,6 +1852,11 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	r->id = frontend_new_id();
 	r->name = o.name ? xstrdup(o.name) : NULL; /* picked under the lock */
 	r->opts = opts_to_json(&o);
+	if (create_cmd) {
+		json_object_object_add(r->opts, "create_command", json_object_get(create_cmd));
+		json_object_object_add(r->opts, "create_command_args",
+				       json_object_new_int(create_nargs));
+	}
 	json_object_object_foreach(logj, lk, lv)
 	{
 		json_object_object_add(r->opts, lk, json_object_get(lv));

@@ -454,13 +454,122 @@ static void gen_run_flags(const struct ctr_record *r, char ***argv)
 	gen_run_ports(r, argv);
 }
 
+/* ARG is the flag NAME, alone or as NAME=VALUE (*ret_value: VALUE, else NULL). */
+static bool flag_is(const char *arg, const char *name, const char **ret_value)
+{
+	size_t n = strlen(name);
+
+	*ret_value = NULL;
+	if (strncmp(arg, name, n) != 0 || (arg[n] && arg[n] != '='))
+		return false;
+	if (arg[n] == '=')
+		*ret_value = arg + n + 1;
+	return true;
+}
+
+/* -d among short boolean flags (-d, -dit): detached */
+static bool short_detach(const char *arg)
+{
+	return arg[0] == '-' && arg[1] && arg[1] != '-' && strchr(arg, 'd') &&
+	       strspn(arg + 1, "dit") == strlen(arg + 1);
+}
+
+/*
+ * podman 4.3's ExecStart of --new: the container's CreateCommand as it was, a run instead of
+ * its create, detached (-d unless it was), --replace for a named container; its own --rm,
+ * --cidfile, --pidfile, --conmon-pidfile, --cgroups (in a pod: --pod, --pod-id-file) give way
+ * to the unit's. NULL when the command has no run or create in it.
+ */
+static char **gen_run_argv_cc(const struct global_options *g, const struct gen_opts *o,
+			      const char *pod_unit, char *const *cc, size_t nargs)
+{
+	static const char *const dropped[] = { "--cgroups", "--cidfile", "--pidfile",
+					       "--conmon-pidfile", "--pod", "--pod-id-file" };
+	_cleanup_strv_ char **rest = NULL;
+	size_t n = pea_strv_length(cc), index = 0, end;
+	bool detach = false, named = false, replace = false;
+	char **argv = NULL;
+
+	for (size_t i = 1; i < n && !index; i++)
+		if (strcmp(cc[i], "run") == 0 || strcmp(cc[i], "create") == 0)
+			index = i + 1;
+	if (!index || nargs > n - index)
+		return NULL;
+	end = n - nargs;
+	for (size_t i = index; i < end; i++) {
+		const char *a = cc[i], *v;
+		bool drop = false;
+
+		for (size_t k = 0; k < ARRAY_SIZE(dropped) && !drop; k++)
+			if (flag_is(a, dropped[k], &v) && (k < 4 || pod_unit)) {
+				drop = true;
+				if (!v)
+					i++; /* and its value */
+			}
+		if (drop || flag_is(a, "--rm", &v))
+			continue;
+		if (flag_is(a, "--detach", &v) || short_detach(a)) {
+			if (v && strcmp(v, "true") != 0)
+				continue; /* --detach=false: -d instead */
+			detach = true;
+		} else if (flag_is(a, "--replace", &v)) {
+			if (v && strcmp(v, "true") != 0)
+				continue; /* --replace=false: --replace instead, for a named one */
+			replace = true;
+		} else if (flag_is(a, "--name", &v)) {
+			named = true;
+			if (o->template) {
+				_cleanup_free_ char *e = NULL;
+				if (!v && i + 1 < end)
+					v = cc[++i];
+				e = gen_escape(v ? v : "");
+				pea_strv_push(&rest, "--name");
+				pea_strv_push_take(&rest, xasprintf("%s-%%i", e));
+				continue;
+			}
+		}
+		push_esc(&rest, a);
+	}
+	push_esc(&argv, g->self);
+	for (size_t i = 1; i + 1 < index; i++)
+		push_esc(&argv, cc[i]);
+	pea_strv_push(&argv, "run");
+	pea_strv_push(&argv, "--cidfile=%t/%n.ctr-id");
+	pea_strv_push(&argv, "--conmon-pidfile=%t/%n.pid");
+	pea_strv_push(&argv, "--rm");
+	if (pod_unit) {
+		pea_strv_push(&argv, "--pod-id-file");
+		pea_strv_push_take(&argv, xasprintf("%%t/%s.pod-id", pod_unit));
+	}
+	if (!detach)
+		pea_strv_push(&argv, "-d");
+	if (named && !replace)
+		pea_strv_push(&argv, "--replace");
+	for (size_t i = 0; rest && rest[i]; i++)
+		pea_strv_push(&argv, rest[i]); /* escaped already */
+	for (size_t i = end; i < n; i++)
+		push_esc(&argv, cc[i]);
+	return argv;
+}
+
 /* The ExecStart of --new: pea run of what the container was made with. */
 static char **gen_run_argv(const struct global_options *g, const struct gen_opts *o,
 			   const struct ctr_record *r, const char *pod_unit)
 {
 	_cleanup_strv_ char **cmd = json_strv_of(r->opts, "cmd");
+	_cleanup_strv_ char **cc = json_strv_of(r->opts, "create_command");
 	_cleanup_free_ char *name = NULL;
-	char **argv = gen_self(g);
+	int64_t nargs = 0;
+	char **argv = NULL;
+
+	if (cc && pea_json_get_int64_opt(r->opts, "", "create_command_args", &nargs, NULL) == 1 &&
+	    nargs > 0) {
+		argv = gen_run_argv_cc(g, o, pod_unit, cc, (size_t)nargs);
+		if (argv)
+			return argv;
+	}
+	/* a container of an older pea: the flags rebuilt from its record */
+	argv = gen_self(g);
 
 	pea_strv_push(&argv, "run");
 	pea_strv_push(&argv, "--cidfile=%t/%n.ctr-id");

@@ -124,8 +124,8 @@ unit_cmd() {
 	assert_line '	-e "A=x y" \'
 	assert_line '	-e B=50%% \'
 	assert_line '	-e C=$$HOME \'
-	assert_line '	--entrypoint "[\"sh\",\"-c\"]" \'
-	assert_output --partial '	--label l=v '
+	# the create command as it was given (CreateCommand), as podman's
+	assert_output --partial '	--label l=v \'$'\n''	--entrypoint "[\"sh\",\"-c\"]" busybox '
 	assert_output --partial ' "printf \"%%s\\n\" \"a b\"; sleep 1000"'
 	assert_line "PIDFile=%t/%n.pid"
 	# mounts and the network mode go along (rbind and rw are defaults, left out)
@@ -160,6 +160,24 @@ unit_cmd() {
 	run -0 pea_cmd logs n1
 	assert_output 'a b'
 	run -0 pea_cmd rm -f -t 0 n1
+}
+
+@test "generate systemd --new: the container's CreateCommand, -d, --rm, --replace as podman's" {
+	local nl=$'\n' t=$'\t'
+	run -0 pea_cmd run -d --rm --name r1 --cidfile "$TEST_DIR/cid" --label a=b busybox sleep 1000
+	run -0 pea_cmd generate systemd --new r1
+	# the global flags, then run, the unit's flags, the rest as given
+	assert_output --partial "$t--runroot $FE_RUNROOT run \\$nl$t--cidfile=%t/%n.ctr-id \\$nl$t--conmon-pidfile=%t/%n.pid \\$nl$t--rm \\$nl$t--replace \\$nl$t-d \\$nl$t--name r1 \\$nl$t--label a=b busybox sleep 1000$nl"
+	refute_output --partial "$TEST_DIR/cid"
+	run -0 pea_cmd rm -f -t 0 r1
+	# not detached: -d added
+	run -0 pea_cmd run --name r2 busybox true
+	run -0 pea_cmd generate systemd --new r2
+	assert_output --partial "$t--rm \\$nl$t-d \\$nl$t--replace \\$nl$t--name r2 busybox true$nl"
+	# no name: none given to the unit's, no --replace
+	run -0 pea_cmd create busybox true
+	run -0 pea_cmd generate systemd --new "$output"
+	assert_output --partial "$t--rm \\$nl$t-d busybox true$nl"
 }
 
 @test "generate systemd: a pod's unit and its containers', --files, --format json" {
