@@ -391,6 +391,17 @@ static int container_release(struct container *c, struct pea_error **err)
 	return 0;
 }
 
+/* The nodes devices_make_outside made: bound by the init now, their names are not needed. */
+static void remove_made_devices(struct container *c)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (faccessat(c->dirfd, "devices", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (pea_rm_rf_at(c->dirfd, "devices", &e) < 0)
+		log_warning("%s, ignoring", e->message);
+}
+
 /* Talk the init through the rest of its steps, up to ready. */
 static int container_sync(struct container *c, struct pea_error **err)
 {
@@ -409,6 +420,8 @@ static int container_sync(struct container *c, struct pea_error **err)
 	}
 	if (sync_expect(c->sync_parent, SYNC_READY, NULL, err) < 0)
 		return init_died(c, err);
+	if (c->has_new_userns)
+		remove_made_devices(c);
 	return 0;
 }
 

@@ -62,7 +62,8 @@ struct container {
 	struct cgroup_join *cg_join;	/* NULL: the parent moves the init into its cgroups */
 	struct seccomp_filter *seccomp; /* compiled before the clone, or NULL */
 	int seccomp_listener;		/* connected listenerPath (SCMP_ACT_NOTIFY), or -1 */
-	int *bind_fds; /* init: O_PATH fds of the bind sources, per mount (-1: none), or NULL */
+	int *bind_fds; /* init: O_PATH fds of the bind sources, per mount, then of the nodes
+			  made by the parent, per linux.devices entry (-1: none), or NULL */
 };
 
 /* Messages on the sync socket (SOCK_SEQPACKET): the first byte says which. */
@@ -136,7 +137,11 @@ int copyup_open_source(int targetfd, int *ret_fd, struct pea_error **err);
 int copyup_fill(int srcfd, int tmpfs_fd, bool root_attrs, struct pea_error **err);
 
 /* devices.c */
-int devices_create(const struct spec *s, int rootfd, bool userns, struct pea_error **err);
+/* node_fds: NULL, or per linux.devices entry an O_PATH fd of the node the parent made (-1: none) */
+int devices_create(const struct spec *s, int rootfd, bool userns, const int *node_fds,
+		   struct pea_error **err);
+int devices_make_outside(const struct container *c, size_t i, int *ret_fd,
+			 struct pea_error **err);
 
 /* terminal.c */
 int terminal_setup(const struct spec *s, int rootfd, int console_fd, int *ret_slave,

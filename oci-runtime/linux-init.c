@@ -72,11 +72,12 @@ static int step_user(struct container *c, struct init_ctx *x, struct pea_error *
 		return 0;
 	if (mounts_sources_wanted(c)) {
 		/* the bind sources, opened by the parent as the caller (mounts_send_sources) */
-		c->bind_fds = xnew(int, s->n_mounts);
-		for (size_t i = 0; i < s->n_mounts; i++)
+		size_t n = s->n_mounts + s->n_devices;
+
+		c->bind_fds = xnew(int, n + 1);
+		for (size_t i = 0; i < n; i++)
 			c->bind_fds[i] = -1;
-		if (sync_expect_fds(c->sync_child, SYNC_MAPS_DONE, c->bind_fds, s->n_mounts, err) <
-		    0)
+		if (sync_expect_fds(c->sync_child, SYNC_MAPS_DONE, c->bind_fds, n, err) < 0)
 			return -EINVAL;
 	} else if (sync_expect(c->sync_child, SYNC_MAPS_DONE, NULL, err) < 0)
 		return -EINVAL;
@@ -147,11 +148,14 @@ static int step_rootfs(struct container *c, struct init_ctx *x, struct pea_error
 	r = mounts_prepare_root(c->spec, ns_joined(c->spec, CLONE_NEWNS), &x->rootfd, err);
 	if (r == 0)
 		r = mounts_apply(c->spec, x->rootfd, c->bind_fds, c->userns, err);
-	for (size_t i = 0; c->bind_fds && i < c->spec->n_mounts; i++)
+	if (r == 0)
+		r = devices_create(c->spec, x->rootfd, c->userns,
+				   c->bind_fds ? c->bind_fds + c->spec->n_mounts : NULL, err);
+	for (size_t i = 0; c->bind_fds && i < c->spec->n_mounts + c->spec->n_devices; i++)
 		pea_close(c->bind_fds[i]);
 	free(c->bind_fds);
 	c->bind_fds = NULL;
-	if (r < 0 || devices_create(c->spec, x->rootfd, c->userns, err) < 0)
+	if (r < 0)
 		return -EINVAL;
 	/* a missing working directory is made, as runc does */
 	if (mounts_mkdir_in_root(x->rootfd, c->spec->process.cwd, err) < 0)

@@ -539,6 +539,9 @@ bool mounts_sources_wanted(const struct container *c)
 	for (size_t i = 0; i < c->spec->n_mounts; i++)
 		if (c->spec->mounts[i].bind)
 			return true;
+	for (size_t i = 0; i < c->spec->n_devices; i++)
+		if (c->spec->devices[i].type != S_IFIFO)
+			return true;
 	return false;
 }
 
@@ -554,8 +557,8 @@ static __attribute__((noreturn)) void sources_helper(struct container *c, int re
 {
 	_cleanup_error_ struct pea_error *err = NULL;
 	const struct spec *s = c->spec;
-	size_t *idx = xnew(size_t, s->n_mounts);
-	int *fds = xnew(int, s->n_mounts);
+	size_t *idx = xnew(size_t, s->n_mounts + s->n_devices + 1);
+	int *fds = xnew(int, s->n_mounts + s->n_devices + 1);
 	size_t n = 0;
 
 	if (syscall(SYS_setns, c->pidfd, CLONE_NEWNS) < 0 &&
@@ -576,6 +579,14 @@ static __attribute__((noreturn)) void sources_helper(struct container *c, int re
 			goto fail;
 		}
 		idx[n++] = i;
+	}
+	for (size_t i = 0; i < s->n_devices; i++) {
+		if (devices_make_outside(c, i, &fds[n], &err) < 0) {
+			pea_error_wrap(&err, "linux.devices[%zu]", i);
+			goto fail;
+		}
+		if (fds[n] >= 0)
+			idx[n++] = s->n_mounts + i;
 	}
 	if (sync_send_fds(c->sync_parent, idx, fds, n, &err) < 0)
 		goto fail;

@@ -123,6 +123,40 @@ ns_script='for n in pid net ipc uts mnt cgroup time user; do echo "$n $(readlink
 	assert_line --index 1 --regexp 'CapEff:\s+0000000000000000'
 }
 
+@test "user namespace: a device the host has not at that path is made by the runtime, owned as asked" {
+	make_bundle "$RT_B" stat -c '%F %t:%T %u:%g %a' /dev/foo /dev/sub/bar /dev/null
+	bundle_set "$RT_B" '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+		| .linux.devices = [{path: "/dev/foo", type: "b", major: 1, minor: 5, uid: 10, gid: 11},
+			{path: "/dev/sub/bar", type: "c", major: 1, minor: 3, fileMode: 416, uid: 0, gid: 0}]'
+	run -0 rt_reaped create -b "$RT_B" ud
+	# the nodes' names went once the init had bound them
+	[[ ! -e "$RT_ROOT/ud/devices" ]]
+	run -0 rt start ud
+	run -0 rt_state ud status
+	run -0 rt delete -f ud
+	bundle_set "$RT_B" '.process.args += ["/dev/sub"]'
+	run -0 rt run -b "$RT_B" ud
+	assert_output - <<-EOF
+		block special file 1:5 10:11 666
+		character special file 1:3 0:0 640
+		character special file 1:3 65534:65534 666
+		directory 0:0 0:0 755
+	EOF
+}
+
+@test "user namespace: a device whose owner is not mapped is refused, nothing left" {
+	make_bundle "$RT_B" true
+	bundle_set "$RT_B" '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+		| .linux.devices = [{path: "/dev/foo", type: "b", major: 1, minor: 5, uid: 70000, gid: 11}]'
+	run -1 rt_reaped create -b "$RT_B" ud2
+	rt_is_pea && assert_output --partial "linux.devices[0]: '/dev/foo': owner 70000:11 is not mapped in the user namespace"
+	rt_no_leftovers ud2
+}
+
 @test "time namespace with boottime and monotonic offsets" {
 	[[ -e /proc/self/ns/time ]] || skip_expected "kernel without time namespaces"
 	rt_is_pea || skip_expected "crun 1.8.1 does not know the time namespace"
