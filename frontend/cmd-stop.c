@@ -36,6 +36,9 @@ static int send_signal(struct global_options *g, const struct ctr_record *r, int
 	return container_runtime(g, r, args, false, err);
 }
 
+/* pea stop's own: the warning below (run --replace, rm -f, pod stop say nothing) */
+static bool stop_warn_sigkill;
+
 /* Under its lock: the stop signal, SIGKILL after timeout seconds (< 0: its own). */
 static int stop_running(struct global_options *g, struct ctr_record *r, long timeout,
 			struct pea_error **err)
@@ -59,9 +62,10 @@ static int stop_running(struct global_options *g, struct ctr_record *r, long tim
 		if (container_wait_exit(g, r->id, (int)(timeout * 1000), NULL) == 0)
 			return 0;
 		/* podman's words (050-stop): the stop signal was not enough */
-		log_warning("StopSignal SIG%s failed to stop container %s in %ld seconds, "
-			    "resorting to SIGKILL",
-			    sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", r->name, timeout);
+		if (stop_warn_sigkill)
+			log_warning("StopSignal SIG%s failed to stop container %s in %ld seconds, "
+				    "resorting to SIGKILL",
+				    sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", r->name, timeout);
 	}
 	(void)send_signal(g, r, SIGKILL, NULL);
 	return container_wait_exit(g, r->id, 10000, err);
@@ -175,6 +179,7 @@ int cmd_stop(struct global_options *g, int argc, char **argv, struct pea_error *
 		return -1;
 	if (r == 1)
 		return 0;
+	stop_warn_sigkill = true;
 	if (cidfiles && (all || use_latest))
 		return pea_error_new(err, EINVAL,
 				     "--all, --latest, and --cidfile cannot be used together");

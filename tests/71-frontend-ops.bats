@@ -212,8 +212,9 @@ freezer_state() {
 	run -0 pea_cmd pause p1 p2
 	run -2 pea_cmd rm p1
 	assert_output --partial 'running or paused containers cannot be removed without force'
-	run -0 pea_cmd stop -t 1 p1
+	run -0 --separate-stderr pea_cmd stop -t 1 p1
 	assert_output p1
+	assert_regex "$stderr" 'StopSignal SIGTERM failed to stop container p1 in 1 seconds'
 	assert_equal "$(pea_out inspect --format '{{.State.Status}}' p1)" exited
 	run -0 pea_cmd rm -f p2
 	run -125 --separate-stderr pea_cmd inspect p2
