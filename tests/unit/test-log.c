@@ -126,6 +126,27 @@ static void test_syslog(void)
 	log_set_format(LOG_FORMAT_TEXT);
 }
 
+static void test_logrus(void)
+{
+	char *line;
+
+	log_set_format(LOG_FORMAT_LOGRUS);
+	log_set_level(LOG_LEVEL_TRACE);
+	log_info("a \"b\"\n\\c");
+	line = drain();
+	tap_ok(matches(line, "^time=\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+			     "(Z|[+-][0-9]{2}:[0-9]{2})\" level=info msg=") &&
+		       strstr(line, " msg=\"a \\\"b\\\"\\n\\\\c\"\n"),
+	       "logrus: time, level, msg quoted: %s", line);
+	log_trace("t");
+	tap_ok(matches(drain(), " level=trace msg=\"t\"\n$"), "logrus: trace");
+	log_set_level(LOG_LEVEL_DEBUG);
+	log_trace("hidden");
+	log_debug("d");
+	tap_ok(matches(drain(), "^time=[^\n]* level=debug msg=\"d\"\n$"), "logrus: no trace at debug");
+	log_set_format(LOG_FORMAT_TEXT);
+}
+
 static void test_parse_names(void)
 {
 	enum log_level l = LOG_LEVEL_ERROR;
@@ -162,13 +183,14 @@ static void test_file(void)
 
 int main(void)
 {
-	tap_plan(27);
+	tap_plan(30);
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
 		abort();
 	log_set_fd(pipefd[1]);
 	test_text();
 	test_json();
 	test_syslog();
+	test_logrus();
 	test_parse_names();
 	test_file();
 	close(pipefd[0]);
