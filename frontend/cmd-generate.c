@@ -202,12 +202,16 @@ static void gen_unit_section(FILE *f, const struct gen_opts *o, const char *unit
 
 /* Environment=, Restart=, the timeouts: the head of [Service]. */
 static void gen_service_head(FILE *f, const struct gen_opts *o, const char *policy, int retries,
-			     long stop)
+			     long stop, char *const *ctr_env)
 {
 	fprintf(f, "\n[Service]\nEnvironment=PODMAN_SYSTEMD_UNIT=%s\n",
 		o->template ? "%n-%i" : "%n");
 	for (size_t i = 0; o->env && o->env[i]; i++) {
 		_cleanup_free_ char *e = gen_escape(o->env[i]);
+		fprintf(f, "Environment=%s\n", e);
+	}
+	for (size_t i = 0; ctr_env && ctr_env[i]; i++) {
+		_cleanup_free_ char *e = gen_escape(ctr_env[i]);
 		fprintf(f, "Environment=%s\n", e);
 	}
 	fprintf(f, "Restart=%s\n", policy);
@@ -481,8 +485,10 @@ static bool short_detach(const char *arg)
  * to the unit's. NULL when the command has no run or create in it.
  */
 static char **gen_run_argv_cc(const struct global_options *g, const struct gen_opts *o,
-			      const char *pod_unit, char *const *cc, size_t nargs)
+			      const struct ctr_record *r, const char *pod_unit, char *const *cc,
+			      size_t nargs, char ***ret_env)
 {
+	_cleanup_strv_ char **cenv = json_strv_of(r->opts, "env");
 	static const char *const dropped[] = { "--cgroups", "--cidfile", "--pidfile",
 					       "--conmon-pidfile", "--pod", "--pod-id-file" };
 	_cleanup_strv_ char **rest = NULL;
@@ -508,6 +514,16 @@ static char **gen_run_argv_cc(const struct global_options *g, const struct gen_o
 			}
 		if (drop || flag_is(a, "--rm", &v))
 			continue;
+		if (flag_is(a, "--env", &v) || strncmp(a, "-e", 2) == 0) {
+			/* -e NAME took its value from create's environment: the unit's has it */
+			const char *e = v ? v : a[1] == 'e' && a[2] ? a + 2 : i + 1 < end ? cc[i + 1] : "";
+			size_t len = strlen(e);
+
+			for (size_t k = 0; !strchr(e, '=') && cenv && cenv[k]; k++)
+				if (strncmp(cenv[k], e, len) == 0 && cenv[k][len] == '=' &&
+				    !pea_strv_contains(*ret_env, cenv[k]))
+					pea_strv_push(ret_env, cenv[k]);
+		}
 		if (flag_is(a, "--detach", &v) || short_detach(a)) {
 			if (v && strcmp(v, "true") != 0)
 				continue; /* --detach=false: -d instead */
@@ -554,7 +570,7 @@ static char **gen_run_argv_cc(const struct global_options *g, const struct gen_o
 
 /* The ExecStart of --new: pea run of what the container was made with. */
 static char **gen_run_argv(const struct global_options *g, const struct gen_opts *o,
-			   const struct ctr_record *r, const char *pod_unit)
+			   const struct ctr_record *r, const char *pod_unit, char ***ret_env)
 {
 	_cleanup_strv_ char **cmd = json_strv_of(r->opts, "cmd");
 	_cleanup_strv_ char **cc = json_strv_of(r->opts, "create_command");
@@ -564,7 +580,7 @@ static char **gen_run_argv(const struct global_options *g, const struct gen_opts
 
 	if (cc && pea_json_get_int64_opt(r->opts, "", "create_command_args", &nargs, NULL) == 1 &&
 	    nargs > 0) {
-		argv = gen_run_argv_cc(g, o, pod_unit, cc, (size_t)nargs);
+		argv = gen_run_argv_cc(g, o, r, pod_unit, cc, (size_t)nargs, ret_env);
 		if (argv)
 			return argv;
 	}
@@ -641,7 +657,7 @@ static char *gen_container_text(const struct global_options *g, const struct gen
 				const struct ctr_record *r, const char *unit, const char *pod_unit)
 {
 	_cleanup_free_ char *buf = NULL, *dir = record_dir(g, r->id);
-	_cleanup_strv_ char **self = gen_self(g), **argv = NULL;
+	_cleanup_strv_ char **self = gen_self(g), **argv = NULL, **ctr_env = NULL;
 	_cleanup_free_ char *self_s = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -652,13 +668,14 @@ static char *gen_container_text(const struct global_options *g, const struct gen
 	if (!f)
 		abort();
 	self_s = pea_strv_join(self, " ");
+	if (o->new)
+		argv = gen_run_argv(g, o, r, pod_unit, &ctr_env);
 	gen_header(f, o, unit);
 	gen_unit_section(f, o, unit, o->new ? "%t/containers" : g->runroot);
 	if (pod_unit)
 		fprintf(f, "BindsTo=%s.service\nAfter=%s.service\n", pod_unit, pod_unit);
-	gen_service_head(f, o, policy, retries, stop);
+	gen_service_head(f, o, policy, retries, stop, ctr_env);
 	if (o->new) {
-		argv = gen_run_argv(g, o, r, pod_unit);
 		fputs("ExecStartPre=/bin/rm \\\n\t-f %t/%n.ctr-id %t/%n.pid\n", f);
 		gen_print_command(f, "ExecStart", argv);
 		fprintf(f,
@@ -701,7 +718,7 @@ static char *gen_pod_text(const struct global_options *g, const struct gen_opts 
 	gen_unit_section(f, o, unit, g->runroot);
 	for (size_t i = 0; members && members[i]; i++)
 		fprintf(f, "Wants=%s.service\nBefore=%s.service\n", members[i], members[i]);
-	gen_service_head(f, o, policy, retries, stop);
+	gen_service_head(f, o, policy, retries, stop, NULL);
 	if (o->new) {
 		_cleanup_free_ char *name = gen_escape(p->name);
 		fprintf(f, "ExecStartPre=/bin/rm \\\n\t-f %%t/%s.pod-id\n", unit);

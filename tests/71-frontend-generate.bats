@@ -178,6 +178,13 @@ unit_cmd() {
 	run -0 pea_cmd create busybox true
 	run -0 pea_cmd generate systemd --new "$output"
 	assert_output --partial "$t--rm \\$nl$t-d busybox true$nl"
+	# -e NAME took the value of create's environment: the unit's Environment= has it
+	PEA_GEN_V='a b' run -0 pea_here create --name e1 -e PEA_GEN_V --env=PEA_GEN_V -e X=1 busybox true
+	run -0 pea_cmd generate systemd --new e1
+	assert_line 'Environment="PEA_GEN_V=a b"'
+	assert_equal "$(grep -c PEA_GEN_V= <<<"$output")" 1
+	refute_line --partial 'Environment=X='
+	assert_output --partial "$t-e PEA_GEN_V \\$nl$t--env=PEA_GEN_V \\$nl$t-e X=1 busybox true$nl"
 }
 
 @test "generate systemd: a pod's unit and its containers', --files, --format json" {
