@@ -919,7 +919,7 @@ static struct json_object *image_json_summary(struct json_object *rec, struct js
 					      const char *parent)
 {
 	_cleanup_json_ struct json_object *config = NULL, *tags = NULL, *digests = NULL;
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *hist = NULL;
 
 	if (image_read_config(rec, &config, NULL) < 0)
 		config = json_object_new_object();
@@ -935,6 +935,10 @@ static struct json_object *image_json_summary(struct json_object *rec, struct js
 	json_object_object_add(o, "Containers", json_object_new_int(0));
 	json_object_object_add(o, "Names", json_object_get(tags));
 	json_object_object_add(o, "Digest", json_object_new_string(rec_str(rec, "digest") ?: ""));
+	/* podman's names history, left out when empty (its omitempty) */
+	if (json_object_object_get_ex(rec, "names_history", &hist) &&
+	    json_object_is_type(hist, json_type_array) && json_object_array_length(hist) > 0)
+		json_object_object_add(o, "History", json_object_get(hist));
 	json_object_object_add(o, "Created",
 			       json_object_new_int64((int64_t)config_created(config)));
 	json_object_object_add(o, "CreatedAt",

@@ -103,6 +103,9 @@ teardown() {
 	run -0 pea_out image inspect busybox
 	assert_equal "$(jq -c '.[0].NamesHistory' <<<"$output")" \
 		'["localhost/busybox:latest","localhost/h2:latest","localhost/h1:latest"]'
+	run -0 pea_out images --format json busybox
+	assert_equal "$(jq -c '.[0].History' <<<"$output")" \
+		'["localhost/busybox:latest","localhost/h2:latest","localhost/h1:latest"]'
 	# a name taken by another image stays in the history of the first
 	run -0 pea_cmd tag busybox h3
 	run -0 pea_cmd run --name c busybox true
