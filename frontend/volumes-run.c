@@ -359,14 +359,15 @@ static int mount_bool_key(struct mount_kv *m, const char *key, const char *v,
 		return kv_bool(key, v, &m->idmap, err);
 	if (strcmp(key, "consistency") == 0 || strcmp(key, "z") == 0 || strcmp(key, "Z") == 0)
 		return 0; /* SELinux and macOS: nothing to do here, as podman without them */
+	/* podman's default: a tmpfs starts with what the image has there */
 	if (strcmp(key, "notmpcopyup") == 0 && !v) {
-		m->notmpcopyup = true; /* what pea's tmpfs does anyway: it starts empty */
+		m->notmpcopyup = true;
 		return 0;
 	}
-	if (strcmp(key, "tmpcopyup") == 0)
-		return pea_error_new(err, ENOTSUP,
-				     "tmpcopyup is not supported: pea's tmpfs mounts start empty "
-				     "(notmpcopyup)");
+	if (strcmp(key, "tmpcopyup") == 0 && !v) {
+		m->notmpcopyup = false;
+		return 0;
+	}
 	return 1;
 }
 
@@ -473,6 +474,8 @@ static void mount_add_tmpfs(struct json_object **tmpfs, const struct mount_kv *m
 		add_fmt(opts, "size=%lld", m->tmpfs_size);
 	if (m->tmpfs_mode >= 0)
 		add_fmt(opts, "mode=%lo", (unsigned long)m->tmpfs_mode);
+	if (!m->notmpcopyup)
+		json_object_array_add(opts, json_object_new_string("tmpcopyup"));
 	t = json_object_new_object();
 	json_object_object_add(t, "destination", json_object_new_string(m->target));
 	json_object_object_add(t, "options", opts);
@@ -593,19 +596,27 @@ int mounts_parse_tmpfs(struct json_object **vols, struct json_object **tmpfs, co
 	const char *colon = strchr(spec, ':');
 	_cleanup_free_ char *dest = colon ? xstrndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
 	struct json_object *t, *opts;
+	bool copyup = true;
 
 	if (dest[0] != '/')
 		return check_destination(*vols, *tmpfs, dest, err);
 	opts = json_object_new_array();
 	if (colon && colon[1]) {
 		_cleanup_strv_ char **flags = pea_strv_split(colon + 1, ",");
-		for (size_t i = 0; flags && flags[i]; i++)
-			json_object_array_add(opts, json_object_new_string(flags[i]));
+		for (size_t i = 0; flags && flags[i]; i++) {
+			/* podman's default is tmpcopyup; notmpcopyup is pea's to take */
+			if (strcmp(flags[i], "notmpcopyup") == 0)
+				copyup = false;
+			else if (strcmp(flags[i], "tmpcopyup") != 0)
+				json_object_array_add(opts, json_object_new_string(flags[i]));
+		}
 	} else {
 		static const char *const def[] = { "rw", "noexec", "nosuid", "nodev" };
 		for (size_t i = 0; i < ARRAY_SIZE(def); i++)
 			json_object_array_add(opts, json_object_new_string(def[i]));
 	}
+	if (copyup)
+		json_object_array_add(opts, json_object_new_string("tmpcopyup"));
 	t = json_object_new_object();
 	json_object_object_add(t, "destination", json_object_new_string(dest));
 	json_object_object_add(t, "options", opts);

@@ -144,11 +144,19 @@ vol2"
 	assert_line --index 1 1770
 	run -1 pea_cmd run --rm --mount type=tmpfs,dst=/t,ro busybox sh -c 'touch /t/x'
 	assert_output --partial "Read-only file system"
-	# pea's tmpfs starts empty: notmpcopyup is what it does, tmpcopyup is refused
-	run -0 pea_cmd run --rm --mount type=tmpfs,dst=/mnt,notmpcopyup busybox ls /mnt
+	# as podman's: a tmpfs starts with what the image has there (tmpcopyup), unless notmpcopyup
+	run -0 pea_cmd run --rm --mount type=tmpfs,dst=/bin busybox ls /bin/busybox
+	assert_output /bin/busybox
+	run -0 pea_cmd run --rm --mount type=tmpfs,dst=/bin,tmpcopyup busybox ls /bin/busybox
+	assert_output /bin/busybox
+	run -0 pea_cmd run --rm --tmpfs /etc busybox ls /etc/passwd
+	assert_output /etc/passwd
+	run -0 pea_cmd run --rm --tmpfs /etc:rw,size=1m busybox ls /etc/passwd
+	assert_output /etc/passwd
+	run -0 pea_cmd run --rm --mount type=tmpfs,dst=/etc,notmpcopyup busybox /bin/ls /etc
 	assert_output ""
-	run -125 pea_cmd create --mount type=tmpfs,dst=/t,tmpcopyup busybox true
-	assert_output --partial "tmpcopyup is not supported"
+	run -0 pea_cmd run --rm --tmpfs /etc:rw,notmpcopyup busybox /bin/ls /etc
+	assert_output ""
 	run -125 pea_cmd create --mount type=volume,dst=/t,notmpcopyup busybox true
 	assert_output --partial "notmpcopyup is for type=tmpfs"
 	run -0 pea_cmd ps -aq
