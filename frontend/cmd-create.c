@@ -1007,11 +1007,7 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 	case OPT_STOP_SIGNAL:
 		if (strspn(arg, "0123456789") == strlen(arg) && *arg &&
 		    pea_signal_from_string(arg) < 0)
-			return pea_error_new(
-				err, EINVAL,
-				"invalid signal number %s: valid signals are 1 through "
-				"64",
-				arg);
+			return pea_error_new(err, EINVAL, "valid signals are 1 through 64");
 		if (pea_signal_from_string(arg) < 0)
 			return pea_error_new(err, EINVAL, "invalid signal: %s", arg);
 		set(&o->stop_signal, arg);

@@ -152,7 +152,7 @@ refused() {
 	refused --memory=5m busybox true
 	assert_output 'Error: minimum memory limit allowed is 6MB'
 	refused --stop-signal=99 busybox true
-	assert_output 'Error: invalid signal number 99: valid signals are 1 through 64'
+	assert_output 'Error: valid signals are 1 through 64'
 	refused --stop-signal=0 busybox true
 	refused --stop-signal=SIGNOPE busybox true
 
