@@ -203,6 +203,10 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(cfg, "Entrypoint", opt_get(r->opts, "entrypoint"));
 	json_object_object_add(cfg, "StopSignal", opt_get(r->opts, "stop_signal"));
 	json_object_object_add(cfg, "StopTimeout", opt_get(r->opts, "stop_timeout"));
+	{
+		struct json_object *cc = opt_get(r->opts, "create_command");
+		json_object_object_add(cfg, "CreateCommand", cc ? cc : json_object_new_array());
+	}
 	json_object_object_add(cfg, "Labels", container_labels(r->opts));
 	json_object_object_add(cfg, "Annotations", spec_annotations(r, r->started_at != NULL));
 	{

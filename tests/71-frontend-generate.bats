@@ -169,6 +169,10 @@ unit_cmd() {
 	# the global flags, then run, the unit's flags, the rest as given
 	assert_output --partial "$t--runroot $FE_RUNROOT run \\$nl$t--cidfile=%t/%n.ctr-id \\$nl$t--conmon-pidfile=%t/%n.pid \\$nl$t--rm \\$nl$t--replace \\$nl$t-d \\$nl$t--name r1 \\$nl$t--label a=b busybox sleep 1000$nl"
 	refute_output --partial "$TEST_DIR/cid"
+	# inspect shows it as podman's Config.CreateCommand
+	run -0 pea_cmd inspect --format '{{json .Config.CreateCommand}}' r1
+	run -0 jq -r '.[1:] | join(" ")' <<<"$output"
+	assert_output "--root $FE_ROOT --runroot $FE_RUNROOT run -d --rm --name r1 --cidfile $TEST_DIR/cid --label a=b busybox sleep 1000"
 	run -0 pea_cmd rm -f -t 0 r1
 	# not detached: -d added
 	run -0 pea_cmd run --name r2 busybox true
