@@ -262,7 +262,7 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	int npreserve = preserve_fds(r);
 	_cleanup_strv_ char **argv = monitor_argv(g, r, bundle, start_now),
 			    **envp = monitor_env(3 + npreserve);
-	_cleanup_close_ int rd = -1, wr = -1, pidfd = -1;
+	_cleanup_close_ int rd = -1, wr = -1, pidfd = -1, null_fd = -1;
 	_cleanup_json_ struct json_object *j = NULL;
 	_cleanup_free_ char *line = NULL;
 	_cleanup_free_ struct pea_fd_map *fds = xnew(struct pea_fd_map, 1 + (size_t)npreserve);
@@ -281,9 +281,23 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	 * pipe. Only fds pea was given: its own are all close-on-exec (a record lock
 	 * that took a free number must not go on with the container).
 	 */
+	/*
+	 * A number pea was not given gets /dev/null, not a hole: the monitor's
+	 * own fds (its log, /dev/null, epoll...) would take the lowest free
+	 * numbers, and the runtime passes the whole range on to the container.
+	 */
 	for (int i = 0; i < npreserve; i++) {
 		int fl = fcntl(3 + i, F_GETFD);
-		fds[i] = (struct pea_fd_map){ fl >= 0 && !(fl & FD_CLOEXEC) ? 3 + i : -1, 3 + i };
+		if (fl >= 0 && !(fl & FD_CLOEXEC)) {
+			fds[i] = (struct pea_fd_map){ 3 + i, 3 + i };
+			continue;
+		}
+		if (null_fd < 0) {
+			null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (null_fd < 0)
+				return pea_error_errno(err, "open /dev/null");
+		}
+		fds[i] = (struct pea_fd_map){ null_fd, 3 + i };
 	}
 	fds[npreserve] = (struct pea_fd_map){ wr, 3 + npreserve };
 	s.argv = argv;

@@ -112,6 +112,11 @@ from-fd-3"
 	run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --rm -i --preserve-fds 2 busybox \
 		sh -c 'cat <&4' 4<"$TEST_DIR/four" </dev/null
 	assert_output from-fd-4
+	# a number pea was not given is /dev/null in the container, never one of the monitor's
+	run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --rm --preserve-fds=6 busybox \
+		sh -c 'for n in 3 4 5 6 7 8; do readlink /proc/self/fd/$n; done' \
+		3>&- 4>&- 5>&- 6>&- 7>&- 8>&-
+	assert_output "$(printf '/dev/null\n%.0s' 1 2 3 4 5 6)"
 }
 
 @test "run --preserve-fds: not a number, negative, too many: refused" {
