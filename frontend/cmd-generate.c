@@ -114,19 +114,30 @@ static char *gen_escape(const char *arg)
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	bool quote = strpbrk(arg, " \t\"") != NULL;
+	bool quote = strpbrk(arg, " \"") != NULL;
 
 	if (!f)
 		abort();
+	/* a control character (a newline would start a directive of its own): quoted, escaped */
+	for (const char *p = arg; *p; p++)
+		quote |= (unsigned char)*p < 0x20 || *p == 0x7f;
 	if (quote)
 		fputc('"', f);
 	for (const char *p = arg; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
 		if (*p == '%' || *p == '$')
 			fputc(*p, f);
 		if (*p == '\\' || (quote && *p == '"'))
 			fputc('\\', f);
-		if (quote && *p == '\t')
+		if (c == '\t')
 			fputs("\\t", f);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\r')
+			fputs("\\r", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
 		else
 			fputc(*p, f);
 	}

@@ -169,6 +169,15 @@ unit_cmd() {
 	# the global flags, then run, the unit's flags, the rest as given
 	assert_output --partial "$t--runroot $FE_RUNROOT run \\$nl$t--cidfile=%t/%n.ctr-id \\$nl$t--conmon-pidfile=%t/%n.pid \\$nl$t--rm \\$nl$t--replace \\$nl$t-d \\$nl$t--name r1 \\$nl$t--label a=b busybox sleep 1000$nl"
 	refute_output --partial "$TEST_DIR/cid"
+	# a newline in a value cannot start a directive of its own: quoted, escaped
+	run -0 pea_cmd create --name inj --label "x=a${nl}ExecStartPre=/bin/touch $TEST_DIR/pwned" \
+		-e "V=1${nl}ExecStartPost=/bin/true" busybox true
+	run -0 pea_cmd generate systemd --new inj
+	refute_line --regexp '^ExecStart(Pre=/bin/touch|Post=/bin/true)'
+	assert_output --partial '"x=a\nExecStartPre=/bin/touch'
+	run -0 pea_cmd generate systemd inj
+	refute_line --regexp '^ExecStart(Pre=/bin/touch|Post=/bin/true)'
+	run -0 pea_cmd rm inj
 	# inspect shows it as podman's Config.CreateCommand
 	run -0 pea_cmd inspect --format '{{json .Config.CreateCommand}}' r1
 	run -0 jq -r '.[1:] | join(" ")' <<<"$output"
