@@ -500,8 +500,8 @@ static char **gen_run_argv_cc(const struct global_options *g, const struct gen_o
 			      size_t nargs, char ***ret_env)
 {
 	_cleanup_strv_ char **cenv = json_strv_of(r->opts, "env");
-	static const char *const dropped[] = { "--cgroups", "--cidfile", "--pidfile",
-					       "--conmon-pidfile", "--pod", "--pod-id-file" };
+	static const char *const dropped[] = { "--cgroups",	   "--cidfile", "--pidfile",
+					       "--conmon-pidfile", "--pod",	"--pod-id-file" };
 	_cleanup_strv_ char **rest = NULL;
 	size_t n = pea_strv_length(cc), index = 0, end;
 	bool detach = false, named = false, replace = false;
@@ -527,7 +527,10 @@ static char **gen_run_argv_cc(const struct global_options *g, const struct gen_o
 			continue;
 		if (flag_is(a, "--env", &v) || strncmp(a, "-e", 2) == 0) {
 			/* -e NAME took its value from create's environment: the unit's has it */
-			const char *e = v ? v : a[1] == 'e' && a[2] ? a + 2 : i + 1 < end ? cc[i + 1] : "";
+			const char *e = v		      ? v
+					: a[1] == 'e' && a[2] ? a + 2
+					: i + 1 < end	      ? cc[i + 1]
+							      : "";
 			size_t len = strlen(e);
 
 			for (size_t k = 0; !strchr(e, '=') && cenv && cenv[k]; k++)

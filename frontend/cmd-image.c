@@ -221,9 +221,9 @@ int image_pull_platform(const struct global_options *g, const char *name, bool q
 	return image_pull_auth(g, name, quiet, tls_verify, plat, NULL, ret, err);
 }
 
-int image_pull_auth(const struct global_options *g, const char *name, bool quiet,
-		    bool tls_verify, const struct platform_spec *plat, char *const *auth,
-		    struct json_object **ret, struct pea_error **err)
+int image_pull_auth(const struct global_options *g, const char *name, bool quiet, bool tls_verify,
+		    const struct platform_spec *plat, char *const *auth, struct json_object **ret,
+		    struct pea_error **err)
 {
 	static const char *const transports[] = { "docker-archive:", "oci-archive:", "oci:",
 						  "dir:" };
@@ -256,8 +256,7 @@ int image_pull_auth(const struct global_options *g, const char *name, bool quiet
 		if (!quiet)
 			fprintf(stderr, "Trying to pull %s...\n", cands[i]);
 		last = pea_error_free(last);
-		if (copy_to_store(g, src, cands[i], quiet, tls_verify, plat, auth, ret, &last) ==
-		    0)
+		if (copy_to_store(g, src, cands[i], quiet, tls_verify, plat, auth, ret, &last) == 0)
 			return 0;
 		/* podman's words (200-pod: a missing infra image) */
 		(void)pea_error_wrap(&last, "initializing source %s", src);
@@ -410,8 +409,7 @@ static int load_docker_entry(const struct global_options *g, const char *file, s
 			if (t && image_normalize(t, &full, NULL) == 0)
 				pea_strv_push_take(&names, full);
 		}
-	if (copy_to_store(g, src, names ? names[0] : NULL, true, true, NULL, NULL, &rec, err) <
-	    0)
+	if (copy_to_store(g, src, names ? names[0] : NULL, true, true, NULL, NULL, &rec, err) < 0)
 		return -1;
 	for (size_t i = 1; names && names[i]; i++)
 		if (tag_image(g, rec_str(rec, "id"), names[i], err) < 0)

@@ -37,8 +37,8 @@ int image_pull_platform(const struct global_options *g, const char *name, bool q
 			bool tls_verify, const struct platform_spec *platform,
 			struct json_object **ret, struct pea_error **err);
 /* image_pull_platform with pea-image copy's options of credentials (--src-creds, --authfile) */
-int image_pull_auth(const struct global_options *g, const char *name, bool quiet,
-		    bool tls_verify, const struct platform_spec *platform, char *const *auth,
+int image_pull_auth(const struct global_options *g, const char *name, bool quiet, bool tls_verify,
+		    const struct platform_spec *platform, char *const *auth,
 		    struct json_object **ret, struct pea_error **err);
 /*
  * run --rmi, as podman removes the image by the name given: only that name

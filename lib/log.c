@@ -28,11 +28,8 @@ static struct {
 } logger = { .program = "pea", .level = LOG_LEVEL_WARNING, .fd = -1, .own_fd = -1 };
 
 static const char *const level_names[] = {
-	[LOG_LEVEL_ERROR] = "error",
-	[LOG_LEVEL_WARNING] = "warning",
-	[LOG_LEVEL_INFO] = "info",
-	[LOG_LEVEL_DEBUG] = "debug",
-	[LOG_LEVEL_TRACE] = "trace",
+	[LOG_LEVEL_ERROR] = "error", [LOG_LEVEL_WARNING] = "warning", [LOG_LEVEL_INFO] = "info",
+	[LOG_LEVEL_DEBUG] = "debug", [LOG_LEVEL_TRACE] = "trace",
 };
 
 void log_set_program(const char *name)
@@ -164,11 +161,8 @@ static char *format_text(enum log_level level, const char *msg)
 static char *format_syslog(enum log_level level, const char *msg)
 {
 	static const int severity[] = {
-		[LOG_LEVEL_ERROR] = 3,
-		[LOG_LEVEL_WARNING] = 4,
-		[LOG_LEVEL_INFO] = 6,
-		[LOG_LEVEL_DEBUG] = 7,
-		[LOG_LEVEL_TRACE] = 7,
+		[LOG_LEVEL_ERROR] = 3, [LOG_LEVEL_WARNING] = 4, [LOG_LEVEL_INFO] = 6,
+		[LOG_LEVEL_DEBUG] = 7, [LOG_LEVEL_TRACE] = 7,
 	};
 	time_t now = time(NULL);
 	struct tm tm;

@@ -30,8 +30,8 @@ struct pea_spawn {
 };
 
 /*
- * clone(CLONE_VM | CLONE_VFORK)+execve, as posix_spawn, with every other fd closed in the child (fds 0-2 are inherited
- * unless mapped), signal mask emptied and dispositions reset to default.
+ * clone(CLONE_VM | CLONE_VFORK)+execve, as posix_spawn, with every other fd closed in the child
+ * (fds 0-2 are inherited unless mapped), signal mask emptied and dispositions reset to default.
  * Errors in the child before execve (chdir, execve itself) come back to the
  * parent as this call's error, with the child's reason ("execve 'nosuch': No
  * such file or directory"); that child is already reaped. Returns the pid,

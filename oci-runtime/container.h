@@ -140,8 +140,7 @@ int copyup_fill(int srcfd, int tmpfs_fd, bool root_attrs, struct pea_error **err
 /* node_fds: NULL, or per linux.devices entry an O_PATH fd of the node the parent made (-1: none) */
 int devices_create(const struct spec *s, int rootfd, bool userns, const int *node_fds,
 		   struct pea_error **err);
-int devices_make_outside(const struct container *c, size_t i, int *ret_fd,
-			 struct pea_error **err);
+int devices_make_outside(const struct container *c, size_t i, int *ret_fd, struct pea_error **err);
 
 /* terminal.c */
 int terminal_setup(const struct spec *s, int rootfd, int console_fd, int *ret_slave,

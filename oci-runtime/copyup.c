@@ -69,7 +69,8 @@ static int copy_file(int sdir, int ddir, const char *name, const struct stat *st
 	if (out < 0)
 		return pea_error_errno(err, "create '%s'", name);
 	while (left > 0) {
-		ssize_t n = sendfile(out, in, NULL, left > (1 << 30) ? (size_t)1 << 30 : (size_t)left);
+		ssize_t n =
+			sendfile(out, in, NULL, left > (1 << 30) ? (size_t)1 << 30 : (size_t)left);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -119,8 +120,7 @@ static int copy_dir(int sdir, int ddir, const char *name, const struct stat *st,
 	return copy_attrs(ddir, name, d, st, err);
 }
 
-static int copy_entry(int sdir, int ddir, const char *name, unsigned depth,
-		      struct pea_error **err)
+static int copy_entry(int sdir, int ddir, const char *name, unsigned depth, struct pea_error **err)
 {
 	struct stat st;
 

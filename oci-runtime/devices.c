@@ -96,8 +96,7 @@ static int reopen_here(int dirfd, const char *name, int node, const struct spec_
  * *ret_fd for the init to bind, as crun does. -1 when we cannot mknod either
  * (rootless): the init binds the host's node at the same path instead.
  */
-int devices_make_outside(const struct container *c, size_t i, int *ret_fd,
-			 struct pea_error **err)
+int devices_make_outside(const struct container *c, size_t i, int *ret_fd, struct pea_error **err)
 {
 	const struct spec *s = c->spec;
 	const struct spec_device *d = &s->devices[i];
@@ -110,8 +109,10 @@ int devices_make_outside(const struct container *c, size_t i, int *ret_fd,
 	if (d->type == S_IFIFO)
 		return 0;
 	if (uid < 0 || gid < 0)
-		return pea_error_new(err, EINVAL, "'%s': owner %u:%u is not mapped in the user "
-				     "namespace", d->path, d->uid, d->gid);
+		return pea_error_new(err, EINVAL,
+				     "'%s': owner %u:%u is not mapped in the user "
+				     "namespace",
+				     d->path, d->uid, d->gid);
 	if (mkdirat(c->dirfd, "devices", 0700) < 0 && errno != EEXIST)
 		return pea_error_errno(err, "mkdir 'devices' in the state directory");
 	dirfd = openat(c->dirfd, "devices", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -226,8 +227,8 @@ int devices_create(const struct spec *s, int rootfd, bool userns, const int *nod
 			return pea_error_errno(err, "symlink '%s'", default_links[i].link);
 	}
 	for (size_t i = 0; i < s->n_devices; i++)
-		if (make_device(rootfd, &s->devices[i], userns, node_fds ? node_fds[i] : -1,
-				err) < 0)
+		if (make_device(rootfd, &s->devices[i], userns, node_fds ? node_fds[i] : -1, err) <
+		    0)
 			return pea_error_wrap(err, "linux.devices[%zu]", i);
 	return 0;
 }

@@ -143,7 +143,8 @@ static void test_logrus(void)
 	log_set_level(LOG_LEVEL_DEBUG);
 	log_trace("hidden");
 	log_debug("d");
-	tap_ok(matches(drain(), "^time=[^\n]* level=debug msg=\"d\"\n$"), "logrus: no trace at debug");
+	tap_ok(matches(drain(), "^time=[^\n]* level=debug msg=\"d\"\n$"),
+	       "logrus: no trace at debug");
 	log_set_format(LOG_FORMAT_TEXT);
 }
 
