@@ -518,7 +518,7 @@ static char **gen_run_argv_cc(const struct global_options *g, const struct gen_o
 		bool drop = false;
 
 		for (size_t k = 0; k < ARRAY_SIZE(dropped) && !drop; k++)
-			if (flag_is(a, dropped[k], &v) && (k < 4 || pod_unit)) {
+			if ((k < 4 || pod_unit) && flag_is(a, dropped[k], &v)) {
 				drop = true;
 				if (!v)
 					i++; /* and its value */

@@ -229,6 +229,10 @@ run_bats_file() {
 	cg_before=$(cgroup_dirs)
 	net_before=$(host_net)
 	run_dir=${TMPDIR:-/tmp}/bats-run-p$$-$((++files_run))
+	# a folder left by an earlier run whose pid was ours (killed, or another run's): the next
+	while [[ -e $run_dir ]]; do
+		run_dir=${TMPDIR:-/tmp}/bats-run-p$$-$((++files_run))
+	done
 	out=$(mktemp)
 	# Output goes to a file, not a pipe: a daemon that keeps a copy of its
 	# stdout cannot hold the run up.
