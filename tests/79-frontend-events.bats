@@ -26,6 +26,8 @@ setup() {
 
 teardown() {
 	if [[ -n "${EV_PID:-}" ]]; then
+		# pea under timeout: a failed test leaves both
+		pkill -KILL -P "$EV_PID" 2>/dev/null || true
 		kill -KILL "$EV_PID" 2>/dev/null || true
 		wait "$EV_PID" 2>/dev/null || true
 	fi
