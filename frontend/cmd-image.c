@@ -1149,8 +1149,10 @@ static int image_row_cmp(const void *a, const void *b)
 		int64_t sy = json_object_get_int64(json_object_object_get(y->row, "VirtualSize"));
 		c = sx < sy ? -1 : sx > sy;
 	} else if (strcmp(k, "created") == 0) {
-		c = -strcmp(rec_str(x->row, "RawCreatedAt") ?: "",
-			    rec_str(y->row, "RawCreatedAt") ?: "");
+		/* as times: RFC 3339 text of other precisions or zones does not sort as text */
+		double tx = frontend_parse_time(rec_str(x->row, "RawCreatedAt") ?: "");
+		double ty = frontend_parse_time(rec_str(y->row, "RawCreatedAt") ?: "");
+		c = tx > ty ? -1 : tx < ty;
 	} else {
 		const char *field = strcmp(k, "id") == 0    ? "Id"
 				    : strcmp(k, "tag") == 0 ? "Tag"

@@ -300,6 +300,42 @@ build_chain() {
 	assert_equal "${#STEP_IDS[@]}" 3
 }
 
+# oci_with_created DIR CREATED: the busybox OCI fixture in DIR with its config's "created" set.
+oci_with_created() {
+	local dir=$1 created=$2 b="$1/blobs/sha256" m c mh ch
+	cp -r "$PEA_TEST_FIXTURES/busybox-oci" "$dir"
+	m=$(jq -r '.manifests[0].digest | sub("sha256:"; "")' "$dir/index.json")
+	c=$(jq -r '.config.digest | sub("sha256:"; "")' "$b/$m")
+	jq -cj --arg t "$created" '.created = $t' "$b/$c" >"$b/new-config"
+	ch=$(sha256sum "$b/new-config" | cut -d' ' -f1)
+	mv "$b/new-config" "$b/$ch"
+	jq -cj --arg d "sha256:$ch" --argjson n "$(stat -c %s "$b/$ch")" \
+		'.config.digest = $d | .config.size = $n' "$b/$m" >"$b/new-manifest"
+	mh=$(sha256sum "$b/new-manifest" | cut -d' ' -f1)
+	mv "$b/new-manifest" "$b/$mh"
+	jq -cj --arg d "sha256:$mh" --argjson n "$(stat -c %s "$b/$mh")" \
+		'.manifests[0].digest = $d | .manifests[0].size = $n' "$dir/index.json" >"$dir/i" &&
+		mv "$dir/i" "$dir/index.json"
+}
+
+@test "images: newest first by default, by time, not by the text of the time" {
+	# as text ".5Z" sorts before "Z": the later one would come last
+	oci_with_created "$TEST_DIR/whole" 2030-01-01T00:00:00Z
+	oci_with_created "$TEST_DIR/half" 2030-01-01T00:00:00.5Z
+	oci_with_created "$TEST_DIR/zone" 2030-01-01T01:00:00.9+02:00
+	local n
+	for n in whole half zone; do
+		run -0 pea_out pull -q "oci:$TEST_DIR/$n"
+		run -0 pea_cmd tag "${lines[-1]}" "localhost/$n"
+	done
+	run -0 pea_cmd images --format '{{.Repository}}'
+	run -0 grep -E '^localhost/(whole|half|zone)$' <<<"$output"
+	assert_output "$(printf 'localhost/half\nlocalhost/whole\nlocalhost/zone')"
+	run -0 pea_cmd images --sort created --format '{{.Repository}}'
+	run -0 grep -E '^localhost/(whole|half|zone)$' <<<"$output"
+	assert_output "$(printf 'localhost/half\nlocalhost/whole\nlocalhost/zone')"
+}
+
 @test "images: intermediate images of a build hidden without -a; dangling and intermediate filters" {
 	fe_load_busybox
 	build_chain built
