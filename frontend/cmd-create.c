@@ -1209,6 +1209,9 @@ static int resolve_process(struct create_opts *o, char **cmd, struct json_object
 		json_object_object_add(
 			opts, "stop_signal",
 			json_object_new_string(o->stop_signal ? o->stop_signal : istop));
+	else if (secres_systemd_mode(o->sec, json_object_object_get(opts, "args")))
+		/* podman's systemd mode: the signal systemd shuts down on */
+		json_object_object_add(opts, "stop_signal", json_object_new_string("SIGRTMIN+3"));
 	return 0;
 }
 

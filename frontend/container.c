@@ -127,34 +127,59 @@ static char *stopping_mark(const struct global_options *g, const char *id)
 	return xasprintf("%s/stopping", dir);
 }
 
+/*
+ * A process's start time (field 22 of /proc/PID/stat, clock ticks since boot), 0 when it
+ * is gone: with the pid it names one process, never a later one that got the same pid.
+ */
+static unsigned long long proc_start_time(long pid)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%ld/stat", pid), *buf = NULL;
+	unsigned long long start = 0;
+	const char *p;
+	size_t len = 0;
+
+	if (pea_read_file_at(AT_FDCWD, path, 4096, &buf, &len, NULL) < 0)
+		return 0;
+	/* the fields after the command name, which may hold spaces and parentheses */
+	p = strrchr(buf, ')');
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &start) != 1)
+		return 0;
+	return start;
+}
+
 void container_mark_stopping(const struct global_options *g, const char *id, bool on)
 {
 	_cleanup_free_ char *p = stopping_mark(g, id);
-	char pid[24];
+	char mark[48];
 
 	if (!on) {
 		(void)unlink(p);
 		return;
 	}
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	(void)pea_write_file_at(AT_FDCWD, p, pid, NULL);
+	snprintf(mark, sizeof(mark), "%d %llu", (int)getpid(), proc_start_time(getpid()));
+	(void)pea_write_file_at(AT_FDCWD, p, mark, NULL);
 }
 
 bool container_is_stopping(const struct global_options *g, const char *id)
 {
 	_cleanup_free_ char *p = stopping_mark(g, id), *data = NULL;
+	unsigned long long start = 0;
 	size_t len = 0;
-	long pid;
-	char *end = NULL;
+	long pid = 0;
+	int used = 0;
 
-	if (pea_read_file_at(AT_FDCWD, p, 32, &data, &len, NULL) < 0)
+	if (pea_read_file_at(AT_FDCWD, p, 64, &data, &len, NULL) < 0)
 		return false;
-	errno = 0;
-	pid = strtol(data, &end, 10);
-	if (end == data || *end || errno || pid <= 0 || pid > INT32_MAX)
+	/*
+	 * "PID START": a stop killed on its way (-9) left its mark, and a later process
+	 * may have its pid; only the stop that wrote the mark, still alive, counts.
+	 */
+	if (sscanf(data, "%ld %llu%n", &pid, &start, &used) != 2 || (size_t)used != len ||
+	    pid <= 0 || pid > INT32_MAX || start == 0)
 		return false;
-	/* a stop killed on its way left the mark: only a live stop counts */
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+	return proc_start_time(pid) == start;
 }
 
 int container_read_cidfile(const char *path, bool ignore, char ***ids, struct pea_error **err)

@@ -143,8 +143,8 @@ int container_latest(const struct global_options *g, char **ret, struct pea_erro
 int container_read_cidfile(const char *path, bool ignore, char ***ids, struct pea_error **err);
 /*
  * The mark of a stop waiting for the container to exit (podman's "stopping"
- * State.Status); it names the stopping process, so one killed on its way
- * marks nothing.
+ * State.Status); it names the stopping process by its pid and start time, so one
+ * killed on its way marks nothing, even once its pid is another process's.
  */
 void container_mark_stopping(const struct global_options *g, const char *id, bool on);
 bool container_is_stopping(const struct global_options *g, const char *id);

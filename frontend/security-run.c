@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -654,6 +655,15 @@ int secres_parse(struct json_object *sec, int c, const char *arg, struct pea_err
 		return set_bool(sec, "http_proxy", "http-proxy", arg, err);
 	case SECRES_INIT:
 		return set_bool(sec, "init", "init", arg, err);
+	case SECRES_SYSTEMD:
+		if (strcasecmp(arg, "true") != 0 && strcasecmp(arg, "false") != 0 &&
+		    strcasecmp(arg, "always") != 0)
+			return pea_error_new(err, EINVAL,
+					     "invalid value \"%s\" systemd option requires 'true, "
+					     "false, always'",
+					     arg);
+		json_object_object_add(sec, "systemd", json_object_new_string(arg));
+		return 0;
 	case SECRES_INIT_PATH:
 		if (access(arg, X_OK) < 0)
 			return pea_error_errno(err, "--init-path '%s'", arg);
@@ -1091,8 +1101,12 @@ static struct json_object *default_device_rules(void)
 	return a;
 }
 
-/* Every device node of the host's /dev (and one level below), for --privileged. */
-static void host_devices(struct json_object *devs)
+/*
+ * Every device node of the host's /dev (and one level below), for --privileged; in systemd
+ * mode none of its tty* (the virtual consoles, serial lines), which systemd in the
+ * container would take over: podman 4.3's #15895 (the runtime adds /dev/tty itself).
+ */
+static void host_devices(struct json_object *devs, bool systemd)
 {
 	static const char *const skip[] = {
 		"pts", "shm", "mqueue", "console", "ptmx", "fd", "core"
@@ -1112,6 +1126,7 @@ static void host_devices(struct json_object *devs)
 
 			for (size_t i = 0; i < ARRAY_SIZE(skip); i++)
 				skipped |= d == 0 && strcmp(e->d_name, skip[i]) == 0;
+			skipped |= d == 0 && systemd && strncmp(e->d_name, "tty", 3) == 0;
 			if (skipped || e->d_name[0] == '.')
 				continue;
 			p = xasprintf("%s/%s", dirs[d], e->d_name);
@@ -1122,12 +1137,12 @@ static void host_devices(struct json_object *devs)
 }
 
 static int apply_devices(struct json_object *sec, struct json_object *lnx, bool privileged,
-			 struct json_object *rules, struct pea_error **err)
+			 bool systemd, struct json_object *rules, struct pea_error **err)
 {
 	struct json_object *given = NULL, *devs = json_object_new_array();
 
 	if (privileged)
-		host_devices(devs);
+		host_devices(devs, systemd);
 	json_object_object_get_ex(sec, "devices", &given);
 	for (size_t i = 0; given && i < json_object_array_length(given); i++) {
 		struct json_object *g = json_object_array_get_idx(given, i);
@@ -1215,7 +1230,7 @@ static void apply_cpu_mem(struct json_object *sec, struct json_object *res)
 }
 
 static int apply_linux(struct json_object *sec, struct json_object *spec, const char *id,
-		       bool privileged, char *const *caps, struct pea_error **err)
+		       bool privileged, bool systemd, char *const *caps, struct pea_error **err)
 {
 	struct json_object *lnx = obj_child(spec, "linux"), *res = NULL, *sysctl = NULL;
 	_cleanup_json_ struct json_object *rules =
@@ -1228,7 +1243,7 @@ static int apply_linux(struct json_object *sec, struct json_object *spec, const 
 		return -1;
 	if (privileged)
 		json_object_array_add(rules, device_rule(true, NULL, -1, -1, "rwm"));
-	if (apply_devices(sec, lnx, privileged, rules, err) < 0)
+	if (apply_devices(sec, lnx, privileged, systemd, rules, err) < 0)
 		return -1;
 	if (json_object_object_get_ex(sec, "device_cgroup_rules", &res)) {
 		for (size_t i = 0; i < json_object_array_length(res); i++) {
@@ -1263,11 +1278,13 @@ int secres_apply_spec(struct json_object *sec, struct json_object *spec, const c
 {
 	_cleanup_strv_ char **caps = NULL;
 	struct json_object *proc = obj_child(spec, "process");
-	bool privileged = false, nnp = false;
+	bool privileged = false, nnp = false, systemd;
 	int64_t oom;
 
 	if (!sec)
 		return 0;
+	/* before --init puts itself first in the command */
+	systemd = secres_systemd_mode(sec, json_object_object_get(proc, "args"));
 	(void)pea_json_get_bool_opt(sec, "", "privileged", &privileged, NULL);
 	caps = merge_caps(sec, privileged);
 	set_caps(proc, caps);
@@ -1280,7 +1297,127 @@ int secres_apply_spec(struct json_object *sec, struct json_object *spec, const c
 		return -1;
 	apply_init(sec, spec, proc);
 	apply_mounts(sec, spec, privileged);
-	return apply_linux(sec, spec, id, privileged, caps, err);
+	return apply_linux(sec, spec, id, privileged, systemd, caps, err);
+}
+
+/* ---- systemd mode ---------------------------------------------------------------- */
+
+static bool str_is(struct json_object *o, const char *s)
+{
+	const char *v = json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
+
+	return v && strcmp(v, s) == 0;
+}
+
+bool secres_systemd_mode(struct json_object *sec, struct json_object *args)
+{
+	static const char *const inits[] = { "/sbin/init", "/usr/sbin/init",
+					     "/usr/local/sbin/init" };
+	const char *mode = NULL, *cmd, *base;
+	size_t n = json_object_is_type(args, json_type_array) ? json_object_array_length(args) : 0;
+	size_t first = 0;
+
+	if (sec)
+		(void)pea_json_get_string_opt(sec, "", "systemd", &mode, NULL);
+	if (mode && strcasecmp(mode, "always") == 0)
+		return true;
+	if ((mode && strcasecmp(mode, "false") == 0) || n == 0)
+		return false;
+	/* build's RUN puts "/bin/sh -c" first */
+	if (n > 2 && str_is(json_object_array_get_idx(args, 0), "/bin/sh") &&
+	    str_is(json_object_array_get_idx(args, 1), "-c"))
+		first = 2;
+	cmd = json_object_get_string(json_object_array_get_idx(args, first));
+	if (!cmd)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(inits); i++)
+		if (strcmp(cmd, inits[i]) == 0)
+			return true;
+	base = strrchr(cmd, '/');
+	return strcmp(base ? base + 1 : cmd, "systemd") == 0;
+}
+
+static bool has_mount(struct json_object *mounts, const char *dest)
+{
+	for (size_t i = 0; i < json_object_array_length(mounts); i++) {
+		const char *d = json_object_get_string(json_object_object_get(
+			json_object_array_get_idx(mounts, i), "destination"));
+		if (d && strcmp(d, dest) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Whether path is dir or below it. */
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/*
+ * A tmpfs on dest, before the first mount below it (/run/.containerenv, /run/secrets stay
+ * visible over it); mounts is rebuilt in place.
+ */
+static void insert_tmpfs(struct json_object *mounts, const char *dest)
+{
+	static const char *const opts[] = { "rw", "rprivate", "nosuid", "nodev", "tmpcopyup" };
+	_cleanup_json_ struct json_object *old = json_object_new_array();
+	struct json_object *m = json_object_new_object(), *o = json_object_new_array();
+	size_t n = json_object_array_length(mounts), at = n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
+		json_object_array_add(o, json_object_new_string(opts[i]));
+	json_object_object_add(m, "destination", json_object_new_string(dest));
+	json_object_object_add(m, "type", json_object_new_string("tmpfs"));
+	json_object_object_add(m, "source", json_object_new_string("tmpfs"));
+	json_object_object_add(m, "options", o);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(mounts, i);
+		const char *d = json_object_get_string(json_object_object_get(e, "destination"));
+		if (at == n && d && path_under(d, dest))
+			at = i;
+		json_object_array_add(old, json_object_get(e));
+	}
+	json_object_array_del_idx(mounts, 0, n);
+	for (size_t i = 0; i <= n; i++) {
+		if (i == at)
+			json_object_array_add(mounts, m);
+		if (i < n)
+			json_object_array_add(mounts,
+					      json_object_get(json_object_array_get_idx(old, i)));
+	}
+}
+
+void secres_apply_systemd(struct json_object *sec, struct json_object *spec, const char *id)
+{
+	static const char *const tmpfs[] = { "/run", "/run/lock", "/tmp", "/var/log/journal" };
+	struct json_object *proc = obj_child(spec, "process"), *env = NULL, *mounts = NULL;
+	_cleanup_free_ char *uuid = NULL;
+	bool have_uuid = false;
+
+	if (!secres_systemd_mode(sec, json_object_object_get(proc, "args")))
+		return;
+	if (!json_object_object_get_ex(proc, "env", &env)) {
+		env = json_object_new_array();
+		json_object_object_add(proc, "env", env);
+	}
+	for (size_t i = 0; i < json_object_array_length(env); i++) {
+		const char *kv = json_object_get_string(json_object_array_get_idx(env, i));
+		have_uuid |= kv && strncmp(kv, "container_uuid=", 15) == 0;
+	}
+	if (!have_uuid) {
+		uuid = xasprintf("container_uuid=%.32s", id);
+		json_object_array_add(env, json_object_new_string(uuid));
+	}
+	if (!json_object_object_get_ex(spec, "mounts", &mounts)) {
+		mounts = json_object_new_array();
+		json_object_object_add(spec, "mounts", mounts);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(tmpfs); i++)
+		if (!has_mount(mounts, tmpfs[i]))
+			insert_tmpfs(mounts, tmpfs[i]);
 }
 
 /* ---- inspect ------------------------------------------------------------------ */

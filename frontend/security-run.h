@@ -44,6 +44,7 @@ enum {
 	SECRES_DEVICE_WRITE_BPS,
 	SECRES_DEVICE_READ_IOPS,
 	SECRES_DEVICE_WRITE_IOPS,
+	SECRES_SYSTEMD,
 };
 
 /* The entries of struct option for cmd-create.c's table (getopt.h). */
@@ -76,7 +77,8 @@ enum {
 	{ "device-read-bps", required_argument, NULL, SECRES_DEVICE_READ_BPS }, \
 	{ "device-write-bps", required_argument, NULL, SECRES_DEVICE_WRITE_BPS }, \
 	{ "device-read-iops", required_argument, NULL, SECRES_DEVICE_READ_IOPS }, \
-	{ "device-write-iops", required_argument, NULL, SECRES_DEVICE_WRITE_IOPS }
+	{ "device-write-iops", required_argument, NULL, SECRES_DEVICE_WRITE_IOPS }, \
+	{ "systemd", required_argument, NULL, SECRES_SYSTEMD }
 /* clang-format on */
 
 #define SECRES_USAGE                                                                               \
@@ -104,6 +106,9 @@ enum {
 	"      --shm-size=SIZE       size of /dev/shm (default 64m)\n"                             \
 	"      --sysctl=KEY=VALUE    a namespaced sysctl (kernel.msg*, kernel.sem, kernel.shm*,\n" \
 	"                            fs.mqueue.*, net.* without --network host)\n"                 \
+	"      --systemd=MODE        true (default: systemd mode when the command is init or\n"    \
+	"                            systemd), false, always: tmpfs on /run, /run/lock, /tmp,\n"   \
+	"                            /var/log/journal, $container_uuid, stop signal RTMIN+3\n"     \
 	"      --ulimit=TYPE=SOFT[:HARD]  a resource limit (nofile, nproc, core, ...; -1:\n"       \
 	"                            unlimited); clamped with a warning to what pea can set\n"
 
@@ -132,6 +137,20 @@ char **secres_host_env(struct json_object *sec);
  */
 int secres_apply_spec(struct json_object *sec, struct json_object *spec, const char *id, int rootfd,
 		      struct pea_error **err);
+
+/*
+ * podman's systemd mode: --systemd=always, or true (the default, sec NULL) with a command
+ * (args, a JSON array) that is /sbin/init, /usr/sbin/init, /usr/local/sbin/init or a
+ * systemd (also behind build's "/bin/sh -c").
+ */
+bool secres_systemd_mode(struct json_object *sec, struct json_object *args);
+
+/*
+ * In systemd mode (the spec's process.args, before --init wraps them): container_uuid in
+ * the environment (the id's first 32 characters) and a tmpfs on /run, /run/lock, /tmp and
+ * /var/log/journal where nothing else is mounted, with what the image has there.
+ */
+void secres_apply_systemd(struct json_object *sec, struct json_object *spec, const char *id);
 
 /* podman's HostConfig fields of these options (sec may be NULL: the defaults). */
 void secres_inspect(struct json_object *sec, struct json_object *hostconfig);

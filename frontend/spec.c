@@ -679,8 +679,9 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 		json_object_object_del(spec, "hostname");
 	if (volumes_spec(g, r, spec, uid, gid, err) < 0)
 		return -1;
-	if (json_object_object_get_ex(r->opts, "security", &sec) &&
-	    secres_apply_spec(sec, spec, r->id, rootfd, err) < 0)
+	json_object_object_get_ex(r->opts, "security", &sec);
+	secres_apply_systemd(sec, spec, r->id); /* before --init wraps the command */
+	if (sec && secres_apply_spec(sec, spec, r->id, rootfd, err) < 0)
 		return -1;
 	if (!sec && seccomp_profile_apply(NULL, spec, NULL, err) < 0)
 		return -1;
