@@ -320,13 +320,13 @@ static int kube_gen(struct global_options *g, int argc, char **argv, const char 
 		{ "filename", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_free_ char *yaml = NULL;
+	_cleanup_free_ char *yaml = NULL, *named = frontend_usage_named(usage);
 	const char *file = NULL;
 	bool service = false;
 	int rc, c = 0;
 
 	optind = 0;
-	while ((rc = cmd_getopt(argc, argv, "hsf:", opts, usage, &c, err)) == 2) {
+	while ((rc = cmd_getopt(argc, argv, "hsf:", opts, named, &c, err)) == 2) {
 		if (c == 's')
 			service = true;
 		else

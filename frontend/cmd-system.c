@@ -114,7 +114,14 @@ static struct json_object *conmon_json(const char *path)
 {
 	struct json_object *o = json_object_new_object();
 	_cleanup_free_ char *v = tool_version(path), *pkg = tool_package(path);
+	const char *base = path ? strrchr(path, '/') : NULL;
 
+	/* a build's pea-monitor, in no Debian package: what it is */
+	base = base ? base + 1 : path;
+	if (strcmp(pkg, "Unknown") == 0 && base && strcmp(base, "pea-monitor") == 0) {
+		free(pkg);
+		pkg = xstrdup("pea-monitor_" PEA_VERSION " (conmon-compatible)");
+	}
 	add_str(o, "package", pkg);
 	add_str(o, "path", path);
 	add_str(o, "version", v);
@@ -222,8 +229,11 @@ static struct json_object *host_json(const struct global_options *g)
 		host[0] = '\0';
 	host[255] = '\0';
 	add_str(h, "arch", frontend_oci_arch());
-	/* pea builds images itself: its builder is this version */
-	add_str(h, "buildahVersion", PEA_VERSION);
+	/*
+	 * pea builds images itself, following the Containerfile behaviour of
+	 * podman 4.3.1's buildah: that version, as podman shows its own
+	 */
+	add_str(h, "buildahVersion", "1.28.0");
 	add_str(h, "os", "linux");
 	add_str(h, "kernel", u.release);
 	add_str(h, "hostname", host);

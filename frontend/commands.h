@@ -9,6 +9,11 @@
 struct global_options;
 struct pea_error;
 
+/* The name pea was run by (options.c): "podman" when installed as podman. */
+const char *frontend_progname(void);
+/* usage with its "Usage: pea " naming the program as run (helpers.c). New string. */
+char *frontend_usage_named(const char *usage);
+
 #define PEA_CMD(name) \
 	int cmd_##name(struct global_options *g, int argc, char **argv, struct pea_error **err)
 

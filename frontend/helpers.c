@@ -24,6 +24,7 @@
 #include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "frontend/commands.h"
 #include "frontend/frontend.h"
 
 #define CAPTURE_MAX (64u << 20)
@@ -592,4 +593,13 @@ int frontend_run_self_capture(const struct global_options *g, char *const *args,
 	}
 	run_result_clear(&res);
 	return 0;
+}
+
+char *frontend_usage_named(const char *usage)
+{
+	static const char head[] = "Usage: pea ";
+
+	if (strncmp(usage, head, strlen(head)) != 0 || strcmp(frontend_progname(), "pea") == 0)
+		return xstrdup(usage);
+	return xasprintf("Usage: %s %s", frontend_progname(), usage + strlen(head));
 }

@@ -126,6 +126,51 @@ int cmd_container(struct global_options *g, int argc, char **argv, struct pea_er
 			    ARRAY_SIZE(container_commands), argc, argv, err);
 }
 
+/*
+ * podman's: the flags are parsed before the command is looked up, so an unknown
+ * flag is what it reports first.
+ */
+static void unknown_command(int argc, char **argv, struct pea_error **err)
+{
+	const char *me = frontend_progname();
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (argv[i][0] == '-' && argv[i][1]) {
+			pea_error_new(err, EINVAL, "unknown flag: %s\nSee '%s --help'", argv[i], me);
+			return;
+		}
+	pea_error_new(err, EINVAL,
+		      "unrecognized command `%s %s`\nTry '%s --help' for more information", me,
+		      argv[0], me);
+}
+
+/*
+ * The commands name the program pea in their hints ("See 'pea run --help'"); run
+ * by another name (installed as podman), they name that one, as podman does.
+ */
+static void print_error(const char *msg)
+{
+	static const char *const hints[] = { "See 'pea ", "Try 'pea ", "`pea " };
+	const char *me = frontend_progname();
+
+	fputs("Error: ", stderr);
+	while (*msg) {
+		size_t skip = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(hints) && strcmp(me, "pea") != 0; i++)
+			if (strncmp(msg, hints[i], strlen(hints[i])) == 0) {
+				skip = strlen(hints[i]);
+				fprintf(stderr, "%.*s%s ", (int)(skip - 4), msg, me);
+				break;
+			}
+		if (skip) {
+			msg += skip;
+			continue;
+		}
+		fputc(*msg++, stderr);
+	}
+	fputc('\n', stderr);
+}
+
 int main(int argc, char *argv[])
 {
 	_cleanup_error_ struct pea_error *err = NULL;
@@ -148,10 +193,7 @@ int main(int argc, char *argv[])
 				break;
 			}
 		if (r == -1 && !err)
-			pea_error_new(&err, EINVAL,
-				      "unrecognized command `pea %s`\n"
-				      "Try 'pea --help' for more information",
-				      name);
+			unknown_command(argc - next, argv + next, &err);
 	} else if (r > 0) {
 		r = 0;
 	} else if (g.error_status == 1) {
@@ -161,7 +203,7 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	if (r < 0) {
-		fprintf(stderr, "Error: %s\n", err ? err->message : "failed");
+		print_error(err ? err->message : "failed");
 		r = g.error_status ? g.error_status : PEA_EXIT_ENGINE;
 	}
 	global_options_clear(&g);

@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "frontend/commands.h"
 #include "frontend/config.h"
 #include "frontend/events.h"
 #include "frontend/frontend.h"
@@ -37,6 +38,9 @@ enum {
 	OPT_VOLUMEPATH,
 	OPT_DEFAULT_MOUNTS_FILE,
 	OPT_RUNTIME_FLAG,
+	OPT_URL,
+	OPT_CONNECTION,
+	OPT_IDENTITY,
 };
 
 static const struct option global_longopts[] = {
@@ -56,6 +60,12 @@ static const struct option global_longopts[] = {
 	{ "noout", no_argument, NULL, OPT_NOOUT },
 	{ "default-mounts-file", required_argument, NULL, OPT_DEFAULT_MOUNTS_FILE },
 	{ "runtime-flag", required_argument, NULL, OPT_RUNTIME_FLAG },
+	{ "remote", no_argument, NULL, 'r' },
+	{ "url", required_argument, NULL, OPT_URL },
+	{ "host", required_argument, NULL, OPT_URL },
+	{ "connection", required_argument, NULL, OPT_CONNECTION },
+	{ "context", required_argument, NULL, OPT_CONNECTION },
+	{ "identity", required_argument, NULL, OPT_IDENTITY },
 	{ "debug", no_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
@@ -77,6 +87,27 @@ void global_options_clear(struct global_options *g)
 	free(g->self);
 	free(g->bindir);
 	memset(g, 0, sizeof(*g));
+}
+
+static const char *progname = "pea";
+static bool connection_named; /* --url or --connection given */
+
+const char *frontend_progname(void)
+{
+	return progname;
+}
+
+/* The name we were run by (podman's: installed as podman, pea says podman). */
+static void set_progname(const char *argv0)
+{
+	const char *base;
+
+	if (!argv0 || !*argv0)
+		return;
+	base = strrchr(argv0, '/');
+	base = base ? base + 1 : argv0;
+	if (*base)
+		progname = base;
 }
 
 static void set_str(char **dst, const char *v)
@@ -309,6 +340,11 @@ static int apply_option(struct global_options *g, int c, const char *arg, struct
 					     arg);
 		pea_strv_push_take(&g->runtime_flags, xasprintf("--%s", arg));
 		return 0;
+	case OPT_URL:
+	case OPT_CONNECTION:
+		connection_named = true;
+		return 0;
+	case OPT_IDENTITY:
 	case OPT_TMPDIR:
 	case OPT_SYSLOG:
 	case OPT_TRACE:
@@ -318,11 +354,15 @@ static int apply_option(struct global_options *g, int c, const char *arg, struct
 	}
 }
 
+static const char usage_head[] =
+	"Manage pods, containers and images\n"
+	"\n"
+	"Usage: %s [OPTIONS] COMMAND [ARGS...]\n"
+	"\n"
+	"A podman-compatible command line, without a daemon.\n"
+	"\n";
+
 static const char usage[] =
-	"Usage: pea [OPTIONS] COMMAND [ARGS...]\n"
-	"\n"
-	"Manage containers and images without a daemon (a podman-compatible command line).\n"
-	"\n"
 	"Commands:\n"
 	"  attach      attach to a running container\n"
 	"  build       build an image from a Containerfile (buildx build: the same)\n"
@@ -386,6 +426,7 @@ static const char usage[] =
 	"  wait        wait for containers to exit and print their exit codes\n"
 	"\n"
 	"Options:\n"
+	"%s"
 	"      --root=DIR             graph root (default /var/lib/pea)\n"
 	"      --runroot=DIR          run root (default /run/pea)\n"
 	"      --runtime=PATH         OCI runtime (default pea-runtime; crun, runc work too)\n"
@@ -407,7 +448,25 @@ static const char usage[] =
 	"  -h, --help                 print this help\n"
 	"  -v, --version              print the version\n"
 	"\n"
-	"'pea COMMAND --help' describes a command.\n";
+	"'%s COMMAND --help' describes a command.\n";
+
+/*
+ * podman's --remote line is left out when a connection is named already (--url,
+ * --connection, CONTAINER_HOST, CONTAINER_CONNECTION), as podman's is.
+ */
+static void print_usage(FILE *f, bool named)
+{
+	const char *env_host = getenv("CONTAINER_HOST"), *env_conn = getenv("CONTAINER_CONNECTION");
+	bool show = !named && !(env_host && *env_host) && !(env_conn && *env_conn);
+
+	fprintf(f, usage_head, progname);
+	fprintf(f, usage,
+		show ? "  -r, --remote               access a remote service (pea has no remote "
+		       "client:\n"
+		       "                             --remote, --url, --connection are refused)\n"
+		     : "",
+		progname);
+}
 
 /*
  * Fills g and sets *ret_next to the index of the command. Returns 1 when
@@ -416,27 +475,34 @@ static const char usage[] =
 int frontend_parse_globals(int argc, char **argv, struct global_options *g, int *ret_next,
 			   struct pea_error **err)
 {
-	bool debug = false;
+	bool debug = false, remote = false;
 	int c;
 
+	set_progname(argc > 0 ? argv[0] : NULL);
 	default_paths(g);
 	find_self(g);
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:hvD", global_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hvDrc:", global_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
 			debug = true; /* docker's --debug, -D: --log-level=debug */
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			print_usage(stdout, connection_named);
 			return 1;
 		case 'v':
-			printf("pea version %s\n", PEA_VERSION);
+			printf("%s version %s\n", progname, PEA_VERSION);
 			return 1;
+		case 'r':
+			remote = true;
+			break;
+		case 'c':
+			connection_named = true;
+			break;
 		case '?':
-			return pea_error_new(err, EINVAL, "unknown flag: %s\nSee 'pea --help'",
-					     argv[optind - 1]);
+			return pea_error_new(err, EINVAL, "unknown flag: %s\nSee '%s --help'",
+					     argv[optind - 1], progname);
 		case ':':
 			return pea_error_new(err, EINVAL, "flag needs an argument: %s",
 					     argv[optind - 1]);
@@ -480,9 +546,14 @@ int frontend_parse_globals(int argc, char **argv, struct global_options *g, int 
 	log_trace("pea root %s, run root %s, runtime %s, monitor %s", g->root, g->runroot,
 		  g->runtime, g->conmon);
 	if (optind >= argc) {
-		fputs(usage, stderr);
-		return pea_error_new(err, EINVAL, "missing command 'pea COMMAND'");
+		print_usage(stderr, connection_named);
+		return pea_error_new(err, EINVAL, "missing command '%s COMMAND'", progname);
 	}
+	if (remote || connection_named)
+		return pea_error_new(err, ENOTSUP,
+				     "--remote, --url, --connection: %s has no remote client "
+				     "(its API is served by '%s system service')",
+				     progname, progname);
 	*ret_next = optind;
 	return 0;
 }

@@ -271,13 +271,15 @@ Local Volumes=1"
 @test "info: buildahVersion, conmon's package first, registries.search from registries.conf" {
 	printf 'unqualified-search-registries = ["quay.io", "docker.io"]\n' >"$TEST_DIR/reg.conf"
 	CONTAINERS_REGISTRIES_CONF="$TEST_DIR/reg.conf" run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" info
-	assert_line "  buildahVersion: $("$PEA" --version | awk '{print $3}')"
-	# podman's order: conmon's package, path, version (a build's program is of no package)
-	assert_output --regexp $'\n  conmon:\n    package: Unknown\n    path: '
+	# podman 4.3.1's buildah, whose Containerfile behaviour pea's build follows
+	assert_line "  buildahVersion: 1.28.0"
+	# podman's order: conmon's package, path, version (a build's pea-monitor: what it is)
+	assert_output --regexp $'\n  conmon:\n    package: pea-monitor_[0-9.]+ \\(conmon-compatible\\)\n    path: '
 	assert_output --partial $'\nregistries:\n  search:\n  - quay.io\n  - docker.io\nstore:\n'
 	CONTAINERS_REGISTRIES_CONF="$TEST_DIR/reg.conf" run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" info --format json
 	assert_equal "$(jq -r '.registries.search | join(",")' <<<"$output")" "quay.io,docker.io"
-	assert_equal "$(jq -r '.host.conmon.package' <<<"$output")" "Unknown"
+	assert_equal "$(jq -r '.host.conmon.package' <<<"$output")" \
+		"pea-monitor_$("$PEA" --version | awk '{print $3}') (conmon-compatible)"
 	# Debian's conmon: its package as podman shows it
 	if [[ -x /usr/bin/conmon ]]; then
 		run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" --conmon /usr/bin/conmon info --format json

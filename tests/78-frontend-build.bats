@@ -280,7 +280,7 @@ EOF
 	run -125 pea_cmd build -t e "$TEST_DIR/nosuch"
 	assert_output --partial "nosuch: No such file or directory"
 	run -125 pea_cmd build -t e "$CTX"
-	assert_output "Error: no Containerfile or Dockerfile specified or found in context directory, $CTX: no such file or directory"
+	assert_output "Error: no Containerfile or Dockerfile specified or found in context directory, $CTX: stat $CTX/Dockerfile: no such file or directory"
 	run -125 pea_cmd build -t e -f Nope "$CTX"
 	assert_output --partial "Nope: no such file or directory"
 	printf 'FROM busybox\nFOO bar\n' >"$CTX/Containerfile"
