@@ -1308,10 +1308,11 @@ static int load_inputs(struct builder *b, char **ret_text, size_t *ret_len, stru
 		}
 		if (!file) {
 			/* podman's last words: the stat of the Dockerfile */
-			pea_error_new(err, ENOENT,
-				      "no Containerfile or Dockerfile specified or found in context "
-				      "directory, %s: stat %s/Dockerfile: no such file or directory",
-				      context ? context : b->ctx, b->ctx);
+			pea_error_new(
+				err, ENOENT,
+				"no Containerfile or Dockerfile specified or found in context "
+				"directory, %s: stat %s/Dockerfile: no such file or directory",
+				context ? context : b->ctx, b->ctx);
 			goto out;
 		}
 		if (read_file_to(file, &text, &len, err) < 0)

@@ -46,7 +46,7 @@ static const struct command commands[] = {
 	{ "unpause", cmd_unpause }, { "untag", cmd_untag },
 	{ "version", cmd_version }, { "volume", cmd_volume },
 	{ "wait", cmd_wait },	    { "unshare", cmd_unshare },
-	{ "update", cmd_update },
+	{ "update", cmd_update },   { "manifest", cmd_manifest },
 };
 
 static const struct subcommand container_commands[] = {
@@ -136,7 +136,8 @@ static void unknown_command(int argc, char **argv, struct pea_error **err)
 
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (argv[i][0] == '-' && argv[i][1]) {
-			pea_error_new(err, EINVAL, "unknown flag: %s\nSee '%s --help'", argv[i], me);
+			pea_error_new(err, EINVAL, "unknown flag: %s\nSee '%s --help'", argv[i],
+				      me);
 			return;
 		}
 	pea_error_new(err, EINVAL,

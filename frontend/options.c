@@ -354,13 +354,12 @@ static int apply_option(struct global_options *g, int c, const char *arg, struct
 	}
 }
 
-static const char usage_head[] =
-	"Manage pods, containers and images\n"
-	"\n"
-	"Usage: %s [OPTIONS] COMMAND [ARGS...]\n"
-	"\n"
-	"A podman-compatible command line, without a daemon.\n"
-	"\n";
+static const char usage_head[] = "Manage pods, containers and images\n"
+				 "\n"
+				 "Usage: %s [OPTIONS] COMMAND [ARGS...]\n"
+				 "\n"
+				 "A podman-compatible command line, without a daemon.\n"
+				 "\n";
 
 static const char usage[] =
 	"Commands:\n"
@@ -392,6 +391,7 @@ static const char usage[] =
 	"  login       log in to a registry\n"
 	"  logout      log out of a registry\n"
 	"  logs        show the output of a container\n"
+	"  manifest    manage manifest lists (add, create, exists, inspect, remove, rm)\n"
 	"  mount       mount the root filesystem of containers\n"
 	"  network     manage networks (connect, create, disconnect, exists, inspect, ls,\n"
 	"              prune, reload, rm)\n"

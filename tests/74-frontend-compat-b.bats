@@ -114,3 +114,85 @@ podman_link() {
 	run -0 pea_cmd images --format '{{.Repository}}:{{.Tag}}'
 	assert_line "localhost/b1:latest"
 }
+
+@test "manifest: create, add, inspect, remove, exists, rm; images lists a list (010-images)" {
+	fe_load_busybox
+	local iid digest
+	iid="$(pea_out inspect --format '{{.ID}}' busybox)"
+	run -0 pea_cmd manifest create test:1.0
+	local lid="$output"
+	assert_regex "$lid" '^[0-9a-f]{64}$'
+	run -0 pea_cmd images --format '{{.ID}}' --no-trunc
+	assert_line "sha256:$iid"
+	assert_line "sha256:$lid"
+	run -0 pea_cmd manifest inspect test:1.0
+	assert_output $'{\n    "schemaVersion": 2,\n    "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",\n    "manifests": null\n}'
+	run -0 pea_cmd manifest exists localhost/test:1.0
+	run -1 pea_cmd manifest exists busybox
+	run -1 pea_cmd manifest exists nosuch
+
+	# an image of the store: its manifest's digest, size and media type, its platform
+	digest="$(pea_out image inspect --format '{{.Digest}}' busybox)"
+	run -0 pea_cmd manifest add test:1.0 containers-storage:localhost/busybox:latest
+	assert_output "$lid"
+	run -0 pea_cmd manifest inspect test:1.0
+	assert_equal "$(jq -r '.manifests | length' <<<"$output")" 1
+	assert_equal "$(jq -r '.manifests[0].digest' <<<"$output")" "$digest"
+	assert_equal "$(jq -r '.manifests[0].platform.os' <<<"$output")" linux
+	assert_equal "$(jq -r '.manifests[0].platform.architecture' <<<"$output")" \
+		"$(pea_out image inspect --format '{{.Architecture}}' busybox)"
+	# the same digest again replaces its entry, with the overrides
+	run -0 pea_cmd manifest add --arch arm64 --variant v8 --os-version 1 --annotation a=b \
+		--features f1 test:1.0 busybox
+	run -0 pea_cmd manifest inspect test:1.0
+	assert_equal "$(jq -c '.manifests[0] | [.platform, .annotations]' <<<"$output")" \
+		'[{"architecture":"arm64","os":"linux","os.version":"1","variant":"v8","features":["f1"]},{"a":"b"}]'
+	assert_equal "$(jq -r '.manifests | length' <<<"$output")" 1
+	# create --amend adds to the list there
+	run -0 pea_cmd manifest create --amend test:1.0 busybox
+	assert_output "$lid"
+	run -0 pea_cmd manifest remove test:1.0 "$digest"
+	assert_output "$lid"
+	run -0 pea_cmd manifest inspect test:1.0
+	assert_line '    "manifests": null'
+
+	run -0 pea_cmd manifest rm test:1.0
+	assert_output $'Untagged: localhost/test:1.0\nDeleted: '"$lid"
+	run -0 pea_cmd images --format '{{.ID}}' --no-trunc
+	assert_output "sha256:$iid"
+	[[ -z "$(ls "$FE_RUNROOT/tmp" 2>/dev/null)" ]]
+}
+
+@test "manifest: errors in one line, nothing made" {
+	fe_load_busybox
+	run -0 pea_cmd manifest create l1
+	local lid="$output"
+	run -125 pea_cmd manifest create l1
+	assert_output "Error: image name \"localhost/l1:latest\" is already associated with image \"$lid\": that name is already in use"
+	run -125 pea_cmd manifest create l2 nosuch
+	assert_output "Error: nosuch: image not known"
+	run -1 pea_cmd manifest exists l2
+	run -125 pea_cmd manifest create
+	assert_output "Error: requires at least 1 arg(s), only received 0"
+	run -125 pea_cmd manifest add l1
+	assert_output "Error: requires at least 2 arg(s), only received 1"
+	run -125 pea_cmd manifest add busybox busybox
+	assert_output "Error: busybox: image is not a manifest list"
+	run -125 pea_cmd manifest add l1 l1
+	assert_output "Error: l1: is a manifest list: add its images"
+	run -125 pea_cmd manifest add --annotation novalue l1 busybox
+	assert_output "Error: no value given for annotation \"novalue\""
+	run -125 pea_cmd manifest remove l1 sha256:0000000000000000000000000000000000000000000000000000000000000000
+	assert_output "Error: removing from manifest list l1: no instance matching digest \"sha256:0000000000000000000000000000000000000000000000000000000000000000\" found in manifest list"
+	run -125 pea_cmd manifest inspect busybox
+	assert_output "Error: busybox: image is not a manifest list"
+	run -125 pea_cmd manifest rm l1 busybox
+	assert_output "Error: busybox: image is not a manifest list"
+	run -0 pea_cmd manifest exists l1
+	run -125 pea_cmd manifest
+	assert_line "Usage: pea manifest COMMAND"
+	run -125 pea_cmd manifest nosuch
+	assert_output --partial "nosuch"
+	run -0 pea_cmd manifest inspect l1
+	assert_line '    "manifests": null'
+}
