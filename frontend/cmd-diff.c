@@ -3,6 +3,7 @@
  * pea-storage's `container diff` tar (whiteouts are deletions); export: the
  * container's root filesystem as a tar (podman-export(1)).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -26,6 +27,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/external.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
@@ -186,6 +188,121 @@ out:
 	return rc;
 }
 
+/* ---- external containers: their layer's folder against the image's ---------- */
+
+struct walk {
+	int *lowers; /* the image's layer folders, top first */
+	size_t nlowers;
+	struct change *v;
+	size_t n;
+};
+
+/* Whether p (relative) is in one of the lower layers, the first that has it or hides it. */
+static bool in_lowers(const struct walk *w, const char *p)
+{
+	for (size_t i = 0; i < w->nlowers; i++) {
+		struct stat st;
+		if (fstatat(w->lowers[i], p, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			/* a whiteout there: gone below this layer */
+			return !(S_ISCHR(st.st_mode) && st.st_rdev == 0);
+	}
+	return false;
+}
+
+static void walk_add(struct walk *w, char kind, const char *rel)
+{
+	_cleanup_free_ char *p = xasprintf("/%s", rel);
+
+	if (is_init_path(p))
+		return;
+	w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
+	w->v[w->n].kind = kind;
+	w->v[w->n++].path = TAKE_PTR(p);
+}
+
+/*
+ * The changes in an overlay upper folder (dfd, at rel): a whiteout (a 0:0 character
+ * device) is a deletion, a path the image has a change, another an addition.
+ */
+static int walk_upper(struct walk *w, int dfd, const char *rel, int depth, struct pea_error **err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	int fd;
+
+	if (depth > 256)
+		return pea_error_new(err, ELOOP, "'%s': too deep", rel);
+	fd = openat(dfd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", rel);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return pea_error_errno(err, "read '%s'", rel);
+	}
+	while ((errno = 0, e = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		p = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
+		if (fstatat(dfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return pea_error_errno(err, "stat '%s'", p);
+		if (S_ISCHR(st.st_mode) && st.st_rdev == 0) {
+			walk_add(w, 'D', p);
+			continue;
+		}
+		walk_add(w, in_lowers(w, p) ? 'C' : 'A', p);
+		if (S_ISDIR(st.st_mode) && walk_upper(w, dfd, p, depth + 1, err) < 0)
+			return -1;
+	}
+	if (errno)
+		return pea_error_errno(err, "read '%s'", rel);
+	return 0;
+}
+
+static int external_changes(const struct ext_ctr *x, struct change **ret, size_t *ret_n,
+			    struct pea_error **err)
+{
+	_cleanup_free_ char *upper = NULL;
+	_cleanup_strv_ char **lowers = NULL;
+	_cleanup_close_ int ufd = -1;
+	struct walk w = { 0 };
+	int rc = -1;
+
+	if (ext_layer_dirs(x, &upper, &lowers, err) < 0)
+		return -1;
+	ufd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ufd < 0)
+		return pea_error_errno(err, "open '%s'", upper);
+	w.lowers = xnew(int, pea_strv_length(lowers) + 1);
+	for (size_t i = 0; lowers[i]; i++) {
+		w.lowers[i] = open(lowers[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (w.lowers[i] < 0) {
+			pea_error_errno(err, "open '%s'", lowers[i]);
+			goto out;
+		}
+		w.nlowers++;
+	}
+	if (walk_upper(&w, ufd, "", 0, err) < 0)
+		goto out;
+	if (w.n > 1)
+		qsort(w.v, w.n, sizeof(*w.v), by_path);
+	*ret = TAKE_PTR(w.v);
+	*ret_n = w.n;
+	w.n = 0;
+	rc = 0;
+out:
+	for (size_t i = 0; i < w.nlowers; i++)
+		close(w.lowers[i]);
+	free(w.lowers);
+	for (size_t i = 0; i < w.n; i++)
+		free(w.v[i].path);
+	free(w.v);
+	return rc;
+}
+
 /* Drop path and what is under it from the set. */
 static void set_remove_tree(struct json_object *set, const char *path)
 {
@@ -329,6 +446,7 @@ int cmd_diff(struct global_options *g, int argc, char **argv, struct pea_error *
 	_cleanup_error_ struct pea_error *e = NULL;
 	_cleanup_free_ char *latest = NULL;
 	struct change *v = NULL;
+	struct ext_ctr x = { 0 };
 	bool json = false, want_latest = false;
 	const char *target;
 	size_t n = 0;
@@ -361,6 +479,12 @@ int cmd_diff(struct global_options *g, int argc, char **argv, struct pea_error *
 	target = latest ? latest : argv[optind];
 	if (record_lookup(g, target, &r, &e) == 0) {
 		if (container_changes(g, r, &v, &n, err) < 0)
+			return -1;
+	} else if (e->code == ENOENT && (rc = ext_find(target, &x, err)) != 0) {
+		/* a container of the store that pea did not make (buildah's) */
+		rc = rc < 0 ? -1 : external_changes(&x, &v, &n, err);
+		ext_ctr_clear(&x);
+		if (rc < 0)
 			return -1;
 	} else if (e->code == ENOENT && image_find(g, target, &img, NULL) == 0) {
 		if (image_changes(g, img, &v, &n, err) < 0)

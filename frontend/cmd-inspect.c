@@ -16,6 +16,7 @@
 #include "frontend/commands.h"
 #include "frontend/container.h"
 #include "frontend/ctr-log.h"
+#include "frontend/external.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
@@ -367,18 +368,32 @@ int cmd_container_inspect(struct global_options *g, int argc, char **argv, struc
 	return inspect(g, argc, argv, "container", err);
 }
 
-/* container exists: exit 0 when the container is there, 1 when not (podman-container-exists(1)). */
+/*
+ * container exists: exit 0 when the container is there, 1 when not; --external: also a
+ * container of the store that pea did not make (podman-container-exists(1)).
+ */
 int cmd_container_exists(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "external", no_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
-	struct switches o;
-	int rc;
+	struct ext_ctr x = { 0 };
+	bool external = false;
+	int rc, c = 0;
 
-	rc = cmd_switches(argc, argv, "",
-			  "Usage: pea container exists CONTAINER\n\n"
-			  "Exit 0 when the container exists, 1 when not.\n",
-			  &o, err);
+	optind = 0;
+	while ((rc = cmd_getopt(
+			argc, argv, "h", opts,
+			"Usage: pea container exists [--external] CONTAINER\n\n"
+			"Exit 0 when the container exists, 1 when not.\n\n"
+			"      --external   also a container of the store pea did not make\n"
+			"                   (buildah's)\n",
+			&c, err)) == 2)
+		external |= c == 'x';
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
@@ -387,8 +402,13 @@ int cmd_container_exists(struct global_options *g, int argc, char **argv, struct
 		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
 	if (record_lookup(g, argv[optind], &r, &e) == 0)
 		return 0;
-	if (e->code == ENOENT)
+	if (e->code != ENOENT) {
+		*err = TAKE_PTR(e);
+		return -1;
+	}
+	if (!external)
 		return 1;
-	*err = TAKE_PTR(e);
-	return -1;
+	rc = ext_find(argv[optind], &x, err);
+	ext_ctr_clear(&x);
+	return rc < 0 ? -1 : (rc == 1 ? 0 : 1);
 }

@@ -16,6 +16,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
+#include "frontend/external.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
@@ -42,6 +43,68 @@ static char *mountpoint_of(struct json_object *c)
 	if (l > 5 && strcmp(lp + l - 5, "/diff") == 0)
 		return xasprintf("%.*s/merged", (int)(l - 5), lp);
 	return xstrdup(lp);
+}
+
+/* The mounted external containers (external.h), after pea's own. */
+static int mount_list_external(struct json_object *out, bool json, bool notrunc,
+			       struct pea_error **err)
+{
+	struct ext_ctr *v = NULL;
+	size_t n = 0;
+
+	if (ext_list(&v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *mp = ext_mountpoint(&v[i]);
+		struct json_object *o, *names;
+
+		if (!mp)
+			continue;
+		if (!json) {
+			printf("%.*s  %s\n", notrunc ? 64 : 12, v[i].id, mp);
+			continue;
+		}
+		o = json_object_new_object();
+		names = json_object_new_array();
+		json_object_array_add(names, json_object_new_string(v[i].name));
+		json_object_object_add(o, "id", json_object_new_string(v[i].id));
+		json_object_object_add(o, "Names", names);
+		json_object_object_add(o, "mountpoint", json_object_new_string(mp));
+		json_object_array_add(out, o);
+	}
+	ext_list_free(v, n);
+	return 0;
+}
+
+/*
+ * name is no container of pea's (*err ENOENT): an external one's mount or unmount
+ * instead; 0 done, -1 with *err as it was when there is none.
+ */
+static int external_mount(const char *name, bool mount, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_free_ char *mp = NULL;
+	struct ext_ctr x = { 0 };
+	int r;
+
+	if ((*err)->code != ENOENT)
+		return -1;
+	r = ext_find(name, &x, &e);
+	if (r == 1)
+		r = mount ? ext_mount(&x, &mp, &e) : ext_umount(&x, &e);
+	else
+		r = r == 0 ? 1 : -1;
+	ext_ctr_clear(&x);
+	if (r == 1)
+		return -1;
+	*err = pea_error_free(*err);
+	if (r < 0) {
+		*err = TAKE_PTR(e);
+		return -1;
+	}
+	if (mp)
+		printf("%s\n", mp);
+	return 0;
 }
 
 static int mount_list(struct global_options *g, bool json, bool notrunc, struct pea_error **err)
@@ -75,6 +138,8 @@ static int mount_list(struct global_options *g, bool json, bool notrunc, struct 
 		json_object_array_add(out, o);
 	}
 	records_free(v, n);
+	if (mount_list_external(out, json, notrunc, err) < 0)
+		return -1;
 	if (json)
 		fmt_print_json(stdout, out);
 	return 0;
@@ -100,7 +165,7 @@ static int mount_one(struct global_options *g, const char *name, void *data, str
 	const char *mp = NULL;
 
 	if (record_lookup(g, name, &r, err) < 0)
-		return -1;
+		return external_mount(name, true, err);
 	args[2] = r->id;
 	if (store_call(g, args, &res, err) < 0)
 		return pea_error_wrap(err, "mounting container '%s'", name);
@@ -163,7 +228,7 @@ static int unmount_one(struct global_options *g, const char *name, void *data,
 	int64_t count = 0;
 
 	if (record_lookup(g, name, &r, err) < 0)
-		return -1;
+		return external_mount(name, false, err);
 	(void)record_refresh(g, r, NULL);
 	if (store_container(g, r->id, &c, err) < 0)
 		return -1;

@@ -16,6 +16,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/external.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/network.h"
@@ -159,6 +160,75 @@ struct json_object *ps_item(const struct ctr_record *r, struct json_object *port
 	json_object_object_add(o, "Status", json_object_new_string(status));
 	json_object_object_add(o, "Size", NULL);
 	return o;
+}
+
+/*
+ * An external container (external.h) as podman's ps --external shows it: its command
+ * "buildah" (or "storage"), its status "Storage".
+ */
+static struct json_object *ext_item(const struct ext_ctr *x, bool notrunc, bool for_template)
+{
+	struct json_object *o = json_object_new_object(), *cmd = json_object_new_array();
+	const char *what = x->buildah ? "buildah" : "storage";
+	_cleanup_free_ char *since = NULL, *ago = NULL, *sid = NULL;
+	double created = frontend_parse_time(x->created);
+
+	json_object_array_add(cmd, json_object_new_string(what));
+	since = fmt_human_duration(frontend_now_seconds() - created);
+	ago = xasprintf("%s ago", since);
+	sid = notrunc ? xstrdup(x->id) : xstrndup(x->id, 12);
+	json_object_object_add(o, "AutoRemove", json_object_new_boolean(false));
+	json_object_object_add(o, "Command", for_template ? json_object_new_string(what) : cmd);
+	if (for_template)
+		json_object_put(cmd);
+	json_object_object_add(o, "CreatedAt", json_object_new_string(x->created));
+	json_object_object_add(o, "CreatedHuman", json_object_new_string(ago));
+	json_object_object_add(o, "Created",
+			       for_template ? json_object_new_string(ago)
+					    : json_object_new_int64((int64_t)created));
+	json_object_object_add(o, "Exited", json_object_new_boolean(false));
+	json_object_object_add(o, "ExitedAt", json_object_new_int64(0));
+	json_object_object_add(o, "ExitCode", json_object_new_int(0));
+	if (for_template)
+		json_object_object_add(o, "ID", json_object_new_string(sid));
+	json_object_object_add(o, "Id", json_object_new_string(x->id));
+	json_object_object_add(o, "Image", json_object_new_string(x->image_name));
+	json_object_object_add(o, "ImageID", json_object_new_string(x->image_id));
+	json_object_object_add(o, "IsExternal", json_object_new_boolean(true));
+	json_object_object_add(o, "Labels", NULL);
+	json_object_object_add(o, "Mounts", json_object_new_array());
+	if (for_template) {
+		json_object_object_add(o, "Names", json_object_new_string(x->name));
+	} else {
+		struct json_object *names = json_object_new_array();
+		json_object_array_add(names, json_object_new_string(x->name));
+		json_object_object_add(o, "Names", names);
+	}
+	json_object_object_add(o, "Networks", json_object_new_array());
+	json_object_object_add(o, "Pid", json_object_new_int(0));
+	json_object_object_add(o, "Pod", json_object_new_string(""));
+	json_object_object_add(o, "PodName", json_object_new_string(""));
+	json_object_object_add(o, "Ports", for_template ? json_object_new_string("") : NULL);
+	json_object_object_add(o, "StartedAt", json_object_new_int64(0));
+	json_object_object_add(o, "State", json_object_new_string("storage"));
+	json_object_object_add(o, "Status", json_object_new_string("Storage"));
+	json_object_object_add(o, "Size", NULL);
+	return o;
+}
+
+/* ps --external: the external containers after pea's own (none with a --filter). */
+static int add_external(struct json_object *items, bool notrunc, bool for_template,
+			struct pea_error **err)
+{
+	struct ext_ctr *v = NULL;
+	size_t n = 0;
+
+	if (ext_list(&v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(items, ext_item(&v[i], notrunc, for_template));
+	ext_list_free(v, n);
+	return 0;
 }
 
 /* --filter KEY=VALUE: the same key ORs, different keys AND (podman-ps(1)). */
@@ -397,7 +467,7 @@ static const char ps_usage[] =
 	"List containers (running ones, or all with -a).\n"
 	"\n"
 	"  -a, --all             all containers, not only running ones\n"
-	"      --external        also containers of the store pea did not make (pea lists none)\n"
+	"      --external        also containers of the store pea did not make (buildah's)\n"
 	"  -f, --filter=KEY=VAL  id, name (a regex), status, label, exited, ancestor, pod\n"
 	"      --format=FORMAT   Go template ({{.ID}}, {{.Names}}, {{.Image}}, {{.Status}},\n"
 	"                        {{.State}}, {{.Command}}, ...) or json\n"
@@ -437,7 +507,7 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	struct json_object *setup = NULL;
 	struct template *t = NULL;
 	bool all = false, quiet = false, noheading = false, notrunc = false, latest = false;
-	bool sync = false, with_pod = false;
+	bool sync = false, with_pod = false, external = false;
 	struct pod_record *pod_cache = NULL;
 	bool json;
 	size_t n = 0, first = 0, kept = 0;
@@ -480,6 +550,9 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 			break;
 		case OPT_NOTRUNC:
 			notrunc = true;
+			break;
+		case OPT_EXTERNAL:
+			external = true;
 			break;
 		case OPT_FORMAT:
 			free(format);
@@ -543,6 +616,11 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	}
 	pod_cache = pod_record_free(pod_cache);
 	records_free(v, kept);
+	if (external && !filters && !latest && last < 0 &&
+	    add_external(items, notrunc || quiet, !json, err) < 0) {
+		template_free(t);
+		return -1;
+	}
 	if (json) {
 		fmt_print_json(stdout, items);
 		return 0;

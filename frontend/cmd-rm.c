@@ -18,6 +18,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/external.h"
 #include "frontend/frontend.h"
 #include "frontend/pod.h"
 #include "frontend/records.h"
@@ -134,6 +135,34 @@ static int rm_dependents(struct global_options *g, const char *name, const struc
 	return 0;
 }
 
+/*
+ * An external container of that name (external.h) instead of the error *err; none: -1 and
+ * *err as it was.
+ */
+static int rm_external(const char *name, bool force, int *ret_status, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	struct ext_ctr x = { 0 };
+	int r = ext_find(name, &x, &e);
+
+	if (r == 1)
+		r = ext_remove(&x, force, &e) < 0 ? -1 : 0;
+	else
+		r = r == 0 ? 1 : -1;
+	ext_ctr_clear(&x);
+	if (r == 1)
+		return -1;
+	*err = pea_error_free(*err);
+	if (r < 0) {
+		/* podman's 2 for one that is mounted, as for one running */
+		*ret_status = e->code == EBUSY ? 2 : PEA_EXIT_ENGINE;
+		*err = TAKE_PTR(e);
+		return -1;
+	}
+	*ret_status = 0;
+	return 0;
+}
+
 /* 1: no such container, 2: running without --force, 125: other (podman-rm(1)). */
 static int rm_one(struct global_options *g, const char *name, const struct rm_opts *o,
 		  int *ret_status, struct pea_error **err)
@@ -152,6 +181,9 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 		(void)container_stop(g, name, o->time, NULL);
 	if (record_lookup_locked(g, name, &r, &lock, err) < 0) {
 		*ret_status = (*err)->code == ENOENT ? 1 : PEA_EXIT_ENGINE;
+		/* a container of the store pea did not make (buildah's): podman removes it too */
+		if ((*err)->code == ENOENT && rm_external(name, o->force, ret_status, err) == 0)
+			return 0;
 		return -1;
 	}
 	/* a pod's infra goes with its pod only (rm --depend, pea pod rm) */

@@ -24,6 +24,8 @@ MAN_EXTRA += pea-network.1
 DEB_PACKAGES += podman-compose
 # --init runs catatonit as /run/podman-init (tests/72-frontend-run-security.bats).
 DEB_PACKAGES += catatonit
+# external containers: buildah's, in containers/storage (tests/74-frontend-compat-a.bats)
+DEB_PACKAGES += buildah
 # rootless: newuidmap/newgidmap map /etc/subuid ranges; pasta is the rootless network
 # (tests/76-frontend-rootless.bats)
 DEB_PACKAGES += uidmap passt

@@ -7,11 +7,13 @@ load helpers-frontend
 
 setup_file() {
 	ensure_fixtures
+	cs_setup
 	fe_server_start
 }
 
 teardown_file() {
 	fe_server_stop
+	cs_clean
 }
 
 setup() {
@@ -24,6 +26,7 @@ setup() {
 
 teardown() {
 	fe_teardown
+	cs_clean
 }
 
 # start_time PID: field 22 of /proc/PID/stat (the command name may hold spaces)
@@ -132,4 +135,125 @@ n <no value>"
 	assert_line /dev/tty1
 	run -0 pea_cmd run --rm --privileged --systemd=always busybox sh -c 'ls /dev/tty*'
 	assert_output /dev/tty
+}
+
+# ---- external containers: buildah's, in a containers/storage store of the file's own ----
+
+# cs_setup: the store buildah and pea's --external use (CONTAINERS_STORAGE_CONF, exported
+# before the file's pea server starts), with the fixture image pulled by buildah.
+cs_setup() {
+	CS_DIR="$BATS_FILE_TMPDIR/cs"
+	mkdir -p "$CS_DIR"
+	cat >"$CS_DIR/storage.conf" <<-CONF
+		[storage]
+		driver = "overlay"
+		graphroot = "$CS_DIR/root"
+		runroot = "$CS_DIR/run"
+	CONF
+	export CONTAINERS_STORAGE_CONF="$CS_DIR/storage.conf" CS_DIR
+	if command -v buildah >/dev/null; then
+		timeout -k 5 120 buildah pull -q "docker-archive:$BUSYBOX_ARCHIVE" >/dev/null 2>&1 ||
+			echo "buildah pull failed" >&2
+	fi
+}
+
+# cs_clean: every buildah container gone, nothing mounted below the store.
+cs_clean() {
+	[[ -n "${CS_DIR:-}" && -d "$CS_DIR" ]] || return 0
+	local m
+	while read -r m; do
+		umount -l "$m" 2>/dev/null || true
+	done < <(awk -v r="$CS_DIR/root/overlay/" 'index($2, r) == 1 {print $2}' /proc/self/mounts | sort -r)
+	timeout -k 5 60 buildah rm -a >/dev/null 2>&1 || true
+	while read -r m; do
+		umount -l "$m" 2>/dev/null || true
+	done < <(awk -v r="$CS_DIR" 'index($2, r) == 1 {print $2}' /proc/self/mounts | sort -r)
+}
+
+# bfrom NAME: a buildah container of the fixture image; its id in $cid.
+bfrom() {
+	require_cmd buildah
+	cid=$(timeout -k 5 60 buildah from --name "$1" localhost/busybox:latest 2>/dev/null)
+	cid=$(timeout -k 5 60 buildah inspect --format '{{.ContainerID}}' "$1" 2>/dev/null)
+	[[ ${#cid} == 64 ]]
+}
+
+@test "ps --external, container exists --external, rm: a buildah container" {
+	bfrom ext1
+	run -0 pea_cmd ps -a --format '{{.Names}}'
+	assert_output ""
+	run -0 pea_cmd ps --external --format '{{.ID}} {{.Image}} {{.Command}} {{.Status}} {{.Names}}'
+	assert_output "${cid:0:12} localhost/busybox:latest buildah Storage ext1"
+	run -0 pea_cmd ps --external --noheading
+	assert_output --regexp "^${cid:0:12} +localhost/busybox:latest +buildah +.* ago +Storage +ext1$"
+	run -1 pea_cmd container exists ext1
+	run -0 pea_cmd container exists --external ext1
+	run -0 pea_cmd container exists --external "${cid:0:12}"
+	run -1 pea_cmd container exists --external nosuch
+	# rm -a is pea's own containers only
+	run -0 pea_cmd rm -a
+	run -0 pea_cmd container exists --external ext1
+	run -0 pea_cmd rm "${cid:0:12}"
+	assert_output "${cid:0:12}"
+	run -1 pea_cmd container exists --external ext1
+	run -0 timeout -k 5 60 buildah containers -q
+	assert_output ""
+	[[ ! -e "$CS_DIR/root/overlay-containers/$cid" ]]
+	run -0 jq -r '.[].id' "$CS_DIR/root/overlay-layers/layers.json"
+	assert_equal "${#lines[@]}" 1
+	# the store stays buildah's: a new container, and its removal by buildah
+	bfrom ext2
+	run -0 timeout -k 5 60 buildah rm ext2
+	# podman's own containers in that store are podman's, never external ones
+	run -0 timeout -k 5 60 podman --cgroup-manager cgroupfs create --name pm1 \
+		localhost/busybox:latest true
+	run -0 pea_cmd ps --external --format '{{.Names}}'
+	assert_output ""
+	run -1 pea_cmd rm pm1
+	run -0 timeout -k 5 60 podman rm pm1
+	run -1 pea_cmd rm nosuch
+	assert_output "Error: no container with name or ID \"nosuch\" found: no such container"
+}
+
+@test "mount, umount, rm of a mounted buildah container" {
+	bfrom ext3
+	run -0 pea_cmd mount ext3
+	mp=$output
+	[[ -f "$mp/bin/busybox" ]]
+	run -0 pea_cmd mount --notruncate
+	assert_output "$cid  $mp"
+	run -0 pea_cmd mount ext3
+	assert_output "$mp"
+	run -2 pea_cmd rm ext3
+	assert_output "Error: container $cid is mounted and cannot be removed without using force: container state improper"
+	run -0 pea_cmd umount ext3
+	[[ ! -d "$mp" ]]
+	run -0 pea_cmd mount --notruncate
+	assert_output ""
+	run -0 pea_cmd mount ext3
+	run -0 pea_cmd rm -f ext3
+	! grep -q " $mp " /proc/self/mounts
+	run -0 timeout -k 5 60 buildah containers -q
+	assert_output ""
+}
+
+@test "diff of a buildah container" {
+	bfrom ext4
+	mp=$(timeout -k 5 60 buildah mount ext4)
+	touch "$mp/added-file"
+	mkdir "$mp/newdir"
+	touch "$mp/newdir/f"
+	rm "$mp/etc/group"
+	echo x >>"$mp/etc/passwd"
+	run -0 timeout -k 5 60 buildah umount ext4
+	run -0 pea_cmd diff ext4
+	assert_output "A /added-file
+C /etc
+D /etc/group
+C /etc/passwd
+A /newdir
+A /newdir/f"
+	run -0 pea_cmd diff --format json ext4
+	run -0 jq -c . <<<"$output"
+	assert_output '{"changed":["/etc","/etc/passwd"],"added":["/added-file","/newdir","/newdir/f"],"deleted":["/etc/group"]}'
 }

@@ -1,0 +1,527 @@
+/*
+ * External containers: those of containers/storage's store that pea did not make
+ * (external.h). The store's files, as containers/storage 1.4x writes them with the overlay
+ * driver:
+ *   GRAPHROOT/overlay-containers/containers.json  [{id, names, image, layer, created}]
+ *   GRAPHROOT/overlay-containers/ID/userdata/     (buildah.json: a buildah container)
+ *   GRAPHROOT/overlay-layers/layers.json          [{id, parent, ...}]
+ *   GRAPHROOT/overlay/LAYER/{diff,work,merged,link,lower}, overlay/l/LINK -> ../LAYER/diff
+ *   GRAPHROOT/overlay-images/images.json          [{id, names}]
+ * each list guarded by a *.lock beside it: fcntl(2) locks, and 64 bytes a writer replaces so
+ * that long-lived readers notice the change.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/strv.h"
+#include "lib/toml.h"
+#include "lib/xalloc.h"
+#include "frontend/external.h"
+
+#define STORE_JSON_MAX (64u << 20)
+#define CONF_MAX       (1u << 20)
+#define LOWER_MAX      (64u << 10)
+#define LASTWRITE_SIZE 64
+
+struct ext_store {
+	char *graphroot, *runroot, *driver;
+};
+
+static void store_clear(struct ext_store *s)
+{
+	free(s->graphroot);
+	free(s->runroot);
+	free(s->driver);
+	*s = (struct ext_store){ 0 };
+}
+
+static char *conf_string(struct json_object *doc, const char *key, const char *def)
+{
+	struct json_object *st = NULL, *v = NULL;
+
+	if (json_object_object_get_ex(doc, "storage", &st) &&
+	    json_object_object_get_ex(st, key, &v) && json_object_is_type(v, json_type_string) &&
+	    *json_object_get_string(v))
+		return xstrdup(json_object_get_string(v));
+	return def ? xstrdup(def) : NULL;
+}
+
+/*
+ * storage.conf's store (CONTAINERS_STORAGE_CONF, /etc/containers, /usr/share/containers),
+ * as root only: 0 found, 1 none to look at.
+ */
+static int store_locate(struct ext_store *s, struct pea_error **err)
+{
+	static const char *const confs[] = { "/etc/containers/storage.conf",
+					     "/usr/share/containers/storage.conf" };
+	_cleanup_json_ struct json_object *doc = NULL;
+	_cleanup_free_ char *text = NULL;
+	const char *path = getenv("CONTAINERS_STORAGE_CONF");
+	size_t len = 0;
+
+	*s = (struct ext_store){ 0 };
+	if (geteuid() != 0)
+		return 1;
+	for (size_t i = 0; (!path || !*path) && i < ARRAY_SIZE(confs); i++)
+		if (pea_path_exists_at(AT_FDCWD, confs[i]))
+			path = confs[i];
+	if (path && *path) {
+		if (pea_read_file_at(AT_FDCWD, path, CONF_MAX, &text, &len, err) < 0 ||
+		    pea_toml_parse(text, len, path, &doc, err) < 0)
+			return pea_error_wrap(err, "the store of external containers");
+	}
+	s->graphroot = conf_string(doc, "graphroot", "/var/lib/containers/storage");
+	s->runroot = conf_string(doc, "runroot", "/run/containers/storage");
+	s->driver = conf_string(doc, "driver", "overlay");
+	/* only the overlay driver's layers are read here */
+	if (strcmp(s->driver, "overlay") != 0) {
+		store_clear(s);
+		return 1;
+	}
+	return 0;
+}
+
+static char *store_path(const struct ext_store *s, const char *rel)
+{
+	return xasprintf("%s/%s", s->graphroot, rel);
+}
+
+/* containers/storage's lock on a list: an fcntl(2) lock of the whole file. */
+static int store_lock(const struct ext_store *s, const char *rel, bool write, int *ret_fd,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *path = store_path(s, rel);
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	struct flock fl = { .l_type = write ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET };
+
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", path);
+	while (fcntl(fd, F_SETLKW, &fl) < 0)
+		if (errno != EINTR)
+			return pea_error_errno(err, "lock '%s'", path);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* A writer's mark in the lock file: containers/storage's readers see the list changed. */
+static void store_touch(int lockfd)
+{
+	unsigned char mark[LASTWRITE_SIZE];
+
+	if (getrandom(mark, sizeof(mark), 0) == (ssize_t)sizeof(mark))
+		(void)!pwrite(lockfd, mark, sizeof(mark), 0);
+}
+
+/* A list of the store (a missing file: an empty list). */
+static int store_read(const struct ext_store *s, const char *rel, struct json_object **ret,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *path = store_path(s, rel);
+	struct json_object *v = NULL;
+
+	if (!pea_path_exists_at(AT_FDCWD, path)) {
+		*ret = json_object_new_array();
+		return 0;
+	}
+	if (pea_json_parse_file_at(AT_FDCWD, path, STORE_JSON_MAX, &v, err) < 0)
+		return -1;
+	if (!json_object_is_type(v, json_type_array)) {
+		json_object_put(v);
+		return pea_error_new(err, EPROTO, "'%s': not a JSON array", path);
+	}
+	*ret = v;
+	return 0;
+}
+
+static int store_write(const struct ext_store *s, const char *rel, struct json_object *list,
+		       struct pea_error **err)
+{
+	_cleanup_free_ char *path = store_path(s, rel);
+	const char *text = json_object_to_json_string_ext(
+		list, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	return pea_write_file_atomic_at(AT_FDCWD, path, text, strlen(text), 0600, err);
+}
+
+static const char *entry_str(struct json_object *e, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return json_object_object_get_ex(e, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : "";
+}
+
+static const char *first_name(struct json_object *e)
+{
+	struct json_object *names = NULL, *n;
+
+	if (!json_object_object_get_ex(e, "names", &names) ||
+	    !json_object_is_type(names, json_type_array) || json_object_array_length(names) == 0)
+		return "";
+	n = json_object_array_get_idx(names, 0);
+	return json_object_is_type(n, json_type_string) ? json_object_get_string(n) : "";
+}
+
+void ext_ctr_clear(struct ext_ctr *c)
+{
+	free(c->id);
+	free(c->name);
+	free(c->image_id);
+	free(c->image_name);
+	free(c->layer);
+	free(c->created);
+	*c = (struct ext_ctr){ 0 };
+}
+
+void ext_list_free(struct ext_ctr *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ext_ctr_clear(&v[i]);
+	free(v);
+}
+
+static void fill(const struct ext_store *s, struct json_object *e, struct json_object *images,
+		 struct ext_ctr *c)
+{
+	const char *img = entry_str(e, "image"), *iname = img;
+	_cleanup_free_ char *bj = NULL;
+
+	for (size_t i = 0; *img && i < json_object_array_length(images); i++) {
+		struct json_object *im = json_object_array_get_idx(images, i);
+		if (strcmp(entry_str(im, "id"), img) == 0 && *first_name(im))
+			iname = first_name(im);
+	}
+	c->id = xstrdup(entry_str(e, "id"));
+	c->name = xstrdup(first_name(e));
+	c->image_id = xstrdup(img);
+	c->image_name = xstrdup(iname);
+	c->layer = xstrdup(entry_str(e, "layer"));
+	c->created = xstrdup(entry_str(e, "created"));
+	bj = xasprintf("%s/overlay-containers/%s/userdata/buildah.json", s->graphroot, c->id);
+	c->buildah = pea_path_exists_at(AT_FDCWD, bj);
+}
+
+/*
+ * A container podman made (its own, in its database, not an external one to pea either):
+ * libpod's metadata in the store's record ({"image-name", "name", "created-at", ...}).
+ */
+static bool is_podmans(struct json_object *e)
+{
+	_cleanup_json_ struct json_object *md = NULL;
+	const char *text = entry_str(e, "metadata");
+
+	if (!*text || pea_json_parse(text, strlen(text), "metadata", &md, NULL) < 0)
+		return false;
+	return json_object_is_type(md, json_type_object) &&
+	       json_object_object_get_ex(md, "created-at", NULL) &&
+	       json_object_object_get_ex(md, "name", NULL);
+}
+
+static int list_in(const struct ext_store *s, struct ext_ctr **ret, size_t *ret_n,
+		   struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *ctrs = NULL, *images = NULL;
+	_cleanup_close_ int lock = -1;
+	struct ext_ctr *v = NULL;
+	size_t n = 0;
+
+	if (store_lock(s, "overlay-containers/containers.lock", false, &lock, err) < 0 ||
+	    store_read(s, "overlay-containers/containers.json", &ctrs, err) < 0 ||
+	    store_read(s, "overlay-images/images.json", &images, err) < 0)
+		return pea_error_wrap(err, "external containers");
+	for (size_t i = 0; i < json_object_array_length(ctrs); i++) {
+		struct json_object *e = json_object_array_get_idx(ctrs, i);
+		if (!*entry_str(e, "id") || !*entry_str(e, "layer") || is_podmans(e))
+			continue;
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		v[n] = (struct ext_ctr){ 0 };
+		fill(s, e, images, &v[n++]);
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int ext_list(struct ext_ctr **ret, size_t *ret_n, struct pea_error **err)
+{
+	struct ext_store s;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	r = store_locate(&s, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	{
+		/* no store there (yet): none */
+		_cleanup_free_ char *p = store_path(&s, "overlay-containers/containers.json");
+		r = pea_path_exists_at(AT_FDCWD, p) ? list_in(&s, ret, ret_n, err) : 0;
+	}
+	store_clear(&s);
+	return r;
+}
+
+int ext_find(const char *name, struct ext_ctr *ret, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	struct ext_ctr *v = NULL;
+	size_t n = 0, len = strlen(name), found = SIZE_MAX, matches = 0;
+
+	/* a store pea cannot read has none of that name: the caller's "no such container" */
+	if (!*name || ext_list(&v, &n, &e) < 0) {
+		if (e)
+			log_debug("external containers: %s, ignoring", e->message);
+		return 0;
+	}
+	for (size_t i = 0; i < n && found == SIZE_MAX; i++)
+		if (strcmp(v[i].id, name) == 0 || strcmp(v[i].name, name) == 0)
+			found = i;
+	for (size_t i = 0; i < n && found == SIZE_MAX; i++)
+		if (strncmp(v[i].id, name, len) == 0)
+			matches++;
+	for (size_t i = 0; i < n && found == SIZE_MAX && matches == 1; i++)
+		if (strncmp(v[i].id, name, len) == 0)
+			found = i;
+	if (found != SIZE_MAX) {
+		*ret = v[found];
+		v[found] = (struct ext_ctr){ 0 };
+	}
+	ext_list_free(v, n);
+	if (matches > 1)
+		return pea_error_new(err, EINVAL, "more than one external container matches '%s'",
+				     name);
+	return found != SIZE_MAX;
+}
+
+/* The layer's folder, and its mountpoint. */
+static char *layer_dir(const struct ext_store *s, const char *layer, const char *sub)
+{
+	return xasprintf("%s/overlay/%s%s%s", s->graphroot, layer, sub ? "/" : "", sub ? sub : "");
+}
+
+/* Its lower layers' folders, top first (its "lower" file: "l/LINK:l/LINK"). */
+static int lower_dirs(const struct ext_store *s, const char *layer, char ***ret,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *path = layer_dir(s, layer, "lower"), *text = NULL;
+	_cleanup_strv_ char **v = NULL;
+	size_t len = 0;
+	char *save = NULL;
+
+	if (!pea_path_exists_at(AT_FDCWD, path)) {
+		/* a layer of its own (FROM scratch): its empty folder below */
+		_cleanup_free_ char *empty = layer_dir(s, layer, "empty");
+		if (!pea_path_exists_at(AT_FDCWD, empty))
+			return pea_error_new(err, ENOENT, "layer '%s': no lower layers", layer);
+		pea_strv_push(&v, empty);
+		*ret = TAKE_PTR(v);
+		return 0;
+	}
+	if (pea_read_file_at(AT_FDCWD, path, LOWER_MAX, &text, &len, err) < 0)
+		return -1;
+	text[strcspn(text, "\n")] = '\0';
+	for (char *tok = strtok_r(text, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *d = xasprintf("%s/overlay/%s", s->graphroot, tok);
+		if (strncmp(tok, "l/", 2) != 0 || strstr(tok, ".."))
+			return pea_error_new(err, EPROTO, "layer '%s': lower '%s' is not l/LINK",
+					     layer, tok);
+		pea_strv_push(&v, d);
+	}
+	if (!v)
+		return pea_error_new(err, EPROTO, "layer '%s': empty lower file", layer);
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+static int locate_for(const struct ext_ctr *c, struct ext_store *s, struct pea_error **err)
+{
+	int r = store_locate(s, err);
+
+	if (r > 0)
+		return pea_error_new(err, ENOENT, "external container '%s': no store", c->id);
+	return r;
+}
+
+char *ext_mountpoint(const struct ext_ctr *c)
+{
+	struct ext_store s;
+	char *mp = NULL;
+
+	if (store_locate(&s, NULL) != 0)
+		return NULL;
+	mp = layer_dir(&s, c->layer, "merged");
+	store_clear(&s);
+	if (!pea_is_mountpoint_at(AT_FDCWD, mp))
+		mp = (free(mp), NULL);
+	return mp;
+}
+
+int ext_mount(const struct ext_ctr *c, char **ret_mountpoint, struct pea_error **err)
+{
+	_cleanup_free_ char *mp = ext_mountpoint(c), *upper = NULL, *work = NULL, *lower = NULL;
+	_cleanup_free_ char *data = NULL;
+	_cleanup_strv_ char **lowers = NULL;
+	struct ext_store s;
+	int rc = -1;
+
+	if (mp) {
+		*ret_mountpoint = TAKE_PTR(mp);
+		return 0;
+	}
+	if (locate_for(c, &s, err) < 0)
+		return -1;
+	if (lower_dirs(&s, c->layer, &lowers, err) < 0)
+		goto out;
+	mp = layer_dir(&s, c->layer, "merged");
+	upper = layer_dir(&s, c->layer, "diff");
+	work = layer_dir(&s, c->layer, "work");
+	lower = pea_strv_join(lowers, ":");
+	data = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+	if (strlen(data) >= 4096) {
+		pea_error_new(err, E2BIG, "external container '%s': too many layers", c->id);
+		goto out;
+	}
+	if ((mkdir(mp, 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(work, 0700) < 0 && errno != EEXIST)) {
+		pea_error_errno(err, "external container '%s': mkdir", c->id);
+		goto out;
+	}
+	if (mount("overlay", mp, "overlay", 0, data) < 0) {
+		pea_error_errno(err, "external container '%s': mount overlay on '%s'", c->id, mp);
+		goto out;
+	}
+	*ret_mountpoint = TAKE_PTR(mp);
+	rc = 0;
+out:
+	store_clear(&s);
+	return rc;
+}
+
+int ext_umount(const struct ext_ctr *c, struct pea_error **err)
+{
+	_cleanup_free_ char *mp = ext_mountpoint(c);
+
+	if (!mp)
+		return 0;
+	if (umount2(mp, 0) < 0 && umount2(mp, MNT_DETACH) < 0)
+		return pea_error_errno(err, "external container '%s': unmount '%s'", c->id, mp);
+	/* as containers/storage: the mountpoint goes with the mount */
+	(void)rmdir(mp);
+	return 0;
+}
+
+int ext_layer_dirs(const struct ext_ctr *c, char **ret_upper, char ***ret_lowers,
+		   struct pea_error **err)
+{
+	_cleanup_strv_ char **lowers = NULL;
+	struct ext_store s;
+	int r;
+
+	if (locate_for(c, &s, err) < 0)
+		return -1;
+	r = lower_dirs(&s, c->layer, &lowers, err);
+	if (r == 0) {
+		*ret_upper = layer_dir(&s, c->layer, "diff");
+		*ret_lowers = TAKE_PTR(lowers);
+	}
+	store_clear(&s);
+	return r;
+}
+
+/* list less the entry whose key is value; 1 when it was there. */
+static int list_drop(struct json_object *list, const char *value)
+{
+	size_t n = json_object_array_length(list);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(entry_str(json_object_array_get_idx(list, i), "id"), value) == 0) {
+			json_object_array_del_idx(list, i, 1);
+			return 1;
+		}
+	return 0;
+}
+
+/* The container's layer: out of layers.json, then its folders (layers.lock held). */
+static int remove_layer(const struct ext_store *s, const char *layer, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *layers = NULL;
+	_cleanup_free_ char *dir = layer_dir(s, layer, NULL), *linkf = layer_dir(s, layer, "link");
+	_cleanup_free_ char *link = NULL, *split = NULL;
+	size_t len = 0;
+
+	if (store_read(s, "overlay-layers/layers.json", &layers, err) < 0)
+		return -1;
+	if (list_drop(layers, layer) &&
+	    store_write(s, "overlay-layers/layers.json", layers, err) < 0)
+		return -1;
+	if (pea_read_file_at(AT_FDCWD, linkf, 256, &link, &len, NULL) == 0 && *link &&
+	    !strchr(link, '/')) {
+		_cleanup_free_ char *l = xasprintf("%s/overlay/l/%s", s->graphroot, link);
+		(void)unlink(l);
+	}
+	split = xasprintf("%s/overlay-layers/%s.tar-split.gz", s->graphroot, layer);
+	(void)unlink(split);
+	return pea_rm_rf_at(AT_FDCWD, dir, err);
+}
+
+static int remove_in(const struct ext_store *s, const struct ext_ctr *c, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *ctrs = NULL;
+	_cleanup_close_ int clock = -1, llock = -1;
+	_cleanup_free_ char *udir = NULL, *rdir = NULL;
+
+	if (store_lock(s, "overlay-containers/containers.lock", true, &clock, err) < 0 ||
+	    store_lock(s, "overlay-layers/layers.lock", true, &llock, err) < 0 ||
+	    store_read(s, "overlay-containers/containers.json", &ctrs, err) < 0)
+		return -1;
+	/* as containers/storage: the layer first, then the container's record */
+	if (remove_layer(s, c->layer, err) < 0)
+		return -1;
+	store_touch(llock);
+	if (list_drop(ctrs, c->id) &&
+	    store_write(s, "overlay-containers/containers.json", ctrs, err) < 0)
+		return -1;
+	store_touch(clock);
+	udir = xasprintf("%s/overlay-containers/%s", s->graphroot, c->id);
+	rdir = xasprintf("%s/overlay-containers/%s", s->runroot, c->id);
+	if (pea_rm_rf_at(AT_FDCWD, udir, err) < 0)
+		return -1;
+	(void)pea_rm_rf_at(AT_FDCWD, rdir, NULL);
+	return 0;
+}
+
+int ext_remove(const struct ext_ctr *c, bool force, struct pea_error **err)
+{
+	_cleanup_free_ char *mp = ext_mountpoint(c);
+	struct ext_store s;
+	int r;
+
+	if (mp && !force)
+		return pea_error_new(err, EBUSY,
+				     "container %s is mounted and cannot be removed without using "
+				     "force: container state improper",
+				     c->id);
+	if (mp && ext_umount(c, err) < 0)
+		return -1;
+	if (locate_for(c, &s, err) < 0)
+		return -1;
+	r = remove_in(&s, c, err);
+	store_clear(&s);
+	return r < 0 ? pea_error_wrap(err, "removing external container '%s'", c->id) : 0;
+}

@@ -1,0 +1,53 @@
+#pragma once
+
+/*
+ * External containers (podman's --external): the containers of the host's
+ * containers/storage store (made by buildah, or by podman) that pea did not
+ * make. The store is storage.conf's ([storage] graphroot, runroot, driver;
+ * CONTAINERS_STORAGE_CONF first), as root, with the overlay driver; pea lists
+ * them (ps --external, container exists --external), mounts them, shows their
+ * changes (diff) and removes them (rm), under the store's own locks.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pea_error;
+
+struct ext_ctr {
+	char *id;
+	char *name;	  /* its first name ("" without) */
+	char *image_id;	  /* "" without */
+	char *image_name; /* the image's first name, else its id */
+	char *layer;	  /* its layer in the store */
+	char *created;	  /* RFC 3339 */
+	bool buildah;	  /* buildah's (its userdata has buildah.json) */
+};
+
+void ext_ctr_clear(struct ext_ctr *c);
+void ext_list_free(struct ext_ctr *v, size_t n);
+
+/* Every external container (none when there is no store, or not as root), oldest first. */
+int ext_list(struct ext_ctr **ret, size_t *ret_n, struct pea_error **err);
+
+/* By full id, unique id prefix or name: 1 found (*ret filled), 0 none, < 0 error. */
+int ext_find(const char *name, struct ext_ctr *ret, struct pea_error **err);
+
+/* Where it is mounted (a new string), NULL when it is not. */
+char *ext_mountpoint(const struct ext_ctr *c);
+
+/* Mount its root (a kernel overlay of its layers) and give where; mounted already: that. */
+int ext_mount(const struct ext_ctr *c, char **ret_mountpoint, struct pea_error **err);
+
+/* Unmount what ext_mount mounted (not mounted: nothing). */
+int ext_umount(const struct ext_ctr *c, struct pea_error **err);
+
+/* Its changes: its layer's folder (upper) and the image's (lowers, top first, NULL-ended). */
+int ext_layer_dirs(const struct ext_ctr *c, char **ret_upper, char ***ret_lowers,
+		   struct pea_error **err);
+
+/*
+ * Remove it from the store: its layer, its record, its folders. A mounted one only with
+ * force (then unmounted first).
+ */
+int ext_remove(const struct ext_ctr *c, bool force, struct pea_error **err);
