@@ -22,6 +22,7 @@
 #include "lib/file.h"
 #include "lib/json.h"
 #include "lib/lock.h"
+#include "lib/log.h"
 #include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -1104,6 +1105,8 @@ int mounts_images_create(const struct global_options *g, struct json_object *vol
 					      entry_str(e, "source"));
 		}
 		json_object_object_add(e, "layer", json_object_new_string(layer));
+		/* each start counts as a mount of the image (image_mount_hold) */
+		json_object_object_add(e, "image_id", json_object_new_string(args[3]));
 		pea_strv_push(&made, layer);
 	}
 	*ret_made = TAKE_PTR(made);
@@ -1366,6 +1369,50 @@ static int entry_source(const struct global_options *g, struct json_object *e, c
 	return 0;
 }
 
+/*
+ * podman counts a running container's --mount type=image as a mount of the image (image
+ * umount prints its ID, 060-mount): one image mount per start, named in the bundle's
+ * image-mounts, given back by volumes_release() once.
+ */
+static void image_mount_hold(const struct global_options *g, const char *bundle,
+			     struct json_object *e)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	_cleanup_free_ char *list = xasprintf("%s/image-mounts", bundle), *line = NULL;
+	_cleanup_close_ int fd = -1;
+	const char *id = entry_str(e, "image_id");
+	const char *args[] = { "image", "mount", id, NULL };
+
+	if (!id)
+		return;
+	if (store_call(g, args, NULL, &err) < 0) {
+		log_warning("--mount type=image: mounting image '%s': %s, ignoring", id,
+			    err->message);
+		return;
+	}
+	line = xasprintf("%s\n", id);
+	fd = open(list, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0 || pea_write_all(fd, line, strlen(line), NULL) < 0) {
+		const char *un[] = { "image", "unmount", id, NULL };
+		(void)store_call(g, un, NULL, NULL);
+	}
+}
+
+static void image_mounts_release(const struct global_options *g, const char *bundle)
+{
+	_cleanup_free_ char *list = xasprintf("%s/image-mounts", bundle), *text = NULL;
+	char *save = NULL;
+	size_t len = 0;
+
+	if (pea_read_file_at(AT_FDCWD, list, 64 << 10, &text, &len, NULL) < 0)
+		return;
+	(void)unlink(list);
+	for (char *id = strtok_r(text, "\n", &save); id; id = strtok_r(NULL, "\n", &save)) {
+		const char *args[] = { "image", "unmount", id, NULL };
+		(void)store_call(g, args, NULL, NULL);
+	}
+}
+
 static struct json_object *spec_mount(const struct global_options *g, const char *bundle, size_t i,
 				      struct json_object *e, const struct id_maps *maps, long uid,
 				      long gid, struct pea_error **err)
@@ -1380,6 +1427,8 @@ static struct json_object *spec_mount(const struct global_options *g, const char
 		return overlay_mount(bundle, i, e, err);
 	if (entry_source(g, e, &src, err) < 0)
 		return NULL;
+	if (entry_is(e, "image"))
+		image_mount_hold(g, bundle, e);
 	if (entry_bool(e, "chown") && chown_source(src, maps, uid, gid, err) < 0)
 		return NULL;
 	if (entry_bool(e, "idmap")) {
@@ -1429,6 +1478,7 @@ void volumes_release(const struct global_options *g, const struct ctr_record *r)
 	/* --rootfs PATH:O: its overlay (a removal goes without the store's unmount) */
 	if (rootfs_is_folder(r))
 		rootfs_unmount(g, r);
+	image_mounts_release(g, bundle);
 
 	if (!json_object_object_get_ex(r->opts, "volumes", &vols))
 		return;

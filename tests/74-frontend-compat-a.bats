@@ -257,3 +257,37 @@ A /newdir/f"
 	run -0 jq -c . <<<"$output"
 	assert_output '{"changed":["/etc","/etc/passwd"],"added":["/added-file","/newdir","/newdir/f"],"deleted":["/etc/group"]}'
 }
+
+@test "run --mount type=image: a mount of the image while the container runs" {
+	iid=$(pea_out image inspect --format '{{.Id}}' busybox)
+	[[ ${#iid} == 64 ]]
+	run -0 pea_cmd run --rm --mount type=image,src=busybox,dst=/img busybox test -f /img/bin/busybox
+	run -0 pea_cmd image umount busybox
+	assert_output ""
+	# another's mount stays when the container is gone
+	run -0 pea_cmd image mount busybox
+	run -0 pea_cmd run --rm --mount type=image,src=busybox,dst=/img busybox true
+	run -0 pea_cmd image umount busybox
+	assert_output "$iid"
+	run -0 pea_cmd image umount busybox
+	assert_output ""
+	# a running container's mount counts: unmounted by image umount, the container's stays
+	run -0 pea_cmd run -d --name im --mount "type=image,src=$iid,dst=/img,readwrite=true" \
+		busybox sleep 1000
+	run -0 pea_cmd image umount busybox
+	assert_output "$iid"
+	run -0 pea_cmd image umount busybox
+	assert_output ""
+	run -0 pea_cmd exec im test -f /img/bin/busybox
+	run -0 pea_cmd stop -t 0 im
+	run -0 pea_cmd image mount
+	assert_output ""
+	# each start holds one, each end gives it back once
+	run -0 pea_cmd start im
+	run -0 pea_cmd image mount
+	assert_output --regexp '^localhost/busybox:latest /'
+	run -0 pea_cmd stop -t 0 im
+	run -0 pea_cmd rm im
+	run -0 pea_cmd image mount
+	assert_output ""
+}
