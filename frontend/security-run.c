@@ -717,10 +717,6 @@ int secres_validate(struct json_object *sec, long long memory, const char *net_m
 		return pea_error_new(err, EINVAL,
 				     "the '--group-add keep-groups' option is not allowed with any "
 				     "other --group-add options");
-	if (has(sec, "keep_groups"))
-		return pea_error_new(err, ENOTSUP,
-				     "--group-add keep-groups is for rootless containers on crun; "
-				     "pea does not support it");
 	(void)pea_json_get_int64_opt(sec, "", "memory_swap", &swap, NULL);
 	if (swap && !memory)
 		return pea_error_new(err, EINVAL,
@@ -1297,6 +1293,10 @@ int secres_apply_spec(struct json_object *sec, struct json_object *spec, const c
 		return -1;
 	apply_init(sec, spec, proc);
 	apply_mounts(sec, spec, privileged);
+	/* crun's (and pea-runtime's): the process keeps the supplementary groups pea has */
+	if (has(sec, "keep_groups"))
+		json_object_object_add(obj_child(spec, "annotations"), "run.oci.keep_original_groups",
+				       json_object_new_string("1"));
 	return apply_linux(sec, spec, id, privileged, systemd, caps, err);
 }
 
@@ -1497,7 +1497,13 @@ void secres_inspect(struct json_object *sec, struct json_object *hc)
 	json_object_object_add(hc, "Privileged", json_object_new_boolean(privileged));
 	json_object_object_add(hc, "CapAdd", inspect_strs(sec, "cap_add"));
 	json_object_object_add(hc, "CapDrop", inspect_strs(sec, "cap_drop"));
-	json_object_object_add(hc, "GroupAdd", inspect_strs(sec, "group_add"));
+	if (has(sec, "keep_groups")) {
+		struct json_object *k = json_object_new_array();
+		json_object_array_add(k, json_object_new_string("keep-groups"));
+		json_object_object_add(hc, "GroupAdd", k);
+	} else {
+		json_object_object_add(hc, "GroupAdd", inspect_strs(sec, "group_add"));
+	}
 	json_object_object_add(hc, "Devices", inspect_devices(sec));
 	json_object_object_add(hc, "Ulimits", inspect_ulimits(sec));
 	json_object_object_add(hc, "ShmSize", json_object_new_int64(shm));

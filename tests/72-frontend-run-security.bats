@@ -252,7 +252,7 @@ unlimited"
 	assert_output --partial "--oom-score-adj"
 	run -125 pea_cmd run --rm --blkio-weight 5 busybox true
 	assert_output --partial "--blkio-weight"
-	run -125 pea_cmd run --rm --group-add keep-groups busybox true
+	run -125 pea_cmd run --rm --group-add keep-groups --group-add 457 busybox true
 	assert_output --partial "keep-groups"
 	run -125 pea_cmd run --rm --group-add nosuchgroup busybox true
 	assert_output --partial "unable to find group nosuchgroup"

@@ -291,3 +291,24 @@ A /newdir/f"
 	run -0 pea_cmd image mount
 	assert_output ""
 }
+
+# pea_groups ARGS...: pea run ARGS with supplementary groups 1234 and 5678, under a
+# subreaper of its own (its monitor is reaped there).
+pea_groups() {
+	timeout -k 5 60 tini -s -- chroot --groups 1234,5678 / "$PEA" "${FE_ARGS[@]}" "$@" 3>&-
+}
+
+@test "run --group-add keep-groups: the process keeps pea's supplementary groups (170-run-userns)" {
+	run -0 pea_groups run --rm --group-add keep-groups busybox id -G
+	assert_output --regexp '(^| )1234( |$)'
+	assert_output --regexp '(^| )5678( |$)'
+	# in a user namespace, groups it does not map are nobody's
+	run -0 pea_groups run --rm --uidmap 0:200000:5000 --group-add keep-groups busybox id -G
+	assert_output --regexp '(^| )65534( |$)'
+	# without it, none of them
+	run -0 pea_groups run --rm busybox id -G
+	refute_output --regexp '(^| )1234( |$)'
+	run -0 pea_cmd create --name kg --group-add keep-groups busybox true
+	run -0 pea_cmd inspect --format '{{.HostConfig.GroupAdd}}' kg
+	assert_output "[keep-groups]"
+}
