@@ -1295,8 +1295,8 @@ int secres_apply_spec(struct json_object *sec, struct json_object *spec, const c
 	apply_mounts(sec, spec, privileged);
 	/* crun's (and pea-runtime's): the process keeps the supplementary groups pea has */
 	if (has(sec, "keep_groups"))
-		json_object_object_add(obj_child(spec, "annotations"), "run.oci.keep_original_groups",
-				       json_object_new_string("1"));
+		json_object_object_add(obj_child(spec, "annotations"),
+				       "run.oci.keep_original_groups", json_object_new_string("1"));
 	return apply_linux(sec, spec, id, privileged, systemd, caps, err);
 }
 
