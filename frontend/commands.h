@@ -82,6 +82,8 @@ PEA_CMD(search);
 PEA_CMD(history);
 /* cmd-commit.c */
 PEA_CMD(import);
+/* cmd-complete.c */
+PEA_CMD(complete);
 /* cmd-manifest.c */
 PEA_CMD(manifest);
 /* cmd-build.c */

@@ -188,7 +188,10 @@ int main(int argc, char *argv[])
 	if (r == 0) {
 		const char *name = argv[next];
 		r = -1;
-		for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		/* cobra's completion protocol, as podman's completion scripts call it */
+		if (strcmp(name, "__complete") == 0 || strcmp(name, "__completeNoDesc") == 0)
+			r = cmd_complete(&g, argc - next, argv + next, &err);
+		for (size_t i = 0; r == -1 && i < ARRAY_SIZE(commands); i++)
 			if (strcmp(commands[i].name, name) == 0) {
 				r = commands[i].run(&g, argc - next, argv + next, &err);
 				break;

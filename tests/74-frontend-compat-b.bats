@@ -196,3 +196,68 @@ podman_link() {
 	run -0 pea_cmd manifest inspect l1
 	assert_line '    "manifests": null'
 }
+
+@test "__complete: cobra's protocol; paths inside the image (create, run) and a container (cp) (600-completion)" {
+	fe_load_busybox
+	local cmd
+	for cmd in create run "container create"; do
+		# shellcheck disable=SC2086
+		run -0 pea_cmd __completeNoDesc $cmd busybox ""
+		assert_line "/etc/"
+		assert_line "/bin/"
+		assert_line ":2"
+		assert_line --index -1 "Completion ended with directive: ShellCompDirectiveNoSpace"
+		# shellcheck disable=SC2086
+		run -0 pea_cmd __completeNoDesc $cmd --rm busybox /bin/sh "/etc"
+		assert_line "/etc/passwd"
+		refute_line "/etc/"
+		# shellcheck disable=SC2086
+		run -0 pea_cmd __complete $cmd busybox "/etc/pass"
+		assert_output $'/etc/passwd\n:0\nCompletion ended with directive: ShellCompDirectiveDefault'
+		# relative components stay inside the image's root
+		# shellcheck disable=SC2086
+		run -0 pea_cmd __completeNoDesc $cmd busybox "../../"
+		assert_line "../../etc/"
+		# shellcheck disable=SC2086
+		run -0 pea_cmd __completeNoDesc $cmd busybox "/nosuch/x"
+		assert_output $':0\nCompletion ended with directive: ShellCompDirectiveDefault'
+	done
+	# nothing left mounted
+	run -0 pea_cmd image mount
+	assert_output ""
+
+	run -0 pea_cmd run --name c1 busybox sh -c 'touch /tmp/f1 /tmp/f12 && mkdir /emptydir'
+	run -0 pea_cmd __completeNoDesc cp ""
+	assert_output $'c1:\n:2\nCompletion ended with directive: ShellCompDirectiveNoSpace'
+	run -0 pea_cmd __completeNoDesc cp "c1:"
+	assert_line "c1:/etc/"
+	run -0 pea_cmd __completeNoDesc cp "c1:/tmp/f1"
+	assert_line "c1:/tmp/f1"
+	assert_line "c1:/tmp/f12"
+	run -0 pea_cmd __completeNoDesc cp "c1:/emptydir"
+	assert_output $'c1:/emptydir/\n:2\nCompletion ended with directive: ShellCompDirectiveNoSpace'
+	# not a container's name: the shell's own (host) completion
+	run -0 pea_cmd __completeNoDesc cp "/tm"
+	assert_output $':0\nCompletion ended with directive: ShellCompDirectiveDefault'
+	run -0 pea_cmd __completeNoDesc cp "c1:/tmp/f1" /tmp ""
+	assert_output $':4\nCompletion ended with directive: ShellCompDirectiveNoFileComp'
+	run -0 pea_cmd mount
+	assert_output ""
+	# the command names
+	run -0 pea_cmd __completeNoDesc "manif"
+	assert_output $'manifest\n:4\nCompletion ended with directive: ShellCompDirectiveNoFileComp'
+}
+
+@test "bash completion of pea: paths inside the image through __completeNoDesc" {
+	fe_load_busybox
+	local comp="$BATS_TEST_DIRNAME/../completions/bash/pea-completion.bash"
+	# shellcheck disable=SC2016
+	local script='source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_pea_complete; printf "%s\n" "${COMPREPLY[@]}"'
+	run -0 timeout -k 5 60 bash -c "$script" _ "$comp" "$PEA" --root="$FE_ROOT" \
+		--runroot="$FE_RUNROOT" create busybox /etc/pass
+	assert_output "/etc/passwd"
+	run -0 timeout -k 5 60 bash -c "$script" _ "$comp" "$PEA" --root="$FE_ROOT" \
+		--runroot="$FE_RUNROOT" run --rm busybox /et
+	assert_output "/etc/"
+}

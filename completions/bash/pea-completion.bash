@@ -13,6 +13,21 @@ _pea_complete()
 	else
 		help=$("$prog" --help 2>/dev/null)
 	fi
+	# pea's own words (paths inside an image or container): cobra's protocol, as podman's
+	if [[ ${prog##*/} == pea && $cur != -* && ( $cmd == create || $cmd == run || $cmd == cp ) ]]; then
+		local out directive
+		# the global options before the command, as pea reads them
+		out=$("$prog" "${COMP_WORDS[@]:1:i-1}" __completeNoDesc "${COMP_WORDS[@]:i:COMP_CWORD-i+1}" 2>/dev/null)
+		directive=$(tail -n 1 <<<"$out")
+		directive=${directive#:}
+		mapfile -t words < <(sed '$d' <<<"$out")
+		if [[ $directive =~ ^[0-9]+$ ]] && ((${#words[@]})); then
+			((directive & 2)) && compopt -o nospace 2>/dev/null
+			COMPREPLY=("${words[@]}")
+			return
+		fi
+		words=()
+	fi
 	if [[ $cur == -* ]]; then
 		words=($(grep -oE '(^|[][[:space:],|])--?[A-Za-z][-A-Za-z0-9]*' <<<"$help" | tr -d ' ,[]|'))
 	elif [[ -z $cmd ]]; then
