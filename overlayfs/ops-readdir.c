@@ -102,12 +102,15 @@ static bool add_entry(fuse_req_t req, struct ovl_fs *fs, char *buf, size_t size,
 		len = fuse_add_direntry(req, buf + *pos, size - *pos, name, &st, off);
 	} else {
 		/*
-		 * Dot entries, vanished names and, in a lite listing, all go
-		 * out without attributes nor a reference.
+		 * Dot entries, vanished names and, in a lite listing, all but
+		 * the directories go out without attributes nor a reference.
+		 * A walk (find) goes into the directories: with their entries
+		 * made here, the kernel needs no LOOKUP for each.
 		 */
 		e.attr.st_ino = ino;
 		e.attr.st_mode = type;
-		if (c && !fs->plus_lite && ovl_node_stat(fs, c, &e.attr) == 0) {
+		if (c && (!fs->plus_lite || ovl_node_is_dir(c)) &&
+		    ovl_node_stat(fs, c, &e.attr) == 0) {
 			e.ino = ovl_node_ino(fs, c);
 			e.generation = 1;
 			e.attr_timeout = ovl_attr_timeout(fs, &e.attr);

@@ -208,6 +208,29 @@ PY
 	ovl_umount "$d"
 }
 
+@test "overlayfs: a walk of nested directories needs no lookup of each (readdirplus carries them)" {
+	local d="$TEST_DIR/w" a b
+	mkdir -p "$d/lower" "$d/upper" "$d/work" "$d/mnt"
+	for a in 1 2 3; do
+		for b in 1 2 3; do
+			mkdir -p "$d/lower/walk/d$a/s$b" && echo "$a$b" >"$d/lower/walk/d$a/s$b/f"
+		done
+	done
+	OVL_EXTRA_OPTS=debug ovl_mount pea "$d"
+	run -0 find "$d/mnt/walk" -type f
+	assert_equal "${#lines[@]}" 9
+	# The one of walk itself: the listings that find reads carry their subdirectories.
+	run -0 grep -c "opcode: LOOKUP " "$d/server.log"
+	assert_output 1
+	# Files come without attributes (find does not ask): a lookup each when opened.
+	run -0 cat "$d/mnt/walk/d3/s2/f" "$d/mnt/walk/d1/s3/f"
+	assert_output "32
+13"
+	run -0 grep -c "opcode: LOOKUP " "$d/server.log"
+	assert_output 3
+	ovl_umount "$d"
+}
+
 # New entries go into the upper copy of their parent through an fd kept open
 # across creates: directories removed, recreated, renamed, replaced and copied
 # up between creates must each get their own entries.
