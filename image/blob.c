@@ -77,7 +77,8 @@ static int pwrite_all(int fd, const char *buf, size_t len, uint64_t off, struct 
 	return 0;
 }
 
-int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea_error **err)
+static int sink_write(struct blob_sink *s, const void *buf, size_t len, size_t *ret_taken,
+		      struct pea_error **err)
 {
 	if (interrupted)
 		return pea_error_new(err, ECANCELED, "interrupted");
@@ -87,10 +88,14 @@ int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea
 				     " bytes its descriptor says",
 				     s->expected_digest, s->expected_size);
 	if (s->fd >= 0 && s->direct) {
-		size_t taken = s->direct(s->direct_data, buf, len, s->written);
+		bool full = false;
+		size_t taken =
+			s->direct(s->direct_data, buf, len, s->written, ret_taken ? &full : NULL);
 
-		if (taken < len && pwrite_all(s->fd, (const char *)buf + taken, len - taken,
-					      s->written + taken, err) < 0)
+		if (taken < len && full)
+			len = taken; /* the caller keeps the rest */
+		else if (taken < len && pwrite_all(s->fd, (const char *)buf + taken, len - taken,
+						   s->written + taken, err) < 0)
 			return -EIO;
 	} else if (s->fd >= 0) {
 		if (pea_write_all(s->fd, buf, len, err) < 0)
@@ -119,7 +124,20 @@ int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea
 		progress_event(s->progress, "progress", s->expected_digest, s->expected_size,
 			       s->written);
 	}
+	if (ret_taken)
+		*ret_taken = len;
 	return 0;
+}
+
+int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea_error **err)
+{
+	return sink_write(s, buf, len, NULL, err);
+}
+
+int blob_sink_write_some(struct blob_sink *s, const void *buf, size_t len, size_t *ret_taken,
+			 struct pea_error **err)
+{
+	return sink_write(s, buf, len, ret_taken, err);
 }
 
 int blob_sink_reset(struct blob_sink *s, struct pea_error **err)

@@ -35,9 +35,12 @@ struct blob_sink {
 	 * Offered each write before the file: a consumer that has read all the file
 	 * holds so far (the store's layer apply) takes what it can at once, without
 	 * blocking, and returns how many bytes (0..len); the rest goes to the file
-	 * at its offset in the blob, the bytes taken leaving a hole there.
+	 * at its offset in the blob, the bytes taken leaving a hole there. Given
+	 * ret_full (blob_sink_write_some()), a consumer that took all it could hold
+	 * for now sets *ret_full: the writer keeps the rest and offers it again
+	 * later (no staged copy); without, the rest goes to the file.
 	 */
-	size_t (*direct)(void *data, const void *buf, size_t len, uint64_t offset);
+	size_t (*direct)(void *data, const void *buf, size_t len, uint64_t offset, bool *ret_full);
 	void *direct_data;
 };
 
@@ -45,6 +48,13 @@ struct blob_sink {
 int blob_sink_init(struct blob_sink *s, int fd, const char *digest, int64_t size, size_t mem_max,
 		   struct pea_error **err);
 int blob_sink_write(struct blob_sink *s, const void *buf, size_t len, struct pea_error **err);
+/*
+ * As blob_sink_write(), but a direct consumer that is full may leave the end of
+ * buf to the caller: *ret_taken (0..len) bytes are in the blob, the caller
+ * offers the others again, later (once the consumer can take more).
+ */
+int blob_sink_write_some(struct blob_sink *s, const void *buf, size_t len, size_t *ret_taken,
+			 struct pea_error **err);
 /* Start again from zero (a retry that could not resume). */
 int blob_sink_reset(struct blob_sink *s, struct pea_error **err);
 /* Check size and digest; what names the blob in errors. */

@@ -242,6 +242,8 @@ struct transfer {
 	struct blob_fetch *fetch;
 	char *pend; /* a fetch's body bytes not given to its sink yet (TRANSFER_PEND_MAX) */
 	size_t pend_len;
+	bool held;   /* its sink's consumer was full: pend is offered again each turn */
+	bool paused; /* curl holds the body too (CURL_WRITEFUNC_PAUSE) until pend drains */
 	int attempts;
 	int auth_retries;
 	uint64_t retry_at_ms;
@@ -313,20 +315,42 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *data)
  */
 #define TRANSFER_PEND_MAX (512u << 10)
 
-static int transfer_flush(struct transfer *t)
+/*
+ * Give the sink what pend holds. With may_hold, a sink whose consumer is full
+ * (the store's apply: its pipe) may leave some: they stay in pend (held) and
+ * the transfer pauses once pend is full, so that the body waits in the socket
+ * instead of being staged in a file and read back (a copy into the page cache
+ * per byte, a third of a pull's CPU). Without (the body's end, a failure), the
+ * sink stages what its consumer cannot take.
+ */
+static int transfer_flush(struct transfer *t, bool may_hold)
 {
-	size_t n = t->pend_len;
+	size_t n = t->pend_len, taken = n;
 
+	t->held = false;
 	if (n == 0)
 		return 0;
-	t->pend_len = 0;
-	return blob_sink_write(t->sink, t->pend, n, &t->sink->error);
+	if (!may_hold) {
+		t->pend_len = 0;
+		return blob_sink_write(t->sink, t->pend, n, &t->sink->error);
+	}
+	if (blob_sink_write_some(t->sink, t->pend, n, &taken, &t->sink->error) < 0)
+		return -1;
+	if (taken < n) {
+		memmove(t->pend, t->pend + taken, n - taken);
+		t->held = true;
+	}
+	t->pend_len = n - taken;
+	return 0;
 }
 
+/* 1: pend is full of held bytes, the transfer pauses (buf not taken). */
 static int transfer_pend(struct transfer *t, const char *buf, size_t n)
 {
-	if (t->pend_len + n > TRANSFER_PEND_MAX && transfer_flush(t) < 0)
+	if (t->pend_len + n > TRANSFER_PEND_MAX && transfer_flush(t, true) < 0)
 		return -1;
+	if (t->pend_len + n > TRANSFER_PEND_MAX)
+		return 1;
 	if (!t->pend)
 		t->pend = xmalloc(TRANSFER_PEND_MAX);
 	memcpy(t->pend + t->pend_len, buf, n);
@@ -347,12 +371,21 @@ static size_t write_cb(char *buf, size_t size, size_t nmemb, void *data)
 			/* The server ignored the Range: start over. */
 			t->resume_from = 0;
 			t->pend_len = 0;
+			t->held = false;
 			if (blob_sink_reset(t->sink, &t->sink->error) < 0)
 				return 0;
 		}
-		if (t->fetch && n < TRANSFER_PEND_MAX)
-			return transfer_pend(t, buf, n) < 0 ? 0 : n;
-		if (transfer_flush(t) < 0 || blob_sink_write(t->sink, buf, n, &t->sink->error) < 0)
+		if (t->fetch && n < TRANSFER_PEND_MAX) {
+			int r = transfer_pend(t, buf, n);
+
+			if (r == 1) {
+				t->paused = true;
+				return CURL_WRITEFUNC_PAUSE;
+			}
+			return r < 0 ? 0 : n;
+		}
+		if (transfer_flush(t, false) < 0 ||
+		    blob_sink_write(t->sink, buf, n, &t->sink->error) < 0)
 			return 0;
 		return n;
 	case WRITE_BODY:
@@ -1521,7 +1554,7 @@ int registry_fetch_blobs(struct registry_client *c, const char *repo, struct blo
 			active--;
 			rc = msg->data.result;
 			/* what the body brought before it ended or broke is the blob's */
-			if (t->sink && transfer_flush(t) < 0)
+			if (t->sink && transfer_flush(t, false) < 0)
 				rc = CURLE_WRITE_ERROR;
 			fr = fetch_finished(c, t, rc, scope, err);
 			if (fr < 0)
@@ -1534,10 +1567,15 @@ int registry_fetch_blobs(struct registry_client *c, const char *repo, struct blo
 		}
 		/* before the store's tick feeds the applies, and before any wait */
 		for (size_t i = 0; r == 0 && i < next; i++) {
-			if (ts[i].easy && ts[i].pend_len && transfer_flush(&ts[i]) < 0) {
+			if (ts[i].easy && ts[i].pend_len && transfer_flush(&ts[i], true) < 0) {
 				*err = pea_error_free(*err);
 				*err = TAKE_PTR(ts[i].sink->error);
 				r = -EIO;
+			}
+			/* its sink took all: the body flows again (curl may call write_cb now) */
+			if (r == 0 && ts[i].easy && ts[i].paused && !ts[i].held) {
+				ts[i].paused = false;
+				curl_easy_pause(ts[i].easy, CURLPAUSE_CONT);
 			}
 		}
 		if (r == 0 && done < n) {

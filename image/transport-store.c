@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -324,16 +325,19 @@ struct layer_apply {
 	bool created; /* this copy added it (removed if the copy fails) */
 	bool killed;  /* stopped by the copy: its error is not the cause */
 	/* its staged file fed into the apply while it downloads */
-	int feed_fd;	   /* the write end of the apply's standard input (non-blocking), or -1 */
-	int feed_src;	   /* the staged file (borrowed from growing, or own_src) */
-	int own_src;	   /* the staged file opened for this apply when it was whole, or -1 */
-	uint64_t feed_off; /* bytes fed */
-	uint64_t dropped;  /* the staged file's bytes before this are dropped (punched out) */
-	uint64_t pipe_cap; /* the pipe's capacity: what may still be in it */
-	bool may_drop;	   /* no other layer reads this staged file */
-	bool feed_whole;   /* verified: EOF once all is fed */
-	bool feed_full;	   /* the pipe was full at the last pump: watched for POLLOUT */
-	char *id;	   /* from the reply */
+	int feed_fd;	     /* the write end of the apply's standard input (non-blocking), or -1 */
+	int feed_src;	     /* the staged file (borrowed from growing, or own_src) */
+	int own_src;	     /* the staged file opened for this apply when it was whole, or -1 */
+	uint64_t feed_off;   /* bytes fed */
+	uint64_t dropped;    /* the staged file's bytes before this are dropped (punched out) */
+	uint64_t pipe_cap;   /* the pipe's capacity: what may still be in it */
+	bool may_drop;	     /* no other layer reads this staged file */
+	bool feed_whole;     /* verified: EOF once all is fed */
+	bool feed_full;	     /* the pipe was full at the last pump: watched for POLLOUT */
+	bool direct_wait;    /* the download holds bytes for the pipe (store_direct()) */
+	uint64_t fed_direct; /* bytes written into the pipe as they arrived */
+	uint64_t fed_staged; /* bytes spliced from the staged file */
+	char *id;	     /* from the reply */
 	char *diff_id;
 };
 
@@ -557,7 +561,8 @@ static int feed_pump(struct image_dest *d, struct layer_apply *la, bool parent_d
 					feed_set_full(sd, la, false);
 				return 0;
 			}
-			feed_set_full(sd, la, false);
+			/* a download that holds bytes for the pipe waits for room in it */
+			feed_set_full(sd, la, la->direct_wait);
 			if (!whole)
 				return 0;
 			return pea_error_new(err, EIO,
@@ -568,6 +573,7 @@ static int feed_pump(struct image_dest *d, struct layer_apply *la, bool parent_d
 			   SPLICE_F_NONBLOCK);
 		if (n > 0) {
 			la->feed_off = (uint64_t)off;
+			la->fed_staged += (uint64_t)n;
 			drop_fed(la);
 			continue;
 		}
@@ -587,28 +593,40 @@ static int feed_pump(struct image_dest *d, struct layer_apply *la, bool parent_d
 
 /*
  * A layer's bytes as they arrive, straight into its apply's pipe (no staged
- * copy, no splice) while the apply has read all that the staged file holds
- * and the pipe takes them without waiting. Else the sink stages them and
- * feed_pump() splices them later. Only for a blob that one layer reads.
+ * copy, no splice) while the apply has read all that the staged file holds.
+ * When the pipe is full, a download that can wait (ret_full: a registry's,
+ * which then pauses) keeps the rest and offers it again once the pipe has
+ * room (the copy's epoll set watches it: direct_wait); else the sink stages
+ * the rest and feed_pump() splices it later. Only for a blob that one layer
+ * reads. The apply cannot commit before its pipe's end (feed_pump()), so
+ * what it was given this way changes nothing of the crash safety.
  */
-static size_t store_direct(void *data, const void *buf, size_t len, uint64_t offset)
+static size_t store_direct(void *data, const void *buf, size_t len, uint64_t offset, bool *ret_full)
 {
 	struct direct_ctx *c = data;
 	struct store_dest *sd = sd_of(c->d);
 
 	for (size_t i = 0; i < sd->nlayers; i++) {
 		struct layer_apply *la = &sd->layers[i];
+		size_t taken;
 		ssize_t n;
 
 		if (la->feed_fd < 0 || la->own_src >= 0 || strcmp(la->digest, c->digest) != 0)
 			continue;
-		if (!la->may_drop || la->feed_whole || la->feed_full || la->feed_off != offset)
+		la->direct_wait = false;
+		if (!la->may_drop || la->feed_whole || la->feed_off != offset)
 			return 0;
 		n = write(la->feed_fd, buf, len);
-		if (n <= 0)
-			return 0; /* full (EAGAIN) or the apply ended (EPIPE): feed_pump() sees */
-		la->feed_off += (uint64_t)n;
-		return (size_t)n;
+		if (n < 0 && errno != EAGAIN)
+			return 0; /* the apply ended (EPIPE): feed_pump() sees */
+		taken = n > 0 ? (size_t)n : 0;
+		la->feed_off += taken;
+		la->fed_direct += taken;
+		if (taken < len && ret_full) {
+			la->direct_wait = *ret_full = true;
+			feed_set_full(sd, la, true);
+		}
+		return taken;
 	}
 	return 0;
 }
@@ -812,6 +830,9 @@ static int finish_layer(struct image_dest *d, struct layer_apply *la, bool block
 	store_job_clear(&la->job);
 	if (r < 0 || applied(d, la, rec, err) < 0)
 		return layer_error(d, la, err);
+	log_debug("layer '%s': %" PRIu64 " bytes straight into its apply, %" PRIu64
+		  " through the staged file",
+		  la->digest, la->fed_direct, la->fed_staged);
 	release_blob(sd, la->digest);
 	return 0;
 }
