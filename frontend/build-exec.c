@@ -670,6 +670,17 @@ static int run_container(struct builder *b, struct stage *st, char *const *cmd, 
 	return pea_exit_status(status);
 }
 
+/* Did the container of a failed RUN start? Not: the OCI runtime failed. */
+static bool container_started(struct builder *b, const char *name)
+{
+	char *args[] = { "inspect", "--format", "{{.State.Status}}", (char *)name, NULL };
+	_cleanup_free_ char *out = NULL;
+
+	if (frontend_run_self_capture(b->g, args, &out, NULL) < 0)
+		return true;
+	return strcmp(out, "created") != 0;
+}
+
 static char *run_created_by(const struct stage *st, char *const *cmd, bool exec)
 {
 	_cleanup_free_ char *joined = pea_strv_join(cmd, " ");
@@ -730,7 +741,16 @@ static int do_run(struct builder *b, struct stage *st, const struct build_instr 
 		return -1;
 	}
 	if (rc != 0) {
+		bool started = container_started(b, cname);
 		remove_container(b, cname);
+		if (!started) {
+			/* podman's (buildah's) status for a runtime that failed: 1 */
+			pea_error_new(err, EIO,
+				      "while running runtime: the container did not start (exit "
+				      "status %d)",
+				      rc);
+			return 1;
+		}
 		pea_error_new(err, EIO, "while running runtime: exit status %d", rc);
 		return rc;
 	}

@@ -261,3 +261,23 @@ podman_link() {
 		--runroot="$FE_RUNROOT" run --rm busybox /et
 	assert_output "/etc/"
 }
+
+@test "build: a RUN whose OCI runtime fails exits 1 (podman's), a RUN's own status is its own (070-build)" {
+	fe_load_busybox
+	local ctx="$TEST_DIR/ctx"
+	mkdir -p "$ctx"
+	printf 'FROM busybox\nRUN echo hi\n' >"$ctx/Containerfile"
+	FE_ARGS+=(--runtime-flag invalidflag)
+	run -1 pea_cmd build -t rf "$ctx"
+	assert_output --partial "invalidflag"
+	assert_line --index -1 'Error: building at STEP "RUN echo hi": while running runtime: the container did not start (exit status 126)'
+	fe_setup
+	printf 'FROM busybox\nRUN exit 126\n' >"$ctx/Containerfile"
+	run -126 pea_cmd build -t rf "$ctx"
+	assert_line --index -1 'Error: building at STEP "RUN exit 126": while running runtime: exit status 126'
+	printf 'FROM busybox\nRUN exit 3\n' >"$ctx/Containerfile"
+	run -3 pea_cmd build -t rf "$ctx"
+	run -1 pea_cmd image exists rf
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
