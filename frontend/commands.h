@@ -84,6 +84,8 @@ PEA_CMD(history);
 PEA_CMD(import);
 /* cmd-complete.c */
 PEA_CMD(complete);
+/* cmd-secret.c */
+PEA_CMD(secret);
 /* cmd-manifest.c */
 PEA_CMD(manifest);
 /* cmd-build.c */

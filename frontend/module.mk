@@ -45,3 +45,4 @@ MAN_EXTRA += pea-pod.1
 # (frontend/kube-yaml-dl.c), so pea does not link it; libyaml-dev is in the top Makefile.
 MAN_EXTRA += pea-kube.1
 MAN_EXTRA += pea-generate.1 pea-image-trust.1 pea-image-sign.1 pea-container-runlabel.1
+MAN_EXTRA += pea-manifest.1 pea-secret.1

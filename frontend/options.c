@@ -409,6 +409,7 @@ static const char usage[] =
 	"  run         run a command in a new container\n"
 	"  save        write images to an archive\n"
 	"  search      search a registry for images\n"
+	"  secret      manage secrets (create, inspect, ls, rm)\n"
 	"  start       start containers\n"
 	"  stats       show the resource usage of containers\n"
 	"  stop        stop containers\n"

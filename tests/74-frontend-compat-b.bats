@@ -281,3 +281,85 @@ podman_link() {
 	run -0 pea_cmd ps -aq
 	assert_output ""
 }
+
+@test "secret: create (file, stdin, --env), ls, inspect, rm; podman's records (610-format, 600-completion)" {
+	printf 'hello' >"$TEST_DIR/s.txt"
+	run -0 pea_cmd secret create s1 "$TEST_DIR/s.txt"
+	local id1="$output"
+	assert_regex "$id1" '^[0-9a-f]{25}$'
+	# the data as given, 0600, in the file driver's folder
+	[[ "$(cat "$FE_ROOT/secrets/filedriver/$id1")" == hello ]]
+	[[ "$(stat -c %a "$FE_ROOT/secrets/filedriver/$id1")" == 600 ]]
+	run -0 bash -c "printf 'x' | timeout -k 5 30 '$PEA' ${FE_ARGS[*]} secret create -l a=b s2 -"
+	local id2="$output"
+	run -0 env FOO=bar timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" secret create --env s3 FOO
+	local id3="$output"
+	[[ "$(cat "$FE_ROOT/secrets/filedriver/$id3")" == bar ]]
+	run -0 pea_cmd secret ls
+	assert_line --index 0 --regexp '^ID +NAME +DRIVER +CREATED +UPDATED$'
+	assert_line --regexp "^$id1  s1 +file +Less than a second ago|[0-9]+ seconds ago"
+	assert_equal "${#lines[@]}" 4
+	run -0 pea_cmd secret ls --format '{{.Name}} {{.Driver}}' --filter name=s2
+	assert_output "s2 file"
+	run -0 pea_cmd secret ls -q --filter "id=${id3:0:10}"
+	assert_output "$id3"
+	run -0 pea_cmd secret inspect s1
+	assert_equal "$(jq -r '.[0].ID' <<<"$output")" "$id1"
+	assert_equal "$(jq -r '.[0].Spec.Name' <<<"$output")" s1
+	assert_equal "$(jq -r '.[0].Spec.Driver.Name' <<<"$output")" file
+	assert_equal "$(jq -r '.[0].Spec.Driver.Options.path' <<<"$output")" "$FE_ROOT/secrets/filedriver"
+	assert_equal "$(jq -c '.[0].Spec.Labels' <<<"$output")" '{}'
+	refute_output --partial hello
+	run -0 pea_cmd secret inspect --format '{{.Spec.Name}} {{.Spec.Labels}}' "${id2:0:12}"
+	assert_output "s2 map[a:b]"
+	# podman's records: secrets.json's maps
+	assert_equal "$(jq -r --arg i "$id1" '.nameToID.s1, .idToName[$i], .secrets[$i].name' \
+		"$FE_ROOT/secrets/secrets.json" | tr '\n' ' ')" "$id1 s1 s1 "
+	run -0 pea_cmd secret rm s1
+	assert_output "$id1"
+	[[ ! -e "$FE_ROOT/secrets/filedriver/$id1" ]]
+	run -0 pea_cmd secret rm -a
+	assert_output --partial "$id2"
+	assert_output --partial "$id3"
+	run -0 pea_cmd secret ls --noheading
+	assert_output ""
+	[[ -z "$(ls "$FE_ROOT/secrets/filedriver")" ]]
+}
+
+@test "secret: errors in one line, nothing made" {
+	printf 'hello' >"$TEST_DIR/s.txt"
+	: >"$TEST_DIR/empty"
+	run -0 pea_cmd secret create s1 "$TEST_DIR/s.txt"
+	local id1="$output"
+	run -125 pea_cmd secret create s1 "$TEST_DIR/s.txt"
+	assert_output "Error: s1: secret name in use"
+	run -125 pea_cmd secret create bad/name "$TEST_DIR/s.txt"
+	assert_output "Error: only 64 [a-zA-Z0-9-_.] characters allowed, and the start and end character must be [a-zA-Z0-9]: bad/name: invalid secret name"
+	run -125 pea_cmd secret create -x "$TEST_DIR/s.txt"
+	assert_output --partial "Error: unknown shorthand flag: 'x' in -x"
+	run -125 pea_cmd secret create s2 "$TEST_DIR/nosuch"
+	assert_output "Error: open '$TEST_DIR/nosuch': No such file or directory"
+	run -125 pea_cmd secret create s2 "$TEST_DIR/empty"
+	assert_output "Error: secret data must be larger than 0 and less than 512000 bytes"
+	head -c 600000 /dev/zero >"$TEST_DIR/big"
+	run -125 pea_cmd secret create s2 "$TEST_DIR/big"
+	assert_output "Error: secret data must be larger than 0 and less than 512000 bytes"
+	run -125 pea_cmd secret create --env s2 PEA_NO_SUCH_VARIABLE
+	assert_output "Error: cannot create store secret data: environment variable PEA_NO_SUCH_VARIABLE is not set"
+	run -125 pea_cmd secret create -d pass s2 "$TEST_DIR/s.txt"
+	assert_output "Error: secret driver 'pass' is not supported: use file"
+	run -125 pea_cmd secret create s2
+	assert_output "Error: accepts 2 arg(s), received 1"
+	run -125 pea_cmd secret inspect nosuch
+	assert_output 'Error: inspecting secret: no secret with name or id "nosuch": no such secret'
+	run -125 pea_cmd secret rm s1 nosuch
+	assert_output 'Error: no secret with name or id "nosuch": no such secret'
+	run -125 pea_cmd secret rm -a s1
+	assert_output "Error: secret rm: --all and secrets cannot be used together"
+	run -125 pea_cmd secret ls --filter label=x
+	assert_output 'Error: invalid filter "label=x": use name= or id='
+	# nothing made, nothing lost
+	run -0 pea_cmd secret ls -q
+	assert_output "$id1"
+	[[ "$(ls "$FE_ROOT/secrets/filedriver")" == "$id1" ]]
+}
