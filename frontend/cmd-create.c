@@ -1925,6 +1925,8 @@ int cmd_create(struct global_options *g, int argc, char **argv, struct pea_error
 		return -1;
 	if (rc == 1)
 		return 0;
+	if (records_sync_new(err) < 0) /* the record durable before its id is printed */
+		return -1;
 	printf("%s\n", r->id);
 	return 0;
 }

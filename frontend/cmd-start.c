@@ -314,6 +314,9 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	if (pea_spawn(&s, &pid, &pidfd, err) < 0)
 		return pea_error_wrap(err, "starting the container monitor '%s'", g->conmon);
 	wr = pea_close(wr);
+	/* a new record's rename made durable while the monitor starts the container */
+	if (records_sync_new(err) < 0)
+		return -1;
 	if (pea_wait(pid, pidfd, -1, &status, err) < 0)
 		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {

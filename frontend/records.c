@@ -274,6 +274,54 @@ static int record_write_durable(int dfd, const char *data, bool commit, struct p
 }
 
 /*
+ * A new record on a filesystem whose journal does not commit in order (an
+ * ext4 made without one, as / here): its file is on the disk before the
+ * rename (never a torn record), and the fsync of its folder that makes the
+ * rename durable waits until the container's monitor is starting
+ * (records_sync_new), off the path of the run; at the latest, pea's exit
+ * does it. A crash before it may lose the record and keep pea-storage's
+ * container, which `pea ps --external` lists and `pea rm` removes.
+ */
+static char *new_record_dir;
+
+int records_sync_new(struct pea_error **err)
+{
+	_cleanup_free_ char *dir = TAKE_PTR(new_record_dir);
+	_cleanup_close_ int dfd = -1;
+
+	if (!dir)
+		return 0;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 && errno == ENOENT) /* removed again (a failed create) */
+		return 0;
+	if (dfd < 0 || fsync(dfd) < 0)
+		return pea_error_errno(err, "fsync '%s'", dir);
+	return 0;
+}
+
+static void sync_new_at_exit(void)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (records_sync_new(&e) < 0)
+		log_warning("%s, ignoring", e->message);
+}
+
+static int record_write_new(int dfd, const char *dir, const char *data, struct pea_error **err)
+{
+	static bool registered;
+
+	if (records_sync_new(err) < 0 || /* one pending at a time */
+	    pea_write_file_synced_at(dfd, "pea.json", data, strlen(data), 0600, err) < 0)
+		return -1;
+	if (!registered && atexit(sync_new_at_exit) != 0)
+		return fsync(dfd) < 0 ? pea_error_errno(err, "fsync '%s'", dir) : 0;
+	registered = true;
+	new_record_dir = xstrdup(dir);
+	return 0;
+}
+
+/*
  * A new container's record is followed by pea-storage's `container create`,
  * whose one fsync at its end commits this record's rename too when both are
  * on one filesystem (a journal that commits in order: above): one journal
@@ -346,6 +394,8 @@ static int record_write(const struct global_options *g, const struct ctr_record 
 			return pea_error_errno(err, "open '%s'", dir);
 		if ((sync == RECORD_REPLACE
 			     ? pea_write_file_replace_at(dfd, "pea.json", s, strlen(s), 0600, err)
+		     : sync == RECORD_NEW && !journal_commits_in_order(dfd)
+			     ? record_write_new(dfd, dir, s, err)
 			     : record_write_durable(dfd, s,
 						    sync == RECORD_DURABLE ||
 							    !committed_by_storage(g, dfd),

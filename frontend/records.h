@@ -102,6 +102,13 @@ int record_save(const struct global_options *g, const struct ctr_record *r, stru
 int record_save_new(const struct global_options *g, const struct ctr_record *r,
 		    struct pea_error **err);
 /*
+ * On a filesystem without an ordered journal, record_save_new leaves the
+ * fsync of the new record's folder (its rename) for later: this does it (a
+ * no-op when none is pending). The start calls it while the monitor starts;
+ * pea's exit does at the latest.
+ */
+int records_sync_new(struct pea_error **err);
+/*
  * Save the life-cycle fields of r (state, pid, exit code, times, mounted,
  * runtime, restarts) into the record as it is now on disk, keeping its other
  * fields: a start or cleanup never undoes a rename or a network connect made

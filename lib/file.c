@@ -192,8 +192,21 @@ static int write_temp(int fd, const char *tmp, const void *data, size_t len, mod
 int pea_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			     struct pea_error **err)
 {
+	_cleanup_close_ int parent = -1;
+
+	if (pea_write_file_synced_at(dirfd, name, data, len, mode, err) < 0)
+		return -1;
+	parent = open_parent(dirfd, name);
+	if (parent < 0 || fsync(parent) < 0)
+		return pea_error_errno(err, "fsync the directory of '%s'", name);
+	return 0;
+}
+
+int pea_write_file_synced_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			     struct pea_error **err)
+{
 	_cleanup_free_ char *tmp = NULL;
-	_cleanup_close_ int fd = -1, parent = -1;
+	_cleanup_close_ int fd = -1;
 	int r;
 
 	fd = open_temp(dirfd, name, mode, &tmp, err);
@@ -212,9 +225,6 @@ int pea_write_file_atomic_at(int dirfd, const char *name, const void *data, size
 		r = pea_error_errno(err, "rename '%s' to '%s'", tmp, name);
 		goto out_unlink;
 	}
-	parent = open_parent(dirfd, name);
-	if (parent < 0 || fsync(parent) < 0)
-		return pea_error_errno(err, "fsync the directory of '%s'", name);
 	return 0;
 
 out_unlink:
@@ -549,16 +559,34 @@ bool pea_is_mountpoint_at(int dirfd, const char *path)
 	       makedev(stx.stx_dev_major, stx.stx_dev_minor) != ps.st_dev;
 }
 
-bool pea_fs_journal_ordered(int fd)
+static bool ext4_has_journal(dev_t dev)
 {
 	_cleanup_free_ char *data = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
 	char link[PATH_MAX], path[PATH_MAX + 64];
-	const char *dev;
-	struct statfs f;
-	struct stat st;
+	const char *name;
 	size_t len;
 	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major(dev), minor(dev));
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	name = strrchr(link, '/');
+	snprintf(path, sizeof(path), "/sys/fs/ext4/%s/journal_task", name ? name + 1 : link);
+	/* the journal thread's pid, or "<none>" */
+	return pea_read_file_at(AT_FDCWD, path, 64, &data, &len, &e) == 0 && len > 0 &&
+	       data[0] >= '0' && data[0] <= '9';
+}
+
+bool pea_fs_journal_ordered(int fd)
+{
+	/* one filesystem's answer per process: a run asks it for each record */
+	static dev_t last_dev;
+	static int last = -1;
+	struct statfs f;
+	struct stat st;
 
 	if (fstatfs(fd, &f) < 0)
 		return false;
@@ -566,16 +594,11 @@ bool pea_fs_journal_ordered(int fd)
 		return true; /* its log cannot be turned off */
 	if (f.f_type != EXT4_SUPER_MAGIC || fstat(fd, &st) < 0)
 		return false;
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major(st.st_dev), minor(st.st_dev));
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return false;
-	link[n] = '\0';
-	dev = strrchr(link, '/');
-	snprintf(path, sizeof(path), "/sys/fs/ext4/%s/journal_task", dev ? dev + 1 : link);
-	/* the journal thread's pid, or "<none>" */
-	return pea_read_file_at(AT_FDCWD, path, 64, &data, &len, &e) == 0 && len > 0 &&
-	       data[0] >= '0' && data[0] <= '9';
+	if (last < 0 || st.st_dev != last_dev) {
+		last = ext4_has_journal(st.st_dev);
+		last_dev = st.st_dev;
+	}
+	return last == 1;
 }
 
 static bool is_mount_root(int dirfd, const char *name, dev_t parent_dev)

@@ -21,6 +21,15 @@ int pea_write_file_atomic_at(int dirfd, const char *name, const void *data, size
 			     struct pea_error **err);
 
 /*
+ * The same without the directory's fsync: the content is on the disk before
+ * the rename, so a crash leaves the old file or the new one, never a torn
+ * one, but the rename itself is durable only once the caller fsyncs the
+ * directory (say, while it waits for something else).
+ */
+int pea_write_file_synced_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			     struct pea_error **err);
+
+/*
  * The same replacement by a rename, without the two fsyncs: readers see the
  * old content or the new, never a torn file, but a crash may bring the old
  * one back (or, before the data reaches the disk, an empty file). For files

@@ -17,10 +17,14 @@ setup() {
 	require_cmd mkfs.ext4
 	storage_setup overlay
 	DUR_LOOPS=()
+	DUR_PEA_ROOTS=()
 }
 
 teardown() {
-	local l
+	local l r
+	for r in "${DUR_PEA_ROOTS[@]}"; do
+		timeout -k 5 60 "$PEA" --root "$r/root" --runroot "$r/run" rm -af >/dev/null 2>&1
+	done
 	storage_teardown
 	for l in "${DUR_LOOPS[@]}"; do
 		umount "$TEST_DIR/mnt-${l##*/}" 2>/dev/null
@@ -80,4 +84,46 @@ dur_fsyncs() {
 	run -0 grep -c -E '^[0-9]+ +f(data)?sync\(' "$TEST_DIR/strace.out"
 	((output >= 1))
 	run -0 "$PEA" --root "$DUR_MNT/root" --runroot "$DUR_MNT/run" rm r1
+}
+
+@test "durable records: without a journal, a container create gets each record's own fsyncs, no fifth" {
+	dur_fs nojournal -O ^has_journal
+	run -0 cat "/sys/fs/ext4/${DUR_LOOPS[0]##*/}/journal_task"
+	assert_output '<none>'
+	# the layer's and the container's records: file and folder each
+	run -0 dur_fsyncs
+	assert_output 4
+}
+
+# dur_pea_trace OUT ARGS...: pea ARGS on $DUR_MNT under strace (fsyncs with their
+# paths, execs), the trace in OUT.
+dur_pea_trace() {
+	local out=$1
+	shift
+	CONTAINERS_CONF_OVERRIDE="$TEST_DIR/containers.conf" \
+		timeout -k 5 120 strace -f -qq -y -e trace=fsync,execve -o "$out" \
+		"$PEA" --root "$DUR_MNT/root" --runroot "$DUR_MNT/run" "$@"
+}
+
+@test "durable records: without a journal, a new record's folder is synced while the monitor starts, a create's before its id" {
+	dur_fs nojournal -O ^has_journal
+	DUR_PEA_ROOTS+=("$DUR_MNT")
+	printf '[containers]\nnetns = "none"\n' >"$TEST_DIR/containers.conf"
+	run -0 timeout -k 5 60 "$PEA" --root "$DUR_MNT/root" --runroot "$DUR_MNT/run" \
+		load -i "$BUSYBOX_ARCHIVE"
+	local dirsync='fsync\([0-9]+</[^>]*/root/containers/[0-9a-f]{64}>\)' mon sync
+	# run: the record's folder fsync comes after the monitor's exec, before pea's end
+	run -0 dur_pea_trace "$TEST_DIR/run.trace" run --name r1 busybox true
+	mon=$(grep -n -m1 -E 'execve\("[^"]*pea-monitor"' "$TEST_DIR/run.trace" | cut -d: -f1)
+	sync=$(grep -n -m1 -E "$dirsync" "$TEST_DIR/run.trace" | cut -d: -f1)
+	[[ -n $mon && -n $sync ]] || fail "monitor exec '$mon', folder fsync '$sync': $(cat "$TEST_DIR/run.trace")"
+	((sync > mon)) || fail "the folder fsync (line $sync) before the monitor (line $mon)"
+	# create: synced before the id is printed (pea's end)
+	run -0 dur_pea_trace "$TEST_DIR/create.trace" create --name r2 busybox true
+	run -0 grep -c -E "$dirsync" "$TEST_DIR/create.trace"
+	assert_output 1
+	run -0 "$PEA" --root "$DUR_MNT/root" --runroot "$DUR_MNT/run" ps -a --format '{{.Names}}'
+	assert_line r1
+	assert_line r2
+	run -0 "$PEA" --root "$DUR_MNT/root" --runroot "$DUR_MNT/run" rm r1 r2
 }
