@@ -196,11 +196,9 @@ void ext_list_free(struct ext_ctr *v, size_t n)
 	free(v);
 }
 
-static void fill(const struct ext_store *s, struct json_object *e, struct json_object *images,
-		 struct ext_ctr *c)
+static void fill(struct json_object *e, struct json_object *images, struct ext_ctr *c)
 {
 	const char *img = entry_str(e, "image"), *iname = img;
-	_cleanup_free_ char *bj = NULL;
 
 	for (size_t i = 0; *img && i < json_object_array_length(images); i++) {
 		struct json_object *im = json_object_array_get_idx(images, i);
@@ -213,8 +211,6 @@ static void fill(const struct ext_store *s, struct json_object *e, struct json_o
 	c->image_name = xstrdup(iname);
 	c->layer = xstrdup(entry_str(e, "layer"));
 	c->created = xstrdup(entry_str(e, "created"));
-	bj = xasprintf("%s/overlay-containers/%s/userdata/buildah.json", s->graphroot, c->id);
-	c->buildah = pea_path_exists_at(AT_FDCWD, bj);
 }
 
 /*
@@ -233,28 +229,69 @@ static bool is_podmans(struct json_object *e)
 	       json_object_object_get_ex(md, "name", NULL);
 }
 
-static int list_in(const struct ext_store *s, struct ext_ctr **ret, size_t *ret_n,
-		   struct pea_error **err)
+/* The external containers of a containers.json list, their images named from images.json's. */
+static void list_of(struct json_object *ctrs, struct json_object *images, struct ext_ctr **ret,
+		    size_t *ret_n)
 {
-	_cleanup_json_ struct json_object *ctrs = NULL, *images = NULL;
-	_cleanup_close_ int lock = -1;
 	struct ext_ctr *v = NULL;
 	size_t n = 0;
 
-	if (store_lock(s, "overlay-containers/containers.lock", false, &lock, err) < 0 ||
-	    store_read(s, "overlay-containers/containers.json", &ctrs, err) < 0 ||
-	    store_read(s, "overlay-images/images.json", &images, err) < 0)
-		return pea_error_wrap(err, "external containers");
 	for (size_t i = 0; i < json_object_array_length(ctrs); i++) {
 		struct json_object *e = json_object_array_get_idx(ctrs, i);
 		if (!*entry_str(e, "id") || !*entry_str(e, "layer") || is_podmans(e))
 			continue;
 		v = xreallocarray(v, n + 1, sizeof(*v));
 		v[n] = (struct ext_ctr){ 0 };
-		fill(s, e, images, &v[n++]);
+		fill(e, images, &v[n++]);
 	}
 	*ret = v;
 	*ret_n = n;
+}
+
+static int parse_list(const char *text, size_t len, const char *what, struct json_object **ret,
+		      struct pea_error **err)
+{
+	struct json_object *v = NULL;
+
+	if (pea_json_parse(text, len, what, &v, err) < 0)
+		return -1;
+	if (!json_object_is_type(v, json_type_array)) {
+		json_object_put(v);
+		return pea_error_new(err, EPROTO, "'%s': not a JSON array", what);
+	}
+	*ret = v;
+	return 0;
+}
+
+int ext_parse(const char *ctrs, size_t clen, const char *images, size_t ilen, struct ext_ctr **ret,
+	      size_t *ret_n, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *c = NULL, *i = NULL;
+
+	if (parse_list(ctrs, clen, "containers.json", &c, err) < 0 ||
+	    parse_list(images, ilen, "images.json", &i, err) < 0)
+		return -1;
+	list_of(c, i, ret, ret_n);
+	return 0;
+}
+
+static int list_in(const struct ext_store *s, struct ext_ctr **ret, size_t *ret_n,
+		   struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *ctrs = NULL, *images = NULL;
+	_cleanup_close_ int lock = -1;
+
+	if (store_lock(s, "overlay-containers/containers.lock", false, &lock, err) < 0 ||
+	    store_read(s, "overlay-containers/containers.json", &ctrs, err) < 0 ||
+	    store_read(s, "overlay-images/images.json", &images, err) < 0)
+		return pea_error_wrap(err, "external containers");
+	list_of(ctrs, images, ret, ret_n);
+	for (size_t i = 0; i < *ret_n; i++) {
+		_cleanup_free_ char *bj =
+			xasprintf("%s/overlay-containers/%s/userdata/buildah.json", s->graphroot,
+				  (*ret)[i].id);
+		(*ret)[i].buildah = pea_path_exists_at(AT_FDCWD, bj);
+	}
 	return 0;
 }
 

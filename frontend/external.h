@@ -27,6 +27,13 @@ struct ext_ctr {
 void ext_ctr_clear(struct ext_ctr *c);
 void ext_list_free(struct ext_ctr *v, size_t n);
 
+/*
+ * The external containers of the texts of the store's containers.json and images.json
+ * (their buildah flag unset): the parser of ext_list, for the fuzz target.
+ */
+int ext_parse(const char *ctrs, size_t clen, const char *images, size_t ilen, struct ext_ctr **ret,
+	      size_t *ret_n, struct pea_error **err);
+
 /* Every external container (none when there is no store, or not as root), oldest first. */
 int ext_list(struct ext_ctr **ret, size_t *ret_n, struct pea_error **err);
 

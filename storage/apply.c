@@ -802,7 +802,10 @@ static int write_dir(struct writer *w, struct archive_entry *e, int pfd, const c
 	struct dir_time *dt;
 	int r;
 
-	if (*path && mkdirat(pfd, name, 0700) < 0) {
+	/* the root's mode and owner are the layer's own (driver.c), as containers/storage's */
+	if (!*path)
+		return 0;
+	if (mkdirat(pfd, name, 0700) < 0) {
 		if (errno != EEXIST)
 			return pea_error_errno(err, "mkdir '%s'", path);
 		r = remove_existing(w, pfd, name, path, true, err);

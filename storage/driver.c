@@ -50,19 +50,39 @@ static int copy_tree(const char *src, const char *dst, struct pea_error **err)
 	return 0;
 }
 
+/*
+ * The mode of a new layer's root, as containers/storage makes it (a layer's tar does not
+ * set it): its parent's, 0555 for a base layer (podman's 030-run: / is 555 in a container
+ * of such an image). A user without a user namespace of its own keeps 0755, its only
+ * way to write the layer.
+ */
+static mode_t root_mode(struct store *s, const char *parent_id)
+{
+	_cleanup_free_ char *pdiff = NULL;
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 0755;
+	if (!parent_id)
+		return 0555;
+	pdiff = driver_diff_path(s, parent_id);
+	return stat(pdiff, &st) == 0 ? st.st_mode & 07777 : 0555;
+}
+
 int driver_prepare_layer(struct store *s, int dirfd, const char *name, const char *parent_id,
 			 struct pea_error **err)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *src = NULL;
 	_cleanup_free_ char *dst = NULL;
+	mode_t mode = root_mode(s, parent_id);
 
 	if (mkdirat(dirfd, name, 0700) < 0)
 		return pea_error_errno(err, "create the layer directory '%s'", name);
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return pea_error_errno(err, "open the layer directory '%s'", name);
-	if (mkdirat(fd, "diff", 0755) < 0)
+	if (mkdirat(fd, "diff", 0700) < 0 || fchmodat(fd, "diff", mode, 0) < 0)
 		return pea_error_errno(err, "create '%s/diff'", name);
 	if (!driver_is_vfs(s)) {
 		if (mkdirat(fd, "work", 0700) < 0 || mkdirat(fd, "merged", 0700) < 0)

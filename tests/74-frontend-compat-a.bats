@@ -312,3 +312,26 @@ pea_groups() {
 	run -0 pea_cmd inspect --format '{{.HostConfig.GroupAdd}}' kg
 	assert_output "[keep-groups]"
 }
+
+@test "a container's / is 555 as containers/storage makes it, whatever the layer's ./ says (030-run)" {
+	run -0 pea_cmd run --name r busybox sh -c 'stat -c %a /; touch /made'
+	assert_output 555
+	# a layer on top (commit) keeps its parent's mode
+	run -0 pea_cmd commit -q r busybox:mine
+	run -0 pea_cmd run --rm busybox:mine sh -c 'stat -c %a /; test -f /made'
+	assert_output 555
+	# a layer whose tar sets ./ (0700 here): its root is still 555
+	mkdir -m 0700 "$TEST_DIR/d"
+	echo hi >"$TEST_DIR/d/f"
+	tar -C "$TEST_DIR/d" -cf "$TEST_DIR/d.tar" .
+	run -0 tar -tvf "$TEST_DIR/d.tar"
+	assert_line --index 0 --regexp '^drwx------ .* \./$'
+	run -0 pea_cmd import -q "$TEST_DIR/d.tar" imp:1
+	run -0 pea_cmd image mount imp:1
+	mp=$output
+	run -0 stat -c %a "$mp"
+	assert_output 555
+	run -0 cat "$mp/f"
+	assert_output hi
+	run -0 pea_cmd image umount imp:1
+}
