@@ -578,7 +578,8 @@ static int netsetup_call(const struct global_options *g, const char *const *args
 	/*
 	 * Rootless: slirp4netns forwards a published port to the same port of the
 	 * rootless namespace, whatever host address it listens on: the rules there
-	 * match any address (the record keeps the user's).
+	 * match any address (the record keeps the user's). An empty host_ip, not
+	 * none: netavark needs the key.
 	 */
 	if (g->rootless && strcmp(args[0], "setup") == 0 &&
 	    json_object_object_get_ex(input, "port_mappings", &pm)) {
@@ -586,7 +587,8 @@ static int netsetup_call(const struct global_options *g, const char *const *args
 			return pea_error_new(err, ENOMEM, "copy the options");
 		json_object_object_get_ex(stripped, "port_mappings", &pm);
 		for (size_t i = 0; i < json_object_array_length(pm); i++)
-			json_object_object_del(json_object_array_get_idx(pm, i), "host_ip");
+			json_object_object_add(json_object_array_get_idx(pm, i), "host_ip",
+					       json_object_new_string(""));
 		input = stripped;
 	}
 	text = json_object_to_json_string_ext(input, JSON_C_TO_STRING_PLAIN |
@@ -1659,6 +1661,45 @@ int network_disconnect_running(const struct global_options *g, const struct ctr_
 	return 0;
 }
 
+/*
+ * The MAC address each network's interface has now (network-status.json), as
+ * static_mac of the options: a reload makes the interfaces again, the same
+ * (podman's reloadContainerNetwork keeps the MAC and the addresses).
+ */
+static void keep_macs(const char *dir, struct json_object *opts)
+{
+	_cleanup_free_ char *path = xasprintf("%s/network-status.json", dir);
+	_cleanup_json_ struct json_object *st = NULL;
+	struct json_object *nets = NULL;
+
+	if (pea_json_parse_file_at(AT_FDCWD, path, NETWORK_FILE_MAX * 4, &st, NULL) < 0 || !st ||
+	    !json_object_object_get_ex(opts, "networks", &nets) ||
+	    !json_object_is_type(nets, json_type_object))
+		return;
+	json_object_object_foreach(nets, name, per)
+	{
+		struct json_object *ns = NULL, *ifs = NULL;
+		if (!json_object_is_type(per, json_type_object) ||
+		    json_object_object_get_ex(per, "static_mac", NULL) ||
+		    !json_object_object_get_ex(st, name, &ns) ||
+		    !json_object_object_get_ex(ns, "interfaces", &ifs) ||
+		    !json_object_is_type(ifs, json_type_object))
+			continue;
+		json_object_object_foreach(ifs, ifname, iface)
+		{
+			const char *mac = NULL;
+			(void)ifname;
+			if (json_object_is_type(iface, json_type_object) &&
+			    pea_json_get_string_opt(iface, "", "mac_address", &mac, NULL) == 1 &&
+			    *mac) {
+				json_object_object_add(per, "static_mac",
+						       json_object_new_string(mac));
+				break;
+			}
+		}
+	}
+}
+
 int network_reload_running(const struct global_options *g, const struct ctr_record *r,
 			   struct pea_error **err)
 {
@@ -1672,6 +1713,7 @@ int network_reload_running(const struct global_options *g, const struct ctr_reco
 		return rc;
 	ns = xasprintf("%s/netns", dir);
 	down[1] = up[1] = ns;
+	keep_macs(dir, opts);
 	/*
 	 * What is left goes, then everything is made again, the same. The teardown
 	 * may miss rules that were flushed (netavark then fails): that is the point.

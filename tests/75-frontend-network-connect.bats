@@ -165,10 +165,12 @@ get() {
 	refute_output --partial eth1
 }
 
-@test "network reload makes flushed firewall rules again" {
-	local id
+@test "network reload makes flushed firewall rules again, with the same address and MAC" {
+	local id mac
 	id=$(pea_net_out run -d --name web --network a -p 8080:80 busybox httpd -f -p 80 -h /etc)
 	run -0 get http://127.0.0.1:8080/hostname
+	mac=$(pea_net_out inspect --format '{{.NetworkSettings.Networks.a.MacAddress}}' web)
+	[[ $mac =~ ^[0-9a-f]{2}(:[0-9a-f]{2}){5}$ ]]
 	ip netns exec "$FE_NETNS_NAME" nft flush ruleset
 	run -7 fe_in_net curl -sS -m 2 http://127.0.0.1:8080/hostname
 	run -0 --separate-stderr pea_net network reload web
@@ -177,10 +179,17 @@ get() {
 	assert_output "${id:0:12}"
 	run -0 pea_net exec web ip -4 -o addr show eth0
 	assert_output --partial "inet 10.89.70.2/24"
+	# the interface made again is the same (podman's 500-networking)
+	run -0 pea_net inspect --format '{{.NetworkSettings.Networks.a.MacAddress}}' web
+	assert_output "$mac"
+	run -0 pea_net exec web cat /sys/class/net/eth0/address
+	assert_output "$mac"
 	ip netns exec "$FE_NETNS_NAME" nft flush ruleset
 	run -0 --separate-stderr pea_net network reload --all
 	assert_output "$id"
 	run -0 get http://127.0.0.1:8080/hostname
+	run -0 pea_net exec web cat /sys/class/net/eth0/address
+	assert_output "$mac"
 	run -125 --separate-stderr pea_net network reload
 	assert_equal "$stderr" "Error: give containers or --all, not both or neither"
 }

@@ -119,7 +119,26 @@ client() {
 	assert_output pong
 	run -0 pea_net port u
 	assert_output "5353/udp -> 0.0.0.0:5354"
-	pea_net rm -f web u >/dev/null
+	# rm takes exactly its own rules: web's ports are dead, u's still answer
+	local web_id u_id
+	web_id=$(pea_net_out inspect --format '{{.Id}}' web)
+	u_id=$(pea_net_out inspect --format '{{.Id}}' u)
+	run -0 ip netns exec "$FE_NETNS_NAME" nft list ruleset
+	assert_output --regexp 'dport (8080|9000)[^0-9]'
+	pea_net rm -f web >/dev/null
+	run -0 ip netns exec "$FE_NETNS_NAME" nft list ruleset
+	refute_output --regexp 'dport (8080|8081|9000|9001)[^0-9]'
+	assert_output --regexp 'dport 5354[^0-9]'
+	# (pea-netsetup's rules name their container; netavark 1.4's do not)
+	if [[ "${PEA_NETSETUP:-}" != */netavark ]]; then
+		refute_output --partial "$web_id"
+		assert_output --partial "$u_id"
+	fi
+	run -7 fe_in_net curl -sS -m 2 http://127.0.0.1:8080/hostname
+	run -7 fe_in_net curl -sS -m 2 http://127.0.0.1:9000/hostname
+	run -0 udp 10.89.40.1 5354
+	assert_output pong
+	pea_net rm -f u >/dev/null
 	fe_net_clean
 }
 
@@ -185,6 +204,15 @@ client() {
 	run -0 get "http://127.0.0.1:$hp/hostname"
 	pea_net run -d --name web2 -p 80 busybox httpd -f -p 80 -h /etc >/dev/null
 	hp=$(pea_net_out port web2 80)
+	run -0 get "http://127.0.0.1:${hp##*:}/hostname"
+	# the image's own exposed ports (EXPOSE), tcp and udp
+	pea_net create --name base busybox true >/dev/null
+	pea_net commit -q -c 'EXPOSE 80' -c 'EXPOSE 81/udp' base exposed >/dev/null
+	pea_net run -d --name web3 -P exposed httpd -f -p 80 -h /etc >/dev/null
+	run -0 pea_net port web3
+	assert_line --index 0 --regexp '^80/tcp -> 0\.0\.0\.0:[0-9]+$'
+	assert_line --index 1 --regexp '^81/udp -> 0\.0\.0\.0:[0-9]+$'
+	hp=$(pea_net_out port web3 80)
 	run -0 get "http://127.0.0.1:${hp##*:}/hostname"
 	# -P without exposed ports publishes nothing
 	pea_net run -d --name quiet -P busybox sleep 100 >/dev/null
