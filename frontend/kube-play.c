@@ -627,6 +627,12 @@ static void pod_plan_clear(struct kube_pod_plan *p)
 		pea_strv_free(p->ctrs[i].args);
 	}
 	free(p->ctrs);
+	for (size_t i = 0; i < p->ninits; i++) {
+		free(p->inits[i].name);
+		free(p->inits[i].image);
+		pea_strv_free(p->inits[i].args);
+	}
+	free(p->inits);
 	pea_strv_free(p->mkdirs);
 	pea_strv_free(p->mkfiles);
 	memset(p, 0, sizeof(*p));
@@ -662,6 +668,56 @@ static int check_names(const struct kube_node *ctrs, const char *pod, struct pea
 	return 0;
 }
 
+/*
+ * initContainers: planned as containers of the pod that never restart. pea runs
+ * them in order while playing (podman's run at each pod start), so they need
+ * --start.
+ */
+static int plan_inits(struct pod_ctx *c, const struct kube_node *ctrs, struct pea_error **err)
+{
+	const struct kube_node *inits = NULL;
+	struct kube_pod_plan *p = c->plan;
+
+	if (kube_get_seq(c->spec, "initContainers", "spec", &inits, err) < 0)
+		return -1;
+	if (!inits || !inits->n)
+		return 0;
+	if (check_names(inits, c->name, err) < 0)
+		return -1;
+	for (size_t i = 0; i < inits->n; i++)
+		for (size_t j = 0; j < ctrs->n; j++) {
+			const char *a = NULL, *b = NULL;
+
+			(void)kube_get_str(inits->items[i], "name", NULL, &a, NULL);
+			(void)kube_get_str(ctrs->items[j], "name", NULL, &b, NULL);
+			if (a && b && strcmp(a, b) == 0)
+				return pea_error_new(err, EINVAL,
+						     "pod '%s': container name '%s' is used twice",
+						     c->name, a);
+		}
+	if (!c->o->start)
+		return pea_error_new(err, ENOTSUP,
+				     "pod '%s': initContainers run while the pod is played: "
+				     "--start=false cannot be used with them",
+				     c->name);
+	p->inits = xnew(struct kube_ctr_plan, inits->n);
+	for (size_t i = 0; i < inits->n; i++) {
+		char **a;
+
+		p->ninits++;
+		if (plan_container(c, inits->items[i], i, &p->inits[i], err) < 0)
+			return pea_error_wrap(err, "pod '%s': init container", c->name);
+		/* an init container runs once: it is not restarted */
+		for (a = p->inits[i].args; *a; a++)
+			if (strcmp(*a, "--restart") == 0 && a[1]) {
+				free(a[1]);
+				a[1] = xstrdup("no");
+				break;
+			}
+	}
+	return 0;
+}
+
 /* One pod from a Pod's metadata and spec (or a Deployment's template). */
 static int plan_pod(struct pod_ctx *c, struct pea_error **err)
 {
@@ -676,9 +732,8 @@ static int plan_pod(struct pod_ctx *c, struct pea_error **err)
 		return pea_error_new(err, EINVAL, "pod '%s' has no containers", c->name);
 	if (check_names(ctrs, c->name, err) < 0)
 		return -1;
-	if (kube_get(c->spec, "initContainers"))
-		return pea_error_new(err, ENOTSUP, "pod '%s': initContainers are not supported yet",
-				     c->name);
+	if (plan_inits(c, ctrs, err) < 0)
+		return -1;
 	for (size_t i = 0; i < c->all->npods; i++)
 		if (&c->all->pods[i] != p && c->all->pods[i].name &&
 		    strcmp(c->all->pods[i].name, c->name) == 0)
@@ -883,6 +938,8 @@ void kube_plan_print(const struct kube_plan *p)
 		for (size_t j = 0; pp->mkfiles && pp->mkfiles[j]; j++)
 			printf("touch %s\n", pp->mkfiles[j]);
 		print_cmd("pod create", pp->args);
+		for (size_t j = 0; j < pp->ninits; j++)
+			print_cmd("init create", pp->inits[j].args);
 		for (size_t j = 0; j < pp->nctrs; j++)
 			print_cmd("create", pp->ctrs[j].args);
 	}
@@ -1061,6 +1118,49 @@ static int build_images(struct global_options *g, const struct kube_pod_plan *pp
 	return 0;
 }
 
+/* An init container that did not exit 0: its status when it ran, else why it did not. */
+static int init_failed(struct global_options *g, const char *name, struct pea_error **err)
+{
+	char *args[] = { "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}",
+			 (char *)name, NULL };
+	_cleanup_free_ char *out = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (frontend_run_self_capture(g, args, &out, &e) == 0 && strncmp(out, "exited ", 7) == 0) {
+		*err = pea_error_free(*err);
+		return pea_error_new(err, EIO, "init container '%s' exited with status %s", name,
+				     out + 7);
+	}
+	return pea_error_wrap(err, "init container '%s' failed", name);
+}
+
+/*
+ * The pod's init containers, in order: each created, run to its end (it must
+ * exit 0) and removed, before the pod's containers are made.
+ */
+static int run_inits(struct global_options *g, const struct kube_pod_plan *pp,
+		     struct pea_error **err)
+{
+	for (size_t i = 0; i < pp->ninits; i++) {
+		_cleanup_strv_ char **cargs = NULL;
+		_cleanup_free_ char *id = NULL;
+		char *start[] = { "start", "-a", pp->inits[i].name, NULL };
+		char *rm[] = { "rm", pp->inits[i].name, NULL };
+
+		pea_strv_push(&cargs, "create");
+		for (size_t j = 0; pp->inits[i].args[j]; j++)
+			pea_strv_push(&cargs, pp->inits[i].args[j]);
+		if (frontend_run_self_capture(g, cargs, &id, err) < 0)
+			return pea_error_wrap(err, "init container '%s'", pp->inits[i].name);
+		if (frontend_run_self_capture(g, start, NULL, err) < 0)
+			return init_failed(g, pp->inits[i].name, err);
+		if (frontend_run_self_capture(g, rm, NULL, err) < 0)
+			return pea_error_wrap(err, "removing init container '%s'",
+					      pp->inits[i].name);
+	}
+	return 0;
+}
+
 /* One pod: its id and its containers' ids go to *out, podman's report. */
 static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 		    const struct kube_play_opts *o, struct made *m, char **out,
@@ -1083,6 +1183,8 @@ static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 	if (frontend_run_self_capture(g, args, &podid, err) < 0)
 		return pea_error_wrap(err, "pod '%s'", pp->name);
 	pea_strv_push(&m->pods, pp->name);
+	if (run_inits(g, pp, err) < 0)
+		return pea_error_wrap(err, "pod '%s'", pp->name);
 	for (size_t i = 0; i < pp->nctrs; i++) {
 		_cleanup_strv_ char **cargs = NULL;
 		char *id = NULL;

@@ -40,6 +40,8 @@ struct kube_pod_plan {
 	char **args; /* pea pod create ARGS */
 	struct kube_ctr_plan *ctrs;
 	size_t nctrs;
+	struct kube_ctr_plan *inits; /* initContainers: run in order while playing, then removed */
+	size_t ninits;
 	char **mkdirs;	/* hostPath DirectoryOrCreate folders */
 	char **mkfiles; /* hostPath FileOrCreate files */
 };

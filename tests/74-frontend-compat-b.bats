@@ -363,3 +363,44 @@ podman_link() {
 	assert_output "$id1"
 	[[ "$(ls "$FE_ROOT/secrets/filedriver")" == "$id1" ]]
 }
+
+@test "kube play: initContainers run in order to their end before the containers, then go" {
+	fe_load_busybox
+	local hp="$TEST_DIR/hp" y="$TEST_DIR/init.yaml"
+	cat >"$y" <<Y
+kind: Pod
+metadata: {name: ip}
+spec:
+  initContainers:
+  - {name: i1, image: busybox, command: [sh, -c, 'echo one > /v/f'], volumeMounts: [{name: v, mountPath: /v}]}
+  - {name: i2, image: busybox, command: [sh, -c, 'echo two >> /v/f'], volumeMounts: [{name: v, mountPath: /v}]}
+  containers:
+  - {name: c, image: busybox, command: [sh, -c, 'cat /v/f; sleep 100'], volumeMounts: [{name: v, mountPath: /v}]}
+  volumes: [{name: v, hostPath: {path: $hp, type: DirectoryOrCreate}}]
+Y
+	run -0 pea_cmd kube play --print-plan "$y"
+	assert_line --regexp '^init create .*--name ip-i1 --restart no '
+	assert_line --regexp '^init create .*--name ip-i2 --restart no '
+	run -0 pea_cmd kube play "$y"
+	assert_line --index 0 "Pod:"
+	assert_equal "$(cat "$hp/f")" $'one\ntwo'
+	run -0 pea_cmd ps -a --format '{{.Names}}'
+	refute_line ip-i1
+	refute_line ip-i2
+	assert_line ip-c
+	run -0 pea_cmd kube down "$y"
+
+	# one that fails: its status in one line, nothing of the pod left
+	rm -rf "$hp"
+	sed -i 's/echo two >> \/v\/f/exit 3/' "$y"
+	run -125 pea_cmd kube play "$y"
+	assert_output "Error: pod 'ip': init container 'ip-i2' exited with status 3"
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	run -0 pea_cmd pod ps -q
+	assert_output ""
+	[[ ! -e "$hp" ]]
+	# they run while playing: not with --start=false
+	run -125 pea_cmd kube play --start=false "$y"
+	assert_output "Error: pod 'ip': initContainers run while the pod is played: --start=false cannot be used with them"
+}

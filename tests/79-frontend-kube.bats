@@ -199,8 +199,8 @@ spec:
 	refused "$f" "container 'c': invalid containerPort '70000'"
 	f=$(yaml policy <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  restartPolicy: Sometimes\n  containers:\n  - {name: c, image: busybox}')
 	refused "$f" "invalid restartPolicy 'Sometimes'"
-	f=$(yaml init <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  initContainers: [{name: i, image: busybox}]\n  containers:\n  - {name: c, image: busybox}')
-	refused "$f" "pod 'p': initContainers are not supported yet"
+	f=$(yaml init <<<$'kind: Pod\nmetadata: {name: p}\nspec:\n  initContainers: [{name: c, image: busybox}]\n  containers:\n  - {name: c, image: busybox}')
+	refused "$f" "pod 'p': container name 'c' is used twice"
 	f=$(yaml alias <<<$'kind: &k Pod\nmetadata: {name: *k}')
 	refused "$f" "yaml: line 1, column 7: anchors are not supported"
 
