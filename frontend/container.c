@@ -21,6 +21,7 @@
 #include "lib/file.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/container.h"
@@ -451,6 +452,50 @@ static void drop_anonymous_volumes(const struct global_options *g, const struct 
  * `pea wait` that outlives a --rm container. volumes: its anonymous volumes go
  * too (rm -v, --rm).
  */
+/*
+ * The runtime's delete of an exited container, started in the background: it
+ * removes the runtime's state and cgroups while pea-storage unmounts and
+ * removes the layer, which it does not touch; a removal waited for the two
+ * in turn (a run --rm's end). Where it cannot be spawned, it runs at once.
+ */
+struct runtime_delete {
+	pid_t pid;
+	int pidfd;
+};
+
+static void runtime_delete_begin(const struct global_options *g, const struct ctr_record *r,
+				 struct runtime_delete *d)
+{
+	const char *del[] = { "delete", "--force", r->id, NULL };
+	_cleanup_close_ int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_strv_ char **argv = NULL;
+	struct pea_fd_map fds[2] = { { null_fd, 1 }, { null_fd, 2 } };
+	struct pea_spawn s = { .fds = fds, .nfds = 2, .null_stdin = true };
+
+	*d = (struct runtime_delete){ -1, -1 };
+	pea_strv_push(&argv, r->runtime ? r->runtime : g->runtime);
+	frontend_push_runtime_flags(g, &argv, false);
+	pea_strv_push_take(&argv, xasprintf("--root=%s/runtime", g->runroot));
+	for (size_t i = 0; del[i]; i++)
+		pea_strv_push(&argv, del[i]);
+	s.argv = argv;
+	if (null_fd < 0 || pea_spawn(&s, &d->pid, &d->pidfd, &e) < 0) {
+		d->pid = -1;
+		(void)container_runtime(g, r, del, true, NULL);
+	}
+}
+
+static void runtime_delete_end(struct runtime_delete *d)
+{
+	int status;
+
+	if (d->pid > 0)
+		(void)pea_wait(d->pid, d->pidfd, -1, &status, NULL);
+	d->pid = -1;
+	d->pidfd = pea_close(d->pidfd);
+}
+
 static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep_exit, bool volumes,
 		       struct pea_error **err)
 {
@@ -459,23 +504,33 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 	_cleanup_free_ char *exitf = record_exit_file(g, r->id);
 	_cleanup_json_ struct json_object *res = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
+	struct runtime_delete bg = { -1, -1 };
 
 	/* a start killed before it saved the record leaves the runtime's state too */
-	if (runtime_has_state(g, r->id))
-		(void)container_runtime(g, r, del, true, NULL);
+	if (runtime_has_state(g, r->id)) {
+		/* exited: no process of it is left to keep the layer busy */
+		if (r->state == CTR_EXITED && pea_path_exists_at(AT_FDCWD, exitf))
+			runtime_delete_begin(g, r, &bg);
+		else
+			(void)container_runtime(g, r, del, true, NULL);
+	}
 	teardown_network(g, r->id);
 	volumes_release(g, r);
 	volumes_remove_images(g, r);
 	{
 		_cleanup_free_ char *rundir = network_run_dir(g, r->id);
-		if (pea_rm_rf_at(AT_FDCWD, rundir, err) < 0)
+		if (pea_rm_rf_at(AT_FDCWD, rundir, err) < 0) {
+			runtime_delete_end(&bg);
 			return -1;
+		}
 	}
 	/* rm --force unmounts too */
 	if (store_call(g, rm, &res, &e) < 0 && e->code != ENOENT) {
+		runtime_delete_end(&bg);
 		*err = TAKE_PTR(e);
 		return pea_error_wrap(err, "removing the storage of container '%s'", r->id);
 	}
+	runtime_delete_end(&bg);
 	if (drop_record_dir(g, r->id, err) < 0)
 		return -1;
 	events_container(g, r, "remove");
