@@ -186,6 +186,22 @@ static int take_name(struct store *s, const char *name, const char *owner, struc
 	return 0;
 }
 
+/* A file written, not synced (commit_new_image() syncs it). */
+static int write_unsynced_at(int dfd, const char *name, const char *buf, size_t len,
+			     struct pea_error **err)
+{
+	_cleanup_close_ int fd =
+		openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0 || pea_write_all(fd, buf, len, err) < 0 || close(TAKE_FD(fd)) < 0) {
+		if (!*err)
+			pea_error_errno(err, "write '%s'", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* A new image's config or manifest, into images/ID: no record names the folder yet. */
 static int save_blob(struct store *s, const char *id, const char *name, const char *buf, size_t len,
 		     struct pea_error **err)
 {
@@ -194,7 +210,53 @@ static int save_blob(struct store *s, const char *id, const char *name, const ch
 
 	if (pea_mkdir_p_at(s->root_fd, dir, 0700, &dfd, err) < 0)
 		return -1;
-	return pea_write_file_atomic_at(dfd, name, buf, len, 0600, err);
+	return write_unsynced_at(dfd, name, buf, len, err);
+}
+
+/*
+ * A new image's record, the commit point, with two syncs where three atomic writes (config,
+ * manifest, record) made six: the record goes to a temp file, one syncfs() makes durable
+ * it, the config and manifest written before it (straight to their names: nothing reads
+ * images/ID before the record exists) and their folder, then the rename of the record and
+ * an fsync of images/ for it, as a layer's commit. A crash at any point leaves the image
+ * whole or absent: before the rename is durable, a folder without a record, which a new
+ * create of the image writes again.
+ */
+static int commit_new_image(struct store *s, const struct image_rec *i, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *o = image_rec_to_json(i);
+	_cleanup_free_ char *name = xasprintf("%s.json", i->id);
+	_cleanup_free_ char *rnd = cli_random_id();
+	_cleanup_free_ char *tmp = xasprintf("%s.json.tmp.%.12s", i->id, rnd);
+	_cleanup_free_ char *data = NULL;
+	_cleanup_close_ int dfd = -1;
+
+	if (s->records_nosync)
+		return image_save(s, i, err);
+	data = xasprintf("%s\n",
+			 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+	dfd = openat(s->root_fd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return pea_error_errno(err, "open '%s/images'", s->graph_root);
+	if (write_unsynced_at(dfd, tmp, data, strlen(data), err) < 0)
+		goto out_unlink;
+	if (syncfs(dfd) < 0) {
+		pea_error_errno(err, "sync the new image");
+		goto out_unlink;
+	}
+	store_crash_point("image-before-rename");
+	if (renameat(dfd, tmp, dfd, name) < 0) {
+		pea_error_errno(err, "rename the record of image '%s'", i->id);
+		goto out_unlink;
+	}
+	if (fsync(dfd) < 0)
+		return pea_error_errno(err, "sync '%s/images'", s->graph_root);
+	return 0;
+
+out_unlink:
+	unlinkat(dfd, tmp, 0);
+	return -1;
 }
 
 static int read_blob(const char *path, char **ret, size_t *ret_len, struct pea_error **err)
@@ -277,7 +339,7 @@ static int create_image(struct store *s, struct image_create_options *o, struct 
 	    (manifest && save_blob(s, i.id, "manifest", manifest, manifest_len, err) < 0))
 		goto out;
 	store_crash_point("image-before-record");
-	if (image_save(s, &i, err) < 0)
+	if (commit_new_image(s, &i, err) < 0)
 		goto out;
 	*ret_existed = false;
 	*ret = i;

@@ -587,6 +587,14 @@ st_crash_points() {
 	run -1 pstore image inspect one
 	# its config blob, written before the record, went with the next open
 	assert_equal "$(find "$STORE_ROOT/images" -mindepth 1 -maxdepth 1 -type d | wc -l)" 0
+	# config and record synced, the record not yet renamed into place: no image, no litter
+	st_crash image-before-rename image create --layers "$L1" --name one --config "$TEST_DIR/f.tar"
+	run -1 pstore image inspect one
+	assert_equal "$(find "$STORE_ROOT/images" -mindepth 1 -maxdepth 1 -type d | wc -l)" 0
+	assert_equal "$(find "$STORE_ROOT/images" -name '*.tmp.*' | wc -l)" 0
+	run -0 pstore image create --layers "$L1" --name one --config "$TEST_DIR/f.tar"
+	run -0 pstore image inspect one
+	run -0 pstore image rm one
 	st_crash container-before-record container create --image wh --name c
 	run -0 pstore container ls
 	assert_equal "$(jq '.result | length' <<<"$output")" 0
