@@ -247,7 +247,11 @@ static const char *cgroup_mountpoint(const struct cgroup_mnt *v, size_t n, const
 	return NULL;
 }
 
-static int mount_cgroup_v1_one(int dirfd, const char *dest, const char *mnt, const char *ctrls,
+/*
+ * One hierarchy under the tmpfs that cgfd is the root of (made by us a moment
+ * ago: plain names, no symlinks, nothing to resolve in the rootfs).
+ */
+static int mount_cgroup_v1_one(int cgfd, const char *dest, const char *mnt, const char *ctrls,
 			       const char *path, const struct spec_mount *m, bool cgroupns,
 			       struct pea_error **err)
 {
@@ -257,9 +261,13 @@ static int mount_cgroup_v1_one(int dirfd, const char *dest, const char *mnt, con
 
 	name = strrchr(mnt, '/') ? strrchr(mnt, '/') + 1 : mnt;
 	sub = xasprintf("%s/%s", dest, name);
-	if (pea_mkdir_p_at(dirfd, sub, 0755, NULL, err) < 0 ||
-	    open_target(dirfd, sub, &fd, err) < 0)
-		return -EINVAL;
+	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return 0; /* a hierarchy mounted at '/': no folder to give it */
+	if (mkdirat(cgfd, name, 0755) < 0 && errno != EEXIST)
+		return pea_error_errno(err, "mkdir '%s'", sub);
+	fd = openat(cgfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", sub);
 	if (cgroupns) {
 		/* in a cgroup namespace a new mount is rooted at the namespace's cgroup */
 		if (!*ctrls)
@@ -269,9 +277,11 @@ static int mount_cgroup_v1_one(int dirfd, const char *dest, const char *mnt, con
 	src = xasprintf("%s%s", mnt, path);
 	if (mounts_mount_fd(src, fd, sub, NULL, MS_BIND | MS_REC, NULL, err) < 0)
 		return -EINVAL;
-	fd = pea_close(fd);
-	if (open_target(dirfd, sub, &fd, err) < 0)
-		return -EINVAL;
+	pea_close(fd);
+	/* the mount just made, not the folder under it */
+	fd = openat(cgfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", sub);
 	return mounts_bind_remount(fd, sub, m->flags, err);
 }
 
@@ -281,14 +291,15 @@ static int mount_cgroup_v1(int rootfd, const struct spec_mount *m, bool cgroupns
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, cgfd = -1;
 	struct cgroup_mnt *mnts;
 	size_t cap = 0, n = 0;
 	int r = 0;
 
 	if (open_target(rootfd, m->destination, &fd, err) < 0 ||
 	    mounts_mount_fd("tmpfs", fd, m->destination, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			    "mode=755", err) < 0)
+			    "mode=755", err) < 0 ||
+	    pea_open_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0, &cgfd, err) < 0)
 		return -EINVAL;
 	f = fopen("/proc/self/cgroup", "re");
 	if (!f)
@@ -308,7 +319,7 @@ static int mount_cgroup_v1(int rootfd, const struct spec_mount *m, bool cgroupns
 		mnt = cgroup_mountpoint(mnts, n, ctrls);
 		if (!mnt)
 			continue; /* a hierarchy that is not mounted on the host */
-		r = mount_cgroup_v1_one(rootfd, m->destination, mnt, ctrls, path, m, cgroupns, err);
+		r = mount_cgroup_v1_one(cgfd, m->destination, mnt, ctrls, path, m, cgroupns, err);
 		if (r < 0)
 			break;
 	}
