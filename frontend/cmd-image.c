@@ -851,6 +851,22 @@ static struct json_object *image_row_names(struct json_object *tags, struct json
 	return rows;
 }
 
+/*
+ * The image's config for listing; one without a config (a manifest list) gets
+ * the record's creation time, as podman shows a list's.
+ */
+static struct json_object *list_config(struct json_object *rec)
+{
+	struct json_object *config = NULL;
+
+	if (image_read_config(rec, &config, NULL) < 0)
+		config = json_object_new_object();
+	if (!rec_str(config, "created") && rec_str(rec, "created"))
+		json_object_object_add(config, "created",
+				       json_object_new_string(rec_str(rec, "created")));
+	return config;
+}
+
 /* One row per tag (see image_row_names). */
 static void image_rows(struct json_object *rec, struct json_object *layers, bool notrunc,
 		       struct json_object *out)
@@ -862,8 +878,7 @@ static void image_rows(struct json_object *rec, struct json_object *layers, bool
 	double created;
 	long long size;
 
-	if (image_read_config(rec, &config, NULL) < 0)
-		config = json_object_new_object();
+	config = list_config(rec);
 	created = config_created(config);
 	size = image_size(rec, layers);
 	image_names(rec, &tags, &digests);
@@ -919,8 +934,7 @@ static struct json_object *image_json_summary(struct json_object *rec, struct js
 	_cleanup_json_ struct json_object *config = NULL, *tags = NULL, *digests = NULL;
 	struct json_object *o = json_object_new_object(), *hist = NULL;
 
-	if (image_read_config(rec, &config, NULL) < 0)
-		config = json_object_new_object();
+	config = list_config(rec);
 	image_names(rec, &tags, &digests);
 	json_object_object_add(o, "Id", json_object_new_string(rec_str(rec, "id")));
 	json_object_object_add(o, "ParentId", json_object_new_string(parent ?: ""));

@@ -125,6 +125,9 @@ podman_link() {
 	run -0 pea_cmd images --format '{{.ID}}' --no-trunc
 	assert_line "sha256:$iid"
 	assert_line "sha256:$lid"
+	# a list has no config: its record's creation time, as podman shows a list's
+	run -0 pea_cmd images --format '{{.Repository}}:{{.Tag}} {{.CreatedSince}}'
+	assert_line --regexp '^localhost/test:1.0 (Less than a second|[0-9]+ seconds?) ago$'
 	run -0 pea_cmd manifest inspect test:1.0
 	assert_output $'{\n    "schemaVersion": 2,\n    "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",\n    "manifests": null\n}'
 	run -0 pea_cmd manifest exists localhost/test:1.0
@@ -297,7 +300,7 @@ podman_link() {
 	[[ "$(cat "$FE_ROOT/secrets/filedriver/$id3")" == bar ]]
 	run -0 pea_cmd secret ls
 	assert_line --index 0 --regexp '^ID +NAME +DRIVER +CREATED +UPDATED$'
-	assert_line --regexp "^$id1  s1 +file +Less than a second ago|[0-9]+ seconds ago"
+	assert_line --regexp "^$id1  s1 +file +(Less than a second|[0-9]+ seconds?) ago  "
 	assert_equal "${#lines[@]}" 4
 	run -0 pea_cmd secret ls --format '{{.Name}} {{.Driver}}' --filter name=s2
 	assert_output "s2 file"
