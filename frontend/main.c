@@ -135,12 +135,19 @@ static void unknown_command(int argc, char **argv, struct pea_error **err)
 {
 	const char *me = frontend_progname();
 
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (argv[i][0] == '-' && argv[i][1]) {
-			pea_error_new(err, EINVAL, "unknown flag: %s\nSee '%s --help'", argv[i],
-				      me);
-			return;
-		}
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *a = argv[i];
+		if (a[0] != '-' || !a[1])
+			continue;
+		if (a[1] == '-')
+			pea_error_new(err, EINVAL, "unknown flag: %.*s\nSee '%s --help'",
+				      (int)strcspn(a, "="), a, me);
+		else
+			pea_error_new(err, EINVAL,
+				      "unknown shorthand flag: '%c' in %s\nSee '%s --help'", a[1],
+				      a, me);
+		return;
+	}
 	pea_error_new(err, EINVAL,
 		      "unrecognized command `%s %s`\nTry '%s --help' for more information", me,
 		      argv[0], me);

@@ -39,6 +39,10 @@ podman_link() {
 	assert_output $'Error: flag needs an argument: \'h\' in -h\nSee \'podman run --help\''
 	run -125 timeout -k 5 30 "$p" "${FE_ARGS[@]}" bad --invalid
 	assert_output $'Error: unknown flag: --invalid\nSee \'podman --help\''
+	run -125 timeout -k 5 30 "$p" "${FE_ARGS[@]}" bad --invalid=x -z
+	assert_output $'Error: unknown flag: --invalid\nSee \'podman --help\''
+	run -125 timeout -k 5 30 "$p" "${FE_ARGS[@]}" bad -zq
+	assert_output $'Error: unknown shorthand flag: \'z\' in -zq\nSee \'podman --help\''
 	run -125 timeout -k 5 30 "$p" "${FE_ARGS[@]}" bad
 	assert_output $'Error: unrecognized command `podman bad`\nTry \'podman --help\' for more information'
 	run -125 timeout -k 5 30 "$p" "${FE_ARGS[@]}" version --remote
