@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "lib/cleanup.h"
+#include "lib/digest.h"
 #include "lib/error.h"
 #include "lib/json.h"
 #include "lib/strv.h"
@@ -155,6 +156,16 @@ static int layer_apply_cmd(const struct global_options *g, int argc, char **argv
 	if (fd < 0 && isatty(STDIN_FILENO))
 		return cli_usage_error(
 			err, "layer apply: refusing to read a tar stream from a terminal");
+	/*
+	 * An apply hashes its stream (and its chain id under the store lock): libcrypto is
+	 * loaded now (dlopen, OpenSSL's init: milliseconds), before the store lock, which the
+	 * applies of a pull take one after the other as they start.
+	 */
+	{
+		char warm[PEA_DIGEST_MAX];
+
+		pea_digest_buffer("sha256", "", 0, warm);
+	}
 	if (store_open(g, true, &s, err) < 0)
 		return -1;
 	r = parent_ref ? store_resolve(s, "layers", parent_ref, &parent, err) : 0;
