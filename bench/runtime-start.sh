@@ -6,8 +6,12 @@
 # Then the latency of `exec ID /bin/true` into a running container, pea-runtime vs
 # crun. Then the cost of the CVE-2019-5736 protection: `run` of the same
 # binary writable (re-executed from a sealed memfd copy) and through a
-# read-only bind mount (no copy needed). Needs root. BENCH_N changes the
-# number of runs (default 50).
+# read-only bind mount (no copy needed). Then `create`, `start` and `delete`
+# as pea run calls them (three processes), in a bundle with a network
+# namespace: wall time and, with perf, CPU time (task-clock of each command
+# and of the processes it forks; the least bent by a shared machine's load);
+# PEA_RUNTIME_BASE=path/to/an/older/pea-runtime adds it as a row ("base").
+# Needs root. BENCH_N changes the number of runs (default 50).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/common.bash
@@ -114,4 +118,70 @@ names=("writable (sealed copy)" "read-only (no copy)")
 for i in 0 1; do
 	awk -v name="${names[i]}" -v us="${seal_us[i]}" -v base="${seal_us[1]}" -v n="$N" 'BEGIN {
 		printf "%-22s %12.4f %10.2f\n", name, us / n / 1e6, us / base }'
+done
+
+# create + start + delete, each its own process as pea run calls them (the
+# bundle has a network namespace, as pea gives a container).
+make_bundle "$top/bundle-csd" /bin/true
+csd_names=(pea-runtime crun runc)
+csd_bins=("$PEA" "$CRUN" "$RUNC")
+if [[ -n ${PEA_RUNTIME_BASE:-} ]]; then
+	csd_names+=(base)
+	csd_bins+=("$PEA_RUNTIME_BASE")
+fi
+have_perf=0
+perf stat -x, -o /dev/null -e task-clock true 2>/dev/null && have_perf=1
+# csd_step MODE BIN ARGS...: run one command; print its wall time (MODE wall)
+# or its CPU time under perf (MODE cpu), in microseconds.
+csd_step() {
+	local mode=$1 t0 t1
+	shift
+	if [[ $mode == cpu ]]; then
+		perf stat -x, -o "$top/perf.out" -e task-clock "$@" </dev/null >/dev/null 2>"$top/step.err" ||
+			echo "bench/runtime-start: $*: $(tail -1 "$top/step.err")" >&2
+		awk -F, '/task-clock/ {printf "%d\n", $1 * 1000}' "$top/perf.out"
+		return
+	fi
+	t0=$(date +%s%N)
+	"$@" </dev/null >/dev/null 2>"$top/step.err" ||
+		echo "bench/runtime-start: $*: $(tail -1 "$top/step.err")" >&2
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000))
+}
+# csd_round MODE N: create, start, delete with each runtime; adds to csd_MODE.
+declare -a csd_wall csd_cpu
+csd_round() {
+	local mode=$1 n=$2 i b r id v
+	local -n sums=csd_$mode
+	for i in "${!csd_bins[@]}"; do
+		b=${csd_bins[i]} r="$top/csd-root-$i" id="csd-$mode-$i-$n"
+		v=$(csd_step "$mode" "$b" --root "$r" create -b "$top/bundle-csd" "$id")
+		sums[i * 3]=$((${sums[i * 3]:-0} + v))
+		v=$(csd_step "$mode" "$b" --root "$r" start "$id")
+		sums[i * 3 + 1]=$((${sums[i * 3 + 1]:-0} + v))
+		for _ in $(seq 1 500); do
+			[[ $("$b" --root "$r" state "$id" 2>/dev/null | jq -r .status) == stopped ]] && break
+			sleep 0.01
+		done
+		v=$(csd_step "$mode" "$b" --root "$r" delete "$id")
+		sums[i * 3 + 2]=$((${sums[i * 3 + 2]:-0} + v))
+	done
+}
+for n in $(seq 1 "$N"); do
+	csd_round wall "$n"
+	((have_perf)) && csd_round cpu "$n"
+done
+printf '\ncreate + start + delete of /bin/true (network namespace), %d runs each (mean ms)\n' "$N"
+((have_perf)) || echo "(no perf: no CPU columns)"
+printf '%-12s %8s %8s %8s %8s %8s %8s %8s %8s %9s\n' runtime create start delete wall \
+	"cpu:c" "cpu:s" "cpu:d" cpu "cpu/crun"
+for i in "${!csd_bins[@]}"; do
+	awk -v name="${csd_names[i]}" -v n="$N" -v cw="${csd_wall[i * 3]}" \
+		-v sw="${csd_wall[i * 3 + 1]}" -v dw="${csd_wall[i * 3 + 2]}" \
+		-v cc="${csd_cpu[i * 3]:-0}" -v sc="${csd_cpu[i * 3 + 1]:-0}" -v dc="${csd_cpu[i * 3 + 2]:-0}" \
+		-v crun="$((${csd_cpu[3]:-0} + ${csd_cpu[4]:-0} + ${csd_cpu[5]:-0}))" 'BEGIN {
+		printf "%-12s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %9.2f\n", name,
+			cw / n / 1e3, sw / n / 1e3, dw / n / 1e3, (cw + sw + dw) / n / 1e3,
+			cc / n / 1e3, sc / n / 1e3, dc / n / 1e3, (cc + sc + dc) / n / 1e3,
+			crun ? (cc + sc + dc) / crun : 0 }'
 done
