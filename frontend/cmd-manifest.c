@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -19,6 +20,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/json.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
@@ -318,6 +320,8 @@ enum {
 	OPT_AUTHFILE,
 	OPT_CERT_DIR,
 	OPT_CREDS,
+	OPT_RM,
+	OPT_DIGESTFILE,
 };
 
 static int manifest_create(struct global_options *g, int argc, char **argv, struct pea_error **err)
@@ -573,12 +577,280 @@ static int manifest_exists(struct global_options *g, int argc, char **argv, stru
 	return -1;
 }
 
+/* ---- push ------------------------------------------------------------------- */
+
+static const char push_usage[] =
+	"Usage: pea manifest push [options] LIST [DESTINATION]\n"
+	"\n"
+	"Push a manifest list and the images it names (from the store) to a registry\n"
+	"(docker://, the default) or another place pea-image writes.\n"
+	"\n"
+	"Options:\n"
+	"      --all                 accepted (the images are always pushed)\n"
+	"      --authfile=PATH       credentials file\n"
+	"      --cert-dir=DIR        certs.d-style folder\n"
+	"      --creds=USER[:PASS]   credentials\n"
+	"      --digestfile=PATH     write the list's digest there\n"
+	"  -f, --format=oci|v2s2     the images' manifest format\n"
+	"  -q, --quiet               no progress\n"
+	"      --rm                  remove the list from the store once pushed\n"
+	"      --tls-verify[=BOOL]   verify TLS (false also allows http)\n";
+
+/* pea-image ARGS...: its failure's last line. */
+static int image_tool_run(char *const *argv, bool quiet, struct pea_error **err)
+{
+	struct run_result rr = { 0 };
+	int r = 0;
+
+	if (frontend_run_capture(argv, -1, &rr, err) < 0)
+		return -1;
+	if (!WIFEXITED(rr.status) || WEXITSTATUS(rr.status) != 0) {
+		const char *m = rr.errtxt && *rr.errtxt ? rr.errtxt : "failed";
+		const char *last = strrchr(m, '\n');
+		m = last ? last + 1 : m;
+		if (strncmp(m, "pea-image: ", 11) == 0)
+			m += 11;
+		r = pea_error_new(err, EIO, "%s", m);
+	} else if (!quiet && rr.errtxt && *rr.errtxt) {
+		fprintf(stderr, "%s\n", rr.errtxt);
+	}
+	run_result_clear(&rr);
+	return r;
+}
+
+/* The id of the image of the store whose manifest has this digest. */
+static int image_of_digest(const struct global_options *g, const char *digest, char **ret,
+			   struct pea_error **err)
+{
+	static const char *const ls[] = { "image", "ls", NULL };
+	_cleanup_json_ struct json_object *all = NULL;
+
+	if (store_call(g, ls, &all, err) < 0)
+		return -1;
+	for (size_t i = 0;
+	     json_object_is_type(all, json_type_array) && i < json_object_array_length(all); i++) {
+		struct json_object *rec = json_object_array_get_idx(all, i);
+		const char *d = cfg_str(rec, "digest");
+		if (d && strcmp(d, digest) == 0) {
+			*ret = xstrdup(rec_id(rec));
+			return 0;
+		}
+	}
+	return pea_error_new(err, ENOENT, "no image of the store has the manifest %s", digest);
+}
+
+/* An OCI layout at dir with each image of the list and the list itself, tagged "list". */
+static int push_layout(const struct global_options *g, struct json_object *doc, const char *dir,
+		       struct pea_error **err)
+{
+	const char *text = json_object_to_json_string_ext(
+		doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	_cleanup_free_ char *blobdir = NULL, *blob = NULL, *index = NULL;
+	_cleanup_json_ struct json_object *idx = NULL;
+	struct json_object *ms = NULL, *e, *ann;
+	const char *mt = cfg_str(doc, "mediaType");
+	char digest[PEA_DIGEST_MAX];
+
+	if (json_object_object_get_ex(doc, "manifests", &ms))
+		for (size_t i = 0; i < json_object_array_length(ms); i++) {
+			const char *d = cfg_str(json_object_array_get_idx(ms, i), "digest");
+			_cleanup_free_ char *id = NULL, *src = NULL, *dst = NULL;
+			_cleanup_strv_ char **argv = NULL;
+
+			if (!d || image_of_digest(g, d, &id, err) < 0)
+				return -1;
+			src = store_transport(g, id);
+			dst = xasprintf("oci:%s:image%zu", dir, i);
+			pea_strv_push_take(&argv, frontend_find_binary(g, "pea-image"));
+			pea_strv_push(&argv, "copy");
+			pea_strv_push(&argv, "-q");
+			pea_strv_push(&argv, "--preserve-digests");
+			pea_strv_push(&argv, src);
+			pea_strv_push(&argv, dst);
+			if (image_tool_run(argv, true, err) < 0)
+				return pea_error_wrap(err, "image %s", d);
+		}
+	/* the list itself: a blob of the layout, and its entry in index.json */
+	pea_digest_buffer("sha256", text, strlen(text), digest);
+	blobdir = xasprintf("%s/blobs/sha256", dir);
+	if (frontend_mkdir_p(blobdir, err) < 0)
+		return -1;
+	blob = xasprintf("%s/%s", blobdir, pea_digest_hex(digest));
+	if (pea_write_file_atomic_at(AT_FDCWD, blob, text, strlen(text), 0644, err) < 0)
+		return -1;
+	index = xasprintf("%s/index.json", dir);
+	if (pea_path_exists_at(AT_FDCWD, index)) {
+		if (pea_json_parse_file_at(AT_FDCWD, index, LIST_MAX, &idx, err) < 0)
+			return -1;
+	} else {
+		idx = json_object_new_object();
+		json_object_object_add(idx, "schemaVersion", json_object_new_int(2));
+		json_object_object_add(idx, "mediaType", json_object_new_string(MEDIA_OCI_INDEX));
+		json_object_object_add(idx, "manifests", json_object_new_array());
+	}
+	if (!json_object_object_get_ex(idx, "manifests", &ms) ||
+	    !json_object_is_type(ms, json_type_array))
+		return pea_error_new(err, EINVAL, "'%s': no manifests", index);
+	e = json_object_new_object();
+	set_str(e, "mediaType", mt);
+	set_str(e, "digest", digest);
+	json_object_object_add(e, "size", json_object_new_int64((int64_t)strlen(text)));
+	ann = json_object_new_object();
+	json_object_object_add(ann, "org.opencontainers.image.ref.name",
+			       json_object_new_string("list"));
+	json_object_object_add(e, "annotations", ann);
+	json_object_array_add(ms, e);
+	text = json_object_to_json_string_ext(idx, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
+	return pea_write_file_atomic_at(AT_FDCWD, index, text, strlen(text), 0644, err);
+}
+
+/* A destination without a transport is a registry's (docker://), as podman's. */
+static char *push_dest(const char *d)
+{
+	static const char *const transports[] = { "docker://", "oci:", "oci-archive:", "dir:",
+						  "docker-archive:" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(transports); i++)
+		if (strncmp(d, transports[i], strlen(transports[i])) == 0)
+			return xstrdup(d);
+	return xasprintf("docker://%s", d);
+}
+
+struct push_opts {
+	char **tool; /* pea-image copy's options */
+	bool quiet, rm;
+};
+
+static int push_option(struct push_opts *o, int c, const char *arg, struct pea_error **err)
+{
+	bool verify = true;
+
+	switch (c) {
+	case 'q':
+		o->quiet = true;
+		return 0;
+	case OPT_RM:
+		o->rm = true;
+		return 0;
+	case 'f':
+		if (strcmp(arg, "oci") != 0 && strcmp(arg, "v2s2") != 0)
+			return pea_error_new(err, EINVAL,
+					     "unrecognized image type \"%s\": use oci or v2s2",
+					     arg);
+		pea_strv_push_take(&o->tool, xasprintf("--format=%s", arg));
+		return 0;
+	case OPT_TLS:
+		if (parse_bool_arg("--tls-verify", arg, &verify, err) < 0)
+			return -1;
+		pea_strv_push_take(&o->tool,
+				   xasprintf("--dest-tls-verify=%s", verify ? "true" : "false"));
+		return 0;
+	case OPT_AUTHFILE:
+		pea_strv_push_take(&o->tool, xasprintf("--authfile=%s", arg));
+		return 0;
+	case OPT_CERT_DIR:
+		pea_strv_push_take(&o->tool, xasprintf("--dest-cert-dir=%s", arg));
+		return 0;
+	case OPT_CREDS:
+		pea_strv_push_take(&o->tool, xasprintf("--dest-creds=%s", arg));
+		return 0;
+	case OPT_DIGESTFILE:
+		pea_strv_push_take(&o->tool, xasprintf("--digestfile=%s", arg));
+		return 0;
+	default:
+		return 0; /* --all */
+	}
+}
+
+static int push_run(struct global_options *g, struct json_object *doc, const char *id,
+		    const char *dest, struct push_opts *o, struct pea_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/tmp/manifest-push-%s", g->runroot, id);
+	_cleanup_free_ char *src = NULL, *dst = push_dest(dest);
+	_cleanup_strv_ char **argv = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	int r;
+
+	(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
+	if (frontend_mkdir_p(dir, err) < 0)
+		return -1;
+	r = push_layout(g, doc, dir, err);
+	if (r == 0) {
+		src = xasprintf("oci:%s:list", dir);
+		pea_strv_push_take(&argv, frontend_find_binary(g, "pea-image"));
+		pea_strv_push(&argv, "copy");
+		pea_strv_push(&argv, "--all");
+		if (o->quiet)
+			pea_strv_push(&argv, "-q");
+		for (size_t i = 0; o->tool && o->tool[i]; i++)
+			pea_strv_push(&argv, o->tool[i]);
+		pea_strv_push(&argv, src);
+		pea_strv_push(&argv, dst);
+		r = image_tool_run(argv, o->quiet, err);
+	}
+	if (pea_rm_rf_at(AT_FDCWD, dir, &e) < 0)
+		log_warning("%s, ignoring", e->message);
+	return r;
+}
+
+static int manifest_push(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "authfile", required_argument, NULL, OPT_AUTHFILE },
+		{ "cert-dir", required_argument, NULL, OPT_CERT_DIR },
+		{ "creds", required_argument, NULL, OPT_CREDS },
+		{ "digestfile", required_argument, NULL, OPT_DIGESTFILE },
+		{ "format", required_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "rm", no_argument, NULL, OPT_RM },
+		{ "tls-verify", optional_argument, NULL, OPT_TLS },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_json_ struct json_object *rec = NULL, *doc = NULL;
+	struct push_opts o = { 0 };
+	const char *dest;
+	int rc, r = -1, c = 0;
+
+	optind = 0;
+	while ((rc = cmd_getopt(argc, argv, "hf:q", opts, push_usage, &c, err)) == 2)
+		if (push_option(&o, c, optarg, err) < 0)
+			goto out;
+	if (rc != 0) {
+		r = rc < 0 ? -1 : 0;
+		goto out;
+	}
+	if (argc - optind < 1 || argc - optind > 2) {
+		pea_error_new(err, EINVAL, "requires 1 or 2 arg(s), received %d", argc - optind);
+		goto out;
+	}
+	if (list_load(g, argv[optind], &rec, &doc, err) < 0)
+		goto out;
+	dest = argc - optind == 2 ? argv[optind + 1] : argv[optind];
+	if (push_run(g, doc, rec_id(rec), dest, &o, err) < 0) {
+		pea_error_wrap(err, "pushing manifest list %s", argv[optind]);
+		goto out;
+	}
+	if (o.rm) {
+		char *rmi[] = { "rmi", (char *)rec_id(rec), NULL };
+		if (frontend_run_self_capture(g, rmi, NULL, err) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	pea_strv_free(o.tool);
+	return r;
+}
+
 int cmd_manifest(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct subcommand sub[] = {
 		{ "add", manifest_add },       { "create", manifest_create },
 		{ "exists", manifest_exists }, { "inspect", manifest_inspect },
-		{ "remove", manifest_remove }, { "rm", manifest_rm },
+		{ "push", manifest_push },     { "remove", manifest_remove },
+		{ "rm", manifest_rm },
 	};
 
 	return cmd_dispatch(g, "manifest", manifest_usage, sub, ARRAY_SIZE(sub), argc, argv, err);

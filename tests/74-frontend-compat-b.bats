@@ -8,11 +8,14 @@ load helpers-frontend
 
 setup_file() {
 	ensure_fixtures
+	# pea-image reads podman's auth file: this file's own, never the host's
+	export REGISTRY_AUTH_FILE="$BATS_FILE_TMPDIR/auth.json"
 	fe_server_start
 }
 
 teardown_file() {
 	fe_server_stop
+	registry_stop
 }
 
 setup() {
@@ -24,6 +27,7 @@ setup() {
 
 teardown() {
 	fe_teardown
+	registry_stop
 }
 
 # pea run by another name (installed as podman): "$TEST_DIR/bin/podman"
@@ -410,4 +414,40 @@ Y
 	# they run while playing: not with --start=false
 	run -125 pea_cmd kube play --start=false "$y"
 	assert_output "Error: pod 'ip': initContainers run while the pod is played: --start=false cannot be used with them"
+}
+
+@test "manifest push: the list and its images to a registry; --digestfile, --rm" {
+	fe_load_busybox
+	registry_start
+	run -0 pea_cmd manifest create pl
+	run -0 pea_cmd manifest add pl busybox
+	run -0 pea_cmd manifest push -q --tls-verify=false --digestfile "$TEST_DIR/digest" pl \
+		"$REGISTRY_ADDR/x/pl:1"
+	assert_output ""
+	run -0 curl -sf --max-time 30 -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
+		"http://$REGISTRY_ADDR/v2/x/pl/manifests/1"
+	local list="$output" child
+	assert_equal "$(jq -r .mediaType <<<"$list")" application/vnd.docker.distribution.manifest.list.v2+json
+	assert_equal "$(jq -r '.manifests | length' <<<"$list")" 1
+	assert_equal "$(jq -r '.manifests[0].platform.os' <<<"$list")" linux
+	assert_equal "sha256:$(printf '%s' "$list" | sha256sum | cut -d' ' -f1)" "$(cat "$TEST_DIR/digest")"
+	# the image it names is there too
+	child="$(jq -r '.manifests[0].digest' <<<"$list")"
+	run -0 curl -sf --max-time 30 -o /dev/null -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+		"http://$REGISTRY_ADDR/v2/x/pl/manifests/$child"
+	# pulled back by pea: the platform's image of the list
+	run -0 pea_cmd pull -q --tls-verify=false "$REGISTRY_ADDR/x/pl:1"
+	# docker:// named, and --rm removes the list once pushed
+	run -0 pea_cmd manifest push -q --tls-verify=false --rm pl "docker://$REGISTRY_ADDR/x/pl:2"
+	run -1 pea_cmd manifest exists pl
+	run -0 pea_cmd image exists busybox
+	[[ -z "$(ls "$FE_RUNROOT/tmp" 2>/dev/null)" ]]
+	# a failure names the list and the registry, and keeps the list
+	run -0 pea_cmd manifest create pl2
+	run -125 pea_cmd manifest push -q pl2 127.0.0.1:1/x/y:1
+	assert_output --regexp "^Error: pushing manifest list pl2: docker://127.0.0.1:1/x/y:1: .*127.0.0.1"
+	run -0 pea_cmd manifest exists pl2
+	[[ -z "$(ls "$FE_RUNROOT/tmp" 2>/dev/null)" ]]
+	run -125 pea_cmd manifest push -f v3 pl2 x
+	assert_output 'Error: unrecognized image type "v3": use oci or v2s2'
 }
