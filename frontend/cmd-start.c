@@ -110,7 +110,7 @@ static int preserve_fds(const struct ctr_record *r)
 }
 
 static char **monitor_argv(const struct global_options *g, const struct ctr_record *r,
-			   const char *bundle, bool start_now)
+			   const char *bundle, bool start_now, bool attach_first)
 {
 	_cleanup_strv_ char **exit_cmd = frontend_self_argv(g);
 	char **v = NULL;
@@ -136,6 +136,8 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	pea_strv_push_take(&v, xasprintf("%s/pidfile", bundle));
 	if (start_now)
 		pea_strv_push(&v, "--start");
+	if (attach_first) /* the attach socket first, then the one runtime call */
+		pea_strv_push(&v, "--exec-attach");
 	if (preserve_fds(r) > 0) { /* as podman passes it to conmon */
 		pea_strv_push(&v, "--runtime-opt");
 		pea_strv_push(&v, "--preserve-fds");
@@ -183,7 +185,7 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	return v;
 }
 
-static char **monitor_env(int sync_fd)
+static char **monitor_env(int sync_fd, bool attach_first)
 {
 	char **v = NULL;
 
@@ -191,6 +193,10 @@ static char **monitor_env(int sync_fd)
 		if (strncmp(environ[i], "_OCI_", 5) != 0)
 			pea_strv_push(&v, environ[i]);
 	pea_strv_push_take(&v, xasprintf("_OCI_SYNCPIPE=%d", sync_fd));
+	if (attach_first) {
+		pea_strv_push_take(&v, xasprintf("_OCI_ATTACHPIPE=%d", sync_fd + 1));
+		pea_strv_push_take(&v, xasprintf("_OCI_STARTPIPE=%d", sync_fd + 2));
+	}
 	return v;
 }
 
@@ -245,27 +251,61 @@ static int classify_failure(const char *msg)
 /*
  * pea-monitor's --start: the monitor has the runtime create and start the
  * container in one exec (run --detach), where a create and pea's `runtime
- * start` were two. Only where nothing must come between the two: no attach
- * socket to connect first, no terminal to size first; and not with conmon,
- * which has no such flag.
+ * start` were two. An attach socket to connect first is connected before
+ * that call (--exec-attach, as an exec's: the monitor reports the socket on
+ * the attach pipe and waits for a byte on the start pipe). Not where a
+ * terminal must be sized first, nor with conmon, which has no such flag.
  */
-static bool can_start_in_monitor(const struct global_options *g, const struct ctr_record *r,
-				 bool attach_first)
+static bool can_start_in_monitor(const struct global_options *g, const struct ctr_record *r)
 {
-	return !attach_first && !has_tty(r) && is_pea_monitor(g);
+	return !has_tty(r) && is_pea_monitor(g);
+}
+
+static int say_go(int fd, struct pea_error **err)
+{
+	ssize_t n;
+
+	do
+		n = write(fd, "1", 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return pea_error_errno(err, "write the container monitor's start pipe");
+	return 0;
+}
+
+/*
+ * --exec-attach's handshake: the socket reported on the attach pipe,
+ * connected, then the go for the runtime's call. Whatever fails, the start
+ * pipe is closed, so the monitor goes on to report on the sync pipe.
+ */
+static int attach_handshake(const struct global_options *g, const struct ctr_record *r,
+			    int attach_rd, int *start_wr, int *ret_sock, struct pea_error **err)
+{
+	_cleanup_free_ char *line = NULL;
+	int rc = read_sync(attach_rd, &line, err);
+
+	if (rc == 0)
+		rc = container_attach_connect(g, r->id, ret_sock, err);
+	if (rc == 0)
+		rc = say_go(*start_wr, err);
+	*start_wr = pea_close(*start_wr);
+	return rc;
 }
 
 /* Launch the monitor; the container's pid from the sync pipe. */
 static int launch_monitor(struct global_options *g, const struct ctr_record *r, const char *bundle,
-			  bool start_now, int *ret_pid, struct pea_error **err)
+			  bool start_now, int *attach_sock, int *ret_pid, struct pea_error **err)
 {
 	int npreserve = preserve_fds(r);
-	_cleanup_strv_ char **argv = monitor_argv(g, r, bundle, start_now),
-			    **envp = monitor_env(3 + npreserve);
+	bool attach_first = start_now && attach_sock;
+	_cleanup_strv_ char **argv = monitor_argv(g, r, bundle, start_now, attach_first),
+			    **envp = monitor_env(3 + npreserve, attach_first);
 	_cleanup_close_ int rd = -1, wr = -1, pidfd = -1, null_fd = -1;
+	_cleanup_close_ int attach_rd = -1, attach_wr = -1, start_rd = -1, start_wr = -1;
 	_cleanup_json_ struct json_object *j = NULL;
 	_cleanup_free_ char *line = NULL;
-	_cleanup_free_ struct pea_fd_map *fds = xnew(struct pea_fd_map, 1 + (size_t)npreserve);
+	_cleanup_free_ struct pea_fd_map *fds = xnew(struct pea_fd_map, 3 + (size_t)npreserve);
+	_cleanup_error_ struct pea_error *attach_err = NULL;
 	struct pea_spawn s = { 0 };
 	int pipefd[2], status;
 	int64_t data = 0;
@@ -276,6 +316,16 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 		return pea_error_errno(err, "pipe");
 	rd = pipefd[0];
 	wr = pipefd[1];
+	if (attach_first) {
+		if (pipe2(pipefd, O_CLOEXEC) < 0)
+			return pea_error_errno(err, "pipe");
+		attach_rd = pipefd[0];
+		attach_wr = pipefd[1];
+		if (pipe2(pipefd, O_CLOEXEC) < 0)
+			return pea_error_errno(err, "pipe");
+		start_rd = pipefd[0];
+		start_wr = pipefd[1];
+	}
 	/*
 	 * The monitor's fds as conmon's from podman: the preserved ones first, then the
 	 * pipe. Only fds pea was given: its own are all close-on-exec (a record lock
@@ -300,11 +350,13 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 		fds[i] = (struct pea_fd_map){ null_fd, 3 + i };
 	}
 	fds[npreserve] = (struct pea_fd_map){ wr, 3 + npreserve };
+	fds[npreserve + 1] = (struct pea_fd_map){ attach_wr, 4 + npreserve };
+	fds[npreserve + 2] = (struct pea_fd_map){ start_rd, 5 + npreserve };
 	s.argv = argv;
 	s.envp = envp;
 	s.cwd = bundle;
 	s.fds = fds;
-	s.nfds = 1 + (size_t)npreserve;
+	s.nfds = (attach_first ? 3 : 1) + (size_t)npreserve;
 	/* passthrough: the container's stdio are pea's own, stdin too */
 	s.null_stdin = !ctr_log_is_passthrough(r);
 	if (log_get_level() >= LOG_LEVEL_DEBUG) {
@@ -314,6 +366,11 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	if (pea_spawn(&s, &pid, &pidfd, err) < 0)
 		return pea_error_wrap(err, "starting the container monitor '%s'", g->conmon);
 	wr = pea_close(wr);
+	attach_wr = pea_close(attach_wr);
+	start_rd = pea_close(start_rd);
+	/* the first byte on the start pipe lets the monitor go on to detach */
+	if (attach_first && say_go(start_wr, err) < 0)
+		return -1;
 	/* a new record's rename made durable while the monitor starts the container */
 	if (records_sync_new(err) < 0)
 		return -1;
@@ -323,8 +380,15 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 		_cleanup_free_ char *d = pea_describe_wait_status(status);
 		return pea_error_new(err, EIO, "the container monitor '%s' %s", g->conmon, d);
 	}
-	if (read_sync(rd, &line, err) < 0)
+	if (attach_first)
+		(void)attach_handshake(g, r, attach_rd, &start_wr, attach_sock, &attach_err);
+	if (read_sync(rd, &line, err) < 0) {
+		if (attach_err) { /* the monitor's own failure, or else the attach's */
+			*err = pea_error_free(*err);
+			*err = TAKE_PTR(attach_err);
+		}
 		return -1;
+	}
 	if (pea_json_parse(line, strlen(line), "sync pipe", &j, err) < 0 || !j)
 		return pea_error_wrap(err, "container monitor");
 	if (pea_json_get_int64_opt(j, "", "data", &data, NULL) != 1 &&
@@ -353,6 +417,10 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 		return pea_error_new(err, EIO, "%s: OCI runtime error", m);
 	}
 	*ret_pid = (int)data;
+	if (attach_err) { /* running unattached: the caller kills it (*ret_pid is set) */
+		*err = TAKE_PTR(attach_err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -634,7 +702,7 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 	_cleanup_free_ char *bundle = record_dir(g, r->id), *rootfs = NULL;
 	_cleanup_free_ char *exitf = record_exit_file(g, r->id);
 	const char *start[] = { "start", r->id, NULL };
-	bool start_now = can_start_in_monitor(g, r, io->sock != NULL);
+	bool start_now = can_start_in_monitor(g, r);
 	int pid = 0;
 
 	if (make_run_dirs(g, err) < 0)
@@ -652,11 +720,15 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 	}
 	if (spec_write(g, r, rootfs, err) < 0)
 		goto fail;
-	if (launch_monitor(g, r, bundle, start_now, &pid, err) < 0)
+	if (launch_monitor(g, r, bundle, start_now, io->sock, &pid, err) < 0) {
+		if (pid > 0) /* it runs, but its attach failed */
+			goto fail_kill;
 		goto fail;
+	}
 	if (spec_conmon_pidfile(r, bundle, err) < 0)
 		goto fail_kill;
-	if (io->sock && container_attach_connect(g, r->id, io->sock, err) < 0)
+	/* with start_now, connected before the container started (launch_monitor) */
+	if (io->sock && !start_now && container_attach_connect(g, r->id, io->sock, err) < 0)
 		goto fail_kill;
 	if (io->log)
 		*io->log = open_log(io->log_path, io->log_from);

@@ -437,6 +437,8 @@ static int setup_io(struct monitor *m, struct pea_error **err)
 		if (m->start_fd >= 0 && sync_wait_start(m->start_fd, err) < 0)
 			return -(*err)->code;
 		m->start_fd = pea_close(m->start_fd);
+		/* taken before the process runs: its first output reaches the caller */
+		attach_accept_pending(m);
 	}
 	return 0;
 }

@@ -527,7 +527,8 @@ static int check_modes(const struct monitor_options *o, struct pea_error **err)
 	if (o->start && (o->exec || o->restore))
 		return pea_error_new(err, EINVAL,
 				     "--start cannot be combined with exec or restore");
-	if (o->exec_attach && !o->exec)
+	/* --start --exec-attach: pea's, a container's attach before its one runtime call */
+	if (o->exec_attach && !o->exec && !o->start)
 		return pea_error_new(err, EINVAL, "Attach can only be specified with exec");
 	if (o->exec_attach && !o->api_version)
 		return pea_error_new(err, EINVAL,

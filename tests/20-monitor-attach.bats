@@ -239,6 +239,39 @@ case_exec_attach() {
 	for_each_runtime --needs exec case_exec_attach
 }
 
+# pea's --start --exec-attach for a container: the attach socket reported on
+# the attach pipe, the one runtime call (run) only after the go, and the
+# client that connected before it sees the container's first output.
+case_start_exec_attach() {
+	monitor_setup sh -c 'echo first-out; echo first-err >&2'
+	MON_START_FIFO="$TEST_DIR/start.fifo"
+	MON_ATTACH_FILE="$TEST_DIR/attach.pipe"
+	mkfifo "$MON_START_FIFO"
+	: >"$MON_ATTACH_FILE"
+	monitor_launch -l "k8s-file:$MON_LOG" --start --exec-attach
+	echo go >"$MON_START_FIFO"
+	wait_for file_has_line "$MON_ATTACH_FILE"
+	assert_equal "$(jq -r .data "$MON_ATTACH_FILE")" 0
+	[[ ! -s "$MON_SYNC" ]] || fail "a pid before the go: $(cat "$MON_SYNC")"
+	(printf '' | timeout -k 5 20 socat -d -d -b 65536 -t 10 - \
+		"UNIX-CONNECT:$MON_BUNDLE/attach,type=5" >"$TEST_DIR/attach.out" \
+		2>"$TEST_DIR/socat.err") &
+	local client=$!
+	wait_for grep -q 'starting data transfer loop' "$TEST_DIR/socat.err"
+	echo go >"$MON_START_FIFO"
+	run -0 monitor_sync_line 1
+	(($(jq -r .data <<<"$output") > 0)) || fail "sync: $output"
+	monitor_wait_exit
+	wait "$client"
+	run -0 packets_text "$TEST_DIR/attach.out"
+	assert_line "2:first-out"
+	assert_line "3:first-err"
+}
+
+@test "start with --exec-attach: the attach socket first, the container's one runtime call after the go" {
+	for_each_runtime case_start_exec_attach
+}
+
 case_exec_tty() {
 	monitor_setup sleep 100
 	monitor_launch -l "k8s-file:$MON_LOG"

@@ -1,0 +1,67 @@
+#!/usr/bin/env bats
+# pea: the execs of a run's path (issue 11's speed), counted with strace: a
+# run attached to its output without a terminal has pea-monitor create and
+# start the container in one runtime call, its attach socket connected first
+# (--start --exec-attach), so that its first output is not lost.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd tini
+	require_cmd strace
+	fe_setup
+	fe_load_busybox
+}
+
+teardown() {
+	fe_teardown
+}
+
+# traced_run OUT ARGS...: pea ARGS under strace -f (execs only), the trace in OUT;
+# a foreground run reaps what it starts (it is a subreaper).
+traced_run() {
+	local out=$1
+	shift
+	timeout -k 5 120 strace -f -qq -e trace=execve -o "$out" "$PEA" "${FE_ARGS[@]}" "$@"
+}
+
+# runtime_calls TRACE: the runtime's commands in TRACE, one a line.
+runtime_calls() {
+	grep -E 'execve\("[^"]*pea-runtime",' "$1" |
+		grep -oE '"(create|start|run|delete|kill|state)"' | tr -d '"' || true
+}
+
+@test "run --rm attached: one runtime call creates and starts it, after the attach; all output comes" {
+	run -0 traced_run "$TEST_DIR/rm.trace" run --rm busybox sh -c 'echo first-out; echo first-err >&2; exit 0'
+	assert_line first-out
+	assert_line first-err
+	run -0 runtime_calls "$TEST_DIR/rm.trace"
+	refute_line create
+	refute_line start
+	assert_line run
+	# -i: stdin through the socket connected before the start
+	run -0 bash -c "echo some-input | timeout -k 5 60 \"$PEA\" ${FE_ARGS[*]} run --rm -i busybox cat"
+	assert_output some-input
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+}
+
+@test "run attached: a command not found is 127 with one runtime call, and the container is left exited" {
+	run -127 traced_run "$TEST_DIR/nf.trace" run --name nf busybox no-such-command
+	assert_output --partial "no-such-command"
+	run -0 runtime_calls "$TEST_DIR/nf.trace"
+	refute_line start
+	run -0 pea_cmd rm nf
+}
