@@ -804,8 +804,10 @@ static int alloc_one(struct ctr_record *const *others, size_t n, const char *nam
 			break;
 		}
 	}
-	return pea_error_new(err, ENOSPC, "IPAM error: failed to find free IP in range: %s/%u",
-			     fe_ip_str(&si->net, b, sizeof(b)), si->net.prefix);
+	/* podman 4.3's words: the range searched, first - last */
+	return pea_error_new(err, ENOSPC, "IPAM error: failed to find free IP in range: %s - %s",
+			     fe_ip_str(&si->first, b, sizeof(b)),
+			     fe_ip_str(&si->last, key, sizeof(key)));
 }
 
 static int check_requested(struct ctr_record *const *others, size_t n, const char *name,

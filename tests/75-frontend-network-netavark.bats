@@ -4,7 +4,8 @@
 # suites unchanged with PEA_NETSETUP and PEA_DNSD naming Debian's netavark and
 # aardvark-dns (what podman runs), so pea's frontend drives the anchors as it
 # drives pea-netsetup and pea-dnsd. A test there that needs what netavark 1.4
-# lacks skips with a reason starting "expected:".
+# lacks skips with a reason starting "expected:". The rootless suite runs on
+# them in 75-frontend-network-netavark-rootless.bats.
 bats_require_minimum_version 1.5.0
 load helpers/common
 
@@ -50,4 +51,13 @@ on_anchors() {
 
 @test "on netavark and aardvark-dns: connect, disconnect, network reload (75-frontend-network-connect)" {
 	on_anchors 75-frontend-network-connect.bats
+}
+
+@test "on netavark and aardvark-dns: podman-compose, two services by name, a published port (75-frontend-network-compose)" {
+	on_anchors 75-frontend-network-compose.bats
+}
+
+@test "on netavark and aardvark-dns: containers.conf's network keys (75-frontend-network-conf), network commands (75-frontend-network-cli)" {
+	on_anchors 75-frontend-network-conf.bats
+	on_anchors 75-frontend-network-cli.bats
 }

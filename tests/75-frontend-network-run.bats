@@ -114,7 +114,7 @@ ctr_ip() {
 	pea_net network create --subnet 10.89.9.0/30 tiny >/dev/null
 	pea_net create --name a --network tiny busybox true >/dev/null
 	run -125 --separate-stderr pea_net create --name b --network tiny busybox true
-	assert_equal "$stderr" "Error: IPAM error: failed to find free IP in range: 10.89.9.0/30"
+	assert_equal "$stderr" "Error: IPAM error: failed to find free IP in range: 10.89.9.1 - 10.89.9.2"
 	pea_net network create --subnet 10.89.10.0/24 --ip-range 10.89.10.100-10.89.10.102 lr >/dev/null
 	pea_net create --name c --network lr busybox true >/dev/null
 	pea_net create --name d --network lr busybox true >/dev/null
@@ -127,7 +127,7 @@ ctr_ip() {
 	pea_net create --name f --network lr busybox true >/dev/null
 	assert_equal "$(ctr_ip f lr)" 10.89.10.100
 	run -125 --separate-stderr pea_net create --name g --network lr busybox true
-	assert_equal "$stderr" "Error: IPAM error: failed to find free IP in range: 10.89.10.0/24"
+	assert_equal "$stderr" "Error: IPAM error: failed to find free IP in range: 10.89.10.100 - 10.89.10.102"
 	pea_net rm d >/dev/null
 	pea_net create --name g --network lr busybox true >/dev/null
 	assert_equal "$(ctr_ip g lr)" 10.89.10.101
@@ -355,6 +355,10 @@ ctr_ip() {
 	run -0 pea_net run --rm --network dual --ip 10.89.24.9 --ip6 fd00:24::99 busybox ip -o addr show eth0
 	assert_output --partial "inet 10.89.24.9/24"
 	assert_output --partial "inet6 fd00:24::99/64"
+	# the network's mtu option is its interfaces'
+	pea_net network create --subnet 10.89.27.0/24 -o mtu=1400 small >/dev/null
+	run -0 pea_net run --rm --network small busybox cat /sys/class/net/eth0/mtu
+	assert_output 1400
 	# two networks: eth0 and eth1
 	run -0 pea_net run --rm --network blue,red busybox ip -4 -o addr
 	assert_output --partial "eth0"
