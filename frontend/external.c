@@ -404,8 +404,10 @@ char *ext_mountpoint(const struct ext_ctr *c)
 		return NULL;
 	mp = layer_dir(&s, c->layer, "merged");
 	store_clear(&s);
-	if (!pea_is_mountpoint_at(AT_FDCWD, mp))
-		mp = (free(mp), NULL);
+	if (!pea_is_mountpoint_at(AT_FDCWD, mp)) {
+		free(mp);
+		return NULL;
+	}
 	return mp;
 }
 
