@@ -1,5 +1,7 @@
 #pragma once
 
+#include <stdio.h>
+
 /*
  * The command handlers of pea. Each returns the exit status (>= 0), or < 0
  * with *err set: main prints "Error: MESSAGE" and exits with g->error_status
@@ -11,6 +13,8 @@ struct pea_error;
 
 /* The name pea was run by (options.c): "podman" when installed as podman. */
 const char *frontend_progname(void);
+/* The top-level usage (pea --help), podman's --remote line as it decides (options.c). */
+void frontend_print_usage(FILE *f);
 /* usage with its "Usage: pea " naming the program as run (helpers.c). New string. */
 char *frontend_usage_named(const char *usage);
 

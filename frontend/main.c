@@ -6,6 +6,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/events.h"
 #include "frontend/frontend.h"
@@ -127,6 +128,41 @@ int cmd_container(struct global_options *g, int argc, char **argv, struct pea_er
 			    ARRAY_SIZE(container_commands), argc, argv, err);
 }
 
+static int run_command(struct global_options *g, int argc, char **argv, struct pea_error **err);
+
+/*
+ * podman's help [COMMAND...]: the usage, or COMMAND... --help; an unknown topic
+ * is named before the usage (exit 0, as podman's).
+ */
+static int cmd_help(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	_cleanup_free_ char **args = NULL;
+
+	if (argc < 2) {
+		frontend_print_usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, argv[1]) == 0) {
+			args = xnew(char *, (size_t)argc + 1);
+			for (int j = 1; j < argc; j++)
+				args[j - 1] = argv[j];
+			args[argc - 1] = (char *)"--help";
+			return run_command(g, argc, args, err);
+		}
+	printf("Unknown help topic [`%s`]\n", argv[1]);
+	frontend_print_usage(stdout);
+	return 0;
+}
+
+static int run_command(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, argv[0]) == 0)
+			return commands[i].run(g, argc, argv, err);
+	return -1;
+}
+
 /*
  * podman's: the flags are parsed before the command is looked up, so an unknown
  * flag is what it reports first.
@@ -199,6 +235,8 @@ int main(int argc, char *argv[])
 		/* cobra's completion protocol, as podman's completion scripts call it */
 		if (strcmp(name, "__complete") == 0 || strcmp(name, "__completeNoDesc") == 0)
 			r = cmd_complete(&g, argc - next, argv + next, &err);
+		else if (strcmp(name, "help") == 0)
+			r = cmd_help(&g, argc - next, argv + next, &err);
 		for (size_t i = 0; r == -1 && i < ARRAY_SIZE(commands); i++)
 			if (strcmp(commands[i].name, name) == 0) {
 				r = commands[i].run(&g, argc - next, argv + next, &err);

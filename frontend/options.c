@@ -378,6 +378,7 @@ static const char usage[] =
 	"  events      show the events of containers, images, volumes and pods\n"
 	"  export      write the root filesystem of a container as a tar\n"
 	"  generate    generate kube: Kubernetes YAML of containers and pods\n"
+	"  help        the help of a command (pea help COMMAND: pea COMMAND --help)\n"
 	"  history     show the layers of an image\n"
 	"  image       manage images (exists, history, import, inspect, load, ls, prune, pull,\n"
 	"              push, rm, save, search, tag, untag)\n"
@@ -467,6 +468,11 @@ static void print_usage(FILE *f, bool named)
 		       "                             --remote, --url, --connection are refused)\n"
 		     : "",
 		progname);
+}
+
+void frontend_print_usage(FILE *f)
+{
+	print_usage(f, connection_named);
 }
 
 /*

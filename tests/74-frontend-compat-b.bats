@@ -67,6 +67,19 @@ podman_link() {
 	assert_output $'Error: flag needs an argument: \'h\' in -h\nSee \'pea run --help\''
 }
 
+@test "help [COMMAND...]: podman's help command" {
+	run -0 timeout -k 5 30 "$PEA" help
+	assert_line --index 0 "Manage pods, containers and images"
+	assert_line "Usage: pea [OPTIONS] COMMAND [ARGS...]"
+	run -0 timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" help run
+	assert_line --index 0 --partial "Usage: pea run "
+	run -0 timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" help kube generate
+	assert_line --index 0 "Usage: pea kube generate [options] {CONTAINER...|POD...|VOLUME...}"
+	run -0 timeout -k 5 30 "$PEA" help nosuch
+	assert_line --index 0 'Unknown help topic [`nosuch`]'
+	assert_line --index 1 "Manage pods, containers and images"
+}
+
 @test "--remote: in the help unless a connection is named; refused with a command (001-basic)" {
 	run -0 timeout -k 5 30 "$PEA" --help
 	assert_output --partial " --remote "
