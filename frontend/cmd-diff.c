@@ -480,9 +480,15 @@ int cmd_diff(struct global_options *g, int argc, char **argv, struct pea_error *
 	if (record_lookup(g, target, &r, &e) == 0) {
 		if (container_changes(g, r, &v, &n, err) < 0)
 			return -1;
-	} else if (e->code == ENOENT && (rc = ext_find(target, &x, err)) != 0) {
-		/* a container of the store that pea did not make (buildah's) */
-		rc = rc < 0 ? -1 : external_changes(&x, &v, &n, err);
+	} else if (e->code == ENOENT && (rc = ext_find(g, target, &x, err)) != 0) {
+		/* a container of a store that pea did not make (buildah's, pea-storage's) */
+		struct ctr_record own = { .id = x.id,
+					  .image_id =
+						  x.image_id && *x.image_id ? x.image_id : NULL };
+		if (rc > 0 && x.pea_store)
+			rc = container_changes(g, &own, &v, &n, err);
+		else
+			rc = rc < 0 ? -1 : external_changes(&x, &v, &n, err);
 		ext_ctr_clear(&x);
 		if (rc < 0)
 			return -1;

@@ -408,7 +408,7 @@ int cmd_container_exists(struct global_options *g, int argc, char **argv, struct
 	}
 	if (!external)
 		return 1;
-	rc = ext_find(argv[optind], &x, err);
+	rc = ext_find(g, argv[optind], &x, err);
 	ext_ctr_clear(&x);
 	return rc < 0 ? -1 : (rc == 1 ? 0 : 1);
 }

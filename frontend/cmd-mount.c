@@ -46,16 +46,16 @@ static char *mountpoint_of(struct json_object *c)
 }
 
 /* The mounted external containers (external.h), after pea's own. */
-static int mount_list_external(struct json_object *out, bool json, bool notrunc,
-			       struct pea_error **err)
+static int mount_list_external(const struct global_options *g, struct json_object *out, bool json,
+			       bool notrunc, struct pea_error **err)
 {
 	struct ext_ctr *v = NULL;
 	size_t n = 0;
 
-	if (ext_list(&v, &n, err) < 0)
+	if (ext_list(g, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *mp = ext_mountpoint(&v[i]);
+		_cleanup_free_ char *mp = ext_mountpoint(g, &v[i]);
 		struct json_object *o, *names;
 
 		if (!mp)
@@ -80,7 +80,8 @@ static int mount_list_external(struct json_object *out, bool json, bool notrunc,
  * name is no container of pea's (*err ENOENT): an external one's mount or unmount
  * instead; 0 done, -1 with *err as it was when there is none.
  */
-static int external_mount(const char *name, bool mount, struct pea_error **err)
+static int external_mount(const struct global_options *g, const char *name, bool mount,
+			  struct pea_error **err)
 {
 	_cleanup_error_ struct pea_error *e = NULL;
 	_cleanup_free_ char *mp = NULL;
@@ -89,9 +90,9 @@ static int external_mount(const char *name, bool mount, struct pea_error **err)
 
 	if ((*err)->code != ENOENT)
 		return -1;
-	r = ext_find(name, &x, &e);
+	r = ext_find(g, name, &x, &e);
 	if (r == 1)
-		r = mount ? ext_mount(&x, &mp, &e) : ext_umount(&x, &e);
+		r = mount ? ext_mount(g, &x, &mp, &e) : ext_umount(g, &x, &e);
 	else
 		r = r == 0 ? 1 : -1;
 	ext_ctr_clear(&x);
@@ -138,7 +139,7 @@ static int mount_list(struct global_options *g, bool json, bool notrunc, struct 
 		json_object_array_add(out, o);
 	}
 	records_free(v, n);
-	if (mount_list_external(out, json, notrunc, err) < 0)
+	if (mount_list_external(g, out, json, notrunc, err) < 0)
 		return -1;
 	if (json)
 		fmt_print_json(stdout, out);
@@ -165,7 +166,7 @@ static int mount_one(struct global_options *g, const char *name, void *data, str
 	const char *mp = NULL;
 
 	if (record_lookup(g, name, &r, err) < 0)
-		return external_mount(name, true, err);
+		return external_mount(g, name, true, err);
 	args[2] = r->id;
 	if (store_call(g, args, &res, err) < 0)
 		return pea_error_wrap(err, "mounting container '%s'", name);
@@ -228,7 +229,7 @@ static int unmount_one(struct global_options *g, const char *name, void *data,
 	int64_t count = 0;
 
 	if (record_lookup(g, name, &r, err) < 0)
-		return external_mount(name, false, err);
+		return external_mount(g, name, false, err);
 	(void)record_refresh(g, r, NULL);
 	if (store_container(g, r->id, &c, err) < 0)
 		return -1;

@@ -217,13 +217,13 @@ static struct json_object *ext_item(const struct ext_ctr *x, bool notrunc, bool 
 }
 
 /* ps --external: the external containers after pea's own (none with a --filter). */
-static int add_external(struct json_object *items, bool notrunc, bool for_template,
-			struct pea_error **err)
+static int add_external(const struct global_options *g, struct json_object *items, bool notrunc,
+			bool for_template, struct pea_error **err)
 {
 	struct ext_ctr *v = NULL;
 	size_t n = 0;
 
-	if (ext_list(&v, &n, err) < 0)
+	if (ext_list(g, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(items, ext_item(&v[i], notrunc, for_template));
@@ -617,7 +617,7 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	pod_cache = pod_record_free(pod_cache);
 	records_free(v, kept);
 	if (external && !filters && !latest && last < 0 &&
-	    add_external(items, notrunc || quiet, !json, err) < 0) {
+	    add_external(g, items, notrunc || quiet, !json, err) < 0) {
 		template_free(t);
 		return -1;
 	}

@@ -139,14 +139,15 @@ static int rm_dependents(struct global_options *g, const char *name, const struc
  * An external container of that name (external.h) instead of the error *err; none: -1 and
  * *err as it was.
  */
-static int rm_external(const char *name, bool force, int *ret_status, struct pea_error **err)
+static int rm_external(const struct global_options *g, const char *name, bool force,
+		       int *ret_status, struct pea_error **err)
 {
 	_cleanup_error_ struct pea_error *e = NULL;
 	struct ext_ctr x = { 0 };
-	int r = ext_find(name, &x, &e);
+	int r = ext_find(g, name, &x, &e);
 
 	if (r == 1)
-		r = ext_remove(&x, force, &e) < 0 ? -1 : 0;
+		r = ext_remove(g, &x, force, &e) < 0 ? -1 : 0;
 	else
 		r = r == 0 ? 1 : -1;
 	ext_ctr_clear(&x);
@@ -182,7 +183,7 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 	if (record_lookup_locked(g, name, &r, &lock, err) < 0) {
 		*ret_status = (*err)->code == ENOENT ? 1 : PEA_EXIT_ENGINE;
 		/* a container of the store pea did not make (buildah's): podman removes it too */
-		if ((*err)->code == ENOENT && rm_external(name, o->force, ret_status, err) == 0)
+		if ((*err)->code == ENOENT && rm_external(g, name, o->force, ret_status, err) == 0)
 			return 0;
 		return -1;
 	}

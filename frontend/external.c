@@ -32,6 +32,9 @@
 #include "lib/toml.h"
 #include "lib/xalloc.h"
 #include "frontend/external.h"
+#include "frontend/frontend.h"
+#include "frontend/images.h"
+#include "frontend/records.h"
 
 #define STORE_JSON_MAX (64u << 20)
 #define CONF_MAX       (1u << 20)
@@ -295,8 +298,10 @@ static int list_in(const struct ext_store *s, struct ext_ctr **ret, size_t *ret_
 	return 0;
 }
 
-int ext_list(struct ext_ctr **ret, size_t *ret_n, struct pea_error **err)
+/* Containers/storage's external containers (none without a store). */
+static int list_cstorage(struct ext_ctr **ret, size_t *ret_n, struct pea_error **err)
 {
+	_cleanup_free_ char *p = NULL;
 	struct ext_store s;
 	int r;
 
@@ -305,23 +310,103 @@ int ext_list(struct ext_ctr **ret, size_t *ret_n, struct pea_error **err)
 	r = store_locate(&s, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	{
-		/* no store there (yet): none */
-		_cleanup_free_ char *p = store_path(&s, "overlay-containers/containers.json");
-		r = pea_path_exists_at(AT_FDCWD, p) ? list_in(&s, ret, ret_n, err) : 0;
-	}
+	/* no store there (yet): none */
+	p = store_path(&s, "overlay-containers/containers.json");
+	r = pea_path_exists_at(AT_FDCWD, p) ? list_in(&s, ret, ret_n, err) : 0;
 	store_clear(&s);
 	return r;
 }
 
-int ext_find(const char *name, struct ext_ctr *ret, struct pea_error **err)
+/* The ids a record of pea's names: its containers', and the layers of their image mounts. */
+static int known_ids(const struct global_options *g, struct json_object *known,
+		     struct pea_error **err)
+{
+	struct ctr_record **v = NULL;
+	size_t n = 0;
+
+	if (records_list(g, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *vols = NULL;
+		json_object_object_add(known, v[i]->id, NULL);
+		if (!json_object_object_get_ex(v[i]->opts, "volumes", &vols) ||
+		    !json_object_is_type(vols, json_type_array))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(vols); k++) {
+			const char *l = entry_str(json_object_array_get_idx(vols, k), "layer");
+			if (*l)
+				json_object_object_add(known, l, NULL);
+		}
+	}
+	records_free(v, n);
+	return 0;
+}
+
+static char *image_name_of(const struct global_options *g, const char *image_id)
+{
+	_cleanup_json_ struct json_object *img = NULL;
+
+	if (*image_id && image_find(g, image_id, &img, NULL) == 0 && *first_name(img))
+		return xstrdup(first_name(img));
+	return xstrdup(image_id);
+}
+
+/* pea's own store: its containers that no record names. */
+static int list_pea_store(const struct global_options *g, struct ext_ctr **v, size_t *n,
+			  struct pea_error **err)
+{
+	const char *args[] = { "container", "ls", NULL };
+	_cleanup_json_ struct json_object *all = NULL, *known = json_object_new_object();
+
+	if (store_call(g, args, &all, err) < 0 || known_ids(g, known, err) < 0)
+		return -1;
+	for (size_t i = 0;
+	     json_object_is_type(all, json_type_array) && i < json_object_array_length(all); i++) {
+		struct json_object *e = json_object_array_get_idx(all, i);
+		const char *id = entry_str(e, "id");
+		if (!*id || json_object_object_get_ex(known, id, NULL))
+			continue;
+		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		(*v)[*n] = (struct ext_ctr){
+			.id = xstrdup(id),
+			.name = xstrdup(first_name(e)),
+			.image_id = xstrdup(entry_str(e, "image")),
+			.image_name = image_name_of(g, entry_str(e, "image")),
+			.layer = xstrdup(id),
+			.created = xstrdup(entry_str(e, "created")),
+			.pea_store = true,
+		};
+		(*n)++;
+	}
+	return 0;
+}
+
+int ext_list(const struct global_options *g, struct ext_ctr **ret, size_t *ret_n,
+	     struct pea_error **err)
+{
+	struct ext_ctr *v = NULL;
+	size_t n = 0;
+
+	if (list_cstorage(&v, &n, err) < 0)
+		return -1;
+	if (g && list_pea_store(g, &v, &n, err) < 0) {
+		ext_list_free(v, n);
+		return -1;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int ext_find(const struct global_options *g, const char *name, struct ext_ctr *ret,
+	     struct pea_error **err)
 {
 	_cleanup_error_ struct pea_error *e = NULL;
 	struct ext_ctr *v = NULL;
 	size_t n = 0, len = strlen(name), found = SIZE_MAX, matches = 0;
 
 	/* a store pea cannot read has none of that name: the caller's "no such container" */
-	if (!*name || ext_list(&v, &n, &e) < 0) {
+	if (!*name || ext_list(g, &v, &n, &e) < 0) {
 		if (e)
 			log_debug("external containers: %s, ignoring", e->message);
 		return 0;
@@ -395,11 +480,32 @@ static int locate_for(const struct ext_ctr *c, struct ext_store *s, struct pea_e
 	return r;
 }
 
-char *ext_mountpoint(const struct ext_ctr *c)
+/* pea's store: where it is mounted (its layer's merged, or a vfs layer itself), NULL if not. */
+static char *pea_store_mountpoint(const struct global_options *g, const struct ext_ctr *c)
+{
+	const char *args[] = { "container", "inspect", c->id, NULL };
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *lp = NULL;
+	int64_t count = 0;
+	size_t l;
+
+	if (store_call(g, args, &res, NULL) < 0 ||
+	    pea_json_get_int64_opt(res, "", "mount_count", &count, NULL) < 0 || count <= 0 ||
+	    pea_json_get_string_opt(res, "", "layer_path", &lp, NULL) != 1)
+		return NULL;
+	l = strlen(lp);
+	if (l > 5 && strcmp(lp + l - 5, "/diff") == 0)
+		return xasprintf("%.*s/merged", (int)(l - 5), lp);
+	return xstrdup(lp);
+}
+
+char *ext_mountpoint(const struct global_options *g, const struct ext_ctr *c)
 {
 	struct ext_store s;
 	char *mp = NULL;
 
+	if (c->pea_store)
+		return pea_store_mountpoint(g, c);
 	if (store_locate(&s, NULL) != 0)
 		return NULL;
 	mp = layer_dir(&s, c->layer, "merged");
@@ -411,14 +517,32 @@ char *ext_mountpoint(const struct ext_ctr *c)
 	return mp;
 }
 
-int ext_mount(const struct ext_ctr *c, char **ret_mountpoint, struct pea_error **err)
+static int pea_store_mount(const struct global_options *g, const struct ext_ctr *c,
+			   char **ret_mountpoint, struct pea_error **err)
 {
-	_cleanup_free_ char *mp = ext_mountpoint(c), *upper = NULL, *work = NULL, *lower = NULL;
+	const char *args[] = { "container", "mount", c->id, NULL };
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *mp = NULL;
+
+	if (store_call(g, args, &res, err) < 0 ||
+	    pea_json_get_string_req(res, "", "mountpoint", &mp, err) < 0)
+		return pea_error_wrap(err, "mounting container '%s'", c->id);
+	*ret_mountpoint = xstrdup(mp);
+	return 0;
+}
+
+int ext_mount(const struct global_options *g, const struct ext_ctr *c, char **ret_mountpoint,
+	      struct pea_error **err)
+{
+	_cleanup_free_ char *mp = NULL, *upper = NULL, *work = NULL, *lower = NULL;
 	_cleanup_free_ char *data = NULL;
 	_cleanup_strv_ char **lowers = NULL;
 	struct ext_store s;
 	int rc = -1;
 
+	if (c->pea_store)
+		return pea_store_mount(g, c, ret_mountpoint, err);
+	mp = ext_mountpoint(g, c);
 	if (mp) {
 		*ret_mountpoint = TAKE_PTR(mp);
 		return 0;
@@ -452,12 +576,17 @@ out:
 	return rc;
 }
 
-int ext_umount(const struct ext_ctr *c, struct pea_error **err)
+int ext_umount(const struct global_options *g, const struct ext_ctr *c, struct pea_error **err)
 {
-	_cleanup_free_ char *mp = ext_mountpoint(c);
+	_cleanup_free_ char *mp = ext_mountpoint(g, c);
+	const char *args[] = { "container", "unmount", c->id, NULL };
 
 	if (!mp)
 		return 0;
+	if (c->pea_store)
+		return store_call(g, args, NULL, err) < 0
+			       ? pea_error_wrap(err, "unmounting container '%s'", c->id)
+			       : 0;
 	if (umount2(mp, 0) < 0 && umount2(mp, MNT_DETACH) < 0)
 		return pea_error_errno(err, "external container '%s': unmount '%s'", c->id, mp);
 	/* as containers/storage: the mountpoint goes with the mount */
@@ -472,6 +601,8 @@ int ext_layer_dirs(const struct ext_ctr *c, char **ret_upper, char ***ret_lowers
 	struct ext_store s;
 	int r;
 
+	if (c->pea_store)
+		return pea_error_new(err, EINVAL, "container '%s': in pea's store", c->id);
 	if (locate_for(c, &s, err) < 0)
 		return -1;
 	r = lower_dirs(&s, c->layer, &lowers, err);
@@ -545,9 +676,11 @@ static int remove_in(const struct ext_store *s, const struct ext_ctr *c, struct 
 	return 0;
 }
 
-int ext_remove(const struct ext_ctr *c, bool force, struct pea_error **err)
+int ext_remove(const struct global_options *g, const struct ext_ctr *c, bool force,
+	       struct pea_error **err)
 {
-	_cleanup_free_ char *mp = ext_mountpoint(c);
+	_cleanup_free_ char *mp = ext_mountpoint(g, c);
+	const char *args[] = { "container", "rm", "--force", c->id, NULL };
 	struct ext_store s;
 	int r;
 
@@ -556,7 +689,11 @@ int ext_remove(const struct ext_ctr *c, bool force, struct pea_error **err)
 				     "container %s is mounted and cannot be removed without using "
 				     "force: container state improper",
 				     c->id);
-	if (mp && ext_umount(c, err) < 0)
+	if (c->pea_store)
+		return store_call(g, args, NULL, err) < 0
+			       ? pea_error_wrap(err, "removing container '%s'", c->id)
+			       : 0;
+	if (mp && ext_umount(g, c, err) < 0)
 		return -1;
 	if (locate_for(c, &s, err) < 0)
 		return -1;

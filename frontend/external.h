@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct global_options;
 struct pea_error;
 
 struct ext_ctr {
@@ -22,6 +23,7 @@ struct ext_ctr {
 	char *layer;	  /* its layer in the store */
 	char *created;	  /* RFC 3339 */
 	bool buildah;	  /* buildah's (its userdata has buildah.json) */
+	bool pea_store;	  /* in pea's own store (pea-storage's), which no record names */
 };
 
 void ext_ctr_clear(struct ext_ctr *c);
@@ -34,22 +36,32 @@ void ext_list_free(struct ext_ctr *v, size_t n);
 int ext_parse(const char *ctrs, size_t clen, const char *images, size_t ilen, struct ext_ctr **ret,
 	      size_t *ret_n, struct pea_error **err);
 
-/* Every external container (none when there is no store, or not as root), oldest first. */
-int ext_list(struct ext_ctr **ret, size_t *ret_n, struct pea_error **err);
+/*
+ * Every external container: containers/storage's (none when there is no store, or not as
+ * root), then those of pea's own store that no record of pea's names (made by
+ * pea-storage container create, or left by a create killed on its way).
+ */
+int ext_list(const struct global_options *g, struct ext_ctr **ret, size_t *ret_n,
+	     struct pea_error **err);
 
 /* By full id, unique id prefix or name: 1 found (*ret filled), 0 none, < 0 error. */
-int ext_find(const char *name, struct ext_ctr *ret, struct pea_error **err);
+int ext_find(const struct global_options *g, const char *name, struct ext_ctr *ret,
+	     struct pea_error **err);
 
 /* Where it is mounted (a new string), NULL when it is not. */
-char *ext_mountpoint(const struct ext_ctr *c);
+char *ext_mountpoint(const struct global_options *g, const struct ext_ctr *c);
 
 /* Mount its root (a kernel overlay of its layers) and give where; mounted already: that. */
-int ext_mount(const struct ext_ctr *c, char **ret_mountpoint, struct pea_error **err);
+int ext_mount(const struct global_options *g, const struct ext_ctr *c, char **ret_mountpoint,
+	      struct pea_error **err);
 
 /* Unmount what ext_mount mounted (not mounted: nothing). */
-int ext_umount(const struct ext_ctr *c, struct pea_error **err);
+int ext_umount(const struct global_options *g, const struct ext_ctr *c, struct pea_error **err);
 
-/* Its changes: its layer's folder (upper) and the image's (lowers, top first, NULL-ended). */
+/*
+ * Its changes: its layer's folder (upper) and the image's (lowers, top first, NULL-ended);
+ * containers/storage's only (pea's store tells its own: pea-storage container diff).
+ */
 int ext_layer_dirs(const struct ext_ctr *c, char **ret_upper, char ***ret_lowers,
 		   struct pea_error **err);
 
@@ -57,4 +69,5 @@ int ext_layer_dirs(const struct ext_ctr *c, char **ret_upper, char ***ret_lowers
  * Remove it from the store: its layer, its record, its folders. A mounted one only with
  * force (then unmounted first).
  */
-int ext_remove(const struct ext_ctr *c, bool force, struct pea_error **err);
+int ext_remove(const struct global_options *g, const struct ext_ctr *c, bool force,
+	       struct pea_error **err);

@@ -335,3 +335,33 @@ pea_groups() {
 	assert_output hi
 	run -0 pea_cmd image umount imp:1
 }
+
+@test "ps --external, exists, mount, diff, rm: a container of pea's store that no record names" {
+	iid=$(pea_out image inspect --format '{{.Id}}' busybox)
+	run -0 "$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" \
+		container create --image "$iid" --name st1
+	sid=$(jq -r .result.id <<<"$output")
+	[[ ${#sid} == 64 ]]
+	# pea's own, an image mount's layer included, are never external
+	run -0 pea_cmd create --name own --mount type=image,src=busybox,dst=/img busybox true
+	run -0 pea_cmd ps -a --format '{{.Names}}'
+	assert_output own
+	run -0 pea_cmd ps --external --noheading --format '{{.ID}} {{.Image}} {{.Command}} {{.Status}} {{.Names}}'
+	assert_output "${sid:0:12} localhost/busybox:latest storage Storage st1"
+	run -0 pea_cmd container exists --external st1
+	run -0 pea_cmd mount st1
+	mp=$output
+	echo new >"$mp/added"
+	run -0 pea_cmd diff st1
+	assert_output "A /added"
+	run -2 pea_cmd rm st1
+	assert_output "Error: container $sid is mounted and cannot be removed without using force: container state improper"
+	run -0 pea_cmd umount st1
+	run -0 pea_cmd rm st1
+	run -1 pea_cmd container exists --external st1
+	run -0 "$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" container ls
+	run -0 jq -r '.result | length' <<<"$output"
+	assert_output 2
+	run -0 pea_cmd ps -a --external --noheading --format '{{.Names}}'
+	assert_output own
+}
