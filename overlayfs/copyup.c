@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -52,9 +53,40 @@ int ovl_copy_xattrs(const char *src, const char *dst)
 	return 0;
 }
 
-static int copy_range(int in, int out, off_t start, off_t end)
+/* Errors of copy_file_range and sendfile that ask for another way, not report a failure. */
+static bool copy_unsupported(int e)
+{
+	return e == EXDEV || e == ENOSYS || e == EINVAL || e == EOPNOTSUPP;
+}
+
+/*
+ * Up to len bytes at pos of in to the same place of out without
+ * copy_file_range (file systems apart: EXDEV): sendfile's in-kernel splice,
+ * one copy of the data, else through a buffer of ours.
+ */
+static ssize_t copy_chunk(int in, int out, off_t pos, size_t len, bool *no_sendfile)
 {
 	static __thread char buf[128 << 10];
+	off_t ipos = pos;
+	ssize_t n;
+
+	if (!*no_sendfile) {
+		if (lseek(out, pos, SEEK_SET) < 0)
+			return -1;
+		n = sendfile(out, in, &ipos, len);
+		if (n >= 0 || !copy_unsupported(errno))
+			return n;
+		*no_sendfile = true;
+	}
+	n = pread(in, buf, len < sizeof(buf) ? len : sizeof(buf), pos);
+	if (n > 0)
+		n = pwrite(out, buf, (size_t)n, pos); /* short: the caller goes on from there */
+	return n;
+}
+
+static int copy_range(struct ovl_fs *fs, int in, int out, off_t start, off_t end)
+{
+	bool no_cfr = false, no_sendfile = false;
 	off_t pos = start;
 
 	/*
@@ -62,20 +94,18 @@ static int copy_range(int in, int out, off_t start, off_t end)
 	 * the copy then costs a sixth less (ext4: no reservation per page). The
 	 * copy reports a lack of space itself.
 	 */
-	(void)fallocate(out, 0, start, end - start);
+	if (!fs->no_prealloc)
+		(void)fallocate(out, 0, start, end - start);
 	while (pos < end) {
 		off_t ipos = pos, opos = pos;
-		ssize_t n = copy_file_range(in, &ipos, out, &opos, (size_t)(end - pos), 0);
+		ssize_t n = -1;
 
-		if (n < 0 &&
-		    (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
-			size_t want = (size_t)(end - pos) < sizeof(buf) ? (size_t)(end - pos)
-									: sizeof(buf);
-
-			n = pread(in, buf, want, pos);
-			if (n > 0 && pwrite(out, buf, (size_t)n, pos) != n)
-				return errno ? -errno : -EIO;
+		if (!no_cfr) {
+			n = copy_file_range(in, &ipos, out, &opos, (size_t)(end - pos), 0);
+			no_cfr = n < 0 && copy_unsupported(errno);
 		}
+		if (no_cfr)
+			n = copy_chunk(in, out, pos, (size_t)(end - pos), &no_sendfile);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -89,7 +119,7 @@ static int copy_range(int in, int out, off_t start, off_t end)
 }
 
 /* The data of in to out, holes kept as holes. */
-static int copy_data(int in, int out, off_t size)
+static int copy_data(struct ovl_fs *fs, int in, int out, off_t size)
 {
 	off_t off = 0;
 	int r;
@@ -107,7 +137,7 @@ static int copy_data(int in, int out, off_t size)
 			if (hole < 0 || hole > size)
 				hole = size;
 		}
-		r = copy_range(in, out, data, hole);
+		r = copy_range(fs, in, out, data, hole);
 		if (r < 0)
 			return r;
 		off = hole;
@@ -139,7 +169,7 @@ static int copy_file(struct ovl_fs *fs, int srcdir, const char *path, const stru
 		if (errno == EOPNOTSUPP || errno == ENOTTY || errno == EINVAL || errno == EXDEV)
 			__atomic_store_n(&fs->no_reflink, true, __ATOMIC_RELAXED);
 	}
-	r = copy_data(in, out, st->st_size);
+	r = copy_data(fs, in, out, st->st_size);
 	if (r < 0)
 		return r;
 copied:

@@ -112,6 +112,7 @@ struct ovl_fs {
 	bool pt_offered;  /* the kernel offers passthrough (its INIT request) */
 	bool passthrough; /* asked for, and files can be registered so far */
 	bool no_reflink;  /* the upper file system cannot clone files (FICLONE); atomic */
+	bool no_prealloc; /* no fallocate before a copy-up's data (tmpfs: it zeroes pages) */
 	/*
 	 * The kernel checks and caches POSIX ACLs (FUSE_CAP_POSIX_ACL) and sends
 	 * modes unmasked with the caller's umask (FUSE_CAP_DONT_MASK): new

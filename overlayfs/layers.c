@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,7 +157,11 @@ static int open_work(struct ovl_fs *fs, const char *workdir, dev_t upper_dev,
 /* Can we make char 0/0 whiteouts and trusted.* xattrs in the upper layer? */
 static void probe_upper(struct ovl_fs *fs)
 {
+	struct statfs sfs;
 	char name[64];
+
+	/* tmpfs allocates and zeroes the pages at fallocate: a copy-up then writes twice. */
+	fs->no_prealloc = fstatfs(fs->workfd, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC;
 
 	ovl_fs_work_name(fs, name, sizeof(name));
 	fs->can_mknod = mknodat(fs->workfd, name, S_IFCHR | 0600, 0) == 0;

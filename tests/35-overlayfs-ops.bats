@@ -231,6 +231,33 @@ PY
 	ovl_umount "$d"
 }
 
+@test "overlayfs: copy-up to an upper dir on another file system (tmpfs) keeps data and holes" {
+	local d="$TEST_DIR/x" pid
+	ovl_make_layers "$d"
+	mkdir "$d/t"
+	mount -t tmpfs -o size=64m pea-test "$d/t"
+	mkdir "$d/t/upper" "$d/t/work"
+	# No copy_file_range across file systems: the data goes by sendfile, not fallocate'd first.
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/lower,upperdir=$d/t/upper,workdir=$d/t/work" "$d/mnt" \
+		>"$d/server.log" 2>&1 3>&- &
+	pid=$!
+	echo "$pid" >"$d/server.pid"
+	ovl_wait_mounted "$d/mnt" "$pid"
+	echo more >>"$d/mnt/data/file"
+	echo end >>"$d/mnt/data/sparse"
+	run -0 cat "$d/mnt/data/file"
+	assert_output "hello
+more"
+	run -0 cmp -n 8388608 "$d/lower/data/sparse" "$d/t/upper/data/sparse"
+	run -0 tail -c 4 "$d/t/upper/data/sparse"
+	assert_output end
+	# 8 MiB with 6 bytes of data and 4 more at the end: the copy is sparse too.
+	(($(stat -c %b "$d/t/upper/data/sparse") * 512 < 1024 * 1024)) ||
+		fail "the copy of the sparse file is not sparse"
+	ovl_umount "$d"
+	umount "$d/t"
+}
+
 # New entries go into the upper copy of their parent through an fd kept open
 # across creates: directories removed, recreated, renamed, replaced and copied
 # up between creates must each get their own entries.
