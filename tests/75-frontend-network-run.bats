@@ -262,7 +262,14 @@ ctr_ip() {
 	fe_net_clean
 	# the bundle cannot be written (no such user) after the network was set up
 	run -125 --separate-stderr pea_net run --rm --network blue -u nosuchuser busybox true
-	assert_equal "$stderr" "Error: unable to find user nosuchuser: no matching entries in passwd file"
+	if [[ "${PEA_NETSETUP:-}" == */netavark ]]; then
+		# netavark 1.4's teardown right after its setup can miss the pid file of the
+		# aardvark-dns it just started ("aardvark pid not found", podman's too):
+		# pea warns and goes on
+		assert_equal "${stderr_lines[-1]}" "Error: unable to find user nosuchuser: no matching entries in passwd file"
+	else
+		assert_equal "$stderr" "Error: unable to find user nosuchuser: no matching entries in passwd file"
+	fi
 	fe_net_clean
 	# the address stays with the container that exists, and it runs once fixed
 	# (the failed runs took .3 and .4, given back)
