@@ -193,9 +193,10 @@ int pea_write_file_atomic_at(int dirfd, const char *name, const void *data, size
 			     struct pea_error **err)
 {
 	_cleanup_close_ int parent = -1;
+	int r = pea_write_file_synced_at(dirfd, name, data, len, mode, err);
 
-	if (pea_write_file_synced_at(dirfd, name, data, len, mode, err) < 0)
-		return -1;
+	if (r < 0)
+		return r;
 	parent = open_parent(dirfd, name);
 	if (parent < 0 || fsync(parent) < 0)
 		return pea_error_errno(err, "fsync the directory of '%s'", name);

@@ -200,6 +200,27 @@ static void test_replace(int dir)
 	tap_is_int(count_matching(dir, "rdir.tmp.*"), 0, "a failed replace removes its temp file");
 }
 
+/* pea_write_file_synced_at: the atomic write's contract, but for the folder's fsync. */
+static void test_synced(int dir)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	_cleanup_free_ char *s = NULL;
+	struct stat st;
+
+	put(dir, "rec.json", "old");
+	tap_is_int(pea_write_file_synced_at(dir, "rec.json", "synced", 6, 0600, &err), 0,
+		   "synced write");
+	s = slurp_at(dir, "rec.json");
+	tap_is_str(s, "synced", "synced write: the new content");
+	tap_ok(fstatat(dir, "rec.json", &st, 0) == 0 && (st.st_mode & 07777) == 0600,
+	       "synced write sets the mode exactly");
+	tap_is_int(count_matching(dir, "rec.json.tmp.*"), 0, "synced write leaves no temp file");
+	mkdirat(dir, "sdir", 0755);
+	tap_is_int(pea_write_file_synced_at(dir, "sdir", "x", 1, 0644, &err), -EISDIR,
+		   "synced write over a directory fails");
+	tap_is_int(count_matching(dir, "sdir.tmp.*"), 0, "a failed synced write removes its temp");
+}
+
 /* Build root/ with an inside /etc/passwd and escaping symlinks, and outside/secret. */
 static int make_root(int dir)
 {
@@ -838,10 +859,11 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		abort();
 	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	tap_plan(117);
+	tap_plan(123);
 	test_read_write(dir);
 	test_atomic(dir);
 	test_replace(dir);
+	test_synced(dir);
 	test_resolve(dir);
 	test_resolve_old_kernel(dir);
 	test_walk_matches_openat2(dir);
