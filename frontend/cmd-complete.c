@@ -112,18 +112,23 @@ static unsigned path_words(int rootfd, const char *prefix, const char *word, cha
 	return DIR_NO_SPACE;
 }
 
-/* Mount an image (image: true) or a container, complete in it, unmount. */
+/*
+ * Mount an image (image: true) or a container, complete in it, unmount. NAME is
+ * the user's word: never taken for an option (--all would unmount everything).
+ */
 static unsigned words_in(struct global_options *g, bool image, const char *name, const char *prefix,
 			 const char *word, char ***ret)
 {
-	char *mount[] = { image ? "image" : "mount", image ? "mount" : (char *)name,
-			  image ? (char *)name : NULL, NULL };
-	char *unmount[] = { image ? "image" : "unmount", image ? "unmount" : (char *)name,
-			    image ? (char *)name : NULL, NULL };
+	char *mount[] = { image ? "image" : "mount", image ? "mount" : "--",
+			  image ? "--" : (char *)name, image ? (char *)name : NULL, NULL };
+	char *unmount[] = { image ? "image" : "unmount", image ? "unmount" : "--",
+			    image ? "--" : (char *)name, image ? (char *)name : NULL, NULL };
 	_cleanup_free_ char *mp = NULL;
 	_cleanup_close_ int rootfd = -1;
 	unsigned directive = 0;
 
+	if (!*name || name[0] == '-')
+		return 0;
 	if (frontend_run_self_capture(g, mount, &mp, NULL) < 0)
 		return 0;
 	rootfd = open(mp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

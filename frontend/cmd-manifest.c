@@ -763,18 +763,21 @@ static int push_option(struct push_opts *o, int c, const char *arg, struct pea_e
 	}
 }
 
-static int push_run(struct global_options *g, struct json_object *doc, const char *id,
-		    const char *dest, struct push_opts *o, struct pea_error **err)
+static int push_run(struct global_options *g, struct json_object *doc, const char *dest,
+		    struct push_opts *o, struct pea_error **err)
 {
-	_cleanup_free_ char *dir = xasprintf("%s/tmp/manifest-push-%s", g->runroot, id);
+	_cleanup_free_ char *tmp = xasprintf("%s/tmp", g->runroot);
+	_cleanup_free_ char *dir = xasprintf("%s/manifest-push-XXXXXX", tmp);
 	_cleanup_free_ char *src = NULL, *dst = push_dest(dest);
 	_cleanup_strv_ char **argv = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
 	int r;
 
-	(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
-	if (frontend_mkdir_p(dir, err) < 0)
+	/* A folder of this push's own: two pushes of one list at once must not share one. */
+	if (frontend_mkdir_p(tmp, err) < 0)
 		return -1;
+	if (!mkdtemp(dir))
+		return pea_error_errno(err, "creating %s", dir);
 	r = push_layout(g, doc, dir, err);
 	if (r == 0) {
 		src = xasprintf("oci:%s:list", dir);
@@ -829,7 +832,7 @@ static int manifest_push(struct global_options *g, int argc, char **argv, struct
 	if (list_load(g, argv[optind], &rec, &doc, err) < 0)
 		goto out;
 	dest = argc - optind == 2 ? argv[optind + 1] : argv[optind];
-	if (push_run(g, doc, rec_id(rec), dest, &o, err) < 0) {
+	if (push_run(g, doc, dest, &o, err) < 0) {
 		pea_error_wrap(err, "pushing manifest list %s", argv[optind]);
 		goto out;
 	}

@@ -6,6 +6,7 @@
  * (0600).
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -72,6 +73,32 @@ static struct json_object *doc_map(struct json_object *doc, const char *key)
 	return m;
 }
 
+/*
+ * Data that no record names: create writes the data before the records, rm the
+ * records before unlinking the data (and an atomic write leaves a temporary
+ * behind when killed), so a crash in between leaves a secret's bytes that no
+ * rm would ever reach. Under the lock (shared or exclusive: no writer is in
+ * between), anything in filedriver/ that the records do not name goes.
+ */
+static void secrets_sweep(struct secrets *s)
+{
+	_cleanup_free_ char *path = xasprintf("%s/filedriver", s->dir);
+	_cleanup_closedir_ DIR *d = opendir(path);
+	struct json_object *recs = doc_map(s->doc, "secrets");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    json_object_object_get_ex(recs, e->d_name, NULL))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT)
+			log_warning("removing %s/%s, a secret's data no record names: %m, ignoring",
+				    path, e->d_name);
+	}
+}
+
 static int secrets_open(const struct global_options *g, bool write, struct secrets *s,
 			struct pea_error **err)
 {
@@ -99,6 +126,7 @@ static int secrets_open(const struct global_options *g, bool write, struct secre
 	doc_map(s->doc, "secrets");
 	doc_map(s->doc, "nameToID");
 	doc_map(s->doc, "idToName");
+	secrets_sweep(s);
 	return 0;
 }
 

@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# podman's CLI where its own test/system checks it (015-help, 610-format,
+# 600-completion, 070-build, 700-play), and the review's fixes of manifest push,
+# __complete and the secrets store.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	export REGISTRY_AUTH_FILE="$BATS_FILE_TMPDIR/auth.json"
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+	registry_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd tini
+	fe_setup
+}
+
+teardown() {
+	fe_teardown
+	registry_stop
+}
+
+@test "manifest push: two pushes of one list at once, each in a folder of its own" {
+	fe_load_busybox
+	registry_start
+	run -0 pea_cmd manifest create pl
+	run -0 pea_cmd manifest add pl busybox
+	local pids=() i
+	for i in 1 2 3; do
+		timeout -k 5 120 "$PEA" "${FE_ARGS[@]}" manifest push -q --tls-verify=false pl \
+			"$REGISTRY_ADDR/x/pl$i:1" >"$TEST_DIR/push$i.out" 2>&1 3>&- &
+		pids+=("$!")
+	done
+	for i in 0 1 2; do
+		wait "${pids[$i]}" || { cat "$TEST_DIR/push$((i + 1)).out"; false; }
+	done
+	for i in 1 2 3; do
+		run -0 curl -sf --max-time 30 \
+			-H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
+			"http://$REGISTRY_ADDR/v2/x/pl$i/manifests/1"
+		assert_equal "$(jq -r '.manifests | length' <<<"$output")" 1
+	done
+	[[ -z "$(ls "$FE_RUNROOT/tmp" 2>/dev/null)" ]]
+}
+
+@test "__complete cp: a name typed before ':' is never taken for an option of mount/unmount" {
+	fe_load_busybox
+	run -0 pea_cmd create --name c1 busybox true
+	run -0 pea_cmd mount c1
+	local mp="$output" w
+	for w in "--all:" "-a:" "--all:/etc" "--:"; do
+		run -0 pea_cmd __completeNoDesc cp "$w"
+		assert_output $':0\nCompletion ended with directive: ShellCompDirectiveDefault'
+		# the user's mount is still there
+		run -0 pea_cmd mount
+		assert_output --partial "  $mp"
+		grep -q " $mp " /proc/self/mounts
+	done
+	run -0 pea_cmd unmount c1
+	run -0 pea_cmd mount
+	assert_output ""
+}
+
+@test "secret: data that no record names (a crash between data and records) is removed on open" {
+	printf 'hello' >"$TEST_DIR/s.txt"
+	run -0 pea_cmd secret create s1 "$TEST_DIR/s.txt"
+	local id1="$output" d="$FE_ROOT/secrets/filedriver"
+	printf 'leaked' >"$d/0123456789abcdef012345678"
+	printf 'tmp' >"$d/.tmp-0123456789abcdef"
+	chmod 600 "$d/0123456789abcdef012345678"
+	run -0 pea_cmd secret ls --noheading --format '{{.Name}}'
+	assert_output s1
+	[[ "$(ls -A "$d")" == "$id1" ]]
+	[[ "$(cat "$d/$id1")" == hello ]]
+	# a record removed with its data left behind (rm killed between): the data goes too
+	jq --arg i "$id1" 'del(.secrets[$i]) | del(.idToName[$i]) | del(.nameToID.s1)' \
+		"$FE_ROOT/secrets/secrets.json" >"$TEST_DIR/s.json"
+	cp "$TEST_DIR/s.json" "$FE_ROOT/secrets/secrets.json"
+	run -0 pea_cmd secret ls -q
+	assert_output ""
+	[[ -z "$(ls -A "$d")" ]]
+}
