@@ -1180,13 +1180,13 @@ static int resolve_process(struct create_opts *o, char **cmd, struct json_object
 	pea_strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	pea_strv_push(&env, "TERM=xterm");
 	pea_strv_push(&env, "container=pea");
-	/* podman's order: defaults, --env-host or the proxies, the image's, then -e */
-	hostenv = secres_host_env(o->sec);
-	for (size_t i = 0; hostenv && hostenv[i]; i++)
-		env_set(&env, hostenv[i]);
+	/* podman's order: defaults, the image's, --env-host or the proxies over them, then -e */
 	ienv = json_strv(icfg, "Env");
 	for (size_t i = 0; ienv && ienv[i]; i++)
 		env_set(&env, ienv[i]);
+	hostenv = secres_host_env(o->sec);
+	for (size_t i = 0; hostenv && hostenv[i]; i++)
+		env_set(&env, hostenv[i]);
 	for (size_t i = 0; o->env && o->env[i]; i++)
 		env_set(&env, o->env[i]);
 	json_object_object_add(opts, "args", strv_to_json(args));

@@ -89,3 +89,23 @@ teardown() {
 	assert_output ""
 	[[ -z "$(ls -A "$d")" ]]
 }
+
+@test "run --env-host and the proxies: over the image's ENV, under --env-file and -e (070-build)" {
+	fe_load_busybox
+	mkdir -p "$TEST_DIR/ctx"
+	printf 'FROM busybox\nENV MYENV2=image MYENV3=image http_proxy=image-proxy\n' \
+		>"$TEST_DIR/ctx/Containerfile"
+	run -0 pea_cmd build -q -t envimg "$TEST_DIR/ctx"
+	printf 'MYENV3=file\n' >"$TEST_DIR/env-file"
+	run -0 env MYENV2=host MYENV3=host timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" run --rm \
+		--env-file="$TEST_DIR/env-file" --env-host -e X=1 envimg \
+		sh -c 'echo $MYENV2 $MYENV3 $X'
+	assert_output "host file 1"
+	# without --env-host: the image's, but the host's proxies over it (podman's --http-proxy)
+	run -0 env MYENV2=host http_proxy=host-proxy timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" run \
+		--rm envimg sh -c 'echo $MYENV2 $http_proxy'
+	assert_output "image host-proxy"
+	run -0 env http_proxy=host-proxy timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" run --rm \
+		-e http_proxy=mine envimg sh -c 'echo $http_proxy'
+	assert_output "mine"
+}
