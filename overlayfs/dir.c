@@ -330,6 +330,9 @@ static struct {
 	const struct ovl_node *node;
 	int fd;
 	uint64_t no_acl_gen; /* == fs->xattr_gen: the directory has no default ACL */
+	uint64_t mode_gen;   /* == fs->mode_gen (and xattr_gen == mode_xgen): setgid known */
+	uint64_t mode_xgen;
+	bool setgid;
 } upper_dir = { .fd = -1 };
 
 int ovl_upper_dir_fd(struct ovl_fs *fs, struct ovl_node *dir, int *ret_fd)
@@ -345,6 +348,7 @@ int ovl_upper_dir_fd(struct ovl_fs *fs, struct ovl_node *dir, int *ret_fd)
 		upper_dir.node = dir;
 		upper_dir.fd = fd;
 		upper_dir.no_acl_gen = 0;
+		upper_dir.mode_gen = 0;
 	}
 	*ret_fd = upper_dir.fd;
 	return 0;
@@ -381,6 +385,23 @@ int ovl_node_where_near(struct ovl_fs *fs, const struct ovl_node *n, char *buf, 
 		return 0;
 	}
 	return ovl_node_where(fs, n, buf, size, ret_dirfd);
+}
+
+int ovl_upper_dir_setgid(struct ovl_fs *fs, int fd)
+{
+	struct stat st;
+
+	if (fd == upper_dir.fd && upper_dir.mode_gen == fs->mode_gen &&
+	    upper_dir.mode_xgen == fs->xattr_gen)
+		return upper_dir.setgid;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (fd == upper_dir.fd) {
+		upper_dir.mode_gen = fs->mode_gen;
+		upper_dir.mode_xgen = fs->xattr_gen;
+		upper_dir.setgid = st.st_mode & S_ISGID;
+	}
+	return (st.st_mode & S_ISGID) ? 1 : 0;
 }
 
 void ovl_upper_dir_forget(const struct ovl_node *n)

@@ -15,6 +15,7 @@ struct ovl_newent {
 	struct ovl_node *parent;
 	const char *name;
 	int dirfd;	    /* the upper copy of parent (ovl_upper_dir_fd's: not closed) */
+	int fd;		    /* the new file, when it is opened (create): not closed here */
 	bool over_whiteout; /* an upper whiteout had the name: removed, to be covered */
 	bool acl_default;   /* the parent may have a default ACL: umask(2) around the syscall */
 	uid_t uid;	    /* owner on disk */
@@ -57,10 +58,11 @@ static int newent_prepare(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, 
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct ovl_node *old;
-	struct stat st;
-	int r;
+	int r, setgid;
 
-	*ne = (struct ovl_newent){ .parent = ovl_ino_node(fs, parent), .name = name, .dirfd = -1 };
+	*ne = (struct ovl_newent){
+		.parent = ovl_ino_node(fs, parent), .name = name, .dirfd = -1, .fd = -1
+	};
 	if (!fs->has_upper)
 		return -EROFS;
 	if (strncmp(name, OVL_WHITEOUT_PREFIX, strlen(OVL_WHITEOUT_PREFIX)) == 0)
@@ -79,12 +81,13 @@ static int newent_prepare(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, 
 	r = ovl_upper_dir_fd(fs, ne->parent, &ne->dirfd);
 	if (r < 0)
 		return r;
-	if (fstat(ne->dirfd, &st) < 0)
-		return -errno;
+	setgid = ovl_upper_dir_setgid(fs, ne->dirfd);
+	if (setgid < 0)
+		return setgid;
 	ne->umask = fs->posix_acl ? ctx->umask & 0777 : 0;
 	ne->acl_default = ne->umask && !ovl_upper_dir_no_default_acl(fs, ne->dirfd);
 	ne->uid = ovl_uid_to_disk(fs, ctx->uid);
-	ne->gid = (st.st_mode & S_ISGID) ? (gid_t)-1 : ovl_gid_to_disk(fs, ctx->gid);
+	ne->gid = setgid ? (gid_t)-1 : ovl_gid_to_disk(fs, ctx->gid);
 	if (ne->over_whiteout)
 		return ovl_whiteout_remove(fs, ne->dirfd, name);
 	return 0;
@@ -130,7 +133,8 @@ static int newent_finish(struct ovl_fs *fs, struct ovl_newent *ne, ino_t ino,
 	struct stat st;
 	int r;
 
-	if (fstatat(ne->dirfd, ne->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if ((ne->fd >= 0 ? fstat(ne->fd, &st) : fstatat(ne->dirfd, ne->name, &st,
+							  AT_SYMLINK_NOFOLLOW)) < 0)
 		return -errno;
 	n = ovl_node_new(ne->name, st.st_mode, 0, ino ? ino : ovl_fs_make_ino(fs, 0, st.st_ino));
 	n->covers_lower = ne->over_whiteout;
@@ -287,7 +291,7 @@ static int do_link(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t ino, fuse_ino_t
 {
 	struct ovl_node *src = ovl_ino_node(fs, ino);
 	char path[PATH_MAX];
-	struct ovl_newent ne = { .dirfd = -1 };
+	struct ovl_newent ne = { .dirfd = -1, .fd = -1 };
 	int r;
 
 	if (ovl_node_is_dir(src))
@@ -345,6 +349,7 @@ static int do_create(struct ovl_fs *fs, fuse_req_t req, fuse_ino_t parent, const
 	}
 	if (r == 0)
 		r = newent_own(fs, &ne, ne.dirfd, name, mode);
+	ne.fd = fd;
 	if (r == 0)
 		r = newent_finish(fs, &ne, 0, e);
 	newent_done(&ne);

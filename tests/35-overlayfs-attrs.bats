@@ -133,6 +133,24 @@ teardown() {
 	assert_output "1000:1000 644
 1000:1000 644
 1000:1000 755"
+	# A set-group-ID directory gives its group to the user's new entries; its mode is
+	# remembered between creates, and chmod and chgrp change what is remembered.
+	mkdir -m 0777 "$M/pub/sg"
+	run -0 "${as_user[@]}" sh -c ": >'$M/pub/sg/1'"
+	chgrp 12 "$M/pub/sg"
+	chmod g+s "$M/pub/sg"
+	run -0 "${as_user[@]}" sh -c ": >'$M/pub/sg/2' && mkdir '$M/pub/sg/d'"
+	chmod g-s "$M/pub/sg"
+	run -0 "${as_user[@]}" sh -c ": >'$M/pub/sg/3'"
+	chmod g+s "$M/pub/sg"
+	chgrp 0 "$M/pub/sg"
+	run -0 "${as_user[@]}" sh -c ": >'$M/pub/sg/4'"
+	run -0 stat -c '%n %u:%g %a' "$M"/pub/sg/{1,2,d,3,4}
+	assert_output "$M/pub/sg/1 1000:1000 644
+$M/pub/sg/2 1000:12 644
+$M/pub/sg/d 1000:12 2755
+$M/pub/sg/3 1000:1000 644
+$M/pub/sg/4 1000:0 644"
 	# The sticky bit keeps root's file from the user.
 	run -1 "${as_user[@]}" rm -f "$M/pub/roots"
 	assert_output --partial "Operation not permitted"

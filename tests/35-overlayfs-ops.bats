@@ -260,7 +260,8 @@ more"
 
 # New entries go into the upper copy of their parent through an fd kept open
 # across creates: directories removed, recreated, renamed, replaced and copied
-# up between creates must each get their own entries.
+# up between creates must each get their own entries, and the group that a
+# set-group-ID parent gives (its mode is remembered too) as chmod and chgrp change it.
 # shellcheck disable=SC2016 # expanded by the chrooted shell
 OVL_CREATE_DIRS_SCRIPT='
 cd /
@@ -272,7 +273,9 @@ mkdir c; : >c/1; mv c d; : >d/2; mkdir d/e; : >d/e/3; mv d/e f; : >f/4
 mkdir g; cd g; : >1; rm 1; rmdir /g; touch 2 2>/dev/null || echo "create in a removed dir refused"
 cd /; mkdir h; : >h/1; rm -r h; mkdir h; ls -a h; : >h/2
 mkdir -p i/j; : >i/j/1; chmod 2775 i; mkdir i/k; : >i/k/2; stat -c "%n %a" i/k
-for p in a b d f g h i tree; do ls -aR "$p" 2>&1; done; ls data
+mkdir s; : >s/1; chgrp 12 s; : >s/2; chmod g+s s; : >s/3; mkdir s/d; chmod g-s s; : >s/4
+chmod g+s s; chgrp 0 s; : >s/5; chgrp 12 s; : >s/6; stat -c "%n %g %a" s/*
+for p in a b d f g h i s tree; do ls -aR "$p" 2>&1; done; ls data
 '
 
 @test "overlayfs: new entries land in the right directory as directories come and go" {
