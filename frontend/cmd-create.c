@@ -35,6 +35,7 @@
 #include "frontend/records.h"
 #include "frontend/restart.h"
 #include "frontend/rootless.h"
+#include "frontend/secret.h"
 #include "frontend/userns.h"
 #include "frontend/seccomp-profile.h"
 #include "frontend/security-run.h"
@@ -82,6 +83,7 @@ enum {
 	OPT_ANNOTATION,
 	OPT_PLATFORM,
 	OPT_TZ,
+	OPT_SECRET,
 	OPT_REPLACE,
 	OPT_RMI,
 	OPT_PID,
@@ -148,6 +150,7 @@ static const struct option create_longopts[] = {
 	{ "annotation", required_argument, NULL, OPT_ANNOTATION },
 	{ "platform", required_argument, NULL, OPT_PLATFORM },
 	{ "tz", required_argument, NULL, OPT_TZ },
+	{ "secret", required_argument, NULL, OPT_SECRET },
 	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "rmi", no_argument, NULL, OPT_RMI },
 	{ "pid", required_argument, NULL, OPT_PID },
@@ -220,6 +223,9 @@ static const char create_usage[] =
 	"      --restart=POLICY      no (default), on-failure[:N], always, unless-stopped: start\n"
 	"                            it again when it exits (not after pea stop)\n"
 	"      --rm                  remove the container when it exits\n"
+	"      --secret=NAME[,OPTS]  give it pea's secret NAME: a file /run/secrets/NAME\n"
+	"                            (type=mount) or a variable (type=env); target=, uid=,\n"
+	"                            gid=, mode=\n"
 	"      --stop-signal=SIGNAL  signal of pea stop (default SIGTERM, or the image's)\n"
 	"      --stop-timeout=SECS   seconds pea stop waits before SIGKILL (default 10)\n"
 	"      --runtime=PATH|NAME   the container's OCI runtime (default: pea's --runtime)\n"
@@ -287,6 +293,7 @@ struct create_opts {
 	struct json_object *annotations; /* {KEY: VALUE} */
 	char *platform;			 /* OS/ARCH[/VARIANT] as given */
 	char *tz;			 /* --tz (or containers.conf's tz) */
+	char **secrets;			 /* --secret, as given */
 	bool replace;
 	char *pid_mode; /* host, private, container:ID, ns:PATH */
 	char *ipc_mode; /* the same, and shareable, none */
@@ -335,6 +342,7 @@ static void create_opts_clear(struct create_opts *o)
 	json_object_put(o->annotations);
 	free(o->platform);
 	free(o->tz);
+	pea_strv_free(o->secrets);
 	free(o->pid_mode);
 	free(o->ipc_mode);
 	free(o->cidfile);
@@ -1032,6 +1040,9 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		return parse_annotation(&o->annotations, arg, "", err);
 	case OPT_TZ:
 		set(&o->tz, arg);
+		return 0;
+	case OPT_SECRET:
+		pea_strv_push(&o->secrets, arg);
 		return 0;
 	case OPT_REPLACE:
 		o->replace = true;
@@ -1735,7 +1746,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	_cleanup_(create_opts_clear) struct create_opts o = { .tls_verify = true,
 							      .stop_timeout = 10 };
 	_cleanup_json_ struct json_object *img = NULL, *icfg_all = NULL, *logj = NULL;
-	_cleanup_json_ struct json_object *rootfs_opts = NULL;
+	_cleanup_json_ struct json_object *rootfs_opts = NULL, *secrets = NULL;
 	_cleanup_json_ struct json_object *create_cmd = create_command_of(argc, argv);
 	_cleanup_(ctr_config_clear) struct ctr_config conf = { 0 };
 	_cleanup_record_ struct ctr_record *r = NULL;
@@ -1821,6 +1832,14 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		o.tz = xstrdup(conf.tz);
 	if (o.tz && spec_tz_check(o.tz, err) < 0)
 		return -1;
+	for (size_t i = 0; o.secrets && o.secrets[i]; i++) {
+		struct json_object *ref = NULL;
+		if (secret_ref_parse(g, o.secrets[i], &ref, err) < 0)
+			return -1;
+		if (!secrets)
+			secrets = json_object_new_array();
+		json_object_array_add(secrets, ref);
+	}
 	if (o.replace && replace_container(g, o.name, err) < 0)
 		return -1;
 	for (size_t i = 0; o.volumes_from && o.volumes_from[i]; i++)
@@ -1851,6 +1870,8 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	r->id = frontend_new_id();
 	r->name = o.name ? xstrdup(o.name) : NULL; /* picked under the lock */
 	r->opts = opts_to_json(&o);
+	if (secrets)
+		json_object_object_add(r->opts, "secrets", json_object_get(secrets));
 	if (create_cmd) {
 		json_object_object_add(r->opts, "create_command", json_object_get(create_cmd));
 		json_object_object_add(r->opts, "create_command_args",

@@ -29,6 +29,7 @@
 #include "frontend/commands.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
+#include "frontend/secret.h"
 
 #define SECRET_MAX   512000 /* podman's limit of a secret's data */
 #define RECORDS_MAX  (16u << 20)
@@ -655,6 +656,218 @@ static int secret_rm(struct global_options *g, int argc, char **argv, struct pea
 out:
 	secrets_close(&s);
 	return r;
+}
+
+/* ---- run/create --secret ------------------------------------------------------ */
+
+static int ref_uint(const char *what, const char *v, int base, long long max, long long *ret,
+		    struct pea_error **err)
+{
+	char *end = NULL;
+
+	errno = 0;
+	*ret = strtoll(v, &end, base);
+	if (!*v || *end || errno || *ret < 0 || *ret > max)
+		return pea_error_new(err, EINVAL, "%s %s invalid: error parsing secret", what, v);
+	return 0;
+}
+
+/* a mount's target: an absolute path of plain components (no "..", ".", "//", no '/' last) */
+static bool target_ok(const char *t)
+{
+	size_t n = strlen(t);
+
+	return t[0] == '/' && n > 1 && t[n - 1] != '/' && !strstr(t, "//") && !strstr(t, "/../") &&
+	       !strstr(t, "/./") && !(n >= 3 && strcmp(t + n - 3, "/..") == 0) &&
+	       !(n >= 2 && strcmp(t + n - 2, "/.") == 0);
+}
+
+int secret_ref_parse(const struct global_options *g, const char *arg, struct json_object **ret,
+		     struct pea_error **err)
+{
+	_cleanup_strv_ char **parts = pea_strv_split(arg, ",");
+	_cleanup_free_ char *source = NULL, *type = NULL, *target = NULL, *tpath = NULL;
+	struct secrets s = { .lock_fd = -1 };
+	struct json_object *rec = NULL, *ref;
+	long long uid = 0, gid = 0, mode = 0444;
+	bool mount_only = false;
+	size_t i = 0;
+	int r = -1;
+
+	if (!parts || !parts[0] || !*arg)
+		return pea_error_new(err, EINVAL, "no secret given: error parsing secret");
+	if (!strchr(parts[0], '='))
+		source = xstrdup(parts[i++]);
+	for (; parts[i]; i++) {
+		const char *kv = parts[i], *eq = strchr(kv, '=');
+		_cleanup_free_ char *k = eq ? xstrndup(kv, (size_t)(eq - kv)) : NULL;
+		const char *v = eq ? eq + 1 : NULL;
+
+		if (!eq)
+			return pea_error_new(err, EINVAL,
+					     "option %s must be in form option=value: error parsing "
+					     "secret",
+					     kv);
+		if (strcmp(k, "source") == 0) {
+			free(source);
+			source = xstrdup(v);
+		} else if (strcmp(k, "type") == 0) {
+			if (type)
+				return pea_error_new(err, EINVAL,
+						     "cannot set more than one secret type: error "
+						     "parsing secret");
+			if (strcmp(v, "mount") != 0 && strcmp(v, "env") != 0)
+				return pea_error_new(err, EINVAL,
+						     "type %s is invalid: error parsing secret", v);
+			type = xstrdup(v);
+		} else if (strcmp(k, "target") == 0) {
+			free(target);
+			target = xstrdup(v);
+		} else if (strcmp(k, "mode") == 0) {
+			mount_only = true;
+			if (ref_uint("mode", v, 8, 07777, &mode, err) < 0)
+				return -1;
+		} else if (strcmp(k, "uid") == 0 || strcmp(k, "UID") == 0) {
+			mount_only = true;
+			if (ref_uint("UID", v, 10, 0xffffffffLL, &uid, err) < 0)
+				return -1;
+		} else if (strcmp(k, "gid") == 0 || strcmp(k, "GID") == 0) {
+			mount_only = true;
+			if (ref_uint("GID", v, 10, 0xffffffffLL, &gid, err) < 0)
+				return -1;
+		} else {
+			return pea_error_new(err, EINVAL, "option %s invalid: error parsing secret",
+					     kv);
+		}
+	}
+	if (!type)
+		type = xstrdup("mount");
+	if (!source || !*source)
+		return pea_error_new(err, EINVAL, "no source found %s: error parsing secret", arg);
+	if (strcmp(type, "env") == 0 && mount_only)
+		return pea_error_new(err, EINVAL,
+				     "UID, GID, Mode options cannot be set with secret type env: "
+				     "error parsing secret");
+	if (strcmp(type, "env") == 0) {
+		const char *t = target && *target ? target : source;
+		for (const char *c = t; *c; c++)
+			if (*c == '=')
+				return pea_error_new(err, EINVAL,
+						     "secret %s: invalid environment variable name "
+						     "\"%s\"",
+						     source, t);
+		tpath = xstrdup(t);
+	} else if (target && target[0] == '/') {
+		tpath = xstrdup(target);
+	} else {
+		tpath = xasprintf("/run/secrets/%s", target && *target ? target : source);
+	}
+	if (strcmp(type, "mount") == 0 && !target_ok(tpath))
+		return pea_error_new(err, EINVAL, "secret %s: invalid target \"%s\"", source, tpath);
+	if (secrets_open(g, false, &s, err) < 0)
+		goto out;
+	if (secret_find(&s, source, &rec, err) < 0)
+		goto out;
+	ref = json_object_new_object();
+	json_object_object_add(ref, "name", json_object_new_string(str_of(rec, "name")));
+	json_object_object_add(ref, "id", json_object_new_string(str_of(rec, "id")));
+	json_object_object_add(ref, "type", json_object_new_string(type));
+	json_object_object_add(ref, "target", json_object_new_string(tpath));
+	json_object_object_add(ref, "uid", json_object_new_int64(uid));
+	json_object_object_add(ref, "gid", json_object_new_int64(gid));
+	json_object_object_add(ref, "mode", json_object_new_int64(mode));
+	*ret = ref;
+	r = 0;
+out:
+	secrets_close(&s);
+	return r;
+}
+
+static const char *ref_str(struct json_object *ref, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return json_object_object_get_ex(ref, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : "";
+}
+
+static int64_t ref_int(struct json_object *ref, const char *key)
+{
+	struct json_object *v = NULL;
+
+	return json_object_object_get_ex(ref, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+/* KEY=VALUE into a JSON array of them: the same KEY replaced, else appended. */
+static void env_put(struct json_object *env, const char *key, const char *value)
+{
+	_cleanup_free_ char *kv = xasprintf("%s=%s", key, value);
+	size_t klen = strlen(key);
+
+	for (size_t i = 0; i < json_object_array_length(env); i++) {
+		const char *e = json_object_get_string(json_object_array_get_idx(env, i));
+		if (e && strncmp(e, key, klen) == 0 && e[klen] == '=') {
+			json_object_array_put_idx(env, i, json_object_new_string(kv));
+			return;
+		}
+	}
+	json_object_array_add(env, json_object_new_string(kv));
+}
+
+int secret_refs_apply(const struct global_options *g, struct json_object *refs, const char *rundir,
+		      struct json_object *spec, struct pea_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/secrets", rundir), *fdir = NULL;
+	struct json_object *mounts = NULL, *proc = NULL, *env = NULL;
+	size_t n = refs ? json_object_array_length(refs) : 0;
+
+	if (n == 0)
+		return 0;
+	fdir = xasprintf("%s/secrets/filedriver", g->root);
+	if (!json_object_object_get_ex(spec, "mounts", &mounts) ||
+	    !json_object_object_get_ex(spec, "process", &proc) ||
+	    !json_object_object_get_ex(proc, "env", &env))
+		return pea_error_new(err, EINVAL, "config.json without mounts or process.env");
+	if (frontend_mkdir_p(dir, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *ref = json_object_array_get_idx(refs, i), *m, *o;
+		const char *name = ref_str(ref, "name"), *id = ref_str(ref, "id");
+		_cleanup_free_ char *data = NULL, *src = NULL, *file = xasprintf("%s/%s", fdir, id);
+		_cleanup_close_ int fd = -1;
+		size_t len = 0;
+
+		if (!*id || strchr(id, '/') ||
+		    pea_read_file_at(AT_FDCWD, file, SECRET_MAX, &data, &len, NULL) < 0)
+			return pea_error_new(err, ENOENT,
+					     "no secret with name or id \"%s\": no such secret", name);
+		if (strcmp(ref_str(ref, "type"), "env") == 0) {
+			env_put(env, ref_str(ref, "target"), data);
+			continue;
+		}
+		src = xasprintf("%s/%zu", dir, i);
+		fd = open(src, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return pea_error_errno(err, "secret %s: creating '%s'", name, src);
+		if (pea_write_all(fd, data, len, err) < 0)
+			return pea_error_wrap(err, "secret %s: writing '%s'", name, src);
+		if (fchown(fd, (uid_t)ref_int(ref, "uid"), (gid_t)ref_int(ref, "gid")) < 0 ||
+		    fchmod(fd, (mode_t)ref_int(ref, "mode") & 07777) < 0)
+			return pea_error_errno(err, "secret %s: '%s'", name, src);
+		m = json_object_new_object();
+		json_object_object_add(m, "destination",
+				       json_object_new_string(ref_str(ref, "target")));
+		json_object_object_add(m, "type", json_object_new_string("bind"));
+		json_object_object_add(m, "source", json_object_new_string(src));
+		o = json_object_new_array();
+		json_object_array_add(o, json_object_new_string("rbind"));
+		json_object_array_add(o, json_object_new_string("rprivate"));
+		json_object_array_add(o, json_object_new_string("ro"));
+		json_object_object_add(m, "options", o);
+		json_object_array_add(mounts, m);
+	}
+	return 0;
 }
 
 int cmd_secret(struct global_options *g, int argc, char **argv, struct pea_error **err)

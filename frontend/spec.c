@@ -31,6 +31,7 @@
 #include "frontend/pod.h"
 #include "frontend/records.h"
 #include "frontend/rootless.h"
+#include "frontend/secret.h"
 #include "frontend/spec.h"
 #include "frontend/userns.h"
 #include "frontend/seccomp-profile.h"
@@ -678,6 +679,8 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 	    strncmp(uts, "container:", 10) == 0)
 		json_object_object_del(spec, "hostname");
 	if (volumes_spec(g, r, spec, uid, gid, err) < 0)
+		return -1;
+	if (secret_refs_apply(g, json_object_object_get(r->opts, "secrets"), rundir, spec, err) < 0)
 		return -1;
 	json_object_object_get_ex(r->opts, "security", &sec);
 	secres_apply_systemd(sec, spec, r->id); /* before --init wraps the command */

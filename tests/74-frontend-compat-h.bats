@@ -109,3 +109,54 @@ teardown() {
 		-e http_proxy=mine envimg sh -c 'echo $http_proxy'
 	assert_output "mine"
 }
+
+@test "run --secret: a read-only file (/run/secrets/NAME, target, uid, gid, mode) or a variable" {
+	fe_load_busybox
+	printf 'hush' >"$TEST_DIR/s.txt"
+	run -0 pea_cmd secret create mysec "$TEST_DIR/s.txt"
+	run -0 pea_cmd run --rm --secret mysec busybox \
+		sh -c 'cat /run/secrets/mysec; echo; stat -c "%a %u %g" /run/secrets/mysec; echo x 2>/dev/null >/run/secrets/mysec || echo ro'
+	assert_output --partial $'hush\n444 0 0\n'
+	assert_line --index -1 ro
+	run -0 pea_cmd run --rm --secret mysec,target=other,uid=1,gid=2,mode=0400 \
+		--secret source=mysec,type=mount,target=/etc/sec busybox \
+		sh -c 'stat -c "%a %u %g" /run/secrets/other; cat /etc/sec'
+	assert_output $'400 1 2\nhush'
+	run -0 pea_cmd run --rm --secret mysec,type=env --secret mysec,type=env,target=OTHER \
+		busybox sh -c 'echo $mysec $OTHER; ls /run/secrets 2>/dev/null | wc -l'
+	assert_output $'hush hush\n0'
+	# not in the record's environment (inspect)
+	run -0 pea_cmd create --name c1 --secret mysec,type=env busybox true
+	run -0 pea_cmd inspect --format '{{.Config.Env}}' c1
+	refute_output --partial hush
+	# a created container keeps the secret's data only as long as the secret is there
+	run -0 pea_cmd start -a c1
+	run -0 pea_cmd secret rm mysec
+	run -125 pea_cmd start c1
+	assert_output --partial 'no secret with name or id "mysec": no such secret'
+}
+
+@test "run --secret: errors in one line, nothing made" {
+	fe_load_busybox
+	printf 'hush' >"$TEST_DIR/s.txt"
+	run -0 pea_cmd secret create mysec "$TEST_DIR/s.txt"
+	local a
+	local -A want=(
+		[nosuch]='Error: no secret with name or id "nosuch": no such secret'
+		[mysec,type=file]='Error: type file is invalid: error parsing secret'
+		[mysec,bogus]='Error: option bogus must be in form option=value: error parsing secret'
+		[mysec,x=1]='Error: option x=1 invalid: error parsing secret'
+		[mysec,type=env,uid=1]='Error: UID, GID, Mode options cannot be set with secret type env: error parsing secret'
+		[mysec,mode=9]='Error: mode 9 invalid: error parsing secret'
+		[mysec,uid=-1]='Error: UID -1 invalid: error parsing secret'
+		[type=mount]='Error: no source found type=mount: error parsing secret'
+		[mysec,type=env,type=mount]='Error: cannot set more than one secret type: error parsing secret'
+		[mysec,target=/a/../b]='Error: secret mysec: invalid target "/a/../b"'
+	)
+	for a in "${!want[@]}"; do
+		run -125 pea_cmd run --rm --name c1 --secret "$a" busybox true
+		assert_output "${want[$a]}"
+	done
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+}
