@@ -250,8 +250,17 @@ static int commit_new_image(struct store *s, const struct image_rec *i, struct p
 		pea_error_errno(err, "rename the record of image '%s'", i->id);
 		goto out_unlink;
 	}
-	if (fsync(dfd) < 0)
-		return pea_error_errno(err, "sync '%s/images'", s->graph_root);
+	/*
+	 * As commit_records() for a container: a command that fails leaves no record
+	 * behind, else the next pull or create would take the image as there while its
+	 * rename may not survive a crash. The folder (config, manifest, synced) stays,
+	 * as after a crash before the rename: a new create writes it again.
+	 */
+	if (fsync(dfd) < 0) {
+		pea_error_errno(err, "sync '%s/images'", s->graph_root);
+		unlinkat(dfd, name, 0);
+		return -1;
+	}
 	return 0;
 
 out_unlink:

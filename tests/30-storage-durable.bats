@@ -128,3 +128,27 @@ dur_pea_trace() {
 	assert_line r2
 	run -0 "$PEA" --root "$DUR_MNT/root" --runroot "$DUR_MNT/run" rm r1 r2
 }
+
+@test "durable records: an image create whose folder sync fails leaves no record (a new create makes it)" {
+	run -0 pstore layer create
+	local layer id
+	layer="$(json_field id)"
+	printf '{"a":1}' >"$TEST_DIR/config.json"
+	id="$(sha256sum "$TEST_DIR/config.json" | cut -d' ' -f1)"
+	# every fsync fails: the one of images/ after the record's rename is the create's only
+	run -1 timeout -k 5 60 strace -f -qq -o "$TEST_DIR/strace.out" -e trace=fsync \
+		-e inject=fsync:error=EIO "$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" \
+		--storage-driver "$STORAGE_DRIVER" image create --layers "$layer" \
+		--config "$TEST_DIR/config.json" --name synced
+	assert_output --partial "sync '$STORE_ROOT/images': Input/output error"
+	grep -q 'EIO.*INJECTED' "$TEST_DIR/strace.out"
+	run -1 pstore image inspect synced
+	assert_output --partial "image 'synced' not found"
+	run -1 pstore image inspect "$id"
+	assert_equal "$(find "$STORE_ROOT/images" -name '*.json*' | wc -l)" 0
+	run -0 pstore image create --layers "$layer" --config "$TEST_DIR/config.json" --name synced
+	assert_equal "$(json_field existed)" false
+	assert_equal "$(json_field id)" "$id"
+	run -0 pstore image inspect synced
+	assert_equal "$(cat "$(json_field config_path)")" '{"a":1}'
+}
