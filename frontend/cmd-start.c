@@ -374,14 +374,15 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	/* a new record's rename made durable while the monitor starts the container */
 	if (records_sync_new(err) < 0)
 		return -1;
+	/* the daemon's handshake while the monitor's first process ends (it detaches) */
+	if (attach_first)
+		(void)attach_handshake(g, r, attach_rd, &start_wr, attach_sock, &attach_err);
 	if (pea_wait(pid, pidfd, -1, &status, err) < 0)
 		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		_cleanup_free_ char *d = pea_describe_wait_status(status);
 		return pea_error_new(err, EIO, "the container monitor '%s' %s", g->conmon, d);
 	}
-	if (attach_first)
-		(void)attach_handshake(g, r, attach_rd, &start_wr, attach_sock, &attach_err);
 	if (read_sync(rd, &line, err) < 0) {
 		if (attach_err) { /* the monitor's own failure, or else the attach's */
 			*err = pea_error_free(*err);
