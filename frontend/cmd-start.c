@@ -371,12 +371,12 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	/* the first byte on the start pipe lets the monitor go on to detach */
 	if (attach_first && say_go(start_wr, err) < 0)
 		return -1;
-	/* a new record's rename made durable while the monitor starts the container */
-	if (records_sync_new(err) < 0)
-		return -1;
 	/* the daemon's handshake while the monitor's first process ends (it detaches) */
 	if (attach_first)
 		(void)attach_handshake(g, r, attach_rd, &start_wr, attach_sock, &attach_err);
+	/* a new record's rename made durable while the monitor starts the container */
+	if (records_sync_new(err) < 0)
+		return -1;
 	if (pea_wait(pid, pidfd, -1, &status, err) < 0)
 		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
