@@ -536,7 +536,7 @@ static int set_mode(struct create_opts *o, const char *m, struct pea_error **err
 	if (o->net_mode && strcmp(o->net_mode, m) != 0)
 		return pea_error_new(err, EINVAL, "network mode '%s' conflicts with '%s'", m,
 				     o->net_mode);
-	set(&o->net_mode, strcmp(m, "private") == 0 ? "none" : m);
+	set(&o->net_mode, m);
 	return 0;
 }
 
@@ -547,6 +547,12 @@ static int parse_network(struct create_opts *o, const char *arg, struct pea_erro
 	struct json_object *per = NULL;
 	const char *cur = NULL;
 
+	/*
+	 * private: a network namespace of the container's own, podman's default
+	 * (network_defaults()): the default bridge network as root, pasta rootless
+	 */
+	if (strcmp(arg, "private") == 0)
+		arg = rootless_detect() ? "pasta" : "bridge";
 	if (is_mode(arg))
 		return set_mode(o, arg, err);
 	parts = pea_strv_split(arg, ",");

@@ -62,6 +62,17 @@ ctr_ip() {
 	fe_net_clean
 }
 
+@test "run --network private: a namespace of its own on the default network podman, as podman" {
+	run -0 pea_net run --rm --network private busybox ip -4 -o addr show eth0
+	assert_output --regexp 'inet 10\.88\.0\.[0-9]+/16'
+	run -0 pea_net create --name priv --network private busybox true
+	run -0 pea_net_out inspect priv --format '{{json .NetworkSettings.Networks}}'
+	assert_equal "$(jq -r 'keys | join(",")' <<<"$output")" podman
+	run -125 --separate-stderr pea_net create --name priv2 --network private --network none busybox true
+	assert_equal "$stderr" "Error: --network none cannot be combined with the networks named"
+	fe_net_clean
+}
+
 @test "IPAM: addresses differ, --ip is honoured and checked, rm frees the address" {
 	pea_net network create --subnet 10.89.8.0/24 blue >/dev/null
 	pea_net create --name a --network blue busybox true >/dev/null
