@@ -54,7 +54,8 @@ static int copy_tree(const char *src, const char *dst, struct pea_error **err)
  * The mode of a new layer's root, as containers/storage makes it (a layer's tar does not
  * set it): its parent's, 0555 for a base layer (podman's 030-run: / is 555 in a container
  * of such an image). A user without a user namespace of its own keeps 0755, its only
- * way to write the layer.
+ * way to write the layer. A parent still being applied (a pull's --wait-parent) is not
+ * stored yet: 0555 here, and layer_apply() sets its mode once it is (settle_root_mode).
  */
 static mode_t root_mode(struct store *s, const char *parent_id)
 {

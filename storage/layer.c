@@ -438,6 +438,27 @@ out_unlink:
 	return -1;
 }
 
+/*
+ * The root of a layer over PARENT takes the parent's mode once the parent is stored:
+ * driver_prepare_layer() could only guess (0555) while a parent applied at the same time
+ * (a pull's --wait-parent) still lived in staging. Under the store lock, after wait_parent().
+ */
+static int settle_root_mode(struct store *s, int difffd, const char *parent, struct pea_error **err)
+{
+	_cleanup_free_ char *pdiff = NULL;
+	struct stat st;
+
+	/* driver.c's root_mode(): a user without a user namespace keeps 0755 */
+	if (!parent || geteuid() != 0)
+		return 0;
+	pdiff = driver_diff_path(s, parent);
+	if (stat(pdiff, &st) < 0)
+		return pea_error_errno(err, "parent layer '%s'", parent);
+	if (fchmod(difffd, st.st_mode & 07777) < 0)
+		return pea_error_errno(err, "set the mode of the new layer's root");
+	return 0;
+}
+
 int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 		struct layer_rec *ret, bool *ret_existed, struct pea_error **err)
 {
@@ -486,7 +507,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	    finish_split(&st, res.tarsplit, err) < 0)
 		goto out;
 	if (store_relock(s, err) < 0 || wait_parent(s, &w, err) < 0 ||
-	    check_parent(s, o->parent, err) < 0)
+	    check_parent(s, o->parent, err) < 0 || settle_root_mode(s, difffd, o->parent, err) < 0)
 		goto out;
 	l.id = o->id ? xstrdup(o->id) : layer_chain_id(o->parent, res.diff_id);
 	if (!o->id && store_record_exists(s, "layers", l.id)) {
