@@ -28,6 +28,7 @@
 #include "frontend/ctr-log.h"
 #include "frontend/events.h"
 #include "frontend/frontend.h"
+#include "frontend/health.h"
 #include "frontend/images.h"
 #include "frontend/network.h"
 #include "frontend/pod.h"
@@ -165,6 +166,7 @@ static const struct option create_longopts[] = {
 	{ "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
 	{ "rootfs", no_argument, NULL, OPT_ROOTFS },
 	SECRES_LONGOPTS,
+	HEALTH_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -250,7 +252,7 @@ static const char create_usage[] =
 	"                            target, rw), tmpfs (target, tmpfs-size, tmpfs-mode) or\n"
 	"                            devpts (target, uid, gid, mode, max)\n"
 	"      --volumes-from=CTR[:ro|rw]  the volumes and binds of another container\n"
-	"  -w, --workdir=DIR         working directory of the process\n" SECRES_USAGE
+	"  -w, --workdir=DIR         working directory of the process\n" SECRES_USAGE HEALTH_USAGE
 	"      --help                print this help\n";
 
 struct create_opts {
@@ -266,7 +268,8 @@ struct create_opts {
 	struct json_object *volumes; /* [{source, destination, options}] */
 	struct json_object *tmpfs;   /* [{destination, options}] */
 	char **volumes_from;
-	struct json_object *sec; /* security-run.h */
+	struct json_object *sec;    /* security-run.h */
+	struct json_object *health; /* --health-* (health.h) */
 	bool read_only;
 	long long memory;
 	long long pids_limit;
@@ -323,6 +326,7 @@ static void create_opts_clear(struct create_opts *o)
 	json_object_put(o->tmpfs);
 	pea_strv_free(o->volumes_from);
 	json_object_put(o->sec);
+	json_object_put(o->health);
 	json_object_put(o->restart);
 	free(o->pull);
 	free(o->stop_signal);
@@ -1109,6 +1113,8 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		return 0;
 	}
 	default:
+		if (health_is_opt(c))
+			return health_parse(&o->health, c, arg, err);
 		if (!o->sec)
 			o->sec = json_object_new_object();
 		return secres_parse(o->sec, c, arg, err);
@@ -1894,6 +1900,8 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		}
 	}
 	if (resolve_process(&o, argv + optind + 1, icfg, r->opts, err) < 0)
+		return -1;
+	if (health_finish(o.health, icfg, r->opts, err) < 0)
 		return -1;
 	if (img) {
 		r->image_id = xstrdup(json_object_get_string(json_object_object_get(img, "id")));

@@ -19,6 +19,7 @@
 #include "frontend/external.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
+#include "frontend/health.h"
 #include "frontend/images.h"
 #include "frontend/network.h"
 #include "frontend/pod.h"
@@ -216,6 +217,7 @@ static struct json_object *container_json(const struct global_options *g,
 	}
 	json_object_object_add(cfg, "Tty", opt_get(r->opts, "tty"));
 	json_object_object_add(cfg, "OpenStdin", opt_get(r->opts, "interactive"));
+	health_inspect(g, r, json_object_object_get(o, "State"), cfg);
 	json_object_object_add(o, "Config", cfg);
 	(void)pea_json_get_int64_opt(r->opts, "", "memory", &mem, NULL);
 	(void)pea_json_get_int64_opt(r->opts, "", "pids_limit", &pids, NULL);

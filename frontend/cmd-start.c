@@ -33,6 +33,7 @@
 #include "frontend/ctr-log.h"
 #include "frontend/events.h"
 #include "frontend/frontend.h"
+#include "frontend/health.h"
 #include "frontend/images.h"
 #include "frontend/k8s-log.h"
 #include "frontend/records.h"
@@ -167,6 +168,7 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	if (is_pea_monitor(g)) {
 		_cleanup_free_ char *mark = container_cleaner_mark(g, r->id);
 		pea_strv_push_take(&v, xasprintf("--exit-command-skip-if=%s", mark));
+		health_monitor_args(r, exit_cmd, &v); /* its periodic checks (health.h) */
 	}
 	pea_strv_push(&v, "--exit-command");
 	pea_strv_push(&v, exit_cmd[0]);

@@ -124,6 +124,8 @@ PEA_CMD(container_runlabel);
 /* main.c */
 PEA_CMD(container);
 PEA_CMD(version);
+/* cmd-healthcheck.c */
+PEA_CMD(healthcheck);
 
 /* Shared by the handlers (cmd-util.c). */
 #include <stdbool.h>

@@ -48,7 +48,7 @@ static const struct command commands[] = {
 	{ "version", cmd_version }, { "volume", cmd_volume },
 	{ "wait", cmd_wait },	    { "unshare", cmd_unshare },
 	{ "update", cmd_update },   { "manifest", cmd_manifest },
-	{ "secret", cmd_secret },
+	{ "secret", cmd_secret },   { "healthcheck", cmd_healthcheck },
 };
 
 static const struct subcommand container_commands[] = {
