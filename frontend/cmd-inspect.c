@@ -173,6 +173,7 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(o, "Rootfs", json_object_new_string(""));
 	json_object_object_add(o, "Pod", json_object_new_string(pod_of(r) ? pod_of(r) : ""));
 	json_object_object_add(o, "IsInfra", json_object_new_boolean(pod_is_infra(r)));
+	json_object_object_add(o, "IsService", json_object_new_boolean(pod_is_service(g, r->id)));
 	json_object_object_add(o, "ResolvConfPath", json_object_new_string(""));
 	{
 		_cleanup_free_ char *p = xasprintf("%s/config.json", dir);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/digest.h"
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/strv.h"
@@ -44,6 +45,7 @@ static const char play_usage[] =
 	"  -q, --quiet                  accepted (pulls are quiet)\n"
 	"      --replace                remove pods of the same names first\n"
 	"      --start[=BOOL]           start the pods (default true)\n"
+	"      --service-container[=BOOL]  also a service container tied to the pods' life\n"
 	"      --tls-verify[=BOOL]      accepted\n";
 
 static const char down_usage[] = "Usage: pea kube down KUBEFILE|-\n"
@@ -127,13 +129,20 @@ static int read_input(const struct global_options *g, const char *file, char **r
 }
 
 static int parse_file(const struct global_options *g, const char *file, struct kube_node ***docs,
-		      size_t *n, struct pea_error **err)
+		      size_t *n, char *sha12, struct pea_error **err)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 
 	if (read_input(g, file, &buf, &len, err) < 0)
 		return -1;
+	if (sha12) { /* podman's service container name: the YAML's digest */
+		char d[PEA_DIGEST_MAX];
+		pea_digest_buffer("sha256", buf, len, d);
+		const char *hex = strchr(d, ':') ? strchr(d, ':') + 1 : d;
+		memcpy(sha12, hex, 12);
+		sha12[12] = '\0';
+	}
 	if (kube_yaml_parse(buf, len, docs, n, err) < 0)
 		return pea_error_wrap(err, "'%s'", strcmp(file, "-") == 0 ? "stdin" : file);
 	return 0;
@@ -203,9 +212,7 @@ static int play_parse(int argc, char **argv, struct play_args *a, struct pea_err
 			if (parse_bool_arg("--service-container", optarg ? optarg : "true", &b,
 					   err) < 0)
 				return -1;
-			if (b)
-				return pea_error_new(err, ENOTSUP,
-						     "--service-container is not supported");
+			a->o.service_container = b;
 			break;
 		case OPT_BUILD:
 			if (parse_bool_arg("--build", optarg ? optarg : "true", &a->o.build, err) <
@@ -236,21 +243,24 @@ static int play_parse(int argc, char **argv, struct play_args *a, struct pea_err
 	return 0;
 }
 
-static int load_plan(const struct global_options *g, const struct play_args *a,
+static int load_plan(const struct global_options *g, struct play_args *a,
 		     struct kube_plan *plan, struct pea_error **err)
 {
 	struct kube_node **docs = NULL, **cms = NULL;
 	size_t n = 0, ncm = 0;
+	char sha12[13] = "";
 	int r = 0;
 
-	if (parse_file(g, a->file, &docs, &n, err) < 0)
+	if (parse_file(g, a->file, &docs, &n, a->o.service_container ? sha12 : NULL, err) < 0)
 		return -1;
+	if (a->o.service_container)
+		snprintf(a->o.service_name, sizeof(a->o.service_name), "%s-service", sha12);
 	/* down needs the pods' names only: a --configmap file may be gone */
 	for (size_t i = 0; r == 0 && !a->o.names_only && a->configmaps && a->configmaps[i]; i++) {
 		struct kube_node **more = NULL;
 		size_t nmore = 0;
 
-		r = parse_file(g, a->configmaps[i], &more, &nmore, err);
+		r = parse_file(g, a->configmaps[i], &more, &nmore, NULL, err);
 		if (r == 0) {
 			cms = xreallocarray(cms, ncm + nmore + 1, sizeof(*cms));
 			memcpy(cms + ncm, more, nmore * sizeof(*more));

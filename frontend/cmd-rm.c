@@ -195,6 +195,11 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 				     "removed without removing the pod",
 				     r->id, pod_of(r));
 	}
+	/* kube play --service-container's: it goes with its pods (pea pod rm) */
+	if (pod_service_check_rm(g, r->id, err) < 0) {
+		*ret_status = PEA_EXIT_ENGINE;
+		return -1;
+	}
 	deps = o->all ? NULL : dependents_of(g, r->id);
 	if (deps) {
 		_cleanup_free_ char *list = pea_strv_join(deps, ", ");

@@ -20,6 +20,7 @@
 #include "frontend/frontend.h"
 #include "frontend/kube-yaml.h"
 #include "frontend/kube.h"
+#include "frontend/pod.h"
 
 /* What a pod's documents give the plan of one of its containers. */
 struct pod_ctx {
@@ -962,6 +963,7 @@ static bool exists(struct global_options *g, const char *group, const char *name
 
 /* What a play made, to undo on a failure. */
 struct made {
+	char *service; /* the service container's id */
 	char **pods;
 	char **volumes;
 	char **dirs;  /* the topmost folder each DirectoryOrCreate made */
@@ -976,6 +978,13 @@ static void undo(struct global_options *g, struct made *m)
 
 		if (frontend_run_self_capture(g, args, NULL, &e) < 0)
 			log_warning("removing pod '%s': %s, ignoring", m->pods[i], e->message);
+	}
+	if (m->service) { /* a pod's rm took it if the pod knew it already */
+		_cleanup_error_ struct pea_error *e = NULL;
+		char *args[] = { "rm", "-f", "--ignore", m->service, NULL };
+
+		if (frontend_run_self_capture(g, args, NULL, &e) < 0)
+			log_warning("removing the service container: %s, ignoring", e->message);
 	}
 	for (size_t i = 0; m->volumes && m->volumes[i]; i++) {
 		_cleanup_error_ struct pea_error *e = NULL;
@@ -997,6 +1006,7 @@ static void undo(struct global_options *g, struct made *m)
 
 static void made_clear(struct made *m)
 {
+	free(m->service);
 	pea_strv_free(m->pods);
 	pea_strv_free(m->volumes);
 	pea_strv_free(m->dirs);
@@ -1183,6 +1193,8 @@ static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 	if (frontend_run_self_capture(g, args, &podid, err) < 0)
 		return pea_error_wrap(err, "pod '%s'", pp->name);
 	pea_strv_push(&m->pods, pp->name);
+	if (m->service && pod_set_service(g, podid, m->service, err) < 0)
+		return pea_error_wrap(err, "pod '%s'", pp->name);
 	if (run_inits(g, pp, err) < 0)
 		return pea_error_wrap(err, "pod '%s'", pp->name);
 	for (size_t i = 0; i < pp->nctrs; i++) {
@@ -1207,6 +1219,31 @@ static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 	return 0;
 }
 
+/*
+ * --service-container: podman's, a container of the pause image named after
+ * the YAML, made before the pods and tied to them (pod.h: started with them,
+ * stopped when they stop, removed with them).
+ */
+static int make_service(struct global_options *g, const struct kube_play_opts *o, struct made *m,
+			struct pea_error **err)
+{
+	_cleanup_free_ char *image = pod_pause_image_name(), *id = NULL;
+	char *args[] = { "create", "--name", (char *)o->service_name, image, NULL };
+
+	if (o->replace && exists(g, "container", o->service_name)) {
+		char *rm[] = { "rm", "-f", (char *)o->service_name, NULL };
+		if (frontend_run_self_capture(g, rm, NULL, err) < 0)
+			return pea_error_wrap(err, "replacing the service container");
+	}
+	if (pod_pause_image_ensure(g, err) < 0 ||
+	    frontend_run_self_capture(g, args, &id, err) < 0)
+		return pea_error_wrap(err, "the service container %s", o->service_name);
+	if (strrchr(id, '\n'))
+		memmove(id, strrchr(id, '\n') + 1, strlen(strrchr(id, '\n')));
+	m->service = TAKE_PTR(id);
+	return 0;
+}
+
 int kube_play_run(struct global_options *g, const struct kube_plan *p,
 		  const struct kube_play_opts *o, struct pea_error **err)
 {
@@ -1216,6 +1253,8 @@ int kube_play_run(struct global_options *g, const struct kube_plan *p,
 
 	if (make_volumes(g, p, &m, &vols, err) < 0)
 		r = -1;
+	if (r == 0 && o->service_container && p->npods > 0)
+		r = make_service(g, o, &m, err);
 	for (size_t i = 0; r == 0 && i < p->npods; i++) {
 		char *rep = NULL;
 

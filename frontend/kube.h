@@ -27,6 +27,9 @@ struct kube_play_opts {
 	char *context_dir;	/* --context-dir (default: the current folder) */
 	const char *tls_verify; /* --tls-verify: "true" or "false" for the pulls; NULL: default */
 	bool names_only; /* kube down: the pods' names alone (no file the YAML names is read) */
+	/* --service-container: its name, the YAML's sha256's first 12 digits + "-service" */
+	bool service_container;
+	char service_name[24];
 };
 
 struct kube_ctr_plan {

@@ -42,6 +42,7 @@ struct pod_record *pod_record_free(struct pod_record *p)
 	free(p->infra_id);
 	pea_strv_free(p->share);
 	free(p->exit_policy);
+	free(p->service_id);
 	free(p->hostname);
 	free(p->cgroup_parent);
 	json_object_put(p->labels);
@@ -98,6 +99,8 @@ int pod_save(const struct global_options *g, const struct pod_record *p, struct 
 	add_str(o, "infra_id", p->infra_id);
 	json_object_object_add(o, "share", strv_json(p->share));
 	add_str(o, "exit_policy", p->exit_policy);
+	if (p->service_id)
+		add_str(o, "service_id", p->service_id);
 	add_str(o, "hostname", p->hostname);
 	add_str(o, "cgroup_parent", p->cgroup_parent);
 	json_object_object_add(o, "labels",
@@ -120,7 +123,7 @@ static int pod_from_json(struct json_object *j, struct pod_record **ret, struct 
 {
 	_cleanup_pod_ struct pod_record *p = xnew(struct pod_record, 1);
 	const char *id = NULL, *name = NULL, *created = "", *infra = NULL, *policy = "continue";
-	const char *host = NULL, *cgp = NULL;
+	const char *host = NULL, *cgp = NULL, *svc = NULL;
 	struct json_object *labels = NULL, *ic = NULL, *cc = NULL;
 
 	if (pea_json_expect_object(j, "", err) < 0 ||
@@ -130,6 +133,7 @@ static int pod_from_json(struct json_object *j, struct pod_record **ret, struct 
 	    pea_json_get_string_opt(j, "", "infra_id", &infra, err) < 0 ||
 	    pea_json_get_strv_opt(j, "", "share", &p->share, err) < 0 ||
 	    pea_json_get_string_opt(j, "", "exit_policy", &policy, err) < 0 ||
+	    pea_json_get_string_opt(j, "", "service_id", &svc, err) < 0 ||
 	    pea_json_get_string_opt(j, "", "hostname", &host, err) < 0 ||
 	    pea_json_get_string_opt(j, "", "cgroup_parent", &cgp, err) < 0 ||
 	    pea_json_get_object_opt(j, "", "labels", &labels, err) < 0 ||
@@ -141,6 +145,7 @@ static int pod_from_json(struct json_object *j, struct pod_record **ret, struct 
 	p->created = xstrdup(created);
 	p->infra_id = infra ? xstrdup(infra) : NULL;
 	p->exit_policy = xstrdup(policy);
+	p->service_id = svc ? xstrdup(svc) : NULL;
 	p->hostname = host ? xstrdup(host) : NULL;
 	p->cgroup_parent = cgp ? xstrdup(cgp) : NULL;
 	p->labels = labels ? json_object_get(labels) : json_object_new_object();
@@ -977,6 +982,84 @@ int pod_remove(struct global_options *g, const char *what, bool force, long time
 	if (pea_rm_rf_at(AT_FDCWD, tomb, err) < 0)
 		return -1;
 	events_pod(g, "remove", p->id, p->name);
+	/* its service container, once no other pod names it */
+	if (p->service_id && !pod_is_service(g, p->service_id)) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		if (remove_member(g, p->service_id, 0, &e) < 0 && e->code != ENOENT)
+			log_warning("pod %s: removing its service container: %s, ignoring", p->name,
+				    e->message);
+	}
+	return 0;
+}
+
+/* The pod's service container runs before its members (podman's order). */
+static int service_start(const struct global_options *g, const struct pod_record *p,
+			 struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *s = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (record_lookup(g, p->service_id, &s, err) < 0)
+		return pea_error_wrap(err, "the service container of pod %s", p->name);
+	record_sync_exit(g, s);
+	if (s->state == CTR_RUNNING)
+		return 0;
+	if (container_start((struct global_options *)g, p->service_id, false, false, NULL, &e) < 0) {
+		s = ctr_record_free(s);
+		if (record_lookup(g, p->service_id, &s, NULL) == 0 &&
+		    (record_sync_exit(g, s), s->state == CTR_RUNNING))
+			return 0;
+		*err = TAKE_PTR(e);
+		return pea_error_wrap(err, "starting the service container of pod %s", p->name);
+	}
+	return 0;
+}
+
+int pod_set_service(const struct global_options *g, const char *what, const char *id,
+		    struct pea_error **err)
+{
+	_cleanup_pod_ struct pod_record *p = NULL;
+	_cleanup_close_ int lock = -1;
+
+	if (pods_lock(g, &lock, err) < 0 || pod_lookup(g, what, &p, err) < 0)
+		return -1;
+	free(p->service_id);
+	p->service_id = xstrdup(id);
+	return pod_save(g, p, err);
+}
+
+/* The names of the pods whose service container is id, joined by ", " (NULL: none). */
+static char *service_pods(const struct global_options *g, const char *id)
+{
+	struct pod_record **all = NULL;
+	_cleanup_strv_ char **names = NULL;
+	size_t n = 0;
+
+	if (pods_list(g, &all, &n, NULL) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (all[i]->service_id && strcmp(all[i]->service_id, id) == 0)
+			pea_strv_push(&names, all[i]->id);
+	pods_free(all, n);
+	return names ? pea_strv_join(names, ", ") : NULL;
+}
+
+bool pod_is_service(const struct global_options *g, const char *id)
+{
+	_cleanup_free_ char *pods = service_pods(g, id);
+
+	return pods != NULL;
+}
+
+int pod_service_check_rm(const struct global_options *g, const char *id, struct pea_error **err)
+{
+	_cleanup_free_ char *pods = service_pods(g, id);
+
+	if (pods)
+		return pea_error_new(err, EBUSY,
+				     "container %s is the service container of pod(s) %s and cannot "
+				     "be removed without removing the pod(s)",
+				     id, pods);
 	return 0;
 }
 
@@ -990,6 +1073,8 @@ int pod_start_infra(const struct global_options *g, const struct ctr_record *mem
 
 	if (!pod || pod_is_infra(member) || pod_load(g, pod, &p, NULL) < 0 || !p->infra_id)
 		return 0;
+	if (p->service_id && service_start(g, p, err) < 0)
+		return -1;
 	if (record_lookup(g, p->infra_id, &infra, err) < 0)
 		return pea_error_wrap(err, "the infra container of pod %s", p->name);
 	record_sync_exit(g, infra);
@@ -1092,5 +1177,10 @@ void pod_after_exit(struct global_options *g, const struct ctr_record *r)
 	}
 	if (container_stop(g, p->infra_id, -1, &e) < 0)
 		log_warning("pod %s: stopping its infra container: %s, ignoring", p->name,
+			    e->message);
+	e = pea_error_free(e);
+	/* the service container stops with its pod */
+	if (p->service_id && container_stop(g, p->service_id, -1, &e) < 0 && e->code != ENOENT)
+		log_warning("pod %s: stopping its service container: %s, ignoring", p->name,
 			    e->message);
 }

@@ -32,6 +32,7 @@ struct pod_record {
 	char *infra_id;	   /* NULL: --infra=false */
 	char **share;	   /* the namespaces the members join: ipc, net, uts, pid, cgroup */
 	char *exit_policy; /* continue, stop */
+	char *service_id;  /* kube play --service-container: its service container, or NULL */
 	char *hostname;
 	char *cgroup_parent;
 	struct json_object *labels;	  /* {K: V} */
@@ -137,5 +138,18 @@ int pod_join_resolve(struct global_options *g, const char *pod, const struct pod
  */
 int pod_shm(const struct global_options *g, const struct ctr_record *r, char **ret,
 	    struct pea_error **err);
+/*
+ * kube play --service-container: the service container ID of pod WHAT (under the
+ * pods lock). It starts with the pod's infra container, stops when the pod does
+ * (exit policy stop), goes with pod rm; rm of it alone is refused
+ * (pod_service_check_rm).
+ */
+int pod_set_service(const struct global_options *g, const char *what, const char *id,
+		    struct pea_error **err);
+/* Whether a pod names container ID as its service container. */
+bool pod_is_service(const struct global_options *g, const char *id);
+/* rm of a service container: refused, in podman's words, while its pods exist. */
+int pod_service_check_rm(const struct global_options *g, const char *id, struct pea_error **err);
+
 /* After a member's exit: with exit policy stop, the pod stops when no member runs. */
 void pod_after_exit(struct global_options *g, const struct ctr_record *r);

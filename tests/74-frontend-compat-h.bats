@@ -160,3 +160,57 @@ teardown() {
 	run -0 pea_cmd ps -a -q
 	assert_output ""
 }
+
+# a container's State.Running becomes want (the pod's exit policy acts in the monitors' cleanup)
+h_wait_running() {
+	local i
+	for i in $(seq 1 60); do
+		[[ "$(pea_out container inspect --format '{{.State.Running}}' "$1")" == "$2" ]] && return 0
+		sleep 0.25
+	done
+	echo "container $1: State.Running never became $2" >&2
+	return 1
+}
+
+@test "kube play --service-container: tied to its pod's life (start, stop, kill, rm) (700-play)" {
+	fe_load_busybox
+	local y="$TEST_DIR/test.yaml" svc
+	cat >"$y" <<Y
+apiVersion: v1
+kind: Pod
+metadata:
+  labels:
+    app: test
+  name: test_pod
+spec:
+  containers:
+  - command:
+    - top
+    image: busybox
+    name: test
+    resources: {}
+Y
+	run -0 pea_cmd kube play --service-container=true "$y"
+	svc="$(sha256sum "$y" | cut -c1-12)-service"
+	run -0 pea_cmd container inspect --format '{{.State.Running}} {{.IsService}}' "$svc"
+	assert_output "true true"
+	run -0 pea_cmd container inspect --format '{{.IsService}}' test_pod-test
+	assert_output false
+	# the pod's last container stops: the pod, then its service container
+	run -0 pea_cmd stop -t 1 test_pod-test
+	h_wait_running "$svc" false
+	run -0 pea_cmd pod inspect --format '{{.State}}' test_pod
+	assert_output Exited
+	run -0 pea_cmd pod restart test_pod
+	run -0 pea_cmd container inspect --format '{{.State.Running}}' "$svc"
+	assert_output true
+	# removed only with its pod
+	run -125 pea_cmd container rm -f "$svc"
+	assert_output --regexp "^Error: container [0-9a-f]{64} is the service container of pod\(s\) [0-9a-f]{64} and cannot be removed without removing the pod\(s\)$"
+	run -0 pea_cmd pod kill test_pod
+	h_wait_running "$svc" false
+	run -0 pea_cmd pod rm test_pod
+	run -1 pea_cmd container exists "$svc"
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+}
