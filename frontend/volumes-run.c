@@ -1371,20 +1371,33 @@ static int entry_source(const struct global_options *g, struct json_object *e, c
 
 /*
  * podman counts a running container's --mount type=image as a mount of the image (image
- * umount prints its ID, 060-mount): one image mount per start, named in the bundle's
- * image-mounts, given back by volumes_release() once.
+ * umount prints its ID, 060-mount): one image mount per start, named in image-mounts of the
+ * container's run dir, given back by volumes_release() once. The run root, as pea-storage's
+ * counts (run root mounts/): a reboot empties both, and no stale line of an earlier boot
+ * gives back another's mount. A kill between the store's mount and the line keeps one
+ * count until the reboot.
  */
-static void image_mount_hold(const struct global_options *g, const char *bundle,
+static char *image_mounts_list(const struct global_options *g, const char *id)
+{
+	return xasprintf("%s/containers/%s/image-mounts", g->runroot, id);
+}
+
+static void image_mount_hold(const struct global_options *g, const char *ctr_id,
 			     struct json_object *e)
 {
 	_cleanup_error_ struct pea_error *err = NULL;
-	_cleanup_free_ char *list = xasprintf("%s/image-mounts", bundle), *line = NULL;
+	_cleanup_free_ char *dir = xasprintf("%s/containers/%s", g->runroot, ctr_id);
+	_cleanup_free_ char *list = image_mounts_list(g, ctr_id), *line = NULL;
 	_cleanup_close_ int fd = -1;
 	const char *id = entry_str(e, "image_id");
 	const char *args[] = { "image", "mount", id, NULL };
 
 	if (!id)
 		return;
+	if (frontend_mkdir_p(dir, &err) < 0) {
+		log_warning("--mount type=image: %s, ignoring", err->message);
+		return;
+	}
 	if (store_call(g, args, NULL, &err) < 0) {
 		log_warning("--mount type=image: mounting image '%s': %s, ignoring", id,
 			    err->message);
@@ -1398,9 +1411,9 @@ static void image_mount_hold(const struct global_options *g, const char *bundle,
 	}
 }
 
-static void image_mounts_release(const struct global_options *g, const char *bundle)
+static void image_mounts_release(const struct global_options *g, const char *ctr_id)
 {
-	_cleanup_free_ char *list = xasprintf("%s/image-mounts", bundle), *text = NULL;
+	_cleanup_free_ char *list = image_mounts_list(g, ctr_id), *text = NULL;
 	char *save = NULL;
 	size_t len = 0;
 
@@ -1413,9 +1426,10 @@ static void image_mounts_release(const struct global_options *g, const char *bun
 	}
 }
 
-static struct json_object *spec_mount(const struct global_options *g, const char *bundle, size_t i,
-				      struct json_object *e, const struct id_maps *maps, long uid,
-				      long gid, struct pea_error **err)
+static struct json_object *spec_mount(const struct global_options *g, const char *ctr_id,
+				      const char *bundle, size_t i, struct json_object *e,
+				      const struct id_maps *maps, long uid, long gid,
+				      struct pea_error **err)
 {
 	_cleanup_free_ char *src = NULL, *staged = NULL;
 	struct json_object *opts = json_object_object_get(e, "options");
@@ -1428,7 +1442,7 @@ static struct json_object *spec_mount(const struct global_options *g, const char
 	if (entry_source(g, e, &src, err) < 0)
 		return NULL;
 	if (entry_is(e, "image"))
-		image_mount_hold(g, bundle, e);
+		image_mount_hold(g, ctr_id, e);
 	if (entry_bool(e, "chown") && chown_source(src, maps, uid, gid, err) < 0)
 		return NULL;
 	if (entry_bool(e, "idmap")) {
@@ -1460,7 +1474,7 @@ int volumes_spec(const struct global_options *g, const struct ctr_record *r,
 	}
 	for (size_t i = 0; i < json_object_array_length(vols); i++) {
 		struct json_object *e = json_object_array_get_idx(vols, i), *m;
-		m = spec_mount(g, bundle, i, e, &maps, uid, gid, err);
+		m = spec_mount(g, r->id, bundle, i, e, &maps, uid, gid, err);
 		if (!m) {
 			volumes_release(g, r);
 			return -1;
@@ -1478,7 +1492,7 @@ void volumes_release(const struct global_options *g, const struct ctr_record *r)
 	/* --rootfs PATH:O: its overlay (a removal goes without the store's unmount) */
 	if (rootfs_is_folder(r))
 		rootfs_unmount(g, r);
-	image_mounts_release(g, bundle);
+	image_mounts_release(g, r->id);
 
 	if (!json_object_object_get_ex(r->opts, "volumes", &vols))
 		return;

@@ -365,3 +365,55 @@ pea_groups() {
 	run -0 pea_cmd ps -a --external --noheading --format '{{.Names}}'
 	assert_output own
 }
+
+# fe_reboot ID...: what a reboot does to running containers: their monitors and processes
+# gone without a word, every mount under the roots gone, the run root empty.
+fe_reboot() {
+	local id m
+	for id in "$@"; do
+		kill -9 "$(cat "$FE_ROOT/containers/$id/conmon.pid")" \
+			"$(pea_out inspect --format '{{.State.Pid}}' "$id")"
+	done
+	while read -r m; do
+		umount -l "$m"
+	done < <(awk -v r="$FE_ROOT" '$2 ~ "^"r {print $2}' /proc/self/mounts | sort -r)
+	find "$FE_RUNROOT" -mindepth 1 -delete
+}
+
+@test "run --mount type=image: after a reboot, the old container gives back none of a later image mount" {
+	iid=$(pea_out image inspect --format '{{.Id}}' busybox)
+	run -0 pea_cmd run -d --name im --mount "type=image,src=$iid,dst=/img" busybox sleep 1000
+	id=$(pea_out inspect --format '{{.Id}}' im)
+	fe_reboot "$id"
+	# the user's own mount, after the reboot
+	run -0 pea_cmd image mount busybox
+	mp=$output
+	# a start after the reboot holds one, its end gives back that one only
+	run -0 pea_cmd start im
+	run -0 pea_cmd exec im test -f /img/bin/busybox
+	run -0 pea_cmd stop -t 0 im
+	run -0 pea_cmd image mount
+	assert_output "localhost/busybox:latest $mp"
+	run -0 pea_cmd rm im
+	run -0 pea_cmd image mount
+	assert_output "localhost/busybox:latest $mp"
+	run -0 test -f "$mp/bin/busybox"
+	run -0 pea_cmd image umount busybox
+	assert_output "$iid"
+	run -0 pea_cmd image mount
+	assert_output ""
+}
+
+@test "run --mount type=image: a container of before a reboot, removed: a later image mount stays" {
+	iid=$(pea_out image inspect --format '{{.Id}}' busybox)
+	run -0 pea_cmd run -d --name im --mount "type=image,src=$iid,dst=/img" busybox sleep 1000
+	id=$(pea_out inspect --format '{{.Id}}' im)
+	fe_reboot "$id"
+	run -0 pea_cmd image mount busybox
+	mp=$output
+	run -0 pea_cmd rm -f im
+	run -0 pea_cmd image mount
+	assert_output "localhost/busybox:latest $mp"
+	run -0 pea_cmd image umount busybox
+	assert_output "$iid"
+}
