@@ -30,6 +30,8 @@ static void refresh_job(struct ovl_job *job)
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = ovl_dir_refresh(fs, ovl_ino_node(fs, job->ino), &names);
+		/* Its mode may have changed too (ovl_upper_dir_setgid). */
+		fs->mode_gen++;
 	}
 	if (r == 0 && fs->se) {
 		for (char **n = names; n && *n; n++)

@@ -201,5 +201,21 @@ fcntl.ioctl(fd, int(sys.argv[3], 0))' "$1" "${2:-dir}" "${3:-0x6666}"
 	assert_output --partial "Not a directory"
 	run ! refresh "$d/mnt/r" dir 0x6667
 	assert_output --partial "Inappropriate ioctl"
+	# A set-group-ID bit given behind the mount, between a user's creates: their group
+	# after the refresh (pea-overlayfs remembers the bit of the directory created in).
+	local as_user=(setpriv --reuid=1000 --regid=1000 --clear-groups) p="$TEST_DIR"
+	while [[ "$p" == "$BATS_RUN_TMPDIR"* ]]; do
+		chmod o+x "$p"
+		p="$(dirname "$p")"
+	done
+	chmod 0777 "$d/mnt/r"
+	run -0 "${as_user[@]}" sh -c ": >'$d/mnt/r/u1'"
+	chgrp 12 "$d/upper/r"
+	chmod g+s "$d/upper/r"
+	run -0 refresh "$d/mnt/r"
+	run -0 "${as_user[@]}" sh -c ": >'$d/mnt/r/u2'"
+	run -0 stat -c '%n %u:%g' "$d/upper/r/u1" "$d/upper/r/u2"
+	assert_output "$d/upper/r/u1 1000:1000
+$d/upper/r/u2 1000:12"
 	ovl_umount "$d"
 }
