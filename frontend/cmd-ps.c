@@ -19,6 +19,7 @@
 #include "frontend/external.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
+#include "frontend/health.h"
 #include "frontend/network.h"
 #include "frontend/pod.h"
 #include "frontend/ps.h"
@@ -235,7 +236,7 @@ static int add_external(const struct global_options *g, struct json_object *item
 static int filter_check(char **filters, struct pea_error **err)
 {
 	static const char *const keys[] = { "id",     "name",	  "status", "label",
-					    "exited", "ancestor", "pod" };
+					    "exited", "ancestor", "pod",    "health" };
 
 	for (size_t i = 0; filters && filters[i]; i++) {
 		const char *eq = strchr(filters[i], '=');
@@ -246,8 +247,15 @@ static int filter_check(char **filters, struct pea_error **err)
 		if (!ok)
 			return pea_error_new(err, EINVAL,
 					     "invalid filter \"%s\": use id, name, "
-					     "status, label, exited, ancestor or pod=VALUE",
+					     "status, label, exited, ancestor, pod or health=VALUE",
 					     filters[i]);
+		if (strncmp(filters[i], "health=", 7) == 0 && strcmp(eq + 1, "healthy") != 0 &&
+		    strcmp(eq + 1, "unhealthy") != 0 && strcmp(eq + 1, "starting") != 0 &&
+		    strcmp(eq + 1, "none") != 0)
+			return pea_error_new(err, EINVAL,
+					     "invalid health \"%s\": use healthy, unhealthy, "
+					     "starting or none",
+					     eq + 1);
 		if (strncmp(filters[i], "status=", 7) == 0 && strcmp(eq + 1, "created") != 0 &&
 		    strcmp(eq + 1, "running") != 0 && strcmp(eq + 1, "exited") != 0 &&
 		    strcmp(eq + 1, "paused") != 0 && strcmp(eq + 1, "stopped") != 0 &&
@@ -284,7 +292,8 @@ static bool label_has(const struct ctr_record *r, const char *want)
 	return false;
 }
 
-static bool filter_one(const struct ctr_record *r, const char *key, const char *v)
+static bool filter_one(const struct global_options *g, const struct ctr_record *r, const char *key,
+		       const char *v)
 {
 	if (strcmp(key, "id") == 0)
 		return strncmp(r->id, v, strlen(v)) == 0;
@@ -302,6 +311,10 @@ static bool filter_one(const struct ctr_record *r, const char *key, const char *
 		       (strcmp(v, "stopped") == 0 && r->state == CTR_EXITED);
 	if (strcmp(key, "label") == 0)
 		return label_has(r, v);
+	if (strcmp(key, "health") == 0) { /* none: no healthcheck */
+		const char *h = health_status(g, r);
+		return strcmp(v, h ? h : "none") == 0;
+	}
 	if (strcmp(key, "exited") == 0)
 		return r->state == CTR_EXITED && r->exit_code == atoi(v);
 	if (strcmp(key, "pod") == 0) /* a pod's full id (pod_filters) */
@@ -360,7 +373,7 @@ static const char *pod_name_of(const struct global_options *g, const struct ctr_
 	return (*cache)->name;
 }
 
-static bool filter_match(const struct ctr_record *r, char **filters)
+static bool filter_match(const struct global_options *g, const struct ctr_record *r, char **filters)
 {
 	for (size_t i = 0; filters && filters[i]; i++) {
 		const char *eq = strchr(filters[i], '=');
@@ -374,7 +387,7 @@ static bool filter_match(const struct ctr_record *r, char **filters)
 			continue; /* this key was evaluated with its first occurrence */
 		for (size_t k = i; filters[k]; k++)
 			if (strncmp(filters[k], filters[i], (size_t)(eq - filters[i]) + 1) == 0)
-				any |= filter_one(r, key, filters[k] + (eq - filters[i]) + 1);
+				any |= filter_one(g, r, key, filters[k] + (eq - filters[i]) + 1);
 		if (!any)
 			return false;
 	}
@@ -468,7 +481,8 @@ static const char ps_usage[] =
 	"\n"
 	"  -a, --all             all containers, not only running ones\n"
 	"      --external        also containers of the store pea did not make (buildah's)\n"
-	"  -f, --filter=KEY=VAL  id, name (a regex), status, label, exited, ancestor, pod\n"
+	"  -f, --filter=KEY=VAL  id, name (a regex), status, label, exited, ancestor, pod,\n"
+	"                        health (healthy, unhealthy, starting, none)\n"
 	"      --format=FORMAT   Go template ({{.ID}}, {{.Names}}, {{.Image}}, {{.Status}},\n"
 	"                        {{.State}}, {{.Command}}, ...) or json\n"
 	"  -n, --last=N          the N containers created last, in any state\n"
@@ -593,7 +607,7 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 			if (runtime_status(g, v[i], &st, NULL) == 0)
 				v[i]->paused = strcmp(st, "paused") == 0;
 		}
-		if ((!all && v[i]->state != CTR_RUNNING) || !filter_match(v[i], filters)) {
+		if ((!all && v[i]->state != CTR_RUNNING) || !filter_match(g, v[i], filters)) {
 			v[i] = ctr_record_free(v[i]);
 			continue;
 		}
@@ -609,6 +623,13 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	for (size_t i = first; i < kept; i++) {
 		struct json_object *item =
 			ps_item(v[i], ports_of(g, v[i], &setup), notrunc || quiet, !json);
+		const char *health = v[i]->state == CTR_RUNNING ? health_status(g, v[i]) : NULL;
+
+		if (health) { /* podman's "Up 5 seconds (healthy)" */
+			_cleanup_free_ char *st = ps_status(v[i]);
+			_cleanup_free_ char *full = xasprintf("%s (%s)", st, health);
+			json_object_object_add(item, "Status", json_object_new_string(full));
+		}
 		json_object_object_add(item, "PodName",
 				       json_object_new_string(pod_name_of(g, v[i], &pod_cache)));
 		json_object_array_add(items, item);

@@ -292,38 +292,61 @@ void health_monitor_args(const struct ctr_record *r, char *const *self, char ***
 	pea_strv_push_take(v, xasprintf("1:%s", r->id));
 }
 
-void health_inspect(const struct global_options *g, const struct ctr_record *r,
-		    struct json_object *state, struct json_object *cfg)
+/* The state file of the container's current start (NULL: none yet); new. */
+static struct json_object *health_load(const struct global_options *g, const struct ctr_record *r)
 {
-	struct json_object *hc = NULL, *h = NULL;
-	const char *action = "none";
-	_cleanup_free_ char *dir = NULL;
+	_cleanup_free_ char *dir = record_dir(g, r->id);
+	_cleanup_free_ char *path = xasprintf("%s/healthcheck.log", dir);
 	_cleanup_json_ struct json_object *file = NULL;
 	const char *started = NULL;
 
+	/* a file of an earlier start is stale: the new one starts over */
+	if (pea_json_parse_file_at(AT_FDCWD, path, 1u << 20, &file, NULL) < 0 || !file ||
+	    !json_object_is_type(file, json_type_object) ||
+	    pea_json_get_string_opt(file, "", "StartedAt", &started, NULL) != 1 || !r->started_at ||
+	    strcmp(started, r->started_at) != 0)
+		return NULL;
+	return TAKE_PTR(file);
+}
+
+const char *health_status(const struct global_options *g, const struct ctr_record *r)
+{
+	static const char *const names[] = { "healthy", "unhealthy" };
+	_cleanup_json_ struct json_object *file = NULL;
+	const char *s = NULL;
+
+	if (!json_object_object_get_ex(r->opts, "healthcheck", NULL))
+		return NULL;
+	file = health_load(g, r);
+	if (file && pea_json_get_string_opt(file, "", "Status", &s, NULL) == 1)
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			if (strcmp(s, names[i]) == 0)
+				return names[i];
+	return "starting";
+}
+
+void health_inspect(const struct global_options *g, const struct ctr_record *r,
+		    struct json_object *state, struct json_object *cfg)
+{
+	struct json_object *hc = NULL, *h = json_object_new_object();
+	_cleanup_json_ struct json_object *file = NULL;
+	const char *action = "none";
+
 	(void)pea_json_get_string_opt(r->opts, "", "health_on_failure", &action, NULL);
 	json_object_object_add(cfg, "HealthcheckOnFailureAction", json_object_new_string(action));
-	if (!json_object_object_get_ex(r->opts, "healthcheck", &hc))
+	if (!json_object_object_get_ex(r->opts, "healthcheck", &hc)) {
+		json_object_put(h);
 		return;
-	json_object_object_add(cfg, "Healthcheck", json_object_get(hc));
-	dir = record_dir(g, r->id);
-	/* a file of an earlier start is stale: the new one starts over */
-	{
-		_cleanup_free_ char *path = xasprintf("%s/healthcheck.log", dir);
-		if (pea_json_parse_file_at(AT_FDCWD, path, 1u << 20, &file, NULL) < 0)
-			file = NULL;
 	}
-	if (file && json_object_is_type(file, json_type_object) &&
-	    pea_json_get_string_opt(file, "", "StartedAt", &started, NULL) == 1 && r->started_at &&
-	    strcmp(started, r->started_at) == 0) {
-		h = json_object_new_object();
+	json_object_object_add(cfg, "Healthcheck", json_object_get(hc));
+	file = health_load(g, r);
+	if (file) {
 		json_object_object_foreach(file, k, val)
 		{
 			if (strcmp(k, "StartedAt") != 0)
 				json_object_object_add(h, k, json_object_get(val));
 		}
 	} else {
-		h = json_object_new_object();
 		json_object_object_add(h, "Status", json_object_new_string("starting"));
 		json_object_object_add(h, "FailingStreak", json_object_new_int(0));
 		json_object_object_add(h, "Log", json_object_new_array());

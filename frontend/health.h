@@ -76,6 +76,11 @@ int health_finish(struct json_object *h, struct json_object *icfg, struct json_o
  * with its global flags (frontend_self_argv).
  */
 void health_monitor_args(const struct ctr_record *r, char *const *self, char ***v);
+/*
+ * The container's health for ps: "starting", "healthy" or "unhealthy"; NULL
+ * when it has no healthcheck.
+ */
+const char *health_status(const struct global_options *g, const struct ctr_record *r);
 /* inspect: State.Health and State.Healthcheck into state, Config's into cfg. */
 void health_inspect(const struct global_options *g, const struct ctr_record *r,
 		    struct json_object *state, struct json_object *cfg);

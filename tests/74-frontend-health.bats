@@ -223,3 +223,29 @@ wait_health() {
 		run -0 pea_cmd rm -f -t 0 "o-$action"
 	done
 }
+
+@test "ps: STATUS shows the health, --filter health= selects by it" {
+	run -0 pea_cmd run -d --name a --health-cmd true --health-interval disable busybox sleep 1000
+	run -0 pea_cmd run -d --name b --health-cmd false --health-retries 1 \
+		--health-interval disable busybox sleep 1000
+	run -0 pea_cmd run -d --name c busybox sleep 1000
+	run -0 pea_cmd run -d --name d --health-cmd true --health-interval disable busybox sleep 1000
+	run -0 pea_cmd healthcheck run a
+	run -1 pea_cmd healthcheck run b
+	run -0 pea_cmd ps --sort names --format '{{.Names}} {{.Status}}'
+	assert_line --index 0 --regexp '^a Up .* \(healthy\)$'
+	assert_line --index 1 --regexp '^b Up .* \(unhealthy\)$'
+	assert_line --index 2 --regexp '^c Up [^(]*$'
+	assert_line --index 3 --regexp '^d Up .* \(starting\)$'
+	run -0 pea_cmd ps --filter health=healthy --format '{{.Names}}'
+	assert_output a
+	run -0 pea_cmd ps --filter health=unhealthy --format '{{.Names}}'
+	assert_output b
+	run -0 pea_cmd ps --filter health=starting --format '{{.Names}}'
+	assert_output d
+	run -0 pea_cmd ps --filter health=none --format '{{.Names}}'
+	assert_output c
+	run -125 pea_cmd ps --filter health=bogus
+	assert_output 'Error: invalid health "bogus": use healthy, unhealthy, starting or none'
+	run -0 pea_cmd rm -f -t 0 a b c d
+}
