@@ -435,9 +435,11 @@ struct exec_ctx {
 	int console;			/* connected console socket, or -1 */
 	int report;			/* error pipe to the parent (close-on-exec) */
 	struct seccomp_filter *seccomp;
-	bool rootless; /* run by an ordinary user: cgroups may not be delegated */
-	int v2_fd;     /* the cgroup2 directory to clone the child into, or -1 */
-	bool in_v2;    /* the child was cloned there (CLONE_INTO_CGROUP) */
+	int listener;	  /* connected to linux.seccomp.listenerPath (SCMP_ACT_NOTIFY), or -1 */
+	char *state_json; /* what the seccomp agent gets with the listener */
+	bool rootless;	  /* run by an ordinary user: cgroups may not be delegated */
+	int v2_fd;	  /* the cgroup2 directory to clone the child into, or -1 */
+	bool in_v2;	  /* the child was cloned there (CLONE_INTO_CGROUP) */
 };
 
 static bool same_ns(pid_t pid, const char *name)
@@ -507,11 +509,33 @@ static int join_cgroup_error(const char *dir, int code, struct pea_error **err)
 			     (int)getpid(), dir, why);
 }
 
+/* Load the filter; with SCMP_ACT_NOTIFY its listener goes to the agent, as create's does. */
+static int exec_load_seccomp(struct exec_ctx *x, struct pea_error **err)
+{
+	const struct spec_seccomp *sc = x->s->seccomp;
+	int fd = seccomp_apply(x->seccomp, err);
+
+	if (fd < 0)
+		return -EINVAL;
+	if (fd > 0 && x->listener >= 0) {
+		int r = seccomp_send_listener(x->listener, fd, x->state_json, sc->listener_metadata,
+					      err);
+
+		close(fd);
+		if (r < 0)
+			return -EINVAL;
+	} else if (fd > 0) {
+		close(fd);
+	}
+	x->listener = pea_close(x->listener);
+	return 0;
+}
+
 static int exec_child_steps(struct exec_ctx *x, char **ret_exe, struct pea_error **err)
 {
 	struct spec *s = x->s;
 	int from = 3 + x->o->preserve_fds;
-	int keep[] = { x->report, x->console };
+	int keep[] = { x->report, x->console, x->listener };
 
 	/*
 	 * The cgroups first: their files are the host's until we join the mount
@@ -540,8 +564,8 @@ static int exec_child_steps(struct exec_ctx *x, char **ret_exe, struct pea_error
 		return -EINVAL;
 	/* nothing of the host survives: stdio, the preserved fds, our own close-on-exec ones */
 	for (int fd = 3; fd < from; fd++)
-		if (fd != x->report && fd != x->console && pea_fd_set_cloexec(fd, false) < 0 &&
-		    errno != EBADF)
+		if (fd != x->report && fd != x->console && fd != x->listener &&
+		    pea_fd_set_cloexec(fd, false) < 0 && errno != EBADF)
 			return pea_error_errno(err, "--preserve-fds: fd %d", fd);
 	if (pea_close_fds_except(from, keep, ARRAY_SIZE(keep)) < 0)
 		return pea_error_errno(err, "close inherited fds");
@@ -555,11 +579,11 @@ static int exec_child_steps(struct exec_ctx *x, char **ret_exe, struct pea_error
 	} else if (setsid() < 0 && errno != EPERM)
 		return pea_error_errno(err, "setsid");
 	/* without no_new_privs loading needs CAP_SYS_ADMIN: before the credentials (as runc) */
-	if (x->seccomp && !s->process.no_new_privileges && seccomp_apply(x->seccomp, err) < 0)
+	if (x->seccomp && !s->process.no_new_privileges && exec_load_seccomp(x, err) < 0)
 		return -EINVAL;
 	if (process_apply_creds(s, err) < 0 || process_resolve_exec(s, ret_exe, err) < 0)
 		return -EINVAL;
-	if (x->seccomp && s->process.no_new_privileges && seccomp_apply(x->seccomp, err) < 0)
+	if (x->seccomp && s->process.no_new_privileges && exec_load_seccomp(x, err) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -677,9 +701,12 @@ static int write_pid(const char *path, pid_t pid, struct pea_error **err)
 static int exec_run(const struct global_options *g, const struct exec_options *o, const char *id,
 		    char **cmd, struct pea_error **err)
 {
-	struct exec_ctx x = {
-		.o = o, .console = -1, .report = -1, .rootless = geteuid() != 0, .v2_fd = -1
-	};
+	struct exec_ctx x = { .o = o,
+			      .console = -1,
+			      .report = -1,
+			      .listener = -1,
+			      .rootless = geteuid() != 0,
+			      .v2_fd = -1 };
 	_cleanup_close_ int console_peer = -1, sfd = -1, pidfd = -1;
 	struct container_handle h;
 	struct container fake;
@@ -714,6 +741,13 @@ static int exec_run(const struct global_options *g, const struct exec_options *o
 	}
 	if (x.s->seccomp && seccomp_compile(x.s->seccomp, -1, &x.seccomp, err) < 0)
 		goto out;
+	if (x.s->seccomp && x.s->seccomp->notify) {
+		_cleanup_json_ struct json_object *state = state_to_json(h.st, h.status);
+
+		x.state_json = xstrdup(pea_json_to_string(state));
+		if (seccomp_agent_connect(x.s->seccomp->listener_path, &x.listener, err) < 0)
+			goto out;
+	}
 	if (h.st->cgroups && cgroup_of_state(h.st->cgroups, id, &x.cg, err) < 0)
 		goto out;
 	if (sub_cgroups_apply(x.cg, o->cgroups, err) < 0)
@@ -751,6 +785,7 @@ static int exec_run(const struct global_options *g, const struct exec_options *o
 	/* the process runs: a delete --force must not wait for it to end */
 	flock(h.dirfd, LOCK_UN);
 	x.console = pea_close(x.console);
+	x.listener = pea_close(x.listener);
 	if (o->pid_file && write_pid(o->pid_file, pid, err) < 0) {
 		kill(pid, SIGKILL);
 		goto out;
@@ -776,6 +811,8 @@ out:
 		pea_close(x.nsfd[i]);
 	pea_close(x.console);
 	pea_close(x.v2_fd);
+	pea_close(x.listener);
+	free(x.state_json);
 	seccomp_filter_free(x.seccomp);
 	cgroup_free(x.cg);
 	spec_free(x.s);

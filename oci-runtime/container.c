@@ -600,10 +600,8 @@ int container_create(const struct global_options *g, const char *id,
 	if (c->spec->seccomp && seccomp_compile(c->spec->seccomp, c->rootfd, &c->seccomp, err) < 0)
 		goto fail;
 	if (c->spec->seccomp && c->spec->seccomp->notify &&
-	    terminal_connect(c->spec->seccomp->listener_path, &c->seccomp_listener, err) < 0) {
-		pea_error_wrap(err, "linux.seccomp.listenerPath");
+	    seccomp_agent_connect(c->spec->seccomp->listener_path, &c->seccomp_listener, err) < 0)
 		goto fail;
-	}
 	if (c->spec->process.terminal && opts->console_socket &&
 	    terminal_connect(opts->console_socket, &c->console_fd, err) < 0)
 		goto fail;

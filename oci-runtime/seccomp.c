@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -138,6 +139,12 @@ static int parse_syscall(struct json_object *e, const char *path, struct spec_se
 		return -EINVAL;
 	if (!sc->names || !sc->names[0])
 		return sc_error(err, path, "names: at least one syscall");
+	/* the runtime writes to its sync pipe and the agent's socket under the filter (runc's
+	 * check) */
+	for (size_t i = 0; sc->action == SCMP_ACT_NOTIFY && sc->names[i]; i++)
+		if (strcmp(sc->names[i], "write") == 0)
+			return sc_error(err, path,
+					"SCMP_ACT_NOTIFY cannot be used for the write syscall");
 	n = args ? json_object_array_length(args) : 0;
 	if (n > 6)
 		return sc_error(err, path, "args: at most 6");
@@ -634,6 +641,28 @@ void seccomp_filter_free(struct seccomp_filter *f)
 		return;
 	free(f->insns);
 	free(f);
+}
+
+int seccomp_agent_connect(const char *path, int *ret_fd, struct pea_error **err)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return pea_error_new(err, ENAMETOOLONG, "linux.seccomp.listenerPath '%s': too long",
+				     path);
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return pea_error_errno(err, "socket");
+	/* runc's words: its test suite and its users look for them */
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return pea_error_errno(err,
+				       "linux.seccomp.listenerPath: failed to connect with seccomp "
+				       "agent '%s'",
+				       path);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
 }
 
 int seccomp_send_listener(int sock, int fd, const char *state_json, const char *metadata,

@@ -53,6 +53,8 @@ int seccomp_compile(const struct spec_seccomp *s, int cache_dirfd, struct seccom
 /* Load it; with a listener, returns its fd (>= 0), else 0. */
 int seccomp_apply(const struct seccomp_filter *f, struct pea_error **err);
 void seccomp_filter_free(struct seccomp_filter *f);
+/* Connect to listenerPath's socket (the seccomp agent). */
+int seccomp_agent_connect(const char *path, int *ret_fd, struct pea_error **err);
 /*
  * Send the listener fd to listenerPath's socket as the runtime-spec says:
  * the containerProcessState JSON ({"ociVersion","fds":["seccompFd"],"pid",

@@ -172,6 +172,52 @@ PY
 	assert_output 1
 }
 
+@test "exec with SCMP_ACT_NOTIFY sends its own listener fd and the state to listenerPath" {
+	# the agent: one connection from create, one from exec; each message and its fd count
+	timeout -k 5 60 python3 - "$TEST_DIR/agent.sock" "$TEST_DIR/agent.out" <<'PY' 3>&- &
+import socket, sys, os
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1])
+srv.listen(2)
+srv.settimeout(50)
+open(sys.argv[2] + ".listening", "w").close()
+for n in range(2):
+    conn, _ = srv.accept()
+    msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
+    with open(sys.argv[2], "a") as f:
+        f.write(msg.decode() + "\t" + str(len(fds)) + "\n")
+    for fd in fds:
+        os.close(fd)   # no supervisor: the notified syscall fails with ENOSYS
+PY
+	local agent=$!
+	for _ in $(seq 1 250); do [[ -e "$TEST_DIR/agent.out.listening" ]] && break; sleep 0.02; done
+	make_bundle "$RT_B" sleep 100
+	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]'
+	bundle_set "$RT_B" '.linux.seccomp.listenerPath = $p | .linux.seccomp.listenerMetadata = "m2"' --arg p "$TEST_DIR/agent.sock"
+	run -0 rt_reaped run -d -b "$RT_B" nx
+	run -1 rt exec nx mkdir /tmp/x
+	assert_output --partial 'Function not implemented'
+	wait "$agent"
+	run -0 wc -l <"$TEST_DIR/agent.out"
+	assert_output 2
+	run -0 sed -n 2p "$TEST_DIR/agent.out"
+	[[ ${output##*$'\t'} == 1 ]] || fail "exec sent no fd: $output"
+	run -0 jq -e '.fds == ["seccompFd"] and .metadata == "m2" and .state.id == "nx" and .state.status == "running"' <<<"${output%$'\t'*}"
+}
+
+@test "SCMP_ACT_NOTIFY: no agent listening, or write notified, is one clear error" {
+	seccomp_bundle '[{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]'
+	bundle_set "$RT_B" '.linux.seccomp.listenerPath = $p' --arg p "$TEST_DIR/nobody.sock"
+	run -1 rt run -b "$RT_B" na
+	assert_output "pea-runtime: linux.seccomp.listenerPath: failed to connect with seccomp agent '$TEST_DIR/nobody.sock': No such file or directory"
+	rt_no_leftovers na
+	# the runtime itself writes under the filter (runc refuses it too)
+	seccomp_bundle '[{"names": ["mkdir", "write"], "action": "SCMP_ACT_NOTIFY"}]'
+	run -1 rt run -b "$RT_B" nw
+	assert_output --partial "linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for the write syscall"
+	rt_no_leftovers nw
+}
+
 @test "bad filters are refused naming the field" {
 	seccomp_bundle '[{"names": ["mkdir"], "action": "SCMP_ACT_NOPE"}]'
 	run -1 rt run -b "$RT_B" b1
