@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# pea rm of an exited container: the runtime's delete runs beside the layer's
+# removal only when nothing of the container can outlive its init (a PID
+# namespace of its own) and no poststop hook expects the root still there;
+# otherwise the delete (its kill of the stragglers, its hooks) comes first.
+# A storage container no record names (a crash between pea-storage's create and
+# the record's fsync) is listed by ps --external and removed by rm.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd jq
+	fe_setup
+	fe_load_busybox
+	STRAGGLER=""
+}
+
+teardown() {
+	if [[ -n "$STRAGGLER" ]]; then
+		pkill -KILL -f "straggler-$STRAGGLER" 2>/dev/null || true
+	fi
+	fe_teardown
+}
+
+# slow_runtime FILE [HOOK]: a runtime whose delete starts a second late (as on
+# a loaded machine: what runs beside it is done first); with HOOK, each bundle
+# it runs gets a poststop hook that writes into the file HOOK whether the
+# root's /bin/sh is still there.
+slow_runtime() {
+	local hook=${2:-}
+	{
+		echo '#!/bin/bash'
+		echo 'prev='
+		echo 'for a in "$@"; do'
+		echo '	[[ "$a" == delete ]] && sleep 1'
+		if [[ -n "$hook" ]]; then
+			echo '	if [[ "$prev" == --bundle ]]; then'
+			echo '		root=$(jq -r .root.path "$a/config.json")'
+			echo '		jq --arg r "$root" --arg m "'"$hook"'" '\''.hooks.poststop = [{"path": "/bin/sh", "args": ["sh", "-c", "if test -x \"$1/bin/sh\"; then echo root-there; else echo root-gone; fi > \"$2\"", "sh", $r, $m]}]'\'' "$a/config.json" >"$a/config.json.hook"'
+			echo '		mv "$a/config.json.hook" "$a/config.json"'
+			echo '	fi'
+		fi
+		echo '	prev=$a'
+		echo 'done'
+		echo 'exec "'"$PEA_RUNTIME"'" "$@"'
+	} >"$1"
+	chmod +x "$1"
+}
+
+@test "run --rm --pid=host: a process left by the exited init is killed before the layer goes" {
+	STRAGGLER=$((800 + RANDOM % 100))
+	local writer='i=0; while :; do i=$((i + 1)); echo >/f$i; done'
+	slow_runtime "$TEST_DIR/slow"
+	# the straggler writes into the container's root until it is killed: a
+	# removal of the layer beside it fails (ENOTEMPTY)
+	run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --rm --runtime "$TEST_DIR/slow" \
+		--pid=host busybox sh -c "sh -c '$writer' straggler-$STRAGGLER </dev/null >/dev/null 2>&1 & sleep 0.2; exit 0"
+	run -1 pgrep -f "straggler-$STRAGGLER"
+	run -0 pea_cmd ps -a -q --external
+	assert_output ""
+	STRAGGLER=""
+}
+
+@test "run --rm: a poststop hook runs before the container's root is removed" {
+	local marker="$TEST_DIR/poststop"
+	slow_runtime "$TEST_DIR/hook" "$marker"
+	run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --rm --runtime "$TEST_DIR/hook" busybox true
+	run -0 cat "$marker"
+	assert_output root-there
+	run -0 pea_cmd ps -a -q --external
+	assert_output ""
+}
