@@ -1705,8 +1705,12 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 	records_free(all, n);
 	/*
 	 * The record first: killed between the two steps, pea leaves a record
-	 * that `pea rm` removes, never a layer nothing names. Its own lock before
-	 * it is seen: a rm waits for the layer, not the other creates (records.h).
+	 * that `pea rm` removes. A crash (power loss) before the new record's
+	 * folder reached the disk (records_sync_new, after pea-storage's create on a
+	 * filesystem that does not commit in order) can still leave a layer no record
+	 * names: `pea ps --external` lists it, `pea rm` removes it. Its own lock
+	 * before it is seen: a rm waits for the layer, not the other creates
+	 * (records.h).
 	 */
 	if (record_lock(g, r->id, false, &ctr_lock, err) < 0)
 		return -1;

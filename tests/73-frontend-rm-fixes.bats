@@ -82,3 +82,21 @@ slow_runtime() {
 	run -0 pea_cmd ps -a -q --external
 	assert_output ""
 }
+
+@test "a create whose record a crash lost: ps --external lists its layer, rm removes it" {
+	run -0 pea_cmd create --name lost busybox true
+	cid=$output
+	[[ ${#cid} == 64 ]]
+	# a power loss before the new record's folder reached the disk: no record
+	rm -rf "${FE_ROOT:?}/containers/$cid"
+	run -0 pea_cmd ps -a --format '{{.ID}}'
+	assert_output ""
+	run -0 pea_cmd ps -a --external --noheading --format '{{.ID}} {{.Status}}'
+	assert_output "${cid:0:12} Storage"
+	run -0 pea_cmd rm "${cid:0:12}"
+	run -0 pea_cmd ps -a --external -q
+	assert_output ""
+	run -0 "$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" container ls
+	run -0 jq -r '.result | length' <<<"$output"
+	assert_output 0
+}
