@@ -523,41 +523,56 @@ static int act_restart(struct global_options *g, struct pod_record *p, const str
 	return act_start(g, p, t, err);
 }
 
-/* pea CMD [ARGS] ID... for the pod's running containers (infra last): kill, pause. */
+/* Whether container id is running (and paused as want_paused says). */
+static bool still_running(struct global_options *g, const char *id, bool want_paused)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+
+	if (record_lookup(g, id, &r, NULL) < 0)
+		return false;
+	record_sync_exit(g, r);
+	return r->state == CTR_RUNNING && want_paused == r->paused;
+}
+
+/*
+ * pea CMD [ARGS] ID for each of the pod's running containers (infra last): kill,
+ * pause. A member's exit may stop others meanwhile (the pod's exit policy stop
+ * stops its infra and service containers): a failure on one that no longer runs
+ * is no failure.
+ */
 static int run_on_running(struct global_options *g, struct pod_record *p, const char *cmd,
 			  const char *arg1, const char *arg2, bool want_paused,
 			  struct pea_error **err)
 {
-	_cleanup_strv_ char **ids = NULL, **argv = frontend_self_argv(g);
-	struct run_result res = { 0 };
-	size_t n = 0;
-	int rc = 0;
+	_cleanup_strv_ char **ids = NULL;
 
 	if (pod_containers(g, p->id, true, &ids, err) < 0)
 		return -1;
-	pea_strv_push(&argv, cmd);
-	if (arg1) {
-		pea_strv_push(&argv, arg1);
-		pea_strv_push(&argv, arg2);
-	}
 	for (size_t i = 0; ids && ids[i]; i++) {
-		_cleanup_record_ struct ctr_record *r = NULL;
-		if (record_lookup(g, ids[i], &r, NULL) < 0)
+		_cleanup_strv_ char **argv = NULL;
+		struct run_result res = { 0 };
+		int rc = 0;
+
+		if (!still_running(g, ids[i], want_paused))
 			continue;
-		record_sync_exit(g, r);
-		if (r->state != CTR_RUNNING || (want_paused != r->paused))
-			continue;
+		argv = frontend_self_argv(g);
+		pea_strv_push(&argv, cmd);
+		if (arg1) {
+			pea_strv_push(&argv, arg1);
+			pea_strv_push(&argv, arg2);
+		}
 		pea_strv_push(&argv, ids[i]);
-		n++;
+		if (frontend_run_capture(argv, -1, &res, err) < 0)
+			return -1;
+		if ((!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) &&
+		    still_running(g, ids[i], want_paused))
+			rc = pea_error_new(err, EIO, "%s",
+					   res.errtxt && *res.errtxt ? res.errtxt : cmd);
+		run_result_clear(&res);
+		if (rc < 0)
+			return rc;
 	}
-	if (n == 0)
-		return 0;
-	if (frontend_run_capture(argv, -1, &res, err) < 0)
-		return -1;
-	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0)
-		rc = pea_error_new(err, EIO, "%s", res.errtxt && *res.errtxt ? res.errtxt : cmd);
-	run_result_clear(&res);
-	return rc;
+	return 0;
 }
 
 static int act_kill(struct global_options *g, struct pod_record *p, const struct pod_targets *t,
