@@ -242,8 +242,10 @@ struct transfer {
 	struct blob_fetch *fetch;
 	char *pend; /* a fetch's body bytes not given to its sink yet (TRANSFER_PEND_MAX) */
 	size_t pend_len;
-	bool held;   /* its sink's consumer was full: pend is offered again each turn */
-	bool paused; /* curl holds the body too (CURL_WRITEFUNC_PAUSE) until pend drains */
+	bool held;    /* its sink's consumer was full: pend is offered again each turn */
+	bool paused;  /* curl holds the body too (CURL_WRITEFUNC_PAUSE) until pend drains */
+	bool no_hold; /* held too long once: its sink stages what its consumer cannot take */
+	uint64_t held_since_ms; /* when its consumer last took some of pend while held */
 	int attempts;
 	int auth_retries;
 	uint64_t retry_at_ms;
@@ -316,6 +318,39 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *data)
 #define TRANSFER_PEND_MAX (512u << 10)
 
 /*
+ * A consumer that takes nothing for this long (an apply stalled on its disk, a
+ * lock) gets the held bytes and the rest of the body staged: a connection left
+ * unread for minutes is one that proxies and CDNs close, and CURLOPT_TIMEOUT
+ * counts the pause.
+ */
+#define TRANSFER_HOLD_MAX_MS 10000
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Whether a transfer may hold its body for its sink's consumer: only over
+ * HTTP/1.x. libcurl 7.88 can stall an HTTP/2 stream after a pause and its
+ * resume (curl issues #10988, #16960, #19334): there the sink stages instead.
+ */
+static bool transfer_may_hold(struct transfer *t)
+{
+	long v = 0;
+
+	if (t->no_hold)
+		return false;
+	if (curl_easy_getinfo(t->easy, CURLINFO_HTTP_VERSION, &v) != CURLE_OK ||
+	    (v != CURL_HTTP_VERSION_1_0 && v != CURL_HTTP_VERSION_1_1))
+		t->no_hold = true;
+	return !t->no_hold;
+}
+
+/*
  * Give the sink what pend holds. With may_hold, a sink whose consumer is full
  * (the store's apply: its pipe) may leave some: they stay in pend (held) and
  * the transfer pauses once pend is full, so that the body waits in the socket
@@ -326,11 +361,12 @@ static size_t header_cb(char *buf, size_t size, size_t nitems, void *data)
 static int transfer_flush(struct transfer *t, bool may_hold)
 {
 	size_t n = t->pend_len, taken = n;
+	bool was_held = t->held;
 
 	t->held = false;
 	if (n == 0)
 		return 0;
-	if (!may_hold) {
+	if (!may_hold || !transfer_may_hold(t)) {
 		t->pend_len = 0;
 		return blob_sink_write(t->sink, t->pend, n, &t->sink->error);
 	}
@@ -339,6 +375,8 @@ static int transfer_flush(struct transfer *t, bool may_hold)
 	if (taken < n) {
 		memmove(t->pend, t->pend + taken, n - taken);
 		t->held = true;
+		if (!was_held || taken > 0)
+			t->held_since_ms = now_ms();
 	}
 	t->pend_len = n - taken;
 	return 0;
@@ -1404,14 +1442,6 @@ int registry_put_blob(struct registry_client *c, const char *repo, const char *d
 
 /* ---- parallel blob downloads -------------------------------------------------- */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int fetch_start(struct registry_client *c, CURLM *multi, const char *repo, const char *scope,
 		       struct transfer *t, struct pea_error **err)
 {
@@ -1572,10 +1602,35 @@ int registry_fetch_blobs(struct registry_client *c, const char *repo, struct blo
 				*err = TAKE_PTR(ts[i].sink->error);
 				r = -EIO;
 			}
+			/* held too long: staged, and this blob's body no longer waits */
+			if (r == 0 && ts[i].easy && ts[i].held &&
+			    now_ms() - ts[i].held_since_ms >= TRANSFER_HOLD_MAX_MS) {
+				log_debug("blob '%s': nothing taken for %d ms, staging it",
+					  ts[i].fetch->digest, TRANSFER_HOLD_MAX_MS);
+				ts[i].no_hold = true;
+				if (transfer_flush(&ts[i], false) < 0) {
+					*err = pea_error_free(*err);
+					*err = TAKE_PTR(ts[i].sink->error);
+					r = -EIO;
+				}
+			}
 			/* its sink took all: the body flows again (curl may call write_cb now) */
 			if (r == 0 && ts[i].easy && ts[i].paused && !ts[i].held) {
+				CURLcode pc;
+
 				ts[i].paused = false;
-				curl_easy_pause(ts[i].easy, CURLPAUSE_CONT);
+				pc = curl_easy_pause(ts[i].easy, CURLPAUSE_CONT);
+				/* libcurl 7.88 hands the bytes it held to write_cb in there */
+				if (pc != CURLE_OK && ts[i].sink->error) {
+					*err = pea_error_free(*err);
+					*err = TAKE_PTR(ts[i].sink->error);
+					r = -EIO;
+				} else if (pc != CURLE_OK) {
+					*err = pea_error_free(*err);
+					r = pea_error_new(err, EIO, "blob '%s': resume: %s",
+							  ts[i].fetch->digest,
+							  curl_easy_strerror(pc));
+				}
 			}
 		}
 		if (r == 0 && done < n) {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -335,6 +336,7 @@ struct layer_apply {
 	bool feed_whole;     /* verified: EOF once all is fed */
 	bool feed_full;	     /* the pipe was full at the last pump: watched for POLLOUT */
 	bool direct_wait;    /* the download holds bytes for the pipe (store_direct()) */
+	bool reading;	     /* the apply has read from its pipe */
 	uint64_t fed_direct; /* bytes written into the pipe as they arrived */
 	uint64_t fed_staged; /* bytes spliced from the staged file */
 	char *id;	     /* from the reply */
@@ -592,12 +594,30 @@ static int feed_pump(struct image_dest *d, struct layer_apply *la, bool parent_d
 }
 
 /*
+ * Whether the apply reads its pipe by now: it has taken some of what was fed
+ * (less is queued in the pipe than was written into it). Before, it may wait
+ * for long: vfs's apply waits for its parent's commit before it reads, any
+ * apply for the store's lock when another command holds it.
+ */
+static bool apply_reading(struct layer_apply *la)
+{
+	int queued = 0;
+
+	if (!la->reading && ioctl(la->feed_fd, FIONREAD, &queued) == 0 && queued >= 0 &&
+	    la->feed_off > (uint64_t)queued)
+		la->reading = true;
+	return la->reading;
+}
+
+/*
  * A layer's bytes as they arrive, straight into its apply's pipe (no staged
  * copy, no splice) while the apply has read all that the staged file holds.
  * When the pipe is full, a download that can wait (ret_full: a registry's,
  * which then pauses) keeps the rest and offers it again once the pipe has
- * room (the copy's epoll set watches it: direct_wait); else the sink stages
- * the rest and feed_pump() splices it later. Only for a blob that one layer
+ * room (the copy's epoll set watches it: direct_wait), but only once the apply
+ * reads (apply_reading()): a body is not left unread in its socket for as long
+ * as an apply waits; else the sink stages the rest and feed_pump() splices it
+ * later. Only for a blob that one layer
  * reads. The apply cannot commit before its pipe's end (feed_pump()), so
  * what it was given this way changes nothing of the crash safety.
  */
@@ -622,7 +642,7 @@ static size_t store_direct(void *data, const void *buf, size_t len, uint64_t off
 		taken = n > 0 ? (size_t)n : 0;
 		la->feed_off += taken;
 		la->fed_direct += taken;
-		if (taken < len && ret_full) {
+		if (taken < len && ret_full && apply_reading(la)) {
 			la->direct_wait = *ret_full = true;
 			feed_set_full(sd, la, true);
 		}
@@ -770,6 +790,7 @@ static int start_layer(struct image_dest *d, size_t i, bool whole, struct pea_er
 	}
 	la->feed_whole = file != NULL;
 	la->feed_full = false;
+	la->reading = false;
 	watch(sd, la->feed_fd, 0, EPOLL_CTL_ADD);
 	return 0;
 }

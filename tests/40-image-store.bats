@@ -17,6 +17,7 @@ teardown_file() {
 teardown() {
 	img_flaky_stop slow
 	img_flaky_stop cut
+	img_registry_stop tls
 }
 
 setup() {
@@ -192,34 +193,22 @@ setup() {
 	assert_equal "$(find "$TEST_DIR/root/staging" -mindepth 1 | wc -l)" 0
 }
 
-@test "an apply slower than its download: the download waits for the pipe, nothing staged" {
-	# each apply starts reading two seconds late: its pipe (1 MiB) fills meanwhile, and
-	# the registry's bytes then wait in the socket (the transfer paused) instead of
-	# going through a staged file; only what came before the apply started is staged
-	# (the slow proxy: 64 KiB every 20 ms, so no burst comes before it starts)
-	printf '#!/bin/sh\ncase "$*" in *"layer apply"*) sleep 2 ;; esac\nexec "%s" "$@"\n' \
-		"$PEA_STORAGE" >"$TEST_DIR/wrap"
-	chmod +x "$TEST_DIR/wrap"
-	img_build_layout "$TEST_DIR/img" amd64 1 4096
-	registry_push_oci "$TEST_DIR/img" s/held:latest
-	img_flaky_start slow "$REGISTRY_ADDR" slow
-	PEA_STORAGE="$TEST_DIR/wrap" run -0 timeout -k 5 120 "${I[@]}" --log-level=debug copy -q \
-		--src-tls-verify=false --image-parallel-copies=1 "docker://$IMG_SLOW_ADDR/s/held" \
-		"${STORE}held"
-	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
-	for k in 1; do
-		d="$(jq -r ".layers[$k].digest" "$m")"
-		size="$(jq -r ".layers[$k].size" "$m")"
-		line="$(grep -F "layer '$d': " <<<"$output")"
-		read -r direct staged < <(sed -n 's/.*: \([0-9]*\) bytes straight into its apply, \([0-9]*\) through the staged file.*/\1 \2/p' <<<"$line")
-		assert_equal "$((direct + staged))" "$size"
-		# without the wait, what came in those seconds but the pipe's 1 MiB went through
-		# the file (2-5 MiB)
-		((staged < (256 << 10)))
-	done
-	cfg="$(img_blob_path "$TEST_DIR/img" "$(jq -r .config.digest "$m")")"
-	run -0 "${ST[@]}" image inspect docker.io/library/held:latest
-	assert_equal "$(jq -r .result.digest <<<"$output")" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")"
+# store_staged DIGEST: the "straight" and "staged" byte counts of layer DIGEST in the
+# debug log in $output (DIRECT, STAGED); their sum is checked against SIZE.
+store_staged() {
+	local line
+	line="$(grep -F "layer '$1': " <<<"$output")"
+	read -r DIRECT STAGED < <(sed -n 's/.*: \([0-9]*\) bytes straight into its apply, \([0-9]*\) through the staged file.*/\1 \2/p' <<<"$line")
+	[[ -n "$DIRECT" && -n "$STAGED" ]] || fail "no byte counts for '$1': $line"
+}
+
+# store_check_held IMG NAME: the image pulled into the store as NAME is whole.
+store_check_held() {
+	local m cfg k
+	m="$(img_blob_path "$1" "$(jq -r '.manifests[0].digest' "$1/index.json")")"
+	cfg="$(img_blob_path "$1" "$(jq -r .config.digest "$m")")"
+	run -0 "${ST[@]}" image inspect "docker.io/library/$2:latest"
+	assert_equal "$(jq -r .result.digest <<<"$output")" "$(jq -r '.manifests[0].digest' "$1/index.json")"
 	mapfile -t layers < <(jq -r '.result.layers[]' <<<"$output")
 	for k in 0 1; do
 		run -0 "${ST[@]}" layer inspect "${layers[k]}"
@@ -227,6 +216,115 @@ setup() {
 	done
 	run -0 "${ST[@]}" check
 	assert_equal "$(jq -r .result.ok <<<"$output")" true
+}
+
+# store_slow_wrap SECONDS: $TEST_DIR/wrap, a pea-storage whose applies read 64 KiB of
+# their input, then nothing for SECONDS, then the rest.
+store_slow_wrap() {
+	printf '#!/bin/sh
+case "$*" in *"layer apply"*) { head -c 65536; sleep %s; cat; } | "%s" "$@"; exit $? ;; esac
+exec "%s" "$@"
+' \
+		"$1" "$PEA_STORAGE" "$PEA_STORAGE" >"$TEST_DIR/wrap"
+	chmod +x "$TEST_DIR/wrap"
+}
+
+@test "an apply slower than its download: the download waits for the pipe, nothing staged" {
+	# each apply reads its first bytes, then nothing for two seconds: its pipe (1 MiB)
+	# fills meanwhile, and the registry's bytes then wait in the socket (the transfer
+	# paused) instead of going through a staged file (the slow proxy: 64 KiB every
+	# 20 ms, so no burst comes before the apply reads)
+	store_slow_wrap 2
+	img_build_layout "$TEST_DIR/img" amd64 1 4096
+	registry_push_oci "$TEST_DIR/img" s/held:latest
+	img_flaky_start slow "$REGISTRY_ADDR" slow
+	PEA_STORAGE="$TEST_DIR/wrap" run -0 timeout -k 5 120 "${I[@]}" --log-level=debug copy -q \
+		--src-tls-verify=false --image-parallel-copies=1 "docker://$IMG_SLOW_ADDR/s/held" \
+		"${STORE}held"
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	d="$(jq -r ".layers[1].digest" "$m")"
+	size="$(jq -r ".layers[1].size" "$m")"
+	store_staged "$d"
+	assert_equal "$((DIRECT + STAGED))" "$size"
+	# without the wait, what came in those seconds but the pipe's 1 MiB went through
+	# the file (about 3 MiB); with it, at most what the transfer held when its body
+	# ended (512 KiB: the apply, reading through the wrapper's pipe, lags the proxy)
+	((STAGED < (1 << 20))) || fail "staged $STAGED bytes"
+	store_check_held "$TEST_DIR/img" held
+}
+
+@test "an apply that waits for its parent (vfs) before it reads: its layer's download does not wait, it is staged" {
+	# the bottom layer's apply starts once the registry has sent the whole upper blob;
+	# the upper apply (vfs) reads nothing before its parent is in the store
+	img_build_layout "$TEST_DIR/img" amd64 1 4096
+	registry_push_oci "$TEST_DIR/img" s/waitp:latest
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	d="$(jq -r ".layers[1].digest" "$m")"
+	size="$(jq -r ".layers[1].size" "$m")"
+	printf '#!/bin/sh
+case "$*" in *"layer apply --diff-id"*)
+	i=0
+	while ! grep -q "response completed.*blobs/%s" "%s/registry.log"; do
+		i=$((i + 1)); [ $i -lt 300 ] || break; sleep 0.05
+	done
+	sleep 1 ;;
+esac
+exec "%s" "$@"
+' \
+		"$d" "$REGISTRY_DIR" "$PEA_STORAGE" >"$TEST_DIR/wrap"
+	chmod +x "$TEST_DIR/wrap"
+	PEA_STORAGE="$TEST_DIR/wrap" run -0 timeout -k 5 120 "${I[@]}" --log-level=debug copy -q \
+		--src-tls-verify=false "docker://$REGISTRY_ADDR/s/waitp" "${STORE}waitp"
+	store_staged "$d"
+	assert_equal "$((DIRECT + STAGED))" "$size"
+	# held for the apply, the body would have waited in the socket (nothing staged)
+	((STAGED > size / 2)) || fail "staged $STAGED of $size bytes"
+	store_check_held "$TEST_DIR/img" waitp
+}
+
+@test "an apply that stops reading for over 10 s: its layer's download is staged, no longer held" {
+	# it reads its first bytes, then nothing for 13 s
+	store_slow_wrap 13
+	img_build_layout "$TEST_DIR/img" amd64 1 4096
+	registry_push_oci "$TEST_DIR/img" s/stall:latest
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	d="$(jq -r ".layers[1].digest" "$m")"
+	size="$(jq -r ".layers[1].size" "$m")"
+	img_flaky_start slow "$REGISTRY_ADDR" slow
+	PEA_STORAGE="$TEST_DIR/wrap" run -0 timeout -k 5 120 "${I[@]}" --log-level=debug copy -q \
+		--src-tls-verify=false --image-parallel-copies=1 "docker://$IMG_SLOW_ADDR/s/stall" \
+		"${STORE}stall"
+	store_staged "$d"
+	assert_equal "$((DIRECT + STAGED))" "$size"
+	# held until the cap, not for the apply's 13 s (then under 1 MiB were staged)
+	((STAGED > size / 2)) || fail "staged $STAGED of $size bytes"
+	# (the pipe full, 1 MiB straight, before the cap; an apply started late on a
+	# loaded machine has all staged, never held)
+	if ((DIRECT >= (1 << 20))); then
+		assert_output --partial "blob '$d': nothing taken for 10000 ms, staging it"
+	fi
+	store_check_held "$TEST_DIR/img" stall
+}
+
+@test "an apply slower than its download over TLS (HTTP/2): the layer is staged, the transfer never paused" {
+	# libcurl 7.88 can stall an HTTP/2 stream paused and resumed: over HTTP/2 (the
+	# registry offers it with TLS) the bytes the pipe cannot take are staged
+	img_registry_start tls tls
+	store_slow_wrap 2
+	img_build_layout "$TEST_DIR/img" amd64 1 4096
+	run -0 timeout -k 5 120 "${I[@]}" copy -q --dest-cert-dir "$IMG_TLS_CERTS" \
+		"oci:$TEST_DIR/img" "docker://$IMG_TLS_ADDR/s/tls:latest"
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	d="$(jq -r ".layers[1].digest" "$m")"
+	size="$(jq -r ".layers[1].size" "$m")"
+	PEA_IMAGE_CURL_VERBOSE=1 PEA_STORAGE="$TEST_DIR/wrap" run -0 timeout -k 5 120 \
+		"${I[@]}" --log-level=debug copy -q --src-cert-dir "$IMG_TLS_CERTS" \
+		"docker://$IMG_TLS_ADDR/s/tls" "${STORE}tls"
+	assert_output --partial "using HTTP/2"
+	store_staged "$d"
+	assert_equal "$((DIRECT + STAGED))" "$size"
+	((STAGED > size / 2)) || fail "staged $STAGED of $size bytes"
+	store_check_held "$TEST_DIR/img" tls
 }
 
 @test "an image of 12 layers: at most 9 applies at a time, the layers in order" {
