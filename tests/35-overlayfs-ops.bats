@@ -237,8 +237,11 @@ PY
 	mkdir "$d/t"
 	mount -t tmpfs -o size=64m pea-test "$d/t"
 	mkdir "$d/t/upper" "$d/t/work"
-	# No copy_file_range across file systems: the data goes by sendfile, not fallocate'd first.
-	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/lower,upperdir=$d/t/upper,workdir=$d/t/work" "$d/mnt" \
+	# No copy_file_range across file systems: the data goes by sendfile, not fallocate'd first
+	# (on tmpfs an fallocate zeroes the pages); the server's calls traced to tell.
+	require_cmd strace
+	strace -f -qq -y -e trace=sendfile,fallocate -o "$d/strace.out" \
+		"$PEA_OVERLAYFS" -f -o "lowerdir=$d/lower,upperdir=$d/t/upper,workdir=$d/t/work" "$d/mnt" \
 		>"$d/server.log" 2>&1 3>&- &
 	pid=$!
 	echo "$pid" >"$d/server.pid"
@@ -256,6 +259,9 @@ more"
 		fail "the copy of the sparse file is not sparse"
 	ovl_umount "$d"
 	umount "$d/t"
+	# the copies into the work folder: by sendfile, none preallocated
+	run -0 grep -E "^[0-9]+ +sendfile\\([0-9]+<$d/t/work/" "$d/strace.out"
+	run -1 grep -E "^[0-9]+ +fallocate\\([0-9]+<$d/t/" "$d/strace.out"
 }
 
 # New entries go into the upper copy of their parent through an fd kept open
