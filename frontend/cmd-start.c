@@ -307,7 +307,7 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	_cleanup_json_ struct json_object *j = NULL;
 	_cleanup_free_ char *line = NULL;
 	_cleanup_free_ struct pea_fd_map *fds = xnew(struct pea_fd_map, 3 + (size_t)npreserve);
-	_cleanup_error_ struct pea_error *attach_err = NULL;
+	_cleanup_error_ struct pea_error *attach_err = NULL, *late_err = NULL, *sync_err = NULL;
 	struct pea_spawn s = { 0 };
 	int pipefd[2], status;
 	int64_t data = 0;
@@ -370,15 +370,20 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	wr = pea_close(wr);
 	attach_wr = pea_close(attach_wr);
 	start_rd = pea_close(start_rd);
-	/* the first byte on the start pipe lets the monitor go on to detach */
-	if (attach_first && say_go(start_wr, err) < 0)
-		return -1;
+	/*
+	 * From here on the monitor goes on whatever fails (a closed start pipe
+	 * reads as the go): a failure (late_err) still waits for its report, so
+	 * that it is reaped and, its container's pid set, the caller kills that.
+	 * The first byte on the start pipe lets the monitor go on to detach.
+	 */
+	if (attach_first && say_go(start_wr, &late_err) < 0)
+		start_wr = pea_close(start_wr);
 	/* the daemon's handshake while the monitor's first process ends (it detaches) */
-	if (attach_first)
+	if (attach_first && !late_err)
 		(void)attach_handshake(g, r, attach_rd, &start_wr, attach_sock, &attach_err);
 	/* a new record's rename made durable while the monitor starts the container */
-	if (records_sync_new(err) < 0)
-		return -1;
+	if (records_sync_new(&sync_err) < 0 && !late_err)
+		late_err = TAKE_PTR(sync_err);
 	if (pea_wait(pid, pidfd, -1, &status, err) < 0)
 		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -420,6 +425,10 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 		return pea_error_new(err, EIO, "%s: OCI runtime error", m);
 	}
 	*ret_pid = (int)data;
+	if (late_err) { /* running: the caller kills it (*ret_pid is set) */
+		*err = TAKE_PTR(late_err);
+		return -1;
+	}
 	if (attach_err) { /* running unattached: the caller kills it (*ret_pid is set) */
 		*err = TAKE_PTR(attach_err);
 		return -1;

@@ -29,7 +29,7 @@ setup() {
 
 teardown() {
 	if [[ -n "$STRAGGLER" ]]; then
-		pkill -KILL -f "straggler-$STRAGGLER" 2>/dev/null || true
+		pkill -KILL -f "straggler-$STRAGGLER|^sleep $STRAGGLER$" 2>/dev/null || true
 	fi
 	fe_teardown
 }
@@ -99,4 +99,50 @@ slow_runtime() {
 	run -0 "$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" container ls
 	run -0 jq -r '.result | length' <<<"$output"
 	assert_output 0
+}
+
+@test "run -d: a failure after the monitor is started kills the container it started" {
+	require_cmd strace
+	local wrap="$TEST_DIR/late-run" done="$TEST_DIR/run-done" i
+	STRAGGLER=$((700 + RANDOM % 100))
+	# a runtime whose run waits (3 s at most) for a delete to be done, and whose
+	# delete returns a second late: what a failed start's undo (delete, then
+	# unmount) leaves between its two steps, the run takes
+	{
+		echo '#!/bin/bash'
+		echo 'if [[ " $* " == *" run "* ]]; then'
+		echo '	for ((i = 0; i < 60; i++)); do'
+		echo '		[[ -e "'"$TEST_DIR/deleted"'" ]] && break'
+		echo '		sleep 0.05'
+		echo '	done'
+		echo 'fi'
+		echo '"'"$PEA_RUNTIME"'" "$@"'
+		echo 'rc=$?'
+		echo '[[ " $* " == *" delete "* ]] && touch "'"$TEST_DIR/deleted"'" && sleep 1'
+		echo '[[ " $* " == *" run "* ]] && touch "'"$done"'"'
+		echo 'exit $rc'
+	} >"$wrap"
+	chmod +x "$wrap"
+	# pea's own second fsync (the new record's folder, after the monitor's
+	# spawn; the first is the record's file) fails
+	run -125 timeout -k 5 60 strace -qq -o /dev/null -e trace=fsync \
+		-e inject=fsync:error=EIO:when=2 "$PEA" "${FE_ARGS[@]}" run -d --name fs \
+		--runtime "$wrap" busybox sh -c "exec sleep $STRAGGLER"
+	assert_output --regexp "^Error: fsync '.*': Input/output error$"
+	# the runtime's run is over (before pea's exit, or since): nothing of it runs
+	for ((i = 0; i < 600; i++)); do
+		[[ -e "$done" ]] && break
+		sleep 0.05
+	done
+	[[ -e "$done" ]]
+	run -1 pgrep -f "^sleep $STRAGGLER\$"
+	run -0 pea_cmd inspect --format '{{.State.Status}}' fs
+	assert_output created
+	run -0 pea_cmd start fs
+	run -0 pea_cmd inspect --format '{{.State.Status}}' fs
+	assert_output running
+	run -0 pea_cmd rm -f -t0 fs
+	run -0 pea_cmd ps -a -q --external
+	assert_output ""
+	STRAGGLER=""
 }
