@@ -7,6 +7,7 @@
  *   GRAPHROOT/overlay-layers/layers.json          [{id, parent, ...}]
  *   GRAPHROOT/overlay/LAYER/{diff,work,merged,link,lower}, overlay/l/LINK -> ../LAYER/diff
  *   GRAPHROOT/overlay-images/images.json          [{id, names}]
+ *   RUNROOT/overlay-layers/mountpoints.json       [{id, path, count}]: mounted layers
  * each list guarded by a *.lock beside it: fcntl(2) locks, and 64 bytes a writer replaces so
  * that long-lived readers notice the change.
  */
@@ -105,10 +106,8 @@ static char *store_path(const struct ext_store *s, const char *rel)
 }
 
 /* containers/storage's lock on a list: an fcntl(2) lock of the whole file. */
-static int store_lock(const struct ext_store *s, const char *rel, bool write, int *ret_fd,
-		      struct pea_error **err)
+static int lock_file(const char *path, bool write, int *ret_fd, struct pea_error **err)
 {
-	_cleanup_free_ char *path = store_path(s, rel);
 	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	struct flock fl = { .l_type = write ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET };
 
@@ -121,6 +120,14 @@ static int store_lock(const struct ext_store *s, const char *rel, bool write, in
 	return 0;
 }
 
+static int store_lock(const struct ext_store *s, const char *rel, bool write, int *ret_fd,
+		      struct pea_error **err)
+{
+	_cleanup_free_ char *path = store_path(s, rel);
+
+	return lock_file(path, write, ret_fd, err);
+}
+
 /* A writer's mark in the lock file: containers/storage's readers see the list changed. */
 static void store_touch(int lockfd)
 {
@@ -131,10 +138,8 @@ static void store_touch(int lockfd)
 }
 
 /* A list of the store (a missing file: an empty list). */
-static int store_read(const struct ext_store *s, const char *rel, struct json_object **ret,
-		      struct pea_error **err)
+static int read_list(const char *path, struct json_object **ret, struct pea_error **err)
 {
-	_cleanup_free_ char *path = store_path(s, rel);
 	struct json_object *v = NULL;
 
 	if (!pea_path_exists_at(AT_FDCWD, path)) {
@@ -151,14 +156,28 @@ static int store_read(const struct ext_store *s, const char *rel, struct json_ob
 	return 0;
 }
 
-static int store_write(const struct ext_store *s, const char *rel, struct json_object *list,
-		       struct pea_error **err)
+static int store_read(const struct ext_store *s, const char *rel, struct json_object **ret,
+		      struct pea_error **err)
 {
 	_cleanup_free_ char *path = store_path(s, rel);
+
+	return read_list(path, ret, err);
+}
+
+static int write_list(const char *path, struct json_object *list, struct pea_error **err)
+{
 	const char *text = json_object_to_json_string_ext(
 		list, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	return pea_write_file_atomic_at(AT_FDCWD, path, text, strlen(text), 0600, err);
+}
+
+static int store_write(const struct ext_store *s, const char *rel, struct json_object *list,
+		       struct pea_error **err)
+{
+	_cleanup_free_ char *path = store_path(s, rel);
+
+	return write_list(path, list, err);
 }
 
 static const char *entry_str(struct json_object *e, const char *key)
@@ -471,6 +490,19 @@ static int lower_dirs(const struct ext_store *s, const char *layer, char ***ret,
 	return 0;
 }
 
+/* list less the entry whose key is value; 1 when it was there. */
+static int list_drop(struct json_object *list, const char *value)
+{
+	size_t n = json_object_array_length(list);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(entry_str(json_object_array_get_idx(list, i), "id"), value) == 0) {
+			json_object_array_del_idx(list, i, 1);
+			return 1;
+		}
+	return 0;
+}
+
 static int locate_for(const struct ext_ctr *c, struct ext_store *s, struct pea_error **err)
 {
 	int r = store_locate(s, err);
@@ -531,55 +563,221 @@ static int pea_store_mount(const struct global_options *g, const struct ext_ctr 
 	return 0;
 }
 
-int ext_mount(const struct global_options *g, const struct ext_ctr *c, char **ret_mountpoint,
-	      struct pea_error **err)
+/*
+ * containers/storage's mount counts (its layers.go Mount/Unmount):
+ * RUNROOT/overlay-layers/mountpoints.json [{id, path, count}] under mountpoints.lock beside
+ * it, both taken inside the layers' lock (GRAPHROOT/overlay-layers/layers.lock, for writing)
+ * as its store's Mount and Unmount do. A mount by buildah and one by pea are two counts of
+ * one overlay: the last unmount, whoever's, takes it down.
+ */
+struct ext_mounts {
+	int llock, mlock;
+	char *path;		   /* mountpoints.json */
+	struct json_object *list;  /* its entries */
+	struct json_object *entry; /* the layer's, NULL without */
+};
+
+static void mounts_close(struct ext_mounts *m)
 {
-	_cleanup_free_ char *mp = NULL, *upper = NULL, *work = NULL, *lower = NULL;
-	_cleanup_free_ char *data = NULL;
+	if (m->mlock >= 0)
+		close(m->mlock);
+	if (m->llock >= 0)
+		close(m->llock);
+	free(m->path);
+	json_object_put(m->list);
+	*m = (struct ext_mounts){ .llock = -1, .mlock = -1 };
+}
+
+static int mounts_open(const struct ext_store *s, const char *layer, struct ext_mounts *m,
+		       struct pea_error **err)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/overlay-layers", s->runroot), *lock = NULL;
+
+	*m = (struct ext_mounts){ .llock = -1, .mlock = -1 };
+	if (store_lock(s, "overlay-layers/layers.lock", true, &m->llock, err) < 0 ||
+	    frontend_mkdir_p(dir, err) < 0)
+		return -1;
+	lock = xasprintf("%s/mountpoints.lock", dir);
+	m->path = xasprintf("%s/mountpoints.json", dir);
+	if (lock_file(lock, true, &m->mlock, err) < 0 || read_list(m->path, &m->list, err) < 0)
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(m->list); i++) {
+		struct json_object *e = json_object_array_get_idx(m->list, i);
+		if (strcmp(entry_str(e, "id"), layer) == 0)
+			m->entry = e;
+	}
+	return 0;
+}
+
+/* The layer's count (0 without one, or when its mountpoint is not mounted: stale). */
+static int64_t mounts_count(const struct ext_mounts *m, const char *mp)
+{
+	struct json_object *v = NULL;
+
+	if (!m->entry || !json_object_object_get_ex(m->entry, "count", &v) ||
+	    !json_object_is_type(v, json_type_int) || !pea_is_mountpoint_at(AT_FDCWD, mp))
+		return 0;
+	return json_object_get_int64(v) > 0 ? json_object_get_int64(v) : 0;
+}
+
+/* The layer's count set to count (its entry dropped at 0), saved, and the lock's mark. */
+static int mounts_save(struct ext_mounts *m, const char *layer, const char *mp, int64_t count,
+		       struct pea_error **err)
+{
+	(void)list_drop(m->list, layer);
+	m->entry = NULL;
+	if (count > 0) {
+		struct json_object *e = json_object_new_object();
+		json_object_object_add(e, "id", json_object_new_string(layer));
+		json_object_object_add(e, "path", json_object_new_string(mp));
+		json_object_object_add(e, "count", json_object_new_int64(count));
+		json_object_array_add(m->list, e);
+		m->entry = e;
+	}
+	if (write_list(m->path, m->list, err) < 0)
+		return -1;
+	store_touch(m->mlock);
+	return 0;
+}
+
+/*
+ * A volatile overlay's mark (buildah mounts so): the kernel refuses the work folder again
+ * until it goes (overlayfs.rst, "Volatile mount"). Unmounted, and its count ours to take
+ * under the locks: the upper synced, then the mark goes with the kernel's scratch folder.
+ */
+static int volatile_clear(const char *upper, const char *work, struct pea_error **err)
+{
+	_cleanup_free_ char *mark = xasprintf("%s/work/incompat/volatile", work);
+	_cleanup_free_ char *scratch = xasprintf("%s/work", work);
+	_cleanup_close_ int fd = -1;
+
+	if (!pea_path_exists_at(AT_FDCWD, mark))
+		return 0;
+	fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || syncfs(fd) < 0)
+		return pea_error_errno(err, "sync '%s'", upper);
+	return pea_rm_rf_at(AT_FDCWD, scratch, err);
+}
+
+/*
+ * containers/storage's overlay driver mounts its layers inside GRAPHROOT/overlay made a
+ * private bind mount of itself (and takes that down when nothing is mounted): a layer
+ * mounted outside it would be hidden when the driver binds it again, and mounted twice.
+ */
+static int home_private(const struct ext_store *s, struct pea_error **err)
+{
+	_cleanup_free_ char *home = xasprintf("%s/overlay", s->graphroot);
+
+	if (!pea_is_mountpoint_at(AT_FDCWD, home) && mount(home, home, NULL, MS_BIND, NULL) < 0)
+		return pea_error_errno(err, "bind-mount '%s' on itself", home);
+	if (mount(NULL, home, NULL, MS_PRIVATE, NULL) < 0)
+		return pea_error_errno(err, "make '%s' a private mount", home);
+	return 0;
+}
+
+static int cstorage_mount(const struct ext_ctr *c, const struct ext_store *s, char **ret_mountpoint,
+			  struct pea_error **err)
+{
+	_cleanup_free_ char *mp = layer_dir(s, c->layer, "merged"), *upper = NULL, *work = NULL;
+	_cleanup_free_ char *lower = NULL, *data = NULL;
 	_cleanup_strv_ char **lowers = NULL;
-	struct ext_store s;
+	struct ext_mounts m;
+	bool mounted;
 	int rc = -1;
 
-	if (c->pea_store)
-		return pea_store_mount(g, c, ret_mountpoint, err);
-	mp = ext_mountpoint(g, c);
-	if (mp) {
-		*ret_mountpoint = TAKE_PTR(mp);
-		return 0;
-	}
-	if (locate_for(c, &s, err) < 0)
-		return -1;
-	if (lower_dirs(&s, c->layer, &lowers, err) < 0)
+	if (mounts_open(s, c->layer, &m, err) < 0)
 		goto out;
-	mp = layer_dir(&s, c->layer, "merged");
-	upper = layer_dir(&s, c->layer, "diff");
-	work = layer_dir(&s, c->layer, "work");
-	lower = pea_strv_join(lowers, ":");
-	data = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
-	if (strlen(data) >= 4096) {
-		pea_error_new(err, E2BIG, "external container '%s': too many layers", c->id);
-		goto out;
+	/* mounted already (by buildah, or by pea): one count more of that mount */
+	mounted = pea_is_mountpoint_at(AT_FDCWD, mp);
+	if (!mounted) {
+		if (lower_dirs(s, c->layer, &lowers, err) < 0)
+			goto out;
+		upper = layer_dir(s, c->layer, "diff");
+		work = layer_dir(s, c->layer, "work");
+		lower = pea_strv_join(lowers, ":");
+		data = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+		if (strlen(data) >= 4096) {
+			pea_error_new(err, E2BIG, "external container '%s': too many layers",
+				      c->id);
+			goto out;
+		}
+		if ((mkdir(mp, 0700) < 0 && errno != EEXIST) ||
+		    (mkdir(work, 0700) < 0 && errno != EEXIST)) {
+			pea_error_errno(err, "external container '%s': mkdir", c->id);
+			goto out;
+		}
+		if (volatile_clear(upper, work, err) < 0 || home_private(s, err) < 0)
+			goto out;
+		if (mount("overlay", mp, "overlay", 0, data) < 0) {
+			pea_error_errno(err, "external container '%s': mount overlay on '%s'",
+					c->id, mp);
+			goto out;
+		}
 	}
-	if ((mkdir(mp, 0700) < 0 && errno != EEXIST) ||
-	    (mkdir(work, 0700) < 0 && errno != EEXIST)) {
-		pea_error_errno(err, "external container '%s': mkdir", c->id);
-		goto out;
-	}
-	if (mount("overlay", mp, "overlay", 0, data) < 0) {
-		pea_error_errno(err, "external container '%s': mount overlay on '%s'", c->id, mp);
+	if (mounts_save(&m, c->layer, mp, mounts_count(&m, mp) + 1, err) < 0) {
+		if (!mounted && umount2(mp, 0) < 0)
+			(void)umount2(mp, MNT_DETACH);
 		goto out;
 	}
 	*ret_mountpoint = TAKE_PTR(mp);
 	rc = 0;
 out:
+	mounts_close(&m);
+	return rc;
+}
+
+int ext_mount(const struct global_options *g, const struct ext_ctr *c, char **ret_mountpoint,
+	      struct pea_error **err)
+{
+	struct ext_store s;
+	int rc;
+
+	if (c->pea_store)
+		return pea_store_mount(g, c, ret_mountpoint, err);
+	if (locate_for(c, &s, err) < 0)
+		return -1;
+	rc = cstorage_mount(c, &s, ret_mountpoint, err);
 	store_clear(&s);
 	return rc;
 }
 
-int ext_umount(const struct global_options *g, const struct ext_ctr *c, struct pea_error **err)
+/* One count less (force: every count); the last takes the mount down. */
+static int cstorage_umount(const struct ext_ctr *c, const struct ext_store *s, bool force,
+			   struct pea_error **err)
+{
+	_cleanup_free_ char *mp = layer_dir(s, c->layer, "merged");
+	struct ext_mounts m;
+	int64_t count;
+	int rc = -1;
+
+	if (mounts_open(s, c->layer, &m, err) < 0)
+		goto out;
+	count = mounts_count(&m, mp);
+	if (!force && count > 1) {
+		rc = mounts_save(&m, c->layer, mp, count - 1, err);
+		goto out;
+	}
+	if (pea_is_mountpoint_at(AT_FDCWD, mp)) {
+		if (umount2(mp, 0) < 0 && umount2(mp, MNT_DETACH) < 0) {
+			pea_error_errno(err, "external container '%s': unmount '%s'", c->id, mp);
+			goto out;
+		}
+		/* as containers/storage: the mountpoint goes with the mount */
+		(void)rmdir(mp);
+	}
+	rc = m.entry ? mounts_save(&m, c->layer, mp, 0, err) : 0;
+out:
+	mounts_close(&m);
+	return rc;
+}
+
+static int ext_umount_force(const struct global_options *g, const struct ext_ctr *c, bool force,
+			    struct pea_error **err)
 {
 	_cleanup_free_ char *mp = ext_mountpoint(g, c);
 	const char *args[] = { "container", "unmount", c->id, NULL };
+	struct ext_store s;
+	int rc;
 
 	if (!mp)
 		return 0;
@@ -587,11 +785,16 @@ int ext_umount(const struct global_options *g, const struct ext_ctr *c, struct p
 		return store_call(g, args, NULL, err) < 0
 			       ? pea_error_wrap(err, "unmounting container '%s'", c->id)
 			       : 0;
-	if (umount2(mp, 0) < 0 && umount2(mp, MNT_DETACH) < 0)
-		return pea_error_errno(err, "external container '%s': unmount '%s'", c->id, mp);
-	/* as containers/storage: the mountpoint goes with the mount */
-	(void)rmdir(mp);
-	return 0;
+	if (locate_for(c, &s, err) < 0)
+		return -1;
+	rc = cstorage_umount(c, &s, force, err);
+	store_clear(&s);
+	return rc;
+}
+
+int ext_umount(const struct global_options *g, const struct ext_ctr *c, struct pea_error **err)
+{
+	return ext_umount_force(g, c, false, err);
 }
 
 int ext_layer_dirs(const struct ext_ctr *c, char **ret_upper, char ***ret_lowers,
@@ -612,19 +815,6 @@ int ext_layer_dirs(const struct ext_ctr *c, char **ret_upper, char ***ret_lowers
 	}
 	store_clear(&s);
 	return r;
-}
-
-/* list less the entry whose key is value; 1 when it was there. */
-static int list_drop(struct json_object *list, const char *value)
-{
-	size_t n = json_object_array_length(list);
-
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(entry_str(json_object_array_get_idx(list, i), "id"), value) == 0) {
-			json_object_array_del_idx(list, i, 1);
-			return 1;
-		}
-	return 0;
 }
 
 /* The container's layer: out of layers.json, then its folders (layers.lock held). */
@@ -693,7 +883,7 @@ int ext_remove(const struct global_options *g, const struct ext_ctr *c, bool for
 		return store_call(g, args, NULL, err) < 0
 			       ? pea_error_wrap(err, "removing container '%s'", c->id)
 			       : 0;
-	if (mp && ext_umount(g, c, err) < 0)
+	if (mp && ext_umount_force(g, c, true, err) < 0)
 		return -1;
 	if (locate_for(c, &s, err) < 0)
 		return -1;

@@ -51,11 +51,14 @@ int ext_find(const struct global_options *g, const char *name, struct ext_ctr *r
 /* Where it is mounted (a new string), NULL when it is not. */
 char *ext_mountpoint(const struct global_options *g, const struct ext_ctr *c);
 
-/* Mount its root (a kernel overlay of its layers) and give where; mounted already: that. */
+/*
+ * Mount its root (a kernel overlay of its layers) and give where; mounted already (by pea or
+ * buildah): that. Each mount is one count of containers/storage's (mountpoints.json).
+ */
 int ext_mount(const struct global_options *g, const struct ext_ctr *c, char **ret_mountpoint,
 	      struct pea_error **err);
 
-/* Unmount what ext_mount mounted (not mounted: nothing). */
+/* One count less; the last unmounts (not mounted: nothing). */
 int ext_umount(const struct global_options *g, const struct ext_ctr *c, struct pea_error **err);
 
 /*
@@ -67,7 +70,7 @@ int ext_layer_dirs(const struct ext_ctr *c, char **ret_upper, char ***ret_lowers
 
 /*
  * Remove it from the store: its layer, its record, its folders. A mounted one only with
- * force (then unmounted first).
+ * force (then unmounted first, every count).
  */
 int ext_remove(const struct global_options *g, const struct ext_ctr *c, bool force,
 	       struct pea_error **err);

@@ -226,6 +226,9 @@ bfrom() {
 	assert_output "$mp"
 	run -2 pea_cmd rm ext3
 	assert_output "Error: container $cid is mounted and cannot be removed without using force: container state improper"
+	# one unmount a mount (containers/storage's counts)
+	run -0 pea_cmd umount ext3
+	[[ -f "$mp/bin/busybox" ]]
 	run -0 pea_cmd umount ext3
 	[[ ! -d "$mp" ]]
 	run -0 pea_cmd mount --notruncate
@@ -235,6 +238,76 @@ bfrom() {
 	! grep -q " $mp " /proc/self/mounts
 	run -0 timeout -k 5 60 buildah containers -q
 	assert_output ""
+}
+
+# cs_count LAYER: containers/storage's mount count of LAYER (0 without its entry).
+cs_count() {
+	jq -r --arg l "$1" '[.[] | select(.id == $l) | .count][0] // 0' \
+		"$CS_DIR/run/overlay-layers/mountpoints.json"
+}
+
+# cs_mounts MP: how many mounts are on MP.
+cs_mounts() {
+	awk -v m="$1" '$2 == m' /proc/self/mounts | wc -l
+}
+
+@test "mount, umount of a buildah container: containers/storage's counts, one overlay" {
+	bfrom ext5
+	layer=$(jq -r --arg c "$cid" '.[] | select(.id == $c) | .layer' \
+		"$CS_DIR/root/overlay-containers/containers.json")
+	[[ ${#layer} == 64 ]]
+	# buildah first, then pea: one overlay, two counts; pea's unmount leaves buildah's
+	run -0 timeout -k 5 60 buildah mount ext5
+	mp=$output
+	run -0 pea_cmd mount ext5
+	assert_output "$mp"
+	assert_equal "$(cs_mounts "$mp")" 1
+	assert_equal "$(cs_count "$layer")" 2
+	run -0 pea_cmd umount ext5
+	assert_equal "$(cs_mounts "$mp")" 1
+	assert_equal "$(cs_count "$layer")" 1
+	run -0 timeout -k 5 60 buildah umount ext5
+	assert_equal "$(cs_mounts "$mp")" 0
+	assert_equal "$(cs_count "$layer")" 0
+	# pea first, then buildah: buildah's unmount leaves pea's
+	run -0 pea_cmd mount ext5
+	assert_output "$mp"
+	run -0 timeout -k 5 60 buildah mount ext5
+	assert_output "$mp"
+	assert_equal "$(cs_mounts "$mp")" 1
+	assert_equal "$(cs_count "$layer")" 2
+	run -0 timeout -k 5 60 buildah umount ext5
+	assert_equal "$(cs_mounts "$mp")" 1
+	[[ -f "$mp/bin/busybox" ]]
+	run -0 pea_cmd umount ext5
+	assert_equal "$(cs_mounts "$mp")" 0
+	assert_equal "$(cs_count "$layer")" 0
+	# two pea mounts at once: one overlay, two counts
+	timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" mount ext5 >"$TEST_DIR/m1" 2>&1 3>&- &
+	p1=$!
+	timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" mount ext5 >"$TEST_DIR/m2" 2>&1 3>&- &
+	p2=$!
+	wait "$p1"
+	wait "$p2"
+	assert_equal "$(cat "$TEST_DIR/m1")" "$mp"
+	assert_equal "$(cat "$TEST_DIR/m2")" "$mp"
+	assert_equal "$(cs_mounts "$mp")" 1
+	assert_equal "$(cs_count "$layer")" 2
+	# buildah sees it mounted; buildah rm takes pea's mounts down with it
+	run -0 timeout -k 5 60 buildah containers --format '{{.ContainerName}}'
+	assert_output ext5
+	run -0 timeout -k 5 60 buildah rm ext5
+	assert_equal "$(cs_mounts "$mp")" 0
+	assert_equal "$(cs_count "$layer")" 0
+	# rm -f of a container mounted twice: every count goes
+	bfrom ext6
+	run -0 pea_cmd mount ext6
+	mp=$output
+	run -0 timeout -k 5 60 buildah mount ext6
+	run -0 pea_cmd rm -f ext6
+	assert_equal "$(cs_mounts "$mp")" 0
+	run -0 jq length "$CS_DIR/run/overlay-layers/mountpoints.json"
+	assert_output 0
 }
 
 @test "diff of a buildah container" {
@@ -367,12 +440,20 @@ pea_groups() {
 }
 
 # fe_reboot ID...: what a reboot does to running containers: their monitors and processes
-# gone without a word, every mount under the roots gone, the run root empty.
+# gone without a word (and their cgroups), every mount under the roots gone, the run root
+# empty.
 fe_reboot() {
-	local id m
+	local id m d n
 	for id in "$@"; do
 		kill -9 "$(cat "$FE_ROOT/containers/$id/conmon.pid")" \
 			"$(pea_out inspect --format '{{.State.Pid}}' "$id")"
+	done
+	for id in "$@"; do
+		for d in /sys/fs/cgroup/*/"$id" /sys/fs/cgroup/"$id"; do
+			for ((n = 0; n < 200 && -d "$d"; n++)); do
+				rmdir "$d" 2>/dev/null || sleep 0.05
+			done
+		done
 	done
 	while read -r m; do
 		umount -l "$m"
