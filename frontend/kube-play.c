@@ -1253,6 +1253,17 @@ int kube_play_run(struct global_options *g, const struct kube_plan *p,
 
 	if (make_volumes(g, p, &m, &vols, err) < 0)
 		r = -1;
+	/*
+	 * --replace: the YAML's pods go first, their service container with them
+	 * (it cannot be removed while a pod names it).
+	 */
+	for (size_t i = 0; r == 0 && o->replace && i < p->npods; i++) {
+		char *rm[] = { "pod", "rm", "-f", p->pods[i].name, NULL };
+
+		if (exists(g, "pod", p->pods[i].name) &&
+		    frontend_run_self_capture(g, rm, NULL, err) < 0)
+			r = pea_error_wrap(err, "replacing pod '%s'", p->pods[i].name);
+	}
 	if (r == 0 && o->service_container && p->npods > 0)
 		r = make_service(g, o, &m, err);
 	for (size_t i = 0; r == 0 && i < p->npods; i++) {

@@ -214,3 +214,40 @@ Y
 	run -0 pea_cmd ps -a -q
 	assert_output ""
 }
+
+# a YAML of the given pods, each one busybox top container
+h_pods_yaml() {
+	local y="$1" p
+	shift
+	: >"$y"
+	for p in "$@"; do
+		cat >>"$y" <<Y
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $p
+spec:
+  containers:
+  - command:
+    - top
+    image: busybox
+    name: c
+Y
+	done
+}
+
+@test "kube play --replace --service-container: a second play of the YAML replaces its pods and service container" {
+	fe_load_busybox
+	local y="$TEST_DIR/rep.yaml" svc
+	h_pods_yaml "$y" rp1
+	svc="$(sha256sum "$y" | cut -c1-12)-service"
+	run -0 pea_cmd kube play --replace --service-container=true "$y"
+	run -0 pea_cmd kube play --replace --service-container=true "$y"
+	run -0 pea_cmd ps -a --filter "name=$svc" --format '{{.Names}}'
+	assert_output "$svc"
+	run -0 pea_cmd container inspect --format '{{.State.Running}} {{.IsService}}' "$svc"
+	assert_output "true true"
+	run -0 pea_cmd pod rm -f rp1
+	run -1 pea_cmd container exists "$svc"
+}
