@@ -1156,31 +1156,56 @@ int pod_join_resolve(struct global_options *g, const char *pod, const struct pod
 	return 0;
 }
 
-void pod_after_exit(struct global_options *g, const struct ctr_record *r)
+/* Whether a container of pod_id (its infra aside) runs. */
+static bool members_running(struct global_options *g, const char *pod_id)
 {
-	_cleanup_pod_ struct pod_record *p = NULL;
 	_cleanup_strv_ char **ids = NULL;
-	_cleanup_error_ struct pea_error *e = NULL;
-	const char *pod;
 
-	if (!(pod = pod_of(r)) || pod_is_infra(r) || pod_load(g, pod, &p, NULL) < 0 ||
-	    strcmp(p->exit_policy, "stop") != 0 || !p->infra_id ||
-	    pod_containers(g, p->id, false, &ids, NULL) < 0)
-		return;
+	if (pod_containers(g, pod_id, false, &ids, NULL) < 0)
+		return true;
 	for (size_t i = 0; ids && ids[i]; i++) {
 		_cleanup_record_ struct ctr_record *m = NULL;
 		if (record_load(g, ids[i], &m, NULL) < 0)
 			continue;
 		record_sync_exit(g, m);
 		if (m->state == CTR_RUNNING)
-			return;
+			return true;
 	}
+	return false;
+}
+
+/* Whether a pod other than but, of the service container id, has a running member. */
+static bool service_in_use(struct global_options *g, const char *id, const char *but)
+{
+	struct pod_record **all = NULL;
+	size_t n = 0;
+	bool used = false;
+
+	if (pods_list(g, &all, &n, NULL) < 0)
+		return true;
+	for (size_t i = 0; i < n && !used; i++)
+		used = all[i]->service_id && strcmp(all[i]->service_id, id) == 0 &&
+		       strcmp(all[i]->id, but) != 0 && members_running(g, all[i]->id);
+	pods_free(all, n);
+	return used;
+}
+
+void pod_after_exit(struct global_options *g, const struct ctr_record *r)
+{
+	_cleanup_pod_ struct pod_record *p = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	const char *pod;
+
+	if (!(pod = pod_of(r)) || pod_is_infra(r) || pod_load(g, pod, &p, NULL) < 0 ||
+	    strcmp(p->exit_policy, "stop") != 0 || !p->infra_id || members_running(g, p->id))
+		return;
 	if (container_stop(g, p->infra_id, -1, &e) < 0)
 		log_warning("pod %s: stopping its infra container: %s, ignoring", p->name,
 			    e->message);
 	e = pea_error_free(e);
-	/* the service container stops with its pod */
-	if (p->service_id && container_stop(g, p->service_id, -1, &e) < 0 && e->code != ENOENT)
+	/* the service container stops with the last of its pods (one YAML, several pods) */
+	if (p->service_id && !service_in_use(g, p->service_id, p->id) &&
+	    container_stop(g, p->service_id, -1, &e) < 0 && e->code != ENOENT)
 		log_warning("pod %s: stopping its service container: %s, ignoring", p->name,
 			    e->message);
 }

@@ -251,3 +251,22 @@ Y
 	run -0 pea_cmd pod rm -f rp1
 	run -1 pea_cmd container exists "$svc"
 }
+
+@test "kube play --service-container, two pods: the service container stops with the last of them" {
+	fe_load_busybox
+	local y="$TEST_DIR/two.yaml" svc infra
+	h_pods_yaml "$y" tp1 tp2
+	svc="$(sha256sum "$y" | cut -c1-12)-service"
+	run -0 pea_cmd kube play --service-container=true "$y"
+	run -0 pea_cmd pod inspect --format '{{.InfraContainerID}}' tp1
+	infra="$output"
+	run -0 pea_cmd stop -t 1 tp1-c
+	# the pod's exit stops its infra container, then (not) the service container
+	h_wait_running "$infra" false
+	run -0 pea_cmd container inspect --format '{{.State.Running}}' "$svc"
+	assert_output true
+	run -0 pea_cmd stop -t 1 tp2-c
+	h_wait_running "$svc" false
+	run -0 pea_cmd pod rm -f tp1 tp2
+	run -1 pea_cmd container exists "$svc"
+}
