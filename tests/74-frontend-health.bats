@@ -249,3 +249,29 @@ wait_health() {
 	assert_output 'Error: invalid health "bogus": use healthy, unhealthy, starting or none'
 	run -0 pea_cmd rm -f -t 0 a b c d
 }
+
+@test "the monitor's check applies --health-on-failure: restart, then kill" {
+	run -0 pea_cmd run -d --name r --health-cmd 'test ! -e /bad' --health-interval 1s \
+		--health-retries 1 --health-on-failure restart busybox sleep 1000
+	started="$(pea_out inspect --format '{{.State.StartedAt}}' r)"
+	run -0 pea_cmd exec r touch /bad
+	# restarted by its check: a new start (the file stays in its layer: again and again)
+	for ((n = 0; n < 300; n++)); do
+		now="$(pea_out inspect --format '{{.State.StartedAt}}' r)"
+		[[ -n "$now" && "$now" != "$started" ]] && break
+		sleep 0.1
+	done
+	assert [ "$now" != "$started" ]
+	id="$(pea_out inspect --format '{{.Id}}' r)"
+	run -0 pea_cmd rm -f -t 0 r
+	run -0 pea_cmd run -d --name k --health-cmd 'test ! -e /bad' --health-interval 1s \
+		--health-retries 1 --health-on-failure kill busybox sleep 1000
+	run -0 pea_cmd exec k touch /bad
+	run -0 pea_cmd wait k
+	assert_output 137
+	run -0 pea_cmd rm -f -t 0 k
+	run -0 pea_cmd ps -aq
+	assert_output ''
+	run ! pgrep -f "healthcheck run $id"
+	run ! pgrep -f "restart $id"
+}
