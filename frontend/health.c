@@ -222,6 +222,17 @@ static bool test_is_none(struct json_object *test)
 	return !first || strcmp(first, "NONE") == 0;
 }
 
+/* An array of strings (an image's Healthcheck.Test comes from outside). */
+static int test_check(struct json_object *test)
+{
+	if (!json_object_is_type(test, json_type_array))
+		return -EINVAL;
+	for (size_t i = 0; i < json_object_array_length(test); i++)
+		if (!json_object_is_type(json_object_array_get_idx(test, i), json_type_string))
+			return -EINVAL;
+	return 0;
+}
+
 int health_finish(struct json_object *h, struct json_object *icfg, struct json_object *opts,
 		  struct pea_error **err)
 {
@@ -242,6 +253,9 @@ int health_finish(struct json_object *h, struct json_object *icfg, struct json_o
 		img = NULL;
 	if (!test && img)
 		json_object_object_get_ex(img, "Test", &test);
+	if (test && !none && test_check(test) < 0)
+		return pea_error_new(err, EINVAL,
+				     "the image's Healthcheck: 'Test' is not an array of strings");
 	if (none || test_is_none(test)) {
 		if (strcmp(action, "none") != 0)
 			return pea_error_new(err, EINVAL,

@@ -275,3 +275,23 @@ wait_health() {
 	run ! pgrep -f "healthcheck run $id"
 	run ! pgrep -f "restart $id"
 }
+
+@test "an image whose Healthcheck.Test is not an array of strings: one line, nothing made" {
+	arc="$TEST_DIR/arc"
+	mkdir -p "$arc"
+	tar -xf "$BUSYBOX_ARCHIVE" -C "$arc"
+	cfg="$(jq -r '.[0].Config' "$arc/manifest.json")"
+	jq -c '.config.Healthcheck = {"Test": ["CMD", 1]}' "$arc/$cfg" >"$arc/new.json"
+	sum="$(sha256sum "$arc/new.json" | cut -d' ' -f1)"
+	mv "$arc/new.json" "$arc/$sum.json"
+	rm "$arc/$cfg"
+	jq -c ".[0].Config = \"$sum.json\" | .[0].RepoTags = [\"localhost/badhc:latest\"]" \
+		"$arc/manifest.json" >"$arc/m.json"
+	mv "$arc/m.json" "$arc/manifest.json"
+	tar -cf "$TEST_DIR/badhc.tar" -C "$arc" .
+	run -0 pea_cmd load -i "$TEST_DIR/badhc.tar"
+	run -125 pea_cmd create --name bad badhc sleep 1
+	assert_output "Error: the image's Healthcheck: 'Test' is not an array of strings"
+	run -0 pea_cmd ps -aq
+	assert_output ''
+}
