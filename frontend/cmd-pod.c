@@ -545,13 +545,15 @@ static int run_on_running(struct global_options *g, struct pod_record *p, const 
 			  struct pea_error **err)
 {
 	_cleanup_strv_ char **ids = NULL;
+	_cleanup_error_ struct pea_error *first = NULL;
 
 	if (pod_containers(g, p->id, true, &ids, err) < 0)
 		return -1;
+	/* every member is tried (the infra last); the first failure is reported */
 	for (size_t i = 0; ids && ids[i]; i++) {
 		_cleanup_strv_ char **argv = NULL;
+		_cleanup_error_ struct pea_error *e = NULL;
 		struct run_result res = { 0 };
-		int rc = 0;
 
 		if (!still_running(g, ids[i], want_paused))
 			continue;
@@ -562,16 +564,16 @@ static int run_on_running(struct global_options *g, struct pod_record *p, const 
 			pea_strv_push(&argv, arg2);
 		}
 		pea_strv_push(&argv, ids[i]);
-		if (frontend_run_capture(argv, -1, &res, err) < 0)
-			return -1;
-		if ((!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) &&
+		if (frontend_run_capture(argv, -1, &res, &e) == 0 &&
+		    (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) &&
 		    still_running(g, ids[i], want_paused))
-			rc = pea_error_new(err, EIO, "%s",
-					   res.errtxt && *res.errtxt ? res.errtxt : cmd);
+			pea_error_new(&e, EIO, "%s", res.errtxt && *res.errtxt ? res.errtxt : cmd);
 		run_result_clear(&res);
-		if (rc < 0)
-			return rc;
+		if (e && !first)
+			first = TAKE_PTR(e);
 	}
+	if (first)
+		return pea_error_new(err, first->code, "%s", first->message);
 	return 0;
 }
 

@@ -25,6 +25,7 @@ setup() {
 }
 
 teardown() {
+	rm -f "$TEST_DIR/rt-refuse"
 	fe_teardown
 	registry_stop
 }
@@ -269,4 +270,35 @@ Y
 	h_wait_running "$svc" false
 	run -0 pea_cmd pod rm -f tp1 tp2
 	run -1 pea_cmd container exists "$svc"
+}
+
+@test "pod kill: a member whose kill fails does not spare the others (infra too); the failure is reported" {
+	fe_load_busybox
+	local infra
+	# a runtime that refuses to kill while rt-refuse exists
+	cat >"$TEST_DIR/rt" <<R
+#!/bin/sh
+for a in "\$@"; do
+	if [ "\$a" = kill ] && [ -e "$TEST_DIR/rt-refuse" ]; then
+		echo "rt: kill refused" >&2
+		exit 1
+	fi
+done
+exec "$PEA_RUNTIME" "\$@"
+R
+	chmod +x "$TEST_DIR/rt"
+	run -0 pea_cmd pod create --name pk
+	run -0 pea_cmd pod inspect --format '{{.InfraContainerID}}' pk
+	infra="$output"
+	run -0 pea_cmd run -d --pod pk --name pk-a --runtime "$TEST_DIR/rt" busybox top
+	run -0 pea_cmd run -d --pod pk --name pk-b busybox top
+	touch "$TEST_DIR/rt-refuse"
+	run -125 pea_cmd pod kill pk
+	assert_output --partial "rt: kill refused"
+	h_wait_running pk-b false
+	h_wait_running "$infra" false
+	run -0 pea_cmd container inspect --format '{{.State.Running}}' pk-a
+	assert_output true
+	rm -f "$TEST_DIR/rt-refuse"
+	run -0 pea_cmd pod rm -f pk
 }
