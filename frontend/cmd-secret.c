@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -799,6 +800,25 @@ static int64_t ref_int(struct json_object *ref, const char *key)
 	return json_object_object_get_ex(ref, key, &v) ? json_object_get_int64(v) : 0;
 }
 
+/*
+ * A container id to the host's through linux.uidMappings or gidMappings (none:
+ * the same); -1 when unmapped. (volumes-run.c has its own: one for lib/ or spec.)
+ */
+static int64_t map_id(struct json_object *maps, int64_t id)
+{
+	if (!maps)
+		return id;
+	for (size_t i = 0; i < json_object_array_length(maps); i++) {
+		struct json_object *m = json_object_array_get_idx(maps, i);
+		int64_t c = 0, h = 0, n = 0;
+		if (pea_json_get_int64_opt(m, "", "containerID", &c, NULL) == 1 &&
+		    pea_json_get_int64_opt(m, "", "hostID", &h, NULL) == 1 &&
+		    pea_json_get_int64_opt(m, "", "size", &n, NULL) == 1 && id >= c && id - c < n)
+			return h + (id - c);
+	}
+	return -1;
+}
+
 /* KEY=VALUE into a JSON array of them: the same KEY replaced, else appended. */
 static void env_put(struct json_object *env, const char *key, const char *value)
 {
@@ -819,7 +839,8 @@ int secret_refs_apply(const struct global_options *g, struct json_object *refs, 
 		      struct json_object *spec, struct pea_error **err)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/secrets", rundir), *fdir = NULL;
-	struct json_object *mounts = NULL, *proc = NULL, *env = NULL;
+	struct json_object *mounts = NULL, *proc = NULL, *env = NULL, *lnx = NULL, *uids = NULL,
+			   *gids = NULL;
 	size_t n = refs ? json_object_array_length(refs) : 0;
 
 	if (n == 0)
@@ -829,6 +850,10 @@ int secret_refs_apply(const struct global_options *g, struct json_object *refs, 
 	    !json_object_object_get_ex(spec, "process", &proc) ||
 	    !json_object_object_get_ex(proc, "env", &env))
 		return pea_error_new(err, EINVAL, "config.json without mounts or process.env");
+	if (json_object_object_get_ex(spec, "linux", &lnx)) {
+		(void)json_object_object_get_ex(lnx, "uidMappings", &uids);
+		(void)json_object_object_get_ex(lnx, "gidMappings", &gids);
+	}
 	if (frontend_mkdir_p(dir, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -837,6 +862,7 @@ int secret_refs_apply(const struct global_options *g, struct json_object *refs, 
 		_cleanup_free_ char *data = NULL, *src = NULL, *file = xasprintf("%s/%s", fdir, id);
 		_cleanup_close_ int fd = -1;
 		size_t len = 0;
+		int64_t uid, gid;
 
 		if (!*id || strchr(id, '/') ||
 		    pea_read_file_at(AT_FDCWD, file, SECRET_MAX, &data, &len, NULL) < 0)
@@ -852,7 +878,14 @@ int secret_refs_apply(const struct global_options *g, struct json_object *refs, 
 			return pea_error_errno(err, "secret %s: creating '%s'", name, src);
 		if (pea_write_all(fd, data, len, err) < 0)
 			return pea_error_wrap(err, "secret %s: writing '%s'", name, src);
-		if (fchown(fd, (uid_t)ref_int(ref, "uid"), (gid_t)ref_int(ref, "gid")) < 0 ||
+		uid = map_id(uids, ref_int(ref, "uid"));
+		gid = map_id(gids, ref_int(ref, "gid"));
+		if (uid < 0 || gid < 0)
+			return pea_error_new(err, EINVAL,
+					     "secret %s: uid %" PRId64 " or gid %" PRId64
+					     " is not mapped in the container's user namespace",
+					     name, ref_int(ref, "uid"), ref_int(ref, "gid"));
+		if (fchown(fd, (uid_t)uid, (gid_t)gid) < 0 ||
 		    fchmod(fd, (mode_t)ref_int(ref, "mode") & 07777) < 0)
 			return pea_error_errno(err, "secret %s: '%s'", name, src);
 		m = json_object_new_object();
@@ -864,6 +897,8 @@ int secret_refs_apply(const struct global_options *g, struct json_object *refs, 
 		json_object_array_add(o, json_object_new_string("rbind"));
 		json_object_array_add(o, json_object_new_string("rprivate"));
 		json_object_array_add(o, json_object_new_string("ro"));
+		json_object_array_add(o, json_object_new_string("nosuid"));
+		json_object_array_add(o, json_object_new_string("nodev"));
 		json_object_object_add(m, "options", o);
 		json_object_array_add(mounts, m);
 	}

@@ -302,3 +302,25 @@ R
 	rm -f "$TEST_DIR/rt-refuse"
 	run -0 pea_cmd pod rm -f pk
 }
+
+@test "--secret with --uidmap: the file's owner is mapped through the container's ids; mounted nosuid,nodev" {
+	fe_load_busybox
+	printf 'sekrit' >"$TEST_DIR/s.txt"
+	run -0 pea_cmd secret create hs "$TEST_DIR/s.txt"
+	run -0 pea_cmd run --rm --uidmap 0:100000:65536 --gidmap 0:100000:65536 \
+		--secret hs,mode=0400 busybox sh -c \
+		'stat -c "%u %g %a" /run/secrets/hs; cat /run/secrets/hs; echo; grep " /run/secrets/hs " /proc/mounts'
+	assert_line -n 0 "0 0 400"
+	assert_line -n 1 sekrit
+	assert_line -n 2 --regexp "[ ,]nosuid[, ]"
+	assert_line -n 2 --regexp "[ ,]nodev[, ]"
+	run -0 pea_cmd run --rm --uidmap 0:100000:65536 --gidmap 0:100000:65536 \
+		--secret hs,uid=7,gid=8,mode=0440 busybox stat -c "%u %g %a" /run/secrets/hs
+	assert_output "7 8 440"
+	run -125 pea_cmd run --rm --uidmap 0:100000:1000 --gidmap 0:100000:1000 \
+		--secret hs,uid=5000 busybox true
+	assert_output --partial "not mapped"
+	assert_equal "${#lines[@]}" 1
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+}
