@@ -324,3 +324,21 @@ R
 	run -0 pea_cmd ps -a -q
 	assert_output ""
 }
+
+@test "--secret type=env: in the container's environment and its bundle (0600), not in inspect" {
+	fe_load_busybox
+	printf 'envsekrit' >"$TEST_DIR/e.txt"
+	run -0 pea_cmd secret create es "$TEST_DIR/e.txt"
+	run -0 pea_cmd run -d --name es --secret es,type=env,target=ESV busybox sleep 100
+	run -0 pea_cmd exec es sh -c 'echo $ESV'
+	assert_output envsekrit
+	run -0 pea_cmd container inspect es
+	refute_output --partial envsekrit
+	run -0 pea_cmd container inspect --format '{{.Id}}' es
+	# podman's userdata/config.json: the bundle in the container's folder
+	run -0 stat -c %a "$FE_ROOT/containers/$output/config.json"
+	assert_output 600
+	run -0 pea_cmd container inspect --format '{{.Id}}' es
+	run -0 grep -c envsekrit "$FE_ROOT/containers/$output/config.json"
+	run -0 pea_cmd rm -f -t 0 es
+}
