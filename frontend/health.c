@@ -43,16 +43,19 @@ static int parse_go_duration(const char *s, int64_t *ret, const char **ret_why)
 	if (!*p)
 		return -EINVAL;
 	while (*p) {
-		char *end = NULL;
+		char num[64], *end = NULL;
+		size_t k, ulen, nlen = strspn(p, "0123456789.");
 		double v;
-		size_t k, ulen;
 
-		if (!((*p >= '0' && *p <= '9') || *p == '.'))
+		/* digits with at most one '.': not strtod's exponents, hex, inf */
+		if (nlen == 0 || nlen >= sizeof(num) || (nlen == 1 && *p == '.'))
 			return -EINVAL;
-		v = strtod(p, &end);
-		if (end == p)
+		memcpy(num, p, nlen);
+		num[nlen] = '\0';
+		v = strtod(num, &end);
+		if (end != num + nlen)
 			return -EINVAL;
-		p = end;
+		p += nlen;
 		ulen = strcspn(p, "0123456789.");
 		if (ulen == 0) {
 			*ret_why = "missing unit in duration";

@@ -145,6 +145,10 @@ wait_health() {
 @test "bad --health-* values: one line each, nothing made" {
 	run -125 pea_cmd create --health-cmd true --health-interval 0.5x busybox
 	assert_output 'Error: invalid argument "0.5x" for "--health-interval" flag: unknown unit'
+	run -125 pea_cmd create --health-cmd true --health-timeout 1e9s busybox
+	assert_output 'Error: invalid argument "1e9s" for "--health-timeout" flag: unknown unit'
+	run -125 pea_cmd create --health-cmd true --health-start-period 0x10s busybox
+	assert_output 'Error: invalid argument "0x10s" for "--health-start-period" flag: unknown unit'
 	run -125 pea_cmd create --health-cmd true --health-interval 0.5s busybox
 	assert_output 'Error: healthcheck-interval must be at least 1 second'
 	run -125 pea_cmd create --health-cmd true --health-retries -1 busybox
