@@ -243,8 +243,8 @@ static int play_parse(int argc, char **argv, struct play_args *a, struct pea_err
 	return 0;
 }
 
-static int load_plan(const struct global_options *g, struct play_args *a,
-		     struct kube_plan *plan, struct pea_error **err)
+static int load_plan(const struct global_options *g, struct play_args *a, struct kube_plan *plan,
+		     struct pea_error **err)
 {
 	struct kube_node **docs = NULL, **cms = NULL;
 	size_t n = 0, ncm = 0;

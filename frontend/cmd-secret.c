@@ -705,10 +705,11 @@ int secret_ref_parse(const struct global_options *g, const char *arg, struct jso
 		const char *v = eq ? eq + 1 : NULL;
 
 		if (!eq)
-			return pea_error_new(err, EINVAL,
-					     "option %s must be in form option=value: error parsing "
-					     "secret",
-					     kv);
+			return pea_error_new(
+				err, EINVAL,
+				"option %s must be in form option=value: error parsing "
+				"secret",
+				kv);
 		if (strcmp(k, "source") == 0) {
 			free(source);
 			source = xstrdup(v);
@@ -764,7 +765,8 @@ int secret_ref_parse(const struct global_options *g, const char *arg, struct jso
 		tpath = xasprintf("/run/secrets/%s", target && *target ? target : source);
 	}
 	if (strcmp(type, "mount") == 0 && !target_ok(tpath))
-		return pea_error_new(err, EINVAL, "secret %s: invalid target \"%s\"", source, tpath);
+		return pea_error_new(err, EINVAL, "secret %s: invalid target \"%s\"", source,
+				     tpath);
 	if (secrets_open(g, false, &s, err) < 0)
 		goto out;
 	if (secret_find(&s, source, &rec, err) < 0)
@@ -867,7 +869,8 @@ int secret_refs_apply(const struct global_options *g, struct json_object *refs, 
 		if (!*id || strchr(id, '/') ||
 		    pea_read_file_at(AT_FDCWD, file, SECRET_MAX, &data, &len, NULL) < 0)
 			return pea_error_new(err, ENOENT,
-					     "no secret with name or id \"%s\": no such secret", name);
+					     "no secret with name or id \"%s\": no such secret",
+					     name);
 		if (strcmp(ref_str(ref, "type"), "env") == 0) {
 			env_put(env, ref_str(ref, "target"), data);
 			continue;

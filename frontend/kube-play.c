@@ -1235,8 +1235,7 @@ static int make_service(struct global_options *g, const struct kube_play_opts *o
 		if (frontend_run_self_capture(g, rm, NULL, err) < 0)
 			return pea_error_wrap(err, "replacing the service container");
 	}
-	if (pod_pause_image_ensure(g, err) < 0 ||
-	    frontend_run_self_capture(g, args, &id, err) < 0)
+	if (pod_pause_image_ensure(g, err) < 0 || frontend_run_self_capture(g, args, &id, err) < 0)
 		return pea_error_wrap(err, "the service container %s", o->service_name);
 	if (strrchr(id, '\n'))
 		memmove(id, strrchr(id, '\n') + 1, strlen(strrchr(id, '\n')));

@@ -1004,7 +1004,8 @@ static int service_start(const struct global_options *g, const struct pod_record
 	record_sync_exit(g, s);
 	if (s->state == CTR_RUNNING)
 		return 0;
-	if (container_start((struct global_options *)g, p->service_id, false, false, NULL, &e) < 0) {
+	if (container_start((struct global_options *)g, p->service_id, false, false, NULL, &e) <
+	    0) {
 		s = ctr_record_free(s);
 		if (record_lookup(g, p->service_id, &s, NULL) == 0 &&
 		    (record_sync_exit(g, s), s->state == CTR_RUNNING))
@@ -1056,10 +1057,11 @@ int pod_service_check_rm(const struct global_options *g, const char *id, struct 
 	_cleanup_free_ char *pods = service_pods(g, id);
 
 	if (pods)
-		return pea_error_new(err, EBUSY,
-				     "container %s is the service container of pod(s) %s and cannot "
-				     "be removed without removing the pod(s)",
-				     id, pods);
+		return pea_error_new(
+			err, EBUSY,
+			"container %s is the service container of pod(s) %s and cannot "
+			"be removed without removing the pod(s)",
+			id, pods);
 	return 0;
 }
 

@@ -178,7 +178,9 @@ int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **
 	struct stat st;
 	int r;
 
-	*fs = (struct ovl_fs){ .workfd = -1, .opts = opts, .xattr_gen = 1, .mode_gen = 1, .euid = geteuid() };
+	*fs = (struct ovl_fs){
+		.workfd = -1, .opts = opts, .xattr_gen = 1, .mode_gen = 1, .euid = geteuid()
+	};
 	fs->egid = getegid();
 	fs->fuse_fd = -1;
 	pthread_mutex_init(&fs->lock, NULL);

@@ -133,8 +133,8 @@ static int newent_finish(struct ovl_fs *fs, struct ovl_newent *ne, ino_t ino,
 	struct stat st;
 	int r;
 
-	if ((ne->fd >= 0 ? fstat(ne->fd, &st) : fstatat(ne->dirfd, ne->name, &st,
-							  AT_SYMLINK_NOFOLLOW)) < 0)
+	if ((ne->fd >= 0 ? fstat(ne->fd, &st)
+			 : fstatat(ne->dirfd, ne->name, &st, AT_SYMLINK_NOFOLLOW)) < 0)
 		return -errno;
 	n = ovl_node_new(ne->name, st.st_mode, 0, ino ? ino : ovl_fs_make_ino(fs, 0, st.st_ino));
 	n->covers_lower = ne->over_whiteout;
