@@ -336,19 +336,6 @@ static int build_routes(const struct net_create_opts *o, struct json_object *net
 	return 0;
 }
 
-static struct json_object *labels_json(char *const *labels)
-{
-	struct json_object *l = json_object_new_object();
-
-	for (size_t i = 0; labels && labels[i]; i++) {
-		const char *eq = strchr(labels[i], '=');
-		_cleanup_free_ char *k =
-			eq ? xstrndup(labels[i], (size_t)(eq - labels[i])) : xstrdup(labels[i]);
-		json_object_object_add(l, k, json_object_new_string(eq ? eq + 1 : ""));
-	}
-	return l;
-}
-
 static int build_network(const struct net_create_opts *o, const char *name,
 			 struct json_object **ret, struct pea_error **err)
 {
@@ -381,7 +368,7 @@ static int build_network(const struct net_create_opts *o, const char *name,
 	json_object_object_add(net, "internal", json_object_new_boolean(o->internal));
 	json_object_object_add(net, "dns_enabled",
 			       json_object_new_boolean(!macvlan && !o->disable_dns));
-	json_object_object_add(net, "labels", labels_json(o->labels));
+	json_object_object_add(net, "labels", frontend_labels_json(o->labels));
 	if (o->ipam && strcmp(o->ipam, "host-local") != 0 && strcmp(o->ipam, "none") != 0 &&
 	    !(strcmp(o->ipam, "dhcp") == 0 && macvlan)) {
 		json_object_put(dns);

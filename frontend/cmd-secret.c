@@ -307,19 +307,6 @@ static int parse_create(int argc, char **argv, struct create_opts *o, struct pea
 	return 0;
 }
 
-static struct json_object *labels_json(char *const *labels)
-{
-	struct json_object *l = json_object_new_object();
-
-	for (size_t i = 0; labels && labels[i]; i++) {
-		const char *eq = strchr(labels[i], '=');
-		_cleanup_free_ char *k =
-			eq ? xstrndup(labels[i], (size_t)(eq - labels[i])) : xstrdup(labels[i]);
-		json_object_object_add(l, k, json_object_new_string(eq ? eq + 1 : ""));
-	}
-	return l;
-}
-
 static int secret_create(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	struct create_opts o = { 0 };
@@ -377,7 +364,7 @@ static int secret_create(struct global_options *g, int argc, char **argv, struct
 	rec = json_object_new_object();
 	json_object_object_add(rec, "name", json_object_new_string(name));
 	json_object_object_add(rec, "id", json_object_new_string(id));
-	json_object_object_add(rec, "labels", labels_json(o.labels));
+	json_object_object_add(rec, "labels", frontend_labels_json(o.labels));
 	json_object_object_add(rec, "metadata", json_object_new_object());
 	json_object_object_add(rec, "createdAt", json_object_new_string(now));
 	json_object_object_add(rec, "driver", json_object_new_string("file"));
@@ -802,41 +789,6 @@ static int64_t ref_int(struct json_object *ref, const char *key)
 	return json_object_object_get_ex(ref, key, &v) ? json_object_get_int64(v) : 0;
 }
 
-/*
- * A container id to the host's through linux.uidMappings or gidMappings (none:
- * the same); -1 when unmapped. (volumes-run.c has its own: one for lib/ or spec.)
- */
-static int64_t map_id(struct json_object *maps, int64_t id)
-{
-	if (!maps)
-		return id;
-	for (size_t i = 0; i < json_object_array_length(maps); i++) {
-		struct json_object *m = json_object_array_get_idx(maps, i);
-		int64_t c = 0, h = 0, n = 0;
-		if (pea_json_get_int64_opt(m, "", "containerID", &c, NULL) == 1 &&
-		    pea_json_get_int64_opt(m, "", "hostID", &h, NULL) == 1 &&
-		    pea_json_get_int64_opt(m, "", "size", &n, NULL) == 1 && id >= c && id - c < n)
-			return h + (id - c);
-	}
-	return -1;
-}
-
-/* KEY=VALUE into a JSON array of them: the same KEY replaced, else appended. */
-static void env_put(struct json_object *env, const char *key, const char *value)
-{
-	_cleanup_free_ char *kv = xasprintf("%s=%s", key, value);
-	size_t klen = strlen(key);
-
-	for (size_t i = 0; i < json_object_array_length(env); i++) {
-		const char *e = json_object_get_string(json_object_array_get_idx(env, i));
-		if (e && strncmp(e, key, klen) == 0 && e[klen] == '=') {
-			json_object_array_put_idx(env, i, json_object_new_string(kv));
-			return;
-		}
-	}
-	json_object_array_add(env, json_object_new_string(kv));
-}
-
 int secret_refs_apply(const struct global_options *g, struct json_object *refs, const char *rundir,
 		      struct json_object *spec, struct pea_error **err)
 {
@@ -872,7 +824,9 @@ int secret_refs_apply(const struct global_options *g, struct json_object *refs, 
 					     "no secret with name or id \"%s\": no such secret",
 					     name);
 		if (strcmp(ref_str(ref, "type"), "env") == 0) {
-			env_put(env, ref_str(ref, "target"), data);
+			_cleanup_free_ char *kv = xasprintf("%s=%s", ref_str(ref, "target"), data);
+
+			frontend_env_put(env, kv);
 			continue;
 		}
 		src = xasprintf("%s/%zu", dir, i);
@@ -881,8 +835,8 @@ int secret_refs_apply(const struct global_options *g, struct json_object *refs, 
 			return pea_error_errno(err, "secret %s: creating '%s'", name, src);
 		if (pea_write_all(fd, data, len, err) < 0)
 			return pea_error_wrap(err, "secret %s: writing '%s'", name, src);
-		uid = map_id(uids, ref_int(ref, "uid"));
-		gid = map_id(gids, ref_int(ref, "gid"));
+		uid = frontend_map_id(uids, ref_int(ref, "uid"));
+		gid = frontend_map_id(gids, ref_int(ref, "gid"));
 		if (uid < 0 || gid < 0)
 			return pea_error_new(err, EINVAL,
 					     "secret %s: uid %" PRId64 " or gid %" PRId64

@@ -7,6 +7,7 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -126,6 +127,15 @@ char *go_duration(long long ns);
  * too). -EINVAL for anything else or a size past 2^63; callers name the flag.
  */
 int frontend_parse_size(const char *s, long long *ret);
+/* --label KEY[=VALUE]s as a JSON object (a KEY without '=': ""); a new object. */
+struct json_object *frontend_labels_json(char *const *labels);
+/*
+ * A container id to the host's through linux.uidMappings or gidMappings (NULL:
+ * the same id); -1 when the mappings do not cover it.
+ */
+int64_t frontend_map_id(struct json_object *maps, int64_t id);
+/* KEY=VALUE into a JSON array of them: the same KEY replaced, else appended. */
+void frontend_env_put(struct json_object *env, const char *kv);
 
 /* A file of a container's root (path resolved inside rootfd), at most max bytes; NULL if not. */
 char *rootfs_read_file(int rootfd, const char *path, size_t max);

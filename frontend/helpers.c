@@ -492,6 +492,48 @@ char *go_duration(long long ns)
 
 /* ---- files of a container's root ---------------------------------------- */
 
+struct json_object *frontend_labels_json(char *const *labels)
+{
+	struct json_object *l = json_object_new_object();
+
+	for (size_t i = 0; labels && labels[i]; i++) {
+		const char *eq = strchr(labels[i], '=');
+		_cleanup_free_ char *k =
+			eq ? xstrndup(labels[i], (size_t)(eq - labels[i])) : xstrdup(labels[i]);
+		json_object_object_add(l, k, json_object_new_string(eq ? eq + 1 : ""));
+	}
+	return l;
+}
+
+int64_t frontend_map_id(struct json_object *maps, int64_t id)
+{
+	if (!maps)
+		return id;
+	for (size_t i = 0; i < json_object_array_length(maps); i++) {
+		struct json_object *m = json_object_array_get_idx(maps, i);
+		int64_t c = 0, h = 0, n = 0;
+		if (pea_json_get_int64_opt(m, "", "containerID", &c, NULL) == 1 &&
+		    pea_json_get_int64_opt(m, "", "hostID", &h, NULL) == 1 &&
+		    pea_json_get_int64_opt(m, "", "size", &n, NULL) == 1 && id >= c && id - c < n)
+			return h + (id - c);
+	}
+	return -1;
+}
+
+void frontend_env_put(struct json_object *env, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+
+	for (size_t i = 0; i < json_object_array_length(env); i++) {
+		const char *e = json_object_get_string(json_object_array_get_idx(env, i));
+		if (e && strncmp(e, kv, klen) == 0 && e[klen] == '=') {
+			json_object_array_put_idx(env, i, json_object_new_string(kv));
+			return;
+		}
+	}
+	json_object_array_add(env, json_object_new_string(kv));
+}
+
 char *rootfs_read_file(int rootfd, const char *path, size_t max)
 {
 	_cleanup_close_ int fd = -1;

@@ -634,19 +634,6 @@ static struct json_object *infra_config(const struct pod_create_opts *o)
 	return c;
 }
 
-static struct json_object *labels_json(char *const *labels)
-{
-	struct json_object *l = json_object_new_object();
-
-	for (size_t i = 0; labels && labels[i]; i++) {
-		const char *eq = strchr(labels[i], '=');
-		_cleanup_free_ char *k =
-			eq ? xstrndup(labels[i], (size_t)(eq - labels[i])) : xstrdup(labels[i]);
-		json_object_object_add(l, k, json_object_new_string(eq ? eq + 1 : ""));
-	}
-	return l;
-}
-
 /* The record, saved under the pods lock once its name is known to be free. */
 static int pod_reserve(const struct global_options *g, struct pod_create_opts *o,
 		       struct pod_record **ret, struct pea_error **err)
@@ -686,7 +673,7 @@ static int pod_reserve(const struct global_options *g, struct pod_create_opts *o
 	p->exit_policy = xstrdup(o->exit_policy ? o->exit_policy : "continue");
 	p->hostname = o->infra ? xstrdup(o->hostname ? o->hostname : o->name) : NULL;
 	p->cgroup_parent = o->cgroup_parent ? xstrdup(o->cgroup_parent) : NULL;
-	p->labels = labels_json(o->labels);
+	p->labels = frontend_labels_json(o->labels);
 	p->share = o->infra ? pea_strv_copy(o->share) : NULL;
 	p->infra_config = o->infra ? infra_config(o) : NULL;
 	p->create_command = o->create_command ? json_object_get(o->create_command) : NULL;

@@ -890,21 +890,6 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 	return 0;
 }
 
-/* KEY=VALUE into a JSON array of them: replace the same KEY, else append. */
-static void env_put(struct json_object *env, const char *kv)
-{
-	size_t klen = strcspn(kv, "=");
-
-	for (size_t i = 0; i < json_object_array_length(env); i++) {
-		const char *e = json_object_get_string(json_object_array_get_idx(env, i));
-		if (e && strncmp(e, kv, klen) == 0 && e[klen] == '=') {
-			json_object_array_put_idx(env, i, json_object_new_string(kv));
-			return;
-		}
-	}
-	json_object_array_add(env, json_object_new_string(kv));
-}
-
 int spec_exec_process(const struct global_options *g, const struct ctr_record *r, char *const *args,
 		      char *const *env, const char *cwd, const char *user, bool tty,
 		      char **ret_path, struct pea_error **err)
@@ -932,7 +917,7 @@ int spec_exec_process(const struct global_options *g, const struct ctr_record *r
 		json_object_object_add(proc, "env", envj);
 	}
 	for (size_t i = 0; env && env[i]; i++)
-		env_put(envj, env[i]);
+		frontend_env_put(envj, env[i]);
 	if (cwd)
 		json_object_object_add(proc, "cwd", json_object_new_string(cwd));
 	if (user) {

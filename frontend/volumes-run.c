@@ -1144,22 +1144,6 @@ struct id_maps {
 	struct json_object *uid, *gid; /* linux.uidMappings, gidMappings (NULL: none) */
 };
 
-/* Container id to host id through a mapping list (none: the same); -1 when unmapped. */
-static long long map_id(struct json_object *maps, long id)
-{
-	if (!maps)
-		return id;
-	for (size_t i = 0; i < json_object_array_length(maps); i++) {
-		struct json_object *m = json_object_array_get_idx(maps, i);
-		int64_t c = 0, h = 0, n = 0;
-		if (pea_json_get_int64_opt(m, "", "containerID", &c, NULL) == 1 &&
-		    pea_json_get_int64_opt(m, "", "hostID", &h, NULL) == 1 &&
-		    pea_json_get_int64_opt(m, "", "size", &n, NULL) == 1 && id >= c && id < c + n)
-			return h + (id - c);
-	}
-	return -1;
-}
-
 static uid_t chown_uid;
 static gid_t chown_gid;
 
@@ -1175,7 +1159,7 @@ static int chown_one(const char *path, const struct stat *st, int type, struct F
 static int chown_source(const char *src, const struct id_maps *maps, long uid, long gid,
 			struct pea_error **err)
 {
-	long long hu = map_id(maps->uid, uid), hg = map_id(maps->gid, gid);
+	long long hu = frontend_map_id(maps->uid, uid), hg = frontend_map_id(maps->gid, gid);
 
 	if (hu < 0 || hg < 0)
 		return pea_error_new(err, EINVAL,
