@@ -37,6 +37,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+# a kill (timeout, ^C) runs the cleanup too: bash runs no EXIT trap on an untrapped signal
+trap 'exit 130' INT TERM HUP
 
 ip netns add "$ns"
 ip -n "$ns" link set lo up

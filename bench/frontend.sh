@@ -137,6 +137,8 @@ cleanup() {
 	done
 }
 trap cleanup EXIT
+# a kill (timeout, ^C) runs the cleanup too: bash runs no EXIT trap on an untrapped signal
+trap 'exit 130' INT TERM HUP
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 

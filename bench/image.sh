@@ -34,6 +34,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+# a kill (timeout, ^C) runs the cleanup too: bash runs no EXIT trap on an untrapped signal
+trap 'exit 130' INT TERM HUP
 
 ensure_fixtures || exit 1
 registry_start || exit 1

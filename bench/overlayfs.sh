@@ -93,6 +93,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+# a kill (timeout, ^C) runs the cleanup too: bash runs no EXIT trap on an untrapped signal
+trap 'exit 130' INT TERM HUP
 
 # ---- the layers: 20k small files in 200 dirs, 3 x 100 MB files, a tarball to unpack ----
 mkdir -p "$work/mnt"

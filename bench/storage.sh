@@ -43,6 +43,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+# a kill (timeout, ^C) runs the cleanup too: bash runs no EXIT trap on an untrapped signal
+trap 'exit 130' INT TERM HUP
 
 # ---- the image: 4 layers of deterministic files (text-like and random, many small ones) ----
 echo "bench/storage: making a ${mb} MB image of 4 layers in $work" >&2
