@@ -437,10 +437,23 @@ struct exec_ctx {
 	struct seccomp_filter *seccomp;
 	int listener;	  /* connected to linux.seccomp.listenerPath (SCMP_ACT_NOTIFY), or -1 */
 	char *state_json; /* what the seccomp agent gets with the listener */
+	pid_t host_pid;	  /* the child's pid as the runtime sees it (for the agent) */
 	bool rootless;	  /* run by an ordinary user: cgroups may not be delegated */
 	int v2_fd;	  /* the cgroup2 directory to clone the child into, or -1 */
 	bool in_v2;	  /* the child was cloned there (CLONE_INTO_CGROUP) */
 };
+
+/* Our pid in /proc's pid namespace (the runtime's), or 0. */
+static pid_t proc_self_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return (pid_t)strtol(buf, NULL, 10);
+}
 
 static bool same_ns(pid_t pid, const char *name)
 {
@@ -518,8 +531,8 @@ static int exec_load_seccomp(struct exec_ctx *x, struct pea_error **err)
 	if (fd < 0)
 		return -EINVAL;
 	if (fd > 0 && x->listener >= 0) {
-		int r = seccomp_send_listener(x->listener, fd, x->state_json, sc->listener_metadata,
-					      err);
+		int r = seccomp_send_listener(x->listener, fd, x->host_pid, x->state_json,
+					      sc->listener_metadata, err);
 
 		close(fd);
 		if (r < 0)
@@ -556,6 +569,13 @@ static int exec_child_steps(struct exec_ctx *x, char **ret_exe, struct pea_error
 			return join_cgroup_error(x->cg->h[i].dir, errno, err);
 		}
 	}
+	/*
+	 * The agent learns which process the listener is for (runc sends the
+	 * exec'd one's): born in the container's pid namespace, we read our pid
+	 * as the runtime sees it from its /proc, before joining the mount one.
+	 */
+	if (x->listener >= 0)
+		x->host_pid = proc_self_pid();
 	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++)
 		if (x->nsfd[i] >= 0 && setns(x->nsfd[i], ns_types[i].type) < 0)
 			return pea_error_errno(err, "join the container's %s namespace",

@@ -246,7 +246,7 @@ static int load_seccomp(struct container *c, const char *state_json, struct pea_
 	if (fd < 0)
 		return -EINVAL;
 	if (fd > 0) {
-		int r = seccomp_send_listener(c->seccomp_listener, fd, state_json,
+		int r = seccomp_send_listener(c->seccomp_listener, fd, 0, state_json,
 					      sc->listener_metadata, err);
 
 		close(fd);

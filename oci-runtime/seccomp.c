@@ -665,11 +665,11 @@ int seccomp_agent_connect(const char *path, int *ret_fd, struct pea_error **err)
 	return 0;
 }
 
-int seccomp_send_listener(int sock, int fd, const char *state_json, const char *metadata,
+int seccomp_send_listener(int sock, int fd, pid_t pid, const char *state_json, const char *metadata,
 			  struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *o = json_object_new_object(), *state = NULL;
-	struct json_object *fds = json_object_new_array(), *pid = NULL;
+	struct json_object *fds = json_object_new_array(), *state_pid = NULL;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -684,8 +684,10 @@ int seccomp_send_listener(int sock, int fd, const char *state_json, const char *
 	json_object_object_add(o, "ociVersion", json_object_new_string("1.2.0"));
 	json_object_array_add(fds, json_object_new_string("seccompFd"));
 	json_object_object_add(o, "fds", fds);
-	if (json_object_object_get_ex(state, "pid", &pid))
-		json_object_object_add(o, "pid", json_object_get(pid));
+	if (pid > 0)
+		json_object_object_add(o, "pid", json_object_new_int(pid));
+	else if (json_object_object_get_ex(state, "pid", &state_pid))
+		json_object_object_add(o, "pid", json_object_get(state_pid));
 	json_object_object_add(o, "metadata", json_object_new_string(metadata ? metadata : ""));
 	json_object_object_add(o, "state", json_object_get(state));
 	data = pea_json_to_string(o);

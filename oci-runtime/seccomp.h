@@ -58,9 +58,11 @@ int seccomp_agent_connect(const char *path, int *ret_fd, struct pea_error **err)
 /*
  * Send the listener fd to listenerPath's socket as the runtime-spec says:
  * the containerProcessState JSON ({"ociVersion","fds":["seccompFd"],"pid",
- * "metadata","state"}) with the fd as SCM_RIGHTS.
+ * "metadata","state"}) with the fd as SCM_RIGHTS. "pid" is the process the
+ * filter belongs to, as the runtime sees it: pid when > 0 (an exec'd
+ * process), else the state's (the container's init).
  */
-int seccomp_send_listener(int sock, int fd, const char *state_json, const char *metadata,
+int seccomp_send_listener(int sock, int fd, pid_t pid, const char *state_json, const char *metadata,
 			  struct pea_error **err);
 
 /* For `features`: the names pea-runtime knows. */

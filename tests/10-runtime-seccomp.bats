@@ -202,7 +202,12 @@ PY
 	assert_output 2
 	run -0 sed -n 2p "$TEST_DIR/agent.out"
 	[[ ${output##*$'\t'} == 1 ]] || fail "exec sent no fd: $output"
-	run -0 jq -e '.fds == ["seccompFd"] and .metadata == "m2" and .state.id == "nx" and .state.status == "running"' <<<"${output%$'\t'*}"
+	local msg=${output%$'\t'*}
+	run -0 jq -e '.fds == ["seccompFd"] and .metadata == "m2" and .state.id == "nx" and .state.status == "running"' <<<"$msg"
+	# "pid" is the exec'd process's, as the runtime sees it (runc's too); create's is the init's
+	run -0 jq -e '.pid > 1 and .pid != .state.pid' <<<"$msg"
+	run -0 sed -n 1p "$TEST_DIR/agent.out"
+	run -0 jq -e '.pid == .state.pid' <<<"${output%$'\t'*}"
 }
 
 @test "SCMP_ACT_NOTIFY: no agent listening, or write notified, is one clear error" {
