@@ -1623,15 +1623,26 @@ int cmd_rmi(struct global_options *g, int argc, char **argv, struct pea_error **
 		struct image_set set;
 		if (store_call(g, ls, &imgs, err) < 0)
 			return -1;
-		/* children before parents (a longer history): none has children when it goes */
+		/*
+		 * podman's order (its store's, the order images came in: podman's
+		 * 010-images checks the report), but children before parents: none
+		 * has children when it goes.
+		 */
 		image_set_init(&set, imgs);
 		for (size_t done = 0; done < set.n; done++) {
 			ssize_t best = -1;
 			for (size_t i = 0; i < set.n; i++)
-				if (!set.v[i].gone &&
+				if (!set.v[i].gone && !image_set_has_child(&set, i) &&
 				    (best < 0 ||
-				     history_len(&set.v[i]) > history_len(&set.v[best])))
+				     strcmp(rec_str(set.v[i].rec, "created") ?: "",
+					    rec_str(set.v[best].rec, "created") ?: "") < 0))
 					best = (ssize_t)i;
+			if (best < 0) /* a cycle cannot be; be safe: the longest history */
+				for (size_t i = 0; i < set.n; i++)
+					if (!set.v[i].gone &&
+					    (best < 0 ||
+					     history_len(&set.v[i]) > history_len(&set.v[best])))
+						best = (ssize_t)i;
 			set.v[best].gone = true;
 			pea_strv_push(&targets, rec_str(set.v[best].rec, "id"));
 		}
