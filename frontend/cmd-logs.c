@@ -1,4 +1,7 @@
-/* logs: the container's output from its k8s-file log (podman-logs(1); ctr-log.h). */
+/*
+ * logs: the container's output from its k8s-file log, or for the journald log
+ * driver from the journal through journalctl (podman-logs(1); ctr-log.h).
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,9 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/json.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
@@ -55,6 +62,7 @@ struct log_src {
 	char *prefix; /* "ID " or "NAME " with several containers, else NULL */
 	size_t off;
 	bool bol_out, bol_err; /* at the start of a line on stdout, stderr */
+	bool journal;	       /* the journald log driver: read through journalctl */
 	bool done;
 };
 
@@ -194,6 +202,117 @@ static void print_new(struct log_src *src, const struct logs_options *o, const c
 	}
 }
 
+/* One journal entry's time (__REALTIME_TIMESTAMP, microseconds) as a k8s-file line's. */
+static void journal_time(FILE *f, const char *usec)
+{
+	long long us = strtoll(usec, NULL, 10);
+	time_t sec = (time_t)(us / 1000000);
+	struct tm tm;
+	long off;
+	char sign = '+';
+
+	if (!localtime_r(&sec, &tm))
+		gmtime_r(&sec, &tm);
+	off = tm.tm_gmtoff;
+	if (off < 0) {
+		sign = '-';
+		off = -off;
+	}
+	fprintf(f, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld000%c%02ld:%02ld", tm.tm_year + 1900,
+		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us % 1000000, sign,
+		off / 3600, (off % 3600) / 60);
+}
+
+/* journalctl -o json's MESSAGE: a string, or an array of bytes when it is not UTF-8. */
+static void journal_message(FILE *f, struct json_object *m)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+
+	if (json_object_is_type(m, json_type_array)) {
+		len = json_object_array_length(m);
+		text = xmalloc(len + 1);
+		for (size_t i = 0; i < len; i++)
+			text[i] = (char)json_object_get_int(json_object_array_get_idx(m, i));
+	} else {
+		text = xstrdup(json_object_get_string(m) ?: "");
+		len = strlen(text);
+	}
+	if (len > 0 && text[len - 1] == '\n')
+		len--;
+	for (size_t i = 0; i < len; i++)
+		fputc(text[i] == '\n' ? ' ' : text[i], f); /* one entry, one line */
+}
+
+/*
+ * The journal's entries of a container (the journald log driver: pea-monitor
+ * writes CONTAINER_ID_FULL, PRIORITY 3 for stderr, CONTAINER_PARTIAL_MESSAGE) as
+ * k8s-file lines, so --since, --until, --tail and -f read them as a log file.
+ * sync: have journald write what it holds first (the container just ended).
+ */
+static int journal_read(const char *id, bool sync, char **ret, size_t *ret_len,
+			struct pea_error **err)
+{
+	_cleanup_free_ char *match = xasprintf("CONTAINER_ID_FULL=%s", id);
+	char *sync_argv[] = { (char *)"journalctl", (char *)"--sync", NULL };
+	char *argv[] = { (char *)"journalctl",
+			 (char *)"--no-pager",
+			 (char *)"-q",
+			 (char *)"-o",
+			 (char *)"json",
+			 match,
+			 NULL };
+	struct run_result r = { 0 };
+	char *out = NULL;
+	size_t out_len = 0;
+	FILE *f;
+
+	if (sync) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		if (frontend_run_capture(sync_argv, -1, &r, &e) == 0)
+			run_result_clear(&r);
+	}
+	if (frontend_run_capture(argv, -1, &r, err) < 0)
+		return pea_error_wrap(err, "reading the journal (journalctl)");
+	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
+		int rc = pea_error_new(err, EIO, "reading the journal: journalctl: %s",
+				       r.errtxt && *r.errtxt ? r.errtxt : "failed");
+		run_result_clear(&r);
+		return rc;
+	}
+	f = open_memstream(&out, &out_len);
+	if (!f) {
+		run_result_clear(&r);
+		return pea_error_new(err, errno, "open_memstream: %s", strerror(errno));
+	}
+	for (char *line = r.out, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		_cleanup_json_ struct json_object *e = NULL;
+		struct json_object *ts = NULL, *msg = NULL, *prio = NULL, *part = NULL;
+
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		e = json_tokener_parse(line);
+		if (!e || !json_object_object_get_ex(e, "__REALTIME_TIMESTAMP", &ts) ||
+		    !json_object_object_get_ex(e, "MESSAGE", &msg))
+			continue;
+		json_object_object_get_ex(e, "PRIORITY", &prio);
+		json_object_object_get_ex(e, "CONTAINER_PARTIAL_MESSAGE", &part);
+		journal_time(f, json_object_get_string(ts));
+		fprintf(f, " %s %s ",
+			prio && strcmp(json_object_get_string(prio), "3") == 0 ? "stderr"
+									       : "stdout",
+			part && strcmp(json_object_get_string(part), "true") == 0 ? "P" : "F");
+		journal_message(f, msg);
+		fputc('\n', f);
+	}
+	run_result_clear(&r);
+	fclose(f);
+	*ret = out;
+	*ret_len = out_len;
+	return 0;
+}
+
 /* Read what the log has now and print what is new; done once the container stopped. */
 static void poll_src(struct global_options *g, struct log_src *src, const struct logs_options *o,
 		     bool first)
@@ -204,8 +323,17 @@ static void poll_src(struct global_options *g, struct log_src *src, const struct
 
 	(void)record_refresh(g, src->r, NULL);
 	ended = src->r->state != CTR_RUNNING;
-	if (pea_read_file_at(AT_FDCWD, src->path, 1u << 30, &buf, &len, NULL) < 0)
+	if (src->journal) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		if (journal_read(src->r->id, ended || !o->follow, &buf, &len, &e) < 0) {
+			/* said once; the container's output is not to be had */
+			if (!src->done && first)
+				log_warning("%s", e->message);
+			len = 0;
+		}
+	} else if (pea_read_file_at(AT_FDCWD, src->path, 1u << 30, &buf, &len, NULL) < 0) {
 		len = 0;
+	}
 	if (len < src->off)
 		src->off = 0; /* rotated */
 	if (first)
@@ -233,6 +361,17 @@ static int logs_run(struct global_options *g, char **names, size_t n, const stru
 	for (size_t i = 0; i < n; i++) {
 		if (record_lookup(g, names[i], &v[i].r, err) < 0 ||
 		    ctr_log_check_readable(v[i].r, err) < 0) {
+			srcs_free(v, n);
+			return -1;
+		}
+		v[i].journal = strcmp(ctr_log_driver(v[i].r), "journald") == 0;
+		/* podman's: -f on the journal follows the events of the journald backend */
+		if (v[i].journal && o->follow && strcmp(events_backend_name(g), "journald") != 0) {
+			pea_error_new(err, ENOTSUP,
+				      "using --follow with the journald --log-driver but "
+				      "without the journald --events-backend (%s) is not "
+				      "supported",
+				      events_backend_name(g));
 			srcs_free(v, n);
 			return -1;
 		}

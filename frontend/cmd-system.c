@@ -240,8 +240,8 @@ static struct json_object *host_json(const struct global_options *g)
 	add_str(h, "cgroupManager", "cgroupfs");
 	add_str(h, "cgroupVersion", v2 ? "v2" : "v1");
 	json_object_object_add(h, "distribution", distribution_json());
-	/* pea keeps no event log; networks are netavark's */
-	add_str(h, "eventLogger", "none");
+	/* the events backend in use (podman's EventLogger) */
+	add_str(h, "eventLogger", events_backend_name(g));
 	{
 		/* a new container's log driver: containers.conf's, else k8s-file (ctr-log.h) */
 		_cleanup_(ctr_config_clear) struct ctr_config cc = { 0 };

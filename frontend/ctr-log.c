@@ -394,11 +394,5 @@ int ctr_log_check_readable(const struct ctr_record *r, struct pea_error **err)
 				     "this container is using the '%s' log driver, cannot read "
 				     "logs: this container is not logging output",
 				     d);
-	if (strcmp(d, "journald") == 0)
-		return pea_error_new(err, ENODATA,
-				     "this container is using the 'journald' log driver: pea "
-				     "does not read the journal; use journalctl "
-				     "CONTAINER_ID_FULL=%s",
-				     r->id);
 	return 0;
 }

@@ -148,6 +148,14 @@ static char *log_path(const struct global_options *g)
 	return xasprintf("%s/events/events.log", g->runroot);
 }
 
+const char *events_backend_name(const struct global_options *g)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	(void)load_config(g, &e);
+	return backend();
+}
+
 int events_log_path(const struct global_options *g, char **ret, struct pea_error **err)
 {
 	if (load_config(g, err) < 0)

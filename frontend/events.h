@@ -67,6 +67,8 @@ void events_pod(const struct global_options *g, const char *status, const char *
  * read (podman's error for "none", pea's for "journald").
  */
 int events_log_path(const struct global_options *g, char **ret, struct pea_error **err);
+/* The events backend in use: --events-backend, else containers.conf's, else "file". */
+const char *events_backend_name(const struct global_options *g);
 
 /*
  * One line of the log as the object --format renders: podman's fields (ID,

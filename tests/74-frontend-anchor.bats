@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# What podman 4.3.1's own system tests (test/system, run by /tmp/anchor's
+# harness, docs/HACKING.md "Anchor suites") found in session 9, fixed (issue #11).
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	# journalctl stand-in (the machine runs no journald): the entries of
+	# journal.json whose CONTAINER_ID_FULL the command line names; --sync: nothing
+	JOURNAL_DIR="$BATS_FILE_TMPDIR/journal"
+	mkdir -p "$JOURNAL_DIR"
+	cat >"$JOURNAL_DIR/journalctl" <<'EOF'
+#!/bin/bash
+[[ "$1" == --sync ]] && exit 0
+id=
+for a; do [[ "$a" == CONTAINER_ID_FULL=* ]] && id="${a#*=}"; done
+[[ -n "$id" ]] || { echo "stub journalctl: no CONTAINER_ID_FULL" >&2; exit 1; }
+grep -F "\"CONTAINER_ID_FULL\":\"$id\"" "${0%/*}/journal.json"
+rc=$?
+exit $((rc == 1 ? 0 : rc))
+EOF
+	chmod +x "$JOURNAL_DIR/journalctl"
+	: >"$JOURNAL_DIR/journal.json"
+	export JOURNAL_DIR
+	PATH="$JOURNAL_DIR:$PATH" fe_server_start
+}
+
+# fe_server_start's subreaper, in namespaces of its own: a journal socket that
+# swallows what it gets (create --log-driver journald wants one listening) on a
+# tmpfs over /run/systemd that only this mount namespace sees; everything in the
+# pid namespace ends with it.
+tini() {
+	unshare --mount --pid --fork --kill-child --mount-proc --propagation private -- bash -c '
+		mount -t tmpfs tmpfs /run/systemd || exit 1
+		mkdir /run/systemd/journal
+		socat -u UNIX-RECV:/run/systemd/journal/socket OPEN:/dev/null &
+		for i in $(seq 100); do [[ -S /run/systemd/journal/socket ]] && break; sleep 0.05; done
+		exec tini "$@"' _ "$@"
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd tini
+	fe_setup
+	fe_load_busybox
+}
+
+teardown() {
+	fe_teardown
+}
+
+# journal_entry ID USEC PRIORITY MESSAGE-JSON [PARTIAL]: one line of journalctl -o json
+journal_entry() {
+	jq -cn --arg id "$1" --arg ts "$2" --arg prio "$3" --argjson msg "$4" --arg part "${5:-}" \
+		'{__REALTIME_TIMESTAMP: $ts, CONTAINER_ID_FULL: $id, PRIORITY: $prio, MESSAGE: $msg}
+		+ (if $part != "" then {CONTAINER_PARTIAL_MESSAGE: "true"} else {} end)' \
+		>>"$JOURNAL_DIR/journal.json"
+}
+
+@test "logs of the journald log driver: read from the journal (stdout, stderr, partial lines, bytes), --tail, --since, --until, -t" {
+	run -0 pea_cmd create --log-driver journald --name j busybox true
+	id="$(pea_out inspect --format '{{.Id}}' j)"
+	# 2001-09-09T01:46:40Z and on
+	journal_entry "$id" 1000000000000000 6 '"one\n"'
+	journal_entry "$id" 1000000001000000 3 '"two\n"'
+	journal_entry "$id" 1000000002000000 6 '"par"' partial
+	journal_entry "$id" 1000000002500000 6 '"tial\n"'
+	journal_entry "$id" 1000000003250000 6 '[98,121,116,101,255,10]'
+	journal_entry other-container 1000000003000000 6 '"not ours\n"'
+	run -0 --separate-stderr pea_cmd logs j
+	assert_output $'one\npartial\nbyte\xff'
+	assert_equal "$stderr" two
+	run -0 pea_cmd logs --tail 1 j
+	assert_output $'byte\xff'
+	run -0 --separate-stderr pea_cmd logs --since 1000000001 --until 1000000002.9 j
+	assert_output partial
+	assert_equal "$stderr" two
+	run -0 pea_cmd logs -t --tail 1 j
+	assert_output --regexp $'^2001-09-0[89]T[0-9:]+\\.250000000([+-][0-9:]+) byte\xff$'
+	# podman's: -f follows the journal only with the journald events backend
+	run -125 pea_cmd logs -f j
+	assert_output 'Error: using --follow with the journald --log-driver but without the journald --events-backend (file) is not supported'
+	run -0 pea_cmd --events-backend journald logs -f --tail 1 j
+	assert_output $'byte\xff'
+}
+
+@test "logs of the journald log driver: journalctl failing is an error of its own" {
+	run -0 pea_cmd create --log-driver journald --name j busybox true
+	# a journal.json that is a folder makes the stub's grep fail
+	mv "$JOURNAL_DIR/journal.json" "$JOURNAL_DIR/journal.saved"
+	mkdir "$JOURNAL_DIR/journal.json"
+	run pea_cmd logs j
+	rmdir "$JOURNAL_DIR/journal.json"
+	mv "$JOURNAL_DIR/journal.saved" "$JOURNAL_DIR/journal.json"
+	assert_output --partial 'reading the journal: journalctl: grep:'
+}
+
+@test "info: eventLogger is the events backend in use (file, or --events-backend's)" {
+	run -0 pea_cmd info --format '{{.Host.EventLogger}}'
+	assert_output file
+	run -0 pea_cmd --events-backend none info --format '{{.Host.EventLogger}}'
+	assert_output none
+	run -0 pea_cmd --events-backend journald info --format json
+	assert_equal "$(jq -r .host.eventLogger <<<"$output")" journald
+}
+
+@test "rmi -a: images in the order they came into the store (podman's report), children before parents" {
+	run -0 pea_cmd run --name c busybox true
+	# the store's times are seconds: one image a second
+	for n in first second third; do
+		sleep 1.1
+		run -0 pea_cmd commit -q c "$n"
+	done
+	bb="$(pea_out inspect --format '{{.Id}}' busybox)"
+	i1="$(pea_out inspect --format '{{.Id}}' first)"
+	i2="$(pea_out inspect --format '{{.Id}}' second)"
+	i3="$(pea_out inspect --format '{{.Id}}' third)"
+	run -0 pea_cmd rm c
+	# busybox is the parent of the three: it goes last though it came first
+	run -0 pea_cmd rmi -a
+	assert_output "Untagged: localhost/first:latest
+Untagged: localhost/second:latest
+Untagged: localhost/third:latest
+Untagged: localhost/busybox:latest
+Deleted: $i1
+Deleted: $i2
+Deleted: $i3
+Deleted: $bb"
+}
