@@ -27,6 +27,7 @@
 #include "frontend/container.h"
 #include "frontend/ctr-log.h"
 #include "frontend/events.h"
+#include "frontend/external.h"
 #include "frontend/frontend.h"
 #include "frontend/health.h"
 #include "frontend/images.h"
@@ -1660,18 +1661,20 @@ static int replace_container(struct global_options *g, const char *name, struct 
 
 /*
  * The record (under the records lock) and the storage layer (under the
- * container's). With rf (run), the layer is mounted in the same pea-storage
+ * container's; held is that lock when the caller took it already, or -1).
+ * With rf (run), the layer is mounted in the same pea-storage
  * call (--mount) and rf->rootfs is its mountpoint, which the start takes.
  */
 static int make_container(struct global_options *g, struct ctr_record *r, struct run_flags *rf,
-			  struct pea_error **err)
+			  int held, struct pea_error **err)
 {
-	_cleanup_close_ int lock = -1, ctr_lock = -1;
+	_cleanup_close_ int lock = -1, ctr_lock = held;
 	_cleanup_json_ struct json_object *res = NULL;
 	_cleanup_strv_ char **ids = NULL, **names = NULL;
+	_cleanup_free_ char *meta = NULL;
 	struct ctr_record **all = NULL;
 	size_t n = 0, na = 6;
-	const char *args[14] = { "container", "create", "--image", r->image_id, "--id", r->id };
+	const char *args[16] = { "container", "create", "--image", r->image_id, "--id", r->id };
 	const char *um = NULL, *gm = NULL, *mp = NULL;
 	/* the whole records only for an allocation that reads them; else the names do */
 	bool whole = json_object_object_get_ex(r->opts, "networks", NULL) ||
@@ -1712,7 +1715,7 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 	 * before it is seen: a rm waits for the layer, not the other creates
 	 * (records.h).
 	 */
-	if (record_lock(g, r->id, false, &ctr_lock, err) < 0)
+	if (ctr_lock < 0 && record_lock(g, r->id, false, &ctr_lock, err) < 0)
 		return -1;
 	if (record_save_new(g, r, err) < 0) {
 		_cleanup_free_ char *dir = record_dir(g, r->id);
@@ -1734,6 +1737,10 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 		events_container(g, r, "create");
 		return 0;
 	}
+	/* pea's own: rm -a removes it should its record be lost (external.h) */
+	meta = ext_metadata(r->id, r->name);
+	args[na++] = "--metadata";
+	args[na++] = meta;
 	if (rf)
 		args[na++] = "--mount";
 	/* no syncs to the layer of a container removed at its end, as podman's */
@@ -1768,6 +1775,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *usage = NULL;
 	_cleanup_strv_ char **made = NULL, **layers = NULL;
+	_cleanup_close_ int held = -1;
 	struct json_object *icfg = NULL;
 	const char *iname;
 	int rr, c = 0, create_nargs = 0;
@@ -1927,11 +1935,12 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	r->rm = o.rm;
 	if (volumes_ensure(g, o.volumes, &made, err) < 0)
 		return -1;
-	if (mounts_images_create(g, o.volumes, &layers, err) < 0) {
+	/* the layers of --mount type=image under the container's lock (external.h) */
+	if (mounts_images_create(g, r->id, o.volumes, &layers, &held, err) < 0) {
 		volumes_drop(g, made);
 		return -1;
 	}
-	if (make_container(g, r, is_run ? rf : NULL, err) < 0) {
+	if (make_container(g, r, is_run ? rf : NULL, TAKE_FD(held), err) < 0) {
 		volumes_drop(g, made);
 		mounts_images_drop(g, layers);
 		return -1;

@@ -153,6 +153,9 @@ int containers_prune(struct global_options *g)
 		printf("%s\n", fresh->id);
 	}
 	records_free(v, n);
+	/* and pea's storage containers that a crash left without their record (external.h) */
+	if (rm_orphans(g) != 0)
+		status = PEA_EXIT_ENGINE;
 	return status;
 }
 

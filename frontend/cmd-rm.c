@@ -418,6 +418,21 @@ static int rm_pods_first(struct global_options *g, bool all, char **names, const
 	return status;
 }
 
+int rm_orphans(struct global_options *g)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_strv_ char **gone = NULL;
+	int r = ext_remove_orphans(g, false, &gone, &e);
+
+	for (size_t i = 0; gone && gone[i]; i++)
+		printf("%s\n", gone[i]);
+	if (r < 0) {
+		fprintf(stderr, "Error: %s\n", e->message);
+		return PEA_EXIT_ENGINE;
+	}
+	return 0;
+}
+
 static const char rm_usage[] =
 	"Usage: pea rm [OPTIONS] CONTAINER [CONTAINER...]\n"
 	"\n"
@@ -558,6 +573,8 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		free(res[i].message);
 	}
 	free(res);
+	if (all && rm_orphans(g) != 0)
+		status = status ? status : PEA_EXIT_ENGINE;
 	containers_sweep_removed(g); /* and what a killed rm left */
 	return status;
 }

@@ -29,6 +29,7 @@
 #include "frontend/config.h"
 #include "frontend/container.h"
 #include "frontend/events.h"
+#include "frontend/external.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
@@ -1022,6 +1023,12 @@ static int system_reset(struct global_options *g, int argc, char **argv, struct 
 			}
 	}
 	records_free(v, n);
+	/* the store's containers no record names (a crash's, pea-storage's alone): their mounts */
+	{
+		_cleanup_strv_ char **gone = NULL;
+		if (ext_remove_orphans(g, true, &gone, err) < 0)
+			return pea_error_wrap(err, "system reset: nothing else was reset");
+	}
 	/* volumes of a mounted type (tmpfs, a device) stay mounted until their rm */
 	volumes_unmount_all(g);
 	/* rm -rf never crosses a mount point: a mount left behind is an error, not a loss */

@@ -207,6 +207,9 @@ int for_each_target(struct global_options *g, char *const *targets, const struct
 bool confirm_unless(bool force, const char *warning);
 /* Remove every container that is not running, printing their ids; 0 or 125 (cmd-manage.c). */
 int containers_prune(struct global_options *g);
+/* Remove pea's storage containers that no record names (external.h), printing their ids; 0 or
+ * 125 (cmd-rm.c). */
+int rm_orphans(struct global_options *g);
 /* Make the volume ROOT/volumes/NAME (ignore: an existing one is fine; cmd-volume.c). */
 int volume_create(const struct global_options *g, const char *name, const char *driver,
 		  struct json_object *labels, struct json_object *options, bool ignore,

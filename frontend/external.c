@@ -208,6 +208,7 @@ void ext_ctr_clear(struct ext_ctr *c)
 	free(c->image_name);
 	free(c->layer);
 	free(c->created);
+	free(c->owner);
 	*c = (struct ext_ctr){ 0 };
 }
 
@@ -370,6 +371,36 @@ static char *image_name_of(const struct global_options *g, const char *image_id)
 	return xstrdup(image_id);
 }
 
+#define METADATA_OWNER "pea-container"
+
+char *ext_metadata(const char *owner, const char *name)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, METADATA_OWNER, json_object_new_string(owner));
+	if (name)
+		json_object_object_add(o, "name", json_object_new_string(name));
+	return xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+}
+
+/* pea's metadata in a record of its store: the owner (a container id) and its name. */
+static void pea_metadata(struct json_object *e, struct ext_ctr *c)
+{
+	_cleanup_json_ struct json_object *md = NULL;
+	const char *text = entry_str(e, "metadata"), *owner = NULL, *name = NULL;
+
+	if (!*text || pea_json_parse(text, strlen(text), "metadata", &md, NULL) < 0 ||
+	    pea_json_get_string_opt(md, "", METADATA_OWNER, &owner, NULL) != 1 ||
+	    strlen(owner) != 64 || strspn(owner, "0123456789abcdef") != 64)
+		return;
+	c->orphan = true;
+	c->owner = xstrdup(owner);
+	if (!*c->name && pea_json_get_string_opt(md, "", "name", &name, NULL) == 1) {
+		free(c->name);
+		c->name = xstrdup(name);
+	}
+}
+
 /* pea's own store: its containers that no record names. */
 static int list_pea_store(const struct global_options *g, struct ext_ctr **v, size_t *n,
 			  struct pea_error **err)
@@ -377,6 +408,7 @@ static int list_pea_store(const struct global_options *g, struct ext_ctr **v, si
 	const char *args[] = { "container", "ls", NULL };
 	_cleanup_json_ struct json_object *all = NULL, *known = json_object_new_object();
 
+	/* the store first: a create saves its record before its storage (cmd-create.c) */
 	if (store_call(g, args, &all, err) < 0 || known_ids(g, known, err) < 0)
 		return -1;
 	for (size_t i = 0;
@@ -395,6 +427,7 @@ static int list_pea_store(const struct global_options *g, struct ext_ctr **v, si
 			.created = xstrdup(entry_str(e, "created")),
 			.pea_store = true,
 		};
+		pea_metadata(e, &(*v)[*n]);
 		(*n)++;
 	}
 	return 0;
@@ -890,4 +923,63 @@ int ext_remove(const struct global_options *g, const struct ext_ctr *c, bool for
 	r = remove_in(&s, c, err);
 	store_clear(&s);
 	return r < 0 ? pea_error_wrap(err, "removing external container '%s'", c->id) : 0;
+}
+
+/*
+ * One orphan of pea's store, under its owner's lock and when the owner has no record
+ * still: 1 removed, 0 left (locked, named meanwhile, or gone already).
+ */
+static int remove_orphan(const struct global_options *g, const struct ext_ctr *c,
+			 struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	const char *owner = c->owner ? c->owner : c->id;
+	_cleanup_close_ int lock = -1;
+
+	if (record_lock(g, owner, true, &lock, NULL) < 0)
+		return 0; /* a create or a removal under way */
+	if (record_load(g, owner, &r, &e) == 0 || e->code != ENOENT)
+		return 0;
+	e = pea_error_free(e);
+	if (ext_remove(g, c, true, &e) < 0) {
+		if (pea_error_is(e, ENOENT))
+			return 0;
+		*err = TAKE_PTR(e);
+		return -1;
+	}
+	lock = record_lock_drop(g, owner, TAKE_FD(lock));
+	return 1;
+}
+
+int ext_remove_orphans(const struct global_options *g, bool every, char ***ret_removed,
+		       struct pea_error **err)
+{
+	_cleanup_strv_ char **gone = NULL;
+	struct ext_ctr *v = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	*ret_removed = NULL;
+	if (list_pea_store(g, &v, &n, err) < 0) {
+		ext_list_free(v, n);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		int r;
+
+		if (!v[i].orphan && !every)
+			continue;
+		r = remove_orphan(g, &v[i], &e);
+		if (r > 0)
+			pea_strv_push(&gone, v[i].id);
+		if (r < 0 && rc == 0) {
+			*err = TAKE_PTR(e);
+			rc = -1;
+		}
+	}
+	ext_list_free(v, n);
+	*ret_removed = TAKE_PTR(gone);
+	return rc;
 }

@@ -24,7 +24,30 @@ struct ext_ctr {
 	char *created;	  /* RFC 3339 */
 	bool buildah;	  /* buildah's (its userdata has buildah.json) */
 	bool pea_store;	  /* in pea's own store (pea-storage's), which no record names */
+	/*
+	 * pea's own, left by a crash (its record lost, or a create killed between its
+	 * --mount type=image layers and its record): its metadata names the pea container
+	 * it belongs to (owner), as libpod's names podman's. The rest of pea's store
+	 * (pea-storage's alone, a build's) is external as buildah's is to podman.
+	 */
+	bool orphan;
+	char *owner; /* the pea container it belongs to (orphan) */
 };
+
+/*
+ * The metadata (pea-storage container create --metadata) of a storage container of pea
+ * container owner, with name its name (NULL: a layer of its --mount type=image); a new string.
+ */
+char *ext_metadata(const char *owner, const char *name);
+
+/*
+ * Remove pea's orphans (every: every container of pea's store that no record names, as
+ * system reset does), with their layers and mounts; those whose owner is locked (a create
+ * or a removal under way) stay. *ret_removed: the ids removed (NULL: none), also when one
+ * fails (-1, *err the first failure).
+ */
+int ext_remove_orphans(const struct global_options *g, bool every, char ***ret_removed,
+		       struct pea_error **err);
 
 void ext_ctr_clear(struct ext_ctr *c);
 void ext_list_free(struct ext_ctr *v, size_t n);

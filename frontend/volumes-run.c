@@ -28,6 +28,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/external.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
 #include "frontend/records.h"
@@ -1077,7 +1078,8 @@ static bool entry_bool(struct json_object *e, const char *key)
 	return b;
 }
 
-int mounts_images_create(const struct global_options *g, struct json_object *vols, char ***ret_made,
+int mounts_images_create(const struct global_options *g, const char *owner,
+			 struct json_object *vols, char ***ret_made, int *held,
 			 struct pea_error **err)
 {
 	_cleanup_strv_ char **made = NULL;
@@ -1085,11 +1087,16 @@ int mounts_images_create(const struct global_options *g, struct json_object *vol
 	for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
 		struct json_object *e = json_object_array_get_idx(vols, i);
 		_cleanup_json_ struct json_object *img = NULL, *res = NULL;
-		_cleanup_free_ char *layer = NULL;
-		const char *args[] = { "container", "create", "--image", NULL, "--id", NULL, NULL };
+		_cleanup_free_ char *layer = NULL, *meta = ext_metadata(owner, NULL);
+		const char *args[] = { "container", "create",	  "--image", NULL, "--id",
+				       NULL,	    "--metadata", meta,	     NULL };
 
 		if (!entry_is(e, "image") || entry_str(e, "layer"))
 			continue;
+		if (*held < 0 && record_lock(g, owner, false, held, err) < 0) {
+			mounts_images_drop(g, made);
+			return -1;
+		}
 		if (image_find(g, entry_str(e, "source"), &img, err) < 0) {
 			mounts_images_drop(g, made);
 			return pea_error_wrap(err, "--mount type=image");

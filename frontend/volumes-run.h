@@ -84,10 +84,14 @@ int volumes_prepare(const struct global_options *g, const struct ctr_record *r, 
 
 /*
  * At create: a storage container (a layer over the image) for each
- * --mount type=image, named in the entry ("layer"); *ret_made lists them for
- * mounts_images_drop() when the create fails after.
+ * --mount type=image, named in the entry ("layer") and, in its metadata, as
+ * container owner's (external.h); *ret_made lists them for
+ * mounts_images_drop() when the create fails after. With one at least, owner's
+ * lock is taken first (*held, the caller's then), so that no removal of
+ * orphans (ext_remove_orphans) takes them before owner's record names them.
  */
-int mounts_images_create(const struct global_options *g, struct json_object *vols, char ***ret_made,
+int mounts_images_create(const struct global_options *g, const char *owner,
+			 struct json_object *vols, char ***ret_made, int *held,
 			 struct pea_error **err);
 void mounts_images_drop(const struct global_options *g, char *const *layers);
 

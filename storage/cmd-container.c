@@ -27,10 +27,11 @@
 static const char usage[] =
 	"Usage: pea-storage container COMMAND\n"
 	"  create [--image IMAGE] [--name NAME]... [--id ID] [--uidmap C:H:N[,...]]\n"
-	"         [--gidmap C:H:N[,...]] [--mount [--volatile]]\n"
+	"         [--gidmap C:H:N[,...]] [--metadata TEXT] [--mount [--volatile]]\n"
 	"                                                      a writable layer over the image\n"
 	"                                                      (--mount: mounted too; --volatile:\n"
-	"                                                      no syncs, for --rm containers)\n"
+	"                                                      no syncs, for --rm containers;\n"
+	"                                                      --metadata: kept as given)\n"
 	"  ls                                                  every container\n"
 	"  inspect CONTAINER                                   one container (id, prefix or name)\n"
 	"  mount CONTAINER                                     mount its root; prints the "
@@ -71,12 +72,26 @@ static int name_taken(struct store *s, const char *name, struct pea_error **err)
 	return 0;
 }
 
+/* --metadata: a few fields of its maker's (the frontend's owner and name) */
+#define METADATA_MAX 4096u
+
+static bool metadata_is_valid(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (s[n] < 0x20 || s[n] > 0x7e || n >= METADATA_MAX)
+			return false;
+	return true;
+}
+
 struct create_options {
 	const char *image;
 	const char *id;
 	char **names;
 	const char *uid_map;
 	const char *gid_map;
+	const char *metadata;
 	struct idmaps maps;
 	bool mount;	/* and mount it: one call, one store lock, for `pea run` */
 	bool volatile_; /* that mount without syncs (overlay's volatile), for `pea run --rm` */
@@ -106,6 +121,7 @@ static int parse_create(int argc, char **argv, struct create_options *o, struct 
 		{ "gidmap", required_argument, NULL, 'g' },
 		{ "mount", no_argument, NULL, 'm' },
 		{ "volatile", no_argument, NULL, 'V' },
+		{ "metadata", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -145,6 +161,14 @@ static int parse_create(int argc, char **argv, struct create_options *o, struct 
 		case 'V':
 			o->volatile_ = true;
 			break;
+		case 'M':
+			if (!metadata_is_valid(optarg))
+				return cli_usage_error(err,
+						       "container create: --metadata: at most %u "
+						       "printable ASCII characters",
+						       METADATA_MAX);
+			o->metadata = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 1;
@@ -182,6 +206,7 @@ static int create_container(struct store *s, const struct create_options *o,
 	c.layer = xstrdup(l.id);
 	c.uid_map = o->uid_map ? xstrdup(o->uid_map) : NULL;
 	c.gid_map = o->gid_map ? xstrdup(o->gid_map) : NULL;
+	c.metadata = o->metadata && *o->metadata ? xstrdup(o->metadata) : NULL;
 	c.names = o->names ? pea_strv_copy(o->names) : xnew(char *, 1);
 	c.created = cli_now_rfc3339();
 	store_crash_point("container-before-record");

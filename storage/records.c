@@ -44,6 +44,7 @@ void container_rec_clear(struct container_rec *c)
 	free(c->created);
 	free(c->uid_map);
 	free(c->gid_map);
+	free(c->metadata);
 	*c = (struct container_rec){ 0 };
 }
 
@@ -110,6 +111,7 @@ struct json_object *container_rec_to_json(const struct container_rec *c)
 	add_str(o, "created", c->created);
 	add_str(o, "uid_map", c->uid_map);
 	add_str(o, "gid_map", c->gid_map);
+	add_str(o, "metadata", c->metadata);
 	return o;
 }
 
@@ -200,7 +202,8 @@ int container_load(struct store *s, const char *id, struct container_rec *ret,
 	    get_str(o, "layer", true, &c.layer, err) < 0 ||
 	    get_str(o, "created", false, &c.created, err) < 0 ||
 	    get_str(o, "uid_map", false, &c.uid_map, err) < 0 ||
-	    get_str(o, "gid_map", false, &c.gid_map, err) < 0) {
+	    get_str(o, "gid_map", false, &c.gid_map, err) < 0 ||
+	    get_str(o, "metadata", false, &c.metadata, err) < 0) {
 		container_rec_clear(&c);
 		return pea_error_wrap(err, "container '%s'", id);
 	}

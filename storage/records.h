@@ -42,6 +42,7 @@ struct container_rec {
 	char *created;
 	char *uid_map; /* "C:H:N[,...]" when its processes use other ids than the store */
 	char *gid_map;
+	char *metadata; /* its maker's text, kept as given (containers/storage's Metadata) */
 };
 
 void layer_rec_clear(struct layer_rec *l);

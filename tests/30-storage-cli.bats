@@ -80,6 +80,10 @@ conf_value_error() {
 	assert_output --partial "expected CONTAINER:HOST:SIZE"
 	run -2 pstore container create --gidmap 0:1:1
 	assert_output --partial "container create: --gidmap needs --uidmap"
+	run -2 pstore container create --metadata "$(printf 'a\tb')"
+	assert_output --partial "container create: --metadata: at most 4096 printable ASCII characters"
+	run -2 pstore container create --metadata "$(printf '%04097d' 0)"
+	assert_output --partial "container create: --metadata: at most 4096 printable ASCII characters"
 	run -2 pstore
 	assert_output --partial "missing command"
 	run -2 "$PEA_STORAGE" --log-level loud status
