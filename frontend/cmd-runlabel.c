@@ -309,11 +309,16 @@ static int runlabel_command(const struct global_options *g, const struct runlabe
 	if (!v)
 		return pea_error_new(err, EINVAL, "label %s of %s: an empty command", o->label,
 				     o->image);
-	/* podman or docker as the program: this pea */
+	/*
+	 * podman or docker as the program: this pea, by the name it was run by
+	 * (podman's os.Args[0]: podman's 037-runlabel expects $PODMAN itself)
+	 */
 	prog = strrchr(v[0], '/') ? strrchr(v[0], '/') + 1 : v[0];
 	if (strcmp(prog, "podman") == 0 || strcmp(prog, "docker") == 0) {
 		free(v[0]);
-		v[0] = xstrdup(g->self);
+		v[0] = xstrdup(program_invocation_name && *program_invocation_name
+				       ? program_invocation_name
+				       : g->self);
 		runlabel_store_flags(g, &v);
 	}
 	for (size_t i = 0; o->args[i]; i++)

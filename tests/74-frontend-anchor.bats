@@ -134,3 +134,20 @@ Deleted: $i2
 Deleted: $i3
 Deleted: $bb"
 }
+
+@test "container runlabel: podman in the label becomes pea by the name it was run by (a symlink stays itself)" {
+	ln -s "$PEA" "$TEST_DIR/podman"
+	ctx="$TEST_DIR/ctx"
+	mkdir -p "$ctx"
+	printf 'FROM localhost/busybox\nLABEL INSTALL /usr/bin/podman run --rm IMAGE echo hi\n' >"$ctx/Containerfile"
+	run -0 pea_cmd build -q -t rl "$ctx"
+	# pea_cmd runs "$PEA": the symlink instead, as podman's suite runs $PODMAN
+	run -0 pea_cmd container runlabel --display install rl
+	assert_output --partial "command: $PEA "
+	d="$(mktemp -d "$TEST_DIR/cmd.XXXXXX")"
+	printf '%s\0' "$TEST_DIR/podman" "${FE_ARGS[@]}" container runlabel --display install rl >"$d/argv"
+	echo "$d" >"$FE_SERVER_DIR/fifo"
+	for ((i = 0; i < 3000; i++)); do [[ -e "$d/rc" ]] && break; sleep 0.01; done
+	assert_equal "$(cat "$d/rc")" 0
+	assert_regex "$(cat "$d/out")" "^command: $TEST_DIR/podman "
+}
