@@ -398,19 +398,14 @@ int cmd_build(struct global_options *g, int argc, char **argv, struct pea_error 
 /* buildx build: podman's alias of build (--load is what it does anyway). */
 int cmd_buildx(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage: pea buildx build [OPTIONS] [CONTEXT]\n\n"
-		       "Build an image, as pea build does (docker buildx's name for it).\n\n"
-		       "Commands:\n  build       Build an image using instructions from "
-		       "Containerfiles\n");
-		return 0;
-	}
-	if (argc < 2)
-		return pea_error_new(err, EINVAL,
-				     "buildx: missing command 'build' (pea buildx build --help)");
-	if (strcmp(argv[1], "build") != 0 && strcmp(argv[1], "b") != 0)
-		return pea_error_new(err, EINVAL,
-				     "buildx: unknown command '%s': only 'build' is supported",
-				     argv[1]);
-	return cmd_build(g, argc - 1, argv + 1, err);
+	static const struct subcommand sub[] = {
+		{ "build", cmd_build },
+		{ "b", cmd_build },
+	};
+
+	return cmd_dispatch(g, "buildx",
+			    "Usage: pea buildx COMMAND\n\n"
+			    "Build images, as pea build does (docker buildx's name for it).\n\n"
+			    "Commands:\n  build     build an image from a Containerfile\n",
+			    sub, ARRAY_SIZE(sub), argc, argv, err);
 }

@@ -1085,13 +1085,16 @@ static int cmd_generate_systemd(struct global_options *g, int argc, char **argv,
 /* pea generate: systemd here, kube (and the usage of kube's older name) in cmd-kube.c. */
 int cmd_generate_any(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	if (argc >= 2 && strcmp(argv[1], "systemd") == 0)
+	if (argc >= 2 && strcmp(argv[1], "systemd") == 0) {
+		cmd_path_push("systemd");
 		return cmd_generate_systemd(g, argc - 1, argv + 1, err);
+	}
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(generate_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? pea_error_new(err, EINVAL,
-						"missing command 'pea generate COMMAND'")
-				: 0;
+		cmd_print_help(argc < 2 ? stderr : stdout, generate_usage);
+		return argc < 2
+			       ? pea_error_new(err, EINVAL, "missing command '%s generate COMMAND'",
+					       frontend_progname())
+			       : 0;
 	}
 	return cmd_generate(g, argc, argv, err);
 }

@@ -354,7 +354,9 @@ static int healthcheck_run(struct global_options *g, const char *what, struct pe
 	return 1;
 }
 
-int cmd_healthcheck(struct global_options *g, int argc, char **argv, struct pea_error **err)
+/* pea healthcheck run CONTAINER */
+static int healthcheck_run_cmd(struct global_options *g, int argc, char **argv,
+			       struct pea_error **err)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -362,26 +364,27 @@ int cmd_healthcheck(struct global_options *g, int argc, char **argv, struct pea_
 	};
 	int r, c = 0;
 
-	if (argc < 2 || strcmp(argv[1], "run") != 0) {
-		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			fputs(healthcheck_usage, stdout);
-			return 0;
-		}
-		if (argc < 2)
-			return pea_error_new(err, EINVAL,
-					     "missing command 'pea healthcheck COMMAND'");
-		return pea_error_new(err, EINVAL, "unrecognized command `pea healthcheck %s`",
-				     argv[1]);
-	}
 	optind = 0;
-	while ((r = cmd_getopt(argc - 1, argv + 1, "+h", opts, healthcheck_usage, &c, err)) == 2)
+	while ((r = cmd_getopt(argc, argv, "+h", opts, healthcheck_usage, &c, err)) == 2)
 		;
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
-	if (argc - 1 - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d",
-				     argc - 1 - optind);
-	return healthcheck_run(g, argv[1 + optind], err);
+	if (argc - optind != 1)
+		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+	return healthcheck_run(g, argv[optind], err);
+}
+
+int cmd_healthcheck(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const struct subcommand sub[] = {
+		{ "run", healthcheck_run_cmd },
+	};
+
+	return cmd_dispatch(g, "healthcheck",
+			    "Usage: pea healthcheck COMMAND\n\n"
+			    "Manage the healthchecks of containers.\n\n"
+			    "Commands:\n  run       run the healthcheck of a container\n",
+			    sub, ARRAY_SIZE(sub), argc, argv, err);
 }

@@ -384,8 +384,11 @@ int cmd_play(struct global_options *g, int argc, char **argv, struct pea_error *
 		{ "kube", cmd_kube_play },
 	};
 
-	return cmd_dispatch(g, "play", "Usage: pea play kube [options] KUBEFILE|-\n", sub,
-			    ARRAY_SIZE(sub), argc, argv, err);
+	return cmd_dispatch(
+		g, "play",
+		"Usage: pea play COMMAND\n\nPlay Kubernetes YAML (pea kube play's "
+		"older name).\n\nCommands:\n  kube      run the pods of Kubernetes YAML\n",
+		sub, ARRAY_SIZE(sub), argc, argv, err);
 }
 
 static int cmd_generate_kube(struct global_options *g, int argc, char **argv,

@@ -446,7 +446,9 @@ int cmd_image_unmount(struct global_options *g, int argc, char **argv, struct pe
 		return -1;
 	if (r == 1)
 		return 0;
-	if (o.all == (optind < argc))
+	if (!o.all && optind == argc)
+		return pea_error_new(err, EINVAL, "image name or ID must be specified");
+	if (o.all && optind < argc)
 		return pea_error_new(err, EINVAL,
 				     "when using the --all switch, you may not pass "
 				     "any images names or IDs");

@@ -690,9 +690,8 @@ static int network_exists(struct global_options *g, int argc, char **argv, struc
 	_cleanup_error_ struct pea_error *e = NULL;
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs("Usage: pea network exists NETWORK\n\nExit 0 when the network exists, 1 "
-		      "when not.\n",
-		      stdout);
+		cmd_print_help(stdout, "Usage: pea network exists NETWORK\n\nExit 0 when the "
+				       "network exists, 1 when not.\n");
 		return 0;
 	}
 	if (argc != 2)
@@ -1170,10 +1169,7 @@ static const char network_usage[] = "Usage: pea network COMMAND\n"
 
 int cmd_network(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	static const struct {
-		const char *name;
-		int (*run)(struct global_options *, int, char **, struct pea_error **);
-	} sub[] = {
+	static const struct subcommand sub[] = {
 		{ "connect", network_connect },
 		{ "create", network_create_cmd },
 		{ "disconnect", network_disconnect },
@@ -1187,17 +1183,5 @@ int cmd_network(struct global_options *g, int argc, char **argv, struct pea_erro
 		{ "rm", network_rm },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(network_usage, argc < 2 ? stderr : stdout);
-		return argc < 2
-			       ? pea_error_new(err, EINVAL, "missing command 'pea network COMMAND'")
-			       : 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
-		if (strcmp(sub[i].name, argv[1]) == 0)
-			return sub[i].run(g, argc - 1, argv + 1, err);
-	return pea_error_new(err, EINVAL,
-			     "unrecognized command `pea network %s`\n"
-			     "Try 'pea network --help' for more information",
-			     argv[1]);
+	return cmd_dispatch(g, "network", network_usage, sub, ARRAY_SIZE(sub), argc, argv, err);
 }

@@ -292,6 +292,8 @@ static int pick_pods(const struct global_options *g, const struct pod_targets *t
 {
 	char **ids = NULL;
 
+	if (t->all && t->latest)
+		return pea_error_new(err, EINVAL, "--all and --latest cannot be used together");
 	if (t->all || t->latest) {
 		struct pod_record **v = NULL;
 		size_t n = 0;

@@ -468,7 +468,7 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 	_cleanup_free_ char *latest = NULL;
 	struct rm_opts o = { .time = -1 };
 	struct rm_result *res = NULL;
-	bool all = false, ignore = false;
+	bool all = false, ignore = false, want_latest = false;
 	int r, c = 0, status = 0;
 	size_t n;
 
@@ -476,8 +476,8 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 	while ((r = cmd_getopt(argc, argv, "hafilvt:", opts, rm_usage, &c, err)) == 2) {
 		if (c == 'a')
 			all = true;
-		else if (c == 'l' && !latest && container_latest(g, &latest, err) < 0)
-			return -1;
+		else if (c == 'l')
+			want_latest = true;
 		else if (c == 't') {
 			char *end = NULL;
 			errno = 0;
@@ -503,6 +503,13 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 		return -1;
 	if (r == 1)
 		return 0;
+	if (want_latest && all)
+		return pea_error_new(err, EINVAL, "--all and --latest cannot be used together");
+	if (want_latest && optind < argc)
+		return pea_error_new(err, EINVAL,
+				     "--latest and containers cannot be used together");
+	if (want_latest && container_latest(g, &latest, err) < 0)
+		return -1;
 	if (cidfiles && (all || latest))
 		return pea_error_new(err, EINVAL,
 				     "--all, --latest, and --cidfile cannot be used together");

@@ -28,7 +28,7 @@
 #define SIGN_MAX_SIGNATURES 1000
 
 static const char sign_usage[] =
-	"Usage: pea image sign [options] docker://IMAGE [docker://IMAGE...]\n"
+	"Usage: pea image sign [options] IMAGE [IMAGE...]\n"
 	"\n"
 	"Sign images of a registry: a simple signing signature of each one's manifest.\n"
 	"\n"

@@ -1049,7 +1049,7 @@ static int system_noop(struct global_options *g, int argc, char **argv, struct p
 
 	optind = 0;
 	while ((r = cmd_getopt(argc, argv, "h", opts,
-			       "Usage: pea system migrate|renumber\n\n"
+			       "Usage: pea system migrate\n\n"
 			       "Nothing to do for pea: say so.\n",
 			       &c, err)) == 2)
 		;

@@ -34,7 +34,7 @@ static const char trust_usage[] = "Usage: pea image trust COMMAND\n"
 				  "  show   show the policy\n";
 
 static const char set_usage[] =
-	"Usage: pea image trust set [options] REGISTRY|default\n"
+	"Usage: pea image trust set [options] REGISTRY\n"
 	"\n"
 	"Set the default trust policy, or a registry's (or repository's).\n"
 	"\n"

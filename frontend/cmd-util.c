@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/cleanup.h"
@@ -10,6 +11,257 @@
 #include "frontend/commands.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
+
+/* The words of the command being run after the program's name: "container stop". */
+static char cmd_path[256];
+
+void cmd_path_push(const char *word)
+{
+	size_t n = strlen(cmd_path);
+
+	snprintf(cmd_path + n, sizeof(cmd_path) - n, "%s%s", n ? " " : "", word);
+}
+
+const char *cmd_path_get(void)
+{
+	return cmd_path;
+}
+
+/* What a synopsis says about the operands of a command. */
+struct synopsis {
+	char operands[256]; /* "CONTAINER [CONTAINER...]": no options, no path */
+	int min, max;	    /* max -1: no limit */
+	bool group;	    /* it has sub-commands ("Commands:") */
+};
+
+static bool is_path_word(const char *w, size_t len)
+{
+	if (len == 0 || w[0] < 'a' || w[0] > 'z')
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!((w[i] >= 'a' && w[i] <= 'z') || (w[i] >= '0' && w[i] <= '9') || w[i] == '-'))
+			return false;
+	return true;
+}
+
+/* The length of the word at s: up to a space, or a whole [...] or {...} group. */
+static size_t synopsis_token(const char *s, const char *end)
+{
+	int depth = 0;
+	size_t i = 0;
+
+	for (; s + i < end; i++) {
+		if (s[i] == '[' || s[i] == '{')
+			depth++;
+		else if ((s[i] == ']' || s[i] == '}') && depth > 0)
+			depth--;
+		else if (s[i] == ' ' && depth == 0)
+			break;
+	}
+	return i;
+}
+
+/*
+ * Read the first line of a usage ("Usage: pea stop [OPTIONS] CONTAINER [CONTAINER...]"):
+ * after the program and the command's path (lower-case words), its operands, without
+ * the options ("[OPTIONS]", "[-t SECS]", "--no-stream") and a group's COMMAND.
+ */
+static void synopsis_parse(const char *usage, struct synopsis *ret)
+{
+	const char *s = usage, *end;
+	bool path = true, unlimited = false;
+
+	*ret = (struct synopsis){ .group = strstr(usage, "\nCommands:\n") != NULL };
+	if (strncmp(s, "Usage:", 6) == 0)
+		s += 6;
+	end = s + strcspn(s, "\n");
+	s += strspn(s, " ");
+	s += strcspn(s, " \n"); /* the program */
+	while (s < end) {
+		size_t len;
+		s += strspn(s, " ");
+		len = synopsis_token(s, end);
+		if (len == 0)
+			break;
+		if (path && is_path_word(s, len)) {
+			s += len;
+			continue;
+		}
+		path = false;
+		if (s[0] == '-' || strncmp(s, "[-", 2) == 0 || strncmp(s, "[OPTIONS]", len) == 0 ||
+		    strncmp(s, "[options]", len) == 0 ||
+		    (ret->group &&
+		     (strncmp(s, "COMMAND", len) == 0 || strncmp(s, "[ARGS...]", len) == 0))) {
+			s += len;
+			continue;
+		}
+		snprintf(ret->operands + strlen(ret->operands),
+			 sizeof(ret->operands) - strlen(ret->operands), "%s%.*s",
+			 ret->operands[0] ? " " : "", (int)len, s);
+		if (memmem(s, len, "...", 3))
+			unlimited = true;
+		ret->max++;
+		if (s[0] != '[')
+			ret->min++;
+		s += len;
+	}
+	if (unlimited)
+		ret->max = -1;
+}
+
+/* A line of a usage text that starts an option: "  -a, --all ..." or "      --cidfile=FILE". */
+static bool is_option_line(const char *line)
+{
+	return line[0] == ' ' && line[strspn(line, " ")] == '-';
+}
+
+/* Podman has no "--help" line in a command's options. */
+static bool is_help_option(const char *line)
+{
+	const char *s = line + strspn(line, " ");
+
+	return strncmp(s, "-h, --help ", 11) == 0 || strncmp(s, "--help ", 7) == 0 ||
+	       strcmp(s, "--help") == 0 || strcmp(s, "-h, --help") == 0;
+}
+
+/* A "Commands:" line "  list, ls, ps   list containers": its first name and its text. */
+static void append_command(FILE *out, const char *line)
+{
+	const char *s = line + strspn(line, " "), *text;
+	size_t name = strcspn(s, ", ");
+
+	text = s + name;
+	while (*text == ',') /* ", ls, ps" */
+		text += 1 + strspn(text + 1, " ") + strcspn(text + 1 + strspn(text + 1, " "), ", ");
+	text += strspn(text, " ");
+	fprintf(out, "  %-*.*s %s\n", name < 11 ? 11 : (int)name, (int)name, s, text);
+}
+
+/* The first sentence of the description, without its full stop: podman's short line. */
+static void print_short(FILE *f, const char *desc)
+{
+	size_t n = 0;
+
+	for (; desc[n] && !(desc[n] == '\n' && desc[n + 1] == '\n'); n++)
+		if ((desc[n] == '.' || desc[n] == ':' || desc[n] == ';') &&
+		    (desc[n + 1] == ' ' || desc[n + 1] == '\n' || !desc[n + 1]))
+			break;
+	for (size_t i = 0; i < n; i++)
+		fputc(desc[i] == '\n' ? ' ' : desc[i], f);
+	fputc('\n', f);
+}
+
+/* Sort a usage text into its description, its sub-commands and its options. */
+struct help_parts {
+	char *desc, *cmds, *opts;
+	size_t desc_len, cmds_len, opts_len;
+};
+
+static void help_sort(const char *usage, struct help_parts *p)
+{
+	_cleanup_fclose_ FILE *desc = open_memstream(&p->desc, &p->desc_len);
+	_cleanup_fclose_ FILE *cmds = open_memstream(&p->cmds, &p->cmds_len);
+	_cleanup_fclose_ FILE *opts = open_memstream(&p->opts, &p->opts_len);
+	enum { USAGE, TEXT, CMDS, OPTS, SKIP } mode = USAGE;
+	const char *s = usage;
+	bool blank = false;
+
+	while (*s) {
+		size_t len = strcspn(s, "\n");
+		_cleanup_free_ char *line = strndup(s, len);
+
+		s += len + (s[len] == '\n');
+		if (!line)
+			abort();
+		if (!*line) {
+			mode = TEXT;
+			blank = ftell(desc) > 0;
+			continue;
+		}
+		if (mode == USAGE)
+			continue;
+		if (strcmp(line, "Commands:") == 0 || strcmp(line, "Available Commands:") == 0) {
+			mode = CMDS;
+			continue;
+		}
+		if (strcmp(line, "Options:") == 0) {
+			mode = OPTS;
+			continue;
+		}
+		if (mode == CMDS) {
+			append_command(cmds, line);
+			continue;
+		}
+		if (is_option_line(line) && (mode == OPTS || mode == SKIP || mode == TEXT)) {
+			mode = is_help_option(line) ? SKIP : OPTS;
+			if (mode == OPTS)
+				fprintf(opts, "%s\n", line);
+			continue;
+		}
+		if ((mode == OPTS || mode == SKIP) && line[0] == ' ') {
+			if (mode == OPTS) /* an option's next line */
+				fprintf(opts, "%s\n", line);
+			continue;
+		}
+		mode = TEXT;
+		fprintf(desc, "%s%s\n", blank ? "\n" : "", line + strspn(line, " "));
+		blank = false;
+	}
+}
+
+void cmd_print_help(FILE *f, const char *usage)
+{
+	struct help_parts p = { 0 };
+	struct synopsis syn;
+
+	synopsis_parse(usage, &syn);
+	help_sort(usage, &p);
+	if (p.desc_len) {
+		print_short(f, p.desc);
+		fputs("\nDescription:\n", f);
+		for (const char *s = p.desc; *s;) {
+			size_t len = strcspn(s, "\n");
+			fprintf(f, "%s%.*s\n", len ? "  " : "", (int)len, s);
+			s += len + (s[len] == '\n');
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "Usage:\n  %s%s%s%s%s%s%s\n\n", frontend_progname(), *cmd_path ? " " : "",
+		cmd_path, p.opts_len ? " [options]" : "", syn.group ? " [command]" : "",
+		*syn.operands && !syn.group ? " " : "", syn.group ? "" : syn.operands);
+	if (p.cmds_len)
+		fprintf(f, "Available Commands:\n%s\n", p.cmds);
+	if (p.opts_len)
+		fprintf(f, "Options:\n%s\n", p.opts);
+	free(p.desc);
+	free(p.cmds);
+	free(p.opts);
+}
+
+/*
+ * The operands left after the options against the synopsis, in cobra's words. Only
+ * the most: the fewest are each command's to check (--all, --latest and others stand
+ * in for them, with podman's own messages).
+ */
+static int check_operands(int argc, char **argv, const char *usage, struct pea_error **err)
+{
+	struct synopsis syn;
+	int n = argc - optind;
+
+	(void)argv;
+	synopsis_parse(usage, &syn);
+	if (syn.group || syn.max < 0 || n <= syn.max)
+		return 0;
+	if (syn.max == 0)
+		return pea_error_new(err, EINVAL, "`%s %s` takes no arguments", frontend_progname(),
+				     cmd_path);
+	if (syn.min == syn.max)
+		return pea_error_new(err, EINVAL, "accepts %d arg(s), received %d", syn.max, n);
+	if (syn.min > 0)
+		return pea_error_new(err, EINVAL, "accepts between %d and %d arg(s), received %d",
+				     syn.min, syn.max, n);
+	return pea_error_new(err, EINVAL, "accepts at most %d arg(s), received %d", syn.max, n);
+}
 
 int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
 	       const char *usage, int *ret_c, struct pea_error **err)
@@ -22,9 +274,9 @@ int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option
 	opterr = 0;
 	c = getopt_long(argc, argv, shortopts, longopts, NULL);
 	if (c == -1)
-		return 0;
+		return check_operands(argc, argv, usage, err);
 	if (c == help) {
-		fputs(usage, stdout);
+		cmd_print_help(stdout, usage);
 		return 1;
 	}
 	if (c == '?') {
@@ -62,19 +314,22 @@ int cmd_dispatch(struct global_options *g, const char *group, const char *usage,
 		 const struct subcommand *sub, size_t n, int argc, char **argv,
 		 struct pea_error **err)
 {
+	(void)group;
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? pea_error_new(err, EINVAL, "missing command 'pea %s COMMAND'",
-						group)
+		cmd_print_help(argc < 2 ? stderr : stdout, usage);
+		return argc < 2 ? pea_error_new(err, EINVAL, "missing command '%s %s COMMAND'",
+						frontend_progname(), cmd_path)
 				: 0;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(sub[i].name, argv[1]) == 0)
+		if (strcmp(sub[i].name, argv[1]) == 0) {
+			cmd_path_push(argv[1]);
 			return sub[i].run(g, argc - 1, argv + 1, err);
+		}
 	return pea_error_new(err, EINVAL,
-			     "unrecognized command `pea %s %s`\n"
-			     "Try 'pea %s --help' for more information",
-			     group, argv[1], group);
+			     "unrecognized command `%s %s %s`\n"
+			     "Try '%s %s --help' for more information",
+			     frontend_progname(), cmd_path, argv[1], frontend_progname(), cmd_path);
 }
 
 int check_all_or_names(bool all, int nnames, struct pea_error **err)

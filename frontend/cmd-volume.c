@@ -512,9 +512,8 @@ static int volume_exists(struct global_options *g, int argc, char **argv, struct
 	_cleanup_error_ struct pea_error *e = NULL;
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs("Usage: pea volume exists VOLUME\n\nExit 0 when the volume exists, 1 when "
-		      "not.\n",
-		      stdout);
+		cmd_print_help(stdout, "Usage: pea volume exists VOLUME\n\nExit 0 when the volume "
+				       "exists, 1 when not.\n");
 		return 0;
 	}
 	if (argc != 2)

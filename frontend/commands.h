@@ -135,8 +135,22 @@ PEA_CMD(healthcheck);
  * options stop at the first operand (run, create, exec).
  */
 struct option;
+/*
+ * The end of the options is checked against the synopsis (the first line of usage):
+ * more operands than it allows is cobra's error ("accepts at most 1 arg(s), received 3").
+ */
 int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
 	       const char *usage, int *ret_c, struct pea_error **err);
+/*
+ * A command's usage text in podman's layout: its short line, "Description:", "Usage:" (the
+ * program, the command's path as run, "[options]" when it has options, "[command]" for a
+ * group), "Available Commands:" (its "Commands:" lines) and "Options:". The text is pea's:
+ * "Usage: pea CMD [OPTIONS] ARGS", a description, "Commands:" and option lines ("  -a, ...").
+ */
+void cmd_print_help(FILE *f, const char *usage);
+/* The command's words as run after the program's name ("container stop"), one more pushed. */
+void cmd_path_push(const char *word);
+const char *cmd_path_get(void);
 /* Parse "true"/"false" for --flag=BOOL. */
 int parse_bool_arg(const char *opt, const char *arg, bool *ret, struct pea_error **err);
 

@@ -103,11 +103,12 @@ static const char container_usage[] =
 	"  export    write the root filesystem of a container as a tar\n"
 	"  inspect   show containers as JSON\n"
 	"  kill      send a signal to containers\n"
-	"  list, ls, ps   list containers\n"
+	"  list, ls  list containers\n"
 	"  logs      show the output of a container\n"
 	"  mount     mount the root filesystem of containers\n"
 	"  pause     freeze the processes of containers\n"
 	"  prune     remove every container that is not running\n"
+	"  ps        list containers\n"
 	"  rename    rename a container\n"
 	"  restart   stop and start containers\n"
 	"  rm        remove containers\n"
@@ -134,12 +135,23 @@ static int run_command(struct global_options *g, int argc, char **argv, struct p
  * podman's help [COMMAND...]: the usage, or COMMAND... --help; an unknown topic
  * is named before the usage (exit 0, as podman's).
  */
+static const char help_usage[] =
+	"Usage: pea help [command]\n"
+	"\n"
+	"The help of a command: pea help COMMAND... is pea COMMAND... --help.\n";
+
 static int cmd_help(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	_cleanup_free_ char **args = NULL;
 
 	if (argc < 2) {
 		frontend_print_usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		cmd_path_push("help");
+		cmd_print_help(stdout, help_usage);
 		return 0;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
@@ -158,8 +170,10 @@ static int cmd_help(struct global_options *g, int argc, char **argv, struct pea_
 static int run_command(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (strcmp(commands[i].name, argv[0]) == 0)
+		if (strcmp(commands[i].name, argv[0]) == 0) {
+			cmd_path_push(argv[0]);
 			return commands[i].run(g, argc, argv, err);
+		}
 	return -1;
 }
 
@@ -237,11 +251,8 @@ int main(int argc, char *argv[])
 			r = cmd_complete(&g, argc - next, argv + next, &err);
 		else if (strcmp(name, "help") == 0)
 			r = cmd_help(&g, argc - next, argv + next, &err);
-		for (size_t i = 0; r == -1 && i < ARRAY_SIZE(commands); i++)
-			if (strcmp(commands[i].name, name) == 0) {
-				r = commands[i].run(&g, argc - next, argv + next, &err);
-				break;
-			}
+		if (r == -1)
+			r = run_command(&g, argc - next, argv + next, &err);
 		if (r == -1 && !err)
 			unknown_command(argc - next, argv + next, &err);
 	} else if (r > 0) {

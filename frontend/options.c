@@ -354,35 +354,30 @@ static int apply_option(struct global_options *g, int c, const char *arg, struct
 	}
 }
 
-static const char usage_head[] = "Manage pods, containers and images\n"
-				 "\n"
-				 "Usage: %s [OPTIONS] COMMAND [ARGS...]\n"
-				 "\n"
-				 "A podman-compatible command line, without a daemon.\n"
-				 "\n";
-
-static const char usage[] =
+/* The top-level usage, printed in podman's layout by cmd_print_help(). */
+static const char usage_head[] =
+	"Usage: pea [OPTIONS] COMMAND [ARGS...]\n"
+	"\n"
+	"Manage pods, containers and images. A podman-compatible command line, without a\n"
+	"daemon: 'pea COMMAND --help' describes a command.\n"
+	"\n"
 	"Commands:\n"
 	"  attach      attach to a running container\n"
 	"  build       build an image from a Containerfile (buildx build: the same)\n"
 	"  buildx      docker's buildx: its build sub-command is pea build\n"
 	"  commit      create an image from a container's changes\n"
-	"  container   manage containers (attach, cleanup, commit, cp, create, diff, exec,\n"
-	"              exists, export, inspect, kill, logs, ls, mount, pause, prune, rename,\n"
-	"              restart, rm, run, start, stats, stop, top, unmount, unpause, update,\n"
-	"              wait)\n"
+	"  container   manage containers\n"
 	"  cp          copy files between a container and the host\n"
 	"  create      create a container without starting it\n"
 	"  diff        show the changes of a container to its image\n"
-	"  exec        run a process in a running container\n"
 	"  events      show the events of containers, images, volumes and pods\n"
+	"  exec        run a process in a running container\n"
 	"  export      write the root filesystem of a container as a tar\n"
-	"  generate    generate kube: Kubernetes YAML of containers and pods\n"
+	"  generate    generate Kubernetes YAML or systemd units of containers and pods\n"
+	"  healthcheck run the healthcheck of a container\n"
 	"  help        the help of a command (pea help COMMAND: pea COMMAND --help)\n"
-	"  healthcheck run the healthcheck of a container (healthcheck run)\n"
 	"  history     show the layers of an image\n"
-	"  image       manage images (exists, history, import, inspect, load, ls, prune, pull,\n"
-	"              push, rm, save, search, tag, untag)\n"
+	"  image       manage images\n"
 	"  images      list images\n"
 	"  import      create an image from a tar of a root filesystem\n"
 	"  info        show the system's configuration\n"
@@ -393,10 +388,9 @@ static const char usage[] =
 	"  login       log in to a registry\n"
 	"  logout      log out of a registry\n"
 	"  logs        show the output of a container\n"
-	"  manifest    manage manifest lists (add, create, exists, inspect, push, remove, rm)\n"
+	"  manifest    manage manifest lists\n"
 	"  mount       mount the root filesystem of containers\n"
-	"  network     manage networks (connect, create, disconnect, exists, inspect, ls,\n"
-	"              prune, reload, rm)\n"
+	"  network     manage networks\n"
 	"  pause       freeze the processes of containers\n"
 	"  play        play kube: run the pods of Kubernetes YAML\n"
 	"  pod         manage pods\n"
@@ -411,11 +405,11 @@ static const char usage[] =
 	"  run         run a command in a new container\n"
 	"  save        write images to an archive\n"
 	"  search      search a registry for images\n"
-	"  secret      manage secrets (create, inspect, ls, rm)\n"
+	"  secret      manage secrets\n"
 	"  start       start containers\n"
 	"  stats       show the resource usage of containers\n"
 	"  stop        stop containers\n"
-	"  system      manage pea (df, info, migrate, prune, renumber, reset)\n"
+	"  system      manage pea\n"
 	"  tag         add names to an image\n"
 	"  top         show the processes of a container\n"
 	"  umount      same as unmount\n"
@@ -425,11 +419,16 @@ static const char usage[] =
 	"  untag       remove names from an image\n"
 	"  update      change the resource limits of a container\n"
 	"  version     print the version\n"
-	"  volume      manage volumes (create, exists, export, import, inspect, ls, prune, rm)\n"
+	"  volume      manage volumes\n"
 	"  wait        wait for containers to exit and print their exit codes\n"
 	"\n"
-	"Options:\n"
-	"%s"
+	"Options:\n";
+
+static const char usage_remote[] =
+	"  -r, --remote               access a remote service (pea has no remote client:\n"
+	"                             --remote, --url, --connection are refused)\n";
+
+static const char usage_options[] =
 	"      --root=DIR             graph root (default /var/lib/pea)\n"
 	"      --runroot=DIR          run root (default /run/pea)\n"
 	"      --runtime=PATH         OCI runtime (default pea-runtime; crun, runc work too)\n"
@@ -448,10 +447,7 @@ static const char usage[] =
 	"                             (FLAG or FLAG=VALUE; repeatable)\n"
 	"      --default-mounts-file=FILE  HOST-DIR:CONTAINER-DIR lines: bound read-only\n"
 	"                             in every container (podman's mounts.conf)\n"
-	"  -h, --help                 print this help\n"
-	"  -v, --version              print the version\n"
-	"\n"
-	"'%s COMMAND --help' describes a command.\n";
+	"  -v, --version              print the version\n";
 
 /*
  * podman's --remote line is left out when a connection is named already (--url,
@@ -461,14 +457,10 @@ static void print_usage(FILE *f, bool named)
 {
 	const char *env_host = getenv("CONTAINER_HOST"), *env_conn = getenv("CONTAINER_CONNECTION");
 	bool show = !named && !(env_host && *env_host) && !(env_conn && *env_conn);
+	_cleanup_free_ char *text = NULL;
 
-	fprintf(f, usage_head, progname);
-	fprintf(f, usage,
-		show ? "  -r, --remote               access a remote service (pea has no remote "
-		       "client:\n"
-		       "                             --remote, --url, --connection are refused)\n"
-		     : "",
-		progname);
+	text = xasprintf("%s%s%s", usage_head, show ? usage_remote : "", usage_options);
+	cmd_print_help(f, text);
 }
 
 void frontend_print_usage(FILE *f)

@@ -31,6 +31,7 @@
 #include "lib/xalloc.h"
 #include "frontend/config.h"
 #include "frontend/container.h"
+#include "frontend/commands.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
 #include "frontend/rootless.h"
@@ -751,7 +752,7 @@ int cmd_unshare(struct global_options *g, int argc, char **argv, struct pea_erro
 	int i = 1;
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(unshare_usage, stdout);
+		cmd_print_help(stdout, unshare_usage);
 		return 0;
 	}
 	if (argc > 1 && strcmp(argv[1], "--") == 0)

@@ -28,7 +28,7 @@ teardown() {
 	run -0 "$PEA" --version
 	assert_output "pea version 0.1.0"
 	run -0 "$PEA" --help
-	assert_line --partial "Usage: pea [OPTIONS] COMMAND"
+	assert_line "  pea [options] [command]"
 	run -125 "$PEA" --bogus ps
 	assert_line --index 0 "Error: unknown flag: --bogus"
 	run -125 "$PEA" nosuchcommand
@@ -126,7 +126,7 @@ teardown() {
 	for cmd in $names; do
 		assert_line --regexp "^  $cmd +[a-z]"
 		run -0 "$PEA" "${FE_ARGS[@]}" "$cmd" --help
-		assert_output --partial "Usage: pea "
+		assert_line --regexp "^  pea $cmd( |$)"
 		run -0 "$PEA" --help
 	done
 }

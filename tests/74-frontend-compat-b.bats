@@ -52,12 +52,12 @@ podman_link() {
 	run -125 timeout -k 5 30 "$p" "${FE_ARGS[@]}" version --remote
 	assert_output $'Error: unknown flag: --remote\nSee \'podman version --help\''
 	run -0 timeout -k 5 30 "$p" "${FE_ARGS[@]}" kube generate --help
-	assert_line --index 0 "Usage: podman kube generate [options] {CONTAINER...|POD...|VOLUME...}"
+	assert_line "  podman kube generate [options] {CONTAINER...|POD...|VOLUME...}"
 	run -0 timeout -k 5 30 "$p" "${FE_ARGS[@]}" generate kube --help
-	assert_line --index 0 "Usage: podman generate kube [options] {CONTAINER...|POD...|VOLUME...}"
+	assert_line "  podman generate kube [options] {CONTAINER...|POD...|VOLUME...}"
 	run -0 timeout -k 5 30 "$p" --help
 	assert_line --index 0 "Manage pods, containers and images"
-	assert_line "Usage: podman [OPTIONS] COMMAND [ARGS...]"
+	assert_line "  podman [options] [command]"
 	run -0 timeout -k 5 30 "$p" --version
 	assert_output --regexp '^podman version [0-9]'
 	# as pea, pea
@@ -70,11 +70,11 @@ podman_link() {
 @test "help [COMMAND...]: podman's help command" {
 	run -0 timeout -k 5 30 "$PEA" help
 	assert_line --index 0 "Manage pods, containers and images"
-	assert_line "Usage: pea [OPTIONS] COMMAND [ARGS...]"
+	assert_line "  pea [options] [command]"
 	run -0 timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" help run
-	assert_line --index 0 --partial "Usage: pea run "
+	assert_line --partial "  pea run [options] IMAGE"
 	run -0 timeout -k 5 30 "$PEA" "${FE_ARGS[@]}" help kube generate
-	assert_line --index 0 "Usage: pea kube generate [options] {CONTAINER...|POD...|VOLUME...}"
+	assert_line "  pea kube generate [options] {CONTAINER...|POD...|VOLUME...}"
 	run -0 timeout -k 5 30 "$PEA" help nosuch
 	assert_line --index 0 'Unknown help topic [`nosuch`]'
 	assert_line --index 1 "Manage pods, containers and images"
@@ -93,7 +93,7 @@ podman_link() {
 	refute_output --partial " --remote "
 	# no command: the usage, as podman-remote without an endpoint
 	run -125 timeout -k 5 30 "$PEA" --remote
-	assert_line "Usage: pea [OPTIONS] COMMAND [ARGS...]"
+	assert_line "  pea [options] [command]"
 	assert_line "Error: missing command 'pea COMMAND'"
 	# a command: one line saying pea has no remote client, nothing done
 	for opt in --remote -r "--url=unix:///x" "--connection=c" "-c c"; do
@@ -214,7 +214,7 @@ podman_link() {
 	assert_output "Error: busybox: image is not a manifest list"
 	run -0 pea_cmd manifest exists l1
 	run -125 pea_cmd manifest
-	assert_line "Usage: pea manifest COMMAND"
+	assert_line "  pea manifest [command]"
 	run -125 pea_cmd manifest nosuch
 	assert_output --partial "nosuch"
 	run -0 pea_cmd manifest inspect l1

@@ -139,7 +139,7 @@ wait_health() {
 	run -125 pea_cmd healthcheck run nosuch
 	assert_output --partial 'nosuch'
 	run -125 pea_cmd healthcheck bogus
-	assert_output 'Error: unrecognized command `pea healthcheck bogus`'
+	assert_line --index 0 'Error: unrecognized command `pea healthcheck bogus`'
 }
 
 @test "bad --health-* values: one line each, nothing made" {
