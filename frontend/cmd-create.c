@@ -39,6 +39,7 @@
 #include "frontend/rootless.h"
 #include "frontend/secret.h"
 #include "frontend/userns.h"
+#include "frontend/sdnotify.h"
 #include "frontend/seccomp-profile.h"
 #include "frontend/security-run.h"
 #include "frontend/spec.h"
@@ -168,6 +169,7 @@ static const struct option create_longopts[] = {
 	{ "rootfs", no_argument, NULL, OPT_ROOTFS },
 	SECRES_LONGOPTS,
 	HEALTH_LONGOPTS,
+	SDNOTIFY_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -254,7 +256,7 @@ static const char create_usage[] =
 	"                            devpts (target, uid, gid, mode, max)\n"
 	"      --volumes-from=CTR[:ro|rw]  the volumes and binds of another container\n"
 	"  -w, --workdir=DIR         working directory of the process\n" SECRES_USAGE HEALTH_USAGE
-	"      --help                print this help\n";
+		SDNOTIFY_USAGE "      --help                print this help\n";
 
 struct create_opts {
 	char *name;
@@ -271,6 +273,7 @@ struct create_opts {
 	char **volumes_from;
 	struct json_object *sec;    /* security-run.h */
 	struct json_object *health; /* --health-* (health.h) */
+	const char *sdnotify;	    /* --sdnotify, as given (sdnotify.h) */
 	bool read_only;
 	long long memory;
 	long long pids_limit;
@@ -1116,6 +1119,10 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 	default:
 		if (health_is_opt(c))
 			return health_parse(&o->health, c, arg, err);
+		if (c == SDNOTIFY_OPT) {
+			o->sdnotify = arg;
+			return sdnotify_parse(arg, err);
+		}
 		if (!o->sec)
 			o->sec = json_object_new_object();
 		return secres_parse(o->sec, c, arg, err);
@@ -1915,6 +1922,7 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return -1;
 	if (health_finish(o.health, icfg, r->opts, err) < 0)
 		return -1;
+	sdnotify_finish(o.sdnotify, r->opts);
 	if (img) {
 		r->image_id = xstrdup(json_object_get_string(json_object_object_get(img, "id")));
 		r->image_name = image_name_typed(json_object_object_get(img, "names"), iname);

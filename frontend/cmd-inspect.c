@@ -26,6 +26,7 @@
 #include "frontend/ps.h"
 #include "frontend/records.h"
 #include "frontend/restart.h"
+#include "frontend/sdnotify.h"
 #include "frontend/security-run.h"
 #include "frontend/spec.h"
 #include "frontend/userns.h"
@@ -218,6 +219,8 @@ static struct json_object *container_json(const struct global_options *g,
 	}
 	json_object_object_add(cfg, "Tty", opt_get(r->opts, "tty"));
 	json_object_object_add(cfg, "OpenStdin", opt_get(r->opts, "interactive"));
+	json_object_object_add(cfg, "SdNotifyMode", json_object_new_string(sdnotify_mode(r)));
+	json_object_object_add(cfg, "SdNotifySocket", json_object_new_string(sdnotify_socket(r)));
 	health_inspect(g, r, json_object_object_get(o, "State"), cfg);
 	json_object_object_add(o, "Config", cfg);
 	(void)pea_json_get_int64_opt(r->opts, "", "memory", &mem, NULL);

@@ -38,6 +38,7 @@
 #include "frontend/k8s-log.h"
 #include "frontend/records.h"
 #include "frontend/restart.h"
+#include "frontend/sdnotify.h"
 #include "frontend/spec.h"
 #include "frontend/tty.h"
 #include "frontend/volumes-run.h"
@@ -139,6 +140,7 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 		pea_strv_push(&v, "--start");
 	if (attach_first) /* the attach socket first, then the one runtime call */
 		pea_strv_push(&v, "--exec-attach");
+	sdnotify_monitor_args(r, &v);
 	if (preserve_fds(r) > 0) { /* as podman passes it to conmon */
 		pea_strv_push(&v, "--runtime-opt");
 		pea_strv_push(&v, "--preserve-fds");
@@ -719,6 +721,7 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 
 	if (make_run_dirs(g, err) < 0)
 		return -1;
+	sdnotify_prepare(); /* NOTIFY_SOCKET: the record's, for the monitor alone */
 	clear_last_run(g, r);
 	if (io->rootfs) {
 		rootfs = xstrdup(io->rootfs);
@@ -762,6 +765,7 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 		goto fail_kill;
 	events_container(g, r, "init");
 	events_container(g, r, "start");
+	sdnotify_started(g, r);
 	return 0;
 fail_kill:
 	(void)forward_signal(g, r->id, SIGKILL);

@@ -31,6 +31,7 @@
 #include "frontend/pod.h"
 #include "frontend/records.h"
 #include "frontend/rootless.h"
+#include "frontend/sdnotify.h"
 #include "frontend/secret.h"
 #include "frontend/spec.h"
 #include "frontend/userns.h"
@@ -235,6 +236,7 @@ static struct json_object *process_json(const struct ctr_record *r, long uid, lo
 			json_object_array_add(env, json_object_new_string(h));
 		}
 		spec_add_listen_env(env);
+		sdnotify_spec_env(r, env);
 		json_object_object_add(p, "env", env);
 	}
 	json_object_object_get_ex(r->opts, "workdir", &v);
@@ -678,7 +680,9 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 	if (pea_json_get_string_opt(r->opts, "opts", "uts", &uts, NULL) == 1 &&
 	    strncmp(uts, "container:", 10) == 0)
 		json_object_object_del(spec, "hostname");
-	if (volumes_spec(g, r, spec, uid, gid, err) < 0)
+	/* --sdnotify=container: the monitor's socket (sdnotify.h) */
+	if (sdnotify_spec_mount(g, r, json_object_object_get(spec, "mounts"), err) < 0 ||
+	    volumes_spec(g, r, spec, uid, gid, err) < 0)
 		return -1;
 	if (secret_refs_apply(g, json_object_object_get(r->opts, "secrets"), rundir, spec, err) < 0)
 		return -1;

@@ -1,0 +1,163 @@
+#!/usr/bin/env bats
+# pea run/create --sdnotify (podman-run(1)): the NOTIFY_SOCKET pea was given goes to the
+# container through its monitor (container, the default), or pea itself says MAINPID and
+# READY=1 once the container runs (conmon), or nobody (ignore); the monitor and the
+# runtime never get it in their environment. Checked against a unix datagram listener,
+# as podman's 260-sdnotify does with socat.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA"
+	require_cmd jq
+	require_cmd python3
+	require_cmd socat
+	fe_setup
+	fe_load_busybox
+	LISTENER=""
+	SOCK="$TEST_DIR/notify.sock"
+	NLOG="$TEST_DIR/notify.log"
+}
+
+teardown() {
+	if [[ -n "$LISTENER" ]]; then
+		kill "$LISTENER" 2>/dev/null || true
+		wait "$LISTENER" 2>/dev/null || true
+	fi
+	fe_teardown
+}
+
+# listen: a datagram socket at $SOCK; each message received is a line of $NLOG (its own
+# lines kept), as podman's test's socat writes them.
+listen() {
+	: >"$NLOG"
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as f:
+    while True:
+        f.write(s.recv(4096).decode() + "\n")
+        f.flush()
+' "$SOCK" "$NLOG" </dev/null >/dev/null 2>&1 3>&- &
+	LISTENER=$!
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[[ -S "$SOCK" ]] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_log TEXT: $NLOG is TEXT (5 s at most).
+wait_log() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ "$(cat "$NLOG")" == "$1" ]] && return 0
+		sleep 0.05
+	done
+	echo "notify log: $(cat "$NLOG")" >&2
+	return 1
+}
+
+# pea_notify ARGS...: pea_cmd with NOTIFY_SOCKET=$SOCK in pea's environment.
+pea_notify() {
+	local PEA=/usr/bin/env
+	local FE_ARGS=("NOTIFY_SOCKET=$SOCK" "$REAL_PEA" "${FE_ARGS[@]}")
+	pea_cmd "$@"
+}
+
+# monitor_of NAME: the container's monitor pid (podman's State.ConmonPid).
+monitor_of() {
+	pea_out inspect --format '{{.State.ConmonPid}}' "$1"
+}
+
+@test "--sdnotify=conmon: MAINPID (the monitor) and READY=1 once it runs; the container gets nothing" {
+	listen
+	REAL_PEA=$PEA
+	run -0 pea_notify run -d --name c --sdnotify=conmon busybox \
+		sh -c 'echo "${NOTIFY_SOCKET:-unset}"; echo READY; exec sleep 1000'
+	run -0 pea_cmd inspect --format '{{.Config.SdNotifyMode}} {{.Config.SdNotifySocket}}' c
+	assert_output "conmon $SOCK"
+	local mon
+	mon=$(monitor_of c)
+	wait_log "MAINPID=$mon
+READY=1"
+	run -0 readlink "/proc/$mon/exe"
+	assert_output --regexp '/(pea-monitor|conmon)$'
+	# neither the monitor nor (through it) the runtime got the socket
+	run -1 grep -qz '^NOTIFY_SOCKET=' "/proc/$mon/environ"
+	run -0 pea_cmd logs c
+	assert_output "unset
+READY"
+	run -0 pea_cmd rm -f -t0 c
+}
+
+@test "--sdnotify=container (the default): the monitor's socket in the container, relayed; pea says MAINPID" {
+	listen
+	REAL_PEA=$PEA
+	run -0 pea_notify run -d --name c busybox \
+		sh -c 'echo "$NOTIFY_SOCKET"; test -S /run/notify/notify.sock && echo socket; exec sleep 1000'
+	run -0 pea_cmd inspect --format '{{.Config.SdNotifyMode}} {{.Config.SdNotifySocket}}' c
+	assert_output "container $SOCK"
+	local mon
+	mon=$(monitor_of c)
+	# not ready until the container says so
+	wait_log "MAINPID=$mon"
+	run -0 pea_cmd logs c
+	assert_output "/run/notify/notify.sock
+socket"
+	run -1 grep -qz '^NOTIFY_SOCKET=' "/proc/$mon/environ"
+	# what the container sends to its socket (here from the host's side of the mount)
+	local id
+	id=$(pea_out inspect --format '{{.Id}}' c)
+	(cd "$FE_ROOT/containers/$id/notify" && printf 'READY=1\nSTATUS=up' | socat - UNIX-SENDTO:notify.sock)
+	wait_log "MAINPID=$mon
+READY=1"
+	# each start says MAINPID again: the new monitor's
+	run -0 pea_cmd stop -t0 c
+	run -0 pea_notify start c
+	local mon2
+	mon2=$(monitor_of c)
+	[[ "$mon2" != "$mon" ]]
+	wait_log "MAINPID=$mon
+READY=1
+MAINPID=$mon2"
+	run -0 pea_cmd rm -f -t0 c
+}
+
+@test "--sdnotify=ignore: nothing kept, nothing sent, no NOTIFY_SOCKET in the container" {
+	listen
+	REAL_PEA=$PEA
+	run -0 pea_notify create --rm --sdnotify=ignore busybox sh -c 'echo "${NOTIFY_SOCKET:-unset}"'
+	local cid=$output
+	run -0 pea_cmd inspect --format '{{.Config.SdNotifyMode}} {{.Config.SdNotifySocket}}' "$cid"
+	assert_output "ignore "
+	run -0 pea_notify start --attach "$cid"
+	assert_output unset
+	sleep 0.5
+	run -0 cat "$NLOG"
+	assert_output ""
+}
+
+@test "--sdnotify: without NOTIFY_SOCKET nothing is mounted; a bad mode is refused" {
+	run -0 pea_cmd run --rm busybox sh -c 'test -e /run/notify || echo none; echo "${NOTIFY_SOCKET:-unset}"'
+	assert_output "none
+unset"
+	run -0 pea_cmd create --name d busybox true
+	run -0 pea_cmd inspect --format '{{.Config.SdNotifyMode}} {{.Config.SdNotifySocket}}' d
+	assert_output "container "
+	run -125 pea_cmd run --rm --sdnotify=bogus busybox true
+	assert_output 'Error: invalid argument: invalid sdnotify value "bogus": must be container, conmon or ignore'
+}
