@@ -637,6 +637,13 @@ int cp_write_tar(int dirfd, const char *base, const char *name, int out_fd, stru
 
 	k.tar = archive_write_new();
 	archive_write_set_format_pax_restricted(k.tar);
+	/*
+	 * The last record padded to its full 10 KiB, as GNU tar writes them, into a
+	 * file too (libarchive pads only to a device or standard output): GNU tar 1.34's
+	 * --delete loses the entries of a short last record (podman 4.3.1's 125-import
+	 * deletes from an export and found its busybox gone)
+	 */
+	archive_write_set_bytes_in_last_block(k.tar, 0);
 	if (archive_write_open_fd(k.tar, out_fd) != ARCHIVE_OK) {
 		tar_fail(k.tar, "writing the tar stream", err);
 		goto out;

@@ -151,3 +151,16 @@ Deleted: $bb"
 	assert_equal "$(cat "$d/rc")" 0
 	assert_regex "$(cat "$d/out")" "^command: $TEST_DIR/podman "
 }
+
+@test "export -o: the tar's last record padded to 10 KiB, so GNU tar --delete keeps every other entry" {
+	run -0 pea_cmd create --name c busybox true
+	run -0 pea_cmd export -o "$TEST_DIR/c.tar" c
+	assert_equal "$(($(stat -c %s "$TEST_DIR/c.tar") % 10240))" 0
+	tar -tf "$TEST_DIR/c.tar" | LC_ALL=C sort >"$TEST_DIR/before"
+	victim="$(grep -m1 -v '/$' "$TEST_DIR/before")"
+	tar --delete -f "$TEST_DIR/c.tar" "$victim"
+	tar -tf "$TEST_DIR/c.tar" | LC_ALL=C sort >"$TEST_DIR/after"
+	# only the victim went
+	run -0 comm -3 "$TEST_DIR/before" "$TEST_DIR/after"
+	assert_output "$victim"
+}
