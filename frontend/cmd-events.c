@@ -282,6 +282,12 @@ char *events_human(struct json_object *e, bool no_trunc)
 			free(line);
 			line = l;
 		}
+		if (*str_of(e, "health_status")) {
+			char *l =
+				xasprintf("%s, health_status=%s", line, str_of(e, "health_status"));
+			free(line);
+			line = l;
+		}
 		append_attrs(&line, e);
 		{
 			char *l = xasprintf("%s)", line);
@@ -303,13 +309,16 @@ char *events_human(struct json_object *e, bool no_trunc)
 /* The object a template sees: every field of podman's Event, Time as Go prints it. */
 static struct json_object *template_item(struct json_object *e)
 {
-	static const char *const keys[] = { "ID",     "Image", "Name",	"Network",
-					    "Status", "Type",  "PodID", "HealthStatus" };
+	static const char *const keys[] = { "ID",     "Image", "Name", "Network",
+					    "Status", "Type",  "PodID" };
 	struct json_object *o = json_object_new_object(), *v = NULL;
 	_cleanup_free_ char *t = go_time(str_of(e, "Time"));
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		json_object_object_add(o, keys[i], json_object_new_string(str_of(e, keys[i])));
+	/* the log's health_status (podman's JSON key) is the Event's HealthStatus */
+	json_object_object_add(o, "HealthStatus",
+			       json_object_new_string(str_of(e, "health_status")));
 	json_object_object_add(o, "Time", json_object_new_string(t));
 	json_object_object_add(
 		o, "ContainerExitCode",

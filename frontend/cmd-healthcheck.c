@@ -22,6 +22,7 @@
 
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/events.h"
 #include "frontend/frontend.h"
 #include "frontend/health.h"
 #include "frontend/records.h"
@@ -343,6 +344,7 @@ static int healthcheck_run(struct global_options *g, const char *what, struct pe
 		return pea_error_new(err, EINVAL, "container %s is not running", r->id);
 	if (run_check(g, r, hc, &res, err) < 0 || record_result(g, r, hc, &res, &status, err) < 0)
 		return -1;
+	events_health(g, r, status); /* podman's, at each check: the health after it */
 	(void)pea_json_get_string_opt(r->opts, "", "health_on_failure", &action, NULL);
 	if (strcmp(status, "unhealthy") == 0 && strcmp(action, "none") != 0 &&
 	    on_failure(g, r, action, err) < 0)

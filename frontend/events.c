@@ -214,6 +214,7 @@ static char *event_line(const struct event *e)
 	add_str(o, "Status", e->status);
 	json_object_object_add(o, "Time", json_object_new_string(now));
 	json_object_object_add(o, "Type", json_object_new_string(e->type));
+	add_str(o, "health_status", e->health); /* podman's key for its HealthStatus */
 	add_str(o, "PodID", e->pod_id);
 	for (size_t i = 0; e->attributes && e->attributes[i]; i++) {
 		const char *eq = strchr(e->attributes[i], '=');
@@ -355,8 +356,8 @@ static const char *opt_string(const struct ctr_record *r, const char *key)
 	return json_object_get_string(v);
 }
 
-void events_container(const struct global_options *g, const struct ctr_record *r,
-		      const char *status)
+static void container_event(const struct global_options *g, const struct ctr_record *r,
+			    const char *status, const char *health)
 {
 	_cleanup_strv_ char **labels = labels_of(r);
 	struct event e = {
@@ -366,6 +367,7 @@ void events_container(const struct global_options *g, const struct ctr_record *r
 		.name = r->name,
 		.image = r->image_name,
 		.pod_id = opt_string(r, "pod"),
+		.health = health,
 		.attributes = labels,
 	};
 
@@ -374,6 +376,17 @@ void events_container(const struct global_options *g, const struct ctr_record *r
 		e.exit_code = r->exit_code;
 	}
 	events_write(g, &e);
+}
+
+void events_container(const struct global_options *g, const struct ctr_record *r,
+		      const char *status)
+{
+	container_event(g, r, status, NULL);
+}
+
+void events_health(const struct global_options *g, const struct ctr_record *r, const char *health)
+{
+	container_event(g, r, "health_status", health);
 }
 
 void events_image(const struct global_options *g, const char *status, const char *id,
@@ -402,7 +415,7 @@ void events_pod(const struct global_options *g, const char *status, const char *
 /* ---- reading ------------------------------------------------------------ */
 
 static const char *const string_keys[] = { "ID",     "Image", "Name",  "Network",
-					   "Status", "Type",  "PodID", "HealthStatus" };
+					   "Status", "Type",  "PodID", "health_status" };
 
 static int check_fields(struct json_object *o, struct pea_error **err)
 {

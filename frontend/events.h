@@ -37,6 +37,7 @@ struct event {
 	const char *image;	 /* NULL: none */
 	const char *pod_id;	 /* NULL: none */
 	const char *network;	 /* NULL: none */
+	const char *health;	 /* a "health_status" event: the new status; NULL: none */
 	bool has_exit_code;	 /* a "died" event: exit_code set */
 	int exit_code;		 /* ContainerExitCode */
 	char *const *attributes; /* "K=V" (a container's labels); NULL: none */
@@ -53,6 +54,8 @@ void events_write(const struct global_options *g, const struct event *e);
 /* A container event from its record: id, name, image, labels (and exit code for "died"). */
 void events_container(const struct global_options *g, const struct ctr_record *r,
 		      const char *status);
+/* A "health_status" event of a check's run: the container's health after it (podman's). */
+void events_health(const struct global_options *g, const struct ctr_record *r, const char *health);
 /* An image event: "pull", "push", "tag", "untag", "remove", "loadfromarchive", "save", ... */
 void events_image(const struct global_options *g, const char *status, const char *id,
 		  const char *name);
@@ -73,7 +76,7 @@ const char *events_backend_name(const struct global_options *g);
 /*
  * One line of the log as the object --format renders: podman's fields (ID,
  * Image, Name, Status, Time, Type, Attributes, ContainerExitCode, PodID,
- * Network, HealthStatus), Time kept as written. *ret_time: the time in
+ * Network, health_status: a template's HealthStatus), Time kept as written. *ret_time: the time in
  * seconds since the epoch. Lines longer than EVENTS_LINE_MAX are refused.
  */
 #define EVENTS_LINE_MAX (64u << 10)
