@@ -1058,7 +1058,8 @@ struct middle {
 	struct archive *outer; /* decompresses to a raw stream, or NULL with gz */
 	struct gunzip *gz;     /* gzip with ISA-L */
 	struct unzstd *zs;     /* zstd with libzstd */
-	char *buf;
+	char *buf;	       /* where the next block goes */
+	char *other;	       /* the block before, which the tar-split recorder may still read */
 	struct pea_digest uncompressed;
 	bool hash;		/* false for a plain tar: its digest is the stream's */
 	struct tarsplit *split; /* NULL: not recording */
@@ -1127,6 +1128,12 @@ static la_ssize_t middle_read(struct archive *a, void *data, const void **ret_bu
 
 	if (m->eof)
 		return 0;
+	if (m->split) {
+		char *last = m->buf;
+
+		m->buf = m->other;
+		m->other = last;
+	}
 	if (m->gz)
 		n = gunzip_read(m->gz, m->buf, READ_BLOCK);
 	else if (m->zs)
@@ -1320,8 +1327,9 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	_cleanup_(archive_cleanup) struct archive *inner = NULL;
 	_cleanup_free_ char *sbuf = xmalloc(SOURCE_BLOCK);
 	_cleanup_free_ char *mbuf = xmalloc(READ_BLOCK);
+	_cleanup_free_ char *mbuf2 = o->tarsplit_fd >= 0 ? xmalloc(READ_BLOCK) : NULL;
 	struct source s = { .fd = in_fd, .buf = sbuf };
-	struct middle m = { .buf = mbuf };
+	struct middle m = { .buf = mbuf, .other = mbuf2 };
 	struct writer w = {
 		.rootfd = rootfd,
 		.o = o,

@@ -23,11 +23,19 @@ struct tarsplit {
 	int fd;
 	bool failed;
 	uint64_t fed;		     /* stream offset after the last byte fed */
-	uint64_t base;		     /* stream offset of window[0] */
+	uint64_t base;		     /* stream offset of the window's first byte */
 	uint64_t skip_from, skip_to; /* contents not to keep */
-	char *window;
-	size_t len, cap;
-	char *out; /* records not written yet */
+	char *window;		     /* kept bytes at window + head, len of them */
+	size_t head, len, cap;
+	/*
+	 * The last block fed, not copied yet: only what the records need of it (headers,
+	 * what is not a plain file's contents) is copied into the window, as the entries
+	 * ask for it or when the next block comes; a plain file's contents never are.
+	 */
+	const char *pend;
+	uint64_t pend_start, pend_end; /* its stream offsets */
+	uint64_t pend_pos;	       /* the first of its bytes not taken yet */
+	char *out;		       /* records not written yet */
 	size_t out_len;
 };
 
@@ -55,33 +63,59 @@ static void append(struct tarsplit *t, const char *p, size_t n)
 		t->failed = true;
 		return;
 	}
-	if (t->len + n > t->cap) {
-		t->cap = (t->len + n) * 2;
-		t->window = xrealloc(t->window, t->cap);
+	if (t->head + t->len + n > t->cap) {
+		/* the window's kept bytes move to its front only when it would grow */
+		if (t->head) {
+			memmove(t->window, t->window + t->head, t->len);
+			t->head = 0;
+		}
+		if (t->len + n > t->cap) {
+			t->cap = (t->len + n) * 2;
+			t->window = xrealloc(t->window, t->cap);
+		}
 	}
-	memcpy(t->window + t->len, p, n);
+	memcpy(t->window + t->head + t->len, p, n);
 	t->len += n;
 }
 
-void tarsplit_feed(struct tarsplit *t, const void *buf, size_t len)
+/* Keep the stream's bytes [start, start + len) at p, but the contents being skipped. */
+static void keep(struct tarsplit *t, const char *p, uint64_t start, size_t len)
 {
-	const char *p = buf;
-	uint64_t start = t->fed;
+	uint64_t end = start + len;
 
-	t->fed += len;
-	if (t->failed)
+	if (t->failed || len == 0)
 		return;
-	/* the part before, and the part after, the contents being skipped */
 	if (start < t->skip_from) {
 		uint64_t n = (t->skip_from - start < len) ? t->skip_from - start : len;
 
 		append(t, p, (size_t)n);
 	}
-	if (t->fed > t->skip_to) {
+	if (end > t->skip_to) {
 		uint64_t from = start > t->skip_to ? start : t->skip_to;
 
-		append(t, p + (from - start), (size_t)(t->fed - from));
+		append(t, p + (from - start), (size_t)(end - from));
 	}
+}
+
+/* Take the pending block's bytes before stream offset upto into the window. */
+static void take(struct tarsplit *t, uint64_t upto)
+{
+	if (!t->pend || upto <= t->pend_pos)
+		return;
+	if (upto > t->pend_end)
+		upto = t->pend_end;
+	keep(t, t->pend + (t->pend_pos - t->pend_start), t->pend_pos, (size_t)(upto - t->pend_pos));
+	t->pend_pos = upto;
+}
+
+void tarsplit_feed(struct tarsplit *t, const void *buf, size_t len)
+{
+	/* the block before goes away: what is left of it is kept now */
+	take(t, UINT64_MAX);
+	t->pend = buf;
+	t->pend_start = t->pend_pos = t->fed;
+	t->pend_end = t->fed + len;
+	t->fed += len;
 }
 
 static void flush_out(struct tarsplit *t)
@@ -119,6 +153,7 @@ static void emit_raw(struct tarsplit *t, uint64_t end)
 {
 	size_t n, done = 0;
 
+	take(t, end);
 	if (end < t->base || end - t->base > t->len) {
 		t->failed = true;
 		return;
@@ -129,10 +164,10 @@ static void emit_raw(struct tarsplit *t, uint64_t end)
 
 		write_all(t, "R", 1);
 		write_all(t, &chunk, sizeof(chunk));
-		write_all(t, t->window + done, chunk);
+		write_all(t, t->window + t->head + done, chunk);
 		done += chunk;
 	}
-	memmove(t->window, t->window + n, t->len - n);
+	t->head += n;
 	t->len -= n;
 	t->base = end;
 }
@@ -207,9 +242,10 @@ static struct raw_header parse_headers(struct tarsplit *t, uint64_t pos)
 		uint64_t size;
 		char type;
 
+		take(t, off + 512);
 		if (off < t->base || off + 512 > t->base + t->len)
 			return (struct raw_header){ 0 };
-		b = (const unsigned char *)t->window + (off - t->base);
+		b = (const unsigned char *)t->window + t->head + (off - t->base);
 		type = (char)b[156];
 		size = octal_field(b + 124, 12, &ok);
 		if (!ok || memcmp(b + 257, "ustar", 5))
@@ -218,11 +254,12 @@ static struct raw_header parse_headers(struct tarsplit *t, uint64_t pos)
 		if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
 			uint64_t content = (size + 511) / 512 * 512;
 
+			take(t, off + content);
 			if (off + content > t->base + t->len)
 				return (struct raw_header){ 0 };
 			if (type == 'x')
-				parse_pax(t->window + (off - t->base), size, &h, &has_pax_size,
-					  &pax_size);
+				parse_pax(t->window + t->head + (off - t->base), size, &h,
+					  &has_pax_size, &pax_size);
 			if (type == 'g')
 				h.plain = false;
 			off += content;
@@ -267,12 +304,14 @@ void tarsplit_entry(struct tarsplit *t, uint64_t header_pos, const char *path, u
 	t->skip_from = data;
 	t->skip_to = data + size;
 	drop_from = data - t->base;
-	drop_to = t->len < drop_from + size ? t->len : drop_from + size;
-	memmove(t->window + drop_from, t->window + drop_to, t->len - drop_to);
-	t->len -= (size_t)(drop_to - drop_from);
-	t->base = data + size;
-	if (drop_from != 0)
+	if (drop_from != 0) {
 		t->failed = true; /* emit_raw left the window starting at data */
+		return;
+	}
+	drop_to = t->len < size ? t->len : size;
+	t->head += (size_t)drop_to;
+	t->len -= (size_t)drop_to;
+	t->base = data + size;
 }
 
 void tarsplit_abandon(struct tarsplit *t)
@@ -282,6 +321,8 @@ void tarsplit_abandon(struct tarsplit *t)
 
 bool tarsplit_finish(struct tarsplit *t)
 {
+	take(t, UINT64_MAX);
+	t->pend = NULL;
 	if (!t->failed)
 		emit_raw(t, t->base + t->len);
 	flush_out(t);

@@ -21,7 +21,11 @@ struct tarsplit;
 
 struct tarsplit *tarsplit_new(int out_fd);
 struct tarsplit *tarsplit_free(struct tarsplit *t);
-/* Every byte of the uncompressed stream, in order. */
+/*
+ * Every byte of the uncompressed stream, in order. buf is read until the next feed or
+ * tarsplit_finish(): it must stay as it is until then (only the headers and what is not a
+ * plain file's contents are copied).
+ */
 void tarsplit_feed(struct tarsplit *t, const void *buf, size_t len);
 /*
  * An entry's headers start at header_pos; path is where its contents are in the layer
