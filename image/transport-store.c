@@ -41,6 +41,8 @@
 
 #define STORE_REPLY_MAX	 (16u << 20)
 #define STORE_CONFIG_MAX (8u << 20)
+/* pea-storage's longest --wait-timeout (a week) */
+#define STORE_WAIT_TIMEOUT "604800"
 
 struct store_target {
 	char **base_argv; /* pea-storage and its global options */
@@ -538,12 +540,15 @@ static void drop_fed(struct layer_apply *la)
  * Feed a layer's staged file to its apply, as far as it has arrived, and never
  * wait: it stops when the pipe is full (feed_full: the copy's epoll set then
  * watches the pipe) or the file has no more yet. The pipe is closed (EOF: the
- * apply ends and commits) only once blob_ready said the blob is whole and
- * verified, and once the layer below is in the store (parent_done): until its
- * EOF an apply cannot commit, so the copy may kill it at any time without
- * losing track of what it added. With whole, the blob must be whole by now.
+ * apply ends, waits in pea-storage for its parent's commit, and commits) once
+ * blob_ready said the blob is whole and verified: until its EOF an apply cannot
+ * commit, so the copy may kill it at any time without losing track of what it
+ * added, and after it, the apply commits only if its parent does (stop_all()).
+ * The chain of commits at a pull's end is then pea-storage's alone: each apply
+ * takes the store lock as its parent's commit lets it go, not after a round
+ * trip through the copy. With whole, the blob must be whole by now.
  */
-static int feed_pump(struct image_dest *d, struct layer_apply *la, bool parent_done, bool whole,
+static int feed_pump(struct image_dest *d, struct layer_apply *la, bool whole,
 		     struct pea_error **err)
 {
 	struct store_dest *sd = sd_of(d);
@@ -557,10 +562,7 @@ static int feed_pump(struct image_dest *d, struct layer_apply *la, bool parent_d
 			return pea_error_errno(err, "%s: layer '%s'", d->description, la->digest);
 		if (st.st_size <= off) {
 			if (la->feed_whole) {
-				if (parent_done)
-					feed_close(sd, la);
-				else
-					feed_set_full(sd, la, false);
+				feed_close(sd, la);
 				return 0;
 			}
 			/* a download that holds bytes for the pipe waits for room in it */
@@ -720,6 +722,9 @@ static char **apply_args(const struct store_dest *sd, size_t i)
 		pea_strv_push(&args, "--digest");
 		pea_strv_push(&args, la->digest);
 	}
+	/* an apply given its end of file waits for its parent as long as that downloads */
+	pea_strv_push(&args, "--wait-timeout");
+	pea_strv_push(&args, STORE_WAIT_TIMEOUT);
 	pea_strv_push(&args, "--wait-parent");
 	pea_strv_push(&args, "-");
 	return args;
@@ -859,12 +864,13 @@ static int finish_layer(struct image_dest *d, struct layer_apply *la, bool block
 }
 
 /*
- * Stop every apply: those still fed (they cannot have committed, their stream
- * has not ended) are killed; the others end on their own, and each is reaped,
- * so that what this copy added is known. They end: an apply gets its end of
- * file only once its parent is in the store (feed_pump()), so none of them
- * waits for a parent. A
- * failure of a layer below failed replaces *err: it is the cause of those above.
+ * Stop every apply, bottom up: those still fed (they cannot have committed, their
+ * stream has not ended) are killed, and so is one whose parent did not commit (it
+ * cannot commit either: pea-storage refuses a layer whose parent is not there);
+ * the others (their stream ended, their parent committed) end on their own. Each
+ * is reaped before the one above it is looked at, so that what this copy added is
+ * known, and none is waited for that waits for a parent. A failure of a layer
+ * below failed replaces *err: it is the cause of those above.
  */
 static void stop_all(struct image_dest *d, size_t failed, struct pea_error **err)
 {
@@ -881,10 +887,17 @@ static void stop_all(struct image_dest *d, size_t failed, struct pea_error **err
 		feed_close(sd, la);
 	}
 	for (size_t k = 0; k < sd->nlayers; k++) {
+		struct layer_apply *la = &sd->layers[k];
 		_cleanup_error_ struct pea_error *e = NULL;
 
-		if (sd->layers[k].running && finish_layer(d, &sd->layers[k], true, &e) < 0 &&
-		    !sd->layers[k].killed && err && (!*err || k < failed)) {
+		if (!la->running)
+			continue;
+		if (!la->killed && k > 0 && !sd->layers[k - 1].done && la->job.pid > 0) {
+			kill(la->job.pid, SIGKILL);
+			la->killed = killed = true;
+		}
+		if (finish_layer(d, la, true, &e) < 0 && !la->killed && err &&
+		    (!*err || k < failed)) {
 			pea_error_free(*err);
 			*err = TAKE_PTR(e);
 			failed = k;
@@ -925,9 +938,7 @@ static int pump_all(struct image_dest *d, bool whole, struct pea_error **err)
 
 	for (size_t i = 0; i < sd->nlayers; i++) {
 		struct layer_apply *la = &sd->layers[i];
-		bool parent_done = i == 0 || sd->layers[i - 1].done;
-
-		if (la->running && feed_pump(d, la, parent_done, whole, err) < 0)
+		if (la->running && feed_pump(d, la, whole, err) < 0)
 			return fail_at(d, i, err);
 	}
 	return 0;
@@ -971,9 +982,6 @@ static int advance_once(struct image_dest *d, bool whole, struct pea_error **err
 		r = la->running ? finish_layer(d, la, false, err) : 1;
 		if (r < 0)
 			return fail_at(d, i, err);
-		/* the apply above may get its end of file now */
-		if (r == 0 && pump_all(d, whole, err) < 0)
-			return -EIO;
 	}
 	return 0;
 }

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <linux/aio_abi.h>
 #include <linux/openat2.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1174,22 +1173,6 @@ static void archive_cleanup(struct archive **a)
 		archive_read_free(*a);
 }
 
-/*
- * The layer's files are all written, and its stream's end of file is not here yet: when
- * pea-image feeds the apply, it closes the stream only once the layer below is in the
- * store. The files' writeback is started and waited for now (syncfs), beside the layers
- * below, rather than in the commit's syncfs, which runs under the store's lock, one layer
- * after the other: that one then finds little left to write. Best effort: the commit's
- * syncfs still makes the layer durable. A stream already at its end, or a file, goes on.
- */
-static void sync_while_waiting(int in_fd, int rootfd)
-{
-	struct pollfd p = { .fd = in_fd, .events = POLLIN };
-
-	if (poll(&p, 1, 0) == 0 && syncfs(rootfd) < 0)
-		log_debug("syncfs: %s", strerror(errno));
-}
-
 /* Read what the tar reader left (end blocks, padding, trailers) into the digests. */
 static int drain(struct source *s, struct middle *m, struct pea_error **err)
 {
@@ -1371,7 +1354,6 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	}
 	if (apply_entries(inner, &w, m.split, &res, err) < 0 || direct_end(&w, err) < 0)
 		goto out;
-	sync_while_waiting(in_fd, rootfd);
 	if (drain(&s, &m, err) < 0)
 		goto out;
 	if (m.split && w.removed_dir)

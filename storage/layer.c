@@ -439,6 +439,20 @@ out_unlink:
 }
 
 /*
+ * The layer's files are all written and its parent is not in the store yet (a pull
+ * applies its layers at the same time, each waiting for its parent to commit): their
+ * writeback is started and waited for now (syncfs), beside the layers below, rather
+ * than in the commit's syncfs, which runs under the store's lock, one layer after the
+ * other: that one then finds little left to write. Best effort: the commit's syncfs
+ * still makes the layer durable.
+ */
+static void sync_before_parent(struct store *s, const char *parent, int difffd)
+{
+	if (parent && !store_record_exists(s, "layers", parent) && syncfs(difffd) < 0)
+		log_debug("syncfs: %s", strerror(errno));
+}
+
+/*
  * The root of a layer over PARENT takes the parent's mode once the parent is stored:
  * driver_prepare_layer() could only guess (0555) while a parent applied at the same time
  * (a pull's --wait-parent) still lived in staging. Under the store lock, after wait_parent().
@@ -506,6 +520,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	if (apply_tar_fd(in_fd, difffd, &ao, &res, err) < 0 || check_digests(o, &res, err) < 0 ||
 	    finish_split(&st, res.tarsplit, err) < 0)
 		goto out;
+	sync_before_parent(s, o->parent, difffd);
 	if (store_relock(s, err) < 0 || wait_parent(s, &w, err) < 0 ||
 	    check_parent(s, o->parent, err) < 0 || settle_root_mode(s, difffd, o->parent, err) < 0)
 		goto out;

@@ -123,8 +123,8 @@ setup() {
 		--image-parallel-copies=1 "docker://$IMG_SLOW_ADDR/s/stream" "${STORE}stream"
 	assert_equal "$(grep -c 'layer apply' "$TEST_DIR/calls")" 3
 	# the bottom one at least, and one above it (each takes over a second to arrive)
-	grep -q ' layer apply --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-parent -$' "$TEST_DIR/calls"
-	grep -q ' layer apply --parent [0-9a-f]\{64\} --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-parent -$' "$TEST_DIR/calls"
+	grep -q ' layer apply --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-timeout 604800 --wait-parent -$' "$TEST_DIR/calls"
+	grep -q ' layer apply --parent [0-9a-f]\{64\} --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-timeout 604800 --wait-parent -$' "$TEST_DIR/calls"
 	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
 	cfg="$(img_blob_path "$TEST_DIR/img" "$(jq -r .config.digest "$m")")"
 	run -0 "${ST[@]}" image inspect docker.io/library/stream:latest
@@ -170,7 +170,7 @@ setup() {
 		seq[k]="$(jq -r .result.id <<<"$output")"
 		parent=(--parent "${seq[k]}")
 	done
-	# every layer through a pipe (its end of file sent once its parent is in the store)
+	# every layer through a pipe (its end of file sent once its blob is whole)
 	assert_equal "$(grep -c 'layer apply' "$TEST_DIR/calls")" 4
 	assert_equal "$(grep 'layer apply' "$TEST_DIR/calls" | grep -c -- ' --wait-parent -$')" 4
 	run -0 "${ST[@]}" image inspect docker.io/library/par:latest
@@ -191,6 +191,83 @@ setup() {
 	run -0 "${ST[@]}" check
 	assert_equal "$(jq -r .result.ok <<<"$output")" true
 	assert_equal "$(find "$TEST_DIR/root/staging" -mindepth 1 | wc -l)" 0
+}
+
+# store_eof_feed: a wrapper's line that runs pea-storage "$@" (exec: a kill reaches it) on
+# its standard input through a fifo, and writes "eof" to $TEST_DIR/calls when that input ends.
+store_eof_feed() {
+	printf '%s' 'exec 3<&0; f="$(mktemp -u '"$TEST_DIR"'/fifo.XXXXXX)"; mkfifo "$f"; { cat <&3; echo eof >>"'"$TEST_DIR"'/calls"; } >"$f" & exec 3<&-; exec "'"$PEA_STORAGE"'" "$@" <"$f"'
+}
+
+@test "an apply gets its end of file once its blob is whole, before the layer below commits" {
+	# the bottom layer's apply starts 3 s late: the applies above it get the end of their
+	# streams meanwhile (each waits for its parent in pea-storage, not in the copy), and
+	# the layers commit bottom up all the same
+	img_build_layout "$TEST_DIR/img" amd64 3 256
+	registry_push_oci "$TEST_DIR/img" s/eof:latest
+	printf '#!/bin/sh
+case "$*" in
+*"layer apply --diff-id"*) sleep 3; echo "bottom start" >>"%s/calls"; "%s" "$@"; rc=$?; echo "bottom end" >>"%s/calls"; exit $rc ;;
+*"layer apply"*) %s ;;
+esac
+exec "%s" "$@"
+' "$TEST_DIR" "$PEA_STORAGE" "$TEST_DIR" "$(store_eof_feed)" "$PEA_STORAGE" >"$TEST_DIR/wrap"
+	chmod +x "$TEST_DIR/wrap"
+	OV=("$PEA_STORAGE" --root "$TEST_DIR/ov" --runroot "$TEST_DIR/ovrun" --storage-driver overlay)
+	PEA_STORAGE="$TEST_DIR/wrap" run -0 timeout -k 5 120 "${I[@]}" copy -q --src-tls-verify=false \
+		"docker://$REGISTRY_ADDR/s/eof" "store:[overlay@$TEST_DIR/ov+$TEST_DIR/ovrun]eof"
+	run -0 cat "$TEST_DIR/calls"
+	# the three layers above had their end of file before the bottom one committed
+	assert_equal "$(awk '/^eof/ { n++ } /bottom end/ { print n + 0; exit }' "$TEST_DIR/calls")" 3
+	assert_equal "$(grep -c '^eof' "$TEST_DIR/calls")" 3
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	cfg="$(img_blob_path "$TEST_DIR/img" "$(jq -r .config.digest "$m")")"
+	run -0 "${OV[@]}" image inspect docker.io/library/eof:latest
+	mapfile -t layers < <(jq -r '.result.layers[]' <<<"$output")
+	assert_equal "${#layers[@]}" 4
+	for k in 0 1 2 3; do
+		run -0 "${OV[@]}" layer inspect "${layers[k]}"
+		assert_equal "$(jq -r .result.diff_id <<<"$output")" "$(jq -r ".rootfs.diff_ids[$k]" "$cfg")"
+	done
+	run -0 "${OV[@]}" check
+	assert_equal "$(jq -r .result.ok <<<"$output")" true
+}
+
+@test "an apply that dies before it starts, the ones above it at their end of file: killed, nothing left" {
+	# the middle layer's pea-storage fails before it announces its layer: the apply above
+	# it, its stream ended, would wait for it; the copy kills it (its parent did not
+	# commit) and ends at once
+	img_build_layout "$TEST_DIR/img" amd64 2 256
+	registry_push_oci "$TEST_DIR/img" s/dies:latest
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	cfg="$(img_blob_path "$TEST_DIR/img" "$(jq -r .config.digest "$m")")"
+	mid="$(jq -r '.rootfs.diff_ids[1]' "$cfg")"
+	printf '#!/bin/sh
+case "$*" in
+*"--diff-id %s "*) sleep 2; echo "middle dies" >&2; exit 3 ;;
+*"layer apply --parent"*) %s ;;
+esac
+exec "%s" "$@"
+' "$mid" "$(store_eof_feed)" "$PEA_STORAGE" >"$TEST_DIR/wrap"
+	chmod +x "$TEST_DIR/wrap"
+	OV=("$PEA_STORAGE" --root "$TEST_DIR/ov" --runroot "$TEST_DIR/ovrun" --storage-driver overlay)
+	SECONDS=0
+	PEA_STORAGE="$TEST_DIR/wrap" run -1 timeout -k 5 120 "${I[@]}" copy -q --src-tls-verify=false \
+		"docker://$REGISTRY_ADDR/s/dies" "store:[overlay@$TEST_DIR/ov+$TEST_DIR/ovrun]dies"
+	assert_output --partial "middle dies"
+	assert_equal "${#lines[@]}" 1
+	# not the hour of pea-storage's wait for a parent that never started
+	((SECONDS < 100))
+	# the top layer had its end of file (it waited for the middle one in pea-storage)
+	run -0 grep -c '^eof' "$TEST_DIR/calls"
+	run -1 pgrep -f -- "--root $TEST_DIR/ov"
+	run -0 "${OV[@]}" layer ls
+	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+	run -0 "${OV[@]}" image ls
+	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
+	assert_equal "$(find "$TEST_DIR/ov/staging" -mindepth 1 | wc -l)" 0
+	run -0 "${OV[@]}" check
+	assert_equal "$(jq -r .result.ok <<<"$output")" true
 }
 
 # store_staged DIGEST: the "straight" and "staged" byte counts of layer DIGEST in the
