@@ -39,6 +39,30 @@ static struct json_object *opt_get(struct json_object *opts, const char *key)
 	return json_object_object_get_ex(opts, key, &v) ? json_object_get(v) : NULL;
 }
 
+/*
+ * Config.Entrypoint as podman 4.3 prints it: its words joined by spaces, one
+ * string ("" without one); image inspect keeps the image's array.
+ */
+static struct json_object *entrypoint_string(struct json_object *opts)
+{
+	struct json_object *v = NULL;
+	_cleanup_free_ char *s = NULL;
+	size_t n;
+
+	if (!json_object_object_get_ex(opts, "entrypoint", &v) || !v)
+		return json_object_new_string("");
+	if (!json_object_is_type(v, json_type_array))
+		return json_object_get(v);
+	n = json_object_array_length(v);
+	for (size_t i = 0; i < n; i++) {
+		const char *w = json_object_get_string(json_object_array_get_idx(v, i));
+		char *t = s ? xasprintf("%s %s", s, w ?: "") : xstrdup(w ?: "");
+		free(s);
+		s = t;
+	}
+	return json_object_new_string(s ? s : "");
+}
+
 /* The monitor's pid while the container runs (its conmon.pid), else 0. */
 static int conmon_pid(const char *dir, const struct ctr_record *r)
 {
@@ -204,7 +228,7 @@ static struct json_object *container_json(const struct global_options *g,
 	json_object_object_add(cfg, "Cmd", opt_get(r->opts, "cmd"));
 	json_object_object_add(cfg, "Image", json_object_new_string(r->image_name ?: ""));
 	json_object_object_add(cfg, "WorkingDir", opt_get(r->opts, "workdir"));
-	json_object_object_add(cfg, "Entrypoint", opt_get(r->opts, "entrypoint"));
+	json_object_object_add(cfg, "Entrypoint", entrypoint_string(r->opts));
 	json_object_object_add(cfg, "StopSignal", opt_get(r->opts, "stop_signal"));
 	json_object_object_add(cfg, "StopTimeout", opt_get(r->opts, "stop_timeout"));
 	{

@@ -110,16 +110,22 @@ static struct kube_node *ctr_command(struct json_object *ctr, struct json_object
 	struct json_object *ep = jget(ctr, "Config.Entrypoint"), *c = jget(ctr, "Config.Cmd");
 	struct json_object *iep = jget(img, "Config.Entrypoint"), *ic = jget(img, "Config.Cmd");
 
-	/* pea and podman print the entrypoint as a string when it has one word */
+	/*
+	 * pea and podman 4.3 print the container's entrypoint as one string, its
+	 * words joined by spaces: split again (a word with a space in it cannot be
+	 * told apart); "" is none
+	 */
+	_cleanup_json_ struct json_object *words = NULL;
 	if (ep && json_object_is_type(ep, json_type_string)) {
-		if (!iep || !json_object_is_type(iep, json_type_array) ||
-		    json_object_array_length(iep) != 1 ||
-		    strcmp(json_object_get_string(json_object_array_get_idx(iep, 0)),
-			   json_object_get_string(ep)) != 0)
-			kube_seq_add(cmd, kube_str_new(json_object_get_string(ep)));
-	} else if (!strv_json_equal(ep, iep)) {
-		add_strings(cmd, ep);
+		_cleanup_strv_ char **v = pea_strv_split(json_object_get_string(ep), " ");
+		words = json_object_new_array();
+		for (size_t i = 0; v && v[i]; i++)
+			if (*v[i])
+				json_object_array_add(words, json_object_new_string(v[i]));
+		ep = json_object_array_length(words) ? words : NULL;
 	}
+	if (!strv_json_equal(ep, iep))
+		add_strings(cmd, ep);
 	if (!strv_json_equal(c, ic))
 		add_strings(cmd, c);
 	if (!cmd->n)

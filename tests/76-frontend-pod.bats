@@ -236,11 +236,11 @@ ${pod:0:12}-infra"
 	run -0 pea_cmd pod create --name conf
 	run -0 pea_cmd inspect --format '{{.ImageName}} {{.Config.Entrypoint}}' \
 		"$(pea_out pod inspect --format '{{.InfraContainerID}}' conf)"
-	assert_output "localhost/busybox:latest [/bin/top]"
+	assert_output "localhost/busybox:latest /bin/top"
 	run -0 pea_cmd pod create --name flags --infra-image busybox --infra-command /bin/sh
 	run -0 pea_cmd inspect --format '{{.Config.Entrypoint}}' \
 		"$(pea_out pod inspect --format '{{.InfraContainerID}}' flags)"
-	assert_output "[/bin/sh]"
+	assert_output "/bin/sh"
 }
 
 @test "pod rm racing creates that join the pod: no container is left in a pod that is gone" {
