@@ -1951,6 +1951,126 @@ static int image_exists(struct global_options *g, int argc, char **argv, struct 
 	return -1;
 }
 
+/* go-units' HumanSizeWithPrecision(size, 4): decimal units, four digits, no space */
+static char *tree_size(double b)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	size_t u = 0;
+
+	while (b >= 1000 && u + 1 < ARRAY_SIZE(units)) {
+		b /= 1000;
+		u++;
+	}
+	return xasprintf("%.4g%s", b, units[u]);
+}
+
+/* An image's names as Go prints a []string: "[a b]" (digest references left out). */
+static char *tree_names(struct json_object *rec)
+{
+	struct json_object *names = NULL;
+	char *s = xstrdup("[");
+
+	json_object_object_get_ex(rec, "names", &names);
+	for (size_t i = 0; names && i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+		char *t;
+
+		if (strchr(n, '@'))
+			continue;
+		t = xasprintf("%s%s%s", s, s[1] ? " " : "", n);
+		free(s);
+		s = t;
+	}
+	{
+		char *t = xasprintf("%s]", s);
+		free(s);
+		return t;
+	}
+}
+
+/*
+ * image tree: podman's layout (libimage's Tree without --whatrequires): the image,
+ * its tags and size, then its layers bottom first, each with the images whose top
+ * layer it is.
+ */
+static int image_tree(struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	static const char *const ils[] = { "image", "ls", NULL };
+	static const char *const lls[] = { "layer", "ls", NULL };
+	_cleanup_json_ struct json_object *rec = NULL, *imgs = NULL, *lays = NULL;
+	_cleanup_free_ char *tags = NULL, *total = NULL;
+	struct json_object *layers = NULL;
+	struct switches o;
+	double size = 0;
+	size_t n;
+	int r;
+
+	r = cmd_switches(argc, argv, "",
+			 "Usage: pea image tree IMAGE\n\n"
+			 "Show the layers of an image, bottom first, and the images each is the "
+			 "top layer of.\n",
+			 &o, err);
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return 0;
+	if (argc - optind != 1)
+		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+	if (image_find(g, argv[optind], &rec, err) < 0 || store_call(g, ils, &imgs, err) < 0 ||
+	    store_call(g, lls, &lays, err) < 0)
+		return -1;
+	json_object_object_get_ex(rec, "layers", &layers);
+	n = layers && json_object_is_type(layers, json_type_array)
+		    ? json_object_array_length(layers)
+		    : 0;
+	/* the size of each layer of the image, from the store's layer records */
+	double *sizes = xnew(double, n ? n : 1);
+	for (size_t i = 0; i < n; i++) {
+		const char *id = json_object_get_string(json_object_array_get_idx(layers, i));
+		for (size_t k = 0; k < json_object_array_length(lays); k++) {
+			struct json_object *l = json_object_array_get_idx(lays, k), *sz = NULL;
+			if (strcmp(rec_str(l, "id") ?: "", id) == 0 &&
+			    json_object_object_get_ex(l, "size", &sz))
+				sizes[i] = (double)json_object_get_int64(sz);
+		}
+		size += sizes[i];
+	}
+	tags = tree_names(rec);
+	total = tree_size(size);
+	printf("Image ID: %.12s\nTags:     %s\nSize:     %s\n%s\n", rec_str(rec, "id"), tags, total,
+	       n ? "Image Layers" : "No Image Layers");
+	for (size_t i = 0; i < n; i++) {
+		const char *id = json_object_get_string(json_object_array_get_idx(layers, i));
+		_cleanup_free_ char *sz = tree_size(sizes[i]), *of = NULL;
+
+		/* the images whose top layer this is, their names together as one list */
+		for (size_t k = 0; k < json_object_array_length(imgs); k++) {
+			struct json_object *img = json_object_array_get_idx(imgs, k);
+			_cleanup_free_ char *nm = NULL;
+			char *t;
+
+			if (strcmp(rec_str(img, "top_layer") ?: "", id) != 0)
+				continue;
+			nm = tree_names(img);
+			nm[strlen(nm) - 1] = '\0'; /* without its brackets */
+			t = of ? xasprintf("%s%s%s", of, nm[1] && of[1] ? " " : "", nm + 1)
+			       : xasprintf("[%s", nm + 1);
+			free(of);
+			of = t;
+		}
+		/* untagged images only: no list */
+		if (of && strcmp(of, "[") == 0) {
+			free(of);
+			of = NULL;
+		}
+		printf("%s ID: %.12s Size: %7s%s%s%s\n",
+		       i + 1 == n ? "\u2514\u2500\u2500" : "\u251c\u2500\u2500", id, sz,
+		       of ? " Top Layer of: " : "", of ? of : "", of ? "]" : "");
+	}
+	free(sizes);
+	return 0;
+}
+
 static const char image_usage[] =
 	"Usage: pea image COMMAND\n"
 	"\n"
@@ -1972,6 +2092,7 @@ static const char image_usage[] =
 	"  search    search a registry for images\n"
 	"  sign      sign images of a registry (simple signing, GPG)\n"
 	"  tag       add names to an image\n"
+	"  tree      show the layers of an image\n"
 	"  trust     set and show the trust policy (policy.json)\n"
 	"  unmount, umount   drop a mount of images\n"
 	"  untag     remove names from an image\n";
@@ -1995,6 +2116,7 @@ int cmd_image(struct global_options *g, int argc, char **argv, struct pea_error 
 		{ "search", cmd_search },
 		{ "sign", cmd_image_sign },
 		{ "tag", cmd_tag },
+		{ "tree", image_tree },
 		{ "trust", cmd_image_trust },
 		{ "umount", cmd_image_unmount },
 		{ "unmount", cmd_image_unmount },

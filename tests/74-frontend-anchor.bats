@@ -164,3 +164,34 @@ Deleted: $bb"
 	run -0 comm -3 "$TEST_DIR/before" "$TEST_DIR/after"
 	assert_output "$victim"
 }
+
+@test "container inspect: Config.Entrypoint one string, its words joined (podman 4.3's), \"\" without one; kube generate splits it again" {
+	run -0 pea_cmd create --name e --entrypoint '["/bin/sh","-c"]' busybox 'echo hi'
+	run -0 pea_cmd create --name n busybox true
+	run -0 pea_cmd inspect --format '{{.Config.Entrypoint}}|{{json .Config.Entrypoint}}|{{json .Config.Cmd}}' e
+	assert_output '/bin/sh -c|"/bin/sh -c"|["echo hi"]'
+	run -0 pea_cmd inspect --format '{{json .Config.Entrypoint}}' n
+	assert_output '""'
+	run -0 pea_cmd kube generate e
+	assert_output --partial $'  - command:\n    - /bin/sh\n    - -c\n    - echo hi\n'
+}
+
+@test "image tree: podman's layout, the layers bottom first with the images each is the top layer of" {
+	ctx="$TEST_DIR/ctx"
+	mkdir -p "$ctx"
+	printf 'FROM localhost/busybox\nRUN touch /a\n' >"$ctx/Containerfile"
+	run -0 pea_cmd build -q -t tree_test "$ctx"
+	iid="$(pea_out inspect --format '{{.Id}}' tree_test)"
+	run -0 pea_cmd image tree tree_test
+	assert_line -n 0 "Image ID: ${iid:0:12}"
+	assert_line -n 1 'Tags:     [localhost/tree_test:latest]'
+	assert_line -n 2 --regexp '^Size:     [0-9.]+[kMG]?B$'
+	assert_line -n 3 'Image Layers'
+	assert_line -n 4 --regexp '^├── ID: [0-9a-f]{12} Size: +[0-9.]+[kMG]?B Top Layer of: \[localhost/busybox:latest\]$'
+	assert_line -n 5 --regexp '^└── ID: [0-9a-f]{12} Size: +[0-9.]+[kMG]?B Top Layer of: \[localhost/tree_test:latest\]$'
+	assert_equal "${#lines[@]}" 6
+	run -125 pea_cmd image tree
+	assert_output 'Error: accepts 1 arg(s), received 0'
+	run -125 pea_cmd image tree nosuchimage
+	assert_output --partial 'nosuchimage'
+}
