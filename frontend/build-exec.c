@@ -828,41 +828,6 @@ static int do_volume(struct builder *b, struct stage *st, const struct build_ins
 	return 0;
 }
 
-/* --interval=30s and the like, in nanoseconds. */
-static int parse_duration(const char *s, int64_t *ret)
-{
-	double total = 0;
-	const char *p = s;
-
-	if (!*s)
-		return -EINVAL;
-	while (*p) {
-		char *end = NULL;
-		double v = strtod(p, &end);
-		double unit;
-		if (end == p)
-			return -EINVAL;
-		p = end;
-		if (strncmp(p, "ms", 2) == 0)
-			unit = 1e6, p += 2;
-		else if (strncmp(p, "us", 2) == 0)
-			unit = 1e3, p += 2;
-		else if (strncmp(p, "ns", 2) == 0)
-			unit = 1, p += 2;
-		else if (*p == 's')
-			unit = 1e9, p++;
-		else if (*p == 'm')
-			unit = 60e9, p++;
-		else if (*p == 'h')
-			unit = 3600e9, p++;
-		else
-			return -EINVAL;
-		total += v * unit;
-	}
-	*ret = (int64_t)total;
-	return 0;
-}
-
 static int do_healthcheck(struct builder *b, struct stage *st, const struct build_instr *in,
 			  struct pea_error **err)
 {
@@ -875,7 +840,7 @@ static int do_healthcheck(struct builder *b, struct stage *st, const struct buil
 						     "retries" };
 		static const char *const keys[] = { "Interval", "Timeout", "StartPeriod",
 						    "Retries" };
-		const char *fl = in->flags[i] + 2, *eq = strchr(fl, '=');
+		const char *fl = in->flags[i] + 2, *eq = strchr(fl, '='), *why = NULL;
 		size_t k = 0;
 		int64_t v = 0;
 		for (; eq && k < ARRAY_SIZE(names); k++)
@@ -895,10 +860,10 @@ static int do_healthcheck(struct builder *b, struct stage *st, const struct buil
 				return pea_error_new(err, EINVAL, "HEALTHCHECK: bad %s",
 						     in->flags[i]);
 			}
-		} else if (parse_duration(eq + 1, &v) < 0) {
+		} else if (go_parse_duration(eq + 1, &v, &why) < 0) {
 			json_object_put(hc);
-			return pea_error_new(err, EINVAL, "HEALTHCHECK: bad duration %s",
-					     in->flags[i]);
+			return pea_error_new(err, EINVAL, "HEALTHCHECK: bad duration %s: %s",
+					     in->flags[i], why);
 		}
 		json_object_object_add(hc, keys[k], json_object_new_int64(v));
 	}

@@ -66,52 +66,13 @@ struct log_src {
 	bool done;
 };
 
-/* Go's time.ParseDuration: [-+]N[.N]UNIT..., units ns us µs ms s m h; "0" alone. */
-static bool parse_go_duration(const char *s, double *ret)
-{
-	static const struct {
-		const char *unit;
-		double sec;
-	} units[] = { { "ns", 1e-9 }, { "us", 1e-6 }, { "\xc2\xb5s", 1e-6 }, { "\xce\xbcs", 1e-6 },
-		      { "ms", 1e-3 }, { "s", 1 },     { "m", 60 },	     { "h", 3600 } };
-	double total = 0, sign = 1;
-
-	if (*s == '-' || *s == '+')
-		sign = *s++ == '-' ? -1 : 1;
-	if (strcmp(s, "0") == 0) {
-		*ret = 0;
-		return true;
-	}
-	if (!*s)
-		return false;
-	while (*s) {
-		char *end = NULL;
-		double v;
-		size_t k;
-
-		if (!isdigit((unsigned char)*s) && *s != '.')
-			return false;
-		v = strtod(s, &end);
-		if (end == s)
-			return false;
-		s = end;
-		for (k = 0; k < ARRAY_SIZE(units); k++)
-			if (strncmp(s, units[k].unit, strlen(units[k].unit)) == 0)
-				break; /* the two-letter units come first: "ms" is not "m" */
-		if (k == ARRAY_SIZE(units))
-			return false;
-		total += v * units[k].sec;
-		s += strlen(units[k].unit);
-	}
-	*ret = sign * total;
-	return true;
-}
-
 /* podman's ParseInputTime: a time, a Unix time, or a duration back (since) or on (until). */
 int logs_parse_input_time(const char *flag, const char *s, bool since, double *ret,
 			  struct pea_error **err)
 {
+	const char *why = NULL;
 	char *end = NULL;
+	int64_t ns = 0;
 	double v;
 
 	if (frontend_parse_rfc3339(s, PARSE_TIME_LOOSE, ret) == 0)
@@ -122,7 +83,8 @@ int logs_parse_input_time(const char *flag, const char *s, bool since, double *r
 		*ret = v;
 		return 0;
 	}
-	if (parse_go_duration(s, &v)) {
+	if (go_parse_duration(s, &ns, &why) == 0) {
+		v = (double)ns / 1e9;
 		*ret = frontend_now_seconds() + (since ? -v : v);
 		return 0;
 	}

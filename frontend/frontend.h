@@ -122,6 +122,12 @@ bool frontend_confirm(const char *question);
 /* A duration as Go prints it ("1m13.2345s", "930.5ms", "0s"); new string. */
 char *go_duration(long long ns);
 /*
+ * Go's time.ParseDuration, in nanoseconds: [-+]?([0-9]*(\.[0-9]*)?UNIT)+ or "0", units
+ * ns, us (µs, μs), ms, s, m, h; no exponents, hex or spaces. -EINVAL (*ret_why: Go's
+ * "invalid duration", "missing unit in duration" or "unknown unit") or -ERANGE.
+ */
+int go_parse_duration(const char *s, int64_t *ret, const char **ret_why);
+/*
  * A size as podman takes one (RAMInBytes): a number, decimals allowed, with an
  * optional b, k, m, g or t (any case, 1024-based, a trailing b after a unit
  * too). -EINVAL for anything else or a size past 2^63; callers name the flag.

@@ -444,6 +444,63 @@ int frontend_parse_size(const char *s, long long *ret)
 	return 0;
 }
 
+int go_parse_duration(const char *s, int64_t *ret, const char **ret_why)
+{
+	static const struct {
+		const char *name;
+		double ns;
+	} units[] = { { "ns", 1 },   { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "\xce\xbcs", 1e3 },
+		      { "ms", 1e6 }, { "s", 1e9 },  { "m", 60e9 },	  { "h", 3600e9 } };
+	const char *p = s;
+	double total = 0;
+	bool neg = false;
+
+	*ret_why = "invalid duration";
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (strcmp(p, "0") == 0) {
+		*ret = 0;
+		return 0;
+	}
+	if (!*p)
+		return -EINVAL;
+	while (*p) {
+		char num[64], *end = NULL;
+		size_t k, ulen, nlen = strspn(p, "0123456789.");
+		double v;
+
+		/* digits with at most one '.': not strtod's exponents, hex, inf */
+		if (nlen == 0 || nlen >= sizeof(num) || (nlen == 1 && *p == '.'))
+			return -EINVAL;
+		memcpy(num, p, nlen);
+		num[nlen] = '\0';
+		v = strtod(num, &end);
+		if (end != num + nlen)
+			return -EINVAL;
+		p += nlen;
+		ulen = strcspn(p, "0123456789.");
+		if (ulen == 0) {
+			*ret_why = "missing unit in duration";
+			return -EINVAL;
+		}
+		for (k = 0; k < ARRAY_SIZE(units); k++)
+			if (strlen(units[k].name) == ulen && strncmp(p, units[k].name, ulen) == 0)
+				break;
+		if (k == ARRAY_SIZE(units)) {
+			*ret_why = "unknown unit";
+			return -EINVAL;
+		}
+		total += v * units[k].ns;
+		if (total > 9.2e18) {
+			*ret_why = "invalid duration";
+			return -ERANGE;
+		}
+		p += ulen;
+	}
+	*ret = (int64_t)(neg ? -total : total);
+	return 0;
+}
+
 /* Go's time.Duration.String(). */
 char *go_duration(long long ns)
 {

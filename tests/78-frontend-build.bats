@@ -292,6 +292,13 @@ EOF
 	printf 'FROM busybox\nARG bad-name=1\n' >"$CTX/Containerfile"
 	run -125 pea_cmd build -t e "$CTX"
 	assert_output --partial "ARG: bad name 'bad-name'"
+	# Go's durations, as --health-interval takes them (go_parse_duration)
+	printf 'FROM busybox\nHEALTHCHECK --interval=1e3s CMD true\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t e "$CTX"
+	assert_output --partial "HEALTHCHECK: bad duration --interval=1e3s: unknown unit"
+	printf 'FROM busybox\nHEALTHCHECK --timeout=10 CMD true\n' >"$CTX/Containerfile"
+	run -125 pea_cmd build -t e "$CTX"
+	assert_output --partial "HEALTHCHECK: bad duration --timeout=10: missing unit in duration"
 	printf 'FROM busybox\nENV X="unterminated\n' >"$CTX/Containerfile"
 	run -125 pea_cmd build -t e "$CTX"
 	assert_output --partial "unexpected end of statement while looking for matching"
