@@ -1158,6 +1158,7 @@ static int run_inits(struct global_options *g, const struct kube_pod_plan *pp,
 		char *rm[] = { "rm", pp->inits[i].name, NULL };
 
 		pea_strv_push(&cargs, "create");
+		pea_strv_push(&cargs, "--sdnotify=ignore"); /* podman's kube default */
 		for (size_t j = 0; pp->inits[i].args[j]; j++)
 			pea_strv_push(&cargs, pp->inits[i].args[j]);
 		if (frontend_run_self_capture(g, cargs, &id, err) < 0)
@@ -1202,6 +1203,7 @@ static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 		char *id = NULL;
 
 		pea_strv_push(&cargs, "create");
+		pea_strv_push(&cargs, "--sdnotify=ignore"); /* podman's kube default */
 		for (size_t j = 0; pp->ctrs[i].args[j]; j++)
 			pea_strv_push(&cargs, pp->ctrs[i].args[j]);
 		if (frontend_run_self_capture(g, cargs, &id, err) < 0)
@@ -1228,7 +1230,8 @@ static int make_service(struct global_options *g, const struct kube_play_opts *o
 			struct pea_error **err)
 {
 	_cleanup_free_ char *image = pod_pause_image_name(), *id = NULL;
-	char *args[] = { "create", "--name", (char *)o->service_name, image, NULL };
+	char *args[] = { "create", "--sdnotify=ignore", "--name", (char *)o->service_name, image,
+			 NULL };
 
 	if (o->replace && exists(g, "container", o->service_name)) {
 		char *rm[] = { "rm", "-f", (char *)o->service_name, NULL };

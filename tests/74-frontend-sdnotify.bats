@@ -161,3 +161,32 @@ unset"
 	run -125 pea_cmd run --rm --sdnotify=bogus busybox true
 	assert_output 'Error: invalid argument: invalid sdnotify value "bogus": must be container, conmon or ignore'
 }
+
+@test "--sdnotify: a pod's infra container and kube play's containers ignore it, as podman's" {
+	listen
+	REAL_PEA=$PEA
+	run -0 pea_notify pod create --name p
+	run -0 pea_notify create --pod p --name m busybox true
+	run -0 pea_cmd inspect --format '{{.Config.SdNotifyMode}} {{.Config.SdNotifySocket}}' \
+		"$(pea_out pod inspect --format '{{.InfraContainerID}}' p)" m
+	assert_output "ignore 
+container $SOCK"
+	cat >"$TEST_DIR/k.yaml" <<-YAML
+		apiVersion: v1
+		kind: Pod
+		metadata:
+		  name: kp
+		spec:
+		  containers:
+		  - name: c
+		    image: localhost/busybox:latest
+		    command: ["sleep", "1000"]
+	YAML
+	run -0 pea_notify kube play "$TEST_DIR/k.yaml"
+	run -0 pea_cmd inspect --format '{{.Config.SdNotifyMode}}' kp-c
+	assert_output ignore
+	run -0 pea_cmd kube down "$TEST_DIR/k.yaml"
+	run -0 pea_cmd pod rm -f p
+	run -0 cat "$NLOG"
+	assert_output ""
+}
