@@ -237,7 +237,7 @@ static int dir_error(int rootfd, const char *dir, int code)
 }
 
 /* Create the missing directories of dir (mode 0755), one component at a time. */
-static int make_parents(struct writer *w, const char *dir, struct pea_error **err)
+static int make_parents_walk(struct writer *w, const char *dir, struct pea_error **err)
 {
 	_cleanup_free_ char *prefix = xstrdup(dir);
 
@@ -271,6 +271,35 @@ static int make_parents(struct writer *w, const char *dir, struct pea_error **er
 				return 0;
 		}
 	}
+}
+
+/*
+ * Create the missing directories of dir (mode 0755), the deepest first: its parent is
+ * opened, and only when that is missing too is the same done for the parent. A tar
+ * without directory entries (files only) then costs an open and a mkdir per new
+ * directory, not an open and a mkdir (EEXIST) per component of its path. Any other
+ * error walks dir from the top, which names the component at fault.
+ */
+static int make_parents(struct writer *w, const char *dir, struct pea_error **err)
+{
+	const char *slash = strrchr(dir, '/');
+	_cleanup_free_ char *parent = slash ? xstrndup(dir, (size_t)(slash - dir)) : NULL;
+	_cleanup_close_ int pfd =
+		openat2_in_layer(w->rootfd, parent ? parent : "", O_PATH | O_DIRECTORY);
+
+	if (pfd == -ENOENT && parent) {
+		if (make_parents(w, parent, err) < 0)
+			return -1;
+		pfd = openat2_in_layer(w->rootfd, parent, O_PATH | O_DIRECTORY);
+	}
+	if (pfd < 0)
+		return make_parents_walk(w, dir, err);
+	if (mkdirat(pfd, slash ? slash + 1 : dir, 0755) == 0)
+		/* ours: whiteouts and opaque directories leave it alone */
+		strset_insert_take(&w->created, xstrdup(dir));
+	else if (errno != EEXIST)
+		return pea_error_errno(err, "mkdir '%s'", dir);
+	return 0;
 }
 
 /* An O_PATH fd of dir inside the layer (borrowed: valid until the next call). */

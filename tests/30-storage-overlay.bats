@@ -252,3 +252,26 @@ teardown() {
 	run -0 pstore layer ls
 	assert_equal "$(jq '.result | length' <<<"$output")" 0
 }
+
+@test "overlay: a tar of files only (no directory entries): one mkdir per missing directory, none for those there" {
+	require_cmd strace
+	mkdir -p "$TEST_DIR/src/pa/pb/pc/pd/pe" "$TEST_DIR/src/pa/pb/px/py"
+	echo 1 >"$TEST_DIR/src/pa/pb/pc/pd/pe/f1"
+	echo 2 >"$TEST_DIR/src/pa/pb/pc/pd/pe/f2"
+	echo 3 >"$TEST_DIR/src/pa/pb/px/py/f3"
+	tar -cf "$TEST_DIR/files.tar" -C "$TEST_DIR/src" --no-recursion \
+		pa/pb/pc/pd/pe/f1 pa/pb/pc/pd/pe/f2 pa/pb/px/py/f3
+	run -0 pstore status
+	run -0 strace -f -qq -e trace=mkdirat -o "$TEST_DIR/strace.out" \
+		"$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" \
+		--storage-driver overlay layer apply "$TEST_DIR/files.tar"
+	id="$(jq -r .result.id <<<"$output")"
+	run -0 grep -E 'mkdirat\([0-9]+, "p[a-y]"' "$TEST_DIR/strace.out"
+	# pa pb pc pd pe, then px py: pa and pb are not made again
+	assert_equal "${#lines[@]}" 7
+	run -1 grep EEXIST <<<"$output"
+	path="$(pstore layer inspect "$id" | jq -r .result.path)"
+	assert_equal "$(cat "$path/pa/pb/pc/pd/pe/f2" "$path/pa/pb/px/py/f3")" "$(printf '2\n3')"
+	assert_equal "$(stat -c %a "$path/pa/pb/px")" 755
+	run -0 pstore layer diff "$id"
+}
