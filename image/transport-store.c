@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -48,6 +49,7 @@ struct store_target {
 	char **base_argv; /* pea-storage and its global options */
 	char *name;	  /* the image name (normalised reference), or NULL */
 	char *ref;	  /* what to look up as a source */
+	bool vfs;	  /* the store's driver is vfs (named in the reference) */
 };
 
 static void store_target_free(struct store_target *t)
@@ -107,6 +109,7 @@ static int store_target_parse(const char *spec, bool source, struct store_target
 			*at = '\0';
 			pea_strv_push(&t->base_argv, "--storage-driver");
 			pea_strv_push(&t->base_argv, inside);
+			t->vfs = strcmp(inside, "vfs") == 0;
 		}
 		plus = strchr(at ? at + 1 : inside, '+');
 		if (plus)
@@ -311,6 +314,7 @@ struct growing {
 struct direct_ctx {
 	struct image_dest *d;
 	char *digest;
+	uint64_t started_ms; /* when its download started (CLOCK_MONOTONIC) */
 };
 
 /* At most this many applies at once, besides the lowest layer not applied yet. */
@@ -323,6 +327,7 @@ struct layer_apply {
 	char *chain_id; /* hex: the id pea-storage gives it */
 	struct store_job job;
 	bool started;
+	uint64_t started_ms; /* when (CLOCK_MONOTONIC) */
 	bool running;
 	bool done;
 	bool created; /* this copy added it (removed if the copy fails) */
@@ -611,6 +616,40 @@ static bool apply_reading(struct layer_apply *la)
 	return la->reading;
 }
 
+/* Only one layer of the image has this blob. */
+static bool digest_once(const struct store_dest *sd, const char *digest)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sd->nlayers; i++)
+		n += strcmp(sd->layers[i].digest, digest) == 0;
+	return n == 1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/*
+ * An overlay apply reads its stream as soon as it has started (exec, the store's
+ * lock): on a busy machine that takes a while, and the first megabyte of its layer
+ * fills its pipe before. For this long after its start, the download waits for it
+ * as for an apply that reads, rather than staging the rest of the layer (a copy
+ * into the page cache, and back, of most of it: the staged file stays ahead of an
+ * apply slower than the network). A vfs apply waits for its parent's commit before
+ * it reads: its layer is staged at once, as before.
+ */
+#define STORE_START_GRACE_MS 2000u
+
+static bool apply_starting(const struct store_dest *sd, const struct layer_apply *la)
+{
+	return !sd->target.vfs && now_ms() - la->started_ms < STORE_START_GRACE_MS;
+}
+
 /*
  * A layer's bytes as they arrive, straight into its apply's pipe (no staged
  * copy, no splice) while the apply has read all that the staged file holds.
@@ -633,18 +672,40 @@ static size_t store_direct(void *data, const void *buf, size_t len, uint64_t off
 		size_t taken;
 		ssize_t n;
 
-		if (la->feed_fd < 0 || la->own_src >= 0 || strcmp(la->digest, c->digest) != 0)
+		if (strcmp(la->digest, c->digest) != 0)
 			continue;
+		if (la->feed_fd < 0 || la->own_src >= 0) {
+			/* its apply starts in a moment (the config, the layers below first) */
+			if (!la->started && ret_full && !sd->target.vfs &&
+			    digest_once(sd, c->digest) &&
+			    now_ms() - c->started_ms < STORE_START_GRACE_MS) {
+				*ret_full = true;
+				return 0;
+			}
+			continue;
+		}
 		la->direct_wait = false;
-		if (!la->may_drop || la->feed_whole || la->feed_off != offset)
+		if (!la->may_drop || la->feed_whole)
 			return 0;
+		if (la->feed_off != offset) {
+			/*
+			 * Bytes staged before these go into the pipe first: an apply that
+			 * reads gets them (feed_pump()) while the download waits, instead of
+			 * the staged file staying ahead of it for the rest of the layer.
+			 */
+			if (ret_full && (apply_reading(la) || apply_starting(sd, la))) {
+				la->direct_wait = *ret_full = true;
+				feed_set_full(sd, la, true);
+			}
+			return 0;
+		}
 		n = write(la->feed_fd, buf, len);
 		if (n < 0 && errno != EAGAIN)
 			return 0; /* the apply ended (EPIPE): feed_pump() sees */
 		taken = n > 0 ? (size_t)n : 0;
 		la->feed_off += taken;
 		la->fed_direct += taken;
-		if (taken < len && ret_full && apply_reading(la)) {
+		if (taken < len && ret_full && (apply_reading(la) || apply_starting(sd, la))) {
 			la->direct_wait = *ret_full = true;
 			feed_set_full(sd, la, true);
 		}
@@ -730,16 +791,6 @@ static char **apply_args(const struct store_dest *sd, size_t i)
 	return args;
 }
 
-/* Only one layer of the image has this blob. */
-static bool digest_once(const struct store_dest *sd, const char *digest)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < sd->nlayers; i++)
-		n += strcmp(sd->layers[i].digest, digest) == 0;
-	return n == 1;
-}
-
 /*
  * Start a layer's apply, fed from its staged file on a pipe, while it
  * downloads or once it is whole. 1: its blob has not started yet.
@@ -781,6 +832,7 @@ static int start_layer(struct image_dest *d, size_t i, bool whole, struct pea_er
 		return pea_error_wrap(err, "%s", d->description);
 	}
 	la->started = la->running = true;
+	la->started_ms = now_ms();
 	watch(sd, la->job.pidfd, EPOLLIN, EPOLL_CTL_ADD);
 	fcntl(pipefd[1], F_SETFL, O_NONBLOCK);
 	la->feed_fd = pipefd[1];
@@ -1066,6 +1118,7 @@ static int store_blob_staging(struct image_dest *d, const struct descriptor *des
 	c = xnew(struct direct_ctx, 1);
 	c->d = d;
 	c->digest = xstrdup(desc->digest);
+	c->started_ms = now_ms();
 	sd->growing[sd->ngrowing].digest = xstrdup(desc->digest);
 	sd->growing[sd->ngrowing].fd = fd;
 	sd->growing[sd->ngrowing].direct = c;

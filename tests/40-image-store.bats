@@ -330,6 +330,35 @@ exec "%s" "$@"
 	store_check_held "$TEST_DIR/img" held
 }
 
+@test "applies that start after their layers' first bytes arrive (overlay): the downloads wait, nothing staged" {
+	# each apply starts half a second late (a busy machine's exec and store lock): the
+	# first megabyte fills its pipe before, and the download then waits for it rather
+	# than staging the rest of the layer (which a staged file, ahead of the apply,
+	# carried to its end)
+	printf '#!/bin/sh\ncase "$*" in *"layer apply"*) sleep 0.5 ;; esac\nexec "%s" "$@"\n' \
+		"$PEA_STORAGE" >"$TEST_DIR/wrap"
+	chmod +x "$TEST_DIR/wrap"
+	img_build_layout "$TEST_DIR/img" amd64 2 4096
+	registry_push_oci "$TEST_DIR/img" s/late:latest
+	PEA_STORAGE="$TEST_DIR/wrap" run -0 timeout -k 5 120 "${I[@]}" --log-level=debug copy -q \
+		--src-tls-verify=false "docker://$REGISTRY_ADDR/s/late" \
+		"store:[overlay@$TEST_DIR/ov+$TEST_DIR/ovrun]late"
+	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
+	for k in 1 2; do
+		d="$(jq -r ".layers[$k].digest" "$m")"
+		size="$(jq -r ".layers[$k].size" "$m")"
+		store_staged "$d"
+		assert_equal "$((DIRECT + STAGED))" "$size"
+		# at most what the transfer held when its body ended
+		((STAGED <= (512 << 10))) || fail "layer $k: staged $STAGED of $size bytes"
+	done
+	OV=("$PEA_STORAGE" --root "$TEST_DIR/ov" --runroot "$TEST_DIR/ovrun" --storage-driver overlay)
+	run -0 "${OV[@]}" image inspect docker.io/library/late:latest
+	assert_equal "$(jq -r '.result.layers | length' <<<"$output")" 3
+	run -0 "${OV[@]}" check
+	assert_equal "$(jq -r .result.ok <<<"$output")" true
+}
+
 @test "an apply that waits for its parent (vfs) before it reads: its layer's download does not wait, it is staged" {
 	# the bottom layer's apply starts once the registry has sent the whole upper blob;
 	# the upper apply (vfs) reads nothing before its parent is in the store
