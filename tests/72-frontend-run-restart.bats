@@ -8,27 +8,7 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
-
-setup_file() {
-	ensure_fixtures
-	fe_server_start
-}
-
-teardown_file() {
-	fe_server_stop
-}
-
-setup() {
-	require_root
-	require_cmd "$PEA"
-	require_cmd tini
-	fe_setup
-	fe_load_busybox
-}
-
-teardown() {
-	fe_teardown
-}
+load helpers/fe-file
 
 # wait_restarts NAME N: wait up to 30 s until the container restarted N times.
 wait_restarts() {

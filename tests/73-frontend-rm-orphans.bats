@@ -8,28 +8,26 @@ bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
 load helpers/cstorage
+load helpers/fe-file
 
+# buildah's store before the file's pea server starts (cs_setup exports its storage.conf)
 setup_file() {
 	ensure_fixtures
 	cs_setup
-	fe_server_start
+	fe_file_setup_file
 }
 
 teardown_file() {
-	fe_server_stop
+	fe_file_teardown_file
 	cs_clean
 }
 
 setup() {
-	require_root
-	require_cmd "$PEA"
-	require_cmd jq
-	fe_setup
-	fe_load_busybox
+	fe_file_setup jq
 }
 
 teardown() {
-	fe_teardown
+	fe_file_teardown
 	cs_clean
 }
 

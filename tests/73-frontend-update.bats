@@ -6,27 +6,7 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
-
-setup_file() {
-	ensure_fixtures
-	fe_server_start
-}
-
-teardown_file() {
-	fe_server_stop
-}
-
-setup() {
-	require_root
-	require_cmd "$PEA"
-	require_cmd tini
-	fe_setup
-	fe_load_busybox
-}
-
-teardown() {
-	fe_teardown
-}
+load helpers/fe-file
 
 # cgfile CONTROLLER FILE ID: the container's cgroup file (v1 hierarchy, else unified).
 cgfile() {

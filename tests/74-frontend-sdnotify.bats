@@ -7,24 +7,10 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
-
-setup_file() {
-	ensure_fixtures
-	fe_server_start
-}
-
-teardown_file() {
-	fe_server_stop
-}
+load helpers/fe-file
 
 setup() {
-	require_root
-	require_cmd "$PEA"
-	require_cmd jq
-	require_cmd python3
-	require_cmd socat
-	fe_setup
-	fe_load_busybox
+	fe_file_setup jq python3 socat
 	LISTENER=""
 	SOCK="$TEST_DIR/notify.sock"
 	NLOG="$TEST_DIR/notify.log"
@@ -35,7 +21,7 @@ teardown() {
 		kill "$LISTENER" 2>/dev/null || true
 		wait "$LISTENER" 2>/dev/null || true
 	fi
-	fe_teardown
+	fe_file_teardown
 }
 
 # listen: a datagram socket at $SOCK; each message received is a line of $NLOG (its own
