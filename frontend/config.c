@@ -250,6 +250,7 @@ void ctr_config_clear(struct ctr_config *c)
 	free(c->log_driver);
 	free(c->log_tag);
 	pea_strv_free(c->annotations);
+	pea_strv_free(c->default_sysctls);
 	free(c->tz);
 	free(c->seccomp_profile);
 	free(c->image_volume_mode);
@@ -290,7 +291,7 @@ int ctr_config_parse(struct ctr_config *c, const char *text, size_t len, const c
 	struct json_object *ctr = NULL;
 	const char *driver = NULL, *tag = NULL, *tz = NULL, *seccomp = NULL;
 	int64_t size = 0;
-	char **ann = NULL;
+	char **ann = NULL, **sysctls = NULL;
 	int has_size;
 
 	if (config_toml_parse(text, len, what, &doc, err) < 0)
@@ -307,11 +308,15 @@ int ctr_config_parse(struct ctr_config *c, const char *text, size_t len, const c
 	    pea_json_get_string_opt(ctr, "containers", "seccomp_profile", &seccomp, err) < 0 ||
 	    (has_size = pea_json_get_int64_opt(ctr, "containers", "log_size_max", &size, err)) <
 		    0 ||
-	    pea_json_get_strv_opt(ctr, "containers", "annotations", &ann, err) < 0)
+	    pea_json_get_strv_opt(ctr, "containers", "annotations", &ann, err) < 0 ||
+	    pea_json_get_strv_opt(ctr, "containers", "default_sysctls", &sysctls, err) < 0) {
+		pea_strv_free(ann);
 		return pea_error_wrap(err, "%s", what);
+	}
 	/* podman's rule: the read buffer of the monitor must fit (8192) */
 	if (has_size == 1 && size >= 0 && size < 8192) {
 		pea_strv_free(ann);
+		pea_strv_free(sysctls);
 		return pea_error_new(err, EINVAL,
 				     "%s: 'containers.log_size_max': %lld: must be negative (no "
 				     "cap) or at least 8192",
@@ -332,6 +337,10 @@ int ctr_config_parse(struct ctr_config *c, const char *text, size_t len, const c
 	if (ann) {
 		pea_strv_free(c->annotations);
 		c->annotations = ann;
+	}
+	if (sysctls) {
+		pea_strv_free(c->default_sysctls);
+		c->default_sysctls = sysctls;
 	}
 	return 0;
 }

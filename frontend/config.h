@@ -49,7 +49,8 @@ char *engine_config_conmon(const struct global_options *g, const struct engine_c
 
 /*
  * [containers] keys of a container's creation: log_driver, log_size_max,
- * log_tag, annotations, tz, seccomp_profile. Same files, later ones winning.
+ * log_tag, annotations, tz, seccomp_profile, default_sysctls. Same files, later
+ * ones winning.
  */
 struct ctr_config {
 	char *log_driver;	 /* NULL: pea's default, k8s-file */
@@ -60,6 +61,7 @@ struct ctr_config {
 	char *tz;		 /* NULL: none */
 	char *seccomp_profile;	 /* NULL: pea's built-in profile (seccomp-profile.h) */
 	char *image_volume_mode; /* [engine] image_volume_mode: bind, tmpfs, ignore; NULL: bind */
+	char **default_sysctls;	 /* "K=V", set in every container (podman's default_sysctls) */
 };
 
 /* pea's cap of a k8s-file log when no containers.conf sets log_size_max (10 MiB). */

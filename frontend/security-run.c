@@ -703,6 +703,35 @@ static char *find_init(void)
 	return NULL;
 }
 
+void secres_default_sysctls(struct json_object **sec, char *const *defaults, const char *net_mode,
+			    const char *ipc_mode, const char *uts_mode)
+{
+	struct json_object *o = NULL;
+
+	for (size_t i = 0; defaults && defaults[i]; i++) {
+		const char *eq = strchr(defaults[i], '=');
+		_cleanup_free_ char *k =
+			eq ? xstrndup(defaults[i], (size_t)(eq - defaults[i])) : NULL;
+
+		if (!k || !*k)
+			continue;
+		if ((net_mode && strcmp(net_mode, "host") == 0 && strncmp(k, "net.", 4) == 0) ||
+		    (ipc_mode && strcmp(ipc_mode, "host") == 0 &&
+		     strncmp(k, "fs.mqueue.", 10) == 0) ||
+		    (uts_mode && strcmp(uts_mode, "host") == 0 &&
+		     (strcmp(k, "kernel.hostname") == 0 || strcmp(k, "kernel.domainname") == 0)))
+			continue;
+		if (!*sec)
+			*sec = json_object_new_object();
+		if (!json_object_object_get_ex(*sec, "sysctl", &o)) {
+			o = json_object_new_object();
+			json_object_object_add(*sec, "sysctl", o);
+		}
+		if (!json_object_object_get_ex(o, k, NULL)) /* the container's own wins */
+			json_object_object_add(o, k, json_object_new_string(eq + 1));
+	}
+}
+
 int secres_validate(struct json_object *sec, long long memory, const char *net_mode,
 		    struct pea_error **err)
 {

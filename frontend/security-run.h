@@ -120,6 +120,13 @@ int secres_parse(struct json_object *sec, int c, const char *arg, struct pea_err
  * --cpus excludes --cpu-quota, net.* sysctls need a network namespace);
  * memory is -m's value (0: none), net_mode the network mode.
  */
+/*
+ * containers.conf's default_sysctls ("K=V") into *sec where the container did not
+ * set the key itself, as podman: none of net.* with the host's network, of
+ * fs.mqueue.* with the host's IPC, of kernel.hostname/domainname with its UTS.
+ */
+void secres_default_sysctls(struct json_object **sec, char *const *defaults, const char *net_mode,
+			    const char *ipc_mode, const char *uts_mode);
 int secres_validate(struct json_object *sec, long long memory, const char *net_mode,
 		    struct pea_error **err);
 

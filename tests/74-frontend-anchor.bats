@@ -195,3 +195,17 @@ Deleted: $bb"
 	run -125 pea_cmd image tree nosuchimage
 	assert_output --partial 'nosuchimage'
 }
+
+@test "containers.conf default_sysctls: set in every container, its own --sysctl wins, net.* not with --network host" {
+	printf '[containers]\ndefault_sysctls = ["net.ipv4.ping_group_range=0 0", "kernel.msgmax=12345"]\n' \
+		>"$TEST_DIR/containers.conf"
+	local real=$PEA
+	local PEA=env FE_ARGS=(CONTAINERS_CONF="$TEST_DIR/containers.conf" "$real" "${FE_ARGS[@]}")
+	run -0 pea_cmd run --rm busybox cat /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/msgmax
+	assert_output $'0\t0\n12345'
+	run -0 pea_cmd run --rm --sysctl 'net.ipv4.ping_group_range=0 5' busybox cat /proc/sys/net/ipv4/ping_group_range
+	assert_output $'0\t5'
+	# the host's network namespace keeps its own value (only read here)
+	run -0 pea_cmd run --rm --network host busybox cat /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/msgmax
+	assert_output "$(cat /proc/sys/net/ipv4/ping_group_range)"$'\n12345'
+}
