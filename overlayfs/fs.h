@@ -139,7 +139,7 @@ struct ovl_fs {
 	bool plus_lite;
 	uint64_t work_counter;
 	uint64_t xattr_gen; /* bumped by every xattr change (hardlinks share xattrs) */
-	uint64_t mode_gen;  /* bumped by every chmod and chown (setattr) */
+	uint64_t mode_gen;  /* bumped by every chmod and chown (setattr) of a directory */
 	unsigned ndevs;
 	dev_t devs[8];
 };
@@ -202,8 +202,8 @@ int ovl_upper_dir_fd(struct ovl_fs *fs, struct ovl_node *dir, int *ret_fd);
 bool ovl_upper_dir_no_default_acl(struct ovl_fs *fs, int fd);
 /*
  * Is the directory fd set-group-ID: 1, 0, or a negative errno (remembered for
- * the one above: its mode changes only by a setattr or an ACL through this
- * mount, which bump fs->mode_gen or fs->xattr_gen).
+ * the one above: its mode changes only by a setattr of a directory or an ACL
+ * through this mount, which bump fs->mode_gen or fs->xattr_gen).
  */
 int ovl_upper_dir_setgid(struct ovl_fs *fs, int fd);
 /*

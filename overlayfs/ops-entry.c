@@ -185,8 +185,13 @@ static int do_setattr(struct ovl_fs *fs, struct ovl_node *n, const struct stat *
 	r = ovl_node_where_near(fs, n, path, sizeof(path), &dirfd);
 	if (r < 0)
 		return r;
-	/* A directory's set-group-ID bit is remembered (ovl_upper_dir_setgid). */
-	if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_MODE))
+	/*
+	 * A directory's set-group-ID bit is remembered (ovl_upper_dir_setgid);
+	 * a file's mode is nobody's business there (an untar's fchmod and fchown
+	 * of each file would make each create stat its directory again).
+	 */
+	if (n->type == S_IFDIR &&
+	    (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_MODE)))
 		fs->mode_gen++;
 	if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_MODE)) &&
 	    fs->layers[0].override && !n->detached && n->type != S_IFLNK) {

@@ -267,7 +267,8 @@ more"
 # New entries go into the upper copy of their parent through an fd kept open
 # across creates: directories removed, recreated, renamed, replaced and copied
 # up between creates must each get their own entries, and the group that a
-# set-group-ID parent gives (its mode is remembered too) as chmod and chgrp change it.
+# set-group-ID parent gives (its mode is remembered too) as chmod and chgrp change it,
+# and not as its files' change.
 # shellcheck disable=SC2016 # expanded by the chrooted shell
 OVL_CREATE_DIRS_SCRIPT='
 cd /
@@ -281,7 +282,9 @@ cd /; mkdir h; : >h/1; rm -r h; mkdir h; ls -a h; : >h/2
 mkdir -p i/j; : >i/j/1; chmod 2775 i; mkdir i/k; : >i/k/2; stat -c "%n %a" i/k
 mkdir s; : >s/1; chgrp 12 s; : >s/2; chmod g+s s; : >s/3; mkdir s/d; chmod g-s s; : >s/4
 chmod g+s s; chgrp 0 s; : >s/5; chgrp 12 s; : >s/6; stat -c "%n %g %a" s/*
-for p in a b d f g h i s tree; do ls -aR "$p" 2>&1; done; ls data
+mkdir t; chgrp 12 t; chmod g+s t; : >t/1; chmod 600 t/1; chown 0:0 t/1; : >t/2; chmod g-s t
+chmod 644 t/2; : >t/3; chmod g+s t; chgrp 0 t/3; : >t/4; stat -c "%n %g %a" t/*
+for p in a b d f g h i s t tree; do ls -aR "$p" 2>&1; done; ls data
 '
 
 @test "overlayfs: new entries land in the right directory as directories come and go" {
