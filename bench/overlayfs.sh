@@ -2,10 +2,11 @@
 # bench/overlayfs.sh: pea-overlayfs beside Debian's fuse-overlayfs and the kernel's overlayfs
 # on the same layers: `find` over 20k files, `ls -lR` (a stat storm), reading 300 MB of large
 # files, creating 10k small files, copy-up of a 100 MB file, untar of a source tree
-# (/usr/include). Each run of a row has an upper dir of its own, all removed at the end: a
-# removal of thousands of files just before a run would make the file system's inode
-# allocator skip the recently freed ones during it (ext4), which weighs on whichever
-# implementation comes next. The lower layers are read once
+# (/usr/include), and 20k getxattr calls on one file (rtt: one FUSE request each, answered with
+# no work on the layers: the cost of a round trip to the server alone). Each run of a row has
+# an upper dir of its own, all removed at the end: a removal of thousands of files just before
+# a run would make the file system's inode allocator skip the recently freed ones during it
+# (ext4), which weighs on whichever implementation comes next. The lower layers are read once
 # beforehand so that every mount starts with them in the page cache. Prints seconds and the
 # ratios pea/fuse-overlayfs and pea/kernel, and each FUSE server's own CPU time (less
 # disturbed by other load than the wall time); asserts nothing (the machine is shared).
@@ -19,7 +20,7 @@
 #
 #   PEA_BUILD=build bench/overlayfs.sh        OVL_BENCH_RUNS=3
 #   OVL_BENCH_PEA_OPTS=writeback=1            more -o options for pea-overlayfs
-#   OVL_BENCH_ROWS="read copyup"              only these rows (find lsr read create copyup untar)
+#   OVL_BENCH_ROWS="read copyup"              only these rows (find lsr read create copyup untar rtt)
 #   OVL_BENCH_LAYERS=/var/tmp/ovl-layers      make the layers there once and keep them
 #   OVL_BENCH_VERBOSE=1                       every time, not only the best
 #   OVL_BENCH_UPPER=tmpfs                     upper and work dirs on a tmpfs of the bench's own
@@ -29,6 +30,16 @@
 # (ext4's recently_deleted): after a large removal anywhere on it, by anyone, the create
 # and untar rows cost several times more for all three. OVL_BENCH_UPPER=tmpfs keeps the
 # uppers out of that (the lower layers stay where they are).
+#
+# The requests a row costs a FUSE server, per file (counted with -d, pea-overlayfs and
+# fuse-overlayfs alike): ls -lR 2 GETXATTRs (security.selinux and system.posix_acl_access,
+# asked by ls; READDIRPLUS brings the attributes); create 4 (GETATTR of the parent, whose
+# attributes the kernel drops at each create and default_permissions needs, a negative
+# LOOKUP, CREATE, RELEASE); untar about 10 (those, 2 GETXATTRs of security.capability from
+# the kernel's killpriv checks at write and fchown, the GETATTR fuse_setattr makes before a
+# chown's set-ID kill where the server does not handle killpriv, and 3 SETATTRs: utimensat,
+# fchown, fchmod). With the CPUs busy these rows mostly wait for a CPU at each request's two
+# wake-ups; rtt measures that alone.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -156,16 +167,30 @@ row_create() {
 }
 row_copyup() { echo x >>"$work/mnt/big/file1"; }
 row_untar() { tar -C "$work/mnt" -xf "$layers/src.tar"; }
+# FUSE caches no xattrs: each call is a GETXATTR request (ENODATA).
+row_rtt() {
+	python3 -c 'import os, sys
+for _ in range(20000):
+    try:
+        os.getxattr(sys.argv[1], "user.pea-bench-none")
+    except OSError:
+        pass' "$work/mnt/tree/d1/f1"
+}
 
-read -r -a rows <<<"${OVL_BENCH_ROWS:-find lsr read create copyup untar}"
+read -r -a rows <<<"${OVL_BENCH_ROWS:-find lsr read create copyup untar rtt}"
 for row in "${rows[@]}"; do
 	if ! declare -F "row_$row" >/dev/null; then
-		echo "bench/overlayfs: unknown row '$row' (find lsr read create copyup untar)" >&2
+		echo "bench/overlayfs: unknown row '$row' (find lsr read create copyup untar rtt)" >&2
+		exit 1
+	fi
+	if [[ $row == rtt ]] && ! command -v python3 >/dev/null; then
+		echo "bench/overlayfs: the rtt row needs python3" >&2
 		exit 1
 	fi
 done
 declare -A label=([find]="find, 20k files" [lsr]="ls -lR, 20k files" [read]="read 300 MB"
-	[create]="create 10k files" [copyup]="copy-up 100 MB" [untar]="untar $(basename "$src")")
+	[create]="create 10k files" [copyup]="copy-up 100 MB" [untar]="untar $(basename "$src")"
+	[rtt]="getxattr x 20k")
 declare -A best load cpu time_of
 
 # server_cpu: the FUSE server's CPU time so far, in clock ticks (0 for the kernel's).
