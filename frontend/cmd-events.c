@@ -34,6 +34,7 @@
 enum {
 	OPT_SINCE = 0x100,
 	OPT_UNTIL,
+	OPT_BACKEND,
 	OPT_STREAM,
 	OPT_NO_TRUNC,
 	OPT_FORMAT,
@@ -51,7 +52,8 @@ static const char events_usage[] =
 	"      --no-trunc[=BOOL]   full IDs (default true)\n"
 	"      --since=TIME        events from TIME (RFC 3339, Unix time or a duration back)\n"
 	"      --stream[=BOOL]     wait for new events (default true)\n"
-	"      --until=TIME        events up to TIME\n";
+	"      --until=TIME        events up to TIME\n"
+	"      --events-backend=B  file, journald or none (pea's global option, here too)\n";
 
 struct events_opts {
 	char **filters; /* "key=value", key lower case */
@@ -101,6 +103,7 @@ static int parse_opts(int argc, char **argv, struct events_opts *o, struct pea_e
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "stream", optional_argument, NULL, OPT_STREAM },
 		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "events-backend", required_argument, NULL, OPT_BACKEND },
 		{ NULL, 0, NULL, 0 },
 	};
 	int r, c = 0;
@@ -135,6 +138,15 @@ static int parse_opts(int argc, char **argv, struct events_opts *o, struct pea_e
 			if (logs_parse_input_time("until", optarg, false, &o->until, err) < 0)
 				return -1;
 			o->has_until = true;
+			break;
+		case OPT_BACKEND: /* podman's global flag, also taken after the command */
+			if (strcmp(optarg, "file") != 0 && strcmp(optarg, "journald") != 0 &&
+			    strcmp(optarg, "none") != 0)
+				return pea_error_new(
+					err, EINVAL,
+					"invalid events backend '%s': use file, journald or none",
+					optarg);
+			events_set_backend(optarg);
 			break;
 		default:
 			break;

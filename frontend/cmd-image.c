@@ -1888,7 +1888,9 @@ int cmd_image_inspect(struct global_options *g, int argc, char **argv, struct pe
 	while ((r = cmd_getopt(argc, argv, "hf:", opts,
 			       "Usage: pea image inspect [OPTIONS] IMAGE [IMAGE...]\n\n"
 			       "Show images as JSON.\n\n"
-			       "  -f, --format=FORMAT   Go template or json\n",
+			       "  -f, --format=FORMAT   Go template ({{.Id}}, {{.RepoTags}}, "
+			       "{{.Created}},\n"
+			       "                        {{.Config.Cmd}}, ...) or json\n",
 			       &c, err)) == 2) {
 		free(format);
 		format = xstrdup(optarg);

@@ -633,6 +633,14 @@ static int network_ls(struct global_options *g, int argc, char **argv, struct pe
 	return r < 0 ? -1 : 0;
 }
 
+static const char network_inspect_usage[] =
+	"Usage: pea network inspect [OPTIONS] NETWORK [NETWORK...]\n"
+	"\n"
+	"Show networks as JSON.\n"
+	"\n"
+	"  -f, --format=FORMAT   Go template ({{.Name}}, {{.ID}}, {{.Driver}},\n"
+	"                        {{.NetworkInterface}}, ...) or json\n";
+
 static int network_inspect(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	static const struct option longopts[] = {
@@ -646,9 +654,7 @@ static int network_inspect(struct global_options *g, int argc, char **argv, stru
 	int r, c = 0, status = 0;
 
 	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "hf:", longopts,
-			       "Usage: pea network inspect [--format TEMPLATE] NETWORK...\n", &c,
-			       err)) == 2)
+	while ((r = cmd_getopt(argc, argv, "hf:", longopts, network_inspect_usage, &c, err)) == 2)
 		format = (free(format), xstrdup(optarg));
 	if (r != 0)
 		return r < 0 ? -1 : 0;

@@ -1072,20 +1072,18 @@ static int system_noop(struct global_options *g, int argc, char **argv, struct p
 	return 0;
 }
 
-static const char system_usage[] =
-	"Usage: pea system COMMAND\n"
-	"\n"
-	"Manage pea.\n"
-	"\n"
-	"Commands:\n"
-	"  df        show the disk space pea uses\n"
-	"  events    show the events of containers, images, volumes, pods\n"
-	"  info      show the host, the store and the version\n"
-	"  migrate   nothing to do for pea (says so)\n"
-	"  prune     remove unused data\n"
-	"  renumber  nothing to do for pea (says so)\n"
-	"  reset     remove everything pea stored\n"
-	"  service   serve podman's API (its ping and version so far)\n";
+static const char system_usage[] = "Usage: pea system COMMAND\n"
+				   "\n"
+				   "Manage pea.\n"
+				   "\n"
+				   "Commands:\n"
+				   "  df        show the disk space pea uses\n"
+				   "  info      show the host, the store and the version\n"
+				   "  migrate   nothing to do for pea (says so)\n"
+				   "  prune     remove unused data\n"
+				   "  renumber  nothing to do for pea (says so)\n"
+				   "  reset     remove everything pea stored\n"
+				   "  service   serve podman's API (its ping and version so far)\n";
 
 int cmd_system(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {

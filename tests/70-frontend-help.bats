@@ -8,6 +8,15 @@ bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
 
+setup_file() {
+	ensure_fixtures
+	fe_server_start
+}
+
+teardown_file() {
+	fe_server_stop
+}
+
 setup() {
 	require_root
 	require_cmd "$PEA"
@@ -145,4 +154,54 @@ check_help() {
 	assert_line "Error: missing command 'pea container COMMAND'"
 	run -125 "$PEA" "${FE_ARGS[@]}" container nosuch
 	assert_line --index 0 "Error: unrecognized command \`pea container nosuch\`"
+}
+
+@test "__complete from the help: flags, sub-commands, operands by their synopsis name" {
+	fe_load_busybox
+	run -0 pea_cmd create --name c1 busybox true
+	run -0 pea_cmd volume create v1
+	# [options]: the long flags of Options:
+	run -0 pea_cmd __completeNoDesc stop --
+	assert_line --index 0 -- "--all"
+	assert_line -- "--time"
+	assert_line --index -1 "Completion ended with directive: ShellCompDirectiveNoFileComp"
+	run -0 pea_cmd __completeNoDesc container stop --ti
+	assert_output $'--time\n:4\nCompletion ended with directive: ShellCompDirectiveNoFileComp'
+	# a group: its sub-commands
+	run -0 pea_cmd __completeNoDesc volume "e"
+	assert_output $'exists\nexport\n:4\nCompletion ended with directive: ShellCompDirectiveNoFileComp'
+	# CONTAINER, VOLUME, IMAGE: the names; the value of a flag is not an operand
+	run -0 pea_cmd __completeNoDesc stop -t 3 ""
+	assert_line "c1"
+	run -0 pea_cmd __completeNoDesc volume inspect ""
+	assert_output $'v1\n:4\nCompletion ended with directive: ShellCompDirectiveNoFileComp'
+	run -0 pea_cmd __completeNoDesc image history ""
+	assert_line "localhost/busybox:latest"
+	run -0 pea_cmd __completeNoDesc image history "bu"
+	assert_line "busybox:latest"
+	# a PATH, FILE, COMMAND: the shell's own; past the synopsis: nothing
+	run -0 pea_cmd __completeNoDesc load --input ""
+	assert_output $':0\nCompletion ended with directive: ShellCompDirectiveDefault'
+	run -0 pea_cmd __completeNoDesc export c1 ""
+	assert_output $':4\nCompletion ended with directive: ShellCompDirectiveNoFileComp'
+	run -0 pea_cmd __completeNoDesc rename c1 x ""
+	assert_output $':4\nCompletion ended with directive: ShellCompDirectiveNoFileComp'
+}
+
+@test "__complete --format: the fields its help names; inspect's type is its operand's (610-format)" {
+	run -0 pea_cmd __completeNoDesc history --format "{{."
+	assert_line "{{.ID}}"
+	assert_line "{{.CreatedBy}}"
+	assert_line --index -1 "Completion ended with directive: ShellCompDirectiveNoSpace, ShellCompDirectiveNoFileComp"
+	run -0 pea_cmd __completeNoDesc container inspect --format "{{.St"
+	assert_output $'{{.State.Status}}\n:6\nCompletion ended with directive: ShellCompDirectiveNoSpace, ShellCompDirectiveNoFileComp'
+	run -0 pea_cmd __completeNoDesc inspect --format "{{."
+	assert_output $':6\nCompletion ended with directive: ShellCompDirectiveNoSpace, ShellCompDirectiveNoFileComp'
+	# each command whose --format completes fields takes podman's '{{"\n"}}' (610-format)
+	run -0 pea_cmd ps -a --format '{{"\n"}}'
+	assert_output ""
+	run -0 pea_cmd events --stream=false --events-backend=file --format '{{"\n"}}'
+	assert_output ""
+	run -125 pea_cmd events --events-backend=syslog
+	assert_output "Error: invalid events backend 'syslog': use file, journald or none"
 }
