@@ -186,6 +186,7 @@ int store_open(const struct global_options *g, bool exclusive, struct store **re
 {
 	struct storage_conf conf = { 0 };
 	struct store *s = xnew(struct store, 1);
+	bool exclusive_first = false;
 	int r = -1;
 
 	s->root_fd = s->run_fd = s->lock_fd = s->driver_fd = -1;
@@ -209,15 +210,19 @@ int store_open(const struct global_options *g, bool exclusive, struct store **re
 	if (open_dir(s->graph_root, &s->root_fd, err) < 0 ||
 	    open_dir(s->run_root, &s->run_fd, err) < 0)
 		goto out;
-	if (pea_lock_at(s->root_fd, "storage.lock", PEA_LOCK_EXCLUSIVE, false, &s->lock_fd, err) <
-	    0) {
+	/* a reader of a store already made: no repair (store.h) */
+	if (!exclusive && !pea_path_exists_at(s->root_fd, "store.json"))
+		exclusive_first = true;
+	if (pea_lock_at(s->root_fd, "storage.lock",
+			exclusive || exclusive_first ? PEA_LOCK_EXCLUSIVE : PEA_LOCK_SHARED, false,
+			&s->lock_fd, err) < 0) {
 		pea_error_wrap(err, "lock the store '%s'", s->graph_root);
 		goto out;
 	}
 	if (check_driver(s, g->driver ? g->driver : conf.driver, err) < 0 ||
 	    make_layout(s, err) < 0)
 		goto out;
-	{
+	if (exclusive || exclusive_first) {
 		struct repair_report rep = { 0 };
 
 		r = store_repair(s, &rep, err);
@@ -226,7 +231,7 @@ int store_open(const struct global_options *g, bool exclusive, struct store **re
 			goto out;
 		r = -1;
 	}
-	if (!exclusive && flock(s->lock_fd, LOCK_SH) < 0) {
+	if (exclusive_first && flock(s->lock_fd, LOCK_SH) < 0) {
 		pea_error_errno(err, "lock the store '%s'", s->graph_root);
 		goto out;
 	}

@@ -47,7 +47,13 @@ struct store {
 	char **repaired; /* what the open removed (crash leftovers) */
 };
 
-/* Open (creating) the store, lock it, and remove what a crash left behind. */
+/*
+ * Open (creating) the store and lock it. An exclusive open (a writer) first
+ * removes what a crash left behind (store_repair); a shared one (a reader:
+ * ls, inspect, diff) of a store already made does not: it sees records only,
+ * and a leftover has none, so it would list the same; the scan, one stat per
+ * layer, made each `pea run` (an image ls) slower with every container.
+ */
 int store_open(const struct global_options *g, bool exclusive, struct store **ret,
 	       struct pea_error **err);
 struct store *store_free(struct store *s);

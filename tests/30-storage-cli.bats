@@ -339,3 +339,24 @@ conf_value_error() {
 	assert_equal "$(cat "$mp/file")" data
 	run -0 pstore container rm --force v
 }
+
+@test "cli: a reader (ls, inspect) of a store leaves crash leftovers to the next writer; a new store is made all the same" {
+	# a shared open of a store not made yet makes it (store.json under the exclusive lock)
+	run -0 pstore image ls
+	[[ -f "$STORE_ROOT/store.json" ]]
+	local orphan="$STORE_ROOT/$STORAGE_DRIVER/$(printf 'f%.0s' {1..64})"
+	mkdir -p "$orphan/diff"
+	run -0 pstore image ls
+	run -0 pstore container ls
+	run -0 pstore layer ls
+	run -0 pstore status
+	[[ -d "$orphan" ]]
+	# no scan of the store's layers at a read: no stat of each layer's record
+	run -0 strace -f -qq -e trace=newfstatat,statx -o "$TEST_DIR/ls.trace" "$PEA_STORAGE" \
+		--root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver "$STORAGE_DRIVER" image ls
+	run -1 grep -c 'layers/ffff' "$TEST_DIR/ls.trace"
+	# a writer's open removes it
+	run -0 pstore check
+	assert_equal "$(jq -r '.result.removed[0]' <<<"$output")" "$STORAGE_DRIVER/$(printf 'f%.0s' {1..64})"
+	[[ ! -e "$orphan" ]]
+}
