@@ -410,9 +410,33 @@ int record_save(const struct global_options *g, const struct ctr_record *r, stru
 	return record_write(g, r, RECORD_DURABLE, err);
 }
 
+/*
+ * The folders that hold one folder per container (the records, the run
+ * folders, the runtime's states) spread those over the disk's block groups
+ * (pea_dir_spread): a new container's files are then made where few inodes
+ * were freed lately, not behind the deletes of the last hundred containers.
+ * Best effort, once per create.
+ */
+static void records_spread(const struct global_options *g)
+{
+	const char *const roots[] = { g->root, g->runroot, g->runroot };
+	const char *const subs[] = { "containers", "containers", "runtime" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+		_cleanup_free_ char *d = xasprintf("%s/%s", roots[i], subs[i]);
+		_cleanup_close_ int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0 && errno == ENOENT && frontend_mkdir_p(d, NULL) == 0)
+			fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0)
+			pea_dir_spread(fd);
+	}
+}
+
 int record_save_new(const struct global_options *g, const struct ctr_record *r,
 		    struct pea_error **err)
 {
+	records_spread(g);
 	/* --rootfs: no `pea-storage container create` follows to commit it */
 	if (!r->rm && json_object_object_get_ex(r->opts, "rootfs", NULL))
 		return record_write(g, r, RECORD_DURABLE, err);

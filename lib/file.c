@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/fs.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 
@@ -780,4 +782,14 @@ int pea_close_fds_except(int from, const int *keep, size_t nkeep)
 		}
 		next = k + 1;
 	}
+}
+
+void pea_dir_spread(int dirfd)
+{
+	int flags = 0;
+
+	if (ioctl(dirfd, FS_IOC_GETFLAGS, &flags) < 0 || (flags & FS_TOPDIR_FL))
+		return;
+	flags |= FS_TOPDIR_FL;
+	(void)ioctl(dirfd, FS_IOC_SETFLAGS, &flags);
 }

@@ -65,3 +65,22 @@ runtime_calls() {
 	refute_line start
 	run -0 pea_cmd rm nf
 }
+
+# spread_flag DIR: "T" when DIR carries ext4's top-of-hierarchies flag, else "-".
+spread_flag() {
+	lsattr -d "$1" | awk '{ print ($1 ~ /T/) ? "T" : "-" }'
+}
+
+@test "create: the folders of per-container folders are tops of hierarchies (chattr +T) where the filesystem has it" {
+	require_cmd lsattr
+	mkdir -p "$TEST_DIR/probe"
+	chattr +T "$TEST_DIR/probe" 2>/dev/null || skip "expected: $(stat -f -c %T "$TEST_DIR") has no chattr +T"
+	run -0 pea_cmd create --network none busybox true
+	local d
+	for d in "$FE_ROOT/containers" "$FE_RUNROOT/containers" "$FE_RUNROOT/runtime"; do
+		assert_equal "$d $(spread_flag "$d")" "$d T"
+	done
+	# the storage's staging folder too (pea-storage, same helper)
+	assert_equal "$(spread_flag "$FE_ROOT/storage/staging")" T
+	run -0 pea_cmd rm -a
+}
