@@ -1953,19 +1953,6 @@ static int image_exists(struct global_options *g, int argc, char **argv, struct 
 	return -1;
 }
 
-/* go-units' HumanSizeWithPrecision(size, 4): decimal units, four digits, no space */
-static char *tree_size(double b)
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
-	size_t u = 0;
-
-	while (b >= 1000 && u + 1 < ARRAY_SIZE(units)) {
-		b /= 1000;
-		u++;
-	}
-	return xasprintf("%.4g%s", b, units[u]);
-}
-
 /* An image's names as Go prints a []string: "[a b]" (digest references left out). */
 static char *tree_names(struct json_object *rec)
 {
@@ -2038,12 +2025,12 @@ static int image_tree(struct global_options *g, int argc, char **argv, struct pe
 		size += sizes[i];
 	}
 	tags = tree_names(rec);
-	total = tree_size(size);
+	total = fmt_human_size_precision(size, 4, false);
 	printf("Image ID: %.12s\nTags:     %s\nSize:     %s\n%s\n", rec_str(rec, "id"), tags, total,
 	       n ? "Image Layers" : "No Image Layers");
 	for (size_t i = 0; i < n; i++) {
 		const char *id = json_object_get_string(json_object_array_get_idx(layers, i));
-		_cleanup_free_ char *sz = tree_size(sizes[i]), *of = NULL;
+		_cleanup_free_ char *sz = fmt_human_size_precision(sizes[i], 4, false), *of = NULL;
 
 		/* the images whose top layer this is, their names together as one list */
 		for (size_t k = 0; k < json_object_array_length(imgs); k++) {

@@ -110,7 +110,7 @@ char *fmt_human_duration(double seconds)
 }
 
 /* Go's %.3g: shortest of %e/%f with 3 significant digits, no trailing zeros. */
-char *fmt_human_size(double bytes)
+char *fmt_human_size_precision(double bytes, int digits, bool space)
 {
 	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
 	size_t i = 0;
@@ -119,7 +119,12 @@ char *fmt_human_size(double bytes)
 		bytes /= 1000;
 		i++;
 	}
-	return xasprintf("%.3g %s", bytes, units[i]);
+	return xasprintf("%.*g%s%s", digits, bytes, space ? " " : "", units[i]);
+}
+
+char *fmt_human_size(double bytes)
+{
+	return fmt_human_size_precision(bytes, 3, true);
 }
 
 char *fmt_go_time(double seconds)

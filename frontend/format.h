@@ -27,6 +27,8 @@ void table_clear(struct table *t);
 char *fmt_human_duration(double seconds);
 /* "1.24 MB" (go-units HumanSizeWithPrecision(size, 3)). */
 char *fmt_human_size(double bytes);
+/* The same with digits significant digits, a space before the unit or none ("1.242MB"). */
+char *fmt_human_size_precision(double bytes, int digits, bool space);
 /* A time as Go's time.Time prints in templates: "2006-01-02 15:04:05.5 +0000 UTC". */
 char *fmt_go_time(double seconds);
 

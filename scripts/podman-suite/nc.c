@@ -75,6 +75,18 @@ static void pump(int fd, int timeout)
 	}
 }
 
+/* -e PROG on the connection, else data both ways */
+static void serve(int fd, const char *prog, int timeout)
+{
+	if (prog) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		execl(prog, prog, (char *)NULL);
+		die("exec");
+	}
+	pump(fd, timeout);
+}
+
 int main(int argc, char **argv)
 {
 	int listen_mode = 0, port = 0, timeout = 0, c;
@@ -138,13 +150,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "connect to %s from %s (%s)\n", addr(&me, a, sizeof(a)),
 				addr(&peer, b, sizeof(b)), b);
 		close(s);
-		if (prog) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			execl(prog, prog, (char *)NULL);
-			die("exec");
-		}
-		pump(fd, timeout);
+		serve(fd, prog, timeout);
 	} else {
 		struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
 		int fd, e;
@@ -163,13 +169,7 @@ int main(int argc, char **argv)
 			die("socket");
 		if (connect(fd, res->ai_addr, res->ai_addrlen) < 0)
 			die("can't connect to remote host");
-		if (prog) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			execl(prog, prog, (char *)NULL);
-			die("exec");
-		}
-		pump(fd, timeout);
+		serve(fd, prog, timeout);
 	}
 	return 0;
 }
