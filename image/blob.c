@@ -307,6 +307,10 @@ void progress_event(struct progress *p, const char *event, const char *digest, i
 	if (p->mode == PROGRESS_TEXT) {
 		if (strcmp(event, "progress") == 0)
 			return;
+		/* the config as skopeo and podman name it (podman 4.3.1's 030-run looks for it) */
+		if (digest && p->config_digest && strcmp(digest, p->config_digest) == 0 &&
+		    (strcmp(event, "start") == 0 || strcmp(event, "skipped") == 0))
+			event = "start-config";
 		if (strcmp(event, "skipped") == 0)
 			dprintf(p->fd, "Copying blob %.19s skipped: already exists\n", digest);
 		else if (strcmp(event, "mounted") == 0)

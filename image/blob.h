@@ -97,6 +97,7 @@ struct progress {
 	size_t nbars;
 	size_t drawn; /* lines drawn last time, to move back over */
 	uint64_t drawn_ms;
+	const char *config_digest; /* the image's config while its blobs copy: "Copying config" */
 };
 
 /* End a TTY display (the bars stay on the screen); frees the bars. */

@@ -505,10 +505,14 @@ static int copy_one(struct image_source *src, struct image_dest *dst, const char
 		out_type = xstrdup(MT_DOCKER_MANIFEST);
 	}
 	r = dst->ops->begin && !o->compress_format ? dst->ops->begin(dst, m, err) : 0;
+	if (o->progress)
+		o->progress->config_digest = m->config.digest;
 	if (r == 0)
 		r = plan_blobs(m, src, dst, o, &list, &n, err);
 	if (r == 0)
 		r = transfer_blobs(src, dst, list, n, out_type, o, err);
+	if (o->progress)
+		o->progress->config_digest = NULL; /* m's, freed at the end */
 	if (r == 0 && o->compress_format)
 		r = rewrite_layers(&out, &out_len, list, n, err);
 	for (size_t i = 0; list && i < n; i++)

@@ -209,3 +209,12 @@ Deleted: $bb"
 	run -0 pea_cmd run --rm --network host busybox cat /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/msgmax
 	assert_output "$(cat /proc/sys/net/ipv4/ping_group_range)"$'\n12345'
 }
+
+@test "pull's progress names the config 'Copying config', its layers 'Copying blob' (skopeo's and podman's words)" {
+	run -0 pea_cmd rmi -a
+	run -0 pea_cmd pull docker-archive:"$BUSYBOX_ARCHIVE"
+	iid="$(pea_out inspect --format '{{.Id}}' localhost/busybox)"
+	assert_line "Copying config sha256:${iid:0:12}"
+	refute_line "Copying blob sha256:${iid:0:12}"
+	assert_line --regexp '^Copying blob sha256:[0-9a-f]{12}$'
+}
