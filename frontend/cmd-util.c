@@ -2,12 +2,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/strv.h"
+#include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
@@ -61,6 +61,11 @@ static size_t synopsis_token(const char *s, const char *end)
 	return i;
 }
 
+static bool token_is(const char *s, size_t len, const char *word)
+{
+	return len == strlen(word) && strncmp(s, word, len) == 0;
+}
+
 /*
  * Read the first line of a usage ("Usage: pea stop [OPTIONS] CONTAINER [CONTAINER...]"):
  * after the program and the command's path (lower-case words), its operands, without
@@ -88,10 +93,10 @@ static void synopsis_parse(const char *usage, struct synopsis *ret)
 			continue;
 		}
 		path = false;
-		if (s[0] == '-' || strncmp(s, "[-", 2) == 0 || strncmp(s, "[OPTIONS]", len) == 0 ||
-		    strncmp(s, "[options]", len) == 0 ||
+		if (s[0] == '-' || strncmp(s, "[-", 2) == 0 || token_is(s, len, "[OPTIONS]") ||
+		    token_is(s, len, "[options]") ||
 		    (ret->group &&
-		     (strncmp(s, "COMMAND", len) == 0 || strncmp(s, "[ARGS...]", len) == 0))) {
+		     (token_is(s, len, "COMMAND") || token_is(s, len, "[ARGS...]")))) {
 			s += len;
 			continue;
 		}
@@ -168,11 +173,9 @@ static void help_sort(const char *usage, struct help_parts *p)
 
 	while (*s) {
 		size_t len = strcspn(s, "\n");
-		_cleanup_free_ char *line = strndup(s, len);
+		_cleanup_free_ char *line = xstrndup(s, len);
 
 		s += len + (s[len] == '\n');
-		if (!line)
-			abort();
 		if (!*line) {
 			mode = TEXT;
 			blank = ftell(desc) > 0;
