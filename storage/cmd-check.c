@@ -217,6 +217,14 @@ int cmd_check(const struct global_options *g, int argc, char **argv, struct pea_
 		return -1;
 	if (store_open(g, true, &c.s, err) < 0)
 		return -1;
+	if (!c.s->repair_done) { /* marked clean: check looks all the same */
+		struct repair_report rep = { 0 };
+
+		r = store_repair(c.s, &rep, err);
+		c.s->repaired = rep.removed;
+		if (r < 0)
+			return -1;
+	}
 	c.removed = json_object_new_array();
 	for (char **x = c.s->repaired; x && *x; x++)
 		json_object_array_add(c.removed, json_object_new_string(*x));

@@ -302,6 +302,8 @@ static int container_create_cmd(const struct global_options *g, int argc, char *
 	} else if (r == 0) {
 		r = cli_reply(container_json(s, &c), err);
 	}
+	if (r == 0)
+		store_mark_clean(s);
 	container_rec_clear(&c);
 	store_free(s);
 	pea_strv_free(o.names);
@@ -397,6 +399,7 @@ static int container_mount_cmd(const struct global_options *g, int argc, char **
 		json_object_object_add(o, "mountpoint", json_object_new_string(mountpoint));
 		json_object_object_add(o, "mount_count", json_object_new_int(count));
 		r = cli_reply(o, err);
+		store_mark_clean(s);
 	} else {
 		pea_error_wrap(err, "container mount: '%s'", c.id);
 	}
@@ -496,6 +499,7 @@ static int container_unmount_cmd(const struct global_options *g, int argc, char 
 		json_object_object_add(o, "mount_count", json_object_new_int(count));
 		json_object_object_add(o, "mounted", json_object_new_boolean(count > 0));
 		r = cli_reply(o, err);
+		store_mark_clean(s);
 	} else {
 		pea_error_wrap(err, "container unmount: '%s'", c.id);
 	}
@@ -544,6 +548,7 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 		o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_new_string(c.id));
 		r = cli_reply(o, err);
+		store_mark_clean(s);
 	} else {
 		pea_error_wrap(err, "container rm");
 	}

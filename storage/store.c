@@ -111,6 +111,7 @@ struct store *store_free(struct store *s)
 	if (!s)
 		return NULL;
 	pea_close(s->driver_fd);
+	pea_close(s->state_fd);
 	pea_close(s->lock_fd);
 	pea_close(s->root_fd);
 	pea_close(s->run_fd);
@@ -181,6 +182,76 @@ static int make_layout(struct store *s, struct pea_error **err)
 	return 0;
 }
 
+/*
+ * RUN_ROOT/repair-state: "clean" when the last writer ended without leaving
+ * anything for store_repair, else "dirty", with the boot and the graph root it
+ * speaks for (a crash reboots: a new boot id, a full repair). Rewritten in
+ * place, without fsync or a new inode: within one boot the page cache is the
+ * truth, and a writer killed at any point leaves "dirty" (repair_state_set).
+ */
+#define REPAIR_STATE_LEN 96
+
+static void repair_state_text(struct store *s, bool clean, char buf[REPAIR_STATE_LEN])
+{
+	_cleanup_free_ char *boot = NULL;
+	struct stat st = { 0 };
+	size_t len = 0;
+
+	if (pea_read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, &boot, &len, NULL) <
+	    0)
+		boot = xstrdup("-");
+	boot[strcspn(boot, "\n")] = '\0';
+	(void)fstat(s->root_fd, &st);
+	snprintf(buf, REPAIR_STATE_LEN, "%s %lx %lx %s", boot, (unsigned long)st.st_dev,
+		 (unsigned long)st.st_ino, clean ? "clean" : "dirty");
+}
+
+static bool repair_state_clean(struct store *s)
+{
+	char want[REPAIR_STATE_LEN] = { 0 }, have[REPAIR_STATE_LEN] = { 0 };
+
+	s->state_fd =
+		openat(s->run_fd, "repair-state", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (s->state_fd < 0)
+		return false;
+	repair_state_text(s, true, want);
+	return pread(s->state_fd, have, sizeof(have), 0) == (ssize_t)sizeof(have) &&
+	       memcmp(have, want, sizeof(have)) == 0;
+}
+
+static void repair_state_set(struct store *s, bool clean)
+{
+	char text[REPAIR_STATE_LEN] = { 0 };
+
+	if (s->state_fd < 0)
+		return;
+	repair_state_text(s, clean, text);
+	/* a short state reads as dirty, and so does none */
+	if (pwrite(s->state_fd, text, sizeof(text), 0) != (ssize_t)sizeof(text) &&
+	    ftruncate(s->state_fd, 0) < 0)
+		(void)unlinkat(s->run_fd, "repair-state", 0);
+}
+
+void store_mark_clean(struct store *s)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	int fd;
+
+	if (s->state_fd < 0)
+		return;
+	/* an apply in flight (or killed) has its folder and lock in staging/ */
+	fd = openat(s->root_fd, "staging", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		pea_close(fd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			return;
+	repair_state_set(s, true);
+}
+
 int store_open(const struct global_options *g, bool exclusive, struct store **ret,
 	       struct pea_error **err)
 {
@@ -189,7 +260,7 @@ int store_open(const struct global_options *g, bool exclusive, struct store **re
 	bool exclusive_first = false;
 	int r = -1;
 
-	s->root_fd = s->run_fd = s->lock_fd = s->driver_fd = -1;
+	s->root_fd = s->run_fd = s->lock_fd = s->driver_fd = s->state_fd = -1;
 	if (load_conf(g, &conf, err) < 0)
 		goto out;
 	if (g->driver && !storage_driver_is_known(g->driver)) {
@@ -222,15 +293,18 @@ int store_open(const struct global_options *g, bool exclusive, struct store **re
 	if (check_driver(s, g->driver ? g->driver : conf.driver, err) < 0 ||
 	    make_layout(s, err) < 0)
 		goto out;
-	if (exclusive || exclusive_first) {
+	if ((exclusive || exclusive_first) && !repair_state_clean(s)) {
 		struct repair_report rep = { 0 };
 
 		r = store_repair(s, &rep, err);
 		s->repaired = rep.removed;
+		s->repair_done = true;
 		if (r < 0)
 			goto out;
 		r = -1;
 	}
+	if (exclusive || exclusive_first)
+		repair_state_set(s, false); /* this writer may leave something */
 	if (exclusive_first && flock(s->lock_fd, LOCK_SH) < 0) {
 		pea_error_errno(err, "lock the store '%s'", s->graph_root);
 		goto out;

@@ -43,19 +43,30 @@ struct store {
 	int root_fd;
 	int run_fd;
 	int lock_fd;
-	int driver_fd;	 /* graph_root/DRIVER */
-	char **repaired; /* what the open removed (crash leftovers) */
+	int driver_fd;	  /* graph_root/DRIVER */
+	char **repaired;  /* what the open removed (crash leftovers) */
+	bool repair_done; /* the open ran store_repair */
+	int state_fd;	  /* run_root/repair-state (store_mark_clean) */
 };
 
 /*
  * Open (creating) the store and lock it. An exclusive open (a writer) first
- * removes what a crash left behind (store_repair); a shared one (a reader:
- * ls, inspect, diff) of a store already made does not: it sees records only,
- * and a leftover has none, so it would list the same; the scan, one stat per
- * layer, made each `pea run` (an image ls) slower with every container.
+ * removes what a crash left behind (store_repair), unless the last writer
+ * marked the store clean (store_mark_clean) in this boot; it then marks it
+ * dirty until it is done. A shared one (a reader: ls, inspect, diff) of a
+ * store already made does not repair: it sees records only, and a leftover
+ * has none, so it would list the same. The scan (one stat per layer, image
+ * and overlay/l link) made each `pea run` slower with every container.
  */
 int store_open(const struct global_options *g, bool exclusive, struct store **ret,
 	       struct pea_error **err);
+/*
+ * A writer done without leaving anything for store_repair (a container's
+ * create, mount, unmount, rm that succeeded): the next writer's open skips
+ * the repair. Not while staging/ holds anything (an apply in flight, or one
+ * killed: its leftovers are the repair's).
+ */
+void store_mark_clean(struct store *s);
 struct store *store_free(struct store *s);
 /* Release the store lock (for the long part of an apply) and take it again. */
 void store_unlock(struct store *s);

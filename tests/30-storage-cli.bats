@@ -360,3 +360,52 @@ conf_value_error() {
 	assert_equal "$(jq -r '.result.removed[0]' <<<"$output")" "$STORAGE_DRIVER/$(printf 'f%.0s' {1..64})"
 	[[ ! -e "$orphan" ]]
 }
+
+@test "cli: a writer skips the repair after a clean writer in this boot; after a killed one it repairs" {
+	st_busybox_image localhost/busybox:latest
+	run -0 pstore container create --image localhost/busybox:latest --name c1
+	grep -q ' clean$' <(tr -d '\0' <"$STORE_RUN/repair-state")
+	# a leftover no writer made: the next writer does not scan for it
+	local orphan="$STORE_ROOT/$STORAGE_DRIVER/$(printf 'e%.0s' {1..64})"
+	mkdir -p "$orphan/diff"
+	run -0 strace -f -qq -e trace=newfstatat,statx -o "$TEST_DIR/create.trace" "$PEA_STORAGE" \
+		--root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver "$STORAGE_DRIVER" \
+		container create --image localhost/busybox:latest --name c2
+	run -1 grep -c 'layers/eeee' "$TEST_DIR/create.trace"
+	[[ -d "$orphan" ]]
+	# a writer killed midway leaves the store dirty: the next writer's open repairs
+	PEA_STORAGE_TEST_CRASH=container-before-record run pstore container create \
+		--image localhost/busybox:latest --name c3
+	assert_equal "$status" 137
+	grep -q ' dirty$' <(tr -d '\0' <"$STORE_RUN/repair-state")
+	run -0 pstore container rm c1
+	[[ ! -e "$orphan" ]]
+	grep -q ' clean$' <(tr -d '\0' <"$STORE_RUN/repair-state")
+	# check always looks
+	mkdir -p "$orphan/diff"
+	run -0 pstore check
+	assert_equal "$(jq -r '.result.removed[0]' <<<"$output")" "$STORAGE_DRIVER/$(printf 'e%.0s' {1..64})"
+	# another boot (the state names the boot it holds for) repairs
+	mkdir -p "$orphan/diff"
+	run -0 pstore container rm c2
+	printf 'x' | dd of="$STORE_RUN/repair-state" bs=1 seek=0 conv=notrunc status=none
+	run -0 pstore container create --image localhost/busybox:latest --name c4
+	[[ ! -e "$orphan" ]]
+}
+
+@test "cli: a writer does not mark the store clean while an apply is in flight (its staging folder held)" {
+	st_busybox_image localhost/busybox:latest
+	local lfd
+	mkdir "$STORE_ROOT/staging/inflight"
+	# the apply's lock, held by this shell
+	exec {lfd}>"$STORE_ROOT/staging/inflight.lock"
+	flock -x "$lfd"
+	run -0 pstore container create --image localhost/busybox:latest --name c1
+	grep -q ' dirty$' <(tr -d '\0' <"$STORE_RUN/repair-state")
+	[[ -d "$STORE_ROOT/staging/inflight" ]]
+	exec {lfd}>&-
+	# its writer gone: the next writer removes it, then the store is clean
+	run -0 pstore container rm c1
+	[[ ! -e "$STORE_ROOT/staging/inflight" ]]
+	grep -q ' clean$' <(tr -d '\0' <"$STORE_RUN/repair-state")
+}
