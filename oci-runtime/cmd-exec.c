@@ -574,8 +574,8 @@ static int exec_child_steps(struct exec_ctx *x, char **ret_exe, struct pea_error
 	 * exec'd one's): born in the container's pid namespace, we read our pid
 	 * as the runtime sees it from its /proc, before joining the mount one.
 	 */
-	if (x->listener >= 0)
-		x->host_pid = proc_self_pid();
+	if (x->listener >= 0 && (x->host_pid = proc_self_pid()) <= 0)
+		return pea_error_errno(err, "linux.seccomp.listenerPath: read /proc/self");
 	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++)
 		if (x->nsfd[i] >= 0 && setns(x->nsfd[i], ns_types[i].type) < 0)
 			return pea_error_errno(err, "join the container's %s namespace",

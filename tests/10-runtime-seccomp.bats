@@ -195,7 +195,7 @@ PY
 	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]'
 	bundle_set "$RT_B" '.linux.seccomp.listenerPath = $p | .linux.seccomp.listenerMetadata = "m2"' --arg p "$TEST_DIR/agent.sock"
 	run -0 rt_reaped run -d -b "$RT_B" nx
-	run -1 rt exec nx mkdir /tmp/x
+	run -1 rt exec --pid-file "$TEST_DIR/exec.pid" nx mkdir /tmp/x
 	assert_output --partial 'Function not implemented'
 	wait "$agent"
 	run -0 wc -l <"$TEST_DIR/agent.out"
@@ -205,7 +205,7 @@ PY
 	local msg=${output%$'\t'*}
 	run -0 jq -e '.fds == ["seccompFd"] and .metadata == "m2" and .state.id == "nx" and .state.status == "running"' <<<"$msg"
 	# "pid" is the exec'd process's, as the runtime sees it (runc's too); create's is the init's
-	run -0 jq -e '.pid > 1 and .pid != .state.pid' <<<"$msg"
+	run -0 jq -e --argjson p "$(cat "$TEST_DIR/exec.pid")" '.pid == $p and .pid != .state.pid' <<<"$msg"
 	run -0 sed -n 1p "$TEST_DIR/agent.out"
 	run -0 jq -e '.pid == .state.pid' <<<"${output%$'\t'*}"
 }
