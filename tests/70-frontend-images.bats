@@ -150,7 +150,7 @@ teardown() {
 	run -125 "$PEA" version --format '{{.Client.Version'
 	assert_output --partial 'unclosed action'
 	run -125 "$PEA" version extra
-	assert_output 'Error: accepts 0 arg(s), received 1'
+	assert_output 'Error: `pea version` takes no arguments'
 	run -125 "$PEA" version --bogus
 	assert_output --partial 'unknown flag: --bogus'
 }

@@ -235,7 +235,7 @@ teardown() {
 	run -0 pea_out images -a -q
 	assert_output ''
 	run -125 pea_cmd image prune extra
-	assert_output 'Error: accepts 0 arg(s), received 1'
+	assert_output 'Error: `pea image prune` takes no arguments'
 	run -125 pea_cmd image prune --bogus
 	assert_output --partial 'unknown flag: --bogus'
 	run -125 pea_cmd image nosuch

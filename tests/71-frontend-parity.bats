@@ -200,7 +200,7 @@ httpd_start() {
 	run -0 pea_cmd ps -a --format '{{.Names}}'
 	assert_output r
 	run -125 pea_cmd container prune extra
-	assert_output 'Error: accepts 0 arg(s), received 1'
+	assert_output 'Error: `pea container prune` takes no arguments'
 }
 
 @test "load -i URL (http), as podman's; save --uncompressed keeps OCI layers plain tars" {
