@@ -1856,7 +1856,9 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		return -1;
 	if (seccomp_profile_from_conf(&o.sec, conf.seccomp_profile, err) < 0)
 		return -1;
-	secres_default_sysctls(&o.sec, conf.default_sysctls, o.net_mode, o.ipc_mode, o.uts_mode);
+	secres_default_sysctls(&o.sec, conf.default_sysctls, o.net_mode, o.ipc_mode, o.uts_mode,
+			       o.userns.is_auto || o.userns.uid_map || o.userns.gid_map ||
+				       o.userns.user);
 	logj = json_object_new_object();
 	if (ctr_log_finish(&o.log, &conf, o.tty, logj, err) < 0)
 		return -1;

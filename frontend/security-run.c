@@ -704,7 +704,7 @@ static char *find_init(void)
 }
 
 void secres_default_sysctls(struct json_object **sec, char *const *defaults, const char *net_mode,
-			    const char *ipc_mode, const char *uts_mode)
+			    const char *ipc_mode, const char *uts_mode, bool own_userns)
 {
 	struct json_object *o = NULL;
 
@@ -715,7 +715,8 @@ void secres_default_sysctls(struct json_object **sec, char *const *defaults, con
 
 		if (!k || !*k)
 			continue;
-		if ((net_mode && strcmp(net_mode, "host") == 0 && strncmp(k, "net.", 4) == 0) ||
+		if (((own_userns || (net_mode && strcmp(net_mode, "host") == 0)) &&
+		     strncmp(k, "net.", 4) == 0) ||
 		    (ipc_mode && strcmp(ipc_mode, "host") == 0 &&
 		     strncmp(k, "fs.mqueue.", 10) == 0) ||
 		    (uts_mode && strcmp(uts_mode, "host") == 0 &&

@@ -123,10 +123,13 @@ int secres_parse(struct json_object *sec, int c, const char *arg, struct pea_err
 /*
  * containers.conf's default_sysctls ("K=V") into *sec where the container did not
  * set the key itself, as podman: none of net.* with the host's network, of
- * fs.mqueue.* with the host's IPC, of kernel.hostname/domainname with its UTS.
+ * fs.mqueue.* with the host's IPC, of kernel.hostname/domainname with its UTS;
+ * none of net.* either when the container has a user namespace of its own
+ * (own_userns: --userns=auto, --uidmap, keep-id): the network namespace pea
+ * makes belongs to pea's, and the runtime could not write them (EACCES).
  */
 void secres_default_sysctls(struct json_object **sec, char *const *defaults, const char *net_mode,
-			    const char *ipc_mode, const char *uts_mode);
+			    const char *ipc_mode, const char *uts_mode, bool own_userns);
 int secres_validate(struct json_object *sec, long long memory, const char *net_mode,
 		    struct pea_error **err);
 

@@ -196,7 +196,7 @@ Deleted: $bb"
 	assert_output --partial 'nosuchimage'
 }
 
-@test "containers.conf default_sysctls: set in every container, its own --sysctl wins, net.* not with --network host" {
+@test "containers.conf default_sysctls: set in every container, its own --sysctl wins, net.* not with --network host nor a user namespace" {
 	printf '[containers]\ndefault_sysctls = ["net.ipv4.ping_group_range=0 0", "kernel.msgmax=12345"]\n' \
 		>"$TEST_DIR/containers.conf"
 	local real=$PEA
@@ -205,6 +205,9 @@ Deleted: $bb"
 	assert_output $'0\t0\n12345'
 	run -0 pea_cmd run --rm --sysctl 'net.ipv4.ping_group_range=0 5' busybox cat /proc/sys/net/ipv4/ping_group_range
 	assert_output $'0\t5'
+	# a user namespace of its own: no net.* default (the runtime could not write it)
+	run -0 pea_cmd run --rm --uidmap 0:100000:5000 --gidmap 0:100000:5000 busybox cat /proc/sys/kernel/msgmax
+	assert_output 12345
 	# the host's network namespace keeps its own value (only read here)
 	run -0 pea_cmd run --rm --network host busybox cat /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/msgmax
 	assert_output "$(cat /proc/sys/net/ipv4/ping_group_range)"$'\n12345'
