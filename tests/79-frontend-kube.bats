@@ -254,9 +254,9 @@ spec:
 	run -125 pea_cmd kube generate
 	assert_output "Error: at least one container, pod or volume is required"
 	run -0 pea_cmd kube generate --help
-	assert_line --index 0 "Usage: pea kube generate [options] {CONTAINER...|POD...|VOLUME...}"
+	assert_line "  pea kube generate [options] {CONTAINER...|POD...|VOLUME...}"
 	run -0 pea_cmd generate kube --help
-	assert_line --index 0 "Usage: pea generate kube [options] {CONTAINER...|POD...|VOLUME...}"
+	assert_line "  pea generate kube [options] {CONTAINER...|POD...|VOLUME...}"
 }
 
 @test "kube play: a Pod's containers run in its pod; play --replace, kube down" {
