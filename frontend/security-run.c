@@ -703,6 +703,13 @@ static char *find_init(void)
 	return NULL;
 }
 
+/* A namespace the container does not make: the host's, or joined (container:, ns:, a pod's). */
+static bool ns_not_own(const char *mode)
+{
+	return mode && (strcmp(mode, "host") == 0 || strncmp(mode, "container:", 10) == 0 ||
+			strncmp(mode, "ns:", 3) == 0);
+}
+
 void secres_default_sysctls(struct json_object **sec, char *const *defaults, const char *net_mode,
 			    const char *ipc_mode, const char *uts_mode, bool own_userns)
 {
@@ -715,11 +722,9 @@ void secres_default_sysctls(struct json_object **sec, char *const *defaults, con
 
 		if (!k || !*k)
 			continue;
-		if (((own_userns || (net_mode && strcmp(net_mode, "host") == 0)) &&
-		     strncmp(k, "net.", 4) == 0) ||
-		    (ipc_mode && strcmp(ipc_mode, "host") == 0 &&
-		     strncmp(k, "fs.mqueue.", 10) == 0) ||
-		    (uts_mode && strcmp(uts_mode, "host") == 0 &&
+		if (((own_userns || ns_not_own(net_mode)) && strncmp(k, "net.", 4) == 0) ||
+		    (ns_not_own(ipc_mode) && strncmp(k, "fs.mqueue.", 10) == 0) ||
+		    (ns_not_own(uts_mode) &&
 		     (strcmp(k, "kernel.hostname") == 0 || strcmp(k, "kernel.domainname") == 0)))
 			continue;
 		if (!*sec)

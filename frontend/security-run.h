@@ -122,8 +122,10 @@ int secres_parse(struct json_object *sec, int c, const char *arg, struct pea_err
  */
 /*
  * containers.conf's default_sysctls ("K=V") into *sec where the container did not
- * set the key itself, as podman: none of net.* with the host's network, of
- * fs.mqueue.* with the host's IPC, of kernel.hostname/domainname with its UTS;
+ * set the key itself, as podman: none of net.* with the host's network or one
+ * joined (container:, ns:, a pod's: its infra container got them), of
+ * fs.mqueue.* with the host's or a joined IPC, of kernel.hostname/domainname
+ * with the host's or a joined UTS;
  * none of net.* either when the container has a user namespace of its own
  * (own_userns: --userns=auto, --uidmap, keep-id): the network namespace pea
  * makes belongs to pea's, and the runtime could not write them (EACCES).

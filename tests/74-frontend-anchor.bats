@@ -208,6 +208,11 @@ Deleted: $bb"
 	# a user namespace of its own: no net.* default (the runtime could not write it)
 	run -0 pea_cmd run --rm --uidmap 0:100000:5000 --gidmap 0:100000:5000 busybox cat /proc/sys/kernel/msgmax
 	assert_output 12345
+	# a pod's containers join its infra's namespaces (the host's here): no net.* default
+	run -0 pea_cmd pod create --name hp --network host
+	run -0 pea_cmd run --rm --pod hp busybox cat /proc/sys/kernel/msgmax
+	assert_output 12345
+	run -0 pea_cmd pod rm -f hp
 	# the host's network namespace keeps its own value (only read here)
 	run -0 pea_cmd run --rm --network host busybox cat /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/msgmax
 	assert_output "$(cat /proc/sys/net/ipv4/ping_group_range)"$'\n12345'
