@@ -7,25 +7,7 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
-
-setup_file() {
-	ensure_fixtures
-	fe_server_start
-}
-
-teardown_file() {
-	fe_server_stop
-}
-
-setup() {
-	require_root
-	require_cmd "$PEA"
-	fe_setup
-}
-
-teardown() {
-	fe_teardown
-}
+load helpers/fe-file
 
 # help_commands [GROUP...]: the names under "Available Commands:" of pea help GROUP...
 help_commands() {
@@ -157,7 +139,6 @@ check_help() {
 }
 
 @test "__complete from the help: flags, sub-commands, operands by their synopsis name" {
-	fe_load_busybox
 	run -0 pea_cmd create --name c1 busybox true
 	run -0 pea_cmd volume create v1
 	# [options]: the long flags of Options:
