@@ -6,22 +6,10 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
-
-setup_file() {
-	ensure_fixtures
-	fe_server_start
-}
-
-teardown_file() {
-	fe_server_stop
-}
+load helpers/fe-file
 
 setup() {
-	require_root
-	require_cmd "$PEA"
-	require_cmd tini
-	fe_setup
-	fe_load_busybox
+	fe_file_setup
 	BG_PIDS=()
 }
 

@@ -3,31 +3,15 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
-
-setup_file() {
-	ensure_fixtures
-	fe_server_start
-}
-
-teardown_file() {
-	fe_server_stop
-}
+load helpers/fe-file
 
 setup() {
-	require_root
-	require_cmd "$PEA"
-	require_cmd tini
-	fe_setup
-	fe_load_busybox
+	fe_file_setup
 	H="$TEST_DIR/host"
 	mkdir -p "$H/tree/sub"
 	echo one >"$H/tree/a.txt"
 	echo two >"$H/tree/sub/b.txt"
 	ln -s a.txt "$H/tree/link"
-}
-
-teardown() {
-	fe_teardown
 }
 
 @test "cp host to a running container: file, new name, folder, folder contents" {

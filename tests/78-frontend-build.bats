@@ -3,28 +3,12 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
-
-setup_file() {
-	ensure_fixtures
-	fe_server_start
-}
-
-teardown_file() {
-	fe_server_stop
-}
+load helpers/fe-file
 
 setup() {
-	require_root
-	require_cmd "$PEA"
-	require_cmd tini
-	fe_setup
-	fe_load_busybox
+	fe_file_setup
 	CTX="$TEST_DIR/ctx"
 	mkdir -p "$CTX"
-}
-
-teardown() {
-	fe_teardown
 }
 
 # pea_direct ARGS...: pea with standard input from the caller (pea_cmd's is /dev/null),
