@@ -936,19 +936,22 @@ static int remove_orphan(const struct global_options *g, const struct ext_ctr *c
 	_cleanup_error_ struct pea_error *e = NULL;
 	const char *owner = c->owner ? c->owner : c->id;
 	_cleanup_close_ int lock = -1;
+	int rc;
 
 	if (record_lock(g, owner, true, &lock, NULL) < 0)
 		return 0; /* a create or a removal under way */
 	if (record_load(g, owner, &r, &e) == 0 || e->code != ENOENT)
 		return 0;
 	e = pea_error_free(e);
-	if (ext_remove(g, c, true, &e) < 0) {
+	/* no record: its lock file goes whatever becomes of the storage container */
+	rc = ext_remove(g, c, true, &e);
+	lock = record_lock_drop(g, owner, TAKE_FD(lock));
+	if (rc < 0) {
 		if (pea_error_is(e, ENOENT))
 			return 0;
 		*err = TAKE_PTR(e);
 		return -1;
 	}
-	lock = record_lock_drop(g, owner, TAKE_FD(lock));
 	return 1;
 }
 

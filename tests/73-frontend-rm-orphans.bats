@@ -185,10 +185,10 @@ pea_storage_hook() {
 }
 
 @test "a create under way keeps its --mount type=image layers from rm -a" {
-	# a pea-storage that holds the create's image layer a while: rm -a meanwhile sees a
-	# layer no record names, under the container's lock
-	local slow="$TEST_DIR/slow" d="$TEST_DIR/made"
-	pea_storage_hook "$slow" "touch '$d'; sleep 2"
+	# a pea-storage that holds the create's image layer until rm -a is done (go, 60 s at
+	# most): rm -a meanwhile sees a layer no record names, under the container's lock
+	local slow="$TEST_DIR/slow" d="$TEST_DIR/made" go="$TEST_DIR/go"
+	pea_storage_hook "$slow" "touch '$d'; for ((i = 0; i < 1200; i++)); do [[ -e '$go' ]] && break; sleep 0.05; done"
 	"$slow/pea" "${FE_ARGS[@]}" create --name c --mount type=image,src=busybox,dst=/img \
 		busybox true >"$TEST_DIR/create.out" 2>&1 3>&- &
 	local pid=$!
@@ -198,7 +198,9 @@ pea_storage_hook() {
 		sleep 0.05
 	done
 	[[ -e "$d" ]]
-	run -0 pea_cmd rm -a
+	run pea_cmd rm -a
+	touch "$go"
+	assert_success
 	assert_output ""
 	wait "$pid"
 	run -0 cat "$TEST_DIR/create.out"
@@ -210,4 +212,35 @@ pea_storage_hook() {
 	assert_output "$id"
 	run -0 store_ids
 	assert_output ""
+}
+
+@test "rm -a: an orphan whose removal fails loses its lock file all the same" {
+	orphan lost1
+	local o1=$oid
+	[[ -e "$FE_RUNROOT/locks/$o1" ]]
+	# a pea-storage that refuses to remove containers
+	local b="$TEST_DIR/norm" x
+	mkdir -p "$b"
+	cp "$PEA" "$b/pea"
+	for x in "$(dirname "$PEA")"/pea-*; do
+		[[ "$(basename "$x")" == pea-storage ]] || ln -sf "$x" "$b/"
+	done
+	{
+		echo '#!/bin/bash'
+		echo 'if [[ " $* " == *" container rm "* ]]; then echo "no rm today" >&2; exit 1; fi'
+		echo 'exec "'"$PEA_STORAGE"'" "$@"'
+	} >"$b/pea-storage"
+	chmod +x "$b/pea-storage"
+	run "$b/pea" "${FE_ARGS[@]}" rm -a
+	assert_failure
+	assert_output --partial "no rm today"
+	[[ ! -e "$FE_RUNROOT/locks/$o1" ]]
+	# the container stays, for the next rm -a
+	run -0 store_ids
+	assert_output "$o1"
+	run -0 pea_cmd rm -a
+	assert_output "$o1"
+	run -0 store_ids
+	assert_output ""
+	[[ ! -e "$FE_RUNROOT/locks/$o1" ]]
 }
