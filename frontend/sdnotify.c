@@ -82,6 +82,7 @@ int sdnotify_spec_mount(const struct global_options *g, const struct ctr_record 
 {
 	_cleanup_free_ char *bundle = NULL, *dir = NULL;
 	struct json_object *m, *o;
+	size_t n, pos;
 
 	if (!proxied(r))
 		return 0;
@@ -98,7 +99,23 @@ int sdnotify_spec_mount(const struct global_options *g, const struct ctr_record 
 	json_object_object_add(m, "type", json_object_new_string("bind"));
 	json_object_object_add(m, "source", json_object_new_string(dir));
 	json_object_object_add(m, "options", o);
-	json_object_array_add(mounts, m);
+	/*
+	 * podman's order: its mounts sorted (stable) by the depth of their destination,
+	 * so after the user's at its depth or above (--tmpfs /run, -v x:/run), before
+	 * those below it; mounts holds them in that order already.
+	 */
+	n = json_object_array_length(mounts);
+	for (pos = 0; pos < n; pos++) {
+		const char *d = json_object_get_string(json_object_object_get(
+			json_object_array_get_idx(mounts, pos), "destination"));
+		if (d && strncmp(d, NOTIFY_DIR "/", strlen(NOTIFY_DIR "/")) == 0)
+			break;
+	}
+	json_object_array_add(mounts, json_object_get(m));
+	for (size_t i = n; i > pos; i--)
+		json_object_array_put_idx(
+			mounts, i, json_object_get(json_object_array_get_idx(mounts, i - 1)));
+	json_object_array_put_idx(mounts, pos, m);
 	return 0;
 }
 

@@ -680,9 +680,9 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 	if (pea_json_get_string_opt(r->opts, "opts", "uts", &uts, NULL) == 1 &&
 	    strncmp(uts, "container:", 10) == 0)
 		json_object_object_del(spec, "hostname");
-	/* --sdnotify=container: the monitor's socket (sdnotify.h) */
-	if (sdnotify_spec_mount(g, r, json_object_object_get(spec, "mounts"), err) < 0 ||
-	    volumes_spec(g, r, spec, uid, gid, err) < 0)
+	/* --sdnotify=container: the monitor's socket, after the user's mounts (sdnotify.h) */
+	if (volumes_spec(g, r, spec, uid, gid, err) < 0 ||
+	    sdnotify_spec_mount(g, r, json_object_object_get(spec, "mounts"), err) < 0)
 		return -1;
 	if (secret_refs_apply(g, json_object_object_get(r->opts, "secrets"), rundir, spec, err) < 0)
 		return -1;

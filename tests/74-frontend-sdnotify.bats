@@ -57,6 +57,13 @@ wait_log() {
 	return 1
 }
 
+# wait_none: no datagram came before now: a last one of the test's own (sent once
+# what could send has returned) is the log's only line, the socket keeping order.
+wait_none() {
+	printf 'END' | socat - "UNIX-SENDTO:$SOCK"
+	wait_log END
+}
+
 # pea_notify ARGS...: pea_cmd with NOTIFY_SOCKET=$SOCK in pea's environment.
 pea_notify() {
 	local PEA=/usr/bin/env
@@ -132,9 +139,8 @@ MAINPID=$mon2"
 	assert_output "ignore "
 	run -0 pea_notify start --attach "$cid"
 	assert_output unset
-	sleep 0.5
-	run -0 cat "$NLOG"
-	assert_output ""
+	# the container has ended and start returned: nothing was sent
+	wait_none
 }
 
 @test "--sdnotify: without NOTIFY_SOCKET nothing is mounted; a bad mode is refused" {
@@ -173,6 +179,26 @@ container $SOCK"
 	assert_output ignore
 	run -0 pea_cmd kube down "$TEST_DIR/k.yaml"
 	run -0 pea_cmd pod rm -f p
-	run -0 cat "$NLOG"
-	assert_output ""
+	wait_none
+}
+
+@test "--sdnotify=container: the socket's mount comes after the user's on /run (-v, --tmpfs, --mount), as podman's sorted mounts" {
+	listen
+	REAL_PEA=$PEA
+	mkdir "$TEST_DIR/runvol"
+	local how
+	for how in "-v $TEST_DIR/runvol:/run" "--tmpfs /run" "--mount type=tmpfs,dst=/run"; do
+		# shellcheck disable=SC2086
+		run -0 pea_notify run --rm $how busybox \
+			sh -c 'test -S /run/notify/notify.sock && echo socket; echo "$NOTIFY_SOCKET"'
+		assert_output "socket
+/run/notify/notify.sock"
+	done
+	# a mount below /run/notify stays above the socket's
+	mkdir "$TEST_DIR/sub"
+	touch "$TEST_DIR/sub/mine"
+	run -0 pea_notify run --rm -v "$TEST_DIR/sub:/run/notify/sub" busybox \
+		sh -c 'test -S /run/notify/notify.sock && echo socket; ls /run/notify/sub'
+	assert_output "socket
+mine"
 }
