@@ -25,7 +25,7 @@
 static const char usage[] =
 	"Usage: pea-storage layer COMMAND\n"
 	"  apply [--parent ID] [--id ID] [--digest D] [--diff-id D] [--wait-parent]\n"
-	"        [--wait-timeout SECONDS] [FILE]\n"
+	"        [--wait-timeout SECONDS] [--start-timeout SECONDS] [FILE]\n"
 	"                                         apply a layer tar (plain, gzip or zstd; "
 	"default:\n"
 	"                                         stdin), refused unless it has the digests given\n"
@@ -77,6 +77,7 @@ static int layer_parse(int argc, char **argv, const char *cmd, const char **pare
 		{ "diff-id", required_argument, NULL, 'D' },
 		{ "wait-parent", no_argument, NULL, 'w' },
 		{ "wait-timeout", required_argument, NULL, 't' },
+		{ "start-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -84,11 +85,12 @@ static int layer_parse(int argc, char **argv, const char *cmd, const char **pare
 
 	cli_getopt_reset();
 	while ((c = cli_getopt(argc, argv, "+:h", opts, cmd, err)) != -1) {
-		if ((c == 'd' || c == 'D' || c == 'w' || c == 't') && !digests)
+		if ((c == 'd' || c == 'D' || c == 'w' || c == 't' || c == 'T') && !digests)
 			return cli_usage_error(err, "%s: unknown option '%s'", cmd,
 					       c == 'd'	  ? "--digest"
 					       : c == 'D' ? "--diff-id"
 					       : c == 't' ? "--wait-timeout"
+					       : c == 'T' ? "--start-timeout"
 							  : "--wait-parent");
 		if ((c == 'd' || c == 'D') && !is_digest(optarg))
 			return cli_usage_error(err, "%s: invalid digest '%s' (sha256:<64 hex>)",
@@ -117,6 +119,13 @@ static int layer_parse(int argc, char **argv, const char *cmd, const char **pare
 			if (parse_seconds(optarg, &o->wait_timeout_s) < 0)
 				return cli_usage_error(err,
 						       "%s: invalid --wait-timeout '%s' (seconds, "
+						       "1 to %u)",
+						       cmd, optarg, LAYER_WAIT_TIMEOUT_MAX);
+			break;
+		case 'T':
+			if (parse_seconds(optarg, &o->start_timeout_s) < 0)
+				return cli_usage_error(err,
+						       "%s: invalid --start-timeout '%s' (seconds, "
 						       "1 to %u)",
 						       cmd, optarg, LAYER_WAIT_TIMEOUT_MAX);
 			break;

@@ -106,25 +106,31 @@ static int check_parent(struct store *s, const char *parent, struct pea_error **
 }
 
 /*
- * staging/applying-ID.lock, held by the apply that will commit layer ID for as long as it
- * runs: a child applied at the same time waits on it for its parent. Not taken (-1) when
- * another apply of the same layer holds it.
+ * staging/applying-ID.lock, held shared by every apply that will commit layer ID for as
+ * long as it runs (two pulls may apply the same layer at once): a child applied at the
+ * same time waits on it for its parent until no apply of it holds it. Not taken (-1) only
+ * when a waiter held it exclusive all along (it does for an instant).
  */
 static int announce(struct store *s, const char *id, int *ret_fd, struct pea_error **err)
 {
 	_cleanup_free_ char *name = xasprintf("staging/applying-%s.lock", id);
+	int busy = 0;
 
 	*ret_fd = -1;
-	for (int tries = 0; tries < 100; tries++) {
+	for (int tries = 0; tries < 100;) {
 		_cleanup_error_ struct pea_error *e = NULL;
 		_cleanup_close_ int fd = -1;
 		struct stat a, b;
 
-		if (pea_lock_at(s->root_fd, name, PEA_LOCK_EXCLUSIVE, true, &fd, &e) < 0) {
-			if (pea_error_is(e, EWOULDBLOCK))
+		if (pea_lock_at(s->root_fd, name, PEA_LOCK_SHARED, true, &fd, &e) < 0) {
+			/* a waiter that found every apply of it ended lets go at once */
+			if (pea_error_is(e, EWOULDBLOCK) && ++busy >= 1000)
 				return 0;
-			*err = TAKE_PTR(e);
-			return -(*err)->code;
+			if (!pea_error_is(e, EWOULDBLOCK))
+				return pea_error_new(err, e ? e->code : EIO, "%s",
+						     e ? e->message : name);
+			usleep(1000);
+			continue;
 		}
 		/* a store open may have removed the file, seen unheld, before we locked it */
 		if (fstat(fd, &a) < 0)
@@ -136,18 +142,24 @@ static int announce(struct store *s, const char *id, int *ret_fd, struct pea_err
 			*ret_fd = TAKE_FD(fd);
 			return 0;
 		}
+		tries++;
 	}
 	return pea_error_new(err, EAGAIN, "cannot take '%s'", name);
 }
 
+/* With the store lock held, like announce(): the last apply of the layer removes the file. */
 static void unannounce(struct store *s, const char *id, int fd)
 {
 	_cleanup_free_ char *name = xasprintf("staging/applying-%s.lock", id);
 
 	if (fd < 0)
 		return;
-	/* removed while held: nobody can take it for a stale one */
-	unlinkat(s->root_fd, name, 0);
+	/*
+	 * Removed while held exclusive: nobody can take it for a stale one. Another apply
+	 * of the layer that still holds it keeps it (a failed upgrade drops ours: flock(2)).
+	 */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		unlinkat(s->root_fd, name, 0);
 	pea_unlock(fd);
 }
 
@@ -164,7 +176,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* flock(fd, LOCK_SH), given up at deadline (CLOCK_MONOTONIC, ms): -ETIMEDOUT then. */
+/* flock(fd, LOCK_EX), given up at deadline (CLOCK_MONOTONIC, ms): -ETIMEDOUT then. */
 static int lock_until(int fd, uint64_t deadline)
 {
 	struct sigaction sa = { .sa_handler = on_alarm }, old;
@@ -184,7 +196,7 @@ static int lock_until(int fd, uint64_t deadline)
 									      1000u * 1000u) } };
 
 		setitimer(ITIMER_REAL, &t, NULL);
-		if (flock(fd, LOCK_SH) == 0) {
+		if (flock(fd, LOCK_EX) == 0) {
 			r = 0;
 			break;
 		}
@@ -201,8 +213,8 @@ static int lock_until(int fd, uint64_t deadline)
 
 enum apply_state {
 	APPLY_NONE,    /* no apply of the layer announced */
-	APPLY_RUNNING, /* its apply holds staging/applying-ID.lock: *ret_fd waits on it */
-	APPLY_DEAD,    /* the lock is there but free: its apply was killed */
+	APPLY_RUNNING, /* an apply of it holds staging/applying-ID.lock: *ret_fd waits on it */
+	APPLY_DEAD,    /* the lock is there but free: its last apply was killed */
 };
 
 /* With the store lock held (announce() takes the lock file with it held, in one go). */
@@ -213,8 +225,9 @@ static enum apply_state apply_state(struct store *s, const char *id, int *ret_fd
 
 	if (fd < 0)
 		return APPLY_NONE;
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
-		return APPLY_DEAD;
+	/* every apply of it holds it shared: free for us alone when none runs */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return APPLY_DEAD; /* the close lets it go */
 	*ret_fd = TAKE_FD(fd);
 	return APPLY_RUNNING;
 }
@@ -224,6 +237,7 @@ struct parent_wait {
 	bool may_wait;	 /* a chain id: its apply may be running */
 	bool wait_start; /* --wait-parent: also one that has not started yet */
 	unsigned timeout_s;
+	unsigned start_timeout_s;     /* the wait for a start, when shorter (0: timeout_s) */
 	const struct timespec *since; /* when this apply started (CLOCK_REALTIME_COARSE) */
 };
 
@@ -235,6 +249,9 @@ static int wait_running(struct store *s, const struct parent_wait *w, int fd, ui
 
 	store_unlock(s);
 	r = lock_until(fd, deadline);
+	/* at once: an apply of it that starts takes it shared, with the store lock held */
+	if (r == 0)
+		flock(fd, LOCK_UN);
 	if (store_relock(s, err) < 0)
 		return -1;
 	if (r == -ETIMEDOUT)
@@ -250,14 +267,19 @@ static int wait_running(struct store *s, const struct parent_wait *w, int fd, ui
 
 /*
  * With the store lock held: the parent's record is there, or (may_wait) wait for the
- * apply that announced it, with the store lock released meanwhile. With wait_start, a
- * parent whose apply has not started yet is waited for too (looked for every 20 ms).
- * An apply of the parent that fails or is killed meanwhile is an error at once, and no
- * wait is longer than the timeout.
+ * applies that announced it, with the store lock released meanwhile, until none runs.
+ * With wait_start, a parent whose apply has not started yet is waited for too (looked
+ * for every 20 ms, start_timeout_s at most). Once no apply of the parent runs, one that
+ * failed or was killed is an error at once (another apply of the same layer, another
+ * pull's, may still commit it: it is waited for), and no wait is longer than the
+ * timeout.
  */
 static int wait_parent(struct store *s, const struct parent_wait *w, struct pea_error **err)
 {
 	uint64_t deadline = now_ms() + (uint64_t)w->timeout_s * 1000u;
+	bool start_first = w->start_timeout_s && w->start_timeout_s < w->timeout_s;
+	unsigned start_s = start_first ? w->start_timeout_s : w->timeout_s;
+	uint64_t start_deadline = now_ms() + (uint64_t)start_s * 1000u;
 	bool seen = false; /* its apply was seen running */
 
 	while (w->parent && !store_record_exists(s, "layers", w->parent)) {
@@ -265,9 +287,6 @@ static int wait_parent(struct store *s, const struct parent_wait *w, struct pea_
 		_cleanup_close_ int fd = -1;
 		enum apply_state state;
 
-		if (w->may_wait && store_failed_since(s, w->parent, w->since, &why))
-			return pea_error_new(err, ENOENT, "parent layer '%s': its apply failed: %s",
-					     w->parent, why);
 		state = w->may_wait ? apply_state(s, w->parent, &fd) : APPLY_NONE;
 		if (state == APPLY_RUNNING) {
 			if (wait_running(s, w, fd, deadline, err) < 0)
@@ -275,6 +294,9 @@ static int wait_parent(struct store *s, const struct parent_wait *w, struct pea_
 			seen = true;
 			continue;
 		}
+		if (w->may_wait && store_failed_since(s, w->parent, w->since, &why))
+			return pea_error_new(err, ENOENT, "parent layer '%s': its apply failed: %s",
+					     w->parent, why);
 		if (state == APPLY_DEAD)
 			return pea_error_new(err, ENOENT,
 					     "parent layer '%s': its apply stopped before "
@@ -293,11 +315,12 @@ static int wait_parent(struct store *s, const struct parent_wait *w, struct pea_
 				err, ENOENT,
 				"parent layer '%s' does not exist and is not being applied",
 				w->parent);
-		if (now_ms() >= deadline)
+		if (now_ms() >= start_deadline)
 			return pea_error_new(err, ETIMEDOUT,
 					     "parent layer '%s': its apply did not start in %u s "
-					     "(--wait-timeout)",
-					     w->parent, w->timeout_s);
+					     "(%s)",
+					     w->parent, start_s,
+					     start_first ? "--start-timeout" : "--wait-timeout");
 		store_unlock(s);
 		usleep(20000);
 		if (store_relock(s, err) < 0)
@@ -531,6 +554,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 		.may_wait = !o->id,
 		.wait_start = o->wait_parent,
 		.timeout_s = o->wait_timeout_s ? o->wait_timeout_s : LAYER_WAIT_TIMEOUT_S,
+		.start_timeout_s = o->start_timeout_s,
 		.since = &since,
 	};
 	int announced = -1;

@@ -10,12 +10,13 @@ struct layer_rec;
 struct idmaps;
 
 struct layer_apply_options {
-	const char *parent;	 /* id of the parent layer, or NULL */
-	const char *id;		 /* forced id, or NULL: the chain id */
-	const char *digest;	 /* expected digest of the stream as read, or NULL */
-	const char *diff_id;	 /* expected digest of the uncompressed tar, or NULL */
-	bool wait_parent;	 /* wait for a parent whose apply has not started yet */
-	unsigned wait_timeout_s; /* the longest wait for the parent (0: LAYER_WAIT_TIMEOUT_S) */
+	const char *parent;	  /* id of the parent layer, or NULL */
+	const char *id;		  /* forced id, or NULL: the chain id */
+	const char *digest;	  /* expected digest of the stream as read, or NULL */
+	const char *diff_id;	  /* expected digest of the uncompressed tar, or NULL */
+	bool wait_parent;	  /* wait for a parent whose apply has not started yet */
+	unsigned wait_timeout_s;  /* the longest wait for the parent (0: LAYER_WAIT_TIMEOUT_S) */
+	unsigned start_timeout_s; /* for its apply to start, when shorter (0: wait_timeout_s) */
 };
 
 /* --wait-timeout's default: an apply over a slow link may take long, but not forever. */
