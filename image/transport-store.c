@@ -44,6 +44,12 @@
 #define STORE_CONFIG_MAX (8u << 20)
 /* pea-storage's longest --wait-timeout (a week) */
 #define STORE_WAIT_TIMEOUT "604800"
+/*
+ * ... but not for a parent whose apply has not started: this copy started it before the
+ * child, so it is only that long (exec, the store lock) unless it died before it
+ * announced its layer (this copy killed -9 with it): pea-image(1)
+ */
+#define STORE_START_TIMEOUT "60"
 
 struct store_target {
 	char **base_argv; /* pea-storage and its global options */
@@ -786,6 +792,8 @@ static char **apply_args(const struct store_dest *sd, size_t i)
 	/* an apply given its end of file waits for its parent as long as that downloads */
 	pea_strv_push(&args, "--wait-timeout");
 	pea_strv_push(&args, STORE_WAIT_TIMEOUT);
+	pea_strv_push(&args, "--start-timeout");
+	pea_strv_push(&args, STORE_START_TIMEOUT);
 	pea_strv_push(&args, "--wait-parent");
 	pea_strv_push(&args, "-");
 	return args;
@@ -956,8 +964,11 @@ static void stop_all(struct image_dest *d, size_t failed, struct pea_error **err
 		}
 	}
 	if (killed) {
-		/* an open of the store removes what the killed applies left in its staging */
-		char *args[] = { (char *)"status", NULL };
+		/*
+		 * A writer's open of the store removes what the killed applies left in its
+		 * staging (a reader's, status's, no longer repairs): check always does.
+		 */
+		char *args[] = { (char *)"check", NULL };
 
 		if (store_run(&sd->target, args, -1, NULL, NULL) < 0)
 			log_warning("%s: cannot clean the store after a failed copy, ignoring",

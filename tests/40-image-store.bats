@@ -123,8 +123,8 @@ setup() {
 		--image-parallel-copies=1 "docker://$IMG_SLOW_ADDR/s/stream" "${STORE}stream"
 	assert_equal "$(grep -c 'layer apply' "$TEST_DIR/calls")" 3
 	# the bottom one at least, and one above it (each takes over a second to arrive)
-	grep -q ' layer apply --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-timeout 604800 --wait-parent -$' "$TEST_DIR/calls"
-	grep -q ' layer apply --parent [0-9a-f]\{64\} --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-timeout 604800 --wait-parent -$' "$TEST_DIR/calls"
+	grep -q ' layer apply --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-timeout 604800 --start-timeout 60 --wait-parent -$' "$TEST_DIR/calls"
+	grep -q ' layer apply --parent [0-9a-f]\{64\} --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-timeout 604800 --start-timeout 60 --wait-parent -$' "$TEST_DIR/calls"
 	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
 	cfg="$(img_blob_path "$TEST_DIR/img" "$(jq -r .config.digest "$m")")"
 	run -0 "${ST[@]}" image inspect docker.io/library/stream:latest
@@ -526,6 +526,34 @@ exec "%s" "$@"
 	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
 	run -0 "${ST[@]}" check
 	assert_equal "$(jq -r .result.ok <<<"$output")" true
+}
+
+@test "a pull stopped while its applies run: what the killed applies left is removed at once" {
+	# the applies are killed (SIGTERM to the copy); nothing was committed, so no layer rm
+	# opens the store after them: the copy's own cleanup must be a writer's open
+	img_build_layout "$TEST_DIR/img" amd64 1 8192
+	registry_push_oci "$TEST_DIR/img" s/stopped:latest
+	img_flaky_start slow "$REGISTRY_ADDR" slow
+	OV=("$PEA_STORAGE" --root "$TEST_DIR/ov" --runroot "$TEST_DIR/ovrun" --storage-driver overlay)
+	"${I[@]}" copy -q --src-tls-verify=false --image-parallel-copies=1 \
+		"docker://$IMG_SLOW_ADDR/s/stopped" "store:[overlay@$TEST_DIR/ov+$TEST_DIR/ovrun]stopped" \
+		>"$TEST_DIR/out" 2>&1 3>&- &
+	pid=$!
+	for ((n = 0; n < 300; n++)); do
+		[[ -n "$(find "$TEST_DIR/ov/staging" -mindepth 3 -type f 2>/dev/null)" ]] && break
+		sleep 0.05
+	done
+	[[ -n "$(find "$TEST_DIR/ov/staging" -mindepth 3 -type f)" ]]
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	((rc != 0))
+	run -1 pgrep -f -- "--root $TEST_DIR/ov"
+	# no writer opened the store since: the copy's cleanup removed them
+	run -0 find "$TEST_DIR/ov/staging" -mindepth 1
+	assert_output ""
+	run -0 "${OV[@]}" layer ls
+	assert_equal "$(jq -r '.result | length' <<<"$output")" 0
 }
 
 @test "a layer that is not a tar, streamed: pea-storage's error, nothing left in the store" {
