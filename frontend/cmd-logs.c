@@ -63,6 +63,7 @@ struct log_src {
 	size_t off;
 	bool bol_out, bol_err; /* at the start of a line on stdout, stderr */
 	bool journal;	       /* the journald log driver: read through journalctl */
+	char *cursor;	       /* the journal's: its last entry read (__CURSOR) */
 	bool done;
 };
 
@@ -211,18 +212,24 @@ static void journal_message(FILE *f, struct json_object *m)
  * writes CONTAINER_ID_FULL, PRIORITY 3 for stderr, CONTAINER_PARTIAL_MESSAGE) as
  * k8s-file lines, so --since, --until, --tail and -f read them as a log file.
  * sync: have journald write what it holds first (the container just ended).
+ * *cursor: only the entries after it (NULL: all); the last one read on return, so
+ * -f reads each entry once. --all: journalctl prints a field over 4096 bytes as
+ * null without it, and pea-monitor sends up to 8192 bytes an entry.
  */
-static int journal_read(const char *id, bool sync, char **ret, size_t *ret_len,
+static int journal_read(const char *id, bool sync, char **cursor, char **ret, size_t *ret_len,
 			struct pea_error **err)
 {
 	_cleanup_free_ char *match = xasprintf("CONTAINER_ID_FULL=%s", id);
+	_cleanup_free_ char *after = *cursor ? xasprintf("--after-cursor=%s", *cursor) : NULL;
 	char *sync_argv[] = { (char *)"journalctl", (char *)"--sync", NULL };
 	char *argv[] = { (char *)"journalctl",
 			 (char *)"--no-pager",
 			 (char *)"-q",
+			 (char *)"--all",
 			 (char *)"-o",
 			 (char *)"json",
 			 match,
+			 after,
 			 NULL };
 	struct run_result r = { 0 };
 	char *out = NULL;
@@ -249,12 +256,17 @@ static int journal_read(const char *id, bool sync, char **ret, size_t *ret_len,
 	}
 	for (char *line = r.out, *nl; line && *line; line = nl ? nl + 1 : NULL) {
 		_cleanup_json_ struct json_object *e = NULL;
-		struct json_object *ts = NULL, *msg = NULL, *prio = NULL, *part = NULL;
+		struct json_object *ts = NULL, *msg = NULL, *prio = NULL, *part = NULL, *cur = NULL;
 
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
 		e = json_tokener_parse(line);
+		if (e && json_object_object_get_ex(e, "__CURSOR", &cur) &&
+		    json_object_is_type(cur, json_type_string)) {
+			free(*cursor);
+			*cursor = xstrdup(json_object_get_string(cur));
+		}
 		if (!e || !json_object_object_get_ex(e, "__REALTIME_TIMESTAMP", &ts) ||
 		    !json_object_object_get_ex(e, "MESSAGE", &msg))
 			continue;
@@ -287,12 +299,14 @@ static void poll_src(struct global_options *g, struct log_src *src, const struct
 	ended = src->r->state != CTR_RUNNING;
 	if (src->journal) {
 		_cleanup_error_ struct pea_error *e = NULL;
-		if (journal_read(src->r->id, ended || !o->follow, &buf, &len, &e) < 0) {
+		if (journal_read(src->r->id, ended || !o->follow, &src->cursor, &buf, &len, &e) <
+		    0) {
 			/* said once; the container's output is not to be had */
 			if (!src->done && first)
 				log_warning("%s", e->message);
 			len = 0;
 		}
+		src->off = 0; /* what is after the cursor: all of it is new */
 	} else if (pea_read_file_at(AT_FDCWD, src->path, 1u << 30, &buf, &len, NULL) < 0) {
 		len = 0;
 	}
@@ -310,6 +324,7 @@ static void srcs_free(struct log_src *v, size_t n)
 		ctr_record_free(v[i].r);
 		free(v[i].path);
 		free(v[i].prefix);
+		free(v[i].cursor);
 	}
 	free(v);
 }

@@ -8,18 +8,39 @@ load helpers-frontend
 setup_file() {
 	ensure_fixtures
 	# journalctl stand-in (the machine runs no journald): the entries of
-	# journal.json whose CONTAINER_ID_FULL the command line names; --sync: nothing
+	# journal.json whose CONTAINER_ID_FULL the command line names, after
+	# --after-cursor's; without --all a MESSAGE over 4096 bytes is null, as
+	# journalctl's; each read's count of entries a line of reads; --sync: nothing
 	JOURNAL_DIR="$BATS_FILE_TMPDIR/journal"
 	mkdir -p "$JOURNAL_DIR"
 	cat >"$JOURNAL_DIR/journalctl" <<'EOF'
 #!/bin/bash
 [[ "$1" == --sync ]] && exit 0
-id=
-for a; do [[ "$a" == CONTAINER_ID_FULL=* ]] && id="${a#*=}"; done
+id= all= after=
+for a; do
+	case "$a" in
+	CONTAINER_ID_FULL=*) id="${a#*=}" ;;
+	--all) all=1 ;;
+	--after-cursor=*) after="${a#*=}" ;;
+	esac
+done
 [[ -n "$id" ]] || { echo "stub journalctl: no CONTAINER_ID_FULL" >&2; exit 1; }
-grep -F "\"CONTAINER_ID_FULL\":\"$id\"" "${0%/*}/journal.json"
+d="${0%/*}"
+out=$(grep -F "\"CONTAINER_ID_FULL\":\"$id\"" "$d/journal.json")
 rc=$?
-exit $((rc == 1 ? 0 : rc))
+((rc > 1)) && exit $rc
+if [[ -n "$after" ]]; then
+	out=$(awk -v c="\"__CURSOR\":\"$after\"" 'f; index($0, c) { f = 1 }' <<<"$out")
+fi
+if [[ -n "$out" && -z "$all" ]]; then
+	out=$(jq -c 'if (.MESSAGE | tostring | length) > 4096 then .MESSAGE = null else . end' <<<"$out")
+fi
+if [[ -n "$out" ]]; then
+	printf '%s\n' "$out"
+	wc -l <<<"$out" >>"$d/reads"
+else
+	echo 0 >>"$d/reads"
+fi
 EOF
 	chmod +x "$JOURNAL_DIR/journalctl"
 	: >"$JOURNAL_DIR/journal.json"
@@ -57,9 +78,14 @@ teardown() {
 }
 
 # journal_entry ID USEC PRIORITY MESSAGE-JSON [PARTIAL]: one line of journalctl -o json
+# (its cursor s=stub;i=N, N its line)
 journal_entry() {
+	local n
+	n=$(($(wc -l <"$JOURNAL_DIR/journal.json") + 1))
 	jq -cn --arg id "$1" --arg ts "$2" --arg prio "$3" --argjson msg "$4" --arg part "${5:-}" \
-		'{__REALTIME_TIMESTAMP: $ts, CONTAINER_ID_FULL: $id, PRIORITY: $prio, MESSAGE: $msg}
+		--arg cur "s=stub;i=$n" \
+		'{__CURSOR: $cur, __REALTIME_TIMESTAMP: $ts, CONTAINER_ID_FULL: $id, PRIORITY: $prio,
+		MESSAGE: $msg}
 		+ (if $part != "" then {CONTAINER_PARTIAL_MESSAGE: "true"} else {} end)' \
 		>>"$JOURNAL_DIR/journal.json"
 }
@@ -100,6 +126,69 @@ journal_entry() {
 	rmdir "$JOURNAL_DIR/journal.json"
 	mv "$JOURNAL_DIR/journal.saved" "$JOURNAL_DIR/journal.json"
 	assert_output --partial 'reading the journal: journalctl: grep:'
+}
+
+@test "logs of the journald log driver: an entry over 4096 bytes is read whole (journalctl --all)" {
+	run -0 pea_cmd create --log-driver journald --name j busybox true
+	id="$(pea_out inspect --format '{{.Id}}' j)"
+	# pea-monitor sends up to 8192 bytes an entry; journalctl without --all: null
+	local long
+	long=$(head -c 5000 /dev/zero | tr '\0' x)
+	journal_entry "$id" 1000000000000000 6 "$(jq -n --arg m "$long" '$m + "\n"')"
+	run -0 pea_cmd logs j
+	assert_equal "${#output}" 5000
+	assert_output "$long"
+}
+
+# until_true SECONDS COMMAND...: COMMAND succeeds within SECONDS (polled; its words
+# expanded once: eval for what is to be read again each time).
+until_true() {
+	local i n=$(($1 * 20))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "until_true: never: $*" >&2
+	return 1
+}
+
+# reads_sum: the entries the stub journalctl printed over its reads
+reads_sum() {
+	awk '{ s += $1 } END { print s + 0 }' "$JOURNAL_DIR/reads"
+}
+
+@test "logs -f of the journald log driver: each poll reads only the entries after the last read's cursor; it ends with the container" {
+	run -0 pea_cmd run -d --log-driver journald --name f busybox sleep 1000
+	id="$(pea_out inspect --format '{{.Id}}' f)"
+	journal_entry "$id" 1000000000000000 6 '"one\n"'
+	: >"$JOURNAL_DIR/reads"
+	# through the file's server (the container's pids are in its pid namespace), 120 s
+	# at most should the test fail before the container stops
+	(
+		real=$PEA
+		PEA=timeout
+		FE_ARGS=(120 "$real" "${FE_ARGS[@]}")
+		pea_cmd --events-backend journald logs -f f
+	) >"$TEST_DIR/f.out" 2>&1 &
+	local pid=$!
+	until_true 30 eval '[[ $(reads_sum) -ge 1 ]]'
+	journal_entry "$id" 1000000001000000 3 '"two\n"'
+	until_true 30 eval '[[ $(reads_sum) -ge 2 ]]'
+	# a few more polls
+	local polls
+	polls=$(wc -l <"$JOURNAL_DIR/reads")
+	until_true 30 eval '[[ $(wc -l <"$JOURNAL_DIR/reads") -ge $((polls + 3)) ]]'
+	run -0 pea_cmd stop -t0 f
+	# -f ends with the container
+	until_true 30 eval '! kill -0 $pid 2>/dev/null'
+	wait "$pid"
+	run -0 cat "$TEST_DIR/f.out"
+	assert_output $'one\ntwo'
+	# every entry read once over all the polls (the whole journal each poll before)
+	run -0 reads_sum
+	assert_output 2
+	run -0 pea_cmd rm f
 }
 
 @test "info: eventLogger is the events backend in use (file, or --events-backend's)" {
