@@ -297,6 +297,11 @@ static void poll_src(struct global_options *g, struct log_src *src, const struct
 
 	(void)record_refresh(g, src->r, NULL);
 	ended = src->r->state != CTR_RUNNING;
+	if (!ended && o->follow) {
+		/* removed meanwhile (rm -f): no exit to sync, its record is gone */
+		_cleanup_free_ char *dir = record_dir(g, src->r->id);
+		ended = !pea_path_exists_at(AT_FDCWD, dir);
+	}
 	if (src->journal) {
 		_cleanup_error_ struct pea_error *e = NULL;
 		if (journal_read(src->r->id, ended || !o->follow, &src->cursor, &buf, &len, &e) <

@@ -191,6 +191,27 @@ reads_sum() {
 	run -0 pea_cmd rm f
 }
 
+@test "logs -f ends when the container is removed while it follows (rm -f)" {
+	# the journald log driver: the stub's reads tell that -f is polling
+	run -0 pea_cmd run -d --log-driver journald --name r busybox sleep 1000
+	: >"$JOURNAL_DIR/reads"
+	(
+		real=$PEA
+		PEA=timeout
+		FE_ARGS=(120 "$real" "${FE_ARGS[@]}")
+		pea_cmd --events-backend journald logs -f r
+		echo "rc=$?"
+	) >"$TEST_DIR/r.out" 2>&1 &
+	local pid=$!
+	until_true 30 eval '[[ $(wc -l <"$JOURNAL_DIR/reads") -ge 2 ]]'
+	run -0 pea_cmd rm -f -t0 r
+	# before: it polled the removed container until timeout killed it (124)
+	until_true 30 grep -qx 'rc=0' "$TEST_DIR/r.out"
+	wait "$pid"
+	run -0 cat "$TEST_DIR/r.out"
+	assert_output rc=0
+}
+
 @test "info: eventLogger is the events backend in use (file, or --events-backend's)" {
 	run -0 pea_cmd info --format '{{.Host.EventLogger}}'
 	assert_output file
