@@ -1977,10 +1977,72 @@ static char *tree_names(struct json_object *rec)
 	}
 }
 
+/* A layer's size from the store's layer records (0 when unknown). */
+static double tree_layer_size(struct json_object *lays, const char *id)
+{
+	for (size_t k = 0; k < json_object_array_length(lays); k++) {
+		struct json_object *l = json_object_array_get_idx(lays, k), *sz = NULL;
+		if (strcmp(rec_str(l, "id") ?: "", id) == 0 &&
+		    json_object_object_get_ex(l, "size", &sz))
+			return (double)json_object_get_int64(sz);
+	}
+	return 0;
+}
+
+/* The images whose top layer id is, their names as one list "[a b]", or NULL. */
+static char *tree_tops(struct json_object *imgs, const char *id)
+{
+	char *of = NULL;
+
+	for (size_t k = 0; k < json_object_array_length(imgs); k++) {
+		struct json_object *img = json_object_array_get_idx(imgs, k);
+		_cleanup_free_ char *nm = NULL;
+		char *t;
+
+		if (strcmp(rec_str(img, "top_layer") ?: "", id) != 0)
+			continue;
+		nm = tree_names(img);
+		nm[strlen(nm) - 1] = '\0'; /* without its brackets */
+		t = of ? xasprintf("%s%s%s", of, nm[1] && of[1] ? " " : "", nm + 1)
+		       : xasprintf("[%s", nm + 1);
+		free(of);
+		of = t;
+	}
+	/* untagged images only: no list */
+	if (of && strcmp(of, "[") == 0) {
+		free(of);
+		return NULL;
+	}
+	return of;
+}
+
+/* The layers of img above the n of base when img is built on base (its first n layers). */
+static void tree_children(struct json_object *img, struct json_object *base, size_t n, char ***show)
+{
+	struct json_object *l = NULL;
+	size_t m;
+
+	if (!json_object_object_get_ex(img, "layers", &l) ||
+	    !json_object_is_type(l, json_type_array))
+		return;
+	m = json_object_array_length(l);
+	if (m <= n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(l, i)),
+			   json_object_get_string(json_object_array_get_idx(base, i))) != 0)
+			return;
+	for (size_t i = n; i < m; i++) {
+		const char *id = json_object_get_string(json_object_array_get_idx(l, i));
+		if (!pea_strv_contains(*show, id))
+			pea_strv_push(show, id);
+	}
+}
+
 /*
- * image tree: podman's layout (libimage's Tree without --whatrequires): the image,
- * its tags and size, then its layers bottom first, each with the images whose top
- * layer it is.
+ * image tree: podman's layout (libimage's Tree): the image, its tags and size,
+ * then its layers bottom first, each with the images whose top layer it is;
+ * --whatrequires: its top layer and the layers of the images built on it.
  */
 static int image_tree(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
@@ -1988,75 +2050,61 @@ static int image_tree(struct global_options *g, int argc, char **argv, struct pe
 	static const char *const lls[] = { "layer", "ls", NULL };
 	_cleanup_json_ struct json_object *rec = NULL, *imgs = NULL, *lays = NULL;
 	_cleanup_free_ char *tags = NULL, *total = NULL;
+	_cleanup_free_ char **args = xnew(char *, (size_t)argc + 1);
+	_cleanup_strv_ char **show = NULL;
 	struct json_object *layers = NULL;
+	bool whatrequires = false;
 	struct switches o;
 	double size = 0;
-	size_t n;
-	int r;
+	size_t n, ns;
+	int r, nargs = 0;
 
-	r = cmd_switches(argc, argv, "",
-			 "Usage: pea image tree IMAGE\n\n"
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && strcmp(argv[i], "--whatrequires") == 0)
+			whatrequires = true;
+		else
+			args[nargs++] = argv[i];
+	}
+	r = cmd_switches(nargs, args, "",
+			 "Usage: pea image tree [--whatrequires] IMAGE\n\n"
 			 "Show the layers of an image, bottom first, and the images each is the "
-			 "top layer of.\n",
+			 "top layer of\n(--whatrequires: the images built on it).\n",
 			 &o, err);
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
-	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
-	if (image_find(g, argv[optind], &rec, err) < 0 || store_call(g, ils, &imgs, err) < 0 ||
+	if (nargs - optind != 1)
+		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", nargs - optind);
+	if (image_find(g, args[optind], &rec, err) < 0 || store_call(g, ils, &imgs, err) < 0 ||
 	    store_call(g, lls, &lays, err) < 0)
 		return -1;
 	json_object_object_get_ex(rec, "layers", &layers);
 	n = layers && json_object_is_type(layers, json_type_array)
 		    ? json_object_array_length(layers)
 		    : 0;
-	/* the size of each layer of the image, from the store's layer records */
-	double *sizes = xnew(double, n ? n : 1);
 	for (size_t i = 0; i < n; i++) {
 		const char *id = json_object_get_string(json_object_array_get_idx(layers, i));
-		for (size_t k = 0; k < json_object_array_length(lays); k++) {
-			struct json_object *l = json_object_array_get_idx(lays, k), *sz = NULL;
-			if (strcmp(rec_str(l, "id") ?: "", id) == 0 &&
-			    json_object_object_get_ex(l, "size", &sz))
-				sizes[i] = (double)json_object_get_int64(sz);
-		}
-		size += sizes[i];
+		size += tree_layer_size(lays, id);
+		if (!whatrequires || i + 1 == n)
+			pea_strv_push(&show, id);
 	}
+	for (size_t k = 0; whatrequires && n && k < json_object_array_length(imgs); k++)
+		tree_children(json_object_array_get_idx(imgs, k), layers, n, &show);
 	tags = tree_names(rec);
 	total = fmt_human_size_precision(size, 4, false);
 	printf("Image ID: %.12s\nTags:     %s\nSize:     %s\n%s\n", rec_str(rec, "id"), tags, total,
 	       n ? "Image Layers" : "No Image Layers");
-	for (size_t i = 0; i < n; i++) {
-		const char *id = json_object_get_string(json_object_array_get_idx(layers, i));
-		_cleanup_free_ char *sz = fmt_human_size_precision(sizes[i], 4, false), *of = NULL;
+	ns = pea_strv_length(show);
+	for (size_t i = 0; i < ns; i++) {
+		_cleanup_free_ char *sz =
+			fmt_human_size_precision(tree_layer_size(lays, show[i]), 4, false);
+		_cleanup_free_ char *of = tree_tops(imgs, show[i]);
 
-		/* the images whose top layer this is, their names together as one list */
-		for (size_t k = 0; k < json_object_array_length(imgs); k++) {
-			struct json_object *img = json_object_array_get_idx(imgs, k);
-			_cleanup_free_ char *nm = NULL;
-			char *t;
-
-			if (strcmp(rec_str(img, "top_layer") ?: "", id) != 0)
-				continue;
-			nm = tree_names(img);
-			nm[strlen(nm) - 1] = '\0'; /* without its brackets */
-			t = of ? xasprintf("%s%s%s", of, nm[1] && of[1] ? " " : "", nm + 1)
-			       : xasprintf("[%s", nm + 1);
-			free(of);
-			of = t;
-		}
-		/* untagged images only: no list */
-		if (of && strcmp(of, "[") == 0) {
-			free(of);
-			of = NULL;
-		}
 		printf("%s ID: %.12s Size: %7s%s%s%s\n",
-		       i + 1 == n ? "\u2514\u2500\u2500" : "\u251c\u2500\u2500", id, sz,
+		       i + 1 == ns ? "\u2514\u2500\u2500" : "\u251c\u2500\u2500", show[i], sz,
 		       of ? " Top Layer of: " : "", of ? of : "", of ? "]" : "");
 	}
-	free(sizes);
 	return 0;
 }
 

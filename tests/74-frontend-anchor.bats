@@ -336,3 +336,15 @@ Deleted: $bb"
 	refute_line "Copying blob sha256:${iid:0:12}"
 	assert_line --regexp '^Copying blob sha256:[0-9a-f]{12}$'
 }
+
+@test "image tree --whatrequires: the image's top layer, then the layers of the images built on it" {
+	ctx="$TEST_DIR/ctx"
+	mkdir -p "$ctx"
+	printf 'FROM localhost/busybox\nRUN touch /a\n' >"$ctx/Containerfile"
+	run -0 pea_cmd build -q -t child "$ctx"
+	run -0 pea_cmd image tree --whatrequires busybox
+	assert_line -n 3 'Image Layers'
+	assert_line -n 4 --regexp '^├── ID: [0-9a-f]{12} Size: +[0-9.]+[kMG]?B Top Layer of: \[localhost/busybox:latest\]$'
+	assert_line -n 5 --regexp '^└── ID: [0-9a-f]{12} Size: +[0-9.]+[kMG]?B Top Layer of: \[localhost/child:latest\]$'
+	assert_equal "${#lines[@]}" 6
+}
