@@ -279,9 +279,11 @@ journald_case() {
 	grep -aq "^CONTAINER_TAG=jd-tag$" "$raw"
 	grep -aq "^SYSLOG_IDENTIFIER=jd-tag$" "$raw"
 	grep -aq "to-journal" "$raw"
-	assert_equal "$(cat "$TEST_DIR/logs-rc")" 125
+	# logs reads the journal through journalctl (74-frontend-anchor checks what
+	# it prints with a stand-in): this one is the socket above, so it is empty
+	[[ ! -e "$TEST_DIR/logs-rc" ]] || fail "logs: exit $(cat "$TEST_DIR/logs-rc"): $(cat "$TEST_DIR/logs")"
 	run -0 cat "$TEST_DIR/logs"
-	assert_output "Error: this container is using the 'journald' log driver: pea does not read the journal; use journalctl CONTAINER_ID_FULL=$id"
+	assert_output ""
 	run -0 pea_cmd inspect --format '{{.HostConfig.LogConfig.Type}} {{.HostConfig.LogConfig.Tag}} [{{.HostConfig.LogConfig.Path}}]' jd
 	assert_output "journald {{.Name}}-tag []"
 }
