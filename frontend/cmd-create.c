@@ -771,8 +771,8 @@ static int check_whole_flag(int argc, char **argv, const char *shortopts,
 				argv[0]);
 		}
 	}
-	if (strncmp(a, "--", 2) != 0 || !a[2])
-		return 0;
+	if (strncmp(a, "--", 2) != 0 || !a[2] || frontend_is_global_flag(a))
+		return 0; /* podman's global flags: cmd_getopt's */
 	a += 2;
 	len = strcspn(a, "=");
 	for (const struct option *o = longopts; o->name; o++)

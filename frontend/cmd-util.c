@@ -266,18 +266,67 @@ static int check_operands(int argc, char **argv, const char *usage, struct pea_e
 	return pea_error_new(err, EINVAL, "accepts at most %d arg(s), received %d", syn.max, n);
 }
 
+/*
+ * What getopt_long just returned (c, the long option's index idx), when it is one of
+ * podman's global flags after the command's name: an unknown long option, or a prefix
+ * getopt_long took for a longer option of the command's (--root for run's --rootfs;
+ * cobra takes no prefixes). Applied, and optind moved past it and its value: 1. The
+ * command's own flag of the same name wins, as cobra's local flags do.
+ */
+static int late_global(int argc, char **argv, const struct option *longopts, int c, int idx,
+		       struct pea_error **err)
+{
+	int at;
+	size_t len;
+	const char *word;
+
+	if (c == '?' || c == ':') {
+		/* an unknown --NAME, or a prefix with a value its option does not take */
+		at = optind - 1;
+		if (at < 1 || strncmp(argv[at], "--", 2) != 0)
+			return 0;
+		word = argv[at] + 2;
+		len = strcspn(word, "=");
+		for (const struct option *o = longopts; o && o->name; o++)
+			if (strlen(o->name) == len && strncmp(o->name, word, len) == 0)
+				return 0; /* the command's own: its error */
+	} else if (idx >= 0) {
+		at = optarg && optind >= 2 && optarg == argv[optind - 1] ? optind - 2 : optind - 1;
+		word = argv[at];
+		if (strncmp(word, "--", 2) != 0)
+			return 0;
+		len = strcspn(word + 2, "=");
+		if (strlen(longopts[idx].name) == len)
+			return 0; /* the command's own, by its whole name */
+	} else {
+		return 0;
+	}
+	if (at < 1 || !frontend_is_global_flag(argv[at]))
+		return 0;
+	if (frontend_late_global(argc, argv, &at, err) < 0)
+		return -1;
+	optind = at;
+	return 1;
+}
+
 int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
 	       const char *usage, int *ret_c, struct pea_error **err)
 {
-	int c, help = 'h';
+	int c, r, idx, help = 'h';
 
 	for (const struct option *o = longopts; o && o->name; o++)
 		if (strcmp(o->name, "help") == 0)
 			help = o->val;
-	opterr = 0;
-	c = getopt_long(argc, argv, shortopts, longopts, NULL);
-	if (c == -1)
-		return check_operands(argc, argv, usage, err);
+	do {
+		opterr = 0;
+		idx = -1;
+		c = getopt_long(argc, argv, shortopts, longopts, &idx);
+		if (c == -1)
+			return check_operands(argc, argv, usage, err);
+		r = late_global(argc, argv, longopts, c, idx, err);
+		if (r < 0)
+			return -1;
+	} while (r > 0);
 	if (c == help) {
 		cmd_print_help(stdout, usage);
 		return 1;

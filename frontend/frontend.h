@@ -40,6 +40,16 @@ struct global_options {
 int frontend_parse_globals(int argc, char **argv, struct global_options *g, int *ret_next,
 			   struct pea_error **err);
 void global_options_clear(struct global_options *g);
+/*
+ * podman's persistent flags after a command's name (pea ps --log-level=debug): argv[*index]
+ * "--NAME[=VALUE]" when NAME is one, applied to the options frontend_parse_globals filled,
+ * *index past it (and its value). 1 when it was one, 0 when not, < 0 for a bad value.
+ */
+int frontend_late_global(int argc, char **argv, int *index, struct pea_error **err);
+/* "--NAME[=VALUE]" names one of them. */
+bool frontend_is_global_flag(const char *word);
+/* The failure is podman's bare line (--log-level's), not "Error: ...". */
+bool frontend_error_bare(void);
 /* name next to this binary, else in PATH; a name with '/' as is. New string. */
 char *frontend_find_binary(const struct global_options *g, const char *name);
 /* Push the OCI runtime's global flags of --runtime-flag (before its command). */

@@ -263,7 +263,11 @@ int main(int argc, char *argv[])
 		global_options_clear(&g);
 		return 1;
 	}
-	if (r < 0) {
+	if (r < 0 && frontend_error_bare() && err) {
+		/* --log-level after the command: podman's line as is */
+		fprintf(stderr, "%s\n", err->message);
+		r = g.error_status;
+	} else if (r < 0) {
 		print_error(err ? err->message : "failed");
 		r = g.error_status ? g.error_status : PEA_EXIT_ENGINE;
 	}

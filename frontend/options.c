@@ -354,6 +354,88 @@ static int apply_option(struct global_options *g, int c, const char *arg, struct
 	}
 }
 
+/*
+ * The global options a command takes after its name too: podman's persistent flags
+ * (cobra's). --remote, --url, --connection, --identity, --noout, --debug, --version
+ * and --help are the root command's own: after a command's name they are unknown.
+ */
+static struct global_options *late_globals; /* main's, once parsed */
+static bool bare_error;			    /* the error is printed without "Error: " */
+
+bool frontend_error_bare(void)
+{
+	return bare_error;
+}
+
+static const struct option *persistent_option(const char *name, size_t len)
+{
+	static const char *const root_only[] = { "remote",  "url",	"host",	 "connection",
+						 "context", "identity", "noout", "debug",
+						 "help",    "version" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(root_only); i++)
+		if (strlen(root_only[i]) == len && strncmp(root_only[i], name, len) == 0)
+			return NULL;
+	for (const struct option *o = global_longopts; o->name; o++)
+		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+			return o;
+	return NULL;
+}
+
+bool frontend_is_global_flag(const char *word)
+{
+	if (strncmp(word, "--", 2) != 0)
+		return false;
+	word += 2;
+	return persistent_option(word, strcspn(word, "=")) != NULL;
+}
+
+int frontend_late_global(int argc, char **argv, int *index, struct pea_error **err)
+{
+	struct global_options *g = late_globals;
+	const char *word = argv[*index], *name, *arg = NULL;
+	const struct option *o;
+	size_t len;
+
+	if (!g || !frontend_is_global_flag(word))
+		return 0;
+	name = word + 2;
+	len = strcspn(name, "=");
+	o = persistent_option(name, len);
+	if (name[len] == '=') {
+		if (o->has_arg == no_argument) {
+			bool on;
+			/* cobra's booleans take =true and =false */
+			if (parse_bool_arg(o->name, name + len + 1, &on, err) < 0)
+				return -1;
+			if (!on) {
+				(*index)++;
+				return 1;
+			}
+		} else
+			arg = name + len + 1;
+	} else if (o->has_arg == required_argument) {
+		if (*index + 1 >= argc)
+			return pea_error_new(err, EINVAL,
+					     "flag needs an argument: --%s\nSee '%s %s --help'",
+					     o->name, progname, cmd_path_get());
+		arg = argv[++*index];
+	}
+	(*index)++;
+	if (apply_option(g, o->val, arg, err) < 0) {
+		bare_error = o->val == OPT_LOG_LEVEL;
+		return -1;
+	}
+	if (o->val == OPT_RUNTIME || o->val == OPT_CONMON) {
+		char **p = o->val == OPT_RUNTIME ? &g->runtime : &g->conmon;
+		char *abs = frontend_find_binary(g, *p);
+		free(*p);
+		*p = abs;
+	}
+	log_trace("%s: --%s after the command", cmd_path_get(), o->name);
+	return 1;
+}
+
 /* The top-level usage, printed in podman's layout by cmd_print_help(). */
 static const char usage_head[] =
 	"Usage: pea [OPTIONS] COMMAND [ARGS...]\n"
@@ -479,6 +561,7 @@ int frontend_parse_globals(int argc, char **argv, struct global_options *g, int 
 	int c;
 
 	set_progname(argc > 0 ? argv[0] : NULL);
+	late_globals = g;
 	default_paths(g);
 	find_self(g);
 	opterr = 0;

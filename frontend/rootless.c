@@ -755,11 +755,15 @@ int cmd_unshare(struct global_options *g, int argc, char **argv, struct pea_erro
 		cmd_print_help(stdout, unshare_usage);
 		return 0;
 	}
-	if (argc > 1 && strcmp(argv[1], "--") == 0)
-		i = 2;
-	else if (argc > 1 && argv[1][0] == '-')
+	/* podman's global flags before the command */
+	for (int r; i < argc && (r = frontend_late_global(argc, argv, &i, err)) != 0;)
+		if (r < 0)
+			return -1;
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		i++;
+	else if (i < argc && argv[i][0] == '-')
 		return pea_error_new(err, EINVAL, "unknown flag: %s\nSee 'pea unshare --help'",
-				     argv[1]);
+				     argv[i]);
 	if (!g->rootless)
 		return pea_error_new(err, EPERM, "please use unshare with rootless");
 	for (; i < argc; i++)

@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# pea's command line as podman 4.3's where it was left behind (issue #11's leftovers):
+# the global flags after a command's name (cobra's persistent flags), diff of two
+# containers or images, help's Aliases: and Examples:, the runtime's own error under -t,
+# the network events' fields, kube play's io.containers.sdnotify annotations and the
+# words of an invalid log driver.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+load helpers/fe-file
+
+# pea_late ARGS...: pea_cmd without the global options in front: the test puts them after.
+pea_late() {
+	local FE_ARGS=()
+	pea_cmd "$@"
+}
+
+@test "global flags after the command: --root, --runroot, --log-level, --events-backend" {
+	local roots=(--root "$FE_ROOT" --runroot "$FE_RUNROOT")
+	[[ -z "${PEA_FE_RUNTIME:-}" ]] || roots+=(--runtime "$PEA_FE_RUNTIME")
+	[[ -z "${PEA_FE_CONMON:-}" ]] || roots+=(--conmon "$PEA_FE_CONMON")
+	run -0 pea_late run -d --name c1 "${roots[@]}" busybox sleep 100
+	cid=$output
+	# after the operands too (the options of ps, logs, images are interspersed)
+	run -0 pea_late ps --format '{{.Names}}' "${roots[@]}"
+	assert_output c1
+	run -0 pea_late images "--root=$FE_ROOT" "--runroot=$FE_RUNROOT" --format '{{.Repository}}'
+	assert_output localhost/busybox
+	run -0 pea_late inspect c1 "${roots[@]}" --format '{{.Id}}'
+	assert_output "$cid"
+	# run's --rootfs does not take --root=X as its prefix (cobra takes no prefixes)
+	run -0 pea_late run --rm "--root=$FE_ROOT" "--runroot=$FE_RUNROOT" \
+		"${roots[@]:4}" busybox echo hi
+	assert_output hi
+	# --log-level after the command, its wrong value podman's bare line and status 1
+	run -0 pea_cmd images --log-level=debug
+	assert_output --regexp 'level=debug msg="running .*pea-storage'
+	run -1 pea_cmd ps --log-level=telepathic
+	assert_output 'Log Level "telepathic" is not supported, choose from: trace, debug, info, warn, warning, error, fatal, panic'
+	# the events backend of this command only: none writes nothing
+	run -0 pea_cmd run --rm --events-backend none --name quiet busybox true
+	run -0 pea_cmd run --rm --name loud busybox true --events-backend=none
+	run -0 pea_cmd events --stream=false --format '{{.Name}}' --events-backend file
+	refute_output --partial quiet
+	assert_output --partial loud
+	# 035-logs' order: the backend after logs, before its operand
+	run -0 pea_cmd logs --events-backend=file c1
+	run -0 pea_cmd rm -f -t 0 c1 --log-level=error
+}
+
+@test "global flags after the command: the root command's own and the bad ones" {
+	# --noout, --remote, --url, --debug are the root command's: unknown after a command's name
+	run -125 pea_cmd ps --noout
+	assert_output $'Error: unknown flag: --noout\nSee \'pea ps --help\''
+	run -125 pea_cmd ps --url=unix:/x
+	assert_output --partial 'Error: unknown flag: --url'
+	run -125 pea_cmd ps --root
+	assert_output $'Error: flag needs an argument: --root\nSee \'pea ps --help\''
+	run -125 pea_cmd ps --cgroup-manager=foo
+	assert_output "Error: invalid cgroup manager 'foo': use cgroupfs"
+	run -125 pea_cmd ps --events-backend=foo
+	assert_output "Error: invalid events backend 'foo': use file, journald or none"
+	run -125 pea_cmd ps --syslog=maybe
+	assert_output --partial 'invalid argument "maybe" for "syslog" flag'
+	run -0 pea_cmd ps --syslog=false --trace --tmpdir /tmp --cgroup-manager cgroupfs -q
+	# a command's own flag of the same name wins: run's --runtime, --storage-opt
+	run -0 pea_cmd create --name own --runtime "$PEA_RUNTIME" busybox true
+	run -0 pea_cmd inspect --format '{{.OCIRuntime}}' own
+	assert_output "$PEA_RUNTIME"
+	# unshare: its flags before the command, podman's words as root
+	run -125 pea_cmd unshare --log-level=error true
+	assert_output 'Error: please use unshare with rootless'
+	# help lists a command's own flags only (podman prints no "Global Flags:")
+	run -0 pea_cmd ps --help
+	refute_output --partial -- '--root'
+	refute_output --partial 'Global'
+}

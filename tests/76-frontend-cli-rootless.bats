@@ -1,0 +1,48 @@
+#!/usr/bin/env bats
+# pea's command line as an ordinary user (rootless) where its path differs from root's:
+# the global flags after a command's name once pea is in the user's namespaces
+# (unshare parses its own), issue #11's leftovers (74-frontend-cli-leftovers as root).
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+
+FE_RL_NAME=pearl76c
+
+setup_file() {
+	fe_rl_file_setup "$FE_RL_NAME"
+}
+
+teardown_file() {
+	fe_rl_file_teardown
+}
+
+setup() {
+	fe_rl_test_setup
+}
+
+teardown() {
+	FE_RL_ENV=()
+	pea_rl rm -af >/dev/null 2>&1 || true
+}
+
+@test "rootless: global flags after the command, unshare's before its command" {
+	local other=$FE_RL_HOME/other
+	run -0 pea_rl unshare --log-level=error sh -c 'echo $CONTAINERS_GRAPHROOT'
+	assert_output "$FE_RL_HOME/.local/share/pea"
+	run -0 pea_rl unshare --root "$other" --runroot "$FE_RL_XDG/other" -- \
+		sh -c 'echo $CONTAINERS_GRAPHROOT $CONTAINERS_RUNROOT'
+	assert_output "$other $FE_RL_XDG/other"
+	run -125 pea_rl unshare --noout true
+	assert_output --partial 'Error: unknown flag: --noout'
+	# a store of its own named after the command: empty, the default one untouched
+	run -0 pea_rl run -d --name rl1 busybox sleep 100
+	run -0 pea_rl ps -a --format '{{.Names}}' --root "$other" --runroot "$FE_RL_XDG/other"
+	assert_output ''
+	run -0 pea_rl images -q --root="$other" --runroot="$FE_RL_XDG/other"
+	assert_output ''
+	run -0 pea_rl ps --format '{{.Names}}' --log-level=debug
+	assert_output rl1
+	run -0 pea_rl images --log-level=debug
+	assert_output --regexp 'level=debug msg="running .*pea-storage'
+	run -0 pea_rl rm -f -t 0 rl1 --log-level error
+}
