@@ -57,8 +57,20 @@ static bool driver_known(const char *d)
 	return false;
 }
 
+/*
+ * --log-driver's: podman's words (libpod's WithLogDriver, podman's 030-run); containers.conf's
+ * name the file, the value and the drivers.
+ */
 static int check_driver(const char *d, const char *where, struct pea_error **err)
 {
+	if (!*where && !*d)
+		return pea_error_new(err, EINVAL,
+				     "running container create option: log driver must be set: "
+				     "invalid argument");
+	if (!*where && !driver_known(d))
+		return pea_error_new(err, EINVAL,
+				     "running container create option: invalid log driver: "
+				     "invalid argument");
 	if (!*d)
 		return pea_error_new(err, EINVAL,
 				     "%slog driver must be set: use k8s-file, "

@@ -75,3 +75,14 @@ pea_late() {
 	refute_output --partial -- '--root'
 	refute_output --partial 'Global'
 }
+
+@test "an invalid log driver: podman's words (its 030-run), nothing made" {
+	run -125 pea_cmd run --log-driver=InvalidDriver busybox true
+	assert_output 'Error: running container create option: invalid log driver: invalid argument'
+	run -125 pea_cmd create --log-opt driver=bogus busybox true
+	assert_output 'Error: running container create option: invalid log driver: invalid argument'
+	run -125 pea_cmd create --log-driver '' busybox true
+	assert_output 'Error: running container create option: log driver must be set: invalid argument'
+	run -0 pea_cmd ps -aq
+	assert_output ''
+}

@@ -131,9 +131,8 @@ int main(void)
 			 "{\"log_driver\":\"k8s-file\",\"log_size\":-1,\"log_tag\":\"{{.Name}}\"}"),
 	       "a tag kept as given");
 	tap_ok(finish_is("bogus", NULL, NULL, -1,
-			 "invalid log driver \"bogus\": use k8s-file, json-file, journald, none "
-			 "or passthrough"),
-	       "bad driver");
+			 "running container create option: invalid log driver: invalid argument"),
+	       "bad driver: podman's words");
 	tap_ok(finish_is(NULL, NULL, "bogus", -1,
 			 "containers.conf: invalid log driver \"bogus\": use k8s-file, json-file, "
 			 "journald, none or passthrough"),
