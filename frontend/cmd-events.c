@@ -312,7 +312,7 @@ char *events_human(struct json_object *e, bool no_trunc)
 		return xasprintf("%s %s %s %s %s", t, type, status, id, name);
 	if (strcmp(type, "network") == 0)
 		return xasprintf("%s %s %s %s (container=%s, name=%s)", t, type, status, id, id,
-				 str_of(e, "Network"));
+				 str_of(e, "network"));
 	if (strcmp(type, EVENT_SYSTEM) == 0 && !*name)
 		return xasprintf("%s %s %s", t, type, status);
 	return xasprintf("%s %s %s %s", t, type, status, name);
@@ -321,14 +321,14 @@ char *events_human(struct json_object *e, bool no_trunc)
 /* The object a template sees: every field of podman's Event, Time as Go prints it. */
 static struct json_object *template_item(struct json_object *e)
 {
-	static const char *const keys[] = { "ID",     "Image", "Name", "Network",
-					    "Status", "Type",  "PodID" };
+	static const char *const keys[] = { "ID", "Image", "Name", "Status", "Type", "PodID" };
 	struct json_object *o = json_object_new_object(), *v = NULL;
 	_cleanup_free_ char *t = go_time(str_of(e, "Time"));
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		json_object_object_add(o, keys[i], json_object_new_string(str_of(e, keys[i])));
-	/* the log's health_status (podman's JSON key) is the Event's HealthStatus */
+	/* the log's network and health_status (podman's JSON keys): the Event's fields */
+	json_object_object_add(o, "Network", json_object_new_string(str_of(e, "network")));
 	json_object_object_add(o, "HealthStatus",
 			       json_object_new_string(str_of(e, "health_status")));
 	json_object_object_add(o, "Time", json_object_new_string(t));

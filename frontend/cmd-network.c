@@ -17,6 +17,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/events.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/network.h"
@@ -1015,6 +1016,19 @@ static int allocate_for(struct global_options *g, const struct ctr_record *r, co
 	return rc;
 }
 
+/* podman's network event of a container: its id and name, the network's name ("network"). */
+static void network_event(const struct global_options *g, const struct ctr_record *r,
+			  const char *status, const char *network)
+{
+	struct event e = { .type = "network",
+			   .status = status,
+			   .id = r->id,
+			   .name = r->name,
+			   .network = network };
+
+	events_write(g, &e);
+}
+
 static int network_connect(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *per = json_object_new_object(), *net = NULL;
@@ -1051,6 +1065,7 @@ static int network_connect(struct global_options *g, int argc, char **argv, stru
 	json_object_object_add(r->opts, "network", json_object_new_string("bridge"));
 	if (record_save(g, r, err) < 0)
 		return -1;
+	network_event(g, r, "connect", name); /* podman's: before a running one joins */
 	if (running && network_connect_running(g, r, name, err) < 0) {
 		json_object_object_del(nets, name);
 		json_object_object_add(r->opts, "network", json_object_new_string(mode));
@@ -1100,7 +1115,10 @@ static int network_disconnect(struct global_options *g, int argc, char **argv,
 	if (running && network_disconnect_running(g, r, name, err) < 0)
 		return -1;
 	json_object_object_del(json_object_object_get(r->opts, "networks"), name);
-	return record_save(g, r, err);
+	if (record_save(g, r, err) < 0)
+		return -1;
+	network_event(g, r, "disconnect", name);
+	return 0;
 }
 
 static int network_reload(struct global_options *g, int argc, char **argv, struct pea_error **err)

@@ -210,7 +210,7 @@ static char *event_line(const struct event *e)
 	add_str(o, "ID", e->id);
 	add_str(o, "Image", e->image);
 	add_str(o, "Name", e->name);
-	add_str(o, "Network", e->network);
+	add_str(o, "network", e->network); /* podman's key for its Network */
 	add_str(o, "Status", e->status);
 	json_object_object_add(o, "Time", json_object_new_string(now));
 	json_object_object_add(o, "Type", json_object_new_string(e->type));
@@ -414,7 +414,7 @@ void events_pod(const struct global_options *g, const char *status, const char *
 
 /* ---- reading ------------------------------------------------------------ */
 
-static const char *const string_keys[] = { "ID",     "Image", "Name",  "Network",
+static const char *const string_keys[] = { "ID",     "Image", "Name",  "network",
 					   "Status", "Type",  "PodID", "health_status" };
 
 static int check_fields(struct json_object *o, struct pea_error **err)

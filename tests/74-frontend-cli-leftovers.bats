@@ -86,3 +86,23 @@ pea_late() {
 	run -0 pea_cmd ps -aq
 	assert_output ''
 }
+
+@test "events: network connect and disconnect with podman's fields (network, not Network)" {
+	require_cmd jq
+	run -0 pea_cmd network create fenet
+	run -0 pea_cmd create --network none --name nc1 busybox true
+	cid=$output
+	run -0 pea_cmd network connect fenet nc1
+	run -0 pea_cmd network disconnect fenet nc1
+	run -0 pea_cmd events --stream=false --filter type=network --format json
+	run -0 jq -c '[.ID, .Name, .network, .Status, .Type, has("Network")]' <<<"$output"
+	assert_output "[\"$cid\",\"nc1\",\"fenet\",\"connect\",\"network\",false]
+[\"$cid\",\"nc1\",\"fenet\",\"disconnect\",\"network\",false]"
+	run -0 pea_cmd events --stream=false --filter type=network
+	assert_line --index 0 --regexp " network connect $cid \(container=$cid, name=fenet\)$"
+	assert_line --index 1 --regexp " network disconnect $cid \(container=$cid, name=fenet\)$"
+	run -0 pea_cmd events --stream=false --filter type=network --format '{{.Network}} {{.Status}}'
+	assert_output $'fenet connect\nfenet disconnect'
+	run -0 pea_cmd rm nc1
+	run -0 pea_cmd network rm fenet
+}
