@@ -818,6 +818,7 @@ static int exec_run(const struct global_options *g, const struct exec_options *o
 	memset(&fake, 0, sizeof(fake));
 	fake.pid = pid;
 	fake.pidfd = pidfd;
+	fake.notify_fd = -1;
 	fake.console_peer = TAKE_FD(console_peer);
 	if (fake.console_peer >= 0)
 		r = console_proxy(&fake, sfd, &status, err);

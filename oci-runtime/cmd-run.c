@@ -14,6 +14,7 @@
 #include "lib/process.h"
 
 #include "container.h"
+#include "notify.h"
 #include "runtime.h"
 #include "state.h"
 
@@ -59,17 +60,32 @@ static void run_poststart(const struct container *c)
 		log_warning("%s, ignoring", err->message);
 }
 
-/* Forward signals until the init exits; its wait status in *ret_status. */
+/* A READY=1 on NOTIFY_SOCKET passed on: no more to wait for there (-1). */
+static int run_notify(int fd)
+{
+	_cleanup_error_ struct pea_error *err = NULL;
+	int r = notify_handle(fd, &err);
+
+	if (r < 0)
+		log_warning("%s, ignoring", err->message);
+	return r == 0 ? fd : -1;
+}
+
+/*
+ * Forward signals until the init exits; its wait status in *ret_status.
+ * With NOTIFY_SOCKET, pass its READY=1 on meanwhile.
+ */
 int run_wait_container(const struct container *c, int sfd, int *ret_status, struct pea_error **err)
 {
-	struct pollfd p[2] = { { .fd = c->pidfd, .events = POLLIN },
-			       { .fd = sfd, .events = POLLIN } };
+	struct pollfd p[3] = { { .fd = c->pidfd, .events = POLLIN },
+			       { .fd = sfd, .events = POLLIN },
+			       { .fd = c->notify_fd, .events = POLLIN } };
 
 	for (;;) {
 		struct signalfd_siginfo si;
 		int status;
 
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return pea_error_errno(err, "poll");
@@ -79,6 +95,8 @@ int run_wait_container(const struct container *c, int sfd, int *ret_status, stru
 			return pea_error_new(err, EBADF, "wait for the container: no pidfd for it");
 		if (p[1].revents & POLLIN && read(sfd, &si, sizeof(si)) == sizeof(si))
 			kill(c->pid, (int)si.ssi_signo);
+		if (p[2].revents & POLLIN)
+			p[2].fd = run_notify(p[2].fd);
 		if (!(p[0].revents & POLLIN))
 			continue;
 		if (waitpid(c->pid, &status, 0) < 0)
@@ -126,6 +144,11 @@ int cmd_run(const struct global_options *g, int argc, char **argv, struct pea_er
 	}
 	if (container_create(g, argv[idx], &o, true, &c, err) < 0)
 		return -EINVAL;
+	/* as crun: run -d with NOTIFY_SOCKET returns once the container said READY=1 */
+	if (o.detach && c->notify_fd >= 0 && notify_wait_ready(c->notify_fd, c->pidfd, err) < 0) {
+		container_free(c);
+		return -EINVAL;
+	}
 	run_poststart(c);
 	if (o.detach) {
 		container_free(c);

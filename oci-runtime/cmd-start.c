@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -11,6 +12,7 @@
 #include "lib/log.h"
 
 #include "container.h"
+#include "notify.h"
 #include "runtime.h"
 #include "state.h"
 
@@ -51,9 +53,32 @@ out:
 	spec_hooks_clear(&hooks);
 }
 
+/*
+ * NOTIFY_SOCKET (as crun): the socket is bound before the process goes, and
+ * start returns once its READY=1 is passed on, or once it ended without one.
+ * The directory's lock is let go meanwhile: state, kill, exec work.
+ */
+static int start_notified(struct container_handle *h, struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1, pidfd = -1;
+
+	if (notify_listen(h->dirfd, &fd, err) < 0)
+		return pea_error_wrap(err, "container '%s'", h->st->id);
+	if (release_init(h, err) < 0)
+		return -EINVAL;
+	if (fd < 0)
+		return 0;
+	pidfd = state_pidfd(h->st);
+	if (pidfd < 0)
+		return 0;
+	flock(h->dirfd, LOCK_UN);
+	return notify_wait_ready(fd, pidfd, err) < 0 ? -EINVAL : 0;
+}
+
 int cmd_start(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	struct container_handle h;
+	int r;
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		puts("Usage: pea-runtime start ID\n\nStart the process of a created container.");
@@ -69,7 +94,8 @@ int cmd_start(const struct global_options *g, int argc, char **argv, struct pea_
 		state_handle_close(&h);
 		return -EINVAL;
 	}
-	if (release_init(&h, err) < 0) {
+	r = notify_socket_env() ? start_notified(&h, err) : release_init(&h, err);
+	if (r < 0) {
 		state_handle_close(&h);
 		return -EINVAL;
 	}

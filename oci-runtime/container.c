@@ -28,6 +28,7 @@
 
 #include "cgroup.h"
 #include "container.h"
+#include "notify.h"
 #include "seccomp.h"
 #include "runtime.h"
 #include "state.h"
@@ -564,6 +565,7 @@ int container_create(const struct global_options *g, const char *id,
 				 .pidfd = -1,
 				 .seccomp_listener = -1,
 				 .fifo_fd = -1,
+				 .notify_fd = -1,
 				 .use_fifo = !for_run };
 	if (spec_load_config(bundle, opts->config, &c->spec, err) < 0 ||
 	    check_options(c, for_run, err) < 0 || open_rootfs_parent(c, err) < 0 ||
@@ -597,6 +599,8 @@ int container_create(const struct global_options *g, const char *id,
 			goto fail;
 		}
 	}
+	if (notify_socket_env() && notify_prepare(c, notify_socket_env(), err) < 0)
+		goto fail;
 	if (c->spec->seccomp && seccomp_compile(c->spec->seccomp, c->rootfd, &c->seccomp, err) < 0)
 		goto fail;
 	if (c->spec->seccomp && c->spec->seccomp->notify &&
@@ -629,6 +633,9 @@ int container_create(const struct global_options *g, const char *id,
 		goto fail;
 	pid_file_written = opts->pid_file != NULL;
 	if (container_sync(c, err) < 0)
+		goto fail;
+	/* run: the socket is there before the process starts (create: start binds it) */
+	if (for_run && notify_socket_env() && notify_listen(c->dirfd, &c->notify_fd, err) < 0)
 		goto fail;
 	start_state = container_state_json(c, STATUS_CREATED);
 	if (sync_send(c->sync_parent, SYNC_START, start_state, err) < 0)
@@ -682,6 +689,7 @@ struct container *container_free(struct container *c)
 	pea_close(c->console_fd);
 	pea_close(c->console_peer);
 	pea_close(c->pidfd);
+	pea_close(c->notify_fd);
 	spec_free(c->spec);
 	free(c->created);
 	free(c->cgroup_path);

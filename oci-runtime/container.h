@@ -62,6 +62,7 @@ struct container {
 	struct cgroup_join *cg_join;	/* NULL: the parent moves the init into its cgroups */
 	struct seccomp_filter *seccomp; /* compiled before the clone, or NULL */
 	int seccomp_listener;		/* connected listenerPath (SCMP_ACT_NOTIFY), or -1 */
+	int notify_fd;			/* run: STATE/notify/notify (NOTIFY_SOCKET), or -1 */
 	int *bind_fds; /* init: O_PATH fds of the bind sources, per mount, then of the nodes
 			  made by the parent, per linux.devices entry (-1: none), or NULL */
 };

@@ -166,10 +166,12 @@ static int make_device(int rootfd, const struct spec_device *d, bool userns, int
 		return -EINVAL;
 	if (userns && d->type != S_IFIFO)
 		return bind_device(dirfd, name, d, nodefd, err);
-	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT && errno != EISDIR)
-		return pea_error_errno(err, "replace '%s'", d->path);
+	/*
+	 * What is there already stays, as runc and crun leave it: with the
+	 * host's /dev bound at /dev, a node replaced here would be the host's.
+	 */
 	if (mknodat(dirfd, name, d->type | d->mode, makedev(d->major, d->minor)) < 0)
-		return pea_error_errno(err, "mknod '%s'", d->path);
+		return errno == EEXIST ? 0 : pea_error_errno(err, "mknod '%s'", d->path);
 	/*
 	 * mknod applies the umask: chmod and chown the node just made through
 	 * an fd of it, never by name (the folder may be a volume another
@@ -200,12 +202,15 @@ static bool configured(const struct spec *s, const char *path)
 	return false;
 }
 
+/* The mount at /dev that the container sees: the last one there (a bind over a tmpfs). */
 static bool dev_is_bind(const struct spec *s)
 {
+	bool bind = false;
+
 	for (size_t i = 0; i < s->n_mounts; i++)
 		if (strcmp(s->mounts[i].destination, "/dev") == 0)
-			return s->mounts[i].bind;
-	return false;
+			bind = s->mounts[i].bind;
+	return bind;
 }
 
 int devices_create(const struct spec *s, int rootfd, bool userns, const int *node_fds,

@@ -171,8 +171,9 @@ static int parse_global(int argc, char **argv, struct global_options *g, struct 
 		case OPT_CRIU:
 			break;
 		case 'v':
-			printf("pea-runtime version %s\nspec: %s\n", PEA_VERSION,
-			       RUNTIME_OCI_VERSION);
+			/* crun's feature line: SYSTEMD, its NOTIFY_SOCKET proxy (notify.c) */
+			printf("pea-runtime version %s\nspec: %s\n+SYSTEMD +CAP +SECCOMP\n",
+			       PEA_VERSION, RUNTIME_OCI_VERSION);
 			return 0;
 		case 'h':
 			fputs(main_usage, stdout);

@@ -292,3 +292,21 @@ mnt_opts() {
 	assert_line bin
 	[[ -n "$(mnt_line /proc)" ]]
 }
+
+@test "a directory bound at /dev over the tmpfs: no default node made in it, what is there stays" {
+	# crun 1.8.1's test_devices binds the host's /dev so: pea-runtime replaced its /dev/null
+	mkdir "$TEST_DIR/dev"
+	echo keep >"$TEST_DIR/dev/null"
+	make_bundle "$RT_B" sh -c 'cat /dev/null; ls /dev'
+	bundle_set "$RT_B" '.mounts += [{destination: "/dev", type: "bind", source: $d,
+		options: ["rbind", "rw"]}] |
+		.linux.devices = [{path: "/dev/null", type: "c", major: 1, minor: 3}]' \
+		--arg d "$TEST_DIR/dev"
+	run -0 rt run -b "$RT_B" devbind
+	assert_output "keep
+null"
+	run -0 ls "$TEST_DIR/dev"
+	assert_output null
+	run -0 cat "$TEST_DIR/dev/null"
+	assert_output keep
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/env bats
+# pea-runtime: NOTIFY_SOCKET as crun does it (crun 1.8.1's test_start.py sd-notify
+# tests; podman's --sdnotify=container with crun): the state directory's notify/
+# bound at the path NOTIFY_SOCKET names, NOTIFY_SOCKET=PATH/notify inside; the
+# runtime that lets the process go (run, start) passes its READY=1 on to the
+# host's socket, and start (and run -d) return once it came.
+# shellcheck disable=SC2016 # the container's shell expands them
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-runtime
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	command -v python3 >/dev/null || fail "needs python3"
+	command -v socat >/dev/null || fail "needs socat"
+	rt_setup
+	LISTENER=""
+	SOCK="$TEST_DIR/host.sock"
+	NLOG="$TEST_DIR/notify.log"
+}
+
+teardown() {
+	if [[ -n "$LISTENER" ]]; then
+		kill "$LISTENER" 2>/dev/null || true
+		wait "$LISTENER" 2>/dev/null || true
+	fi
+	rt_teardown
+}
+
+# listen: a datagram socket at $SOCK (the host's NOTIFY_SOCKET); each message is
+# a line of $NLOG; a passed fd (BARRIER=1's pipe) is closed at once, as systemd does.
+listen() {
+	: >"$NLOG"
+	python3 -c '
+import socket, sys, os, array
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as f:
+    while True:
+        msg, anc, _, _ = s.recvmsg(4096, socket.CMSG_SPACE(16))
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                for fd in array.array("i", data[:len(data) - len(data) % 4]):
+                    os.close(fd)
+        f.write(msg.decode() + "\n")
+        f.flush()
+' "$SOCK" "$NLOG" </dev/null >/dev/null 2>&1 3>&- &
+	LISTENER=$!
+	local n
+	for ((n = 0; n < 200; n++)); do
+		[[ -S "$SOCK" ]] && return 0
+		sleep 0.05
+	done
+	fail "the listener did not bind $SOCK"
+}
+
+# wait_log TEXT: $NLOG is TEXT (10 s at most).
+wait_log() {
+	local n
+	for ((n = 0; n < 200; n++)); do
+		[[ "$(cat "$NLOG")" == "$1" ]] && return 0
+		sleep 0.05
+	done
+	echo "notify log: $(cat "$NLOG")" >&2
+	return 1
+}
+
+# rt_notify SOCKET ARGS...: rt_reaped with NOTIFY_SOCKET=SOCKET.
+rt_notify() {
+	reaped_cmd env NOTIFY_SOCKET="$1" "$PEA_RUNTIME" --root "$RT_ROOT" "${@:2}"
+}
+
+@test "run: the state's notify/ is bound at NOTIFY_SOCKET's path, NOTIFY_SOCKET=PATH/notify inside" {
+	make_bundle "$RT_B" sh -c 'echo "$NOTIFY_SOCKET"; ls /run/notify/the-socket/
+		grep -c " /run/notify/the-socket " /proc/self/mountinfo'
+	run -0 rt_notify /run/notify/the-socket run -b "$RT_B" n1
+	assert_output "/run/notify/the-socket/notify
+notify
+1"
+	# a NOTIFY_SOCKET of the config's own is replaced; the host's path needs no directory
+	bundle_set "$RT_B" '.process.env += ["NOTIFY_SOCKET=/elsewhere"] |
+		.process.args = ["sh", "-c", "env | grep NOTIFY_SOCKET; test -S /tmp/parent-dir/x/notify"]'
+	run -0 rt_notify /tmp/parent-dir/x run -b "$RT_B" n2
+	assert_output "NOTIFY_SOCKET=/tmp/parent-dir/x/notify"
+	[[ ! -e /tmp/parent-dir/x ]]
+}
+
+@test "run: without NOTIFY_SOCKET (or a relative one) nothing is bound" {
+	make_bundle "$RT_B" sh -c 'echo "${NOTIFY_SOCKET:-unset}"; test -e /run/notify && echo mounted; true'
+	run -0 rt_reaped run -b "$RT_B" n3
+	assert_output unset
+	run -0 rt_notify relative/sock run -b "$RT_B" n4
+	assert_output unset
+}
+
+@test "create + start: start waits for READY=1, passes READY=1 alone on, then a barrier" {
+	listen
+	# the container says READY=1 through busybox logger (a datagram to /dev/log)
+	make_bundle "$RT_B" sh -c 'sleep 0.3; ln -s "$NOTIFY_SOCKET" /dev/log
+		logger -t x "READY=1"; echo said >/dev/said; exec sleep 100'
+	run -0 rt_notify "$SOCK" create -b "$RT_B" n5
+	run -0 test -d "$RT_ROOT/n5/notify"
+	run -0 rt_notify "$SOCK" start n5
+	# start returned only once READY=1 was passed on
+	run -0 cat "$NLOG"
+	assert_output "READY=1
+BARRIER=1"
+	run -0 rt exec n5 cat /dev/said
+	assert_output said
+}
+
+@test "start returns when the container ends without READY=1" {
+	listen
+	make_bundle "$RT_B" sh -c 'sleep 0.2'
+	run -0 rt_notify "$SOCK" create -b "$RT_B" n6
+	run -0 rt_notify "$SOCK" start n6
+	rt_wait_status n6 stopped
+	run -0 cat "$NLOG"
+	assert_output ""
+	# start without NOTIFY_SOCKET for a container made with it: no wait, as crun
+	run -0 rt_notify "$SOCK" create -b "$RT_B" n7
+	run -0 rt_reaped start n7
+}
+
+@test "run -d returns once READY=1 came; run in the foreground passes it on and waits for the end" {
+	listen
+	make_bundle "$RT_B" sh -c 'sleep 0.3; ln -s "$NOTIFY_SOCKET" /dev/log
+		logger "READY=1"; touch /dev/said; exec sleep 100'
+	run -0 rt_notify "$SOCK" run -d -b "$RT_B" n8
+	run -0 cat "$NLOG"
+	assert_output "READY=1
+BARRIER=1"
+	run -0 rt exec n8 test -e /dev/said
+	: >"$NLOG"
+	bundle_set "$RT_B" '.process.args = ["sh", "-c",
+		"ln -s $NOTIFY_SOCKET /dev/log; logger STATUS=x; logger READY=1; sleep 0.5; echo done"]'
+	run -0 rt_notify "$SOCK" run -b "$RT_B" n9
+	assert_output done
+	run -0 cat "$NLOG"
+	assert_output "READY=1
+BARRIER=1"
+}
+
+@test "a container in a user namespace reaches the socket (its root owns notify/)" {
+	require_userns
+	listen
+	make_bundle "$RT_B" sh -c 'ln -s "$NOTIFY_SOCKET" /dev/log; logger READY=1; exec sleep 100'
+	bundle_rootless "$RT_B" 8100 8100
+	chown -R 8100:8100 "$RT_B/rootfs"
+	run -0 rt_notify "$SOCK" run -d -b "$RT_B" n10
+	run -0 cat "$NLOG"
+	assert_output "READY=1
+BARRIER=1"
+	run -0 stat -c '%u:%g %a' "$RT_ROOT/n10/notify"
+	assert_output "8100:8100 700"
+}
+
+@test "--version names SYSTEMD among crun's features (crun's tests look for it)" {
+	rt_is_pea || skip_expected "pea-only: its own feature line"
+	run -0 rt --version
+	assert_line --regexp '^[+]SYSTEMD( |$)'
+}
