@@ -62,8 +62,16 @@ static int console_accept_cb(struct pea_loop *loop, int fd, uint32_t events, voi
 		log_warning("accept on the console socket: %s, ignoring", strerror(errno));
 		return 0;
 	}
-	if (recv_fd(conn, &master, err) < 0)
-		return -(*err)->code;
+	if (recv_fd(conn, &master, err) < 0) {
+		/*
+		 * A runtime that fails closes the socket without a terminal (crun, when the
+		 * executable is missing): its exit and its own error are the failure, as podman
+		 * reports them; one that exits 0 without a terminal is wait_for_console's.
+		 */
+		log_debug("%s: waiting for the runtime's exit", (*err)->message);
+		*err = pea_error_free(*err);
+		return 0;
+	}
 	/* one terminal only: stop listening */
 	console_cleanup(m);
 	/* like a kubelet terminal: \n becomes \r\n on output */

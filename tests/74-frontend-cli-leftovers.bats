@@ -106,3 +106,19 @@ pea_late() {
 	run -0 pea_cmd rm nc1
 	run -0 pea_cmd network rm fenet
 }
+
+@test "run -t: a runtime that fails without a terminal (crun, a missing executable): its own error, 127" {
+	require_cmd crun
+	# crun closes the console socket without a terminal; the monitor said "the runtime
+	# sent no terminal on the console socket" (126) and hid crun's error
+	run -127 pea_cmd --runtime crun run --rm -t busybox /nonexistent
+	assert_output 'Error: executable file `/nonexistent` not found in $PATH: No such file or directory: OCI runtime attempted to invoke a command that was not found'
+	run -127 pea_cmd --runtime crun --conmon "$PEA_MONITOR" run --rm -it busybox /nonexistent
+	assert_output --partial 'executable file `/nonexistent` not found'
+	refute_output --partial 'no terminal'
+	# pea-runtime's, for comparison: the same path
+	run -127 pea_cmd run --rm -t busybox /nonexistent
+	assert_output --partial "cannot execute '/nonexistent': No such file or directory: OCI runtime attempted to invoke a command that was not found"
+	run -0 pea_cmd ps -aq
+	assert_output ''
+}
