@@ -52,8 +52,9 @@ static int by_path(const void *a, const void *b)
 static bool is_init_path(const char *p)
 {
 	static const char *const init[] = {
-		"/dev",	 "/etc/hostname", "/etc/hosts",		"/etc/resolv.conf", "/etc/mtab",
-		"/proc", "/run",	  "/run/.containerenv", "/run/secrets",	    "/sys"
+		"/dev",	 "/etc/hostname", "/etc/hosts",	 "/etc/resolv.conf",   "/etc/mtab",
+		"/proc", "/run",	  "/run/notify", "/run/.containerenv", "/run/secrets",
+		"/sys"
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(init); i++)
@@ -220,6 +221,25 @@ static void walk_add(struct walk *w, char kind, const char *rel)
 	w->v[w->n++].path = TAKE_PTR(p);
 }
 
+/* Hand the changes over, sorted by path. */
+static void walk_take(struct walk *w, struct change **ret, size_t *ret_n)
+{
+	if (w->n > 1)
+		qsort(w->v, w->n, sizeof(*w->v), by_path);
+	*ret = TAKE_PTR(w->v);
+	*ret_n = w->n;
+	w->n = 0;
+}
+
+static void walk_free_changes(struct walk *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i].path);
+	free(w->v);
+	w->v = NULL;
+	w->n = 0;
+}
+
 /*
  * The changes in an overlay upper folder (dfd, at rel): a whiteout (a 0:0 character
  * device) is a deletion, a path the image has a change, another an addition.
@@ -287,19 +307,13 @@ static int external_changes(const struct ext_ctr *x, struct change **ret, size_t
 	}
 	if (walk_upper(&w, ufd, "", 0, err) < 0)
 		goto out;
-	if (w.n > 1)
-		qsort(w.v, w.n, sizeof(*w.v), by_path);
-	*ret = TAKE_PTR(w.v);
-	*ret_n = w.n;
-	w.n = 0;
+	walk_take(&w, ret, ret_n);
 	rc = 0;
 out:
 	for (size_t i = 0; i < w.nlowers; i++)
 		close(w.lowers[i]);
 	free(w.lowers);
-	for (size_t i = 0; i < w.n; i++)
-		free(w.v[i].path);
-	free(w.v);
+	walk_free_changes(&w);
 	return rc;
 }
 
@@ -399,11 +413,212 @@ static int image_changes(const struct global_options *g, struct json_object *rec
 	return with_layer_diff(g, layers[n - 1], lower, ret, ret_n, err);
 }
 
+/* ---- two operands: the trees of two containers or images ------------------ */
+
+/* A container's or an image's root mounted for the comparison, and how to let it go. */
+struct tree {
+	int fd;
+	const char *um[4];
+	char *id;
+};
+
+static void tree_release(const struct global_options *g, struct tree *t)
+{
+	t->fd = pea_close(t->fd);
+	if (t->um[0])
+		(void)store_call(g, t->um, NULL, NULL);
+	free(t->id);
+	*t = (struct tree){ .fd = -1 };
+}
+
+static int tree_mount(const struct global_options *g, const char *name, struct tree *t,
+		      struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+	_cleanup_json_ struct json_object *img = NULL, *res = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	const char *args[] = { NULL, "mount", NULL, NULL }, *mp = NULL, *id = NULL;
+
+	*t = (struct tree){ .fd = -1 };
+	if (record_lookup(g, name, &r, &e) == 0) {
+		t->id = xstrdup(r->id);
+		args[0] = "container";
+	} else if (e->code == ENOENT && image_find(g, name, &img, NULL) == 0 &&
+		   pea_json_get_string_req(img, "image", "id", &id, err) == 0) {
+		t->id = xstrdup(id);
+		args[0] = "image";
+	} else if (e->code == ENOENT && !*err) {
+		return pea_error_new(err, ENOENT,
+				     "%s not found: no container or image with that name or ID",
+				     name);
+	} else {
+		if (!*err)
+			*err = TAKE_PTR(e);
+		return -1;
+	}
+	args[2] = t->id;
+	if (store_call(g, args, &res, err) < 0)
+		return pea_error_wrap(err, "mounting %s '%s'", args[0], name);
+	t->um[0] = args[0];
+	t->um[1] = "unmount";
+	t->um[2] = t->id;
+	if (pea_json_get_string_req(res, "", "mountpoint", &mp, err) < 0)
+		return -1;
+	t->fd = open(mp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->fd < 0)
+		return pea_error_errno(err, "open '%s'", mp);
+	return 0;
+}
+
+/*
+ * containers/storage's stat comparison (archive.ChangesDirs, its naive diff): mode,
+ * owner, device; a folder's size and time are no change, a file's are (a zero
+ * nanosecond part matches any).
+ */
+static bool stat_differ(const struct stat *a, const struct stat *b)
+{
+	if (a->st_mode != b->st_mode || a->st_uid != b->st_uid || a->st_gid != b->st_gid ||
+	    a->st_rdev != b->st_rdev)
+		return true;
+	if (S_ISDIR(a->st_mode))
+		return false;
+	if (a->st_size != b->st_size || a->st_mtim.tv_sec != b->st_mtim.tv_sec)
+		return true;
+	return a->st_mtim.tv_nsec != b->st_mtim.tv_nsec && a->st_mtim.tv_nsec != 0 &&
+	       b->st_mtim.tv_nsec != 0;
+}
+
+static void changes_add(struct walk *w, size_t at, char kind, const char *rel)
+{
+	w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
+	memmove(w->v + at + 1, w->v + at, (w->n - at) * sizeof(*w->v));
+	w->v[at].kind = kind;
+	w->v[at].path = xasprintf("/%s", rel);
+	w->n++;
+}
+
+/* An entry of a folder, or -1 (not there, or no folder: old is -1). */
+static int entry_stat(int dfd, const char *name, struct stat *st)
+{
+	return dfd >= 0 ? fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) : -1;
+}
+
+/* A sub-folder, never through a symbolic link; -1 when it is none. */
+static int sub_dir(int dfd, const char *name)
+{
+	return dfd >= 0 ? openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+}
+
+/*
+ * The folder rel of the new tree (nfd) against the old one's (ofd, -1: none there), as
+ * archive.ChangesDirs: an entry the old folder lacks is added (and all under it), one
+ * whose stat differs changed, one only the old folder has deleted (not what is under
+ * it); a folder with changes under it that is itself no change is listed as changed.
+ */
+static int compare_dirs(struct walk *w, int nfd, int ofd, const char *rel, bool self_listed,
+			int depth, struct pea_error **err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	size_t at = w->n;
+	int fd;
+
+	if (depth > 256)
+		return pea_error_new(err, ELOOP, "'%s': too deep", rel);
+	fd = fcntl(nfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return pea_error_errno(err, "read '/%s'", rel);
+	}
+	while ((errno = 0, e = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+		_cleanup_close_ int nsub = -1, osub = -1;
+		struct stat nst, ost;
+		bool listed = true;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		p = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
+		if (fstatat(nfd, e->d_name, &nst, AT_SYMLINK_NOFOLLOW) < 0)
+			return pea_error_errno(err, "stat '/%s'", p);
+		if (entry_stat(ofd, e->d_name, &ost) < 0)
+			changes_add(w, w->n, 'A', p);
+		else if (stat_differ(&ost, &nst))
+			changes_add(w, w->n, 'C', p);
+		else
+			listed = false;
+		if (!S_ISDIR(nst.st_mode))
+			continue;
+		nsub = sub_dir(nfd, e->d_name);
+		if (nsub < 0)
+			return pea_error_errno(err, "open '/%s'", p);
+		osub = sub_dir(ofd, e->d_name);
+		if (compare_dirs(w, nsub, osub, p, listed, depth + 1, err) < 0)
+			return -1;
+	}
+	if (errno)
+		return pea_error_errno(err, "read '/%s'", rel);
+	if (ofd >= 0) {
+		_cleanup_closedir_ DIR *od = NULL;
+		fd = fcntl(ofd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0 || !(od = fdopendir(fd))) {
+			if (fd >= 0)
+				close(fd);
+			return pea_error_errno(err, "read '/%s'", rel);
+		}
+		while ((errno = 0, e = readdir(od))) {
+			struct stat st;
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+			    fstatat(nfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+				continue;
+			_cleanup_free_ char *p =
+				*rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
+			changes_add(w, w->n, 'D', p);
+		}
+		if (errno)
+			return pea_error_errno(err, "read '/%s'", rel);
+	}
+	if (w->n > at && !self_listed && *rel)
+		changes_add(w, at, 'C', rel);
+	return 0;
+}
+
+/* podman diff NEW OLD: the changes from OLD's tree to NEW's (containers/storage's Changes). */
+static int trees_changes(const struct global_options *g, const char *new_name, const char *old_name,
+			 struct change **ret, size_t *ret_n, struct pea_error **err)
+{
+	struct tree nt = { .fd = -1 }, ot = { .fd = -1 };
+	struct walk w = { 0 };
+	size_t k = 0;
+	int rc = -1;
+
+	if (tree_mount(g, new_name, &nt, err) < 0 || tree_mount(g, old_name, &ot, err) < 0 ||
+	    compare_dirs(&w, nt.fd, ot.fd, "", true, 0, err) < 0)
+		goto out;
+	/* what the engine makes in every container, left out as podman's GetDiff does */
+	for (size_t i = 0; i < w.n; i++) {
+		if (is_init_path(w.v[i].path))
+			free(w.v[i].path);
+		else
+			w.v[k++] = w.v[i];
+	}
+	w.n = k;
+	walk_take(&w, ret, ret_n);
+	rc = 0;
+out:
+	walk_free_changes(&w);
+	tree_release(g, &ot);
+	tree_release(g, &nt);
+	return rc;
+}
+
 static const char diff_usage[] =
-	"Usage: pea diff [OPTIONS] CONTAINER|IMAGE\n"
+	"Usage: pea diff [OPTIONS] CONTAINER|IMAGE [CONTAINER|IMAGE]\n"
 	"\n"
 	"Show the files a container (or an image's top layer) added (A), changed (C) or\n"
-	"deleted (D).\n"
+	"deleted (D); with a second container or image, the changes from its files to\n"
+	"the first one's.\n"
 	"\n"
 	"      --format=json   as JSON: changed, added, deleted\n"
 	"  -l, --latest        the container created last\n";
@@ -473,11 +688,16 @@ int cmd_diff(struct global_options *g, int argc, char **argv, struct pea_error *
 					     "--latest and containers cannot be used together");
 		if (container_latest(g, &latest, err) < 0)
 			return -1;
-	} else if (argc - optind != 1) {
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+	} else if (argc - optind < 1) {
+		return pea_error_new(err, EINVAL,
+				     "\"%s %s\" requires a name, id, or the \"--latest\" flag",
+				     frontend_progname(), cmd_path_get());
 	}
 	target = latest ? latest : argv[optind];
-	if (record_lookup(g, target, &r, &e) == 0) {
+	if (!latest && argc - optind == 2) {
+		if (trees_changes(g, target, argv[optind + 1], &v, &n, err) < 0)
+			return -1;
+	} else if (record_lookup(g, target, &r, &e) == 0) {
 		if (container_changes(g, r, &v, &n, err) < 0)
 			return -1;
 	} else if (e->code == ENOENT && (rc = ext_find(g, target, &x, err)) != 0) {

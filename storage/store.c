@@ -625,7 +625,8 @@ static int repair_orphans(struct store *s, const char *dir, int dfd, const char 
 	if (list_dir(s->root_fd, dir, dir, &names, err) < 0)
 		return -1;
 	for (char **n = names; *n; n++) {
-		if (!strcmp(*n, "l") || has_suffix(*n, ".json"))
+		/* overlay/empty: the lower folder of one-layer image mounts, no layer's */
+		if (!strcmp(*n, "l") || !strcmp(*n, "empty") || has_suffix(*n, ".json"))
 			continue;
 		if (strstr(*n, ".json.tmp.")) {
 			unlinkat(dfd, *n, 0);

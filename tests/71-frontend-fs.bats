@@ -89,7 +89,7 @@ store() {
 	run -125 pea_cmd diff --format xml d
 	assert_output --partial 'unknown --format argument: xml'
 	run -125 pea_cmd diff
-	assert_output --partial 'accepts 1 arg(s), received 0'
+	assert_output 'Error: "pea diff" requires a name, id, or the "--latest" flag'
 }
 
 @test "export writes the root filesystem as a tar, to a file or stdout" {

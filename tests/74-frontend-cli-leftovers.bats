@@ -122,3 +122,32 @@ pea_late() {
 	run -0 pea_cmd ps -aq
 	assert_output ''
 }
+
+@test "diff of two containers or images: the changes from the second's files to the first's" {
+	run -0 pea_cmd run --name d1 busybox sh -c 'echo hi >/tmp/new; mkdir -p /etc/x/y; echo z >/etc/x/y/z; rm -rf /home; echo >>/etc/passwd'
+	run -0 pea_cmd diff d1 busybox
+	assert_output $'C /etc\nC /etc/passwd\nA /etc/x\nA /etc/x/y\nA /etc/x/y/z\nD /home\nC /tmp\nA /tmp/new'
+	# the other way round (the image first: mounted before the container)
+	run -0 pea_cmd diff busybox d1
+	assert_output $'C /etc\nC /etc/passwd\nD /etc/x\nA /home\nC /tmp\nD /tmp/new'
+	run -0 pea_cmd diff --format json d1 busybox
+	run -0 jq -c . <<<"$output"
+	assert_output '{"changed":["/etc","/etc/passwd","/tmp"],"added":["/etc/x","/etc/x/y","/etc/x/y/z","/tmp/new"],"deleted":["/home"]}'
+	# two containers: what the engine makes in each (/etc/hosts, ...) left out
+	run -0 pea_cmd run --name d2 busybox sh -c 'echo other >/tmp/new'
+	run -0 pea_cmd diff d2 d1
+	assert_output $'C /etc\nC /etc/passwd\nD /etc/x\nA /home\nC /tmp\nC /tmp/new'
+	run -0 pea_cmd diff busybox localhost/busybox:latest
+	assert_output ''
+	# the mounts it made are gone
+	run -0 pea_cmd mount
+	assert_output ''
+	run -125 pea_cmd diff d1 nope
+	assert_output 'Error: nope not found: no container or image with that name or ID'
+	run -125 pea_cmd diff d1 d2 d1
+	assert_output 'Error: accepts between 1 and 2 arg(s), received 3'
+	run -125 pea_cmd diff
+	assert_output 'Error: "pea diff" requires a name, id, or the "--latest" flag'
+	run -125 pea_cmd diff -l d1
+	assert_output 'Error: --latest and containers cannot be used together'
+}
