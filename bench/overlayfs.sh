@@ -35,11 +35,12 @@
 # fuse-overlayfs alike): ls -lR 2 GETXATTRs (security.selinux and system.posix_acl_access,
 # asked by ls; READDIRPLUS brings the attributes); create 4 (GETATTR of the parent, whose
 # attributes the kernel drops at each create and default_permissions needs, a negative
-# LOOKUP, CREATE, RELEASE); untar about 10 (those, 2 GETXATTRs of security.capability from
-# the kernel's killpriv checks at write and fchown, the GETATTR fuse_setattr makes before a
-# chown's set-ID kill where the server does not handle killpriv, and 3 SETATTRs: utimensat,
-# fchown, fchmod). With the CPUs busy these rows mostly wait for a CPU at each request's two
-# wake-ups; rtt measures that alone.
+# LOOKUP, CREATE, RELEASE); untar about 10 for fuse-overlayfs (those, 2 GETXATTRs of
+# security.capability from the kernel's killpriv checks at write and fchown, the GETATTR
+# fuse_setattr makes before a chown's set-ID kill where the server does not handle killpriv,
+# and 3 SETATTRs: utimensat, fchown, fchmod), 9 for pea-overlayfs (it drops set-ID bits itself,
+# FUSE_HANDLE_KILLPRIV_V2: no GETATTR before the chown). With the CPUs busy these rows mostly
+# wait for a CPU at each request's two wake-ups; rtt measures that alone.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -104,12 +104,20 @@ struct ovl_fs {
 	struct ovl_workers *workers; /* blocking requests; NULL: run in the loop thread */
 	uint32_t overflow_uid;
 	uint32_t overflow_gid;
-	bool can_mknod;	  /* whiteouts as char 0/0 (else .wh. files) */
-	bool privileged;  /* trusted.* xattrs usable */
-	bool no_opendir;  /* the kernel lists directories without opening them */
-	bool writeback;	  /* the kernel caches writes (FUSE_CAP_WRITEBACK_CACHE) */
-	int fuse_fd;	  /* /dev/fuse, for passthrough's ioctls */
-	bool pt_offered;  /* the kernel offers passthrough (its INIT request) */
+	bool can_mknod;	 /* whiteouts as char 0/0 (else .wh. files) */
+	bool privileged; /* trusted.* xattrs usable */
+	bool no_opendir; /* the kernel lists directories without opening them */
+	bool writeback;	 /* the kernel caches writes (FUSE_CAP_WRITEBACK_CACHE) */
+	int fuse_fd;	 /* /dev/fuse, for passthrough's ioctls */
+	bool pt_offered; /* the kernel offers passthrough (its INIT request) */
+	/*
+	 * FUSE_HANDLE_KILLPRIV_V2: we drop set-ID bits where the kernel says
+	 * (ovl_kill_suidgid), and the kernel neither asks for a file's
+	 * attributes before each chown nor, once a file was seen to need no
+	 * kill, for its security.capability at each write.
+	 */
+	bool killpriv_offered;
+	bool killpriv;
 	bool passthrough; /* asked for, and files can be registered so far */
 	bool no_reflink;  /* the upper file system cannot clone files (FICLONE); atomic */
 	bool no_prealloc; /* no fallocate before a copy-up's data (tmpfs: it zeroes pages) */
@@ -281,6 +289,14 @@ int ovl_origin_of(int dirfd, const char *name, char *buf, size_t size);
 void ovl_proc_path(int dirfd, const char *path, char *buf, size_t size);
 
 /* Helpers of the operations (ops-*.c). */
+/* Do set-ID bits stay ours to drop (FUSE_HANDLE_KILLPRIV_V2)? */
+bool ovl_want_killpriv(const struct ovl_fs *fs);
+/*
+ * Drop n's set-user-ID bit, and its set-group-ID bit where group execution
+ * is on, as the kernel does at a write or truncation by a caller without
+ * CAP_FSETID (fs->lock held; n in the upper layer): 1 if they were there.
+ */
+int ovl_kill_suidgid(struct ovl_fs *fs, struct ovl_node *n);
 uid_t ovl_uid_to_mount(const struct ovl_fs *fs, uid_t id);
 gid_t ovl_gid_to_mount(const struct ovl_fs *fs, gid_t id);
 uid_t ovl_uid_to_disk(const struct ovl_fs *fs, uid_t id);

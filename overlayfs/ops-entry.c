@@ -31,6 +31,54 @@ static bool want_posix_acl(const struct ovl_fs *fs)
 	return true;
 }
 
+/*
+ * Set-ID bits of files are dropped here where the kernel says so (killpriv
+ * v2), not by the kernel with a GETATTR before each chown: not where an
+ * upper layer keeps modes in override_stat xattrs.
+ */
+bool ovl_want_killpriv(const struct ovl_fs *fs)
+{
+	return fs->has_upper && !fs->layers[0].override;
+}
+
+int ovl_kill_suidgid(struct ovl_fs *fs, struct ovl_node *n)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	mode_t mode;
+	int dirfd, r;
+
+	r = ovl_node_where_near(fs, n, path, sizeof(path), &dirfd);
+	if (r < 0)
+		return r;
+	if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	mode = st.st_mode & 07777 & ~(mode_t)S_ISUID;
+	if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		mode &= ~(mode_t)S_ISGID;
+	if (mode == (st.st_mode & 07777))
+		return 0;
+	return fchmodat(dirfd, path, mode, 0) < 0 ? -errno : 1;
+}
+
+/*
+ * Does this setattr ask for the set-ID bits to go (killpriv v2)? With
+ * FATTR_KILL_SUIDGID (a chown, or a truncation by a caller without
+ * CAP_FSETID), or with nothing to set at all: the kernel's file_remove_privs
+ * at a write or fallocate, which it sends when the caller lacks CAP_FSETID or
+ * when the file has a security.capability (removed by the kernel itself).
+ */
+static bool setattr_kills(struct ovl_fs *fs, fuse_req_t req, const struct ovl_node *n, int to_set)
+{
+	if (!fs->killpriv || n->type != S_IFREG)
+		return false;
+	if (to_set & FUSE_SET_ATTR_KILL_SUID)
+		return true;
+	return to_set == 0 && !ovl_pt_has_fsetid(fuse_req_ctx(req)->pid);
+}
+
 void ovl_op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct ovl_fs *fs = userdata;
@@ -245,7 +293,9 @@ void ovl_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 		struct ovl_node *n = ovl_ino_node(fs, ino);
 
 		r = do_setattr(fs, n, attr, to_set, fi ? (int)fi->fh : -1);
-		if (r == 0)
+		if (r == 0 && setattr_kills(fs, req, n, to_set))
+			r = ovl_kill_suidgid(fs, n);
+		if (r >= 0)
 			r = ovl_node_stat(fs, n, &st);
 	}
 	if (r < 0)

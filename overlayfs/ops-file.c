@@ -51,12 +51,19 @@ static void open_job(struct ovl_job *job)
 	struct ovl_node *n = ovl_ino_node(fs, job->ino);
 	struct ovl_pt_open pt = { 0 };
 	bool lower = true;
-	int fd = -1, r;
+	int fd = -1, r, killed = 0;
 
 	{
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
 		r = do_open(fs, n, job->fi.flags, &fd);
+		/* killpriv v2: an O_TRUNC open by a caller without CAP_FSETID. */
+		if (r == 0 && job->flag) {
+			killed = ovl_kill_suidgid(fs, n);
+			r = killed < 0 ? killed : 0;
+			if (r < 0)
+				close(fd);
+		}
 		lower = n->detached || n->layer != 0;
 		if (r == 0 && n->type == S_IFREG) {
 			r = ovl_pt_open(fs, n, fd, &pt);
@@ -75,6 +82,9 @@ static void open_job(struct ovl_job *job)
 	ovl_pt_reply_with(pt.backing_id);
 	r = fuse_reply_open(job->req, &job->fi);
 	ovl_pt_reply_with(0);
+	/* The kernel's attributes of the file still show the bits (writeback=1 keeps them). */
+	if (killed > 0 && fs->se)
+		(void)fuse_lowlevel_notify_inval_inode(fs->se, job->ino, -1, 0);
 	if (r != 0) {
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
@@ -95,7 +105,11 @@ static bool needs_copy_up(struct ovl_fs *fs, fuse_ino_t ino, int flags)
 void ovl_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
-	struct ovl_job job = { .run = open_job, .req = req, .ino = ino, .fi = *fi };
+	struct ovl_job job = { .run = open_job,
+			       .req = req,
+			       .ino = ino,
+			       .fi = *fi,
+			       .flag = ovl_pt_open_kills_suidgid() && (fi->flags & O_TRUNC) };
 
 	/* A copy-up reads a whole lower file: not in the loop thread. */
 	if (fs->workers && needs_copy_up(fs, ino, fi->flags))

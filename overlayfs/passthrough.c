@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 #include "overlayfs/ops.h"
 #include "overlayfs/passthrough.h"
@@ -17,12 +18,16 @@
  * The parts of the kernel's FUSE protocol (7.40, include/uapi/linux/fuse.h)
  * that libfuse 3.14 and the installed kernel headers lack.
  */
-#define PT_OPCODE_INIT	    26
-#define PT_INIT_EXT	    (1u << 30)
-#define PT_FLAGS2_PASSTHRU  (1u << 5) /* FUSE_PASSTHROUGH is bit 37: flags2's bit 5 */
-#define PT_FOPEN_PASSTHRU   (1u << 7)
-#define PT_FOPEN_KEEP_CACHE (1u << 1) /* refused with passthrough (EIO) */
-#define PT_IN_HEADER_SIZE   40u
+#define PT_OPCODE_INIT	      26
+#define PT_OPCODE_OPEN	      14
+#define PT_KILLPRIV_V2	      (1u << 28) /* FUSE_HANDLE_KILLPRIV_V2, in flags */
+#define PT_OPEN_KILL_SUIDGID  (1u << 0)	 /* fuse_open_in's open_flags */
+#define PT_OPEN_IN_OPEN_FLAGS 4u
+#define PT_INIT_EXT	      (1u << 30)
+#define PT_FLAGS2_PASSTHRU    (1u << 5) /* FUSE_PASSTHROUGH is bit 37: flags2's bit 5 */
+#define PT_FOPEN_PASSTHRU     (1u << 7)
+#define PT_FOPEN_KEEP_CACHE   (1u << 1) /* refused with passthrough (EIO) */
+#define PT_IN_HEADER_SIZE     40u
 /* fuse_init_in: major, minor, max_readahead, flags, flags2. */
 #define PT_INIT_IN_FLAGS  12u
 #define PT_INIT_IN_FLAGS2 16u
@@ -54,7 +59,10 @@ struct pt_backing_map {
 
 /* Set in the thread that sends the reply, just before it does. */
 static _Thread_local int reply_backing_id;
+/* The request this thread read last was an OPEN asking to kill set-ID bits. */
+static _Thread_local bool open_kill_suidgid;
 static bool init_reply_pending;
+static uint32_t init_reply_flags; /* more bits for the INIT reply's flags */
 
 void ovl_pt_reply_with(int backing_id)
 {
@@ -80,12 +88,21 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 	ssize_t n = read(fd, buf, len);
 	const char *b = buf;
 
-	/* The INIT request tells whether the kernel offers passthrough. */
-	if (n >= (ssize_t)(PT_IN_HEADER_SIZE + PT_INIT_IN_FLAGS2 + 4) &&
-	    get_u32(b + 4) == PT_OPCODE_INIT &&
-	    (get_u32(b + PT_IN_HEADER_SIZE + PT_INIT_IN_FLAGS) & PT_INIT_EXT) &&
+	if (n < (ssize_t)(PT_IN_HEADER_SIZE + 8))
+		return n;
+	/* fuse_open_in's open_flags, which libfuse 3.14 does not hand on. */
+	open_kill_suidgid =
+		get_u32(b + 4) == PT_OPCODE_OPEN &&
+		(get_u32(b + PT_IN_HEADER_SIZE + PT_OPEN_IN_OPEN_FLAGS) & PT_OPEN_KILL_SUIDGID);
+	if (get_u32(b + 4) != PT_OPCODE_INIT ||
+	    n < (ssize_t)(PT_IN_HEADER_SIZE + PT_INIT_IN_FLAGS2 + 4))
+		return n;
+	/* The INIT request tells whether the kernel offers passthrough and killpriv v2. */
+	if ((get_u32(b + PT_IN_HEADER_SIZE + PT_INIT_IN_FLAGS) & PT_INIT_EXT) &&
 	    (get_u32(b + PT_IN_HEADER_SIZE + PT_INIT_IN_FLAGS2) & PT_FLAGS2_PASSTHRU))
 		fs->pt_offered = true;
+	if (get_u32(b + PT_IN_HEADER_SIZE + PT_INIT_IN_FLAGS) & PT_KILLPRIV_V2)
+		fs->killpriv_offered = true;
 	return n;
 }
 
@@ -97,10 +114,12 @@ static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
 	(void)userdata;
 	if (init_reply_pending && count >= 2 && iov[1].iov_len >= PT_INIT_OUT_MINSIZE) {
 		p = iov[1].iov_base;
-		put_u32(p + PT_INIT_OUT_FLAGS, get_u32(p + PT_INIT_OUT_FLAGS) | PT_INIT_EXT);
-		put_u32(p + PT_INIT_OUT_FLAGS2,
-			get_u32(p + PT_INIT_OUT_FLAGS2) | PT_FLAGS2_PASSTHRU);
-		put_u32(p + PT_INIT_OUT_DEPTH, PT_MAX_STACK_DEPTH);
+		put_u32(p + PT_INIT_OUT_FLAGS, get_u32(p + PT_INIT_OUT_FLAGS) | init_reply_flags);
+		if (init_reply_flags & PT_INIT_EXT) {
+			put_u32(p + PT_INIT_OUT_FLAGS2,
+				get_u32(p + PT_INIT_OUT_FLAGS2) | PT_FLAGS2_PASSTHRU);
+			put_u32(p + PT_INIT_OUT_DEPTH, PT_MAX_STACK_DEPTH);
+		}
 		init_reply_pending = false;
 	} else if (reply_backing_id > 0 && count >= 2 && last->iov_len >= PT_OPEN_OUT_SIZE) {
 		p = (char *)last->iov_base + last->iov_len - PT_OPEN_OUT_SIZE;
@@ -130,8 +149,6 @@ int ovl_pt_setup(struct ovl_fs *fs, struct fuse_session *se)
 	int fd = fuse_session_fd(se);
 
 	fs->fuse_fd = fd;
-	if (!fs->opts->passthrough || fs->opts->writeback)
-		return 0;
 	return fuse_session_custom_io(se, &io, fd);
 }
 
@@ -163,12 +180,41 @@ static bool may_register(void)
 	return caps & (1ull << 21); /* CAP_SYS_ADMIN */
 }
 
+bool ovl_pt_has_fsetid(pid_t pid)
+{
+	char line[256], path[64], ns[64], own[64];
+	unsigned long long caps = 0;
+	ssize_t n, m;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (pid <= 0 || !find_line(path, "CapEff:", line, sizeof(line)) ||
+	    sscanf(line, "CapEff: %llx", &caps) != 1 || !(caps & (1ull << 4))) /* CAP_FSETID */
+		return false;
+	/* Capabilities of another user namespace are not capable()'s. */
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	n = readlink(path, ns, sizeof(ns));
+	m = readlink("/proc/self/ns/user", own, sizeof(own));
+	return n > 0 && n == m && memcmp(ns, own, (size_t)n) == 0;
+}
+
 void ovl_pt_init(struct ovl_fs *fs)
 {
+	if (fs->killpriv_offered && ovl_want_killpriv(fs)) {
+		fs->killpriv = true;
+		init_reply_flags |= PT_KILLPRIV_V2;
+		init_reply_pending = true;
+		log_debug("set-ID bits dropped by the server (FUSE_HANDLE_KILLPRIV_V2)");
+	}
 	if (!fs->pt_offered || fs->writeback || !fs->opts->passthrough || !may_register())
 		return;
 	fs->passthrough = true;
+	init_reply_flags |= PT_INIT_EXT;
 	init_reply_pending = true;
+}
+
+bool ovl_pt_open_kills_suidgid(void)
+{
+	return open_kill_suidgid;
 }
 
 /* Register fd as a backing file: its id, or 0 (and why, for the next opens). */

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct ovl_fs;
 struct ovl_node;
@@ -34,8 +35,21 @@ struct fuse_session;
 
 /* After fuse_session_mount: route the session's I/O through the hooks. */
 int ovl_pt_setup(struct ovl_fs *fs, struct fuse_session *se);
-/* From the init callback: ask for passthrough if the kernel offers it. */
+/*
+ * From the init callback: ask for passthrough and FUSE_HANDLE_KILLPRIV_V2
+ * (where ovl_want_killpriv) if the kernel offers them.
+ */
 void ovl_pt_init(struct ovl_fs *fs);
+/*
+ * Did the OPEN request this thread is answering carry FUSE_OPEN_KILL_SUIDGID
+ * (killpriv v2: an O_TRUNC open by a caller without CAP_FSETID)?
+ */
+bool ovl_pt_open_kills_suidgid(void);
+/*
+ * Has process pid CAP_FSETID in our user namespace (the kernel's capable(),
+ * which its set-ID checks ask)? No when it cannot be told.
+ */
+bool ovl_pt_has_fsetid(pid_t pid);
 
 /* How a file is opened: what goes into the reply and the fh. */
 struct ovl_pt_open {

@@ -23,7 +23,7 @@ struct ovl_job {
 	struct fuse_file_info fi;
 	size_t size;
 	off_t off;
-	int flag; /* datasync for fsync */
+	int flag; /* datasync for fsync; for open, drop set-ID bits (killpriv v2) */
 };
 
 /* n threads; NULL (jobs run in the caller) when n is 0 or threads cannot start. */

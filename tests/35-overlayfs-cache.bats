@@ -3,8 +3,10 @@
 # What the kernel caches for pea-overlayfs: written data with -o writeback=1
 # (partial pages, appends, truncation, mmap, sizes), POSIX ACLs (checked and
 # cached by the kernel unless -o noacl), and set-ID bits dropped on writes by
-# others. Each script runs on pea-overlayfs and on the kernel's overlayfs over
-# the same layers; the outputs and the upper dirs left behind must agree.
+# others (by the server where the kernel offers FUSE_HANDLE_KILLPRIV_V2, with
+# no GETATTR before each chown). Each script runs on pea-overlayfs and on the
+# kernel's overlayfs over the same layers; the outputs and the upper dirs left
+# behind must agree.
 
 bats_require_minimum_version 1.5.0
 load helpers/common
@@ -20,6 +22,10 @@ setup() {
 	require_cmd python3
 	require_cmd setfacl
 	require_cmd setpriv
+	require_cmd setfattr
+	require_cmd getfattr
+	require_cmd fallocate
+	require_cmd unshare
 }
 
 teardown() {
@@ -138,13 +144,28 @@ acls_on() {
 	ovl_umount "$d"
 }
 
-# Set-ID bits of files written, truncated and given away by others.
+# Set-ID bits of files written, truncated (by truncate(2) and by an open with
+# O_TRUNC, with and without a write after it), fallocated and given away by
+# others; kept where root writes, truncates, or gives away a set-group-ID file
+# that is not group-executable; dropped where root of a user namespace of its
+# own writes. A security.capability goes at any write.
+# shellcheck disable=SC2016 # sh -c
 SETID='
 chmod 777 data && chown 1000:1000 data/suid && chmod 6755 data/suid
-cp -p data/suid data/t; cp -p data/suid data/c; cp -p data/suid data/w
-setpriv --reuid 1000 --regid 1000 --clear-groups sh -c "echo y >>data/w; truncate -s 1 data/t"
+for f in t c w o ot fa; do cp -p data/suid data/$f; done
+setpriv --reuid 1000 --regid 1000 --clear-groups sh -c "echo y >>data/w; truncate -s 1 data/t
+	echo z >data/o; : >data/ot; fallocate -l 8192 data/fa"
 chown 1000:1001 data/c
-stat -c "%n %a %s" data/w data/t data/c
+mk() { echo hello >data/$1 && chown 1000:1000 data/$1 && chmod $2 data/$1; }
+mk rw 6777; mk rt 6777; mk sg 2767; mk ch 2745; mk ns 6777; mk cap 0777; mk capsuid 4777
+cap=0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=
+setfattr -n security.capability -v $cap data/cap && setfattr -n security.capability -v $cap data/capsuid
+echo y >>data/rw; truncate -s 2 data/rt; echo y >>data/capsuid; chown 1001:1001 data/ch
+setpriv --reuid 1000 --regid 1000 --clear-groups sh -c "echo y >>data/sg; echo y >>data/cap"
+unshare -U -r sh -c "echo y >>data/ns"
+stat -c "%n %a %s" data/w data/t data/c data/o data/ot data/fa data/rw data/rt data/sg data/ch \
+	data/ns data/cap data/capsuid
+getfattr --absolute-names -n security.capability data/cap data/capsuid 2>&1 | sed "s/:.*//"
 '
 
 setid_on() {
@@ -159,12 +180,51 @@ setid_on() {
 	run -0 setid_on kernel kernel
 	assert_output "data/w 755 7
 data/t 755 1
-data/c 755 5"
+data/c 755 5
+data/o 755 2
+data/ot 755 0
+data/fa 755 8192
+data/rw 6777 8
+data/rt 6777 2
+data/sg 2767 8
+data/ch 2745 6
+data/ns 777 8
+data/cap 777 8
+data/capsuid 4777 8
+data/cap
+data/capsuid"
 	local expected="$output"
 	run -0 setid_on pea pea
 	assert_output "$expected"
 	OVL_EXTRA_OPTS=writeback=1 run -0 setid_on pea-wb pea
 	assert_output "$expected"
+	OVL_EXTRA_OPTS=passthrough=0 run -0 setid_on pea-nopt pea
+	assert_output "$expected"
+}
+
+# requests D OPCODE: how many OPCODE requests the server of D logged (-o debug).
+requests() {
+	grep -c "opcode: $2 " "$1/server.log" || true
+}
+
+@test "overlayfs cache: with killpriv v2 a chown needs no GETATTR of the file first" {
+	local d="$TEST_DIR/kp" n
+	[[ $(printf '5.11\n%s\n' "$(uname -r)" | sort -V | head -n1) == 5.11 ]] ||
+		skip "expected: FUSE_HANDLE_KILLPRIV_V2 is Linux 5.11 on"
+	mkdir -p "$d"
+	ovl_make_layers "$d"
+	OVL_EXTRA_OPTS=debug ovl_mount pea "$d"
+	run -0 grep -c FUSE_HANDLE_KILLPRIV_V2 "$d/server.log"
+	echo hello >"$d/mnt/f"
+	stat "$d/mnt/f" >/dev/null
+	n=$(requests "$d" GETATTR)
+	for owner in 1 2 3 4 5 0; do
+		chown "$owner:$owner" "$d/mnt/f"
+	done
+	run -0 stat -c '%u:%g' "$d/mnt/f"
+	assert_output 0:0
+	assert_equal "$(requests "$d" GETATTR)" "$n"
+	ovl_umount "$d"
 }
 
 # refresh PATH: fuse-overlayfs's FUSE_OVFS_IOC_REFRESH_DIR (_IO('f', 0x66)) on PATH.
