@@ -6,8 +6,9 @@
 # Then the latency of `exec ID /bin/true` into a running container, pea-runtime vs
 # crun. Then the cost of the CVE-2019-5736 protection: `run` of the same
 # binary writable (re-executed from a sealed memfd copy) and through a
-# read-only bind mount (no copy needed). Then `create`, `start` and `delete`
-# as pea run calls them (three processes), in a bundle with a network
+# read-only bind mount (no copy needed), and in a user namespace that leaves
+# the binary out of its reach (no copy needed either), beside crun. Then
+# `create`, `start` and `delete` as pea run calls them (three processes), in a bundle with a network
 # namespace: wall time and, with perf, CPU time (task-clock of each command
 # and of the processes it forks; the least bent by a shared machine's load);
 # PEA_RUNTIME_BASE=path/to/an/older/pea-runtime adds it as a row ("base").
@@ -98,26 +99,43 @@ for i in 0 1; do
 		printf "%-12s %12.4f %10.2f\n", name, us / n / 1e6, us / cus }'
 done
 
-# The sealed copy: the same binary, writable (copied) and read-only (run as it is).
+have_perf=0
+perf stat -x, -o /dev/null -e task-clock true 2>/dev/null && have_perf=1
+# The sealed copy: the same binary, writable (copied) and read-only (run as it is);
+# then a bundle with user and pid namespaces of its own whose maps leave the
+# binary's owner (root) out: the writable binary runs as it is (exe-seal.c),
+# beside crun. Wall time and, with perf, CPU time (task-clock, children too).
 mkdir "$top/rw" "$top/ro"
 cp "$PEA" "$top/rw/pea-runtime"
 mount --bind -o ro "$top/rw" "$top/ro"
-seal_bins=("$top/rw/pea-runtime" "$top/ro/pea-runtime")
-declare -a seal_us=(0 0)
+make_bundle "$top/bundle-userns" /bin/true
+bundle_rootless "$top/bundle-userns" 8400 8400
+bundle_set "$top/bundle-userns" '.linux.namespaces = (.linux.namespaces + [{type: "pid"}] | unique_by(.type))'
+chown -R 8400:8400 "$top/bundle-userns/rootfs"
+seal_bins=("$top/rw/pea-runtime" "$top/ro/pea-runtime" "$top/rw/pea-runtime" "$CRUN")
+seal_bundles=(bundle bundle bundle-userns bundle-userns)
+declare -a seal_us=(0 0 0 0) seal_cpu=(0 0 0 0)
 for n in $(seq 1 "$N"); do
-	for i in 0 1; do
+	for i in 0 1 2 3; do
 		t0=$(date +%s%N)
-		"${seal_bins[i]}" --root "$top/sroot-$i" run -b "$top/bundle" "bench-seal-$i-$n" >/dev/null
+		"${seal_bins[i]}" --root "$top/sroot-$i" run -b "$top/${seal_bundles[i]}" \
+			"bench-seal-$i-$n" >/dev/null
 		t1=$(date +%s%N)
 		seal_us[i]=$((seal_us[i] + (t1 - t0) / 1000))
+		((have_perf)) || continue
+		perf stat -x, -o "$top/perf.out" -e task-clock "${seal_bins[i]}" --root "$top/sroot-$i" \
+			run -b "$top/${seal_bundles[i]}" "bench-seal-cpu-$i-$n" >/dev/null 2>&1 || true
+		seal_cpu[i]=$((seal_cpu[i] + $(awk -F, '/task-clock/ {printf "%d", $1 * 1000}' "$top/perf.out")))
 	done
 done
 printf '\npea-runtime run of /bin/true: re-executed from a sealed copy vs not, %d runs each (mean)\n' "$N"
-printf '%-22s %12s %10s\n' binary "wall (s)" "ratio"
-names=("writable (sealed copy)" "read-only (no copy)")
-for i in 0 1; do
-	awk -v name="${names[i]}" -v us="${seal_us[i]}" -v base="${seal_us[1]}" -v n="$N" 'BEGIN {
-		printf "%-22s %12.4f %10.2f\n", name, us / n / 1e6, us / base }'
+((have_perf)) || echo "(no perf: no CPU column)"
+printf '%-30s %12s %10s %10s\n' binary "wall (s)" "ratio" "cpu (ms)"
+names=("writable (sealed copy)" "read-only (no copy)" "writable, userns (no copy)" "crun, userns")
+for i in 0 1 2 3; do
+	awk -v name="${names[i]}" -v us="${seal_us[i]}" -v base="${seal_us[1]}" -v n="$N" \
+		-v cpu="${seal_cpu[i]}" 'BEGIN {
+		printf "%-30s %12.4f %10.2f %10.2f\n", name, us / n / 1e6, us / base, cpu / n / 1e3 }'
 done
 
 # create + start + delete, each its own process as pea run calls them (the
@@ -129,8 +147,6 @@ if [[ -n ${PEA_RUNTIME_BASE:-} ]]; then
 	csd_names+=(base)
 	csd_bins+=("$PEA_RUNTIME_BASE")
 fi
-have_perf=0
-perf stat -x, -o /dev/null -e task-clock true 2>/dev/null && have_perf=1
 # csd_step MODE BIN ARGS...: run one command; print its wall time (MODE wall)
 # or its CPU time under perf (MODE cpu), in microseconds.
 csd_step() {

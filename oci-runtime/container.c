@@ -531,6 +531,17 @@ static void set_listen_env(struct spec *s, int n)
 	s->process.env = env;
 }
 
+/*
+ * The sealed copy (exe-seal.c) may be left out for a container with a user
+ * namespace of its own, if its maps leave the binary's owner out; and a pid
+ * namespace of its own, so that no process of ours outside that user
+ * namespace (the intermediate of namespaces joined by path) is in its sight.
+ */
+static const struct spec *seal_userns_spec(const struct container *c)
+{
+	return c->has_new_userns && (c->clone_flags & CLONE_NEWPID) ? c->spec : NULL;
+}
+
 static int bundle_path(const char *bundle, char **ret, struct pea_error **err)
 {
 	char *p = realpath(bundle ? bundle : ".", NULL);
@@ -569,7 +580,8 @@ int container_create(const struct global_options *g, const char *id,
 				 .use_fifo = !for_run };
 	if (spec_load_config(bundle, opts->config, &c->spec, err) < 0 ||
 	    check_options(c, for_run, err) < 0 || open_rootfs_parent(c, err) < 0 ||
-	    ns_prepare_flags(c, err) < 0) {
+	    ns_prepare_flags(c, err) < 0 ||
+	    runtime_reexec_sealed(g->argv, seal_userns_spec(c), err) < 0) {
 		container_free(c);
 		return -EINVAL;
 	}

@@ -57,10 +57,14 @@ static const struct {
 	bool enters_container;
 	int fail_status; /* 0: EXIT_FAILURE */
 } commands[] = {
-	/* create, run and exec put a process of ours into the container: sealed copy first */
-	{ "create", cmd_create, true },
+	/*
+	 * create, run and exec put a process of ours into the container: sealed
+	 * copy first (exec here; create and run once the config says whether
+	 * the container can reach the binary at all: container_create)
+	 */
+	{ "create", cmd_create, false },
 	{ "start", cmd_start, false },
-	{ "run", cmd_run, true },
+	{ "run", cmd_run, false },
 	{ "state", cmd_state, false },
 	{ "kill", cmd_kill, false },
 	{ "delete", cmd_delete, false },
@@ -211,6 +215,7 @@ static int run_command(struct global_options *g, int argc, char **argv, struct p
 	_cleanup_free_ char *root = NULL;
 	int idx;
 
+	g->argv = argv;
 	idx = parse_global(argc, argv, g, err);
 	if (idx <= 0)
 		return idx;
@@ -223,7 +228,7 @@ static int run_command(struct global_options *g, int argc, char **argv, struct p
 			continue;
 		if (commands[i].fail_status)
 			fail_status = commands[i].fail_status;
-		if (commands[i].enters_container && runtime_reexec_sealed(argv, err) < 0)
+		if (commands[i].enters_container && runtime_reexec_sealed(argv, NULL, err) < 0)
 			return -EINVAL;
 		return commands[i].fn(g, argc - idx, argv + idx, err);
 	}

@@ -17,6 +17,7 @@ struct global_options {
 	bool json_log;	     /* --log-format json */
 	bool debug;	     /* --debug */
 	bool systemd_cgroup; /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
+	char **argv;	     /* the whole command line, for the sealed re-exec (exe-seal.c) */
 };
 
 #define RUNTIME_OCI_VERSION "1.2.0"
@@ -41,12 +42,15 @@ int cmd_exec(const struct global_options *g, int argc, char **argv, struct pea_e
 int cmd_update(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 
 /*
- * exe-seal.c: create, run and exec call this first. Unless already running
- * from one, re-execute argv from a sealed memfd copy of our binary when we
- * could write the binary (CVE-2019-5736). Returns only when nothing was
- * needed (0) or on failure.
+ * exe-seal.c: exec calls this first, create and run once they have read the
+ * config. Unless already running from one, re-execute argv from a sealed
+ * memfd copy of our binary when a process of the container could write the
+ * binary (CVE-2019-5736). userns_spec: the config of a container with a user
+ * and a pid namespace of its own, whose maps may leave the binary out of its
+ * reach; else NULL. Returns only when nothing was needed (0) or on failure.
  */
-int runtime_reexec_sealed(char **argv, struct pea_error **err);
+struct spec;
+int runtime_reexec_sealed(char **argv, const struct spec *userns_spec, struct pea_error **err);
 
 /* The error code of usage errors: main() exits 2 for them, 1 for any other failure. */
 #define RUNTIME_EUSAGE EDOM

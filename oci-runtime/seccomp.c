@@ -259,6 +259,9 @@ int spec_seccomp_parse(struct json_object *o, struct spec_seccomp **ret, struct 
 		sc_error(err, "linux.seccomp.defaultAction", "SCMP_ACT_NOTIFY is not allowed");
 		goto fail;
 	}
+	/* as crun: a listenerPath gets the listener even when no rule notifies (yet) */
+	if (s->listener_path)
+		s->notify = true;
 	*ret = s;
 	return 0;
 fail:

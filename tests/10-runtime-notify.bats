@@ -139,7 +139,7 @@ BARRIER=1"
 	bundle_set "$RT_B" '.process.args = ["sh", "-c",
 		"ln -s $NOTIFY_SOCKET /dev/log; logger STATUS=x; logger READY=1; sleep 0.5; echo done"]'
 	run -0 rt_notify "$SOCK" run -b "$RT_B" n9
-	assert_output done
+	assert_output "done"
 	run -0 cat "$NLOG"
 	assert_output "READY=1
 BARRIER=1"

@@ -248,3 +248,31 @@ PY
 	assert_output --partial "unknown flag 'SECCOMP_FILTER_FLAG_FAST'"
 	rt_no_leftovers b1
 }
+
+@test "a listenerPath gets the listener fd even when no rule notifies (as crun)" {
+	timeout -k 5 60 python3 - "$TEST_DIR/notify.sock" "$TEST_DIR/notify.json" <<'PY' 3>&- &
+import socket, sys, os
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1])
+srv.listen(1)
+srv.settimeout(50)
+open(sys.argv[2] + ".listening", "w").close()
+conn, _ = srv.accept()
+msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
+with open(sys.argv[2], "w") as f:
+    f.write(msg.decode() + "\n" + str(len(fds)) + "\n")
+for fd in fds:
+    os.close(fd)
+PY
+	local listener=$!
+	for _ in $(seq 1 250); do [[ -e "$TEST_DIR/notify.json.listening" ]] && break; sleep 0.02; done
+	seccomp_bundle '[]'
+	bundle_set "$RT_B" '.process.args = ["true"] | .linux.seccomp.listenerPath = $p' \
+		--arg p "$TEST_DIR/notify.sock"
+	run -0 rt run -b "$RT_B" nl1
+	wait "$listener"
+	run -0 head -1 "$TEST_DIR/notify.json"
+	run -0 jq -e '.fds == ["seccompFd"] and .state.id == "nl1"' <<<"$output"
+	run -0 sed -n 2p "$TEST_DIR/notify.json"
+	assert_output 1
+}

@@ -107,3 +107,75 @@ teardown() {
 	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
 	assert_output "$TEST_DIR/ro/pea-runtime"
 }
+
+# userns_bundle ARGS...: a container with user and pid namespaces of its own, its
+# root 8300 on the host (not the binary's owner, root).
+userns_bundle() {
+	require_userns
+	make_bundle "$RT_B" "$@"
+	bundle_rootless "$RT_B" 8300 8300
+	bundle_set "$RT_B" '.linux.namespaces = (.linux.namespaces + [{type: "pid"}] | unique_by(.type))'
+	chown -R 8300:8300 "$RT_B/rootfs"
+}
+
+@test "a user namespace that leaves the binary's owner out: no copy, and its processes cannot write the binary" {
+	userns_bundle sleep 100
+	mkdir -m 0777 "$TEST_DIR/out"
+	bundle_set "$RT_B" '.mounts += [{destination: "/out", type: "bind", source: $o, options: ["rbind"]},
+		{destination: "/rt-bin", type: "bind", source: $b, options: ["bind", "rw"]}]' \
+		--arg o "$TEST_DIR/out" --arg b "$PEA_RUNTIME"
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" unsealed
+	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
+	assert_output "$PEA_RUNTIME"
+	# the waiting init's exe, held and written once it has exec'd (as above): here it
+	# cannot even be opened (the init is not dumpable for the user namespace)
+	# shellcheck disable=SC2016
+	run -0 rt_reaped exec -d unsealed sh -c '
+		cat /proc/1/exe >/dev/null 2>&1 || { echo noopen >/out/result; exit; }
+		exec 3</proc/1/exe
+		for i in $(seq 1 500); do grep -q "^sleep" /proc/1/cmdline && break; usleep 10000; done
+		if echo PWNED >>/proc/self/fd/3; then echo wrote >/out/result; else echo refused >/out/result; fi'
+	run -0 rt start unsealed
+	for _ in $(seq 1 250); do
+		[[ -s "$TEST_DIR/out/result" ]] && break
+		sleep 0.02
+	done
+	run -0 cat "$TEST_DIR/out/result"
+	assert_output --regexp '^(noopen|refused)$'
+	# and an fd of it is no more than read-only to its root: the binary bound in
+	run -0 rt exec unsealed sh -c 'echo PWNED >>/rt-bin || echo refused'
+	assert_output --partial refused
+	run -0 sha256sum -c "$TEST_DIR/bin.sum"
+}
+
+@test "a user namespace gets the sealed copy when the binary is within its reach" {
+	userns_bundle true
+	# its owner mapped (8300)
+	chown 8300:8300 "$PEA_RUNTIME"
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" owned
+	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
+	assert_output --regexp '^/memfd:pea-runtime'
+	run -0 rt delete --force owned
+	# group-writable (supplementary groups may reach it)
+	chown 0:0 "$PEA_RUNTIME"
+	chmod 0775 "$PEA_RUNTIME"
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" groupw
+	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
+	assert_output --regexp '^/memfd:pea-runtime'
+	run -0 rt delete --force groupw
+	# an ACL that grants more
+	chmod 0755 "$PEA_RUNTIME"
+	if setfacl -m u:8300:rwx "$PEA_RUNTIME" 2>/dev/null; then
+		run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" acl
+		run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
+		assert_output --regexp '^/memfd:pea-runtime'
+		run -0 rt delete --force acl
+	fi
+	# no pid namespace of its own: the copy
+	setfacl -b "$PEA_RUNTIME" 2>/dev/null || true
+	bundle_set "$RT_B" '.linux.namespaces |= map(select(.type != "pid")) |
+		.mounts |= map(select(.type != "proc"))'
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" nopidns
+	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
+	assert_output --regexp '^/memfd:pea-runtime'
+}
