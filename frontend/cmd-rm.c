@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -248,7 +250,29 @@ struct rm_result {
 	char *message;
 };
 
-/* A removal in a forked worker: its status as exit code, its error on fd. */
+/*
+ * A worker speaks to its parent on a SOCK_SEQPACKET socket, one message a
+ * line of its removal: "S<id>" asks the parent to remove the storage of
+ * container <id> (the worker waits, its lock held, for "0": done, or "1": do it
+ * yourself); "E<message>" is its error, sent before it exits (its status).
+ */
+#define RM_MSG_MAX 65536
+
+/* The worker's socket to its parent. */
+static int rm_worker_fd = -1;
+
+static int rm_worker_handoff(const char *id)
+{
+	_cleanup_free_ char *msg = xasprintf("S%s", id);
+	char reply = 0;
+
+	if (send(rm_worker_fd, msg, strlen(msg), MSG_NOSIGNAL) < 0 ||
+	    recv(rm_worker_fd, &reply, 1, 0) != 1)
+		return -1;
+	return reply == '0' ? 0 : -1;
+}
+
+/* A removal in a forked worker: its status as exit code, its error to its parent. */
 static void __attribute__((noreturn))
 rm_worker(struct global_options *g, const char *name, const struct rm_opts *o, int fd)
 {
@@ -256,91 +280,232 @@ rm_worker(struct global_options *g, const char *name, const struct rm_opts *o, i
 	int st = 0;
 
 	containers_defer_sweep(); /* the parent sweeps once, at the end */
+	rm_worker_fd = fd;
+	containers_hand_off_store_rm(rm_worker_handoff);
 	if (rm_one(g, name, o, &st, &e) < 0) {
-		(void)pea_write_all(fd, e->message, strlen(e->message), NULL);
+		_cleanup_free_ char *msg = xasprintf("E%.*s", RM_MSG_MAX - 2, e->message);
+		(void)send(fd, msg, strlen(msg), MSG_NOSIGNAL);
 		_exit(st > 0 && st < 256 ? st : PEA_EXIT_ENGINE);
 	}
 	_exit(0);
 }
 
-/* Wait for one worker; its result into res[] at its place. */
-static void rm_reap(pid_t *pids, int *fds, struct rm_result *res, size_t n, size_t *running)
-{
-	int status;
-	pid_t pid;
+/* The workers of rm_parallel, by target. */
+struct rm_pool {
+	pid_t *pids; /* 0: not started or reaped */
+	int *fds;
+	char **waiting; /* the id whose storage it waits for, or NULL */
+	bool *in_batch; /* that id is in the flusher's batch */
+	size_t n, busy, nwaiting;
+	pid_t flusher; /* the process removing a batch of storage (rm_pool_flush), or 0 */
+	int flusher_fd;
+};
 
-	do
-		pid = waitpid(-1, &status, 0);
-	while (pid < 0 && errno == EINTR);
-	if (pid < 0) {
-		*running = 0; /* ECHILD: none left */
+/* At most this many workers wait for their storage removal. */
+#define RM_WAIT_MAX 64
+
+static void rm_pool_start(struct rm_pool *p, struct global_options *g, char **targets,
+			  const struct rm_opts *o, struct rm_result *res, size_t i)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		res[i] = (struct rm_result){ PEA_EXIT_ENGINE,
+					     xasprintf("socketpair: %s", strerror(errno)) };
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *msg = NULL;
-		size_t len;
-
-		if (pids[i] != pid)
-			continue;
-		pids[i] = 0;
-		(*running)--;
-		(void)pea_read_all(fds[i], 65536, &msg, &len, NULL);
-		fds[i] = pea_close(fds[i]);
-		res[i].status = WIFEXITED(status) ? WEXITSTATUS(status) : PEA_EXIT_ENGINE;
-		if (res[i].status != 0)
-			res[i].message =
-				msg && *msg ? TAKE_PTR(msg) : pea_describe_wait_status(status);
+	p->pids[i] = fork();
+	if (p->pids[i] < 0) {
+		res[i] = (struct rm_result){ PEA_EXIT_ENGINE,
+					     xasprintf("fork: %s", strerror(errno)) };
+		p->pids[i] = 0;
+		close(sv[0]);
+		close(sv[1]);
 		return;
+	}
+	if (p->pids[i] == 0) {
+		close(sv[0]);
+		rm_worker(g, targets[i], o, sv[1]);
+	}
+	close(sv[1]);
+	p->fds[i] = sv[0];
+	p->busy++;
+}
+
+/* Worker i no longer waits for its storage: reply to it ('0': removed, '1': do it yourself). */
+static void rm_pool_resume(struct rm_pool *p, size_t i, char reply)
+{
+	free(p->waiting[i]);
+	p->waiting[i] = NULL;
+	p->in_batch[i] = false;
+	p->nwaiting--;
+	p->busy++;
+	(void)send(p->fds[i], &reply, 1, MSG_NOSIGNAL);
+}
+
+/* Worker i's end: its status and error into res[i]. */
+static void rm_pool_reap(struct rm_pool *p, struct rm_result *res, size_t i)
+{
+	int status = 0;
+
+	if (p->waiting[i])
+		rm_pool_resume(p, i, '1'); /* gone while it waited: counted as busy below */
+	(void)pea_wait(p->pids[i], -1, -1, &status, NULL);
+	p->pids[i] = 0;
+	p->fds[i] = pea_close(p->fds[i]);
+	p->busy--;
+	res[i].status = WIFEXITED(status) ? WEXITSTATUS(status) : PEA_EXIT_ENGINE;
+	if (res[i].status == 0) {
+		free(res[i].message);
+		res[i].message = NULL;
+	} else if (!res[i].message) {
+		res[i].message = pea_describe_wait_status(status);
+	}
+}
+
+/* A message from worker i, or its end. */
+static void rm_pool_read(struct rm_pool *p, struct rm_result *res, size_t i)
+{
+	_cleanup_free_ char *msg = xmalloc(RM_MSG_MAX + 1);
+	ssize_t len;
+
+	do
+		len = recv(p->fds[i], msg, RM_MSG_MAX, 0);
+	while (len < 0 && errno == EINTR);
+	if (len <= 0) {
+		rm_pool_reap(p, res, i);
+		return;
+	}
+	msg[len] = '\0';
+	if (msg[0] == 'S' && !p->waiting[i]) {
+		p->waiting[i] = xstrdup(msg + 1);
+		p->busy--;
+		p->nwaiting++;
+	} else if (msg[0] == 'E') {
+		free(res[i].message);
+		res[i].message = xstrdup(msg + 1);
 	}
 }
 
 /*
- * The removals at once, at most 3 x CPUs + 1 of them (podman's default
+ * The storage of the waiting workers' containers, removed by one pea-storage
+ * (one lock of the store, one read of its records), in a process of its own
+ * while the workers go on: removals queued one by one for the store's
+ * exclusive lock, each reading every record (quadratic), were most of a
+ * large rm. When it fails, each worker of the batch removes its own and
+ * reports its own error.
+ */
+static void rm_pool_flush(struct rm_pool *p, struct global_options *g)
+{
+	_cleanup_free_ const char **args = xnew(const char *, p->nwaiting + 5);
+	size_t k = 0;
+	pid_t pid;
+
+	args[k++] = "container";
+	args[k++] = "rm";
+	args[k++] = "--force";
+	args[k++] = "--ignore";
+	for (size_t i = 0; i < p->n; i++)
+		if (p->waiting[i] && !p->in_batch[i])
+			args[k++] = p->waiting[i];
+	args[k] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0)
+		_exit(store_call(g, args, NULL, NULL) < 0 ? 1 : 0);
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->waiting[i] || p->in_batch[i])
+			continue;
+		if (pid < 0)
+			rm_pool_resume(p, i, '1');
+		else
+			p->in_batch[i] = true;
+	}
+	if (pid > 0) {
+		p->flusher = pid;
+		p->flusher_fd = pea_pidfd_open(pid, 0);
+	}
+}
+
+/* The batch's end: its workers go on. */
+static void rm_pool_flushed(struct rm_pool *p)
+{
+	int status = 0;
+	char reply;
+
+	(void)pea_wait(p->flusher, p->flusher_fd, -1, &status, NULL);
+	reply = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? '0' : '1';
+	p->flusher = 0;
+	p->flusher_fd = pea_close(p->flusher_fd);
+	for (size_t i = 0; i < p->n; i++)
+		if (p->in_batch[i])
+			rm_pool_resume(p, i, reply);
+}
+
+/* Wait for a message or an end of any worker, or the flusher's end. */
+static void rm_pool_poll(struct rm_pool *p, struct rm_result *res)
+{
+	size_t cap = p->busy + p->nwaiting + 1, m = 0;
+	_cleanup_free_ struct pollfd *pfd = xnew(struct pollfd, cap);
+	_cleanup_free_ size_t *who = xnew(size_t, cap);
+	int r;
+
+	for (size_t i = 0; i < p->n && m < cap; i++)
+		if (p->pids[i] > 0) {
+			pfd[m] = (struct pollfd){ .fd = p->fds[i], .events = POLLIN };
+			who[m++] = i;
+		}
+	if (p->flusher > 0) {
+		pfd[m] = (struct pollfd){ .fd = p->flusher_fd, .events = POLLIN };
+		who[m++] = p->n;
+	}
+	do
+		r = poll(pfd, m, p->flusher > 0 && p->flusher_fd < 0 ? 10 : -1);
+	while (r < 0 && errno == EINTR);
+	for (size_t j = 0; r >= 0 && j < m; j++) {
+		if (who[j] == p->n) {
+			if (pfd[j].revents || p->flusher_fd < 0)
+				rm_pool_flushed(p);
+		} else if (pfd[j].revents) {
+			rm_pool_read(p, res, who[j]);
+		}
+	}
+}
+
+/*
+ * The removals at once, at most 3 x CPUs + 1 of them busy (podman's default
  * --max-workers), by forked workers, each container under its own lock as
  * one rm, its stop and kill included: most of a removal is waiting for the
- * runtime, the storage, the container's end and the disk (an unmount syncs
- * the file system under the layer). Results in res[], in targets' order.
+ * runtime, the storage, the container's end and the disk. Their storage
+ * removals wait for the parent, which does those waiting together in a
+ * process beside them (rm_pool_flush). Results in res[], in targets' order.
  */
 static void rm_parallel(struct global_options *g, char **targets, const struct rm_opts *o,
 			struct rm_result *res, size_t n)
 {
 	_cleanup_free_ pid_t *pids = xnew(pid_t, n);
 	_cleanup_free_ int *fds = xnew(int, n);
+	_cleanup_free_ char **waiting = xnew(char *, n);
+	_cleanup_free_ bool *in_batch = xnew(bool, n);
+	struct rm_pool p = { pids, fds, waiting, in_batch, n, 0, 0, 0, -1 };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t max = cpus > 0 ? 3 * (size_t)cpus + 1 : 4, running = 0;
+	size_t max = cpus > 0 ? 3 * (size_t)cpus + 1 : 4, next = 0;
 
 	fflush(stdout);
 	fflush(stderr);
-	for (size_t i = 0; i < n; i++) {
-		int pipefd[2];
-
+	for (size_t i = 0; i < n; i++)
 		fds[i] = -1;
-		while (running >= max)
-			rm_reap(pids, fds, res, n, &running);
-		if (pipe2(pipefd, O_CLOEXEC) < 0) {
-			res[i] = (struct rm_result){ PEA_EXIT_ENGINE,
-						     xasprintf("pipe: %s", strerror(errno)) };
-			continue;
-		}
-		pids[i] = fork();
-		if (pids[i] < 0) {
-			res[i] = (struct rm_result){ PEA_EXIT_ENGINE,
-						     xasprintf("fork: %s", strerror(errno)) };
-			pids[i] = 0;
-			close(pipefd[0]);
-			close(pipefd[1]);
-			continue;
-		}
-		if (pids[i] == 0) {
-			close(pipefd[0]);
-			rm_worker(g, targets[i], o, pipefd[1]);
-		}
-		close(pipefd[1]);
-		fds[i] = pipefd[0];
-		running++;
+	for (;;) {
+		while (next < n && p.busy < max && p.nwaiting < RM_WAIT_MAX)
+			rm_pool_start(&p, g, targets, o, res, next++);
+		if (p.busy == 0 && p.nwaiting == 0 && next >= n && p.flusher == 0)
+			break;
+		if (p.flusher == 0 && p.nwaiting > 0)
+			rm_pool_flush(&p, g);
+		else
+			rm_pool_poll(&p, res);
 	}
-	while (running > 0)
-		rm_reap(pids, fds, res, n, &running);
 }
 
 /*

@@ -359,6 +359,14 @@ static const char *leftover_id(int dfd, const char *name)
 /* Set by a caller that sweeps once at its end (rm's workers): no sweep per removal. */
 static bool sweep_deferred;
 
+/* Set by rm's workers: their storage removals done by their parent, many in one exec. */
+static int (*store_rm_handoff)(const char *id);
+
+void containers_hand_off_store_rm(int (*handoff)(const char *id))
+{
+	store_rm_handoff = handoff;
+}
+
 void containers_defer_sweep(void)
 {
 	sweep_deferred = true;
@@ -568,8 +576,9 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 			return -1;
 		}
 	}
-	/* rm --force unmounts too */
-	if (store_call(g, rm, &res, &e) < 0 && e->code != ENOENT) {
+	/* rm --force unmounts too; rm's workers hand it to their parent (store_rm_handoff) */
+	if ((!store_rm_handoff || store_rm_handoff(r->id) < 0) && store_call(g, rm, &res, &e) < 0 &&
+	    e->code != ENOENT) {
 		runtime_delete_end(&bg);
 		*err = TAKE_PTR(e);
 		return pea_error_wrap(err, "removing the storage of container '%s'", r->id);

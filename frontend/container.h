@@ -102,6 +102,12 @@ void containers_sweep_removed(const struct global_options *g);
  * folder and lock): for a caller that removes many and sweeps once at its end.
  */
 void containers_defer_sweep(void);
+/*
+ * The removals of this process hand the removal of the container's storage
+ * to handoff (rm's workers: their parent removes many under one lock of the
+ * store); it returns 0 once that is done, < 0 for the removal to do it itself.
+ */
+void containers_hand_off_store_rm(int (*handoff)(const char *id));
 
 /* RUNTIME --root RUNROOT/runtime ARGS... (the runtime the container was started with). */
 int container_runtime(const struct global_options *g, const struct ctr_record *r,

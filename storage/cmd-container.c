@@ -37,7 +37,8 @@ static const char usage[] =
 	"  mount CONTAINER                                     mount its root; prints the "
 	"mountpoint\n"
 	"  unmount [--force] CONTAINER                         drop one mount (all with --force)\n"
-	"  rm [--force] CONTAINER                              remove it (--force: even mounted)\n"
+	"  rm [--force] [--ignore] CONTAINER...                remove (--force: mounted too;\n"
+	"                                                      --ignore: none there is no error)\n"
 	"  diff CONTAINER                                      its changes as a tar on stdout\n";
 
 static struct json_object *container_json(struct store *s, const struct container_rec *c)
@@ -508,8 +509,12 @@ static int container_unmount_cmd(const struct global_options *g, int argc, char 
 	return r;
 }
 
-/* *pin: the detached mount (detach_pinned), for the caller to close after the lock. */
-static int remove_container(struct store *s, const struct container_rec *c, bool force, int *pin,
+/*
+ * *pin: the detached mount (detach_pinned), for the caller to close after the
+ * lock. users: the layers' users read once for several removals (NULL: read here).
+ */
+static int remove_container(struct store *s, const struct container_rec *c,
+			    const struct layer_users *users, bool force, int *pin,
 			    struct pea_error **err)
 {
 	int count = driver_mount_count(s, c->layer);
@@ -526,34 +531,106 @@ static int remove_container(struct store *s, const struct container_rec *c, bool
 	if (store_record_remove(s, "containers", c->id, err) < 0)
 		return -1;
 	store_crash_point("container-rm-after-record");
-	return layer_remove(s, c->layer, NULL, c->id, err);
+	return layer_remove_known(s, users, c->layer, NULL, c->id, err);
 }
 
+/* rm [--force] [--ignore] CONTAINER...: *ignore, and the operands from optind */
+static int parse_rm(int argc, char **argv, bool *force, bool *ignore, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "ignore", no_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	cli_getopt_reset();
+	while ((c = cli_getopt(argc, argv, "+:fih", opts, "container rm", err)) != -1) {
+		if (c == 'f' || c == 'i') {
+			*(c == 'f' ? force : ignore) = true;
+			continue;
+		}
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 1;
+		}
+		return -1;
+	}
+	if (optind >= argc)
+		return cli_usage_error(err, "container rm: missing a container");
+	return 0;
+}
+
+/* Close the detached mounts: their syncs now, side by side (detach_pinned). */
+static void close_pins(int *pins, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pins[i] = pea_close(pins[i]);
+}
+
+/*
+ * Several containers under one lock, in one pass over the users of their layers
+ * (pea rm -a gives all of its at once): the first that fails stops it, those
+ * before it are removed. --ignore: one that is not there is no error.
+ */
 static int container_rm_cmd(const struct global_options *g, int argc, char **argv,
 			    struct pea_error **err)
 {
-	_cleanup_close_ int pin = -1;
-	struct json_object *o;
+	_cleanup_free_ int *pins = NULL;
+	struct layer_users users = { 0 };
+	struct json_object *o, *ids;
 	struct store *s = NULL;
-	struct container_rec c = { 0 };
-	bool force = false;
-	int r = parse_force(argc, argv, "container rm", &force, err);
+	bool force = false, ignore = false;
+	int r = parse_rm(argc, argv, &force, &ignore, err);
+	size_t n;
 
 	if (r != 0)
 		return r;
-	if (open_container(g, true, argv[optind], &s, &c, err) < 0)
+	if (store_open(g, true, &s, err) < 0)
 		return pea_error_wrap(err, "container rm");
-	r = remove_container(s, &c, force, &pin, err);
+	n = (size_t)(argc - optind);
+	pins = xnew(int, n);
+	for (size_t i = 0; i < n; i++)
+		pins[i] = -1;
+	if (n > 1)
+		layer_users_read(s, &users);
+	ids = json_object_new_array();
+	for (size_t i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *id = NULL;
+		_cleanup_error_ struct pea_error *e = NULL;
+		struct container_rec c = { 0 };
+
+		if (store_resolve(s, "containers", argv[optind + i], &id, &e) < 0 ||
+		    container_load(s, id, &c, &e) < 0) {
+			if (ignore && e->code == ENOENT)
+				continue;
+			*err = TAKE_PTR(e);
+			r = -1;
+			break;
+		}
+		r = remove_container(s, &c, n > 1 ? &users : NULL, force, &pins[i], err);
+		if (r == 0)
+			json_object_array_add(ids, json_object_new_string(c.id));
+		container_rec_clear(&c);
+	}
+	layer_users_clear(&users);
 	if (r == 0) {
 		o = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_string(c.id));
+		/* one: {"id"}, as before; several: {"ids": [...]} */
+		if (n == 1 && json_object_array_length(ids) == 1)
+			json_object_object_add(o, "id",
+					       json_object_get(json_object_array_get_idx(ids, 0)));
+		else
+			json_object_object_add(o, "ids", json_object_get(ids));
 		r = cli_reply(o, err);
 		store_mark_clean(s);
 	} else {
 		pea_error_wrap(err, "container rm");
 	}
-	container_rec_clear(&c);
+	json_object_put(ids);
 	store_free(s);
+	close_pins(pins, n);
 	return r;
 }
 

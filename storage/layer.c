@@ -673,68 +673,109 @@ out:
 	return r;
 }
 
-static bool image_uses(struct store *s, const char *image, const char *layer)
+/*
+ * Who uses which layer, one entry a user in the order layer_user reports them
+ * (child layers, images, containers): "LAYER\tKIND\tUSER". Read once, it
+ * answers for many removals (pea-storage container rm of several): reading
+ * every record for each was quadratic.
+ */
+void layer_users_read(struct store *s, struct layer_users *u)
 {
 	_cleanup_error_ struct pea_error *e = NULL;
-	struct image_rec i = { 0 };
-	bool uses;
+	_cleanup_strv_ char **ids = NULL;
 
-	if (image_load(s, image, &i, &e) < 0)
-		return false;
-	uses = pea_strv_contains(i.layers, layer);
-	image_rec_clear(&i);
-	return uses;
+	u->entries = NULL;
+	if (store_record_ids(s, "layers", &ids, &e) == 0)
+		for (char **x = ids; *x; x++) {
+			struct layer_rec l = { 0 };
+
+			if (layer_load(s, *x, &l, &e) == 0 && l.parent)
+				pea_strv_push_take(&u->entries,
+						   xasprintf("%s\tlayer\t%s", l.parent, *x));
+			layer_rec_clear(&l);
+			pea_error_release(&e);
+		}
+	ids = pea_strv_free(ids);
+	pea_error_release(&e);
+	if (store_record_ids(s, "images", &ids, &e) == 0)
+		for (char **x = ids; *x; x++) {
+			struct image_rec i = { 0 };
+
+			if (image_load(s, *x, &i, &e) == 0)
+				for (char **l = i.layers; l && *l; l++)
+					pea_strv_push_take(&u->entries,
+							   xasprintf("%s\timage\t%s", *l, *x));
+			image_rec_clear(&i);
+			pea_error_release(&e);
+		}
+	ids = pea_strv_free(ids);
+	pea_error_release(&e);
+	if (store_record_ids(s, "containers", &ids, &e) == 0)
+		for (char **x = ids; *x; x++) {
+			struct container_rec c = { 0 };
+
+			if (container_load(s, *x, &c, &e) == 0)
+				pea_strv_push_take(&u->entries,
+						   xasprintf("%s\tcontainer\t%s", c.layer, *x));
+			container_rec_clear(&c);
+			pea_error_release(&e);
+		}
+}
+
+void layer_users_clear(struct layer_users *u)
+{
+	u->entries = pea_strv_free(u->entries);
+}
+
+static char *users_find(const struct layer_users *u, const char *id, const char *ignore_image,
+			const char *ignore_container)
+{
+	size_t n = strlen(id);
+
+	for (char **x = u->entries; x && *x; x++) {
+		const char *kind = *x + n + 1, *user;
+
+		if (strncmp(*x, id, n) != 0 || (*x)[n] != '\t')
+			continue;
+		user = strchr(kind, '\t') + 1;
+		if (!strncmp(kind, "layer\t", 6))
+			return xasprintf("layer '%s' is its child", user);
+		if (!strncmp(kind, "image\t", 6) && (!ignore_image || strcmp(user, ignore_image)))
+			return xasprintf("image '%s' uses it", user);
+		if (!strncmp(kind, "container\t", 10) &&
+		    (!ignore_container || strcmp(user, ignore_container)))
+			return xasprintf("container '%s' uses it", user);
+	}
+	return NULL;
+}
+
+static char *users_of(struct store *s, const struct layer_users *u, const char *id,
+		      const char *ignore_image, const char *ignore_container)
+{
+	struct layer_users own = { 0 };
+	char *user;
+
+	if (driver_mount_count(s, id) > 0)
+		return xstrdup("it is mounted");
+	if (u)
+		return users_find(u, id, ignore_image, ignore_container);
+	layer_users_read(s, &own);
+	user = users_find(&own, id, ignore_image, ignore_container);
+	layer_users_clear(&own);
+	return user;
 }
 
 char *layer_user(struct store *s, const char *id, const char *ignore_image,
 		 const char *ignore_container)
 {
-	_cleanup_error_ struct pea_error *e = NULL;
-	_cleanup_strv_ char **ids = NULL;
-
-	if (driver_mount_count(s, id) > 0)
-		return xstrdup("it is mounted");
-	if (store_record_ids(s, "layers", &ids, &e) == 0)
-		for (char **x = ids; *x; x++) {
-			struct layer_rec l = { 0 };
-			bool child = false;
-
-			if (layer_load(s, *x, &l, &e) == 0) {
-				child = l.parent && !strcmp(l.parent, id);
-				layer_rec_clear(&l);
-			}
-			pea_error_release(&e);
-			if (child)
-				return xasprintf("layer '%s' is its child", *x);
-		}
-	ids = pea_strv_free(ids);
-	if (store_record_ids(s, "images", &ids, &e) == 0)
-		for (char **x = ids; *x; x++)
-			if ((!ignore_image || strcmp(*x, ignore_image)) && image_uses(s, *x, id))
-				return xasprintf("image '%s' uses it", *x);
-	ids = pea_strv_free(ids);
-	if (store_record_ids(s, "containers", &ids, &e) == 0)
-		for (char **x = ids; *x; x++) {
-			struct container_rec c = { 0 };
-			bool uses = false;
-
-			if ((ignore_container && !strcmp(*x, ignore_container)) ||
-			    container_load(s, *x, &c, &e) < 0) {
-				pea_error_release(&e);
-				continue;
-			}
-			uses = !strcmp(c.layer, id);
-			container_rec_clear(&c);
-			if (uses)
-				return xasprintf("container '%s' uses it", *x);
-		}
-	return NULL;
+	return users_of(s, NULL, id, ignore_image, ignore_container);
 }
 
-int layer_remove(struct store *s, const char *id, const char *ignore_image,
-		 const char *ignore_container, struct pea_error **err)
+int layer_remove_known(struct store *s, const struct layer_users *u, const char *id,
+		       const char *ignore_image, const char *ignore_container,
+		       struct pea_error **err)
 {
-	_cleanup_free_ char *user = layer_user(s, id, ignore_image, ignore_container);
+	_cleanup_free_ char *user = users_of(s, u, id, ignore_image, ignore_container);
 	struct layer_rec l = { 0 };
 	int r;
 
@@ -749,6 +790,12 @@ int layer_remove(struct store *s, const char *id, const char *ignore_image,
 		r = driver_remove_layer(s, &l, err);
 	layer_rec_clear(&l);
 	return r;
+}
+
+int layer_remove(struct store *s, const char *id, const char *ignore_image,
+		 const char *ignore_container, struct pea_error **err)
+{
+	return layer_remove_known(s, NULL, id, ignore_image, ignore_container, err);
 }
 
 static int open_diff_dir(struct store *s, const char *id, int *ret_fd, struct pea_error **err)

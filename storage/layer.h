@@ -43,6 +43,18 @@ char *layer_user(struct store *s, const char *id, const char *ignore_image,
 int layer_remove(struct store *s, const char *id, const char *ignore_image,
 		 const char *ignore_container, struct pea_error **err);
 
+/* The users of every layer, read once for many removals (layer.c). */
+struct layer_users {
+	char **entries;
+};
+void layer_users_read(struct store *s, struct layer_users *u);
+void layer_users_clear(struct layer_users *u);
+
+/* layer_remove with the users read before (u: NULL reads them). */
+int layer_remove_known(struct store *s, const struct layer_users *u, const char *id,
+		       const char *ignore_image, const char *ignore_container,
+		       struct pea_error **err);
+
 /* The layer's changes as an OCI layer tar on fd (see diff.h). */
 int layer_write_diff(struct store *s, const char *id, const struct idmaps *maps, int fd,
 		     struct pea_error **err);

@@ -1,0 +1,87 @@
+#!/usr/bin/env bats
+# pea-storage container rm of several containers in one call (pea rm -a hands its
+# removals over in batches): one lock of the store and one read of its records for all,
+# ids in order in the reply; the first that fails stops it, those before it removed;
+# --ignore passes over one that is not there; a mounted one wants --force, and goes
+# unmounted with it; a layer still used is refused as with one.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-storage
+
+setup_file() {
+	ensure_fixtures
+}
+
+setup() {
+	require_root
+	require_cmd "$PEA_STORAGE"
+	storage_setup overlay
+	st_busybox_image bb
+}
+
+teardown() {
+	storage_teardown
+}
+
+# mk NAME...: containers over bb, their ids in ids[]
+mk() {
+	local n
+	ids=()
+	for n in "$@"; do
+		run -0 pstore container create --image bb --name "$n"
+		ids+=("$(json_field id)")
+	done
+}
+
+@test "container rm: several in one call, their ids in order; nothing of them left" {
+	mk a b c
+	run -0 pstore container mount b
+	local mp
+	mp="$(json_field mountpoint)"
+	run -0 pstore container rm --force c a b
+	assert_equal "$(jq -c .result.ids <<<"$output")" "[\"${ids[2]}\",\"${ids[0]}\",\"${ids[1]}\"]"
+	! grep -q " $mp " /proc/self/mounts
+	run -0 pstore container ls
+	assert_equal "$(jq -c .result <<<"$output")" "[]"
+	for id in "${ids[@]}"; do
+		[[ ! -e "$STORE_ROOT/overlay/$id" ]]
+		[[ ! -e "$STORE_ROOT/layers/$id.json" ]]
+	done
+	# the image's layer stays: the image uses it
+	[[ -d "$STORE_ROOT/overlay/$BUSYBOX_LAYER_ID/diff" ]]
+	# one: the reply as before, {"id"}
+	mk d
+	run -0 pstore container rm d
+	assert_equal "$(json_field id)" "${ids[0]}"
+}
+
+@test "container rm: the first failure stops it, those before it gone; --ignore passes over one not there" {
+	mk a b
+	run -1 pstore container rm a nothere b
+	assert_line --index 0 --partial "container rm: "
+	assert_line --index 0 --partial "nothere"
+	assert_equal "$(jq -r .error.errno <<<"${lines[-1]}")" ENOENT
+	run -0 pstore container ls
+	assert_equal "$(jq -r '.result[].names[0]' <<<"$output")" b
+	mk a
+	run -0 pstore container rm --ignore nothere a b
+	assert_equal "$(jq -r '.result.ids | length' <<<"$output")" 2
+	run -0 pstore container ls
+	assert_equal "$(jq -c .result <<<"$output")" "[]"
+	# all of them not there, ignored: nothing removed, no error
+	run -0 pstore container rm --ignore x y
+	assert_equal "$(jq -c .result.ids <<<"$output")" "[]"
+}
+
+@test "container rm: a mounted one without --force stops it with its error" {
+	mk a b
+	run -0 pstore container mount b
+	run -1 pstore container rm a b
+	assert_line --index 0 --regexp "container rm: container '${ids[1]}' is mounted \(1\); unmount it or use --force$"
+	assert_equal "$(jq -r .error.errno <<<"${lines[-1]}")" EBUSY
+	run -0 pstore container ls
+	assert_equal "$(jq -r '.result[].names[0]' <<<"$output")" b
+	run -0 pstore container rm --force b
+	run -2 pstore container rm
+	assert_output --partial "container rm: missing a container"
+}
