@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -21,6 +23,7 @@
 #include "frontend/kube-yaml.h"
 #include "frontend/kube.h"
 #include "frontend/pod.h"
+#include "frontend/sdnotify.h"
 
 /* What a pod's documents give the plan of one of its containers. */
 struct pod_ctx {
@@ -626,6 +629,7 @@ static void pod_plan_clear(struct kube_pod_plan *p)
 		free(p->ctrs[i].name);
 		free(p->ctrs[i].image);
 		pea_strv_free(p->ctrs[i].args);
+		free(p->ctrs[i].sdnotify);
 	}
 	free(p->ctrs);
 	for (size_t i = 0; i < p->ninits; i++) {
@@ -719,11 +723,39 @@ static int plan_inits(struct pod_ctx *c, const struct kube_node *ctrs, struct pe
 	return 0;
 }
 
+#define SDNOTIFY_ANNOTATION "io.containers.sdnotify"
+
+/*
+ * podman's sd-notify annotations: io.containers.sdnotify the pod's mode for its
+ * containers, io.containers.sdnotify/NAME one container's (ctr: its YAML name); NULL
+ * when not there (or empty, as podman's).
+ */
+static int sdnotify_annotation(const struct pod_ctx *c, const char *ctr, const char **ret,
+			       struct pea_error **err)
+{
+	const struct kube_node *ann = kube_get(c->meta, "annotations");
+	_cleanup_free_ char *key =
+		ctr ? xasprintf("%s/%s", SDNOTIFY_ANNOTATION, ctr) : xstrdup(SDNOTIFY_ANNOTATION);
+	const char *v = NULL;
+
+	*ret = NULL;
+	if (!ann || ann->kind != KUBE_MAP ||
+	    kube_get_str(ann, key, "metadata.annotations", &v, err) < 0)
+		return *err ? -1 : 0;
+	if (!v || !*v)
+		return 0;
+	if (sdnotify_parse(v, err) < 0)
+		return -1;
+	*ret = v;
+	return 0;
+}
+
 /* One pod from a Pod's metadata and spec (or a Deployment's template). */
 static int plan_pod(struct pod_ctx *c, struct pea_error **err)
 {
 	const struct kube_node *ctrs;
 	struct kube_pod_plan *p = c->plan;
+	const char *pod_notify = NULL;
 
 	if (!c->spec || c->spec->kind != KUBE_MAP)
 		return pea_error_new(err, EINVAL, "pod '%s' has no spec", c->name);
@@ -740,14 +772,21 @@ static int plan_pod(struct pod_ctx *c, struct pea_error **err)
 		    strcmp(c->all->pods[i].name, c->name) == 0)
 			return pea_error_new(err, EEXIST, "pod '%s' is in the YAML twice", c->name);
 	p->name = xstrdup(c->name);
-	if (pod_args(c, ctrs, &p->args, err) < 0)
+	if (pod_args(c, ctrs, &p->args, err) < 0 ||
+	    sdnotify_annotation(c, NULL, &pod_notify, err) < 0)
 		return -1;
 	p->ctrs = xnew(struct kube_ctr_plan, ctrs->n);
 	for (size_t i = 0; i < ctrs->n; i++) {
+		const char *yname = NULL, *mode = NULL;
+
 		/* counted first: what a failing container planned is freed with the plan */
 		p->nctrs++;
 		if (plan_container(c, ctrs->items[i], i, &p->ctrs[i], err) < 0)
 			return pea_error_wrap(err, "pod '%s'", c->name);
+		(void)kube_get_str(ctrs->items[i], "name", NULL, &yname, NULL);
+		if (sdnotify_annotation(c, yname, &mode, err) < 0)
+			return -1;
+		p->ctrs[i].sdnotify = xstrdup(mode ? mode : pod_notify ? pod_notify : "ignore");
 	}
 	return 0;
 }
@@ -1172,6 +1211,90 @@ static int run_inits(struct global_options *g, const struct kube_pod_plan *pp,
 	return 0;
 }
 
+/*
+ * A container of mode container or conmon gets a socket of the play's own (podman's
+ * notify proxy) as its NOTIFY_SOCKET, and the play waits for its READY=1 once the pod
+ * runs: the service is ready when all of them are.
+ */
+struct proxy {
+	char *dir;
+	int fd;
+};
+
+static void proxy_close(struct proxy *x)
+{
+	_cleanup_free_ char *sock = x->dir ? xasprintf("%s/notify.sock", x->dir) : NULL;
+
+	x->fd = pea_close(x->fd);
+	if (sock)
+		(void)unlink(sock);
+	if (x->dir)
+		(void)rmdir(x->dir);
+	free(x->dir);
+	*x = (struct proxy){ .fd = -1 };
+}
+
+static int proxy_open(struct proxy *x, struct pea_error **err)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	const char *tmp = getenv("TMPDIR");
+
+	*x = (struct proxy){ .fd = -1 };
+	if (!tmp || !*tmp || strlen(tmp) > 64)
+		tmp = "/tmp";
+	x->dir = xasprintf("%s/pea-notify-XXXXXX", tmp);
+	if (!mkdtemp(x->dir)) {
+		pea_error_errno(err, "make a folder for a notify socket in '%s'", tmp);
+		free(x->dir);
+		x->dir = NULL;
+		return -1;
+	}
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/notify.sock", x->dir);
+	x->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (x->fd < 0 || bind(x->fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		pea_error_errno(err, "notify socket '%s'", a.sun_path);
+		proxy_close(x);
+		return -1;
+	}
+	/* the container's monitor relays to it, as the user the container runs as */
+	(void)chmod(x->dir, 0755);
+	(void)chmod(a.sun_path, 0777);
+	return 0;
+}
+
+/* Datagrams until one has the line READY=1. */
+static int proxy_wait_ready(struct proxy *x, const char *ctr, struct pea_error **err)
+{
+	for (;;) {
+		char buf[4096];
+		ssize_t n = recv(x->fd, buf, sizeof(buf) - 1, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return pea_error_errno(err, "waiting for sd-notify proxy of '%s'", ctr);
+		buf[n] = '\0';
+		for (char *l = buf; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+			if (strncmp(l, "READY=1", 7) == 0 && (l[7] == '\n' || l[7] == '\0'))
+				return 0;
+	}
+}
+
+/* create ARGS with NOTIFY_SOCKET set to the proxy's (when there is one) for it alone. */
+static int create_with_socket(struct global_options *g, char **args, const struct proxy *x,
+			      char **ret_id, struct pea_error **err)
+{
+	_cleanup_free_ char *sock = x && x->dir ? xasprintf("%s/notify.sock", x->dir) : NULL;
+	int r;
+
+	if (sock)
+		setenv("NOTIFY_SOCKET", sock, 1);
+	r = frontend_run_self_capture(g, args, ret_id, err);
+	if (sock)
+		unsetenv("NOTIFY_SOCKET");
+	return r;
+}
+
 /* One pod: its id and its containers' ids go to *out, podman's report. */
 static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 		    const struct kube_play_opts *o, struct made *m, char **out,
@@ -1179,46 +1302,69 @@ static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 {
 	_cleanup_strv_ char **args = NULL, **ids = NULL;
 	_cleanup_free_ char *podid = NULL, *ctrs = NULL;
+	struct proxy *px = xnew(struct proxy, pp->nctrs + 1);
+	int rc = -1;
 
+	for (size_t i = 0; i < pp->nctrs; i++)
+		px[i].fd = -1;
 	if (o->replace && exists(g, "pod", pp->name)) {
 		char *rm[] = { "pod", "rm", "-f", pp->name, NULL };
 
-		if (frontend_run_self_capture(g, rm, NULL, err) < 0)
-			return pea_error_wrap(err, "replacing pod '%s'", pp->name);
+		if (frontend_run_self_capture(g, rm, NULL, err) < 0) {
+			pea_error_wrap(err, "replacing pod '%s'", pp->name);
+			goto out;
+		}
 	}
 	if (make_host_paths(pp, m, err) < 0 || build_images(g, pp, o, err) < 0)
-		return -1;
+		goto out;
 	push2(&args, "pod", "create");
 	for (size_t i = 0; pp->args[i]; i++)
 		pea_strv_push(&args, pp->args[i]);
-	if (frontend_run_self_capture(g, args, &podid, err) < 0)
-		return pea_error_wrap(err, "pod '%s'", pp->name);
+	if (frontend_run_self_capture(g, args, &podid, err) < 0) {
+		pea_error_wrap(err, "pod '%s'", pp->name);
+		goto out;
+	}
 	pea_strv_push(&m->pods, pp->name);
-	if (m->service && pod_set_service(g, podid, m->service, err) < 0)
-		return pea_error_wrap(err, "pod '%s'", pp->name);
-	if (run_inits(g, pp, err) < 0)
-		return pea_error_wrap(err, "pod '%s'", pp->name);
+	if ((m->service && pod_set_service(g, podid, m->service, err) < 0) ||
+	    run_inits(g, pp, err) < 0) {
+		pea_error_wrap(err, "pod '%s'", pp->name);
+		goto out;
+	}
 	for (size_t i = 0; i < pp->nctrs; i++) {
 		_cleanup_strv_ char **cargs = NULL;
+		const char *mode = pp->ctrs[i].sdnotify ? pp->ctrs[i].sdnotify : "ignore";
 		char *id = NULL;
 
 		pea_strv_push(&cargs, "create");
-		pea_strv_push(&cargs, "--sdnotify=ignore"); /* podman's kube default */
+		pea_strv_push_take(&cargs, xasprintf("--sdnotify=%s", mode));
 		for (size_t j = 0; pp->ctrs[i].args[j]; j++)
 			pea_strv_push(&cargs, pp->ctrs[i].args[j]);
-		if (frontend_run_self_capture(g, cargs, &id, err) < 0)
-			return pea_error_wrap(err, "container '%s'", pp->ctrs[i].name);
+		if ((strcmp(mode, "ignore") != 0 && proxy_open(&px[i], err) < 0) ||
+		    create_with_socket(g, cargs, &px[i], &id, err) < 0) {
+			pea_error_wrap(err, "container '%s'", pp->ctrs[i].name);
+			goto out;
+		}
 		/* create may print pull progress before the id */
 		if (strrchr(id, '\n'))
 			memmove(id, strrchr(id, '\n') + 1, strlen(strrchr(id, '\n')));
 		pea_strv_push_take(&ids, id);
 	}
-	if (o->start && run2(g, "pod", "start", pp->name, NULL, err) < 0)
-		return pea_error_wrap(err, "starting pod '%s'", pp->name);
+	if (o->start && run2(g, "pod", "start", pp->name, NULL, err) < 0) {
+		pea_error_wrap(err, "starting pod '%s'", pp->name);
+		goto out;
+	}
+	for (size_t i = 0; o->start && i < pp->nctrs; i++)
+		if (px[i].fd >= 0 && proxy_wait_ready(&px[i], pp->ctrs[i].name, err) < 0)
+			goto out;
 	ctrs = pea_strv_join(ids, "\n");
 	*out = xasprintf("Pod:\n%s\n%s:\n%s\n\n", podid,
 			 pea_strv_length(ids) == 1 ? "Container" : "Containers", ctrs);
-	return 0;
+	rc = 0;
+out:
+	for (size_t i = 0; i < pp->nctrs; i++)
+		proxy_close(&px[i]);
+	free(px);
+	return rc;
 }
 
 /*
@@ -1246,12 +1392,36 @@ static int make_service(struct global_options *g, const struct kube_play_opts *o
 	return 0;
 }
 
+/*
+ * The service is up (--service-container, the pods started): MAINPID (the service
+ * container's monitor) and READY=1 to the play's NOTIFY_SOCKET, as podman's.
+ */
+static void notify_service(struct global_options *g, const char *service, const char *sock)
+{
+	char *args[] = { "inspect", "--format", "{{.State.ConmonPid}}", (char *)service, NULL };
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_free_ char *pid = NULL, *msg = NULL;
+
+	if (frontend_run_self_capture(g, args, &pid, &e) < 0) {
+		log_warning("sd-notify: the service container: %s, ignoring", e->message);
+		return;
+	}
+	msg = xasprintf("MAINPID=%s\nREADY=1", pid);
+	if (sdnotify_send(sock, msg, &e) < 0)
+		log_warning("sd-notify: %s, ignoring", e->message);
+}
+
 int kube_play_run(struct global_options *g, const struct kube_plan *p,
 		  const struct kube_play_opts *o, struct pea_error **err)
 {
 	_cleanup_strv_ char **vols = NULL, **reports = NULL;
+	/* the play's own socket: the containers get theirs, or none (podman's) */
+	_cleanup_free_ char *sock =
+		getenv("NOTIFY_SOCKET") ? xstrdup(getenv("NOTIFY_SOCKET")) : NULL;
 	struct made m = { 0 };
 	int r = 0;
+
+	unsetenv("NOTIFY_SOCKET");
 
 	if (make_volumes(g, p, &m, &vols, err) < 0)
 		r = -1;
@@ -1277,6 +1447,8 @@ int kube_play_run(struct global_options *g, const struct kube_plan *p,
 	}
 	if (r < 0)
 		undo(g, &m);
+	else if (m.service && o->start && sock && *sock)
+		notify_service(g, m.service, sock);
 	made_clear(&m);
 	if (r < 0)
 		return r;

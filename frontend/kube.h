@@ -36,6 +36,8 @@ struct kube_ctr_plan {
 	char *name;  /* POD-CONTAINER */
 	char *image; /* as the YAML names it */
 	char **args; /* pea create ARGS */
+	/* io.containers.sdnotify/NAME, else the pod's io.containers.sdnotify, else ignore */
+	char *sdnotify;
 };
 
 struct kube_pod_plan {

@@ -158,6 +158,11 @@ static int send_to(const char *path, const char *msg, struct pea_error **err)
 	return 0;
 }
 
+int sdnotify_send(const char *path, const char *msg, struct pea_error **err)
+{
+	return send_to(path, msg, err);
+}
+
 void sdnotify_started(const struct global_options *g, const struct ctr_record *r)
 {
 	_cleanup_error_ struct pea_error *err = NULL;

@@ -54,5 +54,8 @@ void sdnotify_spec_env(const struct ctr_record *r, struct json_object *env);
 void sdnotify_prepare(void);
 void sdnotify_monitor_args(const struct ctr_record *r, char ***v);
 
+/* One datagram msg to the socket at path ('@': abstract), as sd_notify(3). */
+int sdnotify_send(const char *path, const char *msg, struct pea_error **err);
+
 /* The container runs: MAINPID (and READY=1 with conmon) to its socket; a failure is a warning. */
 void sdnotify_started(const struct global_options *g, const struct ctr_record *r);

@@ -151,3 +151,94 @@ pea_late() {
 	run -125 pea_cmd diff -l d1
 	assert_output 'Error: --latest and containers cannot be used together'
 }
+
+teardown() {
+	if [[ -n "${KN_LISTENER:-}" ]]; then
+		kill "$KN_LISTENER" 2>/dev/null || true
+		wait "$KN_LISTENER" 2>/dev/null || true
+	fi
+	fe_file_teardown
+}
+
+# pea_with_socket SOCKET ARGS...: pea_cmd with NOTIFY_SOCKET=SOCKET in pea's environment.
+pea_with_socket() {
+	local real=$PEA
+	local PEA=/usr/bin/env
+	local FE_ARGS=("NOTIFY_SOCKET=$1" "$real" "${FE_ARGS[@]}")
+	shift
+	pea_cmd "$@"
+}
+
+# kube_notify_yaml FILE POD-MODE B-MODE: a pod of two containers a and b with podman's
+# io.containers.sdnotify annotations (an empty mode: no annotation).
+kube_notify_yaml() {
+	{
+		printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: kn\n  annotations:\n    x: y\n'
+		[[ -z $2 ]] || printf '    io.containers.sdnotify: "%s"\n' "$2"
+		[[ -z $3 ]] || printf '    io.containers.sdnotify/b: "%s"\n' "$3"
+		printf 'spec:\n  containers:\n'
+		printf '  - name: %s\n    image: localhost/busybox\n    command: ["sleep", "100"]\n' a b
+	} >"$1"
+}
+
+@test "kube play: io.containers.sdnotify annotations, the play's own sockets, the service's READY" {
+	require_cmd python3
+	local y=$TEST_DIR/kn.yaml sock=$TEST_DIR/notify.sock nlog=$TEST_DIR/notify.log
+	# none: ignore, as podman's kube default
+	kube_notify_yaml "$y" "" ""
+	run -0 pea_cmd kube play --start=false "$y"
+	run -0 pea_cmd inspect --format '{{.Config.SdNotifyMode}}' kn-a kn-b
+	assert_output $'ignore\nignore'
+	run -0 pea_cmd kube down "$y"
+	# the pod's mode, one container's own: the containers of a mode other than ignore get
+	# a socket of the play's (not its NOTIFY_SOCKET); conmon's READY=1 comes at the start
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as f:
+    while True:
+        f.write(s.recv(4096).decode() + "\n")
+        f.flush()
+' "$sock" "$nlog" </dev/null >/dev/null 2>&1 3>&- &
+	KN_LISTENER=$!
+	for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.05; done
+	kube_notify_yaml "$y" conmon ignore
+	run -0 pea_cmd kube play "$y"
+	run -0 pea_cmd inspect --format '{{.Config.SdNotifyMode}}' kn-a kn-b
+	assert_output $'conmon\nignore'
+	run -0 pea_cmd inspect --format '{{.Config.SdNotifySocket}}' kn-a
+	assert_output --regexp '^/.*/pea-notify-[^/]+/notify\.sock$'
+	# the play's sockets are gone with it
+	[[ ! -e $output ]]
+	run -0 pea_cmd kube down "$y"
+	# a play with NOTIFY_SOCKET and --service-container: MAINPID (the service container's
+	# monitor) and READY=1 once the pods run; the containers' go to their own sockets
+	: >"$nlog"
+	run -0 pea_with_socket "$sock" kube play --service-container "$y"
+	svc=$(sha256sum "$y")
+	svc="${svc:0:12}-service"
+	run -0 pea_cmd inspect --format '{{.State.ConmonPid}}' "$svc"
+	mainpid=$output
+	for _ in $(seq 100); do [[ -s $nlog ]] && break; sleep 0.05; done
+	run -0 cat "$nlog"
+	assert_output "MAINPID=$mainpid
+READY=1"
+	run -0 pea_cmd kube down "$y"
+	# container mode: the socket is the container's to say READY=1 on (not waited for
+	# with --start=false)
+	kube_notify_yaml "$y" "" container
+	run -0 pea_cmd kube play --start=false "$y"
+	run -0 pea_cmd inspect --format '{{.Config.SdNotifyMode}}' kn-a kn-b
+	assert_output $'ignore\ncontainer'
+	run -0 pea_cmd kube down "$y"
+	# a bad mode: podman's words, nothing made
+	kube_notify_yaml "$y" bogus ""
+	run -125 pea_cmd kube play "$y"
+	assert_output 'Error: invalid argument: invalid sdnotify value "bogus": must be container, conmon or ignore'
+	kube_notify_yaml "$y" "" Conmon
+	run -125 pea_cmd kube play "$y"
+	assert_output 'Error: invalid argument: invalid sdnotify value "Conmon": must be container, conmon or ignore'
+	run -0 pea_cmd pod ps -q
+	assert_output ''
+}
