@@ -214,6 +214,7 @@ static void help_sort(const char *usage, struct help_parts *p)
 
 void cmd_print_help(FILE *f, const char *usage)
 {
+	_cleanup_free_ char *path = help_canonical_path(cmd_path);
 	struct help_parts p = { 0 };
 	struct synopsis syn;
 
@@ -229,9 +230,10 @@ void cmd_print_help(FILE *f, const char *usage)
 		}
 		fputc('\n', f);
 	}
-	fprintf(f, "Usage:\n  %s%s%s%s%s%s%s\n\n", frontend_progname(), *cmd_path ? " " : "",
-		cmd_path, p.opts_len ? " [options]" : "", syn.group ? " [command]" : "",
+	fprintf(f, "Usage:\n  %s%s%s%s%s%s%s\n\n", frontend_progname(), *cmd_path ? " " : "", path,
+		p.opts_len ? " [options]" : "", syn.group ? " [command]" : "",
 		*syn.operands && !syn.group ? " " : "", syn.group ? "" : syn.operands);
+	help_print_extra(f, cmd_path);
 	if (p.cmds_len)
 		fprintf(f, "Available Commands:\n%s\n", p.cmds);
 	if (p.opts_len)

@@ -148,6 +148,11 @@ int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option
  * "Usage: pea CMD [OPTIONS] ARGS", a description, "Commands:" and option lines ("  -a, ...").
  */
 void cmd_print_help(FILE *f, const char *usage);
+/* podman's "Aliases:" and "Examples:" of the command at path ("container list"; help-examples.c).
+ */
+void help_print_extra(FILE *f, const char *path);
+/* The path with its last word the command's name when it is an alias ("container ls"). */
+char *help_canonical_path(const char *path);
 /* The command's words as run after the program's name ("container stop"), one more pushed. */
 void cmd_path_push(const char *word);
 const char *cmd_path_get(void);

@@ -494,7 +494,6 @@ static const char usage_head[] =
 	"  system      manage pea\n"
 	"  tag         add names to an image\n"
 	"  top         show the processes of a container\n"
-	"  umount      same as unmount\n"
 	"  unmount     drop a mount of the root filesystem of containers\n"
 	"  unpause     thaw paused containers\n"
 	"  unshare     run a command in the user namespace of rootless pea\n"

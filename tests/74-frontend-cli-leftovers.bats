@@ -242,3 +242,28 @@ READY=1"
 	run -0 pea_cmd pod ps -q
 	assert_output ''
 }
+
+@test "help: podman's Aliases: and Examples:, the usage naming the command, not its alias" {
+	run -0 pea_cmd container ls --help
+	assert_output --partial $'Usage:\n  pea container list [options]\n\nAliases:\n  list, ls\n\nExamples:\n  pea container list -a\n'
+	run -0 pea_cmd run --help
+	assert_output --partial $'Examples:\n  pea run imageID ls -alF /etc\n'
+	refute_output --partial 'Aliases:'
+	# the sections before Options:, as podman's template has them
+	run -0 pea_cmd ps --help
+	assert_output --regexp $'Usage:\n  pea ps \\[options\\]\n\nExamples:\n  pea ps -a\n(.*\n)*\nOptions:\n'
+	run -0 pea_cmd pod ls --help
+	assert_output --partial $'  pea pod ps [options]\n\nAliases:\n  ps, ls, list\n'
+	run -0 pea_cmd volume list --help
+	assert_output --partial $'  pea volume ls [options]\n\nAliases:\n  ls, list\n'
+	# a command without either: none
+	run -0 pea_cmd container cleanup --help
+	refute_output --partial 'Aliases:'
+	# run as podman: podman's name in them; umount is unmount's alias, not a command listed
+	ln -s "$PEA" "$TEST_DIR/podman"
+	run -0 "$TEST_DIR/podman" "${FE_ARGS[@]}" umount --help
+	assert_output --partial $'Usage:\n  podman unmount [options] CONTAINER [CONTAINER...]\n\nAliases:\n  unmount, umount\n\nExamples:\n  podman unmount ctrID\n'
+	run -0 pea_cmd --help
+	refute_line --regexp '^  umount '
+	assert_line --regexp '^  unmount '
+}
