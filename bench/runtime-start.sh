@@ -5,7 +5,8 @@
 # the runtime's own process) and the ratios to crun. Never asserts.
 # Then the latency of `exec ID /bin/true` into a running container, pea-runtime vs
 # crun. Then the cost of the CVE-2019-5736 protection: `run` of the same
-# binary writable (re-executed from a sealed memfd copy) and through a
+# binary writable (the init ends in a sealed copy of pea-runtime-dmz; without a
+# pid namespace, re-executed from a sealed copy of itself) and through a
 # read-only bind mount (no copy needed), and in a user namespace that leaves
 # the binary out of its reach (no copy needed either), beside crun. Then
 # `create`, `start` and `delete` as pea run calls them (three processes), in a bundle with a network
@@ -101,10 +102,11 @@ done
 
 have_perf=0
 perf stat -x, -o /dev/null -e task-clock true 2>/dev/null && have_perf=1
-# The sealed copy: the same binary, writable (copied) and read-only (run as it is);
-# then a bundle with user and pid namespaces of its own whose maps leave the
-# binary's owner (root) out: the writable binary runs as it is (exe-seal.c),
-# beside crun. Wall time and, with perf, CPU time (task-clock, children too).
+# The sealed copy: the same binary, writable (copied: pea-runtime-dmz with a pid
+# namespace, the whole binary without) and read-only (run as it is), each
+# ratio to the row below it (read-only; crun for the userns row); then a bundle with user and pid
+# namespaces of its own whose maps leave the binary's owner (root) out: the
+# writable binary runs as it is (exe-seal.c), beside crun. Wall time and, with perf, CPU time (task-clock, children too).
 mkdir "$top/rw" "$top/ro"
 cp "$PEA" "$top/rw/pea-runtime"
 mount --bind -o ro "$top/rw" "$top/ro"
@@ -112,11 +114,14 @@ make_bundle "$top/bundle-userns" /bin/true
 bundle_rootless "$top/bundle-userns" 8400 8400
 bundle_set "$top/bundle-userns" '.linux.namespaces = (.linux.namespaces + [{type: "pid"}] | unique_by(.type))'
 chown -R 8400:8400 "$top/bundle-userns/rootfs"
-seal_bins=("$top/rw/pea-runtime" "$top/ro/pea-runtime" "$top/rw/pea-runtime" "$CRUN")
-seal_bundles=(bundle bundle bundle-userns bundle-userns)
-declare -a seal_us=(0 0 0 0) seal_cpu=(0 0 0 0)
+make_bundle "$top/bundle-nopidns" /bin/true
+bundle_set "$top/bundle-nopidns" '.linux.namespaces |= map(select(.type != "pid"))'
+seal_bins=("$top/rw/pea-runtime" "$top/ro/pea-runtime" "$top/rw/pea-runtime" "$top/ro/pea-runtime"
+	"$top/rw/pea-runtime" "$CRUN")
+seal_bundles=(bundle bundle bundle-nopidns bundle-nopidns bundle-userns bundle-userns)
+declare -a seal_us=(0 0 0 0 0 0) seal_cpu=(0 0 0 0 0 0)
 for n in $(seq 1 "$N"); do
-	for i in 0 1 2 3; do
+	for i in 0 1 2 3 4 5; do
 		t0=$(date +%s%N)
 		"${seal_bins[i]}" --root "$top/sroot-$i" run -b "$top/${seal_bundles[i]}" \
 			"bench-seal-$i-$n" >/dev/null
@@ -131,9 +136,10 @@ done
 printf '\npea-runtime run of /bin/true: re-executed from a sealed copy vs not, %d runs each (mean)\n' "$N"
 ((have_perf)) || echo "(no perf: no CPU column)"
 printf '%-30s %12s %10s %10s\n' binary "wall (s)" "ratio" "cpu (ms)"
-names=("writable (sealed copy)" "read-only (no copy)" "writable, userns (no copy)" "crun, userns")
-for i in 0 1 2 3; do
-	awk -v name="${names[i]}" -v us="${seal_us[i]}" -v base="${seal_us[1]}" -v n="$N" \
+names=("writable (dmz copy)" "read-only (no copy)" "writable, no pidns (whole copy)"
+	"read-only, no pidns (no copy)" "writable, userns (no copy)" "crun, userns")
+for i in 0 1 2 3 4 5; do
+	awk -v name="${names[i]}" -v us="${seal_us[i]}" -v base="${seal_us[i - i % 2 + 1]}" -v n="$N" \
 		-v cpu="${seal_cpu[i]}" 'BEGIN {
 		printf "%-30s %12.4f %10.2f %10.2f\n", name, us / n / 1e6, us / base, cpu / n / 1e3 }'
 done

@@ -542,6 +542,27 @@ static const struct spec *seal_userns_spec(const struct container *c)
 	return c->has_new_userns && (c->clone_flags & CLONE_NEWPID) ? c->spec : NULL;
 }
 
+/*
+ * The init can end in pea-runtime-dmz instead of our re-executing from a
+ * sealed copy of the whole binary (exe-seal.c): its own pid namespace (no
+ * process of the container sees ours), and nothing left for the init to do
+ * after start but execve (no startContainer hooks; a seccomp listener is
+ * sent with the state that start's go carries), and a seccomp filter, which
+ * is loaded before, that lets the dmz's few system calls through.
+ */
+static bool dmz_fits(const struct container *c)
+{
+	/* what the init and the dmz call once the filter is loaded */
+	static const char *const dmz_calls[] = { "execveat", "execve", "read",	     "write",
+						 "close",    "exit",   "exit_group", NULL };
+	const struct spec *s = c->spec;
+
+	if (!runtime_has_dmz() || !(c->clone_flags & CLONE_NEWPID) ||
+	    s->hooks[HOOK_START_CONTAINER].n)
+		return false;
+	return !s->seccomp || (!s->seccomp->notify && seccomp_allows(s->seccomp, dmz_calls));
+}
+
 static int bundle_path(const char *bundle, char **ret, struct pea_error **err)
 {
 	char *p = realpath(bundle ? bundle : ".", NULL);
@@ -577,11 +598,13 @@ int container_create(const struct global_options *g, const char *id,
 				 .seccomp_listener = -1,
 				 .fifo_fd = -1,
 				 .notify_fd = -1,
+				 .dmz_fd = -1,
 				 .use_fifo = !for_run };
 	if (spec_load_config(bundle, opts->config, &c->spec, err) < 0 ||
 	    check_options(c, for_run, err) < 0 || open_rootfs_parent(c, err) < 0 ||
 	    ns_prepare_flags(c, err) < 0 ||
-	    runtime_reexec_sealed(g->argv, seal_userns_spec(c), err) < 0) {
+	    runtime_protect_exe(g->argv, seal_userns_spec(c), dmz_fits(c) ? &c->dmz_fd : NULL,
+				err) < 0) {
 		container_free(c);
 		return -EINVAL;
 	}
@@ -605,7 +628,8 @@ int container_create(const struct global_options *g, const char *id,
 	 * O_NONBLOCK: no writer yet.
 	 */
 	if (c->use_fifo) {
-		c->fifo_fd = openat(c->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		/* read-write: a read waits for start's byte, never sees an end of file */
+		c->fifo_fd = openat(c->dirfd, STATE_FIFO, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (c->fifo_fd < 0) {
 			pea_error_errno(err, "open exec fifo");
 			goto fail;
@@ -702,6 +726,7 @@ struct container *container_free(struct container *c)
 	pea_close(c->console_peer);
 	pea_close(c->pidfd);
 	pea_close(c->notify_fd);
+	pea_close(c->dmz_fd);
 	spec_free(c->spec);
 	free(c->created);
 	free(c->cgroup_path);

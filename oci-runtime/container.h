@@ -63,6 +63,7 @@ struct container {
 	struct seccomp_filter *seccomp; /* compiled before the clone, or NULL */
 	int seccomp_listener;		/* connected listenerPath (SCMP_ACT_NOTIFY), or -1 */
 	int notify_fd;			/* run: STATE/notify/notify (NOTIFY_SOCKET), or -1 */
+	int dmz_fd;    /* sealed pea-runtime-dmz the init ends in (exe-seal.c), or -1 */
 	int *bind_fds; /* init: O_PATH fds of the bind sources, per mount, then of the nodes
 			  made by the parent, per linux.devices entry (-1: none), or NULL */
 };

@@ -4,6 +4,13 @@
  * `exec` child, keep an fd of it and write to it once the runtime is gone.
  * So create, run and exec first re-execute themselves from a sealed memfd
  * copy: their /proc/PID/exe is then that copy, which nobody can write.
+ * create and run need no copy of the whole binary when the container has a
+ * pid namespace of its own (runtime_protect_exe with ret_dmz_fd): nothing of
+ * the container sees our processes, and its init, once it is ready (before
+ * any other process can join it), executes pea-runtime-dmz (dmz/dmz.c) from
+ * a sealed memfd of a few kilobytes, which waits for start and executes the
+ * program: the init's /proc/PID/exe is that copy from then on.
+ *
  * The copy is only made when it matters: a binary we cannot write ourselves
  * (root's on a read-only filesystem, root's run by an ordinary user) is no
  * more writable from a container made by us. Nor is one the container's user
@@ -25,6 +32,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/file.h"
 #include "lib/log.h"
 
 #include "runtime.h"
@@ -131,7 +139,37 @@ static bool exe_out_of_reach(int fd, const struct spec *s)
 	return !host_id_mapped(s->uid_mappings, s->n_uid_mappings, (uint32_t)st.st_uid);
 }
 
+extern const char pea_dmz_image_start[], pea_dmz_image_end[];
+
+/* pea-runtime-dmz (dmz/dmz.c) in a sealed memfd: a few kilobytes to write. */
+static int dmz_sealed(int *ret_fd, struct pea_error **err)
+{
+	size_t size = (size_t)((uintptr_t)pea_dmz_image_end - (uintptr_t)pea_dmz_image_start);
+	_cleanup_close_ int mfd = -1;
+
+	mfd = memfd_create("pea-runtime-dmz", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		return pea_error_errno(err, "memfd_create");
+	if (pea_write_all(mfd, pea_dmz_image_start, size, err) < 0)
+		return pea_error_wrap(err, "copy pea-runtime-dmz to a memfd");
+	if (fcntl(mfd, F_ADD_SEALS, EXE_SEALS) < 0)
+		return pea_error_errno(err, "seal the memfd copy of pea-runtime-dmz");
+	*ret_fd = TAKE_FD(mfd);
+	return 0;
+}
+
+bool runtime_has_dmz(void)
+{
+	return (uintptr_t)pea_dmz_image_end - (uintptr_t)pea_dmz_image_start > 64;
+}
+
 int runtime_reexec_sealed(char **argv, const struct spec *userns_spec, struct pea_error **err)
+{
+	return runtime_protect_exe(argv, userns_spec, NULL, err);
+}
+
+int runtime_protect_exe(char **argv, const struct spec *userns_spec, int *ret_dmz_fd,
+			struct pea_error **err)
 {
 	_cleanup_close_ int src = -1, mfd = -1;
 
@@ -147,6 +185,12 @@ int runtime_reexec_sealed(char **argv, const struct spec *userns_spec, struct pe
 	if (exe_out_of_reach(src, userns_spec)) {
 		log_debug("pea-runtime's binary is out of the user namespace's reach: "
 			  "no sealed copy needed");
+		return 0;
+	}
+	if (ret_dmz_fd) {
+		if (dmz_sealed(ret_dmz_fd, err) < 0)
+			return pea_error_wrap(err, "protect the runtime binary (CVE-2019-5736)");
+		log_debug("the container's init ends in a sealed pea-runtime-dmz");
 		return 0;
 	}
 	if (copy_sealed(src, &mfd, err) < 0)

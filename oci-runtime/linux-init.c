@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/strv.h"
 #include "lib/xalloc.h"
 
 #include "cgroup.h"
@@ -280,12 +282,13 @@ static int step_creds(struct container *c, struct init_ctx *x, struct pea_error 
 /* Step 11: only stdio, the preserved fds and our own (close-on-exec) ones stay. */
 static int step_close_fds(struct container *c, struct init_ctx *x, struct pea_error **err)
 {
-	int keep[] = { c->sync_child, c->dirfd, c->seccomp_listener, c->fifo_fd };
+	int keep[] = { c->sync_child, c->dirfd, c->seccomp_listener, c->fifo_fd, c->dmz_fd };
 	int from = 3 + c->opts->preserve_fds;
 
 	for (int fd = 3; fd < from; fd++)
 		if (fd != c->sync_child && fd != c->dirfd && fd != c->seccomp_listener &&
-		    fd != c->fifo_fd && pea_fd_set_cloexec(fd, false) < 0 && errno != EBADF)
+		    fd != c->fifo_fd && fd != c->dmz_fd && pea_fd_set_cloexec(fd, false) < 0 &&
+		    errno != EBADF)
 			return pea_error_errno(err, "--preserve-fds: fd %d", fd);
 	if (pea_close_fds_except(from, keep, ARRAY_SIZE(keep)) < 0)
 		return pea_error_errno(err, "close inherited fds");
@@ -334,6 +337,43 @@ static int step_wait_start(struct container *c, struct init_ctx *x, struct pea_e
 	return 0;
 }
 
+/*
+ * Step 12 with pea-runtime-dmz (exe-seal.c): what steps 14 and 15 do, then
+ * execute the dmz, which says ready, waits for the go and for start, and
+ * executes the program. Until it says ready, a failure is still the parent's
+ * to report: it sees the init gone before it was ready.
+ */
+static int step_dmz(struct container *c, struct init_ctx *x, struct pea_error **err)
+{
+	const struct spec *s = c->spec;
+	_cleanup_strv_ char **argv = NULL;
+	char *empty[] = { NULL };
+	sigset_t none;
+
+	if (c->dmz_fd < 0)
+		return 0;
+	/* a listener never comes here (dmz_fits): no state to send with it */
+	if (c->seccomp && s->process.no_new_privileges && load_seccomp(c, "{}", err) < 0)
+		return -EINVAL;
+	if (pea_fd_set_cloexec(c->sync_child, false) < 0)
+		return pea_error_errno(err, "sync socket");
+	if (c->use_fifo && (pea_fd_set_nonblock(c->fifo_fd, false) < 0 ||
+			    pea_fd_set_cloexec(c->fifo_fd, false) < 0))
+		return pea_error_errno(err, "exec fifo");
+	pea_strv_push(&argv, "pea-runtime-dmz");
+	pea_strv_push_take(&argv, xasprintf("%d", c->sync_child));
+	pea_strv_push_take(&argv, xasprintf("%d", c->use_fifo ? c->fifo_fd : -1));
+	pea_strv_push(&argv, x->exe);
+	for (size_t i = 0; s->process.args[i]; i++)
+		pea_strv_push(&argv, s->process.args[i]);
+	umask(s->process.has_umask ? s->process.umask : 0022);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	syscall(SYS_execveat, c->dmz_fd, "", argv, s->process.env ? s->process.env : empty,
+		AT_EMPTY_PATH);
+	return pea_error_errno(err, "execute pea-runtime-dmz");
+}
+
 typedef int (*init_step)(struct container *c, struct init_ctx *x, struct pea_error **err);
 
 static const init_step steps[] = {
@@ -352,6 +392,7 @@ static const init_step steps[] = {
 	step_seccomp_early, /* 9b */
 	step_creds,	    /* 10 */
 	step_close_fds,	    /* 11 */
+	step_dmz,	    /* 12, with pea-runtime-dmz: never returns */
 	step_ready,	    /* 12 */
 	step_wait_start,    /* 13 */
 };

@@ -51,6 +51,16 @@ int cmd_update(const struct global_options *g, int argc, char **argv, struct pea
  */
 struct spec;
 int runtime_reexec_sealed(char **argv, const struct spec *userns_spec, struct pea_error **err);
+/*
+ * The same; with ret_dmz_fd (create and run, a container with a pid namespace
+ * of its own, no startContainer hooks, no seccomp listener), instead of the
+ * re-exec: *ret_dmz_fd, a sealed memfd of pea-runtime-dmz for the init to end
+ * in (linux-init.c), or -1 when no protection is needed.
+ */
+int runtime_protect_exe(char **argv, const struct spec *userns_spec, int *ret_dmz_fd,
+			struct pea_error **err);
+/* pea-runtime-dmz is built in (not on every architecture). */
+bool runtime_has_dmz(void);
 
 /* The error code of usage errors: main() exits 2 for them, 1 for any other failure. */
 #define RUNTIME_EUSAGE EDOM

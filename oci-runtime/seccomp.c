@@ -566,6 +566,37 @@ static void cache_store(int dirfd, const char *name, const char *key, const void
 		(void)unlinkat(dirfd, tmp, 0);
 }
 
+static bool passes(uint32_t action)
+{
+	return action == SCMP_ACT_ALLOW || action == SCMP_ACT_LOG;
+}
+
+static bool allows_one(const struct spec_seccomp *s, const char *name)
+{
+	bool named = false;
+
+	for (size_t i = 0; i < s->n_syscalls; i++) {
+		const struct spec_seccomp_syscall *sc = &s->syscalls[i];
+
+		for (size_t k = 0; sc->names && sc->names[k]; k++) {
+			if (strcmp(sc->names[k], name) != 0)
+				continue;
+			if (!passes(sc->action))
+				return false;
+			named = named || sc->n_args == 0;
+		}
+	}
+	return named || passes(s->default_action);
+}
+
+bool seccomp_allows(const struct spec_seccomp *s, const char *const *names)
+{
+	for (size_t i = 0; names[i]; i++)
+		if (!allows_one(s, names[i]))
+			return false;
+	return true;
+}
+
 int seccomp_compile(const struct spec_seccomp *s, int cache_dirfd, struct seccomp_filter **ret,
 		    struct pea_error **err)
 {

@@ -41,6 +41,13 @@ struct spec_seccomp {
 int spec_seccomp_parse(struct json_object *o, struct spec_seccomp **ret, struct pea_error **err);
 struct spec_seccomp *spec_seccomp_free(struct spec_seccomp *s);
 
+/*
+ * The profile lets each of names (NULL-terminated) through whatever its
+ * arguments: no rule gives it another action than SCMP_ACT_ALLOW or LOG, and
+ * a rule allows it unconditionally or the default action does.
+ */
+bool seccomp_allows(const struct spec_seccomp *s, const char *const *names);
+
 /* The compiled filter: a BPF program and the flags to load it with. */
 struct seccomp_filter;
 

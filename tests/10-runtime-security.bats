@@ -179,3 +179,69 @@ userns_bundle() {
 	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
 	assert_output --regexp '^/memfd:pea-runtime'
 }
+
+@test "create: the init ends in pea-runtime-dmz from a sealed memfd; create runs as it is" {
+	make_bundle "$RT_B" sleep 100
+	run -0 rt_reaped --log-level debug create -b "$RT_B" --pid-file "$TEST_DIR/pid" dmz
+	# no re-execution of the whole binary: the dmz is the only copy made
+	assert_output --partial 'ends in a sealed pea-runtime-dmz'
+	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
+	assert_output --regexp '^/memfd:pea-runtime-dmz'
+	# a few pages, not the runtime
+	run -0 stat -L -c %s "/proc/$(cat "$TEST_DIR/pid")/exe"
+	((output < 65536))
+	run -0 rt start dmz
+	for _ in $(seq 1 250); do
+		[[ "$(readlink "/proc/$(cat "$TEST_DIR/pid")/exe")" == */busybox ]] && break
+		sleep 0.02
+	done
+	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
+	assert_output --regexp '/busybox$'
+	run -0 rt exec dmz cat /proc/1/cmdline
+	assert_output --partial sleep
+}
+
+@test "run with pea-runtime-dmz: the process's credentials, umask, environment and a late exec error as before" {
+	make_bundle "$RT_B" sh -c 'id; umask; echo "$FOO"; grep -E "^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):" /proc/self/status'
+	bundle_set "$RT_B" '.process.user = {uid: 1000, gid: 1000, additionalGids: [5]} |
+		.process.capabilities.inheritable = .process.capabilities.bounding |
+		.process.env += ["FOO=bar"] | .process.user.umask = 63 |
+		.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["mkdir"], action: "SCMP_ACT_ERRNO"}]}'
+	run -0 rt run -b "$RT_B" dmzrun
+	assert_line 'uid=1000 gid=1000 groups=5'
+	assert_line 0077
+	assert_line bar
+	assert_line --regexp '^CapAmb:[[:space:]]+0000000020000420$'
+	assert_line --regexp '^NoNewPrivs:[[:space:]]+1$'
+	assert_line --regexp '^Seccomp:[[:space:]]+2$'
+	# an execve that fails after the checks (a script's interpreter is missing)
+	printf '#!/no/such/interpreter\n' >"$RT_B/rootfs/bad"
+	chmod 0755 "$RT_B/rootfs/bad"
+	bundle_set "$RT_B" '.process.args = ["/bad"] | del(.process.user.umask)'
+	run -127 rt run -b "$RT_B" dmzbad
+	assert_output "pea-runtime: exec '/bad': No such file or directory"
+}
+
+@test "the whole binary is still copied where the init has more to do after start, or no pid namespace" {
+	make_bundle "$RT_B" true
+	# startContainer hooks run in the init after start
+	bundle_set "$RT_B" '.hooks.startContainer = [{path: "/bin/true"}]'
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" hooked
+	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
+	assert_output --regexp '^/memfd:pea-runtime \(deleted\)$'
+	run -0 rt delete --force hooked
+	# a seccomp filter, loaded before the dmz, that would refuse the dmz's execveat
+	bundle_set "$RT_B" 'del(.hooks) | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+		syscalls: [{names: ["execveat"], action: "SCMP_ACT_ERRNO"}]}'
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" filtered
+	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
+	assert_output --regexp '^/memfd:pea-runtime \(deleted\)$'
+	run -0 rt start filtered
+	rt_wait_status filtered stopped
+	run -0 rt delete filtered
+	# the container would see create's own process
+	bundle_set "$RT_B" 'del(.linux.seccomp) | .linux.namespaces |= map(select(.type != "pid"))'
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" nopid
+	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
+	assert_output --regexp '^/memfd:pea-runtime \(deleted\)$'
+}
