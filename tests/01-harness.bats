@@ -28,6 +28,31 @@ write_sample_suite() {
 	assert_equal "${lines[-1]}" "1 passed, 0 failed, 2 skipped"
 }
 
+@test "run.sh: each file's time after it, the slowest files before the summary, which stays last" {
+	write_sample_suite "$TEST_DIR/s"
+	mkdir -p "$TEST_DIR/t"
+	printf '%s "sleeps" { sleep 1.2; }\n' @test >"$TEST_DIR/t/slow.bats"
+	run_clean PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR/s/sample.bats" "$TEST_DIR/t/slow.bats"
+	assert_success
+	assert_line --regexp '^# took [0-9]+ s: sample\.bats$'
+	assert_line --regexp '^# took [1-9][0-9]* s: slow\.bats$'
+	# "took" follows the file's own lines
+	local out=${output#*ok 1 sleeps}
+	[[ $out == *$'\n# took '*' s: slow.bats'* ]] || fail "no time after slow.bats: $out"
+	# the list, slowest first, just before the total and the summary line
+	assert_equal "${lines[-5]}" "# slowest files:"
+	local re='^# +([0-9]+) s  (sample|slow)\.bats$' first second
+	[[ ${lines[-4]} =~ $re ]] || fail "not a file's line: ${lines[-4]}"
+	first=${BASH_REMATCH[1]}
+	[[ ${lines[-3]} =~ $re ]] || fail "not a file's line: ${lines[-3]}"
+	second=${BASH_REMATCH[1]}
+	((first >= second)) || fail "not slowest first: ${lines[-4]} / ${lines[-3]}"
+	[[ ${lines[-4]} != "${lines[-3]}" ]] || fail "one file twice: ${lines[-4]}"
+	assert_line --regexp '^# +[1-9][0-9]* s  slow\.bats$'
+	assert_line --index -2 --regexp '^# took [0-9]+ s$'
+	assert_equal "${lines[-1]}" "2 passed, 0 failed, 2 skipped"
+}
+
 @test "run.sh in CI counts an unexpected skip as a failure, an expected one as a skip" {
 	write_sample_suite "$TEST_DIR/s"
 	run_clean CI=true "$TOP/tests/run.sh" "$TEST_DIR/s/sample.bats"
