@@ -30,6 +30,7 @@
 #include "frontend/events.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
+#include "frontend/journal.h"
 
 enum {
 	OPT_SINCE = 0x100,
@@ -370,23 +371,12 @@ static bool seen_before_rotation(struct printer *p, struct json_object *e, doubl
 	return true;
 }
 
-static int print_event(struct printer *p, const char *line, size_t len, struct pea_error **err)
+/* One event e of time when, if the options keep it. */
+static int print_object(struct printer *p, struct json_object *e, double when,
+			struct pea_error **err)
 {
-	_cleanup_json_ struct json_object *e = NULL;
-	_cleanup_error_ struct pea_error *perr = NULL;
 	_cleanup_free_ char *out = NULL;
-	double when;
 
-	p->lineno++;
-	if (len == 0)
-		return 0;
-	if (events_parse_line(line, len, &e, &when, &perr) < 0) {
-		log_warning("'%s' line %zu: %s, ignoring", p->path, p->lineno, perr->message);
-		return 0;
-	}
-	if (seen_before_rotation(p, e, when))
-		return 0;
-	p->last_when = when;
 	if ((p->o->has_since && when < p->o->since) || (p->o->has_until && when > p->o->until) ||
 	    !filters_match(p->o->filters, e))
 		return 0;
@@ -403,6 +393,25 @@ static int print_event(struct printer *p, const char *line, size_t len, struct p
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return pea_error_errno(err, "write to standard output");
 	return 0;
+}
+
+static int print_event(struct printer *p, const char *line, size_t len, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *e = NULL;
+	_cleanup_error_ struct pea_error *perr = NULL;
+	double when;
+
+	p->lineno++;
+	if (len == 0)
+		return 0;
+	if (events_parse_line(line, len, &e, &when, &perr) < 0) {
+		log_warning("'%s' line %zu: %s, ignoring", p->path, p->lineno, perr->message);
+		return 0;
+	}
+	if (seen_before_rotation(p, e, when))
+		return 0;
+	p->last_when = when;
+	return print_object(p, e, when, err);
 }
 
 /* ---- reading the log ---------------------------------------------------- */
@@ -555,6 +564,76 @@ static int stream(struct tail *t, struct printer *p, struct pea_error **err)
 	}
 }
 
+/* ---- the journald backend ---------------------------------------------- */
+
+/* One journal entry of pea's: an event (one that does not parse: a warning). */
+static int journal_entry(struct json_object *entry, void *data, struct pea_error **err)
+{
+	struct printer *p = data;
+	_cleanup_json_ struct json_object *e = NULL;
+	_cleanup_error_ struct pea_error *perr = NULL;
+	double when;
+
+	if (events_from_journal(entry, &e, &when, &perr) < 0) {
+		if (!pea_error_is(perr, ENOMSG))
+			log_warning("the journal's events: %s, ignoring", perr->message);
+		return 0;
+	}
+	return print_object(p, e, when, err);
+}
+
+static int ignore_entry(struct json_object *entry, void *data, struct pea_error **err)
+{
+	(void)entry;
+	(void)data;
+	(void)err;
+	return 0;
+}
+
+/*
+ * The events of the journal (SYSLOG_IDENTIFIER=pea, this user's: podman's matches), read
+ * through journalctl as the journald log driver's lines are (journal.h); streaming, the
+ * entries after the last one read, every 100 ms, until a signal or --until. Without
+ * --since a stream starts after the journal's last event, as podman's does.
+ */
+static int journal_events(struct printer *p, struct pea_error **err)
+{
+	_cleanup_free_ char *ident = xasprintf("SYSLOG_IDENTIFIER=%s", EVENTS_JOURNAL_IDENTIFIER);
+	_cleanup_free_ char *uid = xasprintf("_UID=%u", (unsigned)getuid());
+	_cleanup_free_ char *cursor = NULL;
+	_cleanup_close_ int sfd = -1;
+	char *matches[] = { ident, uid, NULL };
+	const struct events_opts *o = p->o;
+	struct journal_query q = {
+		.matches = matches, .has_since = o->has_since, .since = o->since, .sync = true
+	};
+
+	if (o->stream && signal_fd(&sfd, err) < 0)
+		return -1;
+	if (o->stream && !o->has_since) {
+		struct journal_query last = { .matches = matches, .sync = true, .last = true };
+		if (journal_read(&last, ignore_entry, NULL, &cursor, err) < 0)
+			return -1;
+	} else if (journal_read(&q, journal_entry, p, &cursor, err) < 0) {
+		return -1;
+	}
+	while (o->stream) {
+		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+
+		if (o->has_until && o->until <= frontend_now_seconds())
+			return 0;
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
+			return pea_error_errno(err, "poll");
+		if (pfd.revents)
+			return 0;
+		q.cursor = cursor;
+		q.sync = false;
+		if (journal_read(&q, journal_entry, p, &cursor, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int events_run(struct global_options *g, const struct events_opts *o, struct pea_error **err)
 {
 	_cleanup_free_ char *path = NULL;
@@ -564,11 +643,16 @@ static int events_run(struct global_options *g, const struct events_opts *o, str
 
 	if (events_log_path(g, &path, err) < 0)
 		return -1;
-	p.path = path;
+	p.path = path ? path : "the journal";
 	if (o->format && strcmp(o->format, "json") != 0) {
 		if (template_parse(o->format, NULL, &p.tmpl, err) < 0)
 			return -1;
 		template_set_context(p.tmpl, "events", "events.Event");
+	}
+	if (!path) {
+		r = journal_events(&p, err);
+		template_free(p.tmpl);
+		return r < 0 ? -1 : 0;
 	}
 	r = tail_open(&t, path, err);
 	/* streaming: what is already there only with --since */

@@ -27,6 +27,7 @@
 #include "frontend/ctr-log.h"
 #include "frontend/events.h"
 #include "frontend/frontend.h"
+#include "frontend/journal.h"
 #include "frontend/k8s-log.h"
 #include "frontend/records.h"
 
@@ -186,25 +187,35 @@ static void journal_time(FILE *f, const char *usec)
 		off / 3600, (off % 3600) / 60);
 }
 
-/* journalctl -o json's MESSAGE: a string, or an array of bytes when it is not UTF-8. */
-static void journal_message(FILE *f, struct json_object *m)
+/* An entry's MESSAGE on one line (its newlines as spaces, a trailing one cut). */
+static void journal_message(FILE *f, const char *text)
 {
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
+	size_t len = strlen(text);
 
-	if (json_object_is_type(m, json_type_array)) {
-		len = json_object_array_length(m);
-		text = xmalloc(len + 1);
-		for (size_t i = 0; i < len; i++)
-			text[i] = (char)json_object_get_int(json_object_array_get_idx(m, i));
-	} else {
-		text = xstrdup(json_object_get_string(m) ?: "");
-		len = strlen(text);
-	}
 	if (len > 0 && text[len - 1] == '\n')
 		len--;
 	for (size_t i = 0; i < len; i++)
 		fputc(text[i] == '\n' ? ' ' : text[i], f); /* one entry, one line */
+}
+
+/* One journal entry of the container as a k8s-file line to the stream data. */
+static int journal_line(struct json_object *e, void *data, struct pea_error **err)
+{
+	_cleanup_free_ char *ts = journal_field(e, "__REALTIME_TIMESTAMP");
+	_cleanup_free_ char *msg = journal_field(e, "MESSAGE");
+	_cleanup_free_ char *prio = journal_field(e, "PRIORITY");
+	_cleanup_free_ char *part = journal_field(e, "CONTAINER_PARTIAL_MESSAGE");
+	FILE *f = data;
+
+	(void)err;
+	if (!ts || !msg)
+		return 0;
+	journal_time(f, ts);
+	fprintf(f, " %s %s ", prio && strcmp(prio, "3") == 0 ? "stderr" : "stdout",
+		part && strcmp(part, "true") == 0 ? "P" : "F");
+	journal_message(f, msg);
+	fputc('\n', f);
+	return 0;
 }
 
 /*
@@ -213,75 +224,28 @@ static void journal_message(FILE *f, struct json_object *m)
  * k8s-file lines, so --since, --until, --tail and -f read them as a log file.
  * sync: have journald write what it holds first (the container just ended).
  * *cursor: only the entries after it (NULL: all); the last one read on return, so
- * -f reads each entry once. --all: journalctl prints a field over 4096 bytes as
- * null without it, and pea-monitor sends up to 8192 bytes an entry.
+ * -f reads each entry once.
  */
-static int journal_read(const char *id, bool sync, char **cursor, char **ret, size_t *ret_len,
-			struct pea_error **err)
+static int journal_lines(const char *id, bool sync, char **cursor, char **ret, size_t *ret_len,
+			 struct pea_error **err)
 {
 	_cleanup_free_ char *match = xasprintf("CONTAINER_ID_FULL=%s", id);
-	_cleanup_free_ char *after = *cursor ? xasprintf("--after-cursor=%s", *cursor) : NULL;
-	char *sync_argv[] = { (char *)"journalctl", (char *)"--sync", NULL };
-	char *argv[] = { (char *)"journalctl",
-			 (char *)"--no-pager",
-			 (char *)"-q",
-			 (char *)"--all",
-			 (char *)"-o",
-			 (char *)"json",
-			 match,
-			 after,
-			 NULL };
-	struct run_result r = { 0 };
+	char *matches[] = { match, NULL };
+	struct journal_query q = { .matches = matches, .cursor = *cursor, .sync = sync };
 	char *out = NULL;
 	size_t out_len = 0;
 	FILE *f;
+	int rc;
 
-	if (sync) {
-		_cleanup_error_ struct pea_error *e = NULL;
-		if (frontend_run_capture(sync_argv, -1, &r, &e) == 0)
-			run_result_clear(&r);
-	}
-	if (frontend_run_capture(argv, -1, &r, err) < 0)
-		return pea_error_wrap(err, "reading the journal (journalctl)");
-	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
-		int rc = pea_error_new(err, EIO, "reading the journal: journalctl: %s",
-				       r.errtxt && *r.errtxt ? r.errtxt : "failed");
-		run_result_clear(&r);
-		return rc;
-	}
 	f = open_memstream(&out, &out_len);
-	if (!f) {
-		run_result_clear(&r);
+	if (!f)
 		return pea_error_new(err, errno, "open_memstream: %s", strerror(errno));
-	}
-	for (char *line = r.out, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-		_cleanup_json_ struct json_object *e = NULL;
-		struct json_object *ts = NULL, *msg = NULL, *prio = NULL, *part = NULL, *cur = NULL;
-
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		e = json_tokener_parse(line);
-		if (e && json_object_object_get_ex(e, "__CURSOR", &cur) &&
-		    json_object_is_type(cur, json_type_string)) {
-			free(*cursor);
-			*cursor = xstrdup(json_object_get_string(cur));
-		}
-		if (!e || !json_object_object_get_ex(e, "__REALTIME_TIMESTAMP", &ts) ||
-		    !json_object_object_get_ex(e, "MESSAGE", &msg))
-			continue;
-		json_object_object_get_ex(e, "PRIORITY", &prio);
-		json_object_object_get_ex(e, "CONTAINER_PARTIAL_MESSAGE", &part);
-		journal_time(f, json_object_get_string(ts));
-		fprintf(f, " %s %s ",
-			prio && strcmp(json_object_get_string(prio), "3") == 0 ? "stderr"
-									       : "stdout",
-			part && strcmp(json_object_get_string(part), "true") == 0 ? "P" : "F");
-		journal_message(f, msg);
-		fputc('\n', f);
-	}
-	run_result_clear(&r);
+	rc = journal_read(&q, journal_line, f, cursor, err);
 	fclose(f);
+	if (rc < 0) {
+		free(out);
+		return -1;
+	}
 	*ret = out;
 	*ret_len = out_len;
 	return 0;
@@ -304,7 +268,7 @@ static void poll_src(struct global_options *g, struct log_src *src, const struct
 	}
 	if (src->journal) {
 		_cleanup_error_ struct pea_error *e = NULL;
-		if (journal_read(src->r->id, ended || !o->follow, &src->cursor, &buf, &len, &e) <
+		if (journal_lines(src->r->id, ended || !o->follow, &src->cursor, &buf, &len, &e) <
 		    0) {
 			/* said once; the container's output is not to be had */
 			if (!src->done && first)

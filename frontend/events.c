@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "frontend/config.h"
 #include "frontend/events.h"
 #include "frontend/frontend.h"
+#include "frontend/journal.h"
 #include "frontend/records.h"
 
 /* The [engine] keys of the event log, read once per process. */
@@ -162,12 +164,7 @@ int events_log_path(const struct global_options *g, char **ret, struct pea_error
 		return -1;
 	if (strcmp(backend(), "none") == 0)
 		return pea_error_new(err, EINVAL, "cannot read events with the \"none\" backend");
-	if (strcmp(backend(), "journald") == 0)
-		return pea_error_new(err, ENOTSUP,
-				     "the journald events backend is not supported by pea: use "
-				     "--events-backend=file (events_logger = \"file\" in "
-				     "containers.conf)");
-	*ret = log_path(g);
+	*ret = strcmp(backend(), "journald") == 0 ? NULL : log_path(g);
 	return 0;
 }
 
@@ -198,11 +195,10 @@ static void add_str(struct json_object *o, const char *key, const char *v)
 		json_object_object_add(o, key, json_object_new_string(v));
 }
 
-/* The JSON line of e, its fields in the order podman writes them. */
-static char *event_line(const struct event *e)
+/* The object of e at time t (RFC 3339), its fields in the order podman writes them. */
+static struct json_object *event_object(const struct event *e, const char *t)
 {
-	_cleanup_json_ struct json_object *o = json_object_new_object();
-	_cleanup_free_ char *now = now_rfc3339();
+	struct json_object *o = json_object_new_object();
 	struct json_object *attrs = NULL;
 
 	if (e->has_exit_code && e->exit_code != 0)
@@ -212,7 +208,7 @@ static char *event_line(const struct event *e)
 	add_str(o, "Name", e->name);
 	add_str(o, "network", e->network); /* podman's key for its Network */
 	add_str(o, "Status", e->status);
-	json_object_object_add(o, "Time", json_object_new_string(now));
+	json_object_object_add(o, "Time", json_object_new_string(t));
 	json_object_object_add(o, "Type", json_object_new_string(e->type));
 	add_str(o, "health_status", e->health); /* podman's key for its HealthStatus */
 	add_str(o, "PodID", e->pod_id);
@@ -227,6 +223,15 @@ static char *event_line(const struct event *e)
 		json_object_object_add(attrs, k, json_object_new_string(eq ? eq + 1 : ""));
 	}
 	json_object_object_add(o, "Attributes", attrs);
+	return o;
+}
+
+/* The JSON line of e, now. */
+static char *event_line(const struct event *e)
+{
+	_cleanup_free_ char *now = now_rfc3339();
+	_cleanup_json_ struct json_object *o = event_object(e, now);
+
 	return xasprintf("%s\n", pea_json_to_string(o));
 }
 
@@ -293,6 +298,139 @@ static int write_rotating(const struct global_options *g, const char *path, cons
 	return append(path, line, err);
 }
 
+/* ---- the journald backend ------------------------------------------------- */
+
+static void push_field(char ***v, const char *name, const char *value)
+{
+	pea_strv_push_take(v, xasprintf("%s=%s", name, value ? value : ""));
+}
+
+/* PODMAN_LABELS: the attributes as a JSON object, as podman's journal writer sends them. */
+static char *labels_json(const struct event *e)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+
+	for (size_t i = 0; e->attributes && e->attributes[i]; i++) {
+		const char *eq = strchr(e->attributes[i], '=');
+		_cleanup_free_ char *k =
+			eq ? xstrndup(e->attributes[i], (size_t)(eq - e->attributes[i]))
+			   : xstrdup(e->attributes[i]);
+		json_object_object_add(o, k, json_object_new_string(eq ? eq + 1 : ""));
+	}
+	return xstrdup(pea_json_to_string(o));
+}
+
+/*
+ * One event as podman 4.3's journal writer sends it (libpod/events/journal_linux.go):
+ * MESSAGE the event as `events` prints it (full ID), PRIORITY 6 (info), the identifier,
+ * PODMAN_EVENT, PODMAN_TYPE, PODMAN_TIME, then by type: PODMAN_NAME and PODMAN_ID for an
+ * image; PODMAN_IMAGE, PODMAN_NAME, PODMAN_ID, PODMAN_EXIT_CODE (not 0), PODMAN_POD_ID,
+ * PODMAN_LABELS (a JSON object) and PODMAN_HEALTH_STATUS for a container or pod;
+ * PODMAN_ID and PODMAN_NETWORK_NAME for a network; PODMAN_NAME for a volume.
+ */
+static int journal_event(const struct event *e, struct pea_error **err)
+{
+	_cleanup_free_ char *now = now_rfc3339(), *human = NULL;
+	_cleanup_json_ struct json_object *o = event_object(e, now);
+	_cleanup_strv_ char **f = NULL;
+
+	human = events_human(o, true);
+	push_field(&f, "MESSAGE", human);
+	push_field(&f, "PRIORITY", "6");
+	push_field(&f, "SYSLOG_IDENTIFIER", EVENTS_JOURNAL_IDENTIFIER);
+	push_field(&f, "PODMAN_EVENT", e->status);
+	push_field(&f, "PODMAN_TYPE", e->type);
+	push_field(&f, "PODMAN_TIME", now);
+	if (strcmp(e->type, EVENT_IMAGE) == 0) {
+		push_field(&f, "PODMAN_NAME", e->name);
+		push_field(&f, "PODMAN_ID", e->id);
+	} else if (strcmp(e->type, EVENT_CONTAINER) == 0 || strcmp(e->type, EVENT_POD) == 0) {
+		push_field(&f, "PODMAN_IMAGE", e->image);
+		push_field(&f, "PODMAN_NAME", e->name);
+		push_field(&f, "PODMAN_ID", e->id);
+		if (e->has_exit_code && e->exit_code != 0)
+			pea_strv_push_take(&f, xasprintf("PODMAN_EXIT_CODE=%d", e->exit_code));
+		if (e->pod_id && *e->pod_id)
+			push_field(&f, "PODMAN_POD_ID", e->pod_id);
+		if (e->attributes && e->attributes[0])
+			pea_strv_push_take(&f, xasprintf("PODMAN_LABELS=%s", labels_json(e)));
+		push_field(&f, "PODMAN_HEALTH_STATUS", e->health);
+	} else if (e->network) {
+		push_field(&f, "PODMAN_ID", e->id);
+		push_field(&f, "PODMAN_NETWORK_NAME", e->network);
+	} else if (strcmp(e->type, EVENT_VOLUME) == 0) {
+		push_field(&f, "PODMAN_NAME", e->name);
+	}
+	return journal_send(f, err);
+}
+
+static int attrs_of_labels(const char *text, char ***ret, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+
+	if (pea_json_parse(text, strlen(text), "PODMAN_LABELS", &o, err) < 0)
+		return -1;
+	if (!json_object_is_type(o, json_type_object))
+		return pea_error_new(err, EINVAL, "PODMAN_LABELS: not a JSON object");
+	json_object_object_foreach(o, k, v)
+	{
+		if (!json_object_is_type(v, json_type_string))
+			return pea_error_new(err, EINVAL, "PODMAN_LABELS: '%s' is not a string", k);
+		pea_strv_push_take(ret, xasprintf("%s=%s", k, json_object_get_string(v)));
+	}
+	return 0;
+}
+
+int events_from_journal(struct json_object *entry, struct json_object **ret, double *ret_time,
+			struct pea_error **err)
+{
+	_cleanup_free_ char *type = journal_field(entry, "PODMAN_TYPE");
+	_cleanup_free_ char *status = journal_field(entry, "PODMAN_EVENT");
+	_cleanup_free_ char *t = journal_field(entry, "PODMAN_TIME");
+	_cleanup_free_ char *id = journal_field(entry, "PODMAN_ID");
+	_cleanup_free_ char *name = journal_field(entry, "PODMAN_NAME");
+	_cleanup_free_ char *image = journal_field(entry, "PODMAN_IMAGE");
+	_cleanup_free_ char *pod = journal_field(entry, "PODMAN_POD_ID");
+	_cleanup_free_ char *code = journal_field(entry, "PODMAN_EXIT_CODE");
+	_cleanup_free_ char *labels = journal_field(entry, "PODMAN_LABELS");
+	_cleanup_free_ char *health = journal_field(entry, "PODMAN_HEALTH_STATUS");
+	_cleanup_free_ char *network = journal_field(entry, "PODMAN_NETWORK_NAME");
+	_cleanup_strv_ char **attrs = NULL;
+	struct event e = { 0 };
+	char *end = NULL;
+
+	if (!type || !*type)
+		return pea_error_new(err, ENOMSG, "journal entry: no PODMAN_TYPE");
+	if (!status || !*status || !t)
+		return pea_error_new(err, EINVAL, "journal entry: no PODMAN_EVENT or PODMAN_TIME");
+	if (frontend_parse_rfc3339(t, 0, ret_time) < 0)
+		return pea_error_new(err, EINVAL,
+				     "journal entry: PODMAN_TIME '%s' is not an RFC 3339 time", t);
+	e = (struct event){ .type = type, .status = status, .id = id, .name = name };
+	if (strcmp(type, EVENT_CONTAINER) == 0 || strcmp(type, EVENT_POD) == 0) {
+		e.image = image;
+		e.pod_id = pod;
+		e.health = health;
+		if (code) {
+			long v;
+			errno = 0;
+			v = strtol(code, &end, 10);
+			if (end == code || *end || errno || v < INT32_MIN || v > INT32_MAX)
+				return pea_error_new(err, EINVAL,
+						     "journal entry: PODMAN_EXIT_CODE '%s'", code);
+			e.has_exit_code = true;
+			e.exit_code = (int)v;
+		}
+		if (labels && *labels && attrs_of_labels(labels, &attrs, err) < 0)
+			return pea_error_wrap(err, "journal entry");
+		e.attributes = attrs;
+	} else if (network) {
+		e.network = network;
+	}
+	*ret = event_object(&e, t);
+	return 0;
+}
+
 static int write_event(const struct global_options *g, const struct event *e,
 		       struct pea_error **err)
 {
@@ -302,8 +440,10 @@ static int write_event(const struct global_options *g, const struct event *e,
 
 	if (load_config(g, err) < 0)
 		return -1;
+	if (strcmp(backend(), "journald") == 0)
+		return journal_event(e, err);
 	if (strcmp(backend(), "file") != 0)
-		return 0; /* none; journald: pea has none */
+		return 0; /* none */
 	path = log_path(g);
 	line = event_line(e);
 	r = conf.max > 0 ? write_rotating(g, path, line, err) : append(path, line, err);

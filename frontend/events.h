@@ -8,8 +8,11 @@
  * TMP_DIR/events/events.log with [engine] tmp_dir, else RUNROOT/events/events.log;
  * with events_logfile_max_size it is rotated as podman does (its second half
  * kept, then a "system log-rotation" event). events_logger = "none" (or the
- * global --events-backend=none) writes nothing; "journald" is not supported
- * by pea and writes nothing either.
+ * global --events-backend=none) writes nothing. "journald" sends each event to
+ * the journal with podman's fields (PODMAN_EVENT, PODMAN_TYPE, PODMAN_TIME,
+ * PODMAN_ID, PODMAN_NAME, ...: events.c) and SYSLOG_IDENTIFIER=pea (podman's is
+ * "podman": the two engines' events stay apart, as their event files do);
+ * `pea events` reads them back through journalctl (journal.h).
  *
  * Writing an event never fails the command: a problem is a warning.
  */
@@ -65,9 +68,12 @@ void events_volume(const struct global_options *g, const char *status, const cha
 void events_pod(const struct global_options *g, const char *status, const char *id,
 		const char *name);
 
+/* The journal's SYSLOG_IDENTIFIER of pea's events (journald backend). */
+#define EVENTS_JOURNAL_IDENTIFIER "pea"
+
 /*
- * Read: where the log is (new string), and whether the backend lets events be
- * read (podman's error for "none", pea's for "journald").
+ * Read: where the log is (new string; NULL with the journald backend), and whether
+ * the backend lets events be read (podman's error for "none").
  */
 int events_log_path(const struct global_options *g, char **ret, struct pea_error **err);
 /* The events backend in use: --events-backend, else containers.conf's, else "file". */
@@ -82,6 +88,14 @@ const char *events_backend_name(const struct global_options *g);
 #define EVENTS_LINE_MAX (64u << 10)
 int events_parse_line(const char *line, size_t len, struct json_object **ret, double *ret_time,
 		      struct pea_error **err);
+/*
+ * A journal entry of the journald backend (journalctl -o json's object) as the object
+ * of a log line (events_parse_line's); an entry without PODMAN_TYPE (ENOMSG: not an
+ * event, skipped quietly as podman does), without PODMAN_EVENT or PODMAN_TIME, or with
+ * fields that do not parse, is refused.
+ */
+int events_from_journal(struct json_object *entry, struct json_object **ret, double *ret_time,
+			struct pea_error **err);
 /* An event as podman prints it without --format ("TIME TYPE STATUS ID (image=..)"; cmd-events.c).
  */
 char *events_human(struct json_object *e, bool no_trunc);
