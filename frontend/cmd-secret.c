@@ -811,7 +811,7 @@ int secret_refs_apply(const struct global_options *g, struct json_object *refs, 
 	if (frontend_mkdir_p(dir, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *ref = json_object_array_get_idx(refs, i), *m, *o;
+		struct json_object *ref = json_object_array_get_idx(refs, i);
 		const char *name = ref_str(ref, "name"), *id = ref_str(ref, "id");
 		_cleanup_free_ char *data = NULL, *src = NULL, *file = xasprintf("%s/%s", fdir, id);
 		_cleanup_close_ int fd = -1;
@@ -845,19 +845,11 @@ int secret_refs_apply(const struct global_options *g, struct json_object *refs, 
 		if (fchown(fd, (uid_t)uid, (gid_t)gid) < 0 ||
 		    fchmod(fd, (mode_t)ref_int(ref, "mode") & 07777) < 0)
 			return pea_error_errno(err, "secret %s: '%s'", name, src);
-		m = json_object_new_object();
-		json_object_object_add(m, "destination",
-				       json_object_new_string(ref_str(ref, "target")));
-		json_object_object_add(m, "type", json_object_new_string("bind"));
-		json_object_object_add(m, "source", json_object_new_string(src));
-		o = json_object_new_array();
-		json_object_array_add(o, json_object_new_string("rbind"));
-		json_object_array_add(o, json_object_new_string("rprivate"));
-		json_object_array_add(o, json_object_new_string("ro"));
-		json_object_array_add(o, json_object_new_string("nosuid"));
-		json_object_array_add(o, json_object_new_string("nodev"));
-		json_object_object_add(m, "options", o);
-		json_object_array_add(mounts, m);
+		json_object_array_add(
+			mounts,
+			frontend_bind_mount(ref_str(ref, "target"), src,
+					    (const char *const[]){ "rbind", "rprivate", "ro",
+								   "nosuid", "nodev", NULL }));
 	}
 	return 0;
 }

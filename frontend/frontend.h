@@ -86,6 +86,13 @@ char *store_transport(const struct global_options *g, const char *name);
 
 /* Make a directory and its parents (0700 for the last one, like podman's roots). */
 int frontend_mkdir_p(const char *path, struct pea_error **err);
+
+/*
+ * An OCI spec's bind mount, {"destination", "type": "bind", "source", "options"}
+ * (options: NULL-terminated, "rbind" or "bind" among them), owned by the caller.
+ */
+struct json_object *frontend_bind_mount(const char *dest, const char *src,
+					const char *const *options);
 /* A 64-hex random id. */
 char *frontend_new_id(void);
 /*

@@ -166,6 +166,20 @@ int frontend_mkdir_p(const char *path, struct pea_error **err)
 	return pea_mkdir_p_at(AT_FDCWD, path, 0700, NULL, err);
 }
 
+struct json_object *frontend_bind_mount(const char *dest, const char *src,
+					const char *const *options)
+{
+	struct json_object *m = json_object_new_object(), *o = json_object_new_array();
+
+	for (size_t i = 0; options[i]; i++)
+		json_object_array_add(o, json_object_new_string(options[i]));
+	json_object_object_add(m, "destination", json_object_new_string(dest));
+	json_object_object_add(m, "type", json_object_new_string("bind"));
+	json_object_object_add(m, "source", json_object_new_string(src));
+	json_object_object_add(m, "options", o);
+	return m;
+}
+
 char *frontend_new_id(void)
 {
 	unsigned char b[32];

@@ -18,6 +18,7 @@
 #include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
+#include "frontend/frontend.h"
 #include "frontend/records.h"
 #include "frontend/sdnotify.h"
 
@@ -81,7 +82,7 @@ int sdnotify_spec_mount(const struct global_options *g, const struct ctr_record 
 			struct json_object *mounts, struct pea_error **err)
 {
 	_cleanup_free_ char *bundle = NULL, *dir = NULL;
-	struct json_object *m, *o;
+	struct json_object *m;
 	size_t n, pos;
 
 	if (!proxied(r))
@@ -91,14 +92,7 @@ int sdnotify_spec_mount(const struct global_options *g, const struct ctr_record 
 	/* the monitor binds notify.sock in it; any user of the container reaches it */
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return pea_error_errno(err, "create '%s'", dir);
-	m = json_object_new_object();
-	o = json_object_new_array();
-	json_object_array_add(o, json_object_new_string("bind"));
-	json_object_array_add(o, json_object_new_string("rprivate"));
-	json_object_object_add(m, "destination", json_object_new_string(NOTIFY_DIR));
-	json_object_object_add(m, "type", json_object_new_string("bind"));
-	json_object_object_add(m, "source", json_object_new_string(dir));
-	json_object_object_add(m, "options", o);
+	m = frontend_bind_mount(NOTIFY_DIR, dir, (const char *const[]){ "bind", "rprivate", NULL });
 	/*
 	 * podman's order: its mounts sorted (stable) by the depth of their destination,
 	 * so after the user's at its depth or above (--tmpfs /run, -v x:/run), before

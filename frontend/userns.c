@@ -619,20 +619,15 @@ static int chown_etc_files(const char *rundir, unsigned long long uid, unsigned 
 
 static void add_bind(struct json_object *spec, const char *dest, const char *src)
 {
-	struct json_object *mounts = NULL, *m = json_object_new_object(), *o;
+	struct json_object *mounts = NULL;
 
 	if (!json_object_object_get_ex(spec, "mounts", &mounts)) {
 		mounts = json_object_new_array();
 		json_object_object_add(spec, "mounts", mounts);
 	}
-	o = json_object_new_array();
-	json_object_array_add(o, json_object_new_string("rbind"));
-	json_object_array_add(o, json_object_new_string("rprivate"));
-	json_object_object_add(m, "destination", json_object_new_string(dest));
-	json_object_object_add(m, "type", json_object_new_string("bind"));
-	json_object_object_add(m, "source", json_object_new_string(src));
-	json_object_object_add(m, "options", o);
-	json_object_array_add(mounts, m);
+	json_object_array_add(
+		mounts,
+		frontend_bind_mount(dest, src, (const char *const[]){ "rbind", "rprivate", NULL }));
 }
 
 /* Is there a line of db whose field 0 is name or field 2 is id? */
