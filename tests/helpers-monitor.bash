@@ -202,7 +202,8 @@ monitor_launch() {
 				rc=$?
 				echo "$rc" >"$TEST_DIR/launch.rc"
 				if [[ -s "$pidfile" ]]; then
-					while kill -0 "$(cat "$pidfile")" 2>/dev/null; do sleep 0.02; done
+					# one process polling, not a sleep forked 50 times a second
+					tail --pid="$(cat "$pidfile")" -s 0.02 -f /dev/null
 				fi
 				exit "$rc"' _ "$pidfile" "$MONITOR" "${args[@]}" "$@" \
 			</dev/null >>"$MON_OUT" 2>&1

@@ -44,19 +44,20 @@ rt_reaped() {
 }
 
 # reaped_cmd CMD...: any command run by the subreaper (conmon, which daemonizes).
+# The status comes back through a fifo the caller holds open (read-write, so the
+# reaper's write never blocks): a blocking read, not 50 polls a second.
 reaped_cmd() {
-	local n="$BASHPID.$RANDOM$RANDOM" cmd rc
+	local n="$BASHPID.$RANDOM$RANDOM" cmd rc= fd
 	local out="$TEST_DIR/reaped.$n.out" errf="$TEST_DIR/reaped.$n.err" rcf="$TEST_DIR/reaped.$n.rc"
 	cmd="$(printf '%q ' "$@")"
-	echo "cd $(printf '%q' "$PWD") && $cmd >$out 2>$errf </dev/null; echo \$? >$rcf.tmp; mv $rcf.tmp $rcf" >&"$RT_REAPER_FD"
-	for _ in $(seq 1 600); do
-		[[ -e "$rcf" ]] && break
-		sleep 0.02
-	done
-	[[ -e "$rcf" ]] || { echo "reaped_cmd: '$*' did not finish" >&2; return 124; }
+	mkfifo "$rcf"
+	exec {fd}<>"$rcf"
+	echo "cd $(printf '%q' "$PWD") && $cmd >$out 2>$errf </dev/null; echo \$? 1<>$rcf" >&"$RT_REAPER_FD"
+	read -r -t 30 -u "$fd" rc
+	exec {fd}<&-
+	[[ -n "$rc" ]] || { echo "reaped_cmd: '$*' did not finish" >&2; return 124; }
 	cat "$out"
 	cat "$errf" >&2
-	rc="$(cat "$rcf")"
 	return "$rc"
 }
 
