@@ -3,16 +3,7 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-storage
-
-setup() {
-	require_root
-	require_cmd "$PEA_STORAGE"
-	storage_setup overlay
-}
-
-teardown() {
-	storage_teardown
-}
+load helpers/storage-file
 
 # sh_holders ID: how many processes hold staging/applying-ID.lock.
 sh_holders() {

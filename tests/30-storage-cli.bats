@@ -3,19 +3,10 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-storage
+load helpers/storage-file
 
 setup_file() {
 	ensure_fixtures
-}
-
-setup() {
-	require_root
-	require_cmd "$PEA_STORAGE"
-	storage_setup overlay
-}
-
-teardown() {
-	storage_teardown
 }
 
 # conf_error LINE MESSAGE: storage.conf from stdin is refused naming the line.

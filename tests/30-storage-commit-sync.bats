@@ -5,16 +5,10 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-storage
+load helpers/storage-file
 
 setup() {
-	require_root
-	require_cmd "$PEA_STORAGE"
-	require_cmd strace
-	storage_setup overlay
-}
-
-teardown() {
-	storage_teardown
+	storage_file_setup strace
 }
 
 # sync_calls FILE NAME: how many NAME( calls strace wrote into FILE

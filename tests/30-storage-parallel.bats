@@ -3,16 +3,7 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-storage
-
-setup() {
-	require_root
-	require_cmd "$PEA_STORAGE"
-	storage_setup overlay
-}
-
-teardown() {
-	storage_teardown
-}
+load helpers/storage-file
 
 @test "parallel: a child ends while its parent reads; same store as one after the other" {
 	st_parallel_parent_first

@@ -4,16 +4,7 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-storage
-
-setup() {
-	require_root
-	require_cmd "$PEA_STORAGE"
-	storage_setup overlay
-}
-
-teardown() {
-	storage_teardown
-}
+load helpers/storage-file
 
 # root_mode ID: the mode of layer ID's root (its diff folder).
 root_mode() {
