@@ -1,7 +1,11 @@
 #!/usr/bin/env bats
 # pea-runtime against container escapes: the host binary cannot be
-# overwritten through /proc/PID/exe (CVE-2019-5736): create, run and exec
-# run from a sealed memfd copy of it.
+# overwritten through /proc/PID/exe (CVE-2019-5736): the init of create and run
+# ends in a sealed copy of pea-runtime-dmz (with a pid namespace of its own),
+# exec and the other cases run from a sealed memfd copy of the whole binary,
+# and a user namespace that leaves the binary out of reach needs neither.
+# (#!/proc/self/exe as the program is refused by this kernel with ENOENT when
+# the exe is outside the caller's mount namespace: runc's and crun's too.)
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-runtime
