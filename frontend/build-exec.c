@@ -35,6 +35,7 @@
 #include "frontend/build-exec.h"
 #include "frontend/build-internal.h"
 #include "frontend/build-parse.h"
+#include "frontend/external.h"
 #include "frontend/frontend.h"
 #include "frontend/images.h"
 #include "frontend/platform.h"
@@ -627,6 +628,102 @@ static int wait_run(struct builder *b, pid_t pid, int pidfd, const char *name, i
 	return r;
 }
 
+/* ---- working containers --------------------------------------------------- */
+
+/*
+ * buildah's prefix of a working container's name: the last part of its image's first
+ * name, without tag or digest ("quay.io/libpod/testimage:1": "testimage"); an image
+ * of the build (no name): its short ID.
+ */
+static char *working_prefix(const struct stage *st)
+{
+	struct json_object *names = NULL;
+	const char *n = NULL, *base;
+
+	if (!st->made && st->rec && json_object_object_get_ex(st->rec, "names", &names) &&
+	    json_object_is_type(names, json_type_array) && json_object_array_length(names) > 0)
+		n = json_object_get_string(json_object_array_get_idx(names, 0));
+	if (!n || !*n)
+		return xasprintf("%.12s", st->image_id);
+	base = strrchr(n, '/') ? strrchr(n, '/') + 1 : n;
+	return xstrndup(base, strcspn(base, ":@"));
+}
+
+/* The names of pea's storage containers (a working container's must be free). */
+static char **storage_names(struct builder *b)
+{
+	static const char *const ls[] = { "container", "ls", NULL };
+	_cleanup_json_ struct json_object *all = NULL;
+	char **v = NULL;
+
+	if (store_call(b->g, ls, &all, NULL) < 0 || !json_object_is_type(all, json_type_array))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		struct json_object *names = NULL;
+		if (!json_object_object_get_ex(json_object_array_get_idx(all, i), "names",
+					       &names) ||
+		    !json_object_is_type(names, json_type_array))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(names); k++)
+			pea_strv_push(&v,
+				      json_object_get_string(json_object_array_get_idx(names, k)));
+	}
+	return v;
+}
+
+/*
+ * The working container of the RUN about to run, as buildah's: one in pea's store for
+ * each image a RUN runs on, mounted, named PREFIX-working-container (-1, -2, ... when
+ * taken). They stay until the build ends, so a prune or rmi meanwhile leaves the images
+ * the build stands on, and a build that is killed leaves them as podman's does (its
+ * buildah's): pea ps --external lists them, pea rm and image prune --external remove
+ * them. Not made: a warning, the build goes on.
+ */
+static void working_container(struct builder *b, const struct stage *st)
+{
+	_cleanup_free_ char *prefix = NULL, *name = NULL, *meta = ext_build_metadata();
+	_cleanup_strv_ char **taken = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	const char *id = NULL;
+
+	if (!st->image_id || (b->working_image && strcmp(b->working_image, st->image_id) == 0))
+		return;
+	prefix = working_prefix(st);
+	taken = storage_names(b);
+	name = xasprintf("%s-working-container", prefix);
+	for (int i = 1; pea_strv_contains(taken, name) && i < 1000; i++) {
+		free(name);
+		name = xasprintf("%s-working-container-%d", prefix, i);
+	}
+	{
+		const char *args[] = { "container", "create",	  "--image", st->image_id, "--name",
+				       name,	    "--metadata", meta,	     "--mount",	   NULL };
+		if (store_call(b->g, args, &res, &e) < 0 ||
+		    pea_json_get_string_req(res, "", "id", &id, &e) < 0) {
+			log_warning("the working container of image %.12s: %s, ignoring",
+				    st->image_id, e->message);
+			return;
+		}
+	}
+	pea_strv_push(&b->working, id);
+	free(b->working_image);
+	b->working_image = xstrdup(st->image_id);
+}
+
+/* At the build's end (not a killed one's: buildah's stay), its working containers go. */
+static void remove_working(struct builder *b)
+{
+	for (size_t i = 0; b->working && b->working[i]; i++) {
+		const char *args[] = { "container", "rm", "--force", b->working[i], NULL };
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		if (store_call(b->g, args, NULL, &e) < 0)
+			log_warning("removing working container %.12s: %s, ignoring", b->working[i],
+				    e->message);
+	}
+}
+
 /* Run the command in a container of the current image; its exit status. */
 static int run_container(struct builder *b, struct stage *st, char *const *cmd, const char *name,
 			 char *const *mounts, struct pea_error **err)
@@ -735,6 +832,7 @@ static int do_run(struct builder *b, struct stage *st, const struct build_instr 
 	if (cached)
 		return build_stage_use(b, st, cached, err) < 0 ? -1 : 0;
 	cname = xasprintf("pea-build-%.12s", id);
+	working_container(b, st);
 	rc = run_container(b, st, cmd, cname, mounts, err);
 	if (rc < 0) {
 		remove_container(b, cname);
@@ -1420,6 +1518,8 @@ static void builder_clear(struct builder *b)
 	pea_strv_free(b->global_args);
 	pea_strv_free(b->used_args);
 	pea_strv_free(b->intermediates);
+	pea_strv_free(b->working);
+	free(b->working_image);
 	if (b->out && b->out != stdout)
 		fclose(b->out);
 }
@@ -1487,6 +1587,8 @@ int build_run(struct global_options *g, const struct build_opts *o, struct pea_e
 	rc = 0;
 out:
 	fflush(stdout);
+	if (!build_interrupted)
+		remove_working(&b);
 	if (!o->layers)
 		remove_intermediates(&b);
 	builder_clear(&b);

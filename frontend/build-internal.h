@@ -40,6 +40,8 @@ struct builder {
 	struct stage *st;
 	size_t nst, nrun; /* stages, stages to run */
 	char **intermediates;
+	char **working;	     /* the working containers (pea's store), buildah's */
+	char *working_image; /* the image of the last one */
 	FILE *out;
 };
 

@@ -217,7 +217,18 @@ static struct json_object *ext_item(const struct ext_ctr *x, bool notrunc, bool 
 	return o;
 }
 
-/* ps --external: the external containers after pea's own (none with a --filter). */
+static int ext_older_first(const void *a, const void *b)
+{
+	double ta = frontend_parse_time(((const struct ext_ctr *)a)->created);
+	double tb = frontend_parse_time(((const struct ext_ctr *)b)->created);
+
+	return (ta > tb) - (ta < tb);
+}
+
+/*
+ * ps --external: the external containers after pea's own (none with a --filter), the
+ * oldest first as podman lists them.
+ */
 static int add_external(const struct global_options *g, struct json_object *items, bool notrunc,
 			bool for_template, struct pea_error **err)
 {
@@ -226,6 +237,8 @@ static int add_external(const struct global_options *g, struct json_object *item
 
 	if (ext_list(g, &v, &n, err) < 0)
 		return -1;
+	if (n > 1)
+		qsort(v, n, sizeof(*v), ext_older_first);
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(items, ext_item(&v[i], notrunc, for_template));
 	ext_list_free(v, n);

@@ -855,20 +855,55 @@ static int system_df(struct global_options *g, int argc, char **argv, struct pea
 
 /* ---- prune, reset ------------------------------------------------------- */
 
-/* Images no container uses: without all only those without a name. */
-static int prune_images(struct global_options *g, bool all, long long *reclaimed,
+/*
+ * The storage containers of pea's store that no record names (a build's working
+ * containers, external.h) on image id: with external removed (0), else left (1: the image
+ * stays); -1 when one could not be removed (said on stderr).
+ */
+static int external_users(struct global_options *g, struct ext_ctr *x, size_t nx, const char *id,
+			  bool external)
+{
+	bool used = false;
+
+	for (size_t k = 0; k < nx; k++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		if (!x[k].pea_store || !x[k].id || strcmp(x[k].image_id, id) != 0)
+			continue;
+		used = true;
+		if (!external)
+			continue;
+		if (ext_remove(g, &x[k], true, &e) < 0) {
+			fprintf(stderr, "Error: %s\n", e->message);
+			return -1;
+		}
+		ext_ctr_clear(&x[k]);
+	}
+	return used && !external;
+}
+
+/*
+ * Images no container uses: without all only those without a name; those of external
+ * containers (a killed build's) too with external, which removes those containers first.
+ */
+static int prune_images(struct global_options *g, bool all, bool external, long long *reclaimed,
 			struct pea_error **err)
 {
 	static const char *const ils[] = { "image", "ls", NULL }, *const lls[] = { "layer", "ls",
 										   NULL };
 	_cleanup_json_ struct json_object *images = NULL, *layers = NULL;
+	_cleanup_error_ struct pea_error *xe = NULL;
 	struct ctr_record **v = NULL;
-	size_t n = 0;
+	struct ext_ctr *x = NULL;
+	size_t n = 0, nx = 0;
 	int status = 0;
 
 	if (store_call(g, ils, &images, err) < 0 || records_list(g, &v, &n, err) < 0)
 		return -1;
 	(void)store_call(g, lls, &layers, NULL);
+	/* a store pea cannot list: the image removals below say what is wrong */
+	if (ext_list(g, &x, &nx, &xe) < 0)
+		nx = 0;
 	for (size_t i = 0; i < json_object_array_length(images); i++) {
 		struct json_object *img = json_object_array_get_idx(images, i), *names = NULL;
 		const char *id = NULL;
@@ -883,6 +918,15 @@ static int prune_images(struct global_options *g, bool all, long long *reclaimed
 			used = used || (v[k]->image_id && strcmp(v[k]->image_id, id) == 0);
 		if (!id || used || (!all && names && json_object_array_length(names) > 0))
 			continue;
+		switch (external_users(g, x, nx, id, external)) {
+		case 0:
+			break;
+		case 1:
+			continue;
+		default:
+			status = PEA_EXIT_ENGINE;
+			continue;
+		}
 		rm[2] = id;
 		if (store_call(g, rm, &res, &e) < 0) {
 			fprintf(stderr, "Error: %s\n", e->message);
@@ -893,6 +937,7 @@ static int prune_images(struct global_options *g, bool all, long long *reclaimed
 		printf("%s\n", id);
 	}
 	records_free(v, n);
+	ext_list_free(x, nx);
 	return status;
 }
 
@@ -900,28 +945,42 @@ static int prune_images(struct global_options *g, bool all, long long *reclaimed
  */
 int cmd_image_prune(struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
-	struct switches o;
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "external", no_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool all = false, force = false, external = false;
 	long long reclaimed = 0;
-	int r;
+	int r, c = 0;
 
-	r = cmd_switches(argc, argv, "af",
-			 "Usage: pea image prune [OPTIONS]\n\n"
-			 "Remove dangling images (every image no container uses with -a).\n\n"
-			 "  -a, --all       every image no container uses\n"
-			 "  -f, --force     do not ask for confirmation\n",
-			 &o, err);
+	optind = 0;
+	while ((r = cmd_getopt(argc, argv, "haf", opts,
+			       "Usage: pea image prune [OPTIONS]\n\n"
+			       "Remove dangling images (every image no container uses with -a).\n\n"
+			       "  -a, --all       every image no container uses\n"
+			       "      --external  also those of external containers (a killed "
+			       "build's working\n"
+			       "                  containers, pea ps --external), removing them\n"
+			       "  -f, --force     do not ask for confirmation\n",
+			       &c, err)) == 2) {
+		all |= c == 'a';
+		force |= c == 'f';
+		external |= c == 'x';
+	}
 	if (r < 0)
 		return -1;
 	if (r == 1)
 		return 0;
 	if (optind < argc)
 		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
-	if (!confirm_unless(o.force,
-			    o.all ? "WARNING! This command removes all images without at "
-				    "least one container associated with them.\n"
-				  : "WARNING! This command removes all dangling images.\n"))
+	if (!confirm_unless(force, all ? "WARNING! This command removes all images without at "
+					 "least one container associated with them.\n"
+				       : "WARNING! This command removes all dangling images.\n"))
 		return 0;
-	r = prune_images(g, o.all, &reclaimed, err);
+	r = prune_images(g, all, external, &reclaimed, err);
 	return r < 0 ? -1 : r != 0 ? PEA_EXIT_ENGINE : 0;
 }
 
@@ -963,7 +1022,7 @@ static int system_prune(struct global_options *g, int argc, char **argv, struct 
 			status = PEA_EXIT_ENGINE;
 	}
 	printf("Deleted Images\n");
-	r = prune_images(g, o.all, &reclaimed, err);
+	r = prune_images(g, o.all, false, &reclaimed, err);
 	if (r < 0)
 		return -1;
 	if (r != 0)

@@ -383,14 +383,39 @@ char *ext_metadata(const char *owner, const char *name)
 	return xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 }
 
-/* pea's metadata in a record of its store: the owner (a container id) and its name. */
+#define METADATA_BUILD "pea-build"
+
+char *ext_build_metadata(void)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+
+	_cleanup_free_ char *now = frontend_now();
+
+	json_object_object_add(o, METADATA_BUILD, json_object_new_boolean(true));
+	/* to the nanosecond (the store's is to the second): ps --external's order */
+	json_object_object_add(o, "created", json_object_new_string(now));
+	return xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+}
+
+/*
+ * pea's metadata in a record of its store: the owner (a container id) and its name, or a
+ * build's working container.
+ */
 static void pea_metadata(struct json_object *e, struct ext_ctr *c)
 {
 	_cleanup_json_ struct json_object *md = NULL;
 	const char *text = entry_str(e, "metadata"), *owner = NULL, *name = NULL;
 
 	if (!*text || pea_json_parse(text, strlen(text), "metadata", &md, NULL) < 0 ||
-	    pea_json_get_string_opt(md, "", METADATA_OWNER, &owner, NULL) != 1 ||
+	    !json_object_is_type(md, json_type_object))
+		return;
+	c->buildah = json_object_object_get_ex(md, METADATA_BUILD, NULL);
+	if (c->buildah && pea_json_get_string_opt(md, "", "created", &name, NULL) == 1) {
+		free(c->created);
+		c->created = xstrdup(name);
+		name = NULL;
+	}
+	if (pea_json_get_string_opt(md, "", METADATA_OWNER, &owner, NULL) != 1 ||
 	    strlen(owner) != 64 || strspn(owner, "0123456789abcdef") != 64)
 		return;
 	c->orphan = true;

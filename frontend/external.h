@@ -22,7 +22,7 @@ struct ext_ctr {
 	char *image_name; /* the image's first name, else its id */
 	char *layer;	  /* its layer in the store */
 	char *created;	  /* RFC 3339 */
-	bool buildah;	  /* buildah's (its userdata has buildah.json) */
+	bool buildah;	  /* buildah's (its userdata has buildah.json), or pea build's */
 	bool pea_store;	  /* in pea's own store (pea-storage's), which no record names */
 	/*
 	 * pea's own, left by a crash (its record lost, or a create killed between its
@@ -39,6 +39,12 @@ struct ext_ctr {
  * container owner, with name its name (NULL: a layer of its --mount type=image); a new string.
  */
 char *ext_metadata(const char *owner, const char *name);
+
+/*
+ * The metadata of a working container of pea build (build-exec.c): in pea's store, no
+ * record names it; ps --external shows it as buildah's ("buildah"), rm removes it.
+ */
+char *ext_build_metadata(void);
 
 /*
  * Remove pea's orphans (every: every container of pea's store that no record names, as
