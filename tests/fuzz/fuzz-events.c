@@ -1,7 +1,8 @@
 /*
  * A line of podman's event log (frontend/events.h): the parser, then the
  * human form `pea events` prints of what it accepted. The input is also
- * tried as a --since value.
+ * tried as a --since value, and as a journal entry of the journald backend
+ * (journalctl -o json's object: events_from_journal).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,5 +29,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err = pea_error_free(err);
 	if (logs_parse_input_time("since", s, true, &t, &err) < 0)
 		err = pea_error_free(err);
+	{
+		_cleanup_json_ struct json_object *entry = json_tokener_parse(s), *j = NULL;
+
+		if (entry && json_object_is_type(entry, json_type_object) &&
+		    events_from_journal(entry, &j, &t, &err) == 0)
+			free(events_human(j, true));
+		err = pea_error_free(err);
+	}
 	return 0;
 }
