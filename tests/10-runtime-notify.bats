@@ -32,7 +32,7 @@ teardown() {
 }
 
 # listen: a datagram socket at $SOCK (the host's NOTIFY_SOCKET); each message is
-# a line of $NLOG; a passed fd (BARRIER=1's pipe) is closed at once, as systemd does.
+# a line of $NLOG; a passed fd (BARRIER=1's pipe) is closed once it is, as systemd does.
 listen() {
 	: >"$NLOG"
 	python3 -c '
@@ -42,12 +42,13 @@ s.bind(sys.argv[1])
 with open(sys.argv[2], "a") as f:
     while True:
         msg, anc, _, _ = s.recvmsg(4096, socket.CMSG_SPACE(16))
+        f.write(msg.decode() + "\n")
+        f.flush()
+        # the barrier ends once the line is written: whoever waited for it reads it
         for level, kind, data in anc:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
                 for fd in array.array("i", data[:len(data) - len(data) % 4]):
                     os.close(fd)
-        f.write(msg.decode() + "\n")
-        f.flush()
 ' "$SOCK" "$NLOG" </dev/null >/dev/null 2>&1 3>&- &
 	LISTENER=$!
 	local n
