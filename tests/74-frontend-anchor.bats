@@ -4,6 +4,8 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
+# setup, teardown, teardown_file; setup_file is this file's own (below)
+load helpers/fe-file
 
 setup_file() {
 	ensure_fixtures
@@ -59,22 +61,6 @@ tini() {
 		socat -u UNIX-RECV:/run/systemd/journal/socket OPEN:/dev/null &
 		for i in $(seq 100); do [[ -S /run/systemd/journal/socket ]] && break; sleep 0.05; done
 		exec tini "$@"' _ "$@"
-}
-
-teardown_file() {
-	fe_server_stop
-}
-
-setup() {
-	require_root
-	require_cmd "$PEA"
-	require_cmd tini
-	fe_setup
-	fe_load_busybox
-}
-
-teardown() {
-	fe_teardown
 }
 
 # journal_entry ID USEC PRIORITY MESSAGE-JSON [PARTIAL]: one line of journalctl -o json
