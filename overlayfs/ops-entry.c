@@ -67,8 +67,9 @@ int ovl_kill_suidgid(struct ovl_fs *fs, struct ovl_node *n)
  * Does this setattr ask for the set-ID bits to go (killpriv v2)? With
  * FATTR_KILL_SUIDGID (a chown, or a truncation by a caller without
  * CAP_FSETID), or with nothing to set at all: the kernel's file_remove_privs
- * at a write or fallocate, which it sends when the caller lacks CAP_FSETID or
- * when the file has a security.capability (removed by the kernel itself).
+ * at a write or fallocate, which it sends when the caller lacks CAP_FSETID (in
+ * the initial user namespace: root of a container does) or when the file has
+ * a security.capability (removed by the kernel itself).
  */
 static bool setattr_kills(struct ovl_fs *fs, fuse_req_t req, const struct ovl_node *n, int to_set)
 {

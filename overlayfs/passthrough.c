@@ -163,38 +163,42 @@ static bool find_line(const char *path, const char *prefix, char *buf, int size)
 	return false;
 }
 
-/* Registering files needs CAP_SYS_ADMIN in the initial user namespace. */
-static bool may_register(void)
+/*
+ * Has process proc ("self" or a pid) capability cap in the initial user
+ * namespace (the kernel's capable())? No when it cannot be told.
+ */
+static bool initial_cap(const char *proc, int cap)
 {
-	char line[256];
+	char path[64], line[256];
 	unsigned long long caps = 0, inside, outside, count;
 
 	/* The whole id range, as is: the initial user namespace. */
-	if (!find_line("/proc/self/uid_map", "", line, sizeof(line)) ||
+	snprintf(path, sizeof(path), "/proc/%s/uid_map", proc);
+	if (!find_line(path, "", line, sizeof(line)) ||
 	    sscanf(line, "%llu %llu %llu", &inside, &outside, &count) != 3 || inside != 0 ||
 	    outside != 0 || count != 4294967295ull)
 		return false;
-	if (!find_line("/proc/self/status", "CapEff:", line, sizeof(line)) ||
+	snprintf(path, sizeof(path), "/proc/%s/status", proc);
+	if (!find_line(path, "CapEff:", line, sizeof(line)) ||
 	    sscanf(line, "CapEff: %llx", &caps) != 1)
 		return false;
-	return caps & (1ull << 21); /* CAP_SYS_ADMIN */
+	return caps & (1ull << cap);
+}
+
+/* Registering files needs CAP_SYS_ADMIN in the initial user namespace. */
+static bool may_register(void)
+{
+	return initial_cap("self", 21); /* CAP_SYS_ADMIN */
 }
 
 bool ovl_pt_has_fsetid(pid_t pid)
 {
-	char line[256], path[64], ns[64], own[64];
-	unsigned long long caps = 0;
-	ssize_t n, m;
+	char proc[32];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (pid <= 0 || !find_line(path, "CapEff:", line, sizeof(line)) ||
-	    sscanf(line, "CapEff: %llx", &caps) != 1 || !(caps & (1ull << 4))) /* CAP_FSETID */
+	if (pid <= 0)
 		return false;
-	/* Capabilities of another user namespace are not capable()'s. */
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	n = readlink(path, ns, sizeof(ns));
-	m = readlink("/proc/self/ns/user", own, sizeof(own));
-	return n > 0 && n == m && memcmp(ns, own, (size_t)n) == 0;
+	snprintf(proc, sizeof(proc), "%d", (int)pid);
+	return initial_cap(proc, 4); /* CAP_FSETID */
 }
 
 void ovl_pt_init(struct ovl_fs *fs)

@@ -46,8 +46,8 @@ void ovl_pt_init(struct ovl_fs *fs);
  */
 bool ovl_pt_open_kills_suidgid(void);
 /*
- * Has process pid CAP_FSETID in our user namespace (the kernel's capable(),
- * which its set-ID checks ask)? No when it cannot be told.
+ * Has process pid CAP_FSETID in the initial user namespace (the kernel's
+ * capable(), which its set-ID checks ask)? No when it cannot be told.
  */
 bool ovl_pt_has_fsetid(pid_t pid);
 
