@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/aio_abi.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include "apply.h"
 #include "lib/digest.h"
 #include "gunzip.h"
+#include "pipeline.h"
 #include "unzstd.h"
 #include "tarsplit.h"
 
@@ -1080,6 +1082,7 @@ struct source {
 	bool eof;
 	size_t replay; /* bytes of buf read (and hashed) already, to hand out once more */
 	int read_errno;
+	int stop_fd; /* read by a pipeline's producer: readable once it is to stop, or -1 */
 };
 
 struct middle {
@@ -1092,8 +1095,33 @@ struct middle {
 	bool hash;		/* false for a plain tar: its digest is the stream's */
 	struct tarsplit *split; /* NULL: not recording */
 	struct source *src;
+	/*
+	 * gz or zs decoded and hashed on a thread of their own, ahead of the tar reader
+	 * (middle_produce()); NULL: by middle_read(), between the tar reader's reads
+	 */
+	struct pipeline *pipe;
 	bool eof;
 };
+
+/*
+ * Wait until the stream can be read or the pipeline's consumer gave up (ECANCELED):
+ * a producer blocked in read() would hold up an apply that failed.
+ */
+static int source_wait(struct source *s)
+{
+	struct pollfd p[2] = { { .fd = s->fd, .events = POLLIN },
+			       { .fd = s->stop_fd, .events = POLLIN } };
+	int n;
+
+	do
+		n = poll(p, 2, -1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (p[1].revents)
+		return -ECANCELED;
+	return 0;
+}
 
 static la_ssize_t source_read(struct archive *a, void *data, const void **ret_buf)
 {
@@ -1108,9 +1136,14 @@ static la_ssize_t source_read(struct archive *a, void *data, const void **ret_bu
 	}
 	if (s->eof)
 		return 0;
-	do
-		n = read(s->fd, s->buf, SOURCE_BLOCK);
-	while (n < 0 && errno == EINTR);
+	if (s->stop_fd >= 0 && (n = source_wait(s)) < 0) {
+		errno = (int)-n;
+		n = -1;
+	} else {
+		do
+			n = read(s->fd, s->buf, SOURCE_BLOCK);
+		while (n < 0 && errno == EINTR);
+	}
 	if (n < 0) {
 		s->read_errno = errno;
 		if (a)
@@ -1149,6 +1182,43 @@ static ssize_t decoder_refill(void *data, const unsigned char **ret_buf)
 	return n;
 }
 
+/*
+ * The pipeline's producer: the next decoded block, hashed; at the decoder's end,
+ * what follows it in the stream is read into the stream's digest.
+ */
+static ssize_t middle_produce(void *data, char *buf, size_t cap)
+{
+	struct middle *m = data;
+	const void *rest;
+	ssize_t n = m->gz ? gunzip_read(m->gz, buf, cap) : unzstd_read(m->zs, buf, cap);
+
+	if (n > 0)
+		pea_digest_update(&m->uncompressed, buf, (size_t)n);
+	while (n == 0 && !m->src->eof)
+		if (source_read(NULL, m->src, &rest) < 0)
+			return -1;
+	return n;
+}
+
+/* The decoder's next block from the pipeline (its producer hashed it). */
+static la_ssize_t middle_next(struct archive *a, struct middle *m, const void **ret_buf)
+{
+	const char *buf = NULL;
+	ssize_t n = pipeline_next(m->pipe, &buf);
+
+	if (n < 0) {
+		if (a)
+			archive_set_error(a, middle_errno(m), "%s", middle_error(m));
+		return -1;
+	}
+	if (n == 0)
+		m->eof = true;
+	if (m->split)
+		tarsplit_feed(m->split, buf, (size_t)n);
+	*ret_buf = buf;
+	return n;
+}
+
 static la_ssize_t middle_read(struct archive *a, void *data, const void **ret_buf)
 {
 	struct middle *m = data;
@@ -1156,6 +1226,8 @@ static la_ssize_t middle_read(struct archive *a, void *data, const void **ret_bu
 
 	if (m->eof)
 		return 0;
+	if (m->pipe)
+		return middle_next(a, m, ret_buf);
 	if (m->split) {
 		char *last = m->buf;
 
@@ -1210,6 +1282,9 @@ static int drain(struct source *s, struct middle *m, struct pea_error **err)
 	while (!m->eof)
 		if (middle_read(NULL, m, &buf) < 0)
 			return pea_error_new(err, EIO, "decompress the layer: %s", middle_error(m));
+	/* the producer read the rest of the stream before its end: it is done */
+	m->pipe = pipeline_free(m->pipe);
+	s->stop_fd = -1;
 	while (!s->eof)
 		if (source_read(NULL, s, &buf) < 0)
 			return pea_error_errno(err, "read the layer stream");
@@ -1332,6 +1407,22 @@ static void blame_digest(struct source *s, const char *want, struct pea_error **
 	pea_error_new(err, EBADMSG, "the stream's digest is '%s', not '%s'", digest, want);
 }
 
+/*
+ * Our own decoders run on a thread of their own (pipeline.h), with both hashes: the
+ * stream's as it is read, the tar's as it is decoded; the tar reader and the file writes
+ * stay here. Without a thread (it cannot be made), all of it runs here as before.
+ */
+static void start_pipeline(struct source *s, struct middle *m)
+{
+	if (!m->gz && !m->zs)
+		return;
+	m->pipe = pipeline_start(middle_produce, m, READ_BLOCK);
+	if (m->pipe)
+		s->stop_fd = pipeline_stop_fd(m->pipe);
+	else
+		log_debug("no decoding thread: %s", strerror(errno));
+}
+
 int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct apply_result *ret,
 		 struct pea_error **err)
 {
@@ -1340,7 +1431,7 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	_cleanup_free_ char *sbuf = xmalloc(SOURCE_BLOCK);
 	_cleanup_free_ char *mbuf = xmalloc(READ_BLOCK);
 	_cleanup_free_ char *mbuf2 = o->tarsplit_fd >= 0 ? xmalloc(READ_BLOCK) : NULL;
-	struct source s = { .fd = in_fd, .buf = sbuf };
+	struct source s = { .fd = in_fd, .buf = sbuf, .stop_fd = -1 };
 	struct middle m = { .buf = mbuf, .other = mbuf2 };
 	struct writer w = {
 		.rootfd = rootfd,
@@ -1373,6 +1464,7 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	/* the raw reader passes a plain tar through as it is: one hash is enough */
 	m.hash = strcmp(res.compression, "none") != 0;
 	m.split = o->tarsplit_fd >= 0 ? tarsplit_new(o->tarsplit_fd) : NULL;
+	start_pipeline(&s, &m);
 	inner = archive_read_new();
 	archive_read_support_format_tar(inner);
 	archive_read_support_format_gnutar(inner);
@@ -1402,6 +1494,9 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 	*ret = res;
 	r = 0;
 out:
+	/* the producer stopped before the stream is read here */
+	m.pipe = pipeline_free(m.pipe);
+	s.stop_fd = -1;
 	if (r < 0 && o->expect_digest && m.src)
 		blame_digest(&s, o->expect_digest, err);
 	umask(saved_umask);
