@@ -57,17 +57,31 @@ static int copy_tree(const char *src, const char *dst, struct pea_error **err)
  * way to write the layer. A parent still being applied (a pull's --wait-parent) is not
  * stored yet: 0555 here, and layer_apply() sets its mode once it is (settle_root_mode).
  */
-static mode_t root_mode(struct store *s, const char *parent_id)
+int driver_root_mode(const struct store *s, const char *parent_id, mode_t *ret_mode)
 {
 	_cleanup_free_ char *pdiff = NULL;
 	struct stat st;
 
-	if (geteuid() != 0)
-		return 0755;
-	if (!parent_id)
-		return 0555;
+	if (geteuid() != 0) {
+		*ret_mode = 0755;
+		return 0;
+	}
+	if (!parent_id) {
+		*ret_mode = 0555;
+		return 0;
+	}
 	pdiff = driver_diff_path(s, parent_id);
-	return stat(pdiff, &st) == 0 ? st.st_mode & 07777 : 0555;
+	if (stat(pdiff, &st) < 0)
+		return -errno;
+	*ret_mode = st.st_mode & 07777;
+	return 0;
+}
+
+static mode_t root_mode(struct store *s, const char *parent_id)
+{
+	mode_t mode;
+
+	return driver_root_mode(s, parent_id, &mode) < 0 ? 0555 : mode;
 }
 
 int driver_prepare_layer(struct store *s, int dirfd, const char *name, const char *parent_id,

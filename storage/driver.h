@@ -10,6 +10,7 @@
  */
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct pea_error;
 struct store;
@@ -22,6 +23,8 @@ const char *driver_opaque_xattr(const struct store *s);
 
 /* Absolute path of a layer's files. */
 char *driver_diff_path(const struct store *s, const char *id);
+/* The mode of the root of a new layer over parent_id (NULL: a base layer); -errno. */
+int driver_root_mode(const struct store *s, const char *parent_id, mode_t *ret_mode);
 
 /* Fill staging dir fd `dirfd`/`name` (a new directory) with what a new layer starts from. */
 int driver_prepare_layer(struct store *s, int dirfd, const char *name, const char *parent_id,

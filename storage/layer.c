@@ -518,16 +518,16 @@ static bool sync_before_parent(struct store *s, const char *parent, int difffd)
  */
 static int settle_root_mode(struct store *s, int difffd, const char *parent, struct pea_error **err)
 {
-	_cleanup_free_ char *pdiff = NULL;
-	struct stat st;
+	mode_t mode;
+	int r;
 
-	/* driver.c's root_mode(): a user without a user namespace keeps 0755 */
+	/* a base layer's and an unprivileged user's are set already */
 	if (!parent || geteuid() != 0)
 		return 0;
-	pdiff = driver_diff_path(s, parent);
-	if (stat(pdiff, &st) < 0)
-		return pea_error_errno(err, "parent layer '%s'", parent);
-	if (fchmod(difffd, st.st_mode & 07777) < 0)
+	r = driver_root_mode(s, parent, &mode);
+	if (r < 0)
+		return pea_error_code(err, -r, "parent layer '%s'", parent);
+	if (fchmod(difffd, mode) < 0)
 		return pea_error_errno(err, "set the mode of the new layer's root");
 	return 0;
 }
