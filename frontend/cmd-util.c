@@ -314,7 +314,7 @@ static int late_global(int argc, char **argv, const struct option *longopts, int
 int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
 	       const char *usage, int *ret_c, struct pea_error **err)
 {
-	int c, r, idx, help = 'h';
+	int c = -1, r, idx, help = 'h';
 
 	for (const struct option *o = longopts; o && o->name; o++)
 		if (strcmp(o->name, "help") == 0)
