@@ -114,6 +114,10 @@ make_bundle "$top/bundle-userns" /bin/true
 bundle_rootless "$top/bundle-userns" 8400 8400
 bundle_set "$top/bundle-userns" '.linux.namespaces = (.linux.namespaces + [{type: "pid"}] | unique_by(.type))'
 chown -R 8400:8400 "$top/bundle-userns/rootfs"
+# crun (1.8.1) chowns the stdio it is given to the container's root in a user
+# namespace: /dev/null given to it would be the host's, owned by 8400 after.
+: >"$top/stdin"
+: >"$top/stdout"
 make_bundle "$top/bundle-nopidns" /bin/true
 bundle_set "$top/bundle-nopidns" '.linux.namespaces |= map(select(.type != "pid"))'
 seal_bins=("$top/rw/pea-runtime" "$top/ro/pea-runtime" "$top/rw/pea-runtime" "$top/ro/pea-runtime"
@@ -124,12 +128,12 @@ for n in $(seq 1 "$N"); do
 	for i in 0 1 2 3 4 5; do
 		t0=$(date +%s%N)
 		"${seal_bins[i]}" --root "$top/sroot-$i" run -b "$top/${seal_bundles[i]}" \
-			"bench-seal-$i-$n" >/dev/null
+			"bench-seal-$i-$n" <"$top/stdin" >"$top/stdout"
 		t1=$(date +%s%N)
 		seal_us[i]=$((seal_us[i] + (t1 - t0) / 1000))
 		((have_perf)) || continue
 		perf stat -x, -o "$top/perf.out" -e task-clock "${seal_bins[i]}" --root "$top/sroot-$i" \
-			run -b "$top/${seal_bundles[i]}" "bench-seal-cpu-$i-$n" >/dev/null 2>&1 || true
+			run -b "$top/${seal_bundles[i]}" "bench-seal-cpu-$i-$n" <"$top/stdin" >"$top/stdout" 2>&1 || true
 		seal_cpu[i]=$((seal_cpu[i] + $(awk -F, '/task-clock/ {printf "%d", $1 * 1000}' "$top/perf.out")))
 	done
 done
