@@ -504,7 +504,12 @@ int pea_mkdir_p_at(int dirfd, const char *path, mode_t mode, int *ret_fd, struct
 
 	while (prefix[i] == '/')
 		i++;
-	cur = open_dir_prefix(dirfd, i ? "/" : ".");
+	/* there already, as mostly (pea run asks for a dozen): one lookup, not two a level */
+	cur = prefix[i] ? open_dir_prefix(dirfd, path) : -1;
+	if (cur >= 0)
+		i = strlen(prefix); /* nothing to make */
+	else
+		cur = open_dir_prefix(dirfd, i ? "/" : ".");
 	if (cur < 0)
 		return pea_error_code(err, -cur, "open '%s'", i ? "/" : ".");
 	while (prefix[i]) {

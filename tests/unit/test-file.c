@@ -604,6 +604,17 @@ static void test_mkdir_p(int dir)
 	fd = pea_close(fd);
 	tap_is_int(pea_mkdir_p_at(dir, "m/a/b/c", 0755, NULL, &err), 0,
 		   "existing directories are fine");
+	{
+		/* there already: one lookup (the fast path), the same folder back */
+		struct stat want;
+
+		tap_is_int(pea_mkdir_p_at(dir, "m/a/b/c", 0755, &fd, &err), 0,
+			   "existing directories, with the last one's fd");
+		tap_ok(fd >= 0 && fstat(fd, &st) == 0 && fstatat(dir, "m/a/b/c", &want, 0) == 0 &&
+			       st.st_ino == want.st_ino,
+		       "the fd is the existing last directory's");
+		fd = pea_close(fd);
+	}
 	put(dir, "m/file", "x");
 	tap_is_int(pea_mkdir_p_at(dir, "m/file/x", 0755, NULL, &err), -ENOTDIR, "file in the way");
 	tap_is_str(err ? err->message : NULL, "mkdir 'm/file': Not a directory", "ENOTDIR message");
@@ -859,7 +870,7 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		abort();
 	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	tap_plan(123);
+	tap_plan(125);
 	test_read_write(dir);
 	test_atomic(dir);
 	test_replace(dir);
