@@ -376,8 +376,16 @@ int tty_exec(char *const *argv, const char *sockpath, bool input, const char *ke
 	     int *ret_status, struct pea_error **err)
 {
 	_cleanup_close_ int lfd = -1, pidfd = -1, master = -1;
+	/*
+	 * The process's stdio is the terminal: the runtime's own stderr would only repeat
+	 * the error of its log, which the caller reports (podman's conmon keeps it too).
+	 */
+	_cleanup_close_ int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	_cleanup_free_ char *keys = NULL;
-	struct pea_spawn s = { .argv = argv, .null_stdin = true };
+	struct pea_fd_map fds[] = { { devnull, 2 } };
+	struct pea_spawn s = {
+		.argv = argv, .null_stdin = true, .fds = fds, .nfds = devnull >= 0 ? 1 : 0
+	};
 	struct tty_state ts = { 0 };
 	struct exec_ctx ctx;
 	struct tty_proxy p = {

@@ -119,6 +119,11 @@ pea_late() {
 	# pea-runtime's, for comparison: the same path
 	run -127 pea_cmd run --rm -t busybox /nonexistent
 	assert_output --partial "cannot execute '/nonexistent': No such file or directory: OCI runtime attempted to invoke a command that was not found"
+	# exec -t: the error once (the runtime's own stderr repeated it before)
+	run -0 pea_cmd run -d --name ex busybox sleep 100
+	run -127 pea_cmd exec -t ex /nonexistent
+	assert_output "Error: process.args[0]: cannot execute '/nonexistent': No such file or directory: OCI runtime attempted to invoke a command that was not found"
+	run -0 pea_cmd rm -f -t 0 ex
 	run -0 pea_cmd ps -aq
 	assert_output ''
 }
