@@ -1933,11 +1933,15 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		r->image_id = xstrdup("");
 		r->image_name = xstrdup("");
 	}
-	/* --runtime: the container's own, which its start, stop, exec... use */
-	if (o.runtime) {
-		_cleanup_free_ char *path = frontend_find_binary(g, o.runtime);
+	/*
+	 * --runtime: the container's own, which its start, stop, exec... use; the global
+	 * --runtime's too (podman keeps the runtime a container was made with)
+	 */
+	if (o.runtime || frontend_runtime_flag()) {
+		const char *rt = o.runtime ? o.runtime : frontend_runtime_flag();
+		_cleanup_free_ char *path = frontend_find_binary(g, rt);
 		if (access(path, X_OK) < 0)
-			return pea_error_errno(err, "--runtime '%s'", o.runtime);
+			return pea_error_errno(err, "--runtime '%s'", rt);
 		json_object_object_add(r->opts, "runtime", json_object_new_string(path));
 		r->runtime = TAKE_PTR(path);
 	}

@@ -50,6 +50,8 @@ int frontend_late_global(int argc, char **argv, int *index, struct pea_error **e
 bool frontend_is_global_flag(const char *word);
 /* The failure is podman's bare line (--log-level's), not "Error: ...". */
 bool frontend_error_bare(void);
+/* The global --runtime as given (a new container keeps it, as podman's); NULL without. */
+const char *frontend_runtime_flag(void);
 /* name next to this binary, else in PATH; a name with '/' as is. New string. */
 char *frontend_find_binary(const struct global_options *g, const char *name);
 /* Push the OCI runtime's global flags of --runtime-flag (before its command). */

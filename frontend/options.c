@@ -90,6 +90,13 @@ void global_options_clear(struct global_options *g)
 }
 
 static const char *progname = "pea";
+static char *runtime_flag; /* --runtime as given */
+
+const char *frontend_runtime_flag(void)
+{
+	return runtime_flag;
+}
+
 static bool connection_named; /* --url or --connection given */
 
 const char *frontend_progname(void)
@@ -272,6 +279,8 @@ static int apply_option(struct global_options *g, int c, const char *arg, struct
 		return 0;
 	case OPT_RUNTIME:
 		set_str(&g->runtime, arg);
+		free(runtime_flag);
+		runtime_flag = xstrdup(arg);
 		return 0;
 	case OPT_CONMON:
 		set_str(&g->conmon, arg);

@@ -119,6 +119,13 @@ pea_late() {
 	# pea-runtime's, for comparison: the same path
 	run -127 pea_cmd run --rm -t busybox /nonexistent
 	assert_output --partial "cannot execute '/nonexistent': No such file or directory: OCI runtime attempted to invoke a command that was not found"
+	# the global --runtime is the container's (podman's): its start uses crun again
+	run -0 pea_cmd --runtime crun create -t --name rt1 busybox /nonexistent
+	run -0 pea_cmd inspect --format '{{.OCIRuntime}}' rt1
+	assert_output "$(command -v crun)"
+	run -127 pea_cmd start -a rt1
+	assert_output --partial 'executable file `/nonexistent` not found'
+	run -0 pea_cmd rm rt1
 	# exec -t: the error once (the runtime's own stderr repeated it before)
 	run -0 pea_cmd run -d --name ex busybox sleep 100
 	run -127 pea_cmd exec -t ex /nonexistent
