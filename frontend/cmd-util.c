@@ -369,6 +369,14 @@ int cmd_dispatch(struct global_options *g, const char *group, const char *usage,
 		 struct pea_error **err)
 {
 	(void)group;
+	/* podman's global flags between the group and its command (cobra's TraverseChildren) */
+	for (int i = 1, r; i < argc && (r = frontend_late_global(argc, argv, &i, err)) != 0;) {
+		if (r < 0)
+			return -1;
+		memmove(argv + 1, argv + i, (size_t)(argc - i) * sizeof(*argv));
+		argc -= i - 1;
+		i = 1;
+	}
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		cmd_print_help(argc < 2 ? stderr : stdout, usage);
 		return argc < 2 ? pea_error_new(err, EINVAL, "missing command '%s %s COMMAND'",
@@ -380,6 +388,14 @@ int cmd_dispatch(struct global_options *g, const char *group, const char *usage,
 			cmd_path_push(argv[1]);
 			return sub[i].run(g, argc - 1, argv + 1, err);
 		}
+	if (argv[1][0] == '-' && argv[1][1] == '-')
+		return pea_error_new(err, EINVAL, "unknown flag: %.*s\nSee '%s %s --help'",
+				     (int)strcspn(argv[1], "="), argv[1], frontend_progname(),
+				     cmd_path);
+	if (argv[1][0] == '-' && argv[1][1])
+		return pea_error_new(err, EINVAL,
+				     "unknown shorthand flag: '%c' in %s\nSee '%s %s --help'",
+				     argv[1][1], argv[1], frontend_progname(), cmd_path);
 	return pea_error_new(err, EINVAL,
 			     "unrecognized command `%s %s %s`\n"
 			     "Try '%s %s --help' for more information",

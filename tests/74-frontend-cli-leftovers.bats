@@ -279,3 +279,19 @@ READY=1"
 	refute_line --regexp '^  umount '
 	assert_line --regexp '^  unmount '
 }
+
+@test "global flags between a group and its command (podman's container --log-level=debug ps)" {
+	local roots=(--root "$FE_ROOT" --runroot "$FE_RUNROOT")
+	run -0 pea_late run -d --name g1 "${roots[@]}" busybox sleep 100
+	run -0 pea_late container "${roots[@]}" ps --format '{{.Names}}'
+	assert_output g1
+	run -0 pea_late image "--root=$FE_ROOT" --log-level=debug "--runroot=$FE_RUNROOT" ls --format '{{.Repository}}'
+	assert_output --partial localhost/busybox
+	assert_output --partial 'level=debug'
+	# the root command's own, and another flag: cobra's words for the group
+	run -125 pea_cmd container --noout ps
+	assert_output $'Error: unknown flag: --noout\nSee \'pea container --help\''
+	run -125 pea_cmd image -x ls
+	assert_output $'Error: unknown shorthand flag: \'x\' in -x\nSee \'pea image --help\''
+	run -0 pea_cmd rm -f -t 0 g1
+}
