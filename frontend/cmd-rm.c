@@ -325,6 +325,10 @@ static void rm_pool_start(struct rm_pool *p, struct global_options *g, char **ta
 	}
 	if (p->pids[i] == 0) {
 		close(sv[0]);
+		/* the other workers' sockets: each one's end is its parent's alone to see */
+		for (size_t j = 0; j < p->n; j++)
+			if (p->fds[j] >= 0)
+				close(p->fds[j]);
 		rm_worker(g, targets[i], o, sv[1]);
 	}
 	close(sv[1]);
