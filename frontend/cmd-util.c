@@ -276,14 +276,20 @@ static int check_operands(int argc, char **argv, const char *usage, struct pea_e
  * command's own flag of the same name wins, as cobra's local flags do.
  */
 static int late_global(int argc, char **argv, const struct option *longopts, int c, int idx,
-		       struct pea_error **err)
+		       int optind_before, struct pea_error **err)
 {
 	int at;
 	size_t len;
 	const char *word;
 
 	if (c == '?' || c == ':') {
-		/* an unknown --NAME, or a prefix with a value its option does not take */
+		/*
+		 * an unknown --NAME, or a prefix with a value its option does
+		 * not take; never an unknown letter inside a cluster (-Za: getopt
+		 * stays on that word, and the word before it is not what failed)
+		 */
+		if (optind == optind_before)
+			return 0;
 		at = optind - 1;
 		if (at < 1 || strncmp(argv[at], "--", 2) != 0)
 			return 0;
@@ -314,7 +320,7 @@ static int late_global(int argc, char **argv, const struct option *longopts, int
 int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
 	       const char *usage, int *ret_c, struct pea_error **err)
 {
-	int c = -1, r, idx, help = 'h';
+	int c = -1, r, idx, help = 'h', before;
 
 	for (const struct option *o = longopts; o && o->name; o++)
 		if (strcmp(o->name, "help") == 0)
@@ -322,10 +328,11 @@ int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option
 	do {
 		opterr = 0;
 		idx = -1;
+		before = optind;
 		c = getopt_long(argc, argv, shortopts, longopts, &idx);
 		if (c == -1)
 			return check_operands(argc, argv, usage, err);
-		r = late_global(argc, argv, longopts, c, idx, err);
+		r = late_global(argc, argv, longopts, c, idx, before, err);
 		if (r < 0)
 			return -1;
 	} while (r > 0);
