@@ -78,7 +78,8 @@ static void *producer(void *arg)
 	}
 }
 
-struct pipeline *pipeline_start(pipeline_produce_fn produce, void *data, size_t block)
+struct pipeline *pipeline_start(pipeline_produce_fn produce, void *data, size_t block,
+				int *ret_stop_fd)
 {
 	struct pipeline *p = xnew(struct pipeline, 1);
 	int r;
@@ -95,8 +96,11 @@ struct pipeline *pipeline_start(pipeline_produce_fn produce, void *data, size_t 
 		p->buf[i] = xmalloc(block);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->changed, NULL);
+	/* before the thread: its first read polls it already */
+	*ret_stop_fd = p->stop_fd;
 	r = pthread_create(&p->thread, NULL, producer, p);
 	if (r != 0) {
+		*ret_stop_fd = -1;
 		for (int i = 0; i < PIPELINE_NBUF; i++)
 			free(p->buf[i]);
 		close(p->stop_fd);
@@ -135,11 +139,6 @@ ssize_t pipeline_next(struct pipeline *p, const char **ret_buf)
 	}
 	*ret_buf = p->buf[slot];
 	return n;
-}
-
-int pipeline_stop_fd(const struct pipeline *p)
-{
-	return p->stop_fd;
 }
 
 struct pipeline *pipeline_free(struct pipeline *p)

@@ -20,20 +20,20 @@ struct pipeline;
  */
 typedef ssize_t (*pipeline_produce_fn)(void *data, char *buf, size_t cap);
 
-/* Start the thread over produce; NULL when a thread cannot be had (errno set). */
-struct pipeline *pipeline_start(pipeline_produce_fn produce, void *data, size_t block);
+/*
+ * Start the thread over produce; NULL when a thread cannot be had (errno set).
+ * *ret_stop_fd is set before the thread starts: a descriptor that becomes readable
+ * once the consumer gave up, which the producer's blocking reads poll beside their own
+ * (failing with ECANCELED). It stays the pipeline's; -1 on failure.
+ */
+struct pipeline *pipeline_start(pipeline_produce_fn produce, void *data, size_t block,
+				int *ret_stop_fd);
 
 /*
  * The next block, in order: its count and *ret_buf, 0 at the end, < 0 as the
  * producer failed (the thread has ended then: its state may be read).
  */
 ssize_t pipeline_next(struct pipeline *p, const char **ret_buf);
-
-/*
- * A descriptor that becomes readable once the consumer gave up: the producer's
- * blocking reads poll it beside their own and fail with ECANCELED.
- */
-int pipeline_stop_fd(const struct pipeline *p);
 
 /* Stop the producer (it ends at its next block, or its next wait) and wait for it. */
 struct pipeline *pipeline_free(struct pipeline *p);

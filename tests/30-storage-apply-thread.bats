@@ -162,3 +162,35 @@ time.sleep(60)
 	assert_output --partial "the stream's digest is 'sha256:$(sha256sum "$TEST_DIR/short.gz" | cut -d' ' -f1)'"
 	st_nothing_left
 }
+
+@test "apply-thread: the writeback of small files starts while the apply still writes" {
+	require_cmd strace
+	# 24 MiB of files of 64 KiB (through the page cache: O_DIRECT takes 256 KiB and more)
+	mkdir -p "$TEST_DIR/src/small"
+	head -c $((64 << 10)) /dev/urandom >"$TEST_DIR/one"
+	for n in $(seq 1 384); do
+		cp "$TEST_DIR/one" "$TEST_DIR/src/small/f$n"
+	done
+	tar -C "$TEST_DIR/src" -cf "$TEST_DIR/small.tar" small
+	gzip -1 -c "$TEST_DIR/small.tar" >"$TEST_DIR/small.gz"
+	mkfifo "$TEST_DIR/fifo"
+	strace -f -e trace=syncfs -o "$TEST_DIR/strace" \
+		"$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver "$STORAGE_DRIVER" \
+		layer apply <"$TEST_DIR/fifo" >"$TEST_DIR/out" 2>&1 3>&- &
+	AT_PID=$!
+	exec {AT_FD}>"$TEST_DIR/fifo"
+	cat "$TEST_DIR/small.gz" >&"$AT_FD"
+	# the whole stream is in, its end not yet: a syncfs now is the writeback thread's
+	for ((n = 0; n < 200; n++)); do
+		grep -q 'syncfs(' "$TEST_DIR/strace" && break
+		sleep 0.05
+	done
+	run grep 'syncfs(' "$TEST_DIR/strace"
+	assert_success
+	at_close_fd
+	rc=0
+	wait "$AT_PID" || rc=$?
+	assert_equal "$rc" 0
+	id=$(jq -r '.result.id' "$TEST_DIR/out")
+	cmp "$TEST_DIR/one" "$STORE_ROOT/overlay/$id/diff/small/f384"
+}
