@@ -115,6 +115,8 @@ int notify_listen(int dirfd, int *ret_fd, struct pea_error **err)
 	_cleanup_close_ int fd = -1;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char path[64];
+	mode_t old_umask;
+	int r;
 
 	if (faccessat(dirfd, NOTIFY_DIR, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 		log_debug("NOTIFY_SOCKET: the container was created without it: not passed on");
@@ -129,11 +131,16 @@ int notify_listen(int dirfd, int *ret_fd, struct pea_error **err)
 		return pea_error_errno(err, "NOTIFY_SOCKET: socket");
 	if (unlinkat(dirfd, NOTIFY_SOCK, 0) < 0 && errno != ENOENT)
 		return pea_error_errno(err, "NOTIFY_SOCKET: remove the old socket");
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	/*
+	 * The container's processes may run as any user: the socket is made
+	 * 0777 by the umask at bind. No chmod by name after it: notify/ is the
+	 * container's, which may have put a symlink to any host file there.
+	 */
+	old_umask = umask(0);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_umask);
+	if (r < 0)
 		return pea_error_errno(err, "NOTIFY_SOCKET: bind the container's socket");
-	/* the container's processes may run as any user */
-	if (fchmodat(dirfd, NOTIFY_SOCK, 0777, 0) < 0)
-		return pea_error_errno(err, "NOTIFY_SOCKET: chmod the container's socket");
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }

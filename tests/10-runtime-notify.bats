@@ -110,6 +110,9 @@ notify
 	run -0 cat "$NLOG"
 	assert_output "READY=1
 BARRIER=1"
+	# any user of the container may send to it
+	run -0 stat -c %a "$RT_ROOT/n5/notify/notify"
+	assert_output 777
 	run -0 rt exec n5 cat /dev/said
 	assert_output said
 }
@@ -158,6 +161,33 @@ BARRIER=1"
 BARRIER=1"
 	run -0 stat -c '%u:%g %a' "$RT_ROOT/n10/notify"
 	assert_output "8100:8100 700"
+}
+
+@test "start: a container that swaps its socket for a symlink to a host file gets no chmod of that file" {
+	# STATE/notify is the container's (bound at NOTIFY_SOCKET's path, owned by its root):
+	# its processes may replace the socket start binds there with a symlink. start
+	# makes the socket 0777 by its umask at bind, and changes no mode through that
+	# directory by name: a host file the symlink names keeps its mode.
+	local victim="$TEST_DIR/victim"
+	echo secret >"$victim"
+	chmod 600 "$victim"
+	make_bundle "$RT_B" sleep 1
+	run -0 rt_notify "$SOCK" create -b "$RT_B" n11
+	# in the container, a loop renames a symlink to the host file over the socket
+	run -0 rt_reaped exec -d n11 sh -c "d=$SOCK; touch /tmp/looping
+		while :; do ln -s $victim \$d/l 2>/dev/null; mv -f \$d/l \$d/notify; done"
+	for ((n = 0; n < 200; n++)); do
+		[[ -L "$RT_ROOT/n11/notify/notify" ]] && break
+		sleep 0.05
+	done
+	run -0 test -L "$RT_ROOT/n11/notify/notify"
+	# start held 0.5 s after its bind: the loop has replaced the socket by then
+	run reaped_cmd env NOTIFY_SOCKET="$SOCK" strace -f -o /dev/null -e trace=bind \
+		-e inject=bind:delay_exit=500000 "$PEA_RUNTIME" --root "$RT_ROOT" start n11
+	echo "start: $status $output"
+	rt_wait_status n11 stopped
+	run -0 stat -c %a "$victim"
+	assert_output 600
 }
 
 @test "--version names SYSTEMD among crun's features (crun's tests look for it)" {
