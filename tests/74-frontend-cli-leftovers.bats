@@ -124,6 +124,13 @@ pea_late() {
 	# pea-runtime's, for comparison: the same path
 	run -127 pea_cmd run --rm -t busybox /nonexistent
 	assert_output --partial "cannot execute '/nonexistent': No such file or directory: OCI runtime attempted to invoke a command that was not found"
+	# the global --runtime is the container's (podman's): its start uses crun again
+	run -0 pea_cmd --runtime crun create -t --name rt1 busybox /nonexistent
+	run -0 pea_cmd inspect --format '{{.OCIRuntime}}' rt1
+	assert_output "$(command -v crun)"
+	run -127 pea_cmd start -a rt1
+	assert_output --partial 'executable file `/nonexistent` not found'
+	run -0 pea_cmd rm rt1
 	# exec -t: the error once (the runtime's own stderr repeated it before)
 	run -0 pea_cmd run -d --name ex busybox sleep 100
 	run -127 pea_cmd exec -t ex /nonexistent
@@ -276,4 +283,20 @@ READY=1"
 	run -0 pea_cmd --help
 	refute_line --regexp '^  umount '
 	assert_line --regexp '^  unmount '
+}
+
+@test "global flags between a group and its command (podman's container --log-level=debug ps)" {
+	local roots=(--root "$FE_ROOT" --runroot "$FE_RUNROOT")
+	run -0 pea_late run -d --name g1 "${roots[@]}" busybox sleep 100
+	run -0 pea_late container "${roots[@]}" ps --format '{{.Names}}'
+	assert_output g1
+	run -0 pea_late image "--root=$FE_ROOT" --log-level=debug "--runroot=$FE_RUNROOT" ls --format '{{.Repository}}'
+	assert_output --partial localhost/busybox
+	assert_output --partial 'level=debug'
+	# the root command's own, and another flag: cobra's words for the group
+	run -125 pea_cmd container --noout ps
+	assert_output $'Error: unknown flag: --noout\nSee \'pea container --help\''
+	run -125 pea_cmd image -x ls
+	assert_output $'Error: unknown shorthand flag: \'x\' in -x\nSee \'pea image --help\''
+	run -0 pea_cmd rm -f -t 0 g1
 }
