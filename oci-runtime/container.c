@@ -532,17 +532,6 @@ static void set_listen_env(struct spec *s, int n)
 }
 
 /*
- * The sealed copy (exe-seal.c) may be left out for a container with a user
- * namespace of its own, if its maps leave the binary's owner out; and a pid
- * namespace of its own, so that no process of ours outside that user
- * namespace (the intermediate of namespaces joined by path) is in its sight.
- */
-static const struct spec *seal_userns_spec(const struct container *c)
-{
-	return c->has_new_userns && (c->clone_flags & CLONE_NEWPID) ? c->spec : NULL;
-}
-
-/*
  * The init can end in pea-runtime-dmz instead of our re-executing from a
  * sealed copy of the whole binary (exe-seal.c): its own pid namespace (no
  * process of the container sees ours), and nothing left for the init to do
@@ -603,8 +592,7 @@ int container_create(const struct global_options *g, const char *id,
 	if (spec_load_config(bundle, opts->config, &c->spec, err) < 0 ||
 	    check_options(c, for_run, err) < 0 || open_rootfs_parent(c, err) < 0 ||
 	    ns_prepare_flags(c, err) < 0 ||
-	    runtime_protect_exe(g->argv, seal_userns_spec(c), dmz_fits(c) ? &c->dmz_fd : NULL,
-				err) < 0) {
+	    runtime_protect_exe(g->argv, dmz_fits(c) ? &c->dmz_fd : NULL, err) < 0) {
 		container_free(c);
 		return -EINVAL;
 	}

@@ -13,8 +13,10 @@
  *
  * The copy is only made when it matters: a binary we cannot write ourselves
  * (root's on a read-only filesystem, root's run by an ordinary user) is no
- * more writable from a container made by us. Nor is one the container's user
- * namespace leaves out of its reach (exe_out_of_reach).
+ * more writable from a container made by us. A container's user namespace
+ * that leaves the binary's owner out does not spare it: another container,
+ * in no user namespace, may join the waiting init's pid namespace by path
+ * and, with CAP_SYS_PTRACE, open and write its /proc/PID/exe.
  */
 
 #include <elf.h>
@@ -27,7 +29,6 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -110,35 +111,6 @@ static int copy_sealed(int src, int *ret_fd, struct pea_error **err)
 	return 0;
 }
 
-static bool host_id_mapped(const struct spec_idmap *m, size_t n, uint32_t id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (id >= m[i].host_id && id - m[i].host_id < m[i].size)
-			return true;
-	return false;
-}
-
-/*
- * No process in the container's own user namespace can open the binary for
- * writing: its owner is none of the ids the maps give it (so neither the
- * owner's write bit nor CAP_DAC_OVERRIDE, CAP_FOWNER or CAP_CHOWN, which
- * need the owner mapped, reach it), nobody else may write it (no group or
- * other write bit: a process may keep supplementary groups it came with),
- * and no ACL grants more. /proc/PID/exe then opens but cannot be written.
- */
-static bool exe_out_of_reach(int fd, const struct spec *s)
-{
-	struct stat st;
-
-	if (!s || fstat(fd, &st) < 0)
-		return false;
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return false;
-	if (fgetxattr(fd, "system.posix_acl_access", NULL, 0) >= 0 || errno == ERANGE)
-		return false;
-	return !host_id_mapped(s->uid_mappings, s->n_uid_mappings, (uint32_t)st.st_uid);
-}
-
 extern const char pea_dmz_image_start[], pea_dmz_image_end[];
 
 /* pea-runtime-dmz (dmz/dmz.c) in a sealed memfd: a few kilobytes to write. */
@@ -163,13 +135,12 @@ bool runtime_has_dmz(void)
 	return (uintptr_t)pea_dmz_image_end - (uintptr_t)pea_dmz_image_start > 64;
 }
 
-int runtime_reexec_sealed(char **argv, const struct spec *userns_spec, struct pea_error **err)
+int runtime_reexec_sealed(char **argv, struct pea_error **err)
 {
-	return runtime_protect_exe(argv, userns_spec, NULL, err);
+	return runtime_protect_exe(argv, NULL, err);
 }
 
-int runtime_protect_exe(char **argv, const struct spec *userns_spec, int *ret_dmz_fd,
-			struct pea_error **err)
+int runtime_protect_exe(char **argv, int *ret_dmz_fd, struct pea_error **err)
 {
 	_cleanup_close_ int src = -1, mfd = -1;
 
@@ -180,11 +151,6 @@ int runtime_protect_exe(char **argv, const struct spec *userns_spec, int *ret_dm
 		return 0;
 	if (faccessat(AT_FDCWD, "/proc/self/exe", W_OK, AT_EACCESS) < 0) {
 		log_debug("pea-runtime's binary is not writable by us: no sealed copy needed");
-		return 0;
-	}
-	if (exe_out_of_reach(src, userns_spec)) {
-		log_debug("pea-runtime's binary is out of the user namespace's reach: "
-			  "no sealed copy needed");
 		return 0;
 	}
 	if (ret_dmz_fd) {

@@ -228,7 +228,7 @@ static int run_command(struct global_options *g, int argc, char **argv, struct p
 			continue;
 		if (commands[i].fail_status)
 			fail_status = commands[i].fail_status;
-		if (commands[i].enters_container && runtime_reexec_sealed(argv, NULL, err) < 0)
+		if (commands[i].enters_container && runtime_reexec_sealed(argv, err) < 0)
 			return -EINVAL;
 		return commands[i].fn(g, argc - idx, argv + idx, err);
 	}

@@ -45,20 +45,17 @@ int cmd_update(const struct global_options *g, int argc, char **argv, struct pea
  * exe-seal.c: exec calls this first, create and run once they have read the
  * config. Unless already running from one, re-execute argv from a sealed
  * memfd copy of our binary when a process of the container could write the
- * binary (CVE-2019-5736). userns_spec: the config of a container with a user
- * and a pid namespace of its own, whose maps may leave the binary out of its
- * reach; else NULL. Returns only when nothing was needed (0) or on failure.
+ * binary (CVE-2019-5736). Returns only when nothing was needed (0) or on
+ * failure.
  */
-struct spec;
-int runtime_reexec_sealed(char **argv, const struct spec *userns_spec, struct pea_error **err);
+int runtime_reexec_sealed(char **argv, struct pea_error **err);
 /*
  * The same; with ret_dmz_fd (create and run, a container with a pid namespace
  * of its own, no startContainer hooks, no seccomp listener), instead of the
  * re-exec: *ret_dmz_fd, a sealed memfd of pea-runtime-dmz for the init to end
  * in (linux-init.c), or -1 when no protection is needed.
  */
-int runtime_protect_exe(char **argv, const struct spec *userns_spec, int *ret_dmz_fd,
-			struct pea_error **err);
+int runtime_protect_exe(char **argv, int *ret_dmz_fd, struct pea_error **err);
 /* pea-runtime-dmz is built in (not on every architecture). */
 bool runtime_has_dmz(void);
 

@@ -3,7 +3,8 @@
 # overwritten through /proc/PID/exe (CVE-2019-5736): the init of create and run
 # ends in a sealed copy of pea-runtime-dmz (with a pid namespace of its own),
 # exec and the other cases run from a sealed memfd copy of the whole binary,
-# and a user namespace that leaves the binary out of reach needs neither.
+# a user namespace that leaves the binary's owner out too (another container
+# may join its pid namespace).
 # (#!/proc/self/exe as the program is refused by this kernel with ENOENT when
 # the exe is outside the caller's mount namespace: runc's and crun's too.)
 bats_require_minimum_version 1.5.0
@@ -122,7 +123,7 @@ userns_bundle() {
 	chown -R 8300:8300 "$RT_B/rootfs"
 }
 
-@test "a user namespace that leaves the binary's owner out: no copy, and its processes cannot write the binary" {
+@test "a user namespace that leaves the binary's owner out: the init still ends in the sealed dmz" {
 	userns_bundle sleep 100
 	mkdir -m 0777 "$TEST_DIR/out"
 	bundle_set "$RT_B" '.mounts += [{destination: "/out", type: "bind", source: $o, options: ["rbind"]},
@@ -130,13 +131,13 @@ userns_bundle() {
 		--arg o "$TEST_DIR/out" --arg b "$PEA_RUNTIME"
 	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" unsealed
 	run -0 readlink "/proc/$(cat "$TEST_DIR/pid")/exe"
-	assert_output "$PEA_RUNTIME"
-	# the waiting init's exe, held and written once it has exec'd (as above): here it
-	# cannot even be opened (the init is not dumpable for the user namespace)
+	assert_output --regexp '^/memfd:pea-runtime-dmz'
+	# the waiting init's exe, held and written once it has exec'd (as above): it opens,
+	# as the sealed memfd, and the write is refused
 	# shellcheck disable=SC2016
 	run -0 rt_reaped exec -d unsealed sh -c '
-		cat /proc/1/exe >/dev/null 2>&1 || { echo noopen >/out/result; exit; }
-		exec 3</proc/1/exe
+		exec 3</proc/1/exe || { echo noopen >/out/result; exit; }
+		readlink /proc/self/fd/3 >/out/fd
 		for i in $(seq 1 500); do grep -q "^sleep" /proc/1/cmdline && break; usleep 10000; done
 		if echo PWNED >>/proc/self/fd/3; then echo wrote >/out/result; else echo refused >/out/result; fi'
 	run -0 rt start unsealed
@@ -145,10 +146,49 @@ userns_bundle() {
 		sleep 0.02
 	done
 	run -0 cat "$TEST_DIR/out/result"
-	assert_output --regexp '^(noopen|refused)$'
-	# and an fd of it is no more than read-only to its root: the binary bound in
+	assert_output refused
+	run -0 cat "$TEST_DIR/out/fd"
+	assert_output --regexp '^/memfd:pea-runtime-dmz'
+	# and the binary bound in is no more than read-only to its root
 	run -0 rt exec unsealed sh -c 'echo PWNED >>/rt-bin || echo refused'
 	assert_output --partial refused
+	run -0 sha256sum -c "$TEST_DIR/bin.sum"
+}
+
+@test "a host-root container joining the pid namespace of a user-namespaced one cannot write the binary through /proc/1/exe" {
+	userns_bundle sleep 100
+	run -0 rt_reaped create -b "$RT_B" --pid-file "$TEST_DIR/pid" a
+	apid=$(cat "$TEST_DIR/pid")
+	mkdir -p "$TEST_DIR/b" "$TEST_DIR/out"
+	chmod 777 "$TEST_DIR/out"
+	# B: no user namespace, CAP_SYS_PTRACE and CAP_DAC_OVERRIDE, A's pid namespace by path
+	# shellcheck disable=SC2016
+	make_bundle "$TEST_DIR/b" sh -c 'exec 3</proc/1/exe || { echo noopen >/out/result; exit; }
+		readlink /proc/self/fd/3 >/out/fd
+		for i in $(seq 1 1500); do grep -q "^sleep" /proc/1/cmdline && break; usleep 20000; done
+		if echo PWNED >>/proc/self/fd/3; then echo wrote >/out/result; else echo refused >/out/result; fi'
+	bundle_set "$TEST_DIR/b" '.linux.namespaces = ([.linux.namespaces[] | select(.type != "pid")] + [{type: "pid", path: $p}])
+		| .process.capabilities.bounding += ["CAP_DAC_OVERRIDE","CAP_SYS_PTRACE"]
+		| .process.capabilities.effective += ["CAP_DAC_OVERRIDE","CAP_SYS_PTRACE"]
+		| .process.capabilities.permitted += ["CAP_DAC_OVERRIDE","CAP_SYS_PTRACE"]
+		| .mounts += [{destination: "/out", type: "bind", source: $o, options: ["rbind"]}]' \
+		--arg p "/proc/$apid/ns/pid" --arg o "$TEST_DIR/out"
+	run -0 rt_reaped run -d -b "$TEST_DIR/b" b
+	for _ in $(seq 1 250); do
+		[[ -s "$TEST_DIR/out/fd" || -s "$TEST_DIR/out/result" ]] && break
+		sleep 0.02
+	done
+	run -0 rt start a
+	for _ in $(seq 1 1500); do
+		[[ -s "$TEST_DIR/out/result" ]] && break
+		sleep 0.02
+	done
+	rt delete --force b || true
+	rt delete --force a || true
+	run -0 cat "$TEST_DIR/out/result"
+	assert_output refused
+	run -0 cat "$TEST_DIR/out/fd"
+	assert_output --regexp '^/memfd:pea-runtime-dmz'
 	run -0 sha256sum -c "$TEST_DIR/bin.sum"
 }
 
