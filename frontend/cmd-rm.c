@@ -290,15 +290,24 @@ rm_worker(struct global_options *g, const char *name, const struct rm_opts *o, i
 	_exit(0);
 }
 
+/*
+ * At most this many batches at once: they queue for the store's lock, while
+ * each one's start (exec, reading the records) and end (the detached mounts'
+ * syncs) go beside the others'.
+ */
+#define RM_FLUSHERS 3
+
 /* The workers of rm_parallel, by target. */
 struct rm_pool {
 	pid_t *pids; /* 0: not started or reaped */
 	int *fds;
 	char **waiting; /* the id whose storage it waits for, or NULL */
-	bool *in_batch; /* that id is in the flusher's batch */
+	int *in_batch;	/* that id is in flusher in_batch[i] - 1's batch, or 0 */
 	size_t n, busy, nwaiting;
-	pid_t flusher; /* the process removing a batch of storage (rm_pool_flush), or 0 */
-	int flusher_fd;
+	/* the processes removing a batch of storage each (rm_pool_flush), or 0 */
+	pid_t flusher[RM_FLUSHERS];
+	int flusher_fd[RM_FLUSHERS];
+	size_t nflushers;
 };
 
 /* At most this many workers wait for their storage removal. */
@@ -341,7 +350,7 @@ static void rm_pool_resume(struct rm_pool *p, size_t i, char reply)
 {
 	free(p->waiting[i]);
 	p->waiting[i] = NULL;
-	p->in_batch[i] = false;
+	p->in_batch[i] = 0;
 	p->nwaiting--;
 	p->busy++;
 	(void)send(p->fds[i], &reply, 1, MSG_NOSIGNAL);
@@ -402,9 +411,11 @@ static void rm_pool_read(struct rm_pool *p, struct rm_result *res, size_t i)
 static void rm_pool_flush(struct rm_pool *p, struct global_options *g)
 {
 	_cleanup_free_ const char **args = xnew(const char *, p->nwaiting + 5);
-	size_t k = 0;
+	size_t k = 0, slot = 0;
 	pid_t pid;
 
+	while (p->flusher[slot] > 0)
+		slot++;
 	args[k++] = "container";
 	args[k++] = "rm";
 	args[k++] = "--force";
@@ -424,35 +435,47 @@ static void rm_pool_flush(struct rm_pool *p, struct global_options *g)
 		if (pid < 0)
 			rm_pool_resume(p, i, '1');
 		else
-			p->in_batch[i] = true;
+			p->in_batch[i] = (int)slot + 1;
 	}
 	if (pid > 0) {
-		p->flusher = pid;
-		p->flusher_fd = pea_pidfd_open(pid, 0);
+		p->flusher[slot] = pid;
+		p->flusher_fd[slot] = pea_pidfd_open(pid, 0);
+		p->nflushers++;
 	}
 }
 
-/* The batch's end: its workers go on. */
-static void rm_pool_flushed(struct rm_pool *p)
+/* Batch slot's end: its workers go on. */
+static void rm_pool_flushed(struct rm_pool *p, size_t slot)
 {
 	int status = 0;
 	char reply;
 
-	(void)pea_wait(p->flusher, p->flusher_fd, -1, &status, NULL);
+	(void)pea_wait(p->flusher[slot], p->flusher_fd[slot], -1, &status, NULL);
 	reply = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? '0' : '1';
-	p->flusher = 0;
-	p->flusher_fd = pea_close(p->flusher_fd);
+	p->flusher[slot] = 0;
+	p->flusher_fd[slot] = pea_close(p->flusher_fd[slot]);
+	p->nflushers--;
 	for (size_t i = 0; i < p->n; i++)
-		if (p->in_batch[i])
+		if (p->in_batch[i] == (int)slot + 1)
 			rm_pool_resume(p, i, reply);
 }
 
-/* Wait for a message or an end of any worker, or the flusher's end. */
+/* Waiting workers not yet in a batch. */
+static bool rm_pool_unbatched(const struct rm_pool *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->waiting[i] && !p->in_batch[i])
+			return true;
+	return false;
+}
+
+/* Wait for a message or an end of any worker, or a flusher's end. */
 static void rm_pool_poll(struct rm_pool *p, struct rm_result *res)
 {
-	size_t cap = p->busy + p->nwaiting + 1, m = 0;
+	size_t cap = p->busy + p->nwaiting + RM_FLUSHERS, m = 0;
 	_cleanup_free_ struct pollfd *pfd = xnew(struct pollfd, cap);
 	_cleanup_free_ size_t *who = xnew(size_t, cap);
+	bool no_pidfd = false;
 	int r;
 
 	for (size_t i = 0; i < p->n && m < cap; i++)
@@ -460,17 +483,19 @@ static void rm_pool_poll(struct rm_pool *p, struct rm_result *res)
 			pfd[m] = (struct pollfd){ .fd = p->fds[i], .events = POLLIN };
 			who[m++] = i;
 		}
-	if (p->flusher > 0) {
-		pfd[m] = (struct pollfd){ .fd = p->flusher_fd, .events = POLLIN };
-		who[m++] = p->n;
-	}
+	for (size_t f = 0; f < RM_FLUSHERS; f++)
+		if (p->flusher[f] > 0) {
+			pfd[m] = (struct pollfd){ .fd = p->flusher_fd[f], .events = POLLIN };
+			no_pidfd |= p->flusher_fd[f] < 0;
+			who[m++] = p->n + f;
+		}
 	do
-		r = poll(pfd, m, p->flusher > 0 && p->flusher_fd < 0 ? 10 : -1);
+		r = poll(pfd, m, no_pidfd ? 10 : -1);
 	while (r < 0 && errno == EINTR);
 	for (size_t j = 0; r >= 0 && j < m; j++) {
-		if (who[j] == p->n) {
-			if (pfd[j].revents || p->flusher_fd < 0)
-				rm_pool_flushed(p);
+		if (who[j] >= p->n) {
+			if (pfd[j].revents || p->flusher_fd[who[j] - p->n] < 0)
+				rm_pool_flushed(p, who[j] - p->n);
 		} else if (pfd[j].revents) {
 			rm_pool_read(p, res, who[j]);
 		}
@@ -491,8 +516,8 @@ static void rm_parallel(struct global_options *g, char **targets, const struct r
 	_cleanup_free_ pid_t *pids = xnew(pid_t, n);
 	_cleanup_free_ int *fds = xnew(int, n);
 	_cleanup_free_ char **waiting = xnew(char *, n);
-	_cleanup_free_ bool *in_batch = xnew(bool, n);
-	struct rm_pool p = { pids, fds, waiting, in_batch, n, 0, 0, 0, -1 };
+	_cleanup_free_ int *in_batch = xnew(int, n);
+	struct rm_pool p = { pids, fds, waiting, in_batch, n, 0, 0, { 0 }, { -1, -1, -1 }, 0 };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t max = cpus > 0 ? 3 * (size_t)cpus + 1 : 4, next = 0;
 
@@ -503,9 +528,9 @@ static void rm_parallel(struct global_options *g, char **targets, const struct r
 	for (;;) {
 		while (next < n && p.busy < max && p.nwaiting < RM_WAIT_MAX)
 			rm_pool_start(&p, g, targets, o, res, next++);
-		if (p.busy == 0 && p.nwaiting == 0 && next >= n && p.flusher == 0)
+		if (p.busy == 0 && p.nwaiting == 0 && next >= n && p.nflushers == 0)
 			break;
-		if (p.flusher == 0 && p.nwaiting > 0)
+		if (p.nflushers < RM_FLUSHERS && rm_pool_unbatched(&p))
 			rm_pool_flush(&p, g);
 		else
 			rm_pool_poll(&p, res);
