@@ -291,12 +291,19 @@ void ovl_proc_path(int dirfd, const char *path, char *buf, size_t size);
 /* Helpers of the operations (ops-*.c). */
 /* Do set-ID bits stay ours to drop (FUSE_HANDLE_KILLPRIV_V2)? */
 bool ovl_want_killpriv(const struct ovl_fs *fs);
+/* Who asks for a kill: the request's pid and fsgid; the file's stat before a chown. */
+struct ovl_killer {
+	pid_t pid;
+	gid_t fsgid;
+	const struct stat *before; /* NULL: as it is now */
+};
 /*
  * Drop n's set-user-ID bit, and its set-group-ID bit where group execution
- * is on, as the kernel does at a write or truncation by a caller without
- * CAP_FSETID (fs->lock held; n in the upper layer): 1 if they were there.
+ * is on or k is neither in the file's group nor has CAP_FSETID over it, as
+ * the kernel does at a write or truncation by a caller without CAP_FSETID
+ * (fs->lock held; n in the upper layer): 1 if they were there.
  */
-int ovl_kill_suidgid(struct ovl_fs *fs, struct ovl_node *n);
+int ovl_kill_suidgid(struct ovl_fs *fs, struct ovl_node *n, const struct ovl_killer *k);
 uid_t ovl_uid_to_mount(const struct ovl_fs *fs, uid_t id);
 gid_t ovl_gid_to_mount(const struct ovl_fs *fs, gid_t id);
 uid_t ovl_uid_to_disk(const struct ovl_fs *fs, uid_t id);

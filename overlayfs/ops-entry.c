@@ -41,10 +41,10 @@ bool ovl_want_killpriv(const struct ovl_fs *fs)
 	return fs->has_upper && !fs->layers[0].override;
 }
 
-int ovl_kill_suidgid(struct ovl_fs *fs, struct ovl_node *n)
+int ovl_kill_suidgid(struct ovl_fs *fs, struct ovl_node *n, const struct ovl_killer *k)
 {
 	char path[PATH_MAX];
-	struct stat st;
+	struct stat st, shown;
 	mode_t mode;
 	int dirfd, r;
 
@@ -58,6 +58,19 @@ int ovl_kill_suidgid(struct ovl_fs *fs, struct ovl_node *n)
 	mode = st.st_mode & 07777 & ~(mode_t)S_ISUID;
 	if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
 		mode &= ~(mode_t)S_ISGID;
+	/*
+	 * Not group-executable: kept by a caller in the file's group or with
+	 * CAP_FSETID over its owner and group (setattr_should_drop_sgid). Its
+	 * ids as the kernel saw them: before a chown's.
+	 */
+	else if (mode & S_ISGID) {
+		if (!k->before && ovl_node_stat(fs, n, &shown) < 0)
+			return 0;
+		if (k->before)
+			shown = *k->before;
+		if (!ovl_pt_in_group_or_fsetid(k->pid, k->fsgid, shown.st_uid, shown.st_gid))
+			mode &= ~(mode_t)S_ISGID;
+	}
 	if (mode == (st.st_mode & 07777))
 		return 0;
 	return fchmodat(dirfd, path, mode, 0) < 0 ? -errno : 1;
@@ -293,9 +306,17 @@ void ovl_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 		struct ovl_node *n = ovl_ino_node(fs, ino);
 
+		const struct fuse_ctx *ctx = fuse_req_ctx(req);
+		struct ovl_killer k = { .pid = ctx->pid, .fsgid = ctx->gid };
+		struct stat before;
+
+		/* A chown's kill asks about the owner and group the file had. */
+		if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+		    setattr_kills(fs, req, n, to_set) && ovl_node_stat(fs, n, &before) == 0)
+			k.before = &before;
 		r = do_setattr(fs, n, attr, to_set, fi ? (int)fi->fh : -1);
 		if (r == 0 && setattr_kills(fs, req, n, to_set))
-			r = ovl_kill_suidgid(fs, n);
+			r = ovl_kill_suidgid(fs, n, &k);
 		if (r >= 0)
 			r = ovl_node_stat(fs, n, &st);
 	}

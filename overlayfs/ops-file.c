@@ -59,7 +59,10 @@ static void open_job(struct ovl_job *job)
 		r = do_open(fs, n, job->fi.flags, &fd);
 		/* killpriv v2: an O_TRUNC open by a caller without CAP_FSETID. */
 		if (r == 0 && job->flag) {
-			killed = ovl_kill_suidgid(fs, n);
+			const struct fuse_ctx *ctx = fuse_req_ctx(job->req);
+			struct ovl_killer k = { .pid = ctx->pid, .fsgid = ctx->gid };
+
+			killed = ovl_kill_suidgid(fs, n, &k);
 			r = killed < 0 ? killed : 0;
 			if (r < 0)
 				close(fd);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -199,6 +200,83 @@ bool ovl_pt_has_fsetid(pid_t pid)
 		return false;
 	snprintf(proc, sizeof(proc), "%d", (int)pid);
 	return initial_cap(proc, 4); /* CAP_FSETID */
+}
+
+/*
+ * Is id in one of the ranges of a /proc/PID/{uid,gid}_map? Its outside ids
+ * read from another user namespace are ours.
+ */
+static bool id_mapped(const char *path, unsigned long long id)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	unsigned long long inside, outside, count;
+
+	while (f && fscanf(f, "%llu %llu %llu", &inside, &outside, &count) == 3)
+		if (id >= outside && id - outside < count)
+			return true;
+	return false;
+}
+
+/* Is process proc in our user namespace? */
+static bool same_userns(const char *proc)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%s/ns/user", proc);
+	return stat(path, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+/* Is gid among the supplementary groups of /proc/PROC/status? */
+static bool in_groups(const char *proc, unsigned long gid)
+{
+	_cleanup_free_ char *line = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	char path[64], *p, *end;
+	size_t size = 0;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", proc);
+	f = fopen(path, "re");
+	while (f && getline(&line, &size, f) > 0) {
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (p = line + 7;; p = end) {
+			unsigned long v = strtoul(p, &end, 10);
+
+			if (end == p)
+				return false;
+			if (v == gid)
+				return true;
+		}
+	}
+	return false;
+}
+
+bool ovl_pt_in_group_or_fsetid(pid_t pid, gid_t fsgid, uid_t uid, gid_t gid)
+{
+	char proc[32], path[64], line[256];
+	unsigned long long caps = 0;
+
+	if (fsgid == gid)
+		return true;
+	if (pid <= 0)
+		return false;
+	snprintf(proc, sizeof(proc), "%d", (int)pid);
+	if (in_groups(proc, gid))
+		return true;
+	/* capable_wrt_inode_uidgid: CAP_FSETID in its namespace, owner and group mapped there. */
+	snprintf(path, sizeof(path), "/proc/%s/status", proc);
+	if (!find_line(path, "CapEff:", line, sizeof(line)) ||
+	    sscanf(line, "CapEff: %llx", &caps) != 1 || !(caps & (1ull << 4)))
+		return false;
+	if (same_userns(proc))
+		return true;
+	snprintf(path, sizeof(path), "/proc/%s/uid_map", proc);
+	if (!id_mapped(path, uid))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%s/gid_map", proc);
+	return id_mapped(path, gid);
 }
 
 void ovl_pt_init(struct ovl_fs *fs)

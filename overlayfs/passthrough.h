@@ -50,6 +50,14 @@ bool ovl_pt_open_kills_suidgid(void);
  * capable(), which its set-ID checks ask)? No when it cannot be told.
  */
 bool ovl_pt_has_fsetid(pid_t pid);
+/*
+ * May a caller (pid, its fsgid) keep the set-group-ID bit of a file of uid and
+ * gid that is not group-executable at a write (the kernel's
+ * in_group_or_capable): in the file's group (fsgid or a supplementary group,
+ * /proc/PID/status), or CAP_FSETID in its user namespace with uid and gid
+ * mapped there? No when it cannot be told.
+ */
+bool ovl_pt_in_group_or_fsetid(pid_t pid, gid_t fsgid, uid_t uid, gid_t gid);
 
 /* How a file is opened: what goes into the reply and the fh. */
 struct ovl_pt_open {

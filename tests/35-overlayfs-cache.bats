@@ -147,8 +147,10 @@ acls_on() {
 # Set-ID bits of files written, truncated (by truncate(2) and by an open with
 # O_TRUNC, with and without a write after it), fallocated and given away by
 # others; kept where root writes, truncates, or gives away a set-group-ID file
-# that is not group-executable; dropped where root of a user namespace of its
-# own writes. A security.capability goes at any write.
+# that is not group-executable (kept too where its owner writes, or another
+# user in its group; dropped where one outside the group writes, truncates or
+# opens with O_TRUNC); dropped where root of a user namespace of its own
+# writes. A security.capability goes at any write.
 # shellcheck disable=SC2016 # sh -c
 SETID='
 chmod 777 data && chown 1000:1000 data/suid && chmod 6755 data/suid
@@ -158,13 +160,17 @@ setpriv --reuid 1000 --regid 1000 --clear-groups sh -c "echo y >>data/w; truncat
 chown 1000:1001 data/c
 mk() { echo hello >data/$1 && chown 1000:1000 data/$1 && chmod $2 data/$1; }
 mk rw 6777; mk rt 6777; mk sg 2767; mk ch 2745; mk ns 6777; mk cap 0777; mk capsuid 4777
+for f in sgw sgt sgo sgs; do mk $f 2767; done
 cap=0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=
 setfattr -n security.capability -v $cap data/cap && setfattr -n security.capability -v $cap data/capsuid
 echo y >>data/rw; truncate -s 2 data/rt; echo y >>data/capsuid; chown 1001:1001 data/ch
 setpriv --reuid 1000 --regid 1000 --clear-groups sh -c "echo y >>data/sg; echo y >>data/cap"
 unshare -U -r sh -c "echo y >>data/ns"
+setpriv --reuid 1001 --regid 1001 --clear-groups sh -c "echo y >>data/sgw; truncate -s 1 data/sgt
+	: >data/sgo"
+setpriv --reuid 1001 --regid 1001 --groups 1000 sh -c "echo y >>data/sgs"
 stat -c "%n %a %s" data/w data/t data/c data/o data/ot data/fa data/rw data/rt data/sg data/ch \
-	data/ns data/cap data/capsuid
+	data/ns data/cap data/capsuid data/sgw data/sgt data/sgo data/sgs
 getfattr --absolute-names -n security.capability data/cap data/capsuid 2>&1 | sed "s/:.*//"
 '
 
@@ -191,6 +197,10 @@ data/ch 2745 6
 data/ns 777 8
 data/cap 777 8
 data/capsuid 4777 8
+data/sgw 767 8
+data/sgt 767 1
+data/sgo 767 0
+data/sgs 2767 8
 data/cap
 data/capsuid"
 	local expected="$output"
