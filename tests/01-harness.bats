@@ -149,7 +149,7 @@ write_sample_suite() {
 	assert_output --partial "u.bats took down mounts of the machine: $mp"
 }
 
-@test "run.sh in CI: a file that leaves a link or an nftables table in the run's network namespace fails, and they go" {
+@test "run.sh in CI: a file that leaves a link, an nftables table or a forwarding sysctl changed in the run's network namespace fails, and they go" {
 	require_root
 	load helpers/netns
 	netns_create
@@ -157,18 +157,25 @@ write_sample_suite() {
 	{
 		printf '%s "makes a veth and a table where it runs" { ip link add pea-h0 type veth peer name pea-h1; nft add table inet peaharness; }\n' @test
 		printf '%s "makes and removes one" { ip link add pea-h2 type veth peer name pea-h3; ip link del pea-h2; }\n' @test
+		printf '%s "flips ip_forward" { f=/proc/sys/net/ipv4/ip_forward; echo $((1 - $(cat $f))) >$f; }\n' @test
 	} >"$TEST_DIR/n/n.bats"
+	local forward
+	forward=$(nsenter --net="$NETNS_PATH" cat /proc/sys/net/ipv4/ip_forward)
 	# run.sh's own namespace stands for the host's here
 	run nsenter --net="$NETNS_PATH" env -i PATH="$PATH" HOME="$HOME" PEA_BUILD="$PEA_BUILD" \
 		PEA_TEST_STRICT=1 "$TOP/tests/run.sh" "$TEST_DIR/n/n.bats"
-	local links tables
+	local links tables forward_after
+	forward_after=$(nsenter --net="$NETNS_PATH" cat /proc/sys/net/ipv4/ip_forward)
 	links=$(ip -n "$NETNS_NAME" -o link show | grep -c pea-h || true)
 	tables=$(ip netns exec "$NETNS_NAME" nft list tables | grep -c peaharness || true)
 	netns_delete
 	assert_failure
-	assert_equal "${lines[-1]}" "2 passed, 1 failed, 0 skipped"
-	assert_output --regexp "n.bats changed the host's network namespace: .*link pea-h0"
+	assert_equal "${lines[-1]}" "3 passed, 1 failed, 0 skipped"
+	assert_output --regexp "n.bats changed the host \(network namespace, sysctls, /dev/null\): .*link pea-h0"
 	assert_output --partial "nft inet peaharness"
+	assert_output --partial "sysctl net.ipv4.ip_forward=$((1 - forward))"
+	# put back as it was
+	assert_equal "$forward_after" "$forward"
 	refute_output --partial pea-h2
 	assert_equal "$links" 0
 	assert_equal "$tables" 0

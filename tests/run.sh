@@ -177,13 +177,20 @@ system_mounts() {
 }
 system_mounts_at_start=$(system_mounts)
 # host_net: the links and nftables tables of the namespace the run is in (the
+# host's), its forwarding sysctls, and /dev/null's owner and mode (crun chowns
+# the stdio it is given to a user namespace's root: /dev/null given to it is the
 # host's). Tests make theirs in namespaces of their own; something new here
-# after a file is a change to the host's network (in strict mode only: a run
-# beside this one may be making its own).
+# after a file is a change to the host (in strict mode only: a run beside this
+# one may be making its own).
 host_net() {
 	{
 		ip -o link show 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print "link " $2}'
 		nft list tables 2>/dev/null | sed 's/^table /nft /'
+		local k
+		for k in net.ipv4.ip_forward net.ipv6.conf.all.forwarding; do
+			echo "sysctl $k=$(cat "/proc/sys/${k//.//}" 2>/dev/null)"
+		done
+		echo "devnull $(stat -c '%u:%g:%a:%F:%t:%T' /dev/null 2>/dev/null)"
 	} | sort -u
 }
 
@@ -294,12 +301,14 @@ run_bats_file_checked() {
 		if [[ -n "$left" ]] && runs_beside; then
 			echo "# warning: $name ran while the host's network namespace changed (another test run is on the machine; left as it is): $(tr '\n' ' ' <<<"$left")"
 		elif [[ -n "$left" ]]; then
-			tap_line "$name" "not ok - $name changed the host's network namespace: $(tr '\n' ' ' <<<"$left")"
+			tap_line "$name" "not ok - $name changed the host (network namespace, sysctls, /dev/null): $(tr '\n' ' ' <<<"$left")"
 			local kind what
 			while read -r kind what; do
 				case $kind in
 				link) ip link del "$what" 2>/dev/null ;;
 				nft) nft delete table $what 2>/dev/null ;;
+				sysctl) sysctl -qw "$(grep -m1 "^sysctl ${what%%=*}=" <<<"$net_before" | cut -d' ' -f2)" 2>/dev/null ;;
+				devnull) chown 0:0 /dev/null && chmod 666 /dev/null ;;
 				esac
 			done <<<"$left"
 		fi
