@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "frontend/kube-yaml.h"
 #include "frontend/kube.h"
 #include "frontend/pod.h"
+#include "frontend/records.h"
 #include "frontend/sdnotify.h"
 
 /* What a pod's documents give the plan of one of its containers. */
@@ -1263,13 +1265,49 @@ static int proxy_open(struct proxy *x, struct pea_error **err)
 }
 
 /* Datagrams until one has the line READY=1. */
-static int proxy_wait_ready(struct proxy *x, const char *ctr, struct pea_error **err)
+/* Whether container ID may still say READY=1: not exited, not removed. */
+static bool ctr_may_notify(const struct global_options *g, const char *id)
+{
+	_cleanup_record_ struct ctr_record *r = NULL;
+	struct pea_error *e = NULL;
+
+	if (record_load(g, id, &r, &e) < 0) {
+		pea_error_free(e);
+		return false;
+	}
+	record_sync_exit(g, r);
+	return r->state != CTR_EXITED;
+}
+
+/*
+ * Wait for the container's READY=1 on its proxy. Each second without a word
+ * looks at the container: one that ended (or went) without sending it fails
+ * the play rather than holding it for ever (podman's notify proxy checks its
+ * container the same way since 4.5).
+ */
+static int proxy_wait_ready(const struct global_options *g, struct proxy *x, const char *ctr,
+			    const char *id, struct pea_error **err)
 {
 	for (;;) {
+		struct pollfd p = { .fd = x->fd, .events = POLLIN };
 		char buf[4096];
-		ssize_t n = recv(x->fd, buf, sizeof(buf) - 1, 0);
+		ssize_t n;
+		int r = poll(&p, 1, 1000);
 
-		if (n < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return pea_error_errno(err, "waiting for sd-notify proxy of '%s'", ctr);
+		if (r == 0) {
+			if (!ctr_may_notify(g, id))
+				return pea_error_new(err, EIO,
+						     "container '%s' exited before it sent "
+						     "READY=1 (sdnotify mode container)",
+						     ctr);
+			continue;
+		}
+		n = recv(x->fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)
 			return pea_error_errno(err, "waiting for sd-notify proxy of '%s'", ctr);
@@ -1354,7 +1392,7 @@ static int play_pod(struct global_options *g, const struct kube_pod_plan *pp,
 		goto out;
 	}
 	for (size_t i = 0; o->start && i < pp->nctrs; i++)
-		if (px[i].fd >= 0 && proxy_wait_ready(&px[i], pp->ctrs[i].name, err) < 0)
+		if (px[i].fd >= 0 && proxy_wait_ready(g, &px[i], pp->ctrs[i].name, ids[i], err) < 0)
 			goto out;
 	ctrs = pea_strv_join(ids, "\n");
 	*out = xasprintf("Pod:\n%s\n%s:\n%s\n\n", podid,

@@ -260,6 +260,21 @@ READY=1"
 	assert_output ''
 }
 
+@test "kube play: a container of sdnotify mode container that exits without READY=1 fails the play, no wait for ever" {
+	local y=$TEST_DIR/kx.yaml
+	printf '%s\n' 'apiVersion: v1' 'kind: Pod' 'metadata:' '  name: kx' '  annotations:' \
+		'    io.containers.sdnotify/b: "container"' 'spec:' '  containers:' \
+		'  - name: a' '    image: localhost/busybox' '    command: ["sleep", "100"]' \
+		'  - name: b' '    image: localhost/busybox' '    command: ["true"]' >"$y"
+	run -125 pea_cmd kube play "$y"
+	assert_output --partial "container 'kx-b' exited before it sent READY=1"
+	# nothing of the play is left
+	run -0 pea_cmd pod ps -q
+	assert_output ''
+	run -0 pea_cmd ps -aq
+	assert_output ''
+}
+
 @test "help: podman's Aliases: and Examples:, the usage naming the command, not its alias" {
 	run -0 pea_cmd container ls --help
 	assert_output --partial $'Usage:\n  pea container list [options]\n\nAliases:\n  list, ls\n\nExamples:\n  pea container list -a\n'
