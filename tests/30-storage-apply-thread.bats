@@ -4,21 +4,19 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-storage
+load helpers/storage-file
 
 setup_file() {
 	ensure_fixtures
 }
 
 setup() {
-	require_root
-	require_cmd "$PEA_STORAGE"
-	require_cmd zstd
-	storage_setup overlay
+	storage_file_setup zstd
 }
 
 teardown() {
 	at_close_fd
-	storage_teardown
+	storage_file_teardown
 }
 
 # at_close_fd: the fifo's writer a test holds open, closed (or killed)

@@ -7,20 +7,15 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-storage
+load helpers/storage-file
 
 setup_file() {
 	ensure_fixtures
 }
 
 setup() {
-	require_root
-	require_cmd "$PEA_STORAGE"
-	storage_setup overlay
+	storage_file_setup
 	st_busybox_image bb
-}
-
-teardown() {
-	storage_teardown
 }
 
 # mk NAME...: containers over bb, their ids in ids[]
