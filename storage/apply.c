@@ -1232,12 +1232,14 @@ static ssize_t middle_produce(void *data, char *buf, size_t cap)
 	return n;
 }
 
-/* The decoder's next block from the pipeline (its producer hashed it). */
-static la_ssize_t middle_next(struct archive *a, struct middle *m, const void **ret_buf)
+/*
+ * A block read (n bytes at buf, or n < 0: the reader's error) handed to the
+ * tar reader: its end noted, fed to tar-split. a is NULL when drain() reads
+ * what the tar reader left.
+ */
+static la_ssize_t middle_block(struct archive *a, struct middle *m, const char *buf, ssize_t n,
+			       const void **ret_buf)
 {
-	const char *buf = NULL;
-	ssize_t n = pipeline_next(m->pipe, &buf);
-
 	if (n < 0) {
 		if (a)
 			archive_set_error(a, middle_errno(m), "%s", middle_error(m));
@@ -1249,6 +1251,15 @@ static la_ssize_t middle_next(struct archive *a, struct middle *m, const void **
 		tarsplit_feed(m->split, buf, (size_t)n);
 	*ret_buf = buf;
 	return n;
+}
+
+/* The decoder's next block from the pipeline (its producer hashed it). */
+static la_ssize_t middle_next(struct archive *a, struct middle *m, const void **ret_buf)
+{
+	const char *buf = NULL;
+	ssize_t n = pipeline_next(m->pipe, &buf);
+
+	return middle_block(a, m, buf, n, ret_buf);
 }
 
 static la_ssize_t middle_read(struct archive *a, void *data, const void **ret_buf)
@@ -1272,20 +1283,9 @@ static la_ssize_t middle_read(struct archive *a, void *data, const void **ret_bu
 		n = unzstd_read(m->zs, m->buf, READ_BLOCK);
 	else
 		n = archive_read_data(m->outer, m->buf, READ_BLOCK);
-	if (n < 0) {
-		/* a is NULL when drain() reads what the tar reader left */
-		if (a)
-			archive_set_error(a, middle_errno(m), "%s", middle_error(m));
-		return -1;
-	}
-	if (n == 0)
-		m->eof = true;
-	if (m->hash)
+	if (n > 0 && m->hash)
 		pea_digest_update(&m->uncompressed, m->buf, (size_t)n);
-	if (m->split)
-		tarsplit_feed(m->split, m->buf, (size_t)n);
-	*ret_buf = m->buf;
-	return n;
+	return middle_block(a, m, m->buf, n, ret_buf);
 }
 
 static const char *compression_name(struct archive *outer)
