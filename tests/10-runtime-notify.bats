@@ -8,6 +8,7 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-runtime
+load helpers/notify
 
 setup_file() {
 	ensure_fixtures
@@ -24,39 +25,8 @@ setup() {
 }
 
 teardown() {
-	if [[ -n "$LISTENER" ]]; then
-		kill "$LISTENER" 2>/dev/null || true
-		wait "$LISTENER" 2>/dev/null || true
-	fi
+	listen_stop
 	rt_teardown
-}
-
-# listen: a datagram socket at $SOCK (the host's NOTIFY_SOCKET); each message is
-# a line of $NLOG; a passed fd (BARRIER=1's pipe) is closed once it is, as systemd does.
-listen() {
-	: >"$NLOG"
-	python3 -c '
-import socket, sys, os, array
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a") as f:
-    while True:
-        msg, anc, _, _ = s.recvmsg(4096, socket.CMSG_SPACE(16))
-        f.write(msg.decode() + "\n")
-        f.flush()
-        # the barrier ends once the line is written: whoever waited for it reads it
-        for level, kind, data in anc:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                for fd in array.array("i", data[:len(data) - len(data) % 4]):
-                    os.close(fd)
-' "$SOCK" "$NLOG" </dev/null >/dev/null 2>&1 3>&- &
-	LISTENER=$!
-	local n
-	for ((n = 0; n < 200; n++)); do
-		[[ -S "$SOCK" ]] && return 0
-		sleep 0.05
-	done
-	fail "the listener did not bind $SOCK"
 }
 
 # wait_log TEXT: $NLOG is TEXT (10 s at most).

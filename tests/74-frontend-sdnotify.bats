@@ -8,6 +8,7 @@ bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
 load helpers/fe-file
+load helpers/notify
 
 setup() {
 	fe_file_setup jq python3 socat
@@ -17,33 +18,8 @@ setup() {
 }
 
 teardown() {
-	if [[ -n "$LISTENER" ]]; then
-		kill "$LISTENER" 2>/dev/null || true
-		wait "$LISTENER" 2>/dev/null || true
-	fi
+	listen_stop
 	fe_file_teardown
-}
-
-# listen: a datagram socket at $SOCK; each message received is a line of $NLOG (its own
-# lines kept), as podman's test's socat writes them.
-listen() {
-	: >"$NLOG"
-	python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a") as f:
-    while True:
-        f.write(s.recv(4096).decode() + "\n")
-        f.flush()
-' "$SOCK" "$NLOG" </dev/null >/dev/null 2>&1 3>&- &
-	LISTENER=$!
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[[ -S "$SOCK" ]] && return 0
-		sleep 0.05
-	done
-	return 1
 }
 
 # wait_log TEXT: $NLOG is TEXT (5 s at most).
