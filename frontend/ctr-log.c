@@ -21,6 +21,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/journal-native.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/strv.h"
@@ -30,8 +31,6 @@
 #include "frontend/format.h"
 #include "frontend/frontend.h"
 #include "frontend/records.h"
-
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 static const char *const drivers[] = { "k8s-file", "json-file", "journald", "none", "passthrough" };
 

@@ -2,9 +2,7 @@
  * The systemd journal (journal.h): sending an entry over journald's native
  * protocol, reading entries back through journalctl -o json.
  */
-#include <endian.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/journal-native.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "frontend/frontend.h"
@@ -24,62 +23,14 @@
 
 /* ---- sending -------------------------------------------------------------- */
 
-static bool valid_name(const char *name, size_t len)
-{
-	if (len == 0 || len > 64 || name[0] == '_' || (name[0] >= '0' && name[0] <= '9'))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!((name[i] >= 'A' && name[i] <= 'Z') || (name[i] >= '0' && name[i] <= '9') ||
-		      name[i] == '_'))
-			return false;
-	return true;
-}
-
-/*
- * The datagram of fields: "NAME=value\n", or for a value with a newline the
- * binary form "NAME\n", its length as a little-endian 64-bit number, the value, "\n".
- */
-static int encode(char *const *fields, FILE *f, struct pea_error **err)
-{
-	for (size_t i = 0; fields && fields[i]; i++) {
-		const char *eq = strchr(fields[i], '='), *value;
-		size_t nlen, vlen;
-
-		if (!eq || !valid_name(fields[i], (size_t)(eq - fields[i])))
-			return pea_error_new(err, EINVAL, "journal field '%.64s': not NAME=value",
-					     fields[i]);
-		nlen = (size_t)(eq - fields[i]);
-		value = eq + 1;
-		vlen = strlen(value);
-		if (!memchr(value, '\n', vlen)) {
-			fprintf(f, "%s\n", fields[i]);
-		} else {
-			uint64_t le = htole64((uint64_t)vlen);
-			fwrite(fields[i], 1, nlen, f);
-			fputc('\n', f);
-			fwrite(&le, sizeof(le), 1, f);
-			fwrite(value, 1, vlen, f);
-			fputc('\n', f);
-		}
-	}
-	return 0;
-}
-
 int journal_send(char *const *fields, struct pea_error **err)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET };
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int r;
 
-	if (!f)
-		return pea_error_errno(err, "open_memstream");
-	r = encode(fields, f, err);
-	if (fclose(f) != 0 && r == 0)
-		return pea_error_errno(err, "journal entry");
-	if (r < 0)
+	if (journal_native_encode(fields, &buf, &len, err) < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)

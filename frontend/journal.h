@@ -12,12 +12,11 @@
 struct json_object;
 struct pea_error;
 
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
-
 /*
  * Send one entry: fields are "NAME=value" (a value may hold any byte but NUL;
  * one with a newline goes in the protocol's binary form). Names are journald's:
- * upper case letters, digits and '_', not starting with '_' or a digit.
+ * upper case letters, digits and '_', not starting with '_' or a digit
+ * (lib/journal-native.h encodes it).
  */
 int journal_send(char *const *fields, struct pea_error **err);
 

@@ -1,6 +1,6 @@
-#include <endian.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,6 +9,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/journal-native.h"
 #include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -24,43 +25,23 @@
  * line. Pieces shorter than 8192 bytes wait for the rest of their line.
  */
 
-#define JOURNAL_SOCKET	   "/run/systemd/journal/socket"
 #define JOURNAL_DGRAM_MAX  (MONITOR_PACKET_DATA + 16384)
 #define JOURNAL_MAX_LABELS 32
-
-static size_t put(char *buf, size_t size, size_t off, const void *data, size_t len)
-{
-	if (off + len > size)
-		return SIZE_MAX;
-	memcpy(buf + off, data, len);
-	return off + len;
-}
 
 size_t journald_encode(char *buf, size_t size, const char *const *fields, const char *msg,
 		       size_t msg_len, bool partial, int priority)
 {
-	uint64_t le = htole64((uint64_t)msg_len);
 	char prio[16];
-	size_t off = 0;
+	size_t off;
 
-	/* MESSAGE may hold a newline: the binary form, "NAME\n" le64 length, data, "\n" */
-	off = put(buf, size, off, "MESSAGE\n", 8);
-	if (off != SIZE_MAX)
-		off = put(buf, size, off, &le, sizeof(le));
-	if (off != SIZE_MAX)
-		off = put(buf, size, off, msg, msg_len);
-	if (off != SIZE_MAX)
-		off = put(buf, size, off, "\n", 1);
-	snprintf(prio, sizeof(prio), "PRIORITY=%d\n", priority);
-	if (off != SIZE_MAX)
-		off = put(buf, size, off, prio, strlen(prio));
-	for (size_t i = 0; fields && fields[i] && off != SIZE_MAX; i++) {
-		off = put(buf, size, off, fields[i], strlen(fields[i]));
-		if (off != SIZE_MAX)
-			off = put(buf, size, off, "\n", 1);
-	}
-	if (partial && off != SIZE_MAX)
-		off = put(buf, size, off, "CONTAINER_PARTIAL_MESSAGE=true\n", 31);
+	/* MESSAGE may hold a newline (it ends with one): always the binary form */
+	off = journal_native_put(buf, size, 0, "MESSAGE", 7, msg, msg_len, true);
+	snprintf(prio, sizeof(prio), "%d", priority);
+	off = journal_native_put(buf, size, off, "PRIORITY", 8, prio, strlen(prio), false);
+	for (size_t i = 0; fields && fields[i]; i++)
+		off = journal_native_put_field(buf, size, off, fields[i]);
+	if (partial)
+		off = journal_native_put_field(buf, size, off, "CONTAINER_PARTIAL_MESSAGE=true");
 	return off == SIZE_MAX ? 0 : off;
 }
 
