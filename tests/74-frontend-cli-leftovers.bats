@@ -8,6 +8,7 @@ bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
 load helpers/fe-file
+load helpers/notify
 
 # pea_late ARGS...: pea_cmd without the global options in front: the test puts them after.
 pea_late() {
@@ -170,10 +171,7 @@ pea_late() {
 }
 
 teardown() {
-	if [[ -n "${KN_LISTENER:-}" ]]; then
-		kill "$KN_LISTENER" 2>/dev/null || true
-		wait "$KN_LISTENER" 2>/dev/null || true
-	fi
+	listen_stop
 	fe_file_teardown
 }
 
@@ -200,7 +198,7 @@ kube_notify_yaml() {
 
 @test "kube play: io.containers.sdnotify annotations, the play's own sockets, the service's READY" {
 	require_cmd python3
-	local y=$TEST_DIR/kn.yaml sock=$TEST_DIR/notify.sock nlog=$TEST_DIR/notify.log
+	local y=$TEST_DIR/kn.yaml SOCK=$TEST_DIR/notify.sock NLOG=$TEST_DIR/notify.log
 	# none: ignore, as podman's kube default
 	kube_notify_yaml "$y" "" ""
 	run -0 pea_cmd kube play --start=false "$y"
@@ -209,17 +207,7 @@ kube_notify_yaml() {
 	run -0 pea_cmd kube down "$y"
 	# the pod's mode, one container's own: the containers of a mode other than ignore get
 	# a socket of the play's (not its NOTIFY_SOCKET); conmon's READY=1 comes at the start
-	python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a") as f:
-    while True:
-        f.write(s.recv(4096).decode() + "\n")
-        f.flush()
-' "$sock" "$nlog" </dev/null >/dev/null 2>&1 3>&- &
-	KN_LISTENER=$!
-	for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.05; done
+	listen
 	kube_notify_yaml "$y" conmon ignore
 	run -0 pea_cmd kube play "$y"
 	run -0 pea_cmd inspect --format '{{.Config.SdNotifyMode}}' kn-a kn-b
@@ -231,14 +219,14 @@ with open(sys.argv[2], "a") as f:
 	run -0 pea_cmd kube down "$y"
 	# a play with NOTIFY_SOCKET and --service-container: MAINPID (the service container's
 	# monitor) and READY=1 once the pods run; the containers' go to their own sockets
-	: >"$nlog"
-	run -0 pea_with_socket "$sock" kube play --service-container "$y"
+	: >"$NLOG"
+	run -0 pea_with_socket "$SOCK" kube play --service-container "$y"
 	svc=$(sha256sum "$y")
 	svc="${svc:0:12}-service"
 	run -0 pea_cmd inspect --format '{{.State.ConmonPid}}' "$svc"
 	mainpid=$output
-	for _ in $(seq 100); do [[ -s $nlog ]] && break; sleep 0.05; done
-	run -0 cat "$nlog"
+	for _ in $(seq 100); do [[ -s $NLOG ]] && break; sleep 0.05; done
+	run -0 cat "$NLOG"
 	assert_output "MAINPID=$mainpid
 READY=1"
 	run -0 pea_cmd kube down "$y"
@@ -277,13 +265,21 @@ READY=1"
 
 @test "help: podman's Aliases: and Examples:, the usage naming the command, not its alias" {
 	run -0 pea_cmd container ls --help
-	assert_output --partial $'Usage:\n  pea container list [options]\n\nAliases:\n  list, ls\n\nExamples:\n  pea container list -a\n'
+	assert_output --partial $'Usage:\n  pea container list [options]\n\nAliases:\n  list, ls\n\nExamples:\n  pea container list --all\n'
 	run -0 pea_cmd run --help
-	assert_output --partial $'Examples:\n  pea run imageID ls -alF /etc\n'
+	assert_output --partial $'Examples:\n  pea run --rm busybox echo hello\n'
 	refute_output --partial 'Aliases:'
+	# the examples are pea's own: one command's lines under each of its paths
+	run -0 pea_cmd container run --help
+	assert_output --partial $'Examples:\n  pea container run --rm busybox echo hello\n'
+	# a template in an example is no field --format completes
+	run -0 pea_cmd network inspect --help
+	assert_output --partial "{{.Subnet}}"
+	run -0 pea_cmd __completeNoDesc network inspect --format '{{.'
+	refute_output --partial "{{.Subnet}}"
 	# the sections before Options:, as podman's template has them
 	run -0 pea_cmd ps --help
-	assert_output --regexp $'Usage:\n  pea ps \\[options\\]\n\nExamples:\n  pea ps -a\n(.*\n)*\nOptions:\n'
+	assert_output --regexp $'Usage:\n  pea ps \\[options\\]\n\nExamples:\n  pea ps --all\n(.*\n)*\nOptions:\n'
 	run -0 pea_cmd pod ls --help
 	assert_output --partial $'  pea pod ps [options]\n\nAliases:\n  ps, ls, list\n'
 	run -0 pea_cmd volume list --help
@@ -294,7 +290,7 @@ READY=1"
 	# run as podman: podman's name in them; umount is unmount's alias, not a command listed
 	ln -s "$PEA" "$TEST_DIR/podman"
 	run -0 "$TEST_DIR/podman" "${FE_ARGS[@]}" umount --help
-	assert_output --partial $'Usage:\n  podman unmount [options] CONTAINER [CONTAINER...]\n\nAliases:\n  unmount, umount\n\nExamples:\n  podman unmount ctrID\n'
+	assert_output --partial $'Usage:\n  podman unmount [options] CONTAINER [CONTAINER...]\n\nAliases:\n  unmount, umount\n\nExamples:\n  podman unmount web\n'
 	run -0 pea_cmd --help
 	refute_line --regexp '^  umount '
 	assert_line --regexp '^  unmount '
