@@ -31,6 +31,8 @@ setup() {
 
 teardown() {
 	local p exe
+	# Before setup names the directory, an empty RL_DIR would match every server.
+	[[ -n "${RL_DIR:-}" ]] || return 0
 	exe="$(readlink -f "$PEA_OVERLAYFS")"
 	# A server a failed test left, serving under this test's directory.
 	for p in /proc/[0-9]*; do
