@@ -85,12 +85,13 @@ static bool is_pea_monitor(const struct global_options *g)
 }
 
 /*
- * The exit command cleans up and removes a --rm container, attached or not
- * (podman's `container cleanup --rm`): a foreground run reads the exit code
- * from the exit file, which the removal keeps, and the output from the log it
- * opened before the start, and only waits for the exit command to be done.
- * One process does the removal, never two, and a run killed meanwhile changes
- * nothing.
+ * The exit command cleans up and removes a --rm container (podman's
+ * `container cleanup --rm`) started detached. A foreground run does it
+ * itself, with the exit code from the exit file and the output from the log
+ * it opened before the start, and then tells the monitor on --cleaner-fd
+ * that no exit command is needed (tell_cleaned). One process does the
+ * removal, never two (the container's lock), and a run killed meanwhile
+ * leaves it to the exit command.
  */
 /* --preserve-fds N: pea's fds 3 .. 3+N-1 go on to the container */
 static int preserve_fds(const struct ctr_record *r)
@@ -298,7 +299,8 @@ static int attach_handshake(const struct global_options *g, const struct ctr_rec
 
 /* Launch the monitor; the container's pid from the sync pipe. */
 static int launch_monitor(struct global_options *g, const struct ctr_record *r, const char *bundle,
-			  bool start_now, int *attach_sock, int *ret_pid, struct pea_error **err)
+			  bool start_now, int *attach_sock, int *cleaner, int *ret_pid,
+			  struct pea_error **err)
 {
 	int npreserve = preserve_fds(r);
 	bool attach_first = start_now && attach_sock;
@@ -306,9 +308,10 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 			    **envp = monitor_env(3 + npreserve, attach_first);
 	_cleanup_close_ int rd = -1, wr = -1, pidfd = -1, null_fd = -1;
 	_cleanup_close_ int attach_rd = -1, attach_wr = -1, start_rd = -1, start_wr = -1;
+	_cleanup_close_ int cleaner_rd = -1, cleaner_wr = -1;
 	_cleanup_json_ struct json_object *j = NULL;
 	_cleanup_free_ char *line = NULL;
-	_cleanup_free_ struct pea_fd_map *fds = xnew(struct pea_fd_map, 3 + (size_t)npreserve);
+	_cleanup_free_ struct pea_fd_map *fds = xnew(struct pea_fd_map, 4 + (size_t)npreserve);
 	_cleanup_error_ struct pea_error *attach_err = NULL, *late_err = NULL, *sync_err = NULL;
 	struct pea_spawn s = { 0 };
 	int pipefd[2], status;
@@ -329,6 +332,13 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 			return pea_error_errno(err, "pipe");
 		start_rd = pipefd[0];
 		start_wr = pipefd[1];
+	}
+	/* a socket, not a pipe: its byte goes with MSG_NOSIGNAL (a monitor gone: no SIGPIPE) */
+	if (cleaner && is_pea_monitor(g)) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pipefd) < 0)
+			return pea_error_errno(err, "socketpair");
+		cleaner_rd = pipefd[0];
+		cleaner_wr = pipefd[1];
 	}
 	/*
 	 * The monitor's fds as conmon's from podman: the preserved ones first, then the
@@ -361,6 +371,13 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	s.cwd = bundle;
 	s.fds = fds;
 	s.nfds = (attach_first ? 3 : 1) + (size_t)npreserve;
+	if (cleaner_rd >= 0) { /* the next number: --cleaner-fd */
+		int n = 3 + (int)s.nfds;
+
+		fds[s.nfds++] = (struct pea_fd_map){ cleaner_rd, n };
+		pea_strv_push_take(&argv, xasprintf("--cleaner-fd=%d", n));
+		s.argv = argv;
+	}
 	/* passthrough: the container's stdio are pea's own, stdin too */
 	s.null_stdin = !ctr_log_is_passthrough(r);
 	if (log_get_level() >= LOG_LEVEL_DEBUG) {
@@ -372,6 +389,9 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	wr = pea_close(wr);
 	attach_wr = pea_close(attach_wr);
 	start_rd = pea_close(start_rd);
+	cleaner_rd = pea_close(cleaner_rd);
+	if (cleaner)
+		*cleaner = TAKE_FD(cleaner_wr); /* the caller's from now on, failed or not */
 	/*
 	 * From here on the monitor goes on whatever fails (a closed start pipe
 	 * reads as the go): a failure (late_err) still waits for its report, so
@@ -707,6 +727,7 @@ struct start_io {
 	const char *log_path;
 	off_t log_from;
 	const char *rootfs; /* mounted by run's create: no mount of our own */
+	int *cleaner;	    /* a foreground run's pipe to pea-monitor's --cleaner-fd */
 };
 
 /* Under the lock: everything up to a running container. */
@@ -735,7 +756,7 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 	}
 	if (spec_write(g, r, rootfs, err) < 0)
 		goto fail;
-	if (launch_monitor(g, r, bundle, start_now, io->sock, &pid, err) < 0) {
+	if (launch_monitor(g, r, bundle, start_now, io->sock, io->cleaner, &pid, err) < 0) {
 		if (pid > 0) /* it runs, but its attach failed */
 			goto fail_kill;
 		goto fail;
@@ -787,8 +808,29 @@ static void become_subreaper(void)
 }
 
 /*
+ * The byte on pea-monitor's --cleaner-fd: the container is cleaned up (and
+ * removed with --rm), so the monitor runs no exit command, which would only
+ * wait for the container's lock to find nothing to do while this run waits
+ * for the monitor (reap_adopted): an exec of pea less per foreground run.
+ * Not sent, the socket's end (a run killed or failed) leaves the cleanup to
+ * the exit command, as before.
+ */
+static void tell_cleaned(int *cleaner)
+{
+	ssize_t n;
+
+	if (*cleaner < 0)
+		return;
+	do
+		n = send(*cleaner, "1", 1, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	*cleaner = pea_close(*cleaner);
+}
+
+/*
  * Woken by SIGCHLD (blocked, taken with sigtimedwait), not by a sleep: the
- * monitor ends once its exit command is done, and the run with it.
+ * monitor ends once its exit command is done (none after tell_cleaned), and
+ * the run with it.
  */
 static void reap_adopted(void)
 {
@@ -950,7 +992,7 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 	bool attach = how->attach, stdin_too = how->stdin_too;
 	const char *detach_keys = how->detach_keys;
 	unsigned streams = how->streams ? how->streams : 7u;
-	_cleanup_close_ int lock = -1, logfd = -1;
+	_cleanup_close_ int lock = -1, logfd = -1, cleaner = -1;
 	_cleanup_record_ struct ctr_record *r = NULL;
 	_cleanup_free_ char *full = NULL, *logf = NULL;
 	struct start_io io = { 0 };
@@ -989,6 +1031,9 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 	}
 	tty = has_tty(r);
 	io.rootfs = how->rootfs;
+	/* a foreground run cleans up after its container itself (tell_cleaned) */
+	if (attach)
+		io.cleaner = &cleaner;
 	/* without a log to read, the output comes from the attach socket */
 	if (attach && !passthrough && (tty || (stdin_too && interactive(r)) || !logf))
 		io.sock = &sock;
@@ -1039,6 +1084,7 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 	*ret_exit = read_exit_code(g, full);
 	if (container_cleanup(g, full, true, err) < 0)
 		return -1;
+	tell_cleaned(&cleaner);
 	reap_adopted();
 	return container_maybe_restart(g, full, false, err);
 }

@@ -43,9 +43,8 @@ void container_mark_attached(const struct global_options *g, const char *id, boo
 /*
  * The mark of a container whose end this process (pea rm) cleans up itself:
  * while the mark is there and the process it names lives, the monitor runs
- * no exit command (pea-monitor's --exit-command-skip-if). Not a foreground
- * run: there the exit command's removal overlaps the end of the attach
- * (bench/frontend.sh: run --rm 8-14% slower when the run did it itself).
+ * no exit command (pea-monitor's --exit-command-skip-if). A foreground run
+ * tells its monitor on --cleaner-fd instead, once it has cleaned up.
  */
 void container_mark_cleaner(const struct global_options *g, const char *id);
 /* Its path, for the monitor's flag. */

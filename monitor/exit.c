@@ -103,6 +103,25 @@ static bool exit_command_skipped(const char *file)
 }
 
 /*
+ * --cleaner-fd: our end of a pipe or socket whose other end a foreground
+ * pea run holds. It writes a byte there once it has cleaned up after the
+ * container (and removed it with --rm) itself: the exit command would only
+ * wait for its lock to find nothing left, and the run would wait for both
+ * (it reaps this monitor). The end without a byte (the run killed, detached
+ * from a terminal, or failed) leaves the work to the exit command.
+ */
+static bool cleaner_did_it(int fd)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = read(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1;
+}
+
+/*
  * Run --exit-command with its --exit-command-arg's after --exit-delay
  * seconds, wait for it, and fail with its status. It is not our subreaper's
  * business: the command's own children go to init.
@@ -119,6 +138,15 @@ int exit_run_command(struct monitor *m, struct pea_error **err)
 
 	if (!o->exit_command)
 		return 0;
+	if (o->cleaner_fd > 0) {
+		bool done = cleaner_did_it(o->cleaner_fd);
+
+		(void)close(o->cleaner_fd);
+		if (done) {
+			log_debug("the engine cleaned up itself: no exit command");
+			return 0;
+		}
+	}
 	/*
 	 * pea rm marks a container it kills, and then cleans up and removes it
 	 * itself under the container's lock: an exit command would only wait

@@ -329,6 +329,9 @@ static int take_env_fds(struct monitor *m, struct pea_error **err)
 	if (sync_fd_from_env("_OCI_SYNCPIPE", &m->sync_fd, err) < 0 ||
 	    sync_fd_from_env("_OCI_STARTPIPE", &m->start_fd, err) < 0)
 		return -(*err)->code;
+	/* the runtime, the container and the exit command never get it */
+	if (m->opts->cleaner_fd > 0 && fcntl(m->opts->cleaner_fd, F_SETFD, FD_CLOEXEC) < 0)
+		return pea_error_errno(err, "--cleaner-fd=%d", m->opts->cleaner_fd);
 	if (m->opts->exec_attach) {
 		if (sync_fd_from_env("_OCI_ATTACHPIPE", &m->attach_pipe_fd, err) < 0)
 			return -(*err)->code;
@@ -534,7 +537,8 @@ static int finish(struct monitor *m, int *ret_status, struct pea_error **err)
 		status = exit_status_of(m->container_status);
 	/* fds the engine passed for the container (reserved ports) end with it */
 	for (int fd = 3; fd < 3 + m->cfg->preserve_fds; fd++)
-		if (fd != m->sync_fd && fd != m->start_fd && fd != m->attach_pipe_fd)
+		if (fd != m->sync_fd && fd != m->start_fd && fd != m->attach_pipe_fd &&
+		    fd != m->opts->cleaner_fd)
 			close(fd);
 	if (exit_write_files(m, status, err) < 0)
 		r = -(*err)->code;

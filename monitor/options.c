@@ -39,6 +39,9 @@ static const struct opt_def opt_defs[] = {
 	{ "api-version", 0, OPT_FLAG, O(api_version), "Conmon API version to use" },
 	{ "bundle", 'b', OPT_STRING, O(bundle), "Location of the OCI Bundle path" },
 	{ "cid", 'c', OPT_STRING, O(cid), "Identification of Container" },
+	{ "cleaner-fd", 0, OPT_INT, O(cleaner_fd),
+	  "A pipe from the engine that cleans up itself: no exit command when a byte comes on it "
+	  "(pea's: a foreground pea run)" },
 	{ "conmon-pidfile", 'P', OPT_STRING, O(conmon_pidfile),
 	  "PID file for the monitor process" },
 	{ "container-pidfile", 'p', OPT_STRING, O(container_pidfile),
@@ -548,6 +551,9 @@ static int check_modes(const struct monitor_options *o, struct pea_error **err)
 				     "Delay before invoking exit command must be greater than or "
 				     "equal to 0, got %d",
 				     o->exit_delay);
+	if (o->cleaner_fd < 0 || (o->cleaner_fd > 0 && o->cleaner_fd < 3))
+		return pea_error_new(err, EINVAL, "--cleaner-fd must be 3 or more, got %d",
+				     o->cleaner_fd);
 	if (o->seccomp_notify_socket)
 		return pea_error_new(err, ENOTSUP,
 				     "--seccomp-notify-socket is not supported by pea-monitor");

@@ -25,6 +25,7 @@ struct monitor_options {
 	char *exit_command;
 	char **exit_command_args;
 	char *exit_command_skip_if; /* no exit command when this file exists (pea rm's mark) */
+	int cleaner_fd; /* pea's: a pipe from a foreground pea that cleans up itself; 0: none */
 	int exit_delay;
 	char *exit_dir;
 	bool leave_stdin_open;

@@ -151,6 +151,13 @@ refused() {
 	[[ $stderr == *"not supported"* ]] || fail "$stderr"
 }
 
+@test "--cleaner-fd: a number below 3 or not a number" {
+	refused "${BASE[@]}" -l none --cleaner-fd 1
+	assert_equal "$stderr" "pea-monitor: --cleaner-fd must be 3 or more, got 1"
+	refused "${BASE[@]}" -l none --cleaner-fd=x
+	[[ $stderr == *"--cleaner-fd"* ]] || fail "$stderr"
+}
+
 @test "passthrough refuses a terminal on its stdio" {
 	require_cmd script
 	run script -qec "$PEA_MONITOR ${BASE[*]} -l passthrough" /dev/null

@@ -316,6 +316,40 @@ case_exit_command_dead_pid() {
 	wait_for test -s "$TEST_DIR/cmd.out"
 }
 
+# --cleaner-fd: a byte on the pipe (the engine cleaned up itself): no exit command.
+case_cleaner_fd_byte() {
+	local fd
+	monitor_setup sh -c 'exit 2'
+	exec {fd}< <(printf 1)
+	monitor_launch -l none --exit-command /bin/sh --exit-command-arg -c \
+		--exit-command-arg "echo ran >$TEST_DIR/cmd.out" --cleaner-fd "$fd"
+	exec {fd}<&-
+	monitor_start_container
+	monitor_wait_exit
+	test ! -e "$TEST_DIR/cmd.out"
+}
+
+# The pipe's end without a byte (the engine killed or failed): the exit command runs.
+case_cleaner_fd_eof() {
+	local fd
+	monitor_setup sh -c 'exit 2'
+	exec {fd}< <(true)
+	monitor_launch -l none --exit-command /bin/sh --exit-command-arg -c \
+		--exit-command-arg "echo ran >$TEST_DIR/cmd.out" --cleaner-fd "$fd"
+	exec {fd}<&-
+	monitor_start_container
+	monitor_wait_exit
+	wait_for test -s "$TEST_DIR/cmd.out"
+}
+
+@test "--cleaner-fd: no exit command once a byte comes on the pipe" {
+	for_each_runtime case_cleaner_fd_byte
+}
+
+@test "--cleaner-fd: the pipe's end without a byte: the exit command runs" {
+	for_each_runtime case_cleaner_fd_eof
+}
+
 @test "--exit-command-skip-if: no exit command while its file exists" {
 	for_each_runtime case_exit_command_skip
 }

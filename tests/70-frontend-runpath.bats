@@ -84,3 +84,20 @@ spread_flag() {
 	assert_equal "$(spread_flag "$FE_ROOT/storage/staging")" T
 	run -0 pea_cmd rm -a
 }
+
+# exit_commands TRACE: the execs of pea's `container cleanup` (the monitor's exit command) in TRACE.
+exit_commands() {
+	grep -E 'execve\(.*"container", "cleanup"' "$1" | wc -l
+}
+
+@test "run --rm attached cleans up itself: the monitor runs no exit command; run -d's runs it" {
+	run -0 traced_run "$TEST_DIR/fg.trace" run --rm busybox true
+	assert_equal "$(exit_commands "$TEST_DIR/fg.trace")" 0
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+	# strace -f follows the detached monitor to its end, exit command and all
+	run -0 traced_run "$TEST_DIR/bg.trace" run -d --rm busybox true
+	assert_equal "$(exit_commands "$TEST_DIR/bg.trace")" 1
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+}
