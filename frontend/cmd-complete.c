@@ -253,14 +253,21 @@ static void help_flags(const char *help, const char *word, char ***ret, bool *re
 	}
 }
 
-/* The Go template fields a help names ({{.ID}}, {{.Names}}) starting with word. */
+/*
+ * The Go template fields a help names ({{.ID}}, {{.Names}}) starting with word; not the
+ * ones of its Examples: section (a whole template there may name fields of nested objects).
+ */
 static unsigned format_fields(const char *help, const char *word, char ***ret)
 {
+	const char *ex = strstr(help, "\nExamples:\n"),
+		   *ex_end = ex ? strstr(ex + 1, "\n\n") : NULL;
+
 	for (const char *s = strstr(help, "{{."); s; s = strstr(s + 3, "{{.")) {
 		size_t len =
 			3 + strspn(s + 3, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.");
 		_cleanup_free_ char *f = NULL;
-		if (len == 3 || strncmp(s + len, "}}", 2) != 0)
+		if (len == 3 || strncmp(s + len, "}}", 2) != 0 ||
+		    (ex && s > ex && (!ex_end || s < ex_end)))
 			continue;
 		f = xasprintf("%.*s}}", (int)len, s);
 		if (strncmp(f, word, strlen(word)) == 0 && !pea_strv_contains(*ret, f))

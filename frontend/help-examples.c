@@ -1,8 +1,11 @@
 /*
- * podman 4.3's "Aliases:" and "Examples:" sections of a command's help (cmd_print_help).
- * The table was made from podman 4.3.1's own help (podman PATH --help for each command
- * pea has): its example command lines, with "podman" as \1, printed as the program's name
- * as run. Sorted by path.
+ * The "Aliases:" and "Examples:" sections of a command's help (cmd_print_help), laid out
+ * as podman's help has them (after Usage:, before Available Commands: and Options:; each
+ * example line indented by two spaces), for the commands podman shows them for. The
+ * aliases are the command's other names (interface: the names podman accepts). The
+ * examples are pea's own command lines: \1 is the program's name as run, \2 the
+ * command's path as Usage: names it ("container list" when run as "container ls").
+ * Sorted by path.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,511 +22,412 @@ struct help_extra {
 };
 
 /* clang-format off */
+/* Commands that are one command under two paths (run, container run) share their lines. */
+#define EX_ATTACH \
+	"  \1 \2 web\n" \
+	"  \1 \2 --detach-keys ctrl-x,ctrl-y web\n" \
+	"  \1 \2 --no-stdin --sig-proxy=false web\n"
+#define EX_BUILD \
+	"  \1 \2 -t localhost/app:dev .\n" \
+	"  \1 \2 -f build/Containerfile --build-arg VERSION=1.2 -t app:1.2 src/\n" \
+	"  \1 \2 --no-cache --pull -t app:latest .\n"
+#define EX_COMMIT \
+	"  \1 \2 web localhost/web:snapshot\n" \
+	"  \1 \2 --change 'CMD [\"httpd\", \"-f\"]' -m \"tuned config\" web web:tuned\n" \
+	"  \1 \2 -q --pause=false db db:backup\n"
+#define EX_CP \
+	"  \1 \2 ./nginx.conf web:/etc/nginx/nginx.conf\n" \
+	"  \1 \2 db:/var/backups/dump.sql .\n" \
+	"  \1 \2 web:/var/log - | tar -tvf -\n"
+#define EX_CREATE \
+	"  \1 \2 --name web -p 8080:80 nginx:1.25\n" \
+	"  \1 \2 -it --name shell busybox sh\n" \
+	"  \1 \2 --env-file app.env --memory 256m registry.example.org/team/app:2.1\n"
+#define EX_DIFF \
+	"  \1 \2 web\n" \
+	"  \1 \2 --format json web\n"
+#define EX_EXEC \
+	"  \1 \2 web cat /etc/hostname\n" \
+	"  \1 \2 -it db sh\n" \
+	"  \1 \2 -e TZ=UTC -u 1000 -w /srv web date\n"
+#define EX_EXPORT \
+	"  \1 \2 -o web.tar web\n" \
+	"  \1 \2 db | gzip > db.tar.gz\n"
+#define EX_HISTORY \
+	"  \1 \2 busybox\n" \
+	"  \1 \2 --no-trunc --format '{{.CreatedBy}}' nginx:1.25\n"
+#define EX_IMPORT \
+	"  \1 \2 rootfs.tar localhost/base:1\n" \
+	"  \1 \2 --change 'ENTRYPOINT [\"/init\"]' rootfs.tar.gz localhost/base:2\n" \
+	"  zcat rootfs.tar.gz | \1 \2 - localhost/base:3\n"
+#define EX_IMAGES \
+	"  \1 \2 --all\n" \
+	"  \1 \2 --filter reference='*/team/*' --format '{{.Repository}}:{{.Tag}}'\n" \
+	"  \1 \2 --sort size --no-trunc\n"
+#define EX_INFO \
+	"  \1 \2\n" \
+	"  \1 \2 --format '{{.Host.OCIRuntime.Name}}'\n" \
+	"  \1 \2 -f json\n"
+#define EX_KILL \
+	"  \1 \2 web\n" \
+	"  \1 \2 -s HUP web\n" \
+	"  \1 \2 --all\n"
+#define EX_KUBE_GENERATE \
+	"  \1 \2 web > web.yaml\n" \
+	"  \1 \2 -s -f shop.yaml shop\n" \
+	"  \1 \2 pgdata\n"
+#define EX_KUBE_PLAY \
+	"  \1 \2 shop.yaml\n" \
+	"  \1 \2 --replace --network backend shop.yaml\n" \
+	"  \1 \2 --down shop.yaml\n"
+#define EX_LOGS \
+	"  \1 \2 web\n" \
+	"  \1 \2 -f --tail 20 web\n" \
+	"  \1 \2 --since 2024-03-01T08:00:00 --timestamps db\n" \
+	"  \1 \2 --names web db\n"
+#define EX_PAUSE \
+	"  \1 \2 web\n" \
+	"  \1 \2 web db\n" \
+	"  \1 \2 --all\n"
+#define EX_PS \
+	"  \1 \2 --all\n" \
+	"  \1 \2 --filter status=exited --format '{{.Names}} {{.Status}}'\n" \
+	"  \1 \2 -q --latest\n"
+#define EX_PULL \
+	"  \1 \2 busybox\n" \
+	"  \1 \2 --platform linux/arm64 nginx:1.25\n" \
+	"  \1 \2 --tls-verify=false 127.0.0.1:5000/team/app:2.1\n"
+#define EX_PUSH \
+	"  \1 \2 localhost/app:1.2 registry.example.org/team/app:1.2\n" \
+	"  \1 \2 app:1.2 oci-archive:/tmp/app.tar\n" \
+	"  \1 \2 --creds bob:secret app:1.2 docker://registry.example.org/bob/app\n"
+#define EX_RENAME \
+	"  \1 \2 web frontend\n"
+#define EX_RESTART \
+	"  \1 \2 web\n" \
+	"  \1 \2 -t 3 web db\n"
+#define EX_RM \
+	"  \1 \2 web\n" \
+	"  \1 \2 -f -v db\n" \
+	"  \1 \2 --all --force\n"
+#define EX_RMI \
+	"  \1 \2 busybox\n" \
+	"  \1 \2 -f nginx:1.25 localhost/app:1.2\n" \
+	"  \1 \2 --all\n"
+#define EX_RUN \
+	"  \1 \2 --rm busybox echo hello\n" \
+	"  \1 \2 -d --name web -p 8080:80 -v ./site:/usr/share/nginx/html:ro nginx:1.25\n" \
+	"  \1 \2 -it --network none --read-only alpine sh\n"
+#define EX_SAVE \
+	"  \1 \2 -o busybox.tar busybox\n" \
+	"  \1 \2 --format oci-dir -o app-layout localhost/app:1.2\n" \
+	"  \1 \2 -m busybox nginx:1.25 > both.tar\n"
+#define EX_SEARCH \
+	"  \1 \2 nginx\n" \
+	"  \1 \2 --limit 5 registry.example.org/team/\n" \
+	"  \1 \2 --list-tags --format '{{.Tag}}' registry.example.org/team/app\n"
+#define EX_START \
+	"  \1 \2 web\n" \
+	"  \1 \2 -a -i shell\n" \
+	"  \1 \2 --all\n"
+#define EX_STATS \
+	"  \1 \2 --no-stream\n" \
+	"  \1 \2 --no-stream --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}}' web db\n"
+#define EX_STOP \
+	"  \1 \2 web\n" \
+	"  \1 \2 -t 30 db\n" \
+	"  \1 \2 --all\n"
+#define EX_TAG \
+	"  \1 \2 busybox localhost/tools:v1\n" \
+	"  \1 \2 nginx:1.25 registry.example.org/team/web:stable web:latest\n"
+#define EX_TOP \
+	"  \1 \2 web\n" \
+	"  \1 \2 web user pid args\n" \
+	"  \1 \2 web pid,comm,etime\n"
+#define EX_UNMOUNT \
+	"  \1 \2 web\n" \
+	"  \1 \2 web db\n" \
+	"  \1 \2 --all\n"
+#define EX_UNPAUSE \
+	"  \1 \2 web\n" \
+	"  \1 \2 --all\n"
+#define EX_UNTAG \
+	"  \1 \2 localhost/tools:v1\n" \
+	"  \1 \2 nginx:1.25\n"
+#define EX_UPDATE \
+	"  \1 \2 --memory 512m web\n" \
+	"  \1 \2 --cpus 1.5 --pids-limit 200 db\n"
+#define EX_WAIT \
+	"  \1 \2 web\n" \
+	"  \1 \2 --condition running db\n"
+
 static const struct help_extra extras[] = {
-	{ "attach", NULL,
-		  "  \1 attach ctrID\n"
-		  "  \1 attach 1234\n"
-		  "  \1 attach --no-stdin foobar\n" },
-	{ "build", NULL,
-		  "  \1 build .\n"
-		  "  \1 build --creds=username:password -t imageName -f Containerfile.simple .\n"
-		  "  \1 build --layers --force-rm --tag imageName .\n" },
-	{ "buildx", "buildx, builder",
-		  NULL },
-	{ "buildx build", NULL,
-		  "  \1 buildx build .\n"
-		  "  \1 buildx build --creds=username:password -t imageName -f Containerfile.simple .\n"
-		  "  \1 buildx build --layers --force-rm --tag imageName .\n" },
-	{ "commit", NULL,
-		  "  \1 commit -q --message \"committing container to image\" reverent_golick image-committed\n"
-		  "  \1 commit -q --author \"firstName lastName\" reverent_golick image-committed\n"
-		  "  \1 commit -q --pause=false containerID image-committed\n"
-		  "  \1 commit containerID\n" },
-	{ "container attach", NULL,
-		  "  \1 container attach ctrID\n"
-		  "\t\1 container attach 1234\n"
-		  "\t\1 container attach --no-stdin foobar\n" },
+	{ "attach", NULL, EX_ATTACH },
+	{ "build", NULL, EX_BUILD },
+	{ "buildx", "buildx, builder", NULL },
+	{ "buildx build", NULL, EX_BUILD },
+	{ "commit", NULL, EX_COMMIT },
+	{ "container attach", NULL, EX_ATTACH },
 	{ "container cleanup", NULL,
-		  "  \1 container cleanup --latest\n"
-		  "  \1 container cleanup ctrID1 ctrID2 ctrID3\n"
-		  "  \1 container cleanup --all\n" },
-	{ "container commit", NULL,
-		  "  \1 container commit -q --message \"committing container to image\" reverent_golick image-committed\n"
-		  "  \1 container commit -q --author \"firstName lastName\" reverent_golick image-committed\n"
-		  "  \1 container commit -q --pause=false containerID image-committed\n"
-		  "  \1 container commit containerID\n" },
-	{ "container cp", NULL,
-		  "  \1 container cp [CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH\n" },
-	{ "container create", NULL,
-		  "  \1 container create alpine ls\n"
-		  "  \1 container create --annotation HELLO=WORLD alpine ls\n"
-		  "  \1 container create -t -i --name myctr alpine ls\n" },
-	{ "container diff", NULL,
-		  "  \1 container diff myCtr\n"
-		  "  \1 container diff -l --format json myCtr\n" },
-	{ "container exec", NULL,
-		  "  \1 container exec -it ctrID ls\n"
-		  "  \1 container exec -it -w /tmp myCtr pwd\n"
-		  "  \1 container exec --user root ctrID ls\n" },
+		  "  \1 \2 web\n"
+		  "  \1 \2 web db\n" },
+	{ "container commit", NULL, EX_COMMIT },
+	{ "container cp", NULL, EX_CP },
+	{ "container create", NULL, EX_CREATE },
+	{ "container diff", NULL, EX_DIFF },
+	{ "container exec", NULL, EX_EXEC },
 	{ "container exists", NULL,
-		  "  \1 container exists --external containerID\n"
-		  "  \1 container exists myctr || \1 run --name myctr [etc...]\n" },
-	{ "container export", NULL,
-		  "  \1 container export ctrID > myCtr.tar\n"
-		  "  \1 container export --output=\"myCtr.tar\" ctrID\n" },
+		  "  \1 \2 web && echo present\n"
+		  "  \1 \2 --external builder-ctr\n" },
+	{ "container export", NULL, EX_EXPORT },
 	{ "container inspect", NULL,
-		  "  \1 container inspect myCtr\n"
-		  "  \1 container inspect -l --format '{{.Id}} {{.Config.Labels}}'\n" },
-	{ "container kill", NULL,
-		  "  \1 container kill mywebserver\n"
-		  "  \1 container kill 860a4b23\n"
-		  "  \1 container kill --signal TERM ctrID\n" },
-	{ "container list", "list, ls",
-		  "  \1 container list -a\n"
-		  "  \1 container list -a --format \"{{.ID}}  {{.Image}}  {{.Labels}}  {{.Mounts}}\"\n"
-		  "  \1 container list --size --sort names\n" },
-	{ "container logs", NULL,
-		  "  \1 container logs ctrID\n"
-		  "\t\t\1 container logs --names ctrID1 ctrID2\n"
-		  "\t\t\1 container logs --color --names ctrID1 ctrID2\n"
-		  "\t\t\1 container logs --tail 2 mywebserver\n"
-		  "\t\t\1 container logs --follow=true --since 10m ctrID\n"
-		  "\t\t\1 container logs mywebserver mydbserver\n" },
-	{ "container pause", NULL,
-		  "  \1 container pause mywebserver\n"
-		  "  \1 container pause 860a4b23\n"
-		  "  \1 container pause --all\n" },
+		  "  \1 \2 web\n"
+		  "  \1 \2 --format '{{.State.Status}}' web db\n"
+		  "  \1 \2 --latest\n" },
+	{ "container kill", NULL, EX_KILL },
+	{ "container list", "list, ls", EX_PS },
+	{ "container logs", NULL, EX_LOGS },
+	{ "container pause", NULL, EX_PAUSE },
 	{ "container prune", NULL,
-		  "  \1 container prune\n" },
-	{ "container ps", NULL,
-		  "  \1 container ps -a\n"
-		  "  \1 container ps -a --format \"{{.ID}}  {{.Image}}  {{.Labels}}  {{.Mounts}}\"\n"
-		  "  \1 container ps --size --sort names\n" },
-	{ "container rename", NULL,
-		  "  \1 container rename containerA newName\n" },
-	{ "container restart", NULL,
-		  "  \1 container restart ctrID\n"
-		  "  \1 container restart --latest\n"
-		  "  \1 container restart ctrID1 ctrID2\n" },
-	{ "container rm", NULL,
-		  "  \1 container rm imageID\n"
-		  "  \1 container rm mywebserver myflaskserver 860a4b23\n"
-		  "  \1 container rm --force --all\n"
-		  "  \1 container rm -f c684f0d469f2\n" },
-	{ "container run", NULL,
-		  "  \1 container run imageID ls -alF /etc\n"
-		  "\t\1 container run --network=host imageID dnf -y install java\n"
-		  "\t\1 container run --volume /var/hostdir:/var/ctrdir -i -t fedora /bin/bash\n" },
+		  "  \1 \2\n"
+		  "  \1 \2 --force\n" },
+	{ "container ps", NULL, EX_PS },
+	{ "container rename", NULL, EX_RENAME },
+	{ "container restart", NULL, EX_RESTART },
+	{ "container rm", NULL, EX_RM },
+	{ "container run", NULL, EX_RUN },
 	{ "container runlabel", NULL,
-		  "  \1 container runlabel run imageID\n"
-		  "  \1 container runlabel install imageID arg1 arg2\n"
-		  "  \1 container runlabel --display run myImage\n" },
-	{ "container start", NULL,
-		  "  \1 container start --latest\n"
-		  "  \1 container start 860a4b231279 5421ab43b45\n"
-		  "  \1 container start --interactive --attach imageID\n" },
-	{ "container stats", NULL,
-		  "  \1 container stats --all --no-stream\n"
-		  "  \1 container stats ctrID\n"
-		  "  \1 container stats --no-stream --format \"table {{.ID}} {{.Name}} {{.MemUsage}}\" ctrID\n" },
-	{ "container stop", NULL,
-		  "  \1 container stop ctrID\n"
-		  "  \1 container stop --latest\n"
-		  "  \1 container stop --time 2 mywebserver 6e534f14da9d\n" },
-	{ "container top", NULL,
-		  "  \1 container top ctrID\n"
-		  "\1 container top --latest\n"
-		  "\1 container top ctrID pid seccomp args %C\n"
-		  "\1 container top ctrID -eo user,pid,comm\n" },
-	{ "container unmount", "unmount, umount",
-		  "  \1 container unmount ctrID\n"
-		  "  \1 container unmount ctrID1 ctrID2 ctrID3\n"
-		  "  \1 container unmount --all\n" },
-	{ "container unpause", NULL,
-		  "  \1 container unpause ctrID\n"
-		  "  \1 container unpause --all\n" },
-	{ "container update", NULL,
-		  "  \1 container update --cpus=5 foobar_container\n" },
-	{ "container wait", NULL,
-		  "  \1 container wait --interval 5s ctrID\n"
-		  "  \1 container wait ctrID1 ctrID2\n" },
-	{ "cp", NULL,
-		  "  \1 cp [options] [CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH\n" },
-	{ "create", NULL,
-		  "  \1 create alpine ls\n"
-		  "  \1 create --annotation HELLO=WORLD alpine ls\n"
-		  "  \1 create -t -i --name myctr alpine ls\n" },
-	{ "diff", NULL,
-		  "  \1 diff imageID\n"
-		  "  \1 diff ctrID\n"
-		  "  \1 diff --format json redis:alpine\n" },
+		  "  \1 \2 install registry.example.org/team/tool:1.0\n"
+		  "  \1 \2 --display run registry.example.org/team/tool:1.0\n" },
+	{ "container start", NULL, EX_START },
+	{ "container stats", NULL, EX_STATS },
+	{ "container stop", NULL, EX_STOP },
+	{ "container top", NULL, EX_TOP },
+	{ "container unmount", "unmount, umount", EX_UNMOUNT },
+	{ "container unpause", NULL, EX_UNPAUSE },
+	{ "container update", NULL, EX_UPDATE },
+	{ "container wait", NULL, EX_WAIT },
+	{ "cp", NULL, EX_CP },
+	{ "create", NULL, EX_CREATE },
+	{ "diff", NULL, EX_DIFF },
 	{ "events", NULL,
-		  "  \1 events\n"
-		  "  \1 events --filter event=create\n"
-		  "  \1 events --format {{.Image}}\n"
-		  "  \1 events --since 1h30s\n" },
-	{ "exec", NULL,
-		  "  \1 exec -it ctrID ls\n"
-		  "  \1 exec -it -w /tmp myCtr pwd\n"
-		  "  \1 exec --user root ctrID ls\n" },
-	{ "export", NULL,
-		  "  \1 export ctrID > myCtr.tar\n"
-		  "  \1 export --output=\"myCtr.tar\" ctrID\n" },
-	{ "generate kube", NULL,
-		  "  \1 kube generate ctrID\n"
-		  "  \1 kube generate podID\n"
-		  "  \1 kube generate --service podID\n"
-		  "  \1 kube generate volumeName\n"
-		  "  \1 kube generate ctrID podID volumeName --service\n" },
+		  "  \1 \2 --stream=false --since 30m\n"
+		  "  \1 \2 --filter type=container --filter event=die\n"
+		  "  \1 \2 --format json\n" },
+	{ "exec", NULL, EX_EXEC },
+	{ "export", NULL, EX_EXPORT },
+	{ "generate kube", NULL, EX_KUBE_GENERATE },
 	{ "generate systemd", NULL,
-		  "  \1 generate systemd CTR\n"
-		  "  \1 generate systemd --new --time 10 CTR\n"
-		  "  \1 generate systemd --files --name POD\n" },
+		  "  \1 \2 --name web\n"
+		  "  \1 \2 --new --files --name shop\n"
+		  "  \1 \2 --restart-policy always --stop-timeout 20 db\n" },
 	{ "healthcheck run", NULL,
-		  "  \1 healthcheck run mywebapp\n" },
-	{ "history", NULL,
-		  "  \1 history quay.io/fedora/fedora\n" },
+		  "  \1 \2 web\n" },
+	{ "history", NULL, EX_HISTORY },
 	{ "image exists", NULL,
-		  "  \1 image exists ID\n"
-		  "  \1 image exists IMAGE && \1 pull IMAGE\n" },
-	{ "image history", NULL,
-		  "  \1 image history quay.io/fedora/fedora\n" },
-	{ "image import", NULL,
-		  "  \1 image import https://example.com/ctr.tar url-image\n"
-		  "  cat ctr.tar | \1 -q image import --message \"importing the ctr.tar tarball\" - image-imported\n"
-		  "  cat ctr.tar | \1 image import -\n" },
+		  "  \1 \2 nginx:1.25 || \1 pull nginx:1.25\n" },
+	{ "image history", NULL, EX_HISTORY },
+	{ "image import", NULL, EX_IMPORT },
 	{ "image inspect", NULL,
-		  "  \1 image inspect alpine\n"
-		  "  \1 image inspect --format \"imageId: {{.Id}} size: {{.Size}}\" alpine\n"
-		  "  \1 image inspect --format \"image: {{.ImageName}} driver: {{.Driver}}\" myctr\n" },
-	{ "image list", "list, ls",
-		  "  \1 image list --format json\n"
-		  "  \1 image list --sort repository --format \"table {{.ID}} {{.Repository}} {{.Tag}}\"\n"
-		  "  \1 image list --filter dangling=true\n" },
+		  "  \1 \2 busybox\n"
+		  "  \1 \2 --format '{{.Architecture}} {{.Size}}' nginx:1.25\n" },
+	{ "image list", "list, ls", EX_IMAGES },
 	{ "image mount", NULL,
-		  "  \1 image mount imgID\n"
-		  "  \1 image mount imgID1 imgID2 imgID3\n"
-		  "  \1 image mount\n"
-		  "  \1 image mount --all\n" },
+		  "  \1 \2 busybox\n"
+		  "  \1 \2\n" },
 	{ "image prune", NULL,
-		  "  \1 image prune\n" },
-	{ "image pull", NULL,
-		  "  \1 image pull imageName\n"
-		  "  \1 image pull fedora:latest\n" },
-	{ "image push", NULL,
-		  "  \1 image push imageID docker://registry.example.com/repository:tag\n"
-		  "\t\t\1 image push imageID oci-archive:/path/to/layout:image:tag\n" },
-	{ "image rm", NULL,
-		  "  \1 image rm imageID\n"
-		  "  \1 image rm --force alpine\n"
-		  "  \1 image rm c4dfb1609ee2 93fd78260bd1 c0ed59d05ff7\n" },
-	{ "image save", NULL,
-		  "  \1 image save --quiet -o myimage.tar imageID\n"
-		  "  \1 image save --format docker-dir -o ubuntu-dir ubuntu\n"
-		  "  \1 image save > alpine-all.tar alpine:latest\n" },
-	{ "image search", NULL,
-		  "  \1 image search --filter=is-official --limit 3 alpine\n"
-		  "  \1 image search registry.fedoraproject.org/  # only works with v2 registries\n"
-		  "  \1 image search --format \"table {{.Index}} {{.Name}}\" registry.fedoraproject.org/fedora\n" },
+		  "  \1 \2\n"
+		  "  \1 \2 --all --force\n" },
+	{ "image pull", NULL, EX_PULL },
+	{ "image push", NULL, EX_PUSH },
+	{ "image rm", NULL, EX_RMI },
+	{ "image save", NULL, EX_SAVE },
+	{ "image search", NULL, EX_SEARCH },
 	{ "image sign", NULL,
-		  "  \1 image sign --sign-by mykey imageID\n"
-		  "  \1 image sign --sign-by mykey --directory ./mykeydir imageID\n" },
-	{ "image tag", NULL,
-		  "  \1 image tag 0e3bbc2 fedora:latest\n"
-		  "  \1 image tag imageID:latest myNewImage:newTag\n"
-		  "  \1 image tag httpd myregistryhost:5000/fedora/httpd:v2\n" },
+		  "  \1 \2 --sign-by ops@example.org --directory /var/lib/sigs registry.example.org/team/app:1.2\n" },
+	{ "image tag", NULL, EX_TAG },
 	{ "image tree", NULL,
-		  "  \1 image tree alpine:latest\n" },
+		  "  \1 \2 nginx:1.25\n"
+		  "  \1 \2 --whatrequires busybox\n" },
 	{ "image unmount", "unmount, umount",
-		  "  \1 unmount imgID\n"
-		  "  \1 unmount imgID1 imgID2 imgID3\n"
-		  "  \1 unmount --all\n" },
-	{ "image untag", NULL,
-		  "  \1 image untag 0e3bbc2\n"
-		  "  \1 image untag imageID:latest otherImageName:latest\n"
-		  "  \1 image untag httpd myregistryhost:5000/fedora/httpd:v2\n" },
-	{ "images", NULL,
-		  "  \1 images --format json\n"
-		  "  \1 images --sort repository --format \"table {{.ID}} {{.Repository}} {{.Tag}}\"\n"
-		  "  \1 images --filter dangling=true\n" },
-	{ "import", NULL,
-		  "  \1 import https://example.com/ctr.tar url-image\n"
-		  "  cat ctr.tar | \1 -q import --message \"importing the ctr.tar tarball\" - image-imported\n"
-		  "  cat ctr.tar | \1 import -\n" },
-	{ "info", NULL,
-		  "  \1 info\n" },
+		  "  \1 \2 busybox\n"
+		  "  \1 \2 --all\n" },
+	{ "image untag", NULL, EX_UNTAG },
+	{ "images", NULL, EX_IMAGES },
+	{ "import", NULL, EX_IMPORT },
+	{ "info", NULL, EX_INFO },
 	{ "inspect", NULL,
-		  "  \1 inspect fedora\n"
-		  "  \1 inspect --type image fedora\n"
-		  "  \1 inspect CtrID ImgID\n"
-		  "  \1 inspect --format \"imageId: {{.Id}} size: {{.Size}}\" fedora\n" },
-	{ "kill", NULL,
-		  "  \1 kill mywebserver\n"
-		  "  \1 kill 860a4b23\n"
-		  "  \1 kill --signal TERM ctrID\n" },
+		  "  \1 \2 web\n"
+		  "  \1 \2 --type image busybox\n"
+		  "  \1 \2 --format '{{.Id}}' web busybox\n" },
+	{ "kill", NULL, EX_KILL },
 	{ "kube down", NULL,
-		  "  \1 kube down nginx.yml\n"
-		  "   cat nginx.yml | \1 kube down -\n"
-		  "   \1 kube down https://example.com/nginx.yml\n" },
-	{ "kube generate", NULL,
-		  "  \1 kube generate ctrID\n"
-		  "  \1 kube generate podID\n"
-		  "  \1 kube generate --service podID\n"
-		  "  \1 kube generate volumeName\n"
-		  "  \1 kube generate ctrID podID volumeName --service\n" },
-	{ "kube play", NULL,
-		  "  \1 kube play nginx.yml\n"
-		  "  cat nginx.yml | \1 kube play -\n"
-		  "  \1 kube play --creds user:password --seccomp-profile-root /custom/path apache.yml\n"
-		  "  \1 kube play https://example.com/nginx.yml\n" },
+		  "  \1 \2 shop.yaml\n"
+		  "  \1 kube generate shop | \1 \2 -\n" },
+	{ "kube generate", NULL, EX_KUBE_GENERATE },
+	{ "kube play", NULL, EX_KUBE_PLAY },
 	{ "login", NULL,
-		  "  \1 login quay.io\n"
-		  "  \1 login --username ... --password ... quay.io\n"
-		  "  \1 login --authfile dir/auth.json quay.io\n" },
+		  "  \1 \2 registry.example.org\n"
+		  "  \1 \2 -u bob --password-stdin registry.example.org < token.txt\n"
+		  "  \1 \2 --tls-verify=false 127.0.0.1:5000\n" },
 	{ "logout", NULL,
-		  "  \1 logout quay.io\n"
-		  "  \1 logout --authfile dir/auth.json quay.io\n"
-		  "  \1 logout --all\n" },
-	{ "logs", NULL,
-		  "  \1 logs ctrID\n"
-		  "  \1 logs --names ctrID1 ctrID2\n"
-		  "  \1 logs --tail 2 mywebserver\n"
-		  "  \1 logs --follow=true --since 10m ctrID\n"
-		  "  \1 logs mywebserver mydbserver\n" },
+		  "  \1 \2 registry.example.org\n"
+		  "  \1 \2 --all\n" },
+	{ "logs", NULL, EX_LOGS },
 	{ "manifest", NULL,
-		  "  \1 manifest add mylist:v1.11 image:v1.11-amd64\n"
-		  "  \1 manifest create localhost/list\n"
-		  "  \1 manifest inspect localhost/list\n"
-		  "  \1 manifest annotate --annotation left=right mylist:v1.11 image:v1.11-amd64\n"
-		  "  \1 manifest push mylist:v1.11 docker://quay.io/myuser/image:v1.11\n"
-		  "  \1 manifest remove mylist:v1.11 sha256:15352d97781ffdf357bf3459c037be3efac4133dc9070c2dce7eca7c05c3e736\n"
-		  "  \1 manifest rm mylist:v1.11\n" },
+		  "  \1 \2 create localhost/app-multi:1.2\n"
+		  "  \1 \2 add localhost/app-multi:1.2 docker://registry.example.org/team/app:1.2-arm64\n"
+		  "  \1 \2 inspect localhost/app-multi:1.2\n"
+		  "  \1 \2 push --all localhost/app-multi:1.2 registry.example.org/team/app:1.2\n" },
 	{ "manifest add", NULL,
-		  "  \1 manifest add mylist:v1.11 image:v1.11-amd64\n"
-		  "\t\t\1 manifest add mylist:v1.11 transport:imageName\n" },
+		  "  \1 \2 localhost/app-multi:1.2 registry.example.org/team/app:1.2-amd64\n"
+		  "  \1 \2 --arch arm64 --variant v8 localhost/app-multi:1.2 docker://registry.example.org/team/app:1.2-arm64\n" },
 	{ "manifest create", NULL,
-		  "  \1 manifest create mylist:v1.11\n"
-		  "  \1 manifest create mylist:v1.11 arch-specific-image-to-add\n"
-		  "  \1 manifest create mylist:v1.11 arch-specific-image-to-add another-arch-specific-image-to-add\n"
-		  "  \1 manifest create --all mylist:v1.11 transport:tagged-image-to-add\n" },
+		  "  \1 \2 localhost/app-multi:1.2\n"
+		  "  \1 \2 --all localhost/app-multi:1.2 docker://registry.example.org/team/app:1.2\n" },
 	{ "manifest exists", NULL,
-		  "  \1 manifest exists mylist\n" },
+		  "  \1 \2 localhost/app-multi:1.2\n" },
 	{ "manifest inspect", NULL,
-		  "  \1 manifest inspect localhost/list\n" },
+		  "  \1 \2 localhost/app-multi:1.2\n"
+		  "  \1 \2 registry.example.org/team/app:1.2\n" },
 	{ "manifest remove", NULL,
-		  "  \1 manifest remove mylist:v1.11 sha256:15352d97781ffdf357bf3459c037be3efac4133dc9070c2dce7eca7c05c3e736\n" },
+		  "  \1 \2 localhost/app-multi:1.2 sha256:f1c7707611432ff1213e04685b9e5c7bb7db08482411369a09a1729462068f4b\n" },
 	{ "manifest rm", NULL,
-		  "  \1 manifest rm mylist:v1.11\n" },
+		  "  \1 \2 localhost/app-multi:1.2\n" },
 	{ "network connect", NULL,
-		  "  \1 network connect web secondary\n" },
+		  "  \1 \2 backend web\n"
+		  "  \1 \2 --alias api --ip 10.89.1.20 backend web\n" },
 	{ "network create", NULL,
-		  "  \1 network create podman1\n" },
+		  "  \1 \2 backend\n"
+		  "  \1 \2 --subnet 10.89.1.0/24 --gateway 10.89.1.1 backend\n"
+		  "  \1 \2 --internal --disable-dns isolated\n" },
 	{ "network disconnect", NULL,
-		  "  \1 network disconnect web secondary\n" },
+		  "  \1 \2 backend web\n" },
 	{ "network exists", NULL,
-		  "  \1 network exists net1\n" },
+		  "  \1 \2 backend\n" },
 	{ "network inspect", NULL,
-		  "  \1 network inspect podman\n" },
+		  "  \1 \2 backend\n"
+		  "  \1 \2 --format '{{range .Subnets}}{{.Subnet}}{{end}}' backend\n" },
 	{ "network ls", NULL,
-		  "  \1 network list\n" },
+		  "  \1 \2\n"
+		  "  \1 \2 --filter driver=bridge --format '{{.Name}}'\n" },
 	{ "network prune", NULL,
-		  "  \1 network prune\n" },
+		  "  \1 \2\n" },
 	{ "network reload", NULL,
-		  "  \1 network reload --latest\n"
-		  "  \1 network reload 3c13ef6dd843\n"
-		  "  \1 network reload test1 test2\n" },
+		  "  \1 \2 web\n"
+		  "  \1 \2 web db\n" },
 	{ "network rm", "rm, remove",
-		  "  \1 network rm podman\n" },
-	{ "pause", NULL,
-		  "  \1 pause mywebserver\n"
-		  "  \1 pause 860a4b23\n"
-		  "  \1 pause --all\n" },
-	{ "play kube", NULL,
-		  "  \1 play kube nginx.yml\n"
-		  "  cat nginx.yml | \1 play kube -\n"
-		  "  \1 play kube --creds user:password --seccomp-profile-root /custom/path apache.yml\n"
-		  "  \1 play kube https://example.com/nginx.yml\n" },
+		  "  \1 \2 backend\n"
+		  "  \1 \2 -f isolated\n" },
+	{ "pause", NULL, EX_PAUSE },
+	{ "play kube", NULL, EX_KUBE_PLAY },
 	{ "pod create", NULL,
-		  "  \1 pod create\n"
-		  "  \1 pod create --label foo=bar mypod\n" },
+		  "  \1 \2 --name shop -p 8080:80\n"
+		  "  \1 \2 --label app=shop --infra=false batch\n" },
 	{ "pod exists", NULL,
-		  "  \1 pod exists podID\n"
-		  "  \1 pod exists mypod || \1 pod create --name mypod\n" },
+		  "  \1 \2 shop || \1 pod create --name shop\n" },
 	{ "pod inspect", NULL,
-		  "  \1 pod inspect podID\n" },
+		  "  \1 \2 shop\n"
+		  "  \1 \2 --format '{{.State}}' shop\n" },
 	{ "pod kill", NULL,
-		  "  \1 pod kill podID\n"
-		  "  \1 pod kill --signal TERM mywebserver\n"
-		  "  \1 pod kill --latest\n" },
+		  "  \1 \2 shop\n"
+		  "  \1 \2 -s USR1 shop\n" },
 	{ "pod logs", NULL,
-		  "  \1 pod logs podID\n"
-		  "\t\t\1 pod logs -c ctrname podName\n"
-		  "\t\t\1 pod logs --tail 2 mywebserver\n"
-		  "\t\t\1 pod logs --follow=true --since 10m podID\n"
-		  "\t\t\1 pod logs mywebserver\n" },
+		  "  \1 \2 shop\n"
+		  "  \1 \2 -c shop-web --tail 50 -f shop\n" },
 	{ "pod pause", NULL,
-		  "  \1 pod pause podID1 podID2\n"
-		  "  \1 pod pause --latest\n"
-		  "  \1 pod pause --all\n" },
+		  "  \1 \2 shop\n"
+		  "  \1 \2 --all\n" },
 	{ "pod prune", NULL,
-		  "  \1 pod prune\n" },
-	{ "pod ps", "ps, ls, list",
-		  NULL },
+		  "  \1 \2 --force\n" },
+	{ "pod ps", "ps, ls, list", NULL },
 	{ "pod restart", NULL,
-		  "  \1 pod restart podID1 podID2\n"
-		  "  \1 pod restart --latest\n"
-		  "  \1 pod restart --all\n" },
+		  "  \1 \2 shop\n"
+		  "  \1 \2 --all\n" },
 	{ "pod rm", NULL,
-		  "  \1 pod rm mywebserverpod\n"
-		  "  \1 pod rm -f 860a4b23\n"
-		  "  \1 pod rm -f -a\n" },
+		  "  \1 \2 shop\n"
+		  "  \1 \2 -f --all\n" },
 	{ "pod start", NULL,
-		  "  \1 pod start podID\n"
-		  "  \1 pod start --latest\n"
-		  "  \1 pod start --all\n" },
+		  "  \1 \2 shop\n"
+		  "  \1 \2 --all\n" },
 	{ "pod stats", NULL,
-		  "  \1 pod stats\n"
-		  "  \1 pod stats a69b23034235 named-pod\n"
-		  "  \1 pod stats --latest\n"
-		  "  \1 pod stats --all\n" },
+		  "  \1 \2 --no-stream\n"
+		  "  \1 \2 --no-stream --format '{{.Name}} {{.MemUsage}}' shop\n" },
 	{ "pod stop", NULL,
-		  "  \1 pod stop mywebserverpod\n"
-		  "  \1 pod stop --latest\n"
-		  "  \1 pod stop --time 0 490eb 3557fb\n" },
+		  "  \1 \2 shop\n"
+		  "  \1 \2 -t 5 shop\n" },
 	{ "pod top", NULL,
-		  "  \1 pod top podID\n"
-		  "\1 pod top --latest\n"
-		  "\1 pod top podID pid seccomp args %C\n"
-		  "\1 pod top podID -eo user,pid,comm\n" },
+		  "  \1 \2 shop\n"
+		  "  \1 \2 shop pid comm\n" },
 	{ "pod unpause", NULL,
-		  "  \1 pod unpause podID1 podID2\n"
-		  "  \1 pod unpause --all\n"
-		  "  \1 pod unpause --latest\n" },
+		  "  \1 \2 shop\n"
+		  "  \1 \2 --all\n" },
 	{ "port", NULL,
-		  "  \1 port --all\n"
-		  "  \1 port ctrID 80/tcp\n"
-		  "  \1 port --latest 80\n" },
-	{ "ps", NULL,
-		  "  \1 ps -a\n"
-		  "  \1 ps -a --format \"{{.ID}}  {{.Image}}  {{.Labels}}  {{.Mounts}}\"\n"
-		  "  \1 ps --size --sort names\n" },
-	{ "pull", NULL,
-		  "  \1 pull imageName\n"
-		  "  \1 pull fedora:latest\n" },
-	{ "push", NULL,
-		  "  \1 push imageID docker://registry.example.com/repository:tag\n"
-		  "\t\t\1 push imageID oci-archive:/path/to/layout:image:tag\n" },
-	{ "rename", NULL,
-		  "  \1 rename containerA newName\n" },
-	{ "restart", NULL,
-		  "  \1 restart ctrID\n"
-		  "  \1 restart --latest\n"
-		  "  \1 restart ctrID1 ctrID2\n" },
-	{ "rm", NULL,
-		  "  \1 rm imageID\n"
-		  "  \1 rm mywebserver myflaskserver 860a4b23\n"
-		  "  \1 rm --force --all\n"
-		  "  \1 rm -f c684f0d469f2\n" },
-	{ "rmi", NULL,
-		  "  \1 rmi imageID\n"
-		  "  \1 rmi --force alpine\n"
-		  "  \1 rmi c4dfb1609ee2 93fd78260bd1 c0ed59d05ff7\n" },
-	{ "run", NULL,
-		  "  \1 run imageID ls -alF /etc\n"
-		  "  \1 run --network=host imageID dnf -y install java\n"
-		  "  \1 run --volume /var/hostdir:/var/ctrdir -i -t fedora /bin/bash\n" },
-	{ "save", NULL,
-		  "  \1 save --quiet -o myimage.tar imageID\n"
-		  "  \1 save --format docker-dir -o ubuntu-dir ubuntu\n"
-		  "  \1 save > alpine-all.tar alpine:latest\n" },
-	{ "search", NULL,
-		  "  \1 search --filter=is-official --limit 3 alpine\n"
-		  "  \1 search registry.fedoraproject.org/  # only works with v2 registries\n"
-		  "  \1 search --format \"table {{.Index}} {{.Name}}\" registry.fedoraproject.org/fedora\n" },
+		  "  \1 \2 web\n"
+		  "  \1 \2 web 80/tcp\n"
+		  "  \1 \2 --all\n" },
+	{ "ps", NULL, EX_PS },
+	{ "pull", NULL, EX_PULL },
+	{ "push", NULL, EX_PUSH },
+	{ "rename", NULL, EX_RENAME },
+	{ "restart", NULL, EX_RESTART },
+	{ "rm", NULL, EX_RM },
+	{ "rmi", NULL, EX_RMI },
+	{ "run", NULL, EX_RUN },
+	{ "save", NULL, EX_SAVE },
+	{ "search", NULL, EX_SEARCH },
 	{ "secret create", NULL,
-		  "  \1 secret create mysecret /path/to/secret\n"
-		  "\t\tprintf \"secretdata\" | \1 secret create mysecret -\n" },
+		  "  \1 \2 db-password ./db-password.txt\n"
+		  "  printf '%s' \"$TOKEN\" | \1 \2 api-token -\n" },
 	{ "secret inspect", NULL,
-		  "  \1 secret inspect MYSECRET\n" },
+		  "  \1 \2 db-password\n"
+		  "  \1 \2 --format '{{.Spec.Name}}' db-password\n" },
 	{ "secret ls", "ls, list",
-		  "  \1 secret ls\n" },
+		  "  \1 \2\n"
+		  "  \1 \2 --format '{{.Name}}'\n" },
 	{ "secret rm", NULL,
-		  "  \1 secret rm mysecret1 mysecret2\n" },
-	{ "start", NULL,
-		  "  \1 start --latest\n"
-		  "  \1 start 860a4b231279 5421ab43b45\n"
-		  "  \1 start --interactive --attach imageID\n" },
-	{ "stats", NULL,
-		  "  \1 stats --all --no-stream\n"
-		  "  \1 stats ctrID\n"
-		  "  \1 stats --no-stream --format \"table {{.ID}} {{.Name}} {{.MemUsage}}\" ctrID\n" },
-	{ "stop", NULL,
-		  "  \1 stop ctrID\n"
-		  "  \1 stop --latest\n"
-		  "  \1 stop --time 2 mywebserver 6e534f14da9d\n" },
-	{ "system info", NULL,
-		  "  \1 system info\n" },
+		  "  \1 \2 db-password\n"
+		  "  \1 \2 --all\n" },
+	{ "start", NULL, EX_START },
+	{ "stats", NULL, EX_STATS },
+	{ "stop", NULL, EX_STOP },
+	{ "system info", NULL, EX_INFO },
 	{ "system prune", NULL,
-		  "  \1 system prune\n" },
+		  "  \1 \2\n"
+		  "  \1 \2 --all --volumes --force\n" },
 	{ "system service", NULL,
-		  "  \1 system service --time=0 unix:///tmp/podman.sock\n"
-		  "  \1 system service --time=0 tcp://localhost:8888\n" },
-	{ "tag", NULL,
-		  "  \1 tag 0e3bbc2 fedora:latest\n"
-		  "  \1 tag imageID:latest myNewImage:newTag\n"
-		  "  \1 tag httpd myregistryhost:5000/fedora/httpd:v2\n" },
-	{ "top", NULL,
-		  "  \1 top ctrID\n"
-		  "\1 top --latest\n"
-		  "\1 top ctrID pid seccomp args %C\n"
-		  "\1 top ctrID -eo user,pid,comm\n" },
-	{ "umount", "unmount, umount",
-		  "  \1 unmount ctrID\n"
-		  "  \1 unmount ctrID1 ctrID2 ctrID3\n"
-		  "  \1 unmount --all\n" },
-	{ "unmount", "unmount, umount",
-		  "  \1 unmount ctrID\n"
-		  "  \1 unmount ctrID1 ctrID2 ctrID3\n"
-		  "  \1 unmount --all\n" },
-	{ "unpause", NULL,
-		  "  \1 unpause ctrID\n"
-		  "  \1 unpause --all\n" },
+		  "  \1 \2 --time 0 unix:///run/pea/pea.sock\n"
+		  "  \1 \2 -t 600 tcp://127.0.0.1:8080\n" },
+	{ "tag", NULL, EX_TAG },
+	{ "top", NULL, EX_TOP },
+	{ "umount", "unmount, umount", EX_UNMOUNT },
+	{ "unmount", "unmount, umount", EX_UNMOUNT },
+	{ "unpause", NULL, EX_UNPAUSE },
 	{ "unshare", NULL,
-		  "  \1 unshare id\n"
-		  "  \1 unshare cat /proc/self/uid_map,\n"
-		  "  \1 unshare podman-script.sh\n" },
-	{ "untag", NULL,
-		  "  \1 untag 0e3bbc2\n"
-		  "  \1 untag imageID:latest otherImageName:latest\n"
-		  "  \1 untag httpd myregistryhost:5000/fedora/httpd:v2\n" },
-	{ "update", NULL,
-		  "  \1 update --cpus=5 foobar_container\n" },
+		  "  \1 \2 cat /proc/self/uid_map\n"
+		  "  \1 \2 ls -ln ~/.local/share/pea\n" },
+	{ "untag", NULL, EX_UNTAG },
+	{ "update", NULL, EX_UPDATE },
 	{ "volume create", NULL,
-		  "  \1 volume create myvol\n"
-		  "  \1 volume create\n"
-		  "  \1 volume create --label foo=bar myvol\n" },
+		  "  \1 \2 pgdata\n"
+		  "  \1 \2 --label app=shop --opt type=tmpfs --opt device=tmpfs cache\n" },
 	{ "volume exists", NULL,
-		  "  \1 volume exists myvol\n" },
+		  "  \1 \2 pgdata\n" },
 	{ "volume import", NULL,
-		  "  \1 volume import my_vol /home/user/import.tar\n"
-		  "  cat ctr.tar | \1 import volume my_vol -\n" },
+		  "  \1 \2 pgdata pgdata.tar\n"
+		  "  gunzip -c pgdata.tar.gz | \1 \2 pgdata -\n" },
 	{ "volume inspect", NULL,
-		  "  \1 volume inspect myvol\n"
-		  "  \1 volume inspect --all\n"
-		  "  \1 volume inspect --format \"{{.Driver}} {{.Scope}}\" myvol\n" },
-	{ "volume ls", "ls, list",
-		  NULL },
+		  "  \1 \2 pgdata\n"
+		  "  \1 \2 --format '{{.Mountpoint}}' pgdata\n" },
+	{ "volume ls", "ls, list", NULL },
 	{ "volume mount", NULL,
-		  "  \1 volume mount myvol\n" },
+		  "  \1 \2 pgdata\n" },
 	{ "volume rm", "rm, remove",
-		  "  \1 volume rm myvol1 myvol2\n"
-		  "  \1 volume rm --all\n"
-		  "  \1 volume rm --force myvol\n" },
+		  "  \1 \2 pgdata\n"
+		  "  \1 \2 -f --all\n" },
 	{ "volume unmount", NULL,
-		  "  \1 volume unmount myvol\n" },
-	{ "wait", NULL,
-		  "  \1 wait --interval 5s ctrID\n"
-		  "  \1 wait ctrID1 ctrID2\n" },
+		  "  \1 \2 pgdata\n" },
+	{ "wait", NULL, EX_WAIT },
 };
 /* clang-format on */
 
@@ -579,6 +483,7 @@ char *help_canonical_path(const char *path)
 void help_print_extra(FILE *f, const char *path)
 {
 	const struct help_extra *x = find(path);
+	_cleanup_free_ char *canonical = NULL;
 
 	if (!x)
 		return;
@@ -586,10 +491,13 @@ void help_print_extra(FILE *f, const char *path)
 		fprintf(f, "Aliases:\n  %s\n\n", x->aliases);
 	if (!x->examples)
 		return;
+	canonical = help_canonical_path(path);
 	fputs("Examples:\n", f);
 	for (const char *s = x->examples; *s; s++)
 		if (*s == '\1')
 			fputs(frontend_progname(), f);
+		else if (*s == '\2')
+			fputs(canonical, f);
 		else
 			fputc(*s, f);
 	fputc('\n', f);
