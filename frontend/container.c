@@ -553,6 +553,7 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 	_cleanup_json_ struct json_object *res = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
 	struct runtime_delete bg = { -1, -1 };
+	struct run_pending rm_call = { -1, -1, -1, -1 };
 
 	/* a start killed before it saved the record leaves the runtime's state too */
 	if (runtime_has_state(g, r->id)) {
@@ -566,19 +567,29 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 		else
 			(void)container_runtime(g, r, del, true, NULL);
 	}
-	teardown_network(g, r->id);
 	volumes_release(g, r);
 	volumes_remove_images(g, r);
+	/*
+	 * rm --force unmounts too; rm's workers hand it to their parent
+	 * (store_rm_handoff). Else it runs while the network goes and the
+	 * run folder is removed, which it does not touch (a folder's rmdir
+	 * waits for the disk here: a discard on this journal-less ext4).
+	 */
+	if (!store_rm_handoff || store_rm_handoff(r->id) < 0)
+		(void)store_call_begin(g, rm, &rm_call, &e);
+	teardown_network(g, r->id);
 	{
 		_cleanup_free_ char *rundir = network_run_dir(g, r->id);
 		if (pea_rm_rf_at(AT_FDCWD, rundir, err) < 0) {
+			if (rm_call.pid > 0)
+				(void)store_call_end(&rm_call, NULL, NULL);
 			runtime_delete_end(&bg);
 			return -1;
 		}
 	}
-	/* rm --force unmounts too; rm's workers hand it to their parent (store_rm_handoff) */
-	if ((!store_rm_handoff || store_rm_handoff(r->id) < 0) && store_call(g, rm, &res, &e) < 0 &&
-	    e->code != ENOENT) {
+	if (rm_call.pid > 0)
+		(void)store_call_end(&rm_call, &res, &e);
+	if (e && e->code != ENOENT) {
 		runtime_delete_end(&bg);
 		*err = TAKE_PTR(e);
 		return pea_error_wrap(err, "removing the storage of container '%s'", r->id);

@@ -67,6 +67,12 @@ struct run_result {
 	char *errtxt; /* standard error, trailing newlines cut */
 };
 void run_result_clear(struct run_result *r);
+/* A program started by store_call_begin, its output not read yet. */
+struct run_pending {
+	pid_t pid;
+	int pidfd;
+	int out, errfd; /* memfds of its stdout and stderr */
+};
 /* Run argv with stdin from in_fd (-1: /dev/null), capturing stdout and stderr. */
 int frontend_run_capture(char *const *argv, int in_fd, struct run_result *ret,
 			 struct pea_error **err);
@@ -81,6 +87,13 @@ int frontend_run_self_capture(const struct global_options *g, char *const *args,
 /* pea-storage ARGS...: the value of "result" of its reply (owned), or its error. */
 int store_call(const struct global_options *g, const char *const *args,
 	       struct json_object **ret_result, struct pea_error **err);
+/*
+ * store_call in two halves, for work of pea's own meanwhile: the call
+ * started, then (always, once begun) waited for and its reply read.
+ */
+int store_call_begin(const struct global_options *g, const char *const *args, struct run_pending *p,
+		     struct pea_error **err);
+int store_call_end(struct run_pending *p, struct json_object **ret_result, struct pea_error **err);
 /* pea-storage's own argv prefix (binary and global options). */
 char **store_base_argv(const struct global_options *g);
 /* "store:[driver@root+runroot]" for pea-image. */

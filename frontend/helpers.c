@@ -43,17 +43,16 @@ static int read_memfd(int fd, size_t max, char **ret, size_t *ret_len, struct pe
 	return pea_read_all(fd, max, ret, ret_len, err);
 }
 
-int frontend_run_capture(char *const *argv, int in_fd, struct run_result *ret,
+/* frontend_run_capture's first half: argv started, its stdout and stderr going to memfds. */
+static int capture_begin(char *const *argv, int in_fd, struct run_pending *p,
 			 struct pea_error **err)
 {
-	_cleanup_close_ int out = -1, errfd = -1, pidfd = -1;
+	_cleanup_close_ int out = -1, errfd = -1;
 	struct pea_fd_map fds[3];
-	size_t n = 0, elen = 0;
+	size_t n = 0;
 	struct pea_spawn s = { 0 };
-	pid_t pid;
-	int status;
 
-	memset(ret, 0, sizeof(*ret));
+	*p = (struct run_pending){ -1, -1, -1, -1 };
 	out = memfd_create("pea-out", MFD_CLOEXEC);
 	errfd = memfd_create("pea-err", MFD_CLOEXEC);
 	if (out < 0 || errfd < 0)
@@ -70,19 +69,50 @@ int frontend_run_capture(char *const *argv, int in_fd, struct run_result *ret,
 		_cleanup_free_ char *cmd = pea_strv_join(argv, " ");
 		log_debug("running %s", cmd);
 	}
-	if (pea_spawn(&s, &pid, &pidfd, err) < 0)
+	if (pea_spawn(&s, &p->pid, &p->pidfd, err) < 0)
 		return -1;
-	if (pea_wait(pid, pidfd, -1, &status, err) < 0)
-		return -1;
+	p->out = TAKE_FD(out);
+	p->errfd = TAKE_FD(errfd);
+	return 0;
+}
+
+/* The second half: waited for, its output read; p is closed whatever happens. */
+static int capture_end(struct run_pending *p, struct run_result *ret, struct pea_error **err)
+{
+	size_t elen = 0;
+	int status, rc = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	if (pea_wait(p->pid, p->pidfd, -1, &status, err) < 0) {
+		rc = -1;
+		goto out;
+	}
 	ret->status = status;
-	if (read_memfd(out, CAPTURE_MAX, &ret->out, &ret->len, err) < 0 ||
-	    read_memfd(errfd, 1u << 20, &ret->errtxt, &elen, err) < 0) {
+	if (read_memfd(p->out, CAPTURE_MAX, &ret->out, &ret->len, err) < 0 ||
+	    read_memfd(p->errfd, 1u << 20, &ret->errtxt, &elen, err) < 0) {
 		run_result_clear(ret);
-		return -1;
+		rc = -1;
+		goto out;
 	}
 	while (elen > 0 && (ret->errtxt[elen - 1] == '\n' || ret->errtxt[elen - 1] == '\r'))
 		ret->errtxt[--elen] = '\0';
-	return 0;
+out:
+	p->pidfd = pea_close(p->pidfd);
+	p->out = pea_close(p->out);
+	p->errfd = pea_close(p->errfd);
+	p->pid = -1;
+	return rc;
+}
+
+int frontend_run_capture(char *const *argv, int in_fd, struct run_result *ret,
+			 struct pea_error **err)
+{
+	struct run_pending p;
+
+	memset(ret, 0, sizeof(*ret));
+	if (capture_begin(argv, in_fd, &p, err) < 0)
+		return -1;
+	return capture_end(&p, ret, err);
 }
 
 char **store_base_argv(const struct global_options *g)
@@ -133,18 +163,36 @@ static int store_failure(const struct run_result *r, struct json_object *reply,
 	return pea_error_new(err, code, "pea-storage %s", st);
 }
 
+int store_call_begin(const struct global_options *g, const char *const *args, struct run_pending *p,
+		     struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = store_base_argv(g);
+
+	for (size_t i = 0; args[i]; i++)
+		pea_strv_push(&argv, args[i]);
+	if (capture_begin(argv, -1, p, err) < 0)
+		return pea_error_wrap(err, "pea-storage");
+	return 0;
+}
+
 int store_call(const struct global_options *g, const char *const *args,
 	       struct json_object **ret_result, struct pea_error **err)
 {
-	_cleanup_strv_ char **argv = store_base_argv(g);
+	struct run_pending p;
+
+	if (store_call_begin(g, args, &p, err) < 0)
+		return -1;
+	return store_call_end(&p, ret_result, err);
+}
+
+int store_call_end(struct run_pending *p, struct json_object **ret_result, struct pea_error **err)
+{
 	_cleanup_json_ struct json_object *reply = NULL;
 	struct run_result r = { 0 };
 	struct json_object *res = NULL;
 	int rc;
 
-	for (size_t i = 0; args[i]; i++)
-		pea_strv_push(&argv, args[i]);
-	if (frontend_run_capture(argv, -1, &r, err) < 0)
+	if (capture_end(p, &r, err) < 0)
 		return pea_error_wrap(err, "pea-storage");
 	if (r.len > 0)
 		(void)pea_json_parse(r.out, r.len, "pea-storage reply", &reply, NULL);
