@@ -75,14 +75,8 @@ static int run_image(char *const *argv, bool quiet, struct pea_error **err)
 	}
 	if (frontend_run_capture(argv, -1, &r, err) < 0)
 		return -1;
-	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
-		const char *msg = r.errtxt && *r.errtxt ? r.errtxt : "failed";
-		const char *last = strrchr(msg, '\n');
-		msg = last ? last + 1 : msg;
-		if (strncmp(msg, "pea-image: ", 11) == 0)
-			msg += 11;
-		rc = pea_error_new(err, EIO, "%s", msg);
-	}
+	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0)
+		rc = pea_error_new(err, EIO, "%s", image_tool_message(&r));
 	run_result_clear(&r);
 	return rc;
 }

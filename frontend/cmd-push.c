@@ -1,7 +1,7 @@
 /*
- * push, save, login, logout, search: images to registries and archives, and
+ * push, save, login, logout: images to registries and archives, and
  * registry credentials, through pea-image (podman-push(1), podman-save(1),
- * podman-login(1), podman-logout(1), podman-search(1)). Credentials live in
+ * podman-login(1), podman-logout(1)). Credentials live in
  * podman's auth file ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,
  * /run/containers/UID/auth.json), which pea-image reads for pull and push.
  */
@@ -31,7 +31,7 @@
 #include "frontend/frontend.h"
 #include "frontend/images.h"
 
-static char **image_tool(const struct global_options *g, const char *cmd)
+char **image_tool(const struct global_options *g, const char *cmd)
 {
 	char **v = NULL;
 
@@ -42,8 +42,7 @@ static char **image_tool(const struct global_options *g, const char *cmd)
 	return v;
 }
 
-/* pea-image's last line of standard error, without its "pea-image: " prefix. */
-static const char *tool_message(const struct run_result *r)
+const char *image_tool_message(const struct run_result *r)
 {
 	const char *msg = r->errtxt && *r->errtxt ? r->errtxt : "failed";
 	const char *last = strrchr(msg, '\n');
@@ -69,7 +68,7 @@ static int run_tool(char *const *argv, int in_fd, bool capture, struct pea_error
 		if (frontend_run_capture(argv, in_fd, &r, err) < 0)
 			return -1;
 		if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0)
-			rc = pea_error_new(err, EIO, "%s", tool_message(&r));
+			rc = pea_error_new(err, EIO, "%s", image_tool_message(&r));
 		else if (r.len)
 			fwrite(r.out, 1, r.len, stdout);
 		run_result_clear(&r);
@@ -178,10 +177,6 @@ enum {
 	OPT_UNCOMPRESSED,
 	OPT_GETLOGIN,
 	OPT_PWSTDIN,
-	OPT_LIMIT,
-	OPT_LISTTAGS,
-	OPT_FILTER,
-	OPT_NOTRUNC,
 	OPT_COMPRESS,
 };
 
@@ -708,120 +703,4 @@ int cmd_logout(struct global_options *g, int argc, char **argv, struct pea_error
 	if (!all)
 		pea_strv_push_take(&tool, registry_of(argv[optind]));
 	return run_tool(tool, -1, true, err);
-}
-
-/* ---- search ------------------------------------------------------------ */
-
-static const char search_usage[] =
-	"Usage: pea search [OPTIONS] TERM\n"
-	"\n"
-	"Registries that speak the distribution API have no search; pea lists the tags\n"
-	"of a repository with --list-tags.\n"
-	"\n"
-	"      --list-tags          list the tags of TERM (REGISTRY/REPOSITORY)\n"
-	"      --limit=N            at most N tags\n"
-	"      --format=FORMAT      Go template ({{.Name}}, {{.Tag}}) or json\n"
-	"      --tls-verify[=BOOL]  verify the registry's certificate, and require https\n";
-
-static int list_tags(const struct global_options *g, const char *repo, long limit, bool tls,
-		     const char *format, struct pea_error **err)
-{
-	_cleanup_strv_ char **tool = image_tool(g, "list-tags");
-	_cleanup_json_ struct json_object *j = NULL, *items = json_object_new_array();
-	struct run_result res = { 0 };
-	struct json_object *tags = NULL;
-	struct template *t = NULL;
-	const char *name = NULL;
-	int rc = -1;
-
-	if (!tls)
-		pea_strv_push(&tool, "--tls-verify=false");
-	pea_strv_push_take(&tool, xasprintf("docker://%s", repo));
-	if (frontend_run_capture(tool, -1, &res, err) < 0)
-		return -1;
-	if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) {
-		pea_error_new(err, EIO, "%s", tool_message(&res));
-		goto out;
-	}
-	if (pea_json_parse(res.out, res.len, "pea-image list-tags", &j, err) < 0 || !j ||
-	    pea_json_get_string_opt(j, "", "Repository", &name, err) < 0 ||
-	    pea_json_get_array_opt(j, "", "Tags", &tags, err) < 0)
-		goto out;
-	for (size_t i = 0; tags && i < json_object_array_length(tags); i++) {
-		struct json_object *o = json_object_new_object();
-		if (limit > 0 && (long)i >= limit) {
-			json_object_put(o);
-			break;
-		}
-		json_object_object_add(o, "Name", json_object_new_string(name ? name : repo));
-		json_object_object_add(o, "Tag",
-				       json_object_get(json_object_array_get_idx(tags, i)));
-		json_object_array_add(items, o);
-	}
-	if (format && strcmp(format, "json") == 0) {
-		fmt_print_json(stdout, items);
-		rc = 0;
-		goto out;
-	}
-	if (template_parse(format ? format : "table {{.Name}}\t{{.Tag}}", NULL, &t, err) < 0)
-		goto out;
-	rc = template_print(stdout, t, items, err);
-out:
-	template_free(t);
-	run_result_clear(&res);
-	return rc;
-}
-
-int cmd_search(struct global_options *g, int argc, char **argv, struct pea_error **err)
-{
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "list-tags", no_argument, NULL, OPT_LISTTAGS },
-		{ "limit", required_argument, NULL, OPT_LIMIT },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "filter", required_argument, NULL, OPT_FILTER },
-		{ "no-trunc", no_argument, NULL, OPT_NOTRUNC },
-		{ "tls-verify", optional_argument, NULL, OPT_TLS },
-		{ "authfile", required_argument, NULL, OPT_AUTHFILE },
-		{ NULL, 0, NULL, 0 },
-	};
-	_cleanup_free_ char *format = NULL;
-	bool tags = false, tls = true;
-	long limit = 0;
-	int r, c = 0;
-
-	optind = 0;
-	while ((r = cmd_getopt(argc, argv, "h", opts, search_usage, &c, err)) == 2) {
-		char *end = NULL;
-		if (c == OPT_LISTTAGS)
-			tags = true;
-		else if (c == OPT_TLS && parse_bool_arg("--tls-verify", optarg, &tls, err) < 0)
-			return -1;
-		else if (c == OPT_FORMAT) {
-			free(format);
-			format = xstrdup(optarg);
-		} else if (c == OPT_LIMIT) {
-			errno = 0;
-			limit = strtol(optarg, &end, 10);
-			if (end == optarg || *end || errno || limit < 1)
-				return pea_error_new(
-					err, EINVAL,
-					"invalid argument \"%s\" for \"--limit\" flag: "
-					"must be an integer >= 1",
-					optarg);
-		}
-	}
-	if (r < 0)
-		return -1;
-	if (r == 1)
-		return 0;
-	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
-	if (tags)
-		return list_tags(g, argv[optind], limit, tls, format, err);
-	return pea_error_new(err, ENOTSUP,
-			     "cannot search for \"%s\": registries that speak the distribution "
-			     "API have no search; list a repository's tags with "
-			     "pea search --list-tags REGISTRY/REPOSITORY",
-			     argv[optind]);
 }

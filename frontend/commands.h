@@ -81,6 +81,7 @@ PEA_CMD(push);
 PEA_CMD(save);
 PEA_CMD(login);
 PEA_CMD(logout);
+/* cmd-search.c */
 PEA_CMD(search);
 /* cmd-history.c */
 PEA_CMD(history);

@@ -7,6 +7,12 @@
 struct json_object;
 struct pea_error;
 struct global_options;
+struct run_result;
+
+/* pea-image's argv for cmd: the binary next to pea, its --log-level (cmd-push.c). */
+char **image_tool(const struct global_options *g, const char *cmd);
+/* pea-image's last line of standard error, without its "pea-image: " prefix. */
+const char *image_tool_message(const struct run_result *r);
 
 /* A docker reference's first component names a registry (has '.' or ':', or is localhost). */
 bool image_name_has_domain(const char *name);

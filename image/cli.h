@@ -47,6 +47,7 @@ int cmd_inspect(const struct global_options *g, int argc, char **argv, struct pe
 int cmd_login(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_logout(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_list_tags(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_search(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_manifest_digest(const struct global_options *g, int argc, char **argv,
 			struct pea_error **err);

@@ -23,6 +23,7 @@ static const struct {
 	{ "login", cmd_login },
 	{ "logout", cmd_logout },
 	{ "list-tags", cmd_list_tags },
+	{ "search", cmd_search },
 	{ "delete", cmd_delete },
 	{ "resolve", cmd_resolve },
 	{ "manifest-digest", cmd_manifest_digest },
@@ -74,6 +75,7 @@ static const char usage[] =
 	"dir:\n"
 	"  inspect IMAGE         show an image's digest, config and layers\n"
 	"  list-tags REPOSITORY  list the tags of docker://REPOSITORY\n"
+	"  search [REG/]TERM     the repositories of a registry whose name contains TERM\n"
 	"  login REGISTRY        store credentials; logout REGISTRY removes them\n"
 	"  delete IMAGE          delete an image from a registry\n"
 	"  resolve SHORT-NAME    show the candidates of a short name from registries.conf\n"

@@ -1133,16 +1133,75 @@ int registry_delete_manifest(struct registry_client *c, const char *repo, const 
 	return client_call(c, &rq, ok, NULL, err);
 }
 
-/* Link: </v2/x/tags/list?n=100&last=b>; rel="next" */
-static char *next_link(const char *link)
+char *registry_next_link(const char *link)
 {
-	const char *lt, *gt;
+	const char *lt, *gt, *path;
 
 	if (!link || !strstr(link, "rel=\"next\""))
 		return NULL;
 	lt = strchr(link, '<');
 	gt = lt ? strchr(lt, '>') : NULL;
-	return gt ? xstrndup(lt + 1, (size_t)(gt - lt - 1)) : NULL;
+	if (!gt)
+		return NULL;
+	path = ++lt;
+	/* an absolute URL: its path only, so the next page (and its token) stays on this host */
+	if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0) {
+		const char *host = strstr(path, "://") + 3;
+
+		path = host < gt ? memchr(host, '/', (size_t)(gt - host)) : NULL;
+		if (!path)
+			return NULL;
+	}
+	if (path == gt)
+		return NULL;
+	return xasprintf("%s%.*s", *path == '/' ? "" : "/", (int)(gt - path), path);
+}
+
+int registry_get_pages(struct registry_client *c, const char *first, const char *scope,
+		       const char *what, registry_page_fn page, void *data, struct pea_error **err)
+{
+	_cleanup_free_ char *url = xstrdup(first);
+
+	for (int n = 0; url; n++) {
+		struct request rq = {
+			.url = url,
+			.scope = scope,
+			.max_body = 16u << 20,
+			.upload_fd = -1,
+			.what = what,
+		};
+		struct http_response resp = { 0 };
+		int r;
+
+		if (n == REGISTRY_PAGES_MAX)
+			return pea_error_new(err, EPROTO, "%s: more than %d pages", what,
+					     REGISTRY_PAGES_MAX);
+		r = client_call(c, &rq, status_ok, &resp, err);
+		if (r == 0)
+			r = page(data, resp.body ? resp.body : "", resp.body_len, err);
+		if (r < 0 && resp.status == 200)
+			pea_error_wrap(err, "%s", what);
+		free(url);
+		url = r == 0 ? registry_next_link(resp.link) : NULL;
+		http_response_clear(&resp);
+		if (r < 0)
+			return -(*err)->code;
+	}
+	return 0;
+}
+
+/* One page of a tag list: its tags appended to the vector data points to. */
+static int tags_page(void *data, const char *body, size_t len, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *doc = NULL;
+	_cleanup_strv_ char **page_tags = NULL;
+
+	if (pea_json_parse(body, len, "tag list", &doc, err) < 0 ||
+	    pea_json_get_strv_opt(doc, "", "tags", &page_tags, err) < 0)
+		return -EINVAL;
+	for (size_t i = 0; page_tags && page_tags[i]; i++)
+		pea_strv_push(data, page_tags[i]);
+	return 0;
 }
 
 int registry_list_tags(struct registry_client *c, const char *repo, char ***ret,
@@ -1153,34 +1212,26 @@ int registry_list_tags(struct registry_client *c, const char *repo, char ***ret,
 	_cleanup_free_ char *what = xasprintf("listing tags of '%s/%s'", c->host, repo);
 	_cleanup_strv_ char **tags = NULL;
 
-	for (int page = 0; url && page < 1000; page++) {
-		struct request rq = {
-			.url = url,
-			.scope = scope,
-			.max_body = 16u << 20,
-			.upload_fd = -1,
-			.what = what,
-		};
-		struct http_response resp = { 0 };
-		_cleanup_json_ struct json_object *doc = NULL;
-		_cleanup_strv_ char **page_tags = NULL;
-		int r = client_call(c, &rq, status_ok, &resp, err);
-
-		if (r == 0 && pea_json_parse(resp.body ? resp.body : "", resp.body_len, "tag list",
-					     &doc, err) < 0)
-			r = pea_error_wrap(err, "%s", what);
-		if (r == 0 && pea_json_get_strv_opt(doc, "", "tags", &page_tags, err) < 0)
-			r = pea_error_wrap(err, "%s", what);
-		for (size_t i = 0; r == 0 && page_tags && page_tags[i]; i++)
-			pea_strv_push(&tags, page_tags[i]);
-		free(url);
-		url = r == 0 ? next_link(resp.link) : NULL;
-		http_response_clear(&resp);
-		if (r < 0)
-			return r;
-	}
+	if (registry_get_pages(c, url, scope, what, tags_page, &tags, err) < 0)
+		return -(*err)->code;
 	*ret = tags ? TAKE_PTR(tags) : xnew(char *, 1);
 	return 0;
+}
+
+int registry_v1_search(struct registry_client *c, const char *query, struct http_response *ret,
+		       struct pea_error **err)
+{
+	_cleanup_free_ char *url = xasprintf("/v1/search?%s", query);
+	_cleanup_free_ char *what = xasprintf("searching '%s'", c->host);
+	struct request rq = {
+		.url = url,
+		.max_body = SEARCH_BODY_MAX,
+		.upload_fd = -1,
+		.what = what,
+	};
+
+	/* no scope: the v1 search is anonymous; whatever status it answers, the caller decides */
+	return client_do(c, &rq, ret, err) < 0 ? -EIO : 0;
 }
 
 int registry_blob_exists(struct registry_client *c, const char *repo, const char *digest,

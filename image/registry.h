@@ -64,8 +64,33 @@ int registry_put_manifest(struct registry_client *c, const char *repo, const cha
 			  struct pea_error **err);
 int registry_delete_manifest(struct registry_client *c, const char *repo, const char *digest,
 			     struct pea_error **err);
+/*
+ * GET first, then each page its answer's Link names (rel="next"), with a token for
+ * scope: each answer's body to page(), which returns < 0 to fail, 1 to stop there.
+ * A registry that answers with pages for ever is stopped after REGISTRY_PAGES_MAX.
+ * Errors name what; an answer other than 200 is its HTTP error (404: ENOENT).
+ */
+#define REGISTRY_PAGES_MAX 10000
+typedef int (*registry_page_fn)(void *data, const char *body, size_t len, struct pea_error **err);
+int registry_get_pages(struct registry_client *c, const char *first, const char *scope,
+		       const char *what, registry_page_fn page, void *data, struct pea_error **err);
 /* GET /v2/REPO/tags/list, following Link pages; a vector of tags. */
 int registry_list_tags(struct registry_client *c, const char *repo, char ***ret,
+		       struct pea_error **err);
+
+/*
+ * Link: </v2/x/tags/list?n=100&last=b>; rel="next": the path and query of the next
+ * page (an absolute URL's path: the next page stays on the same host), or NULL.
+ */
+char *registry_next_link(const char *link);
+
+#define SEARCH_BODY_MAX (16u << 20)
+/*
+ * GET /v1/search?QUERY (query: "q=TERM&n=LIMIT", escaped), anonymous. Any answer is
+ * success, its status in ret->status (registries of the distribution API answer 404);
+ * only no answer at all is the error.
+ */
+int registry_v1_search(struct registry_client *c, const char *query, struct http_response *ret,
 		       struct pea_error **err);
 
 /* HEAD a blob: *ret_exists. */

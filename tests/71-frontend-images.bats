@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# pea history, save, import, push, login/logout, search: images to archives and registries
+# pea history, save, import, push, login/logout, image search --list-tags: images to archives
+# and registries (search itself: 71-frontend-search)
 # (Debian's docker-registry on 127.0.0.1: a plain one and one with htpasswd).
 bats_require_minimum_version 1.5.0
 load helpers/common
@@ -182,22 +183,6 @@ teardown() {
 	assert_output --partial 'accepts 1 arg(s), received 0'
 	run -125 pea_cmd login --tls-verify=maybe "$B"
 	assert_output --partial 'invalid argument "maybe" for "--tls-verify" flag'
-}
-
-@test "search: a clear error; --list-tags lists a repository's tags" {
-	run -125 pea_cmd search busybox
-	assert_output --partial 'cannot search for "busybox": registries that speak the distribution API have no search'
-	run -0 pea_cmd push -q --tls-verify=false busybox "$REGISTRY_ADDR/fc/tags:a"
-	run -0 pea_cmd push -q --tls-verify=false busybox "$REGISTRY_ADDR/fc/tags:b"
-	run -0 pea_cmd search --list-tags --tls-verify=false "$REGISTRY_ADDR/fc/tags"
-	assert_line --index 0 --regexp '^NAME +TAG$'
-	assert_line --regexp "^$REGISTRY_ADDR/fc/tags +a$"
-	assert_line --regexp "^$REGISTRY_ADDR/fc/tags +b$"
-	run -0 pea_cmd search --list-tags --limit 1 --format json --tls-verify=false "$REGISTRY_ADDR/fc/tags"
-	assert_equal "$(jq length <<<"$output")" 1
-	run -125 pea_cmd search --list-tags --tls-verify=false "$REGISTRY_ADDR/fc/nosuch"
-	run -125 pea_cmd search --limit 0 x
-	assert_output --partial 'invalid argument "0" for "--limit" flag'
 }
 
 @test "image exists|history|save|import|push|search|prune: podman's image subcommands" {

@@ -14,15 +14,19 @@
 #                                  (GET), or with the refresh token "pea-refresh" (POST).
 #                                  Exports IMG_<NAME>_ADDR.
 #   img_token_stop NAME
-#   img_flaky_start NAME BACKEND [cut|die|slow|redirect|push503|patch503]   a front to the registry at
+#   img_flaky_start NAME BACKEND [cut|die|slow|redirect|push503|patch503|nocatalog|v1search]
+#                                  a front to the registry at
 #                                  BACKEND that cuts the first GET of each blob after half
 #                                  of its body (then serves Range requests), or dies in the
 #                                  first blob and comes back a second later (die), sends blobs
 #                                  slowly (64 KiB every 20 ms), or redirects blob GETs to
 #                                  the registry itself (as to blob storage), or answers 503
 #                                  to the first upload of each blob (push503) or to the
-#                                  second PATCH of each upload (patch503); its log lists
-#                                  the requests.
+#                                  second PATCH of each upload (patch503), or answers 404
+#                                  to /v2/_catalog (nocatalog), or answers /v1/search as
+#                                  Docker Hub does from the catalog's names (v1search:
+#                                  description "about NAME" and 60 x, stars the name's
+#                                  length, library/ official); its log lists the requests.
 #   img_flaky_stop NAME
 #   img_build_layout DIR ARCH LAYERS SIZE_KB [gzip|zstd|none] [VARIANT]
 #                                  an OCI layout holding one image for linux/ARCH, tagged
@@ -208,7 +212,7 @@ img_token_stop() {
 }
 
 IMG_FLAKY_PROXY='
-import http.server, os, sys, time, urllib.request, urllib.error
+import http.server, json, os, sys, time, urllib.parse, urllib.request, urllib.error
 port, backend = int(sys.argv[1]), sys.argv[2]
 mode = sys.argv[3] if len(sys.argv) > 3 else "cut"
 state = sys.argv[4] if len(sys.argv) > 4 else None
@@ -245,6 +249,28 @@ class H(http.server.BaseHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+        if mode == "nocatalog" and self.path.startswith("/v2/_catalog"):
+            # a registry without the catalog (Docker Hub, GHCR): 404, as the API has no route
+            self.send_response(404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+            return
+        if mode == "v1search" and self.path.startswith("/v1/search?"):
+            # the v1 search of Docker Hub: the names of the backend catalog, made-up details
+            q = urllib.parse.parse_qs(self.path.split("?", 1)[1])
+            names = json.load(urllib.request.urlopen("http://" + backend + "/v2/_catalog"))["repositories"]
+            res = [{"name": n, "description": "about " + n + "\n" + "x" * 60, "star_count": len(n),
+                    "is_official": n.startswith("library/"), "is_automated": False, "is_trusted": False}
+                   for n in names if q["q"][0] in n][:int(q["n"][0])]
+            data = json.dumps({"num_results": len(res), "query": q["q"][0], "results": res}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         if mode == "redirect" and self.command == "GET" and "/blobs/sha256:" in self.path:
             self.send_response(307)
             self.send_header("Location", "http://" + backend + self.path)
