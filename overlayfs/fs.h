@@ -287,6 +287,16 @@ bool ovl_xattr_from_disk(const struct ovl_fs *fs, const char *name, char *buf, s
 int ovl_origin_of(int dirfd, const char *name, char *buf, size_t size);
 /* "/proc/self/fd/N/path" for the *xattr(2) calls, which lack an *at form. */
 void ovl_proc_path(int dirfd, const char *path, char *buf, size_t size);
+/*
+ * l*xattr(2) of dirfd/path ("" or ".": dirfd itself), by Linux 6.13's *xattrat(2)
+ * where the kernel has them, else through ovl_proc_path().
+ */
+void ovl_xattrat_probe(void);
+ssize_t ovl_getxattr_at(int dirfd, const char *path, const char *name, void *buf, size_t size);
+ssize_t ovl_listxattr_at(int dirfd, const char *path, char *list, size_t size);
+int ovl_setxattr_at(int dirfd, const char *path, const char *name, const void *value, size_t size,
+		    int flags);
+int ovl_removexattr_at(int dirfd, const char *path, const char *name);
 
 /* Helpers of the operations (ops-*.c). */
 /* Do set-ID bits stay ours to drop (FUSE_HANDLE_KILLPRIV_V2)? */

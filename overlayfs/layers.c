@@ -183,6 +183,7 @@ int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **
 	};
 	fs->egid = getegid();
 	fs->fuse_fd = -1;
+	ovl_xattrat_probe();
 	pthread_mutex_init(&fs->lock, NULL);
 	pthread_cond_init(&fs->copy_done, NULL);
 	fs->layers = xnew(struct ovl_layer, nlower + 1);

@@ -18,11 +18,11 @@ static bool is_hidden(const char *name)
 	return ovl_xattr_is_private(name) || ovl_override_is_name(name);
 }
 
-/* /proc path of n where it lives now; with copy_up, in the upper layer first. */
-static int xattr_path(struct ovl_fs *fs, struct ovl_node *n, bool copy_up, char *buf, size_t size)
+/* Where n lives now (dirfd/path); with copy_up, in the upper layer first. */
+static int xattr_where(struct ovl_fs *fs, struct ovl_node *n, bool copy_up, char *path, size_t size,
+		       int *dirfd)
 {
-	char path[PATH_MAX];
-	int dirfd, r;
+	int r;
 
 	if (fs->opts->noxattrs)
 		return -ENOTSUP;
@@ -32,11 +32,7 @@ static int xattr_path(struct ovl_fs *fs, struct ovl_node *n, bool copy_up, char 
 			return r;
 	}
 	/* Every caller uses the path under fs->lock. */
-	r = ovl_node_where_near(fs, n, path, sizeof(path), &dirfd);
-	if (r < 0)
-		return r;
-	ovl_proc_path(dirfd, path, buf, size);
-	return 0;
+	return ovl_node_where_near(fs, n, path, size, dirfd);
 }
 
 /* Do ACL values carry ids to map (acl.h)? */
@@ -56,19 +52,24 @@ static int acl_map(const struct ovl_fs *fs, void *buf, size_t size, bool to_moun
  * ls -l asks every file for security.selinux and system.posix_acl_access, and
  * most files have no xattrs at all: one listing answers both, and the next.
  */
-static int get_one(struct ovl_fs *fs, struct ovl_node *node, const char *p, const char *name,
-		   char *buf, size_t size, ssize_t *ret_n)
+static int get_one(struct ovl_fs *fs, struct ovl_node *node, const char *name, char *buf,
+		   size_t size, ssize_t *ret_n)
 {
+	char p[PATH_MAX];
+	int dirfd, r;
 	ssize_t n;
 
-	if (node->no_xattrs_gen == fs->xattr_gen)
+	if (!fs->opts->noxattrs && node->no_xattrs_gen == fs->xattr_gen)
 		return -ENODATA;
-	n = llistxattr(p, NULL, 0);
+	r = xattr_where(fs, node, false, p, sizeof(p), &dirfd);
+	if (r < 0)
+		return r;
+	n = ovl_listxattr_at(dirfd, p, NULL, 0);
 	if (n == 0) {
 		node->no_xattrs_gen = fs->xattr_gen;
 		return -ENODATA;
 	}
-	n = lgetxattr(p, name, size ? buf : NULL, size);
+	n = ovl_getxattr_at(dirfd, p, name, size ? buf : NULL, size);
 	/* A layer without xattrs has no ACLs: the kernel checks the mode then. */
 	if (n < 0 && errno == ENOTSUP && strncmp(name, "system.posix_acl_", 17) == 0)
 		return -ENODATA;
@@ -81,7 +82,7 @@ static int get_one(struct ovl_fs *fs, struct ovl_node *node, const char *p, cons
 void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
-	char p[PATH_MAX + 64], escaped[XATTR_NAME_MAX + 1];
+	char escaped[XATTR_NAME_MAX + 1];
 	_cleanup_free_ char *buf = NULL;
 	ssize_t n = -1;
 	int r;
@@ -101,9 +102,7 @@ void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 		struct ovl_node *node = ovl_ino_node(fs, ino);
 
 		ovl_plus_touch(fs, node->parent);
-		r = xattr_path(fs, node, false, p, sizeof(p));
-		if (r == 0)
-			r = get_one(fs, node, p, name, buf, size, &n);
+		r = get_one(fs, node, name, buf, size, &n);
 	}
 	if (r == 0 && size > 0 && acl_mapped(fs, name))
 		(void)acl_map(fs, buf, (size_t)n, true);
@@ -118,19 +117,19 @@ void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 void ovl_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
-	char p[PATH_MAX + 64], unescaped[XATTR_NAME_MAX + 1];
+	char p[PATH_MAX], unescaped[XATTR_NAME_MAX + 1];
 	_cleanup_free_ char *list = xmalloc(OVL_XATTR_BUF);
 	_cleanup_free_ char *out = xmalloc(OVL_XATTR_BUF);
 	size_t len = 0;
 	ssize_t n = -1;
-	int r;
+	int dirfd, r;
 
 	{
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
-		r = xattr_path(fs, ovl_ino_node(fs, ino), false, p, sizeof(p));
+		r = xattr_where(fs, ovl_ino_node(fs, ino), false, p, sizeof(p), &dirfd);
 		if (r == 0) {
-			n = llistxattr(p, list, OVL_XATTR_BUF);
+			n = ovl_listxattr_at(dirfd, p, list, OVL_XATTR_BUF);
 			r = n < 0 ? -errno : 0;
 		}
 	}
@@ -162,9 +161,9 @@ void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 		     size_t size, int flags)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
-	char p[PATH_MAX + 64], escaped[XATTR_NAME_MAX + 1];
+	char p[PATH_MAX], escaped[XATTR_NAME_MAX + 1];
 	_cleanup_free_ char *mapped = NULL;
-	int r;
+	int dirfd, r;
 
 	if (ovl_xattr_to_disk(fs, name, escaped, sizeof(escaped))) {
 		name = escaped;
@@ -186,8 +185,8 @@ void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 
 		struct ovl_node *node = ovl_ino_node(fs, ino);
 
-		r = xattr_path(fs, node, true, p, sizeof(p));
-		if (r == 0 && lsetxattr(p, name, value, size, flags) < 0)
+		r = xattr_where(fs, node, true, p, sizeof(p), &dirfd);
+		if (r == 0 && ovl_setxattr_at(dirfd, p, name, value, size, flags) < 0)
 			r = -errno;
 		fs->xattr_gen++;
 	}
@@ -197,8 +196,8 @@ void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 void ovl_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
-	char p[PATH_MAX + 64], escaped[XATTR_NAME_MAX + 1];
-	int r;
+	char p[PATH_MAX], escaped[XATTR_NAME_MAX + 1];
+	int dirfd, r;
 
 	if (ovl_xattr_to_disk(fs, name, escaped, sizeof(escaped))) {
 		name = escaped;
@@ -209,8 +208,8 @@ void ovl_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	{
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
-		r = xattr_path(fs, ovl_ino_node(fs, ino), true, p, sizeof(p));
-		if (r == 0 && lremovexattr(p, name) < 0)
+		r = xattr_where(fs, ovl_ino_node(fs, ino), true, p, sizeof(p), &dirfd);
+		if (r == 0 && ovl_removexattr_at(dirfd, p, name) < 0)
 			r = -errno;
 		fs->xattr_gen++;
 	}

@@ -80,14 +80,13 @@ int ovl_override_parse(const char *buf, size_t len, uid_t *ret_uid, gid_t *ret_g
 
 int ovl_override_apply(int dirfd, const char *path, const char *name, struct stat *st)
 {
-	char p[PATH_MAX + 64], v[OVERRIDE_MAX];
+	char v[OVERRIDE_MAX];
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
 	ssize_t n;
 
-	ovl_proc_path(dirfd, path, p, sizeof(p));
-	n = lgetxattr(p, name, v, sizeof(v));
+	n = ovl_getxattr_at(dirfd, path, name, v, sizeof(v));
 	if (n < 0)
 		return (errno == ENODATA || errno == ENOTSUP || errno == EPERM) ? 0 : -errno;
 	if (ovl_override_parse(v, (size_t)n, &uid, &gid, &mode) < 0)
@@ -101,13 +100,12 @@ int ovl_override_apply(int dirfd, const char *path, const char *name, struct sta
 int ovl_override_write(int dirfd, const char *path, const char *name, uid_t uid, gid_t gid,
 		       mode_t mode)
 {
-	char p[PATH_MAX + 64], v[OVERRIDE_MAX];
+	char v[OVERRIDE_MAX];
 	int len;
 
-	ovl_proc_path(dirfd, path, p, sizeof(p));
 	len = snprintf(v, sizeof(v), "%u:%u:0%o", (unsigned)uid, (unsigned)gid,
 		       (unsigned)(mode & 07777));
-	if (lsetxattr(p, name, v, (size_t)len, 0) < 0)
+	if (ovl_setxattr_at(dirfd, path, name, v, (size_t)len, 0) < 0)
 		return -errno;
 	return 0;
 }

@@ -140,11 +140,8 @@ unsigned ovl_dir_marks_fd(int fd)
 
 bool ovl_is_xwhiteout(int dirfd, const char *name, const struct stat *st)
 {
-	char p[PATH_MAX + 64];
-
 	if (!S_ISREG(st->st_mode) || st->st_size != 0)
 		return false;
-	ovl_proc_path(dirfd, name, p, sizeof(p));
-	return lgetxattr(p, OVL_XATTR_TRUSTED "whiteout", NULL, 0) >= 0 ||
-	       lgetxattr(p, OVL_XATTR_USER "whiteout", NULL, 0) >= 0;
+	return ovl_getxattr_at(dirfd, name, OVL_XATTR_TRUSTED "whiteout", NULL, 0) >= 0 ||
+	       ovl_getxattr_at(dirfd, name, OVL_XATTR_USER "whiteout", NULL, 0) >= 0;
 }
