@@ -54,6 +54,19 @@
 # inode's first write asks once. The server's CPU in the create row (perf, tmpfs upper): /dev/fuse reads and writes and the wake-ups ~45%, the
 # creating openat ~16%, passthrough's BACKING_OPEN/CLOSE ioctls ~8%, fstat ~5%, pea's own
 # code under 3%.
+#
+# Session 11: pea-overlayfs's -o spin=USEC polls /dev/fuse for the next request for up to USEC
+# after each reply when the last one came that soon, sparing the loop thread's sleep and wake-up
+# between a caller's back-to-back requests (OVL_BENCH_PEA_OPTS=spin=50). Off by default: at load
+# 10-19 on the 2 cores (the only load seen that day) spin=50 gave no gain in rtt and ls -lR,
+# worse in some runs, at the same server CPU. Its xattr calls go through Linux 6.13's
+# getxattrat(2) family from the layer's fd, not a /proc/self/fd/N/path (whose /proc walk was a
+# fifth of the server's CPU in ls -lR: 16% less server CPU there, A/B in turn). ls -lR's two
+# GETXATTRs per file stay: the kernel asks the server for security.selinux whatever the LSMs
+# (FUSE has no flag to say "none here"), and for the ACL once per inode (cached after).
+# Answering security.selinux with ENOTSUP would make ls stop asking for the whole mount
+# (coreutils caches that per device) but is not what the kernel's overlayfs answers (ENODATA),
+# so it is not done.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

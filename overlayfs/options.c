@@ -167,6 +167,12 @@ static int parse_value_opt(struct ovl_options *o, const char *key, const char *v
 			o->max_threads = (unsigned)n;
 		return r;
 	}
+	if (strcmp(key, "spin") == 0) {
+		r = parse_int(key, v, 0, 1000, &n, err);
+		if (r == 0)
+			o->spin_us = (unsigned)n;
+		return r;
+	}
 	if (strcmp(key, "timeout") == 0) {
 		char *end = NULL;
 		double t;
@@ -292,7 +298,7 @@ static void usage(FILE *f, const char *prog)
 		"                      squash_to_root, squash_to_uid=, squash_to_gid=, "
 		"static_nlink,\n"
 		"                      noxattrs=, fsync=, threaded=, timeout=, writeback=, noacl,\n"
-		"                      passthrough=,\n"
+		"                      passthrough=, spin=,\n"
 		"                      and FUSE's own (allow_other, ro, fsname=, ...)\n"
 		"  -h, --help          print this help\n"
 		"  -V, --version       print the version\n"

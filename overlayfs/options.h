@@ -44,6 +44,7 @@ struct ovl_options {
 	bool passthrough;     /* passthrough=0: no FUSE passthrough even where it can be had */
 	bool noacl;	      /* noacl: no POSIX ACLs checked and cached by the kernel */
 	unsigned max_threads; /* workers; 0: two per CPU */
+	unsigned spin_us;     /* spin=: how long the loop polls for the next request */
 	bool clone_fd;
 	char **fuse_opts; /* mount options handed to libfuse (allow_other, ...) */
 };

@@ -12,6 +12,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "overlayfs/devread.h"
 #include "overlayfs/ops.h"
 #include "overlayfs/passthrough.h"
 
@@ -86,7 +87,7 @@ static void put_u32(void *p, uint32_t v)
 static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 {
 	struct ovl_fs *fs = userdata;
-	ssize_t n = read(fd, buf, len);
+	ssize_t n = ovl_devread(fd, buf, len);
 	const char *b = buf;
 
 	if (n < (ssize_t)(PT_IN_HEADER_SIZE + 8))
@@ -150,6 +151,8 @@ int ovl_pt_setup(struct ovl_fs *fs, struct fuse_session *se)
 	int fd = fuse_session_fd(se);
 
 	fs->fuse_fd = fd;
+	if (ovl_devread_setup(fd, fs->opts->spin_us) < 0)
+		return -1;
 	return fuse_session_custom_io(se, &io, fd);
 }
 

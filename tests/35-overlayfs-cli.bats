@@ -60,6 +60,8 @@ refused() {
 	refused "invalid value 'yes' for option 'fsync'" -o "lowerdir=$D/lower,fsync=yes" "$D/mnt"
 	refused "invalid value 'on' for option 'writeback'" -o "lowerdir=$D/lower,writeback=on" "$D/mnt"
 	refused "invalid value 'auto' for option 'passthrough'" -o "lowerdir=$D/lower,passthrough=auto" "$D/mnt"
+	refused "invalid value '1001' for option 'spin'" -o "lowerdir=$D/lower,spin=1001" "$D/mnt"
+	refused "invalid value 'fast' for option 'spin'" -o "lowerdir=$D/lower,spin=fast" "$D/mnt"
 	refused "invalid value '-1' for option 'squash_to_uid'" -o "lowerdir=$D/lower,squash_to_uid=-1" "$D/mnt"
 	refused "invalid value 'maybe' for option 'xino'" -o "lowerdir=$D/lower,xino=maybe" "$D/mnt"
 	refused "only redirect_dir=off is supported, not 'on'" -o "lowerdir=$D/lower,redirect_dir=on" "$D/mnt"

@@ -104,3 +104,45 @@ more"
 	assert_equal "$(cat "$d/upper/inner/big")" "data
 more"
 }
+
+# A burst of requests one after another (creates, stats, xattrs, removals) through
+# the mount with the given spin= (the loop's poll for the next request), its output.
+spin_storm() {
+	local d="$1" spin="$2" i
+	rm -rf "$d/upper" "$d/work" && mkdir -p "$d/upper" "$d/work"
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work,spin=$spin" \
+		"$d/mnt" >"$d/server.log" 2>&1 3>&- &
+	echo $! >"$d/server.pid"
+	ovl_wait_mounted "$d/mnt" "$(cat "$d/server.pid")"
+	mkdir "$d/mnt/new"
+	for i in $(seq 1 150); do echo "$i" >"$d/mnt/new/f$i"; done
+	setfattr -n user.k -v v "$d/mnt/new/f7"
+	ls -ln --time-style=+ "$d/mnt/new" "$d/mnt/low" | sed 's/  */ /g' >"$d/out.$spin"
+	getfattr -d --absolute-names "$d/mnt/new/f7" "$d/mnt/low/f3" >>"$d/out.$spin"
+	cat "$d"/mnt/new/f* "$d"/mnt/low/f* | md5sum >>"$d/out.$spin"
+	rm "$d"/mnt/new/f1* "$d/mnt/low/f2"
+	ls "$d/mnt/new" "$d/mnt/low" >>"$d/out.$spin"
+}
+
+@test "overlayfs threads: the loop's spin (spin=) serves as spin=0 does, and an idle loop sleeps" {
+	local d="$TEST_DIR/t" pid state i
+	mkdir -p "$d/lower/low" "$d/mnt"
+	for i in $(seq 1 50); do echo "low $i" >"$d/lower/low/f$i"; done
+	setfattr -n user.low -v 1 "$d/lower/low/f3"
+	spin_storm "$d" 0
+	ovl_umount "$d"
+	spin_storm "$d" 1000
+	pid=$(cat "$d/server.pid")
+	# After the last request one wait of at most 1 ms, then the thread that reads the
+	# requests (the main one) sleeps in poll: never running (R) when sampled.
+	sleep 0.5
+	for i in $(seq 1 10); do
+		read -r _ _ state _ <"/proc/$pid/stat"
+		[[ $state == S ]] || fail "the idle loop thread is in state '$state', not S"
+		sleep 0.05
+	done
+	ovl_umount "$d"
+	run -0 diff "$d/out.0" "$d/out.1000"
+	run -0 grep -c . "$d/out.0"
+	((output > 150)) || fail "short output: $(cat "$d/out.0")"
+}
