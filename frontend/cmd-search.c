@@ -219,8 +219,12 @@ static struct json_object *search_item(struct json_object *r, const struct searc
 	for (char *p = d; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
-	if (!fl->no_trunc && strlen(d) > DESCRIPTION_MAX)
-		strcpy(d + DESCRIPTION_MAX, "...");
+	if (!fl->no_trunc && strlen(d) > DESCRIPTION_MAX) {
+		char *cut = xasprintf("%.*s...", DESCRIPTION_MAX, d);
+
+		free(d);
+		d = cut;
+	}
 	/* Docker Hub's official images are docker.io/library/NAME */
 	full = strcmp(index, "docker.io") == 0 && !strchr(name, '/')
 		       ? xasprintf("%s/library/%s", index, name)

@@ -145,6 +145,7 @@ static int search_run(const struct global_options *g, const char *input,
 	char *const *regs = NULL;
 	struct transport_context ctx;
 	char *one[2] = { NULL, NULL };
+	bool none;
 	int code = 0;
 
 	json_object_object_add(out, "Results", arr);
@@ -168,8 +169,9 @@ static int search_run(const struct global_options *g, const char *input,
 						      regs[i], e->message));
 		code = code ? code : e->code;
 	}
-	cli_context_done(&ctx);
-	if (!regs || !regs[0])
+	none = !regs || !regs[0];
+	cli_context_done(&ctx); /* regs may be its registries' */
+	if (none)
 		return pea_error_new(err, EINVAL,
 				     "cannot search for \"%s\": no registry in the term and no "
 				     "unqualified-search registries in registries.conf",
