@@ -334,6 +334,24 @@ static uint64_t now_ms(void)
 }
 
 /*
+ * TRANSFER_HOLD_MAX_MS, or PEA_IMAGE_TEST_HOLD_MAX_MS (1 to 600000, for tests:
+ * pea-image(1)), so that a test of the cap need not stall an apply for 10 s.
+ */
+static long transfer_hold_max_ms(void)
+{
+	static long max = -1;
+
+	if (max < 0) {
+		const char *s = getenv("PEA_IMAGE_TEST_HOLD_MAX_MS");
+		char *end = NULL;
+		long v = s && *s ? strtol(s, &end, 10) : 0;
+
+		max = end && *end == '\0' && v > 0 && v <= 600000 ? v : TRANSFER_HOLD_MAX_MS;
+	}
+	return max;
+}
+
+/*
  * Whether a transfer may hold its body for its sink's consumer: only over
  * HTTP/1.x. libcurl 7.88 can stall an HTTP/2 stream after a pause and its
  * resume (curl issues #10988, #16960, #19334): there the sink stages instead.
@@ -1655,9 +1673,9 @@ int registry_fetch_blobs(struct registry_client *c, const char *repo, struct blo
 			}
 			/* held too long: staged, and this blob's body no longer waits */
 			if (r == 0 && ts[i].easy && ts[i].held &&
-			    now_ms() - ts[i].held_since_ms >= TRANSFER_HOLD_MAX_MS) {
-				log_debug("blob '%s': nothing taken for %d ms, staging it",
-					  ts[i].fetch->digest, TRANSFER_HOLD_MAX_MS);
+			    now_ms() - ts[i].held_since_ms >= (uint64_t)transfer_hold_max_ms()) {
+				log_debug("blob '%s': nothing taken for %ld ms, staging it",
+					  ts[i].fetch->digest, transfer_hold_max_ms());
 				ts[i].no_hold = true;
 				if (transfer_flush(&ts[i], false) < 0) {
 					*err = pea_error_free(*err);
