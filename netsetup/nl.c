@@ -413,10 +413,17 @@ int nl_addr_add(struct nl *nl, int index, const struct ipnet *addr, struct pea_e
 	return 0;
 }
 
-int nl_route_add(struct nl *nl, int index, const struct ipnet *dest, const struct ipnet *gw,
-		 uint32_t metric, struct pea_error **err)
+/*
+ * ip route add|del DEST [via GW] [dev INDEX] [type TYPE] metric METRIC (index 0 and gw
+ * NULL: none) in the main table. Adding a route that is there, or deleting one that
+ * is not, is no error.
+ */
+static int route_change(struct nl *nl, bool add, int index, const struct ipnet *dest,
+			const struct ipnet *gw, unsigned char type, uint32_t metric,
+			struct pea_error **err)
 {
-	struct nlmsghdr *h = nl_msg(nl, RTM_NEWROUTE, NLM_F_CREATE, sizeof(struct rtmsg));
+	struct nlmsghdr *h = nl_msg(nl, add ? RTM_NEWROUTE : RTM_DELROUTE, add ? NLM_F_CREATE : 0,
+				    sizeof(struct rtmsg));
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
 	struct ipnet d = ipnet_network(dest);
 	char b[64];
@@ -425,43 +432,38 @@ int nl_route_add(struct nl *nl, int index, const struct ipnet *dest, const struc
 	rtm->rtm_family = (uint8_t)dest->family;
 	rtm->rtm_dst_len = (uint8_t)dest->prefix;
 	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_UNICAST;
+	if (add) {
+		rtm->rtm_protocol = RTPROT_STATIC;
+		rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+		rtm->rtm_type = type;
+	} else {
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	}
 	if (dest->prefix > 0)
 		mnl_attr_put(h, RTA_DST, ipnet_addr_len(dest), d.addr);
-	mnl_attr_put(h, RTA_GATEWAY, ipnet_addr_len(gw), gw->addr);
+	if (gw)
+		mnl_attr_put(h, RTA_GATEWAY, ipnet_addr_len(gw), gw->addr);
 	if (index > 0)
 		mnl_attr_put_u32(h, RTA_OIF, (uint32_t)index);
 	mnl_attr_put_u32(h, RTA_PRIORITY, metric);
 	r = nl_ack(nl, h);
-	if (r < 0 && r != -EEXIST)
+	if (add && r < 0 && r != -EEXIST)
 		return pea_error_code(err, -r, "add route to %s", ipnet_str(dest, b, sizeof(b)));
+	if (!add && r < 0 && r != -ESRCH && r != -ENOENT)
+		return pea_error_code(err, -r, "delete route to %s", ipnet_str(dest, b, sizeof(b)));
 	return 0;
+}
+
+int nl_route_add(struct nl *nl, int index, const struct ipnet *dest, const struct ipnet *gw,
+		 uint32_t metric, struct pea_error **err)
+{
+	return route_change(nl, true, index, dest, gw, RTN_UNICAST, metric, err);
 }
 
 int nl_route_del(struct nl *nl, const struct ipnet *dest, const struct ipnet *gw, uint32_t metric,
 		 struct pea_error **err)
 {
-	struct nlmsghdr *h = nl_msg(nl, RTM_DELROUTE, 0, sizeof(struct rtmsg));
-	struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
-	struct ipnet d = ipnet_network(dest);
-	char b[64];
-	int r;
-
-	rtm->rtm_family = (uint8_t)dest->family;
-	rtm->rtm_dst_len = (uint8_t)dest->prefix;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_scope = RT_SCOPE_NOWHERE;
-	if (dest->prefix > 0)
-		mnl_attr_put(h, RTA_DST, ipnet_addr_len(dest), d.addr);
-	if (gw)
-		mnl_attr_put(h, RTA_GATEWAY, ipnet_addr_len(gw), gw->addr);
-	mnl_attr_put_u32(h, RTA_PRIORITY, metric);
-	r = nl_ack(nl, h);
-	if (r < 0 && r != -ESRCH && r != -ENOENT)
-		return pea_error_code(err, -r, "delete route to %s", ipnet_str(dest, b, sizeof(b)));
-	return 0;
+	return route_change(nl, false, 0, dest, gw, RTN_UNSPEC, metric, err);
 }
 
 /* bridge vlan add|del dev INDEX vid VID [pvid untagged] [self] */
@@ -554,23 +556,5 @@ int nl_default_route_oif(struct nl *nl, int family, int *ret, struct pea_error *
 int nl_route_add_type(struct nl *nl, const struct ipnet *dest, unsigned char type, uint32_t metric,
 		      struct pea_error **err)
 {
-	struct nlmsghdr *h = nl_msg(nl, RTM_NEWROUTE, NLM_F_CREATE, sizeof(struct rtmsg));
-	struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
-	struct ipnet d = ipnet_network(dest);
-	char b[64];
-	int r;
-
-	rtm->rtm_family = (uint8_t)dest->family;
-	rtm->rtm_dst_len = (uint8_t)dest->prefix;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = type;
-	if (dest->prefix > 0)
-		mnl_attr_put(h, RTA_DST, ipnet_addr_len(dest), d.addr);
-	mnl_attr_put_u32(h, RTA_PRIORITY, metric);
-	r = nl_ack(nl, h);
-	if (r < 0 && r != -EEXIST)
-		return pea_error_code(err, -r, "add route to %s", ipnet_str(dest, b, sizeof(b)));
-	return 0;
+	return route_change(nl, true, 0, dest, NULL, type, metric, err);
 }
