@@ -583,6 +583,89 @@ void rootless_net_etc_input(const char *mode, struct etc_input *in)
 		in->gateway = host_local_ip();
 }
 
+/*
+ * A helper of rootless networking (slirp4netns, pea-netsetup forward) started in the
+ * background, in a session of its own in dir: stdin from in (-1: /dev/null), stdout and
+ * stderr to dir/log, fd 3 a pipe on which it says it is ready, which ready() reads in
+ * what it wrote (30 s at most); then its pid in dir/pidfile. Not ready: it is killed
+ * and reaped, the error is why() (its log's last words), or that it timed out.
+ */
+struct bg_helper {
+	const char *what; /* its name in errors */
+	const char *log, *pidfile;
+	bool (*ready)(const char *buf, size_t len);
+	char *(*why)(const char *dir);
+};
+
+static int bg_wait_ready(const struct bg_helper *h, int rd, pid_t pid, int pidfd, const char *dir,
+			 struct pea_error **err)
+{
+	struct pollfd p = { .fd = rd, .events = POLLIN };
+	char buf[64] = { 0 };
+	ssize_t len = 0;
+	int n, status = 0;
+
+	do
+		n = poll(&p, 1, 30000);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		len = read(rd, buf, sizeof(buf) - 1);
+	if (len > 0 && h->ready(buf, (size_t)len))
+		return 0;
+	(void)pea_pidfd_send_signal(pidfd, SIGKILL);
+	(void)pea_wait(pid, pidfd, 5000, &status, NULL);
+	if (n == 0)
+		return pea_error_new(err, ETIMEDOUT, "%s: not ready after 30 s", h->what);
+	{
+		_cleanup_free_ char *m = h->why(dir);
+		return pea_error_new(err, EIO, "%s", m);
+	}
+}
+
+static int bg_start(const struct bg_helper *h, char **argv, int in, const char *dir,
+		    struct pea_error **err)
+{
+	_cleanup_free_ char *logp = xasprintf("%s/%s", dir, h->log), *pid_s = NULL;
+	_cleanup_close_ int rd = -1, wr = -1, logfd = -1, pidfd = -1, dfd = -1;
+	struct pea_fd_map fds[4];
+	struct pea_spawn s = { 0 };
+	size_t n = 0;
+	int p[2];
+	pid_t pid;
+
+	logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (logfd < 0)
+		return pea_error_errno(err, "open '%s'", logp);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "pipe");
+	rd = p[0];
+	wr = p[1];
+	if (in >= 0)
+		fds[n++] = (struct pea_fd_map){ in, 0 };
+	fds[n++] = (struct pea_fd_map){ logfd, 1 };
+	fds[n++] = (struct pea_fd_map){ logfd, 2 };
+	fds[n++] = (struct pea_fd_map){ wr, 3 };
+	s.argv = argv;
+	s.fds = fds;
+	s.nfds = n;
+	s.cwd = dir;
+	s.null_stdin = in < 0;
+	s.new_session = true;
+	if (pea_spawn(&s, &pid, &pidfd, err) < 0)
+		return pea_error_wrap(err, "%s", h->what);
+	wr = pea_close(wr);
+	if (bg_wait_ready(h, rd, pid, pidfd, dir, err) < 0)
+		return -1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pid_s = xasprintf("%d\n", (int)pid);
+	if (dfd < 0 ||
+	    pea_write_file_replace_at(dfd, h->pidfile, pid_s, strlen(pid_s), 0600, err) < 0) {
+		(void)pea_pidfd_send_signal(pidfd, SIGKILL);
+		return dfd < 0 ? pea_error_errno(err, "open '%s'", dir) : -1;
+	}
+	return 0;
+}
+
 static char **slirp_argv(const struct global_options *g, const struct slirp_opts *o,
 			 const char *nspath)
 {
@@ -613,54 +696,40 @@ static char **slirp_argv(const struct global_options *g, const struct slirp_opts
 	return v;
 }
 
-/* The last line slirp4netns wrote to its log in dir. */
-static char *slirp_log_tail(const char *dir)
+/* Why slirp4netns failed: the last line it wrote to its log in dir. */
+static char *slirp_why(const char *dir)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", dir, SLIRP_LOG), *buf = NULL;
 	size_t len = 0;
 	char *last;
 
 	if (pea_read_file_at(AT_FDCWD, path, 1u << 20, &buf, &len, NULL) < 0 || len == 0)
-		return xstrdup("no message");
+		return xstrdup("slirp4netns failed: no message");
 	while (len > 0 && buf[len - 1] == '\n')
 		buf[--len] = '\0';
 	last = strrchr(buf, '\n');
-	return xstrdup(last ? last + 1 : buf);
+	return xasprintf("slirp4netns failed: %s", last ? last + 1 : buf);
 }
 
-/* Wait up to 30 s for slirp4netns's ready byte (or its end). */
-static int slirp_wait_ready(int rd, pid_t pid, int pidfd, const char *dir, struct pea_error **err)
+/* slirp4netns is ready: it wrote '1' on its ready fd. */
+static bool slirp_ready(const char *buf, size_t len)
 {
-	struct pollfd p = { .fd = rd, .events = POLLIN };
-	char c = 0;
-	int n, status = 0;
-
-	do
-		n = poll(&p, 1, 30000);
-	while (n < 0 && errno == EINTR);
-	if (n > 0 && read(rd, &c, 1) == 1 && c == '1')
-		return 0;
-	(void)pea_pidfd_send_signal(pidfd, SIGKILL);
-	(void)pea_wait(pid, pidfd, 5000, &status, NULL);
-	if (n == 0)
-		return pea_error_new(err, ETIMEDOUT, "slirp4netns: not ready after 30 s");
-	{
-		_cleanup_free_ char *m = slirp_log_tail(dir);
-		return pea_error_new(err, EIO, "slirp4netns failed: %s", m);
-	}
+	return len > 0 && buf[0] == '1';
 }
+
+static const struct bg_helper slirp_helper = {
+	.what = "slirp4netns",
+	.log = SLIRP_LOG,
+	.pidfile = SLIRP_PID_FILE,
+	.ready = slirp_ready,
+	.why = slirp_why,
+};
 
 /* slirp4netns for nspath in the background, its socket, log and pid file in dir. */
 static int slirp_start(const struct global_options *g, const struct slirp_opts *o,
 		       const char *nspath, const char *dir, struct pea_error **err)
 {
 	_cleanup_strv_ char **argv = slirp_argv(g, o, nspath);
-	_cleanup_free_ char *logp = xasprintf("%s/%s", dir, SLIRP_LOG), *pid_s = NULL;
-	_cleanup_close_ int rd = -1, wr = -1, logfd = -1, pidfd = -1, dfd = -1;
-	struct pea_fd_map fds[3];
-	struct pea_spawn s = { 0 };
-	int p[2];
-	pid_t pid;
 
 	if (!strchr(argv[0], '/'))
 		return pea_error_new(err, ENOENT,
@@ -683,35 +752,7 @@ static int slirp_start(const struct global_options *g, const struct slirp_opts *
 		pea_strv_free(argv);
 		argv = wrapped;
 	}
-	logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (logfd < 0)
-		return pea_error_errno(err, "open '%s'", logp);
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return pea_error_errno(err, "pipe");
-	rd = p[0];
-	wr = p[1];
-	fds[0] = (struct pea_fd_map){ wr, 3 };
-	fds[1] = (struct pea_fd_map){ logfd, 1 };
-	fds[2] = (struct pea_fd_map){ logfd, 2 };
-	s.argv = argv;
-	s.fds = fds;
-	s.nfds = 3;
-	s.cwd = dir;
-	s.null_stdin = true;
-	s.new_session = true;
-	if (pea_spawn(&s, &pid, &pidfd, err) < 0)
-		return pea_error_wrap(err, "slirp4netns");
-	wr = pea_close(wr);
-	if (slirp_wait_ready(rd, pid, pidfd, dir, err) < 0)
-		return -1;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	pid_s = xasprintf("%d\n", (int)pid);
-	if (dfd < 0 ||
-	    pea_write_file_replace_at(dfd, SLIRP_PID_FILE, pid_s, strlen(pid_s), 0600, err) < 0) {
-		(void)pea_pidfd_send_signal(pidfd, SIGKILL);
-		return dfd < 0 ? pea_error_errno(err, "open '%s'", dir) : -1;
-	}
-	return 0;
+	return bg_start(&slirp_helper, argv, -1, dir, err);
 }
 
 /* Stop the program named in dir/pidfile if its name starts with comm; the file goes. */
@@ -920,12 +961,12 @@ static int fwd_input(const char *target, bool to_container, struct json_object *
 	return 0;
 }
 
-/* The forwarder's last words (its log in dir), for an error. */
-static char *fwd_log_tail(const char *dir)
+/* Why the forwarder failed: its last words (its log in dir), without "...error: ". */
+static char *fwd_why(const char *dir)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", dir, FWD_LOG), *buf = NULL;
 	size_t len = 0;
-	char *line, *save = NULL, *last = NULL;
+	char *line, *save = NULL, *last = NULL, *colon;
 
 	if (pea_read_file_at(AT_FDCWD, path, 1u << 20, &buf, &len, NULL) < 0 || len == 0)
 		return xstrdup("no message");
@@ -933,34 +974,25 @@ static char *fwd_log_tail(const char *dir)
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (line[0] != '{')
 			last = line;
-	return xstrdup(last ? last : "no message");
+	if (!last)
+		return xstrdup("no message");
+	colon = strstr(last, "error: ");
+	return xstrdup(colon ? colon + 7 : last);
 }
 
-/* Wait up to 30 s for the forwarder's ready line (or its end). */
-static int fwd_wait_ready(int rd, pid_t pid, int pidfd, const char *dir, struct pea_error **err)
+/* The forwarder is ready: its JSON line on its ready fd says "ready". */
+static bool fwd_ready(const char *buf, size_t len)
 {
-	struct pollfd p = { .fd = rd, .events = POLLIN };
-	char buf[64] = { 0 };
-	ssize_t len = 0;
-	int n, status = 0;
-
-	do
-		n = poll(&p, 1, 30000);
-	while (n < 0 && errno == EINTR);
-	if (n > 0)
-		len = read(rd, buf, sizeof(buf) - 1);
-	if (len > 0 && strstr(buf, "\"ready\""))
-		return 0;
-	(void)pea_pidfd_send_signal(pidfd, SIGKILL);
-	(void)pea_wait(pid, pidfd, 5000, &status, NULL);
-	if (n == 0)
-		return pea_error_new(err, ETIMEDOUT, "the port forwarder: not ready after 30 s");
-	{
-		_cleanup_free_ char *m = fwd_log_tail(dir);
-		const char *colon = strstr(m, "error: ");
-		return pea_error_new(err, EIO, "%s", colon ? colon + 7 : m);
-	}
+	return len > 0 && strstr(buf, "\"ready\"");
 }
+
+static const struct bg_helper fwd_helper = {
+	.what = "the port forwarder",
+	.log = FWD_LOG,
+	.pidfile = FWD_PID_FILE,
+	.ready = fwd_ready,
+	.why = fwd_why,
+};
 
 /*
  * pea-netsetup forward for the IPv6 side of ports (nothing when none has
@@ -972,13 +1004,9 @@ static int fwd_start(const struct global_options *g, const char *nspath, const c
 		     struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *v6 = v6_ports(ports);
-	_cleanup_free_ char *bin = NULL, *logp = NULL, *pid_s = NULL;
+	_cleanup_free_ char *bin = NULL;
 	_cleanup_strv_ char **argv = NULL;
-	_cleanup_close_ int rd = -1, wr = -1, in = -1, logfd = -1, pidfd = -1, dfd = -1;
-	struct pea_fd_map fds[4];
-	struct pea_spawn s = { 0 };
-	int p[2];
-	pid_t pid;
+	_cleanup_close_ int in = -1;
 
 	if (!v6)
 		return 0;
@@ -989,36 +1017,7 @@ static int fwd_start(const struct global_options *g, const char *nspath, const c
 	pea_strv_push(&argv, nspath);
 	if (fwd_input(target, to_container, v6, &in, err) < 0)
 		return -1;
-	logp = xasprintf("%s/%s", dir, FWD_LOG);
-	logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (logfd < 0)
-		return pea_error_errno(err, "open '%s'", logp);
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return pea_error_errno(err, "pipe");
-	rd = p[0];
-	wr = p[1];
-	fds[0] = (struct pea_fd_map){ in, 0 };
-	fds[1] = (struct pea_fd_map){ logfd, 1 };
-	fds[2] = (struct pea_fd_map){ logfd, 2 };
-	fds[3] = (struct pea_fd_map){ wr, 3 };
-	s.argv = argv;
-	s.fds = fds;
-	s.nfds = 4;
-	s.cwd = dir;
-	s.new_session = true;
-	if (pea_spawn(&s, &pid, &pidfd, err) < 0)
-		return pea_error_wrap(err, "the port forwarder");
-	wr = pea_close(wr);
-	if (fwd_wait_ready(rd, pid, pidfd, dir, err) < 0)
-		return -1;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	pid_s = xasprintf("%d\n", (int)pid);
-	if (dfd < 0 ||
-	    pea_write_file_replace_at(dfd, FWD_PID_FILE, pid_s, strlen(pid_s), 0600, err) < 0) {
-		(void)pea_pidfd_send_signal(pidfd, SIGKILL);
-		return dfd < 0 ? pea_error_errno(err, "open '%s'", dir) : -1;
-	}
-	return 0;
+	return bg_start(&fwd_helper, argv, in, dir, err);
 }
 
 static int slirp_setup(const struct global_options *g, const struct ctr_record *r, const char *mode,
