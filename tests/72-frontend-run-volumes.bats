@@ -4,6 +4,7 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
+load helpers/fe-rootless
 load helpers/fe-file
 
 teardown() {

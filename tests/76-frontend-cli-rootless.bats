@@ -6,26 +6,9 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
+load helpers/fe-rootless
 
 FE_RL_NAME=pearl76c
-
-setup_file() {
-	fe_rl_file_setup "$FE_RL_NAME"
-}
-
-teardown_file() {
-	fe_rl_file_teardown
-}
-
-setup() {
-	fe_rl_test_setup
-}
-
-teardown() {
-	FE_RL_ENV=()
-	pea_rl pod rm -af -t 0 >/dev/null 2>&1 || true
-	pea_rl rm -af >/dev/null 2>&1 || true
-}
 
 @test "rootless: global flags after the command, unshare's before its command" {
 	local other=$FE_RL_HOME/other

@@ -5,26 +5,9 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
+load helpers/fe-rootless
 
 FE_RL_NAME=pearl76p
-
-setup_file() {
-	fe_rl_file_setup "$FE_RL_NAME"
-}
-
-teardown_file() {
-	fe_rl_file_teardown
-}
-
-setup() {
-	fe_rl_test_setup
-}
-
-teardown() {
-	FE_RL_ENV=()
-	pea_rl pod rm -af -t 0 >/dev/null 2>&1 || true
-	pea_rl rm -af >/dev/null 2>&1 || true
-}
 
 @test "rootless: pod create, two members share net, ipc, uts and /dev/shm, pod rm -f" {
 	run -0 pea_rl pod create --name rlpod

@@ -6,37 +6,17 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
+load helpers/fe-rootless
 
 FE_RL_NAME=pearl76
 # a second user, without ranges in /etc/subuid
 FE_RL_NOSUB=pearl76n
-
-setup_file() {
-	ensure_fixtures
-	fe_server_start
-	fe_rl_user_setup "$FE_RL_NAME"
-	cp "$BUSYBOX_ARCHIVE" "$FE_RL_HOME/busybox.tar"
-	chown "$FE_RL_UID:$FE_RL_GID" "$FE_RL_HOME/busybox.tar"
-}
 
 teardown_file() {
 	local TEST_DIR=$BATS_FILE_TMPDIR
 	fe_rl_user_teardown
 	userdel -r "$FE_RL_NOSUB" 2>/dev/null || true
 	fe_server_stop
-}
-
-setup() {
-	require_root
-	require_userns
-	require_cmd newuidmap
-	require_cmd tini
-	require_cmd "$FE_RL_RUNTIME"
-	fe_setup
-	FE_RL_ENV=()
-	if ! pea_rl image exists busybox >/dev/null 2>&1; then
-		pea_rl load -i "$FE_RL_HOME/busybox.tar" >/dev/null
-	fi
 }
 
 teardown() {

@@ -7,41 +7,22 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
+load helpers/fe-rootless
 
 FE_RL_NAME=pearl76u
 
 setup_file() {
-	ensure_fixtures
-	fe_server_start
-	fe_rl_user_setup "$FE_RL_NAME"
-	cp "$BUSYBOX_ARCHIVE" "$FE_RL_HOME/busybox.tar"
-	chown "$FE_RL_UID:$FE_RL_GID" "$FE_RL_HOME/busybox.tar"
+	fe_rl_file_setup "$FE_RL_NAME"
 	ns_add_containers_range
 }
 
 teardown_file() {
-	local TEST_DIR=$BATS_FILE_TMPDIR
 	ns_del_containers_range
-	fe_rl_user_teardown
-	fe_server_stop
-}
-
-setup() {
-	require_root
-	require_userns
-	require_cmd newuidmap
-	require_cmd tini
-	require_cmd "$FE_RL_RUNTIME"
-	fe_setup
-	FE_RL_ENV=()
-	if ! pea_rl image exists busybox >/dev/null 2>&1; then
-		pea_rl load -i "$FE_RL_HOME/busybox.tar" >/dev/null
-	fi
+	fe_rl_file_teardown
 }
 
 teardown() {
-	FE_RL_ENV=()
-	pea_rl rm -af >/dev/null 2>&1 || true
+	fe_rl_test_teardown
 	fe_teardown
 }
 

@@ -7,38 +7,18 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
+load helpers/fe-rootless
 
-setup_file() {
-	ensure_fixtures
-	fe_server_start
-	fe_rl_user_setup pearl77
-	cp "$BUSYBOX_ARCHIVE" "$FE_RL_HOME/busybox.tar"
-	chown "$FE_RL_UID:$FE_RL_GID" "$FE_RL_HOME/busybox.tar"
-}
-
-teardown_file() {
-	local TEST_DIR=$BATS_FILE_TMPDIR
-	fe_rl_user_teardown
-	fe_server_stop
-}
+FE_RL_NAME=pearl77
 
 setup() {
-	require_root
-	require_userns
-	require_cmd newuidmap
-	require_cmd tini
+	fe_rl_test_setup
 	require_cmd nsenter
 	require_cmd curl
 	require_cmd slirp4netns
 	require_cmd pasta
 	require_cmd dnsmasq
 	require_cmd socat
-	require_cmd "$FE_RL_RUNTIME"
-	fe_setup
-	FE_RL_ENV=()
-	if ! pea_rl image exists busybox >/dev/null 2>&1; then
-		pea_rl load -i "$FE_RL_HOME/busybox.tar" >/dev/null
-	fi
 	rl_net_setup
 }
 

@@ -4,16 +4,9 @@
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
+load helpers/fe-rootless
 
 FE_RL_NAME=pearl78
-
-setup_file() {
-	fe_rl_file_setup "$FE_RL_NAME"
-}
-
-teardown_file() {
-	fe_rl_file_teardown
-}
 
 setup() {
 	fe_rl_test_setup
@@ -23,8 +16,7 @@ setup() {
 }
 
 teardown() {
-	FE_RL_ENV=()
-	pea_rl rm -af >/dev/null 2>&1 || true
+	fe_rl_test_teardown
 	rm -rf "${CTX:-/nonexistent}"
 }
 

@@ -2,9 +2,11 @@
 #
 # tests/helpers/rootless.bash: an unprivileged user for rootless tests.
 #
-#   rootless_user_setup     as root, idempotently: user "peatest" (useradd -m),
-#                           its /etc/subuid and /etc/subgid ranges, and
-#                           /run/user/UID (0700, its own). Exports ROOTLESS_USER,
+#   rootless_user_make NAME as root, idempotently: user NAME (useradd -m), its
+#                           /etc/subuid and /etc/subgid ranges, and /run/user/UID
+#                           (0700, its own); rootless_user_remove NAME undoes it.
+#                           tests/helpers/fe-rootless.bash makes a user a file's.
+#   rootless_user_setup     rootless_user_make of user "peatest". Exports ROOTLESS_USER,
 #                           ROOTLESS_UID, ROOTLESS_GID, ROOTLESS_HOME,
 #                           ROOTLESS_RUNTIME_DIR.
 #   run_as_user CMD...      run CMD as that user (runuser), with HOME,
@@ -35,37 +37,58 @@ rootless_add_subid() {
 	echo "$user:$start:$PEA_ROOTLESS_SUBID_COUNT" >>"$file"
 }
 
-rootless_user_setup() {
-	local fd rc=0 group_opt=()
+# rootless_user_make NAME: as root, idempotently, under the lock every test user's
+# setup and removal takes (parallel files add to /etc/subuid at once): user NAME
+# (useradd -m), its /etc/subuid and /etc/subgid ranges (after every range there)
+# and /run/user/UID (0700, its own).
+rootless_user_make() {
+	local user=$1 fd rc=0 group_opt=() uid gid
 	if [[ "$(id -u)" -ne 0 ]]; then
-		pea_die "needs root to create the user '$ROOTLESS_USER'"
+		pea_die "needs root to create the user '$user'"
 		return 1
 	fi
-	# Parallel bats files may set up at the same time.
 	exec {fd}>/run/lock/pea-test-rootless.lock || return 1
 	flock -w 60 "$fd" || rc=1
-	if [[ $rc -eq 0 ]] && ! getent passwd "$ROOTLESS_USER" >/dev/null; then
-		if getent group "$ROOTLESS_USER" >/dev/null; then
-			group_opt=(-g "$ROOTLESS_USER")
+	if [[ $rc -eq 0 ]] && ! getent passwd "$user" >/dev/null; then
+		if getent group "$user" >/dev/null; then
+			group_opt=(-g "$user")
 		fi
-		useradd -m -s /bin/sh "${group_opt[@]}" "$ROOTLESS_USER" || rc=1
+		useradd -m -s /bin/sh "${group_opt[@]}" "$user" || rc=1
 	fi
 	if [[ $rc -eq 0 ]]; then
-		ROOTLESS_UID="$(id -u "$ROOTLESS_USER")" &&
-			ROOTLESS_GID="$(id -g "$ROOTLESS_USER")" &&
-			ROOTLESS_HOME="$(getent passwd "$ROOTLESS_USER" | cut -d: -f6)" &&
-			rootless_add_subid /etc/subuid "$ROOTLESS_USER" "$ROOTLESS_UID" &&
-			rootless_add_subid /etc/subgid "$ROOTLESS_USER" "$ROOTLESS_UID" || rc=1
+		uid=$(id -u "$user") && gid=$(id -g "$user") &&
+			rootless_add_subid /etc/subuid "$user" "$uid" &&
+			rootless_add_subid /etc/subgid "$user" "$uid" || rc=1
 	fi
 	exec {fd}>&-
 	if [[ $rc -ne 0 ]]; then
-		pea_die "cannot set up the user '$ROOTLESS_USER'"
+		pea_die "cannot set up the user '$user'"
 		return 1
 	fi
+	mkdir -p "/run/user/$uid" && chown "$uid:$gid" "/run/user/$uid" &&
+		chmod 0700 "/run/user/$uid"
+}
+
+# rootless_user_remove NAME: under the same lock, its ranges, the user and its home.
+rootless_user_remove() {
+	local user=$1 fd home
+	home=$(getent passwd "$user" | cut -d: -f6)
+	exec {fd}>/run/lock/pea-test-rootless.lock || return 1
+	flock -w 60 "$fd" || true
+	sed -i "/^$user:/d" /etc/subuid /etc/subgid
+	if getent passwd "$user" >/dev/null; then
+		userdel -r "$user" 2>/dev/null || userdel "$user" || true
+	fi
+	exec {fd}>&-
+	[[ -z "$home" || "$home" == / ]] || rm -rf "$home"
+}
+
+rootless_user_setup() {
+	rootless_user_make "$ROOTLESS_USER" || return 1
+	ROOTLESS_UID="$(id -u "$ROOTLESS_USER")"
+	ROOTLESS_GID="$(id -g "$ROOTLESS_USER")"
+	ROOTLESS_HOME="$(getent passwd "$ROOTLESS_USER" | cut -d: -f6)"
 	ROOTLESS_RUNTIME_DIR="/run/user/$ROOTLESS_UID"
-	mkdir -p "$ROOTLESS_RUNTIME_DIR" &&
-		chown "$ROOTLESS_UID:$ROOTLESS_GID" "$ROOTLESS_RUNTIME_DIR" &&
-		chmod 0700 "$ROOTLESS_RUNTIME_DIR" || return 1
 	export ROOTLESS_USER ROOTLESS_UID ROOTLESS_GID ROOTLESS_HOME ROOTLESS_RUNTIME_DIR
 }
 
