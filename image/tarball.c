@@ -20,13 +20,13 @@
 
 #define TAR_MAX_ENTRIES 100000
 
-static void archive_read_free_p(struct archive **a)
+void tar_archive_read_free_p(struct archive **a)
 {
 	if (*a)
 		archive_read_free(*a);
 }
 
-static void archive_write_free_p(struct archive **a)
+void tar_archive_write_free_p(struct archive **a)
 {
 	if (*a)
 		archive_write_free(*a);
@@ -80,8 +80,8 @@ static int extract_entries(struct archive *a, struct archive *w, const char *pat
 
 int tar_extract(const char *path, const char *dir, struct pea_error **err)
 {
-	_cleanup_(archive_read_free_p) struct archive *a = archive_read_new();
-	_cleanup_(archive_write_free_p) struct archive *w = archive_write_disk_new();
+	_cleanup_(tar_archive_read_free_p) struct archive *a = archive_read_new();
+	_cleanup_(tar_archive_write_free_p) struct archive *w = archive_write_disk_new();
 	_cleanup_close_ int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int r;
 
@@ -148,7 +148,7 @@ static int write_one(struct archive *w, const char *dir, const char *name, struc
 
 int tar_create(const char *dir, char *const *names, const char *out, struct pea_error **err)
 {
-	_cleanup_(archive_write_free_p) struct archive *w = archive_write_new();
+	_cleanup_(tar_archive_write_free_p) struct archive *w = archive_write_new();
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", out, (int)getpid());
 	int r = 0;
 
@@ -169,7 +169,7 @@ int tar_create(const char *dir, char *const *names, const char *out, struct pea_
 
 int tar_decompress(int in_fd, int out_fd, struct pea_digest *dg, struct pea_error **err)
 {
-	_cleanup_(archive_read_free_p) struct archive *a = archive_read_new();
+	_cleanup_(tar_archive_read_free_p) struct archive *a = archive_read_new();
 	struct archive_entry *entry;
 	_cleanup_free_ char *buf = xmalloc(1u << 17);
 
@@ -247,8 +247,8 @@ static int open_compressor(struct archive *w, const char *format, int level,
 int tar_recompress(int in_fd, int out_fd, const char *format, int level, struct pea_digest *dg,
 		   struct pea_error **err)
 {
-	_cleanup_(archive_read_free_p) struct archive *a = archive_read_new();
-	_cleanup_(archive_write_free_p) struct archive *w = archive_write_new();
+	_cleanup_(tar_archive_read_free_p) struct archive *a = archive_read_new();
+	_cleanup_(tar_archive_write_free_p) struct archive *w = archive_write_new();
 	_cleanup_free_ char *buf = xmalloc(1u << 17);
 	struct hashing_out out = { .fd = out_fd, .dg = dg, .err = err };
 	struct archive_entry *entry;
@@ -283,7 +283,7 @@ int tar_recompress(int in_fd, int out_fd, const char *format, int level, struct 
 int tar_read_file(const char *path, const char *name, size_t max, char **ret, size_t *ret_len,
 		  struct pea_error **err)
 {
-	_cleanup_(archive_read_free_p) struct archive *a = archive_read_new();
+	_cleanup_(tar_archive_read_free_p) struct archive *a = archive_read_new();
 	struct archive_entry *entry;
 	int r;
 

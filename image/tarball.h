@@ -7,6 +7,11 @@
 
 struct pea_error;
 struct pea_digest;
+struct archive;
+
+/* For _cleanup_(): free a libarchive reader or writer (NULL is fine). */
+void tar_archive_read_free_p(struct archive **a);
+void tar_archive_write_free_p(struct archive **a);
 
 /* Extract path into the existing, empty directory dir: regular files, folders and
  * symlinks only, no "..", no absolute names. */

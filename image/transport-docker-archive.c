@@ -24,30 +24,9 @@
 
 /* ---- source -------------------------------------------------------------------- */
 
-static int da_get_manifest(struct image_source *s, const char *digest, char **ret, size_t *ret_len,
-			   char **ret_type, struct pea_error **err)
-{
-	if (digest)
-		return pea_error_new(err, ENOENT, "%s: a docker-archive holds no manifest '%s'",
-				     s->description, digest);
-	*ret = xmemdup_str(s->synth, s->synth_len);
-	*ret_len = s->synth_len;
-	*ret_type = xstrdup(MT_OCI_MANIFEST);
-	return 0;
-}
-
-static int da_open_blob(struct image_source *s, const char *digest, int *ret_fd,
-			struct pea_error **err)
-{
-	for (size_t i = 0; s->blob_digests && s->blob_digests[i]; i++)
-		if (strcmp(s->blob_digests[i], digest) == 0)
-			return local_open_blob(s, s->blob_files[i], ret_fd, err);
-	return pea_error_new(err, ENOENT, "%s: no blob '%s'", s->description, digest);
-}
-
 static const struct source_ops da_source_ops = {
-	.get_manifest = da_get_manifest,
-	.open_blob = da_open_blob,
+	.get_manifest = synth_get_manifest,
+	.open_blob = synth_open_blob,
 };
 
 /* Hash a file of the archive and describe it. */
@@ -174,7 +153,6 @@ static int synthesize(struct image_source *s, struct json_object *entry, struct 
 	_cleanup_strv_ char **layers = NULL;
 	struct json_object *cfg = NULL, *arr, *tags = NULL;
 	const char *config = NULL;
-	const char *text;
 
 	if (pea_json_expect_object(entry, "manifest.json[]", err) < 0 ||
 	    pea_json_get_string_req(entry, "manifest.json[]", "Config", &config, err) < 0 ||
@@ -203,10 +181,7 @@ static int synthesize(struct image_source *s, struct json_object *entry, struct 
 			return -ENOENT;
 		json_object_array_add(arr, l);
 	}
-	text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN |
-							 JSON_C_TO_STRING_NOSLASHESCAPE);
-	s->synth = xstrdup(text);
-	s->synth_len = strlen(text);
+	synth_set_manifest(s, m);
 	return 0;
 }
 

@@ -1368,30 +1368,9 @@ int store_dest_open(const struct image_name *name, const struct transport_contex
 
 /* ---- source ------------------------------------------------------------------------ */
 
-static int store_src_get_manifest(struct image_source *s, const char *digest, char **ret,
-				  size_t *ret_len, char **ret_type, struct pea_error **err)
-{
-	if (digest)
-		return pea_error_new(err, ENOENT, "%s: the store holds no manifest '%s'",
-				     s->description, digest);
-	*ret = xmemdup_str(s->synth, s->synth_len);
-	*ret_len = s->synth_len;
-	*ret_type = xstrdup(MT_OCI_MANIFEST);
-	return 0;
-}
-
-static int store_src_open_blob(struct image_source *s, const char *digest, int *ret_fd,
-			       struct pea_error **err)
-{
-	for (size_t i = 0; s->blob_digests && s->blob_digests[i]; i++)
-		if (strcmp(s->blob_digests[i], digest) == 0)
-			return local_open_blob(s, s->blob_files[i], ret_fd, err);
-	return pea_error_new(err, ENOENT, "%s: no blob '%s'", s->description, digest);
-}
-
 static const struct source_ops store_source_ops = {
-	.get_manifest = store_src_get_manifest,
-	.open_blob = store_src_open_blob,
+	.get_manifest = synth_get_manifest,
+	.open_blob = synth_open_blob,
 };
 
 /* `layer diff ID` into a file of the temp dir; its digest and size. */
@@ -1476,10 +1455,7 @@ static int store_synthesize(struct image_source *s, const struct store_target *t
 	json_object_object_add(cd, "size", json_object_new_int64((int64_t)strlen(text)));
 	json_object_object_add(m, "config", cd);
 	json_object_object_add(m, "layers", arr);
-	text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN |
-							 JSON_C_TO_STRING_NOSLASHESCAPE);
-	s->synth = xstrdup(text);
-	s->synth_len = strlen(text);
+	synth_set_manifest(s, m);
 	return 0;
 }
 

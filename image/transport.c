@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
@@ -28,6 +30,7 @@ static const struct {
 	{ "dir:", TRANSPORT_DIR },
 	{ "store:", TRANSPORT_STORE },
 	{ "containers-storage:", TRANSPORT_STORE },
+	{ "sif:", TRANSPORT_SIF },
 };
 
 const char *transport_name(enum transport_kind k)
@@ -45,6 +48,8 @@ const char *transport_name(enum transport_kind k)
 		return "dir";
 	case TRANSPORT_STORE:
 		return "store";
+	case TRANSPORT_SIF:
+		return "sif";
 	default:
 		return "?";
 	}
@@ -119,7 +124,6 @@ static int unknown_transport(const char *s, size_t len, struct pea_error **err)
 		const char *name;
 		const char *hint;
 	} known[] = {
-		{ "sif", "" },
 		{ "containers-storage", ": pea's own store is store:" },
 		{ "docker-daemon", ": use 'docker save' and docker-archive:" },
 		{ "ostree", "" },
@@ -161,7 +165,7 @@ int image_name_parse(const char *s, struct image_name **ret, struct pea_error **
 			return pea_error_new(err, EINVAL,
 					     "invalid image name '%s': expected "
 					     "TRANSPORT:NAME (docker://, oci:, oci-archive:, "
-					     "docker-archive:, dir:, store:)",
+					     "docker-archive:, dir:, store:, sif:)",
 					     s);
 		return unknown_transport(s, (size_t)(colon - s), err);
 	}
@@ -183,6 +187,7 @@ int image_name_parse(const char *s, struct image_name **ret, struct pea_error **
 		r = split_path_tag(n, rest, false, err);
 		break;
 	case TRANSPORT_DIR:
+	case TRANSPORT_SIF:
 		n->path = xstrdup(rest);
 		if (!*n->path)
 			r = pea_error_new(err, EINVAL, "invalid image name '%s': the path is empty",
@@ -222,6 +227,36 @@ int local_open_blob(struct image_source *s, const char *path, int *ret_fd, struc
 	if (pea_open_in_root(s->dirfd, path, O_RDONLY | O_CLOEXEC, 0, ret_fd, err) < 0)
 		return pea_error_wrap(err, "%s", s->description);
 	return 0;
+}
+
+int synth_get_manifest(struct image_source *s, const char *digest, char **ret, size_t *ret_len,
+		       char **ret_type, struct pea_error **err)
+{
+	if (digest)
+		return pea_error_new(err, ENOENT, "%s: holds one image manifest, no '%s'",
+				     s->description, digest);
+	*ret = xmemdup_str(s->synth, s->synth_len);
+	*ret_len = s->synth_len;
+	*ret_type = xstrdup(MT_OCI_MANIFEST);
+	return 0;
+}
+
+void synth_set_manifest(struct image_source *s, struct json_object *m)
+{
+	const char *text = json_object_to_json_string_ext(
+		m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	free(s->synth);
+	s->synth = xstrdup(text);
+	s->synth_len = strlen(text);
+}
+
+int synth_open_blob(struct image_source *s, const char *digest, int *ret_fd, struct pea_error **err)
+{
+	for (size_t i = 0; s->blob_digests && s->blob_digests[i]; i++)
+		if (strcmp(s->blob_digests[i], digest) == 0)
+			return local_open_blob(s, s->blob_files[i], ret_fd, err);
+	return pea_error_new(err, ENOENT, "%s: no blob '%s'", s->description, digest);
 }
 
 int read_local_manifest(struct image_source *s, const char *path, const char *digest, char **ret,
@@ -267,6 +302,9 @@ int source_open(const struct image_name *name, const struct side_options *side,
 		break;
 	case TRANSPORT_DOCKER_ARCHIVE:
 		r = docker_archive_source_open(name, ctx, s, err);
+		break;
+	case TRANSPORT_SIF:
+		r = sif_source_open(name, ctx, s, err);
 		break;
 	case TRANSPORT_STORE:
 	default:
@@ -367,6 +405,12 @@ int dest_open(const struct image_name *name, const struct side_options *side,
 		break;
 	case TRANSPORT_DOCKER_ARCHIVE:
 		r = docker_archive_dest_open(name, ctx, d, err);
+		break;
+	case TRANSPORT_SIF:
+		/* as skopeo: SIF files are made by singularity/apptainer, not by a copy */
+		r = pea_error_new(err, ENOTSUP,
+				  "%s: sif: locations can only be read from, not written to",
+				  name->input);
 		break;
 	case TRANSPORT_STORE:
 	default:

@@ -13,6 +13,7 @@
 #include "image/manifest.h"
 
 struct pea_error;
+struct json_object;
 struct image_reference;
 struct registries_conf;
 struct registry_client;
@@ -30,12 +31,13 @@ enum transport_kind {
 	TRANSPORT_DOCKER_ARCHIVE,
 	TRANSPORT_DIR,
 	TRANSPORT_STORE,
+	TRANSPORT_SIF, /* a source only */
 };
 
 struct image_name {
 	enum transport_kind kind;
 	char *input;		     /* as the user wrote it */
-	char *path;		     /* oci, archives, dir */
+	char *path;		     /* oci, archives, dir, sif */
 	char *tag;		     /* oci: the ref.name; docker-archive: a docker reference */
 	int archive_index;	     /* docker-archive:FILE:@N, -1 when not given */
 	struct image_reference *ref; /* docker:// and docker-archive's reference */
@@ -232,6 +234,10 @@ int docker_archive_source_open(const struct image_name *name, const struct trans
 int docker_archive_dest_open(const struct image_name *name, const struct transport_context *ctx,
 			     struct image_dest *d, struct pea_error **err);
 
+/* sif:FILE, a Singularity Image Format file (transport-sif.c) */
+int sif_source_open(const struct image_name *name, const struct transport_context *ctx,
+		    struct image_source *s, struct pea_error **err);
+
 int store_source_open(const struct image_name *name, const struct transport_context *ctx,
 		      struct image_source *s, struct pea_error **err);
 int store_dest_open(const struct image_name *name, const struct transport_context *ctx,
@@ -242,6 +248,17 @@ void store_dest_free(struct image_dest *d);
 int make_temp_dir(const struct transport_context *ctx, const char *what, char **ret,
 		  struct pea_error **err);
 int local_open_blob(struct image_source *s, const char *path, int *ret_fd, struct pea_error **err);
+/*
+ * For sources that make their manifest (docker-archive, store, sif): the one
+ * in s->synth, and the blobs of s->blob_digests in the files s->blob_files of
+ * s->dirfd.
+ */
+int synth_get_manifest(struct image_source *s, const char *digest, char **ret, size_t *ret_len,
+		       char **ret_type, struct pea_error **err);
+/* s->synth: the text of m (the manifest made). */
+void synth_set_manifest(struct image_source *s, struct json_object *m);
+int synth_open_blob(struct image_source *s, const char *digest, int *ret_fd,
+		    struct pea_error **err);
 int read_local_manifest(struct image_source *s, const char *path, const char *digest, char **ret,
 			size_t *ret_len, struct pea_error **err);
 
