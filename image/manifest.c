@@ -297,7 +297,7 @@ int manifest_select(const struct manifest *index, const char *os, const char *ar
 		/* skopeo's words, which scripts (and skopeo's own tests) look for */
 		return pea_error_new(
 			err, ENOENT,
-			"parsing manifest for image: error choosing image instance: no "
+			"parsing manifest for image: choosing image instance: no "
 			"image found in manifest list for architecture %s, variant \"%s\", "
 			"OS %s",
 			arch, variant ? variant : "", os);

@@ -132,7 +132,7 @@ registry_blob_file() {
 	run -0 "${I[@]}" --override-arch arm64 --override-variant v8 inspect --tls-verify=false "docker://$R/t6/copy:all"
 	assert_equal "$(jq -r .Architecture <<<"$output")" arm64
 	run -1 "${I[@]}" --override-arch mips copy -q --src-tls-verify=false "docker://$R/t6/multiarch" "oci:$TEST_DIR/none"
-	assert_output --partial "error choosing image instance: no image found in manifest list for architecture mips"
+	assert_output --partial "parsing manifest for image: choosing image instance: no image found in manifest list for architecture mips"
 	[ ! -e "$TEST_DIR/none" ]
 }
 
