@@ -1,5 +1,7 @@
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,6 +180,38 @@ int cli_side_option(int c, const char *arg, struct side_options *s, struct pea_e
 		return 0;
 	}
 	return r < 0 ? r : 1;
+}
+
+int cli_side_command(int argc, char **argv, const char *cmd, const char *usage, const char *operand,
+		     struct side_options *side, const char **ret_operand, struct pea_error **err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		CLI_SIDE_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0; /* glibc: 0 re-initialises getopt for the command's argv */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int r = cli_side_option(c, optarg, side, err);
+
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue;
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 1;
+		}
+		return cli_usage(err, "%s: unknown option '%s'", cmd, argv[optind - 1]);
+	}
+	if (argc - optind != 1)
+		return cli_usage(err, "%s: expected one %s, got %d argument(s)", cmd, operand,
+				 argc - optind);
+	*ret_operand = argv[optind];
+	return 0;
 }
 
 int cli_open_source(const struct global_options *g, const char *image,

@@ -93,6 +93,13 @@ enum {
 
 /* 1: handled, 0: not a side option, < 0: error. */
 int cli_side_option(int c, const char *arg, struct side_options *s, struct pea_error **err);
+/*
+ * The command line of a command with the side options alone and one operand (delete,
+ * list-tags): 1 for --help (usage printed), < 0 for a bad option or another count of
+ * operands ("CMD: expected one OPERAND, got N argument(s)"), 0 with *ret_operand set.
+ */
+int cli_side_command(int argc, char **argv, const char *cmd, const char *usage, const char *operand,
+		     struct side_options *side, const char **ret_operand, struct pea_error **err);
 /* Source and its context for the read-only commands; policy is checked. */
 int cli_open_source(const struct global_options *g, const char *image,
 		    const struct side_options *side, struct transport_context *ctx,

@@ -13,12 +13,6 @@
 #include "image/registry.h"
 #include "image/transport.h"
 
-static const struct option delete_options[] = {
-	{ "help", no_argument, NULL, 'h' },
-	CLI_SIDE_OPTIONS,
-	{ NULL, 0, NULL, 0 },
-};
-
 static const char delete_usage[] =
 	"Usage: pea-image delete [OPTIONS] docker://IMAGE\n"
 	"\n"
@@ -76,25 +70,8 @@ static int delete_run(const struct global_options *g, const char *image,
 int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	struct side_options side = { .tls_verify = -1 };
-	int c;
+	const char *operand = NULL;
+	int r = cli_side_command(argc, argv, "delete", delete_usage, "IMAGE", &side, &operand, err);
 
-	optind = 0; /* glibc: 0 re-initialises getopt for the command's argv */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", delete_options, NULL)) != -1) {
-		int r = cli_side_option(c, optarg, &side, err);
-
-		if (r < 0)
-			return r;
-		if (r > 0)
-			continue;
-		if (c == 'h') {
-			fputs(delete_usage, stdout);
-			return 1;
-		}
-		return cli_usage(err, "delete: unknown option '%s'", argv[optind - 1]);
-	}
-	if (argc - optind != 1)
-		return cli_usage(err, "delete: expected one IMAGE, got %d argument(s)",
-				 argc - optind);
-	return delete_run(g, argv[optind], &side, err);
+	return r != 0 ? r : delete_run(g, operand, &side, err);
 }

@@ -17,12 +17,6 @@
 #include "image/tarball.h"
 #include "image/transport.h"
 
-static const struct option list_tags_options[] = {
-	{ "help", no_argument, NULL, 'h' },
-	CLI_SIDE_OPTIONS,
-	{ NULL, 0, NULL, 0 },
-};
-
 static const char list_tags_usage[] = "Usage: pea-image list-tags [OPTIONS] docker://REPOSITORY\n"
 				      "\n"
 				      "List the tags of a repository as JSON.\n"
@@ -110,25 +104,9 @@ static int list_tags_run(const struct global_options *g, const char *image,
 int cmd_list_tags(const struct global_options *g, int argc, char **argv, struct pea_error **err)
 {
 	struct side_options side = { .tls_verify = -1 };
-	int c;
+	const char *operand = NULL;
+	int r = cli_side_command(argc, argv, "list-tags", list_tags_usage, "REPOSITORY", &side,
+				 &operand, err);
 
-	optind = 0; /* glibc: 0 re-initialises getopt for the command's argv */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", list_tags_options, NULL)) != -1) {
-		int r = cli_side_option(c, optarg, &side, err);
-
-		if (r < 0)
-			return r;
-		if (r > 0)
-			continue;
-		if (c == 'h') {
-			fputs(list_tags_usage, stdout);
-			return 1;
-		}
-		return cli_usage(err, "list-tags: unknown option '%s'", argv[optind - 1]);
-	}
-	if (argc - optind != 1)
-		return cli_usage(err, "list-tags: expected one REPOSITORY, got %d argument(s)",
-				 argc - optind);
-	return list_tags_run(g, argv[optind], &side, err);
+	return r != 0 ? r : list_tags_run(g, operand, &side, err);
 }

@@ -311,6 +311,15 @@ layout_manifest() {
 	assert_output --partial "unknown option '--bogus'"
 	run -2 "${I[@]}" frobnicate
 	assert_output --partial "unknown command 'frobnicate'"
+	# delete and list-tags (one command line, cli_side_command): one line each
+	run -2 "${I[@]}" delete --bogus docker://localhost/x
+	assert_output --partial "delete: unknown option '--bogus'"
+	run -2 "${I[@]}" delete
+	assert_output --partial "delete: expected one IMAGE, got 0 argument(s)"
+	run -2 "${I[@]}" list-tags docker://localhost/x docker://localhost/y
+	assert_output --partial "list-tags: expected one REPOSITORY, got 2 argument(s)"
+	run -0 "${I[@]}" list-tags --help
+	assert_output --partial "Usage: pea-image list-tags [OPTIONS] docker://REPOSITORY"
 	[ ! -e "$TEST_DIR/o" ]
 	echo data >"$TEST_DIR/notempty"
 	mkdir "$TEST_DIR/full" && echo x >"$TEST_DIR/full/file"
