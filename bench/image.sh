@@ -11,6 +11,11 @@
 #   fixture, compressed with each of BENCH_COMPRESS ("gzip zstd"); BENCH_RUNS (3) runs each.
 #   BENCH_CONTENT=files: the layers hold the machine's own files (/usr/lib, /usr/share)
 #   instead, which compress as real images do (random data makes decompression free).
+#   BENCH_SYNC_ROWS (1): two more pea rows into the store: pea-store-layer, each layer
+#   synced at its commit (PEA_STORAGE_SYNC=layer, before session 11), and pea-store-sync,
+#   the default deferred pull followed by `pea-storage sync` (all of it on the disk).
+#   pea-store is the default: layers committed unsynced, written by the kernel's own
+#   writeback or the next sync (pea-storage(8) DURABILITY).
 #   BENCH_PRIORITY=1: the whole bench (registry, pea, skopeo, podman alike) runs in a
 #   scheduler autogroup of its own at nice -20, so that on a machine loaded by others'
 #   sessions each row gets about what a quiet machine gives (nice alone acts only inside
@@ -196,13 +201,23 @@ for comp in ${BENCH_COMPRESS:-gzip zstd}; do
 			"containers-storage:[overlay@$work/dst/root+$work/dst/run]bench/$comp:latest")
 		cmd_podman=(podman --root "$work/dst/root" --runroot "$work/dst/run"
 			--storage-driver overlay pull -q --tls-verify=false "$src")
-		names=(pea-store skopeo-cs)
+		cmd_pea_store_layer=(env PEA_STORAGE_SYNC=layer "${cmd_pea_store[@]}")
+		# shellcheck disable=SC2016 # expanded by the inner bash
+		cmd_pea_store_sync=(bash -c '"$@" && "$PEA_STORAGE" --root "$R" --runroot "$U" sync'
+			pea-store-sync "${cmd_pea_store[@]}")
+		names=(pea-store)
+		[[ "${BENCH_SYNC_ROWS:-1}" == 1 ]] && names+=(pea-store-layer pea-store-sync)
+		names+=(skopeo-cs)
 		command -v podman >/dev/null && names+=(podman)
+		export R="$work/dst/root" U="$work/dst/run"
 		measure_alternating "${names[@]}" || exit 1
 		awk -v p="$pea_store_wall" -v s="$skopeo_cs_wall" -v q="${podman_wall:-0}" \
 			-v pc="$pea_store_cpu" -v sc="$skopeo_cs_cpu" -v qc="${podman_cpu:-0}" 'BEGIN {
 			printf "ratio      wall skopeo/pea-image %.2fx cpu %.2fx", s / p, sc / pc
 			if (q > 0) printf "   podman/pea-image wall %.2fx cpu %.2fx", q / p, qc / pc
 			printf "\n" }'
+		[[ "${BENCH_SYNC_ROWS:-1}" == 1 && -n "${podman_wall:-}" ]] &&
+			awk -v l="$pea_store_layer_wall" -v y="$pea_store_sync_wall" -v q="$podman_wall" 'BEGIN {
+			printf "ratio      wall podman/pea-store-layer %.2fx   podman/pea-store-sync %.2fx\n", q / l, q / y }'
 	fi
 done

@@ -482,9 +482,10 @@ static int pwrite_all(int fd, const void *buf, size_t len, la_int64_t off, const
 }
 
 /* The file's data from the archive through the page cache; kicked: written before. */
-static int write_data_buffered(struct archive *a, int fd, la_int64_t kicked,
+static int write_data_buffered(const struct writer *w, struct archive *a, int fd, la_int64_t kicked,
 			       struct archive_entry *e, const char *path, struct pea_error **err)
 {
+	const bool kick = !w->o->no_writeback; /* deferred: the kernel's writeback does it */
 	const void *buf;
 	size_t size;
 	la_int64_t offset;
@@ -496,10 +497,10 @@ static int write_data_buffered(struct archive *a, int fd, la_int64_t kicked,
 			return -1;
 		if (offset + (la_int64_t)size > end)
 			end = offset + (la_int64_t)size;
-		if (end - kicked >= WRITEBACK_CHUNK)
+		if (kick && end - kicked >= WRITEBACK_CHUNK)
 			kicked = start_writeback(fd, kicked, end);
 	}
-	if (end - kicked >= WRITEBACK_MIN)
+	if (kick && end - kicked >= WRITEBACK_MIN)
 		start_writeback(fd, kicked, end);
 	if (r != ARCHIVE_EOF)
 		return pea_error_new(err, EIO, "read '%s' from the archive: %s", path,
@@ -761,11 +762,11 @@ static int write_data(struct writer *w, struct archive *a, int fd, struct archiv
 
 	if (w->no_direct || !archive_entry_size_is_set(e) || archive_entry_size(e) < DIRECT_MIN ||
 	    archive_entry_sparse_count(e) > 0)
-		return write_data_buffered(a, fd, 0, e, path, err);
+		return write_data_buffered(w, a, fd, 0, e, path, err);
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_DIRECT) < 0) {
 		w->no_direct = true; /* EINVAL: the filesystem has no O_DIRECT */
-		return write_data_buffered(a, fd, 0, e, path, err);
+		return write_data_buffered(w, a, fd, 0, e, path, err);
 	}
 	direct_setup(w, fd, archive_entry_size(e));
 	if (direct_free_buf(w, &cur, err) < 0)
@@ -781,7 +782,8 @@ static int write_data(struct writer *w, struct archive *a, int fd, struct archiv
 			direct_stop(fd);
 			if (pwrite_all(fd, buf, size, offset, path, err) < 0)
 				return -1;
-			return write_data_buffered(a, fd, offset + (la_int64_t)size, e, path, err);
+			return write_data_buffered(w, a, fd, offset + (la_int64_t)size, e, path,
+						   err);
 		}
 		while (size > 0) {
 			size_t n = DIRECT_BUF - len < size ? DIRECT_BUF - len : size;
@@ -821,7 +823,7 @@ static int write_data(struct writer *w, struct archive *a, int fd, struct archiv
 
 static void writer_dirtied(struct writer *w, la_int64_t size)
 {
-	if (size <= 0)
+	if (size <= 0 || w->o->no_writeback)
 		return;
 	w->dirtied += (uint64_t)size;
 	if (w->dirtied < WRITEBACK_KICK)
@@ -1472,6 +1474,12 @@ int apply_tar_fd(int in_fd, int rootfd, const struct apply_options *o, struct ap
 		.egid = getegid(),
 		/* a vfs layer starts as a copy of its parent, whose directories we did not see */
 		.setgid_dirs = o->mode == APPLY_VFS,
+		/*
+		 * deferred (no writeback while it applies): big files through the page cache
+		 * too; O_DIRECT made the apply wait for the disk (random layers of the bench:
+		 * 1.15 s a pull with it, 0.86 s without, CPU 0.94 and 0.85 s)
+		 */
+		.no_direct = o->no_writeback,
 	};
 	/* files are created with the entry's permission bits */
 	mode_t saved_umask = umask(0);

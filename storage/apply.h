@@ -37,6 +37,11 @@ struct apply_options {
 	 * cause: another blob than the one named, cut short or tampered with).
 	 */
 	const char *expect_digest;
+	/*
+	 * Nothing started toward the disk while it applies (pea_sync=deferred: nothing waits
+	 * for it): no O_DIRECT, no sync_file_range, no writeback kicks.
+	 */
+	bool no_writeback;
 };
 
 struct apply_result {

@@ -80,6 +80,13 @@ static int check_layers(struct checker *c, struct pea_error **err)
 		why = layer_problem(c, &l);
 		if (why && !c->repair)
 			problem(c, "layer", *id, why);
+		/* kept by --repair: images use it, the next apply of it replaces it */
+		if (!why && l.damaged) {
+			_cleanup_free_ char *d =
+				xasprintf("damaged: %s: pull its image again", l.damaged);
+
+			problem(c, "layer", *id, d);
+		}
 		if (why && c->repair) {
 			if (store_record_remove(c->s, "layers", *id, err) < 0 ||
 			    driver_remove_layer(c->s, &l, err) < 0) {

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "driver.h"
+#include "durable.h"
 #include "idmap.h"
 #include "layer.h"
 #include "records.h"
@@ -198,8 +199,9 @@ static int create_container(struct store *s, const struct create_options *o,
 	for (char **name = o->names; name && *name; name++)
 		if (name_taken(s, *name, err) < 0)
 			goto out;
-	if (o->image && (store_resolve(s, "images", o->image, &c.image, err) < 0 ||
-			 image_load(s, c.image, &i, err) < 0))
+	if (o->image &&
+	    (store_resolve(s, "images", o->image, &c.image, err) < 0 ||
+	     image_load(s, c.image, &i, err) < 0 || durable_check_image(s, &i, err) < 0))
 		goto out;
 	n = pea_strv_length(i.layers);
 	if (layer_create(s, c.id, n ? i.layers[n - 1] : NULL, true, o->uid_map ? &o->maps : NULL,

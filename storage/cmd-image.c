@@ -1,4 +1,5 @@
 /* pea-storage image create|ls|inspect|rm|tag|untag */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@
 #include "commands.h"
 #include "lib/digest.h"
 #include "driver.h"
+#include "durable.h"
 #include "idmap.h"
 #include "layer.h"
 #include "records.h"
@@ -213,6 +215,37 @@ static int save_blob(struct store *s, const char *id, const char *name, const ch
 	return write_unsynced_at(dfd, name, buf, len, err);
 }
 
+/* fsync of images/ID's files, of the folder, and of the record's temp file. */
+static int sync_image_files(int dfd, const char *id, const char *tmp, struct pea_error **err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_close_ int rfd = -1;
+	struct dirent *e;
+	int fd = openat(dfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 && errno != ENOENT)
+		return pea_error_errno(err, "open the folder of image '%s'", id);
+	if (fd >= 0 && !(d = fdopendir(fd))) {
+		pea_close(fd);
+		return pea_error_errno(err, "open the folder of image '%s'", id);
+	}
+	while (d && (e = readdir(d))) {
+		_cleanup_close_ int f = -1;
+
+		if (e->d_name[0] == '.')
+			continue;
+		f = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (f < 0 || fsync(f) < 0)
+			return pea_error_errno(err, "sync '%s' of image '%s'", e->d_name, id);
+	}
+	if (d && fsync(dirfd(d)) < 0)
+		return pea_error_errno(err, "sync the folder of image '%s'", id);
+	rfd = openat(dfd, tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (rfd < 0 || fsync(rfd) < 0)
+		return pea_error_errno(err, "sync the record of image '%s'", id);
+	return 0;
+}
+
 /*
  * A new image's record, the commit point, with two syncs where three atomic writes (config,
  * manifest, record) made six: the record goes to a temp file, one syncfs() makes durable
@@ -241,8 +274,11 @@ static int commit_new_image(struct store *s, const struct image_rec *i, struct p
 		return pea_error_errno(err, "open '%s/images'", s->graph_root);
 	if (write_unsynced_at(dfd, tmp, data, strlen(data), err) < 0)
 		goto out_unlink;
-	if (syncfs(dfd) < 0) {
-		pea_error_errno(err, "sync the new image");
+	/* deferred: the layers' files stay the next sync's (durable.h), syncfs would wait for them
+	 */
+	if (s->sync_deferred ? sync_image_files(dfd, i->id, tmp, err) < 0 : syncfs(dfd) < 0) {
+		if (!*err)
+			pea_error_errno(err, "sync the new image");
 		goto out_unlink;
 	}
 	store_crash_point("image-before-rename");
@@ -444,7 +480,10 @@ static int image_inspect_cmd(const struct global_options *g, int argc, char **ar
 		return r;
 	if (open_image(g, false, argv[optind], &s, &i, err) < 0)
 		return -1;
-	r = cli_reply(image_json(s, &i), err);
+	/* a layer torn by a crash: EUCLEAN, which a pull takes for "copy it again" */
+	r = durable_check_image(s, &i, err);
+	if (r == 0)
+		r = cli_reply(image_json(s, &i), err);
 	image_rec_clear(&i);
 	store_free(s);
 	return r;

@@ -9,6 +9,7 @@ int cmd_layer(const struct global_options *g, int argc, char **argv, struct pea_
 int cmd_image(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_container(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_status(const struct global_options *g, int argc, char **argv, struct pea_error **err);
+int cmd_sync(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_check(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 
 /* A subcommand table shared by layer, image and container. */

@@ -114,7 +114,19 @@ static int conf_from_doc(struct json_object *doc, struct storage_conf *c, struct
 	    get_bool(vfs, "storage.options.vfs", "ignore_chown_errors", &c->ignore_chown_errors,
 		     err) < 0)
 		return -EINVAL;
+	if (get_string(opts, "storage.options", "pea_sync", &c->pea_sync, err) < 0)
+		return -EINVAL;
+	if (c->pea_sync && !storage_sync_is_known(c->pea_sync))
+		return pea_error_new(err, EINVAL,
+				     "'storage.options.pea_sync': expected 'deferred' or 'layer', "
+				     "not '%s'",
+				     c->pea_sync);
 	return 0;
+}
+
+bool storage_sync_is_known(const char *v)
+{
+	return !strcmp(v, "deferred") || !strcmp(v, "layer");
 }
 
 int storage_conf_parse(const char *buf, size_t len, const char *what, struct storage_conf *conf,
@@ -169,6 +181,13 @@ int storage_conf_set_opt(struct storage_conf *conf, const char *kv, struct pea_e
 			return pea_error_new(err, EINVAL,
 					     "storage option '%s': expected true or false", key);
 		conf->ignore_chown_errors = val[0] == 't';
+	} else if (!strcmp(k, "pea_sync")) {
+		if (!storage_sync_is_known(val))
+			return pea_error_new(err, EINVAL,
+					     "storage option '%s': expected deferred or layer",
+					     key);
+		free(conf->pea_sync);
+		conf->pea_sync = xstrdup(val);
 	} else {
 		return pea_error_new(err, EINVAL, "unknown storage option '%s'", key);
 	}
@@ -182,5 +201,6 @@ void storage_conf_clear(struct storage_conf *conf)
 	free(conf->runroot);
 	free(conf->mount_program);
 	free(conf->mountopt);
+	free(conf->pea_sync);
 	*conf = (struct storage_conf){ 0 };
 }

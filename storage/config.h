@@ -22,7 +22,11 @@ struct storage_conf {
 	char *mountopt;	     /* extra overlay mount options, comma-separated */
 	bool ignore_chown_errors;
 	bool transient_store;
+	char *pea_sync; /* storage.options.pea_sync: "deferred" (NULL: the default) or "layer" */
 };
+
+/* Is v a value of pea_sync ("deferred", "layer")? */
+bool storage_sync_is_known(const char *v);
 
 /* Parse buf; what names the file in errors. Fills the fields the file sets. */
 int storage_conf_parse(const char *buf, size_t len, const char *what, struct storage_conf *conf,

@@ -245,6 +245,13 @@ static int lower_list(struct store *s, const char *id, const char *prefix, char 
 					     MAX_LAYER_DEPTH);
 		if (layer_load(s, cur, &l, err) < 0)
 			return pea_error_wrap(err, "parent of layer '%s'", id);
+		if (l.damaged) {
+			pea_error_new(err, EUCLEAN,
+				      "layer '%s' is damaged: %s: pull its image again", cur,
+				      l.damaged);
+			layer_rec_clear(&l);
+			return -1;
+		}
 		if (!l.link) {
 			layer_rec_clear(&l);
 			return pea_error_new(err, EINVAL, "layer '%s' has no overlay link", cur);

@@ -24,6 +24,7 @@
 #include "diff.h"
 #include "lib/digest.h"
 #include "driver.h"
+#include "durable.h"
 #include "idmap.h"
 #include "layer.h"
 #include "records.h"
@@ -439,10 +440,12 @@ static int sync_commit(struct store *s, struct staged *st, const struct layer_re
  * driver dir, its link and the record's contents (or, when the files were synced
  * already, difffd >= 0: sync_commit()); then the rename of the record (the commit
  * point) and an fsync of layers/ for the rename. A crash before the rename is durable
- * leaves files without a record, which the next open removes.
+ * leaves files without a record, which the next open removes. deferred (pea_sync=deferred,
+ * with a tar-split record to verify the files by): no sync of the files, the record is
+ * marked unsynced (durable.h).
  */
 static int commit_applied(struct store *s, struct staged *st, struct layer_rec *l, int difffd,
-			  struct pea_error **err)
+			  bool deferred, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *o = NULL;
 	_cleanup_free_ char *name = xasprintf("%s.json", l->id);
@@ -456,6 +459,11 @@ static int commit_applied(struct store *s, struct staged *st, struct layer_rec *
 		return -1;
 	st->moved = true; /* nothing to discard but the lock */
 	store_crash_point("layer-before-record");
+	if (deferred) {
+		l->unsynced = durable_boot_id();
+		if (durable_note(s, l->id, err) < 0)
+			return -1;
+	}
 	o = layer_rec_to_json(l);
 	data = xasprintf("%s\n",
 			 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
@@ -469,8 +477,10 @@ static int commit_applied(struct store *s, struct staged *st, struct layer_rec *
 	if (fchmod(fd, 0600) < 0 || pea_write_all(fd, data, strlen(data), err) < 0 ||
 	    close(TAKE_FD(fd)) < 0)
 		goto out_unlink;
-	if (difffd >= 0 ? sync_commit(s, st, l, difffd, dfd, tmp, err) < 0
-			: sync_fs(s->driver_fd, dfd, "the new layer", err) < 0)
+	/* deferred: the record alone is made durable (its files are the next sync's) */
+	if (deferred	  ? fsync_at(dfd, tmp, "the new layer's record", err) < 0
+	    : difffd >= 0 ? sync_commit(s, st, l, difffd, dfd, tmp, err) < 0
+			  : sync_fs(s->driver_fd, dfd, "the new layer", err) < 0)
 		goto out_unlink;
 	store_crash_point("layer-before-rename");
 	if (renameat(dfd, tmp, dfd, name) < 0) {
@@ -532,6 +542,56 @@ static int settle_root_mode(struct store *s, int difffd, const char *parent, str
 	return 0;
 }
 
+/*
+ * The existing layer id, when damaged by a crash (durable.h), is replaced by this apply:
+ * its folder is moved aside into staging (removed after the commit, or by the next
+ * open's repair) and its link removed. 0: it is whole (the apply found it there), 1:
+ * moved aside, the apply commits in its place.
+ */
+static int replace_damaged(struct store *s, struct staged *st, const char *id, char **ret_aside,
+			   struct pea_error **err)
+{
+	_cleanup_free_ char *aside = NULL;
+	struct layer_rec old = { 0 };
+	int r = 1;
+
+	if (layer_load(s, id, &old, err) < 0)
+		return -1;
+	if (!old.damaged) {
+		r = 0;
+		goto out;
+	}
+	if (driver_mount_count(s, id) > 0) {
+		r = pea_error_new(err, EBUSY,
+				  "layer '%s' is damaged and mounted: unmount it to apply it again",
+				  id);
+		goto out;
+	}
+	aside = xasprintf("%s.damaged", st->name);
+	if (renameat(s->driver_fd, id, st->dirfd, aside) < 0 && errno != ENOENT) {
+		r = pea_error_errno(err, "move the damaged layer '%s' aside", id);
+		goto out;
+	}
+	if (old.link) {
+		_cleanup_free_ char *link = xasprintf("l/%s", old.link);
+
+		unlinkat(s->driver_fd, link, 0);
+	}
+	log_info("layer '%s' was damaged (%s): applied again", id, old.damaged);
+	*ret_aside = TAKE_PTR(aside);
+out:
+	layer_rec_clear(&old);
+	return r;
+}
+
+static void drop_aside(struct staged *st, const char *aside)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+
+	if (pea_rm_rf_at(st->dirfd, aside, &e) < 0)
+		log_warning("%s, ignoring", e->message);
+}
+
 int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 		struct layer_rec *ret, bool *ret_existed, struct pea_error **err)
 {
@@ -541,6 +601,7 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 		.opaque_xattr = driver_opaque_xattr(s),
 		.ignore_chown_errors = s->ignore_chown_errors,
 		.expect_digest = o->digest,
+		.no_writeback = s->sync_deferred,
 	};
 	struct apply_result res = { 0 };
 	struct layer_rec l = { 0 };
@@ -558,7 +619,8 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 		.since = &since,
 	};
 	int announced = -1;
-	bool presynced = false;
+	bool presynced = false, deferred = false;
+	_cleanup_free_ char *aside = NULL;
 	int r = -1;
 
 	clock_gettime(CLOCK_REALTIME_COARSE, &since);
@@ -581,15 +643,20 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	if (apply_tar_fd(in_fd, difffd, &ao, &res, err) < 0 || check_digests(o, &res, err) < 0 ||
 	    finish_split(&st, res.tarsplit, err) < 0)
 		goto out;
-	presynced = sync_before_parent(s, o->parent, difffd);
+	deferred = s->sync_deferred && res.tarsplit;
+	presynced = !deferred && sync_before_parent(s, o->parent, difffd);
 	if (store_relock(s, err) < 0 || wait_parent(s, &w, err) < 0 ||
 	    check_parent(s, o->parent, err) < 0 || settle_root_mode(s, difffd, o->parent, err) < 0)
 		goto out;
 	l.id = o->id ? xstrdup(o->id) : layer_chain_id(o->parent, res.diff_id);
 	if (!o->id && store_record_exists(s, "layers", l.id)) {
-		*ret_existed = true;
-		r = layer_load(s, l.id, ret, err);
-		goto out;
+		r = replace_damaged(s, &st, l.id, &aside, err);
+		if (r <= 0) {
+			*ret_existed = r == 0;
+			r = r == 0 ? layer_load(s, l.id, ret, err) : -1;
+			goto out;
+		}
+		r = -1;
 	}
 	if (o->id && store_record_exists(s, "layers", o->id)) {
 		pea_error_new(err, EEXIST, "layer '%s' already exists", o->id);
@@ -604,8 +671,12 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	}
 	l.size = (int64_t)res.size;
 	l.created = cli_now_rfc3339();
-	if (commit_applied(s, &st, &l, presynced ? difffd : -1, err) < 0)
+	if (commit_applied(s, &st, &l, presynced ? difffd : -1, deferred, err) < 0)
 		goto out;
+	if (aside) {
+		drop_aside(&st, aside);
+		durable_forget_damaged(s, l.id);
+	}
 	*ret_existed = false;
 	*ret = l;
 	l = (struct layer_rec){ 0 };

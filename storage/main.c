@@ -31,6 +31,7 @@ static const char usage[] =
 	"  container create|ls|inspect|mount|unmount|rm\n"
 	"  status\n"
 	"  check [--repair]\n"
+	"  sync                    make applied layers durable (pea_sync=deferred)\n"
 	"\n"
 	"Replies are one JSON object on stdout: {\"result\": ...} or {\"error\": ...}.\n";
 
@@ -39,7 +40,7 @@ static const struct {
 	int (*run)(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 } commands[] = {
 	{ "layer", cmd_layer },	  { "image", cmd_image }, { "container", cmd_container },
-	{ "status", cmd_status }, { "check", cmd_check },
+	{ "status", cmd_status }, { "check", cmd_check }, { "sync", cmd_sync },
 };
 
 enum {

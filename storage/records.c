@@ -21,6 +21,8 @@ void layer_rec_clear(struct layer_rec *l)
 	free(l->compression);
 	free(l->link);
 	free(l->created);
+	free(l->unsynced);
+	free(l->damaged);
 	*l = (struct layer_rec){ 0 };
 }
 
@@ -80,6 +82,8 @@ struct json_object *layer_rec_to_json(const struct layer_rec *l)
 	add_str(o, "created", l->created);
 	if (l->container)
 		json_object_object_add(o, "container", json_object_new_boolean(true));
+	add_str(o, "unsynced", l->unsynced);
+	add_str(o, "damaged", l->damaged);
 	return o;
 }
 
@@ -128,6 +132,34 @@ static int get_str(struct json_object *o, const char *key, bool req, char **dst,
 	return 0;
 }
 
+/* A boot id as /proc/sys/kernel/random/boot_id gives it: 8-4-4-4-12 lowercase hex digits. */
+bool records_is_boot_id(const char *v)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (strlen(v) != sizeof(shape) - 1)
+		return false;
+	for (size_t k = 0; shape[k]; k++)
+		if (shape[k] == '-' ? v[k] != '-' : !strchr("0123456789abcdef", v[k]) || !v[k])
+			return false;
+	return true;
+}
+
+/* The durability marks (durable.h): a boot id, a reason, on an applied layer only. */
+static int check_marks(const struct layer_rec *l, struct pea_error **err)
+{
+	if (l->unsynced && !records_is_boot_id(l->unsynced))
+		return pea_error_new(err, EINVAL, "'unsynced' is not a boot id: '%.64s'",
+				     l->unsynced);
+	if (l->damaged && !*l->damaged)
+		return pea_error_new(err, EINVAL, "'damaged' is empty");
+	if ((l->unsynced || l->damaged) && l->container)
+		return pea_error_new(
+			err, EINVAL,
+			"a container's layer cannot be marked 'unsynced' or 'damaged'");
+	return 0;
+}
+
 int layer_load(struct store *s, const char *id, struct layer_rec *ret, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *o = NULL;
@@ -144,7 +176,9 @@ int layer_load(struct store *s, const char *id, struct layer_rec *ret, struct pe
 	    get_str(o, "created", false, &l.created, err) < 0 ||
 	    pea_json_get_int64_opt(o, "", "size", &l.size, err) < 0 ||
 	    pea_json_get_int64_opt(o, "", "compressed_size", &l.compressed_size, err) < 0 ||
-	    pea_json_get_bool_opt(o, "", "container", &l.container, err) < 0) {
+	    pea_json_get_bool_opt(o, "", "container", &l.container, err) < 0 ||
+	    get_str(o, "unsynced", false, &l.unsynced, err) < 0 ||
+	    get_str(o, "damaged", false, &l.damaged, err) < 0 || check_marks(&l, err) < 0) {
 		layer_rec_clear(&l);
 		return pea_error_wrap(err, "layer '%s'", id);
 	}

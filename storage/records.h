@@ -20,6 +20,13 @@ struct layer_rec {
 	int64_t size;
 	int64_t compressed_size;
 	bool container; /* a container's writable layer */
+	/*
+	 * The boot id of the machine that committed its files without waiting for the disk
+	 * (pea_sync=deferred), until a sync of the store made them durable; NULL: durable.
+	 */
+	char *unsynced;
+	/* Why its files are not what was applied (a crash tore them): pull it again. */
+	char *damaged;
 };
 
 struct image_rec {
@@ -46,6 +53,8 @@ struct container_rec {
 };
 
 void layer_rec_clear(struct layer_rec *l);
+/* Is v shaped as a boot id (/proc/sys/kernel/random/boot_id, without its newline)? */
+bool records_is_boot_id(const char *v);
 void image_rec_clear(struct image_rec *i);
 void container_rec_clear(struct container_rec *c);
 

@@ -23,6 +23,7 @@
 #include "lib/xalloc.h"
 #include "cli.h"
 #include "config.h"
+#include "durable.h"
 #include "store.h"
 
 #define RECORD_MAX (4u << 20)
@@ -130,12 +131,28 @@ static int load_conf(const struct global_options *g, struct storage_conf *conf,
 {
 	const char *path = g->config ? g->config : getenv("CONTAINERS_STORAGE_CONF");
 
+	const char *sync = getenv("PEA_STORAGE_SYNC");
+
 	if (path && *path && storage_conf_load(path, conf, err) < 0)
 		return -1;
+	/* between the file and --storage-opt */
+	if (sync && *sync) {
+		if (!storage_sync_is_known(sync))
+			return pea_error_new(
+				err, EINVAL,
+				"PEA_STORAGE_SYNC: expected deferred or layer, not '%s'", sync);
+		free(conf->pea_sync);
+		conf->pea_sync = xstrdup(sync);
+	}
 	for (char **o = g->storage_opts; o && *o; o++)
 		if (storage_conf_set_opt(conf, *o, err) < 0)
 			return -1;
 	return 0;
+}
+
+static bool driver_vfs_name(const char *driver)
+{
+	return !strcmp(driver, "vfs");
 }
 
 /* The store keeps the driver it was made with. */
@@ -193,14 +210,8 @@ static int make_layout(struct store *s, struct pea_error **err)
 
 static void repair_state_text(struct store *s, bool clean, char buf[REPAIR_STATE_LEN])
 {
-	_cleanup_free_ char *boot = NULL;
+	_cleanup_free_ char *boot = durable_boot_id();
 	struct stat st = { 0 };
-	size_t len = 0;
-
-	if (pea_read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, &boot, &len, NULL) <
-	    0)
-		boot = xstrdup("-");
-	boot[strcspn(boot, "\n")] = '\0';
 	(void)fstat(s->root_fd, &st);
 	snprintf(buf, REPAIR_STATE_LEN, "%s %lx %lx %s", boot, (unsigned long)st.st_dev,
 		 (unsigned long)st.st_ino, clean ? "clean" : "dirty");
@@ -281,8 +292,12 @@ int store_open(const struct global_options *g, bool exclusive, struct store **re
 	if (open_dir(s->graph_root, &s->root_fd, err) < 0 ||
 	    open_dir(s->run_root, &s->run_fd, err) < 0)
 		goto out;
-	/* a reader of a store already made: no repair (store.h) */
-	if (!exclusive && !pea_path_exists_at(s->root_fd, "store.json"))
+	/*
+	 * a reader of a store already made: no repair (store.h), unless layers left unsynced
+	 * by another boot are to be verified first (durable.h)
+	 */
+	if (!exclusive &&
+	    (!pea_path_exists_at(s->root_fd, "store.json") || durable_other_boot(s->root_fd)))
 		exclusive_first = true;
 	if (pea_lock_at(s->root_fd, "storage.lock",
 			exclusive || exclusive_first ? PEA_LOCK_EXCLUSIVE : PEA_LOCK_SHARED, false,
@@ -303,8 +318,13 @@ int store_open(const struct global_options *g, bool exclusive, struct store **re
 			goto out;
 		r = -1;
 	}
+	s->sync_deferred = !driver_vfs_name(s->driver) &&
+			   (!conf.pea_sync || !strcmp(conf.pea_sync, "deferred"));
 	if (exclusive || exclusive_first)
 		repair_state_set(s, false); /* this writer may leave something */
+	/* marks of another boot verified, aged ones synced: one stat when there are none */
+	if ((exclusive || exclusive_first) && durable_open_check(s, err) < 0)
+		goto out;
 	if (exclusive_first && flock(s->lock_fd, LOCK_SH) < 0) {
 		pea_error_errno(err, "lock the store '%s'", s->graph_root);
 		goto out;

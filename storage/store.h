@@ -39,6 +39,8 @@ struct store {
 	bool records_nosync;  /* records replaced without fsync (the same) */
 	bool records_ordered; /* records written out and renamed; one fsync at the end */
 	bool ignore_chown_errors;
+	/* pea_sync=deferred: applied layers committed unsynced (durable.h); never for vfs */
+	bool sync_deferred;
 	bool rootless; /* not root in the initial user namespace */
 	int root_fd;
 	int run_fd;

@@ -161,8 +161,10 @@ time.sleep(60)
 	st_nothing_left
 }
 
-@test "apply-thread: the writeback of small files starts while the apply still writes" {
+@test "apply-thread: the writeback of small files starts while the apply still writes (pea_sync=layer)" {
 	require_cmd strace
+	# the default, pea_sync=deferred, starts no writeback (30-storage-durable)
+	export PEA_STORAGE_SYNC=layer
 	# 24 MiB of files of 64 KiB (through the page cache: O_DIRECT takes 256 KiB and more)
 	mkdir -p "$TEST_DIR/src/small"
 	head -c $((64 << 10)) /dev/urandom >"$TEST_DIR/one"

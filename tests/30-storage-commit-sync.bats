@@ -9,6 +9,8 @@ load helpers/storage-file
 
 setup() {
 	storage_file_setup strace
+	# what pea_sync=layer syncs; the default, deferred, syncs no layer (30-storage-durable)
+	export PEA_STORAGE_SYNC=layer
 }
 
 # sync_calls FILE NAME: how many NAME( calls strace wrote into FILE

@@ -136,8 +136,9 @@ dur_pea_trace() {
 	printf '{"a":1}' >"$TEST_DIR/config.json"
 	id="$(sha256sum "$TEST_DIR/config.json" | cut -d' ' -f1)"
 	# every fsync fails: the one of images/ after the record's rename is the create's only
-	run -1 timeout -k 5 60 strace -f -qq -o "$TEST_DIR/strace.out" -e trace=fsync \
-		-e inject=fsync:error=EIO "$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" \
+	# (pea_sync=layer; deferred syncs the image's files one by one, below)
+	run -1 timeout -k 5 60 env PEA_STORAGE_SYNC=layer strace -f -qq -o "$TEST_DIR/strace.out" \
+		-e trace=fsync -e inject=fsync:error=EIO "$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" \
 		--storage-driver "$STORAGE_DRIVER" image create --layers "$layer" \
 		--config "$TEST_DIR/config.json" --name synced
 	assert_output --partial "sync '$STORE_ROOT/images': Input/output error"
@@ -146,9 +147,202 @@ dur_pea_trace() {
 	assert_output --partial "image 'synced' not found"
 	run -1 pstore image inspect "$id"
 	assert_equal "$(find "$STORE_ROOT/images" -name '*.json*' | wc -l)" 0
+	# deferred: its config's fsync fails first, no record either
+	run -1 timeout -k 5 60 strace -f -qq -o "$TEST_DIR/strace.out" -e trace=fsync \
+		-e inject=fsync:error=EIO "$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" \
+		--storage-driver "$STORAGE_DRIVER" image create --layers "$layer" \
+		--config "$TEST_DIR/config.json" --name synced
+	assert_output --partial "sync 'config' of image '$id': Input/output error"
+	assert_equal "$(find "$STORE_ROOT/images" -name '*.json*' | wc -l)" 0
 	run -0 pstore image create --layers "$layer" --config "$TEST_DIR/config.json" --name synced
 	assert_equal "$(json_field existed)" false
 	assert_equal "$(json_field id)" "$id"
 	run -0 pstore image inspect synced
 	assert_equal "$(cat "$(json_field config_path)")" '{"a":1}'
+}
+
+# ---- pea_sync=deferred (durable.h): layers committed unsynced, synced later ----------------
+
+# dur_boot ID: the boot id pea-storage sees from now on (a faked reboot)
+dur_boot() {
+	printf '%s\n' "$1" >"$TEST_DIR/boot_id"
+	export PEA_STORAGE_TEST_BOOT_ID_FILE="$TEST_DIR/boot_id"
+}
+
+# dur_files_layer: a gzip layer of a few files (d/big of 512 KiB, d/small, a), applied;
+# DUR_LAYER its id, DUR_TAR the blob
+dur_files_layer() {
+	mkdir -p "$TEST_DIR/src/d"
+	head -c 524288 /dev/urandom >"$TEST_DIR/src/d/big"
+	echo small >"$TEST_DIR/src/d/small"
+	echo a >"$TEST_DIR/src/a"
+	tar -C "$TEST_DIR/src" -czf "$TEST_DIR/layer.tar.gz" .
+	DUR_TAR="$TEST_DIR/layer.tar.gz"
+	run -0 pstore layer apply "$DUR_TAR"
+	DUR_LAYER="$(json_field id)"
+}
+
+@test "deferred: an applied layer is marked unsynced with the boot id and noted; pea-storage sync clears it" {
+	dur_boot 11111111-2222-3333-4444-555555555555
+	dur_files_layer
+	assert_equal "$(json_field unsynced)" 11111111-2222-3333-4444-555555555555
+	run -0 cat "$STORE_ROOT/unsynced"
+	assert_line --index 0 11111111-2222-3333-4444-555555555555
+	assert_line --index 1 "$DUR_LAYER"
+	run -0 pstore sync
+	assert_equal "$(json_field cleared)" 1
+	run -0 pstore layer inspect "$DUR_LAYER"
+	assert_equal "$(json_field unsynced)" null
+	[[ ! -e "$STORE_ROOT/unsynced" ]]
+	# nothing left to clear
+	run -0 pstore sync
+	assert_equal "$(json_field cleared)" 0
+}
+
+@test "deferred: the apply starts no writeback and waits for no disk; pea_sync=layer syncs the layer" {
+	busybox_layer
+	run -0 strace -f -qq -e trace=syncfs,sync_file_range,io_submit -o "$TEST_DIR/deferred.out" \
+		"$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver overlay \
+		layer apply "$BUSYBOX_LAYER"
+	assert_equal "$(jq -r .result.unsynced <<<"${lines[-1]}")" "$(cat /proc/sys/kernel/random/boot_id)"
+	run -1 grep -E 'syncfs|sync_file_range|io_submit' "$TEST_DIR/deferred.out"
+	rm -rf "$STORE_ROOT" "$STORE_RUN"
+	local how
+	for how in env opt conf; do
+		local args=() envs=()
+		case $how in
+		env) envs=(PEA_STORAGE_SYNC=layer) ;;
+		opt) args=(--storage-opt pea_sync=layer) ;;
+		conf)
+			printf '[storage]\n[storage.options]\npea_sync = "layer"\n' >"$TEST_DIR/storage.conf"
+			args=(--config "$TEST_DIR/storage.conf")
+			;;
+		esac
+		run -0 env "${envs[@]}" strace -f -qq -e trace=syncfs -o "$TEST_DIR/$how.out" \
+			"$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver overlay \
+			"${args[@]}" layer apply "$BUSYBOX_LAYER"
+		assert_equal "$(jq -r .result.unsynced <<<"${lines[-1]}")" null
+		grep -q syncfs "$TEST_DIR/$how.out" || fail "$how: no syncfs: $(cat "$TEST_DIR/$how.out")"
+		rm -rf "$STORE_ROOT" "$STORE_RUN"
+	done
+}
+
+@test "deferred: a writer's open syncs and clears marks older than the writeback window, not newer ones" {
+	dur_boot 11111111-2222-3333-4444-555555555555
+	dur_files_layer
+	# a reader never syncs; a writer within the window leaves the mark
+	run -0 pstore layer ls
+	run -0 pstore layer create --id "$(printf '%064d' 1)"
+	run -0 pstore layer inspect "$DUR_LAYER"
+	assert_equal "$(json_field unsynced)" 11111111-2222-3333-4444-555555555555
+	# the note's time is the last mark's: older than vm.dirty_expire_centisecs and one
+	# wake-up of the flusher (dirty_writeback_centisecs)
+	touch -d "-$((($(cat /proc/sys/vm/dirty_expire_centisecs) + $(cat /proc/sys/vm/dirty_writeback_centisecs)) / 100 + 10)) seconds" "$STORE_ROOT/unsynced"
+	run -0 strace -f -qq -e trace=syncfs -o "$TEST_DIR/strace.out" "$PEA_STORAGE" \
+		--root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver overlay \
+		layer create --id "$(printf '%064d' 2)"
+	grep -q syncfs "$TEST_DIR/strace.out"
+	run -0 pstore layer inspect "$DUR_LAYER"
+	assert_equal "$(json_field unsynced)" null
+	[[ ! -e "$STORE_ROOT/unsynced" ]]
+}
+
+@test "deferred: after a reboot an intact unsynced layer has its mark cleared (and its lost link made again)" {
+	dur_boot 11111111-2222-3333-4444-555555555555
+	dur_files_layer
+	local link
+	link="$(json_field link)"
+	rm "$STORE_ROOT/overlay/l/$link"
+	dur_boot 99999999-2222-3333-4444-555555555555
+	# a reader's open verifies first
+	run -0 pstore layer inspect "$DUR_LAYER"
+	assert_equal "$(json_field unsynced)" null
+	assert_equal "$(json_field damaged)" null
+	assert_equal "$(readlink "$STORE_ROOT/overlay/l/$link")" "../$DUR_LAYER/diff"
+	[[ ! -e "$STORE_ROOT/unsynced" && ! -e "$STORE_ROOT/damaged" ]]
+}
+
+@test "deferred: after a reboot a torn file in an unsynced layer is found; images using it fail clearly; applying it again repairs" {
+	dur_boot 11111111-2222-3333-4444-555555555555
+	# a synced layer is not looked at again
+	busybox_layer
+	run -0 pstore layer apply "$BUSYBOX_LAYER"
+	local synced img
+	synced="$(json_field id)"
+	run -0 pstore sync
+	dur_files_layer
+	run -0 pstore image create --layers "$DUR_LAYER" --name torn
+	img="$(json_field id)"
+	truncate -s 1000 "$STORE_ROOT/overlay/$DUR_LAYER/diff/d/big"
+	dur_boot 99999999-2222-3333-4444-555555555555
+	# the open that verifies warns once; then the inspect's error: one line on stderr
+	run -1 pstore image inspect torn
+	assert_line "pea-storage: warning: layer '$DUR_LAYER' is damaged: 'd/big' is shorter than when it was applied (a crash came before its files were synced): pull its image again"
+	run -1 pstore image inspect torn
+	assert_equal "${#lines[@]}" 2 # the JSON reply and one line on stderr
+	assert_line "pea-storage: image '$img': layer '$DUR_LAYER' is damaged: 'd/big' is shorter than when it was applied: pull the image again"
+	assert_equal "$(grep "^{" <<<"$output" | jq -r .error.errno)" EUCLEAN
+	run -0 pstore layer inspect "$DUR_LAYER"
+	assert_equal "$(json_field damaged)" "'d/big' is shorter than when it was applied"
+	assert_equal "$(json_field unsynced)" null
+	run -0 pstore layer inspect "$synced"
+	assert_equal "$(json_field damaged)" null
+	run -1 pstore container create --image torn
+	assert_output --partial "layer '$DUR_LAYER' is damaged"
+	# check reports it, --repair keeps it (images use it; the next apply replaces it)
+	run pstore check --repair
+	run pstore check
+	assert_equal "$(jq -r '.result.problems[0]' <<<"${lines[-1]}")" \
+		"layer '$DUR_LAYER': damaged: 'd/big' is shorter than when it was applied: pull its image again"
+	# the pull's apply of the same layer replaces it
+	run -0 pstore layer apply "$DUR_TAR"
+	assert_equal "$(json_field existed)" false
+	assert_equal "$(json_field damaged)" null
+	cmp "$STORE_ROOT/overlay/$DUR_LAYER/diff/d/big" "$TEST_DIR/src/d/big"
+	run -0 pstore image inspect torn
+	[[ ! -e "$STORE_ROOT/damaged" ]]
+	run -0 pstore container create --image torn --name c1
+	run -0 pstore container rm c1
+	assert_equal "$(find "$STORE_ROOT/staging" -mindepth 1 | wc -l)" 0
+}
+
+@test "deferred: a layer whose files are gone after a reboot is damaged; pea pull fetches the image again" {
+	DUR_PEA_ROOTS+=("$TEST_DIR/pea")
+	dur_boot 11111111-2222-3333-4444-555555555555
+	local P=("$PEA" --root "$TEST_DIR/pea/root" --runroot "$TEST_DIR/pea/run" --storage-driver overlay)
+	run -0 timeout -k 5 60 "${P[@]}" pull -q "oci:$BUSYBOX_OCI"
+	local id rec layer
+	id="${lines[-1]}"
+	rec="$(find "$TEST_DIR/pea/root" -path '*/layers/*.json')"
+	layer="$(basename "$rec" .json)"
+	grep -q '"unsynced"' "$rec"
+	rm -rf "${rec%/layers/*}/overlay/$layer/diff/bin"
+	dur_boot 99999999-2222-3333-4444-555555555555
+	run -125 timeout -k 5 60 "${P[@]}" run --rm "$id" true
+	assert_output --partial "is damaged"
+	run -0 timeout -k 5 60 "${P[@]}" pull -q "oci:$BUSYBOX_OCI"
+	run -0 timeout -k 5 60 "${P[@]}" image inspect "$id"
+	[[ -x "${rec%/layers/*}/overlay/$layer/diff/bin/busybox" ]]
+	run -0 timeout -k 5 60 "${P[@]}" run --rm "$id" true
+}
+
+@test "deferred: bad marks and bad pea_sync values are one-line errors" {
+	dur_files_layer
+	local rec="$STORE_ROOT/layers/$DUR_LAYER.json"
+	jq -c '.unsynced = "not-a-boot-id"' "$rec" >"$TEST_DIR/r" && cp "$TEST_DIR/r" "$rec"
+	run -1 pstore layer inspect "$DUR_LAYER"
+	assert_line "pea-storage: layer '$DUR_LAYER': 'unsynced' is not a boot id: 'not-a-boot-id'"
+	jq -c 'del(.unsynced) | .damaged = ""' "$rec" >"$TEST_DIR/r" && cp "$TEST_DIR/r" "$rec"
+	run -1 pstore layer inspect "$DUR_LAYER"
+	assert_line "pea-storage: layer '$DUR_LAYER': 'damaged' is empty"
+	jq -c 'del(.damaged) | .unsynced = 5' "$rec" >"$TEST_DIR/r" && cp "$TEST_DIR/r" "$rec"
+	run -1 pstore layer inspect "$DUR_LAYER"
+	assert_line --partial "pea-storage: layer '$DUR_LAYER': 'unsynced' is not a string"
+	run -1 env PEA_STORAGE_SYNC=never "$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" layer ls
+	assert_line "pea-storage: PEA_STORAGE_SYNC: expected deferred or layer, not 'never'"
+	run -1 pstore --storage-opt pea_sync=never layer ls
+	assert_output --partial "storage option 'pea_sync': expected deferred or layer"
+	printf '[storage.options]\npea_sync = "never"\n' >"$TEST_DIR/storage.conf"
+	run -1 "$PEA_STORAGE" --config "$TEST_DIR/storage.conf" --root "$STORE_ROOT" --runroot "$STORE_RUN" layer ls
+	assert_line "pea-storage: $TEST_DIR/storage.conf: 'storage.options.pea_sync': expected 'deferred' or 'layer', not 'never'"
 }

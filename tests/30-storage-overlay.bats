@@ -118,6 +118,8 @@ teardown() {
 # page cache: every size around the buffers' and the block's; a stream cut inside a big
 # file fails with nothing left.
 @test "overlay: big files come out whole, whatever their size" {
+	# O_DIRECT is pea_sync=layer's (deferred writes through the page cache only)
+	export PEA_STORAGE_SYNC=layer
 	local f sizes=(262144 262145 2097151 2097152 2097153 4198399 5242880 6291456 9000001) p
 	mkdir "$TEST_DIR/big"
 	for f in "${sizes[@]}"; do
@@ -216,6 +218,8 @@ teardown() {
 # page cache (a file whose last aligned part is an odd number of 4 KiB blocks, and one of
 # several buffers).
 @test "overlay: O_DIRECT writes the device refuses in flight go through the page cache" {
+	# O_DIRECT is pea_sync=layer's (deferred writes through the page cache only)
+	export PEA_STORAGE_SYNC=layer
 	require_cmd mkfs.xfs
 	local f
 	truncate -s 300M "$TEST_DIR/lbs.img"
@@ -243,6 +247,8 @@ teardown() {
 # The kernel refuses io_getevents: the apply cannot wait for its big files' writes in flight.
 # It fails with that reason and commits nothing, rather than wait forever.
 @test "overlay: an apply that cannot wait for its writes fails clearly" {
+	# O_DIRECT is pea_sync=layer's (deferred writes through the page cache only)
+	export PEA_STORAGE_SYNC=layer
 	mkdir "$TEST_DIR/d"
 	head -c 3000000 /dev/urandom >"$TEST_DIR/d/big"
 	tar --format=posix -C "$TEST_DIR/d" -cf "$TEST_DIR/l.tar" .
