@@ -415,7 +415,8 @@ static int store_has_blob(struct image_dest *d, const struct descriptor *desc, b
 		}
 		r = store_finish(&j, true, &img, &e);
 		store_job_clear(&j);
-		if (r < 0 && !pea_error_is(e, ENOENT)) {
+		/* EUCLEAN: a layer of it was torn by a crash (pea-storage(8)): copied again */
+		if (r < 0 && !pea_error_is(e, ENOENT) && !pea_error_is(e, EUCLEAN)) {
 			*err = TAKE_PTR(e);
 			return pea_error_wrap(err, "%s", d->description);
 		}
