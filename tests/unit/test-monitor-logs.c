@@ -133,6 +133,16 @@ static void test_journald(void)
 	       "native protocol: binary MESSAGE, fields, partial flag");
 	tap_is_int(journald_encode(buf, 10, fields, "hi\n", 3, false, 6), 0,
 		   "an entry too long for the buffer is refused");
+	{
+		/* a --log-label value with a newline: the binary form, not a second field */
+		const char *label[] = { "L=a\nX=b", NULL };
+		const char want2[] = "MESSAGE\n\x03\0\0\0\0\0\0\0hi\n\nPRIORITY=6\n"
+				     "L\n\x05\0\0\0\0\0\0\0a\nX=b\n";
+
+		n = journald_encode(buf, sizeof(buf), label, "hi\n", 3, false, 6);
+		tap_ok(n == sizeof(want2) - 1 && memcmp(buf, want2, n) == 0,
+		       "a field value with a newline in the binary form");
+	}
 }
 
 static void test_ctl(void)
@@ -180,7 +190,7 @@ static void test_runtime_log(void)
 
 int main(void)
 {
-	tap_plan(2 + 2 + 1 + 1 + 2 + 13 + 2);
+	tap_plan(2 + 2 + 1 + 1 + 3 + 13 + 2);
 	test_k8s();
 	test_k8s_cap();
 	test_k8s_global();
