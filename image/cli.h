@@ -51,6 +51,7 @@ int cmd_search(const struct global_options *g, int argc, char **argv, struct pea
 int cmd_delete(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_manifest_digest(const struct global_options *g, int argc, char **argv,
 			struct pea_error **err);
+int cmd_sync(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_resolve(const struct global_options *g, int argc, char **argv, struct pea_error **err);
 int cmd_standalone_sign(const struct global_options *g, int argc, char **argv,
 			struct pea_error **err);
@@ -100,6 +101,10 @@ int cli_side_option(int c, const char *arg, struct side_options *s, struct pea_e
  */
 int cli_side_command(int argc, char **argv, const char *cmd, const char *usage, const char *operand,
 		     struct side_options *side, const char **ret_operand, struct pea_error **err);
+/* The tags of a docker:// repository (list-tags, sync), through registries.conf's primary. */
+struct image_reference;
+int cli_repo_tags(const struct transport_context *ctx, const struct image_reference *repo,
+		  const struct side_options *side, char ***ret, struct pea_error **err);
 /* Source and its context for the read-only commands; policy is checked. */
 int cli_open_source(const struct global_options *g, const char *image,
 		    const struct side_options *side, struct transport_context *ctx,

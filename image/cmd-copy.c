@@ -13,6 +13,7 @@
 #include "lib/xalloc.h"
 #include "image/blob.h"
 #include "image/cli.h"
+#include "image/cmd-copy.h"
 #include "image/copy.h"
 #include "image/policy.h"
 #include "image/reference.h"
@@ -63,6 +64,10 @@ enum {
 	OPT_SIGN_IDENTITY,
 	OPT_IGNORED,
 	OPT_IGNORED_ARG,
+	OPT_SYNC_SRC = 's',
+	OPT_SYNC_DEST = 'd',
+	OPT_SCOPED = 1100,
+	OPT_KEEP_GOING,
 };
 
 static const struct option copy_options[] = {
@@ -110,6 +115,11 @@ static const struct option copy_options[] = {
 	{ "sign-by", required_argument, NULL, OPT_SIGN_BY },
 	{ "sign-identity", required_argument, NULL, OPT_SIGN_IDENTITY },
 	{ "dest-oci-accept-uncompressed-layers", optional_argument, NULL, OPT_ACCEPT_UNCOMPRESSED },
+	/* sync's own */
+	{ "src", required_argument, NULL, OPT_SYNC_SRC },
+	{ "dest", required_argument, NULL, OPT_SYNC_DEST },
+	{ "scoped", no_argument, NULL, OPT_SCOPED },
+	{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -153,24 +163,6 @@ static const char copy_usage[] =
 	"      --progress-fd=FD          write the progress to FD instead of stderr\n"
 	"  -q, --quiet                   no progress\n";
 
-struct copy_args {
-	bool dry_run;
-	char **additional_tags;
-	bool accept_uncompressed;
-	struct side_options src, dst;
-	struct copy_options copy;
-	struct progress progress;
-	const char *digestfile;
-	const char *iidfile;
-	const char *sign_by;
-	const char *sign_identity;
-	const char *format;
-	long retries;
-	long parallel;
-	const char *source;
-	const char *dest;
-};
-
 /* "N", "Nk", "Nm", "Ng" (powers of 1024): at least 1 KiB, at most 1 TiB. */
 static int parse_size(const char *opt, const char *arg, int64_t *ret, struct pea_error **err)
 {
@@ -194,8 +186,15 @@ static int parse_size(const char *opt, const char *arg, int64_t *ret, struct pea
 	return 0;
 }
 
-static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_error **err)
+static int unknown_option(const char *cmd, const char *arg, struct pea_error **err)
 {
+	return cli_usage(err, "%s: unknown option '%s' (see pea-image %s --help)", cmd, arg, cmd);
+}
+
+int copy_parse(int argc, char **argv, const char *usage, struct copy_args *a,
+	       struct pea_error **err)
+{
+	const char *cmd = a->sync ? "sync" : "copy";
 	bool progress_given = false;
 	int c;
 
@@ -206,7 +205,8 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 	a->progress.fd = STDERR_FILENO;
 	optind = 0; /* glibc: 0 re-initialises getopt for the command's argv */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "aqhf:", copy_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, a->sync ? "aqhf:s:d:" : "aqhf:", copy_options, NULL)) !=
+	       -1) {
 		int r = 0;
 		long v = 0;
 		const char *name = copy_options[0].name;
@@ -222,7 +222,7 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 			a->progress.mode = PROGRESS_QUIET;
 			break;
 		case OPT_HELP:
-			fputs(copy_usage, stdout);
+			fputs(usage, stdout);
 			return 1;
 		case OPT_AUTHFILE:
 			a->src.authfile = a->dst.authfile = optarg;
@@ -381,11 +381,24 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 		case OPT_IGNORED:
 		case OPT_IGNORED_ARG:
 			break;
+		case OPT_SYNC_SRC:
+		case OPT_SYNC_DEST:
+		case OPT_SCOPED:
+		case OPT_KEEP_GOING:
+			if (!a->sync) /* copy has none of these */
+				return unknown_option(cmd, argv[optind - 1], err);
+			if (c == OPT_SYNC_SRC)
+				a->sync_src = optarg;
+			else if (c == OPT_SYNC_DEST)
+				a->sync_dest = optarg;
+			else if (c == OPT_SCOPED)
+				a->scoped = true;
+			else
+				a->keep_going = true;
+			break;
 		case '?':
 		default:
-			return cli_usage(err,
-					 "copy: unknown option '%s' (see pea-image copy --help)",
-					 argv[optind - 1]);
+			return unknown_option(cmd, argv[optind - 1], err);
 		}
 		if (r < 0)
 			return r;
@@ -393,12 +406,11 @@ static int copy_parse(int argc, char **argv, struct copy_args *a, struct pea_err
 	if (a->progress.mode == PROGRESS_TEXT && !progress_given && isatty(a->progress.fd))
 		a->progress.mode = PROGRESS_TTY;
 	if (argc - optind != 2)
-		return cli_usage(err,
-				 "copy: expected SOURCE-IMAGE DESTINATION-IMAGE, got %d "
-				 "argument(s)",
+		return cli_usage(err, "%s: expected %s, got %d argument(s)", cmd,
+				 a->sync ? "SOURCE DESTINATION" : "SOURCE-IMAGE DESTINATION-IMAGE",
 				 argc - optind);
 	if (a->format && strcmp(a->format, "oci") != 0 && strcmp(a->format, "v2s2") != 0)
-		return cli_usage(err, "copy: --format '%s' is not supported (oci, v2s2)",
+		return cli_usage(err, "%s: --format '%s' is not supported (oci, v2s2)", cmd,
 				 a->format);
 	a->source = argv[optind];
 	a->dest = argv[optind + 1];
@@ -501,10 +513,12 @@ static int sign_copy(const struct copy_args *a, const struct image_name *dst,
 	return r < 0 ? pea_error_wrap(err, "--sign-by") : 0;
 }
 
-int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_error **err)
+int copy_one(const struct global_options *g, struct copy_args *a_, const char *source,
+	     const char *dest, struct pea_error **err)
 {
 	_cleanup_(image_name_free_p) struct image_name *src_name = NULL, *dst_name = NULL;
-	struct copy_args a = { 0 };
+	struct copy_args a = *a_;
+	const char *cmd = a.sync ? "sync" : "copy";
 	struct transport_context ctx;
 	struct image_source *src = NULL;
 	struct image_dest *dst = NULL;
@@ -514,14 +528,13 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	_cleanup_(sign_target_clear) struct sign_target sign = { 0 };
 	int r;
 
-	r = copy_parse(argc, argv, &a, err);
-	if (r != 0)
-		return r;
+	a.source = source;
+	a.dest = dest;
 	if (image_name_parse(a.source, &src_name, err) < 0 ||
 	    image_name_parse(a.dest, &dst_name, err) < 0)
 		return -EINVAL;
 	if (a.iidfile && dst_name->kind != TRANSPORT_STORE)
-		return cli_usage(err, "copy: --iidfile needs a store: destination, not '%s'",
+		return cli_usage(err, "%s: --iidfile needs a store: destination, not '%s'", cmd,
 				 a.dest);
 	r = a.sign_by ? sign_target_for(g, &a, dst_name, &sign, err) : 0;
 	if (r < 0)
@@ -546,17 +559,17 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 			a.source, a.dest);
 		source_close(src);
 		cli_context_done(&ctx);
-		pea_strv_free(a.additional_tags);
 		return 0;
 	}
 	if (r == 0)
 		r = dest_open(dst_name, &a.dst, &ctx, &dst, err);
-	if (r == 0 && a.additional_tags) {
-		dst->extra_tags = TAKE_PTR(a.additional_tags);
-	}
+	if (r == 0 && a.additional_tags)
+		dst->extra_tags = TAKE_PTR(a_->additional_tags);
 	if (r == 0 && a.format && strcmp(a.format, "oci") == 0 && a.copy.preserve_digests)
-		r = cli_usage(err, "copy: --format oci converts manifests, which "
-				   "--preserve-digests forbids");
+		r = cli_usage(err,
+			      "%s: --format oci converts manifests, which "
+			      "--preserve-digests forbids",
+			      cmd);
 	if (r == 0 && a.format && strcmp(a.format, "oci") == 0)
 		dst->wants_oci = true;
 	if (r == 0 && a.format && strcmp(a.format, "v2s2") == 0) {
@@ -579,7 +592,6 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 		image_id = xasprintf("sha256:%s", dst->image_id);
 	dest_free(dst, r == 0);
 	source_close(src);
-	pea_strv_free(a.additional_tags);
 	cli_context_done(&ctx);
 	if (r == 0 && a.digestfile)
 		r = write_digestfile("--digestfile", a.digestfile, digest, err);
@@ -588,4 +600,15 @@ int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_e
 	if (r == 0)
 		progress_copied(&a.progress, digest, image_id);
 	return r < 0 ? r : 0;
+}
+
+int cmd_copy(const struct global_options *g, int argc, char **argv, struct pea_error **err)
+{
+	struct copy_args a = { 0 };
+	int r = copy_parse(argc, argv, copy_usage, &a, err);
+
+	if (r == 0)
+		r = copy_one(g, &a, a.source, a.dest, err);
+	pea_strv_free(a.additional_tags);
+	return r;
 }

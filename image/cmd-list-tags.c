@@ -51,6 +51,22 @@ static int list_archive_tags(const struct image_name *name, struct pea_error **e
 	return 0;
 }
 
+int cli_repo_tags(const struct transport_context *ctx, const struct image_reference *repo,
+		  const struct side_options *side, char ***ret, struct pea_error **err)
+{
+	struct registry_client *client = NULL;
+	struct pull_source primary = { 0 };
+	int r = registries_primary(ctx->registries, repo, &primary, err);
+
+	if (r == 0)
+		r = docker_client_for(primary.ref, primary.insecure, side, ctx, &client, err);
+	if (r == 0)
+		r = registry_list_tags(client, primary.ref->path, ret, err);
+	registry_client_free(client);
+	reference_free(primary.ref);
+	return r;
+}
+
 static int list_tags_run(const struct global_options *g, const char *image,
 			 const struct side_options *side, struct pea_error **err)
 {
@@ -59,8 +75,6 @@ static int list_tags_run(const struct global_options *g, const char *image,
 	_cleanup_json_ struct json_object *out = NULL;
 	_cleanup_free_ char *repo = NULL;
 	struct transport_context ctx;
-	struct registry_client *client = NULL;
-	struct pull_source primary = { 0 };
 	struct json_object *arr;
 	int r;
 
@@ -80,11 +94,7 @@ static int list_tags_run(const struct global_options *g, const char *image,
 				     image);
 	if (cli_context(g, &ctx, err) < 0)
 		return -EINVAL;
-	r = registries_primary(ctx.registries, name->ref, &primary, err);
-	if (r == 0)
-		r = docker_client_for(primary.ref, primary.insecure, side, &ctx, &client, err);
-	if (r == 0)
-		r = registry_list_tags(client, primary.ref->path, &tags, err);
+	r = cli_repo_tags(&ctx, name->ref, side, &tags, err);
 	if (r == 0) {
 		repo = reference_name(name->ref);
 		out = json_object_new_object();
@@ -95,8 +105,6 @@ static int list_tags_run(const struct global_options *g, const char *image,
 		json_object_object_add(out, "Tags", arr);
 		cli_print_json(stdout, out);
 	}
-	registry_client_free(client);
-	reference_free(primary.ref);
 	cli_context_done(&ctx);
 	return r;
 }

@@ -25,6 +25,7 @@ static const struct {
 	{ "list-tags", cmd_list_tags },
 	{ "search", cmd_search },
 	{ "delete", cmd_delete },
+	{ "sync", cmd_sync },
 	{ "resolve", cmd_resolve },
 	{ "manifest-digest", cmd_manifest_digest },
 	{ "standalone-sign", cmd_standalone_sign },
@@ -78,6 +79,8 @@ static const char usage[] =
 	"  search [REG/]TERM     the repositories of a registry whose name contains TERM\n"
 	"  login REGISTRY        store credentials; logout REGISTRY removes them\n"
 	"  delete IMAGE          delete an image from a registry\n"
+	"  sync --src T --dest T SOURCE DEST   copy every tag of a repository, or the images\n"
+	"                        of a folder, to a registry or a folder\n"
 	"  resolve SHORT-NAME    show the candidates of a short name from registries.conf\n"
 	"  manifest-digest FILE  print the digest of a manifest file\n"
 	"  standalone-sign MANIFEST REFERENCE FINGERPRINT -o SIG   sign a manifest (GPG)\n"
