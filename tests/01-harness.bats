@@ -113,6 +113,89 @@ write_sample_suite() {
 	assert_failure
 }
 
+# lane_sample DIR: four files that prove how lanes run them. a and b wait for each
+# other (each alone would wait in vain: they must run at once); c and d hold the
+# lock "x" and fail if the other holds it too; s is serial and finds a to d over.
+lane_sample() {
+	local d=$1
+	mkdir -p "$d"
+	# Not heredocs: bats would read "@test" lines in them as tests of this file.
+	{
+		printf '%s "a meets b" { touch %s/a-up; for ((n = 0; n < 300; n++)); do [[ -e %s/b-up ]] && break; sleep 0.1; done; [[ -e %s/b-up ]]; }\n' @test "$d" "$d" "$d"
+		printf '%s "a again" { touch %s/a-done; }\n' @test "$d"
+	} >"$d/a.bats"
+	{
+		printf '%s "b meets a" { touch %s/b-up; for ((n = 0; n < 300; n++)); do [[ -e %s/a-up ]] && break; sleep 0.1; done; [[ -e %s/a-up ]]; }\n' @test "$d" "$d" "$d"
+		printf '%s "b again" { touch %s/b-done; }\n' @test "$d"
+	} >"$d/b.bats"
+	for f in c d; do
+		{
+			printf '# pea-test: lock=x,y%s\n' "$f"
+			printf '%s "%s alone with x" { mkdir %s/x-held; sleep 0.5; rmdir %s/x-held; touch %s/%s-done; }\n' @test "$f" "$d" "$d" "$d" "$f"
+		} >"$d/$f.bats"
+	done
+	{
+		printf '# pea-test: serial\n'
+		printf '%s "s after the rest" { ls %s; for f in a b c d; do [[ -e %s/$f-done ]]; done; }\n' @test "$d" "$d"
+	} >"$d/s.bats"
+}
+
+@test "run.sh in lanes (PEA_TEST_JOBS=2): two files at once, each one's lines together; a lock keeps two files apart; a serial file runs alone, after" {
+	lane_sample "$TEST_DIR/lanes"
+	run_clean PEA_TEST_JOBS=2 PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR"/lanes/{s,d,c,b,a}.bats
+	assert_success
+	assert_equal "${lines[-1]}" "7 passed, 0 failed, 0 skipped"
+	assert_line "# bats: 4 files in 2 lanes"
+	# each file's lines between its "# bats:" and its "# took" line, nobody else's
+	local f all=$output
+	for f in a b c d s; do
+		sed -n "/^# bats: $f.bats\$/,/^# took .* s: $f.bats\$/p" <<<"$all" >"$TEST_DIR/$f.out"
+		run grep -cE '^(not )?ok ' "$TEST_DIR/$f.out"
+		case $f in
+		a | b) assert_output 2 ;;
+		*) assert_output 1 ;;
+		esac
+	done
+	grep -q "ok 1 a meets b" "$TEST_DIR/a.out"
+	grep -q "ok 2 b again" "$TEST_DIR/b.out"
+	# the serial file last, alone
+	run_clean PEA_TEST_JOBS=2 PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$TEST_DIR"/lanes/{s,d,c,b,a}.bats
+	assert_equal "${lines[-1]}" "7 passed, 0 failed, 0 skipped"
+	assert_equal "$(grep '^# bats: [a-z]' <<<"$output" | tail -1)" "# bats: s.bats"
+}
+
+@test "run.sh in lanes: a process one file leaves is its failure and is stopped; the file beside it keeps its own" {
+	mkdir -p "$TEST_DIR/p"
+	local d=$TEST_DIR/p
+	# l leaves a sleep behind; k, beside it, has a sleep of its own running until
+	# l's is gone (stopped by run.sh after l), and finds its own still there
+	printf '%s "leaks" { touch %s/l-up; setsid sleep 781 >/dev/null 2>&1 3>&- & }\n' @test "$d" >"$d/l.bats"
+	printf '%s "keeps its own" { sleep 782 3>&- & p=$!; for ((n = 0; n < 300; n++)); do [[ -e %s/l-up ]] && break; sleep 0.1; done; for ((n = 0; n < 300; n++)); do pgrep -f "^sleep 781$" >/dev/null || break; sleep 0.1; done; kill -0 $p; kill $p; }\n' @test "$d" >"$d/k.bats"
+	run_clean PEA_TEST_JOBS=2 PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$d/l.bats" "$d/k.bats"
+	assert_failure
+	assert_equal "${lines[-1]}" "2 passed, 1 failed, 0 skipped"
+	assert_output --regexp "not ok - l.bats left processes running: [0-9]+:sleep"
+	refute_output --partial "k.bats left processes"
+	run pgrep -f "^sleep 78[12]$"
+	assert_failure
+}
+
+@test "run.sh in lanes: the unit tests run in a lane of their own, their lines counted as alone" {
+	local t n
+	t=$(ls "$PEA_BUILD"/tests/unit/test-strv)
+	run_clean PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$t"
+	assert_success
+	n=${lines[-1]%% passed*}
+	write_sample_suite "$TEST_DIR/s"
+	mkdir -p "$TEST_DIR/t"
+	printf '%s "fails" { false; }\n' @test >"$TEST_DIR/t/f.bats"
+	run_clean PEA_TEST_JOBS=2 PEA_TEST_STRICT=0 "$TOP/tests/run.sh" "$t" "$TEST_DIR/s/sample.bats" "$TEST_DIR/t/f.bats"
+	assert_failure
+	assert_equal "${lines[-1]}" "$((n + 1)) passed, 1 failed, 2 skipped"
+	assert_line "# unit: test-strv"
+	assert_output --partial "f.bats: 1 fails"
+}
+
 @test "run.sh: a mount a file leaves is a failure, a cgroup a warning (in CI), and both are taken down (a cgroup a minute old)" {
 	require_root
 	mkdir -p "$TEST_DIR/m"

@@ -152,7 +152,7 @@ bad_config() {
 }
 
 @test "empty seccomp/resources/cgroupsPath are accepted" {
-	bundle_set "$RT_B" '.linux.seccomp = null | .linux.resources = {} | .linux.cgroupsPath = "/pea-test"'
+	bundle_set "$RT_B" '.linux.seccomp = null | .linux.resources = {} | .linux.cgroupsPath = $cg' --arg cg "/pea-test-$$-cfg"
 	rt_is_pea || skip_expected "crun makes the cgroup"
 	run -0 rt run -b "$RT_B" ok
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# pea-test: lock=podman (podman's SHM locks /dev/shm/libpod_lock and /run/libpod are the machine's, whatever --root)
 # Debian's podman (and its conmon) with `--runtime pea-runtime`: run --rm,
 # exec, stop, -m and --pids-limit on the busybox image of the fixtures.
 # Podman runs on its own storage in the test's directory (vfs), cgroupfs,

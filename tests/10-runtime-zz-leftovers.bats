@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# pea-test: serial (looks for any runtime suite's cgroups: runs alone, after the files in lanes)
 # Runs after the other runtime suites (by name): nothing of theirs is left in
 # /sys/fs/cgroup, and a session of every kind of container leaves nothing in
 # the cgroups, its --root or the mount table. (Each runtime test also checks

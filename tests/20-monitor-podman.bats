@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# pea-test: lock=podman (podman's SHM locks /dev/shm/libpod_lock and /run/libpod are the machine's, whatever --root)
 # Debian's podman with `--conmon pea-monitor`: run -d, logs, attach,
 # exec -it (under script), stop, wait, rm behave as with conmon. Podman runs
 # on its own storage in the test's directory (vfs), crun, cgroupfs, no network.

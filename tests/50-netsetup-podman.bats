@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# pea-test: lock=podman (podman's SHM locks /dev/shm/libpod_lock and /run/libpod are the machine's, whatever --root)
 # The drop-in for real: Debian's Podman with pea-netsetup as its netavark
 # (helper_binaries_dir), inside a namespace that stands for the host. Podman
 # keeps its network state in /run/containers/networks: every podman call of a

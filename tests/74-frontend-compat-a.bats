@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# pea-test: lock=podman (podman's SHM locks /dev/shm/libpod_lock and /run/libpod are the machine's, whatever --root)
 # podman 4.3's test/system gaps in run, ps, rm, mount and systemd (030-run, 040-ps, 055-rm,
 # 060-mount, 250-systemd): --systemd, the stopping mark, external containers.
 bats_require_minimum_version 1.5.0

@@ -15,7 +15,7 @@ FE_RL_NOSUB=pearl76n
 teardown_file() {
 	local TEST_DIR=$BATS_FILE_TMPDIR
 	fe_rl_user_teardown
-	userdel -r "$FE_RL_NOSUB" 2>/dev/null || true
+	flock -w 60 /run/lock/pea-test-rootless.lock userdel -r "$FE_RL_NOSUB" 2>/dev/null || true
 	fe_server_stop
 }
 
@@ -173,10 +173,12 @@ rl_no_pause() {
 }
 
 @test "rootless: a user without a range in /etc/subuid gets one clear line, nothing is left" {
+	# under the lock of every test user's setup: a sed beside another file's
+	# append to /etc/subuid would lose it
 	if ! getent passwd "$FE_RL_NOSUB" >/dev/null; then
-		useradd -M -s /bin/sh "$FE_RL_NOSUB"
+		flock -w 60 /run/lock/pea-test-rootless.lock useradd -M -s /bin/sh "$FE_RL_NOSUB"
 	fi
-	sed -i "/^$FE_RL_NOSUB:/d" /etc/subuid /etc/subgid
+	flock -w 60 /run/lock/pea-test-rootless.lock sed -i "/^$FE_RL_NOSUB:/d" /etc/subuid /etc/subgid
 	# it fails before its home is used
 	local FE_RL_USER=$FE_RL_NOSUB FE_RL_HOME=/nonexistent FE_RL_XDG
 	FE_RL_XDG=/run/user/$(id -u "$FE_RL_NOSUB")

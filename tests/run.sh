@@ -7,6 +7,9 @@
 # PEA_BUILD is the build folder (default: build/ next to tests/). In CI
 # (CI=true or PEA_TEST_STRICT=1) a skip counts as a failure unless its reason
 # starts with "expected:", a documented limit of the platform.
+# PEA_TEST_JOBS is how many bats files run at once (CI: 2; else 1), the
+# longest first; a file's "# pea-test:" tags (serial, lock=NAME) keep what it
+# shares with the machine apart (docs/HACKING.md, "Tests").
 set -uo pipefail
 
 # Run from inside bats (the harness tests), PATH starts with bats' libexec:
@@ -123,16 +126,18 @@ fi
 file_timeout=${PEA_TEST_FILE_TIMEOUT:-600}
 budget=${PEA_TEST_BUDGET:-3600}
 
-# Every process a test file starts carries this in its environment, so what
-# it leaves running can be found and stopped once the file is over.
-export PEA_TEST_RUN="$$.$RANDOM$RANDOM"
+# Every process a test file starts carries PEA_TEST_RUN=<run>.<file number> in
+# its environment (set in the file's own process only), so what it leaves
+# running can be found and stopped once the file is over, while a file in the
+# other lane goes on.
+run_id="$$.$RANDOM$RANDOM"
 
-# leftovers: pids (and names) of processes still marked with PEA_TEST_RUN.
+# leftovers ID: pids (and names) of processes still marked PEA_TEST_RUN=ID.
 # One grep over every environ (a grep per process took ~2 s a file at load 10);
 # the list is taken before the grep starts, so the grep is not in it.
 leftovers() {
 	local e pid all=(/proc/[0-9]*/environ)
-	for e in $(grep -lzxF "PEA_TEST_RUN=$PEA_TEST_RUN" "${all[@]}" 2>/dev/null); do
+	for e in $(grep -lzxF "PEA_TEST_RUN=$1" "${all[@]}" 2>/dev/null); do
 		pid=${e#/proc/}
 		pid=${pid%/environ}
 		((pid == $$ || pid == BASHPID)) && continue
@@ -214,7 +219,7 @@ runs_beside() {
 	net=$(readlink /proc/$$/ns/net)
 	for e in /proc/[0-9]*/environ; do
 		v=$(tr '\0' '\n' <"$e" 2>/dev/null | sed -n 's/^PEA_TEST_RUN=//p')
-		[[ -z "$v" || "$v" == "$PEA_TEST_RUN" ]] && continue
+		[[ -z "$v" || "$v" == "$run_id".* ]] && continue
 		grep -qxF -- "$v" <<<"$mine" && continue
 		[[ $(readlink "${e%/environ}/ns/net" 2>/dev/null) == "$net" ]] && return 0
 	done
@@ -226,51 +231,92 @@ files_run=0
 # seconds each bats file took, for "# took N s: FILE" and the slowest list
 file_times=()
 
-# run_bats_file FILE: run one file, then say how long it took.
-run_bats_file() {
-	local t0=$SECONDS took
-	run_bats_file_checked "$1"
-	took=$((SECONDS - t0))
-	echo "# took $took s: $(basename "$1")"
-	file_times+=("$took $(basename "$1")")
-}
+# Lanes: how many bats files run at once. Much of a file's time is waiting
+# (sleeps, timeouts, fsync, registries starting), so CI runs two; one lane
+# runs the files in name order, as they are given.
+if [[ -n "${PEA_TEST_JOBS:-}" ]]; then
+	jobs=$PEA_TEST_JOBS
+elif [[ "${CI:-}" == true ]]; then
+	jobs=2
+else
+	jobs=1
+fi
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || jobs=1
 
-run_bats_file_checked() {
-	local f=$1 name out rc bpid left failed_before=$failed
+# What is known of each running file, by the pid of its bats: its name, when
+# it started, its bats run folder, its output, the host's cgroups and network
+# state before it, its PEA_TEST_RUN, the files that ran beside it, its locks.
+declare -A f_path=() f_name=() f_t0=() f_dir=() f_out=() f_cg=() f_net=() f_id=() f_beside=() f_locks=()
+# the lock (a file's "lock=" tag) -> the pid of the file that holds it
+declare -A held=()
+
+# bats_start FILE: start one file in the background; its pid in $bats_pid
+# (empty when it was not started: over the budget).
+bats_start() {
+	local f=$1 name run_dir out n pid cg net
 	name=$(basename "$f")
-	echo "# bats: $name"
+	bats_pid=
 	if ((SECONDS - bats_started > budget)); then
+		echo "# bats: $name"
 		tap_line "$name" "not ok - $name not run: the suites went over their budget of ${budget} s"
 		return
 	fi
-	local cg_before run_dir net_before
-	cg_before=$(cgroup_dirs)
-	net_before=$(host_net)
-	run_dir=${TMPDIR:-/tmp}/bats-run-p$$-$((++files_run))
+	n=$((++files_run))
+	run_dir=${TMPDIR:-/tmp}/bats-run-p$$-$n
 	# a folder left by an earlier run whose pid was ours (killed, or another run's): the next
 	while [[ -e $run_dir ]]; do
-		run_dir=${TMPDIR:-/tmp}/bats-run-p$$-$((++files_run))
+		n=$((++files_run))
+		run_dir=${TMPDIR:-/tmp}/bats-run-p$$-$n
 	done
 	out=$(mktemp)
+	cg=$(cgroup_dirs)
+	net=$(host_net)
 	# Output goes to a file, not a pipe: a daemon that keeps a copy of its
 	# stdout cannot hold the run up.
-	(cd "$top" && exec timeout -k 10 "$file_timeout" $reaper bats --tempdir "$run_dir" --tap "$f" >"$out" 2>&1 </dev/null) &
-	bpid=$!
-	while IFS= read -r line; do
-		tap_line "$name" "$line"
-	done < <(tail -s 0.2 -n +1 --pid="$bpid" -f "$out")
-	wait "$bpid"
-	rc=$?
+	(
+		export PEA_TEST_RUN=$run_id.$n
+		cd "$top" && exec timeout -k 10 "$file_timeout" $reaper bats --tempdir "$run_dir" --tap "$f" >"$out" 2>&1 </dev/null
+	) &
+	pid=$!
+	f_cg[$pid]=$cg f_net[$pid]=$net
+	f_path[$pid]=$f f_name[$pid]=$name f_t0[$pid]=$SECONDS f_dir[$pid]=$run_dir f_out[$pid]=$out
+	f_id[$pid]=$run_id.$n f_beside[$pid]=
+	# each running file ran beside this one, and this one beside each
+	local p
+	for p in "${!f_name[@]}"; do
+		((p == pid)) && continue
+		f_beside[$p]+=" $name"
+		f_beside[$pid]+=" ${f_name[$p]}"
+	done
+	bats_pid=$pid
+}
+
+# bats_finish PID RC: what bats printed is counted (unless it was shown as it
+# came), then the checks of what the file left; "# took N s: FILE".
+bats_finish() {
+	local pid=$1 rc=$2 name=${f_name[$1]} out=${f_out[$1]} run_dir=${f_dir[$1]}
+	local left failed_before=$failed beside=${f_beside[$1]# } line
+	if [[ -n "${3:-}" ]]; then
+		failed_before=$3
+	else
+		echo "# bats: $name"
+		while IFS= read -r line || [[ -n "$line" ]]; do
+			tap_line "$name" "$line"
+		done <"$out"
+	fi
+	# who else may have done what is found on the host after this file
+	local also=
+	[[ -n "$beside" ]] && also=" ($beside ran beside it: either may have)"
 	if ((rc == 124 || rc == 137)); then
 		tap_line "$name" "not ok - $name stopped after ${file_timeout} s, in the test after the last one above"
 	fi
 	rm -f "$out"
-	left=$(leftovers)
+	left=$(leftovers "${f_id[$pid]}")
 	# what was just told to stop gets a moment (1 s) to go
 	local n
 	for ((n = 0; n < 10 && ${#left}; n++)); do
 		sleep 0.1
-		left=$(leftovers)
+		left=$(leftovers "${f_id[$pid]}")
 	done
 	if [[ -n "$left" ]]; then
 		tap_line "$name" "not ok - $name left processes running: $(tr '\n' ' ' <<<"$left")"
@@ -285,7 +331,7 @@ run_bats_file_checked() {
 	fi
 	left=$(comm -23 <(echo "$system_mounts_at_start") <(system_mounts))
 	if [[ -n "$left" ]]; then
-		tap_line "$name" "not ok - $name took down mounts of the machine: $(tr '\n' ' ' <<<"$left")"
+		tap_line "$name" "not ok - $name took down mounts of the machine$also: $(tr '\n' ' ' <<<"$left")"
 		# the one whose loss breaks the rest of the run
 		if grep -qx /dev/pts <<<"$left"; then
 			mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts 2>/dev/null
@@ -297,11 +343,12 @@ run_bats_file_checked() {
 		tap_line "$name" "not ok - bats exited with status $rc on $name"
 	fi
 	if ((strict)); then
+		local net_before=${f_net[$pid]}
 		left=$(comm -13 <(echo "$net_before") <(host_net))
 		if [[ -n "$left" ]] && runs_beside; then
 			echo "# warning: $name ran while the host's network namespace changed (another test run is on the machine; left as it is): $(tr '\n' ' ' <<<"$left")"
 		elif [[ -n "$left" ]]; then
-			tap_line "$name" "not ok - $name changed the host (network namespace, sysctls, /dev/null): $(tr '\n' ' ' <<<"$left")"
+			tap_line "$name" "not ok - $name changed the host (network namespace, sysctls, /dev/null)$also: $(tr '\n' ' ' <<<"$left")"
 			local kind what
 			while read -r kind what; do
 				case $kind in
@@ -312,36 +359,185 @@ run_bats_file_checked() {
 				esac
 			done <<<"$left"
 		fi
+		# Cgroups are not marked as processes are: only a run alone on the
+		# machine (CI) can tell whose they are, and even then they are
+		# reported, not counted, until every suite is known clean of them.
+		bats_cgroups "$name" "${f_cg[$pid]}" "$beside"
 	fi
-	# Cgroups are not marked as processes are: only a run alone on the
-	# machine (CI) can tell whose they are, and even then they are reported,
-	# not counted, until every suite is known clean of them.
-	((strict)) || return 0
-	left=$(comm -13 <(echo "$cg_before") <(cgroup_dirs))
-	if [[ -n "$left" ]]; then
-		echo "# warning: $name left $(wc -l <<<"$left") cgroups: $(tr '\n' ' ' <<<"$left")"
-		# Only those a minute old: a run beside this one (a developer's)
-		# may have just made one for a container it is about to move in.
-		# (one find for all: a find per cgroup and hierarchy, 473 of them beside
-		# 43 containers of other runs, took 13 s after each file at load 16)
-		local cg h dirs=()
-		while read -r cg; do
-			for h in /sys/fs/cgroup/*/; do
-				[[ -d "$h$cg" ]] && dirs+=("$h$cg")
+	local took=$((SECONDS - ${f_t0[$pid]}))
+	echo "# took $took s: $name"
+	file_times+=("$took $name")
+	# the record of the tree's own files (not the harness tests' samples)
+	[[ "${f_path[$pid]}" == "$top/tests/$name" ]] && timed+=("$took $name")
+	local l
+	for l in ${f_locks[$pid]:-}; do unset "held[$l]"; done
+	unset "f_path[$pid]" "f_name[$pid]" "f_t0[$pid]" "f_dir[$pid]" "f_out[$pid]" "f_cg[$pid]" "f_net[$pid]" \
+		"f_id[$pid]" "f_beside[$pid]" "f_locks[$pid]"
+}
+
+# cgroup_busy CG: a process is in CG or two levels below it, in some
+# hierarchy (no process started: other runs' containers may make hundreds).
+cgroup_busy() {
+	local h f x
+	for h in /sys/fs/cgroup/*/"$1"; do
+		for f in "$h"/cgroup.procs "$h"/*/cgroup.procs "$h"/*/*/cgroup.procs; do
+			[[ -e "$f" ]] && read -r x <"$f" 2>/dev/null && return 0
+		done
+	done
+	return 1
+}
+
+# bats_cgroups NAME BEFORE BESIDE: the cgroups that came while file NAME ran
+# (a warning), and those a minute old go. With files beside it, those with
+# processes in them are theirs, still running, and not counted.
+bats_cgroups() {
+	local name=$1 left cg also=
+	left=$(comm -13 <(echo "$2") <(cgroup_dirs))
+	if [[ -n "$left" && -n "$3" ]]; then
+		also=" ($3 ran beside it: either may have)"
+		left=$(while read -r cg; do cgroup_busy "$cg" || echo "$cg"; done <<<"$left")
+	fi
+	[[ -n "$left" ]] || return 0
+	echo "# warning: $name left $(wc -l <<<"$left") cgroups$also: $(tr '\n' ' ' <<<"$left")"
+	# Only those a minute old: a run beside this one (a developer's) may
+	# have just made one for a container it is about to move in.
+	# (one find for all: a find per cgroup and hierarchy, 473 of them beside
+	# 43 containers of other runs, took 13 s after each file at load 16)
+	local h dirs=()
+	while read -r cg; do
+		for h in /sys/fs/cgroup/*/; do
+			[[ -d "$h$cg" ]] && dirs+=("$h$cg")
+		done
+	done < <(sort -r <<<"$left")
+	if ((${#dirs[@]})); then
+		find "${dirs[@]}" -maxdepth 0 -mmin +1 2>/dev/null | xargs -r -d '\n' rmdir 2>/dev/null
+	fi
+}
+
+# run_bats_file FILE: run one file alone, its lines shown as they come.
+run_bats_file() {
+	local failed_before=$failed rc
+	bats_start "$1"
+	[[ -n "$bats_pid" ]] || return
+	echo "# bats: ${f_name[$bats_pid]}"
+	while IFS= read -r line; do
+		tap_line "${f_name[$bats_pid]}" "$line"
+	done < <(tail -s 0.2 -n +1 --pid="$bats_pid" -f "${f_out[$bats_pid]}")
+	wait "$bats_pid"
+	rc=$?
+	bats_finish "$bats_pid" "$rc" "$failed_before"
+}
+
+# Tags: a line "# pea-test: WORDS" among a file's first 30 lines, for what
+# it shares with the rest of the machine (docs/HACKING.md, "Tests"):
+#   serial        runs alone, after the files that run in lanes
+#   lock=A,B      never at the same time as another file holding A or B
+file_tags() {
+	sed -n '1,30s/^# pea-test: *//p' "$1" | head -1
+}
+
+# Seconds each file took last time, to start the longest first: the build's
+# own record of its last run (written below), else the one in the tree
+# (tests/durations), else 20.
+declare -A weight=()
+timed=()
+load_weights() {
+	local file name s
+	for file in "$top/tests/durations" "$PEA_BUILD/tests/durations"; do
+		[[ -r "$file" ]] || continue
+		while read -r name s; do
+			[[ "$s" =~ ^[0-9]+$ ]] && weight[$name]=$s
+		done <"$file"
+	done
+}
+save_weights() {
+	local t name s
+	[[ -d "$PEA_BUILD/tests" ]] || return 0
+	((${#timed[@]})) || return 0
+	for t in "${timed[@]}"; do
+		read -r s name <<<"$t"
+		weight[$name]=$s
+	done
+	for name in "${!weight[@]}"; do echo "$name ${weight[$name]}"; done | sort \
+		>"$PEA_BUILD/tests/durations.tmp" &&
+		mv "$PEA_BUILD/tests/durations.tmp" "$PEA_BUILD/tests/durations"
+}
+
+# units_done: the unit tests' lines, counted.
+units_done() {
+	local line what=unit
+	while IFS= read -r line || [[ -n "$line" ]]; do
+		case "$line" in
+		"# unit: "*) what=${line#"# unit: "} ;;
+		"ok - fuzz-"* | "not ok - fuzz-"*)
+			what=${line#*- }
+			what=${what%%[: ]*}
+			;;
+		esac
+		tap_line "$what" "$line"
+	done <"$units_out"
+	rm -f "$units_out"
+	units_pid=
+}
+
+# run_lanes FILE...: the files in $jobs lanes, the longest first, each one's
+# lines shown together once it is over; a file waits while one it shares a
+# lock with runs.
+run_lanes() {
+	local queue=() f i l locks ok pid rc
+	load_weights
+	mapfile -t queue < <(for f in "$@"; do
+		echo "${weight[$(basename "$f")]:-20} $f"
+	done | sort -k1,1nr -k2 | cut -d' ' -f2-)
+	echo "# bats: ${#queue[@]} files in $jobs lanes"
+	while ((${#queue[@]} || ${#f_name[@]})); do
+		while ((${#f_name[@]} + (${#units_pid} > 0) < jobs)); do
+			# the first file in the queue whose locks are free
+			for i in "${!queue[@]}"; do
+				locks=$(file_tags "${queue[$i]}" | tr ' ' '\n' | sed -n 's/^lock=//p' | tr ',' ' ')
+				ok=1
+				for l in $locks; do [[ -n "${held[$l]:-}" ]] && ok=0; done
+				((ok)) && break
 			done
-		done < <(sort -r <<<"$left")
-		if ((${#dirs[@]})); then
-			find "${dirs[@]}" -maxdepth 0 -mmin +1 2>/dev/null | xargs -r -d '\n' rmdir 2>/dev/null
+			((ok && ${#queue[@]})) || break
+			f=${queue[$i]}
+			queue=("${queue[@]:0:i}" "${queue[@]:i+1}")
+			bats_start "$f"
+			[[ -n "$bats_pid" ]] || continue
+			f_locks[$bats_pid]=$locks
+			for l in $locks; do held[$l]=$bats_pid; done
+		done
+		((${#f_name[@]})) || [[ -n "$units_pid" ]] || continue
+		wait -n -p pid "${!f_name[@]}" $units_pid
+		rc=$?
+		if [[ "$pid" == "$units_pid" ]]; then
+			units_done
+		else
+			bats_finish "$pid" "$rc"
 		fi
-	fi
+	done
 }
 
 run_bats() {
 	# Namespaced tests defeat LeakSanitizer's stop-the-world; leaks are
 	# checked by the unit tests.
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
-	local f
-	for f in "$@"; do run_bats_file "$f"; done
+	local f lanes=() alone=()
+	if ((jobs == 1 || $# == 1)); then
+		for f in "$@"; do run_bats_file "$f"; done
+	else
+		for f in "$@"; do
+			if [[ " $(file_tags "$f") " == *" serial "* ]]; then
+				alone+=("$f")
+			else
+				lanes+=("$f")
+			fi
+		done
+		((${#lanes[@]})) && run_lanes "${lanes[@]}"
+		[[ -z "$units_pid" ]] || { wait "$units_pid"; units_done; }
+		for f in "${alone[@]}"; do run_bats_file "$f"; done
+	fi
+	save_weights
 }
 
 units=() fuzzers=() suites=()
@@ -359,9 +555,24 @@ else
 	done
 fi
 
+# run_units: the unit tests, then the fuzz corpus replays.
+run_units() {
+	local t
+	for t in "${units[@]}"; do run_unit "$t"; done
+	for t in "${fuzzers[@]}"; do run_fuzz_replay "$t"; done
+}
+
 start=$SECONDS
-for t in "${units[@]}"; do run_unit "$t"; done
-for t in "${fuzzers[@]}"; do run_fuzz_replay "$t"; done
+units_pid=
+if ((jobs > 1 && ${#suites[@]} > 1 && ${#units[@]} + ${#fuzzers[@]} > 0)); then
+	# in lanes, the unit tests take one lane while they run (their lines,
+	# counted again here, come when they are over)
+	units_out=$(mktemp)
+	run_units >"$units_out" 2>&1 &
+	units_pid=$!
+else
+	run_units
+fi
 ((${#suites[@]})) && run_bats "${suites[@]}"
 
 # The host must come out of the run as it went in. A test that replaced a
