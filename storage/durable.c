@@ -108,8 +108,10 @@ int durable_note(struct store *s, const char *id, struct pea_error **err)
 		return write_list(s, NOTE, lines, err);
 	}
 	/* within one boot the page cache is the truth: an append needs no sync */
-	if (fd < 0 || pea_write_all(fd, line, strlen(line), err) < 0)
-		return pea_error_errno(err, "note layer '%s' in '%s/%s'", id, s->graph_root, NOTE);
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s/%s'", s->graph_root, NOTE);
+	if (pea_write_all(fd, line, strlen(line), err) < 0)
+		return pea_error_wrap(err, "note layer '%s' in '%s/%s'", id, s->graph_root, NOTE);
 	return 0;
 }
 

@@ -859,6 +859,8 @@ int layer_remove_known(struct store *s, const struct layer_users *u, const char 
 	store_crash_point("layer-rm-after-record");
 	if (r == 0)
 		r = driver_remove_layer(s, &l, err);
+	if (r == 0 && l.damaged)
+		durable_forget_damaged(s, id);
 	layer_rec_clear(&l);
 	return r;
 }

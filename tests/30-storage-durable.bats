@@ -306,6 +306,21 @@ dur_files_layer() {
 	assert_equal "$(find "$STORE_ROOT/staging" -mindepth 1 | wc -l)" 0
 }
 
+@test "deferred: a damaged layer removed with its image is listed no more" {
+	dur_boot 11111111-2222-3333-4444-555555555555
+	dur_files_layer
+	run -0 pstore image create --layers "$DUR_LAYER" --name torn
+	rm "$STORE_ROOT/overlay/$DUR_LAYER/diff/a"
+	dur_boot 99999999-2222-3333-4444-555555555555
+	run -0 pstore layer inspect "$DUR_LAYER"
+	assert_equal "$(json_field damaged)" "open 'a': No such file or directory"
+	[[ -e "$STORE_ROOT/damaged" ]]
+	run -0 pstore image rm torn
+	run pstore layer rm "$DUR_LAYER"
+	run -1 pstore layer inspect "$DUR_LAYER"
+	[[ ! -e "$STORE_ROOT/damaged" ]]
+}
+
 @test "deferred: a layer whose files are gone after a reboot is damaged; pea pull fetches the image again" {
 	DUR_PEA_ROOTS+=("$TEST_DIR/pea")
 	dur_boot 11111111-2222-3333-4444-555555555555
