@@ -338,6 +338,7 @@ static int recover(struct store *s, const char *boot, struct pea_error **err)
 
 int durable_open_check(struct store *s, struct pea_error **err)
 {
+	_cleanup_error_ struct pea_error *e = NULL;
 	_cleanup_free_ char *boot = NULL;
 	_cleanup_strv_ char **lines = NULL;
 	struct timespec mtime, now;
@@ -353,7 +354,10 @@ int durable_open_check(struct store *s, struct pea_error **err)
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (now.tv_sec - mtime.tv_sec < writeback_window_s())
 		return 0;
-	return durable_sync(s, NULL, err);
+	/* best effort: the command that opened the store is not about its durability */
+	if (durable_sync(s, NULL, &e) < 0)
+		log_warning("%s (pea-storage sync tries again), ignoring", e->message);
+	return 0;
 }
 
 int durable_check_image(struct store *s, const struct image_rec *i, struct pea_error **err)

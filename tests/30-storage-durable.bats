@@ -238,6 +238,18 @@ dur_files_layer() {
 	# the note's time is the last mark's: older than vm.dirty_expire_centisecs and one
 	# wake-up of the flusher (dirty_writeback_centisecs)
 	touch -d "-$((($(cat /proc/sys/vm/dirty_expire_centisecs) + $(cat /proc/sys/vm/dirty_writeback_centisecs)) / 100 + 10)) seconds" "$STORE_ROOT/unsynced"
+	# a sync that fails: the writer's command goes on with a warning, the mark stays;
+	# pea-storage sync fails with one line
+	run -0 strace -f -qq -o /dev/null -e trace=syncfs -e inject=syncfs:error=EIO \
+		"$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver overlay \
+		layer create --id "$(printf '%064d' 3)"
+	assert_line "pea-storage: warning: sync the store '$STORE_ROOT': Input/output error (pea-storage sync tries again), ignoring"
+	run -1 strace -f -qq -o /dev/null -e trace=syncfs -e inject=syncfs:error=EIO \
+		"$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver overlay sync
+	assert_line "pea-storage: warning: sync the store '$STORE_ROOT': Input/output error (pea-storage sync tries again), ignoring"
+	assert_line "pea-storage: sync the store '$STORE_ROOT': Input/output error"
+	run -0 pstore layer inspect "$DUR_LAYER"
+	assert_equal "$(json_field unsynced)" 11111111-2222-3333-4444-555555555555
 	run -0 strace -f -qq -e trace=syncfs -o "$TEST_DIR/strace.out" "$PEA_STORAGE" \
 		--root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver overlay \
 		layer create --id "$(printf '%064d' 2)"
