@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1153,13 +1154,28 @@ int registry_delete_manifest(struct registry_client *c, const char *repo, const 
 
 char *registry_next_link(const char *link)
 {
-	const char *lt, *gt, *path;
+	const char *lt = NULL, *gt = NULL, *path;
 
-	if (!link || !strstr(link, "rel=\"next\""))
-		return NULL;
-	lt = strchr(link, '<');
-	gt = lt ? strchr(lt, '>') : NULL;
-	if (!gt)
+	/* Link: <URI>; rel="next", <URI>; rel="prev": the link-value whose own parameters
+	 * (up to the next '<') say rel="next" or rel=next */
+	for (const char *p = link ? strchr(link, '<') : NULL; p; p = strchr(gt, '<')) {
+		const char *end, *rel;
+
+		gt = strchr(p, '>');
+		if (!gt)
+			return NULL;
+		end = strchr(gt, '<');
+		if (!end)
+			end = gt + strlen(gt);
+		rel = memmem(gt, (size_t)(end - gt), "rel=", 4);
+		if (rel &&
+		    (strncmp(rel + 4, "\"next\"", 6) == 0 ||
+		     (strncmp(rel + 4, "next", 4) == 0 && !isalnum((unsigned char)rel[8])))) {
+			lt = p;
+			break;
+		}
+	}
+	if (!lt)
 		return NULL;
 	path = ++lt;
 	/* an absolute URL: its path only, so the next page (and its token) stays on this host */

@@ -640,8 +640,9 @@ int seccomp_compile(const struct spec_seccomp *s, int cache_dirfd, struct seccom
 	if (lseek(mfd, 0, SEEK_SET) < 0 || pea_read_all(mfd, 1 << 22, &buf, &len, err) < 0)
 		return pea_error_errno(err, "linux.seccomp: read the filter back");
 	f = xnew(struct seccomp_filter, 1);
-	f->insns = enosys_stub(s, (const struct sock_filter *)buf, len / sizeof(struct sock_filter),
-			       &f->n);
+	/* buf is malloc's: aligned for any type (a char * cast alone trips clang's -Wcast-align) */
+	f->insns = enosys_stub(s, (const struct sock_filter *)(const void *)buf,
+			       len / sizeof(struct sock_filter), &f->n);
 	if (!f->insns) {
 		f->n = len / sizeof(struct sock_filter);
 		f->insns = xmalloc(len + 1);
