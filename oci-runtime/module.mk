@@ -13,6 +13,8 @@ $(eval $(call pea_archive,runtime,$(RUNTIME_SOURCES)))
 DMZ_FLAGS := -Os -static -nostdlib -nostartfiles -ffreestanding -fno-builtin \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-pie -no-pie \
 	-Wall -Wextra -Werror -Wl,--build-id=none -Wl,-z,noexecstack -s
+# clang (make fuzz) takes -no-pie beside -static as unused, an error under -Werror
+DMZ_FLAGS += $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),-Wno-unused-command-line-argument)
 ifneq ($(filter x86_64-% aarch64-%,$(shell $(CC) -dumpmachine)),)
 $(BUILD)/dmz/pea-runtime-dmz: oci-runtime/dmz/dmz.c
 	@mkdir -p $(@D)
