@@ -345,12 +345,12 @@ dur_files_layer() {
 	grep -q '"unsynced"' "$rec"
 	rm -rf "${rec%/layers/*}/overlay/$layer/diff/bin"
 	dur_boot 99999999-2222-3333-4444-555555555555
-	run -125 timeout -k 5 60 "${P[@]}" run --rm "$id" true
+	run -125 timeout -k 5 60 "${P[@]}" run --network none --rm "$id" true
 	assert_output --partial "is damaged"
 	run -0 timeout -k 5 60 "${P[@]}" pull -q "oci:$BUSYBOX_OCI"
 	run -0 timeout -k 5 60 "${P[@]}" image inspect "$id"
 	[[ -x "${rec%/layers/*}/overlay/$layer/diff/bin/busybox" ]]
-	run -0 timeout -k 5 60 "${P[@]}" run --rm "$id" true
+	run -0 timeout -k 5 60 "${P[@]}" run --network none --rm "$id" true
 }
 
 @test "deferred: bad marks and bad pea_sync values are one-line errors" {
