@@ -563,6 +563,9 @@ int copy_one(const struct global_options *g, struct copy_args *a_, const char *s
 	}
 	if (r == 0)
 		r = dest_open(dst_name, &a.dst, &ctx, &dst, err);
+	/* only what a registry has again may wait for the disk in the store */
+	if (r == 0)
+		dst->refetchable = src_name->kind == TRANSPORT_DOCKER;
 	if (r == 0 && a.additional_tags)
 		dst->extra_tags = TAKE_PTR(a_->additional_tags);
 	if (r == 0 && a.format && strcmp(a.format, "oci") == 0 && a.copy.preserve_digests)

@@ -773,7 +773,7 @@ static int chain_layers(struct image_dest *d, bool whole, struct pea_error **err
 	return 0;
 }
 
-static char **apply_args(const struct store_dest *sd, size_t i)
+static char **apply_args(const struct image_dest *d, const struct store_dest *sd, size_t i)
 {
 	const struct layer_apply *la = &sd->layers[i];
 	char **args = NULL;
@@ -796,6 +796,9 @@ static char **apply_args(const struct store_dest *sd, size_t i)
 	pea_strv_push(&args, "--start-timeout");
 	pea_strv_push(&args, STORE_START_TIMEOUT);
 	pea_strv_push(&args, "--wait-parent");
+	/* from a registry: its sync may be deferred (pea-storage(8) DURABILITY) */
+	if (d->refetchable)
+		pea_strv_push(&args, "--refetchable");
 	pea_strv_push(&args, "-");
 	return args;
 }
@@ -826,7 +829,7 @@ static int start_layer(struct image_dest *d, size_t i, bool whole, struct pea_er
 			return pea_error_errno(err, "%s: open staged blob '%s'", d->description,
 					       la->digest);
 	}
-	args = apply_args(sd, i);
+	args = apply_args(d, sd, i);
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		la->own_src = pea_close(la->own_src);
 		return pea_error_errno(err, "pipe");

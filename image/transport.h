@@ -185,7 +185,8 @@ struct image_dest {
 	char *manifest_json; /* oci: the top descriptor */
 	void *priv;	     /* the store's state (transport-store.c) */
 	bool is_store;
-	char *image_id; /* the store: the id of the image recorded (64 hex), set once recorded */
+	bool refetchable; /* the store: the source is a registry, layers may sync later */
+	char *image_id;	  /* the store: the id of the image recorded (64 hex), set once recorded */
 };
 
 int source_open(const struct image_name *name, const struct side_options *side,

@@ -25,7 +25,7 @@
 static const char usage[] =
 	"Usage: pea-storage layer COMMAND\n"
 	"  apply [--parent ID] [--id ID] [--digest D] [--diff-id D] [--wait-parent]\n"
-	"        [--wait-timeout SECONDS] [--start-timeout SECONDS] [FILE]\n"
+	"        [--wait-timeout SECONDS] [--start-timeout SECONDS] [--refetchable] [FILE]\n"
 	"                                         apply a layer tar (plain, gzip or zstd; "
 	"default:\n"
 	"                                         stdin), refused unless it has the digests given\n"
@@ -78,6 +78,7 @@ static int layer_parse(int argc, char **argv, const char *cmd, const char **pare
 		{ "wait-parent", no_argument, NULL, 'w' },
 		{ "wait-timeout", required_argument, NULL, 't' },
 		{ "start-timeout", required_argument, NULL, 'T' },
+		{ "refetchable", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -85,12 +86,14 @@ static int layer_parse(int argc, char **argv, const char *cmd, const char **pare
 
 	cli_getopt_reset();
 	while ((c = cli_getopt(argc, argv, "+:h", opts, cmd, err)) != -1) {
-		if ((c == 'd' || c == 'D' || c == 'w' || c == 't' || c == 'T') && !digests)
+		if ((c == 'd' || c == 'D' || c == 'w' || c == 't' || c == 'T' || c == 'r') &&
+		    !digests)
 			return cli_usage_error(err, "%s: unknown option '%s'", cmd,
 					       c == 'd'	  ? "--digest"
 					       : c == 'D' ? "--diff-id"
 					       : c == 't' ? "--wait-timeout"
 					       : c == 'T' ? "--start-timeout"
+					       : c == 'r' ? "--refetchable"
 							  : "--wait-parent");
 		if ((c == 'd' || c == 'D') && !is_digest(optarg))
 			return cli_usage_error(err, "%s: invalid digest '%s' (sha256:<64 hex>)",
@@ -114,6 +117,9 @@ static int layer_parse(int argc, char **argv, const char *cmd, const char **pare
 			break;
 		case 'w':
 			o->wait_parent = true;
+			break;
+		case 'r':
+			o->refetchable = true;
 			break;
 		case 't':
 			if (parse_seconds(optarg, &o->wait_timeout_s) < 0)

@@ -17,6 +17,7 @@
 #include "records.h"
 #include "store.h"
 #include "tarsplit.h"
+#include "tarverify.h"
 
 #define NOTE		"unsynced"
 #define DAMAGED_LIST	"damaged"
@@ -35,6 +36,13 @@ char *durable_boot_id(void)
 		return xstrdup("-");
 	boot[strcspn(boot, "\n")] = '\0';
 	return boot;
+}
+
+bool durable_boot_known(void)
+{
+	_cleanup_free_ char *boot = durable_boot_id();
+
+	return records_is_boot_id(boot);
 }
 
 /* GRAPH/NAME's lines (empty ones left out); -ENOENT when there is none. */
@@ -237,6 +245,12 @@ static char *verify_files(struct store *s, const struct layer_rec *l)
 	_cleanup_close_ int dfd = openat(s->driver_fd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_close_ int sfd = -1;
 	_cleanup_close_ int null = -1;
+	struct tarverify_options vo = {
+		.opaque_xattr = driver_opaque_xattr(s),
+		.check_owner = !s->ignore_chown_errors,
+	};
+	struct tarverify *v = NULL;
+	char *why = NULL;
 
 	if (dfd < 0)
 		return xasprintf("its files are gone (%s)", strerror(errno));
@@ -246,9 +260,14 @@ static char *verify_files(struct store *s, const struct layer_rec *l)
 	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (null < 0)
 		return xasprintf("open '/dev/null': %s", strerror(errno));
-	if (tarsplit_write(sfd, dfd, l->diff_id, null, &e) < 0)
-		return xstrdup(e->message);
-	return NULL;
+	/* the contents give the diff id, the headers what else the apply made */
+	v = tarverify_new();
+	if (tarsplit_write_fed(sfd, dfd, l->diff_id, null, tarverify_feed, v, &e) < 0)
+		why = xstrdup(e->message);
+	else
+		why = tarverify_finish(v, dfd, &vo);
+	tarverify_free(v);
+	return why;
 }
 
 /* Its overlay link, which a crash may have lost with the layer's move. */
@@ -283,7 +302,7 @@ static int verify_layer(struct store *s, const char *id, struct pea_error **err)
 	why = verify_files(s, &l);
 	if (why) {
 		log_warning("layer '%s' is damaged: %s (a crash came before its files were "
-			    "synced): pull its image again",
+			    "synced): marked damaged until a pull of its image applies it again",
 			    id, why);
 		l.damaged = TAKE_PTR(why);
 		r = list_damaged(s, id, err);

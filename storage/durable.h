@@ -29,6 +29,9 @@ struct image_rec;
 /* The boot id ($PEA_STORAGE_TEST_BOOT_ID_FILE replaces /proc/sys/kernel/random/boot_id). */
 char *durable_boot_id(void);
 
+/* Can the boot id be read (no: a layer cannot be marked, it is synced now)? */
+bool durable_boot_known(void);
+
 /* Does GRAPH/unsynced speak for another boot (a reader must take the writer's open)? */
 bool durable_other_boot(int root_fd);
 

@@ -601,7 +601,8 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 		.opaque_xattr = driver_opaque_xattr(s),
 		.ignore_chown_errors = s->ignore_chown_errors,
 		.expect_digest = o->digest,
-		.no_writeback = s->sync_deferred,
+		/* only a layer a registry has again may wait for the disk (pea_sync=deferred) */
+		.no_writeback = s->sync_deferred && o->refetchable,
 	};
 	struct apply_result res = { 0 };
 	struct layer_rec l = { 0 };
@@ -643,7 +644,8 @@ int layer_apply(struct store *s, int in_fd, const struct layer_apply_options *o,
 	if (apply_tar_fd(in_fd, difffd, &ao, &res, err) < 0 || check_digests(o, &res, err) < 0 ||
 	    finish_split(&st, res.tarsplit, err) < 0)
 		goto out;
-	deferred = s->sync_deferred && res.tarsplit;
+	/* no boot id to mark it with: synced now */
+	deferred = ao.no_writeback && res.tarsplit && durable_boot_known();
 	presynced = !deferred && sync_before_parent(s, o->parent, difffd);
 	if (store_relock(s, err) < 0 || wait_parent(s, &w, err) < 0 ||
 	    check_parent(s, o->parent, err) < 0 || settle_root_mode(s, difffd, o->parent, err) < 0)

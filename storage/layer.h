@@ -17,6 +17,7 @@ struct layer_apply_options {
 	bool wait_parent;	  /* wait for a parent whose apply has not started yet */
 	unsigned wait_timeout_s;  /* the longest wait for the parent (0: LAYER_WAIT_TIMEOUT_S) */
 	unsigned start_timeout_s; /* for its apply to start, when shorter (0: wait_timeout_s) */
+	bool refetchable;	  /* --refetchable: a registry has it, its sync may be deferred */
 };
 
 /* --wait-timeout's default: an apply over a slow link may take long, but not forever. */

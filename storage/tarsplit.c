@@ -353,11 +353,15 @@ static int read_exact(int fd, void *buf, size_t n, struct pea_error **err)
 struct out {
 	int fd;
 	struct pea_digest d;
+	tarsplit_feed_fn *feed;
+	void *feed_data;
 };
 
 static int out_write(struct out *o, const void *p, size_t n, struct pea_error **err)
 {
 	pea_digest_update(&o->d, p, n);
+	if (o->feed)
+		o->feed(o->feed_data, p, n);
 	return pea_write_all(o->fd, p, n, err);
 }
 
@@ -418,9 +422,15 @@ static int write_record(int split_fd, int rootfd, char type, struct out *o, char
 int tarsplit_write(int split_fd, int rootfd, const char *diff_id, int out_fd,
 		   struct pea_error **err)
 {
+	return tarsplit_write_fed(split_fd, rootfd, diff_id, out_fd, NULL, NULL, err);
+}
+
+int tarsplit_write_fed(int split_fd, int rootfd, const char *diff_id, int out_fd,
+		       tarsplit_feed_fn *feed, void *feed_data, struct pea_error **err)
+{
 	_cleanup_free_ char *buf = xmalloc(RECORD_MAX > COPY_BLOCK ? RECORD_MAX : COPY_BLOCK);
 	char got[PEA_DIGEST_MAX];
-	struct out o = { .fd = out_fd };
+	struct out o = { .fd = out_fd, .feed = feed, .feed_data = feed_data };
 	int r = 0;
 
 	if (pea_digest_init(&o.d, "sha256", err) < 0)

@@ -40,3 +40,8 @@ bool tarsplit_finish(struct tarsplit *t);
 /* Write the original tar to out_fd from the records on split_fd and the files under rootfd. */
 int tarsplit_write(int split_fd, int rootfd, const char *diff_id, int out_fd,
 		   struct pea_error **err);
+
+/* As tarsplit_write, every byte of the tar also given to feed (tarverify.h). */
+typedef void tarsplit_feed_fn(void *data, const void *p, size_t n);
+int tarsplit_write_fed(int split_fd, int rootfd, const char *diff_id, int out_fd,
+		       tarsplit_feed_fn *feed, void *feed_data, struct pea_error **err);

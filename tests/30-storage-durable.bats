@@ -178,7 +178,7 @@ dur_files_layer() {
 	echo a >"$TEST_DIR/src/a"
 	tar -C "$TEST_DIR/src" -czf "$TEST_DIR/layer.tar.gz" .
 	DUR_TAR="$TEST_DIR/layer.tar.gz"
-	run -0 pstore layer apply "$DUR_TAR"
+	run -0 pstore layer apply --refetchable "$DUR_TAR"
 	DUR_LAYER="$(json_field id)"
 }
 
@@ -203,7 +203,7 @@ dur_files_layer() {
 	busybox_layer
 	run -0 strace -f -qq -e trace=syncfs,sync_file_range,io_submit -o "$TEST_DIR/deferred.out" \
 		"$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver overlay \
-		layer apply "$BUSYBOX_LAYER"
+		layer apply --refetchable "$BUSYBOX_LAYER"
 	assert_equal "$(jq -r .result.unsynced <<<"${lines[-1]}")" "$(cat /proc/sys/kernel/random/boot_id)"
 	run -1 grep -E 'syncfs|sync_file_range|io_submit' "$TEST_DIR/deferred.out"
 	rm -rf "$STORE_ROOT" "$STORE_RUN"
@@ -220,7 +220,7 @@ dur_files_layer() {
 		esac
 		run -0 env "${envs[@]}" strace -f -qq -e trace=syncfs -o "$TEST_DIR/$how.out" \
 			"$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver overlay \
-			"${args[@]}" layer apply "$BUSYBOX_LAYER"
+			"${args[@]}" layer apply --refetchable "$BUSYBOX_LAYER"
 		assert_equal "$(jq -r .result.unsynced <<<"${lines[-1]}")" null
 		grep -q syncfs "$TEST_DIR/$how.out" || fail "$how: no syncfs: $(cat "$TEST_DIR/$how.out")"
 		rm -rf "$STORE_ROOT" "$STORE_RUN"
@@ -272,6 +272,39 @@ dur_files_layer() {
 	assert_equal "$(json_field damaged)" null
 	assert_equal "$(readlink "$STORE_ROOT/overlay/l/$link")" "../$DUR_LAYER/diff"
 	[[ ! -e "$STORE_ROOT/unsynced" && ! -e "$STORE_ROOT/damaged" ]]
+	# a whole image's layer (symlinks, hard links, modes, owners) and one with hard links,
+	# long names, pax attributes and devices are found whole too
+	busybox_layer
+	run -0 pstore layer apply --refetchable "$BUSYBOX_LAYER"
+	local bb="$(json_field id)"
+	mkdir -p "$TEST_DIR/h/$(printf 'n%.0s' {1..120})"
+	echo x >"$TEST_DIR/h/f"
+	ln "$TEST_DIR/h/f" "$TEST_DIR/h/$(printf 'n%.0s' {1..120})/hard"
+	setfattr -n user.pea -v value "$TEST_DIR/h/f"
+	mknod "$TEST_DIR/h/null" c 1 3
+	mkfifo "$TEST_DIR/h/fifo"
+	chown 12:34 "$TEST_DIR/h/f"
+	tar --xattrs --format=pax -C "$TEST_DIR/h" -cf "$TEST_DIR/h.tar" .
+	run -0 pstore layer apply --refetchable "$TEST_DIR/h.tar"
+	local hl="$(json_field id)"
+	dur_boot 88888888-2222-3333-4444-555555555555
+	run -0 pstore layer inspect "$bb"
+	assert_equal "$(json_field unsynced)" null
+	assert_equal "$(json_field damaged)" null
+	run -0 pstore layer inspect "$hl"
+	assert_equal "$(json_field damaged)" null
+	# and a lost attribute, owner or hard link is not
+	local diff="$STORE_ROOT/overlay/$hl/diff"
+	setfattr -x user.pea "$diff/f"
+	chown 0:0 "$diff/f"
+	rm "$diff/$(printf 'n%.0s' {1..120})/hard"
+	echo x >"$diff/$(printf 'n%.0s' {1..120})/hard"
+	jq -c ".unsynced = \"88888888-2222-3333-4444-555555555555\"" "$STORE_ROOT/layers/$hl.json" >"$TEST_DIR/r"
+	cp "$TEST_DIR/r" "$STORE_ROOT/layers/$hl.json"
+	printf '88888888-2222-3333-4444-555555555555\n%s\n' "$hl" >"$STORE_ROOT/unsynced"
+	dur_boot 77777777-2222-3333-4444-555555555555
+	run -0 pstore layer inspect "$hl"
+	assert_equal "$(json_field damaged)" "'f' is owned by 0:0, not 12:34"
 }
 
 @test "deferred: after a reboot a torn file in an unsynced layer is found; images using it fail clearly; applying it again repairs" {
@@ -289,7 +322,7 @@ dur_files_layer() {
 	dur_boot 99999999-2222-3333-4444-555555555555
 	# the open that verifies warns once; then the inspect's error: one line on stderr
 	run -1 pstore image inspect torn
-	assert_line "pea-storage: warning: layer '$DUR_LAYER' is damaged: 'd/big' is shorter than when it was applied (a crash came before its files were synced): pull its image again"
+	assert_line "pea-storage: warning: layer '$DUR_LAYER' is damaged: 'd/big' is shorter than when it was applied (a crash came before its files were synced): marked damaged until a pull of its image applies it again"
 	run -1 pstore image inspect torn
 	assert_equal "${#lines[@]}" 2 # the JSON reply and one line on stderr
 	assert_line "pea-storage: image '$img': layer '$DUR_LAYER' is damaged: 'd/big' is shorter than when it was applied: pull the image again"
@@ -307,7 +340,7 @@ dur_files_layer() {
 	assert_equal "$(jq -r '.result.problems[0]' <<<"${lines[-1]}")" \
 		"layer '$DUR_LAYER': damaged: 'd/big' is shorter than when it was applied: pull its image again"
 	# the pull's apply of the same layer replaces it
-	run -0 pstore layer apply "$DUR_TAR"
+	run -0 pstore layer apply --refetchable "$DUR_TAR"
 	assert_equal "$(json_field existed)" false
 	assert_equal "$(json_field damaged)" null
 	cmp "$STORE_ROOT/overlay/$DUR_LAYER/diff/d/big" "$TEST_DIR/src/d/big"
@@ -334,11 +367,21 @@ dur_files_layer() {
 }
 
 @test "deferred: a layer whose files are gone after a reboot is damaged; pea pull fetches the image again" {
+	load helpers-image
 	DUR_PEA_ROOTS+=("$TEST_DIR/pea")
+	img_registry_start dur
+	run -0 timeout -k 5 60 "$PEA_IMAGE" copy --dest-tls-verify=false "oci:$BUSYBOX_OCI" \
+		"docker://$IMG_DUR_ADDR/busybox:latest"
 	dur_boot 11111111-2222-3333-4444-555555555555
 	local P=("$PEA" --root "$TEST_DIR/pea/root" --runroot "$TEST_DIR/pea/run" --storage-driver overlay)
+	# local content (not from a registry) is synced at once: nothing else has it
 	run -0 timeout -k 5 60 "${P[@]}" pull -q "oci:$BUSYBOX_OCI"
 	local id rec layer
+	id="${lines[-1]}"
+	rec="$(find "$TEST_DIR/pea/root" -path '*/layers/*.json')"
+	run -1 grep -q '"unsynced"' "$rec"
+	run -0 timeout -k 5 60 "${P[@]}" rmi -f "$id"
+	run -0 timeout -k 5 60 "${P[@]}" pull -q --tls-verify=false "docker://$IMG_DUR_ADDR/busybox:latest"
 	id="${lines[-1]}"
 	rec="$(find "$TEST_DIR/pea/root" -path '*/layers/*.json')"
 	layer="$(basename "$rec" .json)"
@@ -347,10 +390,77 @@ dur_files_layer() {
 	dur_boot 99999999-2222-3333-4444-555555555555
 	run -125 timeout -k 5 60 "${P[@]}" run --network none --rm "$id" true
 	assert_output --partial "is damaged"
-	run -0 timeout -k 5 60 "${P[@]}" pull -q "oci:$BUSYBOX_OCI"
+	run -0 timeout -k 5 60 "${P[@]}" pull -q --tls-verify=false "docker://$IMG_DUR_ADDR/busybox:latest"
 	run -0 timeout -k 5 60 "${P[@]}" image inspect "$id"
 	[[ -x "${rec%/layers/*}/overlay/$layer/diff/bin/busybox" ]]
 	run -0 timeout -k 5 60 "${P[@]}" run --network none --rm "$id" true
+	# a commit's layer is local content: synced, not marked
+	run -0 timeout -k 5 60 "${P[@]}" run --network none --name c1 "$id" touch /new
+	run -0 timeout -k 5 60 "${P[@]}" commit -q c1 localhost/committed
+	run -0 timeout -k 5 60 "${P[@]}" image inspect --format '{{index .RootFS.Layers 1}}' localhost/committed
+	local diffid="${lines[-1]}" crec
+	crec="$(grep -l "\"$diffid\"" "${rec%/*}"/*.json)"
+	[[ -f "$crec" && "$crec" != "$rec" ]] || fail "no record of the commit's layer ($diffid)"
+	run -1 grep -q '"unsynced"' "$crec"
+	img_registry_stop dur
+}
+
+@test "deferred: an apply without --refetchable, or with no boot id to read, is synced now" {
+	busybox_layer
+	run -0 strace -f -qq -e trace=syncfs -o "$TEST_DIR/local.out" \
+		"$PEA_STORAGE" --root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver overlay \
+		layer apply "$BUSYBOX_LAYER"
+	assert_equal "$(jq -r .result.unsynced <<<"${lines[-1]}")" null
+	grep -q syncfs "$TEST_DIR/local.out"
+	rm -rf "$STORE_ROOT" "$STORE_RUN"
+	export PEA_STORAGE_TEST_BOOT_ID_FILE=/nonexistent
+	run -0 pstore layer apply --refetchable "$BUSYBOX_LAYER"
+	assert_equal "$(json_field unsynced)" null
+	[[ ! -e "$STORE_ROOT/unsynced" ]]
+	run -0 pstore layer ls
+}
+
+# dur_meta_layer: a layer of a (4755), link -> a, emptydir, a whiteout of gone and an
+# opaque folder o, applied unsynced in boot 1111...; DUR_LAYER its id
+dur_meta_layer() {
+	dur_boot 11111111-2222-3333-4444-555555555555
+	mkdir -p "$TEST_DIR/meta/emptydir" "$TEST_DIR/meta/o"
+	echo a >"$TEST_DIR/meta/a"
+	chmod 4755 "$TEST_DIR/meta/a"
+	ln -s a "$TEST_DIR/meta/link"
+	: >"$TEST_DIR/meta/.wh.gone"
+	: >"$TEST_DIR/meta/o/.wh..wh..opq"
+	echo b >"$TEST_DIR/meta/o/b"
+	tar -C "$TEST_DIR/meta" -cf "$TEST_DIR/meta.tar" .
+	run -0 pstore layer apply --refetchable "$TEST_DIR/meta.tar"
+	DUR_LAYER="$(json_field id)"
+	DUR_DIFF="$STORE_ROOT/overlay/$DUR_LAYER/diff"
+}
+
+@test "deferred: after a reboot a lost symlink, empty folder, mode, whiteout or opaque mark is damage" {
+	local what
+	for what in intact symlink emptydir mode whiteout opaque; do
+		rm -rf "$STORE_ROOT" "$STORE_RUN" "$TEST_DIR/meta"
+		dur_meta_layer
+		case $what in
+		symlink) rm "$DUR_DIFF/link" ;;
+		emptydir) rmdir "$DUR_DIFF/emptydir" ;;
+		mode) chmod 644 "$DUR_DIFF/a" ;;
+		whiteout) rm "$DUR_DIFF/gone" ;;
+		opaque) setfattr -x trusted.overlay.opaque "$DUR_DIFF/o" ;;
+		esac
+		dur_boot 99999999-2222-3333-4444-555555555555
+		run -0 pstore layer inspect "$DUR_LAYER"
+		assert_equal "$(json_field unsynced)" null
+		case $what in
+		intact) assert_equal "$(json_field damaged)" null ;;
+		symlink) assert_equal "$(json_field damaged)" "'link' is gone (No such file or directory)" ;;
+		emptydir) assert_equal "$(json_field damaged)" "'emptydir' is gone (No such file or directory)" ;;
+		mode) assert_equal "$(json_field damaged)" "'a' has mode 0644, not 4755" ;;
+		whiteout) assert_equal "$(json_field damaged)" "'gone' is gone (No such file or directory)" ;;
+		opaque) assert_equal "$(json_field damaged)" "'o' is no longer opaque" ;;
+		esac
+	done
 }
 
 @test "deferred: bad marks and bad pea_sync values are one-line errors" {
