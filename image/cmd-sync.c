@@ -62,7 +62,11 @@ static void sync_source_clear(struct sync_source *s)
 /* logrus quotes a value with anything but letters, digits and -._/@^+ */
 static void log_value(const char *key, const char *v)
 {
-	bool quote = !*v;
+	bool quote;
+
+	if (!v)
+		v = "";
+	quote = !*v;
 
 	for (const char *c = v; *c && !quote; c++)
 		quote = !((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
