@@ -122,9 +122,10 @@ setup() {
 	PEA_STORAGE="$TEST_DIR/wrap" run -0 "${I[@]}" copy -q --src-tls-verify=false \
 		--image-parallel-copies=1 "docker://$IMG_SLOW_ADDR/s/stream" "${STORE}stream"
 	assert_equal "$(grep -c 'layer apply' "$TEST_DIR/calls")" 3
+	# from a registry: the layers may be synced later (pea-storage(8) DURABILITY)
 	# the bottom one at least, and one above it (each takes over a second to arrive)
-	grep -q ' layer apply --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-timeout 604800 --start-timeout 60 --wait-parent -$' "$TEST_DIR/calls"
-	grep -q ' layer apply --parent [0-9a-f]\{64\} --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-timeout 604800 --start-timeout 60 --wait-parent -$' "$TEST_DIR/calls"
+	grep -q ' layer apply --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-timeout 604800 --start-timeout 60 --wait-parent --refetchable -$' "$TEST_DIR/calls"
+	grep -q ' layer apply --parent [0-9a-f]\{64\} --diff-id sha256:[0-9a-f]\{64\} --digest sha256:[0-9a-f]\{64\} --wait-timeout 604800 --start-timeout 60 --wait-parent --refetchable -$' "$TEST_DIR/calls"
 	m="$(img_blob_path "$TEST_DIR/img" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")")"
 	cfg="$(img_blob_path "$TEST_DIR/img" "$(jq -r .config.digest "$m")")"
 	run -0 "${ST[@]}" image inspect docker.io/library/stream:latest
@@ -172,7 +173,7 @@ setup() {
 	done
 	# every layer through a pipe (its end of file sent once its blob is whole)
 	assert_equal "$(grep -c 'layer apply' "$TEST_DIR/calls")" 4
-	assert_equal "$(grep 'layer apply' "$TEST_DIR/calls" | grep -c -- ' --wait-parent -$')" 4
+	assert_equal "$(grep 'layer apply' "$TEST_DIR/calls" | grep -c -- ' --wait-parent --refetchable -$')" 4
 	run -0 "${ST[@]}" image inspect docker.io/library/par:latest
 	assert_equal "$(jq -r .result.digest <<<"$output")" "$(jq -r '.manifests[0].digest' "$TEST_DIR/img/index.json")"
 	mapfile -t layers < <(jq -r '.result.layers[]' <<<"$output")
