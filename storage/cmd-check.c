@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "driver.h"
+#include "durable.h"
 #include "layer.h"
 #include "records.h"
 #include "store.h"
@@ -83,7 +84,7 @@ static int check_layers(struct checker *c, struct pea_error **err)
 		/* kept by --repair: images use it, the next apply of it replaces it */
 		if (!why && l.damaged) {
 			_cleanup_free_ char *d =
-				xasprintf("damaged: %s: pull its image again", l.damaged);
+				xasprintf("damaged: %s: %s", l.damaged, durable_remedy(&l));
 
 			problem(c, "layer", *id, d);
 		}

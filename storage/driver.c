@@ -19,6 +19,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "driver.h"
+#include "durable.h"
 #include "idmap.h"
 #include "records.h"
 #include "store.h"
@@ -246,9 +247,8 @@ static int lower_list(struct store *s, const char *id, const char *prefix, char 
 		if (layer_load(s, cur, &l, err) < 0)
 			return pea_error_wrap(err, "parent of layer '%s'", id);
 		if (l.damaged) {
-			pea_error_new(err, EUCLEAN,
-				      "layer '%s' is damaged: %s: pull its image again", cur,
-				      l.damaged);
+			pea_error_new(err, EUCLEAN, "layer '%s' is damaged: %s: %s", cur, l.damaged,
+				      durable_remedy(&l));
 			layer_rec_clear(&l);
 			return -1;
 		}

@@ -236,6 +236,12 @@ void durable_forget_damaged(struct store *s, const char *id)
 		log_warning("%s, ignoring", e->message);
 }
 
+const char *durable_remedy(const struct layer_rec *l)
+{
+	return l->refetchable ? "pull its image again"
+			      : "remove its images and make them again, no registry has it";
+}
+
 /* Do the layer's files give back its diff id? NULL if so, else why not. */
 static char *verify_files(struct store *s, const struct layer_rec *l)
 {
@@ -302,12 +308,13 @@ static int verify_layer(struct store *s, const char *id, struct pea_error **err)
 	why = verify_files(s, &l);
 	if (why) {
 		log_warning("layer '%s' is damaged: %s (a crash came before its files were "
-			    "synced): marked damaged until a pull of its image applies it again",
-			    id, why);
+			    "synced), marked damaged: %s",
+			    id, why, durable_remedy(&l));
 		l.damaged = TAKE_PTR(why);
 		r = list_damaged(s, id, err);
 	} else {
 		verify_link(s, &l);
+		l.refetchable = false;
 		log_info("layer '%s': its files are whole after a crash, mark cleared", id);
 		r = 0;
 	}
@@ -392,10 +399,8 @@ int durable_check_image(struct store *s, const struct image_rec *i, struct pea_e
 		int r = 0;
 
 		if (layer_load(s, *id, &l, &e) == 0 && l.damaged)
-			r = pea_error_new(err, EUCLEAN,
-					  "image '%s': layer '%s' is damaged: %s: pull the image "
-					  "again",
-					  i->id, *id, l.damaged);
+			r = pea_error_new(err, EUCLEAN, "image '%s': layer '%s' is damaged: %s: %s",
+					  i->id, *id, l.damaged, durable_remedy(&l));
 		layer_rec_clear(&l);
 		if (r < 0)
 			return r;

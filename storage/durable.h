@@ -44,6 +44,10 @@ int durable_open_check(struct store *s, struct pea_error **err);
 /* syncfs of the store, then every mark of this boot cleared; *ret_cleared: how many. */
 int durable_sync(struct store *s, int *ret_cleared, struct pea_error **err);
 
+/* What to do about damaged layer l: pull its image again, or (from no registry: marked
+ * before only a registry's layers were deferred) make its images again. */
+const char *durable_remedy(const struct layer_rec *l);
+
 /* EUCLEAN naming the first damaged layer of the image, or 0. */
 int durable_check_image(struct store *s, const struct image_rec *i, struct pea_error **err);
 

@@ -461,6 +461,7 @@ static int commit_applied(struct store *s, struct staged *st, struct layer_rec *
 	store_crash_point("layer-before-record");
 	if (deferred) {
 		l->unsynced = durable_boot_id();
+		l->refetchable = true; /* only such a layer is deferred */
 		if (durable_note(s, l->id, err) < 0)
 			return -1;
 	}

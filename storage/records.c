@@ -84,6 +84,8 @@ struct json_object *layer_rec_to_json(const struct layer_rec *l)
 		json_object_object_add(o, "container", json_object_new_boolean(true));
 	add_str(o, "unsynced", l->unsynced);
 	add_str(o, "damaged", l->damaged);
+	if (l->refetchable && (l->unsynced || l->damaged))
+		json_object_object_add(o, "refetchable", json_object_new_boolean(true));
 	return o;
 }
 
@@ -178,7 +180,9 @@ int layer_load(struct store *s, const char *id, struct layer_rec *ret, struct pe
 	    pea_json_get_int64_opt(o, "", "compressed_size", &l.compressed_size, err) < 0 ||
 	    pea_json_get_bool_opt(o, "", "container", &l.container, err) < 0 ||
 	    get_str(o, "unsynced", false, &l.unsynced, err) < 0 ||
-	    get_str(o, "damaged", false, &l.damaged, err) < 0 || check_marks(&l, err) < 0) {
+	    get_str(o, "damaged", false, &l.damaged, err) < 0 ||
+	    pea_json_get_bool_opt(o, "", "refetchable", &l.refetchable, err) < 0 ||
+	    check_marks(&l, err) < 0) {
 		layer_rec_clear(&l);
 		return pea_error_wrap(err, "layer '%s'", id);
 	}

@@ -27,6 +27,8 @@ struct layer_rec {
 	char *unsynced;
 	/* Why its files are not what was applied (a crash tore them): pull it again. */
 	char *damaged;
+	/* With unsynced or damaged: its apply was told a registry has it (--refetchable). */
+	bool refetchable;
 };
 
 struct image_rec {

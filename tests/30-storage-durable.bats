@@ -186,6 +186,7 @@ dur_files_layer() {
 	dur_boot 11111111-2222-3333-4444-555555555555
 	dur_files_layer
 	assert_equal "$(json_field unsynced)" 11111111-2222-3333-4444-555555555555
+	assert_equal "$(json_field refetchable)" true
 	run -0 cat "$STORE_ROOT/unsynced"
 	assert_line --index 0 11111111-2222-3333-4444-555555555555
 	assert_line --index 1 "$DUR_LAYER"
@@ -193,6 +194,7 @@ dur_files_layer() {
 	assert_equal "$(json_field cleared)" 1
 	run -0 pstore layer inspect "$DUR_LAYER"
 	assert_equal "$(json_field unsynced)" null
+	assert_equal "$(json_field refetchable)" null
 	[[ ! -e "$STORE_ROOT/unsynced" ]]
 	# nothing left to clear
 	run -0 pstore sync
@@ -322,10 +324,10 @@ dur_files_layer() {
 	dur_boot 99999999-2222-3333-4444-555555555555
 	# the open that verifies warns once; then the inspect's error: one line on stderr
 	run -1 pstore image inspect torn
-	assert_line "pea-storage: warning: layer '$DUR_LAYER' is damaged: 'd/big' is shorter than when it was applied (a crash came before its files were synced): marked damaged until a pull of its image applies it again"
+	assert_line "pea-storage: warning: layer '$DUR_LAYER' is damaged: 'd/big' is shorter than when it was applied (a crash came before its files were synced), marked damaged: pull its image again"
 	run -1 pstore image inspect torn
 	assert_equal "${#lines[@]}" 2 # the JSON reply and one line on stderr
-	assert_line "pea-storage: image '$img': layer '$DUR_LAYER' is damaged: 'd/big' is shorter than when it was applied: pull the image again"
+	assert_line "pea-storage: image '$img': layer '$DUR_LAYER' is damaged: 'd/big' is shorter than when it was applied: pull its image again"
 	assert_equal "$(grep "^{" <<<"$output" | jq -r .error.errno)" EUCLEAN
 	run -0 pstore layer inspect "$DUR_LAYER"
 	assert_equal "$(json_field damaged)" "'d/big' is shorter than when it was applied"
@@ -356,9 +358,15 @@ dur_files_layer() {
 	dur_files_layer
 	run -0 pstore image create --layers "$DUR_LAYER" --name torn
 	rm "$STORE_ROOT/overlay/$DUR_LAYER/diff/a"
+	# marked before only a registry's layers were deferred: nothing to pull it from
+	jq -c 'del(.refetchable)' "$STORE_ROOT/layers/$DUR_LAYER.json" >"$TEST_DIR/r"
+	cp "$TEST_DIR/r" "$STORE_ROOT/layers/$DUR_LAYER.json"
 	dur_boot 99999999-2222-3333-4444-555555555555
 	run -0 pstore layer inspect "$DUR_LAYER"
 	assert_equal "$(json_field damaged)" "open 'a': No such file or directory"
+	assert_line --partial "(a crash came before its files were synced), marked damaged: remove its images and make them again, no registry has it"
+	run -1 pstore image inspect torn
+	assert_line --partial "is damaged: open 'a': No such file or directory: remove its images and make them again, no registry has it"
 	[[ -e "$STORE_ROOT/damaged" ]]
 	run -0 pstore image rm torn
 	run pstore layer rm "$DUR_LAYER"
@@ -397,6 +405,7 @@ dur_files_layer() {
 	# a commit's layer is local content: synced, not marked
 	run -0 timeout -k 5 60 "${P[@]}" run --network none --name c1 "$id" touch /new
 	run -0 timeout -k 5 60 "${P[@]}" commit -q c1 localhost/committed
+	run -0 timeout -k 5 60 "${P[@]}" rm c1
 	run -0 timeout -k 5 60 "${P[@]}" image inspect --format '{{index .RootFS.Layers 1}}' localhost/committed
 	local diffid="${lines[-1]}" crec
 	crec="$(grep -l "\"$diffid\"" "${rec%/*}"/*.json)"
