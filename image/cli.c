@@ -1,14 +1,19 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/file.h"
 #include "lib/xalloc.h"
 #include "image/blob.h"
 #include "image/cli.h"
@@ -25,6 +30,26 @@ int cli_usage(struct pea_error **err, const char *fmt, ...)
 	pea_error_newv(err, EINVAL, fmt, ap);
 	va_end(ap);
 	return CLI_USAGE;
+}
+
+int cli_write_output(const char *path, const void *data, size_t len, struct pea_error **err)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) < 0 || S_ISREG(st.st_mode))
+		return pea_write_file_atomic_at(AT_FDCWD, path, data, len, 0644, err);
+	/* /dev/null, a fifo, /dev/stdout: written into, never renamed over */
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return pea_error_errno(err, "open '%s'", path);
+	if (pea_write_all(fd, data, len, err) < 0) {
+		close(fd);
+		return pea_error_wrap(err, "'%s'", path);
+	}
+	if (close(fd) < 0)
+		return pea_error_errno(err, "close '%s'", path);
+	return 0;
 }
 
 int cli_bool(const char *opt, const char *arg, bool *ret, struct pea_error **err)

@@ -28,6 +28,11 @@ struct global_options {
 #define CLI_USAGE (-1000)
 
 int cli_usage(struct pea_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * A file the user names (-o, --digestfile): replaced atomically when it is a regular
+ * file or none, written into when it is anything else (/dev/null, a fifo).
+ */
+int cli_write_output(const char *path, const void *data, size_t len, struct pea_error **err);
 /* --flag, --flag=true, --flag=false */
 int cli_bool(const char *opt, const char *arg, bool *ret, struct pea_error **err);
 int cli_tls(const char *opt, const char *arg, int *ret, struct pea_error **err);

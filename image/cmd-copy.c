@@ -9,6 +9,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "image/blob.h"
@@ -62,6 +63,8 @@ enum {
 	OPT_CHUNK_SIZE,
 	OPT_SIGN_BY,
 	OPT_SIGN_IDENTITY,
+	OPT_SIGN_PASSPHRASE_FILE,
+	OPT_REMOVE_SIGNATURES,
 	OPT_IGNORED,
 	OPT_IGNORED_ARG,
 	OPT_SYNC_SRC = 's',
@@ -107,13 +110,14 @@ static const struct option copy_options[] = {
 	{ "dest-compress", optional_argument, NULL, OPT_COMPRESS },
 	{ "dest-compress-format", required_argument, NULL, OPT_COMPRESS_FORMAT },
 	{ "dest-compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL },
-	{ "remove-signatures", optional_argument, NULL, OPT_IGNORED },
+	{ "remove-signatures", optional_argument, NULL, OPT_REMOVE_SIGNATURES },
 	{ "preserve-digests", optional_argument, NULL, OPT_PRESERVE },
 	{ "src-shared-blob-dir", required_argument, NULL, OPT_SRC_SHARED },
 	{ "dest-shared-blob-dir", required_argument, NULL, OPT_DEST_SHARED },
 	{ "dest-chunk-size", required_argument, NULL, OPT_CHUNK_SIZE },
 	{ "sign-by", required_argument, NULL, OPT_SIGN_BY },
 	{ "sign-identity", required_argument, NULL, OPT_SIGN_IDENTITY },
+	{ "sign-passphrase-file", required_argument, NULL, OPT_SIGN_PASSPHRASE_FILE },
 	{ "dest-oci-accept-uncompressed-layers", optional_argument, NULL, OPT_ACCEPT_UNCOMPRESSED },
 	/* sync's own */
 	{ "src", required_argument, NULL, OPT_SYNC_SRC },
@@ -147,6 +151,7 @@ static const char copy_usage[] =
 	"      --sign-by=FINGERPRINT     sign the manifest written with this GPG key (into dir:\n"
 	"                                or docker:// with a file:// lookaside in registries.d)\n"
 	"      --sign-identity=REFERENCE the Docker reference the signature names\n"
+	"      --sign-passphrase-file=PATH  the key's passphrase: the file's first line\n"
 	"      --iidfile=PATH            store: write the stored image's id there "
 	"(sha256:ID)\n"
 	"      --src-shared-blob-dir, --dest-shared-blob-dir=DIR   an OCI layout's blobs live "
@@ -372,11 +377,17 @@ int copy_parse(int argc, char **argv, const char *usage, struct copy_args *a,
 		case OPT_SIGN_IDENTITY:
 			a->sign_identity = optarg;
 			break;
+		case OPT_SIGN_PASSPHRASE_FILE:
+			a->sign_passphrase_file = optarg;
+			break;
 		case OPT_CHUNK_SIZE:
 			r = parse_size(name, optarg, &a->dst.chunk_size, err);
 			break;
 		case OPT_ACCEPT_UNCOMPRESSED:
 			r = cli_bool(name, optarg, &a->accept_uncompressed, err);
+			break;
+		case OPT_REMOVE_SIGNATURES:
+			r = cli_bool(name, optarg, &a->remove_signatures, err);
 			break;
 		case OPT_IGNORED:
 		case OPT_IGNORED_ARG:
@@ -405,6 +416,8 @@ int copy_parse(int argc, char **argv, const char *usage, struct copy_args *a,
 	}
 	if (a->progress.mode == PROGRESS_TEXT && !progress_given && isatty(a->progress.fd))
 		a->progress.mode = PROGRESS_TTY;
+	if (a->sign_passphrase_file && !a->sign_by)
+		return cli_usage(err, "%s: --sign-passphrase-file needs --sign-by", cmd);
 	if (argc - optind != 2)
 		return cli_usage(err, "%s: expected %s, got %d argument(s)", cmd,
 				 a->sync ? "SOURCE DESTINATION" : "SOURCE-IMAGE DESTINATION-IMAGE",
@@ -420,7 +433,7 @@ int copy_parse(int argc, char **argv, const char *usage, struct copy_args *a,
 static int write_digestfile(const char *opt, const char *path, const char *digest,
 			    struct pea_error **err)
 {
-	if (pea_write_file_atomic_at(AT_FDCWD, path, digest, strlen(digest), 0644, err) < 0)
+	if (cli_write_output(path, digest, strlen(digest), err) < 0)
 		return pea_error_wrap(err, "%s", opt);
 	return 0;
 }
@@ -428,7 +441,8 @@ static int write_digestfile(const char *opt, const char *path, const char *diges
 /* What --sign-by signs as and where it goes; checked before anything is copied. */
 struct sign_target {
 	char *identity;
-	char *lookaside; /* docker://: the file:// URL the signature is written under */
+	char *lookaside;  /* docker://: the file:// URL the signature is written under */
+	char *passphrase; /* --sign-passphrase-file's first line */
 };
 
 static int sign_target_for(const struct global_options *g, const struct copy_args *a,
@@ -437,6 +451,9 @@ static int sign_target_for(const struct global_options *g, const struct copy_arg
 {
 	_cleanup_(reference_free_p) struct image_reference *ref = NULL;
 
+	if (a->sign_passphrase_file &&
+	    signature_read_passphrase(a->sign_passphrase_file, &t->passphrase, err) < 0)
+		return pea_error_wrap(err, "--sign-passphrase-file");
 	if (dst->kind != TRANSPORT_DIR && dst->kind != TRANSPORT_DOCKER)
 		return cli_usage(err,
 				 "--sign-by: a %s: destination holds no signatures (dir:, "
@@ -466,6 +483,9 @@ static void sign_target_clear(struct sign_target *t)
 {
 	free(t->identity);
 	free(t->lookaside);
+	if (t->passphrase)
+		explicit_bzero(t->passphrase, strlen(t->passphrase));
+	free(t->passphrase);
 }
 
 /* dir: signature-N, the first N free. */
@@ -493,6 +513,55 @@ static int dir_add_signature(const char *path, const char *sig, size_t len, stru
 	return pea_error_new(err, EMLINK, "'%s' has %d signatures already", path, SIGNATURES_MAX);
 }
 
+/*
+ * The source's signatures go along with its manifest (skopeo's copy), into a dir:
+ * destination or a docker:// one with a file:// lookaside; not when the manifest
+ * written is another (they would not sign it), nor with --remove-signatures.
+ */
+static int source_signatures(struct image_source *src, struct sig_blob **ret, size_t *ret_n,
+			     char src_digest[PEA_DIGEST_MAX], struct pea_error **err)
+{
+	_cleanup_free_ char *buf = NULL, *type = NULL;
+	size_t len = 0;
+
+	if (!src->ops->get_signatures)
+		return 0;
+	if (src->ops->get_manifest(src, NULL, &buf, &len, &type, err) < 0)
+		return -EIO;
+	pea_digest_buffer("sha256", buf, len, src_digest);
+	if (src->ops->get_signatures(src, src_digest, ret, ret_n, err) < 0)
+		return pea_error_wrap(err, "%s: signatures", src->description);
+	return 0;
+}
+
+static int copy_signatures(const struct global_options *g, const struct image_name *dst,
+			   const struct sig_blob *sigs, size_t n, const char *digest,
+			   struct pea_error **err)
+{
+	_cleanup_(reference_free_p) struct image_reference *ref = NULL;
+	_cleanup_free_ char *base = NULL;
+	int r = 0;
+
+	if (dst->kind == TRANSPORT_DOCKER) {
+		ref = reference_copy(dst->ref);
+		reference_default_tag(ref);
+		if (lookaside_base(g->registries_d, ref, true, &base, err) < 0)
+			return -EINVAL;
+		if (!base || strncmp(base, "file://", 7) != 0) {
+			log_warning("%zu signature(s) not copied: registries.d gives no file:// "
+				    "lookaside for '%s'",
+				    n, dst->input);
+			return 0;
+		}
+	}
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = dst->kind == TRANSPORT_DIR
+			    ? dir_add_signature(dst->path, sigs[i].data, sigs[i].len, err)
+			    : lookaside_write(base, dst->ref, digest, sigs[i].data, sigs[i].len,
+					      err);
+	return r < 0 ? pea_error_wrap(err, "copying signatures") : 0;
+}
+
 static int sign_copy(const struct copy_args *a, const struct image_name *dst,
 		     const struct sign_target *t, const char *digest, struct pea_error **err)
 {
@@ -502,7 +571,7 @@ static int sign_copy(const struct copy_args *a, const struct image_name *dst,
 
 	progress_message(a->copy.progress, "Signing manifest using simple signing");
 	gpg_helpers_adopt();
-	r = signature_sign_digest(digest, t->identity, a->sign_by, &sig, &len, err);
+	r = signature_sign_digest(digest, t->identity, a->sign_by, t->passphrase, &sig, &len, err);
 	gpg_helpers_reap();
 	if (r < 0)
 		return pea_error_wrap(err, "--sign-by");
@@ -526,6 +595,9 @@ int copy_one(const struct global_options *g, struct copy_args *a_, const char *s
 	_cleanup_free_ char *image_id = NULL;
 	_cleanup_(sig_policy_clear) struct sig_policy sigs = { 0 };
 	_cleanup_(sign_target_clear) struct sign_target sign = { 0 };
+	struct sig_blob *src_sigs = NULL;
+	size_t n_src_sigs = 0;
+	char src_digest[PEA_DIGEST_MAX] = "";
 	int r;
 
 	a.source = source;
@@ -586,8 +658,17 @@ int copy_one(const struct global_options *g, struct copy_args *a_, const char *s
 		a.copy.compress_format = "gzip";
 		a.copy.only_uncompressed = true;
 	}
+	if (r == 0 && !a.remove_signatures &&
+	    (dst_name->kind == TRANSPORT_DIR || dst_name->kind == TRANSPORT_DOCKER))
+		r = source_signatures(src, &src_sigs, &n_src_sigs, src_digest, err);
 	if (r == 0)
 		r = copy_image(src, dst, &a.copy, digest, err);
+	if (r == 0 && n_src_sigs > 0 && strcmp(src_digest, digest) != 0)
+		log_warning("%zu signature(s) not copied: the manifest written is another",
+			    n_src_sigs);
+	else if (r == 0 && n_src_sigs > 0)
+		r = copy_signatures(g, dst_name, src_sigs, n_src_sigs, digest, err);
+	sig_blobs_free(src_sigs, n_src_sigs);
 	if (r == 0 && a.sign_by)
 		r = sign_copy(&a, dst_name, &sign, digest, err);
 	progress_done(&a.progress);

@@ -22,6 +22,8 @@ struct copy_args {
 	const char *iidfile;
 	const char *sign_by;
 	const char *sign_identity;
+	const char *sign_passphrase_file;
+	bool remove_signatures;
 	const char *format;
 	long retries;
 	long parallel;

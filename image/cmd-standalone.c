@@ -22,7 +22,8 @@ static const char sign_usage[] =
 	"\n"
 	"Sign MANIFEST for DOCKER-REFERENCE with a key of the user's GPG keyring.\n"
 	"\n"
-	"  -o, --output=PATH   where the signature goes\n";
+	"  -o, --output=PATH            where the signature goes\n"
+	"      --passphrase-file=PATH   the key's passphrase: the file's first line\n";
 
 static const char verify_usage[] =
 	"Usage: pea-image standalone-verify [--public-key-file=FILE] MANIFEST DOCKER-REFERENCE\n"
@@ -36,10 +37,11 @@ int cmd_standalone_sign(const struct global_options *g, int argc, char **argv,
 			struct pea_error **err)
 {
 	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
+					      { "passphrase-file", required_argument, NULL, 'p' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
-	_cleanup_free_ char *manifest = NULL, *sig = NULL;
-	const char *output = NULL;
+	_cleanup_free_ char *manifest = NULL, *sig = NULL, *passphrase = NULL;
+	const char *output = NULL, *passphrase_file = NULL;
 	size_t len = 0, sig_len = 0;
 	int c, r;
 
@@ -49,6 +51,10 @@ int cmd_standalone_sign(const struct global_options *g, int argc, char **argv,
 		if (c == 'h') {
 			fputs(sign_usage, stdout);
 			return 1;
+		}
+		if (c == 'p') {
+			passphrase_file = optarg;
+			continue;
 		}
 		if (c != 'o')
 			return cli_usage(err, "standalone-sign: unknown option '%s'",
@@ -62,12 +68,17 @@ int cmd_standalone_sign(const struct global_options *g, int argc, char **argv,
 		return cli_usage(err, "standalone-sign: --output is required");
 	if (pea_read_file_at(AT_FDCWD, argv[optind], MANIFEST_MAX, &manifest, &len, err) < 0)
 		return pea_error_wrap(err, "standalone-sign");
+	if (passphrase_file && signature_read_passphrase(passphrase_file, &passphrase, err) < 0)
+		return pea_error_wrap(err, "standalone-sign: --passphrase-file");
 	gpg_helpers_adopt();
-	r = signature_sign(manifest, len, argv[optind + 1], argv[optind + 2], &sig, &sig_len, err);
+	r = signature_sign(manifest, len, argv[optind + 1], argv[optind + 2], passphrase, &sig,
+			   &sig_len, err);
 	gpg_helpers_reap();
+	if (passphrase)
+		explicit_bzero(passphrase, strlen(passphrase));
 	if (r < 0)
 		return pea_error_wrap(err, "standalone-sign");
-	if (pea_write_file_atomic_at(AT_FDCWD, output, sig, sig_len, 0644, err) < 0)
+	if (cli_write_output(output, sig, sig_len, err) < 0)
 		return pea_error_wrap(err, "standalone-sign");
 	return 0;
 }

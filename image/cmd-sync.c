@@ -45,7 +45,8 @@ static const char sync_usage[] =
 	"      --src-cert-dir, --dest-cert-dir=DIR\n"
 	"      --src-tls-verify, --dest-tls-verify[=false]\n"
 	"      --src-no-creds, --dest-no-creds, --src-registry-token, --dest-registry-token\n"
-	"      --retry-times=N, --sign-by=FINGERPRINT, --remove-signatures\n";
+	"      --retry-times=N, --sign-by=FINGERPRINT, --sign-passphrase-file=PATH,\n"
+	"      --remove-signatures\n";
 
 /* The images of one source, and the names they get under the destination. */
 struct sync_source {

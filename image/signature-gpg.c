@@ -312,31 +312,75 @@ static char *signature_payload(const char *docker_ref, const char *digest)
 								 JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-/* The normalised form of a reference given by the user (it must name a tag or digest). */
+/*
+ * The normalised form of a reference given by the user; as skopeo's, a name
+ * without tag or digest is one too (skopeo's systemtest signs "busybox").
+ */
 static int normalised_reference(const char *s, char **ret, struct pea_error **err)
 {
 	_cleanup_(reference_free_p) struct image_reference *r = NULL;
 
 	if (reference_parse(s, true, &r, err) < 0)
 		return pea_error_wrap(err, "docker reference '%s'", s);
-	if (!r->tag && !r->digest)
-		return pea_error_new(err, EINVAL,
-				     "docker reference '%s' has neither a tag nor a digest", s);
 	*ret = reference_string(r);
 	return 0;
 }
 
+int signature_read_passphrase(const char *path, char **ret, struct pea_error **err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, n;
+	int r = pea_read_file_at(AT_FDCWD, path, SIGNATURE_PASSPHRASE_MAX, &buf, &len, err);
+
+	if (r < 0)
+		return pea_error_wrap(err, "passphrase file");
+	/* the first line, as skopeo's (Go's bufio.ScanLines: a \r before the \n dropped) */
+	n = memchr(buf, '\n', len) ? (size_t)((char *)memchr(buf, '\n', len) - buf) : len;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	if (len == 0) {
+		r = pea_error_new(err, EINVAL, "passphrase file '%s': empty file", path);
+	} else {
+		*ret = xmalloc(n + 1);
+		memcpy(*ret, buf, n);
+		(*ret)[n] = '\0';
+	}
+	explicit_bzero(buf, len);
+	return r;
+}
+
+/*
+ * gpg in loopback pinentry mode asks us, through gpgme's own pipe: the passphrase
+ * never appears on a command line. Asked again, the first was wrong: give up.
+ */
+static gpgme_error_t passphrase_cb(void *hook, const char *uid_hint, const char *info,
+				   int prev_was_bad, int fd)
+{
+	const char *pass = hook;
+
+	(void)uid_hint;
+	(void)info;
+	if (prev_was_bad)
+		return gpgme_error(GPG_ERR_BAD_PASSPHRASE);
+	if (gpgme_io_writen(fd, pass, strlen(pass)) < 0 || gpgme_io_writen(fd, "\n", 1) < 0)
+		return gpgme_error_from_syserror();
+	return 0;
+}
+
 int signature_sign(const char *manifest, size_t len, const char *docker_ref,
-		   const char *fingerprint, char **ret, size_t *ret_len, struct pea_error **err)
+		   const char *fingerprint, const char *passphrase, char **ret, size_t *ret_len,
+		   struct pea_error **err)
 {
 	char digest[PEA_DIGEST_MAX];
 
 	pea_digest_buffer("sha256", manifest, len, digest);
-	return signature_sign_digest(digest, docker_ref, fingerprint, ret, ret_len, err);
+	return signature_sign_digest(digest, docker_ref, fingerprint, passphrase, ret, ret_len,
+				     err);
 }
 
 int signature_sign_digest(const char *digest, const char *docker_ref, const char *fingerprint,
-			  char **ret, size_t *ret_len, struct pea_error **err)
+			  const char *passphrase, char **ret, size_t *ret_len,
+			  struct pea_error **err)
 {
 	_cleanup_free_ char *payload = NULL, *ref = NULL;
 	gpgme_ctx_t ctx = NULL;
@@ -358,6 +402,11 @@ int signature_sign_digest(const char *digest, const char *docker_ref, const char
 				     fingerprint, gpgme_strerror(e));
 	}
 	e = gpgme_signers_add(ctx, key);
+	/* as skopeo: an empty passphrase is none (gpg's own pinentry asks, if it must) */
+	if (!e && passphrase && *passphrase) {
+		e = gpgme_set_pinentry_mode(ctx, GPGME_PINENTRY_MODE_LOOPBACK);
+		gpgme_set_passphrase_cb(ctx, passphrase_cb, (void *)passphrase);
+	}
 	if (!e)
 		e = gpgme_data_new_from_mem(&in, payload, strlen(payload), 0);
 	if (!e)
@@ -367,6 +416,10 @@ int signature_sign_digest(const char *digest, const char *docker_ref, const char
 	gpgme_data_release(in);
 	gpgme_key_unref(key);
 	gpgme_release(ctx);
+	if (gpgme_err_code(e) == GPG_ERR_BAD_PASSPHRASE && passphrase && *passphrase) {
+		gpgme_data_release(out);
+		return pea_error_new(err, EACCES, "signing with '%s': Bad passphrase", fingerprint);
+	}
 	if (e) {
 		gpgme_data_release(out);
 		return gpg_failure(err, e, "signing");

@@ -81,12 +81,20 @@ int keyring_home(const char *home, struct pea_error **err);
 void gpg_helpers_adopt(void);
 void gpg_helpers_reap(void);
 
-/* standalone-sign: a signature of the manifest for docker_ref by the user's key fingerprint. */
+#define SIGNATURE_PASSPHRASE_MAX (64 * 1024)
+/* A passphrase file's first line (--passphrase-file, --sign-passphrase-file), as skopeo's. */
+int signature_read_passphrase(const char *path, char **ret, struct pea_error **err);
+/*
+ * standalone-sign: a signature of the manifest for docker_ref by the user's key
+ * fingerprint; passphrase (NULL or "": none) given to gpg in loopback pinentry mode.
+ */
 int signature_sign(const char *manifest, size_t len, const char *docker_ref,
-		   const char *fingerprint, char **ret, size_t *ret_len, struct pea_error **err);
+		   const char *fingerprint, const char *passphrase, char **ret, size_t *ret_len,
+		   struct pea_error **err);
 /* The same for a manifest digest (copy --sign-by). */
 int signature_sign_digest(const char *digest, const char *docker_ref, const char *fingerprint,
-			  char **ret, size_t *ret_len, struct pea_error **err);
+			  const char *passphrase, char **ret, size_t *ret_len,
+			  struct pea_error **err);
 /*
  * standalone-verify: sig signs the manifest for docker_ref (exactly), by one of
  * fingerprints ("any" with public_key_file) of the user's keyring, or of
