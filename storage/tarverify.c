@@ -228,6 +228,8 @@ static void add_entry(struct tarverify *v, const char *h)
 	v->entries[v->n++] = e;
 }
 
+static void meta_done(struct tarverify *v);
+
 static void header(struct tarverify *v)
 {
 	const char *h = v->hdr;
@@ -249,6 +251,8 @@ static void header(struct tarverify *v)
 		v->meta_want = size;
 		v->meta_pad = (size + 511) / 512 * 512 - size;
 		v->meta_type = type;
+		if (!size)
+			meta_done(v);
 		return;
 	}
 	add_entry(v, h);
