@@ -7,6 +7,10 @@ set -u
 H=/tmp/skopeo-suite
 S=${STATE:?}
 mount -t tmpfs tmpfs /run && mkdir -p /run/lock
+# the host's /dev is shared with these namespaces: each common node bound onto itself, so
+# that a rename or unlink over it (an engine writing `-o /dev/null` by rename) fails here
+# with EBUSY instead of replacing the host's node
+for n in null zero full random urandom tty; do mount --bind /dev/$n /dev/$n; done
 ip link set lo up
 mkdir -p "$S"/{pea,containers,tmp,home,mirror,bin} /var/lib/pea /var/lib/containers
 mount --bind "$S/pea" /var/lib/pea
