@@ -26,11 +26,17 @@ teardown() {
 	return "$rc"
 }
 
-# cgroups_named GLOB: the cgroup directories (any hierarchy, two levels) so named.
+# cgroups_named GLOB: the cgroup directories (any hierarchy, two levels) so named, but
+# for those of a test still running: pea-test-PID-... whose PID (the test's own $$) lives
+# belongs to another run beside this one (an ASan run, another engineer's), not a leftover.
 cgroups_named() {
-	local d
+	local d pid
 	for d in /sys/fs/cgroup/*/$1 /sys/fs/cgroup/*/*/$1 /sys/fs/cgroup/*/peatest*.slice/*/*/$1; do
-		[[ -d "$d" ]] && echo "$d"
+		[[ -d "$d" ]] || continue
+		pid=${d##*/pea-test-}
+		pid=${pid%%-*}
+		[[ "$pid" =~ ^[0-9]+$ && "$pid" != "$$" ]] && kill -0 "$pid" 2>/dev/null && continue
+		echo "$d"
 	done
 	return 0
 }
