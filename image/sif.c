@@ -118,6 +118,10 @@ static int parse_object(const struct sif_image *img, const uint8_t *d, size_t in
 	/* the name field need not end in a NUL: it is 128 bytes at most */
 	memcpy(o->name, d + DESC_NAME, 128);
 	o->name[128] = '\0';
+	/* shown in errors only: a control byte of the file's must not break their one line */
+	for (char *c = o->name; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	if (o->offset > img->file_size || img->file_size - o->offset < o->size)
 		return pea_error_new(err, EINVAL,
 				     "truncated SIF file: object %zu (id %u, %llu bytes at %llu) "

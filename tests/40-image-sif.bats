@@ -102,6 +102,15 @@ config_of() {
 		"$(img_tree_digest "$BUSYBOX_ROOTFS")"
 }
 
+@test "a definition file over 1 MiB: one line naming it, a control byte of its name shown as '?'" {
+	head -c 1048577 /dev/zero | tr '\0' '#' >"$TEST_DIR/def"
+	mksif "$SIF" --squashfs "$SIF_SQUASHFS" --deffile "$TEST_DIR/def" --deffile-name $'def\nfile'
+	run -1 "${I[@]}" copy -q "sif:$SIF" "dir:$TEST_DIR/d"
+	assert_output "pea-image: sif:$SIF: the SIF's definition file: object 'def?file' (id 1) is larger than 1048576 bytes"
+	assert_equal "${#lines[@]}" 1
+	[[ ! -e "$TEST_DIR/d" ]]
+}
+
 @test "oci-config.json (what singularity build keeps of a docker image) gives Env, Cmd, ..." {
 	printf '%s' '{"Env":["PATH=/bin:/usr/bin","A=1"],"Cmd":["sh","-c","echo hi"],"WorkingDir":"/tmp","Labels":{"x":"y"},"Unknown":1}' >"$TEST_DIR/oci.json"
 	mksif "$SIF" --squashfs "$SIF_SQUASHFS" --oci-config "$TEST_DIR/oci.json"

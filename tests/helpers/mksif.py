@@ -43,6 +43,7 @@ def main():
     p.add_argument("out")
     p.add_argument("--squashfs")
     p.add_argument("--deffile")
+    p.add_argument("--deffile-name", default=".")
     p.add_argument("--oci-config")
     p.add_argument("--arch", default="02")
     p.add_argument("--fstype", type=int, default=1)
@@ -60,7 +61,7 @@ def main():
 
     objects = []  # (datatype, name, data, extra)
     if a.deffile:
-        objects.append((DATA_DEFFILE, ".", open(a.deffile, "rb").read(), b""))
+        objects.append((DATA_DEFFILE, a.deffile_name, open(a.deffile, "rb").read(), b""))
     if a.oci_config:
         objects.append((DATA_GENERIC_JSON, "oci-config.json", open(a.oci_config, "rb").read(), b""))
     if a.squashfs:
