@@ -1,8 +1,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -84,13 +86,20 @@ struct xattrat_args {
 	uint32_t flags;
 };
 
-static bool no_xattrat;
+/* set by the probe, and by any thread that meets ENOSYS later: an atomic, read relaxed */
+static atomic_bool no_xattrat;
 
 void ovl_xattrat_probe(void)
 {
-	long r = syscall(__NR_listxattrat, AT_FDCWD, "/", AT_SYMLINK_NOFOLLOW, NULL, (size_t)0);
+	long r;
 
-	no_xattrat = r < 0 && errno != ENOTSUP;
+	/* for tests (pea-overlayfs(1)): the /proc path of kernels before 6.13 */
+	if (getenv("PEA_OVERLAYFS_TEST_NO_XATTRAT")) {
+		atomic_store(&no_xattrat, true);
+		return;
+	}
+	r = syscall(__NR_listxattrat, AT_FDCWD, "/", AT_SYMLINK_NOFOLLOW, NULL, (size_t)0);
+	atomic_store(&no_xattrat, r < 0 && errno != ENOTSUP);
 }
 
 /* "." for the directory itself: an empty path would need AT_EMPTY_PATH. */
@@ -103,7 +112,7 @@ static const char *at_path(const char *path)
 static bool xattrat_missing(long r)
 {
 	if (r < 0 && errno == ENOSYS) {
-		no_xattrat = true;
+		atomic_store_explicit(&no_xattrat, true, memory_order_relaxed);
 		return true;
 	}
 	return false;
@@ -117,7 +126,7 @@ static bool xattrat_value(long nr, int dirfd, const char *path, const char *name
 				     .size = (uint32_t)size,
 				     .flags = (uint32_t)flags };
 
-	if (no_xattrat)
+	if (atomic_load_explicit(&no_xattrat, memory_order_relaxed))
 		return false;
 	*r = syscall(nr, dirfd, at_path(path), AT_SYMLINK_NOFOLLOW, name, &args, sizeof(args));
 	return !xattrat_missing(*r);
@@ -139,7 +148,7 @@ ssize_t ovl_listxattr_at(int dirfd, const char *path, char *list, size_t size)
 	char p[PATH_MAX + 64];
 	long r;
 
-	if (!no_xattrat) {
+	if (!atomic_load_explicit(&no_xattrat, memory_order_relaxed)) {
 		r = syscall(__NR_listxattrat, dirfd, at_path(path), AT_SYMLINK_NOFOLLOW, list,
 			    size);
 		if (!xattrat_missing(r))
@@ -166,7 +175,7 @@ int ovl_removexattr_at(int dirfd, const char *path, const char *name)
 	char p[PATH_MAX + 64];
 	long r;
 
-	if (!no_xattrat) {
+	if (!atomic_load_explicit(&no_xattrat, memory_order_relaxed)) {
 		r = syscall(__NR_removexattrat, dirfd, at_path(path), AT_SYMLINK_NOFOLLOW, name);
 		if (!xattrat_missing(r))
 			return (int)r;

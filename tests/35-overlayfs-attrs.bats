@@ -28,6 +28,24 @@ teardown() {
 
 @test "overlayfs attrs: xattrs read, set and removed; overlay's own are hidden" {
 	ovl_mount pea "$D"
+	xattr_checks
+}
+
+@test "overlayfs attrs: the same through /proc/self/fd paths, as on kernels before 6.13 (no getxattrat)" {
+	require_cmd strace
+	# the server under strace from its start: its xattr calls are seen
+	printf '#!/bin/sh\nexec strace -f -qq -e signal=none -o "%s" "%s" "$@"\n' \
+		"$D/strace" "$PEA_OVERLAYFS" >"$D/traced"
+	chmod +x "$D/traced"
+	PEA_OVERLAYFS="$D/traced" PEA_OVERLAYFS_TEST_NO_XATTRAT=1 ovl_mount pea "$D"
+	xattr_checks
+	run -0 grep -c 'lgetxattr("/proc/self/fd/' "$D/strace"
+	# and never getxattrat (464: strace 6.1 has no name for it)
+	run -1 grep -E 'syscall_0x1d0\(|getxattrat\(' "$D/strace"
+}
+
+# xattr_checks: the checks of the test above on the mount at $M, ending in its unmount.
+xattr_checks() {
 	run -0 getfattr --absolute-names -n user.color --only-values "$M/data/file"
 	assert_output blue
 	# Reading copies nothing up.
