@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -262,7 +264,46 @@ static char **runtime_argv(const struct global_options *g, const struct ctr_reco
 	return v;
 }
 
-/* In the foreground: the runtime's exec, with our terminal (-t) or our stdio. */
+/* Whether fd is the null device: the host's, whoever opened it. */
+static bool fd_is_null_device(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+}
+
+/*
+ * Until the process ends, read and drop what it writes to sink (the pipe
+ * standing for a /dev/null of ours): stop at its end of file too.
+ */
+static void drain_until_exit(int pidfd, int sink)
+{
+	char buf[16384];
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = sink, .events = POLLIN },
+				       { .fd = pidfd, .events = POLLIN } };
+		int n = poll(p, pidfd >= 0 ? 2 : 1, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (pidfd >= 0 && p[1].revents))
+			return;
+		if (p[0].revents) {
+			ssize_t r = read(sink, buf, sizeof(buf));
+
+			if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+				return;
+		}
+	}
+}
+
+/*
+ * In the foreground: the runtime's exec, with our terminal (-t) or our stdio.
+ * Our stdio that is /dev/null is given as pipes (stdin one at its end, stdout
+ * and stderr one we drain): a runtime chowning the stdio it gets to the
+ * process's user (crun before 1.24 does) would chown the host's /dev/null.
+ */
 static int exec_foreground(const struct global_options *g, const struct ctr_record *rec,
 			   const struct exec_options *o, const char *procfile, const char *logfile,
 			   int *ret_status, struct pea_error **err)
@@ -271,6 +312,8 @@ static int exec_foreground(const struct global_options *g, const struct ctr_reco
 	_cleanup_strv_ char **argv = NULL;
 	_cleanup_close_ int pidfd = -1;
 	struct pea_spawn s = { .null_stdin = !o->input };
+	_cleanup_close_ int sink_r = -1, sink_w = -1;
+	struct pea_fd_map fds[2];
 	pid_t pid;
 	int r;
 
@@ -285,9 +328,29 @@ static int exec_foreground(const struct global_options *g, const struct ctr_reco
 		(void)rmdir(sockdir);
 		return r;
 	}
+	if (fd_is_null_device(STDIN_FILENO))
+		s.null_stdin = true;
+	for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (!fd_is_null_device(fd))
+			continue;
+		if (sink_r < 0) {
+			int p[2];
+
+			if (pipe2(p, O_CLOEXEC) < 0)
+				return pea_error_errno(err, "pipe for /dev/null");
+			sink_r = p[0];
+			sink_w = p[1];
+		}
+		fds[s.nfds++] = (struct pea_fd_map){ .parent = sink_w, .child = fd };
+	}
+	s.fds = fds;
 	s.argv = argv;
-	if (pea_spawn(&s, &pid, &pidfd, err) < 0)
+	r = pea_spawn(&s, &pid, &pidfd, err);
+	sink_w = pea_close(sink_w);
+	if (r < 0)
 		return -1;
+	if (sink_r >= 0)
+		drain_until_exit(pidfd, sink_r);
 	return pea_wait(pid, pidfd, -1, ret_status, err);
 }
 

@@ -251,9 +251,18 @@ int pea_spawn(const struct pea_spawn *s, pid_t *ret_pid, int *ret_pidfd, struct 
 	tmp = xnew(int, s->nfds + 1);
 	keep = xnew(int, s->nfds + 1);
 	if (s->null_stdin && !stdin_is_mapped(s)) {
-		nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (nullfd < 0)
-			return pea_error_errno(err, "open '/dev/null'");
+		int p[2];
+
+		/*
+		 * An empty pipe, not /dev/null: it reads as the end of file the
+		 * same, and a runtime that chowns the stdio it is given to the
+		 * process's user (crun before 1.24 does, for exec -u) cannot
+		 * change the host's /dev/null with it.
+		 */
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return pea_error_errno(err, "pipe for stdin");
+		close(p[1]);
+		nullfd = p[0];
 	}
 	report = report_new();
 	if (!report)

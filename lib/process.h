@@ -25,7 +25,7 @@ struct pea_spawn {
 	const struct pea_fd_map *fds;
 	size_t nfds;
 	bool new_session;  /* setsid() in the child */
-	bool null_stdin;   /* stdin from /dev/null unless mapped */
+	bool null_stdin;   /* stdin at its end (an empty pipe) unless mapped */
 	int pdeath_signal; /* 0: none */
 };
 

@@ -31,6 +31,17 @@ teardown() {
 	fe_teardown
 }
 
+# devnull_kept_by -STATUS CMD...: CMD, stdio all /dev/null, ends with STATUS
+# and leaves the owner of /dev/null as it was (root's; put back if not).
+devnull_kept_by() {
+	local want=${1#-} rc=0 owner
+	shift
+	"$@" </dev/null >/dev/null 2>&1 || rc=$?
+	owner=$(stat -c %u:%g /dev/null)
+	[[ "$owner" == 0:0 ]] || chown 0:0 /dev/null
+	assert_equal "$owner $rc" "0:0 $want"
+}
+
 @test "crun+conmon: run --rm, exit codes, logs" {
 	run -0 pea_cmd run --rm busybox echo hello
 	assert_output hello
@@ -58,6 +69,16 @@ two"
 	run -3 pea_cmd exec web sh -c 'exit 3'
 	run -0 pea_cmd exec -u 99 web id -u
 	assert_output 99
+	# crun (before 1.24) chowns the stdio it gets to the process's user:
+	# pea's stdin, and stdout or stderr that are /dev/null, reach it as pipes
+	devnull_kept_by -0 pea_cmd exec -u 99 web true
+	devnull_kept_by -4 "$PEA" "${FE_ARGS[@]}" exec -u 99 web sh -c 'echo out; echo err >&2; exit 4'
+	devnull_kept_by -0 "$PEA" "${FE_ARGS[@]}" exec -i -u 99 web sh -c 'test "$(cat)" = ""'
+	# more than a pipe holds, dropped, while stdout still comes through
+	run -0 bash -c '"$@" 2>/dev/null' _ "$PEA" "${FE_ARGS[@]}" exec -u 99 web \
+		sh -c 'seq 100000 >&2; echo visible'
+	assert_output visible
+	assert_equal "$(stat -c %u:%g /dev/null)" 0:0
 	run -0 pea_cmd stop -t 0 web
 	run -125 pea_cmd exec web true
 	assert_output --partial "can only create exec sessions on running containers"
