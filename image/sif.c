@@ -18,6 +18,9 @@
 #define HDR_ARCH	 45 /* "02\0" */
 #define HDR_UUID	 48 /* 16 bytes */
 #define HDR_CREATED	 64
+/* 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in seconds since the epoch */
+#define SIF_CREATED_MIN (-62167219200LL)
+#define SIF_CREATED_END 253402300800LL
 #define HDR_DESCR_TOTAL	 88
 #define HDR_DESCR_OFFSET 96
 #define HDR_DESCR_SIZE	 104
@@ -81,6 +84,12 @@ int sif_parse_header(const uint8_t *buf, size_t len, uint64_t file_size, struct 
 		 u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
 		 u[15]);
 	img->created = (int64_t)get_u64(buf + HDR_CREATED);
+	/* an image config's "created" is RFC 3339: a year of 4 digits */
+	if (img->created < SIF_CREATED_MIN || img->created >= SIF_CREATED_END)
+		return pea_error_new(err, EINVAL,
+				     "bad SIF header: its creation time (%lld) is not in the "
+				     "years 0 to 9999",
+				     (long long)img->created);
 	total = get_u64(buf + HDR_DESCR_TOTAL);
 	offset = get_u64(buf + HDR_DESCR_OFFSET);
 	size = get_u64(buf + HDR_DESCR_SIZE);

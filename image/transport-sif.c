@@ -393,8 +393,14 @@ static void rfc3339(int64_t t, char out[32])
 	struct tm tm;
 	time_t tt = (time_t)t;
 
-	if (!gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	/* sif.c keeps t in the years 0-9999: four digits (strftime's %Y would give "0") */
+	if (!gmtime_r(&tt, &tm))
 		snprintf(out, 32, "1970-01-01T00:00:00Z");
+	else
+		snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+			 (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+			 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+			 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
 }
 
 static struct json_object *history_entry(const char *created, const char *by, const char *comment,

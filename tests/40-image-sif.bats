@@ -148,6 +148,23 @@ config_of() {
 	assert_equal "$(config_of "$TEST_DIR/e" | jq -c .config.Cmd)" '["/bin/sh"]'
 }
 
+@test "a creation time outside the years 0-9999 (no RFC 3339 date for the config): one line, nothing made" {
+	local t
+	for t in 253402300800 -62167219201 -9223372036854775808; do
+		mksif "$SIF" --squashfs "$SIF_SQUASHFS" --created "$t"
+		run -1 "${I[@]}" copy -q "sif:$SIF" "dir:$TEST_DIR/d"
+		assert_output "pea-image: sif:$SIF: bad SIF header: its creation time ($t) is not in the years 0 to 9999"
+		[[ ! -e "$TEST_DIR/d" ]]
+	done
+	# the first and the last second that are
+	mksif "$SIF" --squashfs "$SIF_SQUASHFS" --created 253402300799
+	run -0 "${I[@]}" inspect --format '{{.Created}}' "sif:$SIF"
+	assert_output --partial 9999-12-31
+	mksif "$SIF" --squashfs "$SIF_SQUASHFS" --created -62167219200
+	run -0 "${I[@]}" copy -q "sif:$SIF" "dir:$TEST_DIR/e"
+	assert_equal "$(config_of "$TEST_DIR/e" | jq -r .created)" 0000-01-01T00:00:00Z
+}
+
 @test "the architecture is the partition's: 04 is arm64" {
 	mksif "$SIF" --squashfs "$SIF_SQUASHFS" --arch 04
 	run -0 "${I[@]}" inspect --format '{{.Architecture}}' "sif:$SIF"

@@ -9,6 +9,7 @@ that tests can check pea-image's errors.
   mksif.py OUT [--squashfs FILE] [--deffile FILE] [--oci-config FILE]
            [--arch CODE] [--fstype N] [--parttype N] [--magic TEXT]
            [--version TEXT] [--truncate BYTES] [--descriptors N] [--compact]
+           [--created SECONDS]
 
 --compact puts the table right after the header and the data right after
 the table, unaligned (small files for the fuzz corpus).
@@ -53,6 +54,7 @@ def main():
     p.add_argument("--truncate", type=int)
     p.add_argument("--descriptors", type=int, default=48)
     p.add_argument("--compact", action="store_true")
+    p.add_argument("--created", type=int, default=CREATED, help="the header's times")
     a = p.parse_args()
     total = max(a.descriptors, 0)
     table_at = HEADER_SIZE if a.compact else DESCRIPTORS_OFFSET
@@ -83,7 +85,7 @@ def main():
     header += a.version.encode()[:2].ljust(3, b"\0")
     header += a.arch.encode()[:2].ljust(3, b"\0")
     header += uuid.UUID("4f307b4c-58a8-4753-9c0f-21dceefed4a6").bytes
-    header += struct.pack("<qqqqqqqq", CREATED, CREATED, total - len(objects), total,
+    header += struct.pack("<qqqqqqqq", a.created, a.created, total - len(objects), total,
                           table_at, len(table), data_at, len(data))
     assert len(header) == HEADER_SIZE
 
