@@ -25,6 +25,7 @@
 #include "layer.h"
 #include "records.h"
 #include "store.h"
+#include "trash.h"
 
 static const char usage[] =
 	"Usage: pea-storage container COMMAND\n"
@@ -601,6 +602,18 @@ static void close_pins(int *pins, size_t n)
 			(void)pea_wait(pids[j], -1, -1, &status, NULL);
 }
 
+struct pins {
+	int *fds;
+	size_t n;
+};
+
+static void close_pins_cb(void *arg)
+{
+	struct pins *p = arg;
+
+	close_pins(p->fds, p->n);
+}
+
 /*
  * Several containers under one lock, in one pass over the users of their layers
  * (pea rm -a gives all of its at once): the first that fails stops it, those
@@ -613,7 +626,8 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 	struct layer_users users = { 0 };
 	struct json_object *o, *ids;
 	struct store *s = NULL;
-	bool force = false, ignore = false;
+	struct pins p;
+	bool force = false, ignore = false, live = false;
 	int r = parse_rm(argc, argv, &force, &ignore, err);
 	size_t n;
 
@@ -627,6 +641,7 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 		pins[i] = -1;
 	if (n > 1)
 		layer_users_read(s, &users);
+	s->use_trash = true;
 	ids = json_object_new_array();
 	for (size_t i = 0; i < n && r == 0; i++) {
 		_cleanup_free_ char *id = NULL;
@@ -661,8 +676,18 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 		pea_error_wrap(err, "container rm");
 	}
 	json_object_put(ids);
+	/*
+	 * The removed layers' files and the detached mounts' last closes (their
+	 * syncs) go in a process nobody waits for, once the lock is released.
+	 */
+	store_unlock(s);
+	p = (struct pins){ pins, n };
+	for (size_t i = 0; i < n; i++)
+		live |= pins[i] >= 0;
+	trash_hand_off(s, live ? close_pins_cb : NULL, &p, pins, n);
+	for (size_t i = 0; i < n; i++)
+		pins[i] = pea_close(pins[i]);
 	store_free(s);
-	close_pins(pins, n);
 	return r;
 }
 

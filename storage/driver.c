@@ -23,6 +23,7 @@
 #include "idmap.h"
 #include "records.h"
 #include "store.h"
+#include "trash.h"
 
 #define MAX_LAYER_DEPTH 500
 
@@ -157,6 +158,9 @@ int driver_remove_layer(struct store *s, const struct layer_rec *l, struct pea_e
 		if (unlinkat(s->driver_fd, linkpath, 0) < 0 && errno != ENOENT)
 			return pea_error_errno(err, "remove the link of layer '%s'", l->id);
 	}
+	/* container rm: gone at once, its files removed once the reply is out */
+	if (s->use_trash && trash_move(s, s->driver_fd, l->id))
+		return 0;
 	if (pea_rm_rf_at(s->driver_fd, l->id, err) < 0)
 		return pea_error_wrap(err, "remove layer '%s'", l->id);
 	return 0;

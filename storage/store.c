@@ -25,6 +25,7 @@
 #include "config.h"
 #include "durable.h"
 #include "store.h"
+#include "trash.h"
 
 #define RECORD_MAX (4u << 20)
 
@@ -111,6 +112,7 @@ struct store *store_free(struct store *s)
 {
 	if (!s)
 		return NULL;
+	trash_release(s);
 	pea_close(s->driver_fd);
 	pea_close(s->state_fd);
 	pea_close(s->lock_fd);
@@ -271,7 +273,7 @@ int store_open(const struct global_options *g, bool exclusive, struct store **re
 	bool exclusive_first = false;
 	int r = -1;
 
-	s->root_fd = s->run_fd = s->lock_fd = s->driver_fd = s->state_fd = -1;
+	s->root_fd = s->run_fd = s->lock_fd = s->driver_fd = s->state_fd = s->trash_fd = -1;
 	if (load_conf(g, &conf, err) < 0)
 		goto out;
 	if (g->driver && !storage_driver_is_known(g->driver)) {
@@ -322,6 +324,9 @@ int store_open(const struct global_options *g, bool exclusive, struct store **re
 			   (!conf.pea_sync || !strcmp(conf.pea_sync, "deferred"));
 	if (exclusive || exclusive_first)
 		repair_state_set(s, false); /* this writer may leave something */
+	/* a killed remover's trash (trash.h): one open of trash/ when it is empty */
+	if (exclusive || exclusive_first)
+		trash_sweep(s);
 	/* marks of another boot verified, aged ones synced: one stat when there are none */
 	if ((exclusive || exclusive_first) && durable_open_check(s, err) < 0)
 		goto out;

@@ -12,6 +12,7 @@
  *   overlay/l/LINK -> ../ID/diff            short names, to keep mount options short
  *   staging/TMP/, staging/TMP.lock          a layer being applied, locked by its writer
  *   staging/applying-ID.lock                held by the apply that will commit layer ID
+ *   trash/ID-RANDOM/        a removed layer's files, waiting for their removal (trash.h)
  *
  * and under the run root mounts/ID.json, the mount count of a layer, and
  * applies/failed-ID, why the last apply of layer ID ended without committing it (for
@@ -49,6 +50,14 @@ struct store {
 	char **repaired;  /* what the open removed (crash leftovers) */
 	bool repair_done; /* the open ran store_repair */
 	int state_fd;	  /* run_root/repair-state (store_mark_clean) */
+	/* driver_remove_layer moves the layer into the trash (trash.h): container rm */
+	bool use_trash;
+	int trash_fd; /* graph_root/trash, once opened */
+	struct trash_entry {
+		char *name;
+		int fd; /* its flock: held while it waits for its removal */
+	} * trash;
+	size_t n_trash;
 };
 
 /*
