@@ -341,8 +341,11 @@ static int run_check(struct monitor *m, struct pea_error **err)
 	wr = p[1];
 	if (fcntl(rd, F_SETFL, O_NONBLOCK) < 0)
 		return pea_error_errno(err, "make the healthcheck's stderr pipe non-blocking");
-	fds[0] = (struct pea_fd_map){ m->devnull_r, 0 };
-	fds[1] = (struct pea_fd_map){ m->devnull_w, 1 };
+	/* never /dev/null: the runtime may chown its stdio (see monitor_null_in) */
+	if (monitor_null_in(m, err) < 0 || monitor_null_out(m, err) < 0)
+		return pea_error_wrap(err, "run the healthcheck");
+	fds[0] = (struct pea_fd_map){ m->null_in, 0 };
+	fds[1] = (struct pea_fd_map){ m->sink_w, 1 };
 	fds[2] = (struct pea_fd_map){ wr, 2 };
 	if (pea_spawn(&s, &pid, NULL, err) < 0)
 		return pea_error_wrap(err, "run the healthcheck");

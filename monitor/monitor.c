@@ -33,12 +33,12 @@ enum {
 static void monitor_init(struct monitor *m, const struct monitor_config *cfg)
 {
 	*m = (struct monitor){ .cfg = cfg, .opts = cfg->opts };
-	int *fds[] = { &m->sync_fd,	  &m->start_fd,	     &m->attach_pipe_fd, &m->devnull_r,
-		       &m->devnull_w,	  &m->stdin_fd,	     &m->stdout_fd,	 &m->stderr_fd,
-		       &m->worker_stdin,  &m->worker_stdout, &m->worker_stderr,	 &m->console_fd,
-		       &m->attach_fd,	  &m->ctl_fd,	     &m->ctl_dummy_fd,	 &m->winsz_r,
-		       &m->winsz_w,	  &m->oom_event_fd,  &m->oom_control_fd, &m->notify_fd,
-		       &m->notify_host_fd };
+	int *fds[] = { &m->sync_fd,	   &m->start_fd,      &m->attach_pipe_fd, &m->devnull_r,
+		       &m->devnull_w,	   &m->stdin_fd,      &m->stdout_fd,	  &m->stderr_fd,
+		       &m->worker_stdin,   &m->worker_stdout, &m->worker_stderr,  &m->console_fd,
+		       &m->attach_fd,	   &m->ctl_fd,	      &m->ctl_dummy_fd,	  &m->winsz_r,
+		       &m->winsz_w,	   &m->oom_event_fd,  &m->oom_control_fd, &m->notify_fd,
+		       &m->notify_host_fd, &m->null_in,	      &m->sink_r,	  &m->sink_w };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		*fds[i] = -1;
@@ -579,7 +579,8 @@ static void teardown(struct monitor *m)
 	logs_close(&m->logs);
 	m->container_pidfd = pea_close(m->container_pidfd);
 	int *fds[] = { &m->stdin_fd, &m->stdout_fd,	 &m->stderr_fd, &m->sync_fd,
-		       &m->start_fd, &m->attach_pipe_fd, &m->devnull_r, &m->devnull_w };
+		       &m->start_fd, &m->attach_pipe_fd, &m->devnull_r, &m->devnull_w,
+		       &m->null_in,  &m->sink_r,	 &m->sink_w };
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		*fds[i] = pea_close(*fds[i]);
 	stdio_close_workers(m);

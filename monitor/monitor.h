@@ -119,6 +119,17 @@ struct monitor {
 
 	int sync_fd, start_fd, attach_pipe_fd;
 	int devnull_r, devnull_w;
+	/*
+	 * What the runtime gets where it would get /dev/null (stdin without -i,
+	 * stdout with a terminal, passthrough stdio that is /dev/null): an empty
+	 * pipe (null_in) and a pipe drained here (sink_r, its write end sink_w),
+	 * both kept for the monitor's life; the healthcheck's runtime exec too.
+	 * crun before 1.24 chowns the stdio it gets to the container's root (a
+	 * user namespace's, from the host's side) or to exec's user: the host's
+	 * /dev/null handed to it became theirs.
+	 */
+	int null_in, sink_r, sink_w;
+	struct pea_watch *sink_watch;
 
 	pid_t runtime_pid, container_pid;
 	int runtime_status, container_status;
@@ -198,6 +209,9 @@ int sync_wait_start(int fd, struct pea_error **err);
 /* runtime.c */
 char **runtime_build_argv(const struct monitor_config *cfg, const char *console_path);
 int runtime_spawn(struct monitor *m, struct pea_error **err);
+/* Stand-ins for /dev/null in what the monitor gives a runtime (see null_in). */
+int monitor_null_in(struct monitor *m, struct pea_error **err);
+int monitor_null_out(struct monitor *m, struct pea_error **err);
 /* The runtime's own reason for a failure: its --log file, else its stderr. */
 char *runtime_failure_message(struct monitor *m);
 /* The last "msg" of a JSON-lines runtime log (crun/runc --log-format=json); NULL if none. */

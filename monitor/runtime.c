@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +17,7 @@
 #include "lib/file.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "lib/loop.h"
 #include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -177,27 +181,108 @@ static bool replace_listen_pid(const struct monitor *m)
 	       (m->opts->replace_listen_pid || m->cfg->listen_pid == (long)getpid());
 }
 
+/* Whether fd is the null device (the host's, whoever opened it). */
+static bool is_null_device(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+}
+
+/*
+ * The read end of an empty pipe: reads as the end of file, as /dev/null does.
+ * One for the monitor's life: every runtime it starts may share it.
+ */
+int monitor_null_in(struct monitor *m, struct pea_error **err)
+{
+	int p[2];
+
+	if (m->null_in >= 0)
+		return m->null_in;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "pipe for the runtime's stdin");
+	close(p[1]);
+	m->null_in = p[0];
+	return m->null_in;
+}
+
+static int sink_cb(struct pea_loop *loop, int fd, uint32_t events, void *data,
+		   struct pea_error **err)
+{
+	struct monitor *m = data;
+	char buf[16384];
+	ssize_t n;
+
+	(void)err;
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n == 0 || (n < 0 && errno != EAGAIN) || (n < 0 && (events & (EPOLLHUP | EPOLLERR)))) {
+		pea_loop_remove(loop, m->sink_watch);
+		m->sink_watch = NULL;
+		m->sink_r = pea_close(m->sink_r);
+	}
+	return 0;
+}
+
+/*
+ * The write end of a pipe whose output is read and dropped here, as /dev/null
+ * would; one for the monitor's life (it holds the write end too).
+ */
+int monitor_null_out(struct monitor *m, struct pea_error **err)
+{
+	int p[2];
+
+	if (m->sink_w >= 0)
+		return m->sink_w;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return pea_error_errno(err, "pipe for the runtime's output");
+	m->sink_r = p[0];
+	m->sink_w = p[1];
+	pea_fd_set_nonblock(m->sink_r, true);
+	if (pea_loop_add_fd(m->loop, m->sink_r, EPOLLIN, sink_cb, m, &m->sink_watch, err) < 0)
+		return -1;
+	return m->sink_w;
+}
+
+/*
+ * The runtime's stdio: the container's pipes, or, where there are none, an
+ * empty pipe for stdin and a drained one for output, never /dev/null; with
+ * passthrough our own, but not /dev/null. (crun before 1.24 chowns its stdio
+ * to the container's root from the host's side, and exec's to the process's
+ * user: the host's /dev/null given to it changed owner.)
+ */
+static int stdio_fds(struct monitor *m, struct pea_fd_map *fds, struct pea_error **err)
+{
+	int in, out, errfd;
+
+	if (m->cfg->log_drivers & LOG_DRIVER_PASSTHROUGH) {
+		in = is_null_device(STDIN_FILENO) ? monitor_null_in(m, err) : STDIN_FILENO;
+		out = is_null_device(STDOUT_FILENO) ? monitor_null_out(m, err) : STDOUT_FILENO;
+		errfd = is_null_device(STDERR_FILENO) ? monitor_null_out(m, err) : STDERR_FILENO;
+	} else {
+		in = m->worker_stdin >= 0 ? m->worker_stdin : monitor_null_in(m, err);
+		/* with a terminal the runtime's own stdout goes with its stderr */
+		out = m->worker_stdout >= 0 ? m->worker_stdout : m->worker_stderr;
+		errfd = m->worker_stderr >= 0 ? m->worker_stderr : m->worker_stdout;
+	}
+	if (in < 0 || out < 0 || errfd < 0)
+		return -1;
+	fds[0] = (struct pea_fd_map){ in, 0 };
+	fds[1] = (struct pea_fd_map){ out, 1 };
+	fds[2] = (struct pea_fd_map){ errfd, 2 };
+	return 0;
+}
+
 int runtime_spawn(struct monitor *m, struct pea_error **err)
 {
 	_cleanup_strv_ char **argv = runtime_build_argv(m->cfg, m->console_path);
 	_cleanup_free_ struct pea_fd_map *fds = xnew(struct pea_fd_map, 3 + m->cfg->preserve_fds);
-	size_t nfds = 0;
+	size_t nfds = 3;
 	struct pea_spawn s = { .argv = argv, .pdeath_signal = SIGKILL };
 
-	if (!(m->cfg->log_drivers & LOG_DRIVER_PASSTHROUGH)) {
-		fds[nfds++] =
-			(struct pea_fd_map){ m->worker_stdin >= 0 ? m->worker_stdin : m->devnull_r,
-					     0 };
-		fds[nfds++] = (struct pea_fd_map){ m->worker_stdout >= 0 ? m->worker_stdout
-									 : m->devnull_w,
-						   1 };
-		fds[nfds++] = (struct pea_fd_map){ m->worker_stderr >= 0 ? m->worker_stderr
-									 : m->worker_stdout,
-						   2 };
-	} else {
-		for (int fd = 0; fd < 3; fd++)
-			fds[nfds++] = (struct pea_fd_map){ fd, fd };
-	}
+	if (stdio_fds(m, fds, err) < 0)
+		return pea_error_wrap(err, "run the runtime '%s'", argv[0]);
 	/* --preserve-fds N: fds 3 .. N+2 go to the runtime at the same numbers */
 	for (int fd = 3; fd < 3 + m->cfg->preserve_fds; fd++)
 		fds[nfds++] = (struct pea_fd_map){ fd, fd };
