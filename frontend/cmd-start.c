@@ -1082,8 +1082,15 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 	if (container_wait_exit(g, full, -1, err) < 0)
 		return -1;
 	*ret_exit = read_exit_code(g, full);
+	/*
+	 * The monitor is adopted already; what the cleanup leaves running detached
+	 * (the removers of the folders and of the storage's trash) is not for
+	 * reap_adopted to wait for: adopted by the next subreaper up, or PID 1.
+	 */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
 	if (container_cleanup(g, full, true, err) < 0)
 		return -1;
+	become_subreaper();
 	tell_cleaned(&cleaner);
 	reap_adopted();
 	return container_maybe_restart(g, full, false, err);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -303,6 +304,94 @@ static int unmount(const struct global_options *g, struct ctr_record *r, struct 
 }
 
 /*
+ * A removal takes a container's folders away at once: each is renamed to a
+ * tombstone beside it (ROOT/containers/.rm-ID, RUNROOT/containers/.rm-ID)
+ * and held (flock on the tombstone), and a detached process removes their
+ * files once the removal is done (tombs_hand_off): on a file system mounted
+ * with `discard` each unlink of a file with blocks on the disk waits for it
+ * (1-5 ms; a container's folders hold ~8). A tombstone nobody holds (its
+ * remover killed) is swept by the next removal (containers_sweep_removed).
+ */
+struct tomb {
+	char *path;
+	int fd;
+};
+static struct tomb *tombs;
+static size_t ntombs;
+
+static int tomb_take(const char *dir, const char *tomb, struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (rename(dir, tomb) < 0)
+		return errno == ENOENT ? 0 : pea_error_errno(err, "remove '%s'", dir);
+	fd = open(tomb, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* someone else's already (a sweep): removed here, as before */
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return pea_rm_rf_at(AT_FDCWD, tomb, err);
+	tombs = xrealloc(tombs, (ntombs + 1) * sizeof(*tombs));
+	tombs[ntombs++] = (struct tomb){ xstrdup(tomb), TAKE_FD(fd) };
+	return 0;
+}
+
+static void tombs_release(void)
+{
+	for (size_t i = 0; i < ntombs; i++) {
+		free(tombs[i].path);
+		pea_close(tombs[i].fd);
+	}
+	free(tombs);
+	tombs = NULL;
+	ntombs = 0;
+}
+
+static void tombs_remove(void)
+{
+	for (size_t i = 0; i < ntombs; i++)
+		(void)pea_rm_rf_at(AT_FDCWD, tombs[i].path, NULL);
+	tombs_release();
+}
+
+/*
+ * The tombstones' files, removed by a grandchild of its own session with its
+ * stdio on /dev/null and no other fd, adopted by PID 1 or a subreaper (a
+ * foreground run stops being one for its cleanup: start_impl); here when it
+ * cannot fork, or with PEA_TEST_TOMB_WAIT (tests).
+ */
+static void tombs_hand_off(void)
+{
+	_cleanup_free_ int *keep = NULL;
+	int status, null;
+	pid_t pid = -1;
+
+	if (ntombs == 0)
+		return;
+	if (!getenv("PEA_TEST_TOMB_WAIT"))
+		pid = fork();
+	if (pid < 0) {
+		tombs_remove();
+		return;
+	}
+	if (pid > 0) {
+		(void)pea_wait(pid, -1, -1, &status, NULL);
+		tombs_release(); /* the grandchild's copies hold them */
+		return;
+	}
+	(void)setsid();
+	if (fork() != 0)
+		_exit(0);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int i = 0; null >= 0 && i < 3; i++)
+		(void)dup2(null, i);
+	keep = xnew(int, ntombs);
+	for (size_t i = 0; i < ntombs; i++)
+		keep[i] = tombs[i].fd;
+	(void)pea_close_fds_except(3, keep, ntombs);
+	tombs_remove();
+	_exit(0);
+}
+
+/*
  * The record goes first, by renaming its folder to a tombstone: a kill at any
  * later point leaves no half-removed record that ps cannot read, and the next
  * removal sweeps the tombstone (containers_sweep_removed).
@@ -312,9 +401,29 @@ static int drop_record_dir(const struct global_options *g, const char *id, struc
 	_cleanup_free_ char *dir = record_dir(g, id);
 	_cleanup_free_ char *tomb = xasprintf("%s/containers/.rm-%s", g->root, id);
 
-	if (rename(dir, tomb) < 0 && errno != ENOENT)
-		return pea_error_errno(err, "remove '%s'", dir);
-	return pea_rm_rf_at(AT_FDCWD, tomb, err);
+	return tomb_take(dir, tomb, err);
+}
+
+/* A tombstone whose remover is at work (its flock held) is not a leftover. */
+static bool tomb_is_held(int dfd, const char *name)
+{
+	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0;
+}
+
+/* RUNROOT/containers/.rm-ID nobody holds: a killed remover's. */
+static void sweep_run_tombs(const struct global_options *g)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/containers", g->runroot);
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, ".rm-", 4) != 0 || tomb_is_held(dirfd(d), e->d_name))
+			continue;
+		(void)pea_rm_rf_at(dirfd(d), e->d_name, NULL);
+	}
 }
 
 /*
@@ -383,16 +492,17 @@ void containers_sweep_removed(const struct global_options *g)
 		_cleanup_free_ char *path = NULL;
 		const char *id = leftover_id(dirfd(d), e->d_name);
 
-		/* a create or removal under way holds the lock */
+		/* a create or removal under way holds the lock; a remover its tombstone */
 		if (!id || record_lock(g, id, true, &lock, NULL) < 0)
 			continue;
-		if (!leftover_id(dirfd(d), e->d_name))
+		if (!leftover_id(dirfd(d), e->d_name) || tomb_is_held(dirfd(d), e->d_name))
 			continue;
 		path = xasprintf("%s/%s", dir, e->d_name);
 		(void)pea_rm_rf_at(AT_FDCWD, path, NULL);
 		lock = record_lock_drop(g, id, TAKE_FD(lock));
 	}
 	sweep_orphan_locks(g);
+	sweep_run_tombs(g);
 }
 
 static bool is_anonymous(struct json_object *v)
@@ -580,7 +690,9 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 	teardown_network(g, r->id);
 	{
 		_cleanup_free_ char *rundir = network_run_dir(g, r->id);
-		if (pea_rm_rf_at(AT_FDCWD, rundir, err) < 0) {
+		_cleanup_free_ char *tomb = xasprintf("%s/containers/.rm-%s", g->runroot, r->id);
+
+		if (tomb_take(rundir, tomb, err) < 0) {
 			if (rm_call.pid > 0)
 				(void)store_call_end(&rm_call, NULL, NULL);
 			runtime_delete_end(&bg);
@@ -604,6 +716,7 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 		(void)unlink(exitf);
 	if (!sweep_deferred)
 		containers_sweep_removed(g);
+	tombs_hand_off();
 	return 0;
 }
 

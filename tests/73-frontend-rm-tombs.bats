@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# A removal takes the container's folders (ROOT/containers/ID, RUNROOT/containers/ID)
+# away at once, renamed to tombstones (.rm-ID) that a detached process removes, holding
+# an flock on each until it is gone; the storage's layer goes to pea-storage's trash the
+# same way. A tombstone nobody holds (its remover killed) is swept by the next removal,
+# one held is left alone. A foreground run --rm does not wait for those removers.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+load helpers/fe-file
+
+setup() {
+	fe_file_setup jq
+}
+
+# no_tombs_soon: every tombstone and trash entry gone within 10 s (the removers are quick)
+no_tombs_soon() {
+	local t
+	for ((t = 0; t < 200; t++)); do
+		if [[ -z "$(ls -A "$FE_ROOT/storage/trash" 2>/dev/null)" ]] &&
+			! ls -A "$FE_ROOT/containers" "$FE_RUNROOT/containers" 2>/dev/null | grep -q '^\.rm-'; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	ls -la "$FE_ROOT/containers" "$FE_RUNROOT/containers" "$FE_ROOT/storage/trash" >&2
+	return 1
+}
+
+@test "rm tombs: run --rm and rm leave no folder, no tombstone, no trash entry" {
+	run -0 pea_cmd run --rm --network none busybox true
+	run -0 pea_cmd run -d --network none busybox sleep 100
+	local id=$output
+	[[ -d "$FE_ROOT/containers/$id" && -d "$FE_RUNROOT/containers/$id" ]]
+	run -0 pea_cmd rm -f "$id"
+	# gone at once for every reader
+	[[ ! -e "$FE_ROOT/containers/$id" && ! -e "$FE_RUNROOT/containers/$id" ]]
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	no_tombs_soon
+}
+
+@test "rm tombs: PEA_TEST_TOMB_WAIT and PEA_STORAGE_TEST_TRASH_WAIT remove before pea returns" {
+	PEA_TEST_TOMB_WAIT=1 PEA_STORAGE_TEST_TRASH_WAIT=1 run -0 pea_cmd run --rm --network none busybox true
+	run ls -A "$FE_ROOT/containers" "$FE_RUNROOT/containers" "$FE_ROOT/storage/trash"
+	refute_output --partial ".rm-"
+	[[ -z "$(ls -A "$FE_ROOT/storage/trash")" ]]
+}
+
+@test "rm tombs: a tombstone nobody holds is swept by the next removal; one held is left" {
+	local free=".rm-$(printf 'a%.0s' {1..64})" held=".rm-$(printf 'b%.0s' {1..64})" fd fd2
+	run -0 pea_cmd run -d --network none busybox sleep 100
+	local id=$output
+	mkdir -p "$FE_ROOT/containers/$free/x" "$FE_RUNROOT/containers/$free/x" \
+		"$FE_ROOT/containers/$held/x" "$FE_RUNROOT/containers/$held/x"
+	echo data >"$FE_ROOT/containers/$free/x/pea.json"
+	exec {fd}<"$FE_RUNROOT/containers/$held"
+	flock -x "$fd"
+	exec {fd2}<"$FE_ROOT/containers/$held"
+	flock -x "$fd2"
+	PEA_TEST_TOMB_WAIT=1 run -0 pea_cmd rm -f "$id"
+	[[ ! -e "$FE_ROOT/containers/$free" && ! -e "$FE_RUNROOT/containers/$free" ]]
+	[[ -d "$FE_ROOT/containers/$held/x" && -d "$FE_RUNROOT/containers/$held/x" ]]
+	exec {fd}<&- {fd2}<&-
+	run -0 pea_cmd run --rm --network none busybox true
+	[[ ! -e "$FE_ROOT/containers/$held" && ! -e "$FE_RUNROOT/containers/$held" ]]
+	no_tombs_soon
+}
+
+@test "rm tombs: rm -a of several, then ps while their removers run: nothing half there" {
+	local n
+	for n in 1 2 3 4 5; do
+		run -0 pea_cmd run -d --network none busybox sleep 100
+	done
+	pea_cmd rm -af >/dev/null &
+	local rm_pid=$!
+	for n in 1 2 3 4 5 6 7 8; do
+		run -0 pea_cmd ps -a --format '{{.ID}} {{.Status}}'
+		refute_output --partial "error"
+		refute_output --partial "warning"
+	done
+	wait "$rm_pid"
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	no_tombs_soon
+}
