@@ -33,8 +33,16 @@ rt_setup() {
 	exec {RT_REAPER_FD}>"$TEST_DIR/reaper.in"
 }
 
+# The runtime never gets the host's /dev/null as stdin: with PEA_RUNTIME=crun
+# (before 1.24) a user namespace's container made it the container root's
+# (100000:200000 after 10-runtime-namespaces), an exec -u its user's. An empty
+# pipe reads the same. (Output to /dev/null is the caller's to avoid.)
 rt() {
-	"$PEA_RUNTIME" --root "$RT_ROOT" "$@"
+	if [[ /dev/stdin -ef /dev/null ]]; then
+		"$PEA_RUNTIME" --root "$RT_ROOT" "$@" < <(:)
+	else
+		"$PEA_RUNTIME" --root "$RT_ROOT" "$@"
+	fi
 }
 
 # rt_reaped ARGS...: like rt, but the runtime is a child of the subreaper.
@@ -52,7 +60,8 @@ reaped_cmd() {
 	cmd="$(printf '%q ' "$@")"
 	mkfifo "$rcf"
 	exec {fd}<>"$rcf"
-	echo "cd $(printf '%q' "$PWD") && $cmd >$out 2>$errf </dev/null; echo \$? 1<>$rcf" >&"$RT_REAPER_FD"
+	# stdin an empty pipe, not /dev/null (see rt)
+	echo "cd $(printf '%q' "$PWD") && $cmd >$out 2>$errf < <(:); echo \$? 1<>$rcf" >&"$RT_REAPER_FD"
 	read -r -t 30 -u "$fd" rc
 	exec {fd}<&-
 	[[ -n "$rc" ]] || { echo "reaped_cmd: '$*' did not finish" >&2; return 124; }
