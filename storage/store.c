@@ -439,6 +439,9 @@ int store_record_remove(struct store *s, const char *kind, const char *id, struc
 {
 	_cleanup_free_ char *path = record_path(kind, id);
 
+	/* container rm: renamed into the trash, the unlink's wait for the disk left to it */
+	if (s->use_trash && trash_move(s, s->root_fd, path))
+		return 0;
 	if (unlinkat(s->root_fd, path, 0) < 0 && errno != ENOENT)
 		return pea_error_errno(err, "remove the record '%s'", path);
 	return 0;

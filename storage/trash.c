@@ -31,15 +31,17 @@ static int trash_dir(struct store *s)
 
 bool trash_move(struct store *s, int dirfd, const char *name)
 {
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 	_cleanup_free_ char *rnd = cli_random_id();
-	_cleanup_free_ char *entry = xasprintf("%s-%.12s", name, rnd);
+	_cleanup_free_ char *entry = xasprintf("%s-%.12s", base, rnd);
 	_cleanup_close_ int fd = -1;
 	int tfd = trash_dir(s);
 
 	if (tfd < 0 || renameat(dirfd, name, tfd, entry) < 0)
 		return false;
 	store_crash_point("trash-after-move");
-	fd = openat(tfd, entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* a folder (a layer's) or a file (a record) */
+	fd = openat(tfd, entry, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	/* new, and under the store lock: nobody else holds it */
 	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		log_warning("cannot hold the trash entry '%s': %s; it is removed by the next "

@@ -18,7 +18,8 @@
 struct store;
 
 /*
- * Move DIRFD/NAME into the trash and hold it. False when it could not be moved
+ * Move DIRFD/NAME (a folder or a file; NAME may have a folder in front) into the
+ * trash and hold it. False when it could not be moved
  * (no trash folder, another file system, NAME missing): the caller removes it
  * in place, as before, and reports what that says.
  */

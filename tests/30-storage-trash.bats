@@ -39,7 +39,7 @@ import fcntl, os, sys
 top = sys.argv[1]
 for name in os.listdir(top) if os.path.isdir(top) else []:
     try:
-        fd = os.open(os.path.join(top, name), os.O_RDONLY | os.O_DIRECTORY)
+        fd = os.open(os.path.join(top, name), os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         continue
     fcntl.flock(fd, fcntl.LOCK_EX)
@@ -79,8 +79,11 @@ trash_entries() {
 	PEA_STORAGE_TEST_CRASH=trash-remover run -0 pstore container rm a
 	assert_equal "$(json_field id)" "$id"
 	trash_wait
-	# the remover died before its work: the entry is there, held by nobody
-	assert_equal "$(trash_entries)" 1
+	# the remover died before its work: the entries are there (the container's record,
+	# the layer's, the layer's folder), held by nobody
+	assert_equal "$(trash_entries)" 3
+	# the two records (the layer's id is the container's)
+	assert_equal "$(find "$STORE_ROOT/trash" -maxdepth 1 -type f -name "$id.json-*" | wc -l)" 2
 	[[ -f "$(echo "$STORE_ROOT/trash/$id"-*/diff/etc/file)" ]]
 	# the next writer removes it
 	mk b
@@ -89,10 +92,11 @@ trash_entries() {
 	assert_equal "$(jq -r '.result[].names[0]' <<<"$output")" b
 }
 
-@test "trash: an rm killed (kill -9) right after the move leaves no record; the next writer empties the trash" {
+@test "trash: an rm killed (kill -9) right after a move: the container is gone, the next writer empties the trash" {
 	mk a
+	# the first move is the container's record (the commit point, as its unlink was)
 	PEA_STORAGE_TEST_CRASH=trash-after-move run -137 pstore container rm a
-	[[ ! -e "$STORE_ROOT/overlay/$id" ]]
+	[[ ! -e "$STORE_ROOT/containers/$id.json" ]]
 	assert_equal "$(trash_entries)" 1
 	# a reader sees it gone, and leaves the trash alone
 	run -0 pstore container ls
@@ -100,7 +104,9 @@ trash_entries() {
 	assert_equal "$(trash_entries)" 1
 	run -0 pstore container rm --ignore nothere
 	assert_equal "$(trash_entries)" 0
-	run -0 pstore check
+	# its layer, left without its container, is check --repair's, as after any crash there
+	run -0 pstore check --repair
+	[[ ! -e "$STORE_ROOT/overlay/$id" && ! -e "$STORE_ROOT/layers/$id.json" ]]
 }
 
 @test "trash: an entry someone holds is left alone, removed once free" {
