@@ -96,14 +96,16 @@ static int action_of(struct json_object *o, const char *path, const char *key, b
 	return 1;
 }
 
-/* Major.minor of the running kernel against "5.8". */
+/* Major.minor of the running kernel against "5.8" (uname once: a profile asks ~60 times). */
 static bool kernel_at_least(const char *want)
 {
+	static int maj = -1, min = 0;
 	struct utsname u;
-	int wmaj = 0, wmin = 0, maj = 0, min = 0;
+	int wmaj = 0, wmin = 0;
 
-	if (sscanf(want, "%d.%d", &wmaj, &wmin) < 1 || uname(&u) < 0 ||
-	    sscanf(u.release, "%d.%d", &maj, &min) < 1)
+	if (maj == -1 && (uname(&u) < 0 || sscanf(u.release, "%d.%d", &maj, &min) < 1))
+		maj = -2;
+	if (maj == -2 || sscanf(want, "%d.%d", &wmaj, &wmin) < 1)
 		return true;
 	return maj > wmaj || (maj == wmaj && min >= wmin);
 }
