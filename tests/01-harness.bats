@@ -232,7 +232,7 @@ lane_sample() {
 	assert_output --partial "u.bats took down mounts of the machine: $mp"
 }
 
-@test "run.sh in CI: a file that leaves a link, an nftables table or a forwarding sysctl changed in the run's network namespace fails, and they go" {
+@test "run.sh in CI: a file that leaves a link, a route, an nftables table, a forwarding sysctl or a device's owner changed in the run's network namespace fails, and they go" {
 	require_root
 	load helpers/netns
 	netns_create
@@ -241,23 +241,33 @@ lane_sample() {
 		printf '%s "makes a veth and a table where it runs" { ip link add pea-h0 type veth peer name pea-h1; nft add table inet peaharness; }\n' @test
 		printf '%s "makes and removes one" { ip link add pea-h2 type veth peer name pea-h3; ip link del pea-h2; }\n' @test
 		printf '%s "flips ip_forward" { f=/proc/sys/net/ipv4/ip_forward; echo $((1 - $(cat $f))) >$f; }\n' @test
+		printf '%s "adds a route" { ip route add 198.51.100.0/24 dev lo; }\n' @test
+		# /dev is the host's whatever the namespace: a node of the test's own stands for it
+		printf '%s "changes a device node" { chgrp 5 "%s"; }\n' @test "$TEST_DIR/full"
 	} >"$TEST_DIR/n/n.bats"
+	mknod -m 666 "$TEST_DIR/full" c 1 7
 	local forward
 	forward=$(nsenter --net="$NETNS_PATH" cat /proc/sys/net/ipv4/ip_forward)
 	# run.sh's own namespace stands for the host's here
 	run nsenter --net="$NETNS_PATH" env -i PATH="$PATH" HOME="$HOME" PEA_BUILD="$PEA_BUILD" \
-		PEA_TEST_STRICT=1 "$TOP/tests/run.sh" "$TEST_DIR/n/n.bats"
-	local links tables forward_after
+		PEA_TEST_STRICT=1 PEA_TEST_HOST_DEVICES="$TEST_DIR/full" "$TOP/tests/run.sh" "$TEST_DIR/n/n.bats"
+	local links tables forward_after full routes
+	full=$(stat -c %u:%g:%a "$TEST_DIR/full")
 	forward_after=$(nsenter --net="$NETNS_PATH" cat /proc/sys/net/ipv4/ip_forward)
+	routes=$(ip -n "$NETNS_NAME" route show | grep -c 198.51.100 || true)
 	links=$(ip -n "$NETNS_NAME" -o link show | grep -c pea-h || true)
 	tables=$(ip netns exec "$NETNS_NAME" nft list tables | grep -c peaharness || true)
 	netns_delete
 	assert_failure
-	assert_equal "${lines[-1]}" "3 passed, 1 failed, 0 skipped"
-	assert_output --regexp "n.bats changed the host \(network namespace, sysctls, /dev/null\): .*link pea-h0"
+	assert_equal "${lines[-1]}" "5 passed, 1 failed, 0 skipped"
+	assert_output --regexp "n.bats changed the host \(network namespace, sysctls, devices, /dev\): .*link pea-h0"
 	assert_output --partial "nft inet peaharness"
 	assert_output --partial "sysctl net.ipv4.ip_forward=$((1 - forward))"
+	assert_output --partial "route4 198.51.100.0/24 dev lo"
+	assert_output --partial "dev $TEST_DIR/full 0:5:"
 	# put back as it was
+	assert_equal "$full" 0:0:666
+	assert_equal "$routes" 0
 	assert_equal "$forward_after" "$forward"
 	refute_output --partial pea-h2
 	assert_equal "$links" 0
@@ -285,6 +295,19 @@ lane_sample() {
 	assert_output --partial "warning: b.bats ran while the host's network namespace changed"
 	assert_output --partial "link pea-h4"
 	assert_equal "$links" 1
+}
+
+@test "run.sh outside CI: a /dev node changed is a warning, and it is put back" {
+	require_root
+	mkdir -p "$TEST_DIR/d"
+	mknod -m 666 "$TEST_DIR/null" c 1 3
+	printf '%s "chowns a device node" { chown 99:5 "%s"; chmod 600 "%s"; }\n' @test \
+		"$TEST_DIR/null" "$TEST_DIR/null" >"$TEST_DIR/d/d.bats"
+	run_clean PEA_TEST_STRICT=0 PEA_TEST_HOST_DEVICES="$TEST_DIR/null" "$TOP/tests/run.sh" "$TEST_DIR/d/d.bats"
+	assert_success
+	assert_equal "${lines[-1]}" "1 passed, 0 failed, 0 skipped"
+	assert_output --partial "warning: d.bats ran while /dev nodes changed (put back): dev $TEST_DIR/null 99:5:2180:1:3"
+	assert_equal "$(stat -c %u:%g:%a "$TEST_DIR/null")" 0:0:666
 }
 
 @test "run.sh: bats failing without a failing test (no such file) is a failure" {

@@ -181,22 +181,70 @@ system_mounts() {
 		sort -u
 }
 system_mounts_at_start=$(system_mounts)
-# host_net: the links and nftables tables of the namespace the run is in (the
-# host's), its forwarding sysctls, and /dev/null's owner and mode (crun chowns
-# the stdio it is given to a user namespace's root: /dev/null given to it is the
-# host's). Tests make theirs in namespaces of their own; something new here
-# after a file is a change to the host (in strict mode only: a run beside this
-# one may be making its own).
+# host_net: what a test could change of the host by mistake, one line each:
+# the links, routes and nftables tables of the namespace the run is in (the
+# host's), its forwarding sysctls (ip_forward and all/default, and any
+# interface's forwarding or route_localnet that is on), the owner, mode and
+# type of the device nodes every process shares (crun chowns the stdio it is
+# given to a user namespace's root or to exec's user: /dev/null given to it is
+# the host's), and the mounts on /dev (a bind over /dev/null meant for a
+# namespace of a test's own). Tests make theirs in namespaces of their own;
+# something new here after a file is a change to the host (in strict mode
+# only: a run beside this one may be making its own).
+# (PEA_TEST_HOST_DEVICES: other paths, for the harness's own test)
+read -r -a host_devices <<<"${PEA_TEST_HOST_DEVICES:-/dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx /dev/pts/ptmx}"
 host_net() {
 	{
 		ip -o link show 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print "link " $2}'
+		ip -o -4 route show 2>/dev/null | sed 's/^/route4 /; s/ *$//'
+		ip -o -6 route show 2>/dev/null | sed 's/^/route6 /; s/ *$//'
 		nft list tables 2>/dev/null | sed 's/^table /nft /'
 		local k
-		for k in net.ipv4.ip_forward net.ipv6.conf.all.forwarding; do
+		for k in net.ipv4.ip_forward net.ipv4.conf.all.forwarding net.ipv4.conf.default.forwarding \
+			net.ipv6.conf.all.forwarding net.ipv6.conf.default.forwarding; do
 			echo "sysctl $k=$(cat "/proc/sys/${k//.//}" 2>/dev/null)"
 		done
-		echo "devnull $(stat -c '%u:%g:%a:%F:%t:%T' /dev/null 2>/dev/null)"
+		# one grep for every interface: only those that are on
+		grep -s -H -x 1 /proc/sys/net/ipv4/conf/*/forwarding /proc/sys/net/ipv4/conf/*/route_localnet \
+			/proc/sys/net/ipv6/conf/*/forwarding |
+			sed -n 's|^/proc/sys/\(.*\):1$|\1|p' | grep -v '/\(all\|default\)/' | tr / . |
+			sed 's/^/sysctl /; s/$/=1/'
+		stat -c 'dev %n %u:%g:%f:%t:%T' "${host_devices[@]}" 2>/dev/null
+		awk '$5 == "/dev" || index($5, "/dev/") == 1 {print "mount " $5}' /proc/self/mountinfo | sort | uniq -c |
+			awk '{print $2, $3, $1}'
 	} | sort -u
+}
+
+# host_restore BEFORE: put back what host_net shows changed since BEFORE
+# (its new lines on stdin). A route's and a table's words are ip's and nft's
+# arguments, split on purpose.
+# shellcheck disable=SC2086
+host_restore() {
+	local before=$1 kind what old
+	while read -r kind what; do
+		case $kind in
+		link) ip link del "$what" 2>/dev/null ;;
+		route4) ip -4 route del $what 2>/dev/null ;;
+		route6) ip -6 route del $what 2>/dev/null ;;
+		nft) nft delete table $what 2>/dev/null ;;
+		sysctl)
+			old=$(grep -m1 "^sysctl ${what%%=*}=" <<<"$before" | cut -d' ' -f2)
+			sysctl -qw "${old:-${what%%=*}=0}" 2>/dev/null
+			;;
+		dev)
+			# owner and mode back; a node replaced (another type) is only reported
+			old=$(grep -m1 "^dev ${what%% *} " <<<"$before" | cut -d' ' -f3)
+			if [[ -n "$old" && "${old#*:*:}" =~ ^([0-9a-f]+):(.*)$ ]]; then
+				chown "${old%%:*}:$(cut -d: -f2 <<<"$old")" "${what%% *}" 2>/dev/null
+				chmod "$(printf '%o' $((0x${BASH_REMATCH[1]} & 07777)))" "${what%% *}" 2>/dev/null
+			fi
+			;;
+		mount)
+			# one more mount on a point of /dev than before: the top one goes
+			umount -l "${what% *}" 2>/dev/null
+			;;
+		esac
+	done
 }
 
 # ancestor_runs: the PEA_TEST_RUN of the runs this one is inside (the
@@ -348,21 +396,22 @@ bats_finish() {
 		if [[ -n "$left" ]] && runs_beside; then
 			echo "# warning: $name ran while the host's network namespace changed (another test run is on the machine; left as it is): $(tr '\n' ' ' <<<"$left")"
 		elif [[ -n "$left" ]]; then
-			tap_line "$name" "not ok - $name changed the host (network namespace, sysctls, /dev/null)$also: $(tr '\n' ' ' <<<"$left")"
-			local kind what
-			while read -r kind what; do
-				case $kind in
-				link) ip link del "$what" 2>/dev/null ;;
-				nft) nft delete table $what 2>/dev/null ;;
-				sysctl) sysctl -qw "$(grep -m1 "^sysctl ${what%%=*}=" <<<"$net_before" | cut -d' ' -f2)" 2>/dev/null ;;
-				devnull) chown 0:0 /dev/null && chmod 666 /dev/null ;;
-				esac
-			done <<<"$left"
+			tap_line "$name" "not ok - $name changed the host (network namespace, sysctls, devices, /dev)$also: $(tr '\n' ' ' <<<"$left")"
+			host_restore "$net_before" <<<"$left"
 		fi
 		# Cgroups are not marked as processes are: only a run alone on the
 		# machine (CI) can tell whose they are, and even then they are
 		# reported, not counted, until every suite is known clean of them.
 		bats_cgroups "$name" "${f_cg[$pid]}" "$beside"
+	else
+		# Outside CI another run may share the machine: a /dev node changed is
+		# a warning, but it is put back (a /dev/null that is not 0666 breaks
+		# every user's shell).
+		left=$(comm -13 <(grep '^dev ' <<<"${f_net[$pid]}") <(host_net | grep '^dev '))
+		if [[ -n "$left" ]]; then
+			echo "# warning: $name ran while /dev nodes changed$also (put back): $(tr '\n' ' ' <<<"$left")"
+			host_restore "${f_net[$pid]}" <<<"$left"
+		fi
 	fi
 	local took=$((SECONDS - ${f_t0[$pid]}))
 	echo "# took $took s: $name"
