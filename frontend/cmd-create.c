@@ -101,7 +101,7 @@ enum {
 	OPT_ROOTFS,
 };
 
-#define CREATE_SHORTOPTS "+a:de:w:u:h:v:m:l:itp:P"
+#define CREATE_SHORTOPTS "+a:de:w:u:h:v:m:l:itp:Pq"
 
 static const struct option create_longopts[] = {
 	{ "help", no_argument, NULL, 'H' },
@@ -130,6 +130,7 @@ static const struct option create_longopts[] = {
 	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
 	{ "label", required_argument, NULL, 'l' },
 	{ "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "interactive", optional_argument, NULL, 'i' },
 	{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
 	{ "restart", required_argument, NULL, OPT_RESTART },
@@ -214,6 +215,7 @@ static const char create_usage[] =
 	"      --network-alias=NAME  another DNS name of the container on its network\n"
 	"  -p, --publish=[IP:][HOST:]PORT[/PROTO]  publish a container port (ranges a-b)\n"
 	"  -P, --publish-all         publish the exposed ports on free host ports\n"
+	"  -q, --quiet               no pull progress when the image is pulled\n"
 	"      --pid=MODE            private (default), host, container:ID, ns:PATH\n"
 	"      --pod=POD|new:NAME    join a pod (pea pod create; new: makes it): its shared\n"
 	"                            namespaces, /etc/hosts and published ports\n"
@@ -283,6 +285,7 @@ struct create_opts {
 	int stop_timeout;
 	char **labels;
 	bool tls_verify;
+	bool quiet; /* -q: no pull progress */
 	bool rm;
 	bool interactive;
 	bool tty;
@@ -920,6 +923,9 @@ static int apply_create_opt(struct create_opts *o, struct run_flags *rf, int c, 
 		return 0;
 	case OPT_ENV_FILE:
 		return frontend_env_file(&o->env, arg, err);
+	case 'q':
+		o->quiet = true;
+		return 0;
 	case 'w':
 		if (arg[0] != '/')
 			return pea_error_new(err, EINVAL,
@@ -1542,25 +1548,21 @@ static struct json_object *create_command_of(int argc, char **argv)
 }
 
 /*
- * podman's io.containers.autoupdate label (the last one given): a policy it knows; registry
- * (image, its old name) updates from a registry, so the image is a full reference with a
- * tag, of the docker transport.
+ * podman 4.3.1's io.containers.autoupdate label (the last one given) at create: with
+ * registry (or image, its old name) the image must be of the docker transport and not a
+ * short name. Any other value is kept as given: an unknown policy is 'auto-update''s
+ * error, not create's (podman 4.3.1's 255-auto-update creates one with a fake value).
  */
 static int check_autoupdate(char *const *labels, const char *image, struct pea_error **err)
 {
 	static const char key[] = "io.containers.autoupdate=";
-	const char *policy = NULL, *slash, *at, *colon;
+	const char *policy = NULL, *slash;
 
 	for (size_t i = 0; labels && labels[i]; i++)
 		if (strncmp(labels[i], key, strlen(key)) == 0)
 			policy = labels[i] + strlen(key);
-	if (!policy || !*policy || strcmp(policy, "disabled") == 0 || strcmp(policy, "local") == 0)
+	if (!policy || (strcmp(policy, "registry") != 0 && strcmp(policy, "image") != 0))
 		return 0;
-	if (strcmp(policy, "registry") != 0 && strcmp(policy, "image") != 0)
-		return pea_error_new(err, EINVAL,
-				     "invalid auto-update policy \"%s\": valid policies are "
-				     "[\"disabled\" \"image\" \"local\" \"registry\"]",
-				     policy);
 	if (strncmp(image, "docker://", 9) == 0)
 		return 0;
 	if (image_ref_has_transport(image)) {
@@ -1576,18 +1578,6 @@ static int check_autoupdate(char *const *labels, const char *image, struct pea_e
 		return pea_error_new(err, EINVAL,
 				     "short name: auto updates require fully-qualified image "
 				     "reference: \"%s\"",
-				     image);
-	at = strchr(image, '@');
-	if (at)
-		return pea_error_new(err, EINVAL,
-				     "auto updates require fully-qualified image references "
-				     "without digest: \"%s\"",
-				     image);
-	colon = strrchr(image, ':');
-	if (!colon || colon < strrchr(image, '/'))
-		return pea_error_new(err, EINVAL,
-				     "auto updates require fully-qualified image references (no "
-				     "tag): \"%s\"",
 				     image);
 	return 0;
 }
@@ -1608,7 +1598,7 @@ static int find_or_pull(struct global_options *g, const struct create_opts *o, c
 		return -1;
 	/* podman's other transports (run docker-archive:PATH): always a pull from there */
 	if (image_ref_has_transport(name))
-		return image_pull_platform(g, name, false, o->tls_verify, NULL, ret, err);
+		return image_pull_platform(g, name, o->quiet, o->tls_verify, NULL, ret, err);
 	if (strcmp(policy, "always") != 0 && image_find(g, name, ret, &e) == 0) {
 		if (!o->platform || image_of_platform(*ret, &plat, &have))
 			return 0;
@@ -1628,7 +1618,7 @@ static int find_or_pull(struct global_options *g, const struct create_opts *o, c
 		*err = TAKE_PTR(e);
 		return -1;
 	}
-	if (image_pull_platform(g, name, false, o->tls_verify, o->platform ? &plat : NULL, ret,
+	if (image_pull_platform(g, name, o->quiet, o->tls_verify, o->platform ? &plat : NULL, ret,
 				err) < 0)
 		return -1;
 	have = (free(have), NULL);

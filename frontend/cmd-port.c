@@ -92,7 +92,7 @@ static int port_all(struct global_options *g, struct pea_error **err)
 		(void)record_refresh(g, v[i], NULL);
 		if (v[i]->state != CTR_RUNNING)
 			continue;
-		ports = network_ports(g, v[i]);
+		ports = network_ports_shown(g, v[i]);
 		print_ports(ports, prefix, 0, NULL);
 	}
 	records_free(v, n);
@@ -149,7 +149,7 @@ int cmd_port(struct global_options *g, int argc, char **argv, struct pea_error *
 	(void)record_refresh(g, r, NULL);
 	if (r->state != CTR_RUNNING)
 		return 0;
-	ports = network_ports(g, r);
+	ports = network_ports_shown(g, r);
 	if (!print_ports(ports, "", want, proto) && want > 0)
 		return pea_error_new(err, ENOENT, "failed to find published port \"%d/%s\"", want,
 				     proto);

@@ -634,8 +634,11 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 		qsort(v + first, kept - first, sizeof(*v), sort_cmp);
 	}
 	for (size_t i = first; i < kept; i++) {
-		struct json_object *item =
-			ps_item(v[i], ports_of(g, v[i], &setup), notrunc || quiet, !json);
+		/* a pod's member (--network container:X) shows the infra's ports, as podman */
+		_cleanup_record_ struct ctr_record *owner =
+			quiet ? NULL : network_ns_owner(g, v[i]);
+		struct json_object *item = ps_item(v[i], ports_of(g, owner ? owner : v[i], &setup),
+						   notrunc || quiet, !json);
 		const char *health = v[i]->state == CTR_RUNNING ? health_status(g, v[i]) : NULL;
 
 		if (health) { /* podman's "Up 5 seconds (healthy)" */

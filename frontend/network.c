@@ -1421,6 +1421,34 @@ static int teardown_locked(const struct global_options *g, const char *id, struc
 	return 0;
 }
 
+struct json_object *network_ports_shown(const struct global_options *g, const struct ctr_record *r)
+{
+	_cleanup_record_ struct ctr_record *owner = network_ns_owner(g, r);
+
+	return network_ports(g, owner ? owner : r);
+}
+
+struct ctr_record *network_ns_owner(const struct global_options *g, const struct ctr_record *r)
+{
+	struct ctr_record *cur = NULL;
+
+	/* a chain of joins is followed (not forever: a loop cannot be made, but a record can) */
+	for (int depth = 0; depth < 8; depth++) {
+		_cleanup_error_ struct pea_error *e = NULL;
+		struct ctr_record *next = NULL;
+		const char *mode = NULL;
+
+		if (pea_json_get_string_opt((cur ? cur : r)->opts, "opts", "network", &mode,
+					    NULL) != 1 ||
+		    strncmp(mode, "container:", 10) != 0 || !mode[10] ||
+		    record_lookup(g, mode + 10, &next, &e) < 0)
+			break;
+		ctr_record_free(cur);
+		cur = next;
+	}
+	return cur;
+}
+
 struct json_object *network_ports(const struct global_options *g, const struct ctr_record *r)
 {
 	_cleanup_free_ char *path = xasprintf("%s/containers/%s/netsetup.json", g->runroot, r->id);

@@ -136,6 +136,17 @@ int network_share_etc(const struct global_options *g, const struct ctr_record *r
 int network_teardown(const struct global_options *g, const char *id, struct pea_error **err);
 /* The port mappings in effect (netavark's port_mappings), or NULL when not running. */
 struct json_object *network_ports(const struct global_options *g, const struct ctr_record *r);
+/*
+ * The ports to show for r (port, ps): network_ports of the container whose network
+ * namespace r joined (network_ns_owner), if it did, as podman's PortMappings.
+ */
+struct json_object *network_ports_shown(const struct global_options *g, const struct ctr_record *r);
+/*
+ * The container whose network namespace r uses (--network container:X, a pod's infra; a
+ * chain of them followed), as podman's PortMappings follows NetNsCtr; NULL: r's own
+ * (or the other is gone). The caller frees it.
+ */
+struct ctr_record *network_ns_owner(const struct global_options *g, const struct ctr_record *r);
 
 /* ---- ports.c ------------------------------------------------------------------- */
 

@@ -519,6 +519,7 @@ static char **infra_argv(const struct pod_create_opts *o, const struct pod_recor
 	name = o->infra_name ? xstrdup(o->infra_name) : xasprintf("%.12s-infra", p->id);
 	pea_strv_push(&argv, "create");
 	pea_strv_push(&argv, "--sdnotify=ignore"); /* podman's infra: never the service's */
+	pea_strv_push(&argv, "--quiet");	   /* podman pulls the infra image silently */
 	pea_strv_push(&argv, "--name");
 	pea_strv_push(&argv, name);
 	/* (the pod has no infra id yet: its share list says) */

@@ -334,3 +334,43 @@ Deleted: $bb"
 	assert_line -n 5 --regexp '^└── ID: [0-9a-f]{12} Size: +[0-9.]+[kMG]?B Top Layer of: \[localhost/child:latest\]$'
 	assert_equal "${#lines[@]}" 6
 }
+
+# session 12 (podman 4.3.1's 200-pod)
+@test "create -q, run -q: no pull progress (podman's --quiet); pod create pulls its --infra-image silently" {
+	run -0 pea_cmd rmi -a
+	run -0 pea_cmd create -q --name q1 docker-archive:"$BUSYBOX_ARCHIVE" true
+	assert_output --regexp '^[0-9a-f]{64}$'
+	run -0 pea_cmd rm q1
+	run -0 pea_cmd rmi -a
+	run -0 pea_cmd create --quiet --name q2 docker-archive:"$BUSYBOX_ARCHIVE" true
+	assert_output --regexp '^[0-9a-f]{64}$'
+	run -0 pea_cmd rm q2
+	run -0 pea_cmd rmi -a
+	# without it the progress is there (what -q takes away)
+	run -0 pea_cmd create --name q3 docker-archive:"$BUSYBOX_ARCHIVE" true
+	assert_line --regexp '^Copying blob sha256:[0-9a-f]{12}$'
+	run -0 pea_cmd rm q3
+	run -0 pea_cmd rmi -a
+	# podman 4.3.1's 200-pod: '--noout pod create --infra-image IMAGE' prints nothing
+	run -0 pea_cmd --noout pod create --name qp --infra-image docker-archive:"$BUSYBOX_ARCHIVE"
+	assert_output ''
+	run -0 pea_cmd pod rm qp
+}
+
+@test "ps, port: a container in another's network namespace (a pod's member) shows that one's published ports, as podman" {
+	fe_load_busybox
+	run -0 pea_cmd pod create --name pp --network bridge -p 8080:80
+	run -0 pea_cmd create --pod pp --name member busybox true
+	run -0 pea_cmd ps -a --filter name=member --format '{{.Ports}}'
+	assert_output '0.0.0.0:8080->80/tcp'
+	# a chain of joins is followed
+	run -0 pea_cmd create --network container:member --name chained busybox true
+	run -0 pea_cmd ps -a --filter name=chained --format '{{.Ports}}'
+	assert_output '0.0.0.0:8080->80/tcp'
+	# a container of its own network shows its own (none here)
+	run -0 pea_cmd create --network none --name own busybox true
+	run -0 pea_cmd ps -a --filter name=own --format '{{.Ports}}'
+	assert_output ''
+	run -0 pea_cmd rm chained member own
+	run -0 pea_cmd pod rm pp
+}
