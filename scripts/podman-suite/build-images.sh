@@ -11,9 +11,13 @@ A=/tmp/anchor
 OUT=$A/images.new
 rm -rf "$OUT" && mkdir -p "$OUT"
 # printenv: busybox-static has none (alpine's busybox has; 030-run uses it)
-[[ -x $A/printenv ]] || gcc -static -Os -o "$A/printenv" "$A/printenv.c"
+[[ -x $A/printenv && $A/printenv -nt $A/printenv.c ]] || gcc -static -Os -o "$A/printenv" "$A/printenv.c"
 # nc: alpine's busybox nc has -n and -v (500-networking), Debian's busybox-static not
-[[ -x $A/nc ]] || gcc -static -O2 -o "$A/nc" "$A/nc.c" 2>/dev/null
+[[ -x $A/nc && $A/nc -nt $A/nc.c ]] || gcc -static -O2 -o "$A/nc" "$A/nc.c" 2>/dev/null
+# ping: alpine's falls back to an ICMP datagram socket, Debian's busybox-static not
+[[ -x $A/ping && $A/ping -nt $A/ping.c ]] || gcc -static -O2 -o "$A/ping" "$A/ping.c" 2>/dev/null
+# pause: /pause of the stand-in k8s.gcr.io/pause:3.5 (200-pod --infra-image)
+[[ -x $A/pause && $A/pause -nt $A/pause.c ]] || gcc -static -O2 -o "$A/pause" "$A/pause.c"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 CREATED=2022-06-15T12:00:00Z
@@ -152,6 +156,38 @@ printf 'localhost\n' >"$R/etc/hostname"
 printf 'ftp\t\t21/tcp\nssh\t\t22/tcp\nhttp\t\t80/tcp\n' >"$R/etc/services"
 printf '/bin/sh\n/bin/ash\n' >"$R/etc/shells"
 echo 3.16.0 >"$R/etc/alpine-release"
+# the rest of alpine 3.16's regular data files (names only: stand-in text):
+# 070-build 'copy-from referencing the base image' wants more than 50 regular
+# files in an image built on quay.io/libpod/alpine (the real one has ~80)
+k=alpine-devel@lists.alpinelinux.org
+for f in etc/apk/arch etc/apk/repositories etc/apk/world etc/fstab etc/inittab \
+	etc/issue etc/modules etc/motd etc/profile \
+	etc/securetty etc/sysctl.conf etc/udhcpd.conf etc/crontabs/root \
+	etc/logrotate.d/acpid etc/modprobe.d/aliases.conf etc/modprobe.d/blacklist.conf \
+	etc/modprobe.d/i386.conf etc/modprobe.d/kms.conf etc/network/if-up.d/dad \
+	etc/profile.d/README etc/profile.d/color_prompt.sh.disabled etc/profile.d/locale.sh \
+	etc/ssl/cert.pem etc/ssl/ct_log_list.cnf etc/ssl/ct_log_list.cnf.dist \
+	etc/ssl/openssl.cnf etc/ssl/openssl.cnf.dist etc/ssl/misc/CA.pl etc/ssl/misc/tsget.pl \
+	etc/sysctl.d/00-alpine.conf lib/apk/db/installed lib/apk/db/lock \
+	lib/apk/db/scripts.tar lib/apk/db/triggers lib/sysctl.d/00-alpine.conf \
+	usr/share/udhcpc/default.script; do
+	mkdir -p "$R/$(dirname "$f")"
+	printf 'stand-in for alpine 3.16 /%s\n' "$f" >"$R/$f"
+done
+# (no stand-in text where a libc reads the file: nsswitch.conf as alpine's)
+printf 'hosts: files dns\n' >"$R/etc/nsswitch.conf"
+mkdir -p "$R/etc/apk/keys"
+for key in 4a6a0840 5243ef4b 5261cecb 6165ee59 61666e3f; do
+	printf 'stand-in key %s\n' "$key" >"$R/etc/apk/keys/$k-$key.rsa.pub"
+done
+for arch in aarch64 armhf armv7 mips64 ppc64le s390x x86 x86_64; do
+	mkdir -p "$R/usr/share/apk/keys/$arch"
+	for key in 4a6a0840 5243ef4b 524d27bb; do
+		printf 'stand-in key %s\n' "$key" >"$R/usr/share/apk/keys/$arch/$k-$key.rsa.pub"
+	done
+done
+# ping with alpine busybox's ICMP datagram fallback (200-pod pings without CAP_NET_RAW)
+rm -f "$R/bin/ping" && cp "$A/ping" "$R/bin/ping"
 # the second layer (as the real image's, squashed from its build): /home/podman's files
 R2=$W/testimage-top
 mkdir -p "$R2/home/podman"
@@ -205,6 +241,11 @@ sed 's|/var/lib/docker-registry|/var/lib/registry|; /^auth:/,/^[a-z]/{/^auth:/d;
 	/etc/docker/registry/config.yml >"$R/etc/docker/registry/config.yml"
 oci_layout "$R" '{"Env":["PATH=/bin"],"Entrypoint":["/bin/registry"],
 	"Cmd":["serve","/etc/docker/registry/config.yml"],"ExposedPorts":{"5000/tcp":{}}}' "$OUT/registry"
+# --- k8s.gcr.io/pause:3.5 (200-pod's --infra-image; no internet): /pause only
+R=$W/pause
+mkdir -p "$R"
+cp "$A/pause" "$R/pause"
+oci_layout "$R" '{"Entrypoint":["/pause"]}' "$OUT/pause"
 # swap in whole (runs in progress push from images/ at each file's start)
 rm -rf "$A/images.old"
 [[ -d $A/images ]] && mv "$A/images" "$A/images.old"

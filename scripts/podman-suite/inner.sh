@@ -47,6 +47,10 @@ prefix = "quay.io"
 location = "127.0.0.1:5000"
 insecure = true
 [[registry]]
+prefix = "k8s.gcr.io"
+location = "127.0.0.1:5000/k8s"
+insecure = true
+[[registry]]
 location = "127.0.0.1:5000"
 insecure = true
 R
@@ -83,12 +87,21 @@ for _ in $(seq 50); do
 	curl -s -o /dev/null http://127.0.0.1:5000/v2/ && break
 	sleep 0.1
 done
-push() { skopeo copy -q --dest-tls-verify=false "oci:$A/images/$1:latest" "docker://127.0.0.1:5000/libpod/$2" || echo "inner.sh: push of $2 failed" >&2; }
+push() { skopeo copy -q --dest-tls-verify=false "oci:$A/images/$1:latest" "docker://127.0.0.1:5000/${3:-libpod}/$2" || echo "inner.sh: push of $2 failed" >&2; }
 push testimage testimage:20220615
 push testimage testimage:multiimage
 push zeroimage testimage:00000004
 push registry registry:2.8
 push testimage alpine:latest   # 070-build (FROM quay.io/libpod/alpine)
+push pause pause:3.5 k8s        # 200-pod --infra-image k8s.gcr.io/pause:3.5
+# pea's skopeo is pea-image (the real one cannot read pea's store: 150-login's
+# credential sharing copies containers-storage:IMAGE); podman keeps skopeo.
+# Without CONTAINERS_STORAGE_CONF: its graphroot (podman's store, for the
+# baseline) is where pea-storage alone would look; pea's store is /var/lib/pea's
+if [[ -x $(dirname "$ENGINE_BIN")/pea-image ]]; then
+	printf '#!/bin/sh\nexec env -u CONTAINERS_STORAGE_CONF %s "$@"\n' "$(dirname "$ENGINE_BIN")/pea-image" >"$STATE/bin/skopeo"
+	chmod +x "$STATE/bin/skopeo"
+fi
 # --- the file (or INNER_CMD, a bash command line run here instead, for debugging)
 cd "$SUITE" || exit 1
 if [[ -n ${INNER_CMD:-} ]]; then

@@ -27,7 +27,12 @@ tp=0; tt=0; n=0
 for f in "$@"; do
 	f=${f%.bats}.bats
 	[[ -f $SUITE/$f ]] || { echo "no such file: $f" >&2; continue; }
-	STATE=$A/state.$$-$((n += 1)); mkdir "$STATE" || exit 1
+	# a state folder a killed run left (same pid, another day) is skipped, not fatal
+	STATE=$A/state.$$-$((n += 1))
+	while [[ -e $STATE.disk ]] || ! mkdir "$STATE" 2>/dev/null; do
+		((n < 10000)) || { echo "run-anchor.sh: cannot make $STATE" >&2; exit 1; }
+		STATE=$A/state.$$-$((n += 1))
+	done
 	start=$(date +%s)
 	ids=$RESULTS/${f%.bats}.ids
 	env ENGINE_BIN="$ENGINE_BIN" STATE="$STATE" SUITE="$SUITE" IDS_FILE="$ids" \
