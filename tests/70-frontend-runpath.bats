@@ -104,11 +104,12 @@ exit_commands() {
 
 @test "run --rm's removal: pea-storage's container rm is started before the run folder goes, not after" {
 	local trace="$TEST_DIR/order.trace" rm_line dir_line
-	run -0 timeout -k 5 120 strace -f -qq -e trace=execve,unlinkat,rmdir -o "$trace" \
+	# the run folder goes by its rename to a tombstone (.rm-ID), deleted after by a remover
+	run -0 timeout -k 5 120 strace -f -qq -e trace=execve,unlinkat,rmdir,rename -o "$trace" \
 		"$PEA" "${FE_ARGS[@]}" run --rm --name order busybox true
 	rm_line=$(grep -n -m1 -E 'execve\(.*"container", "rm"' "$trace" | cut -d: -f1)
-	dir_line=$(grep -n -m1 -E "(unlinkat\(.*|rmdir\()\"$FE_RUNROOT/containers/[0-9a-f]{64}\"" "$trace" |
-		cut -d: -f1)
+	dir_line=$(grep -n -m1 -E "(unlinkat\(.*|rmdir\(|rename\()\"$FE_RUNROOT/containers/[0-9a-f]{64}\"" \
+		"$trace" | cut -d: -f1)
 	[[ -n $rm_line && -n $dir_line ]] || fail "$(cat "$trace")"
 	((rm_line < dir_line)) || fail "container rm at line $rm_line, the run folder's removal at $dir_line"
 	run -0 pea_cmd ps -a -q

@@ -198,6 +198,28 @@ static void test_replace(int dir)
 	tap_ok(err && strncmp(err->message, "rename 'rdir.tmp.", 17) == 0,
 	       "replace's rename error: %s", err ? err->message : "");
 	tap_is_int(count_matching(dir, "rdir.tmp.*"), 0, "a failed replace removes its temp file");
+	/* over a file: swapped (RENAME_EXCHANGE), as a rename: a new inode, the old one unlinked */
+	{
+		struct stat before, link_st;
+		_cleanup_free_ char *kept = NULL;
+
+		put(dir, "swap.json", "first");
+		tap_ok(linkat(dir, "swap.json", dir, "swap.link", 0) == 0 &&
+			       fstatat(dir, "swap.json", &before, 0) == 0,
+		       "a second name for the old file");
+		tap_is_int(pea_write_file_replace_at(dir, "swap.json", "second", 6, 0600, NULL), 0,
+			   "replace over a file");
+		free(s);
+		s = slurp_at(dir, "swap.json");
+		tap_is_str(s, "second", "replace over a file: the new content");
+		kept = slurp_at(dir, "swap.link");
+		tap_is_str(kept, "first", "the old inode is left alone, as a rename leaves it");
+		tap_ok(fstatat(dir, "swap.json", &st, 0) == 0 && st.st_ino != before.st_ino &&
+			       fstatat(dir, "swap.link", &link_st, 0) == 0 && link_st.st_nlink == 1,
+		       "a new inode; the old one lost the replaced name");
+		tap_is_int(count_matching(dir, "swap.json.tmp.*"), 0,
+			   "the swapped-out content is unlinked");
+	}
 }
 
 /* pea_write_file_synced_at: the atomic write's contract, but for the folder's fsync. */
@@ -870,7 +892,7 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		abort();
 	dir = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	tap_plan(125);
+	tap_plan(131);
 	test_read_write(dir);
 	test_atomic(dir);
 	test_replace(dir);
