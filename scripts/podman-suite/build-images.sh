@@ -16,6 +16,8 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 [[ -x $A/nc && $A/nc -nt $A/nc.c ]] || gcc -static -O2 -o "$A/nc" "$A/nc.c" 2>/dev/null
 # ping: alpine's falls back to an ICMP datagram socket, Debian's busybox-static not
 [[ -x $A/ping && $A/ping -nt $A/ping.c ]] || gcc -static -O2 -o "$A/ping" "$A/ping.c" 2>/dev/null
+# dnsd: inner.sh answers the nameservers of resolv.conf with it (no internet)
+[[ -x $A/dnsd && $A/dnsd -nt $A/dnsd.c ]] || gcc -static -O2 -o "$A/dnsd" "$A/dnsd.c"
 # pause: /pause of the stand-in k8s.gcr.io/pause:3.5 (200-pod --infra-image)
 [[ -x $A/pause && $A/pause -nt $A/pause.c ]] || gcc -static -O2 -o "$A/pause" "$A/pause.c"
 W=$(mktemp -d)
