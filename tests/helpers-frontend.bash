@@ -62,11 +62,12 @@ fe_server_stop() {
 # --- the host's network namespace stays untouched ---
 #
 # As root, podman's default network mode is the bridge network "podman" (and
-# pea's, once [containers] netns defaults to it). A test that runs pea in the
-# host's namespace must not make a
+# pea's). A test that runs pea in the host's namespace must not make a
 # bridge, a veth or firewall rules there: fe_host_net_guard (fe_server_start,
 # so in setup_file) gives every pea of the file a containers.conf read last
-# (CONTAINERS_CONF_OVERRIDE) with [containers] netns = "none", and notes the
+# (CONTAINERS_CONF_OVERRIDE) with [containers] netns = "none" (a copy of
+# helpers/netns-none.conf, which common.bash names for every other file,
+# where the rootless files' users can read it too), and notes the
 # host's nftables tables; fe_host_net_check (fe_server_stop) fails the file
 # when pea-netsetup's table appeared in the host's namespace. Network tests run
 # pea in a namespace of their own (pea_net), with the real defaults.
@@ -83,7 +84,7 @@ fe_host_net_guard() {
 	FE_HOST_CONF_DIR="$(mktemp -d /tmp/pea-fe-conf.XXXXXX)"
 	chmod 755 "$FE_HOST_CONF_DIR"
 	FE_HOST_CONF="$FE_HOST_CONF_DIR/containers.conf"
-	printf '[containers]\nnetns = "none"\n' >"$FE_HOST_CONF"
+	cp "$PEA_TEST_HELPERS/netns-none.conf" "$FE_HOST_CONF"
 	chmod 644 "$FE_HOST_CONF"
 	export CONTAINERS_CONF_OVERRIDE="$FE_HOST_CONF"
 	FE_HOST_NET_BEFORE="$(fe_host_net_state)"

@@ -95,6 +95,17 @@ export PEA_TEST_HELPERS PEA_REPO PEA_BUILD
 : "${PEA_QUADLET:=$PEA_BUILD/bin/pea-quadlet}"
 export PEA_RUNTIME PEA_MONITOR PEA_STORAGE PEA_OVERLAYFS PEA_IMAGE PEA_NETSETUP PEA_DNSD PEA PEA_QUADLET
 
+# The host's network is never a test's: as root pea's default network mode is
+# podman's, the bridge network, which adds a bridge, a veth, firewall rules and
+# ip_forward to the namespace pea runs in. Every pea a test starts reads
+# helpers/netns-none.conf last ([containers] netns = "none"), unless the test
+# names a containers.conf of its own there (whose own netns line then says
+# what it means). The frontend files put a copy of it where their users can
+# read it (fe_host_net_guard), and their network tests drop it inside a
+# namespace of their own (pea_net). podman 4.3.1 does not read this variable.
+: "${CONTAINERS_CONF_OVERRIDE:=$PEA_TEST_HELPERS/netns-none.conf}"
+export CONTAINERS_CONF_OVERRIDE
+
 # A fresh directory per test. bats creates BATS_TEST_TMPDIR before it sources
 # the test file, and removes it after the run. In setup_file/setup_suite there
 # is no test, so TEST_DIR stays unset there (use BATS_FILE_TMPDIR).
