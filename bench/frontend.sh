@@ -23,6 +23,12 @@
 # measured beside the first with its own root, in turn with it where it can
 # (run --rm and run -d alternate), so that the load of a shared machine hits
 # both alike; its lines start with "base:".
+# pea's removals (run --rm's end, rm -af) leave the deletion of the files to
+# detached processes (pea-rm(1), pea-storage(8) trash): their wall time ends
+# when the containers are gone, and those processes may still run beside the
+# next row for some milliseconds (most here: each unlink of a file with blocks
+# waits for a discard on this disk). CPU rows count them only where they end
+# before the command does.
 # BENCH_TMPFS_RUN=1: every run root (pea's, podman's) on a tmpfs of the bench's,
 # as /run is on a real system; by default they are in the bench's folder
 # under /tmp, where each file made costs its inode allocation on a disk.
