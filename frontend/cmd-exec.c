@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,36 +274,114 @@ static bool fd_is_null_device(int fd)
 }
 
 /*
- * Until the process ends, read and drop what it writes to sink (the pipe
- * standing for a /dev/null of ours): stop at its end of file too.
+ * Whether fd is a device node other than a terminal (crun leaves terminals
+ * alone): the host's node, which a runtime chowning its stdio would change.
  */
-static void drain_until_exit(int pidfd, int sink)
+static bool fd_is_device(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) && !isatty(fd);
+}
+
+/*
+ * Pipes standing for our stdio where it is a device: out[i] (read end) for
+ * stdout and stderr, copied to our fd 1 and 2 (to /dev/null: dropped); in
+ * (write end) fed from our stdin (-i from a device other than /dev/null).
+ */
+struct relay {
+	int out[2];
+	int in;
+	char buf[16384];
+	size_t len, off; /* of stdin's data not yet in the pipe */
+	bool in_eof;
+};
+
+/* Copy one chunk of out[i] to our fd 1 + i; false at its end. */
+static bool relay_out(struct relay *rl, int i)
 {
 	char buf[16384];
+	ssize_t r = read(rl->out[i], buf, sizeof(buf));
 
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (r <= 0)
+		return false;
+	/* a device that refuses it (/dev/full): the data is lost, as it would be */
+	(void)pea_write_all(1 + i, buf, (size_t)r, NULL);
+	return true;
+}
+
+/* Move stdin's data on: read when the buffer is empty, write what is there. */
+static void relay_in(struct relay *rl, short revents_stdin, short revents_pipe)
+{
+	if (rl->len == rl->off && (revents_stdin & (POLLIN | POLLHUP | POLLERR))) {
+		ssize_t r = read(STDIN_FILENO, rl->buf, sizeof(rl->buf));
+
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			return;
+		rl->off = 0;
+		rl->len = r > 0 ? (size_t)r : 0;
+		rl->in_eof = r <= 0;
+	}
+	if (rl->len > rl->off && (revents_pipe & POLLOUT)) {
+		ssize_t w = write(rl->in, rl->buf + rl->off, rl->len - rl->off);
+
+		if (w > 0)
+			rl->off += (size_t)w;
+		else if (w < 0 && errno != EINTR && errno != EAGAIN)
+			rl->in_eof = true; /* the process closed its stdin (EPIPE) */
+	}
+	if (rl->in_eof || (revents_pipe & (POLLERR | POLLHUP)))
+		rl->in = pea_close(rl->in);
+}
+
+/*
+ * Until the process ends: our stdin into rl->in, rl->out[] to our stdout and
+ * stderr; then what is left in rl->out[] (the process's last words).
+ */
+static void relay_until_exit(int pidfd, struct relay *rl)
+{
 	for (;;) {
-		struct pollfd p[2] = { { .fd = sink, .events = POLLIN },
-				       { .fd = pidfd, .events = POLLIN } };
-		int n = poll(p, pidfd >= 0 ? 2 : 1, -1);
+		struct pollfd p[5] = {
+			{ .fd = pidfd, .events = POLLIN },
+			{ .fd = rl->out[0], .events = POLLIN },
+			{ .fd = rl->out[1], .events = POLLIN },
+			{ .fd = rl->in >= 0 && rl->len == rl->off ? STDIN_FILENO : -1,
+			  .events = POLLIN },
+			{ .fd = rl->len > rl->off ? rl->in : -1, .events = POLLOUT },
+		};
+		int n = poll(p, ARRAY_SIZE(p), -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || (pidfd >= 0 && p[1].revents))
-			return;
-		if (p[0].revents) {
-			ssize_t r = read(sink, buf, sizeof(buf));
-
-			if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
-				return;
+		if (n < 0 || p[0].revents)
+			break;
+		for (int i = 0; i < 2; i++)
+			if (p[1 + i].revents && !relay_out(rl, i))
+				rl->out[i] = pea_close(rl->out[i]);
+		if (rl->in >= 0 && (p[3].revents || p[4].revents))
+			relay_in(rl, p[3].revents, p[4].revents);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (rl->out[i] < 0)
+			continue;
+		pea_fd_set_nonblock(rl->out[i], true);
+		for (;;) {
+			errno = 0;
+			if (!relay_out(rl, i) || errno == EAGAIN)
+				break;
 		}
 	}
 }
 
 /*
  * In the foreground: the runtime's exec, with our terminal (-t) or our stdio.
- * Our stdio that is /dev/null is given as pipes (stdin one at its end, stdout
- * and stderr one we drain): a runtime chowning the stdio it gets to the
- * process's user (crun before 1.24 does) would chown the host's /dev/null.
+ * Our stdio that is a device other than a terminal is given as pipes (stdin
+ * /dev/null or without -i one at its end, another device one we feed; stdout
+ * and stderr ones we copy to ours): a runtime chowning the stdio it gets to
+ * the process's user (crun before 1.24 does) would chown the host's
+ * /dev/null, /dev/urandom, /dev/full...
  */
 static int exec_foreground(const struct global_options *g, const struct ctr_record *rec,
 			   const struct exec_options *o, const char *procfile, const char *logfile,
@@ -312,11 +391,14 @@ static int exec_foreground(const struct global_options *g, const struct ctr_reco
 	_cleanup_strv_ char **argv = NULL;
 	_cleanup_close_ int pidfd = -1;
 	struct pea_spawn s = { .null_stdin = !o->input };
-	_cleanup_close_ int sink_r = -1, sink_w = -1;
-	struct pea_fd_map fds[2];
+	_cleanup_free_ struct relay *rl = xnew(struct relay, 1);
+	int child_ends[3] = { -1, -1, -1 };
+	struct pea_fd_map fds[3];
+	bool relaying = false;
 	pid_t pid;
 	int r;
 
+	*rl = (struct relay){ .out = { -1, -1 }, .in = -1 };
 	if (o->tty) {
 		if (tty_console_dir(&sockdir, err) < 0)
 			return -1;
@@ -330,28 +412,51 @@ static int exec_foreground(const struct global_options *g, const struct ctr_reco
 	}
 	if (fd_is_null_device(STDIN_FILENO))
 		s.null_stdin = true;
-	for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
-		if (!fd_is_null_device(fd))
-			continue;
-		if (sink_r < 0) {
-			int p[2];
+	else if (!s.null_stdin && fd_is_device(STDIN_FILENO)) {
+		int p[2];
 
-			if (pipe2(p, O_CLOEXEC) < 0)
-				return pea_error_errno(err, "pipe for /dev/null");
-			sink_r = p[0];
-			sink_w = p[1];
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return pea_error_errno(err, "pipe for stdin");
+		child_ends[0] = p[0];
+		rl->in = p[1];
+		pea_fd_set_nonblock(rl->in, true);
+		fds[s.nfds++] = (struct pea_fd_map){ .parent = p[0], .child = STDIN_FILENO };
+		relaying = true;
+	}
+	for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
+		int p[2];
+
+		if (!fd_is_device(fd))
+			continue;
+		if (pipe2(p, O_CLOEXEC) < 0) {
+			r = pea_error_errno(err, "pipe for output");
+			goto out;
 		}
-		fds[s.nfds++] = (struct pea_fd_map){ .parent = sink_w, .child = fd };
+		rl->out[fd - 1] = p[0];
+		child_ends[fd] = p[1];
+		fds[s.nfds++] = (struct pea_fd_map){ .parent = p[1], .child = fd };
+		relaying = true;
 	}
 	s.fds = fds;
 	s.argv = argv;
 	r = pea_spawn(&s, &pid, &pidfd, err);
-	sink_w = pea_close(sink_w);
+	for (int i = 0; i < 3; i++)
+		child_ends[i] = pea_close(child_ends[i]);
 	if (r < 0)
-		return -1;
-	if (sink_r >= 0)
-		drain_until_exit(pidfd, sink_r);
-	return pea_wait(pid, pidfd, -1, ret_status, err);
+		goto out;
+	if (relaying) {
+		/* a process that closes its stdin early: EPIPE, not our death */
+		signal(SIGPIPE, SIG_IGN);
+		relay_until_exit(pidfd, rl);
+	}
+	r = pea_wait(pid, pidfd, -1, ret_status, err);
+out:
+	for (int i = 0; i < 3; i++)
+		(void)pea_close(child_ends[i]);
+	(void)pea_close(rl->in);
+	for (int i = 0; i < 2; i++)
+		(void)pea_close(rl->out[i]);
+	return r;
 }
 
 /*

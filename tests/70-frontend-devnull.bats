@@ -79,3 +79,26 @@ devnull_kept_by() {
 		run --rm --log-driver passthrough -u 99 "${MAP0[@]}" busybox sh -c 'seq 20000 >&2; echo out'
 	assert_equal "$(cat "$TEST_DIR/out")" out
 }
+
+@test "devnull: exec's stdio that is another device node reaches crun as pipes: stdin fed, output copied" {
+	run -0 pea_cmd run -d --name web busybox sleep 100
+	# crun chowned /dev/urandom (stdin with -i) and /dev/full (stdout) to 99: was 99:0
+	run -0 bash -c '"$@" </dev/urandom' _ "$PEA" "${FE_ARGS[@]}" exec -i -u 99 web sh -c 'head -c 100000 | wc -c'
+	assert_output 100000
+	assert_equal "$(stat -c %u:%g:%a /dev/urandom)" 0:0:666
+	run -0 bash -c '"$@" >/dev/full' _ "$PEA" "${FE_ARGS[@]}" exec -u 99 web sh -c 'seq 100000 >/dev/null; echo lost'
+	assert_equal "$(stat -c %u:%g:%a /dev/full)" 0:0:666
+	# a process that leaves its stdin unread ends as it would (pea is not stopped by SIGPIPE)
+	run -3 bash -c '"$@" </dev/zero' _ "$PEA" "${FE_ARGS[@]}" exec -i -u 99 web sh -c 'head -c 1 >/dev/null; exit 3'
+	run -4 bash -c '"$@" </dev/zero' _ "$PEA" "${FE_ARGS[@]}" exec -i -u 99 web sh -c 'exit 4'
+	assert_equal "$(stat -c %u:%g:%a /dev/zero)" 0:0:666
+	# stderr to /dev/null while stdout comes through, all of it
+	run -0 bash -c '"$@" 2>/dev/null' _ "$PEA" "${FE_ARGS[@]}" exec -u 99 web sh -c 'seq 50000 >&2; seq 30000 | wc -l'
+	assert_output 30000
+	for n in urandom full zero null; do
+		if [[ "$(stat -c %u:%g:%a "/dev/$n")" != 0:0:666 ]]; then
+			chown 0:0 "/dev/$n"
+			chmod 666 "/dev/$n"
+		fi
+	done
+}
