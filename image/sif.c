@@ -18,9 +18,6 @@
 #define HDR_ARCH	 45 /* "02\0" */
 #define HDR_UUID	 48 /* 16 bytes */
 #define HDR_CREATED	 64
-/* 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in seconds since the epoch */
-#define SIF_CREATED_MIN (-62167219200LL)
-#define SIF_CREATED_END 253402300800LL
 #define HDR_DESCR_TOTAL	 88
 #define HDR_DESCR_OFFSET 96
 #define HDR_DESCR_SIZE	 104
@@ -34,6 +31,10 @@
 #define DESC_SIZE     25
 #define DESC_NAME     73
 #define DESC_EXTRA    201 /* partitions: fstype (int32), parttype (int32), arch[3] */
+
+/* 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in seconds since the epoch */
+#define SIF_CREATED_MIN (-62167219200LL)
+#define SIF_CREATED_END 253402300800LL
 
 static uint32_t get_u32(const uint8_t *p)
 {
