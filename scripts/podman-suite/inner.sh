@@ -10,10 +10,16 @@ mount --make-rprivate /
 mount -t tmpfs -o mode=0755 tmpfs /run     # /run/systemd, /run/netns, /run/pea, /run/containers, /run/libpod ...
 mkdir -p /run/lock /run/netns /run/user && chmod 1777 /run/lock
 ln -s /dev/shm /run/shm
-# the host's /dev is shared with these namespaces: each common node bound onto itself, so
-# that a rename or unlink over it (an engine writing `-o /dev/null` by rename) fails here
-# with EBUSY instead of replacing the host's node
-for n in null zero full random urandom tty; do mount --bind /dev/$n /dev/$n; done
+# the host's /dev is shared with these namespaces: each common node is covered by a node of
+# our own (same device, made on /run's tmpfs), so that a rename or unlink over it (an engine
+# writing `-o /dev/null` by rename) fails here with EBUSY instead of replacing the host's
+# node, and a chown or chmod of it (crun 1.8.1 chowns the stdio it is given to the process's
+# user) changes ours, not the host's
+mkdir -p /run/.dev
+for n in null zero full random urandom tty; do
+	# shellcheck disable=SC2046 # major and minor, two words
+	mknod -m 666 "/run/.dev/$n" c $(stat -c '%Hr %Lr' "/dev/$n") && mount --bind "/run/.dev/$n" "/dev/$n"
+done
 # the stores on disk (ext4, as in podman's CI: 160-volumes compares a bind
 # volume's filesystem with the suite folder's), in run-anchor.sh's $STATE.disk
 for d in containers pea; do
