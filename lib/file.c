@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -236,28 +235,6 @@ out_unlink:
 	return r;
 }
 
-/*
- * An unsynced replacement of a regular file swaps the two names
- * (RENAME_EXCHANGE) and unlinks the old content under the temp name, where a
- * rename over it did the same for readers: on ext4 a rename over an existing
- * file writes the new one's blocks out at once (auto_da_alloc), so the next
- * replacement freed blocks on the disk, and where the file system is mounted
- * with `discard` each free waits for the device (median 4 ms a rename here,
- * 0.04 ms swapped). Unsynced, the file's versions then never reach the disk
- * while it changes quickly (a record's life-cycle fields). 1: swapped; 0: a
- * plain rename is wanted (no file there yet, not a regular file, no exchange).
- */
-static int exchange_replace(int dirfd, const char *tmp, const char *name)
-{
-	struct stat st;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
-	    renameat2(dirfd, tmp, dirfd, name, RENAME_EXCHANGE) < 0)
-		return 0;
-	(void)unlinkat(dirfd, tmp, 0); /* a leftover is a *.tmp.* that readers ignore */
-	return 1;
-}
-
 int pea_write_file_replace_at(int dirfd, const char *name, const void *data, size_t len,
 			      mode_t mode, struct pea_error **err)
 {
@@ -273,8 +250,6 @@ int pea_write_file_replace_at(int dirfd, const char *name, const void *data, siz
 		r = pea_error_errno(err, "chmod '%s'", tmp);
 	if (r == 0 && close(TAKE_FD(fd)) < 0)
 		r = pea_error_errno(err, "close '%s'", tmp);
-	if (r == 0 && exchange_replace(dirfd, tmp, name) == 1)
-		return 0;
 	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		r = pea_error_errno(err, "rename '%s' to '%s'", tmp, name);
 	if (r < 0)

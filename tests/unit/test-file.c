@@ -198,7 +198,7 @@ static void test_replace(int dir)
 	tap_ok(err && strncmp(err->message, "rename 'rdir.tmp.", 17) == 0,
 	       "replace's rename error: %s", err ? err->message : "");
 	tap_is_int(count_matching(dir, "rdir.tmp.*"), 0, "a failed replace removes its temp file");
-	/* over a file: swapped (RENAME_EXCHANGE), as a rename: a new inode, the old one unlinked */
+	/* over a file: a rename (a new inode; the old one loses the name, keeps its others) */
 	{
 		struct stat before, link_st;
 		_cleanup_free_ char *kept = NULL;
