@@ -319,11 +319,32 @@ struct tomb {
 static struct tomb *tombs;
 static size_t ntombs;
 
+/* A tombstone whose remover is at work (its flock held) is not a leftover. */
+static bool tomb_is_held(int dfd, const char *name)
+{
+	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0;
+}
+
 static int tomb_take(const char *dir, const char *tomb, struct pea_error **err)
 {
 	_cleanup_close_ int fd = -1;
+	int r = rename(dir, tomb);
 
-	if (rename(dir, tomb) < 0)
+	/*
+	 * A tombstone of the same name already: a removal killed after its rename,
+	 * the folder made again since (a start of the same container). Swept here
+	 * unless its remover is at work; then this folder goes in place.
+	 */
+	if (r < 0 && (errno == ENOTEMPTY || errno == EEXIST)) {
+		if (tomb_is_held(AT_FDCWD, tomb))
+			return pea_rm_rf_at(AT_FDCWD, dir, err);
+		if (pea_rm_rf_at(AT_FDCWD, tomb, err) < 0)
+			return -1;
+		r = rename(dir, tomb);
+	}
+	if (r < 0)
 		return errno == ENOENT ? 0 : pea_error_errno(err, "remove '%s'", dir);
 	fd = open(tomb, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	/* someone else's already (a sweep): removed here, as before */
@@ -402,14 +423,6 @@ static int drop_record_dir(const struct global_options *g, const char *id, struc
 	_cleanup_free_ char *tomb = xasprintf("%s/containers/.rm-%s", g->root, id);
 
 	return tomb_take(dir, tomb, err);
-}
-
-/* A tombstone whose remover is at work (its flock held) is not a leftover. */
-static bool tomb_is_held(int dfd, const char *name)
-{
-	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0;
 }
 
 /* RUNROOT/containers/.rm-ID nobody holds: a killed remover's. */

@@ -67,6 +67,33 @@ no_tombs_soon() {
 	no_tombs_soon
 }
 
+@test "rm tombs: a stale tombstone of the same name (a killed rm, the folder made again) does not stop the next rm" {
+	run -0 pea_cmd run -d --network none --name e1 busybox sleep 100
+	local id=$output
+	run -0 pea_cmd stop -t 0 e1
+	# what a kill -9 of 'pea rm -f e1' right after its run folder's rename leaves
+	mv "$FE_RUNROOT/containers/$id" "$FE_RUNROOT/containers/.rm-$id"
+	run -0 pea_cmd start e1
+	[[ -d "$FE_RUNROOT/containers/$id" ]]
+	run -0 pea_cmd rm -f e1
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	[[ ! -e "$FE_RUNROOT/containers/$id" ]]
+	no_tombs_soon
+	# the same with the stale one's remover at work: the folder goes in place, the held one stays
+	run -0 pea_cmd run -d --network none --name e2 busybox sleep 100
+	id=$output
+	mkdir -p "$FE_RUNROOT/containers/.rm-$id/x"
+	local fd
+	exec {fd}<"$FE_RUNROOT/containers/.rm-$id"
+	flock -x "$fd"
+	run -0 pea_cmd rm -f e2
+	[[ ! -e "$FE_RUNROOT/containers/$id" && -d "$FE_RUNROOT/containers/.rm-$id/x" ]]
+	exec {fd}<&-
+	run -0 pea_cmd run --rm --network none busybox true
+	no_tombs_soon
+}
+
 @test "rm tombs: rm -a of several, then ps while their removers run: nothing half there" {
 	local n
 	for n in 1 2 3 4 5; do
