@@ -242,24 +242,29 @@ lane_sample() {
 		printf '%s "makes and removes one" { ip link add pea-h2 type veth peer name pea-h3; ip link del pea-h2; }\n' @test
 		printf '%s "flips ip_forward" { f=/proc/sys/net/ipv4/ip_forward; echo $((1 - $(cat $f))) >$f; }\n' @test
 		printf '%s "adds a route" { ip route add 198.51.100.0/24 dev lo; }\n' @test
+		printf '%s "changes a route the host had" { ip route replace 203.0.113.0/24 dev lo proto static; }\n' @test
 		# /dev is the host's whatever the namespace: a node of the test's own stands for it
 		printf '%s "changes a device node" { chgrp 5 "%s"; }\n' @test "$TEST_DIR/full"
 	} >"$TEST_DIR/n/n.bats"
 	mknod -m 666 "$TEST_DIR/full" c 1 7
+	ip -n "$NETNS_NAME" link set lo up
+	# a route to a destination the host had, changed: reported, never deleted
+	ip -n "$NETNS_NAME" route add 203.0.113.0/24 dev lo
 	local forward
 	forward=$(nsenter --net="$NETNS_PATH" cat /proc/sys/net/ipv4/ip_forward)
 	# run.sh's own namespace stands for the host's here
 	run nsenter --net="$NETNS_PATH" env -i PATH="$PATH" HOME="$HOME" PEA_BUILD="$PEA_BUILD" \
 		PEA_TEST_STRICT=1 PEA_TEST_HOST_DEVICES="$TEST_DIR/full" "$TOP/tests/run.sh" "$TEST_DIR/n/n.bats"
-	local links tables forward_after full routes
+	local links tables forward_after full routes kept
 	full=$(stat -c %u:%g:%a "$TEST_DIR/full")
 	forward_after=$(nsenter --net="$NETNS_PATH" cat /proc/sys/net/ipv4/ip_forward)
 	routes=$(ip -n "$NETNS_NAME" route show | grep -c 198.51.100 || true)
+	kept=$(ip -n "$NETNS_NAME" route show | grep -c 203.0.113 || true)
 	links=$(ip -n "$NETNS_NAME" -o link show | grep -c pea-h || true)
 	tables=$(ip netns exec "$NETNS_NAME" nft list tables | grep -c peaharness || true)
 	netns_delete
 	assert_failure
-	assert_equal "${lines[-1]}" "5 passed, 1 failed, 0 skipped"
+	assert_equal "${lines[-1]}" "6 passed, 1 failed, 0 skipped"
 	assert_output --regexp "n.bats changed the host \(network namespace, sysctls, devices, /dev\): .*link pea-h0"
 	assert_output --partial "nft inet peaharness"
 	assert_output --partial "sysctl net.ipv4.ip_forward=$((1 - forward))"
@@ -268,6 +273,8 @@ lane_sample() {
 	# put back as it was
 	assert_equal "$full" 0:0:666
 	assert_equal "$routes" 0
+	assert_output --partial "route4 203.0.113.0/24 dev lo proto static scope link"
+	assert_equal "$kept" 1
 	assert_equal "$forward_after" "$forward"
 	refute_output --partial pea-h2
 	assert_equal "$links" 0

@@ -196,8 +196,9 @@ read -r -a host_devices <<<"${PEA_TEST_HOST_DEVICES:-/dev/null /dev/zero /dev/fu
 host_net() {
 	{
 		ip -o link show 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print "link " $2}'
-		ip -o -4 route show 2>/dev/null | sed 's/^/route4 /; s/ *$//'
-		ip -o -6 route show 2>/dev/null | sed 's/^/route6 /; s/ *$//'
+		# without what changes by itself (an RA's route ages: "expires 1234sec")
+		ip -o -4 route show 2>/dev/null | sed 's/^/route4 /; s/ expires [0-9]*sec//; s/ linkdown//; s/ *$//'
+		ip -o -6 route show 2>/dev/null | sed 's/^/route6 /; s/ expires [0-9]*sec//; s/ linkdown//; s/ *$//'
 		nft list tables 2>/dev/null | sed 's/^table /nft /'
 		local k
 		for k in net.ipv4.ip_forward net.ipv4.conf.all.forwarding net.ipv4.conf.default.forwarding \
@@ -224,8 +225,11 @@ host_restore() {
 	while read -r kind what; do
 		case $kind in
 		link) ip link del "$what" 2>/dev/null ;;
-		route4) ip -4 route del $what 2>/dev/null ;;
-		route6) ip -6 route del $what 2>/dev/null ;;
+		route4 | route6)
+			# never a route to a destination the host had before (its line changed)
+			grep -q "^$kind ${what%% *} " <<<"$before" ||
+				ip "-${kind#route}" route del $what 2>/dev/null
+			;;
 		nft) nft delete table $what 2>/dev/null ;;
 		sysctl)
 			old=$(grep -m1 "^sysctl ${what%%=*}=" <<<"$before" | cut -d' ' -f2)
