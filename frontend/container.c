@@ -327,10 +327,37 @@ static bool tomb_is_held(int dfd, const char *name)
 	return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0;
 }
 
+/*
+ * Whether a mount lies at or under dir (in this mount namespace): such a
+ * folder is not renamed away, where its remover would fail on the mount
+ * unseen; removed in place, it gives the error naming it and stays.
+ */
+static bool mount_under(const char *dir)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0, len = strlen(dir);
+
+	while (f && getline(&line, &cap, f) > 0) {
+		char *p = line;
+
+		/* the fifth field: the mount point (octal escapes: a dir with none is compared) */
+		for (int i = 0; i < 4 && p; i++)
+			p = strchr(p + 1, ' ');
+		if (p && strncmp(p + 1, dir, len) == 0 && (p[1 + len] == ' ' || p[1 + len] == '/'))
+			return true;
+	}
+	return false;
+}
+
 static int tomb_take(const char *dir, const char *tomb, struct pea_error **err)
 {
 	_cleanup_close_ int fd = -1;
-	int r = rename(dir, tomb);
+	int r;
+
+	if (mount_under(dir))
+		return pea_rm_rf_at(AT_FDCWD, dir, err);
+	r = rename(dir, tomb);
 
 	/*
 	 * A tombstone of the same name already: a removal killed after its rename,

@@ -94,6 +94,25 @@ no_tombs_soon() {
 	no_tombs_soon
 }
 
+@test "rm tombs: a mount left in the run folder: rm says so and keeps the container, not a tombstone nobody can remove" {
+	run -0 pea_cmd run -d --network none --name m1 busybox sleep 100
+	local id=$output
+	mkdir "$FE_RUNROOT/containers/$id/leak"
+	mount -t tmpfs leak "$FE_RUNROOT/containers/$id/leak"
+	run -125 pea_cmd rm -f m1
+	umount "$FE_RUNROOT/containers/$id/leak"
+	assert_output --partial "'$FE_RUNROOT/containers/$id/leak' is a mount point, not removing it"
+	assert_equal "${#lines[@]}" 1
+	run ls -A "$FE_RUNROOT/containers"
+	refute_output --partial ".rm-"
+	run -0 pea_cmd ps -a --format '{{.Names}}'
+	assert_output m1
+	run -0 pea_cmd rm -f m1
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	no_tombs_soon
+}
+
 @test "rm tombs: rm -a of several, then ps while their removers run: nothing half there" {
 	local n
 	for n in 1 2 3 4 5; do
