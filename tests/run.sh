@@ -256,7 +256,7 @@ host_restore() {
 ancestor_runs() {
 	local p=$PPID
 	while ((p > 1)); do
-		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | sed -n 's/^PEA_TEST_RUN=//p'
+		tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | sed -n 's/^PEA_TEST_RUN=//p'
 		p=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)
 		[[ -n "$p" ]] || break
 	done
@@ -270,7 +270,7 @@ runs_beside() {
 	mine=$(ancestor_runs)
 	net=$(readlink /proc/$$/ns/net)
 	for e in /proc/[0-9]*/environ; do
-		v=$(tr '\0' '\n' <"$e" 2>/dev/null | sed -n 's/^PEA_TEST_RUN=//p')
+		v=$(tr '\0' '\n' 2>/dev/null <"$e" | sed -n 's/^PEA_TEST_RUN=//p')
 		[[ -z "$v" || "$v" == "$run_id".* ]] && continue
 		grep -qxF -- "$v" <<<"$mine" && continue
 		[[ $(readlink "${e%/environ}/ns/net" 2>/dev/null) == "$net" ]] && return 0
