@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -265,14 +264,6 @@ static char **runtime_argv(const struct global_options *g, const struct ctr_reco
 	return v;
 }
 
-/* Whether fd is the null device: the host's, whoever opened it. */
-static bool fd_is_null_device(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
-}
-
 /*
  * Whether fd is a device node other than a terminal (crun leaves terminals
  * alone): the host's node, which a runtime chowning its stdio would change.
@@ -343,6 +334,9 @@ static void relay_in(struct relay *rl, short revents_stdin, short revents_pipe)
 static void relay_until_exit(int pidfd, struct relay *rl)
 {
 	for (;;) {
+		/* without a pidfd (before Linux 5.3), until every pipe has ended */
+		if (pidfd < 0 && rl->out[0] < 0 && rl->out[1] < 0 && rl->in < 0)
+			break;
 		struct pollfd p[5] = {
 			{ .fd = pidfd, .events = POLLIN },
 			{ .fd = rl->out[0], .events = POLLIN },
@@ -410,7 +404,7 @@ static int exec_foreground(const struct global_options *g, const struct ctr_reco
 		(void)rmdir(sockdir);
 		return r;
 	}
-	if (fd_is_null_device(STDIN_FILENO))
+	if (pea_fd_is_null_device(STDIN_FILENO))
 		s.null_stdin = true;
 	else if (!s.null_stdin && fd_is_device(STDIN_FILENO)) {
 		int p[2];

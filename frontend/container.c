@@ -409,7 +409,7 @@ static void tombs_remove(void)
 static void tombs_hand_off(void)
 {
 	_cleanup_free_ int *keep = NULL;
-	int status, null;
+	int status;
 	pid_t pid = -1;
 
 	if (ntombs == 0)
@@ -425,16 +425,12 @@ static void tombs_hand_off(void)
 		tombs_release(); /* the grandchild's copies hold them */
 		return;
 	}
-	(void)setsid();
-	if (fork() != 0)
-		_exit(0);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	for (int i = 0; null >= 0 && i < 3; i++)
-		(void)dup2(null, i);
 	keep = xnew(int, ntombs);
 	for (size_t i = 0; i < ntombs; i++)
 		keep[i] = tombs[i].fd;
-	(void)pea_close_fds_except(3, keep, ntombs);
+	pea_detach_self(keep, ntombs);
+	if (fork() != 0)
+		_exit(0);
 	tombs_remove();
 	_exit(0);
 }

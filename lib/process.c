@@ -11,7 +11,9 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -251,18 +253,10 @@ int pea_spawn(const struct pea_spawn *s, pid_t *ret_pid, int *ret_pidfd, struct 
 	tmp = xnew(int, s->nfds + 1);
 	keep = xnew(int, s->nfds + 1);
 	if (s->null_stdin && !stdin_is_mapped(s)) {
-		int p[2];
-
-		/*
-		 * An empty pipe, not /dev/null: it reads as the end of file the
-		 * same, and a runtime that chowns the stdio it is given to the
-		 * process's user (crun before 1.24 does, for exec -u) cannot
-		 * change the host's /dev/null with it.
-		 */
-		if (pipe2(p, O_CLOEXEC) < 0)
+		/* not /dev/null: a runtime may chown it (pea_empty_pipe) */
+		nullfd = pea_empty_pipe();
+		if (nullfd < 0)
 			return pea_error_errno(err, "pipe for stdin");
-		close(p[1]);
-		nullfd = p[0];
 	}
 	report = report_new();
 	if (!report)
@@ -291,6 +285,34 @@ int pea_spawn(const struct pea_spawn *s, pid_t *ret_pid, int *ret_pidfd, struct 
 	if (ret_pid)
 		*ret_pid = pid;
 	return 0;
+}
+
+int pea_empty_pipe(void)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	close(p[1]);
+	return p[0];
+}
+
+bool pea_fd_is_null_device(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+}
+
+void pea_detach_self(const int *keep, size_t nkeep)
+{
+	int fd;
+
+	(void)setsid();
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int i = 0; fd >= 0 && i < 3; i++)
+		(void)dup2(fd, i);
+	(void)pea_close_fds_except(3, keep, nkeep);
 }
 
 int pea_pidfd_open(pid_t pid, unsigned int flags)

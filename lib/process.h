@@ -39,6 +39,25 @@ struct pea_spawn {
  */
 int pea_spawn(const struct pea_spawn *s, pid_t *ret_pid, int *ret_pidfd, struct pea_error **err);
 
+/*
+ * The read end (O_CLOEXEC) of a pipe whose write end is closed: it reads as
+ * the end of file, as /dev/null does, without being a device. Given to an OCI
+ * runtime in place of /dev/null: crun before 1.24 chowns the stdio it is
+ * given to the process's user, and the host's /dev/null changed owner.
+ * -1 and errno on failure.
+ */
+int pea_empty_pipe(void);
+
+/* Whether fd is the null device (1:3): the host's, whoever opened it. */
+bool pea_fd_is_null_device(int fd);
+
+/*
+ * In a child meant to outlive its parent unwaited (a detached remover): a
+ * session of its own (not stopped with the caller's terminal), stdio on
+ * /dev/null, every fd from 3 on closed but keep's. Does not allocate.
+ */
+void pea_detach_self(const int *keep, size_t nkeep);
+
 /* pidfd_open(2); -1 and errno on failure. */
 int pea_pidfd_open(pid_t pid, unsigned int flags);
 int pea_pidfd_send_signal(int pidfd, int sig);

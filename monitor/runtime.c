@@ -7,8 +7,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -181,28 +179,17 @@ static bool replace_listen_pid(const struct monitor *m)
 	       (m->opts->replace_listen_pid || m->cfg->listen_pid == (long)getpid());
 }
 
-/* Whether fd is the null device (the host's, whoever opened it). */
-static bool is_null_device(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
-}
-
 /*
  * The read end of an empty pipe: reads as the end of file, as /dev/null does.
  * One for the monitor's life: every runtime it starts may share it.
  */
 int monitor_null_in(struct monitor *m, struct pea_error **err)
 {
-	int p[2];
-
 	if (m->null_in >= 0)
 		return m->null_in;
-	if (pipe2(p, O_CLOEXEC) < 0)
+	m->null_in = pea_empty_pipe();
+	if (m->null_in < 0)
 		return pea_error_errno(err, "pipe for the runtime's stdin");
-	close(p[1]);
-	m->null_in = p[0];
 	return m->null_in;
 }
 
@@ -257,9 +244,11 @@ static int stdio_fds(struct monitor *m, struct pea_fd_map *fds, struct pea_error
 	int in, out, errfd;
 
 	if (m->cfg->log_drivers & LOG_DRIVER_PASSTHROUGH) {
-		in = is_null_device(STDIN_FILENO) ? monitor_null_in(m, err) : STDIN_FILENO;
-		out = is_null_device(STDOUT_FILENO) ? monitor_null_out(m, err) : STDOUT_FILENO;
-		errfd = is_null_device(STDERR_FILENO) ? monitor_null_out(m, err) : STDERR_FILENO;
+		in = pea_fd_is_null_device(STDIN_FILENO) ? monitor_null_in(m, err) : STDIN_FILENO;
+		out = pea_fd_is_null_device(STDOUT_FILENO) ? monitor_null_out(m, err)
+							   : STDOUT_FILENO;
+		errfd = pea_fd_is_null_device(STDERR_FILENO) ? monitor_null_out(m, err)
+							     : STDERR_FILENO;
 	} else {
 		in = m->worker_stdin >= 0 ? m->worker_stdin : monitor_null_in(m, err);
 		/* with a terminal the runtime's own stdout goes with its stderr */

@@ -13,6 +13,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/log.h"
+#include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 #include "cli.h"
@@ -84,16 +85,6 @@ static void trash_empty(struct store *s)
 	trash_release(s);
 }
 
-static void stdio_to_null(void)
-{
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	for (int i = 0; fd >= 0 && i < 3; i++)
-		(void)dup2(fd, i);
-	if (fd > 2)
-		close(fd);
-}
-
 void trash_hand_off(struct store *s, void (*before)(void *arg), void *arg, const int *fds,
 		    size_t nfds)
 {
@@ -113,15 +104,13 @@ void trash_hand_off(struct store *s, void (*before)(void *arg), void *arg, const
 		return;
 	}
 	if (pid == 0) {
-		(void)setsid(); /* not stopped by the caller's terminal (^C) */
-		stdio_to_null();
 		keep = xnew(int, s->n_trash + nfds + 1);
 		keep[nkeep++] = s->trash_fd;
 		for (size_t i = 0; i < s->n_trash; i++)
 			keep[nkeep++] = s->trash[i].fd;
 		for (size_t i = 0; i < nfds; i++)
 			keep[nkeep++] = fds[i];
-		(void)pea_close_fds_except(3, keep, nkeep);
+		pea_detach_self(keep, nkeep); /* not stopped with the caller's terminal (^C) */
 		store_crash_point("trash-remover");
 	}
 	if (before)
