@@ -319,6 +319,12 @@ struct tomb {
 static struct tomb *tombs;
 static size_t ntombs;
 
+/* A name in pea-storage's trash folder: one component, not a dot. */
+static bool trash_name_ok(const char *name)
+{
+	return *name && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
 /* A tombstone whose remover is at work (its flock held) is not a leftover. */
 static bool tomb_is_held(int dfd, const char *name)
 {
@@ -393,18 +399,61 @@ static void tombs_release(void)
 	ntombs = 0;
 }
 
+/* The detached mounts first (their last close: the sync of the file system under them). */
 static void tombs_remove(void)
 {
 	for (size_t i = 0; i < ntombs; i++)
-		(void)pea_rm_rf_at(AT_FDCWD, tombs[i].path, NULL);
+		if (!tombs[i].path)
+			tombs[i].fd = pea_close(tombs[i].fd);
+	for (size_t i = 0; i < ntombs; i++)
+		if (tombs[i].path)
+			(void)pea_rm_rf_at(AT_FDCWD, tombs[i].path, NULL);
 	tombs_release();
+}
+
+/*
+ * What pea-storage's container rm passed on its --hand-off-fd (trash_pass):
+ * its trash entries ("t" NAME, the fd holding the entry's flock) and detached
+ * mounts ("p"), removed and closed by this removal's remover with the
+ * tombstones: one detached process per removal, not two. Read once
+ * pea-storage has ended: every message is queued.
+ */
+static void tombs_take_passed(const struct global_options *g, int sock)
+{
+	char buf[512];
+	ssize_t len;
+	int fd;
+
+	while ((len = pea_recv_fd(sock, buf, sizeof(buf) - 1, &fd, MSG_DONTWAIT)) > 0) {
+		buf[len] = '\0';
+		if (fd < 0)
+			continue;
+		if ((buf[0] != 't' && buf[0] != 'p') ||
+		    (buf[0] == 't' && !trash_name_ok(buf + 1))) {
+			close(fd);
+			continue;
+		}
+		tombs = xrealloc(tombs, (ntombs + 1) * sizeof(*tombs));
+		tombs[ntombs++] = (struct tomb){
+			buf[0] == 't' ? xasprintf("%s/storage/trash/%s", g->root, buf + 1) : NULL,
+			fd
+		};
+	}
+}
+
+/* $PEA_RM_SYNC set, not empty and not 0 (pea-rm(1)); PEA_TEST_TOMB_WAIT, its older name in tests */
+static bool rm_sync(void)
+{
+	const char *v = getenv("PEA_RM_SYNC");
+
+	return (v && *v && strcmp(v, "0") != 0) || getenv("PEA_TEST_TOMB_WAIT");
 }
 
 /*
  * The tombstones' files, removed by a grandchild of its own session with its
  * stdio on /dev/null and no other fd, adopted by PID 1 or a subreaper (a
  * foreground run stops being one for its cleanup: start_impl); here when it
- * cannot fork, or with PEA_TEST_TOMB_WAIT (tests).
+ * cannot fork, or with $PEA_RM_SYNC.
  */
 static void tombs_hand_off(void)
 {
@@ -414,7 +463,7 @@ static void tombs_hand_off(void)
 
 	if (ntombs == 0)
 		return;
-	if (!getenv("PEA_TEST_TOMB_WAIT"))
+	if (!rm_sync())
 		pid = fork();
 	if (pid < 0) {
 		tombs_remove();
@@ -690,12 +739,37 @@ static void runtime_delete_end(struct runtime_delete *d)
 	d->pidfd = pea_close(d->pidfd);
 }
 
+/*
+ * pea-storage's container rm, started, its files' removal passed back on a
+ * socket (*ret_sock) for this removal's remover (tombs_take_passed). Without
+ * a socket, pea-storage removes them itself.
+ */
+static int store_rm_begin(const struct global_options *g, const char *id, struct run_pending *p,
+			  int *ret_sock, struct pea_error **err)
+{
+	const char *rm[] = { "container", "rm", "--force", id, NULL };
+	const char *rm_fd[] = { "container", "rm", "--force", "--hand-off-fd=3", id, NULL };
+	int sv[2];
+	int r;
+
+	*ret_sock = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return store_call_begin(g, rm, p, err);
+	r = store_call_begin_fd(g, rm_fd, sv[1], p, err);
+	close(sv[1]);
+	if (r < 0)
+		close(sv[0]);
+	else
+		*ret_sock = sv[0];
+	return r;
+}
+
 static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep_exit, bool volumes,
 		       struct pea_error **err)
 {
 	const char *del[] = { "delete", "--force", r->id, NULL };
-	const char *rm[] = { "container", "rm", "--force", r->id, NULL };
 	_cleanup_free_ char *exitf = record_exit_file(g, r->id);
+	_cleanup_close_ int hand_off = -1;
 	_cleanup_json_ struct json_object *res = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
 	struct runtime_delete bg = { -1, -1 };
@@ -722,7 +796,7 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 	 * waits for the disk here: a discard on this journal-less ext4).
 	 */
 	if (!store_rm_handoff || store_rm_handoff(r->id) < 0)
-		(void)store_call_begin(g, rm, &rm_call, &e);
+		(void)store_rm_begin(g, r->id, &rm_call, &hand_off, &e);
 	teardown_network(g, r->id);
 	{
 		_cleanup_free_ char *rundir = network_run_dir(g, r->id);
@@ -737,6 +811,8 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 	}
 	if (rm_call.pid > 0)
 		(void)store_call_end(&rm_call, &res, &e);
+	if (hand_off >= 0)
+		tombs_take_passed(g, hand_off);
 	if (e && e->code != ENOENT) {
 		runtime_delete_end(&bg);
 		*err = TAKE_PTR(e);

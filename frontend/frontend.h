@@ -93,6 +93,9 @@ int store_call(const struct global_options *g, const char *const *args,
  */
 int store_call_begin(const struct global_options *g, const char *const *args, struct run_pending *p,
 		     struct pea_error **err);
+/* The same with fd3 (>= 0) as pea-storage's fd 3. */
+int store_call_begin_fd(const struct global_options *g, const char *const *args, int fd3,
+			struct run_pending *p, struct pea_error **err);
 int store_call_end(struct run_pending *p, struct json_object **ret_result, struct pea_error **err);
 /* pea-storage's own argv prefix (binary and global options). */
 char **store_base_argv(const struct global_options *g);

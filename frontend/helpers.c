@@ -43,12 +43,15 @@ static int read_memfd(int fd, size_t max, char **ret, size_t *ret_len, struct pe
 	return pea_read_all(fd, max, ret, ret_len, err);
 }
 
-/* frontend_run_capture's first half: argv started, its stdout and stderr going to memfds. */
-static int capture_begin(char *const *argv, int in_fd, struct run_pending *p,
+/*
+ * frontend_run_capture's first half: argv started, its stdout and stderr going to memfds,
+ * extra_fd (>= 0) as its fd 3.
+ */
+static int capture_begin(char *const *argv, int in_fd, int extra_fd, struct run_pending *p,
 			 struct pea_error **err)
 {
 	_cleanup_close_ int out = -1, errfd = -1;
-	struct pea_fd_map fds[3];
+	struct pea_fd_map fds[4];
 	size_t n = 0;
 	struct pea_spawn s = { 0 };
 
@@ -61,6 +64,8 @@ static int capture_begin(char *const *argv, int in_fd, struct run_pending *p,
 		fds[n++] = (struct pea_fd_map){ in_fd, 0 };
 	fds[n++] = (struct pea_fd_map){ out, 1 };
 	fds[n++] = (struct pea_fd_map){ errfd, 2 };
+	if (extra_fd >= 0)
+		fds[n++] = (struct pea_fd_map){ extra_fd, 3 };
 	s.argv = argv;
 	s.fds = fds;
 	s.nfds = n;
@@ -110,7 +115,7 @@ int frontend_run_capture(char *const *argv, int in_fd, struct run_result *ret,
 	struct run_pending p;
 
 	memset(ret, 0, sizeof(*ret));
-	if (capture_begin(argv, in_fd, &p, err) < 0)
+	if (capture_begin(argv, in_fd, -1, &p, err) < 0)
 		return -1;
 	return capture_end(&p, ret, err);
 }
@@ -163,16 +168,22 @@ static int store_failure(const struct run_result *r, struct json_object *reply,
 	return pea_error_new(err, code, "pea-storage %s", st);
 }
 
-int store_call_begin(const struct global_options *g, const char *const *args, struct run_pending *p,
-		     struct pea_error **err)
+int store_call_begin_fd(const struct global_options *g, const char *const *args, int fd3,
+			struct run_pending *p, struct pea_error **err)
 {
 	_cleanup_strv_ char **argv = store_base_argv(g);
 
 	for (size_t i = 0; args[i]; i++)
 		pea_strv_push(&argv, args[i]);
-	if (capture_begin(argv, -1, p, err) < 0)
+	if (capture_begin(argv, -1, fd3, p, err) < 0)
 		return pea_error_wrap(err, "pea-storage");
 	return 0;
+}
+
+int store_call_begin(const struct global_options *g, const char *const *args, struct run_pending *p,
+		     struct pea_error **err)
+{
+	return store_call_begin_fd(g, args, -1, p, err);
 }
 
 int store_call(const struct global_options *g, const char *const *args,

@@ -58,6 +58,18 @@ bool pea_fd_is_null_device(int fd);
  */
 void pea_detach_self(const int *keep, size_t nkeep);
 
+/*
+ * One message of len bytes with one fd (SCM_RIGHTS) on a unix socket;
+ * flags for sendmsg (MSG_NOSIGNAL is added). 0, or -1 and errno.
+ */
+int pea_send_fd(int sock, const void *msg, size_t len, int fd, int flags);
+/*
+ * The next message into buf (at most cap bytes) and its fd, O_CLOEXEC (-1
+ * when it came without one); flags for recvmsg. Its length, 0 at the end, or
+ * -1 and errno.
+ */
+ssize_t pea_recv_fd(int sock, void *buf, size_t cap, int *ret_fd, int flags);
+
 /* pidfd_open(2); -1 and errno on failure. */
 int pea_pidfd_open(pid_t pid, unsigned int flags);
 int pea_pidfd_send_signal(int pidfd, int sig);

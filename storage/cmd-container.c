@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,11 @@ static const char usage[] =
 	"  mount CONTAINER                                     mount its root; prints the "
 	"mountpoint\n"
 	"  unmount [--force] CONTAINER                         drop one mount (all with --force)\n"
-	"  rm [--force] [--ignore] CONTAINER...                remove (--force: mounted too;\n"
-	"                                                      --ignore: none there is no error)\n"
+	"  rm [--force] [--ignore] [--hand-off-fd=N] CONTAINER...\n"
+	"                                                      remove (--force: mounted too;\n"
+	"                                                      --ignore: none there is no error;\n"
+	"                                                      --hand-off-fd: the files' removal\n"
+	"                                                      passed to the caller on socket N)\n"
 	"  diff CONTAINER                                      its changes as a tar on stdout\n";
 
 static struct json_object *container_json(struct store *s, const struct container_rec *c)
@@ -538,21 +542,52 @@ static int remove_container(struct store *s, const struct container_rec *c,
 	return layer_remove_known(s, users, c->layer, NULL, c->id, err);
 }
 
-/* rm [--force] [--ignore] CONTAINER...: *ignore, and the operands from optind */
-static int parse_rm(int argc, char **argv, bool *force, bool *ignore, struct pea_error **err)
+struct rm_opts {
+	bool force, ignore;
+	int hand_off; /* --hand-off-fd: the caller's socket for trash_pass, or -1 */
+};
+
+/* --hand-off-fd=N: an open unix socket */
+static int parse_hand_off(const char *arg, int *ret_fd, struct pea_error **err)
+{
+	struct stat st;
+	char *end = NULL;
+	long fd;
+
+	errno = 0;
+	fd = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || fd < 3 || fd > INT_MAX)
+		return cli_usage_error(
+			err, "container rm: --hand-off-fd: '%s' is not a number of 3 or more", arg);
+	if (fstat((int)fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return cli_usage_error(
+			err, "container rm: --hand-off-fd: %ld is not an open socket", fd);
+	*ret_fd = (int)fd;
+	return 0;
+}
+
+/* rm [--force] [--ignore] [--hand-off-fd=N] CONTAINER...: o, and the operands from optind */
+static int parse_rm(int argc, char **argv, struct rm_opts *o, struct pea_error **err)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
 		{ "ignore", no_argument, NULL, 'i' },
+		{ "hand-off-fd", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 
+	*o = (struct rm_opts){ false, false, -1 };
 	cli_getopt_reset();
 	while ((c = cli_getopt(argc, argv, "+:fih", opts, "container rm", err)) != -1) {
 		if (c == 'f' || c == 'i') {
-			*(c == 'f' ? force : ignore) = true;
+			*(c == 'f' ? &o->force : &o->ignore) = true;
+			continue;
+		}
+		if (c == 'H') {
+			if (parse_hand_off(optarg, &o->hand_off, err) < 0)
+				return -1;
 			continue;
 		}
 		if (c == 'h') {
@@ -627,8 +662,9 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 	struct json_object *o, *ids;
 	struct store *s = NULL;
 	struct pins p;
-	bool force = false, ignore = false, live = false;
-	int r = parse_rm(argc, argv, &force, &ignore, err);
+	struct rm_opts ro;
+	bool live = false;
+	int r = parse_rm(argc, argv, &ro, err);
 	size_t n;
 
 	if (r != 0)
@@ -650,13 +686,13 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 
 		if (store_resolve(s, "containers", argv[optind + i], &id, &e) < 0 ||
 		    container_load(s, id, &c, &e) < 0) {
-			if (ignore && e->code == ENOENT)
+			if (ro.ignore && e->code == ENOENT)
 				continue;
 			*err = TAKE_PTR(e);
 			r = -1;
 			break;
 		}
-		r = remove_container(s, &c, n > 1 ? &users : NULL, force, &pins[i], err);
+		r = remove_container(s, &c, n > 1 ? &users : NULL, ro.force, &pins[i], err);
 		if (r == 0)
 			json_object_array_add(ids, json_object_new_string(c.id));
 		container_rec_clear(&c);
@@ -678,9 +714,12 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 	json_object_put(ids);
 	/*
 	 * The removed layers' files and the detached mounts' last closes (their
-	 * syncs) go in a process nobody waits for, once the lock is released.
+	 * syncs) go in a process nobody waits for, once the lock is released:
+	 * the caller's with --hand-off-fd, else one of ours.
 	 */
 	store_unlock(s);
+	if (ro.hand_off >= 0 && !trash_wait())
+		trash_pass(s, ro.hand_off, pins, n);
 	p = (struct pins){ pins, n };
 	for (size_t i = 0; i < n; i++)
 		live |= pins[i] >= 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,6 +86,13 @@ static void trash_empty(struct store *s)
 	trash_release(s);
 }
 
+bool trash_wait(void)
+{
+	const char *v = getenv("PEA_RM_SYNC");
+
+	return (v && *v && strcmp(v, "0") != 0) || getenv("PEA_STORAGE_TEST_TRASH_WAIT");
+}
+
 void trash_hand_off(struct store *s, void (*before)(void *arg), void *arg, const int *fds,
 		    size_t nfds)
 {
@@ -94,8 +102,8 @@ void trash_hand_off(struct store *s, void (*before)(void *arg), void *arg, const
 
 	if (s->n_trash == 0 && !before)
 		return;
-	/* a test's way to see the removal done when the command ends */
-	if (getenv("PEA_STORAGE_TEST_TRASH_WAIT"))
+	/* the removal done when the command ends (pea's $PEA_RM_SYNC too) */
+	if (trash_wait())
 		pid = -1;
 	else
 		pid = fork();
@@ -118,6 +126,26 @@ void trash_hand_off(struct store *s, void (*before)(void *arg), void *arg, const
 	trash_empty(s);
 	if (pid == 0)
 		_exit(0);
+}
+
+void trash_pass(struct store *s, int sock, int *fds, size_t nfds)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < s->n_trash; i++) {
+		_cleanup_free_ char *msg = xasprintf("t%s", s->trash[i].name);
+
+		if (pea_send_fd(sock, msg, strlen(msg), s->trash[i].fd, MSG_DONTWAIT) < 0) {
+			s->trash[kept++] = s->trash[i];
+			continue;
+		}
+		free(s->trash[i].name);
+		pea_close(s->trash[i].fd);
+	}
+	s->n_trash = kept;
+	for (size_t i = 0; i < nfds; i++)
+		if (fds[i] >= 0 && pea_send_fd(sock, "p", 1, fds[i], MSG_DONTWAIT) == 0)
+			fds[i] = pea_close(fds[i]);
 }
 
 void trash_sweep(struct store *s)

@@ -35,6 +35,19 @@ bool trash_move(struct store *s, int dirfd, const char *name);
 void trash_hand_off(struct store *s, void (*before)(void *arg), void *arg, const int *fds,
 		    size_t nfds);
 
+/* Whether the entries go before the command ends: $PEA_RM_SYNC, $PEA_STORAGE_TEST_TRASH_WAIT. */
+bool trash_wait(void);
+
+/*
+ * Instead of a remover of its own (the caller's removes them: pea rm, one
+ * remover per removal): each entry and each of fds[0..nfds-1] (>= 0: detached
+ * mounts, to close before the entries go) sent on the unix socket sock, one
+ * message with one fd each: "t" NAME (GRAPH_ROOT/trash/NAME, the fd holding
+ * its flock) or "p" (a mount). What is sent is released here (fds[i] = -1);
+ * what cannot be (the caller gone, its socket full) stays for trash_hand_off.
+ */
+void trash_pass(struct store *s, int sock, int *fds, size_t nfds);
+
 /* Remove the entries nobody holds (a killed remover's); a writer's open. */
 void trash_sweep(struct store *s);
 

@@ -168,3 +168,75 @@ trash_entries() {
 	trash_wait
 	assert_equal "$(trash_entries)" 0
 }
+
+# handoff ARGS...: pea-storage container rm --hand-off-fd=3 ARGS on one end of a unix
+# socket pair (under a subreaper that does not reap); prints what came on the other
+# end, a line a message ("t NAME held" or "p mount"), then what was left to end on its own.
+handoff() {
+	"$STORAGE_PYTHON" - "$PEA_TEST_HELPERS/noreap.py" "$PEA_STORAGE" --root "$STORE_ROOT" \
+		--runroot "$STORE_RUN" --storage-driver "$STORAGE_DRIVER" container rm \
+		--hand-off-fd=3 "$@" <<'EOF'
+import fcntl, os, socket, subprocess, sys
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+os.dup2(b.fileno(), 3, inheritable=True)
+rc = subprocess.call(sys.argv[1:], pass_fds=(3,), stdout=sys.stderr)
+os.close(3)
+b.close()
+a.setblocking(False)
+while True:
+    try:
+        msg, fds, _, _ = socket.recv_fds(a, 512, 4)
+    except BlockingIOError:
+        break
+    if not msg:
+        break
+    for fd in fds:
+        if msg[:1] == b"t":
+            probe = os.open("/proc/self/fd/%d" % fd, os.O_RDONLY | os.O_NONBLOCK)
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                state = "free"
+            except BlockingIOError:
+                state = "held"
+            os.close(probe)
+            print("t", msg[1:].decode(), state)
+        else:
+            print("p mount")
+        os.close(fd)
+sys.exit(rc)
+EOF
+}
+
+@test "trash: --hand-off-fd passes the entries, held, to the caller and forks no remover" {
+	mk a
+	run -0 handoff a
+	# the layer's folder and the record: each entry named, its flock passed with it
+	assert_line --regexp "^t $id-[0-9a-f]{12} held$"
+	assert_line --regexp "^t $id\.json-[0-9a-f]{12} held$"
+	assert_line "left 0:"
+	# the caller's to remove: every entry passed, each still there once its fd is closed
+	assert_equal "$(grep -c '^t ' <<<"$output")" "$(trash_entries)"
+	run -0 pstore container ls
+	assert_equal "$(jq -c .result <<<"$output")" "[]"
+}
+
+@test "trash: --hand-off-fd passes a mounted container's detached mount" {
+	mk a
+	run -0 pstore container mount a
+	run -0 handoff --force a
+	assert_line "p mount"
+	assert_line --regexp "^t $id-[0-9a-f]{12} held$"
+	assert_line "left 0:"
+}
+
+@test "trash: --hand-off-fd takes an open socket" {
+	mk a
+	run -2 --separate-stderr pstore container rm --hand-off-fd=x a
+	assert_equal "$stderr" "pea-storage: container rm: --hand-off-fd: 'x' is not a number of 3 or more"
+	run -2 pstore container rm --hand-off-fd=2 a
+	assert_output --partial "'2' is not a number of 3 or more"
+	run -2 pstore container rm --hand-off-fd=9 a 9</dev/null
+	assert_output --partial "container rm: --hand-off-fd: 9 is not an open socket"
+	run -0 pstore container ls
+	assert_equal "$(jq -r '.result[0].id' <<<"$output")" "$id"
+}

@@ -2,7 +2,8 @@
 # A removal takes the container's folders (ROOT/containers/ID, RUNROOT/containers/ID)
 # away at once, renamed to tombstones (.rm-ID) that a detached process removes, holding
 # an flock on each until it is gone; the storage's layer goes to pea-storage's trash the
-# same way. A tombstone nobody holds (its remover killed) is swept by the next removal,
+# same way, and pea-storage passes its entries to that process (--hand-off-fd): one
+# remover per removal. A tombstone nobody holds (its remover killed) is swept by the next removal,
 # one held is left alone. A foreground run --rm does not wait for those removers.
 bats_require_minimum_version 1.5.0
 load helpers/common
@@ -129,4 +130,29 @@ no_tombs_soon() {
 	run -0 pea_cmd ps -aq
 	assert_output ""
 	no_tombs_soon
+}
+
+# Under a subreaper that does not reap (PID 1 here, a container without an init), what
+# a removal leaves to end on its own is one detached remover: pea-storage's trash and
+# detached mounts are passed to pea's (--hand-off-fd), not removed by a second one.
+@test "rm tombs: run --rm and rm leave one remover each to a subreaper that does not reap" {
+	run -0 "$PEA_TEST_HELPERS/noreap.py" "$PEA" "${FE_ARGS[@]}" run --rm --network none busybox true
+	assert_output "left 1: pea"
+	run -0 pea_cmd run -d --network none busybox sleep 100
+	local id=$output
+	run -0 "$PEA_TEST_HELPERS/noreap.py" "$PEA" "${FE_ARGS[@]}" rm -f -t 0 "$id"
+	assert_line --index 0 "$id"
+	assert_line --index 1 "left 1: pea"
+	run -0 pea_cmd run -d --network none busybox true
+	id=$output
+	run -0 pea_cmd wait "$id"
+	run -0 "$PEA_TEST_HELPERS/noreap.py" "$PEA" "${FE_ARGS[@]}" rm "$id"
+	assert_line --index 1 "left 1: pea"
+	no_tombs_soon
+	# and none when the removal is waited for
+	PEA_RM_SYNC=1 run -0 "$PEA_TEST_HELPERS/noreap.py" "$PEA" "${FE_ARGS[@]}" run --rm --network none busybox true
+	assert_output "left 0:"
+	run ls -A "$FE_ROOT/containers" "$FE_RUNROOT/containers" "$FE_ROOT/storage/trash"
+	refute_output --partial ".rm-"
+	[[ -z "$(ls -A "$FE_ROOT/storage/trash")" ]]
 }
