@@ -368,8 +368,7 @@ int cmd_build(struct global_options *g, int argc, char **argv, struct pea_error 
 		return 0;
 	}
 	if (r == 0 && argc - optind > 1)
-		r = pea_error_new(err, EINVAL, "accepts at most 1 arg(s), received %d",
-				  argc - optind);
+		r = check_nargs(argc - optind, 0, 1, err);
 	if (r == 0) {
 		if (argc - optind == 1)
 			o.context = xstrdup(argv[optind]);

@@ -935,7 +935,7 @@ int cmd_cp(struct global_options *g, int argc, char **argv, struct pea_error **e
 	if (r == 1)
 		return 0;
 	if (argc - optind != 2)
-		return pea_error_new(err, EINVAL, "accepts 2 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 2, 2, err);
 	split_arg(argv[optind], &sc, &src.path);
 	split_arg(argv[optind + 1], &dc, &dst.path);
 	src.arg = xstrdup(src.path);

@@ -792,7 +792,7 @@ int cmd_export(struct global_options *g, int argc, char **argv, struct pea_error
 	if (rc == 1)
 		return 0;
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	if (!output && isatty(STDOUT_FILENO))
 		return pea_error_new(err, EINVAL,
 				     "refusing to export to terminal. Use -o flag or redirect");

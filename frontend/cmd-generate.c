@@ -1021,7 +1021,7 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o, struct pea_error
 	if (rc != 0)
 		return rc;
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	o->target = argv[optind];
 	return 0;
 }

@@ -374,7 +374,7 @@ static int healthcheck_run_cmd(struct global_options *g, int argc, char **argv,
 	if (r == 1)
 		return 0;
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	return healthcheck_run(g, argv[optind], err);
 }
 

@@ -225,7 +225,7 @@ int cmd_history(struct global_options *g, int argc, char **argv, struct pea_erro
 	if (r == 1)
 		goto done;
 	if (argc - optind != 1) {
-		pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		check_nargs(argc - optind, 1, 1, err);
 		goto fail;
 	}
 	if (image_find(g, argv[optind], &rec, err) < 0 || image_read_config(rec, &cfg, err) < 0)

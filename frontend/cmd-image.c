@@ -310,7 +310,7 @@ int cmd_pull(struct global_options *g, int argc, char **argv, struct pea_error *
 	if (r == 1)
 		return 0;
 	if (optind >= argc)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	for (int i = optind; i < argc; i++) {
 		_cleanup_json_ struct json_object *rec = NULL;
 
@@ -550,7 +550,7 @@ int cmd_load(struct global_options *g, int argc, char **argv, struct pea_error *
 	if (r == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	if (!input) {
 		if (stdin_to_temp(&input, err) < 0)
 			return -1;
@@ -1256,8 +1256,7 @@ int cmd_images(struct global_options *g, int argc, char **argv, struct pea_error
 	if (r == 1)
 		return 0;
 	if (argc - optind > 1)
-		return pea_error_new(err, EINVAL, "accepts at most 1 arg(s), received %d",
-				     argc - optind);
+		return check_nargs(argc - optind, 0, 1, err);
 	if (store_call(g, ls, &all, err) < 0 || store_call(g, lls, &layers, err) < 0)
 		return -1;
 	image_set_init(&set, all);
@@ -1665,8 +1664,7 @@ int cmd_tag(struct global_options *g, int argc, char **argv, struct pea_error **
 	if (r == 1)
 		return 0;
 	if (argc - optind < 2)
-		return pea_error_new(err, EINVAL, "requires at least 2 arg(s), only received %d",
-				     argc - optind);
+		return check_nargs(argc - optind, 2, -1, err);
 	for (int i = optind + 1; i < argc; i++) {
 		_cleanup_free_ char *full = NULL;
 		if (image_normalize(argv[i], &full, err) < 0)
@@ -1704,7 +1702,7 @@ int cmd_untag(struct global_options *g, int argc, char **argv, struct pea_error 
 	if (r == 1)
 		return 0;
 	if (optind >= argc)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	if (image_find(g, argv[optind], &rec, err) < 0)
 		return -1;
 	json_object_object_get_ex(rec, "names", &have);
@@ -1894,7 +1892,7 @@ int cmd_image_inspect(struct global_options *g, int argc, char **argv, struct pe
 	if (r == 1)
 		return 0;
 	if (optind >= argc)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	for (int i = optind; i < argc; i++) {
 		struct json_object *one = NULL;
 		_cleanup_error_ struct pea_error *e = NULL;
@@ -1938,7 +1936,7 @@ static int image_exists(struct global_options *g, int argc, char **argv, struct 
 	if (r == 1)
 		return 0;
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	if (image_find(g, argv[optind], &rec, &e) == 0)
 		return 0;
 	if (e->code == ENOENT)
@@ -2069,7 +2067,7 @@ static int image_tree(struct global_options *g, int argc, char **argv, struct pe
 	if (r == 1)
 		return 0;
 	if (nargs - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", nargs - optind);
+		return check_nargs(nargs - optind, 1, 1, err);
 	if (image_find(g, args[optind], &rec, err) < 0 || store_call(g, ils, &imgs, err) < 0 ||
 	    store_call(g, lls, &lays, err) < 0)
 		return -1;

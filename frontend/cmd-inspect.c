@@ -346,7 +346,7 @@ static int inspect(struct global_options *g, int argc, char **argv, const char *
 		optind = 0;
 	}
 	if (optind >= argc)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	for (int i = optind; i < argc; i++) {
 		_cleanup_record_ struct ctr_record *rec = NULL;
 		struct json_object *img = NULL;
@@ -429,7 +429,7 @@ int cmd_container_exists(struct global_options *g, int argc, char **argv, struct
 	if (rc == 1)
 		return 0;
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	if (record_lookup(g, argv[optind], &r, &e) == 0)
 		return 0;
 	if (e->code != ENOENT) {

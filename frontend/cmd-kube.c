@@ -238,7 +238,7 @@ static int play_parse(int argc, char **argv, struct play_args *a, struct pea_err
 	if (rc != 0)
 		return rc;
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	a->file = argv[optind];
 	return 0;
 }
@@ -289,8 +289,7 @@ static int kube_play(struct global_options *g, int argc, char **argv, bool down_
 							{ NULL, 0, NULL, 0 } },
 			       down_usage, &(int){ 0 }, err);
 		if (r == 0 && argc - optind != 1)
-			r = pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d",
-					  argc - optind);
+			r = check_nargs(argc - optind, 1, 1, err);
 		a.file = r == 0 ? argv[optind] : NULL;
 		a.o.start = true;
 		a.down = true;

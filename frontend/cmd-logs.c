@@ -427,6 +427,6 @@ int cmd_logs(struct global_options *g, int argc, char **argv, struct pea_error *
 		return logs_run(g, &id, 1, &o, err);
 	}
 	if (optind >= argc)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	return logs_run(g, argv + optind, (size_t)(argc - optind), &o, err);
 }

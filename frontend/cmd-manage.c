@@ -93,7 +93,7 @@ int cmd_rename(struct global_options *g, int argc, char **argv, struct pea_error
 	if (rc == 1)
 		return 0;
 	if (argc - optind != 2)
-		return pea_error_new(err, EINVAL, "accepts 2 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 2, 2, err);
 	to = argv[optind + 1];
 	if (!container_name_valid(to))
 		return pea_error_new(err, EINVAL,
@@ -174,7 +174,7 @@ int cmd_container_prune(struct global_options *g, int argc, char **argv, struct 
 	if (r == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	if (!confirm_unless(o.force, "WARNING! This will remove all non running containers.\n"))
 		return 0;
 	return containers_prune(g);

@@ -347,7 +347,7 @@ static int manifest_create(struct global_options *g, int argc, char **argv, stru
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (argc - optind < 1)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	if (list_name(argv[optind], &name, err) < 0)
 		return -1;
 	if (image_find(g, name, &old, NULL) == 0) {
@@ -442,8 +442,7 @@ static int manifest_add(struct global_options *g, int argc, char **argv, struct 
 		goto out;
 	}
 	if (argc - optind < 2) {
-		pea_error_new(err, EINVAL, "requires at least 2 arg(s), only received %d",
-			      argc - optind);
+		check_nargs(argc - optind, 2, -1, err);
 		goto out;
 	}
 	if (list_load(g, argv[optind], &rec, &doc, err) < 0 ||
@@ -473,7 +472,7 @@ static int manifest_inspect(struct global_options *g, int argc, char **argv, str
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	if (list_load(g, argv[optind], &rec, &doc, err) < 0)
 		return -1;
 	/* podman's: an empty list shows its manifests as null */
@@ -499,7 +498,7 @@ static int manifest_remove(struct global_options *g, int argc, char **argv, stru
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (argc - optind != 2)
-		return pea_error_new(err, EINVAL, "accepts 2 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 2, 2, err);
 	if (list_load(g, argv[optind], &rec, &doc, err) < 0)
 		return -1;
 	keep = json_object_new_array();
@@ -538,7 +537,7 @@ static int manifest_rm(struct global_options *g, int argc, char **argv, struct p
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (argc - optind < 1)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	/* every one a list before anything is removed */
 	for (int i = optind; i < argc; i++) {
 		_cleanup_json_ struct json_object *rec = NULL, *doc = NULL;
@@ -568,7 +567,7 @@ static int manifest_exists(struct global_options *g, int argc, char **argv, stru
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	if (list_load(g, argv[optind], &rec, &doc, &why) == 0)
 		return 0;
 	if (why->code == ENOENT || why->code == EINVAL)

@@ -449,8 +449,7 @@ static int network_create_cmd(struct global_options *g, int argc, char **argv,
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	if (argc - optind > 1)
-		return pea_error_new(err, EINVAL, "accepts at most 1 arg(s), received %d",
-				     argc - optind);
+		return check_nargs(argc - optind, 0, 1, err);
 	if (optind < argc && !network_name_valid(argv[optind]))
 		return pea_error_new(err, EINVAL,
 				     "network name %s invalid: names must match "
@@ -660,7 +659,7 @@ static int network_inspect(struct global_options *g, int argc, char **argv, stru
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	if (optind >= argc)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	for (int i = optind; i < argc; i++) {
 		_cleanup_error_ struct pea_error *e = NULL;
 		struct json_object *n = NULL;
@@ -702,7 +701,7 @@ static int network_exists(struct global_options *g, int argc, char **argv, struc
 		return 0;
 	}
 	if (argc != 2)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - 1);
+		return check_nargs(argc - 1, 1, 1, err);
 	if (network_load(g, argv[1], &n, &e) == 0)
 		return 0;
 	if (e->code == ENOENT)
@@ -826,7 +825,7 @@ static int network_rm(struct global_options *g, int argc, char **argv, struct pe
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	if (optind >= argc)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	for (int i = optind; i < argc; i++) {
 		_cleanup_error_ struct pea_error *e = NULL;
 		int st = 0;
@@ -971,7 +970,7 @@ static int parse_connect(int argc, char **argv, struct json_object *per, struct 
 	if (r != 0)
 		return r;
 	if (argc - optind != 2)
-		return pea_error_new(err, EINVAL, "accepts 2 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 2, 2, err);
 	return 0;
 }
 
@@ -1100,7 +1099,7 @@ static int network_disconnect(struct global_options *g, int argc, char **argv,
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (argc - optind != 2)
-		return pea_error_new(err, EINVAL, "accepts 2 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 2, 2, err);
 	if (records_lock(g, &lock, err) < 0 ||
 	    load_ctr(g, argv[optind + 1], &r, &running, &ctr_lock, err) < 0)
 		return -1;

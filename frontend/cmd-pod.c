@@ -255,8 +255,7 @@ static int pod_cmd_create(struct global_options *g, int argc, char **argv, struc
 	if (r == 1)
 		return 0;
 	if (argc - optind > 1)
-		return pea_error_new(err, EINVAL, "accepts at most 1 arg(s), received %d",
-				     argc - optind);
+		return check_nargs(argc - optind, 0, 1, err);
 	if (argc - optind == 1) {
 		if (o.name)
 			return pea_error_new(err, EINVAL,
@@ -685,7 +684,7 @@ static int pod_cmd_exists(struct global_options *g, int argc, char **argv, struc
 	if (rc == 1)
 		return 0;
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	if (pod_lookup(g, argv[optind], &p, &e) == 0)
 		return 0;
 	if (e->code == ENOENT)
@@ -711,7 +710,7 @@ static int pod_cmd_prune(struct global_options *g, int argc, char **argv, struct
 	if (rc == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	if (!confirm_unless(o.force, "WARNING! This will remove all stopped/exited pods.."))
 		return 0;
 	if (pods_list(g, &v, &n, err) < 0)
@@ -1145,7 +1144,7 @@ static int pod_cmd_ps(struct global_options *g, int argc, char **argv, struct pe
 	if (r == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	if (o.sort && strcmp(o.sort, "created") != 0 && strcmp(o.sort, "id") != 0 &&
 	    strcmp(o.sort, "name") != 0 && strcmp(o.sort, "number") != 0 &&
 	    strcmp(o.sort, "status") != 0)
@@ -1324,7 +1323,7 @@ static int pod_cmd_logs(struct global_options *g, int argc, char **argv, struct 
 	if (r == 1)
 		return 0;
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	if (log_targets(g, argv[optind], ctr, &ids, err) < 0)
 		return -1;
 	if (!ids)

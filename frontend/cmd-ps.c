@@ -594,7 +594,7 @@ int cmd_ps(struct global_options *g, int argc, char **argv, struct pea_error **e
 	if (r == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	if (filter_check(filters, err) < 0)
 		return -1;
 	pod_filters(g, filters);

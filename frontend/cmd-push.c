@@ -660,7 +660,7 @@ int cmd_login(struct global_options *g, int argc, char **argv, struct pea_error 
 	if (r == 1)
 		return 0;
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	pea_strv_push_take(&tool, registry_of(argv[optind]));
 	/* stdin passes for --password-stdin */
 	return run_tool(tool, STDIN_FILENO, true, err);
@@ -699,7 +699,7 @@ int cmd_logout(struct global_options *g, int argc, char **argv, struct pea_error
 	if (all && optind < argc)
 		return pea_error_new(err, EINVAL, "--all takes no registry");
 	if (!all && argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	if (!all)
 		pea_strv_push_take(&tool, registry_of(argv[optind]));
 	return run_tool(tool, -1, true, err);

@@ -255,8 +255,7 @@ static int runlabel_parse(int argc, char **argv, struct runlabel_opts *o, struct
 	if (r != 0)
 		return r;
 	if (argc - optind < 2)
-		return pea_error_new(err, EINVAL, "requires at least 2 arg(s), only received %d",
-				     argc - optind);
+		return check_nargs(argc - optind, 2, -1, err);
 	o->label = argv[optind];
 	o->image = argv[optind + 1];
 	o->args = argv + optind + 2;

@@ -341,7 +341,7 @@ int cmd_search(struct global_options *g, int argc, char **argv, struct pea_error
 		goto out;
 	}
 	if (argc - optind != 1) {
-		pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		check_nargs(argc - optind, 1, 1, err);
 		goto out;
 	}
 	if (fl.list_tags && fl.filters) {

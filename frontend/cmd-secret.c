@@ -295,7 +295,7 @@ static int parse_create(int argc, char **argv, struct create_opts *o, struct pea
 	if (rc != 0)
 		return rc;
 	if (argc - optind != 2)
-		return pea_error_new(err, EINVAL, "accepts 2 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 2, 2, err);
 	if (strcmp(o->driver, "file") != 0)
 		return pea_error_new(err, EINVAL, "secret driver '%s' is not supported: use file",
 				     o->driver);
@@ -498,7 +498,7 @@ static int secret_ls(struct global_options *g, int argc, char **argv, struct pea
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	if (secrets_open(g, false, &s, err) < 0)
 		goto out;
 	if (collect_ls(&s, filters, items, err) < 0)
@@ -551,7 +551,7 @@ static int secret_inspect(struct global_options *g, int argc, char **argv, struc
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (optind >= argc)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	if (secrets_open(g, false, &s, err) < 0)
 		goto out;
 	for (int i = optind; i < argc; i++) {
@@ -608,7 +608,7 @@ static int secret_rm(struct global_options *g, int argc, char **argv, struct pea
 				     "secret rm: --all and secrets cannot be used "
 				     "together");
 	if (!all && optind >= argc)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	if (secrets_open(g, true, &s, err) < 0)
 		goto out;
 	/* every name known before anything is removed */

@@ -417,8 +417,7 @@ int system_service(struct global_options *g, int argc, char **argv, struct pea_e
 	if (r == 1)
 		return 0;
 	if (argc - optind > 1)
-		return pea_error_new(err, EINVAL, "accepts at most 1 arg(s), received %d",
-				     argc - optind);
+		return check_nargs(argc - optind, 0, 1, err);
 	def = xasprintf("unix://%s/pea.sock", g->runroot);
 	o.uri = optind < argc ? argv[optind] : def;
 	if (o.uri == def && frontend_mkdir_p(g->runroot, err) < 0)

@@ -211,7 +211,7 @@ int cmd_image_sign(struct global_options *g, int argc, char **argv, struct pea_e
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	if (argc - optind < 1)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	if (!o.sign_by || !*o.sign_by)
 		return pea_error_new(err, EINVAL, "please provide an identity");
 	for (int i = optind; i < argc; i++)

@@ -1276,7 +1276,7 @@ int cmd_start(struct global_options *g, int argc, char **argv, struct pea_error 
 		pea_strv_push(&names, latest);
 	}
 	if (!all && !use_latest && optind >= argc)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	if (attach && (all || argc - optind > 1))
 		return pea_error_new(err, EINVAL,
 				     "you cannot start and attach multiple containers "

@@ -423,7 +423,7 @@ static int info_run(struct global_options *g, int argc, char **argv, struct pea_
 	if (r == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	info = info_json(g);
 	if (!format) {
 		print_yaml(info, 0);
@@ -817,7 +817,7 @@ static int system_df(struct global_options *g, int argc, char **argv, struct pea
 	if (r == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	if (records_list(g, &v, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -975,7 +975,7 @@ int cmd_image_prune(struct global_options *g, int argc, char **argv, struct pea_
 	if (r == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	if (!confirm_unless(force, all ? "WARNING! This command removes all images without at "
 					 "least one container associated with them.\n"
 				       : "WARNING! This command removes all dangling images.\n"))
@@ -1004,7 +1004,7 @@ static int system_prune(struct global_options *g, int argc, char **argv, struct 
 	if (r == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	warning = xasprintf("WARNING! This command removes:\n"
 			    "\t- all stopped containers\n"
 			    "%s"
@@ -1050,7 +1050,7 @@ static int system_reset(struct global_options *g, int argc, char **argv, struct 
 	if (r == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	warning = xasprintf("WARNING! This will remove:\n"
 			    "        - all containers\n"
 			    "        - all pods\n"
@@ -1117,7 +1117,7 @@ static int system_noop(struct global_options *g, int argc, char **argv, struct p
 	if (r == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	/* rootless: containers and pause process stop, the next pea maps /etc/subuid again */
 	if (strcmp(argv[0], "migrate") == 0 && g->rootless && rootless_migrate(g, err) < 0)
 		return -1;
@@ -1200,7 +1200,7 @@ int cmd_version(struct global_options *g, int argc, char **argv, struct pea_erro
 	if (r == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	if (format && strcmp(format, "json") != 0 && strcmp(format, "{{json .}}") != 0 &&
 	    template_parse(format, NULL, &t, err) < 0)
 		return -1;

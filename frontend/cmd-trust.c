@@ -184,7 +184,7 @@ static int trust_set(struct global_options *g, int argc, char **argv, struct pea
 				     "'signedBy', 'sigstoreSigned')",
 				     type);
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	target = argv[optind];
 	if (!*target)
 		return pea_error_new(err, EINVAL, "a registry or 'default' must be given");
@@ -340,8 +340,7 @@ static int trust_show(struct global_options *g, int argc, char **argv, struct pe
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	if (argc - optind > 1)
-		return pea_error_new(err, EINVAL, "accepts at most 1 arg(s), received %d",
-				     argc - optind);
+		return check_nargs(argc - optind, 0, 1, err);
 	if (json && raw)
 		return pea_error_new(err, EINVAL, "--json and --raw cannot be used together");
 	path = trust_policy_path(g, given);

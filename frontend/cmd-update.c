@@ -116,7 +116,7 @@ static int update_parse(int argc, char **argv, struct update_opts *o, struct pea
 	if (r != 0)
 		return r;
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	if (json_object_object_length(o->sec) == 0 && !o->memory_set && !o->pids_set)
 		return pea_error_new(err, EINVAL,
 				     "nothing to update: give at least one resource option "

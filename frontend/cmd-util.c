@@ -260,12 +260,7 @@ static int check_operands(int argc, char **argv, const char *usage, struct pea_e
 	if (syn.max == 0)
 		return pea_error_new(err, EINVAL, "`%s %s` takes no arguments", frontend_progname(),
 				     cmd_path);
-	if (syn.min == syn.max)
-		return pea_error_new(err, EINVAL, "accepts %d arg(s), received %d", syn.max, n);
-	if (syn.min > 0)
-		return pea_error_new(err, EINVAL, "accepts between %d and %d arg(s), received %d",
-				     syn.min, syn.max, n);
-	return pea_error_new(err, EINVAL, "accepts at most %d arg(s), received %d", syn.max, n);
+	return check_nargs(n, syn.min, syn.max, err);
 }
 
 /*
@@ -407,6 +402,22 @@ int cmd_dispatch(struct global_options *g, const char *group, const char *usage,
 			     "unrecognized command `%s %s %s`\n"
 			     "Try '%s %s --help' for more information",
 			     frontend_progname(), cmd_path, argv[1], frontend_progname(), cmd_path);
+}
+
+int check_nargs(int got, int min, int max, struct pea_error **err)
+{
+	if (got >= min && (max < 0 || got <= max))
+		return 0;
+	if (min == max)
+		return pea_error_new(err, EINVAL, "accepts %d arg(s), received %d", min, got);
+	if (max < 0)
+		return pea_error_new(err, EINVAL, "requires at least %d arg(s), only received %d",
+				     min, got);
+	if (min == 0)
+		return pea_error_new(err, EINVAL, "accepts at most %d arg(s), received %d", max,
+				     got);
+	return pea_error_new(err, EINVAL, "accepts between %d and %d arg(s), received %d", min, max,
+			     got);
 }
 
 int check_all_or_names(bool all, int nnames, struct pea_error **err)

@@ -413,7 +413,7 @@ static int volume_ls(struct global_options *g, int argc, char **argv, struct pea
 	if (r == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	if (volumes_list(g, &all, err) < 0)
 		return -1;
 	for (size_t i = 0; i < json_object_array_length(all); i++) {
@@ -517,7 +517,7 @@ static int volume_exists(struct global_options *g, int argc, char **argv, struct
 		return 0;
 	}
 	if (argc != 2)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - 1);
+		return check_nargs(argc - 1, 1, 1, err);
 	if (volume_load(g, argv[1], &v, &e) == 0)
 		return 0;
 	if (e->code == ENOENT)
@@ -734,7 +734,7 @@ static int volume_prune(struct global_options *g, int argc, char **argv, struct 
 	if (r == 1)
 		return 0;
 	if (optind < argc)
-		return pea_error_new(err, EINVAL, "accepts 0 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 0, 0, err);
 	if (!force) {
 		/* podman names them before it asks */
 		if (volume_prunable(g, filters, &names, err) < 0)
@@ -825,7 +825,7 @@ static int volume_mount_cmd(struct global_options *g, int argc, char **argv, boo
 	if (r == 1)
 		return 0;
 	if (optind >= argc)
-		return pea_error_new(err, EINVAL, "requires at least 1 arg(s), only received 0");
+		return check_nargs(0, 1, -1, err);
 	/* every name checked before anything is printed */
 	for (int i = optind; i < argc; i++) {
 		char *dir = NULL;
@@ -874,7 +874,7 @@ static int volume_export(struct global_options *g, int argc, char **argv, struct
 	if (r == 1)
 		return 0;
 	if (argc - optind != 1)
-		return pea_error_new(err, EINVAL, "accepts 1 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 1, 1, err);
 	if (volume_data_fd(g, argv[optind], &data, err) < 0)
 		return -1;
 	if (!output && isatty(STDOUT_FILENO))
@@ -909,7 +909,7 @@ static int volume_import(struct global_options *g, int argc, char **argv, struct
 	if (r == 1)
 		return 0;
 	if (argc - optind != 2)
-		return pea_error_new(err, EINVAL, "accepts 2 arg(s), received %d", argc - optind);
+		return check_nargs(argc - optind, 2, 2, err);
 	src = argv[optind + 1];
 	if (volume_data_fd(g, argv[optind], &data, err) < 0)
 		return -1;

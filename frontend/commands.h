@@ -204,6 +204,12 @@ struct subcommand {
 int cmd_dispatch(struct global_options *g, const char *group, const char *usage,
 		 const struct subcommand *sub, size_t n, int argc, char **argv,
 		 struct pea_error **err);
+/*
+ * got operands against at least min and at most max (-1: no limit): 0, or a negative
+ * errno with cobra's message ("accepts 1 arg(s), received 2", "requires at least 1
+ * arg(s), only received 0", "accepts at most 1 arg(s), received 2", ...).
+ */
+int check_nargs(int got, int min, int max, struct pea_error **err);
 /* --all with container names, or neither: podman's usage errors. */
 int check_all_or_names(bool all, int nnames, struct pea_error **err);
 /* The ids of the containers pick() keeps (NULL: all), oldest first. */
