@@ -99,6 +99,74 @@ seccomp_bundle() {
 	assert_equal "$n" 2
 }
 
+@test "a profile of hundreds of names compiles to a binary tree: each syscall is decided in a few dozen instructions" {
+	local names
+	rt_is_pea || skip "expected: the compile cache (where the program is read back) is pea-runtime's own"
+	# every x86_64 name but mkdir/mkdirat allowed, the rest an errno: libseccomp's
+	# default list walks ~700 instructions to its last names, the tree ~20. The
+	# kernel runs the program for every number when it loads it, so the list cost
+	# the init 1.5 ms of CPU there (pea-runtime(8) PERFORMANCE)
+	names=$(grep -oP '^#define __NR_\K[a-z0-9_]+' /usr/include/x86_64-linux-gnu/asm/unistd_64.h |
+		grep -vx -e mkdir -e mkdirat | jq -Rsc 'split("\n") | map(select(. != ""))')
+	[[ $(jq length <<<"$names") -gt 300 ]]
+	seccomp_bundle "[{\"names\": $names, \"action\": \"SCMP_ACT_ALLOW\"}]" SCMP_ACT_ERRNO
+	run -0 rt run -b "$RT_B" t1
+	assert_output --partial 'Operation not permitted'
+	refute_line made
+	cat >"$TEST_DIR/bpfwalk.c" <<-'EOF'
+		/* the cached program (after the key's NUL): the most instructions any x86_64 number walks */
+		#include <linux/filter.h>
+		#include <stdio.h>
+		#include <stdlib.h>
+		#include <string.h>
+		int main(int argc, char **argv)
+		{
+			static unsigned char buf[1 << 22];
+			FILE *f = fopen(argv[1], "rb");
+			size_t len = f ? fread(buf, 1, sizeof(buf), f) : 0;
+			unsigned char *z = memchr(buf, 0, len);
+			struct sock_filter *p;
+			size_t n, most = 0;
+			if (!z)
+				return 2;
+			n = (len - (size_t)(z + 1 - buf)) / sizeof(*p);
+			p = malloc(n * sizeof(*p));
+			memcpy(p, z + 1, n * sizeof(*p));
+			for (unsigned nr = 0; nr < 512; nr++) {
+				unsigned data[16] = { nr, 0xC000003E }, a = 0;
+				size_t pc = 0, steps = 0;
+				for (;;) {
+					struct sock_filter *i = &p[pc++];
+					steps++;
+					if (pc > n)
+						return 3;
+					switch (i->code) {
+					case BPF_LD | BPF_W | BPF_ABS: a = i->k / 4 < 16 ? data[i->k / 4] : 0; continue;
+					case BPF_ALU | BPF_AND | BPF_K: a &= i->k; continue;
+					case BPF_JMP | BPF_JA: pc += i->k; continue;
+					case BPF_JMP | BPF_JEQ | BPF_K: pc += a == i->k ? i->jt : i->jf; continue;
+					case BPF_JMP | BPF_JGT | BPF_K: pc += a > i->k ? i->jt : i->jf; continue;
+					case BPF_JMP | BPF_JGE | BPF_K: pc += a >= i->k ? i->jt : i->jf; continue;
+					case BPF_JMP | BPF_JSET | BPF_K: pc += (a & i->k) ? i->jt : i->jf; continue;
+					case BPF_RET | BPF_K: break;
+					default: fprintf(stderr, "op %#x\n", i->code); return 4;
+					}
+					break;
+				}
+				if (steps > most)
+					most = steps;
+			}
+			printf("%zu %zu\n", n, most);
+			return 0;
+		}
+	EOF
+	cc -O2 -o "$TEST_DIR/bpfwalk" "$TEST_DIR/bpfwalk.c"
+	run -0 "$TEST_DIR/bpfwalk" "$(find "$RT_ROOT/.seccomp-cache" -type f)"
+	read -r insns most <<<"$output"
+	echo "program: $insns instructions, at most $most walked"
+	[[ $insns -gt 600 && $most -lt 64 ]]
+}
+
 @test "SCMP_ACT_KILL_PROCESS, SCMP_ACT_TRAP: SIGSYS; SCMP_ACT_LOG and ALLOW let it through" {
 	make_bundle "$RT_B" mkdir /dev/shm/d
 	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL_PROCESS"}]'
