@@ -148,8 +148,16 @@ static int rm_external(const struct global_options *g, const char *name, bool fo
 	struct ext_ctr x = { 0 };
 	int r = ext_find(g, name, &x, &e);
 
+	/* pea's own, its record unreadable: its name is in that record, the store's too */
+	if (r == 1 && x.pea_store && container_remove_unreadable(g, x.id, force, &e) < 0 &&
+	    e->code == ENOENT)
+		e = pea_error_free(e);
+	else if (r == 1 && x.pea_store)
+		r = e ? -1 : 2;
 	if (r == 1)
 		r = ext_remove(g, &x, force, &e) < 0 ? -1 : 0;
+	else if (r == 2)
+		r = 0;
 	else
 		r = r == 0 ? 1 : -1;
 	ext_ctr_clear(&x);
@@ -183,6 +191,18 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 	if (o->force && o->time > 0)
 		(void)container_stop(g, name, o->time, NULL);
 	if (record_lookup_locked(g, name, &r, &lock, err) < 0) {
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		/* a record that cannot be read: what can go without it (rm ID or a prefix) */
+		if (container_remove_unreadable(g, name, o->force, &e) == 0) {
+			*err = pea_error_free(*err);
+			*ret_status = 0;
+			return 0;
+		}
+		if (e->code != ENOENT && e->code != EAGAIN) {
+			pea_error_free(*err);
+			*err = TAKE_PTR(e);
+		}
 		*ret_status = (*err)->code == ENOENT ? 1 : PEA_EXIT_ENGINE;
 		/* a container of the store pea did not make (buildah's): podman removes it too */
 		if ((*err)->code == ENOENT && rm_external(g, name, o->force, ret_status, err) == 0)

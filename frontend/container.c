@@ -832,6 +832,87 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 	return 0;
 }
 
+/* The one folder of ROOT/containers named by what (an id or its prefix), or NULL. */
+static char *unreadable_id(const struct global_options *g, const char *what)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/containers", g->root);
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	char *hit = NULL;
+	struct dirent *e;
+	size_t len = strlen(what);
+
+	while (len > 0 && d && (e = readdir(d))) {
+		if (strlen(e->d_name) != 64 || strncmp(e->d_name, what, len) != 0)
+			continue;
+		if (hit) {
+			free(hit);
+			return NULL;
+		}
+		hit = xstrdup(e->d_name);
+	}
+	return hit;
+}
+
+int container_remove_unreadable(const struct global_options *g, const char *what, bool force,
+				struct pea_error **err)
+{
+	const char *del[] = { "delete", "--force", NULL, NULL };
+	const char *rm[] = { "container", "rm", "--force", "--ignore", NULL, NULL };
+	_cleanup_free_ char *id = unreadable_id(g, what), *exitf = NULL, *gone = NULL;
+	_cleanup_record_ struct ctr_record *rec = NULL;
+	_cleanup_error_ struct pea_error *why = NULL, *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	_cleanup_close_ int lock = -1;
+	struct ctr_record r = { 0 };
+
+	if (!id)
+		return pea_error_new(err, ENOENT, "no container with name or ID \"%s\" found",
+				     what);
+	if (record_lock(g, id, false, &lock, err) < 0)
+		return -1;
+	if (record_load(g, id, &rec, &why) == 0)
+		return pea_error_new(err, EAGAIN, "container %s: its record reads again", id);
+	if (why->code == ENOENT)
+		return pea_error_new(err, ENOENT, "no container with name or ID \"%s\" found",
+				     what);
+	r.id = id;
+	r.name = id;
+	del[2] = id;
+	rm[4] = id;
+	gone = xstrdup("its folders");
+	if (runtime_has_state(g, id)) {
+		if (!force)
+			return pea_error_new(
+				err, EBUSY,
+				"container %s: %s; the runtime has its state (it may be "
+				"running): use --force",
+				id, why->message);
+		(void)container_runtime(g, &r, del, true, NULL);
+		free(gone);
+		gone = xstrdup("its runtime state, its folders");
+	}
+	teardown_network(g, id);
+	/* --ignore: {"id"} when it was there, {"ids": []} when not */
+	if (store_call(g, rm, &res, &e) == 0 && json_object_object_get_ex(res, "id", NULL)) {
+		char *more = xasprintf("%s, its storage", gone);
+		free(gone);
+		gone = more;
+	}
+	{
+		_cleanup_free_ char *rundir = network_run_dir(g, id);
+		_cleanup_free_ char *tomb = xasprintf("%s/containers/.rm-%s", g->runroot, id);
+
+		if (tomb_take(rundir, tomb, err) < 0 || drop_record_dir(g, id, err) < 0)
+			return pea_error_wrap(err, "container %s", id);
+	}
+	exitf = record_exit_file(g, id);
+	(void)unlink(exitf);
+	tombs_hand_off();
+	lock = record_lock_drop(g, id, TAKE_FD(lock));
+	log_warning("container %s: %s: removed %s", id, why->message, gone);
+	return 0;
+}
+
 int container_remove_locked(struct global_options *g, struct ctr_record *r, bool volumes,
 			    struct pea_error **err)
 {

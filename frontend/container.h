@@ -84,6 +84,15 @@ int container_cleanup_locked(struct global_options *g, struct ctr_record *r, boo
  */
 int container_remove(struct global_options *g, struct ctr_record *r, struct pea_error **err);
 /*
+ * A container whose record (pea.json) cannot be read, named by its id or a
+ * prefix of it: what can go without the record goes under its lock (the
+ * runtime's state, only with force: it may be running; the storage; the
+ * network; its folders and exit file), and a warning says what went. ENOENT
+ * when what names no such folder, EAGAIN when its record reads after all.
+ */
+int container_remove_unreadable(const struct global_options *g, const char *what, bool force,
+				struct pea_error **err);
+/*
  * container_remove for a caller that holds the lock and checked the state;
  * volumes: its anonymous volumes go too (rm -v). The caller drops the lock
  * (record_lock_drop) after it.

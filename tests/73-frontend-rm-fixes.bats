@@ -29,7 +29,7 @@ setup() {
 
 teardown() {
 	if [[ -n "$STRAGGLER" ]]; then
-		pkill -KILL -f "straggler-$STRAGGLER|^sleep $STRAGGLER$" 2>/dev/null || true
+		pkill -KILL -f "^sh -c i=0.* straggler-$STRAGGLER$|^sleep $STRAGGLER$" 2>/dev/null || true
 	fi
 	fe_teardown
 }
@@ -67,7 +67,9 @@ slow_runtime() {
 	# removal of the layer beside it fails (ENOTEMPTY)
 	run -0 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --rm --runtime "$TEST_DIR/slow" \
 		--pid=host busybox sh -c "sh -c '$writer' straggler-$STRAGGLER </dev/null >/dev/null 2>&1 & sleep 0.2; exit 0"
-	run -1 pgrep -f "straggler-$STRAGGLER"
+	# the straggler itself: pea's detached remover still at work carries the word in its
+	# argv (run's), deleting the files the straggler wrote
+	run -1 pgrep -f "^sh -c i=0.* straggler-$STRAGGLER\$"
 	run -0 pea_cmd ps -a -q --external
 	assert_output ""
 	STRAGGLER=""

@@ -156,3 +156,35 @@ no_tombs_soon() {
 	refute_output --partial ".rm-"
 	[[ -z "$(ls -A "$FE_ROOT/storage/trash")" ]]
 }
+
+@test "rm tombs: a container whose record cannot be read is removed by its id or a prefix, saying what went" {
+	run -0 pea_cmd create --network none --name torn busybox true
+	local id=$output
+	echo garbage >"$FE_ROOT/containers/$id/pea.json"
+	run -0 --separate-stderr pea_cmd rm "$id"
+	assert_output "$id"
+	[[ "$stderr" == *"container $id: "*"invalid JSON"*": removed its folders, its storage" ]]
+	[[ ! -e "$FE_ROOT/containers/$id" && ! -e "$FE_RUNROOT/containers/$id" ]]
+	run -0 "$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" container ls
+	assert_equal "$(jq -c .result <<<"$output")" "[]"
+	# a running one: the runtime has its state, so only with --force
+	run -0 pea_cmd run -d --network none busybox sleep 100
+	id=$output
+	printf '{"id":' >"$FE_ROOT/containers/$id/pea.json"
+	run -125 --separate-stderr pea_cmd rm "${id:0:12}"
+	assert_equal "${#stderr_lines[@]}" 2 # the list's warning, then the error
+	assert_equal "${stderr_lines[1]}" "Error: container $id: $FE_ROOT/containers/$id/pea.json: invalid JSON at offset 6: unexpected end of input; the runtime has its state (it may be running): use --force"
+	[[ -d "$FE_ROOT/containers/$id" ]]
+	run -0 --separate-stderr pea_cmd rm -f "${id:0:12}"
+	[[ "$stderr" == *": removed its runtime state, its folders, its storage" ]]
+	[[ ! -e "$FE_RUNROOT/runtime/$id" && ! -e "$FE_ROOT/containers/$id" ]]
+	# by name: the name is in the record, and in its storage container's
+	run -0 pea_cmd create --network none --name torn2 busybox true
+	id=$output
+	: >"$FE_ROOT/containers/$id/pea.json"
+	run -0 --separate-stderr pea_cmd rm torn2
+	assert_output torn2
+	[[ "$stderr" == *"container $id: "*": removed its folders, its storage" ]]
+	[[ ! -e "$FE_ROOT/containers/$id" ]]
+	no_tombs_soon
+}
