@@ -534,6 +534,34 @@ static int netsetup_env(const struct global_options *g, struct pea_error **err)
 	return 0;
 }
 
+/*
+ * Tests only (tests/setup_suite.bash): $PEA_TEST_NETNS_GUARD names the network
+ * namespace the tests run in ("net:[INODE]", as /proc/self/ns/net reads). A
+ * network set up from there (a bridge, veths, nftables rules, ip_forward) would
+ * change the machine's: `pea run -p` without --network takes the bridge
+ * whatever containers.conf's netns says, as podman's does.
+ */
+static int netns_guard(const char *cmd, struct pea_error **err)
+{
+	const char *guard = getenv("PEA_TEST_NETNS_GUARD");
+	char self[64];
+	ssize_t n;
+
+	if (!guard || !*guard || strcmp(cmd, "setup") != 0)
+		return 0;
+	n = readlink("/proc/self/ns/net", self, sizeof(self) - 1);
+	if (n < 0)
+		return 0;
+	self[n] = '\0';
+	if (strcmp(self, guard) != 0)
+		return 0;
+	return pea_error_new(err, EPERM,
+			     "PEA_TEST_NETNS_GUARD: refusing to set up a network in the tests' own "
+			     "network namespace (%s): run pea in a namespace of the test's "
+			     "(pea_net) or with --network none",
+			     self);
+}
+
 /* pea-netsetup ARGS < input; *ret the parsed reply (NULL: not wanted). */
 static int netsetup_call(const struct global_options *g, const char *const *args,
 			 struct json_object *input, struct json_object **ret,
@@ -548,7 +576,7 @@ static int netsetup_call(const struct global_options *g, const char *const *args
 	const char *text, *base;
 	int rc = 0;
 
-	if (frontend_mkdir_p(conf, err) < 0)
+	if (netns_guard(args[0], err) < 0 || frontend_mkdir_p(conf, err) < 0)
 		return -1;
 	/* netavark 1.4 has no create: networks are always completed by pea-netsetup */
 	bin = strcmp(args[0], "create") == 0 ? frontend_find_binary(g, "pea-netsetup")

@@ -18,6 +18,11 @@ setup_suite() {
 		echo "setup_suite: FAILED to build the busybox test image from '$PEA_BUSYBOX' into '$PEA_TEST_FIXTURES'" >&2
 		return 1
 	fi
+	# pea refuses to set up a network in the namespace the tests run in (a bridge,
+	# veths, nftables, ip_forward: the machine's): `pea run -p` without --network
+	# takes the bridge whatever netns-none.conf says. Set empty to allow.
+	PEA_TEST_NETNS_GUARD=${PEA_TEST_NETNS_GUARD-$(readlink /proc/self/ns/net)}
+	export PEA_TEST_NETNS_GUARD
 	# crun refuses this hybrid-cgroup host as it is; harmless elsewhere.
 	if ! prepare_cgroups_for_crun; then
 		echo "setup_suite: warning: cannot prepare the cgroups for crun, ignoring" >&2
