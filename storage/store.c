@@ -128,15 +128,28 @@ struct store *store_free(struct store *s)
 	return NULL;
 }
 
+/*
+ * --config's file, else $CONTAINERS_STORAGE_CONF's. The variable is shared with
+ * podman, buildah and skopeo: its graphroot and runroot are containers/storage's
+ * store (pea ps --external reads it as another engine's), never pea's, so only
+ * its driver and options are taken, and the roots stay pea's (--root, else the
+ * default, where pea's own store is: pea-storage(8)).
+ */
 static int load_conf(const struct global_options *g, struct storage_conf *conf,
 		     struct pea_error **err)
 {
 	const char *path = g->config ? g->config : getenv("CONTAINERS_STORAGE_CONF");
-
 	const char *sync = getenv("PEA_STORAGE_SYNC");
 
 	if (path && *path && storage_conf_load(path, conf, err) < 0)
 		return -1;
+	if (!g->config && (conf->graphroot || conf->runroot)) {
+		log_debug("'%s' (CONTAINERS_STORAGE_CONF): its graphroot and runroot are "
+			  "containers/storage's, not pea's: passed over",
+			  path);
+		conf->graphroot = (free(conf->graphroot), NULL);
+		conf->runroot = (free(conf->runroot), NULL);
+	}
 	/* between the file and --storage-opt */
 	if (sync && *sync) {
 		if (!storage_sync_is_known(sync))

@@ -9,6 +9,19 @@ setup_file() {
 	ensure_fixtures
 }
 
+teardown() {
+	[[ -z "${NOBODY_DIR:-}" ]] || rm -rf "$NOBODY_DIR"
+	storage_file_teardown
+}
+
+# as_nobody CMD...: CMD as uid 65534 with its own XDG folders under NOBODY_DIR (a store
+# of its default roots: as root they are the machine's /var/lib/pea/storage)
+as_nobody() {
+	setpriv --reuid 65534 --regid 65534 --clear-groups env -i PATH="$PATH" \
+		XDG_DATA_HOME="$NOBODY_DIR/data" XDG_RUNTIME_DIR="$NOBODY_DIR/run" \
+		CONTAINERS_STORAGE_CONF="$NOBODY_DIR/storage.conf" PEA_STORAGE="$PEA_STORAGE" "$@"
+}
+
 # conf_error LINE MESSAGE: storage.conf from stdin is refused naming the line.
 conf_error() {
 	cat >"$TEST_DIR/storage.conf"
@@ -148,9 +161,11 @@ conf_value_error() {
 		--storage-opt overlay.mountopt=ro status
 	assert_equal "$(json_field graph_root)" "$TEST_DIR/cli-root"
 	assert_equal "$(json_field mountopt)" ro
-	# CONTAINERS_STORAGE_CONF is read when there is no --config
-	CONTAINERS_STORAGE_CONF="$TEST_DIR/storage.conf" run -0 "$PEA_STORAGE" status
-	assert_equal "$(json_field graph_root)" "$TEST_DIR/conf-root"
+	# CONTAINERS_STORAGE_CONF is read when there is no --config: all but the roots (below)
+	CONTAINERS_STORAGE_CONF="$TEST_DIR/storage.conf" run -0 "$PEA_STORAGE" \
+		--root "$TEST_DIR/env-root" --runroot "$TEST_DIR/env-run" status
+	assert_equal "$(json_field driver)" vfs
+	assert_equal "$(json_field mount_program)" /usr/bin/fuse-overlayfs
 }
 
 @test "cli: a bad storage.conf is an error naming the line or the key" {
@@ -399,4 +414,35 @@ conf_value_error() {
 	run -0 pstore container rm c1
 	[[ ! -e "$STORE_ROOT/staging/inflight" ]]
 	grep -q ' clean$' <(tr -d '\0' <"$STORE_RUN/repair-state")
+}
+
+@test "cli: \$CONTAINERS_STORAGE_CONF gives the driver and options, never the roots; --config's roots are taken" {
+	require_cmd setpriv
+	NOBODY_DIR=$(mktemp -d /tmp/pea-test-nobody.XXXXXX)
+	chmod 755 "$NOBODY_DIR"
+	mkdir "$NOBODY_DIR/data" "$NOBODY_DIR/run"
+	chown 65534:65534 "$NOBODY_DIR/data" "$NOBODY_DIR/run"
+	# podman's: containers/storage's store (pea ps --external reads it as another engine's)
+	cat >"$NOBODY_DIR/storage.conf" <<-EOF
+		[storage]
+		driver = "vfs"
+		graphroot = "$NOBODY_DIR/podman-root"
+		runroot = "$NOBODY_DIR/podman-run"
+		[storage.options.vfs]
+		ignore_chown_errors = "true"
+	EOF
+	chmod 644 "$NOBODY_DIR/storage.conf"
+	cp -r "$BUSYBOX_OCI" "$NOBODY_DIR/oci"
+	chmod -R a+rX "$NOBODY_DIR/oci"
+	run -0 as_nobody "$PEA_STORAGE" status
+	assert_equal "$(json_field driver)" vfs
+	assert_equal "$(json_field graph_root)" "$NOBODY_DIR/data/pea/storage"
+	assert_equal "$(json_field run_root)" "$NOBODY_DIR/run/pea/storage"
+	# pea-image's containers-storage: and store: without roots: the same store, pea's
+	run -0 as_nobody "$PEA_IMAGE" copy --quiet "oci:$NOBODY_DIR/oci" containers-storage:localhost/bb
+	run -0 as_nobody "$PEA_STORAGE" image inspect localhost/bb:latest
+	[[ -d "$NOBODY_DIR/data/pea/storage/vfs" && ! -e "$NOBODY_DIR/podman-root" ]]
+	# named by --config, the file is pea-storage's own: its roots are taken
+	run -0 "$PEA_STORAGE" --config "$NOBODY_DIR/storage.conf" status
+	assert_equal "$(json_field graph_root)" "$NOBODY_DIR/podman-root"
 }
