@@ -29,5 +29,11 @@ int seccomp_profile_from_conf(struct json_object **sec, const char *path, struct
  */
 int seccomp_profile_apply(struct json_object *sec, struct json_object *spec, char *const *caps,
 			  struct pea_error **err);
+/*
+ * Keep the converted profiles in DIR/seccomp (the run root: config.json's
+ * seccomp object for each profile and bounding set, read back by the next
+ * start instead of converting again); NULL: no cache, the default.
+ */
+void seccomp_profile_cache_at(const char *dir);
 /* inspect's HostConfig.SecurityOpt as podman's: no-new-privileges, seccomp=... */
 struct json_object *seccomp_profile_inspect(struct json_object *sec);

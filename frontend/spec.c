@@ -687,6 +687,8 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 	if (secret_refs_apply(g, json_object_object_get(r->opts, "secrets"), rundir, spec, err) < 0)
 		return -1;
 	json_object_object_get_ex(r->opts, "security", &sec);
+	/* converted seccomp profiles are kept in the run root */
+	seccomp_profile_cache_at(g->runroot);
 	secres_apply_systemd(sec, spec, r->id); /* before --init wraps the command */
 	if (sec && secres_apply_spec(sec, spec, r->id, rootfd, err) < 0)
 		return -1;

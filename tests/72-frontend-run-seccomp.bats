@@ -109,6 +109,39 @@ ok"
 	assert_output "[]"
 }
 
+@test "the converted profile is kept in the run root: the next start reads it back, another bounding set gets its own, a damaged one is converted again" {
+	local f one
+	# seccomp_of NAME: the container's linux.seccomp as config.json has it
+	seccomp_of() { jq -cS .linux.seccomp "$FE_ROOT/containers/$(pea_cmd inspect --format '{{.Id}}' "$1")/config.json"; }
+	run -0 pea_cmd run --name c1 busybox true
+	run -0 find "$FE_RUNROOT/seccomp" -type f
+	f=$output
+	[[ $(wc -l <<<"$f") == 1 && $(stat -c %a "$f") == 600 ]]
+	one=$(seccomp_of c1)
+	[[ $one == *'"defaultAction":"SCMP_ACT_ERRNO"'* && $one == *keyctl* ]]
+	# the same profile and set: from the file, which stays as it was; the filter holds
+	touch -d '2001-01-01' "$f"
+	run -0 pea_cmd run --name c2 -v "$SC_DIR:/sc:ro" busybox /sc/sc keyctl unshare-user
+	assert_output $'keyctl EPERM\nunshare-user EPERM'
+	[[ $(stat -c %Y "$f") == $(date -d 2001-01-01 +%s) ]]
+	assert_equal "$(seccomp_of c2)" "$one"
+	# another bounding set: a file of its own and other rules (mount, unshare let through)
+	run -0 pea_cmd run --name c3 --cap-add SYS_ADMIN -v "$SC_DIR:/sc:ro" busybox /sc/sc unshare-user keyctl
+	assert_output $'unshare-user ok\nkeyctl EPERM'
+	[[ $(find "$FE_RUNROOT/seccomp" -type f | wc -l) == 2 ]]
+	[[ $(seccomp_of c3) != "$one" ]]
+	# cut short, or its key changed: converted again, the same rules, written anew
+	truncate -s 100 "$f"
+	run -0 pea_cmd run --name c4 -v "$SC_DIR:/sc:ro" busybox /sc/sc keyctl
+	assert_output "keyctl EPERM"
+	assert_equal "$(seccomp_of c4)" "$one"
+	[[ $(stat -c %s "$f") -gt 100 ]]
+	printf 'X' | dd of="$f" bs=1 seek=30 conv=notrunc status=none
+	run -0 pea_cmd run --name c5 busybox true
+	assert_equal "$(seccomp_of c5)" "$one"
+	[[ $(dd if="$f" bs=1 skip=30 count=1 status=none) != X ]]
+}
+
 @test "--privileged and --security-opt seccomp=unconfined: no filter" {
 	run -0 pea_cmd run --rm --privileged -v "$SC_DIR:/sc:ro" busybox sh -c 'grep Seccomp: /proc/self/status; /sc/sc keyctl clone3'
 	assert_line --index 0 --regexp 'Seccomp:[[:space:]]+0$'
