@@ -67,6 +67,34 @@
 # Answering security.selinux with ENOTSUP would make ls stop asking for the whole mount
 # (coreutils caches that per device) but is not what the kernel's overlayfs answers (ENODATA),
 # so it is not done.
+#
+# Session 13: FUSE over io_uring (Linux 6.14 on; the fuse module's enable_uring, off by
+# default) was prototyped and not adopted. The prototype: a thread and an io_uring (SQE128,
+# single issuer, deferred task work) per possible CPU, pinned to it, 8 registered entries each;
+# FUSE_OVER_IO_URING added to the INIT reply through the custom I/O hook; each request laid out
+# as /dev/fuse gives it and handed to libfuse 3.14's fuse_session_process_buf; the replies found
+# by unique in the custom writev and committed by their queue's thread. It served the rows
+# correctly. A/B within each run (/dev/fuse, ring, ring unpinned, kernel, in rotating turns; 8
+# runs), the median of the runs' own /dev/fuse/ring time ratios: getxattr x 20k 1.08 (load
+# 4.2-4.8) and 1.13 (load 4.3-7.9), ls -lR 1.15 and 1.06, create 10k 1.07 and untar 0.97 (tmpfs
+# upper, load 2.3-3.2); unpinned queue threads gained nothing; the server's CPU the same within
+# the noise. Short of the 1.3x that would pay for a second transport. Why: a round trip on these
+# two vCPUs costs some 14-16 us over the kernel's overlay (rtt: 0.59 s /dev/fuse, 0.54 s ring,
+# 0.26 s kernel, best of 8 at load 4.5), and most of it is the two wake-ups and the task
+# switches around them (the server's wake-up for the request, the caller's for the reply: in
+# untar's server profile __wake_up ~10%, finish_task_switch ~7%), which the ring keeps; it
+# saves only a read and a writev per request for one io_uring_enter.
+# What is left in these rows besides the transport (perf and strace -c of the server, tmpfs
+# upper): ls -lR's 40k GETXATTRs are answered from memory (no syscall), so the server's time
+# there is /dev/fuse's read and writev (78% of its syscall time; the rest READDIRPLUS's fstatat).
+# untar of /usr/include (8095 files, pea 4.2x the kernel on a tmpfs upper): 9.4 requests a
+# file (SETATTR 3.3, GETXATTR 2, LOOKUP 1.1, GETATTR 1.05, CREATE 1, RELEASE 1), all answered by
+# the loop thread, with no hand-off to the workers; its other syscalls are the ones the
+# operations need: openat, fstat and BACKING_OPEN for a CREATE, the change and a stat for each
+# SETATTR (a chown of a regular file stats it 3 times: before, in the set-ID check and after;
+# one could go), BACKING_CLOSE and close
+# for a RELEASE, one getxattrat for the first GETXATTR of a new file, none for the negative
+# LOOKUP. read and writev are 56% of the server's syscall time there.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
