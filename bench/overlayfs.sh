@@ -92,9 +92,9 @@
 # the loop thread, with no hand-off to the workers; its other syscalls are the ones the
 # operations need: openat, fstat and BACKING_OPEN for a CREATE, the change and a stat for each
 # SETATTR (a chown of a regular file stats it 3 times: before, in the set-ID check and after;
-# one could go), BACKING_CLOSE and close
-# for a RELEASE, one getxattrat for the first GETXATTR of a new file, none for the negative
-# LOOKUP. read and writev are 56% of the server's syscall time there.
+# one could go), BACKING_CLOSE and close for a RELEASE, one getxattrat for the first GETXATTR
+# of a new file, none for the negative LOOKUP. read and writev are 56% of the server's syscall
+# time there.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
