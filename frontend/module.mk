@@ -1,7 +1,7 @@
 # frontend/: pea, the podman-compatible command line (docs/pea.1.md).
 FRONTEND_SOURCES := $(filter-out frontend/main.c frontend/pea-infra.c,$(wildcard frontend/*.c))
 $(eval $(call pea_archive,frontend,$(FRONTEND_SOURCES)))
-$(eval $(call pea_program,pea,frontend/main.c,frontend,json-c))
+$(eval $(call pea_program,pea,frontend/main.c,frontend,,json-c))
 INSTALL_BIN += pea
 MAN_EXTRA += pea-container-cleanup.1 pea-container-prune.1 pea-create.1 pea-exec.1 \
 	pea-image-inspect.1 pea-images.1 pea-inspect.1 pea-kill.1 pea-load.1 pea-logs.1 pea-ps.1 \
