@@ -292,6 +292,17 @@ static int rm_worker_handoff(const char *id)
 	return reply == '0' ? 0 : -1;
 }
 
+/*
+ * "T<path>" (no path: a detached mount) with the fd that holds it: what the
+ * worker's remover would delete, for its parent's one remover (rm_pool_read).
+ */
+static int rm_worker_pass_tomb(const char *path, int fd)
+{
+	_cleanup_free_ char *msg = xasprintf("T%s", path ? path : "");
+
+	return pea_send_fd(rm_worker_fd, msg, strlen(msg), fd, 0);
+}
+
 /* A removal in a forked worker: its status as exit code, its error to its parent. */
 static void __attribute__((noreturn))
 rm_worker(struct global_options *g, const char *name, const struct rm_opts *o, int fd)
@@ -302,6 +313,7 @@ rm_worker(struct global_options *g, const char *name, const struct rm_opts *o, i
 	containers_defer_sweep(); /* the parent sweeps once, at the end */
 	rm_worker_fd = fd;
 	containers_hand_off_store_rm(rm_worker_handoff);
+	containers_pass_tombs(rm_worker_pass_tomb);
 	if (rm_one(g, name, o, &st, &e) < 0) {
 		_cleanup_free_ char *msg = xasprintf("E%.*s", RM_MSG_MAX - 2, e->message);
 		(void)send(fd, msg, strlen(msg), MSG_NOSIGNAL);
@@ -328,6 +340,9 @@ struct rm_pool {
 	pid_t flusher[RM_FLUSHERS];
 	int flusher_fd[RM_FLUSHERS];
 	size_t nflushers;
+	/* each flusher's pea-storage passes its files' removal there (--hand-off-fd), or -1 */
+	int flusher_sock[RM_FLUSHERS];
+	const struct global_options *g;
 };
 
 /* At most this many workers wait for their storage removal. */
@@ -401,15 +416,20 @@ static void rm_pool_read(struct rm_pool *p, struct rm_result *res, size_t i)
 {
 	_cleanup_free_ char *msg = xmalloc(RM_MSG_MAX + 1);
 	ssize_t len;
+	int fd = -1;
 
-	do
-		len = recv(p->fds[i], msg, RM_MSG_MAX, 0);
-	while (len < 0 && errno == EINTR);
+	len = pea_recv_fd(p->fds[i], msg, RM_MSG_MAX, &fd, 0);
 	if (len <= 0) {
 		rm_pool_reap(p, res, i);
 		return;
 	}
 	msg[len] = '\0';
+	if (msg[0] == 'T' && fd >= 0) {
+		/* the parent's remover deletes it at the end (containers_tombs_hand_off) */
+		containers_adopt_tomb(msg[1] ? msg + 1 : NULL, fd);
+		return;
+	}
+	pea_close(fd);
 	if (msg[0] == 'S' && !p->waiting[i]) {
 		p->waiting[i] = xstrdup(msg + 1);
 		p->busy--;
@@ -428,10 +448,21 @@ static void rm_pool_read(struct rm_pool *p, struct rm_result *res, size_t i)
  * large rm. When it fails, each worker of the batch removes its own and
  * reports its own error.
  */
+/* A flusher's pea-storage call (its removals passed on fd3 when >= 0); its exit status. */
+static int rm_flusher(const struct global_options *g, const char *const *args, int fd3)
+{
+	struct run_pending rp;
+
+	if (store_call_begin_fd(g, args, fd3, &rp, NULL) < 0 || store_call_end(&rp, NULL, NULL) < 0)
+		return 1;
+	return 0;
+}
+
 static void rm_pool_flush(struct rm_pool *p, struct global_options *g)
 {
-	_cleanup_free_ const char **args = xnew(const char *, p->nwaiting + 5);
+	_cleanup_free_ const char **args = xnew(const char *, p->nwaiting + 6);
 	size_t k = 0, slot = 0;
+	int sv[2] = { -1, -1 };
 	pid_t pid;
 
 	while (p->flusher[slot] > 0)
@@ -440,6 +471,9 @@ static void rm_pool_flush(struct rm_pool *p, struct global_options *g)
 	args[k++] = "rm";
 	args[k++] = "--force";
 	args[k++] = "--ignore";
+	/* the layers' files and detached mounts go to this rm's one remover */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0)
+		args[k++] = "--hand-off-fd=3";
 	for (size_t i = 0; i < p->n; i++)
 		if (p->waiting[i] && !p->in_batch[i])
 			args[k++] = p->waiting[i];
@@ -448,7 +482,8 @@ static void rm_pool_flush(struct rm_pool *p, struct global_options *g)
 	fflush(stderr);
 	pid = fork();
 	if (pid == 0)
-		_exit(store_call(g, args, NULL, NULL) < 0 ? 1 : 0);
+		_exit(rm_flusher(g, args, sv[1]));
+	pea_close(sv[1]);
 	for (size_t i = 0; i < p->n; i++) {
 		if (!p->waiting[i] || p->in_batch[i])
 			continue;
@@ -460,7 +495,10 @@ static void rm_pool_flush(struct rm_pool *p, struct global_options *g)
 	if (pid > 0) {
 		p->flusher[slot] = pid;
 		p->flusher_fd[slot] = pea_pidfd_open(pid, 0);
+		p->flusher_sock[slot] = sv[0];
 		p->nflushers++;
+	} else {
+		pea_close(sv[0]);
 	}
 }
 
@@ -474,6 +512,9 @@ static void rm_pool_flushed(struct rm_pool *p, size_t slot)
 	reply = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? '0' : '1';
 	p->flusher[slot] = 0;
 	p->flusher_fd[slot] = pea_close(p->flusher_fd[slot]);
+	if (p->flusher_sock[slot] >= 0)
+		containers_take_passed(p->g, p->flusher_sock[slot]);
+	p->flusher_sock[slot] = pea_close(p->flusher_sock[slot]);
 	p->nflushers--;
 	for (size_t i = 0; i < p->n; i++)
 		if (p->in_batch[i] == (int)slot + 1)
@@ -492,7 +533,7 @@ static bool rm_pool_unbatched(const struct rm_pool *p)
 /* Wait for a message or an end of any worker, or a flusher's end. */
 static void rm_pool_poll(struct rm_pool *p, struct rm_result *res)
 {
-	size_t cap = p->busy + p->nwaiting + RM_FLUSHERS, m = 0;
+	size_t cap = p->busy + p->nwaiting + 2 * RM_FLUSHERS, m = 0;
 	_cleanup_free_ struct pollfd *pfd = xnew(struct pollfd, cap);
 	_cleanup_free_ size_t *who = xnew(size_t, cap);
 	bool no_pidfd = false;
@@ -509,11 +550,22 @@ static void rm_pool_poll(struct rm_pool *p, struct rm_result *res)
 			no_pidfd |= p->flusher_fd[f] < 0;
 			who[m++] = p->n + f;
 		}
+	/* what a flusher's pea-storage passes, read while it sends (its socket's room) */
+	for (size_t f = 0; f < RM_FLUSHERS; f++)
+		if (p->flusher[f] > 0 && p->flusher_sock[f] >= 0) {
+			pfd[m] = (struct pollfd){ .fd = p->flusher_sock[f], .events = POLLIN };
+			who[m++] = p->n + RM_FLUSHERS + f;
+		}
 	do
 		r = poll(pfd, m, no_pidfd ? 10 : -1);
 	while (r < 0 && errno == EINTR);
 	for (size_t j = 0; r >= 0 && j < m; j++) {
-		if (who[j] >= p->n) {
+		if (who[j] >= p->n + RM_FLUSHERS) {
+			int *sock = &p->flusher_sock[who[j] - p->n - RM_FLUSHERS];
+
+			if (pfd[j].revents && *sock >= 0 && containers_take_passed(p->g, *sock))
+				*sock = pea_close(*sock);
+		} else if (who[j] >= p->n) {
 			if (pfd[j].revents || p->flusher_fd[who[j] - p->n] < 0)
 				rm_pool_flushed(p, who[j] - p->n);
 		} else if (pfd[j].revents) {
@@ -537,7 +589,8 @@ static void rm_parallel(struct global_options *g, char **targets, const struct r
 	_cleanup_free_ int *fds = xnew(int, n);
 	_cleanup_free_ char **waiting = xnew(char *, n);
 	_cleanup_free_ int *in_batch = xnew(int, n);
-	struct rm_pool p = { pids, fds, waiting, in_batch, n, 0, 0, { 0 }, { -1, -1, -1 }, 0 };
+	struct rm_pool p = { pids,	     fds, waiting,	  in_batch, n, 0, 0, { 0 },
+			     { -1, -1, -1 }, 0,	  { -1, -1, -1 }, g };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t max = cpus > 0 ? 3 * (size_t)cpus + 1 : 4, next = 0;
 
@@ -797,6 +850,7 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 	if (all && rm_orphans(g) != 0)
 		status = status ? status : PEA_EXIT_ENGINE;
 	containers_sweep_removed(g); /* and what a killed rm left */
+	containers_tombs_hand_off(); /* the workers' tombstones: one remover */
 	return status;
 }
 

@@ -402,9 +402,15 @@ static void tombs_release(void)
 /* The detached mounts first (their last close: the sync of the file system under them). */
 static void tombs_remove(void)
 {
+	_cleanup_free_ int *pins = xnew(int, ntombs + 1);
+	size_t npins = 0;
+
 	for (size_t i = 0; i < ntombs; i++)
-		if (!tombs[i].path)
-			tombs[i].fd = pea_close(tombs[i].fd);
+		if (!tombs[i].path) {
+			pins[npins++] = tombs[i].fd;
+			tombs[i].fd = -1;
+		}
+	pea_close_parallel(pins, npins);
 	for (size_t i = 0; i < ntombs; i++)
 		if (tombs[i].path)
 			(void)pea_rm_rf_at(AT_FDCWD, tombs[i].path, NULL);
@@ -418,7 +424,7 @@ static void tombs_remove(void)
  * tombstones: one detached process per removal, not two. Read once
  * pea-storage has ended: every message is queued.
  */
-static void tombs_take_passed(const struct global_options *g, int sock)
+bool containers_take_passed(const struct global_options *g, int sock)
 {
 	char buf[512];
 	ssize_t len;
@@ -433,12 +439,45 @@ static void tombs_take_passed(const struct global_options *g, int sock)
 			close(fd);
 			continue;
 		}
-		tombs = xrealloc(tombs, (ntombs + 1) * sizeof(*tombs));
-		tombs[ntombs++] = (struct tomb){
-			buf[0] == 't' ? xasprintf("%s/storage/trash/%s", g->root, buf + 1) : NULL,
-			fd
-		};
+		if (buf[0] == 't') {
+			_cleanup_free_ char *path =
+				xasprintf("%s/storage/trash/%s", g->root, buf + 1);
+			containers_adopt_tomb(path, fd);
+		} else {
+			containers_adopt_tomb(NULL, fd);
+		}
 	}
+	return len == 0;
+}
+
+/* Set by rm's workers: their tombstones go to their parent's remover. */
+static int (*tombs_sink)(const char *path, int fd);
+
+void containers_pass_tombs(int (*sink)(const char *path, int fd))
+{
+	tombs_sink = sink;
+}
+
+void containers_adopt_tomb(const char *path, int fd)
+{
+	tombs = xrealloc(tombs, (ntombs + 1) * sizeof(*tombs));
+	tombs[ntombs++] = (struct tomb){ path ? xstrdup(path) : NULL, fd };
+}
+
+/* Those the sink takes leave the list. */
+static void tombs_pass(void)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < ntombs; i++) {
+		if (tombs_sink(tombs[i].path, tombs[i].fd) < 0) {
+			tombs[kept++] = tombs[i];
+			continue;
+		}
+		free(tombs[i].path);
+		pea_close(tombs[i].fd);
+	}
+	ntombs = kept;
 }
 
 /* $PEA_RM_SYNC set, not empty and not 0 (pea-rm(1)); PEA_TEST_TOMB_WAIT, its older name in tests */
@@ -461,6 +500,8 @@ static void tombs_hand_off(void)
 	int status;
 	pid_t pid = -1;
 
+	if (tombs_sink && !rm_sync())
+		tombs_pass();
 	if (ntombs == 0)
 		return;
 	if (!rm_sync())
@@ -482,6 +523,11 @@ static void tombs_hand_off(void)
 		_exit(0);
 	tombs_remove();
 	_exit(0);
+}
+
+void containers_tombs_hand_off(void)
+{
+	tombs_hand_off();
 }
 
 /*
@@ -812,7 +858,7 @@ static int remove_impl(struct global_options *g, struct ctr_record *r, bool keep
 	if (rm_call.pid > 0)
 		(void)store_call_end(&rm_call, &res, &e);
 	if (hand_off >= 0)
-		tombs_take_passed(g, hand_off);
+		containers_take_passed(g, hand_off);
 	if (e && e->code != ENOENT) {
 		runtime_delete_end(&bg);
 		*err = TAKE_PTR(e);

@@ -117,6 +117,23 @@ void containers_defer_sweep(void);
  * store); it returns 0 once that is done, < 0 for the removal to do it itself.
  */
 void containers_hand_off_store_rm(int (*handoff)(const char *id));
+/*
+ * The removals of this process pass what their remover would delete (each
+ * tombstone's path, NULL for a detached mount, and the fd holding it) to sink
+ * instead of forking one (rm's workers: their parent's one remover deletes them
+ * all); sink returns 0 once it has them, < 0 for the removal to keep them.
+ */
+void containers_pass_tombs(int (*sink)(const char *path, int fd));
+/* One more for this process's remover: path (NULL: a detached mount to close) held by fd. */
+void containers_adopt_tomb(const char *path, int fd);
+/*
+ * What pea-storage's container rm --hand-off-fd sent on sock so far (its trash
+ * entries, its detached mounts), adopted for this process's remover. True at
+ * the end: every sender gone.
+ */
+bool containers_take_passed(const struct global_options *g, int sock);
+/* What this process holds, deleted by one detached remover (the end of rm). */
+void containers_tombs_hand_off(void);
 
 /* RUNTIME --root RUNROOT/runtime ARGS... (the runtime the container was started with). */
 int container_runtime(const struct global_options *g, const struct ctr_record *r,

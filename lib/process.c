@@ -316,6 +316,34 @@ void pea_detach_self(const int *keep, size_t nkeep)
 	(void)pea_close_fds_except(3, keep, nkeep);
 }
 
+#define CLOSERS_MAX 8
+
+void pea_close_parallel(int *fds, size_t n)
+{
+	pid_t pids[CLOSERS_MAX];
+	size_t live = 0, procs;
+	int status;
+
+	for (size_t i = 0; i < n; i++)
+		live += fds[i] >= 0;
+	procs = live < CLOSERS_MAX ? live : CLOSERS_MAX;
+	for (size_t j = 0; live > 1 && j < procs; j++) {
+		pids[j] = fork();
+		if (pids[j] != 0)
+			continue;
+		for (size_t pass = 0; pass < 2; pass++)
+			for (size_t i = 0, k = 0; i < n; i++)
+				if (fds[i] >= 0 && ((k++ % procs == j) == (pass == 0)))
+					close(fds[i]);
+		_exit(0);
+	}
+	for (size_t i = 0; i < n; i++)
+		fds[i] = pea_close(fds[i]);
+	for (size_t j = 0; live > 1 && j < procs; j++)
+		if (pids[j] > 0)
+			(void)pea_wait(pids[j], -1, -1, &status, NULL);
+}
+
 int pea_send_fd(int sock, const void *msg, size_t len, int fd, int flags)
 {
 	union {

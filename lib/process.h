@@ -59,6 +59,15 @@ bool pea_fd_is_null_device(int fd);
 void pea_detach_self(const int *keep, size_t nkeep);
 
 /*
+ * Close fds[0..n-1] (those >= 0; each set to -1) whose last close is slow and
+ * independent of the others' (a detached mount's: the sync of the file system
+ * under it): in one process such closes queue one after the other, so up to
+ * 8 forked processes close them beside each other, each its share first
+ * (whichever closes an fd last does its slow part), and this one waits.
+ */
+void pea_close_parallel(int *fds, size_t n);
+
+/*
  * One message of len bytes with one fd (SCM_RIGHTS) on a unix socket;
  * flags for sendmsg (MSG_NOSIGNAL is added). 0, or -1 and errno.
  */

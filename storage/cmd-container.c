@@ -601,42 +601,6 @@ static int parse_rm(int argc, char **argv, struct rm_opts *o, struct pea_error *
 	return 0;
 }
 
-/* At most this many processes close the detached mounts of one rm. */
-#define PIN_CLOSERS 8
-
-/*
- * Close the detached mounts (detach_pinned). The last close of each syncs the
- * file system under it, and in one process those syncs queue one after the
- * other: on a busy disk, tens of ms each. So up to PIN_CLOSERS forked processes
- * close them beside each other, each its share first (whichever process closes
- * a mount last does its sync), and this one waits for them.
- */
-static void close_pins(int *pins, size_t n)
-{
-	pid_t pids[PIN_CLOSERS];
-	size_t live = 0, procs;
-	int status;
-
-	for (size_t i = 0; i < n; i++)
-		live += pins[i] >= 0;
-	procs = live < PIN_CLOSERS ? live : PIN_CLOSERS;
-	for (size_t j = 0; live > 1 && j < procs; j++) {
-		pids[j] = fork();
-		if (pids[j] != 0)
-			continue;
-		for (size_t pass = 0; pass < 2; pass++)
-			for (size_t i = 0, k = 0; i < n; i++)
-				if (pins[i] >= 0 && ((k++ % procs == j) == (pass == 0)))
-					close(pins[i]);
-		_exit(0);
-	}
-	for (size_t i = 0; i < n; i++)
-		pins[i] = pea_close(pins[i]);
-	for (size_t j = 0; live > 1 && j < procs; j++)
-		if (pids[j] > 0)
-			(void)pea_wait(pids[j], -1, -1, &status, NULL);
-}
-
 struct pins {
 	int *fds;
 	size_t n;
@@ -646,7 +610,11 @@ static void close_pins_cb(void *arg)
 {
 	struct pins *p = arg;
 
-	close_pins(p->fds, p->n);
+	/*
+	 * The last close of each syncs the file system under it: beside each
+	 * other, not queued one after the other (pea_close_parallel).
+	 */
+	pea_close_parallel(p->fds, p->n);
 }
 
 /*

@@ -42,7 +42,8 @@ no_tombs_soon() {
 }
 
 @test "rm tombs: PEA_TEST_TOMB_WAIT and PEA_STORAGE_TEST_TRASH_WAIT remove before pea returns" {
-	PEA_TEST_TOMB_WAIT=1 PEA_STORAGE_TEST_TRASH_WAIT=1 run -0 pea_cmd run --rm --network none busybox true
+	# pea itself, not pea_cmd: the file's server runs pea with its own environment
+	PEA_TEST_TOMB_WAIT=1 PEA_STORAGE_TEST_TRASH_WAIT=1 run -0 "$PEA" "${FE_ARGS[@]}" run --rm --network none busybox true
 	run ls -A "$FE_ROOT/containers" "$FE_RUNROOT/containers" "$FE_ROOT/storage/trash"
 	refute_output --partial ".rm-"
 	[[ -z "$(ls -A "$FE_ROOT/storage/trash")" ]]
@@ -59,7 +60,7 @@ no_tombs_soon() {
 	flock -x "$fd"
 	exec {fd2}<"$FE_ROOT/containers/$held"
 	flock -x "$fd2"
-	PEA_TEST_TOMB_WAIT=1 run -0 pea_cmd rm -f "$id"
+	PEA_TEST_TOMB_WAIT=1 run -0 "$PEA" "${FE_ARGS[@]}" rm -f "$id"
 	[[ ! -e "$FE_ROOT/containers/$free" && ! -e "$FE_RUNROOT/containers/$free" ]]
 	[[ -d "$FE_ROOT/containers/$held/x" && -d "$FE_RUNROOT/containers/$held/x" ]]
 	exec {fd}<&- {fd2}<&-
@@ -135,7 +136,7 @@ no_tombs_soon() {
 # Under a subreaper that does not reap (PID 1 here, a container without an init), what
 # a removal leaves to end on its own is one detached remover: pea-storage's trash and
 # detached mounts are passed to pea's (--hand-off-fd), not removed by a second one.
-@test "rm tombs: run --rm and rm leave one remover each to a subreaper that does not reap" {
+@test "rm tombs: run --rm, rm and rm -a leave one remover each to a subreaper that does not reap" {
 	run -0 "$PEA_TEST_HELPERS/noreap.py" "$PEA" "${FE_ARGS[@]}" run --rm --network none busybox true
 	assert_output "left 1: pea"
 	run -0 pea_cmd run -d --network none busybox sleep 100
@@ -148,6 +149,19 @@ no_tombs_soon() {
 	run -0 pea_cmd wait "$id"
 	run -0 "$PEA_TEST_HELPERS/noreap.py" "$PEA" "${FE_ARGS[@]}" rm "$id"
 	assert_line --index 1 "left 1: pea"
+	no_tombs_soon
+	# rm -a: its workers pass their tombstones, its batches' pea-storage their trash and
+	# mounts, to one remover for the whole rm
+	local k
+	for k in 1 2 3 4; do
+		run -0 pea_cmd run -d --network none busybox sleep 100
+	done
+	run -0 pea_cmd run -d --network none busybox true
+	run -0 "$PEA_TEST_HELPERS/noreap.py" "$PEA" "${FE_ARGS[@]}" rm -af -t 0
+	assert_equal "${#lines[@]}" 6
+	assert_line --index 5 "left 1: pea"
+	run -0 pea_cmd ps -aq
+	assert_output ""
 	no_tombs_soon
 	# and none when the removal is waited for
 	PEA_RM_SYNC=1 run -0 "$PEA_TEST_HELPERS/noreap.py" "$PEA" "${FE_ARGS[@]}" run --rm --network none busybox true
