@@ -41,7 +41,7 @@ teardown() {
 # the ids given to the storage's `container rm` calls, one a line, sorted
 removed_ids() {
 	grep -E '(^| )container rm ' "$TEST_DIR/storage.log" |
-		sed -E 's/.* container rm (--[a-z]+ )*//' | tr ' ' '\n' | grep . | sort
+		sed -E 's/.* container rm (--[a-z0-9=-]+ )*//' | tr ' ' '\n' | grep . | sort
 }
 
 @test "rm -af of several: each one's storage removed once, by the batches of the parent" {
@@ -56,7 +56,7 @@ removed_ids() {
 	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' "${all[@]}" | sort)"
 	# every storage removal was a batch of the parent's (--ignore), each id in one only
 	run -0 grep -c ' container rm ' "$TEST_DIR/storage.log"
-	run -1 grep -E ' container rm --force [0-9a-f]{64}$' "$TEST_DIR/storage.log"
+	run -1 grep -E ' container rm --force (--hand-off-fd=3 )?[0-9a-f]{64}$' "$TEST_DIR/storage.log"
 	run -0 removed_ids
 	assert_output "$(printf '%s\n' "${all[@]}" | sort)"
 	run -0 pea_cmd ps -a -q
@@ -74,7 +74,7 @@ removed_ids() {
 	run -0 pea_cmd rm -f a b nothere
 	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' a b)"
 	# the batches failed, then each worker's own call
-	run -0 grep -c -E ' container rm --force [0-9a-f]{64}$' "$TEST_DIR/storage.log"
+	run -0 grep -c -E ' container rm --force (--hand-off-fd=3 )?[0-9a-f]{64}$' "$TEST_DIR/storage.log"
 	assert_output 2
 	run -0 pea_cmd ps -a -q
 	assert_output ""
