@@ -135,6 +135,14 @@ struct ovl_fs {
 	 * file written by a shell redirection.
 	 */
 	bool flush_needed;
+	/*
+	 * The host runs no SELinux (no selinuxfs at /sys/fs/selinux): a file
+	 * without a security.selinux label answers ENOTSUP, not ENODATA, for
+	 * it. ls -l (libselinux's lgetfilecon) then stops asking the whole
+	 * mount, one round trip fewer per file listed; a label that is there
+	 * is still read, and setting one still works.
+	 */
+	bool no_selinux;
 	uid_t euid; /* ours: a new entry of our own ids needs no chown */
 	gid_t egid;
 	/*

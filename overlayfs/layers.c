@@ -176,6 +176,7 @@ int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **
 {
 	size_t nlower = pea_strv_length(opts->lowerdirs);
 	struct stat st;
+	struct statfs sfs;
 	int r;
 
 	*fs = (struct ovl_fs){
@@ -212,6 +213,7 @@ int ovl_fs_open(struct ovl_fs *fs, struct ovl_options *opts, struct pea_error **
 	if (!S_ISDIR(st.st_mode))
 		return pea_error_new(err, ENOTDIR, "mountpoint '%s' is not a directory",
 				     opts->mountpoint);
+	fs->no_selinux = statfs("/sys/fs/selinux", &sfs) < 0 || sfs.f_type != SELINUX_MAGIC;
 	fs->overflow_uid = read_overflow("/proc/sys/kernel/overflowuid");
 	fs->overflow_gid = read_overflow("/proc/sys/kernel/overflowgid");
 	if (fstat(fs->layers[0].fd, &st) < 0)

@@ -104,6 +104,8 @@ void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 		ovl_plus_touch(fs, node->parent);
 		r = get_one(fs, node, name, buf, size, &n);
 	}
+	if (r == -ENODATA && fs->no_selinux && strcmp(name, "security.selinux") == 0)
+		r = -ENOTSUP;
 	if (r == 0 && size > 0 && acl_mapped(fs, name))
 		(void)acl_map(fs, buf, (size_t)n, true);
 	if (r < 0)

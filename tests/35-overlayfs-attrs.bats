@@ -94,6 +94,31 @@ xattr_checks() {
 	ovl_umount "$D"
 }
 
+@test "overlayfs attrs: without SELinux, an unlabeled file's security.selinux is not supported: ls -l asks once" {
+	require_cmd strace
+	[[ ! -e /sys/fs/selinux/enforce ]] || skip "expected: the host runs SELinux (labels are answered as the kernel's overlay does)"
+	# a label in a layer is read as it is
+	setfattr -n security.selinux -v "system_u:object_r:lbl_t:s0" "$D/lower/data/sub/nested"
+	ovl_mount pea "$D"
+	run -1 getfattr --absolute-names -n security.selinux "$M/data/file"
+	assert_output --partial "Operation not supported"
+	run -0 getfattr --absolute-names -n security.selinux "$M/data/sub/nested"
+	assert_output --partial 'security.selinux="system_u:object_r:lbl_t:s0"'
+	# other names keep ENODATA, set and read as before
+	run -1 getfattr --absolute-names -n user.none "$M/data/file"
+	assert_output --partial "No such attribute"
+	setfattr -n security.selinux -v "system_u:object_r:new_t:s0" "$M/data/file"
+	run -0 getfattr --absolute-names -n security.selinux "$M/data/file"
+	assert_output --partial 'security.selinux="system_u:object_r:new_t:s0"'
+	# ls -l: one security.selinux request for the whole mount, the ACL one per file
+	run -0 strace -f -qq -e trace=lgetxattr,getxattr -o "$D/ls.st" ls -l "$M/data" "$M/etc" "$M/tree"
+	run -0 grep -c '"security.selinux"' "$D/ls.st"
+	assert_output 1
+	run -0 grep -c '"system.posix_acl_access"' "$D/ls.st"
+	(( output >= 10 ))
+	ovl_umount "$D"
+}
+
 @test "overlayfs attrs: copy-up keeps data, holes, mode, owner, times and xattrs" {
 	ovl_mount pea "$D"
 	# Metadata changes copy up the whole file.
