@@ -202,3 +202,20 @@ no_tombs_soon() {
 	[[ ! -e "$FE_ROOT/containers/$id" ]]
 	no_tombs_soon
 }
+
+# pea-rm(1): the remover holds the file system of the roots until it is done (an umount
+# right after can meet "target is busy"); PEA_RM_SYNC=1 is the way to wait for it.
+@test "rm tombs: with PEA_RM_SYNC the roots' file system unmounts right after run --rm and rm" {
+	local mnt="$TEST_DIR/mnt" id
+	mkdir "$mnt"
+	mount -t tmpfs pea-test-rm-sync "$mnt"
+	local args=(--root "$mnt/root" --runroot "$mnt/run")
+	run -0 "$PEA" "${args[@]}" load -i "$BUSYBOX_ARCHIVE"
+	PEA_RM_SYNC=1 run -0 "$PEA" "${args[@]}" run --rm --network none busybox true
+	run -0 "$PEA" "${args[@]}" create --network none busybox true
+	id=$output
+	PEA_RM_SYNC=1 run -0 "$PEA" "${args[@]}" rm "$id"
+	run -0 "$PEA" "${args[@]}" ps -aq
+	assert_output ""
+	run -0 umount "$mnt"
+}
