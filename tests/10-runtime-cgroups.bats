@@ -92,6 +92,46 @@ teardown() {
 	rt_cgroups_gone "$CG"
 }
 
+@test "v1: a limit set alone is written to its hierarchy (those with nothing to write are not opened)" {
+	local dev major minor c=/sys/fs/cgroup n=0 res file want
+	[[ -d $c/memory && -d $c/cpu && -d $c/pids ]] || skip "expected: cgroup v1 controllers (this is a pure cgroup2 host)"
+	dev="$(lsblk -dno MAJ:MIN | head -1 | tr -d ' ')"
+	major="${dev%:*}" minor="${dev#*:}"
+	make_bundle "$RT_B" sleep 100000
+	# RESOURCES FILE VALUE, one container each: the one limit, in its file
+	while IFS='|' read -r res file want; do
+		n=$((n + 1))
+		bundle_set "$RT_B" '.linux.cgroupsPath = "/\($cg)/c\($n)" | .linux.resources = ($r | fromjson)' \
+			--arg cg "$CG" --arg n "$n" --arg r "$res"
+		run -0 rt_reaped run -d -b "$RT_B" "a$n"
+		run -0 cat "$c/${file%%/*}/$CG/c$n/${file#*/}"
+		assert_output --partial "$want"
+		run -0 rt delete -f "a$n"
+	done <<-EOF
+		{"memory": {"swappiness": 7}}|memory/memory.swappiness|7
+		{"memory": {"reservation": 33554432}}|memory/memory.soft_limit_in_bytes|33554432
+		{"memory": {"disableOOMKiller": true}}|memory/memory.oom_control|oom_kill_disable 1
+		{"cpu": {"shares": 256}}|cpu/cpu.shares|256
+		{"cpu": {"cpus": "0"}}|cpuset/cpuset.cpus|0
+		{"pids": {"limit": 17}}|pids/pids.max|17
+		{"blockIO": {"throttleWriteIOPSDevice": [{"major": $major, "minor": $minor, "rate": 99}]}}|blkio/blkio.throttle.write_iops_device|$major:$minor 99
+		{"hugepageLimits": [{"pageSize": "2MB", "limit": 0}]}|hugetlb/hugetlb.2MB.limit_in_bytes|0
+	EOF
+	# nothing but devices: every hierarchy made and joined, none of its limits changed
+	bundle_set "$RT_B" '.linux.cgroupsPath = "/\($cg)/none" | .linux.resources = {}' --arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" none
+	run -0 cat "$c/pids/$CG/none/pids.max" "$c/memory/$CG/none/memory.swappiness" \
+		"$c/hugetlb/$CG/none/hugetlb.2MB.limit_in_bytes"
+	assert_line --index 0 max
+	assert_line --index 1 "$(cat "$c/memory/memory.swappiness")"
+	refute_line --index 2 0
+	run -0 cat "/proc/$(rt_state none pid)/cgroup"
+	assert_output --partial "pids:/$CG/none"
+	assert_output --partial "hugetlb:/$CG/none"
+	run -0 rt delete -f none
+	rt_cgroups_gone "$CG"
+}
+
 @test "the devices cgroup denies what is not allowed" {
 	make_bundle "$RT_B" sh -c 'head -c1 /dev/zero | wc -c; mknod /dev/m c 1 1 && head -c1 /dev/m || echo denied'
 	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .process.capabilities.bounding += ["CAP_MKNOD"] |
