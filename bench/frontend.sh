@@ -32,6 +32,17 @@
 # BENCH_TMPFS_RUN=1: every run root (pea's, podman's) on a tmpfs of the bench's,
 # as /run is on a real system; by default they are in the bench's folder
 # under /tmp, where each file made costs its inode allocation on a disk.
+# Session 13 (issue 11), where one run --rm's CPU goes (perf record, 40 runs,
+# load ~3.5, 39 ms in all): pea-runtime 13.6 (its init 4.6, delete 2.0; the
+# network namespace's creation 1.4, mounts 1.0, v1 cgroup mkdirs 0.7), pea 11.6,
+# pea-storage 8.5 (image ls 1.3, create ~4), pea-monitor 3.7. Nine execs at
+# ~0.6-1 ms of CPU each are the floor of it; ext4's inode allocation past
+# recently deleted inodes (this disk has no journal) cost up to 7.8 ms of it on
+# a churned root (~35 files made per run). Session 13's A/B against 5f811b8
+# (N=100, runs=10, load 6.2-8.4): run --rm 90 vs 113 ms (0.80, in turn), CPU
+# 38.9 vs 42.3 ms (0.92); pea/podman 0.12 wall, 0.14 CPU (the seccomp tree,
+# the converted profile's cache, json-c linked in, v1 hierarchies opened only
+# for a limit).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/common.bash
