@@ -39,10 +39,11 @@
 # ~0.6-1 ms of CPU each are the floor of it; ext4's inode allocation past
 # recently deleted inodes (this disk has no journal) cost up to 7.8 ms of it on
 # a churned root (~35 files made per run). Session 13's A/B against 5f811b8
-# (N=100, runs=10, load 6.2-8.4): run --rm 90 vs 113 ms (0.80, in turn), CPU
-# 38.9 vs 42.3 ms (0.92); pea/podman 0.12 wall, 0.14 CPU (the seccomp tree,
-# the converted profile's cache, json-c linked in, v1 hierarchies opened only
-# for a limit).
+# (the seccomp tree, the converted profile's cache, json-c linked in, v1
+# hierarchies opened only for a limit), N=100, runs=10: at load 1.0-3.7 run
+# --rm 30 vs 36 ms (0.83, in turn), CPU 32.7 vs 34.4 ms (0.95), 100 x run -d
+# 3194 vs 3819 ms (0.84); pea/podman 0.12 wall (podman 258 ms), 0.13 CPU, run
+# -d 0.15. At load 6.2-8.4: run --rm 90 vs 113 ms (0.80), CPU 38.9 vs 42.3.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/common.bash
