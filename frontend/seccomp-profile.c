@@ -384,7 +384,7 @@ static char **spec_bounding(struct json_object *spec)
  * byte (a collision costs a conversion, never another container's filter).
  * Written under a temporary name and renamed; anything odd is converted again.
  */
-#define CACHE_MAGIC "pea-seccomp-oci 1\n"
+#define CACHE_MAGIC "pea-seccomp-oci 2\n" /* 2: the text's hash */
 #define CACHE_MAX   (PROFILE_MAX + (1u << 20))
 
 static char *cache_dir;
@@ -405,37 +405,54 @@ static char *cache_key(const char *text, size_t len, char *const *caps, size_t *
 	return key;
 }
 
-static char *cache_name(const char *key, size_t len)
+static char *fnv_hex(const char *data, size_t len)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 
 	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)key[i]) * 0x100000001b3ULL;
+		h = (h ^ (unsigned char)data[i]) * 0x100000001b3ULL;
 	return xasprintf("%016llx", (unsigned long long)h);
 }
 
-/* The cached text for key, or NULL. */
+#define SUM_LEN 16
+
+/*
+ * The cached text for key, or NULL. The file: the key, a NUL, the text's own
+ * hash (16 hex digits), a newline, the text: a torn or altered text (a crash
+ * before its blocks reached the disk) is never written into a config.json.
+ */
 static char *cache_load(int dfd, const char *name, const char *key, size_t klen)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
+	_cleanup_free_ char *buf = NULL, *sum = NULL;
+	const char *text;
+	size_t len = 0, tlen;
 
-	if (pea_read_file_at(dfd, name, CACHE_MAX, &buf, &len, NULL) < 0 || len <= klen + 1 ||
-	    memcmp(buf, key, klen) != 0 || buf[klen] != '\0' || buf[len - 1] != '}')
+	if (pea_read_file_at(dfd, name, CACHE_MAX, &buf, &len, NULL) < 0 ||
+	    len <= klen + 1 + SUM_LEN + 1 || memcmp(buf, key, klen) != 0 || buf[klen] != '\0' ||
+	    buf[klen + 1 + SUM_LEN] != '\n')
 		return NULL;
-	return xstrndup(buf + klen + 1, len - klen - 1);
+	text = buf + klen + 1 + SUM_LEN + 1;
+	tlen = len - (size_t)(text - buf);
+	sum = fnv_hex(text, tlen);
+	if (memcmp(sum, buf + klen + 1, SUM_LEN) != 0 || memchr(text, '\0', tlen))
+		return NULL;
+	return xstrndup(text, tlen);
 }
 
 /* Best effort: a cache that cannot be written is only slower. */
 static void cache_store(int dfd, const char *name, const char *key, size_t klen, const char *text)
 {
-	size_t tlen = strlen(text);
-	_cleanup_free_ char *buf = xmalloc(klen + 1 + tlen);
+	_cleanup_free_ char *sum = fnv_hex(text, strlen(text));
+	_cleanup_free_ char *buf = NULL;
+	size_t tlen = strlen(text), n = klen + 1 + SUM_LEN + 1 + tlen;
 
+	buf = xmalloc(n);
 	memcpy(buf, key, klen);
 	buf[klen] = '\0';
-	memcpy(buf + klen + 1, text, tlen);
-	(void)pea_write_file_replace_at(dfd, name, buf, klen + 1 + tlen, 0600, NULL);
+	memcpy(buf + klen + 1, sum, SUM_LEN);
+	buf[klen + 1 + SUM_LEN] = '\n';
+	memcpy(buf + klen + 1 + SUM_LEN + 1, text, tlen);
+	(void)pea_write_file_replace_at(dfd, name, buf, n, 0600, NULL);
 }
 
 /* A JSON value that writes itself out as the text it holds (config.json's form). */
@@ -479,7 +496,7 @@ static int convert_cached(const char *text, size_t len, char *const *caps, struc
 	if (!cache_dir || memchr(text, '\0', len))
 		return seccomp_profile_convert(text, len, caps, ret, err);
 	key = cache_key(text, len, caps, &klen);
-	name = cache_name(key, klen);
+	name = fnv_hex(key, klen);
 	dir = xasprintf("%s/seccomp", cache_dir);
 	if (pea_mkdir_p_at(AT_FDCWD, dir, 0700, &dfd, NULL) < 0)
 		dfd = -1;
