@@ -502,7 +502,7 @@ static struct sock_filter *enosys_stub(const struct spec_seccomp *s, const struc
  * file too) is compiled again.
  */
 #define CACHE_DIR   ".seccomp-cache"
-#define CACHE_MAGIC "pea-seccomp-cache 3\n" /* 2: the ENOSYS stub; 3: the binary tree */
+#define CACHE_MAGIC "pea-seccomp-cache 4\n" /* 2: ENOSYS stub; 3: tree; 4: its hash */
 #define CACHE_MAX   (1 << 22)
 
 static char *cache_key(const struct spec_seccomp *s)
@@ -516,36 +516,55 @@ static char *cache_key(const struct spec_seccomp *s)
 			 seccomp_api_get(), u.machine, s->source);
 }
 
-static char *cache_name(const char *key)
+static uint64_t fnv1a(const void *data, size_t len)
 {
+	const unsigned char *p = data;
 	uint64_t h = 0xcbf29ce484222325ULL;
 
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-		h = (h ^ *p) * 0x100000001b3ULL;
-	return xasprintf(CACHE_DIR "/%016llx", (unsigned long long)h);
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
 }
 
-/* The cached program for key, or NULL. */
+static char *cache_name(const char *key)
+{
+	return xasprintf(CACHE_DIR "/%016llx", (unsigned long long)fnv1a(key, strlen(key)));
+}
+
+/*
+ * The cached program for key, or NULL. After the key's NUL, the program's own
+ * hash (16 hex digits) and the program: one torn by a crash before its blocks
+ * reached the disk, or altered, can still pass the kernel's checks as another
+ * filter; it is compiled again instead.
+ */
+#define SUM_LEN 16
+
 static struct seccomp_filter *cache_load(int dirfd, const char *name, const char *key)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, klen = strlen(key), mlen = strlen(CACHE_MAGIC), blen;
+	const char *prog;
+	char sum[SUM_LEN + 1];
 	struct seccomp_filter *f;
 
 	if (fd < 0 || pea_read_all(fd, CACHE_MAX + klen + 64, &buf, &len, NULL) < 0)
 		return NULL;
-	if (len < mlen + klen + 1 || memcmp(buf, CACHE_MAGIC, mlen) != 0 ||
+	if (len < mlen + klen + 1 + SUM_LEN || memcmp(buf, CACHE_MAGIC, mlen) != 0 ||
 	    memcmp(buf + mlen, key, klen) != 0 || buf[mlen + klen] != '\0')
 		return NULL;
-	blen = len - mlen - klen - 1;
+	prog = buf + mlen + klen + 1 + SUM_LEN;
+	blen = len - mlen - klen - 1 - SUM_LEN;
 	if (blen == 0 || blen % sizeof(struct sock_filter) != 0 ||
 	    blen / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return NULL;
+	snprintf(sum, sizeof(sum), "%016llx", (unsigned long long)fnv1a(prog, blen));
+	if (memcmp(sum, buf + mlen + klen + 1, SUM_LEN) != 0)
 		return NULL;
 	f = xnew(struct seccomp_filter, 1);
 	f->n = blen / sizeof(struct sock_filter);
 	f->insns = xmalloc(blen);
-	memcpy(f->insns, buf + mlen + klen + 1, blen);
+	memcpy(f->insns, prog, blen);
 	return f;
 }
 
@@ -554,6 +573,7 @@ static void cache_store(int dirfd, const char *name, const char *key, const void
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
 	_cleanup_close_ int fd = -1;
+	char sum[SUM_LEN + 1];
 	bool ok;
 
 	if (mkdirat(dirfd, CACHE_DIR, 0700) < 0 && errno != EEXIST)
@@ -561,9 +581,10 @@ static void cache_store(int dirfd, const char *name, const char *key, const void
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return;
+	snprintf(sum, sizeof(sum), "%016llx", (unsigned long long)fnv1a(bpf, blen));
 	ok = pea_write_all(fd, CACHE_MAGIC, strlen(CACHE_MAGIC), NULL) == 0 &&
 	     pea_write_all(fd, key, strlen(key) + 1, NULL) == 0 &&
-	     pea_write_all(fd, bpf, blen, NULL) == 0;
+	     pea_write_all(fd, sum, SUM_LEN, NULL) == 0 && pea_write_all(fd, bpf, blen, NULL) == 0;
 	if (!ok || renameat(dirfd, tmp, dirfd, name) < 0)
 		(void)unlinkat(dirfd, tmp, 0);
 }

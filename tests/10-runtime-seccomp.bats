@@ -91,6 +91,13 @@ seccomp_bundle() {
 	run -0 rt run -b "$RT_B" c4
 	assert_output --partial 'No space left on device'
 	[[ $(dd if="$f" bs=1 skip=30 count=1 status=none) != X ]]
+	# a byte of the program changed (a torn write): the hash beside it says so
+	local sz
+	sz=$(stat -c %s "$f")
+	printf '\xff' | dd of="$f" bs=1 seek=$((sz - 3)) conv=notrunc status=none
+	run -0 rt run -b "$RT_B" c6
+	assert_output --partial 'No space left on device'
+	[[ $(od -An -tx1 -j $((sz - 3)) -N1 "$f" | tr -d ' ') != ff ]]
 	# another filter gets a file of its own
 	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]'
 	run -0 rt run -b "$RT_B" c5
@@ -114,7 +121,7 @@ seccomp_bundle() {
 	assert_output --partial 'Operation not permitted'
 	refute_line made
 	cat >"$TEST_DIR/bpfwalk.c" <<-'EOF'
-		/* the cached program (after the key's NUL): the most instructions any x86_64 number walks */
+		/* the cached program (after the key's NUL and its hash): the most instructions any x86_64 number walks */
 		#include <linux/filter.h>
 		#include <stdio.h>
 		#include <stdlib.h>
@@ -129,6 +136,7 @@ seccomp_bundle() {
 			size_t n, most = 0;
 			if (!z)
 				return 2;
+			z += 16; /* the program's hash */
 			n = (len - (size_t)(z + 1 - buf)) / sizeof(*p);
 			p = malloc(n * sizeof(*p));
 			memcpy(p, z + 1, n * sizeof(*p));
