@@ -379,13 +379,18 @@ const char *frontend_oci_arch(void)
 		{ "ppc64le", "ppc64le" }, { "s390x", "s390x" },	  { "riscv64", "riscv64" },
 	};
 	static struct utsname u;
+	static const char *arch;
 
+	/* once: a seccomp profile's archMap asks for it ~60 times per start */
+	if (arch)
+		return arch;
 	if (uname(&u) < 0)
 		return "unknown";
+	arch = u.machine;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(u.machine, names[i].machine) == 0)
-			return names[i].arch;
-	return u.machine;
+			arch = names[i].arch;
+	return arch;
 }
 
 /* ---- pea-storage on a pipe, tar streams, prompts, durations ---------- */
