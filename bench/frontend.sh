@@ -44,6 +44,18 @@
 # --rm 30 vs 36 ms (0.83, in turn), CPU 32.7 vs 34.4 ms (0.95), 100 x run -d
 # 3194 vs 3819 ms (0.84); pea/podman 0.12 wall (podman 258 ms), 0.13 CPU, run
 # -d 0.15. At load 6.2-8.4: run --rm 90 vs 113 ms (0.80), CPU 38.9 vs 42.3.
+# Session 13's second round, pea's own share (perf record, cpu-clock, 40 runs
+# at load ~0.7, then 15 with --call-graph dwarf): per run pea-runtime 12.8 ms,
+# pea 11.3, pea-storage 5.8, pea-monitor 3.0. pea's 11.3 is three kinds of
+# process: its main one ~7.5-8 (its own exec ~0.9: --version costs that),
+# the detached remover ~1.5 (ext4's evictions of the layer's files), and each
+# vfork child ~0.25 before its exec. The main one has no hot spot: its create
+# ~7% of pea's samples (the record folder's mkdir on ext4 1.7, image ls 1.3,
+# the storage create 1.1), spec_write 5, the --rm end 18 (10 of it the
+# remover), config.json parsed again to decide the delete's order 2, the four
+# containers.conf files read 5 times a command (parsed once) ~1. Children are
+# vforked already, pea links libc alone. pea-storage image ls costs 0.6-0.75 ms
+# of CPU (perf stat -r 200, load 2.7): what folding it into the create saves.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/common.bash
