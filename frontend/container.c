@@ -420,9 +420,10 @@ static void tombs_remove(void)
 /*
  * What pea-storage's container rm passed on its --hand-off-fd (trash_pass):
  * its trash entries ("t" NAME, the fd holding the entry's flock) and detached
- * mounts ("p"), removed and closed by this removal's remover with the
- * tombstones: one detached process per removal, not two. Read once
- * pea-storage has ended: every message is queued.
+ * mounts ("p"), removed and closed by this process's remover with the
+ * tombstones: one detached process per pea command, not one more per
+ * pea-storage. What is queued now (MSG_DONTWAIT): once pea-storage has
+ * ended, all of it; rm's batches read while theirs runs (its socket's room).
  */
 bool containers_take_passed(const struct global_options *g, int sock)
 {
@@ -787,7 +788,7 @@ static void runtime_delete_end(struct runtime_delete *d)
 
 /*
  * pea-storage's container rm, started, its files' removal passed back on a
- * socket (*ret_sock) for this removal's remover (tombs_take_passed). Without
+ * socket (*ret_sock) for this removal's remover (containers_take_passed). Without
  * a socket, pea-storage removes them itself.
  */
 static int store_rm_begin(const struct global_options *g, const char *id, struct run_pending *p,
