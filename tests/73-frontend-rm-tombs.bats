@@ -209,7 +209,8 @@ no_tombs_soon() {
 	local mnt="$TEST_DIR/mnt" id
 	mkdir "$mnt"
 	mount -t tmpfs pea-test-rm-sync "$mnt"
-	local args=(--root "$mnt/root" --runroot "$mnt/run")
+	# FE_ARGS' roots replaced, its --runtime and --conmon kept
+	local args=(--root "$mnt/root" --runroot "$mnt/run" "${FE_ARGS[@]:4}")
 	run -0 "$PEA" "${args[@]}" load -i "$BUSYBOX_ARCHIVE"
 	PEA_RM_SYNC=1 run -0 "$PEA" "${args[@]}" run --rm --network none busybox true
 	run -0 "$PEA" "${args[@]}" create --network none busybox true
