@@ -14,6 +14,14 @@ setup() {
 	fe_file_setup jq
 }
 
+teardown() {
+	# the tmpfs test's roots, when it failed before its umount
+	if mountpoint -q "$TEST_DIR/mnt" 2>/dev/null; then
+		umount -R -l "$TEST_DIR/mnt" || true
+	fi
+	fe_file_teardown
+}
+
 # no_tombs_soon: every tombstone and trash entry gone within 10 s (the removers are quick)
 no_tombs_soon() {
 	local t
