@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1656,14 +1657,59 @@ static int replace_container(struct global_options *g, const char *name, struct 
 	return 0;
 }
 
+/* $PEA_TEST_CREATE_KILL set: killed between a create's storage container and its record */
+static void test_kill_point(void)
+{
+	const char *v = getenv("PEA_TEST_CREATE_KILL");
+
+	if (v && *v)
+		raise(SIGKILL);
+}
+
 /*
- * The record (under the records lock) and the storage layer (under the
- * container's; held is that lock when the caller took it already, or -1).
- * With rf (run), the layer is mounted in the same pea-storage
- * call (--mount) and rf->rootfs is its mountpoint, which the start takes.
+ * The storage container, then the record, as podman (its storage, then its
+ * database): killed between the two, pea leaves a storage container that names
+ * its owner (ext_metadata), which `pea ps --external` lists and `pea rm`, rm -a
+ * and container cleanup remove (external.h); a crash before the record's folder
+ * reached the disk (records_sync_new) leaves the same. Both steps are under
+ * the container's own lock (held, when the caller took it already, else -1),
+ * which those removals try first: a create under way is never taken for an
+ * orphan. The records lock is held from the name's check to the record: two
+ * creates of one name, one wins and the other removes its storage again. With
+ * rf (run), the layer is mounted in the same pea-storage call (--mount) and
+ * rf->rootfs is its mountpoint, which the start takes.
  */
+/*
+ * The end of a create's pea-storage call: its metadata (pea's own: rm -a removes it
+ * should its record never come, external.h), and for a run its mount, without
+ * syncs for a container removed at its end (as podman's).
+ */
+static void create_args_tail(const char **args, size_t *na, const char *meta, bool run, bool rm)
+{
+	args[(*na)++] = "--metadata";
+	args[(*na)++] = meta;
+	if (run)
+		args[(*na)++] = "--mount";
+	if (run && rm)
+		args[(*na)++] = "--volatile";
+}
+
+/*
+ * A storage container made with the image's lookup (early_create), before the
+ * record was built: its id and lock, its mountpoint (run), and whether its name
+ * was picked there (random: picked again under the records lock if taken).
+ */
+struct early_store {
+	char *id;
+	int lock;
+	char *mountpoint;
+	char *name;
+	bool made;   /* a storage container exists that this create must remove on failure */
+	bool handed; /* make_container has it (and removes it on its own failure) */
+};
+
 static int make_container(struct global_options *g, struct ctr_record *r, struct run_flags *rf,
-			  int held, struct pea_error **err)
+			  int held, const struct early_store *es, struct pea_error **err)
 {
 	_cleanup_close_ int lock = -1, ctr_lock = held;
 	_cleanup_json_ struct json_object *res = NULL;
@@ -1676,16 +1722,28 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 	/* the whole records only for an allocation that reads them; else the names do */
 	bool whole = json_object_object_get_ex(r->opts, "networks", NULL) ||
 		     json_object_object_get_ex(r->opts, "userns_auto_size", NULL);
+	/* --rootfs: no layer of the store; the start mounts (or takes) the folder */
+	bool stored = !json_object_object_get_ex(r->opts, "rootfs", NULL);
+	const char *rm[] = { "container", "rm", "--force", r->id, NULL };
+	/* a storage container this create must remove on failure: the early one, or its own */
+	bool made = es != NULL;
 
+	if (ctr_lock < 0 && record_lock(g, r->id, false, &ctr_lock, err) < 0)
+		return -1;
 	if (records_lock(g, &lock, err) < 0 ||
 	    (whole ? records_list(g, &all, &n, err) : records_names(g, &ids, &names, err)) < 0)
-		return -1;
+		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		pea_strv_push(&ids, all[i]->id);
 		pea_strv_push(&names, all[i]->name);
 	}
 	if (!r->name)
 		r->name = random_name(names);
+	/* a random name picked with the early storage container: another one if it is taken */
+	if (es && es->name && pea_strv_contains(names, r->name)) {
+		free(r->name);
+		r->name = random_name(names);
+	}
 	for (size_t i = 0; names && names[i]; i++)
 		if (strcmp(names[i], r->name) == 0) {
 			pea_error_new(err, EEXIST,
@@ -1694,74 +1752,148 @@ static int make_container(struct global_options *g, struct ctr_record *r, struct
 				      "be able to reuse that name: that name is already in use",
 				      r->name, ids[i]);
 			records_free(all, n);
-			return -1;
+			goto fail;
 		}
 	/* addresses are given under the lock: two creates never get the same one */
 	if (whole && (network_allocate(g, all, n, r->opts, err) < 0 ||
 		      userns_auto_allocate(g, r, all, n, err) < 0)) {
 		records_free(all, n);
-		return -1;
+		goto fail;
 	}
 	records_free(all, n);
-	/*
-	 * The record first: killed between the two steps, pea leaves a record
-	 * that `pea rm` removes. A crash (power loss) before the new record's
-	 * folder reached the disk (records_sync_new, after pea-storage's create on a
-	 * filesystem that does not commit in order) can still leave a layer no record
-	 * names: `pea ps --external` lists it, `pea rm` removes it. Its own lock
-	 * before it is seen: a rm waits for the layer, not the other creates
-	 * (records.h).
-	 */
-	if (ctr_lock < 0 && record_lock(g, r->id, false, &ctr_lock, err) < 0)
-		return -1;
+	if (stored && es) {
+		mp = es->mountpoint;
+	} else if (stored) {
+		/* the layers mapped as the container's user namespace */
+		if (pea_json_get_string_opt(r->opts, "opts", "uid_map", &um, NULL) == 1 &&
+		    pea_json_get_string_opt(r->opts, "opts", "gid_map", &gm, NULL) == 1) {
+			args[na++] = "--uidmap";
+			args[na++] = um;
+			args[na++] = "--gidmap";
+			args[na++] = gm;
+		}
+		meta = ext_metadata(r->id, r->name);
+		create_args_tail(args, &na, meta, rf != NULL, r->rm);
+		if (store_call(g, args, &res, err) < 0)
+			goto fail_wrap;
+		made = true;
+		if (rf && pea_json_get_string_req(res, "", "mountpoint", &mp, err) < 0)
+			goto fail_wrap;
+	}
+	test_kill_point();
 	if (record_save_new(g, r, err) < 0) {
 		_cleanup_free_ char *dir = record_dir(g, r->id);
-		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
-		ctr_lock = record_lock_drop(g, r->id, TAKE_FD(ctr_lock));
-		return -1;
-	}
-	lock = pea_close(lock); /* the names are taken: the rest needs only its own lock */
-	/* the layers mapped as the container's user namespace */
-	if (pea_json_get_string_opt(r->opts, "opts", "uid_map", &um, NULL) == 1 &&
-	    pea_json_get_string_opt(r->opts, "opts", "gid_map", &gm, NULL) == 1) {
-		args[na++] = "--uidmap";
-		args[na++] = um;
-		args[na++] = "--gidmap";
-		args[na++] = gm;
-	}
-	/* --rootfs: no layer of the store; the start mounts (or takes) the folder */
-	if (json_object_object_get_ex(r->opts, "rootfs", NULL)) {
-		events_container(g, r, "create");
-		return 0;
-	}
-	/* pea's own: rm -a removes it should its record be lost (external.h) */
-	meta = ext_metadata(r->id, r->name);
-	args[na++] = "--metadata";
-	args[na++] = meta;
-	if (rf)
-		args[na++] = "--mount";
-	/* no syncs to the layer of a container removed at its end, as podman's */
-	if (rf && r->rm)
-		args[na++] = "--volatile";
-	if (store_call(g, args, &res, err) < 0 ||
-	    (rf && pea_json_get_string_req(res, "", "mountpoint", &mp, err) < 0)) {
-		_cleanup_free_ char *dir = record_dir(g, r->id);
-		const char *rm[] = { "container", "rm", "--force", r->id, NULL };
 
-		if (mp == NULL && rf && res) /* a reply without its mountpoint */
-			(void)store_call(g, rm, NULL, NULL);
 		(void)pea_rm_rf_at(AT_FDCWD, dir, NULL);
-		ctr_lock = record_lock_drop(g, r->id, TAKE_FD(ctr_lock));
-		return pea_error_wrap(err, "creating container storage");
+		goto fail;
 	}
-	if (rf)
+	lock = pea_close(lock);
+	if (rf && mp)
 		rf->rootfs = xstrdup(mp);
 	events_container(g, r, "create");
 	return 0;
+fail_wrap:
+	pea_error_wrap(err, "creating container storage");
+fail:
+	if (made)
+		(void)store_call(g, rm, NULL, NULL);
+	ctr_lock = record_lock_drop(g, r->id, TAKE_FD(ctr_lock));
+	return -1;
 }
+
+/*
+ * The image's lookup folded into its storage container's create (pea-storage's
+ * container create --image-find, as image_find looks up): one pea-storage exec
+ * fewer for a create or run of a local image. Not for what needs the image
+ * before its layer (--platform, a user namespace's maps, --pull=always, a
+ * transport). 1: not done (no such local image, or not for this create: the
+ * caller finds or pulls it as before), 0: made, *ret_img its image's record.
+ */
+static int early_create(struct global_options *g, const struct create_opts *o, bool is_run,
+			const char *iname, struct early_store *es, struct json_object **ret_img,
+			struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_free_ char *full = NULL, *meta = NULL;
+	struct json_object *img = NULL;
+	const char *args[20] = { "container", "create", "--image-find", iname };
+	const char *mp = NULL;
+	size_t na = 4;
+
+	if (!*iname || o->platform || image_ref_has_transport(iname) ||
+	    (o->pull && strcmp(o->pull, "always") == 0) || o->userns.uid_map || o->userns.gid_map ||
+	    o->userns.is_auto)
+		return 1;
+	if (image_normalize(iname, &full, NULL) == 0) {
+		args[na++] = "--image-find-full";
+		args[na++] = full;
+		if (!image_name_has_domain(full))
+			args[na++] = "--image-find-short";
+	}
+	es->id = frontend_new_id();
+	/* its name for an orphan's listing; a random one is checked under the records lock */
+	es->name = o->name ? NULL : random_name(NULL);
+	if (record_lock(g, es->id, false, &es->lock, err) < 0)
+		return -1;
+	meta = ext_metadata(es->id, o->name ? o->name : es->name);
+	args[na++] = "--id";
+	args[na++] = es->id;
+	create_args_tail(args, &na, meta, is_run, o->rm);
+	if (store_call(g, args, &res, &e) < 0) {
+		es->lock = record_lock_drop(g, es->id, TAKE_FD(es->lock));
+		es->name = (free(es->name), NULL);
+		if (pea_error_is(e, ENOENT))
+			return 1;
+		*err = TAKE_PTR(e);
+		return pea_error_wrap(err, "creating container storage");
+	}
+	es->made = true;
+	if ((is_run && pea_json_get_string_req(res, "", "mountpoint", &mp, err) < 0) ||
+	    !json_object_object_get_ex(res, "image_record", &img) ||
+	    !json_object_is_type(img, json_type_object))
+		return *err ? pea_error_wrap(err, "creating container storage")
+			    : pea_error_new(err, EPROTO,
+					    "creating container storage: a reply without the "
+					    "image's record");
+	es->mountpoint = mp ? xstrdup(mp) : NULL;
+	*ret_img = json_object_get(img);
+	return 0;
+}
+
+static int create_args(struct global_options *g, int argc, char **argv, bool is_run,
+		       struct run_flags *rf, struct ctr_record **ret, struct early_store *es,
+		       struct pea_error **err);
 
 int container_create_args(struct global_options *g, int argc, char **argv, bool is_run,
 			  struct run_flags *rf, struct ctr_record **ret, struct pea_error **err)
+{
+	struct early_store es = { .lock = -1 };
+	int rc = create_args(g, argc, argv, is_run, rf, ret, &es, err);
+
+	/* an early storage container that make_container did not take over */
+	if (rc < 0 && es.made && !es.handed) {
+		const char *rm[] = { "container", "rm", "--force", es.id, NULL };
+		_cleanup_close_ int lock = -1;
+
+		(void)store_call(g, rm, NULL, NULL);
+		if (es.lock < 0)
+			(void)record_lock(g, es.id, false, &lock, NULL);
+		else
+			lock = TAKE_FD(es.lock);
+		if (lock >= 0)
+			lock = record_lock_drop(g, es.id, TAKE_FD(lock));
+	}
+	pea_close(es.lock);
+	free(es.id);
+	free(es.mountpoint);
+	free(es.name);
+	return rc;
+}
+
+static int create_args(struct global_options *g, int argc, char **argv, bool is_run,
+		       struct run_flags *rf, struct ctr_record **ret, struct early_store *es,
+		       struct pea_error **err)
 {
 	_cleanup_(create_opts_clear) struct create_opts o = { .tls_verify = true,
 							      .stop_timeout = 10 };
@@ -1878,7 +2010,9 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 		if (parse_rootfs(iname, rootfs_opts, err) < 0)
 			return -1;
 	} else {
-		if (find_or_pull(g, &o, iname, &img, err) < 0)
+		int er = early_create(g, &o, is_run, iname, es, &img, err);
+
+		if (er < 0 || (er == 1 && find_or_pull(g, &o, iname, &img, err) < 0))
 			return -1;
 		if (image_read_config(img, &icfg_all, err) < 0)
 			return -1;
@@ -1891,8 +2025,9 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 				 o.image_volume ? o.image_volume : conf.image_volume_mode, err) < 0)
 		return -1;
 	r = xnew(struct ctr_record, 1);
-	r->id = frontend_new_id();
-	r->name = o.name ? xstrdup(o.name) : NULL; /* picked under the lock */
+	r->id = es->made ? xstrdup(es->id) : frontend_new_id();
+	/* picked under the lock (or with the early storage container) */
+	r->name = o.name ? xstrdup(o.name) : es->name ? xstrdup(es->name) : NULL;
 	r->opts = opts_to_json(&o);
 	if (secrets)
 		json_object_object_add(r->opts, "secrets", json_object_get(secrets));
@@ -1941,11 +2076,15 @@ int container_create_args(struct global_options *g, int argc, char **argv, bool 
 	if (volumes_ensure(g, o.volumes, &made, err) < 0)
 		return -1;
 	/* the layers of --mount type=image under the container's lock (external.h) */
+	if (es->made)
+		held = TAKE_FD(es->lock);
 	if (mounts_images_create(g, r->id, o.volumes, &layers, &held, err) < 0) {
 		volumes_drop(g, made);
 		return -1;
 	}
-	if (make_container(g, r, is_run ? rf : NULL, TAKE_FD(held), err) < 0) {
+	es->handed = true;
+	if (make_container(g, r, is_run ? rf : NULL, TAKE_FD(held), es->made ? es : NULL, err) <
+	    0) {
 		volumes_drop(g, made);
 		mounts_images_drop(g, layers);
 		return -1;

@@ -433,7 +433,10 @@ static int list_pea_store(const struct global_options *g, struct ext_ctr **v, si
 	const char *args[] = { "container", "ls", NULL };
 	_cleanup_json_ struct json_object *all = NULL, *known = json_object_new_object();
 
-	/* the store first: a create saves its record before its storage (cmd-create.c) */
+	/*
+	 * the store first, then the records: a create makes its storage container, then its
+	 * record (cmd-create.c), and one between the two is under its lock (remove_orphan)
+	 */
 	if (store_call(g, args, &all, err) < 0 || known_ids(g, known, err) < 0)
 		return -1;
 	for (size_t i = 0;

@@ -9,6 +9,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/image-match.h"
 #include "lib/json.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -152,48 +153,13 @@ void image_split_name(const char *full, char **ret_repo, char **ret_tag)
 	*ret_tag = xstrdup("<none>");
 }
 
-static bool has_name(struct json_object *rec, const char *full, bool suffix)
-{
-	struct json_object *names = NULL;
-	size_t flen = strlen(full);
-
-	if (!json_object_object_get_ex(rec, "names", &names) ||
-	    !json_object_is_type(names, json_type_array))
-		return false;
-	for (size_t i = 0; i < json_object_array_length(names); i++) {
-		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
-		size_t nlen;
-
-		if (!n)
-			continue;
-		if (strcmp(n, full) == 0)
-			return true;
-		nlen = strlen(n);
-		/* a short name matches REGISTRY/.../NAME:TAG */
-		if (suffix && nlen > flen && strcmp(n + nlen - flen, full) == 0 &&
-		    n[nlen - flen - 1] == '/')
-			return true;
-	}
-	return false;
-}
-
-static const char *rec_id(struct json_object *rec)
-{
-	struct json_object *v = NULL;
-
-	return json_object_object_get_ex(rec, "id", &v) ? json_object_get_string(v) : "";
-}
-
 int image_find(const struct global_options *g, const char *name, struct json_object **ret,
 	       struct pea_error **err)
 {
 	static const char *const ls[] = { "image", "ls", NULL };
 	_cleanup_json_ struct json_object *all = NULL;
 	_cleanup_free_ char *full = NULL;
-	const char *want = name;
-	struct json_object *hit = NULL;
-	size_t nprefix = 0;
-	bool shortname;
+	struct json_object *hit;
 
 	if (!*name)
 		return pea_error_new(err, EINVAL, "image name must not be empty");
@@ -201,44 +167,13 @@ int image_find(const struct global_options *g, const char *name, struct json_obj
 		return -1;
 	if (!json_object_is_type(all, json_type_array))
 		return pea_error_new(err, EPROTO, "pea-storage image ls: not an array");
-	if (strncmp(want, "sha256:", 7) == 0)
-		want += 7;
-	/* an id or an id prefix */
-	for (size_t i = 0; i < json_object_array_length(all); i++) {
-		struct json_object *rec = json_object_array_get_idx(all, i);
-		const char *id = rec_id(rec);
-		if (strcmp(id, want) == 0) {
-			*ret = json_object_get(rec);
-			return 0;
-		}
-		if (strlen(want) >= 3 && strncmp(id, want, strlen(want)) == 0 &&
-		    strspn(want, "0123456789abcdef") == strlen(want)) {
-			hit = rec;
-			nprefix++;
-		}
-	}
-	if (image_normalize(name, &full, NULL) == 0) {
-		shortname = !image_name_has_domain(full);
-		for (size_t i = 0; i < json_object_array_length(all); i++) {
-			struct json_object *rec = json_object_array_get_idx(all, i);
-			if (has_name(rec, full, false)) {
-				*ret = json_object_get(rec);
-				return 0;
-			}
-		}
-		for (size_t i = 0; shortname && i < json_object_array_length(all); i++) {
-			struct json_object *rec = json_object_array_get_idx(all, i);
-			if (has_name(rec, full, true)) {
-				*ret = json_object_get(rec);
-				return 0;
-			}
-		}
-	}
-	if (nprefix == 1) {
-		*ret = json_object_get(hit);
-		return 0;
-	}
-	return pea_error_new(err, ENOENT, "%s: image not known", name);
+	if (image_normalize(name, &full, NULL) < 0)
+		full = NULL;
+	hit = pea_image_match(all, name, full, full && !image_name_has_domain(full));
+	if (!hit)
+		return pea_error_new(err, ENOENT, "%s: image not known", name);
+	*ret = json_object_get(hit);
+	return 0;
 }
 
 int image_read_config(struct json_object *rec, struct json_object **ret, struct pea_error **err)

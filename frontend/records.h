@@ -14,7 +14,11 @@
  *                         cleanup, restart, update), as podman's per-container
  *                         locks; removed with the container.
  * Order: the records lock, then a container's, never the other way round; and
- * never two containers' locks at once. A command that holds a container's lock
+ * never two containers' locks at once. One exception: a create takes its new
+ * container's lock first (its storage container is made under it, before the
+ * records lock and the record: cmd-create.c), a lock no command waits for
+ * while it holds the records lock (only removals of orphans find that id, and
+ * they try it without waiting). A command that holds a container's lock
  * waits for no process that needs it (the exit command runs after the exit
  * file it waits for is written).
  */

@@ -15,6 +15,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/image-match.h"
 #include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -30,12 +31,15 @@
 
 static const char usage[] =
 	"Usage: pea-storage container COMMAND\n"
-	"  create [--image IMAGE] [--name NAME]... [--id ID] [--uidmap C:H:N[,...]]\n"
+	"  create [--image IMAGE | --image-find NAME [--image-find-full FULL]\n"
+	"         [--image-find-short]] [--name NAME]... [--id ID] [--uidmap C:H:N[,...]]\n"
 	"         [--gidmap C:H:N[,...]] [--metadata TEXT] [--mount [--volatile]]\n"
 	"                                                      a writable layer over the image\n"
 	"                                                      (--mount: mounted too; --volatile:\n"
 	"                                                      no syncs, for --rm containers;\n"
-	"                                                      --metadata: kept as given)\n"
+	"                                                      --metadata: kept as given;\n"
+	"                                                      --image-find: looked up as pea\n"
+	"                                                      does, its record in the reply)\n"
 	"  ls                                                  every container\n"
 	"  inspect CONTAINER                                   one container (id, prefix or name)\n"
 	"  mount CONTAINER                                     mount its root; prints the "
@@ -95,6 +99,10 @@ static bool metadata_is_valid(const char *s)
 
 struct create_options {
 	const char *image;
+	/* --image-find NAME as pea looks images up (lib/image-match.h): its full form, short */
+	const char *image_find;
+	const char *image_find_full;
+	bool image_find_short;
 	const char *id;
 	char **names;
 	const char *uid_map;
@@ -130,6 +138,9 @@ static int parse_create(int argc, char **argv, struct create_options *o, struct 
 		{ "mount", no_argument, NULL, 'm' },
 		{ "volatile", no_argument, NULL, 'V' },
 		{ "metadata", required_argument, NULL, 'M' },
+		{ "image-find", required_argument, NULL, 'F' },
+		{ "image-find-full", required_argument, NULL, 'f' },
+		{ "image-find-short", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -166,6 +177,15 @@ static int parse_create(int argc, char **argv, struct create_options *o, struct 
 		case 'm':
 			o->mount = true;
 			break;
+		case 'F':
+			o->image_find = optarg;
+			break;
+		case 'f':
+			o->image_find_full = optarg;
+			break;
+		case 's':
+			o->image_find_short = true;
+			break;
 		case 'V':
 			o->volatile_ = true;
 			break;
@@ -187,8 +207,31 @@ static int parse_create(int argc, char **argv, struct create_options *o, struct 
 	return cli_expect_operands(argc, optind, 0, "container create", "no arguments", err);
 }
 
+/* --image-find: the image pea would find by that name, its `image ls` record in *ret_rec. */
+static int find_image(struct store *s, const struct create_options *o, char **ret_id,
+		      struct json_object **ret_rec, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *all = NULL;
+	struct json_object *hit, *id = NULL;
+
+	if (!*o->image_find)
+		return pea_error_new(err, EINVAL, "image name must not be empty");
+	if (store_list_json(s, "images", image_record_json, &all, err) < 0)
+		return -1;
+	hit = pea_image_match(all, o->image_find, o->image_find_full, o->image_find_short);
+	if (!hit)
+		return pea_error_new(err, ENOENT, "%s: image not known", o->image_find);
+	if (!json_object_object_get_ex(hit, "id", &id) || !json_object_get_string(id))
+		return pea_error_new(err, EPROTO, "image '%s': a record without its id",
+				     o->image_find);
+	*ret_id = xstrdup(json_object_get_string(id));
+	*ret_rec = json_object_get(hit);
+	return 0;
+}
+
 static int create_container(struct store *s, const struct create_options *o,
-			    struct container_rec *ret, struct pea_error **err)
+			    struct container_rec *ret, struct json_object **ret_image,
+			    struct pea_error **err)
 {
 	struct container_rec c = { 0 };
 	struct image_rec i = { 0 };
@@ -204,9 +247,11 @@ static int create_container(struct store *s, const struct create_options *o,
 	for (char **name = o->names; name && *name; name++)
 		if (name_taken(s, *name, err) < 0)
 			goto out;
-	if (o->image &&
-	    (store_resolve(s, "images", o->image, &c.image, err) < 0 ||
-	     image_load(s, c.image, &i, err) < 0 || durable_check_image(s, &i, err) < 0))
+	if (o->image_find && find_image(s, o, &c.image, ret_image, err) < 0)
+		goto out;
+	if (o->image && store_resolve(s, "images", o->image, &c.image, err) < 0)
+		goto out;
+	if (c.image && (image_load(s, c.image, &i, err) < 0 || durable_check_image(s, &i, err) < 0))
 		goto out;
 	n = pea_strv_length(i.layers);
 	if (layer_create(s, c.id, n ? i.layers[n - 1] : NULL, true, o->uid_map ? &o->maps : NULL,
@@ -260,7 +305,7 @@ static int commit_records(struct store *s, const struct container_rec *c, struct
 
 /* create --mount: mounted as `container mount` does, or removed again. */
 static int mount_new(struct store *s, const struct create_options *o, const struct container_rec *c,
-		     struct pea_error **err)
+		     struct json_object *image, struct pea_error **err)
 {
 	_cleanup_free_ char *mountpoint = NULL;
 	struct json_object *reply;
@@ -276,6 +321,8 @@ static int mount_new(struct store *s, const struct create_options *o, const stru
 	reply = container_json(s, c);
 	json_object_object_add(reply, "mountpoint", json_object_new_string(mountpoint));
 	json_object_object_add(reply, "mount_count", json_object_new_int(count));
+	if (image)
+		json_object_object_add(reply, "image_record", json_object_get(image));
 	return cli_reply(reply, err);
 }
 
@@ -284,6 +331,7 @@ static int container_create_cmd(const struct global_options *g, int argc, char *
 {
 	struct create_options o = { 0 };
 	struct container_rec c = { 0 };
+	_cleanup_json_ struct json_object *image = NULL;
 	struct store *s = NULL;
 	int r = parse_create(argc, argv, &o, err);
 
@@ -291,6 +339,12 @@ static int container_create_cmd(const struct global_options *g, int argc, char *
 		r = cli_usage_error(err, "container create: --gidmap needs --uidmap");
 	if (r == 0 && o.volatile_ && !o.mount)
 		r = cli_usage_error(err, "container create: --volatile needs --mount");
+	if (r == 0 && o.image && o.image_find)
+		r = cli_usage_error(
+			err, "container create: --image and --image-find exclude each other");
+	if (r == 0 && !o.image_find && (o.image_find_full || o.image_find_short))
+		r = cli_usage_error(err, "container create: --image-find-full and "
+					 "--image-find-short need --image-find");
 	if (r == 0 && o.uid_map && !o.gid_map) {
 		o.gid_map = o.uid_map;
 		o.maps.gids = o.maps.uids;
@@ -302,14 +356,18 @@ static int container_create_cmd(const struct global_options *g, int argc, char *
 		s->volatile_mount = s->records_nosync = o.volatile_;
 		/* the layer's and the container's records: one fsync for both, below */
 		s->records_ordered = !o.volatile_;
-		r = create_container(s, &o, &c, err);
+		r = create_container(s, &o, &c, &image, err);
 	}
 	if (r == 0 && s->records_ordered)
 		r = commit_records(s, &c, err);
 	if (r == 0 && o.mount) {
-		r = mount_new(s, &o, &c, err);
+		r = mount_new(s, &o, &c, image, err);
 	} else if (r == 0) {
-		r = cli_reply(container_json(s, &c), err);
+		struct json_object *reply = container_json(s, &c);
+
+		if (image)
+			json_object_object_add(reply, "image_record", json_object_get(image));
+		r = cli_reply(reply, err);
 	}
 	if (r == 0)
 		store_mark_clean(s);

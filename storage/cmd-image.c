@@ -422,8 +422,8 @@ static int image_create_cmd(const struct global_options *g, int argc, char **arg
 	return r < 0 && !cli_usage_failed() ? pea_error_wrap(err, "image create") : r;
 }
 
-static int image_record_json(struct store *s, const char *id, struct json_object **ret,
-			     struct pea_error **err)
+int image_record_json(struct store *s, const char *id, struct json_object **ret,
+		      struct pea_error **err)
 {
 	struct image_rec rec = { 0 };
 	int r = image_load(s, id, &rec, err);

@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
-# pea: containers made at once under one name: one wins, the others fail in one
-# line and leave nothing (no record, no storage container, no external one).
-# Guards the order of a create's two steps (its record, its storage container):
-# whichever comes first, the name is checked and taken under one lock.
+# pea: a create's two steps, its storage container and then its record (as
+# podman: storage, then database). Killed between them (PEA_TEST_CREATE_KILL),
+# it leaves a storage container naming its owner, which ps --external lists and
+# rm / rm -a remove. Containers made at once under one name: one wins, the
+# others fail in one line and leave nothing (no record, no storage container,
+# no external one): the name is checked and the record written under one lock.
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
@@ -63,4 +65,32 @@ store_count() {
 	assert_output ""
 	assert_equal "$(store_count)" 0
 	fe_no_mounts
+}
+
+@test "killed between storage and record: ps --external lists it, rm and rm -a remove it" {
+	PEA_TEST_CREATE_KILL=1 run -137 "$PEA" "${FE_ARGS[@]}" create --name k busybox true
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+	assert_equal "$(store_count)" 1
+	run -0 pea_cmd ps -a --external --format '{{.Names}} {{.Status}}'
+	assert_output "k Storage"
+	run -0 pea_cmd rm k
+	assert_output k
+	assert_equal "$(store_count)" 0
+	# a run's is mounted (create --mount); a random name is chosen before the storage
+	PEA_TEST_CREATE_KILL=1 run -137 "$PEA" "${FE_ARGS[@]}" run --rm --network none busybox true
+	PEA_TEST_CREATE_KILL=1 run -137 "$PEA" "${FE_ARGS[@]}" create --name k2 busybox true
+	run -0 pea_cmd ps -a --external --format '{{.Names}}'
+	assert_equal "${#lines[@]}" 2
+	assert_line k2
+	assert_line --regexp '^[a-z]+_[a-z]+$'
+	run -0 pea_cmd rm -a
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(store_count)" 0
+	run -0 pea_cmd ps -a --external -q
+	assert_output ""
+	fe_no_mounts
+	# the name is free again
+	run -0 pea_cmd create --name k busybox true
+	run -0 pea_cmd rm k
 }
