@@ -56,6 +56,14 @@
 # containers.conf files read 5 times a command (parsed once) ~1. Children are
 # vforked already, pea links libc alone. pea-storage image ls costs 0.6-0.75 ms
 # of CPU (perf stat -r 200, load 2.7): what folding it into the create saves.
+# 7c60924 folds it (the storage container first, then the record, as podman;
+# pea-storage container create --image-find): 7 execs of pea's binaries a run
+# --rm, was 8. A/B in turn against b7ad0fb: load 3.8-4.0, N=30, runs=20: run
+# --rm 74 vs 76 ms (0.97), CPU 31.8 vs 35.5 (0.90), run -d 0.92; load 4.6-9.1,
+# N=50, runs=30: run --rm 153 vs 156 ms (0.98), run -d 0.86 (its CPU row, not
+# in turn, was noise at that load); perf stat in turn, 8 x 10 run --rm at load
+# ~8: 41.6 vs 42.8 ms of CPU a run. pea/podman 0.21-0.24 wall at those loads
+# (podman 306-733 ms), 0.12 CPU at load ~4.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/common.bash
