@@ -313,6 +313,8 @@ rm_worker(struct global_options *g, const char *name, const struct rm_opts *o, i
 	containers_defer_sweep(); /* the parent sweeps once, at the end */
 	rm_worker_fd = fd;
 	containers_hand_off_store_rm(rm_worker_handoff);
+	/* what the parent adopted before this fork is its own: passed back, it doubled */
+	containers_tombs_forget();
 	containers_pass_tombs(rm_worker_pass_tomb);
 	if (rm_one(g, name, o, &st, &e) < 0) {
 		_cleanup_free_ char *msg = xasprintf("E%.*s", RM_MSG_MAX - 2, e->message);

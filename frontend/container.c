@@ -531,6 +531,11 @@ void containers_tombs_hand_off(void)
 	tombs_hand_off();
 }
 
+void containers_tombs_forget(void)
+{
+	tombs_release(); /* the parent's copies keep the locks */
+}
+
 /*
  * The record goes first, by renaming its folder to a tombstone: a kill at any
  * later point leaves no half-removed record that ps cannot read, and the next

@@ -134,6 +134,12 @@ void containers_adopt_tomb(const char *path, int fd);
 bool containers_take_passed(const struct global_options *g, int sock);
 /* What this process holds, deleted by one detached remover (the end of rm). */
 void containers_tombs_hand_off(void);
+/*
+ * In a forked child (rm's workers): the list inherited from the parent closed
+ * and dropped, not deleted: the parent's remover deletes them, and a worker's
+ * own removal passes back only its own.
+ */
+void containers_tombs_forget(void);
 
 /* RUNTIME --root RUNROOT/runtime ARGS... (the runtime the container was started with). */
 int container_runtime(const struct global_options *g, const struct ctr_record *r,
