@@ -319,6 +319,22 @@ struct tomb {
 static struct tomb *tombs;
 static size_t ntombs;
 
+/*
+ * At most this many held at once (each an open fd: a tombstone's flock, a
+ * trash entry's, a detached mount): rm -a of hundreds ran out of fds under
+ * the usual soft RLIMIT_NOFILE of 1024. Each full set goes to a remover of
+ * its own as soon as it is full (tombs_bound), the rest to the last one.
+ */
+#define TOMBS_HELD_MAX 64
+
+static void tombs_hand_off(void);
+
+static void tombs_bound(void)
+{
+	if (ntombs >= TOMBS_HELD_MAX)
+		tombs_hand_off();
+}
+
 /* A name in pea-storage's trash folder: one component, not a dot. */
 static bool trash_name_ok(const char *name)
 {
@@ -385,6 +401,7 @@ static int tomb_take(const char *dir, const char *tomb, struct pea_error **err)
 		return pea_rm_rf_at(AT_FDCWD, tomb, err);
 	tombs = xrealloc(tombs, (ntombs + 1) * sizeof(*tombs));
 	tombs[ntombs++] = (struct tomb){ xstrdup(tomb), TAKE_FD(fd) };
+	tombs_bound();
 	return 0;
 }
 
@@ -448,6 +465,8 @@ bool containers_take_passed(const struct global_options *g, int sock)
 			containers_adopt_tomb(NULL, fd);
 		}
 	}
+	/* after the whole message run: a container's mount and entries stay together */
+	tombs_bound();
 	return len == 0;
 }
 

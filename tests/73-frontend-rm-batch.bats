@@ -89,3 +89,19 @@ removed_ids() {
 	assert_output "$a"
 	run -0 pea_cmd rm -f a
 }
+
+@test "rm -af of 100 under a soft limit of 256 open files: all removed, nothing left" {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		pea_out create --network none busybox true >/dev/null
+	done
+	# each removed container's tombstones, trash entries and mount are fds held for the
+	# remover: a bounded number at once (they ran out at ~40 containers here before)
+	run -0 bash -c 'ulimit -Sn 256 && exec "$@"' _ "$PEA" "${FE_ARGS[@]}" rm -af
+	assert_equal "$(wc -l <<<"$output")" 100
+	refute_output --partial "Error"
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+	run -0 "$PEA_BUILD/bin/pea-storage" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" container ls
+	assert_equal "$(jq -c .result <<<"$output")" "[]"
+}
