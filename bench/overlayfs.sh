@@ -117,6 +117,10 @@
 # 0.56/0.55, 0.57/0.55 s; untar 0.97/1.46, 0.96/1.51, 1.02/1.77, 0.83/1.62 s; create's time
 # pea/fuse-overlayfs 0.68x, 0.92x, 1.04x, 1.01x: create stays level with fuse-overlayfs, whose
 # server does the same syscalls but the ioctls and one stat more.
+# That change (0230667) was reverted the same session: a backing file registered by a CREATE
+# is the upper file opened for writing, and kept registered after the RELEASE it kept the upper
+# file open for writing: an exec of the upper file outside the mount (the storage's own tools,
+# the host) failed with ETXTBSY while the mount lived. A RELEASE closes it again.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

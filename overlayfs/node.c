@@ -8,7 +8,6 @@
 #include "lib/xalloc.h"
 #include "overlayfs/fs.h"
 #include "overlayfs/override.h"
-#include "overlayfs/passthrough.h"
 
 struct ovl_node *ovl_node_new(const char *name, mode_t type, unsigned layer, ino_t ino)
 {
@@ -251,8 +250,6 @@ void ovl_node_forget(struct ovl_fs *fs, struct ovl_node *n, uint64_t nlookup)
 	if (n == fs->root)
 		return;
 	n->nlookup = nlookup > n->nlookup ? 0 : n->nlookup - nlookup;
-	if (n->nlookup == 0)
-		ovl_pt_forget(fs, n);
 	if (n->nlookup == 0 && n->detached && !n->parent)
 		node_release(fs, n);
 }

@@ -317,16 +317,6 @@ static int backing_open(struct ovl_fs *fs, int fd, unsigned key)
 	return 0;
 }
 
-/* Unregister n's backing file, when it has one. */
-static void backing_close(struct ovl_fs *fs, struct ovl_node *n)
-{
-	uint32_t id = (uint32_t)n->pt_id;
-
-	if (n->pt_id > 0)
-		(void)ioctl(fs->fuse_fd, PT_IOC_BACKING_CLOSE, &id);
-	n->pt_id = 0;
-}
-
 /*
  * n's kernel inode is tied to the layer file of its open passthrough files,
  * and the file to open now is another (a copy-up happened meanwhile): the
@@ -371,11 +361,8 @@ int ovl_pt_open(struct ovl_fs *fs, struct ovl_node *n, int fd, struct ovl_pt_ope
 		ret->fh_flags = OVL_FH_PASSTHROUGH;
 		return 0;
 	}
-	/* Kept from earlier opens (ovl_pt_close): of another file since a copy-up. */
-	if (n->pt_id > 0 && n->pt_key != key)
-		backing_close(fs, n);
 	if (fs->passthrough && n->cached_opens == 0 && !fs->layers[key].no_backing) {
-		id = n->pt_id > 0 ? n->pt_id : backing_open(fs, fd, key);
+		id = backing_open(fs, fd, key);
 		if (id > 0) {
 			n->pt_id = id;
 			n->pt_key = key;
@@ -395,17 +382,13 @@ int ovl_pt_open(struct ovl_fs *fs, struct ovl_node *n, int fd, struct ovl_pt_ope
 
 void ovl_pt_close(struct ovl_fs *fs, struct ovl_node *n, uint64_t fh)
 {
-	if ((fh & OVL_FH_PASSTHROUGH) && n->pt_opens > 0) {
-		/* Kept for the next open while the kernel knows the inode (ovl_pt_forget). */
-		if (--n->pt_opens == 0 && n->nlookup == 0)
-			backing_close(fs, n);
+	uint32_t id;
+
+	if ((fh & OVL_FH_PASSTHROUGH) && n->pt_opens > 0 && --n->pt_opens == 0) {
+		id = (uint32_t)n->pt_id;
+		(void)ioctl(fs->fuse_fd, PT_IOC_BACKING_CLOSE, &id);
+		n->pt_id = 0;
 	} else if ((fh & OVL_FH_CACHED) && n->cached_opens > 0) {
 		n->cached_opens--;
 	}
-}
-
-void ovl_pt_forget(struct ovl_fs *fs, struct ovl_node *n)
-{
-	if (n->pt_opens == 0)
-		backing_close(fs, n);
 }

@@ -73,10 +73,5 @@ struct ovl_pt_open {
 int ovl_pt_open(struct ovl_fs *fs, struct ovl_node *n, int fd, struct ovl_pt_open *ret);
 /* Undo ovl_pt_open, for a release or a reply that did not reach the kernel (fs->lock held). */
 void ovl_pt_close(struct ovl_fs *fs, struct ovl_node *n, uint64_t fh);
-/*
- * The kernel forgot n (fs->lock held): its backing file, which ovl_pt_close
- * keeps registered for the next open, is unregistered.
- */
-void ovl_pt_forget(struct ovl_fs *fs, struct ovl_node *n);
 /* The next open or create reply of this thread names this file (0: none). */
 void ovl_pt_reply_with(int backing_id);
