@@ -13,25 +13,11 @@ load helpers/fe-file
 setup() {
 	fe_file_setup jq
 	# pea beside its helpers, pea-storage a wrapper that logs its arguments
-	local b
-	mkdir "$TEST_DIR/bin"
-	cp "$PEA" "$TEST_DIR/bin/pea"
-	for b in "$PEA_BUILD"/bin/*; do
-		[[ $(basename "$b") == pea || $(basename "$b") == pea-storage ]] && continue
-		ln -s "$b" "$TEST_DIR/bin/"
-	done
-	cat >"$TEST_DIR/bin/pea-storage" <<-SH
-		#!/bin/bash
-		printf '%s\n' "\$*" >>"$TEST_DIR/storage.log"
-		exec "$PEA_BUILD/bin/pea-storage" "\$@"
-	SH
-	chmod +x "$TEST_DIR/bin/pea-storage"
-	PEA_REAL=$PEA
-	PEA=$TEST_DIR/bin/pea
+	fe_storage_logged
 }
 
 teardown() {
-	PEA=$PEA_REAL
+	fe_storage_logged_end
 	fe_file_teardown
 }
 

@@ -51,3 +51,30 @@ setup() {
 teardown() {
 	fe_file_teardown
 }
+
+# fe_storage_logged [SNIPPET]: $PEA becomes a copy in TEST_DIR/bin beside links to the
+# build's other binaries, and its pea-storage a wrapper that appends its arguments to
+# TEST_DIR/storage.log, runs SNIPPET (bash lines, written as they are: "$*" there is the
+# call's arguments), then the real pea-storage. fe_storage_logged_end puts $PEA back.
+fe_storage_logged() {
+	local b
+	mkdir "$TEST_DIR/bin"
+	cp "$PEA" "$TEST_DIR/bin/pea"
+	for b in "$PEA_BUILD"/bin/*; do
+		[[ $(basename "$b") == pea || $(basename "$b") == pea-storage ]] && continue
+		ln -s "$b" "$TEST_DIR/bin/"
+	done
+	{
+		echo '#!/bin/bash'
+		echo "printf '%s\n' \"\$*\" >>\"$TEST_DIR/storage.log\""
+		[[ -z "${1:-}" ]] || printf '%s\n' "$1"
+		echo "exec \"$PEA_BUILD/bin/pea-storage\" \"\$@\""
+	} >"$TEST_DIR/bin/pea-storage"
+	chmod +x "$TEST_DIR/bin/pea-storage"
+	PEA_REAL=$PEA
+	PEA=$TEST_DIR/bin/pea
+}
+
+fe_storage_logged_end() {
+	PEA=${PEA_REAL:-$PEA}
+}
