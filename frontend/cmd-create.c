@@ -1669,8 +1669,9 @@ static void test_kill_point(void)
 /*
  * The storage container, then the record, as podman (its storage, then its
  * database): killed between the two, pea leaves a storage container that names
- * its owner (ext_metadata), which `pea ps --external` lists and `pea rm`, rm -a
- * and container cleanup remove (external.h); a crash before the record's folder
+ * its owner (ext_metadata), which `pea ps --external` lists and `pea rm` and
+ * rm -a remove (external.h; container cleanup, as podman's, knows no such
+ * container); a crash before the record's folder
  * reached the disk (records_sync_new) leaves the same. Both steps are under
  * the container's own lock (held, when the caller took it already, else -1),
  * which those removals try first: a create under way is never taken for an
