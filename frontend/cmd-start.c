@@ -1084,7 +1084,7 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 	*ret_exit = read_exit_code(g, full);
 	/*
 	 * The monitor is adopted already; what the cleanup leaves running detached
-	 * (the removers of the folders and of the storage's trash) is not for
+	 * (the one remover of the folders and of the storage's trash) is not for
 	 * reap_adopted to wait for: adopted by the next subreaper up, or PID 1.
 	 */
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);

@@ -124,7 +124,6 @@ static int unknown_transport(const char *s, size_t len, struct pea_error **err)
 		const char *name;
 		const char *hint;
 	} known[] = {
-		{ "containers-storage", ": pea's own store is store:" },
 		{ "docker-daemon", ": use 'docker save' and docker-archive:" },
 		{ "ostree", "" },
 		{ "tarball", ": use oci-archive: or docker-archive:" },
