@@ -35,6 +35,7 @@
 #define NOTIFY_DIR	  "notify"
 #define NOTIFY_SOCK	  "notify/notify"
 #define NOTIFY_BARRIER_MS 30000
+#define NOTIFY_BIND_TRIES 16
 
 /* NOTIFY_SOCKET from our environment when it is a path we can proxy, else NULL. */
 const char *notify_socket_env(void)
@@ -129,18 +130,24 @@ int notify_listen(int dirfd, int *ret_fd, struct pea_error **err)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return pea_error_errno(err, "NOTIFY_SOCKET: socket");
-	if (unlinkat(dirfd, NOTIFY_SOCK, 0) < 0 && errno != ENOENT)
-		return pea_error_errno(err, "NOTIFY_SOCKET: remove the old socket");
 	/*
 	 * The container's processes may run as any user: the socket is made
 	 * 0777 by the umask at bind. No chmod by name after it: notify/ is the
-	 * container's, which may have put a symlink to any host file there.
+	 * container's, which may have put a symlink to any host file there,
+	 * or put one back between our unlink and bind (EADDRINUSE): tried
+	 * again a few times, then an error.
 	 */
-	old_umask = umask(0);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old_umask);
-	if (r < 0)
-		return pea_error_errno(err, "NOTIFY_SOCKET: bind the container's socket");
+	for (int tries = 0;; tries++) {
+		if (unlinkat(dirfd, NOTIFY_SOCK, 0) < 0 && errno != ENOENT)
+			return pea_error_errno(err, "NOTIFY_SOCKET: remove the old socket");
+		old_umask = umask(0);
+		r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+		umask(old_umask);
+		if (r == 0)
+			break;
+		if (errno != EADDRINUSE || tries == NOTIFY_BIND_TRIES - 1)
+			return pea_error_errno(err, "NOTIFY_SOCKET: bind the container's socket");
+	}
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }

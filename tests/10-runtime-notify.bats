@@ -160,6 +160,29 @@ BARRIER=1"
 	assert_output 600
 }
 
+@test "start: a symlink put back between start's unlink and bind is replaced (start tries again)" {
+	# the same loop; start's first unlinkat of the socket is held 0.3 s, so the loop puts
+	# its symlink back before the bind (EADDRINUSE): start unlinks and binds again
+	local victim="$TEST_DIR/victim"
+	echo secret >"$victim"
+	chmod 600 "$victim"
+	make_bundle "$RT_B" sleep 1
+	run -0 rt_notify "$SOCK" create -b "$RT_B" n12
+	run -0 rt_reaped exec -d n12 sh -c "d=$SOCK
+		while :; do ln -s $victim \$d/l 2>/dev/null; mv -f \$d/l \$d/notify; done"
+	for ((n = 0; n < 200; n++)); do
+		[[ -L "$RT_ROOT/n12/notify/notify" ]] && break
+		sleep 0.05
+	done
+	run -0 test -L "$RT_ROOT/n12/notify/notify"
+	run -0 reaped_cmd env NOTIFY_SOCKET="$SOCK" strace -f -o "$TEST_DIR/st" -e trace=unlinkat,bind \
+		-e inject=unlinkat:delay_exit=300000:when=1 "$PEA_RUNTIME" --root "$RT_ROOT" start n12
+	run -0 grep -c 'bind(.*EADDRINUSE' "$TEST_DIR/st"
+	rt_wait_status n12 stopped
+	run -0 stat -c %a "$victim"
+	assert_output 600
+}
+
 @test "--version names SYSTEMD among crun's features (crun's tests look for it)" {
 	rt_is_pea || skip_expected "pea-only: its own feature line"
 	run -0 rt --version
