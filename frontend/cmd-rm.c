@@ -421,6 +421,8 @@ static void rm_pool_read(struct rm_pool *p, struct rm_result *res, size_t i)
 	int fd = -1;
 
 	len = pea_recv_fd(p->fds[i], msg, RM_MSG_MAX, &fd, 0);
+	if (len < 0 && (errno == EMSGSIZE || errno == EPROTO))
+		return; /* not a message of ours: dropped, the next one is read */
 	if (len <= 0) {
 		rm_pool_reap(p, res, i);
 		return;

@@ -448,7 +448,12 @@ bool containers_take_passed(const struct global_options *g, int sock)
 	ssize_t len;
 	int fd;
 
-	while ((len = pea_recv_fd(sock, buf, sizeof(buf) - 1, &fd, MSG_DONTWAIT)) > 0) {
+	for (;;) {
+		len = pea_recv_fd(sock, buf, sizeof(buf) - 1, &fd, MSG_DONTWAIT);
+		if (len < 0 && (errno == EMSGSIZE || errno == EPROTO))
+			continue; /* not pea-storage's: dropped (its fds closed) */
+		if (len <= 0)
+			break;
 		buf[len] = '\0';
 		if (fd < 0)
 			continue;

@@ -314,14 +314,8 @@ static int console_listen(const char *path, int *ret_fd, struct pea_error **err)
 /* The pty master the runtime sends (SCM_RIGHTS), waiting while it runs. */
 static int console_receive(int lfd, int pidfd, int *ret_fd, struct pea_error **err)
 {
-	char byte, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
+	char byte;
 	_cleanup_close_ int c = -1;
-	struct cmsghdr *cm;
 
 	for (;;) {
 		struct pollfd p[2] = { { .fd = lfd, .events = POLLIN },
@@ -340,12 +334,10 @@ static int console_receive(int lfd, int pidfd, int *ret_fd, struct pea_error **e
 	c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (c < 0)
 		return pea_error_errno(err, "accept on the console socket");
-	if (recvmsg(c, &msg, MSG_CMSG_CLOEXEC) <= 0)
+	if (pea_recv_fd(c, &byte, 1, ret_fd, 0) < 0)
 		return pea_error_errno(err, "receive the terminal from the runtime");
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int)))
+	if (*ret_fd < 0)
 		return pea_error_new(err, EPROTO, "the runtime sent no terminal");
-	memcpy(ret_fd, CMSG_DATA(cm), sizeof(int));
 	return 0;
 }
 

@@ -388,10 +388,33 @@ ssize_t pea_recv_fd(int sock, void *buf, size_t cap, int *ret_fd, int flags)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(ret_fd, CMSG_DATA(cm), sizeof(int));
+	/*
+	 * The control buffer's padding has room for two fds: a message with
+	 * more than one (the kernel closed those past the room: MSG_CTRUNC) or
+	 * a datagram longer than buf, whose truncated text could read as
+	 * another, is not the caller's protocol. Its fds go, it is refused.
+	 */
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int fd;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < nfds; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (nfds == 1 && *ret_fd < 0)
+				*ret_fd = fd;
+			else
+				close(fd);
+		}
+		if (nfds != 1)
+			mh.msg_flags |= MSG_CTRUNC;
+	}
+	if (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) {
+		*ret_fd = pea_close(*ret_fd);
+		errno = (mh.msg_flags & MSG_CTRUNC) ? EPROTO : EMSGSIZE;
+		return -1;
+	}
 	return n;
 }
 

@@ -75,7 +75,8 @@ int pea_send_fd(int sock, const void *msg, size_t len, int fd, int flags);
 /*
  * The next message into buf (at most cap bytes) and its fd, O_CLOEXEC (-1
  * when it came without one); flags for recvmsg. Its length, 0 at the end, or
- * -1 and errno.
+ * -1 and errno: EMSGSIZE for a datagram longer than cap, EPROTO for one with
+ * more than one fd (either consumed, its fds closed: the next one can be read).
  */
 ssize_t pea_recv_fd(int sock, void *buf, size_t cap, int *ret_fd, int flags);
 

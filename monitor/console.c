@@ -13,6 +13,7 @@
 #include "lib/file.h"
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "lib/process.h"
 #include "lib/xalloc.h"
 #include "monitor/monitor.h"
 
@@ -20,31 +21,12 @@
 static int recv_fd(int sock, int *ret_fd, struct pea_error **err)
 {
 	char name[256];
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *c;
-	ssize_t n;
 
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
+	if (pea_recv_fd(sock, name, sizeof(name), ret_fd, 0) < 0)
 		return pea_error_errno(err, "receive the terminal from the runtime");
-	c = CMSG_FIRSTHDR(&msg);
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+	if (*ret_fd < 0)
 		return pea_error_new(err, EPROTO,
 				     "the runtime sent no terminal on the console socket");
-	memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
 	return 0;
 }
 

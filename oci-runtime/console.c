@@ -13,6 +13,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/process.h"
 
 #include "container.h"
 
@@ -25,27 +26,11 @@
 static int recv_fd(int sock, int *ret_fd, struct pea_error **err)
 {
 	char data[64];
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cmsg;
-	ssize_t n;
 
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
+	if (pea_recv_fd(sock, data, sizeof(data), ret_fd, 0) < 0)
 		return pea_error_errno(err, "receive the terminal");
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS || cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
+	if (*ret_fd < 0)
 		return pea_error_new(err, EPROTO, "no terminal received from the container");
-	memcpy(ret_fd, CMSG_DATA(cmsg), sizeof(int));
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/process.h"
 #include "lib/file.h"
 #include "lib/xalloc.h"
 
@@ -37,29 +38,10 @@ int terminal_connect(const char *path, int *ret_fd, struct pea_error **err)
 /* The pty master goes to the console socket as SCM_RIGHTS, with "/dev/ptmx" as data (runc). */
 int terminal_send_fd(int sock, int fd, struct pea_error **err)
 {
-	char data[] = "/dev/ptmx";
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) - 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = u.buf,
-		.msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cmsg;
+	static const char data[] = "/dev/ptmx";
 
-	memset(&u, 0, sizeof(u));
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-		if (errno != EINTR)
-			return pea_error_errno(err, "send the terminal to the console socket");
+	if (pea_send_fd(sock, data, sizeof(data) - 1, fd, 0) < 0)
+		return pea_error_errno(err, "send the terminal to the console socket");
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -403,9 +404,79 @@ static void test_many_args_script(void)
 	free(argv);
 }
 
+/* Two fds in one message, as pea_send_fd never sends. */
+static int send_two_fds(int sock, int a, int b)
+{
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} control = { 0 };
+	int fds[2] = { a, b };
+	struct iovec iov = { (void *)"x", 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control.buf,
+			     .msg_controllen = sizeof(control.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+static void test_fd_passing(void)
+{
+	int sv[2], fd = -1, before;
+	char buf[8];
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		abort();
+	/* what the next fd number will be: a refused message must leave none open */
+	before = dup(0);
+	close(before);
+
+	tap_ok(pea_send_fd(sv[0], "t1", 2, 0, 0) == 0, "send_fd: a message with one fd");
+	n = pea_recv_fd(sv[1], buf, sizeof(buf), &fd, 0);
+	tap_ok(n == 2 && memcmp(buf, "t1", 2) == 0 && fd >= 0 && fd_open(fd),
+	       "recv_fd: its text and its fd");
+	tap_ok(fcntl(fd, F_GETFD) == FD_CLOEXEC, "recv_fd: the fd is close-on-exec");
+	close(fd);
+
+	tap_ok(send_two_fds(sv[0], 0, 1) == 0, "two fds in one message sent");
+	errno = 0;
+	n = pea_recv_fd(sv[1], buf, sizeof(buf), &fd, 0);
+	tap_ok(n == -1 && errno == EPROTO && fd == -1, "recv_fd: two fds are refused (EPROTO)");
+	tap_ok(!fd_open(before) && !fd_open(before + 1), "recv_fd: the fds that came are closed");
+
+	tap_ok(pea_send_fd(sv[0], "0123456789abcdef", 16, 0, 0) == 0, "a long message sent");
+	errno = 0;
+	n = pea_recv_fd(sv[1], buf, sizeof(buf), &fd, 0);
+	tap_ok(n == -1 && errno == EMSGSIZE && fd == -1,
+	       "recv_fd: a message longer than buf is refused (EMSGSIZE)");
+	tap_ok(!fd_open(before), "recv_fd: its fd is closed");
+
+	tap_ok(pea_send_fd(sv[0], "t2", 2, 0, 0) == 0, "then one more");
+	n = pea_recv_fd(sv[1], buf, sizeof(buf), &fd, 0);
+	tap_ok(n == 2 && memcmp(buf, "t2", 2) == 0 && fd >= 0, "recv_fd: the next message reads");
+	close(fd);
+
+	close(sv[0]);
+	n = pea_recv_fd(sv[1], buf, sizeof(buf), &fd, 0);
+	tap_ok(n == 0 && fd == -1, "recv_fd: 0 at the end");
+	close(sv[1]);
+}
+
 int main(void)
 {
-	tap_plan(74);
+	tap_plan(86);
 	test_fd_map();
 	test_spawn_options();
 	test_spawn_errors();
@@ -414,5 +485,6 @@ int main(void)
 	test_run_wait();
 	test_signals();
 	test_many_args_script();
+	test_fd_passing();
 	return tap_done();
 }
