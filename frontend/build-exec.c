@@ -392,7 +392,10 @@ const char *build_top_layer(const struct stage *st)
 
 /* ---- FROM ----------------------------------------------------------------- */
 
-/* The record of an image, pulled per --pull; platform (NULL: any local one) as --platform. */
+/*
+ * The record of an image, pulled per --pull (newer: the registry's when its
+ * digest differs); platform (NULL: any local one) as --platform.
+ */
 int build_find_or_pull(struct builder *b, const char *name, const char *platform,
 		       struct json_object **ret, struct pea_error **err)
 {
@@ -407,6 +410,9 @@ int build_find_or_pull(struct builder *b, const char *name, const char *platform
 		_cleanup_json_ struct json_object *cfg = NULL;
 		if (!platform ||
 		    (image_read_config(*ret, &cfg, NULL) == 0 && platform_matches(&spec, cfg))) {
+			if (strcmp(pull, "newer") == 0)
+				image_pull_newer(b->g, name, true, true, platform ? &spec : NULL,
+						 ret);
 			platform_spec_clear(&spec);
 			return 0;
 		}

@@ -1585,7 +1585,8 @@ static int check_autoupdate(char *const *labels, const char *image, struct pea_e
 
 /*
  * As podman: the image in the store unless --pull=always, or (--platform) when
- * it is of another platform; then the registry's, of that platform.
+ * it is of another platform; then the registry's, of that platform. With
+ * --pull=newer the registry's when its digest differs from the store's.
  */
 static int find_or_pull(struct global_options *g, const struct create_opts *o, const char *name,
 			struct json_object **ret, struct pea_error **err)
@@ -1601,8 +1602,12 @@ static int find_or_pull(struct global_options *g, const struct create_opts *o, c
 	if (image_ref_has_transport(name))
 		return image_pull_platform(g, name, o->quiet, o->tls_verify, NULL, ret, err);
 	if (strcmp(policy, "always") != 0 && image_find(g, name, ret, &e) == 0) {
-		if (!o->platform || image_of_platform(*ret, &plat, &have))
+		if (!o->platform || image_of_platform(*ret, &plat, &have)) {
+			if (strcmp(policy, "newer") == 0)
+				image_pull_newer(g, name, o->quiet, o->tls_verify,
+						 o->platform ? &plat : NULL, ret);
 			return 0;
+		}
 		json_object_put(*ret);
 		*ret = NULL;
 		if (strcmp(policy, "never") == 0)
@@ -1823,8 +1828,8 @@ static int early_create(struct global_options *g, const struct create_opts *o, b
 	size_t na = 4;
 
 	if (!*iname || o->platform || image_ref_has_transport(iname) ||
-	    (o->pull && strcmp(o->pull, "always") == 0) || o->userns.uid_map || o->userns.gid_map ||
-	    o->userns.is_auto)
+	    (o->pull && (strcmp(o->pull, "always") == 0 || strcmp(o->pull, "newer") == 0)) ||
+	    o->userns.uid_map || o->userns.gid_map || o->userns.is_auto)
 		return 1;
 	if (image_normalize(iname, &full, NULL) == 0) {
 		args[na++] = "--image-find-full";

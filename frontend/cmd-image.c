@@ -259,6 +259,91 @@ int image_pull_auth(const struct global_options *g, const char *name, bool quiet
 	return pea_error_wrap(err, "pulling image '%s'", name);
 }
 
+/* Whether rec carries digest: its own, or a repo@DIGEST name. */
+static bool image_has_digest(struct json_object *rec, const char *digest)
+{
+	struct json_object *names = NULL;
+	const char *own = rec_str(rec, "digest");
+
+	if (own && strcmp(own, digest) == 0)
+		return true;
+	if (!json_object_object_get_ex(rec, "names", &names) ||
+	    !json_object_is_type(names, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(names); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(names, i));
+		const char *at = n ? strchr(n, '@') : NULL;
+
+		if (at && strcmp(at + 1, digest) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The digest the registry gives NAME now (pea-image inspect): 0, or -1 and err. */
+static int remote_digest(const struct global_options *g, const char *name, bool tls_verify,
+			 const struct platform_spec *plat, char **ret, struct pea_error **err)
+{
+	_cleanup_strv_ char **argv = image_argv(g);
+	_cleanup_json_ struct json_object *j = NULL;
+	struct run_result r = { 0 };
+	const char *d;
+	int rc = -1;
+
+	if (plat && plat->os)
+		pea_strv_push_take(&argv, xasprintf("--override-os=%s", plat->os));
+	if (plat && plat->arch)
+		pea_strv_push_take(&argv, xasprintf("--override-arch=%s", plat->arch));
+	if (plat && plat->variant)
+		pea_strv_push_take(&argv, xasprintf("--override-variant=%s", plat->variant));
+	pea_strv_push(&argv, "inspect");
+	if (!tls_verify)
+		pea_strv_push(&argv, "--tls-verify=false");
+	pea_strv_push_take(&argv, xasprintf("docker://%s", name));
+	if (frontend_run_capture(argv, -1, &r, err) < 0)
+		return -1;
+	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0)
+		pea_error_new(err, EIO, "%s", image_tool_message(&r));
+	else if (pea_json_parse(r.out, r.len, "pea-image inspect", &j, err) == 0) {
+		if (!(d = rec_str(j, "Digest")) || !*d)
+			pea_error_new(err, EPROTO, "pea-image inspect: no Digest");
+		else {
+			*ret = xstrdup(d);
+			rc = 0;
+		}
+	}
+	run_result_clear(&r);
+	return rc;
+}
+
+/*
+ * --pull=newer with *rec the local image of name: the registry's image when
+ * its digest is not the local one's (podman: "newer" is "different"), else
+ * the local one. As podman's, a failure to ask or to pull is no error: the
+ * local image stays (said at debug level).
+ */
+void image_pull_newer(const struct global_options *g, const char *name, bool quiet, bool tls_verify,
+		      const struct platform_spec *plat, struct json_object **rec)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_free_ char *full = NULL, *digest = NULL;
+	struct json_object *fresh = NULL;
+
+	if (image_normalize(name, &full, &e) < 0 ||
+	    remote_digest(g, full, tls_verify, plat, &digest, &e) < 0) {
+		log_debug("--pull=newer: %s: %s: the local image is used", name, e->message);
+		return;
+	}
+	if (image_has_digest(*rec, digest))
+		return;
+	if (image_pull_platform(g, full, quiet, tls_verify, plat, &fresh, &e) < 0) {
+		log_debug("--pull=newer: %s: %s: the local image is used", name, e->message);
+		return;
+	}
+	json_object_put(*rec);
+	*rec = fresh;
+}
+
 static const char pull_usage[] =
 	"Usage: pea pull [OPTIONS] IMAGE [IMAGE...]\n"
 	"\n"

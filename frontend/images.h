@@ -42,6 +42,12 @@ struct platform_spec;
 int image_pull_platform(const struct global_options *g, const char *name, bool quiet,
 			bool tls_verify, const struct platform_spec *platform,
 			struct json_object **ret, struct pea_error **err);
+/*
+ * --pull=newer: *rec, the local image of name, replaced by the registry's when
+ * the registry has another digest for name; failures leave the local one.
+ */
+void image_pull_newer(const struct global_options *g, const char *name, bool quiet, bool tls_verify,
+		      const struct platform_spec *plat, struct json_object **rec);
 /* image_pull_platform with pea-image copy's options of credentials (--src-creds, --authfile) */
 int image_pull_auth(const struct global_options *g, const char *name, bool quiet, bool tls_verify,
 		    const struct platform_spec *platform, char *const *auth,

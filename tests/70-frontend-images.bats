@@ -270,6 +270,36 @@ teardown() {
 	assert [ "${#lines[@]}" -eq 1 ]
 }
 
+@test "run --pull=newer: the registry's image when its digest differs, else the local one; a failure to ask is none" {
+	local ref id1 id2
+	registry_start
+	ref="$REGISTRY_ADDR/pea/busybox:1.0"
+	registry_push_oci "$BUSYBOX_OCI" pea/busybox:1.0
+	run -0 pea_cmd pull -q --tls-verify=false "$ref"
+	id1="$output"
+	# the same digest: nothing pulled
+	run -0 pea_cmd run --rm --pull=newer --tls-verify=false "$ref" echo same
+	assert_output same
+	# the registry's tag moves to another image; the store keeps the old one under it
+	run -0 pea_cmd run --name c1 "$ref" touch /new
+	run -0 pea_cmd commit -q c1 localhost/changed
+	id2="$output"
+	run -0 pea_cmd push -q --tls-verify=false localhost/changed "$ref"
+	run -0 pea_cmd image inspect --format '{{.Id}}' "$ref"
+	assert_output "$id1"
+	run -1 pea_cmd run --rm --pull=missing "$ref" ls /new
+	run -0 pea_cmd run --rm --pull=newer --tls-verify=false "$ref" ls /new
+	assert_line /new
+	run -0 pea_cmd image inspect --format '{{.Id}}' "$ref"
+	assert_output "$id2"
+	# the registry gone: the local image, no error
+	registry_stop
+	run -0 pea_cmd run --rm --pull=newer --tls-verify=false "$ref" ls /new
+	assert_output /new
+	run -0 pea_cmd run --rm --pull=newer localhost/changed echo local
+	assert_output local
+}
+
 @test "containers.conf: [engine] runtime and conmon_path, flags win, bad files named" {
 	fe_load_busybox
 	run -0 pea_cmd create --name c busybox true
