@@ -97,15 +97,24 @@ static int action_of(struct json_object *o, const char *path, const char *key, b
 	return 1;
 }
 
-/* Major.minor of the running kernel against "5.8" (uname once: a profile asks ~60 times). */
-static bool kernel_at_least(const char *want)
+/* Major.minor of the running kernel, -2 when unknown (uname once: a profile asks ~60 times). */
+static void kernel_version(int *ret_maj, int *ret_min)
 {
 	static int maj = -1, min = 0;
 	struct utsname u;
-	int wmaj = 0, wmin = 0;
 
 	if (maj == -1 && (uname(&u) < 0 || sscanf(u.release, "%d.%d", &maj, &min) < 1))
 		maj = -2;
+	*ret_maj = maj;
+	*ret_min = min;
+}
+
+/* The running kernel against "5.8" (minKernel). */
+static bool kernel_at_least(const char *want)
+{
+	int maj, min, wmaj = 0, wmin = 0;
+
+	kernel_version(&maj, &min);
 	if (maj == -2 || sscanf(want, "%d.%d", &wmaj, &wmin) < 1)
 		return true;
 	return maj > wmaj || (maj == wmaj && min >= wmin);
@@ -379,12 +388,12 @@ static char **spec_bounding(struct json_object *spec)
  * reads ~8 KB instead of parsing the 16 KB profile, building its rules and
  * writing them out again (0.7-1.1 ms of pea's CPU per start here). NAME is a
  * 64-bit FNV-1a hash of the key, which the file holds whole before a NUL: the
- * version below, the machine's architecture, the bounding set and the
- * profile's own text; a file is used only when its key is the same byte for
- * byte (a collision costs a conversion, never another container's filter).
+ * version below, the machine's architecture, the kernel's major.minor (a
+ * profile's minKernel), the bounding set and the profile's own text; a file is used only when its
+ * key is the same byte for byte (a collision costs a conversion, never another container's filter).
  * Written under a temporary name and renamed; anything odd is converted again.
  */
-#define CACHE_MAGIC "pea-seccomp-oci 2\n" /* 2: the text's hash */
+#define CACHE_MAGIC "pea-seccomp-oci 3\n" /* 2: the text's hash; 3: the kernel */
 #define CACHE_MAX   (PROFILE_MAX + (1u << 20))
 
 static char *cache_dir;
@@ -398,8 +407,12 @@ void seccomp_profile_cache_at(const char *dir)
 static char *cache_key(const char *text, size_t len, char *const *caps, size_t *ret_len)
 {
 	_cleanup_free_ char *set = caps ? pea_strv_join(caps, ",") : NULL;
-	char *key = xasprintf("%s%s\n%s\n%.*s", CACHE_MAGIC, frontend_oci_arch(), set ? set : "",
-			      (int)len, text);
+	char *key;
+	int maj, min;
+
+	kernel_version(&maj, &min);
+	key = xasprintf("%s%s %d.%d\n%s\n%.*s", CACHE_MAGIC, frontend_oci_arch(), maj, min,
+			set ? set : "", (int)len, text);
 
 	*ret_len = strlen(key);
 	return key;

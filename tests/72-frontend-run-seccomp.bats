@@ -117,6 +117,9 @@ ok"
 	run -0 find "$FE_RUNROOT/seccomp" -type f
 	f=$output
 	[[ $(wc -l <<<"$f") == 1 && $(stat -c %a "$f") == 600 ]]
+	# its key names the kernel's major.minor (a profile's minKernel rules depend on it)
+	run -0 sed -n 2p "$f"
+	assert_output --regexp " $(uname -r | cut -d. -f1,2 | sed 's/[.]/[.]/')\$"
 	one=$(seccomp_of c1)
 	[[ $one == *'"defaultAction":"SCMP_ACT_ERRNO"'* && $one == *keyctl* ]]
 	# the same profile and set: from the file, which stays as it was; the filter holds
