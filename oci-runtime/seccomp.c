@@ -505,6 +505,15 @@ static struct sock_filter *enosys_stub(const struct spec_seccomp *s, const struc
 #define CACHE_MAGIC "pea-seccomp-cache 4\n" /* 2: ENOSYS stub; 3: tree; 4: its hash */
 #define CACHE_MAX   (1 << 22)
 
+/* libseccomp 2.5.4 or later: its binary tree keeps the default action of a filter without rules. */
+static bool tree_safe(void)
+{
+	const struct scmp_version *v = seccomp_version();
+
+	return v && (v->major > 2 ||
+		     (v->major == 2 && (v->minor > 5 || (v->minor == 5 && v->micro >= 4))));
+}
+
 static char *cache_key(const struct spec_seccomp *s)
 {
 	const struct scmp_version *v = seccomp_version();
@@ -659,9 +668,10 @@ int seccomp_compile(const struct spec_seccomp *s, int cache_dirfd, struct seccom
 	 * architectures) took 1.5-1.6 ms of the init's CPU to load here, the tree
 	 * (1503) 0.4-0.7 ms, and a filtered syscall walks at most 42 instructions,
 	 * not up to 754. Same decisions either way; an older libseccomp without
-	 * the attribute keeps the list.
+	 * the attribute keeps the list, and so does one before 2.5.4, whose tree
+	 * of a filter without rules lost its default action.
 	 */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
+	if (!tree_safe() || seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
 		log_debug("libseccomp: no binary tree, the filter is a list");
 	if (add_rules(ctx, s, err) < 0) {
 		seccomp_release(ctx);
