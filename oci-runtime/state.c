@@ -24,6 +24,8 @@
 
 #define STATE_FILE "state.json"
 #define STATE_MAX  (1u << 20)
+/* the state folder's mode: the sticky bit is pea-runtime's mark (state_create_dir) */
+#define STATE_DIR_MODE (S_ISVTX | 0700)
 
 int state_validate_id(const char *id, struct pea_error **err)
 {
@@ -76,11 +78,18 @@ static int lock_dir(int fd, int how, const char *id, struct pea_error **err)
 	return 0;
 }
 
+/*
+ * The folder is made with the sticky bit, pea-runtime's mark (0700 | S_ISVTX: for a folder only
+ * its owner writes to, the bit changes nothing else): there from the mkdir on, so a create killed
+ * at any point leaves a marked folder. A folder under --root that has neither the mark nor
+ * pea-runtime's state.json is another runtime's (crun's makes its folder 0700, then its files),
+ * never taken for a pea-runtime container that died half-way (state_read).
+ */
 int state_create_dir(int rootfd, const char *id, int *ret_dirfd, struct pea_error **err)
 {
 	_cleanup_close_ int fd = -1;
 
-	if (mkdirat(rootfd, id, 0700) < 0) {
+	if (mkdirat(rootfd, id, STATE_DIR_MODE) < 0) {
 		if (errno == EEXIST)
 			return pea_error_new(err, EEXIST, "container '%s' already exists", id);
 		return pea_error_errno(err, "create state directory of '%s'", id);
@@ -219,6 +228,27 @@ static char *dup_opt(struct json_object *o, const char *key)
 	return xstrdup(json_object_get_string(v));
 }
 
+/*
+ * A folder under --root that pea-runtime did not make: refused, so that a delete --force of
+ * another runtime's running container neither kills nor removes anything (its state, its
+ * cgroups, what its caller removes after it).
+ */
+static int not_ours(const char *id, struct pea_error **err)
+{
+	return pea_error_new(err, EINVAL,
+			     "container '%s': not a pea-runtime container (its state folder has "
+			     "neither pea-runtime's mark, the sticky bit, nor its %s: another "
+			     "runtime's?)",
+			     id, STATE_FILE);
+}
+
+static bool is_marked(int dirfd)
+{
+	struct stat st;
+
+	return fstat(dirfd, &st) == 0 && (st.st_mode & S_ISVTX);
+}
+
 int state_read(int dirfd, const char *id, struct container_state **ret, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *o = NULL;
@@ -226,11 +256,15 @@ int state_read(int dirfd, const char *id, struct container_state **ret, struct p
 	struct json_object *v = NULL;
 	int64_t pid = 0, owner = 0;
 	uint64_t start = 0;
-	bool pidns = false, mntns = false;
+	bool pidns = false, mntns = false, has_state;
 
+	has_state = pea_path_exists_at(dirfd, STATE_FILE);
+	/* a create killed before its state.json: a stopped container, when it is ours */
+	if (!has_state && !is_marked(dirfd))
+		return not_ours(id, err);
 	st = xnew(struct container_state, 1);
 	st->id = xstrdup(id);
-	if (!pea_path_exists_at(dirfd, STATE_FILE)) {
+	if (!has_state) {
 		st->bundle = xstrdup("");
 		st->config = xstrdup("");
 		st->rootfs = xstrdup("");
@@ -246,6 +280,11 @@ int state_read(int dirfd, const char *id, struct container_state **ret, struct p
 	    pea_json_get_bool_opt(o, "", "mntns", &mntns, err) < 0) {
 		state_free(st);
 		return pea_error_wrap(err, "state of container '%s'", id);
+	}
+	/* runc's state.json has no "pid" (init_process_pid); ours always has, marked or not */
+	if (!json_object_object_get_ex(o, "pid", NULL) && !is_marked(dirfd)) {
+		state_free(st);
+		return not_ours(id, err);
 	}
 	st->pid = (pid_t)pid;
 	st->start_time = start;

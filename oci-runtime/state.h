@@ -1,7 +1,8 @@
 #pragma once
 
 /*
- * The state directory: --root/ID/ holds state.json (written atomically) and,
+ * The state directory: --root/ID/ (mode 1700: the sticky bit is pea-runtime's
+ * mark, state_create_dir) holds state.json (written atomically) and,
  * between create and start, exec.fifo. The directory itself is the lock
  * (flock on its fd): create holds it exclusively until the state is written.
  */
@@ -45,7 +46,7 @@ struct container_state {
 int state_validate_id(const char *id, struct pea_error **err);
 /* Open (with create: make, mode 0700) the --root directory. */
 int state_open_root(const char *root, bool create, int *ret_fd, struct pea_error **err);
-/* Make root/ID (EEXIST: "container 'ID' already exists") and lock it exclusively. */
+/* Make root/ID, marked (EEXIST: "container 'ID' already exists"), and lock it exclusively. */
 int state_create_dir(int rootfd, const char *id, int *ret_dirfd, struct pea_error **err);
 /* Open and lock root/ID (ENOENT: "container 'ID' does not exist"). */
 int state_open_dir(int rootfd, const char *id, bool exclusive, int *ret_dirfd,
@@ -56,7 +57,11 @@ int state_remove_dir(int rootfd, const char *id, struct pea_error **err);
 int state_replace_file(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
 		       struct pea_error **err);
 int state_write(int dirfd, const struct container_state *st, struct pea_error **err);
-/* A directory without state.json (a create that died) reads as a stopped container. */
+/*
+ * A directory without state.json (a create that died) reads as a stopped container; one
+ * without pea-runtime's mark too (another runtime's, crun's) is refused: "not a pea-runtime
+ * container".
+ */
 int state_read(int dirfd, const char *id, struct container_state **ret, struct pea_error **err);
 struct container_state *state_free(struct container_state *st);
 

@@ -14,6 +14,9 @@ setup() {
 }
 
 teardown() {
+	if [[ -n "${CRUN_ID:-}" ]]; then
+		crun --root "$RT_ROOT" delete --force "$CRUN_ID" >/dev/null 2>&1 || true
+	fi
 	rt_teardown
 }
 
@@ -454,4 +457,87 @@ teardown() {
 	make_bundle "$RT_B" sh -c 'echo ok'
 	run -0 rt run --no-new-keyring --no-pivot -b "$RT_B" nk
 	assert_output ok
+}
+
+# Other runtimes' state folders under --root: pea-runtime marks the folders it makes
+# (the sticky bit, mode 1700: there from the mkdir on, so a create killed at any point
+# leaves it), and a folder with neither the mark nor pea-runtime's state.json is refused
+# in one line, left as it is. Before, crun's folder (no state.json) read as a create
+# killed half-way, a stopped container: delete --force removed it and returned 0 while
+# crun's container ran on, and pea removed its storage (review MEDIUM 2, session 13).
+
+not_ours() {
+	echo "pea-runtime: container '$1': not a pea-runtime container (its state folder has neither pea-runtime's mark, the sticky bit, nor its state.json: another runtime's?)"
+}
+
+@test "foreign: crun's running container under --root is refused by state, kill, delete --force; it runs on" {
+	rt_is_pea || skip_expected "pea-runtime's own mark; another runtime keeps its own folders"
+	require_cmd crun
+	make_bundle "$RT_B" sleep 1000
+	CRUN_ID=c1
+	run -0 reaped_cmd crun --root "$RT_ROOT" create -b "$RT_B" c1
+	run -0 reaped_cmd crun --root "$RT_ROOT" start c1
+	local pid
+	pid=$(crun --root "$RT_ROOT" state c1 | jq -r .pid)
+	[[ "$pid" -gt 0 ]]
+	[[ ! -e "$RT_ROOT/c1/state.json" ]]
+	for cmd in state "delete --force" delete start pause; do
+		# shellcheck disable=SC2086
+		run -1 rt $cmd c1
+		assert_output "$(not_ours c1)"
+	done
+	run -1 rt kill c1 KILL
+	assert_output "$(not_ours c1)"
+	run -1 rt delete --force --regex '^c'
+	assert_output "$(not_ours c1)"
+	kill -0 "$pid"
+	[[ -d "$RT_ROOT/c1" ]]
+	run -0 rt list -q
+	assert_output ""
+	run -0 crun --root "$RT_ROOT" state c1
+	[[ "$(jq -r .status <<<"$output")" == running ]]
+	# a state of an id nobody has is still the missing container's error, delete -f of it 0
+	run -1 rt state nope
+	assert_output "pea-runtime: container 'nope' does not exist"
+	run -0 rt delete --force nope
+}
+
+@test "foreign: crun's create killed half-way (its folder, no process) is not taken for pea-runtime's" {
+	rt_is_pea || skip_expected "pea-runtime's own mark; another runtime keeps its own folders"
+	mkdir -p "$RT_ROOT/half"
+	: >"$RT_ROOT/half/status"
+	run -1 rt delete --force half
+	assert_output "$(not_ours half)"
+	[[ -e "$RT_ROOT/half/status" ]]
+	# runc's state.json has no "pid": not pea-runtime's either
+	mkdir -p "$RT_ROOT/r1"
+	echo '{"id":"r1","init_process_pid":1,"init_process_start":1,"created":"x"}' >"$RT_ROOT/r1/state.json"
+	run -1 rt state r1
+	assert_output "$(not_ours r1)"
+	run -1 rt delete --force r1
+	[[ -e "$RT_ROOT/r1/state.json" ]]
+	rm -rf "$RT_ROOT/half" "$RT_ROOT/r1"
+}
+
+@test "foreign: pea-runtime's folders carry the mark; one with the mark only (a create killed before its state) is a stopped container" {
+	rt_is_pea || skip_expected "pea-runtime's own mark; another runtime keeps its own folders"
+	make_bundle "$RT_B" sleep 1000
+	run -0 rt_reaped create -b "$RT_B" p1
+	run -0 stat -c %a "$RT_ROOT/p1"
+	assert_output 1700
+	run -0 rt delete --force p1
+	[[ ! -e "$RT_ROOT/p1" ]]
+	# the mark alone: what a create killed right after its mkdir leaves
+	mkdir -m 1700 -p "$RT_ROOT/p2"
+	run -0 rt_state p2 status
+	assert_output stopped
+	run -0 rt delete p2
+	[[ ! -e "$RT_ROOT/p2" ]]
+	# a state.json of pea-runtime before the mark (a container of an older build): its own
+	run -0 rt_reaped create -b "$RT_B" p3
+	chmod -t "$RT_ROOT/p3"
+	run -0 rt_state p3 status
+	assert_output created
+	run -0 rt delete --force p3
+	[[ ! -e "$RT_ROOT/p3" ]]
 }
