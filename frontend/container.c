@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -929,17 +930,119 @@ static char *unreadable_id(const struct global_options *g, const char *what)
 	return hit;
 }
 
+/*
+ * The container's process (the bundle's pidfile, which the runtime writes at each create) is
+ * still there after a runtime delete that was to kill it: waited for up to 2 s, as a SIGKILL's
+ * end is not instant. A process that started more than a second after the pidfile was written
+ * only has its pid (reused).
+ */
+static bool outlived_delete(int dfd)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int pidfd = -1;
+	struct timespec now, boot;
+	unsigned long long start;
+	long hz = sysconf(_SC_CLK_TCK), pid;
+	struct pollfd p;
+	struct stat st;
+	size_t len = 0;
+
+	if (pea_read_file_at(dfd, "pidfile", 64, &buf, &len, NULL) < 0 ||
+	    fstatat(dfd, "pidfile", &st, 0) < 0)
+		return false;
+	pid = strtol(buf, NULL, 10);
+	if (pid <= 0 || pid > INT32_MAX || hz <= 0)
+		return false;
+	pidfd = pea_pidfd_open((pid_t)pid, 0);
+	start = proc_start_time(pid);
+	if (pidfd < 0 || start == 0)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &now);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	if ((long long)(start / (unsigned long long)hz) >
+	    (long long)boot.tv_sec - ((long long)now.tv_sec - (long long)st.st_mtim.tv_sec) + 1)
+		return false;
+	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	return poll(&p, 1, 2000) == 0;
+}
+
+/*
+ * The runtime the container's monitor was given (its -r), while the monitor (the bundle's
+ * conmon.pid) runs and names the container; NULL when unknown.
+ */
+static char *monitor_runtime(int dfd, const char *id)
+{
+	_cleanup_free_ char *buf = NULL, *path = NULL, *cmd = NULL;
+	bool ours = false;
+	char *rt = NULL;
+	size_t len = 0;
+	long pid;
+
+	if (pea_read_file_at(dfd, "conmon.pid", 64, &buf, &len, NULL) < 0)
+		return NULL;
+	pid = strtol(buf, NULL, 10);
+	if (pid <= 0 || pid > INT32_MAX)
+		return NULL;
+	path = xasprintf("/proc/%ld/cmdline", pid);
+	if (pea_read_file_at(AT_FDCWD, path, 1u << 20, &cmd, &len, NULL) < 0)
+		return NULL;
+	for (size_t i = 0; i < len; i += strlen(cmd + i) + 1) {
+		const char *a = cmd + i, *next = i + strlen(a) + 1 < len ? a + strlen(a) + 1 : NULL;
+
+		ours |= strcmp(a, id) == 0;
+		if (!rt && next && (strcmp(a, "-r") == 0 || strcmp(a, "--runtime") == 0))
+			rt = xstrdup(next);
+	}
+	if (!ours) {
+		free(rt);
+		return NULL;
+	}
+	return rt;
+}
+
+/*
+ * The runtime's delete --force of a container whose record cannot be read (so pea cannot tell
+ * which runtime made it: --runtime), and then its process gone; else one line saying what to do.
+ */
+static int delete_unreadable(const struct global_options *g, const char *id, const char *why,
+			     struct pea_error **err)
+{
+	const char *del[] = { "delete", "--force", id, NULL };
+	_cleanup_free_ char *dir = record_dir(g, id), *rt = NULL, *hint = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	const char *used = g->runtime;
+
+	/* no record: the network stays until the process is known to be gone */
+	if (container_runtime(g, NULL, del, false, &e) == 0 && (dfd < 0 || !outlived_delete(dfd))) {
+		teardown_network(g, id);
+		return 0;
+	}
+	if (!e)
+		pea_error_new(&e, EBUSY, "%s's delete --force left its process running",
+			      strrchr(used, '/') ? strrchr(used, '/') + 1 : used);
+	rt = dfd >= 0 ? monitor_runtime(dfd, id) : NULL;
+	if (rt && strcmp(rt, used) != 0)
+		hint = xasprintf(
+			"its monitor runs it with %s: name that one, pea --runtime %s rm -f %s", rt,
+			rt, id);
+	else if (!rt)
+		hint = xasprintf(
+			"if another runtime made it, name that one: pea --runtime NAME rm -f %s",
+			id);
+	return pea_error_new(err, EBUSY, "container %s: %s; %s%s%s; nothing removed", id, why,
+			     e->message, hint ? "; " : "", hint ? hint : "");
+}
+
 int container_remove_unreadable(const struct global_options *g, const char *what, bool force,
 				struct pea_error **err)
 {
-	const char *del[] = { "delete", "--force", NULL, NULL };
 	const char *rm[] = { "container", "rm", "--force", "--ignore", NULL, NULL };
 	_cleanup_free_ char *id = unreadable_id(g, what), *exitf = NULL, *gone = NULL;
 	_cleanup_record_ struct ctr_record *rec = NULL;
 	_cleanup_error_ struct pea_error *why = NULL, *e = NULL;
 	_cleanup_json_ struct json_object *res = NULL;
 	_cleanup_close_ int lock = -1;
-	struct ctr_record r = { 0 };
 
 	if (!id)
 		return pea_error_new(err, ENOENT, "no container with name or ID \"%s\" found",
@@ -951,9 +1054,6 @@ int container_remove_unreadable(const struct global_options *g, const char *what
 	if (why->code == ENOENT)
 		return pea_error_new(err, ENOENT, "no container with name or ID \"%s\" found",
 				     what);
-	r.id = id;
-	r.name = id;
-	del[2] = id;
 	rm[4] = id;
 	gone = xstrdup("its folders");
 	if (runtime_has_state(g, id)) {
@@ -963,11 +1063,13 @@ int container_remove_unreadable(const struct global_options *g, const char *what
 				"container %s: %s; the runtime has its state (it may be "
 				"running): use --force",
 				id, why->message);
-		(void)container_runtime(g, &r, del, true, NULL);
+		if (delete_unreadable(g, id, why->message, err) < 0)
+			return -1;
 		free(gone);
 		gone = xstrdup("its runtime state, its folders");
+	} else {
+		teardown_network(g, id);
 	}
-	teardown_network(g, id);
 	/* --ignore: {"id"} when it was there, {"ids": []} when not */
 	if (store_call(g, rm, &res, &e) == 0 && json_object_object_get_ex(res, "id", NULL)) {
 		char *more = xasprintf("%s, its storage", gone);

@@ -4,7 +4,10 @@
 # namespace of its own) and no poststop hook expects the root still there;
 # otherwise the delete (its kill of the stragglers, its hooks) comes first.
 # A storage container no record names (a crash between pea-storage's create and
-# the record's fsync) is listed by ps --external and removed by rm.
+# the record's fsync) is listed by ps --external and removed by rm. rm -f of a
+# container whose record cannot be read (so pea cannot know its runtime) removes
+# nothing while the runtime's delete leaves its process running, and says which
+# runtime to name (review MEDIUM 2, session 13).
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
@@ -25,9 +28,14 @@ setup() {
 	fe_setup
 	fe_load_busybox
 	STRAGGLER=""
+	UNREAD_PIDS=()
 }
 
 teardown() {
+	local pid
+	for pid in "${UNREAD_PIDS[@]}"; do
+		kill -9 "$pid" 2>/dev/null || true
+	done
 	if [[ -n "$STRAGGLER" ]]; then
 		pkill -KILL -f "^sh -c i=0.* straggler-$STRAGGLER$|^sleep $STRAGGLER$" 2>/dev/null || true
 	fi
@@ -147,4 +155,76 @@ slow_runtime() {
 	run -0 pea_cmd ps -a -q --external
 	assert_output ""
 	STRAGGLER=""
+}
+
+# unreadable_running [RUNTIME]: a running container (run -d, with that runtime), its pid and
+# its monitor's in UNREAD_PIDS (killed in teardown), its record made unreadable; its id in ID.
+unreadable_running() {
+	local pid
+	run -0 pea_cmd ${1:+--runtime "$1"} run -d --network none busybox sleep 4321
+	ID=$output
+	pid=$(pea_cmd ${1:+--runtime "$1"} inspect --format '{{.State.Pid}}' "$ID")
+	[[ "$pid" -gt 0 ]]
+	UNREAD_PIDS=("$pid" "$(ps -o ppid= -p "$pid" | tr -d ' ')")
+	echo garbage >"$FE_ROOT/containers/$ID/pea.json"
+}
+
+# still_there: the container's process, its monitor, its folders and its storage
+still_there() {
+	kill -0 "${UNREAD_PIDS[0]}"
+	kill -0 "${UNREAD_PIDS[1]}"
+	[[ -d "$FE_ROOT/containers/$ID" && -d "$FE_RUNROOT/runtime/$ID" ]]
+	run -0 "$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" container ls
+	run -0 jq -r '.result[].id' <<<"$output"
+	assert_output "$ID"
+}
+
+# gone: the container's process ended and everything of it removed
+gone() {
+	local k
+	for ((k = 0; k < 100; k++)); do
+		kill -0 "${UNREAD_PIDS[0]}" 2>/dev/null || break
+		sleep 0.05
+	done
+	run -1 kill -0 "${UNREAD_PIDS[0]}"
+	[[ ! -e "$FE_ROOT/containers/$ID" && ! -e "$FE_RUNROOT/runtime/$ID" ]]
+	run -0 "$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage" container ls
+	assert_equal "$(jq -c .result <<<"$output")" "[]"
+}
+
+@test "rm -f of a running crun container whose record cannot be read, without --runtime crun: nothing removed, crun named" {
+	require_cmd crun
+	local crun rt
+	crun=$(command -v crun)
+	rt=${PEA_FE_RUNTIME:-$PEA_RUNTIME}
+	[[ "$(basename "$rt")" != crun ]] || skip_expected "pea's runtime is crun here"
+	unreadable_running "$crun"
+	run -125 --separate-stderr pea_cmd --runtime "$rt" rm -f "$ID"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_equal "${stderr_lines[0]}" "Error: container $ID: $FE_ROOT/containers/$ID/pea.json: invalid JSON at offset 0: unexpected character; OCI runtime delete: pea-runtime: container '$ID': not a pea-runtime container (its state folder has neither pea-runtime's mark, the sticky bit, nor its state.json: another runtime's?); its monitor runs it with $crun: name that one, pea --runtime $crun rm -f $ID; nothing removed"
+	still_there
+	run -0 crun --root "$FE_RUNROOT/runtime" state "$ID"
+	assert_equal "$(jq -r .status <<<"$output")" running
+	# as the line says
+	run -0 --separate-stderr pea_cmd --runtime "$crun" rm -f "$ID"
+	assert_output "$ID"
+	[[ "$stderr" == *": removed its runtime state, its folders, its storage" ]]
+	gone
+}
+
+@test "rm -f of a container whose record cannot be read: a runtime's delete that returns 0 and leaves the process running removes nothing" {
+	local liar="$TEST_DIR/liar" rt=${PEA_FE_RUNTIME:-$PEA_RUNTIME}
+	{
+		echo '#!/bin/bash'
+		echo '[[ " $* " == *" delete "* ]] && exit 0'
+		echo 'exec "'"$rt"'" "$@"'
+	} >"$liar"
+	chmod +x "$liar"
+	unreadable_running
+	run -125 --separate-stderr pea_cmd --runtime "$liar" rm -f "$ID"
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ "${stderr_lines[0]}" == "Error: container $ID: "*"invalid JSON"*"; liar's delete --force left its process running; its monitor runs it with "*": name that one, pea --runtime "*" rm -f $ID; nothing removed" ]]
+	still_there
+	run -0 pea_cmd rm -f "$ID"
+	gone
 }
