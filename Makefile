@@ -78,6 +78,20 @@ PEA_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recov
 PEA_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
+# pea_static_program's link: a static PIE, no ld.so and no libc.so to map,
+# relocate and bind at each exec (0.26-0.4 ms of CPU less per exec here: an
+# empty main() costs 0.59 ms dynamic, 0.24 static), for the binaries exec'd on
+# every container start that use nothing of glibc that loads modules (NSS's
+# getpw*, getaddrinfo, dlopen, iconv: the link warns of each). The sanitizers
+# need the dynamic loader: a SANITIZE build links them as pea_program does.
+ifdef SANITIZE
+PEA_STATIC_LDFLAGS = $(PEA_LDFLAGS)
+pea_static_libs = -Wl,-Bstatic $(1) -Wl,-Bdynamic
+else
+PEA_STATIC_LDFLAGS := -static-pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+pea_static_libs = $(1)
+endif
+
 # What the fragments fill in.
 PROGRAMS :=        # $(BUILD)/bin/NAME
 INSTALL_BIN :=     # NAME, installed to BINDIR
@@ -107,6 +121,15 @@ PROGRAMS += $(BUILD)/bin/$(1)
 $(BUILD)/bin/$(1): $(call obj,$(2)) $(foreach a,$(3),$(BUILD)/lib/lib$(a).a) $(BUILD)/lib/libpea.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(PEA_LDFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(foreach a,$(3),$(BUILD)/lib/lib$(a).a) $(BUILD)/lib/libpea.a $(if $(5),-Wl$(comma)-Bstatic $$(shell $$(PKG_CONFIG) --libs $(5)) -Wl$(comma)-Bdynamic) $$(shell $$(PKG_CONFIG) --libs $(filter-out $(5),$(4) json-c))
+endef
+
+# $(call pea_static_program,BINARY,MAIN_SOURCES,ARCHIVES,PKG_MODULES): every
+# library and libc linked in (PEA_STATIC_LDFLAGS).
+define pea_static_program
+PROGRAMS += $(BUILD)/bin/$(1)
+$(BUILD)/bin/$(1): $(call obj,$(2)) $(foreach a,$(3),$(BUILD)/lib/lib$(a).a) $(BUILD)/lib/libpea.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(PEA_STATIC_LDFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(foreach a,$(3),$(BUILD)/lib/lib$(a).a) $(BUILD)/lib/libpea.a $$(call pea_static_libs,$$(shell $$(PKG_CONFIG) --libs $(4) json-c))
 endef
 
 include $(sort $(wildcard */module.mk))

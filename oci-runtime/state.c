@@ -402,17 +402,33 @@ const char *state_status_name(enum container_status s)
 	}
 }
 
-/* The owner's user name, as runc prints it ("" when it has none). */
-static const char *owner_name(uid_t uid)
+/*
+ * The owner's user name, as runc prints it ("" when it has none), from
+ * /etc/passwd as runc reads it (user.LookupUid), not through NSS: pea-runtime
+ * is a static binary (oci-runtime/module.mk), where getpwuid would load NSS's
+ * modules of the libc it was built with.
+ */
+static const char *owner_name(uid_t uid, char *buf, size_t size)
 {
-	const struct passwd *pw = uid == 0 ? NULL : getpwuid(uid);
+	_cleanup_fclose_ FILE *f = NULL;
+	const struct passwd *pw;
 
-	return uid == 0 ? "root" : pw && pw->pw_name ? pw->pw_name : "";
+	if (uid == 0)
+		return "root";
+	buf[0] = '\0';
+	f = fopen("/etc/passwd", "re");
+	while (f && (pw = fgetpwent(f)))
+		if (pw->pw_uid == uid && pw->pw_name) {
+			snprintf(buf, size, "%s", pw->pw_name);
+			break;
+		}
+	return buf;
 }
 
 struct json_object *state_to_json(const struct container_state *st, enum container_status s)
 {
 	struct json_object *o = json_object_new_object();
+	char owner[256];
 
 	json_object_object_add(o, "ociVersion", json_object_new_string(RUNTIME_OCI_VERSION));
 	json_object_object_add(o, "id", json_object_new_string(st->id));
@@ -421,7 +437,8 @@ struct json_object *state_to_json(const struct container_state *st, enum contain
 	json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
 	json_object_object_add(o, "rootfs", json_object_new_string(st->rootfs));
 	json_object_object_add(o, "created", json_object_new_string(st->created));
-	json_object_object_add(o, "owner", json_object_new_string(owner_name(st->owner)));
+	json_object_object_add(o, "owner",
+			       json_object_new_string(owner_name(st->owner, owner, sizeof(owner))));
 	if (st->annotations)
 		json_object_object_add(o, "annotations", json_object_get(st->annotations));
 	return o;
