@@ -118,3 +118,6 @@ size_t cgroup_devices_program(const struct spec_dev_rule *rules, size_t n_rules,
 			      struct bpf_insn **ret);
 int cgroup_devices_attach(int cgroupfd, const struct spec_dev_rule *rules, size_t n_rules,
 			  struct pea_error **err);
+
+/* The cgroup and cgroup2 lines of /proc/self/mountinfo, read once per process. */
+char *const *cgroup_mountinfo_lines(void);

@@ -19,6 +19,7 @@
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
+#include "cgroup.h"
 #include "container.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -190,14 +191,13 @@ struct cgroup_mnt {
 
 static struct cgroup_mnt *cgroup_mounts_read(size_t *ret_n)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-	_cleanup_free_ char *line = NULL;
+	char *const *lines = cgroup_mountinfo_lines(); /* the parent's, inherited */
 	struct cgroup_mnt *v = NULL;
-	size_t cap = 0, n = 0;
+	size_t n = 0;
 
-	while (f && getline(&line, &cap, f) > 0) {
+	for (const char *line; lines && (line = *lines); lines++) {
 		char mnt[PATH_MAX], fstype[64], opts[1024];
-		char *sep = strstr(line, " - ");
+		const char *sep = strstr(line, " - ");
 
 		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
 		    sscanf(sep + 3, "%63s %*s %1023s", fstype, opts) != 2)
