@@ -602,6 +602,7 @@ static void rm_parallel(struct global_options *g, char **targets, const struct r
 	fflush(stderr);
 	for (size_t i = 0; i < n; i++)
 		fds[i] = -1;
+	containers_snapshot_mounts(g); /* one read of mountinfo for all the workers */
 	for (;;) {
 		while (next < n && p.busy < max && p.nwaiting < RM_WAIT_MAX)
 			rm_pool_start(&p, g, targets, o, res, next++);
@@ -612,6 +613,7 @@ static void rm_parallel(struct global_options *g, char **targets, const struct r
 		else
 			rm_pool_poll(&p, res);
 	}
+	containers_forget_mounts();
 }
 
 /*

@@ -112,6 +112,13 @@ void containers_sweep_removed(const struct global_options *g);
  */
 void containers_defer_sweep(void);
 /*
+ * The mount points under the containers' folders read once (/proc/self/mountinfo), for the
+ * removals that follow in this process and the processes it forks (rm's workers), until
+ * containers_forget_mounts: a removal refuses to move a folder with a mount under it.
+ */
+void containers_snapshot_mounts(const struct global_options *g);
+void containers_forget_mounts(void);
+/*
  * The removals of this process hand the removal of the container's storage
  * to handoff (rm's workers: their parent removes many under one lock of the
  * store); it returns 0 once that is done, < 0 for the removal to do it itself.

@@ -123,6 +123,60 @@ no_tombs_soon() {
 	no_tombs_soon
 }
 
+# rm -a reads mountinfo once for all its workers (a snapshot of the mount points under the
+# containers' folders; each read cost ~1 ms with 100 containers' overlays in it, twice a
+# container): a mount there is still seen, and one gone since (a network namespace's,
+# unmounted by the removal) does not keep its container.
+@test "rm tombs: rm -af with a mount left in one run folder: that one is kept, in one line; the others go" {
+	local ids=() n id wrap="$TEST_DIR/umount-runtime" gone="$TEST_DIR/gone-path"
+	# the third one's runtime unmounts the mount in its run folder at its delete: a mount
+	# gone once the removal is under way (a network namespace's)
+	{
+		echo '#!/bin/bash'
+		echo '[[ " $* " == *" delete "* ]] && umount "$(cat "'"$gone"'")" 2>/dev/null'
+		echo 'exec "'"${PEA_FE_RUNTIME:-$PEA_RUNTIME}"'" "$@"'
+	} >"$wrap"
+	chmod +x "$wrap"
+	for n in 1 2 3; do
+		local rt=()
+		[[ $n == 3 ]] && rt=(--runtime "$wrap")
+		run -0 pea_cmd run -d --network none "${rt[@]}" busybox sleep 100
+		ids+=("$output")
+	done
+	id=${ids[1]}
+	mkdir "$FE_RUNROOT/containers/$id/leak" "$FE_RUNROOT/containers/${ids[2]}/gone"
+	mount -t tmpfs leak "$FE_RUNROOT/containers/$id/leak"
+	mount -t tmpfs gone "$FE_RUNROOT/containers/${ids[2]}/gone"
+	echo "$FE_RUNROOT/containers/${ids[2]}/gone" >"$gone"
+	run -125 --separate-stderr pea_cmd rm -af
+	umount "$FE_RUNROOT/containers/$id/leak"
+	if mountpoint -q "$FE_RUNROOT/containers/${ids[2]}/gone"; then
+		umount "$FE_RUNROOT/containers/${ids[2]}/gone"
+	fi
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ "${stderr_lines[0]}" == *"'$FE_RUNROOT/containers/$id/leak' is a mount point, not removing it" ]]
+	run -0 pea_cmd ps -a -q --no-trunc
+	assert_output "$id"
+	run -0 pea_cmd rm -f "$id"
+	no_tombs_soon
+}
+
+@test "rm tombs: rm -af of 4 reads mountinfo once (was 8), run --rm's end once (was 2)" {
+	require_cmd strace
+	local n
+	for n in 1 2 3 4; do
+		run -0 pea_cmd run -d --network none busybox sleep 100
+	done
+	run -0 strace -f -qq -e trace=openat -o "$TEST_DIR/rm.trace" "$PEA" "${FE_ARGS[@]}" rm -af
+	run -0 grep -c 'mountinfo' "$TEST_DIR/rm.trace"
+	assert_output 1
+	# pea's own process (pea-runtime reads it too, for its mounts)
+	run -0 strace -qq -e trace=openat -o "$TEST_DIR/run.trace" "$PEA" "${FE_ARGS[@]}" run --rm --network none busybox true
+	run -0 grep -c 'mountinfo' "$TEST_DIR/run.trace"
+	assert_output 1
+	no_tombs_soon
+}
+
 @test "rm tombs: rm -a of several, then ps while their removers run: nothing half there" {
 	local n
 	for n in 1 2 3 4 5; do
