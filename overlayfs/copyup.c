@@ -214,8 +214,12 @@ static int source_owner(struct ovl_fs *fs, unsigned layer, int srcdir, const cha
 	return ovl_override_apply(srcdir, path, fs->layers[layer].override, ret);
 }
 
+/*
+ * The owner, xattrs and times of srcdir/path onto the work dir entry tmp; its
+ * mode into *mode, for the caller to set last (set_mode).
+ */
 static int copy_meta(struct ovl_fs *fs, unsigned layer, int srcdir, const char *path,
-		     const struct stat *st, const char *tmp)
+		     const struct stat *st, const char *tmp, mode_t *mode)
 {
 	char src[PATH_MAX + 64], dst[PATH_MAX + 64];
 	struct timespec times[2] = { st->st_atim, st->st_mtim };
@@ -229,8 +233,6 @@ static int copy_meta(struct ovl_fs *fs, unsigned layer, int srcdir, const char *
 	/* An upper layer with override xattrs keeps the owner there (rootless). */
 	if (!override &&
 	    fchownat(fs->workfd, tmp, owner.st_uid, owner.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	if (!S_ISLNK(st->st_mode) && fchmodat(fs->workfd, tmp, owner.st_mode & 07777, 0) < 0)
 		return -errno;
 	ovl_proc_path(srcdir, path, src, sizeof(src));
 	ovl_proc_path(fs->workfd, tmp, dst, sizeof(dst));
@@ -252,9 +254,23 @@ static int copy_meta(struct ovl_fs *fs, unsigned layer, int srcdir, const char *
 		if (r < 0)
 			return r;
 	}
+	*mode = owner.st_mode & 07777;
 	if (utimensat(fs->workfd, tmp, times, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * The copy's mode, set last: after the chown, which drops set-ID bits, and
+ * after what needs write permission on the copy, which a server without
+ * CAP_DAC_OVERRIDE lacks on a read-only one (EACCES): user.* xattrs, and for
+ * a directory its move out of the work dir (a new "..").
+ */
+static int set_mode(int dirfd, const char *name, const struct stat *st, mode_t mode)
+{
+	if (S_ISLNK(st->st_mode) || fchmodat(dirfd, name, mode, 0) == 0)
+		return 0;
+	return -errno;
 }
 
 /* Wait for a copy-up of n running unlocked in another thread; true if we waited. */
@@ -274,6 +290,7 @@ static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool unlocked, bool da
 	char path[PATH_MAX], tmp[64];
 	int srcdir, r;
 	struct stat st;
+	mode_t mode = 0;
 
 	if (!fs->has_upper)
 		return -EROFS;
@@ -307,7 +324,9 @@ static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool unlocked, bool da
 	}
 	r = copy_node(fs, srcdir, path, &st, tmp, data);
 	if (r == 0)
-		r = copy_meta(fs, n->layer, srcdir, path, &st, tmp);
+		r = copy_meta(fs, n->layer, srcdir, path, &st, tmp, &mode);
+	if (r == 0 && !S_ISDIR(st.st_mode))
+		r = set_mode(fs->workfd, tmp, &st, mode);
 	if (unlocked) {
 		pthread_mutex_lock(&fs->lock);
 		n->copying = false;
@@ -320,6 +339,14 @@ static int copy_up(struct ovl_fs *fs, struct ovl_node *n, bool unlocked, bool da
 	if (r < 0) {
 		(void)unlinkat(fs->workfd, tmp, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
 		return r;
+	}
+	/* In place, empty but for what comes later: put back as it was on failure. */
+	if (S_ISDIR(st.st_mode)) {
+		r = set_mode(fs->layers[0].fd, path, &st, mode);
+		if (r < 0) {
+			(void)unlinkat(fs->layers[0].fd, path, AT_REMOVEDIR);
+			return r;
+		}
 	}
 	n->layer = 0;
 	if (!S_ISDIR(st.st_mode))

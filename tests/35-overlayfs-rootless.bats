@@ -82,6 +82,29 @@ as_user() {
 	assert_equal "$(stat -c %u "$RL_DIR/u/g")" "$ROOTLESS_UID"
 }
 
+@test "overlayfs rootless: an ordinary user's server copies up read-only files and dirs" {
+	# Its copy-up records user.* xattrs (the origin, the layer's own), which need
+	# write permission on the copy: the mode is set after them (fuse-overlayfs's
+	# tests/unpriv.sh: chmod 406 of a 0444 lower file failed with EACCES).
+	mkdir -p "$RL_DIR/l/rodir" "$RL_DIR/u" "$RL_DIR/w" "$RL_DIR/m"
+	echo ro >"$RL_DIR/l/f"
+	setfattr -n user.kept -v yes "$RL_DIR/l/f"
+	chmod 0444 "$RL_DIR/l/f"
+	chmod 0555 "$RL_DIR/l/rodir"
+	chown -R "$ROOTLESS_UID:$ROOTLESS_GID" "$RL_DIR"
+	run -0 as_user '
+		"$O" -o "lowerdir=$D/l,upperdir=$D/u,workdir=$D/w" "$D/m"
+		chmod 406 "$D/m/f"
+		chmod 755 "$D/m/rodir"
+		stat -c %a "$D/m/f" "$D/m/rodir" | paste -sd" "
+		cat "$D/m/f"
+		fusermount3 -u "$D/m"'
+	assert_equal "${lines[*]}" "406 755 ro"
+	assert_equal "$(stat -c %a "$RL_DIR/u/f" "$RL_DIR/u/rodir" | paste -sd' ')" "406 755"
+	run -0 getfattr --absolute-names --only-values -n user.kept "$RL_DIR/u/f"
+	assert_output yes
+}
+
 @test "overlayfs rootless: pea-storage mounts a container through it in the user's namespaces" {
 	busybox_layer
 	cp "$BUSYBOX_LAYER" "$RL_DIR/busybox.tar.gz"
