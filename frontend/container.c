@@ -843,43 +843,25 @@ static void runtime_delete_begin(const struct global_options *g, const struct ct
 }
 
 /*
- * Whether the runtime's delete may run beside the layer's removal: only when
- * the bundle's spec gives the container a PID namespace of its own (no path:
- * not the host's, not another container's or a pod's), so that nothing it
- * started outlives its exited init to keep the layer busy, and no poststop
- * hooks, which run at the delete and expect the root still there. Where the
+ * Whether the runtime's delete may run beside the layer's removal
+ * (spec_delete_beside_rm): the answer kept by this process's start when it
+ * wrote the spec (run --rm), else from the bundle's config.json. Where the
  * spec cannot be read, no: the delete first (its kill of the stragglers).
  */
 static bool delete_beside_rm(const struct global_options *g, const struct ctr_record *r)
 {
-	_cleanup_free_ char *dir = record_dir(g, r->id);
+	_cleanup_free_ char *dir = NULL;
 	_cleanup_json_ struct json_object *spec = NULL;
-	struct json_object *lx = NULL, *nss = NULL, *hooks = NULL, *post = NULL;
-	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	bool own_pidns = false;
+	_cleanup_close_ int dfd = -1;
+	int known = spec_written_beside_rm(r->id);
 
-	if (dfd < 0 || pea_json_parse_file_at(dfd, "config.json", 16u << 20, &spec, NULL) < 0 ||
-	    !json_object_is_type(spec, json_type_object))
+	if (known >= 0)
+		return known;
+	dir = record_dir(g, r->id);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || pea_json_parse_file_at(dfd, "config.json", 16u << 20, &spec, NULL) < 0)
 		return false;
-	if (json_object_object_get_ex(spec, "hooks", &hooks) &&
-	    json_object_object_get_ex(hooks, "poststop", &post) &&
-	    (!json_object_is_type(post, json_type_array) || json_object_array_length(post) > 0))
-		return false;
-	if (!json_object_object_get_ex(spec, "linux", &lx) ||
-	    !json_object_object_get_ex(lx, "namespaces", &nss) ||
-	    !json_object_is_type(nss, json_type_array))
-		return false;
-	for (size_t i = 0; i < json_object_array_length(nss); i++) {
-		struct json_object *ns = json_object_array_get_idx(nss, i);
-		const char *type = NULL, *path = NULL;
-
-		if (pea_json_get_string_opt(ns, "", "type", &type, NULL) != 1 ||
-		    strcmp(type, "pid") != 0)
-			continue;
-		own_pidns = pea_json_get_string_opt(ns, "", "path", &path, NULL) != 1 ||
-			    path[0] == '\0';
-	}
-	return own_pidns;
+	return spec_delete_beside_rm(spec);
 }
 
 static void runtime_delete_end(struct runtime_delete *d)

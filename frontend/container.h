@@ -162,6 +162,10 @@ int container_wait_exit(const struct global_options *g, const char *id, int time
 /* Write config.json into the bundle from the record's options and the image. */
 int spec_write(const struct global_options *g, const struct ctr_record *r, const char *rootfs,
 	       struct pea_error **err);
+/* Whether the runtime's delete may run beside the layer's removal, from a spec. */
+bool spec_delete_beside_rm(struct json_object *spec);
+/* Its answer for the config.json of ID this process wrote last; else -1. */
+int spec_written_beside_rm(const char *id);
 
 /*
  * The process of an exec: the container's process with these args, env

@@ -115,3 +115,41 @@ exit_commands() {
 	run -0 pea_cmd ps -a -q
 	assert_output ""
 }
+
+# reaped_delete_line TRACE MAIN: the line of TRACE where pea (pid MAIN) reaps
+# the runtime's delete; store_rm_line TRACE: that of pea-storage rm's exec.
+reaped_delete_line() {
+	local pid
+	pid=$(grep -E 'execve\("[^"]*pea-runtime", .*"delete"' "$1" | awk '{print $1}')
+	grep -n -E "^$2 +(waitid\(.*si_pid=$pid,|wait4\($pid,)" "$1" | head -1 | cut -d: -f1
+}
+store_rm_line() {
+	grep -n -m1 -E 'execve\(.*"container", "rm"' "$1" | cut -d: -f1
+}
+
+@test "run --rm's removal: the delete's order comes from what its start wrote, config.json is not read again" {
+	local trace="$TEST_DIR/spec.trace" main reaped store
+	# pea's start wrote the spec: its removal knows the container has a PID
+	# namespace of its own and no poststop hook, and starts pea-storage's rm
+	# before it reaps the runtime's delete (fails before: pea read config.json
+	# again, 16 KB of JSON parsed for two fields)
+	run -0 timeout -k 5 120 strace -f -qq -e trace=execve,openat,waitid,wait4 -o "$trace" \
+		"$PEA" "${FE_ARGS[@]}" run --rm --network none busybox true
+	main=$(head -1 "$trace" | awk '{print $1}')
+	run -0 awk -v p="$main" '$1 == p && /config\.json"/' "$trace"
+	assert_output ""
+	reaped=$(reaped_delete_line "$trace" "$main")
+	store=$(store_rm_line "$trace")
+	[[ -n $reaped && -n $store ]] || fail "$(cat "$trace")"
+	((store < reaped)) || fail "container rm at line $store, the delete reaped at $reaped"
+	# --pid host: processes of it may outlive its init, the delete (its kill) first
+	run -0 timeout -k 5 120 strace -f -qq -e trace=execve,waitid,wait4 -o "$trace" \
+		"$PEA" "${FE_ARGS[@]}" run --rm --network none --pid host busybox true
+	main=$(head -1 "$trace" | awk '{print $1}')
+	reaped=$(reaped_delete_line "$trace" "$main")
+	store=$(store_rm_line "$trace")
+	[[ -n $reaped && -n $store ]] || fail "$(cat "$trace")"
+	((reaped < store)) || fail "container rm at line $store, the delete reaped at $reaped"
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+}
