@@ -231,8 +231,9 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 				     "before it: %s: container state improper",
 				     r->id, list);
 	}
-	if (o->force)
-		container_mark_stopped(g, r->id); /* no restart by its policy (restart.h) */
+	/* no restart by its policy (restart.h); without one, nothing to stop (a file less) */
+	if (o->force && strcmp(restart_policy(r, NULL), "no") != 0)
+		container_mark_stopped(g, r->id);
 	if (r->state == CTR_RUNNING) {
 		if (!o->force) {
 			*ret_status = 2;

@@ -59,13 +59,17 @@ static int write_status_file(const char *dir, const char *name, const char *cont
 	return 0;
 }
 
-/* PERSIST_DIR/exit first, then EXIT_DIR/CID, which the engine watches. */
+/*
+ * PERSIST_DIR/exit first, then EXIT_DIR/CID, which the engine watches. A container
+ * that pea rm removes (exit_cleaner_marked) loses its persist dir: only the exit file rm
+ * waits for is written.
+ */
 int exit_write_files(struct monitor *m, int status, struct pea_error **err)
 {
 	char content[16];
 
 	snprintf(content, sizeof(content), "%d", status);
-	if (m->opts->persist_dir &&
+	if (m->opts->persist_dir && !m->cleaner_marked &&
 	    write_status_file(m->opts->persist_dir, "exit", content, err) < 0)
 		return -(*err)->code;
 	if (m->opts->exit_dir &&
@@ -100,6 +104,11 @@ static bool exit_command_skipped(const char *file)
 		return false;
 	paren = strrchr(sbuf, ')');
 	return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
+}
+
+bool exit_cleaner_marked(const struct monitor *m)
+{
+	return m->opts->exit_command_skip_if && exit_command_skipped(m->opts->exit_command_skip_if);
 }
 
 /*

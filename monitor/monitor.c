@@ -532,6 +532,13 @@ static int finish(struct monitor *m, int *ret_status, struct pea_error **err)
 		stdio_drain(m);
 		attach_flush(m);
 	}
+	/*
+	 * pea rm kills it to remove it, and waits for the exit file: its log goes with it,
+	 * no fsync of it on the way there (milliseconds a container on a busy disk, rm -a)
+	 */
+	m->cleaner_marked = exit_cleaner_marked(m);
+	if (m->cleaner_marked)
+		m->logs.k8s.sync = false;
 	logs_close(&m->logs);
 	if (!m->timed_out && !m->container_status_unknown)
 		status = exit_status_of(m->container_status);

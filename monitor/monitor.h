@@ -134,6 +134,7 @@ struct monitor {
 	pid_t runtime_pid, container_pid;
 	int runtime_status, container_status;
 	bool runtime_done, container_done, timed_out;
+	bool cleaner_marked; /* --exit-command-skip-if's file names who removes it (exit.c) */
 	bool container_status_unknown; /* it ended, but not as our child */
 	int container_pidfd;
 	bool sync_reported;	   /* the pid (or an error) went to the sync pipe */
@@ -282,6 +283,8 @@ int exit_write_files(struct monitor *m, int status, struct pea_error **err);
 int monitor_write_file_replace(int dirfd, const char *path, const char *content, mode_t mode,
 			       struct pea_error **err);
 int exit_run_command(struct monitor *m, struct pea_error **err);
+/* --exit-command-skip-if's file names a live remover (pea rm): the container goes, its log too. */
+bool exit_cleaner_marked(const struct monitor *m);
 int exit_status_of(int wait_status);
 
 /* oom.c */

@@ -228,3 +228,36 @@ gone() {
 	run -0 pea_cmd rm -f "$ID"
 	gone
 }
+
+# rm -f of a running container marks it (the cleaner mark: no exit command) before the kill;
+# its monitor, which it waits for, then writes the exit file alone: no fsync of the log and
+# no persist exit file of a container that goes (each a file or a disk flush a container,
+# rm -af of 100), and no "stopped" mark without a restart policy.
+@test "rm -f of a running container: its monitor writes the exit file, no log fsync, no persist exit file" {
+	require_cmd strace
+	local id pid mpid st
+	run -0 pea_cmd run -d --network none busybox sleep 4321
+	id=$output
+	pid=$(pea_cmd inspect --format '{{.State.Pid}}' "$id")
+	mpid=$(ps -o ppid= -p "$pid" | tr -d ' ')
+	strace -qq -p "$mpid" -e trace=fsync,fdatasync,rename,renameat,renameat2,openat \
+		-o "$TEST_DIR/mon.trace" 3>&- &
+	st=$!
+	for ((n = 0; n < 100; n++)); do
+		[[ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$mpid/status")" != 0 ]] && break
+		sleep 0.02
+	done
+	run -0 strace -f -qq -e trace=openat -o "$TEST_DIR/rm.trace" "$PEA" "${FE_ARGS[@]}" rm -f "$id"
+	wait "$st" || true
+	run -1 grep -E '^fsync|^fdatasync|"exit\.tmp|"exit"' "$TEST_DIR/mon.trace"
+	# the exit file: a temporary file in RUNROOT/exits renamed to the id
+	run -0 grep -E "^renameat\(.*, \"$id\"\)" "$TEST_DIR/mon.trace"
+	run -1 grep -F "$id/stopped" "$TEST_DIR/rm.trace"
+	# with a restart policy, the mark stops the restart
+	run -0 pea_cmd run -d --network none --restart always busybox sleep 4321
+	id=$output
+	run -0 strace -f -qq -e trace=openat -o "$TEST_DIR/rm2.trace" "$PEA" "${FE_ARGS[@]}" rm -f "$id"
+	run -0 grep -F "$id/stopped" "$TEST_DIR/rm2.trace"
+	run -0 pea_cmd ps -aq
+	assert_output ""
+}
