@@ -11,6 +11,14 @@
 # ratios pea/fuse-overlayfs and pea/kernel, and each FUSE server's own CPU time (less
 # disturbed by other load than the wall time); asserts nothing (the machine is shared).
 #
+# The turns row is the create row's work with the three implementations mounted at once: each
+# of the 100 directories is made and filled (the same shell loop) in one mount after the other,
+# in an order that rotates from directory to directory, each implementation's time the sum of
+# its turns and its median ratio that of the 100 directories' own ratios. A turn lasts ~20 ms,
+# so a change in the load from elsewhere falls on all three nearly alike; the create row's runs
+# last seconds each, and its ratios moved by 0.76-1.20x between runs of the same binaries
+# (session 14).
+#
 # The implementations take turns within each run of a row, in an order that rotates from run
 # to run (pea fuse kernel, fuse kernel pea, kernel pea fuse, ...), so that a burst of load from
 # elsewhere falls on all of them and none always goes first (right after the sync of the one
@@ -20,7 +28,8 @@
 #
 #   PEA_BUILD=build bench/overlayfs.sh        OVL_BENCH_RUNS=3
 #   OVL_BENCH_PEA_OPTS=writeback=1            more -o options for pea-overlayfs
-#   OVL_BENCH_ROWS="read copyup"              only these rows (find lsr read create copyup untar rtt)
+#   OVL_BENCH_ROWS="read copyup"              only these rows (find lsr read create turns copyup
+#                                             untar rtt)
 #   OVL_BENCH_LAYERS=/var/tmp/ovl-layers      make the layers there once and keep them
 #   OVL_BENCH_VERBOSE=1                       every time, not only the best
 #   OVL_BENCH_UPPER=tmpfs                     upper and work dirs on a tmpfs of the bench's own
@@ -121,6 +130,30 @@
 # is the upper file opened for writing, and kept registered after the RELEASE it kept the upper
 # file open for writing: an exec of the upper file outside the mount (the storage's own tools,
 # the host) failed with ETXTBSY while the mount lived. A RELEASE closes it again.
+#
+# Session 14, create 10k (tmpfs upper): level with fuse-overlayfs, not ahead, and why. Still 4
+# requests a file on 6.18: fuse_dir_changed marks all of STATX_BASIC_STATS stale, mode, uid and
+# gid among them, and with default_permissions (both servers mount with it, no attr timeout
+# option changes it) fuse_permission fetches them at the next walk; no reply or INIT flag keeps
+# them. (A later fs/fuse tree narrows that mask to FUSE_STATX_MODDIR: times, size, blocks,
+# nlink. There the GETATTR goes, for both servers.) Syscalls a file (strace -c, 1000 files):
+# pea 14 (4 reads, 4 writevs, openat, fstat, the parent's fstatat, BACKING_OPEN and _CLOSE,
+# close), fuse-overlayfs 13 (openat2, 3 statx, close). Wake-ups alike (perf stat, 10k files,
+# load 3.9-8.6): 3.1-3.3 context switches a file for each server and its caller, 11-36
+# migrations a run; both answer on one thread (pea's workers idle). Passthrough at CREATE (the
+# BACKING_OPEN before the reply, the caller's backing file opened and closed) measured three
+# ways: all mounted at once, chunks of 200 files by a C loop or dash in turns (60 rounds, load
+# 5-7): per-file medians pea 113 us, fuse-overlayfs 129, pea without passthrough at CREATE 102,
+# pea keeping backing files registered (no BACKING_CLOSE) 110 (load 6.4-7.1); pea/fuse-overlayfs
+# 0.73-0.93 in 8 such runs (C, dash or bash loops); the turns row (this script's bash loop, load 4.3-5.3): pea/fuse-overlayfs 1.02
+# and 1.02 (median of 300 directories), 0.99 without passthrough at CREATE, server CPU pea
+# 0.63-0.88 s and fuse-overlayfs 0.59-0.81 s. So it costs ~3% of the row (~10% of a bare C
+# loop's create), and untar without it (passthrough=0; tar only writes) took 1.30x as long (8
+# runs in turns, 35.9 vs 27.1 s, fuse-overlayfs 41.4 s, load 6.3-7.4): kept. spin=20 and 50
+# (in turns, load 5.7): 0.99 and 0.96 of pea's time, noise. The row is mostly the shell's loop
+# (the kernel's overlay takes 1.0 s of pea's 2.0) and four round trips a file, the servers'
+# work alike but for passthrough's ioctls: pea ahead there wants a request fewer (the mask
+# above) or a cheaper round trip (io_uring, session 13: create 1.07x).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -161,10 +194,11 @@ esac
 layers=${OVL_BENCH_LAYERS:-$work}
 server=""
 run_dir=""
+# unmount [MOUNTPOINT]: and wait for $server to end.
 unmount() {
-	if mountpoint -q "$work/mnt"; then
-		fusermount3 -u "$work/mnt" 2>/dev/null || umount "$work/mnt" 2>/dev/null ||
-			umount -l "$work/mnt"
+	local mnt=${1:-$work/mnt}
+	if mountpoint -q "$mnt"; then
+		fusermount3 -u "$mnt" 2>/dev/null || umount "$mnt" 2>/dev/null || umount -l "$mnt"
 	fi
 	if [[ -n "$server" ]]; then
 		# It ends once unmounted; stopped after 10 s if something still holds the mount.
@@ -177,8 +211,19 @@ unmount() {
 		server=""
 	fi
 }
+# The mounts of the turns row (all three at once), their servers.
+declare -A turn_mnt=() turn_server=()
+turns_unmount() {
+	local impl
+	for impl in "${!turn_mnt[@]}"; do
+		server=${turn_server[$impl]:-}
+		unmount "${turn_mnt[$impl]}"
+	done
+	turn_mnt=() turn_server=()
+}
 cleanup() {
 	unmount
+	turns_unmount
 	if mountpoint -q "$work/uppers"; then
 		umount "$work/uppers"
 	fi
@@ -210,22 +255,23 @@ fi
 cat "$layers"/lower1/big/* "$layers/src.tar" >/dev/null
 find "$layers/lower2" >/dev/null
 
+# mount_impl IMPL [MOUNTPOINT]: a fresh upper dir (run_dir), the FUSE server in $server.
 mount_impl() {
-	local run
+	local run mnt=${2:-$work/mnt}
 	run=$(mktemp -d "$work/uppers/run.XXXXXX")
 	run_dir=$run
 	mkdir "$run/upper" "$run/work"
 	local opts="lowerdir=$layers/lower1:$layers/lower2,upperdir=$run/upper,workdir=$run/work"
 	case "$1" in
-	kernel) mount -t overlay overlay -o "$opts" "$work/mnt" ;;
+	kernel) mount -t overlay overlay -o "$opts" "$mnt" ;;
 	pea | fuse)
 		local bin="$PEA_OVERLAYFS"
 		[[ $1 == fuse ]] && bin="$FUSE_OVERLAYFS"
 		[[ $1 == pea && -n ${OVL_BENCH_PEA_OPTS:-} ]] && opts+=",$OVL_BENCH_PEA_OPTS"
-		"$bin" -f -o "$opts" "$work/mnt" 2>/dev/null &
+		"$bin" -f -o "$opts" "$mnt" 2>/dev/null &
 		server=$!
 		for _ in $(seq 200); do
-			mountpoint -q "$work/mnt" && return 0
+			mountpoint -q "$mnt" && return 0
 			sleep 0.05
 		done
 		echo "bench/overlayfs: $1 did not mount" >&2
@@ -246,6 +292,14 @@ row_create() {
 		(cd "$work/mnt/new/$d" && for f in $(seq 0 99); do : >"$f"; done)
 	done
 }
+# The create row in turns: the three mounted at once, each directory's 100 files made in one
+# after the other, in an order that rotates from directory to directory, each implementation's
+# time the sum of its turns (see the header).
+row_turns() {
+	local impl=$1 d=$2
+	mkdir "${turn_mnt[$impl]}/new/$d"
+	(cd "${turn_mnt[$impl]}/new/$d" && for f in $(seq 0 99); do : >"$f"; done)
+}
 row_copyup() { echo x >>"$work/mnt/big/file1"; }
 row_untar() { tar -C "$work/mnt" -xf "$layers/src.tar"; }
 # FUSE caches no xattrs: each call is a GETXATTR request (ENODATA).
@@ -258,10 +312,10 @@ for _ in range(20000):
         pass' "$work/mnt/tree/d1/f1"
 }
 
-read -r -a rows <<<"${OVL_BENCH_ROWS:-find lsr read create copyup untar rtt}"
+read -r -a rows <<<"${OVL_BENCH_ROWS:-find lsr read create turns copyup untar rtt}"
 for row in "${rows[@]}"; do
 	if ! declare -F "row_$row" >/dev/null; then
-		echo "bench/overlayfs: unknown row '$row' (find lsr read create copyup untar rtt)" >&2
+		echo "bench/overlayfs: unknown row '$row' (find lsr read create turns copyup untar rtt)" >&2
 		exit 1
 	fi
 	if [[ $row == rtt ]] && ! command -v python3 >/dev/null; then
@@ -270,7 +324,7 @@ for row in "${rows[@]}"; do
 	fi
 done
 declare -A label=([find]="find, 20k files" [lsr]="ls -lR, 20k files" [read]="read 300 MB"
-	[create]="create 10k files" [copyup]="copy-up 100 MB" [untar]="untar $(basename "$src")"
+	[create]="create 10k files" [turns]="create 10k, in turns" [copyup]="copy-up 100 MB" [untar]="untar $(basename "$src")"
 	[rtt]="getxattr x 20k")
 declare -A best load cpu time_of
 
@@ -311,11 +365,80 @@ median() {
 		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# time_turns: one run of the turns row; sets tt[IMPL] (seconds), tc[IMPL] (server CPU) and
+# appends each directory's ratios pea/fuse-overlayfs and pea/kernel to rf and rk.
+declare -A tt tc
+time_turns() {
+	local impl d i t0 c0
+	declare -A us=() dus=() c=()
+	local -a pf=() pk=()
+	for impl in "${impls[@]}"; do
+		turn_mnt[$impl]=$work/mnt-$impl
+		mkdir -p "${turn_mnt[$impl]}"
+		mount_impl "$impl" "${turn_mnt[$impl]}"
+		turn_server[$impl]=$server
+		server=""
+		mkdir "${turn_mnt[$impl]}/new"
+	done
+	sync
+	for impl in "${impls[@]}"; do
+		server=${turn_server[$impl]}
+		c[$impl]=$(server_cpu)
+	done
+	for ((d = 0; d < 100; d++)); do
+		for ((i = 0; i < ${#impls[@]}; i++)); do
+			impl=${impls[(d + i) % ${#impls[@]}]}
+			t0=${EPOCHREALTIME/./}
+			row_turns "$impl" "$d"
+			dus[$impl]=$((${EPOCHREALTIME/./} - t0))
+			us[$impl]=$((${us[$impl]:-0} + dus[$impl]))
+		done
+		pf+=("${dus[pea]} / ${dus[fuse]}") pk+=("${dus[pea]} / ${dus[kernel]}")
+	done
+	# After the turns: no process between them but the row's own.
+	rf+="$(printf '%s\n' "${pf[@]}" | bc -l)"$'\n'
+	rk+="$(printf '%s\n' "${pk[@]}" | bc -l)"$'\n'
+	for impl in "${impls[@]}"; do
+		server=${turn_server[$impl]}
+		c0=$(server_cpu)
+		tc[$impl]=$(echo "($c0 - ${c[$impl]}) / $(getconf CLK_TCK)" | bc -l)
+		tt[$impl]=$(echo "${us[$impl]} / 1000000" | bc -l)
+	done
+	server=""
+	turns_unmount
+	if [[ -n ${OVL_BENCH_UPPER:-} ]]; then
+		rm -rf "$work"/uppers/run.*
+	fi
+}
+
 # The best of $runs runs, the implementations taking turns in a rotating order.
 impls=(pea fuse kernel)
 for row in "${rows[@]}"; do
 	read -r l1 _ </proc/loadavg
 	rf="" rk=""
+	if [[ $row == turns ]]; then
+		for ((run = 0; run < runs; run++)); do
+			time_turns
+			for impl in "${impls[@]}"; do
+				[[ -n ${OVL_BENCH_VERBOSE:-} ]] &&
+					printf '%s %s %.3f s, server CPU %.2f s\n' "$row" "$impl" "${tt[$impl]}" \
+						"${tc[$impl]}" >&2
+				b=${best[$row,$impl]:-}
+				if [[ -z "$b" ]] || (($(echo "${tt[$impl]} < $b" | bc -l))); then
+					best[$row,$impl]=${tt[$impl]}
+				fi
+				b=${cpu[$row,$impl]:-}
+				if [[ -z "$b" ]] || (($(echo "${tc[$impl]} < $b" | bc -l))); then
+					cpu[$row,$impl]=${tc[$impl]}
+				fi
+			done
+		done
+		read -r l2 _ </proc/loadavg
+		load[$row]="$l1-$l2"
+		best[$row,medf]=$(median <<<"${rf%$'\n'}")
+		best[$row,medk]=$(median <<<"${rk%$'\n'}")
+		continue
+	fi
 	for ((run = 0; run < runs; run++)); do
 		for ((i = 0; i < ${#impls[@]}; i++)); do
 			impl=${impls[(run + i) % ${#impls[@]}]}
