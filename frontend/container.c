@@ -9,8 +9,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -591,6 +593,19 @@ static bool rm_sync(void)
 }
 
 /*
+ * The remover's work waits for nobody: it runs at nice 10 and the lowest best-effort
+ * I/O priority, so that on a busy machine it yields the CPU and the disk to the
+ * removals and starts still under way (rm -a of 100 hands off a remover every 64
+ * containers, 1.7 ms of CPU a container, mostly ext4's unlinks), never stopped.
+ */
+static void remover_yield(void)
+{
+	(void)setpriority(PRIO_PROCESS, 0, 10);
+	/* IOPRIO_WHO_PROCESS 1, class best-effort 2 (<< 13), level 7 */
+	(void)syscall(SYS_ioprio_set, 1, 0, (2 << 13) | 7);
+}
+
+/*
  * The tombstones' files, removed by a grandchild of its own session with its
  * stdio on /dev/null and no other fd, adopted by PID 1 or a subreaper (a
  * foreground run stops being one for its cleanup: start_impl); here when it
@@ -623,6 +638,7 @@ static void tombs_hand_off(void)
 	pea_detach_self(keep, ntombs);
 	if (fork() != 0)
 		_exit(0);
+	remover_yield();
 	tombs_remove();
 	_exit(0);
 }

@@ -177,6 +177,19 @@ no_tombs_soon() {
 	no_tombs_soon
 }
 
+# The remover yields to what is still under way on a busy machine (rm -a hands one off
+# every 64 containers while its workers go on): nice 10, best-effort I/O level 7.
+@test "rm tombs: the remover runs at nice 10 and the lowest best-effort I/O priority" {
+	require_cmd strace
+	run -0 pea_cmd run -d --network none busybox sleep 100
+	run -0 strace -f -qq -e trace=setpriority,ioprio_set -o "$TEST_DIR/rm.trace" "$PEA" "${FE_ARGS[@]}" rm -f "$output"
+	run -0 grep -c -E 'setpriority\(PRIO_PROCESS, 0, 10\) += 0' "$TEST_DIR/rm.trace"
+	assert_output 1
+	run -0 grep -c -E 'ioprio_set\(IOPRIO_WHO_PROCESS, 0, IOPRIO_PRIO_VALUE\(IOPRIO_CLASS_BE, 7\)\) += 0' "$TEST_DIR/rm.trace"
+	assert_output 1
+	no_tombs_soon
+}
+
 @test "rm tombs: rm -a of several, then ps while their removers run: nothing half there" {
 	local n
 	for n in 1 2 3 4 5; do
