@@ -64,6 +64,29 @@
 # in turn, was noise at that load); perf stat in turn, 8 x 10 run --rm at load
 # ~8: 41.6 vs 42.8 ms of CPU a run. pea/podman 0.21-0.24 wall at those loads
 # (podman 306-733 ms), 0.12 CPU at load ~4.
+# Session 14 (issue 11): the path was 6 execs of pea's binaries a run --rm
+# (pea, pea-storage create --mount and rm, pea-monitor, pea-runtime run and
+# delete) plus the dmz's and the container's; ld.so's share of each exec is
+# ~0.35 ms of CPU here (an empty main(): 0.59 dynamic, 0.24 static).
+# pea-runtime and pea-monitor are static PIEs now (3e5ad0f: --version
+# 0.66 -> 0.40 and 0.8 -> 0.33 ms; an idle monitor's RSS 1260 -> 948 kB,
+# but a lone one's PSS 261 -> 948 kB: no other process shares its libc's
+# pages; 113 kB each with 30 of them); pea and pea-storage cannot be (dlopen
+# of libarchive, libzstd, libisal, libcrypto; getaddrinfo, getpwuid).
+# /proc/self/mountinfo costs 0.1-1 ms a
+# read (the kernel escapes every overlay's options): the runtime reads it
+# once, not twice (84c8cb4), pea's removal once (4da8c6f, suite's). pea's
+# run --rm no longer parses its 16 KB config.json again to order the delete
+# (900e198, ~0.35 ms). A/B in turn, HEAD 900e198 against dbc2647, N=30,
+# runs=30, load 4.3-6.1: run --rm 47 vs 54 ms (0.87), CPU 29.0 vs 30.6 ms
+# (0.95), 30 x run -d 0.93; pea/podman 0.11 wall and CPU (podman 424 ms,
+# 260 ms of CPU). Where the rest goes (perf, 30 runs, load ~5): pea's main
+# process ~7 ms (its exec 1.0, the record written twice ~0.55 as new ext4
+# inodes, spec_write ~1.2, the fork of the remover ~0.4); pea-storage's two
+# execs 0.8 each before their work; the runtime's netns 1.3, seccomp JIT ~1,
+# 11 cgroup mkdirs and 12 rmdirs ~1.5. Next: a static pea-storage whose
+# layer commands exec a dynamic twin (0.3-0.4 ms an exec, two a run), and
+# fewer files a container (~35 inodes made and freed a run).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/common.bash
