@@ -50,6 +50,7 @@ static int kill_running(struct global_options *g, struct ctr_record *r, struct p
 	_cleanup_error_ struct pea_error *e = NULL;
 
 	if (container_runtime(g, r, del, true, NULL) == 0) {
+		r->net_down = true; /* the delete's teardown: the removal needs no second one */
 		if (container_wait_exit(g, r->id, 10000, err) < 0)
 			return -1;
 		record_sync_exit(g, r);

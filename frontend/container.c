@@ -953,8 +953,8 @@ static int remove_folders(struct global_options *g, struct ctr_record *r, bool k
 		if (r->state == CTR_EXITED && pea_path_exists_at(AT_FDCWD, exitf) &&
 		    delete_beside_rm(g, r))
 			runtime_delete_begin(g, r, &bg);
-		else
-			(void)container_runtime(g, r, del, true, NULL);
+		else if (container_runtime(g, r, del, true, NULL) == 0)
+			r->net_down = true;
 	}
 	volumes_release(g, r);
 	volumes_remove_images(g, r);
@@ -966,7 +966,8 @@ static int remove_folders(struct global_options *g, struct ctr_record *r, bool k
 	 */
 	if (!store_rm_handoff || store_rm_handoff(r->id) < 0)
 		(void)store_rm_begin(g, r->id, &rm_call, &hand_off, &e);
-	teardown_network(g, r->id);
+	if (!r->net_down)
+		teardown_network(g, r->id);
 	{
 		_cleanup_free_ char *rundir = network_run_dir(g, r->id);
 		_cleanup_free_ char *tomb = xasprintf("%s/containers/.rm-%s", g->runroot, r->id);

@@ -55,6 +55,7 @@ struct ctr_record {
 	int restart_count;    /* restarts by its --restart policy (restart.h) */
 	char *restarted_from; /* finished_at of the exit that was last restarted from */
 	int restart_delay_ms; /* the wait before the last restart (restart.h) */
+	bool net_down;	      /* not saved: this process's runtime delete tore its network down */
 	/* The create options as given (args, env, mounts, ...): see cmd-create.c. */
 	struct json_object *opts;
 };

@@ -229,11 +229,12 @@ gone() {
 	gone
 }
 
-# rm -f of a running container marks it (the cleaner mark: no exit command) before the kill;
+# rm -f of a running container marks it (the cleaner mark: no exit command) before the kill,
+# and tears its network down once, at the runtime's delete;
 # its monitor, which it waits for, then writes the exit file alone: no fsync of the log and
 # no persist exit file of a container that goes (each a file or a disk flush a container,
 # rm -af of 100), and no "stopped" mark without a restart policy.
-@test "rm -f of a running container: its monitor writes the exit file, no log fsync, no persist exit file" {
+@test "rm -f of a running container: its monitor writes the exit file, no log fsync, no persist exit file; one network teardown" {
 	require_cmd strace
 	local id pid mpid st
 	run -0 pea_cmd run -d --network none busybox sleep 4321
@@ -253,6 +254,9 @@ gone() {
 	# the exit file: a temporary file in RUNROOT/exits renamed to the id
 	run -0 grep -E "^renameat\(.*, \"$id\"\)" "$TEST_DIR/mon.trace"
 	run -1 grep -F "$id/stopped" "$TEST_DIR/rm.trace"
+	# one teardown of its network, the runtime delete's (each reads netsetup.json)
+	run -0 grep -c -F "$id/netsetup.json" "$TEST_DIR/rm.trace"
+	assert_output 1
 	# with a restart policy, the mark stops the restart
 	run -0 pea_cmd run -d --network none --restart always busybox sleep 4321
 	id=$output
