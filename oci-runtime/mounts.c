@@ -182,7 +182,7 @@ static int mount_attrs(int fd, const struct spec_mount *m, struct pea_error **er
 
 /* ---- cgroup ----------------------------------------------------------------------- */
 
-/* The cgroup mounts of the host, read once from /proc/self/mountinfo. */
+/* The cgroup mounts of the host, from cgroup_mountinfo_lines (statmount or mountinfo). */
 struct cgroup_mnt {
 	char *mnt;
 	char **opts; /* super options: the controllers ("cpu", "name=systemd") */
