@@ -87,6 +87,28 @@
 # 11 cgroup mkdirs and 12 rmdirs ~1.5. Next: a static pea-storage whose
 # layer commands exec a dynamic twin (0.3-0.4 ms an exec, two a run), and
 # fewer files a container (~35 inodes made and freed a run).
+# Session 14, rm -af of 100 (suite): it was 1441 ms vs podman's 6132 (0.23x).
+# Where its CPU went (perf record -g, dwarf, 1000 Hz, load ~5; ~830 ms in the
+# rm's own processes): the workers 274 (mountinfo read twice a container 123,
+# their fork's page faults ~50, the runtime spawn 35, the record 26), the
+# remover 164 (ext4 unlinks, detached but beside them), pea-runtime delete
+# 1.4 ms each (cgroup v1 rmdirs ~0.55), pea-storage's ~15 batches 137, the
+# parent's 100 forks ~40; the monitors' ends 152 more (perf -a: the exit
+# files' new inodes, a fsync of ctr.log each). The workers spend most of
+# their wall time waiting for the storage batches (one store lock), so the
+# machine's CPU is the limit: 4da8c6f reads mountinfo once for all the
+# workers, c9114c9 drops the monitor's log fsync and persist exit file when
+# pea rm removes the container (and the "stopped" mark without a restart
+# policy), 0374f9f runs the remover at nice 10 / best-effort I/O 7, e5a27ec
+# tears the network down once. CPU of the rm's processes 690 ms (perf, same
+# setup). This script against eccc21f (PEA_BASE), N=100, runs=10, load
+# 3.0-4.6: rm -af 1115 vs 1871 ms (0.60, not in turn: base first), podman
+# 8918 ms: pea/podman 0.13; run --rm 47 vs 51 ms, 100 x run -d 4648 vs 5148.
+# In turn (100 run -d in each root, rm -af of each, which first
+# alternating, 6 rounds at load 3.7-5.3, after 4da8c6f): wall 921-1217 vs
+# 1070-1651 ms, CPU (perf stat) 733-810 vs 780-1352 ms. Left: a fork a
+# container (~0.75 ms with its faults), and pea-storage's batches, which each
+# exec and read every record under the store's lock.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/common.bash
