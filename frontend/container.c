@@ -746,8 +746,13 @@ void containers_sweep_removed(const struct global_options *g)
 		_cleanup_free_ char *path = NULL;
 		const char *id = leftover_id(dirfd(d), e->d_name);
 
-		/* a create or removal under way holds the lock; a remover its tombstone */
-		if (!id || record_lock(g, id, true, &lock, NULL) < 0)
+		/*
+		 * a create or removal under way holds the lock; a remover its tombstone, looked
+		 * at first: its lock file would be made for nothing, and swept again below
+		 * (rm -a of 100: a hundred made and unlinked, all held by its remover)
+		 */
+		if (!id || (e->d_name[0] == '.' && tomb_is_held(dirfd(d), e->d_name)) ||
+		    record_lock(g, id, true, &lock, NULL) < 0)
 			continue;
 		if (!leftover_id(dirfd(d), e->d_name) || tomb_is_held(dirfd(d), e->d_name))
 			continue;
