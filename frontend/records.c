@@ -146,13 +146,47 @@ static int not_found(const char *what, struct pea_error **err)
 			     what);
 }
 
+static bool is_full_id(const char *s);
+
+/*
+ * A full id (rm -a's workers, the exit command): its lock, then its record, read once (the
+ * lookup read it before the lock too). 1: no such record, its lock dropped (a name of 64
+ * hex digits, or gone): the lookup by name decides.
+ */
+static int lookup_full_id_locked(const struct global_options *g, const char *id,
+				 struct ctr_record **ret, int *ret_lock, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *fresh = NULL;
+	_cleanup_error_ struct pea_error *e = NULL;
+	_cleanup_close_ int lock = -1;
+
+	if (record_lock(g, id, false, &lock, err) < 0)
+		return -1;
+	if (record_load(g, id, &fresh, &e) < 0) {
+		if (e->code != ENOENT) {
+			*err = TAKE_PTR(e);
+			return -1;
+		}
+		lock = record_lock_drop(g, id, TAKE_FD(lock));
+		return 1;
+	}
+	if (record_sync_exit(g, fresh) && record_save_state(g, fresh, err) < 0)
+		return -1;
+	*ret = TAKE_PTR(fresh);
+	*ret_lock = TAKE_FD(lock);
+	return 0;
+}
+
 int record_lookup_locked(const struct global_options *g, const char *what, struct ctr_record **ret,
 			 int *ret_lock, struct pea_error **err)
 {
 	_cleanup_record_ struct ctr_record *r = NULL, *fresh = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
 	_cleanup_close_ int lock = -1;
+	int rc = is_full_id(what) ? lookup_full_id_locked(g, what, ret, ret_lock, err) : 1;
 
+	if (rc <= 0)
+		return rc;
 	if (record_lookup(g, what, &r, err) < 0)
 		return -1;
 	if (record_lock(g, r->id, false, &lock, err) < 0)

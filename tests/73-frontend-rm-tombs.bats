@@ -161,7 +161,7 @@ no_tombs_soon() {
 	no_tombs_soon
 }
 
-@test "rm tombs: rm -af of 4 reads mountinfo once (was 8) and makes 4 lock files (was 12), run --rm's end reads it once (was 2)" {
+@test "rm tombs: rm -af of 4 reads mountinfo once (was 8) and makes 4 lock files (was 12), 8 record reads (was 12), run --rm's end reads it once (was 2)" {
 	require_cmd strace
 	local n
 	for n in 1 2 3 4; do
@@ -174,6 +174,9 @@ no_tombs_soon() {
 	# their remover holds before it takes their lock (it made 3 a container)
 	run -0 grep -cE 'locks/[0-9a-f]{64}", O_RDWR\|O_CREAT' "$TEST_DIR/rm.trace"
 	assert_output 4
+	# each record read twice: the list's, then its worker's under its lock (three before)
+	run -0 grep -c '/pea.json"' "$TEST_DIR/rm.trace"
+	assert_output 8
 	# pea's own process (pea-runtime reads it too, for its mounts)
 	run -0 strace -qq -e trace=openat -o "$TEST_DIR/run.trace" "$PEA" "${FE_ARGS[@]}" run --rm --network none busybox true
 	run -0 grep -c 'mountinfo' "$TEST_DIR/run.trace"
