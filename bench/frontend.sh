@@ -82,7 +82,9 @@
 # (900e198, ~0.35 ms). A/B in turn, HEAD 900e198 against dbc2647, N=30,
 # runs=30, load 4.3-6.1: run --rm 47 vs 54 ms (0.87), CPU 29.0 vs 30.6 ms
 # (0.95), 30 x run -d 0.93; pea/podman 0.11 wall and CPU (podman 424 ms,
-# 260 ms of CPU). Where the rest goes (perf, 30 runs, load ~5): pea's main
+# 260 ms of CPU). HEAD b248836, load 1.2-2.3: run --rm 34 vs 36 ms (0.94),
+# CPU 29.2 vs 31.3 (0.93), run -d 0.96; pea/podman 0.11 (podman 317 ms, 262
+# of CPU): 0.1x needs ~3 ms more. Where the rest goes (perf, 30 runs, load ~5): pea's main
 # process ~7 ms (its exec 1.0, the record written twice ~0.55 as new ext4
 # inodes, spec_write ~1.2, the fork of the remover ~0.4); pea-storage's two
 # execs 0.8 each before their work; the runtime's netns 1.3, seccomp JIT ~1,
