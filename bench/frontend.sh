@@ -113,9 +113,19 @@
 # 8918 ms: pea/podman 0.13; run --rm 47 vs 51 ms, 100 x run -d 4648 vs 5148.
 # In turn (100 run -d in each root, rm -af of each, which first
 # alternating, 6 rounds at load 3.7-5.3, after 4da8c6f): wall 921-1217 vs
-# 1070-1651 ms, CPU (perf stat) 733-810 vs 780-1352 ms. Left: a fork a
-# container (~0.75 ms with its faults), and pea-storage's batches, which each
-# exec and read every record under the store's lock.
+# 1070-1651 ms, CPU (perf stat) 733-810 vs 780-1352 ms. Then db025ba (a
+# second storage batch only once 8 wait: 59-63 pea-storage execs -> 21-22,
+# CPU -6% in turn), 3a250ce (the final sweep made and unlinked 2 lock files a
+# container), a069487 (a worker parsed its record twice): perf of the rm's
+# own processes ~540 ms at load ~1.7 (pea-runtime 134, 69 of it cgroup v1
+# rmdirs; the remover 118; the workers 112: fork faults 35, the runtime's
+# spawn 30, the record 29; pea-storage 93; the parent's forks 48). This
+# script at a70ad92 against eccc21f, N=100, runs=10: load 2.6-5.2, rm -af
+# 1168 vs 2052 ms (0.57), podman 9167 (pea/podman 0.13); BENCH_TMPFS_RUN=1,
+# load 2.4-7.9: 1521 vs 3686 ms (0.41), podman 12414 (0.12). Left: a fork a
+# container, the runtime's 11 cgroup rmdirs (a create in fewer v1
+# hierarchies), and pea-storage's batches, each an exec that reads every
+# record under the store's lock.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/helpers/common.bash
