@@ -118,8 +118,9 @@
 # CPU -6% in turn), 3a250ce (the final sweep made and unlinked 2 lock files a
 # container), a069487 (a worker parsed its record twice): perf of the rm's
 # own processes ~540 ms at load ~1.7 (pea-runtime 134, 69 of it cgroup v1
-# rmdirs; the remover 118; the workers 112: fork faults 35, the runtime's
-# spawn 30, the record 29; pea-storage 93; the parent's forks 48). This
+# rmdirs; the remover 118; the workers 112: the runtime's
+# spawn 30, the record 29, the rest (faults, exit) 35; pea-storage 93; the
+# parent's forks 48). This
 # script at a70ad92 against eccc21f, N=100, runs=10: load 2.6-5.2, rm -af
 # 1168 vs 2052 ms (0.57), podman 9167 (pea/podman 0.13); BENCH_TMPFS_RUN=1,
 # load 2.4-7.9: 1521 vs 3686 ms (0.41), podman 12414 (0.12). Left: a fork a
