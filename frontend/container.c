@@ -353,11 +353,6 @@ static bool tomb_is_held(int dfd, const char *name)
 }
 
 /*
- * Whether a mount lies at or under dir (in this mount namespace): such a
- * folder is not renamed away, where its remover would fail on the mount
- * unseen; removed in place, it gives the error naming it and stays.
- */
-/*
  * The mount points at or under the containers' folders, when read once for several
  * removals (containers_snapshot_mounts): each read of mountinfo costs ~1 ms with 100
  * containers' overlays in it (their options, escaped), and rm -a read it twice a container.
@@ -403,6 +398,11 @@ static bool still_mounted(const char *mp)
 	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
+/*
+ * Whether a mount lies at or under dir (in this mount namespace): such a
+ * folder is not renamed away, where its remover would fail on the mount
+ * unseen; removed in place, it gives the error naming it and stays.
+ */
 static bool mount_under(const char *dir)
 {
 	_cleanup_fclose_ FILE *f = NULL;
