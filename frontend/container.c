@@ -866,21 +866,25 @@ static void runtime_delete_begin(const struct global_options *g, const struct ct
 /*
  * Whether the runtime's delete may run beside the layer's removal
  * (spec_delete_beside_rm): the answer kept by this process's start when it
- * wrote the spec (run --rm), else from the bundle's config.json. Where the
- * spec cannot be read, no: the delete first (its kill of the stragglers).
+ * wrote the spec (run --rm) while the file is the one it wrote, else from the
+ * bundle's config.json. Where the spec cannot be read, no: the delete first
+ * (its kill of the stragglers).
  */
 static bool delete_beside_rm(const struct global_options *g, const struct ctr_record *r)
 {
 	_cleanup_free_ char *dir = NULL;
 	_cleanup_json_ struct json_object *spec = NULL;
 	_cleanup_close_ int dfd = -1;
-	int known = spec_written_beside_rm(r->id);
+	int known;
 
-	if (known >= 0)
-		return known;
 	dir = record_dir(g, r->id);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || pea_json_parse_file_at(dfd, "config.json", 16u << 20, &spec, NULL) < 0)
+	if (dfd < 0)
+		return false;
+	known = spec_written_beside_rm(r->id, dfd);
+	if (known >= 0)
+		return known;
+	if (pea_json_parse_file_at(dfd, "config.json", 16u << 20, &spec, NULL) < 0)
 		return false;
 	return spec_delete_beside_rm(spec);
 }

@@ -164,8 +164,11 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 	       struct pea_error **err);
 /* Whether the runtime's delete may run beside the layer's removal, from a spec. */
 bool spec_delete_beside_rm(struct json_object *spec);
-/* Its answer for the config.json of ID this process wrote last; else -1. */
-int spec_written_beside_rm(const char *id);
+/*
+ * Its answer for the config.json of ID this process wrote last, when the file
+ * in the bundle dfd is still the one written (inode, size, mtime); else -1.
+ */
+int spec_written_beside_rm(const char *id, int dfd);
 
 /*
  * The process of an exec: the container's process with these args, env
