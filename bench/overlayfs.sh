@@ -166,6 +166,9 @@
 # work alike but for passthrough's ioctls: pea ahead there wants a request fewer (the mask
 # above) or a cheaper round trip (io_uring, session 13: create 1.07x).
 set -euo pipefail
+# bash reads a script as it runs it: the whole of it is one block, read before it starts, so
+# that a commit to this file during a run (engineers side by side) cannot change the run.
+{
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PEA_BUILD=${PEA_BUILD:-$here/../build}
@@ -496,3 +499,5 @@ for row in "${rows[@]}"; do
 done
 echo "(seconds, the best of $runs; med: the median of the $runs runs' own ratios; cpu: the FUSE"
 echo " server's own CPU time, the least of $runs; load: the load average before and after the row)"
+exit
+}
