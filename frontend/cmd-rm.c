@@ -614,10 +614,14 @@ static void rm_parallel(struct global_options *g, char **targets, const struct r
 	_cleanup_free_ int *fds = xnew(int, n);
 	_cleanup_free_ char **waiting = xnew(char *, n);
 	_cleanup_free_ int *in_batch = xnew(int, n);
-	struct rm_pool p = { pids,	     fds, waiting,	  in_batch, n, 0, 0, { 0 },
-			     { -1, -1, -1 }, 0,	  { -1, -1, -1 }, g };
+	struct rm_pool p = {
+		.pids = pids, .fds = fds, .waiting = waiting, .in_batch = in_batch, .n = n, .g = g
+	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t max = cpus > 0 ? 3 * (size_t)cpus + 1 : 4, next = 0;
+
+	for (size_t f = 0; f < RM_FLUSHERS; f++)
+		p.flusher_fd[f] = p.flusher_sock[f] = -1;
 
 	fflush(stdout);
 	fflush(stderr);
