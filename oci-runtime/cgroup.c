@@ -166,6 +166,13 @@ int cgroup_path_for(const char *cgroups_path, const char *id, bool systemd, char
 
 /* ---- files ---------------------------------------------------------------------------- */
 
+/*
+ * A dirfd that writes nothing and counts: v1_wants runs the writers of a v1
+ * hierarchy with it to learn whether they would write anything there.
+ */
+#define CG_DRY_FD (-2)
+static size_t cg_dry_writes;
+
 static int __attribute__((format(printf, 4, 5)))
 cg_write(int dirfd, const char *dir, const char *file, const char *fmt, ...)
 {
@@ -175,6 +182,10 @@ cg_write(int dirfd, const char *dir, const char *file, const char *fmt, ...)
 	ssize_t n;
 
 	(void)dir;
+	if (dirfd == CG_DRY_FD) {
+		cg_dry_writes++;
+		return 0;
+	}
 	va_start(ap, fmt);
 	val = xvasprintf(fmt, ap);
 	va_end(ap);
@@ -697,7 +708,7 @@ static int v1_blkio(int fd, const char *dir, const struct spec_resources *r, str
 							   "blkio.throttle.read_iops_device",
 							   "blkio.throttle.write_iops_device" };
 	/* with the bfq scheduler the weights live in blkio.bfq.* */
-	bool bfq = faccessat(fd, "blkio.weight", F_OK, 0) < 0;
+	bool bfq = fd != CG_DRY_FD && faccessat(fd, "blkio.weight", F_OK, 0) < 0;
 	const char *weight = bfq ? "blkio.bfq.weight" : "blkio.weight";
 	const char *wdev = bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
 
@@ -796,40 +807,10 @@ static int v1_devices(int fd, const char *dir, const struct spec_resources *r, c
 	return 0;
 }
 
-/*
- * Does r set anything that v1_apply writes in a hierarchy of these
- * controllers? Most containers set nothing but devices: their hierarchies are
- * then not even opened (11 opens, closes and a blkio probe less per create on
- * a hybrid host). Keep in step with v1_apply and the v1_* writers above.
- */
-static bool v1_wants(const struct cgroup_hier *h, const struct spec_resources *r)
-{
-	bool blkio = r->has_blkio_weight || r->has_blkio_leaf_weight || r->n_weight_devices;
-
-	for (int k = 0; k < THROTTLE_COUNT; k++)
-		blkio = blkio || r->n_throttle[k];
-	return (has_controller(h, "memory") &&
-		(r->has_mem_swap || r->has_mem_limit || r->has_mem_reservation ||
-		 r->has_swappiness || r->disable_oom_killer)) ||
-	       (has_controller(h, "cpu") &&
-		(r->has_cpu_shares || r->has_cpu_period || r->has_cpu_quota || r->has_rt_period ||
-		 r->has_rt_runtime)) ||
-	       (has_controller(h, "cpuset") && (r->cpus || r->mems)) ||
-	       (has_controller(h, "pids") && r->has_pids_limit) ||
-	       (has_controller(h, "blkio") && blkio) ||
-	       (has_controller(h, "hugetlb") && r->n_hugepages);
-}
-
-static int v1_apply(const struct cgroup_hier *h, const struct spec_resources *r, bool devices,
+/* What r sets in a v1 hierarchy of these controllers, written into fd (or CG_DRY_FD). */
+static int v1_write(int fd, const struct cgroup_hier *h, const struct spec_resources *r,
 		    struct pea_error **err)
 {
-	_cleanup_close_ int fd = -1;
-
-	if (!v1_wants(h, r))
-		return 0;
-	fd = open_dir(h->dir);
-	if (fd < 0)
-		return pea_error_errno(err, "cgroup '%s'", h->dir);
 	if (has_controller(h, "memory") && v1_memory(fd, h->dir, r, err) < 0)
 		return -EINVAL;
 	if (has_controller(h, "cpu") && v1_cpu(fd, h->dir, r, err) < 0)
@@ -856,8 +837,35 @@ static int v1_apply(const struct cgroup_hier *h, const struct spec_resources *r,
 			if (CG_SET(err, fd, h->dir, f, "%" PRIu64, r->hugepages[i].limit) < 0)
 				return -EINVAL;
 		}
-	(void)devices;
 	return 0;
+}
+
+/*
+ * Does r set anything in a hierarchy of these controllers? The writers
+ * themselves say, run dry (CG_DRY_FD): most containers set nothing but
+ * devices, and their hierarchies are then not even opened (11 opens, closes
+ * and a blkio probe less per create on a hybrid host).
+ */
+static bool v1_wants(const struct cgroup_hier *h, const struct spec_resources *r)
+{
+	size_t before = cg_dry_writes;
+
+	(void)v1_write(CG_DRY_FD, h, r, NULL);
+	return cg_dry_writes != before;
+}
+
+static int v1_apply(const struct cgroup_hier *h, const struct spec_resources *r, bool devices,
+		    struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+
+	(void)devices;
+	if (!v1_wants(h, r))
+		return 0;
+	fd = open_dir(h->dir);
+	if (fd < 0)
+		return pea_error_errno(err, "cgroup '%s'", h->dir);
+	return v1_write(fd, h, r, err);
 }
 
 /* ---- v2 ----------------------------------------------------------------------------- */
