@@ -198,6 +198,12 @@ cg_write(int dirfd, const char *dir, const char *file, const char *fmt, ...)
 	return 0;
 }
 
+/* Whether the hierarchy has file (a feature's probe); a dry run takes every one as there. */
+static bool cg_has(int dirfd, const char *file)
+{
+	return dirfd == CG_DRY_FD || faccessat(dirfd, file, F_OK, 0) == 0;
+}
+
 /* Write or fail naming the file and the value. */
 #define CG_SET(err, dirfd, dir, file, ...)                                                 \
 	({                                                                                 \
@@ -641,7 +647,7 @@ static void v2_enable_controllers(const char *dir)
 static int v1_memory(int fd, const char *dir, const struct spec_resources *r,
 		     struct pea_error **err)
 {
-	if (r->has_mem_swap && faccessat(fd, "memory.memsw.limit_in_bytes", F_OK, 0) < 0) {
+	if (r->has_mem_swap && !cg_has(fd, "memory.memsw.limit_in_bytes")) {
 		log_warning("memory.swap: no swap accounting on this host, ignoring");
 	} else if (r->has_mem_swap) {
 		/* memsw >= limit at every step: the order depends on the direction */
@@ -708,7 +714,7 @@ static int v1_blkio(int fd, const char *dir, const struct spec_resources *r, str
 							   "blkio.throttle.read_iops_device",
 							   "blkio.throttle.write_iops_device" };
 	/* with the bfq scheduler the weights live in blkio.bfq.* */
-	bool bfq = fd != CG_DRY_FD && faccessat(fd, "blkio.weight", F_OK, 0) < 0;
+	bool bfq = !cg_has(fd, "blkio.weight");
 	const char *weight = bfq ? "blkio.bfq.weight" : "blkio.weight";
 	const char *wdev = bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
 

@@ -132,6 +132,20 @@ teardown() {
 	rt_cgroups_gone "$CG"
 }
 
+@test "v1: memory.swap with a limit is written, without a warning where the host accounts swap" {
+	local c=/sys/fs/cgroup
+	[[ -e $c/memory/memory.memsw.limit_in_bytes ]] || skip "expected: no v1 swap accounting on this host"
+	make_bundle "$RT_B" sleep 100000
+	bundle_set "$RT_B" '.linux.cgroupsPath = "/\($cg)/sw" | .linux.resources = {"memory": {"limit": 67108864, "swap": 134217728}}' \
+		--arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" sw
+	refute_output --partial "swap accounting"
+	run -0 cat "$c/memory/$CG/sw/memory.memsw.limit_in_bytes" "$c/memory/$CG/sw/memory.limit_in_bytes"
+	assert_output $'134217728\n67108864'
+	run -0 rt delete -f sw
+	rt_cgroups_gone "$CG"
+}
+
 @test "the devices cgroup denies what is not allowed" {
 	make_bundle "$RT_B" sh -c 'head -c1 /dev/zero | wc -c; mknod /dev/m c 1 1 && head -c1 /dev/m || echo denied'
 	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .process.capabilities.bounding += ["CAP_MKNOD"] |
