@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "lib/cleanup.h"
+#include "lib/digest.h"
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/json.h"
@@ -280,37 +281,44 @@ static bool image_has_digest(struct json_object *rec, const char *digest)
 	return false;
 }
 
-/* The digest the registry gives NAME now (pea-image inspect): 0, or -1 and err. */
-static int remote_digest(const struct global_options *g, const char *name, bool tls_verify,
-			 const struct platform_spec *plat, char **ret, struct pea_error **err)
+/*
+ * The registry's manifest of NAME now (pea-image inspect --raw, no tag list):
+ * *ret_digest its digest, *ret_instances the digests an index lists (NULL for
+ * an image's own manifest). 0, or -1 and err.
+ */
+static int remote_manifest(const struct global_options *g, const char *name, bool tls_verify,
+			   char **ret_digest, char ***ret_instances, struct pea_error **err)
 {
 	_cleanup_strv_ char **argv = image_argv(g);
 	_cleanup_json_ struct json_object *j = NULL;
+	struct json_object *mans = NULL;
 	struct run_result r = { 0 };
-	const char *d;
+	char digest[PEA_DIGEST_MAX];
 	int rc = -1;
 
-	if (plat && plat->os)
-		pea_strv_push_take(&argv, xasprintf("--override-os=%s", plat->os));
-	if (plat && plat->arch)
-		pea_strv_push_take(&argv, xasprintf("--override-arch=%s", plat->arch));
-	if (plat && plat->variant)
-		pea_strv_push_take(&argv, xasprintf("--override-variant=%s", plat->variant));
 	pea_strv_push(&argv, "inspect");
+	pea_strv_push(&argv, "--raw");
 	if (!tls_verify)
 		pea_strv_push(&argv, "--tls-verify=false");
 	pea_strv_push_take(&argv, xasprintf("docker://%s", name));
 	if (frontend_run_capture(argv, -1, &r, err) < 0)
 		return -1;
-	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0)
+	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
 		pea_error_new(err, EIO, "%s", image_tool_message(&r));
-	else if (pea_json_parse(r.out, r.len, "pea-image inspect", &j, err) == 0) {
-		if (!(d = rec_str(j, "Digest")) || !*d)
-			pea_error_new(err, EPROTO, "pea-image inspect: no Digest");
-		else {
-			*ret = xstrdup(d);
-			rc = 0;
-		}
+	} else if (pea_json_parse(r.out, r.len, "the registry's manifest", &j, err) == 0) {
+		pea_digest_buffer("sha256", r.out, r.len, digest);
+		*ret_digest = xstrdup(digest);
+		*ret_instances = NULL;
+		if (json_object_object_get_ex(j, "manifests", &mans) &&
+		    json_object_is_type(mans, json_type_array))
+			for (size_t i = 0; i < json_object_array_length(mans); i++) {
+				const char *d =
+					rec_str(json_object_array_get_idx(mans, i), "digest");
+
+				if (d)
+					pea_strv_push(ret_instances, d);
+			}
+		rc = 0;
 	}
 	run_result_clear(&r);
 	return rc;
@@ -318,24 +326,29 @@ static int remote_digest(const struct global_options *g, const char *name, bool 
 
 /*
  * --pull=newer with *rec the local image of name: the registry's image when
- * its digest is not the local one's (podman: "newer" is "different"), else
- * the local one. As podman's, a failure to ask or to pull is no error: the
- * local image stays (said at debug level).
+ * its digest is not the local one's (podman: "newer" is "different"; for an
+ * index, when the local image is none of its instances), else the local one. As podman's, a failure
+ * to ask or to pull is no error: the local image stays (said at debug level).
  */
 void image_pull_newer(const struct global_options *g, const char *name, bool quiet, bool tls_verify,
 		      const struct platform_spec *plat, struct json_object **rec)
 {
 	_cleanup_error_ struct pea_error *e = NULL;
 	_cleanup_free_ char *full = NULL, *digest = NULL;
+	_cleanup_strv_ char **instances = NULL;
 	struct json_object *fresh = NULL;
 
 	if (image_normalize(name, &full, &e) < 0 ||
-	    remote_digest(g, full, tls_verify, plat, &digest, &e) < 0) {
+	    remote_manifest(g, full, tls_verify, &digest, &instances, &e) < 0) {
 		log_debug("--pull=newer: %s: %s: the local image is used", name, e->message);
 		return;
 	}
+	/* a tag of an index: the store keeps the instance pulled, which it still lists */
 	if (image_has_digest(*rec, digest))
 		return;
+	for (size_t i = 0; instances && instances[i]; i++)
+		if (image_has_digest(*rec, instances[i]))
+			return;
 	if (image_pull_platform(g, full, quiet, tls_verify, plat, &fresh, &e) < 0) {
 		log_debug("--pull=newer: %s: %s: the local image is used", name, e->message);
 		return;

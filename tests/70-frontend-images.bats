@@ -277,9 +277,13 @@ teardown() {
 	registry_push_oci "$BUSYBOX_OCI" pea/busybox:1.0
 	run -0 pea_cmd pull -q --tls-verify=false "$ref"
 	id1="$output"
-	# the same digest: nothing pulled
-	run -0 pea_cmd run --rm --pull=newer --tls-verify=false "$ref" echo same
+	# the same digest: nothing pulled (no pea-image copy), no tag list asked for
+	run -0 strace -f -qq -e trace=execve -e signal=none -o "$TEST_DIR/trace" \
+		"$PEA" "${FE_ARGS[@]}" run --rm --pull=newer --tls-verify=false "$ref" echo same
 	assert_output same
+	run -0 grep -c 'pea-image", \[.*"inspect"' "$TEST_DIR/trace"
+	run -1 grep '"copy"' "$TEST_DIR/trace"
+	run -1 grep 'tags/list' "$REGISTRY_DIR/registry.log"
 	# the registry's tag moves to another image; the store keeps the old one under it
 	run -0 pea_cmd run --name c1 "$ref" touch /new
 	run -0 pea_cmd commit -q c1 localhost/changed
@@ -298,6 +302,32 @@ teardown() {
 	assert_output /new
 	run -0 pea_cmd run --rm --pull=newer localhost/changed echo local
 	assert_output local
+}
+
+@test "run --pull=newer of an index's tag that did not move: nothing pulled (the store keeps the instance)" {
+	require_cmd skopeo strace
+	local lay="$TEST_DIR/multi" man size idx isize ref
+	registry_start
+	cp -r "$BUSYBOX_OCI" "$lay"
+	man=$(jq -r '.manifests[0].digest' "$lay/index.json")
+	size=$(jq -r '.manifests[0].size' "$lay/index.json")
+	jq -cn --arg d "$man" --argjson s "$size" --arg a "$(oci_platform | cut -d" " -f1)" '{schemaVersion: 2,
+		mediaType: "application/vnd.oci.image.index.v1+json", manifests: [{mediaType:
+		"application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s,
+		platform: {architecture: $a, os: "linux"}}]}' >"$TEST_DIR/idx"
+	idx=$(sha256sum "$TEST_DIR/idx" | cut -d' ' -f1)
+	isize=$(stat -c %s "$TEST_DIR/idx")
+	cp "$TEST_DIR/idx" "$lay/blobs/sha256/$idx"
+	jq -cn --arg d "sha256:$idx" --argjson s "$isize" '{schemaVersion: 2, manifests: [{mediaType:
+		"application/vnd.oci.image.index.v1+json", digest: $d, size: $s,
+		annotations: {"org.opencontainers.image.ref.name": "latest"}}]}' >"$lay/index.json"
+	ref="$REGISTRY_ADDR/pea/multi:1"
+	run -0 skopeo copy --all --dest-tls-verify=false "oci:$lay:latest" "docker://$ref"
+	run -0 pea_cmd pull -q --tls-verify=false "$ref"
+	run -0 strace -f -qq -e trace=execve -e signal=none -o "$TEST_DIR/trace" \
+		"$PEA" "${FE_ARGS[@]}" run --rm --pull=newer --tls-verify=false "$ref" echo same
+	assert_output same
+	run -1 grep '"copy"' "$TEST_DIR/trace"
 }
 
 @test "containers.conf: [engine] runtime and conmon_path, flags win, bad files named" {
