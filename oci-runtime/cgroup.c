@@ -463,8 +463,11 @@ char *const *cgroup_mountinfo_lines(void)
 		    (strncmp(dash + 3, "cgroup ", 7) == 0 || strncmp(dash + 3, "cgroup2 ", 8) == 0))
 			pea_strv_push(&lines, line);
 	}
-	if (ferror(f))
+	if (ferror(f)) {
+		/* none kept: the next call reads the file again from its start */
+		lines = pea_strv_free(lines);
 		return NULL;
+	}
 done:
 	read_once = true;
 	if (!lines)
