@@ -413,7 +413,9 @@ fe_reboot() {
 	done
 	for id in "$@"; do
 		for d in /sys/fs/cgroup/*/"$id" /sys/fs/cgroup/"$id"; do
-			for ((n = 0; n < 200 && -d "$d"; n++)); do
+			# (a file test, not in the (( )): there -d "$d" is arithmetic, always false)
+			for ((n = 0; n < 200; n++)); do
+				[[ -d $d ]] || break
 				rmdir "$d" 2>/dev/null || sleep 0.05
 			done
 		done
