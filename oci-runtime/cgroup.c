@@ -387,6 +387,20 @@ static char *statmount_line(uint64_t id)
 			 *opts ? "," : "", opts);
 }
 
+/* Mount id's line onto lines when it is a cgroup mount; -1 when statmount fails. */
+static int statmount_push(char ***lines, uint64_t id)
+{
+	char *line = statmount_line(id);
+
+	if (!line)
+		return -1;
+	if (*line)
+		pea_strv_push_take(lines, line);
+	else
+		free(line);
+	return 0;
+}
+
 /*
  * The cgroup and cgroup2 mounts at and under CGROUP_ROOT's mount as
  * mountinfo lines, from statmount and listmount: a few syscalls, where a
@@ -401,32 +415,20 @@ static int statmount_lines(char ***ret)
 	uint64_t ids[256];
 	struct sm_req req = { .size = 24 };
 	long n;
-	char *line;
 
 	if (statx(AT_FDCWD, CGROUP_ROOT, AT_NO_AUTOMOUNT, STATX_MNT_ID_UNIQUE, &stx) < 0 ||
 	    !(stx.stx_mask & STATX_MNT_ID_UNIQUE))
 		return -1;
-	line = statmount_line(stx.stx_mnt_id);
-	if (!line)
+	if (statmount_push(&lines, stx.stx_mnt_id) < 0)
 		return -1;
-	if (*line)
-		pea_strv_push_take(&lines, line);
-	else
-		free(line);
 	req.mnt_id = stx.stx_mnt_id;
 	do {
 		n = syscall(SYS_listmount, &req, ids, 256, 0);
 		if (n < 0)
 			return -1;
-		for (long i = 0; i < n; i++) {
-			line = statmount_line(ids[i]);
-			if (!line)
+		for (long i = 0; i < n; i++)
+			if (statmount_push(&lines, ids[i]) < 0)
 				return -1;
-			if (*line)
-				pea_strv_push_take(&lines, line);
-			else
-				free(line);
-		}
 		if (n > 0)
 			req.param = ids[n - 1];
 	} while (n == 256);
