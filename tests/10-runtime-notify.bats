@@ -45,6 +45,24 @@ rt_notify() {
 	reaped_cmd env NOTIFY_SOCKET="$1" "$PEA_RUNTIME" --root "$RT_ROOT" "${@:2}"
 }
 
+# symlink_loop ID: container ID created with NOTIFY_SOCKET, a process in it renaming a
+# symlink to the host file $TEST_DIR/victim (mode 600) over its notify socket, in a loop
+# that has put the symlink there once already.
+symlink_loop() {
+	local n
+	echo secret >"$TEST_DIR/victim"
+	chmod 600 "$TEST_DIR/victim"
+	make_bundle "$RT_B" sleep 1
+	run -0 rt_notify "$SOCK" create -b "$RT_B" "$1"
+	run -0 rt_reaped exec -d "$1" sh -c "d=$SOCK
+		while :; do ln -s $TEST_DIR/victim \$d/l 2>/dev/null; mv -f \$d/l \$d/notify; done"
+	for ((n = 0; n < 200; n++)); do
+		[[ -L "$RT_ROOT/$1/notify/notify" ]] && break
+		sleep 0.05
+	done
+	run -0 test -L "$RT_ROOT/$1/notify/notify"
+}
+
 @test "run: the state's notify/ is bound at NOTIFY_SOCKET's path, NOTIFY_SOCKET=PATH/notify inside" {
 	make_bundle "$RT_B" sh -c 'echo "$NOTIFY_SOCKET"; ls /run/notify/the-socket/
 		grep -c " /run/notify/the-socket " /proc/self/mountinfo'
@@ -138,48 +156,26 @@ BARRIER=1"
 	# its processes may replace the socket start binds there with a symlink. start
 	# makes the socket 0777 by its umask at bind, and changes no mode through that
 	# directory by name: a host file the symlink names keeps its mode.
-	local victim="$TEST_DIR/victim"
-	echo secret >"$victim"
-	chmod 600 "$victim"
-	make_bundle "$RT_B" sleep 1
-	run -0 rt_notify "$SOCK" create -b "$RT_B" n11
-	# in the container, a loop renames a symlink to the host file over the socket
-	run -0 rt_reaped exec -d n11 sh -c "d=$SOCK; touch /tmp/looping
-		while :; do ln -s $victim \$d/l 2>/dev/null; mv -f \$d/l \$d/notify; done"
-	for ((n = 0; n < 200; n++)); do
-		[[ -L "$RT_ROOT/n11/notify/notify" ]] && break
-		sleep 0.05
-	done
-	run -0 test -L "$RT_ROOT/n11/notify/notify"
+	# in the container, a loop renames a symlink to a host file over the socket
+	symlink_loop n11
 	# start held 0.5 s after its bind: the loop has replaced the socket by then
 	run reaped_cmd env NOTIFY_SOCKET="$SOCK" strace -f -o /dev/null -e trace=bind \
 		-e inject=bind:delay_exit=500000 "$PEA_RUNTIME" --root "$RT_ROOT" start n11
 	echo "start: $status $output"
 	rt_wait_status n11 stopped
-	run -0 stat -c %a "$victim"
+	run -0 stat -c %a "$TEST_DIR/victim"
 	assert_output 600
 }
 
 @test "start: a symlink put back between start's unlink and bind is replaced (start tries again)" {
 	# the same loop; start's first unlinkat of the socket is held 0.3 s, so the loop puts
 	# its symlink back before the bind (EADDRINUSE): start unlinks and binds again
-	local victim="$TEST_DIR/victim"
-	echo secret >"$victim"
-	chmod 600 "$victim"
-	make_bundle "$RT_B" sleep 1
-	run -0 rt_notify "$SOCK" create -b "$RT_B" n12
-	run -0 rt_reaped exec -d n12 sh -c "d=$SOCK
-		while :; do ln -s $victim \$d/l 2>/dev/null; mv -f \$d/l \$d/notify; done"
-	for ((n = 0; n < 200; n++)); do
-		[[ -L "$RT_ROOT/n12/notify/notify" ]] && break
-		sleep 0.05
-	done
-	run -0 test -L "$RT_ROOT/n12/notify/notify"
+	symlink_loop n12
 	run -0 reaped_cmd env NOTIFY_SOCKET="$SOCK" strace -f -o "$TEST_DIR/st" -e trace=unlinkat,bind \
 		-e inject=unlinkat:delay_exit=300000:when=1 "$PEA_RUNTIME" --root "$RT_ROOT" start n12
 	run -0 grep -c 'bind(.*EADDRINUSE' "$TEST_DIR/st"
 	rt_wait_status n12 stopped
-	run -0 stat -c %a "$victim"
+	run -0 stat -c %a "$TEST_DIR/victim"
 	assert_output 600
 }
 
