@@ -327,8 +327,9 @@ static int remote_manifest(const struct global_options *g, const char *name, boo
 /*
  * --pull=newer with *rec the local image of name: the registry's image when
  * its digest is not the local one's (podman: "newer" is "different"; for an
- * index, when the local image is none of its instances), else the local one. As podman's, a failure
- * to ask or to pull is no error: the local image stays (said at debug level).
+ * index, when the local image is none of its instances), else the local one.
+ * As podman's, a failure to ask or to pull is no error: the local image stays
+ * (said at debug level).
  */
 void image_pull_newer(const struct global_options *g, const char *name, bool quiet, bool tls_verify,
 		      const struct platform_spec *plat, struct json_object **rec)
