@@ -1093,6 +1093,12 @@ static int start_impl(struct global_options *g, const char *id, const struct sta
 	become_subreaper();
 	tell_cleaned(&cleaner);
 	reap_adopted();
+	/*
+	 * --rm has no restart policy (restart_check_rm; decide() skips it too): no
+	 * lock taken again to find the record gone, a lock file made and unlinked.
+	 */
+	if (r->rm)
+		return 0;
 	return container_maybe_restart(g, full, false, err);
 }
 

@@ -153,3 +153,22 @@ store_rm_line() {
 	run -0 pea_cmd ps -a -q
 	assert_output ""
 }
+
+@test "run --rm's end: no lock taken again after the removal to look for a restart (--rm has no policy)" {
+	local trace="$TEST_DIR/end.trace" main
+	# the removal drops the container's lock file (RUNROOT/locks/ID); the
+	# restart check after it made it again, found no record and unlinked it
+	# (fails before: 2 unlinks)
+	run -0 timeout -k 5 120 strace -f -qq -e trace=execve,unlink,unlinkat -o "$trace" \
+		"$PEA" "${FE_ARGS[@]}" run --rm --network none busybox true
+	main=$(head -1 "$trace" | awk '{print $1}')
+	run -0 awk -v p="$main" '$1 == p && /unlink(at)?\(.*\/locks\/[0-9a-f]+"/' "$trace"
+	[[ ${#lines[@]} == 1 ]] || fail "unlinks of the lock by pea ($main): $output"
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+	# a run with a restart policy still restarts (72-frontend-run-restart has the rest)
+	run -1 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --name rs --restart on-failure:2 busybox false
+	run -0 pea_cmd inspect --format '{{.RestartCount}}' rs
+	assert_output 2
+	run -0 pea_cmd rm -f rs
+}
