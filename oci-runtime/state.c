@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -249,6 +250,42 @@ static bool is_marked(int dirfd)
 	return fstat(dirfd, &st) == 0 && (st.st_mode & S_ISVTX);
 }
 
+/*
+ * An unmarked folder without state.json that holds nothing but what a create of pea-runtime
+ * makes in it before its state.json: an older build's create killed half-way (its folders were
+ * 0700, no mark), taken as ours so that its delete removes it. What such a create makes there:
+ * the exec fifo (create), the NOTIFY_SOCKET folder (notify.c), the user namespace's device
+ * nodes (devices.c), and state.json's temporary file (state_replace_file). crun's folder has
+ * its status (status.tmp, then status) and config.json from early in its create on, runc's its
+ * state.json: refused. Only crun's create killed between its mkdir and its config.json (its
+ * exec.fifo alone, no process yet) looks the same: removed, nothing else is lost.
+ */
+static bool holds_own_entries_only(int dirfd)
+{
+	static const char *const own[] = { STATE_FIFO, "notify", "devices", STATE_FILE ".tmp" };
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *e;
+	int fd;
+
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	while ((e = readdir(d))) {
+		bool known = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+
+		for (size_t i = 0; !known && i < ARRAY_SIZE(own); i++)
+			known = strcmp(e->d_name, own[i]) == 0;
+		if (!known)
+			return false;
+	}
+	return true;
+}
+
 int state_read(int dirfd, const char *id, struct container_state **ret, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *o = NULL;
@@ -260,7 +297,7 @@ int state_read(int dirfd, const char *id, struct container_state **ret, struct p
 
 	has_state = pea_path_exists_at(dirfd, STATE_FILE);
 	/* a create killed before its state.json: a stopped container, when it is ours */
-	if (!has_state && !is_marked(dirfd))
+	if (!has_state && !is_marked(dirfd) && !holds_own_entries_only(dirfd))
 		return not_ours(id, err);
 	st = xnew(struct container_state, 1);
 	st->id = xstrdup(id);

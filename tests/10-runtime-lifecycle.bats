@@ -541,3 +541,36 @@ not_ours() {
 	run -0 rt delete --force p3
 	[[ ! -e "$RT_ROOT/p3" ]]
 }
+
+# An older build's create killed before its state.json left a 0700 folder without the mark:
+# refused as another runtime's since cceba6c, so pea rm's delete failed for good and the folder
+# stayed (review LOW, session 14). One that holds nothing but what pea-runtime's create makes
+# there before its state.json is its own, a stopped container; crun's (status, config.json)
+# and runc's stay refused (the tests above).
+@test "foreign: an unmarked folder without state.json holding only pea-runtime's own entries (an older build's half-made create) is a stopped container" {
+	rt_is_pea || skip_expected "pea-runtime's own mark; another runtime keeps its own folders"
+	mkdir -p "$RT_ROOT"
+	mkdir -m 0700 "$RT_ROOT/old"
+	mkfifo -m 0600 "$RT_ROOT/old/exec.fifo"
+	mkdir -m 0700 "$RT_ROOT/old/notify" "$RT_ROOT/old/devices"
+	: >"$RT_ROOT/old/devices/null"
+	echo '{"id":' >"$RT_ROOT/old/state.json.tmp"
+	run -0 rt_state old status
+	assert_output stopped
+	run -0 rt delete old
+	[[ ! -e "$RT_ROOT/old" ]]
+	# empty: just after the mkdir
+	mkdir -m 0700 "$RT_ROOT/old2"
+	run -0 rt delete --force old2
+	[[ ! -e "$RT_ROOT/old2" ]]
+	# anything else there (crun's config.json copy, its status.tmp): not ours
+	for f in config.json status.tmp; do
+		mkdir -m 0700 "$RT_ROOT/c-$f"
+		mkfifo -m 0600 "$RT_ROOT/c-$f/exec.fifo"
+		: >"$RT_ROOT/c-$f/$f"
+		run -1 rt delete --force "c-$f"
+		assert_output "$(not_ours "c-$f")"
+		[[ -e "$RT_ROOT/c-$f/$f" ]]
+		rm -rf "${RT_ROOT:?}/c-$f"
+	done
+}
