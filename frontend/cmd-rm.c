@@ -20,6 +20,7 @@
 #include "lib/xalloc.h"
 #include "frontend/commands.h"
 #include "frontend/container.h"
+#include "frontend/ctr-log.h"
 #include "frontend/external.h"
 #include "frontend/frontend.h"
 #include "frontend/pod.h"
@@ -49,8 +50,8 @@ static int kill_running(struct global_options *g, struct ctr_record *r, struct p
 	const char *args[] = { "kill", r->id, "9", NULL };
 	_cleanup_error_ struct pea_error *e = NULL;
 
-	if (container_runtime(g, r, del, true, NULL) == 0) {
-		r->net_down = true; /* the delete's teardown: the removal needs no second one */
+	/* its teardown done (r->net_down), the removal needs no second one */
+	if (container_runtime_delete(g, r, del, NULL) == 0) {
 		if (container_wait_exit(g, r->id, 10000, err) < 0)
 			return -1;
 		record_sync_exit(g, r);
@@ -70,6 +71,26 @@ static int kill_running(struct global_options *g, struct ctr_record *r, struct p
 	}
 	record_sync_exit(g, r);
 	return 0;
+}
+
+/*
+ * rm -f killed it and its removal failed: it stays, exited. Its monitor, which saw the cleaner
+ * mark, skipped what a container that goes needs not (c9114c9): the log's fsync and the persist
+ * exit file (PERSIST_DIR/exit, the bundle's); done here instead. Best effort: the removal's
+ * error is the one rm reports.
+ */
+static void rm_failed_after_kill(const struct global_options *g, const struct ctr_record *r)
+{
+	_cleanup_free_ char *log = ctr_log_path(g, r), *dir = record_dir(g, r->id), *code = NULL;
+	_cleanup_close_ int fd = -1, dfd = -1;
+
+	if (log && (fd = open(log, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0)
+		(void)fsync(fd);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || r->state != CTR_EXITED)
+		return;
+	code = xasprintf("%d", r->exit_code);
+	(void)pea_write_file_replace_at(dfd, "exit", code, strlen(code), 0644, NULL);
 }
 
 /*
@@ -259,6 +280,8 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 	}
 	/* --rm containers lose their anonymous volumes too, as podman */
 	if (container_remove_locked(g, r, o->volumes || r->rm, err) < 0) {
+		if (mark)
+			rm_failed_after_kill(g, r);
 		*ret_status = PEA_EXIT_ENGINE;
 		return -1;
 	}
@@ -829,7 +852,8 @@ int cmd_rm(struct global_options *g, int argc, char **argv, struct pea_error **e
 	if (all) {
 		struct ctr_record **v = NULL;
 		size_t nv = 0;
-		if (records_list(g, &v, &nv, err) < 0)
+		/* one whose record cannot be read is a target too: what rm -f ID does to it */
+		if (records_list_bad(g, &v, &nv, &targets, err) < 0)
 			return -1;
 		for (size_t i = 0; i < nv; i++)
 			pea_strv_push(&targets, v[i]->id);

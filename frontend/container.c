@@ -48,8 +48,8 @@ static void teardown_network(const struct global_options *g, const char *id)
 		log_warning("%s, ignoring", e->message);
 }
 
-int container_runtime(const struct global_options *g, const struct ctr_record *r,
-		      const char *const *args, bool quiet, struct pea_error **err)
+static int runtime_exec(const struct global_options *g, const struct ctr_record *r,
+			const char *const *args, bool quiet, struct pea_error **err)
 {
 	_cleanup_strv_ char **argv = NULL;
 	struct run_result res = { 0 };
@@ -73,12 +73,33 @@ int container_runtime(const struct global_options *g, const struct ctr_record *r
 		}
 	}
 	run_result_clear(&res);
+	return rc;
+}
+
+int container_runtime(const struct global_options *g, const struct ctr_record *r,
+		      const char *const *args, bool quiet, struct pea_error **err)
+{
+	int rc = runtime_exec(g, r, args, quiet, err);
+
 	/*
 	 * Deleting the runtime's state ends a run: the network goes with it. So a
 	 * start that fails after its network was set up undoes that too.
 	 */
 	if (r && strcmp(args[0], "delete") == 0)
 		teardown_network(g, r->id);
+	return rc;
+}
+
+int container_runtime_delete(const struct global_options *g, struct ctr_record *r,
+			     const char *const *args, struct pea_error **err)
+{
+	_cleanup_error_ struct pea_error *e = NULL;
+	int rc = runtime_exec(g, r, args, true, err);
+
+	/* a failure keeps what pea-netsetup needs: the removal tries once more (remove_folders) */
+	r->net_down = network_teardown_try(g, r->id, &e) == 0;
+	if (!r->net_down)
+		log_debug("%s: tried again at the removal", e->message);
 	return rc;
 }
 
@@ -962,8 +983,8 @@ static int remove_folders(struct global_options *g, struct ctr_record *r, bool k
 		if (r->state == CTR_EXITED && pea_path_exists_at(AT_FDCWD, exitf) &&
 		    delete_beside_rm(g, r))
 			runtime_delete_begin(g, r, &bg);
-		else if (container_runtime(g, r, del, true, NULL) == 0)
-			r->net_down = true;
+		else
+			(void)container_runtime_delete(g, r, del, NULL);
 	}
 	volumes_release(g, r);
 	volumes_remove_images(g, r);
@@ -1033,39 +1054,54 @@ static char *unreadable_id(const struct global_options *g, const char *what)
 }
 
 /*
- * The container's process (the bundle's pidfile, which the runtime writes at each create) is
- * still there after a runtime delete that was to kill it: waited for up to 2 s, as a SIGKILL's
- * end is not instant. A process that started more than a second after the pidfile was written
- * only has its pid (reused).
+ * The container's process: the bundle's pidfile's (the runtime writes it at each create, once
+ * the init runs), as a pidfd taken before the runtime's delete, so that what the delete's kill
+ * frees cannot be taken for it; -1 when there is none. A process that started after the pidfile
+ * was written only has its pid (reused): its start (/proc/PID/stat, clock ticks since boot)
+ * against the pidfile's mtime in ns on the same clock, with 20 ms for the coarse clock of file
+ * times (a jiffy) and the ticks' rounding down. ea90089 compared whole seconds with a second's
+ * slack: a pid reused within 1-2 s of the pidfile was the container's, and every rm -f failed.
  */
-static bool outlived_delete(int dfd)
+static int pidfile_process(int dfd)
 {
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int pidfd = -1;
 	struct timespec now, boot;
+	long long start_ns, mtime_boot_ns;
 	unsigned long long start;
 	long hz = sysconf(_SC_CLK_TCK), pid;
-	struct pollfd p;
 	struct stat st;
 	size_t len = 0;
 
 	if (pea_read_file_at(dfd, "pidfile", 64, &buf, &len, NULL) < 0 ||
 	    fstatat(dfd, "pidfile", &st, 0) < 0)
-		return false;
+		return -1;
 	pid = strtol(buf, NULL, 10);
 	if (pid <= 0 || pid > INT32_MAX || hz <= 0)
-		return false;
+		return -1;
 	pidfd = pea_pidfd_open((pid_t)pid, 0);
 	start = proc_start_time(pid);
 	if (pidfd < 0 || start == 0)
-		return false;
+		return -1;
 	clock_gettime(CLOCK_REALTIME, &now);
 	clock_gettime(CLOCK_BOOTTIME, &boot);
-	if ((long long)(start / (unsigned long long)hz) >
-	    (long long)boot.tv_sec - ((long long)now.tv_sec - (long long)st.st_mtim.tv_sec) + 1)
-		return false;
-	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	return poll(&p, 1, 2000) == 0;
+	start_ns = (long long)(start / (unsigned long long)hz) * 1000000000LL +
+		   (long long)(start % (unsigned long long)hz) * 1000000000LL / hz;
+	mtime_boot_ns =
+		((long long)st.st_mtim.tv_sec - (long long)now.tv_sec + (long long)boot.tv_sec) *
+			1000000000LL +
+		st.st_mtim.tv_nsec - now.tv_nsec + boot.tv_nsec;
+	if (start_ns > mtime_boot_ns + 20000000LL)
+		return -1;
+	return TAKE_FD(pidfd);
+}
+
+/* That process still there after a runtime delete that was to kill it: waited for up to 2 s. */
+static bool outlived_delete(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return pidfd >= 0 && poll(&p, 1, 2000) == 0;
 }
 
 /*
@@ -1113,10 +1149,11 @@ static int delete_unreadable(const struct global_options *g, const char *id, con
 	_cleanup_free_ char *dir = record_dir(g, id), *rt = NULL, *hint = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int pidfd = dfd >= 0 ? pidfile_process(dfd) : -1;
 	const char *used = g->runtime;
 
 	/* no record: the network stays until the process is known to be gone */
-	if (container_runtime(g, NULL, del, false, &e) == 0 && (dfd < 0 || !outlived_delete(dfd))) {
+	if (container_runtime(g, NULL, del, false, &e) == 0 && !outlived_delete(pidfd)) {
 		teardown_network(g, id);
 		return 0;
 	}

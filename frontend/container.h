@@ -151,6 +151,12 @@ void containers_tombs_forget(void);
 /* RUNTIME --root RUNROOT/runtime ARGS... (the runtime the container was started with). */
 int container_runtime(const struct global_options *g, const struct ctr_record *r,
 		      const char *const *args, bool quiet, struct pea_error **err);
+/*
+ * A runtime delete (args) of r, quiet, and its network's teardown; r->net_down says whether that
+ * teardown was done: when not, what it needs is kept for the removal's own (remove_folders).
+ */
+int container_runtime_delete(const struct global_options *g, struct ctr_record *r,
+			     const char *const *args, struct pea_error **err);
 
 /* Wait until the exit file exists (timeout_ms < 0: forever); 0 or ETIMEDOUT. */
 /* Connect to the monitor's attach socket of container ID (its bundle's "attach"). */

@@ -341,10 +341,12 @@ static int list_cstorage(struct ext_ctr **ret, size_t *ret_n, struct pea_error *
 static int known_ids(const struct global_options *g, struct json_object *known,
 		     struct pea_error **err)
 {
+	_cleanup_strv_ char **bad = NULL;
 	struct ctr_record **v = NULL;
 	size_t n = 0;
 
-	if (records_list(g, &v, &n, err) < 0)
+	/* one whose record cannot be read is listed as external, said by the caller's own list */
+	if (records_list_bad(g, &v, &n, &bad, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *vols = NULL;

@@ -1244,14 +1244,15 @@ static int check_port_clash(const struct global_options *g, const struct ctr_rec
 	return rc;
 }
 
-static int teardown_locked(const struct global_options *g, const char *id, struct pea_error **err);
+static int teardown_locked(const struct global_options *g, const char *id, bool keep,
+			   struct pea_error **err);
 
 /* Undo a setup that failed: its own error is the one that counts. */
 static void teardown_quiet(const struct global_options *g, const char *id)
 {
 	_cleanup_error_ struct pea_error *e = NULL;
 
-	(void)teardown_locked(g, id, &e);
+	(void)teardown_locked(g, id, false, &e);
 	if (g->rootless)
 		rootless_netns_gc(g);
 }
@@ -1288,7 +1289,7 @@ int network_setup(const struct global_options *g, const struct ctr_record *r, ch
 	    (rootless_netns_lock(g, &lock, err) < 0 || rootless_netns_ensure(g, &rlns, err) < 0))
 		return -1;
 	/* what a crash left of an earlier run */
-	if (teardown_locked(g, r->id, err) < 0)
+	if (teardown_locked(g, r->id, false, err) < 0)
 		return -1;
 	if (setup_options(g, r, &opts, err) < 0 || check_port_clash(g, r, opts, err) < 0 ||
 	    rootless_ports(g, opts, &ports, err) < 0)
@@ -1392,20 +1393,33 @@ static void unshare_etc(const char *dir)
 	(void)unlink(path);
 }
 
-int network_teardown(const struct global_options *g, const char *id, struct pea_error **err)
+static int teardown(const struct global_options *g, const char *id, bool keep,
+		    struct pea_error **err)
 {
 	_cleanup_close_ int lock = -1;
 	int rc;
 
 	if (g->rootless && rootless_netns_lock(g, &lock, err) < 0)
 		return -1;
-	rc = teardown_locked(g, id, err);
+	rc = teardown_locked(g, id, keep, err);
 	if (g->rootless)
 		rootless_netns_gc(g);
 	return rc;
 }
 
-static int teardown_locked(const struct global_options *g, const char *id, struct pea_error **err)
+int network_teardown(const struct global_options *g, const char *id, struct pea_error **err)
+{
+	return teardown(g, id, false, err);
+}
+
+int network_teardown_try(const struct global_options *g, const char *id, struct pea_error **err)
+{
+	return teardown(g, id, true, err);
+}
+
+/* keep: a failed pea-netsetup leaves its options and the namespace, for a retry */
+static int teardown_locked(const struct global_options *g, const char *id, bool keep,
+			   struct pea_error **err)
 {
 	_cleanup_free_ char *dir = network_run_dir(g, id), *ns = NULL, *opts_path = NULL;
 	_cleanup_json_ struct json_object *opts = NULL;
@@ -1421,7 +1435,11 @@ static int teardown_locked(const struct global_options *g, const char *id, struc
 			log_warning("%s, ignoring", e->message);
 	} else if (opts) {
 		args[1] = ns;
-		if (netsetup_call(g, args, opts, NULL, &e) < 0) {
+		if (netsetup_call(g, args, opts, NULL, &e) < 0 && keep) {
+			*err = TAKE_PTR(e);
+			return pea_error_wrap(err, "tearing down the network of container %.12s",
+					      id);
+		} else if (e) {
 			/*
 			 * What could be undone was; the rest would fail the same way
 			 * again: the namespace and the options go (no mount left, and

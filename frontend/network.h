@@ -134,6 +134,11 @@ int network_share_etc(const struct global_options *g, const struct ctr_record *r
 		      const char *hostname, char **ret_dir, struct pea_error **err);
 /* pea-netsetup teardown and the namespace gone. Nothing set up is fine. */
 int network_teardown(const struct global_options *g, const char *id, struct pea_error **err);
+/*
+ * The same, but a pea-netsetup that fails leaves the container's options and namespace for a
+ * retry (network_teardown's: it undoes what it can and forgets the rest); err is required.
+ */
+int network_teardown_try(const struct global_options *g, const char *id, struct pea_error **err);
 /* The port mappings in effect (netavark's port_mappings), or NULL when not running. */
 struct json_object *network_ports(const struct global_options *g, const struct ctr_record *r);
 /*

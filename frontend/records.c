@@ -538,6 +538,12 @@ static int by_created(const void *a, const void *b)
 int records_list(const struct global_options *g, struct ctr_record ***ret, size_t *ret_n,
 		 struct pea_error **err)
 {
+	return records_list_bad(g, ret, ret_n, NULL, err);
+}
+
+int records_list_bad(const struct global_options *g, struct ctr_record ***ret, size_t *ret_n,
+		     char ***ret_bad, struct pea_error **err)
+{
 	_cleanup_free_ char *dir = xasprintf("%s/containers", g->root);
 	_cleanup_closedir_ DIR *d = opendir(dir);
 	struct ctr_record **v = NULL;
@@ -560,7 +566,9 @@ int records_list(const struct global_options *g, struct ctr_record ***ret, size_
 			continue;
 		if (record_load(g, e->d_name, &r, &e2) < 0) {
 			/* A folder whose record is not written yet (create in flight), or gone. */
-			if (e2->code != ENOENT)
+			if (e2->code != ENOENT && ret_bad)
+				pea_strv_push(ret_bad, e->d_name);
+			else if (e2->code != ENOENT)
 				log_warning("%s, ignoring", e2->message);
 			continue;
 		}

@@ -125,6 +125,12 @@ int record_save_state(const struct global_options *g, const struct ctr_record *r
 /* Every record, oldest first. */
 int records_list(const struct global_options *g, struct ctr_record ***ret, size_t *ret_n,
 		 struct pea_error **err);
+/*
+ * The same, and the ids of the folders whose record cannot be read (not a create in flight)
+ * pushed to *ret_bad, for the caller to say or use (records_list warns of each).
+ */
+int records_list_bad(const struct global_options *g, struct ctr_record ***ret, size_t *ret_n,
+		     char ***ret_bad, struct pea_error **err);
 void records_free(struct ctr_record **v, size_t n);
 /*
  * Every record's id and name (two lists of the same length, any order), for
