@@ -18,7 +18,7 @@
 
 #define XATTR_LIST_MAX_SIZE (64u << 10)
 
-int ovl_copy_xattrs(const char *src, const char *dst)
+int ovl_copy_xattrs(const char *src, const char *dst, bool src_hidden, bool dst_hidden)
 {
 	_cleanup_free_ char *list = NULL;
 	_cleanup_free_ char *value = NULL;
@@ -33,11 +33,16 @@ int ovl_copy_xattrs(const char *src, const char *dst)
 		return -errno;
 	value = xmalloc(XATTR_LIST_MAX_SIZE);
 	for (ssize_t off = 0; off < n; off += (ssize_t)strlen(list + off) + 1) {
-		const char *name = list + off;
+		const char *name = list + off, *to;
+		char disk[XATTR_NAME_MAX + 1];
 		ssize_t len;
 
 		if (ovl_xattr_is_private(name) && !ovl_override_is_name(name) &&
 		    !ovl_xattr_is_escaped(name))
+			continue;
+		/* The mount's security.* from and to the layers that encode them (override.h). */
+		to = src_hidden ? ovl_override_name_from_disk(name) : name;
+		if (!to || (dst_hidden && ovl_override_name_to_disk(&to, disk, sizeof(disk)) < 0))
 			continue;
 		len = lgetxattr(src, name, value, XATTR_LIST_MAX_SIZE);
 		if (len < 0) {
@@ -46,7 +51,7 @@ int ovl_copy_xattrs(const char *src, const char *dst)
 			return -errno;
 		}
 		/* Some names cannot be set here (user.* on a symlink): skip those. */
-		if (lsetxattr(dst, name, value, (size_t)len, 0) < 0 && errno != ENOTSUP &&
+		if (lsetxattr(dst, to, value, (size_t)len, 0) < 0 && errno != ENOTSUP &&
 		    errno != EPERM)
 			return -errno;
 	}
@@ -236,7 +241,7 @@ static int copy_meta(struct ovl_fs *fs, unsigned layer, int srcdir, const char *
 		return -errno;
 	ovl_proc_path(srcdir, path, src, sizeof(src));
 	ovl_proc_path(fs->workfd, tmp, dst, sizeof(dst));
-	r = ovl_copy_xattrs(src, dst);
+	r = ovl_copy_xattrs(src, dst, fs->layers[layer].sec_hidden, fs->layers[0].sec_hidden);
 	if (r < 0)
 		return r;
 	/*

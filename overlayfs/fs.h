@@ -46,6 +46,7 @@ struct ovl_layer {
 	dev_t dev;
 	unsigned devidx;      /* distinct st_dev number, mixed into inode numbers */
 	const char *override; /* override_stat xattr name (override.h), or NULL */
+	bool sec_hidden;      /* keeps security.* as user.containers.override_security.* */
 	bool no_backing;      /* its files cannot be passthrough's backing files (stacked fs) */
 	/*
 	 * Its listings' d_ino are not the files' st_ino (FUSE file systems
@@ -269,8 +270,11 @@ int ovl_copy_up(struct ovl_fs *fs, struct ovl_node *n);
  */
 int ovl_copy_up_unlocked(struct ovl_fs *fs, struct ovl_node *n, bool data);
 bool ovl_copy_up_wait(struct ovl_fs *fs, struct ovl_node *n);
-/* Copy the xattrs of src to dst except overlay's own; fds or paths via /proc. */
-int ovl_copy_xattrs(const char *src, const char *dst);
+/*
+ * Copy the xattrs of src to dst except overlay's own; fds or paths via /proc.
+ * Each side's security.* encoded where its layer hides them (sec_hidden).
+ */
+int ovl_copy_xattrs(const char *src, const char *dst, bool src_hidden, bool dst_hidden);
 
 /* xattr.c */
 /* Names of overlay's own xattrs, hidden from the mount. */

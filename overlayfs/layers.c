@@ -93,8 +93,9 @@ static int add_layer(struct ovl_fs *fs, const char *what, const char *path, stru
 		l->override = ovl_override_probe(l->fd);
 	if (!l->override && fs->nlayers == 0 && fs->opts->upperdir)
 		l->override = fs->opts->xattr_permissions == 1	 ? OVL_OVERRIDE_PRIVILEGED
-			      : fs->opts->xattr_permissions == 2 ? OVL_OVERRIDE_USER
+			      : fs->opts->xattr_permissions == 2 ? OVL_OVERRIDE_CONTAINERS
 								 : NULL;
+	l->sec_hidden = ovl_override_hides_security(l->override);
 	l->devidx = dev_index(fs, st.st_dev);
 	if (is_remote(l->fd))
 		fs->flush_needed = true;

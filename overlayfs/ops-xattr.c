@@ -48,6 +48,15 @@ static int acl_map(const struct ovl_fs *fs, void *buf, size_t size, bool to_moun
 			   fs->overflow_uid, fs->overflow_gid);
 }
 
+/* name as n's layer keeps it (override.h); after a copy-up, the upper layer. */
+static int layer_name(const struct ovl_fs *fs, const struct ovl_node *n, const char **name,
+		      char *buf, size_t size)
+{
+	if (!fs->layers[n->layer].sec_hidden)
+		return 0;
+	return ovl_override_name_to_disk(name, buf, size);
+}
+
 /*
  * ls -l asks every file for security.selinux and system.posix_acl_access, and
  * most files have no xattrs at all: one listing answers both, and the next.
@@ -55,13 +64,15 @@ static int acl_map(const struct ovl_fs *fs, void *buf, size_t size, bool to_moun
 static int get_one(struct ovl_fs *fs, struct ovl_node *node, const char *name, char *buf,
 		   size_t size, ssize_t *ret_n)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], disk[XATTR_NAME_MAX + 1];
 	int dirfd, r;
 	ssize_t n;
 
 	if (!fs->opts->noxattrs && node->no_xattrs_gen == fs->xattr_gen)
 		return -ENODATA;
 	r = xattr_where(fs, node, false, p, sizeof(p), &dirfd);
+	if (r == 0)
+		r = layer_name(fs, node, &name, disk, sizeof(disk));
 	if (r < 0)
 		return r;
 	n = ovl_listxattr_at(dirfd, p, NULL, 0);
@@ -124,12 +135,16 @@ void ovl_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	_cleanup_free_ char *out = xmalloc(OVL_XATTR_BUF);
 	size_t len = 0;
 	ssize_t n = -1;
+	bool sec_hidden = false;
 	int dirfd, r;
 
 	{
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
-		r = xattr_where(fs, ovl_ino_node(fs, ino), false, p, sizeof(p), &dirfd);
+		struct ovl_node *node = ovl_ino_node(fs, ino);
+
+		r = xattr_where(fs, node, false, p, sizeof(p), &dirfd);
+		sec_hidden = fs->layers[node->layer].sec_hidden;
 		if (r == 0) {
 			n = ovl_listxattr_at(dirfd, p, list, OVL_XATTR_BUF);
 			r = n < 0 ? -errno : 0;
@@ -143,10 +158,15 @@ void ovl_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		const char *name = list + off;
 		size_t l;
 
-		if (ovl_xattr_from_disk(fs, list + off, unescaped, sizeof(unescaped)))
-			name = unescaped;
-		else if (is_hidden(name))
+		/* the layer's own security.* are not the mount's; its encoded ones are */
+		if (sec_hidden && !(name = ovl_override_name_from_disk(name)))
 			continue;
+		if (name == list + off) {
+			if (ovl_xattr_from_disk(fs, name, unescaped, sizeof(unescaped)))
+				name = unescaped;
+			else if (is_hidden(name))
+				continue;
+		}
 		l = strlen(name) + 1;
 		memcpy(out + len, name, l);
 		len += l;
@@ -163,7 +183,7 @@ void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 		     size_t size, int flags)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
-	char p[PATH_MAX], escaped[XATTR_NAME_MAX + 1];
+	char p[PATH_MAX], escaped[XATTR_NAME_MAX + 1], disk[XATTR_NAME_MAX + 1];
 	_cleanup_free_ char *mapped = NULL;
 	int dirfd, r;
 
@@ -188,6 +208,11 @@ void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 		struct ovl_node *node = ovl_ino_node(fs, ino);
 
 		r = xattr_where(fs, node, true, p, sizeof(p), &dirfd);
+		if (r == 0) {
+			r = layer_name(fs, node, &name, disk, sizeof(disk));
+			if (r == -ENODATA)
+				r = -EPERM; /* an encoded name: hidden, as overlay's own */
+		}
 		if (r == 0 && ovl_setxattr_at(dirfd, p, name, value, size, flags) < 0)
 			r = -errno;
 		fs->xattr_gen++;
@@ -198,7 +223,7 @@ void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 void ovl_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	struct ovl_fs *fs = ovl_req_fs(req);
-	char p[PATH_MAX], escaped[XATTR_NAME_MAX + 1];
+	char p[PATH_MAX], escaped[XATTR_NAME_MAX + 1], disk[XATTR_NAME_MAX + 1];
 	int dirfd, r;
 
 	if (ovl_xattr_to_disk(fs, name, escaped, sizeof(escaped))) {
@@ -210,7 +235,11 @@ void ovl_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	{
 		_cleanup_(ovl_unlockp) _unused_ struct ovl_fs *locked = ovl_lock(fs);
 
-		r = xattr_where(fs, ovl_ino_node(fs, ino), true, p, sizeof(p), &dirfd);
+		struct ovl_node *node = ovl_ino_node(fs, ino);
+
+		r = xattr_where(fs, node, true, p, sizeof(p), &dirfd);
+		if (r == 0)
+			r = layer_name(fs, node, &name, disk, sizeof(disk));
 		if (r == 0 && ovl_removexattr_at(dirfd, p, name) < 0)
 			r = -errno;
 		fs->xattr_gen++;

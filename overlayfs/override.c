@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <linux/limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,39 @@ bool ovl_override_is_name(const char *name)
 		if (strcmp(name, names[i]) == 0)
 			return true;
 	return false;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool ovl_override_hides_security(const char *override)
+{
+	return override && strcmp(override, OVL_OVERRIDE_CONTAINERS) == 0;
+}
+
+const char *ovl_override_name_from_disk(const char *disk)
+{
+	if (has_prefix(disk, OVL_SECURITY_PREFIX))
+		return NULL;
+	if (has_prefix(disk, OVL_OVERRIDE_PREFIX OVL_SECURITY_PREFIX))
+		return disk + strlen(OVL_OVERRIDE_PREFIX);
+	return disk;
+}
+
+int ovl_override_name_to_disk(const char **name, char *buf, size_t size)
+{
+	if (has_prefix(*name, OVL_OVERRIDE_PREFIX OVL_SECURITY_PREFIX))
+		return -ENODATA;
+	if (!has_prefix(*name, OVL_SECURITY_PREFIX))
+		return 0;
+	if (size > XATTR_NAME_MAX + 1)
+		size = XATTR_NAME_MAX + 1;
+	if ((size_t)snprintf(buf, size, "%s%s", OVL_OVERRIDE_PREFIX, *name) >= size)
+		return -ERANGE;
+	*name = buf;
+	return 0;
 }
 
 /* A decimal (base 10) or octal (base 8) number up to max, then sep; *pos moves past it. */

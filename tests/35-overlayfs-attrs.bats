@@ -339,6 +339,47 @@ $m/plain $(stat -c '%u:%g %a' "$l/plain")"
 	assert_output "0:0"
 }
 
+@test "overlayfs attrs: a layer with user.containers.override_stat keeps the mount's security.* as user.containers.override_security.*" {
+	# fuse-overlayfs 1.14 on; its own security.* are not the mount's.
+	local l="$TEST_DIR/o/lower" u="$TEST_DIR/o/upper" m="$TEST_DIR/o/mnt"
+	mkdir -p "$l" "$u" "$TEST_DIR/o/work" "$m"
+	echo a >"$l/plain"
+	setfattr -n security.pea-test -v lower "$l/plain"
+	echo b >"$u/f"
+	setfattr -n security.pea-test -v raw "$u/f"
+	setfattr -n user.containers.override_stat -v 0:0:0755 "$u"
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$l,upperdir=$u,workdir=$TEST_DIR/o/work" "$m" \
+		2>"$TEST_DIR/o/server.log" &
+	echo $! >"$TEST_DIR/o/server.pid"
+	ovl_wait_mounted "$m" "$(cat "$TEST_DIR/o/server.pid")"
+	run -1 getfattr --absolute-names -n security.pea-test "$m/f"
+	assert_output --partial "No such attribute"
+	setfattr -n security.pea-test -v mine "$m/f"
+	run -0 getfattr --absolute-names --only-values -n security.pea-test "$m/f"
+	assert_output mine
+	run -0 getfattr --absolute-names -d -m - "$m/f"
+	assert_output "# file: $m/f
+security.pea-test=\"mine\""
+	# Not the mount's names: hidden as overlay's own are.
+	run -1 getfattr --absolute-names -n user.containers.override_security.pea-test "$m/f"
+	run -1 setfattr -n user.containers.override_security.x -v 1 "$m/f"
+	# A layer without the override: its security.* is the mount's, encoded at copy-up.
+	run -0 getfattr --absolute-names --only-values -n security.pea-test "$m/plain"
+	assert_output lower
+	chmod 600 "$m/plain"
+	run -0 getfattr --absolute-names --only-values -n security.pea-test "$m/plain"
+	assert_output lower
+	setfattr -x security.pea-test "$m/f"
+	run -1 getfattr --absolute-names -n security.pea-test "$m/f"
+	ovl_umount "$TEST_DIR/o"
+	run -0 getfattr --absolute-names --only-values -n security.pea-test "$u/f"
+	assert_output raw
+	run -1 getfattr --absolute-names -n user.containers.override_security.pea-test "$u/f"
+	run -0 getfattr --absolute-names --only-values -n user.containers.override_security.pea-test "$u/plain"
+	assert_output lower
+	run -1 getfattr --absolute-names -n security.pea-test "$u/plain"
+}
+
 @test "overlayfs attrs: a malformed override_stat xattr is an error on that file only" {
 	local l="$TEST_DIR/o/lower" m="$TEST_DIR/o/mnt"
 	mkdir -p "$l" "$m"

@@ -105,6 +105,34 @@ as_user() {
 	assert_output yes
 }
 
+@test "overlayfs rootless: xattr_permissions=2 keeps a file capability set in a user namespace, and hides the upper's own" {
+	# fuse-overlayfs's tests/unpriv.sh (its second part; fuse-overlayfs 1.14 on):
+	# the upper keeps owners and modes in user.containers.override_stat, and the
+	# mount's security.* under user.containers.override_security.* (an ordinary
+	# user's server cannot set security.capability; it failed with EPERM before).
+	require_cmd setcap
+	require_cmd getcap
+	mkdir -p "$RL_DIR/l" "$RL_DIR/u" "$RL_DIR/w" "$RL_DIR/m"
+	touch "$RL_DIR/u/file"
+	chown -R "$ROOTLESS_UID:$ROOTLESS_GID" "$RL_DIR"
+	run -0 as_user '
+		unshare -r setcap cap_net_admin+ep "$D/u/file"
+		"$O" -o "lowerdir=$D/l,upperdir=$D/u,workdir=$D/w,xattr_permissions=2" "$D/m"
+		echo "before=[$(unshare -r getcap "$D/m/file")]"
+		unshare -r setcap cap_net_admin+ep "$D/m/file"
+		echo "after=[$(cd "$D/m" && unshare -r getcap file)]"
+		getfattr --absolute-names -m - "$D/m/file" | grep "^[a-z]" | paste -sd" "
+		chmod 600 "$D/m/file"
+		stat -c "%u %a" "$D/m/file"
+		fusermount3 -u "$D/m"'
+	assert_equal "${lines[*]}" "before=[] after=[file cap_net_admin=ep] security.capability $ROOTLESS_UID 600"
+	run -0 getfattr --absolute-names --only-values -n user.containers.override_stat "$RL_DIR/u/file"
+	assert_output "$ROOTLESS_UID:$ROOTLESS_GID:0600"
+	run -0 getfattr --absolute-names -m - "$RL_DIR/u/file"
+	assert_line security.capability
+	assert_line user.containers.override_security.capability
+}
+
 @test "overlayfs rootless: pea-storage mounts a container through it in the user's namespaces" {
 	busybox_layer
 	cp "$BUSYBOX_LAYER" "$RL_DIR/busybox.tar.gz"
