@@ -676,6 +676,25 @@ static void close_pins_cb(void *arg)
 }
 
 /*
+ * The layers of the containers named (full ids, as records name them), for reading the users
+ * of those alone; 0 when one cannot be read (its removal then reads every user itself).
+ */
+static size_t layers_of(struct store *s, char **names, size_t n, char ***ret)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *id = NULL;
+		struct container_rec c = { 0 };
+
+		if (store_resolve(s, "containers", names[i], &id, NULL) < 0 ||
+		    container_load(s, id, &c, NULL) < 0)
+			continue; /* not there (--ignore) or its own error below */
+		pea_strv_push(ret, c.layer);
+		container_rec_clear(&c);
+	}
+	return pea_strv_length(*ret);
+}
+
+/*
  * Several containers under one lock, in one pass over the users of their layers
  * (pea rm -a gives all of its at once): the first that fails stops it, those
  * before it are removed. --ignore: one that is not there is no error.
@@ -684,6 +703,7 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 			    struct pea_error **err)
 {
 	_cleanup_free_ int *pins = NULL;
+	_cleanup_strv_ char **layers = NULL;
 	struct layer_users users = { 0 };
 	struct json_object *o, *ids;
 	struct store *s = NULL;
@@ -701,8 +721,8 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 	pins = xnew(int, n);
 	for (size_t i = 0; i < n; i++)
 		pins[i] = -1;
-	if (n > 1)
-		layer_users_read(s, &users);
+	if (layers_of(s, argv + optind, n, &layers) > 0)
+		layer_users_read_of(s, layers, &users);
 	s->use_trash = true;
 	ids = json_object_new_array();
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -718,7 +738,7 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 			r = -1;
 			break;
 		}
-		r = remove_container(s, &c, n > 1 ? &users : NULL, ro.force, &pins[i], err);
+		r = remove_container(s, &c, layers ? &users : NULL, ro.force, &pins[i], err);
 		if (r == 0)
 			json_object_array_add(ids, json_object_new_string(c.id));
 		container_rec_clear(&c);

@@ -755,6 +755,32 @@ out:
  */
 void layer_users_read(struct store *s, struct layer_users *u)
 {
+	layer_users_read_of(s, NULL, u);
+}
+
+/*
+ * Does record kind/id name one of only (NULL: take every record)? Its text is searched before
+ * it is parsed: one that holds none of the ids uses none of those layers (an id is 64 hex
+ * digits; a record names a layer by its full id). Unreadable: taken, its load says why.
+ */
+static bool record_may_name(struct store *s, const char *kind, const char *id, char *const *only)
+{
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+	size_t len = 0;
+
+	if (!only)
+		return true;
+	path = xasprintf("%s/%s.json", kind, id);
+	if (pea_read_file_at(s->root_fd, path, 4u << 20, &buf, &len, NULL) < 0)
+		return true;
+	for (char *const *x = only; *x; x++)
+		if (strstr(buf, *x))
+			return true;
+	return false;
+}
+
+void layer_users_read_of(struct store *s, char *const *only, struct layer_users *u)
+{
 	_cleanup_error_ struct pea_error *e = NULL;
 	_cleanup_strv_ char **ids = NULL;
 
@@ -763,6 +789,8 @@ void layer_users_read(struct store *s, struct layer_users *u)
 		for (char **x = ids; *x; x++) {
 			struct layer_rec l = { 0 };
 
+			if (!record_may_name(s, "layers", *x, only))
+				continue;
 			if (layer_load(s, *x, &l, &e) == 0 && l.parent)
 				pea_strv_push_take(&u->entries,
 						   xasprintf("%s\tlayer\t%s", l.parent, *x));
@@ -775,6 +803,8 @@ void layer_users_read(struct store *s, struct layer_users *u)
 		for (char **x = ids; *x; x++) {
 			struct image_rec i = { 0 };
 
+			if (!record_may_name(s, "images", *x, only))
+				continue;
 			if (image_load(s, *x, &i, &e) == 0)
 				for (char **l = i.layers; l && *l; l++)
 					pea_strv_push_take(&u->entries,
@@ -788,6 +818,8 @@ void layer_users_read(struct store *s, struct layer_users *u)
 		for (char **x = ids; *x; x++) {
 			struct container_rec c = { 0 };
 
+			if (!record_may_name(s, "containers", *x, only))
+				continue;
 			if (container_load(s, *x, &c, &e) == 0)
 				pea_strv_push_take(&u->entries,
 						   xasprintf("%s\tcontainer\t%s", c.layer, *x));

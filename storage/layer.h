@@ -49,6 +49,11 @@ struct layer_users {
 	char **entries;
 };
 void layer_users_read(struct store *s, struct layer_users *u);
+/*
+ * The users of the layers only (full ids) alone: the records whose text names none of them are
+ * not parsed (container rm of a large store: each removal parsed every record).
+ */
+void layer_users_read_of(struct store *s, char *const *only, struct layer_users *u);
 void layer_users_clear(struct layer_users *u);
 
 /* layer_remove with the users read before (u: NULL reads them). */

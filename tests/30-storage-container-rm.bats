@@ -80,3 +80,22 @@ mk() {
 	run -2 pstore container rm
 	assert_output --partial "container rm: missing a container"
 }
+
+# container rm reads the users of the containers' layers alone (the records whose text names
+# one of those layers), not every record of the store: a child layer and an image that use a
+# container's layer must still be seen, one container or several at once.
+@test "container rm: a container's layer that a child layer or an image uses is refused, alone or with others" {
+	mk a b c
+	run -0 pstore layer create --parent "${ids[0]}"
+	local child
+	child="$(json_field id)"
+	run -1 pstore container rm a
+	assert_output --partial "layer '${ids[0]}' is in use: layer '$child' is its child"
+	run -0 pstore image create --layers "$BUSYBOX_LAYER_ID,${ids[1]}" --name localhost/uses-b
+	run -1 pstore container rm c b
+	assert_output --partial "layer '${ids[1]}' is in use: image '"
+	assert_output --partial "' uses it"
+	# c, before b, went; the used layers stay (their containers' records go first, as before)
+	[[ ! -e "$STORE_ROOT/layers/${ids[2]}.json" ]]
+	[[ -e "$STORE_ROOT/layers/${ids[0]}.json" && -e "$STORE_ROOT/layers/${ids[1]}.json" ]]
+}
