@@ -95,7 +95,7 @@ endif
 # What the fragments fill in.
 PROGRAMS :=        # $(BUILD)/bin/NAME
 INSTALL_BIN :=     # NAME, installed to BINDIR
-INSTALL_LIBEXEC := # NAME, installed to LIBEXECDIR/pea
+INSTALL_LIBEXEC := # NAME, built as $(BUILD)/libexec/pea/NAME, installed to LIBEXECDIR/pea
 ARCHIVES :=        # $(BUILD)/lib/libNAME.a of the components, for the unit tests
 DEB_PACKAGES :=    # Debian packages for make deps
 CHECK_PROGRAMS :=  # unit test binaries
@@ -206,7 +206,7 @@ install: all $(foreach m,$(MAN_INSTALL),$(BUILD)/man/$(m))
 	$(INSTALL) -d $(DESTDIR)$(BINDIR)
 	$(foreach b,$(INSTALL_BIN),$(INSTALL) -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(BINDIR)/$(b) &&) true
 	$(if $(INSTALL_LIBEXEC),$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)/pea)
-	$(foreach b,$(INSTALL_LIBEXEC),$(INSTALL) -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(LIBEXECDIR)/pea/$(b) &&) true
+	$(foreach b,$(INSTALL_LIBEXEC),$(INSTALL) -m 0755 $(BUILD)/libexec/pea/$(b) $(DESTDIR)$(LIBEXECDIR)/pea/$(b) &&) true
 	$(foreach m,$(MAN_INSTALL),$(INSTALL) -D -m 0644 $(BUILD)/man/$(m) $(call man_dir,$(m))/$(m) &&) true
 	$(foreach c,$(CONFIG_FILES),$(INSTALL) -D -m 0644 $(c) $(DESTDIR)$(DATADIR)/pea/$(notdir $(c)) &&) true
 	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)

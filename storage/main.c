@@ -11,6 +11,7 @@
 #include "lib/strv.h"
 #include "storage/cli.h"
 #include "storage/commands.h"
+#include "storage/twin.h"
 
 static const char usage[] =
 	"Usage: pea-storage [OPTIONS] COMMAND [ARGS]\n"
@@ -125,6 +126,9 @@ static int run(int argc, char **argv, struct global_options *g, struct pea_error
 		return first;
 	if (first >= argc)
 		return cli_usage_error(err, "missing command (try 'pea-storage --help')");
+	/* the static pea-storage hands the layer commands to its dynamic twin (twin.h) */
+	if (storage_twin_exec && storage_twin_exec(argc, argv, first, err) < 0)
+		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[first], commands[i].name))
 			return commands[i].run(g, argc - first, argv + first, err);

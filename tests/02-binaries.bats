@@ -71,24 +71,25 @@ binaries() {
 		run -0 ldd "$PEA_BUILD/bin/$b"
 		refute_output --partial libjson-c
 	done
-	for b in pea pea-storage; do
-		run -0 ldd "$PEA_BUILD/bin/$b"
+	for b in bin/pea libexec/pea/pea-storage-layers; do
+		run -0 ldd "$PEA_BUILD/$b"
 		assert_output --partial libc.so
+		refute_output --partial libjson-c
 	done
 	run -0 "$PEA_BUILD/bin/pea-storage" --version
 	run -0 "$PEA_BUILD/bin/pea-monitor" --version
 }
 
-@test "pea-monitor and pea-runtime are static PIEs: no program interpreter, no DT_NEEDED" {
-	# exec'd on every container start (pea-runtime twice a run --rm): ld.so's
-	# mapping, relocating and binding of libc.so cost 0.26-0.4 ms of CPU per
-	# exec here (Makefile: pea_static_program). A sanitizer build links them
-	# dynamically (the sanitizers need ld.so).
+@test "pea-storage, pea-monitor and pea-runtime are static PIEs: no program interpreter, no DT_NEEDED" {
+	# exec'd on every container start (pea-runtime and pea-storage twice a run
+	# --rm): ld.so's mapping, relocating and binding of libc.so cost 0.26-0.47
+	# ms of CPU per exec here (Makefile: pea_static_program). A sanitizer build
+	# links them dynamically (the sanitizers need ld.so).
 	local b
 	if ldd "$PEA_BUILD/bin/pea" | grep -q 'libasan\|libubsan'; then
 		skip "expected: a sanitizer build links every binary dynamically"
 	fi
-	for b in pea-monitor pea-runtime; do
+	for b in pea-storage pea-monitor pea-runtime; do
 		run -0 readelf -lW "$PEA_BUILD/bin/$b"
 		refute_output --partial INTERP
 		assert_output --partial 'Position-Independent Executable'
