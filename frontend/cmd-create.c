@@ -1463,6 +1463,8 @@ static int apply_pod(struct global_options *g, struct create_opts *o, struct pea
 	o->pod_g = g;
 	if (!infra)
 		return 0;
+	if (userns_opts_from_infra(g, &o->userns, infra, err) < 0)
+		return -1;
 	mode = xasprintf("container:%s", infra);
 	if (pea_strv_contains(share, "net"))
 		set(&o->net_mode, mode);
@@ -1965,6 +1967,9 @@ static int create_args(struct global_options *g, int argc, char **argv, bool is_
 	if (o.userns.user && !o.user)
 		o.user = xstrdup(o.userns.user);
 	if (o.pod && apply_pod(g, &o, err) < 0)
+		return -1;
+	/* a pod's user namespace: its maps, checked again */
+	if (o.userns.join && mounts_check_userns(o.volumes, o.userns.uid_map, NULL, err) < 0)
 		return -1;
 	if (validate_network(&o, err) < 0 || network_defaults(g, &o.net_mode, &o.networks, err) < 0)
 		return -1;

@@ -43,6 +43,8 @@ enum {
 	OPT_CGROUP_PARENT,
 	OPT_EXIT_POLICY,
 	OPT_USERNS,
+	OPT_UIDMAP,
+	OPT_GIDMAP,
 	OPT_REPLACE,
 	OPT_FORMAT,
 	OPT_NO_TRUNC,
@@ -102,6 +104,8 @@ static const char create_usage[] =
 	"      --replace              remove a pod of the same name first\n"
 	"      --share=NS,...         namespaces to share: cgroup, ipc, net, pid, uts or none\n"
 	"                             (default ipc,net,uts; +NS adds to the default)\n"
+	"      --uidmap=CTR:HOST:N, --gidmap=CTR:HOST:N  the pod's user namespace: its\n"
+	"                             containers share the infra's (repeatable)\n"
 	"      --userns=MODE          the infra container's user namespace\n";
 
 static const struct option create_opts[] = {
@@ -127,6 +131,8 @@ static const struct option create_opts[] = {
 	{ "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
 	{ "exit-policy", required_argument, NULL, OPT_EXIT_POLICY },
 	{ "userns", required_argument, NULL, OPT_USERNS },
+	{ "uidmap", required_argument, NULL, OPT_UIDMAP },
+	{ "gidmap", required_argument, NULL, OPT_GIDMAP },
 	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ NULL, 0, NULL, 0 },
 };
@@ -224,6 +230,12 @@ static int apply_create_opt(struct pod_create_opts *o, int c, const char *arg,
 		break;
 	case OPT_USERNS:
 		set_str(&o->userns, arg);
+		break;
+	case OPT_UIDMAP:
+		pea_strv_push(&o->uidmap, arg);
+		break;
+	case OPT_GIDMAP:
+		pea_strv_push(&o->gidmap, arg);
 		break;
 	case OPT_REPLACE:
 		o->replace = true;

@@ -469,6 +469,8 @@ void pod_create_opts_clear(struct pod_create_opts *o)
 	free(o->cgroup_parent);
 	free(o->exit_policy);
 	free(o->userns);
+	pea_strv_free(o->uidmap);
+	pea_strv_free(o->gidmap);
 	json_object_put(o->create_command);
 }
 
@@ -495,6 +497,13 @@ static int pod_create_validate(const struct pod_create_opts *o, struct pea_error
 		return pea_error_new(err, EINVAL,
 				     "cannot set network or hostname options without an infra "
 				     "container");
+	if (!o->infra && (o->uidmap || o->gidmap))
+		return pea_error_new(err, EINVAL,
+				     "cannot set --uidmap or --gidmap without an infra container");
+	if (o->userns && (o->uidmap || o->gidmap))
+		return pea_error_new(err, EINVAL,
+				     "--userns and --uidmap/--gidmap/--subuidname/--subgidname "
+				     "are mutually exclusive");
 	if (o->infra_name && !container_name_valid(o->infra_name))
 		return pea_error_new(err, EINVAL, "--infra-name: invalid container name '%s'",
 				     o->infra_name);
@@ -546,6 +555,8 @@ static char **infra_argv(const struct pod_create_opts *o, const struct pod_recor
 		pea_strv_push(&argv, "--userns");
 		pea_strv_push(&argv, o->userns);
 	}
+	push_opts(&argv, "--uidmap", o->uidmap);
+	push_opts(&argv, "--gidmap", o->gidmap);
 	if (o->infra_command) {
 		pea_strv_push(&argv, "--entrypoint");
 		pea_strv_push(&argv, o->infra_command);

@@ -100,6 +100,7 @@ struct pod_create_opts {
 	char *cgroup_parent;
 	char *exit_policy;
 	char *userns;
+	char **uidmap, **gidmap; /* the infra's; members join its user namespace */
 	bool replace;
 	struct json_object *create_command;
 };

@@ -22,6 +22,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/json.h"
+#include "lib/log.h"
 #include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
@@ -753,7 +754,8 @@ static int write_spec(const struct global_options *g, const struct ctr_record *r
 		return -1;
 	if (!sec && seccomp_profile_apply(NULL, spec, NULL, err) < 0)
 		return -1;
-	if (userns_prepare(g, r, rootfd, rootfs, rundir, spec, err) < 0)
+	if (userns_prepare(g, r, rootfd, rootfs, rundir, spec, err) < 0 ||
+	    userns_join_spec(g, r, spec, err) < 0)
 		return -1;
 	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -897,22 +899,31 @@ int spec_conmon_pidfile(const struct ctr_record *r, const char *bundle, struct p
 
 /*
  * podman: an image without /etc/mtab gets the link /etc/mtab -> /proc/mounts.
- * Best effort, through fds that follow no link of the image out of rootfs.
+ * Best effort, through fds that follow no link of the image out of rootfs. With
+ * maps, an /etc made here and the link are the container's root's, as podman's:
+ * the runtime, in the user namespace, makes the /etc files it mounts over in it
+ * (an image without /etc, as the pause image, failed to start with EACCES).
  */
-static void mtab_link(const char *rootfs)
+static void mtab_link(const char *rootfs, struct json_object *opts)
 {
 	_cleanup_close_ int root = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_close_ int etc = -1;
+	unsigned long long uid, gid;
+	bool mapped = userns_root_ids(opts, &uid, &gid), made;
 	struct stat st;
 
 	if (root < 0)
 		return;
-	(void)mkdirat(root, "etc", 0755);
+	made = mkdirat(root, "etc", 0755) == 0;
 	etc = openat(root, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (etc >= 0 && made && mapped && fchown(etc, (uid_t)uid, (gid_t)gid) < 0)
+		log_debug("chown the container's /etc: %m");
 	if (etc < 0 || fstatat(etc, "mtab", &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return;
 	if (symlinkat("/proc/mounts", etc, "mtab") < 0)
 		return; /* a read-only image root, say: the container goes without */
+	if (mapped && fchownat(etc, "mtab", (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW) < 0)
+		log_debug("chown the container's /etc/mtab: %m");
 }
 
 int spec_write(const struct global_options *g, const struct ctr_record *r, const char *rootfs,
@@ -949,7 +960,7 @@ int spec_write(const struct global_options *g, const struct ctr_record *r, const
 		status_to_input(status, &in);
 	in.dns_forward = rootless_net_dns(mode);
 	rootless_net_etc_input(mode, &in);
-	mtab_link(rootfs);
+	mtab_link(rootfs, r->opts);
 	if (etc_files_write(g, rundir, rootfs, &in, err) < 0 || tz_prepare(r, rundir, err) < 0 ||
 	    containerenv_write(r, rundir, err) < 0 || volumes_prepare(g, r, rootfs, err) < 0 ||
 	    write_spec(g, r, rootfs, bundle, rundir, etcdir, hostname, host_net, nspath, err) < 0) {

@@ -51,6 +51,7 @@ void userns_opts_clear(struct userns_opts *u)
 	free(u->gid_map);
 	free(u->user);
 	free(u->mode_from);
+	free(u->join);
 	json_object_put(u->passwd);
 	memset(u, 0, sizeof(*u));
 }
@@ -382,6 +383,56 @@ static int validate_mode(struct userns_opts *u, struct pea_error **err)
 	return pea_error_new(err, EINVAL, "unrecognized namespace mode %s passed", m);
 }
 
+int userns_opts_from_infra(const struct global_options *g, struct userns_opts *u,
+			   const char *infra_id, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *infra = NULL;
+	const char *um = NULL, *gm = NULL;
+
+	if (record_lookup(g, infra_id, &infra, err) < 0)
+		return pea_error_wrap(err, "the pod's infra container");
+	if (pea_json_get_string_opt(infra->opts, "opts", "uid_map", &um, NULL) != 1 || !um)
+		return 0;
+	(void)pea_json_get_string_opt(infra->opts, "opts", "gid_map", &gm, NULL);
+	userns_opts_clear(u);
+	u->uid_map = xstrdup(um);
+	u->gid_map = xstrdup(gm ? gm : um);
+	u->join = xstrdup(infra->id);
+	return 0;
+}
+
+int userns_join_spec(const struct global_options *g, const struct ctr_record *r,
+		     struct json_object *spec, struct pea_error **err)
+{
+	_cleanup_record_ struct ctr_record *infra = NULL;
+	struct json_object *lx = NULL, *nss = NULL;
+	const char *id = NULL;
+
+	if (pea_json_get_string_opt(r->opts, "opts", "userns_join", &id, NULL) != 1 || !id ||
+	    !json_object_object_get_ex(spec, "linux", &lx) ||
+	    !json_object_object_get_ex(lx, "namespaces", &nss))
+		return 0;
+	if (record_lookup(g, id, &infra, err) < 0)
+		return pea_error_wrap(err, "the pod's user namespace");
+	record_sync_exit(g, infra);
+	if (infra->state != CTR_RUNNING || infra->pid <= 0)
+		return pea_error_new(err, EINVAL,
+				     "the pod's user namespace: infra container %s is not running",
+				     infra->name);
+	for (size_t i = 0; i < json_object_array_length(nss); i++) {
+		struct json_object *ns = json_object_array_get_idx(nss, i);
+		const char *t = NULL;
+		(void)pea_json_get_string_opt(ns, "", "type", &t, NULL);
+		if (t && strcmp(t, "user") == 0) {
+			_cleanup_free_ char *path = xasprintf("/proc/%d/ns/user", infra->pid);
+			json_object_object_add(ns, "path", json_object_new_string(path));
+		}
+	}
+	json_object_object_del(lx, "uidMappings");
+	json_object_object_del(lx, "gidMappings");
+	return 0;
+}
+
 void userns_opts_to_json(const struct userns_opts *u, struct json_object *opts)
 {
 	if (u->mode && *u->mode)
@@ -393,6 +444,8 @@ void userns_opts_to_json(const struct userns_opts *u, struct json_object *opts)
 		return;
 	json_object_object_add(opts, "uid_map", json_object_new_string(u->uid_map));
 	json_object_object_add(opts, "gid_map", json_object_new_string(u->gid_map));
+	if (u->join)
+		json_object_object_add(opts, "userns_join", json_object_new_string(u->join));
 	if (u->user)
 		json_object_object_add(opts, "userns_user", json_object_new_string(u->user));
 	if (u->passwd)
@@ -551,6 +604,16 @@ void userns_spec(struct json_object *opts, struct json_object *linux_obj)
 	json_object_array_add(nss, ns);
 	json_object_object_add(linux_obj, "uidMappings", mappings_json(um));
 	json_object_object_add(linux_obj, "gidMappings", mappings_json(gm ? gm : um));
+}
+
+bool userns_root_ids(struct json_object *opts, unsigned long long *uid, unsigned long long *gid)
+{
+	const char *um = NULL, *gm = NULL;
+
+	if (pea_json_get_string_opt(opts, "opts", "uid_map", &um, NULL) != 1 || !um)
+		return false;
+	(void)pea_json_get_string_opt(opts, "opts", "gid_map", &gm, NULL);
+	return map_to_host(um, 0, uid) && map_to_host(gm ? gm : um, 0, gid);
 }
 
 const char *userns_default_user(struct json_object *opts)
@@ -827,7 +890,11 @@ int userns_prepare(const struct global_options *g, const struct ctr_record *r, i
 		*slash = '\0';
 	if (open_path(g, parent, err) < 0 || open_path(g, rundir, err) < 0)
 		return -1;
-	/* the folders of named volumes (their _data is the container's to own) */
+	/*
+	 * the folders of named volumes (their _data is the container's to own), and of
+	 * the run root's sources, as a pod's /dev/shm (a runtime in a user namespace
+	 * joined by path looks them up as the container's root)
+	 */
 	json_object_object_get_ex(spec, "mounts", &mounts);
 	for (size_t i = 0; mounts && i < json_object_array_length(mounts); i++) {
 		struct json_object *s = NULL;
@@ -837,7 +904,8 @@ int userns_prepare(const struct global_options *g, const struct ctr_record *r, i
 			continue;
 		src = xstrdup(json_object_get_string(s));
 		slash = strrchr(src, '/');
-		if (slash && slash != src && path_under(src, g->root)) {
+		if (slash && slash != src &&
+		    (path_under(src, g->root) || path_under(src, g->runroot))) {
 			*slash = '\0';
 			if (open_path(g, src, err) < 0)
 				return -1;

@@ -39,6 +39,7 @@ struct userns_opts {
 	bool is_auto;		    /* --userns=auto */
 	unsigned long auto_size;    /* its size:, 0: from the image's ids */
 	char *mode_from;	    /* the containers.conf mode came from, or NULL */
+	char *join;		    /* a pod's infra whose user namespace is joined */
 };
 
 void userns_opts_clear(struct userns_opts *u);
@@ -53,6 +54,14 @@ int userns_opts_defaults(const struct global_options *g, struct userns_opts *u,
 			 struct pea_error **err);
 /* The maps from the flags; clear errors for bad and conflicting ones. */
 int userns_opts_validate(struct userns_opts *u, struct pea_error **err);
+/*
+ * A container of a pod whose infra container has maps: the infra's maps replace
+ * the container's own (podman: a pod's containers use the pod's user namespace;
+ * the layers are mapped alike) and each start joins the infra's user namespace
+ * (userns_join_spec). Nothing changes when the infra has no maps.
+ */
+int userns_opts_from_infra(const struct global_options *g, struct userns_opts *u,
+			   const char *infra_id, struct pea_error **err);
 /* Into the record's options. */
 void userns_opts_to_json(const struct userns_opts *u, struct json_object *opts);
 /*
@@ -67,6 +76,13 @@ int userns_auto_allocate(const struct global_options *g, struct ctr_record *r,
 /* config.json: the user namespace and its maps, when the record has maps. */
 void userns_spec(struct json_object *opts, struct json_object *linux_obj);
 /*
+ * config.json, last: a pod's member (opts "userns_join") names the running infra
+ * container's /proc/PID/ns/user instead of maps of its own (a user namespace
+ * joined takes none).
+ */
+int userns_join_spec(const struct global_options *g, const struct ctr_record *r,
+		     struct json_object *spec, struct pea_error **err);
+/*
  * Before the container starts: what its root (a host id of the map) must reach
  * (the store's folders searchable, the /etc files of rundir its own), and keep-id's
  * passwd and group entries (bound over /etc/passwd and /etc/group) and HOME.
@@ -74,6 +90,8 @@ void userns_spec(struct json_object *opts, struct json_object *linux_obj);
 int userns_prepare(const struct global_options *g, const struct ctr_record *r, int rootfd,
 		   const char *rootfs, const char *rundir, struct json_object *spec,
 		   struct pea_error **err);
+/* The host ids of the container's root through the record's maps; false without maps. */
+bool userns_root_ids(struct json_object *opts, unsigned long long *uid, unsigned long long *gid);
 /* keep-id's user (uid:gid), or NULL. */
 const char *userns_default_user(struct json_object *opts);
 /* pea info's host.idMappings: {"uidmap": [...], "gidmap": [...]}, null as root. */

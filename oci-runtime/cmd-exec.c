@@ -421,7 +421,7 @@ static const struct {
 	const char *name;
 	int type;
 } ns_types[] = {
-	/* user first: the others belong to it; cgroup after the cgroups are joined */
+	/* user: joined last (exec_child); cgroup after the cgroups are joined */
 	{ "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },  { "net", CLONE_NEWNET },
 	{ "ipc", CLONE_NEWIPC },   { "uts", CLONE_NEWUTS }, { "cgroup", CLONE_NEWCGROUP },
 };
@@ -576,10 +576,18 @@ static int exec_child_steps(struct exec_ctx *x, char **ret_exe, struct pea_error
 	 */
 	if (x->listener >= 0 && (x->host_pid = proc_self_pid()) <= 0)
 		return pea_error_errno(err, "linux.seccomp.listenerPath: read /proc/self");
-	for (size_t i = 0; i < ARRAY_SIZE(ns_types); i++)
+	/*
+	 * The user namespace (left open only as root: rootless entered it before
+	 * the fork) last: the host's root may join any namespace, but inside a user
+	 * namespace only those it owns, and a pod's member shares the infra's user
+	 * namespace and a network namespace the host's (netsetup's) user namespace owns.
+	 */
+	for (size_t k = 1; k <= ARRAY_SIZE(ns_types); k++) {
+		size_t i = k % ARRAY_SIZE(ns_types); /* user (0) last */
 		if (x->nsfd[i] >= 0 && setns(x->nsfd[i], ns_types[i].type) < 0)
 			return pea_error_errno(err, "join the container's %s namespace",
 					       ns_types[i].name);
+	}
 	if (process_apply_limits(s, true, x->st->id, err) < 0)
 		return -EINVAL;
 	/* nothing of the host survives: stdio, the preserved fds, our own close-on-exec ones */

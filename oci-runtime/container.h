@@ -108,6 +108,15 @@ __attribute__((noreturn)) void init_fail(struct container *c, struct pea_error *
 /* ns.c */
 int ns_prepare_flags(struct container *c, struct pea_error **err);
 int ns_join_paths(const struct spec *s, bool user_first, bool mount_only, struct pea_error **err);
+/*
+ * The init in a user namespace joined by path: its root, as runc and crun make it.
+ * setns() keeps the caller's ids, the host's root is seldom mapped there, and the
+ * init would make its mounts' folders as the overflow id (EOVERFLOW on the tmpfs
+ * at /dev it mounts in there: a pod's member joining its infra's namespace). After
+ * the clone: the intermediate, still the host's root, clones into the cgroup. An id
+ * 0 that is not mapped (EINVAL) is left as it is.
+ */
+int ns_user_root(const struct spec *s, struct pea_error **err);
 int ns_write_maps(const struct spec *s, pid_t pid, struct pea_error **err);
 int ns_set_time_offsets(const struct spec *s, struct pea_error **err);
 bool ns_id_mapped(const struct spec_idmap *m, size_t n, uint32_t id);

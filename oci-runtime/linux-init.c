@@ -71,7 +71,7 @@ static int step_user(struct container *c, struct init_ctx *x, struct pea_error *
 	const struct spec *s = c->spec;
 
 	if (!c->has_new_userns)
-		return 0;
+		return ns_user_root(s, err);
 	if (mounts_sources_wanted(c)) {
 		/* the bind sources, opened by the parent as the caller (mounts_send_sources) */
 		size_t n = s->n_mounts + s->n_devices;

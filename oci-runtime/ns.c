@@ -85,6 +85,19 @@ static int join(const struct spec_namespace *ns, struct pea_error **err)
 	return 0;
 }
 
+int ns_user_root(const struct spec *s, struct pea_error **err)
+{
+	const struct spec_namespace *user = spec_namespace(s, CLONE_NEWUSER);
+
+	if (!user || !user->path)
+		return 0;
+	if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+		return pea_error_errno(err, "setgid 0 in the user namespace '%s'", user->path);
+	if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+		return pea_error_errno(err, "setuid 0 in the user namespace '%s'", user->path);
+	return 0;
+}
+
 /*
  * mount_only: just the mount namespace (the init). Otherwise every other
  * namespace with a path, the user namespace last, so that the host's
