@@ -1490,6 +1490,19 @@ int cgroup_destroy(const struct cgroup *cg, struct pea_error **err)
 	return rc;
 }
 
+int cgroup_remove_left(const char *path)
+{
+	struct cgroup *cg = xnew(struct cgroup, 1);
+	int r = -1;
+
+	/* made: none (no process is killed, a shared cgroupsPath's others stay): empty ones go */
+	if (cgroup_detect(CGROUP_ROOT, &cg->mode, NULL) == 0 &&
+	    list_hierarchies(cg, path, NULL) == 0)
+		r = remove_if_empty(cg) ? 0 : -1;
+	cgroup_free(cg);
+	return r;
+}
+
 struct cgroup *cgroup_free(struct cgroup *cg)
 {
 	if (!cg)

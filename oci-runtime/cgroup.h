@@ -84,6 +84,11 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, const struct cgroup_join *joined,
 int cgroup_apply(const struct cgroup *cg, const struct spec_resources *res, struct pea_error **err);
 /* Kill what is left in the cgroups, remove what was made. */
 int cgroup_destroy(const struct cgroup *cg, struct pea_error **err);
+/*
+ * The empty cgroups at path (a cgroupsPath as cgroup_path_for made it) in every hierarchy
+ * removed, no process killed: what a create killed before its state leaves.
+ */
+int cgroup_remove_left(const char *path);
 struct cgroup *cgroup_free(struct cgroup *cg);
 
 struct json_object *cgroup_to_json(const struct cgroup *cg);

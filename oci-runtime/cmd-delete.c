@@ -51,6 +51,12 @@ int container_destroy(struct container_handle *h, struct pea_error **err)
 		cgroup_free(cg);
 		if (r < 0)
 			return pea_error_wrap(err, "container '%s'", h->st->id);
+	} else {
+		/* a create killed before its state: its cgroups, when it made them, empty */
+		_cleanup_free_ char *left = state_left_cgroup(h->dirfd, h->st->id);
+
+		if (left)
+			(void)cgroup_remove_left(left);
 	}
 	return state_remove_dir(h->rootfd, h->st->id, err);
 }

@@ -337,6 +337,7 @@ static int container_cgroups_prepare(struct container *c, struct pea_error **err
 	_cleanup_error_ struct pea_error *cerr = NULL;
 	struct cgroup_join *j;
 
+	state_mark_cgroup(c->dirfd, c->id, c->cgroup_path);
 	if (cgroup_prepare(c->cgroup_path, c->spec, &c->cgroup, &cerr) < 0)
 		return cgroups_refused(TAKE_PTR(cerr), err);
 	if (geteuid() != 0 || !pea_in_initial_userns())

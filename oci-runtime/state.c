@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/json.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 
 #include "runtime.h"
@@ -108,6 +110,33 @@ int state_create_dir(int rootfd, const char *id, int *ret_dirfd, struct pea_erro
 	}
 	*ret_dirfd = TAKE_FD(fd);
 	return 0;
+}
+
+/*
+ * The container's cgroup path as an xattr of its folder, set before its cgroups are made: a
+ * create killed before its state.json leaves them, and its delete finds them here. Empty for
+ * the default, /ID: a short value stays in the inode (ext4 puts a long one in a block).
+ */
+#define STATE_CGROUP_XATTR "user.pea.cg"
+
+void state_mark_cgroup(int dirfd, const char *id, const char *path)
+{
+	_cleanup_free_ char *dflt = xasprintf("/%s", id);
+	const char *v = strcmp(path, dflt) == 0 ? "" : path;
+
+	if (fsetxattr(dirfd, STATE_CGROUP_XATTR, v, strlen(v), 0) < 0)
+		log_debug("container '%s': xattr %s: %s", id, STATE_CGROUP_XATTR, strerror(errno));
+}
+
+char *state_left_cgroup(int dirfd, const char *id)
+{
+	char buf[4096];
+	ssize_t n = fgetxattr(dirfd, STATE_CGROUP_XATTR, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return n == 0 ? xasprintf("/%s", id) : xstrdup(buf);
 }
 
 int state_open_dir(int rootfd, const char *id, bool exclusive, int *ret_dirfd,

@@ -574,3 +574,31 @@ not_ours() {
 		rm -rf "${RT_ROOT:?}/c-$f"
 	done
 }
+
+# A create killed after it made its cgroups and before its state.json (a monitor that stops
+# the runtime, 20-monitor-run's refused attach socket under load) left them in every
+# hierarchy: the delete of its half-made folder had no state to find them in. The folder keeps
+# their path as an xattr from before the first mkdir (session 14's leak of pea-mon-* cgroups).
+@test "a create killed after its cgroups, before its state: delete removes the empty cgroups" {
+	rt_is_pea || skip_expected "pea-runtime's own folders"
+	require_cmd getfattr
+	local id="halfcg-$$-$RANDOM" made pid d
+	make_bundle "$RT_B" sleep 1000
+	run -0 rt_reaped create -b "$RT_B" "$id"
+	run -0 --separate-stderr getfattr --absolute-names --only-values -n user.pea.cg "$RT_ROOT/$id"
+	assert_output ""
+	made=$(jq -r '.cgroups.made // [] | .[]' "$RT_ROOT/$id/state.json")
+	[[ -n "$made" ]]
+	pid=$(jq -r .pid "$RT_ROOT/$id/state.json")
+	# as a create killed before its state.json: the init gone, no state
+	kill -9 "$pid"
+	for ((n = 0; n < 200; n++)); do
+		[[ -e "/proc/$pid" && "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]] || break
+		sleep 0.05
+	done
+	rm "$RT_ROOT/$id/state.json"
+	for d in $made; do [[ -d "$d" ]]; done
+	run -0 rt delete "$id"
+	[[ ! -e "$RT_ROOT/$id" ]]
+	for d in $made; do [[ ! -e "$d" ]] || fail "left: $d"; done
+}

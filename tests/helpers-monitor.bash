@@ -313,6 +313,12 @@ monitor_teardown() {
 		wait "$p" 2>/dev/null || true
 	done
 	MON_TINI_PIDS=()
+	# A create the monitor stopped (a refused attach socket) after it made the container's
+	# cgroups and before its state: crun's delete does not find them (pea-runtime's does, by
+	# its folder's xattr). The empty ones go; one with a process in it stays and is reported.
+	if [[ -n "${MON_CID:-}" ]]; then
+		rmdir /sys/fs/cgroup/*/"$MON_CID" 2>/dev/null || true
+	fi
 }
 
 # attach_then_start SYNC-FIFO SOCKET: what an engine does for `run` in the
