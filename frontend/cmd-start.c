@@ -153,7 +153,13 @@ static char **monitor_argv(const struct global_options *g, const struct ctr_reco
 	if (r->rm)
 		pea_strv_push(&v, "--no-sync-log");
 	pea_strv_push_take(&v, xasprintf("--exit-dir=%s/exits", g->runroot));
-	pea_strv_push_take(&v, xasprintf("--persist-dir=%s", bundle));
+	/*
+	 * Its persist dir (the bundle) too, and nothing reads the exit and oom files the
+	 * monitor writes there (pea: EXIT_DIR's): one file made less on the way from the
+	 * container's exit to the exit file a run --rm waits for.
+	 */
+	if (!r->rm)
+		pea_strv_push_take(&v, xasprintf("--persist-dir=%s", bundle));
 	pea_strv_push_take(&v, xasprintf("--socket-dir-path=%s/socket", g->runroot));
 	pea_strv_push_take(&v, xasprintf("--conmon-pidfile=%s/conmon.pid", bundle));
 	{

@@ -166,9 +166,22 @@ store_rm_line() {
 	[[ ${#lines[@]} == 1 ]] || fail "unlinks of the lock by pea ($main): $output"
 	run -0 pea_cmd ps -a -q
 	assert_output ""
-	# a run with a restart policy still restarts (72-frontend-run-restart has the rest)
-	run -1 timeout -k 5 60 "$PEA" "${FE_ARGS[@]}" run --name rs --restart on-failure:2 busybox false
-	run -0 pea_cmd inspect --format '{{.RestartCount}}' rs
-	assert_output 2
-	run -0 pea_cmd rm -f rs
+	# (a run with a restart policy restarts as before: 72-frontend-run-restart)
+}
+
+@test "run --rm: no persist dir for its monitor (the bundle goes with it): one exit file, EXIT_DIR's" {
+	local trace="$TEST_DIR/exit.trace"
+	# nothing reads PERSIST_DIR/exit or oom (pea reads RUNROOT/exits/ID): one
+	# file made less between the container's exit and the exit file the run
+	# waits for (fails before: --persist-dir, exit.tmp in the bundle)
+	run -0 timeout -k 5 120 strace -f -qq -e trace=execve,openat -o "$TEST_DIR/exit.trace" \
+		"$PEA" "${FE_ARGS[@]}" run --rm --network none busybox true
+	run -1 grep -E 'execve\(.*pea-monitor.*--persist-dir' "$trace"
+	run -1 grep -E "\"$FE_ROOT/containers/[0-9a-f]{64}/exit|openat\([0-9]+, \"exit\.tmp" "$trace"
+	run -0 grep -cE "openat\([0-9]+, \"[0-9a-f]{64}\.tmp\.[A-Za-z0-9]+\", O_WRONLY\|O_CREAT\|O_EXCL" "$trace"
+	assert_output 1
+	# a container that stays keeps it, as conmon's
+	run -0 pea_cmd run --name kept --network none busybox true
+	[[ -e $FE_ROOT/containers/$(pea_cmd inspect --format '{{.Id}}' kept)/exit ]]
+	run -0 pea_cmd rm kept
 }
