@@ -38,12 +38,9 @@
 # pea-storage 8.5 (image ls 1.3, create ~4), pea-monitor 3.7. Nine execs at
 # ~0.6-1 ms of CPU each are the floor of it; ext4's inode allocation past
 # recently deleted inodes (this disk has no journal) cost up to 7.8 ms of it on
-# a churned root (~35 files made per run). Session 13's A/B against 5f811b8
-# (the seccomp tree, the converted profile's cache, json-c linked in, v1
-# hierarchies opened only for a limit), N=100, runs=10: at load 1.0-3.7 run
-# --rm 30 vs 36 ms (0.83, in turn), CPU 32.7 vs 34.4 ms (0.95), 100 x run -d
-# 3194 vs 3819 ms (0.84); pea/podman 0.12 wall (podman 258 ms), 0.13 CPU, run
-# -d 0.15. At load 6.2-8.4: run --rm 90 vs 113 ms (0.80), CPU 38.9 vs 42.3.
+# a churned root (~35 files made per run). A/B against 5f811b8 (the seccomp
+# tree, its cache, json-c linked in), N=100, load 1.0-3.7: run --rm 30 vs 36
+# ms, CPU 32.7 vs 34.4; pea/podman 0.12 wall (podman 258 ms), 0.13 CPU.
 # Session 13's second round, pea's own share (perf record, cpu-clock, 40 runs
 # at load ~0.7, then 15 with --call-graph dwarf): per run pea-runtime 12.8 ms,
 # pea 11.3, pea-storage 5.8, pea-monitor 3.0. pea's 11.3 is three kinds of
@@ -52,18 +49,10 @@
 # vfork child ~0.25 before its exec. The main one has no hot spot: its create
 # ~7% of pea's samples (the record folder's mkdir on ext4 1.7, image ls 1.3,
 # the storage create 1.1), spec_write 5, the --rm end 18 (10 of it the
-# remover), config.json parsed again to decide the delete's order 2, the four
-# containers.conf files read 5 times a command (parsed once) ~1. Children are
-# vforked already, pea links libc alone. pea-storage image ls costs 0.6-0.75 ms
-# of CPU (perf stat -r 200, load 2.7): what folding it into the create saves.
-# 7c60924 folds it (the storage container first, then the record, as podman;
-# pea-storage container create --image-find): 7 execs of pea's binaries a run
-# --rm, was 8. A/B in turn against b7ad0fb: load 3.8-4.0, N=30, runs=20: run
-# --rm 74 vs 76 ms (0.97), CPU 31.8 vs 35.5 (0.90), run -d 0.92; load 4.6-9.1,
-# N=50, runs=30: run --rm 153 vs 156 ms (0.98), run -d 0.86 (its CPU row, not
-# in turn, was noise at that load); perf stat in turn, 8 x 10 run --rm at load
-# ~8: 41.6 vs 42.8 ms of CPU a run. pea/podman 0.21-0.24 wall at those loads
-# (podman 306-733 ms), 0.12 CPU at load ~4.
+# remover), the four containers.conf files read 5 times (parsed once) ~1.
+# 7c60924 folds image ls (0.6-0.75 ms of CPU) into the storage's create
+# (--image-find): A/B against b7ad0fb, load 3.8-4.0, N=30: run --rm 74 vs 76
+# ms, CPU 31.8 vs 35.5, run -d 0.92; pea/podman 0.12 CPU.
 # Session 14 (issue 11): the path was 6 execs of pea's binaries a run --rm
 # (pea, pea-storage create --mount and rm, pea-monitor, pea-runtime run and
 # delete) plus the dmz's and the container's; ld.so's share of each exec is
@@ -71,8 +60,8 @@
 # pea-runtime and pea-monitor are static PIEs now (3e5ad0f: --version
 # 0.66 -> 0.40 and 0.8 -> 0.33 ms; an idle monitor's RSS 1260 -> 948 kB,
 # but a lone one's PSS 261 -> 948 kB: no other process shares its libc's
-# pages; 113 kB each with 30 of them); pea and pea-storage cannot be (dlopen
-# of libarchive, libzstd, libisal, libcrypto; getaddrinfo, getpwuid).
+# pages; 113 kB each with 30 of them); pea cannot be (getaddrinfo,
+# getpwuid), pea-storage is since session 15.
 # /proc/self/mountinfo costs 0.1-1 ms a
 # read (the kernel escapes every overlay's options): the runtime reads it
 # once, not twice (84c8cb4), and not at all on Linux 6.10+ (b248836: its
@@ -94,6 +83,28 @@
 # libarchive, libzstd, libisal and libcrypto kept in a dynamic twin for the
 # layer commands), fewer files a container (~35 inodes made and freed a run),
 # and pea's removal asking statmount instead of mountinfo too.
+# Session 15 (issue 11): pea-storage is a static PIE (5b6d6af: --version 0.80
+# -> 0.33 ms of CPU, two execs a run --rm); what dlopens (layer apply, create,
+# diff, container diff, image create, an open that finds another boot's
+# unsynced layers) runs in its dynamic twin, libexec/pea/pea-storage-layers.
+# A run --rm no longer locks its container again after the removal for a
+# restart check (50da101: a lock file made and unlinked) nor gives its monitor
+# a persist dir (56033e9: one exit file before the run wakes, not two). A/B in
+# turn against 71310b7 (40 pairs; perf stat, 6-10 x 10 runs in turn): load
+# 5.3, wall median 55.6 vs 61.1 ms, CPU 28.9 vs 31.0; load 9.5, 104 vs 105,
+# CPU 25.9 vs 27.0. This script, N=30, runs=30, load 8.7-9.4: run --rm 57 vs
+# 56 ms (noise), CPU 28.2 vs 28.7; pea/podman 0.10 wall (podman 549 ms), 0.11
+# CPU (268 ms). A run's wall (perf: exec, fork and exit events, 20 runs, load
+# ~6, medians in ms from pea's exec): storage create 2.1-5.0, record and spec
+# to the monitor's fork 5.0-10.0, the monitor's exec, double fork and attach
+# handshake to the runtime's exec 10.0-16.1, runtime to the container 16.1-29.3
+# (clone 20.9, the init 6.7 of it), the exit to the delete 29.8-32.5, delete and
+# storage rm 32.5-38.0, remover fork and monitor end 38-41.7. New ext4 inodes
+# cost ~70 us of CPU each here (__ext4_new_inode 2.4 ms a run). Next: the
+# monitor started before spec_write (its setup beside the spec's ~1.2 ms; the
+# start gate holds the runtime until the attach, but a failed spec must then
+# kill the detached monitor), a BPF of syscall ranges (the kernel's seccomp
+# conversion and JIT ~0.9 ms a create grow with the program), fewer v1 cgroups.
 # Session 14, rm -af of 100 (suite): it was 1441 ms vs podman's 6132 (0.23x).
 # Where its CPU went (perf record -g, dwarf, 1000 Hz, load ~5; ~830 ms in the
 # rm's own processes): the workers 274 (mountinfo read twice a container 123,
