@@ -677,10 +677,13 @@ static void close_pins_cb(void *arg)
 
 /*
  * The layers of the containers named (full ids, as records name them), for reading the users
- * of those alone; 0 when one cannot be read (its removal then reads every user itself).
+ * of those alone. *ret_own: each is its container's own, the layer create_container made with
+ * the container's id: no other container's record can name it (another's layer is its own
+ * id), so the containers' records need not be read for them (500 of a store's 1200 records).
  */
-static size_t layers_of(struct store *s, char **names, size_t n, char ***ret)
+static size_t layers_of(struct store *s, char **names, size_t n, char ***ret, bool *ret_own)
 {
+	*ret_own = true;
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *id = NULL;
 		struct container_rec c = { 0 };
@@ -689,6 +692,7 @@ static size_t layers_of(struct store *s, char **names, size_t n, char ***ret)
 		    container_load(s, id, &c, NULL) < 0)
 			continue; /* not there (--ignore) or its own error below */
 		pea_strv_push(ret, c.layer);
+		*ret_own &= strcmp(c.layer, c.id) == 0;
 		container_rec_clear(&c);
 	}
 	return pea_strv_length(*ret);
@@ -709,7 +713,7 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 	struct store *s = NULL;
 	struct pins p;
 	struct rm_opts ro;
-	bool live = false;
+	bool live = false, own = true;
 	int r = parse_rm(argc, argv, &ro, err);
 	size_t n;
 
@@ -721,8 +725,8 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 	pins = xnew(int, n);
 	for (size_t i = 0; i < n; i++)
 		pins[i] = -1;
-	if (layers_of(s, argv + optind, n, &layers) > 0)
-		layer_users_read_of(s, layers, &users);
+	if (layers_of(s, argv + optind, n, &layers, &own) > 0)
+		layer_users_read_of(s, layers, !own, &users);
 	s->use_trash = true;
 	ids = json_object_new_array();
 	for (size_t i = 0; i < n && r == 0; i++) {

@@ -755,7 +755,7 @@ out:
  */
 void layer_users_read(struct store *s, struct layer_users *u)
 {
-	layer_users_read_of(s, NULL, u);
+	layer_users_read_of(s, NULL, true, u);
 }
 
 /*
@@ -779,7 +779,7 @@ static bool record_may_name(struct store *s, const char *kind, const char *id, c
 	return false;
 }
 
-void layer_users_read_of(struct store *s, char *const *only, struct layer_users *u)
+void layer_users_read_of(struct store *s, char *const *only, bool containers, struct layer_users *u)
 {
 	_cleanup_error_ struct pea_error *e = NULL;
 	_cleanup_strv_ char **ids = NULL;
@@ -814,7 +814,7 @@ void layer_users_read_of(struct store *s, char *const *only, struct layer_users 
 		}
 	ids = pea_strv_free(ids);
 	pea_error_release(&e);
-	if (store_record_ids(s, "containers", &ids, &e) == 0)
+	if (containers && store_record_ids(s, "containers", &ids, &e) == 0)
 		for (char **x = ids; *x; x++) {
 			struct container_rec c = { 0 };
 

@@ -51,9 +51,11 @@ struct layer_users {
 void layer_users_read(struct store *s, struct layer_users *u);
 /*
  * The users of the layers only (full ids) alone: the records whose text names none of them are
- * not parsed (container rm of a large store: each removal parsed every record).
+ * not parsed (container rm of a large store: each removal parsed every record). containers:
+ * false leaves the containers' records out, for layers that are containers' own (below).
  */
-void layer_users_read_of(struct store *s, char *const *only, struct layer_users *u);
+void layer_users_read_of(struct store *s, char *const *only, bool containers,
+			 struct layer_users *u);
 void layer_users_clear(struct layer_users *u);
 
 /* layer_remove with the users read before (u: NULL reads them). */
