@@ -280,8 +280,10 @@ static int rm_one(struct global_options *g, const char *name, const struct rm_op
 	}
 	/* --rm containers lose their anonymous volumes too, as podman */
 	if (container_remove_locked(g, r, o->volumes || r->rm, err) < 0) {
-		if (mark)
+		if (mark) {
 			rm_failed_after_kill(g, r);
+			(void)unlink(mark); /* its monitor is done: the mark names a remover gone */
+		}
 		*ret_status = PEA_EXIT_ENGINE;
 		return -1;
 	}

@@ -402,6 +402,8 @@ pea_net_with() {
 	chattr -i "$run_dir"
 	run -0 cat "$FE_ROOT/containers/$id/exit"
 	assert_output 137
+	# and the cleaner mark, which named the rm that failed, is gone
+	[[ ! -e "$FE_ROOT/containers/$id/cleaner" ]]
 	run -0 grep -E "^[0-9]+ +f(data)?sync\([0-9]+<$FE_ROOT/containers/$id/ctr.log>\)" "$TEST_DIR/rm.trace"
 	run -0 pea_cmd inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$id"
 	assert_output "exited 137"
