@@ -52,6 +52,13 @@ static char *cgroup_path_of(pid_t pid, const char *controller)
 		if (!path)
 			continue;
 		*path++ = '\0';
+		/*
+		 * The root: a container's process is never there but once it has
+		 * exited (a short one can be gone before the monitor looks), and the
+		 * root's OOM counter is the whole machine's, not the container's
+		 */
+		if (strcmp(path, "/") == 0)
+			continue;
 		if (!controller) {
 			if (ctrls[0] == '\0')
 				found = xasprintf(CGROUP_ROOT "%s", path);
