@@ -577,14 +577,21 @@ static int container_unmount_cmd(const struct global_options *g, int argc, char 
 
 /*
  * *pin: the detached mount (detach_pinned), for the caller to close after the
- * lock. users: the layers' users read once for several removals (NULL: read here).
+ * lock. users: the users of the containers' layers, read once for several removals.
  */
 static int remove_container(struct store *s, const struct container_rec *c,
 			    const struct layer_users *users, bool force, int *pin,
 			    struct pea_error **err)
 {
+	_cleanup_free_ char *user = layer_user_known(users, c->layer, NULL, c->id);
 	int count = driver_mount_count(s, c->layer);
 
+	/*
+	 * The layer's users before anything goes: a refused removal keeps the record, the
+	 * layer and its mounts (the record went first and the container left ls).
+	 */
+	if (user)
+		return pea_error_new(err, EBUSY, "layer '%s' is in use: %s", c->layer, user);
 	if (count > 0 && !force)
 		return pea_error_new(err, EBUSY,
 				     "container '%s' is mounted (%d); unmount it or use --force",
@@ -725,6 +732,7 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 	pins = xnew(int, n);
 	for (size_t i = 0; i < n; i++)
 		pins[i] = -1;
+	/* none: no container to remove (each one's own error below) */
 	if (layers_of(s, argv + optind, n, &layers, &own) > 0)
 		layer_users_read_of(s, layers, !own, &users);
 	s->use_trash = true;
@@ -742,7 +750,7 @@ static int container_rm_cmd(const struct global_options *g, int argc, char **arg
 			r = -1;
 			break;
 		}
-		r = remove_container(s, &c, layers ? &users : NULL, ro.force, &pins[i], err);
+		r = remove_container(s, &c, &users, ro.force, &pins[i], err);
 		if (r == 0)
 			json_object_array_add(ids, json_object_new_string(c.id));
 		container_rec_clear(&c);

@@ -871,6 +871,12 @@ static char *users_of(struct store *s, const struct layer_users *u, const char *
 	return user;
 }
 
+char *layer_user_known(const struct layer_users *u, const char *id, const char *ignore_image,
+		       const char *ignore_container)
+{
+	return users_find(u, id, ignore_image, ignore_container);
+}
+
 char *layer_user(struct store *s, const char *id, const char *ignore_image,
 		 const char *ignore_container)
 {

@@ -58,6 +58,10 @@ void layer_users_read_of(struct store *s, char *const *only, bool containers,
 			 struct layer_users *u);
 void layer_users_clear(struct layer_users *u);
 
+/* The user of layer id in u (its mounts aside), or NULL: as layer_user. */
+char *layer_user_known(const struct layer_users *u, const char *id, const char *ignore_image,
+		       const char *ignore_container);
+
 /* layer_remove with the users read before (u: NULL reads them). */
 int layer_remove_known(struct store *s, const struct layer_users *u, const char *id,
 		       const char *ignore_image, const char *ignore_container,

@@ -95,7 +95,36 @@ mk() {
 	run -1 pstore container rm c b
 	assert_output --partial "layer '${ids[1]}' is in use: image '"
 	assert_output --partial "' uses it"
-	# c, before b, went; the used layers stay (their containers' records go first, as before)
+	# c, before b, went; b and a stay, their records and layers
 	[[ ! -e "$STORE_ROOT/layers/${ids[2]}.json" ]]
 	[[ -e "$STORE_ROOT/layers/${ids[0]}.json" && -e "$STORE_ROOT/layers/${ids[1]}.json" ]]
+	[[ -e "$STORE_ROOT/containers/${ids[0]}.json" && -e "$STORE_ROOT/containers/${ids[1]}.json" ]]
+}
+
+# A refused removal leaves the store as it was: the container's record, its layer and its
+# mount (the users were checked after the record went and the --force unmount, so a refused
+# rm dropped the container from ls and left its layer without a record).
+@test "container rm: one whose layer is in use is refused with its record, layer and mount kept" {
+	mk a b
+	run -0 pstore layer create --parent "${ids[0]}"
+	local child mp
+	child="$(json_field id)"
+	run -0 pstore container mount a
+	mp="$(json_field mountpoint)"
+	run -1 pstore container rm --force a
+	assert_line --index 0 "pea-storage: container rm: layer '${ids[0]}' is in use: layer '$child' is its child"
+	assert_equal "$(jq -r .error.errno <<<"${lines[-1]}")" EBUSY
+	assert_equal "${#lines[@]}" 2
+	run -0 pstore container ls
+	assert_equal "$(jq -r '[.result[].names[0]] | sort | join(" ")' <<<"$output")" "a b"
+	[[ -e "$STORE_ROOT/containers/${ids[0]}.json" && -e "$STORE_ROOT/layers/${ids[0]}.json" ]]
+	grep -q " $mp " /proc/self/mounts
+	# several: the one before it goes, the refused one and those after it stay
+	run -1 pstore container rm --force b a
+	run -0 pstore container ls
+	assert_equal "$(jq -r '.result[].names[0]' <<<"$output")" a
+	grep -q " $mp " /proc/self/mounts
+	run -0 pstore layer rm "$child"
+	run -0 pstore container rm --force a
+	! grep -q " $mp " /proc/self/mounts
 }

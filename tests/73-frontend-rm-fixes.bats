@@ -409,3 +409,26 @@ pea_net_with() {
 	assert_output "exited 137"
 	run -0 pea_cmd rm -f "$id"
 }
+
+# pea-storage refuses the removal of a container whose layer another layer uses: the
+# container stays, its record and its storage both (pea-storage dropped its record before it
+# checked, so ps --external no longer listed it), with one line naming the user.
+@test "rm of a container whose layer is in use: refused in one line, the container kept and then removable" {
+	run -0 pea_cmd run --name used --network none busybox true
+	cid="$(pea_out inspect --format '{{.Id}}' used)"
+	local st=("$PEA_STORAGE" --root "$FE_ROOT/storage" --runroot "$FE_RUNROOT/storage")
+	run -0 "${st[@]}" layer create --parent "$cid"
+	child="$(jq -r .result.id <<<"$output")"
+	run -125 pea_cmd rm used
+	assert_equal "${#lines[@]}" 1
+	assert_output --partial "layer '$cid' is in use: layer '$child' is its child"
+	run -0 pea_cmd ps -a --format '{{.Names}} {{.State}}'
+	assert_output "used exited"
+	run -0 "${st[@]}" container ls
+	assert_equal "$(jq -r '.result[].id' <<<"$output")" "$cid"
+	run -0 pea_cmd start -a used
+	run -0 "${st[@]}" layer rm "$child"
+	run -0 pea_cmd rm used
+	run -0 pea_cmd ps -a --external -q
+	assert_output ""
+}
