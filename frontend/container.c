@@ -1054,25 +1054,82 @@ static char *unreadable_id(const struct global_options *g, const char *what)
 }
 
 /*
- * The container's process: the bundle's pidfile's (the runtime writes it at each create, once
- * the init runs), as a pidfd taken before the runtime's delete, so that what the delete's kill
- * frees cannot be taken for it; -1 when there is none. A process that started after the pidfile
- * was written only has its pid (reused): its start (/proc/PID/stat, clock ticks since boot)
- * against the pidfile's mtime in ns on the same clock, with 20 ms for the coarse clock of file
- * times (a jiffy) and the ticks' rounding down. ea90089 compared whole seconds with a second's
- * slack: a pid reused within 1-2 s of the pidfile was the container's, and every rm -f failed.
+ * The init the runtime started, as its state records it (RUNROOT/runtime/ID): its pid and its
+ * start in clock ticks since boot (/proc/PID/stat's), pea-runtime's state.json startTime,
+ * runc's state.json init_process_start (a string before runc 1.0), crun's status
+ * process-start-time. false when the runtime recorded none.
  */
-static int pidfile_process(int dfd)
+static bool runtime_init_start(const struct global_options *g, const char *id, long *ret_pid,
+			       unsigned long long *ret_start)
+{
+	static const char *const files[] = { "state.json", "status" };
+	static const char *const keys[] = { "startTime", "init_process_start",
+					    "process-start-time" };
+	_cleanup_free_ char *root = record_runtime_root(g);
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s/%s", root, id, files[i]);
+		_cleanup_json_ struct json_object *o = NULL;
+		struct json_object *pid, *v;
+
+		if (pea_json_parse_file_at(AT_FDCWD, path, 1u << 20, &o, NULL) < 0 ||
+		    !json_object_is_type(o, json_type_object) ||
+		    !json_object_object_get_ex(o, "pid", &pid) ||
+		    !json_object_is_type(pid, json_type_int))
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+			const char *t;
+			char *end = NULL;
+
+			if (!json_object_object_get_ex(o, keys[k], &v))
+				continue;
+			if (json_object_is_type(v, json_type_int)) {
+				*ret_start = json_object_get_uint64(v);
+			} else if (json_object_is_type(v, json_type_string)) {
+				t = json_object_get_string(v);
+				errno = 0;
+				*ret_start = strtoull(t, &end, 10);
+				if (errno || end == t || *end)
+					continue;
+			} else {
+				continue;
+			}
+			*ret_pid = json_object_get_int64(pid);
+			return *ret_start > 0;
+		}
+	}
+	return false;
+}
+
+/*
+ * The container's process, as a pidfd taken before the runtime's delete, so that what the
+ * delete's kill frees cannot be taken for it; -1 when there is none. The runtime's state names
+ * it exactly, its pid and start (runtime_init_start), whatever the wall clock did: c7035b2 set
+ * the pidfile's mtime (wall clock) against the process's start (boot clock) with 20 ms to
+ * spare, so a step of the wall clock forward of more than that during the container's life
+ * made its own process look reused, and a removal went ahead while it ran. A runtime that
+ * records no start leaves that rule, with a minute to spare (a process kept that is not the
+ * container's is one rm -f refused, saying so; a running one taken for reused is its storage
+ * removed under it): a pid reused within a minute of the pidfile is still taken for the
+ * container's.
+ */
+static int pidfile_process(const struct global_options *g, const char *id, int dfd)
 {
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int pidfd = -1;
 	struct timespec now, boot;
 	long long start_ns, mtime_boot_ns;
-	unsigned long long start;
-	long hz = sysconf(_SC_CLK_TCK), pid;
+	unsigned long long start, known = 0;
+	long hz = sysconf(_SC_CLK_TCK), pid = 0;
 	struct stat st;
 	size_t len = 0;
 
+	if (runtime_init_start(g, id, &pid, &known)) {
+		if (pid <= 0 || pid > INT32_MAX)
+			return -1;
+		pidfd = pea_pidfd_open((pid_t)pid, 0);
+		return pidfd >= 0 && proc_start_time(pid) == known ? TAKE_FD(pidfd) : -1;
+	}
 	if (pea_read_file_at(dfd, "pidfile", 64, &buf, &len, NULL) < 0 ||
 	    fstatat(dfd, "pidfile", &st, 0) < 0)
 		return -1;
@@ -1091,7 +1148,7 @@ static int pidfile_process(int dfd)
 		((long long)st.st_mtim.tv_sec - (long long)now.tv_sec + (long long)boot.tv_sec) *
 			1000000000LL +
 		st.st_mtim.tv_nsec - now.tv_nsec + boot.tv_nsec;
-	if (start_ns > mtime_boot_ns + 20000000LL)
+	if (start_ns > mtime_boot_ns + 60 * 1000000000LL)
 		return -1;
 	return TAKE_FD(pidfd);
 }
@@ -1149,7 +1206,7 @@ static int delete_unreadable(const struct global_options *g, const char *id, con
 	_cleanup_free_ char *dir = record_dir(g, id), *rt = NULL, *hint = NULL;
 	_cleanup_error_ struct pea_error *e = NULL;
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int pidfd = dfd >= 0 ? pidfile_process(dfd) : -1;
+	_cleanup_close_ int pidfd = dfd >= 0 ? pidfile_process(g, id, dfd) : -1;
 	const char *used = g->runtime;
 
 	/* no record: the network stays until the process is known to be gone */

@@ -342,6 +342,53 @@ gone() {
 	[[ ! -e "$FE_ROOT/containers/$ID" && ! -e "$FE_RUNROOT/runtime/$ID" ]]
 }
 
+# liar_runtime: $LIAR, pea's runtime whose delete returns 0 and does nothing
+liar_runtime() {
+	LIAR="$TEST_DIR/liar"
+	{
+		echo '#!/bin/bash'
+		echo '[[ " $* " == *" delete "* ]] && exit 0'
+		echo 'exec "'"${PEA_FE_RUNTIME:-$PEA_RUNTIME}"'" "$@"'
+	} >"$LIAR"
+	chmod +x "$LIAR"
+}
+
+# The container's process is the one its runtime's state names, pid and start (clock ticks
+# since boot), whatever the wall clock did: c7035b2 set the pidfile's mtime against the
+# process's start with 20 ms to spare, so a wall clock stepped forward since the pidfile made
+# the running process look like a later one with its pid, and the removal went ahead while it
+# ran. A pidfile an hour old is that step.
+@test "rm -f of a container whose record cannot be read: a wall clock stepped forward since its start, its process is still its own" {
+	liar_runtime
+	unreadable_running
+	touch -d '-1 hour' "$FE_ROOT/containers/$ID/pidfile"
+	run -125 --separate-stderr pea_cmd --runtime "$LIAR" rm -f "$ID"
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ "${stderr_lines[0]}" == *"liar's delete --force left its process running"*"; nothing removed" ]]
+	still_there
+	run -0 pea_cmd rm -f "$ID"
+	gone
+}
+
+# A runtime whose state records no start: the pidfile's mtime against the process's start,
+# with a minute to spare (a process wrongly kept is an rm -f refused; one wrongly taken for
+# reused is a removal under a running container).
+@test "rm -f of a container whose record cannot be read: a runtime state without the start, a step of seconds keeps its process" {
+	local st
+	liar_runtime
+	unreadable_running
+	st="$FE_RUNROOT/runtime/$ID/state.json"
+	[[ -f "$st" ]] || st="$FE_RUNROOT/runtime/$ID/status"
+	jq -c 'del(.startTime, .init_process_start, ."process-start-time")' "$st" >"$st.new"
+	mv "$st.new" "$st"
+	touch -d '-5 seconds' "$FE_ROOT/containers/$ID/pidfile"
+	run -125 --separate-stderr pea_cmd --runtime "$LIAR" rm -f "$ID"
+	[[ "${stderr_lines[0]}" == *"; nothing removed" ]]
+	still_there
+	run -0 pea_cmd rm -f "$ID"
+	gone
+}
+
 # pea_net_with VAR=VALUE ARGS...: pea_net with VAR set in pea's environment.
 pea_net_with() {
 	local real=$PEA set=$1
