@@ -303,10 +303,17 @@ static int attach_handshake(const struct global_options *g, const struct ctr_rec
 	return rc;
 }
 
-/* Launch the monitor; the container's pid from the sync pipe. */
+/*
+ * Launch the monitor; the container's pid from the sync pipe. With
+ * spec_rootfs (an attach first: the runtime's call waits for the start
+ * pipe's byte), the spec is written while the monitor execs, detaches and
+ * makes its socket, fifos and pidfile, none of which reads it: a failed spec
+ * closes the start pipe unsaid, the runtime finds no config.json (the caller
+ * removed any earlier one) and fails, and the spec's error is the start's.
+ */
 static int launch_monitor(struct global_options *g, const struct ctr_record *r, const char *bundle,
-			  bool start_now, int *attach_sock, int *cleaner, int *ret_pid,
-			  struct pea_error **err)
+			  const char *spec_rootfs, bool start_now, int *attach_sock, int *cleaner,
+			  int *ret_pid, struct pea_error **err)
 {
 	int npreserve = preserve_fds(r);
 	bool attach_first = start_now && attach_sock;
@@ -319,6 +326,7 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	_cleanup_free_ char *line = NULL;
 	_cleanup_free_ struct pea_fd_map *fds = xnew(struct pea_fd_map, 4 + (size_t)npreserve);
 	_cleanup_error_ struct pea_error *attach_err = NULL, *late_err = NULL, *sync_err = NULL;
+	_cleanup_error_ struct pea_error *spec_err = NULL;
 	struct pea_spawn s = { 0 };
 	int pipefd[2], status;
 	int64_t data = 0;
@@ -406,8 +414,11 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	 */
 	if (attach_first && say_go(start_wr, &late_err) < 0)
 		start_wr = pea_close(start_wr);
+	if (attach_first && spec_rootfs && !late_err &&
+	    spec_write(g, r, spec_rootfs, &spec_err) < 0)
+		start_wr = pea_close(start_wr);
 	/* the daemon's handshake while the monitor's first process ends (it detaches) */
-	if (attach_first && !late_err)
+	if (attach_first && !late_err && !spec_err)
 		(void)attach_handshake(g, r, attach_rd, &start_wr, attach_sock, &attach_err);
 	/* a new record's rename made durable while the monitor starts the container */
 	if (records_sync_new(&sync_err) < 0 && !late_err)
@@ -419,9 +430,9 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 		return pea_error_new(err, EIO, "the container monitor '%s' %s", g->conmon, d);
 	}
 	if (read_sync(rd, &line, err) < 0) {
-		if (attach_err) { /* the monitor's own failure, or else the attach's */
+		if (spec_err || attach_err) { /* the monitor's own failure, or else ours */
 			*err = pea_error_free(*err);
-			*err = TAKE_PTR(attach_err);
+			*err = spec_err ? TAKE_PTR(spec_err) : TAKE_PTR(attach_err);
 		}
 		return -1;
 	}
@@ -430,6 +441,13 @@ static int launch_monitor(struct global_options *g, const struct ctr_record *r, 
 	if (pea_json_get_int64_opt(j, "", "data", &data, NULL) != 1 &&
 	    pea_json_get_int64_opt(j, "", "pid", &data, NULL) != 1)
 		return pea_error_new(err, EPROTO, "container monitor: no pid in '%s'", line);
+	/* the spec's error, not the runtime's at finding none; a container running is killed */
+	if (spec_err) {
+		if (data > 0)
+			*ret_pid = (int)data;
+		*err = TAKE_PTR(spec_err);
+		return -1;
+	}
 	if (data <= 0) {
 		_cleanup_free_ char *m = NULL;
 		size_t ml;
@@ -760,9 +778,21 @@ static int start_locked(struct global_options *g, struct ctr_record *r, struct s
 		g->error_status = PEA_EXIT_CANNOT;
 		goto fail;
 	}
-	if (spec_write(g, r, rootfs, err) < 0)
+	/*
+	 * An attach first (launch_monitor's): the spec is written while the monitor
+	 * starts, and an earlier run's config.json must not be there meanwhile
+	 */
+	if (start_now && io->sock) {
+		_cleanup_free_ char *spec = xasprintf("%s/config.json", bundle);
+		if (unlink(spec) < 0 && errno != ENOENT) {
+			pea_error_errno(err, "remove '%s'", spec);
+			goto fail;
+		}
+	} else if (spec_write(g, r, rootfs, err) < 0) {
 		goto fail;
-	if (launch_monitor(g, r, bundle, start_now, io->sock, io->cleaner, &pid, err) < 0) {
+	}
+	if (launch_monitor(g, r, bundle, start_now && io->sock ? rootfs : NULL, start_now, io->sock,
+			   io->cleaner, &pid, err) < 0) {
 		if (pid > 0) /* it runs, but its attach failed */
 			goto fail_kill;
 		goto fail;

@@ -185,3 +185,34 @@ store_rm_line() {
 	[[ -e $FE_ROOT/containers/$(pea_cmd inspect --format '{{.Id}}' kept)/exit ]]
 	run -0 pea_cmd rm kept
 }
+
+@test "run --rm attached: the spec is written while the monitor starts; a failed spec starts nothing" {
+	local trace="$TEST_DIR/spec.trace" mon spec
+	# the monitor's exec, detach and setup need no config.json; its runtime
+	# call waits for the attach's go (fails before: the monitor's exec came
+	# after the spec's write)
+	run -0 timeout -k 5 120 strace -f -qq -e trace=execve,openat -o "$trace" \
+		"$PEA" "${FE_ARGS[@]}" run --rm --network none busybox echo spec-ok
+	assert_output spec-ok
+	mon=$(grep -n -m1 -E 'execve\("[^"]*pea-monitor"' "$trace" | cut -d: -f1)
+	spec=$(grep -n -m1 -E 'openat\([0-9]+, "config\.json\.tmp' "$trace" | cut -d: -f1)
+	[[ -n $mon && -n $spec ]] || fail "$(cat "$trace")"
+	((mon < spec)) || fail "the monitor's exec at line $mon, the spec's write at $spec"
+	# a spec that fails there (no such user): its one line, 125, no container
+	# process ever ran, nothing left (the monitor's runtime found no spec)
+	run -125 --separate-stderr timeout -k 5 120 strace -f -qq -e trace=execve -o "$trace" \
+		"$PEA" "${FE_ARGS[@]}" run --rm --network none -u nobodyhere busybox echo never
+	assert_equal "$stderr" "Error: unable to find user nobodyhere: no matching entries in passwd file"
+	assert_output ""
+	run -1 grep -E 'execve\("[^"]*(busybox|echo)"' "$trace"
+	run -0 pea_cmd ps -a -q
+	assert_output ""
+	fe_no_mounts
+	# start -a of a container that ran before: its old spec is not run meanwhile
+	run -0 pea_cmd create --name again --network none busybox echo again
+	run -0 pea_cmd start -a again
+	assert_output again
+	run -0 pea_cmd start -a again
+	assert_output again
+	run -0 pea_cmd rm again
+}
