@@ -89,7 +89,9 @@
 # unsynced layers) runs in its dynamic twin, libexec/pea/pea-storage-layers.
 # A run --rm no longer locks its container again after the removal for a
 # restart check (50da101: a lock file made and unlinked) nor gives its monitor
-# a persist dir (56033e9: one exit file before the run wakes, not two). A/B in
+# a persist dir (56033e9: one exit file before the run wakes, not two), and
+# writes the spec while its monitor starts (a44cc3c: the runtime's exec 0.4-0.5
+# ms sooner at load 2.8, 2 x 40 in turn; noise at load 8-9). A/B in
 # turn against 71310b7 (40 pairs; perf stat, 6-10 x 10 runs in turn): load
 # 5.3, wall median 55.6 vs 61.1 ms, CPU 28.9 vs 31.0; load 9.5, 104 vs 105,
 # CPU 25.9 vs 27.0. This script, N=30, runs=30, load 8.7-9.4: run --rm 57 vs
@@ -100,11 +102,11 @@
 # handshake to the runtime's exec 10.0-16.1, runtime to the container 16.1-29.3
 # (clone 20.9, the init 6.7 of it), the exit to the delete 29.8-32.5, delete and
 # storage rm 32.5-38.0, remover fork and monitor end 38-41.7. New ext4 inodes
-# cost ~70 us of CPU each here (__ext4_new_inode 2.4 ms a run). Next: the
-# monitor started before spec_write (its setup beside the spec's ~1.2 ms; the
-# start gate holds the runtime until the attach, but a failed spec must then
-# kill the detached monitor), a BPF of syscall ranges (the kernel's seccomp
-# conversion and JIT ~0.9 ms a create grow with the program), fewer v1 cgroups.
+# cost ~70 us of CPU each here (__ext4_new_inode 2.4 ms a run). At load 2.3
+# (ba7a15a): run --rm 23 ms, podman 225 (0.10), CPU 19.5 vs 235.8 (0.08).
+# Next: a BPF of syscall ranges (the kernel's seccomp conversion and JIT ~0.9
+# ms a create grow with the program), pea-runtime's parse of config.json (~0.5
+# ms), fewer v1 cgroups.
 # Session 14, rm -af of 100 (suite): it was 1441 ms vs podman's 6132 (0.23x).
 # Where its CPU went (perf record -g, dwarf, 1000 Hz, load ~5; ~830 ms in the
 # rm's own processes): the workers 274 (mountinfo read twice a container 123,
