@@ -44,6 +44,10 @@
 #   OVL_BENCH_LAYERS=/var/tmp/ovl-layers      make the layers there once and keep them
 #   OVL_BENCH_VERBOSE=1                       every time, not only the best
 #   OVL_BENCH_UPPER=tmpfs                     upper and work dirs on a tmpfs of the bench's own
+#   OVL_BENCH_PEA_B=BIN OVL_BENCH_PEA_B_OPTS=  a fourth implementation, pea B (another
+#                                             pea-overlayfs build, or these -o options more):
+#                                             an A/B in the same runs, its time and the median
+#                                             of the runs' own ratios B/pea (either variable)
 #
 # The upper dirs are on /var/tmp's file system by default. Where that is ext4 without a
 # journal (this machine), a create skips the inodes freed in the last minutes one by one
@@ -165,6 +169,50 @@
 # (the kernel's overlay takes 1.0 s of pea's 2.0) and four round trips a file, the servers'
 # work alike but for passthrough's ioctls: pea ahead there wants a request fewer (the mask
 # above) or a cheaper round trip (io_uring, session 13: create 1.07x).
+#
+# Session 15 (ovl): untar and getxattr against the kernel, why they stay near 3x at low load.
+# Requests (the fuse:fuse_request_send tracepoint, tmpfs upper, untar of 8945 entries: 8095
+# files, 843 dirs): pea 77.5k, 8.7 an entry: SETATTR 26805 (tar's utimensat, fchown, fchmod),
+# GETXATTR 16173 (security.capability: the first write's file_remove_privs, fchown's
+# notify_change), LOOKUP 8968 (negative, before each create), GETATTR 8490 (the parent, stale
+# after each create), CREATE 8095, RELEASE 8095 (sent in the background: close does not wait),
+# MKDIR 843; fuse-overlayfs 1.10 112.6k (11.2k GETXATTRs, 8.1k GETATTRs and 8073 WRITEs more).
+# All 8 a file that tar waits for are the kernel's own; pea's timeouts are already endless.
+# The server's syscalls a file besides the reads and writevs of /dev/fuse: openat, fstat,
+# BACKING_OPEN and _CLOSE, utimensat, fchownat, fchmodat, close, 6 fstatats (strace -c). A
+# GETXATTR costs one read and one writev, nothing else (strace -c of 2000: 2003 and 2003; no
+# xattr syscall, no futex, no worker), 6-7 us of server CPU at load 4-9. perf of the server
+# in untar (tmpfs upper, load 4): 81% kernel (fuse_dev_write 17.6%, 10 of it the caller's
+# wake-up; fuse_dev_read 14%; schedule 8.6%; pinning the buffers' pages 4.6%; openat 7.5%;
+# the passthrough ioctls 3.9%), libc, libfuse and pea 18% (pea's own code 4%). On ext4 after
+# removals ext4's scan of recently freed inodes (recently_deleted) was half the server's CPU;
+# the kernel's overlay pays it too, in tar. The wall time is CPU, not waiting: untar (tmpfs,
+# load 4.5) 2.0-2.5 s against tar's 0.8-1.2 s and the server's 0.9-1.5 s (the kernel's
+# overlay 0.72-0.92 s, tar's 0.44 s). Where the two run matters most: server and tar pinned to
+# one CPU 1.90-2.27 s (server 0.88-1.06 s), to two CPUs 5.07-7.93 s (server 1.87-2.30 s);
+# 20k getxattrs 0.91-1.09 s against 1.70-2.14 s. A round trip between CPUs costs 2-3x here
+# (likely the wake-ups' IPIs and exits from idle, in a VM); loaded, the scheduler keeps them
+# together (unpinned 2.03-2.53 s), idle it wakes the server on the idle CPU: why the ratios to
+# the kernel are worst at low load (untar 3.29x median, tmpfs, load 9.3 falling to 2.7).
+# Tried, A/B in the same runs (OVL_BENCH_PEA_B, medians of the runs' own ratios B/pea):
+# an EEVDF slice of 0.1 ms for the server's threads (sched_setattr): getxattr 1.00x, untar
+# 1.04x (load 4.5), nothing. spin=50: at load 4.1-4.8 getxattr 0.70x, untar 0.71x, ls -lR
+# 0.80x but create 1.24x and empty 1.14x (server CPU +20%: the spin after a close's RELEASE
+# runs out while the shell loops); at 6.0-8.4 turns 1.03x, untar 0.92x, getxattr 0.90x; not
+# spinning after requests nobody waits for (RELEASE, FORGET) at 5.8-9.8: turns 1.10x, untar
+# 0.95x, getxattr 1.35x, ls -lR 1.58x; spinning only while /proc/loadavg's runnable count is
+# at most the CPUs (tmpfs, 9.3 falling to 2.7): getxattr 0.86x, ls -lR 0.80x, untar 1.11x,
+# turns 1.01x. None wins every row at every load: spin stays off. What would cut these rows:
+# a request fewer (FUSE_STATX_MODDIR in a later kernel: the parent's GETATTR), an xattr cache
+# in the kernel's FUSE (the two GETXATTRs), or the server on its caller's CPU (FUSE over
+# io_uring's queue per CPU; session 13 measured it at load 4.5 only, where placement costs
+# least: worth a run at low load). This script at load 2.6-3.5 (ext4 upper, 4 runs, the
+# medians of the runs' own ratios pea/kernel): untar 3.01x (best 3.06x), getxattr 2.19x,
+# ls -lR 2.04x, create 2.37x; pea/fuse-overlayfs 0.68x, 0.83x, 0.48x, 0.98x. The session's
+# one change to the server (4a88acb, security.* apart with user.containers.override_stat: a
+# test more in getxattr and listxattr) against the commit before, B/new in the same runs:
+# getxattr 0.99x, ls -lR 0.90x (by hand, one after the other: level), untar 1.03x, create
+# 1.08x. OVL_BENCH_PEA_B is new: pea and B swap places every other run (nth_impl).
 set -euo pipefail
 # bash reads a script as it runs it: the whole of it is one block, read before it starts, so
 # that a commit to this file during a run (engineers side by side) cannot change the run.
@@ -278,10 +326,12 @@ mount_impl() {
 	local opts="lowerdir=$layers/lower1:$layers/lower2,upperdir=$run/upper,workdir=$run/work"
 	case "$1" in
 	kernel) mount -t overlay overlay -o "$opts" "$mnt" ;;
-	pea | fuse)
+	pea | fuse | peab)
 		local bin="$PEA_OVERLAYFS"
 		[[ $1 == fuse ]] && bin="$FUSE_OVERLAYFS"
-		[[ $1 == pea && -n ${OVL_BENCH_PEA_OPTS:-} ]] && opts+=",$OVL_BENCH_PEA_OPTS"
+		[[ $1 == peab ]] && bin=${OVL_BENCH_PEA_B:-$PEA_OVERLAYFS}
+		[[ $1 != fuse && -n ${OVL_BENCH_PEA_OPTS:-} ]] && opts+=",$OVL_BENCH_PEA_OPTS"
+		[[ $1 == peab && -n ${OVL_BENCH_PEA_B_OPTS:-} ]] && opts+=",$OVL_BENCH_PEA_B_OPTS"
 		"$bin" -f -o "$opts" "$mnt" 2>/dev/null &
 		server=$!
 		for _ in $(seq 200); do
@@ -395,7 +445,7 @@ declare -A tt tc
 time_turns() {
 	local impl d i t0 c0
 	declare -A us=() dus=() c=()
-	local -a pf=() pk=()
+	local -a pf=() pk=() pb=()
 	for impl in "${impls[@]}"; do
 		turn_mnt[$impl]=$work/mnt-$impl
 		mkdir -p "${turn_mnt[$impl]}"
@@ -411,17 +461,19 @@ time_turns() {
 	done
 	for ((d = 0; d < 100; d++)); do
 		for ((i = 0; i < ${#impls[@]}; i++)); do
-			impl=${impls[(d + i) % ${#impls[@]}]}
+			impl=$(nth_impl "$d" "$i")
 			t0=${EPOCHREALTIME/./}
 			row_turns "$impl" "$d"
 			dus[$impl]=$((${EPOCHREALTIME/./} - t0))
 			us[$impl]=$((${us[$impl]:-0} + dus[$impl]))
 		done
 		pf+=("${dus[pea]} / ${dus[fuse]}") pk+=("${dus[pea]} / ${dus[kernel]}")
+		[[ -n $pea_b ]] && pb+=("${dus[peab]} / ${dus[pea]}")
 	done
 	# After the turns: no process between them but the row's own.
 	rf+="$(printf '%s\n' "${pf[@]}" | bc -l)"$'\n'
 	rk+="$(printf '%s\n' "${pk[@]}" | bc -l)"$'\n'
+	[[ -n $pea_b ]] && rb+="$(printf '%s\n' "${pb[@]}" | bc -l)"$'\n'
 	for impl in "${impls[@]}"; do
 		server=${turn_server[$impl]}
 		c0=$(server_cpu)
@@ -437,9 +489,26 @@ time_turns() {
 
 # The best of $runs runs, the implementations taking turns in a rotating order.
 impls=(pea fuse kernel)
+pea_b=""
+if [[ -n ${OVL_BENCH_PEA_B:-}${OVL_BENCH_PEA_B_OPTS:-} ]]; then
+	pea_b=1
+	impls+=(peab)
+fi
+# nth_impl TURN I: the I-th implementation of run (or directory) TURN: the order rotates. With
+# pea B, pea and B swap places every other turn: in one rotating order each would always come
+# right after the same one: two builds level in ls -lR when run by hand one after the other
+# came out 0.70x apart that way (ext4 upper, load 4-5; the one after the other was slower).
+nth_impl() {
+	local -a order=("${impls[@]}")
+	if [[ -n $pea_b ]]; then
+		order=(pea fuse peab kernel)
+		(($1 % 2)) && order=(peab fuse pea kernel)
+	fi
+	echo "${order[($1 + $2) % ${#order[@]}]}"
+}
 for row in "${rows[@]}"; do
 	read -r l1 _ </proc/loadavg
-	rf="" rk=""
+	rf="" rk="" rb=""
 	if [[ $row == turns ]]; then
 		for ((run = 0; run < runs; run++)); do
 			time_turns
@@ -461,11 +530,12 @@ for row in "${rows[@]}"; do
 		load[$row]="$l1-$l2"
 		best[$row,medf]=$(median <<<"${rf%$'\n'}")
 		best[$row,medk]=$(median <<<"${rk%$'\n'}")
+		[[ -n $pea_b ]] && best[$row,medb]=$(median <<<"${rb%$'\n'}")
 		continue
 	fi
 	for ((run = 0; run < runs; run++)); do
 		for ((i = 0; i < ${#impls[@]}; i++)); do
-			impl=${impls[(run + i) % ${#impls[@]}]}
+			impl=$(nth_impl "$run" "$i")
 			read -r t c < <(time_once "$impl" "$row")
 			time_of[$impl]=$t
 			[[ -n ${OVL_BENCH_VERBOSE:-} ]] &&
@@ -481,11 +551,13 @@ for row in "${rows[@]}"; do
 		done
 		rf+="$(echo "${time_of[pea]} / ${time_of[fuse]}" | bc -l)"$'\n'
 		rk+="$(echo "${time_of[pea]} / ${time_of[kernel]}" | bc -l)"$'\n'
+		[[ -n $pea_b ]] && rb+="$(echo "${time_of[peab]} / ${time_of[pea]}" | bc -l)"$'\n'
 	done
 	read -r l2 _ </proc/loadavg
 	load[$row]="$l1-$l2"
 	best[$row,medf]=$(median <<<"${rf%$'\n'}")
 	best[$row,medk]=$(median <<<"${rk%$'\n'}")
+	[[ -n $pea_b ]] && best[$row,medb]=$(median <<<"${rb%$'\n'}")
 done
 
 printf '%-22s %9s %9s %9s %9s %10s %9s %10s %8s %8s %11s\n' row pea fuse kernel pea/fuse \
@@ -497,6 +569,15 @@ for row in "${rows[@]}"; do
 		"${best[$row,medf]}" "${best[$row,medk]}" "${cpu[$row,pea]}" "${cpu[$row,fuse]}" \
 		"${load[$row]}"
 done
+if [[ -n $pea_b ]]; then
+	printf '\npea B: %s %s\n' "${OVL_BENCH_PEA_B:-$PEA_OVERLAYFS}" "${OVL_BENCH_PEA_B_OPTS:-}"
+	printf '%-22s %9s %9s %9s %9s %8s %8s\n' row pea 'pea B' B/pea 'med B/p' 'cpu pea' 'cpu B'
+	for row in "${rows[@]}"; do
+		p=${best[$row,pea]} b=${best[$row,peab]}
+		printf '%-22s %9.3f %9.3f %8.2fx %8.2fx %8.2f %8.2f\n' "${label[$row]}" "$p" "$b" \
+			"$(echo "$b / $p" | bc -l)" "${best[$row,medb]}" "${cpu[$row,pea]}" "${cpu[$row,peab]}"
+	done
+fi
 echo "(seconds, the best of $runs; med: the median of the $runs runs' own ratios; cpu: the FUSE"
 echo " server's own CPU time, the least of $runs; load: the load average before and after the row)"
 exit
