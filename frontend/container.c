@@ -1055,9 +1055,9 @@ static char *unreadable_id(const struct global_options *g, const char *what)
 
 /*
  * The init the runtime started, as its state records it (RUNROOT/runtime/ID): its pid and its
- * start in clock ticks since boot (/proc/PID/stat's), pea-runtime's state.json startTime,
- * runc's state.json init_process_start (a string before runc 1.0), crun's status
- * process-start-time. false when the runtime recorded none.
+ * start in clock ticks since boot (/proc/PID/stat's), pea-runtime's state.json pid and startTime,
+ * runc's state.json init_process_pid and init_process_start (a string before runc 1.0), crun's
+ * status pid and process-start-time. false when the runtime recorded none.
  */
 static bool runtime_init_start(const struct global_options *g, const char *id, long *ret_pid,
 			       unsigned long long *ret_start)
@@ -1070,12 +1070,15 @@ static bool runtime_init_start(const struct global_options *g, const char *id, l
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		_cleanup_free_ char *path = xasprintf("%s/%s/%s", root, id, files[i]);
 		_cleanup_json_ struct json_object *o = NULL;
-		struct json_object *pid, *v;
+		struct json_object *pid = NULL, *v;
 
 		if (pea_json_parse_file_at(AT_FDCWD, path, 1u << 20, &o, NULL) < 0 ||
-		    !json_object_is_type(o, json_type_object) ||
-		    !json_object_object_get_ex(o, "pid", &pid) ||
-		    !json_object_is_type(pid, json_type_int))
+		    !json_object_is_type(o, json_type_object))
+			continue;
+		/* runc's: init_process_pid */
+		if (!json_object_object_get_ex(o, "pid", &pid))
+			(void)json_object_object_get_ex(o, "init_process_pid", &pid);
+		if (!json_object_is_type(pid, json_type_int))
 			continue;
 		for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
 			const char *t;

@@ -379,12 +379,15 @@ liar_runtime() {
 	unreadable_running
 	st="$FE_RUNROOT/runtime/$ID/state.json"
 	[[ -f "$st" ]] || st="$FE_RUNROOT/runtime/$ID/status"
+	cp -p "$st" "$st.orig"
 	jq -c 'del(.startTime, .init_process_start, ."process-start-time")' "$st" >"$st.new"
 	mv "$st.new" "$st"
 	touch -d '-5 seconds' "$FE_ROOT/containers/$ID/pidfile"
 	run -125 --separate-stderr pea_cmd --runtime "$LIAR" rm -f "$ID"
 	[[ "${stderr_lines[0]}" == *"; nothing removed" ]]
 	still_there
+	# the runtime's own delete wants its state whole (runc's tells a live init by its start)
+	mv "$st.orig" "$st"
 	run -0 pea_cmd rm -f "$ID"
 	gone
 }
