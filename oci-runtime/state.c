@@ -115,16 +115,29 @@ int state_create_dir(int rootfd, const char *id, int *ret_dirfd, struct pea_erro
 /*
  * The container's cgroup path as an xattr of its folder, set before its cgroups are made: a
  * create killed before its state.json leaves them, and its delete finds them here. Empty for
- * the default, /ID: a short value stays in the inode (ext4 puts a long one in a block).
+ * the default, /ID; a path that holds the id has it left out, one NUL byte in its place (pea's
+ * /pea/pea-ID is then 10 bytes, not 74): ext4 keeps a value of up to 64 bytes in a 256-byte
+ * inode, a longer one in a block of its own, allocated and freed each container.
  */
 #define STATE_CGROUP_XATTR "user.pea.cg"
 
 void state_mark_cgroup(int dirfd, const char *id, const char *path)
 {
-	_cleanup_free_ char *dflt = xasprintf("/%s", id);
-	const char *v = strcmp(path, dflt) == 0 ? "" : path;
+	_cleanup_free_ char *dflt = xasprintf("/%s", id), *v = NULL;
+	const char *at = *id ? strstr(path, id) : NULL;
+	size_t len = 0;
 
-	if (fsetxattr(dirfd, STATE_CGROUP_XATTR, v, strlen(v), 0) < 0)
+	if (strcmp(path, dflt) == 0) {
+		v = xstrdup("");
+	} else if (at) {
+		/* the part before the id, a NUL, the part after it */
+		v = xasprintf("%.*s%c%s", (int)(at - path), path, '\0', at + strlen(id));
+		len = (size_t)(at - path) + 1 + strlen(at + strlen(id));
+	} else {
+		v = xstrdup(path);
+		len = strlen(v);
+	}
+	if (fsetxattr(dirfd, STATE_CGROUP_XATTR, v, len, 0) < 0)
 		log_debug("container '%s': xattr %s: %s", id, STATE_CGROUP_XATTR, strerror(errno));
 }
 
@@ -132,11 +145,17 @@ char *state_left_cgroup(int dirfd, const char *id)
 {
 	char buf[4096];
 	ssize_t n = fgetxattr(dirfd, STATE_CGROUP_XATTR, buf, sizeof(buf) - 1);
+	const char *nul;
 
 	if (n < 0)
 		return NULL;
 	buf[n] = '\0';
-	return n == 0 ? xasprintf("/%s", id) : xstrdup(buf);
+	if (n == 0)
+		return xasprintf("/%s", id);
+	nul = memchr(buf, '\0', (size_t)n);
+	if (nul)
+		return xasprintf("%.*s%s%s", (int)(nul - buf), buf, id, nul + 1);
+	return xstrdup(buf);
 }
 
 int state_open_dir(int rootfd, const char *id, bool exclusive, int *ret_dirfd,
