@@ -7,7 +7,7 @@ set -euo pipefail
 A=/tmp/anchor
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$A"/apt/{lists/partial,archives/partial,cache} "$A/src"
-install -m 0755 "$here"/{build-images.sh,inner.sh,run-anchor.sh} "$A/"
+install -m 0755 "$here"/{build-images.sh,inner.sh,run-anchor.sh,whatif.sh} "$A/"
 install -m 0644 "$here"/{nc.c,ping.c,pause.c,dnsd.c,printenv.c,README} "$A/"
 echo 'deb-src http://deb.debian.org/debian bookworm main' >"$A/apt/sources.list"
 cat >"$A/apt/apt.conf" <<C
