@@ -202,7 +202,8 @@
 # spinning after requests nobody waits for (RELEASE, FORGET) at 5.8-9.8: turns 1.10x, untar
 # 0.95x, getxattr 1.35x, ls -lR 1.58x; spinning only while /proc/loadavg's runnable count is
 # at most the CPUs (tmpfs, 9.3 falling to 2.7): getxattr 0.86x, ls -lR 0.80x, untar 1.11x,
-# turns 1.01x. None wins every row at every load: spin stays off. What would cut these rows:
+# turns 1.01x; and plain spin=50 at load 1.4-4.2 (ext4): getxattr 1.03x, untar 1.14x, empty
+# 0.90x. None wins every row at every load: spin stays off. What would cut these rows:
 # a request fewer (FUSE_STATX_MODDIR in a later kernel: the parent's GETATTR), an xattr cache
 # in the kernel's FUSE (the two GETXATTRs), or the server on its caller's CPU (FUSE over
 # io_uring's queue per CPU; session 13 measured it at load 4.5 only, where placement costs
@@ -212,7 +213,10 @@
 # one change to the server (4a88acb, security.* apart with user.containers.override_stat: a
 # test more in getxattr and listxattr) against the commit before, B/new in the same runs:
 # getxattr 0.99x, ls -lR 0.90x (by hand, one after the other: level), untar 1.03x, create
-# 1.08x. OVL_BENCH_PEA_B is new: pea and B swap places every other run (nth_impl).
+# 1.08x. The other rows then (load 1.9-2.3, 3 runs, medians): find 1.94x the kernel, read
+# 1.04x, empty 1.52x (1.06x fuse-overlayfs: level, ext4's freed-inode scan in both servers'
+# CPU), turns 1.38x (0.91x), copy-up 0.24x. OVL_BENCH_PEA_B is new: pea and B swap places
+# every other run (nth_impl).
 set -euo pipefail
 # bash reads a script as it runs it: the whole of it is one block, read before it starts, so
 # that a commit to this file during a run (engineers side by side) cannot change the run.
