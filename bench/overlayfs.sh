@@ -31,9 +31,11 @@
 # 1.39 s, empty 1.02 vs 0.83 s.
 #
 # The implementations take turns within each run of a row, in an order that rotates from run
-# to run (pea fuse kernel, fuse kernel pea, kernel pea fuse, ...), so that a burst of load from
-# elsewhere falls on all of them and none always goes first (right after the sync of the one
-# before). Besides the best times, each row shows the median of the runs' own ratios (pea
+# to run and goes the other way round every other run (pea fuse kernel, kernel fuse pea,
+# kernel pea fuse, pea kernel fuse, ...), so that a burst of load from elsewhere falls on all
+# of them and none always goes first (right after the sync of the one before) nor always right
+# after the same one (since session 15: before, pea always came after the kernel's run and
+# fuse-overlayfs after pea's). Besides the best times, each row shows the median of the runs' own ratios (pea
 # against the others of the same run: less moved by the load drifting between runs than the
 # ratio of two best times). The load average is printed beside each row.
 #
@@ -498,12 +500,15 @@ if [[ -n ${OVL_BENCH_PEA_B:-}${OVL_BENCH_PEA_B_OPTS:-} ]]; then
 	pea_b=1
 	impls+=(peab)
 fi
-# nth_impl TURN I: the I-th implementation of run (or directory) TURN: the order rotates. With
-# pea B, pea and B swap places every other turn: in one rotating order each would always come
-# right after the same one: two builds level in ls -lR when run by hand one after the other
-# came out 0.70x apart that way (ext4 upper, load 4-5; the one after the other was slower).
+# nth_impl TURN I: the I-th implementation of run (or directory) TURN: the order rotates, and
+# every other turn runs it the other way round (pea and B swap places): in one rotating order
+# each implementation would always come right after the same one (pea after the kernel,
+# fuse-overlayfs after pea), and two builds level in ls -lR when run by hand one after the
+# other came out 0.70x apart that way (ext4 upper, load 4-5; the one after the other FUSE
+# server was slower).
 nth_impl() {
-	local -a order=("${impls[@]}")
+	local -a order=(pea fuse kernel)
+	(($1 % 2)) && order=(pea kernel fuse)
 	if [[ -n $pea_b ]]; then
 		order=(pea fuse peab kernel)
 		(($1 % 2)) && order=(peab fuse pea kernel)
