@@ -132,6 +132,17 @@ static int stream_cb(struct pea_loop *loop, int fd, uint32_t events, void *data,
 	int r = -1;
 
 	(void)fd;
+	if (m->output_paused && !(events & EPOLLIN)) {
+		/*
+		 * The writers hung up while the clients are full: epoll reports the
+		 * hang-up even with no event asked for, but what they wrote last is still
+		 * in the pipe. Stop watching, keep the pipe: stdio_pause_output reads it
+		 * when the clients make room, stdio_drain at the end.
+		 */
+		pea_loop_remove(loop, *stream_watch(m, ref->s));
+		*stream_watch(m, ref->s) = NULL;
+		return 0;
+	}
 	errno = EAGAIN;
 	if (events & EPOLLIN)
 		r = read_stream(m, ref->s);
@@ -169,6 +180,15 @@ void stdio_pause_output(struct monitor *m, bool pause)
 		pea_loop_modify_fd(m->loop, m->stdout_w, pause ? 0 : EPOLLIN, &e);
 	if (m->stderr_w)
 		pea_loop_modify_fd(m->loop, m->stderr_w, pause ? 0 : EPOLLIN, &e);
+	/* a pipe left unwatched while paused (see stream_cb): read to its end now */
+	if (!pause) {
+		_cleanup_error_ struct pea_error *werr = NULL;
+
+		if ((!m->hup_timer_w && watch_stream(m, STREAM_STDOUT, &werr) < 0) ||
+		    watch_stream(m, STREAM_STDERR, &werr) < 0)
+			log_warning("%s (the rest of the output is read when the container ends)",
+				    werr->message);
+	}
 }
 
 /*

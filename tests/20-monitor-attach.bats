@@ -367,6 +367,30 @@ case_slow_client() {
 	for_each_runtime case_slow_client
 }
 
+# case_hangup_while_paused: the container's writers hang up while a client that
+# does not read holds the output back. The last words, on stderr, reach the log:
+# epoll reports a pipe's hang-up even with no event asked for, and the monitor
+# closed the pipe then with them unread (podman's 030-run "stderr after 700 KB of
+# stdout" lost them 1 run in 20).
+case_hangup_while_paused() {
+	monitor_setup sh -c '(exec 2>&-; head -c 3000000 /dev/zero | tr "\0" y) & sleep 1; echo end >&2'
+	monitor_launch -l "k8s-file:$MON_LOG"
+	wait_for test -S "$MON_SOCKETS/$MON_CID/attach"
+	timeout -k 5 30 socat -b 65536 UNIX-CONNECT:"$MON_SOCKETS/$MON_CID/attach",type=5 \
+		EXEC:"sleep 3" &
+	local client=$!
+	wait_for attach_connected "$(cat "$MON_PIDFILE")"
+	monitor_start_container
+	monitor_wait_exit
+	wait "$client" || true
+	run -0 grep -c ' stderr F end$' "$MON_LOG"
+	assert_output 1
+}
+
+@test "attach: the last output, written as the writers hang up while a client holds the output back, is logged" {
+	for_each_runtime case_hangup_while_paused
+}
+
 # case_attach_before_start: containers that print and exit at once, each with a
 # client that connected to the attach socket right before `runtime start`, as
 # an engine does. Output written before the exit reaches the client, even when
