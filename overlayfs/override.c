@@ -121,6 +121,9 @@ int ovl_override_apply(int dirfd, const char *path, const char *name, struct sta
 	ssize_t n;
 
 	n = ovl_getxattr_at(dirfd, path, name, v, sizeof(v));
+	/* An upper written by pea-overlayfs before 4a88acb: the old name (override.h). */
+	if (n < 0 && errno == ENODATA && strcmp(name, OVL_OVERRIDE_CONTAINERS) == 0)
+		n = ovl_getxattr_at(dirfd, path, OVL_OVERRIDE_USER, v, sizeof(v));
 	if (n < 0)
 		return (errno == ENODATA || errno == ENOTSUP || errno == EPERM) ? 0 : -errno;
 	if (ovl_override_parse(v, (size_t)n, &uid, &gid, &mode) < 0)

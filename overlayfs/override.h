@@ -46,7 +46,18 @@ bool ovl_override_is_name(const char *name);
 /* Parse a value; -EINVAL if it is not UID:GID:MODE. */
 int ovl_override_parse(const char *buf, size_t len, uid_t *ret_uid, gid_t *ret_gid,
 		       mode_t *ret_mode);
-/* Apply the value on dirfd/path, if any, to st (ids as on disk). */
+/*
+ * Apply the value on dirfd/path, if any, to st (ids as on disk). With
+ * OVL_OVERRIDE_CONTAINERS, a file without it is read with OVL_OVERRIDE_USER,
+ * the name earlier pea-overlayfs wrote for -o xattr_permissions=2 on each file
+ * of an upper whose root it never marked. The new name is the one written:
+ * read first, it shadows a stale old value, and the layer is then as
+ * fuse-overlayfs 1.14 and containers/storage write it; rewriting each file's
+ * old name instead would keep two names in one layer for good. The upper's
+ * root is not marked at mount: the fallback does not need it, and a mark
+ * would be the root's own owner and mode for every later mount, with the
+ * option or without.
+ */
 int ovl_override_apply(int dirfd, const char *path, const char *name, struct stat *st);
 int ovl_override_write(int dirfd, const char *path, const char *name, uid_t uid, gid_t gid,
 		       mode_t mode);

@@ -339,6 +339,38 @@ $m/plain $(stat -c '%u:%g %a' "$l/plain")"
 	assert_output "0:0"
 }
 
+@test "overlayfs attrs: xattr_permissions=2 reads an upper that earlier pea-overlayfs wrote with user.fuseoverlayfs.override_stat" {
+	# pea-overlayfs before 4a88acb: the old name on each file, none on the upper's root.
+	require_cmd setpriv
+	local l="$TEST_DIR/o/lower" u="$TEST_DIR/o/upper" m="$TEST_DIR/o/mnt"
+	mkdir -p "$l" "$u" "$TEST_DIR/o/work" "$m"
+	echo secret >"$u/f"
+	echo b >"$u/both"
+	chmod 644 "$u/f" "$u/both"
+	setfattr -n user.fuseoverlayfs.override_stat -v 0:42:0600 "$u/f"
+	setfattr -n user.fuseoverlayfs.override_stat -v 1:1:0600 "$u/both"
+	setfattr -n user.containers.override_stat -v 2:2:0640 "$u/both"
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$l,upperdir=$u,workdir=$TEST_DIR/o/work,xattr_permissions=2" \
+		"$m" 2>"$TEST_DIR/o/server.log" &
+	echo $! >"$TEST_DIR/o/server.pid"
+	ovl_wait_mounted "$m" "$(cat "$TEST_DIR/o/server.pid")"
+	run -0 stat -c '%u:%g %a' "$m/f" "$m/both"
+	assert_output "0:42 600
+2:2 640"
+	run ! setpriv --reuid 1000 --regid 1000 --clear-groups cat "$m/f"
+	run -0 getfattr --absolute-names -d -m - "$m/f"
+	assert_output ""
+	# Written with the new name, which is read first.
+	chmod 640 "$m/f"
+	run -0 stat -c '%u:%g %a' "$m/f"
+	assert_output "0:42 640"
+	ovl_umount "$TEST_DIR/o"
+	run -0 getfattr --absolute-names -n user.containers.override_stat --only-values "$u/f"
+	assert_output "0:42:0640"
+	run -0 stat -c '%u:%g %a' "$u/f"
+	assert_output "0:0 644"
+}
+
 @test "overlayfs attrs: a layer with user.containers.override_stat keeps the mount's security.* as user.containers.override_security.*" {
 	# fuse-overlayfs 1.14 on; its own security.* are not the mount's.
 	local l="$TEST_DIR/o/lower" u="$TEST_DIR/o/upper" m="$TEST_DIR/o/mnt"
