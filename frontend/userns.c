@@ -118,6 +118,7 @@ int userns_opts_add(struct userns_opts *u, enum userns_flag flag, const char *ar
 	case USERNS_FLAG_MODE:
 		free(u->mode);
 		u->mode = xstrdup(arg);
+		u->mode_given = true;
 		return 0;
 	case USERNS_FLAG_UIDMAP:
 	case USERNS_FLAG_GIDMAP:
@@ -393,6 +394,17 @@ int userns_opts_from_infra(const struct global_options *g, struct userns_opts *u
 		return pea_error_wrap(err, "the pod's infra container");
 	if (pea_json_get_string_opt(infra->opts, "opts", "uid_map", &um, NULL) != 1 || !um)
 		return 0;
+	/* podman's error for maps */
+	if (u->uidmap || u->gidmap)
+		return pea_error_new(err, EINVAL,
+				     "cannot specify a new uid/gid map when entering a pod with an "
+				     "infra container");
+	if (u->mode_given)
+		return pea_error_new(
+			err, EINVAL,
+			"--userns %s cannot be used with --pod: the pod's containers run "
+			"in its user namespace",
+			u->mode);
 	(void)pea_json_get_string_opt(infra->opts, "opts", "gid_map", &gm, NULL);
 	userns_opts_clear(u);
 	u->uid_map = xstrdup(um);
@@ -663,6 +675,29 @@ static int open_path(const struct global_options *g, const char *dir, struct pea
 	}
 }
 
+/*
+ * The folder of a run root's source that is not the container's own (a pod's,
+ * holding its /dev/shm, a tmpfs of mode 1777): searchable by the container's root
+ * through its group alone. The folders above it are everyone's to search
+ * (open_path), so o+x here would open the pod's shm to every user of the host.
+ */
+static int group_path(const char *dir, unsigned long long gid, struct pea_error **err)
+{
+	struct stat st;
+	mode_t mode;
+
+	if (stat(dir, &st) < 0)
+		return pea_error_errno(err, "stat '%s'", dir);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		return 0;
+	if (st.st_gid != (gid_t)gid && chown(dir, (uid_t)-1, (gid_t)gid) < 0)
+		return pea_error_errno(err, "chown the folder '%s'", dir);
+	mode = (st.st_mode & 0700) | S_IXGRP;
+	if ((st.st_mode & 07777) != mode && chmod(dir, mode) < 0)
+		return pea_error_errno(err, "chmod '%s'", dir);
+	return 0;
+}
+
 /* The /etc files pea wrote in rundir: the container's root's own, as podman does. */
 static int chown_etc_files(const char *rundir, unsigned long long uid, unsigned long long gid,
 			   struct pea_error **err)
@@ -871,7 +906,8 @@ int userns_prepare(const struct global_options *g, const struct ctr_record *r, i
 {
 	const char *um = NULL, *gm = NULL;
 	struct json_object *pw = NULL, *mounts = NULL;
-	unsigned long long uid, gid;
+	unsigned long long uid = 0, gid = 0;
+	bool has_root = true;
 	_cleanup_free_ char *parent = xstrdup(rootfs);
 	char *slash = strrchr(parent, '/');
 
@@ -881,8 +917,9 @@ int userns_prepare(const struct global_options *g, const struct ctr_record *r, i
 	if (json_object_object_get_ex(r->opts, "userns_passwd", &pw) &&
 	    keep_id_files(rootfd, rundir, pw, spec, err) < 0)
 		return -1;
-	if (map_to_host(um, 0, &uid) && map_to_host(gm ? gm : um, 0, &gid) &&
-	    chown_etc_files(rundir, uid, gid, err) < 0)
+	if (!map_to_host(um, 0, &uid) || !map_to_host(gm ? gm : um, 0, &gid))
+		has_root = false;
+	if (has_root && chown_etc_files(rundir, uid, gid, err) < 0)
 		return -1;
 	if (chown_volumes(g, r, um, gm ? gm : um, spec, err) < 0)
 		return -1;
@@ -893,7 +930,8 @@ int userns_prepare(const struct global_options *g, const struct ctr_record *r, i
 	/*
 	 * the folders of named volumes (their _data is the container's to own), and of
 	 * the run root's sources, as a pod's /dev/shm (a runtime in a user namespace
-	 * joined by path looks them up as the container's root)
+	 * joined by path looks them up as the container's root): those above it
+	 * searchable, its own through the root's group (group_path)
 	 */
 	json_object_object_get_ex(spec, "mounts", &mounts);
 	for (size_t i = 0; mounts && i < json_object_array_length(mounts); i++) {
@@ -904,11 +942,21 @@ int userns_prepare(const struct global_options *g, const struct ctr_record *r, i
 			continue;
 		src = xstrdup(json_object_get_string(s));
 		slash = strrchr(src, '/');
-		if (slash && slash != src &&
-		    (path_under(src, g->root) || path_under(src, g->runroot))) {
-			*slash = '\0';
+		if (!slash || slash == src)
+			continue;
+		*slash = '\0';
+		if (path_under(src, g->runroot) && !path_under(src, rundir)) {
+			char *up = strrchr(src, '/');
+
+			if (!has_root || up == src)
+				continue;
+			if (group_path(src, gid, err) < 0)
+				return -1;
+			*up = '\0';
 			if (open_path(g, src, err) < 0)
 				return -1;
+		} else if (path_under(src, g->root) && open_path(g, src, err) < 0) {
+			return -1;
 		}
 	}
 	return 0;

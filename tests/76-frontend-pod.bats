@@ -419,6 +419,19 @@ pod_userns_check() {
 	# exec joins the user namespace last (the network namespace may be the host's)
 	run -0 "$pea" exec pum id -u
 	assert_output "0"
+	# the pod's /dev/shm (a tmpfs of mode 1777 in the run root) is the pod's alone:
+	# its folder searchable by the mapped root's group, not by every user of the host
+	run -0 "$pea" exec pum sh -c 'echo secret >/dev/shm/s; chmod 644 /dev/shm/s'
+	local pod shm
+	pod=$("$pea" pod inspect --format '{{.ID}}' pu 2>/dev/null)
+	shm=$(awk -v p="/pods/$pod/shm" 'substr($5, length($5) - length(p) + 1) == p {print $5}' /proc/self/mountinfo | head -1)
+	[[ -n $shm ]] || fail "no mount of the pod's shm in mountinfo"
+	run -0 stat -c '%g %A' "${shm%/shm}"
+	assert_output "300000 drwx--x---"
+	run -1 runuser -u nobody -- cat "$shm/s"
+	assert_output --partial "Permission denied"
+	run -0 "$pea" run --rm --pod pu busybox cat /dev/shm/s
+	assert_output "secret"
 	run -0 "$pea" pod rm -f -t 0 pu
 }
 
