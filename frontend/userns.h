@@ -28,9 +28,10 @@ enum userns_flag {
 };
 
 struct userns_opts {
-	char *mode;    /* --userns as given */
-	char **uidmap; /* each --uidmap */
-	char **gidmap; /* each --gidmap */
+	char *mode;	 /* --userns as given */
+	bool mode_given; /* mode is the command line's (not containers.conf's or PODMAN_USERNS) */
+	char **uidmap;	 /* each --uidmap */
+	char **gidmap;	 /* each --gidmap */
 	/* after validate */
 	char *uid_map; /* "C:H:N,..." or NULL */
 	char *gid_map;
@@ -58,7 +59,9 @@ int userns_opts_validate(struct userns_opts *u, struct pea_error **err);
  * A container of a pod whose infra container has maps: the infra's maps replace
  * the container's own (podman: a pod's containers use the pod's user namespace;
  * the layers are mapped alike) and each start joins the infra's user namespace
- * (userns_join_spec). Nothing changes when the infra has no maps.
+ * (userns_join_spec). Nothing changes when the infra has no maps; with maps, a
+ * --userns, --uidmap or --gidmap of the command line is refused (podman's error),
+ * a default (containers.conf, PODMAN_USERNS) gives way.
  */
 int userns_opts_from_infra(const struct global_options *g, struct userns_opts *u,
 			   const char *infra_id, struct pea_error **err);

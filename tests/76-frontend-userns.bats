@@ -287,3 +287,31 @@ ns_maps() {
 	run -0 pea_cmd volume ls -q
 	assert_output ""
 }
+
+# A pod with a user namespace (pod create --uidmap): its members join the infra's,
+# so a member's own --userns, --uidmap or --gidmap is refused (podman's error for
+# the maps; it was silently replaced by the pod's), nothing made; a default
+# (containers.conf's userns) gives way to the pod's, and a plain member joins.
+@test "run --pod of a pod with a user namespace: its own --uidmap/--gidmap/--userns refused, a default gives way" {
+	fe_load_busybox
+	run -0 pea_cmd pod create --uidmap 0:200000:5000 --name pu76
+	run -0 pea_cmd pod start pu76
+	run -125 pea_cmd run --rm --pod pu76 --uidmap 0:300000:100 busybox true
+	assert_output "Error: cannot specify a new uid/gid map when entering a pod with an infra container"
+	run -125 pea_cmd create --pod pu76 --gidmap 0:300000:100 busybox true
+	assert_output "Error: cannot specify a new uid/gid map when entering a pod with an infra container"
+	run -125 pea_cmd run --rm --pod pu76 --userns host busybox true
+	assert_output "Error: --userns host cannot be used with --pod: the pod's containers run in its user namespace"
+	# nothing made: the infra container alone
+	run -0 pea_cmd ps -a --format '{{.Names}}'
+	[[ $(grep -vc -- '-infra$' <<<"$output") == 0 ]] || fail "a member was made: $output"
+	run -0 pea_cmd run --rm --pod pu76 busybox cat /proc/self/uid_map
+	assert_equal "$(tr -s ' ' <<<"$output")" " 0 200000 5000"
+	# containers.conf's userns is a default, not the member's own: the pod's wins
+	sed -i 's/^\[containers\]$/&\nuserns = "host"/' "$FE_HOST_CONF"
+	run pea_cmd run --rm --pod pu76 busybox cat /proc/self/uid_map
+	cp "$PEA_TEST_HELPERS/netns-none.conf" "$FE_HOST_CONF"
+	assert_success
+	assert_equal "$(tr -s ' ' <<<"$output")" " 0 200000 5000"
+	run -0 pea_cmd pod rm -f -t 0 pu76
+}
