@@ -304,17 +304,22 @@ static bool is_marked(int dirfd)
  * 0700, no mark), taken as ours so that its delete removes it. What such a create makes there:
  * the exec fifo (create), the NOTIFY_SOCKET folder (notify.c), the user namespace's device
  * nodes (devices.c), and state.json's temporary file (state_replace_file). crun's folder has
- * its status (status.tmp, then status) and config.json from early in its create on, runc's its
- * state.json: refused. Only crun's create killed between its mkdir and its config.json (its
- * exec.fifo alone, no process yet) looks the same: removed, nothing else is lost.
+ * its status (status.tmp, then status) and config.json from early in its create on: refused.
+ * runc's folder is 0711 and holds its exec.fifo alone while its init runs, until its
+ * state.json: refused by its mode (an older pea-runtime's were 0700). Only crun's create
+ * killed between its mkdir and its config.json (its exec.fifo alone, no process yet) looks
+ * the same: removed, nothing else is lost.
  */
 static bool holds_own_entries_only(int dirfd)
 {
 	static const char *const own[] = { STATE_FIFO, "notify", "devices", STATE_FILE ".tmp" };
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *e;
+	struct stat st;
 	int fd;
 
+	if (fstat(dirfd, &st) < 0 || (st.st_mode & 07777) != 0700)
+		return false;
 	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return false;

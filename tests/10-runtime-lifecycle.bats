@@ -573,6 +573,13 @@ not_ours() {
 		[[ -e "$RT_ROOT/c-$f/$f" ]]
 		rm -rf "${RT_ROOT:?}/c-$f"
 	done
+	# runc's folder while its create runs (0711, its exec.fifo alone until its state.json)
+	mkdir -m 0711 "$RT_ROOT/r"
+	mkfifo -m 0600 "$RT_ROOT/r/exec.fifo"
+	run -1 rt delete --force r
+	assert_output "$(not_ours r)"
+	[[ -p "$RT_ROOT/r/exec.fifo" ]]
+	rm -rf "${RT_ROOT:?}/r"
 }
 
 # A create killed after it made its cgroups and before its state.json (a monitor that stops
