@@ -48,11 +48,11 @@ int state_validate_id(const char *id, struct pea_error **err);
 int state_open_root(const char *root, bool create, int *ret_fd, struct pea_error **err);
 /* Make root/ID, marked (EEXIST: "container 'ID' already exists"), and lock it exclusively. */
 int state_create_dir(int rootfd, const char *id, int *ret_dirfd, struct pea_error **err);
-/* Open and lock root/ID (ENOENT: "container 'ID' does not exist"). */
 /* Before a create makes its cgroups: their path, kept with the folder (state.c). */
 void state_mark_cgroup(int dirfd, const char *id, const char *path);
 /* The cgroup path state_mark_cgroup kept, or NULL. */
 char *state_left_cgroup(int dirfd, const char *id);
+/* Open and lock root/ID (ENOENT: "container 'ID' does not exist"). */
 int state_open_dir(int rootfd, const char *id, bool exclusive, int *ret_dirfd,
 		   struct pea_error **err);
 int state_remove_dir(int rootfd, const char *id, struct pea_error **err);
