@@ -338,18 +338,23 @@ attach_connected() {
 	ss -xpH 2>/dev/null | grep -E "^u_seq +ESTAB" | grep -qF "pid=$1,"
 }
 
+# stuck_client SECONDS: a client of the monitor launched last that reads nothing for
+# SECONDS (socat's output goes to a pipe nobody reads), its pid in STUCK_CLIENT,
+# connected before this returns, however loaded the machine.
+stuck_client() {
+	wait_for test -S "$MON_SOCKETS/$MON_CID/attach"
+	timeout -k 5 30 socat -b 65536 UNIX-CONNECT:"$MON_SOCKETS/$MON_CID/attach",type=5 \
+		EXEC:"sleep $1" &
+	STUCK_CLIENT=$!
+	wait_for attach_connected "$(cat "$MON_PIDFILE")"
+}
+
 case_slow_client() {
 	local mon_pid rss rss0 size1
 	monitor_setup sh -c 'head -c 3000000 /dev/zero | tr "\0" "y"; echo; echo end'
 	monitor_launch -l "k8s-file:$MON_LOG"
-	wait_for test -S "$MON_SOCKETS/$MON_CID/attach"
-	# a client that stops reading: socat's output goes to a pipe nobody reads
-	timeout -k 5 30 socat -b 65536 UNIX-CONNECT:"$MON_SOCKETS/$MON_CID/attach",type=5 \
-		EXEC:"sleep 2" &
-	local client=$!
+	stuck_client 2
 	mon_pid=$(cat "$MON_PIDFILE")
-	# connected before the start, however loaded the machine
-	wait_for attach_connected "$mon_pid"
 	rss0=$(awk '/^VmRSS:/ {print $2}' "/proc/$mon_pid/status")
 	monitor_start_container
 	sleep 1
@@ -358,7 +363,7 @@ case_slow_client() {
 	size1=$(stat -c %s "$MON_LOG")
 	((rss - rss0 < 1024)) || fail "monitor RSS grew from ${rss0} to ${rss} kB with a stuck client"
 	((size1 < 3000000)) || fail "the log went on while the client was stuck ($size1 bytes)"
-	wait "$client" || true
+	wait "$STUCK_CLIENT" || true
 	monitor_wait_exit
 	assert_equal "$(tail -1 "$MON_LOG" | cut -d' ' -f2-)" "stdout F end"
 }
@@ -375,14 +380,10 @@ case_slow_client() {
 case_hangup_while_paused() {
 	monitor_setup sh -c '(exec 2>&-; head -c 3000000 /dev/zero | tr "\0" y) & sleep 1; echo end >&2'
 	monitor_launch -l "k8s-file:$MON_LOG"
-	wait_for test -S "$MON_SOCKETS/$MON_CID/attach"
-	timeout -k 5 30 socat -b 65536 UNIX-CONNECT:"$MON_SOCKETS/$MON_CID/attach",type=5 \
-		EXEC:"sleep 3" &
-	local client=$!
-	wait_for attach_connected "$(cat "$MON_PIDFILE")"
+	stuck_client 3
 	monitor_start_container
 	monitor_wait_exit
-	wait "$client" || true
+	wait "$STUCK_CLIENT" || true
 	run -0 grep -c ' stderr F end$' "$MON_LOG"
 	assert_output 1
 }

@@ -163,6 +163,17 @@ slow_runtime() {
 	STRAGGLER=""
 }
 
+# liar_runtime: $LIAR, pea's runtime whose delete returns 0 and does nothing
+liar_runtime() {
+	LIAR="$TEST_DIR/liar"
+	{
+		echo '#!/bin/bash'
+		echo '[[ " $* " == *" delete "* ]] && exit 0'
+		echo 'exec "'"${PEA_FE_RUNTIME:-$PEA_RUNTIME}"'" "$@"'
+	} >"$LIAR"
+	chmod +x "$LIAR"
+}
+
 # unreadable_running [RUNTIME]: a running container (run -d, with that runtime), its pid and
 # its monitor's in UNREAD_PIDS (killed in teardown), its record made unreadable; its id in ID.
 unreadable_running() {
@@ -219,15 +230,9 @@ gone() {
 }
 
 @test "rm -f of a container whose record cannot be read: a runtime's delete that returns 0 and leaves the process running removes nothing" {
-	local liar="$TEST_DIR/liar" rt=${PEA_FE_RUNTIME:-$PEA_RUNTIME}
-	{
-		echo '#!/bin/bash'
-		echo '[[ " $* " == *" delete "* ]] && exit 0'
-		echo 'exec "'"$rt"'" "$@"'
-	} >"$liar"
-	chmod +x "$liar"
+	liar_runtime
 	unreadable_running
-	run -125 --separate-stderr pea_cmd --runtime "$liar" rm -f "$ID"
+	run -125 --separate-stderr pea_cmd --runtime "$LIAR" rm -f "$ID"
 	assert_equal "${#stderr_lines[@]}" 1
 	[[ "${stderr_lines[0]}" == "Error: container $ID: "*"invalid JSON"*"; liar's delete --force left its process running; its monitor runs it with "*": name that one, pea --runtime "*" rm -f $ID; nothing removed" ]]
 	still_there
@@ -284,15 +289,9 @@ gone() {
 }
 
 @test "rm -af with a running container whose record cannot be read and a delete that leaves it running: 125, one line, nothing removed" {
-	local liar="$TEST_DIR/liar" rt=${PEA_FE_RUNTIME:-$PEA_RUNTIME}
-	{
-		echo '#!/bin/bash'
-		echo '[[ " $* " == *" delete "* ]] && exit 0'
-		echo 'exec "'"$rt"'" "$@"'
-	} >"$liar"
-	chmod +x "$liar"
+	liar_runtime
 	unreadable_running
-	run -125 --separate-stderr pea_cmd --runtime "$liar" rm -af
+	run -125 --separate-stderr pea_cmd --runtime "$LIAR" rm -af
 	assert_output ""
 	assert_equal "${#stderr_lines[@]}" 1
 	[[ "${stderr_lines[0]}" == "Error: container $ID: "*"invalid JSON"*"; liar's delete --force left its process running; "*"; nothing removed" ]]
@@ -340,17 +339,6 @@ gone() {
 	[[ "$stderr" == *": removed its runtime state, its folders, its storage" ]]
 	kill -0 "$other"
 	[[ ! -e "$FE_ROOT/containers/$ID" && ! -e "$FE_RUNROOT/runtime/$ID" ]]
-}
-
-# liar_runtime: $LIAR, pea's runtime whose delete returns 0 and does nothing
-liar_runtime() {
-	LIAR="$TEST_DIR/liar"
-	{
-		echo '#!/bin/bash'
-		echo '[[ " $* " == *" delete "* ]] && exit 0'
-		echo 'exec "'"${PEA_FE_RUNTIME:-$PEA_RUNTIME}"'" "$@"'
-	} >"$LIAR"
-	chmod +x "$LIAR"
 }
 
 # The container's process is the one its runtime's state names, pid and start (clock ticks
