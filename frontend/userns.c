@@ -904,16 +904,17 @@ int userns_prepare(const struct global_options *g, const struct ctr_record *r, i
 		   const char *rootfs, const char *rundir, struct json_object *spec,
 		   struct pea_error **err)
 {
-	const char *um = NULL, *gm = NULL;
+	const char *um = NULL, *gm = NULL, *join = NULL;
 	struct json_object *pw = NULL, *mounts = NULL;
 	unsigned long long uid = 0, gid = 0;
-	bool has_root = true;
+	bool has_root = true, joins;
 	_cleanup_free_ char *parent = xstrdup(rootfs);
 	char *slash = strrchr(parent, '/');
 
 	if (pea_json_get_string_opt(r->opts, "opts", "uid_map", &um, NULL) != 1 || !um)
 		return 0;
 	(void)pea_json_get_string_opt(r->opts, "opts", "gid_map", &gm, NULL);
+	joins = pea_json_get_string_opt(r->opts, "opts", "userns_join", &join, NULL) == 1 && join;
 	if (json_object_object_get_ex(r->opts, "userns_passwd", &pw) &&
 	    keep_id_files(rootfd, rundir, pw, spec, err) < 0)
 		return -1;
@@ -929,9 +930,10 @@ int userns_prepare(const struct global_options *g, const struct ctr_record *r, i
 		return -1;
 	/*
 	 * the folders of named volumes (their _data is the container's to own), and of
-	 * the run root's sources, as a pod's /dev/shm (a runtime in a user namespace
-	 * joined by path looks them up as the container's root): those above it
-	 * searchable, its own through the root's group (group_path)
+	 * the run root's sources, as a pod's /dev/shm, for a runtime that joins the
+	 * pod's user namespace by path and looks them up as the container's root (a new
+	 * user namespace gets them as fds; the pod's members share the infra's maps):
+	 * those above it searchable, its own through the root's group (group_path)
 	 */
 	json_object_object_get_ex(spec, "mounts", &mounts);
 	for (size_t i = 0; mounts && i < json_object_array_length(mounts); i++) {
@@ -948,7 +950,7 @@ int userns_prepare(const struct global_options *g, const struct ctr_record *r, i
 		if (path_under(src, g->runroot) && !path_under(src, rundir)) {
 			char *up = strrchr(src, '/');
 
-			if (!has_root || up == src)
+			if (!joins || !has_root || up == src)
 				continue;
 			if (group_path(src, gid, err) < 0)
 				return -1;
