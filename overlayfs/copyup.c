@@ -44,6 +44,13 @@ int ovl_copy_xattrs(const char *src, const char *dst, bool src_hidden, bool dst_
 		to = src_hidden ? ovl_override_name_from_disk(name) : name;
 		if (!to || (dst_hidden && ovl_override_name_to_disk(&to, disk, sizeof(disk)) < 0))
 			continue;
+		/*
+		 * security.fuseoverlayfs.override_stat is a layer's own where security.*
+		 * is not encoded, the mount's where it is: not carried from one to the other.
+		 */
+		if (src_hidden != dst_hidden &&
+		    strcmp(src_hidden ? to : name, OVL_OVERRIDE_PRIVILEGED) == 0)
+			continue;
 		len = lgetxattr(src, name, value, XATTR_LIST_MAX_SIZE);
 		if (len < 0) {
 			if (errno == ENODATA)

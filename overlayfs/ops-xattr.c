@@ -18,6 +18,27 @@ static bool is_hidden(const char *name)
 	return ovl_xattr_is_private(name) || ovl_override_is_name(name);
 }
 
+/*
+ * In a layer that keeps the mount's security.* encoded (sec_hidden), every
+ * security.* name is the mount's, security.fuseoverlayfs.override_stat too:
+ * that layer's own override is user.containers.override_stat. There it is
+ * read, set and listed as any other (fuse-overlayfs 1.14 encodes it too).
+ */
+static bool is_hidden_in(const struct ovl_fs *fs, unsigned layer, const char *name)
+{
+	if (fs->layers[layer].sec_hidden &&
+	    strncmp(name, OVL_SECURITY_PREFIX, strlen(OVL_SECURITY_PREFIX)) == 0)
+		return false;
+	return is_hidden(name);
+}
+
+/* Hidden whatever the layer (a security.* name is told at the node's layer). */
+static bool is_hidden_anywhere(const char *name)
+{
+	return is_hidden(name) &&
+	       strncmp(name, OVL_SECURITY_PREFIX, strlen(OVL_SECURITY_PREFIX)) != 0;
+}
+
 /* Where n lives now (dirfd/path); with copy_up, in the upper layer first. */
 static int xattr_where(struct ovl_fs *fs, struct ovl_node *n, bool copy_up, char *path, size_t size,
 		       int *dirfd)
@@ -95,14 +116,17 @@ void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 	struct ovl_fs *fs = ovl_req_fs(req);
 	char escaped[XATTR_NAME_MAX + 1];
 	_cleanup_free_ char *buf = NULL;
+	bool hidden = false;
 	ssize_t n = -1;
 	int r;
 
 	if (ovl_xattr_to_disk(fs, name, escaped, sizeof(escaped))) {
 		name = escaped;
-	} else if (is_hidden(name)) {
+	} else if (is_hidden_anywhere(name)) {
 		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : ENODATA);
 		return;
+	} else {
+		hidden = is_hidden(name);
 	}
 	if (size > OVL_XATTR_BUF)
 		size = OVL_XATTR_BUF;
@@ -113,7 +137,10 @@ void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 		struct ovl_node *node = ovl_ino_node(fs, ino);
 
 		ovl_plus_touch(fs, node->parent);
-		r = get_one(fs, node, name, buf, size, &n);
+		if (hidden && is_hidden_in(fs, node->layer, name))
+			r = fs->opts->noxattrs ? -ENOTSUP : -ENODATA;
+		else
+			r = get_one(fs, node, name, buf, size, &n);
 	}
 	if (r == -ENODATA && fs->no_selinux && strcmp(name, "security.selinux") == 0)
 		r = -ENOTSUP;
@@ -189,7 +216,7 @@ void ovl_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 
 	if (ovl_xattr_to_disk(fs, name, escaped, sizeof(escaped))) {
 		name = escaped;
-	} else if (is_hidden(name)) {
+	} else if (is_hidden_in(fs, 0, name)) { /* set in the upper layer */
 		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : EPERM);
 		return;
 	}
@@ -228,7 +255,7 @@ void ovl_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 
 	if (ovl_xattr_to_disk(fs, name, escaped, sizeof(escaped))) {
 		name = escaped;
-	} else if (is_hidden(name)) {
+	} else if (is_hidden_in(fs, 0, name)) { /* removed in the upper layer */
 		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : ENODATA);
 		return;
 	}

@@ -412,6 +412,56 @@ security.pea-test=\"mine\""
 	run -1 getfattr --absolute-names -n security.pea-test "$u/plain"
 }
 
+@test "overlayfs attrs: in such a layer security.fuseoverlayfs.override_stat is the mount's: listed, read, set and removed alike" {
+	# As fuse-overlayfs 1.14: the layer's own override is user.containers.override_stat.
+	# Before, listxattr showed it and getxattr refused it (ENODATA), setxattr too (EPERM).
+	local l="$TEST_DIR/o/lower" u="$TEST_DIR/o/upper" m="$TEST_DIR/o/mnt"
+	local name=security.fuseoverlayfs.override_stat
+	mkdir -p "$l" "$u" "$TEST_DIR/o/work" "$m"
+	echo b >"$u/f"
+	echo c >"$u/g"
+	setfattr -n user.containers.override_security.fuseoverlayfs.override_stat -v 1:2:0644 "$u/f"
+	setfattr -n user.containers.override_stat -v 0:0:0755 "$u"
+	# a lower layer that keeps its owners and modes in that name: its own, not the mount's
+	echo a >"$l/priv"
+	setfattr -n "$name" -v 0:0:0755 "$l"
+	setfattr -n "$name" -v 7:7:0600 "$l/priv"
+	"$PEA_OVERLAYFS" -f -o "lowerdir=$l,upperdir=$u,workdir=$TEST_DIR/o/work" "$m" \
+		2>"$TEST_DIR/o/server.log" &
+	echo $! >"$TEST_DIR/o/server.pid"
+	ovl_wait_mounted "$m" "$(cat "$TEST_DIR/o/server.pid")"
+	run -0 getfattr --absolute-names -d -m - "$m/f"
+	assert_output "# file: $m/f
+$name=\"1:2:0644\""
+	run -0 getfattr --absolute-names --only-values -n "$name" "$m/f"
+	assert_output 1:2:0644
+	run -0 stat -c %u:%g:%a "$m/f"
+	assert_output "$(stat -c %u:%g:%a "$u/f")"
+	setfattr -n "$name" -v 3:3:0600 "$m/g"
+	run -0 getfattr --absolute-names --only-values -n "$name" "$m/g"
+	assert_output 3:3:0600
+	run -0 stat -c %u:%g:%a "$m/g"
+	assert_output "$(stat -c %u:%g:%a "$u/g")"
+	setfattr -x "$name" "$m/f"
+	run -1 getfattr --absolute-names -n "$name" "$m/f"
+	# the lower layer's own: its owner and mode, not an xattr of the mount, before and after copy-up
+	run -0 stat -c %u:%g:%a "$m/priv"
+	assert_output 7:7:600
+	run -1 getfattr --absolute-names -n "$name" "$m/priv"
+	chmod 640 "$m/priv"
+	run -0 stat -c %u:%g:%a "$m/priv"
+	assert_output 7:7:640
+	run -1 getfattr --absolute-names -n "$name" "$m/priv"
+	run -0 getfattr --absolute-names -d -m - "$m/priv"
+	assert_output ""
+	ovl_umount "$TEST_DIR/o"
+	run -0 getfattr --absolute-names --only-values \
+		-n user.containers.override_security.fuseoverlayfs.override_stat "$u/g"
+	assert_output 3:3:0600
+	run -1 getfattr --absolute-names -n user.containers.override_security.fuseoverlayfs.override_stat "$u/priv"
+	run -1 getfattr --absolute-names -n "$name" "$u/priv"
+}
+
 @test "overlayfs attrs: a malformed override_stat xattr is an error on that file only" {
 	local l="$TEST_DIR/o/lower" m="$TEST_DIR/o/mnt"
 	mkdir -p "$l" "$m"
