@@ -32,27 +32,14 @@
 # BENCH_TMPFS_RUN=1: every run root (pea's, podman's) on a tmpfs of the bench's,
 # as /run is on a real system; by default they are in the bench's folder
 # under /tmp, where each file made costs its inode allocation on a disk.
-# Session 13 (issue 11), where one run --rm's CPU goes (perf record, 40 runs,
-# load ~3.5, 39 ms in all): pea-runtime 13.6 (its init 4.6, delete 2.0; the
-# network namespace's creation 1.4, mounts 1.0, v1 cgroup mkdirs 0.7), pea 11.6,
-# pea-storage 8.5 (image ls 1.3, create ~4), pea-monitor 3.7. Nine execs at
-# ~0.6-1 ms of CPU each are the floor of it; ext4's inode allocation past
-# recently deleted inodes (this disk has no journal) cost up to 7.8 ms of it on
-# a churned root (~35 files made per run). A/B against 5f811b8 (the seccomp
-# tree, its cache, json-c linked in), N=100, load 1.0-3.7: run --rm 30 vs 36
-# ms, CPU 32.7 vs 34.4; pea/podman 0.12 wall (podman 258 ms), 0.13 CPU.
-# Session 13's second round, pea's own share (perf record, cpu-clock, 40 runs
-# at load ~0.7, then 15 with --call-graph dwarf): per run pea-runtime 12.8 ms,
-# pea 11.3, pea-storage 5.8, pea-monitor 3.0. pea's 11.3 is three kinds of
-# process: its main one ~7.5-8 (its own exec ~0.9: --version costs that),
-# the detached remover ~1.5 (ext4's evictions of the layer's files), and each
-# vfork child ~0.25 before its exec. The main one has no hot spot: its create
-# ~7% of pea's samples (the record folder's mkdir on ext4 1.7, image ls 1.3,
-# the storage create 1.1), spec_write 5, the --rm end 18 (10 of it the
-# remover), the four containers.conf files read 5 times (parsed once) ~1.
-# 7c60924 folds image ls (0.6-0.75 ms of CPU) into the storage's create
-# (--image-find): A/B against b7ad0fb, load 3.8-4.0, N=30: run --rm 74 vs 76
-# ms, CPU 31.8 vs 35.5, run -d 0.92; pea/podman 0.12 CPU.
+# Session 13 (issue 11), perf record of 40 runs at load ~3.5 (39 ms of CPU a
+# run): pea-runtime 13.6 (init 4.6, delete 2.0, netns 1.4, mounts 1.0, v1
+# cgroup mkdirs 0.7), pea 11.6 (main ~7.5-8, detached remover ~1.5, each vfork
+# child ~0.25), pea-storage 8.5, pea-monitor 3.7; ext4's allocation past
+# recently deleted inodes (no journal) up to 7.8 ms on a churned root. A/B
+# against 5f811b8, N=100, load 1.0-3.7: run --rm 30 vs 36 ms, CPU 32.7 vs 34.4
+# (pea/podman 0.12 wall, 0.13 CPU); 7c60924 (image ls folded into the storage
+# create) against b7ad0fb, load 3.8-4.0, N=30: CPU 31.8 vs 35.5.
 # Session 14 (issue 11): the path was 6 execs of pea's binaries a run --rm
 # (pea, pea-storage create --mount and rm, pea-monitor, pea-runtime run and
 # delete) plus the dmz's and the container's; ld.so's share of each exec is
@@ -108,38 +95,42 @@
 # ms a create grow with the program), pea-runtime's parse of config.json (~0.5
 # ms), fewer v1 cgroups.
 # Session 14, rm -af of 100 (suite): it was 1441 ms vs podman's 6132 (0.23x).
-# Where its CPU went (perf record -g, dwarf, 1000 Hz, load ~5; ~830 ms in the
-# rm's own processes): the workers 274 (mountinfo read twice a container 123,
-# their fork's page faults ~50, the runtime spawn 35, the record 26), the
-# remover 164 (ext4 unlinks, detached but beside them), pea-runtime delete
-# 1.4 ms each (cgroup v1 rmdirs ~0.55), pea-storage's ~15 batches 137, the
-# parent's 100 forks ~40; the monitors' ends 152 more (perf -a: the exit
-# files' new inodes, a fsync of ctr.log each). The workers spend most of
-# their wall time waiting for the storage batches (one store lock), so the
-# machine's CPU is the limit: 4da8c6f reads mountinfo once for all the
-# workers, c9114c9 drops the monitor's log fsync and persist exit file when
-# pea rm removes the container (and the "stopped" mark without a restart
-# policy), 0374f9f runs the remover at nice 10 / best-effort I/O 7, e5a27ec
-# tears the network down once. CPU of the rm's processes 690 ms (perf, same
-# setup). This script against eccc21f (PEA_BASE), N=100, runs=10, load
-# 3.0-4.6: rm -af 1115 vs 1871 ms (0.60, not in turn: base first), podman
-# 8918 ms: pea/podman 0.13; run --rm 47 vs 51 ms, 100 x run -d 4648 vs 5148.
-# In turn (100 run -d in each root, rm -af of each, which first
-# alternating, 6 rounds at load 3.7-5.3, after 4da8c6f): wall 921-1217 vs
-# 1070-1651 ms, CPU (perf stat) 733-810 vs 780-1352 ms. Then db025ba (a
-# second storage batch only once 8 wait: 59-63 pea-storage execs -> 21-22,
-# CPU -6% in turn), 3a250ce (the final sweep made and unlinked 2 lock files a
-# container), a069487 (a worker parsed its record twice): perf of the rm's
-# own processes ~540 ms at load ~1.7 (pea-runtime 134, 69 of it cgroup v1
-# rmdirs; the remover 118; the workers 112: the runtime's
-# spawn 30, the record 29, the rest (faults, exit) 35; pea-storage 93; the
-# parent's forks 48). This
-# script at a70ad92 against eccc21f, N=100, runs=10: load 2.6-5.2, rm -af
-# 1168 vs 2052 ms (0.57), podman 9167 (pea/podman 0.13); BENCH_TMPFS_RUN=1,
-# load 2.4-7.9: 1521 vs 3686 ms (0.41), podman 12414 (0.12). Left: a fork a
-# container, the runtime's 11 cgroup rmdirs (a create in fewer v1
-# hierarchies), and pea-storage's batches, each an exec that reads every
-# record under the store's lock.
+# Its CPU (perf -g, load ~5, ~830 ms): workers 274 (mountinfo read twice a
+# container 123), remover 164, pea-runtime delete 1.4 ms each (v1 rmdirs
+# ~0.55), pea-storage's ~15 batches 137, the parent's forks ~40, the
+# monitors' ends 152. 4da8c6f (mountinfo once), c9114c9 (no log fsync or
+# persist exit when pea rm removes), 0374f9f (remover at nice 10, idle I/O),
+# e5a27ec (network torn down once), db025ba (a second storage batch only once
+# 8 wait), 3a250ce, a069487: ~540 ms at load ~1.7 (pea-runtime 134, 69 of it
+# v1 rmdirs; remover 118; workers 112; pea-storage 93; forks 48). This script
+# at a70ad92 against eccc21f, N=100, runs=10, load 2.6-5.2: rm -af 1168 vs
+# 2052 ms (0.57), podman 9167 (pea/podman 0.13); BENCH_TMPFS_RUN=1, load
+# 2.4-7.9: 1521 vs 3686 (0.41), podman 12414 (0.12). In turn (6 rounds, load
+# 3.7-5.3): wall 921-1217 vs 1070-1651 ms, CPU 733-810 vs 780-1352. Left: a
+# fork a container, the runtime's 11 cgroup rmdirs, and pea-storage's
+# batches (an exec each that reads every record under the store's lock).
+# Session 16 (issue 11, fes), HEAD 0236c2b, perf record -g of 40 run --rm at
+# 4 kHz, load 2.3-3.0, ~28 ms of CPU a run: pea-runtime 11.1, pea 9.3,
+# pea-storage 3.8, pea-monitor 2.3. No user-space hot spot is left (user code
+# 1.75 ms of the runtime's 11.1, 1.05 of pea's); the kernel's share by kind:
+# page faults 3.3 ms (~645 a run: pea 243, runtime 233, storage 90, monitor 80;
+# ~3 us each, and MADV_POPULATE_WRITE of 64 pages is no cheaper here: 167-248
+# vs 205-212 us), ext4's __ext4_new_inode 1.4 (Orlov's spread under the four
+# chattr +T parents 0.63: this fs has no flex_bg, so each such mkdir reads all
+# ~2000 group descriptors; recently_deleted 0.34) and evictions 0.8, the
+# netns (copy_net_ns) 0.88, seccomp's load 0.7 (the kernel's conversion and
+# JIT of the 1503-instruction tree), v1 cgroup mkdirs 0.64 and rmdirs 0.55,
+# the runtime's mounts 0.78. This script at 0236c2b, N=30, runs=20, load
+# 3.8-4.7: run --rm 51 ms vs podman 465 (0.11), CPU 23.7 vs 251.0 (0.09).
+# The spread stays: without it (a26d83b undone, 3 x 10 runs in turn, load
+# 4.0) CPU was 34.0-37.7 vs 25.9-32.7 ms a run; the runtime's state folder
+# alone unspread: 32.2 vs 32.7 (8 x 10, noise +-5). Next (estimates from
+# this profile, none tried): a BPF of our own (range checks, a few hundred
+# instructions for the three architectures, not 1503: most of the kernel's
+# ~0.6 ms), skipping linux.seccomp's parse when its program is cached
+# (json-c's objects for 9.2 KB of the 12 KB config.json: ~30 faults, ~0.3
+# ms), the cgroups made after the clone while the init sets up (as crun and
+# runc order it; wall, not CPU), staging's lock file (one inode).
 set -euo pipefail
 # bash reads a script as it runs it: the whole of it is one block, read before it starts, so
 # that a commit to this file during a run (engineers side by side) cannot change the run.
