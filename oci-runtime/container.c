@@ -589,6 +589,7 @@ int container_create(const struct global_options *g, const char *id,
 				 .fifo_fd = -1,
 				 .notify_fd = -1,
 				 .dmz_fd = -1,
+				 .sys_fd = -1,
 				 .use_fifo = !for_run };
 	if (spec_load_config(bundle, opts->config, &c->spec, err) < 0 ||
 	    check_options(c, for_run, err) < 0 || open_rootfs_parent(c, err) < 0 ||
@@ -597,6 +598,7 @@ int container_create(const struct global_options *g, const char *id,
 		container_free(c);
 		return -EINVAL;
 	}
+	mounts_open_sys(c);
 	if (opts->listen_fds > 0)
 		set_listen_env(c->spec, opts->listen_fds);
 	process_clamp_rlimits(c->spec);
@@ -644,8 +646,10 @@ int container_create(const struct global_options *g, const char *id,
 		c->console_fd = sv[0];
 		c->console_peer = sv[1];
 	}
-	if (container_cgroups_prepare(c, err) < 0 || spawn_init(c, err) < 0 ||
-	    container_cgroups_enter(c, err) < 0 || container_release(c, err) < 0)
+	if (container_cgroups_prepare(c, err) < 0 || spawn_init(c, err) < 0)
+		goto fail;
+	c->sys_fd = pea_close(c->sys_fd); /* the init has its own */
+	if (container_cgroups_enter(c, err) < 0 || container_release(c, err) < 0)
 		goto fail;
 	/*
 	 * The state and the pid file while the init mounts, pivots and drops its
@@ -716,6 +720,7 @@ struct container *container_free(struct container *c)
 	pea_close(c->pidfd);
 	pea_close(c->notify_fd);
 	pea_close(c->dmz_fd);
+	pea_close(c->sys_fd);
 	spec_free(c->spec);
 	free(c->created);
 	free(c->cgroup_path);

@@ -66,6 +66,7 @@ struct container {
 	int dmz_fd;    /* sealed pea-runtime-dmz the init ends in (exe-seal.c), or -1 */
 	int *bind_fds; /* init: O_PATH fds of the bind sources, per mount, then of the nodes
 			  made by the parent, per linux.devices entry (-1: none), or NULL */
+	int sys_fd;    /* our /sys without its submounts (mounts_open_sys), or -1 */
 };
 
 /* Messages on the sync socket (SOCK_SEQPACKET): the first byte says which. */
@@ -124,9 +125,14 @@ bool ns_id_mapped(const struct spec_idmap *m, size_t n, uint32_t id);
 /* mounts.c: the root filesystem, before and after pivot_root */
 int mounts_prepare_root(const struct spec *s, bool by_path, int *ret_rootfd,
 			struct pea_error **err);
-/* src_fds: NULL, or per mount an O_PATH fd of the bind source opened by the parent (-1: none) */
-int mounts_apply(const struct spec *s, int rootfd, const int *src_fds, bool userns,
+/*
+ * src_fds: NULL, or per mount an O_PATH fd of the bind source opened by the parent (-1: none);
+ * *sys_fd: the parent's mounts_open_sys, taken (set to -1) by a sysfs mount that falls back to it
+ */
+int mounts_apply(const struct spec *s, int rootfd, const int *src_fds, int *sys_fd, bool userns,
 		 struct pea_error **err);
+/* Parent, before the clone: c->sys_fd for a sysfs the init may not mount. */
+void mounts_open_sys(struct container *c);
 /* Parent: open the bind sources in the init's mount namespace, as the caller, and send them. */
 bool mounts_sources_wanted(const struct container *c);
 int mounts_send_sources(struct container *c, struct pea_error **err);

@@ -149,7 +149,8 @@ static int step_rootfs(struct container *c, struct init_ctx *x, struct pea_error
 
 	r = mounts_prepare_root(c->spec, ns_joined(c->spec, CLONE_NEWNS), &x->rootfd, err);
 	if (r == 0)
-		r = mounts_apply(c->spec, x->rootfd, c->bind_fds, c->userns, err);
+		r = mounts_apply(c->spec, x->rootfd, c->bind_fds, &c->sys_fd, c->userns, err);
+	c->sys_fd = pea_close(c->sys_fd);
 	if (r == 0)
 		r = devices_create(c->spec, x->rootfd, c->userns,
 				   c->bind_fds ? c->bind_fds + c->spec->n_mounts : NULL, err);

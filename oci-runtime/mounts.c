@@ -16,6 +16,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/file.h"
+#include "lib/log.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
@@ -402,13 +403,29 @@ static int mount_bind(const struct spec *s, int rootfd, const struct spec_mount 
 	return mount_attrs(fd, m, err);
 }
 
-/* sysfs needs a network namespace owned by our user namespace; else bind the host's */
-static int mount_sysfs_userns(int rootfd, int *fd, const struct spec_mount *m,
+/*
+ * sysfs needs a network namespace owned by our user namespace (not so with
+ * the host's network, or one made before the user namespace); else the
+ * caller's /sys without what is mounted below it (tracefs, debugfs,
+ * securityfs, the host's cgroup hierarchies), as a fresh sysfs has none of
+ * them either; the spec's own cgroup mount goes on /sys/fs/cgroup after.
+ * That is the parent's clone (mounts_open_sys), moved here: in our mount
+ * namespace, copied for our user namespace, the submounts are locked to
+ * /sys, whose bind without them is refused. Without it (rootless: locked in
+ * the caller's namespace too) /sys is bound recursively, as crun and runc
+ * bind it (podman unmounts /sys/kernel's mounts in a mount namespace of the
+ * runtime's before it runs it).
+ */
+static int mount_sysfs_userns(int rootfd, int *fd, const struct spec_mount *m, int *sys_fd,
 			      struct pea_error **err)
 {
+	const unsigned int fds = MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH;
+
 	if (mounts_mount_fd("sysfs", *fd, m->destination, "sysfs", m->flags, m->data, NULL) == 0)
 		return 0;
-	if (mounts_mount_fd("/sys", *fd, m->destination, NULL, MS_BIND | MS_REC, NULL, err) < 0)
+	if (sys_fd && *sys_fd >= 0 && move_mount(*sys_fd, "", *fd, "", fds) == 0)
+		*sys_fd = pea_close(*sys_fd);
+	else if (mounts_mount_fd("/sys", *fd, m->destination, NULL, MS_BIND | MS_REC, NULL, err))
 		return -EINVAL;
 	*fd = pea_close(*fd);
 	if (open_target(rootfd, m->destination, fd, err) < 0)
@@ -449,7 +466,7 @@ static int copy_up(int rootfd, const struct spec_mount *m, int srcfd, struct pea
 }
 
 static int mount_one(const struct spec *s, int rootfd, const struct spec_mount *m, int srcfd,
-		     bool userns, struct pea_error **err)
+		     int *sys_fd, bool userns, struct pea_error **err)
 {
 	_cleanup_close_ int fd = -1, covered = -1;
 	int r;
@@ -468,7 +485,7 @@ static int mount_one(const struct spec *s, int rootfd, const struct spec_mount *
 	if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0)
 		r = mount_cgroup(rootfd, fd, m, spec_namespace(s, CLONE_NEWCGROUP) != NULL, err);
 	else if (strcmp(m->type, "sysfs") == 0 && userns)
-		r = mount_sysfs_userns(rootfd, &fd, m, err);
+		r = mount_sysfs_userns(rootfd, &fd, m, sys_fd, err);
 	else if (m->tmpcopyup && copyup_open_source(fd, &covered, err) < 0)
 		r = pea_error_wrap(err, "tmpcopyup '%s'", m->destination);
 	else
@@ -528,13 +545,34 @@ int mounts_prepare_root(const struct spec *s, bool by_path, int *ret_rootfd, str
 	return 0;
 }
 
-int mounts_apply(const struct spec *s, int rootfd, const int *src_fds, bool userns,
+int mounts_apply(const struct spec *s, int rootfd, const int *src_fds, int *sys_fd, bool userns,
 		 struct pea_error **err)
 {
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (mount_one(s, rootfd, &s->mounts[i], src_fds ? src_fds[i] : -1, userns, err) < 0)
+		if (mount_one(s, rootfd, &s->mounts[i], src_fds ? src_fds[i] : -1, sys_fd, userns,
+			      err) < 0)
 			return pea_error_wrap(err, "mounts[%zu]", i);
 	return 0;
+}
+
+void mounts_open_sys(struct container *c)
+{
+	unsigned long made = c->clone_flags | c->unshare_flags;
+	bool wanted = false;
+
+	/* a new network namespace is made in (owned by) the container's user namespace */
+	if (!c->userns || !(made & CLONE_NEWNS) || (made & CLONE_NEWNET))
+		return;
+	for (size_t i = 0; i < c->spec->n_mounts && !wanted; i++)
+		wanted = !c->spec->mounts[i].bind && c->spec->mounts[i].type &&
+			 strcmp(c->spec->mounts[i].type, "sysfs") == 0;
+	if (!wanted)
+		return;
+	c->sys_fd = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (c->sys_fd < 0)
+		log_debug("a clone of /sys without its submounts: %s; a sysfs the container "
+			  "cannot mount binds /sys with them",
+			  strerror(errno));
 }
 
 /* ---- bind sources opened by the parent -------------------------------------------------- */

@@ -47,6 +47,31 @@ mnt_opts() {
 	[[ "$(mnt_opts /)" == ro,* ]]
 }
 
+@test "a user namespace without a network namespace of its own: /sys without the host's mounts under it" {
+	# sysfs cannot be mounted there (the host's network namespace is not the
+	# user namespace's): /sys is the host's, but nothing mounted below it
+	# comes along (a tmpfs on /sys/kernel/debug here, the host's cgroup
+	# hierarchies, tracefs), only the spec's cgroup mount, all read-only
+	make_bundle "$RT_B" sh -c 'cat /proc/self/mountinfo; ls /sys/kernel/debug | wc -l; ls -d /sys/class/net /sys/fs/cgroup/memory'
+	bundle_set "$RT_B" '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")]
+		| .linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	run -0 unshare -m --propagation private sh -c \
+		'mount -t tmpfs pea-test /sys/kernel/debug && touch /sys/kernel/debug/x && exec "$@"' \
+		_ "$PEA_RUNTIME" --root "$RT_ROOT" run -b "$RT_B" sk
+	[[ "$(mnt_line /sys)" == *" - sysfs "* ]]
+	[[ "$(mnt_opts /sys)" == ro,* ]]
+	rt_is_pea || return 0 # crun 1.8.1 binds /sys recursively (podman unmounts /sys/kernel/* first)
+	refute_output --partial pea-test
+	refute_output --regexp ' /sys/kernel'
+	# every mount under /sys is read-only (the host's are read-write)
+	[[ -z "$(awk '$5 ~ "^/sys" && $6 !~ /^ro/' <<<"$output")" ]]
+	assert_line 0
+	assert_line /sys/class/net
+	assert_line /sys/fs/cgroup/memory
+}
+
 @test "cgroup v1/hybrid: one read-only mount per hierarchy under /sys/fs/cgroup" {
 	[[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]] || skip_expected "the host is on cgroup v2 only"
 	make_bundle "$RT_B" sh -c 'ls /sys/fs/cgroup; touch /sys/fs/cgroup/memory/x 2>&1 || echo ro-ok'
