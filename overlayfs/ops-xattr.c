@@ -18,6 +18,11 @@ static bool is_hidden(const char *name)
 	return ovl_xattr_is_private(name) || ovl_override_is_name(name);
 }
 
+static bool is_security(const char *name)
+{
+	return strncmp(name, OVL_SECURITY_PREFIX, strlen(OVL_SECURITY_PREFIX)) == 0;
+}
+
 /*
  * In a layer that keeps the mount's security.* encoded (sec_hidden), every
  * security.* name is the mount's, security.fuseoverlayfs.override_stat too:
@@ -26,17 +31,9 @@ static bool is_hidden(const char *name)
  */
 static bool is_hidden_in(const struct ovl_fs *fs, unsigned layer, const char *name)
 {
-	if (fs->layers[layer].sec_hidden &&
-	    strncmp(name, OVL_SECURITY_PREFIX, strlen(OVL_SECURITY_PREFIX)) == 0)
+	if (fs->layers[layer].sec_hidden && is_security(name))
 		return false;
 	return is_hidden(name);
-}
-
-/* Hidden whatever the layer (a security.* name is told at the node's layer). */
-static bool is_hidden_anywhere(const char *name)
-{
-	return is_hidden(name) &&
-	       strncmp(name, OVL_SECURITY_PREFIX, strlen(OVL_SECURITY_PREFIX)) != 0;
 }
 
 /* Where n lives now (dirfd/path); with copy_up, in the upper layer first. */
@@ -122,11 +119,13 @@ void ovl_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 
 	if (ovl_xattr_to_disk(fs, name, escaped, sizeof(escaped))) {
 		name = escaped;
-	} else if (is_hidden_anywhere(name)) {
-		fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : ENODATA);
-		return;
 	} else {
+		/* A hidden security.* name may be the mount's: told at the node's layer. */
 		hidden = is_hidden(name);
+		if (hidden && !is_security(name)) {
+			fuse_reply_err(req, fs->opts->noxattrs ? ENOTSUP : ENODATA);
+			return;
+		}
 	}
 	if (size > OVL_XATTR_BUF)
 		size = OVL_XATTR_BUF;
