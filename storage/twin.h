@@ -11,6 +11,15 @@
  */
 #define STORAGE_TWIN_NAME "pea-storage-layers"
 
+/*
+ * Linked into both (BUILD/obj/storage/build-id.c, storage/module.mk):
+ * "pea-storage-build=VERSION+HASH", HASH of what both are made of (main.o,
+ * libstorage.a, libpea.a). pea-storage looks for its own in the twin's file
+ * before the exec and refuses another (twin.c).
+ */
+#define STORAGE_BUILD_TAG_PREFIX "pea-storage-build="
+extern const char storage_build_tag[];
+
 struct pea_error;
 
 /*

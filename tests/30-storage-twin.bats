@@ -98,3 +98,35 @@ execs() {
 	run -0 execs layer inspect "$layer"
 	assert_equal "$output" pea-storage
 }
+
+@test "a twin of another build, or of none, is refused in one line naming both and their builds; one build copied together works" {
+	local tag v self twin=${PEA_STORAGE%/bin/*}/libexec/pea/pea-storage-layers
+	tag=$(grep -ao 'pea-storage-build=[0-9A-Za-z.+~-]*' "$twin" | head -1)
+	[[ $tag == pea-storage-build=*+* ]] || fail "no build tag in the twin: '$tag'"
+	v=${tag#pea-storage-build=}
+	mkdir -p "$TEST_DIR/x/bin" "$TEST_DIR/x/libexec/pea"
+	cp "$PEA_STORAGE" "$TEST_DIR/x/bin/pea-storage"
+	cp "$twin" "$TEST_DIR/x/libexec/pea/pea-storage-layers"
+	self=$TEST_DIR/x/bin/pea-storage
+	busybox_layer
+	run -0 "$self" --root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver "$STORAGE_DRIVER" \
+		layer apply "$BUSYBOX_LAYER"
+	# another build: the same tag with another hash (an older install's twin)
+	perl -pi -e 's/(pea-storage-build=[^+\0]*\+)[0-9a-f]{16}/${1}0123456789abcdef/' \
+		"$TEST_DIR/x/libexec/pea/pea-storage-layers"
+	run --separate-stderr "$self" --root "$STORE_ROOT" --runroot "$STORE_RUN" \
+		--storage-driver "$STORAGE_DRIVER" layer apply "$BUSYBOX_LAYER"
+	assert_equal "$status" 1
+	assert_equal "${#stderr_lines[@]}" 1
+	[[ $stderr == *"layer apply: '$TEST_DIR/x/bin/../libexec/pea/pea-storage-layers' is build ${v%+*}+0123456789abcdef, '$self' build $v: install pea-storage and its twin from one build" ]] ||
+		fail "stderr: $stderr"
+	assert_equal "$(jq -r .error.errno <<<"$output")" ENOEXEC
+	# none: a twin built before build ids
+	perl -pi -e 's/pea-storage-build=/pea-storage-bXild=/g' "$TEST_DIR/x/libexec/pea/pea-storage-layers"
+	run --separate-stderr "$self" --root "$STORE_ROOT" --runroot "$STORE_RUN" \
+		--storage-driver "$STORAGE_DRIVER" layer apply "$BUSYBOX_LAYER"
+	assert_equal "$status" 1
+	[[ $stderr == *"' is build none (older than build ids), '$self' build "* ]] || fail "stderr: $stderr"
+	# what runs in pea-storage itself does not look
+	run -0 "$self" --root "$STORE_ROOT" --runroot "$STORE_RUN" --storage-driver "$STORAGE_DRIVER" layer ls
+}
