@@ -1233,11 +1233,27 @@ static int delete_unreadable(const struct global_options *g, const char *id, con
 			     e->message, hint ? "; " : "", hint ? hint : "");
 }
 
+/* The id of the pod whose infra container ID is, or NULL (its record cannot tell). */
+static char *pod_of_infra(const struct global_options *g, const char *id)
+{
+	struct pod_record **v = NULL;
+	char *pod = NULL;
+	size_t n = 0;
+
+	if (pods_list(g, &v, &n, NULL) < 0)
+		return NULL;
+	for (size_t i = 0; i < n && !pod; i++)
+		if (v[i]->infra_id && strcmp(v[i]->infra_id, id) == 0)
+			pod = xstrdup(v[i]->id);
+	pods_free(v, n);
+	return pod;
+}
+
 int container_remove_unreadable(const struct global_options *g, const char *what, bool force,
 				struct pea_error **err)
 {
 	const char *rm[] = { "container", "rm", "--force", "--ignore", NULL, NULL };
-	_cleanup_free_ char *id = unreadable_id(g, what), *exitf = NULL, *gone = NULL;
+	_cleanup_free_ char *id = unreadable_id(g, what), *exitf = NULL, *gone = NULL, *pod = NULL;
 	_cleanup_record_ struct ctr_record *rec = NULL;
 	_cleanup_error_ struct pea_error *why = NULL, *e = NULL;
 	_cleanup_json_ struct json_object *res = NULL;
@@ -1253,6 +1269,13 @@ int container_remove_unreadable(const struct global_options *g, const char *what
 	if (why->code == ENOENT)
 		return pea_error_new(err, ENOENT, "no container with name or ID \"%s\" found",
 				     what);
+	/* a pod's infra goes with its pod only, as rm_one refuses one whose record reads */
+	pod = pod_of_infra(g, id);
+	if (pod)
+		return pea_error_new(err, EBUSY,
+				     "container %s is the infra container of pod %s and cannot be "
+				     "removed without removing the pod",
+				     id, pod);
 	rm[4] = id;
 	gone = xstrdup("its folders");
 	if (runtime_has_state(g, id)) {

@@ -976,6 +976,15 @@ int pod_remove(struct global_options *g, const char *what, bool force, long time
 		if (ret_removed)
 			pea_strv_push(ret_removed, ids[i]);
 	}
+	/* an infra whose record cannot be read is no member pod_containers finds: it goes too */
+	if (p->infra_id && !pea_strv_contains(ids, p->infra_id)) {
+		_cleanup_error_ struct pea_error *e = NULL;
+
+		if (container_remove_unreadable(g, p->infra_id, force, &e) == 0 && ret_removed)
+			pea_strv_push(ret_removed, p->infra_id);
+		else if (e && e->code != ENOENT && e->code != EAGAIN)
+			log_warning("pod %s: %s, ignoring", p->name, e->message);
+	}
 	shm_drop(g, p->id);
 	dir = pods_dir(g);
 	tomb = xasprintf("%s/.rm-%s", dir, p->id);

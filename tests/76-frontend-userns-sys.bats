@@ -13,18 +13,7 @@ load helpers/fe-rootless
 
 FE_RL_NAME=pearl76s
 
-setup_file() {
-	fe_rl_file_setup "$FE_RL_NAME"
-}
-
-teardown_file() {
-	fe_rl_file_teardown
-}
-
-setup() {
-	fe_rl_test_setup
-}
-
+# (fe-rootless's setup_file, teardown_file and setup; the bridge test's namespace too here)
 teardown() {
 	if [[ -n "${FE_NETNS:-}" ]]; then
 		pea_net pod rm -af -t 0 >/dev/null 2>&1 || true

@@ -1,0 +1,46 @@
+#!/usr/bin/env bats
+# A pod's infra container whose record (pea.json) cannot be read: pea rm of it
+# is refused with podman's words while its pod is there, as for one whose
+# record reads (podman's 200-pod "rm --force to remove infra container"); pea
+# pod rm takes it with the pod, and rm -af, which removes the pods first,
+# leaves nothing.
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers-frontend
+load helpers/fe-file
+
+# unreadable_infra: pod p1 with a member m1; its infra's record made unreadable; its id in INFRA.
+unreadable_infra() {
+	run -0 pea_cmd pod create --name p1
+	run -0 pea_cmd create --pod p1 --name m1 busybox true
+	INFRA=$(pea_out pod inspect --format '{{.InfraContainerID}}' p1)
+	[[ -n $INFRA && -f $FE_ROOT/containers/$INFRA/pea.json ]] || fail "no infra: '$INFRA'"
+	echo garbage >"$FE_ROOT/containers/$INFRA/pea.json"
+}
+
+@test "rm and rm -f of an infra whose record cannot be read: refused while its pod is there, nothing removed" {
+	unreadable_infra
+	local f
+	for f in "" -f; do
+		# shellcheck disable=SC2086 # no flag or one
+		run -125 --separate-stderr pea_cmd rm $f "$INFRA"
+		assert_equal "$stderr" "Error: container $INFRA is the infra container of pod $(pea_out pod inspect --format '{{.Id}}' p1) and cannot be removed without removing the pod"
+		[[ -d $FE_ROOT/containers/$INFRA ]]
+	done
+	assert_equal "$(pea_out pod inspect --format '{{.InfraContainerID}}' p1)" "$INFRA"
+}
+
+@test "pod rm of a pod whose infra's record cannot be read takes the infra too; rm -af leaves nothing" {
+	unreadable_infra
+	run -0 pea_cmd pod rm -f p1
+	[[ ! -e $FE_ROOT/containers/$INFRA ]] || fail "the infra's folder is left: $(ls "$FE_ROOT/containers")"
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	unreadable_infra
+	run -0 pea_cmd rm -af
+	run -0 pea_cmd pod ls -q
+	assert_output ""
+	run -0 pea_cmd ps -aq
+	assert_output ""
+	[[ -z "$(ls "$FE_ROOT/containers")" ]] || fail "left: $(ls "$FE_ROOT/containers")"
+}
