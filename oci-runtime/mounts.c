@@ -420,6 +420,8 @@ static int mount_sysfs_userns(int rootfd, int *fd, const struct spec_mount *m, i
 			      struct pea_error **err)
 {
 	const unsigned int fds = MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH;
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	bool rec = false;
 
 	if (mounts_mount_fd("sysfs", *fd, m->destination, "sysfs", m->flags, m->data, NULL) == 0)
 		return 0;
@@ -427,10 +429,17 @@ static int mount_sysfs_userns(int rootfd, int *fd, const struct spec_mount *m, i
 		*sys_fd = pea_close(*sys_fd);
 	else if (mounts_mount_fd("/sys", *fd, m->destination, NULL, MS_BIND | MS_REC, NULL, err))
 		return -EINVAL;
+	else
+		rec = true;
 	*fd = pea_close(*fd);
-	if (open_target(rootfd, m->destination, fd, err) < 0)
+	if (open_target(rootfd, m->destination, fd, err) < 0 ||
+	    mounts_bind_remount(*fd, m->destination, m->flags, err) < 0)
 		return -EINVAL;
-	return mounts_bind_remount(*fd, m->destination, m->flags, err);
+	/* what came along under it read-only too, as crun makes it */
+	if (rec && (m->flags & MS_RDONLY) &&
+	    syscall(SYS_mount_setattr, *fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0)
+		return pea_error_errno(err, "make the mounts under '%s' read-only", m->destination);
+	return 0;
 }
 
 /*
