@@ -124,29 +124,13 @@
 # of a new file, none for the negative LOOKUP. read and writev are 56% of the server's syscall
 # time there.
 #
-# Session 13, create 10k (tmpfs upper), syscalls per file beside the 4 reads and 4 writevs of
-# /dev/fuse (strace -f): fuse-overlayfs 1.10 5 (GETATTR: statx of the parent; LOOKUP: none;
-# CREATE: openat2 and 2 statx; RELEASE: close), pea-overlayfs 6 (GETATTR: fstatat of the
-# parent; LOOKUP: none; CREATE: openat, fstat, BACKING_OPEN; RELEASE: BACKING_CLOSE, close).
-# perf of the servers (load ~4): /dev/fuse writev 31/32% (pea/fuse-overlayfs), read 22/25%,
-# the creating open 16/18%, stat 5/5%, BACKING_OPEN+CLOSE 8.7% (idr_alloc_cyclic 2%,
-# prepare_creds 1.5%), own code and libfuse 9/9%. The ioctls are what pea does more. Without
-# passthrough at CREATE (A/B, 2 runs each, load 3.7-4.6) create's server CPU went 0.56 ->
-# 0.51 s but untar's 1.01 -> 1.17 s (a WRITE round trip per write): not taken. Since then a
-# backing file stays registered after RELEASE until the kernel forgets the inode (or a copy-up
-# gives it another file): a RELEASE is one close, a reopen no ioctl. Server CPU, A/B in turns,
-# 5 pairs at load 5.0-6.5 (5000 creates; untar): create 31/27/40/26/31 -> 30/29/29/31/29
-# ticks (within the noise), untar 112/111/102/101/105 -> 101/101/97/87/99. In these rows the
-# unregistering moves to the unmount (the kernel drops what is left), out of the measure;
-# where inodes are evicted it comes with their FORGET. This script, OVL_BENCH_RUNS=5, before/
-# after/before/after (load 3.9-6.1), server CPU pea/fuse-overlayfs: create 0.65/0.72, 0.60/0.73,
-# 0.56/0.55, 0.57/0.55 s; untar 0.97/1.46, 0.96/1.51, 1.02/1.77, 0.83/1.62 s; create's time
-# pea/fuse-overlayfs 0.68x, 0.92x, 1.04x, 1.01x: create stays level with fuse-overlayfs, whose
-# server does the same syscalls but the ioctls and one stat more.
-# That change (0230667) was reverted the same session: a backing file registered by a CREATE
-# is the upper file opened for writing, and kept registered after the RELEASE it kept the upper
-# file open for writing: an exec of the upper file outside the mount (the storage's own tools,
-# the host) failed with ETXTBSY while the mount lived. A RELEASE closes it again.
+# Session 13, create 10k (tmpfs upper), syscalls a file beside /dev/fuse's 4 reads and 4
+# writevs: fuse-overlayfs 1.10 5 (statx of the parent; openat2, 2 statx; close), pea 6 (fstatat
+# of the parent; openat, fstat, BACKING_OPEN; BACKING_CLOSE, close); the ioctls were 8.7% of
+# pea's server CPU (perf). Without passthrough at CREATE create's server CPU went 0.56 -> 0.51 s,
+# untar's 1.01 -> 1.17 s (a WRITE a write): not taken. Backing files kept registered after
+# RELEASE (0230667: create level, untar server CPU 5-10% less) were reverted: the registered
+# file is the upper file open for writing, and an exec of it outside the mount got ETXTBSY.
 #
 # Session 14, create 10k (tmpfs upper): level with fuse-overlayfs, not ahead, and why. Still 4
 # requests a file on 6.18: fuse_dir_changed marks all of STATX_BASIC_STATS stale, mode, uid and
@@ -196,16 +180,11 @@
 # (likely the wake-ups' IPIs and exits from idle, in a VM); loaded, the scheduler keeps them
 # together (unpinned 2.03-2.53 s), idle it wakes the server on the idle CPU: why the ratios to
 # the kernel are worst at low load (untar 3.29x median, tmpfs, load 9.3 falling to 2.7).
-# Tried, A/B in the same runs (OVL_BENCH_PEA_B, medians of the runs' own ratios B/pea):
-# an EEVDF slice of 0.1 ms for the server's threads (sched_setattr): getxattr 1.00x, untar
-# 1.04x (load 4.5), nothing. spin=50: at load 4.1-4.8 getxattr 0.70x, untar 0.71x, ls -lR
-# 0.80x but create 1.24x and empty 1.14x (server CPU +20%: the spin after a close's RELEASE
-# runs out while the shell loops); at 6.0-8.4 turns 1.03x, untar 0.92x, getxattr 0.90x; not
-# spinning after requests nobody waits for (RELEASE, FORGET) at 5.8-9.8: turns 1.10x, untar
-# 0.95x, getxattr 1.35x, ls -lR 1.58x; spinning only while /proc/loadavg's runnable count is
-# at most the CPUs (tmpfs, 9.3 falling to 2.7): getxattr 0.86x, ls -lR 0.80x, untar 1.11x,
-# turns 1.01x; and plain spin=50 at load 1.4-4.2 (ext4): getxattr 1.03x, untar 1.14x, empty
-# 0.90x. None wins every row at every load: spin stays off. What would cut these rows:
+# Tried, A/B in the same runs (medians B/pea), none winning every row at every load: an EEVDF
+# slice of 0.1 ms for the server (getxattr 1.00x, untar 1.04x); spin=50 (load 4.1-4.8: getxattr
+# 0.70x, untar 0.71x but create 1.24x, empty 1.14x; load 1.4-4.2: getxattr 1.03x, untar 1.14x),
+# not after RELEASE/FORGET, or only while /proc/loadavg's runnable count is at most the CPUs
+# (getxattr 0.86-1.35x, ls -lR 0.80-1.58x): spin stays off. What would cut these rows:
 # a request fewer (FUSE_STATX_MODDIR in a later kernel: the parent's GETATTR), an xattr cache
 # in the kernel's FUSE (the two GETXATTRs), or the server on its caller's CPU (FUSE over
 # io_uring's queue per CPU; session 13 measured it at load 4.5 only, where placement costs
@@ -219,6 +198,37 @@
 # 1.04x, empty 1.52x (1.06x fuse-overlayfs: level, ext4's freed-inode scan in both servers'
 # CPU), turns 1.38x (0.91x), copy-up 0.24x. OVL_BENCH_PEA_B is new: pea and B swap places
 # every other run (nth_impl).
+#
+# Session 16 (ovl). create empty: 4 requests a file for both servers (strace -c, 2000 files:
+# 8004 and 8005 writevs); the servers' syscalls a file besides them: pea 6 (openat, fstat, the
+# parent's fstatat, BACKING_OPEN, BACKING_CLOSE, close), fuse-overlayfs 1.10 11 (openat2, 6
+# statx, 2 faccessat2, unlinkat, close); no lock wait or worker hand-off (12 futex calls in
+# all). On the ext4 upper most of both servers' CPU is ext4's inode allocator (perf, 5000
+# files: recently_deleted, find_get_block_common, ext4_get_group_desc, find_inode_bit 74% of
+# pea's, 66% of fuse-overlayfs's), set by what was freed on the file system lately: the row's
+# pea/fuse-overlayfs went 1.17x, then 1.01x an hour later (medians 1.25x, 1.00x), and the same
+# binary as pea B 0.89x. On a tmpfs upper (perf, 10k files): /dev/fuse, the caller's wake-up
+# in fuse_request_end alone 17%, the passthrough ioctls 8%, pea/fuse-overlayfs 0.97-1.02x
+# (medians 0.99-1.00x, load 1.6-2.5). Passthrough at CREATE is pea's whole extra: -o
+# passthrough=0 as B, tmpfs, load 1.0-1.8: empty 0.87x, server CPU 0.57 -> 0.46 s, but create
+# small 1.10x (a WRITE a file); it is chosen at CREATE, before anyone knows whether the file
+# will be written, and FUSE has no later switch to it: kept (untar 1.30x without, session 14).
+# untar: killpriv v2 is negotiated here (root; the server's debug log says so, and a second
+# write asks nothing), and both GETXATTRs of security.capability are the kernel's whatever a
+# reply says. The write's: a new inode is S_NOSEC only after a first check, and
+# fuse_change_attributes_common clears S_NOSEC at every attribute update, a SETATTR reply's
+# too (through pea: a write after a utimensat, fchown or fchmod asks again). The chown's:
+# notify_change asks for ATTR_KILL_PRIV whatever S_NOSEC (two fchowns in a row ask twice).
+# SETATTR replies already carry pea's endless attr timeout; the 3 SETATTRs are tar's own
+# syscalls; the parent's GETATTR follows fuse_dir_changed at CREATE (session 10). Server on one
+# CPU, tar free (tmpfs, load 1.1): 2.08-2.39 s, unpinned 2.22-2.41 s: the scheduler already
+# keeps them together at this load. Nothing cut. This script then, tmpfs upper, 5 runs, load
+# 1.6-1.9, medians pea/kernel: untar 4.44x (kernel 0.50 s), getxattr 2.12x, ls -lR 2.11x,
+# create 2.16x, empty 1.96x; pea/fuse-overlayfs 0.69x, 0.86x, 0.49x, 0.85x, 0.99x. On ext4
+# (load 1.3-4.0): untar 1.31x the kernel (the allocator in tar's time too), getxattr 2.62x.
+# 354be03 (security.fuseoverlayfs.override_stat in an encoding layer) against the commit
+# before as B, B/new medians: tmpfs getxattr 1.10x, ls -lR 1.05x, untar 0.98x, create 0.98x,
+# empty 1.10x; ext4 0.76-1.17x both ways (noise: the same binary moves as much).
 set -euo pipefail
 # bash reads a script as it runs it: the whole of it is one block, read before it starts, so
 # that a commit to this file during a run (engineers side by side) cannot change the run.
