@@ -598,7 +598,10 @@ int container_create(const struct global_options *g, const char *id,
 		container_free(c);
 		return -EINVAL;
 	}
-	mounts_open_sys(c);
+	if (mounts_open_sys(c, err) < 0) {
+		container_free(c);
+		return -EINVAL;
+	}
 	if (opts->listen_fds > 0)
 		set_listen_env(c->spec, opts->listen_fds);
 	process_clamp_rlimits(c->spec);

@@ -132,7 +132,7 @@ int mounts_prepare_root(const struct spec *s, bool by_path, int *ret_rootfd,
 int mounts_apply(const struct spec *s, int rootfd, const int *src_fds, int *sys_fd, bool userns,
 		 struct pea_error **err);
 /* Parent, before the clone: c->sys_fd for a sysfs the init may not mount. */
-void mounts_open_sys(struct container *c);
+int mounts_open_sys(struct container *c, struct pea_error **err);
 /* Parent: open the bind sources in the init's mount namespace, as the caller, and send them. */
 bool mounts_sources_wanted(const struct container *c);
 int mounts_send_sources(struct container *c, struct pea_error **err);

@@ -17,6 +17,7 @@
 #include "lib/error.h"
 #include "lib/file.h"
 #include "lib/log.h"
+#include "lib/process.h"
 #include "lib/strv.h"
 #include "lib/xalloc.h"
 
@@ -405,16 +406,15 @@ static int mount_bind(const struct spec *s, int rootfd, const struct spec_mount 
 
 /*
  * sysfs needs a network namespace owned by our user namespace (not so with
- * the host's network, or one made before the user namespace); else the
- * caller's /sys without what is mounted below it (tracefs, debugfs,
- * securityfs, the host's cgroup hierarchies), as a fresh sysfs has none of
- * them either; the spec's own cgroup mount goes on /sys/fs/cgroup after.
- * That is the parent's clone (mounts_open_sys), moved here: in our mount
- * namespace, copied for our user namespace, the submounts are locked to
- * /sys, whose bind without them is refused. Without it (rootless: locked in
- * the caller's namespace too) /sys is bound recursively, as crun and runc
- * bind it (podman unmounts /sys/kernel's mounts in a mount namespace of the
- * runtime's before it runs it).
+ * the host's network, or one made before the user namespace: a bridge's, a
+ * pod's); else the one the parent made in that namespace (mounts_open_sys):
+ * a fresh sysfs, so /sys/class/net lists the container's devices and nothing
+ * of the host's is mounted under it (tracefs, debugfs, securityfs, the
+ * cgroup hierarchies); the spec's own cgroup mount goes on /sys/fs/cgroup
+ * after. Without it (rootless with the host's network: its /sys's submounts
+ * are locked to it) /sys is bound recursively, as crun and runc bind it
+ * (podman unmounts /sys/kernel's mounts in a mount namespace of the
+ * runtime's before it runs it), and made read-only all through.
  */
 static int mount_sysfs_userns(int rootfd, int *fd, const struct spec_mount *m, int *sys_fd,
 			      struct pea_error **err)
@@ -564,24 +564,70 @@ int mounts_apply(const struct spec *s, int rootfd, const int *src_fds, int *sys_
 	return 0;
 }
 
-void mounts_open_sys(struct container *c)
+/*
+ * A fresh sysfs of the network namespace at PATH (NULL: ours), detached
+ * (fsopen(2), fsmount(2)), made by us, in that namespace for the while: its
+ * class/net lists that namespace's devices, nothing is mounted under it.
+ * -1 with errno when the kernel refuses it (we do not own that namespace
+ * either: rootless with the host's network); -2 when we could not come back
+ * to our own namespace (which needs our user namespace to own it, or the
+ * host's to be ours).
+ */
+static int sysfs_of_netns(const char *path)
 {
+	_cleanup_close_ int self = -1, target = -1, fs = -1;
+	int mnt = -1, saved;
+
+	if (path) {
+		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		target = open(path, O_RDONLY | O_CLOEXEC);
+		if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) < 0)
+			return -1;
+	}
+	fs = fsopen("sysfs", FSOPEN_CLOEXEC);
+	if (fs >= 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+	saved = errno;
+	if (path && setns(self, CLONE_NEWNET) < 0) {
+		pea_close(mnt);
+		return -2;
+	}
+	errno = saved;
+	return mnt;
+}
+
+int mounts_open_sys(struct container *c, struct pea_error **err)
+{
+	const struct spec_namespace *net = spec_namespace(c->spec, CLONE_NEWNET);
 	unsigned long made = c->clone_flags | c->unshare_flags;
 	bool wanted = false;
 
 	/* a new network namespace is made in (owned by) the container's user namespace */
-	if (!c->userns || !(made & CLONE_NEWNS) || (made & CLONE_NEWNET))
-		return;
+	if (!c->userns || !(made & CLONE_NEWNS) || (net && !net->path))
+		return 0;
 	for (size_t i = 0; i < c->spec->n_mounts && !wanted; i++)
 		wanted = !c->spec->mounts[i].bind && c->spec->mounts[i].type &&
 			 strcmp(c->spec->mounts[i].type, "sysfs") == 0;
 	if (!wanted)
-		return;
-	c->sys_fd = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		return 0;
+	/* (only root of the host's user namespace can always come back to its network) */
+	if (!net || pea_in_initial_userns()) {
+		c->sys_fd = sysfs_of_netns(net ? net->path : NULL);
+		if (c->sys_fd == -2) {
+			c->sys_fd = -1;
+			return pea_error_errno(err, "back to our network namespace from '%s'",
+					       net->path);
+		}
+		if (c->sys_fd >= 0)
+			return 0;
+		log_debug("a sysfs of the container's network namespace: %s", strerror(errno));
+	}
+	/* the host's: our /sys without its submounts, else none (locked to it) */
+	if (!net)
+		c->sys_fd = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (c->sys_fd < 0)
-		log_debug("a clone of /sys without its submounts: %s; a sysfs the container "
-			  "cannot mount binds /sys with them",
-			  strerror(errno));
+		log_debug("a sysfs the container cannot mount binds /sys with its submounts");
+	return 0;
 }
 
 /* ---- bind sources opened by the parent -------------------------------------------------- */

@@ -72,6 +72,23 @@ mnt_opts() {
 	assert_line /sys/fs/cgroup/memory
 }
 
+@test "a user namespace joining a network namespace the host's owns: a sysfs of that network namespace" {
+	# (a bridge's or a pod's, made before the container's user namespace): the
+	# init cannot mount its sysfs, the runtime makes it as the caller
+	load helpers/netns
+	netns_create
+	make_bundle "$RT_B" sh -c 'echo $(ls /sys/class/net); grep " /sys/kernel" /proc/self/mountinfo | wc -l'
+	bundle_set "$RT_B" '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")]
+		| .linux.namespaces += [{type: "user"}, {type: "network", path: $p}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]' --arg p "$NETNS_PATH"
+	run rt run -b "$RT_B" sn
+	netns_delete_all
+	assert_success
+	rt_is_pea || return 0 # crun 1.8.1 binds the host's /sys
+	assert_output $'lo\n0'
+}
+
 @test "cgroup v1/hybrid: one read-only mount per hierarchy under /sys/fs/cgroup" {
 	[[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]] || skip_expected "the host is on cgroup v2 only"
 	make_bundle "$RT_B" sh -c 'ls /sys/fs/cgroup; touch /sys/fs/cgroup/memory/x 2>&1 || echo ro-ok'

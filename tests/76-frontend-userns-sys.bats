@@ -45,11 +45,14 @@ sys_clean() {
 	assert_output 67108864
 }
 
-@test "root, --uidmap on a bridge network and in a pod: /sys without the host's mounts, stats and limits" {
+@test "root, --uidmap on a bridge network and in a pod: its network's own sysfs, stats and limits" {
 	fe_net_setup
 	pea_net load -i "$BUSYBOX_ARCHIVE" >/dev/null
 	run -0 pea_net run --rm --uidmap 0:100:10000 busybox mount
 	sys_clean
+	# its own network's sysfs: its devices, not the host's under their names
+	run -0 pea_net run --rm --uidmap 0:100:10000 busybox sh -c 'echo $(ls /sys/class/net)'
+	assert_output "eth0 lo"
 	run -0 pea_net run -d --name s1 --uidmap 0:100:10000 --memory 64m busybox sleep 1000
 	run -0 pea_net exec s1 cat /sys/fs/cgroup/memory/memory.limit_in_bytes
 	assert_output 67108864
@@ -59,6 +62,8 @@ sys_clean() {
 	run -0 pea_net pod create --name p1 --uidmap 0:100:10000
 	run -0 pea_net run --rm --pod p1 busybox mount
 	sys_clean
+	run -0 pea_net run --rm --pod p1 busybox sh -c 'echo $(ls /sys/class/net)'
+	assert_output "eth0 lo"
 }
 
 @test "rootless: /sys and all under it read-only with the host's network and none" {
