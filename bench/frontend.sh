@@ -124,13 +124,17 @@
 # 3.8-4.7: run --rm 51 ms vs podman 465 (0.11), CPU 23.7 vs 251.0 (0.09).
 # The spread stays: without it (a26d83b undone, 3 x 10 runs in turn, load
 # 4.0) CPU was 34.0-37.7 vs 25.9-32.7 ms a run; the runtime's state folder
-# alone unspread: 32.2 vs 32.7 (8 x 10, noise +-5). Next (estimates from
-# this profile, none tried): a BPF of our own (range checks, a few hundred
-# instructions for the three architectures, not 1503: most of the kernel's
-# ~0.6 ms), skipping linux.seccomp's parse when its program is cached
-# (json-c's objects for 9.2 KB of the 12 KB config.json: ~30 faults, ~0.3
-# ms), the cgroups made after the clone while the init sets up (as crun and
-# runc order it; wall, not CPU), staging's lock file (one inode).
+# alone unspread: 32.2 vs 32.7 (8 x 10, noise +-5). 76fa6ac compacts the
+# cached seccomp program (libseccomp's run once per interval of syscall
+# numbers that share a decision, checked against it): podman's profile 1503
+# -> 418 instructions, its load in the init 681 -> 247 us (2 x 300 alternating
+# loads); against 2c9a6c5 (PEA_BASE), N=30, runs=30, load 2.7-3.5: run --rm
+# 40 vs 41 ms in turn, CPU 28.0 vs 30.1 (not in turn), pea/podman 0.13 wall
+# (podman 311 ms), 0.11 CPU. Next (estimates from this profile, none tried):
+# skipping linux.seccomp's parse when its program is cached (json-c's objects
+# for 9.2 KB of the 12 KB config.json: ~30 faults, ~0.3 ms), the cgroups made
+# after the clone while the init sets up (as crun and runc order it; wall,
+# not CPU), staging's lock file (one inode).
 set -euo pipefail
 # bash reads a script as it runs it: the whole of it is one block, read before it starts, so
 # that a commit to this file during a run (engineers side by side) cannot change the run.
