@@ -294,7 +294,16 @@ struct seccomp_filter {
 	struct sock_filter *insns;
 	size_t n;
 	unsigned flags;
+	bool allows_dmz; /* seccomp_allows(seccomp_dmz_calls) without a listener */
 };
+
+const char *const seccomp_dmz_calls[] = { "execveat", "execve", "read",	      "write",
+					  "close",    "exit",	"exit_group", NULL };
+
+bool seccomp_filter_allows_dmz(const struct seccomp_filter *f)
+{
+	return f->allows_dmz;
+}
 
 static bool same_index_twice(const struct spec_seccomp_syscall *sc)
 {
@@ -502,9 +511,10 @@ static struct sock_filter *enosys_stub(const struct spec_seccomp *s, const struc
  * temporary name and renamed; anything unreadable or odd (an older version's
  * file too) is compiled again.
  */
-#define CACHE_DIR   ".seccomp-cache"
-#define CACHE_MAGIC "pea-seccomp-cache 5\n" /* 2: ENOSYS stub; 3: tree; 4: its hash; 5: compact */
-#define CACHE_MAX   (1 << 22)
+#define CACHE_DIR ".seccomp-cache"
+#define CACHE_MAGIC \
+	"pea-seccomp-cache 6\n" /* 2: ENOSYS stub; 3: tree; 4: its hash; 5: compact; 6: meta */
+#define CACHE_MAX (1 << 22)
 
 /* libseccomp 2.5.4 or later: its binary tree keeps the default action of a filter without rules. */
 static bool tree_safe(void)
@@ -515,15 +525,20 @@ static bool tree_safe(void)
 		     (v->major == 2 && (v->minor > 5 || (v->minor == 5 && v->micro >= 4))));
 }
 
-static char *cache_key(const struct spec_seccomp *s)
+static char *cache_key_text(const char *source)
 {
 	const struct scmp_version *v = seccomp_version();
 	struct utsname u;
 
-	if (!s->source || !v || uname(&u) < 0)
+	if (!source || !v || uname(&u) < 0)
 		return NULL;
 	return xasprintf("libseccomp %u.%u.%u api %u machine %s\n%s", v->major, v->minor, v->micro,
-			 seccomp_api_get(), u.machine, s->source);
+			 seccomp_api_get(), u.machine, source);
+}
+
+static char *cache_key(const struct spec_seccomp *s)
+{
+	return cache_key_text(s->source);
 }
 
 static uint64_t fnv1a(const void *data, size_t len)
@@ -542,20 +557,24 @@ static char *cache_name(const char *key)
 }
 
 /*
- * The cached program for key, or NULL. After the key's NUL, the program's own
- * hash (16 hex digits) and the program: one torn by a crash before its blocks
- * reached the disk, or altered, can still pass the kernel's checks as another
- * filter; it is compiled again instead.
+ * The cached program for key, or NULL. After the key's NUL, the hash (16 hex
+ * digits) of what follows, then its meta (the load's flags and whether the
+ * dmz's calls pass, two 32-bit words: what create needs of the profile when
+ * it does not parse it, spec_load_deferred) and the program: one torn by a
+ * crash before its blocks reached the disk, or altered, can still pass the
+ * kernel's checks as another filter; it is compiled again instead.
  */
-#define SUM_LEN 16
+#define SUM_LEN	 16
+#define META_LEN 8
 
 static struct seccomp_filter *cache_load(int dirfd, const char *name, const char *key)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, klen = strlen(key), mlen = strlen(CACHE_MAGIC), blen;
-	const char *prog;
+	const char *prog, *meta;
 	char sum[SUM_LEN + 1];
+	uint32_t words[2];
 	struct seccomp_filter *f;
 
 	if (fd < 0 || pea_read_all(fd, CACHE_MAX + klen + 64, &buf, &len, NULL) < 0)
@@ -563,15 +582,21 @@ static struct seccomp_filter *cache_load(int dirfd, const char *name, const char
 	if (len < mlen + klen + 1 + SUM_LEN || memcmp(buf, CACHE_MAGIC, mlen) != 0 ||
 	    memcmp(buf + mlen, key, klen) != 0 || buf[mlen + klen] != '\0')
 		return NULL;
-	prog = buf + mlen + klen + 1 + SUM_LEN;
-	blen = len - mlen - klen - 1 - SUM_LEN;
+	meta = buf + mlen + klen + 1 + SUM_LEN;
+	if (len < mlen + klen + 1 + SUM_LEN + META_LEN)
+		return NULL;
+	prog = meta + META_LEN;
+	blen = len - mlen - klen - 1 - SUM_LEN - META_LEN;
 	if (blen == 0 || blen % sizeof(struct sock_filter) != 0 ||
 	    blen / sizeof(struct sock_filter) > BPF_MAXINSNS)
 		return NULL;
-	snprintf(sum, sizeof(sum), "%016llx", (unsigned long long)fnv1a(prog, blen));
+	snprintf(sum, sizeof(sum), "%016llx", (unsigned long long)fnv1a(meta, META_LEN + blen));
 	if (memcmp(sum, buf + mlen + klen + 1, SUM_LEN) != 0)
 		return NULL;
+	memcpy(words, meta, META_LEN);
 	f = xnew(struct seccomp_filter, 1);
+	f->flags = words[0];
+	f->allows_dmz = words[1] & 1;
 	f->n = blen / sizeof(struct sock_filter);
 	f->insns = xmalloc(blen);
 	memcpy(f->insns, prog, blen);
@@ -579,10 +604,14 @@ static struct seccomp_filter *cache_load(int dirfd, const char *name, const char
 }
 
 /* Best effort: a cache that cannot be written is only slower. */
-static void cache_store(int dirfd, const char *name, const char *key, const void *bpf, size_t blen)
+static void cache_store(int dirfd, const char *name, const char *key,
+			const struct seccomp_filter *f)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
+	_cleanup_free_ char *body = NULL;
 	_cleanup_close_ int fd = -1;
+	size_t blen = META_LEN + f->n * sizeof(struct sock_filter);
+	uint32_t words[2] = { f->flags, f->allows_dmz ? 1 : 0 };
 	char sum[SUM_LEN + 1];
 	bool ok;
 
@@ -591,10 +620,13 @@ static void cache_store(int dirfd, const char *name, const char *key, const void
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return;
-	snprintf(sum, sizeof(sum), "%016llx", (unsigned long long)fnv1a(bpf, blen));
+	body = xmalloc(blen);
+	memcpy(body, words, META_LEN);
+	memcpy(body + META_LEN, f->insns, blen - META_LEN);
+	snprintf(sum, sizeof(sum), "%016llx", (unsigned long long)fnv1a(body, blen));
 	ok = pea_write_all(fd, CACHE_MAGIC, strlen(CACHE_MAGIC), NULL) == 0 &&
 	     pea_write_all(fd, key, strlen(key) + 1, NULL) == 0 &&
-	     pea_write_all(fd, sum, SUM_LEN, NULL) == 0 && pea_write_all(fd, bpf, blen, NULL) == 0;
+	     pea_write_all(fd, sum, SUM_LEN, NULL) == 0 && pea_write_all(fd, body, blen, NULL) == 0;
 	if (!ok || renameat(dirfd, tmp, dirfd, name) < 0)
 		(void)unlinkat(dirfd, tmp, 0);
 }
@@ -668,6 +700,7 @@ int seccomp_compile(const struct spec_seccomp *s, int cache_dirfd, struct seccom
 	f = name ? cache_load(cache_dirfd, name, key) : NULL;
 	if (f) {
 		f->flags = s->flags | (s->notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+		f->allows_dmz = !s->notify && seccomp_allows(s, seccomp_dmz_calls);
 		*ret = f;
 		return 0;
 	}
@@ -721,10 +754,26 @@ int seccomp_compile(const struct spec_seccomp *s, int cache_dirfd, struct seccom
 		compact(f);
 	len = f->n * sizeof(struct sock_filter);
 	f->flags = s->flags | (s->notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+	f->allows_dmz = !s->notify && seccomp_allows(s, seccomp_dmz_calls);
 	if (name && len > 0)
-		cache_store(cache_dirfd, name, key, f->insns, len);
+		cache_store(cache_dirfd, name, key, f);
 	*ret = f;
 	return 0;
+}
+
+int seccomp_cached(const char *root, const char *source, struct seccomp_filter **ret)
+{
+	_cleanup_free_ char *key = cache_key_text(source);
+	_cleanup_free_ char *name = key ? cache_name(key) : NULL;
+	_cleanup_close_ int dfd = -1;
+
+	if (!name)
+		return 0;
+	dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	*ret = cache_load(dfd, name, key);
+	return *ret != NULL;
 }
 
 int seccomp_apply(const struct seccomp_filter *f, struct pea_error **err)

@@ -57,6 +57,17 @@ struct seccomp_filter;
  */
 int seccomp_compile(const struct spec_seccomp *s, int cache_dirfd, struct seccomp_filter **ret,
 		    struct pea_error **err);
+/*
+ * The program compiled earlier for linux.seccomp's text source (as
+ * config.json has it) from ROOT/.seccomp-cache, with the flags it was
+ * compiled with: 1, or 0 when there is none (source is then parsed and
+ * compiled: spec_seccomp_materialize, seccomp_compile).
+ */
+int seccomp_cached(const char *root, const char *source, struct seccomp_filter **ret);
+/* What the init and pea-runtime-dmz call once the filter is loaded (NULL-terminated). */
+extern const char *const seccomp_dmz_calls[];
+/* The filter lets seccomp_dmz_calls through whatever their arguments, and has no listener. */
+bool seccomp_filter_allows_dmz(const struct seccomp_filter *f);
 /* Load it; with a listener, returns its fd (>= 0), else 0. */
 int seccomp_apply(const struct seccomp_filter *f, struct pea_error **err);
 void seccomp_filter_free(struct seccomp_filter *f);

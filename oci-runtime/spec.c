@@ -958,6 +958,8 @@ static int parse_seccomp(struct json_object *lnx, struct spec *s, struct pea_err
 {
 	struct json_object *sc = NULL;
 
+	if (s->seccomp_text) /* left out: spec_load_deferred */
+		return 0;
 	if (pea_json_get_object_opt(lnx, "linux", "seccomp", &sc, err) < 0)
 		return -EINVAL;
 	if (!sc)
@@ -1182,18 +1184,137 @@ static int parse_document(struct json_object *root, const char *bundle, struct s
 	return validate(s, err);
 }
 
-int spec_parse(const char *buf, size_t len, const char *bundle, struct spec **ret,
-	       struct pea_error **err)
+/* ---- linux.seccomp's text, found without parsing the document ---- */
+
+static const char *skip_ws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* past the string at p (its opening quote), or NULL */
+static const char *skip_string(const char *p, const char *e)
+{
+	for (p++; p < e; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* past the value at p, or NULL (a comment, which json-c reads, too: not ours to split) */
+static const char *skip_value(const char *p, const char *e)
+{
+	int depth = 0;
+
+	if (p >= e)
+		return NULL;
+	if (*p == '"')
+		return skip_string(p, e);
+	if (*p != '{' && *p != '[') {
+		while (p < e && !strchr(",}] \t\r\n/", *p))
+			p++;
+		return p;
+	}
+	while (p < e) {
+		if (*p == '"') {
+			p = skip_string(p, e);
+			if (!p)
+				return NULL;
+			continue;
+		}
+		if (*p == '/')
+			return NULL;
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if ((*p == '}' || *p == ']') && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return NULL;
+}
+
+/*
+ * The value of key in the object at p, as [*a, *b): 0, or -1 when it is not
+ * there once, or anything is odd (a key with an escape, which could be
+ * another spelling of key; text this does not read as JSON does).
+ */
+static int find_member(const char *p, const char *e, const char *key, const char **a,
+		       const char **b)
+{
+	size_t kl = strlen(key);
+	int found = 0;
+
+	p = skip_ws(p, e);
+	if (p >= e || *p != '{')
+		return -1;
+	for (p = skip_ws(p + 1, e); p < e && *p == '"';) {
+		const char *ks = p + 1, *ke = skip_string(p, e), *vs, *ve;
+
+		if (!ke || memchr(ks, '\\', (size_t)(ke - 1 - ks)))
+			return -1;
+		p = skip_ws(ke, e);
+		if (p >= e || *p != ':')
+			return -1;
+		vs = skip_ws(p + 1, e);
+		ve = skip_value(vs, e);
+		if (!ve)
+			return -1;
+		if ((size_t)(ke - 1 - ks) == kl && memcmp(ks, key, kl) == 0) {
+			if (found++)
+				return -1;
+			*a = vs;
+			*b = ve;
+		}
+		p = skip_ws(ve, e);
+		if (p < e && *p == '}')
+			return found ? 0 : -1;
+		if (p >= e || *p != ',')
+			return -1;
+		p = skip_ws(p + 1, e);
+	}
+	return -1;
+}
+
+/* linux.seccomp's object, when it can be left unparsed: [*a, *b) */
+static bool seccomp_span(const char *buf, size_t len, const char **a, const char **b)
+{
+	const char *e = buf + len, *la, *lb;
+	size_t n;
+
+	if (find_member(buf, e, "linux", &la, &lb) < 0 ||
+	    find_member(la, lb, "seccomp", a, b) < 0 || **a != '{')
+		return false;
+	n = (size_t)(*b - *a);
+	/* what needs the parsed profile after create: the listener */
+	return !memmem(*a, n, "listenerPath", 12) && !memmem(*a, n, "SCMP_ACT_NOTIFY", 15);
+}
+
+static int parse_spec(const char *buf, size_t len, const char *bundle, bool defer,
+		      struct spec **ret, struct pea_error **err)
 {
 	_cleanup_json_ struct json_object *root = NULL;
+	_cleanup_free_ char *rest = NULL;
+	const char *a = NULL, *b = NULL;
 	struct spec *s;
 	int r;
 
-	r = pea_json_parse(buf, len, "config.json", &root, err);
+	if (defer && seccomp_span(buf, len, &a, &b)) {
+		/* the document with "seccomp": null, which parse_seccomp then skips */
+		rest = xasprintf("%.*snull%.*s", (int)(a - buf), buf, (int)(buf + len - b), b);
+		r = pea_json_parse(rest, strlen(rest), "config.json", &root, err);
+	} else {
+		r = pea_json_parse(buf, len, "config.json", &root, err);
+	}
 	if (r < 0)
 		return r;
 	s = xnew(struct spec, 1);
 	s->bundle = xstrdup(bundle);
+	if (rest)
+		s->seccomp_text = xstrndup(a, (size_t)(b - a));
 	r = parse_document(root, bundle, s, err);
 	if (r < 0) {
 		spec_free(s);
@@ -1203,8 +1324,20 @@ int spec_parse(const char *buf, size_t len, const char *bundle, struct spec **re
 	return 0;
 }
 
-int spec_load_config(const char *bundle, const char *config, struct spec **ret,
-		     struct pea_error **err)
+int spec_parse(const char *buf, size_t len, const char *bundle, struct spec **ret,
+	       struct pea_error **err)
+{
+	return parse_spec(buf, len, bundle, false, ret, err);
+}
+
+int spec_parse_deferred(const char *buf, size_t len, const char *bundle, struct spec **ret,
+			struct pea_error **err)
+{
+	return parse_spec(buf, len, bundle, true, ret, err);
+}
+
+static int load_config(const char *bundle, const char *config, bool defer, struct spec **ret,
+		       struct pea_error **err)
 {
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = -1;
@@ -1216,7 +1349,35 @@ int spec_load_config(const char *bundle, const char *config, struct spec **ret,
 	if (pea_read_file_at(fd, config && *config ? config : "config.json", CONFIG_MAX, &buf, &len,
 			     err) < 0)
 		return pea_error_wrap(err, "bundle '%s'", bundle);
-	return spec_parse(buf, len, bundle, ret, err);
+	return parse_spec(buf, len, bundle, defer, ret, err);
+}
+
+int spec_load_config(const char *bundle, const char *config, struct spec **ret,
+		     struct pea_error **err)
+{
+	return load_config(bundle, config, false, ret, err);
+}
+
+int spec_load_deferred(const char *bundle, const char *config, struct spec **ret,
+		       struct pea_error **err)
+{
+	return load_config(bundle, config, true, ret, err);
+}
+
+int spec_seccomp_materialize(struct spec *s, struct pea_error **err)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+
+	if (!s->seccomp_text || s->seccomp)
+		return 0;
+	if (pea_json_parse(s->seccomp_text, strlen(s->seccomp_text), "config.json", &o, err) < 0)
+		return -EINVAL;
+	if (spec_seccomp_parse(o, &s->seccomp, err) < 0)
+		return pea_error_wrap(err, "config.json");
+	/* the cache's key: the text as config.json has it (seccomp_cached looks it up so) */
+	free(s->seccomp->source);
+	s->seccomp->source = xstrdup(s->seccomp_text);
+	return 0;
 }
 
 int spec_load(const char *bundle, struct spec **ret, struct pea_error **err)
@@ -1270,6 +1431,7 @@ struct spec *spec_free(struct spec *s)
 	free(s->cgroups_path);
 	spec_resources_clear(&s->resources);
 	spec_seccomp_free(s->seccomp);
+	free(s->seccomp_text);
 	free(s->mount_label);
 	free(s->bundle);
 	free(s->hooks_json);

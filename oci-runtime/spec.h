@@ -210,9 +210,11 @@ struct spec {
 	uint32_t monotonic_nsecs, boottime_nsecs;
 	char *cgroups_path; /* NULL: "/ID" (cgroup.c) */
 	struct spec_resources resources;
-	struct spec_seccomp *seccomp; /* NULL: none */
-	char *mount_label;	      /* SELinux: see process.selinux_label */
-	char *bundle;		      /* absolute bundle directory */
+	struct spec_seccomp *seccomp; /* NULL: none (or not parsed yet: seccomp_text) */
+	/* linux.seccomp's text, left unparsed by spec_load_deferred (spec_seccomp_materialize) */
+	char *seccomp_text;
+	char *mount_label;    /* SELinux: see process.selinux_label */
+	char *bundle;	      /* absolute bundle directory */
 	char *hooks_json;     /* "hooks" as compact JSON, for poststart/poststop after create */
 	char *resources_json; /* linux.resources as compact JSON (kept in the state), or NULL */
 };
@@ -222,6 +224,20 @@ int spec_load(const char *bundle, struct spec **ret, struct pea_error **err);
 /* The same from another file than BUNDLE/config.json (crun's --config): relative to BUNDLE. */
 int spec_load_config(const char *bundle, const char *config, struct spec **ret,
 		     struct pea_error **err);
+/*
+ * spec_load_config for create and run: linux.seccomp (most of config.json's
+ * text with podman's profile) is kept as seccomp_text and left unparsed when
+ * its compiled program may be in the cache (seccomp_cached); a profile with
+ * SCMP_ACT_NOTIFY or a listenerPath, or a text this cannot split out, is
+ * parsed as spec_load_config does.
+ */
+int spec_load_deferred(const char *bundle, const char *config, struct spec **ret,
+		       struct pea_error **err);
+/* The same on a document in memory (the fuzz target's) */
+int spec_parse_deferred(const char *buf, size_t len, const char *bundle, struct spec **ret,
+			struct pea_error **err);
+/* Parse seccomp_text into seccomp (its errors as spec_load_config's); 0 with nothing to do. */
+int spec_seccomp_materialize(struct spec *s, struct pea_error **err);
 /* Parse a config.json document (what: "config.json", used as the prefix of errors). */
 int spec_parse(const char *buf, size_t len, const char *bundle, struct spec **ret,
 	       struct pea_error **err);
