@@ -130,11 +130,14 @@
 # -> 418 instructions, its load in the init 681 -> 247 us (2 x 300 alternating
 # loads); against 2c9a6c5 (PEA_BASE), N=30, runs=30, load 2.7-3.5: run --rm
 # 40 vs 41 ms in turn, CPU 28.0 vs 30.1 (not in turn), pea/podman 0.13 wall
-# (podman 311 ms), 0.11 CPU. Next (estimates from this profile, none tried):
-# skipping linux.seccomp's parse when its program is cached (json-c's objects
-# for 9.2 KB of the 12 KB config.json: ~30 faults, ~0.3 ms), the cgroups made
-# after the clone while the init sets up (as crun and runc order it; wall,
-# not CPU), staging's lock file (one inode).
+# (podman 311 ms), 0.11 CPU. ed2331c leaves linux.seccomp (9 of config.json's
+# 12 kB) unparsed when its program is cached: pea-runtime run + delete 13.33
+# -> 12.21 ms of CPU (12 x 10 in turn, load 2.7-3.1); against 830ee02, N=30,
+# runs=30, load 2.8-3.3: run --rm 39 vs 47 ms in turn, CPU 31.5 vs 36.2,
+# pea/podman 0.11 wall (podman 352 ms) and CPU. Next (estimates, not tried):
+# the cgroups made after the clone while the init sets up (as crun and runc
+# order it; wall, not CPU), staging's lock file (one inode), containers.conf's
+# four files read five times a command (parsed once).
 set -euo pipefail
 # bash reads a script as it runs it: the whole of it is one block, read before it starts, so
 # that a commit to this file during a run (engineers side by side) cannot change the run.
