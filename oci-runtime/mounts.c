@@ -474,6 +474,29 @@ static int copy_up(int rootfd, const struct spec_mount *m, int srcfd, struct pea
 	return 0;
 }
 
+/*
+ * proc and sysfs go on an ordinary directory only, as runc has them: the
+ * image's /proc or /sys as a symlink (or a file) would take the mount
+ * somewhere else in the rootfs (/proc -> /symlink), where maskedPaths and
+ * readonlyPaths, which name /proc/... and /sys/..., do not find it.
+ */
+static int check_proc_sys_target(int rootfd, const struct spec_mount *m, struct pea_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (!m->type || (strcmp(m->type, "proc") && strcmp(m->type, "sysfs")))
+		return 0;
+	if (pea_open_in_root(rootfd, m->destination, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, &fd,
+			     NULL) < 0 ||
+	    fstat(fd, &st) < 0 || S_ISDIR(st.st_mode))
+		return 0;
+	return pea_error_new(err, ENOTDIR,
+			     "'%s': filesystem %s must be mounted on ordinary directory, the "
+			     "rootfs has a %s there",
+			     m->destination, m->type, S_ISLNK(st.st_mode) ? "symlink" : "file");
+}
+
 static int mount_one(const struct spec *s, int rootfd, const struct spec_mount *m, int srcfd,
 		     int *sys_fd, bool userns, struct pea_error **err)
 {
@@ -482,6 +505,8 @@ static int mount_one(const struct spec *s, int rootfd, const struct spec_mount *
 
 	if (m->bind)
 		return mount_bind(s, rootfd, m, srcfd, userns, err);
+	if (check_proc_sys_target(rootfd, m, err) < 0)
+		return -EINVAL;
 	if (make_target(rootfd, m->destination, false, err) < 0 ||
 	    open_target(rootfd, m->destination, &fd, err) < 0)
 		return -EINVAL;

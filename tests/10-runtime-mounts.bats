@@ -360,6 +360,35 @@ mnt_opts() {
 	rt_no_leftovers mf
 }
 
+@test "proc and sysfs only on an ordinary directory: the image's /proc or /sys as a symlink or a file is refused (as runc)" {
+	# mounted through /proc -> /symlink, proc would land at /symlink, where
+	# maskedPaths and readonlyPaths (/proc/kcore, /proc/sys) miss it
+	make_bundle "$RT_B" true
+	rm -rf "$RT_B/rootfs/proc"
+	ln -s /symlink "$RT_B/rootfs/proc"
+	run ! rt_reaped create -b "$RT_B" ps1
+	rt_is_pea && assert_output --regexp "mounts\[0\]: '/proc': filesystem proc must be mounted on ordinary directory, the rootfs has a symlink there"
+	[[ ! -e "$RT_B/rootfs/symlink" ]]
+	rt_no_leftovers ps1
+	rm "$RT_B/rootfs/proc"
+	mkdir "$RT_B/rootfs/proc"
+	rm -rf "$RT_B/rootfs/sys"
+	ln -s /symlink "$RT_B/rootfs/sys"
+	run ! rt_reaped create -b "$RT_B" ps2
+	rt_is_pea && assert_output --partial "'/sys': filesystem sysfs must be mounted on ordinary directory, the rootfs has a symlink there"
+	[[ ! -e "$RT_B/rootfs/symlink" ]]
+	rt_no_leftovers ps2
+	rm "$RT_B/rootfs/sys"
+	: >"$RT_B/rootfs/sys"
+	run ! rt_reaped create -b "$RT_B" ps3
+	rt_is_pea && assert_output --partial "'/sys': filesystem sysfs must be mounted on ordinary directory, the rootfs has a file there"
+	rt_no_leftovers ps3
+	# a /proc the image does not have is made, as before
+	rm "$RT_B/rootfs/sys"
+	rmdir "$RT_B/rootfs/proc"
+	run -0 rt run -b "$RT_B" ps4
+}
+
 @test "--no-pivot: MS_MOVE and chroot" {
 	make_bundle "$RT_B" sh -c 'cat /proc/self/mountinfo; ls /'
 	run -0 rt run --no-pivot -b "$RT_B" np
