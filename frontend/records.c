@@ -527,6 +527,21 @@ void records_free(struct ctr_record **v, size_t n)
 	free(v);
 }
 
+/*
+ * A record that cannot be read is skipped with a warning, once per process: a
+ * command that lists the containers more than once (pod ps, pod inspect)
+ * would say the same line each time.
+ */
+static void warn_unreadable(const char *id, const char *msg)
+{
+	static char **warned;
+
+	if (warned && pea_strv_contains(warned, id))
+		return;
+	pea_strv_push(&warned, id);
+	log_warning("%s, ignoring", msg);
+}
+
 static int by_created(const void *a, const void *b)
 {
 	const struct ctr_record *x = *(struct ctr_record *const *)a;
@@ -569,7 +584,7 @@ int records_list_bad(const struct global_options *g, struct ctr_record ***ret, s
 			if (e2->code != ENOENT && ret_bad)
 				pea_strv_push(ret_bad, e->d_name);
 			else if (e2->code != ENOENT)
-				log_warning("%s, ignoring", e2->message);
+				warn_unreadable(e->d_name, e2->message);
 			continue;
 		}
 		v = xreallocarray(v, n + 1, sizeof(*v));
@@ -636,7 +651,7 @@ int records_names(const struct global_options *g, char ***ret_ids, char ***ret_n
 			/* as records_list: a record not written yet, or gone, is no name */
 			if (record_load(g, e->d_name, &r, &e2) < 0) {
 				if (e2->code != ENOENT)
-					log_warning("%s, ignoring", e2->message);
+					warn_unreadable(e->d_name, e2->message);
 				continue;
 			}
 			name = xstrdup(r->name);

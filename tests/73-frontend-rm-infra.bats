@@ -3,7 +3,7 @@
 # is refused with podman's words while its pod is there, as for one whose
 # record reads (podman's 200-pod "rm --force to remove infra container"); pea
 # pod rm takes it with the pod, and rm -af, which removes the pods first,
-# leaves nothing.
+# leaves nothing. Listing commands warn about the record once each.
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
@@ -43,4 +43,14 @@ unreadable_infra() {
 	run -0 pea_cmd ps -aq
 	assert_output ""
 	[[ -z "$(ls "$FE_ROOT/containers")" ]] || fail "left: $(ls "$FE_ROOT/containers")"
+}
+
+@test "pod ps, pod inspect and ps -a of a pod whose infra's record cannot be read: its warning once a command" {
+	unreadable_infra
+	local c
+	for c in "pod ps" "pod inspect p1" "ps -a"; do
+		# shellcheck disable=SC2086 # the command's words
+		run -0 --separate-stderr pea_cmd $c
+		assert_equal "$stderr" "pea: warning: $FE_ROOT/containers/$INFRA/pea.json: invalid JSON at offset 0: unexpected character, ignoring"
+	done
 }
