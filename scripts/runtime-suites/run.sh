@@ -100,6 +100,10 @@ for f in "$@"; do
 			[[ " $before " == *" $d "* ]] || find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 		done
 	fi
+	# runc's remove_parent leaves its parent in a hybrid host's controller-less
+	# unified hierarchy (it removes it from the controllers' and name=systemd)
+	u=/sys/fs/cgroup/unified/runc-cgroups-integration-test
+	[[ $suite == runc && -d $u ]] && find "$u" -depth -type d -exec rmdir {} + 2>/dev/null
 	skip=$(grep -ci '^ok .*# *skip' "$out")
 	pass=$(($(grep -c '^ok ' "$out") - skip)) fail=$(grep -c '^not ok ' "$out")
 	tp=$((tp + pass)) tf=$((tf + fail)) ts=$((ts + skip))
