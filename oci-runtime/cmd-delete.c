@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <getopt.h>
 #include <signal.h>
@@ -11,9 +12,11 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/file.h"
 #include "lib/log.h"
 #include "lib/process.h"
 #include "lib/strv.h"
+#include "lib/xalloc.h"
 
 #include "cgroup.h"
 #include "container.h"
@@ -61,8 +64,36 @@ int container_destroy(struct container_handle *h, struct pea_error **err)
 	return state_remove_dir(h->rootfd, h->st->id, err);
 }
 
+/*
+ * The v1 freezer cgroup of pid when it is frozen (someone moved the init into
+ * one and froze it: the SIGKILL waits for a thaw that is not ours to do), or
+ * NULL.
+ */
+static char *frozen_elsewhere(pid_t pid)
+{
+	_cleanup_free_ char *cgs = NULL, *path = NULL, *st = NULL;
+	char proc[64], *line, *save = NULL;
+
+	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
+	if (pea_read_file_at(AT_FDCWD, proc, 65536, &cgs, NULL, NULL) < 0)
+		return NULL;
+	for (line = strtok_r(cgs, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *ctrl = strchr(line, ':'), *rel = ctrl ? strchr(ctrl + 1, ':') : NULL;
+
+		if (!rel || strncmp(ctrl + 1, "freezer:", 8) != 0)
+			continue;
+		path = xasprintf("/sys/fs/cgroup/freezer%s/freezer.state", rel + 1);
+		if (pea_read_file_at(AT_FDCWD, path, 64, &st, NULL, NULL) == 0 &&
+		    strncmp(st, "THAWED", 6) != 0)
+			return xstrdup(rel + 1);
+		return NULL;
+	}
+	return NULL;
+}
+
 static int kill_and_wait(struct container_handle *h, struct pea_error **err)
 {
+	_cleanup_free_ char *frozen = NULL;
 	_cleanup_close_ int pidfd = state_pidfd(h->st);
 
 	if (pidfd < 0)
@@ -80,6 +111,16 @@ static int kill_and_wait(struct container_handle *h, struct pea_error **err)
 			cgroup_freeze(cg, false, NULL);
 		cgroup_free(cg);
 	}
+	if (container_wait_gone(h->st->pid, pidfd, 100) == 0)
+		return 0;
+	frozen = frozen_elsewhere(h->st->pid);
+	if (frozen)
+		return pea_error_new(
+			err, EBUSY,
+			"container '%s': its init (pid %d) is frozen in freezer cgroup "
+			"'%s', not the container's: it dies once that is thawed; "
+			"state kept, delete --force again then",
+			h->st->id, (int)h->st->pid, frozen);
 	if (container_wait_gone(h->st->pid, pidfd, 10000) < 0)
 		return pea_error_new(err, ETIMEDOUT, "container '%s': still alive after SIGKILL",
 				     h->st->id);

@@ -370,6 +370,26 @@ teardown() {
 	rt_no_leftovers fz
 }
 
+@test "delete -f of an init frozen in a freezer cgroup not the container's: refused at once, naming it; state kept until a thaw" {
+	# crun 1.8.1's test_delete moves the init there: pea-runtime waited 10 s
+	# for a death that needs someone else's thaw, then "still alive"
+	rt_is_pea || skip_expected "crun returns 0 and leaves the init and its cgroups"
+	make_bundle "$RT_B" sleep 1000
+	run -0 rt_reaped run -d -b "$RT_B" fz2
+	pid=$(rt state fz2 | jq -r .pid)
+	mkdir -p "/sys/fs/cgroup/freezer/$CG"
+	echo "$pid" >"/sys/fs/cgroup/freezer/$CG/tasks"
+	echo FROZEN >"/sys/fs/cgroup/freezer/$CG/freezer.state"
+	SECONDS=0
+	run -1 rt delete -f fz2
+	echo THAWED >"/sys/fs/cgroup/freezer/$CG/freezer.state"
+	assert_output "pea-runtime: container 'fz2': its init (pid $pid) is frozen in freezer cgroup '/$CG', not the container's: it dies once that is thawed; state kept, delete --force again then"
+	((SECONDS < 5))
+	run -0 rt delete -f fz2
+	rmdir "/sys/fs/cgroup/freezer/$CG"
+	rt_no_leftovers fz2
+}
+
 @test "pids limit stops a fork bomb" {
 	make_bundle "$RT_B" sh -c 'for i in $(seq 1 40); do sleep 1 & done; wait'
 	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .linux.resources.pids = {limit: 10}' --arg cg "$CG"
