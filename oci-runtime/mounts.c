@@ -435,10 +435,20 @@ static int mount_sysfs_userns(int rootfd, int *fd, const struct spec_mount *m, i
 	if (open_target(rootfd, m->destination, fd, err) < 0 ||
 	    mounts_bind_remount(*fd, m->destination, m->flags, err) < 0)
 		return -EINVAL;
-	/* what came along under it read-only too, as crun makes it */
+	/*
+	 * What came along under it read-only too, as crun makes it. A kernel
+	 * before 5.12, or a seccomp filter of the caller's, refuses that: they
+	 * stay as the host has them (writable only by what may write the host's).
+	 */
 	if (rec && (m->flags & MS_RDONLY) &&
-	    syscall(SYS_mount_setattr, *fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0)
-		return pea_error_errno(err, "make the mounts under '%s' read-only", m->destination);
+	    syscall(SYS_mount_setattr, *fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) <
+		    0) {
+		if (errno != ENOSYS && errno != EPERM)
+			return pea_error_errno(err, "make the mounts under '%s' read-only",
+					       m->destination);
+		log_warning("the mounts under '%s' keep the host's options: mount_setattr: %s",
+			    m->destination, strerror(errno));
+	}
 	return 0;
 }
 
@@ -650,6 +660,19 @@ int mounts_open_sys(struct container *c, struct pea_error **err)
 	/* the host's: our /sys without its submounts, else none (locked to it) */
 	if (!net)
 		c->sys_fd = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	/*
+	 * The clone is a peer of our /sys: on a host whose / is shared (systemd's),
+	 * what the container mounts under it would show in ours, and ours in it.
+	 * Private before it is handed over, else not used (kernels before 5.12):
+	 * the init's recursive bind is made in its own mount namespace, already
+	 * private then.
+	 */
+	if (c->sys_fd >= 0 && syscall(SYS_mount_setattr, c->sys_fd, "", AT_EMPTY_PATH,
+				      &(struct mount_attr){ .propagation = MS_PRIVATE },
+				      sizeof(struct mount_attr)) < 0) {
+		log_debug("make the clone of /sys private: %s", strerror(errno));
+		c->sys_fd = pea_close(c->sys_fd);
+	}
 	if (c->sys_fd < 0)
 		log_debug("a sysfs the container cannot mount binds /sys with its submounts");
 	return 0;

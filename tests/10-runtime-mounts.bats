@@ -72,6 +72,43 @@ mnt_opts() {
 	assert_line /sys/fs/cgroup/memory
 }
 
+@test "a user namespace without a network namespace of its own, / shared (as on systemd's hosts): each way of making its /sys keeps what it mounts there from the caller" {
+	# a fresh sysfs (fsmount), the clone of the caller's /sys when the kernel
+	# refuses that (open_tree: a peer of the caller's /sys until made
+	# private), the recursive bind when both are refused (made in the init's
+	# own, private, mount namespace; the mounts under it keep the host's
+	# options when mount_setattr is refused: a warning)
+	rt_is_pea || skip_expected "pea-runtime's ways of making /sys"
+	make_bundle "$RT_B" sh -c 'grep " /sys " /proc/self/mountinfo; mount -t tmpfs pea-evil /sys/kernel/security && echo mounted'
+	bundle_set "$RT_B" '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")]
+		| .linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .process.capabilities = {bounding: ["CAP_SYS_ADMIN"], effective: ["CAP_SYS_ADMIN"], permitted: ["CAP_SYS_ADMIN"]}'
+	local inject
+	for inject in none fsopen fsopen,open_tree fsopen,open_tree,mount_setattr; do
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		run -0 unshare -m --propagation shared sh -c '
+			before=$(grep -c " /sys" /proc/self/mountinfo)
+			if [ "$1" = none ]; then "$2" --root "$3" run -b "$4" sh1
+			else strace -f -qq -o /dev/null -e trace="$1" -e inject="$1":error=ENOSYS \
+				"$2" --root "$3" run -b "$4" sh1; fi
+			echo "runtime $?"
+			echo "caller $before $(grep -c " /sys" /proc/self/mountinfo)"
+			grep pea-evil /proc/self/mountinfo || true' \
+			_ "$inject" "$PEA_RUNTIME" "$RT_ROOT" "$RT_B"
+		assert_line mounted
+		assert_line "runtime 0"
+		# the container's /sys is in no peer group, the caller saw nothing come or go
+		refute_output --regexp ' /sys [^-]*shared:'
+		assert_line --regexp '^caller ([0-9]+) \1$'
+		refute_output --regexp '^[0-9].*pea-evil'
+		if [[ $inject == *mount_setattr ]]; then
+			assert_output --partial "the mounts under '/sys' keep the host's options: mount_setattr: Function not implemented"
+		fi
+	done
+}
+
 @test "a user namespace joining a network namespace the host's owns: a sysfs of that network namespace" {
 	# (a bridge's or a pod's, made before the container's user namespace): the
 	# init cannot mount its sysfs, the runtime makes it as the caller
