@@ -976,14 +976,23 @@ int pod_remove(struct global_options *g, const char *what, bool force, long time
 		if (ret_removed)
 			pea_strv_push(ret_removed, ids[i]);
 	}
-	/* an infra whose record cannot be read is no member pod_containers finds: it goes too */
+	/*
+	 * An infra whose record cannot be read is no member pod_containers finds:
+	 * it goes too, stopped as remove_member stops a running infra whether
+	 * forced or not (check_none_running leaves the infra out).
+	 */
 	if (p->infra_id && !pea_strv_contains(ids, p->infra_id)) {
 		_cleanup_error_ struct pea_error *e = NULL;
 
-		if (container_remove_unreadable(g, p->infra_id, force, &e) == 0 && ret_removed)
-			pea_strv_push(ret_removed, p->infra_id);
-		else if (e && e->code != ENOENT && e->code != EAGAIN)
-			log_warning("pod %s: %s, ignoring", p->name, e->message);
+		if (container_remove_unreadable(g, p->infra_id, true, &e) == 0) {
+			if (ret_removed)
+				pea_strv_push(ret_removed, p->infra_id);
+		} else if (e->code != ENOENT && e->code != EAGAIN) {
+			(void)pod_rename(g, p->id, true, NULL);
+			*err = TAKE_PTR(e);
+			return pea_error_wrap(err, "removing infra container %s of pod %s",
+					      p->infra_id, p->id);
+		}
 	}
 	shm_drop(g, p->id);
 	dir = pods_dir(g);

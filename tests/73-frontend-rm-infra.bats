@@ -3,7 +3,8 @@
 # is refused with podman's words while its pod is there, as for one whose
 # record reads (podman's 200-pod "rm --force to remove infra container"); pea
 # pod rm takes it with the pod, and rm -af, which removes the pods first,
-# leaves nothing. Listing commands warn about the record once each.
+# leaves nothing; pod rm without --force stops such an infra as it stops one
+# whose record reads. Listing commands warn about the record once each.
 bats_require_minimum_version 1.5.0
 load helpers/common
 load helpers-frontend
@@ -53,4 +54,22 @@ unreadable_infra() {
 		run -0 --separate-stderr pea_cmd $c
 		assert_equal "$stderr" "pea: warning: $FE_ROOT/containers/$INFRA/pea.json: invalid JSON at offset 0: unexpected character, ignoring"
 	done
+}
+
+@test "pod rm without --force of a pod whose running infra's record cannot be read: the infra is stopped and removed with it, as one whose record reads" {
+	run -0 pea_cmd pod create --name p2 --network none
+	run -0 pea_cmd run -d --pod p2 --name m2 busybox sleep 1000
+	run -0 pea_cmd stop -t 0 m2
+	INFRA=$(pea_out pod inspect --format '{{.InfraContainerID}}' p2)
+	local pid
+	pid=$(pea_out inspect --format '{{.State.Pid}}' "$INFRA")
+	[[ $pid -gt 0 ]] && kill -0 "$pid" || fail "infra not running: '$pid'"
+	echo garbage >"$FE_ROOT/containers/$INFRA/pea.json"
+	run -0 pea_cmd pod rm p2
+	run -0 pea_cmd pod ls -q
+	assert_output ""
+	[[ ! -e $FE_ROOT/containers/$INFRA ]] || fail "the infra's folder is left"
+	local i
+	for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$pid" 2>/dev/null || fail "the infra's process $pid still runs"
 }
