@@ -401,21 +401,18 @@ mnt_opts() {
 	# mounted through /proc -> /symlink, proc would land at /symlink, where
 	# maskedPaths and readonlyPaths (/proc/kcore, /proc/sys) miss it
 	make_bundle "$RT_B" true
-	rm -rf "$RT_B/rootfs/proc"
-	ln -s /symlink "$RT_B/rootfs/proc"
-	run ! rt_reaped create -b "$RT_B" ps1
-	rt_is_pea && assert_output --regexp "mounts\[0\]: '/proc': filesystem proc must be mounted on ordinary directory, the rootfs has a symlink there"
-	[[ ! -e "$RT_B/rootfs/symlink" ]]
-	rt_no_leftovers ps1
-	rm "$RT_B/rootfs/proc"
-	mkdir "$RT_B/rootfs/proc"
-	rm -rf "$RT_B/rootfs/sys"
-	ln -s /symlink "$RT_B/rootfs/sys"
-	run ! rt_reaped create -b "$RT_B" ps2
-	rt_is_pea && assert_output --partial "'/sys': filesystem sysfs must be mounted on ordinary directory, the rootfs has a symlink there"
-	[[ ! -e "$RT_B/rootfs/symlink" ]]
-	rt_no_leftovers ps2
-	rm "$RT_B/rootfs/sys"
+	local d fs
+	for d in proc sys; do
+		fs=${d/sys/sysfs}
+		rm -rf "${RT_B:?}/rootfs/$d"
+		ln -s /symlink "$RT_B/rootfs/$d"
+		run ! rt_reaped create -b "$RT_B" "ps-$d"
+		rt_is_pea && assert_output --regexp "mounts\[[0-9]+\]: '/$d': filesystem $fs must be mounted on ordinary directory, the rootfs has a symlink there"
+		[[ ! -e "$RT_B/rootfs/symlink" ]]
+		rt_no_leftovers "ps-$d"
+		rm "$RT_B/rootfs/$d"
+		[[ $d == sys ]] || mkdir "$RT_B/rootfs/$d"
+	done
 	: >"$RT_B/rootfs/sys"
 	run ! rt_reaped create -b "$RT_B" ps3
 	rt_is_pea && assert_output --partial "'/sys': filesystem sysfs must be mounted on ordinary directory, the rootfs has a file there"

@@ -57,7 +57,7 @@ sys_clean() {
 	run -0 pea_net exec s1 cat /sys/fs/cgroup/memory/memory.limit_in_bytes
 	assert_output 67108864
 	run -0 pea_net stats --no-stream --format '{{.MemLimit}}' s1
-	assert_output --partial 64
+	assert_output 67108864
 	run -0 pea_net rm -f -t 0 s1
 	run -0 pea_net pod create --name p1 --uidmap 0:100:10000
 	run -0 pea_net run --rm --pod p1 busybox mount
