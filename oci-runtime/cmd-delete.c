@@ -64,14 +64,33 @@ int container_destroy(struct container_handle *h, struct pea_error **err)
 	return state_remove_dir(h->rootfd, h->st->id, err);
 }
 
-/*
- * The v1 freezer cgroup of pid when it is frozen (someone moved the init into
- * one and froze it: the SIGKILL waits for a thaw that is not ours to do), or
- * NULL.
- */
-static char *frozen_elsewhere(pid_t pid)
+/* Is dir one of the container's own cgroup folders (the state's cgroups.paths)? */
+static bool own_cgroup_dir(struct json_object *cgroups, const char *dir)
 {
-	_cleanup_free_ char *cgs = NULL, *path = NULL, *st = NULL;
+	struct json_object *paths = NULL;
+
+	if (!cgroups || !json_object_object_get_ex(cgroups, "paths", &paths) ||
+	    !json_object_is_type(paths, json_type_object))
+		return false;
+	json_object_object_foreach(paths, k, v)
+	{
+		(void)k;
+		if (json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v), dir) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The v1 freezer cgroup of pid when it is frozen and not the container's own
+ * (someone moved the init into one and froze it: the SIGKILL waits for a thaw
+ * that is not ours to do), or NULL. Its hierarchy is looked for where v1
+ * mounts it, /sys/fs/cgroup/freezer: elsewhere, NULL.
+ */
+static char *frozen_elsewhere(pid_t pid, struct json_object *cgroups)
+{
+	_cleanup_free_ char *cgs = NULL, *dir = NULL, *path = NULL, *st = NULL;
 	char proc[64], *line, *save = NULL;
 
 	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
@@ -82,9 +101,10 @@ static char *frozen_elsewhere(pid_t pid)
 
 		if (!rel || strncmp(ctrl + 1, "freezer:", 8) != 0)
 			continue;
-		path = xasprintf("/sys/fs/cgroup/freezer%s/freezer.state", rel + 1);
+		dir = xasprintf("/sys/fs/cgroup/freezer%s", rel + 1);
+		path = xasprintf("%s/freezer.state", dir);
 		if (pea_read_file_at(AT_FDCWD, path, 64, &st, NULL, NULL) == 0 &&
-		    strncmp(st, "THAWED", 6) != 0)
+		    strncmp(st, "THAWED", 6) != 0 && !own_cgroup_dir(cgroups, dir))
 			return xstrdup(rel + 1);
 		return NULL;
 	}
@@ -113,7 +133,7 @@ static int kill_and_wait(struct container_handle *h, struct pea_error **err)
 	}
 	if (container_wait_gone(h->st->pid, pidfd, 100) == 0)
 		return 0;
-	frozen = frozen_elsewhere(h->st->pid);
+	frozen = frozen_elsewhere(h->st->pid, h->st->cgroups);
 	if (frozen)
 		return pea_error_new(
 			err, EBUSY,

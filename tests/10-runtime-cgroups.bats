@@ -390,6 +390,23 @@ teardown() {
 	rt_no_leftovers fz2
 }
 
+@test "delete -f of a paused container whose thaw fails: its own freezer cgroup is not named as another's" {
+	rt_is_pea || skip_expected "pea-runtime's message"
+	[[ -d /sys/fs/cgroup/freezer ]] || skip_expected "no v1 freezer hierarchy"
+	make_bundle "$RT_B" sleep 100000
+	bundle_set "$RT_B" '.linux.cgroupsPath = $cg' --arg cg "$CG"
+	run -0 rt_reaped run -d -b "$RT_B" fz3
+	run -0 rt pause fz3
+	# the thaw's write into its freezer.state refused (strace's injection)
+	run ! strace -f -qq -o /dev/null -P "/sys/fs/cgroup/freezer/$CG/freezer.state" \
+		-e trace=write -e inject=write:error=EACCES "$PEA_RUNTIME" --root "$RT_ROOT" delete --force fz3
+	refute_output --partial "not the container's"
+	assert_output --partial "container 'fz3': still alive after SIGKILL"
+	echo THAWED >"/sys/fs/cgroup/freezer/$CG/freezer.state"
+	run -0 rt delete --force fz3
+	rt_no_leftovers fz3
+}
+
 @test "pids limit stops a fork bomb" {
 	make_bundle "$RT_B" sh -c 'for i in $(seq 1 40); do sleep 1 & done; wait'
 	bundle_set "$RT_B" '.linux.cgroupsPath = $cg | .linux.resources.pids = {limit: 10}' --arg cg "$CG"
