@@ -773,6 +773,11 @@ int seccomp_cached(const char *root, const char *source, struct seccomp_filter *
 	if (dfd < 0)
 		return 0;
 	*ret = cache_load(dfd, name, key);
+	/* a listener needs listenerPath, which only the parsed profile has */
+	if (*ret && ((*ret)->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)) {
+		seccomp_filter_free(*ret);
+		*ret = NULL;
+	}
 	return *ret != NULL;
 }
 

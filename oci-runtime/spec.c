@@ -1289,8 +1289,13 @@ static bool seccomp_span(const char *buf, size_t len, const char **a, const char
 	    find_member(la, lb, "seccomp", a, b) < 0 || **a != '{')
 		return false;
 	n = (size_t)(*b - *a);
-	/* what needs the parsed profile after create: the listener */
-	return !memmem(*a, n, "listenerPath", 12) && !memmem(*a, n, "SCMP_ACT_NOTIFY", 15);
+	/*
+	 * What needs the parsed profile after create: the listener. An escape
+	 * anywhere could spell either name another way ("SCMP_ACT_NOTIF\u0059"):
+	 * such a text is parsed at once.
+	 */
+	return !memchr(*a, '\\', n) && !memmem(*a, n, "listenerPath", 12) &&
+	       !memmem(*a, n, "SCMP_ACT_NOTIFY", 15);
 }
 
 static int parse_spec(const char *buf, size_t len, const char *bundle, bool defer,
@@ -1306,6 +1311,14 @@ static int parse_spec(const char *buf, size_t len, const char *bundle, bool defe
 		/* the document with "seccomp": null, which parse_seccomp then skips */
 		rest = xasprintf("%.*snull%.*s", (int)(a - buf), buf, (int)(buf + len - b), b);
 		r = pea_json_parse(rest, strlen(rest), "config.json", &root, err);
+		if (r < 0) {
+			/* its offset is rest's: the error as the whole text has it */
+			if (err)
+				*err = pea_error_free(*err);
+			free(rest);
+			rest = NULL;
+			r = pea_json_parse(buf, len, "config.json", &root, err);
+		}
 	} else {
 		r = pea_json_parse(buf, len, "config.json", &root, err);
 	}

@@ -381,3 +381,39 @@ PY
 	run -0 sed -n 2p "$TEST_DIR/notify.json"
 	assert_output 1
 }
+
+@test "a notify profile written with an escape gets its agent on a cached program's run too" {
+	# ed2331c left such a text unparsed on a cache hit: no agent, init exit 139
+	timeout -k 5 60 python3 - "$TEST_DIR/agent.sock" "$TEST_DIR/agent.out" <<'PY' 3>&- &
+import socket, sys, os
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1])
+srv.listen(2)
+srv.settimeout(50)
+open(sys.argv[2] + ".listening", "w").close()
+for n in range(2):
+    conn, _ = srv.accept()
+    msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
+    with open(sys.argv[2], "a") as f:
+        f.write(str(len(fds)) + "\n")
+    for fd in fds:
+        os.close(fd)   # no supervisor: the notified syscall fails with ENOSYS
+PY
+	local agent=$!
+	for _ in $(seq 1 250); do [[ -e "$TEST_DIR/agent.out.listening" ]] && break; sleep 0.02; done
+	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]'
+	bundle_set "$RT_B" '.linux.seccomp.listenerPath = $p' --arg p "$TEST_DIR/agent.sock"
+	# both names spelled with an escape (the plain ones keep the profile parsed)
+	sed -i 's/"SCMP_ACT_NOTIFY"/"SCMP_ACT_NOTIF\\u0059"/; s/"listenerPath"/"listener\\u0050ath"/' \
+		"$RT_B/config.json"
+	grep -qF 'NOTIF\u0059' "$RT_B/config.json" || fail "no escaped action in config.json"
+	grep -qF 'listener\u0050ath' "$RT_B/config.json" || fail "no escaped key in config.json"
+	for i in 1 2; do
+		run -0 rt run -b "$RT_B" "ne$i"
+		assert_output --partial 'Function not implemented'
+		assert_line done
+	done
+	wait "$agent"
+	run -0 cat "$TEST_DIR/agent.out"
+	assert_equal "$output" $'1\n1'
+}

@@ -1,7 +1,8 @@
 /*
  * oci-runtime/spec.c spec_load_deferred: linux.seccomp's text is split out
  * unparsed where that is safe, parsed as spec_load_config does where it is
- * not (a listener, a key spelled with an escape, twice, a comment), and
+ * not (a listener, a key spelled with an escape, an escape in the profile,
+ * twice, a comment), and
  * spec_seccomp_materialize gives what spec_load_config gives, errors too.
  */
 #include <stdio.h>
@@ -78,7 +79,7 @@ int main(void)
 	char *msg = NULL, *want = NULL;
 	struct spec *s;
 
-	tap_plan(2 * 6 + 5);
+	tap_plan(2 * 7 + 6);
 	if (!mkdtemp(dir))
 		tap_skip_all("mkdtemp");
 	check("podman's form", "{" BASE ",\"linux\":{" NS ",\"seccomp\":" PROFILE "}}", true);
@@ -96,6 +97,11 @@ int main(void)
 	      false);
 	check("twice",
 	      "{" BASE ",\"linux\":{" NS ",\"seccomp\":" PROFILE ",\"seccomp\":" PROFILE "}}",
+	      false);
+	check("an escape in the profile (another spelling of SCMP_ACT_NOTIFY could hide so)",
+	      "{" BASE ",\"linux\":{" NS ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+	      "\"syscalls\":[{\"names\":[\"read\",\"write\"],"
+	      "\"action\":\"SCMP_ACT_ALLO\\u0057\"}]}}}",
 	      false);
 	check("linux twice",
 	      "{" BASE ",\"linux\":{" NS "},\"linux\":{" NS ",\"seccomp\":" PROFILE "}}", false);
@@ -119,6 +125,14 @@ int main(void)
 	tap_ok(!s && msg && want && !strcmp(msg, want), "a type error: '%s'", msg ? msg : "");
 	free(msg);
 	free(want);
+	/* an error outside the profile: its offset in config.json, not in the text without it */
+	free(load("{" BASE ",\"linux\":{" NS ",\"seccomp\":" PROFILE "}} x", false, &want));
+	s = load("{" BASE ",\"linux\":{" NS ",\"seccomp\":" PROFILE "}} x", true, &msg);
+	tap_ok(!s && msg && want && !strcmp(msg, want) && strstr(msg, "offset"),
+	       "an error after the profile: '%s'", msg ? msg : "");
+	free(msg);
+	free(want);
+	msg = want = NULL;
 	/* no seccomp, and the key's text kept as written */
 	s = load("{" BASE ",\"linux\":{" NS "}}", true, NULL);
 	tap_ok(s && !s->seccomp_text && !s->seccomp, "no linux.seccomp: nothing");
