@@ -509,7 +509,10 @@ static struct sock_filter *enosys_stub(const struct spec_seccomp *s, const struc
  * a wrong filter). The key: libseccomp's version and API level, the machine,
  * and linux.seccomp as config.json has it. Files are written whole under a
  * temporary name and renamed; anything unreadable or odd (an older version's
- * file too) is compiled again.
+ * file too) is compiled again. The key does not name pea-runtime's own
+ * version: CACHE_MAGIC's number goes up with any change to what a file holds
+ * or to how its program is made (enosys_stub, seccomp_compact), else a newer
+ * runtime loads an older one's program.
  */
 #define CACHE_DIR ".seccomp-cache"
 #define CACHE_MAGIC \
