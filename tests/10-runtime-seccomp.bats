@@ -27,6 +27,30 @@ seccomp_bundle() {
 		--argjson sc "$1" --arg dflt "${2:-SCMP_ACT_ALLOW}"
 }
 
+# two_connection_agent: a seccomp agent on $TEST_DIR/agent.sock for two
+# connections, each message and its fd count (a tab between) a line of
+# $TEST_DIR/agent.out; its pid in `agent`. It closes the fds: with no
+# supervisor the notified syscall fails with ENOSYS.
+two_connection_agent() {
+	timeout -k 5 60 python3 - "$TEST_DIR/agent.sock" "$TEST_DIR/agent.out" <<'PY' 3>&- &
+import socket, sys, os
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1])
+srv.listen(2)
+srv.settimeout(50)
+open(sys.argv[2] + ".listening", "w").close()
+for n in range(2):
+    conn, _ = srv.accept()
+    msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
+    with open(sys.argv[2], "a") as f:
+        f.write(msg.decode() + "\t" + str(len(fds)) + "\n")
+    for fd in fds:
+        os.close(fd)
+PY
+	agent=$!
+	for _ in $(seq 1 250); do [[ -e "$TEST_DIR/agent.out.listening" ]] && break; sleep 0.02; done
+}
+
 @test "SCMP_ACT_ERRNO makes mkdir fail with errnoRet (EPERM by default)" {
 	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]'
 	run -0 rt run -b "$RT_B" s1
@@ -278,24 +302,8 @@ PY
 }
 
 @test "exec with SCMP_ACT_NOTIFY sends its own listener fd and the state to listenerPath" {
-	# the agent: one connection from create, one from exec; each message and its fd count
-	timeout -k 5 60 python3 - "$TEST_DIR/agent.sock" "$TEST_DIR/agent.out" <<'PY' 3>&- &
-import socket, sys, os
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(sys.argv[1])
-srv.listen(2)
-srv.settimeout(50)
-open(sys.argv[2] + ".listening", "w").close()
-for n in range(2):
-    conn, _ = srv.accept()
-    msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
-    with open(sys.argv[2], "a") as f:
-        f.write(msg.decode() + "\t" + str(len(fds)) + "\n")
-    for fd in fds:
-        os.close(fd)   # no supervisor: the notified syscall fails with ENOSYS
-PY
-	local agent=$!
-	for _ in $(seq 1 250); do [[ -e "$TEST_DIR/agent.out.listening" ]] && break; sleep 0.02; done
+	# the agent: one connection from create, one from exec
+	two_connection_agent
 	make_bundle "$RT_B" sleep 100
 	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]'
 	bundle_set "$RT_B" '.linux.seccomp.listenerPath = $p | .linux.seccomp.listenerMetadata = "m2"' --arg p "$TEST_DIR/agent.sock"
@@ -384,23 +392,7 @@ PY
 
 @test "a notify profile written with an escape gets its agent on a cached program's run too" {
 	# ed2331c left such a text unparsed on a cache hit: no agent, init exit 139
-	timeout -k 5 60 python3 - "$TEST_DIR/agent.sock" "$TEST_DIR/agent.out" <<'PY' 3>&- &
-import socket, sys, os
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(sys.argv[1])
-srv.listen(2)
-srv.settimeout(50)
-open(sys.argv[2] + ".listening", "w").close()
-for n in range(2):
-    conn, _ = srv.accept()
-    msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
-    with open(sys.argv[2], "a") as f:
-        f.write(str(len(fds)) + "\n")
-    for fd in fds:
-        os.close(fd)   # no supervisor: the notified syscall fails with ENOSYS
-PY
-	local agent=$!
-	for _ in $(seq 1 250); do [[ -e "$TEST_DIR/agent.out.listening" ]] && break; sleep 0.02; done
+	two_connection_agent
 	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]'
 	bundle_set "$RT_B" '.linux.seccomp.listenerPath = $p' --arg p "$TEST_DIR/agent.sock"
 	# both names spelled with an escape (the plain ones keep the profile parsed)
@@ -414,6 +406,6 @@ PY
 		assert_line done
 	done
 	wait "$agent"
-	run -0 cat "$TEST_DIR/agent.out"
+	run -0 cut -f2 "$TEST_DIR/agent.out"
 	assert_equal "$output" $'1\n1'
 }
