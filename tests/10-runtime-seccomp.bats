@@ -27,19 +27,19 @@ seccomp_bundle() {
 		--argjson sc "$1" --arg dflt "${2:-SCMP_ACT_ALLOW}"
 }
 
-# two_connection_agent: a seccomp agent on $TEST_DIR/agent.sock for two
-# connections, each message and its fd count (a tab between) a line of
-# $TEST_DIR/agent.out; its pid in `agent`. It closes the fds: with no
-# supervisor the notified syscall fails with ENOSYS.
-two_connection_agent() {
-	timeout -k 5 60 python3 - "$TEST_DIR/agent.sock" "$TEST_DIR/agent.out" <<'PY' 3>&- &
+# seccomp_agent N: a seccomp agent on $TEST_DIR/agent.sock for N connections,
+# each message and its fd count (a tab between) a line of $TEST_DIR/agent.out;
+# its pid in `agent`. It closes the fds: with no supervisor the notified
+# syscall fails with ENOSYS.
+seccomp_agent() {
+	timeout -k 5 60 python3 - "$TEST_DIR/agent.sock" "$TEST_DIR/agent.out" "$1" <<'PY' 3>&- &
 import socket, sys, os
 srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 srv.bind(sys.argv[1])
-srv.listen(2)
+srv.listen(int(sys.argv[3]))
 srv.settimeout(50)
 open(sys.argv[2] + ".listening", "w").close()
-for n in range(2):
+for n in range(int(sys.argv[3])):
     conn, _ = srv.accept()
     msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
     with open(sys.argv[2], "a") as f:
@@ -275,35 +275,21 @@ PY
 }
 
 @test "SCMP_ACT_NOTIFY sends the listener fd and the state to listenerPath" {
-	python3 - "$TEST_DIR/notify.sock" "$TEST_DIR/notify.json" <<'PY' &
-import socket, sys, os
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(sys.argv[1])
-srv.listen(1)
-open(sys.argv[2] + ".listening", "w").close()
-conn, _ = srv.accept()
-msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
-with open(sys.argv[2], "w") as f:
-    f.write(msg.decode() + "\n" + str(len(fds)) + "\n")
-for fd in fds:
-    os.close(fd)   # no supervisor: the notified syscall fails with ENOSYS
-PY
-	local listener=$!
-	for _ in $(seq 1 250); do [[ -e "$TEST_DIR/notify.json.listening" ]] && break; sleep 0.02; done
+	seccomp_agent 1
 	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]'
-	bundle_set "$RT_B" '.linux.seccomp.listenerPath = $p | .linux.seccomp.listenerMetadata = "meta1"' --arg p "$TEST_DIR/notify.sock"
+	bundle_set "$RT_B" '.linux.seccomp.listenerPath = $p | .linux.seccomp.listenerMetadata = "meta1"' --arg p "$TEST_DIR/agent.sock"
 	run -0 rt run -b "$RT_B" n1
 	assert_output --partial 'Function not implemented'
-	wait "$listener"
-	run -0 head -1 "$TEST_DIR/notify.json"
+	wait "$agent"
+	run -0 cut -f1 "$TEST_DIR/agent.out"
 	run -0 jq -e '.fds == ["seccompFd"] and .metadata == "meta1" and .state.id == "n1"' <<<"$output"
-	run -0 sed -n 2p "$TEST_DIR/notify.json"
+	run -0 cut -f2 "$TEST_DIR/agent.out"
 	assert_output 1
 }
 
 @test "exec with SCMP_ACT_NOTIFY sends its own listener fd and the state to listenerPath" {
 	# the agent: one connection from create, one from exec
-	two_connection_agent
+	seccomp_agent 2
 	make_bundle "$RT_B" sleep 100
 	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]'
 	bundle_set "$RT_B" '.linux.seccomp.listenerPath = $p | .linux.seccomp.listenerMetadata = "m2"' --arg p "$TEST_DIR/agent.sock"
@@ -363,36 +349,21 @@ PY
 }
 
 @test "a listenerPath gets the listener fd even when no rule notifies (as crun)" {
-	timeout -k 5 60 python3 - "$TEST_DIR/notify.sock" "$TEST_DIR/notify.json" <<'PY' 3>&- &
-import socket, sys, os
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(sys.argv[1])
-srv.listen(1)
-srv.settimeout(50)
-open(sys.argv[2] + ".listening", "w").close()
-conn, _ = srv.accept()
-msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
-with open(sys.argv[2], "w") as f:
-    f.write(msg.decode() + "\n" + str(len(fds)) + "\n")
-for fd in fds:
-    os.close(fd)
-PY
-	local listener=$!
-	for _ in $(seq 1 250); do [[ -e "$TEST_DIR/notify.json.listening" ]] && break; sleep 0.02; done
+	seccomp_agent 1
 	seccomp_bundle '[]'
 	bundle_set "$RT_B" '.process.args = ["true"] | .linux.seccomp.listenerPath = $p' \
-		--arg p "$TEST_DIR/notify.sock"
+		--arg p "$TEST_DIR/agent.sock"
 	run -0 rt run -b "$RT_B" nl1
-	wait "$listener"
-	run -0 head -1 "$TEST_DIR/notify.json"
+	wait "$agent"
+	run -0 cut -f1 "$TEST_DIR/agent.out"
 	run -0 jq -e '.fds == ["seccompFd"] and .state.id == "nl1"' <<<"$output"
-	run -0 sed -n 2p "$TEST_DIR/notify.json"
+	run -0 cut -f2 "$TEST_DIR/agent.out"
 	assert_output 1
 }
 
 @test "a notify profile written with an escape gets its agent on a cached program's run too" {
 	# ed2331c left such a text unparsed on a cache hit: no agent, init exit 139
-	two_connection_agent
+	seccomp_agent 2
 	seccomp_bundle '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]'
 	bundle_set "$RT_B" '.linux.seccomp.listenerPath = $p' --arg p "$TEST_DIR/agent.sock"
 	# both names spelled with an escape (the plain ones keep the profile parsed)
